@@ -1,0 +1,10 @@
+"""lossflint: a static analyzer for machine-learning training code."""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"
+
+from lossflint.diagnostics import Diagnostic  # noqa: E402
+from lossflint.linter import lint_source  # noqa: E402
+
+__all__ = ["Diagnostic", "__version__", "lint_source"]

@@ -1,0 +1,1 @@
+"""The semantic model: the only part of lossflint that knows framework APIs."""

@@ -1,0 +1,348 @@
+"""The per-file semantic model shared by every rule.
+
+Built from one libcst parse and one traversal: parent links, scopes and
+bindings, and an index of calls. Qualified names, value kinds and positions
+are computed on demand, so a file pays only for what its rules ask.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
+
+import libcst as cst
+from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
+
+from lossflint.analysis.names import Binding, Scope, resolve_qualname
+
+if TYPE_CHECKING:
+    from lossflint.analysis.kinds import KindAnalysis, Value
+
+
+@dataclass(eq=False)
+class CallSite:
+    node: cst.Call
+    scope: Scope
+    _model: SemanticModel
+
+    @cached_property
+    def qualname(self) -> str | None:
+        return self._model.qualname(self.node.func)
+
+    @property
+    def method(self) -> str | None:
+        """``x.log()`` → "log" when ``x`` is not a module (a tensor method call)."""
+        func = self.node.func
+        if isinstance(func, cst.Attribute) and self.qualname is None:
+            return func.attr.value
+        return None
+
+
+_SCOPE_NODES = (cst.Module, cst.FunctionDef, cst.ClassDef, cst.Lambda)
+
+
+class _Collector(cst.CSTVisitor):
+    """One walk: parents, scopes, bindings, calls."""
+
+    def __init__(self, model: SemanticModel) -> None:
+        super().__init__()
+        self.model = model
+        self.stack: list[cst.CSTNode] = []
+        self.scopes: list[Scope] = []
+
+    # generic hooks keep the parent map without per-type dispatch cost
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        model = self.model
+        if self.stack:
+            model.parents[node] = self.stack[-1]
+        self.stack.append(node)
+        if isinstance(node, cst.Call):
+            call = CallSite(node, self.scopes[-1], model)
+            model.calls.append(call)
+        elif isinstance(node, cst.Name):
+            pass
+        elif isinstance(node, _SCOPE_NODES):
+            self._enter_scope(node)
+        elif isinstance(node, (cst.Import, cst.ImportFrom)):
+            self._bind_import(node)
+        elif isinstance(node, cst.Assign):
+            for target in node.targets:
+                self._bind_target(target.target, node.value, "assign")
+        elif isinstance(node, (cst.AnnAssign, cst.AugAssign)):
+            if not (isinstance(node, cst.AnnAssign) and node.value is None):
+                self._bind_target(node.target, node.value, "assign")
+        elif isinstance(node, (cst.For, cst.CompFor)):
+            self._bind_target(node.target, None, "other")
+        elif isinstance(node, cst.WithItem):
+            if node.asname is not None:
+                self._bind_target(node.asname.name, None, "other")
+        elif isinstance(node, cst.ExceptHandler):
+            if node.name is not None:
+                self._bind_target(node.name.name, None, "other")
+        elif isinstance(node, cst.NamedExpr):
+            self._bind_target(node.target, node.value, "assign")
+        elif isinstance(node, cst.Global):
+            for item in node.names:
+                self.scopes[-1].globals.add(item.name.value)
+        elif isinstance(node, cst.Nonlocal):
+            for item in node.names:
+                self.scopes[-1].nonlocals.add(item.name.value)
+        elif isinstance(node, cst.Del):
+            self._bind_target(node.target, None, "other")
+        elif isinstance(node, (cst.MatchAs, cst.MatchStar)):
+            if node.name is not None:
+                self._bind_target(node.name, None, "other")
+        elif isinstance(node, cst.MatchMapping):
+            if node.rest is not None:
+                self._bind_target(node.rest, None, "other")
+        return True
+
+    def on_leave(self, original_node: cst.CSTNode) -> None:
+        self.stack.pop()
+        if isinstance(original_node, _SCOPE_NODES):
+            self.scopes.pop()
+
+    def _enter_scope(self, node: cst.CSTNode) -> None:
+        parent = self.scopes[-1] if self.scopes else None
+        if isinstance(node, cst.Module):
+            scope = Scope("module", node, None)
+        elif isinstance(node, cst.FunctionDef):
+            assert parent is not None
+            parent.bind(node.name.value, Binding("def", node))
+            scope = Scope("function", node, parent)
+            self._bind_params(node.params, scope)
+        elif isinstance(node, cst.ClassDef):
+            assert parent is not None
+            parent.bind(node.name.value, Binding("class", node))
+            scope = Scope("class", node, parent)
+        else:
+            assert isinstance(node, cst.Lambda) and parent is not None
+            scope = Scope("lambda", node, parent)
+            self._bind_params(node.params, scope)
+        self.model.scopes[node] = scope
+        self.scopes.append(scope)
+
+    @staticmethod
+    def _bind_params(params: cst.Parameters, scope: Scope) -> None:
+        every: list[cst.Param] = [
+            *params.posonly_params,
+            *params.params,
+            *params.kwonly_params,
+        ]
+        if isinstance(params.star_arg, cst.Param):
+            every.append(params.star_arg)
+        if params.star_kwarg is not None:
+            every.append(params.star_kwarg)
+        for param in every:
+            scope.bind(param.name.value, Binding("param", param))
+
+    def _bind_import(self, node: cst.Import | cst.ImportFrom) -> None:
+        scope = self.scopes[-1]
+        if isinstance(node, cst.Import):
+            for alias in node.names:
+                full = _dotted(alias.name)
+                if alias.asname is not None:
+                    local = _asname(alias)
+                    scope.bind(local, Binding("import", node, full))
+                else:
+                    root = full.split(".")[0]
+                    scope.bind(root, Binding("import", node, root))
+            return
+        if isinstance(node.names, cst.ImportStar):
+            return
+        relative = bool(node.relative)
+        module = _dotted(node.module) if node.module is not None else ""
+        for alias in node.names:
+            name = _dotted(alias.name)
+            local = _asname(alias) if alias.asname is not None else name
+            if relative:
+                scope.bind(local, Binding("other", node))
+            else:
+                scope.bind(local, Binding("import", node, f"{module}.{name}"))
+
+    def _bind_target(
+        self, target: cst.BaseExpression, value: cst.BaseExpression | None, kind: Any
+    ) -> None:
+        scope = self.scopes[-1]
+        if isinstance(target, cst.Name):
+            scope.bind(target.value, Binding(kind, value))
+        elif isinstance(target, (cst.Tuple, cst.List)):
+            for element in target.elements:
+                self._bind_target(element.value, None, "other")
+        elif isinstance(target, cst.StarredElement):
+            self._bind_target(target.value, None, "other")
+
+
+def _dotted(node: cst.BaseExpression) -> str:
+    if isinstance(node, cst.Name):
+        return node.value
+    if isinstance(node, cst.Attribute):
+        return f"{_dotted(node.value)}.{node.attr.value}"
+    return ""
+
+
+def _asname(alias: cst.ImportAlias) -> str:
+    assert alias.asname is not None
+    name = alias.asname.name
+    return name.value if isinstance(name, cst.Name) else _dotted(name)  # type: ignore[arg-type]
+
+
+class SemanticModel:
+    """Everything rules may ask about one module."""
+
+    def __init__(self, module: cst.Module, path: str = "<string>") -> None:
+        self.module = module
+        self.path = path
+        self.parents: dict[cst.CSTNode, cst.CSTNode] = {}
+        self.scopes: dict[cst.CSTNode, Scope] = {}
+        self.calls: list[CallSite] = []
+        self._qualnames: dict[cst.CSTNode, str | None] = {}
+        module.visit(_Collector(self))
+        self.module_scope = self.scopes[module]
+        self.options: dict[str, Any] = {}
+
+    # --- names --------------------------------------------------------------
+
+    def qualname(self, expr: cst.BaseExpression) -> str | None:
+        """Canonical qualified name of ``expr`` (``F.softmax`` →
+        ``torch.nn.functional.softmax``), or None if it is not an imported API."""
+        if expr in self._qualnames:
+            return self._qualnames[expr]
+        result = None
+        if isinstance(expr, (cst.Name, cst.Attribute)):
+            result = resolve_qualname(expr, self.scope_of(expr))
+        self._qualnames[expr] = result
+        return result
+
+    def bindings(self, name: cst.Name) -> list[Binding] | None:
+        return self.scope_of(name).lookup(name.value)
+
+    def scope_of(self, node: cst.CSTNode) -> Scope:
+        """The scope in which ``node`` is evaluated."""
+        child = node
+        parent = self.parents.get(node)
+        while parent is not None:
+            if isinstance(parent, cst.FunctionDef):
+                # decorators, annotations and the name live outside the body
+                if child is parent.body or child is parent.params:
+                    return self.scopes[parent]
+            elif isinstance(parent, cst.ClassDef):
+                if child is parent.body:
+                    return self.scopes[parent]
+            elif isinstance(parent, (cst.Lambda, cst.Module)):
+                return self.scopes[parent]
+            child = parent
+            parent = self.parents.get(parent)
+        return self.module_scope
+
+    @cached_property
+    def _calls_by_qualname(self) -> dict[str, list[CallSite]]:
+        index: dict[str, list[CallSite]] = defaultdict(list)
+        for call in self.calls:
+            if call.qualname is not None:
+                index[call.qualname].append(call)
+        return index
+
+    @cached_property
+    def _calls_by_method(self) -> dict[str, list[CallSite]]:
+        index: dict[str, list[CallSite]] = defaultdict(list)
+        for call in self.calls:
+            method = call.method
+            if method is not None:
+                index[method].append(call)
+        return index
+
+    def calls_to(self, *qualnames: str) -> Iterator[CallSite]:
+        """Calls of any of these canonical names, in source order."""
+        if len(qualnames) == 1:
+            yield from self._calls_by_qualname.get(qualnames[0], ())
+            return
+        found: list[CallSite] = []
+        for name in qualnames:
+            found.extend(self._calls_by_qualname.get(name, ()))
+        order = {id(c): i for i, c in enumerate(self.calls)} if len(found) > 1 else {}
+        yield from sorted(found, key=lambda c: order.get(id(c), 0))
+
+    def method_calls(self, *methods: str) -> Iterator[CallSite]:
+        """``<expr>.method(...)`` calls on values that are not modules."""
+        found: list[CallSite] = []
+        for name in methods:
+            found.extend(self._calls_by_method.get(name, ()))
+        if len(methods) > 1:
+            order = {id(c): i for i, c in enumerate(self.calls)}
+            found.sort(key=lambda c: order[id(c)])
+        yield from found
+
+    def call_site(self, node: cst.Call) -> CallSite | None:
+        return self._call_sites.get(node)
+
+    @cached_property
+    def _call_sites(self) -> dict[cst.Call, CallSite]:
+        return {c.node: c for c in self.calls}
+
+    # --- tree ---------------------------------------------------------------
+
+    def parent(self, node: cst.CSTNode) -> cst.CSTNode | None:
+        return self.parents.get(node)
+
+    def ancestors(self, node: cst.CSTNode) -> Iterable[cst.CSTNode]:
+        parent = self.parents.get(node)
+        while parent is not None:
+            yield parent
+            parent = self.parents.get(parent)
+
+    def statement_of(self, node: cst.CSTNode) -> cst.CSTNode:
+        """The statement (simple line or compound statement) holding ``node``."""
+        current: cst.CSTNode = node
+        while not isinstance(current, (cst.SimpleStatementLine, cst.BaseCompoundStatement)):
+            parent = self.parents.get(current)
+            if parent is None:
+                return current
+            current = parent
+        return current
+
+    def enclosing(self, node: cst.CSTNode, *types: type) -> cst.CSTNode | None:
+        for ancestor in self.ancestors(node):
+            if isinstance(ancestor, types):
+                return ancestor
+        return None
+
+    def code(self, node: cst.CSTNode) -> str:
+        return self.module.code_for_node(node)
+
+    # --- positions (resolved only when something is reported) ---------------
+
+    @cached_property
+    def _positions(self) -> Any:
+        wrapper = MetadataWrapper(self.module, unsafe_skip_copy=True)
+        return wrapper.resolve(PositionProvider)
+
+    def position(self, node: cst.CSTNode) -> CodeRange:
+        return self._positions[node]  # type: ignore[no-any-return]
+
+    def line_of(self, node: cst.CSTNode) -> int:
+        return self.position(node).start.line
+
+    # --- value kinds ----------------------------------------------------------
+
+    @cached_property
+    def kinds(self) -> KindAnalysis:
+        from lossflint.analysis.kinds import KindAnalysis
+
+        return KindAnalysis(self)
+
+    def value(self, expr: cst.BaseExpression) -> Value:
+        """The abstract value of ``expr`` at the point where it is evaluated."""
+        return self.kinds.value_of(expr)
+
+
+def module_alias(model: SemanticModel, qualname: str) -> str | None:
+    """A module-level name bound only to ``import qualname`` (e.g. "F" for
+    torch.nn.functional), usable in a fix; None if the file has none."""
+    for name, bindings in model.module_scope.bindings.items():
+        if bindings and all(b.kind == "import" and b.qualname == qualname for b in bindings):
+            return name
+    return None

@@ -1,0 +1,96 @@
+"""Abstract values of the value-kind analysis.
+
+A value is what the analysis knows about an expression: a tensor of a known
+kind, a layer or model that produces one when called, a loss object, a
+function or class of this file, or nothing (``UNKNOWN``). Values join at
+control-flow merges: equal values survive, anything else becomes ``UNKNOWN``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import libcst as cst
+
+from lossflint.analysis.apis import Kind
+
+
+class Value:
+    """Base of all abstract values."""
+
+
+@dataclass(frozen=True)
+class UnknownValue(Value):
+    def __repr__(self) -> str:
+        return "UNKNOWN"
+
+
+UNKNOWN = UnknownValue()
+
+
+@dataclass(frozen=True)
+class Tensor(Value):
+    kind: Kind
+    #: cast to a floating dtype (``.float()``) after it got its kind
+    float_cast: bool = False
+    #: the call that gave the tensor its kind, and the function it sits in
+    origin: cst.CSTNode | None = field(default=None, compare=False)
+    where: str = field(default="", compare=False)
+
+
+@dataclass(frozen=True)
+class Layer(Value):
+    """A ``torch.nn`` layer instance; ``output`` None means "keeps the input kind"."""
+
+    output: Kind | None
+    qualname: str
+    origin: cst.CSTNode | None = field(default=None, compare=False)
+    where: str = field(default="", compare=False)
+
+
+@dataclass(frozen=True)
+class Sequential(Value):
+    layers: tuple[Value, ...]
+    origin: cst.CSTNode | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True)
+class Instance(Value):
+    """An instance of a class defined in this file (``self`` included)."""
+
+    cls: cst.ClassDef
+
+
+@dataclass(frozen=True)
+class ClassRef(Value):
+    cls: cst.ClassDef
+
+
+@dataclass(frozen=True)
+class FunctionRef(Value):
+    func: cst.FunctionDef
+    #: the class when reached as ``self.method`` / ``obj.method``
+    bound: cst.ClassDef | None = None
+
+
+@dataclass(frozen=True)
+class LossObject(Value):
+    """``nn.CrossEntropyLoss(...)``: calling it is the functional loss."""
+
+    functional: str
+    ctor: cst.Call = field(compare=True)
+
+
+@dataclass(frozen=True)
+class TupleValue(Value):
+    items: tuple[Value, ...]
+
+
+def join(a: Value, b: Value) -> Value:
+    if a is b or a == b:
+        return a
+    return UNKNOWN
+
+
+def kind_of(value: Value) -> Kind:
+    return value.kind if isinstance(value, Tensor) else Kind.UNKNOWN

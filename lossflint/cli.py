@@ -1,0 +1,236 @@
+"""The ``lossflint`` command line."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from lossflint import __version__
+from lossflint.config import ConfigError, Settings, resolve_settings, validate_selectors
+from lossflint.diagnostics import Diagnostic
+from lossflint.discovery import discover
+from lossflint.output import FORMATS, FORMATTERS, format_statistics
+from lossflint.registry import all_rules
+from lossflint.runner import run
+
+EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+
+
+def _split(values: tuple[str, ...]) -> list[str]:
+    out: list[str] = []
+    for value in values:
+        out.extend(part for part in value.replace(" ", ",").split(",") if part)
+    return out
+
+
+def _fail(message: str) -> None:
+    click.echo(f"lossflint: error: {message}", err=True)
+    sys.exit(EXIT_ERROR)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="lossflint")
+def cli() -> None:
+    """Find the lines of ML training code that make the loss NaN or train the wrong thing."""
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option("--select", multiple=True, help="Codes or prefixes to enable (replaces config).")
+@click.option("--ignore", multiple=True, help="Codes or prefixes to disable.")
+@click.option("--extend-select", multiple=True, help="Codes or prefixes to enable in addition.")
+@click.option(
+    "--output-format",
+    type=click.Choice(FORMATS),
+    default="concise",
+    show_default=True,
+    help="How to print findings.",
+)
+@click.option("--statistics", is_flag=True, help="Print a count per rule instead of findings.")
+@click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings.")
+@click.option(
+    "--show-source", is_flag=True, help="Show the source line (same as --output-format full)."
+)
+@click.option("--config", "config_path", type=click.Path(), help="Use this config file.")
+@click.option("--isolated", is_flag=True, help="Ignore all configuration files.")
+@click.option("-q", "--quiet", is_flag=True, help="Print findings only, no summary.")
+@click.option(
+    "--force-exclude",
+    is_flag=True,
+    help="Apply exclude patterns to files named on the command line too.",
+)
+def check(
+    paths: tuple[str, ...],
+    select: tuple[str, ...],
+    ignore: tuple[str, ...],
+    extend_select: tuple[str, ...],
+    output_format: str,
+    statistics: bool,
+    exit_zero: bool,
+    show_source: bool,
+    config_path: str | None,
+    isolated: bool,
+    quiet: bool,
+    force_exclude: bool,
+) -> None:
+    """Lint PATHS (files or folders; default: the current folder)."""
+    targets = list(paths) or ["."]
+    try:
+        settings = resolve_settings(targets, config_path, isolated)
+        _apply_cli_selection(settings, select, ignore, extend_select)
+    except ConfigError as exc:
+        _fail(str(exc))
+        return
+    found = discover(targets, settings, force_exclude=force_exclude)
+    if found.errors:
+        _fail(found.errors[0])
+    result = run(found.files, settings)
+    for error in result.errors:
+        click.echo(f"lossflint: error: {error}", err=True)
+    diagnostics = result.diagnostics
+    if show_source and output_format == "concise":
+        output_format = "full"
+    if statistics:
+        click.echo(format_statistics(diagnostics), nl=False)
+    else:
+        text = FORMATTERS[output_format](diagnostics, source_lines=_source_lines())
+        click.echo(text, nl=False)
+    if not quiet and output_format in ("concise", "full") and not statistics:
+        click.echo(_summary(diagnostics, result.files), err=True)
+    if result.errors:
+        sys.exit(EXIT_ERROR)
+    sys.exit(EXIT_FINDINGS if diagnostics and not exit_zero else EXIT_CLEAN)
+
+
+def _apply_cli_selection(
+    settings: Settings,
+    select: tuple[str, ...],
+    ignore: tuple[str, ...],
+    extend_select: tuple[str, ...],
+) -> None:
+    if select:
+        settings.select = validate_selectors(_split(select), "--select")
+        settings.select_is_default = False
+    if extend_select:
+        settings.extend_select += validate_selectors(_split(extend_select), "--extend-select")
+    if ignore:
+        settings.ignore += validate_selectors(_split(ignore), "--ignore")
+
+
+def _summary(diagnostics: list[Diagnostic], files: int) -> str:
+    if not diagnostics:
+        return f"All checks passed ({files} file{'s' if files != 1 else ''})."
+    fixable = sum(1 for d in diagnostics if d.fix is not None)
+    text = f"Found {len(diagnostics)} problem{'s' if len(diagnostics) != 1 else ''}"
+    if fixable:
+        text += f" ({fixable} with a suggested fix)"
+    return text + "."
+
+
+def _source_lines():  # type: ignore[no-untyped-def]
+    cache: dict[str, list[str] | None] = {}
+
+    def lines(d: Diagnostic) -> list[str] | None:
+        if d.filename not in cache:
+            try:
+                from lossflint.source import decode_source
+
+                cache[d.filename] = decode_source(Path(d.filename).read_bytes()).text.splitlines()
+            except Exception:
+                cache[d.filename] = None
+        return cache[d.filename]
+
+    return lines
+
+
+@cli.command("rules")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json", "markdown"]),
+    default="table",
+    show_default=True,
+)
+def rules_command(fmt: str) -> None:
+    """List every rule."""
+    rules = all_rules()
+    if fmt == "json":
+        data = [
+            {
+                "code": code,
+                "name": r.name,
+                "severity": r.severity.value,
+                "fix": r.fix_kind,
+                "default_enabled": r.default_enabled,
+                "summary": r.summary,
+            }
+            for code, r in rules.items()
+        ]
+        click.echo(json.dumps(data, indent=2))
+    elif fmt == "markdown":
+        click.echo(rules_markdown_index(), nl=False)
+    else:
+        width = max(len(r.name) for r in rules.values())
+        for code, r in rules.items():
+            fix = {"safe": "fix", "unsafe": "fix*", "none": ""}[r.fix_kind]
+            off = "" if r.default_enabled else " (off by default)"
+            click.echo(
+                f"{code}  {r.name:<{width}}  {r.severity.value:<7}  {fix:<4}  {r.summary}{off}"
+            )
+
+
+def rules_markdown_index() -> str:
+    lines = [
+        "# Rules",
+        "",
+        "Generated by `lossflint rules --format markdown`; do not edit by hand.",
+        "",
+        "| code | name | severity | fix | summary |",
+        "|---|---|---|---|---|",
+    ]
+    for code, r in all_rules().items():
+        summary = r.summary + ("" if r.default_enabled else " (off by default)")
+        lines.append(
+            f"| [{code}]({code}.md) | {r.name} | {r.severity.value} | {r.fix_kind} | {summary} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+@cli.command("rule")
+@click.argument("code")
+def rule_command(code: str) -> None:
+    """Explain one rule (e.g. ``lossflint rule LF101``)."""
+    rules = all_rules()
+    rule = rules.get(code.upper())
+    if rule is None:
+        by_name = {r.name: r for r in rules.values()}
+        rule = by_name.get(code)
+    if rule is None:
+        _fail(f"unknown rule code {code!r}")
+        return
+    click.echo(rule.docs_markdown(), nl=False)
+
+
+def main() -> None:
+    """Entry point: click's usage errors become one line and exit code 2."""
+    try:
+        cli.main(standalone_mode=False)
+    except click.exceptions.NoArgsIsHelpError as exc:
+        click.echo(exc.ctx.get_help() if exc.ctx else str(exc))
+        sys.exit(EXIT_ERROR)
+    except click.ClickException as exc:
+        click.echo(f"lossflint: error: {exc.format_message()}", err=True)
+        sys.exit(EXIT_ERROR)
+    except click.exceptions.Abort:
+        click.echo("lossflint: aborted", err=True)
+        sys.exit(EXIT_ERROR)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except BrokenPipeError:
+        sys.exit(EXIT_ERROR)
+    except KeyboardInterrupt:
+        sys.exit(130)
+    sys.exit(EXIT_CLEAN)

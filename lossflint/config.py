@@ -1,0 +1,272 @@
+"""``[tool.lossflint]`` configuration: loading, validation, rule selection."""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from lossflint.registry import Rule, all_rules
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+
+class ConfigError(Exception):
+    """A problem the user must fix; printed as one line, exit code 2."""
+
+
+LIST_KEYS = ("select", "ignore", "extend-select", "exclude", "extend-exclude")
+KNOWN_KEYS = frozenset(
+    [*LIST_KEYS, "per-file-ignores", "respect-gitignore", "options", "cache-dir"]
+)
+
+DEFAULT_EXCLUDE = (
+    ".bzr",
+    ".direnv",
+    ".eggs",
+    ".git",
+    ".hg",
+    ".ipynb_checkpoints",
+    ".lossflint_cache",
+    ".mypy_cache",
+    ".nox",
+    ".pytest_cache",
+    ".ruff_cache",
+    ".svn",
+    ".tox",
+    ".venv",
+    "__pycache__",
+    "__pypackages__",
+    "build",
+    "dist",
+    "node_modules",
+    "site-packages",
+    "venv",
+)
+
+
+@dataclass
+class Settings:
+    select: list[str] = field(default_factory=lambda: ["LF"])
+    select_is_default: bool = True
+    extend_select: list[str] = field(default_factory=list)
+    ignore: list[str] = field(default_factory=list)
+    per_file_ignores: dict[str, list[str]] = field(default_factory=dict)
+    exclude: list[str] = field(default_factory=lambda: list(DEFAULT_EXCLUDE))
+    extend_exclude: list[str] = field(default_factory=list)
+    respect_gitignore: bool = True
+    options: dict[str, dict[str, Any]] = field(default_factory=dict)
+    cache_dir: str = ".lossflint_cache"
+    #: folder the config was read from (globs are relative to it)
+    root: Path = field(default_factory=Path.cwd)
+    config_path: Path | None = None
+
+    def enabled_codes(self) -> list[str]:
+        """Codes of the rules that run, by prefix specificity (ruff-style)."""
+        chosen = []
+        explicit = [] if self.select_is_default else list(self.select)
+        explicit += self.extend_select
+        for code, rule in all_rules().items():
+            best_sel = _longest_match(code, [*self.select, *self.extend_select])
+            best_ign = _longest_match(code, self.ignore)
+            if best_sel is None:
+                continue
+            if best_ign is not None and len(best_ign) >= len(best_sel):
+                continue
+            if not rule.default_enabled and _longest_match(code, explicit) is None:
+                continue
+            chosen.append(code)
+        return chosen
+
+    def ignored_for(self, path: Path) -> list[str]:
+        """Codes/prefixes ``per-file-ignores`` removes for ``path``."""
+        if not self.per_file_ignores:
+            return []
+        try:
+            rel = path.resolve().relative_to(self.root.resolve()).as_posix()
+        except ValueError:
+            rel = path.as_posix()
+        codes: list[str] = []
+        for pattern, pattern_codes in self.per_file_ignores.items():
+            if fnmatch.fnmatch(rel, pattern) or (
+                "/" not in pattern and fnmatch.fnmatch(path.name, pattern)
+            ):
+                codes.extend(pattern_codes)
+        return codes
+
+    def fingerprint(self) -> str:
+        """A stable text of everything that changes lint results (for caching)."""
+        return repr(
+            (
+                sorted(self.enabled_codes()),
+                sorted((k, sorted(v)) for k, v in self.per_file_ignores.items()),
+                sorted((k, sorted(v.items())) for k, v in self.options.items()),
+            )
+        )
+
+
+def _longest_match(code: str, selectors: list[str]) -> str | None:
+    best: str | None = None
+    for selector in selectors:
+        if selector == "ALL" or code.startswith(selector):
+            norm = "" if selector == "ALL" else selector
+            if best is None or len(norm) > len(best):
+                best = norm
+    return best
+
+
+def validate_selectors(selectors: list[str], where: str) -> list[str]:
+    codes = list(all_rules())
+    out = []
+    for raw in selectors:
+        sel = raw.strip().upper()
+        if not sel:
+            continue
+        if sel != "ALL" and not any(code.startswith(sel) for code in codes):
+            raise ConfigError(f"unknown rule code or prefix {raw!r} in {where}")
+        out.append(sel)
+    return out
+
+
+def find_config(start: Path) -> Path | None:
+    """The nearest ``pyproject.toml`` with a ``[tool.lossflint]`` table."""
+    current = start.resolve()
+    if current.is_file() or not current.exists():
+        current = current.parent
+    for folder in (current, *current.parents):
+        candidate = folder / "pyproject.toml"
+        if candidate.is_file():
+            try:
+                data = _read_toml(candidate)
+            except ConfigError:
+                raise
+            if "lossflint" in data.get("tool", {}):
+                return candidate
+    return None
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"cannot parse {path}: {exc}") from exc
+    except OSError as exc:
+        raise ConfigError(f"cannot read {path}: {exc.strerror or exc}") from exc
+
+
+def load_settings(config_path: Path | None) -> Settings:
+    """Settings from a config file (``pyproject.toml`` → ``[tool.lossflint]``,
+    any other TOML file → its top level), or defaults when there is none."""
+    settings = Settings()
+    if config_path is None:
+        return settings
+    data = _read_toml(config_path)
+    if config_path.name == "pyproject.toml":
+        table = data.get("tool", {}).get("lossflint", {})
+        where = f"[tool.lossflint] of {config_path}"
+    else:
+        table = data
+        where = str(config_path)
+    if not isinstance(table, dict):
+        raise ConfigError(f"[tool.lossflint] must be a table in {config_path}")
+    settings.root = config_path.parent
+    settings.config_path = config_path
+    apply_table(settings, table, where)
+    return settings
+
+
+def apply_table(settings: Settings, table: dict[str, Any], where: str) -> None:
+    for key in table:
+        if key not in KNOWN_KEYS:
+            raise ConfigError(f"unknown key {key!r} in {where}")
+    for key in LIST_KEYS:
+        if key in table:
+            value = table[key]
+            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                raise ConfigError(f"{key!r} must be a list of strings in {where}")
+    if "select" in table:
+        settings.select = validate_selectors(table["select"], f"'select' of {where}")
+        settings.select_is_default = False
+    if "extend-select" in table:
+        settings.extend_select = validate_selectors(
+            table["extend-select"], f"'extend-select' of {where}"
+        )
+    if "ignore" in table:
+        settings.ignore = validate_selectors(table["ignore"], f"'ignore' of {where}")
+    if "exclude" in table:
+        settings.exclude = list(table["exclude"])
+    if "extend-exclude" in table:
+        settings.extend_exclude = list(table["extend-exclude"])
+    if "respect-gitignore" in table:
+        if not isinstance(table["respect-gitignore"], bool):
+            raise ConfigError(f"'respect-gitignore' must be true or false in {where}")
+        settings.respect_gitignore = table["respect-gitignore"]
+    if "cache-dir" in table:
+        if not isinstance(table["cache-dir"], str):
+            raise ConfigError(f"'cache-dir' must be a string in {where}")
+        settings.cache_dir = table["cache-dir"]
+    if "per-file-ignores" in table:
+        pfi = table["per-file-ignores"]
+        if not isinstance(pfi, dict):
+            raise ConfigError(f"'per-file-ignores' must be a table in {where}")
+        for pattern, codes in pfi.items():
+            if not isinstance(codes, list) or not all(isinstance(c, str) for c in codes):
+                raise ConfigError(
+                    f"'per-file-ignores' entry {pattern!r} must be a list of codes in {where}"
+                )
+            settings.per_file_ignores[pattern] = validate_selectors(
+                codes, f"'per-file-ignores' of {where}"
+            )
+    if "options" in table:
+        _apply_options(settings, table["options"], where)
+
+
+def _apply_options(settings: Settings, options: Any, where: str) -> None:
+    if not isinstance(options, dict):
+        raise ConfigError(f"'options' must be a table in {where}")
+    rules = all_rules()
+    for code, values in options.items():
+        rule: type[Rule] | None = rules.get(code.upper())
+        if rule is None:
+            raise ConfigError(f"unknown rule code {code!r} in [options] of {where}")
+        if not isinstance(values, dict):
+            raise ConfigError(f"options of {code} must be a table in {where}")
+        for key, value in values.items():
+            spec = rule.options.get(key)
+            if spec is None:
+                known = ", ".join(sorted(rule.options)) or "none"
+                raise ConfigError(f"unknown option {key!r} for {code} in {where} (known: {known})")
+            expected = spec.type
+            ok = isinstance(value, expected) and not (
+                expected is not bool and isinstance(value, bool)
+            )
+            if expected is float and isinstance(value, int) and not isinstance(value, bool):
+                value, ok = float(value), True
+            if not ok:
+                raise ConfigError(
+                    f"option {key!r} of {code} must be {expected.__name__} in {where}"
+                )
+            settings.options.setdefault(code.upper(), {})[key] = value
+
+
+def resolve_settings(
+    paths: list[str],
+    config: str | None,
+    isolated: bool,
+) -> Settings:
+    if isolated:
+        return Settings()
+    if config is not None:
+        path = Path(config)
+        if not path.is_file():
+            raise ConfigError(f"config file not found: {config}")
+        return load_settings(path)
+    start = Path(paths[0]) if paths else Path(os.getcwd())
+    return load_settings(find_config(start))

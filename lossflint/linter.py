@@ -1,0 +1,293 @@
+"""Lint one source text: parse once, build the model, run rules, filter."""
+
+from __future__ import annotations
+
+import ast
+import re
+import traceback
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import libcst as cst
+
+from lossflint.analysis.model import SemanticModel
+from lossflint.diagnostics import (
+    Diagnostic,
+    Edit,
+    Finding,
+    Fix,
+    FixSpec,
+    InsertImport,
+    Location,
+    Related,
+    Severity,
+)
+from lossflint.noqa import file_is_exempt, is_suppressed, parse_noqa
+from lossflint.registry import Rule, all_rules
+
+
+@dataclass
+class InternalError:
+    code: str
+    filename: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"internal error in {self.code} on {self.filename}: {self.message}"
+
+
+@dataclass
+class LintResult:
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    errors: list[InternalError] = field(default_factory=list)
+
+
+class RuleSet:
+    """Instantiated rules for a run (built once per process)."""
+
+    def __init__(self, codes: list[str], options: dict[str, dict[str, Any]] | None = None):
+        rules = all_rules()
+        options = options or {}
+        self.codes = list(codes)
+        self.rules: list[Rule] = [
+            rules[c](options.get(c)) for c in codes if c not in ("LF900", "LF901")
+        ]
+        self.report_syntax = "LF900" in codes
+        self.report_unused_noqa = "LF901" in codes
+
+    @classmethod
+    def default(cls) -> RuleSet:
+        return cls([c for c, r in all_rules().items() if r.default_enabled])
+
+
+def syntax_diagnostic(filename: str, message: str, row: int, column: int) -> Diagnostic:
+    loc = Location(max(row, 1), max(column, 1))
+    return Diagnostic(
+        code="LF900",
+        name="syntax-error",
+        message=message,
+        severity=Severity.ERROR,
+        filename=filename,
+        location=loc,
+        end_location=loc,
+        statement_row=loc.row,
+    )
+
+
+def _parse_error_message(exc: cst.ParserSyntaxError) -> str:
+    text = exc.message
+    text = re.sub(r"^parser error: error at \d+:\d+: ", "", text)
+    return f"cannot parse: {text}"
+
+
+def parse(text: str, filename: str) -> cst.Module | Diagnostic:
+    try:
+        return cst.parse_module(text)
+    except cst.ParserSyntaxError as exc:
+        # CPython's parser gives better messages and positions; ask it only
+        # when libcst already failed
+        try:
+            ast.parse(text)
+        except SyntaxError as py_exc:
+            return syntax_diagnostic(
+                filename,
+                f"cannot parse: {py_exc.msg}",
+                py_exc.lineno or 1,
+                py_exc.offset or 1,
+            )
+        except (ValueError, RecursionError, MemoryError):
+            pass
+        return syntax_diagnostic(
+            filename, _parse_error_message(exc), exc.editor_line, exc.editor_column
+        )
+    except RecursionError:
+        return syntax_diagnostic(filename, "cannot parse: expression nested too deeply", 1, 1)
+    except Exception as exc:  # the native parser can raise other errors
+        return syntax_diagnostic(filename, f"cannot parse: {exc}", 1, 1)
+
+
+def lint_source(
+    text: str,
+    path: str | Path = "<string>",
+    ruleset: RuleSet | None = None,
+    ignored: list[str] | None = None,
+) -> list[Diagnostic]:
+    """Lint Python source text and return its diagnostics, sorted."""
+    result = lint_text(text, str(path), ruleset or RuleSet.default(), ignored or [])
+    if result.errors:
+        raise RuntimeError(str(result.errors[0]))
+    return result.diagnostics
+
+
+def lint_text(text: str, filename: str, ruleset: RuleSet, ignored: list[str]) -> LintResult:
+    result = LintResult()
+    if file_is_exempt(text):
+        return result
+    parsed = parse(text, filename)
+    if isinstance(parsed, Diagnostic):
+        if ruleset.report_syntax and not _is_ignored("LF900", ignored):
+            result.diagnostics.append(parsed)
+        return result
+    module = parsed
+    try:
+        model = SemanticModel(module, filename)
+    except RecursionError:
+        if ruleset.report_syntax:
+            result.diagnostics.append(
+                syntax_diagnostic(filename, "cannot analyse: nesting too deep", 1, 1)
+            )
+        return result
+    resolver = _Resolver(model, filename)
+    for rule in ruleset.rules:
+        if _is_ignored(rule.code, ignored):
+            continue
+        try:
+            for finding in rule.check(model):
+                result.diagnostics.append(resolver.diagnostic(rule, finding))
+        except RecursionError:
+            continue  # pathological nesting: stay silent rather than guess
+        except Exception as exc:
+            frame = traceback.extract_tb(exc.__traceback__)[-1]
+            result.errors.append(
+                InternalError(
+                    rule.code,
+                    filename,
+                    f"{type(exc).__name__}: {exc} ({Path(frame.filename).name}:{frame.lineno})",
+                )
+            )
+    result.diagnostics = _apply_noqa(text, filename, result.diagnostics, ruleset, ignored)
+    result.diagnostics.sort(key=Diagnostic.sort_key)
+    return result
+
+
+def _is_ignored(code: str, ignored: list[str]) -> bool:
+    return any(code.startswith(prefix) for prefix in ignored)
+
+
+def _apply_noqa(
+    text: str, filename: str, diagnostics: list[Diagnostic], ruleset: RuleSet, ignored: list[str]
+) -> list[Diagnostic]:
+    directives = parse_noqa(text)
+    if not directives:
+        return diagnostics
+    kept = []
+    for diag in diagnostics:
+        rows: tuple[int, ...] = (diag.location.row,)
+        if diag.statement_row is not None and diag.statement_row != diag.location.row:
+            rows = (diag.location.row, diag.statement_row)
+        if not is_suppressed(directives, diag.code, rows):
+            kept.append(diag)
+    if ruleset.report_unused_noqa and not _is_ignored("LF901", ignored):
+        known = set(all_rules())
+        active = set(ruleset.codes)
+        for directive in directives.values():
+            if directive.codes is None:
+                continue
+            unused = [
+                c
+                for c in directive.codes
+                if c.startswith("LF") and c in known and c in active and c not in directive.used
+            ]
+            if unused:
+                loc = Location(directive.row, directive.column)
+                kept.append(
+                    Diagnostic(
+                        code="LF901",
+                        name="unused-noqa",
+                        message=f"unused noqa directive: {', '.join(unused)}",
+                        severity=Severity.INFO,
+                        filename=filename,
+                        location=loc,
+                        end_location=loc,
+                        statement_row=directive.row,
+                    )
+                )
+    return kept
+
+
+class _Resolver:
+    """Turn node-based findings into position-based diagnostics."""
+
+    def __init__(self, model: SemanticModel, filename: str) -> None:
+        self.model = model
+        self.filename = filename
+
+    def _range(self, node: cst.CSTNode) -> tuple[Location, Location]:
+        pos = self.model.position(node)
+        return (
+            Location(pos.start.line, pos.start.column + 1),
+            Location(pos.end.line, pos.end.column + 1),
+        )
+
+    def diagnostic(self, rule: Rule, finding: Finding) -> Diagnostic:
+        start, end = self._range(finding.node)
+        statement = self.model.statement_of(finding.node)
+        try:
+            stmt_row = self.model.position(statement).start.line
+        except KeyError:
+            stmt_row = start.row
+        fix = self._fix(finding.fix) if finding.fix is not None else None
+        related = tuple(Related(r.message, *self._range(r.node)) for r in finding.related)
+        return Diagnostic(
+            code=rule.code,
+            name=rule.name,
+            message=finding.message,
+            severity=rule.severity,
+            filename=self.filename,
+            location=start,
+            end_location=end,
+            fix=fix,
+            related=related,
+            statement_row=stmt_row,
+        )
+
+    def _fix(self, spec: FixSpec) -> Fix:
+        edits: list[Edit] = []
+        for edit in spec.edits:
+            start, end = self._range(edit.old)
+            if isinstance(edit.new, str):
+                content = edit.new
+            else:
+                content = self.model.module.code_for_node(edit.new)
+            edits.append(Edit(content, start, end))
+        for imp in spec.imports:
+            insert = self._import_edit(imp)
+            if insert is not None:
+                edits.append(insert)
+        edits.sort(key=lambda e: (e.location, e.end_location))
+        return Fix(spec.applicability, spec.message, tuple(edits))
+
+    def _import_edit(self, imp: InsertImport) -> Edit | None:
+        """An edit adding ``import module as alias`` after the last top-level
+        import, unless an equivalent binding already exists."""
+        local = imp.alias or imp.module.split(".")[0]
+        bindings = self.model.module_scope.bindings.get(local, [])
+        wanted = imp.module if imp.alias else local
+        if bindings and all(b.kind == "import" and b.qualname == wanted for b in bindings):
+            return None
+        module = self.model.module
+        anchor_line = 1
+        last_import: cst.CSTNode | None = None
+        for statement in module.body:
+            if isinstance(statement, cst.SimpleStatementLine) and all(
+                isinstance(s, (cst.Import, cst.ImportFrom)) for s in statement.body
+            ):
+                last_import = statement
+            elif last_import is None and _is_docstring(statement):
+                last_import = statement
+        if last_import is not None:
+            anchor_line = self.model.position(last_import).end.line + 1
+        text = f"import {imp.module}" + (f" as {imp.alias}" if imp.alias else "")
+        newline = module.default_newline
+        loc = Location(anchor_line, 1)
+        return Edit(text + newline, loc, loc)
+
+
+def _is_docstring(statement: cst.CSTNode) -> bool:
+    return (
+        isinstance(statement, cst.SimpleStatementLine)
+        and len(statement.body) == 1
+        and isinstance(statement.body[0], cst.Expr)
+        and isinstance(statement.body[0].value, (cst.SimpleString, cst.ConcatenatedString))
+    )

@@ -1,0 +1,1 @@
+"""Rule families, one module each; the registry discovers every Rule subclass."""

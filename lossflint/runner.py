@@ -1,0 +1,60 @@
+"""Lint files: read and decode, dispatch to the linter, collect results."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from lossflint.config import Settings
+from lossflint.diagnostics import Diagnostic
+from lossflint.linter import InternalError, LintResult, RuleSet, lint_text, syntax_diagnostic
+from lossflint.source import DecodeError, decode_source
+
+
+@dataclass
+class RunResult:
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    errors: list[InternalError] = field(default_factory=list)
+    files: int = 0
+
+
+def display_name(path: Path) -> str:
+    return path.as_posix()
+
+
+def lint_file(path: Path, ruleset: RuleSet, settings: Settings) -> LintResult:
+    filename = display_name(path)
+    ignored = settings.ignored_for(path)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        result = LintResult()
+        if ruleset.report_syntax:
+            reason = exc.strerror or type(exc).__name__
+            result.diagnostics.append(
+                syntax_diagnostic(filename, f"cannot read file: {reason}", 1, 1)
+            )
+        return result
+    return lint_bytes(data, filename, ruleset, ignored)
+
+
+def lint_bytes(data: bytes, filename: str, ruleset: RuleSet, ignored: list[str]) -> LintResult:
+    try:
+        source = decode_source(data)
+    except DecodeError as exc:
+        result = LintResult()
+        if ruleset.report_syntax and not any("LF900".startswith(i) for i in ignored):
+            result.diagnostics.append(syntax_diagnostic(filename, str(exc), exc.row, exc.column))
+        return result
+    return lint_text(source.text, filename, ruleset, ignored)
+
+
+def run(files: list[Path], settings: Settings) -> RunResult:
+    ruleset = RuleSet(settings.enabled_codes(), settings.options)
+    out = RunResult(files=len(files))
+    for path in files:
+        result = lint_file(path, ruleset, settings)
+        out.diagnostics.extend(result.diagnostics)
+        out.errors.extend(result.errors)
+    out.diagnostics.sort(key=Diagnostic.sort_key)
+    return out

@@ -130,18 +130,27 @@ def _summary(diagnostics: list[Diagnostic], files: int) -> str:
     return text + "."
 
 
-def _source_lines():  # type: ignore[no-untyped-def]
-    cache: dict[str, list[str] | None] = {}
+def _source_lines(stdin: tuple[str, bytes] | None = None):  # type: ignore[no-untyped-def]
+    cache: dict[tuple[str, int | None], list[str] | None] = {}
 
     def lines(d: Diagnostic) -> list[str] | None:
-        if d.filename not in cache:
+        key = (d.filename, d.cell)
+        if key not in cache:
             try:
+                from lossflint.notebook import cell_lines
                 from lossflint.source import decode_source
 
-                cache[d.filename] = decode_source(Path(d.filename).read_bytes()).text.splitlines()
+                if stdin is not None and d.filename == stdin[0]:
+                    data = stdin[1]
+                else:
+                    data = Path(d.filename).read_bytes()
+                if d.cell is not None:
+                    cache[key] = cell_lines(data, d.cell)
+                else:
+                    cache[key] = decode_source(data).text.splitlines()
             except Exception:
-                cache[d.filename] = None
-        return cache[d.filename]
+                cache[key] = None
+        return cache[key]
 
     return lines
 

@@ -39,6 +39,10 @@ def lint_file(path: Path, ruleset: RuleSet, settings: Settings) -> LintResult:
 
 
 def lint_bytes(data: bytes, filename: str, ruleset: RuleSet, ignored: list[str]) -> LintResult:
+    if filename.endswith(".ipynb"):
+        from lossflint.notebook import lint_notebook
+
+        return lint_notebook(data, filename, ruleset, ignored)
     try:
         source = decode_source(data)
     except DecodeError as exc:

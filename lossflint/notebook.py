@@ -1,0 +1,352 @@
+"""Jupyter notebooks: lint the code cells as one program, report per cell.
+
+A notebook is linted as the program Jupyter runs when the cells are executed
+top to bottom: the code cells are concatenated (so a model defined in cell 2
+and trained in cell 5 is one dataflow), each diagnostic is mapped back to its
+cell and the line within that cell, and ``Diagnostic.cell`` is set.
+
+Cell numbers are 1-based and count **every** cell of the notebook (markdown
+and raw cells included), i.e. the position of the cell as the notebook shows
+it from the top: "cell 3" is the third cell, whatever its type.
+
+IPython syntax that is not Python is masked before parsing, one line for one
+line so positions stay: line magics (``%time x``), shell escapes (``!ls``),
+their assignment forms (``files = !ls``), help lines (``obj?``, ``??obj``).
+A cell magic (``%%bash`` as the first line) makes the whole cell non-Python:
+it is skipped. A code cell that still cannot be parsed gets LF900 and is left
+out of the program; the other cells are linted.
+
+Fixing: the program keeps a marker comment between cells and every masked
+line is replaced by a unique ``pass`` line, so after the fixer rewrote the
+program text it is split back into cells and the masked lines restored
+exactly. Only cells whose text changed are written back, and the JSON is
+re-serialised in the notebook's own style (indent, ``ensure_ascii``, final
+newline); a notebook whose formatting that would not reproduce is not
+rewritten. Nothing is written when nothing changed, so a notebook without
+fixes stays byte-identical.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import libcst as cst
+
+from lossflint.diagnostics import Diagnostic, Edit, Fix, Location, Related
+from lossflint.linter import LintResult, RuleSet, lint_text, parse, syntax_diagnostic
+
+# Between two cells of the program; a comment, so it never changes a parse.
+CELL_MARKER = "# --- lossflint: cell boundary ---"
+_MASK = "pass  # lossflint-masked-line-{}"
+_MASK_RE = re.compile(r"^[ \t]*pass  # lossflint-masked-line-(\d+)$")
+
+_LINE_MAGIC = re.compile(r"^[ \t]*[%!]")
+_ASSIGN_MAGIC = re.compile(r"^[ \t]*[A-Za-z_][\w.,\t ]*=[ \t]*[%!]")
+_HELP = re.compile(r"^[ \t]*(\?{1,2}[\w.]+|[\w.]+\?{1,2})[ \t]*$")
+_LINE_NO = re.compile(r"\bline (\d+)\b")
+
+
+class NotebookError(Exception):
+    """The file is not a notebook lossflint can read."""
+
+    def __init__(self, message: str, row: int = 1, column: int = 1) -> None:
+        super().__init__(message)
+        self.row = row
+        self.column = column
+
+
+@dataclass
+class CodeCell:
+    number: int  # 1-based among all cells
+    index: int  # 0-based index into nb["cells"]
+    text: str  # original source
+    masked: str  # source with IPython syntax masked
+    masked_lines: list[str] = field(default_factory=list)  # originals, by mask id
+
+
+@dataclass
+class Program:
+    """The code cells concatenated, with a map from program line to cell line."""
+
+    text: str
+    # program row (1-based) -> (cell number, row within the cell); 0-index unused
+    line_map: list[tuple[int, int] | None]
+    cells: list[CodeCell]
+    masks: dict[int, str]  # mask id -> original line (without newline)
+
+
+def load_notebook(data: bytes) -> dict[str, Any]:
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise NotebookError(f"cannot read notebook: not UTF-8 (byte {exc.start})") from exc
+    try:
+        nb = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise NotebookError(
+            f"cannot read notebook: invalid JSON: {exc.msg}", exc.lineno, exc.colno
+        ) from exc
+    if not isinstance(nb, dict) or not isinstance(nb.get("cells"), list):
+        raise NotebookError("cannot read notebook: no 'cells' list at the top level")
+    return nb
+
+
+def cell_source(cell: Any) -> str:
+    source = cell.get("source", "") if isinstance(cell, dict) else ""
+    if isinstance(source, list):
+        return "".join(s for s in source if isinstance(s, str))
+    return source if isinstance(source, str) else ""
+
+
+def code_cells(nb: dict[str, Any]) -> list[tuple[int, int, str]]:
+    """(cell number, index, source) of every code cell."""
+    out = []
+    for index, cell in enumerate(nb["cells"]):
+        if isinstance(cell, dict) and cell.get("cell_type") == "code":
+            out.append((index + 1, index, cell_source(cell)))
+    return out
+
+
+def mask_ipython(text: str, masks: dict[int, str]) -> str | None:
+    """``text`` with IPython-only lines replaced by ``pass`` lines (same
+    indentation, one for one), or None for a cell magic cell. Original lines
+    are stored in ``masks`` under the id written into the replacement."""
+    lines = text.split("\n")
+    first = next((line for line in lines if line.strip()), "")
+    if first.lstrip().startswith("%%"):
+        return None
+    out: list[str] = []
+    continuing = False
+    for line in lines:
+        is_magic = continuing or bool(
+            _LINE_MAGIC.match(line) or _ASSIGN_MAGIC.match(line) or _HELP.match(line)
+        )
+        if not is_magic:
+            out.append(line)
+            continue
+        # a magic continued with a backslash goes on on the next line
+        continuing = line.rstrip("\r").endswith("\\")
+        body = line.rstrip("\r")
+        cr = line[len(body) :]
+        indent = body[: len(body) - len(body.lstrip(" \t"))]
+        mask_id = len(masks)
+        masks[mask_id] = body
+        out.append(indent + _MASK.format(mask_id) + cr)
+    return "\n".join(out)
+
+
+def _parse_masked(
+    masked: str, filename: str, masks: dict[int, str]
+) -> tuple[str, cst.Module | Diagnostic]:
+    """Parse a masked cell. A line that only looked like a magic (``% x``
+    continuing a bracketed expression) breaks the parse where it was masked:
+    unmask the line the parser stopped at and try again."""
+    while True:
+        parsed = parse(masked, filename)
+        if not isinstance(parsed, Diagnostic):
+            return masked, parsed
+        lines = masked.split("\n")
+        for row in (parsed.location.row, parsed.location.row - 1):
+            if 0 < row <= len(lines):
+                body = lines[row - 1].rstrip("\r")
+                match = _MASK_RE.match(body)
+                if match is not None and int(match.group(1)) in masks:
+                    original = masks.pop(int(match.group(1)))
+                    lines[row - 1] = original + lines[row - 1][len(body) :]
+                    break
+        else:
+            return masked, parsed
+        masked = "\n".join(lines)
+
+
+def build_program(
+    nb: dict[str, Any], filename: str, report_syntax: bool
+) -> tuple[Program, list[Diagnostic]]:
+    """Concatenate the parseable code cells; LF900 for the others."""
+    masks: dict[int, str] = {}
+    cells: list[CodeCell] = []
+    errors: list[Diagnostic] = []
+    parts: list[str] = []
+    line_map: list[tuple[int, int] | None] = [None]
+    for number, index, text in code_cells(nb):
+        masked = mask_ipython(text, masks)
+        if masked is None or not masked.strip():
+            continue
+        masked, parsed = _parse_masked(masked, filename, masks)
+        if isinstance(parsed, Diagnostic):
+            if report_syntax:
+                errors.append(replace(parsed, cell=number))
+            continue
+        cells.append(CodeCell(number, index, text, masked))
+        if parts:
+            parts.append(CELL_MARKER + "\n")
+            line_map.append(None)
+        body = masked if masked.endswith("\n") else masked + "\n"
+        parts.append(body)
+        for row in range(1, body.count("\n") + 1):
+            line_map.append((number, row))
+    return Program("".join(parts), line_map, cells, masks), errors
+
+
+def _map_loc(program: Program, loc: Location) -> tuple[int | None, Location]:
+    if 0 < loc.row < len(program.line_map):
+        entry = program.line_map[loc.row]
+        if entry is not None:
+            return entry[0], Location(entry[1], loc.column)
+    # on a marker line or past the end: the start of the next cell's line
+    for row in range(min(loc.row, len(program.line_map) - 1), 0, -1):
+        entry = program.line_map[row]
+        if entry is not None:
+            return entry[0], Location(entry[1] + 1, 1)
+    return None, loc
+
+
+def _map_message(program: Program, message: str) -> str:
+    """"softmax at line 12" names a program line: say which cell it is in."""
+
+    def sub(match: re.Match[str]) -> str:
+        row = int(match.group(1))
+        if 0 < row < len(program.line_map) and program.line_map[row] is not None:
+            cell, line = program.line_map[row]  # type: ignore[misc]
+            return f"cell {cell}, line {line}"
+        return match.group(0)
+
+    return _LINE_NO.sub(sub, message)
+
+
+def map_diagnostic(program: Program, diag: Diagnostic) -> Diagnostic:
+    cell, start = _map_loc(program, diag.location)
+    _, end = _map_loc(program, diag.end_location)
+    related = []
+    for rel in diag.related:
+        rel_cell, rel_start = _map_loc(program, rel.location)
+        _, rel_end = _map_loc(program, rel.end_location)
+        message = _map_message(program, rel.message)
+        if rel_cell != cell and rel_cell is not None:
+            message += f" in cell {rel_cell}"
+        related.append(Related(message, rel_start, rel_end))
+    fix = diag.fix
+    if fix is not None:
+        # edits are kept only when all of them fall into the diagnostic's cell;
+        # cross-cell fixes are applied by fix_notebook on the whole program
+        edits = []
+        for edit in fix.edits:
+            edit_cell, edit_start = _map_loc(program, edit.location)
+            _, edit_end = _map_loc(program, edit.end_location)
+            if edit_cell != cell:
+                edits = []
+                break
+            edits.append(Edit(edit.content, edit_start, edit_end))
+        fix = Fix(fix.applicability, fix.message, tuple(edits)) if edits else None
+    statement_row = None
+    if diag.statement_row is not None:
+        statement_row = _map_loc(program, Location(diag.statement_row, 1))[1].row
+    return replace(
+        diag,
+        message=_map_message(program, diag.message),
+        location=start,
+        end_location=end,
+        related=tuple(related),
+        fix=fix,
+        statement_row=statement_row,
+        cell=cell,
+    )
+
+
+def lint_notebook(data: bytes, filename: str, ruleset: RuleSet, ignored: list[str]) -> LintResult:
+    report_syntax = ruleset.report_syntax and not any("LF900".startswith(i) for i in ignored)
+    result = LintResult()
+    try:
+        nb = load_notebook(data)
+    except NotebookError as exc:
+        if report_syntax:
+            result.diagnostics.append(syntax_diagnostic(filename, str(exc), exc.row, exc.column))
+        return result
+    program, errors = build_program(nb, filename, report_syntax)
+    result.diagnostics.extend(errors)
+    if program.text:
+        inner = lint_text(program.text, filename, ruleset, ignored)
+        result.errors.extend(inner.errors)
+        result.diagnostics.extend(map_diagnostic(program, d) for d in inner.diagnostics)
+    result.diagnostics.sort(key=Diagnostic.sort_key)
+    return result
+
+
+def cell_lines(data: bytes, cell: int) -> list[str] | None:
+    """The lines of cell ``cell`` (1-based among all cells), for ``--output-format full``."""
+    try:
+        nb = load_notebook(data)
+    except NotebookError:
+        return None
+    cells = nb["cells"]
+    if not 0 < cell <= len(cells):
+        return None
+    return cell_source(cells[cell - 1]).splitlines()
+
+
+# --- writing fixes back --------------------------------------------------
+
+
+def split_program(program: Program, fixed: str) -> list[str] | None:
+    """The fixed program split back into the cells' original text (masked
+    lines restored), or None when the cell boundaries did not survive."""
+    chunks: list[list[str]] = [[]]
+    for line in fixed.splitlines(keepends=True):
+        if line.rstrip("\r\n") == CELL_MARKER:
+            chunks.append([])
+        else:
+            chunks[-1].append(line)
+    if len(chunks) != len(program.cells):
+        return None
+    out = []
+    for cell, chunk in zip(program.cells, chunks, strict=True):
+        lines = []
+        for line in chunk:
+            body = line.rstrip("\r\n")
+            match = _MASK_RE.match(body)
+            if match is not None and int(match.group(1)) in program.masks:
+                line = program.masks[int(match.group(1))] + line[len(body) :]
+            lines.append(line)
+        text = "".join(lines)
+        # build_program added a final newline to cells without one
+        if not cell.text.endswith("\n") and text.endswith("\n"):
+            text = text[:-1]
+        out.append(text)
+    return out
+
+
+def _detect_style(raw: str) -> dict[str, Any]:
+    match = re.search(r"\n([ \t]+)\"", raw)
+    indent: int | str | None = None
+    if match:
+        ws = match.group(1)
+        indent = len(ws) if set(ws) == {" "} else ws
+    ensure_ascii = not any(ord(c) > 127 for c in raw)
+    return {"indent": indent, "ensure_ascii": ensure_ascii}
+
+
+def dump_notebook(nb: dict[str, Any], raw: str) -> str | None:
+    """``nb`` serialised in the style of ``raw``; None if that style does not
+    reproduce ``raw`` from its own content (then we would reformat the file)."""
+    style = _detect_style(raw)
+    body = raw[1:] if raw.startswith("\ufeff") else raw
+    trailing = body[len(body.rstrip()) :]
+    original = json.loads(body)
+    candidates = [style]
+    if style["ensure_ascii"]:
+        candidates.append({**style, "ensure_ascii": False})
+    for candidate in candidates:
+        if json.dumps(original, **candidate) + trailing == body:
+            prefix = raw[: len(raw) - len(body)]
+            return prefix + json.dumps(nb, **candidate) + trailing
+    return None
+
+
+def set_cell_source(cell: dict[str, Any], text: str) -> None:
+    if isinstance(cell.get("source"), list):
+        cell["source"] = text.splitlines(keepends=True)
+    else:
+        cell["source"] = text

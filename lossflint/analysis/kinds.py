@@ -119,9 +119,9 @@ class KindAnalysis:
             line = self.model.line_of(origin)
         except KeyError:
             return ""
-        what = _origin_label(origin)
+        what = _origin_label(self.model, origin)
         where = getattr(value, "where", "")
-        suffix = f" ({where})" if where and where != "<module>" else ""
+        suffix = f" in {where}" if where and where not in ("<module>", "?") else ""
         return f"{what} at line {line}{suffix}"
 
     # --- rounds -------------------------------------------------------------
@@ -1056,11 +1056,34 @@ def _casts_to_float(call: cst.Call, model: SemanticModel) -> bool:
     return False
 
 
-def _origin_label(origin: cst.CSTNode) -> str:
+def _origin_label(model: SemanticModel, origin: cst.CSTNode) -> str:
+    """``nn.Softmax``, ``torch.softmax``, ``logits.softmax``: the callee as written."""
     if isinstance(origin, cst.Call):
-        func = origin.func
-        if isinstance(func, cst.Attribute):
-            return func.attr.value
-        if isinstance(func, cst.Name):
-            return func.value
-    return "here"
+        text = " ".join(model.code(origin.func).split())
+        return text if len(text) <= 30 else "..." + text[-27:]
+    return "an expression"
+
+
+def activation_operand(model: SemanticModel, call: cst.Call) -> cst.BaseExpression | None:
+    """The tensor an activation call is applied to: ``F.softmax(x, 1)`` → x,
+    ``x.softmax(1)`` → x; None when ``call`` is not a framework activation."""
+    qualname = model.qualname(call.func)
+    if qualname is not None:
+        if qualname in apis.SOFTMAX or qualname in apis.SIGMOID or qualname in apis.LOG_SOFTMAX:
+            return argument(call, 0, "input", "x", "logits")
+        return None
+    func = call.func
+    if isinstance(func, cst.Attribute) and func.attr.value in ("softmax", "sigmoid", "log_softmax"):
+        site = model.call_site(call)
+        if site is not None and site.method is not None:
+            value = model.value(call)
+            if isinstance(value, Tensor) and value.origin is call:
+                return func.value
+    return None
+
+
+def activation_dim(model: SemanticModel, call: cst.Call) -> object:
+    """The literal ``dim`` of a softmax call (NotImplemented if not literal/absent)."""
+    if model.qualname(call.func) is not None:
+        return literal_value(argument(call, 1, "dim", "axis"))
+    return literal_value(argument(call, 0, "dim"))

@@ -1,0 +1,396 @@
+"""Context regions of a module: grad mode, autocast, GradScaler, fp16 conversions.
+
+Public API (everything else is private)::
+
+    from lossflint.analysis.contexts import contexts
+
+    ctx = contexts(model)            # ContextIndex, built once per SemanticModel
+    ctx.in_no_grad(node) -> bool     # inside `with torch.no_grad()` / `inference_mode()` /
+                                     # `set_grad_enabled(False)` or a function decorated with
+                                     # them, and no nearer `enable_grad()` re-enables it
+    ctx.autocast_dtype(node) -> str | None
+        # "float16", "bfloat16", "unknown" (an autocast whose dtype or device cannot be
+        # read statically) or None (not under autocast, or under `enabled=False`).
+        # Defaults follow PyTorch: torch.cuda.amp.autocast() -> float16,
+        # torch.cpu.amp.autocast() -> bfloat16, torch.autocast("cuda") -> float16,
+        # torch.autocast("cpu") -> bfloat16; `dtype=` wins. `enabled=<expression>` counts
+        # as enabled (the bug exists whenever the flag is on).
+    ctx.autocast_region(node) -> AutocastRegion | None   # the nearest enabled region
+    ctx.has_grad_scaler(node=None) -> bool
+        # a GradScaler is constructed in the file (not with enabled=False), or the
+        # function holding ``node`` uses one (``x.scale(loss).backward()`` /
+        # ``x.unscale_(opt)`` / ``x.step(opt)`` on a name bound to a GradScaler or
+        # named like a scaler)
+    ctx.is_half(expr) -> bool
+        # ``x.half()``, ``x.to(torch.float16)``, ``torch.zeros(..., dtype=torch.half)``,
+        # a name bound only to such values, a model converted in place with a
+        # statement ``model.half()`` / ``model.to(torch.float16)``, or the call of such
+        # a model (its output is float16)
+    ctx.half_models -> set of keys ("model", "self.net") converted in place
+
+Regions stop at function boundaries: a function defined inside ``with no_grad()``
+runs in whatever mode its caller has, so it is not "in" the region. Decorators
+(``@torch.no_grad()``, ``@torch.inference_mode()``, ``@torch.autocast(...)``)
+make the whole body a region.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, TypeVar
+
+import libcst as cst
+
+from lossflint.analysis.calls import argument, keyword, literal_value, positional
+
+if TYPE_CHECKING:
+    from lossflint.analysis.model import SemanticModel
+
+# --- framework tables (canonical qualified names) ---------------------------------
+
+NO_GRAD = frozenset(
+    {
+        "torch.no_grad",
+        "torch.inference_mode",
+        "torch.autograd.no_grad",
+        "torch.autograd.inference_mode",
+        "torch.autograd.grad_mode.no_grad",
+        "torch.autograd.grad_mode.inference_mode",
+    }
+)
+ENABLE_GRAD = frozenset({"torch.enable_grad", "torch.autograd.enable_grad"})
+SET_GRAD_ENABLED = frozenset({"torch.set_grad_enabled", "torch.autograd.set_grad_enabled"})
+
+#: autocast context managers → default dtype when no ``dtype=`` is given
+#: (None: depends on the ``device_type`` argument)
+AUTOCAST: dict[str, str | None] = {
+    "torch.autocast": None,
+    "torch.amp.autocast": None,
+    "torch.amp.autocast_mode.autocast": None,
+    "torch.cuda.amp.autocast": "float16",
+    "torch.cuda.amp.autocast_mode.autocast": "float16",
+    "torch.cpu.amp.autocast": "bfloat16",
+    "torch.cpu.amp.autocast_mode.autocast": "bfloat16",
+}
+DEVICE_DEFAULT_DTYPE = {"cuda": "float16", "cpu": "bfloat16", "xpu": "bfloat16", "hpu": "bfloat16"}
+
+GRAD_SCALER = frozenset(
+    {
+        "torch.cuda.amp.GradScaler",
+        "torch.amp.GradScaler",
+        "torch.amp.grad_scaler.GradScaler",
+        "torch.cpu.amp.GradScaler",
+        "torch.GradScaler",
+    }
+)
+
+DTYPES = {
+    "torch.float16": "float16",
+    "torch.half": "float16",
+    "torch.bfloat16": "bfloat16",
+    "torch.float32": "float32",
+    "torch.float": "float32",
+    "torch.float64": "float64",
+    "torch.double": "float64",
+}
+
+
+@dataclass(frozen=True)
+class AutocastRegion:
+    node: cst.CSTNode  # the With or the decorated FunctionDef
+    call: cst.Call | None  # the autocast call (None for a bare decorator)
+    dtype: str  # "float16" / "bfloat16" / "unknown"
+    enabled: bool | None  # True, False, or None (an expression)
+
+
+@dataclass(frozen=True)
+class _GradRegion:
+    node: cst.CSTNode
+    grad_enabled: bool
+
+
+_R = TypeVar("_R", _GradRegion, AutocastRegion)
+
+
+@dataclass
+class ContextIndex:
+    model: SemanticModel
+    #: With/FunctionDef node → the regions it opens (in item order)
+    _grad: dict[cst.CSTNode, _GradRegion] = field(default_factory=dict)
+    _autocast: dict[cst.CSTNode, AutocastRegion] = field(default_factory=dict)
+    half_models: set[str] = field(default_factory=set)
+    scaler_names: set[str] = field(default_factory=set)
+    _file_scaler: bool = False
+
+    # --- queries ------------------------------------------------------------
+
+    def in_no_grad(self, node: cst.CSTNode) -> bool:
+        for region in self._enclosing(node, self._grad):
+            return not region.grad_enabled
+        return False
+
+    def grad_region(self, node: cst.CSTNode) -> cst.CSTNode | None:
+        """The With/FunctionDef that disables grad for ``node`` (None if grad is on)."""
+        for region in self._enclosing(node, self._grad):
+            return None if region.grad_enabled else region.node
+        return None
+
+    def autocast_region(self, node: cst.CSTNode) -> AutocastRegion | None:
+        for region in self._enclosing(node, self._autocast):
+            return None if region.enabled is False else region
+        return None
+
+    def autocast_dtype(self, node: cst.CSTNode) -> str | None:
+        region = self.autocast_region(node)
+        return region.dtype if region is not None else None
+
+    def autocast_regions(self) -> list[AutocastRegion]:
+        return list(self._autocast.values())
+
+    def has_grad_scaler(self, node: cst.CSTNode | None = None) -> bool:
+        if self._file_scaler:
+            return True
+        if node is None:
+            return False
+        func = node if isinstance(node, cst.FunctionDef) else None
+        if func is None:
+            found = self.model.enclosing(node, cst.FunctionDef)
+            func = found if isinstance(found, cst.FunctionDef) else None
+        scope_node: cst.CSTNode = func if func is not None else self.model.module
+        for site in self.model.method_calls("scale", "unscale_"):
+            receiver = (
+                _key(site.node.func.value) if isinstance(site.node.func, cst.Attribute) else None
+            )
+            if receiver is None or not _looks_like_scaler(receiver, self.scaler_names):
+                continue
+            if scope_node is self.model.module or self._inside(site.node, scope_node):
+                return True
+        return False
+
+    def is_half(self, expr: cst.BaseExpression, _depth: int = 0) -> bool:
+        if _depth > 8:
+            return False
+        if isinstance(expr, cst.Call):
+            func = expr.func
+            qualname = self.model.qualname(func)
+            if qualname is not None:
+                dtype = argument(expr, None, "dtype")
+                return dtype is not None and self._dtype(dtype) == "float16"
+            if isinstance(func, cst.Attribute):
+                method = func.attr.value
+                if method == "half":
+                    return True
+                if method in ("to", "type"):
+                    return self._to_dtype(expr) == "float16"
+                if method in ("float", "double", "bfloat16"):
+                    return False
+            # calling an fp16 model gives fp16 outputs
+            return isinstance(func, (cst.Name, cst.Attribute)) and self.is_half(func, _depth + 1)
+        if isinstance(expr, cst.Name):
+            key = expr.value
+            if key in self.half_models:
+                return True
+            bindings = self.model.bindings(expr)
+            if not bindings:
+                return False
+            values = [b.node for b in bindings]
+            if any(
+                b.kind != "assign" or not isinstance(v, cst.BaseExpression)
+                for b, v in zip(bindings, values, strict=True)
+            ):
+                return False
+            return all(
+                isinstance(v, cst.BaseExpression) and self.is_half(v, _depth + 1) for v in values
+            )
+        if isinstance(expr, cst.Attribute):
+            dotted = _key(expr)
+            return dotted is not None and dotted in self.half_models
+        return False
+
+    # --- building -------------------------------------------------------------
+
+    def _build(self) -> None:
+        model = self.model
+        for node in model.scopes:
+            if isinstance(node, cst.FunctionDef):
+                for deco in node.decorators:
+                    self._register(node, deco.decorator)
+        for site in model.calls:
+            call = site.node
+            parent = model.parent(call)
+            if isinstance(parent, cst.WithItem):
+                with_node = model.parent(parent)
+                if isinstance(with_node, cst.With):
+                    self._register(with_node, call)
+            qualname = site.qualname
+            if qualname in GRAD_SCALER:
+                enabled = argument(call, None, "enabled")
+                if literal_value(enabled) is not False:
+                    self._file_scaler = True
+                    target = _assigned_to(model, call)
+                    if target is not None:
+                        self.scaler_names.add(target)
+            method = site.method
+            if method in ("half", "to") and isinstance(call.func, cst.Attribute):
+                if method == "to" and self._to_dtype(call) != "float16":
+                    continue
+                receiver = _key(call.func.value)
+                if receiver is None:
+                    continue
+                statement = model.parent(call)
+                if isinstance(statement, cst.Expr):
+                    # `model.half()` as a statement: modules convert in place
+                    self.half_models.add(receiver)
+                else:
+                    target = _assigned_to(model, call)
+                    if target is not None and (
+                        target == receiver or _is_module_like(call.func.value, model)
+                    ):
+                        # `model = model.half()` / `model = Net().half()`
+                        self.half_models.add(target)
+
+    def _register(self, owner: cst.CSTNode, expr: cst.BaseExpression) -> None:
+        call = expr if isinstance(expr, cst.Call) else None
+        func = call.func if call is not None else expr
+        qualname = self.model.qualname(func)
+        if qualname is None:
+            return
+        if qualname in NO_GRAD:
+            mode = argument(call, 0, "mode") if call is not None else None
+            if literal_value(mode) is False:
+                self._grad.setdefault(owner, _GradRegion(owner, True))
+            else:
+                self._grad.setdefault(owner, _GradRegion(owner, False))
+        elif qualname in ENABLE_GRAD:
+            self._grad.setdefault(owner, _GradRegion(owner, True))
+        elif qualname in SET_GRAD_ENABLED and call is not None:
+            enabled = literal_value(argument(call, 0, "mode"))
+            if enabled is False:
+                self._grad.setdefault(owner, _GradRegion(owner, False))
+            elif enabled is True:
+                self._grad.setdefault(owner, _GradRegion(owner, True))
+        elif qualname in AUTOCAST:
+            self._autocast.setdefault(owner, self._autocast_region(owner, call, AUTOCAST[qualname]))
+
+    def _autocast_region(
+        self, owner: cst.CSTNode, call: cst.Call | None, default: str | None
+    ) -> AutocastRegion:
+        if call is None:
+            return AutocastRegion(owner, None, default or "unknown", True)
+        enabled_expr = keyword(call, "enabled")
+        enabled: bool | None = True
+        if enabled_expr is not None:
+            value = literal_value(enabled_expr.value)
+            enabled = value if isinstance(value, bool) else None
+        dtype_expr = keyword(call, "dtype")
+        dtype: str | None
+        if dtype_expr is not None:
+            dtype = self._dtype(dtype_expr.value) or "unknown"
+        elif default is not None:
+            dtype = default
+        else:
+            device = literal_value(argument(call, 0, "device_type"))
+            dtype = (
+                DEVICE_DEFAULT_DTYPE.get(device, "unknown")
+                if isinstance(device, str)
+                else "unknown"
+            )
+            if dtype_expr is None and len(positional(call)) > 1:
+                dtype = self._dtype(positional(call)[1].value) or "unknown"
+        return AutocastRegion(owner, call, dtype, enabled)
+
+    def _dtype(self, expr: cst.BaseExpression) -> str | None:
+        qualname = self.model.qualname(expr)
+        if qualname is not None:
+            return DTYPES.get(qualname)
+        value = literal_value(expr)
+        if value in ("float16", "half"):
+            return "float16"
+        if value == "bfloat16":
+            return "bfloat16"
+        return None
+
+    def _to_dtype(self, call: cst.Call) -> str | None:
+        dtype = argument(call, None, "dtype")
+        if dtype is not None:
+            return self._dtype(dtype)
+        for arg in positional(call):
+            found = self._dtype(arg.value)
+            if found is not None:
+                return found
+        return None
+
+    # --- helpers -------------------------------------------------------------------
+
+    def _enclosing(self, node: cst.CSTNode, table: dict[cst.CSTNode, _R]) -> list[_R]:
+        """Regions of ``table`` around ``node``, nearest first, within its function."""
+        found: list[_R] = []
+        child = node
+        for ancestor in self.model.ancestors(node):
+            if isinstance(ancestor, cst.With):
+                region = table.get(ancestor)
+                if region is not None and child is ancestor.body:
+                    found.append(region)
+            elif isinstance(ancestor, cst.FunctionDef):
+                if child is ancestor.body:
+                    region = table.get(ancestor)
+                    if region is not None:
+                        found.append(region)
+                    break
+            elif isinstance(ancestor, (cst.Lambda, cst.ClassDef)):
+                break
+            child = ancestor
+        return found
+
+    def _inside(self, node: cst.CSTNode, container: cst.CSTNode) -> bool:
+        return any(a is container for a in self.model.ancestors(node))
+
+
+def contexts(model: SemanticModel) -> ContextIndex:
+    """The context index of ``model``, built on first use and kept on the model."""
+    found = model.__dict__.get("_lossflint_contexts")
+    if isinstance(found, ContextIndex):
+        return found
+    index = ContextIndex(model)
+    index._build()
+    model.__dict__["_lossflint_contexts"] = index
+    return index
+
+
+def _key(expr: cst.BaseExpression) -> str | None:
+    """``model`` / ``self.net`` → the dotted text; None for anything else."""
+    parts: list[str] = []
+    while isinstance(expr, cst.Attribute):
+        parts.append(expr.attr.value)
+        expr = expr.value
+    if isinstance(expr, cst.Name):
+        parts.append(expr.value)
+        return ".".join(reversed(parts))
+    return None
+
+
+def _assigned_to(model: SemanticModel, call: cst.Call) -> str | None:
+    parent = model.parent(call)
+    if isinstance(parent, cst.Assign) and len(parent.targets) == 1:
+        return _key(parent.targets[0].target)
+    if isinstance(parent, (cst.AnnAssign,)) and parent.value is call:
+        return _key(parent.target)
+    return None
+
+
+def _is_module_like(expr: cst.BaseExpression, model: SemanticModel) -> bool:
+    """``Net().half()`` / ``nn.Linear(...).half()``: a constructed model, not a tensor."""
+    if isinstance(expr, cst.Call):
+        from lossflint.analysis.values import Instance, Layer, Sequential
+
+        value = model.value(expr)
+        return isinstance(value, (Instance, Layer, Sequential))
+    if isinstance(expr, (cst.Name, cst.Attribute)):
+        from lossflint.analysis.values import Instance, Layer, Sequential
+
+        return isinstance(model.value(expr), (Instance, Layer, Sequential))
+    return False
+
+
+def _looks_like_scaler(key: str, known: set[str]) -> bool:
+    return key in known or "scaler" in key.rsplit(".", 1)[-1].lower()

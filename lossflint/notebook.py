@@ -232,7 +232,7 @@ def map_diagnostic(program: Program, diag: Diagnostic) -> Diagnostic:
     if fix is not None:
         # edits are kept only when all of them fall into the diagnostic's cell;
         # cross-cell fixes are applied by fix_notebook on the whole program
-        edits = []
+        edits: list[Edit] = []
         for edit in fix.edits:
             edit_cell, edit_start = _map_loc(program, edit.location)
             _, edit_end = _map_loc(program, edit.end_location)

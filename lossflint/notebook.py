@@ -205,7 +205,7 @@ def _map_loc(program: Program, loc: Location) -> tuple[int | None, Location]:
 
 
 def _map_message(program: Program, message: str) -> str:
-    """"softmax at line 12" names a program line: say which cell it is in."""
+    """Messages like 'softmax at line 12' name a program line: say which cell."""
 
     def sub(match: re.Match[str]) -> str:
         row = int(match.group(1))

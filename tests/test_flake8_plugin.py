@@ -108,7 +108,9 @@ def test_lossflint_config_applies(tmp_path: Path):
 
 
 def test_flake8_select_filters_on_top(tmp_path: Path):
-    (tmp_path / "train.py").write_text(LOG_BUG + "import torch.nn.functional as F\np = F.softmax(x)\n")
+    (tmp_path / "train.py").write_text(
+        LOG_BUG + "import torch.nn.functional as F\np = F.softmax(x)\n"
+    )
     out = flake8("--ignore=LF201", "train.py", cwd=tmp_path)
     assert [line.split()[1] for line in out] == ["LF110"]
 

@@ -102,6 +102,15 @@ METHOD_KINDS: dict[str, Kind] = {
     "long": Kind.CLASS_INDICES,
 }
 
+#: how many positional arguments the tensor method takes at most: a call with
+#: more is not that method (``obj.softmax(x, 1)`` on a module-like object)
+METHOD_MAX_POSITIONAL: dict[str, int] = {
+    "softmax": 1,
+    "log_softmax": 1,
+    "argmax": 1,
+    "argmin": 1,
+}
+
 #: tensor methods that keep the kind of their receiver
 KIND_PRESERVING_METHODS = frozenset(
     {

@@ -769,7 +769,11 @@ class KindAnalysis:
                 )
             if _is_loss(receiver) and name in ("mean", "sum"):
                 return receiver
-        if name in apis.METHOD_KINDS:
+        if name in ("max", "min") and receiver is UNKNOWN and _is_dim_reduction(call):
+            # only torch's max(dim) returns (values, indices)
+            if self._receiver_is_framework_object(func.value, env):
+                return TupleValue((UNKNOWN, Tensor(Kind.CLASS_INDICES, origin=call, where=frame.name)))
+        if name in apis.METHOD_KINDS and len(positional(call)) <= apis.METHOD_MAX_POSITIONAL.get(name, 0):
             if self._receiver_is_framework_object(func.value, env):
                 return Tensor(apis.METHOD_KINDS[name], origin=call, where=frame.name)
         return UNKNOWN
@@ -842,21 +846,30 @@ class KindAnalysis:
         if has_star_args(call):
             self._unpinnable.add(func)
             return
-        names = _param_names(func.params)
+        params = func.params
         skip = 1 if bound is not None and not _is_static(func) else 0
-        positional_names = names[skip:]
+        in_order = [p.name.value for p in (*params.posonly_params, *params.params)][skip:]
+        positional_names = in_order + [p.name.value for p in params.kwonly_params]
         seen: dict[str, Value] = {}
         index = 0
         for arg, value in zip(call.args, args, strict=False):
             if arg.keyword is None:
-                if index < len(positional_names):
-                    seen[positional_names[index]] = value
+                if index < len(in_order):
+                    seen[in_order[index]] = value
                 index += 1
             else:
                 seen[arg.keyword.value] = value
         pins = self._next_pins.setdefault(func, {})
+        defaults = _param_defaults(func.params)
         for name in positional_names:
-            value = seen.get(name, UNKNOWN)
+            if name in seen:
+                value = seen[name]
+            elif name in defaults:
+                # the call relies on the default: ``def train(model=Net())``
+                frame = _Frame("<default>", None, None)
+                value = self._eval(defaults[name], {}, frame, record=False)
+            else:
+                value = UNKNOWN
             pins[name] = join(pins[name], value) if name in pins else value
 
     # --- losses -------------------------------------------------------------------
@@ -955,6 +968,27 @@ def _param_names(params: cst.Parameters) -> list[str]:
     return [p.name.value for p in (*params.posonly_params, *params.params)] + [
         p.name.value for p in params.kwonly_params
     ]
+
+
+def _is_dim_reduction(call: cst.Call) -> bool:
+    """``x.max(1)`` / ``x.max(dim=1)``: a literal integer dim, nothing else."""
+    args = positional(call)
+    if len(call.args) != 1:
+        return False
+    if args:
+        value = literal_value(args[0].value)
+    else:
+        dim = argument(call, None, "dim")
+        value = literal_value(dim)
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _param_defaults(params: cst.Parameters) -> dict[str, cst.BaseExpression]:
+    return {
+        p.name.value: p.default
+        for p in (*params.posonly_params, *params.params, *params.kwonly_params)
+        if p.default is not None
+    }
 
 
 def _decorators(func: cst.FunctionDef) -> set[str]:

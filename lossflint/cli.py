@@ -11,10 +11,11 @@ import click
 from lossflint import __version__
 from lossflint.config import ConfigError, Settings, resolve_settings, validate_selectors
 from lossflint.diagnostics import Diagnostic
-from lossflint.discovery import discover
+from lossflint.discovery import _excluded_with_parents, discover
+from lossflint.linter import RuleSet
 from lossflint.output import FORMATS, FORMATTERS, format_statistics
 from lossflint.registry import all_rules
-from lossflint.runner import run
+from lossflint.runner import RunResult, display_name, lint_bytes, run
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -58,6 +59,13 @@ def cli() -> None:
 @click.option("--isolated", is_flag=True, help="Ignore all configuration files.")
 @click.option("-q", "--quiet", is_flag=True, help="Print findings only, no summary.")
 @click.option(
+    "--stdin-filename",
+    type=click.Path(),
+    default=None,
+    help="Read the source from stdin and report it as this path "
+    "(config and per-file-ignores for that path apply).",
+)
+@click.option(
     "--force-exclude",
     is_flag=True,
     help="Apply exclude patterns to files named on the command line too.",
@@ -74,6 +82,7 @@ def check(
     config_path: str | None,
     isolated: bool,
     quiet: bool,
+    stdin_filename: str | None,
     force_exclude: bool,
 ) -> None:
     """Lint PATHS (files or folders; default: the current folder)."""
@@ -84,10 +93,13 @@ def check(
     except ConfigError as exc:
         _fail(str(exc))
         return
-    found = discover(targets, settings, force_exclude=force_exclude)
+    stdin = _read_stdin(stdin_filename, paths)
+    found = discover([] if stdin else targets, settings, force_exclude=force_exclude)
     if found.errors:
         _fail(found.errors[0])
     result = run(found.files, settings)
+    if stdin is not None and stdin_filename is not None:
+        _lint_stdin(result, stdin, Path(stdin_filename), settings, force_exclude)
     for error in result.errors:
         click.echo(f"lossflint: error: {error}", err=True)
     diagnostics = result.diagnostics
@@ -96,13 +108,42 @@ def check(
     if statistics:
         click.echo(format_statistics(diagnostics), nl=False)
     else:
-        text = FORMATTERS[output_format](diagnostics, source_lines=_source_lines())
+        text = FORMATTERS[output_format](diagnostics, source_lines=_source_lines(stdin))
         click.echo(text, nl=False)
     if not quiet and output_format in ("concise", "full") and not statistics:
         click.echo(_summary(diagnostics, result.files), err=True)
     if result.errors:
         sys.exit(EXIT_ERROR)
     sys.exit(EXIT_FINDINGS if diagnostics and not exit_zero else EXIT_CLEAN)
+
+
+def _read_stdin(stdin_filename: str | None, paths: tuple[str, ...]) -> tuple[str, bytes] | None:
+    """(display name, bytes) of the buffer piped in for ``--stdin-filename``."""
+    if stdin_filename is None:
+        return None
+    if any(p != "-" for p in paths):
+        _fail("--stdin-filename reads stdin: do not name PATHS too")
+    data = click.get_binary_stream("stdin").read()
+    return display_name(Path(stdin_filename)), data
+
+
+def _lint_stdin(
+    result: RunResult,
+    stdin: tuple[str, bytes],
+    path: Path,
+    settings: Settings,
+    force_exclude: bool,
+) -> None:
+    """Lint the piped buffer as if it were ``path`` (which need not exist)."""
+    patterns = [*settings.exclude, *settings.extend_exclude]
+    if force_exclude and _excluded_with_parents(path, settings, patterns):
+        return
+    ruleset = RuleSet(settings.enabled_codes(), settings.options)
+    linted = lint_bytes(stdin[1], stdin[0], ruleset, settings.ignored_for(path))
+    result.files += 1
+    result.diagnostics.extend(linted.diagnostics)
+    result.diagnostics.sort(key=Diagnostic.sort_key)
+    result.errors.extend(linted.errors)
 
 
 def _apply_cli_selection(

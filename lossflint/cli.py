@@ -88,7 +88,9 @@ def check(
     """Lint PATHS (files or folders; default: the current folder)."""
     targets = list(paths) or ["."]
     try:
-        settings = resolve_settings(targets, config_path, isolated)
+        # a piped buffer takes the config of the path it stands for
+        where = [stdin_filename] if stdin_filename is not None else targets
+        settings = resolve_settings(where, config_path, isolated)
         _apply_cli_selection(settings, select, ignore, extend_select)
     except ConfigError as exc:
         _fail(str(exc))

@@ -1,0 +1,656 @@
+"""Training loops: iterations, their ordered events, and the optimisers they step.
+
+Public API::
+
+    from lossflint.analysis.loops import loops
+
+    index = loops(model)          # LoopIndex, built once per SemanticModel
+    index.loops                   # every for/while loop (any depth, functions, methods,
+                                  # module level) that contains a training event, source order
+    index.loop_of(node)           # the innermost such Loop around ``node``
+    index.events                  # every Event of the file (inside loops or not)
+    index.role(expr)              # "optimizer" / "scheduler" / "scaler" / None
+    index.optimizer_ctors         # OptimizerCtor for every torch/Keras optimiser built here
+    index.training_steps          # Lightning ``training_step`` methods (no loop: never a
+                                  # loop missing zero_grad)
+
+    loop.events                   # LoopEvent: the Event, its ``chain`` of blocks between the
+                                  # loop body and the event, ``conditional`` (under if/else/
+                                  # match/except/ternary/and-or) and ``nested`` (in an inner loop)
+    loop.of("step", ...)          # its events of these kinds, in source order
+    loop.is_training              # contains a backward()
+    loop.is_iteration             # contains backward() and step() and no inner loop does
+    loop.callee_kinds             # event kinds reached through same-file functions it calls
+    LoopIndex.comparable(a, b)    # both run in the same block, so source order is run order
+
+Event kinds: ``zero_grad`` (``x.zero_grad()``, ``p.grad = None``, ``p.grad.zero_()``),
+``forward`` (a loss call), ``backward`` (``loss.backward()``, ``scaler.scale(loss).backward()``,
+``accelerator.backward(loss)``, ``self.manual_backward(loss)``, ``torch.autograd.backward``),
+``unscale`` (``scaler.unscale_(opt)``), ``clip`` (``clip_grad_norm_``/``clip_grad_value_``),
+``step`` (``opt.step()``, ``opt.step(closure)``, ``scaler.step(opt)``), ``sched_step``,
+``eval``, ``train``, ``optim_ctor``.
+
+An event inside an ``if`` is conditional (gradient accumulation: ``if (i + 1) % k == 0:
+step(); zero_grad()``): rules about order only compare events that are ``comparable``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import TYPE_CHECKING
+
+import libcst as cst
+
+from lossflint.analysis.calls import argument, literal_value, positional
+
+if TYPE_CHECKING:
+    from lossflint.analysis.model import SemanticModel
+
+# --- framework tables -----------------------------------------------------------
+
+#: optimiser families for LF307: "adaptive", "sgd", "unbounded" (lr ~ 1 is normal), "other"
+TORCH_OPTIMIZERS: dict[str, str] = {
+    "Adam": "adaptive",
+    "AdamW": "adaptive",
+    "Adamax": "adaptive",
+    "NAdam": "adaptive",
+    "RAdam": "adaptive",
+    "RMSprop": "adaptive",
+    "Adagrad": "adaptive",
+    "SparseAdam": "adaptive",
+    "SGD": "sgd",
+    "ASGD": "sgd",
+    "Adadelta": "unbounded",
+    "LBFGS": "unbounded",
+    "Rprop": "other",
+    "Adafactor": "other",
+}
+KERAS_OPTIMIZERS: dict[str, str] = {
+    "Adam": "adaptive",
+    "AdamW": "adaptive",
+    "Adamax": "adaptive",
+    "Nadam": "adaptive",
+    "RMSprop": "adaptive",
+    "Adagrad": "adaptive",
+    "SGD": "sgd",
+    "Adadelta": "unbounded",
+    "Ftrl": "other",
+    "Lion": "other",
+    "Adafactor": "other",
+    "LossScaleOptimizer": "other",
+}
+_TORCH_OPT_PREFIXES = ("torch.optim.",)
+_KERAS_OPT_PREFIXES = (
+    "keras.optimizers.",
+    "keras.optimizers.legacy.",
+    "keras.optimizers.experimental.",
+    "keras.optimizer_v2.",
+)
+_OTHER_OPTIMIZERS = {
+    "transformers.AdamW": ("torch", "AdamW", "adaptive"),
+    "transformers.optimization.AdamW": ("torch", "AdamW", "adaptive"),
+}
+
+SCHEDULER_PREFIXES = ("torch.optim.lr_scheduler.",)
+SCHEDULER_FUNCTIONS = frozenset(
+    {
+        "transformers.get_scheduler",
+        "transformers.get_linear_schedule_with_warmup",
+        "transformers.get_cosine_schedule_with_warmup",
+        "transformers.get_constant_schedule_with_warmup",
+        "transformers.get_polynomial_decay_schedule_with_warmup",
+        "transformers.optimization.get_linear_schedule_with_warmup",
+        "transformers.optimization.get_cosine_schedule_with_warmup",
+        "transformers.optimization.get_scheduler",
+    }
+)
+GRAD_SCALERS = frozenset(
+    {
+        "torch.cuda.amp.GradScaler",
+        "torch.amp.GradScaler",
+        "torch.amp.grad_scaler.GradScaler",
+        "torch.cpu.amp.GradScaler",
+        "torch.GradScaler",
+    }
+)
+CLIP_FUNCTIONS = frozenset(
+    {
+        "torch.nn.utils.clip_grad_norm_",
+        "torch.nn.utils.clip_grad_value_",
+        "torch.nn.utils.clip_grad_norm",
+        "torch.nn.utils.clip_grad.clip_grad_norm_",
+        "torch.nn.utils.clip_grad.clip_grad_value_",
+        "torch.nn.utils.clip_grad.clip_grad_norm",
+    }
+)
+#: methods of trainer objects that clip (accelerate / Lightning / FSDP)
+CLIP_METHODS = frozenset({"clip_grad_norm_", "clip_grad_value_", "clip_gradients"})
+AUTOGRAD_BACKWARD = frozenset({"torch.autograd.backward"})
+#: receivers of ``x.backward(loss)`` that run the backward of their argument
+_DELEGATING_BACKWARD = re.compile(r"accelerator|engine|fabric|trainer|deepspeed|strategy|^self$")
+
+EVENT_KINDS = (
+    "zero_grad",
+    "forward",
+    "backward",
+    "unscale",
+    "clip",
+    "step",
+    "sched_step",
+    "eval",
+    "train",
+    "optim_ctor",
+)
+
+
+@dataclass(frozen=True)
+class OptimizerCtor:
+    call: cst.Call
+    framework: str  # "torch" / "keras"
+    name: str  # class name: "Adam"
+    family: str  # "adaptive" / "sgd" / "unbounded" / "other"
+
+
+@dataclass(eq=False)
+class Event:
+    kind: str
+    node: cst.CSTNode  # the call (or the `p.grad = None` assignment)
+    #: the object acted on: the optimizer key for steps/zero_grad, the model for eval/train
+    receiver: str | None = None
+    #: the loss expression for backward events
+    loss: cst.BaseExpression | None = None
+    #: ``opt.step(closure)``; for backward: through ``scaler.scale(loss)``
+    closure: bool = False
+    scaled: bool = False
+    #: clipping done by a trainer object (accelerate/Lightning), which unscales itself
+    managed: bool = False
+    order: float = 0
+
+
+@dataclass(eq=False)
+class LoopEvent:
+    event: Event
+    chain: tuple[cst.CSTNode, ...]
+    conditional: bool
+    nested: bool
+
+    @property
+    def kind(self) -> str:
+        return self.event.kind
+
+    @property
+    def node(self) -> cst.CSTNode:
+        return self.event.node
+
+    @property
+    def order(self) -> float:
+        return self.event.order
+
+    @property
+    def direct(self) -> bool:
+        """Runs exactly once per pass of the loop body."""
+        return not self.chain
+
+
+@dataclass(eq=False)
+class Loop:
+    node: cst.For | cst.While
+    parent: Loop | None = None
+    children: list[Loop] = field(default_factory=list)
+    events: list[LoopEvent] = field(default_factory=list)
+    callee_kinds: set[str] = field(default_factory=set)
+
+    def of(self, *kinds: str) -> list[LoopEvent]:
+        return [e for e in self.events if e.kind in kinds]
+
+    def has(self, kind: str, *, via_calls: bool = False) -> bool:
+        return any(e.kind == kind for e in self.events) or (via_calls and kind in self.callee_kinds)
+
+    @property
+    def is_training(self) -> bool:
+        return self.has("backward")
+
+    @property
+    def is_iteration(self) -> bool:
+        if not (self.has("backward") and self.has("step")):
+            return False
+        return not any(c.has("backward") and c.has("step") for c in self.descendants())
+
+    def descendants(self) -> Iterable[Loop]:
+        for child in self.children:
+            yield child
+            yield from child.descendants()
+
+
+class LoopIndex:
+    def __init__(self, model: SemanticModel) -> None:
+        self.model = model
+        self._roles = self._constructed_roles()
+        self.events: list[Event] = self._collect_events()
+        self.loops: list[Loop] = []
+        self._loop_nodes: dict[cst.CSTNode, Loop] = {}
+        self._callee_cache: dict[cst.CSTNode, list[cst.FunctionDef]] = {}
+        self._build_loops()
+
+    # --- roles ----------------------------------------------------------------
+
+    def optimizer_info(self, call: cst.Call) -> OptimizerCtor | None:
+        qualname = self.model.qualname(call.func)
+        if qualname is None:
+            return None
+        if qualname in _OTHER_OPTIMIZERS:
+            framework, name, family = _OTHER_OPTIMIZERS[qualname]
+            return OptimizerCtor(call, framework, name, family)
+        short = qualname.rsplit(".", 1)[-1]
+        if qualname.startswith(_TORCH_OPT_PREFIXES) and not qualname.startswith(SCHEDULER_PREFIXES):
+            # torch.optim.Adam, torch.optim.adam.Adam
+            if short in TORCH_OPTIMIZERS and qualname.count(".") <= 3:
+                return OptimizerCtor(call, "torch", short, TORCH_OPTIMIZERS[short])
+        if qualname.startswith(_KERAS_OPT_PREFIXES) and short in KERAS_OPTIMIZERS:
+            return OptimizerCtor(call, "keras", short, KERAS_OPTIMIZERS[short])
+        return None
+
+    @cached_property
+    def optimizer_ctors(self) -> list[OptimizerCtor]:
+        found = []
+        for site in self.model.calls:
+            if site.qualname is None:
+                continue
+            info = self.optimizer_info(site.node)
+            if info is not None:
+                found.append(info)
+        return found
+
+    def _ctor_role(self, call: cst.Call) -> str | None:
+        qualname = self.model.qualname(call.func)
+        if qualname is None:
+            return None
+        if qualname in GRAD_SCALERS:
+            return "scaler"
+        if qualname.startswith(SCHEDULER_PREFIXES) or qualname in SCHEDULER_FUNCTIONS:
+            return "scheduler"
+        info = self.optimizer_info(call)
+        if info is not None and info.framework == "torch":
+            return "optimizer"
+        return None
+
+    def _constructed_roles(self) -> dict[str, set[str]]:
+        roles: dict[str, set[str]] = {}
+        for site in self.model.calls:
+            if site.qualname is None:
+                continue
+            role = self._ctor_role(site.node)
+            if role is None:
+                continue
+            parent = self.model.parent(site.node)
+            if isinstance(parent, cst.Assign):
+                for target in parent.targets:
+                    key = dotted(target.target)
+                    if key is not None:
+                        roles.setdefault(key, set()).add(role)
+        return roles
+
+    def role(self, expr: cst.BaseExpression) -> str | None:
+        """What ``expr`` holds: "optimizer", "scheduler", "scaler", or None."""
+        if isinstance(expr, cst.Call):
+            return self._ctor_role(expr)
+        key = dotted(expr)
+        if key is None:
+            return None
+        constructed = self._roles.get(key)
+        if constructed is not None and len(constructed) == 1:
+            return next(iter(constructed))
+        return role_from_name(key)
+
+    # --- events ---------------------------------------------------------------
+
+    def _collect_events(self) -> list[Event]:
+        model = self.model
+        events: list[Event] = []
+        for order, site in enumerate(model.calls):
+            call = site.node
+            event = self._call_event(call, site.qualname)
+            if event is not None:
+                event.order = order
+                events.append(event)
+        # `p.grad = None`
+        for node in model.parents:
+            if isinstance(node, cst.Assign) and literal_value(node.value) is None:
+                if any(
+                    isinstance(t.target, cst.Attribute) and t.target.attr.value == "grad"
+                    for t in node.targets
+                ):
+                    # sorts just before the first call that follows it
+                    first = _first_call_after(model, node) - 0.5
+                    events.append(Event("zero_grad", node, None, order=first))
+        events.sort(key=lambda e: e.order)
+        return events
+
+    def _call_event(self, call: cst.Call, qualname: str | None) -> Event | None:
+        func = call.func
+        if qualname is not None:
+            if qualname in CLIP_FUNCTIONS:
+                return Event("clip", call)
+            if qualname in AUTOGRAD_BACKWARD:
+                loss = argument(call, 0, "tensors")
+                return Event("backward", call, loss=loss)
+            if self._ctor_role(call) == "optimizer":
+                return Event("optim_ctor", call)
+            if call in self.model.kinds.loss_calls:
+                return Event("forward", call)
+            return None
+        if call in self.model.kinds.loss_calls:
+            return Event("forward", call)
+        if not isinstance(func, cst.Attribute):
+            return None
+        method = func.attr.value
+        receiver_expr = func.value
+        receiver = dotted(receiver_expr)
+        args = positional(call)
+        if method == "backward":
+            return self._backward_event(call, receiver_expr, receiver)
+        if method == "manual_backward":
+            return Event("backward", call, receiver, loss=args[0].value if args else None)
+        if method == "zero_grad":
+            return Event("zero_grad", call, receiver)
+        if method == "zero_" and isinstance(receiver_expr, cst.Attribute):
+            # p.grad.zero_() / p.grad.data.zero_()
+            inner = receiver_expr
+            if inner.attr.value == "data" and isinstance(inner.value, cst.Attribute):
+                inner = inner.value
+            if inner.attr.value == "grad":
+                return Event("zero_grad", call, None)
+            return None
+        if method == "unscale_":
+            opt = dotted(args[0].value) if args else None
+            return Event("unscale", call, opt)
+        if method in CLIP_METHODS:
+            return Event("clip", call, receiver, managed=True)
+        if method == "step":
+            role = self.role(receiver_expr)
+            if role == "scheduler":
+                return Event("sched_step", call, receiver, closure=bool(call.args))
+            if role == "optimizer":
+                return Event("step", call, receiver, closure=bool(call.args))
+            if role == "scaler" and args:
+                return Event("step", call, dotted(args[0].value), scaled=True)
+            return None
+        if method == "eval" and not call.args:
+            return Event("eval", call, receiver)
+        if method == "train":
+            mode = argument(call, 0, "mode")
+            if mode is not None and literal_value(mode) is False:
+                return Event("eval", call, receiver)
+            if receiver is None or self.role(receiver_expr) is not None:
+                return None
+            return Event("train", call, receiver)
+        return None
+
+    def _backward_event(
+        self, call: cst.Call, receiver_expr: cst.BaseExpression, receiver: str | None
+    ) -> Event:
+        args = positional(call)
+        if (
+            isinstance(receiver_expr, cst.Call)
+            and isinstance(receiver_expr.func, cst.Attribute)
+            and receiver_expr.func.attr.value == "scale"
+        ):
+            inner = positional(receiver_expr)
+            return Event(
+                "backward",
+                call,
+                dotted(receiver_expr.func.value),
+                loss=inner[0].value if inner else None,
+                scaled=True,
+            )
+        if args and receiver is not None and _DELEGATING_BACKWARD.search(receiver.lower()):
+            # accelerator.backward(loss): the trainer scales and runs it
+            return Event("backward", call, receiver, loss=args[0].value, managed=True)
+        return Event("backward", call, receiver, loss=receiver_expr)
+
+    # --- loops ----------------------------------------------------------------
+
+    def _build_loops(self) -> None:
+        model = self.model
+        for event in self.events:
+            chain_loops = []
+            for ancestor in model.ancestors(event.node):
+                if isinstance(ancestor, (cst.FunctionDef, cst.Lambda, cst.ClassDef)):
+                    break
+                if isinstance(ancestor, (cst.For, cst.While)):
+                    chain_loops.append(ancestor)
+            for loop_node in chain_loops:
+                loop = self._loop(loop_node)
+                loop.events.append(self._loop_event(event, loop_node))
+        # same-file functions called from a loop contribute their event kinds
+        for loop in self._loop_nodes.values():
+            loop.callee_kinds = self._callee_kinds(loop.node)
+        self.loops = sorted(self._loop_nodes.values(), key=lambda lp: _first_order(lp))
+
+    def _loop(self, node: cst.For | cst.While) -> Loop:
+        found = self._loop_nodes.get(node)
+        if found is not None:
+            return found
+        loop = Loop(node)
+        self._loop_nodes[node] = loop
+        for ancestor in self.model.ancestors(node):
+            if isinstance(ancestor, (cst.FunctionDef, cst.Lambda, cst.ClassDef)):
+                break
+            if isinstance(ancestor, (cst.For, cst.While)):
+                parent = self._loop(ancestor)
+                loop.parent = parent
+                parent.children.append(loop)
+                break
+        return loop
+
+    def _loop_event(self, event: Event, loop_node: cst.CSTNode) -> LoopEvent:
+        chain: list[cst.CSTNode] = []
+        conditional = False
+        nested = False
+        child: cst.CSTNode = event.node
+        for ancestor in self.model.ancestors(event.node):
+            if ancestor is loop_node:
+                if child is not getattr(loop_node, "body", None):
+                    conditional = True  # the loop's else clause
+                    chain.append(child)
+                break
+            if isinstance(ancestor, (cst.If, cst.IfExp, cst.BooleanOperation, cst.MatchCase)):
+                if not (isinstance(ancestor, cst.If) and child is ancestor.test):
+                    chain.append(child)
+                    conditional = True
+            elif isinstance(ancestor, (cst.ExceptHandler, cst.ExceptStarHandler)):
+                chain.append(child)
+                conditional = True
+            elif isinstance(ancestor, cst.Try) and child is ancestor.orelse:
+                chain.append(child)
+                conditional = True
+            elif isinstance(ancestor, (cst.For, cst.While)):
+                chain.append(child)
+                nested = True
+            elif isinstance(ancestor, (cst.CompFor,)):
+                chain.append(child)
+                nested = True
+            child = ancestor
+        chain.reverse()
+        return LoopEvent(event, tuple(chain), conditional, nested)
+
+    def loop_of(self, node: cst.CSTNode) -> Loop | None:
+        for ancestor in self.model.ancestors(node):
+            if isinstance(ancestor, (cst.FunctionDef, cst.Lambda, cst.ClassDef)):
+                return None
+            if isinstance(ancestor, (cst.For, cst.While)) and ancestor in self._loop_nodes:
+                return self._loop_nodes[ancestor]
+        return None
+
+    def enclosing_loops(self, node: cst.CSTNode) -> list[Loop]:
+        """Loops around ``node`` (innermost first) within its function."""
+        found = []
+        for ancestor in self.model.ancestors(node):
+            if isinstance(ancestor, (cst.FunctionDef, cst.Lambda, cst.ClassDef)):
+                break
+            if isinstance(ancestor, (cst.For, cst.While)) and ancestor in self._loop_nodes:
+                found.append(self._loop_nodes[ancestor])
+        return found
+
+    @staticmethod
+    def comparable(a: LoopEvent, b: LoopEvent) -> bool:
+        """Both run in the same block of the same pass: source order is run order."""
+        return a.chain == b.chain
+
+    # --- same-file callees ----------------------------------------------------
+
+    @cached_property
+    def _function_kinds(self) -> dict[cst.FunctionDef, set[str]]:
+        out: dict[cst.FunctionDef, set[str]] = {}
+        for event in self.events:
+            func = self.model.enclosing(event.node, cst.FunctionDef)
+            if isinstance(func, cst.FunctionDef):
+                out.setdefault(func, set()).add(event.kind)
+        return out
+
+    def function_kinds(self, func: cst.FunctionDef, depth: int = 0) -> set[str]:
+        """Event kinds inside ``func`` and the same-file functions it calls."""
+        kinds = set(self._function_kinds.get(func, set()))
+        if depth < 3:
+            for callee in self._callees(func):
+                if callee is not func:
+                    kinds |= self.function_kinds(callee, depth + 1)
+        return kinds
+
+    @cached_property
+    def _resolved_calls(self) -> list[tuple[cst.Call, cst.FunctionDef]]:
+        found = []
+        for site in self.model.calls:
+            if site.qualname is None:
+                func = self._resolve_function(site.node)
+                if func is not None:
+                    found.append((site.node, func))
+        return found
+
+    def _callees(self, container: cst.CSTNode) -> list[cst.FunctionDef]:
+        cached = self._callee_cache.get(container)
+        if cached is not None:
+            return cached
+        found = [
+            func
+            for call, func in self._resolved_calls
+            if any(a is container for a in self.model.ancestors(call))
+        ]
+        self._callee_cache[container] = found
+        return found
+
+    def _resolve_function(self, call: cst.Call) -> cst.FunctionDef | None:
+        from lossflint.analysis.values import FunctionRef
+
+        value = self.model.value(call.func)
+        if isinstance(value, FunctionRef):
+            return value.func
+        if isinstance(call.func, cst.Name):
+            bindings = self.model.bindings(call.func)
+            if bindings and all(b.kind == "def" for b in bindings):
+                node = bindings[-1].node
+                if isinstance(node, cst.FunctionDef):
+                    return node
+        return None
+
+    def _callee_kinds(self, loop_node: cst.CSTNode) -> set[str]:
+        kinds: set[str] = set()
+        for func in self._callees(loop_node):
+            kinds |= self.function_kinds(func)
+        return kinds
+
+    # --- Lightning --------------------------------------------------------------
+
+    @cached_property
+    def training_steps(self) -> list[cst.FunctionDef]:
+        return [
+            node
+            for node, scope in self.model.scopes.items()
+            if isinstance(node, cst.FunctionDef)
+            and node.name.value == "training_step"
+            and scope.parent is not None
+            and scope.parent.kind == "class"
+        ]
+
+
+def loops(model: SemanticModel) -> LoopIndex:
+    """The loop index of ``model``, built on first use and kept on the model."""
+    found = model.__dict__.get("_lossflint_loops")
+    if isinstance(found, LoopIndex):
+        return found
+    index = LoopIndex(model)
+    model.__dict__["_lossflint_loops"] = index
+    return index
+
+
+# --- helpers --------------------------------------------------------------------
+
+
+def dotted(expr: cst.BaseExpression) -> str | None:
+    """``opt`` / ``self.optimizer`` → the dotted text; None otherwise."""
+    parts: list[str] = []
+    while isinstance(expr, cst.Attribute):
+        parts.append(expr.attr.value)
+        expr = expr.value
+    if isinstance(expr, cst.Name):
+        parts.append(expr.value)
+        return ".".join(reversed(parts))
+    return None
+
+
+_OPT_TOKENS = frozenset({"opt", "optim", "optimizer", "optimiser", "optimizers", "opts"})
+
+
+def role_from_name(key: str) -> str | None:
+    """Role guessed from a name when nothing in the file constructs it."""
+    last = key.rsplit(".", 1)[-1].lower()
+    if "sched" in last:
+        return "scheduler"
+    if "scaler" in last:
+        return "scaler"
+    tokens = set(re.split(r"[_\d]+", last))
+    if tokens & _OPT_TOKENS or "optimizer" in last or "optimiser" in last:
+        return "optimizer"
+    # opt_g / g_opt / optG / optimD
+    if re.fullmatch(r"(opt|optim)[a-z]?|[a-z](opt|optim)", last):
+        return "optimizer"
+    return None
+
+
+def _first_call_after(model: SemanticModel, node: cst.CSTNode) -> int:
+    """A sort position for a non-call event: just before the next call."""
+    # positions are not resolved here; the order of calls is the walk order, and
+    # an assignment comes right after the calls evaluated before it
+    index = 0
+    ancestors = set(map(id, model.ancestors(node)))
+    for i, site in enumerate(model.calls):
+        if id(site.node) in ancestors:
+            continue
+        if _precedes(model, node, site.node):
+            return i
+        index = i + 1
+    return index
+
+
+def _precedes(model: SemanticModel, a: cst.CSTNode, b: cst.CSTNode) -> bool:
+    """``a`` comes before ``b`` in a pre-order walk (parents before children)."""
+    path_a = [a, *model.ancestors(a)][::-1]
+    path_b = [b, *model.ancestors(b)][::-1]
+    for x, y in zip(path_a, path_b, strict=False):
+        if x is y:
+            continue
+        parent = model.parent(x)
+        if parent is None:
+            return False
+        children = parent.children
+        ia = next((i for i, c in enumerate(children) if c is x), -1)
+        ib = next((i for i, c in enumerate(children) if c is y), -1)
+        return ia < ib
+    return len(path_a) < len(path_b)
+
+
+def _first_order(loop: Loop) -> float:
+    return min((e.order for e in loop.events), default=0)

@@ -70,6 +70,20 @@ def cli() -> None:
     is_flag=True,
     help="Apply exclude patterns to files named on the command line too.",
 )
+@click.option(
+    "-j",
+    "--jobs",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Worker processes (default: one per core; 1 lints in this process).",
+)
+@click.option("--no-cache", is_flag=True, help="Do not read or write the result cache.")
+@click.option(
+    "--cache-dir",
+    type=click.Path(file_okay=False),
+    default=None,
+    help="Result cache folder (default: cache-dir from config, .lossflint_cache).",
+)
 def check(
     paths: tuple[str, ...],
     select: tuple[str, ...],
@@ -84,6 +98,9 @@ def check(
     quiet: bool,
     stdin_filename: str | None,
     force_exclude: bool,
+    jobs: int | None,
+    no_cache: bool,
+    cache_dir: str | None,
 ) -> None:
     """Lint PATHS (files or folders; default: the current folder)."""
     targets = list(paths) or ["."]
@@ -99,7 +116,14 @@ def check(
     found = discover([] if stdin else targets, settings, force_exclude=force_exclude)
     if found.errors:
         _fail(found.errors[0])
-    result = run(found.files, settings)
+    result = run(
+        found.files,
+        settings,
+        jobs=jobs,
+        use_cache=not no_cache,
+        cache_dir=cache_dir,
+        progress=None,
+    )
     if stdin is not None and stdin_filename is not None:
         _lint_stdin(result, stdin, Path(stdin_filename), settings, force_exclude)
     for error in result.errors:

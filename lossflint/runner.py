@@ -8,6 +8,7 @@ from pathlib import Path
 from lossflint.config import Settings
 from lossflint.diagnostics import Diagnostic
 from lossflint.linter import InternalError, LintResult, RuleSet, lint_text, syntax_diagnostic
+from lossflint.prefilter import Prefilter
 from lossflint.source import DecodeError, decode_source
 
 
@@ -38,7 +39,13 @@ def lint_file(path: Path, ruleset: RuleSet, settings: Settings) -> LintResult:
     return lint_bytes(data, filename, ruleset, ignored)
 
 
-def lint_bytes(data: bytes, filename: str, ruleset: RuleSet, ignored: list[str]) -> LintResult:
+def lint_bytes(
+    data: bytes,
+    filename: str,
+    ruleset: RuleSet,
+    ignored: list[str],
+    prefilter: Prefilter | None = None,
+) -> LintResult:
     if filename.endswith(".ipynb"):
         from lossflint.notebook import lint_notebook
 
@@ -50,15 +57,23 @@ def lint_bytes(data: bytes, filename: str, ruleset: RuleSet, ignored: list[str])
         if ruleset.report_syntax and not any("LF900".startswith(i) for i in ignored):
             result.diagnostics.append(syntax_diagnostic(filename, str(exc), exc.row, exc.column))
         return result
+    if prefilter is not None and prefilter.skips(source.text, filename):
+        return LintResult()  # nothing can fire and it compiles: no parse needed
     return lint_text(source.text, filename, ruleset, ignored)
 
 
-def run(files: list[Path], settings: Settings) -> RunResult:
-    ruleset = RuleSet(settings.enabled_codes(), settings.options)
-    out = RunResult(files=len(files))
-    for path in files:
-        result = lint_file(path, ruleset, settings)
-        out.diagnostics.extend(result.diagnostics)
-        out.errors.extend(result.errors)
-    out.diagnostics.sort(key=Diagnostic.sort_key)
-    return out
+def run(
+    files: list[Path],
+    settings: Settings,
+    jobs: int | None = 1,
+    use_cache: bool = False,
+    cache_dir: str | None = None,
+    progress: bool | None = False,
+) -> RunResult:
+    """Lint ``files``: pre-filter, result cache, process pool and progress
+    live in :mod:`lossflint.parallel` (``jobs=None`` means one per core)."""
+    from lossflint.cache import ResultCache
+    from lossflint.parallel import run_files
+
+    cache = ResultCache.for_settings(settings, cache_dir) if use_cache else None
+    return run_files(files, settings, jobs=jobs, cache=cache, progress=progress)

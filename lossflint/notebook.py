@@ -46,6 +46,7 @@ _MASK_RE = re.compile(r"^[ \t]*pass  # lossflint-masked-line-(\d+)$")
 _LINE_MAGIC = re.compile(r"^[ \t]*[%!]")
 _ASSIGN_MAGIC = re.compile(r"^[ \t]*[A-Za-z_][\w.,\t ]*=[ \t]*[%!]")
 _HELP = re.compile(r"^[ \t]*(\?{1,2}[\w.]+|[\w.]+\?{1,2})[ \t]*$")
+_MAX_UNMASK_TRIES = 20
 _LINE_NO = re.compile(r"\bline (\d+)\b")
 
 
@@ -120,18 +121,18 @@ def mask_ipython(text: str, masks: dict[int, str]) -> str | None:
         return None
     out: list[str] = []
     continuing = False
+    indent = ""
     for line in lines:
-        is_magic = continuing or bool(
-            _LINE_MAGIC.match(line) or _ASSIGN_MAGIC.match(line) or _HELP.match(line)
-        )
-        if not is_magic:
-            out.append(line)
-            continue
-        # a magic continued with a backslash goes on on the next line
-        continuing = line.rstrip("\r").endswith("\\")
         body = line.rstrip("\r")
+        if not continuing:
+            if not (_LINE_MAGIC.match(line) or _ASSIGN_MAGIC.match(line) or _HELP.match(line)):
+                out.append(line)
+                continue
+            indent = body[: len(body) - len(body.lstrip(" \t"))]
+        # a magic continued with a backslash goes on on the next line, which
+        # gets the magic's indentation
+        continuing = body.endswith("\\")
         cr = line[len(body) :]
-        indent = body[: len(body) - len(body.lstrip(" \t"))]
         mask_id = len(masks)
         masks[mask_id] = body
         out.append(indent + _MASK.format(mask_id) + cr)
@@ -142,24 +143,26 @@ def _parse_masked(
     masked: str, filename: str, masks: dict[int, str]
 ) -> tuple[str, cst.Module | Diagnostic]:
     """Parse a masked cell. A line that only looked like a magic (``% x``
-    continuing a bracketed expression) breaks the parse where it was masked:
-    unmask the line the parser stopped at and try again."""
-    while True:
-        parsed = parse(masked, filename)
-        if not isinstance(parsed, Diagnostic):
-            return masked, parsed
-        lines = masked.split("\n")
-        for row in (parsed.location.row, parsed.location.row - 1):
-            if 0 < row <= len(lines):
-                body = lines[row - 1].rstrip("\r")
-                match = _MASK_RE.match(body)
-                if match is not None and int(match.group(1)) in masks:
-                    original = masks.pop(int(match.group(1)))
-                    lines[row - 1] = original + lines[row - 1][len(body) :]
-                    break
-        else:
-            return masked, parsed
-        masked = "\n".join(lines)
+    continuing a bracketed expression) makes the masked cell fail to parse:
+    then put the masked lines back one at a time until one version parses."""
+    parsed = parse(masked, filename)
+    if not isinstance(parsed, Diagnostic):
+        return masked, parsed
+    lines = masked.split("\n")
+    masked_rows = [row for row, line in enumerate(lines) if _MASK_RE.match(line.rstrip("\r"))]
+    for row in masked_rows[:_MAX_UNMASK_TRIES]:
+        body = lines[row].rstrip("\r")
+        mask_id = int(_MASK_RE.match(body).group(1))  # type: ignore[union-attr]
+        if mask_id not in masks:
+            continue
+        candidate = lines.copy()
+        candidate[row] = masks[mask_id] + lines[row][len(body) :]
+        text = "\n".join(candidate)
+        retry = parse(text, filename)
+        if not isinstance(retry, Diagnostic):
+            del masks[mask_id]
+            return text, retry
+    return masked, parsed
 
 
 def build_program(

@@ -1,0 +1,223 @@
+"""Jupyter notebooks: code cells linted as one program, findings per cell."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from conftest import FIXTURES
+
+from lossflint.linter import RuleSet
+from lossflint.notebook import lint_notebook, mask_ipython
+from lossflint.registry import all_rules
+
+NB = FIXTURES / "notebook_training.ipynb"
+SELECT = ("--select", "LF110,LF201,LF900")
+
+
+def notebook(*cells: tuple[str, str], **extra: object) -> str:
+    """JSON text of a notebook with (cell_type, source) cells, as Jupyter writes it."""
+    nb = {
+        "cells": [
+            {"cell_type": kind, "metadata": {}, "source": src.splitlines(keepends=True)}
+            | ({"execution_count": None, "outputs": []} if kind == "code" else {})
+            for kind, src in cells
+        ],
+        "metadata": {},
+        "nbformat": 4,
+        "nbformat_minor": 5,
+        **extra,
+    }
+    return json.dumps(nb, indent=1) + "\n"
+
+
+def lint(text: str) -> list[tuple[int | None, int, int, str]]:
+    result = lint_notebook(text.encode(), "nb.ipynb", RuleSet.default(), [])
+    assert not result.errors
+    return [(d.cell, d.location.row, d.location.column, d.code) for d in result.diagnostics]
+
+
+def test_fixture_concise(run_cli):
+    code, out, err = run_cli("check", *SELECT, "fixtures/notebook_training.ipynb")
+    assert code == 1
+    assert out.splitlines() == [
+        "fixtures/notebook_training.ipynb:cell 2:10:24: LF110 `Softmax` without `dim`: the axis "
+        "is guessed from the input's rank (dim 0 for 1-D/3-D inputs); pass `dim=` explicitly",
+        "fixtures/notebook_training.ipynb:cell 8:1:9: LF900 cannot parse: invalid syntax",
+        # the value flows cell 2 (model) -> cell 4 (instance) -> cell 7 (probs) -> cell 9
+        "fixtures/notebook_training.ipynb:cell 9:2:20: LF201 log of softmax output underflows to "
+        "log(0) = -inf (it comes from nn.Softmax at cell 2, line 10 in Net.__init__); "
+        "use log_softmax",
+    ]
+
+
+@pytest.mark.skipif("LF101" not in all_rules(), reason="LF101 not implemented yet")
+def test_fixture_model_in_cell_2_trained_in_cell_5(run_cli):
+    code, out, _ = run_cli("check", "--select", "LF101", "fixtures/notebook_training.ipynb")
+    assert code == 1
+    assert [line.split(": ")[0] for line in out.splitlines()] == [
+        "fixtures/notebook_training.ipynb:cell 5:5:12"
+    ]
+    assert "cell 2, line 10" in out
+
+
+def test_fixture_json_has_cell_field(run_cli):
+    _, out, _ = run_cli("check", *SELECT, "--output-format", "json", str(NB))
+    data = json.loads(out)
+    assert [(d["cell"], d["location"], d["end_location"], d["code"]) for d in data] == [
+        (2, {"row": 10, "column": 24}, {"row": 10, "column": 36}, "LF110"),
+        (8, {"row": 1, "column": 9}, {"row": 1, "column": 9}, "LF900"),
+        (9, {"row": 2, "column": 20}, {"row": 2, "column": 36}, "LF201"),
+    ]
+    # the fix's edit is in cell coordinates too
+    assert data[0]["fix"]["edits"] == [
+        {
+            "content": "nn.Softmax(dim=-1)",
+            "location": {"row": 10, "column": 24},
+            "end_location": {"row": 10, "column": 36},
+        }
+    ]
+
+
+def test_fixture_full_shows_the_cell_source(run_cli):
+    _, out, _ = run_cli("check", *SELECT, "--output-format", "full", str(NB))
+    assert "10 |         self.softmax = nn.Softmax()\n" in out
+    assert "2 | penalty = (probs * torch.log(probs)).sum(1).mean()\n" in out
+
+
+def test_folder_discovery_includes_notebooks(run_cli, tmp_path: Path):
+    (tmp_path / "a.ipynb").write_text(
+        notebook(("code", "import torch\np = torch.log(torch.softmax(x, 1))"))
+    )
+    (tmp_path / ".ipynb_checkpoints").mkdir()
+    (tmp_path / ".ipynb_checkpoints" / "a-checkpoint.ipynb").write_text(
+        notebook(("code", "import torch\np = torch.log(torch.softmax(x, 1))"))
+    )
+    code, out, _ = run_cli("check", ".", cwd=tmp_path)
+    assert code == 1
+    assert [line.split(": ")[0] for line in out.splitlines()] == ["a.ipynb:cell 1:2:5"]
+
+
+def test_cells_count_markdown_and_dataflow_crosses_cells():
+    text = notebook(
+        ("markdown", "# title"),
+        ("code", "import torch"),
+        ("raw", "raw text"),
+        ("code", "probs = torch.softmax(x, dim=1)\n"),
+        ("markdown", "more"),
+        ("code", "\n\nlp = torch.log(probs)"),
+    )
+    assert lint(text) == [(6, 3, 6, "LF201")]
+
+
+def test_magics_are_masked_and_lines_keep_their_numbers():
+    text = notebook(
+        (
+            "code",
+            "%load_ext autoreload\n"
+            "!pip install torch\n"
+            "files = !ls\n"
+            "t = %timeit -o f()\n"
+            "import torch\n"
+            "torch.log?\n"
+            "??torch.softmax\n"
+            "%config InlineBackend.figure_format = \\\n"
+            "    'retina'\n"
+            "if True:\n"
+            "    %time y = 1\n"
+            "p = torch.log(torch.softmax(x, 1))",
+        ),
+    )
+    assert lint(text) == [(1, 12, 5, "LF201")]
+
+
+def test_percent_continuation_is_not_a_magic():
+    # "% x" continuing a bracketed expression is Python's modulo, not a magic
+    text = notebook(
+        (
+            "code",
+            'msg = ("%d items"\n       % n)\nimport torch\np = torch.log(torch.softmax(x, 1))',
+        ),
+    )
+    assert lint(text) == [(1, 4, 5, "LF201")]
+
+
+def test_cell_magic_cell_is_skipped():
+    text = notebook(
+        ("code", "%%bash\necho $((1 + 2))\nfor x in *; do echo $x; done"),
+        ("code", "%%time\nimport torch\n"),
+        ("code", "import torch\np = torch.log(torch.softmax(x, 1))"),
+    )
+    assert lint(text) == [(3, 2, 5, "LF201")]
+
+
+def test_unparsable_cell_gets_lf900_and_the_rest_continue():
+    text = notebook(
+        ("code", "import torch"),
+        ("code", "x = = 1"),
+        ("code", "p = torch.log(torch.softmax(x, 1))"),
+    )
+    assert lint(text) == [(2, 1, 5, "LF900"), (3, 1, 5, "LF201")]
+
+
+def test_noqa_in_a_cell():
+    text = notebook(
+        ("code", "import torch"),
+        (
+            "code",
+            "p = torch.log(torch.softmax(x, 1))  # noqa: LF201\nq = torch.log(torch.softmax(x, 1))",
+        ),
+    )
+    assert lint(text) == [(2, 2, 5, "LF201")]
+
+
+def test_related_location_in_another_cell_names_it():
+    result = lint_notebook(
+        (FIXTURES / "notebook_training.ipynb").read_bytes(), "nb.ipynb", RuleSet.default(), []
+    )
+    cross = [d for d in result.diagnostics if d.related]
+    for d in cross:
+        for rel in d.related:
+            assert rel.message.endswith(" in cell 2")
+            assert rel.location.row == 10
+
+
+def test_invalid_json_is_lf900(run_cli, tmp_path: Path):
+    (tmp_path / "bad.ipynb").write_text('{"cells": [\n  {"cell_type": "code",,}\n]}\n')
+    code, out, _ = run_cli("check", "bad.ipynb", cwd=tmp_path)
+    assert code == 1
+    assert out == (
+        "bad.ipynb:2:24: LF900 cannot read notebook: invalid JSON: "
+        "Expecting property name enclosed in double quotes\n"
+    )
+
+
+def test_json_without_cells_is_lf900(tmp_path: Path):
+    result = lint_notebook(b'{"nbformat": 4}', "x.ipynb", RuleSet.default(), [])
+    assert [d.message for d in result.diagnostics] == [
+        "cannot read notebook: no 'cells' list at the top level"
+    ]
+
+
+def test_empty_and_string_sources():
+    nb = {
+        "cells": [
+            {"cell_type": "code", "source": ""},
+            {"cell_type": "code", "source": "import torch\np = torch.log(torch.softmax(x, 1))"},
+        ],
+        "nbformat": 4,
+    }
+    assert lint(json.dumps(nb)) == [(2, 2, 5, "LF201")]
+
+
+def test_mask_ipython_is_line_for_line():
+    masks: dict[int, str] = {}
+    src = "a = 1\n  !ls\nb?\n"
+    masked = mask_ipython(src, masks)
+    assert masked is not None
+    assert masked.count("\n") == src.count("\n")
+    assert masked.splitlines()[0] == "a = 1"
+    assert masked.splitlines()[1].startswith("  pass")
+    assert sorted(masks.values()) == ["  !ls", "b?"]
+    assert mask_ipython("\n%%writefile x.py\nprint(1)\n", {}) is None

@@ -149,7 +149,7 @@ def _read_stdin(stdin_filename: str | None, paths: tuple[str, ...]) -> tuple[str
         return None
     if any(p != "-" for p in paths):
         _fail("--stdin-filename reads stdin: do not name PATHS too")
-    data = click.get_binary_stream("stdin").read()
+    data = sys.stdin.buffer.read()
     return display_name(Path(stdin_filename)), data
 
 
@@ -288,6 +288,17 @@ def rule_command(code: str) -> None:
         _fail(f"unknown rule code {code!r}")
         return
     click.echo(rule.docs_markdown(), nl=False)
+
+
+@cli.command("server")
+def server_command() -> None:
+    """Run the Language Server (LSP over stdio) for editors."""
+    try:
+        from lossflint.server import start
+    except ImportError:
+        _fail("`lossflint server` needs pygls: pip install 'lossflint[server]'")
+        return
+    start()
 
 
 def main() -> None:

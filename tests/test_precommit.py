@@ -1,0 +1,121 @@
+"""The pre-commit hook, run by the real pre-commit against this checkout.
+
+pre-commit clones this repository at its committed HEAD, creates a virtualenv
+and pip-installs lossflint into it (dependencies come from the package index),
+so this test takes ~20-60 s; it is kept in the suite because the hook
+definition is only proven by running it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml  # pre-commit's own dependency
+from conftest import ROOT
+
+pytest.importorskip("pre_commit")
+
+BUGGY = (
+    "import torch\n"
+    "import torch.nn as nn\n"
+    "\n"
+    "model = nn.Sequential(nn.Linear(20, 5), nn.Softmax(dim=1))\n"
+    "probs = model(torch.randn(8, 20))\n"
+    "penalty = (probs * torch.log(probs)).sum(1).mean()\n"
+)
+FIXED = (
+    "import torch\n"
+    "import torch.nn as nn\n"
+    "\n"
+    "model = nn.Sequential(nn.Linear(20, 5), nn.LogSoftmax(dim=1))\n"
+    "log_probs = model(torch.randn(8, 20))\n"
+    "penalty = (log_probs.exp() * log_probs).sum(1).mean()\n"
+)
+
+
+def _git(*args: str, cwd: Path) -> str:
+    env = {
+        **os.environ,
+        "GIT_AUTHOR_NAME": "t",
+        "GIT_AUTHOR_EMAIL": "t@example.invalid",
+        "GIT_COMMITTER_NAME": "t",
+        "GIT_COMMITTER_EMAIL": "t@example.invalid",
+    }
+    return subprocess.run(
+        ["git", *args], cwd=cwd, env=env, capture_output=True, text=True, check=True
+    ).stdout
+
+
+def _head() -> str | None:
+    if not (ROOT / ".git").exists() or shutil.which("git") is None:
+        return None
+    try:
+        return _git("rev-parse", "HEAD", cwd=ROOT).strip()
+    except subprocess.CalledProcessError:
+        return None
+
+
+def test_hook_manifest():
+    hooks = {h["id"]: h for h in yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())}
+    assert set(hooks) == {"lossflint", "lossflint-fix"}
+    for hook in hooks.values():
+        assert hook["language"] == "python"
+        assert hook["types_or"] == ["python", "jupyter"]
+        assert hook["pass_filenames"] is True
+        assert hook["require_serial"] is False
+    assert hooks["lossflint"]["entry"] == "lossflint check --force-exclude"
+    assert hooks["lossflint-fix"]["entry"] == "lossflint check --force-exclude --fix"
+
+
+def test_pre_commit_fails_on_bug_then_passes(tmp_path: Path):
+    head = _head()
+    if head is None:
+        pytest.skip("not a git checkout")
+    committed = _git("show", f"{head}:.pre-commit-hooks.yaml", cwd=ROOT)
+    assert "id: lossflint" in committed, "commit .pre-commit-hooks.yaml: pre-commit clones HEAD"
+    project = tmp_path / "project"
+    project.mkdir()
+    _git("init", "-q", cwd=project)
+    (project / "train.py").write_text(BUGGY)
+    nb_cells = [{"cell_type": "code", "source": "import torch\np = torch.log(torch.softmax(x, 1))"}]
+    (project / "nb.ipynb").write_text(json.dumps({"cells": nb_cells, "nbformat": 4}))
+    (project / "notes.txt").write_text("torch.log(probs) is not python here\n")
+    (project / ".pre-commit-config.yaml").write_text(
+        f"repos:\n  - repo: {ROOT.as_posix()}\n    rev: {head}\n    hooks:\n      - id: lossflint\n"
+    )
+    _git("add", ".", cwd=project)
+    env = {
+        **os.environ,
+        "PRE_COMMIT_HOME": str(tmp_path / "store"),
+        "PRE_COMMIT_COLOR": "never",
+    }
+
+    def run() -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "pre_commit", "run", "--all-files"],
+            cwd=project,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
+
+    failed = run()
+    assert failed.returncode == 1, failed.stdout + failed.stderr
+    assert "lossflint" in failed.stdout and "Failed" in failed.stdout
+    assert "train.py:6:20: LF201 log of softmax output underflows to log(0) = -inf" in failed.stdout
+    assert "nb.ipynb:cell 1:2:5: LF201" in failed.stdout  # types_or: jupyter
+    assert "notes.txt" not in failed.stdout
+
+    (project / "train.py").write_text(FIXED)
+    (project / "nb.ipynb").unlink()
+    _git("add", ".", cwd=project)
+    passed = run()
+    assert passed.returncode == 0, passed.stdout + passed.stderr
+    assert "Passed" in passed.stdout

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import libcst as cst
 
 from lossflint.analysis import apis
+from lossflint.analysis import numerics as num
 from lossflint.analysis.apis import Kind
-from lossflint.analysis.calls import literal_value, positional
+from lossflint.analysis.calls import argument, keyword, literal_value, positional
 from lossflint.analysis.model import module_alias
 from lossflint.analysis.values import Tensor
 from lossflint.diagnostics import (
@@ -66,6 +67,27 @@ def _one_minus(expr: cst.BaseExpression) -> cst.BaseExpression | None:
     ):
         return expr.right
     return None
+
+
+def probability_log(
+    model: SemanticModel, log: LogCall
+) -> tuple[Tensor, cst.BaseExpression, cst.BaseExpression | None] | None:
+    """LF201's pattern: (the softmax/sigmoid value, the expression holding it,
+    the ``1 - x`` operand or None), or None when ``log`` is not one."""
+    inner = log.argument
+    complement = _one_minus(inner)
+    target = complement if complement is not None else inner
+    value = model.value(target)
+    if not isinstance(value, Tensor):
+        return None
+    if complement is not None and value.kind is not Kind.SIGMOID_PROBS:
+        return None
+    if value.kind not in (Kind.PROBS, Kind.SIGMOID_PROBS):
+        return None
+    # numpy's log only counts on framework tensors (the producer must be one)
+    if log.framework == "numpy" and not isinstance(value.origin, cst.Call):
+        return None
+    return value, target, complement
 
 
 class LogOfProbabilities(Rule):
@@ -166,26 +188,17 @@ in another statement, the finding has no automatic fix.
                 yield finding
 
     def _check_log(self, model: SemanticModel, log: LogCall) -> Finding | None:
-        inner = log.argument
-        complement = _one_minus(inner)
-        target = complement if complement is not None else inner
-        value = model.value(target)
-        if not isinstance(value, Tensor):
+        found = probability_log(model, log)
+        if found is None:
             return None
-        if complement is not None and value.kind is not Kind.SIGMOID_PROBS:
-            return None
-        if value.kind not in (Kind.PROBS, Kind.SIGMOID_PROBS):
-            return None
-        # numpy's log only counts on framework tensors (the producer must be one)
-        if log.framework == "numpy" and not isinstance(value.origin, cst.Call):
-            return None
+        value, target, complement = found
         inline = value.origin is target
         what = "softmax" if value.kind is Kind.PROBS else "sigmoid"
         evidence = "" if inline else model.kinds.describe(value)
         subject = f"1 - {what}" if complement is not None else what
         message = f"log of {subject} output underflows to log(0) = -inf"
         if evidence:
-            message += f" (the value comes from {evidence})"
+            message += f" (it comes from {evidence})"
         if value.kind is Kind.PROBS:
             message += "; use log_softmax"
         else:
@@ -260,3 +273,1436 @@ in another statement, the finding has no automatic fix.
             (NodeEdit(log.node, new_call),),
             imports,
         )
+
+
+# --- shared by LF202-LF209 ---------------------------------------------------------
+
+#: epsilons the fixes insert: 1e-7 survives float16 (its smallest subnormal is
+#: ~6e-8) and keeps log() finite; 1e-12 is F.normalize's eps for norms/sqrt
+EPS_LOG = "1e-7"
+EPS_SQRT = "1e-12"
+EPS_DIV = "1e-12"
+EPS_ACOS = "1e-7"
+
+
+def _log_index(model: SemanticModel) -> dict[cst.Call, LogCall]:
+    return {log.node: log for log in log_calls(model)}
+
+
+def _exp_origin(model: SemanticModel, origin: cst.CSTNode | None) -> bool:
+    return isinstance(origin, cst.Call) and num.exp_operand(model, origin) is not None
+
+
+def _framework_origin(model: SemanticModel, origin: cst.CSTNode | None) -> bool:
+    """The value was produced by a torch/TF call or a tensor method (not by
+    an operator that could act on NumPy data)."""
+    if not isinstance(origin, cst.Call):
+        return False
+    qualname = model.qualname(origin.func)
+    if qualname is None:
+        return isinstance(origin.func, cst.Attribute)
+    return num.framework(qualname) in ("torch", "tensorflow", "keras")
+
+
+def _receiver_text(model: SemanticModel, expr: cst.BaseExpression) -> str:
+    """``expr`` as the receiver of a method call."""
+    text = num.bare_code(model, expr)
+    if isinstance(expr, (cst.Name, cst.Attribute, cst.Call, cst.Subscript)) and not expr.lpar:
+        return text
+    return f"({text})"
+
+
+def _method_fix(
+    model: SemanticModel, expr: cst.BaseExpression, method_call: str, message: str
+) -> FixSpec:
+    """Replace ``expr`` by ``expr.<method_call>``."""
+    if expr.lpar:
+        # the edit covers the text inside ``expr``'s own parentheses: close the
+        # first pair early so ``(a + b)`` becomes ``(a + b).m()``, not ``((a + b).m())``
+        text = f"{num.bare_code(model, expr)}).{method_call[:-1]}"
+    else:
+        text = f"{_receiver_text(model, expr)}.{method_call}"
+    return FixSpec(Applicability.UNSAFE, message, (NodeEdit(expr, text),))
+
+
+def _tf_call_fix(
+    model: SemanticModel, expr: cst.BaseExpression, func: str, extra: str, message: str
+) -> FixSpec | None:
+    alias = module_alias(model, "tensorflow")
+    if alias is None:
+        return None
+    text = f"{alias}.{func}({num.bare_code(model, expr)}{extra})"
+    return FixSpec(Applicability.UNSAFE, message, (NodeEdit(expr, text),))
+
+
+def _functional(model: SemanticModel) -> tuple[str, tuple[InsertImport, ...]] | None:
+    """The name of ``torch.nn.functional`` in the file, or "F" with an import."""
+    alias = module_alias(model, "torch.nn.functional")
+    if alias is not None:
+        return alias, ()
+    if model.module_scope.bindings.get("F"):
+        return None
+    return "F", (InsertImport("torch.nn.functional", "F"),)
+
+
+def _args_text(model: SemanticModel, args: Sequence[cst.Arg]) -> str:
+    return ", ".join(
+        model.code(a.with_changes(comma=cst.MaybeSentinel.DEFAULT)).strip() for a in args
+    )
+
+
+# --- LF202 ---------------------------------------------------------------------------
+
+
+class UnguardedLog(Rule):
+    code = "LF202"
+    name = "unguarded-log"
+    severity = Severity.WARNING
+    summary = "`log` of a value that can be 0 (probabilities, relu/abs/square, a ratio) unguarded"
+    fix_kind = "unsafe"
+    needs = ("log",)
+    what = """
+Flags `log(x)` (`torch.log`, `x.log()`, `tf.math.log`, `np.log` on framework
+tensors) when `x` can be exactly 0 and nothing keeps it away from 0:
+`log(1 - p)` of softmax output, the output of `relu`/`abs`/`square`/an even
+power, or a ratio whose numerator is one of those. The value is followed
+through variables. A clamp/clip (`clamp_min(eps)`), an added positive term
+(`+ eps`, `+ 1e-8`, `+ torch.finfo(dtype).eps`) or `torch.where(x > 0, ...)`
+silences the rule. `log(softmax)` / `log(sigmoid)` are LF201's, and a log
+inside a hand-written cross-entropy formula is LF203's.
+"""
+    why = """
+`log(0)` is `-inf`: the loss becomes inf and every gradient NaN after one
+backward pass. ReLU and `abs` outputs are exactly 0 on a whole region, squares
+of equal values are 0, and softmax probabilities saturate to exactly 1, so
+`1 - p` is 0.
+"""
+    example = """
+gap = torch.relu(margin - d)
+loss = -torch.log(gap).mean()                    # LF202
+loss = -torch.log(gap.clamp_min(1e-7)).mean()    # guarded
+"""
+    fix_safety = """
+Unsafe: the fix clamps the argument, `x.clamp_min(1e-7)` (TensorFlow:
+`tf.maximum(x, 1e-7)`), which changes the value where `x < 1e-7`. 1e-7 is
+representable in float16; `torch.finfo(x.dtype).eps` is a dtype-aware choice.
+"""
+    INVALID = [
+        Invalid(
+            "import torch\nh = torch.relu(x - 1)\nloss = -torch.log(h).mean()\n",
+            3,
+            9,
+            fixed="import torch\nh = torch.relu(x - 1)\n"
+            "loss = -torch.log(h.clamp_min(1e-7)).mean()\n",
+        ),
+        Invalid(
+            "import torch\np = torch.softmax(z, dim=1)\nq = torch.log(1 - p)\n",
+            3,
+            5,
+            fixed="import torch\np = torch.softmax(z, dim=1)\n"
+            "q = torch.log((1 - p).clamp_min(1e-7))\n",
+        ),
+        Invalid(
+            "import torch\n\ndef f(a, b):\n    d = (a - b).abs()\n    return d.log()\n",
+            5,
+            12,
+            fixed="import torch\n\ndef f(a, b):\n    d = (a - b).abs()\n"
+            "    return d.clamp_min(1e-7).log()\n",
+        ),
+        Invalid(
+            "import tensorflow as tf\nr = tf.math.log(tf.square(x) / s)\n",
+            2,
+            5,
+            fixed="import tensorflow as tf\nr = tf.math.log(tf.maximum(tf.square(x) / s, 1e-7))\n",
+        ),
+        Invalid(
+            "import numpy as np\nimport torch\nv = np.log(torch.abs(t))\n",
+            3,
+            5,
+        ),
+        Invalid(
+            "import torch\np = torch.softmax(s, 1)\nkl = (p * torch.log(p[:, :1] / q)).sum()\n",
+            3,
+            11,
+        ),
+    ]
+    VALID = [
+        "import torch\nh = torch.relu(x)\nl = torch.log(h + 1e-8)\n",
+        "import torch\nh = torch.relu(x)\nl = torch.log(h.clamp_min(eps))\n",
+        "import torch\nh = x.abs()\nl = torch.log(h + torch.finfo(h.dtype).eps)\n",
+        "import torch\nh = torch.relu(x)\nl = torch.where(h > 0, torch.log(h), h)\n",
+        # log of exp is not "relu/abs/square"
+        "import torch\nl = torch.log(torch.exp(x))\n",
+        # math.log on a Python float, np.log on NumPy data
+        "import math\nimport numpy as np\na = math.log(abs(x))\nb = np.log(np.abs(y))\n",
+        "import numpy as np\nb = np.log(x ** 2)\n",
+        # a user function named log
+        "import torch\ndef log(x):\n    return x\nl = log(torch.relu(x))\n",
+        # shadowed torch
+        "import torch\ndef f(torch, x):\n    return torch.log(torch.relu(x))\n",
+        # a square plus one cannot be 0
+        "import torch\nl = torch.log(x ** 2 + 1)\n",
+        # log(1 - sigmoid) is LF201's, log(softmax) too
+        "import torch\nl = torch.log(1 - torch.sigmoid(z))\n",
+        "import torch\nl = torch.log(torch.softmax(z, 1))\n",
+        # the variable is reassigned with a guard
+        "import torch\nh = torch.relu(x)\nh = h + 1e-6\nl = torch.log(h)\n",
+    ]
+
+    def check(self, model: SemanticModel) -> Iterator[Finding]:
+        logs = _log_index(model)
+        for log in logs.values():
+            if probability_log(model, log) is not None:
+                continue  # LF201
+            if cross_entropy_formula(model, log, logs) is not None:
+                continue  # LF203
+            subject = self._zero_source(model, log)
+            if subject is None:
+                continue
+            if num.where_guarded(model, log.node, log.argument) or num.nan_to_num_guarded(
+                model, log.node
+            ):
+                continue
+            yield Finding(
+                node=log.node,
+                message=f"log of {subject} can be log(0) = -inf (NaN gradients); clamp it, "
+                "e.g. `.clamp_min(torch.finfo(x.dtype).eps)`, or add an eps",
+                fix=self._fix(model, log),
+            )
+
+    def _zero_source(self, model: SemanticModel, log: LogCall) -> str | None:
+        arg = log.argument
+        complement = _one_minus(arg)
+        if complement is not None:
+            value = model.value(complement)
+            if isinstance(value, Tensor) and value.kind is Kind.PROBS:
+                if log.framework == "numpy" and not _framework_origin(model, value.origin):
+                    return None
+                return "1 - softmax output" + self._evidence(model, value, complement)
+            return None
+        value = model.value(arg)
+        if self._can_be_zero(model, log, value):
+            assert isinstance(value, Tensor)
+            return "a value that can be 0" + self._evidence(model, value, arg)
+        if num.is_binop(arg, cst.Divide):
+            assert isinstance(arg, cst.BinaryOperation)
+            numerator = arg.left
+            if num.is_guarded(model, numerator):
+                return None
+            value = model.value(numerator)
+            if isinstance(value, Tensor) and value.kind is Kind.PROBS:
+                if log.framework == "numpy" and not _framework_origin(model, value.origin):
+                    return None
+                return "a ratio whose numerator (softmax output) can be 0"
+            if self._can_be_zero(model, log, value):
+                assert isinstance(value, Tensor)
+                return "a ratio whose numerator can be 0" + self._evidence(
+                    model, value, numerator
+                )
+            if log.framework != "numpy" and num.is_count(model, numerator):
+                return "a ratio whose numerator (a count) can be 0"
+        return None
+
+    @staticmethod
+    def _can_be_zero(model: SemanticModel, log: LogCall, value: object) -> bool:
+        if not isinstance(value, Tensor) or value.kind is not Kind.NON_NEGATIVE:
+            return False
+        if _exp_origin(model, value.origin):
+            return False  # exp(x) > 0 (LF204 covers its overflow)
+        if log.framework == "numpy" and not _framework_origin(model, value.origin):
+            return False
+        return True
+
+    @staticmethod
+    def _evidence(model: SemanticModel, value: Tensor, expr: cst.CSTNode) -> str:
+        if value.origin is expr:
+            return ""
+        described = model.kinds.describe(value)
+        return f" ({described})" if described else ""
+
+    @staticmethod
+    def _fix(model: SemanticModel, log: LogCall) -> FixSpec | None:
+        arg = log.argument
+        message = f"clamp the argument to at least {EPS_LOG}"
+        if log.framework == "torch":
+            return _method_fix(model, arg, f"clamp_min({EPS_LOG})", message)
+        if log.framework == "tensorflow":
+            return _tf_call_fix(model, arg, "maximum", f", {EPS_LOG}", message)
+        return None
+
+
+# --- LF203 ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Formula:
+    top: cst.CSTNode
+    logs: tuple[LogCall, ...]
+    binary: bool
+
+
+def _log_product(
+    expr: cst.BaseExpression, logs: dict[cst.Call, LogCall]
+) -> tuple[cst.BaseExpression, LogCall] | None:
+    """``y * log(p)`` / ``log(p) * y`` → (y, the log)."""
+    if not num.is_binop(expr, cst.Multiply):
+        return None
+    assert isinstance(expr, cst.BinaryOperation)
+    if isinstance(expr.right, cst.Call) and expr.right in logs:
+        return expr.left, logs[expr.right]
+    if isinstance(expr.left, cst.Call) and expr.left in logs:
+        return expr.right, logs[expr.left]
+    return None
+
+
+def _negative(expr: cst.BaseExpression) -> bool:
+    if isinstance(expr, cst.UnaryOperation) and isinstance(expr.operator, cst.Minus):
+        return True
+    value = literal_value(expr)
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and value < 0
+
+
+def cross_entropy_formula(
+    model: SemanticModel, log: LogCall, logs: dict[cst.Call, LogCall]
+) -> Formula | None:
+    """The hand-written CE/BCE formula ``log`` is part of (LF203), if any."""
+    product = model.parent(log.node)
+    if not isinstance(product, cst.BinaryOperation):
+        return None
+    first = _log_product(product, logs)
+    if first is None:
+        return None
+    members = [first]
+    core: cst.BaseExpression = product
+    parent = model.parent(product)
+    if isinstance(parent, cst.BinaryOperation) and isinstance(
+        parent.operator, (cst.Add, cst.Subtract)
+    ):
+        other = parent.right if parent.left is product else parent.left
+        second = _log_product(other, logs)
+        if second is not None:
+            core = parent
+            members = [first, second] if parent.left is product else [second, first]
+    negated = _negative(members[0][0])
+    node: cst.CSTNode = core
+    while True:
+        up = model.parent(node)
+        if isinstance(up, cst.UnaryOperation) and isinstance(up.operator, cst.Minus):
+            negated = True
+        elif isinstance(up, cst.BinaryOperation) and isinstance(up.operator, cst.Multiply):
+            other_side = up.right if up.left is node else up.left
+            negated = negated or _negative(other_side)
+        elif isinstance(up, cst.BinaryOperation) and isinstance(up.operator, cst.Divide):
+            if up.left is not node:
+                break
+        elif isinstance(up, cst.Arg):
+            call = model.parent(up)
+            if not (
+                isinstance(call, cst.Call)
+                and call.args
+                and call.args[0] is up
+                and model.qualname(call.func) in (num.SUM | num.MEAN)
+            ):
+                break
+            up = call
+        elif isinstance(up, cst.Attribute) and up.value is node and up.attr.value in ("sum", "mean"):
+            call = model.parent(up)
+            if not (isinstance(call, cst.Call) and call.func is up):
+                break
+            up = call
+        else:
+            break
+        node = up
+    if not negated:
+        return None
+    for factor, member in members:
+        if probability_log(model, member) is not None:
+            return None  # LF201 rewrites the log itself
+        if num.is_guarded(model, member.argument):
+            return None
+        if num.same_code(model, factor, member.argument):
+            return None  # entropy -p*log(p), not a cross-entropy
+    return Formula(node, tuple(m for _, m in members), len(members) == 2)
+
+
+class HandWrittenCrossEntropy(Rule):
+    code = "LF203"
+    name = "hand-written-cross-entropy"
+    severity = Severity.WARNING
+    summary = "hand-written cross-entropy `-(y * log(p))`: use the built-in loss on logits"
+    needs = ("log",)
+    what = """
+Flags a cross-entropy written out by hand: `-(y * torch.log(p)).sum(dim)`,
+`-torch.mean(y * torch.log(p) + (1 - y) * torch.log(1 - p))`, and the TensorFlow
+spellings `-tf.reduce_sum(y * tf.math.log(p))` / `tf.log(p)` (TF1), when the
+log is not guarded (`clamp`, `+ eps`). The finding points at the formula. When
+`p` is softmax/sigmoid output in the same file, LF201 reports the log instead
+(its fix makes the formula stable).
+"""
+    why = """
+The textbook formula is the numerically unstable one: once a probability
+underflows to 0, `log(p)` is `-inf` and `0 * -inf` is NaN. The built-in losses
+(`F.cross_entropy`, `F.binary_cross_entropy_with_logits`,
+`tf.nn.softmax_cross_entropy_with_logits`) take logits and compute the same
+value in log space.
+"""
+    example = """
+loss = -(y * torch.log(p)).sum(dim=1).mean()        # LF203
+loss = F.cross_entropy(logits, y)                   # on logits, stable
+
+bce = -(t * torch.log(q) + (1 - t) * torch.log(1 - q)).mean()   # LF203
+bce = F.binary_cross_entropy_with_logits(z, t)
+"""
+    fix_safety = """
+There is no automatic fix: the built-in loss needs the logits, which the
+formula no longer sees.
+"""
+    INVALID = [
+        Invalid(
+            "import torch\n\ndef loss(p, y):\n    return -(y * torch.log(p)).sum(dim=1).mean()\n",
+            4,
+            12,
+        ),
+        Invalid(
+            "import torch\n\ndef bce(q, t):\n"
+            "    return -torch.mean(t * torch.log(q) + (1 - t) * torch.log(1 - q))\n",
+            4,
+            12,
+        ),
+        Invalid(
+            "import tensorflow as tf\n\ndef xent(y_, y):\n"
+            "    return tf.reduce_mean(-tf.reduce_sum(y_ * tf.log(y), reduction_indices=[1]))\n",
+            4,
+            12,
+        ),
+        Invalid(
+            "import tensorflow as tf\nce = -tf.reduce_sum(labels * tf.math.log(pred))\n",
+            2,
+            6,
+        ),
+        Invalid(
+            "import torch\n\ndef bce(q, t):\n"
+            "    return (-t * q.log() - (1 - t) * (1 - q).log()).mean()\n",
+            4,
+            12,
+        ),
+    ]
+    VALID = [
+        "import torch\nloss = -(y * torch.log(p + 1e-8)).sum()\n",
+        "import torch\nloss = -(y * torch.log(p.clamp(min=1e-7))).sum()\n",
+        "import torch\nloss = -(y * torch.log_softmax(z, dim=1)).sum(1).mean()\n",
+        # entropy, not a cross-entropy
+        "import torch\nh = -(p * torch.log(p)).sum(1)\n",
+        # KL divergence term: not negated
+        "import torch\nkl = (p * torch.log(p / q)).sum()\n",
+        # math.log on floats
+        "import math\nnll = -(w * math.log(0.5))\n",
+        # a user function called log
+        "def log(x):\n    return x\nloss = -(y * log(p)).sum()\n",
+        # softmax inside: LF201 reports the log and fixes it
+        "import torch\nprobs = torch.softmax(z, 1)\nloss = -(y * torch.log(probs)).sum()\n",
+    ]
+
+    def check(self, model: SemanticModel) -> Iterator[Finding]:
+        logs = _log_index(model)
+        seen: set[cst.CSTNode] = set()
+        for log in logs.values():
+            formula = cross_entropy_formula(model, log, logs)
+            if formula is None or formula.top in seen:
+                continue
+            seen.add(formula.top)
+            framework = formula.logs[0].framework
+            if formula.binary:
+                what = "binary cross-entropy"
+                use = (
+                    "`tf.nn.sigmoid_cross_entropy_with_logits`"
+                    if framework == "tensorflow"
+                    else "`F.binary_cross_entropy_with_logits` on the logits"
+                )
+            else:
+                what = "cross-entropy"
+                use = (
+                    "`tf.nn.softmax_cross_entropy_with_logits`"
+                    if framework == "tensorflow"
+                    else "`F.cross_entropy` on the logits"
+                )
+            yield Finding(
+                node=formula.top,
+                message=f"hand-written {what}: log(p) is -inf once p underflows to 0, "
+                f"and 0 * -inf is NaN; use {use}",
+            )
+
+
+# --- LF204 ---------------------------------------------------------------------------
+
+
+def _bounded_exp(model: SemanticModel, operand: cst.BaseExpression) -> bool:
+    """``exp`` of something that cannot be large: log-probabilities or
+    probabilities, a negated value, or a shifted one (``x - x.max()``)."""
+    operand = num.resolve(model, operand)
+    value = model.value(operand)
+    if isinstance(value, Tensor) and value.kind in (
+        Kind.LOG_PROBS,
+        Kind.PROBS,
+        Kind.SIGMOID_PROBS,
+    ):
+        return True
+    if _negative(operand) or num.is_binop(operand, cst.Subtract):
+        return True
+    return literal_value(operand) is not NotImplemented
+
+
+def _exp_call(model: SemanticModel, expr: cst.BaseExpression) -> cst.Call | None:
+    """``expr`` (followed through names) when it is an ``exp`` call."""
+    expr = num.resolve(model, expr)
+    if isinstance(expr, cst.Call) and num.exp_operand(model, expr) is not None:
+        return expr
+    return None
+
+
+def _exp_framework(model: SemanticModel, call: cst.Call) -> str | None:
+    qualname = model.qualname(call.func)
+    if qualname is None:
+        return "torch"  # x.exp(): NumPy arrays have no such method
+    return num.framework(qualname)
+
+
+class NaiveLogsumexp(Rule):
+    code = "LF204"
+    name = "naive-logsumexp"
+    severity = Severity.WARNING
+    summary = "`log(sum(exp(x)))`, `log(1 + exp(x))`, `exp(x) / exp(x).sum()` overflow"
+    fix_kind = "safe"
+    needs = ("exp",)
+    what = """
+Flags the naive forms of three fused functions: `log(sum(exp(x)))` (logsumexp),
+`log(1 + exp(x))` / `log1p(exp(x))` (softplus) and `exp(x) / exp(x).sum(dim)`
+(softmax), in torch and TensorFlow, inline or through variables. `exp` of a
+value that cannot be large (log-probabilities, a negated value, `x - x.max()`)
+is not reported. A division reported here is not reported again by LF206.
+"""
+    why = """
+`exp` overflows to inf for x ≳ 88 in float32 (≈ 11 in float16): the result is
+inf or NaN (`inf / inf`). `torch.logsumexp`, `F.softplus` and `softmax` compute
+the same values with the maximum subtracted first and never overflow.
+"""
+    example = """
+lse = torch.log(torch.exp(scores).sum(dim=1))    # LF204
+lse = torch.logsumexp(scores, dim=1)
+
+sp = torch.log(1 + torch.exp(z))                 # LF204
+sp = F.softplus(z)
+"""
+    fix_safety = """
+Safe: the fused functions are mathematically identical. The fix is offered
+for inline forms only: `logsumexp` needs the reduced `dim` (`torch.sum` without
+`dim` is left alone), the softmax rewrite needs `keepdim=True`.
+`torch.nn.functional` is imported as `F` when the file does not import it yet.
+"""
+    INVALID = [
+        Invalid(
+            "import torch\nlse = torch.log(torch.exp(s).sum(dim=1))\n",
+            2,
+            7,
+            fixed="import torch\nlse = torch.logsumexp(s, dim=1)\n",
+        ),
+        Invalid(
+            "import torch\nsp = torch.log(1 + torch.exp(z))\n",
+            2,
+            6,
+            fixed="import torch\nimport torch.nn.functional as F\nsp = F.softplus(z)\n",
+        ),
+        Invalid(
+            "import torch\np = torch.exp(x) / torch.exp(x).sum(-1, keepdim=True)\n",
+            2,
+            5,
+            fixed="import torch\np = torch.softmax(x, -1)\n",
+        ),
+        Invalid(
+            "import tensorflow as tf\nlse = tf.math.log(tf.reduce_sum(tf.exp(s), axis=1))\n",
+            2,
+            7,
+            fixed="import tensorflow as tf\nlse = tf.math.reduce_logsumexp(s, axis=1)\n",
+        ),
+        Invalid(
+            "import torch\n\ndef f(x):\n    e = x.exp()\n    return e / e.sum(1, keepdim=True)\n",
+            5,
+            12,
+        ),
+        Invalid(
+            "import torch\nimport torch.nn.functional as F\nsp = torch.log1p(torch.exp(z))\n",
+            3,
+            6,
+            fixed="import torch\nimport torch.nn.functional as F\nsp = F.softplus(z)\n",
+        ),
+    ]
+    VALID = [
+        "import torch\nlse = torch.logsumexp(s, dim=1)\n",
+        # the max trick
+        "import torch\nm = s.max(1, keepdim=True).values\n"
+        "lse = torch.log(torch.exp(s - m).sum(1))\n",
+        # exp of log-probabilities cannot overflow
+        "import torch\nlp = torch.log_softmax(z, 1)\nt = torch.log(torch.exp(lp).sum(1))\n",
+        # exp of a negated distance
+        "import torch\nk = torch.log(1 + torch.exp(-d))\n",
+        # math on Python floats / NumPy data
+        "import math\nv = math.log(1 + math.exp(x))\n",
+        "import numpy as np\nv = np.log(np.sum(np.exp(x)))\n",
+        # a user function named exp
+        "import torch\ndef exp(x):\n    return x\nv = torch.log(1 + exp(x))\n",
+        # different operands: not a softmax
+        "import torch\nr = torch.exp(a) / torch.exp(b).sum()\n",
+    ]
+
+    def check(self, model: SemanticModel) -> Iterator[Finding]:
+        for log in log_calls(model):
+            finding = self._log_form(model, log.node, log.argument, log.framework, False)
+            if finding is not None:
+                yield finding
+        for qualname, framework in num.LOG1P.items():
+            for site in model.calls_to(qualname):
+                args = positional(site.node)
+                if len(args) == 1 and len(site.node.args) == 1:
+                    finding = self._log_form(model, site.node, args[0].value, framework, True)
+                    if finding is not None:
+                        yield finding
+        for division in num.binary_operations(model, cst.Divide):
+            finding = self._ratio_form(model, division)
+            if finding is not None:
+                yield finding
+
+    def _log_form(
+        self,
+        model: SemanticModel,
+        node: cst.Call,
+        arg: cst.BaseExpression,
+        framework: str,
+        log1p: bool,
+    ) -> Finding | None:
+        resolved = num.resolve(model, arg)
+        if log1p:
+            exp = _exp_call(model, resolved)
+            if exp is None:
+                return None
+            return self._softplus(model, node, exp, framework, inline=exp is arg)
+        operand = num.sum_operand(model, resolved)
+        if operand is not None:
+            exp = _exp_call(model, operand)
+            if exp is None:
+                return None
+            x = num.exp_operand(model, exp)
+            assert x is not None
+            if _bounded_exp(model, x) or not self._framework_ok(model, exp, framework):
+                return None
+            fix = None
+            if resolved is arg and exp is operand:
+                fix = self._logsumexp_fix(model, node, resolved, exp, x, framework)
+            return Finding(
+                node=node,
+                message="log(sum(exp(x))) overflows once x ≳ 88 (float32); "
+                "use logsumexp, which subtracts the maximum first",
+                fix=fix,
+            )
+        if num.is_binop(resolved, cst.Add):
+            assert isinstance(resolved, cst.BinaryOperation)
+            for one, other in ((resolved.left, resolved.right), (resolved.right, resolved.left)):
+                if literal_value(one) in (1, 1.0) and not isinstance(literal_value(one), bool):
+                    exp = _exp_call(model, other)
+                    if exp is not None:
+                        inline = resolved is arg and exp is other
+                        return self._softplus(model, node, exp, framework, inline)
+        return None
+
+    @staticmethod
+    def _framework_ok(model: SemanticModel, exp: cst.Call, framework: str) -> bool:
+        exp_framework = _exp_framework(model, exp)
+        if exp_framework not in ("torch", "tensorflow"):
+            return False
+        return framework != "numpy" or exp_framework in ("torch", "tensorflow")
+
+    def _softplus(
+        self, model: SemanticModel, node: cst.Call, exp: cst.Call, framework: str, inline: bool
+    ) -> Finding | None:
+        x = num.exp_operand(model, exp)
+        assert x is not None
+        if _bounded_exp(model, x) or not self._framework_ok(model, exp, framework):
+            return None
+        fix = None
+        if inline:
+            exp_framework = _exp_framework(model, exp)
+            x_text = num.bare_code(model, x)
+            if exp_framework == "torch" and framework == "torch":
+                functional = _functional(model)
+                if functional is not None:
+                    alias, imports = functional
+                    fix = FixSpec(
+                        Applicability.SAFE,
+                        "use softplus",
+                        (NodeEdit(node, f"{alias}.softplus({x_text})"),),
+                        imports,
+                    )
+            elif exp_framework == "tensorflow" and framework == "tensorflow":
+                tf_alias = module_alias(model, "tensorflow")
+                if tf_alias is not None:
+                    fix = FixSpec(
+                        Applicability.SAFE,
+                        "use softplus",
+                        (NodeEdit(node, f"{tf_alias}.math.softplus({x_text})"),),
+                    )
+        return Finding(
+            node=node,
+            message="log(1 + exp(x)) overflows once x ≳ 88 (float32); use softplus",
+            fix=fix,
+        )
+
+    @staticmethod
+    def _logsumexp_fix(
+        model: SemanticModel,
+        node: cst.Call,
+        sum_call: cst.BaseExpression,
+        exp: cst.Call,
+        x: cst.BaseExpression,
+        framework: str,
+    ) -> FixSpec | None:
+        if not isinstance(sum_call, cst.Call):
+            return None
+        exp_framework = _exp_framework(model, exp)
+        if exp_framework != framework:
+            return None
+        method = model.qualname(sum_call.func) is None
+        rest = list(sum_call.args if method else sum_call.args[1:])
+        if any(a.star for a in rest):
+            return None
+        x_text = num.bare_code(model, x)
+        if framework == "torch":
+            names = [a.keyword.value for a in rest if a.keyword is not None]
+            has_dim = any(a.keyword is None for a in rest) or "dim" in names
+            if not has_dim or not set(names) <= {"dim", "keepdim"}:
+                return None
+            alias = module_alias(model, "torch")
+            if alias is None:
+                return None
+            text = f"{alias}.logsumexp({x_text}, {_args_text(model, rest)})"
+        elif framework == "tensorflow":
+            alias = module_alias(model, "tensorflow")
+            if alias is None:
+                return None
+            rest_text = _args_text(model, rest)
+            text = f"{alias}.math.reduce_logsumexp({x_text}{', ' + rest_text if rest else ''})"
+        else:
+            return None
+        return FixSpec(Applicability.SAFE, "use logsumexp", (NodeEdit(node, text),))
+
+    def _ratio_form(self, model: SemanticModel, division: cst.BinaryOperation) -> Finding | None:
+        denominator = num.resolve(model, division.right)
+        operand = num.sum_operand(model, denominator)
+        if operand is None:
+            return None
+        exp_below = _exp_call(model, operand)
+        exp_above = _exp_call(model, division.left)
+        if exp_below is None or exp_above is None:
+            return None
+        x_below = num.exp_operand(model, exp_below)
+        x_above = num.exp_operand(model, exp_above)
+        assert x_below is not None and x_above is not None
+        if not num.same_code(model, x_below, x_above) or _bounded_exp(model, x_above):
+            return None
+        framework = _exp_framework(model, exp_above)
+        if framework not in ("torch", "tensorflow"):
+            return None
+        fix = None
+        if (
+            exp_above is division.left
+            and exp_below is operand
+            and denominator is division.right
+            and isinstance(denominator, cst.Call)
+        ):
+            fix = self._softmax_fix(model, division, denominator, x_above, framework)
+        return Finding(
+            node=division,
+            message="exp(x) / exp(x).sum() overflows once x ≳ 88 (float32): inf / inf = NaN; "
+            "use softmax",
+            fix=fix,
+        )
+
+    @staticmethod
+    def _softmax_fix(
+        model: SemanticModel,
+        division: cst.BinaryOperation,
+        sum_call: cst.Call,
+        x: cst.BaseExpression,
+        framework: str,
+    ) -> FixSpec | None:
+        method = model.qualname(sum_call.func) is None
+        rest = list(sum_call.args if method else sum_call.args[1:])
+        keep = "keepdim" if framework == "torch" else "keepdims"
+        axis_names = ("dim",) if framework == "torch" else ("axis",)
+        keep_arg = keyword(sum_call, keep)
+        if keep_arg is None or literal_value(keep_arg.value) is not True:
+            return None
+        axis = [a for a in rest if a.keyword is None or a.keyword.value in axis_names]
+        if len(axis) != 1 or len(rest) != 2:
+            return None
+        axis_text = num.bare_code(model, axis[0].value)
+        x_text = num.bare_code(model, x)
+        if framework == "torch":
+            alias = module_alias(model, "torch")
+            if alias is None:
+                return None
+            text = f"{alias}.softmax({x_text}, {axis_text})"
+        else:
+            alias = module_alias(model, "tensorflow")
+            if alias is None:
+                return None
+            text = f"{alias}.nn.softmax({x_text}, axis={axis_text})"
+        return FixSpec(Applicability.SAFE, "use softmax", (NodeEdit(division, text),))
+
+
+# --- LF205 ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Root:
+    node: cst.CSTNode  # what is reported
+    operand: cst.BaseExpression  # what is square-rooted
+    atom: bool  # the operand must bind like an atom (receiver, power base)
+    framework: str  # "torch", "tensorflow" or "" (an operator)
+
+
+def _is_half_power(expr: cst.BaseExpression | None) -> bool:
+    if expr is None:
+        return False
+    value = literal_value(expr)
+    if value == 0.5:
+        return True
+    return (
+        num.is_binop(expr, cst.Divide)
+        and literal_value(expr.left) == 1  # type: ignore[attr-defined]
+        and literal_value(expr.right) == 2  # type: ignore[attr-defined]
+    )
+
+
+def _square_roots(model: SemanticModel) -> Iterator[_Root]:
+    for qualname, framework in num.SQRT.items():
+        for site in model.calls_to(qualname):
+            arg = argument(site.node, 0, "input", "x")
+            if arg is not None and len(site.node.args) == 1:
+                yield _Root(site.node, arg, False, framework)
+    for qualname, framework in num.POW.items():
+        for site in model.calls_to(qualname):
+            base = argument(site.node, 0, "input", "x")
+            if base is not None and _is_half_power(argument(site.node, 1, "exponent", "y")):
+                yield _Root(site.node, base, False, framework)
+    for site in model.method_calls("sqrt", "pow"):
+        func = site.node.func
+        assert isinstance(func, cst.Attribute)
+        if site.method == "sqrt" and site.node.args:
+            continue
+        if site.method == "pow" and not _is_half_power(argument(site.node, 0, "exponent")):
+            continue
+        yield _Root(site.node, func.value, True, "torch")
+    for power in num.binary_operations(model, cst.Power):
+        if _is_half_power(power.right):
+            yield _Root(power, power.left, True, "")
+
+
+class SqrtWithoutEps(Rule):
+    code = "LF205"
+    name = "sqrt-without-eps"
+    severity = Severity.WARNING
+    summary = "`sqrt` of a sum of squares or a difference that can be 0, without eps"
+    fix_kind = "unsafe"
+    needs = ("sqrt", "0.5", "pow")
+    what = """
+Flags a square root (`torch.sqrt(x)`, `x.sqrt()`, `tf.sqrt(x)`, `x ** 0.5`,
+`torch.pow(x, 0.5)`, `x.pow(0.5)`) of a value that is exactly 0 in ordinary
+training: a sum (or mean) of squares such as a Euclidean distance
+`((a - b) ** 2).sum(1)`, a square, or a difference from a square
+(`1 - c ** 2`, `E[x²] - E[x]²`). Followed through variables assigned once. An
+added positive term (`+ eps`, `+ 1e-12`, `+ 1`), a clamp with a positive lower
+bound or `torch.where(d > 0, ...)` silences it. `** 0.5` counts only on tensors
+(a framework call or a tensor method in the expression); NumPy's `np.sqrt` has
+no gradient and is not reported.
+"""
+    why = """
+The derivative of `sqrt(x)` is `1 / (2 sqrt(x))`, infinite at 0: the distance
+of identical embeddings (an anchor equal to its positive, a padded row, a
+collapsed model) gives `inf * 0 = NaN` gradients that poison every parameter
+after one step.
+"""
+    example = """
+d = torch.sqrt(((a - b) ** 2).sum(dim=1))           # LF205
+d = torch.sqrt(((a - b) ** 2).sum(dim=1) + 1e-12)   # finite gradient
+d = torch.linalg.vector_norm(a - b, dim=1)          # also fine (subgradient 0 at 0)
+"""
+    fix_safety = """
+Unsafe: the fix adds `1e-12` under the root (for a difference, torch only:
+`.clamp_min(1e-12)`, since rounding can also make it negative), which changes
+the value by at most 1e-6.
+"""
+    INVALID = [
+        Invalid(
+            "import torch\nd = torch.sqrt(((a - b) ** 2).sum(dim=1))\n",
+            2,
+            5,
+            fixed="import torch\nd = torch.sqrt(((a - b) ** 2).sum(dim=1) + 1e-12)\n",
+        ),
+        Invalid(
+            "import torch\n\ndef dist(a, b):\n    sq = (a - b).pow(2).sum(-1)\n"
+            "    return sq.sqrt()\n",
+            5,
+            12,
+            fixed="import torch\n\ndef dist(a, b):\n    sq = (a - b).pow(2).sum(-1)\n"
+            "    return (sq + 1e-12).sqrt()\n",
+        ),
+        Invalid(
+            "import torch\nn = (x ** 2 + y ** 2).sum(dim=1) ** 0.5\n",
+            2,
+            5,
+            fixed="import torch\nn = ((x ** 2 + y ** 2).sum(dim=1) + 1e-12) ** 0.5\n",
+        ),
+        Invalid(
+            "import tensorflow as tf\nd = tf.sqrt(tf.reduce_sum(tf.square(a - b), axis=1))\n",
+            2,
+            5,
+            fixed="import tensorflow as tf\n"
+            "d = tf.sqrt(tf.reduce_sum(tf.square(a - b), axis=1) + 1e-12)\n",
+        ),
+        Invalid(
+            "import torch\nsin = torch.sqrt(1 - cos ** 2)\n",
+            2,
+            7,
+            fixed="import torch\nsin = torch.sqrt((1 - cos ** 2).clamp_min(1e-12))\n",
+        ),
+        Invalid(
+            "import torch\nr = torch.pow(torch.square(x).mean(), 0.5)\n",
+            2,
+            5,
+            fixed="import torch\nr = torch.pow(torch.square(x).mean() + 1e-12, 0.5)\n",
+        ),
+    ]
+    VALID = [
+        "import torch\nd = torch.sqrt(((a - b) ** 2).sum(1) + 1e-8)\n",
+        "import torch\nd = torch.sqrt(((a - b) ** 2).sum(1) + eps)\n",
+        "import torch\nd = torch.sqrt(((a - b) ** 2).sum(1).clamp_min(1e-12))\n",
+        # x ** 2 + 1 cannot be 0
+        "import torch\nd = torch.sqrt(x ** 2 + 1)\n",
+        # plain Python / NumPy: no gradient, no NaN
+        "import math\nd = ((x1 - x2) ** 2 + (y1 - y2) ** 2) ** 0.5\nr = math.sqrt(a * a)\n",
+        "import numpy as np\nd = np.sqrt(((a - b) ** 2).sum(axis=1))\n",
+        # sqrt of something that is not a square
+        "import torch\ns = torch.sqrt(var)\n",
+        # guarded through a variable
+        "import torch\nsq = ((a - b) ** 2).sum(1)\nsq = sq + 1e-9\nd = sq.sqrt()\n",
+        "import torch\nd2 = (x * x).sum(1)\nd = torch.where(d2 > 0, d2.sqrt(), d2)\n",
+        # a user function named sqrt
+        "def sqrt(x):\n    return x\nd = sqrt((a - b) ** 2)\n",
+    ]
+
+    def check(self, model: SemanticModel) -> Iterator[Finding]:
+        for root in _square_roots(model):
+            finding = self._check(model, root)
+            if finding is not None:
+                yield finding
+
+    def _check(self, model: SemanticModel, root: _Root) -> Finding | None:
+        operand = root.operand
+        if num.is_guarded(model, operand):
+            return None
+        resolved = num.resolve(model, operand)
+        difference = False
+        if num.is_sum_of_squares(model, resolved):
+            what = "a sum of squares"
+        elif num.is_binop(resolved, cst.Subtract) and (
+            num.is_square(model, resolved.right)  # type: ignore[attr-defined]
+            or num.is_sum_of_squares(model, resolved.right)  # type: ignore[attr-defined]
+        ):
+            what = "a difference"
+            difference = True
+        else:
+            return None
+        if not root.framework and not num.is_tensor_expr(model, operand):
+            return None
+        if num.where_guarded(model, root.node, operand):
+            return None
+        fix: FixSpec | None
+        if difference:
+            fix = None
+            if root.framework == "torch" or (root.framework == "" and num.only_torch(model)):
+                fix = _method_fix(
+                    model, operand, f"clamp_min({EPS_SQRT})", f"clamp at {EPS_SQRT}"
+                )
+        else:
+            text = f"{num.bare_code(model, operand)} + {EPS_SQRT}"
+            if not num.binds_tighter_than_add(operand):
+                text = f"({num.bare_code(model, operand)}) + {EPS_SQRT}"
+            text = num.as_operand(model, operand, text, root.atom)
+            fix = FixSpec(Applicability.UNSAFE, f"add {EPS_SQRT}", (NodeEdit(operand, text),))
+        return Finding(
+            node=root.node,
+            message=f"sqrt of {what} that can be 0: its gradient is infinite there "
+            "(NaN after backward); add an eps under the root",
+            fix=fix,
+        )
+
+
+# --- LF206 ---------------------------------------------------------------------------
+
+
+class UnguardedDivision(Rule):
+    code = "LF206"
+    name = "unguarded-division"
+    severity = Severity.WARNING
+    summary = "division by a sum/norm/std/count that can be 0, unguarded"
+    fix_kind = "unsafe"
+    needs = ("/",)
+    what = """
+Flags `a / d` where `d` is a reduction of tensors that can be 0: `.sum()`,
+`.norm()`, `.std()` (and `torch.sum`, `torch.linalg.norm`, `tf.reduce_sum`,
+`tf.norm`, ...), or a sum of such reductions, like `tp + fp` counts of a mask
+or the `p.sum() + t.sum()` of a Dice loss. Followed through variables assigned
+once. Silent when the denominator is guarded (`+ eps`, `+ smooth`, a clamp
+with a positive bound), tested (`if d > 0:`, `torch.where(d > 0, ...)`), is
+Python's `len(...)` (which raises instead of producing NaN) or a constant, or
+when it sums probabilities or `exp` (positive; a naive softmax is LF204's).
+Method reductions count only in files that import a tensor framework.
+"""
+    why = """
+`0 / 0` is NaN and `x / 0` is inf: an empty mask, an all-zero prediction, a
+zero feature vector or a constant batch (std 0) turns the loss NaN, and the
+NaN spreads to every weight.
+"""
+    example = """
+dice = 2 * (p * t).sum() / (p.sum() + t.sum())             # LF206
+dice = (2 * (p * t).sum() + 1) / (p.sum() + t.sum() + 1)   # smoothed
+
+z = x / x.norm(dim=-1, keepdim=True)                       # LF206
+z = F.normalize(x, dim=-1)
+"""
+    fix_safety = """
+Unsafe: the fix clamps the denominator, `d.clamp_min(1e-12)` (TensorFlow:
+`tf.maximum(d, 1e-12)`), as `F.normalize` does; a zero denominator then gives
+0 (or a large finite value) instead of NaN. Offered when the framework is
+certain.
+"""
+    INVALID = [
+        Invalid(
+            "import torch\nw = x / x.sum(dim=1, keepdim=True)\n",
+            2,
+            5,
+            fixed="import torch\nw = x / x.sum(dim=1, keepdim=True).clamp_min(1e-12)\n",
+        ),
+        Invalid(
+            "import torch\n\ndef precision(pred, y):\n    tp = ((pred == 1) & (y == 1)).sum()\n"
+            "    fp = ((pred == 1) & (y == 0)).sum()\n    return tp / (tp + fp)\n",
+            6,
+            12,
+            fixed="import torch\n\ndef precision(pred, y):\n"
+            "    tp = ((pred == 1) & (y == 1)).sum()\n"
+            "    fp = ((pred == 1) & (y == 0)).sum()\n"
+            "    return tp / (tp + fp).clamp_min(1e-12)\n",
+        ),
+        Invalid(
+            "import torch\nz = (x - x.mean()) / torch.std(x)\n",
+            2,
+            5,
+            fixed="import torch\nz = (x - x.mean()) / torch.std(x).clamp_min(1e-12)\n",
+        ),
+        Invalid(
+            "import tensorflow as tf\nn = v / tf.norm(v, axis=-1, keepdims=True)\n",
+            2,
+            5,
+            fixed="import tensorflow as tf\n"
+            "n = v / tf.maximum(tf.norm(v, axis=-1, keepdims=True), 1e-12)\n",
+        ),
+        Invalid(
+            "import torch\nimport numpy as np\n\ndef dice(p, t):\n"
+            "    return 2 * (p * t).sum() / (p.sum() + t.sum())\n",
+            5,
+            12,
+        ),
+        Invalid(
+            "import torch\n\ndef masked_mean(loss, mask):\n    n = mask.sum()\n"
+            "    return (loss * mask).sum() / n\n",
+            5,
+            12,
+            fixed="import torch\n\ndef masked_mean(loss, mask):\n    n = mask.sum()\n"
+            "    return (loss * mask).sum() / n.clamp_min(1e-12)\n",
+        ),
+    ]
+    VALID = [
+        "import torch\nw = x / (x.sum(dim=1, keepdim=True) + 1e-8)\n",
+        "import torch\nd = 2 * i / (p.sum() + t.sum() + smooth)\n",
+        "import torch\nw = x / x.norm(dim=-1, keepdim=True).clamp(min=1e-12)\n",
+        # len() raises on empty input instead of producing NaN; constants are fine
+        "import torch\nm = total / len(loader)\nh = x / 2.0\n",
+        # probabilities sum to 1
+        "import torch\np = torch.softmax(z, 1)\nq = p / p.sum(1, keepdim=True)\n",
+        # tested before dividing
+        "import torch\nn = mask.sum()\nif n > 0:\n    m = (l * mask).sum() / n\n",
+        "import torch\ns = x.sum()\nr = torch.where(s > 0, x / s, x)\n",
+        # no tensor framework in the file: plain Python objects
+        "class Hist:\n    pass\nnorm = counts / counts.sum()\n",
+        # a user-defined sum
+        "import torch\ndef total(x):\n    return 1\nr = x / total(x)\n",
+        # denominator clamped through a reassignment
+        "import torch\nn = mask.sum()\nn = n.clamp(min=1)\nm = (l * mask).sum() / n\n",
+    ]
+
+    def check(self, model: SemanticModel) -> Iterator[Finding]:
+        any_framework = num.imports_framework(model)
+        for division in num.binary_operations(model, cst.Divide):
+            finding = self._check(model, division, any_framework)
+            if finding is not None:
+                yield finding
+
+    def _check(
+        self, model: SemanticModel, division: cst.BinaryOperation, any_framework: bool
+    ) -> Finding | None:
+        denominator = division.right
+        what, framework = self._zero_able(model, num.resolve(model, denominator))
+        if what is None:
+            return None
+        if framework is None and not any_framework:
+            return None
+        if num.where_guarded(model, division, denominator):
+            return None
+        if num.nan_to_num_guarded(model, division):
+            return None
+        fix = None
+        message = f"clamp the denominator to at least {EPS_DIV}"
+        if framework == "torch" or (framework is None and num.only_torch(model)):
+            fix = _method_fix(model, denominator, f"clamp_min({EPS_DIV})", message)
+        elif framework == "tensorflow":
+            fix = _tf_call_fix(model, denominator, "maximum", f", {EPS_DIV}", message)
+        return Finding(
+            node=division,
+            message=f"division by {what} that can be 0 (0/0 = NaN, x/0 = inf); "
+            "clamp it (`.clamp_min(eps)`) or add an eps",
+            fix=fix,
+        )
+
+    def _zero_able(
+        self, model: SemanticModel, expr: cst.BaseExpression
+    ) -> tuple[str | None, str | None]:
+        """(what the denominator is, its framework when known) or (None, None)."""
+        for functions, method, label in (
+            (num.SUM, "sum", "a sum"),
+            (num.NORM, "norm", "a norm"),
+            (num.STD, "std", "a standard deviation"),
+        ):
+            operand = num.reduction(model, expr, functions, method)
+            if operand is None:
+                continue
+            if self._positive(model, operand):
+                return None, None
+            info = num.call_info(model, expr)
+            assert info is not None
+            framework = num.framework(info.qualname) if info.qualname else None
+            if framework == "numpy":
+                return None, None
+            if num.is_count(model, expr):
+                label = "a count"
+            return label, framework
+        if num.is_binop(expr, cst.Add):
+            terms = _add_terms(expr)
+            frameworks: set[str | None] = set()
+            for term in terms:
+                term = num.resolve(model, term)
+                operand = num.sum_operand(model, term)
+                if operand is None or self._positive(model, operand):
+                    return None, None
+                info = num.call_info(model, term)
+                assert info is not None
+                frameworks.add(num.framework(info.qualname) if info.qualname else None)
+            if "numpy" in frameworks:
+                return None, None
+            label = "a sum of counts" if all(num.is_count(model, t) for t in terms) else "a sum"
+            known = frameworks - {None}
+            return label, (known.pop() if len(known) == 1 and None not in frameworks else None)
+        return None, None
+
+    @staticmethod
+    def _positive(model: SemanticModel, operand: cst.BaseExpression) -> bool:
+        """Sums of these are > 0: probabilities, exp, guarded values."""
+        resolved = num.resolve(model, operand)
+        value = model.value(resolved)
+        if isinstance(value, Tensor) and value.kind in (Kind.PROBS, Kind.SIGMOID_PROBS):
+            return True
+        if _exp_call(model, resolved) is not None:
+            return True
+        return num.is_guarded(model, resolved)
+
+
+def _add_terms(expr: cst.BaseExpression) -> list[cst.BaseExpression]:
+    if num.is_binop(expr, cst.Add):
+        assert isinstance(expr, cst.BinaryOperation)
+        return [*_add_terms(expr.left), *_add_terms(expr.right)]
+    return [expr]
+
+
+# --- LF207 ---------------------------------------------------------------------------
+
+
+class AcosWithoutClamp(Rule):
+    code = "LF207"
+    name = "acos-without-clamp"
+    severity = Severity.WARNING
+    summary = "`acos`/`asin` of a cosine similarity without clamping to (-1, 1)"
+    fix_kind = "unsafe"
+    needs = ("acos", "asin", "arccos", "arcsin")
+    what = """
+Flags `acos`/`asin` (`torch.acos`, `x.acos()`, `torch.arccos`, `tf.math.acos`,
+...) of a cosine similarity: `F.cosine_similarity(a, b)`, a sum/dot/matmul of
+`F.normalize`d vectors, or `dot / (a.norm() * b.norm())`, inline or through
+variables, when it is not clamped strictly inside (-1, 1). A clamp to exactly
+`[-1, 1]` is still reported: it fixes the value, not the infinite gradient.
+"""
+    why = """
+Rounding makes the cosine of nearly parallel vectors 1.0000001: `acos` of it is
+NaN. Even at exactly ±1 the derivative `-1/sqrt(1 - x²)` is infinite, so the
+gradient is NaN for identical embeddings (ArcFace-style angular losses).
+"""
+    example = """
+theta = torch.acos(F.cosine_similarity(a, b))                        # LF207
+theta = torch.acos(F.cosine_similarity(a, b).clamp(-1 + 1e-7, 1 - 1e-7))
+"""
+    fix_safety = """
+Unsafe: the fix clamps the argument to `[-1 + 1e-7, 1 - 1e-7]` (TensorFlow:
+`tf.clip_by_value`), which changes angles below ~5e-4 rad.
+"""
+    INVALID = [
+        Invalid(
+            "import torch\nimport torch.nn.functional as F\n"
+            "theta = torch.acos(F.cosine_similarity(a, b))\n",
+            3,
+            9,
+            fixed="import torch\nimport torch.nn.functional as F\n"
+            "theta = torch.acos(F.cosine_similarity(a, b).clamp(-1 + 1e-7, 1 - 1e-7))\n",
+        ),
+        Invalid(
+            "import torch.nn.functional as F\n\ndef angle(a, b):\n"
+            "    cos = (F.normalize(a, dim=-1) * F.normalize(b, dim=-1)).sum(-1)\n"
+            "    return cos.acos()\n",
+            5,
+            12,
+            fixed="import torch.nn.functional as F\n\ndef angle(a, b):\n"
+            "    cos = (F.normalize(a, dim=-1) * F.normalize(b, dim=-1)).sum(-1)\n"
+            "    return cos.clamp(-1 + 1e-7, 1 - 1e-7).acos()\n",
+        ),
+        Invalid(
+            "import tensorflow as tf\nna = tf.math.l2_normalize(a, axis=1)\n"
+            "nb = tf.math.l2_normalize(b, axis=1)\n"
+            "ang = tf.math.acos(tf.reduce_sum(na * nb, axis=1))\n",
+            4,
+            7,
+            fixed="import tensorflow as tf\nna = tf.math.l2_normalize(a, axis=1)\n"
+            "nb = tf.math.l2_normalize(b, axis=1)\n"
+            "ang = tf.math.acos(tf.clip_by_value(tf.reduce_sum(na * nb, axis=1), "
+            "-1 + 1e-7, 1 - 1e-7))\n",
+        ),
+        Invalid(
+            "import torch\ncos = (a * b).sum(-1) / (a.norm(dim=-1) * b.norm(dim=-1))\n"
+            "t = torch.arcsin(cos.clamp(-1, 1))\n",
+            3,
+            5,
+        ),
+        Invalid(
+            "import torch\nimport torch.nn.functional as F\n"
+            "w = F.normalize(W, dim=1)\nx = F.normalize(e, dim=1)\n"
+            "theta = torch.acos(x @ w.T)\n",
+            5,
+            9,
+            fixed="import torch\nimport torch.nn.functional as F\n"
+            "w = F.normalize(W, dim=1)\nx = F.normalize(e, dim=1)\n"
+            "theta = torch.acos((x @ w.T).clamp(-1 + 1e-7, 1 - 1e-7))\n",
+        ),
+    ]
+    VALID = [
+        "import torch\nimport torch.nn.functional as F\n"
+        "t = torch.acos(F.cosine_similarity(a, b).clamp(-1 + 1e-7, 1 - 1e-7))\n",
+        "import torch\nimport torch.nn.functional as F\n"
+        "c = torch.clamp(F.cosine_similarity(a, b), -0.9999, 0.9999)\nt = c.acos()\n",
+        # not a cosine: an arbitrary tensor
+        "import torch\nt = torch.acos(x)\n",
+        # math.acos of a Python float
+        "import math\nt = math.acos(c / (n1 * n2))\n",
+        # NumPy data
+        "import numpy as np\nt = np.arccos(np.dot(a, b) / (np.linalg.norm(a) * np.linalg.norm(b)))\n",
+        # a user function named acos
+        "import torch.nn.functional as F\ndef acos(x):\n    return x\n"
+        "t = acos(F.cosine_similarity(a, b))\n",
+        # a scaled cosine is kept inside (-1, 1)
+        "import torch\nimport torch.nn.functional as F\n"
+        "t = torch.acos(0.999 * F.cosine_similarity(a, b))\n",
+    ]
+
+    def check(self, model: SemanticModel) -> Iterator[Finding]:
+        for qualname, framework in num.ACOS.items():
+            for site in model.calls_to(qualname):
+                arg = argument(site.node, 0, "input", "x")
+                if arg is not None and len(site.node.args) == 1:
+                    finding = self._check(model, site.node, arg, framework)
+                    if finding is not None:
+                        yield finding
+        for site in model.method_calls(*num.ACOS_METHODS):
+            func = site.node.func
+            if site.node.args or not isinstance(func, cst.Attribute):
+                continue
+            finding = self._check(model, site.node, func.value, "torch")
+            if finding is not None:
+                yield finding
+
+    def _check(
+        self, model: SemanticModel, node: cst.Call, arg: cst.BaseExpression, framework: str
+    ) -> Finding | None:
+        resolved = num.resolve(model, arg)
+        bounds = num.clamp_bounds(model, resolved)
+        clamped_to_one = False
+        if bounds is not None:
+            values = [literal_value(b) for b in bounds if b is not None]
+            if not values or not all(
+                isinstance(v, (int, float)) and abs(v) >= 1 for v in values
+            ):
+                return None
+            clamped_to_one = True
+            info = num.call_info(model, resolved)
+            assert info is not None
+            inner = (
+                info.receiver
+                if info.receiver is not None
+                else argument(resolved, 0, "input", "t", "a")  # type: ignore[arg-type]
+            )
+            if inner is None:
+                return None
+            resolved = num.resolve(model, inner)
+        if not num.is_cosine(model, resolved):
+            return None
+        if framework == "numpy" and not num.is_tensor_expr(model, resolved):
+            return None
+        if num.where_guarded(model, node, arg):
+            return None
+        if clamped_to_one:
+            return Finding(
+                node=node,
+                message="acos/asin of a cosine clamped to exactly [-1, 1]: the value is "
+                "finite but the gradient is infinite at ±1 (NaN for identical vectors); "
+                "clamp to [-1 + eps, 1 - eps]",
+            )
+        bound = f"-1 + {EPS_ACOS}, 1 - {EPS_ACOS}"
+        message = f"clamp to [{bound}]"
+        fix: FixSpec | None = None
+        if framework == "torch":
+            fix = _method_fix(model, arg, f"clamp({bound})", message)
+        elif framework == "tensorflow":
+            fix = _tf_call_fix(model, arg, "clip_by_value", f", {bound}", message)
+        return Finding(
+            node=node,
+            message="acos/asin of a cosine similarity without clamp: rounding pushes it "
+            "past ±1 (NaN) and the gradient is infinite at ±1; clamp to [-1 + eps, 1 - eps]",
+            fix=fix,
+        )
+
+
+# --- LF209 ---------------------------------------------------------------------------
+
+
+class MaxWithZeros(Rule):
+    code = "LF209"
+    name = "max-with-zeros"
+    severity = Severity.INFO
+    summary = "`torch.max(torch.zeros_like(x), y)`: use `torch.relu(y)`"
+    fix_kind = "safe"
+    needs = ("zeros",)
+    what = """
+Flags the elementwise maximum with a tensor of zeros, `torch.max(torch.zeros_like(x), y)`,
+`torch.maximum(zeros, y)` (either argument order, the zeros inline or in a
+variable assigned once), a hinge written by hand.
+"""
+    why = """
+It allocates and fills a zero tensor on every call (and keeps it for
+backward) to compute what `torch.relu(y)` / `y.clamp_min(0)` computes in place
+of it.
+"""
+    example = """
+hinge = torch.max(torch.zeros_like(d), margin - d)   # LF209
+hinge = torch.relu(margin - d)
+"""
+    fix_safety = """
+Safe: `relu(y)` equals `max(0, y)` (`zeros_like(x)` has the shape of `y` in the
+hinge pattern).
+"""
+    INVALID = [
+        Invalid(
+            "import torch\nh = torch.max(torch.zeros_like(d), margin - d)\n",
+            2,
+            5,
+            fixed="import torch\nh = torch.relu(margin - d)\n",
+        ),
+        Invalid(
+            "import torch\nh = torch.maximum(pos - neg + 1.0, torch.zeros_like(pos))\n",
+            2,
+            5,
+            fixed="import torch\nh = torch.relu(pos - neg + 1.0)\n",
+        ),
+        Invalid(
+            "import torch as th\n\ndef hinge(s):\n    zeros = th.zeros_like(s)\n"
+            "    return th.max(zeros, 1 - s).mean()\n",
+            5,
+            12,
+            fixed="import torch as th\n\ndef hinge(s):\n    zeros = th.zeros_like(s)\n"
+            "    return th.relu(1 - s).mean()\n",
+        ),
+    ]
+    VALID = [
+        "import torch\nh = torch.relu(margin - d)\n",
+        # max over a dimension, not with zeros
+        "import torch\nm = torch.max(x, 1)\n",
+        "import torch\nm = torch.max(x, y)\n",
+        # max with ones
+        "import torch\nm = torch.max(torch.ones_like(x), y)\n",
+        # builtin max and NumPy
+        "import numpy as np\nm = max(0, y)\nn = np.maximum(np.zeros_like(x), y)\n",
+        # a user function named zeros_like
+        "import torch\ndef zeros_like(x):\n    return x\nm = torch.max(zeros_like(x), y)\n",
+        # the zeros variable is changed in place
+        "import torch\nz = torch.zeros_like(x)\nz[0] = 1\nm = torch.max(z, y)\n",
+    ]
+
+    def check(self, model: SemanticModel) -> Iterator[Finding]:
+        for site in model.calls_to(*num.ELEMENTWISE_MAX):
+            call = site.node
+            if len(call.args) != 2 or any(a.keyword is not None or a.star for a in call.args):
+                continue
+            first, second = (a.value for a in call.args)
+            if self._zeros(model, first):
+                other = second
+            elif self._zeros(model, second):
+                other = first
+            else:
+                continue
+            fix = None
+            func = call.func
+            alias = (
+                model.code(func.value)
+                if isinstance(func, cst.Attribute) and model.qualname(func.value) == "torch"
+                else module_alias(model, "torch")
+            )
+            if alias is not None:
+                fix = FixSpec(
+                    Applicability.SAFE,
+                    "use relu",
+                    (NodeEdit(call, f"{alias}.relu({num.bare_code(model, other)})"),),
+                )
+            yield Finding(
+                node=call,
+                message="max with a tensor of zeros allocates it on every call; "
+                "use `torch.relu(y)` (or `y.clamp_min(0)`)",
+                fix=fix,
+            )
+
+    @staticmethod
+    def _zeros(model: SemanticModel, expr: cst.BaseExpression) -> bool:
+        expr = num.resolve(model, expr)
+        info = num.call_info(model, expr)
+        return info is not None and info.qualname in num.ZEROS

@@ -1,0 +1,705 @@
+"""Framework tables and expression helpers for the LF2xx numerics rules.
+
+Rules ask these helpers instead of spelling framework names: which calls are a
+``sqrt``, a sum reduction, a clamp; whether an expression is guarded (clamped
+or given a positive term); what a name bound once holds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+from weakref import WeakKeyDictionary
+
+import libcst as cst
+
+from lossflint.analysis import apis
+from lossflint.analysis.apis import Kind
+from lossflint.analysis.calls import argument, keyword, literal_value, positional
+from lossflint.analysis.values import Tensor
+
+if TYPE_CHECKING:
+    from lossflint.analysis.model import SemanticModel
+    from lossflint.analysis.names import Scope
+
+# --- canonical names ----------------------------------------------------------
+
+SQRT: dict[str, str] = {
+    "torch.sqrt": "torch",
+    "tensorflow.sqrt": "tensorflow",
+    "tensorflow.math.sqrt": "tensorflow",
+}
+POW: dict[str, str] = {
+    "torch.pow": "torch",
+    "tensorflow.pow": "tensorflow",
+    "tensorflow.math.pow": "tensorflow",
+}
+ACOS: dict[str, str] = {
+    "torch.acos": "torch",
+    "torch.arccos": "torch",
+    "torch.asin": "torch",
+    "torch.arcsin": "torch",
+    "tensorflow.acos": "tensorflow",
+    "tensorflow.math.acos": "tensorflow",
+    "tensorflow.asin": "tensorflow",
+    "tensorflow.math.asin": "tensorflow",
+    "numpy.arccos": "numpy",
+    "numpy.arcsin": "numpy",
+}
+ACOS_METHODS = ("acos", "arccos", "asin", "arcsin")
+LOG1P: dict[str, str] = {
+    "torch.log1p": "torch",
+    "tensorflow.math.log1p": "tensorflow",
+    "numpy.log1p": "numpy",
+}
+COSINE_SIMILARITY = frozenset(
+    {"torch.nn.functional.cosine_similarity", "torch.cosine_similarity"}
+)
+NORMALIZE = frozenset(
+    {
+        "torch.nn.functional.normalize",
+        "tensorflow.math.l2_normalize",
+        "tensorflow.nn.l2_normalize",
+        "tensorflow.linalg.l2_normalize",
+    }
+)
+SUM = frozenset(
+    {
+        "torch.sum",
+        "torch.nansum",
+        "tensorflow.reduce_sum",
+        "tensorflow.math.reduce_sum",
+        "numpy.sum",
+    }
+)
+MEAN = frozenset(
+    {"torch.mean", "tensorflow.reduce_mean", "tensorflow.math.reduce_mean", "numpy.mean"}
+)
+NORM = frozenset(
+    {
+        "torch.norm",
+        "torch.linalg.norm",
+        "torch.linalg.vector_norm",
+        "tensorflow.norm",
+        "tensorflow.linalg.norm",
+        "numpy.linalg.norm",
+    }
+)
+STD = frozenset(
+    {"torch.std", "tensorflow.math.reduce_std", "tensorflow.reduce_std", "numpy.std"}
+)
+MATMUL = frozenset(
+    {
+        "torch.matmul",
+        "torch.mm",
+        "torch.bmm",
+        "torch.dot",
+        "torch.einsum",
+        "tensorflow.matmul",
+        "tensorflow.linalg.matmul",
+    }
+)
+#: functions that bound their first argument from below (min at index 1)
+CLAMP = frozenset(
+    {
+        "torch.clamp",
+        "torch.clip",
+        "torch.clamp_min",
+        "tensorflow.clip_by_value",
+        "numpy.clip",
+    }
+)
+CLAMP_METHODS = frozenset({"clamp", "clamp_min", "clip", "clamp_", "clamp_min_", "clip_"})
+MAXIMUM = frozenset(
+    {
+        "torch.maximum",
+        "torch.max",
+        "torch.fmax",
+        "tensorflow.maximum",
+        "tensorflow.math.maximum",
+        "numpy.maximum",
+    }
+)
+FINFO = frozenset({"torch.finfo", "numpy.finfo"})
+WHERE = frozenset({"torch.where", "tensorflow.where", "numpy.where"})
+NAN_TO_NUM = frozenset({"torch.nan_to_num", "numpy.nan_to_num"})
+MAX_REDUCTIONS = frozenset(
+    {"torch.max", "torch.amax", "tensorflow.reduce_max", "tensorflow.math.reduce_max"}
+)
+ZEROS = frozenset({"torch.zeros_like", "torch.zeros"})
+ELEMENTWISE_MAX = frozenset({"torch.max", "torch.maximum"})
+BOOL_METHODS = frozenset(
+    {"eq", "ne", "gt", "lt", "ge", "le", "bool", "logical_and", "logical_or", "logical_not"}
+)
+BOOL_FUNCS = frozenset(
+    {"torch.logical_and", "torch.logical_or", "torch.logical_not", "torch.eq", "torch.ne"}
+)
+CAST_METHODS = frozenset({"float", "double", "half", "int", "long", "to", "type"})
+#: a module of one of these frameworks imported means "tensors live here"
+TENSOR_FRAMEWORKS = ("torch", "tensorflow", "keras", "jax")
+
+#: fused replacements offered by the fixes, by framework
+LOGSUMEXP = {"torch": "torch.logsumexp", "tensorflow": "tensorflow.math.reduce_logsumexp"}
+SOFTPLUS = {"torch": "torch.nn.functional.softplus", "tensorflow": "tensorflow.math.softplus"}
+SOFTMAX = {"torch": "torch.softmax", "tensorflow": "tensorflow.nn.softmax"}
+RELU = "torch.relu"
+
+# --- model helpers --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CallInfo:
+    """A call seen as ``qualname(args)`` or as ``receiver.method(args)``."""
+
+    node: cst.Call
+    qualname: str | None
+    method: str | None
+    receiver: cst.BaseExpression | None
+
+
+def call_info(model: SemanticModel, expr: cst.BaseExpression) -> CallInfo | None:
+    if not isinstance(expr, cst.Call):
+        return None
+    qualname = model.qualname(expr.func)
+    if qualname is not None:
+        return CallInfo(expr, qualname, None, None)
+    func = expr.func
+    if isinstance(func, cst.Attribute):
+        return CallInfo(expr, None, func.attr.value, func.value)
+    return None
+
+
+def framework(qualname: str | None) -> str | None:
+    return apis.framework_of(qualname)
+
+
+_MUTATED: WeakKeyDictionary[SemanticModel, dict[cst.CSTNode, frozenset[str]]] = (
+    WeakKeyDictionary()
+)
+
+
+class _Mutations(cst.CSTVisitor):
+    """Names changed without a new binding: ``x[i] = v``, ``x += v``,
+    ``x.clamp_(...)``, ``x.attr = v``."""
+
+    def __init__(self) -> None:
+        self.names: set[str] = set()
+
+    def _target(self, target: cst.BaseExpression) -> None:
+        while isinstance(target, (cst.Subscript, cst.Attribute)):
+            target = target.value
+            if isinstance(target, cst.Name):
+                self.names.add(target.value)
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        for target in node.targets:
+            self._target(target.target)
+
+    def visit_AugAssign(self, node: cst.AugAssign) -> None:
+        if isinstance(node.target, cst.Name):
+            self.names.add(node.target.value)
+        self._target(node.target)
+
+    def visit_Call(self, node: cst.Call) -> None:
+        func = node.func
+        if (
+            isinstance(func, cst.Attribute)
+            and func.attr.value.endswith("_")
+            and not func.attr.value.startswith("_")
+            and isinstance(func.value, cst.Name)
+        ):
+            self.names.add(func.value.value)
+
+
+def _mutated_in(model: SemanticModel, scope_node: cst.CSTNode) -> frozenset[str]:
+    per_model = _MUTATED.setdefault(model, {})
+    found = per_model.get(scope_node)
+    if found is None:
+        visitor = _Mutations()
+        scope_node.visit(visitor)
+        found = frozenset(visitor.names)
+        per_model[scope_node] = found
+    return found
+
+
+def bound_value(model: SemanticModel, name: cst.Name) -> cst.BaseExpression | None:
+    """The expression a name is bound to when it has exactly one assignment in
+    the scope that owns it and is never changed in place; None otherwise."""
+    owner: Scope | None = model.scope_of(name)
+    first = True
+    while owner is not None:
+        # like Scope.lookup: a class body is not visible from its methods
+        if name.value in owner.bindings and (first or owner.kind != "class"):
+            break
+        first = False
+        owner = owner.parent
+    if owner is None:
+        return None
+    bindings = owner.bindings[name.value]
+    if len(bindings) != 1 or bindings[0].kind != "assign":
+        return None
+    value = bindings[0].node
+    if not isinstance(value, cst.BaseExpression):
+        return None
+    if name.value in _mutated_in(model, owner.node):
+        return None
+    return value
+
+
+def resolve(model: SemanticModel, expr: cst.BaseExpression, depth: int = 4) -> cst.BaseExpression:
+    """Follow names bound once (``d2 = ...; sqrt(d2)``) to their expression."""
+    while depth > 0 and isinstance(expr, cst.Name):
+        value = bound_value(model, expr)
+        if value is None:
+            return expr
+        expr = value
+        depth -= 1
+    return expr
+
+
+def imports_framework(model: SemanticModel, roots: tuple[str, ...] = TENSOR_FRAMEWORKS) -> bool:
+    for bindings in model.module_scope.bindings.values():
+        for binding in bindings:
+            if binding.kind == "import" and binding.qualname:
+                if binding.qualname.split(".", 1)[0] in roots:
+                    return True
+    return False
+
+
+def only_torch(model: SemanticModel) -> bool:
+    """The file imports torch and none of NumPy/TensorFlow/JAX: a method like
+    ``x.sum()`` is a torch tensor's."""
+    return imports_framework(model, ("torch",)) and not imports_framework(
+        model, ("numpy", "tensorflow", "keras", "jax", "pandas", "cupy")
+    )
+
+
+# --- expression shapes ----------------------------------------------------------
+
+
+def is_binop(expr: cst.BaseExpression, op: type) -> bool:
+    return isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, op)
+
+
+def positive_literal(expr: cst.BaseExpression) -> bool:
+    value = literal_value(expr)
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0
+
+
+def _finfo_attr(model: SemanticModel, expr: cst.BaseExpression) -> bool:
+    """``torch.finfo(dtype).eps`` / ``.tiny``."""
+    return (
+        isinstance(expr, cst.Attribute)
+        and expr.attr.value in ("eps", "tiny", "smallest_normal")
+        and isinstance(expr.value, cst.Call)
+        and model.qualname(expr.value.func) in FINFO
+    )
+
+
+def positive_term(model: SemanticModel, expr: cst.BaseExpression) -> bool:
+    """A term that makes a sum strictly positive: a positive literal, a name or
+    attribute (``eps``, ``self.smooth``), ``torch.finfo(...).eps``, or a
+    product of those."""
+    if positive_literal(expr) or _finfo_attr(model, expr):
+        return True
+    if isinstance(expr, cst.Name):
+        return expr.value not in ("True", "False", "None")
+    if isinstance(expr, cst.Attribute):
+        return model.qualname(expr) is None
+    if is_binop(expr, cst.Multiply) or is_binop(expr, cst.Divide):
+        assert isinstance(expr, cst.BinaryOperation)
+        return positive_term(model, expr.left) and positive_term(model, expr.right)
+    return False
+
+
+def clamp_lower(model: SemanticModel, expr: cst.BaseExpression) -> cst.BaseExpression | None:
+    """The lower bound of a clamp/clip/maximum call (None if not one)."""
+    info = call_info(model, expr)
+    if info is None:
+        return None
+    call = info.node
+    if info.qualname in CLAMP:
+        if info.qualname == "torch.clamp_min":
+            return argument(call, 1, "min")
+        return argument(call, 1, "min", "clip_value_min", "a_min")
+    if info.method in CLAMP_METHODS:
+        if info.method.startswith("clamp_min"):
+            return argument(call, 0, "min")
+        return argument(call, 0, "min", "a_min")
+    if info.qualname in MAXIMUM:
+        args = positional(call)
+        if len(args) == 2:
+            for arg in args:
+                if positive_literal(arg.value) or _finfo_attr(model, arg.value):
+                    return arg.value
+        return None
+    return None
+
+
+def clamp_bounds(
+    model: SemanticModel, expr: cst.BaseExpression
+) -> tuple[cst.BaseExpression | None, cst.BaseExpression | None] | None:
+    """(min, max) of a clamp/clip call, None if ``expr`` is not one."""
+    info = call_info(model, expr)
+    if info is None:
+        return None
+    call = info.node
+    if info.qualname in CLAMP:
+        return (
+            argument(call, 1, "min", "clip_value_min", "a_min"),
+            argument(call, 2, "max", "clip_value_max", "a_max"),
+        )
+    if info.method in ("clamp", "clip", "clamp_", "clip_"):
+        return (argument(call, 0, "min", "a_min"), argument(call, 1, "max", "a_max"))
+    return None
+
+
+def is_guarded(model: SemanticModel, expr: cst.BaseExpression, depth: int = 3) -> bool:
+    """``expr`` is kept strictly positive by the code: a clamp/clip/maximum with
+    a positive lower bound (or a bound that is not a literal), an added
+    positive term, or a name bound once to such an expression."""
+    if depth <= 0:
+        return False
+    if isinstance(expr, cst.Name):
+        value = bound_value(model, expr)
+        return value is not None and is_guarded(model, value, depth - 1)
+    lower = clamp_lower(model, expr)
+    if lower is not None:
+        bound = literal_value(lower)
+        if bound is NotImplemented:
+            return True
+        return isinstance(bound, (int, float)) and bound > 0
+    if is_binop(expr, cst.Add):
+        assert isinstance(expr, cst.BinaryOperation)
+        return positive_term(model, expr.right) or positive_term(model, expr.left)
+    info = call_info(model, expr)
+    if info is not None and info.method in CAST_METHODS and info.receiver is not None:
+        return is_guarded(model, info.receiver, depth - 1)
+    return False
+
+
+def reduction(
+    model: SemanticModel, expr: cst.BaseExpression, functions: frozenset[str], method: str
+) -> cst.BaseExpression | None:
+    """The operand of ``torch.sum(x, ...)`` / ``x.sum(...)`` style reductions."""
+    info = call_info(model, expr)
+    if info is None:
+        return None
+    if info.qualname in functions:
+        return argument(info.node, 0, "input", "input_tensor", "tensor", "a", "x")
+    if info.method == method and info.receiver is not None:
+        if model.qualname(info.receiver) is not None:
+            return None
+        return info.receiver
+    return None
+
+
+def sum_operand(model: SemanticModel, expr: cst.BaseExpression) -> cst.BaseExpression | None:
+    return reduction(model, expr, SUM, "sum")
+
+
+def exp_operand(model: SemanticModel, expr: cst.BaseExpression) -> cst.BaseExpression | None:
+    """``x`` of ``torch.exp(x)`` / ``x.exp()`` / ``tf.exp(x)``."""
+    info = call_info(model, expr)
+    if info is None:
+        return None
+    if info.qualname in apis.EXP and len(info.node.args) == 1:
+        return info.node.args[0].value
+    if info.method == "exp" and not info.node.args and info.receiver is not None:
+        if model.qualname(info.receiver) is None:
+            return info.receiver
+    return None
+
+
+def is_square(model: SemanticModel, expr: cst.BaseExpression, depth: int = 3) -> bool:
+    """``e ** 2``, ``e * e``, ``torch.square(e)``, ``e.pow(2)``, ``e.square()``,
+    or a name bound once to one of them."""
+    if isinstance(expr, cst.Name) and depth > 0:
+        value = bound_value(model, expr)
+        return value is not None and is_square(model, value, depth - 1)
+    if is_binop(expr, cst.Power):
+        assert isinstance(expr, cst.BinaryOperation)
+        return literal_value(expr.right) in (2, 2.0)
+    if is_binop(expr, cst.Multiply):
+        assert isinstance(expr, cst.BinaryOperation)
+        return model.code(expr.left).strip("() ") == model.code(expr.right).strip("() ")
+    info = call_info(model, expr)
+    if info is None:
+        return False
+    if info.qualname in ("torch.square", "tensorflow.square", "tensorflow.math.square"):
+        return True
+    if info.qualname in POW:
+        return literal_value(argument(info.node, 1, "exponent", "y")) in (2, 2.0)
+    if info.method == "square" and not info.node.args:
+        return True
+    if info.method == "pow":
+        return literal_value(argument(info.node, 0, "exponent")) in (2, 2.0)
+    return False
+
+
+def is_sum_of_squares(model: SemanticModel, expr: cst.BaseExpression, depth: int = 3) -> bool:
+    """A sum/mean reduction of squares, or squares added together."""
+    if isinstance(expr, cst.Name) and depth > 0:
+        value = bound_value(model, expr)
+        return value is not None and is_sum_of_squares(model, value, depth - 1)
+    operand = reduction(model, expr, SUM, "sum") or reduction(model, expr, MEAN, "mean")
+    if operand is not None:
+        return is_square(model, operand) or is_sum_of_squares(model, operand, depth - 1)
+    if is_binop(expr, cst.Add):
+        assert isinstance(expr, cst.BinaryOperation)
+        return all(
+            is_square(model, side) or is_sum_of_squares(model, side, depth - 1)
+            for side in (expr.left, expr.right)
+        )
+    return is_square(model, expr)
+
+
+def is_boolean(model: SemanticModel, expr: cst.BaseExpression, depth: int = 3) -> bool:
+    """A mask: a comparison, ``&``/``|``/``~`` of masks, ``.eq()``-style
+    methods, or a cast of a mask."""
+    if isinstance(expr, cst.Name) and depth > 0:
+        value = bound_value(model, expr)
+        return value is not None and is_boolean(model, value, depth - 1)
+    if isinstance(expr, cst.Comparison):
+        return True
+    if isinstance(expr, cst.BinaryOperation) and isinstance(
+        expr.operator, (cst.BitAnd, cst.BitOr, cst.BitXor)
+    ):
+        return True
+    if isinstance(expr, cst.UnaryOperation) and isinstance(expr.operator, cst.BitInvert):
+        return True
+    info = call_info(model, expr)
+    if info is None:
+        return False
+    if info.qualname in BOOL_FUNCS or info.method in BOOL_METHODS:
+        return True
+    if info.method in CAST_METHODS and info.receiver is not None:
+        return is_boolean(model, info.receiver, depth)
+    return False
+
+
+def is_count(model: SemanticModel, expr: cst.BaseExpression, depth: int = 3) -> bool:
+    """A sum of a mask (``(pred == y).sum()``), possibly cast, or a name bound
+    once to one."""
+    if isinstance(expr, cst.Name) and depth > 0:
+        value = bound_value(model, expr)
+        return value is not None and is_count(model, value, depth - 1)
+    info = call_info(model, expr)
+    if info is not None and info.method in CAST_METHODS and info.receiver is not None:
+        return is_count(model, info.receiver, depth)
+    operand = sum_operand(model, expr)
+    return operand is not None and is_boolean(model, operand)
+
+
+def is_normalised(model: SemanticModel, expr: cst.BaseExpression, depth: int = 3) -> bool:
+    """``F.normalize(x)`` / ``tf.math.l2_normalize(x)`` / ``x / x.norm(...)``,
+    possibly transposed or through a name bound once."""
+    if isinstance(expr, cst.Name) and depth > 0:
+        value = bound_value(model, expr)
+        return value is not None and is_normalised(model, value, depth - 1)
+    if isinstance(expr, cst.Attribute) and expr.attr.value in ("T", "mT"):
+        return is_normalised(model, expr.value, depth)
+    info = call_info(model, expr)
+    if info is not None:
+        if info.qualname in NORMALIZE:
+            return True
+        if info.method in ("t", "transpose", "permute", "unsqueeze", "squeeze", "detach"):
+            return info.receiver is not None and is_normalised(model, info.receiver, depth)
+        return False
+    if is_binop(expr, cst.Divide):
+        assert isinstance(expr, cst.BinaryOperation)
+        return reduction(model, resolve(model, expr.right), NORM, "norm") is not None
+    return False
+
+
+def is_cosine(model: SemanticModel, expr: cst.BaseExpression, depth: int = 3) -> bool:
+    """A cosine similarity: ``F.cosine_similarity``, a dot/sum of products of
+    normalised vectors, or ``dot / (norm * norm)``."""
+    if isinstance(expr, cst.Name) and depth > 0:
+        value = bound_value(model, expr)
+        return value is not None and is_cosine(model, value, depth - 1)
+    info = call_info(model, expr)
+    if info is not None:
+        if info.qualname in COSINE_SIMILARITY:
+            return True
+        if info.method in ("squeeze", "view", "reshape", "flatten", "diag", "diagonal"):
+            return info.receiver is not None and is_cosine(model, info.receiver, depth)
+        operand = sum_operand(model, expr)
+        if operand is not None:
+            return _product_of_normalised(model, resolve(model, operand))
+        if info.qualname in MATMUL and info.qualname != "torch.einsum":
+            args = positional(info.node)
+            return len(args) == 2 and all(is_normalised(model, a.value) for a in args)
+        if info.qualname == "torch.einsum":
+            args = positional(info.node)[1:]
+            return len(args) == 2 and all(is_normalised(model, a.value) for a in args)
+        return False
+    if is_binop(expr, cst.MatrixMultiply):
+        return _product_of_normalised(model, expr)
+    if is_binop(expr, cst.Divide):
+        assert isinstance(expr, cst.BinaryOperation)
+        denominator = expr.right
+        if is_binop(denominator, cst.Multiply):
+            assert isinstance(denominator, cst.BinaryOperation)
+            return all(
+                reduction(model, resolve(model, side), NORM, "norm") is not None
+                for side in (denominator.left, denominator.right)
+            )
+    return False
+
+
+def _product_of_normalised(model: SemanticModel, expr: cst.BaseExpression) -> bool:
+    if isinstance(expr, cst.BinaryOperation) and isinstance(
+        expr.operator, (cst.Multiply, cst.MatrixMultiply)
+    ):
+        return is_normalised(model, expr.left) and is_normalised(model, expr.right)
+    return False
+
+
+def is_tensor_expr(model: SemanticModel, expr: cst.BaseExpression) -> bool:
+    """Evidence that ``expr`` computes on framework tensors: it holds a call of
+    a torch/TensorFlow function, a tensor-only method, or a value the dataflow
+    knows to be a tensor."""
+    for node in _walk(expr):
+        if isinstance(node, cst.Call):
+            qualname = model.qualname(node.func)
+            if qualname is not None:
+                if framework(qualname) in ("torch", "tensorflow"):
+                    return True
+                continue
+            func = node.func
+            if isinstance(func, cst.Attribute) and (
+                func.attr.value in TENSOR_ONLY_METHODS
+                or any(
+                    a.keyword is not None and a.keyword.value in ("dim", "keepdim")
+                    for a in node.args
+                )
+            ):
+                return True
+        if isinstance(node, (cst.Name, cst.Attribute, cst.Call)):
+            value = model.value(node)
+            if isinstance(value, Tensor) and value.kind is not Kind.UNKNOWN:
+                return True
+    return False
+
+
+#: methods numpy arrays and Python numbers do not have
+TENSOR_ONLY_METHODS = frozenset(
+    {"pow", "square", "sqrt", "norm", "exp", "log", "clamp", "clamp_min", "detach", "softmax"}
+)
+
+
+def _walk(expr: cst.CSTNode) -> Iterator[cst.CSTNode]:
+    todo = [expr]
+    while todo:
+        node = todo.pop()
+        yield node
+        if isinstance(node, (cst.Lambda, cst.FunctionDef)):
+            continue
+        todo.extend(node.children)
+
+
+def contains(outer: cst.CSTNode, inner: cst.CSTNode) -> bool:
+    return any(node is inner for node in _walk(outer))
+
+
+def same_code(model: SemanticModel, a: cst.CSTNode, b: cst.CSTNode) -> bool:
+    return _norm_code(model.code(a)) == _norm_code(model.code(b))
+
+
+def _norm_code(text: str) -> str:
+    text = "".join(text.split())
+    while text.startswith("(") and text.endswith(")"):
+        text = text[1:-1]
+    return text
+
+
+def mentions(model: SemanticModel, outer: cst.CSTNode, inner: cst.CSTNode) -> bool:
+    """The code of ``inner`` appears in ``outer`` (a test that checks a value)."""
+    return _norm_code(model.code(inner)) in "".join(model.code(outer).split())
+
+
+def where_guarded(model: SemanticModel, node: cst.CSTNode, subject: cst.CSTNode) -> bool:
+    """``node`` sits in a branch of ``torch.where(<test of subject>, ...)`` or
+    under ``if <test of subject>:`` / a conditional expression testing it."""
+    child: cst.CSTNode = node
+    for ancestor in model.ancestors(node):
+        if isinstance(ancestor, cst.Call) and model.qualname(ancestor.func) in WHERE:
+            args = positional(ancestor)
+            if len(args) == 3 and child in (args[1], args[2]):
+                if mentions(model, args[0].value, subject):
+                    return True
+        if isinstance(ancestor, cst.IfExp) and child in (ancestor.body, ancestor.orelse):
+            if mentions(model, ancestor.test, subject):
+                return True
+        if isinstance(ancestor, (cst.If, cst.While)) and child is ancestor.body:
+            if mentions(model, ancestor.test, subject):
+                return True
+        if isinstance(ancestor, (cst.FunctionDef, cst.Lambda, cst.ClassDef)):
+            return False
+        child = ancestor
+    return False
+
+
+def nan_to_num_guarded(model: SemanticModel, node: cst.CSTNode) -> bool:
+    """``nan_to_num`` around the result guards the value, but not the gradient
+    (its backward passes 0 * inf = NaN): it counts only where no gradient
+    flows (``no_grad``/``inference_mode``)."""
+    from lossflint.analysis.contexts import contexts
+
+    for ancestor in model.ancestors(node):
+        if isinstance(ancestor, cst.Call) and model.qualname(ancestor.func) in NAN_TO_NUM:
+            return contexts(model).in_no_grad(node)
+        if isinstance(ancestor, cst.BaseSmallStatement):
+            return False
+    return False
+
+
+def keyword_value(call: cst.Call, name: str) -> object:
+    arg = keyword(call, name)
+    return literal_value(arg.value) if arg is not None else NotImplemented
+
+
+_BINOPS: WeakKeyDictionary[SemanticModel, list[cst.BinaryOperation]] = WeakKeyDictionary()
+
+
+def binary_operations(model: SemanticModel, op: type) -> list[cst.BinaryOperation]:
+    """Binary operations with operator ``op``, in source order (read from the
+    model's parent map: no extra walk)."""
+    every = _BINOPS.get(model)
+    if every is None:
+        every = [n for n in model.parents if isinstance(n, cst.BinaryOperation)]
+        _BINOPS[model] = every
+    return [n for n in every if isinstance(n.operator, op)]
+
+
+def bare_code(model: SemanticModel, expr: cst.BaseExpression) -> str:
+    """The code of ``expr`` without its own parentheses (positions of a node
+    exclude them, so an edit replaces only this text)."""
+    if getattr(expr, "lpar", None):
+        expr = expr.with_changes(lpar=[], rpar=[])
+    return model.code(expr)
+
+
+_ATOMS = (cst.Name, cst.Attribute, cst.Call, cst.Subscript, cst.Integer, cst.Float)
+
+
+def as_operand(model: SemanticModel, expr: cst.BaseExpression, text: str, atom: bool) -> str:
+    """``text`` (which replaces ``expr``) parenthesised where needed: always
+    when it must bind like an atom (a method receiver, a power base), unless
+    ``expr`` keeps its own parentheses around the edit."""
+    if getattr(expr, "lpar", None):
+        return text
+    if atom:
+        return f"({text})"
+    return text
+
+
+def binds_tighter_than_add(expr: cst.BaseExpression) -> bool:
+    if isinstance(expr, (*_ATOMS, cst.UnaryOperation)) or getattr(expr, "lpar", None):
+        return True
+    return isinstance(expr, cst.BinaryOperation) and not isinstance(
+        expr.operator,
+        (cst.BitAnd, cst.BitOr, cst.BitXor, cst.LeftShift, cst.RightShift),
+    )

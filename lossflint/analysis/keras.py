@@ -1,0 +1,1570 @@
+"""Keras / TensorFlow facts: models, losses, data and labels of one file.
+
+Built lazily (the first time a rule asks) by a small in-order interpreter over
+the statements of the module and of every function, separate from the
+value-kind dataflow of ``kinds.py``: Keras code is about *models* (ordered
+layers with units, activation, input shape), *compile* calls and the arrays
+handed to ``fit``, which the tensor-kind lattice does not describe.
+
+What is followed:
+
+- ``keras.Sequential([...])``, ``Sequential()`` + ``model.add(...)``, the
+  functional API (``x = Dense(64)(inp)`` ... ``Model(inputs=inp, outputs=out)``)
+  and subclassed models whose ``call`` returns a layer's output;
+- ``model.compile(loss=..., metrics=[...])`` with string, class and function
+  losses, and loss objects called on ``model(x)`` in custom training loops;
+- ``keras.datasets.X.load_data()`` arrays, whether they are scaled before
+  ``fit``; label encodings (``to_categorical``, ``tf.one_hot``, integer labels);
+- TF1 graph values (``tf.placeholder`` labels, ``tf.matmul(...) + b`` logits).
+
+Names follow assignments in order; branches are run separately and joined
+(different values become unknown), loops twice. Functions see module-level
+names as they are at the end of the module (two rounds, like ``kinds.py``);
+parameters are unknown. Unknown always means silence in the rules.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import libcst as cst
+
+from lossflint.analysis.calls import argument, keyword, literal_value
+
+if TYPE_CHECKING:
+    from lossflint.analysis.model import SemanticModel
+
+# --- tables: canonical names (``tensorflow.keras.*`` / ``tf_keras.*`` are ``keras.*``) ---
+
+SEQUENTIAL = frozenset({"keras.Sequential", "keras.models.Sequential"})
+FUNCTIONAL_MODEL = frozenset({"keras.Model", "keras.models.Model"})
+MODEL_BASES = SEQUENTIAL | FUNCTIONAL_MODEL
+INPUT = frozenset({"keras.Input", "keras.layers.Input"})
+INPUT_LAYER = frozenset({"keras.layers.InputLayer"})
+LAYER_PREFIXES = ("keras.layers.",)
+
+#: activation names Keras accepts as strings, canonicalised
+ACTIVATION_STRINGS: dict[str, str] = {
+    name: name
+    for name in (
+        "softmax",
+        "sigmoid",
+        "hard_sigmoid",
+        "linear",
+        "relu",
+        "relu6",
+        "tanh",
+        "elu",
+        "selu",
+        "celu",
+        "softplus",
+        "softsign",
+        "swish",
+        "silu",
+        "gelu",
+        "mish",
+        "exponential",
+        "leaky_relu",
+        "log_softmax",
+        "hard_silu",
+        "hard_swish",
+    )
+}
+ACTIVATION_STRINGS["hard_swish"] = "hard_silu"
+
+#: activation functions passed as objects (``activation=tf.nn.softmax``)
+ACTIVATION_FUNCS: dict[str, str] = {}
+for _prefix in ("keras.activations.", "tensorflow.nn.", "tensorflow.math.", "tensorflow."):
+    for _name in ("softmax", "sigmoid", "relu", "tanh", "elu", "selu", "softplus", "swish",
+                  "silu", "gelu", "leaky_relu", "log_softmax", "relu6", "softsign",
+                  "hard_sigmoid", "exponential", "linear"):
+        ACTIVATION_FUNCS[_prefix + _name] = _name
+
+#: layers that are an activation of their own
+ACTIVATION_LAYERS: dict[str, str] = {
+    "Softmax": "softmax",
+    "ReLU": "relu",
+    "LeakyReLU": "leaky_relu",
+    "ELU": "elu",
+    "PReLU": "prelu",
+    "ThresholdedReLU": "relu",
+}
+PROBABILITY_ACTIVATIONS = frozenset({"softmax", "sigmoid", "hard_sigmoid"})
+
+#: layers that change neither the values' meaning nor the last axis
+DROPOUT_LAYERS = frozenset(
+    {"Dropout", "AlphaDropout", "GaussianDropout", "GaussianNoise", "SpatialDropout1D",
+     "SpatialDropout2D", "SpatialDropout3D", "ActivityRegularization"}
+)
+SHAPE_ONLY_LAYERS = frozenset({"Flatten", "Reshape"})
+RECURRENT = frozenset({"LSTM", "GRU", "SimpleRNN", "CuDNNLSTM", "CuDNNGRU", "RNN"})
+WRAPPERS = frozenset({"Bidirectional", "TimeDistributed"})
+
+#: input rank (batch excluded) each layer requires
+REQUIRED_RANK: dict[str, int] = {name: 2 for name in RECURRENT}
+for _dims, _rank in (("1D", 2), ("2D", 3), ("3D", 4)):
+    for _base in ("Conv", "Convolution", "SeparableConv", "DepthwiseConv", "MaxPooling",
+                  "MaxPool", "AveragePooling", "AvgPool", "Conv{}Transpose", "LocallyConnected",
+                  "ZeroPadding", "UpSampling", "Cropping"):
+        REQUIRED_RANK[_base.format(_dims) if "{}" in _base else _base + _dims] = _rank
+CONV2D_LIKE = frozenset(
+    n for n, r in REQUIRED_RANK.items() if r == 3 and not n.startswith(("ZeroPadding", "UpSampling", "Cropping"))
+)
+
+#: layers whose output keeps extra (spatial or time) axes
+KEEPS_AXES = frozenset(
+    n for n in REQUIRED_RANK if n not in RECURRENT
+)
+#: layers that reduce to one vector per sample
+REDUCERS = frozenset(
+    {"Flatten", "Reshape", "GlobalAveragePooling1D", "GlobalAveragePooling2D",
+     "GlobalAveragePooling3D", "GlobalMaxPooling1D", "GlobalMaxPooling2D", "GlobalMaxPooling3D",
+     "GlobalAvgPool1D", "GlobalAvgPool2D", "GlobalAvgPool3D", "GlobalMaxPool1D",
+     "GlobalMaxPool2D", "GlobalMaxPool3D"}
+)
+HEAD_BETWEEN = DROPOUT_LAYERS | frozenset({"Activation", "BatchNormalization"}) | frozenset(
+    ACTIVATION_LAYERS
+)
+#: preprocessing layers that scale pixel values inside the model
+SCALING_LAYERS = frozenset(
+    {"Rescaling", "Normalization", "BatchNormalization", "LayerNormalization", "Lambda",
+     "experimental.preprocessing.Rescaling", "experimental.preprocessing.Normalization"}
+)
+
+# losses ---------------------------------------------------------------------
+
+CE_LOSSES = frozenset(
+    {"categorical_crossentropy", "sparse_categorical_crossentropy", "binary_crossentropy",
+     "binary_focal_crossentropy", "categorical_focal_crossentropy"}
+)
+CATEGORICAL_LOSSES = frozenset(
+    {"categorical_crossentropy", "sparse_categorical_crossentropy",
+     "categorical_focal_crossentropy"}
+)
+BINARY_LOSSES = frozenset({"binary_crossentropy", "binary_focal_crossentropy"})
+REGRESSION_LOSSES = frozenset({"mse", "mae", "mape", "msle", "huber", "log_cosh"})
+
+LOSS_STRINGS: dict[str, str] = {
+    "categorical_crossentropy": "categorical_crossentropy",
+    "sparse_categorical_crossentropy": "sparse_categorical_crossentropy",
+    "binary_crossentropy": "binary_crossentropy",
+    "binary_focal_crossentropy": "binary_focal_crossentropy",
+    "categorical_focal_crossentropy": "categorical_focal_crossentropy",
+    "mse": "mse",
+    "mean_squared_error": "mse",
+    "mae": "mae",
+    "mean_absolute_error": "mae",
+    "mape": "mape",
+    "mean_absolute_percentage_error": "mape",
+    "msle": "msle",
+    "mean_squared_logarithmic_error": "msle",
+    "huber": "huber",
+    "huber_loss": "huber",
+    "log_cosh": "log_cosh",
+    "logcosh": "log_cosh",
+    "kld": "kld",
+    "kl_divergence": "kld",
+    "kullback_leibler_divergence": "kld",
+    "hinge": "hinge",
+    "squared_hinge": "squared_hinge",
+    "categorical_hinge": "categorical_hinge",
+    "poisson": "poisson",
+    "cosine_similarity": "cosine_similarity",
+}
+LOSS_CLASS_NAMES: dict[str, str] = {
+    "CategoricalCrossentropy": "categorical_crossentropy",
+    "SparseCategoricalCrossentropy": "sparse_categorical_crossentropy",
+    "BinaryCrossentropy": "binary_crossentropy",
+    "BinaryFocalCrossentropy": "binary_focal_crossentropy",
+    "CategoricalFocalCrossentropy": "categorical_focal_crossentropy",
+    "MeanSquaredError": "mse",
+    "MeanAbsoluteError": "mae",
+    "MeanAbsolutePercentageError": "mape",
+    "MeanSquaredLogarithmicError": "msle",
+    "Huber": "huber",
+    "LogCosh": "log_cosh",
+    "KLDivergence": "kld",
+    "Hinge": "hinge",
+    "SquaredHinge": "squared_hinge",
+    "CategoricalHinge": "categorical_hinge",
+    "Poisson": "poisson",
+    "CosineSimilarity": "cosine_similarity",
+}
+LOSS_MODULES = ("keras.losses.", "keras.metrics.", "keras.backend.", "tensorflow.losses.")
+#: position of ``from_logits`` in loss functions ``f(y_true, y_pred, from_logits)``
+FUNCTION_FROM_LOGITS_INDEX = 2
+
+ACCURACY_METRICS = frozenset({"accuracy", "acc", "categorical_accuracy", "sparse_categorical_accuracy",
+                              "binary_accuracy"})
+
+# data -------------------------------------------------------------------------
+
+IMAGE_DATASETS = frozenset({"mnist", "fashion_mnist", "cifar10", "cifar100"})
+CLASS_DATASETS = IMAGE_DATASETS | frozenset({"imdb", "reuters"})
+ONE_HOT_FUNCS = frozenset(
+    {"keras.utils.to_categorical", "keras.utils.np_utils.to_categorical", "tensorflow.one_hot",
+     "keras.ops.one_hot"}
+)
+ARGMAX_FUNCS = frozenset(
+    {"numpy.argmax", "tensorflow.argmax", "tensorflow.math.argmax", "keras.ops.argmax",
+     "keras.backend.argmax"}
+)
+#: functions that keep what an array holds (pixels stay pixels, labels stay labels)
+PRESERVING_FUNCS = frozenset(
+    {"numpy.expand_dims", "numpy.reshape", "numpy.asarray", "numpy.array", "numpy.squeeze",
+     "numpy.ravel", "tensorflow.cast", "tensorflow.convert_to_tensor", "tensorflow.reshape",
+     "tensorflow.expand_dims", "tensorflow.squeeze", "tensorflow.image.resize",
+     "keras.ops.expand_dims", "keras.ops.reshape", "keras.ops.cast"}
+)
+PRESERVING_METHODS = frozenset(
+    {"astype", "reshape", "copy", "squeeze", "flatten", "ravel", "numpy", "to", "float",
+     "double", "view"}
+)
+SCALERS = frozenset(
+    f"sklearn.preprocessing.{n}"
+    for n in ("StandardScaler", "MinMaxScaler", "MaxAbsScaler", "RobustScaler", "Normalizer",
+              "QuantileTransformer", "PowerTransformer")
+)
+INT_DTYPES = frozenset(
+    f"{m}.{t}" for m in ("tensorflow", "numpy") for t in ("int32", "int64", "int16", "int8",
+                                                          "uint8")
+)
+TF_LOGITS_FUNCS = frozenset({"tensorflow.matmul", "tensorflow.nn.xw_plus_b",
+                             "tensorflow.linalg.matmul", "tensorflow.nn.bias_add"})
+TF_DENSE = frozenset({"tensorflow.layers.dense"})
+TF_PROBS_FUNCS = frozenset({"tensorflow.nn.softmax", "tensorflow.nn.sigmoid", "tensorflow.sigmoid",
+                            "tensorflow.math.sigmoid", "tensorflow.math.softmax"})
+#: calls that mark graph-mode TF1 code (positional ``*_with_logits`` calls raise there)
+TF1_MARKERS = frozenset(
+    {"tensorflow.placeholder", "tensorflow.Session", "tensorflow.InteractiveSession",
+     "tensorflow.global_variables_initializer", "tensorflow.initialize_all_variables",
+     "tensorflow.disable_v2_behavior", "tensorflow.disable_eager_execution",
+     "tensorflow.train.GradientDescentOptimizer", "tensorflow.train.AdamOptimizer",
+     "tensorflow.log", "tensorflow.get_variable", "tensorflow.variable_scope"}
+)
+TF_CE_WITH_LOGITS = frozenset(
+    {"tensorflow.nn.softmax_cross_entropy_with_logits",
+     "tensorflow.nn.softmax_cross_entropy_with_logits_v2",
+     "tensorflow.nn.sparse_softmax_cross_entropy_with_logits",
+     "tensorflow.nn.sigmoid_cross_entropy_with_logits"}
+)
+TF_DENSE_CE = frozenset(
+    {"tensorflow.nn.softmax_cross_entropy_with_logits",
+     "tensorflow.nn.softmax_cross_entropy_with_logits_v2"}
+)
+IMAGE_FORMAT_SETTERS = frozenset(
+    {"keras.backend.set_image_data_format", "keras.backend.set_image_dim_ordering",
+     "keras.config.set_image_data_format"}
+)
+
+
+# --- values ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class KLayer:
+    """A Keras layer constructor call and what it says about itself."""
+
+    node: cst.Call = field(repr=False)
+    name: str  # class name: "Dense", "Conv2D", ...
+    units: int | None = None
+    #: canonical activation ("linear" when absent); None when it cannot be read
+    activation: str | None = "linear"
+    activation_node: cst.BaseExpression | None = field(default=None, repr=False)
+    input_shape: tuple[int | None, ...] | None = None
+    input_shape_node: cst.BaseExpression | None = field(default=None, repr=False)
+    return_sequences: bool = False
+    channels_first: bool | None = False  # None: not a literal
+    inner: KLayer | None = None  # wrapped layer of Bidirectional/TimeDistributed
+    #: ``Softmax(axis=...)`` that is not the last axis
+    other_axis: bool = False
+
+    def label(self) -> str:
+        return self.name
+
+
+@dataclass(frozen=True)
+class KModel:
+    """A model: its ordered layers (None = a layer we cannot see)."""
+
+    #: the Sequential(...)/Model(...) call or the ClassDef
+    node: cst.CSTNode = field(repr=False)
+    layers: tuple[KLayer | None, ...]
+    style: str  # "sequential", "functional", "subclassed"
+    input_shape: tuple[int | None, ...] | None = None
+
+    @property
+    def complete(self) -> bool:
+        return bool(self.layers) and all(layer is not None for layer in self.layers)
+
+    def head(self) -> Head | None:
+        """The output: last Dense, its units and the final activation."""
+        activation: str | None = None
+        act_layer: KLayer | None = None
+        for layer in reversed(self.layers):
+            if layer is None:
+                return None
+            if layer.name == "Activation" or layer.name in ACTIVATION_LAYERS:
+                if layer.other_axis:
+                    return None
+                if activation is None:
+                    activation, act_layer = layer.activation, layer
+                    if activation is None:
+                        return None
+                continue
+            if layer.name in DROPOUT_LAYERS or layer.name in SHAPE_ONLY_LAYERS:
+                continue
+            if layer.name == "Dense":
+                if activation is None:
+                    if layer.activation is None:
+                        return None
+                    return Head(layer, layer.units, layer.activation, layer)
+                return Head(layer, layer.units, activation, act_layer or layer)
+            if activation is not None:
+                return Head(None, None, activation, act_layer or layer)
+            return None
+        return None
+
+
+@dataclass(frozen=True)
+class Head:
+    dense: KLayer | None
+    units: int | None
+    activation: str
+    #: the layer that sets the final activation (the Dense or an Activation layer)
+    activation_layer: KLayer
+
+
+@dataclass(frozen=True)
+class KTensor:
+    """A symbolic tensor: the layers applied since an ``Input`` (functional
+    API), or a model's output (``model(x)``, ``model.predict(x)``)."""
+
+    chain: tuple[KLayer | None, ...]
+    input_shape: tuple[int | None, ...] | None = None
+    model: KModel | None = None
+    predicted: bool = False  # numpy output of predict()
+
+
+@dataclass(frozen=True)
+class KLoss:
+    """A Keras loss: string, class instance or function."""
+
+    name: str  # canonical, see LOSS_STRINGS values
+    from_logits: bool | None  # None: not a literal
+    node: cst.CSTNode = field(repr=False)
+    style: str  # "string", "class", "function"
+    from_logits_arg: cst.Arg | None = None
+
+    @property
+    def label(self) -> str:
+        return self.name
+
+
+@dataclass(frozen=True)
+class Images:
+    """Raw pixel arrays of a ``keras.datasets`` loader (0..255)."""
+
+    dataset: str
+    origin: cst.CSTNode = field(repr=False)
+
+
+@dataclass(frozen=True)
+class Labels:
+    encoding: str  # "int" or "onehot"
+    origin: cst.CSTNode = field(repr=False)
+    #: one label per sample (dataset loaders), not per pixel/time step
+    per_sample: bool = False
+    #: class predictions (argmax of a model's output), not ground truth
+    predicted: bool = False
+
+
+@dataclass(frozen=True)
+class ScaledLabels:
+    """Labels divided or scaled like inputs; ``statement`` did it."""
+
+    statement: cst.CSTNode = field(repr=False)
+    labels: Labels
+
+
+@dataclass(frozen=True)
+class TfLogits:
+    origin: cst.CSTNode = field(repr=False)
+
+
+@dataclass(frozen=True)
+class TfProbs:
+    origin: cst.CSTNode = field(repr=False)
+
+
+@dataclass(frozen=True)
+class Const:
+    value: Any
+
+
+@dataclass(frozen=True)
+class KTuple:
+    items: tuple[Any, ...]
+
+
+@dataclass(frozen=True)
+class ModuleRef:
+    qualname: str
+
+
+@dataclass(frozen=True)
+class Scaler:
+    node: cst.Call = field(repr=False)
+
+
+@dataclass(frozen=True)
+class ClassRefK:
+    cls: cst.ClassDef
+
+
+@dataclass(frozen=True)
+class FuncRefK:
+    func: cst.FunctionDef
+
+
+@dataclass(frozen=True)
+class SelfRef:
+    cls: cst.ClassDef
+
+
+# --- facts -------------------------------------------------------------------
+
+
+@dataclass(eq=False)
+class CompileFact:
+    call: cst.Call
+    model: KModel | None
+    loss: KLoss | None
+    #: where a last-layer/loss mismatch is reported: the ``loss=`` argument
+    loss_arg: cst.Arg | None
+    metrics: tuple[str, ...] = ()
+
+
+@dataclass(eq=False)
+class FitFact:
+    call: cst.Call
+    model: KModel | None
+    x: Any
+    y: Any
+
+
+@dataclass(eq=False)
+class LossUse:
+    """A loss paired with a model output: compile(loss=...) on a model, or a
+    loss called on ``model(x)`` in a custom loop."""
+
+    report: cst.CSTNode
+    model: KModel | None
+    loss: KLoss
+    labels: Any = None
+    compile: CompileFact | None = None
+
+
+@dataclass(eq=False)
+class FirstInput:
+    """The input shape a layer receives as the first layer of a model."""
+
+    layer: KLayer
+    shape: tuple[int | None, ...]
+
+
+@dataclass(eq=False)
+class TfCrossEntropy:
+    call: cst.Call
+    qualname: str
+    labels: Any
+    logits: Any
+    positional: bool
+
+
+def _join(a: Any, b: Any) -> Any:
+    # values are compared structurally: a layer re-created by the second
+    # pass over a loop body is the same layer (same constructor call)
+    if a is b or a == b:
+        return a
+    return None
+
+
+Env = dict[str, Any]
+
+
+class _Leave(Exception):
+    pass
+
+
+class KerasFacts:
+    """Everything the LF4xx rules read about Keras/TF in one file."""
+
+    def __init__(self, model: SemanticModel) -> None:
+        self.model = model
+        self.compiles: list[CompileFact] = []
+        self.fits: list[FitFact] = []
+        self.loop_losses: list[LossUse] = []
+        self.models: dict[cst.CSTNode, KModel] = {}
+        self.first_inputs: list[FirstInput] = []
+        self.tf_losses: list[TfCrossEntropy] = []
+        self.values: dict[cst.CSTNode, Any] = {}
+        self.tf1 = False
+        self.image_format_set = False
+        self.relevant = self._relevant()
+        if self.relevant:
+            self._run()
+
+    # --- public --------------------------------------------------------------
+
+    def value(self, expr: cst.BaseExpression) -> Any:
+        return self.values.get(expr)
+
+    def loss_uses(self) -> Iterator[LossUse]:
+        """compile(loss=...) paired with its model (and the labels of a later
+        fit), then custom-loop loss calls."""
+        for comp in self.compiles:
+            if comp.loss is None or comp.loss_arg is None:
+                continue
+            yield LossUse(comp.loss_arg, comp.model, comp.loss, self.labels_for(comp), comp)
+        yield from self.loop_losses
+
+    def labels_for(self, comp: CompileFact) -> Any:
+        if comp.model is None:
+            return None
+        found: Any = None
+        for fit in self.fits:
+            if fit.model is not None and fit.model.node is comp.model.node:
+                if fit.y is None:
+                    return None
+                found = fit.y if found is None else _join(found, fit.y)
+                if found is None:
+                    return None
+        return found
+
+    def compile_for(self, model: KModel | None) -> CompileFact | None:
+        if model is None:
+            return None
+        found = [c for c in self.compiles if c.model is not None and c.model.node is model.node]
+        return found[0] if len(found) == 1 else None
+
+    # --- setup ---------------------------------------------------------------
+
+    def _relevant(self) -> bool:
+        found = False
+        for call in self.model.calls:
+            qualname = call.qualname
+            if qualname is None:
+                continue
+            if qualname.startswith(("keras", "tensorflow")):
+                found = True
+                if qualname in TF1_MARKERS:
+                    self.tf1 = True
+                if qualname in IMAGE_FORMAT_SETTERS:
+                    self.image_format_set = True
+        return found
+
+    def _run(self) -> None:
+        module = self.model.module
+        self._globals: Env = {}
+        for final in (False, True):
+            self._record = final
+            self._returns: dict[cst.FunctionDef, Any] = {}
+            self._in_progress: set[cst.FunctionDef] = set()
+            self._class_models: dict[cst.ClassDef, KModel | None] = {}
+            self.compiles, self.fits, self.loop_losses = [], [], []
+            self.models, self.first_inputs, self.tf_losses, self.values = {}, [], [], {}
+            env: Env = {}
+            end = self._block(module.body, env, None)
+            self._globals = dict(end if end is not None else env)
+            for node in self.model.scopes:
+                if isinstance(node, cst.FunctionDef):
+                    self._function_returns(node)
+
+    # --- functions -----------------------------------------------------------
+
+    def _function_returns(self, func: cst.FunctionDef) -> Any:
+        if func in self._returns:
+            return self._returns[func]
+        if func in self._in_progress or len(self._in_progress) > 20:
+            return None
+        self._in_progress.add(func)
+        try:
+            frame = _Frame(func)
+            env: Env = {}
+            params = func.params
+            for param in (*params.posonly_params, *params.params, *params.kwonly_params):
+                env[param.name.value] = None
+            cls = self._class_of(func)
+            if cls is not None and (params.posonly_params or params.params):
+                first = (*params.posonly_params, *params.params)[0].name.value
+                env[first] = SelfRef(cls)
+                env.update(self._self_attrs(cls, func))
+            self._block(_body(func), env, frame)
+            result: Any = None
+            for index, value in enumerate(frame.returns):
+                result = value if index == 0 else _join(result, value)
+            self._returns[func] = result
+            return result
+        finally:
+            self._in_progress.discard(func)
+
+    def _class_of(self, func: cst.FunctionDef) -> cst.ClassDef | None:
+        parent = self.model.parent(func)
+        grand = self.model.parent(parent) if parent is not None else None
+        return grand if isinstance(grand, cst.ClassDef) else None
+
+    def _self_attrs(self, cls: cst.ClassDef, func: cst.FunctionDef) -> Env:
+        """``self.x`` as ``__init__`` leaves it (for the other methods)."""
+        init = _method(cls, "__init__")
+        if init is None or init is func:
+            return {}
+        params = (*init.params.posonly_params, *init.params.params)
+        if not params:
+            return {}
+        self_name = params[0].name.value
+        env: Env = {p.name.value: None for p in params[1:]}
+        env[self_name] = SelfRef(cls)
+        saved = self._record
+        self._record = False
+        try:
+            end = self._block(_body(init), env, _Frame(init)) or env
+        finally:
+            self._record = saved
+        first = (*func.params.posonly_params, *func.params.params)
+        name = first[0].name.value if first else "self"
+        return {
+            name + k[len(self_name) :]: v for k, v in end.items() if k.startswith(self_name + ".")
+        }
+
+    def _subclassed(self, cls: cst.ClassDef) -> KModel | None:
+        if cls in self._class_models:
+            return self._class_models[cls]
+        self._class_models[cls] = None
+        if not any(self.model.qualname(b.value) in FUNCTIONAL_MODEL for b in cls.bases):
+            return None
+        call = _method(cls, "call")
+        if call is None:
+            return None
+        params = (*call.params.posonly_params, *call.params.params)
+        if len(params) < 2:
+            return None
+        env = self._self_attrs(cls, call)
+        env[params[0].name.value] = SelfRef(cls)
+        for param in params[1:]:
+            env[param.name.value] = None
+        env[params[1].name.value] = KTensor(())
+        frame = _Frame(call)
+        saved = self._record
+        self._record = False
+        try:
+            self._block(_body(call), env, frame)
+        finally:
+            self._record = saved
+        result: Any = None
+        for index, value in enumerate(frame.returns):
+            result = value if index == 0 else _join(result, value)
+        found = KModel(cls, result.chain, "subclassed") if isinstance(result, KTensor) else None
+        self._class_models[cls] = found
+        if found is not None:
+            self._note_model(found)
+        return found
+
+    # --- statements ------------------------------------------------------------
+
+    def _block(self, body: Sequence[cst.CSTNode], env: Env, frame: _Frame | None) -> Env | None:
+        for stmt in body:
+            result = self._stmt(stmt, env, frame)
+            if result is None:
+                return None
+            env = result
+        return env
+
+    def _stmt(self, stmt: cst.CSTNode, env: Env, frame: _Frame | None) -> Env | None:
+        if isinstance(stmt, cst.SimpleStatementLine):
+            for small in stmt.body:
+                if not self._small(small, stmt, env, frame):
+                    return None
+            return env
+        if isinstance(stmt, cst.If):
+            self._eval(stmt.test, env, stmt)
+            then = self._block(_body(stmt), dict(env), frame)
+            if stmt.orelse is None:
+                other: Env | None = dict(env)
+            elif isinstance(stmt.orelse, cst.If):
+                other = self._stmt(stmt.orelse, dict(env), frame)
+            else:
+                other = self._block(_body(stmt.orelse), dict(env), frame)
+            return _join_envs([then, other])
+        if isinstance(stmt, (cst.For, cst.While)):
+            if isinstance(stmt, cst.For):
+                self._eval(stmt.iter, env, stmt)
+            current = dict(env)
+            exits: list[Env | None] = [dict(env)]
+            for _ in range(2):
+                body_env = dict(current)
+                if isinstance(stmt, cst.For):
+                    self._assign(stmt.target, None, body_env)
+                out = self._block(_body(stmt), body_env, frame)
+                current = _join_envs([current, out if out is not None else body_env]) or current
+                exits.append(dict(current))
+            if stmt.orelse is not None:
+                current = self._block(_body(stmt.orelse), current, frame) or current
+            return _join_envs([*exits, current])
+        if isinstance(stmt, cst.With):
+            for item in stmt.items:
+                self._eval(item.item, env, stmt)
+                if item.asname is not None:
+                    self._assign(item.asname.name, None, env)
+            return self._block(_body(stmt), env, frame)
+        if isinstance(stmt, (cst.Try, cst.TryStar)):
+            before = dict(env)
+            after = self._block(_body(stmt), env, frame)
+            if stmt.orelse is not None and after is not None:
+                after = self._block(_body(stmt.orelse), after, frame)
+            outs: list[Env | None] = [after]
+            for handler in stmt.handlers:
+                start = _join_envs([before, after]) or dict(before)
+                outs.append(self._block(_body(handler), start, frame))
+            merged = _join_envs(outs)
+            if stmt.finalbody is not None:
+                base = merged if merged is not None else dict(before)
+                fin = self._block(_body(stmt.finalbody), base, frame)
+                return fin if merged is not None else None
+            return merged
+        if isinstance(stmt, cst.FunctionDef):
+            env[stmt.name.value] = FuncRefK(stmt)
+            return env
+        if isinstance(stmt, cst.ClassDef):
+            env[stmt.name.value] = ClassRefK(stmt)
+            return env
+        if isinstance(stmt, cst.Match):
+            outs = [dict(env)]
+            for case in stmt.cases:
+                outs.append(self._block(_body(case), dict(env), frame))
+            joined = _join_envs(outs)
+            # names bound by patterns are unknown
+            return {k: v for k, v in joined.items()} if joined is not None else None
+        return env
+
+    def _small(
+        self, small: cst.BaseSmallStatement, stmt: cst.CSTNode, env: Env, frame: _Frame | None
+    ) -> bool:
+        if isinstance(small, cst.Assign):
+            value = self._eval(small.value, env, stmt)
+            for target in small.targets:
+                self._assign(target.target, value, env)
+        elif isinstance(small, cst.AnnAssign):
+            if small.value is not None:
+                self._assign(small.target, self._eval(small.value, env, stmt), env)
+        elif isinstance(small, cst.AugAssign):
+            left = self._eval(small.target, env, stmt)
+            right = self._eval(small.value, env, stmt)
+            op = type(small.operator).__name__.replace("Assign", "")
+            self._assign(small.target, self._arith(op, left, right, small.value, stmt), env)
+        elif isinstance(small, cst.Expr):
+            self._eval(small.value, env, stmt)
+        elif isinstance(small, cst.Return):
+            value = self._eval(small.value, env, stmt) if small.value is not None else None
+            if frame is not None:
+                frame.returns.append(value)
+            return False
+        elif isinstance(small, cst.Raise):
+            return False
+        elif isinstance(small, (cst.Break, cst.Continue)):
+            return False
+        elif isinstance(small, cst.Del):
+            self._assign(small.target, None, env)
+        elif isinstance(small, (cst.Import, cst.ImportFrom)):
+            names = small.names if not isinstance(small.names, cst.ImportStar) else []
+            for alias in names:
+                if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
+                    env.pop(alias.asname.name.value, None)
+                elif isinstance(alias.name, cst.Name):
+                    env.pop(alias.name.value, None)
+        elif isinstance(small, cst.Global):
+            for item in small.names:
+                env.pop(item.name.value, None)
+        return True
+
+    def _assign(self, target: cst.BaseExpression, value: Any, env: Env) -> None:
+        if isinstance(target, cst.Name):
+            env[target.value] = value
+        elif isinstance(target, (cst.Tuple, cst.List)):
+            elements = target.elements
+            items = None
+            if (
+                isinstance(value, KTuple)
+                and len(value.items) == len(elements)
+                and not any(isinstance(e, cst.StarredElement) for e in elements)
+            ):
+                items = value.items
+            for index, element in enumerate(elements):
+                self._assign(element.value, items[index] if items else None, env)
+        elif isinstance(target, cst.Attribute):
+            key = _dotted(target)
+            if key is not None:
+                for k in [k for k in env if k.startswith(key + ".")]:
+                    del env[k]
+                env[key] = value
+        elif isinstance(target, cst.Subscript):
+            # ``y[mask] = ...`` changes what ``y`` holds
+            key = _dotted(target.value)
+            if key is not None and key in env:
+                env[key] = None
+
+    # --- expressions -----------------------------------------------------------
+
+    def _eval(self, expr: cst.BaseExpression, env: Env, stmt: cst.CSTNode) -> Any:
+        try:
+            value = self._eval_inner(expr, env, stmt)
+        except RecursionError:
+            value = None
+        if self._record:
+            if expr in self.values:
+                value_before = self.values[expr]
+                self.values[expr] = _join(value_before, value)
+            else:
+                self.values[expr] = value
+        return value
+
+    def _eval_inner(self, expr: cst.BaseExpression, env: Env, stmt: cst.CSTNode) -> Any:
+        if isinstance(expr, cst.Name):
+            if expr.value in env:
+                return env[expr.value]
+            return self._global(expr)
+        if isinstance(expr, (cst.Integer, cst.Float, cst.SimpleString)) or (
+            isinstance(expr, cst.UnaryOperation) and isinstance(expr.operator, cst.Minus)
+        ):
+            value = literal_value(expr)
+            return Const(value) if value is not NotImplemented else None
+        if isinstance(expr, cst.Attribute):
+            key = _dotted(expr)
+            if key is not None and key in env:
+                return env[key]
+            qualname = self.model.qualname(expr)
+            if qualname is not None:
+                return ModuleRef(qualname)
+            base = self._eval(expr.value, env, stmt)
+            if isinstance(base, ModuleRef):
+                return ModuleRef(f"{base.qualname}.{expr.attr.value}")
+            if isinstance(base, KModel) and expr.attr.value in ("output", "outputs"):
+                return KTensor(base.layers, base.input_shape, base)
+            return None
+        if isinstance(expr, cst.Call):
+            return self._call(expr, env, stmt)
+        if isinstance(expr, cst.Subscript):
+            base = self._eval(expr.value, env, stmt)
+            for element in expr.slice:
+                if isinstance(element.slice, cst.Index):
+                    self._eval(element.slice.value, env, stmt)
+            if isinstance(base, KTuple) and len(expr.slice) == 1:
+                index = expr.slice[0].slice
+                if isinstance(index, cst.Index):
+                    pos = literal_value(index.value)
+                    if isinstance(pos, int) and -len(base.items) <= pos < len(base.items):
+                        return base.items[pos]
+                return None
+            if isinstance(base, (Images, Labels, ScaledLabels, TfLogits)):
+                return base
+            if isinstance(base, KTensor) and base.predicted:
+                return base
+            return None
+        if isinstance(expr, cst.BinaryOperation):
+            left = self._eval(expr.left, env, stmt)
+            right = self._eval(expr.right, env, stmt)
+            op = type(expr.operator).__name__
+            return self._arith(op, left, right, expr.right, stmt)
+        if isinstance(expr, cst.Tuple):
+            items = tuple(self._eval(e.value, env, stmt) for e in expr.elements)
+            if any(isinstance(e, cst.StarredElement) for e in expr.elements):
+                return None
+            return KTuple(items)
+        if isinstance(expr, cst.List):
+            for list_el in expr.elements:
+                self._eval(list_el.value, env, stmt)
+            return None
+        if isinstance(expr, cst.IfExp):
+            self._eval(expr.test, env, stmt)
+            return _join(self._eval(expr.body, env, stmt), self._eval(expr.orelse, env, stmt))
+        if isinstance(expr, cst.NamedExpr):
+            value = self._eval(expr.value, env, stmt)
+            self._assign(expr.target, value, env)
+            return value
+        if isinstance(expr, cst.Comparison):
+            self._eval(expr.left, env, stmt)
+            for comp in expr.comparisons:
+                self._eval(comp.comparator, env, stmt)
+            return None
+        if isinstance(expr, (cst.BooleanOperation,)):
+            self._eval(expr.left, env, stmt)
+            self._eval(expr.right, env, stmt)
+            return None
+        if isinstance(expr, cst.Dict):
+            for el in expr.elements:
+                if isinstance(el, cst.DictElement):
+                    self._eval(el.key, env, stmt)
+                self._eval(el.value, env, stmt)
+            return None
+        if isinstance(expr, cst.Name) and expr.value in ("True", "False", "None"):
+            return Const(literal_value(expr))
+        return None
+
+    def _global(self, name: cst.Name) -> Any:
+        ident = name.value
+        if ident in ("True", "False", "None"):
+            return Const(literal_value(name))
+        scope = self.model.scope_of(name)
+        # a name of an enclosing function (not the module) is unknown here
+        current = scope
+        while current is not None and current.parent is not None:
+            if current.kind != "class" and ident in current.bindings:
+                return None
+            current = current.parent
+        if ident in self._globals:
+            return self._globals[ident]
+        bindings = self.model.module_scope.bindings.get(ident)
+        if bindings and len(bindings) == 1:
+            only = bindings[0]
+            if only.kind == "class" and isinstance(only.node, cst.ClassDef):
+                return ClassRefK(only.node)
+            if only.kind == "def" and isinstance(only.node, cst.FunctionDef):
+                return FuncRefK(only.node)
+        return None
+
+    def _arith(
+        self, op: str, left: Any, right: Any, right_expr: cst.BaseExpression, stmt: cst.CSTNode
+    ) -> Any:
+        if isinstance(left, Labels) and not left.predicted:
+            if op in ("Divide", "FloorDivide") or (
+                op == "Multiply" and isinstance(right, Const) and _is_fraction(right.value)
+            ):
+                return ScaledLabels(stmt, left)
+            if op in ("Add", "Subtract") and isinstance(right, Const) and isinstance(right.value, int):
+                return left  # 1-based → 0-based labels
+            return None
+        if isinstance(left, TfLogits) and op in ("Add", "Subtract"):
+            return left
+        if isinstance(left, Const) and isinstance(right, Const):
+            try:
+                return Const(_const_op(op, left.value, right.value))
+            except Exception:
+                return None
+        return None
+
+    # --- calls -----------------------------------------------------------------
+
+    def _call(self, call: cst.Call, env: Env, stmt: cst.CSTNode) -> Any:
+        func = call.func
+        qualname = None
+        if not (isinstance(func, cst.Name) and func.value in env):
+            key = _dotted(func)
+            if key is None or key not in env:
+                qualname = self.model.qualname(func)
+        if qualname is not None:
+            args = [self._eval(a.value, env, stmt) for a in call.args]
+            return self._api(call, qualname, args, env, stmt)
+        if isinstance(func, cst.Attribute):
+            key = _dotted(func)
+            if key is not None and key in env:
+                args = [self._eval(a.value, env, stmt) for a in call.args]
+                return self._call_value(call, env[key], args, env, stmt)
+            receiver = self._eval(func.value, env, stmt)
+            args = [self._eval(a.value, env, stmt) for a in call.args]
+            return self._method(call, func, receiver, args, env, stmt)
+        callee = self._eval(func, env, stmt)
+        args = [self._eval(a.value, env, stmt) for a in call.args]
+        return self._call_value(call, callee, args, env, stmt)
+
+    def _api(self, call: cst.Call, qualname: str, args: list[Any], env: Env,
+             stmt: cst.CSTNode) -> Any:
+        first = args[0] if args else None
+        if qualname.startswith(LAYER_PREFIXES) and qualname not in INPUT | INPUT_LAYER:
+            short = qualname[len("keras.layers.") :]
+            if short[:1].isupper():
+                return self._layer(call, short, env, stmt)
+            if short in ("concatenate", "add", "multiply", "average", "maximum", "subtract",
+                         "dot"):
+                return KTensor((None,))
+            return None
+        if qualname in INPUT:
+            shape = _shape(argument(call, 0, "shape"), env, self)
+            batch = _shape(argument(call, None, "batch_shape", "batch_input_shape"), env, self)
+            if shape is None and batch is not None:
+                shape = batch[1:]
+            return KTensor((), shape)
+        if qualname in INPUT_LAYER:
+            layer = self._layer(call, "InputLayer", env, stmt)
+            return layer
+        if qualname in SEQUENTIAL:
+            return self._sequential(call, env, stmt)
+        if qualname in FUNCTIONAL_MODEL:
+            outputs = argument(call, 1, "outputs")
+            value = self._eval(outputs, env, stmt) if outputs is not None else None
+            if isinstance(value, KTensor) and value.model is None:
+                model = KModel(call, value.chain, "functional", value.input_shape)
+                self._note_model(model)
+                return model
+            return None
+        loss = self._loss_ref(qualname, call, env, stmt)
+        if loss is not None:
+            return loss
+        loss = self._function_loss(qualname, call, call, env)
+        if loss is not None:
+            # ``keras.losses.categorical_crossentropy(y, model(x))``
+            self._loss_called(call, loss)
+            return None
+        if qualname in ONE_HOT_FUNCS:
+            base = first
+            return Labels("onehot", call, per_sample=isinstance(base, Labels) and base.per_sample)
+        if qualname in ARGMAX_FUNCS:
+            base = first
+            if isinstance(base, Labels) and base.encoding == "onehot":
+                return Labels("int", call, per_sample=base.per_sample)
+            if isinstance(base, KTensor) and base.predicted:
+                return Labels("int", call, predicted=True)
+            return None
+        if qualname.startswith("keras.datasets.") and qualname.endswith(".load_data"):
+            return self._load_data(call, qualname.split(".")[2])
+        if qualname in PRESERVING_FUNCS:
+            return first if isinstance(first, (Images, Labels, ScaledLabels)) else None
+        if qualname in SCALERS:
+            return Scaler(call)
+        if qualname == "tensorflow.placeholder":
+            dtype = argument(call, 0, "dtype")
+            shape_expr = argument(call, 1, "shape")
+            if dtype is not None and self.model.qualname(dtype) in INT_DTYPES:
+                dims = _shape(shape_expr, env, self)
+                if dims is not None and len(dims) == 1:
+                    return Labels("int", call, per_sample=True)
+            return None
+        if qualname in TF_LOGITS_FUNCS:
+            return TfLogits(call)
+        if qualname in TF_DENSE:
+            act = argument(call, 2, "activation")
+            if act is None or literal_value(act) is None:
+                return TfLogits(call)
+            return None
+        if qualname in TF_PROBS_FUNCS:
+            return TfProbs(call)
+        if qualname in TF_CE_WITH_LOGITS:
+            positional = any(a.keyword is None and not a.star for a in call.args)
+            # positional: read in TF2's order (labels, logits)
+            labels_expr = argument(call, 0 if positional else None, "labels")
+            logits_expr = argument(call, 1 if positional else None, "logits")
+            if self._record:
+                fact = TfCrossEntropy(
+                    call,
+                    qualname,
+                    self.values.get(labels_expr) if labels_expr is not None else None,
+                    self.values.get(logits_expr) if logits_expr is not None else None,
+                    positional,
+                )
+                _merge(self.tf_losses, fact, "labels", "logits")
+            return None
+        return None
+
+    def _layer(self, call: cst.Call, short: str, env: Env, stmt: cst.CSTNode) -> KLayer:
+        units = None
+        activation: str | None = "linear"
+        act_node = None
+        inner = None
+        other_axis = False
+        if short == "Dense":
+            units = _int(argument(call, 0, "units"), env, self)
+            act_node = argument(call, 1, "activation")
+            activation = self._activation(act_node, env)
+        elif short == "Activation":
+            act_node = argument(call, 0, "activation")
+            activation = self._activation(act_node, env) if act_node is not None else None
+        elif short in ACTIVATION_LAYERS:
+            activation = ACTIVATION_LAYERS[short]
+            axis = argument(call, 0, "axis") if short == "Softmax" else None
+            if axis is not None and literal_value(axis) != -1:
+                other_axis = True
+        elif short in WRAPPERS:
+            layer_arg = argument(call, 0, "layer")
+            value = self.values.get(layer_arg) if layer_arg is not None else None
+            if isinstance(value, KLayer):
+                inner = value
+            activation = None
+        else:
+            act_node = keyword_value(call, "activation")
+            activation = self._activation(act_node, env)
+        shape_node = argument(call, None, "input_shape", "batch_input_shape")
+        shape = _shape(shape_node, env, self)
+        if shape is not None and keyword(call, "batch_input_shape") is not None:
+            shape = shape[1:]
+        if short == "InputLayer":
+            shape_node = shape_node or argument(call, None, "shape")
+            shape = shape or _shape(argument(call, None, "shape"), env, self)
+        rs = keyword_value(call, "return_sequences")
+        return_sequences = literal_value(rs) is True if rs is not None else False
+        if inner is not None and inner.return_sequences:
+            return_sequences = True
+        fmt = keyword_value(call, "data_format")
+        fmt_value = literal_value(fmt) if fmt is not None else "channels_last"
+        if fmt is not None and isinstance(fmt, cst.Name):
+            known = env.get(fmt.value)
+            fmt_value = known.value if isinstance(known, Const) else NotImplemented
+        channels_first = (
+            None if not isinstance(fmt_value, str) else fmt_value == "channels_first"
+        )
+        return KLayer(
+            node=call,
+            name=short,
+            units=units,
+            activation=activation,
+            activation_node=act_node,
+            input_shape=shape,
+            input_shape_node=shape_node,
+            return_sequences=return_sequences,
+            channels_first=channels_first,
+            inner=inner,
+            other_axis=other_axis,
+        )
+
+    def _activation(self, expr: cst.BaseExpression | None, env: Env) -> str | None:
+        if expr is None:
+            return "linear"
+        value = literal_value(expr)
+        if value is None:
+            return "linear"
+        if isinstance(expr, cst.Name) and expr.value in env:
+            known = env[expr.value]
+            value = known.value if isinstance(known, Const) else NotImplemented
+        if isinstance(value, str):
+            return ACTIVATION_STRINGS.get(value.lower())
+        qualname = self.model.qualname(expr)
+        if qualname is not None:
+            return ACTIVATION_FUNCS.get(qualname)
+        return None
+
+    def _sequential(self, call: cst.Call, env: Env, stmt: cst.CSTNode) -> KModel | None:
+        layers_expr = argument(call, 0, "layers")
+        layers: list[KLayer | None] = []
+        input_shape: tuple[int | None, ...] | None = None
+        if layers_expr is not None:
+            if not isinstance(layers_expr, (cst.List, cst.Tuple)):
+                return None
+            for element in layers_expr.elements:
+                if isinstance(element, cst.StarredElement):
+                    return None
+                value = self.values.get(element.value) if self._record else None
+                if value is None:
+                    value = self._eval(element.value, env, stmt)
+                if (
+                    not layers
+                    and isinstance(value, KTensor)
+                    and value.model is None
+                    and not value.chain
+                ):
+                    input_shape = value.input_shape  # ``keras.Input(shape=...)`` first
+                    continue
+                if input_shape is not None and not layers and isinstance(value, KLayer):
+                    if self._record and value.input_shape is None:
+                        self.first_inputs.append(FirstInput(value, input_shape))
+                layers.extend(_as_layers(value))
+        model = KModel(call, tuple(layers), "sequential", input_shape)
+        self._note_first(model)
+        self._note_model(model)
+        return model
+
+    def _note_model(self, model: KModel) -> None:
+        if self._record:
+            self.models[model.node] = model
+
+    def _note_first(self, model: KModel) -> None:
+        """The first layer's input shape of a Sequential (``input_shape=`` on
+        it, or an ``Input``/``InputLayer`` before it)."""
+        if not self._record or not model.layers:
+            return
+        first = model.layers[0]
+        if first is None:
+            return
+        shape = first.input_shape
+        target = first
+        if first.name == "InputLayer" and len(model.layers) > 1:
+            target = model.layers[1]  # type: ignore[assignment]
+            if target is None:
+                return
+        if shape is None:
+            return
+        if any(f.layer is target for f in self.first_inputs):
+            return
+        self.first_inputs.append(FirstInput(target, shape))
+
+    def _loss_ref(self, qualname: str, call: cst.Call | None, env: Env,
+                  stmt: cst.CSTNode) -> KLoss | None:
+        if not qualname.startswith(LOSS_MODULES):
+            return None
+        short = qualname.rsplit(".", 1)[-1]
+        if short in LOSS_CLASS_NAMES and call is not None:
+            arg = _arg(call, 0, "from_logits")
+            return KLoss(LOSS_CLASS_NAMES[short], _bool(arg.value if arg else None, env),
+                         call, "class", arg)
+        return None
+
+    def _function_loss(self, qualname: str | None, node: cst.CSTNode,
+                       call: cst.Call | None, env: Env) -> KLoss | None:
+        if qualname is None or not qualname.startswith(LOSS_MODULES):
+            return None
+        short = qualname.rsplit(".", 1)[-1]
+        name = LOSS_STRINGS.get(short.lower())
+        if name is None or short in LOSS_CLASS_NAMES:
+            return None
+        arg = _arg(call, FUNCTION_FROM_LOGITS_INDEX, "from_logits") if call is not None else None
+        return KLoss(name, _bool(arg.value if arg else None, env), node, "function", arg)
+
+    def _load_data(self, call: cst.Call, dataset: str) -> Any:
+        if dataset in IMAGE_DATASETS:
+            x: Any = Images(dataset, call)
+        else:
+            x = None
+        y: Any = Labels("int", call, per_sample=True) if dataset in CLASS_DATASETS else None
+        return KTuple((KTuple((x, y)), KTuple((x, y))))
+
+    def _method(self, call: cst.Call, func: cst.Attribute, receiver: Any, args: list[Any],
+                env: Env, stmt: cst.CSTNode) -> Any:
+        name = func.attr.value
+        if isinstance(receiver, ModuleRef):
+            qualname = f"{receiver.qualname}.{name}"
+            if qualname.startswith("keras.datasets.") and name == "load_data":
+                return self._load_data(call, qualname.split(".")[2])
+            return None
+        if isinstance(receiver, KModel):
+            return self._model_method(call, func, receiver, name, args, env, stmt)
+        if isinstance(receiver, SelfRef):
+            if name == "__call__":
+                return None
+            return None
+        if isinstance(receiver, (Images, Labels, ScaledLabels)):
+            if name in PRESERVING_METHODS:
+                return receiver
+            if name == "argmax" and isinstance(receiver, Labels) and receiver.encoding == "onehot":
+                return Labels("int", call, per_sample=receiver.per_sample)
+            return None
+        if isinstance(receiver, KTensor) and receiver.predicted:
+            if name in ("argmax",):
+                return Labels("int", call, predicted=True)
+            if name in PRESERVING_METHODS:
+                return receiver
+            return None
+        if isinstance(receiver, Scaler) and name in ("fit_transform", "transform"):
+            first = args[0] if args else None
+            if isinstance(first, Labels) and not first.predicted:
+                return ScaledLabels(stmt, first)
+            return None
+        if isinstance(receiver, TfLogits) and name in PRESERVING_METHODS:
+            return receiver
+        if isinstance(receiver, KLoss) and name == "__call__":
+            return self._call_value(call, receiver, args, env, stmt)
+        return None
+
+    def _model_method(self, call: cst.Call, func: cst.Attribute, model: KModel, name: str,
+                      args: list[Any], env: Env, stmt: cst.CSTNode) -> Any:
+        key = _dotted(func.value)
+        if name == "add":
+            layer = args[0] if args else None
+            layers = _as_layers(layer)
+            updated = KModel(model.node, (*model.layers, *layers), model.style, model.input_shape)
+            if key is not None:
+                env[key] = updated
+            self._note_first(updated)
+            self._note_model(updated)
+            return None
+        if name == "pop" and key is not None:
+            env[key] = None
+            return None
+        if name == "compile":
+            if self._record:
+                self._compile(call, model, env)
+            return None
+        if name in ("fit", "train_on_batch", "fit_generator"):
+            if self._record:
+                x_expr = argument(call, 0, "x")
+                y_expr = argument(call, 1, "y")
+                fact = FitFact(
+                    call,
+                    model,
+                    self.values.get(x_expr) if x_expr is not None else None,
+                    self.values.get(y_expr) if y_expr is not None else None,
+                )
+                _merge(self.fits, fact, "model", "x", "y")
+            return None
+        if name in ("predict", "predict_on_batch", "__call__"):
+            return KTensor(model.layers, model.input_shape, model, predicted=True)
+        if name == "predict_classes":
+            return Labels("int", call, predicted=True)
+        return None
+
+    def _compile(self, call: cst.Call, model: KModel | None, env: Env) -> None:
+        loss_arg = _arg(call, 1, "loss")
+        loss: KLoss | None = None
+        if loss_arg is not None:
+            loss = self._loss_of(loss_arg.value, env)
+        metrics: list[str] = []
+        metrics_expr = argument(call, None, "metrics")
+        if isinstance(metrics_expr, (cst.List, cst.Tuple)):
+            for element in metrics_expr.elements:
+                value = literal_value(element.value)
+                if isinstance(value, str):
+                    metrics.append(value.lower())
+                else:
+                    qualname = self.model.qualname(
+                        element.value.func if isinstance(element.value, cst.Call) else element.value
+                    )
+                    if qualname is not None and qualname.startswith("keras.metrics."):
+                        metrics.append(_snake(qualname.rsplit(".", 1)[-1]))
+        _merge(self.compiles, CompileFact(call, model, loss, loss_arg, tuple(metrics)), "model")
+
+    def _loss_of(self, expr: cst.BaseExpression, env: Env) -> KLoss | None:
+        value = literal_value(expr)
+        if isinstance(expr, cst.Name) and expr.value in env:
+            known = env[expr.value]
+            if isinstance(known, KLoss):
+                return known
+            if isinstance(known, ModuleRef):
+                return self._function_loss(known.qualname, expr, None, env)
+            value = known.value if isinstance(known, Const) else NotImplemented
+        if isinstance(value, str):
+            name = LOSS_STRINGS.get(value.lower())
+            return KLoss(name, False, expr, "string") if name is not None else None
+        known = self.values.get(expr)
+        if isinstance(known, KLoss):
+            return known
+        if isinstance(expr, (cst.Name, cst.Attribute)):
+            return self._function_loss(self.model.qualname(expr), expr, None, env)
+        return None
+
+    def _loss_called(self, call: cst.Call, loss: KLoss) -> None:
+        """A loss called on a model's output in a custom loop."""
+        if not self._record:
+            return
+        pred_expr = argument(call, 1, "y_pred")
+        true_expr = argument(call, 0, "y_true")
+        pred = self.values.get(pred_expr) if pred_expr is not None else None
+        if isinstance(pred, KTensor) and pred.model is not None:
+            labels = self.values.get(true_expr) if true_expr is not None else None
+            _merge(self.loop_losses, LossUse(call, pred.model, loss, labels), "model", "labels")
+
+    def _call_value(self, call: cst.Call, callee: Any, args: list[Any], env: Env,
+                    stmt: cst.CSTNode) -> Any:
+        if isinstance(callee, KLayer):
+            arg = args[0] if args else None
+            if isinstance(arg, KTensor) and not arg.predicted:
+                if not arg.chain and arg.input_shape is not None and self._record:
+                    if not any(f.layer is callee for f in self.first_inputs):
+                        self.first_inputs.append(FirstInput(callee, arg.input_shape))
+                return KTensor((*arg.chain, callee), arg.input_shape)
+            return KTensor((None, callee))
+        if isinstance(callee, KModel):
+            arg = args[0] if args else None
+            if isinstance(arg, KTensor) and not arg.predicted and arg.model is None and (
+                arg.chain or arg.input_shape is not None
+            ):
+                return KTensor((*arg.chain, *callee.layers), arg.input_shape)
+            return KTensor(callee.layers, callee.input_shape, callee)
+        if isinstance(callee, KLoss):
+            if callee.style == "class":
+                self._loss_called(call, callee)
+            return None
+        if isinstance(callee, ClassRefK):
+            return self._subclassed(callee.cls)
+        if isinstance(callee, FuncRefK):
+            return self._function_returns(callee.func)
+        if isinstance(callee, ModuleRef):
+            return self._api(call, callee.qualname, args, env, stmt)
+        return None
+
+
+@dataclass
+class _Frame:
+    func: cst.FunctionDef
+    returns: list[Any] = field(default_factory=list)
+
+
+# --- helpers ---------------------------------------------------------------------
+
+
+def _merge(facts: list[Any], fact: Any, *fields: str) -> None:
+    """Record ``fact`` once per call node; a loop body evaluated twice with
+    different values leaves those fields unknown."""
+    node = getattr(fact, "call", None) or getattr(fact, "report", None)
+    for old in facts:
+        if (getattr(old, "call", None) or getattr(old, "report", None)) is node:
+            for name in fields:
+                if getattr(old, name) != getattr(fact, name):
+                    setattr(old, name, None)
+            return
+    facts.append(fact)
+
+
+def keyword_value(call: cst.Call, name: str) -> cst.BaseExpression | None:
+    found = keyword(call, name)
+    return found.value if found is not None else None
+
+
+def _arg(call: cst.Call | None, index: int | None, name: str) -> cst.Arg | None:
+    if call is None:
+        return None
+    found = keyword(call, name)
+    if found is not None:
+        return found
+    if index is not None:
+        positional = [a for a in call.args if a.keyword is None]
+        if any(a.star for a in positional[: index + 1]):
+            return None
+        if index < len(positional):
+            return positional[index]
+    return None
+
+
+def _bool(expr: cst.BaseExpression | None, env: Env) -> bool | None:
+    if expr is None:
+        return False
+    value = literal_value(expr)
+    if isinstance(expr, cst.Name) and expr.value in env:
+        known = env[expr.value]
+        value = known.value if isinstance(known, Const) else NotImplemented
+    return value if isinstance(value, bool) else None
+
+
+def _int(expr: cst.BaseExpression | None, env: Env, facts: KerasFacts) -> int | None:
+    if expr is None:
+        return None
+    value = literal_value(expr)
+    if value is NotImplemented:
+        known = env.get(expr.value) if isinstance(expr, cst.Name) else None
+        if known is None and isinstance(expr, cst.Name):
+            known = facts._global(expr)
+        value = known.value if isinstance(known, Const) else None
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _shape(expr: cst.BaseExpression | None, env: Env,
+           facts: KerasFacts) -> tuple[int | None, ...] | None:
+    if expr is None:
+        return None
+    if isinstance(expr, cst.Name):
+        known = env.get(expr.value)
+        if known is None:
+            known = facts._global(expr)
+        if isinstance(known, KTuple):
+            items = []
+            for item in known.items:
+                if isinstance(item, Const) and (item.value is None or isinstance(item.value, int)):
+                    items.append(item.value)
+                else:
+                    return None
+            return tuple(items)
+        return None
+    if not isinstance(expr, (cst.Tuple, cst.List)):
+        return None
+    dims: list[int | None] = []
+    for element in expr.elements:
+        if isinstance(element, cst.StarredElement):
+            return None
+        value = literal_value(element.value)
+        if value is None or (isinstance(value, int) and not isinstance(value, bool)):
+            dims.append(value)
+        else:
+            known = _int(element.value, env, facts)
+            if known is None:
+                return None
+            dims.append(known)
+    return tuple(dims)
+
+
+def _as_layers(value: Any) -> tuple[KLayer | None, ...]:
+    if isinstance(value, KLayer):
+        return (value,)
+    if isinstance(value, KModel):
+        return value.layers
+    if isinstance(value, KTensor) and value.model is None and not value.chain:
+        # ``keras.Input(shape=...)`` as the first element of a Sequential
+        return ()
+    return (None,)
+
+
+def _is_fraction(value: Any) -> bool:
+    return isinstance(value, float) and 0 < value < 1
+
+
+def _const_op(op: str, a: Any, b: Any) -> Any:
+    if op == "Add":
+        return a + b
+    if op == "Subtract":
+        return a - b
+    if op == "Multiply":
+        return a * b
+    if op == "Divide":
+        return a / b
+    raise ValueError(op)
+
+
+def _snake(name: str) -> str:
+    out = []
+    for index, ch in enumerate(name):
+        if ch.isupper() and index:
+            out.append("_")
+        out.append(ch.lower())
+    return "".join(out)
+
+
+def _dotted(expr: cst.BaseExpression) -> str | None:
+    parts: list[str] = []
+    while isinstance(expr, cst.Attribute):
+        parts.append(expr.attr.value)
+        expr = expr.value
+    if isinstance(expr, cst.Name):
+        parts.append(expr.value)
+        return ".".join(reversed(parts))
+    return None
+
+
+def _body(node: cst.CSTNode) -> Sequence[cst.CSTNode]:
+    body = getattr(node, "body", None)
+    if isinstance(body, cst.IndentedBlock):
+        return body.body
+    if isinstance(body, cst.SimpleStatementSuite):
+        return [cst.SimpleStatementLine(body=body.body)]
+    if isinstance(body, (list, tuple)):
+        return body
+    return []
+
+
+def _method(cls: cst.ClassDef, name: str) -> cst.FunctionDef | None:
+    for stmt in _body(cls):
+        if isinstance(stmt, cst.FunctionDef) and stmt.name.value == name:
+            return stmt
+    return None
+
+
+def _join_envs(envs: Sequence[Env | None]) -> Env | None:
+    live = [e for e in envs if e is not None]
+    if not live:
+        return None
+    if len(live) == 1:
+        return live[0]
+    keys: set[str] = set()
+    for e in live:
+        keys |= set(e)
+    out: Env = {}
+    for key in keys:
+        value = live[0].get(key)
+        for other in live[1:]:
+            value = _join(value, other.get(key))
+        out[key] = value
+    return out
+
+
+def keras_facts(model: SemanticModel) -> KerasFacts:
+    """The Keras facts of ``model``, built once and cached on it."""
+    cached = model.__dict__.get("_keras")
+    if cached is None:
+        cached = KerasFacts(model)
+        model.__dict__["_keras"] = cached
+    return cached  # type: ignore[no-any-return]

@@ -548,6 +548,19 @@ class LoopIndex:
         value = self.model.value(call.func)
         if isinstance(value, FunctionRef):
             return value.func
+        func = call.func
+        if (
+            isinstance(func, cst.Attribute)
+            and isinstance(func.value, cst.Name)
+            and func.value.value == "self"
+        ):
+            # self.helper(): a method of the enclosing class
+            cls = self.model.enclosing(call, cst.ClassDef)
+            if isinstance(cls, cst.ClassDef):
+                for stmt in cls.body.body:
+                    if isinstance(stmt, cst.FunctionDef) and stmt.name.value == func.attr.value:
+                        return stmt
+            return None
         if isinstance(call.func, cst.Name):
             bindings = self.model.bindings(call.func)
             if bindings and all(b.kind == "def" for b in bindings):
@@ -654,3 +667,91 @@ def _precedes(model: SemanticModel, a: cst.CSTNode, b: cst.CSTNode) -> bool:
 
 def _first_order(loop: Loop) -> float:
     return min((e.order for e in loop.events), default=0)
+
+
+# --- tables of the other LF3xx rules (framework knowledge stays in analysis/) ------
+
+ANOMALY_SETTERS = frozenset(
+    {"torch.autograd.set_detect_anomaly", "torch.autograd.anomaly_mode.set_detect_anomaly"}
+)
+ANOMALY_CONTEXT = frozenset(
+    {"torch.autograd.detect_anomaly", "torch.autograd.anomaly_mode.detect_anomaly"}
+)
+FUNCTIONAL_DROPOUT = frozenset(
+    {
+        "torch.nn.functional.dropout",
+        "torch.nn.functional.dropout1d",
+        "torch.nn.functional.dropout2d",
+        "torch.nn.functional.dropout3d",
+        "torch.nn.functional.alpha_dropout",
+        "torch.nn.functional.feature_alpha_dropout",
+    }
+)
+#: init functions that set a tensor to one constant → that constant (None: the
+#: ``val`` argument, second positional)
+CONSTANT_INITS: dict[str, float | None] = {
+    "torch.nn.init.constant_": None,
+    "torch.nn.init.constant": None,
+    "torch.nn.init.zeros_": 0.0,
+    "torch.nn.init.ones_": 1.0,
+}
+#: layers with a weight matrix whose units must differ (not norms, not embeddings)
+WEIGHT_LAYERS = frozenset(
+    {
+        "torch.nn.Linear",
+        "torch.nn.LazyLinear",
+        "torch.nn.Bilinear",
+        "torch.nn.Conv1d",
+        "torch.nn.Conv2d",
+        "torch.nn.Conv3d",
+        "torch.nn.ConvTranspose1d",
+        "torch.nn.ConvTranspose2d",
+        "torch.nn.ConvTranspose3d",
+    }
+)
+KERAS_WEIGHT_LAYERS = frozenset(
+    {
+        "keras.layers.Dense",
+        "keras.layers.Conv1D",
+        "keras.layers.Conv2D",
+        "keras.layers.Conv3D",
+        "keras.layers.Convolution1D",
+        "keras.layers.Convolution2D",
+        "keras.layers.Convolution3D",
+    }
+)
+KERAS_SEQUENTIAL = frozenset({"keras.Sequential", "keras.models.Sequential"})
+KERAS_CONSTANT_STRINGS: dict[str, float] = {
+    "zeros": 0.0,
+    "zero": 0.0,
+    "ones": 1.0,
+    "one": 1.0,
+    "constant": 0.0,
+}
+#: Keras initialiser classes → their constant (None: the ``value`` argument)
+KERAS_CONSTANT_INITIALIZERS: dict[str, float | None] = {
+    "keras.initializers.Zeros": 0.0,
+    "keras.initializers.zeros": 0.0,
+    "keras.initializers.Ones": 1.0,
+    "keras.initializers.ones": 1.0,
+    "keras.initializers.Constant": None,
+    "keras.initializers.constant": None,
+}
+#: attribute names of layers that are (or end) an output / gating path, where a
+#: zero init is a known technique (heads, LoRA B, adaLN-zero, ControlNet zero convs)
+OUTPUT_LAYER_HINTS = (
+    "head",
+    "out",
+    "final",
+    "classifier",
+    "logit",
+    "pred",
+    "proj",
+    "gate",
+    "zero",
+    "lora",
+    "adapter",
+    "last",
+    "cls",
+)
+NORM_HINTS = ("norm", "bn", "ln", "gn")

@@ -36,7 +36,14 @@ from typing import Any
 import libcst as cst
 
 from lossflint.diagnostics import Diagnostic, Edit, Fix, Location, Related
-from lossflint.linter import LintResult, RuleSet, lint_text, parse, syntax_diagnostic
+from lossflint.linter import (
+    InternalError,
+    LintResult,
+    RuleSet,
+    lint_text,
+    parse,
+    syntax_diagnostic,
+)
 
 # Between two cells of the program; a comment, so it never changes a parse.
 CELL_MARKER = "# --- lossflint: cell boundary ---"
@@ -336,6 +343,11 @@ def dump_notebook(nb: dict[str, Any], raw: str) -> str | None:
     reproduce ``raw`` from its own content (then we would reformat the file)."""
     style = _detect_style(raw)
     body = raw[1:] if raw.startswith("\ufeff") else raw
+    prefix = raw[: len(raw) - len(body)]
+    crlf = "\r\n" in body
+    if crlf:
+        # JSON strings cannot hold a raw newline: every one is layout
+        body = body.replace("\r\n", "\n")
     trailing = body[len(body.rstrip()) :]
     original = json.loads(body)
     candidates = [style]
@@ -343,8 +355,8 @@ def dump_notebook(nb: dict[str, Any], raw: str) -> str | None:
         candidates.append({**style, "ensure_ascii": False})
     for candidate in candidates:
         if json.dumps(original, **candidate) + trailing == body:
-            prefix = raw[: len(raw) - len(body)]
-            return prefix + json.dumps(nb, **candidate) + trailing
+            text = json.dumps(nb, **candidate) + trailing
+            return prefix + (text.replace("\n", "\r\n") if crlf else text)
     return None
 
 
@@ -353,3 +365,69 @@ def set_cell_source(cell: dict[str, Any], text: str) -> None:
         cell["source"] = text.splitlines(keepends=True)
     else:
         cell["source"] = text
+
+
+@dataclass
+class NotebookFix:
+    """What :func:`fix_notebook` did; ``data`` is the new file content."""
+
+    data: bytes
+    applied: int
+    remaining: list[Diagnostic]
+    failed: list[str]
+    errors: list[InternalError] = field(default_factory=list)
+
+
+def _map_failed(program: Program, filename: str, message: str) -> str:
+    prefix = re.match(rf"{re.escape(filename)}:(\d+):(\d+):", message)
+    if prefix is None:
+        return message
+    cell, loc = _map_loc(program, Location(int(prefix.group(1)), int(prefix.group(2))))
+    where = f"cell {cell}:" if cell is not None else ""
+    return f"{filename}:{where}{loc.row}:{loc.column}:" + message[prefix.end() :]
+
+
+def fix_notebook(
+    data: bytes, filename: str, ruleset: RuleSet, ignored: list[str], unsafe: bool
+) -> NotebookFix:
+    """Apply fixes to the code cells of a notebook (for ``check --fix``).
+
+    The fixer works on the concatenated program; the result is split back
+    into cells, and only the ``source`` of cells that changed is replaced.
+    """
+    from lossflint.fixer import fix_text
+
+    def unchanged(failed: list[str]) -> NotebookFix:
+        linted = lint_notebook(data, filename, ruleset, ignored)
+        return NotebookFix(data, 0, linted.diagnostics, failed, linted.errors)
+
+    try:
+        nb = load_notebook(data)
+    except NotebookError:
+        return unchanged([])
+    program, _ = build_program(nb, filename, False)
+    if not program.text:
+        return unchanged([])
+    outcome = fix_text(program.text, filename, ruleset, ignored, unsafe)
+    failed = [_map_failed(program, filename, m) for m in outcome.failed]
+    if outcome.text == program.text:
+        return unchanged(failed)
+    sources = split_program(program, outcome.text)
+    if sources is None:
+        return unchanged([*failed, f"{filename}: fixes not written: cell boundaries changed"])
+    for cell, text in zip(program.cells, sources, strict=True):
+        if text != cell.text:
+            set_cell_source(nb["cells"][cell.index], text)
+    raw = data.decode("utf-8")
+    new = dump_notebook(nb, raw)
+    if new is None:
+        return unchanged(
+            [
+                *failed,
+                f"{filename}: fixes not written: the notebook's JSON layout "
+                "could not be reproduced",
+            ]
+        )
+    new_data = new.encode("utf-8")
+    linted = lint_notebook(new_data, filename, ruleset, ignored)
+    return NotebookFix(new_data, outcome.applied, linted.diagnostics, failed, linted.errors)

@@ -221,3 +221,137 @@ def test_mask_ipython_is_line_for_line():
     assert masked.splitlines()[1].startswith("  pass")
     assert sorted(masks.values()) == ["  !ls", "b?"]
     assert mask_ipython("\n%%writefile x.py\nprint(1)\n", {}) is None
+
+
+# --- --fix -------------------------------------------------------------------
+
+FIXABLE = "import torch\n%time lp = 1\nlp = torch.log(torch.softmax(x, dim=1))"
+FIXED = "import torch\n%time lp = 1\nlp = torch.log_softmax(x, dim=1)"
+
+
+def fix(data: bytes, unsafe: bool = False):  # type: ignore[no-untyped-def]
+    pytest.importorskip("lossflint.fixer")
+    from lossflint.notebook import fix_notebook
+
+    return fix_notebook(data, "nb.ipynb", RuleSet.default(), [], unsafe)
+
+
+def rich_notebook(source: object, indent: int = 1) -> str:
+    """A notebook with outputs, metadata and non-ASCII text, in nbformat's layout."""
+    nb = {
+        "cells": [
+            {
+                "cell_type": "markdown",
+                "metadata": {"tags": ["intro"]},
+                "source": ["# Entraînement ✓"],
+            },
+            {
+                "cell_type": "code",
+                "execution_count": 3,
+                "metadata": {"scrolled": True},
+                "outputs": [
+                    {"name": "stdout", "output_type": "stream", "text": ["1.0 – done\n"]},
+                    {
+                        "data": {"image/png": "iVBORw0KGgo=\n", "text/plain": ["<Figure>"]},
+                        "metadata": {"needs_background": "light"},
+                        "output_type": "display_data",
+                    },
+                ],
+                "source": source,
+            },
+            {
+                "cell_type": "code",
+                "execution_count": None,
+                "metadata": {},
+                "outputs": [],
+                "source": [],
+            },
+        ],
+        "metadata": {"kernelspec": {"name": "python3"}, "language_info": {"version": "3.11"}},
+        "nbformat": 4,
+        "nbformat_minor": 5,
+    }
+    return json.dumps(nb, indent=indent, ensure_ascii=False) + "\n"
+
+
+def test_fix_writes_back_into_the_right_cell_only():
+    before = rich_notebook(FIXABLE.splitlines(keepends=True))
+    result = fix(before.encode())
+    assert result.applied == 1
+    assert result.failed == [] and result.remaining == []
+    # exactly the fixed line differs: outputs, metadata, layout are untouched
+    assert result.data.decode() == before.replace(
+        '"lp = torch.log(torch.softmax(x, dim=1))"', '"lp = torch.log_softmax(x, dim=1)"'
+    )
+    assert json.loads(result.data)["cells"][1]["source"] == FIXED.splitlines(keepends=True)
+
+
+def test_fix_keeps_string_sources_indent_and_crlf():
+    before = rich_notebook(FIXABLE, indent=2).replace("\n", "\r\n")
+    result = fix(before.encode())
+    assert result.applied == 1
+    after = result.data.decode()
+    assert after == before.replace(json.dumps(FIXABLE)[1:-1], json.dumps(FIXED)[1:-1])
+
+
+def test_fix_across_cells_uses_the_whole_program():
+    text = notebook(
+        ("code", "import torch"),
+        ("markdown", "text"),
+        ("code", "probs = torch.softmax(x, dim=1)\n!ls"),
+        ("code", "lp = torch.log(torch.softmax(x, dim=1))\nprint(lp)"),
+    )
+    result = fix(text.encode())
+    cells = json.loads(result.data)["cells"]
+    assert ["".join(c["source"]) for c in cells] == [
+        "import torch",
+        "text",
+        "probs = torch.softmax(x, dim=1)\n!ls",
+        "lp = torch.log_softmax(x, dim=1)\nprint(lp)",
+    ]
+
+
+def test_nothing_to_fix_is_byte_identical(run_cli, tmp_path: Path):
+    pytest.importorskip("lossflint.fixer")
+    odd = rich_notebook(["%matplotlib inline\n", "import torch\n", "x = 1  # ok"], indent=4)
+    (tmp_path / "odd.ipynb").write_text(odd)
+    fixture = tmp_path / "fixture.ipynb"
+    fixture.write_bytes(NB.read_bytes())
+    code, out, err = run_cli("check", "--fix", "--select", "LF201,LF900", ".", cwd=tmp_path)
+    assert code == 1, err
+    assert (tmp_path / "odd.ipynb").read_text() == odd
+    assert fixture.read_bytes() == NB.read_bytes()  # LF201/LF900 here have no fix
+
+
+def test_fix_of_the_fixture_through_the_cli(run_cli, tmp_path: Path):
+    pytest.importorskip("lossflint.fixer")
+    target = tmp_path / "nb.ipynb"
+    target.write_bytes(NB.read_bytes())
+    code, out, err = run_cli(
+        "check", "--fix", "--unsafe-fixes", "--select", "LF110,LF201", "nb.ipynb", cwd=tmp_path
+    )
+    assert code == 1, err
+    assert out.splitlines() == [
+        "nb.ipynb:cell 9:2:20: LF201 log of softmax output underflows to log(0) = -inf "
+        "(it comes from nn.Softmax at cell 2, line 10 in Net.__init__); use log_softmax"
+    ]
+    assert target.read_text() == NB.read_text().replace(
+        '"        self.softmax = nn.Softmax()\\n"', '"        self.softmax = nn.Softmax(dim=-1)\\n"'
+    )
+
+
+def test_fix_refuses_a_layout_it_cannot_reproduce():
+    compact = json.dumps(json.loads(notebook(("code", FIXABLE))), separators=(",", ":"))
+    result = fix(compact.encode())
+    assert result.data == compact.encode()
+    assert result.applied == 0
+    assert result.failed == [
+        "nb.ipynb: fixes not written: the notebook's JSON layout could not be reproduced"
+    ]
+    assert [d.code for d in result.remaining] == ["LF201"]
+
+
+def test_fix_of_invalid_json_reports_lf900():
+    result = fix(b"{not json")
+    assert result.data == b"{not json" and result.applied == 0
+    assert [d.code for d in result.remaining] == ["LF900"]

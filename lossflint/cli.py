@@ -84,6 +84,9 @@ def cli() -> None:
     default=None,
     help="Result cache folder (default: cache-dir from config, .lossflint_cache).",
 )
+@click.option("--fix", is_flag=True, help="Apply safe fixes to the files.")
+@click.option("--unsafe-fixes", is_flag=True, help="With --fix/--diff: apply unsafe fixes too.")
+@click.option("--diff", is_flag=True, help="Print the fixes as a unified diff; write nothing.")
 def check(
     paths: tuple[str, ...],
     select: tuple[str, ...],
@@ -101,6 +104,9 @@ def check(
     jobs: int | None,
     no_cache: bool,
     cache_dir: str | None,
+    fix: bool,
+    unsafe_fixes: bool,
+    diff: bool,
 ) -> None:
     """Lint PATHS (files or folders; default: the current folder)."""
     targets = list(paths) or ["."]
@@ -116,6 +122,26 @@ def check(
     found = discover([] if stdin else targets, settings, force_exclude=force_exclude)
     if found.errors:
         _fail(found.errors[0])
+    if fix or diff:
+        from lossflint.fixer import fix_command
+
+        if show_source and output_format == "concise":
+            output_format = "full"
+        piped = (*stdin, Path(stdin_filename)) if stdin and stdin_filename else None
+        sys.exit(
+            fix_command(
+                found.files,
+                settings,
+                stdin=piped,
+                unsafe=unsafe_fixes,
+                diff=diff,
+                output_format=output_format,
+                statistics=statistics,
+                quiet=quiet,
+                exit_zero=exit_zero,
+                source_lines=_source_lines(),
+            )
+        )
     result = run(
         found.files,
         settings,

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from lossflint.diagnostics import Edit, Location
 
 
-def _offsets(text: str) -> list[int]:
+def line_starts(text: str) -> list[int]:
     """Offset of the start of each 1-based line (index 0 unused)."""
     starts = [0, 0]
     for index, char in enumerate(text):
@@ -24,7 +24,7 @@ def to_offset(starts: list[int], text: str, loc: Location) -> int:
 
 def apply_edits(text: str, edits: Iterable[Edit]) -> str:
     """Apply non-overlapping edits (raises ValueError if two overlap)."""
-    starts = _offsets(text)
+    starts = line_starts(text)
     spans = sorted(
         (to_offset(starts, text, e.location), to_offset(starts, text, e.end_location), e.content)
         for e in edits
@@ -39,3 +39,6 @@ def apply_edits(text: str, edits: Iterable[Edit]) -> str:
         cursor = end
     out.append(text[cursor:])
     return "".join(out)
+
+
+_offsets = line_starts  # the old private name

@@ -53,9 +53,7 @@ LOG1P: dict[str, str] = {
     "tensorflow.math.log1p": "tensorflow",
     "numpy.log1p": "numpy",
 }
-COSINE_SIMILARITY = frozenset(
-    {"torch.nn.functional.cosine_similarity", "torch.cosine_similarity"}
-)
+COSINE_SIMILARITY = frozenset({"torch.nn.functional.cosine_similarity", "torch.cosine_similarity"})
 NORMALIZE = frozenset(
     {
         "torch.nn.functional.normalize",
@@ -86,9 +84,7 @@ NORM = frozenset(
         "numpy.linalg.norm",
     }
 )
-STD = frozenset(
-    {"torch.std", "tensorflow.math.reduce_std", "tensorflow.reduce_std", "numpy.std"}
-)
+STD = frozenset({"torch.std", "tensorflow.math.reduce_std", "tensorflow.reduce_std", "numpy.std"})
 MATMUL = frozenset(
     {
         "torch.matmul",
@@ -174,9 +170,7 @@ def framework(qualname: str | None) -> str | None:
     return apis.framework_of(qualname)
 
 
-_MUTATED: WeakKeyDictionary[SemanticModel, dict[cst.CSTNode, frozenset[str]]] = (
-    WeakKeyDictionary()
-)
+_MUTATED: WeakKeyDictionary[SemanticModel, dict[cst.CSTNode, frozenset[str]]] = WeakKeyDictionary()
 
 
 class _Mutations(cst.CSTVisitor):

@@ -496,9 +496,7 @@ representable in float16; `torch.finfo(x.dtype).eps` is a dtype-aware choice.
                 return "a ratio whose numerator (softmax output) can be 0"
             if self._can_be_zero(model, log, value):
                 assert isinstance(value, Tensor)
-                return "a ratio whose numerator can be 0" + self._evidence(
-                    model, value, numerator
-                )
+                return "a ratio whose numerator can be 0" + self._evidence(model, value, numerator)
             if log.framework != "numpy" and num.is_count(model, numerator):
                 return "a ratio whose numerator (a count) can be 0"
         return None
@@ -605,7 +603,9 @@ def cross_entropy_formula(
             ):
                 break
             up = call
-        elif isinstance(up, cst.Attribute) and up.value is node and up.attr.value in ("sum", "mean"):
+        elif (
+            isinstance(up, cst.Attribute) and up.value is node and up.attr.value in ("sum", "mean")
+        ):
             call = model.parent(up)
             if not (isinstance(call, cst.Call) and call.func is up):
                 break
@@ -1229,9 +1229,7 @@ the value by at most 1e-6.
         if difference:
             fix = None
             if root.framework == "torch" or (root.framework == "" and num.only_torch(model)):
-                fix = _method_fix(
-                    model, operand, f"clamp_min({EPS_SQRT})", f"clamp at {EPS_SQRT}"
-                )
+                fix = _method_fix(model, operand, f"clamp_min({EPS_SQRT})", f"clamp at {EPS_SQRT}")
         else:
             text = f"{num.bare_code(model, operand)} + {EPS_SQRT}"
             if not num.binds_tighter_than_add(operand):
@@ -1561,9 +1559,7 @@ Unsafe: the fix clamps the argument to `[-1 + 1e-7, 1 - 1e-7]` (TensorFlow:
         clamped_to_one = False
         if bounds is not None:
             values = [literal_value(b) for b in bounds if b is not None]
-            if not values or not all(
-                isinstance(v, (int, float)) and abs(v) >= 1 for v in values
-            ):
+            if not values or not all(isinstance(v, (int, float)) and abs(v) >= 1 for v in values):
                 return None
             clamped_to_one = True
             info = num.call_info(model, resolved)

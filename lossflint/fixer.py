@@ -1,0 +1,424 @@
+"""Applying fixes: ``lossflint check --fix`` / ``--unsafe-fixes`` / ``--diff``.
+
+Fixes arrive as text edits on diagnostics. One pass applies the largest set of
+non-overlapping fixes (in source order; identical edits, such as the same
+import added by two fixes, count once), checks that the result still parses,
+and re-lints; passes repeat until nothing applicable is left or
+:data:`MAX_PASSES` is reached. A fix whose result does not parse is dropped,
+reported in ``failed`` and never written. Because every pass re-lints, running
+the fixer on its own output changes nothing.
+
+Files are written atomically (a temporary file in the same folder, then
+``os.replace``), keeping the permission bits, the encoding (and a UTF-8 BOM)
+and the line endings: the text is decoded without newline translation and
+every inserted line uses the file's own newline.
+"""
+
+from __future__ import annotations
+
+import ast
+import difflib
+import os
+import stat
+import tempfile
+import warnings
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import libcst as cst
+
+from lossflint.config import Settings
+from lossflint.diagnostics import Applicability, Diagnostic, Edit
+from lossflint.edits import apply_edits, line_starts, to_offset
+from lossflint.linter import InternalError, RuleSet, lint_text
+from lossflint.source import DecodeError, decode_source
+
+#: fix passes per file (each re-lints); real files need 1-3
+MAX_PASSES = 10
+
+
+@dataclass
+class FixOutcome:
+    """The fixed text, how many fixes were applied, what remains, and the
+    fixes that were dropped (their result did not parse)."""
+
+    text: str
+    applied: int
+    remaining: list[Diagnostic]
+    failed: list[str]
+    errors: list[InternalError] = field(default_factory=list)
+
+
+def is_applicable(diagnostic: Diagnostic, unsafe: bool) -> bool:
+    fix = diagnostic.fix
+    if fix is None or not fix.edits:
+        return False
+    return fix.applicability is Applicability.SAFE or unsafe
+
+
+def fix_text(
+    text: str, filename: str, ruleset: RuleSet, ignored: list[str], unsafe: bool
+) -> FixOutcome:
+    """Apply every applicable fix to ``text`` (Python source) and re-lint."""
+    applied = 0
+    failed: list[str] = []
+    rejected: set[tuple[object, ...]] = set()
+    current = text
+    result = lint_text(current, filename, ruleset, ignored)
+    for _ in range(MAX_PASSES):
+        candidates = [
+            d
+            for d in result.diagnostics
+            if is_applicable(d, unsafe) and _identity(current, d) not in rejected
+        ]
+        if not candidates:
+            break
+        chosen = _non_overlapping(current, candidates)
+        new_text, kept, broken = _apply_checked(current, chosen)
+        for diag in broken:
+            rejected.add(_identity(current, diag))
+            failed.append(
+                f"{filename}:{diag.location.row}:{diag.location.column}: {diag.code} fix "
+                f"({diag.fix.message if diag.fix else ''}) dropped: the result does not parse"
+            )
+        if not kept:
+            continue
+        applied += len(kept)
+        current = new_text
+        result = lint_text(current, filename, ruleset, ignored)
+    return FixOutcome(current, applied, result.diagnostics, failed, result.errors)
+
+
+def _identity(text: str, diag: Diagnostic) -> tuple[object, ...]:
+    """What a fix does, independent of where earlier fixes moved it."""
+    assert diag.fix is not None
+    starts = line_starts(text)
+    parts = tuple(
+        (
+            e.content,
+            text[to_offset(starts, text, e.location) : to_offset(starts, text, e.end_location)],
+        )
+        for e in diag.fix.edits
+    )
+    return (diag.code, parts)
+
+
+def _spans(text: str, starts: list[int], edits: Iterable[Edit]) -> list[tuple[int, int, str]]:
+    return [
+        (to_offset(starts, text, e.location), to_offset(starts, text, e.end_location), e.content)
+        for e in edits
+    ]
+
+
+def _conflict(a: tuple[int, int, str], b: tuple[int, int, str]) -> bool:
+    if a == b:
+        return False  # the same edit (an import two fixes need): applied once
+    (s1, e1, _), (s2, e2, _) = a, b
+    if s1 == e1 and s2 == e2:
+        return s1 == s2  # two different insertions at one point: order unclear
+    if s1 == e1:
+        return s2 < s1 < e2
+    if s2 == e2:
+        return s1 < s2 < e1
+    return s1 < e2 and s2 < e1
+
+
+def _non_overlapping(text: str, candidates: list[Diagnostic]) -> list[Diagnostic]:
+    starts = line_starts(text)
+    taken: list[tuple[int, int, str]] = []
+    chosen: list[Diagnostic] = []
+    for diag in sorted(candidates, key=Diagnostic.sort_key):
+        assert diag.fix is not None
+        spans = _spans(text, starts, diag.fix.edits)
+        if any(_conflict(s, t) for s in spans for t in taken):
+            continue  # the next pass sees it again, re-linted
+        taken.extend(spans)
+        chosen.append(diag)
+    return chosen
+
+
+def _apply(text: str, diagnostics: list[Diagnostic]) -> str:
+    edits: list[Edit] = []
+    seen: set[tuple[object, ...]] = set()
+    for diag in diagnostics:
+        assert diag.fix is not None
+        for edit in diag.fix.edits:
+            key = (edit.location, edit.end_location, edit.content)
+            if key not in seen:
+                seen.add(key)
+                edits.append(edit)
+    return apply_edits(text, edits)
+
+
+def parses(text: str) -> bool:
+    """libcst and CPython both accept ``text``."""
+    try:
+        cst.parse_module(text)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            compile(text, "<fixed>", "exec", flags=ast.PyCF_ONLY_AST, dont_inherit=True)
+    except Exception:
+        return False
+    return True
+
+
+def _apply_checked(
+    text: str, chosen: list[Diagnostic]
+) -> tuple[str, list[Diagnostic], list[Diagnostic]]:
+    """(new text, fixes applied, fixes that break the parse on their own)."""
+    new_text = _apply(text, chosen)
+    if parses(new_text):
+        return new_text, chosen, []
+    good: list[Diagnostic] = []
+    broken: list[Diagnostic] = []
+    for diag in chosen:
+        (good if parses(_apply(text, [diag])) else broken).append(diag)
+    if good:
+        together = _apply(text, good)
+        if parses(together):
+            return together, good, broken
+        # the fixes interact: apply one per pass (the first, known to parse)
+        return _apply(text, good[:1]), good[:1], broken
+    return text, [], broken
+
+
+# --- files ---------------------------------------------------------------------------
+
+
+@dataclass
+class FileFix:
+    filename: str
+    applied: int = 0
+    remaining: list[Diagnostic] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)
+    errors: list[InternalError] = field(default_factory=list)
+    diff: str = ""
+    #: the fixed bytes (None: unchanged, or not writable)
+    fixed: bytes | None = None
+
+
+@dataclass
+class FixReport:
+    files: list[FileFix] = field(default_factory=list)
+
+    @property
+    def applied(self) -> int:
+        return sum(f.applied for f in self.files)
+
+    @property
+    def remaining(self) -> list[Diagnostic]:
+        found = [d for f in self.files for d in f.remaining]
+        found.sort(key=Diagnostic.sort_key)
+        return found
+
+    @property
+    def failed(self) -> list[str]:
+        return [m for f in self.files for m in f.failed]
+
+    @property
+    def errors(self) -> list[InternalError]:
+        return [e for f in self.files for e in f.errors]
+
+    @property
+    def diff(self) -> str:
+        return "".join(f.diff for f in self.files)
+
+
+def fix_bytes(
+    data: bytes, filename: str, ruleset: RuleSet, ignored: list[str], unsafe: bool
+) -> FileFix:
+    """Fix one file's bytes; ``fixed`` holds the new bytes when they differ."""
+    if filename.endswith(".ipynb"):
+        return _fix_notebook(data, filename, ruleset, ignored, unsafe)
+    out = FileFix(filename)
+    try:
+        source = decode_source(data)
+    except DecodeError:
+        from lossflint.runner import lint_bytes
+
+        linted = lint_bytes(data, filename, ruleset, ignored)
+        out.remaining, out.errors = linted.diagnostics, linted.errors
+        return out
+    outcome = fix_text(source.text, filename, ruleset, ignored, unsafe)
+    out.applied, out.remaining = outcome.applied, outcome.remaining
+    out.failed, out.errors = outcome.failed, outcome.errors
+    if outcome.text != source.text:
+        try:
+            out.fixed = outcome.text.encode(source.encoding)
+        except UnicodeEncodeError:
+            out.failed.append(
+                f"{filename}: fixes not written: the result cannot be encoded as {source.encoding}"
+            )
+            out.applied = 0
+            return out
+        out.diff = unified_diff(source.text, outcome.text, filename)
+    return out
+
+
+def _fix_notebook(
+    data: bytes, filename: str, ruleset: RuleSet, ignored: list[str], unsafe: bool
+) -> FileFix:
+    """Notebooks are fixed by :mod:`lossflint.notebook` when it offers
+    ``fix_notebook``; otherwise they are only linted."""
+    from lossflint import notebook
+
+    out = FileFix(filename)
+    fixer = getattr(notebook, "fix_notebook", None)
+    if fixer is None:
+        linted = notebook.lint_notebook(data, filename, ruleset, ignored)
+        out.remaining, out.errors = linted.diagnostics, linted.errors
+        return out
+    result = fixer(data, filename, ruleset, ignored, unsafe)
+    out.applied = result.applied
+    out.remaining = list(result.remaining)
+    out.failed = list(result.failed)
+    out.errors = list(getattr(result, "errors", []))
+    new = getattr(result, "data", None)
+    if isinstance(new, bytes) and new != data:
+        out.fixed = new
+        out.diff = unified_diff(
+            data.decode("utf-8", "replace"), new.decode("utf-8", "replace"), filename
+        )
+    return out
+
+
+def unified_diff(before: str, after: str, filename: str) -> str:
+    lines = difflib.unified_diff(
+        before.splitlines(keepends=True),
+        after.splitlines(keepends=True),
+        fromfile=f"a/{filename}",
+        tofile=f"b/{filename}",
+    )
+    out: list[str] = []
+    for line in lines:
+        if not line.endswith("\n"):
+            line += "\n\\ No newline at end of file\n"
+        out.append(line)
+    return "".join(out)
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Replace ``path``'s content by ``data`` through a temporary file in the
+    same folder and ``os.replace``; the permission bits are kept and a
+    symlink keeps pointing at its (rewritten) target."""
+    target = Path(os.path.realpath(path))
+    mode = stat.S_IMODE(target.stat().st_mode)
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp, mode)
+        os.replace(tmp, target)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
+def fix_files(files: list[Path], settings: Settings, unsafe: bool, write: bool) -> FixReport:
+    """Fix ``files`` (writing them when ``write``), as ``check --fix`` does."""
+    from lossflint.runner import display_name, lint_file
+
+    ruleset = RuleSet(settings.enabled_codes(), settings.options)
+    report = FixReport()
+    for path in files:
+        filename = display_name(path)
+        try:
+            data = path.read_bytes()
+        except OSError:
+            linted = lint_file(path, ruleset, settings)  # reports "cannot read"
+            report.files.append(FileFix(filename, remaining=linted.diagnostics))
+            continue
+        result = fix_bytes(data, filename, ruleset, settings.ignored_for(path), unsafe)
+        if write and result.fixed is not None:
+            try:
+                write_atomic(path, result.fixed)
+            except OSError as exc:
+                result.failed.append(f"{filename}: fixes not written: {exc.strerror or exc}")
+                result.applied = 0
+        report.files.append(result)
+    return report
+
+
+def summary(report: FixReport, files: int, diff: bool) -> str:
+    applied = report.applied
+    remaining = len(report.remaining)
+
+    def plural(n: int, word: str) -> str:
+        return f"{n} {word}{'' if n == 1 else 's'}"
+
+    if diff:
+        if not applied:
+            return f"No fixes to apply ({remaining} remaining)."
+        return f"Would fix {plural(applied, 'problem')} ({remaining} remaining)."
+    if not applied and not remaining:
+        return f"All checks passed ({plural(files, 'file')})."
+    return (
+        f"Found {plural(applied + remaining, 'problem')} ({applied} fixed, {remaining} remaining)."
+    )
+
+
+def fix_command(
+    files: list[Path],
+    settings: Settings,
+    *,
+    stdin: tuple[str, bytes, Path] | None,
+    unsafe: bool,
+    diff: bool,
+    output_format: str,
+    statistics: bool,
+    quiet: bool,
+    exit_zero: bool,
+    source_lines: Callable[[Diagnostic], list[str] | None] | None = None,
+) -> int:
+    """``lossflint check --fix`` / ``--diff``: fix, print, return the exit code.
+
+    ``--fix``: files are rewritten, the remaining findings are printed as a
+    normal run prints them, and the exit code reflects them. ``--diff``: a
+    unified diff goes to stdout, nothing is written, exit 1 if there is a
+    diff. A piped buffer (``--stdin-filename``) is fixed to stdout.
+    """
+    import click
+
+    from lossflint.output import FORMATTERS, format_statistics
+
+    report = fix_files(files, settings, unsafe=unsafe, write=not diff)
+    fixed_stdin: str | None = None
+    if stdin is not None:
+        name, data, path = stdin
+        ruleset = RuleSet(settings.enabled_codes(), settings.options)
+        piped = fix_bytes(data, name, ruleset, settings.ignored_for(path), unsafe)
+        report.files.append(piped)
+        fixed_stdin = (piped.fixed or data).decode("utf-8", "replace")
+    for message in report.failed:
+        click.echo(f"lossflint: warning: {message}", err=True)
+    for error in report.errors:
+        click.echo(f"lossflint: error: {error}", err=True)
+    count = len(report.files)
+    if diff:
+        click.echo(report.diff, nl=False)
+        if not quiet:
+            click.echo(summary(report, count, diff=True), err=True)
+        if report.errors:
+            return 2
+        return 1 if report.diff else 0
+    remaining = report.remaining
+    if fixed_stdin is not None:
+        # the fixed source is the output; findings go to stderr
+        click.echo(fixed_stdin, nl=False)
+        text = FORMATTERS["concise"](remaining, source_lines=None)
+        click.echo(text, nl=False, err=True)
+    elif statistics:
+        click.echo(format_statistics(remaining), nl=False)
+    else:
+        click.echo(FORMATTERS[output_format](remaining, source_lines=source_lines), nl=False)
+    if not quiet and output_format in ("concise", "full") and not statistics:
+        click.echo(summary(report, count, diff=False), err=True)
+    if report.errors:
+        return 2
+    return 1 if remaining and not exit_zero else 0

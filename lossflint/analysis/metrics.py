@@ -102,6 +102,10 @@ class MetricFacts:
             if value.kind is Kind.LOGITS:
                 return "logits", value
         kvalue = self.keras.value(expr)
+        if isinstance(kvalue, K.TfLogits):
+            return "logits", kvalue
+        if isinstance(kvalue, K.TfProbs):
+            return "probabilities", kvalue
         if isinstance(kvalue, K.KTensor) and kvalue.model is not None:
             head = kvalue.model.head()
             if head is not None:
@@ -121,6 +125,8 @@ class MetricFacts:
         if isinstance(value, Tensor):
             text = self.model.kinds.describe(value)
             return f" ({text})" if text else ""
+        if isinstance(value, (K.TfLogits, K.TfProbs)):
+            return f" ({_call_name(value.origin)} at line {self.model.line_of(value.origin)})"
         if isinstance(value, K.KTensor) and value.model is not None:
             head = value.model.head()
             if head is not None:
@@ -279,6 +285,16 @@ def _strip(expr: cst.BaseExpression) -> cst.BaseExpression:
     ):
         expr = expr.func.value
     return expr
+
+
+def _call_name(node: cst.CSTNode) -> str:
+    if isinstance(node, cst.Call):
+        func = node.func
+        if isinstance(func, cst.Attribute):
+            return func.attr.value
+        if isinstance(func, cst.Name):
+            return func.value
+    return "here"
 
 
 def _named_logits(expr: cst.BaseExpression) -> bool:

@@ -73,7 +73,13 @@ def test_hook_manifest():
     assert hooks["lossflint-fix"]["entry"] == "lossflint check --force-exclude --fix"
 
 
-def test_pre_commit_fails_on_bug_then_passes(tmp_path: Path):
+@pytest.fixture(scope="module")
+def store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One pre-commit store for the module: the hook's virtualenv is built once."""
+    return tmp_path_factory.mktemp("pre-commit-store")
+
+
+def _project(tmp_path: Path, hook: str) -> Path:
     head = _head()
     if head is None:
         pytest.skip("not a git checkout")
@@ -82,31 +88,33 @@ def test_pre_commit_fails_on_bug_then_passes(tmp_path: Path):
     project = tmp_path / "project"
     project.mkdir()
     _git("init", "-q", cwd=project)
+    (project / ".pre-commit-config.yaml").write_text(
+        f"repos:\n  - repo: {ROOT.as_posix()}\n    rev: {head}\n    hooks:\n      - id: {hook}\n"
+    )
+    return project
+
+
+def _run(project: Path, store: Path) -> subprocess.CompletedProcess[str]:
+    _git("add", ".", cwd=project)
+    env = {**os.environ, "PRE_COMMIT_HOME": str(store), "PRE_COMMIT_COLOR": "never"}
+    return subprocess.run(
+        [sys.executable, "-m", "pre_commit", "run", "--all-files"],
+        cwd=project,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+
+
+def test_pre_commit_fails_on_bug_then_passes(tmp_path: Path, store: Path):
+    project = _project(tmp_path, "lossflint")
     (project / "train.py").write_text(BUGGY)
     nb_cells = [{"cell_type": "code", "source": "import torch\np = torch.log(torch.softmax(x, 1))"}]
     (project / "nb.ipynb").write_text(json.dumps({"cells": nb_cells, "nbformat": 4}))
     (project / "notes.txt").write_text("torch.log(probs) is not python here\n")
-    (project / ".pre-commit-config.yaml").write_text(
-        f"repos:\n  - repo: {ROOT.as_posix()}\n    rev: {head}\n    hooks:\n      - id: lossflint\n"
-    )
-    _git("add", ".", cwd=project)
-    env = {
-        **os.environ,
-        "PRE_COMMIT_HOME": str(tmp_path / "store"),
-        "PRE_COMMIT_COLOR": "never",
-    }
 
-    def run() -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [sys.executable, "-m", "pre_commit", "run", "--all-files"],
-            cwd=project,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=600,
-        )
-
-    failed = run()
+    failed = _run(project, store)
     assert failed.returncode == 1, failed.stdout + failed.stderr
     assert "lossflint" in failed.stdout and "Failed" in failed.stdout
     assert "train.py:6:20: LF201 log of softmax output underflows to log(0) = -inf" in failed.stdout
@@ -115,7 +123,22 @@ def test_pre_commit_fails_on_bug_then_passes(tmp_path: Path):
 
     (project / "train.py").write_text(FIXED)
     (project / "nb.ipynb").unlink()
-    _git("add", ".", cwd=project)
-    passed = run()
+    passed = _run(project, store)
     assert passed.returncode == 0, passed.stdout + passed.stderr
     assert "Passed" in passed.stdout
+
+
+def test_fix_hook_fixes_then_passes(tmp_path: Path, store: Path):
+    head = _head()
+    if head is None or "--fix" not in _git("show", f"{head}:lossflint/cli.py", cwd=ROOT):
+        pytest.skip("`check --fix` is not committed yet")
+    project = _project(tmp_path, "lossflint-fix")
+    script = project / "loss.py"
+    script.write_text("import torch\n\nlp = torch.log(torch.softmax(x, dim=1))\n")
+    first = _run(project, store)
+    # pre-commit fails a hook that modified files, even when all was fixed
+    assert first.returncode == 1, first.stdout + first.stderr
+    assert "files were modified by this hook" in first.stdout
+    assert script.read_text() == "import torch\n\nlp = torch.log_softmax(x, dim=1)\n"
+    second = _run(project, store)
+    assert second.returncode == 0, second.stdout + second.stderr

@@ -697,3 +697,35 @@ def binds_tighter_than_add(expr: cst.BaseExpression) -> bool:
         expr.operator,
         (cst.BitAnd, cst.BitOr, cst.BitXor, cst.LeftShift, cst.RightShift),
     )
+
+
+# --- float16 -----------------------------------------------------------------------
+
+#: ops whose output is float16 under a float16 autocast region (besides matmul)
+FP16_UNDER_AUTOCAST = frozenset(
+    {
+        "torch.nn.functional.linear",
+        "torch.nn.functional.conv1d",
+        "torch.nn.functional.conv2d",
+        "torch.nn.functional.conv3d",
+        "torch.addmm",
+        "torch.baddbmm",
+    }
+)
+#: elementwise ops that keep their input's dtype
+DTYPE_KEEPING_METHODS = frozenset(
+    {"abs", "relu", "square", "neg", "detach", "clone", "contiguous", "tanh", "flatten"}
+)
+DTYPE_KEEPING_FUNCS = frozenset(
+    {"torch.abs", "torch.relu", "torch.square", "torch.nn.functional.relu", "torch.tanh"}
+)
+#: optimisers whose default eps is 1e-8
+ADAM_FAMILY = frozenset(
+    {
+        "torch.optim.Adam",
+        "torch.optim.AdamW",
+        "torch.optim.Adamax",
+        "torch.optim.NAdam",
+        "torch.optim.RAdam",
+    }
+)

@@ -25,6 +25,7 @@ from lossflint.diagnostics import (
 from lossflint.registry import Invalid, Rule
 
 if TYPE_CHECKING:
+    from lossflint.analysis.contexts import ContextIndex
     from lossflint.analysis.model import SemanticModel
 
 
@@ -1112,7 +1113,7 @@ class SqrtWithoutEps(Rule):
     severity = Severity.WARNING
     summary = "`sqrt` of a sum of squares or a difference that can be 0, without eps"
     fix_kind = "unsafe"
-    needs = ("sqrt", "0.5", "pow")
+    needs = ("sqrt", ".5", "pow", "/ 2", "/2")
     what = """
 Flags a square root (`torch.sqrt(x)`, `x.sqrt()`, `tf.sqrt(x)`, `x ** 0.5`,
 `torch.pow(x, 0.5)`, `x.pow(0.5)`) of a value that is exactly 0 in ordinary
@@ -1253,7 +1254,7 @@ class UnguardedDivision(Rule):
     severity = Severity.WARNING
     summary = "division by a sum/norm/std/count that can be 0, unguarded"
     fix_kind = "unsafe"
-    needs = ("/",)
+    needs = ("sum", "norm", "std")
     what = """
 Flags `a / d` where `d` is a reduction of tensors that can be 0: `.sum()`,
 `.norm()`, `.std()` (and `torch.sum`, `torch.linalg.norm`, `tf.reduce_sum`,
@@ -1702,3 +1703,222 @@ hinge pattern).
         expr = num.resolve(model, expr)
         info = num.call_info(model, expr)
         return info is not None and info.qualname in num.ZEROS
+
+
+# --- LF208 ---------------------------------------------------------------------------
+
+#: float16's smallest subnormal is 2**-24 ≈ 5.96e-8: anything below rounds to 0
+FP16_TINY = 2.0**-24 * 1.0001
+
+
+def _tiny_literal(expr: cst.BaseExpression | None) -> float | None:
+    if expr is None:
+        return None
+    value = literal_value(expr)
+    if isinstance(value, float) and 0 < value < FP16_TINY:
+        return value
+    return None
+
+
+class EpsUnderflowsInHalf(Rule):
+    code = "LF208"
+    name = "eps-underflows-in-half"
+    severity = Severity.WARNING
+    summary = "eps below 6e-8 on a float16 tensor (or Adam's default eps on a `.half()` model)"
+    needs = ("half", "float16", "autocast", "amp")
+    what = """
+Flags an eps that float16 cannot represent (below its smallest subnormal,
+≈ 6e-8: `1e-8`, `1e-10`, `1e-12`) where it guards a float16 tensor: added to
+it (`x + 1e-8`) or as the lower bound of a clamp (`x.clamp(min=1e-10)`,
+`clamp_min`). A tensor is float16 when it comes from `.half()`,
+`.to(torch.float16)`, `dtype=torch.float16`, a model converted with `.half()`,
+or, under a float16 autocast region (`torch.autocast("cuda")`,
+`torch.cuda.amp.autocast()`, `dtype=torch.float16`), from a linear/conv layer,
+a matmul or a model ending in one (`log`, `sum`, `norm`, `softmax` run in
+float32 under autocast and are not reported). Also flags an Adam-family
+optimiser (`Adam`, `AdamW`, `Adamax`, `NAdam`, `RAdam`) over the parameters
+of a `.half()` model with the default `eps=1e-8` or an explicit tiny eps.
+"""
+    why = """
+In float16 `1e-8` rounds to exactly 0, so `x + 1e-8` is `x`, `clamp(min=1e-10)`
+is `clamp(min=0)`: the guard guards nothing and the log/division/sqrt it
+protects produces inf/NaN again. Adam's update divides by `sqrt(v) + eps`:
+with float16 parameters that eps is 0 and parameters with a zero second moment
+get inf/NaN updates.
+"""
+    example = """
+model = Net().half()
+opt = torch.optim.Adam(model.parameters())             # LF208: eps=1e-8 is 0 in fp16
+opt = torch.optim.Adam(model.parameters(), eps=1e-4)
+
+with torch.autocast("cuda", dtype=torch.float16):
+    out = model(x)
+    p = out.clamp(min=1e-10)                           # LF208
+    p = out.clamp(min=torch.finfo(out.dtype).tiny)
+"""
+    fix_safety = """
+There is no automatic fix: the right eps depends on the scale of the values
+(`torch.finfo(torch.float16).eps` ≈ 1e-3 is the safe generic choice; `1e-7` is
+the smallest round value float16 keeps).
+"""
+    INVALID = [
+        Invalid(
+            "import torch\nx = torch.randn(8, dtype=torch.float16)\ny = x / (x.abs() + 1e-8)\n",
+            3,
+            20,
+        ),
+        Invalid(
+            "import torch\nnet = torch.nn.Linear(4, 2)\n"
+            'with torch.autocast("cuda", dtype=torch.float16):\n'
+            "    out = net(x)\n    p = out.clamp(min=1e-10)\n",
+            5,
+            23,
+        ),
+        Invalid(
+            "import torch\nmodel = torch.nn.Linear(4, 2)\nmodel.half()\n"
+            "opt = torch.optim.Adam(model.parameters(), lr=1e-3)\n",
+            4,
+            7,
+        ),
+        Invalid(
+            "import torch\nfrom torch import nn\n\nclass Net(nn.Module):\n    pass\n\n"
+            "model = Net().half()\nopt = torch.optim.AdamW(model.parameters(), eps=1e-8)\n",
+            8,
+            49,
+        ),
+        Invalid(
+            "import torch\n\ndef f(x):\n    h = x.half()\n    return torch.sqrt(h.clamp_min(1e-12))\n",
+            5,
+            35,
+        ),
+    ]
+    VALID = [
+        # float32 tensors
+        "import torch\nx = torch.randn(8)\ny = x / (x.abs() + 1e-8)\n",
+        # an eps float16 can hold
+        "import torch\nx = torch.randn(8).half()\ny = x / (x.abs() + 1e-4)\n",
+        # softmax and sum run in float32 under autocast
+        "import torch\nnet = torch.nn.Linear(4, 2)\n"
+        'with torch.autocast("cuda", dtype=torch.float16):\n'
+        "    out = net(x)\n    lp = torch.log(out.softmax(-1) + 1e-8)\n"
+        "    n = out / (out.sum() + 1e-8)\n",
+        # bfloat16 autocast keeps float32's range
+        "import torch\nnet = torch.nn.Linear(4, 2)\n"
+        'with torch.autocast("cpu"):\n    out = net(x)\n    p = out.clamp(min=1e-10)\n',
+        # Adam over a float32 model, or with a representable eps
+        "import torch\nmodel = torch.nn.Linear(4, 2)\nopt = torch.optim.Adam(model.parameters())\n",
+        "import torch\nmodel = torch.nn.Linear(4, 2).half()\n"
+        "opt = torch.optim.Adam(model.parameters(), eps=1e-4)\n",
+        # Python floats
+        "eps = 1e-8\ny = 1.0 + 1e-8\n",
+        # the half tensor is converted back first
+        "import torch\nx = torch.randn(8).half()\ny = x.float() + 1e-8\n",
+    ]
+
+    def check(self, model: SemanticModel) -> Iterator[Finding]:
+        from lossflint.analysis.contexts import contexts
+
+        ctx = contexts(model)
+        for addition in num.binary_operations(model, cst.Add):
+            for lit, other in ((addition.right, addition.left), (addition.left, addition.right)):
+                value = _tiny_literal(lit)
+                if value is not None:
+                    reason = self._half(model, ctx, other, addition)
+                    if reason:
+                        yield self._finding(lit, value, reason)
+                    break
+        for site in [*model.calls_to(*num.CLAMP), *model.method_calls(*num.CLAMP_METHODS)]:
+            lower = num.clamp_lower(model, site.node)
+            value = _tiny_literal(lower)
+            if value is None or lower is None:
+                continue
+            info = num.call_info(model, site.node)
+            assert info is not None
+            subject = info.receiver or argument(site.node, 0, "input", "t")
+            if subject is None:
+                continue
+            reason = self._half(model, ctx, subject, site.node)
+            if reason:
+                yield self._finding(lower, value, reason)
+        yield from self._optimisers(model, ctx)
+
+    @staticmethod
+    def _finding(literal: cst.BaseExpression, value: float, reason: str) -> Finding:
+        return Finding(
+            node=literal,
+            message=f"eps {value:g} rounds to 0 in float16 (smallest subnormal ≈ 6e-8): "
+            f"{reason}, so the guard guards nothing; use an eps float16 can hold "
+            "(e.g. `torch.finfo(x.dtype).eps`)",
+        )
+
+    def _half(
+        self, model: SemanticModel, ctx: ContextIndex, expr: cst.BaseExpression, at: cst.CSTNode
+    ) -> str:
+        """Why ``expr`` is a float16 tensor ("" if it is not known to be)."""
+        expr = self._strip_elementwise(model, expr)
+        if ctx.is_half(expr):
+            return f"`{num.bare_code(model, expr)}` is float16"
+        resolved = num.resolve(model, expr)
+        resolved = self._strip_elementwise(model, resolved)
+        if ctx.autocast_dtype(resolved) != "float16" or ctx.autocast_dtype(at) != "float16":
+            return ""
+        if num.is_binop(resolved, cst.MatrixMultiply):
+            return "a matmul under float16 autocast is float16"
+        info = num.call_info(model, resolved)
+        if info is not None and (
+            info.qualname in num.MATMUL or info.qualname in num.FP16_UNDER_AUTOCAST
+        ):
+            return "a matmul under float16 autocast is float16"
+        if not isinstance(resolved, cst.Call):
+            return ""
+        value = model.value(resolved)
+        if isinstance(value, Tensor) and value.kind is Kind.LOGITS:
+            return "a linear/conv output under float16 autocast is float16"
+        return ""
+
+    @staticmethod
+    def _strip_elementwise(model: SemanticModel, expr: cst.BaseExpression) -> cst.BaseExpression:
+        """``x.abs()``, ``torch.relu(x)``, ``x ** 2`` keep ``x``'s dtype."""
+        for _ in range(4):
+            info = num.call_info(model, expr)
+            if info is not None and info.method in num.DTYPE_KEEPING_METHODS:
+                if info.receiver is not None and not info.node.args:
+                    expr = info.receiver
+                    continue
+            if info is not None and info.qualname in num.DTYPE_KEEPING_FUNCS:
+                first = argument(info.node, 0, "input")
+                if first is not None:
+                    expr = first
+                    continue
+            if num.is_square(model, expr) and num.is_binop(expr, cst.Power):
+                expr = expr.left  # type: ignore[attr-defined]
+                continue
+            break
+        return expr
+
+    def _optimisers(self, model: SemanticModel, ctx: ContextIndex) -> Iterator[Finding]:
+        for site in model.calls_to(*num.ADAM_FAMILY):
+            call = site.node
+            params = argument(call, 0, "params")
+            info = num.call_info(model, params) if params is not None else None
+            if info is None or info.method != "parameters" or info.receiver is None:
+                continue
+            owner = info.receiver
+            key = model.code(owner)
+            if not (key in ctx.half_models or ctx.is_half(owner)):
+                continue
+            eps = keyword(call, "eps")
+            if eps is None:
+                if any(a.star for a in call.args) or len(positional(call)) > 3:
+                    continue  # eps may be passed positionally or through **kwargs
+                yield Finding(
+                    node=call,
+                    message=f"`{key}` is float16 (`.half()`) and this optimiser keeps its "
+                    "default eps=1e-8, which rounds to 0 in float16: updates of parameters "
+                    "with a zero second moment divide by 0; pass `eps=1e-4` or keep "
+                    "float32 master weights (autocast + GradScaler)",
+                )
+                continue
+            value = _tiny_literal(eps.value)
+            if value is not None:
+                yield self._finding(eps.value, value, f"`{key}`'s parameters are float16")

@@ -1259,6 +1259,12 @@ class KerasFacts:
             return None
         if isinstance(receiver, TfLogits) and name in PRESERVING_METHODS:
             return receiver
+        if receiver is None and name == "compile" and keyword(call, "loss") is not None:
+            # a model we cannot see (loaded, built elsewhere, joined branches):
+            # the loss and metrics are still facts
+            if self._record:
+                self._compile(call, None, env)
+            return None
         if isinstance(receiver, KLoss) and name == "__call__":
             return self._call_value(call, receiver, args, env, stmt)
         return None

@@ -59,7 +59,8 @@ def test_plugin_is_registered():
 
 def test_fixtures_identical_to_lossflint_check():
     files = [p.relative_to(ROOT).as_posix() for p in sorted(FIXTURES.glob("*.py"))]
-    expected = lossflint(*files, cwd=ROOT)
+    # flake8 does not run plugins on a file that does not parse (it says E999)
+    expected = [line for line in lossflint(*files, cwd=ROOT) if ": LF900 " not in line]
     assert expected, "the fixtures must have findings"
     assert flake8(*files, cwd=ROOT) == expected
 

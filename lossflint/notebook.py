@@ -14,7 +14,9 @@ line so positions stay: line magics (``%time x``), shell escapes (``!ls``),
 their assignment forms (``files = !ls``), help lines (``obj?``, ``??obj``).
 A cell magic (``%%bash`` as the first line) makes the whole cell non-Python:
 it is skipped. A code cell that still cannot be parsed gets LF900 and is left
-out of the program; the other cells are linted.
+out of the program; the other cells are linted. A notebook whose kernel is
+another language (R, Julia, ...) and cells that VS Code tags with another
+language are not linted.
 
 Fixing: the program keeps a marker comment between cells and every masked
 line is replaced by a unique ``pass`` line, so after the fixer rewrote the
@@ -109,12 +111,36 @@ def cell_source(cell: Any) -> str:
     return source if isinstance(source, str) else ""
 
 
+def _language(metadata: Any) -> str | None:
+    """The kernel language a notebook's metadata names, lower-cased."""
+    if not isinstance(metadata, dict):
+        return None
+    for key, field_name in (("kernelspec", "language"), ("language_info", "name")):
+        table = metadata.get(key)
+        if isinstance(table, dict) and isinstance(table.get(field_name), str):
+            return str(table[field_name]).lower()
+    return None
+
+
+def is_python_notebook(nb: dict[str, Any]) -> bool:
+    """An R, Julia or Scala notebook is not ours to lint (no metadata: assume Python)."""
+    language = _language(nb.get("metadata"))
+    return language is None or language in ("python", "python3", "ipython", "ipython3")
+
+
 def code_cells(nb: dict[str, Any]) -> list[tuple[int, int, str]]:
-    """(cell number, index, source) of every code cell."""
+    """(cell number, index, source) of every Python code cell."""
     out = []
     for index, cell in enumerate(nb["cells"]):
-        if isinstance(cell, dict) and cell.get("cell_type") == "code":
-            out.append((index + 1, index, cell_source(cell)))
+        if not isinstance(cell, dict) or cell.get("cell_type") != "code":
+            continue
+        # VS Code/polyglot notebooks tag cells of another language
+        meta = cell.get("metadata")
+        vscode = meta.get("vscode") if isinstance(meta, dict) else None
+        language = vscode.get("languageId") if isinstance(vscode, dict) else None
+        if isinstance(language, str) and language.lower() != "python":
+            continue
+        out.append((index + 1, index, cell_source(cell)))
     return out
 
 
@@ -275,6 +301,8 @@ def lint_notebook(data: bytes, filename: str, ruleset: RuleSet, ignored: list[st
         if report_syntax:
             result.diagnostics.append(syntax_diagnostic(filename, str(exc), exc.row, exc.column))
         return result
+    if not is_python_notebook(nb):
+        return result
     program, errors = build_program(nb, filename, report_syntax)
     result.diagnostics.extend(errors)
     if program.text:
@@ -406,7 +434,7 @@ def fix_notebook(
     except NotebookError:
         return unchanged([])
     program, _ = build_program(nb, filename, False)
-    if not program.text:
+    if not program.text or not is_python_notebook(nb):
         return unchanged([])
     outcome = fix_text(program.text, filename, ruleset, ignored, unsafe)
     failed = [_map_failed(program, filename, m) for m in outcome.failed]

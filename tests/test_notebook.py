@@ -355,3 +355,29 @@ def test_fix_of_invalid_json_reports_lf900():
     result = fix(b"{not json")
     assert result.data == b"{not json" and result.applied == 0
     assert [d.code for d in result.remaining] == ["LF900"]
+
+
+def test_notebook_of_another_language_is_skipped():
+    r_nb = notebook(
+        ("code", "library(torch)\nx <- torch_randn(3)"),
+        metadata={"kernelspec": {"language": "R", "name": "ir"}},
+    )
+    assert lint(r_nb) == []
+    py_nb = notebook(
+        ("code", "import torch\np = torch.log(torch.softmax(x, 1))"),
+        metadata={"kernelspec": {"language": "python", "name": "python3"}},
+    )
+    assert lint(py_nb) == [(1, 2, 5, "LF201")]
+
+
+def test_cells_tagged_with_another_language_are_skipped():
+    nb = json.loads(
+        notebook(
+            ("code", "import torch"),
+            ("code", "SELECT * FROM t WHERE x = 1"),
+            ("code", "p = torch.log(torch.softmax(x, 1))"),
+        )
+    )
+    nb["cells"][1]["metadata"] = {"vscode": {"languageId": "sql"}}
+    nb["cells"][2]["metadata"] = {"vscode": {"languageId": "python"}}
+    assert lint(json.dumps(nb)) == [(3, 1, 5, "LF201")]

@@ -191,7 +191,7 @@ class KindAnalysis:
                 self._exec_block(_body(func), env, frame)
             except RecursionError:
                 frame.returns.append(UNKNOWN)
-            if _is_generator(func):
+            if func in self.model.generators:
                 result: Value = UNKNOWN
             elif frame.returns:
                 result = frame.returns[0]
@@ -279,7 +279,7 @@ class KindAnalysis:
                 if k.startswith(prefix) and "." not in k[len(prefix) :]
             }
         out: dict[str, Value] = {}
-        for node in _assignments(func):
+        for node in self.model.assignments.get(func, ()):
             for target in node.targets:
                 t = target.target
                 if (
@@ -772,8 +772,12 @@ class KindAnalysis:
         if name in ("max", "min") and receiver is UNKNOWN and _is_dim_reduction(call):
             # only torch's max(dim) returns (values, indices)
             if self._receiver_is_framework_object(func.value, env):
-                return TupleValue((UNKNOWN, Tensor(Kind.CLASS_INDICES, origin=call, where=frame.name)))
-        if name in apis.METHOD_KINDS and len(positional(call)) <= apis.METHOD_MAX_POSITIONAL.get(name, 0):
+                return TupleValue(
+                    (UNKNOWN, Tensor(Kind.CLASS_INDICES, origin=call, where=frame.name))
+                )
+        if name in apis.METHOD_KINDS and len(positional(call)) <= apis.METHOD_MAX_POSITIONAL.get(
+            name, 0
+        ):
             if self._receiver_is_framework_object(func.value, env):
                 return Tensor(apis.METHOD_KINDS[name], origin=call, where=frame.name)
         return UNKNOWN
@@ -1010,44 +1014,6 @@ def _is_static(func: cst.FunctionDef) -> bool:
 
 def _is_classmethod(func: cst.FunctionDef) -> bool:
     return "classmethod" in _decorators(func)
-
-
-class _YieldFinder(cst.CSTVisitor):
-    def __init__(self) -> None:
-        self.found = False
-
-    def visit_Yield(self, node: cst.Yield) -> bool:
-        self.found = True
-        return False
-
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
-        return False
-
-    def visit_Lambda(self, node: cst.Lambda) -> bool:
-        return False
-
-
-def _is_generator(func: cst.FunctionDef) -> bool:
-    finder = _YieldFinder()
-    func.body.visit(finder)
-    return finder.found
-
-
-class _AssignFinder(cst.CSTVisitor):
-    def __init__(self) -> None:
-        self.found: list[cst.Assign] = []
-
-    def visit_Assign(self, node: cst.Assign) -> None:
-        self.found.append(node)
-
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
-        return False
-
-
-def _assignments(func: cst.FunctionDef) -> list[cst.Assign]:
-    finder = _AssignFinder()
-    func.body.visit(finder)
-    return finder.found
 
 
 def _match_names(pattern: cst.MatchPattern) -> list[str]:

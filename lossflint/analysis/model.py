@@ -7,6 +7,7 @@ are computed on demand, so a file pays only for what its rules ask.
 
 from __future__ import annotations
 
+import dataclasses
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -44,31 +45,102 @@ class CallSite:
 _SCOPE_NODES = (cst.Module, cst.FunctionDef, cst.ClassDef, cst.Lambda)
 
 
-class _Collector(cst.CSTVisitor):
-    """One walk: parents, scopes, bindings, calls."""
+# Fields that hold only tokens and whitespace: never walked.
+_TOKEN_FIELDS = frozenset(
+    {
+        "lpar",
+        "rpar",
+        "comma",
+        "semicolon",
+        "leading_lines",
+        "lines_after_decorators",
+        "trailing_whitespace",
+        "header",
+        "footer",
+        "newline",
+        "equal",
+        "colon",
+        "dot",
+        "operator",
+        "star",
+        "default_indent",
+        "default_newline",
+        "encoding",
+        "asynchronous",
+        "indent",
+        "relative",
+        "lbracket",
+        "rbracket",
+        "lbrace",
+        "rbrace",
+        "arrow",
+    }
+)
+_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def _child_fields(node_type: type) -> tuple[str, ...]:
+    found = _FIELDS.get(node_type)
+    if found is None:
+        found = tuple(
+            f.name
+            for f in dataclasses.fields(node_type)
+            if f.name not in _TOKEN_FIELDS and not f.name.startswith("whitespace")
+        )
+        _FIELDS[node_type] = found
+    return found
+
+
+_LEAVE = object()
+
+
+class _Collector:
+    """One walk: parents, scopes, bindings, calls.
+
+    A hand-rolled iterative walk over the syntactic fields only: libcst's
+    visitor rebuilds every node and visits every token and whitespace node,
+    which cost twice the parse; recursion would also fail on deep nesting.
+    """
 
     def __init__(self, model: SemanticModel) -> None:
-        super().__init__()
         self.model = model
-        self.stack: list[cst.CSTNode] = []
         self.scopes: list[Scope] = []
 
-    # generic hooks keep the parent map without per-type dispatch cost
-    def on_visit(self, node: cst.CSTNode) -> bool:
+    def walk(self, root: cst.CSTNode) -> None:
+        parents = self.model.parents
+        todo: list[tuple[Any, Any]] = [(root, None)]
+        while todo:
+            node, parent = todo.pop()
+            if parent is _LEAVE:
+                self.scopes.pop()
+                continue
+            if parent is not None:
+                parents[node] = parent
+            self.on_visit(node)
+            if isinstance(node, _SCOPE_NODES):
+                todo.append((node, _LEAVE))
+            children: list[cst.CSTNode] = []
+            for name in _child_fields(type(node)):
+                value = getattr(node, name)
+                if isinstance(value, cst.CSTNode):
+                    children.append(value)
+                elif isinstance(value, (tuple, list)):
+                    children.extend(v for v in value if isinstance(v, cst.CSTNode))
+            for child in reversed(children):
+                todo.append((child, node))
+
+    def on_visit(self, node: cst.CSTNode) -> None:
         model = self.model
-        if self.stack:
-            model.parents[node] = self.stack[-1]
-        self.stack.append(node)
         if isinstance(node, cst.Call):
-            call = CallSite(node, self.scopes[-1], model)
-            model.calls.append(call)
-        elif isinstance(node, cst.Name):
-            pass
+            model.calls.append(CallSite(node, self.scopes[-1], model))
+        elif isinstance(node, (cst.Name, cst.Attribute, cst.Arg, cst.Integer, cst.SimpleString)):
+            return
         elif isinstance(node, _SCOPE_NODES):
             self._enter_scope(node)
         elif isinstance(node, (cst.Import, cst.ImportFrom)):
             self._bind_import(node)
         elif isinstance(node, cst.Assign):
+            model.assignments.setdefault(self.scopes[-1].node, []).append(node)
             for target in node.targets:
                 self._bind_target(target.target, node.value, "assign")
         elif isinstance(node, (cst.AnnAssign, cst.AugAssign)):
@@ -82,6 +154,8 @@ class _Collector(cst.CSTVisitor):
         elif isinstance(node, cst.ExceptHandler):
             if node.name is not None:
                 self._bind_target(node.name.name, None, "other")
+        elif isinstance(node, cst.Yield):
+            model.generators.add(self.scopes[-1].node)
         elif isinstance(node, cst.NamedExpr):
             self._bind_target(node.target, node.value, "assign")
         elif isinstance(node, cst.Global):
@@ -98,12 +172,6 @@ class _Collector(cst.CSTVisitor):
         elif isinstance(node, cst.MatchMapping):
             if node.rest is not None:
                 self._bind_target(node.rest, None, "other")
-        return True
-
-    def on_leave(self, original_node: cst.CSTNode) -> None:
-        self.stack.pop()
-        if isinstance(original_node, _SCOPE_NODES):
-            self.scopes.pop()
 
     def _enter_scope(self, node: cst.CSTNode) -> None:
         parent = self.scopes[-1] if self.scopes else None
@@ -199,8 +267,12 @@ class SemanticModel:
         self.parents: dict[cst.CSTNode, cst.CSTNode] = {}
         self.scopes: dict[cst.CSTNode, Scope] = {}
         self.calls: list[CallSite] = []
+        #: functions (and lambdas) whose body yields
+        self.generators: set[cst.CSTNode] = set()
+        #: ``Assign`` statements by the scope node they run in
+        self.assignments: dict[cst.CSTNode, list[cst.Assign]] = {}
         self._qualnames: dict[cst.CSTNode, str | None] = {}
-        module.visit(_Collector(self))
+        _Collector(self).walk(module)
         self.module_scope = self.scopes[module]
         self.options: dict[str, Any] = {}
 

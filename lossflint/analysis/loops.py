@@ -318,7 +318,8 @@ class LoopIndex:
                 events.append(event)
         # `p.grad = None`
         for node in model.parents:
-            if isinstance(node, cst.Assign) and literal_value(node.value) is None:
+            # `type(...) is` : isinstance on libcst nodes goes through ABC checks
+            if type(node) is cst.Assign and literal_value(node.value) is None:
                 if any(
                     isinstance(t.target, cst.Attribute) and t.target.attr.value == "grad"
                     for t in node.targets

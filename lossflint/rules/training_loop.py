@@ -848,25 +848,27 @@ was not used (the accumulator is never back-propagated).
     def check(self, model: SemanticModel) -> Iterator[Finding]:
         index = loops(model)
         ctx = contexts(model)
-        for loop in index.loops:
-            if not loop.is_training:
-                continue
         training_loops = {lp.node for lp in index.loops if lp.is_training}
         if not training_loops:
             return
         seen: set[int] = set()
-        for node in list(model.parents):
-            if isinstance(node, cst.AugAssign) and isinstance(node.operator, cst.AddAssign):
+        candidates: list[cst.CSTNode] = [
+            node
+            for node in model.parents
+            if type(node) is cst.AugAssign and type(node.operator) is cst.AddAssign
+        ]
+        candidates += [site.node for site in model.method_calls("append")]
+        for node in candidates:
+            if isinstance(node, cst.AugAssign):
                 accumulator = dotted(node.target)
                 value = node.value
                 report: cst.CSTNode = node
             elif (
                 isinstance(node, cst.Call)
-                and isinstance(node.func, cst.Attribute)
-                and node.func.attr.value == "append"
                 and len(node.args) == 1
                 and node.args[0].keyword is None
                 and not node.args[0].star
+                and isinstance(node.func, cst.Attribute)
             ):
                 accumulator = dotted(node.func.value)
                 value = node.args[0].value

@@ -1,0 +1,328 @@
+"""The training-loop model (analysis/loops.py) and context regions (analysis/contexts.py)."""
+
+from __future__ import annotations
+
+import libcst as cst
+import pytest
+
+from lossflint.analysis.contexts import contexts
+from lossflint.analysis.loops import loops, role_from_name
+from lossflint.analysis.model import SemanticModel
+
+
+def build(source: str) -> SemanticModel:
+    return SemanticModel(cst.parse_module(source))
+
+
+def assigned(model: SemanticModel, name: str) -> cst.BaseExpression:
+    """The value of the (only) ``name = ...`` statement."""
+    found: list[cst.BaseExpression] = []
+
+    class _Find(cst.CSTVisitor):
+        def visit_Assign(self, node: cst.Assign) -> None:
+            target = node.targets[0].target
+            if isinstance(target, cst.Name) and target.value == name:
+                found.append(node.value)
+
+    model.module.visit(_Find())
+    assert len(found) == 1, name
+    return found[0]
+
+
+# --- contexts ---------------------------------------------------------------------
+
+GRAD = """import torch
+
+with torch.no_grad():
+    a = f(x)
+    with torch.enable_grad():
+        b = g(x)
+    def later():
+        c = h(x)
+
+@torch.no_grad()
+def evaluate():
+    d = m(x)
+
+@torch.inference_mode
+def predict():
+    e = m(x)
+
+with torch.set_grad_enabled(False):
+    f1 = m(x)
+with torch.inference_mode(False):
+    f2 = m(x)
+g1 = m(x)
+"""
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("a", True),
+        ("b", False),  # enable_grad re-enables
+        ("c", False),  # a function defined in the block runs later
+        ("d", True),
+        ("e", True),  # bare decorator
+        ("f1", True),
+        ("f2", False),  # inference_mode(False) is a no-op
+        ("g1", False),
+    ],
+)
+def test_in_no_grad(name: str, expected: bool) -> None:
+    model = build(GRAD)
+    assert contexts(model).in_no_grad(assigned(model, name)) is expected
+
+
+AUTOCAST = """import torch
+from torch.cuda.amp import autocast
+
+with torch.cuda.amp.autocast():
+    a = f(x)
+    with torch.autocast("cuda", enabled=False):
+        b = f(x)
+with torch.autocast("cpu"):
+    c = f(x)
+with torch.autocast("cuda"):
+    d = f(x)
+with torch.autocast(device_type="cuda", dtype=torch.bfloat16):
+    e = f(x)
+with torch.amp.autocast("cpu", dtype=torch.float16):
+    g = f(x)
+with torch.autocast(device_type=device.type):
+    h = f(x)
+with autocast(enabled=use_amp):
+    i = f(x)
+with torch.cpu.amp.autocast():
+    j = f(x)
+
+@torch.autocast("cuda")
+def forward(x):
+    k = f(x)
+m = f(x)
+"""
+
+
+@pytest.mark.parametrize(
+    ("name", "dtype"),
+    [
+        ("a", "float16"),
+        ("b", None),  # nested enabled=False
+        ("c", "bfloat16"),
+        ("d", "float16"),
+        ("e", "bfloat16"),
+        ("g", "float16"),
+        ("h", "unknown"),  # the device is only known at run time
+        ("i", "float16"),  # enabled=<flag>: the bug exists when the flag is on
+        ("j", "bfloat16"),
+        ("k", "float16"),
+        ("m", None),
+    ],
+)
+def test_autocast_dtype(name: str, dtype: str | None) -> None:
+    model = build(AUTOCAST)
+    assert contexts(model).autocast_dtype(assigned(model, name)) == dtype
+
+
+def test_autocast_region_reports_enabled_flag() -> None:
+    model = build(AUTOCAST)
+    region = contexts(model).autocast_region(assigned(model, "i"))
+    assert region is not None and region.enabled is None and region.dtype == "float16"
+
+
+def test_grad_scaler() -> None:
+    with_scaler = build("import torch\nscaler = torch.amp.GradScaler('cuda')\n")
+    assert contexts(with_scaler).has_grad_scaler()
+    disabled = build("import torch\nscaler = torch.cuda.amp.GradScaler(enabled=False)\n")
+    assert not contexts(disabled).has_grad_scaler()
+    passed_in = build(
+        "def step(loss, scaler, opt):\n    scaler.scale(loss).backward()\n    scaler.step(opt)\n"
+        "def other(loss):\n    loss.backward()\n"
+    )
+    ctx = contexts(passed_in)
+    funcs = [n for n in passed_in.scopes if isinstance(n, cst.FunctionDef)]
+    assert ctx.has_grad_scaler(funcs[0]) and not ctx.has_grad_scaler(funcs[1])
+    assert not ctx.has_grad_scaler()
+
+
+def test_is_half() -> None:
+    model = build(
+        "import torch\nnet = Net().half()\nnet2 = Net()\nnet2.half()\n"
+        "t = torch.zeros(3, dtype=torch.float16)\nu = x.to(torch.half)\nv = x.float()\n"
+        "w = x.to('cuda')\nout = net(t)\nout2 = net2(x)\nb = torch.ones(2, dtype=torch.bfloat16)\n"
+    )
+    ctx = contexts(model)
+    half = {n: ctx.is_half(assigned(model, n)) for n in ("t", "u", "v", "w", "out", "out2", "b")}
+    assert half == {
+        "t": True,
+        "u": True,
+        "v": False,
+        "w": False,
+        "out": True,  # calling a .half() model
+        "out2": True,  # converted in place by the statement `net2.half()`
+        "b": False,
+    }
+    # `net` is half through its binding; in-place conversions are remembered by key
+    assert ctx.half_models == {"net2"}
+
+
+def test_contexts_are_cached_on_the_model() -> None:
+    model = build("import torch\n")
+    assert contexts(model) is contexts(model)
+
+
+# --- loops --------------------------------------------------------------------------
+
+AMP_LOOP = """import torch
+model = Net()
+optimizer = torch.optim.AdamW(model.parameters(), lr=1e-3)
+scheduler = torch.optim.lr_scheduler.OneCycleLR(optimizer, 0.01, total_steps=100)
+scaler = torch.cuda.amp.GradScaler()
+crit = torch.nn.CrossEntropyLoss()
+for epoch in range(10):
+    model.train()
+    for i, (x, y) in enumerate(loader):
+        with torch.autocast("cuda"):
+            loss = crit(model(x), y)
+        scaler.scale(loss).backward()
+        if (i + 1) % 4 == 0:
+            scaler.unscale_(optimizer)
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            scaler.step(optimizer)
+            scaler.update()
+            optimizer.zero_grad(set_to_none=True)
+            scheduler.step()
+    model.eval()
+    for p in model.parameters():
+        p.grad = None
+"""
+
+
+def _describe(model: SemanticModel, events: list) -> list[tuple[str, int, bool, bool]]:
+    return [(e.kind, model.line_of(e.node), e.conditional, e.nested) for e in events]
+
+
+def test_batch_loop_events_in_order_with_conditions() -> None:
+    model = build(AMP_LOOP)
+    index = loops(model)
+    outer, inner, params = index.loops
+    assert model.line_of(inner.node) == 9
+    assert _describe(model, inner.events) == [
+        ("forward", 11, False, False),
+        ("backward", 12, False, False),
+        ("unscale", 14, True, False),
+        ("clip", 15, True, False),
+        ("step", 16, True, False),
+        ("zero_grad", 18, True, False),
+        ("sched_step", 19, True, False),
+    ]
+    assert inner.is_training and inner.is_iteration
+    step = inner.of("step")[0]
+    assert step.event.receiver == "optimizer" and step.event.scaled
+    backward = inner.of("backward")[0]
+    assert backward.event.scaled and model.code(backward.event.loss) == "loss"
+    # the events under the same `if` are ordered among themselves, not with backward
+    clip, zero = inner.of("clip")[0], inner.of("zero_grad")[0]
+    assert index.comparable(clip, step) and index.comparable(step, zero)
+    assert not index.comparable(backward, step)
+
+
+def test_epoch_loop_sees_nested_events() -> None:
+    model = build(AMP_LOOP)
+    outer, inner, params = loops(model).loops
+    assert outer.is_training and not outer.is_iteration  # the batch loop is the iteration
+    assert inner.parent is outer and params.parent is outer
+    kinds = [(e.kind, e.nested) for e in outer.events]
+    assert ("train", False) in kinds and ("eval", False) in kinds
+    assert ("step", True) in kinds
+    grad_none = [e for e in outer.events if e.kind == "zero_grad" and model.line_of(e.node) == 22]
+    assert len(grad_none) == 1 and grad_none[0].nested
+    assert not params.is_training
+
+
+def test_roles() -> None:
+    model = build(AMP_LOOP)
+    index = loops(model)
+
+    def role(name: str) -> str | None:
+        return index.role(cst.parse_expression(name))
+
+    assert role("optimizer") == "optimizer"
+    assert role("scheduler") == "scheduler"
+    assert role("scaler") == "scaler"
+    assert role("model") is None
+    # by name when the file does not construct it
+    assert [role_from_name(n) for n in ("opt_d", "gen_optimizer", "self.lr_scheduler")] == [
+        "optimizer",
+        "optimizer",
+        "scheduler",
+    ]
+    assert [role_from_name(n) for n in ("env", "options", "optical", "self.model")] == [
+        None,
+        None,
+        None,
+        None,
+    ]
+
+
+def test_optimizer_constructors_torch_and_keras() -> None:
+    model = build(
+        "import torch\nfrom tensorflow import keras\nimport tensorflow as tf\n"
+        "a = torch.optim.SGD(p, lr=0.1)\nb = keras.optimizers.Adam(learning_rate=1e-3)\n"
+        "c = tf.keras.optimizers.Adadelta()\nd = torch.optim.lr_scheduler.StepLR(a, 3)\n"
+    )
+    ctors = [(c.framework, c.name, c.family) for c in loops(model).optimizer_ctors]
+    assert ctors == [
+        ("torch", "SGD", "sgd"),
+        ("keras", "Adam", "adaptive"),
+        ("keras", "Adadelta", "unbounded"),
+    ]
+
+
+def test_closure_step_and_delegated_backward() -> None:
+    model = build(
+        "import torch\nopt = torch.optim.LBFGS(params)\nfor _ in range(5):\n"
+        "    def closure():\n        opt.zero_grad()\n        loss = f()\n"
+        "        loss.backward()\n        return loss\n    opt.step(closure)\n"
+        "for batch in loader:\n    accelerator.backward(model(batch).loss)\n"
+        "    self.manual_backward(loss2)\n    opt.step()\n"
+    )
+    first, second = loops(model).loops
+    # the closure's events belong to the closure, not to the loop
+    assert [e.kind for e in first.events] == ["step"]
+    assert first.events[0].event.closure and not first.is_training
+    backwards = second.of("backward")
+    assert [b.event.managed for b in backwards] == [True, False]
+    assert [model.code(b.event.loss) for b in backwards] == ["model(batch).loss", "loss2"]
+
+
+def test_callee_kinds_follow_same_file_functions() -> None:
+    model = build(
+        "import torch\n\nclass T:\n    def clear(self):\n        self.opt.zero_grad()\n\n"
+        "    def fit(self):\n        for x in data:\n            self.clear()\n"
+        "            restore(self.model)\n            self.model(x).backward()\n"
+        "            self.opt.step()\n\ndef restore(m):\n    m.train()\n"
+    )
+    (loop,) = loops(model).loops
+    assert loop.is_iteration and not loop.has("zero_grad")
+    assert loop.has("zero_grad", via_calls=True) and "train" in loop.callee_kinds
+
+
+def test_lightning_training_step_is_not_a_loop() -> None:
+    model = build(
+        "import lightning as L\n\nclass M(L.LightningModule):\n"
+        "    def training_step(self, batch, idx):\n        loss = self(batch)\n"
+        "        return loss\n"
+    )
+    index = loops(model)
+    assert index.loops == []
+    assert [f.name.value for f in index.training_steps] == ["training_step"]
+
+
+def test_loop_of_and_events_outside_loops() -> None:
+    model = build("import torch\nloss.backward()\nfor x in d:\n    opt.step()\n")
+    index = loops(model)
+    assert [e.kind for e in index.events] == ["backward", "step"]
+    assert index.loop_of(index.events[0].node) is None
+    loop = index.loop_of(index.events[1].node)
+    assert loop is not None and not loop.is_training

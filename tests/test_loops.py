@@ -326,3 +326,26 @@ def test_loop_of_and_events_outside_loops() -> None:
     assert index.loop_of(index.events[0].node) is None
     loop = index.loop_of(index.events[1].node)
     assert loop is not None and not loop.is_training
+
+
+# --- fixtures end to end --------------------------------------------------------------
+
+
+def _lint_fixture(name: str) -> list[tuple[int, int, str]]:
+    from pathlib import Path
+
+    from lossflint.linter import RuleSet, lint_text
+    from lossflint.registry import all_rules
+
+    path = Path(__file__).resolve().parent.parent / "fixtures" / name
+    result = lint_text(path.read_text(encoding="utf-8"), name, RuleSet(list(all_rules())), [])
+    assert not result.errors, result.errors
+    return [(d.location.row, d.location.column, d.code) for d in result.diagnostics]
+
+
+def test_fixture_amp_training_has_its_two_bugs() -> None:
+    assert _lint_fixture("amp_training.py") == [(77, 17, "LF302"), (83, 9, "LF309")]
+
+
+def test_fixture_amp_training_fixed_is_clean_for_every_rule() -> None:
+    assert _lint_fixture("amp_training_fixed.py") == []

@@ -28,7 +28,7 @@ Event kinds: ``zero_grad`` (``x.zero_grad()``, ``p.grad = None``, ``p.grad.zero_
 ``accelerator.backward(loss)``, ``self.manual_backward(loss)``, ``torch.autograd.backward``),
 ``unscale`` (``scaler.unscale_(opt)``), ``clip`` (``clip_grad_norm_``/``clip_grad_value_``),
 ``step`` (``opt.step()``, ``opt.step(closure)``, ``scaler.step(opt)``), ``sched_step``,
-``eval``, ``train``, ``optim_ctor``.
+``eval``, ``train``, ``optim_ctor``, ``grad_set`` (``p.grad = g``: gradients overwritten).
 
 An event inside an ``if`` is conditional (gradient accumulation: ``if (i + 1) % k == 0:
 step(); zero_grad()``): rules about order only compare events that are ``comparable``.
@@ -143,6 +143,7 @@ EVENT_KINDS = (
     "eval",
     "train",
     "optim_ctor",
+    "grad_set",
 )
 
 
@@ -319,14 +320,16 @@ class LoopIndex:
         # `p.grad = None`
         for node in model.parents:
             # `type(...) is` : isinstance on libcst nodes goes through ABC checks
-            if type(node) is cst.Assign and literal_value(node.value) is None:
-                if any(
-                    isinstance(t.target, cst.Attribute) and t.target.attr.value == "grad"
-                    for t in node.targets
-                ):
-                    # sorts just before the first call that follows it
-                    first = _first_call_after(model, node) - 0.5
-                    events.append(Event("zero_grad", node, None, order=first))
+            if type(node) is cst.Assign and any(
+                isinstance(t.target, cst.Attribute) and t.target.attr.value == "grad"
+                for t in node.targets
+            ):
+                # `p.grad = None` clears; `p.grad = g` overwrites (no accumulation
+                # either, but it is not "clearing" for the order rules)
+                kind = "zero_grad" if literal_value(node.value) is None else "grad_set"
+                # sorts just before the first call that follows it
+                first = _first_call_after(model, node) - 0.5
+                events.append(Event(kind, node, None, order=first))
         events.sort(key=lambda e: e.order)
         return events
 

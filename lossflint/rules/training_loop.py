@@ -497,6 +497,10 @@ for x, y in loader:
         "        self.optimizer.zero_grad()\n\n    def fit(self, loader):\n"
         "        for x in loader:\n            self.reset()\n"
         "            self.model(x).mean().backward()\n            self.optimizer.step()\n",
+        # gradients written by hand (autograd.grad / all-reduce) overwrite .grad
+        "import torch\n\ndef fit(model, loader, optimizer):\n    for x in loader:\n"
+        "        model(x).mean().backward()\n        for p in model.parameters():\n"
+        "            p.grad = sync(p.grad)\n        optimizer.step()\n",
         # an RL environment's step is not an optimiser's
         "import torch\n\ndef run(env, policy, optimizer):\n    for t in range(100):\n"
         "        obs, r, done, info = env.step(policy.act())\n"
@@ -506,7 +510,7 @@ for x, y in loader:
 
     def check(self, model: SemanticModel) -> Iterator[Finding]:
         for _index, loop in _iterations(model):
-            if loop.has("zero_grad", via_calls=True):
+            if loop.has("zero_grad", via_calls=True) or loop.has("grad_set", via_calls=True):
                 continue
             steps = [s for s in loop.of("step") if not s.event.closure]
             if not steps:
@@ -593,6 +597,10 @@ optimizer.step()
         "        opt_d.zero_grad()\n        D(real, G()).mean().backward()\n"
         "        opt_d.step()\n        opt_g.zero_grad()\n"
         "        (-D(G()).mean()).backward()\n        opt_g.step()\n",
+        # gradients overwritten by hand between backward and step
+        "import torch\n\ndef fit(model, loader, optimizer):\n    for x in loader:\n"
+        "        optimizer.zero_grad()\n        model(x).mean().backward()\n"
+        "        model.weight.grad = all_reduce(model.weight.grad)\n        optimizer.step()\n",
         # conditional clearing (skip bad batches)
         _TRAIN + "        loss = criterion(model(x), y)\n        loss.backward()\n"
         "        if not torch.isfinite(loss):\n            optimizer.zero_grad()\n"
@@ -839,6 +847,11 @@ was not used (the accumulator is never back-propagated).
         "    for step in range(100):\n        losses = []\n        for x, y in batches:\n"
         "            losses.append(F.mse_loss(model(x), y))\n"
         "        torch.stack(losses).mean().backward()\n        opt.step()\n        opt.zero_grad()\n",
+        # a validation loss computed under no_grad, summed outside the block
+        _CE_TRAIN
+        + "        optimizer.zero_grad()\n        F.cross_entropy(model(x), y).backward()\n"
+        "        optimizer.step()\n        with torch.no_grad():\n"
+        "            val_loss = F.cross_entropy(model(x), y)\n        total += val_loss\n",
         # float() also detaches
         _TRAIN.replace("    for x, y", "    total = 0.0\n    for x, y")
         + "        optimizer.zero_grad()\n        loss = criterion(model(x), y)\n"
@@ -882,6 +895,11 @@ was not used (the accumulator is never back-propagated).
                 continue
             if not self._attached_loss(model, value) or ctx.in_no_grad(node):
                 continue
+            if isinstance(value, cst.Name):
+                # `val_loss = crit(...)` computed under no_grad, accumulated outside it
+                values = [b.node for b in model.bindings(value) or [] if b.kind == "assign"]
+                if values and all(v is not None and ctx.in_no_grad(v) for v in values):
+                    continue
             if self._backpropagated(model, index, node, accumulator):
                 continue
             seen.add(id(node))
@@ -1451,7 +1469,8 @@ for epoch in range(epochs):
         for call in _calls_in(loop.node.body):
             func = call.func
             if isinstance(func, cst.Attribute) and func.attr.value == "train" and call.args:
-                return True
+                if literal_value(call.args[0].value) is not False:
+                    return True
         return False
 
 
@@ -1812,6 +1831,9 @@ scaler.scale(loss).backward()        # with scaler = torch.amp.GradScaler("cuda"
         "import torch\n\ndef fit(model, x, opt, scaler):\n    with torch.autocast('cuda'):\n"
         "        loss = model(x).mean()\n    scaler.scale(loss).backward()\n"
         "    scaler.step(opt)\n    scaler.update()\n",
+        # converted to half for export in another function
+        "import torch\n\ndef export(model):\n    model.half()\n    torch.save(model, 'm.pt')\n\n"
+        "def fit(model, x, opt):\n    loss = model(x).mean()\n    loss.backward()\n    opt.step()\n",
         # inference only under fp16
         "import torch\n\ndef predict(model, x):\n    with torch.autocast('cuda'):\n"
         "        return model(x)\n",
@@ -1830,10 +1852,22 @@ scaler.scale(loss).backward()        # with scaler = torch.amp.GradScaler("cuda"
             owner = _function_of(model, region.node)
             fp16_scopes.setdefault(owner, region.node)
         if ctx.half_models:
+            # a model converted with .half() in a function and called in the same one
+            converted: set[tuple[cst.CSTNode, str]] = set()
+            for site in model.method_calls("half", "to"):
+                func = site.node.func
+                assert isinstance(func, cst.Attribute)
+                parent = model.parent(site.node)
+                key = dotted(func.value)
+                if isinstance(parent, cst.Assign) and len(parent.targets) == 1:
+                    key = dotted(parent.targets[0].target)
+                if key is not None and key in ctx.half_models:
+                    converted.add((_function_of(model, site.node), key))
             for site in model.calls:
                 key = dotted(site.node.func)
-                if key is not None and key in ctx.half_models:
-                    fp16_scopes.setdefault(_function_of(model, site.node), site.node)
+                owner = _function_of(model, site.node)
+                if key is not None and (owner, key) in converted:
+                    fp16_scopes.setdefault(owner, site.node)
         if not fp16_scopes:
             return
         for event in loops(model).events:
@@ -2060,7 +2094,7 @@ if args.debug:
                 return True
             if isinstance(ancestor, cst.FunctionDef):
                 name = ancestor.name.value.lower()
-                if "debug" in name or name.startswith("test"):
+                if "debug" in name or "anomaly" in name or name.startswith("test"):
                     return True
         return False
 

@@ -349,3 +349,17 @@ def test_fixture_amp_training_has_its_two_bugs() -> None:
 
 def test_fixture_amp_training_fixed_is_clean_for_every_rule() -> None:
     assert _lint_fixture("amp_training_fixed.py") == []
+
+
+def test_lf307_thresholds_are_options() -> None:
+    from lossflint.linter import RuleSet, lint_text
+
+    source = "import torch\nopt = torch.optim.Adam(p, lr=0.5)\nsgd = torch.optim.SGD(p, lr=0.5)\n"
+
+    def rows(options: dict[str, float]) -> list[int]:
+        result = lint_text(source, "x.py", RuleSet(["LF307"], {"LF307": options}), [])
+        return [d.location.row for d in result.diagnostics]
+
+    assert rows({}) == [2]
+    assert rows({"adaptive_max": 1.0}) == []
+    assert rows({"sgd_max": 0.5}) == [2, 3]

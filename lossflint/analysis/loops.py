@@ -759,3 +759,5 @@ OUTPUT_LAYER_HINTS = (
     "cls",
 )
 NORM_HINTS = ("norm", "bn", "ln", "gn")
+#: models that are kept in eval mode on purpose inside a training loop
+FROZEN_MODEL_HINTS = ("teacher", "ema", "frozen", "target_net", "reference", "ref_model")

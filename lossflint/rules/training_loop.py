@@ -9,11 +9,12 @@ import libcst as cst
 
 from lossflint.analysis import apis
 from lossflint.analysis.calls import argument, has_star_args, keyword, literal_value, positional
-from lossflint.analysis.contexts import contexts
+from lossflint.analysis.contexts import ContextIndex, contexts
 from lossflint.analysis.loops import (
     ANOMALY_CONTEXT,
     ANOMALY_SETTERS,
     CONSTANT_INITS,
+    FROZEN_MODEL_HINTS,
     FUNCTIONAL_DROPOUT,
     KERAS_CONSTANT_INITIALIZERS,
     KERAS_CONSTANT_STRINGS,
@@ -1412,6 +1413,11 @@ for epoch in range(epochs):
         "        with torch.no_grad():\n            t = teacher(x)\n"
         "        optimizer.zero_grad()\n        (student(x) - t).pow(2).mean().backward()\n"
         "        optimizer.step()\n",
+        # a frozen model called with gradients on (its output feeds the loss)
+        "import torch\n\ndef fit(model, encoder, loader, optimizer):\n"
+        "    encoder.requires_grad_(False)\n    model.train()\n    for x in loader:\n"
+        "        encoder.eval()\n        optimizer.zero_grad()\n"
+        "        model(encoder(x)).mean().backward()\n        optimizer.step()\n",
         # eval after the training loop
         "import torch\n\ndef fit(model, loader, optimizer):\n    model.train()\n"
         "    for epoch in range(10):\n        for x in loader:\n            optimizer.zero_grad()\n"
@@ -1437,6 +1443,13 @@ for epoch in range(epochs):
         index = loops(model)
         ctx = contexts(model)
         trained = _trained_receivers(model, index)
+        frozen = {
+            key
+            for site in model.method_calls("requires_grad_")
+            if literal_value(argument(site.node, 0, "requires_grad")) is False
+            and isinstance(site.node.func, cst.Attribute)
+            and (key := dotted(site.node.func.value)) is not None
+        }
         reported: set[int] = set()
         for loop in index.loops:
             if not loop.is_training or not any(
@@ -1451,6 +1464,8 @@ for epoch in range(epochs):
                 receiver = event.event.receiver
                 if receiver is None or id(event.node) in reported:
                     continue
+                if receiver in frozen or any(h in receiver.lower() for h in FROZEN_MODEL_HINTS):
+                    continue  # a teacher / EMA / target network stays in eval mode
                 if receiver not in trained and not _called_with_grad(model, ctx, loop, receiver):
                     continue
                 reported.add(id(event.node))
@@ -1831,6 +1846,11 @@ scaler.scale(loss).backward()        # with scaler = torch.amp.GradScaler("cuda"
         "import torch\n\ndef fit(model, x, opt, scaler):\n    with torch.autocast('cuda'):\n"
         "        loss = model(x).mean()\n    scaler.scale(loss).backward()\n"
         "    scaler.step(opt)\n    scaler.update()\n",
+        # fp32 training, fp16 autocast only for the evaluation in the same function
+        "import torch\n\ndef main(model, loader, opt):\n    for epoch in range(3):\n"
+        "        for x in loader:\n            loss = model(x).mean()\n"
+        "            loss.backward()\n            opt.step()\n            opt.zero_grad()\n"
+        "        with torch.no_grad(), torch.autocast('cuda'):\n            acc = model(x)\n",
         # converted to half for export in another function
         "import torch\n\ndef export(model):\n    model.half()\n    torch.save(model, 'm.pt')\n\n"
         "def fit(model, x, opt):\n    loss = model(x).mean()\n    loss.backward()\n    opt.step()\n",
@@ -1843,14 +1863,7 @@ scaler.scale(loss).backward()        # with scaler = torch.amp.GradScaler("cuda"
         ctx = contexts(model)
         if ctx.has_grad_scaler():
             return
-        fp16_scopes: dict[cst.CSTNode, cst.CSTNode] = {}
-        for region in ctx.autocast_regions():
-            if region.dtype != "float16" or region.enabled is False:
-                continue
-            if isinstance(region.node, cst.FunctionDef):
-                continue  # a decorated forward: the backward is elsewhere
-            owner = _function_of(model, region.node)
-            fp16_scopes.setdefault(owner, region.node)
+        half_calls: set[cst.Call] = set()
         if ctx.half_models:
             # a model converted with .half() in a function and called in the same one
             converted: set[tuple[cst.CSTNode, str]] = set()
@@ -1865,16 +1878,16 @@ scaler.scale(loss).backward()        # with scaler = torch.amp.GradScaler("cuda"
                     converted.add((_function_of(model, site.node), key))
             for site in model.calls:
                 key = dotted(site.node.func)
-                owner = _function_of(model, site.node)
-                if key is not None and (owner, key) in converted:
-                    fp16_scopes.setdefault(owner, site.node)
-        if not fp16_scopes:
+                if key is not None and (_function_of(model, site.node), key) in converted:
+                    half_calls.add(site.node)
+        if not half_calls and not any(
+            r.dtype == "float16" and r.enabled is not False for r in ctx.autocast_regions()
+        ):
             return
         for event in loops(model).events:
-            if event.kind != "backward" or event.scaled or event.managed:
+            if event.kind != "backward" or event.scaled or event.managed or event.loss is None:
                 continue
-            owner = _function_of(model, event.node)
-            evidence = fp16_scopes.get(owner)
+            evidence = _fp16_evidence(model, ctx, event.loss, half_calls, 0)
             if evidence is None or ctx.has_grad_scaler(event.node):
                 continue
             yield Finding(
@@ -1882,8 +1895,62 @@ scaler.scale(loss).backward()        # with scaler = torch.amp.GradScaler("cuda"
                 "backward() of a float16 forward without a GradScaler: small gradients "
                 f"underflow to 0 (float16 at line {_line(model, evidence)}); use "
                 "`scaler.scale(loss).backward()` with `torch.amp.GradScaler`, or bfloat16",
-                related=(RelatedNode("the float16 region", evidence),),
+                related=(RelatedNode("the float16 computation", evidence),),
             )
+
+
+def _fp16_evidence(
+    model: SemanticModel,
+    ctx: ContextIndex,
+    expr: cst.BaseExpression,
+    half_calls: set[cst.Call],
+    depth: int,
+) -> cst.CSTNode | None:
+    """Where the loss ``expr`` was computed in float16: the fp16 autocast region
+    around it (or around the assignment of the name), or a call of a .half() model
+    inside it. Names are followed two levels (``out = model(x)``; ``loss = crit(out)``)."""
+    candidates: list[cst.BaseExpression] = [expr]
+    if isinstance(expr, cst.Name):
+        bindings = model.bindings(expr) or []
+        candidates = [
+            b.node
+            for b in bindings
+            if b.kind == "assign" and isinstance(b.node, cst.BaseExpression)
+        ]
+    for value in candidates:
+        region = ctx.autocast_region(value)
+        if region is not None and region.dtype == "float16":
+            return region.node
+        for call in _calls_in(value):
+            if call in half_calls:
+                return call
+        if depth < 2:
+            for name in _names_nodes(value):
+                if name is expr:
+                    continue
+                found = _fp16_evidence(model, ctx, name, half_calls, depth + 1)
+                if found is not None:
+                    return found
+    return None
+
+
+def _names_nodes(node: cst.CSTNode) -> list[cst.Name]:
+    found: list[cst.Name] = []
+
+    class _Names(cst.CSTVisitor):
+        def visit_Name(self, name: cst.Name) -> None:
+            found.append(name)
+
+        def visit_Attribute(self, attr: cst.Attribute) -> bool:
+            attr.value.visit(self)
+            return False  # `x.attr`: the attribute name is not a variable
+
+        def visit_Arg(self, arg: cst.Arg) -> bool:
+            arg.value.visit(self)
+            return False  # keyword names are not variables
+
+    node.visit(_Names())
+    return found
 
 
 def _function_of(model: SemanticModel, node: cst.CSTNode) -> cst.CSTNode:

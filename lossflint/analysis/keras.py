@@ -35,6 +35,7 @@ from lossflint.analysis.calls import argument, keyword, literal_value
 
 if TYPE_CHECKING:
     from lossflint.analysis.model import SemanticModel
+    from lossflint.analysis.names import Scope
 
 # --- tables: canonical names (``tensorflow.keras.*`` / ``tf_keras.*`` are ``keras.*``) ---
 
@@ -77,9 +78,25 @@ ACTIVATION_STRINGS["hard_swish"] = "hard_silu"
 #: activation functions passed as objects (``activation=tf.nn.softmax``)
 ACTIVATION_FUNCS: dict[str, str] = {}
 for _prefix in ("keras.activations.", "tensorflow.nn.", "tensorflow.math.", "tensorflow."):
-    for _name in ("softmax", "sigmoid", "relu", "tanh", "elu", "selu", "softplus", "swish",
-                  "silu", "gelu", "leaky_relu", "log_softmax", "relu6", "softsign",
-                  "hard_sigmoid", "exponential", "linear"):
+    for _name in (
+        "softmax",
+        "sigmoid",
+        "relu",
+        "tanh",
+        "elu",
+        "selu",
+        "softplus",
+        "swish",
+        "silu",
+        "gelu",
+        "leaky_relu",
+        "log_softmax",
+        "relu6",
+        "softsign",
+        "hard_sigmoid",
+        "exponential",
+        "linear",
+    ):
         ACTIVATION_FUNCS[_prefix + _name] = _name
 
 #: layers that are an activation of their own
@@ -95,8 +112,16 @@ PROBABILITY_ACTIVATIONS = frozenset({"softmax", "sigmoid", "hard_sigmoid"})
 
 #: layers that change neither the values' meaning nor the last axis
 DROPOUT_LAYERS = frozenset(
-    {"Dropout", "AlphaDropout", "GaussianDropout", "GaussianNoise", "SpatialDropout1D",
-     "SpatialDropout2D", "SpatialDropout3D", "ActivityRegularization"}
+    {
+        "Dropout",
+        "AlphaDropout",
+        "GaussianDropout",
+        "GaussianNoise",
+        "SpatialDropout1D",
+        "SpatialDropout2D",
+        "SpatialDropout3D",
+        "ActivityRegularization",
+    }
 )
 SHAPE_ONLY_LAYERS = frozenset({"Flatten", "Reshape"})
 RECURRENT = frozenset({"LSTM", "GRU", "SimpleRNN", "CuDNNLSTM", "CuDNNGRU", "RNN"})
@@ -105,43 +130,82 @@ WRAPPERS = frozenset({"Bidirectional", "TimeDistributed"})
 #: input rank (batch excluded) each layer requires
 REQUIRED_RANK: dict[str, int] = {name: 2 for name in RECURRENT}
 for _dims, _rank in (("1D", 2), ("2D", 3), ("3D", 4)):
-    for _base in ("Conv", "Convolution", "SeparableConv", "DepthwiseConv", "MaxPooling",
-                  "MaxPool", "AveragePooling", "AvgPool", "Conv{}Transpose", "LocallyConnected",
-                  "ZeroPadding", "UpSampling", "Cropping"):
+    for _base in (
+        "Conv",
+        "Convolution",
+        "SeparableConv",
+        "DepthwiseConv",
+        "MaxPooling",
+        "MaxPool",
+        "AveragePooling",
+        "AvgPool",
+        "Conv{}Transpose",
+        "LocallyConnected",
+        "ZeroPadding",
+        "UpSampling",
+        "Cropping",
+    ):
         REQUIRED_RANK[_base.format(_dims) if "{}" in _base else _base + _dims] = _rank
 CONV2D_LIKE = frozenset(
-    n for n, r in REQUIRED_RANK.items() if r == 3 and not n.startswith(("ZeroPadding", "UpSampling", "Cropping"))
+    n
+    for n, r in REQUIRED_RANK.items()
+    if r == 3 and not n.startswith(("ZeroPadding", "UpSampling", "Cropping"))
 )
 
 #: layers whose output keeps extra (spatial or time) axes
-KEEPS_AXES = frozenset(
-    n for n in REQUIRED_RANK if n not in RECURRENT
-)
+KEEPS_AXES = frozenset(n for n in REQUIRED_RANK if n not in RECURRENT)
 #: layers that reduce to one vector per sample
 REDUCERS = frozenset(
-    {"Flatten", "Reshape", "GlobalAveragePooling1D", "GlobalAveragePooling2D",
-     "GlobalAveragePooling3D", "GlobalMaxPooling1D", "GlobalMaxPooling2D", "GlobalMaxPooling3D",
-     "GlobalAvgPool1D", "GlobalAvgPool2D", "GlobalAvgPool3D", "GlobalMaxPool1D",
-     "GlobalMaxPool2D", "GlobalMaxPool3D"}
+    {
+        "Flatten",
+        "Reshape",
+        "GlobalAveragePooling1D",
+        "GlobalAveragePooling2D",
+        "GlobalAveragePooling3D",
+        "GlobalMaxPooling1D",
+        "GlobalMaxPooling2D",
+        "GlobalMaxPooling3D",
+        "GlobalAvgPool1D",
+        "GlobalAvgPool2D",
+        "GlobalAvgPool3D",
+        "GlobalMaxPool1D",
+        "GlobalMaxPool2D",
+        "GlobalMaxPool3D",
+    }
 )
-HEAD_BETWEEN = DROPOUT_LAYERS | frozenset({"Activation", "BatchNormalization"}) | frozenset(
-    ACTIVATION_LAYERS
+HEAD_BETWEEN = (
+    DROPOUT_LAYERS | frozenset({"Activation", "BatchNormalization"}) | frozenset(ACTIVATION_LAYERS)
 )
 #: preprocessing layers that scale pixel values inside the model
 SCALING_LAYERS = frozenset(
-    {"Rescaling", "Normalization", "BatchNormalization", "LayerNormalization", "Lambda",
-     "experimental.preprocessing.Rescaling", "experimental.preprocessing.Normalization"}
+    {
+        "Rescaling",
+        "Normalization",
+        "BatchNormalization",
+        "LayerNormalization",
+        "Lambda",
+        "experimental.preprocessing.Rescaling",
+        "experimental.preprocessing.Normalization",
+    }
 )
 
 # losses ---------------------------------------------------------------------
 
 CE_LOSSES = frozenset(
-    {"categorical_crossentropy", "sparse_categorical_crossentropy", "binary_crossentropy",
-     "binary_focal_crossentropy", "categorical_focal_crossentropy"}
+    {
+        "categorical_crossentropy",
+        "sparse_categorical_crossentropy",
+        "binary_crossentropy",
+        "binary_focal_crossentropy",
+        "categorical_focal_crossentropy",
+    }
 )
 CATEGORICAL_LOSSES = frozenset(
-    {"categorical_crossentropy", "sparse_categorical_crossentropy",
-     "categorical_focal_crossentropy"}
+    {
+        "categorical_crossentropy",
+        "sparse_categorical_crossentropy",
+        "categorical_focal_crossentropy",
+    }
 )
 BINARY_LOSSES = frozenset({"binary_crossentropy", "binary_focal_crossentropy"})
 REGRESSION_LOSSES = frozenset({"mse", "mae", "mape", "msle", "huber", "log_cosh"})
@@ -196,67 +260,138 @@ LOSS_MODULES = ("keras.losses.", "keras.metrics.", "keras.backend.", "tensorflow
 #: position of ``from_logits`` in loss functions ``f(y_true, y_pred, from_logits)``
 FUNCTION_FROM_LOGITS_INDEX = 2
 
-ACCURACY_METRICS = frozenset({"accuracy", "acc", "categorical_accuracy", "sparse_categorical_accuracy",
-                              "binary_accuracy"})
+ACCURACY_METRICS = frozenset(
+    {"accuracy", "acc", "categorical_accuracy", "sparse_categorical_accuracy", "binary_accuracy"}
+)
 
 # data -------------------------------------------------------------------------
 
 IMAGE_DATASETS = frozenset({"mnist", "fashion_mnist", "cifar10", "cifar100"})
 CLASS_DATASETS = IMAGE_DATASETS | frozenset({"imdb", "reuters"})
 ONE_HOT_FUNCS = frozenset(
-    {"keras.utils.to_categorical", "keras.utils.np_utils.to_categorical", "tensorflow.one_hot",
-     "keras.ops.one_hot"}
+    {
+        "keras.utils.to_categorical",
+        "keras.utils.np_utils.to_categorical",
+        "tensorflow.one_hot",
+        "keras.ops.one_hot",
+    }
 )
 ARGMAX_FUNCS = frozenset(
-    {"numpy.argmax", "tensorflow.argmax", "tensorflow.math.argmax", "keras.ops.argmax",
-     "keras.backend.argmax"}
+    {
+        "numpy.argmax",
+        "tensorflow.argmax",
+        "tensorflow.math.argmax",
+        "keras.ops.argmax",
+        "keras.backend.argmax",
+    }
 )
 #: functions that keep what an array holds (pixels stay pixels, labels stay labels)
 PRESERVING_FUNCS = frozenset(
-    {"numpy.expand_dims", "numpy.reshape", "numpy.asarray", "numpy.array", "numpy.squeeze",
-     "numpy.ravel", "tensorflow.cast", "tensorflow.convert_to_tensor", "tensorflow.reshape",
-     "tensorflow.expand_dims", "tensorflow.squeeze", "tensorflow.image.resize",
-     "keras.ops.expand_dims", "keras.ops.reshape", "keras.ops.cast"}
+    {
+        "numpy.expand_dims",
+        "numpy.reshape",
+        "numpy.asarray",
+        "numpy.array",
+        "numpy.squeeze",
+        "numpy.ravel",
+        "tensorflow.cast",
+        "tensorflow.convert_to_tensor",
+        "tensorflow.reshape",
+        "tensorflow.expand_dims",
+        "tensorflow.squeeze",
+        "tensorflow.image.resize",
+        "keras.ops.expand_dims",
+        "keras.ops.reshape",
+        "keras.ops.cast",
+    }
 )
 PRESERVING_METHODS = frozenset(
-    {"astype", "reshape", "copy", "squeeze", "flatten", "ravel", "numpy", "to", "float",
-     "double", "view"}
+    {
+        "astype",
+        "reshape",
+        "copy",
+        "squeeze",
+        "flatten",
+        "ravel",
+        "numpy",
+        "to",
+        "float",
+        "double",
+        "view",
+    }
 )
 SCALERS = frozenset(
     f"sklearn.preprocessing.{n}"
-    for n in ("StandardScaler", "MinMaxScaler", "MaxAbsScaler", "RobustScaler", "Normalizer",
-              "QuantileTransformer", "PowerTransformer")
+    for n in (
+        "StandardScaler",
+        "MinMaxScaler",
+        "MaxAbsScaler",
+        "RobustScaler",
+        "Normalizer",
+        "QuantileTransformer",
+        "PowerTransformer",
+    )
 )
 INT_DTYPES = frozenset(
-    f"{m}.{t}" for m in ("tensorflow", "numpy") for t in ("int32", "int64", "int16", "int8",
-                                                          "uint8")
+    f"{m}.{t}"
+    for m in ("tensorflow", "numpy")
+    for t in ("int32", "int64", "int16", "int8", "uint8")
 )
-TF_LOGITS_FUNCS = frozenset({"tensorflow.matmul", "tensorflow.nn.xw_plus_b",
-                             "tensorflow.linalg.matmul", "tensorflow.nn.bias_add"})
+TF_LOGITS_FUNCS = frozenset(
+    {
+        "tensorflow.matmul",
+        "tensorflow.nn.xw_plus_b",
+        "tensorflow.linalg.matmul",
+        "tensorflow.nn.bias_add",
+    }
+)
 TF_DENSE = frozenset({"tensorflow.layers.dense"})
-TF_PROBS_FUNCS = frozenset({"tensorflow.nn.softmax", "tensorflow.nn.sigmoid", "tensorflow.sigmoid",
-                            "tensorflow.math.sigmoid", "tensorflow.math.softmax"})
+TF_PROBS_FUNCS = frozenset(
+    {
+        "tensorflow.nn.softmax",
+        "tensorflow.nn.sigmoid",
+        "tensorflow.sigmoid",
+        "tensorflow.math.sigmoid",
+        "tensorflow.math.softmax",
+    }
+)
 #: calls that mark graph-mode TF1 code (positional ``*_with_logits`` calls raise there)
 TF1_MARKERS = frozenset(
-    {"tensorflow.placeholder", "tensorflow.Session", "tensorflow.InteractiveSession",
-     "tensorflow.global_variables_initializer", "tensorflow.initialize_all_variables",
-     "tensorflow.disable_v2_behavior", "tensorflow.disable_eager_execution",
-     "tensorflow.train.GradientDescentOptimizer", "tensorflow.train.AdamOptimizer",
-     "tensorflow.log", "tensorflow.get_variable", "tensorflow.variable_scope"}
+    {
+        "tensorflow.placeholder",
+        "tensorflow.Session",
+        "tensorflow.InteractiveSession",
+        "tensorflow.global_variables_initializer",
+        "tensorflow.initialize_all_variables",
+        "tensorflow.disable_v2_behavior",
+        "tensorflow.disable_eager_execution",
+        "tensorflow.train.GradientDescentOptimizer",
+        "tensorflow.train.AdamOptimizer",
+        "tensorflow.log",
+        "tensorflow.get_variable",
+        "tensorflow.variable_scope",
+    }
 )
 TF_CE_WITH_LOGITS = frozenset(
-    {"tensorflow.nn.softmax_cross_entropy_with_logits",
-     "tensorflow.nn.softmax_cross_entropy_with_logits_v2",
-     "tensorflow.nn.sparse_softmax_cross_entropy_with_logits",
-     "tensorflow.nn.sigmoid_cross_entropy_with_logits"}
+    {
+        "tensorflow.nn.softmax_cross_entropy_with_logits",
+        "tensorflow.nn.softmax_cross_entropy_with_logits_v2",
+        "tensorflow.nn.sparse_softmax_cross_entropy_with_logits",
+        "tensorflow.nn.sigmoid_cross_entropy_with_logits",
+    }
 )
 TF_DENSE_CE = frozenset(
-    {"tensorflow.nn.softmax_cross_entropy_with_logits",
-     "tensorflow.nn.softmax_cross_entropy_with_logits_v2"}
+    {
+        "tensorflow.nn.softmax_cross_entropy_with_logits",
+        "tensorflow.nn.softmax_cross_entropy_with_logits_v2",
+    }
 )
 IMAGE_FORMAT_SETTERS = frozenset(
-    {"keras.backend.set_image_data_format", "keras.backend.set_image_dim_ordering",
-     "keras.config.set_image_data_format"}
+    {
+        "keras.backend.set_image_data_format",
+        "keras.backend.set_image_dim_ordering",
+        "keras.config.set_image_data_format",
+    }
 )
 
 
@@ -493,6 +628,8 @@ def _join(a: Any, b: Any) -> Any:
 
 
 Env = dict[str, Any]
+#: values whose existence makes a second round worth it
+_INTERESTING = (KModel, KLoss, Images, Labels, ScaledLabels, TfLogits, TfProbs, KTensor, Scaler)
 
 
 class _Leave(Exception):
@@ -513,6 +650,9 @@ class KerasFacts:
         self.values: dict[cst.CSTNode, Any] = {}
         self.tf1 = False
         self.image_format_set = False
+        self._interesting = False
+        self._record = True
+        self._scope: Scope | None = None
         self.relevant = self._relevant()
         if self.relevant:
             self._run()
@@ -569,8 +709,14 @@ class KerasFacts:
     def _run(self) -> None:
         module = self.model.module
         self._globals: Env = {}
-        for final in (False, True):
-            self._record = final
+        for round_ in (1, 2):
+            if round_ == 2 and not self._interesting:
+                # nothing Keras-like was built: the second round (module
+                # names seen from functions) cannot find more
+                return
+            self._interesting = False
+            self._record = True
+            self._scope = self.model.module_scope
             self._returns: dict[cst.FunctionDef, Any] = {}
             self._in_progress: set[cst.FunctionDef] = set()
             self._class_models: dict[cst.ClassDef, KModel | None] = {}
@@ -602,7 +748,11 @@ class KerasFacts:
                 first = (*params.posonly_params, *params.params)[0].name.value
                 env[first] = SelfRef(cls)
                 env.update(self._self_attrs(cls, func))
-            self._block(_body(func), env, frame)
+            saved_scope, self._scope = self._scope, self.model.scopes[func]
+            try:
+                self._block(_body(func), env, frame)
+            finally:
+                self._scope = saved_scope
             result: Any = None
             for index, value in enumerate(frame.returns):
                 result = value if index == 0 else _join(result, value)
@@ -627,12 +777,12 @@ class KerasFacts:
         self_name = params[0].name.value
         env: Env = {p.name.value: None for p in params[1:]}
         env[self_name] = SelfRef(cls)
-        saved = self._record
-        self._record = False
+        saved, saved_scope = self._record, self._scope
+        self._record, self._scope = False, self.model.scopes[init]
         try:
             end = self._block(_body(init), env, _Frame(init)) or env
         finally:
-            self._record = saved
+            self._record, self._scope = saved, saved_scope
         first = (*func.params.posonly_params, *func.params.params)
         name = first[0].name.value if first else "self"
         return {
@@ -657,12 +807,12 @@ class KerasFacts:
             env[param.name.value] = None
         env[params[1].name.value] = KTensor(())
         frame = _Frame(call)
-        saved = self._record
-        self._record = False
+        saved, saved_scope = self._record, self._scope
+        self._record, self._scope = False, self.model.scopes[call]
         try:
             self._block(_body(call), env, frame)
         finally:
-            self._record = saved
+            self._record, self._scope = saved, saved_scope
         result: Any = None
         for index, value in enumerate(frame.returns):
             result = value if index == 0 else _join(result, value)
@@ -822,6 +972,8 @@ class KerasFacts:
             value = self._eval_inner(expr, env, stmt)
         except RecursionError:
             value = None
+        if isinstance(value, _INTERESTING):
+            self._interesting = True
         if self._record:
             if expr in self.values:
                 value_before = self.values[expr]
@@ -831,16 +983,16 @@ class KerasFacts:
         return value
 
     def _eval_inner(self, expr: cst.BaseExpression, env: Env, stmt: cst.CSTNode) -> Any:
-        if isinstance(expr, cst.Name):
+        if type(expr) is cst.Name:
             if expr.value in env:
                 return env[expr.value]
             return self._global(expr)
-        if isinstance(expr, (cst.Integer, cst.Float, cst.SimpleString)) or (
-            isinstance(expr, cst.UnaryOperation) and isinstance(expr.operator, cst.Minus)
+        if type(expr) in (cst.Integer, cst.Float, cst.SimpleString) or (
+            type(expr) is cst.UnaryOperation and isinstance(expr.operator, cst.Minus)
         ):
             value = literal_value(expr)
             return Const(value) if value is not NotImplemented else None
-        if isinstance(expr, cst.Attribute):
+        if type(expr) is cst.Attribute:
             key = _dotted(expr)
             if key is not None and key in env:
                 return env[key]
@@ -853,9 +1005,9 @@ class KerasFacts:
             if isinstance(base, KModel) and expr.attr.value in ("output", "outputs"):
                 return KTensor(base.layers, base.input_shape, base)
             return None
-        if isinstance(expr, cst.Call):
+        if type(expr) is cst.Call:
             return self._call(expr, env, stmt)
-        if isinstance(expr, cst.Subscript):
+        if type(expr) is cst.Subscript:
             base = self._eval(expr.value, env, stmt)
             for element in expr.slice:
                 if isinstance(element.slice, cst.Index):
@@ -872,43 +1024,43 @@ class KerasFacts:
             if isinstance(base, KTensor) and base.predicted:
                 return base
             return None
-        if isinstance(expr, cst.BinaryOperation):
+        if type(expr) is cst.BinaryOperation:
             left = self._eval(expr.left, env, stmt)
             right = self._eval(expr.right, env, stmt)
             op = type(expr.operator).__name__
             return self._arith(op, left, right, expr.right, stmt)
-        if isinstance(expr, cst.Tuple):
+        if type(expr) is cst.Tuple:
             items = tuple(self._eval(e.value, env, stmt) for e in expr.elements)
             if any(isinstance(e, cst.StarredElement) for e in expr.elements):
                 return None
             return KTuple(items)
-        if isinstance(expr, cst.List):
+        if type(expr) is cst.List:
             for list_el in expr.elements:
                 self._eval(list_el.value, env, stmt)
             return None
-        if isinstance(expr, cst.IfExp):
+        if type(expr) is cst.IfExp:
             self._eval(expr.test, env, stmt)
             return _join(self._eval(expr.body, env, stmt), self._eval(expr.orelse, env, stmt))
-        if isinstance(expr, cst.NamedExpr):
+        if type(expr) is cst.NamedExpr:
             value = self._eval(expr.value, env, stmt)
             self._assign(expr.target, value, env)
             return value
-        if isinstance(expr, cst.Comparison):
+        if type(expr) is cst.Comparison:
             self._eval(expr.left, env, stmt)
             for comp in expr.comparisons:
                 self._eval(comp.comparator, env, stmt)
             return None
-        if isinstance(expr, (cst.BooleanOperation,)):
+        if type(expr) is cst.BooleanOperation:
             self._eval(expr.left, env, stmt)
             self._eval(expr.right, env, stmt)
             return None
-        if isinstance(expr, cst.Dict):
+        if type(expr) is cst.Dict:
             for el in expr.elements:
                 if isinstance(el, cst.DictElement):
                     self._eval(el.key, env, stmt)
                 self._eval(el.value, env, stmt)
             return None
-        if isinstance(expr, cst.Name) and expr.value in ("True", "False", "None"):
+        if type(expr) is cst.Name and expr.value in ("True", "False", "None"):
             return Const(literal_value(expr))
         return None
 
@@ -916,9 +1068,9 @@ class KerasFacts:
         ident = name.value
         if ident in ("True", "False", "None"):
             return Const(literal_value(name))
-        scope = self.model.scope_of(name)
+        scope = self._scope if self._scope is not None else self.model.scope_of(name)
         # a name of an enclosing function (not the module) is unknown here
-        current = scope
+        current: Scope | None = scope
         while current is not None and current.parent is not None:
             if current.kind != "class" and ident in current.bindings:
                 return None
@@ -942,7 +1094,11 @@ class KerasFacts:
                 op == "Multiply" and isinstance(right, Const) and _is_fraction(right.value)
             ):
                 return ScaledLabels(stmt, left)
-            if op in ("Add", "Subtract") and isinstance(right, Const) and isinstance(right.value, int):
+            if (
+                op in ("Add", "Subtract")
+                and isinstance(right, Const)
+                and isinstance(right.value, int)
+            ):
                 return left  # 1-based → 0-based labels
             return None
         if isinstance(left, TfLogits) and op in ("Add", "Subtract"):
@@ -978,15 +1134,15 @@ class KerasFacts:
         args = [self._eval(a.value, env, stmt) for a in call.args]
         return self._call_value(call, callee, args, env, stmt)
 
-    def _api(self, call: cst.Call, qualname: str, args: list[Any], env: Env,
-             stmt: cst.CSTNode) -> Any:
+    def _api(
+        self, call: cst.Call, qualname: str, args: list[Any], env: Env, stmt: cst.CSTNode
+    ) -> Any:
         first = args[0] if args else None
         if qualname.startswith(LAYER_PREFIXES) and qualname not in INPUT | INPUT_LAYER:
             short = qualname[len("keras.layers.") :]
             if short[:1].isupper():
                 return self._layer(call, short, env, stmt)
-            if short in ("concatenate", "add", "multiply", "average", "maximum", "subtract",
-                         "dot"):
+            if short in ("concatenate", "add", "multiply", "average", "maximum", "subtract", "dot"):
                 return KTensor((None,))
             return None
         if qualname in INPUT:
@@ -1109,9 +1265,7 @@ class KerasFacts:
         if fmt is not None and isinstance(fmt, cst.Name):
             known = env.get(fmt.value)
             fmt_value = known.value if isinstance(known, Const) else NotImplemented
-        channels_first = (
-            None if not isinstance(fmt_value, str) else fmt_value == "channels_first"
-        )
+        channels_first = None if not isinstance(fmt_value, str) else fmt_value == "channels_first"
         return KLayer(
             node=call,
             name=short,
@@ -1196,19 +1350,22 @@ class KerasFacts:
             return
         self.first_inputs.append(FirstInput(target, shape))
 
-    def _loss_ref(self, qualname: str, call: cst.Call | None, env: Env,
-                  stmt: cst.CSTNode) -> KLoss | None:
+    def _loss_ref(
+        self, qualname: str, call: cst.Call | None, env: Env, stmt: cst.CSTNode
+    ) -> KLoss | None:
         if not qualname.startswith(LOSS_MODULES):
             return None
         short = qualname.rsplit(".", 1)[-1]
         if short in LOSS_CLASS_NAMES and call is not None:
             arg = _arg(call, 0, "from_logits")
-            return KLoss(LOSS_CLASS_NAMES[short], _bool(arg.value if arg else None, env),
-                         call, "class", arg)
+            return KLoss(
+                LOSS_CLASS_NAMES[short], _bool(arg.value if arg else None, env), call, "class", arg
+            )
         return None
 
-    def _function_loss(self, qualname: str | None, node: cst.CSTNode,
-                       call: cst.Call | None, env: Env) -> KLoss | None:
+    def _function_loss(
+        self, qualname: str | None, node: cst.CSTNode, call: cst.Call | None, env: Env
+    ) -> KLoss | None:
         if qualname is None or not qualname.startswith(LOSS_MODULES):
             return None
         short = qualname.rsplit(".", 1)[-1]
@@ -1226,8 +1383,15 @@ class KerasFacts:
         y: Any = Labels("int", call, per_sample=True) if dataset in CLASS_DATASETS else None
         return KTuple((KTuple((x, y)), KTuple((x, y))))
 
-    def _method(self, call: cst.Call, func: cst.Attribute, receiver: Any, args: list[Any],
-                env: Env, stmt: cst.CSTNode) -> Any:
+    def _method(
+        self,
+        call: cst.Call,
+        func: cst.Attribute,
+        receiver: Any,
+        args: list[Any],
+        env: Env,
+        stmt: cst.CSTNode,
+    ) -> Any:
         name = func.attr.value
         if isinstance(receiver, ModuleRef):
             qualname = f"{receiver.qualname}.{name}"
@@ -1269,8 +1433,16 @@ class KerasFacts:
             return self._call_value(call, receiver, args, env, stmt)
         return None
 
-    def _model_method(self, call: cst.Call, func: cst.Attribute, model: KModel, name: str,
-                      args: list[Any], env: Env, stmt: cst.CSTNode) -> Any:
+    def _model_method(
+        self,
+        call: cst.Call,
+        func: cst.Attribute,
+        model: KModel,
+        name: str,
+        args: list[Any],
+        env: Env,
+        stmt: cst.CSTNode,
+    ) -> Any:
         key = _dotted(func.value)
         if name == "add":
             layer = args[0] if args else None
@@ -1356,8 +1528,9 @@ class KerasFacts:
             labels = self.values.get(true_expr) if true_expr is not None else None
             _merge(self.loop_losses, LossUse(call, pred.model, loss, labels), "model", "labels")
 
-    def _call_value(self, call: cst.Call, callee: Any, args: list[Any], env: Env,
-                    stmt: cst.CSTNode) -> Any:
+    def _call_value(
+        self, call: cst.Call, callee: Any, args: list[Any], env: Env, stmt: cst.CSTNode
+    ) -> Any:
         if isinstance(callee, KLayer):
             arg = args[0] if args else None
             if isinstance(arg, KTensor) and not arg.predicted:
@@ -1368,8 +1541,11 @@ class KerasFacts:
             return KTensor((None, callee))
         if isinstance(callee, KModel):
             arg = args[0] if args else None
-            if isinstance(arg, KTensor) and not arg.predicted and arg.model is None and (
-                arg.chain or arg.input_shape is not None
+            if (
+                isinstance(arg, KTensor)
+                and not arg.predicted
+                and arg.model is None
+                and (arg.chain or arg.input_shape is not None)
             ):
                 return KTensor((*arg.chain, *callee.layers), arg.input_shape)
             return KTensor(callee.layers, callee.input_shape, callee)
@@ -1450,8 +1626,9 @@ def _int(expr: cst.BaseExpression | None, env: Env, facts: KerasFacts) -> int | 
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
-def _shape(expr: cst.BaseExpression | None, env: Env,
-           facts: KerasFacts) -> tuple[int | None, ...] | None:
+def _shape(
+    expr: cst.BaseExpression | None, env: Env, facts: KerasFacts
+) -> tuple[int | None, ...] | None:
     if expr is None:
         return None
     if isinstance(expr, cst.Name):

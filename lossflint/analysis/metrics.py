@@ -35,58 +35,101 @@ SKLEARN_PRF = frozenset(
         "precision_recall_fscore_support",
     )
 )
-SKLEARN_ACCURACY = frozenset({"sklearn.metrics.accuracy_score", "sklearn.metrics.balanced_accuracy_score"})
+SKLEARN_ACCURACY = frozenset(
+    {"sklearn.metrics.accuracy_score", "sklearn.metrics.balanced_accuracy_score"}
+)
 EQ_FUNCS = frozenset({"torch.eq", "tensorflow.equal", "tensorflow.math.equal", "numpy.equal"})
 ROUND_FUNCS = frozenset(
-    {"torch.round", "numpy.round", "numpy.around", "numpy.rint", "tensorflow.round",
-     "tensorflow.math.round", "builtins.round", "keras.ops.round"}
+    {
+        "torch.round",
+        "numpy.round",
+        "numpy.around",
+        "numpy.rint",
+        "tensorflow.round",
+        "tensorflow.math.round",
+        "builtins.round",
+        "keras.ops.round",
+    }
 )
 THRESHOLD_FUNCS = frozenset(
-    {"torch.gt", "torch.greater", "torch.ge", "torch.greater_equal", "tensorflow.greater",
-     "tensorflow.math.greater", "tensorflow.greater_equal", "tensorflow.math.greater_equal",
-     "numpy.greater", "numpy.greater_equal"}
+    {
+        "torch.gt",
+        "torch.greater",
+        "torch.ge",
+        "torch.greater_equal",
+        "tensorflow.greater",
+        "tensorflow.math.greater",
+        "tensorflow.greater_equal",
+        "tensorflow.math.greater_equal",
+        "numpy.greater",
+        "numpy.greater_equal",
+    }
 )
 WHERE_FUNCS = frozenset({"numpy.where", "torch.where", "tensorflow.where"})
 #: reductions that turn an elementwise comparison into an accuracy
 REDUCE_FUNCS = frozenset(
-    {"torch.sum", "torch.mean", "numpy.mean", "numpy.sum", "numpy.count_nonzero",
-     "numpy.average", "torch.count_nonzero", "tensorflow.reduce_mean", "tensorflow.reduce_sum",
-     "tensorflow.math.reduce_mean", "tensorflow.math.reduce_sum", "tensorflow.cast",
-     "builtins.sum", "builtins.float"}
+    {
+        "torch.sum",
+        "torch.mean",
+        "numpy.mean",
+        "numpy.sum",
+        "numpy.count_nonzero",
+        "numpy.average",
+        "torch.count_nonzero",
+        "tensorflow.reduce_mean",
+        "tensorflow.reduce_sum",
+        "tensorflow.math.reduce_mean",
+        "tensorflow.math.reduce_sum",
+        "tensorflow.cast",
+        "builtins.sum",
+        "builtins.float",
+    }
 )
 REDUCE_METHODS = frozenset(
-    {"sum", "mean", "float", "double", "item", "astype", "type", "int", "long", "count_nonzero",
-     "to"}
+    {
+        "sum",
+        "mean",
+        "float",
+        "double",
+        "item",
+        "astype",
+        "type",
+        "int",
+        "long",
+        "count_nonzero",
+        "to",
+    }
 )
 #: methods that keep a tensor's scores on the way to numpy
-PASS_METHODS = frozenset({"numpy", "cpu", "detach", "squeeze", "flatten", "ravel", "cuda",
-                          "clone"})
+PASS_METHODS = frozenset({"numpy", "cpu", "detach", "squeeze", "flatten", "ravel", "cuda", "clone"})
 HARD_METHODS = frozenset({"round", "argmax", "argmin"})
 CAST_METHODS = frozenset({"astype", "int", "long", "float", "double", "type", "to"})
 SKLEARN_CLASSIFIERS = frozenset(
-    {"LogisticRegression", "LogisticRegressionCV", "SVC", "LinearSVC", "NuSVC", "GaussianNB",
-     "MultinomialNB", "BernoulliNB", "ComplementNB", "LinearDiscriminantAnalysis",
-     "QuadraticDiscriminantAnalysis", "Perceptron"}
+    {
+        "LogisticRegression",
+        "LogisticRegressionCV",
+        "SVC",
+        "LinearSVC",
+        "NuSVC",
+        "GaussianNB",
+        "MultinomialNB",
+        "BernoulliNB",
+        "ComplementNB",
+        "LinearDiscriminantAnalysis",
+        "QuadraticDiscriminantAnalysis",
+        "Perceptron",
+    }
 )
 THIRD_PARTY_CLASSIFIERS = frozenset(
     {"xgboost.XGBClassifier", "lightgbm.LGBMClassifier", "catboost.CatBoostClassifier"}
 )
 
 
-class _Comparisons(cst.CSTVisitor):
-    def __init__(self) -> None:
-        self.found: list[cst.Comparison] = []
-
-    def visit_Comparison(self, node: cst.Comparison) -> None:
-        self.found.append(node)
-
-
 class MetricFacts:
     def __init__(self, model: SemanticModel) -> None:
         self.model = model
-        finder = _Comparisons()
-        model.module.visit(finder)
-        self.comparisons = finder.found
+        # the parent map holds every node in visit order: no second tree walk
+        self.comparisons = [n for n in model.parents if type(n) is cst.Comparison]
         self.keras = K.keras_facts(model)
 
     # --- scores ----------------------------------------------------------------
@@ -177,8 +220,9 @@ class MetricFacts:
         if isinstance(kvalue, K.Labels) and kvalue.predicted:
             return kvalue.origin
         if isinstance(expr, cst.Comparison) and all(
-            isinstance(c.operator, (cst.GreaterThan, cst.GreaterThanEqual, cst.LessThan,
-                                    cst.LessThanEqual))
+            isinstance(
+                c.operator, (cst.GreaterThan, cst.GreaterThanEqual, cst.LessThan, cst.LessThanEqual)
+            )
             for c in expr.comparisons
         ):
             return expr
@@ -231,7 +275,9 @@ class MetricFacts:
 
     # --- accuracy-like comparisons ------------------------------------------------
 
-    def equality_checks(self) -> Iterator[tuple[cst.CSTNode, cst.BaseExpression, cst.BaseExpression]]:
+    def equality_checks(
+        self,
+    ) -> Iterator[tuple[cst.CSTNode, cst.BaseExpression, cst.BaseExpression]]:
         """``a == b`` / ``a != b`` / ``torch.eq(a, b)`` / ``a.eq(b)``."""
         for comp in self.comparisons:
             if len(comp.comparisons) == 1 and isinstance(

@@ -441,3 +441,30 @@ def test_fixture_tf1_graph_is_analysed() -> None:
 @pytest.mark.parametrize("name", ["keras_sequential_fixed.py", "keras_functional_fixed.py"])
 def test_fixed_twins_are_clean_for_every_rule(name: str) -> None:
     assert _lint_fixture(name) == []
+
+
+def test_activation_function_applied_in_call_is_the_output_activation() -> None:
+    _, facts = facts_of(
+        "import tensorflow as tf\n"
+        "class Net(tf.keras.Model):\n"
+        "    def __init__(self):\n        super().__init__()\n"
+        "        self.out = tf.keras.layers.Dense(10)\n"
+        "    def call(self, x):\n        return tf.nn.softmax(self.out(x))\n"
+        "net = Net()\n"
+        "net.compile(loss=tf.keras.losses.CategoricalCrossentropy(from_logits=True))\n"
+    )
+    (comp,) = facts.compiles
+    head = comp.model.head() if comp.model else None
+    assert head is not None and (head.units, head.activation) == (10, "softmax")
+
+
+def test_local_name_hides_module_constant_for_shapes_and_units() -> None:
+    _, facts = facts_of(
+        "from tensorflow import keras\nunits = 1\nshape = (3, 32, 32)\n"
+        "def build(units, shape):\n"
+        "    m = keras.Sequential([keras.layers.Dense(units, input_shape=shape)])\n"
+        "    m.compile(loss='mse')\n"
+    )
+    (comp,) = facts.compiles
+    assert layers_of(comp.model) == [("Dense", None, "linear")]
+    assert facts.first_inputs == []

@@ -1203,6 +1203,11 @@ class KerasFacts:
             if act is None or literal_value(act) is None:
                 return TfLogits(call)
             return None
+        if qualname in ACTIVATION_FUNCS and isinstance(first, KTensor) and not first.predicted:
+            # ``return tf.nn.softmax(self.out(x))`` / ``out = tf.nn.softmax(x)``:
+            # an activation applied to a model's tensor acts as a layer
+            act_layer = KLayer(call, "Activation", activation=ACTIVATION_FUNCS[qualname])
+            return KTensor((*first.chain, act_layer), first.input_shape, first.model)
         if qualname in TF_PROBS_FUNCS:
             return TfProbs(call)
         if qualname in TF_CE_WITH_LOGITS:
@@ -1619,9 +1624,10 @@ def _int(expr: cst.BaseExpression | None, env: Env, facts: KerasFacts) -> int | 
         return None
     value = literal_value(expr)
     if value is NotImplemented:
-        known = env.get(expr.value) if isinstance(expr, cst.Name) else None
-        if known is None and isinstance(expr, cst.Name):
-            known = facts._global(expr)
+        known = None
+        if isinstance(expr, cst.Name):
+            # a local (even unknown) hides the module-level name
+            known = env[expr.value] if expr.value in env else facts._global(expr)
         value = known.value if isinstance(known, Const) else None
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
@@ -1632,9 +1638,7 @@ def _shape(
     if expr is None:
         return None
     if isinstance(expr, cst.Name):
-        known = env.get(expr.value)
-        if known is None:
-            known = facts._global(expr)
+        known = env[expr.value] if expr.value in env else facts._global(expr)
         if isinstance(known, KTuple):
             items = []
             for item in known.items:

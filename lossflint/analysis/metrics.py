@@ -228,7 +228,9 @@ class MetricFacts:
             return expr
         if isinstance(expr, cst.Call):
             qualname = self.model.qualname(expr.func)
-            if qualname in ROUND_FUNCS or qualname in apis.ARGMAX or qualname in THRESHOLD_FUNCS:
+            if qualname in ROUND_FUNCS and len(expr.args) == 1:
+                return expr  # ``np.round(p, 3)`` keeps scores
+            if qualname in apis.ARGMAX or qualname in THRESHOLD_FUNCS:
                 return expr
             if qualname in WHERE_FUNCS and len(expr.args) == 3:
                 values = {literal_value(a.value) for a in expr.args[1:]}
@@ -237,7 +239,7 @@ class MetricFacts:
             func = expr.func
             if qualname is None and isinstance(func, cst.Attribute):
                 name = func.attr.value
-                if name in HARD_METHODS:
+                if name in HARD_METHODS and (name != "round" or not expr.args):
                     return expr
                 if name in CAST_METHODS:
                     return self.hard_labels(func.value, depth + 1)

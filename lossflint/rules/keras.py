@@ -61,7 +61,9 @@ def _set_keyword(call: cst.Call, name: str, value: str) -> cst.Call:
     if args:
         last = args[-1]
         if not isinstance(last.comma, cst.Comma):
-            args[-1] = last.with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")))
+            args[-1] = last.with_changes(
+                comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
+            )
     args.append(
         cst.Arg(
             value=cst.Name(value),
@@ -167,7 +169,8 @@ equally right (and numerically better); choose one.
         TK + "base = keras.applications.ResNet50(weights=None, classes=10)\n"
         "base.compile(loss=keras.losses.CategoricalCrossentropy(from_logits=True))\n",
         # different models in branches: unknown
-        TK + "if cfg.probs:\n    model = keras.Sequential([layers.Dense(10, activation='softmax')])\n"
+        TK
+        + "if cfg.probs:\n    model = keras.Sequential([layers.Dense(10, activation='softmax')])\n"
         "else:\n    model = keras.Sequential([layers.Dense(10)])\n"
         "model.compile(loss=keras.losses.CategoricalCrossentropy(from_logits=True))\n",
         # a custom activation function we cannot read
@@ -210,7 +213,9 @@ class ProbabilityLossOnNonProbabilities(Rule):
     code = "LF402"
     name = "keras-probability-loss-on-non-probabilities"
     severity = Severity.ERROR
-    summary = "cross-entropy with `from_logits=False` on a model whose last layer is not softmax/sigmoid"
+    summary = (
+        "cross-entropy with `from_logits=False` on a model whose last layer is not softmax/sigmoid"
+    )
     fix_kind = "unsafe"
     needs = NEEDS
     what = """
@@ -288,7 +293,8 @@ activation (or no activation and `from_logits=True`), which is left to you.
         TK + "model = keras.Sequential([layers.Dense(10), layers.Activation('softmax')])\n"
         "model.compile(loss='categorical_crossentropy')\n",
         # mixed-precision pattern: float32 softmax layer after a linear Dense
-        TK + "model = keras.Sequential([layers.Dense(10), layers.Activation('softmax', dtype='float32')])\n"
+        TK
+        + "model = keras.Sequential([layers.Dense(10), layers.Activation('softmax', dtype='float32')])\n"
         "model.compile(loss='categorical_crossentropy')\n",
         # regression loss on a linear output
         TK + "model = keras.Sequential([layers.Dense(1)])\nmodel.compile(loss='mse')\n",
@@ -308,8 +314,10 @@ activation (or no activation and `from_logits=True`), which is left to you.
             if loss.name not in K.CE_LOSSES or loss.from_logits is not False:
                 continue
             fix = None
-            if head.activation == "linear" and loss.style == "class" and isinstance(
-                loss.node, cst.Call
+            if (
+                head.activation == "linear"
+                and loss.style == "class"
+                and isinstance(loss.node, cst.Call)
             ):
                 fix = FixSpec(
                     Applicability.UNSAFE,
@@ -445,8 +453,12 @@ which changes the model; it is what a one-unit binary output needs.
                 ):
                     continue
                 before = index - 1
-                while before >= 0 and layers[before] is not None and (
-                    layers[before].name in K.DROPOUT_LAYERS  # type: ignore[union-attr]
+                while (
+                    before >= 0
+                    and layers[before] is not None
+                    and (
+                        layers[before].name in K.DROPOUT_LAYERS  # type: ignore[union-attr]
+                    )
                 ):
                     before -= 1
                 prev = layers[before] if before >= 0 else None
@@ -525,7 +537,8 @@ model.compile(loss="binary_crossentropy")        # OK
         TK + "model = keras.Sequential([layers.Dense(1), backbone])\n"
         "model.compile(loss='categorical_crossentropy')\n",
         # a different model object is compiled
-        TK + "a = keras.Sequential([layers.Dense(1)])\nb = keras.Sequential([layers.Dense(5, activation='softmax')])\n"
+        TK
+        + "a = keras.Sequential([layers.Dense(1)])\nb = keras.Sequential([layers.Dense(5, activation='softmax')])\n"
         "b.compile(loss='categorical_crossentropy')\n",
     ]
 
@@ -641,7 +654,9 @@ model = keras.Sequential([layers.Dense(10, activation="softmax")])
 model.compile(loss="mse", metrics=["accuracy"])           # LF406
 model.compile(loss="categorical_crossentropy", metrics=["accuracy"])
 """
-    fix_safety = "There is no automatic fix: pick a cross-entropy loss, or drop the accuracy metric."
+    fix_safety = (
+        "There is no automatic fix: pick a cross-entropy loss, or drop the accuracy metric."
+    )
     INVALID = [
         Invalid(
             TK + "model = keras.Sequential([layers.Dense(64, activation='relu'),\n"
@@ -670,7 +685,8 @@ model.compile(loss="categorical_crossentropy", metrics=["accuracy"])
         ),
     ]
     VALID = [
-        TK + "model = keras.Sequential([layers.Dense(1)])\nmodel.compile(loss='mse', metrics=['mae'])\n",
+        TK
+        + "model = keras.Sequential([layers.Dense(1)])\nmodel.compile(loss='mse', metrics=['mae'])\n",
         TK + "model = keras.Sequential([layers.Dense(10, activation='softmax')])\n"
         "model.compile(loss='categorical_crossentropy', metrics=['accuracy'])\n",
         # autoencoder: sigmoid pixels reconstructed with mse
@@ -695,7 +711,9 @@ model.compile(loss="categorical_crossentropy", metrics=["accuracy"])
             labels = use.labels
             reason = None
             if head is not None and head.activation == "softmax" and head.units != 1:
-                reason = f"the model ends in softmax ({_layer_evidence(model, head.activation_layer)})"
+                reason = (
+                    f"the model ends in softmax ({_layer_evidence(model, head.activation_layer)})"
+                )
             elif (
                 head is not None
                 and head.activation == "sigmoid"
@@ -833,7 +851,9 @@ class InputRank(Rule):
     code = "LF408"
     name = "keras-input-rank"
     severity = Severity.ERROR
-    summary = "`input_shape` of too low a rank for the layer (LSTM/Conv1D need 2, Conv2D 3, Conv3D 4)"
+    summary = (
+        "`input_shape` of too low a rank for the layer (LSTM/Conv1D need 2, Conv2D 3, Conv3D 4)"
+    )
     needs = NEEDS
     what = """
 Flags the first layer of a model receiving an input shape (its `input_shape=`,
@@ -873,7 +893,8 @@ layers.LSTM(32, input_shape=(100, 1))    # 100 time steps of 1 feature
             5,
         ),
         Invalid(
-            KL + "model = keras.Sequential([keras.Input(shape=(16, 16, 16)), layers.Conv3D(8, 3)])\n",
+            KL
+            + "model = keras.Sequential([keras.Input(shape=(16, 16, 16)), layers.Conv3D(8, 3)])\n",
             3,
             60,
         ),
@@ -999,7 +1020,9 @@ class DenseWithoutFlatten(Rule):
     code = "LF410"
     name = "keras-dense-without-flatten"
     severity = Severity.ERROR
-    summary = "Dense head on a convolution/pooling/sequence output without Flatten or global pooling"
+    summary = (
+        "Dense head on a convolution/pooling/sequence output without Flatten or global pooling"
+    )
     needs = NEEDS
     what = """
 Flags the first `Dense` of a model's output head (Dense layers, with only
@@ -1122,7 +1145,9 @@ class InputShapeWithBatch(Rule):
     code = "LF411"
     name = "keras-input-shape-with-batch"
     severity = Severity.WARNING
-    summary = "`input_shape` includes the batch size, or is channels-first on a channels-last Conv2D"
+    summary = (
+        "`input_shape` includes the batch size, or is channels-first on a channels-last Conv2D"
+    )
     needs = NEEDS
     what = """
 Flags the first layer of a model receiving an input shape with one axis more
@@ -1142,7 +1167,9 @@ builds (or fails on the tiny first axis) and learns nonsense.
 layers.Conv2D(32, 3, input_shape=(3, 32, 32))   # LF411: channels-first
 layers.Conv2D(32, 3, input_shape=(32, 32, 3))   # channels-last
 """
-    fix_safety = "There is no automatic fix: drop the batch axis, or transpose the data to channels-last."
+    fix_safety = (
+        "There is no automatic fix: drop the batch axis, or transpose the data to channels-last."
+    )
     INVALID = [
         Invalid(
             TK + "model = keras.Sequential([\n"
@@ -1166,6 +1193,10 @@ layers.Conv2D(32, 3, input_shape=(32, 32, 3))   # channels-last
         ),
     ]
     VALID = [
+        # a parameter hides the module-level name
+        TK + "input_shape = (3, 32, 32)\n"
+        "def build(input_shape):\n"
+        "    return keras.Sequential([layers.Conv2D(8, 3, input_shape=input_shape)])\n",
         TK + "model = keras.Sequential([layers.Conv2D(8, 3, input_shape=(32, 32, 3))])\n",
         TK + "model = keras.Sequential([layers.Conv2D(8, 3, input_shape=(3, 32, 32),"
         " data_format='channels_first')])\n",
@@ -1209,7 +1240,7 @@ layers.Conv2D(32, 3, input_shape=(32, 32, 3))   # channels-last
                     first.layer.node,
                     f"`input_shape` {_fmt(shape)} is channels-first but `{name}` is "
                     "channels-last: it convolves over channels and height and reads the width "
-                    "as channels; use `(H, W, C)` or `data_format=\"channels_first\"`",
+                    'as channels; use `(H, W, C)` or `data_format="channels_first"`',
                 )
 
 
@@ -1300,7 +1331,9 @@ model.fit(x_train / 255.0, y_train)    # OK
         for fit in facts.fits:
             if not isinstance(fit.x, K.Images) or fit.model is None or not fit.model.complete:
                 continue
-            if any(layer is not None and layer.name in K.SCALING_LAYERS for layer in fit.model.layers):
+            if any(
+                layer is not None and layer.name in K.SCALING_LAYERS for layer in fit.model.layers
+            ):
                 continue
             yield Finding(
                 fit.call,
@@ -1418,16 +1451,15 @@ def _is_labels(value: Any, kinds_value: Any) -> str | None:
     return None
 
 
-def _is_scores(value: Any, kinds_value: Any) -> bool:
-    if isinstance(value, (K.TfLogits, K.TfProbs)):
+def _is_logits(value: Any, kinds_value: Any) -> bool:
+    """A model's raw scores. Probabilities are not counted: soft labels
+    (``labels=tf.nn.softmax(teacher_logits)``) are a valid ``labels=``."""
+    if isinstance(value, K.TfLogits):
         return True
     if isinstance(value, K.KTensor) and value.model is not None:
-        return True
-    return isinstance(kinds_value, Tensor) and kinds_value.kind in (
-        Kind.LOGITS,
-        Kind.PROBS,
-        Kind.SIGMOID_PROBS,
-    )
+        head = value.model.head()
+        return head is not None and head.activation == "linear"
+    return isinstance(kinds_value, Tensor) and kinds_value.kind is Kind.LOGITS
 
 
 class TfCrossEntropyArgumentMisuse(Rule):
@@ -1515,6 +1547,11 @@ result: the fix cannot see what the arguments hold at run time.
         ),
     ]
     VALID = [
+        # a teacher's probabilities as soft labels (Keras teacher model)
+        "import tensorflow as tf\n"
+        "teacher = tf.keras.Sequential([tf.keras.layers.Dense(10, activation='softmax')])\n"
+        "def distill(x, student_logits):\n"
+        "    return tf.nn.softmax_cross_entropy_with_logits(labels=teacher(x), logits=student_logits)\n",
         "import tensorflow as tf\n"
         "x = tf.placeholder(tf.float32, [None, 784])\ny = tf.placeholder(tf.float32, [None, 10])\n"
         "logits = tf.matmul(x, W)\n"
@@ -1549,7 +1586,7 @@ result: the fix cannot see what the arguments hold at run time.
             labels_kind = model.value(labels_expr) if labels_expr is not None else None
             logits_kind = model.value(logits_expr) if logits_expr is not None else None
             first_is_labels = _is_labels(fact.labels, labels_kind)
-            first_is_scores = _is_scores(fact.labels, labels_kind)
+            first_is_scores = _is_logits(fact.labels, labels_kind)
             second_is_labels = _is_labels(fact.logits, logits_kind)
             short = fact.qualname.rsplit(".", 1)[-1]
             if fact.positional:
@@ -1590,20 +1627,20 @@ result: the fix cannot see what the arguments hold at run time.
                 yield Finding(
                     call,
                     message,
-                    fix=FixSpec(Applicability.UNSAFE, "name the arguments", ((NodeEdit(call, fixed)),)),
+                    fix=FixSpec(
+                        Applicability.UNSAFE, "name the arguments", ((NodeEdit(call, fixed)),)
+                    ),
                 )
                 continue
             labels_arg = _keyword_arg(call, "labels")
             logits_arg = _keyword_arg(call, "logits")
             if labels_arg is None or logits_arg is None:
                 continue
-            if second_is_labels is not None or (
-                first_is_scores and not isinstance(fact.labels, K.TfProbs) and not (
-                    isinstance(labels_kind, Tensor) and labels_kind.kind is Kind.PROBS
-                )
-            ):
-                what = f"`logits=` gets {second_is_labels}" if second_is_labels else (
-                    "`labels=` gets the model's output"
+            if second_is_labels is not None or first_is_scores:
+                what = (
+                    f"`logits=` gets {second_is_labels}"
+                    if second_is_labels
+                    else ("`labels=` gets the model's output")
                 )
                 fixed = call.with_changes(
                     args=[
@@ -1618,7 +1655,11 @@ result: the fix cannot see what the arguments hold at run time.
                 yield Finding(
                     call,
                     f"`{short}`: {what}; `labels=` and `logits=` are swapped",
-                    fix=FixSpec(Applicability.UNSAFE, "swap `labels=` and `logits=`", (NodeEdit(call, fixed),)),
+                    fix=FixSpec(
+                        Applicability.UNSAFE,
+                        "swap `labels=` and `logits=`",
+                        (NodeEdit(call, fixed),),
+                    ),
                 )
                 continue
             if (

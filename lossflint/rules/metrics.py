@@ -49,7 +49,9 @@ probs = torch.softmax(model(x), dim=1)
 acc = (probs == y).float().mean()            # LF501
 acc = (probs.argmax(1) == y).float().mean()  # OK
 """
-    fix_safety = "There is no automatic fix: take `argmax` (multi-class) or threshold (binary) first."
+    fix_safety = (
+        "There is no automatic fix: take `argmax` (multi-class) or threshold (binary) first."
+    )
     INVALID = [
         Invalid(
             TORCH + "probs = torch.softmax(model(x), dim=1)\nacc = (probs == y).float().mean()\n",
@@ -77,7 +79,8 @@ acc = (probs.argmax(1) == y).float().mean()  # OK
         ),
     ]
     VALID = [
-        TORCH + "probs = torch.softmax(model(x), dim=1)\nacc = (probs.argmax(1) == y).float().mean()\n",
+        TORCH
+        + "probs = torch.softmax(model(x), dim=1)\nacc = (probs.argmax(1) == y).float().mean()\n",
         TORCH + "p = torch.sigmoid(z)\nacc = ((p > 0.5).float() == y).float().mean()\n",
         # two outputs compared: a determinism test, not an accuracy
         TORCH + "a = torch.softmax(z, 1)\nb = torch.softmax(z2, 1)\nassert (a == b).all()\n",
@@ -176,6 +179,9 @@ roc_auc_score(y_test, clf.predict_proba(X_test)[:, 1])   # OK
         ),
     ]
     VALID = [
+        # scores rounded for display are still scores
+        "import numpy as np\nfrom sklearn.metrics import roc_auc_score\n"
+        "auc = roc_auc_score(y, np.round(p, 3))\n",
         "from sklearn.metrics import roc_auc_score\n"
         "auc = roc_auc_score(y_test, clf.predict_proba(X_test)[:, 1])\n",
         "import torch\nfrom sklearn.metrics import roc_auc_score\n"
@@ -327,7 +333,8 @@ automatic fix.
             fixed=NET + "logits = model(x)\nloss = crit(logits, y)\npreds = (logits > 0).float()\n",
         ),
         Invalid(
-            NET + "out = model(x)\nloss = crit(out, y)\nacc = (torch.round(out) == y).float().mean()\n",
+            NET
+            + "out = model(x)\nloss = crit(out, y)\nacc = (torch.round(out) == y).float().mean()\n",
             14,
             8,
         ),
@@ -353,10 +360,12 @@ automatic fix.
         ),
     ]
     VALID = [
-        NET + "logits = model(x)\nloss = crit(logits, y)\npreds = (torch.sigmoid(logits) > 0.5).float()\n",
+        NET
+        + "logits = model(x)\nloss = crit(logits, y)\npreds = (torch.sigmoid(logits) > 0.5).float()\n",
         NET + "logits = model(x)\nloss = crit(logits, y)\npreds = (logits > 0).float()\n",
         # a regressor's output may be thresholded
-        TORCH + "reg = nn.Linear(8, 1)\nout = reg(x)\nloss = nn.MSELoss()(out, y)\nhigh = out > 0.5\n",
+        TORCH
+        + "reg = nn.Linear(8, 1)\nout = reg(x)\nloss = nn.MSELoss()(out, y)\nhigh = out > 0.5\n",
         # Keras model with a sigmoid output
         "import tensorflow as tf\n"
         "model = tf.keras.Sequential([tf.keras.layers.Dense(1, activation='sigmoid')])\n"
@@ -382,8 +391,10 @@ automatic fix.
                 (cst.GreaterThan, cst.GreaterThanEqual, cst.LessThan, cst.LessThanEqual),
             ):
                 continue
-            for value_expr, threshold in ((comp.left, target.comparator),
-                                          (target.comparator, comp.left)):
+            for value_expr, threshold in (
+                (comp.left, target.comparator),
+                (target.comparator, comp.left),
+            ):
                 if literal_value(threshold) != 0.5:
                     continue
                 value = facts.binary_logits(value_expr)

@@ -231,8 +231,12 @@ def test_model_returned_by_a_builder_function_is_followed_to_fit() -> None:
         ("'mean_squared_error'", "mse", False, "string"),
         ("'BINARY_CROSSENTROPY'", "binary_crossentropy", False, "string"),
         ("keras.losses.CategoricalCrossentropy()", "categorical_crossentropy", False, "class"),
-        ("keras.losses.SparseCategoricalCrossentropy(from_logits=True)",
-         "sparse_categorical_crossentropy", True, "class"),
+        (
+            "keras.losses.SparseCategoricalCrossentropy(from_logits=True)",
+            "sparse_categorical_crossentropy",
+            True,
+            "class",
+        ),
         ("keras.losses.BinaryCrossentropy(True)", "binary_crossentropy", True, "class"),
         ("keras.losses.BinaryCrossentropy(from_logits=flag)", "binary_crossentropy", None, "class"),
         ("keras.losses.categorical_crossentropy", "categorical_crossentropy", False, "function"),
@@ -255,8 +259,7 @@ def test_compile_loss_forms(loss: str, name: str, from_logits: bool | None, styl
 def test_compile_loss_unknown_forms() -> None:
     for loss in ("my_loss", "lambda y, p: 0", "{'a': 'mse'}", "['mse', 'mae']"):
         comp = only_compile(
-            "import keras\nm = keras.Sequential([keras.layers.Dense(2)])\n"
-            f"m.compile(loss={loss})\n"
+            f"import keras\nm = keras.Sequential([keras.layers.Dense(2)])\nm.compile(loss={loss})\n"
         )
         assert comp.loss is None, loss
 
@@ -316,14 +319,23 @@ def _fit_values(source: str) -> tuple[object, object]:
     [
         ("(x, y), _ = keras.datasets.mnist.load_data()\nm.fit(x, y)\n", True),
         ("mnist = tf.keras.datasets.mnist\n(x, y), _ = mnist.load_data()\nm.fit(x, y)\n", True),
-        ("(x, y), _ = keras.datasets.cifar10.load_data()\nx = x.astype('float32')\n"
-         "x = np.expand_dims(x, -1)\nm.fit(x[:1000], y[:1000])\n", True),
+        (
+            "(x, y), _ = keras.datasets.cifar10.load_data()\nx = x.astype('float32')\n"
+            "x = np.expand_dims(x, -1)\nm.fit(x[:1000], y[:1000])\n",
+            True,
+        ),
         ("(x, y), _ = keras.datasets.mnist.load_data()\nx = x / 255.0\nm.fit(x, y)\n", False),
-        ("(x, y), _ = keras.datasets.mnist.load_data()\nx = x.astype('float32')\nx /= 255\n"
-         "m.fit(x, y)\n", False),
+        (
+            "(x, y), _ = keras.datasets.mnist.load_data()\nx = x.astype('float32')\nx /= 255\n"
+            "m.fit(x, y)\n",
+            False,
+        ),
         ("(x, y), _ = keras.datasets.imdb.load_data()\nm.fit(x, y)\n", False),
-        ("(x, y), (xt, yt) = keras.datasets.mnist.load_data()\nx, xt = x / 255, xt / 255\n"
-         "m.fit(x, y)\n", False),
+        (
+            "(x, y), (xt, yt) = keras.datasets.mnist.load_data()\nx, xt = x / 255, xt / 255\n"
+            "m.fit(x, y)\n",
+            False,
+        ),
     ],
 )
 def test_image_arrays_and_scaling(source: str, raw: bool) -> None:
@@ -335,15 +347,23 @@ def test_image_arrays_and_scaling(source: str, raw: bool) -> None:
     ("source", "encoding"),
     [
         ("(x, y), _ = keras.datasets.mnist.load_data()\nm.fit(x, y)\n", "int"),
-        ("(x, y), _ = keras.datasets.mnist.load_data()\ny = keras.utils.to_categorical(y, 10)\n"
-         "m.fit(x, y)\n", "onehot"),
+        (
+            "(x, y), _ = keras.datasets.mnist.load_data()\ny = keras.utils.to_categorical(y, 10)\n"
+            "m.fit(x, y)\n",
+            "onehot",
+        ),
         ("y = tf.one_hot(labels, 10)\nm.fit(x, y)\n", "onehot"),
-        ("y = keras.utils.to_categorical(labels)\nidx = np.argmax(y, axis=1)\nm.fit(x, idx)\n",
-         "int"),
+        (
+            "y = keras.utils.to_categorical(labels)\nidx = np.argmax(y, axis=1)\nm.fit(x, idx)\n",
+            "int",
+        ),
         ("y = keras.utils.to_categorical(labels)\nm.fit(x, y.argmax(1))\n", "int"),
         ("(x, y), _ = keras.datasets.boston_housing.load_data()\nm.fit(x, y)\n", None),
-        ("(x, y), _ = keras.datasets.mnist.load_data()\nif c:\n"
-         "    y = keras.utils.to_categorical(y)\nm.fit(x, y)\n", None),
+        (
+            "(x, y), _ = keras.datasets.mnist.load_data()\nif c:\n"
+            "    y = keras.utils.to_categorical(y)\nm.fit(x, y)\n",
+            None,
+        ),
     ],
 )
 def test_label_encodings(source: str, encoding: str | None) -> None:

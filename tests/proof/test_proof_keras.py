@@ -51,8 +51,9 @@ def test_lf402_linear_output_under_probability_loss_gets_no_gradient() -> None:
         "model = keras.Sequential([keras.Input(shape=(4,)), layers.Dense(1)])\n"
         "model.compile(optimizer='sgd', loss='binary_crossentropy')\n"
     )
-    fixed = buggy.replace("loss='binary_crossentropy'",
-                          "loss=keras.losses.BinaryCrossentropy(from_logits=True)")
+    fixed = buggy.replace(
+        "loss='binary_crossentropy'", "loss=keras.losses.BinaryCrossentropy(from_logits=True)"
+    )
     assert codes(buggy, "LF402") == [(5, 32)]
     assert codes(fixed, "LF402") == []
 

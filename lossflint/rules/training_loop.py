@@ -533,7 +533,7 @@ class ZeroGradBeforeStep(Rule):
     name = "zero-grad-before-step"
     severity = Severity.ERROR
     summary = "`zero_grad()` between `backward()` and `step()`: the step sees zero gradients"
-    needs = ("zero_grad",)
+    needs = ("zero_grad", ".grad")
     what = """
 Flags a `zero_grad()` that runs after the `backward()` and before the `step()` it
 feeds, in the same block of a training iteration (no other `backward()` between it
@@ -1006,7 +1006,7 @@ class HighLearningRate(Rule):
     name = "high-learning-rate"
     severity = Severity.WARNING
     summary = "learning rate above the usual range for this optimiser family"
-    needs = ("lr", "learning_rate")
+    needs = ("optim",)
     options = {
         "adaptive_max": Option(
             0.1,

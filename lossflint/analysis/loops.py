@@ -318,6 +318,7 @@ class LoopIndex:
                 event.order = order
                 events.append(event)
         # `p.grad = None`
+        call_index: dict[int, int] | None = None
         for node in model.parents:
             # `type(...) is` : isinstance on libcst nodes goes through ABC checks
             if type(node) is cst.Assign and any(
@@ -328,7 +329,9 @@ class LoopIndex:
                 # either, but it is not "clearing" for the order rules)
                 kind = "zero_grad" if literal_value(node.value) is None else "grad_set"
                 # sorts just before the first call that follows it
-                first = _first_call_after(model, node) - 0.5
+                if call_index is None:
+                    call_index = {id(site.node): i for i, site in enumerate(model.calls)}
+                first = _first_call_after(model, node, call_index) - 0.5
                 events.append(Event(kind, node, None, order=first))
         events.sort(key=lambda e: e.order)
         return events
@@ -637,36 +640,34 @@ def role_from_name(key: str) -> str | None:
     return None
 
 
-def _first_call_after(model: SemanticModel, node: cst.CSTNode) -> int:
-    """A sort position for a non-call event: just before the next call."""
-    # positions are not resolved here; the order of calls is the walk order, and
-    # an assignment comes right after the calls evaluated before it
-    index = 0
-    ancestors = set(map(id, model.ancestors(node)))
-    for i, site in enumerate(model.calls):
-        if id(site.node) in ancestors:
-            continue
-        if _precedes(model, node, site.node):
-            return i
-        index = i + 1
-    return index
+def _first_call_after(model: SemanticModel, node: cst.CSTNode, index: dict[int, int]) -> int:
+    """A sort position for a non-call event: the index (in ``model.calls``, which
+    is in walk order) of the first call at or after ``node``."""
+    found = _first_call_in(node, index)
+    if found is not None:
+        return found
+    child = node
+    for parent in model.ancestors(node):
+        after = False
+        for sibling in parent.children:
+            if sibling is child:
+                after = True
+            elif after:
+                found = _first_call_in(sibling, index)
+                if found is not None:
+                    return found
+        child = parent
+    return len(model.calls)
 
 
-def _precedes(model: SemanticModel, a: cst.CSTNode, b: cst.CSTNode) -> bool:
-    """``a`` comes before ``b`` in a pre-order walk (parents before children)."""
-    path_a = [a, *model.ancestors(a)][::-1]
-    path_b = [b, *model.ancestors(b)][::-1]
-    for x, y in zip(path_a, path_b, strict=False):
-        if x is y:
-            continue
-        parent = model.parent(x)
-        if parent is None:
-            return False
-        children = parent.children
-        ia = next((i for i, c in enumerate(children) if c is x), -1)
-        ib = next((i for i, c in enumerate(children) if c is y), -1)
-        return ia < ib
-    return len(path_a) < len(path_b)
+def _first_call_in(node: cst.CSTNode, index: dict[int, int]) -> int | None:
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, cst.Call) and id(current) in index:
+            return index[id(current)]
+        stack.extend(reversed(current.children))
+    return None
 
 
 def _first_order(loop: Loop) -> float:

@@ -63,7 +63,9 @@ def _code_fingerprint() -> str:
 
 def namespace(settings: Settings) -> str:
     """The key of everything that changes the results of every file."""
-    text = "\0".join([str(FORMAT), __version__, _code_fingerprint(), settings.fingerprint()])
+    # the root too: per-file-ignores patterns are relative to it
+    parts = [str(FORMAT), __version__, _code_fingerprint(), settings.fingerprint()]
+    text = "\0".join([*parts, str(settings.root.resolve())])
     return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 

@@ -549,6 +549,11 @@ class LoopIndex:
         self._callee_cache[container] = found
         return found
 
+    def resolve_function(self, call: cst.Call) -> cst.FunctionDef | None:
+        """The same-file function (or method of the enclosing class via ``self.``)
+        that ``call`` runs, if known."""
+        return self._resolve_function(call)
+
     def _resolve_function(self, call: cst.Call) -> cst.FunctionDef | None:
         from lossflint.analysis.values import FunctionRef
 

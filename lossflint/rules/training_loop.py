@@ -23,6 +23,7 @@ from lossflint.analysis.loops import (
     NORM_HINTS,
     OUTPUT_LAYER_HINTS,
     WEIGHT_LAYERS,
+    Event,
     Loop,
     LoopIndex,
     dotted,
@@ -1394,6 +1395,28 @@ for epoch in range(epochs):
             10,
             9,
         ),
+        Invalid(
+            "import torch\n\ndef validate(net, loader):\n    net.eval()\n"
+            "    with torch.no_grad():\n        return [net(x) for x in loader]\n\n"
+            "def fit(model, train_loader, val_loader, optimizer):\n    model.train()\n"
+            "    for epoch in range(10):\n        for x in train_loader:\n"
+            "            optimizer.zero_grad()\n            model(x).mean().backward()\n"
+            "            optimizer.step()\n        validate(model, val_loader)\n",
+            4,
+            5,
+        ),
+        Invalid(
+            "import torch\n\nclass Trainer:\n    def __init__(self, model):\n"
+            "        self.model = model\n"
+            "        self.opt = torch.optim.Adam(model.parameters())\n\n"
+            "    def evaluate(self):\n        self.model.eval()\n\n"
+            "    def fit(self, loader):\n        self.model.train()\n"
+            "        for epoch in range(5):\n            for x in loader:\n"
+            "                self.opt.zero_grad()\n                self.model(x).mean().backward()\n"
+            "                self.opt.step()\n            self.evaluate()\n",
+            9,
+            9,
+        ),
     ]
     VALID = [
         # model.train() at the top of each epoch
@@ -1432,6 +1455,19 @@ for epoch in range(epochs):
         # validation-only loop: no training in it
         "import torch\n\ndef evaluate(model, loaders):\n    for loader in loaders:\n"
         "        model.eval()\n        for x in loader:\n            model(x)\n",
+        # the validation helper restores train mode itself
+        "import torch\n\ndef validate(net, loader):\n    net.eval()\n"
+        "    out = [net(x) for x in loader]\n    net.train()\n    return out\n\n"
+        "def fit(model, loader, optimizer):\n    for epoch in range(3):\n"
+        "        for x in loader:\n            optimizer.zero_grad()\n"
+        "            model(x).mean().backward()\n            optimizer.step()\n"
+        "        validate(model, loader)\n",
+        # the helper evaluates another model
+        "import torch\n\ndef validate(net):\n    net.eval()\n\n"
+        "def fit(model, ema_model, loader, optimizer):\n    model.train()\n"
+        "    for epoch in range(3):\n        for x in loader:\n"
+        "            optimizer.zero_grad()\n            model(x).mean().backward()\n"
+        "            optimizer.step()\n        validate(ema_model)\n",
         # model.train(mode) with a flag
         "import torch\n\ndef fit(model, loader, optimizer, flag):\n    for epoch in range(3):\n"
         "        model.train(flag)\n        for x in loader:\n            optimizer.zero_grad()\n"
@@ -1460,21 +1496,41 @@ for epoch in range(epochs):
                 continue
             if self._has_train_call(loop):
                 continue
-            for event in loop.of("eval"):
-                receiver = event.event.receiver
-                if receiver is None or id(event.node) in reported:
-                    continue
+
+            def eligible(receiver: str | None, loop: Loop = loop) -> bool:
+                if receiver is None:
+                    return False
                 if receiver in frozen or any(h in receiver.lower() for h in FROZEN_MODEL_HINTS):
-                    continue  # a teacher / EMA / target network stays in eval mode
-                if receiver not in trained and not _called_with_grad(model, ctx, loop, receiver):
+                    return False  # a teacher / EMA / target network stays in eval mode
+                return receiver in trained or _called_with_grad(model, ctx, loop, receiver)
+
+            direct = [e for e in loop.of("eval") if eligible(e.event.receiver)]
+            if direct:
+                event = direct[0]
+                if id(event.node) in reported:
                     continue
                 reported.add(id(event.node))
+                receiver = event.event.receiver
                 yield Finding(
                     event.node,
                     f"`{receiver}.eval()` inside the epoch loop and no `{receiver}.train()` "
                     "in that loop: after the first evaluation the model keeps training in "
                     "eval mode (no dropout, frozen batch-norm); call "
                     f"`{receiver}.train()` at the top of each epoch",
+                )
+                continue
+            # `validate(model)` / `self.evaluate()` calling `.eval()` on the trained model
+            for call, eval_event, receiver in _evals_through_calls(model, index, loop):
+                if id(eval_event.node) in reported or not eligible(receiver):
+                    continue
+                reported.add(id(eval_event.node))
+                yield Finding(
+                    eval_event.node,
+                    f"`{model.code(call.func)}()` puts `{receiver}` in eval mode inside the "
+                    f"epoch loop (line {_line(model, call)}) and nothing in that loop calls "
+                    f"`{receiver}.train()`: later epochs train in eval mode (no dropout, "
+                    f"frozen batch-norm); call `{receiver}.train()` at the top of each epoch",
+                    related=(RelatedNode("the call in the epoch loop", call),),
                 )
                 break
 
@@ -1487,6 +1543,39 @@ for epoch in range(epochs):
                 if literal_value(call.args[0].value) is not False:
                     return True
         return False
+
+
+def _evals_through_calls(
+    model: SemanticModel, index: LoopIndex, loop: Loop
+) -> Iterator[tuple[cst.Call, Event, str]]:
+    """``.eval()`` in a same-file function called from the loop body, with the
+    receiver as the loop sees it: ``def validate(net): net.eval()`` called as
+    ``validate(model)`` gives "model"; ``self.model.eval()`` in a method called
+    as ``self.evaluate()`` stays "self.model"."""
+    for call in _calls_in(loop.node.body):
+        func = index.resolve_function(call)
+        if func is None:
+            continue
+        params = [p.name.value for p in func.params.params]
+        is_method = isinstance(call.func, cst.Attribute) and dotted(call.func.value) == "self"
+        if is_method and params and params[0] == "self":
+            params = params[1:]
+        for event in index.events:
+            if event.kind != "eval" or event.receiver is None:
+                continue
+            if model.enclosing(event.node, cst.FunctionDef) is not func:
+                continue
+            receiver = event.receiver
+            if receiver.startswith("self."):
+                if not is_method:
+                    continue
+                yield call, event, receiver
+            elif receiver in params and not has_star_args(call):
+                position = params.index(receiver)
+                argument_expr = argument(call, position, receiver)
+                mapped = dotted(argument_expr) if argument_expr is not None else None
+                if mapped is not None:
+                    yield call, event, mapped
 
 
 def _called_with_grad(model: SemanticModel, ctx: object, loop: Loop, receiver: str) -> bool:

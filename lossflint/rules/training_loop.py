@@ -1349,6 +1349,8 @@ iteration, directly or in a nested loop) when nothing in that loop's body (or in
 same-file function it calls) calls `.train()`. Only the trained model counts: one
 whose parameters go to an optimiser, that is put in train mode elsewhere, or that
 is called with gradients on in the loop (a frozen teacher's `eval()` is fine).
+An `eval()` inside a same-file helper the loop calls (`validate(model)`,
+`self.evaluate()`) is reported at that `eval()`.
 """
     why = """
 `eval()` switches dropout off and makes batch-norm use its running statistics. If

@@ -363,3 +363,25 @@ def test_lf307_thresholds_are_options() -> None:
     assert rows({}) == [2]
     assert rows({"adaptive_max": 1.0}) == []
     assert rows({"sgd_max": 0.5}) == [2, 3]
+
+
+WEIRD = 'import torch\nfrom torch import nn\nasync def f(loader, opt, model):\n    async for x in loader:\n        opt.zero_grad()\n        model(x).backward()\n        opt.step()\n    else:\n        opt.step()\nwhile (x := next(it)) is not None:\n    match x:\n        case {"loss": loss}:\n            loss.backward()\n            opt.step()\n        case _:\n            pass\n    try:\n        opt.step()\n    except* ValueError:\n        opt.zero_grad()\n    [l.backward() for l in losses]\n    (lambda: loss.backward())()\n    opt.step() if cond else sched.step()\n    cond and opt.zero_grad()\n    torch.nn.utils.clip_grad_norm_(*args)\n    p.grad = None; q.grad.data.zero_()\n    a = b = torch.optim.Adam(p, lr=1)\n    opt.step(); x.step\nfor x in y: pass\nelse: loss.backward()\nwith torch.no_grad(), torch.autocast("cuda", enabled=flag): (yield)\n@torch.no_grad\n@torch.autocast("cuda")\nclass C: pass\nnn.init.constant_(*a)\nnn.init.constant_(w.weight, val=x)\n'
+
+
+def test_unusual_syntax_is_analysed_without_errors() -> None:
+    from lossflint.linter import RuleSet, lint_text
+    from lossflint.registry import all_rules
+
+    codes = [c for c in all_rules() if c.startswith("LF3")]
+    result = lint_text(WEIRD, "weird.py", RuleSet(codes), [])
+    assert not result.errors, result.errors
+    # only the literal lr=1 of Adam: comprehension/lambda/match/`and` events are
+    # never ordered against the loop's direct events
+    assert [(d.location.row, d.code) for d in result.diagnostics] == [(27, "LF307")]
+
+
+def test_comprehension_events_run_per_element() -> None:
+    model = build("for b in data:\n    [l.backward() for l in b]\n    opt.step()\n")
+    (loop,) = loops(model).loops
+    backward = loop.of("backward")[0]
+    assert backward.nested and not backward.direct

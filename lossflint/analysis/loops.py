@@ -477,7 +477,8 @@ class LoopIndex:
             elif isinstance(ancestor, (cst.For, cst.While)):
                 chain.append(child)
                 nested = True
-            elif isinstance(ancestor, (cst.CompFor,)):
+            elif isinstance(ancestor, (cst.ListComp, cst.SetComp, cst.GeneratorExp, cst.DictComp)):
+                # runs once per element: like an inner loop
                 chain.append(child)
                 nested = True
             child = ancestor

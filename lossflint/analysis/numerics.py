@@ -522,11 +522,11 @@ def is_cosine(model: SemanticModel, expr: cst.BaseExpression, depth: int = 3) ->
         operand = sum_operand(model, expr)
         if operand is not None:
             return _product_of_normalised(model, resolve(model, operand))
-        if info.qualname in MATMUL and info.qualname != "torch.einsum":
+        if info.qualname in MATMUL or info.qualname == "torch.nn.functional.linear":
+            # F.linear(F.normalize(x), F.normalize(W)) is ArcFace's cosine
             args = positional(info.node)
-            return len(args) == 2 and all(is_normalised(model, a.value) for a in args)
-        if info.qualname == "torch.einsum":
-            args = positional(info.node)[1:]
+            if info.qualname == "torch.einsum":
+                args = args[1:]
             return len(args) == 2 and all(is_normalised(model, a.value) for a in args)
         return False
     if is_binop(expr, cst.MatrixMultiply):
@@ -719,6 +719,8 @@ DTYPE_KEEPING_METHODS = frozenset(
 DTYPE_KEEPING_FUNCS = frozenset(
     {"torch.abs", "torch.relu", "torch.square", "torch.nn.functional.relu", "torch.tanh"}
 )
+#: reductions that keep the dtype outside autocast
+DTYPE_KEEPING_REDUCTIONS = frozenset({"sum", "mean", "norm", "std", "amax", "max"})
 #: optimisers whose default eps is 1e-8
 ADAM_FAMILY = frozenset(
     {

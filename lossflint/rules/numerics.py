@@ -466,7 +466,7 @@ representable in float16; `torch.finfo(x.dtype).eps` is a dtype-aware choice.
                 continue
             yield Finding(
                 node=log.node,
-                message=f"log of {subject} can be log(0) = -inf (NaN gradients); clamp it, "
+                message=f"log of {subject}: log(0) = -inf (NaN gradients); clamp it, "
                 "e.g. `.clamp_min(torch.finfo(x.dtype).eps)`, or add an eps",
                 fix=self._fix(model, log),
             )
@@ -479,12 +479,13 @@ representable in float16; `torch.finfo(x.dtype).eps` is a dtype-aware choice.
             if isinstance(value, Tensor) and value.kind is Kind.PROBS:
                 if log.framework == "numpy" and not _framework_origin(model, value.origin):
                     return None
-                return "1 - softmax output" + self._evidence(model, value, complement)
+                subject = "1 - softmax output, which is 0 where softmax saturates"
+                return subject + self._evidence(model, value, complement)
             return None
         value = model.value(arg)
         if self._can_be_zero(model, log, value):
             assert isinstance(value, Tensor)
-            return "a value that can be 0" + self._evidence(model, value, arg)
+            return f"{_zero_label(value)}, which can be 0" + self._evidence(model, value, arg)
         if num.is_binop(arg, cst.Divide):
             assert isinstance(arg, cst.BinaryOperation)
             numerator = arg.left
@@ -497,7 +498,8 @@ representable in float16; `torch.finfo(x.dtype).eps` is a dtype-aware choice.
                 return "a ratio whose numerator (softmax output) can be 0"
             if self._can_be_zero(model, log, value):
                 assert isinstance(value, Tensor)
-                return "a ratio whose numerator can be 0" + self._evidence(model, value, numerator)
+                subject = f"a ratio whose numerator ({_zero_label(value)}) can be 0"
+                return subject + self._evidence(model, value, numerator)
             if log.framework != "numpy" and num.is_count(model, numerator):
                 return "a ratio whose numerator (a count) can be 0"
         return None
@@ -528,6 +530,21 @@ representable in float16; `torch.finfo(x.dtype).eps` is a dtype-aware choice.
         if log.framework == "tensorflow":
             return _tf_call_fix(model, arg, "maximum", f", {EPS_LOG}", message)
         return None
+
+
+def _zero_label(value: Tensor) -> str:
+    """ "relu output" / "a square" for a NON_NEGATIVE value."""
+    origin = value.origin
+    if isinstance(origin, cst.BinaryOperation):
+        return "a square"
+    if isinstance(origin, cst.Call):
+        func = origin.func
+        name = func.attr.value if isinstance(func, cst.Attribute) else getattr(func, "value", "")
+        if name in ("square", "pow"):
+            return "a square"
+        if name:
+            return f"{name} output"
+    return "a non-negative value"
 
 
 # --- LF203 ---------------------------------------------------------------------------
@@ -1855,11 +1872,15 @@ the smallest round value float16 keeps).
         self, model: SemanticModel, ctx: ContextIndex, expr: cst.BaseExpression, at: cst.CSTNode
     ) -> str:
         """Why ``expr`` is a float16 tensor ("" if it is not known to be)."""
-        expr = self._strip_elementwise(model, expr)
+        # reductions keep float16 too, except under autocast (which runs them in float32)
+        reductions = ctx.autocast_dtype(at) is None
+        expr = self._strip_elementwise(model, expr, reductions)
         if ctx.is_half(expr):
             return f"`{num.bare_code(model, expr)}` is float16"
         resolved = num.resolve(model, expr)
-        resolved = self._strip_elementwise(model, resolved)
+        resolved = self._strip_elementwise(model, resolved, reductions)
+        if reductions and ctx.is_half(resolved):
+            return f"`{num.bare_code(model, resolved)}` is float16"
         if ctx.autocast_dtype(resolved) != "float16" or ctx.autocast_dtype(at) != "float16":
             return ""
         if num.is_binop(resolved, cst.MatrixMultiply):
@@ -1877,10 +1898,17 @@ the smallest round value float16 keeps).
         return ""
 
     @staticmethod
-    def _strip_elementwise(model: SemanticModel, expr: cst.BaseExpression) -> cst.BaseExpression:
-        """``x.abs()``, ``torch.relu(x)``, ``x ** 2`` keep ``x``'s dtype."""
+    def _strip_elementwise(
+        model: SemanticModel, expr: cst.BaseExpression, reductions: bool = False
+    ) -> cst.BaseExpression:
+        """``x.abs()``, ``torch.relu(x)``, ``x ** 2`` (and, outside autocast,
+        ``x.sum()``) keep ``x``'s dtype."""
         for _ in range(4):
             info = num.call_info(model, expr)
+            if info is not None and reductions and info.method in num.DTYPE_KEEPING_REDUCTIONS:
+                if info.receiver is not None:
+                    expr = info.receiver
+                    continue
             if info is not None and info.method in num.DTYPE_KEEPING_METHODS:
                 if info.receiver is not None and not info.node.args:
                     expr = info.receiver

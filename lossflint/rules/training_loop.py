@@ -400,10 +400,13 @@ scaler.step(optimizer)
                     continue  # before backward: LF301
                 if not any(s.order > clip.order for s in steps):
                     continue  # after the step: LF301
+                scaled = next(b for b in backwards if b.order < clip.order)
                 yield Finding(
                     clip.node,
                     "gradients clipped while still multiplied by the GradScaler's loss "
-                    "scale; call `scaler.unscale_(optimizer)` before clipping",
+                    f"scale (backward at line {_line(model, scaled.node)}); call "
+                    "`scaler.unscale_(optimizer)` before clipping",
+                    related=(RelatedNode("the scaled backward", scaled.node),),
                 )
 
 
@@ -518,11 +521,13 @@ for x, y in loader:
             if not steps:
                 continue
             step = steps[0]
+            backward = loop.of("backward")[0]
             yield Finding(
                 step.node,
-                "training loop steps without clearing gradients: `backward()` adds to "
-                "`.grad`, so every step uses the sum of all batches so far; call "
-                "`optimizer.zero_grad()` in the loop",
+                "training loop steps without clearing gradients: `backward()` (line "
+                f"{_line(model, backward.node)}) adds to `.grad`, so every step uses the sum "
+                "of all batches so far; call `optimizer.zero_grad()` in the loop",
+                related=(RelatedNode("the backward", backward.node),),
             )
 
 
@@ -956,10 +961,12 @@ was not used (the accumulator is never back-propagated).
                 args=[node.args[0].with_changes(value=_method_call(value, "detach"))]
             )
             what = f"`{accumulator}.append(...)`"
+        evidence = model.kinds.describe(model.value(value))
+        source = f" (the loss from {evidence})" if evidence else ""
         return Finding(
             report,
-            f"{what} keeps the autograd graph of every iteration alive (memory grows "
-            f"until OOM); accumulate `.{method}()` instead",
+            f"{what} keeps the autograd graph of every iteration alive{source}: memory "
+            f"grows until OOM; accumulate `.{method}()` instead",
             fix=FixSpec(
                 Applicability.SAFE,
                 f"accumulate `.{method}()`",
@@ -1297,8 +1304,9 @@ with torch.no_grad():
                 continue
             yield Finding(
                 event.node,
-                "backward() of a loss computed under no_grad()/inference_mode(): it has no "
-                "grad_fn and backward() raises; compute the training loss outside the block",
+                "backward() of a loss computed under no_grad()/inference_mode() (line "
+                f"{_line(model, region)}): it has no grad_fn and backward() raises; compute "
+                "the training loss outside the block",
                 related=(RelatedNode("the no-grad region", region),),
             )
 
@@ -2141,10 +2149,12 @@ inline form; otherwise there is no automatic fix.
                 continue
             yield Finding(
                 call.node,
-                "binary_cross_entropy inside autocast: CUDA autocast raises ('unsafe to "
-                "autocast') and CPU autocast computes it in reduced precision; use "
-                "BCEWithLogitsLoss / binary_cross_entropy_with_logits on the logits",
+                f"binary_cross_entropy inside autocast (line {_line(model, region.node)}): "
+                "CUDA autocast raises ('unsafe to autocast') and CPU autocast computes it in "
+                "reduced precision; use BCEWithLogitsLoss / binary_cross_entropy_with_logits "
+                "on the logits",
                 fix=self._fix(model, call.node),
+                related=(RelatedNode("the autocast region", region.node),),
             )
 
     @staticmethod

@@ -870,6 +870,8 @@ for inline forms only: `logsumexp` needs the reduced `dim` (`torch.sum` without
         "import torch\ndef exp(x):\n    return x\nv = torch.log(1 + exp(x))\n",
         # different operands: not a softmax
         "import torch\nr = torch.exp(a) / torch.exp(b).sum()\n",
+        # a shadowed torch
+        "import torch\ndef f(torch, s):\n    return torch.log(torch.exp(s).sum(1))\n",
     ]
 
     def check(self, model: SemanticModel) -> Iterator[Finding]:
@@ -1138,9 +1140,10 @@ training: a sum (or mean) of squares such as a Euclidean distance
 `((a - b) ** 2).sum(1)`, a square, or a difference from a square
 (`1 - c ** 2`, `E[x²] - E[x]²`). Followed through variables assigned once. An
 added positive term (`+ eps`, `+ 1e-12`, `+ 1`), a clamp with a positive lower
-bound or `torch.where(d > 0, ...)` silences it. `** 0.5` counts only on tensors
-(a framework call or a tensor method in the expression); NumPy's `np.sqrt` has
-no gradient and is not reported.
+bound or `torch.where(d > 0, ...)` silences it, and so does `no_grad` /
+`inference_mode` (without a gradient, `sqrt(0) = 0` is harmless). `** 0.5`
+counts only on tensors (a framework call or a tensor method in the
+expression); NumPy's `np.sqrt` has no gradient and is not reported.
 """
     why = """
 The derivative of `sqrt(x)` is `1 / (2 sqrt(x))`, infinite at 0: the distance
@@ -1213,8 +1216,12 @@ the value by at most 1e-6.
         # guarded through a variable
         "import torch\nsq = ((a - b) ** 2).sum(1)\nsq = sq + 1e-9\nd = sq.sqrt()\n",
         "import torch\nd2 = (x * x).sum(1)\nd = torch.where(d2 > 0, d2.sqrt(), d2)\n",
-        # a user function named sqrt
+        # a user function named sqrt, a shadowed torch
         "def sqrt(x):\n    return x\nd = sqrt((a - b) ** 2)\n",
+        "import torch\ndef f(torch, a, b):\n    return torch.sqrt(((a - b) ** 2).sum(1))\n",
+        # no gradient flows: sqrt(0) = 0 is fine (e.g. a gradient-norm utility)
+        "import torch\n\n@torch.no_grad()\ndef total_norm(g):\n"
+        "    return torch.sqrt((g ** 2).sum())\n",
     ]
 
     def check(self, model: SemanticModel) -> Iterator[Finding]:
@@ -1243,6 +1250,10 @@ the value by at most 1e-6.
             return None
         if num.where_guarded(model, root.node, operand):
             return None
+        from lossflint.analysis.contexts import contexts
+
+        if contexts(model).in_no_grad(root.node):
+            return None  # sqrt(0) = 0 is fine; only its gradient is not
         fix: FixSpec | None
         if difference:
             fix = None
@@ -1359,8 +1370,10 @@ certain.
         "import torch\ns = x.sum()\nr = torch.where(s > 0, x / s, x)\n",
         # no tensor framework in the file: plain Python objects
         "class Hist:\n    pass\nnorm = counts / counts.sum()\n",
-        # a user-defined sum
+        # a user-defined sum, a shadowed torch
         "import torch\ndef total(x):\n    return 1\nr = x / total(x)\n",
+        "import torch\ndef f(torch, x):\n    return x / torch.sum(x)\n"
+        "def g(x):\n    return x / len(x)\n",
         # denominator clamped through a reassignment
         "import torch\nn = mask.sum()\nn = n.clamp(min=1)\nm = (l * mask).sum() / n\n",
     ]
@@ -1548,6 +1561,9 @@ Unsafe: the fix clamps the argument to `[-1 + 1e-7, 1 - 1e-7]` (TensorFlow:
         # a user function named acos
         "import torch.nn.functional as F\ndef acos(x):\n    return x\n"
         "t = acos(F.cosine_similarity(a, b))\n",
+        # a shadowed F
+        "import torch\nimport torch.nn.functional as F\n"
+        "def f(F, a, b):\n    return torch.acos(F.cosine_similarity(a, b))\n",
         # a scaled cosine is kept inside (-1, 1)
         "import torch\nimport torch.nn.functional as F\n"
         "t = torch.acos(0.999 * F.cosine_similarity(a, b))\n",
@@ -1677,8 +1693,9 @@ hinge pattern).
         "import torch\nm = torch.max(torch.ones_like(x), y)\n",
         # builtin max and NumPy
         "import numpy as np\nm = max(0, y)\nn = np.maximum(np.zeros_like(x), y)\n",
-        # a user function named zeros_like
+        # a user function named zeros_like, a shadowed torch
         "import torch\ndef zeros_like(x):\n    return x\nm = torch.max(zeros_like(x), y)\n",
+        "import torch\ndef f(torch, x, y):\n    return torch.max(torch.zeros_like(x), y)\n",
         # the zeros variable is changed in place
         "import torch\nz = torch.zeros_like(x)\nz[0] = 1\nm = torch.max(z, y)\n",
     ]

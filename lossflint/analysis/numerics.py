@@ -383,10 +383,19 @@ def reduction(
     if info.qualname in functions:
         return argument(info.node, 0, "input", "input_tensor", "tensor", "a", "x")
     if info.method == method and info.receiver is not None:
-        if model.qualname(info.receiver) is not None:
+        if model.qualname(info.receiver) is not None or _shadows_module(model, info.receiver):
             return None
         return info.receiver
     return None
+
+
+def _shadows_module(model: SemanticModel, expr: cst.BaseExpression) -> bool:
+    """``torch.sum(x)`` where a parameter named ``torch`` hides the import:
+    neither the function nor surely a tensor method."""
+    if not isinstance(expr, cst.Name):
+        return False
+    bindings = model.module_scope.bindings.get(expr.value, [])
+    return any(b.kind == "import" for b in bindings)
 
 
 def sum_operand(model: SemanticModel, expr: cst.BaseExpression) -> cst.BaseExpression | None:

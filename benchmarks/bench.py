@@ -46,8 +46,6 @@ CACHE = HERE / ".cache"
 DIST = CACHE / "dist"
 CORPUS = CACHE / "corpus"
 PEERS_VENV = CACHE / "peers-venv"
-LF_CACHE = CACHE / "lossflint-cache"
-SNAPSHOT = CACHE / "lossflint-snapshot"
 RESULTS = HERE / "RESULTS.md"
 
 #: the corpus: pinned wheels (pure Python; a wheel holds the package sources)
@@ -124,7 +122,7 @@ def install_peers() -> None:
     marker.write_text("\n".join(PEERS))
 
 
-def snapshot_lossflint() -> dict[str, str]:
+def snapshot_lossflint(snapshot: Path) -> dict[str, str]:
     """Copy the lossflint package being measured (with compiled bytecode, as
     an installed package has) and return the environment that runs it: the
     measured code cannot change under the benchmark, and the result cache's
@@ -134,11 +132,11 @@ def snapshot_lossflint() -> dict[str, str]:
     import lossflint
 
     source = Path(lossflint.__file__).resolve().parent
-    shutil.rmtree(SNAPSHOT, ignore_errors=True)
-    shutil.copytree(source, SNAPSHOT / "lossflint", ignore=shutil.ignore_patterns("__pycache__"))
-    compileall.compile_dir(SNAPSHOT, quiet=1)
+    shutil.rmtree(snapshot, ignore_errors=True)
+    shutil.copytree(source, snapshot / "lossflint", ignore=shutil.ignore_patterns("__pycache__"))
+    compileall.compile_dir(snapshot, quiet=1)
     env = dict(os.environ)
-    env["PYTHONPATH"] = str(SNAPSHOT)
+    env["PYTHONPATH"] = str(snapshot)
     env.pop("PYTHONDONTWRITEBYTECODE", None)
     return env
 
@@ -212,7 +210,9 @@ def run_benchmark(
     lossflint = [sys.executable, "-m", "lossflint", "check", "-q", "--exit-zero"]
     if jobs is not None:
         lossflint += ["--jobs", str(jobs)]
-    cached = [*lossflint, "--cache-dir", str(LF_CACHE)]
+    # per-size folders: benchmarks of different sizes may run side by side
+    lf_cache = CACHE / f"lossflint-cache-{len(files)}"
+    cached = [*lossflint, "--cache-dir", str(lf_cache)]
     peer_bin = PEERS_VENV / "bin"
     peer_cmds = {
         "TorchFix": [str(peer_bin / "torchfix"), *names],
@@ -235,19 +235,18 @@ def run_benchmark(
     rows += [Row(f"lossflint after touching 1 % ({touched_count} files)")]
     rows += [Row(name) for name in peer_cmds if name.split()[0].lower() in peers]
 
-    env = snapshot_lossflint()
+    env = snapshot_lossflint(CACHE / f"lossflint-snapshot-{len(files)}")
 
     def step(row: Row, cmd: list[str]) -> None:
         sample = measure(cmd, CORPUS, env if cmd[0] == sys.executable else None)
         row.samples.append(sample)
         print(f"  {row.name}: {sample.wall:.2f}s wall", file=sys.stderr)
 
-    shutil.rmtree(LF_CACHE, ignore_errors=True)
+    shutil.rmtree(lf_cache, ignore_errors=True)
     measure([*cached, *names], CORPUS, env)  # fill the cache (not reported)
-    originals = {
-        f: (CORPUS / f).read_bytes() for f in files[:: max(1, len(files) // touched_count)]
-    }
-    originals = dict(list(originals.items())[:touched_count])
+    step_size = max(1, len(files) // touched_count)
+    touched = files[step_size // 2 :: step_size][:touched_count]  # spread over the packages
+    originals = {f: (CORPUS / f).read_bytes() for f in touched}
     try:
         for i in range(runs):
             print(f"run {i + 1}/{runs}", file=sys.stderr)

@@ -242,6 +242,15 @@ activation (or no activation and `from_logits=True`), which is left to you.
 """
     INVALID = [
         Invalid(
+            KL + "model = keras.Sequential([layers.Dense(4, activation='relu'), layers.Dense(1)])\n"
+            "model.compile(loss=keras.losses.BinaryCrossentropy(False))\n",
+            4,
+            15,
+            fixed=KL
+            + "model = keras.Sequential([layers.Dense(4, activation='relu'), layers.Dense(1)])\n"
+            "model.compile(loss=keras.losses.BinaryCrossentropy(True))\n",
+        ),
+        Invalid(
             TK + "model = keras.Sequential([layers.Dense(64, activation='relu'),\n"
             "    layers.Dense(10)])\n"
             "model.compile(optimizer='adam', loss='sparse_categorical_crossentropy')\n",
@@ -319,11 +328,12 @@ activation (or no activation and `from_logits=True`), which is left to you.
                 and loss.style == "class"
                 and isinstance(loss.node, cst.Call)
             ):
-                fix = FixSpec(
-                    Applicability.UNSAFE,
-                    "set `from_logits=True`",
-                    (NodeEdit(loss.node, _set_keyword(loss.node, "from_logits", "True")),),
+                edit = (
+                    NodeEdit(loss.from_logits_arg.value, "True")
+                    if loss.from_logits_arg is not None  # ``BinaryCrossentropy(False)``
+                    else NodeEdit(loss.node, _set_keyword(loss.node, "from_logits", "True"))
                 )
+                fix = FixSpec(Applicability.UNSAFE, "set `from_logits=True`", (edit,))
             what = (
                 "has no activation (its outputs are logits)"
                 if head.activation == "linear"

@@ -189,10 +189,11 @@ class ResultCache:
         return diagnostics
 
     def store(self, path: Path, sha: str, diagnostics: list[Diagnostic]) -> None:
-        self.new[self.file_key(path)] = {
-            "sha256": sha,
-            "diagnostics": [diagnostic_to_json(d) for d in diagnostics],
-        }
+        try:
+            encoded = [diagnostic_to_json(d) for d in diagnostics]
+        except TypeError:
+            return  # a field JSON cannot hold: that file is simply not cached
+        self.new[self.file_key(path)] = {"sha256": sha, "diagnostics": encoded}
 
     def save(self) -> None:
         """Merge new entries into the file on disk (atomically); never raises

@@ -229,3 +229,15 @@ def test_cli_cache_dir_from_config(run_cli, project: Path) -> None:  # type: ign
     (sub / "e.py").write_text(BUG)
     code, _, _ = run_cli("check", ".", cwd=sub)  # config found upwards: root = project
     assert code == 1 and (project / ".cache" / "lf" / "CACHEDIR.TAG").is_file()
+
+
+def test_unserialisable_diagnostic_is_not_cached(project: Path) -> None:
+    from dataclasses import replace
+
+    diag = lint_source(BUG, "a.py")[0]
+    odd = replace(diag, message=object())  # type: ignore[arg-type]
+    cache = ResultCache.for_settings(Settings(root=project))
+    cache.store(project / "a.py", "0" * 64, [odd])
+    assert cache.new == {}
+    cache.store(project / "a.py", "0" * 64, [diag])
+    assert list(cache.new) == [str((project / "a.py").resolve())]

@@ -488,3 +488,18 @@ def test_local_name_hides_module_constant_for_shapes_and_units() -> None:
     (comp,) = facts.compiles
     assert layers_of(comp.model) == [("Dense", None, "linear")]
     assert facts.first_inputs == []
+
+
+@pytest.mark.parametrize(
+    "build",
+    [
+        "m = keras.Sequential([keras.Input(shape=(10,)), layers.LSTM(4)])\n",
+        "m = keras.Sequential()\nm.add(keras.Input(shape=(10,)))\nm.add(layers.LSTM(4))\n",
+        "m = keras.Sequential([layers.InputLayer(input_shape=(10,)), layers.LSTM(4)])\n",
+        "m = keras.Sequential()\nm.add(layers.LSTM(4, input_shape=(10,)))\n",
+        "inp = keras.Input(shape=(10,))\nout = layers.LSTM(4)(inp)\n",
+    ],
+)
+def test_first_layer_input_shape_styles(build: str) -> None:
+    _, facts = facts_of("import keras\nfrom keras import layers\n" + build)
+    assert [(f.layer.name, f.shape) for f in facts.first_inputs] == [("LSTM", (10,))]

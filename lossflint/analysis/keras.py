@@ -1322,9 +1322,6 @@ class KerasFacts:
                 ):
                     input_shape = value.input_shape  # ``keras.Input(shape=...)`` first
                     continue
-                if input_shape is not None and not layers and isinstance(value, KLayer):
-                    if self._record and value.input_shape is None:
-                        self.first_inputs.append(FirstInput(value, input_shape))
                 layers.extend(_as_layers(value))
         model = KModel(call, tuple(layers), "sequential", input_shape)
         self._note_first(model)
@@ -1344,6 +1341,8 @@ class KerasFacts:
         if first is None:
             return
         shape = first.input_shape
+        if shape is None and first.name != "InputLayer":
+            shape = model.input_shape
         target = first
         if first.name == "InputLayer" and len(model.layers) > 1:
             target = model.layers[1]  # type: ignore[assignment]
@@ -1351,7 +1350,7 @@ class KerasFacts:
                 return
         if shape is None:
             return
-        if any(f.layer is target for f in self.first_inputs):
+        if any(f.layer == target for f in self.first_inputs):
             return
         self.first_inputs.append(FirstInput(target, shape))
 
@@ -1452,7 +1451,15 @@ class KerasFacts:
         if name == "add":
             layer = args[0] if args else None
             layers = _as_layers(layer)
-            updated = KModel(model.node, (*model.layers, *layers), model.style, model.input_shape)
+            input_shape = model.input_shape
+            if (
+                not model.layers
+                and isinstance(layer, KTensor)
+                and layer.model is None
+                and not layer.chain
+            ):
+                input_shape = layer.input_shape  # ``model.add(keras.Input(shape=...))``
+            updated = KModel(model.node, (*model.layers, *layers), model.style, input_shape)
             if key is not None:
                 env[key] = updated
             self._note_first(updated)
@@ -1540,7 +1547,7 @@ class KerasFacts:
             arg = args[0] if args else None
             if isinstance(arg, KTensor) and not arg.predicted:
                 if not arg.chain and arg.input_shape is not None and self._record:
-                    if not any(f.layer is callee for f in self.first_inputs):
+                    if not any(f.layer == callee for f in self.first_inputs):
                         self.first_inputs.append(FirstInput(callee, arg.input_shape))
                 return KTensor((*arg.chain, callee), arg.input_shape)
             return KTensor((None, callee))

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import libcst as cst
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from lossflint.analysis.contexts import contexts
 from lossflint.analysis.loops import loops, role_from_name
@@ -385,3 +387,74 @@ def test_comprehension_events_run_per_element() -> None:
     (loop,) = loops(model).loops
     backward = loop.of("backward")[0]
     assert backward.nested and not backward.direct
+
+
+# --- property: correctly ordered loops are never reported ------------------------------
+
+ORDER_RULES = ["LF301", "LF302", "LF303", "LF304", "LF305", "LF309", "LF310"]
+
+
+@st.composite
+def correct_training_script(draw: st.DrawFn) -> str:
+    scaled = draw(st.booleans())
+    zero_at_end = draw(st.booleans())
+    body = []
+    if not zero_at_end:
+        body.append("optimizer.zero_grad()")
+    body.append("loss = F.cross_entropy(model(x), y)")
+    body.append("scaler.scale(loss).backward()" if scaled else "loss.backward()")
+    update = []
+    if draw(st.booleans()):
+        if scaled:
+            update.append("scaler.unscale_(optimizer)")
+        update.append("torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)")
+    update.append("scaler.step(optimizer)" if scaled else "optimizer.step()")
+    if scaled:
+        update.append("scaler.update()")
+    if draw(st.booleans()):
+        update.append("scheduler.step()")
+    if zero_at_end:
+        update.append("optimizer.zero_grad()")
+    accumulate = draw(st.booleans())
+    lines = ["for i, (x, y) in enumerate(loader):"]
+    lines += [f"    {s}" for s in body]
+    if accumulate:
+        lines.append("    if (i + 1) % 4 == 0:")
+        lines += [f"        {s}" for s in update]
+        if not zero_at_end and "optimizer.zero_grad()" in body:
+            # with accumulation the clearing belongs to the update
+            lines.remove("    optimizer.zero_grad()")
+            lines.append("        optimizer.zero_grad()")
+    else:
+        lines += [f"    {s}" for s in update]
+    epochs = draw(st.booleans())
+    if epochs:
+        lines = (
+            ["for epoch in range(3):", "    model.train()"]
+            + [f"    {line}" for line in lines]
+            + ["    model.eval()", "    evaluate(model)"]
+        )
+    where = draw(st.sampled_from(["module", "function"]))
+    if where == "function":
+        lines = ["def fit(model, loader, optimizer, scheduler, scaler):"] + [
+            f"    {line}" for line in lines
+        ]
+    head = [
+        "import torch",
+        "import torch.nn.functional as F",
+        "model = torch.nn.Linear(4, 2)",
+        "optimizer = torch.optim.SGD(model.parameters(), lr=0.1)",
+        "scheduler = torch.optim.lr_scheduler.StepLR(optimizer, 1)",
+        "scaler = torch.amp.GradScaler('cuda')",
+    ]
+    return "\n".join(head + lines) + "\n"
+
+
+@settings(max_examples=60, deadline=None)
+@given(correct_training_script())
+def test_correctly_ordered_loops_are_silent(source: str) -> None:
+    from lossflint.linter import RuleSet, lint_text
+
+    result = lint_text(source, "train.py", RuleSet(ORDER_RULES), [])
+    assert not result.errors, result.errors
+    assert result.diagnostics == [], source

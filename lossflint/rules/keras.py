@@ -159,6 +159,9 @@ equally right (and numerically better); choose one.
         ),
     ]
     VALID = [
+        # one unit under a categorical loss is LF404's finding
+        TK + "model = keras.Sequential([layers.Dense(1, activation='softmax')])\n"
+        "model.compile(loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))\n",
         # softmax + from_logits=False (the default)
         TK + "model = keras.Sequential([layers.Dense(10, activation='softmax')])\n"
         "model.compile(loss=keras.losses.CategoricalCrossentropy(from_logits=False))\n",
@@ -191,6 +194,8 @@ equally right (and numerically better); choose one.
                 continue
             if loss.name not in K.CE_LOSSES or loss.from_logits is not True:
                 continue
+            if loss.name in K.CATEGORICAL_LOSSES and head.units == 1:
+                continue  # LF404: a categorical loss over one unit is the bug
             fix = None
             arg = loss.from_logits_arg
             if arg is not None:
@@ -289,6 +294,9 @@ activation (or no activation and `from_logits=True`), which is left to you.
         ),
     ]
     VALID = [
+        # one unit under a categorical loss is LF404's finding
+        TK + "model = keras.Sequential([layers.Dense(1)])\n"
+        "model.compile(loss='sparse_categorical_crossentropy')\n",
         # linear + from_logits=True
         TK + "model = keras.Sequential([layers.Dense(10)])\n"
         "model.compile(loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))\n",
@@ -322,6 +330,8 @@ activation (or no activation and `from_logits=True`), which is left to you.
                 continue
             if loss.name not in K.CE_LOSSES or loss.from_logits is not False:
                 continue
+            if loss.name in K.CATEGORICAL_LOSSES and head.units == 1:
+                continue  # LF404: a categorical loss over one unit is the bug
             fix = None
             if (
                 head.activation == "linear"

@@ -361,7 +361,7 @@ class LoopIndex:
             return self._backward_event(call, receiver_expr, receiver)
         if method == "manual_backward":
             return Event("backward", call, receiver, loss=args[0].value if args else None)
-        if method == "zero_grad":
+        if method in ("zero_grad", "clear_grad", "clear_gradients"):  # paddle: clear_grad
             return Event("zero_grad", call, receiver)
         if method == "zero_" and isinstance(receiver_expr, cst.Attribute):
             # p.grad.zero_() / p.grad.data.zero_()

@@ -218,6 +218,11 @@ optimizer.step()
         "            loss = model(x, y)\n            loss.backward()\n"
         "            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)\n"
         "            return loss\n        opt.step(closure)\n",
+        # step at the top of the iteration (LF305's finding): the clip sits between
+        # the previous backward and the step
+        _TRAIN + "        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)\n"
+        "        optimizer.step()\n        optimizer.zero_grad()\n"
+        "        criterion(model(x), y).backward()\n",
         # a user function with the same name
         "import torch\n\ndef clip_grad_norm_(params, v):\n    pass\n\n"
         "def fit(model, loader, optimizer):\n    for x in loader:\n"
@@ -253,7 +258,7 @@ optimizer.step()
                     for b in later_backwards
                     if index.comparable(b, clip) and not earlier_backwards
                 ]
-                if after and later_steps:
+                if after and any(s.order > after[0].order for s in later_steps):
                     backward = after[0]
                     yield Finding(
                         clip.node,

@@ -284,3 +284,18 @@ def test_import_styles_resolve():
 def test_try_import_fallback_to_none_still_resolves():
     model = _model("try:\n    import torch\nexcept ImportError:\n    torch = None\ny = torch.softmax(x, 1)\n")
     assert model.calls[-1].qualname == "torch.softmax"
+
+
+def test_constructor_arguments_pin_init_parameters():
+    src = MODULE + (
+        "class Trainer:\n    def __init__(self, model):\n        self.model = model\n"
+        "    def step(self, x):\n        probe(self.model(x))\n"
+        "Trainer(Net()).step(1)\n"
+    )
+    assert kind_at(src) is Kind.PROBS
+    src = MODULE + (
+        "class Trainer:\n    def __init__(self, model):\n        self.model = model\n"
+        "    def step(self, x):\n        probe(self.model(x))\n"
+        "Trainer(Net())\nTrainer(other)\n"
+    )
+    assert kind_at(src) is Kind.UNKNOWN

@@ -268,7 +268,9 @@ class KindAnalysis:
         prefix = self_name[0] + "."
         if flow:
             frame = _Frame(self._func_label(func, cls), cls, func)
-            env: Env = {self_name[0]: Instance(cls)}
+            pins = self._pins.get(func, {})
+            env: Env = {name: pins.get(name, UNKNOWN) for name in _param_names(func.params)}
+            env[self_name[0]] = Instance(cls)
             try:
                 end = self._exec_block(_body(func), env, frame, record=False)
             except RecursionError:
@@ -813,6 +815,10 @@ class KindAnalysis:
                 self._record_loss(call, callee.functional, callee.ctor, frame)
             return Tensor(Kind.LOSS, origin=call, where=frame.name)
         if isinstance(callee, ClassRef):
+            init = self._method(callee.cls, "__init__")
+            if init is not None and record:
+                # constructor arguments pin __init__'s parameters (self.model = model)
+                self._record_call_site(call, init, callee.cls, args)
             return Instance(callee.cls)
         if isinstance(callee, FunctionRef):
             return self._call_function(call, callee.func, callee.bound, args, frame, record)

@@ -150,7 +150,7 @@ def _expr_label(model: SemanticModel, expr: cst.BaseExpression) -> str:
 
 
 def _evidence(model: SemanticModel, expr: cst.BaseExpression, value: Value) -> str:
-    """"'scores' comes from softmax at line 41 (Net.forward)", or "" when the
+    """ "'scores' comes from softmax at line 41 (Net.forward)", or "" when the
     producing call is the expression itself."""
     if isinstance(value, Tensor) and value.origin is expr:
         return ""
@@ -160,7 +160,9 @@ def _evidence(model: SemanticModel, expr: cst.BaseExpression, value: Value) -> s
     return f"`{_expr_label(model, expr)}` comes from {described}"
 
 
-def _related(model: SemanticModel, expr: cst.BaseExpression, value: Value) -> tuple[RelatedNode, ...]:
+def _related(
+    model: SemanticModel, expr: cst.BaseExpression, value: Value
+) -> tuple[RelatedNode, ...]:
     if isinstance(value, Tensor) and value.origin is not None and value.origin is not expr:
         return (RelatedNode(f"{value.kind.value} produced here", value.origin),)
     return ()
@@ -205,7 +207,14 @@ def _drop_activation_fix(
     return FixSpec(
         Applicability.UNSAFE,
         message,
-        (NodeEdit(expr, operand.with_changes(lpar=[], rpar=[]) if isinstance(operand, cst.Name) else operand),),
+        (
+            NodeEdit(
+                expr,
+                operand.with_changes(lpar=[], rpar=[])
+                if isinstance(operand, cst.Name)
+                else operand,
+            ),
+        ),
     )
 
 
@@ -615,7 +624,9 @@ saturation. Loss objects (`nn.BCELoss()`) are not rewritten automatically.
         if loss.ctor is not None or value.origin is not expr or not isinstance(expr, cst.Call):
             return None
         operand = activation_operand(model, expr)
-        renamed = _rename_call(loss.node, "binary_cross_entropy", "binary_cross_entropy_with_logits")
+        renamed = _rename_call(
+            loss.node, "binary_cross_entropy", "binary_cross_entropy_with_logits"
+        )
         if operand is None or renamed is None:
             return None
         args = [a.with_changes(value=operand) if a.value is expr else a for a in renamed.args]
@@ -811,7 +822,9 @@ changes because the original was wrong.
             )
 
 
-def _set_keyword(call: cst.Call, name: str, value: cst.BaseExpression, drop: tuple[str, ...] = ()) -> cst.Call:
+def _set_keyword(
+    call: cst.Call, name: str, value: cst.BaseExpression, drop: tuple[str, ...] = ()
+) -> cst.Call:
     """``call`` with ``name=value`` set (replaced or appended), dropping ``drop`` keywords."""
     args = [a for a in call.args if not (a.keyword is not None and a.keyword.value in drop)]
     for index, arg in enumerate(args):
@@ -859,13 +872,13 @@ of elements per sample (which is the point).
             "import torch.nn as nn\nkl = nn.KLDivLoss()\n",
             2,
             6,
-            fixed="import torch.nn as nn\nkl = nn.KLDivLoss(reduction=\"batchmean\")\n",
+            fixed='import torch.nn as nn\nkl = nn.KLDivLoss(reduction="batchmean")\n',
         ),
         Invalid(
             "import torch.nn.functional as F\nloss = F.kl_div(lp, q, reduction='mean')\n",
             2,
             8,
-            fixed="import torch.nn.functional as F\nloss = F.kl_div(lp, q, reduction=\"batchmean\")\n",
+            fixed='import torch.nn.functional as F\nloss = F.kl_div(lp, q, reduction="batchmean")\n',
         ),
         Invalid(
             "from torch.nn import KLDivLoss\nclass T:\n    def __init__(self):\n"
@@ -890,9 +903,11 @@ of elements per sample (which is the point).
                 continue
             position = 0 if site.qualname == "torch.nn.KLDivLoss" else 2
             reduction_arg = argument(call, None, "reduction")
-            if reduction_arg is None and any(
-                a.keyword is None for a in call.args[position:]
-            ) and len([a for a in call.args if a.keyword is None]) > position:
+            if (
+                reduction_arg is None
+                and any(a.keyword is None for a in call.args[position:])
+                and len([a for a in call.args if a.keyword is None]) > position
+            ):
                 continue  # positional legacy arguments: LF113 territory
             reduction = "mean" if reduction_arg is None else literal_value(reduction_arg)
             if reduction != "mean":
@@ -1240,7 +1255,11 @@ loss. With `dim=-1` the fix is marked unsafe (equal only for 2-D inputs).
                 continue
             expr, value = found
             fix = None
-            if value.origin is expr and isinstance(expr, cst.Call) and loss.functional == apis.CROSS_ENTROPY:
+            if (
+                value.origin is expr
+                and isinstance(expr, cst.Call)
+                and loss.functional == apis.CROSS_ENTROPY
+            ):
                 operand = activation_operand(model, expr)
                 dim = activation_dim(model, expr)
                 if operand is not None and dim in (1, -1):
@@ -1292,19 +1311,19 @@ the deprecated arguments.
             "import torch.nn as nn\ncrit = nn.MSELoss(size_average=False)\n",
             2,
             8,
-            fixed="import torch.nn as nn\ncrit = nn.MSELoss(reduction=\"sum\")\n",
+            fixed='import torch.nn as nn\ncrit = nn.MSELoss(reduction="sum")\n',
         ),
         Invalid(
             "import torch.nn.functional as F\nl = F.cross_entropy(x, y, reduce=False)\n",
             2,
             5,
-            fixed="import torch.nn.functional as F\nl = F.cross_entropy(x, y, reduction=\"none\")\n",
+            fixed='import torch.nn.functional as F\nl = F.cross_entropy(x, y, reduction="none")\n',
         ),
         Invalid(
             "from torch.nn import NLLLoss\nc = NLLLoss(weight=w, size_average=True, reduce=True, reduction='sum')\n",
             2,
             5,
-            fixed="from torch.nn import NLLLoss\nc = NLLLoss(weight=w, reduction=\"mean\")\n",
+            fixed='from torch.nn import NLLLoss\nc = NLLLoss(weight=w, reduction="mean")\n',
         ),
         Invalid(
             "import torch.nn as nn\ncrit = nn.BCELoss(size_average=avg)\n",
@@ -1367,8 +1386,4 @@ the deprecated arguments.
         fixed = _set_keyword(
             call, "reduction", cst.SimpleString(f'"{reduction}"'), drop=("size_average", "reduce")
         )
-        return FixSpec(
-            Applicability.SAFE, f'use reduction="{reduction}"', (NodeEdit(call, fixed),)
-        )
-
-
+        return FixSpec(Applicability.SAFE, f'use reduction="{reduction}"', (NodeEdit(call, fixed),))

@@ -228,10 +228,49 @@ def _rename_call(call: cst.Call, old: str, new: str) -> cst.Call | None:
 PROBABILITY_KINDS = (Kind.PROBS, Kind.SIGMOID_PROBS)
 
 
+class _LossInputRule(Rule):
+    """A loss-input rule: one finding per cause.
+
+    When the same wrong value (one softmax/sigmoid/Linear origin) reaches
+    several loss calls, the first call is reported and the message names the
+    others: one bug, one finding.
+    """
+
+    def findings(self, model: SemanticModel) -> Iterator[Finding]:  # pragma: no cover
+        raise NotImplementedError
+
+    def check(self, model: SemanticModel) -> Iterator[Finding]:
+        groups: dict[int, list[Finding]] = {}
+        order: list[list[Finding]] = []
+        for finding in self.findings(model):
+            if not finding.related:
+                order.append([finding])
+                continue
+            key = id(finding.related[0].node)
+            if key not in groups:
+                groups[key] = []
+                order.append(groups[key])
+            groups[key].append(finding)
+        for group in order:
+            first = group[0]
+            if len(group) == 1:
+                yield first
+                continue
+            rows = [str(model.line_of(f.node)) for f in group[1:]]
+            where = f"line{'s' if len(rows) > 1 else ''} {', '.join(rows)}"
+            yield Finding(
+                node=first.node,
+                message=f"{first.message} (the same value also reaches the loss at {where})",
+                fix=first.fix,
+                related=first.related,
+            )
+
+
+
 # --- rules --------------------------------------------------------------------
 
 
-class ProbabilitiesIntoCrossEntropy(Rule):
+class ProbabilitiesIntoCrossEntropy(_LossInputRule):
     code = "LF101"
     name = "probabilities-into-cross-entropy"
     severity = Severity.ERROR
@@ -349,7 +388,7 @@ model, move it to the inference path by hand.
         "loss = F.cross_entropy(student, torch.softmax(teacher / T, dim=1))\n",
     ]
 
-    def check(self, model: SemanticModel) -> Iterator[Finding]:
+    def findings(self, model: SemanticModel) -> Iterator[Finding]:
         losses = _losses(model, apis.CROSS_ENTROPY, *apis.TF_SOFTMAX_CE)
         for loss in losses:
             found = _input(model, loss)
@@ -370,7 +409,7 @@ model, move it to the inference path by hand.
             )
 
 
-class NllLossWithoutLogSoftmax(Rule):
+class NllLossWithoutLogSoftmax(_LossInputRule):
     code = "LF102"
     name = "nll-loss-without-log-softmax"
     severity = Severity.ERROR
@@ -431,7 +470,7 @@ original was wrong.
         "import torch.nn.functional as F\nlp = F.log_softmax(z, -1)\nloss = F.nll_loss(lp.view(-1, 10), y.view(-1))\n",
     ]
 
-    def check(self, model: SemanticModel) -> Iterator[Finding]:
+    def findings(self, model: SemanticModel) -> Iterator[Finding]:
         for loss in _losses(model, apis.NLL):
             found = _input(model, loss)
             if found is None:
@@ -463,7 +502,7 @@ original was wrong.
             )
 
 
-class SigmoidIntoBceWithLogits(Rule):
+class SigmoidIntoBceWithLogits(_LossInputRule):
     code = "LF103"
     name = "sigmoid-into-bce-with-logits"
     severity = Severity.ERROR
@@ -525,7 +564,7 @@ value changes, because the original was wrong.
         "z = torch.sigmoid(a) if cal else a\nloss = F.binary_cross_entropy_with_logits(z, y)\n",
     ]
 
-    def check(self, model: SemanticModel) -> Iterator[Finding]:
+    def findings(self, model: SemanticModel) -> Iterator[Finding]:
         for loss in _losses(model, apis.BCE_LOGITS, *apis.TF_SIGMOID_CE):
             found = _input(model, loss)
             if found is None or found[1].kind is not Kind.SIGMOID_PROBS:
@@ -543,7 +582,7 @@ value changes, because the original was wrong.
             )
 
 
-class BceOnSigmoid(Rule):
+class BceOnSigmoid(_LossInputRule):
     code = "LF104"
     name = "bce-on-sigmoid"
     severity = Severity.WARNING
@@ -589,6 +628,14 @@ saturation. Loss objects (`nn.BCELoss()`) are not rewritten automatically.
             5,
             12,
         ),
+        # one finding per cause: the discriminator's sigmoid reaches three calls
+        Invalid(
+            "import torch\nimport torch.nn as nn\n"
+            "d = nn.Sequential(nn.Linear(784, 1), nn.Sigmoid())\nbce = nn.BCELoss()\n"
+            "loss_d = bce(d(real), ones) + bce(d(fake.detach()), zeros)\nloss_g = bce(d(fake), ones)\n",
+            5,
+            10,
+        ),
     ]
     VALID = [
         "import torch.nn.functional as F\nloss = F.binary_cross_entropy_with_logits(z, y)\n",
@@ -601,7 +648,7 @@ saturation. Loss objects (`nn.BCELoss()`) are not rewritten automatically.
         "loss = binary_cross_entropy(torch.sigmoid(z), y)\n",
     ]
 
-    def check(self, model: SemanticModel) -> Iterator[Finding]:
+    def findings(self, model: SemanticModel) -> Iterator[Finding]:
         for loss in _losses(model, apis.BCE):
             found = _input(model, loss)
             if found is None or found[1].kind is not Kind.SIGMOID_PROBS:
@@ -637,7 +684,7 @@ saturation. Loss objects (`nn.BCELoss()`) are not rewritten automatically.
         )
 
 
-class BceOnLogits(Rule):
+class BceOnLogits(_LossInputRule):
     code = "LF105"
     name = "bce-on-logits"
     severity = Severity.ERROR
@@ -702,7 +749,7 @@ at its construction), which changes what the loss computes.
         "h = fc(x)\nh = h.sigmoid()\nloss = F.binary_cross_entropy(h, y)\n",
     ]
 
-    def check(self, model: SemanticModel) -> Iterator[Finding]:
+    def findings(self, model: SemanticModel) -> Iterator[Finding]:
         for loss in _losses(model, apis.BCE):
             found = _input(model, loss)
             if found is None or found[1].kind is not Kind.LOGITS:
@@ -735,7 +782,7 @@ at its construction), which changes what the loss computes.
         )
 
 
-class KlDivInputNotLog(Rule):
+class KlDivInputNotLog(_LossInputRule):
     code = "LF106"
     name = "kl-div-input-not-log"
     severity = Severity.ERROR
@@ -796,7 +843,7 @@ changes because the original was wrong.
         "loss = kl_div(F.softmax(s, 1), t, reduction='sum')\n",
     ]
 
-    def check(self, model: SemanticModel) -> Iterator[Finding]:
+    def findings(self, model: SemanticModel) -> Iterator[Finding]:
         for loss in _losses(model, apis.KL_DIV):
             found = _input(model, loss)
             if found is None or found[1].kind is not Kind.PROBS:
@@ -923,7 +970,7 @@ of elements per sample (which is the point).
             )
 
 
-class RegressionLossOnClassTargets(Rule):
+class RegressionLossOnClassTargets(_LossInputRule):
     code = "LF108"
     name = "regression-loss-on-class-targets"
     severity = Severity.ERROR
@@ -980,7 +1027,7 @@ loss = F.cross_entropy(logits, labels)      # a classification loss
         "def mse_loss(a, b):\n    return a\nimport torch\nloss = mse_loss(x, torch.argmax(y, 1))\n",
     ]
 
-    def check(self, model: SemanticModel) -> Iterator[Finding]:
+    def findings(self, model: SemanticModel) -> Iterator[Finding]:
         for loss in _losses(model, *apis.REGRESSION_LOSSES):
             target = _target(model, loss)
             inp = _input(model, loss)
@@ -1011,7 +1058,7 @@ loss = F.cross_entropy(logits, labels)      # a classification loss
             )
 
 
-class CrossEntropyFloatClassTargets(Rule):
+class CrossEntropyFloatClassTargets(_LossInputRule):
     code = "LF109"
     name = "cross-entropy-float-class-targets"
     severity = Severity.ERROR
@@ -1067,7 +1114,7 @@ Unsafe: an inline `.float()` on the target becomes `.long()`.
         "loss = F.cross_entropy(logits, y)\n",
     ]
 
-    def check(self, model: SemanticModel) -> Iterator[Finding]:
+    def findings(self, model: SemanticModel) -> Iterator[Finding]:
         for loss in _losses(model, apis.CROSS_ENTROPY):
             found = _target(model, loss)
             if found is None:
@@ -1193,7 +1240,7 @@ probs = torch.softmax(model(x), dim=1)   # model(x) already ends in softmax: LF1
         return None
 
 
-class LogSoftmaxIntoCrossEntropy(Rule):
+class LogSoftmaxIntoCrossEntropy(_LossInputRule):
     code = "LF112"
     name = "log-softmax-into-cross-entropy"
     severity = Severity.INFO
@@ -1248,7 +1295,7 @@ loss. With `dim=-1` the fix is marked unsafe (equal only for 2-D inputs).
         "import torch.nn.functional as F\nloss = F.cross_entropy(z, F.log_softmax(t, 1).exp())\n",
     ]
 
-    def check(self, model: SemanticModel) -> Iterator[Finding]:
+    def findings(self, model: SemanticModel) -> Iterator[Finding]:
         for loss in _losses(model, apis.CROSS_ENTROPY, *apis.TF_SOFTMAX_CE):
             found = _input(model, loss)
             if found is None or found[1].kind is not Kind.LOG_PROBS:

@@ -3,12 +3,14 @@ per bug, messages with their evidence."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
-from conftest import FIXTURES
 
 from lossflint.fixer import fix_text, parses
 from lossflint.linter import RuleSet, lint_text
 
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 LF2 = ["LF201", "LF202", "LF203", "LF204", "LF205", "LF206", "LF207", "LF208", "LF209"]
 
 

@@ -12,12 +12,27 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from conftest import require  # tests/proof/conftest.py
 
 from lossflint.fixer import fix_text
 from lossflint.linter import RuleSet
 
-torch = require("torch")
+
+def _require() -> Any:
+    """tests/proof/conftest.py's ``require``, loaded by path: under the whole
+    suite another ``conftest`` module may own that name."""
+    import importlib.util
+    from pathlib import Path
+
+    spec = importlib.util.spec_from_file_location(
+        "lossflint_proof_conftest", Path(__file__).with_name("conftest.py")
+    )
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.require
+
+
+torch = _require()("torch")
 
 CODES = ["LF201", "LF202", "LF204", "LF205", "LF206", "LF207", "LF209"]
 

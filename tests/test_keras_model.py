@@ -503,3 +503,16 @@ def test_local_name_hides_module_constant_for_shapes_and_units() -> None:
 def test_first_layer_input_shape_styles(build: str) -> None:
     _, facts = facts_of("import keras\nfrom keras import layers\n" + build)
     assert [(f.layer.name, f.shape) for f in facts.first_inputs] == [("LSTM", (10,))]
+
+
+def test_convolution_output_head_has_activation_but_no_units() -> None:
+    comp = only_compile(
+        "import keras\nfrom keras import layers\n"
+        "inp = keras.Input(shape=(64, 64, 3))\n"
+        "out = layers.Conv2D(4, 1)(layers.Conv2D(8, 3, activation='relu')(inp))\n"
+        "model = keras.Model(inp, out)\n"
+        "model.compile(loss=keras.losses.SparseCategoricalCrossentropy())\n"
+    )
+    head = comp.model.head() if comp.model else None
+    assert head is not None and (head.units, head.activation, head.dense) == (None, "linear", None)
+    assert head.activation_layer.name == "Conv2D"

@@ -152,6 +152,10 @@ CONV2D_LIKE = frozenset(
     if r == 3 and not n.startswith(("ZeroPadding", "UpSampling", "Cropping"))
 )
 
+#: convolutions (they take an ``activation=`` like Dense)
+CONV_LAYERS = frozenset(
+    n for n in REQUIRED_RANK if n.startswith(("Conv", "SeparableConv", "DepthwiseConv"))
+)
 #: layers whose output keeps extra (spatial or time) axes
 KEEPS_AXES = frozenset(n for n in REQUIRED_RANK if n not in RECURRENT)
 #: layers that reduce to one vector per sample
@@ -457,6 +461,13 @@ class KModel:
                         return None
                     return Head(layer, layer.units, layer.activation, layer)
                 return Head(layer, layer.units, activation, act_layer or layer)
+            if layer.name in CONV_LAYERS:
+                # a fully convolutional output (segmentation): its activation
+                # is the model's, its unit count is not known
+                final = activation if activation is not None else layer.activation
+                if final is None:
+                    return None
+                return Head(None, None, final, act_layer or layer)
             if activation is not None:
                 return Head(None, None, activation, act_layer or layer)
             return None

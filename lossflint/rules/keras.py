@@ -294,6 +294,11 @@ activation (or no activation and `from_logits=True`), which is left to you.
         ),
     ]
     VALID = [
+        # fully convolutional segmentation with a per-pixel softmax
+        TK + "inp = keras.Input(shape=(64, 64, 3))\n"
+        "x = layers.Conv2D(16, 3, padding='same', activation='relu')(inp)\n"
+        "out = layers.Conv2D(4, 1, activation='softmax')(x)\n"
+        "model = keras.Model(inp, out)\nmodel.compile(loss='sparse_categorical_crossentropy')\n",
         # one unit under a categorical loss is LF404's finding
         TK + "model = keras.Sequential([layers.Dense(1)])\n"
         "model.compile(loss='sparse_categorical_crossentropy')\n",

@@ -241,6 +241,54 @@ def bound_value(model: SemanticModel, name: cst.Name) -> cst.BaseExpression | No
     return value
 
 
+def assignments(model: SemanticModel, name: cst.Name) -> list[cst.BaseExpression]:
+    """Every expression assigned to ``name`` in the scope that owns it."""
+    bindings = model.bindings(name) or []
+    return [
+        b.node for b in bindings if b.kind == "assign" and isinstance(b.node, cst.BaseExpression)
+    ]
+
+
+INT_DTYPES = frozenset(
+    {
+        "torch.long",
+        "torch.int64",
+        "torch.int",
+        "torch.int32",
+        "tensorflow.int32",
+        "tensorflow.int64",
+    }
+)
+
+
+def cast_to_int(model: SemanticModel, node: cst.CSTNode) -> bool:
+    """``node`` ends up cast to an integer dtype in its statement
+    (``(... log(n) ...).to(torch.long)``, ``tf.cast(..., dtype)``): a bucket
+    index, where no gradient flows and inf is clipped away."""
+    for ancestor in model.ancestors(node):
+        if isinstance(ancestor, cst.BaseSmallStatement):
+            return False
+        if not isinstance(ancestor, cst.Call):
+            continue
+        info = call_info(model, ancestor)
+        if info is None:
+            continue
+        if info.method in ("long", "int") and not ancestor.args:
+            return True
+        if info.method in ("to", "type") or info.qualname == "tensorflow.cast":
+            for arg in ancestor.args:
+                if model.qualname(arg.value) in INT_DTYPES:
+                    return True
+                if info.qualname == "tensorflow.cast" and arg is not ancestor.args[0]:
+                    # tf.cast(x, some.dtype): casting a log back is integer bucketing
+                    return model.qualname(arg.value) not in (
+                        "tensorflow.float32",
+                        "tensorflow.float64",
+                        "tensorflow.float16",
+                    )
+    return False
+
+
 def resolve(model: SemanticModel, expr: cst.BaseExpression, depth: int = 4) -> cst.BaseExpression:
     """Follow names bound once (``d2 = ...; sqrt(d2)``) to their expression."""
     while depth > 0 and isinstance(expr, cst.Name):
@@ -357,7 +405,11 @@ def is_guarded(model: SemanticModel, expr: cst.BaseExpression, depth: int = 3) -
         return False
     if isinstance(expr, cst.Name):
         value = bound_value(model, expr)
-        return value is not None and is_guarded(model, value, depth - 1)
+        if value is not None:
+            return is_guarded(model, value, depth - 1)
+        # reassigned (``p = p.clamp(eps, 1 - eps)`` over a parameter): a guard
+        # on any assignment may be the one that reaches, so stay silent
+        return any(is_guarded(model, assigned, depth - 1) for assigned in assignments(model, expr))
     lower = clamp_lower(model, expr)
     if lower is not None:
         bound = literal_value(lower)

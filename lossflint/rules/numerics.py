@@ -448,6 +448,9 @@ representable in float16; `torch.finfo(x.dtype).eps` is a dtype-aware choice.
         "import torch\nl = torch.log(torch.softmax(z, 1))\n",
         # the variable is reassigned with a guard
         "import torch\nh = torch.relu(x)\nh = h + 1e-6\nl = torch.log(h)\n",
+        # a bucket index (T5-style relative positions): cast back to integers
+        "import torch\nn = torch.abs(rel)\n"
+        "b = (torch.log(n.float() / 8) / 2.77 * 8).to(torch.long)\n",
     ]
 
     def check(self, model: SemanticModel) -> Iterator[Finding]:
@@ -464,6 +467,8 @@ representable in float16; `torch.finfo(x.dtype).eps` is a dtype-aware choice.
                 model, log.node
             ):
                 continue
+            if num.cast_to_int(model, log.node):
+                continue  # a bucket index (T5-style relative positions)
             yield Finding(
                 node=log.node,
                 message=f"log of {subject}: log(0) = -inf (NaN gradients); clamp it, "
@@ -508,6 +513,8 @@ representable in float16; `torch.finfo(x.dtype).eps` is a dtype-aware choice.
     def _can_be_zero(model: SemanticModel, log: LogCall, value: object) -> bool:
         if not isinstance(value, Tensor) or value.kind is not Kind.NON_NEGATIVE:
             return False
+        if value.float_cast:
+            return False  # abs of integers cast to float: positions/counts (bucketing)
         if _exp_origin(model, value.origin):
             return False  # exp(x) > 0 (LF204 covers its overflow)
         if log.framework == "numpy" and not _framework_origin(model, value.origin):
@@ -717,6 +724,10 @@ formula no longer sees.
         "import math\nnll = -(w * math.log(0.5))\n",
         # a user function called log
         "def log(x):\n    return x\nloss = -(y * log(p)).sum()\n",
+        # clipped in a reassignment of the parameter (Keras' own backend)
+        "import tensorflow as tf\n\ndef xent(target, output, eps):\n"
+        "    output = tf.clip_by_value(output, eps, 1.0 - eps)\n"
+        "    return -tf.reduce_sum(target * tf.math.log(output), -1)\n",
         # softmax inside: LF201 reports the log and fixes it
         "import torch\nprobs = torch.softmax(z, 1)\nloss = -(y * torch.log(probs)).sum()\n",
     ]

@@ -516,3 +516,44 @@ def test_convolution_output_head_has_activation_but_no_units() -> None:
     head = comp.model.head() if comp.model else None
     assert head is not None and (head.units, head.activation, head.dense) == (None, "linear", None)
     assert head.activation_layer.name == "Conv2D"
+
+
+TRAIN_FN = (
+    "from tensorflow import keras\nfrom tensorflow.keras import layers\n"
+    "def train(model, x, y):\n"
+    "    model.compile(optimizer='adam', loss='categorical_crossentropy')\n"
+    "    model.fit(x, y)\n"
+    "(x, y), _ = keras.datasets.mnist.load_data()\n"
+    "m = keras.Sequential([layers.Flatten(), layers.Dense(10, activation='softmax')])\n"
+)
+
+
+def test_parameters_take_the_value_every_call_site_agrees_on() -> None:
+    source = TRAIN_FN + "train(m, x / 255.0, y)\n"
+    _, facts = facts_of(source)
+    (comp,) = facts.compiles
+    assert layers_of(comp.model) == [("Flatten", None, "linear"), ("Dense", 10, "softmax")]
+    labels = facts.labels_for(comp)
+    assert isinstance(labels, K.Labels) and labels.encoding == "int"
+    result = lint_text(source, "t.py", RuleSet(["LF407"]), [])
+    assert [(d.location.row, d.code) for d in result.diagnostics] == [(4, "LF407")]
+
+
+@pytest.mark.parametrize(
+    "calls",
+    [
+        # call sites disagree on the labels
+        "train(m, x / 255.0, y)\ntrain(m, x / 255.0, keras.utils.to_categorical(y))\n",
+        # the function escapes: other callers may exist
+        "train(m, x / 255.0, y)\ncallbacks = [train]\n",
+        # star arguments
+        "args = (m, x, y)\ntrain(*args)\n",
+    ],
+)
+def test_parameters_stay_unknown_when_call_sites_do_not_settle_them(calls: str) -> None:
+    _, facts = facts_of(TRAIN_FN + calls)
+    assert {c.model for c in facts.compiles} == {None} or all(
+        facts.labels_for(c) is None for c in facts.compiles
+    )
+    result = lint_text(TRAIN_FN + calls, "t.py", RuleSet(["LF407"]), [])
+    assert result.diagnostics == []

@@ -720,6 +720,8 @@ class KerasFacts:
     def _run(self) -> None:
         module = self.model.module
         self._globals: Env = {}
+        #: parameter values every same-file call site agrees on (from round 1)
+        self._pins: dict[cst.FunctionDef, Env] = {}
         for round_ in (1, 2):
             if round_ == 2 and not self._interesting:
                 # nothing Keras-like was built: the second round (module
@@ -731,6 +733,8 @@ class KerasFacts:
             self._returns: dict[cst.FunctionDef, Any] = {}
             self._in_progress: set[cst.FunctionDef] = set()
             self._class_models: dict[cst.ClassDef, KModel | None] = {}
+            self._sites: dict[cst.FunctionDef, list[Env | None]] = {}
+            self._escaped: set[cst.FunctionDef] = set()
             self.compiles, self.fits, self.loop_losses = [], [], []
             self.models, self.first_inputs, self.tf_losses, self.values = {}, [], [], {}
             env: Env = {}
@@ -739,6 +743,44 @@ class KerasFacts:
             for node in self.model.scopes:
                 if isinstance(node, cst.FunctionDef):
                     self._function_returns(node)
+            if round_ == 1:
+                self._pins = self._settle_pins()
+
+    def _settle_pins(self) -> dict[cst.FunctionDef, Env]:
+        pins: dict[cst.FunctionDef, Env] = {}
+        for func, sites in self._sites.items():
+            if func in self._escaped or not sites or any(site is None for site in sites):
+                continue
+            names = {name for site in sites if site is not None for name in site}
+            known: Env = {}
+            for name in names:
+                value = sites[0].get(name) if sites[0] is not None else None
+                for site in sites[1:]:
+                    value = _join(value, site.get(name) if site is not None else None)
+                if value is not None:
+                    known[name] = value
+            if known:
+                pins[func] = known
+        return pins
+
+    def _note_site(self, call: cst.Call, func: cst.FunctionDef, args: list[Any]) -> None:
+        """Argument values of a call of a same-file (non-method) function."""
+        sites = self._sites.setdefault(func, [])
+        if any(a.star for a in call.args) or self._class_of(func) is not None:
+            sites.append(None)
+            return
+        params = func.params
+        positional = [p.name.value for p in (*params.posonly_params, *params.params)]
+        site: Env = {}
+        index = 0
+        for arg, value in zip(call.args, args, strict=False):
+            if arg.keyword is None:
+                if index < len(positional):
+                    site[positional[index]] = value
+                index += 1
+            else:
+                site[arg.keyword.value] = value
+        sites.append(site)
 
     # --- functions -----------------------------------------------------------
 
@@ -752,8 +794,9 @@ class KerasFacts:
             frame = _Frame(func)
             env: Env = {}
             params = func.params
+            pins = self._pins.get(func, {})
             for param in (*params.posonly_params, *params.params, *params.kwonly_params):
-                env[param.name.value] = None
+                env[param.name.value] = pins.get(param.name.value)
             cls = self._class_of(func)
             if cls is not None and (params.posonly_params or params.params):
                 first = (*params.posonly_params, *params.params)[0].name.value
@@ -995,9 +1038,13 @@ class KerasFacts:
 
     def _eval_inner(self, expr: cst.BaseExpression, env: Env, stmt: cst.CSTNode) -> Any:
         if type(expr) is cst.Name:
-            if expr.value in env:
-                return env[expr.value]
-            return self._global(expr)
+            found = env[expr.value] if expr.value in env else self._global(expr)
+            if isinstance(found, FuncRefK):
+                parent = self.model.parent(expr)
+                if not (isinstance(parent, cst.Call) and parent.func is expr):
+                    # passed on (callback, map, thread): other callers exist
+                    self._escaped.add(found.func)
+            return found
         if type(expr) in (cst.Integer, cst.Float, cst.SimpleString) or (
             type(expr) is cst.UnaryOperation and isinstance(expr.operator, cst.Minus)
         ):
@@ -1579,6 +1626,7 @@ class KerasFacts:
         if isinstance(callee, ClassRefK):
             return self._subclassed(callee.cls)
         if isinstance(callee, FuncRefK):
+            self._note_site(call, callee.func, args)
             return self._function_returns(callee.func)
         if isinstance(callee, ModuleRef):
             return self._api(call, callee.qualname, args, env, stmt)

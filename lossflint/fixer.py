@@ -250,10 +250,19 @@ def fix_bytes(
             out.failed.append(
                 f"{filename}: fixes not written: the result cannot be encoded as {source.encoding}"
             )
-            out.applied = 0
+            _unfixed(out, data, ruleset, ignored)
             return out
         out.diff = unified_diff(source.text, outcome.text, filename)
     return out
+
+
+def _unfixed(out: FileFix, data: bytes, ruleset: RuleSet, ignored: list[str]) -> None:
+    """The fixes were not written: report the file as it is."""
+    from lossflint.runner import lint_bytes
+
+    linted = lint_bytes(data, out.filename, ruleset, ignored)
+    out.applied, out.fixed, out.diff = 0, None, ""
+    out.remaining, out.errors = linted.diagnostics, linted.errors
 
 
 def _fix_notebook(
@@ -334,13 +343,14 @@ def fix_files(files: list[Path], settings: Settings, unsafe: bool, write: bool) 
             linted = lint_file(path, ruleset, settings)  # reports "cannot read"
             report.files.append(FileFix(filename, remaining=linted.diagnostics))
             continue
-        result = fix_bytes(data, filename, ruleset, settings.ignored_for(path), unsafe)
+        ignored = settings.ignored_for(path)
+        result = fix_bytes(data, filename, ruleset, ignored, unsafe)
         if write and result.fixed is not None:
             try:
                 write_atomic(path, result.fixed)
             except OSError as exc:
                 result.failed.append(f"{filename}: fixes not written: {exc.strerror or exc}")
-                result.applied = 0
+                _unfixed(result, data, ruleset, ignored)
         report.files.append(result)
     return report
 

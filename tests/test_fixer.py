@@ -343,3 +343,22 @@ def test_cli_fix_from_stdin_prints_the_fixed_source(run_cli, tmp_path):
     assert (code, out) == (0, "import torch\nh = torch.relu(-d)\n")
     assert err == "Found 1 problem (1 fixed, 0 remaining).\n"
     assert list(tmp_path.iterdir()) == []
+
+
+def test_unwritable_file_is_reported_and_left_alone(tmp_path, monkeypatch):
+    from lossflint import fixer
+    from lossflint.config import resolve_settings
+
+    path = tmp_path / "train.py"
+    path.write_text(TRAIN)
+
+    def refuse(target, data):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(fixer, "write_atomic", refuse)
+    settings = resolve_settings([str(tmp_path)], None, True)
+    report = fixer.fix_files([path], settings, unsafe=False, write=True)
+    assert report.applied == 0
+    assert report.failed == [f"{path.as_posix()}: fixes not written: Permission denied"]
+    assert [d.code for d in report.remaining] == ["LF204", "LF209", "LF206"]
+    assert path.read_text() == TRAIN

@@ -1523,6 +1523,14 @@ result: the fix cannot see what the arguments hold at run time.
     INVALID = [
         Invalid(
             "import tensorflow as tf\n"
+            "def loss_fn(y_onehot, logits):\n"
+            "    labels = tf.argmax(y_onehot, axis=1)\n"
+            "    return tf.nn.softmax_cross_entropy_with_logits(labels=labels, logits=logits)\n",
+            4,
+            12,
+        ),
+        Invalid(
+            "import tensorflow as tf\n"
             "x = tf.placeholder(tf.float32, [None, 784])\ny = tf.placeholder(tf.float32, [None, 10])\n"
             "W = tf.Variable(tf.zeros([784, 10]))\nlogits = tf.matmul(x, W)\n"
             "loss = tf.reduce_mean(tf.nn.softmax_cross_entropy_with_logits(logits, y))\n",
@@ -1687,12 +1695,16 @@ result: the fix cannot see what the arguments hold at run time.
                     ),
                 )
                 continue
+            index_origin: cst.CSTNode | None = None
             if (
-                fact.qualname in K.TF_DENSE_CE
-                and isinstance(fact.labels, K.Labels)
+                isinstance(fact.labels, K.Labels)
                 and fact.labels.encoding == "int"
                 and not fact.labels.predicted
             ):
+                index_origin = fact.labels.origin
+            elif isinstance(labels_kind, Tensor) and labels_kind.kind is Kind.CLASS_INDICES:
+                index_origin = labels_kind.origin  # ``labels=tf.argmax(y, 1)``
+            if fact.qualname in K.TF_DENSE_CE and index_origin is not None:
                 func = call.func
                 fix = None
                 if isinstance(func, cst.Attribute):
@@ -1708,10 +1720,10 @@ result: the fix cannot see what the arguments hold at run time.
                 yield Finding(
                     call,
                     f"`{short}` expects one-hot (or probability) labels but `labels=` gets "
-                    f"class indices (line {model.line_of(fact.labels.origin)}); use "
+                    f"class indices (line {model.line_of(index_origin)}); use "
                     "`sparse_softmax_cross_entropy_with_logits`",
                     fix=fix,
-                    related=(RelatedNode("the labels", fact.labels.origin),),
+                    related=(RelatedNode("the labels", index_origin),),
                 )
 
 

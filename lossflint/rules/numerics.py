@@ -1671,7 +1671,8 @@ hinge = torch.relu(margin - d)
 """
     fix_safety = """
 Safe: `relu(y)` equals `max(0, y)` (`zeros_like(x)` has the shape of `y` in the
-hinge pattern).
+hinge pattern). With `torch.zeros(shape)` the finding has no fix: the zeros
+could broadcast `y` to a larger shape.
 """
     INVALID = [
         Invalid(
@@ -1707,6 +1708,8 @@ hinge pattern).
         # a user function named zeros_like, a shadowed torch
         "import torch\ndef zeros_like(x):\n    return x\nm = torch.max(zeros_like(x), y)\n",
         "import torch\ndef f(torch, x, y):\n    return torch.max(torch.zeros_like(x), y)\n",
+        # builtin max of a Python number
+        "import torch\nm = max(torch.zeros(1).item(), y)\n",
         # the zeros variable is changed in place
         "import torch\nz = torch.zeros_like(x)\nz[0] = 1\nm = torch.max(z, y)\n",
     ]
@@ -1718,24 +1721,25 @@ hinge pattern).
                 continue
             first, second = (a.value for a in call.args)
             if self._zeros(model, first):
-                other = second
+                other, zeros = second, first
             elif self._zeros(model, second):
-                other = first
+                other, zeros = first, second
             else:
                 continue
             fix = None
-            func = call.func
-            alias = (
-                model.code(func.value)
-                if isinstance(func, cst.Attribute) and model.qualname(func.value) == "torch"
-                else module_alias(model, "torch")
-            )
-            if alias is not None:
-                fix = FixSpec(
-                    Applicability.SAFE,
-                    "use relu",
-                    (NodeEdit(call, f"{alias}.relu({num.bare_code(model, other)})"),),
+            # zeros_like has the shape of a tensor of the hinge; torch.zeros(shape)
+            # could broadcast y to a larger shape, which relu(y) would not
+            like = num.call_info(model, num.resolve(model, zeros))
+            if like is not None and like.qualname == "torch.zeros_like":
+                func = call.func
+                alias = (
+                    model.code(func.value)
+                    if isinstance(func, cst.Attribute) and model.qualname(func.value) == "torch"
+                    else module_alias(model, "torch")
                 )
+                if alias is not None:
+                    text = f"{alias}.relu({num.bare_code(model, other)})"
+                    fix = FixSpec(Applicability.SAFE, "use relu", (NodeEdit(call, text),))
             yield Finding(
                 node=call,
                 message="max with a tensor of zeros allocates it on every call; "

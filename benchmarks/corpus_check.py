@@ -1,0 +1,598 @@
+#!/usr/bin/env python3
+"""Run lossflint over real ML libraries: crashes, LF900 honesty, findings, fix safety.
+
+    python benchmarks/corpus_check.py                     # download (pinned), unpack, check
+    python benchmarks/corpus_check.py --src /work/corpus/src   # reuse an unpacked tree
+    python benchmarks/corpus_check.py --src DIR --fix-safety   # also --fix --unsafe-fixes on a copy
+
+It
+
+1. downloads pinned wheels (``PACKAGES``) with ``pip download --no-deps`` into
+   ``benchmarks/.cache/dist`` (skipped when present) and unpacks their ``.py``
+   files into ``benchmarks/.cache/corpus-check/src`` (both gitignored), unless
+   ``--src DIR`` names an unpacked tree (one folder per package);
+2. lints every ``.py`` file with the full default rule set, as ``lossflint
+   check`` does (its pre-filter skips files that mention nothing any rule needs
+   and compile; ``--no-prefilter`` makes every rule see every file, several
+   times slower), in ``--jobs`` worker processes, each file under a
+   time limit; an exception, an internal error, a timeout or a diagnostic whose
+   position is outside the file is a **crash**;
+3. parses every file with CPython's ``ast`` for the running Python and compares:
+   LF900 must be reported exactly for the files ``ast`` rejects;
+4. prints files, lines, crashes, LF900, findings per rule and per 100k lines, and
+   writes every finding to ``benchmarks/corpus-findings.md``, joined with the
+   hand-made classification in ``benchmarks/corpus-classification.toml``
+   (keyed by file, rule and the text of the line, so it survives line shifts);
+   unclassified findings are listed as such;
+5. with ``--fix-safety``: copies the files that have a fix into a temporary
+   folder and runs ``lossflint check --fix --unsafe-fixes`` there (a
+   subprocess), then checks that every changed file still parses, keeps its
+   permission bits and line endings, that a second run changes nothing and
+   that the ``--diff`` of a fresh copy applied with ``patch -p1`` gives the
+   same bytes.
+
+The exit code is 1 when there is a crash, an LF900 disagreement or a
+fix-safety failure, else 0. Not part of the test suite (it takes minutes).
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import datetime
+import json
+import os
+import platform
+import shutil
+import signal
+import stat
+import subprocess
+import sys
+import tempfile
+import time
+import traceback
+import warnings
+import zipfile
+from collections import Counter, defaultdict
+from dataclasses import asdict, dataclass, field
+from multiprocessing import Pool
+from pathlib import Path
+from typing import Any
+
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python 3.10
+    import tomli as tomllib  # type: ignore[no-redef]
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+CACHE = HERE / ".cache"
+DIST = CACHE / "dist"
+SRC = CACHE / "corpus-check" / "src"
+FINDINGS_MD = HERE / "corpus-findings.md"
+CLASSIFICATION = HERE / "corpus-classification.toml"
+
+#: the corpus: pinned wheels (pure Python, a wheel holds the package sources)
+PACKAGES = (
+    "transformers==4.46.3",
+    "diffusers==0.31.0",
+    "keras==3.6.0",
+    "timm==1.0.11",
+    "torchmetrics==1.6.0",
+    "pytorch-lightning==2.4.0",
+    "accelerate==1.1.1",
+)
+#: seconds one file may take before it counts as a crash (hang)
+FILE_TIMEOUT = 300
+VERDICTS = ("true-bug", "harmless", "false-positive")
+
+
+# --- corpus ----------------------------------------------------------------------
+
+
+def _wheel_for(spec: str) -> Path | None:
+    name, version = spec.split("==")
+    stem = name.replace("-", "_")
+    found = sorted(DIST.glob(f"{stem}-{version}-*.whl"))
+    return found[0] if found else None
+
+
+def fetch() -> Path:
+    """Download the pinned wheels (when missing) and unpack their .py files."""
+    DIST.mkdir(parents=True, exist_ok=True)
+    wanted = [p for p in PACKAGES if _wheel_for(p) is None]
+    if wanted:
+        print(f"downloading {len(wanted)} wheels ...", file=sys.stderr)
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "pip",
+                "download",
+                "--no-deps",
+                "--only-binary",
+                ":all:",
+                "--dest",
+                str(DIST),
+                *wanted,
+            ],
+            check=True,
+        )
+    for spec in PACKAGES:
+        wheel = _wheel_for(spec)
+        if wheel is None:
+            raise SystemExit(f"corpus_check: no wheel for {spec} after pip download")
+        target = SRC / wheel.stem
+        if target.is_dir():
+            continue
+        tmp = SRC / f".{wheel.stem}.partial"
+        shutil.rmtree(tmp, ignore_errors=True)
+        with zipfile.ZipFile(wheel) as zf:
+            for member in zf.namelist():
+                if member.endswith(".py") and ".." not in Path(member).parts:
+                    zf.extract(member, tmp)
+        tmp.rename(target)
+    return SRC
+
+
+def corpus_files(src: Path) -> list[Path]:
+    return sorted(p for p in src.rglob("*.py") if p.is_file())
+
+
+# --- linting one file (in a worker) ------------------------------------------------
+
+_RULESET: Any = None
+_PREFILTER: Any = None
+
+
+@dataclass
+class FileResult:
+    path: str
+    package: str
+    lines: int
+    seconds: float
+    ast_ok: bool
+    ast_error: str = ""
+    lf900: list[str] = field(default_factory=list)
+    findings: list[dict[str, Any]] = field(default_factory=list)
+    crashes: list[str] = field(default_factory=list)
+
+
+def _init_worker(prefilter: bool) -> None:
+    global _RULESET, _PREFILTER
+    from lossflint.linter import RuleSet
+    from lossflint.prefilter import Prefilter
+
+    _RULESET = RuleSet.default()
+    _PREFILTER = Prefilter(_RULESET) if prefilter else None
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _timeout(signum: int, frame: Any) -> None:
+    raise TimeoutError(f"file took more than {FILE_TIMEOUT}s")
+
+
+def _ast_check(data: bytes) -> tuple[bool, str]:
+    """Does CPython (this interpreter) accept the file?"""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            compile(data, "<corpus>", "exec", flags=ast.PyCF_ONLY_AST, dont_inherit=True)
+    except SyntaxError as exc:
+        return False, f"{type(exc).__name__}: {exc.msg} (line {exc.lineno})"
+    except (ValueError, RecursionError, MemoryError) as exc:
+        return False, f"{type(exc).__name__}: {exc}"
+    return True, ""
+
+
+def check_file(args: tuple[str, str, str]) -> FileResult:
+    path, rel, package = args
+    from lossflint.runner import lint_bytes
+
+    data = Path(path).read_bytes()
+    lines_of = data.decode("utf-8", "replace").splitlines()
+    ok, why = _ast_check(data)
+    result = FileResult(rel, package, len(lines_of), 0.0, ok, why)
+    start = time.perf_counter()
+    signal.signal(signal.SIGALRM, _timeout)
+    signal.alarm(FILE_TIMEOUT)
+    try:
+        linted = lint_bytes(data, rel, _RULESET, [], prefilter=_PREFILTER)
+    except BaseException as exc:  # noqa: BLE001 - a crash is what we are looking for
+        if isinstance(exc, KeyboardInterrupt):
+            raise
+        result.crashes.append(
+            f"{type(exc).__name__}: {exc}\n" + "".join(traceback.format_exc(limit=-8))
+        )
+        return result
+    finally:
+        signal.alarm(0)
+        result.seconds = time.perf_counter() - start
+    for error in linted.errors:
+        result.crashes.append(str(error))
+    for d in linted.diagnostics:
+        row, col = d.location.row, d.location.column
+        # a position must be inside the file: a row of the file (or the line
+        # after the last one for an empty file), a column up to the line end + 1
+        line = lines_of[row - 1] if 1 <= row <= len(lines_of) else None
+        if d.cell is None and (
+            not (1 <= row <= max(len(lines_of), 1))
+            or col < 1
+            or col > (len(line) if line is not None else 0) + 1
+        ):
+            result.crashes.append(f"{d.code} at {row}:{col} is outside the file ({d.message})")
+        if d.code == "LF900":
+            result.lf900.append(f"{row}:{col}: {d.message}")
+            continue
+        result.findings.append(
+            {
+                "path": rel,
+                "row": row,
+                "column": col,
+                "code": d.code,
+                "message": d.message,
+                "fixable": d.fix is not None,
+                "line": (line or "").strip(),
+            }
+        )
+    return result
+
+
+# --- classification ----------------------------------------------------------------
+
+
+def finding_key(f: dict[str, Any]) -> str:
+    return f"{f['path']}|{f['code']}|{f['line']}"
+
+
+def load_classification() -> dict[str, dict[str, str]]:
+    if not CLASSIFICATION.is_file():
+        return {}
+    data = tomllib.loads(CLASSIFICATION.read_text(encoding="utf-8"))
+    out: dict[str, dict[str, str]] = {}
+    for entry in data.get("finding", []):
+        verdict = entry.get("verdict", "")
+        if verdict not in VERDICTS:
+            raise SystemExit(f"corpus_check: bad verdict {verdict!r} for {entry.get('key')}")
+        out[entry["key"]] = entry
+    return out
+
+
+# --- fix safety --------------------------------------------------------------------
+
+
+def _parses(data: bytes) -> bool:
+    import libcst as cst
+
+    from lossflint.source import decode_source
+
+    try:
+        text = decode_source(data).text
+        cst.parse_module(text)
+    except Exception:
+        return False
+    return _ast_check(data)[0]
+
+
+def _newlines(data: bytes) -> tuple[int, int]:
+    """(CRLF count, bare LF count)."""
+    crlf = data.count(b"\r\n")
+    return crlf, data.count(b"\n") - crlf
+
+
+def _lossflint(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "lossflint", "check", "--isolated", "--no-cache", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+    )
+
+
+def fix_safety(src: Path, rels: list[str], controls: list[str]) -> list[str]:
+    """Run --fix --unsafe-fixes on a copy of ``rels`` (+ control files)."""
+    problems: list[str] = []
+    with tempfile.TemporaryDirectory(prefix="lossflint-fixsafety-") as tmpname:
+        tmp = Path(tmpname)
+        work, fresh = tmp / "work", tmp / "fresh"
+        for rel in [*rels, *controls]:
+            for base in (work, fresh):
+                dest = base / rel
+                dest.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(src / rel, dest)
+        originals = {rel: (src / rel).read_bytes() for rel in [*rels, *controls]}
+        modes = {rel: stat.S_IMODE((src / rel).stat().st_mode) for rel in originals}
+        first = _lossflint("--fix", "--unsafe-fixes", "--exit-zero", ".", cwd=work)
+        if first.returncode not in (0, 1):
+            problems.append(f"--fix exited {first.returncode}: {first.stderr[-2000:]}")
+        warned = [line for line in first.stderr.splitlines() if "dropped" in line]
+        changed = 0
+        for rel, before in originals.items():
+            after = (work / rel).read_bytes()
+            if after == before:
+                continue
+            changed += 1
+            if not _parses(after):
+                problems.append(f"{rel}: fixed file does not parse")
+            if stat.S_IMODE((work / rel).stat().st_mode) != modes[rel]:
+                problems.append(f"{rel}: permission bits changed")
+            crlf_b, lf_b = _newlines(before)
+            crlf_a, lf_a = _newlines(after)
+            if (crlf_b > 0 and lf_b == 0 and lf_a) or (lf_b > 0 and crlf_b == 0 and crlf_a):
+                problems.append(f"{rel}: line endings changed")
+        second = _lossflint("--diff", "--unsafe-fixes", ".", cwd=work)
+        if second.stdout:
+            problems.append(f"second run would change more:\n{second.stdout[:3000]}")
+        diff = _lossflint("--diff", "--unsafe-fixes", ".", cwd=fresh)
+        if diff.stdout:
+            patched = subprocess.run(
+                ["patch", "-p1", "-s", "--no-backup-if-mismatch"],
+                input=diff.stdout,
+                cwd=fresh,
+                capture_output=True,
+                text=True,
+            )
+            if patched.returncode != 0:
+                problems.append(f"patch -p1 failed: {patched.stdout}{patched.stderr}"[:3000])
+        for rel in originals:
+            if (fresh / rel).read_bytes() != (work / rel).read_bytes():
+                problems.append(f"{rel}: --diff + patch differs from --fix")
+        print(
+            f"fix safety: {len(originals)} files copied, {changed} changed by --fix, "
+            f"{len(warned)} fixes dropped as unparsable, {len(problems)} problems",
+            file=sys.stderr,
+        )
+        for line in warned:
+            print(f"  {line}", file=sys.stderr)
+    return problems
+
+
+# --- report ------------------------------------------------------------------------
+
+
+def _git_head() -> str:
+    try:
+        out = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
+        )
+        return out.stdout.strip() or "?"
+    except OSError:
+        return "?"
+
+
+def _md_cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def summarise(
+    results: list[FileResult],
+    seconds: float,
+    classification: dict[str, dict[str, str]],
+    fix_problems: list[str] | None,
+) -> tuple[str, dict[str, Any]]:
+    files = len(results)
+    lines = sum(r.lines for r in results)
+    per100k = 100_000 / max(lines, 1)
+    crashes = [(r.path, c) for r in results for c in r.crashes]
+    lf900 = [r for r in results if r.lf900]
+    disagree = [r for r in results if bool(r.lf900) == r.ast_ok]
+    findings = [f for r in results for f in r.findings]
+    by_rule = Counter(f["code"] for f in findings)
+    packages: dict[str, list[FileResult]] = defaultdict(list)
+    for r in results:
+        packages[r.package].append(r)
+    verdicts = Counter(
+        classification[finding_key(f)]["verdict"]
+        if finding_key(f) in classification
+        else "unclassified"
+        for f in findings
+    )
+    fps = verdicts["false-positive"]
+    stats = {
+        "files": files,
+        "lines": lines,
+        "crashes": len(crashes),
+        "lf900": len(lf900),
+        "lf900_disagreements": len(disagree),
+        "findings": len(findings),
+        "by_rule": dict(sorted(by_rule.items())),
+        "verdicts": dict(verdicts),
+        "false_positives_per_100k_lines": round(fps * per100k, 3),
+        "seconds": round(seconds, 1),
+    }
+    out: list[str] = []
+    w = out.append
+    w("# Corpus findings")
+    w("")
+    w("Generated by `python benchmarks/corpus_check.py` (see `docs/robustness.md`); the")
+    w("verdicts come from `benchmarks/corpus-classification.toml`, written by reading the code.")
+    w("")
+    w(
+        f"- run: {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC, lossflint at "
+        f"`{_git_head()}`, Python {platform.python_version()}, {seconds:.0f}s wall"
+    )
+    w(f"- corpus: {', '.join(p.replace('==', ' ') for p in PACKAGES)}")
+    w(f"- **files: {files}**, **lines: {lines:,}**")
+    w(
+        f"- **crashes: {len(crashes)}** (exceptions, internal errors, timeouts, positions "
+        "outside the file)"
+    )
+    w(
+        f"- **LF900: {len(lf900)}**; files where LF900 and CPython's `ast` disagree: "
+        f"**{len(disagree)}**"
+    )
+    w(
+        f"- **findings: {len(findings)}** ({len(findings) * per100k:.2f} per 100k lines): "
+        + ", ".join(f"{v} {k}" for k, v in sorted(verdicts.items()))
+    )
+    w(f"- **false positives: {fps} = {fps * per100k:.2f} per 100k lines** (target ≤ 1)")
+    if fix_problems is not None:
+        w(f"- fix safety (`--fix-safety`): {len(fix_problems)} problems")
+    w("")
+    w("## Findings per rule")
+    w("")
+    w("| rule | findings | per 100k lines | true bug | harmless | false positive |")
+    w("|---|---|---|---|---|---|")
+    for code, n in sorted(by_rule.items()):
+        v = Counter(
+            classification.get(finding_key(f), {}).get("verdict", "unclassified")
+            for f in findings
+            if f["code"] == code
+        )
+        w(
+            f"| {code} | {n} | {n * per100k:.2f} | {v['true-bug']} | {v['harmless']} | "
+            f"{v['false-positive']} |"
+        )
+    w("")
+    w("## Per package")
+    w("")
+    w("| package | files | lines | findings | LF900 | crashes |")
+    w("|---|---|---|---|---|---|")
+    for name, rs in sorted(packages.items()):
+        w(
+            f"| {name} | {len(rs)} | {sum(r.lines for r in rs):,} | "
+            f"{sum(len(r.findings) for r in rs)} | {sum(1 for r in rs if r.lf900)} | "
+            f"{sum(len(r.crashes) for r in rs)} |"
+        )
+    w("")
+    w("## Crashes")
+    w("")
+    if not crashes:
+        w("None.")
+    for path, text in crashes:
+        w(f"- `{path}`:")
+        w("")
+        w("  ```")
+        for line in text.splitlines()[-12:]:
+            w(f"  {line}")
+        w("  ```")
+    w("")
+    w("## LF900 (syntax errors)")
+    w("")
+    w(
+        "LF900 must be reported exactly for the files CPython's `ast` rejects "
+        f"(Python {platform.python_version()})."
+    )
+    w("")
+    if not lf900 and not disagree:
+        w("None: every file parses, and lossflint agrees.")
+    for r in lf900:
+        w(f"- `{r.path}`: {'; '.join(r.lf900)} (ast: {r.ast_error or 'accepts'})")
+    for r in disagree:
+        w(
+            f"- **disagreement** `{r.path}`: LF900 {r.lf900 or 'absent'}, "
+            f"ast {r.ast_error or 'accepts'}"
+        )
+    if fix_problems:
+        w("")
+        w("## Fix safety problems")
+        w("")
+        for p in fix_problems:
+            w(f"- {_md_cell(p)}")
+    fp_entries = [
+        (f, classification[finding_key(f)])
+        for f in findings
+        if classification.get(finding_key(f), {}).get("verdict") == "false-positive"
+    ]
+    w("")
+    w("## False positives")
+    w("")
+    if not fp_entries:
+        w("None.")
+    for f, c in fp_entries:
+        w(f"### {f['code']} at `{f['path']}:{f['row']}:{f['column']}`")
+        w("")
+        w(c.get("reason", ""))
+        if c.get("reproducer"):
+            w("")
+            w("Minimal reproducer (should produce no finding):")
+            w("")
+            w("```python")
+            w(c["reproducer"].rstrip("\n"))
+            w("```")
+        w("")
+    w("")
+    w("## Every finding")
+    w("")
+    w("| location | rule | message | verdict | reason |")
+    w("|---|---|---|---|---|")
+    for f in sorted(findings, key=lambda f: (f["code"], f["path"], f["row"], f["column"])):
+        c = classification.get(finding_key(f), {})
+        w(
+            f"| `{f['path']}:{f['row']}:{f['column']}` | {f['code']} | {_md_cell(f['message'])} "
+            f"| {c.get('verdict', '**unclassified**')} | {_md_cell(c.get('reason', ''))} |"
+        )
+    return "\n".join(out) + "\n", stats
+
+
+# --- main --------------------------------------------------------------------------
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--src", type=Path, help="an unpacked corpus (one folder per package)")
+    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+    parser.add_argument(
+        "--no-prefilter",
+        action="store_true",
+        help="run every rule on every file (the CLI skips files its pre-filter rules out)",
+    )
+    parser.add_argument("--limit", type=int, help="only the first N files (a smoke run)")
+    parser.add_argument("--fix-safety", action="store_true", help="also check --fix on a copy")
+    parser.add_argument("--no-write", action="store_true", help="do not write the .md file")
+    parser.add_argument("--json", type=Path, help="also write the raw results as JSON here")
+    parser.add_argument(
+        "--from-json", type=Path, help="re-render the report from a previous --json (no linting)"
+    )
+    args = parser.parse_args(argv)
+
+    classification = load_classification()
+    start = time.perf_counter()
+    if args.from_json:
+        raw = json.loads(args.from_json.read_text())
+        results = [FileResult(**r) for r in raw["results"]]
+        seconds = raw["seconds"]
+        src = Path(raw["src"])
+    else:
+        src = (args.src or fetch()).resolve()
+        files = corpus_files(src)
+        if args.limit:
+            files = files[: args.limit]
+        work = [(str(p), p.relative_to(src).as_posix(), p.relative_to(src).parts[0]) for p in files]
+        print(f"linting {len(work)} files with {args.jobs} processes ...", file=sys.stderr)
+        results = []
+        with Pool(args.jobs, initializer=_init_worker, initargs=(not args.no_prefilter,)) as pool:
+            for i, r in enumerate(pool.imap_unordered(check_file, work, chunksize=4), 1):
+                results.append(r)
+                if r.crashes:
+                    print(f"CRASH {r.path}: {r.crashes[0].splitlines()[0]}", file=sys.stderr)
+                if i % 250 == 0:
+                    print(
+                        f"  {i}/{len(work)} files, {time.perf_counter() - start:.0f}s",
+                        file=sys.stderr,
+                    )
+        results.sort(key=lambda r: r.path)
+        seconds = time.perf_counter() - start
+    if args.json:
+        args.json.write_text(
+            json.dumps(
+                {"src": str(src), "seconds": seconds, "results": [asdict(r) for r in results]}
+            )
+        )
+    fix_problems: list[str] | None = None
+    if args.fix_safety:
+        fixable = sorted({f["path"] for r in results for f in r.findings if f["fixable"]})
+        controls = [r.path for r in results if not r.findings and not r.lf900][::97][:40]
+        fix_problems = fix_safety(src, fixable, controls)
+    text, stats = summarise(results, seconds, classification, fix_problems)
+    if not args.no_write:
+        FINDINGS_MD.write_text(text, encoding="utf-8")
+    slowest = sorted(results, key=lambda r: -r.seconds)[:5]
+    print(json.dumps(stats, indent=2))
+    print("slowest: " + ", ".join(f"{r.path} {r.seconds:.1f}s" for r in slowest), file=sys.stderr)
+    bad = stats["crashes"] or stats["lf900_disagreements"] or (fix_problems or [])
+    return 1 if bad else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

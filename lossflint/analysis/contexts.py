@@ -16,6 +16,9 @@ Public API (everything else is private)::
         # torch.autocast("cpu") -> bfloat16; `dtype=` wins. `enabled=<expression>` counts
         # as enabled (the bug exists whenever the flag is on).
     ctx.autocast_region(node) -> AutocastRegion | None   # the nearest enabled region
+                                     # (.node: the With/def, .call, .dtype, .enabled)
+    ctx.autocast_regions() -> list[AutocastRegion]       # every region of the file
+    ctx.grad_region(node) -> CSTNode | None   # the With/def that disables grad for node
     ctx.has_grad_scaler(node=None) -> bool
         # a GradScaler is constructed in the file (not with enabled=False), or the
         # function holding ``node`` uses one (``x.scale(loss).backward()`` /

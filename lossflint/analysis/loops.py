@@ -23,7 +23,10 @@ Public API::
     loop.callee_kinds             # event kinds reached through same-file functions it calls
     LoopIndex.comparable(a, b)    # both run in the same block, so source order is run order
 
-Event kinds: ``zero_grad`` (``x.zero_grad()``, ``p.grad = None``, ``p.grad.zero_()``),
+    index.resolve_function(call)  # the same-file function/method a call runs, if known
+
+Event kinds: ``zero_grad`` (``x.zero_grad()``, ``p.grad = None``, ``p.grad.zero_()``,
+paddle's ``clear_grad()``),
 ``forward`` (a loss call), ``backward`` (``loss.backward()``, ``scaler.scale(loss).backward()``,
 ``accelerator.backward(loss)``, ``self.manual_backward(loss)``, ``torch.autograd.backward``),
 ``unscale`` (``scaler.unscale_(opt)``), ``clip`` (``clip_grad_norm_``/``clip_grad_value_``),

@@ -240,3 +240,25 @@ def test_lf311_optimizer_built_in_the_loop_loses_its_state() -> None:
     # Adam's moment estimates restart from zero at every iteration
     assert run(buggy)["steps"] == 1
     assert run(fixed)["steps"] == 3
+
+
+def test_lf316_functional_dropout_stays_on_after_eval() -> None:
+    buggy = (
+        "import torch\nimport torch.nn.functional as F\nfrom torch import nn\n\n"
+        "class Net(nn.Module):\n"
+        "    def __init__(self):\n"
+        "        super().__init__()\n"
+        "        self.fc = nn.Linear(8, 8)\n\n"
+        "    def forward(self, x):\n"
+        "        return F.dropout(self.fc(x), 0.5)\n\n"
+        "torch.manual_seed(0)\nnet = Net()\nnet.eval()\nx = torch.randn(4, 8)\n"
+        "same = torch.equal(net(x), net(x))\n"
+    )
+    fixed = buggy.replace(
+        "F.dropout(self.fc(x), 0.5)", "F.dropout(self.fc(x), 0.5, training=self.training)"
+    )
+    assert findings(buggy, "LF316") == [(11, 16)]
+    assert findings(fixed, "LF316") == []
+    # in eval mode two predictions of the same input differ: dropout is still on
+    assert run(buggy)["same"] is False
+    assert run(fixed)["same"] is True

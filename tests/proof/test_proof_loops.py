@@ -262,3 +262,30 @@ def test_lf316_functional_dropout_stays_on_after_eval() -> None:
     # in eval mode two predictions of the same input differ: dropout is still on
     assert run(buggy)["same"] is False
     assert run(fixed)["same"] is True
+
+
+def test_lf312_fp16_gradients_underflow_without_a_grad_scaler() -> None:
+    buggy = (
+        "import torch\ntorch.manual_seed(0)\nmodel = torch.nn.Linear(4, 1)\n"
+        "x = torch.randn(8, 4)\nopt = torch.optim.SGD(model.parameters(), lr=0.1)\n"
+        "for step in range(1):\n"
+        "    opt.zero_grad()\n"
+        "    with torch.autocast('cpu', dtype=torch.float16):\n"
+        "        out = model(x)\n"
+        "    loss = out.float().sum() * 1e-8\n"
+        "    loss.backward()\n"
+        "    grad = model.weight.grad.clone()\n"
+        "    opt.step()\n"
+    )
+    fixed = buggy.replace(
+        "for step in range(1):\n", "scaler = torch.amp.GradScaler('cpu')\nfor step in range(1):\n"
+    ).replace(
+        "    loss.backward()\n    grad = model.weight.grad.clone()\n    opt.step()\n",
+        "    scaler.scale(loss).backward()\n    scaler.unscale_(opt)\n"
+        "    grad = model.weight.grad.clone()\n    scaler.step(opt)\n    scaler.update()\n",
+    )
+    assert findings(buggy, "LF312") == [(11, 5)]
+    assert findings(fixed, "LF312") == []
+    # the float16 backward rounds these small gradients to exactly 0
+    assert torch.count_nonzero(run(buggy)["grad"]) == 0
+    assert torch.count_nonzero(run(fixed)["grad"]) == 4

@@ -7,6 +7,7 @@ or given a positive term); what a name bound once holds.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -663,8 +664,22 @@ def same_code(model: SemanticModel, a: cst.CSTNode, b: cst.CSTNode) -> bool:
     return _norm_code(model.code(a)) == _norm_code(model.code(b))
 
 
+def _squash(text: str) -> str:
+    """Code without layout: whitespace goes, except one space between words."""
+    text = text.strip()
+
+    def keep(match: re.Match[str]) -> str:
+        before = text[match.start() - 1] if match.start() else ""
+        after = text[match.end()] if match.end() < len(text) else ""
+        return (
+            " " if (before.isalnum() or before == "_") and (after.isalnum() or after == "_") else ""
+        )
+
+    return re.sub(r"\s+", keep, text)
+
+
 def _norm_code(text: str) -> str:
-    text = "".join(text.split())
+    text = _squash(text)
     while text.startswith("(") and text.endswith(")"):
         text = text[1:-1]
     return text
@@ -672,7 +687,9 @@ def _norm_code(text: str) -> str:
 
 def mentions(model: SemanticModel, outer: cst.CSTNode, inner: cst.CSTNode) -> bool:
     """The code of ``inner`` appears in ``outer`` (a test that checks a value)."""
-    return _norm_code(model.code(inner)) in "".join(model.code(outer).split())
+    needle = re.escape(_norm_code(model.code(inner)))
+    # whole names only: ``n`` is not mentioned by ``not mask.any()``
+    return re.search(rf"(?<![\w.]){needle}(?!\w)", _squash(model.code(outer))) is not None
 
 
 def where_guarded(model: SemanticModel, node: cst.CSTNode, subject: cst.CSTNode) -> bool:
@@ -691,9 +708,47 @@ def where_guarded(model: SemanticModel, node: cst.CSTNode, subject: cst.CSTNode)
         if isinstance(ancestor, (cst.If, cst.While)) and child is ancestor.body:
             if mentions(model, ancestor.test, subject):
                 return True
+        if isinstance(ancestor, (cst.IndentedBlock, cst.Module)) and _checked_before(
+            model, ancestor, child, subject
+        ):
+            return True
         if isinstance(ancestor, (cst.FunctionDef, cst.Lambda, cst.ClassDef)):
             return False
         child = ancestor
+    return False
+
+
+def _exits(block: cst.BaseSuite) -> bool:
+    body = block.body if isinstance(block, cst.IndentedBlock) else [block]
+    last = body[-1] if body else None
+    if isinstance(last, cst.SimpleStatementLine):
+        last_small = last.body[-1] if last.body else None
+        return isinstance(last_small, (cst.Return, cst.Raise, cst.Continue, cst.Break))
+    if isinstance(last, cst.SimpleStatementSuite):
+        return bool(last.body) and isinstance(
+            last.body[-1], (cst.Return, cst.Raise, cst.Continue, cst.Break)
+        )
+    return False
+
+
+def _checked_before(
+    model: SemanticModel,
+    block: cst.IndentedBlock | cst.Module,
+    statement: cst.CSTNode,
+    subject: cst.CSTNode,
+) -> bool:
+    """An earlier statement of ``block`` leaves when ``subject`` is bad:
+    ``if n == 0: return ...`` or ``assert n > 0``."""
+    for earlier in block.body:
+        if earlier is statement:
+            return False
+        if isinstance(earlier, cst.If) and _exits(earlier.body):
+            if mentions(model, earlier.test, subject):
+                return True
+        if isinstance(earlier, cst.SimpleStatementLine):
+            for small in earlier.body:
+                if isinstance(small, cst.Assert) and mentions(model, small.test, subject):
+                    return True
     return False
 
 

@@ -1379,6 +1379,11 @@ certain.
         # tested before dividing
         "import torch\nn = mask.sum()\nif n > 0:\n    m = (l * mask).sum() / n\n",
         "import torch\ns = x.sum()\nr = torch.where(s > 0, x / s, x)\n",
+        # an early exit for the empty mask (tested directly or through the mask)
+        "import torch\n\ndef masked_mean(loss, mask):\n    n = mask.sum()\n"
+        "    if not mask.any():\n        return loss.sum() * 0\n    return (loss * mask).sum() / n\n",
+        "import torch\n\ndef masked_mean(loss, mask):\n    n = mask.sum()\n"
+        "    if n == 0:\n        return loss.sum() * 0\n    return (loss * mask).sum() / n\n",
         # no tensor framework in the file: plain Python objects
         "class Hist:\n    pass\nnorm = counts / counts.sum()\n",
         # a user-defined sum, a shadowed torch
@@ -1407,6 +1412,12 @@ certain.
             return None
         if num.where_guarded(model, division, denominator):
             return None
+        # a test of what is summed (``if not mask.any(): return``) guards too
+        for operand in self._operands(model, num.resolve(model, denominator)):
+            if isinstance(operand, (cst.Name, cst.Attribute)) and num.where_guarded(
+                model, division, operand
+            ):
+                return None
         if num.nan_to_num_guarded(model, division):
             return None
         fix = None
@@ -1461,6 +1472,17 @@ certain.
             known = frameworks - {None}
             return label, (known.pop() if len(known) == 1 and None not in frameworks else None)
         return None, None
+
+    @staticmethod
+    def _operands(model: SemanticModel, expr: cst.BaseExpression) -> list[cst.BaseExpression]:
+        found = []
+        for term in _add_terms(expr):
+            term = num.resolve(model, term)
+            for functions, method in ((num.SUM, "sum"), (num.NORM, "norm"), (num.STD, "std")):
+                operand = num.reduction(model, term, functions, method)
+                if operand is not None:
+                    found.append(operand)
+        return found
 
     @staticmethod
     def _positive(model: SemanticModel, operand: cst.BaseExpression) -> bool:

@@ -1,0 +1,157 @@
+"""Newer grammar: `match`, `except*`, PEP 695, PEP 701 f-strings, walrus in
+comprehensions, `async` loops (fixtures in ``fixtures/grammar/``, each with a
+``_clean`` twin). The 3.12-only forms are parsed by libcst even when the
+running CPython (3.11) rejects them: they are analysed, never LF900.
+
+Tests marked ``LEAD-FIX`` fail until the analysis is fixed (issue 9 report).
+"""
+
+from __future__ import annotations
+
+import ast
+import sys
+from pathlib import Path
+
+import pytest
+
+from lossflint.linter import RuleSet, lint_text
+
+GRAMMAR = Path(__file__).resolve().parent.parent / "fixtures" / "grammar"
+RULES = RuleSet.default()
+
+#: fixture -> the exact (code, row, column) findings, as `lossflint check` prints them
+EXPECTED: dict[str, list[tuple[str, int, int]]] = {
+    "async_loop.py": [("LF303", 24, 13)],  # no zero_grad in an `async for` loop
+    "except_star.py": [("LF201", 13, 21)],  # log(softmax) inside a try with except*
+    # inside a PEP 701 replacement field, and outside it
+    "fstrings_pep701.py": [("LF201", 11, 24), ("LF201", 12, 10)],
+    "match_arms.py": [("LF102", 33, 20)],  # softmax into nll_loss in one arm
+    "pep695.py": [("LF101", 24, 12)],  # in a generic function
+    "walrus_comprehension.py": [("LF101", 10, 21), ("LF110", 15, 18)],
+}
+#: files only Python >= 3.12 compiles
+NEWER_THAN_311 = {"pep695.py", "pep695_clean.py", "fstrings_pep701.py", "fstrings_pep701_clean.py"}
+
+
+def _lint(name: str) -> list[tuple[str, int, int]]:
+    text = (GRAMMAR / name).read_text(encoding="utf-8")
+    result = lint_text(text, name, RULES, [])
+    assert not result.errors, result.errors
+    return [(d.code, d.location.row, d.location.column) for d in result.diagnostics]
+
+
+def test_every_form_has_a_fixture_with_and_without_findings() -> None:
+    names = {p.name for p in GRAMMAR.glob("*.py")}
+    assert names == set(EXPECTED) | {n.replace(".py", "_clean.py") for n in EXPECTED}
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_findings_at_exact_positions(name: str) -> None:
+    found = _lint(name)
+    if name == "match_arms.py":
+        # the join after a `case _:` arm (line 25) is the LEAD-FIX test below
+        found = [f for f in found if f[1] != 25]
+    assert found == EXPECTED[name]
+
+
+@pytest.mark.parametrize("name", sorted(n.replace(".py", "_clean.py") for n in EXPECTED))
+def test_clean_twins_have_no_findings(name: str) -> None:
+    assert _lint(name) == []
+
+
+@pytest.mark.parametrize("name", sorted(NEWER_THAN_311))
+def test_newer_syntax_is_analysed_not_lf900(name: str) -> None:
+    text = (GRAMMAR / name).read_text(encoding="utf-8")
+    if sys.version_info < (3, 12):
+        with pytest.raises(SyntaxError):
+            ast.parse(text)  # the running CPython really rejects it ...
+    codes = [c for c, _, _ in _lint(name)]
+    assert "LF900" not in codes  # ... and lossflint analyses it anyway
+
+
+def test_cli_on_the_grammar_fixtures(run_cli) -> None:  # type: ignore[no-untyped-def]
+    code, out, err = run_cli("check", "--isolated", "--no-cache", str(GRAMMAR))
+    assert code == 1
+    rows = [line.split(" ")[:2] for line in out.splitlines()]
+    expected = [
+        [f"{GRAMMAR.as_posix()}/{name}:{row}:{col}:", c]
+        for name, found in sorted(EXPECTED.items())
+        for c, row, col in found
+    ]
+    assert [r for r in rows if r[0] != f"{GRAMMAR.as_posix()}/match_arms.py:25:12:"] == expected
+    assert "LF900" not in out and "error" not in err
+
+
+IF_ELSE = """\
+import torch.nn.functional as F
+
+def loss(kind, logits, y):
+    if kind == "a":
+        out = F.softmax(logits, dim=1)
+    else:
+        out = F.softmax(logits, dim=-1)
+    return F.cross_entropy(out, y)
+"""
+
+MATCH_WILDCARD = """\
+import torch.nn.functional as F
+
+def loss(kind, logits, y):
+    match kind:
+        case "a":
+            out = F.softmax(logits, dim=1)
+        case _:
+            out = F.softmax(logits, dim=-1)
+    return F.cross_entropy(out, y)
+"""
+
+MATCH_NO_WILDCARD = """\
+import torch.nn.functional as F
+
+def loss(kind, logits, y):
+    out = logits
+    match kind:
+        case "a":
+            out = F.softmax(logits, dim=1)
+        case "b":
+            out = F.softmax(logits, dim=-1)
+    return F.cross_entropy(out, y)
+"""
+
+MATCH_GUARDED_WILDCARD = """\
+import torch.nn.functional as F
+
+def loss(kind, logits, y, flag):
+    out = logits
+    match kind:
+        case "a":
+            out = F.softmax(logits, dim=1)
+        case _ if flag:
+            out = F.softmax(logits, dim=-1)
+    return F.cross_entropy(out, y)
+"""
+
+
+def _codes(text: str) -> list[tuple[str, int]]:
+    return [(d.code, d.location.row) for d in lint_text(text, "m.py", RULES, []).diagnostics]
+
+
+def test_if_else_joins_to_probabilities() -> None:
+    assert _codes(IF_ELSE) == [("LF101", 8)]
+
+
+def test_match_wildcard_arm_is_like_else() -> None:
+    """LEAD-FIX (``analysis/kinds.py``, ``_exec_stmt`` for ``cst.Match``): the
+    fall-through environment is always joined in, even when a ``case _:`` (or a
+    bare capture ``case x:``) without a guard makes the match exhaustive, so
+    the same code as :data:`IF_ELSE` written with ``match`` is silent."""
+    assert _codes(MATCH_WILDCARD) == [("LF101", 9)]
+
+
+def test_match_without_wildcard_may_fall_through() -> None:
+    """No arm matched: ``out`` keeps its logits value, the join is unknown."""
+    assert _codes(MATCH_NO_WILDCARD) == []
+
+
+def test_guarded_wildcard_may_fall_through() -> None:
+    assert _codes(MATCH_GUARDED_WILDCARD) == []

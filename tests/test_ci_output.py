@@ -8,7 +8,7 @@ from importlib import resources
 from pathlib import Path
 
 import pytest
-from conftest import ROOT
+from tests.conftest import ROOT
 
 from lossflint.diagnostics import Diagnostic, Location, Related, Severity
 from lossflint.output import format_github, format_sarif

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import FIXTURES
+from tests.conftest import FIXTURES
 
 from lossflint.linter import RuleSet
 from lossflint.notebook import lint_notebook, mask_ipython

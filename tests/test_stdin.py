@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from conftest import FIXTURES
+from tests.conftest import FIXTURES
 
 LOG_BUG = "import torch\nlp = torch.log(torch.softmax(x, dim=1))\n"
 MSG = "LF201 log of softmax output underflows to log(0) = -inf; use log_softmax"

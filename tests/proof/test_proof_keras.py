@@ -12,7 +12,7 @@ import warnings
 from typing import Any
 
 import pytest
-from conftest import require  # tests/proof/conftest.py
+from tests.proof.conftest import require
 
 from lossflint.linter import RuleSet, lint_text
 

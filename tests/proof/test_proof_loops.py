@@ -10,7 +10,7 @@ from __future__ import annotations
 import warnings
 from typing import Any
 
-from conftest import require  # tests/proof/conftest.py
+from tests.proof.conftest import require
 
 from lossflint.linter import RuleSet, lint_text
 

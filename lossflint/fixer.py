@@ -151,10 +151,17 @@ def _apply(text: str, diagnostics: list[Diagnostic]) -> str:
     return apply_edits(text, edits)
 
 
-def parses(text: str) -> bool:
-    """libcst and CPython both accept ``text``."""
+def parses(text: str, cpython: bool = True) -> bool:
+    """libcst (and, with ``cpython``, this interpreter's parser) accepts ``text``."""
     try:
         cst.parse_module(text)
+    except Exception:
+        return False
+    return not cpython or _compiles(text)
+
+
+def _compiles(text: str) -> bool:
+    try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             compile(text, "<fixed>", "exec", flags=ast.PyCF_ONLY_AST, dont_inherit=True)
@@ -166,17 +173,22 @@ def parses(text: str) -> bool:
 def _apply_checked(
     text: str, chosen: list[Diagnostic]
 ) -> tuple[str, list[Diagnostic], list[Diagnostic]]:
-    """(new text, fixes applied, fixes that break the parse on their own)."""
+    """(new text, fixes applied, fixes that break the parse on their own).
+
+    CPython's parser is asked too when it accepts the text before the fixes:
+    a file written for a newer Python (PEP 701 f-strings on 3.11) is checked
+    with libcst only, which reads every version."""
+    cpython = _compiles(text)
     new_text = _apply(text, chosen)
-    if parses(new_text):
+    if parses(new_text, cpython):
         return new_text, chosen, []
     good: list[Diagnostic] = []
     broken: list[Diagnostic] = []
     for diag in chosen:
-        (good if parses(_apply(text, [diag])) else broken).append(diag)
+        (good if parses(_apply(text, [diag]), cpython) else broken).append(diag)
     if good:
         together = _apply(text, good)
-        if parses(together):
+        if parses(together, cpython):
             return together, good, broken
         # the fixes interact: apply one per pass (the first, known to parse)
         return _apply(text, good[:1]), good[:1], broken

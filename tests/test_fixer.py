@@ -362,3 +362,16 @@ def test_unwritable_file_is_reported_and_left_alone(tmp_path, monkeypatch):
     assert report.failed == [f"{path.as_posix()}: fixes not written: Permission denied"]
     assert [d.code for d in report.remaining] == ["LF204", "LF209", "LF206"]
     assert path.read_text() == TRAIN
+
+
+def test_file_for_a_newer_python_is_checked_with_libcst():
+    # PEP 701 nested quotes: CPython < 3.12 cannot compile this file at all
+    source = (
+        "import torch\n"
+        "names = ['a']\n"
+        'print(f"{", ".join(names)}")\n'
+        "lp = torch.log(torch.softmax(x, dim=1))\n"
+    )
+    outcome = _fix(source)
+    assert outcome.failed == []
+    assert outcome.text.endswith("lp = torch.log_softmax(x, dim=1)\n")

@@ -166,7 +166,7 @@ class Sample:
 class Row:
     name: str
     samples: list[Sample] = field(default_factory=list)
-    note: str = ""
+    peer: bool = False
 
     @property
     def wall(self) -> float:
@@ -229,21 +229,26 @@ def run_benchmark(
             *names,
         ],
     }
-    rows = [Row("lossflint cold (--no-cache)")]
-    rows += [Row("lossflint warm (cache, nothing changed)")]
+    cold = Row("lossflint cold (--no-cache)")
+    fill = Row("lossflint cold, writing the cache (1 run)")
+    warm = Row("lossflint warm (cache, nothing changed)")
     touched_count = max(1, round(len(files) / 100))
-    rows += [Row(f"lossflint after touching 1 % ({touched_count} files)")]
-    rows += [Row(name) for name in peer_cmds if name.split()[0].lower() in peers]
+    touch = Row(f"lossflint after touching 1 % ({touched_count} files)")
+    others = [Row(n, peer=True) for n in peer_cmds if n.split()[0].lower() in peers]
 
     env = snapshot_lossflint(CACHE / f"lossflint-snapshot-{len(files)}")
 
     def step(row: Row, cmd: list[str]) -> None:
         sample = measure(cmd, CORPUS, env if cmd[0] == sys.executable else None)
         row.samples.append(sample)
-        print(f"  {row.name}: {sample.wall:.2f}s wall", file=sys.stderr)
+        print(
+            f"  {row.name}: {sample.wall:.2f}s wall, {sample.cpu:.2f}s CPU, "
+            f"{sample.rss_mib:.0f} MiB",
+            file=sys.stderr,
+        )
 
     shutil.rmtree(lf_cache, ignore_errors=True)
-    measure([*cached, *names], CORPUS, env)  # fill the cache (not reported)
+    step(fill, [*cached, *names])
     step_size = max(1, len(files) // touched_count)
     touched = files[step_size // 2 :: step_size][:touched_count]  # spread over the packages
     originals = {f: (CORPUS / f).read_bytes() for f in touched}
@@ -251,19 +256,19 @@ def run_benchmark(
         for i in range(runs):
             print(f"run {i + 1}/{runs}", file=sys.stderr)
             if cold_runs is None or i < cold_runs:
-                step(rows[0], [*lossflint, "--no-cache", *names])
-            step(rows[1], [*cached, *names])
+                step(cold, [*lossflint, "--no-cache", *names])
+            step(warm, [*cached, *names])
             for path, data in originals.items():
                 (CORPUS / path).write_bytes(
                     data + f"\n# touched by the benchmark, run {i}\n".encode()
                 )
-            step(rows[2], [*cached, *names])
-            for row in rows[3:]:
+            step(touch, [*cached, *names])
+            for row in others:
                 step(row, peer_cmds[row.name])
     finally:
         for path, data in originals.items():
             (CORPUS / path).write_bytes(data)
-    return rows
+    return [row for row in (cold, fill, warm, touch, *others) if row.samples]
 
 
 # --- report ------------------------------------------------------------------------
@@ -295,8 +300,8 @@ def report(
 
     lines_total = sum((CORPUS / f).read_bytes().count(b"\n") for f in files)
     skipped, total = prefilter_stats(files)
-    cold = rows[0]
-    peers = {r.name: r for r in rows[3:]}
+    cold = rows[0]  # --no-cache, or the cache-filling run when there was none
+    peers = {r.name: r for r in rows if r.peer}
     now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     out = [
         f"## {label}",

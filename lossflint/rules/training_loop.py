@@ -2342,6 +2342,18 @@ for m in model.modules():
         ),
     ]
     VALID = [
+        # timm: only the classifier head is zero-initialised, chosen by name
+        "import torch.nn as nn\n\ndef init_weights(module, name=''):\n"
+        "    if isinstance(module, nn.Linear):\n        if name.startswith('head'):\n"
+        "            nn.init.zeros_(module.weight)\n        else:\n"
+        "            nn.init.xavier_uniform_(module.weight)\n\nfc = nn.Linear(2, 2)\nhead = nn.Linear(2, 2)\n",
+        # deformable attention: zero-initialised offset projections used directly
+        "import torch.nn as nn\n\nclass MSDeformAttn(nn.Module):\n    def __init__(self):\n"
+        "        super().__init__()\n        self.sampling_offsets = nn.Linear(8, 16)\n"
+        "        self.attention_weights = nn.Linear(8, 4)\n        self.output_proj = nn.Linear(8, 8)\n"
+        "        nn.init.constant_(self.sampling_offsets.weight.data, 0.0)\n\n"
+        "    def forward(self, q, v):\n        off = self.sampling_offsets(q)\n"
+        "        w = self.attention_weights(q).softmax(-1)\n        return self.output_proj(sample(v, off, w))\n",
         # biases and norms are initialised to constants on purpose
         "import torch.nn as nn\n\ndef init(m):\n    if isinstance(m, (nn.Conv2d, nn.Linear)):\n"
         "        nn.init.kaiming_normal_(m.weight)\n        nn.init.constant_(m.bias, 0)\n"
@@ -2447,6 +2459,8 @@ for m in model.modules():
         # (a) `if isinstance(m, nn.Linear): ...` in an init function
         if isinstance(owner, cst.Name):
             classes = _narrowed_classes(model, call, owner.value)
+            if classes and _targets_one_layer(model, call, owner.value):
+                return False
             if classes:
                 return all(q in WEIGHT_LAYERS for q in classes) and weight_layer_count >= 2
             return False
@@ -2550,6 +2564,21 @@ def _keras_hidden(model: SemanticModel, call: cst.Call) -> bool:
     return False
 
 
+def _targets_one_layer(model: SemanticModel, node: cst.CSTNode, name: str) -> bool:
+    """Inside ``if name.startswith("head"):`` (or any test that is not an
+    isinstance check on ``name``): the init picks particular layers, such as
+    timm's zero-initialised classifier head."""
+    child = node
+    for ancestor in model.ancestors(node):
+        if isinstance(ancestor, cst.If) and (child is ancestor.body or child is ancestor.orelse):
+            if _isinstance_classes(model, ancestor.test, name) is None:
+                return True
+        if isinstance(ancestor, (cst.FunctionDef, cst.ClassDef)):
+            break
+        child = ancestor
+    return False
+
+
 def _narrowed_classes(model: SemanticModel, node: cst.CSTNode, name: str) -> list[str]:
     """Classes ``name`` is narrowed to by an enclosing ``if isinstance(name, C)``."""
     child = node
@@ -2623,7 +2652,79 @@ def _hidden_attribute(model: SemanticModel, call: cst.Call, attr: str) -> bool:
                 if dotted(inner.func) == f"self.{attr}" and _in_return(model, inner):
                     if not _is_argument_of_call(model, inner, node):
                         return False
-    return True
+    # declaration order is weak evidence: require that the layer's output
+    # feeds another weight layer (zero-initialised offset/gate projections
+    # whose output is used directly are a known technique)
+    return _feeds_another_layer(model, cls, attr, set(layers) - {attr})
+
+
+def _feeds_another_layer(
+    model: SemanticModel, cls: cst.ClassDef, attr: str, others: set[str]
+) -> bool:
+    """``self.b(self.a(x))`` or ``h = self.a(x) ... self.b(h)`` in a method."""
+    for node in cls.body.body:
+        if not isinstance(node, cst.FunctionDef):
+            continue
+        fed_names: set[str] = set()
+        calls = _calls_in(node)
+        for inner in calls:
+            if dotted(inner.func) != f"self.{attr}":
+                continue
+            for ancestor in model.ancestors(inner):
+                if isinstance(ancestor, cst.Call):
+                    name = dotted(ancestor.func) or ""
+                    if name.startswith("self.") and name[5:] in others:
+                        return True
+                if isinstance(ancestor, cst.Assign):
+                    for target in ancestor.targets:
+                        if isinstance(target.target, cst.Name):
+                            fed_names.add(target.target.value)
+                    break
+                if isinstance(ancestor, cst.BaseStatement):
+                    break
+        if not fed_names:
+            continue
+        for outer in calls:
+            name = dotted(outer.func) or ""
+            if not (name.startswith("self.") and name[5:] in others):
+                continue
+            for arg in outer.args:
+                if any(
+                    isinstance(n, cst.Name) and n.value in fed_names
+                    for n in _names_in(model, arg.value)
+                ):
+                    return True
+    return False
+
+
+def _names_in(model: SemanticModel, expr: cst.BaseExpression) -> list[cst.Name]:
+    """Names an argument expression is computed from (calls, arithmetic, indexing)."""
+    found: list[cst.Name] = []
+    stack: list[cst.BaseExpression] = [expr]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, cst.Name):
+            found.append(node)
+        elif isinstance(node, cst.Call):
+            # through framework functions, tensor methods and self.<module>
+            # calls only: an arbitrary helper may use its input in any way
+            qualname = model.qualname(node.func)
+            callee = dotted(node.func) or ""
+            if (qualname or "").startswith("torch.") or callee.startswith("self."):
+                stack.extend(a.value for a in node.args)
+            elif isinstance(node.func, cst.Attribute) and qualname is None:
+                stack.append(node.func.value)
+        elif isinstance(node, cst.Attribute):
+            stack.append(node.value)
+        elif isinstance(node, cst.Subscript):
+            stack.append(node.value)
+        elif isinstance(node, cst.BinaryOperation):
+            stack.extend((node.left, node.right))
+        elif isinstance(node, cst.UnaryOperation):
+            stack.append(node.expression)
+        elif isinstance(node, (cst.Tuple, cst.List)):
+            stack.extend(e.value for e in node.elements)
+    return found
 
 
 def _in_return(model: SemanticModel, node: cst.CSTNode) -> bool:

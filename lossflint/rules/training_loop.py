@@ -2691,13 +2691,13 @@ def _feeds_another_layer(
             for arg in outer.args:
                 if any(
                     isinstance(n, cst.Name) and n.value in fed_names
-                    for n in _names_in(model, arg.value)
+                    for n in _operand_names(model, arg.value)
                 ):
                     return True
     return False
 
 
-def _names_in(model: SemanticModel, expr: cst.BaseExpression) -> list[cst.Name]:
+def _operand_names(model: SemanticModel, expr: cst.BaseExpression) -> list[cst.Name]:
     """Names an argument expression is computed from (calls, arithmetic, indexing)."""
     found: list[cst.Name] = []
     stack: list[cst.BaseExpression] = [expr]

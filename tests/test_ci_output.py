@@ -8,10 +8,10 @@ from importlib import resources
 from pathlib import Path
 
 import pytest
-from tests.conftest import ROOT
 
 from lossflint.diagnostics import Diagnostic, Location, Related, Severity
 from lossflint.output import format_github, format_sarif
+from tests.conftest import ROOT
 
 # https://docs.github.com/actions/reference/workflow-commands-for-github-actions
 # ::error file={name},line={line},col={col},endLine={endLine},endColumn={endColumn},title={title}::{message}

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import pytest
+
 from tests.conftest import FIXTURES, ROOT
 
 pytest.importorskip("flake8")

@@ -6,11 +6,11 @@ import json
 from pathlib import Path
 
 import pytest
-from tests.conftest import FIXTURES
 
 from lossflint.linter import RuleSet
 from lossflint.notebook import lint_notebook, mask_ipython
 from lossflint.registry import all_rules
+from tests.conftest import FIXTURES
 
 NB = FIXTURES / "notebook_training.ipynb"
 SELECT = ("--select", "LF110,LF201,LF900")

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 import yaml  # pre-commit's own dependency
+
 from tests.conftest import ROOT
 
 pytest.importorskip("pre_commit")

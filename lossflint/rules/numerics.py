@@ -1325,10 +1325,10 @@ certain.
 """
     INVALID = [
         Invalid(
-            "import torch\nw = x / x.sum(dim=1, keepdim=True)\n",
+            "import torch\nrecall = hits / (labels == c).sum()\n",
             2,
-            5,
-            fixed="import torch\nw = x / x.sum(dim=1, keepdim=True).clamp_min(1e-12)\n",
+            10,
+            fixed="import torch\nrecall = hits / (labels == c).sum().clamp_min(1e-12)\n",
         ),
         Invalid(
             "import torch\n\ndef precision(pred, y):\n    tp = ((pred == 1) & (y == 1)).sum()\n"
@@ -1347,11 +1347,11 @@ certain.
             fixed="import torch\nz = (x - x.mean()) / torch.std(x).clamp_min(1e-12)\n",
         ),
         Invalid(
-            "import tensorflow as tf\nn = v / tf.norm(v, axis=-1, keepdims=True)\n",
+            "import tensorflow as tf\nn = (a - b) / tf.norm(a - b, axis=-1, keepdims=True)\n",
             2,
             5,
             fixed="import tensorflow as tf\n"
-            "n = v / tf.maximum(tf.norm(v, axis=-1, keepdims=True), 1e-12)\n",
+            "n = (a - b) / tf.maximum(tf.norm(a - b, axis=-1, keepdims=True), 1e-12)\n",
         ),
         Invalid(
             "import torch\nimport numpy as np\n\ndef dice(p, t):\n"
@@ -1360,16 +1360,22 @@ certain.
             12,
         ),
         Invalid(
-            "import torch\n\ndef masked_mean(loss, mask):\n    n = mask.sum()\n"
-            "    return (loss * mask).sum() / n\n",
-            5,
+            "import torch\n\ndef masked_mean(loss, labels):\n    mask = labels != -100\n"
+            "    n = mask.sum()\n    return (loss * mask).sum() / n\n",
+            6,
             12,
-            fixed="import torch\n\ndef masked_mean(loss, mask):\n    n = mask.sum()\n"
-            "    return (loss * mask).sum() / n.clamp_min(1e-12)\n",
+            fixed="import torch\n\ndef masked_mean(loss, labels):\n    mask = labels != -100\n"
+            "    n = mask.sum()\n    return (loss * mask).sum() / n.clamp_min(1e-12)\n",
         ),
     ]
     VALID = [
         "import torch\nw = x / (x.sum(dim=1, keepdim=True) + 1e-8)\n",
+        # learned embeddings and weights are never all-zero in practice (CLIP, pmfs)
+        "import torch\ntext_embeds = text_embeds / text_embeds.norm(p=2, dim=-1, keepdim=True)\n",
+        "import torch\npmf = weights / weights.sum(dim=-2, keepdim=True)\n",
+        # a mask handed in by the caller: unknown whether it can be empty
+        "import torch\ndef masked_mean(loss, mask):\n    return (loss * mask).sum() / mask.sum()\n",
+        "import torch\nrescaled = noise_cfg * (std_text / noise_cfg.std(dim=1, keepdim=True))\n",
         "import torch\nd = 2 * i / (p.sum() + t.sum() + smooth)\n",
         "import torch\nw = x / x.norm(dim=-1, keepdim=True).clamp(min=1e-12)\n",
         # len() raises on empty input instead of producing NaN; constants are fine
@@ -1405,7 +1411,7 @@ certain.
         self, model: SemanticModel, division: cst.BinaryOperation, any_framework: bool
     ) -> Finding | None:
         denominator = division.right
-        what, framework = self._zero_able(model, num.resolve(model, denominator))
+        what, framework = self._zero_able(model, num.resolve(model, denominator), division.left)
         if what is None:
             return None
         if framework is None and not any_framework:
@@ -1434,9 +1440,16 @@ certain.
         )
 
     def _zero_able(
-        self, model: SemanticModel, expr: cst.BaseExpression
+        self, model: SemanticModel, expr: cst.BaseExpression, numerator: cst.BaseExpression
     ) -> tuple[str | None, str | None]:
-        """(what the denominator is, its framework when known) or (None, None)."""
+        """(what the denominator is, its framework when known) or (None, None).
+
+        Only shapes that are 0 in practice count: a count of a mask (an empty
+        class or an all-padding batch), a sum of sums (dice/IoU of empty
+        masks), the norm of a difference (identical embeddings), and the std
+        in a standardisation (a constant batch). ``x / x.norm()`` of learned
+        embeddings and ``w / w.sum()`` of weights are left alone: on real code
+        they are essentially never 0 and flagging them is noise."""
         for functions, method, label in (
             (num.SUM, "sum", "a sum"),
             (num.NORM, "norm", "a norm"),
@@ -1454,6 +1467,12 @@ certain.
                 return None, None
             if num.is_count(model, expr):
                 label = "a count"
+            elif method == "sum":
+                return None, None
+            elif method == "norm" and not num.is_binop(num.resolve(model, operand), cst.Subtract):
+                return None, None
+            elif method == "std" and not _centred(numerator):
+                return None, None
             return label, framework
         if num.is_binop(expr, cst.Add):
             terms = _add_terms(expr)
@@ -1494,6 +1513,21 @@ certain.
         if _exp_call(model, resolved) is not None:
             return True
         return num.is_guarded(model, resolved)
+
+
+def _centred(numerator: cst.BaseExpression) -> bool:
+    """``x - x.mean()`` / ``x - torch.mean(x)``: the numerator of a standardisation."""
+    if not num.is_binop(numerator, cst.Subtract):
+        return False
+    assert isinstance(numerator, cst.BinaryOperation)
+    right = numerator.right
+    if isinstance(right, cst.Call):
+        func = right.func
+        if isinstance(func, cst.Attribute) and func.attr.value == "mean":
+            return True
+        if isinstance(func, cst.Name) and func.value == "mean":
+            return True
+    return False
 
 
 def _add_terms(expr: cst.BaseExpression) -> list[cst.BaseExpression]:

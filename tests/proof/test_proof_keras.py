@@ -12,9 +12,9 @@ import warnings
 from typing import Any
 
 import pytest
-from tests.proof.conftest import require
 
 from lossflint.linter import RuleSet, lint_text
+from tests.proof.conftest import require
 
 os.environ["KERAS_BACKEND"] = "torch"  # before keras is imported
 np = require("numpy")

@@ -10,9 +10,8 @@ from __future__ import annotations
 import warnings
 from typing import Any
 
-from tests.proof.conftest import require
-
 from lossflint.linter import RuleSet, lint_text
+from tests.proof.conftest import require
 
 torch = require("torch")
 

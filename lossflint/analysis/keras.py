@@ -20,7 +20,12 @@ What is followed:
 Names follow assignments in order; branches are run separately and joined
 (different values become unknown), loops twice. Functions see module-level
 names as they are at the end of the module (two rounds, like ``kinds.py``);
-parameters are unknown. Unknown always means silence in the rules.
+a parameter holds the value every same-file call site agrees on (unknown when
+they differ, or when the function escapes as a value). The second round runs
+only when the first built anything Keras-like. Unknown always means silence
+in the rules.
+
+The facts are built once per file and cached on the model (``keras_facts``).
 """
 
 from __future__ import annotations

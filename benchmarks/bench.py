@@ -312,7 +312,13 @@ def report(
         f"- files: {len(files)} ({lines_total:,} lines) of "
         + ", ".join(p.replace("==", " ") for p in PACKAGES),
         f"- runs: median of {runs}"
-        + (f" ({cold_runs} for lossflint cold)" if cold_runs is not None else "")
+        + (
+            f" ({cold_runs} for lossflint cold)"
+            if cold_runs
+            else " (lossflint cold: the one cache-filling run)"
+            if cold_runs == 0
+            else ""
+        )
         + " (peak RSS: maximum over runs, largest single process)",
         f"- pre-filter: {skipped} of {total} files skipped before parsing (default rules)",
         "",

@@ -31,7 +31,7 @@ import libcst as cst
 from lossflint.config import Settings
 from lossflint.diagnostics import Applicability, Diagnostic, Edit
 from lossflint.edits import apply_edits, line_starts, to_offset
-from lossflint.linter import InternalError, RuleSet, lint_text
+from lossflint.linter import InternalError, RuleSet, lint_text, parse
 from lossflint.source import DecodeError, decode_source
 
 #: fix passes per file (each re-lints); real files need 1-3
@@ -153,9 +153,8 @@ def _apply(text: str, diagnostics: list[Diagnostic]) -> str:
 
 def parses(text: str, cpython: bool = True) -> bool:
     """libcst (and, with ``cpython``, this interpreter's parser) accepts ``text``."""
-    try:
-        cst.parse_module(text)
-    except Exception:
+    # the linter's parse: it refuses input deep enough to crash the native parser
+    if not isinstance(parse(text, "<fix>"), cst.Module):
         return False
     return not cpython or _compiles(text)
 

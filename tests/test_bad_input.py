@@ -143,12 +143,15 @@ def _generated(size: int) -> str:
     return "".join(parts)
 
 
-def test_one_megabyte_generated_file(tree: Path) -> None:
-    (tree / "gen.py").write_text(_generated(1_000_000))
+def test_large_generated_file(tree: Path) -> None:
+    """300 kB of generated functions, fully analysed (the pre-filter does not
+    skip it: ``0.5`` is a word LF504 needs). Full analysis costs about 1 s per
+    10 kB on a loaded 2-core machine, so 10 MB is the opt-in test below."""
+    (tree / "gen.py").write_text(_generated(300_000))
     start = time.monotonic()
-    proc = lossflint(".", cwd=tree, timeout=120)
+    proc = lossflint(".", cwd=tree, timeout=180)
     assert (proc.returncode, proc.stdout.splitlines()) == (1, [BUG_LINE])
-    assert time.monotonic() - start < 120
+    assert time.monotonic() - start < 180
 
 
 @pytest.mark.skipif(
@@ -180,7 +183,7 @@ def test_long_flat_binary_chain(tree: Path) -> None:
     (1000 terms: ~4 s, 2000: ~19 s), so the run never ends. LF900 or a clean
     result are both acceptable, a hang is not."""
     (tree / "chain.py").write_text("x = " + "+".join(["1"] * 50_000) + "\n")
-    proc = lossflint(".", cwd=tree, timeout=90)
+    proc = lossflint(".", cwd=tree, timeout=60)
     assert proc.returncode == 1, proc.stderr[-500:]
     lines = proc.stdout.splitlines()
     assert lines[0] == BUG_LINE
@@ -191,7 +194,7 @@ def test_nesting_at_cpythons_limit_is_analysed(tree: Path) -> None:
     """199 nested brackets are valid Python: analysed, not LF900."""
     depth = 199
     (tree / "deep.py").write_text(
-        "import torch\nx = " + "(" * depth + "torch.softmax(z)" + ")" * depth + "\n"
+        "import torch.nn.functional as F\nx = " + "(" * depth + "F.softmax(z)" + ")" * depth + "\n"
     )
     proc = lossflint(".", cwd=tree)
     assert proc.returncode == 1

@@ -29,7 +29,7 @@ UNSAFE = [
     ("LF202", "torch.log(torch.relu({a}))"),
     ("LF205", "torch.sqrt((({a} - {b}) ** 2).sum(dim={d}))"),
     ("LF205", "(({a} - {b}) ** 2).sum(dim={d}).sqrt()"),
-    ("LF206", "{a} / {a}.sum(dim={d}, keepdim=True)"),
+    ("LF206", "{a} / ({a} > 0).sum(dim={d}, keepdim=True)"),
     ("LF207", "torch.acos(torch.cosine_similarity({a}, {b}))"),
 ]
 #: operands: names and small expressions (they also nest other patterns)

@@ -67,8 +67,8 @@ BEFORE_AFTER = [
         id="LF205-power",
     ),
     pytest.param(
-        "import torch\nz = x / x.norm(dim=-1, keepdim=True)\n",
-        "import torch\nz = x / x.norm(dim=-1, keepdim=True).clamp_min(1e-12)\n",
+        "import torch\nz = (a - b) / (a - b).norm(dim=-1, keepdim=True)\n",
+        "import torch\nz = (a - b) / (a - b).norm(dim=-1, keepdim=True).clamp_min(1e-12)\n",
         True,
         id="LF206-norm",
     ),
@@ -99,7 +99,7 @@ def test_fix_before_after(before, after, unsafe):
 
 
 def test_unsafe_fix_needs_the_flag():
-    source = "import torch\nz = x / x.norm(dim=-1, keepdim=True)\n"
+    source = "import torch\nz = (a - b) / (a - b).norm(dim=-1, keepdim=True)\n"
     outcome = _fix(source, unsafe=False)
     assert outcome.text == source
     assert outcome.applied == 0
@@ -252,7 +252,7 @@ TRAIN = (
     "\n"
     "lse = torch.log(torch.exp(s).sum(dim=1))\n"
     "h = torch.max(torch.zeros_like(d), 1 - d)\n"
-    "z = x / x.norm(dim=-1, keepdim=True)\n"
+    "z = (a - b) / (a - b).norm(dim=-1, keepdim=True)\n"
 )
 
 
@@ -271,7 +271,7 @@ def test_cli_diff_prints_and_writes_nothing(run_cli, tmp_path):
         "-h = torch.max(torch.zeros_like(d), 1 - d)\n"
         "+lse = torch.logsumexp(s, dim=1)\n"
         "+h = torch.relu(1 - d)\n"
-        " z = x / x.norm(dim=-1, keepdim=True)\n"
+        " z = (a - b) / (a - b).norm(dim=-1, keepdim=True)\n"
     )
     assert err == "Would fix 2 problems (1 remaining).\n"
     assert path.read_text() == TRAIN
@@ -296,7 +296,7 @@ def test_cli_fix_writes_safe_fixes_and_reports_the_rest(run_cli, tmp_path):
         "\n"
         "lse = torch.logsumexp(s, dim=1)\n"
         "h = torch.relu(1 - d)\n"
-        "z = x / x.norm(dim=-1, keepdim=True)\n"
+        "z = (a - b) / (a - b).norm(dim=-1, keepdim=True)\n"
     )
     # a second run changes nothing
     code, out2, err = run_cli("check", "--isolated", "--fix", "train.py", cwd=tmp_path)
@@ -311,7 +311,7 @@ def test_cli_unsafe_fixes(run_cli, tmp_path):
         "check", "--isolated", "--fix", "--unsafe-fixes", "train.py", cwd=tmp_path
     )
     assert (code, out, err) == (0, "", "Found 3 problems (3 fixed, 0 remaining).\n")
-    assert path.read_text().endswith("z = x / x.norm(dim=-1, keepdim=True).clamp_min(1e-12)\n")
+    assert path.read_text().endswith("z = (a - b) / (a - b).norm(dim=-1, keepdim=True).clamp_min(1e-12)\n")
     code, out, err = run_cli(
         "check", "--isolated", "--fix", "--unsafe-fixes", "train.py", cwd=tmp_path
     )

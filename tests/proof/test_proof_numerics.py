@@ -102,7 +102,7 @@ CASES: list[tuple[str, str, str, Callable[[], dict[str, Any]], str]] = [
     (
         "division-by-sum",
         "LF206",
-        "x / x.sum(dim=1, keepdim=True)",
+        "x / (x > 0).sum(dim=1, keepdim=True)",
         lambda: {"x": _t([[0.0, 0.0], [1.0, 3.0]])},
         "value",
     ),

@@ -90,7 +90,7 @@ class Settings:
             return []
         try:
             rel = path.resolve().relative_to(self.root.resolve()).as_posix()
-        except ValueError:
+        except (ValueError, RuntimeError, OSError):
             rel = path.as_posix()
         codes: list[str] = []
         for pattern, pattern_codes in self.per_file_ignores.items():

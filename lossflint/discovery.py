@@ -38,7 +38,7 @@ def _is_virtualenv(path: Path) -> bool:
 def _relative(path: Path, root: Path) -> str:
     try:
         return path.resolve().relative_to(root.resolve()).as_posix()
-    except ValueError:
+    except (ValueError, RuntimeError, OSError):  # RuntimeError: a symlink loop
         return path.as_posix()
 
 
@@ -128,7 +128,12 @@ def _git_ignored(files: list[Path], where: Path) -> set[Path]:
     """
     if not files:
         return set()
-    absolute = {str(f.resolve()): f for f in files}
+    absolute = {}
+    for f in files:
+        try:
+            absolute[str(f.resolve())] = f
+        except (RuntimeError, OSError):  # a symlink loop: git cannot say either
+            continue
     payload = "\0".join(absolute) + "\0"
     try:
         result = subprocess.run(

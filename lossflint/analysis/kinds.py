@@ -352,13 +352,15 @@ class KindAnalysis:
             return merged
         if isinstance(stmt, cst.Match):
             self._eval(stmt.subject, env, frame, record)
-            outs = [dict(env)]
+            # no arm may match, unless one is irrefutable (``case _:`` / ``case x:``)
+            exhaustive = any(_irrefutable(case) for case in stmt.cases)
+            arms: list[Env | None] = [] if exhaustive else [dict(env)]
             for case in stmt.cases:
                 case_env = dict(env)
                 for name in _match_names(case.pattern):
                     case_env[name] = UNKNOWN
-                outs.append(self._exec_block(_body(case), case_env, frame, record))
-            return _join_envs(outs)
+                arms.append(self._exec_block(_body(case), case_env, frame, record))
+            return _join_envs(arms)
         if isinstance(stmt, cst.FunctionDef):
             env[stmt.name.value] = FunctionRef(stmt)
             return env
@@ -1020,6 +1022,11 @@ def _is_static(func: cst.FunctionDef) -> bool:
 
 def _is_classmethod(func: cst.FunctionDef) -> bool:
     return "classmethod" in _decorators(func)
+
+
+def _irrefutable(case: cst.MatchCase) -> bool:
+    pattern = case.pattern
+    return case.guard is None and isinstance(pattern, cst.MatchAs) and pattern.pattern is None
 
 
 def _match_names(pattern: cst.MatchPattern) -> list[str]:

@@ -289,7 +289,7 @@ def _lossflint(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     )
 
 
-def fix_safety(src: Path, rels: list[str], controls: list[str]) -> list[str]:
+def fix_safety(src: Path, rels: list[str], controls: list[str]) -> tuple[list[str], str]:
     """Run --fix --unsafe-fixes on a copy of ``rels`` (+ control files)."""
     problems: list[str] = []
     with tempfile.TemporaryDirectory(prefix="lossflint-fixsafety-") as tmpname:
@@ -337,14 +337,14 @@ def fix_safety(src: Path, rels: list[str], controls: list[str]) -> list[str]:
         for rel in originals:
             if (fresh / rel).read_bytes() != (work / rel).read_bytes():
                 problems.append(f"{rel}: --diff + patch differs from --fix")
-        print(
-            f"fix safety: {len(originals)} files copied, {changed} changed by --fix, "
-            f"{len(warned)} fixes dropped as unparsable, {len(problems)} problems",
-            file=sys.stderr,
+        summary = (
+            f"{len(originals)} files copied ({len(rels)} with a fix), {changed} changed by --fix, "
+            f"{len(warned)} fixes dropped as unparsable, {len(problems)} problems"
         )
+        print(f"fix safety: {summary}", file=sys.stderr)
         for line in warned:
             print(f"  {line}", file=sys.stderr)
-    return problems
+    return problems, summary
 
 
 # --- report ------------------------------------------------------------------------
@@ -360,6 +360,10 @@ def _git_head() -> str:
         return "?"
 
 
+def _now() -> str:
+    return f"{datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M}"
+
+
 def _md_cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
@@ -369,6 +373,9 @@ def summarise(
     seconds: float,
     classification: dict[str, dict[str, str]],
     fix_problems: list[str] | None,
+    fix_summary: str = "",
+    started: str = "",
+    head: str = "",
 ) -> tuple[str, dict[str, Any]]:
     files = len(results)
     lines = sum(r.lines for r in results)
@@ -408,8 +415,8 @@ def summarise(
     w("verdicts come from `benchmarks/corpus-classification.toml`, written by reading the code.")
     w("")
     w(
-        f"- run: {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC, lossflint at "
-        f"`{_git_head()}`, Python {platform.python_version()}, {seconds:.0f}s wall"
+        f"- run: {started or _now()} UTC, lossflint at `{head or _git_head()}`, "
+        f"Python {platform.python_version()}, {seconds:.0f}s wall"
     )
     w(f"- corpus: {', '.join(p.replace('==', ' ') for p in PACKAGES)}")
     w(f"- **files: {files}**, **lines: {lines:,}**")
@@ -427,7 +434,7 @@ def summarise(
     )
     w(f"- **false positives: {fps} = {fps * per100k:.2f} per 100k lines** (target ≤ 1)")
     if fix_problems is not None:
-        w(f"- fix safety (`--fix-safety`): {len(fix_problems)} problems")
+        w(f"- fix safety (`--fix-safety`): {fix_summary or f'{len(fix_problems)} problems'}")
     w("")
     w("## Findings per rule")
     w("")
@@ -553,7 +560,9 @@ def main(argv: list[str] | None = None) -> int:
         results = [FileResult(**r) for r in raw["results"]]
         seconds = raw["seconds"]
         src = Path(raw["src"])
+        started, head = raw.get("started", ""), raw.get("head", "")
     else:
+        started, head = _now(), _git_head()
         src = (args.src or fetch()).resolve()
         files = corpus_files(src)
         if args.limit:
@@ -576,15 +585,30 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         args.json.write_text(
             json.dumps(
-                {"src": str(src), "seconds": seconds, "results": [asdict(r) for r in results]}
+                {
+                    "src": str(src),
+                    "seconds": seconds,
+                    "started": started,
+                    "head": head,
+                    "results": [asdict(r) for r in results],
+                }
             )
         )
     fix_problems: list[str] | None = None
+    fix_summary = ""
+    if args.from_json and "fix_problems" in raw:
+        fix_problems, fix_summary = raw["fix_problems"], raw.get("fix_summary", "")
     if args.fix_safety:
         fixable = sorted({f["path"] for r in results for f in r.findings if f["fixable"]})
         controls = [r.path for r in results if not r.findings and not r.lf900][::97][:40]
-        fix_problems = fix_safety(src, fixable, controls)
-    text, stats = summarise(results, seconds, classification, fix_problems)
+        fix_problems, fix_summary = fix_safety(src, fixable, controls)
+        if args.json:
+            saved = json.loads(args.json.read_text())
+            saved.update(fix_problems=fix_problems, fix_summary=fix_summary)
+            args.json.write_text(json.dumps(saved))
+    text, stats = summarise(
+        results, seconds, classification, fix_problems, fix_summary, started, head
+    )
     if not args.no_write:
         FINDINGS_MD.write_text(text, encoding="utf-8")
     slowest = sorted(results, key=lambda r: -r.seconds)[:5]

@@ -4,8 +4,8 @@ for the rest, and the exit code follows the contract (0 clean / 1 findings / 2 e
 Each test lints the odd input next to ``bug.py`` (one known finding), so "the
 run goes on" is checked by that finding being reported too.
 
-Tests marked ``LEAD-FIX`` in their docstring fail on purpose until the linter
-is fixed (see the issue 9 report): the expected behaviour is certain.
+The tests that name a "regression" are bugs the corpus/bad-input work found
+(issue 9), fixed since.
 """
 
 from __future__ import annotations
@@ -165,7 +165,7 @@ def test_ten_megabyte_generated_file(tree: Path) -> None:
 
 
 def test_deeply_nested_parentheses(tree: Path) -> None:
-    """LEAD-FIX: libcst's native parser dies with SIGSEGV on 5000 nested
+    """Regression: libcst's native parser died with SIGSEGV on 5000 nested
     parentheses (at ~2000 already); CPython rejects more than 200 levels with
     "too many nested parentheses", so LF900 is the answer."""
     (tree / "deep.py").write_text("x = " + "(" * 5000 + "1" + ")" * 5000 + "\n")
@@ -178,9 +178,9 @@ def test_deeply_nested_parentheses(tree: Path) -> None:
 
 
 def test_long_flat_binary_chain(tree: Path) -> None:
-    """LEAD-FIX: ``1+1+...`` with 50k terms: CPython 3.11 gives up
-    (RecursionError during ast construction), libcst's parse is quadratic
-    (1000 terms: ~4 s, 2000: ~19 s), so the run never ends. LF900 or a clean
+    """Regression: ``1+1+...`` with 50k terms: CPython 3.11 gives up
+    (RecursionError during ast construction) and libcst's parse is quadratic
+    (1000 terms: ~4 s, 2000: ~19 s), so the run never ended. LF900 or a clean
     result are both acceptable, a hang is not."""
     (tree / "chain.py").write_text("x = " + "+".join(["1"] * 50_000) + "\n")
     proc = lossflint(".", cwd=tree, timeout=60)
@@ -217,7 +217,7 @@ def test_symlink_loops_in_directories(tree: Path) -> None:
 
 
 def test_self_referencing_symlink(tree: Path) -> None:
-    """LEAD-FIX: a symlink to itself (``ln -s self self``) crashes discovery
+    """Regression: a symlink to itself (``ln -s self self``) crashed discovery
     with a traceback (``RuntimeError: Symlink loop`` from ``Path.resolve`` in
     ``discovery._relative``); it must be skipped and the run go on."""
     (tree / "pkg").mkdir()
@@ -269,10 +269,10 @@ def test_unreadable_file_in_a_folder(tree: Path) -> None:
 
 
 def test_unreadable_file_named_on_the_command_line(tree: Path) -> None:
-    """LEAD-FIX: ``click.Path()`` checks readability itself, so naming an
-    unreadable file stops the whole run with exit 2 ("Path 'secret.py' is not
-    readable.") and ``bug.py`` is never linted. Like a file found in a folder,
-    it must become LF900 and the run go on."""
+    """Regression: ``click.Path()`` checked readability itself, so naming an
+    unreadable file stopped the whole run with exit 2 ("Path 'secret.py' is
+    not readable.") and ``bug.py`` was never linted. Like a file found in a
+    folder, it must become LF900 and the run go on."""
     (tree / "secret.py").write_text("x = 1\n")
     preexec = _unreadable(tree / "secret.py")
     proc = lossflint("secret.py", "bug.py", cwd=tree, preexec_fn=preexec)

@@ -2,8 +2,6 @@
 comprehensions, `async` loops (fixtures in ``fixtures/grammar/``, each with a
 ``_clean`` twin). The 3.12-only forms are parsed by libcst even when the
 running CPython (3.11) rejects them: they are analysed, never LF900.
-
-Tests marked ``LEAD-FIX`` fail until the analysis is fixed (issue 9 report).
 """
 
 from __future__ import annotations
@@ -25,7 +23,8 @@ EXPECTED: dict[str, list[tuple[str, int, int]]] = {
     "except_star.py": [("LF201", 13, 21)],  # log(softmax) inside a try with except*
     # inside a PEP 701 replacement field, and outside it
     "fstrings_pep701.py": [("LF201", 11, 24), ("LF201", 12, 10)],
-    "match_arms.py": [("LF102", 33, 20)],  # softmax into nll_loss in one arm
+    # every arm (the last is `case _:`) makes probabilities; softmax into nll_loss in one arm
+    "match_arms.py": [("LF101", 25, 12), ("LF102", 33, 20)],
     "pep695.py": [("LF101", 24, 12)],  # in a generic function
     "walrus_comprehension.py": [("LF101", 10, 21), ("LF110", 15, 18)],
 }
@@ -47,11 +46,7 @@ def test_every_form_has_a_fixture_with_and_without_findings() -> None:
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))
 def test_findings_at_exact_positions(name: str) -> None:
-    found = _lint(name)
-    if name == "match_arms.py":
-        # the join after a `case _:` arm (line 25) is the LEAD-FIX test below
-        found = [f for f in found if f[1] != 25]
-    assert found == EXPECTED[name]
+    assert _lint(name) == EXPECTED[name]
 
 
 @pytest.mark.parametrize("name", sorted(n.replace(".py", "_clean.py") for n in EXPECTED))
@@ -78,7 +73,7 @@ def test_cli_on_the_grammar_fixtures(run_cli) -> None:  # type: ignore[no-untype
         for name, found in sorted(EXPECTED.items())
         for c, row, col in found
     ]
-    assert [r for r in rows if r[0] != f"{GRAMMAR.as_posix()}/match_arms.py:25:12:"] == expected
+    assert rows == expected
     assert "LF900" not in out and "error" not in err
 
 
@@ -141,10 +136,10 @@ def test_if_else_joins_to_probabilities() -> None:
 
 
 def test_match_wildcard_arm_is_like_else() -> None:
-    """LEAD-FIX (``analysis/kinds.py``, ``_exec_stmt`` for ``cst.Match``): the
-    fall-through environment is always joined in, even when a ``case _:`` (or a
-    bare capture ``case x:``) without a guard makes the match exhaustive, so
-    the same code as :data:`IF_ELSE` written with ``match`` is silent."""
+    """Regression: the fall-through environment was always joined in, even
+    when a ``case _:`` (or a bare capture ``case x:``) without a guard makes
+    the match exhaustive, so the same code as :data:`IF_ELSE` written with
+    ``match`` was silent."""
     assert _codes(MATCH_WILDCARD) == [("LF101", 9)]
 
 

@@ -92,6 +92,16 @@ def _child_fields(node_type: type) -> tuple[str, ...]:
 
 
 _LEAVE = object()
+_NODE_TYPES: dict[type, bool] = {}
+
+
+def _is_node(kind: type) -> bool:
+    """``issubclass(kind, CSTNode)``, cached: libcst's node classes use ABCMeta,
+    whose instance checks are a measurable share of the walk."""
+    found = _NODE_TYPES.get(kind)
+    if found is None:
+        found = _NODE_TYPES[kind] = issubclass(kind, cst.CSTNode)
+    return found
 
 
 class _Collector:
@@ -122,10 +132,11 @@ class _Collector:
             children: list[cst.CSTNode] = []
             for name in _child_fields(type(node)):
                 value = getattr(node, name)
-                if isinstance(value, cst.CSTNode):
+                kind = type(value)
+                if kind is tuple or kind is list:
+                    children.extend(v for v in value if _is_node(type(v)))
+                elif _is_node(kind):
                     children.append(value)
-                elif isinstance(value, (tuple, list)):
-                    children.extend(v for v in value if isinstance(v, cst.CSTNode))
             for child in reversed(children):
                 todo.append((child, node))
 

@@ -703,10 +703,10 @@ def where_guarded(model: SemanticModel, node: cst.CSTNode, subject: cst.CSTNode)
                 if mentions(model, args[0].value, subject):
                     return True
         if isinstance(ancestor, cst.IfExp) and child in (ancestor.body, ancestor.orelse):
-            if mentions(model, ancestor.test, subject):
+            if mentions(model, _test_of(model, ancestor.test), subject):
                 return True
         if isinstance(ancestor, (cst.If, cst.While)) and child is ancestor.body:
-            if mentions(model, ancestor.test, subject):
+            if mentions(model, _test_of(model, ancestor.test), subject):
                 return True
         if isinstance(ancestor, (cst.IndentedBlock, cst.Module)) and _checked_before(
             model, ancestor, child, subject
@@ -716,6 +716,15 @@ def where_guarded(model: SemanticModel, node: cst.CSTNode, subject: cst.CSTNode)
             return False
         child = ancestor
     return False
+
+
+def _test_of(model: SemanticModel, test: cst.BaseExpression) -> cst.BaseExpression:
+    """``if ok:`` with ``ok = n > 0 and m > 0`` bound once: the test is that expression."""
+    if isinstance(test, cst.Name):
+        value = bound_value(model, test)
+        if value is not None:
+            return value
+    return test
 
 
 def _exits(block: cst.BaseSuite) -> bool:

@@ -778,6 +778,14 @@ def _bounded_exp(model: SemanticModel, operand: cst.BaseExpression) -> bool:
         return True
     if _negative(operand) or num.is_binop(operand, cst.Subtract):
         return True
+    # a negated scale: ``-0.5 * d**2``, ``-d / (2 * s**2)`` (Gaussian kernels)
+    if isinstance(operand, cst.BinaryOperation) and isinstance(
+        operand.operator, (cst.Multiply, cst.Divide)
+    ):
+        if _negative(operand.left) or (
+            isinstance(operand.operator, cst.Multiply) and _negative(operand.right)
+        ):
+            return True
     return literal_value(operand) is not NotImplemented
 
 
@@ -866,6 +874,9 @@ for inline forms only: `logsumexp` needs the reduced `dim` (`torch.sum` without
         ),
     ]
     VALID = [
+        # a Gaussian kernel: the exponent is never positive
+        "import torch\nx = torch.linspace(-2.0, 2.0, steps=5)\n"
+        "pdf = torch.exp(-0.5 * (x / 1.5).pow(2))\nkernel = pdf / pdf.sum()\n",
         "import torch\nlse = torch.logsumexp(s, dim=1)\n",
         # the max trick
         "import torch\nm = s.max(1, keepdim=True).values\n"
@@ -1214,6 +1225,8 @@ the value by at most 1e-6.
         ),
     ]
     VALID = [
+        # turned into a Python number at once: no gradient flows (diffusers marigold)
+        "import torch\ndef cost(a, b):\n    diff = a - b\n    return (diff**2).mean().sqrt().item()\n",
         "import torch\nd = torch.sqrt(((a - b) ** 2).sum(1) + 1e-8)\n",
         "import torch\nd = torch.sqrt(((a - b) ** 2).sum(1) + eps)\n",
         "import torch\nd = torch.sqrt(((a - b) ** 2).sum(1).clamp_min(1e-12))\n",
@@ -1265,6 +1278,8 @@ the value by at most 1e-6.
 
         if contexts(model).in_no_grad(root.node):
             return None  # sqrt(0) = 0 is fine; only its gradient is not
+        if _leaves_the_graph(model, root.node):
+            return None  # `.item()` / `float(...)`: no gradient flows through it
         fix: FixSpec | None
         if difference:
             fix = None
@@ -1369,6 +1384,11 @@ certain.
         ),
     ]
     VALID = [
+        # the test is bound to a name first (DETR post-processing)
+        "import torch\ndef keep(mask_k, probs, k, threshold):\n    mask_k_area = mask_k.sum()\n"
+        "    original_area = (probs[k] >= threshold).sum()\n"
+        "    mask_exists = mask_k_area > 0 and original_area > 0\n    if mask_exists:\n"
+        "        return mask_k_area / original_area\n    return None\n",
         "import torch\nw = x / (x.sum(dim=1, keepdim=True) + 1e-8)\n",
         # learned embeddings and weights are never all-zero in practice (CLIP, pmfs)
         "import torch\ntext_embeds = text_embeds / text_embeds.norm(p=2, dim=-1, keepdim=True)\n",
@@ -1526,6 +1546,24 @@ def _centred(numerator: cst.BaseExpression) -> bool:
         if isinstance(func, cst.Attribute) and func.attr.value == "mean":
             return True
         if isinstance(func, cst.Name) and func.value == "mean":
+            return True
+    return False
+
+
+def _leaves_the_graph(model: SemanticModel, node: cst.CSTNode) -> bool:
+    """The value is turned into a Python number or detached right away."""
+    parent = model.parent(node)
+    if isinstance(parent, cst.Attribute) and parent.value is node:
+        if parent.attr.value in ("item", "tolist", "numpy", "detach"):
+            return isinstance(model.parent(parent), cst.Call)
+        return False
+    if isinstance(parent, cst.Arg):
+        call = model.parent(parent)
+        if isinstance(call, cst.Call) and model.qualname(call.func) in (
+            "builtins.float",
+            "builtins.int",
+            "math.isfinite",
+        ):
             return True
     return False
 

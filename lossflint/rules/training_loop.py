@@ -479,6 +479,10 @@ for x, y in loader:
         ),
     ]
     VALID = [
+        # a new optimizer over a new tensor every iteration (diffusers pix2pix-zero)
+        "import torch\ndef refine(latents, steps, loss_fn):\n    for t in steps:\n"
+        "        x = latents.detach().clone()\n        x.requires_grad = True\n"
+        "        opt = torch.optim.SGD([x], lr=0.1)\n        loss_fn(x).backward()\n        opt.step()\n",
         # zero_grad at the end of the iteration
         _TRAIN + "        loss = criterion(model(x), y)\n        loss.backward()\n"
         "        optimizer.step()\n        optimizer.zero_grad(set_to_none=True)\n",
@@ -521,6 +525,10 @@ for x, y in loader:
     def check(self, model: SemanticModel) -> Iterator[Finding]:
         for _index, loop in _iterations(model):
             if loop.has("zero_grad", via_calls=True) or loop.has("grad_set", via_calls=True):
+                continue
+            if loop.has("optim_ctor"):
+                # a fresh optimizer each iteration, often over fresh tensors
+                # (latent refinement): nothing accumulates; LF311 covers the rest
                 continue
             steps = [s for s in loop.of("step") if not s.event.closure]
             if not steps:

@@ -45,6 +45,7 @@ from typing import TYPE_CHECKING, TypeVar
 import libcst as cst
 
 from lossflint.analysis.calls import argument, keyword, literal_value, positional
+from lossflint.analysis.names import dotted_text
 
 if TYPE_CHECKING:
     from lossflint.analysis.model import SemanticModel
@@ -162,7 +163,7 @@ class ContextIndex:
         scope_node: cst.CSTNode = func if func is not None else self.model.module
         for site in self.model.method_calls("scale", "unscale_"):
             receiver = (
-                _key(site.node.func.value) if isinstance(site.node.func, cst.Attribute) else None
+                dotted_text(site.node.func.value) if isinstance(site.node.func, cst.Attribute) else None
             )
             if receiver is None or not _looks_like_scaler(receiver, self.scaler_names):
                 continue
@@ -206,7 +207,7 @@ class ContextIndex:
                 isinstance(v, cst.BaseExpression) and self.is_half(v, _depth + 1) for v in values
             )
         if isinstance(expr, cst.Attribute):
-            dotted = _key(expr)
+            dotted = dotted_text(expr)
             return dotted is not None and dotted in self.half_models
         return False
 
@@ -237,7 +238,7 @@ class ContextIndex:
             if method in ("half", "to") and isinstance(call.func, cst.Attribute):
                 if method == "to" and self._to_dtype(call) != "float16":
                     continue
-                receiver = _key(call.func.value)
+                receiver = dotted_text(call.func.value)
                 if receiver is None:
                     continue
                 statement = model.parent(call)
@@ -360,24 +361,12 @@ def contexts(model: SemanticModel) -> ContextIndex:
     return index
 
 
-def _key(expr: cst.BaseExpression) -> str | None:
-    """``model`` / ``self.net`` → the dotted text; None for anything else."""
-    parts: list[str] = []
-    while isinstance(expr, cst.Attribute):
-        parts.append(expr.attr.value)
-        expr = expr.value
-    if isinstance(expr, cst.Name):
-        parts.append(expr.value)
-        return ".".join(reversed(parts))
-    return None
-
-
 def _assigned_to(model: SemanticModel, call: cst.Call) -> str | None:
     parent = model.parent(call)
     if isinstance(parent, cst.Assign) and len(parent.targets) == 1:
-        return _key(parent.targets[0].target)
+        return dotted_text(parent.targets[0].target)
     if isinstance(parent, (cst.AnnAssign,)) and parent.value is call:
-        return _key(parent.target)
+        return dotted_text(parent.target)
     return None
 
 

@@ -21,6 +21,7 @@ import libcst as cst
 from lossflint.analysis import apis
 from lossflint.analysis.apis import Kind
 from lossflint.analysis.calls import argument, has_star_args, literal_value, positional
+from lossflint.analysis.names import dotted_text
 from lossflint.analysis.values import (
     UNKNOWN,
     ClassRef,
@@ -450,7 +451,7 @@ class KindAnalysis:
                 else:
                     self._assign(inner, items[index] if items else UNKNOWN, env)
         elif isinstance(target, cst.Attribute):
-            key = _dotted_key(target)
+            key = dotted_text(target)
             if key is not None:
                 # invalidate deeper keys (self.a.b) when self.a changes
                 for k in [k for k in env if k.startswith(key + ".")]:
@@ -607,7 +608,7 @@ class KindAnalysis:
         return UNKNOWN
 
     def _eval_attribute(self, expr: cst.Attribute, env: Env, frame: _Frame, record: bool) -> Value:
-        key = _dotted_key(expr)
+        key = dotted_text(expr)
         if key is not None and key in env:
             return env[key]
         if self.model.qualname(expr) is not None:
@@ -643,7 +644,7 @@ class KindAnalysis:
         if isinstance(func, cst.Attribute):
             receiver = self._eval(func.value, env, frame, record)
             args = [self._eval(a.value, env, frame, record) for a in call.args]
-            key = _dotted_key(func)
+            key = dotted_text(func)
             if key is not None and key in env:
                 return self._call_value(call, env[key], args, frame, record)
             return self._method_call(call, func, receiver, args, env, frame, record)
@@ -751,7 +752,7 @@ class KindAnalysis:
                 return receiver
             if isinstance(receiver, Sequential) and name in ("add_module", "append"):
                 layer = args[-1] if args else UNKNOWN
-                key = _dotted_key(func.value)
+                key = dotted_text(func.value)
                 if key is not None:
                     env[key] = Sequential((*receiver.layers, layer), receiver.origin)
                 return UNKNOWN
@@ -796,7 +797,7 @@ class KindAnalysis:
             head = head.value
         if isinstance(head, cst.Name) and head.value in ("self", "cls"):
             return isinstance(expr, cst.Subscript) or (
-                isinstance(expr, cst.Attribute) and _dotted_key(expr) in env
+                isinstance(expr, cst.Attribute) and dotted_text(expr) in env
             )
         return True
 
@@ -963,17 +964,6 @@ def _arith(left: Value, right: Value) -> Value:
     if _is_loss(right):
         return right
     return UNKNOWN
-
-
-def _dotted_key(expr: cst.BaseExpression) -> str | None:
-    parts: list[str] = []
-    while isinstance(expr, cst.Attribute):
-        parts.append(expr.attr.value)
-        expr = expr.value
-    if isinstance(expr, cst.Name):
-        parts.append(expr.value)
-        return ".".join(reversed(parts))
-    return None
 
 
 def _param_names(params: cst.Parameters) -> list[str]:

@@ -48,6 +48,7 @@ from typing import TYPE_CHECKING
 import libcst as cst
 
 from lossflint.analysis.calls import argument, literal_value, positional
+from lossflint.analysis.names import dotted_text
 
 if TYPE_CHECKING:
     from lossflint.analysis.model import SemanticModel
@@ -620,14 +621,7 @@ def loops(model: SemanticModel) -> LoopIndex:
 
 def dotted(expr: cst.BaseExpression) -> str | None:
     """``opt`` / ``self.optimizer`` → the dotted text; None otherwise."""
-    parts: list[str] = []
-    while isinstance(expr, cst.Attribute):
-        parts.append(expr.attr.value)
-        expr = expr.value
-    if isinstance(expr, cst.Name):
-        parts.append(expr.value)
-        return ".".join(reversed(parts))
-    return None
+    return dotted_text(expr)
 
 
 _OPT_TOKENS = frozenset({"opt", "optim", "optimizer", "optimiser", "optimizers", "opts"})

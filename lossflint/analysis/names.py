@@ -134,6 +134,12 @@ def dotted_name(node: cst.BaseExpression) -> list[str] | None:
     return None
 
 
+def dotted_text(node: cst.BaseExpression) -> str | None:
+    """``model`` / ``self.net`` → "self.net"; None for anything but a plain chain."""
+    parts = dotted_name(node)
+    return ".".join(parts) if parts else None
+
+
 def resolve_qualname(node: cst.BaseExpression, scope: Scope) -> str | None:
     parts = dotted_name(node)
     if not parts:

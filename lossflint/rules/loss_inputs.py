@@ -21,31 +21,10 @@ from lossflint.diagnostics import (
     Severity,
 )
 from lossflint.registry import Invalid, Rule
+from lossflint.rules.cst_edits import with_keyword as _with_keyword
 
 if TYPE_CHECKING:
     from lossflint.analysis.model import SemanticModel
-
-
-def _with_keyword(call: cst.Call, name: str, value: cst.BaseExpression) -> cst.Call:
-    """``call`` with ``name=value`` appended to its arguments."""
-    args = list(call.args)
-    if args:
-        last = args[-1]
-        if last.comma == cst.MaybeSentinel.DEFAULT or last.comma is cst.MaybeSentinel.DEFAULT:
-            args[-1] = last.with_changes(
-                comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
-            )
-    args.append(
-        cst.Arg(
-            value=value,
-            keyword=cst.Name(name),
-            equal=cst.AssignEqual(
-                whitespace_before=cst.SimpleWhitespace(""),
-                whitespace_after=cst.SimpleWhitespace(""),
-            ),
-        )
-    )
-    return call.with_changes(args=args)
 
 
 class SoftmaxWithoutDim(Rule):

@@ -39,6 +39,7 @@ from lossflint.diagnostics import (
     Severity,
 )
 from lossflint.registry import Invalid, Option, Rule
+from lossflint.rules.cst_edits import with_keyword as _with_keyword
 
 if TYPE_CHECKING:
     from lossflint.analysis.model import SemanticModel
@@ -65,25 +66,6 @@ def _short(model: SemanticModel, node: cst.CSTNode) -> str:
 
 def _line(model: SemanticModel, node: cst.CSTNode) -> int:
     return model.line_of(node)
-
-
-def _with_keyword(call: cst.Call, name: str, value: cst.BaseExpression) -> cst.Call:
-    args = list(call.args)
-    if args and args[-1].comma is cst.MaybeSentinel.DEFAULT:
-        args[-1] = args[-1].with_changes(
-            comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
-        )
-    args.append(
-        cst.Arg(
-            value=value,
-            keyword=cst.Name(name),
-            equal=cst.AssignEqual(
-                whitespace_before=cst.SimpleWhitespace(""),
-                whitespace_after=cst.SimpleWhitespace(""),
-            ),
-        )
-    )
-    return call.with_changes(args=args)
 
 
 def _method_call(expr: cst.BaseExpression, method: str) -> cst.Call:

@@ -719,11 +719,31 @@ def where_guarded(model: SemanticModel, node: cst.CSTNode, subject: cst.CSTNode)
 
 
 def _test_of(model: SemanticModel, test: cst.BaseExpression) -> cst.BaseExpression:
-    """``if ok:`` with ``ok = n > 0 and m > 0`` bound once: the test is that expression."""
-    if isinstance(test, cst.Name):
-        value = bound_value(model, test)
-        if value is not None:
-            return value
+    """``if ok:`` with ``ok = n > 0 and m > 0``: the test is that expression
+    (the name's only binding, or its last assignment just before the ``if`` in
+    the same block)."""
+    if not isinstance(test, cst.Name):
+        return test
+    value = bound_value(model, test)
+    if value is not None:
+        return value
+    statement = model.statement_of(test)
+    block = model.parent(statement)
+    if not isinstance(block, (cst.IndentedBlock, cst.Module)):
+        return test
+    found: cst.BaseExpression = test
+    for sibling in block.body:
+        if sibling is statement:
+            return found
+        if isinstance(sibling, cst.SimpleStatementLine):
+            for small in sibling.body:
+                if isinstance(small, cst.Assign) and any(
+                    isinstance(t.target, cst.Name) and t.target.value == test.value
+                    for t in small.targets
+                ):
+                    found = small.value
+        elif isinstance(sibling, cst.BaseCompoundStatement):
+            found = test  # it may be rebound inside: no longer sure
     return test
 
 

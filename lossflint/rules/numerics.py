@@ -1384,6 +1384,13 @@ certain.
         ),
     ]
     VALID = [
+        # the test is bound to a name first, and rebound later (DETR post-processing)
+        "import torch\ndef check(mask_labels, mask_probs, k, t=0.5):\n    mask_k = mask_labels == k\n"
+        "    mask_k_area = mask_k.sum()\n    original_area = (mask_probs[k] >= t).sum()\n"
+        "    mask_exists = mask_k_area > 0 and original_area > 0\n    if mask_exists:\n"
+        "        area_ratio = mask_k_area / original_area\n"
+        "        if not area_ratio.item() > 0.8:\n            mask_exists = False\n"
+        "    return mask_exists\n",
         # the test is bound to a name first (DETR post-processing)
         "import torch\ndef keep(mask_k, probs, k, threshold):\n    mask_k_area = mask_k.sum()\n"
         "    original_area = (probs[k] >= threshold).sum()\n"

@@ -218,6 +218,24 @@ class _LossInputRule(Rule):
     def findings(self, model: SemanticModel) -> Iterator[Finding]:  # pragma: no cover
         raise NotImplementedError
 
+    def report(
+        self,
+        model: SemanticModel,
+        loss: LossCall,
+        expr: cst.BaseExpression,
+        value: Value,
+        head: str,
+        advice: str,
+        fix: FixSpec | None = None,
+    ) -> Finding:
+        """The finding at the loss call, with the evidence of where ``value`` came from."""
+        return Finding(
+            node=loss.node,
+            message=_message(head, _evidence(model, expr, value), advice),
+            fix=fix,
+            related=_related(model, expr, value),
+        )
+
     def check(self, model: SemanticModel) -> Iterator[Finding]:
         groups: dict[int, list[Finding]] = {}
         order: list[list[Finding]] = []
@@ -243,7 +261,6 @@ class _LossInputRule(Rule):
                 fix=first.fix,
                 related=first.related,
             )
-
 
 
 # --- rules --------------------------------------------------------------------
@@ -469,15 +486,14 @@ original was wrong.
                     fix = FixSpec(
                         Applicability.UNSAFE, "use log_softmax", (NodeEdit(expr, renamed),)
                     )
-            yield Finding(
-                node=loss.node,
-                message=_message(
-                    f"{_loss_label(model, loss)} gets {label}, not log-probabilities",
-                    _evidence(model, expr, value),
-                    "apply log_softmax(..., dim=1) or use cross_entropy on the logits",
-                ),
+            yield self.report(
+                model,
+                loss,
+                expr,
+                value,
+                f"{_loss_label(model, loss)} gets {label}, not log-probabilities",
+                "apply log_softmax(..., dim=1) or use cross_entropy on the logits",
                 fix=fix,
-                related=_related(model, expr, value),
             )
 
 
@@ -549,15 +565,14 @@ value changes, because the original was wrong.
             if found is None or found[1].kind is not Kind.SIGMOID_PROBS:
                 continue
             expr, value = found
-            yield Finding(
-                node=loss.node,
-                message=_message(
-                    f"{_loss_label(model, loss)} gets sigmoid output (it applies sigmoid itself)",
-                    _evidence(model, expr, value),
-                    "pass the logits instead",
-                ),
+            yield self.report(
+                model,
+                loss,
+                expr,
+                value,
+                f"{_loss_label(model, loss)} gets sigmoid output (it applies sigmoid itself)",
+                "pass the logits instead",
                 fix=_drop_activation_fix(model, expr, value, "drop the sigmoid"),
-                related=_related(model, expr, value),
             )
 
 
@@ -633,15 +648,14 @@ saturation. Loss objects (`nn.BCELoss()`) are not rewritten automatically.
             if found is None or found[1].kind is not Kind.SIGMOID_PROBS:
                 continue
             expr, value = found
-            yield Finding(
-                node=loss.node,
-                message=_message(
-                    f"{_loss_label(model, loss)} on sigmoid output saturates",
-                    _evidence(model, expr, value),
-                    "use binary_cross_entropy_with_logits / BCEWithLogitsLoss on the logits",
-                ),
+            yield self.report(
+                model,
+                loss,
+                expr,
+                value,
+                f"{_loss_label(model, loss)} on sigmoid output saturates",
+                "use binary_cross_entropy_with_logits / BCEWithLogitsLoss on the logits",
                 fix=self._fix(model, loss, expr, value),
-                related=_related(model, expr, value),
             )
 
     def _fix(
@@ -734,15 +748,14 @@ at its construction), which changes what the loss computes.
             if found is None or found[1].kind is not Kind.LOGITS:
                 continue
             expr, value = found
-            yield Finding(
-                node=loss.node,
-                message=_message(
-                    f"{_loss_label(model, loss)} needs values in [0, 1] but gets raw scores",
-                    _evidence(model, expr, value),
-                    "use BCEWithLogitsLoss / binary_cross_entropy_with_logits",
-                ),
+            yield self.report(
+                model,
+                loss,
+                expr,
+                value,
+                f"{_loss_label(model, loss)} needs values in [0, 1] but gets raw scores",
+                "use BCEWithLogitsLoss / binary_cross_entropy_with_logits",
                 fix=self._fix(loss),
-                related=_related(model, expr, value),
             )
 
     def _fix(self, loss: LossCall) -> FixSpec | None:
@@ -835,16 +848,14 @@ changes because the original was wrong.
                     fix = FixSpec(
                         Applicability.UNSAFE, "use log_softmax", (NodeEdit(expr, renamed),)
                     )
-            yield Finding(
-                node=loss.node,
-                message=_message(
-                    f"{_loss_label(model, loss)} input is probabilities; it expects "
-                    "log-probabilities",
-                    _evidence(model, expr, value),
-                    "apply log_softmax to the input",
-                ),
+            yield self.report(
+                model,
+                loss,
+                expr,
+                value,
+                f"{_loss_label(model, loss)} input is probabilities; it expects log-probabilities",
+                "apply log_softmax to the input",
                 fix=fix,
-                related=_related(model, expr, value),
             )
 
 
@@ -1026,14 +1037,13 @@ loss = F.cross_entropy(logits, labels)      # a classification loss
             if reason is None or evidence_pair is None:
                 continue
             expr, value = evidence_pair
-            yield Finding(
-                node=loss.node,
-                message=_message(
-                    f"{_loss_label(model, loss)} trains a classifier as a regression: {reason}",
-                    _evidence(model, expr, value),
-                    "use cross_entropy on the logits",
-                ),
-                related=_related(model, expr, value),
+            yield self.report(
+                model,
+                loss,
+                expr,
+                value,
+                f"{_loss_label(model, loss)} trains a classifier as a regression: {reason}",
+                "use cross_entropy on the logits",
             )
 
 
@@ -1108,16 +1118,15 @@ Unsafe: an inline `.float()` on the target becomes `.long()`.
                     renamed = renamed or _rename_call(expr, cast, "long")
                 if renamed is not None:
                     fix = FixSpec(Applicability.UNSAFE, "use .long()", (NodeEdit(expr, renamed),))
-            yield Finding(
-                node=loss.node,
-                message=_message(
-                    f"{_loss_label(model, loss)} target is class indices cast to float: "
-                    "float targets are read as class probabilities",
-                    _evidence(model, expr, value),
-                    "pass integer (long) class indices",
-                ),
+            yield self.report(
+                model,
+                loss,
+                expr,
+                value,
+                f"{_loss_label(model, loss)} target is class indices cast to float: "
+                "float targets are read as class probabilities",
+                "pass integer (long) class indices",
                 fix=fix,
-                related=_related(model, expr, value),
             )
 
 
@@ -1294,15 +1303,14 @@ loss. With `dim=-1` the fix is marked unsafe (equal only for 2-D inputs).
                         "pass the logits directly",
                         (NodeEdit(expr, operand),),
                     )
-            yield Finding(
-                node=loss.node,
-                message=_message(
-                    f"{_loss_label(model, loss)} on log_softmax output is redundant",
-                    _evidence(model, expr, value),
-                    "use nll_loss, or pass the logits",
-                ),
+            yield self.report(
+                model,
+                loss,
+                expr,
+                value,
+                f"{_loss_label(model, loss)} on log_softmax output is redundant",
+                "use nll_loss, or pass the logits",
                 fix=fix,
-                related=_related(model, expr, value),
             )
 
 

@@ -165,6 +165,16 @@ def _target(model: SemanticModel, loss: LossCall) -> tuple[cst.BaseExpression, T
     return loss.target_expr, value
 
 
+def _inputs_of_kind(
+    model: SemanticModel, functionals: tuple[str, ...], kinds: tuple[Kind, ...]
+) -> Iterator[tuple[LossCall, cst.BaseExpression, Tensor]]:
+    """Calls of these losses whose input holds one of ``kinds`` there."""
+    for loss in _losses(model, *functionals):
+        found = _input(model, loss)
+        if found is not None and found[1].kind in kinds:
+            yield loss, found[0], found[1]
+
+
 def _losses(model: SemanticModel, *functionals: str) -> list[LossCall]:
     wanted = set(functionals)
     return [c for c in model.kinds.loss_calls.values() if c.functional in wanted]
@@ -385,12 +395,8 @@ model, move it to the inference path by hand.
     ]
 
     def findings(self, model: SemanticModel) -> Iterator[Finding]:
-        losses = _losses(model, apis.CROSS_ENTROPY, *apis.TF_SOFTMAX_CE)
-        for loss in losses:
-            found = _input(model, loss)
-            if found is None or found[1].kind not in PROBABILITY_KINDS:
-                continue
-            expr, value = found
+        pairs = _inputs_of_kind(model, (apis.CROSS_ENTROPY, *apis.TF_SOFTMAX_CE), PROBABILITY_KINDS)
+        for loss, expr, value in pairs:
             what = "softmax" if value.kind is Kind.PROBS else "sigmoid"
             message = _message(
                 f"{_loss_label(model, loss)} gets {what} output (it applies log_softmax itself)",
@@ -467,13 +473,8 @@ original was wrong.
     ]
 
     def findings(self, model: SemanticModel) -> Iterator[Finding]:
-        for loss in _losses(model, apis.NLL):
-            found = _input(model, loss)
-            if found is None:
-                continue
-            expr, value = found
-            if value.kind not in (Kind.PROBS, Kind.SIGMOID_PROBS, Kind.LOGITS):
-                continue
+        wrong = (Kind.PROBS, Kind.SIGMOID_PROBS, Kind.LOGITS)
+        for loss, expr, value in _inputs_of_kind(model, (apis.NLL,), wrong):
             label = {
                 Kind.PROBS: "softmax probabilities",
                 Kind.SIGMOID_PROBS: "sigmoid probabilities",
@@ -560,11 +561,14 @@ value changes, because the original was wrong.
     ]
 
     def findings(self, model: SemanticModel) -> Iterator[Finding]:
-        for loss in _losses(model, apis.BCE_LOGITS, *apis.TF_SIGMOID_CE):
-            found = _input(model, loss)
-            if found is None or found[1].kind is not Kind.SIGMOID_PROBS:
-                continue
-            expr, value = found
+        for loss, expr, value in _inputs_of_kind(
+            model,
+            (
+                apis.BCE_LOGITS,
+                *apis.TF_SIGMOID_CE,
+            ),
+            (Kind.SIGMOID_PROBS,),
+        ):
             yield self.report(
                 model,
                 loss,
@@ -643,11 +647,7 @@ saturation. Loss objects (`nn.BCELoss()`) are not rewritten automatically.
     ]
 
     def findings(self, model: SemanticModel) -> Iterator[Finding]:
-        for loss in _losses(model, apis.BCE):
-            found = _input(model, loss)
-            if found is None or found[1].kind is not Kind.SIGMOID_PROBS:
-                continue
-            expr, value = found
+        for loss, expr, value in _inputs_of_kind(model, (apis.BCE,), (Kind.SIGMOID_PROBS,)):
             yield self.report(
                 model,
                 loss,
@@ -743,11 +743,7 @@ at its construction), which changes what the loss computes.
     ]
 
     def findings(self, model: SemanticModel) -> Iterator[Finding]:
-        for loss in _losses(model, apis.BCE):
-            found = _input(model, loss)
-            if found is None or found[1].kind is not Kind.LOGITS:
-                continue
-            expr, value = found
+        for loss, expr, value in _inputs_of_kind(model, (apis.BCE,), (Kind.LOGITS,)):
             yield self.report(
                 model,
                 loss,
@@ -836,11 +832,7 @@ changes because the original was wrong.
     ]
 
     def findings(self, model: SemanticModel) -> Iterator[Finding]:
-        for loss in _losses(model, apis.KL_DIV):
-            found = _input(model, loss)
-            if found is None or found[1].kind is not Kind.PROBS:
-                continue
-            expr, value = found
+        for loss, expr, value in _inputs_of_kind(model, (apis.KL_DIV,), (Kind.PROBS,)):
             fix = None
             if value.origin is expr and isinstance(expr, cst.Call):
                 renamed = _rename_call(expr, "softmax", "log_softmax")
@@ -1284,11 +1276,14 @@ loss. With `dim=-1` the fix is marked unsafe (equal only for 2-D inputs).
     ]
 
     def findings(self, model: SemanticModel) -> Iterator[Finding]:
-        for loss in _losses(model, apis.CROSS_ENTROPY, *apis.TF_SOFTMAX_CE):
-            found = _input(model, loss)
-            if found is None or found[1].kind is not Kind.LOG_PROBS:
-                continue
-            expr, value = found
+        for loss, expr, value in _inputs_of_kind(
+            model,
+            (
+                apis.CROSS_ENTROPY,
+                *apis.TF_SOFTMAX_CE,
+            ),
+            (Kind.LOG_PROBS,),
+        ):
             fix = None
             if (
                 value.origin is expr

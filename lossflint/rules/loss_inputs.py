@@ -365,6 +365,12 @@ model, move it to the inference path by hand.
         ),
     ]
     VALID = [
+        # softmax only at inference: forward returns logits while training
+        "import torch\nimport torch.nn as nn\nimport torch.nn.functional as F\n"
+        "class Net(nn.Module):\n    def __init__(self):\n        super().__init__()\n"
+        "        self.fc = nn.Linear(4, 3)\n    def forward(self, x):\n        z = self.fc(x)\n"
+        "        if not self.training:\n            return z.softmax(-1)\n        return z\n"
+        "net = Net()\nloss = F.cross_entropy(net(x), y)\n",
         # softmax used only for inference, after the loss
         "import torch\nimport torch.nn.functional as F\n"
         "logits = model(x)\nloss = F.cross_entropy(logits, y)\nprobs = torch.softmax(logits, dim=1)\n",

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from lossflint.diagnostics import Finding, Severity
+from lossflint.examples import dedent
 
 if TYPE_CHECKING:
     from lossflint.analysis.model import SemanticModel
@@ -22,11 +23,10 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class Invalid:
-    """An example on which the rule must fire exactly once, at ``line``:``column``
-    (1-based, as printed by ``lossflint check``).
+    """Legacy form of an INVALID example (escaped source, bare position); rules
+    move to :class:`lossflint.examples.Invalid` (markers in the source).
 
-    ``fixed`` is the expected source after applying the finding's fix, when the
-    rule offers one.
+    The rule must fire exactly once, at ``line``:``column`` (1-based).
     """
 
     source: str
@@ -62,7 +62,7 @@ class Rule:
     default_enabled: ClassVar[bool] = True
     options: ClassVar[dict[str, Option]] = {}
     VALID: ClassVar[list[str]] = []
-    INVALID: ClassVar[list[Invalid]] = []
+    INVALID: ClassVar[list[Any]] = []  # lossflint.examples.Invalid (or the legacy Invalid)
 
     def __init__(self, options: dict[str, Any] | None = None) -> None:
         merged = {k: o.default for k, o in self.options.items()}
@@ -92,7 +92,7 @@ class Rule:
             "## Example",
             "",
             "```python",
-            cls.example.strip("\n"),
+            dedent(cls.example).rstrip("\n"),
             "```",
             "",
             "## Fix safety",
@@ -133,8 +133,9 @@ def all_rules() -> dict[str, type[Rule]]:
         import lossflint.rules as pkg
 
         found: dict[str, type[Rule]] = {}
-        for info in sorted(pkgutil.iter_modules(pkg.__path__), key=lambda i: i.name):
-            module = importlib.import_module(f"{pkg.__name__}.{info.name}")
+        infos = pkgutil.walk_packages(pkg.__path__, prefix=f"{pkg.__name__}.")
+        for info in sorted(infos, key=lambda i: i.name):
+            module = importlib.import_module(info.name)
             for obj in vars(module).values():
                 if (
                     isinstance(obj, type)

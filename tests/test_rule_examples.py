@@ -5,6 +5,7 @@ from __future__ import annotations
 import libcst as cst
 import pytest
 
+from lossflint import examples
 from lossflint.edits import apply_edits
 from lossflint.linter import RuleSet, lint_text
 from lossflint.registry import all_rules
@@ -27,13 +28,32 @@ def _cases(kind: str):
             yield pytest.param(code, example, id=f"{code}-{kind.lower()}-{index}")
 
 
+def _assert_matches_markers(code: str, source: str, found) -> None:
+    """The findings are exactly the `# error: LFxxx` markers of ``source``."""
+    wanted = [e for e in examples.expected_findings(source) if e.code == code]
+    assert wanted, f"the example marks no `# error: {code}` line"
+    got = sorted((d.location.row, d.location.column) for d in found)
+    expected = sorted(
+        (e.line, e.column if e.column is not None else col)
+        for e in wanted
+        for col in [next((c for r, c in got if r == e.line), 0)]
+    )
+    assert got == expected, (
+        "\n".join(f"{d.location.row}:{d.location.column} {d.message}" for d in found)
+        or "no finding"
+    )
+
+
 @pytest.mark.parametrize(("code", "example"), list(_cases("INVALID")))
 def test_invalid_example_fires_at_position(code, example):
     found = _lint(code, example.source)
-    positions = [(d.location.row, d.location.column) for d in found]
-    assert positions == [(example.line, example.column)], "\n".join(
-        f"{d.location.row}:{d.location.column} {d.message}" for d in found
-    )
+    if isinstance(example, examples.Invalid):
+        _assert_matches_markers(code, example.source, found)
+    else:
+        positions = [(d.location.row, d.location.column) for d in found]
+        assert positions == [(example.line, example.column)], "\n".join(
+            f"{d.location.row}:{d.location.column} {d.message}" for d in found
+        )
     if example.fixed is not None:
         (diag,) = found
         assert diag.fix is not None, "example expects a fix"
@@ -44,7 +64,7 @@ def test_invalid_example_fires_at_position(code, example):
 
 @pytest.mark.parametrize(("code", "example"), list(_cases("VALID")))
 def test_valid_example_is_silent(code, example):
-    found = _lint(code, example)
+    found = _lint(code, examples.dedent(example))
     assert found == [], "\n".join(
         f"{d.location.row}:{d.location.column} {d.message}" for d in found
     )
@@ -69,3 +89,27 @@ def test_codes_are_unique_and_well_formed():
     assert len(names) == len(set(names))
     for code in RULES:
         assert re.fullmatch(r"LF[1-9][0-9]{2}", code)
+
+
+def _uses_marked_examples(code: str) -> bool:
+    return all(isinstance(e, examples.Invalid) for e in RULES[code].INVALID)
+
+
+@pytest.mark.parametrize("code", [c for c in RULES if c not in META])
+def test_doc_example_fires_where_marked(code):
+    """The example a user reads in `lossflint rule LFxxx` is a program the rule
+    fires on, exactly on its marked lines."""
+    if not _uses_marked_examples(code):
+        pytest.skip("legacy examples (moving to marked examples)")
+    source = examples.dedent(RULES[code].example)
+    _assert_matches_markers(code, source, _lint(code, source))
+
+
+def test_markers_pin_columns():
+    source = "acc = (probs == y).mean()  # error: LF501 at `probs == y`\nx = 1  # error: LF502\n"
+    assert examples.expected_findings(source) == [
+        examples.Expected("LF501", 1, 8),
+        examples.Expected("LF502", 2, None),
+    ]
+    with pytest.raises(ValueError):
+        examples.expected_findings("x = 1  # error: LF501 at `nowhere`\n")

@@ -1,0 +1,62 @@
+"""What the LF4xx rules share: which losses meet a known head, and how findings cite layers."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+import libcst as cst
+
+from lossflint.analysis import keras as K
+from lossflint.diagnostics import RelatedNode
+
+if TYPE_CHECKING:
+    from lossflint.analysis.model import SemanticModel
+
+NEEDS = ("keras", "tensorflow")
+
+# Shared heads of the examples.
+TK = "from tensorflow import keras\nfrom tensorflow.keras import layers\n"
+KL = "import keras\nfrom keras import layers\n"
+
+
+def short(model: SemanticModel, node: cst.CSTNode, limit: int = 48) -> str:
+    text = " ".join(model.code(node).split())
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def layer_evidence(model: SemanticModel, layer: K.KLayer) -> str:
+    return f"`{short(model, layer.node)}` at line {model.line_of(layer.node)}"
+
+
+def uses(model: SemanticModel) -> Iterator[tuple[K.LossUse, K.Head]]:
+    """Every loss paired with a model whose output head is known."""
+    facts = K.keras_facts(model)
+    if not facts.relevant:
+        return
+    for use in facts.loss_uses():
+        head = use.model.head() if use.model is not None else None
+        if head is not None:
+            yield use, head
+
+
+def loss_text(model: SemanticModel, use: K.LossUse) -> str:
+    return f"`{short(model, use.loss.node, 60)}`"
+
+
+def output_related(head: K.Head, what: str = "the model's output") -> tuple[RelatedNode, ...]:
+    return (RelatedNode(what, head.activation_layer.node),)
+
+
+def input_rank_layer(layer: K.KLayer) -> tuple[str, int] | None:
+    """The layer's name (the wrapped one for ``Bidirectional``) and the input
+    rank it takes, when it takes a fixed one."""
+    name = layer.inner.name if layer.name == "Bidirectional" and layer.inner else layer.name
+    required = K.REQUIRED_RANK.get(name)
+    return (name, required) if required is not None else None
+
+
+def format_shape(shape: tuple[int | None, ...]) -> str:
+    """``shape`` as Python writes the tuple (``(100,)``, ``(28, 28)``)."""
+    inner = ", ".join("None" if d is None else str(d) for d in shape)
+    return f"({inner},)" if len(shape) == 1 else f"({inner})"

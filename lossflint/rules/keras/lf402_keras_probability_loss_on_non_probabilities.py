@@ -1,0 +1,179 @@
+"""LF402 keras-probability-loss-on-non-probabilities."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+import libcst as cst
+
+from lossflint.analysis import keras as K
+from lossflint.diagnostics import Applicability, Finding, FixSpec, NodeEdit, Severity
+from lossflint.registry import Invalid, Rule
+from lossflint.rules.keras import fixes
+from lossflint.rules.keras.common import (
+    KL,
+    NEEDS,
+    TK,
+    layer_evidence,
+    loss_text,
+    output_related,
+    uses,
+)
+
+if TYPE_CHECKING:
+    from lossflint.analysis.model import SemanticModel
+
+
+class ProbabilityLossOnNonProbabilities(Rule):
+    code = "LF402"
+    name = "keras-probability-loss-on-non-probabilities"
+    severity = Severity.ERROR
+    summary = (
+        "cross-entropy with `from_logits=False` on a model whose last layer is not softmax/sigmoid"
+    )
+    fix_kind = "unsafe"
+    needs = NEEDS
+    what = """
+Flags a Keras cross-entropy loss that expects probabilities (a string loss such as
+`"categorical_crossentropy"`, or a loss class/function with the default
+`from_logits=False`) used on a model whose last layer is linear (no activation)
+or has a non-probability activation (`relu`, `tanh`, `elu`, ...).
+"""
+    why = """
+With `from_logits=False` Keras treats the outputs as probabilities: it clips them
+to `[eps, 1 - eps]` (and renormalises categorical outputs). Negative or large
+scores are clipped, where the gradient is zero: the loss is wrong and whole
+regions of the output space stop learning.
+"""
+    example = """
+model = keras.Sequential([layers.Dense(64, activation="relu"), layers.Dense(10)])
+model.compile(loss="sparse_categorical_crossentropy")                             # LF402
+model.compile(loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))  # OK
+"""
+    fix_safety = """
+Unsafe, and offered only for loss classes on a linear output: it sets
+`from_logits=True`. For `relu`/`tanh` outputs the right fix is a softmax/sigmoid
+activation (or no activation and `from_logits=True`), which is left to you.
+"""
+    INVALID = [
+        Invalid(
+            KL + "model = keras.Sequential([layers.Dense(4, activation='relu'), layers.Dense(1)])\n"
+            "model.compile(loss=keras.losses.BinaryCrossentropy(False))\n",
+            4,
+            15,
+            fixed=KL
+            + "model = keras.Sequential([layers.Dense(4, activation='relu'), layers.Dense(1)])\n"
+            "model.compile(loss=keras.losses.BinaryCrossentropy(True))\n",
+        ),
+        Invalid(
+            TK + "model = keras.Sequential([layers.Dense(64, activation='relu'),\n"
+            "    layers.Dense(10)])\n"
+            "model.compile(optimizer='adam', loss='sparse_categorical_crossentropy')\n",
+            5,
+            33,
+        ),
+        Invalid(
+            KL + "inp = keras.Input(shape=(8,))\n"
+            "out = layers.Dense(1)(layers.Dense(16, activation='relu')(inp))\n"
+            "model = keras.Model(inp, out)\n"
+            "model.compile(loss=keras.losses.BinaryCrossentropy())\n",
+            6,
+            15,
+            fixed=KL + "inp = keras.Input(shape=(8,))\n"
+            "out = layers.Dense(1)(layers.Dense(16, activation='relu')(inp))\n"
+            "model = keras.Model(inp, out)\n"
+            "model.compile(loss=keras.losses.BinaryCrossentropy(from_logits=True))\n",
+        ),
+        Invalid(
+            "from keras.models import Sequential\nfrom keras.layers import Dense\n"
+            "model = Sequential()\nmodel.add(Dense(32, input_dim=8, activation='relu'))\n"
+            "model.add(Dense(3, activation='relu'))\n"
+            "model.compile(loss='categorical_crossentropy', optimizer='sgd')\n",
+            6,
+            15,
+        ),
+        Invalid(
+            "import tensorflow as tf\n"
+            "model = tf.keras.Sequential([tf.keras.layers.Dense(10, activation='tanh')])\n"
+            "cce = tf.keras.losses.CategoricalCrossentropy()\n"
+            "for x, y in ds:\n"
+            "    with tf.GradientTape() as tape:\n"
+            "        loss = cce(y, model(x))\n",
+            6,
+            16,
+        ),
+    ]
+    VALID = [
+        # fully convolutional segmentation with a per-pixel softmax
+        TK + "inp = keras.Input(shape=(64, 64, 3))\n"
+        "x = layers.Conv2D(16, 3, padding='same', activation='relu')(inp)\n"
+        "out = layers.Conv2D(4, 1, activation='softmax')(x)\n"
+        "model = keras.Model(inp, out)\nmodel.compile(loss='sparse_categorical_crossentropy')\n",
+        # one unit under a categorical loss is LF404's finding
+        TK + "model = keras.Sequential([layers.Dense(1)])\n"
+        "model.compile(loss='sparse_categorical_crossentropy')\n",
+        # linear + from_logits=True
+        TK + "model = keras.Sequential([layers.Dense(10)])\n"
+        "model.compile(loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))\n",
+        # softmax + from_logits=False
+        TK + "model = keras.Sequential([layers.Dense(10, activation='softmax')])\n"
+        "model.compile(loss='sparse_categorical_crossentropy')\n",
+        # Dense(1, sigmoid) + binary_crossentropy
+        TK + "model = keras.Sequential([layers.Dense(1, activation='sigmoid')])\n"
+        "model.compile(loss='binary_crossentropy', metrics=['accuracy'])\n",
+        # a trailing Activation layer sets the output
+        TK + "model = keras.Sequential([layers.Dense(10), layers.Activation('softmax')])\n"
+        "model.compile(loss='categorical_crossentropy')\n",
+        # mixed-precision pattern: float32 softmax layer after a linear Dense
+        TK
+        + "model = keras.Sequential([layers.Dense(10), layers.Activation('softmax', dtype='float32')])\n"
+        "model.compile(loss='categorical_crossentropy')\n",
+        # regression loss on a linear output
+        TK + "model = keras.Sequential([layers.Dense(1)])\nmodel.compile(loss='mse')\n",
+        # a pretrained base we cannot see, no head of ours
+        TK + "model = keras.Sequential([keras.applications.MobileNetV2(weights=None)])\n"
+        "model.compile(loss='categorical_crossentropy')\n",
+        # a custom layer at the end
+        TK + "model = keras.Sequential([layers.Dense(10), MyNormaliser()])\n"
+        "model.compile(loss='categorical_crossentropy')\n",
+    ]
+
+    def check(self, model: SemanticModel) -> Iterator[Finding]:
+        for use, head in uses(model):
+            loss = use.loss
+            if head.activation in K.PROBABILITY_ACTIVATIONS:
+                continue
+            if loss.name not in K.CE_LOSSES or loss.from_logits is not False:
+                continue
+            if loss.name in K.CATEGORICAL_LOSSES and head.units == 1:
+                continue  # LF404: a categorical loss over one unit is the bug
+            fix = None
+            if (
+                head.activation == "linear"
+                and loss.style == "class"
+                and isinstance(loss.node, cst.Call)
+            ):
+                edit = (
+                    NodeEdit(loss.from_logits_arg.value, "True")
+                    if loss.from_logits_arg is not None  # ``BinaryCrossentropy(False)``
+                    else NodeEdit(loss.node, fixes.set_keyword(loss.node, "from_logits", "True"))
+                )
+                fix = FixSpec(Applicability.UNSAFE, "set `from_logits=True`", (edit,))
+            what = (
+                "has no activation (its outputs are logits)"
+                if head.activation == "linear"
+                else f"ends in {head.activation}, not probabilities"
+            )
+            advice = (
+                "pass `from_logits=True`"
+                if head.activation == "linear"
+                else "use a softmax/sigmoid output (or none, with `from_logits=True`)"
+            )
+            yield Finding(
+                use.report,
+                f"{loss_text(model, use)} expects probabilities but the model "
+                f"{what} ({layer_evidence(model, head.activation_layer)}); {advice}",
+                fix=fix,
+                related=output_related(head),
+            )

@@ -1,0 +1,128 @@
+"""LF406 keras-regression-loss-on-classifier."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+from lossflint.analysis import keras as K
+from lossflint.diagnostics import Finding, Severity
+from lossflint.registry import Invalid, Rule
+from lossflint.rules.keras.common import (
+    NEEDS,
+    TK,
+    layer_evidence,
+    loss_text,
+    output_related,
+)
+
+if TYPE_CHECKING:
+    from lossflint.analysis.model import SemanticModel
+
+
+class RegressionLossOnClassifier(Rule):
+    code = "LF406"
+    name = "keras-regression-loss-on-classifier"
+    severity = Severity.WARNING
+    summary = "regression loss (`mse`/`mae`) on a classifier, or accuracy with a regression loss"
+    needs = NEEDS
+    what = """
+Flags `mse`/`mae` (and the other regression losses: `mape`, `msle`, `huber`,
+`log_cosh`) on a model with a softmax output, or with a sigmoid output trained
+on class labels of the file (dataset labels, `to_categorical`); and a
+regression loss compiled with `metrics=["accuracy"]`.
+"""
+    why = """
+A squared error on probabilities is a poor classification objective (weak
+gradients when the model is confidently wrong), and accuracy of a regression
+output compares floats to labels: a meaningless number that looks like a metric.
+"""
+    example = """
+model = keras.Sequential([layers.Dense(10, activation="softmax")])
+model.compile(loss="mse", metrics=["accuracy"])           # LF406
+model.compile(loss="categorical_crossentropy", metrics=["accuracy"])
+"""
+    fix_safety = (
+        "There is no automatic fix: pick a cross-entropy loss, or drop the accuracy metric."
+    )
+    INVALID = [
+        Invalid(
+            TK + "model = keras.Sequential([layers.Dense(64, activation='relu'),\n"
+            "    layers.Dense(10, activation='softmax')])\n"
+            "model.compile(optimizer='sgd', loss='mean_squared_error')\n",
+            5,
+            32,
+        ),
+        Invalid(
+            TK + "model = keras.Sequential([layers.Dense(1)])\n"
+            "model.compile(optimizer='adam', loss='mse', metrics=['accuracy'])\n",
+            4,
+            33,
+        ),
+        Invalid(
+            "import numpy as np\nfrom tensorflow import keras\n"
+            "(x_train, y_train), _ = keras.datasets.imdb.load_data(num_words=1000)\n"
+            "model = keras.Sequential()\n"
+            "model.add(keras.layers.Embedding(1000, 16))\n"
+            "model.add(keras.layers.GlobalAveragePooling1D())\n"
+            "model.add(keras.layers.Dense(1, activation='sigmoid'))\n"
+            "model.compile(loss=keras.losses.MeanSquaredError())\n"
+            "model.fit(x_train, y_train)\n",
+            8,
+            15,
+        ),
+    ]
+    VALID = [
+        TK
+        + "model = keras.Sequential([layers.Dense(1)])\nmodel.compile(loss='mse', metrics=['mae'])\n",
+        TK + "model = keras.Sequential([layers.Dense(10, activation='softmax')])\n"
+        "model.compile(loss='categorical_crossentropy', metrics=['accuracy'])\n",
+        # autoencoder: sigmoid pixels reconstructed with mse
+        TK + "model = keras.Sequential([layers.Dense(32, activation='relu'),"
+        " layers.Dense(784, activation='sigmoid')])\nmodel.compile(loss='mse')\n",
+        # sigmoid regression of targets in [0, 1]
+        TK + "model = keras.Sequential([layers.Dense(1, activation='sigmoid')])\n"
+        "model.compile(loss='mae')\nmodel.fit(x, y_scaled)\n",
+        # regression with a tolerance metric, not accuracy
+        TK + "model = keras.Sequential([layers.Dense(1)])\n"
+        "model.compile(loss='huber', metrics=[keras.metrics.RootMeanSquaredError()])\n",
+    ]
+
+    def check(self, model: SemanticModel) -> Iterator[Finding]:
+        facts = K.keras_facts(model)
+        if not facts.relevant:
+            return
+        for use in facts.loss_uses():
+            if use.loss.name not in K.REGRESSION_LOSSES:
+                continue
+            head = use.model.head() if use.model is not None else None
+            labels = use.labels
+            reason = None
+            if head is not None and head.activation == "softmax" and head.units != 1:
+                reason = (
+                    f"the model ends in softmax ({layer_evidence(model, head.activation_layer)})"
+                )
+            elif (
+                head is not None
+                and head.activation == "sigmoid"
+                and isinstance(labels, K.Labels)
+                and not labels.predicted
+            ):
+                reason = (
+                    f"the model ends in sigmoid ({layer_evidence(model, head.activation_layer)}) "
+                    "and is trained on class labels"
+                )
+            elif use.compile is not None and set(use.compile.metrics) & K.ACCURACY_METRICS:
+                yield Finding(
+                    use.report,
+                    f"{loss_text(model, use)} is a regression loss but the model is compiled "
+                    "with an accuracy metric: accuracy of a regression output is meaningless",
+                )
+                continue
+            if reason is not None:
+                yield Finding(
+                    use.report,
+                    f"{loss_text(model, use)} is a regression loss on a classifier: {reason}; "
+                    "use a cross-entropy loss",
+                    related=output_related(head) if head is not None else (),
+                )

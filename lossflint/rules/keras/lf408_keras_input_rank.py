@@ -1,0 +1,104 @@
+"""LF408 keras-input-rank."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+from lossflint.analysis import keras as K
+from lossflint.diagnostics import Finding, Severity
+from lossflint.registry import Invalid, Rule
+from lossflint.rules.keras.common import (
+    KL,
+    NEEDS,
+    TK,
+    format_shape,
+    input_rank_layer,
+)
+
+if TYPE_CHECKING:
+    from lossflint.analysis.model import SemanticModel
+
+
+class InputRank(Rule):
+    code = "LF408"
+    name = "keras-input-rank"
+    severity = Severity.ERROR
+    summary = (
+        "`input_shape` of too low a rank for the layer (LSTM/Conv1D need 2, Conv2D 3, Conv3D 4)"
+    )
+    needs = NEEDS
+    what = """
+Flags the first layer of a model receiving an input shape (its `input_shape=`,
+or a preceding `Input(shape=...)`) with fewer axes than it takes: rank 1 for
+`LSTM`/`GRU`/`SimpleRNN`/`Conv1D`/1-D pooling, rank 2 for `Conv2D`/2-D pooling,
+rank 3 for `Conv3D`. The batch axis is not part of `input_shape`.
+"""
+    why = """
+Recurrent and 1-D convolution layers take `(timesteps, features)`, `Conv2D`
+takes `(height, width, channels)`. A shape without the feature/channel axis makes
+the model fail at build time with a `ValueError` ("expected ndim=3, found ndim=2").
+"""
+    example = """
+layers.LSTM(32, input_shape=(100,))      # LF408
+layers.LSTM(32, input_shape=(100, 1))    # 100 time steps of 1 feature
+"""
+    fix_safety = "There is no automatic fix: add the feature/channel axis (and reshape the data)."
+    INVALID = [
+        Invalid(
+            TK + "model = keras.Sequential([\n    layers.LSTM(32, input_shape=(100,)),\n"
+            "    layers.Dense(1)])\n",
+            4,
+            5,
+        ),
+        Invalid(
+            "from keras.models import Sequential\nfrom keras.layers import Conv2D, Flatten, Dense\n"
+            "model = Sequential()\nmodel.add(Conv2D(32, (3, 3), activation='relu', input_shape=(28, 28)))\n"
+            "model.add(Flatten())\n",
+            4,
+            11,
+        ),
+        Invalid(
+            "import tensorflow as tf\n"
+            "inp = tf.keras.Input(shape=(64,))\n"
+            "x = tf.keras.layers.Conv1D(16, 3)(inp)\n",
+            3,
+            5,
+        ),
+        Invalid(
+            KL
+            + "model = keras.Sequential([keras.Input(shape=(16, 16, 16)), layers.Conv3D(8, 3)])\n",
+            3,
+            60,
+        ),
+    ]
+    VALID = [
+        TK + "model = keras.Sequential([layers.LSTM(32, input_shape=(100, 1))])\n",
+        TK + "model = keras.Sequential([layers.Conv2D(8, 3, input_shape=(28, 28, 1))])\n",
+        TK + "model = keras.Sequential([layers.Dense(8, input_shape=(28,))])\n",
+        # Reshape first: the Conv2D gets rank 3
+        TK + "model = keras.Sequential([layers.Reshape((28, 28, 1), input_shape=(784,)),"
+        " layers.Conv2D(8, 3)])\n",
+        # shape from the data: unknown
+        TK + "model = keras.Sequential([layers.LSTM(8, input_shape=x.shape[1:])])\n",
+        # not the first layer: Keras ignores input_shape there
+        TK + "model = keras.Sequential([layers.Embedding(100, 8, input_length=10),"
+        " layers.LSTM(8, input_shape=(10,))])\n",
+    ]
+
+    def check(self, model: SemanticModel) -> Iterator[Finding]:
+        facts = K.keras_facts(model)
+        if not facts.relevant:
+            return
+        for first in facts.first_inputs:
+            found = input_rank_layer(first.layer)
+            if found is None:
+                continue
+            name, required = found
+            if len(first.shape) < required:
+                yield Finding(
+                    first.layer.node,
+                    f"`{name}` takes inputs of rank {required} (batch excluded) but gets "
+                    f"shape {format_shape(first.shape)}: the model fails to build; add the "
+                    f"{'feature' if required == 2 else 'channel'} axis",
+                )

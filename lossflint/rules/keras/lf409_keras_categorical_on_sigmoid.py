@@ -1,0 +1,101 @@
+"""LF409 keras-categorical-on-sigmoid."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+from lossflint.analysis import keras as K
+from lossflint.diagnostics import Finding, Severity
+from lossflint.registry import Invalid, Rule
+from lossflint.rules.keras.common import (
+    NEEDS,
+    TK,
+    layer_evidence,
+    loss_text,
+    output_related,
+    uses,
+)
+
+if TYPE_CHECKING:
+    from lossflint.analysis.model import SemanticModel
+
+
+class CategoricalOnSigmoid(Rule):
+    code = "LF409"
+    name = "keras-categorical-on-sigmoid"
+    severity = Severity.WARNING
+    summary = "categorical cross-entropy on a multi-unit sigmoid output"
+    needs = NEEDS
+    what = """
+Flags `categorical_crossentropy` / `sparse_categorical_crossentropy` (string,
+class or function, `from_logits=False`) on a model whose output is a sigmoid
+over more than one unit.
+"""
+    why = """
+Categorical cross-entropy assumes the outputs sum to 1. Independent sigmoids do
+not: Keras renormalises them and the loss pushes every unit up together. For
+multi-label targets use `binary_crossentropy`; for one label per sample use a
+softmax output.
+"""
+    example = """
+model = keras.Sequential([layers.Dense(10, activation="sigmoid")])
+model.compile(loss="categorical_crossentropy")   # LF409
+model.compile(loss="binary_crossentropy")        # multi-label
+"""
+    fix_safety = "There is no automatic fix: the choice depends on single- vs multi-label targets."
+    INVALID = [
+        Invalid(
+            TK + "model = keras.Sequential([layers.Dense(64, activation='relu'),\n"
+            "    layers.Dense(10, activation='sigmoid')])\n"
+            "model.compile(loss='categorical_crossentropy', optimizer='adam')\n",
+            5,
+            15,
+        ),
+        Invalid(
+            "import tensorflow as tf\n"
+            "inp = tf.keras.Input(shape=(30,))\n"
+            "out = tf.keras.layers.Dense(6, activation=tf.keras.activations.sigmoid)(inp)\n"
+            "model = tf.keras.Model(inp, out)\n"
+            "model.compile(loss=tf.keras.losses.CategoricalCrossentropy())\n",
+            5,
+            15,
+        ),
+        Invalid(
+            "from keras.models import Sequential\nfrom keras.layers import Dense, Activation\n"
+            "model = Sequential()\nmodel.add(Dense(4))\nmodel.add(Activation('sigmoid'))\n"
+            "model.compile('adam', loss='categorical_crossentropy')\n",
+            6,
+            23,
+        ),
+    ]
+    VALID = [
+        TK + "model = keras.Sequential([layers.Dense(10, activation='sigmoid')])\n"
+        "model.compile(loss='binary_crossentropy')\n",
+        TK + "model = keras.Sequential([layers.Dense(10, activation='softmax')])\n"
+        "model.compile(loss='categorical_crossentropy')\n",
+        TK + "model = keras.Sequential([layers.Dense(1, activation='sigmoid')])\n"
+        "model.compile(loss='binary_crossentropy')\n",
+        # from_logits=True on sigmoid is LF401's finding, not this one
+        TK + "model = keras.Sequential([layers.Dense(10, activation='sigmoid')])\n"
+        "model.compile(loss=keras.losses.CategoricalCrossentropy(from_logits=True))\n",
+        TK + "model = keras.Sequential([layers.Dense(n, activation='sigmoid')])\n"
+        "model.compile(loss='categorical_crossentropy')\n",
+    ]
+
+    def check(self, model: SemanticModel) -> Iterator[Finding]:
+        for use, head in uses(model):
+            if (
+                use.loss.name in K.CATEGORICAL_LOSSES
+                and use.loss.from_logits is False
+                and head.activation == "sigmoid"
+                and head.units is not None
+                and head.units > 1
+            ):
+                yield Finding(
+                    use.report,
+                    f"{loss_text(model, use)} on {head.units} independent sigmoid outputs "
+                    f"({layer_evidence(model, head.activation_layer)}): the loss assumes they "
+                    "sum to 1; use `binary_crossentropy` (multi-label) or softmax (single label)",
+                    related=output_related(head),
+                )

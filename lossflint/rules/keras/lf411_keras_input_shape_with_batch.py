@@ -1,0 +1,122 @@
+"""LF411 keras-input-shape-with-batch."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+from lossflint.analysis import keras as K
+from lossflint.diagnostics import Finding, Severity
+from lossflint.registry import Invalid, Rule
+from lossflint.rules.keras.common import (
+    NEEDS,
+    TK,
+    format_shape,
+    input_rank_layer,
+)
+
+if TYPE_CHECKING:
+    from lossflint.analysis.model import SemanticModel
+
+
+class InputShapeWithBatch(Rule):
+    code = "LF411"
+    name = "keras-input-shape-with-batch"
+    severity = Severity.WARNING
+    summary = (
+        "`input_shape` includes the batch size, or is channels-first on a channels-last Conv2D"
+    )
+    needs = NEEDS
+    what = """
+Flags the first layer of a model receiving an input shape with one axis more
+than the layer takes (the batch size included in `input_shape`, e.g.
+`Conv2D(..., input_shape=(32, 28, 28, 1))`), and a channels-first image shape
+`(1 or 3, H, W)` on a `Conv2D` (or 2-D pooling) layer that is channels-last
+(the default, unless `data_format="channels_first"` or the image data format is
+set in the file).
+"""
+    why = """
+`input_shape` excludes the batch axis: one axis too many fails at build time
+with a `ValueError`. A channels-first shape on a channels-last convolution
+convolves over (channels, height) and treats the width as channels: the model
+builds (or fails on the tiny first axis) and learns nonsense.
+"""
+    example = """
+layers.Conv2D(32, 3, input_shape=(3, 32, 32))   # LF411: channels-first
+layers.Conv2D(32, 3, input_shape=(32, 32, 3))   # channels-last
+"""
+    fix_safety = (
+        "There is no automatic fix: drop the batch axis, or transpose the data to channels-last."
+    )
+    INVALID = [
+        Invalid(
+            TK + "model = keras.Sequential([\n"
+            "    layers.Conv2D(32, (3, 3), activation='relu', input_shape=(3, 32, 32)),\n"
+            "    layers.Flatten(), layers.Dense(10, activation='softmax')])\n",
+            4,
+            5,
+        ),
+        Invalid(
+            "from keras.models import Sequential\nfrom keras.layers import LSTM, Dense\n"
+            "BATCH = 64\nmodel = Sequential()\nmodel.add(LSTM(50, input_shape=(BATCH, 10, 1)))\n",
+            5,
+            11,
+        ),
+        Invalid(
+            "import tensorflow as tf\n"
+            "inp = tf.keras.Input(shape=(None, 28, 28, 1))\n"
+            "x = tf.keras.layers.Conv2D(16, 3, activation='relu')(inp)\n",
+            3,
+            5,
+        ),
+    ]
+    VALID = [
+        # a parameter hides the module-level name
+        TK + "input_shape = (3, 32, 32)\n"
+        "def build(input_shape):\n"
+        "    return keras.Sequential([layers.Conv2D(8, 3, input_shape=input_shape)])\n",
+        TK + "model = keras.Sequential([layers.Conv2D(8, 3, input_shape=(32, 32, 3))])\n",
+        TK + "model = keras.Sequential([layers.Conv2D(8, 3, input_shape=(3, 32, 32),"
+        " data_format='channels_first')])\n",
+        TK + "keras.backend.set_image_data_format('channels_first')\n"
+        "model = keras.Sequential([layers.Conv2D(8, 3, input_shape=(3, 32, 32))])\n",
+        # a 3-channel image of width 3 is ambiguous: silent
+        TK + "model = keras.Sequential([layers.Conv2D(8, 1, input_shape=(3, 16, 3))])\n",
+        TK + "model = keras.Sequential([layers.LSTM(8, input_shape=(10, 1))])\n",
+        # Conv3D takes rank 4
+        TK + "model = keras.Sequential([layers.Conv3D(8, 3, input_shape=(16, 16, 16, 1))])\n",
+    ]
+
+    def check(self, model: SemanticModel) -> Iterator[Finding]:
+        facts = K.keras_facts(model)
+        if not facts.relevant:
+            return
+        for first in facts.first_inputs:
+            found = input_rank_layer(first.layer)
+            if found is None:
+                continue
+            name, required = found
+            shape = first.shape
+            if len(shape) == required + 1:
+                yield Finding(
+                    first.layer.node,
+                    f"`{name}` takes inputs of rank {required} but `input_shape` "
+                    f"{format_shape(shape)} has {len(shape)} axes: `input_shape` excludes the batch axis",
+                )
+            elif (
+                name in K.CONV2D_LIKE
+                and len(shape) == 3
+                and first.layer.channels_first is False
+                and not facts.image_format_set
+                and shape[0] in (1, 3)
+                and isinstance(shape[1], int)
+                and isinstance(shape[2], int)
+                and shape[1] > 4
+                and shape[2] > 4
+            ):
+                yield Finding(
+                    first.layer.node,
+                    f"`input_shape` {format_shape(shape)} is channels-first but `{name}` is "
+                    "channels-last: it convolves over channels and height and reads the width "
+                    'as channels; use `(H, W, C)` or `data_format="channels_first"`',
+                )

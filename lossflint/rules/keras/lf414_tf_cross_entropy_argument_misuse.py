@@ -1,0 +1,259 @@
+"""LF414 tf-cross-entropy-argument-misuse."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import libcst as cst
+
+from lossflint.analysis import keras as K
+from lossflint.analysis.calls import argument, keyword
+from lossflint.analysis.tf_cross_entropy import (
+    class_index_origin,
+    holds_logits,
+    labels_description,
+)
+from lossflint.diagnostics import Applicability, Finding, FixSpec, NodeEdit, RelatedNode, Severity
+from lossflint.registry import Invalid, Rule
+from lossflint.rules.keras import fixes
+
+if TYPE_CHECKING:
+    from lossflint.analysis.model import SemanticModel
+
+
+class TfCrossEntropyArgumentMisuse(Rule):
+    code = "LF414"
+    name = "tf-cross-entropy-argument-misuse"
+    severity = Severity.ERROR
+    summary = "TF `*_cross_entropy_with_logits`: positional, swapped, or index labels to the dense version"
+    fix_kind = "unsafe"
+    needs = ("tensorflow", "tf.")
+    what = """
+Flags calls of `tf.nn.softmax_cross_entropy_with_logits` (and `_v2`),
+`tf.nn.sparse_softmax_cross_entropy_with_logits` and
+`tf.nn.sigmoid_cross_entropy_with_logits` that pass the arguments positionally
+in TF1 graph code (the file uses `tf.placeholder`, `tf.Session`, ...), swap them
+(`logits=` gets one-hot or index labels, `labels=` gets the model's output), or
+give class-index labels (an integer `tf.placeholder` of shape `[None]`, argmax
+of one-hot labels) to the dense softmax version.
+"""
+    why = """
+In TF 1.x these functions take a sentinel first parameter and raise `ValueError`
+for positional arguments (the pre-1.0 order was `(logits, labels)`, which old
+code still uses). Swapped arguments compute a cross-entropy of the labels
+against the model and train on garbage; index labels in the dense version fail
+on the shape or broadcast into a wrong loss.
+"""
+    example = """
+loss = tf.nn.softmax_cross_entropy_with_logits(logits, y)                  # LF414
+loss = tf.nn.softmax_cross_entropy_with_logits(labels=y, logits=logits)    # OK
+"""
+    fix_safety = """
+Unsafe. Positional calls get `logits=` / `labels=` names in the pre-1.0 order
+(`logits` first) unless the first argument is known to be the labels; swapped
+keywords are exchanged; index labels switch to the `sparse_` function. Check the
+result: the fix cannot see what the arguments hold at run time.
+"""
+    INVALID = [
+        Invalid(
+            "import tensorflow as tf\n"
+            "def loss_fn(y_onehot, logits):\n"
+            "    labels = tf.argmax(y_onehot, axis=1)\n"
+            "    return tf.nn.softmax_cross_entropy_with_logits(labels=labels, logits=logits)\n",
+            4,
+            12,
+        ),
+        Invalid(
+            "import tensorflow as tf\n"
+            "x = tf.placeholder(tf.float32, [None, 784])\ny = tf.placeholder(tf.float32, [None, 10])\n"
+            "W = tf.Variable(tf.zeros([784, 10]))\nlogits = tf.matmul(x, W)\n"
+            "loss = tf.reduce_mean(tf.nn.softmax_cross_entropy_with_logits(logits, y))\n",
+            6,
+            23,
+            fixed="import tensorflow as tf\n"
+            "x = tf.placeholder(tf.float32, [None, 784])\ny = tf.placeholder(tf.float32, [None, 10])\n"
+            "W = tf.Variable(tf.zeros([784, 10]))\nlogits = tf.matmul(x, W)\n"
+            "loss = tf.reduce_mean(tf.nn.softmax_cross_entropy_with_logits(logits=logits, labels=y))\n",
+        ),
+        Invalid(
+            "import tensorflow as tf\n"
+            "def loss_fn(labels, features, w):\n"
+            "    y = tf.one_hot(labels, 10)\n"
+            "    logits = tf.matmul(features, w)\n"
+            "    return tf.nn.softmax_cross_entropy_with_logits(labels=logits, logits=y)\n",
+            5,
+            12,
+            fixed="import tensorflow as tf\n"
+            "def loss_fn(labels, features, w):\n"
+            "    y = tf.one_hot(labels, 10)\n"
+            "    logits = tf.matmul(features, w)\n"
+            "    return tf.nn.softmax_cross_entropy_with_logits(labels=y, logits=logits)\n",
+        ),
+        Invalid(
+            "import tensorflow as tf\n"
+            "x = tf.placeholder(tf.float32, [None, 784])\n"
+            "y = tf.placeholder(tf.int64, [None])\n"
+            "logits = tf.layers.dense(x, 10)\n"
+            "loss = tf.nn.softmax_cross_entropy_with_logits_v2(labels=y, logits=logits)\n",
+            5,
+            8,
+            fixed="import tensorflow as tf\n"
+            "x = tf.placeholder(tf.float32, [None, 784])\n"
+            "y = tf.placeholder(tf.int64, [None])\n"
+            "logits = tf.layers.dense(x, 10)\n"
+            "loss = tf.nn.sparse_softmax_cross_entropy_with_logits(labels=y, logits=logits)\n",
+        ),
+        Invalid(
+            "import tensorflow as tf\n"
+            "model = tf.keras.Sequential([tf.keras.layers.Dense(1)])\n"
+            "def step(x, y):\n"
+            "    out = model(x)\n"
+            "    return tf.nn.sigmoid_cross_entropy_with_logits(out, y)\n",
+            5,
+            12,
+        ),
+    ]
+    VALID = [
+        # a teacher's probabilities as soft labels (Keras teacher model)
+        "import tensorflow as tf\n"
+        "teacher = tf.keras.Sequential([tf.keras.layers.Dense(10, activation='softmax')])\n"
+        "def distill(x, student_logits):\n"
+        "    return tf.nn.softmax_cross_entropy_with_logits(labels=teacher(x), logits=student_logits)\n",
+        "import tensorflow as tf\n"
+        "x = tf.placeholder(tf.float32, [None, 784])\ny = tf.placeholder(tf.float32, [None, 10])\n"
+        "logits = tf.matmul(x, W)\n"
+        "loss = tf.nn.softmax_cross_entropy_with_logits(labels=y, logits=logits)\n",
+        # TF2: positional (labels, logits) is the documented order
+        "import tensorflow as tf\n"
+        "def step(y, logits):\n"
+        "    return tf.nn.sparse_softmax_cross_entropy_with_logits(y, logits)\n",
+        # sparse version with index labels
+        "import tensorflow as tf\ny = tf.placeholder(tf.int64, [None])\n"
+        "loss = tf.nn.sparse_softmax_cross_entropy_with_logits(labels=y, logits=logits)\n",
+        # soft labels from a teacher (distillation)
+        "import tensorflow as tf\n"
+        "loss = tf.nn.softmax_cross_entropy_with_logits(labels=tf.nn.softmax(teacher / T),"
+        " logits=student / T)\n",
+        # a user function of the same name
+        "def softmax_cross_entropy_with_logits(a, b):\n    return a - b\n"
+        "loss = softmax_cross_entropy_with_logits(logits, y)\n",
+        # one-hot int placeholder of rank 2 in the dense version
+        "import tensorflow as tf\ny = tf.placeholder(tf.int32, [None, 10])\n"
+        "loss = tf.nn.softmax_cross_entropy_with_logits(labels=y, logits=logits)\n",
+    ]
+
+    def check(self, model: SemanticModel) -> Iterator[Finding]:
+        facts = K.keras_facts(model)
+        if not facts.relevant:
+            return
+        for fact in facts.tf_losses:
+            labels_expr = argument(fact.call, 0 if fact.positional else None, "labels")
+            logits_expr = argument(fact.call, 1 if fact.positional else None, "logits")
+            args = _Arguments(
+                labels=model.value(labels_expr) if labels_expr is not None else None,
+                logits=model.value(logits_expr) if logits_expr is not None else None,
+            )
+            if fact.positional:
+                found = _positional(fact, args, tf1=facts.tf1)
+            else:
+                found = _swapped_keywords(fact, args) or _index_labels(model, fact, args)
+            if found is not None:
+                yield found
+
+
+@dataclass(frozen=True)
+class _Arguments:
+    """The value kinds of the ``labels`` and ``logits`` arguments."""
+
+    labels: Any
+    logits: Any
+
+
+def _short(fact: K.TfCrossEntropy) -> str:
+    return fact.qualname.rsplit(".", 1)[-1]
+
+
+def _positional(fact: K.TfCrossEntropy, kinds: _Arguments, *, tf1: bool) -> Finding | None:
+    call = fact.call
+    args = [a for a in call.args if a.keyword is None]
+    if len(args) != 2 or any(a.star for a in call.args):
+        return None
+    swapped = (
+        holds_logits(fact.labels, kinds.labels)
+        or labels_description(fact.logits, kinds.logits) is not None
+    )
+    if not (tf1 or swapped):
+        return None
+    if labels_description(fact.labels, kinds.labels):
+        names = ("labels", "logits")
+    else:
+        names = ("logits", "labels")
+    if tf1:
+        message = (
+            f"`{_short(fact)}` called with positional arguments: TF 1.x raises "
+            "`ValueError` (only named arguments are accepted); pass "
+            "`labels=` and `logits=`"
+        )
+    else:
+        message = (
+            f"`{_short(fact)}` gets the model's output as its first positional argument, "
+            "which is `labels`: the arguments are swapped; pass `labels=` and "
+            "`logits=` by name"
+        )
+    fixed = fixes.name_arguments(call, args, names)
+    return Finding(
+        call,
+        message,
+        fix=FixSpec(Applicability.UNSAFE, "name the arguments", (NodeEdit(call, fixed),)),
+    )
+
+
+def _swapped_keywords(fact: K.TfCrossEntropy, kinds: _Arguments) -> Finding | None:
+    call = fact.call
+    labels_arg = keyword(call, "labels")
+    logits_arg = keyword(call, "logits")
+    if labels_arg is None or logits_arg is None:
+        return None
+    second_is_labels = labels_description(fact.logits, kinds.logits)
+    if second_is_labels is None and not holds_logits(fact.labels, kinds.labels):
+        return None
+    what = (
+        f"`logits=` gets {second_is_labels}"
+        if second_is_labels
+        else ("`labels=` gets the model's output")
+    )
+    fixed = fixes.swap_values(call, labels_arg, logits_arg)
+    return Finding(
+        call,
+        f"`{_short(fact)}`: {what}; `labels=` and `logits=` are swapped",
+        fix=FixSpec(Applicability.UNSAFE, "swap `labels=` and `logits=`", (NodeEdit(call, fixed),)),
+    )
+
+
+def _index_labels(
+    model: SemanticModel, fact: K.TfCrossEntropy, kinds: _Arguments
+) -> Finding | None:
+    call = fact.call
+    if keyword(call, "labels") is None or keyword(call, "logits") is None:
+        return None
+    index_origin = class_index_origin(fact.labels, kinds.labels)
+    if fact.qualname not in K.TF_DENSE_CE or index_origin is None:
+        return None
+    func = call.func
+    fix = None
+    if isinstance(func, cst.Attribute):
+        fix = FixSpec(
+            Applicability.UNSAFE,
+            "use `sparse_softmax_cross_entropy_with_logits`",
+            (NodeEdit(func.attr, cst.Name("sparse_softmax_cross_entropy_with_logits")),),
+        )
+    return Finding(
+        call,
+        f"`{_short(fact)}` expects one-hot (or probability) labels but `labels=` gets "
+        f"class indices (line {model.line_of(index_origin)}); use "
+        "`sparse_softmax_cross_entropy_with_logits`",
+        fix=fix,
+        related=(RelatedNode("the labels", index_origin),),
+    )

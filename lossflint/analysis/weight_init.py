@@ -1,0 +1,394 @@
+"""Constant weight inits of hidden layers (what LF315 reports).
+
+A weight set to one constant is harmless on a bias, a norm, the final layer or
+a zero-initialised gate; it breaks training only on a *hidden* layer, whose
+units then stay identical. This module finds the init calls (torch init
+functions, ``fill_``/``zero_`` on a weight, Keras constant initialisers) and
+decides, from the file alone, whether the layer they set is hidden.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import libcst as cst
+
+from lossflint.analysis import apis
+from lossflint.analysis.calls import argument, keyword, literal_value, positional
+from lossflint.analysis.loops import (
+    CONSTANT_INITS,
+    KERAS_CONSTANT_INITIALIZERS,
+    KERAS_CONSTANT_STRINGS,
+    KERAS_SEQUENTIAL,
+    KERAS_WEIGHT_LAYERS,
+    NORM_HINTS,
+    OUTPUT_LAYER_HINTS,
+    WEIGHT_LAYERS,
+    dotted,
+)
+from lossflint.analysis.values import Layer, Sequential
+
+if TYPE_CHECKING:
+    from lossflint.analysis.model import SemanticModel
+
+
+@dataclass(frozen=True)
+class ConstantInit:
+    """An init call that sets a hidden layer's whole weight to ``value``."""
+
+    call: cst.Call
+    value: float
+
+
+def constant_hidden_inits(model: SemanticModel) -> Iterator[ConstantInit]:
+    """Torch init functions first, then ``fill_``/``zero_``, then Keras layers."""
+    weight_layer_count = sum(len(list(model.calls_to(q))) for q in WEIGHT_LAYERS)
+    for qualname, fixed_value in CONSTANT_INITS.items():
+        for site in model.calls_to(qualname):
+            call = site.node
+            target = argument(call, 0, "tensor")
+            if target is None:
+                continue
+            if fixed_value is not None:
+                constant = fixed_value
+            else:
+                found = literal_value(argument(call, 1, "val"))
+                if not isinstance(found, (int, float)) or isinstance(found, bool):
+                    continue
+                constant = float(found)
+            if _hidden_weight(model, call, target, weight_layer_count):
+                yield ConstantInit(call, constant)
+    for site in model.method_calls("fill_", "zero_"):
+        call = site.node
+        func = call.func
+        assert isinstance(func, cst.Attribute)
+        if func.attr.value == "fill_":
+            args = positional(call)
+            if len(args) != 1:
+                continue
+            found = literal_value(args[0].value)
+            if not isinstance(found, (int, float)) or isinstance(found, bool):
+                continue
+            constant = float(found)
+        else:
+            if call.args:
+                continue
+            constant = 0.0
+        if _hidden_weight(model, call, func.value, weight_layer_count):
+            yield ConstantInit(call, constant)
+    for site in model.calls_to(*KERAS_WEIGHT_LAYERS):
+        call = site.node
+        init = keyword(call, "kernel_initializer")
+        if init is None:
+            continue
+        keras_constant = _keras_constant(model, init.value)
+        if keras_constant is None or not _keras_hidden(model, call):
+            continue
+        yield ConstantInit(call, keras_constant)
+
+
+def _hidden_weight(
+    model: SemanticModel,
+    call: cst.Call,
+    target: cst.BaseExpression,
+    weight_layer_count: int,
+) -> bool:
+    """``target`` is ``<layer>.weight`` (or its ``.data``) of a hidden layer."""
+    if isinstance(target, cst.Attribute) and target.attr.value == "data":
+        target = target.value
+    if not (isinstance(target, cst.Attribute) and target.attr.value == "weight"):
+        return False
+    return _hidden(model, call, target.value, weight_layer_count)
+
+
+def _hidden(
+    model: SemanticModel,
+    call: cst.Call,
+    owner: cst.BaseExpression,
+    weight_layer_count: int,
+) -> bool:
+    # (a) `if isinstance(m, nn.Linear): ...` in an init function
+    if isinstance(owner, cst.Name):
+        classes = _narrowed_classes(model, call, owner.value)
+        if classes and _targets_one_layer(model, call, owner.value):
+            return False
+        if classes:
+            return all(q in WEIGHT_LAYERS for q in classes) and weight_layer_count >= 2
+        return False
+    # (b) `self.fc1.weight` of a class with a later weight layer
+    if (
+        isinstance(owner, cst.Attribute)
+        and isinstance(owner.value, cst.Name)
+        and owner.value.value == "self"
+    ):
+        return _hidden_attribute(model, call, owner.attr.value)
+    # (c) `seq[0].weight` of an nn.Sequential
+    if isinstance(owner, cst.Subscript) and len(owner.slice) == 1:
+        element = owner.slice[0].slice
+        if not isinstance(element, cst.Index):
+            return False
+        position = literal_value(element.value)
+        container = model.value(owner.value)
+        if not isinstance(position, int) or isinstance(position, bool) or position < 0:
+            return False
+        if not isinstance(container, Sequential) or position >= len(container.layers):
+            return False
+        layer = container.layers[position]
+        if not (isinstance(layer, Layer) and layer.qualname in WEIGHT_LAYERS):
+            return False
+        return any(
+            isinstance(later, Layer) and later.qualname in WEIGHT_LAYERS
+            for later in container.layers[position + 1 :]
+        )
+    return False
+
+
+def _keras_constant(model: SemanticModel, expr: cst.BaseExpression) -> float | None:
+    text = literal_value(expr)
+    if isinstance(text, str):
+        return KERAS_CONSTANT_STRINGS.get(text.lower())
+    if isinstance(expr, cst.Call):
+        qualname = model.qualname(expr.func)
+        if qualname in KERAS_CONSTANT_INITIALIZERS:
+            default = KERAS_CONSTANT_INITIALIZERS[qualname]
+            if default is not None:
+                return default
+            found = literal_value(argument(expr, 0, "value"))
+            if isinstance(found, (int, float)) and not isinstance(found, bool):
+                return float(found)
+            if argument(expr, 0, "value") is None:
+                return 0.0
+    return None
+
+
+def _keras_hidden(model: SemanticModel, call: cst.Call) -> bool:
+    """The layer is followed by another weight layer in a Sequential list or
+    ``model.add`` chain."""
+    parent = model.parent(call)
+    if isinstance(parent, cst.Element):
+        container = model.parent(parent)
+        holder = model.parent(container) if container is not None else None
+        owner = model.parent(holder) if isinstance(holder, cst.Arg) else None
+        if isinstance(container, cst.List) and isinstance(owner, cst.Call):
+            if model.qualname(owner.func) not in KERAS_SEQUENTIAL:
+                return False
+            elements = [e.value for e in container.elements]
+            position = next(i for i, e in enumerate(elements) if e is call)
+            return any(
+                isinstance(e, cst.Call) and model.qualname(e.func) in KERAS_WEIGHT_LAYERS
+                for e in elements[position + 1 :]
+            )
+        return False
+    if isinstance(parent, cst.Arg):
+        add = model.parent(parent)
+        if not (
+            isinstance(add, cst.Call)
+            and isinstance(add.func, cst.Attribute)
+            and add.func.attr.value == "add"
+        ):
+            return False
+        receiver = dotted(add.func.value)
+        later = False
+        for site in model.method_calls("add"):
+            other = site.node
+            if other is add:
+                later = True
+                continue
+            if not later or not isinstance(other.func, cst.Attribute):
+                continue
+            if dotted(other.func.value) != receiver or not other.args:
+                continue
+            value = other.args[0].value
+            if isinstance(value, cst.Call) and model.qualname(value.func) in KERAS_WEIGHT_LAYERS:
+                return True
+    return False
+
+
+def _targets_one_layer(model: SemanticModel, node: cst.CSTNode, name: str) -> bool:
+    """Inside ``if name.startswith("head"):`` (or any test that is not an
+    isinstance check on ``name``): the init picks particular layers, such as
+    timm's zero-initialised classifier head."""
+    child = node
+    for ancestor in model.ancestors(node):
+        if isinstance(ancestor, cst.If) and (child is ancestor.body or child is ancestor.orelse):
+            if _isinstance_classes(model, ancestor.test, name) is None:
+                return True
+        if isinstance(ancestor, (cst.FunctionDef, cst.ClassDef)):
+            break
+        child = ancestor
+    return False
+
+
+def _narrowed_classes(model: SemanticModel, node: cst.CSTNode, name: str) -> list[str]:
+    """Classes ``name`` is narrowed to by an enclosing ``if isinstance(name, C)``."""
+    child = node
+    for ancestor in model.ancestors(node):
+        if isinstance(ancestor, cst.If) and child is ancestor.body:
+            classes = _isinstance_classes(model, ancestor.test, name)
+            if classes is not None:
+                return classes
+        if isinstance(ancestor, (cst.FunctionDef, cst.ClassDef)):
+            break
+        child = ancestor
+    return []
+
+
+def _isinstance_classes(
+    model: SemanticModel, test: cst.BaseExpression, name: str
+) -> list[str] | None:
+    call = test
+    if isinstance(call, cst.Call) and model.qualname(call.func) == "builtins.isinstance":
+        args = positional(call)
+        if len(args) != 2 or dotted(args[0].value) != name:
+            return None
+        spec = args[1].value
+        items = (
+            [e.value for e in spec.elements] if isinstance(spec, (cst.Tuple, cst.List)) else [spec]
+        )
+        names = [model.qualname(i) for i in items]
+        return [n if n is not None else "?" for n in names]
+    if isinstance(test, cst.Comparison) and len(test.comparisons) == 1:
+        # type(m) == nn.Linear / type(m) is nn.Linear
+        left = test.left
+        if (
+            isinstance(left, cst.Call)
+            and model.qualname(left.func) == "builtins.type"
+            and len(left.args) == 1
+            and dotted(left.args[0].value) == name
+        ):
+            found = model.qualname(test.comparisons[0].comparator)
+            return [found if found is not None else "?"]
+    return None
+
+
+def _hidden_attribute(model: SemanticModel, call: cst.Call, attr: str) -> bool:
+    lowered = attr.lower()
+    if any(h in lowered for h in OUTPUT_LAYER_HINTS) or any(h in lowered for h in NORM_HINTS):
+        return False
+    cls = model.enclosing(call, cst.ClassDef)
+    if not isinstance(cls, cst.ClassDef):
+        return False
+    layers: list[str] = []
+    for site in model.calls:
+        if site.qualname not in WEIGHT_LAYERS:
+            continue
+        parent = model.parent(site.node)
+        if not isinstance(parent, cst.Assign) or len(parent.targets) != 1:
+            continue
+        target = parent.targets[0].target
+        if (
+            isinstance(target, cst.Attribute)
+            and isinstance(target.value, cst.Name)
+            and target.value.value == "self"
+            and model.enclosing(site.node, cst.ClassDef) is cls
+        ):
+            layers.append(target.attr.value)
+    if attr not in layers or layers[-1] == attr:
+        return False
+    # the layer whose output forward returns is the final one
+    for node in cls.body.body:
+        if isinstance(node, cst.FunctionDef) and node.name.value == "forward":
+            for inner in _calls_in(node):
+                if dotted(inner.func) == f"self.{attr}" and _in_return(model, inner):
+                    if not _is_argument_of_call(model, inner, node):
+                        return False
+    # declaration order is weak evidence: require that the layer's output
+    # feeds another weight layer (zero-initialised offset/gate projections
+    # whose output is used directly are a known technique)
+    return _feeds_another_layer(model, cls, attr, set(layers) - {attr})
+
+
+def _feeds_another_layer(
+    model: SemanticModel, cls: cst.ClassDef, attr: str, others: set[str]
+) -> bool:
+    """``self.b(self.a(x))`` or ``h = self.a(x) ... self.b(h)`` in a method."""
+    for node in cls.body.body:
+        if not isinstance(node, cst.FunctionDef):
+            continue
+        fed_names: set[str] = set()
+        calls = _calls_in(node)
+        for inner in calls:
+            if dotted(inner.func) != f"self.{attr}":
+                continue
+            for ancestor in model.ancestors(inner):
+                if isinstance(ancestor, cst.Call):
+                    name = dotted(ancestor.func) or ""
+                    if name.startswith("self.") and name[5:] in others:
+                        return True
+                if isinstance(ancestor, cst.Assign):
+                    for target in ancestor.targets:
+                        if isinstance(target.target, cst.Name):
+                            fed_names.add(target.target.value)
+                    break
+                if isinstance(ancestor, cst.BaseStatement):
+                    break
+        if not fed_names:
+            continue
+        for outer in calls:
+            name = dotted(outer.func) or ""
+            if not (name.startswith("self.") and name[5:] in others):
+                continue
+            for arg in outer.args:
+                if any(
+                    isinstance(n, cst.Name) and n.value in fed_names
+                    for n in _operand_names(model, arg.value)
+                ):
+                    return True
+    return False
+
+
+def _operand_names(model: SemanticModel, expr: cst.BaseExpression) -> list[cst.Name]:
+    """Names an argument expression is computed from (calls, arithmetic, indexing)."""
+    found: list[cst.Name] = []
+    stack: list[cst.BaseExpression] = [expr]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, cst.Name):
+            found.append(node)
+        elif isinstance(node, cst.Call):
+            # through framework functions, tensor methods and self.<module>
+            # calls only: an arbitrary helper may use its input in any way
+            qualname = model.qualname(node.func)
+            callee = dotted(node.func) or ""
+            if (qualname or "").startswith(apis.TORCH_PREFIX) or callee.startswith("self."):
+                stack.extend(a.value for a in node.args)
+            elif isinstance(node.func, cst.Attribute) and qualname is None:
+                stack.append(node.func.value)
+        elif isinstance(node, cst.Attribute):
+            stack.append(node.value)
+        elif isinstance(node, cst.Subscript):
+            stack.append(node.value)
+        elif isinstance(node, cst.BinaryOperation):
+            stack.extend((node.left, node.right))
+        elif isinstance(node, cst.UnaryOperation):
+            stack.append(node.expression)
+        elif isinstance(node, (cst.Tuple, cst.List)):
+            stack.extend(e.value for e in node.elements)
+    return found
+
+
+def _in_return(model: SemanticModel, node: cst.CSTNode) -> bool:
+    return model.enclosing(node, cst.Return) is not None
+
+
+def _is_argument_of_call(model: SemanticModel, node: cst.CSTNode, stop: cst.CSTNode) -> bool:
+    """``self.out(self.hidden(x))``: ``self.hidden`` feeds another call."""
+    for ancestor in model.ancestors(node):
+        if ancestor is stop or isinstance(ancestor, cst.Return):
+            return False
+        if isinstance(ancestor, cst.Arg):
+            return True
+    return False
+
+
+def _calls_in(node: cst.CSTNode) -> list[cst.Call]:
+    found: list[cst.Call] = []
+
+    class _Calls(cst.CSTVisitor):
+        def visit_Call(self, call: cst.Call) -> None:
+            found.append(call)
+
+    node.visit(_Calls())
+    return found

@@ -1,0 +1,99 @@
+"""LF314 anomaly-detection-left-on."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+import libcst as cst
+
+from lossflint.analysis.calls import argument, literal_value
+from lossflint.analysis.loops import (
+    ANOMALY_CONTEXT,
+    ANOMALY_SETTERS,
+)
+from lossflint.diagnostics import (
+    Finding,
+    Severity,
+)
+from lossflint.registry import Invalid, Rule
+
+if TYPE_CHECKING:
+    from lossflint.analysis.model import SemanticModel
+
+
+class AnomalyDetectionLeftOn(Rule):
+    code = "LF314"
+    name = "anomaly-detection-left-on"
+    severity = Severity.INFO
+    summary = "autograd anomaly detection switched on outside a debugging guard"
+    needs = ("anomaly",)
+    what = """
+Flags `torch.autograd.set_detect_anomaly(True)` and `torch.autograd.detect_anomaly()`
+that are not inside an `if` (other than `if __name__ == "__main__":`) or a function
+whose name says it debugs or tests.
+"""
+    why = """
+Anomaly mode records a traceback for every autograd node and checks every backward
+result for NaN: training runs several times slower. It is a debugging tool that is
+easy to leave on after the NaN was found.
+"""
+    example = """
+torch.autograd.set_detect_anomaly(True)          # LF314
+if args.debug:
+    torch.autograd.set_detect_anomaly(True)      # fine
+"""
+    INVALID = [
+        Invalid("import torch\ntorch.autograd.set_detect_anomaly(True)\n", 2, 1),
+        Invalid(
+            "import torch\n\ndef train_step(model, x):\n"
+            "    with torch.autograd.detect_anomaly():\n        model(x).mean().backward()\n",
+            4,
+            10,
+        ),
+        Invalid(
+            "from torch.autograd import set_detect_anomaly\n\nif __name__ == '__main__':\n"
+            "    set_detect_anomaly(mode=True)\n    main()\n",
+            4,
+            5,
+        ),
+    ]
+    VALID = [
+        "import torch\nif args.debug:\n    torch.autograd.set_detect_anomaly(True)\n",
+        "import torch\ntorch.autograd.set_detect_anomaly(False)\n",
+        "import torch\ntorch.autograd.set_detect_anomaly(args.detect_anomaly)\n",
+        "import torch\n\ndef debug_step(model, x):\n"
+        "    with torch.autograd.detect_anomaly():\n        model(x).mean().backward()\n",
+        "def set_detect_anomaly(flag):\n    pass\nset_detect_anomaly(True)\n",
+        "import torch\n\ndef test_gradients(model, x):\n"
+        "    torch.autograd.set_detect_anomaly(True)\n    model(x).sum().backward()\n",
+    ]
+
+    def check(self, model: SemanticModel) -> Iterator[Finding]:
+        for site in model.calls_to(*ANOMALY_SETTERS, *ANOMALY_CONTEXT):
+            call = site.node
+            if site.qualname in ANOMALY_SETTERS:
+                if literal_value(argument(call, 0, "mode")) is not True:
+                    continue
+            if self._guarded(model, call):
+                continue
+            yield Finding(
+                call,
+                "autograd anomaly detection left on: every backward pass runs several times "
+                "slower; enable it only behind a debug flag",
+            )
+
+    @staticmethod
+    def _guarded(model: SemanticModel, call: cst.Call) -> bool:
+        for ancestor in model.ancestors(call):
+            if isinstance(ancestor, cst.If) and not _is_main_guard(model, ancestor.test):
+                return True
+            if isinstance(ancestor, cst.FunctionDef):
+                name = ancestor.name.value.lower()
+                if "debug" in name or "anomaly" in name or name.startswith("test"):
+                    return True
+        return False
+
+
+def _is_main_guard(model: SemanticModel, test: cst.BaseExpression) -> bool:
+    return "__name__" in model.code(test) and "__main__" in model.code(test)

@@ -1,0 +1,130 @@
+"""LF316 functional-dropout-always-on."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+import libcst as cst
+
+from lossflint.analysis.calls import argument, has_star_args
+from lossflint.analysis.loops import (
+    FUNCTIONAL_DROPOUT,
+)
+from lossflint.diagnostics import (
+    Applicability,
+    Finding,
+    FixSpec,
+    NodeEdit,
+    Severity,
+)
+from lossflint.registry import Invalid, Rule
+from lossflint.rules.cst_edits import with_keyword
+
+if TYPE_CHECKING:
+    from lossflint.analysis.model import SemanticModel
+
+
+class FunctionalDropoutAlwaysOn(Rule):
+    code = "LF316"
+    name = "functional-dropout-always-on"
+    severity = Severity.ERROR
+    summary = "`F.dropout` in `forward` without `training=self.training`"
+    fix_kind = "safe"
+    needs = ("dropout",)
+    what = """
+Flags `F.dropout`, `F.dropout1d/2d/3d`, `F.alpha_dropout` and
+`F.feature_alpha_dropout` called in a module's `forward` method without a `training`
+argument (keyword or third positional).
+"""
+    why = """
+The functional form defaults to `training=True`: unlike `nn.Dropout`, it does not
+follow `model.eval()`. Dropout stays on at validation and inference, so predictions
+are noisy and metrics are too low.
+"""
+    example = """
+def forward(self, x):
+    x = F.dropout(x, p=0.5)                          # LF316
+    x = F.dropout(x, p=0.5, training=self.training)  # follows train()/eval()
+"""
+    fix_safety = """
+Safe: `training=self.training` keeps dropout exactly as it is during training and
+switches it off after `model.eval()`, which is what the module's other layers do.
+"""
+    INVALID = [
+        Invalid(
+            "import torch.nn.functional as F\nfrom torch import nn\n\nclass Net(nn.Module):\n"
+            "    def forward(self, x):\n        return F.dropout(self.fc(x), 0.5)\n",
+            6,
+            16,
+            fixed="import torch.nn.functional as F\nfrom torch import nn\n\nclass Net(nn.Module):\n"
+            "    def forward(self, x):\n"
+            "        return F.dropout(self.fc(x), 0.5, training=self.training)\n",
+        ),
+        Invalid(
+            "import torch\n\nclass Block(torch.nn.Module):\n    def forward(self, h):\n"
+            "        h = torch.nn.functional.dropout2d(h, p=0.2)\n        return self.conv(h)\n",
+            5,
+            13,
+            fixed="import torch\n\nclass Block(torch.nn.Module):\n    def forward(self, h):\n"
+            "        h = torch.nn.functional.dropout2d(h, p=0.2, training=self.training)\n"
+            "        return self.conv(h)\n",
+        ),
+        Invalid(
+            "from torch import nn\nfrom torch.nn.functional import alpha_dropout\n\n"
+            "class SNN(nn.Module):\n    def forward(self, x):\n"
+            "        for layer in self.layers:\n            x = alpha_dropout(layer(x), 0.1)\n"
+            "        return x\n",
+            7,
+            17,
+        ),
+    ]
+    VALID = [
+        "import torch.nn.functional as F\nfrom torch import nn\n\nclass Net(nn.Module):\n"
+        "    def forward(self, x):\n        return F.dropout(x, 0.5, training=self.training)\n",
+        "import torch.nn.functional as F\nfrom torch import nn\n\nclass Net(nn.Module):\n"
+        "    def forward(self, x):\n        return F.dropout(x, 0.5, self.training)\n",
+        # the module form follows eval()
+        "from torch import nn\n\nclass Net(nn.Module):\n    def __init__(self):\n"
+        "        super().__init__()\n        self.drop = nn.Dropout(0.5)\n\n"
+        "    def forward(self, x):\n        return self.drop(x)\n",
+        # MC dropout: always on, on purpose
+        "import torch.nn.functional as F\nfrom torch import nn\n\nclass MC(nn.Module):\n"
+        "    def forward(self, x):\n        return F.dropout(x, 0.1, training=True)\n",
+        # not in a forward method: data augmentation
+        "import torch.nn.functional as F\n\ndef augment(x):\n    return F.dropout(x, 0.1)\n",
+        # a user function with the same name
+        "from torch import nn\n\ndef dropout(x, p):\n    return x\n\nclass Net(nn.Module):\n"
+        "    def forward(self, x):\n        return dropout(x, 0.5)\n",
+        "import torch.nn.functional as F\nfrom torch import nn\n\nclass Net(nn.Module):\n"
+        "    def forward(self, x, **kw):\n        return F.dropout(x, **kw)\n",
+    ]
+
+    def check(self, model: SemanticModel) -> Iterator[Finding]:
+        for site in model.calls_to(*FUNCTIONAL_DROPOUT):
+            call = site.node
+            if has_star_args(call) or argument(call, 2, "training") is not None:
+                continue
+            if any(a.star for a in call.args):
+                continue
+            func = model.enclosing(call, cst.FunctionDef)
+            if not isinstance(func, cst.FunctionDef) or func.name.value != "forward":
+                continue
+            scope = model.scopes.get(func)
+            if scope is None or scope.parent is None or scope.parent.kind != "class":
+                continue
+            params = func.params.params
+            if not params or params[0].name.value != "self":
+                continue
+            fixed = with_keyword(
+                call, "training", cst.Attribute(cst.Name("self"), cst.Name("training"))
+            )
+            short = (site.qualname or "dropout").rsplit(".", 1)[-1]
+            yield Finding(
+                call,
+                f"`{short}` defaults to training=True: dropout stays on after model.eval(); "
+                "pass `training=self.training`",
+                fix=FixSpec(
+                    Applicability.SAFE, "pass `training=self.training`", (NodeEdit(call, fixed),)
+                ),
+            )

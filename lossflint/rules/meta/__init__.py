@@ -1,0 +1,1 @@
+"""LF9xx: findings about the linter itself (emitted by the linter, not by check)."""

@@ -1,0 +1,1 @@
+"""LF5xx: metrics computed on the wrong kind of values."""

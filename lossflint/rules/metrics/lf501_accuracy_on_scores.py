@@ -1,0 +1,163 @@
+"""LF501 accuracy-on-scores."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+from lossflint.analysis import metrics as M
+from lossflint.analysis.calls import argument, literal_value
+from lossflint.diagnostics import Finding, Severity
+from lossflint.examples import Invalid
+from lossflint.registry import Rule
+
+if TYPE_CHECKING:
+    from lossflint.analysis.model import SemanticModel
+
+
+class AccuracyOnScores(Rule):
+    code = "LF501"
+    name = "accuracy-on-scores"
+    severity = Severity.ERROR
+    summary = "accuracy computed by comparing probabilities/logits with labels"
+    needs = ("==", "eq", "equal", "accuracy_score")
+    what = """
+Flags `(pred == y)` (or `!=`, `torch.eq`, `tf.equal`, `pred.eq(y)`) summed or
+averaged into an accuracy, and `sklearn.metrics.accuracy_score`, when `pred`
+holds a model's probabilities or logits (softmax/sigmoid output, a `Linear`
+output, `model.predict(...)` of a Keras model) with no argmax or threshold.
+"""
+    why = """
+Float scores essentially never equal integer labels: the accuracy is ≈ 0 no
+matter how good the model is (sklearn's `accuracy_score` raises instead), and a
+training run is judged, early-stopped or tuned on that number.
+"""
+    example = """
+    import torch
+
+    probs = torch.softmax(model(x), dim=1)
+    acc = (probs == y).float().mean()  # error: LF501
+    acc = (probs.argmax(1) == y).float().mean()  # OK
+    """
+    fix_safety = (
+        "There is no automatic fix: take `argmax` (multi-class) or threshold (binary) first."
+    )
+    INVALID = [
+        Invalid(
+            """
+            import torch
+            probs = torch.softmax(model(x), dim=1)
+            acc = (probs == y).float().mean()  # error: LF501 at `probs == y`
+            """
+        ),
+        Invalid(
+            """
+            import torch
+            import torch.nn as nn
+
+            class Net(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.fc = nn.Linear(20, 1)
+
+                def forward(self, x):
+                    return self.fc(x)
+
+            model = Net()
+            out = model(x)
+            correct = torch.sum(out == y).item()  # error: LF501 at `out == y`
+            """
+        ),
+        Invalid(
+            """
+            import numpy as np
+            from tensorflow import keras
+            model = keras.Sequential([keras.layers.Dense(10, activation='softmax')])
+            preds = model.predict(x_test)
+            print('accuracy', np.mean(preds == y_test))  # error: LF501 at `preds == y_test`
+            """
+        ),
+        Invalid(
+            """
+            import torch
+            from sklearn.metrics import accuracy_score
+            p = torch.sigmoid(logits).detach().numpy()
+            print(accuracy_score(y_true, p))  # error: LF501 at `accuracy_score(`
+            """
+        ),
+    ]
+    VALID = [
+        """
+        import torch
+        probs = torch.softmax(model(x), dim=1)
+        acc = (probs.argmax(1) == y).float().mean()
+        """,
+        """
+        import torch
+        p = torch.sigmoid(z)
+        acc = ((p > 0.5).float() == y).float().mean()
+        """,
+        # two outputs compared: a determinism test, not an accuracy
+        """
+        import torch
+        a = torch.softmax(z, 1)
+        b = torch.softmax(z2, 1)
+        assert (a == b).all()
+        """,
+        # checking for exact zeros (underflow) is not an accuracy
+        """
+        import torch
+        p = torch.softmax(z, 1)
+        underflow = (p == 0).sum()
+        """,
+        # unknown predictions
+        """
+        import torch
+        pred = predict(x)
+        acc = (pred == y).float().mean()
+        """,
+        # argmax through a variable
+        """
+        import torch
+        logits = torch.nn.functional.linear(x, w)
+        pred = logits.argmax(dim=1)
+        acc = (pred == y).sum().item() / len(y)
+        """,
+        # elementwise mask, not reduced
+        """
+        import torch
+        p = torch.softmax(z, 1)
+        mask = p == p.max(dim=1, keepdim=True).values
+        """,
+    ]
+
+    def check(self, model: SemanticModel) -> Iterator[Finding]:
+        facts = M.metric_facts(model)
+        for node, left, right in facts.equality_checks():
+            for pred, other in ((left, right), (right, left)):
+                found = facts.score_kind(pred)
+                if found is None or facts.score_kind(other) is not None:
+                    continue
+                if literal_value(other) is not NotImplemented:
+                    continue
+                if not facts.reduced(node):
+                    break
+                kind, value = found
+                yield Finding(
+                    node,
+                    f"accuracy compares {kind}{facts.evidence(value)} with labels: float scores "
+                    "never equal class labels; take `argmax` (or threshold) first",
+                )
+                break
+        for name in M.SKLEARN_ACCURACY:
+            for site in model.calls_to(name):
+                y_pred = argument(site.node, 1, "y_pred")
+                found = facts.score_kind(y_pred) if y_pred is not None else None
+                if found is None:
+                    continue
+                kind, value = found
+                yield Finding(
+                    site.node,
+                    f"`{name.rsplit('.', 1)[-1]}` gets {kind}{facts.evidence(value)} as `y_pred`: "
+                    "sklearn raises on continuous predictions; take `argmax` (or threshold) first",
+                )

@@ -1,0 +1,150 @@
+"""LF502 auc-on-hard-labels."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+import libcst as cst
+
+from lossflint.analysis import metrics as M
+from lossflint.analysis.calls import argument
+from lossflint.diagnostics import Finding, Severity
+from lossflint.examples import Invalid
+from lossflint.registry import Rule
+
+if TYPE_CHECKING:
+    from lossflint.analysis.model import SemanticModel
+
+
+class AucOnHardLabels(Rule):
+    code = "LF502"
+    name = "auc-on-hard-labels"
+    severity = Severity.WARNING
+    summary = "`roc_auc_score`/`average_precision_score` given hard predictions instead of scores"
+    needs = ("roc_auc_score", "average_precision_score")
+    what = """
+Flags `sklearn.metrics.roc_auc_score` and `average_precision_score` whose
+`y_score` is hard labels: `argmax`, `round`, a threshold comparison
+(`p > 0.5`, also cast with `.astype(int)`/`.float()`), `np.where(p > t, 1, 0)`,
+or `clf.predict(X)` of a sklearn classifier (instead of `predict_proba`).
+"""
+    why = """
+AUC and average precision rank samples by score. Hard 0/1 predictions give a
+single operating point: the curve collapses to two segments and the number
+misstates the model (usually far lower, sometimes higher).
+"""
+    example = """
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.metrics import roc_auc_score
+
+    clf = LogisticRegression()
+    clf.fit(X_train, y_train)
+    roc_auc_score(y_test, clf.predict(X_test))               # error: LF502
+    roc_auc_score(y_test, clf.predict_proba(X_test)[:, 1])   # OK
+    """
+    fix_safety = "There is no automatic fix: pass the probabilities/scores."
+    INVALID = [
+        Invalid(
+            """
+            from sklearn.linear_model import LogisticRegression
+            from sklearn.metrics import roc_auc_score
+            clf = LogisticRegression()
+            clf.fit(X, y)
+            auc = roc_auc_score(y_test, clf.predict(X_test))  # error: LF502 at `roc_auc_score(`
+            """
+        ),
+        Invalid(
+            """
+            import torch
+            from sklearn import metrics
+            probs = torch.sigmoid(model(x))
+            preds = (probs > 0.5).long()
+            print(metrics.roc_auc_score(y.numpy(), preds.numpy()))  # error: LF502 at `metrics.roc_auc_score(`
+            """
+        ),
+        Invalid(
+            """
+            import numpy as np
+            from sklearn.metrics import average_precision_score
+            ap = average_precision_score(y_true, np.argmax(scores, axis=1))  # error: LF502 at `average_precision_score(`
+            """
+        ),
+        Invalid(
+            """
+            import numpy as np
+            import sklearn.metrics as skm
+            auc = skm.roc_auc_score(y_true, y_score=np.round(p))  # error: LF502 at `skm.roc_auc_score(`
+            """
+        ),
+    ]
+    VALID = [
+        # scores rounded for display are still scores
+        """
+        import numpy as np
+        from sklearn.metrics import roc_auc_score
+        auc = roc_auc_score(y, np.round(p, 3))
+        """,
+        """
+        from sklearn.metrics import roc_auc_score
+        auc = roc_auc_score(y_test, clf.predict_proba(X_test)[:, 1])
+        """,
+        """
+        import torch
+        from sklearn.metrics import roc_auc_score
+        probs = torch.sigmoid(model(x))
+        auc = roc_auc_score(y, probs.detach().numpy())
+        """,
+        # a regressor's predict is a score
+        """
+        from sklearn.linear_model import Ridge
+        from sklearn.metrics import roc_auc_score
+        reg = Ridge()
+        auc = roc_auc_score(y, reg.predict(X))
+        """,
+        # decision_function scores
+        """
+        from sklearn.svm import SVC
+        from sklearn.metrics import roc_auc_score
+        clf = SVC()
+        auc = roc_auc_score(y, clf.decision_function(X))
+        """,
+        # a user function with the same name
+        """
+        def roc_auc_score(a, b):
+            return 0
+        auc = roc_auc_score(y, (p > 0.5))
+        """,
+        # the name is rebound: unknown
+        """
+        import numpy as np
+        from sklearn.metrics import roc_auc_score
+        s = np.round(p)
+        s = p
+        auc = roc_auc_score(y, s)
+        """,
+    ]
+
+    def check(self, model: SemanticModel) -> Iterator[Finding]:
+        facts = M.metric_facts(model)
+        for name in sorted(M.SKLEARN_AUC):
+            for site in model.calls_to(name):
+                y_score = argument(site.node, 1, "y_score")
+                if y_score is None:
+                    continue
+                hard = facts.hard_labels(y_score)
+                if hard is None:
+                    continue
+                short = name.rsplit(".", 1)[-1]
+                line = model.line_of(hard)
+                yield Finding(
+                    site.node,
+                    f"`{short}` gets hard predictions (`{_short(model, hard)}`, line {line}) "
+                    "as `y_score`: AUC needs scores; pass probabilities "
+                    "(`predict_proba`, sigmoid/softmax output)",
+                )
+
+
+def _short(model: SemanticModel, node: cst.CSTNode, limit: int = 40) -> str:
+    text = " ".join(model.code(node).split())
+    return text if len(text) <= limit else text[: limit - 3] + "..."

@@ -1,0 +1,107 @@
+"""LF503 precision-zero-division."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+from lossflint.analysis import metrics as M
+from lossflint.analysis.calls import argument, has_star_args, keyword, literal_value
+from lossflint.diagnostics import Finding, Severity
+from lossflint.examples import Invalid
+from lossflint.registry import Rule
+
+if TYPE_CHECKING:
+    from lossflint.analysis.model import SemanticModel
+
+
+class PrecisionZeroDivision(Rule):
+    code = "LF503"
+    name = "precision-zero-division"
+    severity = Severity.INFO
+    summary = "sklearn precision/recall/F1 without `zero_division`"
+    needs = ("precision", "recall", "f1_score", "fbeta_score")
+    what = """
+Flags `sklearn.metrics.precision_score`, `recall_score`, `f1_score`,
+`fbeta_score` and `precision_recall_fscore_support` called without
+`zero_division=` (except `average="micro"`, whose denominators are never 0).
+"""
+    why = """
+A class that is never predicted (precision) or never present (recall) makes the
+metric 0/0. sklearn then warns and silently uses 0, which drags a macro average
+down; in a hyper-parameter search the warning is lost and the number is trusted.
+State the intended value.
+"""
+    example = """
+    from sklearn.metrics import f1_score
+
+    f1_score(y_true, y_pred, average="macro")                    # error: LF503
+    f1_score(y_true, y_pred, average="macro", zero_division=0)   # explicit
+    """
+    fix_safety = "There is no automatic fix: choose `0`, `1` or `np.nan` for the undefined case."
+    INVALID = [
+        Invalid(
+            """
+            from sklearn.metrics import f1_score
+            f1 = f1_score(y_true, y_pred, average='macro')  # error: LF503 at `f1_score(`
+            """
+        ),
+        Invalid(
+            """
+            import sklearn.metrics as skm
+            p, r, f, s = skm.precision_recall_fscore_support(y_true, y_pred)  # error: LF503 at `skm.precision_recall_fscore_support(`
+            """
+        ),
+        Invalid(
+            """
+            from sklearn import metrics
+            for name, fn in []:
+                pass
+            print(metrics.recall_score(y, pred, average='weighted'))  # error: LF503 at `metrics.recall_score(`
+            """
+        ),
+        Invalid(
+            """
+            from sklearn.metrics import precision_score as prec
+            score = prec(y, p)  # error: LF503 at `prec(`
+            """
+        ),
+    ]
+    VALID = [
+        """
+        from sklearn.metrics import f1_score
+        f1 = f1_score(y, p, average='macro', zero_division=0)
+        """,
+        """
+        from sklearn.metrics import precision_score
+        p = precision_score(y, pred, average='micro')
+        """,
+        """
+        from sklearn.metrics import f1_score
+        f1 = f1_score(y, p, **kwargs)
+        """,
+        # torchmetrics / user functions with the same name
+        """
+        from torchmetrics.functional import f1_score
+        f1 = f1_score(p, y, task='binary')
+        """,
+        """
+        def precision_score(y, p):
+            return 1.0
+        precision_score(y, p)
+        """,
+    ]
+
+    def check(self, model: SemanticModel) -> Iterator[Finding]:
+        for site in model.calls_to(*sorted(M.SKLEARN_PRF)):
+            call = site.node
+            if keyword(call, "zero_division") is not None or has_star_args(call):
+                continue
+            if literal_value(argument(call, None, "average")) == "micro":
+                continue
+            short = (site.qualname or "").rsplit(".", 1)[-1]
+            yield Finding(
+                call,
+                f"`{short}` without `zero_division`: a class with no predicted (or true) "
+                "samples makes it 0/0, silently scored as 0; pass `zero_division=` explicitly",
+            )

@@ -5,15 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from lossflint.diagnostics import Edit, Location
+from lossflint.source import line_end_offsets
 
 
 def line_starts(text: str) -> list[int]:
-    """Offset of the start of each 1-based line (index 0 unused)."""
-    starts = [0, 0]
-    for index, char in enumerate(text):
-        if char == "\n":
-            starts.append(index + 1)
-    return starts
+    """Offset of the start of each 1-based line (index 0 unused), with the
+    lines Python (and libcst, whose positions the edits carry) counts."""
+    return [0, 0, *line_end_offsets(text)]
 
 
 def to_offset(starts: list[int], text: str, loc: Location) -> int:

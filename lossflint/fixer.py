@@ -8,10 +8,12 @@ and re-lints; passes repeat until nothing applicable is left or
 reported in ``failed`` and never written. Because every pass re-lints, running
 the fixer on its own output changes nothing.
 
-Files are written atomically (a temporary file in the same folder, then
-``os.replace``), keeping the permission bits, the encoding (and a UTF-8 BOM)
-and the line endings: the text is decoded without newline translation and
-every inserted line uses the file's own newline.
+Files are written by :mod:`lossflint.safe_write` (atomic replace, only if
+the file is unchanged since it was read, owner/group/permissions and hard
+links kept, read-only files and symlinks out of the project left alone),
+keeping the encoding (and a UTF-8 BOM) and the line endings: the text is
+decoded without newline translation and every inserted line uses the file's
+own newline.
 """
 
 from __future__ import annotations
@@ -19,8 +21,6 @@ from __future__ import annotations
 import ast
 import difflib
 import os
-import stat
-import tempfile
 import warnings
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -32,6 +32,7 @@ from lossflint.config import Settings
 from lossflint.diagnostics import Applicability, Diagnostic, Edit
 from lossflint.edits import apply_edits, line_starts, to_offset
 from lossflint.linter import InternalError, RuleSet, lint_text, parse
+from lossflint.safe_write import NotWritten, leads_outside, remove_stale_temps, write_fixed
 from lossflint.source import DecodeError, decode_source
 
 #: fix passes per file (each re-lints); real files need 1-3
@@ -305,8 +306,8 @@ def _fix_notebook(
 
 def unified_diff(before: str, after: str, filename: str) -> str:
     lines = difflib.unified_diff(
-        before.splitlines(keepends=True),
-        after.splitlines(keepends=True),
+        _diff_lines(before),
+        _diff_lines(after),
         fromfile=f"a/{filename}",
         tofile=f"b/{filename}",
     )
@@ -318,26 +319,26 @@ def unified_diff(before: str, after: str, filename: str) -> str:
     return "".join(out)
 
 
-def write_atomic(path: Path, data: bytes) -> None:
-    """Replace ``path``'s content by ``data`` through a temporary file in the
-    same folder and ``os.replace``; the permission bits are kept and a
-    symlink keeps pointing at its (rewritten) target."""
-    target = Path(os.path.realpath(path))
-    mode = stat.S_IMODE(target.stat().st_mode)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, mode)
-        os.replace(tmp, target)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+def _diff_lines(text: str) -> list[str]:
+    """Lines as ``patch`` reads them: ended by LF only (a form feed or a CR
+    inside a line is content, not a line end)."""
+    lines = text.split("\n")
+    out = [line + "\n" for line in lines[:-1]]
+    if lines[-1]:
+        out.append(lines[-1])
+    return out
+
+
+def _remove_leftovers(files: list[Path], root: Path) -> None:
+    """Temporary files of killed runs next to the files about to be fixed."""
+    folders: dict[Path, set[str]] = {}
+    for path in files:
+        if leads_outside(path, root):
+            continue  # never touch folders a symlink leads to outside the project
+        target = Path(os.path.realpath(path))
+        folders.setdefault(target.parent, set()).add(target.name)
+    for folder, names in folders.items():
+        remove_stale_temps(folder, names)
 
 
 def fix_files(files: list[Path], settings: Settings, unsafe: bool, write: bool) -> FixReport:
@@ -346,6 +347,8 @@ def fix_files(files: list[Path], settings: Settings, unsafe: bool, write: bool) 
 
     ruleset = RuleSet(settings.enabled_codes(), settings.options)
     report = FixReport()
+    if write:
+        _remove_leftovers(files, settings.root)
     for path in files:
         filename = display_name(path)
         try:
@@ -358,7 +361,10 @@ def fix_files(files: list[Path], settings: Settings, unsafe: bool, write: bool) 
         result = fix_bytes(data, filename, ruleset, ignored, unsafe)
         if write and result.fixed is not None:
             try:
-                write_atomic(path, result.fixed)
+                write_fixed(path, result.fixed, data, settings.root)
+            except NotWritten as exc:
+                result.failed.append(f"{filename}: fixes not written: {exc}")
+                _unfixed(result, data, ruleset, ignored)
             except OSError as exc:
                 result.failed.append(f"{filename}: fixes not written: {exc.strerror or exc}")
                 _unfixed(result, data, ruleset, ignored)

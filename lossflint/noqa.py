@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from lossflint.source import source_lines
+
 _NOQA = re.compile(
     r"#\s*noqa(?::[\s]?(?P<codes>[A-Z]+[0-9]+(?:[,\s]+[A-Z]+[0-9]+)*))?",
     re.IGNORECASE,
@@ -37,7 +39,7 @@ def parse_noqa(text: str) -> dict[int, NoqaDirective]:
     result: dict[int, NoqaDirective] = {}
     if "noqa" not in text and "NOQA" not in text:
         return result
-    for index, line in enumerate(text.splitlines(), start=1):
+    for index, line in enumerate(source_lines(text), start=1):
         if "#" not in line:
             continue
         match = _NOQA.search(line)

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -46,6 +47,7 @@ from lossflint.linter import (
     parse,
     syntax_diagnostic,
 )
+from lossflint.source import source_lines
 
 # Between two cells of the program; a comment, so it never changes a parse.
 CELL_MARKER = "# --- lossflint: cell boundary ---"
@@ -99,9 +101,21 @@ def load_notebook(data: bytes) -> dict[str, Any]:
         raise NotebookError(
             f"cannot read notebook: invalid JSON: {exc.msg}", exc.lineno, exc.colno
         ) from exc
+    except RecursionError as exc:
+        raise NotebookError("cannot read notebook: JSON nested too deeply") from exc
+    except ValueError as exc:
+        # Python refuses to convert integers longer than its digit limit
+        raise NotebookError(
+            f"cannot read notebook: a JSON number longer than {_max_digits()} digits"
+        ) from exc
     if not isinstance(nb, dict) or not isinstance(nb.get("cells"), list):
         raise NotebookError("cannot read notebook: no 'cells' list at the top level")
     return nb
+
+
+def _max_digits() -> int:
+    get = getattr(sys, "get_int_max_str_digits", None)
+    return get() if get is not None else 4300
 
 
 def cell_source(cell: Any) -> str:
@@ -222,7 +236,7 @@ def build_program(
             line_map.append(None)
         body = masked if masked.endswith("\n") else masked + "\n"
         parts.append(body)
-        for row in range(1, body.count("\n") + 1):
+        for row in range(1, len(source_lines(body)) + 1):
             line_map.append((number, row))
     return Program("".join(parts), line_map, cells, masks), errors
 
@@ -322,7 +336,7 @@ def cell_lines(data: bytes, cell: int) -> list[str] | None:
     cells = nb["cells"]
     if not 0 < cell <= len(cells):
         return None
-    return cell_source(cells[cell - 1]).splitlines()
+    return source_lines(cell_source(cells[cell - 1]))
 
 
 # --- writing fixes back --------------------------------------------------
@@ -332,7 +346,7 @@ def split_program(program: Program, fixed: str) -> list[str] | None:
     """The fixed program split back into the cells' original text (masked
     lines restored), or None when the cell boundaries did not survive."""
     chunks: list[list[str]] = [[]]
-    for line in fixed.splitlines(keepends=True):
+    for line in source_lines(fixed, keepends=True):
         if line.rstrip("\r\n") == CELL_MARKER:
             chunks.append([])
         else:
@@ -390,6 +404,7 @@ def dump_notebook(nb: dict[str, Any], raw: str) -> str | None:
 
 def set_cell_source(cell: dict[str, Any], text: str) -> None:
     if isinstance(cell.get("source"), list):
+        # JSON layout, not Python lines: split as nbformat does
         cell["source"] = text.splitlines(keepends=True)
     else:
         cell["source"] = text

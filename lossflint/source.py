@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 import tokenize
 from dataclasses import dataclass
 
@@ -54,3 +55,32 @@ def decode_source(data: bytes) -> SourceText:
 
 def encode_source(text: str, encoding: str) -> bytes:
     return text.encode(encoding)
+
+
+# Python ends a line only at these; str.splitlines() also splits at form
+# feed, \x0b, \x1c-\x1e, \x85, U+2028 and U+2029, which may sit inside a
+# comment or a string and would shift every later line number.
+_LINE_END = re.compile(r"\r\n|\r|\n")
+
+
+def source_lines(text: str, keepends: bool = False) -> list[str]:
+    """The lines of Python source ``text`` as the tokenizer numbers them
+    (``str.splitlines`` semantics otherwise: no empty last line)."""
+    if "\r" not in text and not keepends:
+        lines = text.split("\n")
+        if lines[-1] == "":
+            lines.pop()
+        return lines
+    lines = []
+    start = 0
+    for match in _LINE_END.finditer(text):
+        lines.append(text[start : match.end() if keepends else match.start()])
+        start = match.end()
+    if start < len(text):
+        lines.append(text[start:])
+    return lines
+
+
+def line_end_offsets(text: str) -> list[int]:
+    """Offsets just past each line end (CR LF, CR or LF)."""
+    return [match.end() for match in _LINE_END.finditer(text)]

@@ -10,9 +10,10 @@ import libcst as cst
 import pytest
 
 from lossflint.diagnostics import Applicability, Finding, FixSpec, NodeEdit, Severity
-from lossflint.fixer import MAX_PASSES, fix_bytes, fix_text, parses, write_atomic
+from lossflint.fixer import MAX_PASSES, fix_bytes, fix_text, parses
 from lossflint.linter import RuleSet
 from lossflint.registry import Rule
+from lossflint.safe_write import write_fixed
 
 LF2 = ["LF201", "LF202", "LF203", "LF204", "LF205", "LF206", "LF207", "LF208", "LF209"]
 
@@ -219,22 +220,22 @@ def test_unchanged_file_has_no_bytes():
     assert result.fixed is None and result.diff == ""
 
 
-def test_write_atomic_keeps_permissions_and_leaves_no_temp(tmp_path):
+def test_write_fixed_keeps_permissions_and_leaves_no_temp(tmp_path):
     path = tmp_path / "train.py"
     path.write_bytes(b"old\n")
     os.chmod(path, 0o751)
-    write_atomic(path, b"new\n")
+    write_fixed(path, b"new\n", b"old\n", tmp_path)
     assert path.read_bytes() == b"new\n"
     assert stat.S_IMODE(path.stat().st_mode) == 0o751
     assert sorted(p.name for p in tmp_path.iterdir()) == ["train.py"]
 
 
-def test_write_atomic_through_a_symlink_rewrites_the_target(tmp_path):
+def test_write_fixed_through_a_symlink_inside_the_project_rewrites_the_target(tmp_path):
     target = tmp_path / "real.py"
     target.write_bytes(b"old\n")
     link = tmp_path / "link.py"
     link.symlink_to(target)
-    write_atomic(link, b"new\n")
+    write_fixed(link, b"new\n", b"old\n", tmp_path)
     assert link.is_symlink()
     assert target.read_bytes() == b"new\n"
 
@@ -311,7 +312,9 @@ def test_cli_unsafe_fixes(run_cli, tmp_path):
         "check", "--isolated", "--fix", "--unsafe-fixes", "train.py", cwd=tmp_path
     )
     assert (code, out, err) == (0, "", "Found 3 problems (3 fixed, 0 remaining).\n")
-    assert path.read_text().endswith("z = (a - b) / (a - b).norm(dim=-1, keepdim=True).clamp_min(1e-12)\n")
+    assert path.read_text().endswith(
+        "z = (a - b) / (a - b).norm(dim=-1, keepdim=True).clamp_min(1e-12)\n"
+    )
     code, out, err = run_cli(
         "check", "--isolated", "--fix", "--unsafe-fixes", "train.py", cwd=tmp_path
     )
@@ -352,10 +355,10 @@ def test_unwritable_file_is_reported_and_left_alone(tmp_path, monkeypatch):
     path = tmp_path / "train.py"
     path.write_text(TRAIN)
 
-    def refuse(target, data):
+    def refuse(target, data, original, root):
         raise PermissionError(13, "Permission denied")
 
-    monkeypatch.setattr(fixer, "write_atomic", refuse)
+    monkeypatch.setattr(fixer, "write_fixed", refuse)
     settings = resolve_settings([str(tmp_path)], None, True)
     report = fixer.fix_files([path], settings, unsafe=False, write=True)
     assert report.applied == 0

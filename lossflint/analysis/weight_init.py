@@ -29,6 +29,7 @@ from lossflint.analysis.loops import (
     dotted,
 )
 from lossflint.analysis.values import Layer, Sequential
+from lossflint.analysis.walk import calls_in
 
 if TYPE_CHECKING:
     from lossflint.analysis.model import SemanticModel
@@ -290,7 +291,7 @@ def _hidden_attribute(model: SemanticModel, call: cst.Call, attr: str) -> bool:
     # the layer whose output forward returns is the final one
     for node in cls.body.body:
         if isinstance(node, cst.FunctionDef) and node.name.value == "forward":
-            for inner in _calls_in(node):
+            for inner in calls_in(node):
                 if dotted(inner.func) == f"self.{attr}" and _in_return(model, inner):
                     if not _is_argument_of_call(model, inner, node):
                         return False
@@ -308,7 +309,7 @@ def _feeds_another_layer(
         if not isinstance(node, cst.FunctionDef):
             continue
         fed_names: set[str] = set()
-        calls = _calls_in(node)
+        calls = calls_in(node)
         for inner in calls:
             if dotted(inner.func) != f"self.{attr}":
                 continue
@@ -381,14 +382,3 @@ def _is_argument_of_call(model: SemanticModel, node: cst.CSTNode, stop: cst.CSTN
         if isinstance(ancestor, cst.Arg):
             return True
     return False
-
-
-def _calls_in(node: cst.CSTNode) -> list[cst.Call]:
-    found: list[cst.Call] = []
-
-    class _Calls(cst.CSTVisitor):
-        def visit_Call(self, call: cst.Call) -> None:
-            found.append(call)
-
-    node.visit(_Calls())
-    return found

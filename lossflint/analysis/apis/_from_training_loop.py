@@ -5,3 +5,6 @@ from __future__ import annotations
 #: qualified names under this prefix are torch functions (a constant-initialised
 #: layer's output is followed through them in ``analysis/weight_init.py``)
 TORCH_PREFIX = "torch."
+
+#: tensor methods whose result no longer holds the autograd graph
+DETACHING_METHODS = frozenset({"item", "detach", "tolist", "numpy", "detach_"})

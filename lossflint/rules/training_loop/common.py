@@ -28,31 +28,3 @@ def short(model: SemanticModel, node: cst.CSTNode) -> str:
         return f"{func}()" if len(func) < 60 else "the call"
     text = model.code(node).strip()
     return text if len(text) < 60 else "the statement"
-
-
-def calls_in(node: cst.CSTNode) -> list[cst.Call]:
-    """Every call under ``node``, in source order."""
-    found: list[cst.Call] = []
-
-    class _Calls(cst.CSTVisitor):
-        def visit_Call(self, call: cst.Call) -> None:
-            found.append(call)
-
-    node.visit(_Calls())
-    return found
-
-
-TRAIN = """import torch
-
-def train(model, loader, optimizer, criterion):
-    for x, y in loader:
-"""
-
-
-CE_TRAIN = """import torch
-import torch.nn.functional as F
-
-def train(model, loader, optimizer):
-    total = 0.0
-    for x, y in loader:
-"""

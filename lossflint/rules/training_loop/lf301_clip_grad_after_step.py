@@ -5,13 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from lossflint.diagnostics import (
-    Finding,
-    RelatedNode,
-    Severity,
-)
-from lossflint.registry import Invalid, Rule
-from lossflint.rules.training_loop.common import TRAIN, iterations, short
+from lossflint.diagnostics import Finding, RelatedNode, Severity
+from lossflint.examples import Invalid
+from lossflint.registry import Rule
+from lossflint.rules.training_loop.common import iterations, short
 
 if TYPE_CHECKING:
     from lossflint.analysis.model import SemanticModel
@@ -46,93 +43,179 @@ optimizer.step()
 """
     INVALID = [
         Invalid(
-            TRAIN + "        optimizer.zero_grad()\n        loss = criterion(model(x), y)\n"
-            "        loss.backward()\n        optimizer.step()\n"
-            "        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)\n",
-            9,
-            9,
+            """
+            import torch
+
+            def train(model, loader, optimizer, criterion):
+                for x, y in loader:
+                    optimizer.zero_grad()
+                    loss = criterion(model(x), y)
+                    loss.backward()
+                    optimizer.step()
+                    torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)  # error: LF301 at `torch.nn.utils.clip_grad_norm_(`
+            """,
         ),
         Invalid(
-            "import torch\nfrom torch import nn\n\nclass Trainer:\n"
-            "    def __init__(self, model):\n        self.model = model\n"
-            "        self.optimizer = torch.optim.SGD(model.parameters(), lr=0.1)\n\n"
-            "    def fit(self, loader):\n        for x, y in loader:\n"
-            "            self.optimizer.zero_grad()\n"
-            "            nn.utils.clip_grad_value_(self.model.parameters(), 0.5)\n"
-            "            loss = self.model(x).mean()\n            loss.backward()\n"
-            "            self.optimizer.step()\n",
-            12,
-            13,
+            """
+            import torch
+            from torch import nn
+
+            class Trainer:
+                def __init__(self, model):
+                    self.model = model
+                    self.optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+
+                def fit(self, loader):
+                    for x, y in loader:
+                        self.optimizer.zero_grad()
+                        nn.utils.clip_grad_value_(self.model.parameters(), 0.5)  # error: LF301 at `nn.utils.clip_grad_value_(`
+                        loss = self.model(x).mean()
+                        loss.backward()
+                        self.optimizer.step()
+            """,
         ),
         Invalid(
-            "import torch\nfrom torch.nn.utils import clip_grad_norm_\n"
-            "model = torch.nn.Linear(4, 1)\nopt = torch.optim.Adam(model.parameters())\n"
-            "for epoch in range(3):\n    for x, y in data:\n        opt.zero_grad()\n"
-            "        torch.nn.functional.mse_loss(model(x), y).backward()\n"
-            "        opt.step()\n        clip_grad_norm_(model.parameters(), max_norm=1.0)\n",
-            10,
-            9,
+            """
+            import torch
+            from torch.nn.utils import clip_grad_norm_
+            model = torch.nn.Linear(4, 1)
+            opt = torch.optim.Adam(model.parameters())
+            for epoch in range(3):
+                for x, y in data:
+                    opt.zero_grad()
+                    torch.nn.functional.mse_loss(model(x), y).backward()
+                    opt.step()
+                    clip_grad_norm_(model.parameters(), max_norm=1.0)  # error: LF301 at `clip_grad_norm_(`
+            """,
         ),
         Invalid(
-            "import torch\nfrom torch.nn.utils import clip_grad_norm_\n\n"
-            "def fit(model, loader, optimizer, accum=4):\n"
-            "    for i, (x, y) in enumerate(loader):\n        loss = model(x, y)\n"
-            "        loss.backward()\n        if (i + 1) % accum == 0:\n"
-            "            optimizer.step()\n"
-            "            clip_grad_norm_(model.parameters(), 1.0)\n"
-            "            optimizer.zero_grad()\n",
-            10,
-            13,
+            """
+            import torch
+            from torch.nn.utils import clip_grad_norm_
+
+            def fit(model, loader, optimizer, accum=4):
+                for i, (x, y) in enumerate(loader):
+                    loss = model(x, y)
+                    loss.backward()
+                    if (i + 1) % accum == 0:
+                        optimizer.step()
+                        clip_grad_norm_(model.parameters(), 1.0)  # error: LF301 at `clip_grad_norm_(`
+                        optimizer.zero_grad()
+            """,
         ),
     ]
     VALID = [
         # the right place
-        TRAIN + "        optimizer.zero_grad()\n        loss = criterion(model(x), y)\n"
-        "        loss.backward()\n"
-        "        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)\n"
-        "        optimizer.step()\n",
+        """
+        import torch
+
+        def train(model, loader, optimizer, criterion):
+            for x, y in loader:
+                optimizer.zero_grad()
+                loss = criterion(model(x), y)
+                loss.backward()
+                torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+                optimizer.step()
+        """,
         # gradient accumulation: clip and step in the same `if`
-        "import torch\nfrom torch.nn.utils import clip_grad_norm_\n\n"
-        "def fit(model, loader, optimizer, accum=4):\n"
-        "    for i, (x, y) in enumerate(loader):\n        loss = model(x, y) / accum\n"
-        "        loss.backward()\n        if (i + 1) % accum == 0:\n"
-        "            clip_grad_norm_(model.parameters(), 1.0)\n"
-        "            optimizer.step()\n            optimizer.zero_grad()\n",
+        """
+        import torch
+        from torch.nn.utils import clip_grad_norm_
+
+        def fit(model, loader, optimizer, accum=4):
+            for i, (x, y) in enumerate(loader):
+                loss = model(x, y) / accum
+                loss.backward()
+                if (i + 1) % accum == 0:
+                    clip_grad_norm_(model.parameters(), 1.0)
+                    optimizer.step()
+                    optimizer.zero_grad()
+        """,
         # AMP: unscale_, clip, scaler.step(optimizer)
-        "import torch\nscaler = torch.cuda.amp.GradScaler()\n\n"
-        "def fit(model, loader, optimizer):\n    for x, y in loader:\n"
-        "        optimizer.zero_grad()\n        with torch.autocast('cuda'):\n"
-        "            loss = model(x, y)\n        scaler.scale(loss).backward()\n"
-        "        scaler.unscale_(optimizer)\n"
-        "        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)\n"
-        "        scaler.step(optimizer)\n        scaler.update()\n",
+        """
+        import torch
+        scaler = torch.cuda.amp.GradScaler()
+
+        def fit(model, loader, optimizer):
+            for x, y in loader:
+                optimizer.zero_grad()
+                with torch.autocast('cuda'):
+                    loss = model(x, y)
+                scaler.scale(loss).backward()
+                scaler.unscale_(optimizer)
+                torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+                scaler.step(optimizer)
+                scaler.update()
+        """,
         # GAN: the clip of G comes after D's step, but before G's own step
-        "import torch\nfrom torch.nn.utils import clip_grad_norm_\n\n"
-        "def fit(G, D, opt_g, opt_d, loader):\n    for real in loader:\n"
-        "        opt_d.zero_grad()\n        d_loss = D(real, G).mean()\n"
-        "        d_loss.backward()\n        opt_d.step()\n        opt_g.zero_grad()\n"
-        "        g_loss = -D(G()).mean()\n        g_loss.backward()\n"
-        "        clip_grad_norm_(G.parameters(), 1.0)\n        opt_g.step()\n",
+        """
+        import torch
+        from torch.nn.utils import clip_grad_norm_
+
+        def fit(G, D, opt_g, opt_d, loader):
+            for real in loader:
+                opt_d.zero_grad()
+                d_loss = D(real, G).mean()
+                d_loss.backward()
+                opt_d.step()
+                opt_g.zero_grad()
+                g_loss = -D(G()).mean()
+                g_loss.backward()
+                clip_grad_norm_(G.parameters(), 1.0)
+                opt_g.step()
+        """,
         # measuring the norm after the step, only when logging
-        TRAIN + "        optimizer.zero_grad()\n        criterion(model(x), y).backward()\n"
-        "        optimizer.step()\n        if log_now:\n"
-        "            norm = torch.nn.utils.clip_grad_norm_(model.parameters(), float('inf'))\n",
+        """
+        import torch
+
+        def train(model, loader, optimizer, criterion):
+            for x, y in loader:
+                optimizer.zero_grad()
+                criterion(model(x), y).backward()
+                optimizer.step()
+                if log_now:
+                    norm = torch.nn.utils.clip_grad_norm_(model.parameters(), float('inf'))
+        """,
         # LBFGS: backward and clip live in the closure
-        "import torch\n\ndef fit(model, x, y, opt):\n    for _ in range(10):\n"
-        "        def closure():\n            opt.zero_grad()\n"
-        "            loss = model(x, y)\n            loss.backward()\n"
-        "            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)\n"
-        "            return loss\n        opt.step(closure)\n",
+        """
+        import torch
+
+        def fit(model, x, y, opt):
+            for _ in range(10):
+                def closure():
+                    opt.zero_grad()
+                    loss = model(x, y)
+                    loss.backward()
+                    torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+                    return loss
+                opt.step(closure)
+        """,
         # step at the top of the iteration (LF305's finding): the clip sits between
         # the previous backward and the step
-        TRAIN + "        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)\n"
-        "        optimizer.step()\n        optimizer.zero_grad()\n"
-        "        criterion(model(x), y).backward()\n",
+        """
+        import torch
+
+        def train(model, loader, optimizer, criterion):
+            for x, y in loader:
+                torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+                optimizer.step()
+                optimizer.zero_grad()
+                criterion(model(x), y).backward()
+        """,
         # a user function with the same name
-        "import torch\n\ndef clip_grad_norm_(params, v):\n    pass\n\n"
-        "def fit(model, loader, optimizer):\n    for x in loader:\n"
-        "        optimizer.zero_grad()\n        model(x).backward()\n"
-        "        optimizer.step()\n        clip_grad_norm_(model.parameters(), 1.0)\n",
+        """
+        import torch
+
+        def clip_grad_norm_(params, v):
+            pass
+
+        def fit(model, loader, optimizer):
+            for x in loader:
+                optimizer.zero_grad()
+                model(x).backward()
+                optimizer.step()
+                clip_grad_norm_(model.parameters(), 1.0)
+        """,
     ]
 
     def check(self, model: SemanticModel) -> Iterator[Finding]:

@@ -6,16 +6,10 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from lossflint.analysis.calls import argument, literal_value
-from lossflint.analysis.loops import (
-    GRAD_SCALERS,
-    LoopIndex,
-)
-from lossflint.diagnostics import (
-    Finding,
-    RelatedNode,
-    Severity,
-)
-from lossflint.registry import Invalid, Rule
+from lossflint.analysis.loops import GRAD_SCALERS, LoopIndex
+from lossflint.diagnostics import Finding, RelatedNode, Severity
+from lossflint.examples import Invalid
+from lossflint.registry import Rule
 from lossflint.rules.training_loop.common import iterations
 
 if TYPE_CHECKING:
@@ -55,85 +49,143 @@ scaler.step(optimizer)
 """
     INVALID = [
         Invalid(
-            "import torch\nscaler = torch.cuda.amp.GradScaler()\n\n"
-            "def fit(model, loader, optimizer):\n    for x, y in loader:\n"
-            "        optimizer.zero_grad()\n        with torch.autocast('cuda'):\n"
-            "            loss = model(x, y)\n        scaler.scale(loss).backward()\n"
-            "        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)\n"
-            "        scaler.step(optimizer)\n        scaler.update()\n",
-            10,
-            9,
+            """
+            import torch
+            scaler = torch.cuda.amp.GradScaler()
+
+            def fit(model, loader, optimizer):
+                for x, y in loader:
+                    optimizer.zero_grad()
+                    with torch.autocast('cuda'):
+                        loss = model(x, y)
+                    scaler.scale(loss).backward()
+                    torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)  # error: LF302 at `torch.nn.utils.clip_grad_norm_(`
+                    scaler.step(optimizer)
+                    scaler.update()
+            """,
         ),
         Invalid(
-            "import torch\nfrom torch.nn.utils import clip_grad_value_\n\n"
-            "class Trainer:\n    def __init__(self, model):\n        self.model = model\n"
-            "        self.scaler = torch.amp.GradScaler('cuda')\n"
-            "        self.opt = torch.optim.AdamW(model.parameters(), lr=1e-4)\n\n"
-            "    def train_epoch(self, loader):\n        for batch in loader:\n"
-            "            self.opt.zero_grad(set_to_none=True)\n"
-            "            with torch.autocast('cuda', dtype=torch.float16):\n"
-            "                loss = self.model(**batch).loss\n"
-            "            self.scaler.scale(loss).backward()\n"
-            "            clip_grad_value_(self.model.parameters(), 0.1)\n"
-            "            self.scaler.step(self.opt)\n            self.scaler.update()\n",
-            16,
-            13,
+            """
+            import torch
+            from torch.nn.utils import clip_grad_value_
+
+            class Trainer:
+                def __init__(self, model):
+                    self.model = model
+                    self.scaler = torch.amp.GradScaler('cuda')
+                    self.opt = torch.optim.AdamW(model.parameters(), lr=1e-4)
+
+                def train_epoch(self, loader):
+                    for batch in loader:
+                        self.opt.zero_grad(set_to_none=True)
+                        with torch.autocast('cuda', dtype=torch.float16):
+                            loss = self.model(**batch).loss
+                        self.scaler.scale(loss).backward()
+                        clip_grad_value_(self.model.parameters(), 0.1)  # error: LF302 at `clip_grad_value_(`
+                        self.scaler.step(self.opt)
+                        self.scaler.update()
+            """,
         ),
         Invalid(
-            "import torch\nfrom torch.cuda.amp import GradScaler, autocast\n"
-            "model = torch.nn.Linear(8, 1).cuda()\n"
-            "opt = torch.optim.SGD(model.parameters(), lr=0.01)\nscaler = GradScaler()\n"
-            "for epoch in range(5):\n    for i, (x, y) in enumerate(data):\n"
-            "        with autocast():\n            loss = (model(x) - y).pow(2).mean()\n"
-            "        scaler.scale(loss).backward()\n        if (i + 1) % 2 == 0:\n"
-            "            torch.nn.utils.clip_grad_norm_(model.parameters(), 5.0)\n"
-            "            scaler.step(opt)\n            scaler.update()\n"
-            "            opt.zero_grad()\n",
-            12,
-            13,
+            """
+            import torch
+            from torch.cuda.amp import GradScaler, autocast
+            model = torch.nn.Linear(8, 1).cuda()
+            opt = torch.optim.SGD(model.parameters(), lr=0.01)
+            scaler = GradScaler()
+            for epoch in range(5):
+                for i, (x, y) in enumerate(data):
+                    with autocast():
+                        loss = (model(x) - y).pow(2).mean()
+                    scaler.scale(loss).backward()
+                    if (i + 1) % 2 == 0:
+                        torch.nn.utils.clip_grad_norm_(model.parameters(), 5.0)  # error: LF302 at `torch.nn.utils.clip_grad_norm_(`
+                        scaler.step(opt)
+                        scaler.update()
+                        opt.zero_grad()
+            """,
         ),
     ]
     VALID = [
-        "import torch\nscaler = torch.cuda.amp.GradScaler()\n\n"
-        "def fit(model, loader, optimizer):\n    for x, y in loader:\n"
-        "        optimizer.zero_grad()\n        with torch.autocast('cuda'):\n"
-        "            loss = model(x, y)\n        scaler.scale(loss).backward()\n"
-        "        scaler.unscale_(optimizer)\n"
-        "        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)\n"
-        "        scaler.step(optimizer)\n        scaler.update()\n",
+        """
+        import torch
+        scaler = torch.cuda.amp.GradScaler()
+
+        def fit(model, loader, optimizer):
+            for x, y in loader:
+                optimizer.zero_grad()
+                with torch.autocast('cuda'):
+                    loss = model(x, y)
+                scaler.scale(loss).backward()
+                scaler.unscale_(optimizer)
+                torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+                scaler.step(optimizer)
+                scaler.update()
+        """,
         # no scaler: bf16 autocast
-        "import torch\n\ndef fit(model, loader, optimizer):\n    for x, y in loader:\n"
-        "        optimizer.zero_grad()\n"
-        "        with torch.autocast('cuda', dtype=torch.bfloat16):\n"
-        "            loss = model(x, y)\n        loss.backward()\n"
-        "        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)\n"
-        "        optimizer.step()\n",
+        """
+        import torch
+
+        def fit(model, loader, optimizer):
+            for x, y in loader:
+                optimizer.zero_grad()
+                with torch.autocast('cuda', dtype=torch.bfloat16):
+                    loss = model(x, y)
+                loss.backward()
+                torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+                optimizer.step()
+        """,
         # accelerate unscales inside its own clip
-        "from accelerate import Accelerator\n\naccelerator = Accelerator(mixed_precision='fp16')\n"
-        "def fit(model, loader, optimizer):\n    for x, y in loader:\n"
-        "        optimizer.zero_grad()\n        loss = model(x, y)\n"
-        "        accelerator.backward(loss)\n"
-        "        accelerator.clip_grad_norm_(model.parameters(), 1.0)\n"
-        "        optimizer.step()\n",
+        """
+        from accelerate import Accelerator
+
+        accelerator = Accelerator(mixed_precision='fp16')
+        def fit(model, loader, optimizer):
+            for x, y in loader:
+                optimizer.zero_grad()
+                loss = model(x, y)
+                accelerator.backward(loss)
+                accelerator.clip_grad_norm_(model.parameters(), 1.0)
+                optimizer.step()
+        """,
         # accumulation: unscale_ in the same `if`, before the clip
-        "import torch\nscaler = torch.cuda.amp.GradScaler()\n\n"
-        "def fit(model, loader, opt):\n    for i, (x, y) in enumerate(loader):\n"
-        "        with torch.autocast('cuda'):\n            loss = model(x, y) / 4\n"
-        "        scaler.scale(loss).backward()\n        if (i + 1) % 4 == 0:\n"
-        "            scaler.unscale_(opt)\n"
-        "            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)\n"
-        "            scaler.step(opt)\n            scaler.update()\n"
-        "            opt.zero_grad()\n",
+        """
+        import torch
+        scaler = torch.cuda.amp.GradScaler()
+
+        def fit(model, loader, opt):
+            for i, (x, y) in enumerate(loader):
+                with torch.autocast('cuda'):
+                    loss = model(x, y) / 4
+                scaler.scale(loss).backward()
+                if (i + 1) % 4 == 0:
+                    scaler.unscale_(opt)
+                    torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+                    scaler.step(opt)
+                    scaler.update()
+                    opt.zero_grad()
+        """,
         # a scaler that is switched off for good
-        "import torch\nscaler = torch.cuda.amp.GradScaler(enabled=False)\n\n"
-        "def fit(model, loader, opt):\n    for x, y in loader:\n        opt.zero_grad()\n"
-        "        scaler.scale(model(x, y)).backward()\n"
-        "        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)\n"
-        "        scaler.step(opt)\n        scaler.update()\n",
+        """
+        import torch
+        scaler = torch.cuda.amp.GradScaler(enabled=False)
+
+        def fit(model, loader, opt):
+            for x, y in loader:
+                opt.zero_grad()
+                scaler.scale(model(x, y)).backward()
+                torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+                scaler.step(opt)
+                scaler.update()
+        """,
         # Lightning: clipping is configured on the Trainer, no loop here
-        "import lightning as L\n\nclass Model(L.LightningModule):\n"
-        "    def training_step(self, batch, batch_idx):\n"
-        "        return self.model(batch).loss\n",
+        """
+        import lightning as L
+
+        class Model(L.LightningModule):
+            def training_step(self, batch, batch_idx):
+                return self.model(batch).loss
+        """,
     ]
 
     def check(self, model: SemanticModel) -> Iterator[Finding]:

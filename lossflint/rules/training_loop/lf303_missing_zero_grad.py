@@ -5,13 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from lossflint.diagnostics import (
-    Finding,
-    RelatedNode,
-    Severity,
-)
-from lossflint.registry import Invalid, Rule
-from lossflint.rules.training_loop.common import TRAIN, iterations
+from lossflint.diagnostics import Finding, RelatedNode, Severity
+from lossflint.examples import Invalid
+from lossflint.registry import Rule
+from lossflint.rules.training_loop.common import iterations
 
 if TYPE_CHECKING:
     from lossflint.analysis.model import SemanticModel
@@ -43,82 +40,173 @@ for x, y in loader:
 """
     INVALID = [
         Invalid(
-            TRAIN + "        loss = criterion(model(x), y)\n        loss.backward()\n"
-            "        optimizer.step()\n",
-            7,
-            9,
+            """
+            import torch
+
+            def train(model, loader, optimizer, criterion):
+                for x, y in loader:
+                    loss = criterion(model(x), y)
+                    loss.backward()
+                    optimizer.step()  # error: LF303 at `optimizer.step(`
+            """,
         ),
         Invalid(
-            "import torch\n\nclass Trainer:\n    def __init__(self, model):\n"
-            "        self.model = model\n"
-            "        self.optimizer = torch.optim.Adam(model.parameters())\n\n"
-            "    def fit(self, loader):\n        for batch in loader:\n"
-            "            loss = self.model(batch).mean()\n            loss.backward()\n"
-            "            self.optimizer.step()\n",
-            12,
-            13,
+            """
+            import torch
+
+            class Trainer:
+                def __init__(self, model):
+                    self.model = model
+                    self.optimizer = torch.optim.Adam(model.parameters())
+
+                def fit(self, loader):
+                    for batch in loader:
+                        loss = self.model(batch).mean()
+                        loss.backward()
+                        self.optimizer.step()  # error: LF303 at `self.optimizer.step(`
+            """,
         ),
         Invalid(
-            "import torch\nmodel = torch.nn.Linear(3, 1)\n"
-            "opt = torch.optim.SGD(model.parameters(), lr=0.01)\n"
-            "for epoch in range(10):\n    opt.zero_grad()  # once per epoch only\n"
-            "    for x, y in data:\n"
-            "        torch.nn.functional.mse_loss(model(x), y).backward()\n"
-            "        opt.step()\n",
-            8,
-            9,
+            """
+            import torch
+            model = torch.nn.Linear(3, 1)
+            opt = torch.optim.SGD(model.parameters(), lr=0.01)
+            for epoch in range(10):
+                opt.zero_grad()  # once per epoch only
+                for x, y in data:
+                    torch.nn.functional.mse_loss(model(x), y).backward()
+                    opt.step()  # error: LF303 at `opt.step(`
+            """,
         ),
         Invalid(
-            "import torch\n\ndef fit(model, optimizer, stream):\n    step = 0\n"
-            "    while step < 1000:\n        x, y = next(stream)\n"
-            "        loss = (model(x) - y).abs().mean()\n        loss.backward()\n"
-            "        optimizer.step()\n        step += 1\n",
-            9,
-            9,
+            """
+            import torch
+
+            def fit(model, optimizer, stream):
+                step = 0
+                while step < 1000:
+                    x, y = next(stream)
+                    loss = (model(x) - y).abs().mean()
+                    loss.backward()
+                    optimizer.step()  # error: LF303 at `optimizer.step(`
+                    step += 1
+            """,
         ),
     ]
     VALID = [
         # a new optimizer over a new tensor every iteration (diffusers pix2pix-zero)
-        "import torch\ndef refine(latents, steps, loss_fn):\n    for t in steps:\n"
-        "        x = latents.detach().clone()\n        x.requires_grad = True\n"
-        "        opt = torch.optim.SGD([x], lr=0.1)\n        loss_fn(x).backward()\n        opt.step()\n",
+        """
+        import torch
+        def refine(latents, steps, loss_fn):
+            for t in steps:
+                x = latents.detach().clone()
+                x.requires_grad = True
+                opt = torch.optim.SGD([x], lr=0.1)
+                loss_fn(x).backward()
+                opt.step()
+        """,
         # zero_grad at the end of the iteration
-        TRAIN + "        loss = criterion(model(x), y)\n        loss.backward()\n"
-        "        optimizer.step()\n        optimizer.zero_grad(set_to_none=True)\n",
+        """
+        import torch
+
+        def train(model, loader, optimizer, criterion):
+            for x, y in loader:
+                loss = criterion(model(x), y)
+                loss.backward()
+                optimizer.step()
+                optimizer.zero_grad(set_to_none=True)
+        """,
         # model.zero_grad() / p.grad = None
-        TRAIN + "        model.zero_grad()\n        criterion(model(x), y).backward()\n"
-        "        optimizer.step()\n",
-        TRAIN + "        for p in model.parameters():\n            p.grad = None\n"
-        "        criterion(model(x), y).backward()\n        optimizer.step()\n",
+        """
+        import torch
+
+        def train(model, loader, optimizer, criterion):
+            for x, y in loader:
+                model.zero_grad()
+                criterion(model(x), y).backward()
+                optimizer.step()
+        """,
+        """
+        import torch
+
+        def train(model, loader, optimizer, criterion):
+            for x, y in loader:
+                for p in model.parameters():
+                    p.grad = None
+                criterion(model(x), y).backward()
+                optimizer.step()
+        """,
         # gradient accumulation: zero_grad under the same `if` as step
-        TRAIN.replace("for x, y in loader", "for i, (x, y) in enumerate(loader)")
-        + "        (criterion(model(x), y) / 4).backward()\n"
-        "        if (i + 1) % 4 == 0:\n            optimizer.step()\n"
-        "            optimizer.zero_grad()\n",
+        """
+        import torch
+
+        def train(model, loader, optimizer, criterion):
+            for i, (x, y) in enumerate(loader):
+                (criterion(model(x), y) / 4).backward()
+                if (i + 1) % 4 == 0:
+                    optimizer.step()
+                    optimizer.zero_grad()
+        """,
         # LBFGS: the closure clears the gradients
-        "import torch\n\ndef fit(model, x, y):\n"
-        "    opt = torch.optim.LBFGS(model.parameters())\n    for _ in range(20):\n"
-        "        def closure():\n            opt.zero_grad()\n"
-        "            loss = model(x, y)\n            loss.backward()\n"
-        "            return loss\n        opt.step(closure)\n",
+        """
+        import torch
+
+        def fit(model, x, y):
+            opt = torch.optim.LBFGS(model.parameters())
+            for _ in range(20):
+                def closure():
+                    opt.zero_grad()
+                    loss = model(x, y)
+                    loss.backward()
+                    return loss
+                opt.step(closure)
+        """,
         # Lightning: automatic optimisation, no loop and no step
-        "import pytorch_lightning as pl\nimport torch.nn.functional as F\n\n"
-        "class Net(pl.LightningModule):\n    def training_step(self, batch, batch_idx):\n"
-        "        x, y = batch\n        return F.cross_entropy(self(x), y)\n",
+        """
+        import pytorch_lightning as pl
+        import torch.nn.functional as F
+
+        class Net(pl.LightningModule):
+            def training_step(self, batch, batch_idx):
+                x, y = batch
+                return F.cross_entropy(self(x), y)
+        """,
         # clearing in a helper method the loop calls
-        "import torch\n\nclass Trainer:\n    def reset(self):\n"
-        "        self.optimizer.zero_grad()\n\n    def fit(self, loader):\n"
-        "        for x in loader:\n            self.reset()\n"
-        "            self.model(x).mean().backward()\n            self.optimizer.step()\n",
+        """
+        import torch
+
+        class Trainer:
+            def reset(self):
+                self.optimizer.zero_grad()
+
+            def fit(self, loader):
+                for x in loader:
+                    self.reset()
+                    self.model(x).mean().backward()
+                    self.optimizer.step()
+        """,
         # gradients written by hand (autograd.grad / all-reduce) overwrite .grad
-        "import torch\n\ndef fit(model, loader, optimizer):\n    for x in loader:\n"
-        "        model(x).mean().backward()\n        for p in model.parameters():\n"
-        "            p.grad = sync(p.grad)\n        optimizer.step()\n",
+        """
+        import torch
+
+        def fit(model, loader, optimizer):
+            for x in loader:
+                model(x).mean().backward()
+                for p in model.parameters():
+                    p.grad = sync(p.grad)
+                optimizer.step()
+        """,
         # an RL environment's step is not an optimiser's
-        "import torch\n\ndef run(env, policy, optimizer):\n    for t in range(100):\n"
-        "        obs, r, done, info = env.step(policy.act())\n"
-        "        optimizer.zero_grad()\n        policy.loss(r).backward()\n"
-        "        optimizer.step()\n",
+        """
+        import torch
+
+        def run(env, policy, optimizer):
+            for t in range(100):
+                obs, r, done, info = env.step(policy.act())
+                optimizer.zero_grad()
+                policy.loss(r).backward()
+                optimizer.step()
+        """,
     ]
 
     def check(self, model: SemanticModel) -> Iterator[Finding]:

@@ -7,13 +7,10 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
-from lossflint.diagnostics import (
-    Finding,
-    RelatedNode,
-    Severity,
-)
-from lossflint.registry import Invalid, Rule
-from lossflint.rules.training_loop.common import TRAIN, iterations, short
+from lossflint.diagnostics import Finding, RelatedNode, Severity
+from lossflint.examples import Invalid
+from lossflint.registry import Rule
+from lossflint.rules.training_loop.common import iterations, short
 
 if TYPE_CHECKING:
     from lossflint.analysis.model import SemanticModel
@@ -42,61 +39,132 @@ optimizer.step()
 """
     INVALID = [
         Invalid(
-            TRAIN + "        loss = criterion(model(x), y)\n        loss.backward()\n"
-            "        optimizer.zero_grad()\n        optimizer.step()\n",
-            7,
-            9,
+            """
+            import torch
+
+            def train(model, loader, optimizer, criterion):
+                for x, y in loader:
+                    loss = criterion(model(x), y)
+                    loss.backward()
+                    optimizer.zero_grad()  # error: LF304 at `optimizer.zero_grad(`
+                    optimizer.step()
+            """,
         ),
         Invalid(
-            "import torch\n\nclass Trainer:\n    def __init__(self, model):\n"
-            "        self.model = model\n"
-            "        self.optimizer = torch.optim.Adam(model.parameters())\n\n"
-            "    def fit(self, loader):\n        for batch in loader:\n"
-            "            loss = self.model(batch).mean()\n            loss.backward()\n"
-            "            self.model.zero_grad()\n            self.optimizer.step()\n",
-            12,
-            13,
+            """
+            import torch
+
+            class Trainer:
+                def __init__(self, model):
+                    self.model = model
+                    self.optimizer = torch.optim.Adam(model.parameters())
+
+                def fit(self, loader):
+                    for batch in loader:
+                        loss = self.model(batch).mean()
+                        loss.backward()
+                        self.model.zero_grad()  # error: LF304 at `self.model.zero_grad(`
+                        self.optimizer.step()
+            """,
         ),
         Invalid(
-            "import torch\nmodel = torch.nn.Linear(8, 1)\n"
-            "optimizer = torch.optim.AdamW(model.parameters(), lr=1e-3)\n"
-            "scaler = torch.cuda.amp.GradScaler()\n"
-            "for epoch in range(3):\n    for x, y in data:\n"
-            "        with torch.autocast('cuda'):\n            loss = (model(x) - y).pow(2).mean()\n"
-            "        scaler.scale(loss).backward()\n        optimizer.zero_grad()\n"
-            "        scaler.step(optimizer)\n        scaler.update()\n",
-            10,
-            9,
+            """
+            import torch
+            model = torch.nn.Linear(8, 1)
+            optimizer = torch.optim.AdamW(model.parameters(), lr=1e-3)
+            scaler = torch.cuda.amp.GradScaler()
+            for epoch in range(3):
+                for x, y in data:
+                    with torch.autocast('cuda'):
+                        loss = (model(x) - y).pow(2).mean()
+                    scaler.scale(loss).backward()
+                    optimizer.zero_grad()  # error: LF304 at `optimizer.zero_grad(`
+                    scaler.step(optimizer)
+                    scaler.update()
+            """,
         ),
     ]
     VALID = [
-        TRAIN + "        optimizer.zero_grad()\n        loss = criterion(model(x), y)\n"
-        "        loss.backward()\n        optimizer.step()\n",
+        """
+        import torch
+
+        def train(model, loader, optimizer, criterion):
+            for x, y in loader:
+                optimizer.zero_grad()
+                loss = criterion(model(x), y)
+                loss.backward()
+                optimizer.step()
+        """,
         # zero_grad at the end of the iteration
-        TRAIN + "        criterion(model(x), y).backward()\n        optimizer.step()\n"
-        "        optimizer.zero_grad()\n",
+        """
+        import torch
+
+        def train(model, loader, optimizer, criterion):
+            for x, y in loader:
+                criterion(model(x), y).backward()
+                optimizer.step()
+                optimizer.zero_grad()
+        """,
         # accumulation
-        TRAIN.replace("for x, y in loader", "for i, (x, y) in enumerate(loader)")
-        + "        criterion(model(x), y).backward()\n        if (i + 1) % 8 == 0:\n"
-        "            optimizer.step()\n            optimizer.zero_grad()\n",
+        """
+        import torch
+
+        def train(model, loader, optimizer, criterion):
+            for i, (x, y) in enumerate(loader):
+                criterion(model(x), y).backward()
+                if (i + 1) % 8 == 0:
+                    optimizer.step()
+                    optimizer.zero_grad()
+        """,
         # GAN: G's gradients (left by D's backward) are cleared before D's step
-        "import torch\n\ndef fit(G, D, opt_g, opt_d, loader):\n    for real in loader:\n"
-        "        opt_d.zero_grad()\n        D(real, G()).mean().backward()\n"
-        "        opt_g.zero_grad()\n        opt_d.step()\n"
-        "        (-D(G()).mean()).backward()\n        opt_g.step()\n",
+        """
+        import torch
+
+        def fit(G, D, opt_g, opt_d, loader):
+            for real in loader:
+                opt_d.zero_grad()
+                D(real, G()).mean().backward()
+                opt_g.zero_grad()
+                opt_d.step()
+                (-D(G()).mean()).backward()
+                opt_g.step()
+        """,
         # sequential GAN updates: a backward sits between zero_grad and step
-        "import torch\n\ndef fit(G, D, opt_g, opt_d, loader):\n    for real in loader:\n"
-        "        opt_d.zero_grad()\n        D(real, G()).mean().backward()\n"
-        "        opt_d.step()\n        opt_g.zero_grad()\n"
-        "        (-D(G()).mean()).backward()\n        opt_g.step()\n",
+        """
+        import torch
+
+        def fit(G, D, opt_g, opt_d, loader):
+            for real in loader:
+                opt_d.zero_grad()
+                D(real, G()).mean().backward()
+                opt_d.step()
+                opt_g.zero_grad()
+                (-D(G()).mean()).backward()
+                opt_g.step()
+        """,
         # gradients overwritten by hand between backward and step
-        "import torch\n\ndef fit(model, loader, optimizer):\n    for x in loader:\n"
-        "        optimizer.zero_grad()\n        model(x).mean().backward()\n"
-        "        model.weight.grad = all_reduce(model.weight.grad)\n        optimizer.step()\n",
+        """
+        import torch
+
+        def fit(model, loader, optimizer):
+            for x in loader:
+                optimizer.zero_grad()
+                model(x).mean().backward()
+                model.weight.grad = all_reduce(model.weight.grad)
+                optimizer.step()
+        """,
         # conditional clearing (skip bad batches)
-        TRAIN + "        loss = criterion(model(x), y)\n        loss.backward()\n"
-        "        if not torch.isfinite(loss):\n            optimizer.zero_grad()\n"
-        "        optimizer.step()\n",
+        """
+        import torch
+
+        def train(model, loader, optimizer, criterion):
+            for x, y in loader:
+                loss = criterion(model(x), y)
+                loss.backward()
+                if not torch.isfinite(loss):
+                    optimizer.zero_grad()
+                optimizer.step()
+        """,
     ]
 
     def check(self, model: SemanticModel) -> Iterator[Finding]:

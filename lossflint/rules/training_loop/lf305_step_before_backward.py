@@ -5,13 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from lossflint.diagnostics import (
-    Finding,
-    RelatedNode,
-    Severity,
-)
-from lossflint.registry import Invalid, Rule
-from lossflint.rules.training_loop.common import TRAIN, iterations
+from lossflint.diagnostics import Finding, RelatedNode, Severity
+from lossflint.examples import Invalid
+from lossflint.registry import Rule
+from lossflint.rules.training_loop.common import iterations
 
 if TYPE_CHECKING:
     from lossflint.analysis.model import SemanticModel
@@ -40,58 +37,120 @@ loss.backward()
 """
     INVALID = [
         Invalid(
-            TRAIN + "        optimizer.zero_grad()\n        out = model(x)\n"
-            "        optimizer.step()\n        loss = criterion(out, y)\n        loss.backward()\n",
-            7,
-            9,
+            """
+            import torch
+
+            def train(model, loader, optimizer, criterion):
+                for x, y in loader:
+                    optimizer.zero_grad()
+                    out = model(x)
+                    optimizer.step()  # error: LF305 at `optimizer.step(`
+                    loss = criterion(out, y)
+                    loss.backward()
+            """,
         ),
         Invalid(
-            "import torch\n\nclass Trainer:\n    def __init__(self, model):\n"
-            "        self.model = model\n"
-            "        self.optimizer = torch.optim.Adam(model.parameters())\n\n"
-            "    def fit(self, loader):\n        for batch in loader:\n"
-            "            self.optimizer.step()\n            self.optimizer.zero_grad()\n"
-            "            self.model(batch).mean().backward()\n",
-            10,
-            13,
+            """
+            import torch
+
+            class Trainer:
+                def __init__(self, model):
+                    self.model = model
+                    self.optimizer = torch.optim.Adam(model.parameters())
+
+                def fit(self, loader):
+                    for batch in loader:
+                        self.optimizer.step()  # error: LF305 at `self.optimizer.step(`
+                        self.optimizer.zero_grad()
+                        self.model(batch).mean().backward()
+            """,
         ),
         Invalid(
-            "import torch\nmodel = torch.nn.Linear(8, 1)\n"
-            "opt = torch.optim.SGD(model.parameters(), lr=0.1)\n"
-            "scaler = torch.cuda.amp.GradScaler()\n"
-            "for epoch in range(3):\n    for x, y in data:\n        opt.zero_grad()\n"
-            "        with torch.autocast('cuda'):\n            loss = (model(x) - y).pow(2).mean()\n"
-            "        scaler.step(opt)\n        scaler.update()\n"
-            "        scaler.scale(loss).backward()\n",
-            10,
-            9,
+            """
+            import torch
+            model = torch.nn.Linear(8, 1)
+            opt = torch.optim.SGD(model.parameters(), lr=0.1)
+            scaler = torch.cuda.amp.GradScaler()
+            for epoch in range(3):
+                for x, y in data:
+                    opt.zero_grad()
+                    with torch.autocast('cuda'):
+                        loss = (model(x) - y).pow(2).mean()
+                    scaler.step(opt)  # error: LF305 at `scaler.step(`
+                    scaler.update()
+                    scaler.scale(loss).backward()
+            """,
         ),
     ]
     VALID = [
-        TRAIN + "        optimizer.zero_grad()\n        criterion(model(x), y).backward()\n"
-        "        optimizer.step()\n",
+        """
+        import torch
+
+        def train(model, loader, optimizer, criterion):
+            for x, y in loader:
+                optimizer.zero_grad()
+                criterion(model(x), y).backward()
+                optimizer.step()
+        """,
         # LBFGS
-        "import torch\n\ndef fit(model, x, y):\n"
-        "    opt = torch.optim.LBFGS(model.parameters())\n    for _ in range(20):\n"
-        "        def closure():\n            opt.zero_grad()\n"
-        "            loss = model(x, y)\n            loss.backward()\n"
-        "            return loss\n        opt.step(closure)\n",
+        """
+        import torch
+
+        def fit(model, x, y):
+            opt = torch.optim.LBFGS(model.parameters())
+            for _ in range(20):
+                def closure():
+                    opt.zero_grad()
+                    loss = model(x, y)
+                    loss.backward()
+                    return loss
+                opt.step(closure)
+        """,
         # accumulation with the step at the top, under a condition
-        TRAIN.replace("for x, y in loader", "for i, (x, y) in enumerate(loader)")
-        + "        if i > 0 and i % 4 == 0:\n            optimizer.step()\n"
-        "            optimizer.zero_grad()\n        criterion(model(x), y).backward()\n",
+        """
+        import torch
+
+        def train(model, loader, optimizer, criterion):
+            for i, (x, y) in enumerate(loader):
+                if i > 0 and i % 4 == 0:
+                    optimizer.step()
+                    optimizer.zero_grad()
+                criterion(model(x), y).backward()
+        """,
         # GAN: D's step comes before G's backward, after D's backward
-        "import torch\n\ndef fit(G, D, opt_g, opt_d, loader):\n    for real in loader:\n"
-        "        opt_d.zero_grad()\n        D(real, G()).mean().backward()\n"
-        "        opt_d.step()\n        opt_g.zero_grad()\n"
-        "        (-D(G()).mean()).backward()\n        opt_g.step()\n",
+        """
+        import torch
+
+        def fit(G, D, opt_g, opt_d, loader):
+            for real in loader:
+                opt_d.zero_grad()
+                D(real, G()).mean().backward()
+                opt_d.step()
+                opt_g.zero_grad()
+                (-D(G()).mean()).backward()
+                opt_g.step()
+        """,
         # validation loop: no backward
-        "import torch\n\ndef evaluate(model, loader, scheduler):\n    for x in loader:\n"
-        "        with torch.no_grad():\n            model(x)\n        scheduler.step()\n",
+        """
+        import torch
+
+        def evaluate(model, loader, scheduler):
+            for x in loader:
+                with torch.no_grad():
+                    model(x)
+                scheduler.step()
+        """,
         # backward for several micro-batches in an inner loop, then step
-        TRAIN
-        + "        for chunk in x.chunk(4):\n            criterion(model(chunk), y).backward()\n"
-        "        optimizer.step()\n        optimizer.zero_grad()\n",
+        """
+        import torch
+
+        def train(model, loader, optimizer, criterion):
+            for x, y in loader:
+                for chunk in x.chunk(4):
+                    criterion(model(chunk), y).backward()
+                optimizer.step()
+                optimizer.zero_grad()
+        """,
     ]
 
     def check(self, model: SemanticModel) -> Iterator[Finding]:

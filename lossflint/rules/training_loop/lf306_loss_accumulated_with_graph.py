@@ -7,30 +7,16 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
-from lossflint.analysis import apis
+from lossflint.analysis import accumulation
 from lossflint.analysis.contexts import contexts
-from lossflint.analysis.loops import (
-    LoopIndex,
-    dotted,
-    loops,
-)
-from lossflint.analysis.values import Tensor
-from lossflint.diagnostics import (
-    Applicability,
-    Finding,
-    FixSpec,
-    NodeEdit,
-    Severity,
-)
-from lossflint.registry import Invalid, Rule
-from lossflint.rules.training_loop.common import CE_TRAIN, TRAIN
+from lossflint.analysis.loops import loops
+from lossflint.diagnostics import Applicability, Finding, FixSpec, NodeEdit, Severity
+from lossflint.examples import Invalid
+from lossflint.registry import Rule
 from lossflint.rules.training_loop.fixes import method_call
 
 if TYPE_CHECKING:
     from lossflint.analysis.model import SemanticModel
-
-
-_DETACHING = frozenset({"item", "detach", "tolist", "numpy", "detach_"})
 
 
 class LossAccumulatedWithGraph(Rule):
@@ -66,83 +52,201 @@ was not used (the accumulator is never back-propagated).
 """
     INVALID = [
         Invalid(
-            CE_TRAIN
-            + "        optimizer.zero_grad()\n        loss = F.cross_entropy(model(x), y)\n"
-            "        loss.backward()\n        optimizer.step()\n        total += loss\n"
-            "    return total / len(loader)\n",
-            11,
-            9,
-            fixed=CE_TRAIN
-            + "        optimizer.zero_grad()\n        loss = F.cross_entropy(model(x), y)\n"
-            "        loss.backward()\n        optimizer.step()\n        total += loss.item()\n"
-            "    return total / len(loader)\n",
+            """
+            import torch
+            import torch.nn.functional as F
+
+            def train(model, loader, optimizer):
+                total = 0.0
+                for x, y in loader:
+                    optimizer.zero_grad()
+                    loss = F.cross_entropy(model(x), y)
+                    loss.backward()
+                    optimizer.step()
+                    total += loss  # error: LF306 at `total += loss`
+                return total / len(loader)
+            """,
+            fixed="""
+            import torch
+            import torch.nn.functional as F
+
+            def train(model, loader, optimizer):
+                total = 0.0
+                for x, y in loader:
+                    optimizer.zero_grad()
+                    loss = F.cross_entropy(model(x), y)
+                    loss.backward()
+                    optimizer.step()
+                    total += loss.item()  # error: LF306 at `total += loss`
+                return total / len(loader)
+            """,
         ),
         Invalid(
-            "import torch\nimport torch.nn.functional as F\n\nclass Trainer:\n"
-            "    def fit(self, loader):\n        self.history = []\n"
-            "        for x, y in loader:\n            self.opt.zero_grad()\n"
-            "            loss = F.cross_entropy(self.model(x), y)\n            loss.backward()\n"
-            "            self.opt.step()\n            self.history.append(loss)\n",
-            12,
-            13,
-            fixed="import torch\nimport torch.nn.functional as F\n\nclass Trainer:\n"
-            "    def fit(self, loader):\n        self.history = []\n"
-            "        for x, y in loader:\n            self.opt.zero_grad()\n"
-            "            loss = F.cross_entropy(self.model(x), y)\n            loss.backward()\n"
-            "            self.opt.step()\n            self.history.append(loss.detach())\n",
+            """
+            import torch
+            import torch.nn.functional as F
+
+            class Trainer:
+                def fit(self, loader):
+                    self.history = []
+                    for x, y in loader:
+                        self.opt.zero_grad()
+                        loss = F.cross_entropy(self.model(x), y)
+                        loss.backward()
+                        self.opt.step()
+                        self.history.append(loss)  # error: LF306 at `self.history.append(`
+            """,
+            fixed="""
+            import torch
+            import torch.nn.functional as F
+
+            class Trainer:
+                def fit(self, loader):
+                    self.history = []
+                    for x, y in loader:
+                        self.opt.zero_grad()
+                        loss = F.cross_entropy(self.model(x), y)
+                        loss.backward()
+                        self.opt.step()
+                        self.history.append(loss.detach())  # error: LF306 at `self.history.append(`
+            """,
         ),
         Invalid(
-            "import torch\nimport torch.nn.functional as F\nmodel = torch.nn.Linear(4, 1)\n"
-            "opt = torch.optim.SGD(model.parameters(), lr=0.1)\nfor epoch in range(3):\n"
-            "    epoch_loss = torch.zeros(())\n    for x, y in data:\n        opt.zero_grad()\n"
-            "        loss = F.mse_loss(model(x), y)\n        loss.backward()\n        opt.step()\n"
-            "        epoch_loss += loss * x.size(0)\n    print(epoch_loss.item())\n",
-            12,
-            9,
-            fixed="import torch\nimport torch.nn.functional as F\nmodel = torch.nn.Linear(4, 1)\n"
-            "opt = torch.optim.SGD(model.parameters(), lr=0.1)\nfor epoch in range(3):\n"
-            "    epoch_loss = torch.zeros(())\n    for x, y in data:\n        opt.zero_grad()\n"
-            "        loss = F.mse_loss(model(x), y)\n        loss.backward()\n        opt.step()\n"
-            "        epoch_loss += (loss * x.size(0)).detach()\n    print(epoch_loss.item())\n",
+            """
+            import torch
+            import torch.nn.functional as F
+            model = torch.nn.Linear(4, 1)
+            opt = torch.optim.SGD(model.parameters(), lr=0.1)
+            for epoch in range(3):
+                epoch_loss = torch.zeros(())
+                for x, y in data:
+                    opt.zero_grad()
+                    loss = F.mse_loss(model(x), y)
+                    loss.backward()
+                    opt.step()
+                    epoch_loss += loss * x.size(0)  # error: LF306 at `epoch_loss += loss * x.size(0)`
+                print(epoch_loss.item())
+            """,
+            fixed="""
+            import torch
+            import torch.nn.functional as F
+            model = torch.nn.Linear(4, 1)
+            opt = torch.optim.SGD(model.parameters(), lr=0.1)
+            for epoch in range(3):
+                epoch_loss = torch.zeros(())
+                for x, y in data:
+                    opt.zero_grad()
+                    loss = F.mse_loss(model(x), y)
+                    loss.backward()
+                    opt.step()
+                    epoch_loss += (loss * x.size(0)).detach()  # error: LF306 at `epoch_loss += loss * x.size(0)`
+                print(epoch_loss.item())
+            """,
         ),
     ]
     VALID = [
         # .item() accumulation
-        TRAIN.replace("    for x, y", "    total = 0.0\n    for x, y")
-        + "        optimizer.zero_grad()\n        loss = criterion(model(x), y)\n"
-        "        loss.backward()\n        optimizer.step()\n        total += loss.item()\n",
-        TRAIN.replace("    for x, y", "    losses = []\n    for x, y")
-        + "        optimizer.zero_grad()\n        loss = criterion(model(x), y)\n"
-        "        loss.backward()\n        optimizer.step()\n"
-        "        losses.append(loss.detach())\n",
+        """
+        import torch
+
+        def train(model, loader, optimizer, criterion):
+            total = 0.0
+            for x, y in loader:
+                optimizer.zero_grad()
+                loss = criterion(model(x), y)
+                loss.backward()
+                optimizer.step()
+                total += loss.item()
+        """,
+        """
+        import torch
+
+        def train(model, loader, optimizer, criterion):
+            losses = []
+            for x, y in loader:
+                optimizer.zero_grad()
+                loss = criterion(model(x), y)
+                loss.backward()
+                optimizer.step()
+                losses.append(loss.detach())
+        """,
         # validation under no_grad: no graph
-        "import torch\nimport torch.nn.functional as F\n\n"
-        "def evaluate(model, loader):\n    total = 0\n    with torch.no_grad():\n"
-        "        for x, y in loader:\n            total += F.cross_entropy(model(x), y)\n"
-        "    return total\n",
+        """
+        import torch
+        import torch.nn.functional as F
+
+        def evaluate(model, loader):
+            total = 0
+            with torch.no_grad():
+                for x, y in loader:
+                    total += F.cross_entropy(model(x), y)
+            return total
+        """,
         # the accumulated loss is back-propagated (accumulation by summation)
-        "import torch.nn.functional as F\n\ndef fit(model, chunks, y, optimizer):\n"
-        "    for epoch in range(10):\n        total = 0\n        for c in chunks:\n"
-        "            total += F.mse_loss(model(c), y)\n        total.backward()\n"
-        "        optimizer.step()\n        optimizer.zero_grad()\n",
+        """
+        import torch.nn.functional as F
+
+        def fit(model, chunks, y, optimizer):
+            for epoch in range(10):
+                total = 0
+                for c in chunks:
+                    total += F.mse_loss(model(c), y)
+                total.backward()
+                optimizer.step()
+                optimizer.zero_grad()
+        """,
         # summing loss terms in a loop with no backward in it
-        "import torch.nn.functional as F\n\ndef multi_head_loss(outputs, targets):\n"
-        "    total = 0\n    for out, t in zip(outputs, targets):\n"
-        "        total += F.cross_entropy(out, t)\n    return total\n",
+        """
+        import torch.nn.functional as F
+
+        def multi_head_loss(outputs, targets):
+            total = 0
+            for out, t in zip(outputs, targets):
+                total += F.cross_entropy(out, t)
+            return total
+        """,
         # losses collected, stacked and back-propagated
-        "import torch\nimport torch.nn.functional as F\n\ndef fit(model, batches, opt):\n"
-        "    for step in range(100):\n        losses = []\n        for x, y in batches:\n"
-        "            losses.append(F.mse_loss(model(x), y))\n"
-        "        torch.stack(losses).mean().backward()\n        opt.step()\n        opt.zero_grad()\n",
+        """
+        import torch
+        import torch.nn.functional as F
+
+        def fit(model, batches, opt):
+            for step in range(100):
+                losses = []
+                for x, y in batches:
+                    losses.append(F.mse_loss(model(x), y))
+                torch.stack(losses).mean().backward()
+                opt.step()
+                opt.zero_grad()
+        """,
         # a validation loss computed under no_grad, summed outside the block
-        CE_TRAIN
-        + "        optimizer.zero_grad()\n        F.cross_entropy(model(x), y).backward()\n"
-        "        optimizer.step()\n        with torch.no_grad():\n"
-        "            val_loss = F.cross_entropy(model(x), y)\n        total += val_loss\n",
+        """
+        import torch
+        import torch.nn.functional as F
+
+        def train(model, loader, optimizer):
+            total = 0.0
+            for x, y in loader:
+                optimizer.zero_grad()
+                F.cross_entropy(model(x), y).backward()
+                optimizer.step()
+                with torch.no_grad():
+                    val_loss = F.cross_entropy(model(x), y)
+                total += val_loss
+        """,
         # float() also detaches
-        TRAIN.replace("    for x, y", "    total = 0.0\n    for x, y")
-        + "        optimizer.zero_grad()\n        loss = criterion(model(x), y)\n"
-        "        loss.backward()\n        optimizer.step()\n        total += float(loss)\n",
+        """
+        import torch
+
+        def train(model, loader, optimizer, criterion):
+            total = 0.0
+            for x, y in loader:
+                optimizer.zero_grad()
+                loss = criterion(model(x), y)
+                loss.backward()
+                optimizer.step()
+                total += float(loss)
+        """,
     ]
 
     def check(self, model: SemanticModel) -> Iterator[Finding]:
@@ -151,100 +255,40 @@ was not used (the accumulator is never back-propagated).
         training_loops = {lp.node for lp in index.loops if lp.is_training}
         if not training_loops:
             return
-        seen: set[int] = set()
-        candidates: list[cst.CSTNode] = [
-            node
-            for node in model.parents
-            if type(node) is cst.AugAssign and type(node.operator) is cst.AddAssign
-        ]
-        candidates += [site.node for site in model.method_calls("append")]
-        for node in candidates:
-            if isinstance(node, cst.AugAssign):
-                accumulator = dotted(node.target)
-                value = node.value
-                report: cst.CSTNode = node
-            elif (
-                isinstance(node, cst.Call)
-                and len(node.args) == 1
-                and node.args[0].keyword is None
-                and not node.args[0].star
-                and isinstance(node.func, cst.Attribute)
-            ):
-                accumulator = dotted(node.func.value)
-                value = node.args[0].value
-                report = node
-            else:
-                continue
-            if accumulator is None or id(node) in seen:
-                continue
+        for acc in accumulation.accumulations(model):
+            node, value = acc.node, acc.value
             enclosing = index.enclosing_loops(node)
             if not any(lp.node in training_loops for lp in enclosing):
                 continue
-            if not self._attached_loss(model, value) or ctx.in_no_grad(node):
+            if not accumulation.attached_loss(model, value) or ctx.in_no_grad(node):
                 continue
             if isinstance(value, cst.Name):
                 # `val_loss = crit(...)` computed under no_grad, accumulated outside it
                 values = [b.node for b in model.bindings(value) or [] if b.kind == "assign"]
                 if values and all(v is not None and ctx.in_no_grad(v) for v in values):
                     continue
-            if self._backpropagated(model, index, node, accumulator):
+            if accumulation.backpropagated(model, index, node, acc.accumulator):
                 continue
-            seen.add(id(node))
-            yield self._finding(model, node, report, accumulator, value)
+            yield self._finding(model, acc)
 
     @staticmethod
-    def _attached_loss(model: SemanticModel, value: cst.BaseExpression) -> bool:
-        if isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute):
-            if value.func.attr.value in _DETACHING:
-                return False
-        found = model.value(value)
-        return isinstance(found, Tensor) and found.kind is apis.Kind.LOSS
-
-    @staticmethod
-    def _backpropagated(
-        model: SemanticModel, index: LoopIndex, node: cst.CSTNode, accumulator: str
-    ) -> bool:
-        scope = model.scope_of(node)
-        root = accumulator.split(".")[0]
-        for event in index.events:
-            if event.kind != "backward" or event.loss is None:
-                continue
-            if model.scope_of(event.node) is not scope:
-                continue
-            if _mentions(event.loss, accumulator, root):
-                return True
-            # a name bound from the accumulator: `loss = sum(losses); loss.backward()`
-            if isinstance(event.loss, cst.Name):
-                for binding in model.bindings(event.loss) or []:
-                    if isinstance(binding.node, cst.BaseExpression) and _mentions(
-                        binding.node, accumulator, root
-                    ):
-                        return True
-        return False
-
-    def _finding(
-        self,
-        model: SemanticModel,
-        node: cst.CSTNode,
-        report: cst.CSTNode,
-        accumulator: str,
-        value: cst.BaseExpression,
-    ) -> Finding:
+    def _finding(model: SemanticModel, acc: accumulation.Accumulation) -> Finding:
+        node, value = acc.node, acc.value
         if isinstance(node, cst.AugAssign):
-            method = "detach" if _used_as_tensor(model, node, accumulator) else "item"
+            tensor = accumulation.used_as_tensor(model, node, acc.accumulator)
+            method = "detach" if tensor else "item"
             new: cst.CSTNode = node.with_changes(value=method_call(value, method))
-            what = f"`{accumulator} += ...`"
+            what = f"`{acc.accumulator} += ...`"
         else:
-            assert isinstance(node, cst.Call)
             method = "detach"
             new = node.with_changes(
                 args=[node.args[0].with_changes(value=method_call(value, "detach"))]
             )
-            what = f"`{accumulator}.append(...)`"
+            what = f"`{acc.accumulator}.append(...)`"
         evidence = model.kinds.describe(model.value(value))
         source = f" (the loss from {evidence})" if evidence else ""
         return Finding(
-            report,
+            node,
             f"{what} keeps the autograd graph of every iteration alive{source}: memory "
             f"grows until OOM; accumulate `.{method}()` instead",
             fix=FixSpec(
@@ -253,34 +297,3 @@ was not used (the accumulator is never back-propagated).
                 (NodeEdit(node, new),),
             ),
         )
-
-
-def _mentions(expr: cst.CSTNode, key: str, root: str) -> bool:
-    found = False
-
-    class _Find(cst.CSTVisitor):
-        def visit_Name(self, node: cst.Name) -> bool:
-            nonlocal found
-            if node.value == root and "." not in key:
-                found = True
-            return False
-
-        def visit_Attribute(self, node: cst.Attribute) -> bool:
-            nonlocal found
-            if dotted(node) == key:
-                found = True
-                return False
-            return True
-
-    expr.visit(_Find())
-    return found
-
-
-def _used_as_tensor(model: SemanticModel, node: cst.CSTNode, accumulator: str) -> bool:
-    """``acc.item()`` / ``acc.cpu()`` / ``torch.zeros`` init: the accumulator is a tensor."""
-    scope = model.scope_of(node)
-    for other in model.parents:
-        if isinstance(other, cst.Attribute) and dotted(other.value) == accumulator:
-            if model.scope_of(other) is scope and other is not node:
-                return True
-    return False

@@ -8,16 +8,10 @@ from typing import TYPE_CHECKING
 import libcst as cst
 
 from lossflint.analysis.calls import argument, has_star_args, literal_value
-from lossflint.analysis.loops import (
-    dotted,
-    loops,
-)
-from lossflint.diagnostics import (
-    Finding,
-    RelatedNode,
-    Severity,
-)
-from lossflint.registry import Invalid, Option, Rule
+from lossflint.analysis.loops import dotted, loops
+from lossflint.diagnostics import Finding, RelatedNode, Severity
+from lossflint.examples import Invalid
+from lossflint.registry import Option, Rule
 
 if TYPE_CHECKING:
     from lossflint.analysis.model import SemanticModel
@@ -65,53 +59,101 @@ optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
 """
     INVALID = [
         Invalid(
-            "import torch\nmodel = torch.nn.Linear(4, 2)\n"
-            "optimizer = torch.optim.Adam(model.parameters(), lr=0.5)\n",
-            3,
-            13,
+            """
+            import torch
+            model = torch.nn.Linear(4, 2)
+            optimizer = torch.optim.Adam(model.parameters(), lr=0.5)  # error: LF307 at `torch.optim.Adam(`
+            """,
         ),
         Invalid(
-            "from tensorflow import keras\n\ndef build(model):\n"
-            "    model.compile(optimizer=keras.optimizers.Adam(learning_rate=0.3), loss='mse')\n",
-            4,
-            29,
+            """
+            from tensorflow import keras
+
+            def build(model):
+                model.compile(optimizer=keras.optimizers.Adam(learning_rate=0.3), loss='mse')  # error: LF307 at `keras.optimizers.Adam(`
+            """,
         ),
         Invalid(
-            "import torch.optim as optim\nLR = 0.2\n\ndef make(model):\n"
-            "    return optim.AdamW(model.parameters(), lr=LR)\n",
-            5,
-            12,
+            """
+            import torch.optim as optim
+            LR = 0.2
+
+            def make(model):
+                return optim.AdamW(model.parameters(), lr=LR)  # error: LF307 at `optim.AdamW(`
+            """,
         ),
         Invalid(
-            'import torch\nCONFIG = {"lr": 0.5, "epochs": 10}\n\ndef make(model):\n'
-            '    return torch.optim.RMSprop(model.parameters(), lr=CONFIG["lr"])\n',
-            5,
-            12,
+            """
+            import torch
+            CONFIG = {"lr": 0.5, "epochs": 10}
+
+            def make(model):
+                return torch.optim.RMSprop(model.parameters(), lr=CONFIG["lr"])  # error: LF307 at `torch.optim.RMSprop(`
+            """,
         ),
-        Invalid("import torch\nopt = torch.optim.SGD(net.parameters(), 2.0, momentum=0.9)\n", 2, 7),
-        Invalid("import tensorflow as tf\nopt = tf.keras.optimizers.SGD(lr=1.5)\n", 2, 7),
+        Invalid(
+            """
+            import torch
+            opt = torch.optim.SGD(net.parameters(), 2.0, momentum=0.9)  # error: LF307 at `torch.optim.SGD(`
+            """,
+        ),
+        Invalid(
+            """
+            import tensorflow as tf
+            opt = tf.keras.optimizers.SGD(lr=1.5)  # error: LF307 at `tf.keras.optimizers.SGD(`
+            """,
+        ),
     ]
     VALID = [
-        "import torch\nopt = torch.optim.Adam(model.parameters(), lr=1e-3)\n",
-        "import torch\nopt = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)\n",
+        """
+        import torch
+        opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+        """,
+        """
+        import torch
+        opt = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+        """,
         # lr ~ 1 is normal for these
-        "import torch\nopt = torch.optim.Adadelta(model.parameters(), lr=1.0)\n"
-        "opt2 = torch.optim.LBFGS(model.parameters(), lr=1)\n",
+        """
+        import torch
+        opt = torch.optim.Adadelta(model.parameters(), lr=1.0)
+        opt2 = torch.optim.LBFGS(model.parameters(), lr=1)
+        """,
         # a string optimiser has no lr
-        "from tensorflow import keras\nmodel.compile(optimizer='adam', loss='mse')\n",
+        """
+        from tensorflow import keras
+        model.compile(optimizer='adam', loss='mse')
+        """,
         # unknown at lint time
-        "import torch\nopt = torch.optim.Adam(model.parameters(), lr=args.lr)\n",
+        """
+        import torch
+        opt = torch.optim.Adam(model.parameters(), lr=args.lr)
+        """,
         # the config value is overwritten before use
-        'import torch\nCONFIG = {"lr": 0.5}\nCONFIG["lr"] = 1e-4\n'
-        'opt = torch.optim.Adam(model.parameters(), lr=CONFIG["lr"])\n',
+        """
+        import torch
+        CONFIG = {"lr": 0.5}
+        CONFIG["lr"] = 1e-4
+        opt = torch.optim.Adam(model.parameters(), lr=CONFIG["lr"])
+        """,
         # a user class named Adam
-        "class Adam:\n    def __init__(self, params, lr):\n        pass\n"
-        "opt = Adam(params, lr=0.5)\n",
+        """
+        class Adam:
+            def __init__(self, params, lr):
+                pass
+        opt = Adam(params, lr=0.5)
+        """,
         # a learning-rate schedule object
-        "from tensorflow import keras\nsched = keras.optimizers.schedules.ExponentialDecay(0.5, 100, 0.9)\n"
-        "opt = keras.optimizers.Adam(learning_rate=sched)\n",
+        """
+        from tensorflow import keras
+        sched = keras.optimizers.schedules.ExponentialDecay(0.5, 100, 0.9)
+        opt = keras.optimizers.Adam(learning_rate=sched)
+        """,
         # Keras SGD default-ish
-        "import keras\nopt = keras.optimizers.SGD(0.01)\n",
+        """
+        import keras
+        opt = keras.optimizers.SGD(0.01)
+        """,
     ]
 
     def check(self, model: SemanticModel) -> Iterator[Finding]:

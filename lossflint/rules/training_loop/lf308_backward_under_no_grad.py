@@ -8,16 +8,10 @@ from typing import TYPE_CHECKING
 import libcst as cst
 
 from lossflint.analysis.contexts import contexts
-from lossflint.analysis.loops import (
-    loops,
-)
-from lossflint.diagnostics import (
-    Finding,
-    RelatedNode,
-    Severity,
-)
-from lossflint.registry import Invalid, Rule
-from lossflint.rules.training_loop.common import TRAIN
+from lossflint.analysis.loops import loops
+from lossflint.diagnostics import Finding, RelatedNode, Severity
+from lossflint.examples import Invalid
+from lossflint.registry import Rule
 
 if TYPE_CHECKING:
     from lossflint.analysis.model import SemanticModel
@@ -48,46 +42,102 @@ with torch.no_grad():
 """
     INVALID = [
         Invalid(
-            TRAIN + "        with torch.no_grad():\n            loss = criterion(model(x), y)\n"
-            "            loss.backward()\n        optimizer.step()\n",
-            7,
-            13,
+            """
+            import torch
+
+            def train(model, loader, optimizer, criterion):
+                for x, y in loader:
+                    with torch.no_grad():
+                        loss = criterion(model(x), y)
+                        loss.backward()  # error: LF308 at `loss.backward(`
+                    optimizer.step()
+            """,
         ),
         Invalid(
-            "import torch\n\nclass Trainer:\n    @torch.no_grad()\n"
-            "    def step(self, x):\n        loss = self.model(x).mean()\n"
-            "        loss.backward()\n        self.optimizer.step()\n",
-            7,
-            9,
+            """
+            import torch
+
+            class Trainer:
+                @torch.no_grad()
+                def step(self, x):
+                    loss = self.model(x).mean()
+                    loss.backward()  # error: LF308 at `loss.backward(`
+                    self.optimizer.step()
+            """,
         ),
         Invalid(
-            "import torch\nmodel = torch.nn.Linear(2, 1)\n"
-            "with torch.inference_mode():\n    for x, y in data:\n"
-            "        torch.nn.functional.mse_loss(model(x), y).backward()\n",
-            5,
-            9,
+            """
+            import torch
+            model = torch.nn.Linear(2, 1)
+            with torch.inference_mode():
+                for x, y in data:
+                    torch.nn.functional.mse_loss(model(x), y).backward()  # error: LF308 at `torch.nn.functional.mse_loss(`
+            """,
         ),
     ]
     VALID = [
-        TRAIN + "        loss = criterion(model(x), y)\n        loss.backward()\n"
-        "        optimizer.step()\n        with torch.no_grad():\n"
-        "            acc = (model(x).argmax(1) == y).float().mean()\n",
+        """
+        import torch
+
+        def train(model, loader, optimizer, criterion):
+            for x, y in loader:
+                loss = criterion(model(x), y)
+                loss.backward()
+                optimizer.step()
+                with torch.no_grad():
+                    acc = (model(x).argmax(1) == y).float().mean()
+        """,
         # enable_grad re-enables gradients (adversarial examples inside evaluation)
-        "import torch\n\n@torch.no_grad()\ndef attack(model, x, y, loss_fn):\n"
-        "    x = x.clone().requires_grad_(True)\n    with torch.enable_grad():\n"
-        "        loss = loss_fn(model(x), y)\n        loss.backward()\n    return x.grad\n",
+        """
+        import torch
+
+        @torch.no_grad()
+        def attack(model, x, y, loss_fn):
+            x = x.clone().requires_grad_(True)
+            with torch.enable_grad():
+                loss = loss_fn(model(x), y)
+                loss.backward()
+            return x.grad
+        """,
         # the graph was built outside: backward under no_grad still works
-        "import torch\n\ndef step(model, x, y, loss_fn):\n    loss = loss_fn(model(x), y)\n"
-        "    with torch.no_grad():\n        loss.backward()\n",
+        """
+        import torch
+
+        def step(model, x, y, loss_fn):
+            loss = loss_fn(model(x), y)
+            with torch.no_grad():
+                loss.backward()
+        """,
         # set_grad_enabled(True)
-        "import torch\n\ndef run(model, x, train):\n    with torch.set_grad_enabled(True):\n"
-        "        loss = model(x).mean()\n        loss.backward()\n",
+        """
+        import torch
+
+        def run(model, x, train):
+            with torch.set_grad_enabled(True):
+                loss = model(x).mean()
+                loss.backward()
+        """,
         # a user context manager with the same name
-        "import contextlib\n\n@contextlib.contextmanager\ndef no_grad():\n    yield\n\n"
-        "with no_grad():\n    loss = f(x)\n    loss.backward()\n",
+        """
+        import contextlib
+
+        @contextlib.contextmanager
+        def no_grad():
+            yield
+
+        with no_grad():
+            loss = f(x)
+            loss.backward()
+        """,
         # a function defined under no_grad runs later, in its caller's mode
-        "import torch\n\nwith torch.no_grad():\n    def train_step(model, x):\n"
-        "        loss = model(x).mean()\n        loss.backward()\n",
+        """
+        import torch
+
+        with torch.no_grad():
+            def train_step(model, x):
+                loss = model(x).mean()
+                loss.backward()
+        """,
     ]
 
     def check(self, model: SemanticModel) -> Iterator[Finding]:

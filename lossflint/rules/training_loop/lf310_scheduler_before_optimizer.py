@@ -5,16 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from lossflint.analysis.loops import (
-    loops,
-)
-from lossflint.diagnostics import (
-    Finding,
-    RelatedNode,
-    Severity,
-)
-from lossflint.registry import Invalid, Rule
-from lossflint.rules.training_loop.common import TRAIN, short
+from lossflint.analysis.loops import loops
+from lossflint.diagnostics import Finding, RelatedNode, Severity
+from lossflint.examples import Invalid
+from lossflint.registry import Rule
+from lossflint.rules.training_loop.common import short
 
 if TYPE_CHECKING:
     from lossflint.analysis.model import SemanticModel
@@ -47,61 +42,122 @@ for epoch in range(epochs):
 """
     INVALID = [
         Invalid(
-            TRAIN.replace("criterion", "criterion, scheduler")
-            + "        optimizer.zero_grad()\n        criterion(model(x), y).backward()\n"
-            "        scheduler.step()\n        optimizer.step()\n",
-            7,
-            9,
+            """
+            import torch
+
+            def train(model, loader, optimizer, criterion, scheduler):
+                for x, y in loader:
+                    optimizer.zero_grad()
+                    criterion(model(x), y).backward()
+                    scheduler.step()  # error: LF310 at `scheduler.step(`
+                    optimizer.step()
+            """,
         ),
         Invalid(
-            "import torch\nmodel = torch.nn.Linear(4, 1)\n"
-            "opt = torch.optim.SGD(model.parameters(), lr=0.1)\n"
-            "sched = torch.optim.lr_scheduler.StepLR(opt, step_size=10)\n"
-            "for epoch in range(30):\n    sched.step()\n    for x, y in data:\n"
-            "        opt.zero_grad()\n        ((model(x) - y) ** 2).mean().backward()\n"
-            "        opt.step()\n",
-            6,
-            5,
+            """
+            import torch
+            model = torch.nn.Linear(4, 1)
+            opt = torch.optim.SGD(model.parameters(), lr=0.1)
+            sched = torch.optim.lr_scheduler.StepLR(opt, step_size=10)
+            for epoch in range(30):
+                sched.step()  # error: LF310 at `sched.step(`
+                for x, y in data:
+                    opt.zero_grad()
+                    ((model(x) - y) ** 2).mean().backward()
+                    opt.step()
+            """,
         ),
         Invalid(
-            "import torch\nfrom transformers import get_linear_schedule_with_warmup\n\n"
-            "class Trainer:\n    def __init__(self, model, opt):\n        self.opt = opt\n"
-            "        self.warmup = get_linear_schedule_with_warmup(opt, 100, 1000)\n\n"
-            "    def fit(self, loader):\n        for batch in loader:\n"
-            "            self.model(**batch).loss.backward()\n            self.warmup.step()\n"
-            "            self.opt.step()\n            self.opt.zero_grad()\n",
-            12,
-            13,
+            """
+            import torch
+            from transformers import get_linear_schedule_with_warmup
+
+            class Trainer:
+                def __init__(self, model, opt):
+                    self.opt = opt
+                    self.warmup = get_linear_schedule_with_warmup(opt, 100, 1000)
+
+                def fit(self, loader):
+                    for batch in loader:
+                        self.model(**batch).loss.backward()
+                        self.warmup.step()  # error: LF310 at `self.warmup.step(`
+                        self.opt.step()
+                        self.opt.zero_grad()
+            """,
         ),
     ]
     VALID = [
-        TRAIN.replace("criterion", "criterion, scheduler")
-        + "        optimizer.zero_grad()\n        criterion(model(x), y).backward()\n"
-        "        optimizer.step()\n        scheduler.step()\n",
+        """
+        import torch
+
+        def train(model, loader, optimizer, criterion, scheduler):
+            for x, y in loader:
+                optimizer.zero_grad()
+                criterion(model(x), y).backward()
+                optimizer.step()
+                scheduler.step()
+        """,
         # after the batch loop of the epoch
-        "import torch\nmodel = torch.nn.Linear(4, 1)\n"
-        "opt = torch.optim.SGD(model.parameters(), lr=0.1)\n"
-        "sched = torch.optim.lr_scheduler.StepLR(opt, step_size=10)\n"
-        "for epoch in range(30):\n    for x, y in data:\n        opt.zero_grad()\n"
-        "        ((model(x) - y) ** 2).mean().backward()\n        opt.step()\n    sched.step()\n",
+        """
+        import torch
+        model = torch.nn.Linear(4, 1)
+        opt = torch.optim.SGD(model.parameters(), lr=0.1)
+        sched = torch.optim.lr_scheduler.StepLR(opt, step_size=10)
+        for epoch in range(30):
+            for x, y in data:
+                opt.zero_grad()
+                ((model(x) - y) ** 2).mean().backward()
+                opt.step()
+            sched.step()
+        """,
         # ReduceLROnPlateau takes the metric
-        "import torch\n\ndef fit(model, loader, opt, plateau, val):\n    for epoch in range(10):\n"
-        "        plateau.step(val)\n        for x in loader:\n            opt.zero_grad()\n"
-        "            model(x).mean().backward()\n            opt.step()\n",
+        """
+        import torch
+
+        def fit(model, loader, opt, plateau, val):
+            for epoch in range(10):
+                plateau.step(val)
+                for x in loader:
+                    opt.zero_grad()
+                    model(x).mean().backward()
+                    opt.step()
+        """,
         # a conditional warmup step
-        TRAIN.replace("criterion", "criterion, scheduler").replace(
-            "for x, y in loader", "for i, (x, y) in enumerate(loader)"
-        )
-        + "        if i > 0:\n            scheduler.step()\n        optimizer.zero_grad()\n"
-        "        criterion(model(x), y).backward()\n        optimizer.step()\n",
+        """
+        import torch
+
+        def train(model, loader, optimizer, criterion, scheduler):
+            for i, (x, y) in enumerate(loader):
+                if i > 0:
+                    scheduler.step()
+                optimizer.zero_grad()
+                criterion(model(x), y).backward()
+                optimizer.step()
+        """,
         # the optimiser stepped first in the same iteration (GAN: D then G schedules)
-        "import torch\n\ndef fit(model, loader, opt_d, opt_g, sched_d):\n    for x in loader:\n"
-        "        model(x).mean().backward()\n        opt_d.step()\n        sched_d.step()\n"
-        "        opt_g.step()\n        opt_d.zero_grad()\n        opt_g.zero_grad()\n",
+        """
+        import torch
+
+        def fit(model, loader, opt_d, opt_g, sched_d):
+            for x in loader:
+                model(x).mean().backward()
+                opt_d.step()
+                sched_d.step()
+                opt_g.step()
+                opt_d.zero_grad()
+                opt_g.zero_grad()
+        """,
         # an object that is not a scheduler
-        "import torch\n\ndef run(model, loader, opt, env):\n    for x in loader:\n"
-        "        env.step()\n        model(x).mean().backward()\n        opt.step()\n"
-        "        opt.zero_grad()\n",
+        """
+        import torch
+
+        def run(model, loader, opt, env):
+            for x in loader:
+                env.step()
+                model(x).mean().backward()
+                opt.step()
+                opt.zero_grad()
+        """,
     ]
 
     def check(self, model: SemanticModel) -> Iterator[Finding]:

@@ -8,16 +8,10 @@ from typing import TYPE_CHECKING
 import libcst as cst
 
 from lossflint.analysis.calls import argument, literal_value
-from lossflint.analysis.loops import (
-    dotted,
-    loops,
-)
-from lossflint.diagnostics import (
-    Finding,
-    Severity,
-)
-from lossflint.registry import Invalid, Rule
-from lossflint.rules.training_loop.common import TRAIN
+from lossflint.analysis.loops import dotted, loops
+from lossflint.diagnostics import Finding, Severity
+from lossflint.examples import Invalid
+from lossflint.registry import Rule
 
 if TYPE_CHECKING:
     from lossflint.analysis.model import SemanticModel
@@ -49,56 +43,110 @@ optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)       # build it once,
 """
     INVALID = [
         Invalid(
-            TRAIN.replace(", optimizer,", ",")
-            + "        optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)\n"
-            "        optimizer.zero_grad()\n        criterion(model(x), y).backward()\n"
-            "        optimizer.step()\n",
-            5,
-            21,
+            """
+            import torch
+
+            def train(model, loader, criterion):
+                for x, y in loader:
+                    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)  # error: LF311 at `torch.optim.Adam(`
+                    optimizer.zero_grad()
+                    criterion(model(x), y).backward()
+                    optimizer.step()
+            """,
         ),
         Invalid(
-            "import torch.optim as optim\n\nclass Net:\n    def fit(self, loader):\n"
-            "        for x in loader:\n"
-            "            self.opt = optim.SGD(self.parameters(), lr=0.1, momentum=0.9)\n"
-            "            self.opt.zero_grad()\n            self(x).mean().backward()\n"
-            "            self.opt.step()\n",
-            6,
-            24,
+            """
+            import torch.optim as optim
+
+            class Net:
+                def fit(self, loader):
+                    for x in loader:
+                        self.opt = optim.SGD(self.parameters(), lr=0.1, momentum=0.9)  # error: LF311 at `optim.SGD(`
+                        self.opt.zero_grad()
+                        self(x).mean().backward()
+                        self.opt.step()
+            """,
         ),
         Invalid(
-            "import torch\nmodel = torch.nn.Linear(4, 1)\nstep = 0\nwhile step < 100:\n"
-            "    opt = torch.optim.AdamW(model.parameters())\n    opt.zero_grad()\n"
-            "    model(x).sum().backward()\n    opt.step()\n    step += 1\n",
-            5,
-            11,
+            """
+            import torch
+            model = torch.nn.Linear(4, 1)
+            step = 0
+            while step < 100:
+                opt = torch.optim.AdamW(model.parameters())  # error: LF311 at `torch.optim.AdamW(`
+                opt.zero_grad()
+                model(x).sum().backward()
+                opt.step()
+                step += 1
+            """,
         ),
     ]
     VALID = [
-        TRAIN.replace(", optimizer,", ",").replace(
-            "    for x, y", "    optimizer = torch.optim.Adam(model.parameters())\n    for x, y"
-        )
-        + "        optimizer.zero_grad()\n        criterion(model(x), y).backward()\n"
-        "        optimizer.step()\n",
+        """
+        import torch
+
+        def train(model, loader, criterion):
+            optimizer = torch.optim.Adam(model.parameters())
+            for x, y in loader:
+                optimizer.zero_grad()
+                criterion(model(x), y).backward()
+                optimizer.step()
+        """,
         # stateless SGD (MAML-style inner loops)
-        "import torch\n\ndef adapt(learner, tasks):\n    for x, y in tasks:\n"
-        "        inner = torch.optim.SGD(learner.parameters(), lr=0.01)\n"
-        "        inner.zero_grad()\n        learner(x, y).backward()\n        inner.step()\n",
+        """
+        import torch
+
+        def adapt(learner, tasks):
+            for x, y in tasks:
+                inner = torch.optim.SGD(learner.parameters(), lr=0.01)
+                inner.zero_grad()
+                learner(x, y).backward()
+                inner.step()
+        """,
         # one optimiser per stage (progressive unfreezing)
-        "import torch\n\ndef fit(model, stages, loader):\n    for params in stages:\n"
-        "        opt = torch.optim.Adam(params, lr=1e-4)\n        for x in loader:\n"
-        "            opt.zero_grad()\n            model(x).mean().backward()\n"
-        "            opt.step()\n",
+        """
+        import torch
+
+        def fit(model, stages, loader):
+            for params in stages:
+                opt = torch.optim.Adam(params, lr=1e-4)
+                for x in loader:
+                    opt.zero_grad()
+                    model(x).mean().backward()
+                    opt.step()
+        """,
         # rebuilt only at a milestone
-        "import torch\n\ndef fit(model, loader, opt):\n    for i, x in enumerate(loader):\n"
-        "        if i == 1000:\n            opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)\n"
-        "        opt.zero_grad()\n        model(x).mean().backward()\n        opt.step()\n",
+        """
+        import torch
+
+        def fit(model, loader, opt):
+            for i, x in enumerate(loader):
+                if i == 1000:
+                    opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
+                opt.zero_grad()
+                model(x).mean().backward()
+                opt.step()
+        """,
         # a new model per trial needs a new optimiser
-        "import torch\n\ndef search(configs, x):\n    for cfg in configs:\n"
-        "        net = build(cfg)\n        opt = torch.optim.Adam(net.parameters())\n"
-        "        opt.zero_grad()\n        net(x).mean().backward()\n        opt.step()\n",
+        """
+        import torch
+
+        def search(configs, x):
+            for cfg in configs:
+                net = build(cfg)
+                opt = torch.optim.Adam(net.parameters())
+                opt.zero_grad()
+                net(x).mean().backward()
+                opt.step()
+        """,
         # no training in the loop
-        "import torch\n\nfor lr in (1e-3, 1e-4):\n    opt = torch.optim.Adam(model.parameters(), lr=lr)\n"
-        "    run(opt)\n",
+        """
+        import torch
+
+        for lr in (1e-3, 1e-4):
+            opt = torch.optim.Adam(model.parameters(), lr=lr)
+            run(opt)
+        """,
     ]
 
     def check(self, model: SemanticModel) -> Iterator[Finding]:

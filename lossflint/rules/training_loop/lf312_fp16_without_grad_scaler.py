@@ -8,17 +8,11 @@ from typing import TYPE_CHECKING
 import libcst as cst
 
 from lossflint.analysis.contexts import ContextIndex, contexts
-from lossflint.analysis.loops import (
-    dotted,
-    loops,
-)
-from lossflint.diagnostics import (
-    Finding,
-    RelatedNode,
-    Severity,
-)
-from lossflint.registry import Invalid, Rule
-from lossflint.rules.training_loop.common import TRAIN, calls_in
+from lossflint.analysis.loops import dotted, loops
+from lossflint.analysis.walk import calls_in
+from lossflint.diagnostics import Finding, RelatedNode, Severity
+from lossflint.examples import Invalid
+from lossflint.registry import Rule
 
 if TYPE_CHECKING:
     from lossflint.analysis.model import SemanticModel
@@ -51,71 +45,159 @@ scaler.scale(loss).backward()        # with scaler = torch.amp.GradScaler("cuda"
 """
     INVALID = [
         Invalid(
-            TRAIN + "        optimizer.zero_grad()\n"
-            "        with torch.cuda.amp.autocast():\n            loss = criterion(model(x), y)\n"
-            "        loss.backward()\n        optimizer.step()\n",
-            8,
-            9,
+            """
+            import torch
+
+            def train(model, loader, optimizer, criterion):
+                for x, y in loader:
+                    optimizer.zero_grad()
+                    with torch.cuda.amp.autocast():
+                        loss = criterion(model(x), y)
+                    loss.backward()  # error: LF312 at `loss.backward(`
+                    optimizer.step()
+            """,
         ),
         Invalid(
-            "import torch\nmodel = torch.nn.Linear(4, 1).cuda()\n"
-            "opt = torch.optim.Adam(model.parameters())\nfor x, y in data:\n"
-            "    opt.zero_grad()\n    with torch.autocast('cuda'):\n"
-            "        loss = ((model(x) - y) ** 2).mean()\n    loss.backward()\n    opt.step()\n",
-            8,
-            5,
+            """
+            import torch
+            model = torch.nn.Linear(4, 1).cuda()
+            opt = torch.optim.Adam(model.parameters())
+            for x, y in data:
+                opt.zero_grad()
+                with torch.autocast('cuda'):
+                    loss = ((model(x) - y) ** 2).mean()
+                loss.backward()  # error: LF312 at `loss.backward(`
+                opt.step()
+            """,
         ),
         Invalid(
-            "import torch\n\nclass Trainer:\n    def fit(self, model, loader, opt):\n"
-            "        model = model.half()\n        for x, y in loader:\n"
-            "            opt.zero_grad()\n            loss = (model(x.half()) - y).abs().mean()\n"
-            "            loss.backward()\n            opt.step()\n",
-            9,
-            13,
+            """
+            import torch
+
+            class Trainer:
+                def fit(self, model, loader, opt):
+                    model = model.half()
+                    for x, y in loader:
+                        opt.zero_grad()
+                        loss = (model(x.half()) - y).abs().mean()
+                        loss.backward()  # error: LF312 at `loss.backward(`
+                        opt.step()
+            """,
         ),
         Invalid(
-            "import torch\n\ndef step(model, x, opt):\n"
-            "    with torch.autocast(device_type='cpu', dtype=torch.float16):\n"
-            "        loss = model(x).mean()\n    loss.backward()\n    opt.step()\n",
-            6,
-            5,
+            """
+            import torch
+
+            def step(model, x, opt):
+                with torch.autocast(device_type='cpu', dtype=torch.float16):
+                    loss = model(x).mean()
+                loss.backward()  # error: LF312 at `loss.backward(`
+                opt.step()
+            """,
         ),
     ]
     VALID = [
-        "import torch\nscaler = torch.cuda.amp.GradScaler()\n\n"
-        "def fit(model, loader, opt):\n    for x, y in loader:\n        opt.zero_grad()\n"
-        "        with torch.cuda.amp.autocast():\n            loss = model(x, y)\n"
-        "        scaler.scale(loss).backward()\n        scaler.step(opt)\n        scaler.update()\n",
+        """
+        import torch
+        scaler = torch.cuda.amp.GradScaler()
+
+        def fit(model, loader, opt):
+            for x, y in loader:
+                opt.zero_grad()
+                with torch.cuda.amp.autocast():
+                    loss = model(x, y)
+                scaler.scale(loss).backward()
+                scaler.step(opt)
+                scaler.update()
+        """,
         # bfloat16 needs no scaler
-        "import torch\n\ndef fit(model, loader, opt):\n    for x, y in loader:\n"
-        "        with torch.autocast('cuda', dtype=torch.bfloat16):\n"
-        "            loss = model(x, y)\n        loss.backward()\n        opt.step()\n"
-        "        opt.zero_grad()\n",
+        """
+        import torch
+
+        def fit(model, loader, opt):
+            for x, y in loader:
+                with torch.autocast('cuda', dtype=torch.bfloat16):
+                    loss = model(x, y)
+                loss.backward()
+                opt.step()
+                opt.zero_grad()
+        """,
         # CPU autocast defaults to bfloat16
-        "import torch\n\ndef fit(model, x, opt):\n    with torch.autocast('cpu'):\n"
-        "        loss = model(x).mean()\n    loss.backward()\n    opt.step()\n",
+        """
+        import torch
+
+        def fit(model, x, opt):
+            with torch.autocast('cpu'):
+                loss = model(x).mean()
+            loss.backward()
+            opt.step()
+        """,
         # disabled autocast
-        "import torch\n\ndef fit(model, x, opt):\n    with torch.cuda.amp.autocast(enabled=False):\n"
-        "        loss = model(x).mean()\n    loss.backward()\n    opt.step()\n",
+        """
+        import torch
+
+        def fit(model, x, opt):
+            with torch.cuda.amp.autocast(enabled=False):
+                loss = model(x).mean()
+            loss.backward()
+            opt.step()
+        """,
         # accelerate scales the loss itself
-        "import torch\n\ndef fit(model, x, opt, accelerator):\n"
-        "    with torch.autocast('cuda'):\n        loss = model(x).mean()\n"
-        "    accelerator.backward(loss)\n    opt.step()\n",
+        """
+        import torch
+
+        def fit(model, x, opt, accelerator):
+            with torch.autocast('cuda'):
+                loss = model(x).mean()
+            accelerator.backward(loss)
+            opt.step()
+        """,
         # the scaler comes in as a parameter
-        "import torch\n\ndef fit(model, x, opt, scaler):\n    with torch.autocast('cuda'):\n"
-        "        loss = model(x).mean()\n    scaler.scale(loss).backward()\n"
-        "    scaler.step(opt)\n    scaler.update()\n",
+        """
+        import torch
+
+        def fit(model, x, opt, scaler):
+            with torch.autocast('cuda'):
+                loss = model(x).mean()
+            scaler.scale(loss).backward()
+            scaler.step(opt)
+            scaler.update()
+        """,
         # fp32 training, fp16 autocast only for the evaluation in the same function
-        "import torch\n\ndef main(model, loader, opt):\n    for epoch in range(3):\n"
-        "        for x in loader:\n            loss = model(x).mean()\n"
-        "            loss.backward()\n            opt.step()\n            opt.zero_grad()\n"
-        "        with torch.no_grad(), torch.autocast('cuda'):\n            acc = model(x)\n",
+        """
+        import torch
+
+        def main(model, loader, opt):
+            for epoch in range(3):
+                for x in loader:
+                    loss = model(x).mean()
+                    loss.backward()
+                    opt.step()
+                    opt.zero_grad()
+                with torch.no_grad(), torch.autocast('cuda'):
+                    acc = model(x)
+        """,
         # converted to half for export in another function
-        "import torch\n\ndef export(model):\n    model.half()\n    torch.save(model, 'm.pt')\n\n"
-        "def fit(model, x, opt):\n    loss = model(x).mean()\n    loss.backward()\n    opt.step()\n",
+        """
+        import torch
+
+        def export(model):
+            model.half()
+            torch.save(model, 'm.pt')
+
+        def fit(model, x, opt):
+            loss = model(x).mean()
+            loss.backward()
+            opt.step()
+        """,
         # inference only under fp16
-        "import torch\n\ndef predict(model, x):\n    with torch.autocast('cuda'):\n"
-        "        return model(x)\n",
+        """
+        import torch
+
+        def predict(model, x):
+            with torch.autocast('cuda'):
+                return model(x)
+        """,
     ]
 
     def check(self, model: SemanticModel) -> Iterator[Finding]:

@@ -7,12 +7,9 @@ from typing import TYPE_CHECKING
 
 from lossflint.analysis import apis
 from lossflint.analysis.contexts import contexts
-from lossflint.diagnostics import (
-    Finding,
-    RelatedNode,
-    Severity,
-)
-from lossflint.registry import Invalid, Rule
+from lossflint.diagnostics import Finding, RelatedNode, Severity
+from lossflint.examples import Invalid
+from lossflint.registry import Rule
 from lossflint.rules.training_loop.fixes import bce_with_logits_fix
 
 if TYPE_CHECKING:
@@ -52,50 +49,106 @@ inline form; otherwise there is no automatic fix.
 """
     INVALID = [
         Invalid(
-            "import torch\nimport torch.nn.functional as F\n\ndef step(model, x, y):\n"
-            "    with torch.autocast('cuda'):\n"
-            "        loss = F.binary_cross_entropy(torch.sigmoid(model(x)), y)\n    return loss\n",
-            6,
-            16,
-            fixed="import torch\nimport torch.nn.functional as F\n\ndef step(model, x, y):\n"
-            "    with torch.autocast('cuda'):\n"
-            "        loss = F.binary_cross_entropy_with_logits(model(x), y)\n    return loss\n",
+            """
+            import torch
+            import torch.nn.functional as F
+
+            def step(model, x, y):
+                with torch.autocast('cuda'):
+                    loss = F.binary_cross_entropy(torch.sigmoid(model(x)), y)  # error: LF313 at `F.binary_cross_entropy(`
+                return loss
+            """,
+            fixed="""
+            import torch
+            import torch.nn.functional as F
+
+            def step(model, x, y):
+                with torch.autocast('cuda'):
+                    loss = F.binary_cross_entropy_with_logits(model(x), y)  # error: LF313 at `F.binary_cross_entropy(`
+                return loss
+            """,
         ),
         Invalid(
-            "import torch\nfrom torch import nn\n\nclass Trainer:\n    def __init__(self):\n"
-            "        self.crit = nn.BCELoss()\n\n    def step(self, model, x, y):\n"
-            "        with torch.cuda.amp.autocast():\n            probs = model(x)\n"
-            "            return self.crit(probs, y)\n",
-            11,
-            20,
+            """
+            import torch
+            from torch import nn
+
+            class Trainer:
+                def __init__(self):
+                    self.crit = nn.BCELoss()
+
+                def step(self, model, x, y):
+                    with torch.cuda.amp.autocast():
+                        probs = model(x)
+                        return self.crit(probs, y)  # error: LF313 at `self.crit(`
+            """,
         ),
         Invalid(
-            "import torch\nimport torch.nn.functional as F\n"
-            "for x, y in data:\n    with torch.autocast('cpu'):\n"
-            "        p = model(x).sigmoid()\n        loss = F.binary_cross_entropy(p, y)\n",
-            6,
-            16,
+            """
+            import torch
+            import torch.nn.functional as F
+            for x, y in data:
+                with torch.autocast('cpu'):
+                    p = model(x).sigmoid()
+                    loss = F.binary_cross_entropy(p, y)  # error: LF313 at `F.binary_cross_entropy(`
+            """,
         ),
     ]
     VALID = [
-        "import torch\nimport torch.nn.functional as F\n\ndef step(model, x, y):\n"
-        "    with torch.autocast('cuda'):\n        z = model(x)\n"
-        "    return F.binary_cross_entropy(torch.sigmoid(z.float()), y)\n",
+        """
+        import torch
+        import torch.nn.functional as F
+
+        def step(model, x, y):
+            with torch.autocast('cuda'):
+                z = model(x)
+            return F.binary_cross_entropy(torch.sigmoid(z.float()), y)
+        """,
         # the documented escape hatch
-        "import torch\nimport torch.nn.functional as F\n\ndef step(model, x, y):\n"
-        "    with torch.autocast('cuda'):\n        z = model(x)\n"
-        "        with torch.autocast('cuda', enabled=False):\n"
-        "            loss = F.binary_cross_entropy(torch.sigmoid(z.float()), y)\n    return loss\n",
-        "import torch\nimport torch.nn.functional as F\n\ndef step(model, x, y):\n"
-        "    with torch.autocast('cuda'):\n"
-        "        return F.binary_cross_entropy_with_logits(model(x), y)\n",
+        """
+        import torch
+        import torch.nn.functional as F
+
+        def step(model, x, y):
+            with torch.autocast('cuda'):
+                z = model(x)
+                with torch.autocast('cuda', enabled=False):
+                    loss = F.binary_cross_entropy(torch.sigmoid(z.float()), y)
+            return loss
+        """,
+        """
+        import torch
+        import torch.nn.functional as F
+
+        def step(model, x, y):
+            with torch.autocast('cuda'):
+                return F.binary_cross_entropy_with_logits(model(x), y)
+        """,
         # a user function with the same name
-        "import torch\n\ndef binary_cross_entropy(p, y):\n    return -(y * p).mean()\n\n"
-        "with torch.autocast('cuda'):\n    loss = binary_cross_entropy(p, y)\n",
+        """
+        import torch
+
+        def binary_cross_entropy(p, y):
+            return -(y * p).mean()
+
+        with torch.autocast('cuda'):
+            loss = binary_cross_entropy(p, y)
+        """,
         # a nested function defined under autocast runs later
-        "import torch\nimport torch.nn.functional as F\n\nwith torch.autocast('cuda'):\n"
-        "    def loss_fn(p, y):\n        return F.binary_cross_entropy(p, y)\n",
-        "import torch\nfrom torch import nn\ncrit = nn.BCELoss()\nloss = crit(p, y)\n",
+        """
+        import torch
+        import torch.nn.functional as F
+
+        with torch.autocast('cuda'):
+            def loss_fn(p, y):
+                return F.binary_cross_entropy(p, y)
+        """,
+        """
+        import torch
+        from torch import nn
+        crit = nn.BCELoss()
+        loss = crit(p, y)
+        """,
     ]
 
     def check(self, model: SemanticModel) -> Iterator[Finding]:

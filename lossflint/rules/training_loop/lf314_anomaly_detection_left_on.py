@@ -8,15 +8,10 @@ from typing import TYPE_CHECKING
 import libcst as cst
 
 from lossflint.analysis.calls import argument, literal_value
-from lossflint.analysis.loops import (
-    ANOMALY_CONTEXT,
-    ANOMALY_SETTERS,
-)
-from lossflint.diagnostics import (
-    Finding,
-    Severity,
-)
-from lossflint.registry import Invalid, Rule
+from lossflint.analysis.loops import ANOMALY_CONTEXT, ANOMALY_SETTERS
+from lossflint.diagnostics import Finding, Severity
+from lossflint.examples import Invalid
+from lossflint.registry import Rule
 
 if TYPE_CHECKING:
     from lossflint.analysis.model import SemanticModel
@@ -44,29 +39,64 @@ if args.debug:
     torch.autograd.set_detect_anomaly(True)      # fine
 """
     INVALID = [
-        Invalid("import torch\ntorch.autograd.set_detect_anomaly(True)\n", 2, 1),
         Invalid(
-            "import torch\n\ndef train_step(model, x):\n"
-            "    with torch.autograd.detect_anomaly():\n        model(x).mean().backward()\n",
-            4,
-            10,
+            """
+            import torch
+            torch.autograd.set_detect_anomaly(True)  # error: LF314 at `torch.autograd.set_detect_anomaly(`
+            """,
         ),
         Invalid(
-            "from torch.autograd import set_detect_anomaly\n\nif __name__ == '__main__':\n"
-            "    set_detect_anomaly(mode=True)\n    main()\n",
-            4,
-            5,
+            """
+            import torch
+
+            def train_step(model, x):
+                with torch.autograd.detect_anomaly():  # error: LF314 at `torch.autograd.detect_anomaly(`
+                    model(x).mean().backward()
+            """,
+        ),
+        Invalid(
+            """
+            from torch.autograd import set_detect_anomaly
+
+            if __name__ == '__main__':
+                set_detect_anomaly(mode=True)  # error: LF314 at `set_detect_anomaly(`
+                main()
+            """,
         ),
     ]
     VALID = [
-        "import torch\nif args.debug:\n    torch.autograd.set_detect_anomaly(True)\n",
-        "import torch\ntorch.autograd.set_detect_anomaly(False)\n",
-        "import torch\ntorch.autograd.set_detect_anomaly(args.detect_anomaly)\n",
-        "import torch\n\ndef debug_step(model, x):\n"
-        "    with torch.autograd.detect_anomaly():\n        model(x).mean().backward()\n",
-        "def set_detect_anomaly(flag):\n    pass\nset_detect_anomaly(True)\n",
-        "import torch\n\ndef test_gradients(model, x):\n"
-        "    torch.autograd.set_detect_anomaly(True)\n    model(x).sum().backward()\n",
+        """
+        import torch
+        if args.debug:
+            torch.autograd.set_detect_anomaly(True)
+        """,
+        """
+        import torch
+        torch.autograd.set_detect_anomaly(False)
+        """,
+        """
+        import torch
+        torch.autograd.set_detect_anomaly(args.detect_anomaly)
+        """,
+        """
+        import torch
+
+        def debug_step(model, x):
+            with torch.autograd.detect_anomaly():
+                model(x).mean().backward()
+        """,
+        """
+        def set_detect_anomaly(flag):
+            pass
+        set_detect_anomaly(True)
+        """,
+        """
+        import torch
+
+        def test_gradients(model, x):
+            torch.autograd.set_detect_anomaly(True)
+            model(x).sum().backward()
+        """,
     ]
 
     def check(self, model: SemanticModel) -> Iterator[Finding]:

@@ -6,11 +6,9 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from lossflint.analysis import weight_init
-from lossflint.diagnostics import (
-    Finding,
-    Severity,
-)
-from lossflint.registry import Invalid, Rule
+from lossflint.diagnostics import Finding, Severity
+from lossflint.examples import Invalid
+from lossflint.registry import Rule
 
 if TYPE_CHECKING:
     from lossflint.analysis.model import SemanticModel
@@ -47,78 +45,160 @@ for m in model.modules():
 """
     INVALID = [
         Invalid(
-            "import torch.nn as nn\n\nclass MLP(nn.Module):\n    def __init__(self):\n"
-            "        super().__init__()\n        self.fc1 = nn.Linear(10, 64)\n"
-            "        self.fc2 = nn.Linear(64, 2)\n        self.apply(self._init)\n\n"
-            "    def _init(self, m):\n        if isinstance(m, nn.Linear):\n"
-            "            nn.init.constant_(m.weight, 0.5)\n            nn.init.zeros_(m.bias)\n",
-            12,
-            13,
+            """
+            import torch.nn as nn
+
+            class MLP(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.fc1 = nn.Linear(10, 64)
+                    self.fc2 = nn.Linear(64, 2)
+                    self.apply(self._init)
+
+                def _init(self, m):
+                    if isinstance(m, nn.Linear):
+                        nn.init.constant_(m.weight, 0.5)  # error: LF315 at `nn.init.constant_(`
+                        nn.init.zeros_(m.bias)
+            """,
         ),
         Invalid(
-            "import torch\nfrom torch import nn\n\nclass Net(nn.Module):\n"
-            "    def __init__(self):\n        super().__init__()\n"
-            "        self.hidden = nn.Linear(4, 16)\n        self.out = nn.Linear(16, 1)\n"
-            "        nn.init.zeros_(self.hidden.weight)\n\n    def forward(self, x):\n"
-            "        return self.out(torch.relu(self.hidden(x)))\n",
-            9,
-            9,
+            """
+            import torch
+            from torch import nn
+
+            class Net(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.hidden = nn.Linear(4, 16)
+                    self.out = nn.Linear(16, 1)
+                    nn.init.zeros_(self.hidden.weight)  # error: LF315 at `nn.init.zeros_(`
+
+                def forward(self, x):
+                    return self.out(torch.relu(self.hidden(x)))
+            """,
         ),
         Invalid(
-            "from tensorflow import keras\nmodel = keras.Sequential([\n"
-            "    keras.layers.Dense(64, activation='relu', kernel_initializer='zeros'),\n"
-            "    keras.layers.Dense(10, activation='softmax'),\n])\n",
-            3,
-            5,
+            """
+            from tensorflow import keras
+            model = keras.Sequential([
+                keras.layers.Dense(64, activation='relu', kernel_initializer='zeros'),  # error: LF315 at `keras.layers.Dense(`
+                keras.layers.Dense(10, activation='softmax'),
+            ])
+            """,
         ),
         Invalid(
-            "import torch\nnet = torch.nn.Sequential(torch.nn.Linear(3, 8), torch.nn.Tanh(), "
-            "torch.nn.Linear(8, 1))\nwith torch.no_grad():\n    net[0].weight.data.fill_(1.0)\n",
-            4,
-            5,
+            """
+            import torch
+            net = torch.nn.Sequential(torch.nn.Linear(3, 8), torch.nn.Tanh(), torch.nn.Linear(8, 1))
+            with torch.no_grad():
+                net[0].weight.data.fill_(1.0)  # error: LF315 at `net[0].weight.data.fill_(`
+            """,
         ),
     ]
     VALID = [
         # timm: only the classifier head is zero-initialised, chosen by name
-        "import torch.nn as nn\n\ndef init_weights(module, name=''):\n"
-        "    if isinstance(module, nn.Linear):\n        if name.startswith('head'):\n"
-        "            nn.init.zeros_(module.weight)\n        else:\n"
-        "            nn.init.xavier_uniform_(module.weight)\n\nfc = nn.Linear(2, 2)\nhead = nn.Linear(2, 2)\n",
+        """
+        import torch.nn as nn
+
+        def init_weights(module, name=''):
+            if isinstance(module, nn.Linear):
+                if name.startswith('head'):
+                    nn.init.zeros_(module.weight)
+                else:
+                    nn.init.xavier_uniform_(module.weight)
+
+        fc = nn.Linear(2, 2)
+        head = nn.Linear(2, 2)
+        """,
         # deformable attention: zero-initialised offset projections used directly
-        "import torch.nn as nn\n\nclass MSDeformAttn(nn.Module):\n    def __init__(self):\n"
-        "        super().__init__()\n        self.sampling_offsets = nn.Linear(8, 16)\n"
-        "        self.attention_weights = nn.Linear(8, 4)\n        self.output_proj = nn.Linear(8, 8)\n"
-        "        nn.init.constant_(self.sampling_offsets.weight.data, 0.0)\n\n"
-        "    def forward(self, q, v):\n        off = self.sampling_offsets(q)\n"
-        "        w = self.attention_weights(q).softmax(-1)\n        return self.output_proj(sample(v, off, w))\n",
+        """
+        import torch.nn as nn
+
+        class MSDeformAttn(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.sampling_offsets = nn.Linear(8, 16)
+                self.attention_weights = nn.Linear(8, 4)
+                self.output_proj = nn.Linear(8, 8)
+                nn.init.constant_(self.sampling_offsets.weight.data, 0.0)
+
+            def forward(self, q, v):
+                off = self.sampling_offsets(q)
+                w = self.attention_weights(q).softmax(-1)
+                return self.output_proj(sample(v, off, w))
+        """,
         # biases and norms are initialised to constants on purpose
-        "import torch.nn as nn\n\ndef init(m):\n    if isinstance(m, (nn.Conv2d, nn.Linear)):\n"
-        "        nn.init.kaiming_normal_(m.weight)\n        nn.init.constant_(m.bias, 0)\n"
-        "    elif isinstance(m, nn.BatchNorm2d):\n        nn.init.constant_(m.weight, 1)\n"
-        "        nn.init.constant_(m.bias, 0)\nnet = nn.Sequential(nn.Linear(2, 2), nn.Linear(2, 2))\n",
+        """
+        import torch.nn as nn
+
+        def init(m):
+            if isinstance(m, (nn.Conv2d, nn.Linear)):
+                nn.init.kaiming_normal_(m.weight)
+                nn.init.constant_(m.bias, 0)
+            elif isinstance(m, nn.BatchNorm2d):
+                nn.init.constant_(m.weight, 1)
+                nn.init.constant_(m.bias, 0)
+        net = nn.Sequential(nn.Linear(2, 2), nn.Linear(2, 2))
+        """,
         # zero-init of the final layer
-        "import torch\nfrom torch import nn\n\nclass Net(nn.Module):\n"
-        "    def __init__(self):\n        super().__init__()\n"
-        "        self.hidden = nn.Linear(4, 16)\n        self.head = nn.Linear(16, 1)\n"
-        "        nn.init.zeros_(self.head.weight)\n\n    def forward(self, x):\n"
-        "        return self.head(torch.relu(self.hidden(x)))\n",
+        """
+        import torch
+        from torch import nn
+
+        class Net(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.hidden = nn.Linear(4, 16)
+                self.head = nn.Linear(16, 1)
+                nn.init.zeros_(self.head.weight)
+
+            def forward(self, x):
+                return self.head(torch.relu(self.hidden(x)))
+        """,
         # zero-init of a residual branch's last norm (torchvision zero_init_residual)
-        "import torch.nn as nn\n\ndef zero_init(model):\n    for m in model.modules():\n"
-        "        if isinstance(m, Bottleneck):\n            nn.init.constant_(m.bn3.weight, 0)\n",
+        """
+        import torch.nn as nn
+
+        def zero_init(model):
+            for m in model.modules():
+                if isinstance(m, Bottleneck):
+                    nn.init.constant_(m.bn3.weight, 0)
+        """,
         # Keras: zeros on the last layer
-        "from tensorflow import keras\nmodel = keras.Sequential([\n"
-        "    keras.layers.Dense(64, activation='relu'),\n"
-        "    keras.layers.Dense(1, kernel_initializer='zeros'),\n])\n",
+        """
+        from tensorflow import keras
+        model = keras.Sequential([
+            keras.layers.Dense(64, activation='relu'),
+            keras.layers.Dense(1, kernel_initializer='zeros'),
+        ])
+        """,
         # logistic regression: a single layer
-        "import torch\nmodel = torch.nn.Linear(20, 1)\ntorch.nn.init.zeros_(model.weight)\n",
+        """
+        import torch
+        model = torch.nn.Linear(20, 1)
+        torch.nn.init.zeros_(model.weight)
+        """,
         # random init
-        "import torch.nn as nn\n\ndef init(m):\n    if isinstance(m, nn.Linear):\n"
-        "        nn.init.xavier_uniform_(m.weight)\n        m.bias.data.fill_(0.01)\n"
-        "net = nn.Sequential(nn.Linear(2, 2), nn.Linear(2, 2))\n",
+        """
+        import torch.nn as nn
+
+        def init(m):
+            if isinstance(m, nn.Linear):
+                nn.init.xavier_uniform_(m.weight)
+                m.bias.data.fill_(0.01)
+        net = nn.Sequential(nn.Linear(2, 2), nn.Linear(2, 2))
+        """,
         # LoRA's B matrix starts at zero by design
-        "import torch.nn as nn\n\nclass LoRA(nn.Module):\n    def __init__(self):\n"
-        "        super().__init__()\n        self.lora_A = nn.Linear(64, 8)\n"
-        "        self.lora_B = nn.Linear(8, 64)\n        nn.init.zeros_(self.lora_B.weight)\n",
+        """
+        import torch.nn as nn
+
+        class LoRA(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.lora_A = nn.Linear(64, 8)
+                self.lora_B = nn.Linear(8, 64)
+                nn.init.zeros_(self.lora_B.weight)
+        """,
     ]
 
     def check(self, model: SemanticModel) -> Iterator[Finding]:

@@ -8,17 +8,10 @@ from typing import TYPE_CHECKING
 import libcst as cst
 
 from lossflint.analysis.calls import argument, has_star_args
-from lossflint.analysis.loops import (
-    FUNCTIONAL_DROPOUT,
-)
-from lossflint.diagnostics import (
-    Applicability,
-    Finding,
-    FixSpec,
-    NodeEdit,
-    Severity,
-)
-from lossflint.registry import Invalid, Rule
+from lossflint.analysis.loops import FUNCTIONAL_DROPOUT
+from lossflint.diagnostics import Applicability, Finding, FixSpec, NodeEdit, Severity
+from lossflint.examples import Invalid
+from lossflint.registry import Rule
 from lossflint.rules.cst_edits import with_keyword
 
 if TYPE_CHECKING:
@@ -53,51 +46,118 @@ switches it off after `model.eval()`, which is what the module's other layers do
 """
     INVALID = [
         Invalid(
-            "import torch.nn.functional as F\nfrom torch import nn\n\nclass Net(nn.Module):\n"
-            "    def forward(self, x):\n        return F.dropout(self.fc(x), 0.5)\n",
-            6,
-            16,
-            fixed="import torch.nn.functional as F\nfrom torch import nn\n\nclass Net(nn.Module):\n"
-            "    def forward(self, x):\n"
-            "        return F.dropout(self.fc(x), 0.5, training=self.training)\n",
+            """
+            import torch.nn.functional as F
+            from torch import nn
+
+            class Net(nn.Module):
+                def forward(self, x):
+                    return F.dropout(self.fc(x), 0.5)  # error: LF316 at `F.dropout(`
+            """,
+            fixed="""
+            import torch.nn.functional as F
+            from torch import nn
+
+            class Net(nn.Module):
+                def forward(self, x):
+                    return F.dropout(self.fc(x), 0.5, training=self.training)  # error: LF316 at `F.dropout(`
+            """,
         ),
         Invalid(
-            "import torch\n\nclass Block(torch.nn.Module):\n    def forward(self, h):\n"
-            "        h = torch.nn.functional.dropout2d(h, p=0.2)\n        return self.conv(h)\n",
-            5,
-            13,
-            fixed="import torch\n\nclass Block(torch.nn.Module):\n    def forward(self, h):\n"
-            "        h = torch.nn.functional.dropout2d(h, p=0.2, training=self.training)\n"
-            "        return self.conv(h)\n",
+            """
+            import torch
+
+            class Block(torch.nn.Module):
+                def forward(self, h):
+                    h = torch.nn.functional.dropout2d(h, p=0.2)  # error: LF316 at `torch.nn.functional.dropout2d(`
+                    return self.conv(h)
+            """,
+            fixed="""
+            import torch
+
+            class Block(torch.nn.Module):
+                def forward(self, h):
+                    h = torch.nn.functional.dropout2d(h, p=0.2, training=self.training)  # error: LF316 at `torch.nn.functional.dropout2d(`
+                    return self.conv(h)
+            """,
         ),
         Invalid(
-            "from torch import nn\nfrom torch.nn.functional import alpha_dropout\n\n"
-            "class SNN(nn.Module):\n    def forward(self, x):\n"
-            "        for layer in self.layers:\n            x = alpha_dropout(layer(x), 0.1)\n"
-            "        return x\n",
-            7,
-            17,
+            """
+            from torch import nn
+            from torch.nn.functional import alpha_dropout
+
+            class SNN(nn.Module):
+                def forward(self, x):
+                    for layer in self.layers:
+                        x = alpha_dropout(layer(x), 0.1)  # error: LF316 at `alpha_dropout(`
+                    return x
+            """,
         ),
     ]
     VALID = [
-        "import torch.nn.functional as F\nfrom torch import nn\n\nclass Net(nn.Module):\n"
-        "    def forward(self, x):\n        return F.dropout(x, 0.5, training=self.training)\n",
-        "import torch.nn.functional as F\nfrom torch import nn\n\nclass Net(nn.Module):\n"
-        "    def forward(self, x):\n        return F.dropout(x, 0.5, self.training)\n",
+        """
+        import torch.nn.functional as F
+        from torch import nn
+
+        class Net(nn.Module):
+            def forward(self, x):
+                return F.dropout(x, 0.5, training=self.training)
+        """,
+        """
+        import torch.nn.functional as F
+        from torch import nn
+
+        class Net(nn.Module):
+            def forward(self, x):
+                return F.dropout(x, 0.5, self.training)
+        """,
         # the module form follows eval()
-        "from torch import nn\n\nclass Net(nn.Module):\n    def __init__(self):\n"
-        "        super().__init__()\n        self.drop = nn.Dropout(0.5)\n\n"
-        "    def forward(self, x):\n        return self.drop(x)\n",
+        """
+        from torch import nn
+
+        class Net(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.drop = nn.Dropout(0.5)
+
+            def forward(self, x):
+                return self.drop(x)
+        """,
         # MC dropout: always on, on purpose
-        "import torch.nn.functional as F\nfrom torch import nn\n\nclass MC(nn.Module):\n"
-        "    def forward(self, x):\n        return F.dropout(x, 0.1, training=True)\n",
+        """
+        import torch.nn.functional as F
+        from torch import nn
+
+        class MC(nn.Module):
+            def forward(self, x):
+                return F.dropout(x, 0.1, training=True)
+        """,
         # not in a forward method: data augmentation
-        "import torch.nn.functional as F\n\ndef augment(x):\n    return F.dropout(x, 0.1)\n",
+        """
+        import torch.nn.functional as F
+
+        def augment(x):
+            return F.dropout(x, 0.1)
+        """,
         # a user function with the same name
-        "from torch import nn\n\ndef dropout(x, p):\n    return x\n\nclass Net(nn.Module):\n"
-        "    def forward(self, x):\n        return dropout(x, 0.5)\n",
-        "import torch.nn.functional as F\nfrom torch import nn\n\nclass Net(nn.Module):\n"
-        "    def forward(self, x, **kw):\n        return F.dropout(x, **kw)\n",
+        """
+        from torch import nn
+
+        def dropout(x, p):
+            return x
+
+        class Net(nn.Module):
+            def forward(self, x):
+                return dropout(x, 0.5)
+        """,
+        """
+        import torch.nn.functional as F
+        from torch import nn
+
+        class Net(nn.Module):
+            def forward(self, x, **kw):
+                return F.dropout(x, **kw)
+        """,
     ]
 
     def check(self, model: SemanticModel) -> Iterator[Finding]:

@@ -1,0 +1,111 @@
+"""Running totals and lists (``total += x``, ``xs.append(x)``): what they collect
+and whether the collected value is back-propagated afterwards (LF306)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import libcst as cst
+
+from lossflint.analysis import apis
+from lossflint.analysis.loops import LoopIndex, dotted
+from lossflint.analysis.values import Tensor
+
+if TYPE_CHECKING:
+    from lossflint.analysis.model import SemanticModel
+
+
+@dataclass(frozen=True)
+class Accumulation:
+    """``accumulator += value`` or ``accumulator.append(value)``."""
+
+    node: cst.AugAssign | cst.Call
+    accumulator: str
+    value: cst.BaseExpression
+
+
+def accumulations(model: SemanticModel) -> list[Accumulation]:
+    """Every ``+=`` and one-argument ``.append`` on a dotted name: the ``+=`` in
+    file order first, then the appends."""
+    found: list[Accumulation] = []
+    for node in model.parents:
+        if type(node) is cst.AugAssign and type(node.operator) is cst.AddAssign:
+            accumulator = dotted(node.target)
+            if accumulator is not None:
+                found.append(Accumulation(node, accumulator, node.value))
+    for site in model.method_calls("append"):
+        call = site.node
+        if (
+            len(call.args) == 1
+            and call.args[0].keyword is None
+            and not call.args[0].star
+            and isinstance(call.func, cst.Attribute)
+        ):
+            accumulator = dotted(call.func.value)
+            if accumulator is not None:
+                found.append(Accumulation(call, accumulator, call.args[0].value))
+    return found
+
+
+def attached_loss(model: SemanticModel, value: cst.BaseExpression) -> bool:
+    """``value`` is a loss still attached to its autograd graph."""
+    if isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute):
+        if value.func.attr.value in apis.DETACHING_METHODS:
+            return False
+    found = model.value(value)
+    return isinstance(found, Tensor) and found.kind is apis.Kind.LOSS
+
+
+def backpropagated(
+    model: SemanticModel, index: LoopIndex, node: cst.CSTNode, accumulator: str
+) -> bool:
+    """A ``backward()`` in the scope of ``node`` runs on the accumulator (or on a
+    name bound from it: ``loss = sum(losses); loss.backward()``)."""
+    scope = model.scope_of(node)
+    root = accumulator.split(".")[0]
+    for event in index.events:
+        if event.kind != "backward" or event.loss is None:
+            continue
+        if model.scope_of(event.node) is not scope:
+            continue
+        if _mentions(event.loss, accumulator, root):
+            return True
+        if isinstance(event.loss, cst.Name):
+            for binding in model.bindings(event.loss) or []:
+                if isinstance(binding.node, cst.BaseExpression) and _mentions(
+                    binding.node, accumulator, root
+                ):
+                    return True
+    return False
+
+
+def used_as_tensor(model: SemanticModel, node: cst.CSTNode, accumulator: str) -> bool:
+    """``acc.item()`` / ``acc.cpu()`` / ``torch.zeros`` init: the accumulator is a tensor."""
+    scope = model.scope_of(node)
+    for other in model.parents:
+        if isinstance(other, cst.Attribute) and dotted(other.value) == accumulator:
+            if model.scope_of(other) is scope and other is not node:
+                return True
+    return False
+
+
+def _mentions(expr: cst.CSTNode, key: str, root: str) -> bool:
+    found = False
+
+    class _Find(cst.CSTVisitor):
+        def visit_Name(self, node: cst.Name) -> bool:
+            nonlocal found
+            if node.value == root and "." not in key:
+                found = True
+            return False
+
+        def visit_Attribute(self, node: cst.Attribute) -> bool:
+            nonlocal found
+            if dotted(node) == key:
+                found = True
+                return False
+            return True
+
+    expr.visit(_Find())
+    return found

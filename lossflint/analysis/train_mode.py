@@ -1,0 +1,103 @@
+"""Train/eval mode facts (LF309): which models a file trains or freezes, whether
+a loop switches back to train mode, and ``.eval()`` reached through the
+same-file functions a loop calls."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+import libcst as cst
+
+from lossflint.analysis.calls import argument, has_star_args, literal_value
+from lossflint.analysis.contexts import ContextIndex
+from lossflint.analysis.loops import Event, Loop, LoopIndex, dotted
+from lossflint.analysis.walk import calls_in
+
+if TYPE_CHECKING:
+    from lossflint.analysis.model import SemanticModel
+
+
+def trained_models(index: LoopIndex) -> set[str]:
+    """Models that are trained in the file: their parameters go to an optimiser,
+    or they are put in train mode."""
+    keys: set[str] = set()
+    for ctor in index.optimizer_ctors:
+        for node in calls_in(ctor.call):
+            func = node.func
+            if isinstance(func, cst.Attribute) and func.attr.value in (
+                "parameters",
+                "named_parameters",
+            ):
+                key = dotted(func.value)
+                if key is not None:
+                    keys.add(key)
+    for event in index.events:
+        if event.kind == "train" and event.receiver is not None:
+            keys.add(event.receiver)
+    return keys
+
+
+def frozen_models(model: SemanticModel) -> set[str]:
+    """Receivers of ``requires_grad_(False)``."""
+    return {
+        key
+        for site in model.method_calls("requires_grad_")
+        if literal_value(argument(site.node, 0, "requires_grad")) is False
+        and isinstance(site.node.func, cst.Attribute)
+        and (key := dotted(site.node.func.value)) is not None
+    }
+
+
+def restores_train_mode(loop: Loop) -> bool:
+    """Something in the loop (or a same-file function it calls) calls ``.train()``."""
+    if loop.has("train", via_calls=True) or any(e.kind == "train" for e in loop.events):
+        return True
+    # `model.train(flag)` with a non-literal flag is recorded as neither mode
+    for call in calls_in(loop.node.body):
+        func = call.func
+        if isinstance(func, cst.Attribute) and func.attr.value == "train" and call.args:
+            if literal_value(call.args[0].value) is not False:
+                return True
+    return False
+
+
+def evals_through_calls(
+    model: SemanticModel, index: LoopIndex, loop: Loop
+) -> Iterator[tuple[cst.Call, Event, str]]:
+    """``.eval()`` in a same-file function called from the loop body, with the
+    receiver as the loop sees it: ``def validate(net): net.eval()`` called as
+    ``validate(model)`` gives "model"; ``self.model.eval()`` in a method called
+    as ``self.evaluate()`` stays "self.model"."""
+    for call in calls_in(loop.node.body):
+        func = index.resolve_function(call)
+        if func is None:
+            continue
+        params = [p.name.value for p in func.params.params]
+        is_method = isinstance(call.func, cst.Attribute) and dotted(call.func.value) == "self"
+        if is_method and params and params[0] == "self":
+            params = params[1:]
+        for event in index.events:
+            if event.kind != "eval" or event.receiver is None:
+                continue
+            if model.enclosing(event.node, cst.FunctionDef) is not func:
+                continue
+            receiver = event.receiver
+            if receiver.startswith("self."):
+                if not is_method:
+                    continue
+                yield call, event, receiver
+            elif receiver in params and not has_star_args(call):
+                position = params.index(receiver)
+                argument_expr = argument(call, position, receiver)
+                mapped = dotted(argument_expr) if argument_expr is not None else None
+                if mapped is not None:
+                    yield call, event, mapped
+
+
+def called_with_grad(ctx: ContextIndex, loop: Loop, receiver: str) -> bool:
+    """The loop body calls ``receiver(...)`` outside ``no_grad``."""
+    for call in calls_in(loop.node.body):
+        if dotted(call.func) == receiver and not ctx.in_no_grad(call):
+            return True
+    return False

@@ -15,10 +15,6 @@ if TYPE_CHECKING:
 
 NEEDS = ("keras", "tensorflow")
 
-# Shared heads of the examples.
-TK = "from tensorflow import keras\nfrom tensorflow.keras import layers\n"
-KL = "import keras\nfrom keras import layers\n"
-
 
 def short(model: SemanticModel, node: cst.CSTNode, limit: int = 48) -> str:
     text = " ".join(model.code(node).split())

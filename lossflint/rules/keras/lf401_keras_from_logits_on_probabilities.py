@@ -7,11 +7,10 @@ from typing import TYPE_CHECKING
 
 from lossflint.analysis import keras as K
 from lossflint.diagnostics import Applicability, Finding, FixSpec, NodeEdit, Severity
-from lossflint.registry import Invalid, Rule
+from lossflint.examples import Invalid
+from lossflint.registry import Rule
 from lossflint.rules.keras.common import (
-    KL,
     NEEDS,
-    TK,
     layer_evidence,
     loss_text,
     output_related,
@@ -43,11 +42,14 @@ distribution is squashed towards uniform, gradients shrink and the model
 trains slowly or not at all, with no error.
 """
     example = """
-model = keras.Sequential([layers.Dense(64, activation="relu"),
-                          layers.Dense(10, activation="softmax")])
-model.compile(loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))  # LF401
-model.compile(loss=keras.losses.SparseCategoricalCrossentropy())                  # OK
-"""
+    from tensorflow import keras
+    from tensorflow.keras import layers
+
+    model = keras.Sequential([layers.Dense(64, activation="relu"),
+                              layers.Dense(10, activation="softmax")])
+    model.compile(loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))  # error: LF401
+    model.compile(loss=keras.losses.SparseCategoricalCrossentropy())                  # OK
+    """
     fix_safety = """
 Unsafe: the fix sets `from_logits=False`, which changes what is computed (it is
 what the model needs). Removing the activation from the last layer instead is
@@ -55,81 +57,126 @@ equally right (and numerically better); choose one.
 """
     INVALID = [
         Invalid(
-            TK + "model = keras.Sequential([layers.Dense(64, activation='relu'),\n"
-            "    layers.Dense(10, activation='softmax')])\n"
-            "model.compile(optimizer='adam',\n"
-            "    loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))\n",
-            6,
-            5,
-            fixed=TK + "model = keras.Sequential([layers.Dense(64, activation='relu'),\n"
-            "    layers.Dense(10, activation='softmax')])\n"
-            "model.compile(optimizer='adam',\n"
-            "    loss=keras.losses.SparseCategoricalCrossentropy(from_logits=False))\n",
+            """
+            from tensorflow import keras
+            from tensorflow.keras import layers
+            model = keras.Sequential([layers.Dense(64, activation='relu'),
+                layers.Dense(10, activation='softmax')])
+            model.compile(optimizer='adam',
+                loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))  # error: LF401 at `loss=`
+            """,
+            fixed="""
+            from tensorflow import keras
+            from tensorflow.keras import layers
+            model = keras.Sequential([layers.Dense(64, activation='relu'),
+                layers.Dense(10, activation='softmax')])
+            model.compile(optimizer='adam',
+                loss=keras.losses.SparseCategoricalCrossentropy(from_logits=False))  # error: LF401 at `loss=`
+            """,
         ),
         Invalid(
-            "import tensorflow as tf\n"
-            "inp = tf.keras.Input(shape=(20,))\n"
-            "h = tf.keras.layers.Dense(32, activation='relu')(inp)\n"
-            "out = tf.keras.layers.Dense(1, activation=tf.nn.sigmoid)(h)\n"
-            "model = tf.keras.Model(inputs=inp, outputs=out)\n"
-            "bce = tf.keras.losses.BinaryCrossentropy(from_logits=True)\n"
-            "model.compile('adam', loss=bce, metrics=['accuracy'])\n",
-            7,
-            23,
+            """
+            import tensorflow as tf
+            inp = tf.keras.Input(shape=(20,))
+            h = tf.keras.layers.Dense(32, activation='relu')(inp)
+            out = tf.keras.layers.Dense(1, activation=tf.nn.sigmoid)(h)
+            model = tf.keras.Model(inputs=inp, outputs=out)
+            bce = tf.keras.losses.BinaryCrossentropy(from_logits=True)
+            model.compile('adam', loss=bce, metrics=['accuracy'])  # error: LF401 at `loss=`
+            """,
         ),
         Invalid(
-            KL + "model = keras.Sequential()\nmodel.add(layers.Dense(10))\n"
-            "model.add(layers.Softmax())\n"
-            "loss_fn = keras.losses.CategoricalCrossentropy(from_logits=True)\n"
-            "opt = keras.optimizers.Adam()\n"
-            "def train_step(x, y):\n"
-            "    probs = model(x, training=True)\n"
-            "    return loss_fn(y, probs)\n",
-            10,
-            12,
+            """
+            import keras
+            from keras import layers
+            model = keras.Sequential()
+            model.add(layers.Dense(10))
+            model.add(layers.Softmax())
+            loss_fn = keras.losses.CategoricalCrossentropy(from_logits=True)
+            opt = keras.optimizers.Adam()
+            def train_step(x, y):
+                probs = model(x, training=True)
+                return loss_fn(y, probs)  # error: LF401 at `loss_fn(`
+            """,
         ),
         Invalid(
-            "import tensorflow as tf\nfrom tensorflow.keras import layers\n\n"
-            "class Net(tf.keras.Model):\n"
-            "    def __init__(self):\n"
-            "        super().__init__()\n"
-            "        self.hidden = layers.Dense(64, activation='relu')\n"
-            "        self.out = layers.Dense(10, activation='softmax')\n"
-            "    def call(self, x):\n"
-            "        return self.out(self.hidden(x))\n\n"
-            "net = Net()\n"
-            "net.compile(loss=tf.keras.losses.CategoricalCrossentropy(from_logits=True))\n",
-            13,
-            13,
+            """
+            import tensorflow as tf
+            from tensorflow.keras import layers
+
+            class Net(tf.keras.Model):
+                def __init__(self):
+                    super().__init__()
+                    self.hidden = layers.Dense(64, activation='relu')
+                    self.out = layers.Dense(10, activation='softmax')
+                def call(self, x):
+                    return self.out(self.hidden(x))
+
+            net = Net()
+            net.compile(loss=tf.keras.losses.CategoricalCrossentropy(from_logits=True))  # error: LF401 at `loss=`
+            """,
         ),
     ]
     VALID = [
         # one unit under a categorical loss is LF404's finding
-        TK + "model = keras.Sequential([layers.Dense(1, activation='softmax')])\n"
-        "model.compile(loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))\n",
+        """
+        from tensorflow import keras
+        from tensorflow.keras import layers
+        model = keras.Sequential([layers.Dense(1, activation='softmax')])
+        model.compile(loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+        """,
         # softmax + from_logits=False (the default)
-        TK + "model = keras.Sequential([layers.Dense(10, activation='softmax')])\n"
-        "model.compile(loss=keras.losses.CategoricalCrossentropy(from_logits=False))\n",
+        """
+        from tensorflow import keras
+        from tensorflow.keras import layers
+        model = keras.Sequential([layers.Dense(10, activation='softmax')])
+        model.compile(loss=keras.losses.CategoricalCrossentropy(from_logits=False))
+        """,
         # linear + from_logits=True: the right pairing
-        TK + "model = keras.Sequential([layers.Dense(10)])\n"
-        "model.compile(loss=keras.losses.CategoricalCrossentropy(from_logits=True))\n",
+        """
+        from tensorflow import keras
+        from tensorflow.keras import layers
+        model = keras.Sequential([layers.Dense(10)])
+        model.compile(loss=keras.losses.CategoricalCrossentropy(from_logits=True))
+        """,
         # the last layer is a pretrained model we cannot see
-        TK + "base = keras.applications.ResNet50(weights=None, classes=10)\n"
-        "base.compile(loss=keras.losses.CategoricalCrossentropy(from_logits=True))\n",
+        """
+        from tensorflow import keras
+        from tensorflow.keras import layers
+        base = keras.applications.ResNet50(weights=None, classes=10)
+        base.compile(loss=keras.losses.CategoricalCrossentropy(from_logits=True))
+        """,
         # different models in branches: unknown
-        TK
-        + "if cfg.probs:\n    model = keras.Sequential([layers.Dense(10, activation='softmax')])\n"
-        "else:\n    model = keras.Sequential([layers.Dense(10)])\n"
-        "model.compile(loss=keras.losses.CategoricalCrossentropy(from_logits=True))\n",
+        """
+        from tensorflow import keras
+        from tensorflow.keras import layers
+        if cfg.probs:
+            model = keras.Sequential([layers.Dense(10, activation='softmax')])
+        else:
+            model = keras.Sequential([layers.Dense(10)])
+        model.compile(loss=keras.losses.CategoricalCrossentropy(from_logits=True))
+        """,
         # a custom activation function we cannot read
-        TK + "model = keras.Sequential([layers.Dense(10, activation=my_act)])\n"
-        "model.compile(loss=keras.losses.CategoricalCrossentropy(from_logits=True))\n",
+        """
+        from tensorflow import keras
+        from tensorflow.keras import layers
+        model = keras.Sequential([layers.Dense(10, activation=my_act)])
+        model.compile(loss=keras.losses.CategoricalCrossentropy(from_logits=True))
+        """,
         # softmax over a non-last axis (attention), then a linear head
-        TK + "model = keras.Sequential([layers.Softmax(axis=1), layers.Dense(10)])\n"
-        "model.compile(loss=keras.losses.CategoricalCrossentropy(from_logits=True))\n",
+        """
+        from tensorflow import keras
+        from tensorflow.keras import layers
+        model = keras.Sequential([layers.Softmax(axis=1), layers.Dense(10)])
+        model.compile(loss=keras.losses.CategoricalCrossentropy(from_logits=True))
+        """,
         # from_logits from a variable
-        TK + "model = keras.Sequential([layers.Dense(10, activation='softmax')])\n"
-        "model.compile(loss=keras.losses.CategoricalCrossentropy(from_logits=args.logits))\n",
+        """
+        from tensorflow import keras
+        from tensorflow.keras import layers
+        model = keras.Sequential([layers.Dense(10, activation='softmax')])
+        model.compile(loss=keras.losses.CategoricalCrossentropy(from_logits=args.logits))
+        """,
     ]
 
     def check(self, model: SemanticModel) -> Iterator[Finding]:

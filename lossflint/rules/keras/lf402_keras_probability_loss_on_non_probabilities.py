@@ -9,12 +9,11 @@ import libcst as cst
 
 from lossflint.analysis import keras as K
 from lossflint.diagnostics import Applicability, Finding, FixSpec, NodeEdit, Severity
-from lossflint.registry import Invalid, Rule
+from lossflint.examples import Invalid
+from lossflint.registry import Rule
 from lossflint.rules.keras import fixes
 from lossflint.rules.keras.common import (
-    KL,
     NEEDS,
-    TK,
     layer_evidence,
     loss_text,
     output_related,
@@ -47,10 +46,13 @@ scores are clipped, where the gradient is zero: the loss is wrong and whole
 regions of the output space stop learning.
 """
     example = """
-model = keras.Sequential([layers.Dense(64, activation="relu"), layers.Dense(10)])
-model.compile(loss="sparse_categorical_crossentropy")                             # LF402
-model.compile(loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))  # OK
-"""
+    from tensorflow import keras
+    from tensorflow.keras import layers
+
+    model = keras.Sequential([layers.Dense(64, activation="relu"), layers.Dense(10)])
+    model.compile(loss="sparse_categorical_crossentropy")                             # error: LF402
+    model.compile(loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))  # OK
+    """
     fix_safety = """
 Unsafe, and offered only for loss classes on a linear output: it sets
 `from_logits=True`. For `relu`/`tanh` outputs the right fix is a softmax/sigmoid
@@ -58,85 +60,141 @@ activation (or no activation and `from_logits=True`), which is left to you.
 """
     INVALID = [
         Invalid(
-            KL + "model = keras.Sequential([layers.Dense(4, activation='relu'), layers.Dense(1)])\n"
-            "model.compile(loss=keras.losses.BinaryCrossentropy(False))\n",
-            4,
-            15,
-            fixed=KL
-            + "model = keras.Sequential([layers.Dense(4, activation='relu'), layers.Dense(1)])\n"
-            "model.compile(loss=keras.losses.BinaryCrossentropy(True))\n",
+            """
+            import keras
+            from keras import layers
+            model = keras.Sequential([layers.Dense(4, activation='relu'), layers.Dense(1)])
+            model.compile(loss=keras.losses.BinaryCrossentropy(False))  # error: LF402 at `loss=`
+            """,
+            fixed="""
+            import keras
+            from keras import layers
+            model = keras.Sequential([layers.Dense(4, activation='relu'), layers.Dense(1)])
+            model.compile(loss=keras.losses.BinaryCrossentropy(True))  # error: LF402 at `loss=`
+            """,
         ),
         Invalid(
-            TK + "model = keras.Sequential([layers.Dense(64, activation='relu'),\n"
-            "    layers.Dense(10)])\n"
-            "model.compile(optimizer='adam', loss='sparse_categorical_crossentropy')\n",
-            5,
-            33,
+            """
+            from tensorflow import keras
+            from tensorflow.keras import layers
+            model = keras.Sequential([layers.Dense(64, activation='relu'),
+                layers.Dense(10)])
+            model.compile(optimizer='adam', loss='sparse_categorical_crossentropy')  # error: LF402 at `loss=`
+            """,
         ),
         Invalid(
-            KL + "inp = keras.Input(shape=(8,))\n"
-            "out = layers.Dense(1)(layers.Dense(16, activation='relu')(inp))\n"
-            "model = keras.Model(inp, out)\n"
-            "model.compile(loss=keras.losses.BinaryCrossentropy())\n",
-            6,
-            15,
-            fixed=KL + "inp = keras.Input(shape=(8,))\n"
-            "out = layers.Dense(1)(layers.Dense(16, activation='relu')(inp))\n"
-            "model = keras.Model(inp, out)\n"
-            "model.compile(loss=keras.losses.BinaryCrossentropy(from_logits=True))\n",
+            """
+            import keras
+            from keras import layers
+            inp = keras.Input(shape=(8,))
+            out = layers.Dense(1)(layers.Dense(16, activation='relu')(inp))
+            model = keras.Model(inp, out)
+            model.compile(loss=keras.losses.BinaryCrossentropy())  # error: LF402 at `loss=`
+            """,
+            fixed="""
+            import keras
+            from keras import layers
+            inp = keras.Input(shape=(8,))
+            out = layers.Dense(1)(layers.Dense(16, activation='relu')(inp))
+            model = keras.Model(inp, out)
+            model.compile(loss=keras.losses.BinaryCrossentropy(from_logits=True))  # error: LF402 at `loss=`
+            """,
         ),
         Invalid(
-            "from keras.models import Sequential\nfrom keras.layers import Dense\n"
-            "model = Sequential()\nmodel.add(Dense(32, input_dim=8, activation='relu'))\n"
-            "model.add(Dense(3, activation='relu'))\n"
-            "model.compile(loss='categorical_crossentropy', optimizer='sgd')\n",
-            6,
-            15,
+            """
+            from keras.models import Sequential
+            from keras.layers import Dense
+            model = Sequential()
+            model.add(Dense(32, input_dim=8, activation='relu'))
+            model.add(Dense(3, activation='relu'))
+            model.compile(loss='categorical_crossentropy', optimizer='sgd')  # error: LF402 at `loss=`
+            """,
         ),
         Invalid(
-            "import tensorflow as tf\n"
-            "model = tf.keras.Sequential([tf.keras.layers.Dense(10, activation='tanh')])\n"
-            "cce = tf.keras.losses.CategoricalCrossentropy()\n"
-            "for x, y in ds:\n"
-            "    with tf.GradientTape() as tape:\n"
-            "        loss = cce(y, model(x))\n",
-            6,
-            16,
+            """
+            import tensorflow as tf
+            model = tf.keras.Sequential([tf.keras.layers.Dense(10, activation='tanh')])
+            cce = tf.keras.losses.CategoricalCrossentropy()
+            for x, y in ds:
+                with tf.GradientTape() as tape:
+                    loss = cce(y, model(x))  # error: LF402 at `cce(`
+            """,
         ),
     ]
     VALID = [
         # fully convolutional segmentation with a per-pixel softmax
-        TK + "inp = keras.Input(shape=(64, 64, 3))\n"
-        "x = layers.Conv2D(16, 3, padding='same', activation='relu')(inp)\n"
-        "out = layers.Conv2D(4, 1, activation='softmax')(x)\n"
-        "model = keras.Model(inp, out)\nmodel.compile(loss='sparse_categorical_crossentropy')\n",
+        """
+        from tensorflow import keras
+        from tensorflow.keras import layers
+        inp = keras.Input(shape=(64, 64, 3))
+        x = layers.Conv2D(16, 3, padding='same', activation='relu')(inp)
+        out = layers.Conv2D(4, 1, activation='softmax')(x)
+        model = keras.Model(inp, out)
+        model.compile(loss='sparse_categorical_crossentropy')
+        """,
         # one unit under a categorical loss is LF404's finding
-        TK + "model = keras.Sequential([layers.Dense(1)])\n"
-        "model.compile(loss='sparse_categorical_crossentropy')\n",
+        """
+        from tensorflow import keras
+        from tensorflow.keras import layers
+        model = keras.Sequential([layers.Dense(1)])
+        model.compile(loss='sparse_categorical_crossentropy')
+        """,
         # linear + from_logits=True
-        TK + "model = keras.Sequential([layers.Dense(10)])\n"
-        "model.compile(loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))\n",
+        """
+        from tensorflow import keras
+        from tensorflow.keras import layers
+        model = keras.Sequential([layers.Dense(10)])
+        model.compile(loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+        """,
         # softmax + from_logits=False
-        TK + "model = keras.Sequential([layers.Dense(10, activation='softmax')])\n"
-        "model.compile(loss='sparse_categorical_crossentropy')\n",
+        """
+        from tensorflow import keras
+        from tensorflow.keras import layers
+        model = keras.Sequential([layers.Dense(10, activation='softmax')])
+        model.compile(loss='sparse_categorical_crossentropy')
+        """,
         # Dense(1, sigmoid) + binary_crossentropy
-        TK + "model = keras.Sequential([layers.Dense(1, activation='sigmoid')])\n"
-        "model.compile(loss='binary_crossentropy', metrics=['accuracy'])\n",
+        """
+        from tensorflow import keras
+        from tensorflow.keras import layers
+        model = keras.Sequential([layers.Dense(1, activation='sigmoid')])
+        model.compile(loss='binary_crossentropy', metrics=['accuracy'])
+        """,
         # a trailing Activation layer sets the output
-        TK + "model = keras.Sequential([layers.Dense(10), layers.Activation('softmax')])\n"
-        "model.compile(loss='categorical_crossentropy')\n",
+        """
+        from tensorflow import keras
+        from tensorflow.keras import layers
+        model = keras.Sequential([layers.Dense(10), layers.Activation('softmax')])
+        model.compile(loss='categorical_crossentropy')
+        """,
         # mixed-precision pattern: float32 softmax layer after a linear Dense
-        TK
-        + "model = keras.Sequential([layers.Dense(10), layers.Activation('softmax', dtype='float32')])\n"
-        "model.compile(loss='categorical_crossentropy')\n",
+        """
+        from tensorflow import keras
+        from tensorflow.keras import layers
+        model = keras.Sequential([layers.Dense(10), layers.Activation('softmax', dtype='float32')])
+        model.compile(loss='categorical_crossentropy')
+        """,
         # regression loss on a linear output
-        TK + "model = keras.Sequential([layers.Dense(1)])\nmodel.compile(loss='mse')\n",
+        """
+        from tensorflow import keras
+        from tensorflow.keras import layers
+        model = keras.Sequential([layers.Dense(1)])
+        model.compile(loss='mse')
+        """,
         # a pretrained base we cannot see, no head of ours
-        TK + "model = keras.Sequential([keras.applications.MobileNetV2(weights=None)])\n"
-        "model.compile(loss='categorical_crossentropy')\n",
+        """
+        from tensorflow import keras
+        from tensorflow.keras import layers
+        model = keras.Sequential([keras.applications.MobileNetV2(weights=None)])
+        model.compile(loss='categorical_crossentropy')
+        """,
         # a custom layer at the end
-        TK + "model = keras.Sequential([layers.Dense(10), MyNormaliser()])\n"
-        "model.compile(loss='categorical_crossentropy')\n",
+        """
+        from tensorflow import keras
+        from tensorflow.keras import layers
+        model = keras.Sequential([layers.Dense(10), MyNormaliser()])
+        model.compile(loss='categorical_crossentropy')
+        """,
     ]
 
     def check(self, model: SemanticModel) -> Iterator[Finding]:

@@ -10,11 +10,10 @@ import libcst as cst
 from lossflint.analysis import apis
 from lossflint.analysis import keras as K
 from lossflint.diagnostics import Applicability, Finding, FixSpec, NodeEdit, RelatedNode, Severity
-from lossflint.registry import Invalid, Rule
+from lossflint.examples import Invalid
+from lossflint.registry import Rule
 from lossflint.rules.keras.common import (
-    KL,
     NEEDS,
-    TK,
     layer_evidence,
 )
 
@@ -39,59 +38,115 @@ The model outputs the constant 1.0 for every input, the gradient through the
 output is zero, and a binary classifier built this way never learns.
 """
     example = """
-layers.Dense(1, activation="softmax")   # LF403: always 1.0
-layers.Dense(1, activation="sigmoid")   # a binary classifier
-"""
+    from tensorflow import keras
+    from tensorflow.keras import layers
+
+    model = keras.Sequential([
+        layers.Dense(16, activation="relu"),
+        layers.Dense(1, activation="softmax"),  # error: LF403 (always 1.0)
+    ])
+    binary = keras.Sequential([
+        layers.Dense(16, activation="relu"),
+        layers.Dense(1, activation="sigmoid"),  # OK: a binary classifier
+    ])
+    """
     fix_safety = """
 Unsafe: `"softmax"` becomes `"sigmoid"` (for `Dense(1, activation="softmax")`),
 which changes the model; it is what a one-unit binary output needs.
 """
     INVALID = [
         Invalid(
-            TK + "model = keras.Sequential([\n    layers.Dense(16, activation='relu'),\n"
-            "    layers.Dense(1, activation='softmax'),\n])\n",
-            5,
-            5,
-            fixed=TK + "model = keras.Sequential([\n    layers.Dense(16, activation='relu'),\n"
-            "    layers.Dense(1, activation='sigmoid'),\n])\n",
+            """
+            from tensorflow import keras
+            from tensorflow.keras import layers
+            model = keras.Sequential([
+                layers.Dense(16, activation='relu'),
+                layers.Dense(1, activation='softmax'),  # error: LF403 at `layers.Dense(`
+            ])
+            """,
+            fixed="""
+            from tensorflow import keras
+            from tensorflow.keras import layers
+            model = keras.Sequential([
+                layers.Dense(16, activation='relu'),
+                layers.Dense(1, activation='sigmoid'),  # error: LF403 at `layers.Dense(`
+            ])
+            """,
         ),
         Invalid(
-            "from keras.models import Sequential\nfrom keras.layers import Dense, Activation\n"
-            "model = Sequential()\nmodel.add(Dense(1))\nmodel.add(Activation('softmax'))\n",
-            5,
-            11,
+            """
+            from keras.models import Sequential
+            from keras.layers import Dense, Activation
+            model = Sequential()
+            model.add(Dense(1))
+            model.add(Activation('softmax'))  # error: LF403 at `Activation(`
+            """,
         ),
         Invalid(
-            "import tensorflow as tf\n"
-            "inp = tf.keras.Input(shape=(4,))\n"
-            "out = tf.keras.layers.Dense(1, activation=tf.nn.softmax)(inp)\n",
-            3,
-            7,
+            """
+            import tensorflow as tf
+            inp = tf.keras.Input(shape=(4,))
+            out = tf.keras.layers.Dense(1, activation=tf.nn.softmax)(inp)  # error: LF403 at `tf.keras.layers.Dense(`
+            """,
         ),
         Invalid(
-            KL + "inp = keras.Input(shape=(4,))\n"
-            "z = layers.Dense(1)(inp)\nz = layers.Dropout(0.2)(z)\nout = layers.Softmax()(z)\n"
-            "model = keras.Model(inp, out)\n",
-            6,
-            7,
+            """
+            import keras
+            from keras import layers
+            inp = keras.Input(shape=(4,))
+            z = layers.Dense(1)(inp)
+            z = layers.Dropout(0.2)(z)
+            out = layers.Softmax()(z)  # error: LF403 at `layers.Softmax(`
+            model = keras.Model(inp, out)
+            """,
         ),
     ]
     VALID = [
-        TK + "layer = layers.Dense(1, activation='sigmoid')\n",
-        TK + "layer = layers.Dense(10, activation='softmax')\n",
+        """
+        from tensorflow import keras
+        from tensorflow.keras import layers
+        layer = layers.Dense(1, activation='sigmoid')
+        """,
+        """
+        from tensorflow import keras
+        from tensorflow.keras import layers
+        layer = layers.Dense(10, activation='softmax')
+        """,
         # attention: scores per time step, softmax over the time axis
-        TK + "inp = keras.Input(shape=(20, 8))\n"
-        "scores = layers.Dense(1)(inp)\nweights = layers.Softmax(axis=1)(scores)\n"
-        "model = keras.Model(inp, weights)\n",
+        """
+        from tensorflow import keras
+        from tensorflow.keras import layers
+        inp = keras.Input(shape=(20, 8))
+        scores = layers.Dense(1)(inp)
+        weights = layers.Softmax(axis=1)(scores)
+        model = keras.Model(inp, weights)
+        """,
         # units from a variable we cannot read
-        TK + "layer = layers.Dense(n_out, activation='softmax')\n",
+        """
+        from tensorflow import keras
+        from tensorflow.keras import layers
+        layer = layers.Dense(n_out, activation='softmax')
+        """,
         # a user class named Dense
-        "class Dense:\n    def __init__(self, units, activation=None):\n        pass\n"
-        "layer = Dense(1, activation='softmax')\n",
+        """
+        class Dense:
+            def __init__(self, units, activation=None):
+                pass
+        layer = Dense(1, activation='softmax')
+        """,
         # Dense(1) then a non-softmax activation
-        TK + "model = keras.Sequential([layers.Dense(1), layers.Activation('sigmoid')])\n",
+        """
+        from tensorflow import keras
+        from tensorflow.keras import layers
+        model = keras.Sequential([layers.Dense(1), layers.Activation('sigmoid')])
+        """,
         # module constant for the number of classes
-        TK + "N_CLASSES = 5\nlayer = layers.Dense(N_CLASSES, activation='softmax')\n",
+        """
+        from tensorflow import keras
+        from tensorflow.keras import layers
+        N_CLASSES = 5
+        layer = layers.Dense(N_CLASSES, activation='softmax')
+        """,
     ]
 
     def check(self, model: SemanticModel) -> Iterator[Finding]:

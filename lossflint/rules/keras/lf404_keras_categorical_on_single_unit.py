@@ -7,11 +7,10 @@ from typing import TYPE_CHECKING
 
 from lossflint.analysis import keras as K
 from lossflint.diagnostics import Finding, Severity
-from lossflint.registry import Invalid, Rule
+from lossflint.examples import Invalid
+from lossflint.registry import Rule
 from lossflint.rules.keras.common import (
-    KL,
     NEEDS,
-    TK,
     layer_evidence,
     loss_text,
     output_related,
@@ -38,52 +37,86 @@ Keras renormalises the output to 1.0 and the loss is identically 0 (or, for the
 sparse loss on a linear unit, log-softmax of one value is 0): nothing trains.
 """
     example = """
-model = keras.Sequential([layers.Dense(1, activation="sigmoid")])
-model.compile(loss="categorical_crossentropy")   # LF404: loss is always 0
-model.compile(loss="binary_crossentropy")        # OK
-"""
+    from tensorflow import keras
+    from tensorflow.keras import layers
+
+    model = keras.Sequential([layers.Dense(1, activation="sigmoid")])
+    model.compile(loss="categorical_crossentropy")   # error: LF404 (the loss is always 0)
+    model.compile(loss="binary_crossentropy")        # OK
+    """
     fix_safety = "There is no automatic fix: use `binary_crossentropy` with a sigmoid output."
     INVALID = [
         Invalid(
-            TK + "model = keras.Sequential([layers.Dense(8, activation='relu'),\n"
-            "    layers.Dense(1, activation='sigmoid')])\n"
-            "model.compile(optimizer='adam', loss='categorical_crossentropy',"
-            " metrics=['accuracy'])\n",
-            5,
-            33,
+            """
+            from tensorflow import keras
+            from tensorflow.keras import layers
+            model = keras.Sequential([layers.Dense(8, activation='relu'),
+                layers.Dense(1, activation='sigmoid')])
+            model.compile(optimizer='adam', loss='categorical_crossentropy', metrics=['accuracy'])  # error: LF404 at `loss=`
+            """,
         ),
         Invalid(
-            "from keras.models import Sequential\nfrom keras.layers import Dense\n"
-            "import keras\n"
-            "model = Sequential()\nmodel.add(Dense(1, activation='sigmoid'))\n"
-            "model.compile(loss=keras.losses.categorical_crossentropy)\n",
-            6,
-            15,
+            """
+            from keras.models import Sequential
+            from keras.layers import Dense
+            import keras
+            model = Sequential()
+            model.add(Dense(1, activation='sigmoid'))
+            model.compile(loss=keras.losses.categorical_crossentropy)  # error: LF404 at `loss=`
+            """,
         ),
         Invalid(
-            KL + "inp = keras.Input(shape=(3,))\nout = layers.Dense(1)(inp)\n"
-            "model = keras.Model(inputs=inp, outputs=out)\n"
-            "model.compile(loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))\n",
-            6,
-            15,
+            """
+            import keras
+            from keras import layers
+            inp = keras.Input(shape=(3,))
+            out = layers.Dense(1)(inp)
+            model = keras.Model(inputs=inp, outputs=out)
+            model.compile(loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))  # error: LF404 at `loss=`
+            """,
         ),
     ]
     VALID = [
-        TK + "model = keras.Sequential([layers.Dense(1, activation='sigmoid')])\n"
-        "model.compile(loss='binary_crossentropy')\n",
-        TK + "model = keras.Sequential([layers.Dense(2, activation='softmax')])\n"
-        "model.compile(loss='categorical_crossentropy')\n",
-        TK + "model = keras.Sequential([layers.Dense(1)])\nmodel.compile(loss='mse')\n",
+        """
+        from tensorflow import keras
+        from tensorflow.keras import layers
+        model = keras.Sequential([layers.Dense(1, activation='sigmoid')])
+        model.compile(loss='binary_crossentropy')
+        """,
+        """
+        from tensorflow import keras
+        from tensorflow.keras import layers
+        model = keras.Sequential([layers.Dense(2, activation='softmax')])
+        model.compile(loss='categorical_crossentropy')
+        """,
+        """
+        from tensorflow import keras
+        from tensorflow.keras import layers
+        model = keras.Sequential([layers.Dense(1)])
+        model.compile(loss='mse')
+        """,
         # units unknown
-        TK + "model = keras.Sequential([layers.Dense(n_classes, activation='softmax')])\n"
-        "model.compile(loss='categorical_crossentropy')\n",
+        """
+        from tensorflow import keras
+        from tensorflow.keras import layers
+        model = keras.Sequential([layers.Dense(n_classes, activation='softmax')])
+        model.compile(loss='categorical_crossentropy')
+        """,
         # the output is a model we cannot see
-        TK + "model = keras.Sequential([layers.Dense(1), backbone])\n"
-        "model.compile(loss='categorical_crossentropy')\n",
+        """
+        from tensorflow import keras
+        from tensorflow.keras import layers
+        model = keras.Sequential([layers.Dense(1), backbone])
+        model.compile(loss='categorical_crossentropy')
+        """,
         # a different model object is compiled
-        TK
-        + "a = keras.Sequential([layers.Dense(1)])\nb = keras.Sequential([layers.Dense(5, activation='softmax')])\n"
-        "b.compile(loss='categorical_crossentropy')\n",
+        """
+        from tensorflow import keras
+        from tensorflow.keras import layers
+        a = keras.Sequential([layers.Dense(1)])
+        b = keras.Sequential([layers.Dense(5, activation='softmax')])
+        b.compile(loss='categorical_crossentropy')
+        """,
     ]
 
     def check(self, model: SemanticModel) -> Iterator[Finding]:

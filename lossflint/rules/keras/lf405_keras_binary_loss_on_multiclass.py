@@ -7,10 +7,10 @@ from typing import TYPE_CHECKING
 
 from lossflint.analysis import keras as K
 from lossflint.diagnostics import Finding, Severity
-from lossflint.registry import Invalid, Rule
+from lossflint.examples import Invalid
+from lossflint.registry import Rule
 from lossflint.rules.keras.common import (
     NEEDS,
-    TK,
     layer_evidence,
     loss_text,
     output_related,
@@ -38,47 +38,75 @@ was built for. With tf.keras 2, `metrics=["accuracy"]` then silently becomes
 binary accuracy, which is inflated (about 0.8 at chance level for 5 classes).
 """
     example = """
-model = keras.Sequential([layers.Dense(5, activation="softmax")])
-model.compile(loss="binary_crossentropy", metrics=["accuracy"])       # LF405
-model.compile(loss="categorical_crossentropy", metrics=["accuracy"])  # OK
-"""
+    from tensorflow import keras
+    from tensorflow.keras import layers
+
+    model = keras.Sequential([layers.Dense(5, activation="softmax")])
+    model.compile(loss="binary_crossentropy", metrics=["accuracy"])       # error: LF405
+    model.compile(loss="categorical_crossentropy", metrics=["accuracy"])  # OK
+    """
     fix_safety = "There is no automatic fix: use `categorical_crossentropy` (or sigmoid outputs for multi-label)."
     INVALID = [
         Invalid(
-            TK + "model = keras.Sequential([layers.Dense(32, activation='relu'),\n"
-            "    layers.Dense(5, activation='softmax')])\n"
-            "model.compile(loss='binary_crossentropy', optimizer='adam', metrics=['accuracy'])\n",
-            5,
-            15,
+            """
+            from tensorflow import keras
+            from tensorflow.keras import layers
+            model = keras.Sequential([layers.Dense(32, activation='relu'),
+                layers.Dense(5, activation='softmax')])
+            model.compile(loss='binary_crossentropy', optimizer='adam', metrics=['accuracy'])  # error: LF405 at `loss=`
+            """,
         ),
         Invalid(
-            "import tensorflow as tf\n"
-            "inp = tf.keras.Input(shape=(10,))\n"
-            "out = tf.keras.layers.Dense(4, activation=tf.keras.activations.softmax)(inp)\n"
-            "model = tf.keras.Model(inp, out)\n"
-            "model.compile(loss=tf.keras.losses.BinaryCrossentropy())\n",
-            5,
-            15,
+            """
+            import tensorflow as tf
+            inp = tf.keras.Input(shape=(10,))
+            out = tf.keras.layers.Dense(4, activation=tf.keras.activations.softmax)(inp)
+            model = tf.keras.Model(inp, out)
+            model.compile(loss=tf.keras.losses.BinaryCrossentropy())  # error: LF405 at `loss=`
+            """,
         ),
         Invalid(
-            "from keras.models import Sequential\nfrom keras.layers import Dense, Activation\n"
-            "model = Sequential()\nmodel.add(Dense(3))\nmodel.add(Activation('softmax'))\n"
-            "model.compile('rmsprop', 'binary_crossentropy')\n",
-            6,
-            26,
+            """
+            from keras.models import Sequential
+            from keras.layers import Dense, Activation
+            model = Sequential()
+            model.add(Dense(3))
+            model.add(Activation('softmax'))
+            model.compile('rmsprop', 'binary_crossentropy')  # error: LF405 at `'binary_crossentropy'`
+            """,
         ),
     ]
     VALID = [
-        TK + "model = keras.Sequential([layers.Dense(5, activation='sigmoid')])\n"
-        "model.compile(loss='binary_crossentropy')\n",
-        TK + "model = keras.Sequential([layers.Dense(2, activation='softmax')])\n"
-        "model.compile(loss='binary_crossentropy')\n",
-        TK + "model = keras.Sequential([layers.Dense(5, activation='softmax')])\n"
-        "model.compile(loss='categorical_crossentropy')\n",
-        TK + "model = keras.Sequential([layers.Dense(1, activation='sigmoid')])\n"
-        "model.compile(loss='binary_crossentropy', metrics=['accuracy'])\n",
-        TK + "model = keras.Sequential([layers.Dense(k, activation='softmax')])\n"
-        "model.compile(loss='binary_crossentropy')\n",
+        """
+        from tensorflow import keras
+        from tensorflow.keras import layers
+        model = keras.Sequential([layers.Dense(5, activation='sigmoid')])
+        model.compile(loss='binary_crossentropy')
+        """,
+        """
+        from tensorflow import keras
+        from tensorflow.keras import layers
+        model = keras.Sequential([layers.Dense(2, activation='softmax')])
+        model.compile(loss='binary_crossentropy')
+        """,
+        """
+        from tensorflow import keras
+        from tensorflow.keras import layers
+        model = keras.Sequential([layers.Dense(5, activation='softmax')])
+        model.compile(loss='categorical_crossentropy')
+        """,
+        """
+        from tensorflow import keras
+        from tensorflow.keras import layers
+        model = keras.Sequential([layers.Dense(1, activation='sigmoid')])
+        model.compile(loss='binary_crossentropy', metrics=['accuracy'])
+        """,
+        """
+        from tensorflow import keras
+        from tensorflow.keras import layers
+        model = keras.Sequential([layers.Dense(k, activation='softmax')])
+        model.compile(loss='binary_crossentropy')
+        """,
     ]
 
     def check(self, model: SemanticModel) -> Iterator[Finding]:

@@ -7,10 +7,10 @@ from typing import TYPE_CHECKING
 
 from lossflint.analysis import keras as K
 from lossflint.diagnostics import Finding, Severity
-from lossflint.registry import Invalid, Rule
+from lossflint.examples import Invalid
+from lossflint.registry import Rule
 from lossflint.rules.keras.common import (
     NEEDS,
-    TK,
     layer_evidence,
     loss_text,
     output_related,
@@ -38,54 +38,83 @@ gradients when the model is confidently wrong), and accuracy of a regression
 output compares floats to labels: a meaningless number that looks like a metric.
 """
     example = """
-model = keras.Sequential([layers.Dense(10, activation="softmax")])
-model.compile(loss="mse", metrics=["accuracy"])           # LF406
-model.compile(loss="categorical_crossentropy", metrics=["accuracy"])
-"""
+    from tensorflow import keras
+    from tensorflow.keras import layers
+
+    model = keras.Sequential([layers.Dense(10, activation="softmax")])
+    model.compile(loss="mse", metrics=["accuracy"])                       # error: LF406
+    model.compile(loss="categorical_crossentropy", metrics=["accuracy"])  # OK
+    """
     fix_safety = (
         "There is no automatic fix: pick a cross-entropy loss, or drop the accuracy metric."
     )
     INVALID = [
         Invalid(
-            TK + "model = keras.Sequential([layers.Dense(64, activation='relu'),\n"
-            "    layers.Dense(10, activation='softmax')])\n"
-            "model.compile(optimizer='sgd', loss='mean_squared_error')\n",
-            5,
-            32,
+            """
+            from tensorflow import keras
+            from tensorflow.keras import layers
+            model = keras.Sequential([layers.Dense(64, activation='relu'),
+                layers.Dense(10, activation='softmax')])
+            model.compile(optimizer='sgd', loss='mean_squared_error')  # error: LF406 at `loss=`
+            """,
         ),
         Invalid(
-            TK + "model = keras.Sequential([layers.Dense(1)])\n"
-            "model.compile(optimizer='adam', loss='mse', metrics=['accuracy'])\n",
-            4,
-            33,
+            """
+            from tensorflow import keras
+            from tensorflow.keras import layers
+            model = keras.Sequential([layers.Dense(1)])
+            model.compile(optimizer='adam', loss='mse', metrics=['accuracy'])  # error: LF406 at `loss=`
+            """,
         ),
         Invalid(
-            "import numpy as np\nfrom tensorflow import keras\n"
-            "(x_train, y_train), _ = keras.datasets.imdb.load_data(num_words=1000)\n"
-            "model = keras.Sequential()\n"
-            "model.add(keras.layers.Embedding(1000, 16))\n"
-            "model.add(keras.layers.GlobalAveragePooling1D())\n"
-            "model.add(keras.layers.Dense(1, activation='sigmoid'))\n"
-            "model.compile(loss=keras.losses.MeanSquaredError())\n"
-            "model.fit(x_train, y_train)\n",
-            8,
-            15,
+            """
+            import numpy as np
+            from tensorflow import keras
+            (x_train, y_train), _ = keras.datasets.imdb.load_data(num_words=1000)
+            model = keras.Sequential()
+            model.add(keras.layers.Embedding(1000, 16))
+            model.add(keras.layers.GlobalAveragePooling1D())
+            model.add(keras.layers.Dense(1, activation='sigmoid'))
+            model.compile(loss=keras.losses.MeanSquaredError())  # error: LF406 at `loss=`
+            model.fit(x_train, y_train)
+            """,
         ),
     ]
     VALID = [
-        TK
-        + "model = keras.Sequential([layers.Dense(1)])\nmodel.compile(loss='mse', metrics=['mae'])\n",
-        TK + "model = keras.Sequential([layers.Dense(10, activation='softmax')])\n"
-        "model.compile(loss='categorical_crossentropy', metrics=['accuracy'])\n",
+        """
+        from tensorflow import keras
+        from tensorflow.keras import layers
+        model = keras.Sequential([layers.Dense(1)])
+        model.compile(loss='mse', metrics=['mae'])
+        """,
+        """
+        from tensorflow import keras
+        from tensorflow.keras import layers
+        model = keras.Sequential([layers.Dense(10, activation='softmax')])
+        model.compile(loss='categorical_crossentropy', metrics=['accuracy'])
+        """,
         # autoencoder: sigmoid pixels reconstructed with mse
-        TK + "model = keras.Sequential([layers.Dense(32, activation='relu'),"
-        " layers.Dense(784, activation='sigmoid')])\nmodel.compile(loss='mse')\n",
+        """
+        from tensorflow import keras
+        from tensorflow.keras import layers
+        model = keras.Sequential([layers.Dense(32, activation='relu'), layers.Dense(784, activation='sigmoid')])
+        model.compile(loss='mse')
+        """,
         # sigmoid regression of targets in [0, 1]
-        TK + "model = keras.Sequential([layers.Dense(1, activation='sigmoid')])\n"
-        "model.compile(loss='mae')\nmodel.fit(x, y_scaled)\n",
+        """
+        from tensorflow import keras
+        from tensorflow.keras import layers
+        model = keras.Sequential([layers.Dense(1, activation='sigmoid')])
+        model.compile(loss='mae')
+        model.fit(x, y_scaled)
+        """,
         # regression with a tolerance metric, not accuracy
-        TK + "model = keras.Sequential([layers.Dense(1)])\n"
-        "model.compile(loss='huber', metrics=[keras.metrics.RootMeanSquaredError()])\n",
+        """
+        from tensorflow import keras
+        from tensorflow.keras import layers
+        model = keras.Sequential([layers.Dense(1)])
+        model.compile(loss='huber', metrics=[keras.metrics.RootMeanSquaredError()])
+        """,
     ]
 
     def check(self, model: SemanticModel) -> Iterator[Finding]:

@@ -7,10 +7,10 @@ from typing import TYPE_CHECKING
 
 from lossflint.analysis import keras as K
 from lossflint.diagnostics import Finding, RelatedNode, Severity
-from lossflint.registry import Invalid, Rule
+from lossflint.examples import Invalid
+from lossflint.registry import Rule
 from lossflint.rules.keras.common import (
     NEEDS,
-    TK,
     loss_text,
     uses,
 )
@@ -37,63 +37,102 @@ sample. The wrong pairing fails in `fit` with a shape error, or (with labels of
 shape `(N, 1)`) silently computes a wrong loss.
 """
     example = """
-y_train = keras.utils.to_categorical(y_train, 10)
-model.compile(loss="sparse_categorical_crossentropy")   # LF407
-model.fit(x_train, y_train)
-"""
+    from tensorflow import keras
+    from tensorflow.keras import layers
+
+    (x_train, y_train), _ = keras.datasets.mnist.load_data()
+    y_train = keras.utils.to_categorical(y_train, 10)
+    model = keras.Sequential([layers.Flatten(), layers.Dense(10, activation="softmax")])
+    model.compile(loss="sparse_categorical_crossentropy")   # error: LF407
+    model.compile(loss="categorical_crossentropy")          # OK: one-hot labels
+    model.fit(x_train / 255.0, y_train)
+    """
     fix_safety = "There is no automatic fix: change the loss or the label encoding, not both."
     INVALID = [
         Invalid(
-            TK + "(x, y), _ = keras.datasets.mnist.load_data()\n"
-            "y = keras.utils.to_categorical(y, 10)\n"
-            "model = keras.Sequential([layers.Flatten(), layers.Dense(10, activation='softmax')])\n"
-            "model.compile(loss='sparse_categorical_crossentropy')\n"
-            "model.fit(x / 255.0, y)\n",
-            6,
-            15,
+            """
+            from tensorflow import keras
+            from tensorflow.keras import layers
+            (x, y), _ = keras.datasets.mnist.load_data()
+            y = keras.utils.to_categorical(y, 10)
+            model = keras.Sequential([layers.Flatten(), layers.Dense(10, activation='softmax')])
+            model.compile(loss='sparse_categorical_crossentropy')  # error: LF407 at `loss=`
+            model.fit(x / 255.0, y)
+            """,
         ),
         Invalid(
-            "from keras.datasets import cifar10\nfrom keras.models import Sequential\n"
-            "from keras.layers import Flatten, Dense\n"
-            "(x_train, y_train), (x_test, y_test) = cifar10.load_data()\n"
-            "x_train = x_train.astype('float32') / 255\n"
-            "model = Sequential()\nmodel.add(Flatten())\nmodel.add(Dense(10, activation='softmax'))\n"
-            "model.compile(optimizer='adam', loss='categorical_crossentropy')\n"
-            "model.fit(x_train, y_train, epochs=5)\n",
-            9,
-            33,
+            """
+            from keras.datasets import cifar10
+            from keras.models import Sequential
+            from keras.layers import Flatten, Dense
+            (x_train, y_train), (x_test, y_test) = cifar10.load_data()
+            x_train = x_train.astype('float32') / 255
+            model = Sequential()
+            model.add(Flatten())
+            model.add(Dense(10, activation='softmax'))
+            model.compile(optimizer='adam', loss='categorical_crossentropy')  # error: LF407 at `loss=`
+            model.fit(x_train, y_train, epochs=5)
+            """,
         ),
         Invalid(
-            "import tensorflow as tf\n"
-            "model = tf.keras.Sequential([tf.keras.layers.Dense(10)])\n"
-            "loss_fn = tf.keras.losses.SparseCategoricalCrossentropy(from_logits=True)\n"
-            "def step(x, labels):\n"
-            "    y = tf.one_hot(labels, 10)\n"
-            "    return loss_fn(y, model(x))\n",
-            6,
-            12,
+            """
+            import tensorflow as tf
+            model = tf.keras.Sequential([tf.keras.layers.Dense(10)])
+            loss_fn = tf.keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+            def step(x, labels):
+                y = tf.one_hot(labels, 10)
+                return loss_fn(y, model(x))  # error: LF407 at `loss_fn(`
+            """,
         ),
     ]
     VALID = [
-        TK + "(x, y), _ = keras.datasets.mnist.load_data()\n"
-        "model = keras.Sequential([layers.Flatten(), layers.Dense(10, activation='softmax')])\n"
-        "model.compile(loss='sparse_categorical_crossentropy')\nmodel.fit(x / 255.0, y)\n",
-        TK + "(x, y), _ = keras.datasets.mnist.load_data()\ny = keras.utils.to_categorical(y)\n"
-        "model = keras.Sequential([layers.Flatten(), layers.Dense(10, activation='softmax')])\n"
-        "model.compile(loss='categorical_crossentropy')\nmodel.fit(x / 255.0, y)\n",
+        """
+        from tensorflow import keras
+        from tensorflow.keras import layers
+        (x, y), _ = keras.datasets.mnist.load_data()
+        model = keras.Sequential([layers.Flatten(), layers.Dense(10, activation='softmax')])
+        model.compile(loss='sparse_categorical_crossentropy')
+        model.fit(x / 255.0, y)
+        """,
+        """
+        from tensorflow import keras
+        from tensorflow.keras import layers
+        (x, y), _ = keras.datasets.mnist.load_data()
+        y = keras.utils.to_categorical(y)
+        model = keras.Sequential([layers.Flatten(), layers.Dense(10, activation='softmax')])
+        model.compile(loss='categorical_crossentropy')
+        model.fit(x / 255.0, y)
+        """,
         # labels re-encoded in one branch only: unknown
-        TK + "(x, y), _ = keras.datasets.mnist.load_data()\n"
-        "if one_hot:\n    y = keras.utils.to_categorical(y)\n"
-        "model = keras.Sequential([layers.Flatten(), layers.Dense(10, activation='softmax')])\n"
-        "model.compile(loss='categorical_crossentropy')\nmodel.fit(x / 255.0, y)\n",
+        """
+        from tensorflow import keras
+        from tensorflow.keras import layers
+        (x, y), _ = keras.datasets.mnist.load_data()
+        if one_hot:
+            y = keras.utils.to_categorical(y)
+        model = keras.Sequential([layers.Flatten(), layers.Dense(10, activation='softmax')])
+        model.compile(loss='categorical_crossentropy')
+        model.fit(x / 255.0, y)
+        """,
         # one-hot back to indices
-        "import numpy as np\n" + TK + "y = keras.utils.to_categorical(labels)\n"
-        "idx = np.argmax(y, axis=1)\n"
-        "model = keras.Sequential([layers.Dense(10, activation='softmax')])\n"
-        "model.compile(loss='sparse_categorical_crossentropy')\nmodel.fit(x, idx)\n",
+        """
+        import numpy as np
+        from tensorflow import keras
+        from tensorflow.keras import layers
+        y = keras.utils.to_categorical(labels)
+        idx = np.argmax(y, axis=1)
+        model = keras.Sequential([layers.Dense(10, activation='softmax')])
+        model.compile(loss='sparse_categorical_crossentropy')
+        model.fit(x, idx)
+        """,
         # labels from somewhere we cannot see
-        TK + "model = keras.Sequential([layers.Dense(10, activation='softmax')])\n"
-        "model.compile(loss='categorical_crossentropy')\nmodel.fit(x, load_labels())\n",
+        """
+        from tensorflow import keras
+        from tensorflow.keras import layers
+        model = keras.Sequential([layers.Dense(10, activation='softmax')])
+        model.compile(loss='categorical_crossentropy')
+        model.fit(x, load_labels())
+        """,
     ]
 
     def check(self, model: SemanticModel) -> Iterator[Finding]:

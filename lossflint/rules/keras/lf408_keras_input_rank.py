@@ -7,11 +7,10 @@ from typing import TYPE_CHECKING
 
 from lossflint.analysis import keras as K
 from lossflint.diagnostics import Finding, Severity
-from lossflint.registry import Invalid, Rule
+from lossflint.examples import Invalid
+from lossflint.registry import Rule
 from lossflint.rules.keras.common import (
-    KL,
     NEEDS,
-    TK,
     format_shape,
     input_rank_layer,
 )
@@ -40,50 +39,83 @@ takes `(height, width, channels)`. A shape without the feature/channel axis make
 the model fail at build time with a `ValueError` ("expected ndim=3, found ndim=2").
 """
     example = """
-layers.LSTM(32, input_shape=(100,))      # LF408
-layers.LSTM(32, input_shape=(100, 1))    # 100 time steps of 1 feature
-"""
+    from tensorflow import keras
+    from tensorflow.keras import layers
+
+    model = keras.Sequential([layers.LSTM(32, input_shape=(100,)),     # error: LF408
+                              layers.Dense(1)])
+    fixed = keras.Sequential([layers.LSTM(32, input_shape=(100, 1)),   # OK: 100 steps of 1 feature
+                              layers.Dense(1)])
+    """
     fix_safety = "There is no automatic fix: add the feature/channel axis (and reshape the data)."
     INVALID = [
         Invalid(
-            TK + "model = keras.Sequential([\n    layers.LSTM(32, input_shape=(100,)),\n"
-            "    layers.Dense(1)])\n",
-            4,
-            5,
+            """
+            from tensorflow import keras
+            from tensorflow.keras import layers
+            model = keras.Sequential([
+                layers.LSTM(32, input_shape=(100,)),  # error: LF408 at `layers.LSTM(`
+                layers.Dense(1)])
+            """,
         ),
         Invalid(
-            "from keras.models import Sequential\nfrom keras.layers import Conv2D, Flatten, Dense\n"
-            "model = Sequential()\nmodel.add(Conv2D(32, (3, 3), activation='relu', input_shape=(28, 28)))\n"
-            "model.add(Flatten())\n",
-            4,
-            11,
+            """
+            from keras.models import Sequential
+            from keras.layers import Conv2D, Flatten, Dense
+            model = Sequential()
+            model.add(Conv2D(32, (3, 3), activation='relu', input_shape=(28, 28)))  # error: LF408 at `Conv2D(`
+            model.add(Flatten())
+            """,
         ),
         Invalid(
-            "import tensorflow as tf\n"
-            "inp = tf.keras.Input(shape=(64,))\n"
-            "x = tf.keras.layers.Conv1D(16, 3)(inp)\n",
-            3,
-            5,
+            """
+            import tensorflow as tf
+            inp = tf.keras.Input(shape=(64,))
+            x = tf.keras.layers.Conv1D(16, 3)(inp)  # error: LF408 at `tf.keras.layers.Conv1D(`
+            """,
         ),
         Invalid(
-            KL
-            + "model = keras.Sequential([keras.Input(shape=(16, 16, 16)), layers.Conv3D(8, 3)])\n",
-            3,
-            60,
+            """
+            import keras
+            from keras import layers
+            model = keras.Sequential([keras.Input(shape=(16, 16, 16)), layers.Conv3D(8, 3)])  # error: LF408 at `layers.Conv3D(`
+            """,
         ),
     ]
     VALID = [
-        TK + "model = keras.Sequential([layers.LSTM(32, input_shape=(100, 1))])\n",
-        TK + "model = keras.Sequential([layers.Conv2D(8, 3, input_shape=(28, 28, 1))])\n",
-        TK + "model = keras.Sequential([layers.Dense(8, input_shape=(28,))])\n",
+        """
+        from tensorflow import keras
+        from tensorflow.keras import layers
+        model = keras.Sequential([layers.LSTM(32, input_shape=(100, 1))])
+        """,
+        """
+        from tensorflow import keras
+        from tensorflow.keras import layers
+        model = keras.Sequential([layers.Conv2D(8, 3, input_shape=(28, 28, 1))])
+        """,
+        """
+        from tensorflow import keras
+        from tensorflow.keras import layers
+        model = keras.Sequential([layers.Dense(8, input_shape=(28,))])
+        """,
         # Reshape first: the Conv2D gets rank 3
-        TK + "model = keras.Sequential([layers.Reshape((28, 28, 1), input_shape=(784,)),"
-        " layers.Conv2D(8, 3)])\n",
+        """
+        from tensorflow import keras
+        from tensorflow.keras import layers
+        model = keras.Sequential([layers.Reshape((28, 28, 1), input_shape=(784,)), layers.Conv2D(8, 3)])
+        """,
         # shape from the data: unknown
-        TK + "model = keras.Sequential([layers.LSTM(8, input_shape=x.shape[1:])])\n",
+        """
+        from tensorflow import keras
+        from tensorflow.keras import layers
+        model = keras.Sequential([layers.LSTM(8, input_shape=x.shape[1:])])
+        """,
         # not the first layer: Keras ignores input_shape there
-        TK + "model = keras.Sequential([layers.Embedding(100, 8, input_length=10),"
-        " layers.LSTM(8, input_shape=(10,))])\n",
+        """
+        from tensorflow import keras
+        from tensorflow.keras import layers
+        model = keras.Sequential([layers.Embedding(100, 8, input_length=10), layers.LSTM(8, input_shape=(10,))])
+        """,
     ]
 
     def check(self, model: SemanticModel) -> Iterator[Finding]:

@@ -7,10 +7,10 @@ from typing import TYPE_CHECKING
 
 from lossflint.analysis import keras as K
 from lossflint.diagnostics import Finding, Severity
-from lossflint.registry import Invalid, Rule
+from lossflint.examples import Invalid
+from lossflint.registry import Rule
 from lossflint.rules.keras.common import (
     NEEDS,
-    TK,
     layer_evidence,
     loss_text,
     output_related,
@@ -39,48 +39,76 @@ multi-label targets use `binary_crossentropy`; for one label per sample use a
 softmax output.
 """
     example = """
-model = keras.Sequential([layers.Dense(10, activation="sigmoid")])
-model.compile(loss="categorical_crossentropy")   # LF409
-model.compile(loss="binary_crossentropy")        # multi-label
-"""
+    from tensorflow import keras
+    from tensorflow.keras import layers
+
+    model = keras.Sequential([layers.Dense(10, activation="sigmoid")])
+    model.compile(loss="categorical_crossentropy")   # error: LF409
+    model.compile(loss="binary_crossentropy")        # OK: multi-label
+    """
     fix_safety = "There is no automatic fix: the choice depends on single- vs multi-label targets."
     INVALID = [
         Invalid(
-            TK + "model = keras.Sequential([layers.Dense(64, activation='relu'),\n"
-            "    layers.Dense(10, activation='sigmoid')])\n"
-            "model.compile(loss='categorical_crossentropy', optimizer='adam')\n",
-            5,
-            15,
+            """
+            from tensorflow import keras
+            from tensorflow.keras import layers
+            model = keras.Sequential([layers.Dense(64, activation='relu'),
+                layers.Dense(10, activation='sigmoid')])
+            model.compile(loss='categorical_crossentropy', optimizer='adam')  # error: LF409 at `loss=`
+            """,
         ),
         Invalid(
-            "import tensorflow as tf\n"
-            "inp = tf.keras.Input(shape=(30,))\n"
-            "out = tf.keras.layers.Dense(6, activation=tf.keras.activations.sigmoid)(inp)\n"
-            "model = tf.keras.Model(inp, out)\n"
-            "model.compile(loss=tf.keras.losses.CategoricalCrossentropy())\n",
-            5,
-            15,
+            """
+            import tensorflow as tf
+            inp = tf.keras.Input(shape=(30,))
+            out = tf.keras.layers.Dense(6, activation=tf.keras.activations.sigmoid)(inp)
+            model = tf.keras.Model(inp, out)
+            model.compile(loss=tf.keras.losses.CategoricalCrossentropy())  # error: LF409 at `loss=`
+            """,
         ),
         Invalid(
-            "from keras.models import Sequential\nfrom keras.layers import Dense, Activation\n"
-            "model = Sequential()\nmodel.add(Dense(4))\nmodel.add(Activation('sigmoid'))\n"
-            "model.compile('adam', loss='categorical_crossentropy')\n",
-            6,
-            23,
+            """
+            from keras.models import Sequential
+            from keras.layers import Dense, Activation
+            model = Sequential()
+            model.add(Dense(4))
+            model.add(Activation('sigmoid'))
+            model.compile('adam', loss='categorical_crossentropy')  # error: LF409 at `loss=`
+            """,
         ),
     ]
     VALID = [
-        TK + "model = keras.Sequential([layers.Dense(10, activation='sigmoid')])\n"
-        "model.compile(loss='binary_crossentropy')\n",
-        TK + "model = keras.Sequential([layers.Dense(10, activation='softmax')])\n"
-        "model.compile(loss='categorical_crossentropy')\n",
-        TK + "model = keras.Sequential([layers.Dense(1, activation='sigmoid')])\n"
-        "model.compile(loss='binary_crossentropy')\n",
+        """
+        from tensorflow import keras
+        from tensorflow.keras import layers
+        model = keras.Sequential([layers.Dense(10, activation='sigmoid')])
+        model.compile(loss='binary_crossentropy')
+        """,
+        """
+        from tensorflow import keras
+        from tensorflow.keras import layers
+        model = keras.Sequential([layers.Dense(10, activation='softmax')])
+        model.compile(loss='categorical_crossentropy')
+        """,
+        """
+        from tensorflow import keras
+        from tensorflow.keras import layers
+        model = keras.Sequential([layers.Dense(1, activation='sigmoid')])
+        model.compile(loss='binary_crossentropy')
+        """,
         # from_logits=True on sigmoid is LF401's finding, not this one
-        TK + "model = keras.Sequential([layers.Dense(10, activation='sigmoid')])\n"
-        "model.compile(loss=keras.losses.CategoricalCrossentropy(from_logits=True))\n",
-        TK + "model = keras.Sequential([layers.Dense(n, activation='sigmoid')])\n"
-        "model.compile(loss='categorical_crossentropy')\n",
+        """
+        from tensorflow import keras
+        from tensorflow.keras import layers
+        model = keras.Sequential([layers.Dense(10, activation='sigmoid')])
+        model.compile(loss=keras.losses.CategoricalCrossentropy(from_logits=True))
+        """,
+        """
+        from tensorflow import keras
+        from tensorflow.keras import layers
+        model = keras.Sequential([layers.Dense(n, activation='sigmoid')])
+        model.compile(loss='categorical_crossentropy')
+        """,
     ]
 
     def check(self, model: SemanticModel) -> Iterator[Finding]:

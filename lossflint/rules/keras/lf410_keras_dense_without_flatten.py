@@ -9,10 +9,10 @@ import libcst as cst
 
 from lossflint.analysis import keras as K
 from lossflint.diagnostics import Finding, RelatedNode, Severity
-from lossflint.registry import Invalid, Rule
+from lossflint.examples import Invalid
+from lossflint.registry import Rule
 from lossflint.rules.keras.common import (
     NEEDS,
-    TK,
     layer_evidence,
 )
 
@@ -42,62 +42,103 @@ sample) with no `Flatten`, `GlobalAveragePooling*`/`GlobalMaxPooling*` or
 is silently computed per pixel / per time step against broadcast labels.
 """
     example = """
-model = keras.Sequential([layers.Conv2D(32, 3, activation="relu"),
-                          layers.MaxPooling2D(),
-                          layers.Flatten(),                          # without it: LF410
-                          layers.Dense(10, activation="softmax")])
-"""
+    from tensorflow import keras
+    from tensorflow.keras import layers
+
+    model = keras.Sequential([layers.Conv2D(32, 3, activation="relu"),
+                              layers.MaxPooling2D(),
+                              layers.Dense(10, activation="softmax")])  # error: LF410
+    model.compile(loss="sparse_categorical_crossentropy")
+
+    fixed = keras.Sequential([layers.Conv2D(32, 3, activation="relu"),
+                              layers.MaxPooling2D(),
+                              layers.Flatten(),                         # OK: one vector per image
+                              layers.Dense(10, activation="softmax")])
+    fixed.compile(loss="sparse_categorical_crossentropy")
+    """
     fix_safety = "There is no automatic fix: insert `Flatten()` or a global pooling layer."
     INVALID = [
         Invalid(
-            TK + "model = keras.Sequential([\n"
-            "    layers.Conv2D(32, 3, activation='relu', input_shape=(28, 28, 1)),\n"
-            "    layers.MaxPooling2D(),\n"
-            "    layers.Dense(10, activation='softmax'),\n])\n"
-            "model.compile(loss='categorical_crossentropy')\n",
-            6,
-            5,
+            """
+            from tensorflow import keras
+            from tensorflow.keras import layers
+            model = keras.Sequential([
+                layers.Conv2D(32, 3, activation='relu', input_shape=(28, 28, 1)),
+                layers.MaxPooling2D(),
+                layers.Dense(10, activation='softmax'),  # error: LF410 at `layers.Dense(`
+            ])
+            model.compile(loss='categorical_crossentropy')
+            """,
         ),
         Invalid(
-            "from keras.models import Sequential\nfrom keras.layers import Conv1D, MaxPooling1D, Dense, Dropout\n"
-            "model = Sequential()\nmodel.add(Conv1D(64, 3, activation='relu', input_shape=(100, 1)))\n"
-            "model.add(MaxPooling1D(2))\nmodel.add(Dense(64, activation='relu'))\nmodel.add(Dropout(0.5))\n"
-            "model.add(Dense(1, activation='sigmoid'))\n"
-            "model.compile(loss='binary_crossentropy', optimizer='adam')\n",
-            6,
-            11,
+            """
+            from keras.models import Sequential
+            from keras.layers import Conv1D, MaxPooling1D, Dense, Dropout
+            model = Sequential()
+            model.add(Conv1D(64, 3, activation='relu', input_shape=(100, 1)))
+            model.add(MaxPooling1D(2))
+            model.add(Dense(64, activation='relu'))  # error: LF410 at `Dense(`
+            model.add(Dropout(0.5))
+            model.add(Dense(1, activation='sigmoid'))
+            model.compile(loss='binary_crossentropy', optimizer='adam')
+            """,
         ),
         Invalid(
-            "from tensorflow import keras\n"
-            "(x, y), _ = keras.datasets.imdb.load_data(num_words=5000)\n"
-            "inp = keras.Input(shape=(200,))\n"
-            "h = keras.layers.Embedding(5000, 32)(inp)\n"
-            "h = keras.layers.LSTM(32, return_sequences=True)(h)\n"
-            "out = keras.layers.Dense(1, activation='sigmoid')(h)\n"
-            "model = keras.Model(inp, out)\n"
-            "model.compile(loss='binary_crossentropy')\nmodel.fit(x, y)\n",
-            6,
-            7,
+            """
+            from tensorflow import keras
+            (x, y), _ = keras.datasets.imdb.load_data(num_words=5000)
+            inp = keras.Input(shape=(200,))
+            h = keras.layers.Embedding(5000, 32)(inp)
+            h = keras.layers.LSTM(32, return_sequences=True)(h)
+            out = keras.layers.Dense(1, activation='sigmoid')(h)  # error: LF410 at `keras.layers.Dense(`
+            model = keras.Model(inp, out)
+            model.compile(loss='binary_crossentropy')
+            model.fit(x, y)
+            """,
         ),
     ]
     VALID = [
-        TK + "model = keras.Sequential([layers.Conv2D(8, 3), layers.Flatten(),"
-        " layers.Dense(10, activation='softmax')])\nmodel.compile(loss='categorical_crossentropy')\n",
-        TK + "model = keras.Sequential([layers.Conv2D(8, 3), layers.GlobalAveragePooling2D(),"
-        " layers.Dense(10, activation='softmax')])\nmodel.compile(loss='categorical_crossentropy')\n",
+        """
+        from tensorflow import keras
+        from tensorflow.keras import layers
+        model = keras.Sequential([layers.Conv2D(8, 3), layers.Flatten(), layers.Dense(10, activation='softmax')])
+        model.compile(loss='categorical_crossentropy')
+        """,
+        """
+        from tensorflow import keras
+        from tensorflow.keras import layers
+        model = keras.Sequential([layers.Conv2D(8, 3), layers.GlobalAveragePooling2D(), layers.Dense(10, activation='softmax')])
+        model.compile(loss='categorical_crossentropy')
+        """,
         # sequence tagging: one label per time step, labels not known to be per sample
-        TK + "model = keras.Sequential([layers.Embedding(1000, 32),"
-        " layers.LSTM(32, return_sequences=True), layers.Dense(9, activation='softmax')])\n"
-        "model.compile(loss='sparse_categorical_crossentropy')\nmodel.fit(x, tags)\n",
+        """
+        from tensorflow import keras
+        from tensorflow.keras import layers
+        model = keras.Sequential([layers.Embedding(1000, 32), layers.LSTM(32, return_sequences=True), layers.Dense(9, activation='softmax')])
+        model.compile(loss='sparse_categorical_crossentropy')
+        model.fit(x, tags)
+        """,
         # per-pixel regression head
-        TK + "model = keras.Sequential([layers.Conv2D(8, 3), layers.Dense(1)])\n"
-        "model.compile(loss='mse')\n",
+        """
+        from tensorflow import keras
+        from tensorflow.keras import layers
+        model = keras.Sequential([layers.Conv2D(8, 3), layers.Dense(1)])
+        model.compile(loss='mse')
+        """,
         # TimeDistributed is per step on purpose
-        TK + "model = keras.Sequential([layers.LSTM(8, return_sequences=True),"
-        " layers.TimeDistributed(layers.Dense(4))])\nmodel.compile(loss='mse')\n",
+        """
+        from tensorflow import keras
+        from tensorflow.keras import layers
+        model = keras.Sequential([layers.LSTM(8, return_sequences=True), layers.TimeDistributed(layers.Dense(4))])
+        model.compile(loss='mse')
+        """,
         # last LSTM returns one vector
-        TK + "model = keras.Sequential([layers.LSTM(8), layers.Dense(1, activation='sigmoid')])\n"
-        "model.compile(loss='binary_crossentropy')\n",
+        """
+        from tensorflow import keras
+        from tensorflow.keras import layers
+        model = keras.Sequential([layers.LSTM(8), layers.Dense(1, activation='sigmoid')])
+        model.compile(loss='binary_crossentropy')
+        """,
     ]
 
     def check(self, model: SemanticModel) -> Iterator[Finding]:

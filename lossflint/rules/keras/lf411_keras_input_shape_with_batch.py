@@ -7,10 +7,10 @@ from typing import TYPE_CHECKING
 
 from lossflint.analysis import keras as K
 from lossflint.diagnostics import Finding, Severity
-from lossflint.registry import Invalid, Rule
+from lossflint.examples import Invalid
+from lossflint.registry import Rule
 from lossflint.rules.keras.common import (
     NEEDS,
-    TK,
     format_shape,
     input_rank_layer,
 )
@@ -42,49 +42,84 @@ convolves over (channels, height) and treats the width as channels: the model
 builds (or fails on the tiny first axis) and learns nonsense.
 """
     example = """
-layers.Conv2D(32, 3, input_shape=(3, 32, 32))   # LF411: channels-first
-layers.Conv2D(32, 3, input_shape=(32, 32, 3))   # channels-last
-"""
+    from tensorflow import keras
+    from tensorflow.keras import layers
+
+    model = keras.Sequential([layers.Conv2D(32, 3, input_shape=(3, 32, 32))])  # error: LF411 (channels-first)
+    fixed = keras.Sequential([layers.Conv2D(32, 3, input_shape=(32, 32, 3))])  # OK: channels-last
+    """
     fix_safety = (
         "There is no automatic fix: drop the batch axis, or transpose the data to channels-last."
     )
     INVALID = [
         Invalid(
-            TK + "model = keras.Sequential([\n"
-            "    layers.Conv2D(32, (3, 3), activation='relu', input_shape=(3, 32, 32)),\n"
-            "    layers.Flatten(), layers.Dense(10, activation='softmax')])\n",
-            4,
-            5,
+            """
+            from tensorflow import keras
+            from tensorflow.keras import layers
+            model = keras.Sequential([
+                layers.Conv2D(32, (3, 3), activation='relu', input_shape=(3, 32, 32)),  # error: LF411 at `layers.Conv2D(`
+                layers.Flatten(), layers.Dense(10, activation='softmax')])
+            """,
         ),
         Invalid(
-            "from keras.models import Sequential\nfrom keras.layers import LSTM, Dense\n"
-            "BATCH = 64\nmodel = Sequential()\nmodel.add(LSTM(50, input_shape=(BATCH, 10, 1)))\n",
-            5,
-            11,
+            """
+            from keras.models import Sequential
+            from keras.layers import LSTM, Dense
+            BATCH = 64
+            model = Sequential()
+            model.add(LSTM(50, input_shape=(BATCH, 10, 1)))  # error: LF411 at `LSTM(`
+            """,
         ),
         Invalid(
-            "import tensorflow as tf\n"
-            "inp = tf.keras.Input(shape=(None, 28, 28, 1))\n"
-            "x = tf.keras.layers.Conv2D(16, 3, activation='relu')(inp)\n",
-            3,
-            5,
+            """
+            import tensorflow as tf
+            inp = tf.keras.Input(shape=(None, 28, 28, 1))
+            x = tf.keras.layers.Conv2D(16, 3, activation='relu')(inp)  # error: LF411 at `tf.keras.layers.Conv2D(`
+            """,
         ),
     ]
     VALID = [
         # a parameter hides the module-level name
-        TK + "input_shape = (3, 32, 32)\n"
-        "def build(input_shape):\n"
-        "    return keras.Sequential([layers.Conv2D(8, 3, input_shape=input_shape)])\n",
-        TK + "model = keras.Sequential([layers.Conv2D(8, 3, input_shape=(32, 32, 3))])\n",
-        TK + "model = keras.Sequential([layers.Conv2D(8, 3, input_shape=(3, 32, 32),"
-        " data_format='channels_first')])\n",
-        TK + "keras.backend.set_image_data_format('channels_first')\n"
-        "model = keras.Sequential([layers.Conv2D(8, 3, input_shape=(3, 32, 32))])\n",
+        """
+        from tensorflow import keras
+        from tensorflow.keras import layers
+        input_shape = (3, 32, 32)
+        def build(input_shape):
+            return keras.Sequential([layers.Conv2D(8, 3, input_shape=input_shape)])
+        """,
+        """
+        from tensorflow import keras
+        from tensorflow.keras import layers
+        model = keras.Sequential([layers.Conv2D(8, 3, input_shape=(32, 32, 3))])
+        """,
+        """
+        from tensorflow import keras
+        from tensorflow.keras import layers
+        model = keras.Sequential([layers.Conv2D(8, 3, input_shape=(3, 32, 32), data_format='channels_first')])
+        """,
+        """
+        from tensorflow import keras
+        from tensorflow.keras import layers
+        keras.backend.set_image_data_format('channels_first')
+        model = keras.Sequential([layers.Conv2D(8, 3, input_shape=(3, 32, 32))])
+        """,
         # a 3-channel image of width 3 is ambiguous: silent
-        TK + "model = keras.Sequential([layers.Conv2D(8, 1, input_shape=(3, 16, 3))])\n",
-        TK + "model = keras.Sequential([layers.LSTM(8, input_shape=(10, 1))])\n",
+        """
+        from tensorflow import keras
+        from tensorflow.keras import layers
+        model = keras.Sequential([layers.Conv2D(8, 1, input_shape=(3, 16, 3))])
+        """,
+        """
+        from tensorflow import keras
+        from tensorflow.keras import layers
+        model = keras.Sequential([layers.LSTM(8, input_shape=(10, 1))])
+        """,
         # Conv3D takes rank 4
-        TK + "model = keras.Sequential([layers.Conv3D(8, 3, input_shape=(16, 16, 16, 1))])\n",
+        """
+        from tensorflow import keras
+        from tensorflow.keras import layers
+        model = keras.Sequential([layers.Conv3D(8, 3, input_shape=(16, 16, 16, 1))])
+        """,
     ]
 
     def check(self, model: SemanticModel) -> Iterator[Finding]:

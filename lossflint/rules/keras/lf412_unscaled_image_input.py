@@ -7,10 +7,10 @@ from typing import TYPE_CHECKING
 
 from lossflint.analysis import keras as K
 from lossflint.diagnostics import Finding, RelatedNode, Severity
-from lossflint.registry import Invalid, Rule
+from lossflint.examples import Invalid
+from lossflint.registry import Rule
 from lossflint.rules.keras.common import (
     NEEDS,
-    TK,
 )
 
 if TYPE_CHECKING:
@@ -36,65 +36,109 @@ gradients: training stalls or diverges, depending on the optimiser and the
 initialisation.
 """
     example = """
-(x_train, y_train), _ = keras.datasets.mnist.load_data()
-model.fit(x_train, y_train)            # LF412
-model.fit(x_train / 255.0, y_train)    # OK
-"""
+    from tensorflow import keras
+    from tensorflow.keras import layers
+
+    (x_train, y_train), _ = keras.datasets.mnist.load_data()
+    model = keras.Sequential([layers.Flatten(), layers.Dense(10, activation="softmax")])
+    model.compile(loss="sparse_categorical_crossentropy")
+    model.fit(x_train, y_train)            # error: LF412
+    model.fit(x_train / 255.0, y_train)    # OK
+    """
     fix_safety = "There is no automatic fix: divide by 255 or add a `Rescaling(1/255)` layer."
     INVALID = [
         Invalid(
-            TK + "(x_train, y_train), (x_test, y_test) = keras.datasets.mnist.load_data()\n"
-            "model = keras.Sequential([layers.Flatten(), layers.Dense(10, activation='softmax')])\n"
-            "model.compile(loss='sparse_categorical_crossentropy')\n"
-            "model.fit(x_train, y_train, epochs=5)\n",
-            6,
-            1,
+            """
+            from tensorflow import keras
+            from tensorflow.keras import layers
+            (x_train, y_train), (x_test, y_test) = keras.datasets.mnist.load_data()
+            model = keras.Sequential([layers.Flatten(), layers.Dense(10, activation='softmax')])
+            model.compile(loss='sparse_categorical_crossentropy')
+            model.fit(x_train, y_train, epochs=5)  # error: LF412 at `model.fit(`
+            """,
         ),
         Invalid(
-            "import tensorflow as tf\n"
-            "cifar = tf.keras.datasets.cifar10\n"
-            "(x_train, y_train), (x_test, y_test) = cifar.load_data()\n"
-            "x_train = x_train.astype('float32')\n"
-            "model = tf.keras.Sequential()\n"
-            "model.add(tf.keras.layers.Conv2D(8, 3, input_shape=(32, 32, 3)))\n"
-            "model.add(tf.keras.layers.Flatten())\nmodel.add(tf.keras.layers.Dense(10))\n"
-            "model.compile(loss=tf.keras.losses.SparseCategoricalCrossentropy(from_logits=True))\n"
-            "history = model.fit(x_train, y_train)\n",
-            10,
-            11,
+            """
+            import tensorflow as tf
+            cifar = tf.keras.datasets.cifar10
+            (x_train, y_train), (x_test, y_test) = cifar.load_data()
+            x_train = x_train.astype('float32')
+            model = tf.keras.Sequential()
+            model.add(tf.keras.layers.Conv2D(8, 3, input_shape=(32, 32, 3)))
+            model.add(tf.keras.layers.Flatten())
+            model.add(tf.keras.layers.Dense(10))
+            model.compile(loss=tf.keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+            history = model.fit(x_train, y_train)  # error: LF412 at `model.fit(`
+            """,
         ),
         Invalid(
-            "from keras.datasets import fashion_mnist\nfrom keras import layers\nimport keras\n\n"
-            "def train():\n"
-            "    (x, y), _ = fashion_mnist.load_data()\n"
-            "    x = x.reshape(-1, 784)\n"
-            "    inp = keras.Input(shape=(784,))\n"
-            "    out = layers.Dense(10, activation='softmax')(inp)\n"
-            "    model = keras.Model(inp, out)\n"
-            "    model.compile(loss='sparse_categorical_crossentropy')\n"
-            "    model.fit(x, y)\n",
-            12,
-            5,
+            """
+            from keras.datasets import fashion_mnist
+            from keras import layers
+            import keras
+
+            def train():
+                (x, y), _ = fashion_mnist.load_data()
+                x = x.reshape(-1, 784)
+                inp = keras.Input(shape=(784,))
+                out = layers.Dense(10, activation='softmax')(inp)
+                model = keras.Model(inp, out)
+                model.compile(loss='sparse_categorical_crossentropy')
+                model.fit(x, y)  # error: LF412 at `model.fit(`
+            """,
         ),
     ]
     VALID = [
-        TK + "(x, y), _ = keras.datasets.mnist.load_data()\nx = x / 255.0\n"
-        "model = keras.Sequential([layers.Flatten(), layers.Dense(10)])\nmodel.fit(x, y)\n",
-        TK + "(x, y), _ = keras.datasets.mnist.load_data()\nx = x.astype('float32')\nx /= 255\n"
-        "model = keras.Sequential([layers.Flatten(), layers.Dense(10)])\nmodel.fit(x, y)\n",
+        """
+        from tensorflow import keras
+        from tensorflow.keras import layers
+        (x, y), _ = keras.datasets.mnist.load_data()
+        x = x / 255.0
+        model = keras.Sequential([layers.Flatten(), layers.Dense(10)])
+        model.fit(x, y)
+        """,
+        """
+        from tensorflow import keras
+        from tensorflow.keras import layers
+        (x, y), _ = keras.datasets.mnist.load_data()
+        x = x.astype('float32')
+        x /= 255
+        model = keras.Sequential([layers.Flatten(), layers.Dense(10)])
+        model.fit(x, y)
+        """,
         # the model rescales
-        TK + "(x, y), _ = keras.datasets.cifar10.load_data()\n"
-        "model = keras.Sequential([layers.Rescaling(1 / 255), layers.Flatten(), layers.Dense(10)])\n"
-        "model.fit(x, y)\n",
+        """
+        from tensorflow import keras
+        from tensorflow.keras import layers
+        (x, y), _ = keras.datasets.cifar10.load_data()
+        model = keras.Sequential([layers.Rescaling(1 / 255), layers.Flatten(), layers.Dense(10)])
+        model.fit(x, y)
+        """,
         # not pixels
-        TK + "(x, y), _ = keras.datasets.boston_housing.load_data()\n"
-        "model = keras.Sequential([layers.Dense(1)])\nmodel.fit(x, y)\n",
+        """
+        from tensorflow import keras
+        from tensorflow.keras import layers
+        (x, y), _ = keras.datasets.boston_housing.load_data()
+        model = keras.Sequential([layers.Dense(1)])
+        model.fit(x, y)
+        """,
         # a model we cannot see may rescale
-        TK + "(x, y), _ = keras.datasets.mnist.load_data()\n"
-        "model = keras.models.load_model('m.keras')\nmodel.fit(x, y)\n",
+        """
+        from tensorflow import keras
+        from tensorflow.keras import layers
+        (x, y), _ = keras.datasets.mnist.load_data()
+        model = keras.models.load_model('m.keras')
+        model.fit(x, y)
+        """,
         # standardised
-        TK + "(x, y), _ = keras.datasets.mnist.load_data()\nx = (x - x.mean()) / x.std()\n"
-        "model = keras.Sequential([layers.Flatten(), layers.Dense(10)])\nmodel.fit(x, y)\n",
+        """
+        from tensorflow import keras
+        from tensorflow.keras import layers
+        (x, y), _ = keras.datasets.mnist.load_data()
+        x = (x - x.mean()) / x.std()
+        model = keras.Sequential([layers.Flatten(), layers.Dense(10)])
+        model.fit(x, y)
+        """,
     ]
 
     def check(self, model: SemanticModel) -> Iterator[Finding]:

@@ -9,10 +9,10 @@ import libcst as cst
 
 from lossflint.analysis import keras as K
 from lossflint.diagnostics import Finding, RelatedNode, Severity
-from lossflint.registry import Invalid, Rule
+from lossflint.examples import Invalid
+from lossflint.registry import Rule
 from lossflint.rules.keras.common import (
     NEEDS,
-    TK,
     loss_text,
 )
 
@@ -38,62 +38,110 @@ fractions: the sparse loss truncates them to class 0, the dense loss gets
 targets that do not sum to 1. The model learns the wrong classes, with no error.
 """
     example = """
-x_train, y_train = x_train / 255.0, y_train / 255.0   # LF413: the labels too
-x_train = x_train / 255.0                             # OK
-"""
+    from tensorflow import keras
+    from tensorflow.keras import layers
+
+    (x_train, y_train), _ = keras.datasets.mnist.load_data()
+    x_train, y_train = x_train / 255.0, y_train / 255.0   # error: LF413 (the labels too)
+    # OK: x_train = x_train / 255.0
+    model = keras.Sequential([layers.Flatten(), layers.Dense(10, activation="softmax")])
+    model.compile(loss="sparse_categorical_crossentropy")
+    model.fit(x_train, y_train)
+    """
     fix_safety = "There is no automatic fix: scale only the inputs."
     INVALID = [
         Invalid(
-            TK + "(x_train, y_train), _ = keras.datasets.mnist.load_data()\n"
-            "x_train, y_train = x_train / 255.0, y_train / 255.0\n"
-            "model = keras.Sequential([layers.Flatten(), layers.Dense(10, activation='softmax')])\n"
-            "model.compile(loss='sparse_categorical_crossentropy')\n"
-            "model.fit(x_train, y_train)\n",
-            4,
-            1,
+            """
+            from tensorflow import keras
+            from tensorflow.keras import layers
+            (x_train, y_train), _ = keras.datasets.mnist.load_data()
+            x_train, y_train = x_train / 255.0, y_train / 255.0  # error: LF413 at `x_train`
+            model = keras.Sequential([layers.Flatten(), layers.Dense(10, activation='softmax')])
+            model.compile(loss='sparse_categorical_crossentropy')
+            model.fit(x_train, y_train)
+            """,
         ),
         Invalid(
-            "from keras.datasets import cifar10\nfrom keras.models import Sequential\n"
-            "from keras.layers import Flatten, Dense\nfrom keras.utils import to_categorical\n"
-            "(x_train, y_train), _ = cifar10.load_data()\n"
-            "x_train = x_train / 255\ny_train = to_categorical(y_train, 10)\n"
-            "y_train /= 255\n"
-            "model = Sequential()\nmodel.add(Flatten())\nmodel.add(Dense(10, activation='softmax'))\n"
-            "model.compile(loss='categorical_crossentropy')\nmodel.fit(x_train, y_train)\n",
-            8,
-            1,
+            """
+            from keras.datasets import cifar10
+            from keras.models import Sequential
+            from keras.layers import Flatten, Dense
+            from keras.utils import to_categorical
+            (x_train, y_train), _ = cifar10.load_data()
+            x_train = x_train / 255
+            y_train = to_categorical(y_train, 10)
+            y_train /= 255  # error: LF413 at `y_train`
+            model = Sequential()
+            model.add(Flatten())
+            model.add(Dense(10, activation='softmax'))
+            model.compile(loss='categorical_crossentropy')
+            model.fit(x_train, y_train)
+            """,
         ),
         Invalid(
-            TK + "from sklearn.preprocessing import MinMaxScaler\n"
-            "(x, y), _ = keras.datasets.fashion_mnist.load_data()\n"
-            "scaler = MinMaxScaler()\n"
-            "y = scaler.fit_transform(y.reshape(-1, 1))\n"
-            "model = keras.Sequential([layers.Flatten(), layers.Dense(10)])\n"
-            "model.compile(loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))\n"
-            "model.fit(x / 255.0, y)\n",
-            6,
-            1,
+            """
+            from tensorflow import keras
+            from tensorflow.keras import layers
+            from sklearn.preprocessing import MinMaxScaler
+            (x, y), _ = keras.datasets.fashion_mnist.load_data()
+            scaler = MinMaxScaler()
+            y = scaler.fit_transform(y.reshape(-1, 1))  # error: LF413 at `y`
+            model = keras.Sequential([layers.Flatten(), layers.Dense(10)])
+            model.compile(loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+            model.fit(x / 255.0, y)
+            """,
         ),
     ]
     VALID = [
-        TK + "(x, y), _ = keras.datasets.mnist.load_data()\nx = x / 255.0\n"
-        "model = keras.Sequential([layers.Flatten(), layers.Dense(10, activation='softmax')])\n"
-        "model.compile(loss='sparse_categorical_crossentropy')\nmodel.fit(x, y)\n",
+        """
+        from tensorflow import keras
+        from tensorflow.keras import layers
+        (x, y), _ = keras.datasets.mnist.load_data()
+        x = x / 255.0
+        model = keras.Sequential([layers.Flatten(), layers.Dense(10, activation='softmax')])
+        model.compile(loss='sparse_categorical_crossentropy')
+        model.fit(x, y)
+        """,
         # regression targets may be scaled
-        TK + "(x, y), _ = keras.datasets.boston_housing.load_data()\ny = y / 50.0\n"
-        "model = keras.Sequential([layers.Dense(1)])\nmodel.compile(loss='mse')\nmodel.fit(x, y)\n",
+        """
+        from tensorflow import keras
+        from tensorflow.keras import layers
+        (x, y), _ = keras.datasets.boston_housing.load_data()
+        y = y / 50.0
+        model = keras.Sequential([layers.Dense(1)])
+        model.compile(loss='mse')
+        model.fit(x, y)
+        """,
         # scaled labels that never reach fit
-        TK + "(x, y), _ = keras.datasets.mnist.load_data()\nfrac = y / 9.0\n"
-        "model = keras.Sequential([layers.Flatten(), layers.Dense(10, activation='softmax')])\n"
-        "model.compile(loss='sparse_categorical_crossentropy')\nmodel.fit(x / 255.0, y)\n",
+        """
+        from tensorflow import keras
+        from tensorflow.keras import layers
+        (x, y), _ = keras.datasets.mnist.load_data()
+        frac = y / 9.0
+        model = keras.Sequential([layers.Flatten(), layers.Dense(10, activation='softmax')])
+        model.compile(loss='sparse_categorical_crossentropy')
+        model.fit(x / 255.0, y)
+        """,
         # 1-based to 0-based labels
-        TK + "(x, y), _ = keras.datasets.mnist.load_data()\ny = y - 1\n"
-        "model = keras.Sequential([layers.Flatten(), layers.Dense(10, activation='softmax')])\n"
-        "model.compile(loss='sparse_categorical_crossentropy')\nmodel.fit(x / 255.0, y)\n",
+        """
+        from tensorflow import keras
+        from tensorflow.keras import layers
+        (x, y), _ = keras.datasets.mnist.load_data()
+        y = y - 1
+        model = keras.Sequential([layers.Flatten(), layers.Dense(10, activation='softmax')])
+        model.compile(loss='sparse_categorical_crossentropy')
+        model.fit(x / 255.0, y)
+        """,
         # a regression loss on purpose (ordinal target)
-        TK + "(x, y), _ = keras.datasets.mnist.load_data()\ny = y / 9.0\n"
-        "model = keras.Sequential([layers.Flatten(), layers.Dense(1)])\n"
-        "model.compile(loss='mse')\nmodel.fit(x / 255.0, y)\n",
+        """
+        from tensorflow import keras
+        from tensorflow.keras import layers
+        (x, y), _ = keras.datasets.mnist.load_data()
+        y = y / 9.0
+        model = keras.Sequential([layers.Flatten(), layers.Dense(1)])
+        model.compile(loss='mse')
+        model.fit(x / 255.0, y)
+        """,
     ]
 
     def check(self, model: SemanticModel) -> Iterator[Finding]:

@@ -16,7 +16,8 @@ from lossflint.analysis.tf_cross_entropy import (
     labels_description,
 )
 from lossflint.diagnostics import Applicability, Finding, FixSpec, NodeEdit, RelatedNode, Severity
-from lossflint.registry import Invalid, Rule
+from lossflint.examples import Invalid
+from lossflint.registry import Rule
 from lossflint.rules.keras import fixes
 
 if TYPE_CHECKING:
@@ -47,9 +48,14 @@ against the model and train on garbage; index labels in the dense version fail
 on the shape or broadcast into a wrong loss.
 """
     example = """
-loss = tf.nn.softmax_cross_entropy_with_logits(logits, y)                  # LF414
-loss = tf.nn.softmax_cross_entropy_with_logits(labels=y, logits=logits)    # OK
-"""
+    import tensorflow as tf
+
+    x = tf.placeholder(tf.float32, [None, 784])
+    y = tf.placeholder(tf.float32, [None, 10])
+    logits = tf.layers.dense(x, 10)
+    loss = tf.nn.softmax_cross_entropy_with_logits(logits, y)                  # error: LF414
+    loss = tf.nn.softmax_cross_entropy_with_logits(labels=y, logits=logits)    # OK
+    """
     fix_safety = """
 Unsafe. Positional calls get `logits=` / `labels=` names in the pre-1.0 order
 (`logits` first) unless the first argument is known to be the labels; swapped
@@ -58,90 +64,117 @@ result: the fix cannot see what the arguments hold at run time.
 """
     INVALID = [
         Invalid(
-            "import tensorflow as tf\n"
-            "def loss_fn(y_onehot, logits):\n"
-            "    labels = tf.argmax(y_onehot, axis=1)\n"
-            "    return tf.nn.softmax_cross_entropy_with_logits(labels=labels, logits=logits)\n",
-            4,
-            12,
+            """
+            import tensorflow as tf
+            def loss_fn(y_onehot, logits):
+                labels = tf.argmax(y_onehot, axis=1)
+                return tf.nn.softmax_cross_entropy_with_logits(labels=labels, logits=logits)  # error: LF414 at `tf.nn.softmax_cross_entropy_with_logits(`
+            """,
         ),
         Invalid(
-            "import tensorflow as tf\n"
-            "x = tf.placeholder(tf.float32, [None, 784])\ny = tf.placeholder(tf.float32, [None, 10])\n"
-            "W = tf.Variable(tf.zeros([784, 10]))\nlogits = tf.matmul(x, W)\n"
-            "loss = tf.reduce_mean(tf.nn.softmax_cross_entropy_with_logits(logits, y))\n",
-            6,
-            23,
-            fixed="import tensorflow as tf\n"
-            "x = tf.placeholder(tf.float32, [None, 784])\ny = tf.placeholder(tf.float32, [None, 10])\n"
-            "W = tf.Variable(tf.zeros([784, 10]))\nlogits = tf.matmul(x, W)\n"
-            "loss = tf.reduce_mean(tf.nn.softmax_cross_entropy_with_logits(logits=logits, labels=y))\n",
+            """
+            import tensorflow as tf
+            x = tf.placeholder(tf.float32, [None, 784])
+            y = tf.placeholder(tf.float32, [None, 10])
+            W = tf.Variable(tf.zeros([784, 10]))
+            logits = tf.matmul(x, W)
+            loss = tf.reduce_mean(tf.nn.softmax_cross_entropy_with_logits(logits, y))  # error: LF414 at `tf.nn.softmax_cross_entropy_with_logits(`
+            """,
+            fixed="""
+            import tensorflow as tf
+            x = tf.placeholder(tf.float32, [None, 784])
+            y = tf.placeholder(tf.float32, [None, 10])
+            W = tf.Variable(tf.zeros([784, 10]))
+            logits = tf.matmul(x, W)
+            loss = tf.reduce_mean(tf.nn.softmax_cross_entropy_with_logits(logits=logits, labels=y))  # error: LF414 at `tf.nn.softmax_cross_entropy_with_logits(`
+            """,
         ),
         Invalid(
-            "import tensorflow as tf\n"
-            "def loss_fn(labels, features, w):\n"
-            "    y = tf.one_hot(labels, 10)\n"
-            "    logits = tf.matmul(features, w)\n"
-            "    return tf.nn.softmax_cross_entropy_with_logits(labels=logits, logits=y)\n",
-            5,
-            12,
-            fixed="import tensorflow as tf\n"
-            "def loss_fn(labels, features, w):\n"
-            "    y = tf.one_hot(labels, 10)\n"
-            "    logits = tf.matmul(features, w)\n"
-            "    return tf.nn.softmax_cross_entropy_with_logits(labels=y, logits=logits)\n",
+            """
+            import tensorflow as tf
+            def loss_fn(labels, features, w):
+                y = tf.one_hot(labels, 10)
+                logits = tf.matmul(features, w)
+                return tf.nn.softmax_cross_entropy_with_logits(labels=logits, logits=y)  # error: LF414 at `tf.nn.softmax_cross_entropy_with_logits(`
+            """,
+            fixed="""
+            import tensorflow as tf
+            def loss_fn(labels, features, w):
+                y = tf.one_hot(labels, 10)
+                logits = tf.matmul(features, w)
+                return tf.nn.softmax_cross_entropy_with_logits(labels=y, logits=logits)  # error: LF414 at `tf.nn.softmax_cross_entropy_with_logits(`
+            """,
         ),
         Invalid(
-            "import tensorflow as tf\n"
-            "x = tf.placeholder(tf.float32, [None, 784])\n"
-            "y = tf.placeholder(tf.int64, [None])\n"
-            "logits = tf.layers.dense(x, 10)\n"
-            "loss = tf.nn.softmax_cross_entropy_with_logits_v2(labels=y, logits=logits)\n",
-            5,
-            8,
-            fixed="import tensorflow as tf\n"
-            "x = tf.placeholder(tf.float32, [None, 784])\n"
-            "y = tf.placeholder(tf.int64, [None])\n"
-            "logits = tf.layers.dense(x, 10)\n"
-            "loss = tf.nn.sparse_softmax_cross_entropy_with_logits(labels=y, logits=logits)\n",
+            """
+            import tensorflow as tf
+            x = tf.placeholder(tf.float32, [None, 784])
+            y = tf.placeholder(tf.int64, [None])
+            logits = tf.layers.dense(x, 10)
+            loss = tf.nn.softmax_cross_entropy_with_logits_v2(labels=y, logits=logits)  # error: LF414 at `tf.nn.softmax_cross_entropy_with_logits_v2(`
+            """,
+            fixed="""
+            import tensorflow as tf
+            x = tf.placeholder(tf.float32, [None, 784])
+            y = tf.placeholder(tf.int64, [None])
+            logits = tf.layers.dense(x, 10)
+            loss = tf.nn.sparse_softmax_cross_entropy_with_logits(labels=y, logits=logits)  # error: LF414 at `tf.nn.softmax_cross_entropy_with_logits_v2(`
+            """,
         ),
         Invalid(
-            "import tensorflow as tf\n"
-            "model = tf.keras.Sequential([tf.keras.layers.Dense(1)])\n"
-            "def step(x, y):\n"
-            "    out = model(x)\n"
-            "    return tf.nn.sigmoid_cross_entropy_with_logits(out, y)\n",
-            5,
-            12,
+            """
+            import tensorflow as tf
+            model = tf.keras.Sequential([tf.keras.layers.Dense(1)])
+            def step(x, y):
+                out = model(x)
+                return tf.nn.sigmoid_cross_entropy_with_logits(out, y)  # error: LF414 at `tf.nn.sigmoid_cross_entropy_with_logits(`
+            """,
         ),
     ]
     VALID = [
         # a teacher's probabilities as soft labels (Keras teacher model)
-        "import tensorflow as tf\n"
-        "teacher = tf.keras.Sequential([tf.keras.layers.Dense(10, activation='softmax')])\n"
-        "def distill(x, student_logits):\n"
-        "    return tf.nn.softmax_cross_entropy_with_logits(labels=teacher(x), logits=student_logits)\n",
-        "import tensorflow as tf\n"
-        "x = tf.placeholder(tf.float32, [None, 784])\ny = tf.placeholder(tf.float32, [None, 10])\n"
-        "logits = tf.matmul(x, W)\n"
-        "loss = tf.nn.softmax_cross_entropy_with_logits(labels=y, logits=logits)\n",
+        """
+        import tensorflow as tf
+        teacher = tf.keras.Sequential([tf.keras.layers.Dense(10, activation='softmax')])
+        def distill(x, student_logits):
+            return tf.nn.softmax_cross_entropy_with_logits(labels=teacher(x), logits=student_logits)
+        """,
+        """
+        import tensorflow as tf
+        x = tf.placeholder(tf.float32, [None, 784])
+        y = tf.placeholder(tf.float32, [None, 10])
+        logits = tf.matmul(x, W)
+        loss = tf.nn.softmax_cross_entropy_with_logits(labels=y, logits=logits)
+        """,
         # TF2: positional (labels, logits) is the documented order
-        "import tensorflow as tf\n"
-        "def step(y, logits):\n"
-        "    return tf.nn.sparse_softmax_cross_entropy_with_logits(y, logits)\n",
+        """
+        import tensorflow as tf
+        def step(y, logits):
+            return tf.nn.sparse_softmax_cross_entropy_with_logits(y, logits)
+        """,
         # sparse version with index labels
-        "import tensorflow as tf\ny = tf.placeholder(tf.int64, [None])\n"
-        "loss = tf.nn.sparse_softmax_cross_entropy_with_logits(labels=y, logits=logits)\n",
+        """
+        import tensorflow as tf
+        y = tf.placeholder(tf.int64, [None])
+        loss = tf.nn.sparse_softmax_cross_entropy_with_logits(labels=y, logits=logits)
+        """,
         # soft labels from a teacher (distillation)
-        "import tensorflow as tf\n"
-        "loss = tf.nn.softmax_cross_entropy_with_logits(labels=tf.nn.softmax(teacher / T),"
-        " logits=student / T)\n",
+        """
+        import tensorflow as tf
+        loss = tf.nn.softmax_cross_entropy_with_logits(labels=tf.nn.softmax(teacher / T), logits=student / T)
+        """,
         # a user function of the same name
-        "def softmax_cross_entropy_with_logits(a, b):\n    return a - b\n"
-        "loss = softmax_cross_entropy_with_logits(logits, y)\n",
+        """
+        def softmax_cross_entropy_with_logits(a, b):
+            return a - b
+        loss = softmax_cross_entropy_with_logits(logits, y)
+        """,
         # one-hot int placeholder of rank 2 in the dense version
-        "import tensorflow as tf\ny = tf.placeholder(tf.int32, [None, 10])\n"
-        "loss = tf.nn.softmax_cross_entropy_with_logits(labels=y, logits=logits)\n",
+        """
+        import tensorflow as tf
+        y = tf.placeholder(tf.int32, [None, 10])
+        loss = tf.nn.softmax_cross_entropy_with_logits(labels=y, logits=logits)
+        """,
     ]
 
     def check(self, model: SemanticModel) -> Iterator[Finding]:
@@ -151,14 +184,14 @@ result: the fix cannot see what the arguments hold at run time.
         for fact in facts.tf_losses:
             labels_expr = argument(fact.call, 0 if fact.positional else None, "labels")
             logits_expr = argument(fact.call, 1 if fact.positional else None, "logits")
-            args = _Arguments(
+            kinds = _Arguments(
                 labels=model.value(labels_expr) if labels_expr is not None else None,
                 logits=model.value(logits_expr) if logits_expr is not None else None,
             )
             if fact.positional:
-                found = _positional(fact, args, tf1=facts.tf1)
+                found = _positional(fact, kinds, tf1=facts.tf1)
             else:
-                found = _swapped_keywords(fact, args) or _index_labels(model, fact, args)
+                found = _swapped_keywords(fact, kinds) or _index_labels(model, fact, kinds)
             if found is not None:
                 yield found
 

@@ -33,14 +33,27 @@ before `backward()` there are no gradients of this batch yet. Either way the
 clipping that was meant to prevent exploding updates does nothing.
 """
     example = """
-loss.backward()
-optimizer.step()
-clip_grad_norm_(model.parameters(), 1.0)   # LF301: too late
+    import torch
+    from torch.nn.utils import clip_grad_norm_
 
-loss.backward()
-clip_grad_norm_(model.parameters(), 1.0)   # between backward and step
-optimizer.step()
-"""
+
+    def train(model, loader, optimizer, criterion):
+        for x, y in loader:
+            optimizer.zero_grad()
+            loss = criterion(model(x), y)
+            loss.backward()
+            optimizer.step()
+            clip_grad_norm_(model.parameters(), 1.0)  # error: LF301 (too late)
+
+
+    def train_fixed(model, loader, optimizer, criterion):
+        for x, y in loader:
+            optimizer.zero_grad()
+            loss = criterion(model(x), y)
+            loss.backward()
+            clip_grad_norm_(model.parameters(), 1.0)  # OK: between backward and step
+            optimizer.step()
+    """
     INVALID = [
         Invalid(
             """

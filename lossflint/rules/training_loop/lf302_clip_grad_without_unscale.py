@@ -42,11 +42,34 @@ compared with a norm tens of thousands of times too large: every update is
 clipped to a tiny step, or, with `clip_grad_value_`, the threshold is meaningless.
 """
     example = """
-scaler.scale(loss).backward()
-scaler.unscale_(optimizer)                 # missing: LF302 on the next line
-clip_grad_norm_(model.parameters(), 1.0)
-scaler.step(optimizer)
-"""
+    import torch
+    from torch.nn.utils import clip_grad_norm_
+
+    scaler = torch.amp.GradScaler("cuda")
+
+
+    def train(model, loader, optimizer, criterion):
+        for x, y in loader:
+            optimizer.zero_grad()
+            with torch.autocast("cuda"):
+                loss = criterion(model(x), y)
+            scaler.scale(loss).backward()
+            clip_grad_norm_(model.parameters(), 1.0)  # error: LF302 (gradients still scaled)
+            scaler.step(optimizer)
+            scaler.update()
+
+
+    def train_fixed(model, loader, optimizer, criterion):
+        for x, y in loader:
+            optimizer.zero_grad()
+            with torch.autocast("cuda"):
+                loss = criterion(model(x), y)
+            scaler.scale(loss).backward()
+            scaler.unscale_(optimizer)
+            clip_grad_norm_(model.parameters(), 1.0)  # OK
+            scaler.step(optimizer)
+            scaler.update()
+    """
     INVALID = [
         Invalid(
             """

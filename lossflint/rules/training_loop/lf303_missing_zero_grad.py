@@ -32,12 +32,23 @@ of all batches so far: updates grow without bound and the loss diverges (or
 oscillates) instead of decreasing.
 """
     example = """
-for x, y in loader:
-    loss = criterion(model(x), y)
-    loss.backward()
-    optimizer.step()            # LF303: gradients keep accumulating
-    optimizer.zero_grad()       # the fix (here or before backward)
-"""
+    import torch
+
+
+    def train(model, loader, optimizer, criterion):
+        for x, y in loader:
+            loss = criterion(model(x), y)
+            loss.backward()
+            optimizer.step()  # error: LF303 (gradients keep accumulating)
+
+
+    def train_fixed(model, loader, optimizer, criterion):
+        for x, y in loader:
+            loss = criterion(model(x), y)
+            loss.backward()
+            optimizer.step()  # OK
+            optimizer.zero_grad()  # here or before backward()
+    """
     INVALID = [
         Invalid(
             """

@@ -33,10 +33,24 @@ every step is a step with zero gradient (only weight decay acts). The loss stays
 flat and nothing trains.
 """
     example = """
-loss.backward()
-optimizer.zero_grad()     # LF304: move it before backward() or after step()
-optimizer.step()
-"""
+    import torch
+
+
+    def train(model, loader, optimizer, criterion):
+        for x, y in loader:
+            loss = criterion(model(x), y)
+            loss.backward()
+            optimizer.zero_grad()  # error: LF304 (the step sees zero gradients)
+            optimizer.step()
+
+
+    def train_fixed(model, loader, optimizer, criterion):
+        for x, y in loader:
+            optimizer.zero_grad()  # OK: before backward() (or after step())
+            loss = criterion(model(x), y)
+            loss.backward()
+            optimizer.step()
+    """
     INVALID = [
         Invalid(
             """

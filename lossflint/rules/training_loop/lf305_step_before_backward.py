@@ -31,10 +31,24 @@ The step uses whatever is in `.grad` at that point: the previous batch's gradien
 trains at all when the gradients were just cleared.
 """
     example = """
-optimizer.zero_grad()
-optimizer.step()          # LF305: there are no gradients of this batch yet
-loss.backward()
-"""
+    import torch
+
+
+    def train(model, loader, optimizer, criterion):
+        for x, y in loader:
+            optimizer.zero_grad()
+            optimizer.step()  # error: LF305 (no gradients of this batch yet)
+            loss = criterion(model(x), y)
+            loss.backward()
+
+
+    def train_fixed(model, loader, optimizer, criterion):
+        for x, y in loader:
+            optimizer.zero_grad()
+            loss = criterion(model(x), y)
+            loss.backward()
+            optimizer.step()  # OK
+    """
     INVALID = [
         Invalid(
             """

@@ -38,12 +38,30 @@ for backward). Adding it to a running total or a list keeps all iterations' grap
 alive: memory grows every batch until the process runs out of memory.
 """
     example = """
-for x, y in loader:
-    loss = criterion(model(x), y)
-    loss.backward()
-    running_loss += loss          # LF306: keeps every graph alive
-    running_loss += loss.item()   # a Python float
-"""
+    import torch.nn.functional as F
+
+
+    def train(model, loader, optimizer):
+        running_loss = 0.0
+        for x, y in loader:
+            optimizer.zero_grad()
+            loss = F.cross_entropy(model(x), y)
+            loss.backward()
+            optimizer.step()
+            running_loss += loss  # error: LF306 (keeps every graph alive)
+        return running_loss
+
+
+    def train_fixed(model, loader, optimizer):
+        running_loss = 0.0
+        for x, y in loader:
+            optimizer.zero_grad()
+            loss = F.cross_entropy(model(x), y)
+            loss.backward()
+            optimizer.step()
+            running_loss += loss.item()  # OK: a Python float
+        return running_loss
+    """
     fix_safety = """
 Safe: `+= loss` becomes `+= loss.item()` (or `loss.detach()` when the accumulator is
 used as a tensor later in the function) and `append(loss)` becomes

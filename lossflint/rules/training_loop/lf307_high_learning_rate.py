@@ -54,9 +54,12 @@ into NaN within the first hundred steps. For adaptive optimisers the step size i
 about `lr` for every weight, so `lr=0.1` rewrites the weights each step.
 """
     example = """
-optimizer = torch.optim.Adam(model.parameters(), lr=0.5)   # LF307
-optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
-"""
+    import torch
+
+    model = torch.nn.Linear(10, 2)
+    optimizer = torch.optim.Adam(model.parameters(), lr=0.5)  # error: LF307
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)  # OK
+    """
     INVALID = [
         Invalid(
             """

@@ -36,10 +36,21 @@ does not have a grad_fn`. The usual cause is a training step pasted into, or cal
 from, an evaluation block.
 """
     example = """
-with torch.no_grad():
-    loss = criterion(model(x), y)
-    loss.backward()          # LF308: raises
-"""
+    import torch
+
+
+    def train_step(model, x, y, criterion, optimizer):
+        with torch.no_grad():
+            loss = criterion(model(x), y)
+            loss.backward()  # error: LF308 (raises: the loss has no grad_fn)
+        optimizer.step()
+
+
+    def train_step_fixed(model, x, y, criterion, optimizer):
+        loss = criterion(model(x), y)
+        loss.backward()  # OK
+        optimizer.step()
+    """
     INVALID = [
         Invalid(
             """

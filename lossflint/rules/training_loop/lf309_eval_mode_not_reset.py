@@ -38,13 +38,31 @@ mode: no dropout regularisation, frozen batch-norm statistics, and a model that
 behaves differently from what the first epoch trained.
 """
     example = """
-for epoch in range(epochs):
-    model.train()            # the fix: at the top of every epoch
-    for x, y in train_loader:
-        ...
-    model.eval()             # LF309 without the model.train() above
-    validate(model)
-"""
+    import torch
+
+
+    def fit(model, train_loader, val_loader, optimizer, criterion, epochs):
+        for epoch in range(epochs):
+            for x, y in train_loader:
+                optimizer.zero_grad()
+                criterion(model(x), y).backward()
+                optimizer.step()
+            model.eval()  # error: LF309 (later epochs train in eval mode)
+            with torch.no_grad():
+                val = [model(x) for x, _ in val_loader]
+
+
+    def fit_fixed(model, train_loader, val_loader, optimizer, criterion, epochs):
+        for epoch in range(epochs):
+            model.train()  # the fix: at the top of every epoch
+            for x, y in train_loader:
+                optimizer.zero_grad()
+                criterion(model(x), y).backward()
+                optimizer.step()
+            model.eval()  # OK
+            with torch.no_grad():
+                val = [model(x) for x, _ in val_loader]
+    """
     INVALID = [
         Invalid(
             """

@@ -34,12 +34,20 @@ step decay), and PyTorch warns: "Detected call of `lr_scheduler.step()` before
 `optimizer.step()`".
 """
     example = """
-for epoch in range(epochs):
-    scheduler.step()          # LF310: move after the training loop of the epoch
-    for x, y in loader:
-        ...
-        optimizer.step()
-"""
+    import torch
+
+    model = torch.nn.Linear(10, 1)
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    scheduler = torch.optim.lr_scheduler.StepLR(optimizer, step_size=10)
+
+    for epoch in range(30):
+        scheduler.step()  # error: LF310 (move it after the epoch's batch loop)
+        for x, y in loader:
+            optimizer.zero_grad()
+            ((model(x) - y) ** 2).mean().backward()
+            optimizer.step()
+        scheduler.step()  # OK
+    """
     INVALID = [
         Invalid(
             """

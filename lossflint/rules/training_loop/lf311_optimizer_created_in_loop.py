@@ -36,11 +36,24 @@ step is then always a full `lr`-sized sign step, momentum never builds up, and
 schedulers attached to the old optimiser stop acting.
 """
     example = """
-for x, y in loader:
-    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)   # LF311
-    ...
-optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)       # build it once, before
-"""
+    import torch
+
+
+    def train(model, loader, criterion):
+        for x, y in loader:
+            optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)  # error: LF311
+            optimizer.zero_grad()
+            criterion(model(x), y).backward()
+            optimizer.step()
+
+
+    def train_fixed(model, loader, criterion):
+        optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)  # OK: built once, before
+        for x, y in loader:
+            optimizer.zero_grad()
+            criterion(model(x), y).backward()
+            optimizer.step()
+    """
     INVALID = [
         Invalid(
             """

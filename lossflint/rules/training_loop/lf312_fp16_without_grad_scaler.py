@@ -38,11 +38,18 @@ lose precision. Without loss scaling many small gradients underflow, parts of th
 model stop learning, and the loss stalls (or the fp16 weights overflow to inf).
 """
     example = """
-with torch.autocast("cuda"):
-    loss = criterion(model(x), y)
-loss.backward()                      # LF312
-scaler.scale(loss).backward()        # with scaler = torch.amp.GradScaler("cuda")
-"""
+    import torch
+
+
+    def train(model, loader, optimizer, criterion):
+        for x, y in loader:
+            optimizer.zero_grad()
+            with torch.autocast("cuda"):
+                loss = criterion(model(x), y)
+            loss.backward()  # error: LF312 (small gradients underflow to 0)
+            # the fix: scaler.scale(loss).backward() with scaler = torch.amp.GradScaler()
+            optimizer.step()
+    """
     INVALID = [
         Invalid(
             """

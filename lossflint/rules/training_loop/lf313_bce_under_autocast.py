@@ -37,10 +37,17 @@ log is clamped. Under CPU autocast it runs in reduced precision. `BCEWithLogitsL
 on the logits is autocast-safe and numerically stable.
 """
     example = """
-with torch.autocast("cuda"):
-    loss = F.binary_cross_entropy(torch.sigmoid(z), y)   # LF313: raises
-    loss = F.binary_cross_entropy_with_logits(z, y)      # safe
-"""
+    import torch
+    import torch.nn.functional as F
+
+
+    def loss_fn(model, x, y):
+        with torch.autocast("cuda"):
+            z = model(x)
+            loss = F.binary_cross_entropy(torch.sigmoid(z), y)  # error: LF313 (raises)
+            loss = F.binary_cross_entropy_with_logits(z, y)  # OK: autocast-safe
+        return loss
+    """
     fix_safety = """
 Unsafe: for `F.binary_cross_entropy(torch.sigmoid(z), y)` written inline the fix
 calls `binary_cross_entropy_with_logits(z, y)`, the same loss computed from the

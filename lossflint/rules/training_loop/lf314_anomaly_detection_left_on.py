@@ -34,10 +34,15 @@ result for NaN: training runs several times slower. It is a debugging tool that 
 easy to leave on after the NaN was found.
 """
     example = """
-torch.autograd.set_detect_anomaly(True)          # LF314
-if args.debug:
-    torch.autograd.set_detect_anomaly(True)      # fine
-"""
+    import argparse
+
+    import torch
+
+    args = argparse.ArgumentParser().parse_args()
+    torch.autograd.set_detect_anomaly(True)  # error: LF314
+    if args.debug:
+        torch.autograd.set_detect_anomaly(True)  # OK: behind a debug flag
+    """
     INVALID = [
         Invalid(
             """

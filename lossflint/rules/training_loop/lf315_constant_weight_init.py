@@ -37,12 +37,22 @@ like a layer of one. With zeros the gradient through the layer can vanish entire
 large constants blow up activations and the loss.
 """
     example = """
-for m in model.modules():
-    if isinstance(m, nn.Linear):
-        nn.init.constant_(m.weight, 0.5)       # LF315
-        nn.init.kaiming_normal_(m.weight)      # breaks the symmetry
-        nn.init.zeros_(m.bias)                 # biases may be constant
-"""
+    import torch.nn as nn
+
+
+    class MLP(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.fc1 = nn.Linear(784, 512)
+            self.fc2 = nn.Linear(512, 10)
+            self.apply(self._init)
+
+        def _init(self, m):
+            if isinstance(m, nn.Linear):
+                nn.init.constant_(m.weight, 0.5)  # error: LF315
+                nn.init.kaiming_normal_(m.weight)  # OK: breaks the symmetry
+                nn.init.zeros_(m.bias)  # OK: biases may be constant
+    """
     INVALID = [
         Invalid(
             """

@@ -36,10 +36,20 @@ follow `model.eval()`. Dropout stays on at validation and inference, so predicti
 are noisy and metrics are too low.
 """
     example = """
-def forward(self, x):
-    x = F.dropout(x, p=0.5)                          # LF316
-    x = F.dropout(x, p=0.5, training=self.training)  # follows train()/eval()
-"""
+    import torch.nn.functional as F
+    from torch import nn
+
+
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.fc = nn.Linear(10, 10)
+
+        def forward(self, x):
+            x = F.dropout(self.fc(x), p=0.5)  # error: LF316
+            x = F.dropout(self.fc(x), p=0.5, training=self.training)  # OK: follows eval()
+            return x
+    """
     fix_safety = """
 Safe: `training=self.training` keeps dropout exactly as it is during training and
 switches it off after `model.eval()`, which is what the module's other layers do.

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from lossflint.analysis.calls import argument, literal_value
-from lossflint.analysis.loops import GRAD_SCALERS, LoopIndex
+from lossflint.analysis.loops import GRAD_SCALERS
 from lossflint.diagnostics import Finding, RelatedNode, Severity
 from lossflint.examples import Invalid
 from lossflint.registry import Rule
@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from lossflint.analysis.model import SemanticModel
 
 
-def _scaler_disabled(model: SemanticModel, index: LoopIndex) -> bool:
+def _scaler_disabled(model: SemanticModel) -> bool:
     """Every GradScaler of the file is built with ``enabled=False``."""
     ctors = list(model.calls_to(*GRAD_SCALERS))
     return bool(ctors) and all(
@@ -212,9 +212,9 @@ clipped to a tiny step, or, with `clip_grad_value_`, the threshold is meaningles
     ]
 
     def check(self, model: SemanticModel) -> Iterator[Finding]:
-        for index, loop in iterations(model):
+        for _index, loop in iterations(model):
             uses_scaler = any(e.event.scaled for e in loop.of("backward", "step"))
-            if not uses_scaler or _scaler_disabled(model, index):
+            if not uses_scaler or _scaler_disabled(model):
                 continue
             unscales = loop.of("unscale")
             backwards = loop.of("backward")

@@ -44,59 +44,13 @@ from typing import TYPE_CHECKING, TypeVar
 
 import libcst as cst
 
+from lossflint.analysis import apis
 from lossflint.analysis.calls import argument, keyword, literal_value, positional
 from lossflint.analysis.names import dotted_text
+from lossflint.analysis.values import Instance, Layer, Sequential
 
 if TYPE_CHECKING:
     from lossflint.analysis.model import SemanticModel
-
-# --- framework tables (canonical qualified names) ---------------------------------
-
-NO_GRAD = frozenset(
-    {
-        "torch.no_grad",
-        "torch.inference_mode",
-        "torch.autograd.no_grad",
-        "torch.autograd.inference_mode",
-        "torch.autograd.grad_mode.no_grad",
-        "torch.autograd.grad_mode.inference_mode",
-    }
-)
-ENABLE_GRAD = frozenset({"torch.enable_grad", "torch.autograd.enable_grad"})
-SET_GRAD_ENABLED = frozenset({"torch.set_grad_enabled", "torch.autograd.set_grad_enabled"})
-
-#: autocast context managers → default dtype when no ``dtype=`` is given
-#: (None: depends on the ``device_type`` argument)
-AUTOCAST: dict[str, str | None] = {
-    "torch.autocast": None,
-    "torch.amp.autocast": None,
-    "torch.amp.autocast_mode.autocast": None,
-    "torch.cuda.amp.autocast": "float16",
-    "torch.cuda.amp.autocast_mode.autocast": "float16",
-    "torch.cpu.amp.autocast": "bfloat16",
-    "torch.cpu.amp.autocast_mode.autocast": "bfloat16",
-}
-DEVICE_DEFAULT_DTYPE = {"cuda": "float16", "cpu": "bfloat16", "xpu": "bfloat16", "hpu": "bfloat16"}
-
-GRAD_SCALER = frozenset(
-    {
-        "torch.cuda.amp.GradScaler",
-        "torch.amp.GradScaler",
-        "torch.amp.grad_scaler.GradScaler",
-        "torch.cpu.amp.GradScaler",
-        "torch.GradScaler",
-    }
-)
-
-DTYPES = {
-    "torch.float16": "float16",
-    "torch.half": "float16",
-    "torch.bfloat16": "bfloat16",
-    "torch.float32": "float32",
-    "torch.float": "float32",
-    "torch.float64": "float64",
-    "torch.double": "float64",
-}
 
 
 @dataclass(frozen=True)
@@ -163,7 +117,9 @@ class ContextIndex:
         scope_node: cst.CSTNode = func if func is not None else self.model.module
         for site in self.model.method_calls("scale", "unscale_"):
             receiver = (
-                dotted_text(site.node.func.value) if isinstance(site.node.func, cst.Attribute) else None
+                dotted_text(site.node.func.value)
+                if isinstance(site.node.func, cst.Attribute)
+                else None
             )
             if receiver is None or not _looks_like_scaler(receiver, self.scaler_names):
                 continue
@@ -227,7 +183,7 @@ class ContextIndex:
                 if isinstance(with_node, cst.With):
                     self._register(with_node, call)
             qualname = site.qualname
-            if qualname in GRAD_SCALER:
+            if qualname in apis.GRAD_SCALERS:
                 enabled = argument(call, None, "enabled")
                 if literal_value(enabled) is not False:
                     self._file_scaler = True
@@ -259,22 +215,24 @@ class ContextIndex:
         qualname = self.model.qualname(func)
         if qualname is None:
             return
-        if qualname in NO_GRAD:
+        if qualname in apis.NO_GRAD:
             mode = argument(call, 0, "mode") if call is not None else None
             if literal_value(mode) is False:
                 self._grad.setdefault(owner, _GradRegion(owner, True))
             else:
                 self._grad.setdefault(owner, _GradRegion(owner, False))
-        elif qualname in ENABLE_GRAD:
+        elif qualname in apis.ENABLE_GRAD:
             self._grad.setdefault(owner, _GradRegion(owner, True))
-        elif qualname in SET_GRAD_ENABLED and call is not None:
+        elif qualname in apis.SET_GRAD_ENABLED and call is not None:
             enabled = literal_value(argument(call, 0, "mode"))
             if enabled is False:
                 self._grad.setdefault(owner, _GradRegion(owner, False))
             elif enabled is True:
                 self._grad.setdefault(owner, _GradRegion(owner, True))
-        elif qualname in AUTOCAST:
-            self._autocast.setdefault(owner, self._autocast_region(owner, call, AUTOCAST[qualname]))
+        elif qualname in apis.AUTOCAST:
+            self._autocast.setdefault(
+                owner, self._autocast_region(owner, call, apis.AUTOCAST[qualname])
+            )
 
     def _autocast_region(
         self, owner: cst.CSTNode, call: cst.Call | None, default: str | None
@@ -295,7 +253,7 @@ class ContextIndex:
         else:
             device = literal_value(argument(call, 0, "device_type"))
             dtype = (
-                DEVICE_DEFAULT_DTYPE.get(device, "unknown")
+                apis.DEVICE_DEFAULT_DTYPE.get(device, "unknown")
                 if isinstance(device, str)
                 else "unknown"
             )
@@ -306,7 +264,7 @@ class ContextIndex:
     def _dtype(self, expr: cst.BaseExpression) -> str | None:
         qualname = self.model.qualname(expr)
         if qualname is not None:
-            return DTYPES.get(qualname)
+            return apis.DTYPE_NAMES.get(qualname)
         value = literal_value(expr)
         if value in ("float16", "half"):
             return "float16"
@@ -373,13 +331,9 @@ def _assigned_to(model: SemanticModel, call: cst.Call) -> str | None:
 def _is_module_like(expr: cst.BaseExpression, model: SemanticModel) -> bool:
     """``Net().half()`` / ``nn.Linear(...).half()``: a constructed model, not a tensor."""
     if isinstance(expr, cst.Call):
-        from lossflint.analysis.values import Instance, Layer, Sequential
-
         value = model.value(expr)
         return isinstance(value, (Instance, Layer, Sequential))
     if isinstance(expr, (cst.Name, cst.Attribute)):
-        from lossflint.analysis.values import Instance, Layer, Sequential
-
         return isinstance(model.value(expr), (Instance, Layer, Sequential))
     return False
 

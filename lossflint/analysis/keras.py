@@ -36,373 +36,12 @@ from typing import TYPE_CHECKING, Any
 
 import libcst as cst
 
+from lossflint.analysis import apis
 from lossflint.analysis.calls import argument, keyword, literal_value
 
 if TYPE_CHECKING:
     from lossflint.analysis.model import SemanticModel
     from lossflint.analysis.names import Scope
-
-# --- tables: canonical names (``tensorflow.keras.*`` / ``tf_keras.*`` are ``keras.*``) ---
-
-SEQUENTIAL = frozenset({"keras.Sequential", "keras.models.Sequential"})
-FUNCTIONAL_MODEL = frozenset({"keras.Model", "keras.models.Model"})
-MODEL_BASES = SEQUENTIAL | FUNCTIONAL_MODEL
-INPUT = frozenset({"keras.Input", "keras.layers.Input"})
-INPUT_LAYER = frozenset({"keras.layers.InputLayer"})
-LAYER_PREFIXES = ("keras.layers.",)
-
-#: activation names Keras accepts as strings, canonicalised
-ACTIVATION_STRINGS: dict[str, str] = {
-    name: name
-    for name in (
-        "softmax",
-        "sigmoid",
-        "hard_sigmoid",
-        "linear",
-        "relu",
-        "relu6",
-        "tanh",
-        "elu",
-        "selu",
-        "celu",
-        "softplus",
-        "softsign",
-        "swish",
-        "silu",
-        "gelu",
-        "mish",
-        "exponential",
-        "leaky_relu",
-        "log_softmax",
-        "hard_silu",
-        "hard_swish",
-    )
-}
-ACTIVATION_STRINGS["hard_swish"] = "hard_silu"
-
-#: activation functions passed as objects (``activation=tf.nn.softmax``)
-ACTIVATION_FUNCS: dict[str, str] = {}
-for _prefix in ("keras.activations.", "tensorflow.nn.", "tensorflow.math.", "tensorflow."):
-    for _name in (
-        "softmax",
-        "sigmoid",
-        "relu",
-        "tanh",
-        "elu",
-        "selu",
-        "softplus",
-        "swish",
-        "silu",
-        "gelu",
-        "leaky_relu",
-        "log_softmax",
-        "relu6",
-        "softsign",
-        "hard_sigmoid",
-        "exponential",
-        "linear",
-    ):
-        ACTIVATION_FUNCS[_prefix + _name] = _name
-
-#: layers that are an activation of their own
-ACTIVATION_LAYERS: dict[str, str] = {
-    "Softmax": "softmax",
-    "ReLU": "relu",
-    "LeakyReLU": "leaky_relu",
-    "ELU": "elu",
-    "PReLU": "prelu",
-    "ThresholdedReLU": "relu",
-}
-PROBABILITY_ACTIVATIONS = frozenset({"softmax", "sigmoid", "hard_sigmoid"})
-
-#: layers that change neither the values' meaning nor the last axis
-DROPOUT_LAYERS = frozenset(
-    {
-        "Dropout",
-        "AlphaDropout",
-        "GaussianDropout",
-        "GaussianNoise",
-        "SpatialDropout1D",
-        "SpatialDropout2D",
-        "SpatialDropout3D",
-        "ActivityRegularization",
-    }
-)
-SHAPE_ONLY_LAYERS = frozenset({"Flatten", "Reshape"})
-RECURRENT = frozenset({"LSTM", "GRU", "SimpleRNN", "CuDNNLSTM", "CuDNNGRU", "RNN"})
-WRAPPERS = frozenset({"Bidirectional", "TimeDistributed"})
-
-#: input rank (batch excluded) each layer requires
-REQUIRED_RANK: dict[str, int] = {name: 2 for name in RECURRENT}
-for _dims, _rank in (("1D", 2), ("2D", 3), ("3D", 4)):
-    for _base in (
-        "Conv",
-        "Convolution",
-        "SeparableConv",
-        "DepthwiseConv",
-        "MaxPooling",
-        "MaxPool",
-        "AveragePooling",
-        "AvgPool",
-        "Conv{}Transpose",
-        "LocallyConnected",
-        "ZeroPadding",
-        "UpSampling",
-        "Cropping",
-    ):
-        REQUIRED_RANK[_base.format(_dims) if "{}" in _base else _base + _dims] = _rank
-CONV2D_LIKE = frozenset(
-    n
-    for n, r in REQUIRED_RANK.items()
-    if r == 3 and not n.startswith(("ZeroPadding", "UpSampling", "Cropping"))
-)
-
-#: convolutions (they take an ``activation=`` like Dense)
-CONV_LAYERS = frozenset(
-    n for n in REQUIRED_RANK if n.startswith(("Conv", "SeparableConv", "DepthwiseConv"))
-)
-#: layers whose output keeps extra (spatial or time) axes
-KEEPS_AXES = frozenset(n for n in REQUIRED_RANK if n not in RECURRENT)
-#: layers that reduce to one vector per sample
-REDUCERS = frozenset(
-    {
-        "Flatten",
-        "Reshape",
-        "GlobalAveragePooling1D",
-        "GlobalAveragePooling2D",
-        "GlobalAveragePooling3D",
-        "GlobalMaxPooling1D",
-        "GlobalMaxPooling2D",
-        "GlobalMaxPooling3D",
-        "GlobalAvgPool1D",
-        "GlobalAvgPool2D",
-        "GlobalAvgPool3D",
-        "GlobalMaxPool1D",
-        "GlobalMaxPool2D",
-        "GlobalMaxPool3D",
-    }
-)
-HEAD_BETWEEN = (
-    DROPOUT_LAYERS | frozenset({"Activation", "BatchNormalization"}) | frozenset(ACTIVATION_LAYERS)
-)
-#: preprocessing layers that scale pixel values inside the model
-SCALING_LAYERS = frozenset(
-    {
-        "Rescaling",
-        "Normalization",
-        "BatchNormalization",
-        "LayerNormalization",
-        "Lambda",
-        "experimental.preprocessing.Rescaling",
-        "experimental.preprocessing.Normalization",
-    }
-)
-
-# losses ---------------------------------------------------------------------
-
-CE_LOSSES = frozenset(
-    {
-        "categorical_crossentropy",
-        "sparse_categorical_crossentropy",
-        "binary_crossentropy",
-        "binary_focal_crossentropy",
-        "categorical_focal_crossentropy",
-    }
-)
-CATEGORICAL_LOSSES = frozenset(
-    {
-        "categorical_crossentropy",
-        "sparse_categorical_crossentropy",
-        "categorical_focal_crossentropy",
-    }
-)
-BINARY_LOSSES = frozenset({"binary_crossentropy", "binary_focal_crossentropy"})
-REGRESSION_LOSSES = frozenset({"mse", "mae", "mape", "msle", "huber", "log_cosh"})
-
-LOSS_STRINGS: dict[str, str] = {
-    "categorical_crossentropy": "categorical_crossentropy",
-    "sparse_categorical_crossentropy": "sparse_categorical_crossentropy",
-    "binary_crossentropy": "binary_crossentropy",
-    "binary_focal_crossentropy": "binary_focal_crossentropy",
-    "categorical_focal_crossentropy": "categorical_focal_crossentropy",
-    "mse": "mse",
-    "mean_squared_error": "mse",
-    "mae": "mae",
-    "mean_absolute_error": "mae",
-    "mape": "mape",
-    "mean_absolute_percentage_error": "mape",
-    "msle": "msle",
-    "mean_squared_logarithmic_error": "msle",
-    "huber": "huber",
-    "huber_loss": "huber",
-    "log_cosh": "log_cosh",
-    "logcosh": "log_cosh",
-    "kld": "kld",
-    "kl_divergence": "kld",
-    "kullback_leibler_divergence": "kld",
-    "hinge": "hinge",
-    "squared_hinge": "squared_hinge",
-    "categorical_hinge": "categorical_hinge",
-    "poisson": "poisson",
-    "cosine_similarity": "cosine_similarity",
-}
-LOSS_CLASS_NAMES: dict[str, str] = {
-    "CategoricalCrossentropy": "categorical_crossentropy",
-    "SparseCategoricalCrossentropy": "sparse_categorical_crossentropy",
-    "BinaryCrossentropy": "binary_crossentropy",
-    "BinaryFocalCrossentropy": "binary_focal_crossentropy",
-    "CategoricalFocalCrossentropy": "categorical_focal_crossentropy",
-    "MeanSquaredError": "mse",
-    "MeanAbsoluteError": "mae",
-    "MeanAbsolutePercentageError": "mape",
-    "MeanSquaredLogarithmicError": "msle",
-    "Huber": "huber",
-    "LogCosh": "log_cosh",
-    "KLDivergence": "kld",
-    "Hinge": "hinge",
-    "SquaredHinge": "squared_hinge",
-    "CategoricalHinge": "categorical_hinge",
-    "Poisson": "poisson",
-    "CosineSimilarity": "cosine_similarity",
-}
-LOSS_MODULES = ("keras.losses.", "keras.metrics.", "keras.backend.", "tensorflow.losses.")
-#: position of ``from_logits`` in loss functions ``f(y_true, y_pred, from_logits)``
-FUNCTION_FROM_LOGITS_INDEX = 2
-
-ACCURACY_METRICS = frozenset(
-    {"accuracy", "acc", "categorical_accuracy", "sparse_categorical_accuracy", "binary_accuracy"}
-)
-
-# data -------------------------------------------------------------------------
-
-IMAGE_DATASETS = frozenset({"mnist", "fashion_mnist", "cifar10", "cifar100"})
-CLASS_DATASETS = IMAGE_DATASETS | frozenset({"imdb", "reuters"})
-ONE_HOT_FUNCS = frozenset(
-    {
-        "keras.utils.to_categorical",
-        "keras.utils.np_utils.to_categorical",
-        "tensorflow.one_hot",
-        "keras.ops.one_hot",
-    }
-)
-ARGMAX_FUNCS = frozenset(
-    {
-        "numpy.argmax",
-        "tensorflow.argmax",
-        "tensorflow.math.argmax",
-        "keras.ops.argmax",
-        "keras.backend.argmax",
-    }
-)
-#: functions that keep what an array holds (pixels stay pixels, labels stay labels)
-PRESERVING_FUNCS = frozenset(
-    {
-        "numpy.expand_dims",
-        "numpy.reshape",
-        "numpy.asarray",
-        "numpy.array",
-        "numpy.squeeze",
-        "numpy.ravel",
-        "tensorflow.cast",
-        "tensorflow.convert_to_tensor",
-        "tensorflow.reshape",
-        "tensorflow.expand_dims",
-        "tensorflow.squeeze",
-        "tensorflow.image.resize",
-        "keras.ops.expand_dims",
-        "keras.ops.reshape",
-        "keras.ops.cast",
-    }
-)
-PRESERVING_METHODS = frozenset(
-    {
-        "astype",
-        "reshape",
-        "copy",
-        "squeeze",
-        "flatten",
-        "ravel",
-        "numpy",
-        "to",
-        "float",
-        "double",
-        "view",
-    }
-)
-SCALERS = frozenset(
-    f"sklearn.preprocessing.{n}"
-    for n in (
-        "StandardScaler",
-        "MinMaxScaler",
-        "MaxAbsScaler",
-        "RobustScaler",
-        "Normalizer",
-        "QuantileTransformer",
-        "PowerTransformer",
-    )
-)
-INT_DTYPES = frozenset(
-    f"{m}.{t}"
-    for m in ("tensorflow", "numpy")
-    for t in ("int32", "int64", "int16", "int8", "uint8")
-)
-TF_LOGITS_FUNCS = frozenset(
-    {
-        "tensorflow.matmul",
-        "tensorflow.nn.xw_plus_b",
-        "tensorflow.linalg.matmul",
-        "tensorflow.nn.bias_add",
-    }
-)
-TF_DENSE = frozenset({"tensorflow.layers.dense"})
-TF_PROBS_FUNCS = frozenset(
-    {
-        "tensorflow.nn.softmax",
-        "tensorflow.nn.sigmoid",
-        "tensorflow.sigmoid",
-        "tensorflow.math.sigmoid",
-        "tensorflow.math.softmax",
-    }
-)
-#: calls that mark graph-mode TF1 code (positional ``*_with_logits`` calls raise there)
-TF1_MARKERS = frozenset(
-    {
-        "tensorflow.placeholder",
-        "tensorflow.Session",
-        "tensorflow.InteractiveSession",
-        "tensorflow.global_variables_initializer",
-        "tensorflow.initialize_all_variables",
-        "tensorflow.disable_v2_behavior",
-        "tensorflow.disable_eager_execution",
-        "tensorflow.train.GradientDescentOptimizer",
-        "tensorflow.train.AdamOptimizer",
-        "tensorflow.log",
-        "tensorflow.get_variable",
-        "tensorflow.variable_scope",
-    }
-)
-TF_CE_WITH_LOGITS = frozenset(
-    {
-        "tensorflow.nn.softmax_cross_entropy_with_logits",
-        "tensorflow.nn.softmax_cross_entropy_with_logits_v2",
-        "tensorflow.nn.sparse_softmax_cross_entropy_with_logits",
-        "tensorflow.nn.sigmoid_cross_entropy_with_logits",
-    }
-)
-TF_DENSE_CE = frozenset(
-    {
-        "tensorflow.nn.softmax_cross_entropy_with_logits",
-        "tensorflow.nn.softmax_cross_entropy_with_logits_v2",
-    }
-)
-IMAGE_FORMAT_SETTERS = frozenset(
-    {
-        "keras.backend.set_image_data_format",
-        "keras.backend.set_image_dim_ordering",
-        "keras.config.set_image_data_format",
-    }
-)
-
 
 # --- values ------------------------------------------------------------------
 
@@ -450,7 +89,7 @@ class KModel:
         for layer in reversed(self.layers):
             if layer is None:
                 return None
-            if layer.name == "Activation" or layer.name in ACTIVATION_LAYERS:
+            if layer.name == "Activation" or layer.name in apis.ACTIVATION_LAYERS:
                 if layer.other_axis:
                     return None
                 if activation is None:
@@ -458,7 +97,7 @@ class KModel:
                     if activation is None:
                         return None
                 continue
-            if layer.name in DROPOUT_LAYERS or layer.name in SHAPE_ONLY_LAYERS:
+            if layer.name in apis.DROPOUT_LAYERS or layer.name in apis.SHAPE_ONLY_LAYERS:
                 continue
             if layer.name == "Dense":
                 if activation is None:
@@ -466,7 +105,7 @@ class KModel:
                         return None
                     return Head(layer, layer.units, layer.activation, layer)
                 return Head(layer, layer.units, activation, act_layer or layer)
-            if layer.name in CONV_LAYERS:
+            if layer.name in apis.CONV_LAYERS:
                 # a fully convolutional output (segmentation): its activation
                 # is the model's, its unit count is not known
                 final = activation if activation is not None else layer.activation
@@ -503,7 +142,7 @@ class KTensor:
 class KLoss:
     """A Keras loss: string, class instance or function."""
 
-    name: str  # canonical, see LOSS_STRINGS values
+    name: str  # canonical, see apis.LOSS_STRINGS values
     from_logits: bool | None  # None: not a literal
     node: cst.CSTNode = field(repr=False)
     style: str  # "string", "class", "function"
@@ -714,11 +353,11 @@ class KerasFacts:
             qualname = call.qualname
             if qualname is None:
                 continue
-            if qualname.startswith(("keras", "tensorflow")):
+            if qualname.startswith(apis.KERAS_ROOTS):
                 found = True
-                if qualname in TF1_MARKERS:
+                if qualname in apis.TF1_MARKERS:
                     self.tf1 = True
-                if qualname in IMAGE_FORMAT_SETTERS:
+                if qualname in apis.IMAGE_FORMAT_SETTERS:
                     self.image_format_set = True
         return found
 
@@ -852,7 +491,7 @@ class KerasFacts:
         if cls in self._class_models:
             return self._class_models[cls]
         self._class_models[cls] = None
-        if not any(self.model.qualname(b.value) in FUNCTIONAL_MODEL for b in cls.bases):
+        if not any(self.model.qualname(b.value) in apis.FUNCTIONAL_MODEL for b in cls.bases):
             return None
         call = _method(cls, "call")
         if call is None:
@@ -1201,25 +840,28 @@ class KerasFacts:
         self, call: cst.Call, qualname: str, args: list[Any], env: Env, stmt: cst.CSTNode
     ) -> Any:
         first = args[0] if args else None
-        if qualname.startswith(LAYER_PREFIXES) and qualname not in INPUT | INPUT_LAYER:
-            short = qualname[len("keras.layers.") :]
+        if (
+            qualname.startswith(apis.LAYER_PREFIXES)
+            and qualname not in apis.INPUT | apis.INPUT_LAYER
+        ):
+            short = qualname[len(apis.LAYERS_PREFIX) :]
             if short[:1].isupper():
                 return self._layer(call, short, env, stmt)
             if short in ("concatenate", "add", "multiply", "average", "maximum", "subtract", "dot"):
                 return KTensor((None,))
             return None
-        if qualname in INPUT:
+        if qualname in apis.INPUT:
             shape = _shape(argument(call, 0, "shape"), env, self)
             batch = _shape(argument(call, None, "batch_shape", "batch_input_shape"), env, self)
             if shape is None and batch is not None:
                 shape = batch[1:]
             return KTensor((), shape)
-        if qualname in INPUT_LAYER:
+        if qualname in apis.INPUT_LAYER:
             layer = self._layer(call, "InputLayer", env, stmt)
             return layer
-        if qualname in SEQUENTIAL:
+        if qualname in apis.KERAS_SEQUENTIAL:
             return self._sequential(call, env, stmt)
-        if qualname in FUNCTIONAL_MODEL:
+        if qualname in apis.FUNCTIONAL_MODEL:
             outputs = argument(call, 1, "outputs")
             value = self._eval(outputs, env, stmt) if outputs is not None else None
             if isinstance(value, KTensor) and value.model is None:
@@ -1235,45 +877,45 @@ class KerasFacts:
             # ``keras.losses.categorical_crossentropy(y, model(x))``
             self._loss_called(call, loss)
             return None
-        if qualname in ONE_HOT_FUNCS:
+        if qualname in apis.ONE_HOT_FUNCS:
             base = first
             return Labels("onehot", call, per_sample=isinstance(base, Labels) and base.per_sample)
-        if qualname in ARGMAX_FUNCS:
+        if qualname in apis.ARGMAX_FUNCS:
             base = first
             if isinstance(base, Labels) and base.encoding == "onehot":
                 return Labels("int", call, per_sample=base.per_sample)
             if isinstance(base, KTensor) and base.predicted:
                 return Labels("int", call, predicted=True)
             return None
-        if qualname.startswith("keras.datasets.") and qualname.endswith(".load_data"):
+        if qualname.startswith(apis.DATASETS_PREFIX) and qualname.endswith(".load_data"):
             return self._load_data(call, qualname.split(".")[2])
-        if qualname in PRESERVING_FUNCS:
+        if qualname in apis.PRESERVING_FUNCS:
             return first if isinstance(first, (Images, Labels, ScaledLabels)) else None
-        if qualname in SCALERS:
+        if qualname in apis.SCALERS:
             return Scaler(call)
-        if qualname == "tensorflow.placeholder":
+        if qualname == apis.TF_PLACEHOLDER:
             dtype = argument(call, 0, "dtype")
             shape_expr = argument(call, 1, "shape")
-            if dtype is not None and self.model.qualname(dtype) in INT_DTYPES:
+            if dtype is not None and self.model.qualname(dtype) in apis.INT_DTYPES:
                 dims = _shape(shape_expr, env, self)
                 if dims is not None and len(dims) == 1:
                     return Labels("int", call, per_sample=True)
             return None
-        if qualname in TF_LOGITS_FUNCS:
+        if qualname in apis.TF_LOGITS_FUNCS:
             return TfLogits(call)
-        if qualname in TF_DENSE:
+        if qualname in apis.TF_DENSE:
             act = argument(call, 2, "activation")
             if act is None or literal_value(act) is None:
                 return TfLogits(call)
             return None
-        if qualname in ACTIVATION_FUNCS and isinstance(first, KTensor) and not first.predicted:
+        if qualname in apis.ACTIVATION_FUNCS and isinstance(first, KTensor) and not first.predicted:
             # ``return tf.nn.softmax(self.out(x))`` / ``out = tf.nn.softmax(x)``:
             # an activation applied to a model's tensor acts as a layer
-            act_layer = KLayer(call, "Activation", activation=ACTIVATION_FUNCS[qualname])
+            act_layer = KLayer(call, "Activation", activation=apis.ACTIVATION_FUNCS[qualname])
             return KTensor((*first.chain, act_layer), first.input_shape, first.model)
-        if qualname in TF_PROBS_FUNCS:
+        if qualname in apis.TF_PROBS_FUNCS:
             return TfProbs(call)
-        if qualname in TF_CE_WITH_LOGITS:
+        if qualname in apis.TF_CE_WITH_LOGITS:
             positional = any(a.keyword is None and not a.star for a in call.args)
             # positional: read in TF2's order (labels, logits)
             labels_expr = argument(call, 0 if positional else None, "labels")
@@ -1303,12 +945,12 @@ class KerasFacts:
         elif short == "Activation":
             act_node = argument(call, 0, "activation")
             activation = self._activation(act_node, env) if act_node is not None else None
-        elif short in ACTIVATION_LAYERS:
-            activation = ACTIVATION_LAYERS[short]
+        elif short in apis.ACTIVATION_LAYERS:
+            activation = apis.ACTIVATION_LAYERS[short]
             axis = argument(call, 0, "axis") if short == "Softmax" else None
             if axis is not None and literal_value(axis) != -1:
                 other_axis = True
-        elif short in WRAPPERS:
+        elif short in apis.WRAPPERS:
             layer_arg = argument(call, 0, "layer")
             value = self.values.get(layer_arg) if layer_arg is not None else None
             if isinstance(value, KLayer):
@@ -1358,10 +1000,10 @@ class KerasFacts:
             known = env[expr.value]
             value = known.value if isinstance(known, Const) else NotImplemented
         if isinstance(value, str):
-            return ACTIVATION_STRINGS.get(value.lower())
+            return apis.ACTIVATION_STRINGS.get(value.lower())
         qualname = self.model.qualname(expr)
         if qualname is not None:
-            return ACTIVATION_FUNCS.get(qualname)
+            return apis.ACTIVATION_FUNCS.get(qualname)
         return None
 
     def _sequential(self, call: cst.Call, env: Env, stmt: cst.CSTNode) -> KModel | None:
@@ -1420,34 +1062,40 @@ class KerasFacts:
     def _loss_ref(
         self, qualname: str, call: cst.Call | None, env: Env, stmt: cst.CSTNode
     ) -> KLoss | None:
-        if not qualname.startswith(LOSS_MODULES):
+        if not qualname.startswith(apis.LOSS_MODULES):
             return None
         short = qualname.rsplit(".", 1)[-1]
-        if short in LOSS_CLASS_NAMES and call is not None:
+        if short in apis.LOSS_CLASS_NAMES and call is not None:
             arg = _arg(call, 0, "from_logits")
             return KLoss(
-                LOSS_CLASS_NAMES[short], _bool(arg.value if arg else None, env), call, "class", arg
+                apis.LOSS_CLASS_NAMES[short],
+                _bool(arg.value if arg else None, env),
+                call,
+                "class",
+                arg,
             )
         return None
 
     def _function_loss(
         self, qualname: str | None, node: cst.CSTNode, call: cst.Call | None, env: Env
     ) -> KLoss | None:
-        if qualname is None or not qualname.startswith(LOSS_MODULES):
+        if qualname is None or not qualname.startswith(apis.LOSS_MODULES):
             return None
         short = qualname.rsplit(".", 1)[-1]
-        name = LOSS_STRINGS.get(short.lower())
-        if name is None or short in LOSS_CLASS_NAMES:
+        name = apis.LOSS_STRINGS.get(short.lower())
+        if name is None or short in apis.LOSS_CLASS_NAMES:
             return None
-        arg = _arg(call, FUNCTION_FROM_LOGITS_INDEX, "from_logits") if call is not None else None
+        arg = (
+            _arg(call, apis.FUNCTION_FROM_LOGITS_INDEX, "from_logits") if call is not None else None
+        )
         return KLoss(name, _bool(arg.value if arg else None, env), node, "function", arg)
 
     def _load_data(self, call: cst.Call, dataset: str) -> Any:
-        if dataset in IMAGE_DATASETS:
+        if dataset in apis.IMAGE_DATASETS:
             x: Any = Images(dataset, call)
         else:
             x = None
-        y: Any = Labels("int", call, per_sample=True) if dataset in CLASS_DATASETS else None
+        y: Any = Labels("int", call, per_sample=True) if dataset in apis.CLASS_DATASETS else None
         return KTuple((KTuple((x, y)), KTuple((x, y))))
 
     def _method(
@@ -1462,7 +1110,7 @@ class KerasFacts:
         name = func.attr.value
         if isinstance(receiver, ModuleRef):
             qualname = f"{receiver.qualname}.{name}"
-            if qualname.startswith("keras.datasets.") and name == "load_data":
+            if qualname.startswith(apis.DATASETS_PREFIX) and name == "load_data":
                 return self._load_data(call, qualname.split(".")[2])
             return None
         if isinstance(receiver, KModel):
@@ -1472,7 +1120,7 @@ class KerasFacts:
                 return None
             return None
         if isinstance(receiver, (Images, Labels, ScaledLabels)):
-            if name in PRESERVING_METHODS:
+            if name in apis.PRESERVING_METHODS:
                 return receiver
             if name == "argmax" and isinstance(receiver, Labels) and receiver.encoding == "onehot":
                 return Labels("int", call, per_sample=receiver.per_sample)
@@ -1480,7 +1128,7 @@ class KerasFacts:
         if isinstance(receiver, KTensor) and receiver.predicted:
             if name in ("argmax",):
                 return Labels("int", call, predicted=True)
-            if name in PRESERVING_METHODS:
+            if name in apis.PRESERVING_METHODS:
                 return receiver
             return None
         if isinstance(receiver, Scaler) and name in ("fit_transform", "transform"):
@@ -1488,7 +1136,7 @@ class KerasFacts:
             if isinstance(first, Labels) and not first.predicted:
                 return ScaledLabels(stmt, first)
             return None
-        if isinstance(receiver, TfLogits) and name in PRESERVING_METHODS:
+        if isinstance(receiver, TfLogits) and name in apis.PRESERVING_METHODS:
             return receiver
         if receiver is None and name == "compile" and keyword(call, "loss") is not None:
             # a model we cannot see (loaded, built elsewhere, joined branches):
@@ -1569,7 +1217,7 @@ class KerasFacts:
                     qualname = self.model.qualname(
                         element.value.func if isinstance(element.value, cst.Call) else element.value
                     )
-                    if qualname is not None and qualname.startswith("keras.metrics."):
+                    if qualname is not None and qualname.startswith(apis.METRICS_PREFIX):
                         metrics.append(_snake(qualname.rsplit(".", 1)[-1]))
         _merge(self.compiles, CompileFact(call, model, loss, loss_arg, tuple(metrics)), "model")
 
@@ -1583,7 +1231,7 @@ class KerasFacts:
                 return self._function_loss(known.qualname, expr, None, env)
             value = known.value if isinstance(known, Const) else NotImplemented
         if isinstance(value, str):
-            name = LOSS_STRINGS.get(value.lower())
+            name = apis.LOSS_STRINGS.get(value.lower())
             return KLoss(name, False, expr, "string") if name is not None else None
         known = self.values.get(expr)
         if isinstance(known, KLoss):
@@ -1826,3 +1474,20 @@ def keras_facts(model: SemanticModel) -> KerasFacts:
         cached = KerasFacts(model)
         model.__dict__["_keras"] = cached
     return cached  # type: ignore[no-any-return]
+
+
+# Framework tables the LF4xx rules read as ``K.NAME`` (they live in apis).
+ACCURACY_METRICS = apis.ACCURACY_METRICS
+BINARY_LOSSES = apis.BINARY_LOSSES
+CATEGORICAL_LOSSES = apis.CATEGORICAL_LOSSES
+CE_LOSSES = apis.CE_LOSSES
+CONV2D_LIKE = apis.CONV2D_LIKE
+DROPOUT_LAYERS = apis.DROPOUT_LAYERS
+HEAD_BETWEEN = apis.HEAD_BETWEEN
+KEEPS_AXES = apis.KEEPS_AXES
+PROBABILITY_ACTIVATIONS = apis.PROBABILITY_ACTIVATIONS
+RECURRENT = apis.RECURRENT
+REGRESSION_LOSSES = apis.KERAS_REGRESSION_LOSSES
+REQUIRED_RANK = apis.REQUIRED_RANK
+SCALING_LAYERS = apis.SCALING_LAYERS
+TF_DENSE_CE = apis.TF_DENSE_CE

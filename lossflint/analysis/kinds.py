@@ -670,13 +670,13 @@ class KindAnalysis:
             return made(Kind.ONE_HOT)
         if qualname in apis.NON_NEGATIVE_FUNCS:
             return made(Kind.NON_NEGATIVE)
-        if qualname in ("torch.max", "torch.min"):
+        if qualname in apis.MAX_MIN:
             # torch.max(x, 1) -> (values, indices); torch.max(a, b) is elementwise
             second = argument(call, 1, "dim")
             if second is not None and isinstance(literal_value(second), int):
                 return TupleValue((UNKNOWN, made(Kind.CLASS_INDICES)))
             return UNKNOWN
-        if qualname == "torch.nn.functional.linear":
+        if qualname == apis.FUNCTIONAL_LINEAR:
             return made(Kind.LOGITS)
         if qualname in apis.LAYER_KINDS:
             return Layer(apis.LAYER_KINDS[qualname], qualname, origin=call, where=frame.name)
@@ -1039,15 +1039,7 @@ def _casts_to_float(call: cst.Call, model: SemanticModel) -> bool:
     for arg in call.args:
         expr = arg.value
         qualname = model.qualname(expr) if isinstance(expr, (cst.Name, cst.Attribute)) else None
-        if qualname in (
-            "torch.float",
-            "torch.float32",
-            "torch.float64",
-            "torch.double",
-            "torch.float16",
-            "torch.half",
-            "torch.bfloat16",
-        ):
+        if qualname in apis.FLOAT_DTYPES:
             return True
         if (
             arg.keyword is not None

@@ -47,92 +47,14 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
+from lossflint.analysis import apis
 from lossflint.analysis.calls import argument, literal_value, positional
 from lossflint.analysis.names import dotted_text
+from lossflint.analysis.values import FunctionRef
 
 if TYPE_CHECKING:
     from lossflint.analysis.model import SemanticModel
 
-# --- framework tables -----------------------------------------------------------
-
-#: optimiser families for LF307: "adaptive", "sgd", "unbounded" (lr ~ 1 is normal), "other"
-TORCH_OPTIMIZERS: dict[str, str] = {
-    "Adam": "adaptive",
-    "AdamW": "adaptive",
-    "Adamax": "adaptive",
-    "NAdam": "adaptive",
-    "RAdam": "adaptive",
-    "RMSprop": "adaptive",
-    "Adagrad": "adaptive",
-    "SparseAdam": "adaptive",
-    "SGD": "sgd",
-    "ASGD": "sgd",
-    "Adadelta": "unbounded",
-    "LBFGS": "unbounded",
-    "Rprop": "other",
-    "Adafactor": "other",
-}
-KERAS_OPTIMIZERS: dict[str, str] = {
-    "Adam": "adaptive",
-    "AdamW": "adaptive",
-    "Adamax": "adaptive",
-    "Nadam": "adaptive",
-    "RMSprop": "adaptive",
-    "Adagrad": "adaptive",
-    "SGD": "sgd",
-    "Adadelta": "unbounded",
-    "Ftrl": "other",
-    "Lion": "other",
-    "Adafactor": "other",
-    "LossScaleOptimizer": "other",
-}
-_TORCH_OPT_PREFIXES = ("torch.optim.",)
-_KERAS_OPT_PREFIXES = (
-    "keras.optimizers.",
-    "keras.optimizers.legacy.",
-    "keras.optimizers.experimental.",
-    "keras.optimizer_v2.",
-)
-_OTHER_OPTIMIZERS = {
-    "transformers.AdamW": ("torch", "AdamW", "adaptive"),
-    "transformers.optimization.AdamW": ("torch", "AdamW", "adaptive"),
-}
-
-SCHEDULER_PREFIXES = ("torch.optim.lr_scheduler.",)
-SCHEDULER_FUNCTIONS = frozenset(
-    {
-        "transformers.get_scheduler",
-        "transformers.get_linear_schedule_with_warmup",
-        "transformers.get_cosine_schedule_with_warmup",
-        "transformers.get_constant_schedule_with_warmup",
-        "transformers.get_polynomial_decay_schedule_with_warmup",
-        "transformers.optimization.get_linear_schedule_with_warmup",
-        "transformers.optimization.get_cosine_schedule_with_warmup",
-        "transformers.optimization.get_scheduler",
-    }
-)
-GRAD_SCALERS = frozenset(
-    {
-        "torch.cuda.amp.GradScaler",
-        "torch.amp.GradScaler",
-        "torch.amp.grad_scaler.GradScaler",
-        "torch.cpu.amp.GradScaler",
-        "torch.GradScaler",
-    }
-)
-CLIP_FUNCTIONS = frozenset(
-    {
-        "torch.nn.utils.clip_grad_norm_",
-        "torch.nn.utils.clip_grad_value_",
-        "torch.nn.utils.clip_grad_norm",
-        "torch.nn.utils.clip_grad.clip_grad_norm_",
-        "torch.nn.utils.clip_grad.clip_grad_value_",
-        "torch.nn.utils.clip_grad.clip_grad_norm",
-    }
-)
-#: methods of trainer objects that clip (accelerate / Lightning / FSDP)
-CLIP_METHODS = frozenset({"clip_grad_norm_", "clip_grad_value_", "clip_gradients"})
-AUTOGRAD_BACKWARD = frozenset({"torch.autograd.backward"})
 #: receivers of ``x.backward(loss)`` that run the backward of their argument
 _DELEGATING_BACKWARD = re.compile(r"accelerator|engine|fabric|trainer|deepspeed|strategy|^self$")
 
@@ -246,16 +168,18 @@ class LoopIndex:
         qualname = self.model.qualname(call.func)
         if qualname is None:
             return None
-        if qualname in _OTHER_OPTIMIZERS:
-            framework, name, family = _OTHER_OPTIMIZERS[qualname]
+        if qualname in apis.TRANSFORMERS_OPTIMIZERS:
+            framework, name, family = apis.TRANSFORMERS_OPTIMIZERS[qualname]
             return OptimizerCtor(call, framework, name, family)
         short = qualname.rsplit(".", 1)[-1]
-        if qualname.startswith(_TORCH_OPT_PREFIXES) and not qualname.startswith(SCHEDULER_PREFIXES):
+        if qualname.startswith(apis.TORCH_OPTIMIZER_PREFIXES) and not qualname.startswith(
+            apis.SCHEDULER_PREFIXES
+        ):
             # torch.optim.Adam, torch.optim.adam.Adam
-            if short in TORCH_OPTIMIZERS and qualname.count(".") <= 3:
-                return OptimizerCtor(call, "torch", short, TORCH_OPTIMIZERS[short])
-        if qualname.startswith(_KERAS_OPT_PREFIXES) and short in KERAS_OPTIMIZERS:
-            return OptimizerCtor(call, "keras", short, KERAS_OPTIMIZERS[short])
+            if short in apis.TORCH_OPTIMIZERS and qualname.count(".") <= 3:
+                return OptimizerCtor(call, "torch", short, apis.TORCH_OPTIMIZERS[short])
+        if qualname.startswith(apis.KERAS_OPTIMIZER_PREFIXES) and short in apis.KERAS_OPTIMIZERS:
+            return OptimizerCtor(call, "keras", short, apis.KERAS_OPTIMIZERS[short])
         return None
 
     @cached_property
@@ -273,9 +197,9 @@ class LoopIndex:
         qualname = self.model.qualname(call.func)
         if qualname is None:
             return None
-        if qualname in GRAD_SCALERS:
+        if qualname in apis.GRAD_SCALERS:
             return "scaler"
-        if qualname.startswith(SCHEDULER_PREFIXES) or qualname in SCHEDULER_FUNCTIONS:
+        if qualname.startswith(apis.SCHEDULER_PREFIXES) or qualname in apis.SCHEDULER_FUNCTIONS:
             return "scheduler"
         info = self.optimizer_info(call)
         if info is not None and info.framework == "torch":
@@ -343,9 +267,9 @@ class LoopIndex:
     def _call_event(self, call: cst.Call, qualname: str | None) -> Event | None:
         func = call.func
         if qualname is not None:
-            if qualname in CLIP_FUNCTIONS:
+            if qualname in apis.CLIP_FUNCTIONS:
                 return Event("clip", call)
-            if qualname in AUTOGRAD_BACKWARD:
+            if qualname in apis.AUTOGRAD_BACKWARD:
                 loss = argument(call, 0, "tensors")
                 return Event("backward", call, loss=loss)
             if self._ctor_role(call) == "optimizer":
@@ -378,7 +302,7 @@ class LoopIndex:
         if method == "unscale_":
             opt = dotted(args[0].value) if args else None
             return Event("unscale", call, opt)
-        if method in CLIP_METHODS:
+        if method in apis.CLIP_METHODS:
             return Event("clip", call, receiver, managed=True)
         if method == "step":
             role = self.role(receiver_expr)
@@ -560,8 +484,6 @@ class LoopIndex:
         return self._resolve_function(call)
 
     def _resolve_function(self, call: cst.Call) -> cst.FunctionDef | None:
-        from lossflint.analysis.values import FunctionRef
-
         value = self.model.value(call.func)
         if isinstance(value, FunctionRef):
             return value.func
@@ -677,74 +599,8 @@ def _first_order(loop: Loop) -> float:
     return min((e.order for e in loop.events), default=0)
 
 
-# --- tables of the other LF3xx rules (framework knowledge stays in analysis/) ------
+# --- naming conventions the LF3xx rules read ---------------------------------------
 
-ANOMALY_SETTERS = frozenset(
-    {"torch.autograd.set_detect_anomaly", "torch.autograd.anomaly_mode.set_detect_anomaly"}
-)
-ANOMALY_CONTEXT = frozenset(
-    {"torch.autograd.detect_anomaly", "torch.autograd.anomaly_mode.detect_anomaly"}
-)
-FUNCTIONAL_DROPOUT = frozenset(
-    {
-        "torch.nn.functional.dropout",
-        "torch.nn.functional.dropout1d",
-        "torch.nn.functional.dropout2d",
-        "torch.nn.functional.dropout3d",
-        "torch.nn.functional.alpha_dropout",
-        "torch.nn.functional.feature_alpha_dropout",
-    }
-)
-#: init functions that set a tensor to one constant → that constant (None: the
-#: ``val`` argument, second positional)
-CONSTANT_INITS: dict[str, float | None] = {
-    "torch.nn.init.constant_": None,
-    "torch.nn.init.constant": None,
-    "torch.nn.init.zeros_": 0.0,
-    "torch.nn.init.ones_": 1.0,
-}
-#: layers with a weight matrix whose units must differ (not norms, not embeddings)
-WEIGHT_LAYERS = frozenset(
-    {
-        "torch.nn.Linear",
-        "torch.nn.LazyLinear",
-        "torch.nn.Bilinear",
-        "torch.nn.Conv1d",
-        "torch.nn.Conv2d",
-        "torch.nn.Conv3d",
-        "torch.nn.ConvTranspose1d",
-        "torch.nn.ConvTranspose2d",
-        "torch.nn.ConvTranspose3d",
-    }
-)
-KERAS_WEIGHT_LAYERS = frozenset(
-    {
-        "keras.layers.Dense",
-        "keras.layers.Conv1D",
-        "keras.layers.Conv2D",
-        "keras.layers.Conv3D",
-        "keras.layers.Convolution1D",
-        "keras.layers.Convolution2D",
-        "keras.layers.Convolution3D",
-    }
-)
-KERAS_SEQUENTIAL = frozenset({"keras.Sequential", "keras.models.Sequential"})
-KERAS_CONSTANT_STRINGS: dict[str, float] = {
-    "zeros": 0.0,
-    "zero": 0.0,
-    "ones": 1.0,
-    "one": 1.0,
-    "constant": 0.0,
-}
-#: Keras initialiser classes → their constant (None: the ``value`` argument)
-KERAS_CONSTANT_INITIALIZERS: dict[str, float | None] = {
-    "keras.initializers.Zeros": 0.0,
-    "keras.initializers.zeros": 0.0,
-    "keras.initializers.Ones": 1.0,
-    "keras.initializers.ones": 1.0,
-    "keras.initializers.Constant": None,
-    "keras.initializers.constant": None,
-}
 #: attribute names of layers that are (or end) an output / gating path, where a
 #: zero init is a known technique (heads, LoRA B, adaLN-zero, ControlNet zero convs)
 OUTPUT_LAYER_HINTS = (
@@ -765,3 +621,16 @@ OUTPUT_LAYER_HINTS = (
 NORM_HINTS = ("norm", "bn", "ln", "gn")
 #: models that are kept in eval mode on purpose inside a training loop
 FROZEN_MODEL_HINTS = ("teacher", "ema", "frozen", "target_net", "reference", "ref_model")
+
+
+# Framework tables the training-loop rules import from here (they live in apis).
+ANOMALY_CONTEXT = apis.ANOMALY_CONTEXT
+ANOMALY_SETTERS = apis.ANOMALY_SETTERS
+CONSTANT_INITS = apis.CONSTANT_INITS
+FUNCTIONAL_DROPOUT = apis.FUNCTIONAL_DROPOUT
+GRAD_SCALERS = apis.GRAD_SCALERS
+KERAS_CONSTANT_INITIALIZERS = apis.KERAS_CONSTANT_INITIALIZERS
+KERAS_CONSTANT_STRINGS = apis.KERAS_CONSTANT_STRINGS
+KERAS_SEQUENTIAL = apis.KERAS_SEQUENTIAL
+KERAS_WEIGHT_LAYERS = apis.KERAS_WEIGHT_LAYERS
+WEIGHT_LAYERS = apis.WEIGHT_LAYERS

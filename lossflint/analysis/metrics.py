@@ -22,108 +22,6 @@ from lossflint.analysis.values import Tensor
 if TYPE_CHECKING:
     from lossflint.analysis.model import SemanticModel
 
-SKLEARN_AUC = frozenset(
-    {"sklearn.metrics.roc_auc_score", "sklearn.metrics.average_precision_score"}
-)
-SKLEARN_PRF = frozenset(
-    f"sklearn.metrics.{n}"
-    for n in (
-        "precision_score",
-        "recall_score",
-        "f1_score",
-        "fbeta_score",
-        "precision_recall_fscore_support",
-    )
-)
-SKLEARN_ACCURACY = frozenset(
-    {"sklearn.metrics.accuracy_score", "sklearn.metrics.balanced_accuracy_score"}
-)
-EQ_FUNCS = frozenset({"torch.eq", "tensorflow.equal", "tensorflow.math.equal", "numpy.equal"})
-ROUND_FUNCS = frozenset(
-    {
-        "torch.round",
-        "numpy.round",
-        "numpy.around",
-        "numpy.rint",
-        "tensorflow.round",
-        "tensorflow.math.round",
-        "builtins.round",
-        "keras.ops.round",
-    }
-)
-THRESHOLD_FUNCS = frozenset(
-    {
-        "torch.gt",
-        "torch.greater",
-        "torch.ge",
-        "torch.greater_equal",
-        "tensorflow.greater",
-        "tensorflow.math.greater",
-        "tensorflow.greater_equal",
-        "tensorflow.math.greater_equal",
-        "numpy.greater",
-        "numpy.greater_equal",
-    }
-)
-WHERE_FUNCS = frozenset({"numpy.where", "torch.where", "tensorflow.where"})
-#: reductions that turn an elementwise comparison into an accuracy
-REDUCE_FUNCS = frozenset(
-    {
-        "torch.sum",
-        "torch.mean",
-        "numpy.mean",
-        "numpy.sum",
-        "numpy.count_nonzero",
-        "numpy.average",
-        "torch.count_nonzero",
-        "tensorflow.reduce_mean",
-        "tensorflow.reduce_sum",
-        "tensorflow.math.reduce_mean",
-        "tensorflow.math.reduce_sum",
-        "tensorflow.cast",
-        "builtins.sum",
-        "builtins.float",
-    }
-)
-REDUCE_METHODS = frozenset(
-    {
-        "sum",
-        "mean",
-        "float",
-        "double",
-        "item",
-        "astype",
-        "type",
-        "int",
-        "long",
-        "count_nonzero",
-        "to",
-    }
-)
-#: methods that keep a tensor's scores on the way to numpy
-PASS_METHODS = frozenset({"numpy", "cpu", "detach", "squeeze", "flatten", "ravel", "cuda", "clone"})
-HARD_METHODS = frozenset({"round", "argmax", "argmin"})
-CAST_METHODS = frozenset({"astype", "int", "long", "float", "double", "type", "to"})
-SKLEARN_CLASSIFIERS = frozenset(
-    {
-        "LogisticRegression",
-        "LogisticRegressionCV",
-        "SVC",
-        "LinearSVC",
-        "NuSVC",
-        "GaussianNB",
-        "MultinomialNB",
-        "BernoulliNB",
-        "ComplementNB",
-        "LinearDiscriminantAnalysis",
-        "QuadraticDiscriminantAnalysis",
-        "Perceptron",
-    }
-)
-THIRD_PARTY_CLASSIFIERS = frozenset(
-    {"xgboost.XGBClassifier", "lightgbm.LGBMClassifier", "catboost.CatBoostClassifier"}
-)
-
 
 class MetricFacts:
     def __init__(self, model: SemanticModel) -> None:
@@ -228,20 +126,20 @@ class MetricFacts:
             return expr
         if isinstance(expr, cst.Call):
             qualname = self.model.qualname(expr.func)
-            if qualname in ROUND_FUNCS and len(expr.args) == 1:
+            if qualname in apis.ROUND_FUNCS and len(expr.args) == 1:
                 return expr  # ``np.round(p, 3)`` keeps scores
-            if qualname in apis.ARGMAX or qualname in THRESHOLD_FUNCS:
+            if qualname in apis.ARGMAX or qualname in apis.THRESHOLD_FUNCS:
                 return expr
-            if qualname in WHERE_FUNCS and len(expr.args) == 3:
+            if qualname in apis.WHERE and len(expr.args) == 3:
                 values = {literal_value(a.value) for a in expr.args[1:]}
                 if values <= {0, 1}:
                     return expr
             func = expr.func
             if qualname is None and isinstance(func, cst.Attribute):
                 name = func.attr.value
-                if name in HARD_METHODS and (name != "round" or not expr.args):
+                if name in apis.HARD_METHODS and (name != "round" or not expr.args):
                     return expr
-                if name in CAST_METHODS:
+                if name in apis.LABEL_CAST_METHODS:
                     return self.hard_labels(func.value, depth + 1)
                 if name in ("predict", "predict_classes") and self._is_classifier(func.value):
                     return expr
@@ -267,11 +165,11 @@ class MetricFacts:
                 qualname = self.model.qualname(assigned.func)
                 if qualname is None:
                     return False
-                if qualname in THIRD_PARTY_CLASSIFIERS:
+                if qualname in apis.THIRD_PARTY_CLASSIFIERS:
                     return True
                 last = qualname.rsplit(".", 1)[-1]
-                return qualname.startswith("sklearn.") and (
-                    last.endswith("Classifier") or last in SKLEARN_CLASSIFIERS
+                return qualname.startswith(apis.SKLEARN_PREFIX) and (
+                    last.endswith("Classifier") or last in apis.SKLEARN_CLASSIFIERS
                 )
         return False
 
@@ -286,7 +184,7 @@ class MetricFacts:
                 comp.comparisons[0].operator, (cst.Equal, cst.NotEqual)
             ):
                 yield comp, comp.left, comp.comparisons[0].comparator
-        for name in EQ_FUNCS:
+        for name in apis.EQ_FUNCS:
             for site in self.model.calls_to(name):
                 first = argument(site.node, 0, "input", "x")
                 second = argument(site.node, 1, "other", "y")
@@ -309,12 +207,12 @@ class MetricFacts:
                 call = self.model.parent(parent)
                 if isinstance(call, cst.Call):
                     qualname = self.model.qualname(call.func)
-                    return qualname in REDUCE_FUNCS
+                    return qualname in apis.REDUCE_FUNCS
                 return False
             # receiver of a method
             call = self.model.parent(parent)
             if isinstance(call, cst.Call) and call.func is parent:
-                if parent.attr.value in REDUCE_METHODS:
+                if parent.attr.value in apis.REDUCE_METHODS:
                     return True
                 current = call
                 parent = self.model.parent(current)
@@ -329,7 +227,7 @@ def _strip(expr: cst.BaseExpression) -> cst.BaseExpression:
         isinstance(expr, cst.Call)
         and not expr.args
         and isinstance(expr.func, cst.Attribute)
-        and expr.func.attr.value in PASS_METHODS
+        and expr.func.attr.value in apis.PASS_METHODS
     ):
         expr = expr.func.value
     return expr
@@ -358,3 +256,11 @@ def metric_facts(model: SemanticModel) -> MetricFacts:
         cached = MetricFacts(model)
         model.__dict__["_metrics"] = cached
     return cached  # type: ignore[no-any-return]
+
+
+# Framework tables the LF5xx rules read as ``M.NAME`` (they live in apis).
+ROUND_FUNCS = apis.ROUND_FUNCS
+SKLEARN_ACCURACY = apis.SKLEARN_ACCURACY
+SKLEARN_AUC = apis.SKLEARN_AUC
+SKLEARN_PRF = apis.SKLEARN_PRF
+THRESHOLD_FUNCS = apis.THRESHOLD_FUNCS

@@ -14,38 +14,19 @@ from typing import Literal
 
 import libcst as cst
 
+from lossflint.analysis import apis
+
 BindingKind = Literal["import", "def", "class", "assign", "param", "other"]
 
 _BUILTINS = frozenset(dir(builtins))
 
-# Prefix rewrites applied to every qualified name so rules match one spelling.
-_CANONICAL_PREFIXES: tuple[tuple[str, str], ...] = (
-    ("tensorflow.compat.v1.keras.", "keras."),
-    ("tensorflow.compat.v2.keras.", "keras."),
-    ("tensorflow.python.keras.", "keras."),
-    ("tensorflow.keras.", "keras."),
-    ("tf_keras.", "keras."),
-    ("keras.src.", "keras."),
-    ("keras.api.", "keras."),
-    ("tensorflow.compat.v1.", "tensorflow."),
-    ("tensorflow.compat.v2.", "tensorflow."),
-    ("torch.nn.modules.loss.", "torch.nn."),
-    ("torch.nn.modules.activation.", "torch.nn."),
-    ("torch.nn.modules.linear.", "torch.nn."),
-    ("torch.nn.modules.container.", "torch.nn."),
-    ("torch.nn.modules.module.", "torch.nn."),
-    ("torch.nn.modules.", "torch.nn."),
-    ("torch.optim.lr_scheduler.", "torch.optim.lr_scheduler."),
-    ("torch.cuda.amp.grad_scaler.", "torch.cuda.amp."),
-)
-
 
 def canonical(qualname: str) -> str:
     dotted = qualname + "."
-    for prefix, repl in _CANONICAL_PREFIXES:
+    for prefix, repl in apis.CANONICAL_PREFIXES:
         if dotted.startswith(prefix):
             return (repl + dotted[len(prefix) :])[:-1]
-    if qualname in ("tensorflow.keras", "tf_keras", "keras.src"):
+    if qualname in apis.KERAS_ALIASES:
         return "keras"
     return qualname
 

@@ -24,124 +24,6 @@ if TYPE_CHECKING:
     from lossflint.analysis.model import SemanticModel
     from lossflint.analysis.names import Scope
 
-# --- canonical names ----------------------------------------------------------
-
-SQRT: dict[str, str] = {
-    "torch.sqrt": "torch",
-    "tensorflow.sqrt": "tensorflow",
-    "tensorflow.math.sqrt": "tensorflow",
-}
-POW: dict[str, str] = {
-    "torch.pow": "torch",
-    "tensorflow.pow": "tensorflow",
-    "tensorflow.math.pow": "tensorflow",
-}
-ACOS: dict[str, str] = {
-    "torch.acos": "torch",
-    "torch.arccos": "torch",
-    "torch.asin": "torch",
-    "torch.arcsin": "torch",
-    "tensorflow.acos": "tensorflow",
-    "tensorflow.math.acos": "tensorflow",
-    "tensorflow.asin": "tensorflow",
-    "tensorflow.math.asin": "tensorflow",
-    "numpy.arccos": "numpy",
-    "numpy.arcsin": "numpy",
-}
-ACOS_METHODS = ("acos", "arccos", "asin", "arcsin")
-LOG1P: dict[str, str] = {
-    "torch.log1p": "torch",
-    "tensorflow.math.log1p": "tensorflow",
-    "numpy.log1p": "numpy",
-}
-COSINE_SIMILARITY = frozenset({"torch.nn.functional.cosine_similarity", "torch.cosine_similarity"})
-NORMALIZE = frozenset(
-    {
-        "torch.nn.functional.normalize",
-        "tensorflow.math.l2_normalize",
-        "tensorflow.nn.l2_normalize",
-        "tensorflow.linalg.l2_normalize",
-    }
-)
-SUM = frozenset(
-    {
-        "torch.sum",
-        "torch.nansum",
-        "tensorflow.reduce_sum",
-        "tensorflow.math.reduce_sum",
-        "numpy.sum",
-    }
-)
-MEAN = frozenset(
-    {"torch.mean", "tensorflow.reduce_mean", "tensorflow.math.reduce_mean", "numpy.mean"}
-)
-NORM = frozenset(
-    {
-        "torch.norm",
-        "torch.linalg.norm",
-        "torch.linalg.vector_norm",
-        "tensorflow.norm",
-        "tensorflow.linalg.norm",
-        "numpy.linalg.norm",
-    }
-)
-STD = frozenset({"torch.std", "tensorflow.math.reduce_std", "tensorflow.reduce_std", "numpy.std"})
-MATMUL = frozenset(
-    {
-        "torch.matmul",
-        "torch.mm",
-        "torch.bmm",
-        "torch.dot",
-        "torch.einsum",
-        "tensorflow.matmul",
-        "tensorflow.linalg.matmul",
-    }
-)
-#: functions that bound their first argument from below (min at index 1)
-CLAMP = frozenset(
-    {
-        "torch.clamp",
-        "torch.clip",
-        "torch.clamp_min",
-        "tensorflow.clip_by_value",
-        "numpy.clip",
-    }
-)
-CLAMP_METHODS = frozenset({"clamp", "clamp_min", "clip", "clamp_", "clamp_min_", "clip_"})
-MAXIMUM = frozenset(
-    {
-        "torch.maximum",
-        "torch.max",
-        "torch.fmax",
-        "tensorflow.maximum",
-        "tensorflow.math.maximum",
-        "numpy.maximum",
-    }
-)
-FINFO = frozenset({"torch.finfo", "numpy.finfo"})
-WHERE = frozenset({"torch.where", "tensorflow.where", "numpy.where"})
-NAN_TO_NUM = frozenset({"torch.nan_to_num", "numpy.nan_to_num"})
-MAX_REDUCTIONS = frozenset(
-    {"torch.max", "torch.amax", "tensorflow.reduce_max", "tensorflow.math.reduce_max"}
-)
-ZEROS = frozenset({"torch.zeros_like", "torch.zeros"})
-ELEMENTWISE_MAX = frozenset({"torch.max", "torch.maximum"})
-BOOL_METHODS = frozenset(
-    {"eq", "ne", "gt", "lt", "ge", "le", "bool", "logical_and", "logical_or", "logical_not"}
-)
-BOOL_FUNCS = frozenset(
-    {"torch.logical_and", "torch.logical_or", "torch.logical_not", "torch.eq", "torch.ne"}
-)
-CAST_METHODS = frozenset({"float", "double", "half", "int", "long", "to", "type"})
-#: a module of one of these frameworks imported means "tensors live here"
-TENSOR_FRAMEWORKS = ("torch", "tensorflow", "keras", "jax")
-
-#: fused replacements offered by the fixes, by framework
-LOGSUMEXP = {"torch": "torch.logsumexp", "tensorflow": "tensorflow.math.reduce_logsumexp"}
-SOFTPLUS = {"torch": "torch.nn.functional.softplus", "tensorflow": "tensorflow.math.softplus"}
-SOFTMAX = {"torch": "torch.softmax", "tensorflow": "tensorflow.nn.softmax"}
-RELU = "torch.relu"
-
 # --- model helpers --------------------------------------------------------------
 
 
@@ -250,18 +132,6 @@ def assignments(model: SemanticModel, name: cst.Name) -> list[cst.BaseExpression
     ]
 
 
-INT_DTYPES = frozenset(
-    {
-        "torch.long",
-        "torch.int64",
-        "torch.int",
-        "torch.int32",
-        "tensorflow.int32",
-        "tensorflow.int64",
-    }
-)
-
-
 def cast_to_int(model: SemanticModel, node: cst.CSTNode) -> bool:
     """``node`` ends up cast to an integer dtype in its statement
     (``(... log(n) ...).to(torch.long)``, ``tf.cast(..., dtype)``): a bucket
@@ -276,17 +146,13 @@ def cast_to_int(model: SemanticModel, node: cst.CSTNode) -> bool:
             continue
         if info.method in ("long", "int") and not ancestor.args:
             return True
-        if info.method in ("to", "type") or info.qualname == "tensorflow.cast":
+        if info.method in ("to", "type") or info.qualname == apis.TF_CAST:
             for arg in ancestor.args:
-                if model.qualname(arg.value) in INT_DTYPES:
+                if model.qualname(arg.value) in apis.INT_DTYPES:
                     return True
-                if info.qualname == "tensorflow.cast" and arg is not ancestor.args[0]:
+                if info.qualname == apis.TF_CAST and arg is not ancestor.args[0]:
                     # tf.cast(x, some.dtype): casting a log back is integer bucketing
-                    return model.qualname(arg.value) not in (
-                        "tensorflow.float32",
-                        "tensorflow.float64",
-                        "tensorflow.float16",
-                    )
+                    return model.qualname(arg.value) not in apis.TF_FLOAT_DTYPES
     return False
 
 
@@ -301,7 +167,9 @@ def resolve(model: SemanticModel, expr: cst.BaseExpression, depth: int = 4) -> c
     return expr
 
 
-def imports_framework(model: SemanticModel, roots: tuple[str, ...] = TENSOR_FRAMEWORKS) -> bool:
+def imports_framework(
+    model: SemanticModel, roots: tuple[str, ...] = apis.TENSOR_FRAMEWORKS
+) -> bool:
     for bindings in model.module_scope.bindings.values():
         for binding in bindings:
             if binding.kind == "import" and binding.qualname:
@@ -314,7 +182,7 @@ def only_torch(model: SemanticModel) -> bool:
     """The file imports torch and none of NumPy/TensorFlow/JAX: a method like
     ``x.sum()`` is a torch tensor's."""
     return imports_framework(model, ("torch",)) and not imports_framework(
-        model, ("numpy", "tensorflow", "keras", "jax", "pandas", "cupy")
+        model, apis.NON_TORCH_ARRAY_LIBRARIES
     )
 
 
@@ -336,7 +204,7 @@ def _finfo_attr(model: SemanticModel, expr: cst.BaseExpression) -> bool:
         isinstance(expr, cst.Attribute)
         and expr.attr.value in ("eps", "tiny", "smallest_normal")
         and isinstance(expr.value, cst.Call)
-        and model.qualname(expr.value.func) in FINFO
+        and model.qualname(expr.value.func) in apis.FINFO
     )
 
 
@@ -362,15 +230,15 @@ def clamp_lower(model: SemanticModel, expr: cst.BaseExpression) -> cst.BaseExpre
     if info is None:
         return None
     call = info.node
-    if info.qualname in CLAMP:
-        if info.qualname == "torch.clamp_min":
+    if info.qualname in apis.CLAMP:
+        if info.qualname == apis.CLAMP_MIN:
             return argument(call, 1, "min")
         return argument(call, 1, "min", "clip_value_min", "a_min")
-    if info.method in CLAMP_METHODS:
+    if info.method in apis.CLAMP_METHODS:
         if info.method.startswith("clamp_min"):
             return argument(call, 0, "min")
         return argument(call, 0, "min", "a_min")
-    if info.qualname in MAXIMUM:
+    if info.qualname in apis.MAXIMUM:
         args = positional(call)
         if len(args) == 2:
             for arg in args:
@@ -388,7 +256,7 @@ def clamp_bounds(
     if info is None:
         return None
     call = info.node
-    if info.qualname in CLAMP:
+    if info.qualname in apis.CLAMP:
         return (
             argument(call, 1, "min", "clip_value_min", "a_min"),
             argument(call, 2, "max", "clip_value_max", "a_max"),
@@ -421,7 +289,7 @@ def is_guarded(model: SemanticModel, expr: cst.BaseExpression, depth: int = 3) -
         assert isinstance(expr, cst.BinaryOperation)
         return positive_term(model, expr.right) or positive_term(model, expr.left)
     info = call_info(model, expr)
-    if info is not None and info.method in CAST_METHODS and info.receiver is not None:
+    if info is not None and info.method in apis.CAST_METHODS and info.receiver is not None:
         return is_guarded(model, info.receiver, depth - 1)
     return False
 
@@ -452,7 +320,7 @@ def _shadows_module(model: SemanticModel, expr: cst.BaseExpression) -> bool:
 
 
 def sum_operand(model: SemanticModel, expr: cst.BaseExpression) -> cst.BaseExpression | None:
-    return reduction(model, expr, SUM, "sum")
+    return reduction(model, expr, apis.SUM, "sum")
 
 
 def exp_operand(model: SemanticModel, expr: cst.BaseExpression) -> cst.BaseExpression | None:
@@ -483,9 +351,9 @@ def is_square(model: SemanticModel, expr: cst.BaseExpression, depth: int = 3) ->
     info = call_info(model, expr)
     if info is None:
         return False
-    if info.qualname in ("torch.square", "tensorflow.square", "tensorflow.math.square"):
+    if info.qualname in apis.SQUARE:
         return True
-    if info.qualname in POW:
+    if info.qualname in apis.POW:
         return literal_value(argument(info.node, 1, "exponent", "y")) in (2, 2.0)
     if info.method == "square" and not info.node.args:
         return True
@@ -499,7 +367,7 @@ def is_sum_of_squares(model: SemanticModel, expr: cst.BaseExpression, depth: int
     if isinstance(expr, cst.Name) and depth > 0:
         value = bound_value(model, expr)
         return value is not None and is_sum_of_squares(model, value, depth - 1)
-    operand = reduction(model, expr, SUM, "sum") or reduction(model, expr, MEAN, "mean")
+    operand = reduction(model, expr, apis.SUM, "sum") or reduction(model, expr, apis.MEAN, "mean")
     if operand is not None:
         return is_square(model, operand) or is_sum_of_squares(model, operand, depth - 1)
     if is_binop(expr, cst.Add):
@@ -528,9 +396,9 @@ def is_boolean(model: SemanticModel, expr: cst.BaseExpression, depth: int = 3) -
     info = call_info(model, expr)
     if info is None:
         return False
-    if info.qualname in BOOL_FUNCS or info.method in BOOL_METHODS:
+    if info.qualname in apis.BOOL_FUNCS or info.method in apis.BOOL_METHODS:
         return True
-    if info.method in CAST_METHODS and info.receiver is not None:
+    if info.method in apis.CAST_METHODS and info.receiver is not None:
         return is_boolean(model, info.receiver, depth)
     return False
 
@@ -542,7 +410,7 @@ def is_count(model: SemanticModel, expr: cst.BaseExpression, depth: int = 3) -> 
         value = bound_value(model, expr)
         return value is not None and is_count(model, value, depth - 1)
     info = call_info(model, expr)
-    if info is not None and info.method in CAST_METHODS and info.receiver is not None:
+    if info is not None and info.method in apis.CAST_METHODS and info.receiver is not None:
         return is_count(model, info.receiver, depth)
     operand = sum_operand(model, expr)
     return operand is not None and is_boolean(model, operand)
@@ -558,14 +426,14 @@ def is_normalised(model: SemanticModel, expr: cst.BaseExpression, depth: int = 3
         return is_normalised(model, expr.value, depth)
     info = call_info(model, expr)
     if info is not None:
-        if info.qualname in NORMALIZE:
+        if info.qualname in apis.NORMALIZE:
             return True
         if info.method in ("t", "transpose", "permute", "unsqueeze", "squeeze", "detach"):
             return info.receiver is not None and is_normalised(model, info.receiver, depth)
         return False
     if is_binop(expr, cst.Divide):
         assert isinstance(expr, cst.BinaryOperation)
-        return reduction(model, resolve(model, expr.right), NORM, "norm") is not None
+        return reduction(model, resolve(model, expr.right), apis.NORM, "norm") is not None
     return False
 
 
@@ -577,17 +445,17 @@ def is_cosine(model: SemanticModel, expr: cst.BaseExpression, depth: int = 3) ->
         return value is not None and is_cosine(model, value, depth - 1)
     info = call_info(model, expr)
     if info is not None:
-        if info.qualname in COSINE_SIMILARITY:
+        if info.qualname in apis.COSINE_SIMILARITY:
             return True
         if info.method in ("squeeze", "view", "reshape", "flatten", "diag", "diagonal"):
             return info.receiver is not None and is_cosine(model, info.receiver, depth)
         operand = sum_operand(model, expr)
         if operand is not None:
             return _product_of_normalised(model, resolve(model, operand))
-        if info.qualname in MATMUL or info.qualname == "torch.nn.functional.linear":
+        if info.qualname in apis.MATMUL or info.qualname == apis.FUNCTIONAL_LINEAR:
             # F.linear(F.normalize(x), F.normalize(W)) is ArcFace's cosine
             args = positional(info.node)
-            if info.qualname == "torch.einsum":
+            if info.qualname == apis.EINSUM:
                 args = args[1:]
             return len(args) == 2 and all(is_normalised(model, a.value) for a in args)
         return False
@@ -599,7 +467,7 @@ def is_cosine(model: SemanticModel, expr: cst.BaseExpression, depth: int = 3) ->
         if is_binop(denominator, cst.Multiply):
             assert isinstance(denominator, cst.BinaryOperation)
             return all(
-                reduction(model, resolve(model, side), NORM, "norm") is not None
+                reduction(model, resolve(model, side), apis.NORM, "norm") is not None
                 for side in (denominator.left, denominator.right)
             )
     return False
@@ -626,7 +494,7 @@ def is_tensor_expr(model: SemanticModel, expr: cst.BaseExpression) -> bool:
                 continue
             func = node.func
             if isinstance(func, cst.Attribute) and (
-                func.attr.value in TENSOR_ONLY_METHODS
+                func.attr.value in apis.TENSOR_ONLY_METHODS
                 or any(
                     a.keyword is not None and a.keyword.value in ("dim", "keepdim")
                     for a in node.args
@@ -638,12 +506,6 @@ def is_tensor_expr(model: SemanticModel, expr: cst.BaseExpression) -> bool:
             if isinstance(value, Tensor) and value.kind is not Kind.UNKNOWN:
                 return True
     return False
-
-
-#: methods numpy arrays and Python numbers do not have
-TENSOR_ONLY_METHODS = frozenset(
-    {"pow", "square", "sqrt", "norm", "exp", "log", "clamp", "clamp_min", "detach", "softmax"}
-)
 
 
 def _walk(expr: cst.CSTNode) -> Iterator[cst.CSTNode]:
@@ -697,7 +559,7 @@ def where_guarded(model: SemanticModel, node: cst.CSTNode, subject: cst.CSTNode)
     under ``if <test of subject>:`` / a conditional expression testing it."""
     child: cst.CSTNode = node
     for ancestor in model.ancestors(node):
-        if isinstance(ancestor, cst.Call) and model.qualname(ancestor.func) in WHERE:
+        if isinstance(ancestor, cst.Call) and model.qualname(ancestor.func) in apis.WHERE:
             args = positional(ancestor)
             if len(args) == 3 and child in (args[1], args[2]):
                 if mentions(model, args[0].value, subject):
@@ -788,7 +650,7 @@ def nan_to_num_guarded(model: SemanticModel, node: cst.CSTNode) -> bool:
     from lossflint.analysis.contexts import contexts
 
     for ancestor in model.ancestors(node):
-        if isinstance(ancestor, cst.Call) and model.qualname(ancestor.func) in NAN_TO_NUM:
+        if isinstance(ancestor, cst.Call) and model.qualname(ancestor.func) in apis.NAN_TO_NUM:
             return contexts(model).in_no_grad(node)
         if isinstance(ancestor, cst.BaseSmallStatement):
             return False
@@ -844,35 +706,23 @@ def binds_tighter_than_add(expr: cst.BaseExpression) -> bool:
     )
 
 
-# --- float16 -----------------------------------------------------------------------
-
-#: ops whose output is float16 under a float16 autocast region (besides matmul)
-FP16_UNDER_AUTOCAST = frozenset(
-    {
-        "torch.nn.functional.linear",
-        "torch.nn.functional.conv1d",
-        "torch.nn.functional.conv2d",
-        "torch.nn.functional.conv3d",
-        "torch.addmm",
-        "torch.baddbmm",
-    }
-)
-#: elementwise ops that keep their input's dtype
-DTYPE_KEEPING_METHODS = frozenset(
-    {"abs", "relu", "square", "neg", "detach", "clone", "contiguous", "tanh", "flatten"}
-)
-DTYPE_KEEPING_FUNCS = frozenset(
-    {"torch.abs", "torch.relu", "torch.square", "torch.nn.functional.relu", "torch.tanh"}
-)
-#: reductions that keep the dtype outside autocast
-DTYPE_KEEPING_REDUCTIONS = frozenset({"sum", "mean", "norm", "std", "amax", "max"})
-#: optimisers whose default eps is 1e-8
-ADAM_FAMILY = frozenset(
-    {
-        "torch.optim.Adam",
-        "torch.optim.AdamW",
-        "torch.optim.Adamax",
-        "torch.optim.NAdam",
-        "torch.optim.RAdam",
-    }
-)
+# Framework tables the LF2xx rules read as ``num.NAME`` (they live in apis).
+ACOS = apis.ACOS_BY_FRAMEWORK
+ACOS_METHODS = apis.ACOS_METHODS
+ADAM_FAMILY = apis.ADAM_FAMILY
+CLAMP = apis.CLAMP
+CLAMP_METHODS = apis.CLAMP_METHODS
+DTYPE_KEEPING_FUNCS = apis.DTYPE_KEEPING_FUNCS
+DTYPE_KEEPING_METHODS = apis.DTYPE_KEEPING_METHODS
+DTYPE_KEEPING_REDUCTIONS = apis.DTYPE_KEEPING_REDUCTIONS
+ELEMENTWISE_MAX = apis.ELEMENTWISE_MAX
+FP16_UNDER_AUTOCAST = apis.FP16_UNDER_AUTOCAST
+LOG1P = apis.LOG1P_BY_FRAMEWORK
+MATMUL = apis.MATMUL
+MEAN = apis.MEAN
+NORM = apis.NORM
+POW = apis.POW_BY_FRAMEWORK
+SQRT = apis.SQRT_BY_FRAMEWORK
+STD = apis.STD
+SUM = apis.SUM
+ZEROS = apis.ZEROS

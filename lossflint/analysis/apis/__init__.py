@@ -1,20 +1,83 @@
 """The framework catalogue: every framework name the analysis knows.
 
-One module per framework family (``torch``, ``keras`` for Keras and TensorFlow,
-``numpy`` for NumPy and scikit-learn, ``ecosystem`` for Lightning, Accelerate and
-transformers). Rules and analyses read these tables through this package
-(``from lossflint.analysis import apis``; ``apis.SOFTMAX``), so a name can move
-between the framework modules without touching its readers.
+One module per framework family: ``torch``, ``keras`` (Keras and TensorFlow),
+``numpy`` (NumPy and scikit-learn), ``ecosystem`` (Lightning, Accelerate,
+transformers); ``core`` holds the value-kind lattice and what they share.
+Readers go through this package (``from lossflint.analysis import apis``;
+``apis.SOFTMAX``), so a name can move between the framework modules without
+touching its readers. A table several frameworks have (softmax, sums, clamps)
+is defined per framework under one name and joined here.
 """
 
-from lossflint.analysis.apis._from_keras import *  # noqa: F403
+from lossflint.analysis.apis import ecosystem as ecosystem
+from lossflint.analysis.apis import keras, numpy, torch
 
 # Tables moved out of the rule modules while the layout changes (merged into the
 # framework modules afterwards).
+from lossflint.analysis.apis._from_keras import *  # noqa: F403
 from lossflint.analysis.apis._from_loss_inputs import *  # noqa: F403
 from lossflint.analysis.apis._from_numerics import *  # noqa: F403
 from lossflint.analysis.apis._from_training_loop import *  # noqa: F403
 from lossflint.analysis.apis.core import *  # noqa: F403
-from lossflint.analysis.apis.core import Kind, framework_of, functional_loss_name, short_loss
+from lossflint.analysis.apis.core import BUILTIN_REDUCE, BUILTIN_ROUND, framework_of
+from lossflint.analysis.apis.ecosystem import *  # noqa: F403
+from lossflint.analysis.apis.keras import *  # noqa: F403
+from lossflint.analysis.apis.numpy import *  # noqa: F403
+from lossflint.analysis.apis.torch import *  # noqa: F403
 
-__all__ = ["Kind", "framework_of", "functional_loss_name", "short_loss"]
+
+def _by_framework(names: frozenset[str]) -> dict[str, str]:
+    """name → "torch" / "tensorflow" / "numpy", for rules that answer in kind."""
+    return {name: framework_of(name) or "" for name in sorted(names)}
+
+
+# --- tables several frameworks have (each framework module holds its part) -------------
+
+CANONICAL_PREFIXES = keras.CANONICAL_PREFIXES + torch.CANONICAL_PREFIXES
+
+SOFTMAX = torch.SOFTMAX | keras.SOFTMAX | numpy.SOFTMAX
+LOG_SOFTMAX = torch.LOG_SOFTMAX | keras.LOG_SOFTMAX
+SIGMOID = torch.SIGMOID | keras.SIGMOID
+LOG = torch.LOG | keras.LOG | numpy.LOG
+EXP = torch.EXP | keras.EXP | numpy.EXP
+NON_NEGATIVE_FUNCS = torch.NON_NEGATIVE_FUNCS | keras.NON_NEGATIVE_FUNCS
+ARGMAX = torch.ARGMAX | keras.ARGMAX | numpy.ARGMAX
+ONE_HOT = torch.ONE_HOT | keras.ONE_HOT
+INT_DTYPES = torch.INT_DTYPES | keras.INT_DTYPES | numpy.INT_DTYPES
+
+#: log functions → their framework, and what log(sigmoid) becomes in each
+LOG_BY_FRAMEWORK = _by_framework(LOG)
+LOG_SIGMOID = {"torch": torch.TORCH_LOG_SIGMOID, "tensorflow": keras.TF_LOG_SIGMOID}
+
+# numerics
+SQRT = torch.SQRT | keras.SQRT
+POW = torch.POW | keras.POW
+ACOS = torch.ACOS | keras.ACOS | numpy.ACOS
+LOG1P = torch.LOG1P | keras.LOG1P | numpy.LOG1P
+SQRT_BY_FRAMEWORK = _by_framework(SQRT)
+POW_BY_FRAMEWORK = _by_framework(POW)
+ACOS_BY_FRAMEWORK = _by_framework(ACOS)
+LOG1P_BY_FRAMEWORK = _by_framework(LOG1P)
+SQUARE = torch.SQUARE | keras.SQUARE
+NORMALIZE = torch.NORMALIZE | keras.NORMALIZE
+SUM = torch.SUM | keras.SUM | numpy.SUM
+MEAN = torch.MEAN | keras.MEAN | numpy.MEAN
+NORM = torch.NORM | keras.NORM | numpy.NORM
+STD = torch.STD | keras.STD | numpy.STD
+MATMUL = torch.MATMUL | keras.MATMUL
+CLAMP = torch.CLAMP | keras.CLAMP | numpy.CLAMP
+MAXIMUM = torch.MAXIMUM | keras.MAXIMUM | numpy.MAXIMUM
+MAX_REDUCTIONS = torch.MAX_REDUCTIONS | keras.MAX_REDUCTIONS
+FINFO = torch.FINFO | numpy.FINFO
+WHERE = torch.WHERE | keras.WHERE | numpy.WHERE
+NAN_TO_NUM = torch.NAN_TO_NUM | numpy.NAN_TO_NUM
+
+# comparisons and reductions (metrics)
+EQ_FUNCS = torch.EQ_FUNCS | keras.EQ_FUNCS | numpy.EQ_FUNCS
+ROUND_FUNCS = torch.ROUND_FUNCS | keras.ROUND_FUNCS | numpy.ROUND_FUNCS | BUILTIN_ROUND
+THRESHOLD_FUNCS = torch.THRESHOLD_FUNCS | keras.THRESHOLD_FUNCS | numpy.THRESHOLD_FUNCS
+REDUCE_FUNCS = torch.REDUCE_FUNCS | keras.REDUCE_FUNCS | numpy.REDUCE_FUNCS | BUILTIN_REDUCE
+
+# arrays the Keras facts follow
+ARGMAX_FUNCS = keras.ARGMAX | keras.KERAS_ARGMAX | numpy.ARGMAX
+PRESERVING_FUNCS = keras.PRESERVING_FUNCS | numpy.PRESERVING_FUNCS

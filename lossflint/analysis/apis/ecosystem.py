@@ -1,0 +1,24 @@
+"""Names of the training libraries around PyTorch: Lightning, Accelerate,
+transformers, DeepSpeed, ignite."""
+
+from __future__ import annotations
+
+#: optimisers outside ``torch.optim`` → (framework, class name, LF307 family)
+TRANSFORMERS_OPTIMIZERS: dict[str, tuple[str, str, str]] = {
+    "transformers.AdamW": ("torch", "AdamW", "adaptive"),
+    "transformers.optimization.AdamW": ("torch", "AdamW", "adaptive"),
+}
+SCHEDULER_FUNCTIONS = frozenset(
+    {
+        "transformers.get_scheduler",
+        "transformers.get_linear_schedule_with_warmup",
+        "transformers.get_cosine_schedule_with_warmup",
+        "transformers.get_constant_schedule_with_warmup",
+        "transformers.get_polynomial_decay_schedule_with_warmup",
+        "transformers.optimization.get_linear_schedule_with_warmup",
+        "transformers.optimization.get_cosine_schedule_with_warmup",
+        "transformers.optimization.get_scheduler",
+    }
+)
+#: methods of trainer objects that clip (Accelerate / Lightning / FSDP)
+CLIP_METHODS = frozenset({"clip_grad_norm_", "clip_grad_value_", "clip_gradients"})

@@ -1,0 +1,487 @@
+"""Keras and TensorFlow names, canonical (``tensorflow.keras.*``, ``tf_keras.*`` and
+``keras.src.*`` are ``keras.*``; ``tensorflow.compat.v1.*`` is ``tensorflow.*``).
+
+Tables that other frameworks share (softmax, sums, clamps, ...) hold the Keras/TF
+part only; ``apis/__init__`` joins them with the PyTorch and NumPy parts.
+"""
+
+from __future__ import annotations
+
+# --- canonical spellings (read by names.py) -------------------------------------------
+
+#: prefix rewrites, in order: the first that matches applies
+CANONICAL_PREFIXES: tuple[tuple[str, str], ...] = (
+    ("tensorflow.compat.v1.keras.", "keras."),
+    ("tensorflow.compat.v2.keras.", "keras."),
+    ("tensorflow.python.keras.", "keras."),
+    ("tensorflow.keras.", "keras."),
+    ("tf_keras.", "keras."),
+    ("keras.src.", "keras."),
+    ("keras.api.", "keras."),
+    ("tensorflow.compat.v1.", "tensorflow."),
+    ("tensorflow.compat.v2.", "tensorflow."),
+)
+#: modules that are Keras itself
+KERAS_ALIASES = frozenset({"tensorflow.keras", "tf_keras", "keras.src"})
+#: top-level packages of Keras/TF code
+KERAS_ROOTS = ("keras", "tensorflow")
+
+# --- activations and value kinds (PyTorch-style dataflow) ------------------------------
+
+TF_SOFTMAX = frozenset({"tensorflow.nn.softmax", "tensorflow.math.softmax"})
+TF_SIGMOID = frozenset({"tensorflow.sigmoid", "tensorflow.nn.sigmoid", "tensorflow.math.sigmoid"})
+SOFTMAX = TF_SOFTMAX | {"keras.activations.softmax", "keras.ops.softmax"}
+LOG_SOFTMAX = frozenset(
+    {"tensorflow.nn.log_softmax", "tensorflow.math.log_softmax", "keras.ops.log_softmax"}
+)
+SIGMOID = TF_SIGMOID | {"keras.activations.sigmoid", "keras.ops.sigmoid"}
+LOG = frozenset({"tensorflow.math.log", "tensorflow.log"})
+EXP = frozenset({"tensorflow.math.exp", "tensorflow.exp"})
+NON_NEGATIVE_FUNCS = frozenset(
+    {
+        "tensorflow.nn.relu",
+        "tensorflow.abs",
+        "tensorflow.math.abs",
+        "tensorflow.square",
+        "tensorflow.math.square",
+        "tensorflow.exp",
+        "tensorflow.math.exp",
+    }
+)
+ARGMAX = frozenset({"tensorflow.argmax", "tensorflow.math.argmax"})
+ONE_HOT = frozenset({"tensorflow.one_hot", "keras.utils.to_categorical"})
+
+#: TensorFlow losses whose ``logits=`` argument takes raw scores
+TF_SOFTMAX_CE = frozenset(
+    {
+        "tensorflow.nn.softmax_cross_entropy_with_logits",
+        "tensorflow.nn.softmax_cross_entropy_with_logits_v2",
+        "tensorflow.nn.sparse_softmax_cross_entropy_with_logits",
+        "tensorflow.losses.softmax_cross_entropy",
+        "tensorflow.losses.sparse_softmax_cross_entropy",
+    }
+)
+TF_SIGMOID_CE = frozenset(
+    {
+        "tensorflow.nn.sigmoid_cross_entropy_with_logits",
+        "tensorflow.losses.sigmoid_cross_entropy",
+    }
+)
+#: what the fixes write for log(sigmoid(x))
+TF_LOG_SIGMOID = "tensorflow.math.log_sigmoid"
+
+# --- models and layers (the Keras facts) -----------------------------------------------
+
+KERAS_SEQUENTIAL = frozenset({"keras.Sequential", "keras.models.Sequential"})
+FUNCTIONAL_MODEL = frozenset({"keras.Model", "keras.models.Model"})
+MODEL_BASES = KERAS_SEQUENTIAL | FUNCTIONAL_MODEL
+INPUT = frozenset({"keras.Input", "keras.layers.Input"})
+INPUT_LAYER = frozenset({"keras.layers.InputLayer"})
+LAYERS_PREFIX = "keras.layers."
+LAYER_PREFIXES = (LAYERS_PREFIX,)
+METRICS_PREFIX = "keras.metrics."
+
+#: activation names Keras accepts as strings, canonicalised
+ACTIVATION_STRINGS: dict[str, str] = {
+    name: name
+    for name in (
+        "softmax",
+        "sigmoid",
+        "hard_sigmoid",
+        "linear",
+        "relu",
+        "relu6",
+        "tanh",
+        "elu",
+        "selu",
+        "celu",
+        "softplus",
+        "softsign",
+        "swish",
+        "silu",
+        "gelu",
+        "mish",
+        "exponential",
+        "leaky_relu",
+        "log_softmax",
+        "hard_silu",
+        "hard_swish",
+    )
+}
+ACTIVATION_STRINGS["hard_swish"] = "hard_silu"
+
+#: activation functions passed as objects (``activation=tf.nn.softmax``)
+ACTIVATION_FUNCS: dict[str, str] = {}
+for _prefix in ("keras.activations.", "tensorflow.nn.", "tensorflow.math.", "tensorflow."):
+    for _name in (
+        "softmax",
+        "sigmoid",
+        "relu",
+        "tanh",
+        "elu",
+        "selu",
+        "softplus",
+        "swish",
+        "silu",
+        "gelu",
+        "leaky_relu",
+        "log_softmax",
+        "relu6",
+        "softsign",
+        "hard_sigmoid",
+        "exponential",
+        "linear",
+    ):
+        ACTIVATION_FUNCS[_prefix + _name] = _name
+
+#: layers that are an activation of their own
+ACTIVATION_LAYERS: dict[str, str] = {
+    "Softmax": "softmax",
+    "ReLU": "relu",
+    "LeakyReLU": "leaky_relu",
+    "ELU": "elu",
+    "PReLU": "prelu",
+    "ThresholdedReLU": "relu",
+}
+PROBABILITY_ACTIVATIONS = frozenset({"softmax", "sigmoid", "hard_sigmoid"})
+
+#: layers that change neither the values' meaning nor the last axis
+DROPOUT_LAYERS = frozenset(
+    {
+        "Dropout",
+        "AlphaDropout",
+        "GaussianDropout",
+        "GaussianNoise",
+        "SpatialDropout1D",
+        "SpatialDropout2D",
+        "SpatialDropout3D",
+        "ActivityRegularization",
+    }
+)
+SHAPE_ONLY_LAYERS = frozenset({"Flatten", "Reshape"})
+RECURRENT = frozenset({"LSTM", "GRU", "SimpleRNN", "CuDNNLSTM", "CuDNNGRU", "RNN"})
+WRAPPERS = frozenset({"Bidirectional", "TimeDistributed"})
+
+#: input rank (batch excluded) each layer requires
+REQUIRED_RANK: dict[str, int] = {name: 2 for name in RECURRENT}
+for _dims, _rank in (("1D", 2), ("2D", 3), ("3D", 4)):
+    for _base in (
+        "Conv",
+        "Convolution",
+        "SeparableConv",
+        "DepthwiseConv",
+        "MaxPooling",
+        "MaxPool",
+        "AveragePooling",
+        "AvgPool",
+        "Conv{}Transpose",
+        "LocallyConnected",
+        "ZeroPadding",
+        "UpSampling",
+        "Cropping",
+    ):
+        REQUIRED_RANK[_base.format(_dims) if "{}" in _base else _base + _dims] = _rank
+CONV2D_LIKE = frozenset(
+    n
+    for n, r in REQUIRED_RANK.items()
+    if r == 3 and not n.startswith(("ZeroPadding", "UpSampling", "Cropping"))
+)
+
+#: convolutions (they take an ``activation=`` like Dense)
+CONV_LAYERS = frozenset(
+    n for n in REQUIRED_RANK if n.startswith(("Conv", "SeparableConv", "DepthwiseConv"))
+)
+#: layers whose output keeps extra (spatial or time) axes
+KEEPS_AXES = frozenset(n for n in REQUIRED_RANK if n not in RECURRENT)
+#: layers that reduce to one vector per sample
+REDUCERS = frozenset(
+    {
+        "Flatten",
+        "Reshape",
+        "GlobalAveragePooling1D",
+        "GlobalAveragePooling2D",
+        "GlobalAveragePooling3D",
+        "GlobalMaxPooling1D",
+        "GlobalMaxPooling2D",
+        "GlobalMaxPooling3D",
+        "GlobalAvgPool1D",
+        "GlobalAvgPool2D",
+        "GlobalAvgPool3D",
+        "GlobalMaxPool1D",
+        "GlobalMaxPool2D",
+        "GlobalMaxPool3D",
+    }
+)
+HEAD_BETWEEN = (
+    DROPOUT_LAYERS | frozenset({"Activation", "BatchNormalization"}) | frozenset(ACTIVATION_LAYERS)
+)
+#: preprocessing layers that scale pixel values inside the model
+SCALING_LAYERS = frozenset(
+    {
+        "Rescaling",
+        "Normalization",
+        "BatchNormalization",
+        "LayerNormalization",
+        "Lambda",
+        "experimental.preprocessing.Rescaling",
+        "experimental.preprocessing.Normalization",
+    }
+)
+
+# --- losses----------------------------------------------------------------
+
+CE_LOSSES = frozenset(
+    {
+        "categorical_crossentropy",
+        "sparse_categorical_crossentropy",
+        "binary_crossentropy",
+        "binary_focal_crossentropy",
+        "categorical_focal_crossentropy",
+    }
+)
+CATEGORICAL_LOSSES = frozenset(
+    {
+        "categorical_crossentropy",
+        "sparse_categorical_crossentropy",
+        "categorical_focal_crossentropy",
+    }
+)
+BINARY_LOSSES = frozenset({"binary_crossentropy", "binary_focal_crossentropy"})
+KERAS_REGRESSION_LOSSES = frozenset({"mse", "mae", "mape", "msle", "huber", "log_cosh"})
+
+LOSS_STRINGS: dict[str, str] = {
+    "categorical_crossentropy": "categorical_crossentropy",
+    "sparse_categorical_crossentropy": "sparse_categorical_crossentropy",
+    "binary_crossentropy": "binary_crossentropy",
+    "binary_focal_crossentropy": "binary_focal_crossentropy",
+    "categorical_focal_crossentropy": "categorical_focal_crossentropy",
+    "mse": "mse",
+    "mean_squared_error": "mse",
+    "mae": "mae",
+    "mean_absolute_error": "mae",
+    "mape": "mape",
+    "mean_absolute_percentage_error": "mape",
+    "msle": "msle",
+    "mean_squared_logarithmic_error": "msle",
+    "huber": "huber",
+    "huber_loss": "huber",
+    "log_cosh": "log_cosh",
+    "logcosh": "log_cosh",
+    "kld": "kld",
+    "kl_divergence": "kld",
+    "kullback_leibler_divergence": "kld",
+    "hinge": "hinge",
+    "squared_hinge": "squared_hinge",
+    "categorical_hinge": "categorical_hinge",
+    "poisson": "poisson",
+    "cosine_similarity": "cosine_similarity",
+}
+LOSS_CLASS_NAMES: dict[str, str] = {
+    "CategoricalCrossentropy": "categorical_crossentropy",
+    "SparseCategoricalCrossentropy": "sparse_categorical_crossentropy",
+    "BinaryCrossentropy": "binary_crossentropy",
+    "BinaryFocalCrossentropy": "binary_focal_crossentropy",
+    "CategoricalFocalCrossentropy": "categorical_focal_crossentropy",
+    "MeanSquaredError": "mse",
+    "MeanAbsoluteError": "mae",
+    "MeanAbsolutePercentageError": "mape",
+    "MeanSquaredLogarithmicError": "msle",
+    "Huber": "huber",
+    "LogCosh": "log_cosh",
+    "KLDivergence": "kld",
+    "Hinge": "hinge",
+    "SquaredHinge": "squared_hinge",
+    "CategoricalHinge": "categorical_hinge",
+    "Poisson": "poisson",
+    "CosineSimilarity": "cosine_similarity",
+}
+LOSS_MODULES = ("keras.losses.", "keras.metrics.", "keras.backend.", "tensorflow.losses.")
+#: position of ``from_logits`` in loss functions ``f(y_true, y_pred, from_logits)``
+FUNCTION_FROM_LOGITS_INDEX = 2
+
+ACCURACY_METRICS = frozenset(
+    {"accuracy", "acc", "categorical_accuracy", "sparse_categorical_accuracy", "binary_accuracy"}
+)
+
+# --- data--------------------------------------------------------------------
+
+IMAGE_DATASETS = frozenset({"mnist", "fashion_mnist", "cifar10", "cifar100"})
+CLASS_DATASETS = IMAGE_DATASETS | frozenset({"imdb", "reuters"})
+#: one-hot encoders the Keras facts follow (the dataflow knows only ``ONE_HOT``)
+ONE_HOT_FUNCS = ONE_HOT | {"keras.utils.np_utils.to_categorical", "keras.ops.one_hot"}
+#: argmax beyond ``ARGMAX`` that the Keras facts follow
+KERAS_ARGMAX = frozenset({"keras.ops.argmax", "keras.backend.argmax"})
+#: functions that keep what an array holds (pixels stay pixels, labels stay labels)
+PRESERVING_FUNCS = frozenset(
+    {
+        "tensorflow.cast",
+        "tensorflow.convert_to_tensor",
+        "tensorflow.reshape",
+        "tensorflow.expand_dims",
+        "tensorflow.squeeze",
+        "tensorflow.image.resize",
+        "keras.ops.expand_dims",
+        "keras.ops.reshape",
+        "keras.ops.cast",
+    }
+)
+PRESERVING_METHODS = frozenset(
+    {
+        "astype",
+        "reshape",
+        "copy",
+        "squeeze",
+        "flatten",
+        "ravel",
+        "numpy",
+        "to",
+        "float",
+        "double",
+        "view",
+    }
+)
+INT_DTYPES = frozenset(f"tensorflow.{t}" for t in ("int32", "int64", "int16", "int8", "uint8"))
+TF_FLOAT_DTYPES = frozenset({"tensorflow.float32", "tensorflow.float64", "tensorflow.float16"})
+TF_CAST = "tensorflow.cast"
+TF_PLACEHOLDER = "tensorflow.placeholder"
+DATASETS_PREFIX = "keras.datasets."
+TF_LOGITS_FUNCS = frozenset(
+    {
+        "tensorflow.matmul",
+        "tensorflow.nn.xw_plus_b",
+        "tensorflow.linalg.matmul",
+        "tensorflow.nn.bias_add",
+    }
+)
+TF_DENSE = frozenset({"tensorflow.layers.dense"})
+TF_PROBS_FUNCS = TF_SOFTMAX | TF_SIGMOID
+#: calls that mark graph-mode TF1 code (positional ``*_with_logits`` calls raise there)
+TF1_MARKERS = frozenset(
+    {
+        "tensorflow.placeholder",
+        "tensorflow.Session",
+        "tensorflow.InteractiveSession",
+        "tensorflow.global_variables_initializer",
+        "tensorflow.initialize_all_variables",
+        "tensorflow.disable_v2_behavior",
+        "tensorflow.disable_eager_execution",
+        "tensorflow.train.GradientDescentOptimizer",
+        "tensorflow.train.AdamOptimizer",
+        "tensorflow.log",
+        "tensorflow.get_variable",
+        "tensorflow.variable_scope",
+    }
+)
+#: the ``tf.nn`` ones, whose arguments are keyword-only in TF2
+TF_CE_WITH_LOGITS = frozenset(
+    n for n in TF_SOFTMAX_CE | TF_SIGMOID_CE if n.startswith("tensorflow.nn.")
+)
+TF_DENSE_CE = frozenset(
+    {
+        "tensorflow.nn.softmax_cross_entropy_with_logits",
+        "tensorflow.nn.softmax_cross_entropy_with_logits_v2",
+    }
+)
+IMAGE_FORMAT_SETTERS = frozenset(
+    {
+        "keras.backend.set_image_data_format",
+        "keras.backend.set_image_dim_ordering",
+        "keras.config.set_image_data_format",
+    }
+)
+
+# --- numerics -----------------------------------------------------------------------
+
+SQRT = frozenset({"tensorflow.sqrt", "tensorflow.math.sqrt"})
+POW = frozenset({"tensorflow.pow", "tensorflow.math.pow"})
+SQUARE = frozenset({"tensorflow.square", "tensorflow.math.square"})
+ACOS = frozenset(
+    {"tensorflow.acos", "tensorflow.math.acos", "tensorflow.asin", "tensorflow.math.asin"}
+)
+LOG1P = frozenset({"tensorflow.math.log1p"})
+NORMALIZE = frozenset(
+    {"tensorflow.math.l2_normalize", "tensorflow.nn.l2_normalize", "tensorflow.linalg.l2_normalize"}
+)
+SUM = frozenset({"tensorflow.reduce_sum", "tensorflow.math.reduce_sum"})
+MEAN = frozenset({"tensorflow.reduce_mean", "tensorflow.math.reduce_mean"})
+NORM = frozenset({"tensorflow.norm", "tensorflow.linalg.norm"})
+STD = frozenset({"tensorflow.math.reduce_std", "tensorflow.reduce_std"})
+MATMUL = frozenset({"tensorflow.matmul", "tensorflow.linalg.matmul"})
+CLAMP = frozenset({"tensorflow.clip_by_value"})
+MAXIMUM = frozenset({"tensorflow.maximum", "tensorflow.math.maximum"})
+WHERE = frozenset({"tensorflow.where"})
+MAX_REDUCTIONS = frozenset({"tensorflow.reduce_max", "tensorflow.math.reduce_max"})
+
+# --- comparisons and reductions (metrics) ------------------------------------------
+
+EQ_FUNCS = frozenset({"tensorflow.equal", "tensorflow.math.equal"})
+ROUND_FUNCS = frozenset({"tensorflow.round", "tensorflow.math.round", "keras.ops.round"})
+THRESHOLD_FUNCS = frozenset(
+    {
+        "tensorflow.greater",
+        "tensorflow.math.greater",
+        "tensorflow.greater_equal",
+        "tensorflow.math.greater_equal",
+    }
+)
+#: reductions that turn an elementwise comparison into an accuracy
+REDUCE_FUNCS = frozenset(
+    {
+        "tensorflow.reduce_mean",
+        "tensorflow.reduce_sum",
+        "tensorflow.math.reduce_mean",
+        "tensorflow.math.reduce_sum",
+        TF_CAST,
+    }
+)
+
+# --- training -----------------------------------------------------------------------
+
+#: optimiser families for LF307 (see torch.TORCH_OPTIMIZERS)
+KERAS_OPTIMIZERS: dict[str, str] = {
+    "Adam": "adaptive",
+    "AdamW": "adaptive",
+    "Adamax": "adaptive",
+    "Nadam": "adaptive",
+    "RMSprop": "adaptive",
+    "Adagrad": "adaptive",
+    "SGD": "sgd",
+    "Adadelta": "unbounded",
+    "Ftrl": "other",
+    "Lion": "other",
+    "Adafactor": "other",
+    "LossScaleOptimizer": "other",
+}
+KERAS_OPTIMIZER_PREFIXES = (
+    "keras.optimizers.",
+    "keras.optimizers.legacy.",
+    "keras.optimizers.experimental.",
+    "keras.optimizer_v2.",
+)
+KERAS_WEIGHT_LAYERS = frozenset(
+    {
+        "keras.layers.Dense",
+        "keras.layers.Conv1D",
+        "keras.layers.Conv2D",
+        "keras.layers.Conv3D",
+        "keras.layers.Convolution1D",
+        "keras.layers.Convolution2D",
+        "keras.layers.Convolution3D",
+    }
+)
+KERAS_CONSTANT_STRINGS: dict[str, float] = {
+    "zeros": 0.0,
+    "zero": 0.0,
+    "ones": 1.0,
+    "one": 1.0,
+    "constant": 0.0,
+}
+#: Keras initialiser classes → their constant (None: the ``value`` argument)
+KERAS_CONSTANT_INITIALIZERS: dict[str, float | None] = {
+    "keras.initializers.Zeros": 0.0,
+    "keras.initializers.zeros": 0.0,
+    "keras.initializers.Ones": 1.0,
+    "keras.initializers.ones": 1.0,
+    "keras.initializers.Constant": None,
+    "keras.initializers.constant": None,
+}

@@ -1,0 +1,98 @@
+"""NumPy and scikit-learn names (and the scikit-learn-style classifiers of other
+libraries).
+
+Tables that other frameworks share hold the NumPy part only; ``apis/__init__``
+joins them with the PyTorch and Keras/TF parts.
+"""
+
+from __future__ import annotations
+
+# --- NumPy ----------------------------------------------------------------------------
+
+SOFTMAX = frozenset({"numpy.softmax"})
+LOG = frozenset({"numpy.log"})
+EXP = frozenset({"numpy.exp"})
+ARGMAX = frozenset({"numpy.argmax"})
+ACOS = frozenset({"numpy.arccos", "numpy.arcsin"})
+LOG1P = frozenset({"numpy.log1p"})
+SUM = frozenset({"numpy.sum"})
+MEAN = frozenset({"numpy.mean"})
+NORM = frozenset({"numpy.linalg.norm"})
+STD = frozenset({"numpy.std"})
+CLAMP = frozenset({"numpy.clip"})
+MAXIMUM = frozenset({"numpy.maximum"})
+FINFO = frozenset({"numpy.finfo"})
+WHERE = frozenset({"numpy.where"})
+NAN_TO_NUM = frozenset({"numpy.nan_to_num"})
+INT_DTYPES = frozenset(f"numpy.{t}" for t in ("int32", "int64", "int16", "int8", "uint8"))
+#: functions that keep what an array holds (pixels stay pixels, labels stay labels)
+PRESERVING_FUNCS = frozenset(
+    {
+        "numpy.expand_dims",
+        "numpy.reshape",
+        "numpy.asarray",
+        "numpy.array",
+        "numpy.squeeze",
+        "numpy.ravel",
+    }
+)
+
+# comparisons and reductions (metrics)
+EQ_FUNCS = frozenset({"numpy.equal"})
+ROUND_FUNCS = frozenset({"numpy.round", "numpy.around", "numpy.rint"})
+THRESHOLD_FUNCS = frozenset({"numpy.greater", "numpy.greater_equal"})
+#: reductions that turn an elementwise comparison into an accuracy
+REDUCE_FUNCS = frozenset({"numpy.mean", "numpy.sum", "numpy.count_nonzero", "numpy.average"})
+
+# --- scikit-learn ---------------------------------------------------------------------
+
+SKLEARN_PREFIX = "sklearn."
+SCALERS = frozenset(
+    f"sklearn.preprocessing.{n}"
+    for n in (
+        "StandardScaler",
+        "MinMaxScaler",
+        "MaxAbsScaler",
+        "RobustScaler",
+        "Normalizer",
+        "QuantileTransformer",
+        "PowerTransformer",
+    )
+)
+SKLEARN_AUC = frozenset(
+    {"sklearn.metrics.roc_auc_score", "sklearn.metrics.average_precision_score"}
+)
+SKLEARN_PRF = frozenset(
+    f"sklearn.metrics.{n}"
+    for n in (
+        "precision_score",
+        "recall_score",
+        "f1_score",
+        "fbeta_score",
+        "precision_recall_fscore_support",
+    )
+)
+SKLEARN_ACCURACY = frozenset(
+    {"sklearn.metrics.accuracy_score", "sklearn.metrics.balanced_accuracy_score"}
+)
+#: classifiers (besides ``*Classifier``) whose ``predict`` gives hard labels
+SKLEARN_CLASSIFIERS = frozenset(
+    {
+        "LogisticRegression",
+        "LogisticRegressionCV",
+        "SVC",
+        "LinearSVC",
+        "NuSVC",
+        "GaussianNB",
+        "MultinomialNB",
+        "BernoulliNB",
+        "ComplementNB",
+        "LinearDiscriminantAnalysis",
+        "QuadraticDiscriminantAnalysis",
+        "Perceptron",
+    }
+)
+#: scikit-learn-style classifiers of other libraries
+THIRD_PARTY_CLASSIFIERS = frozenset(
+    {"xgboost.XGBClassifier", "lightgbm.LGBMClassifier", "catboost.CatBoostClassifier"}
+)

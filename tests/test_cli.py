@@ -357,7 +357,7 @@ def test_unreadable_file(run_cli, project):
 
 def test_internal_error_reported_exit_2(project, monkeypatch, capsys):
     from lossflint import cli
-    from lossflint.rules.numerics import LogOfProbabilities
+    from lossflint.rules.numerics.lf201_log_of_probabilities import LogOfProbabilities
 
     def boom(self, model):
         raise ValueError("kaboom")

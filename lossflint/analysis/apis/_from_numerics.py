@@ -1,3 +1,14 @@
 """Framework names moved out of rules/numerics (to be merged into the framework modules)."""
 
 from __future__ import annotations
+
+#: the module the LF2xx fixes call ``logsigmoid`` / ``softplus`` from (imported
+#: as ``F`` when the file lacks it)
+TORCH_FUNCTIONAL = "torch.nn.functional"
+
+#: zeros shaped like their argument: ``max(zeros_like(x), y)`` is exactly ``relu(y)``
+#: (``torch.zeros(shape)`` could broadcast ``y`` to a larger shape)
+ZEROS_LIKE = "torch.zeros_like"
+
+#: calls that turn a tensor into a Python number: no gradient flows past them
+TO_PYTHON_NUMBER = frozenset({"builtins.float", "builtins.int", "math.isfinite"})

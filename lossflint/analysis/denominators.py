@@ -1,0 +1,116 @@
+"""Denominators that are exactly 0 in ordinary training (LF206's question).
+
+Only shapes that are 0 in practice count: a count of a mask (an empty class or
+an all-padding batch), a sum of sums (dice/IoU of empty masks), the norm of a
+difference (identical embeddings), and the std in a standardisation (a
+constant batch). ``x / x.norm()`` of learned embeddings and ``w / w.sum()`` of
+weights are left alone: on real code they are essentially never 0 and
+flagging them is noise.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import libcst as cst
+
+from lossflint.analysis import numerics as num
+from lossflint.analysis.apis import Kind
+from lossflint.analysis.values import Tensor
+
+if TYPE_CHECKING:
+    from lossflint.analysis.model import SemanticModel
+
+
+def zero_able(
+    model: SemanticModel, expr: cst.BaseExpression, numerator: cst.BaseExpression
+) -> tuple[str | None, str | None]:
+    """(what the denominator ``expr`` is, its framework when known), or
+    (None, None) when it is not a denominator that is 0 in practice."""
+    for functions, method, label in (
+        (num.SUM, "sum", "a sum"),
+        (num.NORM, "norm", "a norm"),
+        (num.STD, "std", "a standard deviation"),
+    ):
+        operand = num.reduction(model, expr, functions, method)
+        if operand is None:
+            continue
+        if _positive(model, operand):
+            return None, None
+        info = num.call_info(model, expr)
+        assert info is not None
+        framework = num.framework(info.qualname) if info.qualname else None
+        if framework == "numpy":
+            return None, None
+        if num.is_count(model, expr):
+            label = "a count"
+        elif method == "sum":
+            return None, None
+        elif method == "norm" and not num.is_binop(num.resolve(model, operand), cst.Subtract):
+            return None, None
+        elif method == "std" and not _centred(numerator):
+            return None, None
+        return label, framework
+    if num.is_binop(expr, cst.Add):
+        terms = _add_terms(expr)
+        frameworks: set[str | None] = set()
+        for term in terms:
+            term = num.resolve(model, term)
+            operand = num.sum_operand(model, term)
+            if operand is None or _positive(model, operand):
+                return None, None
+            info = num.call_info(model, term)
+            assert info is not None
+            frameworks.add(num.framework(info.qualname) if info.qualname else None)
+        if "numpy" in frameworks:
+            return None, None
+        label = "a sum of counts" if all(num.is_count(model, t) for t in terms) else "a sum"
+        known = frameworks - {None}
+        return label, (known.pop() if len(known) == 1 and None not in frameworks else None)
+    return None, None
+
+
+def reduced_operands(model: SemanticModel, expr: cst.BaseExpression) -> list[cst.BaseExpression]:
+    """What the sum/norm/std reductions added up in ``expr`` reduce."""
+    found = []
+    for term in _add_terms(expr):
+        term = num.resolve(model, term)
+        for functions, method in ((num.SUM, "sum"), (num.NORM, "norm"), (num.STD, "std")):
+            operand = num.reduction(model, term, functions, method)
+            if operand is not None:
+                found.append(operand)
+    return found
+
+
+def _positive(model: SemanticModel, operand: cst.BaseExpression) -> bool:
+    """Sums of these are > 0: probabilities, exp, guarded values."""
+    resolved = num.resolve(model, operand)
+    value = model.value(resolved)
+    if isinstance(value, Tensor) and value.kind in (Kind.PROBS, Kind.SIGMOID_PROBS):
+        return True
+    exp = num.resolve(model, resolved)
+    if isinstance(exp, cst.Call) and num.exp_operand(model, exp) is not None:
+        return True
+    return num.is_guarded(model, resolved)
+
+
+def _centred(numerator: cst.BaseExpression) -> bool:
+    """``x - x.mean()`` / ``x - torch.mean(x)``: the numerator of a standardisation."""
+    if not num.is_binop(numerator, cst.Subtract):
+        return False
+    assert isinstance(numerator, cst.BinaryOperation)
+    right = numerator.right
+    if isinstance(right, cst.Call):
+        func = right.func
+        if isinstance(func, cst.Attribute) and func.attr.value == "mean":
+            return True
+        if isinstance(func, cst.Name) and func.value == "mean":
+            return True
+    return False
+
+
+def _add_terms(expr: cst.BaseExpression) -> list[cst.BaseExpression]:
+    if num.is_binop(expr, cst.Add):
+        assert isinstance(expr, cst.BinaryOperation)
+        return [*_add_terms(expr.left), *_add_terms(expr.right)]
+    return [expr]

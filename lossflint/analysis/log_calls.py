@@ -1,0 +1,86 @@
+"""Logarithm calls across frameworks, and the ``log`` of probabilities.
+
+Several LF2xx rules start from the same question, "where is a logarithm taken
+and of what": ``torch.log(e)``, ``e.log()``, ``tf.math.log(e)``, ``np.log(e)``.
+This module finds them once, with the framework each belongs to, and
+recognises the ``log(softmax)`` / ``log(sigmoid)`` / ``log(1 - sigmoid)``
+pattern that LF201 reports and the other rules leave to it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import libcst as cst
+
+from lossflint.analysis import apis
+from lossflint.analysis.apis import Kind
+from lossflint.analysis.calls import literal_value, positional
+from lossflint.analysis.values import Tensor
+
+if TYPE_CHECKING:
+    from lossflint.analysis.model import SemanticModel
+
+
+@dataclass(frozen=True)
+class LogCall:
+    """``torch.log(e)`` / ``e.log()`` / ``tf.math.log(e)`` / ``np.log(e)``."""
+
+    node: cst.Call
+    argument: cst.BaseExpression
+    framework: str  # "torch", "tensorflow", "numpy"
+    method: bool
+
+
+def log_calls(model: SemanticModel) -> Iterator[LogCall]:
+    for qualname, framework in apis.LOG_BY_FRAMEWORK.items():
+        for site in model.calls_to(qualname):
+            args = positional(site.node)
+            if len(args) == 1 and len(site.node.args) == 1:
+                yield LogCall(site.node, args[0].value, framework, False)
+    for site in model.method_calls("log"):
+        call = site.node
+        func = call.func
+        # ``e.log()`` with no argument: a tensor method (NumPy arrays have none)
+        if not call.args and isinstance(func, cst.Attribute):
+            yield LogCall(call, func.value, "torch", True)
+
+
+def log_index(model: SemanticModel) -> dict[cst.Call, LogCall]:
+    """Every log call of the file, by its call node."""
+    return {log.node: log for log in log_calls(model)}
+
+
+def one_minus(expr: cst.BaseExpression) -> cst.BaseExpression | None:
+    """``1 - e`` / ``1.0 - e`` → e."""
+    if (
+        isinstance(expr, cst.BinaryOperation)
+        and isinstance(expr.operator, cst.Subtract)
+        and literal_value(expr.left) in (1, 1.0)
+        and not isinstance(literal_value(expr.left), bool)
+    ):
+        return expr.right
+    return None
+
+
+def probability_log(
+    model: SemanticModel, log: LogCall
+) -> tuple[Tensor, cst.BaseExpression, cst.BaseExpression | None] | None:
+    """LF201's pattern: (the softmax/sigmoid value, the expression holding it,
+    the ``1 - x`` operand or None), or None when ``log`` is not one."""
+    inner = log.argument
+    complement = one_minus(inner)
+    target = complement if complement is not None else inner
+    value = model.value(target)
+    if not isinstance(value, Tensor):
+        return None
+    if complement is not None and value.kind is not Kind.SIGMOID_PROBS:
+        return None
+    if value.kind not in (Kind.PROBS, Kind.SIGMOID_PROBS):
+        return None
+    # numpy's log only counts on framework tensors (the producer must be one)
+    if log.framework == "numpy" and not isinstance(value.origin, cst.Call):
+        return None
+    return value, target, complement

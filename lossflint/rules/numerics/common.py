@@ -1,0 +1,118 @@
+"""Shapes several LF2xx rules recognise: ``exp`` calls, negations and the
+hand-written cross-entropy formula (LF203 reports it, LF202 leaves its logs alone)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import libcst as cst
+
+from lossflint.analysis import numerics as num
+from lossflint.analysis.calls import literal_value
+from lossflint.analysis.log_calls import LogCall, probability_log
+
+if TYPE_CHECKING:
+    from lossflint.analysis.model import SemanticModel
+
+
+def exp_call(model: SemanticModel, expr: cst.BaseExpression) -> cst.Call | None:
+    """``expr`` (followed through names) when it is an ``exp`` call."""
+    expr = num.resolve(model, expr)
+    if isinstance(expr, cst.Call) and num.exp_operand(model, expr) is not None:
+        return expr
+    return None
+
+
+def negative(expr: cst.BaseExpression) -> bool:
+    """``-e`` or a negative number."""
+    if isinstance(expr, cst.UnaryOperation) and isinstance(expr.operator, cst.Minus):
+        return True
+    value = literal_value(expr)
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and value < 0
+
+
+@dataclass(frozen=True)
+class Formula:
+    top: cst.CSTNode
+    logs: tuple[LogCall, ...]
+    binary: bool
+
+
+def _log_product(
+    expr: cst.BaseExpression, logs: dict[cst.Call, LogCall]
+) -> tuple[cst.BaseExpression, LogCall] | None:
+    """``y * log(p)`` / ``log(p) * y`` → (y, the log)."""
+    if not num.is_binop(expr, cst.Multiply):
+        return None
+    assert isinstance(expr, cst.BinaryOperation)
+    if isinstance(expr.right, cst.Call) and expr.right in logs:
+        return expr.left, logs[expr.right]
+    if isinstance(expr.left, cst.Call) and expr.left in logs:
+        return expr.right, logs[expr.left]
+    return None
+
+
+def cross_entropy_formula(
+    model: SemanticModel, log: LogCall, logs: dict[cst.Call, LogCall]
+) -> Formula | None:
+    """The hand-written CE/BCE formula ``log`` is part of (LF203), if any."""
+    product = model.parent(log.node)
+    if not isinstance(product, cst.BinaryOperation):
+        return None
+    first = _log_product(product, logs)
+    if first is None:
+        return None
+    members = [first]
+    core: cst.BaseExpression = product
+    parent = model.parent(product)
+    if isinstance(parent, cst.BinaryOperation) and isinstance(
+        parent.operator, (cst.Add, cst.Subtract)
+    ):
+        other = parent.right if parent.left is product else parent.left
+        second = _log_product(other, logs)
+        if second is not None:
+            core = parent
+            members = [first, second] if parent.left is product else [second, first]
+    negated = negative(members[0][0])
+    node: cst.CSTNode = core
+    while True:
+        up = model.parent(node)
+        if isinstance(up, cst.UnaryOperation) and isinstance(up.operator, cst.Minus):
+            negated = True
+        elif isinstance(up, cst.BinaryOperation) and isinstance(up.operator, cst.Multiply):
+            other_side = up.right if up.left is node else up.left
+            negated = negated or negative(other_side)
+        elif isinstance(up, cst.BinaryOperation) and isinstance(up.operator, cst.Divide):
+            if up.left is not node:
+                break
+        elif isinstance(up, cst.Arg):
+            call = model.parent(up)
+            if not (
+                isinstance(call, cst.Call)
+                and call.args
+                and call.args[0] is up
+                and model.qualname(call.func) in (num.SUM | num.MEAN)
+            ):
+                break
+            up = call
+        elif (
+            isinstance(up, cst.Attribute) and up.value is node and up.attr.value in ("sum", "mean")
+        ):
+            call = model.parent(up)
+            if not (isinstance(call, cst.Call) and call.func is up):
+                break
+            up = call
+        else:
+            break
+        node = up
+    if not negated:
+        return None
+    for factor, member in members:
+        if probability_log(model, member) is not None:
+            return None  # LF201 rewrites the log itself
+        if num.is_guarded(model, member.argument):
+            return None
+        if num.same_code(model, factor, member.argument):
+            return None  # entropy -p*log(p), not a cross-entropy
+    return Formula(node, tuple(m for _, m in members), len(members) == 2)

@@ -1,0 +1,206 @@
+"""LF201 log-of-probabilities."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+from lossflint.analysis.apis import Kind
+from lossflint.analysis.log_calls import LogCall, log_calls, probability_log
+from lossflint.diagnostics import Finding, Severity
+from lossflint.examples import Invalid
+from lossflint.registry import Rule
+from lossflint.rules.numerics.fixes import log_probability_fix
+
+if TYPE_CHECKING:
+    from lossflint.analysis.model import SemanticModel
+
+
+class LogOfProbabilities(Rule):
+    code = "LF201"
+    name = "log-of-probabilities"
+    severity = Severity.ERROR
+    summary = "`log(softmax(x))` / `log(sigmoid(x))`: use the fused log-space function"
+    fix_kind = "safe"
+    needs = ("log",)
+    what = """
+Flags the logarithm of softmax or sigmoid output: `torch.log(torch.softmax(x, 1))`,
+`x.softmax(1).log()`, `torch.log(torch.sigmoid(z))`, `torch.log(1 - torch.sigmoid(z))`,
+`tf.math.log(tf.nn.softmax(x))`, and `np.log` applied to such framework tensors,
+inline or through a variable that holds softmax/sigmoid output on every path.
+"""
+    why = """
+Softmax and sigmoid underflow to exactly 0 for large negative inputs (a logit
+gap of ~100 in float32 is enough). `log(0)` is `-inf`, the loss becomes inf and
+the gradient NaN. The fused functions (`log_softmax`, `logsigmoid`) compute the
+same value in log space and never underflow.
+"""
+    example = """
+    import torch
+    import torch.nn.functional as F
+
+    log_p = torch.log(torch.softmax(logits, dim=1))  # error: LF201
+    log_p = torch.log_softmax(logits, dim=1)  # OK: stable
+
+    log_q = torch.log(1 - torch.sigmoid(z))  # error: LF201
+    log_q = F.logsigmoid(-z)  # OK: stable
+    """
+    fix_safety = """
+Safe for the inline forms: `log_softmax(x, dim)` and `logsigmoid(x)` are
+mathematically identical and only remove the underflow. `torch.nn.functional`
+is imported as `F` when the file does not import it yet. When the softmax sits
+in another statement, the finding has no automatic fix.
+"""
+    INVALID = [
+        Invalid(
+            """
+            import torch
+            lp = torch.log(torch.softmax(x, dim=1))  # error: LF201 at `torch.log(`
+            """,
+            fixed="""
+            import torch
+            lp = torch.log_softmax(x, dim=1)  # error: LF201 at `torch.log(`
+            """,
+        ),
+        Invalid(
+            """
+            import torch
+            lp = torch.softmax(x, 1).log()  # error: LF201 at `torch.softmax(`
+            """,
+            fixed="""
+            import torch
+            lp = torch.log_softmax(x, 1)  # error: LF201 at `torch.softmax(`
+            """,
+        ),
+        Invalid(
+            """
+            import torch
+            import torch.nn.functional as F
+            lq = torch.log(1 - torch.sigmoid(z))  # error: LF201 at `torch.log(`
+            """,
+            fixed="""
+            import torch
+            import torch.nn.functional as F
+            lq = F.logsigmoid(-z)  # error: LF201 at `torch.log(`
+            """,
+        ),
+        Invalid(
+            """
+            import torch
+            lq = torch.log(torch.sigmoid(a + b))  # error: LF201 at `torch.log(`
+            """,
+            fixed="""
+            import torch
+            import torch.nn.functional as F
+            lq = F.logsigmoid(a + b)  # error: LF201 at `torch.log(`
+            """,
+        ),
+        Invalid(
+            """
+            import torch.nn.functional as F
+            import torch
+
+            def loss_fn(logits, y):
+                probs = F.softmax(logits, dim=-1)
+                return -(y * torch.log(probs)).sum()  # error: LF201 at `torch.log(`
+            """
+        ),
+        Invalid(
+            """
+            import tensorflow as tf
+            lp = tf.math.log(tf.nn.softmax(logits))  # error: LF201 at `tf.math.log(`
+            """,
+            fixed="""
+            import tensorflow as tf
+            lp = tf.nn.log_softmax(logits)  # error: LF201 at `tf.math.log(`
+            """,
+        ),
+        Invalid(
+            """
+            import numpy as np
+            import torch
+            p = np.log(torch.sigmoid(t))  # error: LF201 at `np.log(`
+            """
+        ),
+    ]
+    VALID = [
+        """
+        import torch
+        lp = torch.log_softmax(x, dim=1)
+        """,
+        """
+        import torch
+        import torch.nn.functional as F
+        lq = F.logsigmoid(z)
+        """,
+        # guarded: clamp keeps the argument away from 0
+        """
+        import torch
+        lp = torch.log(torch.softmax(x, 1).clamp_min(1e-8))
+        """,
+        """
+        import torch
+        lp = torch.log(torch.softmax(x, 1) + 1e-8)
+        """,
+        # a user-defined softmax is not the framework's
+        """
+        import torch
+        def softmax(x):
+            return x
+        lp = torch.log(softmax(y))
+        """,
+        # a branch where the kind differs
+        """
+        import torch
+        if cond:
+            p = torch.softmax(x, 1)
+        else:
+            p = x
+        lp = torch.log(p)
+        """,
+        # shadowed torch
+        """
+        import torch
+        def f(torch):
+            return torch.log(torch.softmax(x, 1))
+        """,
+        """
+        import math
+        y = math.log(2.0)
+        """,
+        """
+        import torch
+        p = torch.softmax(x, 1)
+        p = p.clamp(1e-6, 1.0)
+        lp = torch.log(p)
+        """,
+    ]
+
+    def check(self, model: SemanticModel) -> Iterator[Finding]:
+        for log in log_calls(model):
+            finding = self._check_log(model, log)
+            if finding is not None:
+                yield finding
+
+    def _check_log(self, model: SemanticModel, log: LogCall) -> Finding | None:
+        found = probability_log(model, log)
+        if found is None:
+            return None
+        value, target, complement = found
+        inline = value.origin is target
+        what = "softmax" if value.kind is Kind.PROBS else "sigmoid"
+        evidence = "" if inline else model.kinds.describe(value)
+        subject = f"1 - {what}" if complement is not None else what
+        message = f"log of {subject} output underflows to log(0) = -inf"
+        if evidence:
+            message += f" (it comes from {evidence})"
+        if value.kind is Kind.PROBS:
+            message += "; use log_softmax"
+        else:
+            message += "; use logsigmoid" + ("(-x)" if complement is not None else "")
+        fix = (
+            log_probability_fix(model, log, target, value.kind, complement is not None)
+            if inline
+            else None
+        )
+        return Finding(node=log.node, message=message, fix=fix)

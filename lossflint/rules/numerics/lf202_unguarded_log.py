@@ -1,0 +1,312 @@
+"""LF202 unguarded-log."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+import libcst as cst
+
+from lossflint.analysis import numerics as num
+from lossflint.analysis.apis import Kind
+from lossflint.analysis.log_calls import LogCall, log_index, one_minus, probability_log
+from lossflint.analysis.values import Tensor
+from lossflint.diagnostics import Finding, FixSpec, Severity
+from lossflint.examples import Invalid
+from lossflint.registry import Rule
+from lossflint.rules.numerics.common import cross_entropy_formula
+from lossflint.rules.numerics.fixes import EPS_LOG, clamp_fix
+
+if TYPE_CHECKING:
+    from lossflint.analysis.model import SemanticModel
+
+
+class UnguardedLog(Rule):
+    code = "LF202"
+    name = "unguarded-log"
+    severity = Severity.WARNING
+    summary = "`log` of a value that can be 0 (probabilities, relu/abs/square, a ratio) unguarded"
+    fix_kind = "unsafe"
+    needs = ("log",)
+    what = """
+Flags `log(x)` (`torch.log`, `x.log()`, `tf.math.log`, `np.log` on framework
+tensors) when `x` can be exactly 0 and nothing keeps it away from 0:
+`log(1 - p)` of softmax output, the output of `relu`/`abs`/`square`/an even
+power, or a ratio whose numerator is one of those. The value is followed
+through variables. A clamp/clip (`clamp_min(eps)`), an added positive term
+(`+ eps`, `+ 1e-8`, `+ torch.finfo(dtype).eps`) or `torch.where(x > 0, ...)`
+silences the rule. `log(softmax)` / `log(sigmoid)` are LF201's, and a log
+inside a hand-written cross-entropy formula is LF203's.
+"""
+    why = """
+`log(0)` is `-inf`: the loss becomes inf and every gradient NaN after one
+backward pass. ReLU and `abs` outputs are exactly 0 on a whole region, squares
+of equal values are 0, and softmax probabilities saturate to exactly 1, so
+`1 - p` is 0.
+"""
+    example = """
+    import torch
+
+    gap = torch.relu(margin - d)
+    loss = -torch.log(gap).mean()  # error: LF202
+    loss = -torch.log(gap.clamp_min(1e-7)).mean()  # OK: guarded
+    """
+    fix_safety = """
+Unsafe: the fix clamps the argument, `x.clamp_min(1e-7)` (TensorFlow:
+`tf.maximum(x, 1e-7)`), which changes the value where `x < 1e-7`. 1e-7 is
+representable in float16; `torch.finfo(x.dtype).eps` is a dtype-aware choice.
+"""
+    INVALID = [
+        Invalid(
+            """
+            import torch
+            h = torch.relu(x - 1)
+            loss = -torch.log(h).mean()  # error: LF202 at `torch.log(`
+            """,
+            fixed="""
+            import torch
+            h = torch.relu(x - 1)
+            loss = -torch.log(h.clamp_min(1e-7)).mean()  # error: LF202 at `torch.log(`
+            """,
+        ),
+        Invalid(
+            """
+            import torch
+            p = torch.softmax(z, dim=1)
+            q = torch.log(1 - p)  # error: LF202 at `torch.log(`
+            """,
+            fixed="""
+            import torch
+            p = torch.softmax(z, dim=1)
+            q = torch.log((1 - p).clamp_min(1e-7))  # error: LF202 at `torch.log(`
+            """,
+        ),
+        Invalid(
+            """
+            import torch
+
+            def f(a, b):
+                d = (a - b).abs()
+                return d.log()  # error: LF202 at `d.log(`
+            """,
+            fixed="""
+            import torch
+
+            def f(a, b):
+                d = (a - b).abs()
+                return d.clamp_min(1e-7).log()  # error: LF202 at `d.log(`
+            """,
+        ),
+        Invalid(
+            """
+            import tensorflow as tf
+            r = tf.math.log(tf.square(x) / s)  # error: LF202 at `tf.math.log(`
+            """,
+            fixed="""
+            import tensorflow as tf
+            r = tf.math.log(tf.maximum(tf.square(x) / s, 1e-7))  # error: LF202 at `tf.math.log(`
+            """,
+        ),
+        Invalid(
+            """
+            import numpy as np
+            import torch
+            v = np.log(torch.abs(t))  # error: LF202 at `np.log(`
+            """
+        ),
+        Invalid(
+            """
+            import torch
+            p = torch.softmax(s, 1)
+            kl = (p * torch.log(p[:, :1] / q)).sum()  # error: LF202 at `torch.log(`
+            """
+        ),
+    ]
+    VALID = [
+        """
+        import torch
+        h = torch.relu(x)
+        l = torch.log(h + 1e-8)
+        """,
+        """
+        import torch
+        h = torch.relu(x)
+        l = torch.log(h.clamp_min(eps))
+        """,
+        """
+        import torch
+        h = x.abs()
+        l = torch.log(h + torch.finfo(h.dtype).eps)
+        """,
+        """
+        import torch
+        h = torch.relu(x)
+        l = torch.where(h > 0, torch.log(h), h)
+        """,
+        # log of exp is not "relu/abs/square"
+        """
+        import torch
+        l = torch.log(torch.exp(x))
+        """,
+        # math.log on a Python float, np.log on NumPy data
+        """
+        import math
+        import numpy as np
+        a = math.log(abs(x))
+        b = np.log(np.abs(y))
+        """,
+        """
+        import numpy as np
+        b = np.log(x ** 2)
+        """,
+        # a user function named log
+        """
+        import torch
+        def log(x):
+            return x
+        l = log(torch.relu(x))
+        """,
+        # shadowed torch
+        """
+        import torch
+        def f(torch, x):
+            return torch.log(torch.relu(x))
+        """,
+        # a square plus one cannot be 0
+        """
+        import torch
+        l = torch.log(x ** 2 + 1)
+        """,
+        # log(1 - sigmoid) is LF201's, log(softmax) too
+        """
+        import torch
+        l = torch.log(1 - torch.sigmoid(z))
+        """,
+        """
+        import torch
+        l = torch.log(torch.softmax(z, 1))
+        """,
+        # the variable is reassigned with a guard
+        """
+        import torch
+        h = torch.relu(x)
+        h = h + 1e-6
+        l = torch.log(h)
+        """,
+        # a bucket index (T5-style relative positions): cast back to integers
+        """
+        import torch
+        n = torch.abs(rel)
+        b = (torch.log(n.float() / 8) / 2.77 * 8).to(torch.long)
+        """,
+    ]
+
+    def check(self, model: SemanticModel) -> Iterator[Finding]:
+        logs = log_index(model)
+        for log in logs.values():
+            if probability_log(model, log) is not None:
+                continue  # LF201
+            if cross_entropy_formula(model, log, logs) is not None:
+                continue  # LF203
+            subject = self._zero_source(model, log)
+            if subject is None:
+                continue
+            if num.where_guarded(model, log.node, log.argument) or num.nan_to_num_guarded(
+                model, log.node
+            ):
+                continue
+            if num.cast_to_int(model, log.node):
+                continue  # a bucket index (T5-style relative positions)
+            yield Finding(
+                node=log.node,
+                message=f"log of {subject}: log(0) = -inf (NaN gradients); clamp it, "
+                "e.g. `.clamp_min(torch.finfo(x.dtype).eps)`, or add an eps",
+                fix=self._fix(model, log),
+            )
+
+    def _zero_source(self, model: SemanticModel, log: LogCall) -> str | None:
+        arg = log.argument
+        complement = one_minus(arg)
+        if complement is not None:
+            value = model.value(complement)
+            if isinstance(value, Tensor) and value.kind is Kind.PROBS:
+                if log.framework == "numpy" and not _framework_origin(model, value.origin):
+                    return None
+                subject = "1 - softmax output, which is 0 where softmax saturates"
+                return subject + self._evidence(model, value, complement)
+            return None
+        value = model.value(arg)
+        if self._can_be_zero(model, log, value):
+            assert isinstance(value, Tensor)
+            return f"{_zero_label(value)}, which can be 0" + self._evidence(model, value, arg)
+        if num.is_binop(arg, cst.Divide):
+            assert isinstance(arg, cst.BinaryOperation)
+            numerator = arg.left
+            if num.is_guarded(model, numerator):
+                return None
+            value = model.value(numerator)
+            if isinstance(value, Tensor) and value.kind is Kind.PROBS:
+                if log.framework == "numpy" and not _framework_origin(model, value.origin):
+                    return None
+                return "a ratio whose numerator (softmax output) can be 0"
+            if self._can_be_zero(model, log, value):
+                assert isinstance(value, Tensor)
+                subject = f"a ratio whose numerator ({_zero_label(value)}) can be 0"
+                return subject + self._evidence(model, value, numerator)
+            if log.framework != "numpy" and num.is_count(model, numerator):
+                return "a ratio whose numerator (a count) can be 0"
+        return None
+
+    @staticmethod
+    def _can_be_zero(model: SemanticModel, log: LogCall, value: object) -> bool:
+        if not isinstance(value, Tensor) or value.kind is not Kind.NON_NEGATIVE:
+            return False
+        if value.float_cast:
+            return False  # abs of integers cast to float: positions/counts (bucketing)
+        if _exp_origin(model, value.origin):
+            return False  # exp(x) > 0 (LF204 covers its overflow)
+        if log.framework == "numpy" and not _framework_origin(model, value.origin):
+            return False
+        return True
+
+    @staticmethod
+    def _evidence(model: SemanticModel, value: Tensor, expr: cst.CSTNode) -> str:
+        if value.origin is expr:
+            return ""
+        described = model.kinds.describe(value)
+        return f" ({described})" if described else ""
+
+    @staticmethod
+    def _fix(model: SemanticModel, log: LogCall) -> FixSpec | None:
+        message = f"clamp the argument to at least {EPS_LOG}"
+        return clamp_fix(model, log.argument, log.framework, EPS_LOG, message)
+
+
+def _exp_origin(model: SemanticModel, origin: cst.CSTNode | None) -> bool:
+    return isinstance(origin, cst.Call) and num.exp_operand(model, origin) is not None
+
+
+def _framework_origin(model: SemanticModel, origin: cst.CSTNode | None) -> bool:
+    """The value was produced by a torch/TF call or a tensor method (not by
+    an operator that could act on NumPy data)."""
+    if not isinstance(origin, cst.Call):
+        return False
+    qualname = model.qualname(origin.func)
+    if qualname is None:
+        return isinstance(origin.func, cst.Attribute)
+    return num.framework(qualname) in ("torch", "tensorflow", "keras")
+
+
+def _zero_label(value: Tensor) -> str:
+    """ "relu output" / "a square" for a NON_NEGATIVE value."""
+    origin = value.origin
+    if isinstance(origin, cst.BinaryOperation):
+        return "a square"
+    if isinstance(origin, cst.Call):
+        func = origin.func
+        name = func.attr.value if isinstance(func, cst.Attribute) else getattr(func, "value", "")
+        if name in ("square", "pow"):
+            return "a square"
+        if name:
+            return f"{name} output"
+    return "a non-negative value"

@@ -1,0 +1,172 @@
+"""LF203 hand-written-cross-entropy."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+import libcst as cst
+
+from lossflint.analysis.log_calls import log_index
+from lossflint.diagnostics import Finding, Severity
+from lossflint.examples import Invalid
+from lossflint.registry import Rule
+from lossflint.rules.numerics.common import cross_entropy_formula
+
+if TYPE_CHECKING:
+    from lossflint.analysis.model import SemanticModel
+
+
+class HandWrittenCrossEntropy(Rule):
+    code = "LF203"
+    name = "hand-written-cross-entropy"
+    severity = Severity.WARNING
+    summary = "hand-written cross-entropy `-(y * log(p))`: use the built-in loss on logits"
+    needs = ("log",)
+    what = """
+Flags a cross-entropy written out by hand: `-(y * torch.log(p)).sum(dim)`,
+`-torch.mean(y * torch.log(p) + (1 - y) * torch.log(1 - p))`, and the TensorFlow
+spellings `-tf.reduce_sum(y * tf.math.log(p))` / `tf.log(p)` (TF1), when the
+log is not guarded (`clamp`, `+ eps`). The finding points at the formula. When
+`p` is softmax/sigmoid output in the same file, LF201 reports the log instead
+(its fix makes the formula stable).
+"""
+    why = """
+The textbook formula is the numerically unstable one: once a probability
+underflows to 0, `log(p)` is `-inf` and `0 * -inf` is NaN. The built-in losses
+(`F.cross_entropy`, `F.binary_cross_entropy_with_logits`,
+`tf.nn.softmax_cross_entropy_with_logits`) take logits and compute the same
+value in log space.
+"""
+    example = """
+    import torch
+    import torch.nn.functional as F
+
+    loss = -(y * torch.log(p)).sum(dim=1).mean()  # error: LF203
+    loss = F.cross_entropy(logits, y)  # OK: on logits, stable
+
+    bce = -(t * torch.log(q) + (1 - t) * torch.log(1 - q)).mean()  # error: LF203
+    bce = F.binary_cross_entropy_with_logits(z, t)  # OK
+    """
+    fix_safety = """
+There is no automatic fix: the built-in loss needs the logits, which the
+formula no longer sees.
+"""
+    INVALID = [
+        Invalid(
+            """
+            import torch
+
+            def loss(p, y):
+                return -(y * torch.log(p)).sum(dim=1).mean()  # error: LF203 at `-(y`
+            """
+        ),
+        Invalid(
+            """
+            import torch
+
+            def bce(q, t):
+                return -torch.mean(t * torch.log(q) + (1 - t) * torch.log(1 - q))  # error: LF203 at `-torch.mean(`
+            """
+        ),
+        Invalid(
+            """
+            import tensorflow as tf
+
+            def xent(y_, y):
+                return tf.reduce_mean(-tf.reduce_sum(y_ * tf.log(y), reduction_indices=[1]))  # error: LF203 at `tf.reduce_mean(`
+            """
+        ),
+        Invalid(
+            """
+            import tensorflow as tf
+            ce = -tf.reduce_sum(labels * tf.math.log(pred))  # error: LF203 at `-tf.reduce_sum(`
+            """
+        ),
+        Invalid(
+            """
+            import torch
+
+            def bce(q, t):
+                return (-t * q.log() - (1 - t) * (1 - q).log()).mean()  # error: LF203 at `(-t`
+            """
+        ),
+    ]
+    VALID = [
+        """
+        import torch
+        loss = -(y * torch.log(p + 1e-8)).sum()
+        """,
+        """
+        import torch
+        loss = -(y * torch.log(p.clamp(min=1e-7))).sum()
+        """,
+        """
+        import torch
+        loss = -(y * torch.log_softmax(z, dim=1)).sum(1).mean()
+        """,
+        # entropy, not a cross-entropy
+        """
+        import torch
+        h = -(p * torch.log(p)).sum(1)
+        """,
+        # KL divergence term: not negated
+        """
+        import torch
+        kl = (p * torch.log(p / q)).sum()
+        """,
+        # math.log on floats
+        """
+        import math
+        nll = -(w * math.log(0.5))
+        """,
+        # a user function called log
+        """
+        def log(x):
+            return x
+        loss = -(y * log(p)).sum()
+        """,
+        # clipped in a reassignment of the parameter (Keras' own backend)
+        """
+        import tensorflow as tf
+
+        def xent(target, output, eps):
+            output = tf.clip_by_value(output, eps, 1.0 - eps)
+            return -tf.reduce_sum(target * tf.math.log(output), -1)
+        """,
+        # softmax inside: LF201 reports the log and fixes it
+        """
+        import torch
+        probs = torch.softmax(z, 1)
+        loss = -(y * torch.log(probs)).sum()
+        """,
+    ]
+
+    def check(self, model: SemanticModel) -> Iterator[Finding]:
+        logs = log_index(model)
+        seen: set[cst.CSTNode] = set()
+        for log in logs.values():
+            formula = cross_entropy_formula(model, log, logs)
+            if formula is None or formula.top in seen:
+                continue
+            seen.add(formula.top)
+            framework = formula.logs[0].framework
+            if formula.binary:
+                what = "binary cross-entropy"
+                use = (
+                    "`tf.nn.sigmoid_cross_entropy_with_logits`"
+                    if framework == "tensorflow"
+                    else "`F.binary_cross_entropy_with_logits` on the logits"
+                )
+            else:
+                what = "cross-entropy"
+                use = (
+                    "`tf.nn.softmax_cross_entropy_with_logits`"
+                    if framework == "tensorflow"
+                    else "`F.cross_entropy` on the logits"
+                )
+            yield Finding(
+                node=formula.top,
+                message=f"hand-written {what}: log(p) is -inf once p underflows to 0, "
+                f"and 0 * -inf is NaN; use {use}",
+            )

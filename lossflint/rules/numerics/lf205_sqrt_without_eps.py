@@ -1,0 +1,307 @@
+"""LF205 sqrt-without-eps."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import libcst as cst
+
+from lossflint.analysis import apis
+from lossflint.analysis import numerics as num
+from lossflint.analysis.calls import argument, literal_value
+from lossflint.analysis.contexts import contexts
+from lossflint.diagnostics import Applicability, Finding, FixSpec, NodeEdit, Severity
+from lossflint.examples import Invalid
+from lossflint.registry import Rule
+from lossflint.rules.numerics.fixes import EPS_SQRT, method_fix
+
+if TYPE_CHECKING:
+    from lossflint.analysis.model import SemanticModel
+
+
+class SqrtWithoutEps(Rule):
+    code = "LF205"
+    name = "sqrt-without-eps"
+    severity = Severity.WARNING
+    summary = "`sqrt` of a sum of squares or a difference that can be 0, without eps"
+    fix_kind = "unsafe"
+    needs = ("sqrt", ".5", "pow", "/ 2", "/2")
+    what = """
+Flags a square root (`torch.sqrt(x)`, `x.sqrt()`, `tf.sqrt(x)`, `x ** 0.5`,
+`torch.pow(x, 0.5)`, `x.pow(0.5)`) of a value that is exactly 0 in ordinary
+training: a sum (or mean) of squares such as a Euclidean distance
+`((a - b) ** 2).sum(1)`, a square, or a difference from a square
+(`1 - c ** 2`, `E[x²] - E[x]²`). Followed through variables assigned once. An
+added positive term (`+ eps`, `+ 1e-12`, `+ 1`), a clamp with a positive lower
+bound or `torch.where(d > 0, ...)` silences it, and so does `no_grad` /
+`inference_mode` (without a gradient, `sqrt(0) = 0` is harmless). `** 0.5`
+counts only on tensors (a framework call or a tensor method in the
+expression); NumPy's `np.sqrt` has no gradient and is not reported.
+"""
+    why = """
+The derivative of `sqrt(x)` is `1 / (2 sqrt(x))`, infinite at 0: the distance
+of identical embeddings (an anchor equal to its positive, a padded row, a
+collapsed model) gives `inf * 0 = NaN` gradients that poison every parameter
+after one step.
+"""
+    example = """
+    import torch
+
+    d = torch.sqrt(((a - b) ** 2).sum(dim=1))  # error: LF205
+    d = torch.sqrt(((a - b) ** 2).sum(dim=1) + 1e-12)  # OK: finite gradient
+    d = torch.linalg.vector_norm(a - b, dim=1)  # OK too (subgradient 0 at 0)
+    """
+    fix_safety = """
+Unsafe: the fix adds `1e-12` under the root (for a difference, torch only:
+`.clamp_min(1e-12)`, since rounding can also make it negative), which changes
+the value by at most 1e-6.
+"""
+    INVALID = [
+        Invalid(
+            """
+            import torch
+            d = torch.sqrt(((a - b) ** 2).sum(dim=1))  # error: LF205 at `torch.sqrt(`
+            """,
+            fixed="""
+            import torch
+            d = torch.sqrt(((a - b) ** 2).sum(dim=1) + 1e-12)  # error: LF205 at `torch.sqrt(`
+            """,
+        ),
+        Invalid(
+            """
+            import torch
+
+            def dist(a, b):
+                sq = (a - b).pow(2).sum(-1)
+                return sq.sqrt()  # error: LF205 at `sq.sqrt(`
+            """,
+            fixed="""
+            import torch
+
+            def dist(a, b):
+                sq = (a - b).pow(2).sum(-1)
+                return (sq + 1e-12).sqrt()  # error: LF205 at `sq.sqrt(`
+            """,
+        ),
+        Invalid(
+            """
+            import torch
+            n = (x ** 2 + y ** 2).sum(dim=1) ** 0.5  # error: LF205 at `(x ** 2`
+            """,
+            fixed="""
+            import torch
+            n = ((x ** 2 + y ** 2).sum(dim=1) + 1e-12) ** 0.5  # error: LF205 at `(x ** 2`
+            """,
+        ),
+        Invalid(
+            """
+            import tensorflow as tf
+            d = tf.sqrt(tf.reduce_sum(tf.square(a - b), axis=1))  # error: LF205 at `tf.sqrt(`
+            """,
+            fixed="""
+            import tensorflow as tf
+            d = tf.sqrt(tf.reduce_sum(tf.square(a - b), axis=1) + 1e-12)  # error: LF205 at `tf.sqrt(`
+            """,
+        ),
+        Invalid(
+            """
+            import torch
+            sin = torch.sqrt(1 - cos ** 2)  # error: LF205 at `torch.sqrt(`
+            """,
+            fixed="""
+            import torch
+            sin = torch.sqrt((1 - cos ** 2).clamp_min(1e-12))  # error: LF205 at `torch.sqrt(`
+            """,
+        ),
+        Invalid(
+            """
+            import torch
+            r = torch.pow(torch.square(x).mean(), 0.5)  # error: LF205 at `torch.pow(`
+            """,
+            fixed="""
+            import torch
+            r = torch.pow(torch.square(x).mean() + 1e-12, 0.5)  # error: LF205 at `torch.pow(`
+            """,
+        ),
+    ]
+    VALID = [
+        # turned into a Python number at once: no gradient flows (diffusers marigold)
+        """
+        import torch
+        def cost(a, b):
+            diff = a - b
+            return (diff**2).mean().sqrt().item()
+        """,
+        """
+        import torch
+        d = torch.sqrt(((a - b) ** 2).sum(1) + 1e-8)
+        """,
+        """
+        import torch
+        d = torch.sqrt(((a - b) ** 2).sum(1) + eps)
+        """,
+        """
+        import torch
+        d = torch.sqrt(((a - b) ** 2).sum(1).clamp_min(1e-12))
+        """,
+        # x ** 2 + 1 cannot be 0
+        """
+        import torch
+        d = torch.sqrt(x ** 2 + 1)
+        """,
+        # plain Python / NumPy: no gradient, no NaN
+        """
+        import math
+        d = ((x1 - x2) ** 2 + (y1 - y2) ** 2) ** 0.5
+        r = math.sqrt(a * a)
+        """,
+        """
+        import numpy as np
+        d = np.sqrt(((a - b) ** 2).sum(axis=1))
+        """,
+        # sqrt of something that is not a square
+        """
+        import torch
+        s = torch.sqrt(var)
+        """,
+        # guarded through a variable
+        """
+        import torch
+        sq = ((a - b) ** 2).sum(1)
+        sq = sq + 1e-9
+        d = sq.sqrt()
+        """,
+        """
+        import torch
+        d2 = (x * x).sum(1)
+        d = torch.where(d2 > 0, d2.sqrt(), d2)
+        """,
+        # a user function named sqrt, a shadowed torch
+        """
+        def sqrt(x):
+            return x
+        d = sqrt((a - b) ** 2)
+        """,
+        """
+        import torch
+        def f(torch, a, b):
+            return torch.sqrt(((a - b) ** 2).sum(1))
+        """,
+        # no gradient flows: sqrt(0) = 0 is fine (e.g. a gradient-norm utility)
+        """
+        import torch
+
+        @torch.no_grad()
+        def total_norm(g):
+            return torch.sqrt((g ** 2).sum())
+        """,
+    ]
+
+    def check(self, model: SemanticModel) -> Iterator[Finding]:
+        for root in _square_roots(model):
+            finding = self._check(model, root)
+            if finding is not None:
+                yield finding
+
+    def _check(self, model: SemanticModel, root: _Root) -> Finding | None:
+        operand = root.operand
+        if num.is_guarded(model, operand):
+            return None
+        resolved = num.resolve(model, operand)
+        difference = False
+        if num.is_sum_of_squares(model, resolved):
+            what = "a sum of squares"
+        elif num.is_binop(resolved, cst.Subtract) and (
+            num.is_square(model, resolved.right)  # type: ignore[attr-defined]
+            or num.is_sum_of_squares(model, resolved.right)  # type: ignore[attr-defined]
+        ):
+            what = "a difference"
+            difference = True
+        else:
+            return None
+        if not root.framework and not num.is_tensor_expr(model, operand):
+            return None
+        if num.where_guarded(model, root.node, operand):
+            return None
+        if contexts(model).in_no_grad(root.node):
+            return None  # sqrt(0) = 0 is fine; only its gradient is not
+        if _leaves_the_graph(model, root.node):
+            return None  # `.item()` / `float(...)`: no gradient flows through it
+        fix: FixSpec | None
+        if difference:
+            fix = None
+            if root.framework == "torch" or (root.framework == "" and num.only_torch(model)):
+                fix = method_fix(model, operand, f"clamp_min({EPS_SQRT})", f"clamp at {EPS_SQRT}")
+        else:
+            text = f"{num.bare_code(model, operand)} + {EPS_SQRT}"
+            if not num.binds_tighter_than_add(operand):
+                text = f"({num.bare_code(model, operand)}) + {EPS_SQRT}"
+            text = num.as_operand(model, operand, text, root.atom)
+            fix = FixSpec(Applicability.UNSAFE, f"add {EPS_SQRT}", (NodeEdit(operand, text),))
+        return Finding(
+            node=root.node,
+            message=f"sqrt of {what} that can be 0: its gradient is infinite there "
+            "(NaN after backward); add an eps under the root",
+            fix=fix,
+        )
+
+
+@dataclass(frozen=True)
+class _Root:
+    node: cst.CSTNode  # what is reported
+    operand: cst.BaseExpression  # what is square-rooted
+    atom: bool  # the operand must bind like an atom (receiver, power base)
+    framework: str  # "torch", "tensorflow" or "" (an operator)
+
+
+def _is_half_power(expr: cst.BaseExpression | None) -> bool:
+    if expr is None:
+        return False
+    value = literal_value(expr)
+    if value == 0.5:
+        return True
+    return (
+        num.is_binop(expr, cst.Divide)
+        and literal_value(expr.left) == 1  # type: ignore[attr-defined]
+        and literal_value(expr.right) == 2  # type: ignore[attr-defined]
+    )
+
+
+def _square_roots(model: SemanticModel) -> Iterator[_Root]:
+    for qualname, framework in num.SQRT.items():
+        for site in model.calls_to(qualname):
+            arg = argument(site.node, 0, "input", "x")
+            if arg is not None and len(site.node.args) == 1:
+                yield _Root(site.node, arg, False, framework)
+    for qualname, framework in num.POW.items():
+        for site in model.calls_to(qualname):
+            base = argument(site.node, 0, "input", "x")
+            if base is not None and _is_half_power(argument(site.node, 1, "exponent", "y")):
+                yield _Root(site.node, base, False, framework)
+    for site in model.method_calls("sqrt", "pow"):
+        func = site.node.func
+        assert isinstance(func, cst.Attribute)
+        if site.method == "sqrt" and site.node.args:
+            continue
+        if site.method == "pow" and not _is_half_power(argument(site.node, 0, "exponent")):
+            continue
+        yield _Root(site.node, func.value, True, "torch")
+    for power in num.binary_operations(model, cst.Power):
+        if _is_half_power(power.right):
+            yield _Root(power, power.left, True, "")
+
+
+def _leaves_the_graph(model: SemanticModel, node: cst.CSTNode) -> bool:
+    """The value is turned into a Python number or detached right away."""
+    parent = model.parent(node)
+    if isinstance(parent, cst.Attribute) and parent.value is node:
+        if parent.attr.value in ("item", "tolist", "numpy", "detach"):
+            return isinstance(model.parent(parent), cst.Call)
+        return False
+    if isinstance(parent, cst.Arg):
+        call = model.parent(parent)
+        if isinstance(call, cst.Call) and model.qualname(call.func) in apis.TO_PYTHON_NUMBER:
+            return True
+    return False

@@ -1,0 +1,301 @@
+"""LF206 unguarded-division."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+import libcst as cst
+
+from lossflint.analysis import numerics as num
+from lossflint.analysis.denominators import reduced_operands, zero_able
+from lossflint.diagnostics import Finding, Severity
+from lossflint.examples import Invalid
+from lossflint.registry import Rule
+from lossflint.rules.numerics.fixes import EPS_DIV, clamp_fix
+
+if TYPE_CHECKING:
+    from lossflint.analysis.model import SemanticModel
+
+
+class UnguardedDivision(Rule):
+    code = "LF206"
+    name = "unguarded-division"
+    severity = Severity.WARNING
+    summary = "division by a sum/norm/std/count that can be 0, unguarded"
+    fix_kind = "unsafe"
+    needs = ("sum", "norm", "std")
+    what = """
+Flags `a / d` where `d` is a reduction of tensors that can be 0: `.sum()`,
+`.norm()`, `.std()` (and `torch.sum`, `torch.linalg.norm`, `tf.reduce_sum`,
+`tf.norm`, ...), or a sum of such reductions, like `tp + fp` counts of a mask
+or the `p.sum() + t.sum()` of a Dice loss. Followed through variables assigned
+once. Silent when the denominator is guarded (`+ eps`, `+ smooth`, a clamp
+with a positive bound), tested (`if d > 0:`, `torch.where(d > 0, ...)`), is
+Python's `len(...)` (which raises instead of producing NaN) or a constant, or
+when it sums probabilities or `exp` (positive; a naive softmax is LF204's).
+Method reductions count only in files that import a tensor framework.
+"""
+    why = """
+`0 / 0` is NaN and `x / 0` is inf: an empty mask, an all-zero prediction, a
+zero feature vector or a constant batch (std 0) turns the loss NaN, and the
+NaN spreads to every weight.
+"""
+    example = """
+    import torch
+    import torch.nn.functional as F
+
+    dice = 2 * (p * t).sum() / (p.sum() + t.sum())  # error: LF206
+    dice = (2 * (p * t).sum() + 1) / (p.sum() + t.sum() + 1)  # OK: smoothed
+
+    z = (a - b) / (a - b).norm(dim=-1, keepdim=True)  # error: LF206
+    z = F.normalize(a - b, dim=-1)  # OK
+    """
+    fix_safety = """
+Unsafe: the fix clamps the denominator, `d.clamp_min(1e-12)` (TensorFlow:
+`tf.maximum(d, 1e-12)`), as `F.normalize` does; a zero denominator then gives
+0 (or a large finite value) instead of NaN. Offered when the framework is
+certain.
+"""
+    INVALID = [
+        Invalid(
+            """
+            import torch
+            recall = hits / (labels == c).sum()  # error: LF206 at `hits /`
+            """,
+            fixed="""
+            import torch
+            recall = hits / (labels == c).sum().clamp_min(1e-12)  # error: LF206 at `hits /`
+            """,
+        ),
+        Invalid(
+            """
+            import torch
+
+            def precision(pred, y):
+                tp = ((pred == 1) & (y == 1)).sum()
+                fp = ((pred == 1) & (y == 0)).sum()
+                return tp / (tp + fp)  # error: LF206 at `tp /`
+            """,
+            fixed="""
+            import torch
+
+            def precision(pred, y):
+                tp = ((pred == 1) & (y == 1)).sum()
+                fp = ((pred == 1) & (y == 0)).sum()
+                return tp / (tp + fp).clamp_min(1e-12)  # error: LF206 at `tp /`
+            """,
+        ),
+        Invalid(
+            """
+            import torch
+            z = (x - x.mean()) / torch.std(x)  # error: LF206 at `(x - x.mean()) /`
+            """,
+            fixed="""
+            import torch
+            z = (x - x.mean()) / torch.std(x).clamp_min(1e-12)  # error: LF206 at `(x - x.mean()) /`
+            """,
+        ),
+        Invalid(
+            """
+            import tensorflow as tf
+            n = (a - b) / tf.norm(a - b, axis=-1, keepdims=True)  # error: LF206 at `(a - b) /`
+            """,
+            fixed="""
+            import tensorflow as tf
+            n = (a - b) / tf.maximum(tf.norm(a - b, axis=-1, keepdims=True), 1e-12)  # error: LF206 at `(a - b) /`
+            """,
+        ),
+        Invalid(
+            """
+            import torch
+            import numpy as np
+
+            def dice(p, t):
+                return 2 * (p * t).sum() / (p.sum() + t.sum())  # error: LF206 at `2 * (p`
+            """
+        ),
+        Invalid(
+            """
+            import torch
+
+            def masked_mean(loss, labels):
+                mask = labels != -100
+                n = mask.sum()
+                return (loss * mask).sum() / n  # error: LF206 at `(loss`
+            """,
+            fixed="""
+            import torch
+
+            def masked_mean(loss, labels):
+                mask = labels != -100
+                n = mask.sum()
+                return (loss * mask).sum() / n.clamp_min(1e-12)  # error: LF206 at `(loss`
+            """,
+        ),
+    ]
+    VALID = [
+        # the test is bound to a name first, and rebound later (DETR post-processing)
+        """
+        import torch
+        def check(mask_labels, mask_probs, k, t=0.5):
+            mask_k = mask_labels == k
+            mask_k_area = mask_k.sum()
+            original_area = (mask_probs[k] >= t).sum()
+            mask_exists = mask_k_area > 0 and original_area > 0
+            if mask_exists:
+                area_ratio = mask_k_area / original_area
+                if not area_ratio.item() > 0.8:
+                    mask_exists = False
+            return mask_exists
+        """,
+        # the test is bound to a name first (DETR post-processing)
+        """
+        import torch
+        def keep(mask_k, probs, k, threshold):
+            mask_k_area = mask_k.sum()
+            original_area = (probs[k] >= threshold).sum()
+            mask_exists = mask_k_area > 0 and original_area > 0
+            if mask_exists:
+                return mask_k_area / original_area
+            return None
+        """,
+        """
+        import torch
+        w = x / (x.sum(dim=1, keepdim=True) + 1e-8)
+        """,
+        # learned embeddings and weights are never all-zero in practice (CLIP, pmfs)
+        """
+        import torch
+        text_embeds = text_embeds / text_embeds.norm(p=2, dim=-1, keepdim=True)
+        """,
+        """
+        import torch
+        pmf = weights / weights.sum(dim=-2, keepdim=True)
+        """,
+        # a mask handed in by the caller: unknown whether it can be empty
+        """
+        import torch
+        def masked_mean(loss, mask):
+            return (loss * mask).sum() / mask.sum()
+        """,
+        """
+        import torch
+        rescaled = noise_cfg * (std_text / noise_cfg.std(dim=1, keepdim=True))
+        """,
+        """
+        import torch
+        d = 2 * i / (p.sum() + t.sum() + smooth)
+        """,
+        """
+        import torch
+        w = x / x.norm(dim=-1, keepdim=True).clamp(min=1e-12)
+        """,
+        # len() raises on empty input instead of producing NaN; constants are fine
+        """
+        import torch
+        m = total / len(loader)
+        h = x / 2.0
+        """,
+        # probabilities sum to 1
+        """
+        import torch
+        p = torch.softmax(z, 1)
+        q = p / p.sum(1, keepdim=True)
+        """,
+        # tested before dividing
+        """
+        import torch
+        n = mask.sum()
+        if n > 0:
+            m = (l * mask).sum() / n
+        """,
+        """
+        import torch
+        s = x.sum()
+        r = torch.where(s > 0, x / s, x)
+        """,
+        # an early exit for the empty mask (tested directly or through the mask)
+        """
+        import torch
+
+        def masked_mean(loss, mask):
+            n = mask.sum()
+            if not mask.any():
+                return loss.sum() * 0
+            return (loss * mask).sum() / n
+        """,
+        """
+        import torch
+
+        def masked_mean(loss, mask):
+            n = mask.sum()
+            if n == 0:
+                return loss.sum() * 0
+            return (loss * mask).sum() / n
+        """,
+        # no tensor framework in the file: plain Python objects
+        """
+        class Hist:
+            pass
+        norm = counts / counts.sum()
+        """,
+        # a user-defined sum, a shadowed torch
+        """
+        import torch
+        def total(x):
+            return 1
+        r = x / total(x)
+        """,
+        """
+        import torch
+        def f(torch, x):
+            return x / torch.sum(x)
+        def g(x):
+            return x / len(x)
+        """,
+        # denominator clamped through a reassignment
+        """
+        import torch
+        n = mask.sum()
+        n = n.clamp(min=1)
+        m = (l * mask).sum() / n
+        """,
+    ]
+
+    def check(self, model: SemanticModel) -> Iterator[Finding]:
+        any_framework = num.imports_framework(model)
+        for division in num.binary_operations(model, cst.Divide):
+            finding = self._check(model, division, any_framework)
+            if finding is not None:
+                yield finding
+
+    def _check(
+        self, model: SemanticModel, division: cst.BinaryOperation, any_framework: bool
+    ) -> Finding | None:
+        denominator = division.right
+        what, framework = zero_able(model, num.resolve(model, denominator), division.left)
+        if what is None:
+            return None
+        if framework is None and not any_framework:
+            return None
+        if num.where_guarded(model, division, denominator):
+            return None
+        # a test of what is summed (``if not mask.any(): return``) guards too
+        for operand in reduced_operands(model, num.resolve(model, denominator)):
+            if isinstance(operand, (cst.Name, cst.Attribute)) and num.where_guarded(
+                model, division, operand
+            ):
+                return None
+        if num.nan_to_num_guarded(model, division):
+            return None
+        if framework is None and num.only_torch(model):
+            framework = "torch"
+        message = f"clamp the denominator to at least {EPS_DIV}"
+        fix = clamp_fix(model, denominator, framework, EPS_DIV, message)
+        return Finding(
+            node=division,
+            message=f"division by {what} that can be 0 (0/0 = NaN, x/0 = inf); "
+            "clamp it (`.clamp_min(eps)`) or add an eps",
+            fix=fix,
+        )

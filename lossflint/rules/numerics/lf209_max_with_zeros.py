@@ -1,0 +1,175 @@
+"""LF209 max-with-zeros."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+import libcst as cst
+
+from lossflint.analysis import apis
+from lossflint.analysis import numerics as num
+from lossflint.analysis.model import module_alias
+from lossflint.diagnostics import Applicability, Finding, FixSpec, NodeEdit, Severity
+from lossflint.examples import Invalid
+from lossflint.registry import Rule
+
+if TYPE_CHECKING:
+    from lossflint.analysis.model import SemanticModel
+
+
+class MaxWithZeros(Rule):
+    code = "LF209"
+    name = "max-with-zeros"
+    severity = Severity.INFO
+    summary = "`torch.max(torch.zeros_like(x), y)`: use `torch.relu(y)`"
+    fix_kind = "safe"
+    needs = ("zeros",)
+    what = """
+Flags the elementwise maximum with a tensor of zeros, `torch.max(torch.zeros_like(x), y)`,
+`torch.maximum(zeros, y)` (either argument order, the zeros inline or in a
+variable assigned once), a hinge written by hand.
+"""
+    why = """
+It allocates and fills a zero tensor on every call (and keeps it for
+backward) to compute what `torch.relu(y)` / `y.clamp_min(0)` computes in place
+of it.
+"""
+    example = """
+    import torch
+
+    hinge = torch.max(torch.zeros_like(d), margin - d)  # error: LF209
+    hinge = torch.relu(margin - d)  # OK
+    """
+    fix_safety = """
+Safe: `relu(y)` equals `max(0, y)` (`zeros_like(x)` has the shape of `y` in the
+hinge pattern). With `torch.zeros(shape)` the finding has no fix: the zeros
+could broadcast `y` to a larger shape.
+"""
+    INVALID = [
+        Invalid(
+            """
+            import torch
+            h = torch.max(torch.zeros_like(d), margin - d)  # error: LF209 at `torch.max(`
+            """,
+            fixed="""
+            import torch
+            h = torch.relu(margin - d)  # error: LF209 at `torch.max(`
+            """,
+        ),
+        Invalid(
+            """
+            import torch
+            h = torch.maximum(pos - neg + 1.0, torch.zeros_like(pos))  # error: LF209 at `torch.maximum(`
+            """,
+            fixed="""
+            import torch
+            h = torch.relu(pos - neg + 1.0)  # error: LF209 at `torch.maximum(`
+            """,
+        ),
+        Invalid(
+            """
+            import torch as th
+
+            def hinge(s):
+                zeros = th.zeros_like(s)
+                return th.max(zeros, 1 - s).mean()  # error: LF209 at `th.max(`
+            """,
+            fixed="""
+            import torch as th
+
+            def hinge(s):
+                zeros = th.zeros_like(s)
+                return th.relu(1 - s).mean()  # error: LF209 at `th.max(`
+            """,
+        ),
+    ]
+    VALID = [
+        """
+        import torch
+        h = torch.relu(margin - d)
+        """,
+        # max over a dimension, not with zeros
+        """
+        import torch
+        m = torch.max(x, 1)
+        """,
+        """
+        import torch
+        m = torch.max(x, y)
+        """,
+        # max with ones
+        """
+        import torch
+        m = torch.max(torch.ones_like(x), y)
+        """,
+        # builtin max and NumPy
+        """
+        import numpy as np
+        m = max(0, y)
+        n = np.maximum(np.zeros_like(x), y)
+        """,
+        # a user function named zeros_like, a shadowed torch
+        """
+        import torch
+        def zeros_like(x):
+            return x
+        m = torch.max(zeros_like(x), y)
+        """,
+        """
+        import torch
+        def f(torch, x, y):
+            return torch.max(torch.zeros_like(x), y)
+        """,
+        # builtin max of a Python number
+        """
+        import torch
+        m = max(torch.zeros(1).item(), y)
+        """,
+        # the zeros variable is changed in place
+        """
+        import torch
+        z = torch.zeros_like(x)
+        z[0] = 1
+        m = torch.max(z, y)
+        """,
+    ]
+
+    def check(self, model: SemanticModel) -> Iterator[Finding]:
+        for site in model.calls_to(*num.ELEMENTWISE_MAX):
+            call = site.node
+            if len(call.args) != 2 or any(a.keyword is not None or a.star for a in call.args):
+                continue
+            first, second = (a.value for a in call.args)
+            if self._zeros(model, first):
+                other, zeros = second, first
+            elif self._zeros(model, second):
+                other, zeros = first, second
+            else:
+                continue
+            fix = None
+            # zeros_like has the shape of a tensor of the hinge; torch.zeros(shape)
+            # could broadcast y to a larger shape, which relu(y) would not
+            like = num.call_info(model, num.resolve(model, zeros))
+            if like is not None and like.qualname == apis.ZEROS_LIKE:
+                func = call.func
+                alias = (
+                    model.code(func.value)
+                    if isinstance(func, cst.Attribute) and model.qualname(func.value) == "torch"
+                    else module_alias(model, "torch")
+                )
+                if alias is not None:
+                    text = f"{alias}.relu({num.bare_code(model, other)})"
+                    fix = FixSpec(Applicability.SAFE, "use relu", (NodeEdit(call, text),))
+            yield Finding(
+                node=call,
+                message="max with a tensor of zeros allocates it on every call; "
+                "use `torch.relu(y)` (or `y.clamp_min(0)`)",
+                fix=fix,
+            )
+
+    @staticmethod
+    def _zeros(model: SemanticModel, expr: cst.BaseExpression) -> bool:
+        expr = num.resolve(model, expr)
+        info = num.call_info(model, expr)
+        return info is not None and info.qualname in num.ZEROS

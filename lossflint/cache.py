@@ -11,7 +11,15 @@ working directory and is put back on load).
 
 Diagnostics are stored as JSON, never pickled: a cache folder is just files
 in the project, and loading it must not execute anything. A file that cannot
-be read or decoded as a valid cache is ignored (everything is re-linted).
+be read or decoded as a valid cache is ignored (everything is re-linted), and
+an entry whose fields do not have exactly the types they were written with
+(a truncated, hand-edited or deeply nested file) is a miss: re-linted and
+rewritten, never served.
+
+The folder is marked (``.gitignore`` with ``*``, ``CACHEDIR.TAG``) only when
+lossflint created it; :func:`check_cache_folder` refuses a cache folder that
+is the project, above it, or holds sources.
+
 Writes are atomic (temporary file + ``os.replace``) and merge with what other
 runs wrote meanwhile, so concurrent runs never see a half-written file; at
 worst one run's new entries are lost, which only costs a re-lint.
@@ -23,12 +31,14 @@ import dataclasses
 import hashlib
 import json
 import os
+import re
+import stat
 import tempfile
 from pathlib import Path
 from typing import Any
 
 from lossflint import __version__
-from lossflint.config import Settings
+from lossflint.config import ConfigError, Settings
 from lossflint.diagnostics import (
     Applicability,
     Diagnostic,
@@ -87,10 +97,6 @@ def digest(data: bytes) -> str:
 # --- JSON (de)serialisation of diagnostics ---------------------------------
 
 
-def _loc(d: dict[str, int]) -> Location:
-    return Location(int(d["row"]), int(d["column"]))
-
-
 def _encode(value: Any) -> Any:
     if isinstance(value, Location):
         return {"row": value.row, "column": value.column}
@@ -111,30 +117,98 @@ def diagnostic_to_json(diag: Diagnostic) -> dict[str, Any]:
     return data  # type: ignore[no-any-return]
 
 
-def _fix(data: dict[str, Any] | None) -> Fix | None:
+class CorruptEntry(ValueError):
+    """A cache entry that is not exactly what :func:`diagnostic_to_json` writes."""
+
+
+#: no position in a real file comes near this; a bigger number is damage
+_MAX_POSITION = 2**31
+_DIAGNOSTIC_KEYS = frozenset(f.name for f in dataclasses.fields(Diagnostic) if f.name != "filename")
+_CODE = re.compile(r"[A-Z]{1,8}[0-9]{1,4}")
+
+
+def _int(value: Any, minimum: int = 0) -> int:
+    # bool is an int to Python, never to the cache
+    if type(value) is not int or not minimum <= value < _MAX_POSITION:
+        raise CorruptEntry(f"not a position: {value!r}")
+    return value
+
+
+def _str(value: Any) -> str:
+    if type(value) is not str:
+        raise CorruptEntry(f"not a string: {type(value).__name__}")
+    return value
+
+
+def _dict(value: Any, keys: frozenset[str] | set[str]) -> dict[str, Any]:
+    if type(value) is not dict or set(value) != keys:
+        raise CorruptEntry("not an object with the expected keys")
+    return value
+
+
+def _list(value: Any) -> list[Any]:
+    if type(value) is not list:
+        raise CorruptEntry("not a list")
+    return value
+
+
+def _loc(data: Any) -> Location:
+    d = _dict(data, {"row", "column"})
+    return Location(_int(d["row"]), _int(d["column"]))
+
+
+def _fix(data: Any) -> Fix | None:
     if data is None:
         return None
-    return Fix(
-        Applicability(data["applicability"]),
-        data["message"],
-        tuple(
-            Edit(e["content"], _loc(e["location"]), _loc(e["end_location"])) for e in data["edits"]
-        ),
+    d = _dict(data, {"applicability", "message", "edits"})
+    edits = []
+    for raw in _list(d["edits"]):
+        e = _dict(raw, {"content", "location", "end_location"})
+        edits.append(Edit(_str(e["content"]), _loc(e["location"]), _loc(e["end_location"])))
+    return Fix(Applicability(_str(d["applicability"])), _str(d["message"]), tuple(edits))
+
+
+def _optional_int(value: Any) -> int | None:
+    return None if value is None else _int(value, minimum=1)
+
+
+def diagnostic_from_json(data: Any, filename: str) -> Diagnostic:
+    """The diagnostic of one cache entry; :class:`CorruptEntry` (a
+    ``ValueError``) unless every field has exactly the type it was written with."""
+    d = _dict(data, _DIAGNOSTIC_KEYS)
+    code = _str(d["code"])
+    if not _CODE.fullmatch(code):
+        raise CorruptEntry(f"not a rule code: {code!r}")
+    related = []
+    for raw in _list(d["related"]):
+        r = _dict(raw, {"message", "location", "end_location"})
+        related.append(Related(_str(r["message"]), _loc(r["location"]), _loc(r["end_location"])))
+    return Diagnostic(
+        code=code,
+        name=_str(d["name"]),
+        message=_str(d["message"]),
+        severity=Severity(_str(d["severity"])),
+        filename=filename,
+        location=_loc(d["location"]),
+        end_location=_loc(d["end_location"]),
+        fix=_fix(d["fix"]),
+        related=tuple(related),
+        statement_row=_optional_int(d["statement_row"]),
+        cell=_optional_int(d["cell"]),
     )
 
 
-def diagnostic_from_json(data: dict[str, Any], filename: str) -> Diagnostic:
-    fields = dict(data)
-    fields["filename"] = filename
-    fields["severity"] = Severity(fields["severity"])
-    fields["location"] = _loc(fields["location"])
-    fields["end_location"] = _loc(fields["end_location"])
-    fields["fix"] = _fix(fields.get("fix"))
-    fields["related"] = tuple(
-        Related(r["message"], _loc(r["location"]), _loc(r["end_location"]))
-        for r in fields.get("related", ())
+def _entry_shape_ok(key: Any, entry: Any) -> bool:
+    """Cheap check of one entry of the file (the full one is on use): keys
+    are absolute paths, values hold a sha256 and a list of diagnostics."""
+    return (
+        type(key) is str
+        and "\0" not in key
+        and type(entry) is dict
+        and set(entry) == {"sha256", "diagnostics"}
+        and type(entry["sha256"]) is str
+        and type(entry["diagnostics"]) is list
     )
-    return Diagnostic(**fields)
 
 
 # --- the cache file ---------------------------------------------------------
@@ -161,14 +235,14 @@ class ResultCache:
         try:
             with self.path.open("rb") as handle:
                 data = json.load(handle)
-        except (OSError, ValueError, UnicodeDecodeError):
+        except (OSError, ValueError, RecursionError):  # RecursionError: nested too deeply
             return {}
         if not isinstance(data, dict) or data.get("format") != FORMAT:
             return {}
         files = data.get("files")
         if not isinstance(files, dict):
             return {}
-        return files
+        return {k: v for k, v in files.items() if _entry_shape_ok(k, v)}
 
     @staticmethod
     def file_key(path: Path) -> str:
@@ -181,9 +255,11 @@ class ResultCache:
             self.misses += 1
             return None
         try:
-            diagnostics = [diagnostic_from_json(d, filename) for d in entry["diagnostics"]]
-        except (KeyError, TypeError, ValueError, AttributeError):
-            self.misses += 1  # a damaged entry is a miss, not an error
+            diagnostics = [diagnostic_from_json(d, filename) for d in _list(entry["diagnostics"])]
+        except (KeyError, TypeError, ValueError):
+            # a damaged entry is a miss, not an error; dropped so it is rewritten
+            self.entries.pop(self.file_key(path), None)
+            self.misses += 1
             return None
         self.hits += 1
         return diagnostics
@@ -201,8 +277,8 @@ class ResultCache:
         if not self.new:
             return
         try:
-            self.folder.mkdir(parents=True, exist_ok=True)
-            self._mark_folder()
+            if self._make_folder() or self._is_ours():
+                self._mark_folder()
             merged = self._read()  # another run may have written meanwhile
             merged.update(self.new)
             # forget deleted files (one stat per entry not linted in this run)
@@ -222,16 +298,112 @@ class ResultCache:
                 except OSError:
                     pass
                 raise
-        except OSError:
+        except (OSError, ValueError, RecursionError):
             return
         self.entries = merged
         self.new = {}
 
+    def _make_folder(self) -> bool:
+        """Create the cache folder; whether this call created it."""
+        self.folder.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self.folder.mkdir()
+        except FileExistsError:
+            return False
+        return True
+
+    def _is_ours(self) -> bool:
+        """Whether the folder holds the tag lossflint writes into folders it made."""
+        return _is_lossflint_folder(self.folder)
+
     def _mark_folder(self) -> None:
-        """Keep the cache out of git and backups, as ruff and pytest do."""
-        ignore = self.folder / ".gitignore"
-        if not ignore.exists():
-            ignore.write_text("# Automatically created by lossflint.\n*\n", encoding="utf-8")
-        tag = self.folder / "CACHEDIR.TAG"
-        if not tag.exists():
-            tag.write_text(_TAG, encoding="utf-8")
+        """Keep the cache out of git and backups, as ruff and pytest do.
+
+        Only in a folder lossflint made: ``cache-dir = "."`` must not put a
+        ``*`` .gitignore in the project (the next run would see no file).
+        Never written through a symlink, never over an existing file.
+        """
+        _create(self.folder / ".gitignore", "# Automatically created by lossflint.\n*\n")
+        _create(self.folder / "CACHEDIR.TAG", _TAG)
+
+
+def _create(path: Path, text: str) -> None:
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+    try:
+        fd = os.open(path, flags, 0o644)
+    except FileExistsError:
+        return
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(text)
+
+
+def _is_lossflint_folder(folder: Path) -> bool:
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+    try:
+        fd = os.open(folder / "CACHEDIR.TAG", flags)
+    except OSError:
+        return False
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return False
+        head = os.read(fd, len(_TAG) + 1)
+    except OSError:
+        return False
+    finally:
+        os.close(fd)
+    return head.decode("utf-8", "replace").strip() == _TAG.strip()
+
+
+# --- where the cache may live -------------------------------------------------
+
+#: how many entries of an existing cache folder are looked at for sources
+_SCAN_LIMIT = 20_000
+
+
+def check_cache_folder(settings: Settings, override: str | None = None) -> Path:
+    """The cache folder of a run, or :class:`ConfigError` when it would put
+    the cache over the project: the project folder itself, a folder above
+    it, or a folder holding Python sources (not one lossflint made)."""
+    raw = override if override is not None else settings.cache_dir
+    where = "--cache-dir" if override is not None else "cache-dir"
+    if not raw or "\0" in raw:
+        raise ConfigError(f"{where} must be a non-empty path without NUL bytes")
+    folder = cache_folder(settings, override)
+    try:
+        real = Path(os.path.realpath(folder))
+        root = Path(os.path.realpath(settings.root))
+    except (OSError, ValueError) as exc:
+        raise ConfigError(f"{where} {_shown(folder)}: {exc}") from exc
+    if real == root:
+        raise ConfigError(
+            f"{where} {_shown(folder)} is the project folder; "
+            "give the cache a folder of its own (e.g. .lossflint_cache)"
+        )
+    if real in root.parents:
+        raise ConfigError(f"{where} {_shown(folder)} is above the project folder {_shown(root)}")
+    if real.is_dir() and not _is_lossflint_folder(real):
+        source = _first_source(real)
+        if source is not None:
+            raise ConfigError(
+                f"{where} {_shown(folder)} holds Python sources ({_shown(source)}); "
+                "give the cache a folder of its own"
+            )
+    return folder
+
+
+def _first_source(folder: Path) -> Path | None:
+    from lossflint.discovery import SOURCE_SUFFIXES
+
+    seen = 0
+    for dirpath, dirnames, filenames in os.walk(folder):
+        for name in filenames:
+            if name.endswith(SOURCE_SUFFIXES):
+                return Path(dirpath) / name
+        seen += len(filenames) + len(dirnames)
+        if seen > _SCAN_LIMIT:
+            return None
+    return None
+
+
+def _shown(path: Path) -> str:
+    return os.fsencode(path).decode("utf-8", "backslashreplace")

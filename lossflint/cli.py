@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from lossflint import __version__
+from lossflint.cache import check_cache_folder
 from lossflint.config import ConfigError, Settings, resolve_settings, validate_selectors
 from lossflint.diagnostics import Diagnostic
 from lossflint.discovery import _excluded_with_parents, discover
@@ -110,11 +111,14 @@ def check(
 ) -> None:
     """Lint PATHS (files or folders; default: the current folder)."""
     targets = list(paths) or ["."]
+    warnings: list[str] = []
     try:
         # a piped buffer takes the config of the path it stands for
         where = [stdin_filename] if stdin_filename is not None else targets
-        settings = resolve_settings(where, config_path, isolated)
+        settings = resolve_settings(where, config_path, isolated, warnings)
         _apply_cli_selection(settings, select, ignore, extend_select)
+        if not no_cache:
+            check_cache_folder(settings, cache_dir)
     except ConfigError as exc:
         _fail(str(exc))
         return
@@ -122,6 +126,9 @@ def check(
     found = discover([] if stdin else targets, settings, force_exclude=force_exclude)
     if found.errors:
         _fail(found.errors[0])
+    if not quiet:
+        for warning in [*warnings, *found.warnings]:
+            click.echo(f"lossflint: warning: {warning}", err=True)
     if fix or diff:
         from lossflint.fixer import fix_command
 

@@ -134,31 +134,67 @@ def validate_selectors(selectors: list[str], where: str) -> list[str]:
     return out
 
 
-def find_config(start: Path) -> Path | None:
-    """The nearest ``pyproject.toml`` with a ``[tool.lossflint]`` table."""
-    current = start.resolve()
-    if current.is_file() or not current.exists():
-        current = current.parent
+def find_config(start: Path, warnings: list[str] | None = None) -> Path | None:
+    """The nearest ``pyproject.toml`` with a ``[tool.lossflint]`` table.
+
+    A ``pyproject.toml`` that cannot be read or parsed is an error only when
+    it mentions lossflint (it may be our config, broken); anyone else's is
+    skipped with a note in ``warnings``, as one without our table is.
+    """
+    try:
+        current = Path(os.path.realpath(start))
+        if current.is_file() or not current.exists():
+            current = current.parent
+    except (OSError, ValueError):  # a folder we may not search, a NUL byte
+        current = Path(os.path.abspath(start)).parent
     for folder in (current, *current.parents):
         candidate = folder / "pyproject.toml"
-        if candidate.is_file():
-            try:
-                data = _read_toml(candidate)
-            except ConfigError:
+        try:
+            if not candidate.is_file():
+                continue
+            raw = candidate.read_bytes()
+        except OSError:
+            continue
+        ours = b"lossflint" in raw
+        try:
+            data = _parse_toml(raw, candidate)
+            tool = data.get("tool", {})
+            if not isinstance(tool, dict):
+                raise ConfigError(f"'tool' must be a table in {candidate}")
+        except ConfigError as exc:
+            if ours:
                 raise
-            if "lossflint" in data.get("tool", {}):
-                return candidate
+            if warnings is not None:
+                warnings.append(f"{exc}; skipped (it holds no lossflint settings)")
+            continue
+        if "lossflint" in tool:
+            return candidate
     return None
+
+
+def _shown(path: Path) -> str:
+    return os.fsencode(path).decode("utf-8", "backslashreplace")
+
+
+def _parse_toml(raw: bytes, path: Path) -> dict[str, Any]:
+    try:
+        return tomllib.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise ConfigError(
+            f"cannot parse {_shown(path)}: not UTF-8 (invalid byte 0x{raw[exc.start]:02x})"
+        ) from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"cannot parse {_shown(path)}: {exc}") from exc
+    except RecursionError as exc:
+        raise ConfigError(f"cannot parse {_shown(path)}: nested too deeply") from exc
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
     try:
-        with path.open("rb") as handle:
-            return tomllib.load(handle)
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"cannot parse {path}: {exc}") from exc
+        raw = path.read_bytes()
     except OSError as exc:
-        raise ConfigError(f"cannot read {path}: {exc.strerror or exc}") from exc
+        raise ConfigError(f"cannot read {_shown(path)}: {exc.strerror or exc}") from exc
+    return _parse_toml(raw, path)
 
 
 def load_settings(config_path: Path | None) -> Settings:
@@ -169,7 +205,10 @@ def load_settings(config_path: Path | None) -> Settings:
         return settings
     data = _read_toml(config_path)
     if config_path.name == "pyproject.toml":
-        table = data.get("tool", {}).get("lossflint", {})
+        tool = data.get("tool", {})
+        if not isinstance(tool, dict):
+            raise ConfigError(f"'tool' must be a table in {config_path}")
+        table = tool.get("lossflint", {})
         where = f"[tool.lossflint] of {config_path}"
     else:
         table = data
@@ -211,6 +250,8 @@ def apply_table(settings: Settings, table: dict[str, Any], where: str) -> None:
     if "cache-dir" in table:
         if not isinstance(table["cache-dir"], str):
             raise ConfigError(f"'cache-dir' must be a string in {where}")
+        if "\0" in table["cache-dir"] or not table["cache-dir"]:
+            raise ConfigError(f"'cache-dir' must be a non-empty path without NUL in {where}")
         settings.cache_dir = table["cache-dir"]
     if "per-file-ignores" in table:
         pfi = table["per-file-ignores"]
@@ -260,7 +301,10 @@ def resolve_settings(
     paths: list[str],
     config: str | None,
     isolated: bool,
+    warnings: list[str] | None = None,
 ) -> Settings:
+    """The settings for a run; ``warnings`` collects pyproject files of others
+    that were skipped because they cannot be parsed."""
     if isolated:
         return Settings()
     if config is not None:
@@ -269,4 +313,4 @@ def resolve_settings(
             raise ConfigError(f"config file not found: {config}")
         return load_settings(path)
     start = Path(paths[0]) if paths else Path(os.getcwd())
-    return load_settings(find_config(start))
+    return load_settings(find_config(start, warnings))

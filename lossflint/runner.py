@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import errno
+import os
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,11 +26,32 @@ def display_name(path: Path) -> str:
     return path.as_posix()
 
 
+class NotRegularFile(OSError):
+    """A FIFO, a device, a socket: reading it could block forever or never end."""
+
+
+def read_regular_file(path: Path) -> bytes:
+    """The bytes of ``path``, which must be a regular file (symlinks followed).
+
+    Checked before opening (a device is never opened) and again on the open
+    descriptor (the path may have been replaced meanwhile); the open is
+    non-blocking so that a FIFO swapped in cannot hang the run.
+    """
+    if not stat.S_ISREG(os.stat(path).st_mode):
+        raise NotRegularFile(errno.EINVAL, "not a regular file", str(path))
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+    fd = os.open(path, flags)
+    with os.fdopen(fd, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise NotRegularFile(errno.EINVAL, "not a regular file", str(path))
+        return handle.read()
+
+
 def lint_file(path: Path, ruleset: RuleSet, settings: Settings) -> LintResult:
     filename = display_name(path)
     ignored = settings.ignored_for(path)
     try:
-        data = path.read_bytes()
+        data = read_regular_file(path)
     except OSError as exc:
         result = LintResult()
         if ruleset.report_syntax:

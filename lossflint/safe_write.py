@@ -96,7 +96,7 @@ def write_fixed(path: Path, data: bytes, original: bytes, root: Path | None = No
         now = _unchanged_since_read(target, original)
         in_place = now.st_nlink > 1 or not _give_metadata(tmp, now)
         if in_place:
-            _write_in_place(target, data)
+            _write_in_place(target, data, original)
         else:
             os.replace(tmp, target)
     finally:
@@ -137,14 +137,28 @@ def _give_metadata(tmp: str, like: os.stat_result) -> bool:
     return True
 
 
-def _write_in_place(target: Path, data: bytes) -> None:
-    """Overwrite the target's own inode (hard links and owner stay)."""
+def _write_in_place(target: Path, data: bytes, original: bytes) -> None:
+    """Overwrite the target's own inode (hard links and owner stay); if that
+    fails half-way (disk full), put the original bytes back."""
     fd = os.open(target, os.O_WRONLY | getattr(os, "O_NOFOLLOW", 0))
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(data)
-        handle.truncate()
-        handle.flush()
-        os.fsync(handle.fileno())
+    try:
+        try:
+            _write_all(fd, data)
+            os.ftruncate(fd, len(data))
+            os.fsync(fd)
+        except OSError:
+            os.lseek(fd, 0, os.SEEK_SET)
+            _write_all(fd, original)
+            os.ftruncate(fd, len(original))
+            raise
+    finally:
+        os.close(fd)
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
 
 
 def remove_stale_temps(folder: Path, names: set[str], now: float | None = None) -> list[Path]:

@@ -552,3 +552,25 @@ def test_diff_with_a_form_feed_applies_with_patch(tmp_path: Path) -> None:
     assert (tmp_path / "t.py").read_text() == text.replace(
         "torch.log(torch.softmax(x, dim=1))", "torch.log_softmax(x, dim=1)"
     )
+
+
+def test_failed_in_place_write_puts_the_original_back(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "train.py"
+    path.write_text(FIXABLE)
+    os.link(path, tmp_path / "other.py")
+    real_ftruncate = os.ftruncate
+    calls: list[int] = []
+
+    def disk_full_once(fd: int, length: int) -> None:
+        calls.append(length)
+        if len(calls) == 1:
+            raise OSError(28, "No space left on device")
+        real_ftruncate(fd, length)
+
+    monkeypatch.setattr(safe_write.os, "ftruncate", disk_full_once)
+    report = _fix_files([path], tmp_path)
+    monkeypatch.undo()
+    assert calls == [len(FIXED), len(FIXABLE)]
+    assert report.failed == [f"{path.as_posix()}: fixes not written: No space left on device"]
+    assert path.read_text() == FIXABLE == (tmp_path / "other.py").read_text()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["other.py", "train.py"]

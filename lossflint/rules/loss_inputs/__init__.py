@@ -1,0 +1,1 @@
+"""LF1xx: what is fed to a PyTorch loss (and TensorFlow's ``*_with_logits``)."""

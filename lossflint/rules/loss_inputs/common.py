@@ -1,0 +1,148 @@
+"""What the loss-input rules share: the loss calls and values they look at, the
+wording of their findings, and one finding per cause."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+import libcst as cst
+
+from lossflint.analysis import apis
+from lossflint.analysis.apis import Kind
+from lossflint.analysis.kinds import LossCall
+from lossflint.analysis.values import Tensor, Value
+from lossflint.diagnostics import Finding, FixSpec, RelatedNode
+from lossflint.registry import Rule
+
+if TYPE_CHECKING:
+    from lossflint.analysis.model import SemanticModel
+
+PROBABILITY_KINDS = (Kind.PROBS, Kind.SIGMOID_PROBS)
+
+
+def loss_label(model: SemanticModel, loss: LossCall) -> str:
+    """The loss as the user wrote it: ``CrossEntropyLoss`` or ``cross_entropy``."""
+    if loss.ctor is not None:
+        qualname = model.qualname(loss.ctor.func)
+        if qualname:
+            return qualname.rsplit(".", 1)[-1]
+    return apis.short_loss(loss.functional)
+
+
+def expr_label(model: SemanticModel, expr: cst.BaseExpression) -> str:
+    text = " ".join(model.code(expr).split())
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def evidence(model: SemanticModel, expr: cst.BaseExpression, value: Value) -> str:
+    """ "'scores' comes from softmax at line 41 (Net.forward)", or "" when the
+    producing call is the expression itself."""
+    if isinstance(value, Tensor) and value.origin is expr:
+        return ""
+    described = model.kinds.describe(value)
+    if not described:
+        return ""
+    return f"`{expr_label(model, expr)}` comes from {described}"
+
+
+def related(
+    model: SemanticModel, expr: cst.BaseExpression, value: Value
+) -> tuple[RelatedNode, ...]:
+    if isinstance(value, Tensor) and value.origin is not None and value.origin is not expr:
+        return (RelatedNode(f"{value.kind.value} produced here", value.origin),)
+    return ()
+
+
+def message(head: str, evidence: str, advice: str) -> str:
+    return f"{head}: {evidence}; {advice}" if evidence else f"{head}; {advice}"
+
+
+def loss_input(model: SemanticModel, loss: LossCall) -> tuple[cst.BaseExpression, Tensor] | None:
+    if loss.input_expr is None:
+        return None
+    value = model.value(loss.input_expr)
+    if not isinstance(value, Tensor):
+        return None
+    return loss.input_expr, value
+
+
+def loss_target(model: SemanticModel, loss: LossCall) -> tuple[cst.BaseExpression, Tensor] | None:
+    if loss.target_expr is None:
+        return None
+    value = model.value(loss.target_expr)
+    if not isinstance(value, Tensor):
+        return None
+    return loss.target_expr, value
+
+
+def losses(model: SemanticModel, *functionals: str) -> list[LossCall]:
+    """The calls of these losses (functional or loss object), by functional name."""
+    wanted = set(functionals)
+    return [c for c in model.kinds.loss_calls.values() if c.functional in wanted]
+
+
+def inputs_of_kind(
+    model: SemanticModel, functionals: tuple[str, ...], kinds: tuple[Kind, ...]
+) -> Iterator[tuple[LossCall, cst.BaseExpression, Tensor]]:
+    """Calls of these losses whose input holds one of ``kinds`` there."""
+    for loss in losses(model, *functionals):
+        found = loss_input(model, loss)
+        if found is not None and found[1].kind in kinds:
+            yield loss, found[0], found[1]
+
+
+class LossInputRule(Rule):
+    """A loss-input rule: one finding per cause.
+
+    When the same wrong value (one softmax/sigmoid/Linear origin) reaches
+    several loss calls, the first call is reported and the message names the
+    others: one bug, one finding.
+    """
+
+    def findings(self, model: SemanticModel) -> Iterator[Finding]:  # pragma: no cover
+        raise NotImplementedError
+
+    def report(
+        self,
+        model: SemanticModel,
+        loss: LossCall,
+        expr: cst.BaseExpression,
+        value: Value,
+        head: str,
+        advice: str,
+        fix: FixSpec | None = None,
+    ) -> Finding:
+        """The finding at the loss call, with the evidence of where ``value`` came from."""
+        return Finding(
+            node=loss.node,
+            message=message(head, evidence(model, expr, value), advice),
+            fix=fix,
+            related=related(model, expr, value),
+        )
+
+    def check(self, model: SemanticModel) -> Iterator[Finding]:
+        groups: dict[int, list[Finding]] = {}
+        order: list[list[Finding]] = []
+        for finding in self.findings(model):
+            if not finding.related:
+                order.append([finding])
+                continue
+            key = id(finding.related[0].node)
+            if key not in groups:
+                groups[key] = []
+                order.append(groups[key])
+            groups[key].append(finding)
+        for group in order:
+            first = group[0]
+            if len(group) == 1:
+                yield first
+                continue
+            rows = [str(model.line_of(f.node)) for f in group[1:]]
+            where = f"line{'s' if len(rows) > 1 else ''} {', '.join(rows)}"
+            yield Finding(
+                node=first.node,
+                message=f"{first.message} (the same value also reaches the loss at {where})",
+                fix=first.fix,
+                related=first.related,
+            )

@@ -1,0 +1,139 @@
+"""LF102 nll-loss-without-log-softmax."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+import libcst as cst
+
+from lossflint.analysis import apis
+from lossflint.analysis.apis import Kind
+from lossflint.diagnostics import Applicability, Finding, FixSpec, NodeEdit, Severity
+from lossflint.examples import Invalid
+from lossflint.rules.loss_inputs.common import LossInputRule, inputs_of_kind, loss_label
+from lossflint.rules.loss_inputs.fixes import rename_call
+
+if TYPE_CHECKING:
+    from lossflint.analysis.model import SemanticModel
+
+
+class NllLossWithoutLogSoftmax(LossInputRule):
+    code = "LF102"
+    name = "nll-loss-without-log-softmax"
+    severity = Severity.ERROR
+    summary = "NLLLoss / F.nll_loss gets probabilities or raw logits, not log-probabilities"
+    fix_kind = "unsafe"
+    needs = ("nll_loss", "NLLLoss")
+    what = """
+Flags `nn.NLLLoss` / `F.nll_loss` whose input holds softmax/sigmoid output or raw
+logits (a `Linear` layer's output) instead of `log_softmax` output.
+"""
+    why = """
+`nll_loss` only picks `-input[target]`: it expects log-probabilities. On
+probabilities the loss is `-p`, bounded in [-1, 0], and minimising it does not
+maximise the likelihood; on logits it is unbounded below and diverges.
+"""
+    example = """
+    import torch.nn.functional as F
+
+    probs = F.softmax(model(x), dim=1)
+    loss = F.nll_loss(probs, y)                           # error: LF102
+    loss = F.nll_loss(F.log_softmax(model(x), dim=1), y)  # right
+    """
+    fix_safety = """
+Unsafe: for an inline `softmax(...)` input the fix turns it into
+`log_softmax(...)` (same `dim`), which changes the loss value because the
+original was wrong.
+"""
+    INVALID = [
+        Invalid(
+            """
+            import torch.nn.functional as F
+            loss = F.nll_loss(F.softmax(z, dim=1), y)  # error: LF102 at `F.nll_loss(`
+            """,
+            fixed="""
+            import torch.nn.functional as F
+            loss = F.nll_loss(F.log_softmax(z, dim=1), y)  # error: LF102 at `F.nll_loss(`
+            """,
+        ),
+        Invalid(
+            """
+            import torch.nn as nn
+            fc = nn.Linear(16, 4)
+            crit = nn.NLLLoss()
+            def step(x, y):
+                return crit(fc(x), y)  # error: LF102 at `crit(`
+            """
+        ),
+        Invalid(
+            """
+            import torch
+            import torch.nn as nn
+            class M(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.net = nn.Sequential(nn.Linear(3, 3), nn.Softmax(dim=1))
+                    self.loss = nn.NLLLoss()
+                def forward(self, x, y):
+                    return self.loss(self.net(x), y)  # error: LF102 at `self.loss(`
+            """
+        ),
+    ]
+    VALID = [
+        """
+        import torch.nn.functional as F
+        loss = F.nll_loss(F.log_softmax(z, dim=1), y)
+        """,
+        """
+        import torch.nn as nn
+        net = nn.Sequential(nn.Linear(3, 3), nn.LogSoftmax(dim=1))
+        loss = nn.NLLLoss()(net(x), y)
+        """,
+        """
+        import torch
+        import torch.nn.functional as F
+        lp = torch.log(p.clamp_min(1e-8))
+        loss = F.nll_loss(lp, y)
+        """,
+        """
+        import torch.nn.functional as F
+        def nll_loss(a, b):
+            return a
+        loss = nll_loss(F.softmax(z, 1), y)
+        """,
+        """
+        import torch.nn.functional as F
+        loss = F.nll_loss(model(x), y)
+        """,
+        """
+        import torch.nn.functional as F
+        lp = F.log_softmax(z, -1)
+        loss = F.nll_loss(lp.view(-1, 10), y.view(-1))
+        """,
+    ]
+
+    def findings(self, model: SemanticModel) -> Iterator[Finding]:
+        wrong = (Kind.PROBS, Kind.SIGMOID_PROBS, Kind.LOGITS)
+        for loss, expr, value in inputs_of_kind(model, (apis.NLL,), wrong):
+            label = {
+                Kind.PROBS: "softmax probabilities",
+                Kind.SIGMOID_PROBS: "sigmoid probabilities",
+                Kind.LOGITS: "raw logits",
+            }[value.kind]
+            fix = None
+            if value.origin is expr and isinstance(expr, cst.Call) and value.kind is Kind.PROBS:
+                renamed = rename_call(expr, "softmax", "log_softmax")
+                if renamed is not None:
+                    fix = FixSpec(
+                        Applicability.UNSAFE, "use log_softmax", (NodeEdit(expr, renamed),)
+                    )
+            yield self.report(
+                model,
+                loss,
+                expr,
+                value,
+                f"{loss_label(model, loss)} gets {label}, not log-probabilities",
+                "apply log_softmax(..., dim=1) or use cross_entropy on the logits",
+                fix=fix,
+            )

@@ -1,0 +1,131 @@
+"""LF103 sigmoid-into-bce-with-logits."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+from lossflint.analysis import apis
+from lossflint.analysis.apis import Kind
+from lossflint.diagnostics import Finding, Severity
+from lossflint.examples import Invalid
+from lossflint.rules.loss_inputs.common import LossInputRule, inputs_of_kind, loss_label
+from lossflint.rules.loss_inputs.fixes import drop_activation_fix
+
+if TYPE_CHECKING:
+    from lossflint.analysis.model import SemanticModel
+
+
+class SigmoidIntoBceWithLogits(LossInputRule):
+    code = "LF103"
+    name = "sigmoid-into-bce-with-logits"
+    severity = Severity.ERROR
+    summary = "BCEWithLogitsLoss gets sigmoid output (sigmoid applied twice)"
+    fix_kind = "unsafe"
+    needs = ("with_logits", "WithLogits")
+    what = """
+Flags `nn.BCEWithLogitsLoss` / `F.binary_cross_entropy_with_logits` (and the
+`logits=` argument of TensorFlow's `sigmoid_cross_entropy_with_logits`) whose
+input holds sigmoid output.
+"""
+    why = """
+The `_with_logits` losses apply the sigmoid themselves. A second sigmoid squashes
+the predictions into (0.5, 0.73): the model cannot fit targets of 0, the loss
+plateaus and gradients shrink.
+"""
+    example = """
+    import torch
+    import torch.nn.functional as F
+
+    loss = F.binary_cross_entropy_with_logits(torch.sigmoid(z), y)  # error: LF103
+    loss = F.binary_cross_entropy_with_logits(z, y)                 # right
+    """
+    fix_safety = """
+Unsafe: for an inline sigmoid the fix passes its argument instead. The loss
+value changes, because the original was wrong.
+"""
+    INVALID = [
+        Invalid(
+            """
+            import torch
+            import torch.nn.functional as F
+            loss = F.binary_cross_entropy_with_logits(torch.sigmoid(z), y)  # error: LF103 at `F.binary_cross_entropy_with_logits(`
+            """,
+            fixed="""
+            import torch
+            import torch.nn.functional as F
+            loss = F.binary_cross_entropy_with_logits(z, y)  # error: LF103 at `F.binary_cross_entropy_with_logits(`
+            """,
+        ),
+        Invalid(
+            """
+            import torch.nn as nn
+            class Head(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.fc = nn.Linear(8, 1)
+                    self.act = nn.Sigmoid()
+                def forward(self, x):
+                    return self.act(self.fc(x))
+            head = Head()
+            crit = nn.BCEWithLogitsLoss(pos_weight=w)
+            loss = crit(head(x), y)  # error: LF103 at `crit(`
+            """
+        ),
+        Invalid(
+            """
+            import tensorflow as tf
+            p = tf.sigmoid(logits)
+            loss = tf.nn.sigmoid_cross_entropy_with_logits(labels=y, logits=p)  # error: LF103 at `tf.nn.sigmoid_cross_entropy_with_logits(`
+            """
+        ),
+    ]
+    VALID = [
+        """
+        import torch.nn.functional as F
+        loss = F.binary_cross_entropy_with_logits(z, y)
+        """,
+        """
+        import torch
+        import torch.nn.functional as F
+        loss = F.binary_cross_entropy_with_logits(z, y)
+        pred = torch.sigmoid(z) > 0.5
+        """,
+        """
+        import torch
+        import torch.nn as nn
+        crit = nn.BCEWithLogitsLoss()
+        loss = crit(z, torch.sigmoid(teacher))
+        """,
+        """
+        import torch.nn.functional as F
+        def sigmoid(x):
+            return x
+        loss = F.binary_cross_entropy_with_logits(sigmoid(z), y)
+        """,
+        """
+        import torch
+        import torch.nn.functional as F
+        z = torch.sigmoid(a) if cal else a
+        loss = F.binary_cross_entropy_with_logits(z, y)
+        """,
+    ]
+
+    def findings(self, model: SemanticModel) -> Iterator[Finding]:
+        for loss, expr, value in inputs_of_kind(
+            model,
+            (
+                apis.BCE_LOGITS,
+                *apis.TF_SIGMOID_CE,
+            ),
+            (Kind.SIGMOID_PROBS,),
+        ):
+            yield self.report(
+                model,
+                loss,
+                expr,
+                value,
+                f"{loss_label(model, loss)} gets sigmoid output (it applies sigmoid itself)",
+                "pass the logits instead",
+                fix=drop_activation_fix(model, expr, value, "drop the sigmoid"),
+            )

@@ -1,0 +1,148 @@
+"""LF104 bce-on-sigmoid."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+import libcst as cst
+
+from lossflint.analysis import apis
+from lossflint.analysis.apis import Kind
+from lossflint.analysis.kinds import LossCall, activation_operand
+from lossflint.analysis.values import Tensor
+from lossflint.diagnostics import Applicability, Finding, FixSpec, NodeEdit, Severity
+from lossflint.examples import Invalid
+from lossflint.rules.loss_inputs.common import LossInputRule, inputs_of_kind, loss_label
+from lossflint.rules.loss_inputs.fixes import rename_call
+
+if TYPE_CHECKING:
+    from lossflint.analysis.model import SemanticModel
+
+
+class BceOnSigmoid(LossInputRule):
+    code = "LF104"
+    name = "bce-on-sigmoid"
+    severity = Severity.WARNING
+    summary = "BCELoss on sigmoid output: use BCEWithLogitsLoss on the logits"
+    fix_kind = "safe"
+    needs = ("binary_cross_entropy", "BCELoss")
+    what = """
+Flags `nn.BCELoss` / `F.binary_cross_entropy` applied to sigmoid output.
+"""
+    why = """
+`log(sigmoid(x))` saturates: for confident wrong predictions the sigmoid rounds to
+0 or 1, PyTorch clamps the log at -100 and the gradient vanishes. It is also
+refused under CUDA autocast. `binary_cross_entropy_with_logits` fuses both in a
+numerically stable way.
+"""
+    example = """
+    import torch
+    import torch.nn.functional as F
+
+    loss = F.binary_cross_entropy(torch.sigmoid(z), y)   # error: LF104
+    loss = F.binary_cross_entropy_with_logits(z, y)      # stable
+    """
+    fix_safety = """
+Safe for the inline functional form: `binary_cross_entropy(sigmoid(x), y)` and
+`binary_cross_entropy_with_logits(x, y)` are the same function, minus the
+saturation. Loss objects (`nn.BCELoss()`) are not rewritten automatically.
+"""
+    INVALID = [
+        Invalid(
+            """
+            import torch
+            import torch.nn.functional as F
+            loss = F.binary_cross_entropy(torch.sigmoid(z), y, weight=w)  # error: LF104 at `F.binary_cross_entropy(`
+            """,
+            fixed="""
+            import torch
+            import torch.nn.functional as F
+            loss = F.binary_cross_entropy_with_logits(z, y, weight=w)  # error: LF104 at `F.binary_cross_entropy(`
+            """,
+        ),
+        Invalid(
+            """
+            import torch.nn as nn
+            model = nn.Sequential(nn.Linear(4, 1), nn.Sigmoid())
+            crit = nn.BCELoss()
+            for x, y in loader:
+                loss = crit(model(x), y)  # error: LF104 at `crit(`
+            """
+        ),
+        Invalid(
+            """
+            import torch.nn.functional as F
+            import torch
+            def loss_fn(logits, y):
+                p = logits.sigmoid()
+                return F.binary_cross_entropy(p, y)  # error: LF104 at `F.binary_cross_entropy(`
+            """
+        ),
+        # one finding per cause: the discriminator's sigmoid reaches three calls
+        Invalid(
+            """
+            import torch
+            import torch.nn as nn
+            d = nn.Sequential(nn.Linear(784, 1), nn.Sigmoid())
+            bce = nn.BCELoss()
+            loss_d = bce(d(real), ones) + bce(d(fake.detach()), zeros)  # error: LF104 at `bce(`
+            loss_g = bce(d(fake), ones)
+            """
+        ),
+    ]
+    VALID = [
+        """
+        import torch.nn.functional as F
+        loss = F.binary_cross_entropy_with_logits(z, y)
+        """,
+        """
+        import torch.nn.functional as F
+        loss = F.binary_cross_entropy(p, y)
+        """,
+        """
+        import torch
+        import torch.nn.functional as F
+        p = torch.sigmoid(z).clamp(1e-6, 1 - 1e-6)
+        loss = F.binary_cross_entropy(p, y)
+        """,
+        """
+        import torch.nn.functional as F
+        import torch
+        loss = F.binary_cross_entropy(torch.softmax(z, 1)[:, 1], y)
+        """,
+        """
+        import torch
+        def binary_cross_entropy(a, b):
+            return a
+        loss = binary_cross_entropy(torch.sigmoid(z), y)
+        """,
+    ]
+
+    def findings(self, model: SemanticModel) -> Iterator[Finding]:
+        for loss, expr, value in inputs_of_kind(model, (apis.BCE,), (Kind.SIGMOID_PROBS,)):
+            yield self.report(
+                model,
+                loss,
+                expr,
+                value,
+                f"{loss_label(model, loss)} on sigmoid output saturates",
+                "use binary_cross_entropy_with_logits / BCEWithLogitsLoss on the logits",
+                fix=self._fix(model, loss, expr, value),
+            )
+
+    def _fix(
+        self, model: SemanticModel, loss: LossCall, expr: cst.BaseExpression, value: Tensor
+    ) -> FixSpec | None:
+        if loss.ctor is not None or value.origin is not expr or not isinstance(expr, cst.Call):
+            return None
+        operand = activation_operand(model, expr)
+        renamed = rename_call(loss.node, "binary_cross_entropy", "binary_cross_entropy_with_logits")
+        if operand is None or renamed is None:
+            return None
+        args = [a.with_changes(value=operand) if a.value is expr else a for a in renamed.args]
+        return FixSpec(
+            Applicability.SAFE,
+            "use binary_cross_entropy_with_logits on the logits",
+            (NodeEdit(loss.node, renamed.with_changes(args=args)),),
+        )

@@ -1,0 +1,151 @@
+"""LF105 bce-on-logits."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+from lossflint.analysis import apis
+from lossflint.analysis.apis import Kind
+from lossflint.analysis.kinds import LossCall
+from lossflint.diagnostics import Applicability, Finding, FixSpec, NodeEdit, Severity
+from lossflint.examples import Invalid
+from lossflint.rules.loss_inputs.common import LossInputRule, inputs_of_kind, loss_label
+from lossflint.rules.loss_inputs.fixes import rename_call
+
+if TYPE_CHECKING:
+    from lossflint.analysis.model import SemanticModel
+
+
+class BceOnLogits(LossInputRule):
+    code = "LF105"
+    name = "bce-on-logits"
+    severity = Severity.ERROR
+    summary = "BCELoss gets unbounded values (a Linear output with no sigmoid)"
+    fix_kind = "unsafe"
+    needs = ("binary_cross_entropy", "BCELoss")
+    what = """
+Flags `nn.BCELoss` / `F.binary_cross_entropy` whose input is unbounded: the output
+of a `Linear`/`Conv` layer, or of a model or `nn.Sequential` that ends in one
+with no sigmoid.
+"""
+    why = """
+`BCELoss` requires inputs in [0, 1]. Raw scores raise a device-side assert on
+CUDA ("all elements of input should be between 0 and 1") or produce NaN.
+"""
+    example = """
+    import torch.nn as nn
+
+    model = nn.Sequential(nn.Linear(8, 1))
+    loss = nn.BCELoss()(model(x), y)          # error: LF105
+    loss = nn.BCEWithLogitsLoss()(model(x), y)
+    """
+    fix_safety = """
+Unsafe: the fix switches to the `_with_logits` variant (`F.binary_cross_entropy`
+→ `F.binary_cross_entropy_with_logits`, or `nn.BCELoss` → `nn.BCEWithLogitsLoss`
+at its construction), which changes what the loss computes.
+"""
+    INVALID = [
+        Invalid(
+            """
+            import torch.nn as nn
+            import torch.nn.functional as F
+            fc = nn.Linear(8, 1)
+            loss = F.binary_cross_entropy(fc(x), y)  # error: LF105 at `F.binary_cross_entropy(`
+            """,
+            fixed="""
+            import torch.nn as nn
+            import torch.nn.functional as F
+            fc = nn.Linear(8, 1)
+            loss = F.binary_cross_entropy_with_logits(fc(x), y)  # error: LF105 at `F.binary_cross_entropy(`
+            """,
+        ),
+        Invalid(
+            """
+            import torch.nn as nn
+            model = nn.Sequential(nn.Linear(8, 4), nn.ReLU(), nn.Linear(4, 1))
+            crit = nn.BCELoss()
+            loss = crit(model(x), y)  # error: LF105 at `crit(`
+            """,
+            fixed="""
+            import torch.nn as nn
+            model = nn.Sequential(nn.Linear(8, 4), nn.ReLU(), nn.Linear(4, 1))
+            crit = nn.BCEWithLogitsLoss()
+            loss = crit(model(x), y)  # error: LF105 at `crit(`
+            """,
+        ),
+        Invalid(
+            """
+            import torch.nn as nn
+            class D(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.out = nn.Linear(16, 1)
+                def forward(self, h):
+                    return self.out(h)
+            class GAN:
+                def __init__(self):
+                    self.d = D()
+                    self.bce = nn.BCELoss()
+                def d_loss(self, real, ones):
+                    return self.bce(self.d(real), ones)  # error: LF105 at `self.bce(`
+            """
+        ),
+    ]
+    VALID = [
+        """
+        import torch.nn as nn
+        model = nn.Sequential(nn.Linear(8, 1), nn.Sigmoid())
+        loss = nn.BCELoss()(model(x), y)
+        """,
+        """
+        import torch
+        import torch.nn as nn
+        fc = nn.Linear(8, 1)
+        loss = nn.BCELoss()(torch.sigmoid(fc(x)), y)
+        """,
+        """
+        import torch.nn as nn
+        fc = nn.Linear(8, 1)
+        loss = nn.BCEWithLogitsLoss()(fc(x), y)
+        """,
+        """
+        import torch.nn.functional as F
+        loss = F.binary_cross_entropy(model(x), y)
+        """,
+        """
+        import torch.nn as nn
+        import torch.nn.functional as F
+        fc = nn.Linear(8, 1)
+        h = fc(x)
+        h = h.sigmoid()
+        loss = F.binary_cross_entropy(h, y)
+        """,
+    ]
+
+    def findings(self, model: SemanticModel) -> Iterator[Finding]:
+        for loss, expr, value in inputs_of_kind(model, (apis.BCE,), (Kind.LOGITS,)):
+            yield self.report(
+                model,
+                loss,
+                expr,
+                value,
+                f"{loss_label(model, loss)} needs values in [0, 1] but gets raw scores",
+                "use BCEWithLogitsLoss / binary_cross_entropy_with_logits",
+                fix=self._fix(loss),
+            )
+
+    def _fix(self, loss: LossCall) -> FixSpec | None:
+        if loss.ctor is None:
+            renamed = rename_call(
+                loss.node, "binary_cross_entropy", "binary_cross_entropy_with_logits"
+            )
+            target = loss.node
+        else:
+            renamed = rename_call(loss.ctor, "BCELoss", "BCEWithLogitsLoss")
+            target = loss.ctor
+        if renamed is None:
+            return None
+        return FixSpec(
+            Applicability.UNSAFE, "use the _with_logits loss", (NodeEdit(target, renamed),)
+        )

@@ -1,0 +1,130 @@
+"""LF107 kl-div-mean-reduction."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+import libcst as cst
+
+from lossflint.analysis import apis
+from lossflint.analysis.calls import argument, has_star_args, keyword, literal_value
+from lossflint.diagnostics import Applicability, Finding, FixSpec, NodeEdit, Severity
+from lossflint.examples import Invalid
+from lossflint.registry import Rule
+from lossflint.rules.loss_inputs.fixes import set_keyword
+
+if TYPE_CHECKING:
+    from lossflint.analysis.model import SemanticModel
+
+
+class KlDivMeanReduction(Rule):
+    code = "LF107"
+    name = "kl-div-mean-reduction"
+    severity = Severity.WARNING
+    summary = "KLDivLoss with reduction='mean' is not the KL divergence: use 'batchmean'"
+    fix_kind = "unsafe"
+    needs = ("kl_div", "KLDivLoss")
+    what = """
+Flags `nn.KLDivLoss()` and `F.kl_div(...)` with the default or an explicit
+`reduction="mean"`.
+"""
+    why = """
+`reduction="mean"` averages over every element, not over the batch, so the value
+is the KL divergence divided by the number of classes: gradients are scaled
+down by C and temperature-scaled distillation recipes silently break. PyTorch's
+documentation says to use `reduction="batchmean"`.
+"""
+    example = """
+    import torch.nn as nn
+
+    kl = nn.KLDivLoss()                       # error: LF107
+    kl = nn.KLDivLoss(reduction="batchmean")  # the real KL per sample
+    """
+    fix_safety = """
+Unsafe: `reduction="batchmean"` changes the loss value by a factor of the number
+of elements per sample (which is the point).
+"""
+    INVALID = [
+        Invalid(
+            """
+            import torch.nn as nn
+            kl = nn.KLDivLoss()  # error: LF107 at `nn.KLDivLoss(`
+            """,
+            fixed="""
+            import torch.nn as nn
+            kl = nn.KLDivLoss(reduction="batchmean")  # error: LF107 at `nn.KLDivLoss(`
+            """,
+        ),
+        Invalid(
+            """
+            import torch.nn.functional as F
+            loss = F.kl_div(lp, q, reduction='mean')  # error: LF107 at `F.kl_div(`
+            """,
+            fixed="""
+            import torch.nn.functional as F
+            loss = F.kl_div(lp, q, reduction="batchmean")  # error: LF107 at `F.kl_div(`
+            """,
+        ),
+        Invalid(
+            """
+            from torch.nn import KLDivLoss
+            class T:
+                def __init__(self):
+                    self.crit = KLDivLoss(log_target=True)  # error: LF107 at `KLDivLoss(`
+            """
+        ),
+    ]
+    VALID = [
+        """
+        import torch.nn as nn
+        kl = nn.KLDivLoss(reduction='batchmean')
+        """,
+        """
+        import torch.nn.functional as F
+        loss = F.kl_div(lp, q, reduction='sum') / n
+        """,
+        """
+        import torch.nn.functional as F
+        loss = F.kl_div(lp, q, reduction='none').sum(-1).mean()
+        """,
+        """
+        import torch.nn.functional as F
+        loss = F.kl_div(lp, q, reduction=red)
+        """,
+        """
+        import torch.nn as nn
+        kl = nn.KLDivLoss(size_average=False)
+        """,
+        """
+        def kl_div(a, b):
+            return a
+        loss = kl_div(p, q)
+        """,
+    ]
+
+    def check(self, model: SemanticModel) -> Iterator[Finding]:
+        for site in model.calls_to(apis.KL_DIV_LOSS, apis.KL_DIV):
+            call = site.node
+            if has_star_args(call) or keyword(call, "size_average", "reduce") is not None:
+                continue
+            position = 0 if site.qualname == apis.KL_DIV_LOSS else 2
+            reduction_arg = argument(call, None, "reduction")
+            if (
+                reduction_arg is None
+                and any(a.keyword is None for a in call.args[position:])
+                and len([a for a in call.args if a.keyword is None]) > position
+            ):
+                continue  # positional legacy arguments: LF113 territory
+            reduction = "mean" if reduction_arg is None else literal_value(reduction_arg)
+            if reduction != "mean":
+                continue
+            fixed = set_keyword(call, "reduction", cst.SimpleString('"batchmean"'))
+            yield Finding(
+                node=call,
+                message="reduction='mean' averages over every element, not the batch: "
+                "this is not the KL divergence; use reduction='batchmean'",
+                fix=FixSpec(
+                    Applicability.UNSAFE, "use reduction='batchmean'", (NodeEdit(call, fixed),)
+                ),
+            )

@@ -1,0 +1,140 @@
+"""LF108 regression-loss-on-class-targets."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+from lossflint.analysis import apis
+from lossflint.analysis.apis import Kind
+from lossflint.diagnostics import Finding, Severity
+from lossflint.examples import Invalid
+from lossflint.rules.loss_inputs.common import (
+    LossInputRule,
+    loss_input,
+    loss_label,
+    loss_target,
+    losses,
+)
+
+if TYPE_CHECKING:
+    from lossflint.analysis.model import SemanticModel
+
+
+class RegressionLossOnClassTargets(LossInputRule):
+    code = "LF108"
+    name = "regression-loss-on-class-targets"
+    severity = Severity.ERROR
+    summary = "MSE/L1/Huber loss on class indices or on softmax-vs-label targets"
+    needs = ("mse", "MSE", "l1_loss", "L1Loss", "huber", "Huber", "smooth_l1", "SmoothL1")
+    what = """
+Flags `MSELoss`/`L1Loss`/`SmoothL1Loss`/`HuberLoss` (and `F.mse_loss`, `l1_loss`,
+`smooth_l1_loss`, `huber_loss`) whose target holds class indices (from
+`argmax`, `torch.randint`, `.long()` labels), or whose input is softmax output
+compared with class indices or one-hot labels.
+"""
+    why = """
+A classifier trained as a regression: the loss treats class 7 as "closer" to 8
+than to 1, gradients are wrong, and an `(N, C)` prediction against `(N,)`
+indices silently broadcasts to `(N, N, C)`.
+"""
+    example = """
+    import torch
+    import torch.nn.functional as F
+
+    labels = torch.randint(0, 10, (64,))        # class indices
+    loss = F.mse_loss(logits, labels.float())   # error: LF108
+    loss = F.cross_entropy(logits, labels)      # a classification loss
+    """
+    fix_safety = "There is no automatic fix: switch to `cross_entropy` on the logits."
+    INVALID = [
+        Invalid(
+            """
+            import torch
+            import torch.nn.functional as F
+            y = torch.randint(0, 10, (64,))
+            loss = F.mse_loss(out, y.float())  # error: LF108 at `F.mse_loss(`
+            """
+        ),
+        Invalid(
+            """
+            import torch
+            import torch.nn as nn
+            crit = nn.MSELoss()
+            def step(model, x, target):
+                probs = torch.softmax(model(x), dim=1)
+                onehot = torch.nn.functional.one_hot(target, 10)
+                return crit(probs, onehot.float())  # error: LF108 at `crit(`
+            """
+        ),
+        Invalid(
+            """
+            import torch.nn as nn
+            l1 = nn.L1Loss()
+            def f(pred, labels):
+                return l1(pred, labels.long())  # error: LF108 at `l1(`
+            """
+        ),
+    ]
+    VALID = [
+        """
+        import torch.nn.functional as F
+        loss = F.mse_loss(pred, target)
+        """,
+        # distillation with MSE between two probability vectors is a technique
+        """
+        import torch
+        import torch.nn.functional as F
+        loss = F.mse_loss(torch.softmax(s / T, 1), torch.softmax(t / T, 1))
+        """,
+        """
+        import torch.nn.functional as F
+        loss = F.mse_loss(pred, y.float())
+        """,
+        """
+        import torch
+        import torch.nn.functional as F
+        loss = F.smooth_l1_loss(boxes, torch.randn(4, 4))
+        """,
+        """
+        import torch
+        import torch.nn.functional as F
+        y = torch.randint(0, 10, (64,))
+        loss = F.cross_entropy(out, y)
+        """,
+        """
+        def mse_loss(a, b):
+            return a
+        import torch
+        loss = mse_loss(x, torch.argmax(y, 1))
+        """,
+    ]
+
+    def findings(self, model: SemanticModel) -> Iterator[Finding]:
+        for loss in losses(model, *apis.REGRESSION_LOSSES):
+            target = loss_target(model, loss)
+            inp = loss_input(model, loss)
+            reason = None
+            evidence_pair = None
+            if target is not None and target[1].kind is Kind.CLASS_INDICES:
+                reason = "its target holds class indices"
+                evidence_pair = target
+            elif (
+                inp is not None
+                and inp[1].kind is Kind.PROBS
+                and target is not None
+                and target[1].kind in (Kind.CLASS_INDICES, Kind.ONE_HOT)
+            ):
+                reason = "it compares softmax output with class labels"
+                evidence_pair = inp
+            if reason is None or evidence_pair is None:
+                continue
+            expr, value = evidence_pair
+            yield self.report(
+                model,
+                loss,
+                expr,
+                value,
+                f"{loss_label(model, loss)} trains a classifier as a regression: {reason}",
+                "use cross_entropy on the logits",
+            )

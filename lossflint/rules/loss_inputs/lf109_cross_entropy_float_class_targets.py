@@ -1,0 +1,132 @@
+"""LF109 cross-entropy-float-class-targets."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+import libcst as cst
+
+from lossflint.analysis import apis
+from lossflint.analysis.apis import Kind
+from lossflint.diagnostics import Applicability, Finding, FixSpec, NodeEdit, Severity
+from lossflint.examples import Invalid
+from lossflint.rules.loss_inputs.common import LossInputRule, loss_label, loss_target, losses
+from lossflint.rules.loss_inputs.fixes import rename_call
+
+if TYPE_CHECKING:
+    from lossflint.analysis.model import SemanticModel
+
+
+class CrossEntropyFloatClassTargets(LossInputRule):
+    code = "LF109"
+    name = "cross-entropy-float-class-targets"
+    severity = Severity.ERROR
+    summary = "cross_entropy target is class indices cast to float"
+    fix_kind = "unsafe"
+    needs = ("cross_entropy", "CrossEntropyLoss")
+    what = """
+Flags `nn.CrossEntropyLoss` / `F.cross_entropy` whose target holds class indices
+cast to a floating dtype (`.float()`, `.double()`, `.to(torch.float32)`).
+"""
+    why = """
+Since PyTorch 1.10 a floating-point target is read as class *probabilities* with
+the same shape as the input: `(N,)` float indices against `(N, C)` logits raise
+a shape error, and matching shapes train on garbage.
+"""
+    example = """
+    import torch
+    import torch.nn.functional as F
+
+    labels = torch.randint(0, 10, (64,))             # class indices
+    loss = F.cross_entropy(logits, labels.float())   # error: LF109
+    loss = F.cross_entropy(logits, labels.long())    # class indices
+    """
+    fix_safety = """
+Unsafe: an inline `.float()` on the target becomes `.long()`.
+"""
+    INVALID = [
+        Invalid(
+            """
+            import torch
+            import torch.nn.functional as F
+            y = torch.randint(0, 5, (8,))
+            loss = F.cross_entropy(logits, y.float())  # error: LF109 at `F.cross_entropy(`
+            """,
+            fixed="""
+            import torch
+            import torch.nn.functional as F
+            y = torch.randint(0, 5, (8,))
+            loss = F.cross_entropy(logits, y.long())  # error: LF109 at `F.cross_entropy(`
+            """,
+        ),
+        Invalid(
+            """
+            import torch
+            import torch.nn as nn
+            crit = nn.CrossEntropyLoss()
+            def step(out, labels):
+                target = labels.long().to(torch.float32)
+                return crit(out, target)  # error: LF109 at `crit(`
+            """
+        ),
+        Invalid(
+            """
+            import torch
+            import torch.nn.functional as F
+            pseudo = teacher(x).argmax(dim=1)
+            loss = F.cross_entropy(student(x), pseudo.double())  # error: LF109 at `F.cross_entropy(`
+            """
+        ),
+    ]
+    VALID = [
+        """
+        import torch.nn.functional as F
+        loss = F.cross_entropy(logits, y.long())
+        """,
+        """
+        import torch.nn.functional as F
+        loss = F.cross_entropy(logits, F.one_hot(y, 5).float())
+        """,
+        """
+        import torch
+        import torch.nn.functional as F
+        loss = F.cross_entropy(logits, torch.softmax(t, dim=1))
+        """,
+        """
+        import torch.nn.functional as F
+        loss = F.cross_entropy(logits, soft.float())
+        """,
+        """
+        import torch
+        import torch.nn.functional as F
+        y = torch.randint(0, 5, (8,))
+        loss = F.cross_entropy(logits, y)
+        """,
+    ]
+
+    def findings(self, model: SemanticModel) -> Iterator[Finding]:
+        for loss in losses(model, apis.CROSS_ENTROPY):
+            found = loss_target(model, loss)
+            if found is None:
+                continue
+            expr, value = found
+            if value.kind is not Kind.CLASS_INDICES or not value.float_cast:
+                continue
+            fix = None
+            if isinstance(expr, cst.Call) and not expr.args:
+                renamed = None
+                for cast in ("float", "double", "half"):
+                    renamed = renamed or rename_call(expr, cast, "long")
+                if renamed is not None:
+                    fix = FixSpec(Applicability.UNSAFE, "use .long()", (NodeEdit(expr, renamed),))
+            yield self.report(
+                model,
+                loss,
+                expr,
+                value,
+                f"{loss_label(model, loss)} target is class indices cast to float: "
+                "float targets are read as class probabilities",
+                "pass integer (long) class indices",
+                fix=fix,
+            )

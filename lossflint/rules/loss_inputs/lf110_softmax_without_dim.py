@@ -1,0 +1,151 @@
+"""LF110 softmax-without-dim."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+import libcst as cst
+
+from lossflint.analysis import apis
+from lossflint.analysis.calls import argument, has_star_args
+from lossflint.diagnostics import Applicability, Finding, FixSpec, NodeEdit, Severity
+from lossflint.examples import Invalid
+from lossflint.registry import Rule
+from lossflint.rules.cst_edits import with_keyword
+
+if TYPE_CHECKING:
+    from lossflint.analysis.model import SemanticModel
+
+
+class SoftmaxWithoutDim(Rule):
+    code = "LF110"
+    name = "softmax-without-dim"
+    severity = Severity.WARNING
+    summary = "softmax/log_softmax without an explicit `dim`"
+    fix_kind = "unsafe"
+    needs = ("softmax", "Softmax", "softmin", "Softmin")
+    what = """
+Flags `F.softmax`, `F.log_softmax`, `F.softmin` and the layers `nn.Softmax()`,
+`nn.LogSoftmax()`, `nn.Softmin()` called without `dim`. (`torch.softmax` without
+`dim` already raises a `TypeError`, so it is not reported.)
+"""
+    why = """
+Without `dim`, PyTorch picks the axis from the input's rank: dim 0 for 0-, 1- and
+3-D inputs, dim 1 otherwise. For a `(batch, seq, classes)` tensor it normalises
+over the batch, which silently trains the wrong thing. The implicit choice is
+deprecated and warns at run time.
+"""
+    example = """
+    import torch.nn.functional as F
+
+    probs = F.softmax(logits)          # error: LF110
+    probs = F.softmax(logits, dim=-1)  # explicit: the class axis
+    """
+    fix_safety = """
+Unsafe: the fix adds `dim=-1` (the last axis, the class axis of `(N, C)` and
+`(N, T, C)` tensors). For `(N, C, H, W)` inputs the class axis is `dim=1`: check
+the suggestion before applying it.
+"""
+    INVALID = [
+        Invalid(
+            """
+            import torch.nn.functional as F
+            probs = F.softmax(logits)  # error: LF110 at `F.softmax(`
+            """,
+            fixed="""
+            import torch.nn.functional as F
+            probs = F.softmax(logits, dim=-1)  # error: LF110 at `F.softmax(`
+            """,
+        ),
+        Invalid(
+            """
+            from torch import nn
+
+            class Net(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.act = nn.LogSoftmax()  # error: LF110 at `nn.LogSoftmax(`
+            """,
+            fixed="""
+            from torch import nn
+
+            class Net(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.act = nn.LogSoftmax(dim=-1)  # error: LF110 at `nn.LogSoftmax(`
+            """,
+        ),
+        Invalid(
+            """
+            from torch.nn.functional import log_softmax as lsm
+            def f(x):
+                return lsm(x, _stacklevel=5)  # error: LF110 at `lsm(`
+            """
+        ),
+        Invalid(
+            """
+            import torch
+            act = torch.nn.Softmax()  # error: LF110 at `torch.nn.Softmax(`
+            """
+        ),
+    ]
+    VALID = [
+        """
+        import torch.nn.functional as F
+        p = F.softmax(x, dim=1)
+        """,
+        """
+        import torch.nn.functional as F
+        p = F.softmax(x, 1)
+        """,
+        """
+        import torch
+        p = torch.softmax(x, 1)
+        """,
+        # a user function of the same name is not torch's
+        """
+        def softmax(x):
+            return x
+        p = softmax(y)
+        """,
+        # shadowed import
+        """
+        import torch.nn.functional as F
+        def f(F):
+            return F.softmax(x)
+        """,
+        """
+        from torch import nn
+        act = nn.Softmax(dim=-1)
+        act2 = nn.Softmax(1)
+        """,
+        """
+        import torch.nn.functional as F
+        args = (x, 1)
+        p = F.softmax(*args)
+        """,
+        """
+        import scipy.special
+        p = scipy.special.softmax(x)
+        """,
+    ]
+
+    def check(self, model: SemanticModel) -> Iterator[Finding]:
+        for qualname, dim_index in apis.IMPLICIT_DIM.items():
+            for site in model.calls_to(qualname):
+                call = site.node
+                if has_star_args(call) or argument(call, dim_index, "dim") is not None:
+                    continue
+                fixed = with_keyword(call, "dim", cst.UnaryOperation(cst.Minus(), cst.Integer("1")))
+                short = qualname.rsplit(".", 1)[-1]
+                yield Finding(
+                    node=call,
+                    message=f"`{short}` without `dim`: the axis is guessed from the "
+                    "input's rank (dim 0 for 1-D/3-D inputs); pass `dim=` explicitly",
+                    fix=FixSpec(
+                        Applicability.UNSAFE,
+                        "add `dim=-1` (use `dim=1` for (N, C, H, W) inputs)",
+                        (NodeEdit(call, fixed),),
+                    ),
+                )

@@ -1,0 +1,134 @@
+"""LF112 log-softmax-into-cross-entropy."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+import libcst as cst
+
+from lossflint.analysis import apis
+from lossflint.analysis.apis import Kind
+from lossflint.analysis.kinds import activation_dim, activation_operand
+from lossflint.diagnostics import Applicability, Finding, FixSpec, NodeEdit, Severity
+from lossflint.examples import Invalid
+from lossflint.rules.loss_inputs.common import LossInputRule, inputs_of_kind, loss_label
+
+if TYPE_CHECKING:
+    from lossflint.analysis.model import SemanticModel
+
+
+class LogSoftmaxIntoCrossEntropy(LossInputRule):
+    code = "LF112"
+    name = "log-softmax-into-cross-entropy"
+    severity = Severity.INFO
+    summary = "cross_entropy on log_softmax output: redundant"
+    fix_kind = "safe"
+    needs = ("cross_entropy", "CrossEntropyLoss", "softmax_cross_entropy")
+    what = """
+Flags `nn.CrossEntropyLoss` / `F.cross_entropy` whose input is `log_softmax`
+output.
+"""
+    why = """
+`cross_entropy` is `nll_loss(log_softmax(x))`; `log_softmax` is idempotent, so
+applying it first computes the same loss with one more pass over the logits.
+Use `nll_loss` on the log-probabilities or pass the logits.
+"""
+    example = """
+    import torch.nn.functional as F
+
+    loss = F.cross_entropy(F.log_softmax(z, dim=1), y)   # error: LF112
+    loss = F.cross_entropy(z, y)
+    """
+    fix_safety = """
+Safe when the inline `log_softmax` is taken over `dim=1` (the class axis
+cross_entropy uses): the fix passes its argument directly, which gives the same
+loss. With `dim=-1` the fix is marked unsafe (equal only for 2-D inputs).
+"""
+    INVALID = [
+        Invalid(
+            """
+            import torch.nn.functional as F
+            loss = F.cross_entropy(F.log_softmax(z, dim=1), y)  # error: LF112 at `F.cross_entropy(`
+            """,
+            fixed="""
+            import torch.nn.functional as F
+            loss = F.cross_entropy(z, y)  # error: LF112 at `F.cross_entropy(`
+            """,
+        ),
+        Invalid(
+            """
+            import torch.nn as nn
+            net = nn.Sequential(nn.Linear(4, 3), nn.LogSoftmax(dim=1))
+            loss = nn.CrossEntropyLoss()(net(x), y)  # error: LF112 at `nn.CrossEntropyLoss(`
+            """
+        ),
+        Invalid(
+            """
+            import torch
+            import torch.nn.functional as F
+            def f(z, y):
+                lp = torch.log_softmax(z, -1)
+                return F.cross_entropy(lp, y)  # error: LF112 at `F.cross_entropy(`
+            """
+        ),
+    ]
+    VALID = [
+        """
+        import torch.nn.functional as F
+        loss = F.nll_loss(F.log_softmax(z, dim=1), y)
+        """,
+        """
+        import torch.nn.functional as F
+        loss = F.cross_entropy(z, y)
+        """,
+        """
+        import torch.nn.functional as F
+        lp = F.log_softmax(z, 1)
+        lp = lp * mask
+        loss = F.cross_entropy(lp, y)
+        """,
+        """
+        import torch.nn.functional as F
+        def log_softmax(a, dim):
+            return a
+        loss = F.cross_entropy(log_softmax(z, 1), y)
+        """,
+        """
+        import torch.nn.functional as F
+        loss = F.cross_entropy(z, F.log_softmax(t, 1).exp())
+        """,
+    ]
+
+    def findings(self, model: SemanticModel) -> Iterator[Finding]:
+        for loss, expr, value in inputs_of_kind(
+            model,
+            (
+                apis.CROSS_ENTROPY,
+                *apis.TF_SOFTMAX_CE,
+            ),
+            (Kind.LOG_PROBS,),
+        ):
+            fix = None
+            if (
+                value.origin is expr
+                and isinstance(expr, cst.Call)
+                and loss.functional == apis.CROSS_ENTROPY
+            ):
+                operand = activation_operand(model, expr)
+                dim = activation_dim(model, expr)
+                if operand is not None and dim in (1, -1):
+                    fix = FixSpec(
+                        Applicability.SAFE if dim == 1 else Applicability.UNSAFE,
+                        "pass the logits directly",
+                        (NodeEdit(expr, operand),),
+                    )
+            yield self.report(
+                model,
+                loss,
+                expr,
+                value,
+                f"{loss_label(model, loss)} on log_softmax output is redundant",
+                "use nll_loss, or pass the logits",
+                fix=fix,
+            )

@@ -1,0 +1,160 @@
+"""LF113 deprecated-loss-reduction-args."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+import libcst as cst
+
+from lossflint.analysis import apis
+from lossflint.analysis.calls import keyword, literal_value
+from lossflint.diagnostics import Applicability, Finding, FixSpec, NodeEdit, Severity
+from lossflint.examples import Invalid
+from lossflint.registry import Rule
+from lossflint.rules.loss_inputs.fixes import set_keyword
+
+if TYPE_CHECKING:
+    from lossflint.analysis.model import SemanticModel
+
+
+class DeprecatedLossReductionArgs(Rule):
+    code = "LF113"
+    name = "deprecated-loss-reduction-args"
+    severity = Severity.WARNING
+    summary = "`size_average=` / `reduce=` on a loss: use `reduction=`"
+    fix_kind = "safe"
+    needs = ("size_average", "reduce")
+    what = """
+Flags any `nn.*Loss` constructor or `F.*` loss function called with the
+`size_average=` and/or `reduce=` keywords.
+"""
+    why = """
+Both are deprecated since PyTorch 0.4 and easy to get backwards:
+`size_average=False` means *sum*, `reduce=False` means *no reduction at all*
+(and then `size_average` is ignored). They also override an explicit
+`reduction=`.
+"""
+    example = """
+    import torch.nn as nn
+
+    crit = nn.MSELoss(size_average=False)   # error: LF113
+    crit = nn.MSELoss(reduction="sum")
+    """
+    fix_safety = """
+Safe when both values are literals: the fix writes the equivalent
+`reduction="mean" | "sum" | "none"` (PyTorch's own legacy mapping) and removes
+the deprecated arguments.
+"""
+    INVALID = [
+        Invalid(
+            """
+            import torch.nn as nn
+            crit = nn.MSELoss(size_average=False)  # error: LF113 at `nn.MSELoss(`
+            """,
+            fixed="""
+            import torch.nn as nn
+            crit = nn.MSELoss(reduction="sum")  # error: LF113 at `nn.MSELoss(`
+            """,
+        ),
+        Invalid(
+            """
+            import torch.nn.functional as F
+            l = F.cross_entropy(x, y, reduce=False)  # error: LF113 at `F.cross_entropy(`
+            """,
+            fixed="""
+            import torch.nn.functional as F
+            l = F.cross_entropy(x, y, reduction="none")  # error: LF113 at `F.cross_entropy(`
+            """,
+        ),
+        Invalid(
+            """
+            from torch.nn import NLLLoss
+            c = NLLLoss(weight=w, size_average=True, reduce=True, reduction='sum')  # error: LF113 at `NLLLoss(`
+            """,
+            fixed="""
+            from torch.nn import NLLLoss
+            c = NLLLoss(weight=w, reduction="mean")  # error: LF113 at `NLLLoss(`
+            """,
+        ),
+        Invalid(
+            """
+            import torch.nn as nn
+            crit = nn.BCELoss(size_average=avg)  # error: LF113 at `nn.BCELoss(`
+            """
+        ),
+    ]
+    VALID = [
+        """
+        import torch.nn as nn
+        crit = nn.MSELoss(reduction='sum')
+        """,
+        """
+        import torch.nn.functional as F
+        l = F.cross_entropy(x, y, reduction='none')
+        """,
+        """
+        def mse(a, b, size_average=True):
+            return a
+        l = mse(x, y, size_average=False)
+        """,
+        """
+        import numpy as np
+        s = np.add.reduce(a)
+        """,
+        """
+        import torch.nn as nn
+        class MyLoss(nn.Module):
+            def __init__(self, reduce=True):
+                super().__init__()
+        m = MyLoss(reduce=False)
+        """,
+    ]
+
+    def check(self, model: SemanticModel) -> Iterator[Finding]:
+        names = (*apis.LOSS_CLASSES, *apis.LOSS_FUNCTIONS)
+        for site in model.calls_to(*names):
+            call = site.node
+            legacy = [
+                a
+                for a in call.args
+                if a.keyword is not None and a.keyword.value in ("size_average", "reduce")
+            ]
+            if not legacy:
+                continue
+            yield Finding(
+                node=call,
+                message="`size_average`/`reduce` are deprecated and override `reduction`: "
+                f"{self._advice(call)}",
+                fix=self._fix(call),
+            )
+
+    @staticmethod
+    def _legacy_reduction(call: cst.Call) -> str | None:
+        values = {}
+        for name in ("size_average", "reduce"):
+            arg = keyword(call, name)
+            value = True if arg is None else literal_value(arg.value)
+            if value is None:
+                value = True
+            if not isinstance(value, bool):
+                return None
+            values[name] = value
+        if not values["reduce"]:
+            return "none"
+        return "mean" if values["size_average"] else "sum"
+
+    def _advice(self, call: cst.Call) -> str:
+        reduction = self._legacy_reduction(call)
+        if reduction is None:
+            return "use reduction='mean' | 'sum' | 'none'"
+        return f"use reduction='{reduction}'"
+
+    def _fix(self, call: cst.Call) -> FixSpec | None:
+        reduction = self._legacy_reduction(call)
+        if reduction is None:
+            return None
+        fixed = set_keyword(
+            call, "reduction", cst.SimpleString(f'"{reduction}"'), drop=("size_average", "reduce")
+        )
+        return FixSpec(Applicability.SAFE, f'use reduction="{reduction}"', (NodeEdit(call, fixed),))

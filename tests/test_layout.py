@@ -1,10 +1,14 @@
-"""The package layout holds: framework names live in ``analysis/apis``."""
+"""The package layout holds: framework names live in ``analysis/apis``, and no
+module imports itself back through others."""
 
 from __future__ import annotations
 
 import ast
 import re
+from collections.abc import Iterator
 from pathlib import Path
+
+import pytest
 
 from lossflint.analysis import apis
 from lossflint.analysis.apis import ecosystem, keras, numpy, torch
@@ -77,3 +81,129 @@ def test_a_table_several_frameworks_have_is_joined_in_the_catalogue() -> None:
             if not part <= set(joined):
                 lost.append(f"{module.__name__}.{name}")
     assert not lost, "not joined in apis/__init__: " + ", ".join(lost)
+
+
+# --- import cycles ---------------------------------------------------------------------
+
+#: cycles outside ``lossflint.analysis`` that are being untangled (the driver:
+#: runner/parallel/notebook/fixer); a cycle must fit inside one of these sets.
+#: Delete entries as they go: with none left the whole package is checked.
+ALLOWED_CYCLES: list[frozenset[str]] = [
+    frozenset({"lossflint.fixer", "lossflint.notebook", "lossflint.parallel", "lossflint.runner"}),
+]
+
+
+def _module_name(path: Path, root: Path) -> str:
+    parts = list(path.relative_to(root.parent).with_suffix("").parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+def import_graph(root: Path) -> dict[str, set[str]]:
+    """module → the package modules it imports, counting every ``import`` and
+    ``from ... import`` in it: inside functions and ``if TYPE_CHECKING:`` too."""
+    paths = {_module_name(path, root): path for path in sorted(root.rglob("*.py"))}
+
+    def known(name: str) -> str | None:
+        while name and name not in paths:
+            name = name.rpartition(".")[0]
+        return name or None
+
+    graph: dict[str, set[str]] = {}
+    for module, path in paths.items():
+        package = module if path.name == "__init__.py" else module.rpartition(".")[0]
+        targets: set[str | None] = set()
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                targets.update(known(alias.name) for alias in node.names)
+            elif isinstance(node, ast.ImportFrom):
+                base = node.module or ""
+                if node.level:
+                    up = package.split(".")[: len(package.split(".")) - node.level + 1]
+                    base = ".".join([*up, base] if base else up)
+                for alias in node.names:
+                    submodule = f"{base}.{alias.name}"
+                    targets.add(submodule if submodule in paths else known(base))
+        graph[module] = {t for t in targets if t is not None and t != module}
+    return graph
+
+
+def cycles(graph: dict[str, set[str]]) -> list[set[str]]:
+    """The strongly connected components with more than one module (Tarjan,
+    iterative: no recursion limit to meet)."""
+    order: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    found: list[set[str]] = []
+    work: list[tuple[str, Iterator[str]]] = []
+
+    def enter(node: str) -> None:
+        order[node] = low[node] = len(order)
+        stack.append(node)
+        on_stack.add(node)
+        work.append((node, iter(sorted(graph.get(node, ())))))
+
+    for start in graph:
+        if start in order:
+            continue
+        enter(start)
+        while work:
+            node, successors = work[-1]
+            for successor in successors:
+                if successor not in order:
+                    enter(successor)
+                    break
+                if successor in on_stack:
+                    low[node] = min(low[node], order[successor])
+            else:
+                work.pop()
+                if work:
+                    parent = work[-1][0]
+                    low[parent] = min(low[parent], low[node])
+                if low[node] == order[node]:
+                    component: set[str] = set()
+                    while True:
+                        member = stack.pop()
+                        on_stack.discard(member)
+                        component.add(member)
+                        if member == node:
+                            break
+                    if len(component) > 1:
+                        found.append(component)
+    return found
+
+
+def test_cycles_are_found_through_imports_inside_functions(tmp_path: Path) -> None:
+    package = tmp_path / "pkg"
+    (package / "sub").mkdir(parents=True)
+    (package / "__init__.py").write_text("")
+    (package / "sub" / "__init__.py").write_text("")
+    (package / "a.py").write_text("from pkg.sub import b\n")
+    (package / "sub" / "b.py").write_text("def f():\n    from pkg.sub.c import g\n")
+    (package / "sub" / "c.py").write_text("from ..a import x\nimport pkg.d\n")
+    (package / "d.py").write_text("")
+    graph = import_graph(package)
+    assert graph["pkg.a"] == {"pkg.sub.b"}
+    assert graph["pkg.sub.c"] == {"pkg.a", "pkg.d"}
+    assert cycles(graph) == [{"pkg.a", "pkg.sub.b", "pkg.sub.c"}]
+
+
+@pytest.fixture(scope="module")
+def package_cycles() -> list[set[str]]:
+    return cycles(import_graph(PACKAGE))
+
+
+def test_no_import_cycle_in_analysis(package_cycles: list[set[str]]) -> None:
+    touching = [
+        sorted(c) for c in package_cycles if any(m.startswith("lossflint.analysis") for m in c)
+    ]
+    assert not touching, f"import cycles through lossflint.analysis: {touching}"
+
+
+def test_no_import_cycle_but_the_allowed_ones(package_cycles: list[set[str]]) -> None:
+    unexpected = [
+        sorted(c) for c in package_cycles if not any(c <= allowed for allowed in ALLOWED_CYCLES)
+    ]
+    assert not unexpected, f"import cycles: {unexpected}"

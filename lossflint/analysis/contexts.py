@@ -4,7 +4,7 @@ Public API (everything else is private)::
 
     from lossflint.analysis.contexts import contexts
 
-    ctx = contexts(model)            # ContextIndex, built once per SemanticModel
+    ctx = contexts(model)            # ContextIndex, built once per file
     ctx.in_no_grad(node) -> bool     # inside `with torch.no_grad()` / `inference_mode()` /
                                      # `set_grad_enabled(False)` or a function decorated with
                                      # them, and no nearer `enable_grad()` re-enables it
@@ -46,11 +46,12 @@ import libcst as cst
 
 from lossflint.analysis import apis
 from lossflint.analysis.calls import argument, keyword, literal_value, positional
+from lossflint.analysis.kinds import kinds_of
 from lossflint.analysis.names import dotted_text
 from lossflint.analysis.values import Instance, Layer, Sequential
 
 if TYPE_CHECKING:
-    from lossflint.analysis.model import SemanticModel
+    from lossflint.analysis.index import ModuleIndex
 
 
 @dataclass(frozen=True)
@@ -72,7 +73,7 @@ _R = TypeVar("_R", _GradRegion, AutocastRegion)
 
 @dataclass
 class ContextIndex:
-    model: SemanticModel
+    model: ModuleIndex
     #: With/FunctionDef node → the regions it opens (in item order)
     _grad: dict[cst.CSTNode, _GradRegion] = field(default_factory=dict)
     _autocast: dict[cst.CSTNode, AutocastRegion] = field(default_factory=dict)
@@ -308,18 +309,18 @@ class ContextIndex:
         return any(a is container for a in self.model.ancestors(node))
 
 
-def contexts(model: SemanticModel) -> ContextIndex:
+def contexts(model: ModuleIndex) -> ContextIndex:
     """The context index of ``model``, built on first use and kept on the model."""
-    found = model.__dict__.get("_lossflint_contexts")
-    if isinstance(found, ContextIndex):
-        return found
+    return model.analysis(_build_contexts)
+
+
+def _build_contexts(model: ModuleIndex) -> ContextIndex:
     index = ContextIndex(model)
     index._build()
-    model.__dict__["_lossflint_contexts"] = index
     return index
 
 
-def _assigned_to(model: SemanticModel, call: cst.Call) -> str | None:
+def _assigned_to(model: ModuleIndex, call: cst.Call) -> str | None:
     parent = model.parent(call)
     if isinstance(parent, cst.Assign) and len(parent.targets) == 1:
         return dotted_text(parent.targets[0].target)
@@ -328,13 +329,13 @@ def _assigned_to(model: SemanticModel, call: cst.Call) -> str | None:
     return None
 
 
-def _is_module_like(expr: cst.BaseExpression, model: SemanticModel) -> bool:
+def _is_module_like(expr: cst.BaseExpression, model: ModuleIndex) -> bool:
     """``Net().half()`` / ``nn.Linear(...).half()``: a constructed model, not a tensor."""
     if isinstance(expr, cst.Call):
-        value = model.value(expr)
+        value = kinds_of(model).value_of(expr)
         return isinstance(value, (Instance, Layer, Sequential))
     if isinstance(expr, (cst.Name, cst.Attribute)):
-        return isinstance(model.value(expr), (Instance, Layer, Sequential))
+        return isinstance(kinds_of(model).value_of(expr), (Instance, Layer, Sequential))
     return False
 
 

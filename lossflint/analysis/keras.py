@@ -40,7 +40,7 @@ from lossflint.analysis import apis
 from lossflint.analysis.calls import argument, keyword, literal_value
 
 if TYPE_CHECKING:
-    from lossflint.analysis.model import SemanticModel
+    from lossflint.analysis.index import ModuleIndex
     from lossflint.analysis.names import Scope
 
 # --- values ------------------------------------------------------------------
@@ -294,7 +294,7 @@ class _Leave(Exception):
 class KerasFacts:
     """Everything the LF4xx rules read about Keras/TF in one file."""
 
-    def __init__(self, model: SemanticModel) -> None:
+    def __init__(self, model: ModuleIndex) -> None:
         self.model = model
         self.compiles: list[CompileFact] = []
         self.fits: list[FitFact] = []
@@ -1467,13 +1467,9 @@ def _join_envs(envs: Sequence[Env | None]) -> Env | None:
     return out
 
 
-def keras_facts(model: SemanticModel) -> KerasFacts:
-    """The Keras facts of ``model``, built once and cached on it."""
-    cached = model.__dict__.get("_keras")
-    if cached is None:
-        cached = KerasFacts(model)
-        model.__dict__["_keras"] = cached
-    return cached  # type: ignore[no-any-return]
+def keras_facts(model: ModuleIndex) -> KerasFacts:
+    """The Keras facts of ``model``, built on first use and kept on the model."""
+    return model.analysis(KerasFacts)
 
 
 # Framework tables the LF4xx rules read as ``K.NAME`` (they live in apis).

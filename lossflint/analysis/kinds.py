@@ -37,7 +37,7 @@ from lossflint.analysis.values import (
 )
 
 if TYPE_CHECKING:
-    from lossflint.analysis.model import SemanticModel
+    from lossflint.analysis.index import ModuleIndex
 
 Env = dict[str, Value]
 MAX_ROUNDS = 3
@@ -73,7 +73,7 @@ class _Terminated(Exception):
 
 
 class KindAnalysis:
-    def __init__(self, model: SemanticModel) -> None:
+    def __init__(self, model: ModuleIndex) -> None:
         self.model = model
         self.values: dict[cst.CSTNode, Value] = {}
         self.loss_calls: dict[cst.Call, LossCall] = {}
@@ -1035,7 +1035,7 @@ def _match_names(pattern: cst.MatchPattern) -> list[str]:
     return names
 
 
-def _casts_to_float(call: cst.Call, model: SemanticModel) -> bool:
+def _casts_to_float(call: cst.Call, model: ModuleIndex) -> bool:
     for arg in call.args:
         expr = arg.value
         qualname = model.qualname(expr) if isinstance(expr, (cst.Name, cst.Attribute)) else None
@@ -1051,7 +1051,7 @@ def _casts_to_float(call: cst.Call, model: SemanticModel) -> bool:
     return False
 
 
-def _origin_label(model: SemanticModel, origin: cst.CSTNode) -> str:
+def _origin_label(model: ModuleIndex, origin: cst.CSTNode) -> str:
     """``nn.Softmax``, ``torch.softmax``, ``logits.softmax``: the callee as written."""
     if isinstance(origin, cst.Call):
         text = " ".join(model.code(origin.func).split())
@@ -1059,7 +1059,7 @@ def _origin_label(model: SemanticModel, origin: cst.CSTNode) -> str:
     return "an expression"
 
 
-def activation_operand(model: SemanticModel, call: cst.Call) -> cst.BaseExpression | None:
+def activation_operand(model: ModuleIndex, call: cst.Call) -> cst.BaseExpression | None:
     """The tensor an activation call is applied to: ``F.softmax(x, 1)`` → x,
     ``x.softmax(1)`` → x; None when ``call`` is not a framework activation."""
     qualname = model.qualname(call.func)
@@ -1071,14 +1071,19 @@ def activation_operand(model: SemanticModel, call: cst.Call) -> cst.BaseExpressi
     if isinstance(func, cst.Attribute) and func.attr.value in ("softmax", "sigmoid", "log_softmax"):
         site = model.call_site(call)
         if site is not None and site.method is not None:
-            value = model.value(call)
+            value = kinds_of(model).value_of(call)
             if isinstance(value, Tensor) and value.origin is call:
                 return func.value
     return None
 
 
-def activation_dim(model: SemanticModel, call: cst.Call) -> object:
+def activation_dim(model: ModuleIndex, call: cst.Call) -> object:
     """The literal ``dim`` of a softmax call (NotImplemented if not literal/absent)."""
     if model.qualname(call.func) is not None:
         return literal_value(argument(call, 1, "dim", "axis"))
     return literal_value(argument(call, 0, "dim"))
+
+
+def kinds_of(model: ModuleIndex) -> KindAnalysis:
+    """The value-kind analysis of ``model``, run on first use and kept on the model."""
+    return model.analysis(KindAnalysis)

@@ -4,7 +4,7 @@ Public API::
 
     from lossflint.analysis.loops import loops
 
-    index = loops(model)          # LoopIndex, built once per SemanticModel
+    index = loops(model)          # LoopIndex, built once per file
     index.loops                   # every for/while loop (any depth, functions, methods,
                                   # module level) that contains a training event, source order
     index.loop_of(node)           # the innermost such Loop around ``node``
@@ -49,11 +49,12 @@ import libcst as cst
 
 from lossflint.analysis import apis
 from lossflint.analysis.calls import argument, literal_value, positional
+from lossflint.analysis.kinds import kinds_of
 from lossflint.analysis.names import dotted_text
 from lossflint.analysis.values import FunctionRef
 
 if TYPE_CHECKING:
-    from lossflint.analysis.model import SemanticModel
+    from lossflint.analysis.index import ModuleIndex
 
 #: receivers of ``x.backward(loss)`` that run the backward of their argument
 _DELEGATING_BACKWARD = re.compile(r"accelerator|engine|fabric|trainer|deepspeed|strategy|^self$")
@@ -153,7 +154,7 @@ class Loop:
 
 
 class LoopIndex:
-    def __init__(self, model: SemanticModel) -> None:
+    def __init__(self, model: ModuleIndex) -> None:
         self.model = model
         self._roles = self._constructed_roles()
         self.events: list[Event] = self._collect_events()
@@ -274,10 +275,10 @@ class LoopIndex:
                 return Event("backward", call, loss=loss)
             if self._ctor_role(call) == "optimizer":
                 return Event("optim_ctor", call)
-            if call in self.model.kinds.loss_calls:
+            if call in kinds_of(self.model).loss_calls:
                 return Event("forward", call)
             return None
-        if call in self.model.kinds.loss_calls:
+        if call in kinds_of(self.model).loss_calls:
             return Event("forward", call)
         if not isinstance(func, cst.Attribute):
             return None
@@ -484,7 +485,7 @@ class LoopIndex:
         return self._resolve_function(call)
 
     def _resolve_function(self, call: cst.Call) -> cst.FunctionDef | None:
-        value = self.model.value(call.func)
+        value = kinds_of(self.model).value_of(call.func)
         if isinstance(value, FunctionRef):
             return value.func
         func = call.func
@@ -528,14 +529,9 @@ class LoopIndex:
         ]
 
 
-def loops(model: SemanticModel) -> LoopIndex:
+def loops(model: ModuleIndex) -> LoopIndex:
     """The loop index of ``model``, built on first use and kept on the model."""
-    found = model.__dict__.get("_lossflint_loops")
-    if isinstance(found, LoopIndex):
-        return found
-    index = LoopIndex(model)
-    model.__dict__["_lossflint_loops"] = index
-    return index
+    return model.analysis(LoopIndex)
 
 
 # --- helpers --------------------------------------------------------------------
@@ -565,7 +561,7 @@ def role_from_name(key: str) -> str | None:
     return None
 
 
-def _first_call_after(model: SemanticModel, node: cst.CSTNode, index: dict[int, int]) -> int:
+def _first_call_after(model: ModuleIndex, node: cst.CSTNode, index: dict[int, int]) -> int:
     """A sort position for a non-call event: the index (in ``model.calls``, which
     is in walk order) of the first call at or after ``node``."""
     found = _first_call_in(node, index)

@@ -9,6 +9,7 @@ classifier's ``predict``), and where the comparisons of a file are.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 import libcst as cst
@@ -17,14 +18,15 @@ from lossflint.analysis import apis
 from lossflint.analysis import keras as K
 from lossflint.analysis.apis import Kind
 from lossflint.analysis.calls import argument, literal_value
+from lossflint.analysis.kinds import kinds_of
 from lossflint.analysis.values import Tensor
 
 if TYPE_CHECKING:
-    from lossflint.analysis.model import SemanticModel
+    from lossflint.analysis.index import ModuleIndex
 
 
 class MetricFacts:
-    def __init__(self, model: SemanticModel) -> None:
+    def __init__(self, model: ModuleIndex) -> None:
         self.model = model
         # the parent map holds every node in visit order: no second tree walk
         self.comparisons = [n for n in model.parents if type(n) is cst.Comparison]
@@ -36,7 +38,7 @@ class MetricFacts:
         """("probabilities" | "logits", evidence value) when ``expr`` holds a
         model's scores on every path."""
         expr = _strip(expr)
-        value = self.model.value(expr)
+        value = kinds_of(self.model).value_of(expr)
         if isinstance(value, Tensor):
             if value.kind in (Kind.PROBS, Kind.SIGMOID_PROBS):
                 return "probabilities", value
@@ -64,7 +66,7 @@ class MetricFacts:
 
     def evidence(self, value: Any) -> str:
         if isinstance(value, Tensor):
-            text = self.model.kinds.describe(value)
+            text = kinds_of(self.model).describe(value)
             return f" ({text})" if text else ""
         if isinstance(value, (K.TfLogits, K.TfProbs)):
             return f" ({_call_name(value.origin)} at line {self.model.line_of(value.origin)})"
@@ -89,19 +91,16 @@ class MetricFacts:
             if loss is not None and loss.name in K.BINARY_LOSSES and loss.from_logits is True:
                 return value
             return None
-        if self._sigmoid_loss_on_logits() or _named_logits(_strip(expr)):
+        if self._sigmoid_loss_on_logits or _named_logits(_strip(expr)):
             return value
         return None
 
+    @cached_property
     def _sigmoid_loss_on_logits(self) -> bool:
-        cached = self.__dict__.get("_sigmoid_logits")
-        if cached is None:
-            cached = any(
-                call.functional == apis.BCE_LOGITS or call.functional in apis.TF_SIGMOID_CE
-                for call in self.model.kinds.loss_calls.values()
-            )
-            self.__dict__["_sigmoid_logits"] = cached
-        return bool(cached)
+        return any(
+            call.functional == apis.BCE_LOGITS or call.functional in apis.TF_SIGMOID_CE
+            for call in kinds_of(self.model).loss_calls.values()
+        )
 
     # --- hard labels -----------------------------------------------------------
 
@@ -111,7 +110,7 @@ class MetricFacts:
         if depth > 4:
             return None
         expr = _strip(expr)
-        value = self.model.value(expr)
+        value = kinds_of(self.model).value_of(expr)
         if isinstance(value, Tensor) and value.kind is Kind.CLASS_INDICES and value.origin:
             return value.origin
         kvalue = self.keras.value(expr)
@@ -250,12 +249,9 @@ def _named_logits(expr: cst.BaseExpression) -> bool:
     return name is not None and "logit" in name.lower()
 
 
-def metric_facts(model: SemanticModel) -> MetricFacts:
-    cached = model.__dict__.get("_metrics")
-    if cached is None:
-        cached = MetricFacts(model)
-        model.__dict__["_metrics"] = cached
-    return cached  # type: ignore[no-any-return]
+def metric_facts(model: ModuleIndex) -> MetricFacts:
+    """The metric facts of ``model``, built on first use and kept on the model."""
+    return model.analysis(MetricFacts)
 
 
 # Framework tables the LF5xx rules read as ``M.NAME`` (they live in apis).

@@ -11,17 +11,18 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
-from weakref import WeakKeyDictionary
 
 import libcst as cst
 
 from lossflint.analysis import apis
 from lossflint.analysis.apis import Kind
 from lossflint.analysis.calls import argument, keyword, literal_value, positional
+from lossflint.analysis.contexts import contexts
+from lossflint.analysis.kinds import kinds_of
 from lossflint.analysis.values import Tensor
 
 if TYPE_CHECKING:
-    from lossflint.analysis.model import SemanticModel
+    from lossflint.analysis.index import ModuleIndex
     from lossflint.analysis.names import Scope
 
 # --- model helpers --------------------------------------------------------------
@@ -37,7 +38,7 @@ class CallInfo:
     receiver: cst.BaseExpression | None
 
 
-def call_info(model: SemanticModel, expr: cst.BaseExpression) -> CallInfo | None:
+def call_info(model: ModuleIndex, expr: cst.BaseExpression) -> CallInfo | None:
     if not isinstance(expr, cst.Call):
         return None
     qualname = model.qualname(expr.func)
@@ -51,9 +52,6 @@ def call_info(model: SemanticModel, expr: cst.BaseExpression) -> CallInfo | None
 
 def framework(qualname: str | None) -> str | None:
     return apis.framework_of(qualname)
-
-
-_MUTATED: WeakKeyDictionary[SemanticModel, dict[cst.CSTNode, frozenset[str]]] = WeakKeyDictionary()
 
 
 class _Mutations(cst.CSTVisitor):
@@ -89,8 +87,13 @@ class _Mutations(cst.CSTVisitor):
             self.names.add(func.value.value)
 
 
-def _mutated_in(model: SemanticModel, scope_node: cst.CSTNode) -> frozenset[str]:
-    per_model = _MUTATED.setdefault(model, {})
+def _mutations_by_scope(model: ModuleIndex) -> dict[cst.CSTNode, frozenset[str]]:
+    """Per-file cache of ``_mutated_in``, filled scope by scope."""
+    return {}
+
+
+def _mutated_in(model: ModuleIndex, scope_node: cst.CSTNode) -> frozenset[str]:
+    per_model = model.analysis(_mutations_by_scope)
     found = per_model.get(scope_node)
     if found is None:
         visitor = _Mutations()
@@ -100,7 +103,7 @@ def _mutated_in(model: SemanticModel, scope_node: cst.CSTNode) -> frozenset[str]
     return found
 
 
-def bound_value(model: SemanticModel, name: cst.Name) -> cst.BaseExpression | None:
+def bound_value(model: ModuleIndex, name: cst.Name) -> cst.BaseExpression | None:
     """The expression a name is bound to when it has exactly one assignment in
     the scope that owns it and is never changed in place; None otherwise."""
     owner: Scope | None = model.scope_of(name)
@@ -124,7 +127,7 @@ def bound_value(model: SemanticModel, name: cst.Name) -> cst.BaseExpression | No
     return value
 
 
-def assignments(model: SemanticModel, name: cst.Name) -> list[cst.BaseExpression]:
+def assignments(model: ModuleIndex, name: cst.Name) -> list[cst.BaseExpression]:
     """Every expression assigned to ``name`` in the scope that owns it."""
     bindings = model.bindings(name) or []
     return [
@@ -132,7 +135,7 @@ def assignments(model: SemanticModel, name: cst.Name) -> list[cst.BaseExpression
     ]
 
 
-def cast_to_int(model: SemanticModel, node: cst.CSTNode) -> bool:
+def cast_to_int(model: ModuleIndex, node: cst.CSTNode) -> bool:
     """``node`` ends up cast to an integer dtype in its statement
     (``(... log(n) ...).to(torch.long)``, ``tf.cast(..., dtype)``): a bucket
     index, where no gradient flows and inf is clipped away."""
@@ -156,7 +159,7 @@ def cast_to_int(model: SemanticModel, node: cst.CSTNode) -> bool:
     return False
 
 
-def resolve(model: SemanticModel, expr: cst.BaseExpression, depth: int = 4) -> cst.BaseExpression:
+def resolve(model: ModuleIndex, expr: cst.BaseExpression, depth: int = 4) -> cst.BaseExpression:
     """Follow names bound once (``d2 = ...; sqrt(d2)``) to their expression."""
     while depth > 0 and isinstance(expr, cst.Name):
         value = bound_value(model, expr)
@@ -167,9 +170,7 @@ def resolve(model: SemanticModel, expr: cst.BaseExpression, depth: int = 4) -> c
     return expr
 
 
-def imports_framework(
-    model: SemanticModel, roots: tuple[str, ...] = apis.TENSOR_FRAMEWORKS
-) -> bool:
+def imports_framework(model: ModuleIndex, roots: tuple[str, ...] = apis.TENSOR_FRAMEWORKS) -> bool:
     for bindings in model.module_scope.bindings.values():
         for binding in bindings:
             if binding.kind == "import" and binding.qualname:
@@ -178,7 +179,7 @@ def imports_framework(
     return False
 
 
-def only_torch(model: SemanticModel) -> bool:
+def only_torch(model: ModuleIndex) -> bool:
     """The file imports torch and none of NumPy/TensorFlow/JAX: a method like
     ``x.sum()`` is a torch tensor's."""
     return imports_framework(model, ("torch",)) and not imports_framework(
@@ -198,7 +199,7 @@ def positive_literal(expr: cst.BaseExpression) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0
 
 
-def _finfo_attr(model: SemanticModel, expr: cst.BaseExpression) -> bool:
+def _finfo_attr(model: ModuleIndex, expr: cst.BaseExpression) -> bool:
     """``torch.finfo(dtype).eps`` / ``.tiny``."""
     return (
         isinstance(expr, cst.Attribute)
@@ -208,7 +209,7 @@ def _finfo_attr(model: SemanticModel, expr: cst.BaseExpression) -> bool:
     )
 
 
-def positive_term(model: SemanticModel, expr: cst.BaseExpression) -> bool:
+def positive_term(model: ModuleIndex, expr: cst.BaseExpression) -> bool:
     """A term that makes a sum strictly positive: a positive literal, a name or
     attribute (``eps``, ``self.smooth``), ``torch.finfo(...).eps``, or a
     product of those."""
@@ -224,7 +225,7 @@ def positive_term(model: SemanticModel, expr: cst.BaseExpression) -> bool:
     return False
 
 
-def clamp_lower(model: SemanticModel, expr: cst.BaseExpression) -> cst.BaseExpression | None:
+def clamp_lower(model: ModuleIndex, expr: cst.BaseExpression) -> cst.BaseExpression | None:
     """The lower bound of a clamp/clip/maximum call (None if not one)."""
     info = call_info(model, expr)
     if info is None:
@@ -249,7 +250,7 @@ def clamp_lower(model: SemanticModel, expr: cst.BaseExpression) -> cst.BaseExpre
 
 
 def clamp_bounds(
-    model: SemanticModel, expr: cst.BaseExpression
+    model: ModuleIndex, expr: cst.BaseExpression
 ) -> tuple[cst.BaseExpression | None, cst.BaseExpression | None] | None:
     """(min, max) of a clamp/clip call, None if ``expr`` is not one."""
     info = call_info(model, expr)
@@ -266,7 +267,7 @@ def clamp_bounds(
     return None
 
 
-def is_guarded(model: SemanticModel, expr: cst.BaseExpression, depth: int = 3) -> bool:
+def is_guarded(model: ModuleIndex, expr: cst.BaseExpression, depth: int = 3) -> bool:
     """``expr`` is kept strictly positive by the code: a clamp/clip/maximum with
     a positive lower bound (or a bound that is not a literal), an added
     positive term, or a name bound once to such an expression."""
@@ -295,7 +296,7 @@ def is_guarded(model: SemanticModel, expr: cst.BaseExpression, depth: int = 3) -
 
 
 def reduction(
-    model: SemanticModel, expr: cst.BaseExpression, functions: frozenset[str], method: str
+    model: ModuleIndex, expr: cst.BaseExpression, functions: frozenset[str], method: str
 ) -> cst.BaseExpression | None:
     """The operand of ``torch.sum(x, ...)`` / ``x.sum(...)`` style reductions."""
     info = call_info(model, expr)
@@ -310,7 +311,7 @@ def reduction(
     return None
 
 
-def _shadows_module(model: SemanticModel, expr: cst.BaseExpression) -> bool:
+def _shadows_module(model: ModuleIndex, expr: cst.BaseExpression) -> bool:
     """``torch.sum(x)`` where a parameter named ``torch`` hides the import:
     neither the function nor surely a tensor method."""
     if not isinstance(expr, cst.Name):
@@ -319,11 +320,11 @@ def _shadows_module(model: SemanticModel, expr: cst.BaseExpression) -> bool:
     return any(b.kind == "import" for b in bindings)
 
 
-def sum_operand(model: SemanticModel, expr: cst.BaseExpression) -> cst.BaseExpression | None:
+def sum_operand(model: ModuleIndex, expr: cst.BaseExpression) -> cst.BaseExpression | None:
     return reduction(model, expr, apis.SUM, "sum")
 
 
-def exp_operand(model: SemanticModel, expr: cst.BaseExpression) -> cst.BaseExpression | None:
+def exp_operand(model: ModuleIndex, expr: cst.BaseExpression) -> cst.BaseExpression | None:
     """``x`` of ``torch.exp(x)`` / ``x.exp()`` / ``tf.exp(x)``."""
     info = call_info(model, expr)
     if info is None:
@@ -336,7 +337,7 @@ def exp_operand(model: SemanticModel, expr: cst.BaseExpression) -> cst.BaseExpre
     return None
 
 
-def is_square(model: SemanticModel, expr: cst.BaseExpression, depth: int = 3) -> bool:
+def is_square(model: ModuleIndex, expr: cst.BaseExpression, depth: int = 3) -> bool:
     """``e ** 2``, ``e * e``, ``torch.square(e)``, ``e.pow(2)``, ``e.square()``,
     or a name bound once to one of them."""
     if isinstance(expr, cst.Name) and depth > 0:
@@ -362,7 +363,7 @@ def is_square(model: SemanticModel, expr: cst.BaseExpression, depth: int = 3) ->
     return False
 
 
-def is_sum_of_squares(model: SemanticModel, expr: cst.BaseExpression, depth: int = 3) -> bool:
+def is_sum_of_squares(model: ModuleIndex, expr: cst.BaseExpression, depth: int = 3) -> bool:
     """A sum/mean reduction of squares, or squares added together."""
     if isinstance(expr, cst.Name) and depth > 0:
         value = bound_value(model, expr)
@@ -379,7 +380,7 @@ def is_sum_of_squares(model: SemanticModel, expr: cst.BaseExpression, depth: int
     return is_square(model, expr)
 
 
-def is_boolean(model: SemanticModel, expr: cst.BaseExpression, depth: int = 3) -> bool:
+def is_boolean(model: ModuleIndex, expr: cst.BaseExpression, depth: int = 3) -> bool:
     """A mask: a comparison, ``&``/``|``/``~`` of masks, ``.eq()``-style
     methods, or a cast of a mask."""
     if isinstance(expr, cst.Name) and depth > 0:
@@ -403,7 +404,7 @@ def is_boolean(model: SemanticModel, expr: cst.BaseExpression, depth: int = 3) -
     return False
 
 
-def is_count(model: SemanticModel, expr: cst.BaseExpression, depth: int = 3) -> bool:
+def is_count(model: ModuleIndex, expr: cst.BaseExpression, depth: int = 3) -> bool:
     """A sum of a mask (``(pred == y).sum()``), possibly cast, or a name bound
     once to one."""
     if isinstance(expr, cst.Name) and depth > 0:
@@ -416,7 +417,7 @@ def is_count(model: SemanticModel, expr: cst.BaseExpression, depth: int = 3) -> 
     return operand is not None and is_boolean(model, operand)
 
 
-def is_normalised(model: SemanticModel, expr: cst.BaseExpression, depth: int = 3) -> bool:
+def is_normalised(model: ModuleIndex, expr: cst.BaseExpression, depth: int = 3) -> bool:
     """``F.normalize(x)`` / ``tf.math.l2_normalize(x)`` / ``x / x.norm(...)``,
     possibly transposed or through a name bound once."""
     if isinstance(expr, cst.Name) and depth > 0:
@@ -437,7 +438,7 @@ def is_normalised(model: SemanticModel, expr: cst.BaseExpression, depth: int = 3
     return False
 
 
-def is_cosine(model: SemanticModel, expr: cst.BaseExpression, depth: int = 3) -> bool:
+def is_cosine(model: ModuleIndex, expr: cst.BaseExpression, depth: int = 3) -> bool:
     """A cosine similarity: ``F.cosine_similarity``, a dot/sum of products of
     normalised vectors, or ``dot / (norm * norm)``."""
     if isinstance(expr, cst.Name) and depth > 0:
@@ -473,7 +474,7 @@ def is_cosine(model: SemanticModel, expr: cst.BaseExpression, depth: int = 3) ->
     return False
 
 
-def _product_of_normalised(model: SemanticModel, expr: cst.BaseExpression) -> bool:
+def _product_of_normalised(model: ModuleIndex, expr: cst.BaseExpression) -> bool:
     if isinstance(expr, cst.BinaryOperation) and isinstance(
         expr.operator, (cst.Multiply, cst.MatrixMultiply)
     ):
@@ -481,7 +482,7 @@ def _product_of_normalised(model: SemanticModel, expr: cst.BaseExpression) -> bo
     return False
 
 
-def is_tensor_expr(model: SemanticModel, expr: cst.BaseExpression) -> bool:
+def is_tensor_expr(model: ModuleIndex, expr: cst.BaseExpression) -> bool:
     """Evidence that ``expr`` computes on framework tensors: it holds a call of
     a torch/TensorFlow function, a tensor-only method, or a value the dataflow
     knows to be a tensor."""
@@ -502,7 +503,7 @@ def is_tensor_expr(model: SemanticModel, expr: cst.BaseExpression) -> bool:
             ):
                 return True
         if isinstance(node, (cst.Name, cst.Attribute, cst.Call)):
-            value = model.value(node)
+            value = kinds_of(model).value_of(node)
             if isinstance(value, Tensor) and value.kind is not Kind.UNKNOWN:
                 return True
     return False
@@ -522,7 +523,7 @@ def contains(outer: cst.CSTNode, inner: cst.CSTNode) -> bool:
     return any(node is inner for node in _walk(outer))
 
 
-def same_code(model: SemanticModel, a: cst.CSTNode, b: cst.CSTNode) -> bool:
+def same_code(model: ModuleIndex, a: cst.CSTNode, b: cst.CSTNode) -> bool:
     return _norm_code(model.code(a)) == _norm_code(model.code(b))
 
 
@@ -547,14 +548,14 @@ def _norm_code(text: str) -> str:
     return text
 
 
-def mentions(model: SemanticModel, outer: cst.CSTNode, inner: cst.CSTNode) -> bool:
+def mentions(model: ModuleIndex, outer: cst.CSTNode, inner: cst.CSTNode) -> bool:
     """The code of ``inner`` appears in ``outer`` (a test that checks a value)."""
     needle = re.escape(_norm_code(model.code(inner)))
     # whole names only: ``n`` is not mentioned by ``not mask.any()``
     return re.search(rf"(?<![\w.]){needle}(?!\w)", _squash(model.code(outer))) is not None
 
 
-def where_guarded(model: SemanticModel, node: cst.CSTNode, subject: cst.CSTNode) -> bool:
+def where_guarded(model: ModuleIndex, node: cst.CSTNode, subject: cst.CSTNode) -> bool:
     """``node`` sits in a branch of ``torch.where(<test of subject>, ...)`` or
     under ``if <test of subject>:`` / a conditional expression testing it."""
     child: cst.CSTNode = node
@@ -580,7 +581,7 @@ def where_guarded(model: SemanticModel, node: cst.CSTNode, subject: cst.CSTNode)
     return False
 
 
-def _test_of(model: SemanticModel, test: cst.BaseExpression) -> cst.BaseExpression:
+def _test_of(model: ModuleIndex, test: cst.BaseExpression) -> cst.BaseExpression:
     """``if ok:`` with ``ok = n > 0 and m > 0``: the test is that expression
     (the name's only binding, or its last assignment just before the ``if`` in
     the same block)."""
@@ -623,7 +624,7 @@ def _exits(block: cst.BaseSuite) -> bool:
 
 
 def _checked_before(
-    model: SemanticModel,
+    model: ModuleIndex,
     block: cst.IndentedBlock | cst.Module,
     statement: cst.CSTNode,
     subject: cst.CSTNode,
@@ -643,12 +644,10 @@ def _checked_before(
     return False
 
 
-def nan_to_num_guarded(model: SemanticModel, node: cst.CSTNode) -> bool:
+def nan_to_num_guarded(model: ModuleIndex, node: cst.CSTNode) -> bool:
     """``nan_to_num`` around the result guards the value, but not the gradient
     (its backward passes 0 * inf = NaN): it counts only where no gradient
     flows (``no_grad``/``inference_mode``)."""
-    from lossflint.analysis.contexts import contexts
-
     for ancestor in model.ancestors(node):
         if isinstance(ancestor, cst.Call) and model.qualname(ancestor.func) in apis.NAN_TO_NUM:
             return contexts(model).in_no_grad(node)
@@ -662,20 +661,18 @@ def keyword_value(call: cst.Call, name: str) -> object:
     return literal_value(arg.value) if arg is not None else NotImplemented
 
 
-_BINOPS: WeakKeyDictionary[SemanticModel, list[cst.BinaryOperation]] = WeakKeyDictionary()
-
-
-def binary_operations(model: SemanticModel, op: type) -> list[cst.BinaryOperation]:
+def binary_operations(model: ModuleIndex, op: type) -> list[cst.BinaryOperation]:
     """Binary operations with operator ``op``, in source order (read from the
     model's parent map: no extra walk)."""
-    every = _BINOPS.get(model)
-    if every is None:
-        every = [n for n in model.parents if isinstance(n, cst.BinaryOperation)]
-        _BINOPS[model] = every
+    every = model.analysis(_all_binary_operations)
     return [n for n in every if isinstance(n.operator, op)]
 
 
-def bare_code(model: SemanticModel, expr: cst.BaseExpression) -> str:
+def _all_binary_operations(model: ModuleIndex) -> list[cst.BinaryOperation]:
+    return [n for n in model.parents if isinstance(n, cst.BinaryOperation)]
+
+
+def bare_code(model: ModuleIndex, expr: cst.BaseExpression) -> str:
     """The code of ``expr`` without its own parentheses (positions of a node
     exclude them, so an edit replaces only this text)."""
     if getattr(expr, "lpar", None):
@@ -686,7 +683,7 @@ def bare_code(model: SemanticModel, expr: cst.BaseExpression) -> str:
 _ATOMS = (cst.Name, cst.Attribute, cst.Call, cst.Subscript, cst.Integer, cst.Float)
 
 
-def as_operand(model: SemanticModel, expr: cst.BaseExpression, text: str, atom: bool) -> str:
+def as_operand(model: ModuleIndex, expr: cst.BaseExpression, text: str, atom: bool) -> str:
     """``text`` (which replaces ``expr``) parenthesised where needed: always
     when it must bind like an atom (a method receiver, a power base), unless
     ``expr`` keeps its own parentheses around the edit."""

@@ -1,0 +1,430 @@
+"""What one walk over a module gives: parents, scopes, bindings and calls.
+
+Built from one libcst parse and one traversal: parent links, scopes and
+bindings, and an index of calls. Qualified names and positions are computed on
+demand, so a file pays only for what its rules ask. The analyses built on it
+(value kinds, contexts, loops, Keras facts, ...) are kept in its per-analysis
+cache (``index.analysis(build)``): each is built once per file, by whoever asks
+first, and this module knows none of them.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any, TypeVar, cast
+
+import libcst as cst
+from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
+
+from lossflint.analysis.names import Binding, Scope, resolve_qualname
+
+_A = TypeVar("_A")
+
+
+@dataclass(eq=False)
+class CallSite:
+    node: cst.Call
+    scope: Scope
+    _model: ModuleIndex
+
+    @cached_property
+    def qualname(self) -> str | None:
+        return self._model.qualname(self.node.func)
+
+    @property
+    def method(self) -> str | None:
+        """``x.log()`` → "log" when ``x`` is not a module (a tensor method call)."""
+        func = self.node.func
+        if isinstance(func, cst.Attribute) and self.qualname is None:
+            return func.attr.value
+        return None
+
+
+_SCOPE_NODES = (cst.Module, cst.FunctionDef, cst.ClassDef, cst.Lambda)
+
+
+# Fields that hold only tokens and whitespace: never walked.
+_TOKEN_FIELDS = frozenset(
+    {
+        "lpar",
+        "rpar",
+        "comma",
+        "semicolon",
+        "leading_lines",
+        "lines_after_decorators",
+        "trailing_whitespace",
+        "header",
+        "footer",
+        "newline",
+        "equal",
+        "colon",
+        "dot",
+        "operator",
+        "star",
+        "default_indent",
+        "default_newline",
+        "encoding",
+        "asynchronous",
+        "indent",
+        "relative",
+        "lbracket",
+        "rbracket",
+        "lbrace",
+        "rbrace",
+        "arrow",
+    }
+)
+_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def _child_fields(node_type: type) -> tuple[str, ...]:
+    found = _FIELDS.get(node_type)
+    if found is None:
+        found = tuple(
+            f.name
+            for f in dataclasses.fields(node_type)
+            if f.name not in _TOKEN_FIELDS and not f.name.startswith("whitespace")
+        )
+        _FIELDS[node_type] = found
+    return found
+
+
+_LEAVE = object()
+_NODE_TYPES: dict[type, bool] = {}
+
+
+def _is_node(kind: type) -> bool:
+    """``issubclass(kind, CSTNode)``, cached: libcst's node classes use ABCMeta,
+    whose instance checks are a measurable share of the walk."""
+    found = _NODE_TYPES.get(kind)
+    if found is None:
+        found = _NODE_TYPES[kind] = issubclass(kind, cst.CSTNode)
+    return found
+
+
+class _Collector:
+    """One walk: parents, scopes, bindings, calls.
+
+    A hand-rolled iterative walk over the syntactic fields only: libcst's
+    visitor rebuilds every node and visits every token and whitespace node,
+    which cost twice the parse; recursion would also fail on deep nesting.
+    """
+
+    def __init__(self, model: ModuleIndex) -> None:
+        self.model = model
+        self.scopes: list[Scope] = []
+
+    def walk(self, root: cst.CSTNode) -> None:
+        parents = self.model.parents
+        todo: list[tuple[Any, Any]] = [(root, None)]
+        while todo:
+            node, parent = todo.pop()
+            if parent is _LEAVE:
+                self.scopes.pop()
+                continue
+            if parent is not None:
+                parents[node] = parent
+            self.on_visit(node)
+            if isinstance(node, _SCOPE_NODES):
+                todo.append((node, _LEAVE))
+            children: list[cst.CSTNode] = []
+            for name in _child_fields(type(node)):
+                value = getattr(node, name)
+                kind = type(value)
+                if kind is tuple or kind is list:
+                    children.extend(v for v in value if _is_node(type(v)))
+                elif _is_node(kind):
+                    children.append(value)
+            for child in reversed(children):
+                todo.append((child, node))
+
+    def on_visit(self, node: cst.CSTNode) -> None:
+        model = self.model
+        if isinstance(node, cst.Call):
+            model.calls.append(CallSite(node, self.scopes[-1], model))
+        elif isinstance(node, (cst.Name, cst.Attribute, cst.Arg, cst.Integer, cst.SimpleString)):
+            return
+        elif isinstance(node, _SCOPE_NODES):
+            self._enter_scope(node)
+        elif isinstance(node, (cst.Import, cst.ImportFrom)):
+            self._bind_import(node)
+        elif isinstance(node, cst.Assign):
+            model.assignments.setdefault(self.scopes[-1].node, []).append(node)
+            for target in node.targets:
+                self._bind_target(target.target, node.value, "assign")
+        elif isinstance(node, (cst.AnnAssign, cst.AugAssign)):
+            if not (isinstance(node, cst.AnnAssign) and node.value is None):
+                self._bind_target(node.target, node.value, "assign")
+        elif isinstance(node, (cst.For, cst.CompFor)):
+            self._bind_target(node.target, None, "other")
+        elif isinstance(node, cst.WithItem):
+            if node.asname is not None:
+                self._bind_target(node.asname.name, None, "other")
+        elif isinstance(node, cst.ExceptHandler):
+            if node.name is not None:
+                self._bind_target(node.name.name, None, "other")
+        elif isinstance(node, cst.Yield):
+            model.generators.add(self.scopes[-1].node)
+        elif isinstance(node, cst.NamedExpr):
+            self._bind_target(node.target, node.value, "assign")
+        elif isinstance(node, cst.Global):
+            for item in node.names:
+                self.scopes[-1].globals.add(item.name.value)
+        elif isinstance(node, cst.Nonlocal):
+            for item in node.names:
+                self.scopes[-1].nonlocals.add(item.name.value)
+        elif isinstance(node, cst.Del):
+            self._bind_target(node.target, None, "other")
+        elif isinstance(node, (cst.MatchAs, cst.MatchStar)):
+            if node.name is not None:
+                self._bind_target(node.name, None, "other")
+        elif isinstance(node, cst.MatchMapping):
+            if node.rest is not None:
+                self._bind_target(node.rest, None, "other")
+
+    def _enter_scope(self, node: cst.CSTNode) -> None:
+        parent = self.scopes[-1] if self.scopes else None
+        if isinstance(node, cst.Module):
+            scope = Scope("module", node, None)
+        elif isinstance(node, cst.FunctionDef):
+            assert parent is not None
+            parent.bind(node.name.value, Binding("def", node))
+            scope = Scope("function", node, parent)
+            self._bind_params(node.params, scope)
+        elif isinstance(node, cst.ClassDef):
+            assert parent is not None
+            parent.bind(node.name.value, Binding("class", node))
+            scope = Scope("class", node, parent)
+        else:
+            assert isinstance(node, cst.Lambda) and parent is not None
+            scope = Scope("lambda", node, parent)
+            self._bind_params(node.params, scope)
+        self.model.scopes[node] = scope
+        self.scopes.append(scope)
+
+    @staticmethod
+    def _bind_params(params: cst.Parameters, scope: Scope) -> None:
+        every: list[cst.Param] = [
+            *params.posonly_params,
+            *params.params,
+            *params.kwonly_params,
+        ]
+        if isinstance(params.star_arg, cst.Param):
+            every.append(params.star_arg)
+        if params.star_kwarg is not None:
+            every.append(params.star_kwarg)
+        for param in every:
+            scope.bind(param.name.value, Binding("param", param))
+
+    def _bind_import(self, node: cst.Import | cst.ImportFrom) -> None:
+        scope = self.scopes[-1]
+        if isinstance(node, cst.Import):
+            for alias in node.names:
+                full = _dotted(alias.name)
+                if alias.asname is not None:
+                    local = _asname(alias)
+                    scope.bind(local, Binding("import", node, full))
+                else:
+                    root = full.split(".")[0]
+                    scope.bind(root, Binding("import", node, root))
+            return
+        if isinstance(node.names, cst.ImportStar):
+            return
+        relative = bool(node.relative)
+        module = _dotted(node.module) if node.module is not None else ""
+        for alias in node.names:
+            name = _dotted(alias.name)
+            local = _asname(alias) if alias.asname is not None else name
+            if relative:
+                scope.bind(local, Binding("other", node))
+            else:
+                scope.bind(local, Binding("import", node, f"{module}.{name}"))
+
+    def _bind_target(
+        self, target: cst.BaseExpression, value: cst.BaseExpression | None, kind: Any
+    ) -> None:
+        scope = self.scopes[-1]
+        if isinstance(target, cst.Name):
+            scope.bind(target.value, Binding(kind, value))
+        elif isinstance(target, (cst.Tuple, cst.List)):
+            for element in target.elements:
+                self._bind_target(element.value, None, "other")
+        elif isinstance(target, cst.StarredElement):
+            self._bind_target(target.value, None, "other")
+
+
+def _dotted(node: cst.BaseExpression) -> str:
+    if isinstance(node, cst.Name):
+        return node.value
+    if isinstance(node, cst.Attribute):
+        return f"{_dotted(node.value)}.{node.attr.value}"
+    return ""
+
+
+def _asname(alias: cst.ImportAlias) -> str:
+    assert alias.asname is not None
+    name = alias.asname.name
+    return name.value if isinstance(name, cst.Name) else _dotted(name)  # type: ignore[arg-type]
+
+
+class ModuleIndex:
+    """The tree of one module and what its walk found; the base of ``SemanticModel``."""
+
+    def __init__(self, module: cst.Module, path: str = "<string>") -> None:
+        self.module = module
+        self.path = path
+        self.parents: dict[cst.CSTNode, cst.CSTNode] = {}
+        self.scopes: dict[cst.CSTNode, Scope] = {}
+        self.calls: list[CallSite] = []
+        #: functions (and lambdas) whose body yields
+        self.generators: set[cst.CSTNode] = set()
+        #: ``Assign`` statements by the scope node they run in
+        self.assignments: dict[cst.CSTNode, list[cst.Assign]] = {}
+        self._qualnames: dict[cst.CSTNode, str | None] = {}
+        _Collector(self).walk(module)
+        self.module_scope = self.scopes[module]
+        self.options: dict[str, Any] = {}
+        self._analyses: dict[Callable[[ModuleIndex], Any], Any] = {}
+
+    def analysis(self, build: Callable[[ModuleIndex], _A]) -> _A:
+        """What ``build(self)`` makes (an analysis of this module), built on first
+        use and kept: every rule of a file shares one ``KindAnalysis``, one
+        ``ContextIndex``, ..."""
+        if build not in self._analyses:
+            self._analyses[build] = build(self)
+        return cast(_A, self._analyses[build])
+
+    # --- names --------------------------------------------------------------
+
+    def qualname(self, expr: cst.BaseExpression) -> str | None:
+        """Canonical qualified name of ``expr`` (``F.softmax`` →
+        ``torch.nn.functional.softmax``), or None if it is not an imported API."""
+        if expr in self._qualnames:
+            return self._qualnames[expr]
+        result = None
+        if isinstance(expr, (cst.Name, cst.Attribute)):
+            result = resolve_qualname(expr, self.scope_of(expr))
+        self._qualnames[expr] = result
+        return result
+
+    def bindings(self, name: cst.Name) -> list[Binding] | None:
+        return self.scope_of(name).lookup(name.value)
+
+    def scope_of(self, node: cst.CSTNode) -> Scope:
+        """The scope in which ``node`` is evaluated."""
+        child = node
+        parent = self.parents.get(node)
+        while parent is not None:
+            if isinstance(parent, cst.FunctionDef):
+                # decorators, annotations and the name live outside the body
+                if child is parent.body or child is parent.params:
+                    return self.scopes[parent]
+            elif isinstance(parent, cst.ClassDef):
+                if child is parent.body:
+                    return self.scopes[parent]
+            elif isinstance(parent, (cst.Lambda, cst.Module)):
+                return self.scopes[parent]
+            child = parent
+            parent = self.parents.get(parent)
+        return self.module_scope
+
+    @cached_property
+    def _calls_by_qualname(self) -> dict[str, list[CallSite]]:
+        index: dict[str, list[CallSite]] = defaultdict(list)
+        for call in self.calls:
+            if call.qualname is not None:
+                index[call.qualname].append(call)
+        return index
+
+    @cached_property
+    def _calls_by_method(self) -> dict[str, list[CallSite]]:
+        index: dict[str, list[CallSite]] = defaultdict(list)
+        for call in self.calls:
+            method = call.method
+            if method is not None:
+                index[method].append(call)
+        return index
+
+    def calls_to(self, *qualnames: str) -> Iterator[CallSite]:
+        """Calls of any of these canonical names, in source order."""
+        if len(qualnames) == 1:
+            yield from self._calls_by_qualname.get(qualnames[0], ())
+            return
+        found: list[CallSite] = []
+        for name in qualnames:
+            found.extend(self._calls_by_qualname.get(name, ()))
+        order = {id(c): i for i, c in enumerate(self.calls)} if len(found) > 1 else {}
+        yield from sorted(found, key=lambda c: order.get(id(c), 0))
+
+    def method_calls(self, *methods: str) -> Iterator[CallSite]:
+        """``<expr>.method(...)`` calls on values that are not modules."""
+        found: list[CallSite] = []
+        for name in methods:
+            found.extend(self._calls_by_method.get(name, ()))
+        if len(methods) > 1:
+            order = {id(c): i for i, c in enumerate(self.calls)}
+            found.sort(key=lambda c: order[id(c)])
+        yield from found
+
+    def call_site(self, node: cst.Call) -> CallSite | None:
+        return self._call_sites.get(node)
+
+    @cached_property
+    def _call_sites(self) -> dict[cst.Call, CallSite]:
+        return {c.node: c for c in self.calls}
+
+    # --- tree ---------------------------------------------------------------
+
+    def parent(self, node: cst.CSTNode) -> cst.CSTNode | None:
+        return self.parents.get(node)
+
+    def ancestors(self, node: cst.CSTNode) -> Iterable[cst.CSTNode]:
+        parent = self.parents.get(node)
+        while parent is not None:
+            yield parent
+            parent = self.parents.get(parent)
+
+    def statement_of(self, node: cst.CSTNode) -> cst.CSTNode:
+        """The statement (simple line or compound statement) holding ``node``."""
+        current: cst.CSTNode = node
+        while not isinstance(current, (cst.SimpleStatementLine, cst.BaseCompoundStatement)):
+            parent = self.parents.get(current)
+            if parent is None:
+                return current
+            current = parent
+        return current
+
+    def enclosing(self, node: cst.CSTNode, *types: type) -> cst.CSTNode | None:
+        for ancestor in self.ancestors(node):
+            if isinstance(ancestor, types):
+                return ancestor
+        return None
+
+    def code(self, node: cst.CSTNode) -> str:
+        return self.module.code_for_node(node)
+
+    # --- positions (resolved only when something is reported) ---------------
+
+    @cached_property
+    def _positions(self) -> Any:
+        wrapper = MetadataWrapper(self.module, unsafe_skip_copy=True)
+        return wrapper.resolve(PositionProvider)
+
+    def position(self, node: cst.CSTNode) -> CodeRange:
+        return self._positions[node]  # type: ignore[no-any-return]
+
+    def line_of(self, node: cst.CSTNode) -> int:
+        return self.position(node).start.line
+
+
+def module_alias(model: ModuleIndex, qualname: str) -> str | None:
+    """A module-level name bound only to ``import qualname`` (e.g. "F" for
+    torch.nn.functional), usable in a fix; None if the file has none."""
+    for name, bindings in model.module_scope.bindings.items():
+        if bindings and all(b.kind == "import" and b.qualname == qualname for b in bindings):
+            return name
+    return None

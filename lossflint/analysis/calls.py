@@ -32,17 +32,6 @@ def argument(call: cst.Call, index: int | None, *names: str) -> cst.BaseExpressi
     return None
 
 
-def arg_node(call: cst.Call, index: int | None, *names: str) -> cst.Arg | None:
-    found = keyword(call, *names) if names else None
-    if found is not None:
-        return found
-    if index is not None:
-        args = positional(call)
-        if index < len(args):
-            return args[index]
-    return None
-
-
 def literal_value(expr: cst.BaseExpression | None) -> object:
     """Python value of a simple literal (numbers, strings, True/False/None,
     unary minus); ``NotImplemented`` if it is not one."""

@@ -20,7 +20,7 @@ from typing import Any, TypeVar, cast
 import libcst as cst
 from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
-from lossflint.analysis.names import Binding, Scope, resolve_qualname
+from lossflint.analysis.names import Binding, Scope, dotted_text, resolve_qualname
 
 _A = TypeVar("_A")
 
@@ -224,7 +224,7 @@ class _Collector:
         scope = self.scopes[-1]
         if isinstance(node, cst.Import):
             for alias in node.names:
-                full = _dotted(alias.name)
+                full = dotted_text(alias.name) or ""
                 if alias.asname is not None:
                     local = _asname(alias)
                     scope.bind(local, Binding("import", node, full))
@@ -235,9 +235,9 @@ class _Collector:
         if isinstance(node.names, cst.ImportStar):
             return
         relative = bool(node.relative)
-        module = _dotted(node.module) if node.module is not None else ""
+        module = (dotted_text(node.module) or "") if node.module is not None else ""
         for alias in node.names:
-            name = _dotted(alias.name)
+            name = dotted_text(alias.name) or ""
             local = _asname(alias) if alias.asname is not None else name
             if relative:
                 scope.bind(local, Binding("other", node))
@@ -257,18 +257,10 @@ class _Collector:
             self._bind_target(target.value, None, "other")
 
 
-def _dotted(node: cst.BaseExpression) -> str:
-    if isinstance(node, cst.Name):
-        return node.value
-    if isinstance(node, cst.Attribute):
-        return f"{_dotted(node.value)}.{node.attr.value}"
-    return ""
-
-
 def _asname(alias: cst.ImportAlias) -> str:
     assert alias.asname is not None
     name = alias.asname.name
-    return name.value if isinstance(name, cst.Name) else _dotted(name)  # type: ignore[arg-type]
+    return name.value if isinstance(name, cst.Name) else dotted_text(name) or ""  # type: ignore[arg-type]
 
 
 class ModuleIndex:

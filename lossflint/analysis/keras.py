@@ -38,6 +38,7 @@ import libcst as cst
 
 from lossflint.analysis import apis
 from lossflint.analysis.calls import argument, keyword, literal_value
+from lossflint.analysis.names import dotted_text
 
 if TYPE_CHECKING:
     from lossflint.analysis.index import ModuleIndex
@@ -285,10 +286,6 @@ def _join(a: Any, b: Any) -> Any:
 Env = dict[str, Any]
 #: values whose existence makes a second round worth it
 _INTERESTING = (KModel, KLoss, Images, Labels, ScaledLabels, TfLogits, TfProbs, KTensor, Scaler)
-
-
-class _Leave(Exception):
-    pass
 
 
 class KerasFacts:
@@ -652,14 +649,14 @@ class KerasFacts:
             for index, element in enumerate(elements):
                 self._assign(element.value, items[index] if items else None, env)
         elif isinstance(target, cst.Attribute):
-            key = _dotted(target)
+            key = dotted_text(target)
             if key is not None:
                 for k in [k for k in env if k.startswith(key + ".")]:
                     del env[k]
                 env[key] = value
         elif isinstance(target, cst.Subscript):
             # ``y[mask] = ...`` changes what ``y`` holds
-            key = _dotted(target.value)
+            key = dotted_text(target.value)
             if key is not None and key in env:
                 env[key] = None
 
@@ -695,7 +692,7 @@ class KerasFacts:
             value = literal_value(expr)
             return Const(value) if value is not NotImplemented else None
         if type(expr) is cst.Attribute:
-            key = _dotted(expr)
+            key = dotted_text(expr)
             if key is not None and key in env:
                 return env[key]
             qualname = self.model.qualname(expr)
@@ -818,14 +815,14 @@ class KerasFacts:
         func = call.func
         qualname = None
         if not (isinstance(func, cst.Name) and func.value in env):
-            key = _dotted(func)
+            key = dotted_text(func)
             if key is None or key not in env:
                 qualname = self.model.qualname(func)
         if qualname is not None:
             args = [self._eval(a.value, env, stmt) for a in call.args]
             return self._api(call, qualname, args, env, stmt)
         if isinstance(func, cst.Attribute):
-            key = _dotted(func)
+            key = dotted_text(func)
             if key is not None and key in env:
                 args = [self._eval(a.value, env, stmt) for a in call.args]
                 return self._call_value(call, env[key], args, env, stmt)
@@ -1158,7 +1155,7 @@ class KerasFacts:
         env: Env,
         stmt: cst.CSTNode,
     ) -> Any:
-        key = _dotted(func.value)
+        key = dotted_text(func.value)
         if name == "add":
             layer = args[0] if args else None
             layers = _as_layers(layer)
@@ -1418,17 +1415,6 @@ def _snake(name: str) -> str:
             out.append("_")
         out.append(ch.lower())
     return "".join(out)
-
-
-def _dotted(expr: cst.BaseExpression) -> str | None:
-    parts: list[str] = []
-    while isinstance(expr, cst.Attribute):
-        parts.append(expr.attr.value)
-        expr = expr.value
-    if isinstance(expr, cst.Name):
-        parts.append(expr.value)
-        return ".".join(reversed(parts))
-    return None
 
 
 def _body(node: cst.CSTNode) -> Sequence[cst.CSTNode]:

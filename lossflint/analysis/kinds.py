@@ -12,7 +12,7 @@ of the module body. Rounds repeat (bounded) while those facts change.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -68,10 +68,6 @@ class _Frame:
     local_names: frozenset[str] = frozenset()
 
 
-class _Terminated(Exception):
-    pass
-
-
 class KindAnalysis:
     def __init__(self, model: ModuleIndex) -> None:
         self.model = model
@@ -107,9 +103,6 @@ class KindAnalysis:
     def kind(self, expr: cst.BaseExpression) -> Kind:
         value = self.value_of(expr)
         return value.kind if isinstance(value, Tensor) else Kind.UNKNOWN
-
-    def iter_loss_calls(self) -> Iterator[LossCall]:
-        yield from self.loss_calls.values()
 
     def describe(self, value: Value) -> str:
         """Evidence for a message: "softmax at line 41 (Net.forward)"."""

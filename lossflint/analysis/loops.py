@@ -59,20 +59,6 @@ if TYPE_CHECKING:
 #: receivers of ``x.backward(loss)`` that run the backward of their argument
 _DELEGATING_BACKWARD = re.compile(r"accelerator|engine|fabric|trainer|deepspeed|strategy|^self$")
 
-EVENT_KINDS = (
-    "zero_grad",
-    "forward",
-    "backward",
-    "unscale",
-    "clip",
-    "step",
-    "sched_step",
-    "eval",
-    "train",
-    "optim_ctor",
-    "grad_set",
-)
-
 
 @dataclass(frozen=True)
 class OptimizerCtor:
@@ -537,9 +523,8 @@ def loops(model: ModuleIndex) -> LoopIndex:
 # --- helpers --------------------------------------------------------------------
 
 
-def dotted(expr: cst.BaseExpression) -> str | None:
-    """``opt`` / ``self.optimizer`` → the dotted text; None otherwise."""
-    return dotted_text(expr)
+#: ``opt`` / ``self.optimizer`` → the dotted text; None otherwise (rules read it from here)
+dotted = dotted_text
 
 
 _OPT_TOKENS = frozenset({"opt", "optim", "optimizer", "optimiser", "optimizers", "opts"})

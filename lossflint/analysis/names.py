@@ -134,7 +134,3 @@ def resolve_qualname(node: cst.BaseExpression, scope: Scope) -> str | None:
     if root is None:
         return None
     return canonical(".".join([root, *parts[1:]]))
-
-
-def is_builtin(name: str) -> bool:
-    return name in _BUILTINS

@@ -90,7 +90,3 @@ def join(a: Value, b: Value) -> Value:
     if a is b or a == b:
         return a
     return UNKNOWN
-
-
-def kind_of(value: Value) -> Kind:
-    return value.kind if isinstance(value, Tensor) else Kind.UNKNOWN

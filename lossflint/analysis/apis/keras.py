@@ -74,7 +74,6 @@ TF_LOG_SIGMOID = "tensorflow.math.log_sigmoid"
 
 KERAS_SEQUENTIAL = frozenset({"keras.Sequential", "keras.models.Sequential"})
 FUNCTIONAL_MODEL = frozenset({"keras.Model", "keras.models.Model"})
-MODEL_BASES = KERAS_SEQUENTIAL | FUNCTIONAL_MODEL
 INPUT = frozenset({"keras.Input", "keras.layers.Input"})
 INPUT_LAYER = frozenset({"keras.layers.InputLayer"})
 LAYERS_PREFIX = "keras.layers."
@@ -193,25 +192,6 @@ CONV_LAYERS = frozenset(
 )
 #: layers whose output keeps extra (spatial or time) axes
 KEEPS_AXES = frozenset(n for n in REQUIRED_RANK if n not in RECURRENT)
-#: layers that reduce to one vector per sample
-REDUCERS = frozenset(
-    {
-        "Flatten",
-        "Reshape",
-        "GlobalAveragePooling1D",
-        "GlobalAveragePooling2D",
-        "GlobalAveragePooling3D",
-        "GlobalMaxPooling1D",
-        "GlobalMaxPooling2D",
-        "GlobalMaxPooling3D",
-        "GlobalAvgPool1D",
-        "GlobalAvgPool2D",
-        "GlobalAvgPool3D",
-        "GlobalMaxPool1D",
-        "GlobalMaxPool2D",
-        "GlobalMaxPool3D",
-    }
-)
 HEAD_BETWEEN = (
     DROPOUT_LAYERS | frozenset({"Activation", "BatchNormalization"}) | frozenset(ACTIVATION_LAYERS)
 )

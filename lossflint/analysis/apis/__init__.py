@@ -27,7 +27,8 @@ from lossflint.analysis.apis.torch import *  # noqa: F403
 
 
 def _by_framework(names: frozenset[str]) -> dict[str, str]:
-    """name → "torch" / "tensorflow" / "numpy", for rules that answer in kind."""
+    """name → its framework ("torch" / "tensorflow" / "numpy"): the rules write
+    their fix with the same framework's function."""
     return {name: framework_of(name) or "" for name in sorted(names)}
 
 

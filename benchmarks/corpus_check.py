@@ -1,9 +1,23 @@
 #!/usr/bin/env python3
-"""Run lossflint over real ML libraries: crashes, LF900 honesty, findings, fix safety.
+"""Run lossflint over real ML code: crashes, LF900 honesty, findings, fix safety.
 
     python benchmarks/corpus_check.py                     # download (pinned), unpack, check
     python benchmarks/corpus_check.py --src /work/corpus/src   # reuse an unpacked tree
     python benchmarks/corpus_check.py --src DIR --fix-safety   # also --fix --unsafe-fixes on a copy
+    python benchmarks/corpus_check.py --corpus training --src /work/corpus-train
+
+Two corpora (``--corpus``):
+
+- ``library`` (the default): pinned wheels of ML libraries (``PACKAGES``), the
+  steps below; report ``corpus-findings.md``, verdicts
+  ``corpus-classification.toml``;
+- ``training``: public training code (tutorials, course and book notebooks,
+  research training scripts) listed in ``training-corpus.toml``, fetched by the
+  developer and unpacked one folder per repository (``owner+name``); ``--src``
+  is required. ``.py`` files **and notebooks** are linted; a notebook's lines
+  are the lines of its code cells. LF900 diagnostics are findings too (each is
+  classified), and the report adds false positives per 100k lines per rule;
+  report ``training-findings.md``, verdicts ``training-classification.toml``.
 
 It
 
@@ -43,6 +57,7 @@ import datetime
 import json
 import os
 import platform
+import re
 import shutil
 import signal
 import stat
@@ -71,6 +86,7 @@ DIST = CACHE / "dist"
 SRC = CACHE / "corpus-check" / "src"
 FINDINGS_MD = HERE / "corpus-findings.md"
 CLASSIFICATION = HERE / "corpus-classification.toml"
+TRAINING_MANIFEST = HERE / "training-corpus.toml"
 
 #: the corpus: pinned wheels (pure Python, a wheel holds the package sources)
 PACKAGES = (
@@ -85,6 +101,40 @@ PACKAGES = (
 #: seconds one file may take before it counts as a crash (hang)
 FILE_TIMEOUT = 300
 VERDICTS = ("true-bug", "harmless", "false-positive")
+
+
+@dataclass(frozen=True)
+class Corpus:
+    """What differs between the corpora: files, report, verdicts."""
+
+    name: str
+    title: str
+    findings_md: Path
+    classification: Path
+    #: lint ``.ipynb`` files too (their lines = lines of code cells)
+    notebooks: bool
+    #: LF900 diagnostics are findings to classify (training code has real
+    #: syntax errors: Python 2 prints, exercise blanks); the library corpus
+    #: only checks them against ``ast``
+    classify_lf900: bool
+    #: ``pip download`` the pinned wheels when no ``--src`` is given
+    downloads: bool
+
+
+CORPORA = {
+    "library": Corpus(
+        "library", "Corpus findings", FINDINGS_MD, CLASSIFICATION, False, False, True
+    ),
+    "training": Corpus(
+        "training",
+        "Training-code corpus findings",
+        HERE / "training-findings.md",
+        HERE / "training-classification.toml",
+        True,
+        True,
+        False,
+    ),
+}
 
 
 # --- corpus ----------------------------------------------------------------------
@@ -135,8 +185,17 @@ def fetch() -> Path:
     return SRC
 
 
-def corpus_files(src: Path) -> list[Path]:
-    return sorted(p for p in src.rglob("*.py") if p.is_file())
+def corpus_files(src: Path, notebooks: bool = False) -> list[Path]:
+    suffixes = (".py", ".ipynb") if notebooks else (".py",)
+    return sorted(p for p in src.rglob("*") if p.suffix in suffixes and p.is_file())
+
+
+def training_manifest() -> list[dict[str, str]]:
+    """The repositories of the training corpus (repo, commit, why)."""
+    if not TRAINING_MANIFEST.is_file():
+        return []
+    data = tomllib.loads(TRAINING_MANIFEST.read_text(encoding="utf-8"))
+    return list(data.get("repo", []))
 
 
 # --- linting one file (in a worker) ------------------------------------------------
@@ -156,6 +215,16 @@ class FileResult:
     lf900: list[str] = field(default_factory=list)
     findings: list[dict[str, Any]] = field(default_factory=list)
     crashes: list[str] = field(default_factory=list)
+    #: notebooks only: cells CPython rejects and cells with LF900 (0 = the
+    #: notebook itself, e.g. invalid JSON)
+    notebook: bool = False
+    ast_bad_cells: list[int] = field(default_factory=list)
+    lf900_cells: list[int] = field(default_factory=list)
+
+    def lf900_disagrees(self) -> bool:
+        if self.notebook:
+            return sorted(set(self.ast_bad_cells)) != sorted(set(self.lf900_cells))
+        return bool(self.lf900) == self.ast_ok
 
 
 def _init_worker(prefilter: bool) -> None:
@@ -185,14 +254,80 @@ def _ast_check(data: bytes) -> tuple[bool, str]:
     return True, ""
 
 
-def check_file(args: tuple[str, str, str]) -> FileResult:
-    path, rel, package = args
+# IPython-only lines, replaced by ``pass`` before CPython judges a cell: line
+# magics and shell escapes (also assigned: ``x = !ls``) and help lines
+_IPYTHON_LINE = re.compile(
+    r"^[ \t]*([%!]|[A-Za-z_][\w.,\t ]*=[ \t]*[%!]|\?{1,2}[\w.]+[ \t]*$|[\w.]+\?{1,2}[ \t]*$)"
+)
+
+
+def _mask_ipython(text: str) -> str | None:
+    """A cell as CPython should see it, or None for a cell magic cell (not Python)."""
+    lines = text.split("\n")
+    first = next((line for line in lines if line.strip()), "")
+    if first.lstrip().startswith("%%"):
+        return None
+    out, continuing = [], False
+    for line in lines:
+        if continuing or _IPYTHON_LINE.match(line):
+            indent = line[: len(line) - len(line.lstrip(" \t"))]
+            out.append(indent + "pass")
+            continuing = line.rstrip("\r").endswith("\\")
+        else:
+            out.append(line)
+    return "\n".join(out)
+
+
+def _notebook_cells(data: bytes) -> tuple[list[tuple[int, str]], str]:
+    """(cell number, source) of the Python code cells, or an error for an unreadable file."""
+    from lossflint.notebook import NotebookError, code_cells, is_python_notebook, load_notebook
+
+    try:
+        nb = load_notebook(data)
+    except NotebookError as exc:
+        return [], str(exc)
+    if not is_python_notebook(nb):
+        return [], ""
+    return [(number, text) for number, _, text in code_cells(nb)], ""
+
+
+def _check_notebook(data: bytes, result: FileResult) -> dict[int, list[str]]:
+    """Count code-cell lines, judge every cell with CPython; the cells' lines by number."""
+    from lossflint.source import source_lines
+
+    result.notebook = True
+    cells, error = _notebook_cells(data)
+    if error:
+        result.ast_ok, result.ast_error, result.ast_bad_cells = False, error, [0]
+    sources: dict[int, list[str]] = {}
+    for number, text in cells:
+        sources[number] = source_lines(text)
+        result.lines += len(sources[number])
+        masked = _mask_ipython(text)
+        if masked is None:
+            continue
+        ok, why = _ast_check(masked.encode("utf-8"))
+        if not ok:
+            result.ast_ok = False
+            result.ast_bad_cells.append(number)
+            result.ast_error += f"{'; ' if result.ast_error else ''}cell {number}: {why}"
+    return sources
+
+
+def check_file(args: tuple[str, str, str, bool]) -> FileResult:
+    path, rel, package, classify_lf900 = args
     from lossflint.runner import lint_bytes
 
     data = Path(path).read_bytes()
-    lines_of = data.decode("utf-8", "replace").splitlines()
-    ok, why = _ast_check(data)
-    result = FileResult(rel, package, len(lines_of), 0.0, ok, why)
+    cell_text: dict[int, list[str]] = {}
+    if rel.endswith(".ipynb"):
+        result = FileResult(rel, package, 0, 0.0, True)
+        cell_text = _check_notebook(data, result)
+        lines_of: list[str] = []
+    else:
+        lines_of = data.decode("utf-8", "replace").splitlines()
+        ok, why = _ast_check(data)
+        result = FileResult(rel, package, len(lines_of), 0.0, ok, why)
     start = time.perf_counter()
     signal.signal(signal.SIGALRM, _timeout)
     signal.alarm(FILE_TIMEOUT)
@@ -212,29 +347,42 @@ def check_file(args: tuple[str, str, str]) -> FileResult:
         result.crashes.append(str(error))
     for d in linted.diagnostics:
         row, col = d.location.row, d.location.column
-        # a position must be inside the file: a row of the file (or the line
-        # after the last one for an empty file), a column up to the line end + 1
-        line = lines_of[row - 1] if 1 <= row <= len(lines_of) else None
-        if d.cell is None and (
-            not (1 <= row <= max(len(lines_of), 1))
+        # a position must be inside the file (or the cell): a row of it (or the
+        # line after the last one when empty), a column up to the line end + 1
+        # (a notebook-level LF900, e.g. invalid JSON, points into the JSON text)
+        rows = lines_of if d.cell is None else cell_text.get(d.cell, [])
+        line = rows[row - 1] if 1 <= row <= len(rows) else None
+        if (d.cell is not None or not result.notebook) and (
+            not (1 <= row <= max(len(rows), 1))
             or col < 1
             or col > (len(line) if line is not None else 0) + 1
         ):
-            result.crashes.append(f"{d.code} at {row}:{col} is outside the file ({d.message})")
+            where = f"cell {d.cell} " if d.cell is not None else ""
+            result.crashes.append(
+                f"{d.code} at {where}{row}:{col} is outside the file ({d.message})"
+            )
         if d.code == "LF900":
             result.lf900.append(f"{row}:{col}: {d.message}")
-            continue
-        result.findings.append(
-            {
-                "path": rel,
-                "row": row,
-                "column": col,
-                "code": d.code,
-                "message": d.message,
-                "fixable": d.fix is not None,
-                "line": (line or "").strip(),
-            }
-        )
+            if result.notebook:
+                result.lf900_cells.append(d.cell or 0)
+            if not classify_lf900:
+                continue
+        if line is None and result.notebook and d.cell is None:
+            # the notebook file itself (invalid JSON): its raw line
+            raw = data.decode("utf-8", "replace").splitlines()
+            line = raw[row - 1] if 1 <= row <= len(raw) else ""
+        finding = {
+            "path": rel,
+            "row": row,
+            "column": col,
+            "code": d.code,
+            "message": d.message,
+            "fixable": d.fix is not None,
+            "line": (line or "").strip(),
+        }
+        if d.cell is not None:
+            finding["cell"] = d.cell
+        result.findings.append(finding)
     return result
 
 
@@ -245,10 +393,10 @@ def finding_key(f: dict[str, Any]) -> str:
     return f"{f['path']}|{f['code']}|{f['line']}"
 
 
-def load_classification() -> dict[str, dict[str, str]]:
-    if not CLASSIFICATION.is_file():
+def load_classification(path: Path = CLASSIFICATION) -> dict[str, dict[str, str]]:
+    if not path.is_file():
         return {}
-    data = tomllib.loads(CLASSIFICATION.read_text(encoding="utf-8"))
+    data = tomllib.loads(path.read_text(encoding="utf-8"))
     out: dict[str, dict[str, str]] = {}
     for entry in data.get("finding", []):
         verdict = entry.get("verdict", "")
@@ -368,6 +516,12 @@ def _md_cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
+def _where(f: dict[str, Any]) -> str:
+    """path:row:column, or path[cell N]:row:column in a notebook."""
+    cell = f"[cell {f['cell']}]" if f.get("cell") is not None else ""
+    return f"{f['path']}{cell}:{f['row']}:{f['column']}"
+
+
 def summarise(
     results: list[FileResult],
     seconds: float,
@@ -376,13 +530,14 @@ def summarise(
     fix_summary: str = "",
     started: str = "",
     head: str = "",
+    corpus: Corpus = CORPORA["library"],
 ) -> tuple[str, dict[str, Any]]:
     files = len(results)
     lines = sum(r.lines for r in results)
     per100k = 100_000 / max(lines, 1)
     crashes = [(r.path, c) for r in results for c in r.crashes]
     lf900 = [r for r in results if r.lf900]
-    disagree = [r for r in results if bool(r.lf900) == r.ast_ok]
+    disagree = [r for r in results if r.lf900_disagrees()]
     findings = [f for r in results for f in r.findings]
     by_rule = Counter(f["code"] for f in findings)
     packages: dict[str, list[FileResult]] = defaultdict(list)
@@ -407,19 +562,64 @@ def summarise(
         "false_positives_per_100k_lines": round(fps * per100k, 3),
         "seconds": round(seconds, 1),
     }
+    training = corpus.name == "training"
+    if training:
+        stats["notebooks"] = sum(1 for r in results if r.notebook)
+        stats["notebook_lines"] = sum(r.lines for r in results if r.notebook)
+        stats["false_positives_by_rule"] = {
+            code: sum(
+                1
+                for f in findings
+                if f["code"] == code
+                and classification.get(finding_key(f), {}).get("verdict") == "false-positive"
+            )
+            for code in sorted(by_rule)
+        }
     out: list[str] = []
     w = out.append
-    w("# Corpus findings")
-    w("")
-    w("Generated by `python benchmarks/corpus_check.py` (see `docs/robustness.md`); the")
-    w("verdicts come from `benchmarks/corpus-classification.toml`, written by reading the code.")
+    if training:
+        w(f"# {corpus.title}")
+        w("")
+        w(
+            "Generated by `python benchmarks/corpus_check.py --corpus training --src DIR` "
+            "(see `benchmarks/README.md`); the"
+        )
+        w(
+            f"verdicts come from `benchmarks/{corpus.classification.name}`, written by "
+            "reading the code. LF900 diagnostics"
+        )
+        w("are findings here (classified like the others). False-positive classes and recall")
+        w("observations: `benchmarks/training-fp-classes.md`.")
+    else:
+        w("# Corpus findings")
+        w("")
+        w("Generated by `python benchmarks/corpus_check.py` (see `docs/robustness.md`); the")
+        w(
+            "verdicts come from `benchmarks/corpus-classification.toml`, written by reading the code."
+        )
     w("")
     w(
         f"- run: {started or _now()} UTC, lossflint at `{head or _git_head()}`, "
         f"Python {platform.python_version()}, {seconds:.0f}s wall"
     )
-    w(f"- corpus: {', '.join(p.replace('==', ' ') for p in PACKAGES)}")
-    w(f"- **files: {files}**, **lines: {lines:,}**")
+    if training:
+        repos = training_manifest()
+        present = {r.package for r in results}
+        w(
+            f"- corpus: {len(present)} repositories of `benchmarks/training-corpus.toml` "
+            "(repository and commit there)"
+        )
+        missing = [r["repo"] for r in repos if r["repo"].replace("/", "+") not in present]
+        if missing and results:
+            w(f"- in the manifest but not in the unpacked tree: {', '.join(missing)}")
+        nb = [r for r in results if r.notebook]
+        w(
+            f"- **files: {files}** ({files - len(nb)} .py, {len(nb)} notebooks), "
+            f"**lines: {lines:,}** ({sum(r.lines for r in nb):,} of them in notebook code cells)"
+        )
+    else:
+        w(f"- corpus: {', '.join(p.replace('==', ' ') for p in PACKAGES)}")
+        w(f"- **files: {files}**, **lines: {lines:,}**")
     w(
         f"- **crashes: {len(crashes)}** (exceptions, internal errors, timeouts, positions "
         "outside the file)"
@@ -438,22 +638,38 @@ def summarise(
     w("")
     w("## Findings per rule")
     w("")
-    w("| rule | findings | per 100k lines | true bug | harmless | false positive |")
-    w("|---|---|---|---|---|---|")
+    if training:
+        w(
+            "| rule | findings | per 100k lines | true bug | harmless | false positive "
+            "| FP per 100k lines | unclassified |"
+        )
+        w("|---|---|---|---|---|---|---|---|")
+    else:
+        w("| rule | findings | per 100k lines | true bug | harmless | false positive |")
+        w("|---|---|---|---|---|---|")
     for code, n in sorted(by_rule.items()):
         v = Counter(
             classification.get(finding_key(f), {}).get("verdict", "unclassified")
             for f in findings
             if f["code"] == code
         )
-        w(
+        row = (
             f"| {code} | {n} | {n * per100k:.2f} | {v['true-bug']} | {v['harmless']} | "
             f"{v['false-positive']} |"
         )
+        if training:
+            row += f" {v['false-positive'] * per100k:.2f} | {v['unclassified']} |"
+        w(row)
+    if training:
+        w(
+            f"| **all** | {len(findings)} | {len(findings) * per100k:.2f} | "
+            f"{verdicts['true-bug']} | {verdicts['harmless']} | {fps} | {fps * per100k:.2f} | "
+            f"{verdicts['unclassified']} |"
+        )
     w("")
-    w("## Per package")
+    w("## Per repository" if training else "## Per package")
     w("")
-    w("| package | files | lines | findings | LF900 | crashes |")
+    w(f"| {'repository' if training else 'package'} | files | lines | findings | LF900 | crashes |")
     w("|---|---|---|---|---|---|")
     for name, rs in sorted(packages.items()):
         w(
@@ -486,6 +702,12 @@ def summarise(
     for r in lf900:
         w(f"- `{r.path}`: {'; '.join(r.lf900)} (ast: {r.ast_error or 'accepts'})")
     for r in disagree:
+        if r.notebook:
+            w(
+                f"- **disagreement** `{r.path}`: LF900 in cells {sorted(set(r.lf900_cells))}, "
+                f"ast rejects cells {sorted(set(r.ast_bad_cells))} ({r.ast_error or 'accepts'})"
+            )
+            continue
         w(
             f"- **disagreement** `{r.path}`: LF900 {r.lf900 or 'absent'}, "
             f"ast {r.ast_error or 'accepts'}"
@@ -507,7 +729,7 @@ def summarise(
     if not fp_entries:
         w("None.")
     for f, c in fp_entries:
-        w(f"### {f['code']} at `{f['path']}:{f['row']}:{f['column']}`")
+        w(f"### {f['code']} at `{_where(f)}`")
         w("")
         w(c.get("reason", ""))
         if c.get("reproducer"):
@@ -523,10 +745,14 @@ def summarise(
     w("")
     w("| location | rule | message | verdict | reason |")
     w("|---|---|---|---|---|")
-    for f in sorted(findings, key=lambda f: (f["code"], f["path"], f["row"], f["column"])):
+
+    def order(f: dict[str, Any]) -> tuple[str, str, int, int, int]:
+        return (f["code"], f["path"], f.get("cell") or 0, f["row"], f["column"])
+
+    for f in sorted(findings, key=order):
         c = classification.get(finding_key(f), {})
         w(
-            f"| `{f['path']}:{f['row']}:{f['column']}` | {f['code']} | {_md_cell(f['message'])} "
+            f"| `{_where(f)}` | {f['code']} | {_md_cell(f['message'])} "
             f"| {c.get('verdict', '**unclassified**')} | {_md_cell(c.get('reason', ''))} |"
         )
     return "\n".join(out) + "\n", stats
@@ -537,7 +763,15 @@ def summarise(
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--src", type=Path, help="an unpacked corpus (one folder per package)")
+    parser.add_argument(
+        "--corpus",
+        choices=sorted(CORPORA),
+        default="library",
+        help="which corpus: its report and verdict files (default: library)",
+    )
+    parser.add_argument(
+        "--src", type=Path, help="an unpacked corpus (one folder per package or repository)"
+    )
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     parser.add_argument(
         "--no-prefilter",
@@ -553,10 +787,17 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
 
-    classification = load_classification()
+    corpus = CORPORA[args.corpus]
+    if not args.from_json and args.src is None and not corpus.downloads:
+        parser.error(f"--corpus {corpus.name} needs --src (the unpacked repositories)")
+    if args.src is not None and not args.src.is_dir():
+        parser.error(f"--src {args.src}: not a folder")
+    classification = load_classification(corpus.classification)
     start = time.perf_counter()
     if args.from_json:
         raw = json.loads(args.from_json.read_text())
+        if raw.get("corpus", "library") != corpus.name:
+            parser.error(f"{args.from_json} is a run of the {raw.get('corpus', 'library')} corpus")
         results = [FileResult(**r) for r in raw["results"]]
         seconds = raw["seconds"]
         src = Path(raw["src"])
@@ -564,10 +805,18 @@ def main(argv: list[str] | None = None) -> int:
     else:
         started, head = _now(), _git_head()
         src = (args.src or fetch()).resolve()
-        files = corpus_files(src)
+        files = corpus_files(src, corpus.notebooks)
         if args.limit:
             files = files[: args.limit]
-        work = [(str(p), p.relative_to(src).as_posix(), p.relative_to(src).parts[0]) for p in files]
+        work = [
+            (
+                str(p),
+                p.relative_to(src).as_posix(),
+                p.relative_to(src).parts[0],
+                corpus.classify_lf900,
+            )
+            for p in files
+        ]
         print(f"linting {len(work)} files with {args.jobs} processes ...", file=sys.stderr)
         results = []
         with Pool(args.jobs, initializer=_init_worker, initargs=(not args.no_prefilter,)) as pool:
@@ -586,6 +835,7 @@ def main(argv: list[str] | None = None) -> int:
         args.json.write_text(
             json.dumps(
                 {
+                    "corpus": corpus.name,
                     "src": str(src),
                     "seconds": seconds,
                     "started": started,
@@ -607,10 +857,10 @@ def main(argv: list[str] | None = None) -> int:
             saved.update(fix_problems=fix_problems, fix_summary=fix_summary)
             args.json.write_text(json.dumps(saved))
     text, stats = summarise(
-        results, seconds, classification, fix_problems, fix_summary, started, head
+        results, seconds, classification, fix_problems, fix_summary, started, head, corpus
     )
     if not args.no_write:
-        FINDINGS_MD.write_text(text, encoding="utf-8")
+        corpus.findings_md.write_text(text, encoding="utf-8")
     slowest = sorted(results, key=lambda r: -r.seconds)[:5]
     print(json.dumps(stats, indent=2))
     print("slowest: " + ", ".join(f"{r.path} {r.seconds:.1f}s" for r in slowest), file=sys.stderr)

@@ -574,3 +574,31 @@ def test_failed_in_place_write_puts_the_original_back(tmp_path: Path, monkeypatc
     assert report.failed == [f"{path.as_posix()}: fixes not written: No space left on device"]
     assert path.read_text() == FIXABLE == (tmp_path / "other.py").read_text()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["other.py", "train.py"]
+
+
+def test_owner_that_cannot_be_given_means_an_in_place_write(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    # not root and the file belongs to someone else: a renamed new file would
+    # change its owner, so the bytes go into the file's own inode
+    path = tmp_path / "train.py"
+    path.write_text(FIXABLE)
+    inode = path.stat().st_ino
+    real_stat = os.stat
+
+    def stat_as_if_foreign(target, *args, **kwargs):  # type: ignore[no-untyped-def]
+        info = real_stat(target, *args, **kwargs)
+        if str(target).endswith(".tmp"):
+            values = list(info)
+            values[stat.ST_UID] = info.st_uid + 1
+            return os.stat_result(values)
+        return info
+
+    def refuse_chown(*args: object) -> None:
+        raise PermissionError(1, "Operation not permitted")
+
+    monkeypatch.setattr(safe_write.os, "stat", stat_as_if_foreign)
+    monkeypatch.setattr(safe_write.os, "chown", refuse_chown)
+    report = _fix_files([path], tmp_path)
+    monkeypatch.undo()
+    assert report.failed == [] and report.applied == 1
+    assert path.read_text() == FIXED and path.stat().st_ino == inode
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["train.py"]

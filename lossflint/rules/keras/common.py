@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
+from lossflint.analysis import apis
 from lossflint.analysis import keras as K
 from lossflint.diagnostics import RelatedNode
 
@@ -48,7 +49,7 @@ def input_rank_layer(layer: K.KLayer) -> tuple[str, int] | None:
     """The layer's name (the wrapped one for ``Bidirectional``) and the input
     rank it takes, when it takes a fixed one."""
     name = layer.inner.name if layer.name == "Bidirectional" and layer.inner else layer.name
-    required = K.REQUIRED_RANK.get(name)
+    required = apis.REQUIRED_RANK.get(name)
     return (name, required) if required is not None else None
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from lossflint.analysis import keras as K
+from lossflint.analysis import apis
 from lossflint.diagnostics import Applicability, Finding, FixSpec, NodeEdit, Severity
 from lossflint.examples import Invalid
 from lossflint.registry import Rule
@@ -182,11 +182,11 @@ equally right (and numerically better); choose one.
     def check(self, model: SemanticModel) -> Iterator[Finding]:
         for use, head in uses(model):
             loss = use.loss
-            if head.activation not in K.PROBABILITY_ACTIVATIONS:
+            if head.activation not in apis.PROBABILITY_ACTIVATIONS:
                 continue
-            if loss.name not in K.CE_LOSSES or loss.from_logits is not True:
+            if loss.name not in apis.CE_LOSSES or loss.from_logits is not True:
                 continue
-            if loss.name in K.CATEGORICAL_LOSSES and head.units == 1:
+            if loss.name in apis.CATEGORICAL_LOSSES and head.units == 1:
                 continue  # LF404: a categorical loss over one unit is the bug
             fix = None
             arg = loss.from_logits_arg

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
-from lossflint.analysis import keras as K
+from lossflint.analysis import apis
 from lossflint.diagnostics import Applicability, Finding, FixSpec, NodeEdit, Severity
 from lossflint.examples import Invalid
 from lossflint.registry import Rule
@@ -200,11 +200,11 @@ activation (or no activation and `from_logits=True`), which is left to you.
     def check(self, model: SemanticModel) -> Iterator[Finding]:
         for use, head in uses(model):
             loss = use.loss
-            if head.activation in K.PROBABILITY_ACTIVATIONS:
+            if head.activation in apis.PROBABILITY_ACTIVATIONS:
                 continue
-            if loss.name not in K.CE_LOSSES or loss.from_logits is not False:
+            if loss.name not in apis.CE_LOSSES or loss.from_logits is not False:
                 continue
-            if loss.name in K.CATEGORICAL_LOSSES and head.units == 1:
+            if loss.name in apis.CATEGORICAL_LOSSES and head.units == 1:
                 continue  # LF404: a categorical loss over one unit is the bug
             fix = None
             if (

@@ -191,7 +191,7 @@ which changes the model; it is what a one-unit binary output needs.
                     before >= 0
                     and layers[before] is not None
                     and (
-                        layers[before].name in K.DROPOUT_LAYERS  # type: ignore[union-attr]
+                        layers[before].name in apis.DROPOUT_LAYERS  # type: ignore[union-attr]
                     )
                 ):
                     before -= 1

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from lossflint.analysis import keras as K
+from lossflint.analysis import apis
 from lossflint.diagnostics import Finding, Severity
 from lossflint.examples import Invalid
 from lossflint.registry import Rule
@@ -121,7 +121,7 @@ sparse loss on a linear unit, log-softmax of one value is 0): nothing trains.
 
     def check(self, model: SemanticModel) -> Iterator[Finding]:
         for use, head in uses(model):
-            if use.loss.name in K.CATEGORICAL_LOSSES and head.units == 1 and head.dense:
+            if use.loss.name in apis.CATEGORICAL_LOSSES and head.units == 1 and head.dense:
                 yield Finding(
                     use.report,
                     f"{loss_text(model, use)} on a one-unit output "

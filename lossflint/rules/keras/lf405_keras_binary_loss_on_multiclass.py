@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from lossflint.analysis import keras as K
+from lossflint.analysis import apis
 from lossflint.diagnostics import Finding, Severity
 from lossflint.examples import Invalid
 from lossflint.registry import Rule
@@ -112,7 +112,7 @@ binary accuracy, which is inflated (about 0.8 at chance level for 5 classes).
     def check(self, model: SemanticModel) -> Iterator[Finding]:
         for use, head in uses(model):
             if (
-                use.loss.name in K.BINARY_LOSSES
+                use.loss.name in apis.BINARY_LOSSES
                 and head.activation == "softmax"
                 and head.units is not None
                 and head.units > 2

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
+from lossflint.analysis import apis
 from lossflint.analysis import keras as K
 from lossflint.diagnostics import Finding, Severity
 from lossflint.examples import Invalid
@@ -122,7 +123,7 @@ output compares floats to labels: a meaningless number that looks like a metric.
         if not facts.relevant:
             return
         for use in facts.loss_uses():
-            if use.loss.name not in K.REGRESSION_LOSSES:
+            if use.loss.name not in apis.KERAS_REGRESSION_LOSSES:
                 continue
             head = use.model.head() if use.model is not None else None
             labels = use.labels
@@ -141,7 +142,7 @@ output compares floats to labels: a meaningless number that looks like a metric.
                     f"the model ends in sigmoid ({layer_evidence(model, head.activation_layer)}) "
                     "and is trained on class labels"
                 )
-            elif use.compile is not None and set(use.compile.metrics) & K.ACCURACY_METRICS:
+            elif use.compile is not None and set(use.compile.metrics) & apis.ACCURACY_METRICS:
                 yield Finding(
                     use.report,
                     f"{loss_text(model, use)} is a regression loss but the model is compiled "

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from lossflint.analysis import keras as K
+from lossflint.analysis import apis
 from lossflint.diagnostics import Finding, Severity
 from lossflint.examples import Invalid
 from lossflint.registry import Rule
@@ -114,7 +114,7 @@ softmax output.
     def check(self, model: SemanticModel) -> Iterator[Finding]:
         for use, head in uses(model):
             if (
-                use.loss.name in K.CATEGORICAL_LOSSES
+                use.loss.name in apis.CATEGORICAL_LOSSES
                 and use.loss.from_logits is False
                 and head.activation == "sigmoid"
                 and head.units is not None

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
+from lossflint.analysis import apis
 from lossflint.analysis import keras as K
 from lossflint.diagnostics import Finding, RelatedNode, Severity
 from lossflint.examples import Invalid
@@ -147,7 +148,7 @@ is silently computed per pixel / per time step against broadcast labels.
         if not facts.relevant:
             return
         for use in facts.loss_uses():
-            if use.model is None or use.loss.name not in K.CE_LOSSES:
+            if use.model is None or use.loss.name not in apis.CE_LOSSES:
                 continue
             layers = use.model.layers
             index = len(layers)
@@ -158,7 +159,7 @@ is silently computed per pixel / per time step against broadcast labels.
                     break
                 if layer.name == "Dense":
                     first_dense = layer
-                elif layer.name not in K.HEAD_BETWEEN:
+                elif layer.name not in apis.HEAD_BETWEEN:
                     break
                 index -= 1
             if first_dense is None or index == 0:
@@ -168,10 +169,10 @@ is silently computed per pixel / per time step against broadcast labels.
                 continue
             labels = use.labels
             per_sample = isinstance(labels, K.Labels) and labels.per_sample
-            recurrent = (prev.name in K.RECURRENT or prev.name == "Bidirectional") and (
+            recurrent = (prev.name in apis.RECURRENT or prev.name == "Bidirectional") and (
                 prev.return_sequences
             )
-            if not (prev.name in K.KEEPS_AXES or (recurrent and per_sample)):
+            if not (prev.name in apis.KEEPS_AXES or (recurrent and per_sample)):
                 continue
             if first_dense.node in seen:
                 continue

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
+from lossflint.analysis import apis
 from lossflint.analysis import keras as K
 from lossflint.diagnostics import Finding, Severity
 from lossflint.examples import Invalid
@@ -139,7 +140,7 @@ builds (or fails on the tiny first axis) and learns nonsense.
                     f"{format_shape(shape)} has {len(shape)} axes: `input_shape` excludes the batch axis",
                 )
             elif (
-                name in K.CONV2D_LIKE
+                name in apis.CONV2D_LIKE
                 and len(shape) == 3
                 and first.layer.channels_first is False
                 and not facts.image_format_set

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
+from lossflint.analysis import apis
 from lossflint.analysis import keras as K
 from lossflint.diagnostics import Finding, RelatedNode, Severity
 from lossflint.examples import Invalid
@@ -149,7 +150,8 @@ initialisation.
             if not isinstance(fit.x, K.Images) or fit.model is None or not fit.model.complete:
                 continue
             if any(
-                layer is not None and layer.name in K.SCALING_LAYERS for layer in fit.model.layers
+                layer is not None and layer.name in apis.SCALING_LAYERS
+                for layer in fit.model.layers
             ):
                 continue
             yield Finding(

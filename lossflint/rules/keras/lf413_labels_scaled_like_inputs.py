@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
+from lossflint.analysis import apis
 from lossflint.analysis import keras as K
 from lossflint.diagnostics import Finding, RelatedNode, Severity
 from lossflint.examples import Invalid
@@ -151,7 +152,7 @@ targets that do not sum to 1. The model learns the wrong classes, with no error.
         seen: set[cst.CSTNode] = set()
         for use in facts.loss_uses():
             labels = use.labels
-            if not isinstance(labels, K.ScaledLabels) or use.loss.name not in K.CE_LOSSES:
+            if not isinstance(labels, K.ScaledLabels) or use.loss.name not in apis.CE_LOSSES:
                 continue
             statement = labels.statement
             if statement in seen:

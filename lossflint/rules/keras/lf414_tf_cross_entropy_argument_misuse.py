@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import libcst as cst
 
+from lossflint.analysis import apis
 from lossflint.analysis import keras as K
 from lossflint.analysis.calls import argument, keyword
 from lossflint.analysis.tf_cross_entropy import (
@@ -272,7 +273,7 @@ def _index_labels(
     if keyword(call, "labels") is None or keyword(call, "logits") is None:
         return None
     index_origin = class_index_origin(fact.labels, kinds.labels)
-    if fact.qualname not in K.TF_DENSE_CE or index_origin is None:
+    if fact.qualname not in apis.TF_DENSE_CE or index_origin is None:
         return None
     func = call.func
     fix = None

@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING
 import libcst as cst
 
 from lossflint.analysis import apis
-from lossflint.analysis.loops import LoopIndex, dotted
+from lossflint.analysis.loops import LoopIndex
+from lossflint.analysis.names import dotted_text
 from lossflint.analysis.values import Tensor
 
 if TYPE_CHECKING:
@@ -31,7 +32,7 @@ def accumulations(model: SemanticModel) -> list[Accumulation]:
     found: list[Accumulation] = []
     for node in model.parents:
         if type(node) is cst.AugAssign and type(node.operator) is cst.AddAssign:
-            accumulator = dotted(node.target)
+            accumulator = dotted_text(node.target)
             if accumulator is not None:
                 found.append(Accumulation(node, accumulator, node.value))
     for site in model.method_calls("append"):
@@ -42,7 +43,7 @@ def accumulations(model: SemanticModel) -> list[Accumulation]:
             and not call.args[0].star
             and isinstance(call.func, cst.Attribute)
         ):
-            accumulator = dotted(call.func.value)
+            accumulator = dotted_text(call.func.value)
             if accumulator is not None:
                 found.append(Accumulation(call, accumulator, call.args[0].value))
     return found
@@ -84,7 +85,7 @@ def used_as_tensor(model: SemanticModel, node: cst.CSTNode, accumulator: str) ->
     """``acc.item()`` / ``acc.cpu()`` / ``torch.zeros`` init: the accumulator is a tensor."""
     scope = model.scope_of(node)
     for other in model.parents:
-        if isinstance(other, cst.Attribute) and dotted(other.value) == accumulator:
+        if isinstance(other, cst.Attribute) and dotted_text(other.value) == accumulator:
             if model.scope_of(other) is scope and other is not node:
                 return True
     return False
@@ -102,7 +103,7 @@ def _mentions(expr: cst.CSTNode, key: str, root: str) -> bool:
 
         def visit_Attribute(self, node: cst.Attribute) -> bool:
             nonlocal found
-            if dotted(node) == key:
+            if dotted_text(node) == key:
                 found = True
                 return False
             return True

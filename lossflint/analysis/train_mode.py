@@ -11,7 +11,8 @@ import libcst as cst
 
 from lossflint.analysis.calls import argument, has_star_args, literal_value
 from lossflint.analysis.contexts import ContextIndex
-from lossflint.analysis.loops import Event, Loop, LoopIndex, dotted
+from lossflint.analysis.loops import Event, Loop, LoopIndex
+from lossflint.analysis.names import dotted_text
 from lossflint.analysis.walk import calls_in
 
 if TYPE_CHECKING:
@@ -29,7 +30,7 @@ def trained_models(index: LoopIndex) -> set[str]:
                 "parameters",
                 "named_parameters",
             ):
-                key = dotted(func.value)
+                key = dotted_text(func.value)
                 if key is not None:
                     keys.add(key)
     for event in index.events:
@@ -45,7 +46,7 @@ def frozen_models(model: SemanticModel) -> set[str]:
         for site in model.method_calls("requires_grad_")
         if literal_value(argument(site.node, 0, "requires_grad")) is False
         and isinstance(site.node.func, cst.Attribute)
-        and (key := dotted(site.node.func.value)) is not None
+        and (key := dotted_text(site.node.func.value)) is not None
     }
 
 
@@ -74,7 +75,7 @@ def evals_through_calls(
         if func is None:
             continue
         params = [p.name.value for p in func.params.params]
-        is_method = isinstance(call.func, cst.Attribute) and dotted(call.func.value) == "self"
+        is_method = isinstance(call.func, cst.Attribute) and dotted_text(call.func.value) == "self"
         if is_method and params and params[0] == "self":
             params = params[1:]
         for event in index.events:
@@ -90,7 +91,7 @@ def evals_through_calls(
             elif receiver in params and not has_star_args(call):
                 position = params.index(receiver)
                 argument_expr = argument(call, position, receiver)
-                mapped = dotted(argument_expr) if argument_expr is not None else None
+                mapped = dotted_text(argument_expr) if argument_expr is not None else None
                 if mapped is not None:
                     yield call, event, mapped
 
@@ -98,6 +99,6 @@ def evals_through_calls(
 def called_with_grad(ctx: ContextIndex, loop: Loop, receiver: str) -> bool:
     """The loop body calls ``receiver(...)`` outside ``no_grad``."""
     for call in calls_in(loop.node.body):
-        if dotted(call.func) == receiver and not ctx.in_no_grad(call):
+        if dotted_text(call.func) == receiver and not ctx.in_no_grad(call):
             return True
     return False

@@ -17,17 +17,8 @@ import libcst as cst
 
 from lossflint.analysis import apis
 from lossflint.analysis.calls import argument, keyword, literal_value, positional
-from lossflint.analysis.loops import (
-    CONSTANT_INITS,
-    KERAS_CONSTANT_INITIALIZERS,
-    KERAS_CONSTANT_STRINGS,
-    KERAS_SEQUENTIAL,
-    KERAS_WEIGHT_LAYERS,
-    NORM_HINTS,
-    OUTPUT_LAYER_HINTS,
-    WEIGHT_LAYERS,
-    dotted,
-)
+from lossflint.analysis.loops import NORM_HINTS, OUTPUT_LAYER_HINTS
+from lossflint.analysis.names import dotted_text
 from lossflint.analysis.values import Layer, Sequential
 from lossflint.analysis.walk import calls_in
 
@@ -45,8 +36,8 @@ class ConstantInit:
 
 def constant_hidden_inits(model: SemanticModel) -> Iterator[ConstantInit]:
     """Torch init functions first, then ``fill_``/``zero_``, then Keras layers."""
-    weight_layer_count = sum(len(list(model.calls_to(q))) for q in WEIGHT_LAYERS)
-    for qualname, fixed_value in CONSTANT_INITS.items():
+    weight_layer_count = sum(len(list(model.calls_to(q))) for q in apis.WEIGHT_LAYERS)
+    for qualname, fixed_value in apis.CONSTANT_INITS.items():
         for site in model.calls_to(qualname):
             call = site.node
             target = argument(call, 0, "tensor")
@@ -79,7 +70,7 @@ def constant_hidden_inits(model: SemanticModel) -> Iterator[ConstantInit]:
             constant = 0.0
         if _hidden_weight(model, call, func.value, weight_layer_count):
             yield ConstantInit(call, constant)
-    for site in model.calls_to(*KERAS_WEIGHT_LAYERS):
+    for site in model.calls_to(*apis.KERAS_WEIGHT_LAYERS):
         call = site.node
         init = keyword(call, "kernel_initializer")
         if init is None:
@@ -116,7 +107,7 @@ def _hidden(
         if classes and _targets_one_layer(model, call, owner.value):
             return False
         if classes:
-            return all(q in WEIGHT_LAYERS for q in classes) and weight_layer_count >= 2
+            return all(q in apis.WEIGHT_LAYERS for q in classes) and weight_layer_count >= 2
         return False
     # (b) `self.fc1.weight` of a class with a later weight layer
     if (
@@ -137,10 +128,10 @@ def _hidden(
         if not isinstance(container, Sequential) or position >= len(container.layers):
             return False
         layer = container.layers[position]
-        if not (isinstance(layer, Layer) and layer.qualname in WEIGHT_LAYERS):
+        if not (isinstance(layer, Layer) and layer.qualname in apis.WEIGHT_LAYERS):
             return False
         return any(
-            isinstance(later, Layer) and later.qualname in WEIGHT_LAYERS
+            isinstance(later, Layer) and later.qualname in apis.WEIGHT_LAYERS
             for later in container.layers[position + 1 :]
         )
     return False
@@ -149,11 +140,11 @@ def _hidden(
 def _keras_constant(model: SemanticModel, expr: cst.BaseExpression) -> float | None:
     text = literal_value(expr)
     if isinstance(text, str):
-        return KERAS_CONSTANT_STRINGS.get(text.lower())
+        return apis.KERAS_CONSTANT_STRINGS.get(text.lower())
     if isinstance(expr, cst.Call):
         qualname = model.qualname(expr.func)
-        if qualname in KERAS_CONSTANT_INITIALIZERS:
-            default = KERAS_CONSTANT_INITIALIZERS[qualname]
+        if qualname in apis.KERAS_CONSTANT_INITIALIZERS:
+            default = apis.KERAS_CONSTANT_INITIALIZERS[qualname]
             if default is not None:
                 return default
             found = literal_value(argument(expr, 0, "value"))
@@ -173,12 +164,12 @@ def _keras_hidden(model: SemanticModel, call: cst.Call) -> bool:
         holder = model.parent(container) if container is not None else None
         owner = model.parent(holder) if isinstance(holder, cst.Arg) else None
         if isinstance(container, cst.List) and isinstance(owner, cst.Call):
-            if model.qualname(owner.func) not in KERAS_SEQUENTIAL:
+            if model.qualname(owner.func) not in apis.KERAS_SEQUENTIAL:
                 return False
             elements = [e.value for e in container.elements]
             position = next(i for i, e in enumerate(elements) if e is call)
             return any(
-                isinstance(e, cst.Call) and model.qualname(e.func) in KERAS_WEIGHT_LAYERS
+                isinstance(e, cst.Call) and model.qualname(e.func) in apis.KERAS_WEIGHT_LAYERS
                 for e in elements[position + 1 :]
             )
         return False
@@ -190,7 +181,7 @@ def _keras_hidden(model: SemanticModel, call: cst.Call) -> bool:
             and add.func.attr.value == "add"
         ):
             return False
-        receiver = dotted(add.func.value)
+        receiver = dotted_text(add.func.value)
         later = False
         for site in model.method_calls("add"):
             other = site.node
@@ -199,10 +190,13 @@ def _keras_hidden(model: SemanticModel, call: cst.Call) -> bool:
                 continue
             if not later or not isinstance(other.func, cst.Attribute):
                 continue
-            if dotted(other.func.value) != receiver or not other.args:
+            if dotted_text(other.func.value) != receiver or not other.args:
                 continue
             value = other.args[0].value
-            if isinstance(value, cst.Call) and model.qualname(value.func) in KERAS_WEIGHT_LAYERS:
+            if (
+                isinstance(value, cst.Call)
+                and model.qualname(value.func) in apis.KERAS_WEIGHT_LAYERS
+            ):
                 return True
     return False
 
@@ -242,7 +236,7 @@ def _isinstance_classes(
     call = test
     if isinstance(call, cst.Call) and model.qualname(call.func) == "builtins.isinstance":
         args = positional(call)
-        if len(args) != 2 or dotted(args[0].value) != name:
+        if len(args) != 2 or dotted_text(args[0].value) != name:
             return None
         spec = args[1].value
         items = (
@@ -257,7 +251,7 @@ def _isinstance_classes(
             isinstance(left, cst.Call)
             and model.qualname(left.func) == "builtins.type"
             and len(left.args) == 1
-            and dotted(left.args[0].value) == name
+            and dotted_text(left.args[0].value) == name
         ):
             found = model.qualname(test.comparisons[0].comparator)
             return [found if found is not None else "?"]
@@ -273,7 +267,7 @@ def _hidden_attribute(model: SemanticModel, call: cst.Call, attr: str) -> bool:
         return False
     layers: list[str] = []
     for site in model.calls:
-        if site.qualname not in WEIGHT_LAYERS:
+        if site.qualname not in apis.WEIGHT_LAYERS:
             continue
         parent = model.parent(site.node)
         if not isinstance(parent, cst.Assign) or len(parent.targets) != 1:
@@ -292,7 +286,7 @@ def _hidden_attribute(model: SemanticModel, call: cst.Call, attr: str) -> bool:
     for node in cls.body.body:
         if isinstance(node, cst.FunctionDef) and node.name.value == "forward":
             for inner in calls_in(node):
-                if dotted(inner.func) == f"self.{attr}" and _in_return(model, inner):
+                if dotted_text(inner.func) == f"self.{attr}" and _in_return(model, inner):
                     if not _is_argument_of_call(model, inner, node):
                         return False
     # declaration order is weak evidence: require that the layer's output
@@ -311,11 +305,11 @@ def _feeds_another_layer(
         fed_names: set[str] = set()
         calls = calls_in(node)
         for inner in calls:
-            if dotted(inner.func) != f"self.{attr}":
+            if dotted_text(inner.func) != f"self.{attr}":
                 continue
             for ancestor in model.ancestors(inner):
                 if isinstance(ancestor, cst.Call):
-                    name = dotted(ancestor.func) or ""
+                    name = dotted_text(ancestor.func) or ""
                     if name.startswith("self.") and name[5:] in others:
                         return True
                 if isinstance(ancestor, cst.Assign):
@@ -328,7 +322,7 @@ def _feeds_another_layer(
         if not fed_names:
             continue
         for outer in calls:
-            name = dotted(outer.func) or ""
+            name = dotted_text(outer.func) or ""
             if not (name.startswith("self.") and name[5:] in others):
                 continue
             for arg in outer.args:
@@ -352,7 +346,7 @@ def _operand_names(model: SemanticModel, expr: cst.BaseExpression) -> list[cst.N
             # through framework functions, tensor methods and self.<module>
             # calls only: an arbitrary helper may use its input in any way
             qualname = model.qualname(node.func)
-            callee = dotted(node.func) or ""
+            callee = dotted_text(node.func) or ""
             if (qualname or "").startswith(apis.TORCH_PREFIX) or callee.startswith("self."):
                 stack.extend(a.value for a in node.args)
             elif isinstance(node.func, cst.Attribute) and qualname is None:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
+from lossflint.analysis import apis
 from lossflint.analysis.calls import argument, literal_value
-from lossflint.analysis.loops import GRAD_SCALERS
 from lossflint.diagnostics import Finding, RelatedNode, Severity
 from lossflint.examples import Invalid
 from lossflint.registry import Rule
@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 def _scaler_disabled(model: SemanticModel) -> bool:
     """Every GradScaler of the file is built with ``enabled=False``."""
-    ctors = list(model.calls_to(*GRAD_SCALERS))
+    ctors = list(model.calls_to(*apis.GRAD_SCALERS))
     return bool(ctors) and all(
         literal_value(argument(c.node, None, "enabled")) is False for c in ctors
     )

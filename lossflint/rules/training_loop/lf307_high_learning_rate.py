@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING
 import libcst as cst
 
 from lossflint.analysis.calls import argument, has_star_args, literal_value
-from lossflint.analysis.loops import dotted, loops
+from lossflint.analysis.loops import loops
+from lossflint.analysis.names import dotted_text
 from lossflint.diagnostics import Finding, RelatedNode, Severity
 from lossflint.examples import Invalid
 from lossflint.registry import Option, Rule
@@ -268,6 +269,6 @@ def _mutated(model: SemanticModel, name: str) -> bool:
                         return True
     for site in model.method_calls("update", "setdefault", "pop", "__setitem__"):
         func = site.node.func
-        if isinstance(func, cst.Attribute) and dotted(func.value) == name:
+        if isinstance(func, cst.Attribute) and dotted_text(func.value) == name:
             return True
     return False

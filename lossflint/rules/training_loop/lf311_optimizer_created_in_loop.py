@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING
 import libcst as cst
 
 from lossflint.analysis.calls import argument, literal_value
-from lossflint.analysis.loops import dotted, loops
+from lossflint.analysis.loops import loops
+from lossflint.analysis.names import dotted_text
 from lossflint.diagnostics import Finding, Severity
 from lossflint.examples import Invalid
 from lossflint.registry import Rule
@@ -183,7 +184,7 @@ schedulers attached to the old optimiser stop acting.
                         continue
                 parent = model.parent(call)
                 target = (
-                    dotted(parent.targets[0].target)
+                    dotted_text(parent.targets[0].target)
                     if isinstance(parent, cst.Assign) and len(parent.targets) == 1
                     else None
                 )
@@ -206,7 +207,7 @@ def _names_assigned_in(node: cst.CSTNode) -> set[str]:
 
     class _Assigned(cst.CSTVisitor):
         def visit_AssignTarget(self, target: cst.AssignTarget) -> None:
-            key = dotted(target.target)
+            key = dotted_text(target.target)
             if key is not None and isinstance(target.target, cst.Name):
                 found.add(key)
 

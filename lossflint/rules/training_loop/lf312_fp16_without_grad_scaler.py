@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING
 import libcst as cst
 
 from lossflint.analysis.contexts import ContextIndex, contexts
-from lossflint.analysis.loops import dotted, loops
+from lossflint.analysis.loops import loops
+from lossflint.analysis.names import dotted_text
 from lossflint.analysis.walk import calls_in
 from lossflint.diagnostics import Finding, RelatedNode, Severity
 from lossflint.examples import Invalid
@@ -219,13 +220,13 @@ model stop learning, and the loss stalls (or the fp16 weights overflow to inf).
                 func = site.node.func
                 assert isinstance(func, cst.Attribute)
                 parent = model.parent(site.node)
-                key = dotted(func.value)
+                key = dotted_text(func.value)
                 if isinstance(parent, cst.Assign) and len(parent.targets) == 1:
-                    key = dotted(parent.targets[0].target)
+                    key = dotted_text(parent.targets[0].target)
                 if key is not None and key in ctx.half_models:
                     converted.add((_function_of(model, site.node), key))
             for site in model.calls:
-                key = dotted(site.node.func)
+                key = dotted_text(site.node.func)
                 if key is not None and (_function_of(model, site.node), key) in converted:
                     half_calls.add(site.node)
         if not half_calls and not any(

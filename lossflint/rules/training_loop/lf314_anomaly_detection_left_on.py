@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
+from lossflint.analysis import apis
 from lossflint.analysis.calls import argument, literal_value
-from lossflint.analysis.loops import ANOMALY_CONTEXT, ANOMALY_SETTERS
 from lossflint.diagnostics import Finding, Severity
 from lossflint.examples import Invalid
 from lossflint.registry import Rule
@@ -105,9 +105,9 @@ easy to leave on after the NaN was found.
     ]
 
     def check(self, model: SemanticModel) -> Iterator[Finding]:
-        for site in model.calls_to(*ANOMALY_SETTERS, *ANOMALY_CONTEXT):
+        for site in model.calls_to(*apis.ANOMALY_SETTERS, *apis.ANOMALY_CONTEXT):
             call = site.node
-            if site.qualname in ANOMALY_SETTERS:
+            if site.qualname in apis.ANOMALY_SETTERS:
                 if literal_value(argument(call, 0, "mode")) is not True:
                     continue
             if self._guarded(model, call):

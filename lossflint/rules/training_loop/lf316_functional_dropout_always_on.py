@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
+from lossflint.analysis import apis
 from lossflint.analysis.calls import argument, has_star_args
-from lossflint.analysis.loops import FUNCTIONAL_DROPOUT
 from lossflint.diagnostics import Applicability, Finding, FixSpec, NodeEdit, Severity
 from lossflint.examples import Invalid
 from lossflint.registry import Rule
@@ -171,7 +171,7 @@ switches it off after `model.eval()`, which is what the module's other layers do
     ]
 
     def check(self, model: SemanticModel) -> Iterator[Finding]:
-        for site in model.calls_to(*FUNCTIONAL_DROPOUT):
+        for site in model.calls_to(*apis.FUNCTIONAL_DROPOUT):
             call = site.node
             if has_star_args(call) or argument(call, 2, "training") is not None:
                 continue

@@ -11,10 +11,15 @@ it from the top: "cell 3" is the third cell, whatever its type.
 
 IPython syntax that is not Python is masked before parsing, one line for one
 line so positions stay: line magics (``%time x``), shell escapes (``!ls``),
-their assignment forms (``files = !ls``), help lines (``obj?``, ``??obj``).
-A cell magic (``%%bash`` as the first line) makes the whole cell non-Python:
-it is skipped. A code cell that still cannot be parsed gets LF900 and is left
-out of the program; the other cells are linted. A notebook whose kernel is
+their assignment forms (``files = !ls``), help lines (``obj?``, ``??obj``),
+and package/shell commands written without ``!`` (``pip install x``, which
+IPython's automagic runs as ``%pip``; ``conda install``, ``apt-get ...``, which
+notebooks copied from Colab often hold). A cell magic whose body is Python run
+in the kernel (``%%time``, ``%%timeit``, ``%%capture``, ``%%prun``, ...) has its
+first line masked and its body linted; any other cell magic (``%%bash``,
+``%%writefile``, ``%%html``, ``%%script``, an unknown one) makes the whole cell
+non-Python: it is skipped. A code cell that still cannot be parsed gets LF900
+and is left out of the program; the other cells are linted. A notebook whose kernel is
 another language (R, Julia, ...) and cells that VS Code tags with another
 language are not linted.
 
@@ -31,6 +36,7 @@ fixes stays byte-identical.
 from __future__ import annotations
 
 import json
+import keyword
 import re
 import sys
 from dataclasses import dataclass, field, replace
@@ -57,6 +63,17 @@ _MASK_RE = re.compile(r"^[ \t]*pass  # lossflint-masked-line-(\d+)$")
 _LINE_MAGIC = re.compile(r"^[ \t]*[%!]")
 _ASSIGN_MAGIC = re.compile(r"^[ \t]*[A-Za-z_][\w.,\t ]*=[ \t]*[%!]")
 _HELP = re.compile(r"^[ \t]*(\?{1,2}[\w.]+|[\w.]+\?{1,2})[ \t]*$")
+# ``pip install x`` without ``!``: IPython's automagic runs ``pip``/``conda``/
+# ``mamba`` as ``%pip``/...; ``apt-get``/``pip3`` lines are pasted from Colab. The
+# second word is an argument (a name, a path, an option), never an operator, so
+# a Python line such as ``pip = 3`` or ``pip - q`` is not taken.
+_SHELL_COMMAND = re.compile(
+    r"^[ \t]*(?:(?:pip3?|conda|mamba|apt|cd)[ \t]+(?P<arg>-{1,2}[A-Za-z]|[A-Za-z_./~][\w.]*)"
+    r"|apt-get[ \t]+\S)"
+)
+# Cell magics that run their body as Python in the kernel: the body is linted.
+PYTHON_CELL_MAGICS = frozenset({"time", "timeit", "capture", "prun", "debug", "memit", "mprun"})
+_CELL_MAGIC = re.compile(r"^[ \t]*%%(?P<name>\w*)")
 _MAX_UNMASK_TRIES = 20
 _LINE_NO = re.compile(r"\bline (\d+)\b")
 
@@ -160,11 +177,13 @@ def code_cells(nb: dict[str, Any]) -> list[tuple[int, int, str]]:
 
 def mask_ipython(text: str, masks: dict[int, str]) -> str | None:
     """``text`` with IPython-only lines replaced by ``pass`` lines (same
-    indentation, one for one), or None for a cell magic cell. Original lines
+    indentation, one for one), or None for a cell whose body is not Python (a
+    cell magic other than those of :data:`PYTHON_CELL_MAGICS`). Original lines
     are stored in ``masks`` under the id written into the replacement."""
     lines = text.split("\n")
     first = next((line for line in lines if line.strip()), "")
-    if first.lstrip().startswith("%%"):
+    magic = _CELL_MAGIC.match(first)
+    if magic is not None and magic.group("name") not in PYTHON_CELL_MAGICS:
         return None
     out: list[str] = []
     continuing = False
@@ -172,7 +191,7 @@ def mask_ipython(text: str, masks: dict[int, str]) -> str | None:
     for line in lines:
         body = line.rstrip("\r")
         if not continuing:
-            if not (_LINE_MAGIC.match(line) or _ASSIGN_MAGIC.match(line) or _HELP.match(line)):
+            if not _is_ipython_line(line):
                 out.append(line)
                 continue
             indent = body[: len(body) - len(body.lstrip(" \t"))]
@@ -184,6 +203,14 @@ def mask_ipython(text: str, masks: dict[int, str]) -> str | None:
         masks[mask_id] = body
         out.append(indent + _MASK.format(mask_id) + cr)
     return "\n".join(out)
+
+
+def _is_ipython_line(line: str) -> bool:
+    if _LINE_MAGIC.match(line) or _ASSIGN_MAGIC.match(line) or _HELP.match(line):
+        return True
+    command = _SHELL_COMMAND.match(line)
+    # ``pip in names`` / ``cd if x else y`` are Python
+    return command is not None and not keyword.iskeyword(command.group("arg") or "")
 
 
 def _parse_masked(

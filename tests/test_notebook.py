@@ -146,10 +146,87 @@ def test_percent_continuation_is_not_a_magic():
 def test_cell_magic_cell_is_skipped():
     text = notebook(
         ("code", "%%bash\necho $((1 + 2))\nfor x in *; do echo $x; done"),
-        ("code", "%%time\nimport torch\n"),
         ("code", "import torch\np = torch.log(torch.softmax(x, 1))"),
     )
-    assert lint(text) == [(3, 2, 5, "LF201")]
+    assert lint(text) == [(2, 2, 5, "LF201")]
+
+
+@pytest.mark.parametrize(
+    "magic",
+    [
+        "%%bash",
+        "%%sh",
+        "%%writefile train.py",
+        "%%html",
+        "%%javascript",
+        "%%latex",
+        "%%markdown",
+        "%%script python3",
+        "%%python3",
+        "%%cython",
+        "%%someextension --flag",
+    ],
+)
+def test_non_python_cell_magics_skip_the_whole_cell(magic: str):
+    # the body would be LF201 as Python, and the last line does not parse:
+    # neither a finding nor LF900 comes out of a cell that is not Python
+    text = notebook(
+        ("code", "import torch"),
+        ("code", f"{magic}\np = torch.log(torch.softmax(x, 1))\n<b>not python</b>\n"),
+    )
+    assert lint(text) == []
+
+
+@pytest.mark.parametrize(
+    "magic", ["%%time", "%%timeit -n 1 -r 1 setup()", "%%capture out", "%%prun -s cumulative"]
+)
+def test_python_cell_magics_are_analysed(magic: str):
+    text = notebook(
+        ("code", "import torch"),
+        ("code", f"\n{magic}\n%matplotlib inline\np = torch.log(torch.softmax(x, 1))\n"),
+    )
+    assert lint(text) == [(2, 4, 5, "LF201")]
+
+
+def test_python_cell_magic_body_joins_the_dataflow():
+    text = notebook(
+        ("code", "%%time\nimport torch\nprobs = torch.softmax(x, 1)"),
+        ("code", "lp = torch.log(probs)"),
+    )
+    assert lint(text) == [(2, 1, 6, "LF201")]
+
+
+def test_bare_install_commands_are_masked_not_lf900():
+    text = notebook(
+        (
+            "code",
+            "pip install -q torch torchvision\n"
+            "pip3 install --upgrade transformers\n"
+            "conda install -c conda-forge -y lightgbm\n"
+            "mamba install numpy\n"
+            "apt-get -qq install -y graphviz\n"
+            "apt install ffmpeg\n"
+            "cd /content/repo\n"
+            "import torch\n"
+            "p = torch.log(torch.softmax(x, 1))",
+        ),
+    )
+    assert lint(text) == [(1, 9, 5, "LF201")]
+
+
+def test_python_lines_starting_with_a_command_name_stay_python():
+    # ``pip = ...``, ``pip - x``, ``pip in x``: assignments and operators, not commands
+    text = notebook(
+        (
+            "code",
+            "import torch\n"
+            "pip = torch.softmax(x, 1)\n"
+            "conda = 2\n"
+            "pip in names\n"
+            "pip - torch.log(pip)",
+        ),
+    )
+    assert lint(text) == [(1, 5, 7, "LF201")]
 
 
 def test_unparsable_cell_gets_lf900_and_the_rest_continue():
@@ -221,6 +298,8 @@ def test_mask_ipython_is_line_for_line():
     assert masked.splitlines()[1].startswith("  pass")
     assert sorted(masks.values()) == ["  !ls", "b?"]
     assert mask_ipython("\n%%writefile x.py\nprint(1)\n", {}) is None
+    timed = mask_ipython("%%time\nprint(1)\n", {})
+    assert timed is not None and timed.splitlines()[1] == "print(1)"
 
 
 # --- --fix -------------------------------------------------------------------

@@ -58,8 +58,11 @@ def is_inside(path: Path, root: Path) -> bool:
     through such a path is refused.
     """
     try:
-        target = Path(os.path.realpath(path, strict=False))
-        base = Path(os.path.realpath(root, strict=False))
+        try:
+            target = Path(os.path.realpath(path, strict=True))
+        except FileNotFoundError:  # not there (yet): where it would be decides
+            target = Path(os.path.realpath(path))
+        base = Path(os.path.realpath(root))
     except (OSError, RuntimeError, ValueError):
         return False
     return target == base or base in target.parents

@@ -16,7 +16,7 @@ from lossflint.discovery import _excluded_with_parents, discover
 from lossflint.linter import RuleSet
 from lossflint.output import FORMATS, FORMATTERS, format_statistics
 from lossflint.registry import all_rules
-from lossflint.runner import RunResult, display_name, lint_bytes, run
+from lossflint.runner import RunResult, display_name, lint_bytes, read_regular_file, run
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -243,7 +243,7 @@ def _source_lines(stdin: tuple[str, bytes] | None = None):  # type: ignore[no-un
                 if stdin is not None and d.filename == stdin[0]:
                     data = stdin[1]
                 else:
-                    data = Path(d.filename).read_bytes()
+                    data = read_regular_file(Path(d.filename))
                 if d.cell is not None:
                     cache[key] = cell_lines(data, d.cell)
                 else:

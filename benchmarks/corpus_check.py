@@ -261,21 +261,43 @@ _IPYTHON_LINE = re.compile(
 )
 
 
-def _mask_ipython(text: str) -> str | None:
-    """A cell as CPython should see it, or None for a cell magic cell (not Python)."""
+def _mask_ipython(text: str) -> list[str] | None:
+    """A cell's lines as CPython should see them (IPython-only lines become
+    ``pass``, a backslash-continued magic's next lines too, at the magic's
+    indentation), or None for a cell magic cell (not Python)."""
     lines = text.split("\n")
     first = next((line for line in lines if line.strip()), "")
     if first.lstrip().startswith("%%"):
         return None
-    out, continuing = [], False
+    out, continuing, indent = [], False, ""
     for line in lines:
-        if continuing or _IPYTHON_LINE.match(line):
-            indent = line[: len(line) - len(line.lstrip(" \t"))]
-            out.append(indent + "pass")
-            continuing = line.rstrip("\r").endswith("\\")
-        else:
+        if not continuing and not _IPYTHON_LINE.match(line):
             out.append(line)
-    return "\n".join(out)
+            continue
+        if not continuing:
+            indent = line[: len(line) - len(line.lstrip(" \t"))]
+        out.append(indent + "pass")
+        continuing = line.rstrip("\r").endswith("\\")
+    return out
+
+
+def _cell_ast_check(text: str) -> tuple[bool, str] | None:
+    """CPython's verdict on a notebook cell (None: a cell magic cell). A line
+    that only looks like a magic (``% x`` continuing a bracket) is put back when
+    that makes the cell parse."""
+    masked = _mask_ipython(text)
+    if masked is None:
+        return None
+    verdict = _ast_check("\n".join(masked).encode("utf-8"))
+    if verdict[0]:
+        return verdict
+    original = text.split("\n")
+    for row in [i for i, line in enumerate(masked) if line != original[i]][:20]:
+        retry = masked.copy()
+        retry[row] = original[row]
+        if _ast_check("\n".join(retry).encode("utf-8"))[0]:
+            return True, ""
+    return verdict
 
 
 def _notebook_cells(data: bytes) -> tuple[list[tuple[int, str]], str]:
@@ -303,10 +325,10 @@ def _check_notebook(data: bytes, result: FileResult) -> dict[int, list[str]]:
     for number, text in cells:
         sources[number] = source_lines(text)
         result.lines += len(sources[number])
-        masked = _mask_ipython(text)
-        if masked is None:
+        verdict = _cell_ast_check(text)
+        if verdict is None:
             continue
-        ok, why = _ast_check(masked.encode("utf-8"))
+        ok, why = verdict
         if not ok:
             result.ast_ok = False
             result.ast_bad_cells.append(number)

@@ -3,7 +3,16 @@
 The LF5xx rules ask here whether an expression holds *scores* (probabilities or
 logits: the value-kind dataflow for PyTorch, the Keras facts for
 ``model.predict``) or *hard labels* (argmax, rounding, a threshold, a
-classifier's ``predict``), and where the comparisons of a file are.
+classifier's ``predict``), where the comparisons of a file are, and where its
+sklearn metric functions are called (also through a local alias,
+``auc = roc_auc_score``).
+
+Hard labels are followed through what evaluation code does with predictions:
+a same-file helper that returns them (``def predict(...): return
+out.argmax(1)``, also one item of a returned tuple), a list they are appended
+to and then concatenated (``preds.append(...)``; ``torch.cat(preds)``), a
+comprehension (``[1 if p > 0.5 else 0 for p in s]``) and the indices of
+``torch.max(x, dim)``.
 """
 
 from __future__ import annotations
@@ -17,12 +26,18 @@ import libcst as cst
 from lossflint.analysis import apis
 from lossflint.analysis import keras as K
 from lossflint.analysis.apis import Kind
+from lossflint.analysis.apis import _from_metrics as MA
 from lossflint.analysis.calls import argument, literal_value
 from lossflint.analysis.kinds import kinds_of
 from lossflint.analysis.values import Tensor
 
 if TYPE_CHECKING:
     from lossflint.analysis.index import ModuleIndex
+    from lossflint.analysis.names import Binding, Scope
+
+#: how many assignments, calls and returns a value is followed through
+_MAX_DEPTH = 10
+_ORDER = (cst.GreaterThan, cst.GreaterThanEqual, cst.LessThan, cst.LessThanEqual)
 
 
 class MetricFacts:
@@ -31,6 +46,33 @@ class MetricFacts:
         # the parent map holds every node in visit order: no second tree walk
         self.comparisons = [n for n in model.parents if type(n) is cst.Comparison]
         self.keras = K.keras_facts(model)
+
+    # --- metric calls ----------------------------------------------------------
+
+    def metric_calls(self, names: frozenset[str]) -> Iterator[tuple[cst.Call, str]]:
+        """(call, qualified name) of the calls of ``names``: direct, and through
+        a name bound once to one of them (``auc = roc_auc_score``), in source order."""
+        direct = [(site.node, site.qualname or "") for site in self.model.calls_to(*sorted(names))]
+        aliased = [(call, name) for call, name in self._aliased_calls if name in names]
+        if not aliased:
+            yield from direct
+            return
+        order = {site.node: i for i, site in enumerate(self.model.calls)}
+        yield from sorted(direct + aliased, key=lambda found: order[found[0]])
+
+    @cached_property
+    def _aliased_calls(self) -> list[tuple[cst.Call, str]]:
+        found = []
+        for site in self.model.calls:
+            func = site.node.func
+            if site.qualname is not None or not isinstance(func, cst.Name):
+                continue
+            assigned = self._single_assignment(func)
+            if isinstance(assigned, (cst.Name, cst.Attribute)):
+                qualname = self.model.qualname(assigned)
+                if qualname in _SKLEARN_METRICS:
+                    found.append((site.node, qualname))
+        return found
 
     # --- scores ----------------------------------------------------------------
 
@@ -56,11 +98,27 @@ class MetricFacts:
                     return "probabilities", kvalue
                 if head.activation == "linear":
                     return "logits", kvalue
-        if isinstance(expr, cst.Name) and depth < 3:
+        if depth >= _MAX_DEPTH:
+            return None
+        if isinstance(expr, cst.Call) and self.model.qualname(expr.func) in MA.COLLECT_FUNCS:
+            first = argument(expr, 0, "tensors", "object", "a", "data", "values", "arrays")
+            return self.score_kind(first, depth + 1) if first is not None else None
+        if isinstance(expr, cst.Name):
             # ``p = torch.sigmoid(z).detach().numpy()``: the dataflow stops at
             # numpy(); a name assigned once holds what was assigned
-            assigned = self._single_assignment(expr)
-            if assigned is not None and _strip(assigned) is not assigned:
+            assigned = self._assigned(expr)
+            if _is_empty_list(assigned):
+                found = [self.score_kind(item, depth + 1) for item in self._appended(expr)]
+                kinds = {f[0] for f in found if f is not None}
+                if found and None not in found and len(kinds) == 1:
+                    return found[0]
+            elif assigned is not None and (
+                _strip(assigned) is not assigned
+                or (
+                    isinstance(assigned, cst.Call)
+                    and self.model.qualname(assigned.func) in MA.COLLECT_FUNCS
+                )
+            ):
                 return self.score_kind(assigned, depth + 1)
         return None
 
@@ -107,7 +165,7 @@ class MetricFacts:
     def hard_labels(self, expr: cst.BaseExpression, depth: int = 0) -> cst.CSTNode | None:
         """The node that makes ``expr`` hard labels (argmax, round, threshold,
         ``predict`` of a classifier), or None."""
-        if depth > 4:
+        if depth > _MAX_DEPTH:
             return None
         expr = _strip(expr)
         value = kinds_of(self.model).value_of(expr)
@@ -116,38 +174,96 @@ class MetricFacts:
         kvalue = self.keras.value(expr)
         if isinstance(kvalue, K.Labels) and kvalue.predicted:
             return kvalue.origin
-        if isinstance(expr, cst.Comparison) and all(
-            isinstance(
-                c.operator, (cst.GreaterThan, cst.GreaterThanEqual, cst.LessThan, cst.LessThanEqual)
-            )
-            for c in expr.comparisons
-        ):
+        if _is_threshold(expr):
             return expr
-        if isinstance(expr, cst.Call):
-            qualname = self.model.qualname(expr.func)
-            if qualname in apis.ROUND_FUNCS and len(expr.args) == 1:
-                return expr  # ``np.round(p, 3)`` keeps scores
-            if qualname in apis.ARGMAX or qualname in apis.THRESHOLD_FUNCS:
+        if isinstance(expr, cst.IfExp):
+            # ``1 if p > 0.5 else 0``
+            if _is_threshold(expr.test) and {
+                literal_value(expr.body),
+                literal_value(expr.orelse),
+            } <= {0, 1}:
                 return expr
-            if qualname in apis.WHERE and len(expr.args) == 3:
-                values = {literal_value(a.value) for a in expr.args[1:]}
-                if values <= {0, 1}:
-                    return expr
-            func = expr.func
-            if qualname is None and isinstance(func, cst.Attribute):
-                name = func.attr.value
-                if name in apis.HARD_METHODS and (name != "round" or not expr.args):
-                    return expr
-                if name in apis.LABEL_CAST_METHODS:
-                    return self.hard_labels(func.value, depth + 1)
-                if name in ("predict", "predict_classes") and self._is_classifier(func.value):
-                    return expr
             return None
+        if isinstance(expr, (cst.ListComp, cst.GeneratorExp)):
+            return self.hard_labels(expr.elt, depth + 1)
+        if isinstance(expr, cst.Subscript):
+            return self._max_indices(expr)
+        if isinstance(expr, cst.Attribute) and expr.attr.value == "indices":
+            # ``x.max(dim=1).indices``: only torch's max has them
+            return expr if _is_max_call(self.model, expr.value, method=True) else None
+        if isinstance(expr, cst.Call):
+            return self._hard_call(expr, depth)
         if isinstance(expr, cst.Name):
-            assigned = self._single_assignment(expr)
-            if assigned is not None:
-                return self.hard_labels(assigned, depth + 1)
+            return self._hard_name(expr, depth)
         return None
+
+    def _hard_call(self, expr: cst.Call, depth: int) -> cst.CSTNode | None:
+        qualname = self.model.qualname(expr.func)
+        if qualname in apis.ROUND_FUNCS and len(expr.args) == 1:
+            return expr  # ``np.round(p, 3)`` keeps scores
+        if qualname in apis.ARGMAX or qualname in apis.THRESHOLD_FUNCS:
+            return expr
+        if qualname in apis.WHERE and len(expr.args) == 3:
+            values = {literal_value(a.value) for a in expr.args[1:]}
+            if values <= {0, 1}:
+                return expr
+        if (qualname in MA.COLLECT_FUNCS or qualname in MA.BUILTIN_LABEL_CASTS) and expr.args:
+            return self.hard_labels(expr.args[0].value, depth + 1)
+        func = expr.func
+        if qualname is None and isinstance(func, cst.Attribute):
+            name = func.attr.value
+            if name in apis.HARD_METHODS and (name != "round" or not expr.args):
+                return expr
+            if name in apis.LABEL_CAST_METHODS or name in MA.KEEP_METHODS:
+                return self.hard_labels(func.value, depth + 1)
+            if name in ("predict", "predict_classes") and self._is_classifier(func.value):
+                return expr
+            return None
+        returned = self._returns(expr)
+        if returned:
+            return self._all_hard(returned, depth)
+        return None
+
+    def _hard_name(self, name: cst.Name, depth: int) -> cst.CSTNode | None:
+        assigned = self._assigned(name)
+        if _is_empty_list(assigned):
+            # ``preds = []`` then ``preds.append(out.argmax(1))``
+            return self._all_hard(self._appended(name), depth)
+        if assigned is not None:
+            return self.hard_labels(assigned, depth + 1)
+        unpacked = self._unpacked(name)
+        if unpacked is None:
+            return None
+        value, index, width = unpacked
+        if index == 1 and width == 2 and _is_max_call(self.model, value, method=True):
+            return value  # ``_, predicted = torch.max(out, 1)``
+        if isinstance(value, cst.Call):
+            items = [
+                r.elements[index].value
+                for r in self._returns(value)
+                if isinstance(r, cst.Tuple) and len(r.elements) == width
+            ]
+            if items and len(items) == len(self._returns(value)):
+                return self._all_hard(items, depth)
+        return None
+
+    def _all_hard(self, exprs: list[cst.BaseExpression], depth: int) -> cst.CSTNode | None:
+        """The first hard node when every one of ``exprs`` is hard labels."""
+        if not exprs:
+            return None
+        found = [self.hard_labels(e, depth + 1) for e in exprs]
+        return found[0] if all(f is not None for f in found) else None
+
+    def _max_indices(self, expr: cst.Subscript) -> cst.CSTNode | None:
+        """``torch.max(out, 1)[1]``: the indices item of max over a dimension."""
+        if len(expr.slice) != 1:
+            return None
+        index = expr.slice[0].slice
+        if not isinstance(index, cst.Index) or literal_value(index.value) != 1:
+            return None
+        return expr.value if _is_max_call(self.model, expr.value, method=False) else None
+
+    # --- following values through a file ---------------------------------------
 
     def _single_assignment(self, name: cst.Name) -> cst.BaseExpression | None:
         bindings = self.model.bindings(name)
@@ -156,6 +272,107 @@ class MetricFacts:
             if isinstance(node, cst.BaseExpression):
                 return node
         return None
+
+    def _assigned(self, name: cst.Name) -> cst.BaseExpression | None:
+        """What ``name`` is bound to: ``name = value``, or its item of
+        ``preds, labels = [], []``."""
+        assigned = self._single_assignment(name)
+        if assigned is not None:
+            return assigned
+        unpacked = self._unpacked(name)
+        if unpacked is not None:
+            value, index, width = unpacked
+            if isinstance(value, (cst.Tuple, cst.List)) and len(value.elements) == width:
+                element = value.elements[index]
+                if isinstance(element, cst.Element):
+                    return element.value
+        return None
+
+    def _appended(self, name: cst.Name) -> list[cst.BaseExpression]:
+        """What is appended to (or extends) the list ``name`` is bound to."""
+        bindings = self.model.bindings(name)
+        return [
+            item
+            for site, item in self._list_growth.get(name.value, ())
+            if self.model.bindings(site) is bindings
+        ]
+
+    @cached_property
+    def _list_growth(self) -> dict[str, list[tuple[cst.Name, cst.BaseExpression]]]:
+        """``xs.append(item)`` / ``xs.extend(items)``: (``xs``, item) by name."""
+        found: dict[str, list[tuple[cst.Name, cst.BaseExpression]]] = {}
+        for site in self.model.method_calls("append", "extend"):
+            func = site.node.func
+            if (
+                isinstance(func, cst.Attribute)
+                and isinstance(func.value, cst.Name)
+                and len(site.node.args) == 1
+                and not site.node.args[0].star
+            ):
+                found.setdefault(func.value.value, []).append((func.value, site.node.args[0].value))
+        return found
+
+    def _unpacked(self, name: cst.Name) -> tuple[cst.BaseExpression, int, int] | None:
+        """(value, index, width) when ``name``'s only binding is item ``index``
+        of ``a, b = value``."""
+        bindings = self.model.bindings(name)
+        if not bindings or len(bindings) != 1 or bindings[0].kind != "other":
+            return None
+        scope: Scope | None = self.model.scope_of(name)
+        while scope is not None and scope.bindings.get(name.value) is not bindings:
+            scope = scope.parent
+        if scope is None:
+            return None
+        found = []
+        for assign in self.model.assignments.get(scope.node, ()):
+            for target in assign.targets:
+                if not isinstance(target.target, (cst.Tuple, cst.List)):
+                    continue
+                elements = target.target.elements
+                for index, element in enumerate(elements):
+                    if isinstance(element.value, cst.Name) and element.value.value == name.value:
+                        found.append((assign.value, index, len(elements)))
+        return found[0] if len(found) == 1 else None
+
+    def _returns(self, call: cst.Call) -> list[cst.BaseExpression]:
+        """What a same-file function called here returns, when every ``return``
+        gives a value (empty: not such a function)."""
+        func = call.func
+        if not isinstance(func, cst.Name):
+            return []
+        bindings: list[Binding] | None = self.model.bindings(func)
+        if not bindings or len(bindings) != 1 or bindings[0].kind != "def":
+            return []
+        definition = bindings[0].node
+        if not isinstance(definition, cst.FunctionDef):
+            return []
+        return self._function_returns(definition)
+
+    def _function_returns(self, func: cst.FunctionDef) -> list[cst.BaseExpression]:
+        if func in self._returns_cache:
+            return self._returns_cache[func]
+        values: list[cst.BaseExpression] = []
+        complete = func not in self.model.generators
+        todo: list[cst.CSTNode] = [func.body]
+        while todo and complete:
+            node = todo.pop()
+            if isinstance(node, cst.Return):
+                if node.value is None:
+                    complete = False
+                else:
+                    values.append(node.value)
+                continue
+            if isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
+                continue
+            if isinstance(node, (cst.BaseExpression, cst.Expr, cst.Assign)):
+                continue  # no return statement inside an expression
+            todo.extend(node.children)
+        self._returns_cache[func] = values if complete else []
+        return self._returns_cache[func]
+
+    @cached_property
+    def _returns_cache(self) -> dict[cst.FunctionDef, list[cst.BaseExpression]]:
+        return {}
 
     def _is_classifier(self, expr: cst.BaseExpression) -> bool:
         if isinstance(expr, cst.Name):
@@ -220,6 +437,35 @@ class MetricFacts:
         return False
 
 
+def _is_empty_list(expr: cst.BaseExpression | None) -> bool:
+    return isinstance(expr, cst.List) and not expr.elements
+
+
+def _is_threshold(expr: cst.BaseExpression) -> bool:
+    """``p > 0.5``, ``a < p <= b``: order comparisons give booleans."""
+    return isinstance(expr, cst.Comparison) and all(
+        isinstance(c.operator, _ORDER) for c in expr.comparisons
+    )
+
+
+def _is_max_call(model: ModuleIndex, expr: cst.BaseExpression, method: bool) -> bool:
+    """``torch.max(x, dim)`` (or, with ``method``, ``x.max(dim)``): a max over a
+    dimension, which returns (values, indices)."""
+    if not isinstance(expr, cst.Call):
+        return False
+    qualname = model.qualname(expr.func)
+    if qualname in MA.MAX_WITH_INDICES:
+        return argument(expr, 1, "dim") is not None
+    func = expr.func
+    return (
+        method
+        and qualname is None
+        and isinstance(func, cst.Attribute)
+        and func.attr.value in ("max", "min")
+        and argument(expr, 0, "dim") is not None
+    )
+
+
 def _strip(expr: cst.BaseExpression) -> cst.BaseExpression:
     """``p.detach().cpu().numpy()`` → ``p``."""
     while (
@@ -253,6 +499,8 @@ def metric_facts(model: ModuleIndex) -> MetricFacts:
     """The metric facts of ``model``, built on first use and kept on the model."""
     return model.analysis(MetricFacts)
 
+
+_SKLEARN_METRICS = apis.SKLEARN_ACCURACY | apis.SKLEARN_AUC | apis.SKLEARN_PRF
 
 # Framework tables the LF5xx rules read as ``M.NAME`` (they live in apis).
 ROUND_FUNCS = apis.ROUND_FUNCS

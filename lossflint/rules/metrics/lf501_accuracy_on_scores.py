@@ -85,6 +85,19 @@ training run is judged, early-stopped or tuned on that number.
             print(accuracy_score(y_true, p))  # error: LF501 at `accuracy_score(`
             """
         ),
+        # probabilities collected over batches, the metric under an alias
+        Invalid(
+            """
+            import numpy as np
+            import torch
+            from sklearn.metrics import accuracy_score
+            acc_fn = accuracy_score
+            all_probs = []
+            for x, y in loader:
+                all_probs.append(torch.softmax(model(x), dim=1).detach().numpy())
+            print(acc_fn(y_true, np.concatenate(all_probs)))  # error: LF501 at `acc_fn(`
+            """
+        ),
     ]
     VALID = [
         """
@@ -123,6 +136,15 @@ training run is judged, early-stopped or tuned on that number.
         pred = logits.argmax(dim=1)
         acc = (pred == y).sum().item() / len(y)
         """,
+        # collected argmax predictions
+        """
+        import torch
+        from sklearn.metrics import accuracy_score
+        preds = []
+        for x, y in loader:
+            preds.append(torch.softmax(model(x), dim=1).argmax(1))
+        print(accuracy_score(y_true, torch.cat(preds)))
+        """,
         # elementwise mask, not reduced
         """
         import torch
@@ -149,15 +171,14 @@ training run is judged, early-stopped or tuned on that number.
                     "never equal class labels; take `argmax` (or threshold) first",
                 )
                 break
-        for name in M.SKLEARN_ACCURACY:
-            for site in model.calls_to(name):
-                y_pred = argument(site.node, 1, "y_pred")
-                found = facts.score_kind(y_pred) if y_pred is not None else None
-                if found is None:
-                    continue
-                kind, value = found
-                yield Finding(
-                    site.node,
-                    f"`{name.rsplit('.', 1)[-1]}` gets {kind}{facts.evidence(value)} as `y_pred`: "
-                    "sklearn raises on continuous predictions; take `argmax` (or threshold) first",
-                )
+        for call, name in facts.metric_calls(M.SKLEARN_ACCURACY):
+            y_pred = argument(call, 1, "y_pred")
+            found = facts.score_kind(y_pred) if y_pred is not None else None
+            if found is None:
+                continue
+            kind, value = found
+            yield Finding(
+                call,
+                f"`{name.rsplit('.', 1)[-1]}` gets {kind}{facts.evidence(value)} as `y_pred`: "
+                "sklearn raises on continuous predictions; take `argmax` (or threshold) first",
+            )

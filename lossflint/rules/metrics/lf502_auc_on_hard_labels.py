@@ -27,7 +27,12 @@ class AucOnHardLabels(Rule):
 Flags `sklearn.metrics.roc_auc_score` and `average_precision_score` whose
 `y_score` is hard labels: `argmax`, `round`, a threshold comparison
 (`p > 0.5`, also cast with `.astype(int)`/`.float()`), `np.where(p > t, 1, 0)`,
-or `clf.predict(X)` of a sklearn classifier (instead of `predict_proba`).
+the indices of `torch.max(out, 1)`, `[1 if p > 0.5 else 0 for p in s]`, or
+`clf.predict(X)` of a sklearn classifier (instead of `predict_proba`). The
+labels are followed through a helper of the file that returns them and
+through a list they are collected in over batches (`preds.append(...)`,
+`torch.cat(preds)`); the metric also under an alias (`import ... as auc`,
+`auc = roc_auc_score`).
 """
     why = """
 AUC and average precision rank samples by score. Hard 0/1 predictions give a
@@ -77,6 +82,46 @@ misstates the model (usually far lower, sometimes higher).
             auc = skm.roc_auc_score(y_true, y_score=np.round(p))  # error: LF502 at `skm.roc_auc_score(`
             """
         ),
+        # hard labels made by a helper of the file
+        Invalid(
+            """
+            from sklearn.metrics import roc_auc_score as auc
+
+            def binarize(scores, threshold=0.5):
+                return (scores > threshold).astype(int)
+
+            print(auc(y_val, binarize(model.predict(x_val))))  # error: LF502 at `auc(`
+            """
+        ),
+        # an evaluation loop that collects argmax predictions and returns them
+        Invalid(
+            """
+            import torch
+            from sklearn import metrics
+
+            def evaluate(model, loader):
+                preds, labels = [], []
+                with torch.no_grad():
+                    for x, y in loader:
+                        preds.append(model(x).argmax(dim=1).cpu())
+                        labels.append(y)
+                return torch.cat(preds), torch.cat(labels)
+
+            y_pred, y_true = evaluate(model, val_loader)
+            print(metrics.roc_auc_score(y_true.numpy(), y_pred.numpy()))  # error: LF502 at `metrics.roc_auc_score(`
+            """
+        ),
+        Invalid(
+            """
+            import torch
+            from sklearn.metrics import roc_auc_score
+            _, predicted = torch.max(outputs, 1)
+            y_hat = [1 if p > 0.5 else 0 for p in probs]
+            auc_fn = roc_auc_score
+            a = auc_fn(y, predicted.numpy())  # error: LF502 at `auc_fn(`
+            b = roc_auc_score(y, y_hat)  # error: LF502 at `roc_auc_score(`
+            """
+        ),
     ]
     VALID = [
         # scores rounded for display are still scores
@@ -115,6 +160,34 @@ misstates the model (usually far lower, sometimes higher).
             return 0
         auc = roc_auc_score(y, (p > 0.5))
         """,
+        # a helper returning scores; the values item of torch.max
+        """
+        import torch
+        from sklearn.metrics import roc_auc_score
+
+        def positive_scores(clf, X):
+            return clf.predict_proba(X)[:, 1]
+
+        auc = roc_auc_score(y, positive_scores(clf, X_test))
+        top = roc_auc_score(y, torch.max(outputs, 1)[0])
+        """,
+        # collected predictions of mixed kinds, a helper with a score path: unknown
+        """
+        import torch
+        from sklearn.metrics import roc_auc_score
+        mixed = []
+        mixed.append(out.argmax(1))
+        mixed.append(torch.sigmoid(out))
+
+        def predict(x, hard):
+            if hard:
+                return model(x).argmax(1)
+            return model(x).softmax(1)
+
+        a = roc_auc_score(y, torch.cat(mixed))
+        b = roc_auc_score(y, predict(x, False))
+        c = roc_auc_score(y, [round(p, 3) for p in probs])
+        """,
         # the name is rebound: unknown
         """
         import numpy as np
@@ -127,22 +200,21 @@ misstates the model (usually far lower, sometimes higher).
 
     def check(self, model: SemanticModel) -> Iterator[Finding]:
         facts = M.metric_facts(model)
-        for name in sorted(M.SKLEARN_AUC):
-            for site in model.calls_to(name):
-                y_score = argument(site.node, 1, "y_score")
-                if y_score is None:
-                    continue
-                hard = facts.hard_labels(y_score)
-                if hard is None:
-                    continue
-                short = name.rsplit(".", 1)[-1]
-                line = model.line_of(hard)
-                yield Finding(
-                    site.node,
-                    f"`{short}` gets hard predictions (`{_short(model, hard)}`, line {line}) "
-                    "as `y_score`: AUC needs scores; pass probabilities "
-                    "(`predict_proba`, sigmoid/softmax output)",
-                )
+        for call, name in facts.metric_calls(M.SKLEARN_AUC):
+            y_score = argument(call, 1, "y_score")
+            if y_score is None:
+                continue
+            hard = facts.hard_labels(y_score)
+            if hard is None:
+                continue
+            short = name.rsplit(".", 1)[-1]
+            line = model.line_of(hard)
+            yield Finding(
+                call,
+                f"`{short}` gets hard predictions (`{_short(model, hard)}`, line {line}) "
+                "as `y_score`: AUC needs scores; pass probabilities "
+                "(`predict_proba`, sigmoid/softmax output)",
+            )
 
 
 def _short(model: SemanticModel, node: cst.CSTNode, limit: int = 40) -> str:

@@ -133,6 +133,35 @@ automatic fix.
                 return logits.round()  # error: LF504 at `logits.round(`
             """
         ),
+        # logits collected over the validation batches
+        Invalid(
+            """
+            import torch
+            import torch.nn as nn
+            model = nn.Linear(16, 1)
+            crit = nn.BCEWithLogitsLoss()
+            outputs = []
+            for x, y in val_loader:
+                out = model(x)
+                val_loss = crit(out, y)
+                outputs.append(out.detach())
+            scores = torch.cat(outputs)
+            preds = (scores > 0.5).long()  # error: LF504 at `scores > 0.5`
+            """,
+            fixed="""
+            import torch
+            import torch.nn as nn
+            model = nn.Linear(16, 1)
+            crit = nn.BCEWithLogitsLoss()
+            outputs = []
+            for x, y in val_loader:
+                out = model(x)
+                val_loss = crit(out, y)
+                outputs.append(out.detach())
+            scores = torch.cat(outputs)
+            preds = (scores > 0).long()  # error: LF504 at `scores > 0.5`
+            """,
+        ),
     ]
     VALID = [
         """

@@ -1,0 +1,25 @@
+"""LF5xx decisions that the rule examples do not show: which rules run by default."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from lossflint.linter import RuleSet
+
+F1_MACRO = "from sklearn.metrics import f1_score\nf1 = f1_score(y, p, average='macro')\n"
+
+
+def test_lf503_is_off_by_default() -> None:
+    # sklearn scores 0/0 as 0 and warns: the rule is opt-in (see its docs)
+    assert "LF503" not in RuleSet.default().codes
+
+
+def test_lf503_runs_when_selected(run_cli, tmp_path: Path) -> None:
+    (tmp_path / "m.py").write_text(F1_MACRO)
+    code, out, _ = run_cli("check", "--isolated", "--no-cache", "m.py", cwd=tmp_path)
+    assert (code, out) == (0, "")
+    code, out, _ = run_cli(
+        "check", "--isolated", "--no-cache", "--extend-select", "LF503", "m.py", cwd=tmp_path
+    )
+    assert code == 1
+    assert out.startswith("m.py:2:6: LF503 `f1_score` without `zero_division`")

@@ -14,7 +14,8 @@ Two corpora (``--corpus``):
 - ``training``: public training code (tutorials, course and book notebooks,
   research training scripts) listed in ``training-corpus.toml``, fetched by the
   developer and unpacked one folder per repository (``owner+name``); ``--src``
-  is required. ``.py`` files **and notebooks** are linted; a notebook's lines
+  is required. ``.py`` files **and notebooks** are linted (not those in folders
+  ``lossflint check`` excludes by default); a notebook's lines
   are the lines of its code cells. LF900 diagnostics are findings too (each is
   classified), and the report adds false positives per 100k lines per rule;
   report ``training-findings.md``, verdicts ``training-classification.toml``.
@@ -186,8 +187,20 @@ def fetch() -> Path:
 
 
 def corpus_files(src: Path, notebooks: bool = False) -> list[Path]:
-    suffixes = (".py", ".ipynb") if notebooks else (".py",)
-    return sorted(p for p in src.rglob("*") if p.suffix in suffixes and p.is_file())
+    """Every .py file; with ``notebooks`` also the .ipynb files, minus those
+    ``lossflint check`` skips by default (``.ipynb_checkpoints``, ``build``, ...):
+    the training corpus is read as a user would lint a cloned repository."""
+    if not notebooks:
+        return sorted(p for p in src.rglob("*.py") if p.is_file())
+    from lossflint.config import DEFAULT_EXCLUDE
+
+    return sorted(
+        p
+        for p in src.rglob("*")
+        if p.suffix in (".py", ".ipynb")
+        and p.is_file()
+        and not set(p.relative_to(src).parts[:-1]) & set(DEFAULT_EXCLUDE)
+    )
 
 
 def training_manifest() -> list[dict[str, str]]:
@@ -392,7 +405,8 @@ def check_file(args: tuple[str, str, str, bool]) -> FileResult:
         if line is None and result.notebook and d.cell is None:
             # the notebook file itself (invalid JSON): its raw line
             raw = data.decode("utf-8", "replace").splitlines()
-            line = raw[row - 1] if 1 <= row <= len(raw) else ""
+            # (a JSON line can hold a whole base64 image: keep the key short)
+            line = raw[row - 1].strip()[:100] if 1 <= row <= len(raw) else ""
         finding = {
             "path": rel,
             "row": row,

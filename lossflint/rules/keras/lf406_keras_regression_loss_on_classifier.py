@@ -5,8 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
+import libcst as cst
+
 from lossflint.analysis import apis
 from lossflint.analysis import keras as K
+from lossflint.analysis.apis import _datasets as DATA
 from lossflint.diagnostics import Finding, Severity
 from lossflint.examples import Invalid
 from lossflint.registry import Rule
@@ -15,6 +18,7 @@ from lossflint.rules.keras.common import (
     layer_evidence,
     loss_text,
     output_related,
+    short,
 )
 
 if TYPE_CHECKING:
@@ -31,7 +35,17 @@ class RegressionLossOnClassifier(Rule):
 Flags `mse`/`mae` (and the other regression losses: `mape`, `msle`, `huber`,
 `log_cosh`) on a model with a softmax output, or with a sigmoid output trained
 on class labels of the file (dataset labels, `to_categorical`); and a
-regression loss compiled with `metrics=["accuracy"]`.
+regression loss compiled with an accuracy metric where the accuracy is
+meaningless: on an output of several units, or on a one-unit output whose
+targets are not binary (regression data such as `boston_housing` or
+`fetch_california_housing` loaded in the file, or labels of more than two
+classes).
+
+On a one-unit output Keras resolves `"accuracy"` to binary accuracy
+(`output > 0.5` compared with the 0/1 target): a linear or sigmoid unit fitted
+with `mse` to binary targets, compiled with `metrics=["accuracy"]`, is a
+regression used as a classifier and its accuracy is meaningful, so it is not
+flagged; neither is a model whose output is not known.
 """
     why = """
 A squared error on probabilities is a poor classification objective (weak
@@ -59,12 +73,35 @@ output compares floats to labels: a meaningless number that looks like a metric.
             model.compile(optimizer='sgd', loss='mean_squared_error')  # error: LF406 at `loss=`
             """,
         ),
+        # a one-unit regression on continuous targets: binary accuracy of prices
         Invalid(
             """
             from tensorflow import keras
             from tensorflow.keras import layers
-            model = keras.Sequential([layers.Dense(1)])
+            (x_train, y_train), _ = keras.datasets.boston_housing.load_data()
+            model = keras.Sequential([layers.Dense(64, activation='relu'), layers.Dense(1)])
             model.compile(optimizer='adam', loss='mse', metrics=['accuracy'])  # error: LF406 at `loss=`
+            model.fit(x_train, y_train)
+            """,
+        ),
+        # ten classes regressed onto one unit
+        Invalid(
+            """
+            from tensorflow import keras
+            from tensorflow.keras import layers
+            (x_train, y_train), _ = keras.datasets.mnist.load_data()
+            model = keras.Sequential([layers.Flatten(), layers.Dense(1)])
+            model.compile(loss='mae', metrics=['acc'])  # error: LF406 at `loss=`
+            model.fit(x_train / 255.0, y_train)
+            """,
+        ),
+        # several output units: categorical accuracy of a reconstruction
+        Invalid(
+            """
+            from tensorflow import keras
+            from tensorflow.keras import layers
+            autoencoder = keras.Sequential([layers.Dense(32, activation='relu'), layers.Dense(784)])
+            autoencoder.compile(optimizer='adam', loss='mse', metrics=['accuracy'])  # error: LF406 at `loss=`
             """,
         ),
         Invalid(
@@ -109,6 +146,38 @@ output compares floats to labels: a meaningless number that looks like a metric.
         model.compile(loss='mae')
         model.fit(x, y_scaled)
         """,
+        # one linear unit fitted with mse to 0/1 targets: "accuracy" is binary accuracy
+        """
+        import numpy as np
+        import keras
+        negatives = np.random.multivariate_normal([0, 3], [[1, 0.5], [0.5, 1]], 1000)
+        positives = np.random.multivariate_normal([3, 0], [[1, 0.5], [0.5, 1]], 1000)
+        inputs = np.vstack((negatives, positives)).astype(np.float32)
+        targets = np.vstack((np.zeros((1000, 1)), np.ones((1000, 1)))).astype(np.float32)
+        model = keras.Sequential([keras.layers.Dense(1)])
+        model.compile(optimizer="rmsprop", loss="mean_squared_error", metrics=["accuracy"])
+        model.compile(
+            optimizer=keras.optimizers.RMSprop(),
+            loss=keras.losses.MeanSquaredError(),
+            metrics=[keras.metrics.BinaryAccuracy()],
+        )
+        model.fit(inputs, targets, epochs=5)
+        """,
+        # a sigmoid unit on binary labels, with the accuracy Keras picks for it
+        """
+        from tensorflow import keras
+        from tensorflow.keras import layers
+        (x_train, y_train), _ = keras.datasets.imdb.load_data(num_words=1000)
+        model = keras.Sequential([layers.Embedding(1000, 16), layers.GlobalAveragePooling1D(), layers.Dense(1)])
+        model.compile(loss='mse', metrics=['accuracy'])
+        model.fit(x_train, y_train)
+        """,
+        # the output is not known: "accuracy" may be binary accuracy
+        """
+        from tensorflow import keras
+        model = keras.models.load_model('model.keras')
+        model.compile(loss='mse', metrics=['accuracy'])
+        """,
         # regression with a tolerance metric, not accuracy
         """
         from tensorflow import keras
@@ -143,11 +212,13 @@ output compares floats to labels: a meaningless number that looks like a metric.
                     "and is trained on class labels"
                 )
             elif use.compile is not None and set(use.compile.metrics) & apis.ACCURACY_METRICS:
-                yield Finding(
-                    use.report,
-                    f"{loss_text(model, use)} is a regression loss but the model is compiled "
-                    "with an accuracy metric: accuracy of a regression output is meaningless",
-                )
+                meaningless = _meaningless_accuracy(model, head, labels)
+                if meaningless is not None:
+                    yield Finding(
+                        use.report,
+                        f"{loss_text(model, use)} is a regression loss but the model is "
+                        f"compiled with an accuracy metric: {meaningless}",
+                    )
                 continue
             if reason is not None:
                 yield Finding(
@@ -156,3 +227,39 @@ output compares floats to labels: a meaningless number that looks like a metric.
                     "use a cross-entropy loss",
                     related=output_related(head) if head is not None else (),
                 )
+
+
+def _meaningless_accuracy(model: SemanticModel, head: K.Head | None, labels: object) -> str | None:
+    """Why an accuracy metric on this regression output means nothing, or None
+    when it may be meaningful (a one-unit output on binary targets) or the
+    output is not known."""
+    if head is None or head.units is None:
+        return None
+    if head.units != 1:
+        return (
+            f"on an output of {head.units} units ({layer_evidence(model, head.activation_layer)}) "
+            "Keras compares the argmax of a regression output with the targets, a meaningless "
+            "number"
+        )
+    binary = (
+        "on a one-unit output Keras computes binary accuracy (`output > 0.5` against the target)"
+    )
+    if isinstance(labels, K.Labels):
+        origin = labels.origin
+        loader = model.qualname(origin.func) if isinstance(origin, cst.Call) else None
+        if labels.predicted or labels.encoding != "int" or loader not in DATA.CLASS_DATA_LOADERS:
+            return None
+        if loader in DATA.BINARY_CLASS_LOADERS:
+            return None
+        return (
+            f"{binary}, meaningless on labels of more than two classes "
+            f"(`{short(model, origin)}` at line {model.line_of(origin)})"
+        )
+    if labels is not None or any(model.calls_to(*sorted(DATA.CLASS_DATA_LOADERS))):
+        return None
+    for site in model.calls_to(*sorted(DATA.REGRESSION_DATA_LOADERS)):
+        return (
+            f"{binary}, meaningless on the continuous targets of regression data "
+            f"(`{short(model, site.node)}` at line {model.line_of(site.node)})"
+        )
+    return None

@@ -1,0 +1,189 @@
+"""What the analysis of one file may ask about the rest of the project.
+
+The driver (CLI run, flake8 plugin, language server) makes a
+:class:`ProjectContext` for the file it lints and activates it around the
+lint (:func:`active`); the interpreter asks :func:`current` and, when an
+imported name is not a framework API, reads it through the summaries:
+
+    ctx = current()
+    if ctx is not None:
+        value = ctx.import_name("models.net", 0, "Net")   # SClass("models/net.py", "Net")
+        cls = ctx.class_summary(value)                    # its forward's return, ...
+
+Every summary consulted is recorded in ``used`` (module → summary hash): a
+cached result of the file is valid only while those hashes hold.
+Outside any project (``lint_source`` on a string, a file outside the root),
+there is no context and nothing crosses a file boundary.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from lossflint.project.layout import Module
+from lossflint.project.summary import (
+    ClassSummary,
+    FunctionSummary,
+    ModuleSummary,
+    SAlias,
+    SClass,
+    SFunction,
+    SInstance,
+    SModule,
+    SValue,
+)
+
+if TYPE_CHECKING:
+    from lossflint.project.store import SummaryStore
+
+#: re-exports followed before giving up (``a`` re-exports ``b`` re-exports ...)
+MAX_ALIAS_HOPS = 20
+
+_CURRENT: ContextVar[ProjectContext | None] = ContextVar("lossflint_project", default=None)
+
+
+def current() -> ProjectContext | None:
+    """The project of the file being analysed, if any."""
+    return _CURRENT.get()
+
+
+@contextmanager
+def active(context: ProjectContext | None) -> Iterator[ProjectContext | None]:
+    token = _CURRENT.set(context)
+    try:
+        yield context
+    finally:
+        _CURRENT.reset(token)
+
+
+class ProjectContext:
+    def __init__(self, store: SummaryStore, importer: Path) -> None:
+        self.store = store
+        self.layout = store.layout
+        self.importer = importer
+        me = self.layout.module_for_file(importer)
+        #: this file's place in the project (None for an editor buffer outside it)
+        self.rel = me.rel if me is not None else None
+        #: summaries consulted: module → summary hash ("" when it had none yet)
+        self.used: dict[str, str] = {}
+
+    # --- modules ---------------------------------------------------------------
+
+    def summary(self, rel: str) -> ModuleSummary | None:
+        """The summary of a project module by its relative path."""
+        entry = self.store.by_rel(rel)
+        self.used[rel] = entry.hash if entry is not None else ""
+        if entry is None or not entry.summary.parsed:
+            return None
+        return entry.summary
+
+    def _summary_of(self, module: Module) -> ModuleSummary | None:
+        entry = self.store.get(module)
+        self.used[module.rel] = entry.hash if entry is not None else ""
+        if entry is None or not entry.summary.parsed:
+            return None
+        return entry.summary
+
+    def _target(self, dotted: str, level: int) -> Module | Path | None:
+        if level:
+            return self.layout.resolve_relative_any(self.importer, level, dotted)
+        return self.layout.resolve_any(dotted, self.importer)
+
+    def import_module(self, dotted: str, level: int = 0) -> SModule | None:
+        """``import dotted`` / ``from <dots>dotted import ...``: the module, when
+        it is a project file."""
+        target = self._target(dotted, level)
+        if isinstance(target, Module) and target.rel != self.rel:
+            return SModule(target.rel)
+        return None
+
+    def import_name(self, dotted: str, level: int, name: str) -> SValue | None:
+        """What ``from <dots>dotted import name`` binds, when the project knows."""
+        target = self._target(dotted, level)
+        if target is None:
+            return None
+        if isinstance(target, Module):
+            if target.rel == self.rel:
+                return None
+            found = self.module_attr(SModule(target.rel), name)
+            if found is not None:
+                return found
+        sub = self.layout.submodule(target, name)
+        if isinstance(sub, Module) and sub.rel != self.rel:
+            return SModule(sub.rel)
+        return None
+
+    def star_names(self, dotted: str, level: int) -> dict[str, SValue]:
+        """What ``from <dots>dotted import *`` binds (project modules only)."""
+        target = self._target(dotted, level)
+        if not isinstance(target, Module) or target.rel == self.rel:
+            return {}
+        summary = self._summary_of(target)
+        if summary is None:
+            return {}
+        out: dict[str, SValue] = {}
+        for name in summary.star:
+            value = summary.names.get(name)
+            if value is not None:
+                out[name] = self.resolve(value)
+        return out
+
+    def module_attr(self, module: SModule, name: str) -> SValue | None:
+        """``module.name``: a name the module binds, or one of its submodules."""
+        summary = self.summary(module.file)
+        if summary is not None and name in summary.names:
+            return self.resolve(summary.names[name])
+        found = self.store.module(module.file)
+        if found is not None and found.is_package:
+            sub = self.layout.submodule(found, name)
+            if isinstance(sub, Module):
+                return SModule(sub.rel)
+        return None
+
+    # --- values ------------------------------------------------------------------
+
+    def resolve(self, value: SValue) -> SValue:
+        """``value`` with re-exports followed to the module that defines it."""
+        seen = 0
+        while isinstance(value, SAlias) and seen < MAX_ALIAS_HOPS:
+            seen += 1
+            summary = self.summary(value.file)
+            target = summary.names.get(value.name) if summary is not None else None
+            if target is None:
+                module = self.store.module(value.file)
+                sub = self.layout.submodule(module, value.name) if module is not None else None
+                return SModule(sub.rel) if isinstance(sub, Module) else value
+            value = target
+        return value
+
+    def function_summary(self, ref: SFunction) -> FunctionSummary | None:
+        summary = self.summary(ref.file)
+        return summary.functions.get(ref.name) if summary is not None else None
+
+    def class_summary(self, ref: SClass | SInstance) -> ClassSummary | None:
+        summary = self.summary(ref.file)
+        return summary.classes.get(ref.name) if summary is not None else None
+
+    def method_summary(self, ref: SClass | SInstance, method: str) -> FunctionSummary | None:
+        """``method`` of a project class, looked up along its project bases."""
+        todo: list[SValue] = [ref]
+        seen: set[tuple[str, str]] = set()
+        while todo and len(seen) < MAX_ALIAS_HOPS:
+            current = self.resolve(todo.pop(0))
+            if not isinstance(current, (SClass, SInstance)):
+                continue
+            key = (current.file, current.name)
+            if key in seen:
+                continue
+            seen.add(key)
+            cls = self.class_summary(current)
+            if cls is None:
+                continue
+            if method in cls.methods:
+                return self.function_summary(SFunction(current.file, f"{cls.name}.{method}"))
+            todo.extend(cls.bases)
+        return None

@@ -1,0 +1,249 @@
+"""Where the project is and which of its files an import names.
+
+The *root* is the nearest folder above the first path that holds
+``pyproject.toml``, ``setup.cfg``, ``setup.py`` or ``.git``; without one it is
+the common folder of the paths. Nothing outside the root is ever read: every
+candidate file is resolved (symlinks followed) and dropped unless it lies
+below the root.
+
+An absolute import ``a.b.c`` is looked up, in order, in
+
+1. the folder an importing *script* runs from: for a file inside a package
+   (its folder holds ``__init__.py``), the parent of its top-most package,
+   as Python finds it when the package is imported; for a script, its own
+   folder (``python train.py`` puts it first on ``sys.path``, so
+   ``from model import Net`` finds the sibling) and then the folders above it
+   up to the root (namespace packages, scripts run from the project root);
+2. the root itself and ``<root>/src`` (the ``src/`` layout).
+
+A standard-library name (``import logging``) is never a project module.
+Relative imports go up from the importing file's folder. Lookups are memoised
+per run: resolving is a handful of ``stat`` calls, never a directory walk.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT_MARKERS = ("pyproject.toml", "setup.cfg", "setup.py", ".git")
+#: how deep a dotted name may be (``a.b.c...``): more is not a real module
+MAX_DOTTED_PARTS = 32
+
+_STDLIB = frozenset(getattr(sys, "stdlib_module_names", ()))
+
+
+def _real(path: Path | str) -> str | None:
+    try:
+        return os.path.realpath(path)
+    except (OSError, RuntimeError, ValueError):
+        return None
+
+
+def find_root(paths: list[Path]) -> Path:
+    """The project root for a run over ``paths`` (absolute, symlinks resolved)."""
+    folders: list[str] = []
+    for path in paths:
+        real = _real(os.path.abspath(path))
+        if real is None:
+            continue
+        folders.append(real if os.path.isdir(real) else os.path.dirname(real))
+    if not folders:
+        return Path(os.path.realpath(os.getcwd()))
+    first = Path(folders[0])
+    for folder in (first, *first.parents):
+        for marker in ROOT_MARKERS:
+            try:
+                if os.path.lexists(folder / marker):
+                    return folder
+            except (OSError, ValueError):
+                continue
+    try:
+        return Path(os.path.commonpath(folders))
+    except ValueError:  # different drives
+        return first
+
+
+@dataclass(frozen=True)
+class Module:
+    """A project module: its real file, and its name relative to the root
+    (``models/net.py``), which is how summaries and evidence refer to it."""
+
+    path: Path
+    rel: str
+
+    @property
+    def is_package(self) -> bool:
+        return self.path.name == "__init__.py"
+
+
+class Layout:
+    """The project root and the resolution of imports to project modules."""
+
+    def __init__(self, root: Path) -> None:
+        real = _real(root)
+        self.root = Path(real) if real is not None else Path(os.path.abspath(root))
+        self._root_text = str(self.root)
+        src = self.root / "src"
+        self._base_roots: tuple[Path, ...] = (self.root,)
+        if src.is_dir() and not (src / "__init__.py").is_file():
+            self._base_roots = (self.root, src)
+        self._modules: dict[tuple[Path, str], Module | Path | None] = {}
+        self._search: dict[Path, tuple[Path, ...]] = {}
+        self._is_package_dir: dict[Path, bool] = {}
+
+    @classmethod
+    def for_paths(cls, paths: list[Path]) -> Layout:
+        return cls(find_root(paths))
+
+    # --- what is inside ----------------------------------------------------
+
+    def contains(self, path: Path | str) -> bool:
+        """Whether ``path`` (symlinks resolved) is the root or below it."""
+        real = _real(path)
+        if real is None:
+            return False
+        return real == self._root_text or real.startswith(self._root_text + os.sep)
+
+    def module_for_file(self, path: Path | str) -> Module | None:
+        """The project module a file is (None when it lies outside the root)."""
+        real = _real(os.path.abspath(path))
+        if real is None or not real.startswith(self._root_text + os.sep):
+            return None
+        rel = Path(real).relative_to(self.root).as_posix()
+        return Module(Path(real), rel)
+
+    # --- absolute imports --------------------------------------------------
+
+    def resolve(self, dotted: str, importer: Path | str | None = None) -> Module | None:
+        """The project module ``import dotted`` names from ``importer``'s file
+        (a module or a package's ``__init__.py``), or None."""
+        found = self.resolve_any(dotted, importer)
+        return found if isinstance(found, Module) else None
+
+    def resolve_any(self, dotted: str, importer: Path | str | None = None) -> Module | Path | None:
+        """Like :meth:`resolve`; a namespace package (a folder without
+        ``__init__.py``) is returned as its folder."""
+        parts = dotted.split(".")
+        if (
+            not dotted
+            or len(parts) > MAX_DOTTED_PARTS
+            or not all(p.isidentifier() for p in parts)
+            or parts[0] in _STDLIB
+        ):
+            return None
+        for base in self.search_path(importer):
+            key = (base, dotted)
+            if key not in self._modules:
+                self._modules[key] = self._find(base, parts)
+            found = self._modules[key]
+            if found is not None:
+                return found
+        return None
+
+    def search_path(self, importer: Path | str | None) -> tuple[Path, ...]:
+        """Folders an absolute import from ``importer`` is looked up in."""
+        if importer is None:
+            return self._base_roots
+        folder = Path(os.path.abspath(importer)).parent
+        cached = self._search.get(folder)
+        if cached is not None:
+            return cached
+        order: list[Path] = []
+        real = _real(folder)
+        here = Path(real) if real is not None else folder
+        if self.contains(here):
+            if self._package_dir(here):
+                top = here
+                while top != self.root and self._package_dir(top.parent):
+                    top = top.parent
+                if top != self.root:
+                    order.append(top.parent)
+            else:
+                current = here
+                while True:
+                    order.append(current)
+                    if current == self.root or current.parent == current:
+                        break
+                    current = current.parent
+        for base in self._base_roots:
+            if base not in order:
+                order.append(base)
+        result = tuple(order)
+        self._search[folder] = result
+        return result
+
+    def _package_dir(self, folder: Path) -> bool:
+        found = self._is_package_dir.get(folder)
+        if found is None:
+            try:
+                found = (folder / "__init__.py").is_file()
+            except OSError:
+                found = False
+            self._is_package_dir[folder] = found
+        return found
+
+    def _find(self, base: Path, parts: list[str]) -> Module | Path | None:
+        target = base.joinpath(*parts)
+        for candidate in (target.with_name(parts[-1] + ".py"), target / "__init__.py"):
+            module = self._inside_file(candidate)
+            if module is not None:
+                return module
+        try:
+            if target.is_dir() and self.contains(target):
+                return Path(os.path.realpath(target))
+        except OSError:
+            return None
+        return None
+
+    def _inside_file(self, candidate: Path) -> Module | None:
+        try:
+            if not candidate.is_file():
+                return None
+        except (OSError, ValueError):
+            return None
+        return self.module_for_file(candidate)
+
+    # --- relative imports ----------------------------------------------------
+
+    def resolve_relative(self, importer: Path | str, level: int, dotted: str) -> Module | None:
+        """``from <level dots><dotted> import ...`` in ``importer``."""
+        found = self.resolve_relative_any(importer, level, dotted)
+        return found if isinstance(found, Module) else None
+
+    def resolve_relative_any(
+        self, importer: Path | str, level: int, dotted: str
+    ) -> Module | Path | None:
+        if level < 1 or level > MAX_DOTTED_PARTS:
+            return None
+        folder = Path(os.path.abspath(importer)).parent
+        for _ in range(level - 1):
+            folder = folder.parent
+        if not self.contains(folder):
+            return None
+        if not dotted:
+            init = self._inside_file(folder / "__init__.py")
+            if init is not None:
+                return init
+            return Path(os.path.realpath(folder))
+        parts = dotted.split(".")
+        if len(parts) > MAX_DOTTED_PARTS or not all(p.isidentifier() for p in parts):
+            return None
+        key = (folder, "." + dotted)
+        if key not in self._modules:
+            self._modules[key] = self._find(folder, parts)
+        return self._modules[key]
+
+    def submodule(self, package: Module | Path, name: str) -> Module | Path | None:
+        """``from package import name`` when ``name`` is a module of the package."""
+        folder = package.path.parent if isinstance(package, Module) else package
+        if isinstance(package, Module) and not package.is_package:
+            return None
+        if not name.isidentifier():
+            return None
+        key = (folder, "." + name)
+        if key not in self._modules:
+            self._modules[key] = self._find(folder, [name])
+        return self._modules[key]

@@ -1,0 +1,307 @@
+"""The summaries of one run (or one worker process): computed on demand,
+once per module, from the disk cache when it is still valid.
+
+``SummaryStore.get(module)`` gives the summary of a project module:
+
+1. from memory, if this process already has it;
+2. from the disk cache (:mod:`lossflint.project.summary_cache`), when the
+   entry for the module's current bytes exists and every summary it was
+   computed from still has the hash it had then;
+3. else computed: read, decode, parse (libcst), analyse and summarise, with a
+   :class:`~lossflint.project.context.ProjectContext` active so that the
+   module's own imports are read through *their* summaries. What it consults
+   is recorded as its ``deps``.
+
+Import cycles: a module asked for while it is being computed gives its
+provisional summary (none in the first round: nothing known, so silence).
+When the outermost module of the cycle is done, the modules of the cycle are
+recomputed against each other's summaries until none changes, at most
+``MAX_ROUNDS`` times; a module still changing after that gets an empty
+summary (unknown means silence). Everything is bounded: recursion depth
+(``MAX_DEPTH`` modules deep), bytes read per module (``MAX_MODULE_BYTES``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import stat
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from lossflint.project.layout import Layout, Module
+from lossflint.project.summary import ModuleSummary, empty_summary, summary_hash
+from lossflint.project.summary_cache import CachedSummary, SummaryCache
+
+if TYPE_CHECKING:
+    from lossflint.project.context import ProjectContext
+
+#: rounds over an import cycle before its summaries are given up
+MAX_ROUNDS = 3
+#: modules computed inside one another (imports of imports ...); deeper is unknown
+MAX_DEPTH = 60
+#: a module bigger than this is generated data, not code to learn facts from
+MAX_MODULE_BYTES = 4 * 1024 * 1024
+
+#: ``summarize(text, module, context) -> ModuleSummary``: parse and summarise
+Summarizer = Callable[[str, Module, "ProjectContext"], ModuleSummary]
+
+
+@dataclass
+class _Computing:
+    module: Module
+    #: this computation read a provisional summary (a module of a cycle)
+    provisional: bool = False
+    cycle_members: set[str] = field(default_factory=set)
+
+
+def file_sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+class SummaryStore:
+    def __init__(
+        self,
+        layout: Layout,
+        cache: SummaryCache | None = None,
+        overlays: dict[str, str] | None = None,
+        summarizer: Summarizer | None = None,
+    ) -> None:
+        self.layout = layout
+        self.cache = cache
+        #: unsaved text of open editor documents, by real path
+        self.overlays: dict[str, str] = dict(overlays or {})
+        self._summarizer = summarizer
+        self._memo: dict[str, CachedSummary] = {}
+        self._provisional: dict[str, CachedSummary] = {}
+        self._stack: list[_Computing] = []
+        self._modules: dict[str, Module] = {}
+        #: computed against a provisional summary (not stored, maybe forgotten)
+        self._tentative: list[str] = []
+        #: modules computed (not served from a cache) by this store: observable in tests
+        self.computed: list[str] = []
+
+    # --- public ---------------------------------------------------------------
+
+    def get(self, module: Module) -> CachedSummary | None:
+        """The summary of ``module`` with its hash and deps; None while it is
+        being computed (an import cycle, first round) or too deep."""
+        self._modules.setdefault(module.rel, module)
+        found = self._memo.get(module.rel)
+        if found is not None:
+            return found
+        for index, computing in enumerate(self._stack):
+            if computing.module.rel == module.rel:
+                members = {c.module.rel for c in self._stack[index:]}
+                computing.cycle_members |= members
+                self._stack[-1].provisional = True
+                return self._provisional.get(module.rel)
+        if len(self._stack) >= MAX_DEPTH:
+            if self._stack:
+                self._stack[-1].provisional = True
+            return None
+        return self._load(module)
+
+    def module(self, rel: str) -> Module | None:
+        """The module of a project-relative path seen by this store."""
+        found = self._modules.get(rel)
+        if found is None:
+            candidate = self.layout.module_for_file(self.layout.root / rel)
+            if candidate is not None and candidate.rel == rel:
+                found = self._modules[rel] = candidate
+        return found
+
+    def by_rel(self, rel: str) -> CachedSummary | None:
+        module = self.module(rel)
+        return self.get(module) if module is not None else None
+
+    def closure(self, deps: dict[str, str]) -> dict[str, str]:
+        """``deps`` with the deps of every summary in it, transitively."""
+        out = dict(deps)
+        todo = list(deps)
+        while todo:
+            entry = self._memo.get(todo.pop())
+            if entry is None:
+                continue
+            for rel, digest in entry.deps.items():
+                if rel not in out:
+                    out[rel] = digest
+                    todo.append(rel)
+        return out
+
+    def still_valid(self, deps: dict[str, str]) -> bool:
+        """Whether every summary in ``deps`` still has the hash recorded."""
+        for rel, digest in deps.items():
+            entry = self.by_rel(rel)
+            if entry is None or entry.hash != digest:
+                return False
+        return True
+
+    def set_overlay(self, path: str, text: str | None) -> None:
+        """Unsaved editor text for ``path`` (None: back to the file on disk);
+        summaries that may depend on it are forgotten."""
+        real = os.path.realpath(path)
+        if text is None:
+            self.overlays.pop(real, None)
+        else:
+            self.overlays[real] = text
+        self._memo.clear()
+
+    # --- loading and computing -------------------------------------------------
+
+    def _read(self, module: Module) -> bytes | None:
+        overlay = self.overlays.get(str(module.path))
+        if overlay is not None:
+            return overlay.encode("utf-8", "surrogatepass")
+        if not self.layout.contains(module.path):
+            return None
+        try:
+            flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+            fd = os.open(module.path, flags)
+        except OSError:
+            return None
+        try:
+            st = os.fstat(fd)
+            if not stat.S_ISREG(st.st_mode) or st.st_size > MAX_MODULE_BYTES:
+                return None
+            with os.fdopen(fd, "rb") as handle:
+                fd = -1
+                return handle.read(MAX_MODULE_BYTES + 1)
+        except OSError:
+            return None
+        finally:
+            if fd >= 0:
+                os.close(fd)
+
+    def _load(self, module: Module) -> CachedSummary | None:
+        data = self._read(module)
+        if data is None or len(data) > MAX_MODULE_BYTES:
+            entry = CachedSummary(empty_summary(module.rel, parsed=False), {}, "")
+            entry = CachedSummary(entry.summary, {}, summary_hash(entry.summary))
+            self._memo[module.rel] = entry
+            return entry
+        sha = file_sha(data)
+        if self.cache is not None:
+            cached = self.cache.get(module.rel, sha)
+            if cached is not None and self._deps_hold(module, cached):
+                self._memo[module.rel] = cached
+                return cached
+        return self._compute(module, data, sha)
+
+    def _deps_hold(self, module: Module, cached: CachedSummary) -> bool:
+        # while its deps are checked, a cycle back to this module sees the candidate
+        self._provisional[module.rel] = cached
+        self._stack.append(_Computing(module))
+        tentative_before = len(self._tentative)
+        try:
+            holds = all(
+                (entry := self.by_rel(rel)) is not None and entry.hash == digest
+                for rel, digest in cached.deps.items()
+            )
+        finally:
+            self._stack.pop()
+            self._provisional.pop(module.rel, None)
+        if not holds:
+            # computed against the candidate that turned out stale: forget them
+            for rel in self._tentative[tentative_before:]:
+                self._memo.pop(rel, None)
+            del self._tentative[tentative_before:]
+        return holds
+
+    def _compute(self, module: Module, data: bytes, sha: str) -> CachedSummary:
+        computing = _Computing(module)
+        self._stack.append(computing)
+        try:
+            entry = self._summarise(module, data)
+        finally:
+            self._stack.pop()
+        self._memo[module.rel] = entry
+        self.computed.append(module.rel)
+        if computing.provisional and self._stack:
+            self._stack[-1].provisional = True
+        members = computing.cycle_members
+        if (
+            members
+            and module.rel in members
+            and not any(c.module.rel in members for c in self._stack)
+        ):
+            # the outermost module of a cycle: settle the cycle
+            self._settle(members)
+            entry = self._memo[module.rel]
+            for rel in sorted(members):
+                self._store(rel)
+        elif not computing.provisional:
+            self._store(module.rel, sha)
+        else:
+            self._tentative.append(module.rel)
+            if self._stack:
+                self._stack[-1].cycle_members |= members
+        return entry
+
+    def _summarise(self, module: Module, data: bytes) -> CachedSummary:
+        from lossflint.project.context import ProjectContext, active
+
+        context = ProjectContext(self, module.path)
+        summary = empty_summary(module.rel, parsed=False)
+        text = _decode(data)
+        if text is not None:
+            summarizer = self._summarizer or _default_summarizer()
+            with active(context):
+                try:
+                    summary = summarizer(text, module, context)
+                except RecursionError:
+                    summary = empty_summary(module.rel)
+        used = {rel: digest for rel, digest in context.used.items() if rel != module.rel}
+        return CachedSummary(summary, used, summary_hash(summary))
+
+    def _settle(self, members: set[str]) -> None:
+        previous = {rel: self._memo[rel].hash for rel in members if rel in self._memo}
+        for _ in range(MAX_ROUNDS - 1):
+            for rel in sorted(members):
+                module = self._modules.get(rel)
+                data = self._read(module) if module is not None else None
+                if module is None or data is None:
+                    continue
+                self._stack.append(_Computing(module))
+                try:
+                    self._memo[rel] = self._summarise(module, data)
+                finally:
+                    self._stack.pop()
+            now = {rel: self._memo[rel].hash for rel in members if rel in self._memo}
+            if now == previous:
+                return
+            previous = now
+        for rel in members:  # still moving: nothing is sure
+            summary = empty_summary(rel)
+            self._memo[rel] = CachedSummary(summary, {}, summary_hash(summary))
+
+    def _store(self, rel: str, sha: str | None = None) -> None:
+        if self.cache is None:
+            return
+        entry = self._memo.get(rel)
+        module = self._modules.get(rel)
+        if entry is None or module is None:
+            return
+        if sha is None:
+            data = self._read(module)
+            if data is None:
+                return
+            sha = file_sha(data)
+        if all(digest for digest in entry.deps.values()):
+            self.cache.put(rel, sha, entry.summary, entry.deps)
+
+
+def _decode(data: bytes) -> str | None:
+    from lossflint.source import DecodeError, decode_source
+
+    try:
+        return decode_source(data).text
+    except (DecodeError, ValueError):
+        return None
+
+
+def _default_summarizer() -> Summarizer:
+    from lossflint.project.summarize import summarize_text
+
+    return summarize_text

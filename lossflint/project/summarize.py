@@ -1,0 +1,417 @@
+"""From one module's analysis to its summary.
+
+The module is parsed and analysed exactly as when it is linted (one libcst
+parse, the ``SemanticModel``, the value-kind dataflow and the loop index, with
+the project context active so that its own imports come from their
+summaries); what other files may use is then written down as plain data:
+
+- ``names``: every module-level name as the module body leaves it; imports of
+  project modules become re-exports (``SAlias``/``SModule``), so a package
+  ``__init__`` that does ``from .net import Net`` exports ``Net``;
+- ``functions``: for each top-level function and each method of a top-level
+  class, what it returns and the training-loop events it performs, with the
+  events of the same-file functions it calls inlined where they are called;
+- ``classes``: bases, what calling an instance returns (``forward``/``call``/
+  ``__call__``), and ``self.<attr>`` values;
+- ``star``: ``__all__`` when it is a literal list, else the public names.
+"""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from lossflint.analysis.calls import literal_value
+from lossflint.analysis.kinds import KindAnalysis, _origin_label
+from lossflint.analysis.loops import Event, loops
+from lossflint.analysis.model import SemanticModel
+from lossflint.analysis.names import dotted_name, dotted_text
+from lossflint.analysis.values import (
+    ClassRef,
+    FunctionRef,
+    Instance,
+    Layer,
+    LossObject,
+    Sequential,
+    Tensor,
+    TupleValue,
+    Value,
+)
+from lossflint.project.context import ProjectContext
+from lossflint.project.layout import Module
+from lossflint.project.summary import (
+    S_UNKNOWN,
+    ClassSummary,
+    EventSummary,
+    FunctionSummary,
+    ModuleSummary,
+    Origin,
+    SAlias,
+    SClass,
+    SFunction,
+    SInstance,
+    SLayer,
+    SLoss,
+    SModule,
+    SObject,
+    SSequential,
+    STensor,
+    STuple,
+    SValue,
+    empty_summary,
+)
+
+#: how deep same-file calls are inlined into a function's events
+MAX_INLINE_DEPTH = 3
+#: nothing real is deeper; bounded so a pathological value cannot recurse forever
+MAX_VALUE_DEPTH = 12
+_METHODS_CALLED = ("forward", "call", "__call__")
+_BRANCHES = (cst.If, cst.Try, cst.TryStar, cst.Match, cst.IfExp, cst.BooleanOperation, cst.With)
+_LOOPS = (cst.For, cst.While, cst.CompFor)
+
+
+def summarize_text(text: str, module: Module, context: ProjectContext) -> ModuleSummary:
+    from lossflint.linter import parse
+
+    parsed = parse(text, module.rel)
+    if not isinstance(parsed, cst.Module):
+        return empty_summary(module.rel, parsed=False)
+    model = SemanticModel(parsed, module.rel)
+    return Summarizer(model, module, context).summary()
+
+
+class Summarizer:
+    def __init__(self, model: SemanticModel, module: Module, context: ProjectContext) -> None:
+        self.model = model
+        self.rel = module.rel
+        self.module = module
+        self.context = context
+        self.kinds: KindAnalysis = model.kinds
+        self._names: dict[cst.CSTNode, str] = {}
+        self._classes: dict[str, cst.ClassDef] = {}
+        self._functions: dict[str, cst.FunctionDef] = {}
+        for stmt in model.module.body:
+            if isinstance(stmt, cst.ClassDef):
+                self._classes[stmt.name.value] = stmt
+                self._names[stmt] = stmt.name.value
+                for inner in _block(stmt):
+                    if isinstance(inner, cst.FunctionDef):
+                        name = f"{stmt.name.value}.{inner.name.value}"
+                        self._functions[name] = inner
+                        self._names[inner] = name
+            elif isinstance(stmt, cst.FunctionDef):
+                self._functions[stmt.name.value] = stmt
+                self._names[stmt] = stmt.name.value
+
+    def summary(self) -> ModuleSummary:
+        names = self._module_names()
+        return ModuleSummary(
+            file=self.rel,
+            parsed=True,
+            names=names,
+            star=self._star(names),
+            functions={name: self._function(name, f) for name, f in self._functions.items()},
+            classes={name: self._class(c) for name, c in self._classes.items()},
+        )
+
+    # --- module names ---------------------------------------------------------
+
+    def _module_names(self) -> dict[str, SValue]:
+        out: dict[str, SValue] = {}
+        end = dict(getattr(self.kinds, "_globals", {}))
+        for name, bindings in self.model.module_scope.bindings.items():
+            if not bindings:
+                continue
+            last = bindings[-1]
+            node = last.node
+            if isinstance(node, (cst.Import, cst.ImportFrom)) and len(bindings) == 1:
+                value = self._import_value(node, name)
+            elif name in end:
+                value = self.value(end[name])
+            elif last.kind == "def" and isinstance(node, cst.FunctionDef) and len(bindings) == 1:
+                value = SFunction(self.rel, name) if node in self._names else S_UNKNOWN
+            elif last.kind == "class" and isinstance(node, cst.ClassDef) and len(bindings) == 1:
+                value = SClass(self.rel, name) if node in self._names else S_UNKNOWN
+            else:
+                value = S_UNKNOWN
+            if value != S_UNKNOWN:
+                out[name] = value
+        for stmt in self._star_imports():
+            level = len(stmt.relative)
+            dotted = dotted_text(stmt.module) if stmt.module is not None else ""
+            for name, value in self.context.star_names(dotted or "", level).items():
+                out.setdefault(name, value)
+        return out
+
+    def _star_imports(self) -> list[cst.ImportFrom]:
+        found = []
+        for stmt in self.model.module.body:
+            if isinstance(stmt, cst.SimpleStatementLine):
+                for small in stmt.body:
+                    if isinstance(small, cst.ImportFrom) and isinstance(
+                        small.names, cst.ImportStar
+                    ):
+                        found.append(small)
+        return found
+
+    def _import_value(self, node: cst.Import | cst.ImportFrom, local: str) -> SValue:
+        layout = self.context.layout
+        if isinstance(node, cst.Import):
+            for alias in node.names:
+                full = dotted_text(alias.name) or ""
+                bound = _asname(alias) if alias.asname is not None else full.split(".")[0]
+                if bound != local:
+                    continue
+                dotted = full if alias.asname is not None else full.split(".")[0]
+                module = layout.resolve(dotted, self.module.path)
+                return SModule(module.rel) if module is not None else S_UNKNOWN
+            return S_UNKNOWN
+        if isinstance(node.names, cst.ImportStar):
+            return S_UNKNOWN
+        level = len(node.relative)
+        dotted = (dotted_text(node.module) or "") if node.module is not None else ""
+        if level:
+            target = layout.resolve_relative_any(self.module.path, level, dotted)
+        else:
+            target = layout.resolve_any(dotted, self.module.path)
+        if target is None:
+            return S_UNKNOWN
+        for alias in node.names:
+            name = dotted_text(alias.name) or ""
+            bound = _asname(alias) if alias.asname is not None else name
+            if bound != local:
+                continue
+            if isinstance(target, Module) and target.rel != self.rel:
+                sub = layout.submodule(target, name)
+                if isinstance(sub, Module):
+                    return SModule(sub.rel)
+                return SAlias(target.rel, name)
+            sub = layout.submodule(target, name)
+            return SModule(sub.rel) if isinstance(sub, Module) else S_UNKNOWN
+        return S_UNKNOWN
+
+    def _star(self, names: dict[str, SValue]) -> tuple[str, ...]:
+        for stmt in self.model.assignments.get(self.model.module, ()):
+            for target in stmt.targets:
+                if isinstance(target.target, cst.Name) and target.target.value == "__all__":
+                    listed = literal_value(stmt.value)
+                    if isinstance(listed, (list, tuple)) and all(
+                        isinstance(n, str) for n in listed
+                    ):
+                        return tuple(n for n in listed if n in names)
+                    return ()
+        return tuple(sorted(n for n in names if not n.startswith("_")))
+
+    # --- functions ---------------------------------------------------------------
+
+    def _function(self, name: str, func: cst.FunctionDef) -> FunctionSummary:
+        returns_of = getattr(self.kinds, "_function_returns", None)
+        returns: SValue = S_UNKNOWN
+        if returns_of is not None:
+            try:
+                returns = self.value(returns_of(func))
+            except RecursionError:
+                returns = S_UNKNOWN
+        params = _params(func)
+        line = self._line(func.name)
+        return FunctionSummary(name, line, params, returns, self._events(func, params))
+
+    def _events(self, func: cst.FunctionDef, params: tuple[str, ...]) -> tuple[EventSummary, ...]:
+        index = loops(self.model)
+        return tuple(self._events_in(index, func, params, 0, False, False))
+
+    def _events_in(
+        self,
+        index: object,
+        func: cst.FunctionDef,
+        params: tuple[str, ...],
+        depth: int,
+        conditional: bool,
+        nested: bool,
+    ) -> list[EventSummary]:
+        from lossflint.analysis.loops import LoopIndex
+
+        assert isinstance(index, LoopIndex)
+        items: list[tuple[float, list[EventSummary]]] = []
+        for event in index.events:
+            if self.model.enclosing(event.node, cst.FunctionDef) is not func:
+                continue
+            items.append((event.order, [self._event(event, func, params, conditional, nested)]))
+        if depth < MAX_INLINE_DEPTH:
+            for order, site in enumerate(self.model.calls):
+                if self.model.enclosing(site.node, cst.FunctionDef) is not func:
+                    continue
+                callee = index.resolve_function(site.node)
+                if callee is None or callee is func:
+                    continue
+                inner = self._events_in(
+                    index,
+                    callee,
+                    params,
+                    depth + 1,
+                    conditional or self._under(site.node, func, _BRANCHES),
+                    nested or self._under(site.node, func, _LOOPS),
+                )
+                inner = [
+                    EventSummary(
+                        e.kind, e.line, e.column, e.receiver, None, e.conditional, e.nested
+                    )
+                    for e in inner
+                ]
+                if inner:
+                    items.append((order, inner))
+        items.sort(key=lambda item: item[0])
+        return [event for _, group in items for event in group]
+
+    def _event(
+        self,
+        event: Event,
+        func: cst.FunctionDef,
+        params: tuple[str, ...],
+        conditional: bool,
+        nested: bool,
+    ) -> EventSummary:
+        position = self._position(event.node)
+        receiver = event.receiver
+        head = receiver.split(".")[0] if receiver else None
+        param = params.index(head) if head in params else None
+        return EventSummary(
+            kind=event.kind,
+            line=position[0],
+            column=position[1],
+            receiver=receiver,
+            param=param,
+            conditional=conditional or self._under(event.node, func, _BRANCHES),
+            nested=nested or self._under(event.node, func, _LOOPS),
+        )
+
+    def _under(self, node: cst.CSTNode, func: cst.FunctionDef, types: tuple[type, ...]) -> bool:
+        for ancestor in self.model.ancestors(node):
+            if ancestor is func:
+                return False
+            if isinstance(ancestor, types):
+                return True
+        return False
+
+    # --- classes -------------------------------------------------------------------
+
+    def _class(self, cls: cst.ClassDef) -> ClassSummary:
+        methods = tuple(
+            stmt.name.value for stmt in _block(cls) if isinstance(stmt, cst.FunctionDef)
+        )
+        call: SValue = S_UNKNOWN
+        for name in _METHODS_CALLED:
+            if name in methods:
+                summary_name = f"{cls.name.value}.{name}"
+                func = self._functions.get(summary_name)
+                if func is not None:
+                    call = self._function(summary_name, func).returns
+                break
+        attrs: dict[str, SValue] = {}
+        attrs_of = getattr(self.kinds, "_attrs", None)
+        if attrs_of is not None:
+            try:
+                for key, value in attrs_of(cls).items():
+                    converted = self.value(value)
+                    if converted != S_UNKNOWN:
+                        attrs[key] = converted
+            except RecursionError:
+                attrs = {}
+        return ClassSummary(
+            name=cls.name.value,
+            line=self._line(cls.name),
+            bases=tuple(self._base(arg.value) for arg in cls.bases if arg.keyword is None),
+            call=call,
+            attrs=attrs,
+            methods=methods,
+        )
+
+    def _base(self, expr: cst.BaseExpression) -> SValue:
+        qualname = self.model.qualname(expr)
+        if qualname is not None and not qualname.startswith("builtins."):
+            parts = dotted_name(expr) or []
+            bindings = self.model.module_scope.bindings.get(parts[0], []) if parts else []
+            node = bindings[-1].node if bindings else None
+            if isinstance(node, (cst.Import, cst.ImportFrom)):
+                local = self._import_value(node, parts[0])
+                if isinstance(local, (SAlias, SModule)):
+                    if isinstance(local, SModule) and len(parts) > 1:
+                        return SAlias(local.file, parts[-1]) if len(parts) == 2 else S_UNKNOWN
+                    return local if isinstance(local, SAlias) else S_UNKNOWN
+            return SObject("framework_class", qualname)
+        if isinstance(expr, cst.Name):
+            bindings = self.model.module_scope.bindings.get(expr.value, [])
+            if len(bindings) == 1 and bindings[0].kind == "class":
+                return SClass(self.rel, expr.value)
+            if len(bindings) == 1 and isinstance(bindings[0].node, cst.ImportFrom):
+                return self._import_value(bindings[0].node, expr.value)
+        return S_UNKNOWN
+
+    # --- values ----------------------------------------------------------------------
+
+    def value(self, value: Value, depth: int = 0) -> SValue:
+        if depth > MAX_VALUE_DEPTH:
+            return S_UNKNOWN
+        if isinstance(value, Tensor):
+            return STensor(
+                value.kind.name, value.float_cast, self._origin(value.origin, value.where)
+            )
+        if isinstance(value, Layer):
+            output = value.output.name if value.output is not None else None
+            return SLayer(value.qualname, output, self._origin(value.origin, value.where))
+        if isinstance(value, Sequential):
+            layers = tuple(self.value(layer, depth + 1) for layer in value.layers)
+            return SSequential(layers, self._origin(value.origin, ""))
+        if isinstance(value, LossObject):
+            keywords = {
+                arg.keyword.value: self.model.code(arg.value)
+                for arg in value.ctor.args
+                if arg.keyword is not None
+            }
+            return SLoss(value.functional, keywords, self._origin(value.ctor, ""))
+        if isinstance(value, TupleValue):
+            return STuple(tuple(self.value(item, depth + 1) for item in value.items))
+        if isinstance(value, Instance):
+            name = self._names.get(value.cls)
+            return SInstance(self.rel, name) if name is not None else S_UNKNOWN
+        if isinstance(value, ClassRef):
+            name = self._names.get(value.cls)
+            return SClass(self.rel, name) if name is not None else S_UNKNOWN
+        if isinstance(value, FunctionRef):
+            name = self._names.get(value.func)
+            return SFunction(self.rel, name) if name is not None else S_UNKNOWN
+        return S_UNKNOWN
+
+    def _origin(self, node: cst.CSTNode | None, where: str) -> Origin | None:
+        if node is None:
+            return None
+        try:
+            line, column = self._position(node)
+        except KeyError:
+            return None
+        return Origin(self.rel, line, column, _origin_label(self.model, node), where)
+
+    def _position(self, node: cst.CSTNode) -> tuple[int, int]:
+        pos = self.model.position(node)
+        return pos.start.line, pos.start.column + 1
+
+    def _line(self, node: cst.CSTNode) -> int:
+        try:
+            return self._position(node)[0]
+        except KeyError:
+            return 0
+
+
+def _block(node: cst.ClassDef) -> list[cst.BaseStatement]:
+    body = node.body
+    return list(body.body) if isinstance(body, cst.IndentedBlock) else []
+
+
+def _params(func: cst.FunctionDef) -> tuple[str, ...]:
+    params = func.params
+    return tuple(p.name.value for p in (*params.posonly_params, *params.params))
+
+
+def _asname(alias: cst.ImportAlias) -> str:
+    assert alias.asname is not None
+    name = alias.asname.name
+    return name.value if isinstance(name, cst.Name) else ""

@@ -1,0 +1,362 @@
+"""What one module exports to the rest of the project: its summary.
+
+A summary is computed once per module (from its analysis) and read by every
+file that imports the module: the interpreter of ``train.py`` asks what
+``models.net.Net`` is and gets it from here, never from the other file's
+tree. Summaries are plain data: small, JSON-able, comparable and hashable
+(:func:`summary_hash`), so they can be cached by content, shared between
+worker processes and between sharded CI jobs.
+
+The values (``SValue``) mirror the analysis' abstract values, with file
+positions instead of tree nodes: a tensor of a known kind and where that kind
+came from, a layer, ``nn.Sequential``, a loss object, a Keras model, a class,
+function or instance of a project module, a re-export of a name of another
+module (``SAlias``), or nothing known (``SUnknown``).
+
+Reading a summary never trusts it: :func:`summary_from_json` checks every field
+against the type it was written with and raises :class:`BadSummary` (a
+``ValueError``) for anything else, so a damaged or hand-edited cache entry is a
+miss, never a crash and never a wrong fact.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import types
+import typing
+from dataclasses import dataclass, field, fields, is_dataclass
+from functools import cache
+from typing import Any, Union
+
+#: changes whenever the shape of a summary changes (old cache entries are misses)
+SUMMARY_FORMAT = 1
+#: nothing real nests deeper; more is damage (or an attack on the decoder)
+MAX_DEPTH = 64
+
+
+class BadSummary(ValueError):
+    """A JSON document that is not exactly what :func:`summary_to_json` writes."""
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where a fact comes from, for the evidence of a message:
+    ``nn.Softmax at models/net.py:18 in Net.forward``."""
+
+    file: str
+    line: int
+    column: int
+    label: str
+    where: str = ""
+
+    def describe(self) -> str:
+        suffix = f" in {self.where}" if self.where and self.where not in ("<module>", "?") else ""
+        return f"{self.label} at {self.file}:{self.line}{suffix}"
+
+
+# --- values ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SValue:
+    """Base of summarised values."""
+
+
+@dataclass(frozen=True)
+class SUnknown(SValue):
+    pass
+
+
+S_UNKNOWN = SUnknown()
+
+
+@dataclass(frozen=True)
+class STensor(SValue):
+    #: an ``apis.Kind`` member name ("PROBS", "LOGITS", ...)
+    kind: str
+    float_cast: bool = False
+    origin: Origin | None = None
+
+
+@dataclass(frozen=True)
+class SLayer(SValue):
+    qualname: str
+    #: the kind it produces; None: it keeps its input's kind
+    output: str | None = None
+    origin: Origin | None = None
+
+
+@dataclass(frozen=True)
+class SSequential(SValue):
+    layers: tuple[SValue, ...] = ()
+    origin: Origin | None = None
+
+
+@dataclass(frozen=True)
+class SLoss(SValue):
+    """A loss object: calling it is ``functional``; ``keywords`` are its
+    constructor's keyword arguments as source text."""
+
+    functional: str
+    keywords: dict[str, str] = field(default_factory=dict)
+    origin: Origin | None = None
+
+
+@dataclass(frozen=True)
+class SObject(SValue):
+    """A framework object the rules know by role: ``optimizer``, ``scheduler``,
+    ``scaler``, ``framework_class`` (a class such as ``nn.Module``), ..."""
+
+    role: str
+    qualname: str
+    origin: Origin | None = None
+
+
+@dataclass(frozen=True)
+class SKerasLayer:
+    qualname: str
+    units: int | None = None
+    activation: str | None = None
+    origin: Origin | None = None
+
+
+@dataclass(frozen=True)
+class SKerasModel(SValue):
+    layers: tuple[SKerasLayer, ...] = ()
+    origin: Origin | None = None
+
+
+@dataclass(frozen=True)
+class SClass(SValue):
+    """A class of a project module (``file`` is the module, ``name`` the
+    class's name in it)."""
+
+    file: str
+    name: str
+
+
+@dataclass(frozen=True)
+class SInstance(SValue):
+    file: str
+    name: str
+
+
+@dataclass(frozen=True)
+class SFunction(SValue):
+    """A function (``build_model``) or method (``Trainer.fit``) of a project module."""
+
+    file: str
+    name: str
+
+
+@dataclass(frozen=True)
+class SModule(SValue):
+    file: str
+
+
+@dataclass(frozen=True)
+class SAlias(SValue):
+    """A name another project module defines, re-exported here
+    (``from .net import Net`` in a package ``__init__``)."""
+
+    file: str
+    name: str
+
+
+@dataclass(frozen=True)
+class STuple(SValue):
+    items: tuple[SValue, ...] = ()
+
+
+# --- functions, classes, modules ------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EventSummary:
+    """A training-loop event a function performs (``analysis/loops.py`` kinds:
+    zero_grad, backward, clip, unscale, step, sched_step, eval, train, ...),
+    in the order it runs; events of called project functions are inlined."""
+
+    kind: str
+    line: int
+    column: int
+    #: what it acts on, as written in the function (``self.optimizer``, ``model``)
+    receiver: str | None = None
+    #: the receiver is this parameter of the function (0-based, ``self`` counted)
+    param: int | None = None
+    #: under an ``if``/``match``/``try`` of the function: not every call runs it
+    conditional: bool = False
+    #: inside a loop of the function
+    nested: bool = False
+    #: the file, when the event was inlined from another module
+    file: str | None = None
+
+
+@dataclass(frozen=True)
+class FunctionSummary:
+    #: its name in the module: ``build_model``, ``Net.forward``
+    name: str
+    line: int
+    params: tuple[str, ...] = ()
+    returns: SValue = S_UNKNOWN
+    events: tuple[EventSummary, ...] = ()
+
+
+@dataclass(frozen=True)
+class ClassSummary:
+    name: str
+    line: int
+    #: project classes (``SClass``/``SAlias``) and framework ones (``SObject``)
+    bases: tuple[SValue, ...] = ()
+    #: what calling an instance returns (``forward`` / ``call`` / ``__call__``)
+    call: SValue = S_UNKNOWN
+    #: ``self.<attr>`` as ``__init__`` leaves it
+    attrs: dict[str, SValue] = field(default_factory=dict)
+    #: methods defined in the class body (their summaries are ``Class.method``)
+    methods: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ModuleSummary:
+    #: the module, relative to the project root (``models/net.py``)
+    file: str
+    #: False when the module did not parse: it contributes no facts
+    parsed: bool = True
+    #: module-level names as the module body leaves them
+    names: dict[str, SValue] = field(default_factory=dict)
+    #: what ``from module import *`` binds (``__all__``, else the public names)
+    star: tuple[str, ...] = ()
+    functions: dict[str, FunctionSummary] = field(default_factory=dict)
+    classes: dict[str, ClassSummary] = field(default_factory=dict)
+
+    def function(self, name: str) -> FunctionSummary | None:
+        return self.functions.get(name)
+
+
+def empty_summary(file: str, parsed: bool = True) -> ModuleSummary:
+    return ModuleSummary(file=file, parsed=parsed)
+
+
+# --- JSON ------------------------------------------------------------------------
+
+_VALUE_TYPES: dict[str, type[SValue]] = {
+    cls.__name__: cls
+    for cls in (
+        SUnknown,
+        STensor,
+        SLayer,
+        SSequential,
+        SLoss,
+        SObject,
+        SKerasModel,
+        SClass,
+        SInstance,
+        SFunction,
+        SModule,
+        SAlias,
+        STuple,
+    )
+}
+
+
+def _encode(value: Any) -> Any:
+    if isinstance(value, SValue):
+        out: dict[str, Any] = {"t": type(value).__name__}
+        for f in fields(value):
+            out[f.name] = _encode(getattr(value, f.name))
+        return out
+    if is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _encode(getattr(value, f.name)) for f in fields(value)}
+    if isinstance(value, tuple):
+        return [_encode(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _encode(v) for k, v in value.items()}
+    if value is None or isinstance(value, (str, int, bool)):
+        return value
+    raise TypeError(f"not a summary field: {type(value).__name__}")
+
+
+def summary_to_json(summary: ModuleSummary) -> dict[str, Any]:
+    data: dict[str, Any] = _encode(summary)
+    data["format"] = SUMMARY_FORMAT
+    return data
+
+
+def summary_text(summary: ModuleSummary) -> str:
+    """The canonical JSON text of a summary (sorted keys, no spaces)."""
+    return json.dumps(summary_to_json(summary), sort_keys=True, separators=(",", ":"))
+
+
+def summary_hash(summary: ModuleSummary) -> str:
+    return hashlib.sha256(summary_text(summary).encode()).hexdigest()
+
+
+@cache
+def _hints(cls: type) -> dict[str, Any]:
+    return typing.get_type_hints(cls)
+
+
+def _decode(data: Any, hint: Any, depth: int) -> Any:
+    if depth > MAX_DEPTH:
+        raise BadSummary("nested too deeply")
+    origin = typing.get_origin(hint)
+    if origin in (Union, types.UnionType):
+        options = typing.get_args(hint)
+        if data is None and type(None) in options:
+            return None
+        (inner,) = [o for o in options if o is not type(None)]
+        return _decode(data, inner, depth)
+    if hint is str or hint is bool:
+        if type(data) is not hint:
+            raise BadSummary(f"expected {hint.__name__}")
+        return data
+    if hint is int:
+        if type(data) is not int or not -(2**31) < data < 2**31:
+            raise BadSummary("expected an integer")
+        return data
+    if origin is tuple:
+        (inner, _) = typing.get_args(hint)
+        if type(data) is not list:
+            raise BadSummary("expected a list")
+        return tuple(_decode(item, inner, depth + 1) for item in data)
+    if origin is dict:
+        (_, inner) = typing.get_args(hint)
+        if type(data) is not dict:
+            raise BadSummary("expected an object")
+        return {_decode(k, str, depth): _decode(v, inner, depth + 1) for k, v in data.items()}
+    if hint is SValue:
+        if type(data) is not dict or type(data.get("t")) is not str:
+            raise BadSummary("expected a value")
+        cls = _VALUE_TYPES.get(data["t"])
+        if cls is None:
+            raise BadSummary(f"unknown value type {data['t']!r}")
+        body = {k: v for k, v in data.items() if k != "t"}
+        return _record(body, cls, depth)
+    if isinstance(hint, type) and is_dataclass(hint):
+        return _record(data, hint, depth)
+    raise BadSummary(f"cannot read a {hint!r}")
+
+
+def _record(data: Any, cls: type, depth: int) -> Any:
+    if type(data) is not dict:
+        raise BadSummary(f"expected a {cls.__name__}")
+    hints = _hints(cls)
+    names = [f.name for f in fields(cls)]
+    if set(data) != set(names):
+        raise BadSummary(f"{cls.__name__}: unexpected fields")
+    return cls(**{name: _decode(data[name], hints[name], depth + 1) for name in names})
+
+
+def summary_from_json(data: Any) -> ModuleSummary:
+    """The summary ``data`` holds; :class:`BadSummary` unless it is exactly
+    what :func:`summary_to_json` writes (same format, same field types)."""
+    if type(data) is not dict or data.get("format") != SUMMARY_FORMAT:
+        raise BadSummary("not a summary of this format")
+    body = {k: v for k, v in data.items() if k != "format"}
+    try:
+        summary = _record(body, ModuleSummary, 0)
+    except RecursionError as exc:
+        raise BadSummary("nested too deeply") from exc
+    assert isinstance(summary, ModuleSummary)
+    return summary

@@ -381,6 +381,8 @@ def check_cache_folder(settings: Settings, override: str | None = None) -> Path:
         )
     if real in root.parents:
         raise ConfigError(f"{where} {_shown(folder)} is above the project folder {_shown(root)}")
+    if os.path.lexists(real) and not real.is_dir():
+        raise ConfigError(f"{where} {_shown(folder)} is not a folder")
     if real.is_dir() and not _is_lossflint_folder(real):
         source = _first_source(real)
         if source is not None:

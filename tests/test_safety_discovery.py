@@ -425,6 +425,9 @@ def test_cache_dir_above_the_project_or_holding_sources_is_refused(project: Path
     settings = Settings(root=project, cache_dir="pkg")
     with pytest.raises(ConfigError):
         check_cache_folder(settings)
+    with pytest.raises(ConfigError, match="is not a folder"):
+        check_cache_folder(Settings(root=project, cache_dir="bug.py"))
+    assert check_cache_folder(Settings(root=project)) == project / ".lossflint_cache"
 
 
 def test_existing_folder_not_made_by_lossflint_is_not_marked(project: Path) -> None:

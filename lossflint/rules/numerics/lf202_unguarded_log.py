@@ -9,6 +9,7 @@ import libcst as cst
 
 from lossflint.analysis import numerics as num
 from lossflint.analysis.apis import Kind
+from lossflint.analysis.gradients import Reach, gradients
 from lossflint.analysis.log_calls import LogCall, log_index, one_minus, probability_log
 from lossflint.analysis.values import Tensor
 from lossflint.diagnostics import Finding, FixSpec, Severity
@@ -37,6 +38,14 @@ through variables. A clamp/clip (`clamp_min(eps)`), an added positive term
 (`+ eps`, `+ 1e-8`, `+ torch.finfo(dtype).eps`) or `torch.where(x > 0, ...)`
 silences the rule. `log(softmax)` / `log(sigmoid)` are LF201's, and a log
 inside a hand-written cross-entropy formula is LF203's.
+
+Only where a gradient can flow: silent where the semantic model knows none
+does (under `no_grad`/`inference_mode`, on detached/NumPy/integer values, in
+metric classes and evaluation code, a value that only becomes `.item()`, a
+function only called from such places). There `log(0)` gives `-inf` in a
+reported number, not a poisoned model, and the metric's own definition
+decides what it should be. Where it is unknown (a snippet, a library
+function never called in the file) the rule fires.
 """
     why = """
 `log(0)` is `-inf`: the loss becomes inf and every gradient NaN after one
@@ -123,6 +132,17 @@ representable in float16; `torch.finfo(x.dtype).eps` is a dtype-aware choice.
         ),
     ]
     VALID = [
+        # metric code (ignite's GeometricMeanAbsoluteError): detached inputs
+        """
+        import torch
+        class GeometricMeanAbsoluteError:
+            def update(self, output):
+                y_pred, y = output[0].detach(), output[1].detach()
+                errors = torch.log(torch.abs(y.view_as(y_pred) - y_pred))
+                self._sum_of_errors += torch.sum(errors)
+            def compute(self):
+                return torch.exp(self._sum_of_errors / self._num_examples).item()
+        """,
         """
         import torch
         h = torch.relu(x)
@@ -217,6 +237,8 @@ representable in float16; `torch.finfo(x.dtype).eps` is a dtype-aware choice.
                 continue
             if num.cast_to_int(model, log.node):
                 continue  # a bucket index (T5-style relative positions)
+            if gradients(model).reach(log.node) is Reach.NO:
+                continue  # metric/evaluation code: -inf there is not a poisoned model
             yield Finding(
                 node=log.node,
                 message=f"log of {subject}: log(0) = -inf (NaN gradients); clamp it, "

@@ -8,10 +8,9 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
-from lossflint.analysis import apis
 from lossflint.analysis import numerics as num
 from lossflint.analysis.calls import argument, literal_value
-from lossflint.analysis.contexts import contexts
+from lossflint.analysis.gradients import Reach, gradients
 from lossflint.diagnostics import Applicability, Finding, FixSpec, NodeEdit, Severity
 from lossflint.examples import Invalid
 from lossflint.registry import Rule
@@ -35,10 +34,16 @@ training: a sum (or mean) of squares such as a Euclidean distance
 `((a - b) ** 2).sum(1)`, a square, or a difference from a square
 (`1 - c ** 2`, `E[x²] - E[x]²`). Followed through variables assigned once. An
 added positive term (`+ eps`, `+ 1e-12`, `+ 1`), a clamp with a positive lower
-bound or `torch.where(d > 0, ...)` silences it, and so does `no_grad` /
-`inference_mode` (without a gradient, `sqrt(0) = 0` is harmless). `** 0.5`
-counts only on tensors (a framework call or a tensor method in the
-expression); NumPy's `np.sqrt` has no gradient and is not reported.
+bound or `torch.where(d > 0, ...)` silences it. Only where a gradient can flow
+(without a gradient, `sqrt(0) = 0` is harmless): silent under `no_grad` /
+`inference_mode`, on detached/NumPy/integer values, in metric and evaluation
+code, on a value that is only logged or turned into a number (`.item()`), in a
+function only called from such places, and beside a backpropagated loss it
+never reaches. Where it is unknown (a snippet, a library function never called
+in the file) it fires: on the corpora those are distances and norms of
+model outputs. `** 0.5` counts only on tensors (a framework call or a tensor
+method in the expression); NumPy's `np.sqrt` has no gradient and is not
+reported.
 """
     why = """
 The derivative of `sqrt(x)` is `1 / (2 sqrt(x))`, infinite at 0: the distance
@@ -127,6 +132,33 @@ the value by at most 1e-6.
         ),
     ]
     VALID = [
+        # TF1 graph: evaluation ops beside the minimised loss (word2vec)
+        """
+        import tensorflow as tf
+        loss_op = tf.reduce_mean(tf.nn.nce_loss(weights=w, biases=b, labels=Y, inputs=e))
+        train_op = tf.train.GradientDescentOptimizer(0.1).minimize(loss_op)
+        norm = embedding / tf.sqrt(tf.reduce_sum(tf.square(embedding), 1, keepdims=True))
+        """,
+        # a gradient norm that is only logged (tensorflow/examples)
+        """
+        import tensorflow as tf
+        def clip_gradient(grads_and_vars):
+            for g, v in grads_and_vars:
+                tf.summary.scalar(v.name, tf.sqrt(tf.reduce_sum(tf.square(g))))
+        """,
+        # a test computing a std from metrics (ignite)
+        """
+        import torch
+        def test_std(state):
+            std = torch.sqrt(state.metrics["mean2"] - state.metrics["mean"] ** 2)
+            assert std.shape == ()
+        """,
+        # evaluation helper (TensorFlow-Examples word2vec, TF2)
+        """
+        import tensorflow as tf
+        def evaluate(x_embed):
+            return x_embed / tf.sqrt(tf.reduce_sum(tf.square(x_embed)))
+        """,
         # turned into a Python number at once: no gradient flows (diffusers marigold)
         """
         import torch
@@ -225,10 +257,8 @@ the value by at most 1e-6.
             return None
         if num.where_guarded(model, root.node, operand):
             return None
-        if contexts(model).in_no_grad(root.node):
+        if gradients(model).reach(root.node) is Reach.NO:
             return None  # sqrt(0) = 0 is fine; only its gradient is not
-        if _leaves_the_graph(model, root.node):
-            return None  # `.item()` / `float(...)`: no gradient flows through it
         fix: FixSpec | None
         if difference:
             fix = None
@@ -291,17 +321,3 @@ def _square_roots(model: SemanticModel) -> Iterator[_Root]:
     for power in num.binary_operations(model, cst.Power):
         if _is_half_power(power.right):
             yield _Root(power, power.left, True, "")
-
-
-def _leaves_the_graph(model: SemanticModel, node: cst.CSTNode) -> bool:
-    """The value is turned into a Python number or detached right away."""
-    parent = model.parent(node)
-    if isinstance(parent, cst.Attribute) and parent.value is node:
-        if parent.attr.value in ("item", "tolist", "numpy", "detach"):
-            return isinstance(model.parent(parent), cst.Call)
-        return False
-    if isinstance(parent, cst.Arg):
-        call = model.parent(parent)
-        if isinstance(call, cst.Call) and model.qualname(call.func) in apis.TO_PYTHON_NUMBER:
-            return True
-    return False

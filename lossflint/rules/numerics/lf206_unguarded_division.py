@@ -9,6 +9,7 @@ import libcst as cst
 
 from lossflint.analysis import numerics as num
 from lossflint.analysis.denominators import reduced_operands, zero_able
+from lossflint.analysis.gradients import Reach, gradients
 from lossflint.diagnostics import Finding, Severity
 from lossflint.examples import Invalid
 from lossflint.registry import Rule
@@ -35,6 +36,13 @@ with a positive bound), tested (`if d > 0:`, `torch.where(d > 0, ...)`), is
 Python's `len(...)` (which raises instead of producing NaN) or a constant, or
 when it sums probabilities or `exp` (positive; a naive softmax is LF204's).
 Method reductions count only in files that import a tensor framework.
+
+Only where a gradient can flow: silent where none does (under `no_grad`,
+counts of hard predictions and other integer/boolean/NumPy values, metric
+classes and evaluation code, a value only logged or turned into a number).
+There a zero denominator makes a NaN *metric*, which metric libraries define
+away (sklearn's `zero_division`, LF503), not a NaN model. Unknown (a
+snippet, a library function never called in the file) fires.
 """
     why = """
 `0 / 0` is NaN and `x / 0` is inf: an empty mask, an all-zero prediction, a
@@ -72,18 +80,18 @@ certain.
             """
             import torch
 
-            def precision(pred, y):
-                tp = ((pred == 1) & (y == 1)).sum()
-                fp = ((pred == 1) & (y == 0)).sum()
-                return tp / (tp + fp)  # error: LF206 at `tp /`
+            def tversky_loss(p, y):
+                tp = (p * y).sum()
+                fp = (p * (1 - y)).sum()
+                return 1 - tp / (tp + fp)  # error: LF206 at `tp /`
             """,
             fixed="""
             import torch
 
-            def precision(pred, y):
-                tp = ((pred == 1) & (y == 1)).sum()
-                fp = ((pred == 1) & (y == 0)).sum()
-                return tp / (tp + fp).clamp_min(1e-12)  # error: LF206 at `tp /`
+            def tversky_loss(p, y):
+                tp = (p * y).sum()
+                fp = (p * (1 - y)).sum()
+                return 1 - tp / (tp + fp).clamp_min(1e-12)  # error: LF206 at `tp /`
             """,
         ),
         Invalid(
@@ -135,6 +143,31 @@ certain.
         ),
     ]
     VALID = [
+        # counts of hard predictions: no gradient, a NaN metric is LF503's business
+        """
+        import torch
+
+        def precision(pred, y):
+            tp = ((pred == 1) & (y == 1)).sum()
+            fp = ((pred == 1) & (y == 0)).sum()
+            return tp / (tp + fp)
+        """,
+        # NumPy preprocessing (d2l): no gradient
+        """
+        import numpy as np
+        import tensorflow as tf
+        data = np.genfromtxt("airfoil.dat", dtype=np.float32)
+        data = (data - data.mean(axis=0)) / data.std(axis=0)
+        """,
+        # a test over boolean NumPy masks (ignite)
+        """
+        import torch
+        def test_iou(y_true, y_pred):
+            for index in range(3):
+                inter = (y_true == index) & (y_pred == index)
+                union = (y_true == index) | (y_pred == index)
+                res = inter.sum() / union.sum()
+        """,
         # the test is bound to a name first, and rebound later (DETR post-processing)
         """
         import torch
@@ -289,6 +322,8 @@ certain.
                 return None
         if num.nan_to_num_guarded(model, division):
             return None
+        if gradients(model).reach(division) is Reach.NO:
+            return None  # metric/evaluation/NumPy code: see `what`
         if framework is None and num.only_torch(model):
             framework = "torch"
         message = f"clamp the denominator to at least {EPS_DIV}"

@@ -9,6 +9,7 @@ import libcst as cst
 
 from lossflint.analysis import numerics as num
 from lossflint.analysis.calls import argument, literal_value
+from lossflint.analysis.gradients import Reach, gradients
 from lossflint.diagnostics import Finding, FixSpec, Severity
 from lossflint.examples import Invalid
 from lossflint.registry import Rule
@@ -31,6 +32,10 @@ Flags `acos`/`asin` (`torch.acos`, `x.acos()`, `torch.arccos`, `tf.math.acos`,
 `F.normalize`d vectors, or `dot / (a.norm() * b.norm())`, inline or through
 variables, when it is not clamped strictly inside (-1, 1). A clamp to exactly
 `[-1, 1]` is still reported: it fixes the value, not the infinite gradient.
+Only where a gradient can flow: silent in evaluation code (angle-error
+metrics under `no_grad`, detached or NumPy values, metric classes), where
+the harm is at most a NaN in a reported number; unknown (a snippet, a library
+function never called in the file) fires.
 """
     why = """
 Rounding makes the cosine of nearly parallel vectors 1.0000001: `acos` of it is
@@ -116,6 +121,13 @@ Unsafe: the fix clamps the argument to `[-1 + 1e-7, 1 - 1e-7]` (TensorFlow:
         ),
     ]
     VALID = [
+        # an angle-error metric under no_grad: no gradient to be infinite
+        """
+        import torch
+        import torch.nn.functional as F
+        with torch.no_grad():
+            err = torch.acos(F.cosine_similarity(pred, gt)).mean()
+        """,
         """
         import torch
         import torch.nn.functional as F
@@ -207,6 +219,8 @@ Unsafe: the fix clamps the argument to `[-1 + 1e-7, 1 - 1e-7]` (TensorFlow:
             return None
         if num.where_guarded(model, node, arg):
             return None
+        if gradients(model).reach(node) is Reach.NO:
+            return None  # evaluation code (angle metrics): see `what`
         if clamped_to_one:
             return Finding(
                 node=node,

@@ -1,0 +1,895 @@
+"""Can a gradient reach this expression? (the "only where gradients flow" fact)
+
+Public API::
+
+    from lossflint.analysis.gradients import Reach, gradients
+
+    facts = gradients(model)      # GradientFacts, built once per file
+    facts.reach(node) -> Reach    # YES / NO / UNKNOWN
+    facts.why(node) -> str        # the evidence behind the answer (for messages and tests)
+
+Rules whose harm is a NaN/inf *gradient* ask it and stay silent on ``NO``.
+
+**NO** (no gradient can pass through the expression), strongest evidence first:
+
+1. it runs under ``torch.no_grad()`` / ``inference_mode()`` / ``set_grad_enabled(False)``
+   or in a function decorated with them (``contexts.in_no_grad``);
+2. its function is only ever called (same file, every call site found by name)
+   from such places, or from places where the call's result leaves the graph;
+3. a ``test_*`` function that never differentiates anything;
+4. its value leaves the graph: it only flows (directly or through a name assigned
+   once and only read that way) into ``.item()``, ``.tolist()``, ``.numpy()``,
+   ``.detach()``, ``.data``, ``float()``/``int()``/NumPy/``math``, an integer or
+   boolean cast (``.long()``, ``.bool()``, ``argmax``), a comparison, an index, an
+   ``if`` test, a logging call (``print``, ``tf.summary.*``, ``add_scalar``,
+   ``self.log``) or nowhere (a discarded expression statement);
+5. its inputs carry no gradient: every leaf is a constant, ``.data``,
+   ``.detach()``, a NumPy/``math`` value, an integer/boolean tensor (a comparison,
+   ``.long()``, ``argmax``), a tensor factory (``torch.arange``, ``torch.zeros``,
+   ``tf.constant``) or a name bound only to such values;
+6. it sits in the same scope as a backpropagated loss (``loss.backward()``,
+   ``opt.minimize(loss)``, ``tape.gradient(loss, ...)``, ``autograd.grad(loss,
+   ...)``) but its value never flows into that loss (names followed through the
+   scope, flow-insensitively, so any assignment that could feed the loss counts);
+7. metric code by what it does: a class with ``compute`` and ``update``/``_update``/
+   ``update_state``/``reset`` (torchmetrics, ignite, Keras metrics) or deriving
+   from a ``*Metric`` base.
+
+**YES**: inside a ``tf.GradientTape()`` block; in the backward slice of a loss of
+its scope (6 above); in a ``forward``/``call``/``__call__``/``training_step``/
+``train_step`` method or a function whose name says loss/criterion.
+
+Then, as a documented heuristic below those: **NO** when the enclosing function's
+or class's name says it evaluates, measures, post-processes, assigns targets or
+tracks (``evaluate``, ``validation_step``, ``accuracy``, ``metric``, ``nms``,
+``postprocess``, ``predict``, ``generate``, ``build_targets``, ``Matcher``,
+``Assigner``, ``BoxCoder``, ``Tracker``, ``AverageMeter``, ...). Names that also
+name differentiable code (``iou`` — GIoU losses —, ``encode``/``decode`` —
+VAEs, box regression —, ``sample`` — reparameterisation) are deliberately not in
+the list. Last, **YES** when the function is called from a YES place.
+
+Everything else is **UNKNOWN** (module-level code with no loss in sight, library
+functions never called in the file).
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import cached_property
+from typing import TYPE_CHECKING
+
+import libcst as cst
+
+from lossflint.analysis import apis
+from lossflint.analysis.contexts import contexts
+from lossflint.analysis.loops import loops
+from lossflint.analysis.names import dotted_text
+
+if TYPE_CHECKING:
+    from lossflint.analysis.index import ModuleIndex
+
+
+class Reach(enum.Enum):
+    YES = "yes"
+    NO = "no"
+    UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True)
+class Answer:
+    reach: Reach
+    why: str
+
+
+_UNKNOWN = Answer(Reach.UNKNOWN, "no evidence either way")
+
+#: methods whose result carries no gradient (numbers, integers, booleans, detached)
+_DETACHING_METHODS = frozenset(
+    {
+        "detach",
+        "item",
+        "tolist",
+        "numpy",
+        "long",
+        "int",
+        "bool",
+        "byte",
+        "short",
+        "argmax",
+        "argmin",
+        "argsort",
+        "size",
+        "numel",
+        "dim",
+        "nonzero",
+        "eq",
+        "ne",
+        "gt",
+        "lt",
+        "ge",
+        "le",
+        "isnan",
+        "isinf",
+        "isfinite",
+        "any",
+        "all",
+    }
+)
+#: attributes that carry no gradient
+_DETACHED_ATTRIBUTES = frozenset({"data", "shape", "dtype", "device", "ndim", "is_cuda"})
+#: methods that pass their receiver's value (and gradient) on
+_PASSING_METHODS = frozenset(
+    {
+        "sum",
+        "mean",
+        "cpu",
+        "cuda",
+        "to",
+        "float",
+        "double",
+        "half",
+        "type",
+        "view",
+        "view_as",
+        "reshape",
+        "squeeze",
+        "unsqueeze",
+        "clone",
+        "flatten",
+        "t",
+        "transpose",
+        "permute",
+        "contiguous",
+        "max",
+        "min",
+        "abs",
+        "sqrt",
+        "exp",
+        "log",
+        "pow",
+        "mul",
+        "div",
+        "add",
+        "sub",
+        "expand",
+        "expand_as",
+        "norm",
+        "clamp",
+        "clamp_min",
+        "squeeze_",
+    }
+)
+#: tensor factories: their result has no gradient history (unless requires_grad=True)
+_FACTORIES = frozenset(
+    {
+        "torch.tensor",
+        "torch.as_tensor",
+        "torch.from_numpy",
+        "torch.arange",
+        "torch.zeros",
+        "torch.ones",
+        "torch.full",
+        "torch.eye",
+        "torch.linspace",
+        "torch.empty",
+        "torch.rand",
+        "torch.randn",
+        "torch.randint",
+        "torch.zeros_like",
+        "torch.ones_like",
+        "torch.full_like",
+        "torch.empty_like",
+        "torch.rand_like",
+        "torch.randn_like",
+        "tensorflow.constant",
+        "tensorflow.zeros",
+        "tensorflow.ones",
+        "tensorflow.range",
+        "tensorflow.eye",
+    }
+)
+#: builtins whose result is a plain Python value
+_PYTHON_VALUE_BUILTINS = frozenset(
+    {"builtins.len", "builtins.float", "builtins.int", "builtins.bool", "builtins.range"}
+)
+#: logging receivers/methods: a value handed to them is only displayed
+_LOG_METHODS = frozenset(
+    {"add_scalar", "add_scalars", "add_histogram", "log", "log_dict", "info", "debug", "warning"}
+)
+_LOG_CALLS = ("builtins.print", "tensorflow.summary.")
+
+#: names whose functions run implicitly (by the framework): their callers are unknown
+_IMPLICIT = frozenset(
+    {"forward", "call", "__call__", "training_step", "train_step", "compute_loss", "__init__"}
+)
+_GRAD_ROOT_NAMES = frozenset({"forward", "call", "__call__", "training_step", "train_step"})
+_GRAD_ROOT_TOKENS = frozenset({"loss", "losses", "criterion", "objective"})
+
+#: name tokens of code that evaluates, measures, post-processes, assigns targets or tracks
+_NO_GRAD_TOKENS = frozenset(
+    {
+        "metric",
+        "metrics",
+        "accuracy",
+        "acc",
+        "evaluate",
+        "evaluation",
+        "evaluator",
+        "eval",
+        "validate",
+        "validation",
+        "val",
+        "postprocess",
+        "postprocessor",
+        "nms",
+        "predict",
+        "inference",
+        "infer",
+        "generate",
+        "visualize",
+        "visualise",
+        "plot",
+        "track",
+        "tracker",
+        "tracking",
+        "matcher",
+        "assigner",
+        "coder",
+        "targets",
+        "meter",
+        "precision",
+        "recall",
+        "benchmark",
+    }
+)
+_METRIC_UPDATES = frozenset({"update", "_update", "update_state", "reset"})
+_TAPES = frozenset({"tensorflow.GradientTape", "tensorflow.autodiff.GradientTape"})
+_AUTOGRAD_GRAD = frozenset({"torch.autograd.grad"})
+
+
+def name_tokens(name: str) -> list[str]:
+    """``build_targets`` → build, targets; ``BoxCoder`` → box, coder;
+    ``post_process`` counts as ``postprocess``."""
+    spaced = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name).lower()
+    tokens = [t for t in spaced.split("_") if t]
+    joined = [a + b for a, b in zip(tokens, tokens[1:], strict=False) if a == "post"]
+    return tokens + joined
+
+
+class GradientFacts:
+    def __init__(self, model: ModuleIndex) -> None:
+        self.model = model
+        self._answers: dict[cst.CSTNode, Answer] = {}
+        self._function_no: dict[cst.FunctionDef, str | None] = {}
+        self._function_yes: dict[cst.FunctionDef, str | None] = {}
+        self._slices: dict[cst.CSTNode, _Slice | None] = {}
+        self._uses: dict[cst.CSTNode, dict[str, list[cst.Name]]] = {}
+        self._refs: dict[str, list[cst.Name]] | None = None
+        self._active: set[cst.CSTNode] = set()
+        self._names_active: set[tuple[cst.CSTNode, str]] = set()
+        self._names_known: dict[tuple[cst.CSTNode, str], bool] = {}
+
+    # --- queries ------------------------------------------------------------
+
+    def reach(self, node: cst.CSTNode) -> Reach:
+        return self.answer(node).reach
+
+    def why(self, node: cst.CSTNode) -> str:
+        return self.answer(node).why
+
+    def answer(self, node: cst.CSTNode) -> Answer:
+        found = self._answers.get(node)
+        if found is None:
+            if node in self._active:
+                return _UNKNOWN  # a recursive question (mutual calls): no evidence
+            self._active.add(node)
+            try:
+                found = self._answer(node)
+            finally:
+                self._active.discard(node)
+            self._answers[node] = found
+        return found
+
+    # --- the decision ---------------------------------------------------------
+
+    def _answer(self, node: cst.CSTNode) -> Answer:
+        model = self.model
+        if contexts(model).in_no_grad(node):
+            return Answer(Reach.NO, "it runs under no_grad/inference_mode")
+        func = self._function_of(node)
+        if func is not None:
+            reason = self._function_never_differentiated(func)
+            if reason is not None:
+                return Answer(Reach.NO, reason)
+        if self.leaves_graph(node):
+            return Answer(Reach.NO, "its value only becomes a number, an index or a log entry")
+        if isinstance(node, cst.BaseExpression) and self._inputs_carry_no_gradient(node):
+            return Answer(Reach.NO, "its inputs carry no gradient (constants, detached or integer)")
+        in_slice = self._loss_path(node)
+        if in_slice is False:
+            return Answer(Reach.NO, "its value never reaches the loss that is backpropagated")
+        cls = self._class_of(func) if func is not None else model.enclosing(node, cst.ClassDef)
+        if isinstance(cls, cst.ClassDef) and _is_metric_class(cls):
+            return Answer(Reach.NO, f"it is metric code (class {cls.name.value})")
+        if in_slice:
+            return Answer(Reach.YES, "it feeds a loss that is backpropagated")
+        if self._in_tape(node):
+            return Answer(Reach.YES, "it runs inside a GradientTape")
+        if func is not None:
+            reason = self._direct_yes(func)
+            if reason is not None:
+                return Answer(Reach.YES, reason)
+        named = self._named_no(func, cls)
+        if named is not None:
+            return Answer(Reach.NO, named)
+        if func is not None:
+            reason = self._called_from_yes(func)
+            if reason is not None:
+                return Answer(Reach.YES, reason)
+        return _UNKNOWN
+
+    # --- functions ------------------------------------------------------------
+
+    def _function_of(self, node: cst.CSTNode) -> cst.FunctionDef | None:
+        found = self.model.enclosing(node, cst.FunctionDef)
+        return found if isinstance(found, cst.FunctionDef) else None
+
+    def _class_of(self, func: cst.FunctionDef) -> cst.ClassDef | None:
+        parent = self.model.parent(func)
+        if isinstance(parent, cst.IndentedBlock):
+            cls = self.model.parent(parent)
+            if isinstance(cls, cst.ClassDef):
+                return cls
+        return None
+
+    def _function_never_differentiated(self, func: cst.FunctionDef) -> str | None:
+        if func in self._function_no:
+            return self._function_no[func]
+        self._function_no[func] = None  # recursion: no evidence yet
+        reason = self._never_differentiated(func)
+        self._function_no[func] = reason
+        return reason
+
+    def _never_differentiated(self, func: cst.FunctionDef) -> str | None:
+        name = func.name.value
+        if name.startswith("test") and not self._differentiates(func):
+            return f"{name} is a test that never differentiates"
+        if name in _IMPLICIT or name.startswith("__"):
+            return None
+        sites = self._call_sites(func)
+        if not sites:
+            return None
+        for call in sites:
+            if self.answer(call).reach is not Reach.NO:
+                return None
+        return f"{name} is only called where no gradient flows"
+
+    def _differentiates(self, func: cst.FunctionDef) -> bool:
+        code = self.model.code(func)
+        return any(
+            word in code
+            for word in ("backward", "grad(", "gradient(", "minimize", "GradientTape", "gradcheck")
+        )
+
+    def _call_sites(self, func: cst.FunctionDef) -> list[cst.Call] | None:
+        """Every call of ``func``'s name in the file (``f(...)``, ``x.f(...)``),
+        or None when the name is also used otherwise (passed, stored, bound)."""
+        if self._refs is None:
+            refs: dict[str, list[cst.Name]] = {}
+            for node in self.model.parents:
+                if isinstance(node, cst.Name):
+                    refs.setdefault(node.value, []).append(node)
+            self._refs = refs
+        sites: list[cst.Call] = []
+        for ref in self._refs.get(func.name.value, []):
+            parent = self.model.parent(ref)
+            if isinstance(parent, cst.FunctionDef) and parent.name is ref:
+                continue
+            if isinstance(parent, (cst.Param, cst.Arg)) and getattr(parent, "keyword", None) is ref:
+                continue
+            if isinstance(parent, cst.Param):
+                continue
+            expr: cst.CSTNode = ref
+            if isinstance(parent, cst.Attribute) and parent.attr is ref:
+                expr = parent
+            call = self.model.parent(expr)
+            if isinstance(call, cst.Call) and call.func is expr:
+                sites.append(call)
+                continue
+            return None
+        return sites
+
+    def _direct_yes(self, func: cst.FunctionDef) -> str | None:
+        name = func.name.value
+        if name in _GRAD_ROOT_NAMES:
+            return f"it is in {name}, which the framework differentiates"
+        if _GRAD_ROOT_TOKENS & set(name_tokens(name)):
+            return f"it is in {name}, a loss"
+        return None
+
+    def _called_from_yes(self, func: cst.FunctionDef) -> str | None:
+        if func in self._function_yes:
+            return self._function_yes[func]
+        self._function_yes[func] = None
+        found = None
+        for call in self._call_sites(func) or []:
+            if self.answer(call).reach is Reach.YES:
+                found = f"{func.name.value} is called where gradients flow"
+                break
+        self._function_yes[func] = found
+        return found
+
+    def _named_no(self, func: cst.FunctionDef | None, cls: cst.CSTNode | None) -> str | None:
+        names = []
+        if func is not None:
+            names.append(func.name.value)
+            outer = self.model.enclosing(func, cst.FunctionDef)
+            if isinstance(outer, cst.FunctionDef):
+                names.append(outer.name.value)
+        if isinstance(cls, cst.ClassDef):
+            names.append(cls.name.value)
+        for name in names:
+            if _NO_GRAD_TOKENS & set(name_tokens(name)):
+                return f"its name ({name}) says it evaluates, measures or post-processes"
+        return None
+
+    # --- where the value goes -------------------------------------------------
+
+    def leaves_graph(self, node: cst.CSTNode, depth: int = 2) -> bool:
+        """The value of ``node`` only becomes a number, an index, a test or a log entry."""
+        model = self.model
+        current = node
+        while True:
+            parent = model.parent(current)
+            if parent is None:
+                return False
+            if isinstance(parent, cst.Attribute) and parent.value is current:
+                attr = parent.attr.value
+                if attr in _DETACHED_ATTRIBUTES:
+                    return True
+                call = model.parent(parent)
+                if not (isinstance(call, cst.Call) and call.func is parent):
+                    return False
+                if attr in _DETACHING_METHODS:
+                    return True
+                if attr not in _PASSING_METHODS:
+                    return False
+                current = call
+                continue
+            if isinstance(parent, (cst.BinaryOperation, cst.UnaryOperation)):
+                current = parent
+                continue
+            if isinstance(parent, (cst.Comparison, cst.ComparisonTarget)):
+                return True
+            if isinstance(parent, (cst.Index, cst.Slice)):
+                return True
+            if isinstance(parent, (cst.If, cst.While)) and parent.test is current:
+                return True
+            if isinstance(parent, cst.IfExp) and parent.test is current:
+                return True
+            if isinstance(parent, cst.Subscript) and parent.value is current:
+                current = parent
+                continue
+            if isinstance(parent, cst.Arg):
+                call = model.parent(parent)
+                if not isinstance(call, cst.Call):
+                    return False
+                return self._sink_call(call)
+            if isinstance(parent, cst.Expr):
+                return True  # computed and discarded
+            if isinstance(parent, cst.Assign) and parent.value is current and depth > 0:
+                return self._name_only_leaves(parent, depth - 1)
+            return False
+
+    def _sink_call(self, call: cst.Call) -> bool:
+        qualname = self.model.qualname(call.func)
+        if qualname is not None:
+            if qualname in _PYTHON_VALUE_BUILTINS or qualname in apis.TO_PYTHON_NUMBER:
+                return True
+            if qualname.startswith(_LOG_CALLS) or qualname in apis.ARGMAX:
+                return True
+            root = qualname.split(".", 1)[0]
+            return root in ("numpy", "math")
+        func = call.func
+        return isinstance(func, cst.Attribute) and func.attr.value in _LOG_METHODS
+
+    def _name_only_leaves(self, assign: cst.Assign, depth: int) -> bool:
+        if len(assign.targets) != 1 or not isinstance(assign.targets[0].target, cst.Name):
+            return False
+        name = assign.targets[0].target.value
+        scope = self.model.scope_of(assign)
+        if scope.kind != "function":
+            return False  # module-level names may be read by anything
+        uses = self._uses_in(scope.node).get(name, [])
+        if not uses:
+            return False
+        return all(self.leaves_graph(use, depth) for use in uses)
+
+    def _uses_in(self, scope_node: cst.CSTNode) -> dict[str, list[cst.Name]]:
+        found = self._uses.get(scope_node)
+        if found is None:
+            found = {}
+            for node in _walk(scope_node):
+                if isinstance(node, cst.Name) and self._is_load(node):
+                    found.setdefault(node.value, []).append(node)
+            self._uses[scope_node] = found
+        return found
+
+    def _is_load(self, name: cst.Name) -> bool:
+        parent = self.model.parent(name)
+        if isinstance(parent, cst.Attribute) and parent.attr is name:
+            return False
+        if isinstance(parent, (cst.AssignTarget, cst.Param, cst.FunctionDef, cst.ClassDef)):
+            return False
+        if isinstance(parent, cst.Arg) and parent.keyword is name:
+            return False
+        if isinstance(parent, (cst.AnnAssign, cst.AugAssign)) and parent.target is name:
+            return False
+        return not isinstance(parent, (cst.ImportAlias, cst.AsName))
+
+    # --- where the value comes from -------------------------------------------
+
+    def _inputs_carry_no_gradient(self, expr: cst.BaseExpression) -> bool:
+        if isinstance(expr, cst.Call):
+            operands = _call_operands(self.model, expr)
+            if operands is None:
+                return False
+            return all(self.no_gradient_value(e) for e in operands)
+        return self.no_gradient_value(expr)
+
+    def no_gradient_value(self, expr: cst.BaseExpression, depth: int = 6) -> bool:
+        """``expr`` holds no gradient history: constants, detached, integer,
+        boolean or NumPy values only."""
+        if isinstance(expr, cst.Name):
+            return self._name_no_gradient(expr, depth)
+        if isinstance(
+            expr,
+            (cst.Integer, cst.Float, cst.Imaginary, cst.SimpleString, cst.ConcatenatedString),
+        ):
+            return True
+        if isinstance(expr, cst.Comparison):
+            return True
+        if depth <= 0:
+            return False
+        model = self.model
+        if isinstance(expr, cst.UnaryOperation):
+            return self.no_gradient_value(expr.expression, depth - 1)
+        if isinstance(expr, (cst.BinaryOperation, cst.BooleanOperation)):
+            return self.no_gradient_value(expr.left, depth - 1) and self.no_gradient_value(
+                expr.right, depth - 1
+            )
+        if isinstance(expr, cst.IfExp):
+            return self.no_gradient_value(expr.body, depth - 1) and self.no_gradient_value(
+                expr.orelse, depth - 1
+            )
+        if isinstance(expr, (cst.Tuple, cst.List)):
+            return all(
+                isinstance(e, cst.Element) and self.no_gradient_value(e.value, depth - 1)
+                for e in expr.elements
+            )
+        if isinstance(expr, cst.Subscript):
+            return self.no_gradient_value(expr.value, depth - 1)
+        if isinstance(expr, cst.Attribute):
+            if expr.attr.value in _DETACHED_ATTRIBUTES:
+                return True
+            qualname = model.qualname(expr)
+            return qualname is not None and qualname.split(".", 1)[0] in ("math", "numpy")
+        if isinstance(expr, cst.Call):
+            qualname = model.qualname(expr.func)
+            if qualname is not None:
+                root = qualname.split(".", 1)[0]
+                if qualname in _FACTORIES:
+                    return not any(
+                        a.keyword is not None and a.keyword.value in ("requires_grad", "trainable")
+                        for a in expr.args
+                    )
+                if qualname in _PYTHON_VALUE_BUILTINS or qualname in apis.ARGMAX:
+                    return True
+                if root in ("numpy", "math"):
+                    return True
+                if root not in ("torch", "tensorflow", "keras"):
+                    return False
+            elif isinstance(expr.func, cst.Attribute):
+                if expr.func.attr.value in _DETACHING_METHODS:
+                    return True
+            operands = _call_operands(model, expr)
+            return operands is not None and all(
+                self.no_gradient_value(e, depth - 1) for e in operands
+            )
+        return False
+
+    def _name_no_gradient(self, name: cst.Name, depth: int) -> bool:
+        if name.value in ("True", "False", "None"):
+            return True
+        key = (self.model.scope_of(name).node, name.value)
+        known = self._names_known.get(key)
+        if known is not None:
+            return known
+        if key in self._names_active:
+            return True  # ``x = f(x)``: x carries a gradient only if another binding does
+        if depth <= 0:
+            return False
+        self._names_active.add(key)
+        try:
+            found = self._bindings_no_gradient(name, depth)
+        finally:
+            self._names_active.discard(key)
+        self._names_known[key] = found
+        return found
+
+    def _bindings_no_gradient(self, name: cst.Name, depth: int) -> bool:
+        bindings = self.model.bindings(name)
+        if not bindings:
+            return False
+        for binding in bindings:
+            if binding.kind == "import":
+                qualname = binding.qualname or ""
+                if qualname.split(".", 1)[0] not in ("math", "numpy"):
+                    return False
+                continue
+            if binding.kind != "assign" or not isinstance(binding.node, cst.BaseExpression):
+                value = self._unpacked_value(name, binding.node)
+                if value is None or not self.no_gradient_value(value, depth - 1):
+                    return False
+                continue
+            if not self.no_gradient_value(binding.node, depth - 1):
+                return False
+        return True
+
+    def _unpacked_value(self, name: cst.Name, node: object) -> cst.BaseExpression | None:
+        """``a, b = x.detach(), y.detach()``: what ``name`` receives (the
+        binding of a tuple target records no value)."""
+        if node is not None:
+            return None
+        for assign in self.model.assignments.get(self.model.scope_of(name).node, []):
+            if len(assign.targets) != 1:
+                continue
+            target = assign.targets[0].target
+            value = assign.value
+            if not isinstance(target, (cst.Tuple, cst.List)) or not isinstance(
+                value, (cst.Tuple, cst.List)
+            ):
+                continue
+            if len(value.elements) != len(target.elements):
+                continue
+            for t, v in zip(target.elements, value.elements, strict=True):
+                if isinstance(t.value, cst.Name) and t.value.value == name.value:
+                    return v.value
+        return None
+
+    # --- the loss path ----------------------------------------------------------
+
+    def _loss_path(self, node: cst.CSTNode) -> bool | None:
+        """True: ``node`` feeds a backpropagated loss of its scope; False: its
+        scope backpropagates a loss that ``node``'s value never reaches; None:
+        its scope backpropagates nothing (or it cannot be told)."""
+        scope_node = _scope_node(self.model, node)
+        found = self._slices.get(scope_node, _MISSING)
+        if found is _MISSING:
+            found = self._build_slice(scope_node)
+            self._slices[scope_node] = found
+        if found is None:
+            return None
+        assert isinstance(found, _Slice)
+        for root in found.roots:
+            if root is node or _contains(root, node):
+                return True
+        small = self.model.enclosing(node, cst.BaseSmallStatement)
+        if small is None or _scope_node(self.model, small) is not scope_node:
+            return None
+        defined = _defined_names(self.model, small)
+        if defined is None:
+            return None
+        return bool(defined & found.names)
+
+    def _build_slice(self, scope_node: cst.CSTNode) -> _Slice | None:
+        roots = [r for r in self._loss_roots if _scope_node(self.model, r) is scope_node]
+        if not roots:
+            return None
+        statements = list(_small_statements(scope_node))
+        names: set[str] = set()
+        for root in roots:
+            names |= _loaded_names(root)
+        changed = True
+        while changed:
+            changed = False
+            for _, defined, used in statements:
+                if defined is None or not (defined & names):
+                    continue
+                if not used <= names:
+                    names |= used
+                    changed = True
+        return _Slice(tuple(roots), frozenset(names))
+
+    @cached_property
+    def _loss_roots(self) -> list[cst.BaseExpression]:
+        model = self.model
+        roots: list[cst.BaseExpression] = []
+        for event in loops(model).events:
+            if event.kind == "backward" and event.loss is not None:
+                roots.append(event.loss)
+        for site in model.method_calls("minimize", "gradient"):
+            call = site.node
+            if call.args and call.args[0].keyword is None:
+                roots.append(call.args[0].value)
+            else:
+                for arg in call.args:
+                    if arg.keyword is not None and arg.keyword.value in ("loss", "target"):
+                        roots.append(arg.value)
+        for site in model.calls_to(*_AUTOGRAD_GRAD):
+            if site.node.args:
+                roots.append(site.node.args[0].value)
+        return roots
+
+    def _in_tape(self, node: cst.CSTNode) -> bool:
+        child = node
+        for ancestor in self.model.ancestors(node):
+            if isinstance(ancestor, cst.With) and child is ancestor.body:
+                for item in ancestor.items:
+                    call = item.item
+                    func = call.func if isinstance(call, cst.Call) else call
+                    if self.model.qualname(func) in _TAPES:
+                        return True
+            if isinstance(ancestor, (cst.FunctionDef, cst.Lambda)):
+                return False
+            child = ancestor
+        return False
+
+
+@dataclass(frozen=True)
+class _Slice:
+    roots: tuple[cst.BaseExpression, ...]
+    #: names whose values can flow into one of the roots
+    names: frozenset[str]
+
+
+_MISSING = object()
+
+
+def _is_metric_class(cls: cst.ClassDef) -> bool:
+    methods = {s.name.value for s in cls.body.body if isinstance(s, cst.FunctionDef)}
+    if "compute" in methods and methods & _METRIC_UPDATES:
+        return True
+    if "result" in methods and "update_state" in methods:
+        return True
+    for base in cls.bases:
+        text = dotted_text(base.value) or ""
+        if text.rsplit(".", 1)[-1].endswith("Metric"):
+            return True
+    return False
+
+
+def _call_operands(model: ModuleIndex, call: cst.Call) -> list[cst.BaseExpression] | None:
+    """What a framework function or tensor method computes from: its receiver
+    and arguments; None for calls of other things (user functions, layers)."""
+    qualname = model.qualname(call.func)
+    operands = [a.value for a in call.args]
+    if qualname is not None:
+        return operands if qualname.split(".", 1)[0] in ("torch", "tensorflow", "keras") else None
+    func = call.func
+    if isinstance(func, cst.Attribute):
+        return [func.value, *operands]
+    return None
+
+
+def _scope_node(model: ModuleIndex, node: cst.CSTNode) -> cst.CSTNode:
+    found = model.enclosing(node, cst.FunctionDef, cst.Lambda)
+    return found if found is not None else model.module
+
+
+def _contains(outer: cst.CSTNode, inner: cst.CSTNode) -> bool:
+    return any(n is inner for n in _walk(outer))
+
+
+def _walk(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
+    todo = [node]
+    while todo:
+        current = todo.pop()
+        yield current
+        todo.extend(current.children)
+
+
+def _loaded_names(node: cst.CSTNode) -> set[str]:
+    return {n.value for n in _walk(node) if isinstance(n, cst.Name)}
+
+
+def _root_name(expr: cst.BaseExpression) -> str | None:
+    while isinstance(expr, (cst.Attribute, cst.Subscript)):
+        expr = expr.value
+    return expr.value if isinstance(expr, cst.Name) else None
+
+
+def _defined_names(model: ModuleIndex, small: cst.CSTNode) -> set[str] | None:
+    """The names a small statement can change (assignment targets, receivers
+    of method calls); None when it may hand values anywhere (``return``,
+    ``yield``, a call of a plain function)."""
+    targets: list[cst.BaseExpression] = []
+    if isinstance(small, cst.Assign):
+        targets = [t.target for t in small.targets]
+    elif isinstance(small, (cst.AnnAssign, cst.AugAssign)):
+        targets = [small.target]
+    elif isinstance(small, cst.Expr):
+        value = small.value
+        if isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute):
+            root = _root_name(value.func.value)
+            return {root} if root is not None else None
+        return None
+    else:
+        return None
+    names: set[str] = set()
+    for target in targets:
+        if isinstance(target, (cst.Tuple, cst.List)):
+            for element in target.elements:
+                root = _root_name(element.value)
+                if root is None:
+                    return None
+                names.add(root)
+            continue
+        root = _root_name(target)
+        if root is None:
+            return None
+        names.add(root)
+    return names
+
+
+def _small_statements(
+    scope_node: cst.CSTNode,
+) -> Iterator[tuple[cst.CSTNode, set[str] | None, set[str]]]:
+    """(statement, names it defines, names it reads) for the statements of a
+    scope (not of nested functions or classes); ``for`` targets read the
+    iterable and ``with ... as`` names read the context expression."""
+    todo: list[cst.CSTNode] = [scope_node]
+    first = True
+    while todo:
+        node = todo.pop()
+        if not first and isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
+            continue
+        first = False
+        if isinstance(node, cst.BaseSmallStatement):
+            yield node, _defined_names_plain(node), _loaded_names(node)
+            continue
+        if isinstance(node, cst.For):
+            yield node, _target_names(node.target), _loaded_names(node.iter)
+        elif isinstance(node, cst.With):
+            for item in node.items:
+                if item.asname is not None:
+                    yield item, _target_names(item.asname.name), _loaded_names(item.item)
+        todo.extend(node.children)
+
+
+def _defined_names_plain(small: cst.CSTNode) -> set[str] | None:
+    if isinstance(small, (cst.Assign, cst.AnnAssign, cst.AugAssign, cst.Expr)):
+        targets: list[cst.BaseExpression] = []
+        if isinstance(small, cst.Assign):
+            targets = [t.target for t in small.targets]
+        elif isinstance(small, (cst.AnnAssign, cst.AugAssign)):
+            targets = [small.target]
+        else:
+            value = small.value
+            if isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute):
+                targets = [value.func.value]
+        names: set[str] = set()
+        for target in targets:
+            names |= _target_names(target)
+        return names
+    return None
+
+
+def _target_names(target: cst.BaseExpression) -> set[str]:
+    if isinstance(target, (cst.Tuple, cst.List)):
+        found: set[str] = set()
+        for element in target.elements:
+            found |= _target_names(element.value)
+        return found
+    if isinstance(target, cst.StarredElement):
+        return _target_names(target.value)
+    root = _root_name(target)
+    return {root} if root is not None else set()
+
+
+def gradients(model: ModuleIndex) -> GradientFacts:
+    """The gradient facts of ``model``, built on first use and kept on the model."""
+    return model.analysis(GradientFacts)

@@ -1,0 +1,422 @@
+"""The "can a gradient reach here?" fact (analysis/gradients.py).
+
+Each case is a program and the code of the expression asked about (the first
+call or operation whose code is exactly that text), with the expected answer.
+"""
+
+from __future__ import annotations
+
+import textwrap
+
+import libcst as cst
+import pytest
+
+from lossflint.analysis.gradients import Reach, gradients, name_tokens
+from lossflint.analysis.model import SemanticModel
+
+YES, NO, UNKNOWN = Reach.YES, Reach.NO, Reach.UNKNOWN
+
+
+def _reach(source: str, expr: str) -> tuple[Reach, str]:
+    model = SemanticModel(cst.parse_module(textwrap.dedent(source)))
+    for node in model.parents:
+        if isinstance(node, (cst.Call, cst.BinaryOperation)) and model.code(node) == expr:
+            answer = gradients(model).answer(node)
+            return answer.reach, answer.why
+    raise AssertionError(f"{expr!r} not found")
+
+
+CASES: list[tuple[str, str, str, Reach]] = [
+    (
+        "no_grad block",
+        """
+        import torch
+        with torch.no_grad():
+            d = torch.sqrt(x)
+        """,
+        "torch.sqrt(x)",
+        NO,
+    ),
+    (
+        "inference_mode decorator",
+        """
+        import torch
+        @torch.inference_mode()
+        def f(x):
+            return torch.sqrt(x)
+        """,
+        "torch.sqrt(x)",
+        NO,
+    ),
+    (
+        "enable_grad inside no_grad",
+        """
+        import torch
+        class Net(torch.nn.Module):
+            def forward(self, x):
+                with torch.no_grad():
+                    with torch.enable_grad():
+                        return torch.sqrt(x)
+        """,
+        "torch.sqrt(x)",
+        YES,
+    ),
+    (
+        "only called under no_grad",
+        """
+        import torch
+        def helper(x):
+            return torch.sqrt(x)
+        def run(x):
+            with torch.no_grad():
+                return helper(x)
+        """,
+        "torch.sqrt(x)",
+        NO,
+    ),
+    (
+        "also called where gradients flow",
+        """
+        import torch
+        def helper(x):
+            return torch.sqrt(x)
+        def run(x):
+            with torch.no_grad():
+                return helper(x)
+        class Net(torch.nn.Module):
+            def forward(self, x):
+                return helper(x)
+        """,
+        "torch.sqrt(x)",
+        YES,
+    ),
+    (
+        "passed around: callers unknown",
+        """
+        import torch
+        def helper(x):
+            return torch.sqrt(x)
+        def run(x):
+            with torch.no_grad():
+                return helper(x)
+        hooks = [helper]
+        """,
+        "torch.sqrt(x)",
+        UNKNOWN,
+    ),
+    (
+        "forward",
+        """
+        import torch
+        class Net(torch.nn.Module):
+            def forward(self, x):
+                return torch.sqrt(x)
+        """,
+        "torch.sqrt(x)",
+        YES,
+    ),
+    (
+        "a loss function",
+        """
+        import torch
+        def contrastive_loss(a, b):
+            return torch.sqrt(((a - b) ** 2).sum(1))
+        """,
+        "torch.sqrt(((a - b) ** 2).sum(1))",
+        YES,
+    ),
+    (
+        "feeds the backpropagated loss",
+        """
+        import torch
+        for x, y in loader:
+            out = model(x)
+            d = torch.sqrt(((out - y) ** 2).sum(1))
+            loss = d.mean()
+            loss.backward()
+        """,
+        "torch.sqrt(((out - y) ** 2).sum(1))",
+        YES,
+    ),
+    (
+        "beside the backpropagated loss",
+        """
+        import torch
+        for x, y in loader:
+            out = model(x)
+            loss = crit(out, y)
+            dist = torch.sqrt(((out - y) ** 2).sum(1))
+            loss.backward()
+        """,
+        "torch.sqrt(((out - y) ** 2).sum(1))",
+        NO,
+    ),
+    (
+        "TF1 graph: evaluation beside minimize (word2vec)",
+        """
+        import tensorflow as tf
+        loss_op = tf.reduce_mean(tf.nn.nce_loss(weights=w, biases=b, labels=Y, inputs=e))
+        train_op = tf.train.GradientDescentOptimizer(0.1).minimize(loss_op)
+        norm = embedding / tf.sqrt(tf.reduce_sum(tf.square(embedding)))
+        """,
+        "tf.sqrt(tf.reduce_sum(tf.square(embedding)))",
+        NO,
+    ),
+    (
+        "GradientTape block",
+        """
+        import tensorflow as tf
+        with tf.GradientTape() as tape:
+            d = tf.sqrt(tf.reduce_sum(tf.square(a - b)))
+        """,
+        "tf.sqrt(tf.reduce_sum(tf.square(a - b)))",
+        YES,
+    ),
+    (
+        ".item()",
+        """
+        import torch
+        def cost(a, b):
+            return (a - b).pow(2).mean().sqrt().item()
+        """,
+        "(a - b).pow(2).mean().sqrt()",
+        NO,
+    ),
+    (
+        "logged only",
+        """
+        import tensorflow as tf
+        def clip(grads):
+            for g in grads:
+                tf.summary.scalar("norm", tf.sqrt(tf.reduce_sum(tf.square(g))))
+        """,
+        "tf.sqrt(tf.reduce_sum(tf.square(g)))",
+        NO,
+    ),
+    (
+        "assigned, then only compared",
+        """
+        import torch
+        def f(a, b):
+            d = torch.sqrt(((a - b) ** 2).sum())
+            return d < 0.5
+        """,
+        "torch.sqrt(((a - b) ** 2).sum())",
+        NO,
+    ),
+    (
+        "detached inputs through a tuple assignment (ignite)",
+        """
+        import torch
+        def f(output):
+            y_pred, y = output[0].detach(), output[1].detach()
+            return torch.log(torch.abs(y - y_pred))
+        """,
+        "torch.log(torch.abs(y - y_pred))",
+        NO,
+    ),
+    (
+        ".data",
+        """
+        import torch
+        def f(w):
+            return torch.sqrt((w.data ** 2).sum())
+        """,
+        "torch.sqrt((w.data ** 2).sum())",
+        NO,
+    ),
+    (
+        "integer tensors",
+        """
+        import torch
+        def f(pred, y):
+            hits = (pred.argmax(1) == y).sum()
+            return hits / (y == 1).sum()
+        """,
+        "hits / (y == 1).sum()",
+        NO,
+    ),
+    (
+        "NumPy data",
+        """
+        import numpy as np
+        data = np.genfromtxt("a.dat")
+        data = (data - data.mean(axis=0)) / data.std(axis=0)
+        """,
+        "(data - data.mean(axis=0)) / data.std(axis=0)",
+        NO,
+    ),
+    (
+        "a detached input with a parameter is still differentiable",
+        """
+        import torch
+        def f(x, w):
+            return torch.sqrt((x.detach() * w).sum())
+        """,
+        "torch.sqrt((x.detach() * w).sum())",
+        UNKNOWN,
+    ),
+    (
+        "a model applied to detached input still has parameters",
+        """
+        import torch
+        def f(x):
+            return torch.sqrt(net(x.detach()))
+        """,
+        "torch.sqrt(net(x.detach()))",
+        UNKNOWN,
+    ),
+    (
+        "torchmetrics-style class",
+        """
+        import torch
+        class GMAE:
+            def update(self, p, y):
+                self.s = torch.log(torch.abs(p - y)).sum()
+            def compute(self):
+                return self.s
+        """,
+        "torch.log(torch.abs(p - y))",
+        NO,
+    ),
+    (
+        "Keras metric base",
+        """
+        import tensorflow as tf
+        class Angle(tf.keras.metrics.Metric):
+            def helper(self, c):
+                return tf.acos(c)
+        """,
+        "tf.acos(c)",
+        NO,
+    ),
+    (
+        "a test that never differentiates",
+        """
+        import torch
+        def test_std():
+            s = torch.sqrt(m2 - m ** 2)
+            assert s.shape == ()
+        """,
+        "torch.sqrt(m2 - m ** 2)",
+        NO,
+    ),
+    (
+        "a test that backpropagates",
+        """
+        import torch
+        def test_grad():
+            s = torch.sqrt(m2 - m ** 2)
+            s.backward()
+        """,
+        "torch.sqrt(m2 - m ** 2)",
+        YES,
+    ),
+    (
+        "named evaluation",
+        """
+        import tensorflow as tf
+        def evaluate(x_embed):
+            return x_embed / tf.sqrt(tf.reduce_sum(tf.square(x_embed)))
+        """,
+        "tf.sqrt(tf.reduce_sum(tf.square(x_embed)))",
+        NO,
+    ),
+    (
+        "target assignment called from the loss stays NO",
+        """
+        import torch
+        class YoloLoss(torch.nn.Module):
+            def forward(self, p, t):
+                return self.build_targets(p, t)
+            def build_targets(self, p, t):
+                return torch.sqrt(((p - t) ** 2).sum())
+        """,
+        "torch.sqrt(((p - t) ** 2).sum())",
+        NO,
+    ),
+    (
+        "a helper called from forward",
+        """
+        import torch
+        class Net(torch.nn.Module):
+            def forward(self, a, b):
+                return self.dist(a, b)
+            def dist(self, a, b):
+                return torch.sqrt(((a - b) ** 2).sum())
+        """,
+        "torch.sqrt(((a - b) ** 2).sum())",
+        YES,
+    ),
+    (
+        "an iou helper is not judged by its name",
+        """
+        import torch
+        def bbox_iou(a, b):
+            return torch.sqrt(((a - b) ** 2).sum())
+        """,
+        "torch.sqrt(((a - b) ** 2).sum())",
+        UNKNOWN,
+    ),
+    (
+        "library function never called",
+        """
+        import torch
+        def dist(a, b):
+            return torch.sqrt(((a - b) ** 2).sum(1))
+        """,
+        "torch.sqrt(((a - b) ** 2).sum(1))",
+        UNKNOWN,
+    ),
+    (
+        "module-level snippet",
+        """
+        import torch
+        d = torch.sqrt(((a - b) ** 2).sum(1))
+        """,
+        "torch.sqrt(((a - b) ** 2).sum(1))",
+        UNKNOWN,
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("source", "expr", "expected"),
+    [pytest.param(s, e, r, id=i) for i, s, e, r in CASES],
+)
+def test_reach(source: str, expr: str, expected: Reach) -> None:
+    reach, why = _reach(source, expr)
+    assert reach is expected, why
+
+
+def test_why_names_the_evidence() -> None:
+    source = """
+    import torch
+    with torch.no_grad():
+        d = torch.sqrt(x)
+    """
+    assert "no_grad" in _reach(source, "torch.sqrt(x)")[1]
+
+
+def test_mutual_recursion_is_not_an_answer() -> None:
+    source = """
+    import torch
+    def a(x):
+        return b(torch.sqrt(x))
+    def b(x):
+        return a(x)
+    """
+    assert _reach(source, "torch.sqrt(x)")[0] is UNKNOWN
+
+
+@pytest.mark.parametrize(
+    ("name", "tokens"),
+    [
+        ("build_targets", ["build", "targets"]),
+        ("BoxCoder", ["box", "coder"]),
+        ("post_process", ["post", "process", "postprocess"]),
+        ("validation_step", ["validation", "step"]),
+    ],
+)
+def test_name_tokens(name: str, tokens: list[str]) -> None:
+    assert name_tokens(name) == tokens

@@ -193,12 +193,8 @@ class Summarizer:
         for stmt in self.model.assignments.get(self.model.module, ()):
             for target in stmt.targets:
                 if isinstance(target.target, cst.Name) and target.target.value == "__all__":
-                    listed = literal_value(stmt.value)
-                    if isinstance(listed, (list, tuple)) and all(
-                        isinstance(n, str) for n in listed
-                    ):
-                        return tuple(n for n in listed if n in names)
-                    return ()
+                    listed = _string_list(stmt.value)
+                    return tuple(n for n in listed if n in names) if listed else ()
         return tuple(sorted(n for n in names if not n.startswith("_")))
 
     # --- functions ---------------------------------------------------------------
@@ -399,6 +395,19 @@ class Summarizer:
             return self._position(node)[0]
         except KeyError:
             return 0
+
+
+def _string_list(expr: cst.BaseExpression) -> list[str]:
+    """``["a", "b"]`` / ``("a", "b")`` → the strings; [] for anything else."""
+    if not isinstance(expr, (cst.List, cst.Tuple)):
+        return []
+    out = []
+    for element in expr.elements:
+        value = literal_value(element.value)
+        if not isinstance(value, str):
+            return []
+        out.append(value)
+    return out
 
 
 def _block(node: cst.ClassDef) -> list[cst.BaseStatement]:

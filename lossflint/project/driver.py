@@ -1,0 +1,180 @@
+"""The project side of a run, for every entry point.
+
+A :class:`ProjectSession` holds the project's layout and its summary store
+(one per process: the CLI's main process and each worker, the flake8 plugin,
+the language server). Linting a file *in* the session activates a
+:class:`~lossflint.project.context.ProjectContext` for it, so the analysis can
+read the modules it imports; afterwards ``deps`` are the summaries it used
+(transitively, module → summary hash).
+
+Cache validity: a cached result of ``train.py`` is served only while its bytes
+and those summaries are unchanged. :class:`ResultDeps` keeps, next to the
+result cache, each file's content hash and deps; :meth:`ProjectSession.still_valid`
+re-checks them (hashing each dependency's bytes and reading its summary from
+the summary cache; a dependency that changed gets its summary recomputed, and
+only a changed *summary* invalidates the result: a comment edited in
+``models/net.py`` does not re-lint ``train.py``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from lossflint.project.context import ProjectContext, active
+from lossflint.project.layout import Layout
+from lossflint.project.store import SummaryStore
+from lossflint.project.summary_cache import SummaryCache
+
+DEPS_FORMAT = 1
+
+
+class ProjectSession:
+    def __init__(
+        self,
+        layout: Layout,
+        cache: SummaryCache | None = None,
+        overlays: dict[str, str] | None = None,
+    ) -> None:
+        self.layout = layout
+        self.cache = cache
+        self.store = SummaryStore(layout, cache, overlays)
+
+    @classmethod
+    def for_files(
+        cls,
+        files: list[Path],
+        cache_folder: Path | None = None,
+        overlays: dict[str, str] | None = None,
+        root: Path | None = None,
+    ) -> ProjectSession:
+        layout = Layout(root) if root is not None else Layout.for_paths(files)
+        cache = SummaryCache(cache_folder) if cache_folder is not None else None
+        return cls(layout, cache, overlays)
+
+    def spec(self) -> tuple[Path, Path | None]:
+        """What a worker process needs to rebuild this session (picklable)."""
+        return self.layout.root, self.cache.cache_folder if self.cache is not None else None
+
+    @classmethod
+    def from_spec(cls, spec: tuple[Path, Path | None]) -> ProjectSession:
+        root, folder = spec
+        return cls(Layout(root), SummaryCache(folder) if folder is not None else None)
+
+    # --- linting a file ----------------------------------------------------------
+
+    @contextmanager
+    def linting(self, path: Path | str) -> Iterator[ProjectContext | None]:
+        """Activate the project for the lint of ``path`` (nothing for a file
+        outside the project: it is linted on its own)."""
+        context: ProjectContext | None = ProjectContext(self.store, Path(os.path.abspath(path)))
+        if context is not None and context.rel is None:
+            context = None
+        with active(context):
+            yield context
+
+    def deps(self, context: ProjectContext | None) -> dict[str, str] | None:
+        """The summaries a lint used, transitively; None when one of them was
+        not known yet (an import cycle through the reported file): such a
+        result is not cached."""
+        if context is None:
+            return {}
+        used = {rel: digest for rel, digest in context.used.items() if rel != context.rel}
+        if any(not digest for digest in used.values()):
+            return None
+        return self.store.closure(used)
+
+    def still_valid(self, deps: dict[str, str]) -> bool:
+        return self.store.still_valid(deps)
+
+    def set_overlay(self, path: str, text: str | None) -> None:
+        self.store.set_overlay(path, text)
+
+
+# --- the deps of cached results -------------------------------------------------
+
+
+class ResultDeps:
+    """Per linted file: its content hash and the summaries its result used.
+
+    Kept beside the result cache (``deps-<namespace>.json`` in the same folder,
+    same namespace): an entry of the result cache is served only when this
+    file has a record for the same bytes and the recorded summaries still
+    hold. A missing record (a cache written before project analysis) is a
+    miss. Written atomically, merged with what other runs wrote meanwhile.
+    """
+
+    def __init__(self, folder: Path, namespace: str, root: Path) -> None:
+        self.path = folder / f"deps-{namespace}.json"
+        self.root = str(root)
+        self.entries: dict[str, dict[str, Any]] = self._read()
+        self.new: dict[str, dict[str, Any]] = {}
+
+    def _read(self) -> dict[str, dict[str, Any]]:
+        try:
+            with self.path.open("rb") as handle:
+                data = json.load(handle)
+        except (OSError, ValueError, RecursionError):
+            return {}
+        if (
+            type(data) is not dict
+            or data.get("format") != DEPS_FORMAT
+            or data.get("root") != self.root
+            or type(data.get("files")) is not dict
+        ):
+            return {}
+        return {k: v for k, v in data["files"].items() if _record_ok(k, v)}
+
+    def get(self, file_key: str, sha: str) -> dict[str, str] | None:
+        record = self.entries.get(file_key)
+        if record is None or record["sha256"] != sha:
+            return None
+        return dict(record["deps"])
+
+    def store(self, file_key: str, sha: str, deps: dict[str, str]) -> None:
+        self.new[file_key] = {"sha256": sha, "deps": dict(sorted(deps.items()))}
+
+    def save(self) -> None:
+        if not self.new:
+            return
+        try:
+            merged = self._read()
+            merged.update(self.new)
+            merged = {k: v for k, v in merged.items() if k in self.new or os.path.exists(k)}
+            payload = json.dumps(
+                {"format": DEPS_FORMAT, "root": self.root, "files": merged},
+                separators=(",", ":"),
+            )
+            if not self.path.parent.is_dir():
+                return  # the result cache makes (and marks) the folder
+            fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=self.path.parent)
+            try:
+                with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                    handle.write(payload)
+                os.replace(tmp, self.path)
+            except BaseException:
+                try:
+                    os.unlink(tmp)
+                except OSError:
+                    pass
+                raise
+        except (OSError, ValueError):
+            return
+        self.entries = merged
+        self.new = {}
+
+
+def _record_ok(key: Any, record: Any) -> bool:
+    return (
+        type(key) is str
+        and type(record) is dict
+        and set(record) == {"sha256", "deps"}
+        and type(record["sha256"]) is str
+        and type(record["deps"]) is dict
+        and all(type(k) is str and type(v) is str and v for k, v in record["deps"].items())
+    )

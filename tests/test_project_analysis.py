@@ -1,0 +1,462 @@
+"""Whole-project analysis (issue 14): the project's layout, import resolution,
+module summaries, their cache and store, and the driver around a lint."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from pathlib import Path
+
+import pytest
+
+from lossflint.project.context import ProjectContext, active, current
+from lossflint.project.driver import ProjectSession, ResultDeps
+from lossflint.project.imports import project_modules, scan_imports
+from lossflint.project.layout import Layout, Module, find_root
+from lossflint.project.store import MAX_DEPTH, SummaryStore
+from lossflint.project.summary import (
+    S_UNKNOWN,
+    BadSummary,
+    ClassSummary,
+    EventSummary,
+    FunctionSummary,
+    ModuleSummary,
+    Origin,
+    SAlias,
+    SClass,
+    SFunction,
+    SInstance,
+    SLoss,
+    SModule,
+    STensor,
+    STuple,
+    empty_summary,
+    summary_from_json,
+    summary_hash,
+    summary_to_json,
+)
+from lossflint.project.summary_cache import SummaryCache
+
+
+def write(root: Path, files: dict[str, str]) -> None:
+    for rel, text in files.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+
+
+NET = """\
+import torch
+from torch import nn
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(4, 3)
+
+    def forward(self, x):
+        return torch.softmax(self.fc(x), dim=1)
+
+
+def build_model(cfg):
+    return Net()
+
+
+criterion = nn.CrossEntropyLoss(reduction="sum")
+"""
+
+ENGINE = """\
+import torch
+
+
+def train_one_epoch(model, optimizer, loader):
+    for x, y in loader:
+        loss = model(x).sum()
+        optimizer.step()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        loss.backward()
+        optimizer.zero_grad()
+"""
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    root = tmp_path / "proj"
+    write(
+        root,
+        {
+            "pyproject.toml": "",
+            "train.py": "from models import Net\nfrom model import helper\n",
+            "model.py": "def helper():\n    return 1\n",
+            "models/__init__.py": "from .net import Net, build_model\nfrom . import net as net_module\n",
+            "models/net.py": NET,
+            "engine.py": ENGINE,
+            "src/pkg/__init__.py": "",
+            "src/pkg/mod.py": "from .sub.leaf import thing\n",
+            "src/pkg/sub/__init__.py": "",
+            "src/pkg/sub/leaf.py": "thing = 1\n",
+            "scripts/run.py": "import helpers\n",
+            "scripts/helpers.py": "",
+        },
+    )
+    return root
+
+
+# --- the root and the resolution of imports ----------------------------------------
+
+
+def test_root_is_the_nearest_folder_with_a_marker(project: Path) -> None:
+    assert find_root([project / "models" / "net.py"]) == project.resolve()
+    assert find_root([project / "scripts" / "run.py"]) == project.resolve()
+
+
+def test_root_without_marker_is_the_common_folder(tmp_path: Path) -> None:
+    write(tmp_path, {"a/x/one.py": "", "a/y/two.py": ""})
+    if any((p / ".git").exists() or (p / "pyproject.toml").exists() for p in tmp_path.parents):
+        pytest.skip("a marker above the temporary folder")
+    assert find_root([tmp_path / "a/x/one.py", tmp_path / "a/y/two.py"]) == (tmp_path / "a")
+
+
+def test_imports_resolve_to_project_files(project: Path) -> None:
+    layout = Layout(project)
+    train = project / "train.py"
+    assert layout.resolve("models.net", train) == Module(
+        (project / "models/net.py").resolve(), "models/net.py"
+    )
+    assert layout.resolve("models", train).rel == "models/__init__.py"  # type: ignore[union-attr]
+    # a script imports its siblings
+    assert layout.resolve("model", train).rel == "model.py"  # type: ignore[union-attr]
+    assert layout.resolve("helpers", project / "scripts/run.py").rel == "scripts/helpers.py"  # type: ignore[union-attr]
+    # src/ layout
+    assert layout.resolve("pkg.mod", train).rel == "src/pkg/mod.py"  # type: ignore[union-attr]
+    # relative imports go up from the importing file
+    mod = project / "src/pkg/mod.py"
+    assert layout.resolve_relative(mod, 1, "sub.leaf").rel == "src/pkg/sub/leaf.py"  # type: ignore[union-attr]
+    assert layout.resolve_relative(mod, 1, "").rel == "src/pkg/__init__.py"  # type: ignore[union-attr]
+    # not project modules: the standard library, frameworks, what does not exist
+    assert layout.resolve("logging", train) is None
+    assert layout.resolve("torch", train) is None
+    assert layout.resolve("models.nothing", train) is None
+    assert layout.resolve_relative(project / "train.py", 3, "x") is None
+
+
+def test_code_inside_a_package_does_not_import_its_siblings_by_bare_name(project: Path) -> None:
+    write(project, {"models/torch.py": "x = 1\n"})
+    layout = Layout(project)
+    # `import torch` in models/net.py is the framework, not models/torch.py
+    assert layout.resolve("torch", project / "models/net.py") is None
+    assert layout.resolve("models.torch", project / "models/net.py") is not None
+
+
+def test_nothing_outside_the_project_is_resolved(tmp_path: Path) -> None:
+    root = tmp_path / "proj"
+    write(root, {"pyproject.toml": "", "train.py": ""})
+    write(tmp_path, {"outside/evil.py": "x = 1\n", "outside/__init__.py": ""})
+    os.symlink(tmp_path / "outside", root / "linked")
+    os.symlink(tmp_path / "outside" / "evil.py", root / "evil.py")
+    layout = Layout(root)
+    assert layout.resolve("linked.evil", root / "train.py") is None
+    assert layout.resolve("evil", root / "train.py") is None
+    assert layout.resolve("linked", root / "train.py") is None
+
+
+def test_a_symlinked_package_inside_the_project_resolves(project: Path) -> None:
+    os.symlink(project / "models", project / "alias_models")
+    layout = Layout(project)
+    found = layout.resolve("alias_models.net", project / "train.py")
+    assert found is not None and found.rel == "models/net.py"
+
+
+def test_import_scan_finds_every_import_without_libcst(project: Path) -> None:
+    text = "import a.b as c\nfrom .x import y, z\ndef f():\n    from models import *\n"
+    refs = scan_imports(text)
+    assert [(r.module, r.level, r.names, r.star) for r in refs] == [
+        ("a.b", 0, (), False),
+        ("x", 1, ("y", "z"), False),
+        ("models", 0, (), True),
+    ]
+    assert scan_imports("def broken(:\n    import x\n") == []
+    assert scan_imports("x = 1\n") == []
+
+
+def test_project_modules_of_a_file(project: Path) -> None:
+    layout = Layout(project)
+    refs = scan_imports("import models.net\nfrom models import net\nimport torch\nimport model\n")
+    found = {m.rel for m in project_modules(layout, project / "train.py", refs)}
+    assert found == {"models/__init__.py", "models/net.py", "model.py"}
+
+
+# --- summaries ------------------------------------------------------------------------
+
+
+def sample_summary() -> ModuleSummary:
+    origin = Origin("models/net.py", 11, 16, "torch.softmax", "Net.forward")
+    probs = STensor("PROBS", origin=origin)
+    return ModuleSummary(
+        file="models/net.py",
+        names={
+            "Net": SClass("models/net.py", "Net"),
+            "crit": SLoss("torch.nn.functional.cross_entropy", {"reduction": '"sum"'}),
+            "pair": STuple((probs, S_UNKNOWN)),
+            "other": SAlias("models/other.py", "Thing"),
+        },
+        star=("Net",),
+        functions={
+            "Net.forward": FunctionSummary("Net.forward", 10, ("self", "x"), probs),
+            "fit": FunctionSummary(
+                "fit", 20, ("opt",), S_UNKNOWN, (EventSummary("step", 21, 5, "opt", 0),)
+            ),
+        },
+        classes={"Net": ClassSummary("Net", 5, (), probs, {}, ("forward",))},
+    )
+
+
+def test_summary_json_round_trip() -> None:
+    summary = sample_summary()
+    text = json.dumps(summary_to_json(summary))
+    again = summary_from_json(json.loads(text))
+    assert again == summary
+    assert summary_hash(again) == summary_hash(summary)
+    assert len(text) < 2000  # small: a few hundred bytes per export
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda d: d.update(format=99),
+        lambda d: d.update(parsed=1),
+        lambda d: d.update(star="Net"),
+        lambda d: d["names"].update(x={"t": "Evil"}),
+        lambda d: d["names"].update(x={"t": "STensor", "kind": "PROBS"}),
+        lambda d: d["functions"]["fit"].update(line=2**40),
+        lambda d: d.update(extra=1),
+    ],
+)
+def test_damaged_summaries_are_rejected(damage) -> None:  # type: ignore[no-untyped-def]
+    data = summary_to_json(sample_summary())
+    damage(data)
+    with pytest.raises(BadSummary):
+        summary_from_json(data)
+
+
+def test_deeply_nested_summary_is_rejected() -> None:
+    value: dict = {"t": "SUnknown"}
+    for _ in range(200):
+        value = {"t": "STuple", "items": [value]}
+    data = summary_to_json(empty_summary("a.py"))
+    data["names"] = {"x": value}
+    with pytest.raises(BadSummary):
+        summary_from_json(data)
+
+
+def test_summary_cache_round_trip_and_damage(tmp_path: Path) -> None:
+    cache = SummaryCache(tmp_path / ".lossflint_cache")
+    summary = sample_summary()
+    cache.put("models/net.py", "a" * 64, summary, {"models/other.py": "b" * 64})
+    found = cache.get("models/net.py", "a" * 64)
+    assert found is not None and found.summary == summary
+    assert found.deps == {"models/other.py": "b" * 64}
+    assert cache.get("models/net.py", "c" * 64) is None  # other bytes: other entry
+    # marked like the result cache
+    assert (tmp_path / ".lossflint_cache" / "CACHEDIR.TAG").is_file()
+    # damaged entries are misses, not errors
+    (entry,) = (tmp_path / ".lossflint_cache").rglob("*.json")
+    for text in ("{", "[]", '{"format": 1}', "[" * 100_000):
+        entry.write_text(text)
+        assert SummaryCache(tmp_path / ".lossflint_cache").get("models/net.py", "a" * 64) is None
+
+
+# --- the store: summaries on demand ---------------------------------------------------
+
+
+def test_summaries_of_imported_modules(project: Path) -> None:
+    session = ProjectSession.for_files([project / "train.py"])
+    with session.linting(project / "train.py") as ctx:
+        assert ctx is not None and current() is ctx
+        net = ctx.import_name("models", 0, "Net")
+        assert net == SClass("models/net.py", "Net")  # through the package's re-export
+        forward = ctx.method_summary(net, "forward")
+        assert forward is not None and isinstance(forward.returns, STensor)
+        assert forward.returns.kind == "PROBS"
+        assert forward.returns.origin is not None
+        assert forward.returns.origin.describe() == (
+            "torch.softmax at models/net.py:11 in Net.forward"
+        )
+        build = ctx.import_name("models.net", 0, "build_model")
+        assert isinstance(build, SFunction)
+        function = ctx.function_summary(build)
+        assert function is not None and function.returns == SInstance("models/net.py", "Net")
+        assert ctx.import_name("models", 0, "net_module") == SModule("models/net.py")
+        assert ctx.import_name("models", 0, "net") == SModule("models/net.py")
+        crit = ctx.import_name("models.net", 0, "criterion")
+        assert isinstance(crit, SLoss) and crit.keywords == {"reduction": '"sum"'}
+        assert ctx.import_name("torch", 0, "softmax") is None
+        assert ctx.import_name("models.net", 0, "nothing") is None
+    assert current() is None
+    deps = session.deps(ctx)
+    assert deps is not None and set(deps) == {"models/__init__.py", "models/net.py"}
+
+
+def test_loop_events_of_a_function_are_summarised(project: Path) -> None:
+    session = ProjectSession.for_files([project / "train.py"])
+    with session.linting(project / "train.py") as ctx:
+        assert ctx is not None
+        ref = ctx.import_name("engine", 0, "train_one_epoch")
+        assert isinstance(ref, SFunction)
+        function = ctx.function_summary(ref)
+    assert function is not None
+    assert [(e.kind, e.line, e.receiver, e.param, e.nested) for e in function.events] == [
+        ("step", 7, "optimizer", 1, True),
+        ("clip", 8, None, None, True),
+        ("backward", 9, "loss", None, True),
+        ("zero_grad", 10, "optimizer", 1, True),
+    ]
+
+
+def test_star_imports_of_project_modules(project: Path) -> None:
+    write(
+        project,
+        {"models/all.py": "from .net import *\n", "models/net.py": NET + "__all__ = ['Net']\n"},
+    )
+    session = ProjectSession.for_files([project / "train.py"])
+    with session.linting(project / "train.py") as ctx:
+        assert ctx is not None
+        assert ctx.star_names("models.net", 0) == {"Net": SClass("models/net.py", "Net")}
+        assert ctx.import_name("models.all", 0, "Net") == SClass("models/net.py", "Net")
+        assert ctx.import_name("models.all", 0, "build_model") is None
+
+
+def test_a_module_that_does_not_parse_contributes_nothing(project: Path) -> None:
+    write(project, {"models/net.py": "def broken(:\n"})
+    session = ProjectSession.for_files([project / "train.py"])
+    with session.linting(project / "train.py") as ctx:
+        assert ctx is not None
+        assert ctx.import_name("models.net", 0, "Net") is None
+        assert ctx.import_name("models", 0, "Net") == SAlias("models/net.py", "Net")
+
+
+def test_summaries_are_cached_by_content(project: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "cache"
+    first = ProjectSession.for_files([project / "train.py"], folder)
+    with first.linting(project / "train.py") as ctx:
+        assert ctx is not None
+        ctx.import_name("models", 0, "Net")
+    deps = first.deps(ctx)
+    assert deps is not None
+    assert sorted(first.store.computed) == ["models/__init__.py", "models/net.py"]
+    second = ProjectSession.for_files([project / "train.py"], folder)
+    assert second.still_valid(deps)
+    assert second.store.computed == []  # everything from the cache
+    # a comment does not change the summary: the result stays valid
+    write(project, {"models/net.py": NET + "# a comment\n"})
+    third = ProjectSession.for_files([project / "train.py"], folder)
+    assert third.still_valid(deps)
+    assert third.store.computed == ["models/net.py"]
+    # the model's output changes: results that used it are stale
+    write(project, {"models/net.py": NET.replace("torch.softmax(self.fc(x), dim=1)", "self.fc(x)")})
+    fourth = ProjectSession.for_files([project / "train.py"], folder)
+    assert not fourth.still_valid(deps)
+
+
+def test_unsaved_editor_text_counts(project: Path) -> None:
+    session = ProjectSession.for_files([project / "train.py"])
+    edited = NET.replace("torch.softmax(self.fc(x), dim=1)", "self.fc(x)")
+    session.set_overlay(str(project / "models/net.py"), edited)
+    with session.linting(project / "train.py") as ctx:
+        assert ctx is not None
+        forward = ctx.method_summary(SClass("models/net.py", "Net"), "forward")
+        assert forward is not None
+        assert not (isinstance(forward.returns, STensor) and forward.returns.kind == "PROBS")
+
+
+def _importing_summarizer(text: str, module: Module, context: ProjectContext) -> ModuleSummary:
+    """A stand-in for the analysis: a module exports ``value``, which is what
+    the module it imports exports (``import other``), or a tensor."""
+    refs = scan_imports(text)
+    names = {}
+    if refs:
+        got = context.import_name(refs[0].module, 0, "value")
+        names["value"] = got if got is not None else S_UNKNOWN
+    else:
+        names["value"] = STensor("PROBS")
+    return ModuleSummary(file=module.rel, names=names)
+
+
+def test_import_cycles_settle_and_stay_bounded(tmp_path: Path) -> None:
+    write(tmp_path, {"pyproject.toml": "", "a.py": "import b\n", "b.py": "import a\n"})
+    layout = Layout(tmp_path)
+    store = SummaryStore(layout, summarizer=_importing_summarizer)
+    started = time.monotonic()
+    found = store.get(layout.resolve("a", tmp_path / "x.py"))  # type: ignore[arg-type]
+    assert found is not None
+    assert found.summary.names["value"] == S_UNKNOWN  # nothing known anywhere: silence
+    assert time.monotonic() - started < 5
+
+
+def test_cycle_with_a_fact_from_outside(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        {"pyproject.toml": "", "a.py": "import b\n", "b.py": "import c\n", "c.py": ""},
+    )
+    layout = Layout(tmp_path)
+    store = SummaryStore(layout, summarizer=_importing_summarizer)
+    found = store.get(layout.resolve("a", tmp_path / "x.py"))  # type: ignore[arg-type]
+    assert found is not None and found.summary.names["value"] == STensor("PROBS")
+
+
+def test_deep_import_chains_are_bounded(tmp_path: Path) -> None:
+    count = MAX_DEPTH * 3
+    files = {"pyproject.toml": ""}
+    for i in range(count):
+        files[f"m{i}.py"] = f"import m{i + 1}\n" if i + 1 < count else ""
+    write(tmp_path, files)
+    layout = Layout(tmp_path)
+    store = SummaryStore(layout, summarizer=_importing_summarizer)
+    found = store.get(layout.resolve("m0", tmp_path / "x.py"))  # type: ignore[arg-type]
+    assert found is not None and found.summary.names["value"] == S_UNKNOWN
+
+
+def test_ten_thousand_modules(tmp_path: Path) -> None:
+    """A generated 10k-module tree: resolving and summarising what one file
+    imports stays fast (nothing walks the tree)."""
+    files = {"pyproject.toml": ""}
+    for i in range(100):
+        files[f"pkg/p{i}/__init__.py"] = ""
+        for j in range(100):
+            files[f"pkg/p{i}/m{j}.py"] = f"from pkg.p{i}.m{(j + 1) % 100} import value\n"
+    files["pkg/__init__.py"] = ""
+    files["train.py"] = "from pkg.p5.m7 import value\n"
+    write(tmp_path, files)
+    started = time.monotonic()
+    layout = Layout(tmp_path)
+    store = SummaryStore(layout, summarizer=_importing_summarizer)
+    found = store.get(layout.resolve("pkg.p5.m7", tmp_path / "train.py"))  # type: ignore[arg-type]
+    assert found is not None
+    assert len(store.computed) <= 100  # only the cycle it imports
+    assert time.monotonic() - started < 20
+
+
+def test_result_deps_record(tmp_path: Path) -> None:
+    folder = tmp_path / "cache"
+    folder.mkdir()
+    record = ResultDeps(folder, "ns", tmp_path)
+    record.store(str(tmp_path / "train.py"), "a" * 64, {"models/net.py": "b" * 64})
+    (tmp_path / "train.py").write_text("")
+    record.save()
+    again = ResultDeps(folder, "ns", tmp_path)
+    assert again.get(str(tmp_path / "train.py"), "a" * 64) == {"models/net.py": "b" * 64}
+    assert again.get(str(tmp_path / "train.py"), "c" * 64) is None
+    assert (
+        ResultDeps(folder, "ns", tmp_path / "other").get(str(tmp_path / "train.py"), "a" * 64)
+        is None
+    )
+
+
+def test_no_context_outside_the_project(tmp_path: Path, project: Path) -> None:
+    session = ProjectSession.for_files([project / "train.py"])
+    with session.linting(tmp_path / "elsewhere.py") as ctx:
+        assert ctx is None and current() is None
+    with active(None):
+        assert current() is None

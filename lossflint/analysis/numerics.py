@@ -209,11 +209,55 @@ def _finfo_attr(model: ModuleIndex, expr: cst.BaseExpression) -> bool:
     )
 
 
+_EPS_WORDS = ("eps", "smooth", "tiny")
+
+
+def _eps_like(model: ModuleIndex, expr: cst.BaseExpression) -> bool:
+    """A positive constant by its form: a positive literal, ``finfo(...).eps``,
+    or a name/attribute whose name says eps (``eps``, ``self.epsilon``,
+    ``smooth``)."""
+    if positive_literal(expr) or _finfo_attr(model, expr):
+        return True
+    name = None
+    if isinstance(expr, cst.Name):
+        name = expr.value
+    elif isinstance(expr, cst.Attribute) and model.qualname(expr) is None:
+        name = expr.attr.value
+    return name is not None and any(w in name.lower() for w in _EPS_WORDS)
+
+
+def _positive_power(model: ModuleIndex, expr: cst.BaseExpression) -> bool:
+    """``eps ** 2``, ``tf.square(1e-3)``, ``torch.pow(eps, 2)``, ``eps * eps``,
+    ``math.sqrt(eps)``: a power of a positive constant."""
+    if is_binop(expr, cst.Power):
+        assert isinstance(expr, cst.BinaryOperation)
+        return _eps_like(model, expr.left)
+    info = call_info(model, expr)
+    if info is None:
+        return False
+    if info.qualname is not None:
+        args = positional(info.node)
+        if not args:
+            return False
+        if (
+            info.qualname in apis.SQUARE
+            or info.qualname in apis.POW
+            or info.qualname
+            in (apis.SQRT | {"math.sqrt", "math.pow", "numpy.square", "numpy.sqrt"})
+        ):
+            return _eps_like(model, args[0].value)
+        return False
+    if info.method in ("square", "pow", "sqrt") and info.receiver is not None:
+        return _eps_like(model, info.receiver)
+    return False
+
+
 def positive_term(model: ModuleIndex, expr: cst.BaseExpression) -> bool:
     """A term that makes a sum strictly positive: a positive literal, a name or
-    attribute (``eps``, ``self.smooth``), ``torch.finfo(...).eps``, or a
-    product of those."""
-    if positive_literal(expr) or _finfo_attr(model, expr):
+    attribute (``eps``, ``self.smooth``), ``torch.finfo(...).eps``, a power of
+    a positive constant (``eps ** 2``, ``tf.square(1e-3)``), or a product of
+    those."""
+    if positive_literal(expr) or _finfo_attr(model, expr) or _positive_power(model, expr):
         return True
     if isinstance(expr, cst.Name):
         return expr.value not in ("True", "False", "None")
@@ -287,11 +331,51 @@ def is_guarded(model: ModuleIndex, expr: cst.BaseExpression, depth: int = 3) -> 
             return True
         return isinstance(bound, (int, float)) and bound > 0
     if is_binop(expr, cst.Add):
-        assert isinstance(expr, cst.BinaryOperation)
-        return positive_term(model, expr.right) or positive_term(model, expr.left)
+        return any(positive_term(model, term) for term in add_terms(expr))
     info = call_info(model, expr)
     if info is not None and info.method in apis.CAST_METHODS and info.receiver is not None:
         return is_guarded(model, info.receiver, depth - 1)
+    return False
+
+
+def add_terms(expr: cst.BaseExpression) -> list[cst.BaseExpression]:
+    """The terms of ``a + b + c`` (one term for anything else)."""
+    if is_binop(expr, cst.Add):
+        assert isinstance(expr, cst.BinaryOperation)
+        return [*add_terms(expr.left), *add_terms(expr.right)]
+    return [expr]
+
+
+def is_constant(model: ModuleIndex, expr: cst.BaseExpression, depth: int = 4) -> bool:
+    """A value fixed by the code: numbers, module-level names bound once to
+    numbers, arithmetic of those, ``torch.tensor(30.)``/``tf.constant([...])``
+    of them."""
+    if depth <= 0:
+        return False
+    if isinstance(expr, (cst.Integer, cst.Float)):
+        return True
+    if isinstance(expr, cst.UnaryOperation):
+        return is_constant(model, expr.expression, depth - 1)
+    if isinstance(expr, cst.BinaryOperation):
+        return is_constant(model, expr.left, depth - 1) and is_constant(
+            model, expr.right, depth - 1
+        )
+    if isinstance(expr, (cst.List, cst.Tuple)):
+        return bool(expr.elements) and all(
+            is_constant(model, e.value, depth - 1) for e in expr.elements
+        )
+    if isinstance(expr, cst.Name):
+        if model.scope_of(expr).lookup(expr.value) is None:
+            return False
+        value = bound_value(model, expr)
+        return (
+            value is not None
+            and model.scope_of(value).kind == "module"
+            and is_constant(model, value, depth - 1)
+        )
+    if isinstance(expr, cst.Call) and model.qualname(expr.func) in apis.CONSTANT_TENSORS:
+        args = positional(expr)
+        return bool(args) and is_constant(model, args[0].value, depth - 1)
     return False
 
 

@@ -12,3 +12,8 @@ ZEROS_LIKE = "torch.zeros_like"
 
 #: calls that turn a tensor into a Python number: no gradient flows past them
 TO_PYTHON_NUMBER = frozenset({"builtins.float", "builtins.int", "math.isfinite"})
+
+#: tensors built from a Python value: constant when that value is
+CONSTANT_TENSORS = frozenset(
+    {"torch.tensor", "torch.as_tensor", "tensorflow.constant", "tensorflow.convert_to_tensor"}
+)

@@ -122,6 +122,28 @@ for inline forms only: `logsumexp` needs the reduced `dim` (`torch.sum` without
         ),
     ]
     VALID = [
+        # constants cannot overflow later (issue 15)
+        """
+        import torch
+        X = 30.0
+        a = torch.log(torch.exp(torch.tensor(30.0)) + 1.0)
+        b = torch.log(1 + torch.exp(torch.tensor(X)))
+        c = torch.log(torch.exp(torch.tensor([1.0, 2.0])).sum())
+        """,
+        # the max-subtracted softmax and logsumexp, through a reassignment
+        """
+        import torch
+
+        def softmax(x):
+            x = x - x.max(dim=1, keepdim=True).values
+            e = torch.exp(x)
+            return e / e.sum(dim=1, keepdim=True)
+
+        def lse(x):
+            m = x.amax(dim=-1, keepdim=True)
+            x = x - m
+            return torch.log(torch.exp(x).sum(-1)) + m.squeeze(-1)
+        """,
         # a Gaussian kernel: the exponent is never positive
         """
         import torch
@@ -296,7 +318,15 @@ for inline forms only: `logsumexp` needs the reduced `dim` (`torch.sum` without
 
 def _bounded_exp(model: SemanticModel, operand: cst.BaseExpression) -> bool:
     """``exp`` of something that cannot be large: log-probabilities or
-    probabilities, a negated value, or a shifted one (``x - x.max()``)."""
+    probabilities, a negated value, a shifted one (``x - x.max()``, also
+    through a reassignment ``x = x - m``), or a constant (``exp(30.)`` cannot
+    overflow later)."""
+    if num.is_constant(model, operand):
+        return True
+    if isinstance(operand, cst.Name) and any(
+        num.is_binop(value, cst.Subtract) for value in num.assignments(model, operand)
+    ):
+        return True
     operand = num.resolve(model, operand)
     value = model.value(operand)
     if isinstance(value, Tensor) and value.kind in (

@@ -110,6 +110,17 @@ the value by at most 1e-6.
             d = tf.sqrt(tf.reduce_sum(tf.square(a - b), axis=1) + 1e-12)  # error: LF205 at `tf.sqrt(`
             """,
         ),
+        # a squared difference named like a step is not an eps
+        Invalid(
+            """
+            import torch
+            d = torch.sqrt(delta_x ** 2 + delta_y ** 2)  # error: LF205 at `torch.sqrt(`
+            """,
+            fixed="""
+            import torch
+            d = torch.sqrt(delta_x ** 2 + delta_y ** 2 + 1e-12)  # error: LF205 at `torch.sqrt(`
+            """,
+        ),
         Invalid(
             """
             import torch
@@ -132,6 +143,16 @@ the value by at most 1e-6.
         ),
     ]
     VALID = [
+        # a positive term under the root in any form (issue 15)
+        """
+        import torch
+        import tensorflow as tf
+        a = tf.sqrt(tf.reduce_sum(tf.square(x - y), 1) + tf.square(1e-3))
+        b = torch.sqrt(((x - y) ** 2).sum(1) + eps ** 2)
+        c = torch.sqrt(eps + ((x - y) ** 2).sum(1) + (z ** 2).sum(1))
+        d = torch.sqrt(((x - y) ** 2).sum(1) + torch.finfo(x.dtype).eps)
+        e = torch.sqrt(((x - y) ** 2).sum(1) + 1e-8 * torch.ones_like(x[:, 0]))
+        """,
         # TF1 graph: evaluation ops beside the minimised loss (word2vec)
         """
         import tensorflow as tf

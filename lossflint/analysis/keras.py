@@ -1,10 +1,11 @@
 """Keras / TensorFlow facts: models, losses, data and labels of one file.
 
-Built lazily (the first time a rule asks) by a small in-order interpreter over
-the statements of the module and of every function, separate from the
-value-kind dataflow of ``kinds.py``: Keras code is about *models* (ordered
-layers with units, activation, input shape), *compile* calls and the arrays
-handed to ``fit``, which the tensor-kind lattice does not describe.
+The Keras domain of the abstract interpreter (``interpreter.py`` runs the
+statements in program order, functions, classes, closures and rounds; this
+module says what Keras values are and how calls make them). Keras code is
+about *models* (ordered layers with units, activation, input shape),
+*compile* calls and the arrays handed to ``fit``, which the tensor-kind
+lattice of ``kinds.py`` does not describe. Unknown is ``None`` here.
 
 What is followed:
 
@@ -17,20 +18,16 @@ What is followed:
   ``fit``; label encodings (``to_categorical``, ``tf.one_hot``, integer labels);
 - TF1 graph values (``tf.placeholder`` labels, ``tf.matmul(...) + b`` logits).
 
-Names follow assignments in order; branches are run separately and joined
-(different values become unknown), loops twice. Functions see module-level
-names as they are at the end of the module (two rounds, like ``kinds.py``);
-a parameter holds the value every same-file call site agrees on (unknown when
-they differ, or when the function escapes as a value). The second round runs
-only when the first built anything Keras-like. Unknown always means silence
-in the rules.
+Facts are flow-sensitive: a ``compile``/``fit`` sees the values that reach it
+in program order. The interpreter runs only for files that call Keras/TF, and
+stops after one round when that round built nothing Keras-like.
 
 The facts are built once per file and cached on the model (``keras_facts``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -38,11 +35,12 @@ import libcst as cst
 
 from lossflint.analysis import apis
 from lossflint.analysis.calls import argument, keyword, literal_value
+from lossflint.analysis.interpreter import Env, Interpreter
 from lossflint.analysis.names import dotted_text
+from lossflint.analysis.values import Instance, TupleValue
 
 if TYPE_CHECKING:
     from lossflint.analysis.index import ModuleIndex
-    from lossflint.analysis.names import Scope
 
 # --- values ------------------------------------------------------------------
 
@@ -196,11 +194,6 @@ class Const:
 
 
 @dataclass(frozen=True)
-class KTuple:
-    items: tuple[Any, ...]
-
-
-@dataclass(frozen=True)
 class ModuleRef:
     qualname: str
 
@@ -208,21 +201,6 @@ class ModuleRef:
 @dataclass(frozen=True)
 class Scaler:
     node: cst.Call = field(repr=False)
-
-
-@dataclass(frozen=True)
-class ClassRefK:
-    cls: cst.ClassDef
-
-
-@dataclass(frozen=True)
-class FuncRefK:
-    func: cst.FunctionDef
-
-
-@dataclass(frozen=True)
-class SelfRef:
-    cls: cst.ClassDef
 
 
 # --- facts -------------------------------------------------------------------
@@ -283,31 +261,32 @@ def _join(a: Any, b: Any) -> Any:
     return None
 
 
-Env = dict[str, Any]
 #: values whose existence makes a second round worth it
 _INTERESTING = (KModel, KLoss, Images, Labels, ScaledLabels, TfLogits, TfProbs, KTensor, Scaler)
 
 
-class KerasFacts:
+class KerasFacts(Interpreter[Any]):
     """Everything the LF4xx rules read about Keras/TF in one file."""
 
+    # ``y[mask] = ...`` changes what ``y`` holds
+    SUBSCRIPT_STORE_FORGETS = True
+    # calling a same-file instance (``self(x)``) says nothing Keras-like
+    CALL_METHODS = ()
+
     def __init__(self, model: ModuleIndex) -> None:
-        self.model = model
+        super().__init__(model, None)
         self.compiles: list[CompileFact] = []
         self.fits: list[FitFact] = []
         self.loop_losses: list[LossUse] = []
         self.models: dict[cst.CSTNode, KModel] = {}
         self.first_inputs: list[FirstInput] = []
         self.tf_losses: list[TfCrossEntropy] = []
-        self.values: dict[cst.CSTNode, Any] = {}
         self.tf1 = False
         self.image_format_set = False
-        self._interesting = False
-        self._record = True
-        self._scope: Scope | None = None
+        self._class_models: dict[cst.ClassDef, KModel | None] = {}
         self.relevant = self._relevant()
         if self.relevant:
-            self._run()
+            self.run()
 
     # --- public --------------------------------------------------------------
 
@@ -358,441 +337,112 @@ class KerasFacts:
                     self.image_format_set = True
         return found
 
-    def _run(self) -> None:
-        module = self.model.module
-        self._globals: Env = {}
-        #: parameter values every same-file call site agrees on (from round 1)
-        self._pins: dict[cst.FunctionDef, Env] = {}
-        for round_ in (1, 2):
-            if round_ == 2 and not self._interesting:
-                # nothing Keras-like was built: the second round (module
-                # names seen from functions) cannot find more
-                return
-            self._interesting = False
-            self._record = True
-            self._scope = self.model.module_scope
-            self._returns: dict[cst.FunctionDef, Any] = {}
-            self._in_progress: set[cst.FunctionDef] = set()
-            self._class_models: dict[cst.ClassDef, KModel | None] = {}
-            self._sites: dict[cst.FunctionDef, list[Env | None]] = {}
-            self._escaped: set[cst.FunctionDef] = set()
-            self.compiles, self.fits, self.loop_losses = [], [], []
-            self.models, self.first_inputs, self.tf_losses, self.values = {}, [], [], {}
-            env: Env = {}
-            end = self._block(module.body, env, None)
-            self._globals = dict(end if end is not None else env)
-            for node in self.model.scopes:
-                if isinstance(node, cst.FunctionDef):
-                    self._function_returns(node)
-            if round_ == 1:
-                self._pins = self._settle_pins()
+    # --- domain ---------------------------------------------------------------
 
-    def _settle_pins(self) -> dict[cst.FunctionDef, Env]:
-        pins: dict[cst.FunctionDef, Env] = {}
-        for func, sites in self._sites.items():
-            if func in self._escaped or not sites or any(site is None for site in sites):
-                continue
-            names = {name for site in sites if site is not None for name in site}
-            known: Env = {}
-            for name in names:
-                value = sites[0].get(name) if sites[0] is not None else None
-                for site in sites[1:]:
-                    value = _join(value, site.get(name) if site is not None else None)
-                if value is not None:
-                    known[name] = value
-            if known:
-                pins[func] = known
-        return pins
+    def join(self, a: Any, b: Any) -> Any:
+        return _join(a, b)
 
-    def _note_site(self, call: cst.Call, func: cst.FunctionDef, args: list[Any]) -> None:
-        """Argument values of a call of a same-file (non-method) function."""
-        sites = self._sites.setdefault(func, [])
-        if any(a.star for a in call.args) or self._class_of(func) is not None:
-            sites.append(None)
-            return
-        params = func.params
-        positional = [p.name.value for p in (*params.posonly_params, *params.params)]
-        site: Env = {}
-        index = 0
-        for arg, value in zip(call.args, args, strict=False):
-            if arg.keyword is None:
-                if index < len(positional):
-                    site[positional[index]] = value
-                index += 1
-            else:
-                site[arg.keyword.value] = value
-        sites.append(site)
+    def begin_round(self) -> None:
+        self.compiles, self.fits, self.loop_losses = [], [], []
+        self.models, self.first_inputs, self.tf_losses = {}, [], []
+        self._class_models = {}
 
-    # --- functions -----------------------------------------------------------
+    def worth_another_round(self) -> bool:
+        # nothing Keras-like was built: module names seen from functions,
+        # parameters and closures cannot give more
+        return bool(self.compiles or self.fits or self.models) or any(
+            isinstance(value, _INTERESTING) for value in self.values.values()
+        )
 
-    def _function_returns(self, func: cst.FunctionDef) -> Any:
-        if func in self._returns:
-            return self._returns[func]
-        if func in self._in_progress or len(self._in_progress) > 20:
+    def literal(self, expr: cst.BaseExpression) -> Any:
+        value = literal_value(expr)
+        return Const(value) if value is not NotImplemented else None
+
+    def unary(self, expr: cst.UnaryOperation, operand: Any) -> Any:
+        return self.literal(expr) if isinstance(expr.operator, cst.Minus) else None
+
+    def module_attribute(self, qualname: str, expr: cst.Attribute) -> Any:
+        return ModuleRef(qualname)
+
+    def attribute(self, expr: cst.Attribute, base: Any) -> Any:
+        if isinstance(base, ModuleRef):
+            return ModuleRef(f"{base.qualname}.{expr.attr.value}")
+        if isinstance(base, KModel) and expr.attr.value in ("output", "outputs"):
+            return KTensor(base.layers, base.input_shape, base)
+        return None
+
+    def subscript(self, expr: cst.Subscript, base: Any) -> Any:
+        if isinstance(base, (Images, Labels, ScaledLabels, TfLogits)):
+            return base
+        if isinstance(base, KTensor) and base.predicted:
+            return base
+        return None
+
+    def api_call(self, call: cst.Call, qualname: str, args: list[Any], env: Env) -> Any:
+        return self._api(call, qualname, args, env)
+
+    def instance_method(self, call: cst.Call, name: str, receiver: Instance) -> Any:
+        return None
+
+    def call_value(self, call: cst.Call, callee: Any, args: list[Any], env: Env) -> Any:
+        if isinstance(callee, KLayer):
+            arg = args[0] if args else None
+            if isinstance(arg, KTensor) and not arg.predicted:
+                if not arg.chain and arg.input_shape is not None and self.recording:
+                    if not any(f.layer == callee for f in self.first_inputs):
+                        self.first_inputs.append(FirstInput(callee, arg.input_shape))
+                return KTensor((*arg.chain, callee), arg.input_shape)
+            return KTensor((None, callee))
+        if isinstance(callee, KModel):
+            arg = args[0] if args else None
+            if (
+                isinstance(arg, KTensor)
+                and not arg.predicted
+                and arg.model is None
+                and (arg.chain or arg.input_shape is not None)
+            ):
+                return KTensor((*arg.chain, *callee.layers), arg.input_shape)
+            return KTensor(callee.layers, callee.input_shape, callee)
+        if isinstance(callee, KLoss):
+            if callee.style == "class":
+                self._loss_called(call, callee)
             return None
-        self._in_progress.add(func)
-        try:
-            frame = _Frame(func)
-            env: Env = {}
-            params = func.params
-            pins = self._pins.get(func, {})
-            for param in (*params.posonly_params, *params.params, *params.kwonly_params):
-                env[param.name.value] = pins.get(param.name.value)
-            cls = self._class_of(func)
-            if cls is not None and (params.posonly_params or params.params):
-                first = (*params.posonly_params, *params.params)[0].name.value
-                env[first] = SelfRef(cls)
-                env.update(self._self_attrs(cls, func))
-            saved_scope, self._scope = self._scope, self.model.scopes[func]
-            try:
-                self._block(_body(func), env, frame)
-            finally:
-                self._scope = saved_scope
-            result: Any = None
-            for index, value in enumerate(frame.returns):
-                result = value if index == 0 else _join(result, value)
-            self._returns[func] = result
-            return result
-        finally:
-            self._in_progress.discard(func)
+        if isinstance(callee, ModuleRef):
+            return self._api(call, callee.qualname, args, env)
+        return None
 
-    def _class_of(self, func: cst.FunctionDef) -> cst.ClassDef | None:
-        parent = self.model.parent(func)
-        grand = self.model.parent(parent) if parent is not None else None
-        return grand if isinstance(grand, cst.ClassDef) else None
-
-    def _self_attrs(self, cls: cst.ClassDef, func: cst.FunctionDef) -> Env:
-        """``self.x`` as ``__init__`` leaves it (for the other methods)."""
-        init = _method(cls, "__init__")
-        if init is None or init is func:
-            return {}
-        params = (*init.params.posonly_params, *init.params.params)
-        if not params:
-            return {}
-        self_name = params[0].name.value
-        env: Env = {p.name.value: None for p in params[1:]}
-        env[self_name] = SelfRef(cls)
-        saved, saved_scope = self._record, self._scope
-        self._record, self._scope = False, self.model.scopes[init]
-        try:
-            end = self._block(_body(init), env, _Frame(init)) or env
-        finally:
-            self._record, self._scope = saved, saved_scope
-        first = (*func.params.posonly_params, *func.params.params)
-        name = first[0].name.value if first else "self"
-        return {
-            name + k[len(self_name) :]: v for k, v in end.items() if k.startswith(self_name + ".")
-        }
+    def construct(self, call: cst.Call, cls: cst.ClassDef, args: list[Any]) -> Any:
+        if any(self.model.qualname(b.value) in apis.FUNCTIONAL_MODEL for b in cls.bases):
+            return self._subclassed(cls)
+        return Instance(cls)
 
     def _subclassed(self, cls: cst.ClassDef) -> KModel | None:
+        """A ``keras.Model`` subclass whose ``call`` returns its layers' output."""
         if cls in self._class_models:
             return self._class_models[cls]
         self._class_models[cls] = None
-        if not any(self.model.qualname(b.value) in apis.FUNCTIONAL_MODEL for b in cls.bases):
-            return None
-        call = _method(cls, "call")
+        call = self.method(cls, "call")
         if call is None:
             return None
         params = (*call.params.posonly_params, *call.params.params)
         if len(params) < 2:
             return None
-        env = self._self_attrs(cls, call)
-        env[params[0].name.value] = SelfRef(cls)
-        for param in params[1:]:
-            env[param.name.value] = None
+        env: Env = {param.name.value: None for param in params[2:]}
+        env[params[0].name.value] = Instance(cls)
         env[params[1].name.value] = KTensor(())
-        frame = _Frame(call)
-        saved, saved_scope = self._record, self._scope
-        self._record, self._scope = False, self.model.scopes[call]
-        try:
-            self._block(_body(call), env, frame)
-        finally:
-            self._record, self._scope = saved, saved_scope
-        result: Any = None
-        for index, value in enumerate(frame.returns):
-            result = value if index == 0 else _join(result, value)
+        _, result = self.run_body(call, env, cls)
         found = KModel(cls, result.chain, "subclassed") if isinstance(result, KTensor) else None
         self._class_models[cls] = found
         if found is not None:
             self._note_model(found)
         return found
 
-    # --- statements ------------------------------------------------------------
-
-    def _block(self, body: Sequence[cst.CSTNode], env: Env, frame: _Frame | None) -> Env | None:
-        for stmt in body:
-            result = self._stmt(stmt, env, frame)
-            if result is None:
-                return None
-            env = result
-        return env
-
-    def _stmt(self, stmt: cst.CSTNode, env: Env, frame: _Frame | None) -> Env | None:
-        if isinstance(stmt, cst.SimpleStatementLine):
-            for small in stmt.body:
-                if not self._small(small, stmt, env, frame):
-                    return None
-            return env
-        if isinstance(stmt, cst.If):
-            self._eval(stmt.test, env, stmt)
-            then = self._block(_body(stmt), dict(env), frame)
-            if stmt.orelse is None:
-                other: Env | None = dict(env)
-            elif isinstance(stmt.orelse, cst.If):
-                other = self._stmt(stmt.orelse, dict(env), frame)
-            else:
-                other = self._block(_body(stmt.orelse), dict(env), frame)
-            return _join_envs([then, other])
-        if isinstance(stmt, (cst.For, cst.While)):
-            if isinstance(stmt, cst.For):
-                self._eval(stmt.iter, env, stmt)
-            current = dict(env)
-            exits: list[Env | None] = [dict(env)]
-            for _ in range(2):
-                body_env = dict(current)
-                if isinstance(stmt, cst.For):
-                    self._assign(stmt.target, None, body_env)
-                out = self._block(_body(stmt), body_env, frame)
-                current = _join_envs([current, out if out is not None else body_env]) or current
-                exits.append(dict(current))
-            if stmt.orelse is not None:
-                current = self._block(_body(stmt.orelse), current, frame) or current
-            return _join_envs([*exits, current])
-        if isinstance(stmt, cst.With):
-            for item in stmt.items:
-                self._eval(item.item, env, stmt)
-                if item.asname is not None:
-                    self._assign(item.asname.name, None, env)
-            return self._block(_body(stmt), env, frame)
-        if isinstance(stmt, (cst.Try, cst.TryStar)):
-            before = dict(env)
-            after = self._block(_body(stmt), env, frame)
-            if stmt.orelse is not None and after is not None:
-                after = self._block(_body(stmt.orelse), after, frame)
-            outs: list[Env | None] = [after]
-            for handler in stmt.handlers:
-                start = _join_envs([before, after]) or dict(before)
-                outs.append(self._block(_body(handler), start, frame))
-            merged = _join_envs(outs)
-            if stmt.finalbody is not None:
-                base = merged if merged is not None else dict(before)
-                fin = self._block(_body(stmt.finalbody), base, frame)
-                return fin if merged is not None else None
-            return merged
-        if isinstance(stmt, cst.FunctionDef):
-            env[stmt.name.value] = FuncRefK(stmt)
-            return env
-        if isinstance(stmt, cst.ClassDef):
-            env[stmt.name.value] = ClassRefK(stmt)
-            return env
-        if isinstance(stmt, cst.Match):
-            outs = [dict(env)]
-            for case in stmt.cases:
-                outs.append(self._block(_body(case), dict(env), frame))
-            joined = _join_envs(outs)
-            # names bound by patterns are unknown
-            return {k: v for k, v in joined.items()} if joined is not None else None
-        return env
-
-    def _small(
-        self, small: cst.BaseSmallStatement, stmt: cst.CSTNode, env: Env, frame: _Frame | None
-    ) -> bool:
-        if isinstance(small, cst.Assign):
-            value = self._eval(small.value, env, stmt)
-            for target in small.targets:
-                self._assign(target.target, value, env)
-        elif isinstance(small, cst.AnnAssign):
-            if small.value is not None:
-                self._assign(small.target, self._eval(small.value, env, stmt), env)
-        elif isinstance(small, cst.AugAssign):
-            left = self._eval(small.target, env, stmt)
-            right = self._eval(small.value, env, stmt)
-            op = type(small.operator).__name__.replace("Assign", "")
-            self._assign(small.target, self._arith(op, left, right, small.value, stmt), env)
-        elif isinstance(small, cst.Expr):
-            self._eval(small.value, env, stmt)
-        elif isinstance(small, cst.Return):
-            value = self._eval(small.value, env, stmt) if small.value is not None else None
-            if frame is not None:
-                frame.returns.append(value)
-            return False
-        elif isinstance(small, cst.Raise):
-            return False
-        elif isinstance(small, (cst.Break, cst.Continue)):
-            return False
-        elif isinstance(small, cst.Del):
-            self._assign(small.target, None, env)
-        elif isinstance(small, (cst.Import, cst.ImportFrom)):
-            names = small.names if not isinstance(small.names, cst.ImportStar) else []
-            for alias in names:
-                if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
-                    env.pop(alias.asname.name.value, None)
-                elif isinstance(alias.name, cst.Name):
-                    env.pop(alias.name.value, None)
-        elif isinstance(small, cst.Global):
-            for item in small.names:
-                env.pop(item.name.value, None)
-        return True
-
-    def _assign(self, target: cst.BaseExpression, value: Any, env: Env) -> None:
-        if isinstance(target, cst.Name):
-            env[target.value] = value
-        elif isinstance(target, (cst.Tuple, cst.List)):
-            elements = target.elements
-            items = None
-            if (
-                isinstance(value, KTuple)
-                and len(value.items) == len(elements)
-                and not any(isinstance(e, cst.StarredElement) for e in elements)
-            ):
-                items = value.items
-            for index, element in enumerate(elements):
-                self._assign(element.value, items[index] if items else None, env)
-        elif isinstance(target, cst.Attribute):
-            key = dotted_text(target)
-            if key is not None:
-                for k in [k for k in env if k.startswith(key + ".")]:
-                    del env[k]
-                env[key] = value
-        elif isinstance(target, cst.Subscript):
-            # ``y[mask] = ...`` changes what ``y`` holds
-            key = dotted_text(target.value)
-            if key is not None and key in env:
-                env[key] = None
-
-    # --- expressions -----------------------------------------------------------
-
-    def _eval(self, expr: cst.BaseExpression, env: Env, stmt: cst.CSTNode) -> Any:
-        try:
-            value = self._eval_inner(expr, env, stmt)
-        except RecursionError:
-            value = None
-        if isinstance(value, _INTERESTING):
-            self._interesting = True
-        if self._record:
-            if expr in self.values:
-                value_before = self.values[expr]
-                self.values[expr] = _join(value_before, value)
-            else:
-                self.values[expr] = value
-        return value
-
-    def _eval_inner(self, expr: cst.BaseExpression, env: Env, stmt: cst.CSTNode) -> Any:
-        if type(expr) is cst.Name:
-            found = env[expr.value] if expr.value in env else self._global(expr)
-            if isinstance(found, FuncRefK):
-                parent = self.model.parent(expr)
-                if not (isinstance(parent, cst.Call) and parent.func is expr):
-                    # passed on (callback, map, thread): other callers exist
-                    self._escaped.add(found.func)
-            return found
-        if type(expr) in (cst.Integer, cst.Float, cst.SimpleString) or (
-            type(expr) is cst.UnaryOperation and isinstance(expr.operator, cst.Minus)
-        ):
-            value = literal_value(expr)
-            return Const(value) if value is not NotImplemented else None
-        if type(expr) is cst.Attribute:
-            key = dotted_text(expr)
-            if key is not None and key in env:
-                return env[key]
-            qualname = self.model.qualname(expr)
-            if qualname is not None:
-                return ModuleRef(qualname)
-            base = self._eval(expr.value, env, stmt)
-            if isinstance(base, ModuleRef):
-                return ModuleRef(f"{base.qualname}.{expr.attr.value}")
-            if isinstance(base, KModel) and expr.attr.value in ("output", "outputs"):
-                return KTensor(base.layers, base.input_shape, base)
-            return None
-        if type(expr) is cst.Call:
-            return self._call(expr, env, stmt)
-        if type(expr) is cst.Subscript:
-            base = self._eval(expr.value, env, stmt)
-            for element in expr.slice:
-                if isinstance(element.slice, cst.Index):
-                    self._eval(element.slice.value, env, stmt)
-            if isinstance(base, KTuple) and len(expr.slice) == 1:
-                index = expr.slice[0].slice
-                if isinstance(index, cst.Index):
-                    pos = literal_value(index.value)
-                    if isinstance(pos, int) and -len(base.items) <= pos < len(base.items):
-                        return base.items[pos]
-                return None
-            if isinstance(base, (Images, Labels, ScaledLabels, TfLogits)):
-                return base
-            if isinstance(base, KTensor) and base.predicted:
-                return base
-            return None
-        if type(expr) is cst.BinaryOperation:
-            left = self._eval(expr.left, env, stmt)
-            right = self._eval(expr.right, env, stmt)
-            op = type(expr.operator).__name__
-            return self._arith(op, left, right, expr.right, stmt)
-        if type(expr) is cst.Tuple:
-            items = tuple(self._eval(e.value, env, stmt) for e in expr.elements)
-            if any(isinstance(e, cst.StarredElement) for e in expr.elements):
-                return None
-            return KTuple(items)
-        if type(expr) is cst.List:
-            for list_el in expr.elements:
-                self._eval(list_el.value, env, stmt)
-            return None
-        if type(expr) is cst.IfExp:
-            self._eval(expr.test, env, stmt)
-            return _join(self._eval(expr.body, env, stmt), self._eval(expr.orelse, env, stmt))
-        if type(expr) is cst.NamedExpr:
-            value = self._eval(expr.value, env, stmt)
-            self._assign(expr.target, value, env)
-            return value
-        if type(expr) is cst.Comparison:
-            self._eval(expr.left, env, stmt)
-            for comp in expr.comparisons:
-                self._eval(comp.comparator, env, stmt)
-            return None
-        if type(expr) is cst.BooleanOperation:
-            self._eval(expr.left, env, stmt)
-            self._eval(expr.right, env, stmt)
-            return None
-        if type(expr) is cst.Dict:
-            for el in expr.elements:
-                if isinstance(el, cst.DictElement):
-                    self._eval(el.key, env, stmt)
-                self._eval(el.value, env, stmt)
-            return None
-        if type(expr) is cst.Name and expr.value in ("True", "False", "None"):
-            return Const(literal_value(expr))
-        return None
-
-    def _global(self, name: cst.Name) -> Any:
-        ident = name.value
-        if ident in ("True", "False", "None"):
-            return Const(literal_value(name))
-        scope = self._scope if self._scope is not None else self.model.scope_of(name)
-        # a name of an enclosing function (not the module) is unknown here
-        current: Scope | None = scope
-        while current is not None and current.parent is not None:
-            if current.kind != "class" and ident in current.bindings:
-                return None
-            current = current.parent
-        if ident in self._globals:
-            return self._globals[ident]
-        bindings = self.model.module_scope.bindings.get(ident)
-        if bindings and len(bindings) == 1:
-            only = bindings[0]
-            if only.kind == "class" and isinstance(only.node, cst.ClassDef):
-                return ClassRefK(only.node)
-            if only.kind == "def" and isinstance(only.node, cst.FunctionDef):
-                return FuncRefK(only.node)
-        return None
-
-    def _arith(
-        self, op: str, left: Any, right: Any, right_expr: cst.BaseExpression, stmt: cst.CSTNode
-    ) -> Any:
+    def binary(self, op: str, left: Any, right: Any, node: cst.CSTNode) -> Any:
         if isinstance(left, Labels) and not left.predicted:
             if op in ("Divide", "FloorDivide") or (
                 op == "Multiply" and isinstance(right, Const) and _is_fraction(right.value)
             ):
-                return ScaledLabels(stmt, left)
+                return ScaledLabels(self.stmt, left)
             if (
                 op in ("Add", "Subtract")
                 and isinstance(right, Const)
@@ -811,31 +461,7 @@ class KerasFacts:
 
     # --- calls -----------------------------------------------------------------
 
-    def _call(self, call: cst.Call, env: Env, stmt: cst.CSTNode) -> Any:
-        func = call.func
-        qualname = None
-        if not (isinstance(func, cst.Name) and func.value in env):
-            key = dotted_text(func)
-            if key is None or key not in env:
-                qualname = self.model.qualname(func)
-        if qualname is not None:
-            args = [self._eval(a.value, env, stmt) for a in call.args]
-            return self._api(call, qualname, args, env, stmt)
-        if isinstance(func, cst.Attribute):
-            key = dotted_text(func)
-            if key is not None and key in env:
-                args = [self._eval(a.value, env, stmt) for a in call.args]
-                return self._call_value(call, env[key], args, env, stmt)
-            receiver = self._eval(func.value, env, stmt)
-            args = [self._eval(a.value, env, stmt) for a in call.args]
-            return self._method(call, func, receiver, args, env, stmt)
-        callee = self._eval(func, env, stmt)
-        args = [self._eval(a.value, env, stmt) for a in call.args]
-        return self._call_value(call, callee, args, env, stmt)
-
-    def _api(
-        self, call: cst.Call, qualname: str, args: list[Any], env: Env, stmt: cst.CSTNode
-    ) -> Any:
+    def _api(self, call: cst.Call, qualname: str, args: list[Any], env: Env) -> Any:
         first = args[0] if args else None
         if (
             qualname.startswith(apis.LAYER_PREFIXES)
@@ -843,7 +469,7 @@ class KerasFacts:
         ):
             short = qualname[len(apis.LAYERS_PREFIX) :]
             if short[:1].isupper():
-                return self._layer(call, short, env, stmt)
+                return self._layer(call, short, env)
             if short in ("concatenate", "add", "multiply", "average", "maximum", "subtract", "dot"):
                 return KTensor((None,))
             return None
@@ -854,19 +480,19 @@ class KerasFacts:
                 shape = batch[1:]
             return KTensor((), shape)
         if qualname in apis.INPUT_LAYER:
-            layer = self._layer(call, "InputLayer", env, stmt)
+            layer = self._layer(call, "InputLayer", env)
             return layer
         if qualname in apis.KERAS_SEQUENTIAL:
-            return self._sequential(call, env, stmt)
+            return self._sequential(call, env)
         if qualname in apis.FUNCTIONAL_MODEL:
             outputs = argument(call, 1, "outputs")
-            value = self._eval(outputs, env, stmt) if outputs is not None else None
+            value = self.eval(outputs, env) if outputs is not None else None
             if isinstance(value, KTensor) and value.model is None:
                 model = KModel(call, value.chain, "functional", value.input_shape)
                 self._note_model(model)
                 return model
             return None
-        loss = self._loss_ref(qualname, call, env, stmt)
+        loss = self._loss_ref(qualname, call, env)
         if loss is not None:
             return loss
         loss = self._function_loss(qualname, call, call, env)
@@ -917,7 +543,7 @@ class KerasFacts:
             # positional: read in TF2's order (labels, logits)
             labels_expr = argument(call, 0 if positional else None, "labels")
             logits_expr = argument(call, 1 if positional else None, "logits")
-            if self._record:
+            if self.recording:
                 fact = TfCrossEntropy(
                     call,
                     qualname,
@@ -929,7 +555,7 @@ class KerasFacts:
             return None
         return None
 
-    def _layer(self, call: cst.Call, short: str, env: Env, stmt: cst.CSTNode) -> KLayer:
+    def _layer(self, call: cst.Call, short: str, env: Env) -> KLayer:
         units = None
         activation: str | None = "linear"
         act_node = None
@@ -1003,7 +629,7 @@ class KerasFacts:
             return apis.ACTIVATION_FUNCS.get(qualname)
         return None
 
-    def _sequential(self, call: cst.Call, env: Env, stmt: cst.CSTNode) -> KModel | None:
+    def _sequential(self, call: cst.Call, env: Env) -> KModel | None:
         layers_expr = argument(call, 0, "layers")
         layers: list[KLayer | None] = []
         input_shape: tuple[int | None, ...] | None = None
@@ -1013,9 +639,9 @@ class KerasFacts:
             for element in layers_expr.elements:
                 if isinstance(element, cst.StarredElement):
                     return None
-                value = self.values.get(element.value) if self._record else None
+                value = self.values.get(element.value) if self.recording else None
                 if value is None:
-                    value = self._eval(element.value, env, stmt)
+                    value = self.eval(element.value, env)
                 if (
                     not layers
                     and isinstance(value, KTensor)
@@ -1031,13 +657,13 @@ class KerasFacts:
         return model
 
     def _note_model(self, model: KModel) -> None:
-        if self._record:
+        if self.recording:
             self.models[model.node] = model
 
     def _note_first(self, model: KModel) -> None:
         """The first layer's input shape of a Sequential (``input_shape=`` on
         it, or an ``Input``/``InputLayer`` before it)."""
-        if not self._record or not model.layers:
+        if not self.recording or not model.layers:
             return
         first = model.layers[0]
         if first is None:
@@ -1056,9 +682,7 @@ class KerasFacts:
             return
         self.first_inputs.append(FirstInput(target, shape))
 
-    def _loss_ref(
-        self, qualname: str, call: cst.Call | None, env: Env, stmt: cst.CSTNode
-    ) -> KLoss | None:
+    def _loss_ref(self, qualname: str, call: cst.Call | None, env: Env) -> KLoss | None:
         if not qualname.startswith(apis.LOSS_MODULES):
             return None
         short = qualname.rsplit(".", 1)[-1]
@@ -1093,16 +717,10 @@ class KerasFacts:
         else:
             x = None
         y: Any = Labels("int", call, per_sample=True) if dataset in apis.CLASS_DATASETS else None
-        return KTuple((KTuple((x, y)), KTuple((x, y))))
+        return TupleValue((TupleValue((x, y)), TupleValue((x, y))))
 
-    def _method(
-        self,
-        call: cst.Call,
-        func: cst.Attribute,
-        receiver: Any,
-        args: list[Any],
-        env: Env,
-        stmt: cst.CSTNode,
+    def method_call(
+        self, call: cst.Call, func: cst.Attribute, receiver: Any, args: list[Any], env: Env
     ) -> Any:
         name = func.attr.value
         if isinstance(receiver, ModuleRef):
@@ -1111,11 +729,7 @@ class KerasFacts:
                 return self._load_data(call, qualname.split(".")[2])
             return None
         if isinstance(receiver, KModel):
-            return self._model_method(call, func, receiver, name, args, env, stmt)
-        if isinstance(receiver, SelfRef):
-            if name == "__call__":
-                return None
-            return None
+            return self._model_method(call, func, receiver, name, args, env)
         if isinstance(receiver, (Images, Labels, ScaledLabels)):
             if name in apis.PRESERVING_METHODS:
                 return receiver
@@ -1131,18 +745,18 @@ class KerasFacts:
         if isinstance(receiver, Scaler) and name in ("fit_transform", "transform"):
             first = args[0] if args else None
             if isinstance(first, Labels) and not first.predicted:
-                return ScaledLabels(stmt, first)
+                return ScaledLabels(self.stmt, first)
             return None
         if isinstance(receiver, TfLogits) and name in apis.PRESERVING_METHODS:
             return receiver
         if receiver is None and name == "compile" and keyword(call, "loss") is not None:
             # a model we cannot see (loaded, built elsewhere, joined branches):
             # the loss and metrics are still facts
-            if self._record:
+            if self.recording:
                 self._compile(call, None, env)
             return None
         if isinstance(receiver, KLoss) and name == "__call__":
-            return self._call_value(call, receiver, args, env, stmt)
+            return self.call_value(call, receiver, args, env)
         return None
 
     def _model_method(
@@ -1153,7 +767,6 @@ class KerasFacts:
         name: str,
         args: list[Any],
         env: Env,
-        stmt: cst.CSTNode,
     ) -> Any:
         key = dotted_text(func.value)
         if name == "add":
@@ -1177,11 +790,11 @@ class KerasFacts:
             env[key] = None
             return None
         if name == "compile":
-            if self._record:
+            if self.recording:
                 self._compile(call, model, env)
             return None
         if name in ("fit", "train_on_batch", "fit_generator"):
-            if self._record:
+            if self.recording:
                 x_expr = argument(call, 0, "x")
                 y_expr = argument(call, 1, "y")
                 fact = FitFact(
@@ -1239,7 +852,7 @@ class KerasFacts:
 
     def _loss_called(self, call: cst.Call, loss: KLoss) -> None:
         """A loss called on a model's output in a custom loop."""
-        if not self._record:
+        if not self.recording:
             return
         pred_expr = argument(call, 1, "y_pred")
         true_expr = argument(call, 0, "y_true")
@@ -1247,46 +860,6 @@ class KerasFacts:
         if isinstance(pred, KTensor) and pred.model is not None:
             labels = self.values.get(true_expr) if true_expr is not None else None
             _merge(self.loop_losses, LossUse(call, pred.model, loss, labels), "model", "labels")
-
-    def _call_value(
-        self, call: cst.Call, callee: Any, args: list[Any], env: Env, stmt: cst.CSTNode
-    ) -> Any:
-        if isinstance(callee, KLayer):
-            arg = args[0] if args else None
-            if isinstance(arg, KTensor) and not arg.predicted:
-                if not arg.chain and arg.input_shape is not None and self._record:
-                    if not any(f.layer == callee for f in self.first_inputs):
-                        self.first_inputs.append(FirstInput(callee, arg.input_shape))
-                return KTensor((*arg.chain, callee), arg.input_shape)
-            return KTensor((None, callee))
-        if isinstance(callee, KModel):
-            arg = args[0] if args else None
-            if (
-                isinstance(arg, KTensor)
-                and not arg.predicted
-                and arg.model is None
-                and (arg.chain or arg.input_shape is not None)
-            ):
-                return KTensor((*arg.chain, *callee.layers), arg.input_shape)
-            return KTensor(callee.layers, callee.input_shape, callee)
-        if isinstance(callee, KLoss):
-            if callee.style == "class":
-                self._loss_called(call, callee)
-            return None
-        if isinstance(callee, ClassRefK):
-            return self._subclassed(callee.cls)
-        if isinstance(callee, FuncRefK):
-            self._note_site(call, callee.func, args)
-            return self._function_returns(callee.func)
-        if isinstance(callee, ModuleRef):
-            return self._api(call, callee.qualname, args, env, stmt)
-        return None
-
-
-@dataclass
-class _Frame:
-    func: cst.FunctionDef
-    returns: list[Any] = field(default_factory=list)
 
 
 # --- helpers ---------------------------------------------------------------------
@@ -1343,7 +916,7 @@ def _int(expr: cst.BaseExpression | None, env: Env, facts: KerasFacts) -> int | 
         known = None
         if isinstance(expr, cst.Name):
             # a local (even unknown) hides the module-level name
-            known = env[expr.value] if expr.value in env else facts._global(expr)
+            known = env[expr.value] if expr.value in env else facts.name_value(expr, env)
         value = known.value if isinstance(known, Const) else None
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
@@ -1354,8 +927,8 @@ def _shape(
     if expr is None:
         return None
     if isinstance(expr, cst.Name):
-        known = env[expr.value] if expr.value in env else facts._global(expr)
-        if isinstance(known, KTuple):
+        known = env[expr.value] if expr.value in env else facts.name_value(expr, env)
+        if isinstance(known, TupleValue):
             items = []
             for item in known.items:
                 if isinstance(item, Const) and (item.value is None or isinstance(item.value, int)):
@@ -1415,42 +988,6 @@ def _snake(name: str) -> str:
             out.append("_")
         out.append(ch.lower())
     return "".join(out)
-
-
-def _body(node: cst.CSTNode) -> Sequence[cst.CSTNode]:
-    body = getattr(node, "body", None)
-    if isinstance(body, cst.IndentedBlock):
-        return body.body
-    if isinstance(body, cst.SimpleStatementSuite):
-        return [cst.SimpleStatementLine(body=body.body)]
-    if isinstance(body, (list, tuple)):
-        return body
-    return []
-
-
-def _method(cls: cst.ClassDef, name: str) -> cst.FunctionDef | None:
-    for stmt in _body(cls):
-        if isinstance(stmt, cst.FunctionDef) and stmt.name.value == name:
-            return stmt
-    return None
-
-
-def _join_envs(envs: Sequence[Env | None]) -> Env | None:
-    live = [e for e in envs if e is not None]
-    if not live:
-        return None
-    if len(live) == 1:
-        return live[0]
-    keys: set[str] = set()
-    for e in live:
-        keys |= set(e)
-    out: Env = {}
-    for key in keys:
-        value = live[0].get(key)
-        for other in live[1:]:
-            value = _join(value, other.get(key))
-        out[key] = value
-    return out
 
 
 def keras_facts(model: ModuleIndex) -> KerasFacts:

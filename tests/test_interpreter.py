@@ -1,0 +1,398 @@
+"""The abstract interpreter itself (analysis/interpreter.py), on a toy domain
+whose values are integer literals, and the closure/global facts its two clients
+(value kinds, Keras facts) get from it."""
+
+from __future__ import annotations
+
+import textwrap
+from typing import Any
+
+import libcst as cst
+
+from lossflint.analysis import keras as K
+from lossflint.analysis.apis import Kind
+from lossflint.analysis.calls import literal_value
+from lossflint.analysis.index import ModuleIndex
+from lossflint.analysis.interpreter import Env, Interpreter
+from lossflint.analysis.model import SemanticModel
+from lossflint.analysis.values import Tensor
+
+UNKNOWN = "?"
+
+
+class Ints(Interpreter[Any]):
+    """Integer literals and ``+``; everything else unknown."""
+
+    def __init__(self, model: ModuleIndex) -> None:
+        super().__init__(model, UNKNOWN)
+        self.rounds = 0
+        self.run()
+
+    def begin_round(self) -> None:
+        self.rounds += 1
+
+    def literal(self, expr: cst.BaseExpression) -> Any:
+        value = literal_value(expr)
+        return value if isinstance(value, int) and not isinstance(value, bool) else UNKNOWN
+
+    def binary(self, op: str, left: Any, right: Any, node: cst.CSTNode) -> Any:
+        if op == "Add" and isinstance(left, int) and isinstance(right, int):
+            return left + right
+        return UNKNOWN
+
+    def call_value(self, call: cst.Call, callee: Any, args: list[Any], env: Env) -> Any:
+        return UNKNOWN
+
+
+def run(source: str) -> Ints:
+    return Ints(ModuleIndex(cst.parse_module(textwrap.dedent(source))))
+
+
+def probes(source: str) -> list[Any]:
+    """Values of the arguments of every ``probe(...)`` call, in source order."""
+    engine = run(source)
+    found = []
+    for site in engine.model.calls:
+        func = site.node.func
+        if isinstance(func, cst.Name) and func.value == "probe":
+            found.append(engine.values.get(site.node.args[0].value, UNKNOWN))
+    return found
+
+
+# --- statements and joins -----------------------------------------------------
+
+
+def test_branches_join_equal_values_survive_others_become_unknown() -> None:
+    assert probes(
+        """
+        if c:
+            a, b = 1, 2
+        else:
+            a, b = 1, 3
+        probe(a)
+        probe(b)
+        """
+    ) == [1, UNKNOWN]
+
+
+def test_a_branch_that_leaves_does_not_flow_on() -> None:
+    assert probes(
+        """
+        def f(c):
+            x = 1
+            if c:
+                x = 2
+                return x
+            elif d:
+                raise ValueError(x)
+            probe(x)
+        """
+    ) == [1]
+
+
+def test_loops_run_twice_and_join_with_the_entry_state() -> None:
+    assert probes(
+        """
+        x = 1
+        y = 1
+        for i in range(3):
+            probe(x)
+            x = x + 1
+            y = 1
+        probe(x)
+        probe(y)
+        """
+    ) == [UNKNOWN, UNKNOWN, 1]
+
+
+def test_try_handlers_start_from_before_or_after_the_body() -> None:
+    assert probes(
+        """
+        x = 1
+        try:
+            x = 2
+        except ValueError as e:
+            probe(x)
+        probe(x)
+        """
+    ) == [UNKNOWN, UNKNOWN]
+
+
+def test_match_without_an_irrefutable_arm_may_match_nothing() -> None:
+    assert probes(
+        """
+        x = 1
+        match v:
+            case 1:
+                x = 2
+        probe(x)
+        match v:
+            case 1:
+                y = 2
+            case _:
+                y = 2
+        probe(y)
+        """
+    ) == [UNKNOWN, 2]
+
+
+# --- functions, parameters, rounds ----------------------------------------------
+
+
+def test_calls_return_the_join_of_returns() -> None:
+    assert probes(
+        """
+        def one():
+            return 1
+        def either(c):
+            if c:
+                return 1
+            return 2
+        probe(one())
+        probe(either(c))
+        """
+    ) == [1, UNKNOWN]
+
+
+def test_parameters_pinned_through_a_chain_of_calls_need_rounds() -> None:
+    engine = run(
+        """
+        def a(p):
+            probe(p)
+        def b(q):
+            a(q)
+        b(1)
+        """
+    )
+    assert engine.rounds == 3
+    (site,) = [s for s in engine.model.calls if getattr(s.node.func, "value", "") == "probe"]
+    assert engine.values[site.node.args[0].value] == 1
+
+
+def test_rounds_are_bounded() -> None:
+    # four levels would need a fourth round: the innermost stays unknown
+    source = """
+        def a(p):
+            probe(p)
+        def b(q):
+            a(q)
+        def c(r):
+            b(r)
+        c(1)
+    """
+    assert run(source).rounds == 3
+    assert probes(source) == [UNKNOWN]
+
+
+def test_parameters_disagreeing_escaping_or_starred_stay_unknown() -> None:
+    assert probes("def f(p):\n    probe(p)\nf(1)\nf(2)\n") == [UNKNOWN]
+    assert probes("def f(p):\n    probe(p)\nf(1)\ncallbacks = [f]\n") == [UNKNOWN]
+    assert probes("def f(p):\n    probe(p)\nf(1)\nf(*args)\n") == [UNKNOWN]
+    assert probes("def f(p, q=2):\n    probe(p + q)\nf(1)\n") == [3]
+
+
+def test_instances_attributes_and_methods() -> None:
+    assert probes(
+        """
+        class C:
+            def __init__(self, n):
+                self.n = n
+            def get(self):
+                return self.n
+        c = C(1)
+        probe(c.get())
+        probe(c.n)
+        """
+    ) == [1, 1]
+
+
+# --- module globals, global and nonlocal -------------------------------------------
+
+
+def test_functions_see_module_names_at_the_end_of_the_module() -> None:
+    assert probes("def f():\n    probe(x)\nx = 1\n") == [1]
+
+
+def test_names_a_function_rebinds_with_global_are_unknown_to_functions() -> None:
+    assert probes(
+        """
+        x = 1
+        def g():
+            global x
+            x = 2
+        def f():
+            probe(x)
+        """
+    ) == [UNKNOWN]
+
+
+def test_calling_a_function_that_rebinds_a_global_forgets_it() -> None:
+    assert probes(
+        """
+        x = 1
+        def g():
+            global x
+            x = 2
+        probe(x)
+        g()
+        probe(x)
+        """
+    ) == [1, UNKNOWN]
+
+
+def test_nonlocal_rebinding_makes_the_enclosing_local_unknown() -> None:
+    assert probes(
+        """
+        def main():
+            x = 1
+            def bump():
+                nonlocal x
+                x = x + 1
+            def read():
+                probe(x)
+            probe(x)
+            bump()
+            probe(x)
+            read()
+        """
+    ) == [UNKNOWN, 1, UNKNOWN]  # read's probe comes first in the source
+
+
+# --- closures ------------------------------------------------------------------------
+
+
+def test_closure_sees_the_enclosing_locals_where_it_runs() -> None:
+    assert probes(
+        """
+        def main():
+            n = 1
+            def step(engine, batch):
+                probe(n)
+            trainer = Engine(step)
+            trainer.run(data)
+        """
+    ) == [1]
+
+
+def test_closure_joins_the_values_at_every_call() -> None:
+    assert probes(
+        """
+        def main():
+            n = 1
+            def step():
+                probe(n)
+            step()
+            n = 2
+            step()
+        """
+    ) == [UNKNOWN]
+
+
+def test_closure_defined_before_the_name_is_bound() -> None:
+    assert probes(
+        """
+        def main():
+            def step():
+                probe(n)
+            n = 1
+            step()
+        """
+    ) == [1]
+
+
+def test_decorated_closure_sees_values_from_its_definition_on() -> None:
+    assert probes(
+        """
+        def main():
+            n = 1
+            @trainer.on(EPOCH_COMPLETED)
+            def log(engine):
+                probe(n)
+            n = 2
+        """
+    ) == [UNKNOWN]
+
+
+def test_closure_two_levels_deep() -> None:
+    assert probes(
+        """
+        def main():
+            n = 1
+            def outer():
+                def inner():
+                    probe(n)
+                inner()
+            outer()
+        """
+    ) == [1]
+
+
+# --- the clients ------------------------------------------------------------------------
+
+TORCH = """
+import torch
+import torch.nn as nn
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(4, 3)
+    def forward(self, x):
+        return torch.softmax(self.fc(x), dim=1)
+"""
+
+
+def test_value_kinds_through_a_closure() -> None:
+    source = TORCH + textwrap.dedent(
+        """
+        def main():
+            model = Net()
+            criterion = nn.CrossEntropyLoss()
+            def step(engine, batch):
+                x, y = batch
+                out = model(x)
+                return criterion(out, y)
+            trainer = Engine(step)
+            trainer.run(loader)
+        """
+    )
+    model = SemanticModel(cst.parse_module(source))
+    (loss,) = model.kinds.loss_calls.values()
+    assert loss.input_expr is not None
+    value = model.value(loss.input_expr)
+    assert isinstance(value, Tensor) and value.kind is Kind.PROBS
+    assert loss.where == "step"
+
+
+def test_keras_facts_through_a_closure() -> None:
+    source = textwrap.dedent(
+        """
+        import keras
+        def main():
+            model = keras.Sequential([keras.layers.Dense(1, activation="softmax")])
+            def compile_it():
+                model.compile(loss="categorical_crossentropy")
+            compile_it()
+        """
+    )
+    facts = K.keras_facts(SemanticModel(cst.parse_module(source)))
+    (comp,) = facts.compiles
+    assert comp.model is not None and comp.model.head() is not None
+    assert comp.model.head().units == 1  # type: ignore[union-attr]
+
+
+def test_keras_model_built_by_a_function_with_global_is_not_the_stale_module_value() -> None:
+    source = textwrap.dedent(
+        """
+        import keras
+        model = keras.Sequential([keras.layers.Dense(10, activation="softmax")])
+        def rebuild():
+            global model
+            model = keras.Sequential([keras.layers.Dense(1)])
+        rebuild()
+        model.compile(loss="categorical_crossentropy")
+        """
+    )
+    facts = K.keras_facts(SemanticModel(cst.parse_module(source)))
+    (comp,) = facts.compiles
+    assert comp.model is None

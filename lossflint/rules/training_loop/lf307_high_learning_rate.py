@@ -7,9 +7,14 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
-from lossflint.analysis.calls import argument, has_star_args, literal_value
-from lossflint.analysis.loops import loops
-from lossflint.analysis.names import dotted_text
+from lossflint.analysis.calls import has_star_args
+from lossflint.analysis.learning_rates import (
+    AppliedLR,
+    LearningRates,
+    is_test_path,
+    learning_rates,
+)
+from lossflint.analysis.loops import OptimizerCtor, loops
 from lossflint.diagnostics import Finding, RelatedNode, Severity
 from lossflint.examples import Invalid
 from lossflint.registry import Option, Rule
@@ -48,6 +53,25 @@ config dict literal (`CONFIG = {"lr": 0.5}`; `CONFIG["lr"]`), and it is at least
 family's threshold: adaptive optimisers >= 0.1, SGD >= 1.0. Adadelta and LBFGS (lr ~ 1
 is their normal setting) are never reported. String optimisers (`optimizer="adam"`)
 have no learning rate to check.
+
+The learning rate judged is the one actually applied. `OneCycleLR` and `CyclicLR`
+overwrite the optimiser's `lr` and climb to their `max_lr`: that `max_lr` is judged
+(and reported). `LambdaLR`/`MultiplicativeLR` multiply the base LR by a function
+(`lr=1` with a Noam or warm-up factor is the usual way to write them), a warm-up
+wrapper of the project (`GradualWarmupScheduler(optimizer, ...)`), a Keras
+`LearningRateScheduler` callback or `param_group["lr"] = ...` assignments set it at
+run time: then nothing is reported. Schedulers that start at the base LR or climb
+to it (`StepLR`, cosine annealing from the base LR, transformers'
+`get_*_schedule_with_warmup`) leave the base LR as the peak applied, and it is
+judged.
+
+Not reported: unit tests (`tests/`, `test/`, `test_*.py`, `*_test.py`), where
+optimisers get arbitrary settings; linear and logistic regressions (one `nn.Linear`,
+possibly with an activation; a Keras model of `Dense` layers with no activation
+between them), whose convex, small problem tolerates a large step; files that loop
+over several learning rates on purpose (`for lr in [1e-3, 1e-2, 0.1, 1.0]`), and
+notebooks that build the same optimiser with a high and a normal learning rate to
+show the difference.
 """
     why = """
 Too large a learning rate is the classic cause of a loss that explodes and then turns
@@ -56,8 +80,9 @@ about `lr` for every weight, so `lr=0.1` rewrites the weights each step.
 """
     example = """
     import torch
+    import torch.nn as nn
 
-    model = torch.nn.Linear(10, 2)
+    model = nn.Sequential(nn.Linear(10, 64), nn.ReLU(), nn.Linear(64, 2))
     optimizer = torch.optim.Adam(model.parameters(), lr=0.5)  # error: LF307
     optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)  # OK
     """
@@ -65,8 +90,9 @@ about `lr` for every weight, so `lr=0.1` rewrites the weights each step.
         Invalid(
             """
             import torch
-            model = torch.nn.Linear(4, 2)
-            optimizer = torch.optim.Adam(model.parameters(), lr=0.5)  # error: LF307 at `torch.optim.Adam(`
+            import torch.nn as nn
+            model = nn.Sequential(nn.Linear(4, 16), nn.ReLU(), nn.Linear(16, 2))
+            optimizer = torch.optim.Adam(model.parameters(), lr=0.5)  # error: LF307 at `lr=0.5`
             """,
         ),
         Invalid(
@@ -74,7 +100,7 @@ about `lr` for every weight, so `lr=0.1` rewrites the weights each step.
             from tensorflow import keras
 
             def build(model):
-                model.compile(optimizer=keras.optimizers.Adam(learning_rate=0.3), loss='mse')  # error: LF307 at `keras.optimizers.Adam(`
+                model.compile(optimizer=keras.optimizers.Adam(learning_rate=0.3), loss='mse')  # error: LF307 at `learning_rate=`
             """,
         ),
         Invalid(
@@ -83,7 +109,7 @@ about `lr` for every weight, so `lr=0.1` rewrites the weights each step.
             LR = 0.2
 
             def make(model):
-                return optim.AdamW(model.parameters(), lr=LR)  # error: LF307 at `optim.AdamW(`
+                return optim.AdamW(model.parameters(), lr=LR)  # error: LF307 at `lr=LR`
             """,
         ),
         Invalid(
@@ -92,19 +118,39 @@ about `lr` for every weight, so `lr=0.1` rewrites the weights each step.
             CONFIG = {"lr": 0.5, "epochs": 10}
 
             def make(model):
-                return torch.optim.RMSprop(model.parameters(), lr=CONFIG["lr"])  # error: LF307 at `torch.optim.RMSprop(`
+                return torch.optim.RMSprop(model.parameters(), lr=CONFIG["lr"])  # error: LF307 at `lr=`
             """,
         ),
         Invalid(
             """
             import torch
-            opt = torch.optim.SGD(net.parameters(), 2.0, momentum=0.9)  # error: LF307 at `torch.optim.SGD(`
+            opt = torch.optim.SGD(net.parameters(), 2.0, momentum=0.9)  # error: LF307 at `2.0`
             """,
         ),
         Invalid(
             """
             import tensorflow as tf
-            opt = tf.keras.optimizers.SGD(lr=1.5)  # error: LF307 at `tf.keras.optimizers.SGD(`
+            opt = tf.keras.optimizers.SGD(lr=1.5)  # error: LF307 at `lr=1.5`
+            """,
+        ),
+        # OneCycleLR overwrites the optimiser's lr: its max_lr is the LR applied
+        Invalid(
+            """
+            import torch
+            from torch.optim.lr_scheduler import OneCycleLR
+            optimizer = torch.optim.AdamW(net.parameters(), lr=1e-4)
+            scheduler = OneCycleLR(optimizer, max_lr=0.5, total_steps=1000)  # error: LF307 at `max_lr=0.5`
+            """,
+        ),
+        # cosine annealing and transformers' warm-up start from (or climb to) the base LR
+        Invalid(
+            """
+            import torch
+            from transformers import get_linear_schedule_with_warmup
+            optimizer = torch.optim.AdamW(model.parameters(), lr=0.1)  # error: LF307 at `lr=0.1`
+            scheduler = get_linear_schedule_with_warmup(optimizer, 500, 10000)
+            opt2 = torch.optim.Adam(model.parameters(), lr=0.3)  # error: LF307 at `lr=0.3`
+            sched2 = torch.optim.lr_scheduler.CosineAnnealingLR(opt2, T_max=100)
             """,
         ),
     ]
@@ -158,117 +204,167 @@ about `lr` for every weight, so `lr=0.1` rewrites the weights each step.
         import keras
         opt = keras.optimizers.SGD(0.01)
         """,
+        # lr=1 times a Noam factor (the Annotated Transformer): the LR applied is the factor
+        """
+        import torch
+        from torch.optim.lr_scheduler import LambdaLR
+        optimizer = torch.optim.Adam(model.parameters(), lr=1.0, betas=(0.9, 0.98), eps=1e-9)
+        lr_scheduler = LambdaLR(optimizer, lr_lambda=lambda step: rate(step, 512, 1.0, 4000))
+        """,
+        # a base of 1 for a poly schedule given as a LambdaLR (ignite's segmentation configs)
+        """
+        import torch.optim as optim
+        import torch.optim.lr_scheduler as lrs
+        optimizer = optim.SGD(model.parameters(), lr=1.0, momentum=0.9)
+        lr_scheduler = lrs.LambdaLR(optimizer, lr_lambda=[lambda it: 0.007 * (1 - it / n) ** 0.9])
+        """,
+        # OneCycleLR: the optimiser's own lr is overwritten; max_lr is normal
+        """
+        import torch
+        optimizer = torch.optim.SGD(model.parameters(), lr=5.0)
+        sched = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=0.1, total_steps=100)
+        """,
+        # a warm-up wrapper of the project, a hand-written schedule, a Keras callback
+        """
+        import torch
+        from warmup_scheduler import GradualWarmupScheduler
+        optimizer = torch.optim.SGD(model.parameters(), lr=2.0)
+        scheduler = GradualWarmupScheduler(optimizer, multiplier=1, total_epoch=5)
+        """,
+        """
+        import torch
+        optimizer = torch.optim.Adam(model.parameters(), lr=1.0)
+        for it in range(max_iters):
+            for param_group in optimizer.param_groups:
+                param_group["lr"] = get_lr(it)
+        """,
+        """
+        from tensorflow import keras
+        model = keras.Sequential([keras.layers.Dense(64, activation="relu"), keras.layers.Dense(1)])
+        model.compile(optimizer=keras.optimizers.Adam(learning_rate=1.0), loss="mse")
+        lr_schedule = keras.callbacks.LearningRateScheduler(lambda epoch: 1e-8 * 10 ** (epoch / 20))
+        model.fit(x, y, epochs=100, callbacks=[lr_schedule])
+        """,
+        # a scheduler drives an optimiser built by a factory: it may be this one
+        """
+        import torch
+        def make_optimizer(model):
+            return torch.optim.Adam(model.parameters(), lr=1.0)
+        optimizer = make_optimizer(model)
+        scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda s: min(1.0, s / 4000) * 1e-3)
+        """,
+        # linear and logistic regressions: one layer, a convex problem
+        """
+        import torch
+        import torch.nn as nn
+        model = nn.Linear(1, 1)
+        optimizer = torch.optim.SGD(model.parameters(), lr=1.0)
+
+        class LogisticRegression(nn.Module):
+            def __init__(self, n):
+                super().__init__()
+                self.linear = nn.Linear(n, 1)
+                self.sigmoid = nn.Sigmoid()
+
+            def forward(self, x):
+                return self.sigmoid(self.linear(x))
+
+        clf = LogisticRegression(20)
+        opt = torch.optim.Adam(clf.parameters(), lr=0.1)
+        seq = nn.Sequential(nn.Linear(20, 1), nn.Sigmoid())
+        opt3 = torch.optim.Adam(seq.parameters(), lr=0.1)
+        """,
+        """
+        import tensorflow as tf
+        l0 = tf.keras.layers.Dense(units=1, input_shape=[1])
+        model = tf.keras.Sequential([l0])
+        model.compile(loss="mean_squared_error", optimizer=tf.keras.optimizers.Adam(0.1))
+        deep_linear = tf.keras.Sequential([
+            tf.keras.layers.Dense(units=4, input_shape=[1]),
+            tf.keras.layers.Dense(units=4),
+            tf.keras.layers.Dense(units=1),
+        ])
+        optimizer = tf.keras.optimizers.Adam(0.1)
+        deep_linear.compile(loss="mean_squared_error", optimizer=optimizer)
+        """,
+        # learning rates compared on purpose
+        """
+        import torch
+        for lr in [1e-3, 1e-2, 1e-1, 1.0]:
+            optimizer = torch.optim.Adam(model.parameters(), lr=lr)
+        baseline = torch.optim.Adam(model.parameters(), lr=0.5)
+        """,
     ]
 
     def check(self, model: SemanticModel) -> Iterator[Finding]:
-        index = loops(model)
+        if is_test_path(model.path):
+            return
+        rates = learning_rates(model)
+        if rates.compares_rates:
+            return
         limits = {"adaptive": float(self.opts["adaptive_max"]), "sgd": float(self.opts["sgd_max"])}
-        for ctor in index.optimizer_ctors:
-            limit = limits.get(ctor.family)
-            if limit is None:
+        ctors = [c for c in loops(model).optimizer_ctors if c.family in limits]
+        shown = _demonstrations(model, rates, ctors, limits)
+        for ctor in ctors:
+            limit = limits[ctor.family]
+            if has_star_args(ctor.call) or ctor.call in shown:
                 continue
-            call = ctor.call
-            if has_star_args(call):
+            applied = rates.applied(ctor)
+            if applied is None or applied.value < limit:
                 continue
-            if ctor.framework == "torch":
-                expr = argument(call, 1, "lr")
-            else:
-                expr = argument(call, 0, "learning_rate", "lr")
-            if expr is None:
+            if rates.trains_linear_model(ctor):
                 continue
-            resolved = _number(model, expr)
-            if resolved is None:
-                continue
-            value, source = resolved
-            if value < limit:
-                continue
-            family = "adaptive optimisers" if ctor.family == "adaptive" else "SGD"
-            via = "" if source is None else f" (from line {model.line_of(source)})"
             yield Finding(
-                call,
-                f"learning rate {value:g}{via} for {ctor.name} is at or above {limit:g}, "
-                f"high for {family}: the loss is likely to explode to NaN",
-                related=() if source is None else (RelatedNode("the value", source),),
+                applied.arg,
+                _message(model, ctor, applied, limit),
+                related=()
+                if applied.source is None
+                else (RelatedNode("the value", applied.source),),
             )
 
 
-def _number(
-    model: SemanticModel, expr: cst.BaseExpression, depth: int = 0
-) -> tuple[float, cst.CSTNode | None] | None:
-    """A literal number, or one a module constant / config-dict literal gives."""
-    if depth > 4:
-        return None
-    value = literal_value(expr)
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return float(value), (expr if depth else None)
-    if isinstance(expr, cst.Name):
-        bound = _single_assignment(model, expr)
-        if bound is None:
-            return None
-        found = _number(model, bound, depth + 1)
-        return found
-    if isinstance(expr, cst.Subscript) and len(expr.slice) == 1:
-        element = expr.slice[0].slice
-        if not isinstance(element, cst.Index):
-            return None
-        key = literal_value(element.value)
-        if not isinstance(key, str):
-            return None
-        container = _dict_literal(model, expr.value, depth)
-        if container is None:
-            return None
-        for item in container.elements:
-            if isinstance(item, cst.DictElement) and literal_value(item.key) == key:
-                return _number(model, item.value, depth + 1)
-    return None
+def _message(model: SemanticModel, ctor: OptimizerCtor, applied: AppliedLR, limit: float) -> str:
+    via = "" if applied.source is None else f" (from line {model.line_of(applied.source)})"
+    what = (
+        f"{ctor.name} learning rate"
+        if applied.peak_of is None
+        else f"{ctor.name} peak learning rate (`max_lr` of {applied.peak_of})"
+    )
+    if ctor.family == "adaptive":
+        why = (
+            "an adaptive optimiser moves every weight by about lr per step, so the loss "
+            "usually explodes to NaN; usual values are 1e-5 to 1e-2"
+        )
+    else:
+        why = "the loss usually explodes to NaN; usual values are 0.01 to 0.5"
+    return f"{what} {_number(applied.value)}{via} is at or above {_number(limit)}: {why}"
 
 
-def _single_assignment(model: SemanticModel, name: cst.Name) -> cst.BaseExpression | None:
-    bindings = model.bindings(name)
-    if not bindings or len(bindings) != 1 or bindings[0].kind != "assign":
-        return None
-    node = bindings[0].node
-    return node if isinstance(node, cst.BaseExpression) else None
+def _number(value: float) -> str:
+    """``1.0``, ``0.25``, ``3e-05``: as Python writes the float."""
+    return repr(float(value)) if value == value and abs(value) < 1e16 else f"{value:g}"
 
 
-def _dict_literal(model: SemanticModel, expr: cst.BaseExpression, depth: int) -> cst.Dict | None:
-    if isinstance(expr, cst.Dict):
-        return expr
-    if isinstance(expr, cst.Subscript):
-        # CONFIG["optim"]["lr"]
-        if len(expr.slice) != 1 or not isinstance(expr.slice[0].slice, cst.Index):
-            return None
-        key = literal_value(expr.slice[0].slice.value)
-        outer = _dict_literal(model, expr.value, depth + 1)
-        if outer is None or not isinstance(key, str):
-            return None
-        for item in outer.elements:
-            if isinstance(item, cst.DictElement) and literal_value(item.key) == key:
-                return item.value if isinstance(item.value, cst.Dict) else None
-        return None
-    if not isinstance(expr, cst.Name):
-        return None
-    bound = _single_assignment(model, expr)
-    if not isinstance(bound, cst.Dict) or _mutated(model, expr.value):
-        return None
-    return bound
-
-
-def _mutated(model: SemanticModel, name: str) -> bool:
-    """``CONFIG["lr"] = ...`` / ``CONFIG.update(...)`` anywhere in the file."""
-    for node in model.parents:
-        if isinstance(node, (cst.Assign, cst.AugAssign)):
-            targets = (
-                [t.target for t in node.targets] if isinstance(node, cst.Assign) else [node.target]
-            )
-            for target in targets:
-                current: cst.BaseExpression = target
-                while isinstance(current, cst.Subscript):
-                    current = current.value
-                    if isinstance(current, cst.Name) and current.value == name:
-                        return True
-    for site in model.method_calls("update", "setdefault", "pop", "__setitem__"):
-        func = site.node.func
-        if isinstance(func, cst.Attribute) and dotted_text(func.value) == name:
-            return True
-    return False
+def _demonstrations(
+    model: SemanticModel,
+    rates: LearningRates,
+    ctors: list[OptimizerCtor],
+    limits: dict[str, float],
+) -> set[cst.Call]:
+    """In a notebook, the high-LR constructors of an optimiser that the notebook
+    also builds with a normal LR: a lesson comparing the two on purpose."""
+    if not model.path.endswith(".ipynb"):
+        return set()
+    by_name: dict[str, list[tuple[cst.Call, float]]] = {}
+    for ctor in ctors:
+        arg = rates.lr_argument(ctor)
+        found = rates.number(arg.value) if arg is not None else None
+        if found is not None:
+            by_name.setdefault(ctor.name, []).append((ctor.call, found[0]))
+    shown: set[cst.Call] = set()
+    for ctor in ctors:
+        built = by_name.get(ctor.name, [])
+        limit = limits[ctor.family]
+        if any(value < limit for _, value in built):
+            shown |= {call for call, value in built if value >= limit}
+    return shown

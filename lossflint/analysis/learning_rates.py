@@ -1,0 +1,449 @@
+"""Learning rates: what an optimiser's ``lr`` holds, and the LR actually applied.
+
+LF307 asks here, for each optimiser constructor of the loop index
+(``loops(model).optimizer_ctors``):
+
+- :meth:`LearningRates.applied`: the learning rate the optimiser really runs
+  at, when the file says it. A number, a module constant or a config-dict
+  literal given as ``lr=`` (``_number``), unless a scheduler rescales it:
+  ``OneCycleLR``/``CyclicLR`` overwrite it and climb to their ``max_lr``, which
+  is then the LR judged; ``LambdaLR``/``MultiplicativeLR`` multiply it by a user
+  function, an unknown warm-up/scheduler wrapper of the project
+  (``GradualWarmupScheduler(optimizer, ...)``), a Keras ``LearningRateScheduler``
+  callback or ``param_group["lr"] = ...`` assignments set it at run time: the
+  applied LR is unknown and nothing is judged. Schedulers that start at the
+  base LR and only lower it (``StepLR``, cosine annealing, transformers'
+  ``get_*_schedule_with_warmup``, whose warm-up climbs *to* the base LR) leave
+  the base LR as the peak actually applied.
+- :meth:`LearningRates.trains_linear_model`: the optimiser trains a linear or
+  logistic regression (one ``nn.Linear``; a Keras model of ``Dense`` layers with
+  no activation between them), where a large step is harmless: the problem is
+  convex and small.
+- :meth:`LearningRates.compares_rates`: the file loops over several learning
+  rates on purpose (``for lr in [1e-3, 1e-2, 0.1, 1.0]``).
+- :func:`is_test_path`: unit tests build optimisers with arbitrary settings.
+
+A scheduler is tied to the optimiser it receives by the name the optimiser was
+assigned to (``opt``, ``self.optimizer``) in the same function (class, for
+``self.`` attributes). An optimiser assigned to no name (returned by a
+factory) is judged by its base LR only when no rescaling or peak scheduler of
+the file could be driving it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import PurePath
+from typing import TYPE_CHECKING
+
+import libcst as cst
+
+from lossflint.analysis import apis
+from lossflint.analysis import keras as K
+from lossflint.analysis.apis import _learning_rates as LR
+from lossflint.analysis.calls import keyword, literal_value, positional
+from lossflint.analysis.kinds import kinds_of
+from lossflint.analysis.loops import loops, role_from_name
+from lossflint.analysis.names import dotted_text
+from lossflint.analysis.values import Instance, Layer, Sequential
+
+if TYPE_CHECKING:
+    from lossflint.analysis.index import ModuleIndex
+    from lossflint.analysis.loops import OptimizerCtor
+
+#: names of variables that hold learning rates (``lr``, ``lrs``, ``base_lr``,
+#: ``learning_rates``), not ``dropout_rate``
+_LR_NAME = re.compile(r"(^|_)(lrs?|learning_?rates?)($|_)", re.IGNORECASE)
+#: callee names of project schedulers and warm-up wrappers the catalogue does not know
+_SCHEDULER_NAME = re.compile(r"sched|warm", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class AppliedLR:
+    """The learning rate an optimiser runs at, and where the file sets it."""
+
+    value: float
+    #: reported: the ``lr=``/``learning_rate=`` argument, or the scheduler's ``max_lr=``
+    arg: cst.Arg
+    #: the constant or config entry the number comes from (None: a literal there)
+    source: cst.CSTNode | None
+    #: the scheduler whose peak ``value`` is (``"OneCycleLR"``), None for the base LR
+    peak_of: str | None = None
+
+
+@dataclass(frozen=True)
+class _SchedulerUse:
+    call: cst.Call
+    kind: str  # "rescaling" / "peak" / "unknown"
+    name: str
+    keys: frozenset[tuple[str, cst.CSTNode]]
+
+
+def is_test_path(path: str) -> bool:
+    """``tests/…``, ``test/…``, ``test_*.py``, ``*_test.py``, ``conftest.py``."""
+    parts = PurePath(path.replace("\\", "/")).parts
+    if not parts:
+        return False
+    *folders, name = parts
+    if any(folder in ("tests", "test") for folder in folders):
+        return True
+    return name.endswith(".py") and (
+        name.startswith("test_") or name.endswith("_test.py") or name == "conftest.py"
+    )
+
+
+class LearningRates:
+    def __init__(self, model: ModuleIndex) -> None:
+        self.model = model
+
+    # --- the LR applied -----------------------------------------------------------
+
+    def lr_argument(self, ctor: OptimizerCtor) -> cst.Arg | None:
+        """The argument that sets the base learning rate."""
+        if ctor.framework == "torch":
+            return _arg(ctor.call, 1, "lr")
+        return _arg(ctor.call, 0, "learning_rate", "lr")
+
+    def applied(self, ctor: OptimizerCtor) -> AppliedLR | None:
+        """The peak learning rate the optimiser is run at, when it is known."""
+        if ctor.framework == "keras" and self._keras_lr_callback:
+            return None
+        if ctor.framework == "torch" and self._param_group_lr_set:
+            return None
+        keys = self._keys_of(ctor.call)
+        uses = self._scheduler_uses
+        tied = [u for u in uses if u.keys & keys] if keys else []
+        if not tied and any(not (u.keys & self._ctor_keys) for u in uses):
+            # a scheduler drives an optimiser made elsewhere (a factory, another
+            # function): it may be this one
+            return None
+        if any(u.kind != "peak" for u in tied):
+            return None
+        if tied:
+            use = tied[0]
+            index, name = LR.PEAK_LR_SCHEDULERS[use.name]
+            arg = _arg(use.call, index, name)
+            peak = self.number(arg.value) if arg is not None else None
+            if arg is None or peak is None:
+                return None
+            return AppliedLR(peak[0], arg, peak[1], use.name.rsplit(".", 1)[-1])
+        arg = self.lr_argument(ctor)
+        found = self.number(arg.value) if arg is not None else None
+        if arg is None or found is None:
+            return None
+        return AppliedLR(found[0], arg, found[1])
+
+    @cached_property
+    def _scheduler_uses(self) -> list[_SchedulerUse]:
+        found = []
+        for site in self.model.calls:
+            qualname = site.qualname
+            if qualname in LR.RESCALING_SCHEDULERS:
+                kind = "rescaling"
+            elif qualname in LR.PEAK_LR_SCHEDULERS:
+                kind = "peak"
+            elif qualname is not None and (
+                qualname.startswith(apis.SCHEDULER_PREFIXES) or qualname in apis.SCHEDULER_FUNCTIONS
+            ):
+                continue  # starts at the base LR and lowers it
+            else:
+                callee = dotted_text(site.node.func)
+                last = callee.rsplit(".", 1)[-1] if callee is not None else ""
+                if not _SCHEDULER_NAME.search(last) or last == "step":
+                    continue
+                kind = "unknown"
+            keys: set[tuple[str, cst.CSTNode]] = set()
+            for arg in site.node.args:
+                key = dotted_text(arg.value)
+                if key is not None:
+                    keys.add((key, self._owner(site.node, key)))
+            if (
+                kind != "unknown"
+                or keys & self._ctor_keys
+                or any(role_from_name(key) == "optimizer" for key, _ in keys)
+            ):
+                found.append(_SchedulerUse(site.node, kind, qualname or "", frozenset(keys)))
+        return found
+
+    @cached_property
+    def _ctor_keys(self) -> frozenset[tuple[str, cst.CSTNode]]:
+        keys: set[tuple[str, cst.CSTNode]] = set()
+        for ctor in loops(self.model).optimizer_ctors:
+            keys |= self._keys_of(ctor.call)
+        return frozenset(keys)
+
+    def _keys_of(self, call: cst.Call) -> frozenset[tuple[str, cst.CSTNode]]:
+        """(name, owner) the constructed optimiser is assigned to."""
+        parent = self.model.parent(call)
+        targets: list[cst.BaseExpression] = []
+        if isinstance(parent, cst.Assign):
+            targets = [t.target for t in parent.targets]
+        elif isinstance(parent, cst.AnnAssign):
+            targets = [parent.target]
+        keys = set()
+        for target in targets:
+            key = dotted_text(target)
+            if key is not None:
+                keys.add((key, self._owner(call, key)))
+        return frozenset(keys)
+
+    def _owner(self, node: cst.CSTNode, key: str) -> cst.CSTNode:
+        """Where a name lives: its class for ``self.x``, else its function (or the module)."""
+        kind = cst.ClassDef if key.startswith("self.") else cst.FunctionDef
+        owner = self.model.enclosing(node, kind)
+        return owner if owner is not None else self.model.module
+
+    @cached_property
+    def _keras_lr_callback(self) -> bool:
+        return any(self.model.calls_to(*sorted(LR.KERAS_LR_CALLBACKS)))
+
+    @cached_property
+    def _param_group_lr_set(self) -> bool:
+        """``g["lr"] = …`` for ``g`` in ``opt.param_groups``, or
+        ``opt.param_groups[0]["lr"] = …``: a hand-written schedule."""
+        for node in self.model.parents:
+            if type(node) is not cst.Assign:
+                continue
+            for target in node.targets:
+                t = target.target
+                if not isinstance(t, cst.Subscript) or len(t.slice) != 1:
+                    continue
+                index = t.slice[0].slice
+                if not isinstance(index, cst.Index) or literal_value(index.value) != "lr":
+                    continue
+                text = self.model.code(t.value)
+                if "param_group" in text or self._iterates_param_groups(t.value):
+                    return True
+        return False
+
+    def _iterates_param_groups(self, expr: cst.BaseExpression) -> bool:
+        if not isinstance(expr, cst.Name):
+            return False
+        for node in self.model.ancestors(expr):
+            if isinstance(node, cst.For) and dotted_text(node.target) == expr.value:
+                return "param_groups" in self.model.code(node.iter)
+        return False
+
+    # --- numbers --------------------------------------------------------------------
+
+    def number(
+        self, expr: cst.BaseExpression, depth: int = 0
+    ) -> tuple[float, cst.CSTNode | None] | None:
+        """A literal number, or one a module constant / config-dict literal gives,
+        with the node it comes from (None for a literal in place)."""
+        if depth > 4:
+            return None
+        value = literal_value(expr)
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return float(value), (expr if depth else None)
+        if isinstance(expr, cst.Name):
+            bound = self._single_assignment(expr)
+            return None if bound is None else self.number(bound, depth + 1)
+        if isinstance(expr, cst.Subscript) and len(expr.slice) == 1:
+            element = expr.slice[0].slice
+            if not isinstance(element, cst.Index):
+                return None
+            key = literal_value(element.value)
+            if not isinstance(key, str):
+                return None
+            container = self._dict_literal(expr.value, depth)
+            if container is None:
+                return None
+            for item in container.elements:
+                if isinstance(item, cst.DictElement) and literal_value(item.key) == key:
+                    return self.number(item.value, depth + 1)
+        return None
+
+    def _single_assignment(self, name: cst.Name) -> cst.BaseExpression | None:
+        bindings = self.model.bindings(name)
+        if not bindings or len(bindings) != 1 or bindings[0].kind != "assign":
+            return None
+        node = bindings[0].node
+        return node if isinstance(node, cst.BaseExpression) else None
+
+    def _dict_literal(self, expr: cst.BaseExpression, depth: int) -> cst.Dict | None:
+        if isinstance(expr, cst.Dict):
+            return expr
+        if isinstance(expr, cst.Subscript):
+            # CONFIG["optim"]["lr"]
+            if len(expr.slice) != 1 or not isinstance(expr.slice[0].slice, cst.Index):
+                return None
+            key = literal_value(expr.slice[0].slice.value)
+            outer = self._dict_literal(expr.value, depth + 1)
+            if outer is None or not isinstance(key, str):
+                return None
+            for item in outer.elements:
+                if isinstance(item, cst.DictElement) and literal_value(item.key) == key:
+                    return item.value if isinstance(item.value, cst.Dict) else None
+            return None
+        if not isinstance(expr, cst.Name):
+            return None
+        bound = self._single_assignment(expr)
+        if not isinstance(bound, cst.Dict) or self._mutated(expr.value):
+            return None
+        return bound
+
+    def _mutated(self, name: str) -> bool:
+        """``CONFIG["lr"] = ...`` / ``CONFIG.update(...)`` anywhere in the file."""
+        for node in self.model.parents:
+            if isinstance(node, (cst.Assign, cst.AugAssign)):
+                targets = (
+                    [t.target for t in node.targets]
+                    if isinstance(node, cst.Assign)
+                    else [node.target]
+                )
+                for target in targets:
+                    current: cst.BaseExpression = target
+                    while isinstance(current, cst.Subscript):
+                        current = current.value
+                        if isinstance(current, cst.Name) and current.value == name:
+                            return True
+        for site in self.model.method_calls("update", "setdefault", "pop", "__setitem__"):
+            func = site.node.func
+            if isinstance(func, cst.Attribute) and dotted_text(func.value) == name:
+                return True
+        return False
+
+    # --- exemptions -----------------------------------------------------------------
+
+    @cached_property
+    def compares_rates(self) -> bool:
+        """A loop (or comprehension) over a literal list of several learning
+        rates: the file tries them on purpose, a high one included."""
+        for node in self.model.parents:
+            if isinstance(node, (cst.For, cst.CompFor)):
+                values, name = self._literal_numbers(node.iter)
+                target = dotted_text(node.target) or ""
+                if len(set(values)) >= 2 and (_LR_NAME.search(target) or _LR_NAME.search(name)):
+                    return True
+        return False
+
+    def _literal_numbers(self, expr: cst.BaseExpression) -> tuple[list[float], str]:
+        name = ""
+        if isinstance(expr, cst.Name):
+            name = expr.value
+            bound = self._single_assignment(expr)
+            if bound is None:
+                return [], name
+            expr = bound
+        if not isinstance(expr, (cst.List, cst.Tuple)):
+            return [], name
+        values = []
+        for element in expr.elements:
+            value = literal_value(element.value)
+            if not isinstance(value, (int, float)) or isinstance(value, bool):
+                return [], name
+            values.append(float(value))
+        return values, name
+
+    def trains_linear_model(self, ctor: OptimizerCtor) -> bool:
+        """The optimiser trains one ``nn.Linear`` (with an optional activation),
+        or a Keras model of ``Dense`` layers without activations between them."""
+        if ctor.framework == "torch":
+            params = positional(ctor.call)
+            first = params[0].value if params else None
+            if (
+                isinstance(first, cst.Call)
+                and isinstance(first.func, cst.Attribute)
+                and first.func.attr.value == "parameters"
+            ):
+                return self._torch_linear(first.func.value)
+            return False
+        comp = self._compile_of(ctor.call)
+        return comp is not None and comp.model is not None and _keras_linear(comp.model)
+
+    def _torch_linear(self, expr: cst.BaseExpression) -> bool:
+        value = kinds_of(self.model).value_of(expr)
+        if isinstance(value, Layer):
+            return value.qualname in LR.LINEAR_LAYERS
+        if isinstance(value, Sequential):
+            if not all(isinstance(item, Layer) for item in value.layers):
+                return False
+            weights = [
+                item.qualname
+                for item in value.layers
+                if isinstance(item, Layer) and item.qualname in apis.WEIGHT_LAYERS
+            ]
+            return len(weights) == 1 and weights[0] in LR.LINEAR_LAYERS
+        if isinstance(value, Instance):
+            return self._linear_class(value.cls)
+        return False
+
+    def _linear_class(self, cls: cst.ClassDef) -> bool:
+        """Its ``__init__`` builds only ``torch.nn`` modules, one ``Linear`` the
+        only layer with weights."""
+        weights = []
+        for site in self.model.calls:
+            if self.model.enclosing(site.node, cst.ClassDef) is not cls:
+                continue
+            parent = self.model.parent(site.node)
+            if not (
+                isinstance(parent, cst.Assign)
+                and any((dotted_text(t.target) or "").startswith("self.") for t in parent.targets)
+            ):
+                continue
+            qualname = site.qualname or ""
+            if qualname.startswith(LR.TORCH_NN_PREFIX):
+                if qualname in apis.WEIGHT_LAYERS:
+                    weights.append(qualname)
+            elif qualname != "":
+                return False
+            elif self.model.code(site.node.func) != "super().__init__":
+                return False  # another model of the project, a pretrained backbone
+        return len(weights) == 1 and weights[0] in LR.LINEAR_LAYERS
+
+    def _compile_of(self, ctor: cst.Call) -> K.CompileFact | None:
+        """The ``compile`` whose ``optimizer=`` is this constructor (inline or
+        through a name assigned once)."""
+        facts = K.keras_facts(self.model)
+        for comp in facts.compiles:
+            arg = _arg(comp.call, 0, "optimizer")
+            if arg is None:
+                continue
+            value = arg.value
+            if isinstance(value, cst.Name):
+                value = self._single_assignment(value) or value
+            if value is ctor:
+                return comp
+        return None
+
+
+def _keras_linear(model: K.KModel) -> bool:
+    dense = []
+    for layer in model.layers:
+        if layer is None:
+            return False
+        if layer.name == "Dense":
+            dense.append(layer)
+        elif not (
+            layer.name in ("Activation", "InputLayer")
+            or layer.name in apis.ACTIVATION_LAYERS
+            or layer.name in apis.DROPOUT_LAYERS
+            or layer.name in apis.SHAPE_ONLY_LAYERS
+        ):
+            return False
+    if not dense:
+        return False
+    # a deep stack of linear layers is still linear; the last may squash (logistic)
+    return all(layer.activation == "linear" for layer in dense[:-1]) and not any(
+        layer.name in ("Activation",) or layer.name in apis.ACTIVATION_LAYERS
+        for layer in model.layers[:-1]
+        if layer is not None
+    )
+
+
+def _arg(call: cst.Call, index: int | None, *names: str) -> cst.Arg | None:
+    found = keyword(call, *names)
+    if found is not None:
+        return found
+    args = positional(call)
+    if index is not None and len(args) > index and not any(a.star for a in call.args):
+        return args[index]
+    return None
+
+
+def learning_rates(model: ModuleIndex) -> LearningRates:
+    """The learning-rate facts of ``model``, built on first use and kept on the model."""
+    return model.analysis(LearningRates)

@@ -17,3 +17,18 @@ TO_PYTHON_NUMBER = frozenset({"builtins.float", "builtins.int", "math.isfinite"}
 CONSTANT_TENSORS = frozenset(
     {"torch.tensor", "torch.as_tensor", "tensorflow.constant", "tensorflow.convert_to_tensor"}
 )
+
+#: elementwise activations that keep a float16 input float16 under autocast (not on
+#: autocast's float32 list)
+FP16_KEEPING_ACTIVATIONS = frozenset(
+    {
+        "torch.sigmoid",
+        "torch.nn.functional.sigmoid",
+        "torch.tanh",
+        "torch.nn.functional.relu",
+        "torch.relu",
+        "torch.abs",
+        "torch.square",
+    }
+)
+FP16_KEEPING_METHODS = frozenset({"sigmoid", "tanh", "relu", "abs", "square", "clone"})

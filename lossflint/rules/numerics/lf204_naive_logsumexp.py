@@ -30,11 +30,16 @@ class NaiveLogsumexp(Rule):
     fix_kind = "safe"
     needs = ("exp",)
     what = """
-Flags the naive forms of three fused functions: `log(sum(exp(x)))` (logsumexp),
-`log(1 + exp(x))` / `log1p(exp(x))` (softplus) and `exp(x) / exp(x).sum(dim)`
-(softmax), in torch and TensorFlow, inline or through variables. `exp` of a
-value that cannot be large (log-probabilities, a negated value, `x - x.max()`)
-is not reported. A division reported here is not reported again by LF206.
+Flags the naive forms of four fused functions: `log(sum(exp(x)))` (logsumexp),
+`log(exp(a) + exp(b))` (logaddexp), `log(1 + exp(x))` / `log1p(exp(x))`
+(softplus) and `exp(x) / exp(x).sum(dim)` (softmax), in torch and TensorFlow,
+inline or through variables; logsumexp and logaddexp also in NumPy
+(`np.log(np.sum(np.exp(x)))` overflows at x ≳ 709 in float64). `exp` of a
+value that cannot be large (log-probabilities, a negated value, `x - x.max()`
+also through a reassignment `x = x - m`, a constant such as `exp(30.)`) is not
+reported, nor NumPy's softplus (curves plotted over small ranges), nor `math`
+(it raises OverflowError instead of returning inf). A division reported here
+is not reported again by LF206.
 """
     why = """
 `exp` overflows to inf for x ≳ 88 in float32 (≈ 11 in float16): the result is
@@ -120,8 +125,27 @@ for inline forms only: `logsumexp` needs the reduced `dim` (`torch.sum` without
             sp = F.softplus(z)  # error: LF204 at `torch.log1p(`
             """,
         ),
+        Invalid(
+            """
+            import numpy as np
+            v = np.log(np.sum(np.exp(x)))  # error: LF204 at `np.log(`
+            w = np.log(np.exp(s).sum(axis=1))  # error: LF204 at `np.log(`
+            """
+        ),
+        Invalid(
+            """
+            import torch
+            v = torch.log(torch.exp(a) + torch.exp(b))  # error: LF204 at `torch.log(`
+            """
+        ),
     ]
     VALID = [
+        # a NumPy exp summed by a torch log: mixed, not read
+        """
+        import numpy as np
+        import torch
+        v = torch.log(torch.tensor(np.exp(x).sum()))
+        """,
         # constants cannot overflow later (issue 15)
         """
         import torch
@@ -172,14 +196,21 @@ for inline forms only: `logsumexp` needs the reduced `dim` (`torch.sum` without
         import torch
         k = torch.log(1 + torch.exp(-d))
         """,
-        # math on Python floats / NumPy data
+        # math on Python floats raises OverflowError instead of returning inf
         """
         import math
         v = math.log(1 + math.exp(x))
         """,
+        # NumPy softplus: curves plotted over a small range (handson-ml3)
         """
         import numpy as np
-        v = np.log(np.sum(np.exp(x)))
+        z = np.linspace(-5, 5, 200)
+        s = np.log(1 + np.exp(z))
+        """,
+        # log(exp(a) + exp(b)) of bounded values
+        """
+        import torch
+        v = torch.log(torch.exp(-a) + torch.exp(-b))
         """,
         # a user function named exp
         """
@@ -244,6 +275,12 @@ for inline forms only: `logsumexp` needs the reduced `dim` (`torch.sum` without
             fix = None
             if resolved is arg and exp is operand:
                 fix = logsumexp_fix(model, node, resolved, x, _exp_framework(model, exp), framework)
+            if framework == "numpy":
+                return Finding(
+                    node=node,
+                    message="log(sum(exp(x))) overflows once x ≳ 709 (float64; 88 in "
+                    "float32); use scipy.special.logsumexp, which subtracts the maximum first",
+                )
             return Finding(
                 node=node,
                 message="log(sum(exp(x))) overflows once x ≳ 88 (float32); "
@@ -252,6 +289,9 @@ for inline forms only: `logsumexp` needs the reduced `dim` (`torch.sum` without
             )
         if num.is_binop(resolved, cst.Add):
             assert isinstance(resolved, cst.BinaryOperation)
+            pair = self._log_add_exp(model, node, resolved, framework)
+            if pair is not None:
+                return pair
             for one, other in ((resolved.left, resolved.right), (resolved.right, resolved.left)):
                 if literal_value(one) in (1, 1.0) and not isinstance(literal_value(one), bool):
                     exp = exp_call(model, other)
@@ -260,12 +300,36 @@ for inline forms only: `logsumexp` needs the reduced `dim` (`torch.sum` without
                         return self._softplus(model, node, exp, framework, inline)
         return None
 
+    def _log_add_exp(
+        self, model: SemanticModel, node: cst.Call, added: cst.BinaryOperation, framework: str
+    ) -> Finding | None:
+        """``log(exp(a) + exp(b))``: logaddexp."""
+        exps = [exp_call(model, side) for side in (added.left, added.right)]
+        if exps[0] is None or exps[1] is None:
+            return None
+        operands = [num.exp_operand(model, e) for e in exps]
+        if all(o is None or _bounded_exp(model, o) for o in operands):
+            return None
+        if not all(self._framework_ok(model, e, framework) for e in exps):
+            return None
+        fused = {"torch": "torch.logaddexp", "numpy": "np.logaddexp"}.get(
+            framework, "tf.math.reduce_logsumexp(tf.stack([a, b]), 0)"
+        )
+        limit = "709 (float64)" if framework == "numpy" else "88 (float32)"
+        return Finding(
+            node=node,
+            message=f"log(exp(a) + exp(b)) overflows once a or b ≳ {limit}; use {fused}",
+        )
+
     @staticmethod
     def _framework_ok(model: SemanticModel, exp: cst.Call, framework: str) -> bool:
+        """The exp and the log compute on tensors of one framework: torch or
+        TensorFlow, or NumPy throughout (``np.log(np.sum(np.exp(x)))``
+        overflows the same way, at 709 in float64). ``math`` raises instead."""
         exp_framework = _exp_framework(model, exp)
-        if exp_framework not in ("torch", "tensorflow"):
-            return False
-        return framework != "numpy" or exp_framework in ("torch", "tensorflow")
+        if exp_framework == "numpy":
+            return framework == "numpy"
+        return exp_framework in ("torch", "tensorflow")
 
     def _softplus(
         self, model: SemanticModel, node: cst.Call, exp: cst.Call, framework: str, inline: bool
@@ -274,6 +338,8 @@ for inline forms only: `logsumexp` needs the reduced `dim` (`torch.sum` without
         assert x is not None
         if _bounded_exp(model, x) or not self._framework_ok(model, exp, framework):
             return None
+        if _exp_framework(model, exp) == "numpy":
+            return None  # NumPy softplus: plotted over small ranges in tutorials
         fix = None
         if inline:
             fix = softplus_fix(model, node, x, _exp_framework(model, exp), framework)

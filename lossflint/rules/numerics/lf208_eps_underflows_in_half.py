@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
+from lossflint.analysis import apis
 from lossflint.analysis import numerics as num
 from lossflint.analysis.apis import Kind
 from lossflint.analysis.calls import argument, keyword, literal_value, positional
@@ -72,6 +73,19 @@ the smallest round value float16 keeps).
         Invalid(
             """
             import torch
+
+            def step(model, x, y):
+                with torch.cuda.amp.autocast():
+                    out = model(x)
+                    p = torch.sigmoid(out)
+                    loss = -(y * torch.log(p + 1e-8)).mean()  # error: LF208 at `1e-8`
+                    q = out.clamp(min=1e-10)  # error: LF208 at `1e-10`
+                return loss, q
+            """
+        ),
+        Invalid(
+            """
+            import torch
             x = torch.randn(8, dtype=torch.float16)
             y = x / (x.abs() + 1e-8)  # error: LF208 at `1e-8`
             """
@@ -116,6 +130,27 @@ the smallest round value float16 keeps).
         ),
     ]
     VALID = [
+        # cast back to float32, or reduced (autocast runs sums and norms in float32)
+        """
+        import torch
+
+        def step(model, x):
+            with torch.cuda.amp.autocast():
+                out = model(x)
+                a = out.float() + 1e-8
+                b = out / (out.norm(dim=1, keepdim=True) + 1e-10)
+            return a, b
+        """,
+        # a same-file function is not a model
+        """
+        import torch
+
+        def make_net(x):
+            return x * 2.0
+
+        with torch.autocast("cuda", dtype=torch.float16):
+            y = make_net(x) + 1e-8
+        """,
         # float32 tensors
         """
         import torch
@@ -230,6 +265,8 @@ the smallest round value float16 keeps).
         value = model.value(resolved)
         if isinstance(value, Tensor) and value.kind is Kind.LOGITS:
             return "a linear/conv output under float16 autocast is float16"
+        if _model_call(model, resolved):
+            return "a model's output under float16 autocast is float16"
         return ""
 
     @staticmethod
@@ -247,6 +284,19 @@ the smallest round value float16 keeps).
             if info is not None and info.method in num.DTYPE_KEEPING_METHODS:
                 if info.receiver is not None and not info.node.args:
                     expr = info.receiver
+                    continue
+            if (
+                info is not None
+                and not info.node.args
+                and info.method in (apis.FP16_KEEPING_METHODS)
+            ):
+                if info.receiver is not None:
+                    expr = num.resolve(model, info.receiver)
+                    continue
+            if info is not None and info.qualname in apis.FP16_KEEPING_ACTIVATIONS:
+                first = argument(info.node, 0, "input")
+                if first is not None:
+                    expr = num.resolve(model, first)
                     continue
             if info is not None and info.qualname in num.DTYPE_KEEPING_FUNCS:
                 first = argument(info.node, 0, "input")
@@ -294,3 +344,38 @@ def _tiny_literal(expr: cst.BaseExpression | None) -> float | None:
     if isinstance(value, float) and 0 < value < FP16_TINY:
         return value
     return None
+
+
+#: names of callables that are models (their last layer is linear/conv in practice)
+_MODEL_WORDS = (
+    "model",
+    "net",
+    "encoder",
+    "decoder",
+    "backbone",
+    "head",
+    "classifier",
+    "generator",
+    "discriminator",
+)
+
+
+def _model_call(model: SemanticModel, call: cst.Call) -> bool:
+    """``model(x)`` / ``self.net(x)``: a call of something named like a model
+    that is neither a framework function nor a same-file function."""
+    func = call.func
+    if model.qualname(func) is not None:
+        return False
+    if isinstance(func, cst.Name):
+        name = func.value
+        bindings = model.bindings(func) or []
+        if any(b.kind in ("def", "class", "import") for b in bindings):
+            return False
+    elif isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name):
+        if func.value.value != "self":
+            return False
+        name = func.attr.value
+    else:
+        return False
+    lowered = name.lower()
+    return any(lowered == w or lowered.endswith(w) or lowered.startswith(w) for w in _MODEL_WORDS)

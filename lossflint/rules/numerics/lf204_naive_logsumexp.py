@@ -304,8 +304,9 @@ for inline forms only: `logsumexp` needs the reduced `dim` (`torch.sum` without
         self, model: SemanticModel, node: cst.Call, added: cst.BinaryOperation, framework: str
     ) -> Finding | None:
         """``log(exp(a) + exp(b))``: logaddexp."""
-        exps = [exp_call(model, side) for side in (added.left, added.right)]
-        if exps[0] is None or exps[1] is None:
+        found = [exp_call(model, side) for side in (added.left, added.right)]
+        exps = [e for e in found if e is not None]
+        if len(exps) != 2:
             return None
         operands = [num.exp_operand(model, e) for e in exps]
         if all(o is None or _bounded_exp(model, o) for o in operands):

@@ -460,3 +460,36 @@ def test_no_context_outside_the_project(tmp_path: Path, project: Path) -> None:
         assert ctx is None and current() is None
     with active(None):
         assert current() is None
+
+
+def test_bridge_reads_imported_names_like_the_interpreter(project: Path) -> None:
+    import libcst as cst
+
+    from lossflint.project import bridge
+
+    session = ProjectSession.for_files([project / "train.py"])
+    module = cst.parse_module(
+        "from models import Net as Model\nimport models.net\nimport models.net as mn\n"
+    )
+    (from_import,) = module.body[0].body  # type: ignore[attr-defined]
+    (plain,) = module.body[1].body  # type: ignore[attr-defined]
+    (aliased,) = module.body[2].body  # type: ignore[attr-defined]
+    with session.linting(project / "train.py") as ctx:
+        assert ctx is not None
+        cls = bridge.value_of_import(from_import, "Model")
+        assert cls == SClass("models/net.py", "Net")
+        assert bridge.value_of_import(plain, "models") == SModule("models/__init__.py")
+        assert bridge.value_of_import(aliased, "mn") == SModule("models/net.py")
+        assert bridge.value_of_qualname("models.net.Net") == cls
+        assert bridge.value_of_qualname("models.Net") == cls
+        instance = bridge.call(cls)
+        assert instance == SInstance("models/net.py", "Net")
+        output = bridge.call(instance)
+        assert isinstance(output, STensor) and output.kind == "PROBS"
+        factory = bridge.value_of_qualname("models.build_model")
+        assert factory is not None and bridge.call(factory) == instance
+        forward = bridge.attribute(instance, "forward")
+        assert forward == SFunction("models/net.py", "Net.forward")
+        assert bridge.value_of_qualname("models.nothing") is None
+        assert bridge.value_of_qualname("torch.nn") is None
+    assert bridge.value_of_qualname("models.Net") is None  # no project: nothing known

@@ -24,12 +24,15 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lossflint.project.context import ProjectContext, active
 from lossflint.project.layout import Layout
 from lossflint.project.store import SummaryStore
 from lossflint.project.summary_cache import SummaryCache
+
+if TYPE_CHECKING:
+    from lossflint.cache import ResultCache
 
 DEPS_FORMAT = 1
 
@@ -178,3 +181,43 @@ def _record_ok(key: Any, record: Any) -> bool:
         and type(record["deps"]) is dict
         and all(type(k) is str and type(v) is str and v for k, v in record["deps"].items())
     )
+
+
+class ProjectRun:
+    """The project side of ``parallel.run_files``: one session in the main
+    process (checking cached results), the deps of each result, and what the
+    workers need to build their own session."""
+
+    def __init__(self, files: list[Path], cache: ResultCache | None = None) -> None:
+        folder = cache.folder if cache is not None else None
+        self.session = ProjectSession.for_files(files, folder)
+        self.deps: ResultDeps | None = None
+        if cache is not None:
+            key = cache.path.stem.removeprefix("results-")
+            self.deps = ResultDeps(cache.folder, key, self.session.layout.root)
+
+    def cached_result_holds(self, path: Path, sha: str) -> bool:
+        """Whether a cached result of ``path`` (with these bytes) may be served:
+        the summaries it used still have the hashes recorded with it."""
+        if self.deps is None:
+            return False
+        deps = self.deps.get(os.path.abspath(path), sha)
+        if deps is None:
+            return False
+        try:
+            return self.session.still_valid(deps)
+        except RecursionError:
+            return False
+
+    def record(self, path: Path, sha: str, deps: dict[str, str] | None) -> bool:
+        """Keep the deps of a new result; False when the result must not be
+        cached (it used a summary that was not settled yet)."""
+        if deps is None:
+            return False
+        if self.deps is not None:
+            self.deps.store(os.path.abspath(path), sha, deps)
+        return True
+
+    def save(self) -> None:
+        if self.deps is not None:
+            self.deps.save()

@@ -1,0 +1,169 @@
+"""Reading imported project names the way the interpreter evaluates code.
+
+The interpreter of a file meets an imported name (``Net``, ``build_model``,
+``models.net``) and asks here what it is; the answers are summary values
+(:mod:`~lossflint.project.summary`), which the interpreter keeps as they are
+(wrapped in its ``Foreign`` value) until a domain turns a leaf into its own
+value (an ``STensor`` into a tensor of that kind):
+
+- :func:`value_of_import` — an import binding (absolute or relative);
+- :func:`value_of_qualname` — ``models.net.Net`` reached as a dotted name;
+- :func:`call` — what calling a summarised value returns (a class gives an
+  instance, an instance runs ``forward``/``call``/``__call__``, a function
+  gives its summarised return, ``nn.Sequential``/layers their output);
+- :func:`attribute` — ``module.name``, ``instance.attr``, ``Class.method``.
+
+Everything returns None when the project does not know: unknown means silence.
+"""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from lossflint.project.context import ProjectContext, current
+from lossflint.project.summary import (
+    S_UNKNOWN,
+    SAlias,
+    SClass,
+    SFunction,
+    SInstance,
+    SLayer,
+    SModule,
+    SSequential,
+    STensor,
+    SValue,
+)
+
+#: the methods a call of an instance runs, by framework
+CALL_METHODS = ("forward", "call", "__call__")
+
+
+def _dotted(node: cst.BaseExpression | None) -> str:
+    parts: list[str] = []
+    while isinstance(node, cst.Attribute):
+        parts.append(node.attr.value)
+        node = node.value
+    if isinstance(node, cst.Name):
+        parts.append(node.value)
+    return ".".join(reversed(parts))
+
+
+def value_of_import(
+    node: cst.Import | cst.ImportFrom, local: str, context: ProjectContext | None = None
+) -> SValue | None:
+    """What the import statement ``node`` binds to the name ``local``."""
+    context = context or current()
+    if context is None:
+        return None
+    if isinstance(node, cst.Import):
+        for alias in node.names:
+            full = _dotted(alias.name)
+            asname = alias.asname.name if alias.asname is not None else None
+            if isinstance(asname, cst.Name):
+                if asname.value == local:
+                    return context.import_module(full)
+            elif full.split(".")[0] == local:
+                return context.import_module(local)
+        return None
+    if isinstance(node.names, cst.ImportStar):
+        return None
+    level = len(node.relative)
+    module = _dotted(node.module) if node.module is not None else ""
+    for alias in node.names:
+        name = _dotted(alias.name)
+        asname = alias.asname.name if alias.asname is not None else None
+        bound = asname.value if isinstance(asname, cst.Name) else name
+        if bound == local:
+            return context.import_name(module, level, name)
+    return None
+
+
+def value_of_qualname(qualname: str, context: ProjectContext | None = None) -> SValue | None:
+    """``models.net.Net`` (a name as imported and dotted): the longest prefix
+    that is a project module, then attributes."""
+    context = context or current()
+    if context is None:
+        return None
+    parts = qualname.split(".")
+    for cut in range(len(parts), 0, -1):
+        module = context.import_module(".".join(parts[:cut]))
+        if module is None:
+            continue
+        value: SValue | None = module
+        for name in parts[cut:]:
+            value = attribute(value, name, context) if value is not None else None
+        return value
+    return None
+
+
+def attribute(value: SValue, name: str, context: ProjectContext | None = None) -> SValue | None:
+    context = context or current()
+    if context is None:
+        return None
+    value = context.resolve(value)
+    if isinstance(value, SModule):
+        return context.module_attr(value, name)
+    if isinstance(value, SInstance):
+        cls = context.class_summary(value)
+        if cls is not None and name in cls.attrs:
+            return context.resolve(cls.attrs[name])
+        method = context.method_summary(value, name)
+        if method is not None:
+            owner = method.name.split(".")[0]
+            return SFunction(_file_of_method(context, value, owner) or value.file, method.name)
+        return None
+    if isinstance(value, SClass):
+        method = context.method_summary(value, name)
+        if method is not None:
+            owner = method.name.split(".")[0]
+            return SFunction(_file_of_method(context, value, owner) or value.file, method.name)
+    return None
+
+
+def _file_of_method(context: ProjectContext, start: SValue, owner: str) -> str | None:
+    """The module of the class ``owner`` met along ``start``'s project bases."""
+    todo: list[SValue] = [start]
+    seen = 0
+    while todo and seen < 20:
+        seen += 1
+        current_value = context.resolve(todo.pop(0))
+        if not isinstance(current_value, (SClass, SInstance)):
+            continue
+        if current_value.name == owner:
+            return current_value.file
+        cls = context.class_summary(current_value)
+        if cls is not None:
+            todo.extend(cls.bases)
+    return None
+
+
+def call(value: SValue, context: ProjectContext | None = None) -> SValue | None:
+    """What calling ``value`` returns, when the project knows."""
+    context = context or current()
+    if context is None:
+        return None
+    value = context.resolve(value)
+    if isinstance(value, SClass):
+        return SInstance(value.file, value.name)
+    if isinstance(value, SFunction):
+        function = context.function_summary(value)
+        if function is None or function.returns == S_UNKNOWN:
+            return None
+        return context.resolve(function.returns)
+    if isinstance(value, SInstance):
+        for method in CALL_METHODS:
+            found = context.method_summary(value, method)
+            if found is not None:
+                if found.returns == S_UNKNOWN:
+                    return None
+                return context.resolve(found.returns)
+        return None
+    if isinstance(value, SLayer):
+        return STensor(value.output, origin=value.origin) if value.output is not None else None
+    if isinstance(value, SSequential) and value.layers:
+        return call(value.layers[-1], context)
+    return None
+
+
+def is_alias(value: SValue) -> bool:
+    return isinstance(value, SAlias)

@@ -34,6 +34,7 @@ import os
 import re
 import stat
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -172,30 +173,58 @@ def _optional_int(value: Any) -> int | None:
     return None if value is None else _int(value, minimum=1)
 
 
+def _code(value: Any) -> str:
+    code = _str(value)
+    if not _CODE.fullmatch(code):
+        raise CorruptEntry(f"not a rule code: {code!r}")
+    return code
+
+
+def _related(value: Any) -> tuple[Related, ...]:
+    related = []
+    for raw in _list(value):
+        r = _dict(raw, {"message", "location", "end_location"})
+        related.append(Related(_str(r["message"]), _loc(r["location"]), _loc(r["end_location"])))
+    return tuple(related)
+
+
+def _pairs(value: Any) -> tuple[tuple[str, str], ...]:
+    pairs = []
+    for raw in _list(value):
+        if len(_list(raw)) != 2:
+            raise CorruptEntry("not a pair")
+        pairs.append((_str(raw[0]), _str(raw[1])))
+    return tuple(pairs)
+
+
+#: how each field of a cached diagnostic is read back; every field of
+#: :class:`Diagnostic` but ``filename`` needs one (a test checks it)
+FIELD_DECODERS: dict[str, Callable[[Any], Any]] = {
+    "code": _code,
+    "name": _str,
+    "message": _str,
+    "severity": lambda v: Severity(_str(v)),
+    "location": _loc,
+    "end_location": _loc,
+    "fix": _fix,
+    "related": _related,
+    "statement_row": _optional_int,
+    "cell": _optional_int,
+    "assumed": _pairs,
+}
+
+
 def diagnostic_from_json(data: Any, filename: str) -> Diagnostic:
     """The diagnostic of one cache entry; :class:`CorruptEntry` (a
     ``ValueError``) unless every field has exactly the type it was written with."""
     d = _dict(data, _DIAGNOSTIC_KEYS)
-    code = _str(d["code"])
-    if not _CODE.fullmatch(code):
-        raise CorruptEntry(f"not a rule code: {code!r}")
-    related = []
-    for raw in _list(d["related"]):
-        r = _dict(raw, {"message", "location", "end_location"})
-        related.append(Related(_str(r["message"]), _loc(r["location"]), _loc(r["end_location"])))
-    return Diagnostic(
-        code=code,
-        name=_str(d["name"]),
-        message=_str(d["message"]),
-        severity=Severity(_str(d["severity"])),
-        filename=filename,
-        location=_loc(d["location"]),
-        end_location=_loc(d["end_location"]),
-        fix=_fix(d["fix"]),
-        related=tuple(related),
-        statement_row=_optional_int(d["statement_row"]),
-        cell=_optional_int(d["cell"]),
-    )
+    fields = {}
+    for name in _DIAGNOSTIC_KEYS:
+        decode = FIELD_DECODERS.get(name)
+        if decode is None:  # a new field nobody taught the cache: never guess
+            raise CorruptEntry(f"no decoder for the field {name!r}")
+        fields[name] = decode(d[name])
+    return Diagnostic(filename=filename, **fields)
 
 
 def _entry_shape_ok(key: Any, entry: Any) -> bool:

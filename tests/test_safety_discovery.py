@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import shutil
@@ -24,8 +25,14 @@ from pathlib import Path
 
 import pytest
 
-from lossflint.cache import ResultCache, check_cache_folder, diagnostic_from_json
+from lossflint.cache import (
+    FIELD_DECODERS,
+    ResultCache,
+    check_cache_folder,
+    diagnostic_from_json,
+)
 from lossflint.config import ConfigError, Settings, resolve_settings
+from lossflint.diagnostics import Diagnostic
 from lossflint.discovery import discover, is_inside
 from lossflint.linter import RuleSet
 from lossflint.parallel import run_files
@@ -567,6 +574,13 @@ def test_truncated_cache_file_is_ignored(cached: Path) -> None:
         assert rows == expected
 
 
+def test_every_diagnostic_field_has_a_cache_decoder() -> None:
+    """A field added to ``Diagnostic`` must be taught to the cache, or every
+    entry would be a miss (never a wrong hit)."""
+    names = {f.name for f in dataclasses.fields(Diagnostic)} - {"filename"}
+    assert names <= set(FIELD_DECODERS)
+
+
 def test_diagnostic_from_json_is_strict() -> None:
     good: dict[str, object] = {
         "code": "LF110",
@@ -579,7 +593,10 @@ def test_diagnostic_from_json_is_strict() -> None:
         "related": [],
         "statement_row": None,
         "cell": None,
+        "assumed": [],
     }
+    fields = {f.name for f in dataclasses.fields(Diagnostic)}
+    good = {k: v for k, v in good.items() if k in fields}
     assert diagnostic_from_json(good, "x.py").location.row == 1
     for key, bad in [("severity", "fatal"), ("statement_row", 0), ("name", None)]:
         with pytest.raises(ValueError):

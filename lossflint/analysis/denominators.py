@@ -16,6 +16,7 @@ import libcst as cst
 
 from lossflint.analysis import numerics as num
 from lossflint.analysis.apis import Kind
+from lossflint.analysis.gradients import Reach, gradients
 from lossflint.analysis.values import Tensor
 
 if TYPE_CHECKING:
@@ -45,9 +46,12 @@ def zero_able(
         if num.is_count(model, expr):
             label = "a count"
         elif method == "sum":
-            return None, None
+            if not _caller_mask_count(model, operand, numerator):
+                return None, None
+            label = "the count of a mask"
         elif method == "norm" and not num.is_binop(num.resolve(model, operand), cst.Subtract):
-            return None, None
+            if not _zero_able_norm(model, operand, numerator):
+                return None, None
         elif method == "std" and not _centred(numerator):
             return None, None
         return label, framework
@@ -68,6 +72,35 @@ def zero_able(
         known = frameworks - {None}
         return label, (known.pop() if len(known) == 1 and None not in frameworks else None)
     return None, None
+
+
+def _caller_mask_count(
+    model: SemanticModel, operand: cst.BaseExpression, numerator: cst.BaseExpression
+) -> bool:
+    """``(loss * mask).sum() / mask.sum()`` in code a gradient reaches: a masked
+    mean over a mask handed in by a caller, 0 for an all-padding batch. Where
+    the gradient fact is unknown (a helper never called in the file) the mask's
+    emptiness is anybody's guess: silent."""
+    if not num.is_mask(model, operand):
+        return False
+    masked = num.masked_sum(model, numerator)
+    if masked is None or not num.same_code(model, masked, num.strip_shape(model, operand)):
+        return False
+    return gradients(model).reach(numerator) is Reach.YES
+
+
+def _zero_able_norm(
+    model: SemanticModel, operand: cst.BaseExpression, numerator: cst.BaseExpression
+) -> bool:
+    """``x / x.norm()`` where ``x`` is relu/abs output (all-zero for a dead
+    row) and a gradient flows: x/||x|| has a 0/0 gradient there. Learned
+    embeddings of unknown kind are left alone (essentially never all-zero)."""
+    if not num.same_code(model, operand, numerator):
+        return False
+    value = model.value(num.resolve(model, operand))
+    if not (isinstance(value, Tensor) and value.kind is Kind.NON_NEGATIVE):
+        return False
+    return gradients(model).reach(numerator) is Reach.YES
 
 
 def reduced_operands(model: SemanticModel, expr: cst.BaseExpression) -> list[cst.BaseExpression]:

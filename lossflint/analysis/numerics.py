@@ -501,6 +501,55 @@ def is_count(model: ModuleIndex, expr: cst.BaseExpression, depth: int = 3) -> bo
     return operand is not None and is_boolean(model, operand)
 
 
+def is_mask(model: ModuleIndex, expr: cst.BaseExpression) -> bool:
+    """A mask: a boolean expression, or a name/attribute named like one
+    (``mask``, ``pad_mask``, ``self.valid_mask``), possibly cast."""
+    if is_boolean(model, expr):
+        return True
+    expr = strip_shape(model, resolve(model, expr))
+    name = None
+    if isinstance(expr, cst.Name):
+        name = expr.value
+    elif isinstance(expr, cst.Attribute):
+        name = expr.attr.value
+    return name is not None and "mask" in name.lower()
+
+
+_SHAPE_METHODS = frozenset(
+    {"unsqueeze", "view", "reshape", "expand", "expand_as", "squeeze", "flatten", "type_as"}
+)
+
+
+def strip_shape(model: ModuleIndex, expr: cst.BaseExpression) -> cst.BaseExpression:
+    """``mask.unsqueeze(-1).float()`` → ``mask``: casts and reshapes keep which
+    entries are zero."""
+    for _ in range(4):
+        info = call_info(model, expr)
+        if (
+            info is None
+            or info.receiver is None
+            or info.method not in (_SHAPE_METHODS | apis.CAST_METHODS)
+        ):
+            break
+        expr = info.receiver
+    return expr
+
+
+def masked_sum(model: ModuleIndex, expr: cst.BaseExpression) -> cst.BaseExpression | None:
+    """``(x * mask).sum(...)`` → the mask (casts and reshapes stripped): a sum
+    that is 0 when the mask is empty."""
+    operand = sum_operand(model, resolve(model, expr))
+    if operand is None:
+        return None
+    operand = resolve(model, operand)
+    if is_binop(operand, cst.Multiply):
+        assert isinstance(operand, cst.BinaryOperation)
+        for side in (operand.right, operand.left):
+            if is_mask(model, side):
+                return strip_shape(model, resolve(model, side))
+    return None
+
+
 def is_normalised(model: ModuleIndex, expr: cst.BaseExpression, depth: int = 3) -> bool:
     """``F.normalize(x)`` / ``tf.math.l2_normalize(x)`` / ``x / x.norm(...)``,
     possibly transposed or through a name bound once."""

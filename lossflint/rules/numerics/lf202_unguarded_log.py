@@ -33,7 +33,10 @@ class UnguardedLog(Rule):
 Flags `log(x)` (`torch.log`, `x.log()`, `tf.math.log`, `np.log` on framework
 tensors) when `x` can be exactly 0 and nothing keeps it away from 0:
 `log(1 - p)` of softmax output, the output of `relu`/`abs`/`square`/an even
-power, or a ratio whose numerator is one of those. The value is followed
+power, or a ratio whose numerator is one of those (or a count); where a
+gradient is known to flow (a loss, a `forward`, the backward slice) also a
+ratio whose numerator is a sum over a mask (`(e * pos_mask).sum(1) / ...`,
+0 for a row without positives) or a difference. The value is followed
 through variables. A clamp/clip (`clamp_min(eps)`), an added positive term
 (`+ eps`, `+ 1e-8`, `+ torch.finfo(dtype).eps`) or `torch.where(x > 0, ...)`
 silences the rule. `log(softmax)` / `log(sigmoid)` are LF201's, and a log
@@ -130,6 +133,19 @@ representable in float16; `torch.finfo(x.dtype).eps` is a dtype-aware choice.
             kl = (p * torch.log(p[:, :1] / q)).sum()  # error: LF202 at `torch.log(`
             """
         ),
+        Invalid(
+            """
+            import torch
+
+            def supcon_loss(sim, pos_mask):
+                e = torch.exp(sim)
+                ratio = (e * pos_mask).sum(1) / e.sum(1)
+                return -torch.log(ratio).mean()  # error: LF202 at `torch.log(`
+
+            def gap_loss(a, b, s):
+                return torch.log((a - b) / s).mean()  # error: LF202 at `torch.log(`
+            """
+        ),
     ]
     VALID = [
         # metric code (ignite's GeometricMeanAbsoluteError): detached inputs
@@ -213,6 +229,17 @@ representable in float16; `torch.finfo(x.dtype).eps` is a dtype-aware choice.
         h = h + 1e-6
         l = torch.log(h)
         """,
+        # box-coder targets (no gradient) and ratios of unknown sign where none is known
+        """
+        import torch
+
+        class BoxCoder:
+            def encode(self, w, wa):
+                return torch.log(w / wa)
+
+        def ratio(a, b, s):
+            return torch.log((a - b) / s)
+        """,
         # a bucket index (T5-style relative positions): cast back to integers
         """
         import torch
@@ -277,6 +304,25 @@ representable in float16; `torch.finfo(x.dtype).eps` is a dtype-aware choice.
                 return subject + self._evidence(model, value, numerator)
             if log.framework != "numpy" and num.is_count(model, numerator):
                 return "a ratio whose numerator (a count) can be 0"
+        return self._ratio_in_loss(model, log, num.resolve(model, arg))
+
+    @staticmethod
+    def _ratio_in_loss(model: SemanticModel, log: LogCall, ratio: cst.BaseExpression) -> str | None:
+        """Where a gradient is known to flow: a ratio (inline or through a name)
+        whose numerator is a sum over a mask (SupCon-style positives, 0 for a
+        row without any) or a difference."""
+        if log.framework == "numpy" or not num.is_binop(ratio, cst.Divide):
+            return None
+        assert isinstance(ratio, cst.BinaryOperation)
+        numerator = ratio.left
+        if num.is_guarded(model, numerator) or num.is_guarded(model, ratio):
+            return None
+        if gradients(model).reach(log.node) is not Reach.YES:
+            return None
+        if num.masked_sum(model, numerator) is not None:
+            return "a ratio whose numerator (a sum over a mask) can be 0"
+        if num.is_binop(num.resolve(model, numerator), cst.Subtract):
+            return "a ratio whose numerator (a difference) can be 0"
         return None
 
     @staticmethod

@@ -30,7 +30,11 @@ class UnguardedDivision(Rule):
 Flags `a / d` where `d` is a reduction of tensors that can be 0: `.sum()`,
 `.norm()`, `.std()` (and `torch.sum`, `torch.linalg.norm`, `tf.reduce_sum`,
 `tf.norm`, ...), or a sum of such reductions, like `tp + fp` counts of a mask
-or the `p.sum() + t.sum()` of a Dice loss. Followed through variables assigned
+or the `p.sum() + t.sum()` of a Dice loss. Where a gradient is known to flow
+(a loss, a `forward`, the backward slice), also the masked mean over a mask
+handed in by a caller, `(x * mask).sum() / mask.sum()` (0/0 for an
+all-padding row), and `h / h.norm()` of relu/abs output (0/0 for a dead row);
+learned embeddings of unknown sign (`e / e.norm()`) are not reported. Followed through variables assigned
 once. Silent when the denominator is guarded (`+ eps`, `+ smooth`, a clamp
 with a positive bound), tested (`if d > 0:`, `torch.where(d > 0, ...)`), is
 Python's `len(...)` (which raises instead of producing NaN) or a constant, or
@@ -141,6 +145,29 @@ certain.
                 return (loss * mask).sum() / n.clamp_min(1e-12)  # error: LF206 at `(loss`
             """,
         ),
+        Invalid(
+            """
+            import torch
+
+            def masked_loss(loss, mask):
+                return (loss * mask).sum() / mask.sum()  # error: LF206 at `(loss`
+
+            class Pool(torch.nn.Module):
+                def forward(self, x, attention_mask):
+                    m = attention_mask.unsqueeze(-1).float()
+                    return (x * m).sum(1) / attention_mask.sum(1, keepdim=True)  # error: LF206 at `(x * m)`
+            """
+        ),
+        Invalid(
+            """
+            import torch
+
+            class Head(torch.nn.Module):
+                def forward(self, x):
+                    h = torch.relu(self.fc(x))
+                    return h / h.norm(dim=-1, keepdim=True)  # error: LF206 at `h / h`
+            """
+        ),
     ]
     VALID = [
         # counts of hard predictions: no gradient, a NaN metric is LF503's business
@@ -206,7 +233,8 @@ certain.
         import torch
         pmf = weights / weights.sum(dim=-2, keepdim=True)
         """,
-        # a mask handed in by the caller: unknown whether it can be empty
+        # a mask handed in by the caller, in code no gradient is known to reach:
+        # unknown whether it can be empty
         """
         import torch
         def masked_mean(loss, mask):

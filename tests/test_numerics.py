@@ -163,3 +163,73 @@ def test_class_attribute_is_not_followed_from_methods():
         "        return torch.log(d)\n"
     )
     assert _found(source) == []
+
+
+# --- issue 15: only where gradients flow, constants, positive terms, recall ---------------
+
+
+def test_no_gradient_claim_in_evaluation_code():
+    source = (
+        "import torch\n"
+        "def evaluate(model, loader):\n"
+        "    with torch.no_grad():\n"
+        "        for x, y in loader:\n"
+        "            d = torch.sqrt(((model(x) - y) ** 2).sum(1))\n"
+        "            r = torch.log(torch.relu(model(x)))\n"
+        "    return d, r\n"
+    )
+    assert _found(source) == []
+
+
+def test_same_code_in_a_loss_still_fires():
+    source = (
+        "import torch\n"
+        "def contrastive_loss(a, b):\n"
+        "    d = torch.sqrt(((a - b) ** 2).sum(1))\n"
+        "    return torch.log(torch.relu(d - 1)).mean()\n"
+    )
+    assert [c for _, _, c in _found(source)] == ["LF205", "LF202"]
+
+
+def test_values_beside_the_backpropagated_loss_are_silent():
+    source = (
+        "import torch\n"
+        "for x, y in loader:\n"
+        "    out = model(x)\n"
+        "    loss = crit(out, y)\n"
+        "    loss.backward()\n"
+        "    dist = torch.sqrt(((out - y) ** 2).sum(1))\n"
+        "    acc = (out.argmax(1) == y).sum() / (y >= 0).sum()\n"
+    )
+    assert _found(source) == []
+
+
+@pytest.mark.parametrize(
+    "expr",
+    [
+        "torch.log(torch.exp(torch.tensor(30.0)) + 1.0)",
+        "torch.log(1 + torch.exp(torch.tensor(LIMIT)))",
+        "torch.log(torch.exp(torch.tensor([1.0, 2.0])).sum())",
+    ],
+)
+def test_lf204_constants_cannot_overflow(expr):
+    assert _found(f"import torch\nLIMIT = 30.0\nv = {expr}\n", ["LF204"]) == []
+
+
+def test_lf204_module_name_rebound_is_not_a_constant():
+    source = "import torch\nLIMIT = 30.0\nLIMIT = model(x)\nv = torch.log(1 + torch.exp(LIMIT))\n"
+    assert [c for _, _, c in _found(source, ["LF204"])] == ["LF204"]
+
+
+@pytest.mark.parametrize(
+    "term",
+    ["tf.square(1e-3)", "eps ** 2", "tf.math.square(self.eps)", "torch.finfo(x.dtype).eps"],
+)
+def test_lf205_positive_term_in_any_form(term):
+    source = f"import tensorflow as tf\nimport torch\nd = tf.sqrt(tf.reduce_sum(tf.square(a - b), 1) + {term})\n"
+    assert _found(source, ["LF205"]) == []
+
+
+def test_lf205_squared_names_are_not_eps():
+    source = "import torch\nd = torch.sqrt(dx ** 2 + dy ** 2)\n"
+    assert [c for _, _, c in _found(source, ["LF205"])] == ["LF205"]

@@ -162,35 +162,6 @@ _PASSING_METHODS = frozenset(
         "squeeze_",
     }
 )
-#: tensor factories: their result has no gradient history (unless requires_grad=True)
-_FACTORIES = frozenset(
-    {
-        "torch.tensor",
-        "torch.as_tensor",
-        "torch.from_numpy",
-        "torch.arange",
-        "torch.zeros",
-        "torch.ones",
-        "torch.full",
-        "torch.eye",
-        "torch.linspace",
-        "torch.empty",
-        "torch.rand",
-        "torch.randn",
-        "torch.randint",
-        "torch.zeros_like",
-        "torch.ones_like",
-        "torch.full_like",
-        "torch.empty_like",
-        "torch.rand_like",
-        "torch.randn_like",
-        "tensorflow.constant",
-        "tensorflow.zeros",
-        "tensorflow.ones",
-        "tensorflow.range",
-        "tensorflow.eye",
-    }
-)
 #: builtins whose result is a plain Python value
 _PYTHON_VALUE_BUILTINS = frozenset(
     {"builtins.len", "builtins.float", "builtins.int", "builtins.bool", "builtins.range"}
@@ -246,8 +217,6 @@ _NO_GRAD_TOKENS = frozenset(
     }
 )
 _METRIC_UPDATES = frozenset({"update", "_update", "update_state", "reset"})
-_TAPES = frozenset({"tensorflow.GradientTape", "tensorflow.autodiff.GradientTape"})
-_AUTOGRAD_GRAD = frozenset({"torch.autograd.grad"})
 
 
 def name_tokens(name: str) -> list[str]:
@@ -581,7 +550,7 @@ class GradientFacts:
             qualname = model.qualname(expr.func)
             if qualname is not None:
                 root = qualname.split(".", 1)[0]
-                if qualname in _FACTORIES:
+                if qualname in apis.TENSOR_FACTORIES:
                     return not any(
                         a.keyword is not None and a.keyword.value in ("requires_grad", "trainable")
                         for a in expr.args
@@ -719,7 +688,7 @@ class GradientFacts:
                 for arg in call.args:
                     if arg.keyword is not None and arg.keyword.value in ("loss", "target"):
                         roots.append(arg.value)
-        for site in model.calls_to(*_AUTOGRAD_GRAD):
+        for site in model.calls_to(*apis.AUTOGRAD_GRAD):
             if site.node.args:
                 roots.append(site.node.args[0].value)
         return roots
@@ -731,7 +700,7 @@ class GradientFacts:
                 for item in ancestor.items:
                     call = item.item
                     func = call.func if isinstance(call, cst.Call) else call
-                    if self.model.qualname(func) in _TAPES:
+                    if self.model.qualname(func) in apis.GRADIENT_TAPES:
                         return True
             if isinstance(ancestor, (cst.FunctionDef, cst.Lambda)):
                 return False

@@ -242,8 +242,7 @@ def _positive_power(model: ModuleIndex, expr: cst.BaseExpression) -> bool:
         if (
             info.qualname in apis.SQUARE
             or info.qualname in apis.POW
-            or info.qualname
-            in (apis.SQRT | {"math.sqrt", "math.pow", "numpy.square", "numpy.sqrt"})
+            or info.qualname in (apis.SQRT | apis.SCALAR_POWERS)
         ):
             return _eps_like(model, args[0].value)
         return False

@@ -32,3 +32,40 @@ FP16_KEEPING_ACTIVATIONS = frozenset(
     }
 )
 FP16_KEEPING_METHODS = frozenset({"sigmoid", "tanh", "relu", "abs", "square", "clone"})
+
+#: tensor factories: their result has no gradient history (unless requires_grad=True)
+TENSOR_FACTORIES = frozenset(
+    {
+        "torch.tensor",
+        "torch.as_tensor",
+        "torch.from_numpy",
+        "torch.arange",
+        "torch.zeros",
+        "torch.ones",
+        "torch.full",
+        "torch.eye",
+        "torch.linspace",
+        "torch.empty",
+        "torch.rand",
+        "torch.randn",
+        "torch.randint",
+        "torch.zeros_like",
+        "torch.ones_like",
+        "torch.full_like",
+        "torch.empty_like",
+        "torch.rand_like",
+        "torch.randn_like",
+        "tensorflow.constant",
+        "tensorflow.zeros",
+        "tensorflow.ones",
+        "tensorflow.range",
+        "tensorflow.eye",
+    }
+)
+
+#: ``with tf.GradientTape() as tape:`` records what runs inside for differentiation
+GRADIENT_TAPES = frozenset({"tensorflow.GradientTape", "tensorflow.autodiff.GradientTape"})
+#: ``torch.autograd.grad(outputs, inputs)``: its first argument is differentiated
+AUTOGRAD_GRAD = frozenset({"torch.autograd.grad"})
+#: NumPy/math powers and roots (a power of a positive constant is positive)
+SCALAR_POWERS = frozenset({"math.sqrt", "math.pow", "numpy.square", "numpy.sqrt"})

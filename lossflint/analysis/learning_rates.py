@@ -359,14 +359,8 @@ class LearningRates:
         if isinstance(value, Layer):
             return value.qualname in LR.LINEAR_LAYERS
         if isinstance(value, Sequential):
-            if not all(isinstance(item, Layer) for item in value.layers):
-                return False
-            weights = [
-                item.qualname
-                for item in value.layers
-                if isinstance(item, Layer) and item.qualname in apis.WEIGHT_LAYERS
-            ]
-            return len(weights) == 1 and weights[0] in LR.LINEAR_LAYERS
+            names = [item.qualname if isinstance(item, Layer) else "" for item in value.layers]
+            return _one_linear_layer(names)
         if isinstance(value, Instance):
             return self._linear_class(value.cls)
         return False
@@ -374,7 +368,7 @@ class LearningRates:
     def _linear_class(self, cls: cst.ClassDef) -> bool:
         """Its ``__init__`` builds only ``torch.nn`` modules, one ``Linear`` the
         only layer with weights."""
-        weights = []
+        modules = []
         for site in self.model.calls:
             if self.model.enclosing(site.node, cst.ClassDef) is not cls:
                 continue
@@ -385,14 +379,10 @@ class LearningRates:
             ):
                 continue
             qualname = site.qualname or ""
-            if qualname.startswith(LR.TORCH_NN_PREFIX):
-                if qualname in apis.WEIGHT_LAYERS:
-                    weights.append(qualname)
-            elif qualname != "":
-                return False
-            elif self.model.code(site.node.func) != "super().__init__":
-                return False  # another model of the project, a pretrained backbone
-        return len(weights) == 1 and weights[0] in LR.LINEAR_LAYERS
+            if qualname or self.model.code(site.node.func) != "super().__init__":
+                # another model of the project, a pretrained backbone: not linear
+                modules.append(qualname)
+        return _one_linear_layer(modules)
 
     def _compile_of(self, ctor: cst.Call) -> K.CompileFact | None:
         """The ``compile`` whose ``optimizer=`` is this constructor (inline or
@@ -408,6 +398,17 @@ class LearningRates:
             if value is ctor:
                 return comp
         return None
+
+
+def _one_linear_layer(modules: list[str]) -> bool:
+    """One ``Linear``; the other modules without weights (unknown ones: "")."""
+    linear = [m for m in modules if m in LR.LINEAR_LAYERS]
+    return len(linear) == 1 and all(
+        m in LR.LINEAR_LAYERS
+        or m in LR.TORCH_PARAMETER_FREE
+        or (m.startswith(LR.TORCH_NN_PREFIX) and m.endswith("Loss"))
+        for m in modules
+    )
 
 
 def _keras_linear(model: K.KModel) -> bool:

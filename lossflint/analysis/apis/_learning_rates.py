@@ -17,5 +17,16 @@ PEAK_LR_SCHEDULERS: dict[str, tuple[int, str]] = {
 KERAS_LR_CALLBACKS = frozenset({"keras.callbacks.LearningRateScheduler"})
 #: torch layers a linear/logistic regression is made of
 LINEAR_LAYERS = frozenset({"torch.nn.Linear", "torch.nn.LazyLinear"})
-#: torch's module namespace: layers, activations and losses a small model is built of
+#: torch modules without weights a linear/logistic regression may hold next to its
+#: ``Linear`` (an output squashing, a flatten, dropout); losses are recognised by name
+TORCH_PARAMETER_FREE = frozenset(
+    {
+        "torch.nn.Sigmoid",
+        "torch.nn.Softmax",
+        "torch.nn.LogSoftmax",
+        "torch.nn.Identity",
+        "torch.nn.Flatten",
+        "torch.nn.Dropout",
+    }
+)
 TORCH_NN_PREFIX = "torch.nn."

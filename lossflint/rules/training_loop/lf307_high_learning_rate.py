@@ -133,6 +133,23 @@ about `lr` for every weight, so `lr=0.1` rewrites the weights each step.
             opt = tf.keras.optimizers.SGD(lr=1.5)  # error: LF307 at `lr=1.5`
             """,
         ),
+        # one Linear after an RNN is not a linear model
+        Invalid(
+            """
+            import torch
+            import torch.nn as nn
+
+            class Model(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.embedding = nn.Embedding(5, 10)
+                    self.rnn = nn.RNN(input_size=10, hidden_size=5, batch_first=True)
+                    self.fc = nn.Linear(5, 5)
+
+            model = Model()
+            optimizer = torch.optim.Adam(model.parameters(), lr=0.1)  # error: LF307 at `lr=0.1`
+            """,
+        ),
         # OneCycleLR overwrites the optimiser's lr: its max_lr is the LR applied
         Invalid(
             """

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from lossflint.examples import Invalid, expected_findings
 from lossflint.linter import RuleSet
 from lossflint.parallel import Worker
 from lossflint.prefilter import FRAMEWORK_WORDS, Prefilter, reduce_words, syntax_ok
-from lossflint.examples import Invalid, expected_findings
 from lossflint.registry import Rule, all_rules
 from lossflint.runner import lint_bytes
 

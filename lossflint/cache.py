@@ -410,6 +410,13 @@ def check_cache_folder(settings: Settings, override: str | None = None) -> Path:
         )
     if real in root.parents:
         raise ConfigError(f"{where} {_shown(folder)} is above the project folder {_shown(root)}")
+    if override is None and root not in real.parents:
+        # the config file belongs to the linted repository: it may not make
+        # lossflint write elsewhere on the machine
+        raise ConfigError(
+            f"{where} {_shown(folder)} is outside the project folder {_shown(root)}; "
+            "a cache elsewhere is chosen on the command line (--cache-dir)"
+        )
     if os.path.lexists(real) and not real.is_dir():
         raise ConfigError(f"{where} {_shown(folder)} is not a folder")
     if real.is_dir() and not _is_lossflint_folder(real):

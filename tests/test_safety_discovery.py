@@ -767,3 +767,23 @@ def test_reading_a_special_file_never_blocks(tree: Path, alarm: None) -> None:
     assert [(d.code, d.message) for d in result.diagnostics] == [
         ("LF900", "cannot read file: not a regular file")
     ]
+
+
+def test_config_cannot_send_the_cache_outside_the_project(project: Path, tmp_path: Path) -> None:
+    """The config file belongs to the linted repository: its ``cache-dir`` may
+    not make lossflint write elsewhere on the machine (``--cache-dir`` may)."""
+    elsewhere = tmp_path.parent / f"{tmp_path.name}-elsewhere"
+    (project / "pyproject.toml").write_text(f'[tool.lossflint]\ncache-dir = "{elsewhere}"\n')
+    proc = lossflint(".", cwd=project)
+    assert proc.returncode == 2 and proc.stderr.count("\n") == 1
+    assert "outside the project folder" in proc.stderr
+    assert not elsewhere.exists()
+    # a symlinked cache folder shipped with the tree is the same escape
+    (project / "pyproject.toml").unlink()
+    (project / ".lossflint_cache").symlink_to(elsewhere, target_is_directory=True)
+    elsewhere.mkdir()
+    proc = lossflint(".", cwd=project)
+    assert proc.returncode == 2 and "outside the project folder" in proc.stderr
+    assert list(elsewhere.iterdir()) == []
+    proc = lossflint("--cache-dir", str(elsewhere), ".", cwd=project)
+    assert proc.returncode == 1, proc.stderr

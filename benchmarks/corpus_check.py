@@ -815,6 +815,11 @@ def main(argv: list[str] | None = None) -> int:
         help="run every rule on every file (the CLI skips files its pre-filter rules out)",
     )
     parser.add_argument("--limit", type=int, help="only the first N files (a smoke run)")
+    parser.add_argument(
+        "--revision",
+        help="the lossflint revision to name in the report (default: this checkout's git HEAD;"
+        " give it when lossflint is imported from elsewhere, e.g. PYTHONPATH=<snapshot>)",
+    )
     parser.add_argument("--fix-safety", action="store_true", help="also check --fix on a copy")
     parser.add_argument("--no-write", action="store_true", help="do not write the .md file")
     parser.add_argument("--json", type=Path, help="also write the raw results as JSON here")
@@ -837,9 +842,9 @@ def main(argv: list[str] | None = None) -> int:
         results = [FileResult(**r) for r in raw["results"]]
         seconds = raw["seconds"]
         src = Path(raw["src"])
-        started, head = raw.get("started", ""), raw.get("head", "")
+        started, head = raw.get("started", ""), args.revision or raw.get("head", "")
     else:
-        started, head = _now(), _git_head()
+        started, head = _now(), args.revision or _git_head()
         src = (args.src or fetch()).resolve()
         files = corpus_files(src, corpus.notebooks)
         if args.limit:

@@ -211,6 +211,14 @@ def test_instances_attributes_and_methods() -> None:
 
 def test_functions_see_module_names_at_the_end_of_the_module() -> None:
     assert probes("def f():\n    probe(x)\nx = 1\n") == [1]
+    # in the first round already, unless a function ran before the name was bound
+    assert run("def f():\n    probe(x)\nx = 1\n").rounds == 1
+    assert run("def f():\n    probe(x)\nf()\nx = 1\n").rounds == 2
+
+
+def test_an_alias_is_not_an_escape() -> None:
+    assert probes("def f(p):\n    probe(p)\ng = f\ng(1)\nf(1)\n") == [1]
+    assert probes("def f(p):\n    probe(p)\ng = f\ng(1)\nrun(g)\n") == [UNKNOWN]
 
 
 def test_names_a_function_rebinds_with_global_are_unknown_to_functions() -> None:

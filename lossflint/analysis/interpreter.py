@@ -93,6 +93,8 @@ class Interpreter(Generic[V]):
         self._globals: Env = {}
         self._pins: dict[cst.FunctionDef, Env] = {}
         self._captures: dict[cst.FunctionDef, Env] = {}
+        #: module names read (and what they gave) while the module body runs
+        self._early_reads: dict[str, Any] | None = None
         self._unpinnable: set[cst.FunctionDef] = set()
         # within a round
         self._returns: dict[cst.FunctionDef, V] = {}
@@ -128,23 +130,26 @@ class Interpreter(Generic[V]):
             self.recording = True
             self.frame = Frame("<module>")
             self.stmt = module
+            self._early_reads = {}
             env: Env = {}
             try:
                 end = self._exec_block(module.body, env)
             except RecursionError:
                 end = env
+            early = self._early_reads or {}
+            self._early_reads = None
             end = end if end is not None else env
             new_globals = {k: v for k, v in end.items() if k not in self._written_from_functions}
+            # functions run during the module body saw the previous round's names
+            stale = any(self._static_ref(n, new_globals) != v for n, v in early.items())
+            # the functions not run yet see this round's
+            self._globals = new_globals
             for func in self._functions:
                 self._function_returns(func)
             new_pins = self._settle(self._next_pins, self._unpinnable)
             new_captures = self._settle(self._next_captures, set())
-            stable = (
-                new_globals == self._globals
-                and new_pins == self._pins
-                and new_captures == self._captures
-            )
-            self._globals, self._pins, self._captures = new_globals, new_pins, new_captures
+            stable = not stale and new_pins == self._pins and new_captures == self._captures
+            self._pins, self._captures = new_pins, new_captures
             if stable:
                 break
 
@@ -443,6 +448,12 @@ class Interpreter(Generic[V]):
         parent = self.model.parent(expr)
         if isinstance(parent, cst.Call) and parent.func is expr:
             return
+        if (
+            isinstance(parent, cst.Assign)
+            and parent.value is expr
+            and all(isinstance(t.target, cst.Name) for t in parent.targets)
+        ):
+            return  # an alias: calls through it are seen as calls of the function
         self._unpinnable.add(value.func)
         if value.func in self._nested.get(self.frame.func, ()):  # type: ignore[arg-type]
             self._capture(value.func, env)
@@ -756,11 +767,18 @@ class Interpreter(Generic[V]):
                 scope = scope.parent
         return self._static_ref(ident)
 
-    def _static_ref(self, ident: str) -> Any:
-        """A module-level name: its value at the end of the module, or the
-        same-file class/function it is bound to."""
-        if ident in self._globals:
-            return self._globals[ident]
+    def _static_ref(self, ident: str, names: Env | None = None) -> Any:
+        """A module-level name: its value at the end of the module body (in
+        ``names``, default the last one seen), or the same-file class/function
+        it is bound to."""
+        found = self._module_name(ident, self._globals if names is None else names)
+        if names is None and self._early_reads is not None:
+            self._early_reads[ident] = found
+        return found
+
+    def _module_name(self, ident: str, names: Env) -> Any:
+        if ident in names:
+            return names[ident]
         bindings = self.model.module_scope.bindings.get(ident)
         if bindings and len(bindings) == 1:
             only = bindings[0]

@@ -86,7 +86,42 @@ def _caller_mask_count(
     masked = num.masked_sum(model, numerator)
     if masked is None or not num.same_code(model, masked, num.strip_shape(model, operand)):
         return False
+    if _computed_by_callers(model, masked):
+        return False
     return gradients(model).reach(numerator) is Reach.YES
+
+
+def _computed_by_callers(model: SemanticModel, mask: cst.BaseExpression) -> bool:
+    """The mask is a parameter that a same-file caller fills with a mask it
+    computed itself (MAE's ``forward_loss(imgs, pred, mask)`` gets the random
+    mask of ``forward_encoder``, never empty): what it holds is known there,
+    so it is not "handed in" from outside."""
+    if not isinstance(mask, cst.Name):
+        return False
+    bindings = model.bindings(mask) or []
+    if len(bindings) != 1 or bindings[0].kind != "param":
+        return False
+    param = bindings[0].node
+    func = model.enclosing(mask, cst.FunctionDef)
+    if not isinstance(func, cst.FunctionDef) or not isinstance(param, cst.Param):
+        return False
+    sites = gradients(model).call_sites(func) or []
+    names = [p.name.value for p in func.params.params]
+    for call in sites:
+        index = names.index(param.name.value) if param.name.value in names else -1
+        if isinstance(call.func, cst.Attribute) and names[:1] == ["self"]:
+            index -= 1
+        passed = None
+        for position, arg in enumerate(call.args):
+            if arg.keyword is not None and arg.keyword.value == param.name.value:
+                passed = arg.value
+            elif arg.keyword is None and not arg.star and position == index:
+                passed = arg.value
+        if isinstance(passed, cst.Name):
+            caller = model.bindings(passed) or []
+            if caller and all(b.kind != "param" for b in caller):
+                return True
+    return False
 
 
 def _zero_able_norm(

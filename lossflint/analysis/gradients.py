@@ -343,6 +343,11 @@ class GradientFacts:
             for word in ("backward", "grad(", "gradient(", "minimize", "GradientTape", "gradcheck")
         )
 
+    def call_sites(self, func: cst.FunctionDef) -> list[cst.Call] | None:
+        """The same-file calls of ``func`` (found by name), or None when its
+        name is also used otherwise (so callers are unknown)."""
+        return self._call_sites(func)
+
     def _call_sites(self, func: cst.FunctionDef) -> list[cst.Call] | None:
         """Every call of ``func``'s name in the file (``f(...)``, ``x.f(...)``),
         or None when the name is also used otherwise (passed, stored, bound)."""

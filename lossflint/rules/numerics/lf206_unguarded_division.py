@@ -233,6 +233,21 @@ certain.
         import torch
         pmf = weights / weights.sum(dim=-2, keepdim=True)
         """,
+        # the mask comes from a same-file caller that computed it (MAE's random
+        # mask, 75% ones): not handed in from outside
+        """
+        import torch
+
+        class MAE(torch.nn.Module):
+            def forward_loss(self, pred, target, mask):
+                loss = ((pred - target) ** 2).mean(dim=-1)
+                return (loss * mask).sum() / mask.sum()
+
+            def forward(self, imgs):
+                latent, mask = self.forward_encoder(imgs)
+                pred = self.forward_decoder(latent)
+                return self.forward_loss(pred, imgs, mask)
+        """,
         # a mask handed in by the caller, in code no gradient is known to reach:
         # unknown whether it can be empty
         """

@@ -13,7 +13,7 @@ from lossflint.notebook import lint_notebook
 
 HIGH = (
     "import torch\nimport torch.nn as nn\n"
-    "net = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 1))\n"
+    "net = nn.Sequential(nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 10))\n"
     "opt = torch.optim.SGD(net.parameters(), lr=1)\n"
 )
 

@@ -15,13 +15,11 @@ LF307 asks here, for each optimiser constructor of the loop index
   base LR and only lower it (``StepLR``, cosine annealing, transformers'
   ``get_*_schedule_with_warmup``, whose warm-up climbs *to* the base LR) leave
   the base LR as the peak actually applied.
-- :meth:`LearningRates.trains_linear_model`: the optimiser trains a linear or
-  logistic regression (one ``nn.Linear``; a Keras model of ``Dense`` layers with
-  no activation between them), where a large step is harmless: the problem is
-  convex and small.
 - :meth:`LearningRates.compares_rates`: the file loops over several learning
   rates on purpose (``for lr in [1e-3, 1e-2, 0.1, 1.0]``).
 - :func:`is_test_path`: unit tests build optimisers with arbitrary settings.
+
+What the optimiser trains (a linear model, a toy) is ``trained_models.py``'s.
 
 A scheduler is tied to the optimiser it receives by the name the optimiser was
 assigned to (``opt``, ``self.optimizer``) in the same function (class, for
@@ -41,13 +39,10 @@ from typing import TYPE_CHECKING
 import libcst as cst
 
 from lossflint.analysis import apis
-from lossflint.analysis import keras as K
 from lossflint.analysis.apis import _learning_rates as LR
 from lossflint.analysis.calls import keyword, literal_value, positional
-from lossflint.analysis.kinds import kinds_of
 from lossflint.analysis.loops import loops, role_from_name
 from lossflint.analysis.names import dotted_text
-from lossflint.analysis.values import Instance, Layer, Sequential
 
 if TYPE_CHECKING:
     from lossflint.analysis.index import ModuleIndex
@@ -337,102 +332,6 @@ class LearningRates:
                 return [], name
             values.append(float(value))
         return values, name
-
-    def trains_linear_model(self, ctor: OptimizerCtor) -> bool:
-        """The optimiser trains one ``nn.Linear`` (with an optional activation),
-        or a Keras model of ``Dense`` layers without activations between them."""
-        if ctor.framework == "torch":
-            params = positional(ctor.call)
-            first = params[0].value if params else None
-            if (
-                isinstance(first, cst.Call)
-                and isinstance(first.func, cst.Attribute)
-                and first.func.attr.value == "parameters"
-            ):
-                return self._torch_linear(first.func.value)
-            return False
-        comp = self._compile_of(ctor.call)
-        return comp is not None and comp.model is not None and _keras_linear(comp.model)
-
-    def _torch_linear(self, expr: cst.BaseExpression) -> bool:
-        value = kinds_of(self.model).value_of(expr)
-        if isinstance(value, Layer):
-            return value.qualname in LR.LINEAR_LAYERS
-        if isinstance(value, Sequential):
-            names = [item.qualname if isinstance(item, Layer) else "" for item in value.layers]
-            return _one_linear_layer(names)
-        if isinstance(value, Instance):
-            return self._linear_class(value.cls)
-        return False
-
-    def _linear_class(self, cls: cst.ClassDef) -> bool:
-        """Its ``__init__`` builds only ``torch.nn`` modules, one ``Linear`` the
-        only layer with weights."""
-        modules = []
-        for site in self.model.calls:
-            if self.model.enclosing(site.node, cst.ClassDef) is not cls:
-                continue
-            parent = self.model.parent(site.node)
-            if not (
-                isinstance(parent, cst.Assign)
-                and any((dotted_text(t.target) or "").startswith("self.") for t in parent.targets)
-            ):
-                continue
-            qualname = site.qualname or ""
-            if qualname or self.model.code(site.node.func) != "super().__init__":
-                # another model of the project, a pretrained backbone: not linear
-                modules.append(qualname)
-        return _one_linear_layer(modules)
-
-    def _compile_of(self, ctor: cst.Call) -> K.CompileFact | None:
-        """The ``compile`` whose ``optimizer=`` is this constructor (inline or
-        through a name assigned once)."""
-        facts = K.keras_facts(self.model)
-        for comp in facts.compiles:
-            arg = _arg(comp.call, 0, "optimizer")
-            if arg is None:
-                continue
-            value = arg.value
-            if isinstance(value, cst.Name):
-                value = self._single_assignment(value) or value
-            if value is ctor:
-                return comp
-        return None
-
-
-def _one_linear_layer(modules: list[str]) -> bool:
-    """One ``Linear``; the other modules without weights (unknown ones: "")."""
-    linear = [m for m in modules if m in LR.LINEAR_LAYERS]
-    return len(linear) == 1 and all(
-        m in LR.LINEAR_LAYERS
-        or m in LR.TORCH_PARAMETER_FREE
-        or (m.startswith(LR.TORCH_NN_PREFIX) and m.endswith("Loss"))
-        for m in modules
-    )
-
-
-def _keras_linear(model: K.KModel) -> bool:
-    dense = []
-    for layer in model.layers:
-        if layer is None:
-            return False
-        if layer.name == "Dense":
-            dense.append(layer)
-        elif not (
-            layer.name in ("Activation", "InputLayer")
-            or layer.name in apis.ACTIVATION_LAYERS
-            or layer.name in apis.DROPOUT_LAYERS
-            or layer.name in apis.SHAPE_ONLY_LAYERS
-        ):
-            return False
-    if not dense:
-        return False
-    # a deep stack of linear layers is still linear; the last may squash (logistic)
-    return all(layer.activation == "linear" for layer in dense[:-1]) and not any(
-        layer.name in ("Activation",) or layer.name in apis.ACTIVATION_LAYERS
-        for layer in model.layers[:-1]
-        if layer is not None
-    )
 
 
 def _arg(call: cst.Call, index: int | None, *names: str) -> cst.Arg | None:

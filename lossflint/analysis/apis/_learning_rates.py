@@ -30,3 +30,19 @@ TORCH_PARAMETER_FREE = frozenset(
     }
 )
 TORCH_NN_PREFIX = "torch.nn."
+#: torch layers whose weight count the sizes they are given decide: the
+#: (position, keyword) names of those sizes
+LAYER_SIZE_ARGUMENTS: dict[str, tuple[str, ...]] = {
+    "torch.nn.Linear": ("in_features", "out_features"),
+    "torch.nn.Embedding": ("num_embeddings", "embedding_dim"),
+    "torch.nn.RNN": ("input_size", "hidden_size"),
+    "torch.nn.GRU": ("input_size", "hidden_size"),
+    "torch.nn.LSTM": ("input_size", "hidden_size"),
+}
+#: weight matrices per recurrent layer (one per gate)
+RECURRENT_GATES = {"RNN": 1, "GRU": 3, "LSTM": 4}
+#: weight-free activations: they add nothing to a model's weight count
+TORCH_ACTIVATION_MODULES = frozenset(
+    f"torch.nn.{name}"
+    for name in ("ReLU", "LeakyReLU", "Tanh", "GELU", "ELU", "SiLU", "Softplus", "ReLU6", "Mish")
+)

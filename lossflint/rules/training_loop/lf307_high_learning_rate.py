@@ -15,12 +15,18 @@ from lossflint.analysis.learning_rates import (
     learning_rates,
 )
 from lossflint.analysis.loops import OptimizerCtor, loops
+from lossflint.analysis.trained_models import trained_models
 from lossflint.diagnostics import Finding, RelatedNode, Severity
 from lossflint.examples import Invalid
 from lossflint.registry import Option, Rule
 
 if TYPE_CHECKING:
     from lossflint.analysis.model import SemanticModel
+
+
+#: a model with fewer weights is a toy (a hello-RNN, an API demo): a large step
+#: is tried and converges there
+TOY_PARAMETERS = 1_000
 
 
 class HighLearningRate(Rule):
@@ -68,7 +74,9 @@ judged.
 Not reported: unit tests (`tests/`, `test/`, `test_*.py`, `*_test.py`), where
 optimisers get arbitrary settings; linear and logistic regressions (one `nn.Linear`,
 possibly with an activation; a Keras model of `Dense` layers with no activation
-between them), whose convex, small problem tolerates a large step; files that loop
+between them), whose convex, small problem tolerates a large step; toy models of
+fewer than 1,000 weights whose layer sizes the file gives (a hello-RNN over five
+characters); files that loop
 over several learning rates on purpose (`for lr in [1e-3, 1e-2, 0.1, 1.0]`), and
 notebooks that build the same optimiser with a high and a normal learning rate to
 show the difference.
@@ -82,7 +90,7 @@ about `lr` for every weight, so `lr=0.1` rewrites the weights each step.
     import torch
     import torch.nn as nn
 
-    model = nn.Sequential(nn.Linear(10, 64), nn.ReLU(), nn.Linear(64, 2))
+    model = nn.Sequential(nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 10))
     optimizer = torch.optim.Adam(model.parameters(), lr=0.5)  # error: LF307
     optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)  # OK
     """
@@ -91,7 +99,7 @@ about `lr` for every weight, so `lr=0.1` rewrites the weights each step.
             """
             import torch
             import torch.nn as nn
-            model = nn.Sequential(nn.Linear(4, 16), nn.ReLU(), nn.Linear(16, 2))
+            model = nn.Sequential(nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 10))
             optimizer = torch.optim.Adam(model.parameters(), lr=0.5)  # error: LF307 at `lr=0.5`
             """,
         ),
@@ -142,9 +150,9 @@ about `lr` for every weight, so `lr=0.1` rewrites the weights each step.
             class Model(nn.Module):
                 def __init__(self):
                     super().__init__()
-                    self.embedding = nn.Embedding(5, 10)
-                    self.rnn = nn.RNN(input_size=10, hidden_size=5, batch_first=True)
-                    self.fc = nn.Linear(5, 5)
+                    self.embedding = nn.Embedding(20000, 128)
+                    self.rnn = nn.RNN(input_size=128, hidden_size=256, batch_first=True)
+                    self.fc = nn.Linear(256, 2)
 
             model = Model()
             optimizer = torch.optim.Adam(model.parameters(), lr=0.1)  # error: LF307 at `lr=0.1`
@@ -304,6 +312,27 @@ about `lr` for every weight, so `lr=0.1` rewrites the weights each step.
         optimizer = tf.keras.optimizers.Adam(0.1)
         deep_linear.compile(loss="mean_squared_error", optimizer=optimizer)
         """,
+        # a toy: the hello-RNN of PyTorchZeroToAll (60 weights), Adam at 0.1 converges
+        """
+        import torch
+        import torch.nn as nn
+        input_size = 5
+        hidden_size = 5
+
+        class Model(nn.Module):
+            def __init__(self, hidden_size):
+                super().__init__()
+                self.rnn = nn.RNN(input_size=input_size, hidden_size=hidden_size, batch_first=True)
+
+            def forward(self, x):
+                out, _ = self.rnn(x)
+                return out.reshape(-1, 5)
+
+        model = Model(hidden_size)
+        optimizer = torch.optim.Adam(model.parameters(), lr=0.1)
+        toy = nn.Sequential(nn.Linear(10, 32), nn.ReLU(), nn.Linear(32, 5))
+        opt2 = torch.optim.AdamW(toy.parameters(), lr=0.25)
+        """,
         # learning rates compared on purpose
         """
         import torch
@@ -317,6 +346,7 @@ about `lr` for every weight, so `lr=0.1` rewrites the weights each step.
         if is_test_path(model.path):
             return
         rates = learning_rates(model)
+        trained = trained_models(model)
         if rates.compares_rates:
             return
         limits = {"adaptive": float(self.opts["adaptive_max"]), "sgd": float(self.opts["sgd_max"])}
@@ -329,7 +359,10 @@ about `lr` for every weight, so `lr=0.1` rewrites the weights each step.
             applied = rates.applied(ctor)
             if applied is None or applied.value < limit:
                 continue
-            if rates.trains_linear_model(ctor):
+            if trained.is_linear(ctor):
+                continue
+            count = trained.parameter_count(ctor)
+            if count is not None and count < TOY_PARAMETERS:
                 continue
             yield Finding(
                 applied.arg,

@@ -1,0 +1,297 @@
+"""What an optimiser trains: a linear model? how many parameters?
+
+LF307 leaves alone the learning rates of models where a large step is harmless:
+
+- :meth:`TrainedModels.is_linear`: a linear or logistic regression (one
+  ``nn.Linear`` next to weight-free modules; a Keras model of ``Dense`` layers
+  with no activation between them): a small convex problem.
+- :meth:`TrainedModels.parameter_count`: the number of weights when every layer
+  of the model has sizes the file gives (literals, module constants, the
+  arguments of the model's only construction). A model of a few hundred weights
+  (a hello-RNN over five characters) is a toy on which Adam at 0.1 converges.
+
+The model is the receiver of ``model.parameters()``, the optimiser's first
+argument, as the value-kind dataflow knows it (an ``nn`` layer, an
+``nn.Sequential``, an instance of a class of the file), or the model of the
+Keras ``compile`` that receives the optimiser.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import libcst as cst
+
+from lossflint.analysis import apis
+from lossflint.analysis import keras as K
+from lossflint.analysis.apis import _learning_rates as LR
+from lossflint.analysis.calls import keyword, literal_value, positional
+from lossflint.analysis.kinds import kinds_of
+from lossflint.analysis.names import dotted_text
+from lossflint.analysis.values import Instance, Layer, Sequential
+
+if TYPE_CHECKING:
+    from lossflint.analysis.index import ModuleIndex
+    from lossflint.analysis.loops import OptimizerCtor
+
+
+class TrainedModels:
+    def __init__(self, model: ModuleIndex) -> None:
+        self.model = model
+
+    def is_linear(self, ctor: OptimizerCtor) -> bool:
+        """The optimiser trains one ``nn.Linear`` (with an optional activation),
+        or a Keras model of ``Dense`` layers without activations between them."""
+        if ctor.framework == "torch":
+            trained = _parameters_of(ctor.call)
+            return trained is not None and self._torch_linear(trained)
+        comp = self._compile_of(ctor.call)
+        return comp is not None and comp.model is not None and _keras_linear(comp.model)
+
+    def _torch_linear(self, expr: cst.BaseExpression) -> bool:
+        value = kinds_of(self.model).value_of(expr)
+        if isinstance(value, Layer):
+            return value.qualname in LR.LINEAR_LAYERS
+        if isinstance(value, Sequential):
+            names = [item.qualname if isinstance(item, Layer) else "" for item in value.layers]
+            return _one_linear_layer(names)
+        if isinstance(value, Instance):
+            return self._linear_class(value.cls)
+        return False
+
+    def _linear_class(self, cls: cst.ClassDef) -> bool:
+        """Its ``__init__`` builds only ``torch.nn`` modules, one ``Linear`` the
+        only layer with weights."""
+        modules = []
+        for site in self.model.calls:
+            if self.model.enclosing(site.node, cst.ClassDef) is not cls:
+                continue
+            parent = self.model.parent(site.node)
+            if not (
+                isinstance(parent, cst.Assign)
+                and any((dotted_text(t.target) or "").startswith("self.") for t in parent.targets)
+            ):
+                continue
+            qualname = site.qualname or ""
+            if qualname or self.model.code(site.node.func) != "super().__init__":
+                # another model of the project, a pretrained backbone: not linear
+                modules.append(qualname)
+        return _one_linear_layer(modules)
+
+    def _compile_of(self, ctor: cst.Call) -> K.CompileFact | None:
+        """The ``compile`` whose ``optimizer=`` is this constructor (inline or
+        through a name assigned once)."""
+        facts = K.keras_facts(self.model)
+        for comp in facts.compiles:
+            arg = _arg(comp.call, 0, "optimizer")
+            if arg is None:
+                continue
+            value = arg.value
+            if isinstance(value, cst.Name):
+                value = _single_assignment(self.model, value) or value
+            if value is ctor:
+                return comp
+        return None
+
+    # --- size -------------------------------------------------------------------------
+
+    def parameter_count(self, ctor: OptimizerCtor) -> int | None:
+        """The number of weights of the torch model the optimiser trains, when
+        every layer's sizes are known."""
+        if ctor.framework != "torch":
+            return None
+        trained = _parameters_of(ctor.call)
+        if trained is None:
+            return None
+        value = kinds_of(self.model).value_of(trained)
+        if isinstance(value, Layer):
+            return self._layer_count(value.origin, None)
+        if isinstance(value, Sequential):
+            total = 0
+            for item in value.layers:
+                if not isinstance(item, Layer):
+                    return None
+                count = self._layer_count(item.origin, None)
+                if count is None:
+                    return None
+                total += count
+            return total
+        if isinstance(value, Instance):
+            return self._class_count(value.cls)
+        return None
+
+    def _class_count(self, cls: cst.ClassDef) -> int | None:
+        total = 0
+        for site in self._module_calls(cls):
+            count = self._layer_count(site, cls)
+            if count is None:
+                return None
+            total += count
+        return total
+
+    def _module_calls(self, cls: cst.ClassDef) -> list[cst.Call]:
+        """The calls whose result ``cls`` keeps as ``self.x = ...``."""
+        found = []
+        for site in self.model.calls:
+            if self.model.enclosing(site.node, cst.ClassDef) is not cls:
+                continue
+            parent = self.model.parent(site.node)
+            if isinstance(parent, cst.Assign) and any(
+                (dotted_text(t.target) or "").startswith("self.") for t in parent.targets
+            ):
+                found.append(site.node)
+        return found
+
+    def _layer_count(self, call: cst.CSTNode | None, cls: cst.ClassDef | None) -> int | None:
+        if not isinstance(call, cst.Call):
+            return None
+        qualname = self.model.qualname(call.func) or ""
+        if (
+            qualname in LR.TORCH_PARAMETER_FREE
+            or qualname in LR.TORCH_ACTIVATION_MODULES
+            or (qualname.startswith(LR.TORCH_NN_PREFIX) and qualname.endswith("Loss"))
+        ):
+            return 0
+        size = LR.LAYER_SIZE_ARGUMENTS.get(qualname)
+        if size is None:
+            return None
+        values = []
+        for index, name in enumerate(size):
+            arg = _arg(call, index, name)
+            value = self._int(arg.value, cls) if arg is not None else None
+            if value is None:
+                return None
+            values.append(value)
+        bias = _arg(call, None, "bias")
+        with_bias = bias is None or literal_value(bias.value) is not False
+        short = qualname.rsplit(".", 1)[-1]
+        if short in LR.RECURRENT_GATES:
+            layers = _arg(call, 2, "num_layers")
+            both = _arg(call, None, "bidirectional")
+            if (layers is not None and literal_value(layers.value) != 1) or (
+                both is not None and literal_value(both.value) is not False
+            ):
+                return None
+            inputs, hidden = values
+            gates = LR.RECURRENT_GATES[short]
+            return gates * (inputs * hidden + hidden * hidden + (2 * hidden if with_bias else 0))
+        if short == "Embedding":
+            return values[0] * values[1]
+        inputs, outputs = values
+        return inputs * outputs + (outputs if with_bias else 0)
+
+    def _int(
+        self, expr: cst.BaseExpression, cls: cst.ClassDef | None, depth: int = 0
+    ) -> int | None:
+        """A size: a literal, a constant assigned once, or a parameter of the
+        class's ``__init__`` that its only construction in the file gives."""
+        if depth > 3:
+            return None
+        value = literal_value(expr)
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+        if not isinstance(expr, cst.Name):
+            return None
+        bindings = self.model.bindings(expr)
+        if not bindings or len(bindings) != 1:
+            return None
+        binding = bindings[0]
+        if binding.kind == "assign" and isinstance(binding.node, cst.BaseExpression):
+            return self._int(binding.node, None, depth + 1)
+        if binding.kind == "param" and isinstance(binding.node, cst.Param) and cls is not None:
+            given = self._constructor_argument(cls, binding.node)
+            return self._int(given, None, depth + 1) if given is not None else None
+        return None
+
+    def _constructor_argument(
+        self, cls: cst.ClassDef, param: cst.Param
+    ) -> cst.BaseExpression | None:
+        init = self.model.enclosing(param, cst.FunctionDef)
+        if not isinstance(init, cst.FunctionDef) or init.name.value != "__init__":
+            return None
+        names = [p.name.value for p in init.params.params]
+        if param.name.value not in names:
+            return None
+        index = names.index(param.name.value) - 1  # after self
+        sites = []
+        for site in self.model.calls:
+            func = site.node.func
+            if isinstance(func, cst.Name):
+                bindings = self.model.bindings(func)
+                if bindings and len(bindings) == 1 and bindings[0].node is cls:
+                    sites.append(site.node)
+        if len(sites) != 1 or index < 0:
+            return None
+        arg = _arg(sites[0], index, param.name.value)
+        return arg.value if arg is not None else None
+
+
+def _parameters_of(ctor: cst.Call) -> cst.BaseExpression | None:
+    """``model`` of ``Adam(model.parameters(), ...)``."""
+    params = positional(ctor)
+    first = params[0].value if params else None
+    if (
+        isinstance(first, cst.Call)
+        and isinstance(first.func, cst.Attribute)
+        and first.func.attr.value == "parameters"
+    ):
+        return first.func.value
+    return None
+
+
+def _single_assignment(model: ModuleIndex, name: cst.Name) -> cst.BaseExpression | None:
+    bindings = model.bindings(name)
+    if not bindings or len(bindings) != 1 or bindings[0].kind != "assign":
+        return None
+    node = bindings[0].node
+    return node if isinstance(node, cst.BaseExpression) else None
+
+
+def _one_linear_layer(modules: list[str]) -> bool:
+    """One ``Linear``; the other modules without weights (unknown ones: "")."""
+    linear = [m for m in modules if m in LR.LINEAR_LAYERS]
+    return len(linear) == 1 and all(
+        m in LR.LINEAR_LAYERS
+        or m in LR.TORCH_PARAMETER_FREE
+        or (m.startswith(LR.TORCH_NN_PREFIX) and m.endswith("Loss"))
+        for m in modules
+    )
+
+
+def _keras_linear(model: K.KModel) -> bool:
+    dense = []
+    for layer in model.layers:
+        if layer is None:
+            return False
+        if layer.name == "Dense":
+            dense.append(layer)
+        elif not (
+            layer.name in ("Activation", "InputLayer")
+            or layer.name in apis.ACTIVATION_LAYERS
+            or layer.name in apis.DROPOUT_LAYERS
+            or layer.name in apis.SHAPE_ONLY_LAYERS
+        ):
+            return False
+    if not dense:
+        return False
+    # a deep stack of linear layers is still linear; the last may squash (logistic)
+    return all(layer.activation == "linear" for layer in dense[:-1]) and not any(
+        layer.name in ("Activation",) or layer.name in apis.ACTIVATION_LAYERS
+        for layer in model.layers[:-1]
+        if layer is not None
+    )
+
+
+def _arg(call: cst.Call, index: int | None, *names: str) -> cst.Arg | None:
+    found = keyword(call, *names)
+    if found is not None:
+        return found
+    args = positional(call)
+    if index is not None and len(args) > index and not any(a.star for a in call.args):
+        return args[index]
+    return None
+
+
+def trained_models(model: ModuleIndex) -> TrainedModels:
+    """The trained-model facts of ``model``, built on first use and kept on the model."""
+    return model.analysis(TrainedModels)

@@ -1,0 +1,202 @@
+"""What every part of the interpreter shares: the frame, the environment and
+its joins, the state of a run, and the hooks a domain overrides."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
+
+import libcst as cst
+
+from lossflint.analysis.names import dotted_text
+from lossflint.analysis.values import Instance, TupleValue
+
+if TYPE_CHECKING:
+    from lossflint.analysis.index import ModuleIndex
+    from lossflint.analysis.values import FunctionRef
+
+V = TypeVar("V")
+#: a name or dotted attribute path (``self.fc``) → its abstract value
+Env = dict[str, Any]
+
+
+@dataclass
+class Frame:
+    """The function (or module body) being run."""
+
+    label: str  # "Net.forward", "<module>"
+    func: cst.FunctionDef | None = None
+    cls: cst.ClassDef | None = None
+    returns: list[Any] = field(default_factory=list)
+    local_names: frozenset[str] | dict[str, Any] = frozenset()
+    #: environments at ``return`` (kept when nested functions capture them)
+    exits: list[Env] | None = None
+
+
+class Base(Generic[V]):
+    """The state of a run and the domain's hooks (defaults: everything unknown)."""
+
+    #: calling an instance of a same-file class runs the first of these methods
+    CALL_METHODS: tuple[str, ...] = ("__call__",)
+    #: ``x[i] = v`` makes ``x`` unknown (True) or leaves it (False)
+    SUBSCRIPT_STORE_FORGETS = False
+
+    def __init__(self, model: ModuleIndex, unknown: V) -> None:
+        self.model = model
+        self.unknown: V = unknown
+        self.values: dict[cst.CSTNode, V] = {}
+        #: facts and values are recorded only in the canonical run of a body
+        self.recording = True
+        #: the statement being run (evidence for domain facts)
+        self.stmt: cst.CSTNode = model.module
+        self.frame = Frame("<module>")
+
+    # --- domain hooks ------------------------------------------------------------
+
+    def join(self, a: V, b: V) -> V:
+        if a is b or a == b:
+            return a
+        return self.unknown
+
+    def begin_round(self) -> None:
+        """Forget the facts of the previous round."""
+
+    def worth_another_round(self) -> bool:
+        """False when another round cannot find more (nothing of the domain seen)."""
+        return True
+
+    def literal(self, expr: cst.BaseExpression) -> V:
+        """A number, string, ``True``/``False``/``None``."""
+        return self.unknown
+
+    def module_attribute(self, qualname: str, expr: cst.Attribute) -> V:
+        """An attribute that names an imported API (``keras.datasets.mnist``)."""
+        return self.unknown
+
+    def attribute(self, expr: cst.Attribute, base: V) -> V:
+        return self.unknown
+
+    def subscript(self, expr: cst.Subscript, base: V) -> V:
+        return self.unknown
+
+    def binary(self, op: str, left: V, right: V, node: cst.CSTNode) -> V:
+        """``left <op> right``; ``node`` is the BinaryOperation or AugAssign."""
+        return self.unknown
+
+    def unary(self, expr: cst.UnaryOperation, operand: V) -> V:
+        return self.unknown
+
+    def api_call(self, call: cst.Call, qualname: str, args: list[V], env: Env) -> V:
+        """A call of an imported API (canonical ``qualname``)."""
+        return self.unknown
+
+    def method_call(
+        self, call: cst.Call, func: cst.Attribute, receiver: V, args: list[V], env: Env
+    ) -> V:
+        """``receiver.name(...)`` where the receiver is not a same-file instance."""
+        return self.unknown
+
+    def instance_method(self, call: cst.Call, name: str, receiver: Instance) -> V:
+        """A method an instance has but this file does not define (inherited
+        from a framework base class)."""
+        return self.unknown
+
+    def call_value(self, call: cst.Call, callee: V, args: list[V], env: Env) -> V:
+        """Calling a domain value (a layer, a loss object, a model)."""
+        return self.unknown
+
+    def construct(self, call: cst.Call, cls: cst.ClassDef, args: list[V]) -> V:
+        """What calling a same-file class makes."""
+        return Instance(cls)  # type: ignore[return-value]
+
+    # --- environments -----------------------------------------------------------
+
+    def _assign(self, target: cst.BaseExpression, value: V, env: Env) -> None:
+        if isinstance(target, cst.Name):
+            env[target.value] = value
+        elif isinstance(target, (cst.Tuple, cst.List)):
+            elements = target.elements
+            items: tuple[Any, ...] | None = None
+            if (
+                isinstance(value, TupleValue)
+                and len(value.items) == len(elements)
+                and not any(isinstance(e, cst.StarredElement) for e in elements)
+            ):
+                items = value.items
+            for index, element in enumerate(elements):
+                inner = element.value
+                if isinstance(element, cst.StarredElement):
+                    self._assign(inner, self.unknown, env)
+                else:
+                    self._assign(inner, items[index] if items else self.unknown, env)
+        elif isinstance(target, cst.Attribute):
+            key = dotted_text(target)
+            if key is not None:
+                # invalidate deeper keys (self.a.b) when self.a changes
+                deeper = key + "."
+                for k in [k for k in env if k.startswith(deeper)]:
+                    del env[k]
+                env[key] = value
+        elif isinstance(target, cst.StarredElement):
+            self._assign(target.value, self.unknown, env)
+        elif isinstance(target, cst.Subscript) and self.SUBSCRIPT_STORE_FORGETS:
+            # ``y[mask] = ...`` changes what ``y`` holds
+            key = dotted_text(target.value)
+            if key is not None and key in env:
+                env[key] = self.unknown
+
+    def _join_envs(self, envs: Sequence[Env | None]) -> Env | None:
+        live = [e for e in envs if e is not None]
+        if not live:
+            return None
+        if len(live) == 1:
+            return live[0]
+        keys = set(live[0])
+        for other in live[1:]:
+            keys |= set(other)
+        unknown = self.unknown
+        join = self.join
+        out: Env = {}
+        for key in keys:
+            value = live[0].get(key, unknown)
+            for e in live[1:]:
+                value = join(value, e.get(key, unknown))
+            out[key] = value
+        return out
+
+    def _join_all(self, values: Sequence[V]) -> V:
+        if not values:
+            return self.unknown
+        result = values[0]
+        for other in values[1:]:
+            result = self.join(result, other)
+        return result
+
+    # --- provided by the other parts of the engine ---------------------------------
+
+    def eval(self, expr: cst.BaseExpression, env: Env) -> V:
+        raise NotImplementedError
+
+    def _free(self, ident: str) -> V:
+        raise NotImplementedError
+
+    def _escapes(self, value: FunctionRef, expr: cst.BaseExpression, env: Env) -> None:
+        raise NotImplementedError
+
+    def _capture(self, func: cst.FunctionDef, env: Env) -> None:
+        raise NotImplementedError
+
+    def class_attrs(self, cls: cst.ClassDef) -> Env:
+        raise NotImplementedError
+
+    def method(self, cls: cst.ClassDef, name: str) -> cst.FunctionDef | None:
+        raise NotImplementedError
+
+    def _call(self, call: cst.Call, callee: Any, args: list[V], env: Env) -> V:
+        raise NotImplementedError
+
+    def _instance_method_call(
+        self, call: cst.Call, name: str, receiver: Instance, args: list[V], env: Env
+    ) -> V:
+        raise NotImplementedError

@@ -1,0 +1,463 @@
+"""The program's structure: rounds to a fixed point, functions run once per
+round, calls of same-file functions and classes, parameters pinned by call
+sites, escapes, closures, module names, ``self`` attributes."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import libcst as cst
+
+from lossflint.analysis.calls import has_star_args
+from lossflint.analysis.interpreter.base import Env, Frame, V
+from lossflint.analysis.interpreter.expressions import Expressions
+from lossflint.analysis.interpreter.statements import Statements
+from lossflint.analysis.interpreter.syntax import (
+    binding_function,
+    is_classmethod,
+    is_static,
+    param_defaults,
+    param_names,
+    statements_of,
+)
+from lossflint.analysis.values import ClassRef, FunctionRef, Instance
+
+if TYPE_CHECKING:
+    from lossflint.analysis.index import ModuleIndex
+    from lossflint.analysis.names import Scope
+
+MAX_ROUNDS = 3
+MAX_DEPTH = 40  # nested on-demand function runs
+
+
+class Interpreter(Statements[V], Expressions[V]):
+    """The engine. A domain subclasses it and overrides the hooks of ``Base``."""
+
+    def __init__(self, model: ModuleIndex, unknown: V) -> None:
+        super().__init__(model, unknown)
+        # across rounds
+        self._globals: Env = {}
+        self._pins: dict[cst.FunctionDef, Env] = {}
+        self._captures: dict[cst.FunctionDef, Env] = {}
+        #: module names read (and what they gave) while the module body runs
+        self._early_reads: dict[str, Any] | None = None
+        self._unpinnable: set[cst.FunctionDef] = set()
+        # within a round
+        self._returns: dict[cst.FunctionDef, V] = {}
+        self._in_progress: set[cst.FunctionDef] = set()
+        self._depth = 0
+        self._class_attrs: dict[cst.ClassDef, Env] = {}
+        self._next_pins: dict[cst.FunctionDef, Env] = {}
+        self._next_captures: dict[cst.FunctionDef, Env] = {}
+        # structure of the file
+        self._functions = [n for n in model.scopes if isinstance(n, cst.FunctionDef)]
+        self._nested: dict[cst.FunctionDef, list[cst.FunctionDef]] = {}
+        self._global_writes: dict[cst.FunctionDef, frozenset[str]] = {}
+        #: names a function rebinds with ``nonlocal``, and the function owning each
+        self._nonlocal_writes: dict[cst.FunctionDef, dict[str, cst.FunctionDef]] = {}
+        self._written_from_functions: set[str] = set()
+        self._nonlocal_targets: dict[cst.FunctionDef, set[str]] = {}
+        self._scan_structure()
+
+    # --- public -------------------------------------------------------------
+
+    def run(self) -> None:
+        """Rounds until module globals, parameters and closures are stable."""
+        module = self.model.module
+        for round_ in range(MAX_ROUNDS):
+            if round_ and not self.worth_another_round():
+                break
+            self.values = {}
+            self._returns = {}
+            self._class_attrs = {}
+            self._next_pins = {}
+            self._next_captures = {}
+            self.begin_round()
+            self.recording = True
+            self.frame = Frame("<module>")
+            self.stmt = module
+            self._early_reads = {}
+            env: Env = {}
+            try:
+                end = self._exec_block(module.body, env)
+            except RecursionError:
+                end = env
+            early = self._early_reads or {}
+            self._early_reads = None
+            end = end if end is not None else env
+            new_globals = {k: v for k, v in end.items() if k not in self._written_from_functions}
+            # functions run during the module body saw the previous round's names
+            stale = any(self._static_ref(n, new_globals) != v for n, v in early.items())
+            # the functions not run yet see this round's
+            self._globals = new_globals
+            for func in self._functions:
+                self._function_returns(func)
+            new_pins = self._settle(self._next_pins, self._unpinnable)
+            new_captures = self._settle(self._next_captures, set())
+            stable = not stale and new_pins == self._pins and new_captures == self._captures
+            self._pins, self._captures = new_pins, new_captures
+            if stable:
+                break
+
+    def evaluate_alone(self, expr: cst.BaseExpression, label: str = "?") -> V:
+        """What ``expr`` says on its own (not reached by the interpreter:
+        lambda, default, dead code): module-level names only, nothing recorded."""
+        saved_frame, saved_stmt = self.frame, self.stmt
+        self.frame = Frame(label)
+        try:
+            return self.eval_quietly(expr, {})
+        except RecursionError:
+            return self.unknown
+        finally:
+            self.frame, self.stmt = saved_frame, saved_stmt
+
+    def name_value(self, name: cst.Name, env: Env) -> V:
+        """``name`` in ``env``, else as a free name of the running function."""
+        ident = name.value
+        if ident in env:
+            return env[ident]  # type: ignore[no-any-return]
+        return self._free(ident)
+
+    def run_body(
+        self, func: cst.FunctionDef, env: Env, cls: cst.ClassDef | None = None
+    ) -> tuple[Env | None, V]:
+        """Run ``func``'s body from ``env`` without recording: its end
+        environment (None if it always leaves) and the join of its returns."""
+        frame = self._frame_for(func, cls)
+        saved_frame, saved_stmt, saved_rec = self.frame, self.stmt, self.recording
+        self.frame, self.recording = frame, False
+        try:
+            end = self._exec_block(statements_of(func), env)
+        except RecursionError:
+            end = None
+            frame.returns.append(self.unknown)
+        finally:
+            self.frame, self.stmt, self.recording = saved_frame, saved_stmt, saved_rec
+        return end, self._join_all(frame.returns)
+
+    def class_of_method(self, func: cst.FunctionDef) -> cst.ClassDef | None:
+        parent = self.model.parent(func)
+        if isinstance(parent, cst.IndentedBlock):
+            grand = self.model.parent(parent)
+            if isinstance(grand, cst.ClassDef):
+                return grand
+        return None
+
+    def method(self, cls: cst.ClassDef, name: str) -> cst.FunctionDef | None:
+        """``name`` defined on ``cls`` or a same-file base class."""
+        for klass in self.mro(cls):
+            for stmt in statements_of(klass):
+                if isinstance(stmt, cst.FunctionDef) and stmt.name.value == name:
+                    return stmt
+        return None
+
+    def mro(self, cls: cst.ClassDef) -> list[cst.ClassDef]:
+        order: list[cst.ClassDef] = []
+        todo = [cls]
+        while todo:
+            current = todo.pop(0)
+            if current in order:
+                continue
+            order.append(current)
+            for base in current.bases:
+                ref = (
+                    self._static_ref(base.value.value) if isinstance(base.value, cst.Name) else None
+                )
+                if isinstance(ref, ClassRef):
+                    todo.append(ref.cls)
+        return order
+
+    # --- structure of the file ----------------------------------------------------
+
+    def _scan_structure(self) -> None:
+        scopes = self.model.scopes
+        for node, scope in scopes.items():
+            if not isinstance(node, cst.FunctionDef):
+                continue
+            if scope.globals:
+                self._global_writes[node] = frozenset(scope.globals)
+                self._written_from_functions |= scope.globals
+            parent = scope.parent
+            if parent is not None and parent.kind == "function":
+                self._nested.setdefault(parent.node, []).append(node)  # type: ignore[arg-type]
+            for name in scope.nonlocals:
+                owner = binding_function(scope.parent, name)
+                if owner is not None:
+                    self._nonlocal_targets.setdefault(owner, set()).add(name)
+                    self._nonlocal_writes.setdefault(node, {})[name] = owner
+
+    def _frame_for(self, func: cst.FunctionDef, cls: cst.ClassDef | None) -> Frame:
+        label = f"{cls.name.value}.{func.name.value}" if cls else func.name.value
+        return Frame(label, func, cls, [], self.model.scopes[func].bindings)
+
+    # --- rounds ----------------------------------------------------------------------
+
+    def _settle(
+        self, collected: dict[cst.FunctionDef, Env], excluded: set[cst.FunctionDef]
+    ) -> dict[cst.FunctionDef, Env]:
+        settled: dict[cst.FunctionDef, Env] = {}
+        unknown = self.unknown
+        for func, names in collected.items():
+            if func in excluded:
+                continue
+            known = {k: v for k, v in names.items() if v is not unknown}
+            if known:
+                settled[func] = known
+        return settled
+
+    # --- functions and calls -----------------------------------------------------------
+
+    def _function_returns(self, func: cst.FunctionDef) -> V:
+        """The join of ``func``'s returns; its body runs (recording) once per round."""
+        if func in self._returns:
+            return self._returns[func]
+        if func in self._in_progress or self._depth > MAX_DEPTH:
+            return self.unknown
+        self._in_progress.add(func)
+        self._depth += 1
+        saved_frame, saved_stmt, saved_rec = self.frame, self.stmt, self.recording
+        try:
+            cls = self.class_of_method(func)
+            frame = self._frame_for(func, cls)
+            if func in self._nested:
+                frame.exits = []
+            env = self._entry_env(func, cls)
+            self.frame, self.recording = frame, True
+            try:
+                end = self._exec_block(statements_of(func), env)
+            except RecursionError:
+                end = None
+                frame.returns.append(self.unknown)
+            if frame.exits is not None:
+                for exit_env in [*frame.exits, *([end] if end is not None else [])]:
+                    for nested in self._nested[func]:
+                        self._capture(nested, exit_env)
+            result = (
+                self.unknown if func in self.model.generators else self._join_all(frame.returns)
+            )
+            self._returns[func] = result
+            return result
+        finally:
+            self.frame, self.stmt, self.recording = saved_frame, saved_stmt, saved_rec
+            self._in_progress.discard(func)
+            self._depth -= 1
+
+    def _entry_env(self, func: cst.FunctionDef, cls: cst.ClassDef | None) -> Env:
+        env: Env = {}
+        pins = self._pins.get(func, {})
+        for index, name in enumerate(param_names(func.params)):
+            if index == 0 and cls is not None and not is_static(func):
+                env[name] = ClassRef(cls) if is_classmethod(func) else Instance(cls)
+            else:
+                env[name] = pins.get(name, self.unknown)
+        return env
+
+    def _call_function(
+        self,
+        call: cst.Call,
+        func: cst.FunctionDef,
+        bound: cst.ClassDef | None,
+        args: list[V],
+        env: Env,
+    ) -> V:
+        if self.recording:
+            self._record_call_site(call, func, bound, args)
+            if func in self._nested.get(self.frame.func, ()):  # type: ignore[arg-type]
+                self._capture(func, env)
+        result = self._function_returns(func)
+        # what the callee rebinds through global/nonlocal is no longer known here
+        caller = self.frame.func
+        for name in self._global_writes.get(func, ()):
+            if caller is None or name in self._global_writes.get(caller, ()):
+                env.pop(name, None)
+        for name, owner in self._nonlocal_writes.get(func, {}).items():
+            if owner is caller:
+                env.pop(name, None)
+        return result
+
+    def _record_call_site(
+        self, call: cst.Call, func: cst.FunctionDef, bound: cst.ClassDef | None, args: list[V]
+    ) -> None:
+        if has_star_args(call):
+            self._unpinnable.add(func)
+            return
+        params = func.params
+        skip = 1 if bound is not None and not is_static(func) else 0
+        in_order = [p.name.value for p in (*params.posonly_params, *params.params)][skip:]
+        every = in_order + [p.name.value for p in params.kwonly_params]
+        seen: Env = {}
+        index = 0
+        for arg, value in zip(call.args, args, strict=False):
+            if arg.keyword is None:
+                if index < len(in_order):
+                    seen[in_order[index]] = value
+                index += 1
+            else:
+                seen[arg.keyword.value] = value
+        pins = self._next_pins.setdefault(func, {})
+        defaults = param_defaults(params)
+        for name in every:
+            if name in seen:
+                value = seen[name]
+            elif name in defaults:
+                # the call relies on the default: ``def train(model=Net())``
+                value = self.evaluate_alone(defaults[name], "<default>")
+            else:
+                value = self.unknown
+            pins[name] = self.join(pins[name], value) if name in pins else value
+
+    def _escapes(self, value: FunctionRef, expr: cst.BaseExpression, env: Env) -> None:
+        """``value`` is used other than called: its callers are out of sight."""
+        parent = self.model.parent(expr)
+        if isinstance(parent, cst.Call) and parent.func is expr:
+            return
+        if (
+            isinstance(parent, cst.Assign)
+            and parent.value is expr
+            and all(isinstance(t.target, cst.Name) for t in parent.targets)
+        ):
+            return  # an alias: calls through it are seen as calls of the function
+        self._unpinnable.add(value.func)
+        if value.func in self._nested.get(self.frame.func, ()):  # type: ignore[arg-type]
+            self._capture(value.func, env)
+
+    def _capture(self, func: cst.FunctionDef, env: Env) -> None:
+        """Where ``func`` may run, its enclosing function's locals are ``env``."""
+        into = self._next_captures.get(func)
+        hidden = self._nonlocal_targets.get(self.frame.func, ())  # type: ignore[arg-type]
+        if into is None:
+            self._next_captures[func] = {k: v for k, v in env.items() if k not in hidden}
+            return
+        for key, value in env.items():
+            if key in hidden:
+                continue
+            # a name not bound yet at one point is no evidence against another
+            into[key] = self.join(into[key], value) if key in into else value
+
+    def _instance_method_call(
+        self, call: cst.Call, name: str, receiver: Instance, args: list[V], env: Env
+    ) -> V:
+        attrs = self.class_attrs(receiver.cls)
+        if name in attrs:
+            return self._call(call, attrs[name], args, env)
+        method = self.method(receiver.cls, name)
+        if method is not None:
+            return self._call_function(call, method, receiver.cls, args, env)
+        return self.instance_method(call, name, receiver)
+
+    def _call(self, call: cst.Call, callee: Any, args: list[V], env: Env) -> V:
+        if isinstance(callee, FunctionRef):
+            return self._call_function(call, callee.func, callee.bound, args, env)
+        if isinstance(callee, ClassRef):
+            init = self.method(callee.cls, "__init__")
+            if init is not None and self.recording:
+                # constructor arguments pin __init__'s parameters (self.model = model)
+                self._record_call_site(call, init, callee.cls, args)
+            return self.construct(call, callee.cls, args)
+        if isinstance(callee, Instance):
+            for name in self.CALL_METHODS:
+                method = self.method(callee.cls, name)
+                if method is not None:
+                    return self._call_function(call, method, callee.cls, args, env)
+            return self.unknown
+        return self.call_value(call, callee, args, env)
+
+    # --- classes -------------------------------------------------------------------
+
+    def class_attrs(self, cls: cst.ClassDef) -> Env:
+        """``self.<attr>`` values: as ``__init__`` leaves them, joined with any
+        other method's assignments (evaluated on their own)."""
+        if cls in self._class_attrs:
+            return self._class_attrs[cls]
+        self._class_attrs[cls] = {}
+        attrs: Env = {}
+        # base classes first: a subclass's own assignments override them
+        for klass in reversed(self.mro(cls)):
+            own: Env = {}
+            for stmt in statements_of(klass):
+                if isinstance(stmt, cst.FunctionDef):
+                    found = self._attrs_set_by(klass, stmt, stmt.name.value == "__init__")
+                    for key, value in found.items():
+                        own[key] = self.join(own[key], value) if key in own else value
+            attrs.update(own)
+        self._class_attrs[cls] = attrs
+        return attrs
+
+    def _attrs_set_by(self, cls: cst.ClassDef, func: cst.FunctionDef, flow: bool) -> Env:
+        self_name = param_names(func.params)[:1]
+        if not self_name:
+            return {}
+        prefix = self_name[0] + "."
+        if flow:
+            pins = self._pins.get(func, {})
+            env: Env = {name: pins.get(name, self.unknown) for name in param_names(func.params)}
+            env[self_name[0]] = Instance(cls)
+            end, _ = self.run_body(func, env, cls)
+            return {
+                k[len(prefix) :]: v
+                for k, v in (end or {}).items()
+                if k.startswith(prefix) and "." not in k[len(prefix) :]
+            }
+        out: Env = {}
+        saved = self.frame
+        self.frame = self._frame_for(func, cls)
+        try:
+            for node in self.model.assignments.get(func, ()):
+                for target in node.targets:
+                    t = target.target
+                    if (
+                        isinstance(t, cst.Attribute)
+                        and isinstance(t.value, cst.Name)
+                        and t.value.value == self_name[0]
+                    ):
+                        value = self.eval_quietly(node.value, {})
+                        name = t.attr.value
+                        out[name] = self.join(out[name], value) if name in out else value
+        finally:
+            self.frame = saved
+        return out
+
+    # --- names ------------------------------------------------------------------------
+
+    def _free(self, ident: str) -> V:
+        """A name the running function does not hold in its environment."""
+        func = self.frame.func
+        if func is not None:
+            if ident in self.frame.local_names:
+                return self.unknown  # a local not (yet) known here
+            inner: cst.FunctionDef | None = func
+            scope: Scope | None = self.model.scopes[func].parent
+            while scope is not None and scope.parent is not None:
+                if scope.kind == "function":
+                    if ident in scope.bindings:
+                        # a local of an enclosing function: as it is where ``inner`` runs
+                        captured = self._captures.get(inner) if inner is not None else None
+                        return captured.get(ident, self.unknown) if captured else self.unknown
+                    inner = scope.node  # type: ignore[assignment]
+                else:
+                    if scope.kind != "class" and ident in scope.bindings:
+                        return self.unknown
+                    inner = None  # a class body or lambda between: nothing captured
+                scope = scope.parent
+        return self._static_ref(ident)
+
+    def _static_ref(self, ident: str, names: Env | None = None) -> Any:
+        """A module-level name: its value at the end of the module body (in
+        ``names``, default the last one seen), or the same-file class/function
+        it is bound to."""
+        found = self._module_name(ident, self._globals if names is None else names)
+        if names is None and self._early_reads is not None:
+            self._early_reads[ident] = found
+        return found
+
+    def _module_name(self, ident: str, names: Env) -> Any:
+        if ident in names:
+            return names[ident]
+        bindings = self.model.module_scope.bindings.get(ident)
+        if bindings and len(bindings) == 1:
+            only = bindings[0]
+            if only.kind == "class" and isinstance(only.node, cst.ClassDef):
+                return ClassRef(only.node)
+            if only.kind == "def" and isinstance(only.node, cst.FunctionDef):
+                return FunctionRef(only.node)
+        return self.unknown

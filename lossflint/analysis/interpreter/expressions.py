@@ -1,0 +1,243 @@
+"""How each expression is evaluated: names (environment, closures, module
+names), attributes of instances, calls dispatched to the domain or to
+same-file functions, and the structural expressions (tuples, subscripts of
+tuples, conditionals, comprehensions) every domain shares."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import libcst as cst
+
+from lossflint.analysis.calls import literal_value
+from lossflint.analysis.interpreter.base import Base, Env, V
+from lossflint.analysis.names import dotted_text
+from lossflint.analysis.values import FunctionRef, Instance, TupleValue
+
+_ABSENT = object()
+
+
+class Expressions(Base[V]):
+    """Expression evaluation; the value of each evaluated expression is recorded."""
+
+    def eval(self, expr: cst.BaseExpression, env: Env) -> V:
+        """The value of ``expr`` in ``env`` (recorded while recording)."""
+        value = self._eval_inner(expr, env)
+        if self.recording:
+            values = self.values
+            previous = values.get(expr, _ABSENT)
+            values[expr] = value if previous is _ABSENT else self.join(previous, value)  # type: ignore[arg-type]
+        return value
+
+    def eval_quietly(self, expr: cst.BaseExpression, env: Env) -> V:
+        """``eval`` without recording anything (values, facts, call sites)."""
+        saved, self.recording = self.recording, False
+        try:
+            return self.eval(expr, env)
+        finally:
+            self.recording = saved
+
+    def _eval_inner(self, expr: cst.BaseExpression, env: Env) -> V:
+        kind = type(expr)
+        if kind is cst.Name:
+            return self._eval_name(expr, env)  # type: ignore[arg-type]
+        if kind is cst.Attribute:
+            return self._eval_attribute(expr, env)  # type: ignore[arg-type]
+        if kind is cst.Call:
+            return self._eval_call(expr, env)  # type: ignore[arg-type]
+        handler = _HANDLERS.get(kind)
+        if handler is not None:
+            return handler(self, expr, env)  # type: ignore[no-any-return]
+        return self.unknown
+
+    def _eval_name(self, expr: cst.Name, env: Env) -> V:
+        ident = expr.value
+        if ident in env:
+            value = env[ident]
+        elif ident in ("True", "False", "None"):
+            return self.literal(expr)
+        else:
+            value = self._free(ident)
+        if isinstance(value, FunctionRef) and self.recording:
+            self._escapes(value, expr, env)
+        return value  # type: ignore[no-any-return]
+
+    def _eval_attribute(self, expr: cst.Attribute, env: Env) -> V:
+        key = dotted_text(expr)
+        if key is not None and key in env:
+            return env[key]  # type: ignore[no-any-return]
+        qualname = self.model.qualname(expr)
+        if qualname is not None:
+            return self.module_attribute(qualname, expr)
+        base = self.eval(expr.value, env)
+        if isinstance(base, Instance):
+            attr = expr.attr.value
+            attrs = self.class_attrs(base.cls)
+            if attr in attrs:
+                return attrs[attr]  # type: ignore[no-any-return]
+            method = self.method(base.cls, attr)
+            if method is not None:
+                ref = FunctionRef(method, base.cls)
+                if self.recording:
+                    self._escapes(ref, expr, env)
+                return ref  # type: ignore[return-value]
+            return self.unknown
+        if isinstance(base, TupleValue) and len(base.items) == 2:
+            # ``torch.max(x, 1).indices``
+            if expr.attr.value == "indices":
+                return base.items[1]  # type: ignore[return-value]
+            if expr.attr.value == "values":
+                return base.items[0]  # type: ignore[return-value]
+        return self.attribute(expr, base)
+
+    def _eval_call(self, call: cst.Call, env: Env) -> V:
+        func = call.func
+        qualname = None
+        if isinstance(func, cst.Name):
+            if func.value not in env:
+                qualname = self.model.qualname(func)
+        elif isinstance(func, cst.Attribute):
+            key = dotted_text(func)
+            if key is None or key not in env:
+                qualname = self.model.qualname(func)
+        if qualname is not None:
+            args = [self.eval(a.value, env) for a in call.args]
+            return self.api_call(call, qualname, args, env)
+        if isinstance(func, cst.Attribute):
+            receiver = self.eval(func.value, env)
+            args = [self.eval(a.value, env) for a in call.args]
+            key = dotted_text(func)
+            if key is not None and key in env:
+                return self._call(call, env[key], args, env)
+            if isinstance(receiver, Instance):
+                return self._instance_method_call(call, func.attr.value, receiver, args, env)
+            return self.method_call(call, func, receiver, args, env)
+        callee = self.eval(func, env)
+        args = [self.eval(a.value, env) for a in call.args]
+        return self._call(call, callee, args, env)
+
+    def _eval_subscript(self, expr: cst.Subscript, env: Env) -> V:
+        base = self.eval(expr.value, env)
+        for element in expr.slice:
+            if isinstance(element.slice, cst.Index):
+                self.eval(element.slice.value, env)
+        if isinstance(base, TupleValue):
+            if len(expr.slice) == 1:
+                index = expr.slice[0].slice
+                if isinstance(index, cst.Index):
+                    position = literal_value(index.value)
+                    if isinstance(position, int) and not isinstance(position, bool):
+                        if -len(base.items) <= position < len(base.items):
+                            return base.items[position]  # type: ignore[return-value]
+            return self.unknown
+        return self.subscript(expr, base)
+
+    def _eval_binary(self, expr: cst.BinaryOperation, env: Env) -> V:
+        left = self.eval(expr.left, env)
+        right = self.eval(expr.right, env)
+        return self.binary(type(expr.operator).__name__, left, right, expr)
+
+    def _eval_unary(self, expr: cst.UnaryOperation, env: Env) -> V:
+        return self.unary(expr, self.eval(expr.expression, env))
+
+    def _eval_if_exp(self, expr: cst.IfExp, env: Env) -> V:
+        self.eval(expr.test, env)
+        return self.join(self.eval(expr.body, env), self.eval(expr.orelse, env))
+
+    def _eval_tuple(self, expr: cst.Tuple, env: Env) -> V:
+        items = []
+        starred = False
+        for element in expr.elements:
+            value = self.eval(element.value, env)
+            if isinstance(element, cst.StarredElement):
+                starred = True
+            items.append(value)
+        if starred:
+            return self.unknown
+        return TupleValue(tuple(items))  # type: ignore[arg-type, return-value]
+
+    def _eval_named(self, expr: cst.NamedExpr, env: Env) -> V:
+        value = self.eval(expr.value, env)
+        self._assign(expr.target, value, env)
+        return value
+
+    def _eval_await(self, expr: cst.Await, env: Env) -> V:
+        return self.eval(expr.expression, env)
+
+    def _eval_comprehension(self, expr: Any, env: Env) -> V:
+        inner_env = dict(env)
+        comp: cst.CompFor | None = expr.for_in
+        while comp is not None:
+            self.eval(comp.iter, inner_env)
+            self._assign(comp.target, self.unknown, inner_env)
+            for cond in comp.ifs:
+                self.eval(cond.test, inner_env)
+            comp = comp.inner_for_in
+        if isinstance(expr, cst.DictComp):
+            self.eval(expr.key, inner_env)
+            self.eval(expr.value, inner_env)
+        else:
+            self.eval(expr.elt, inner_env)
+        return self.unknown
+
+    def _eval_elements(self, expr: cst.List | cst.Set, env: Env) -> V:
+        for element in expr.elements:
+            self.eval(element.value, env)
+        return self.unknown
+
+    def _eval_dict(self, expr: cst.Dict, env: Env) -> V:
+        for element in expr.elements:
+            if isinstance(element, cst.DictElement):
+                self.eval(element.key, env)
+            self.eval(element.value, env)
+        return self.unknown
+
+    def _eval_comparison(self, expr: cst.Comparison, env: Env) -> V:
+        self.eval(expr.left, env)
+        for target in expr.comparisons:
+            self.eval(target.comparator, env)
+        return self.unknown
+
+    def _eval_boolean(self, expr: cst.BooleanOperation, env: Env) -> V:
+        self.eval(expr.left, env)
+        self.eval(expr.right, env)
+        return self.unknown
+
+    def _eval_yield(self, expr: cst.Yield, env: Env) -> V:
+        if isinstance(expr.value, cst.BaseExpression):
+            self.eval(expr.value, env)
+        return self.unknown
+
+    def _eval_fstring(self, expr: cst.FormattedString, env: Env) -> V:
+        for part in expr.parts:
+            if isinstance(part, cst.FormattedStringExpression):
+                self.eval(part.expression, env)
+        return self.unknown
+
+    def _eval_literal(self, expr: cst.BaseExpression, env: Env) -> V:
+        return self.literal(expr)
+
+
+_HANDLERS: dict[type, Any] = {
+    cst.Subscript: Expressions._eval_subscript,
+    cst.BinaryOperation: Expressions._eval_binary,
+    cst.UnaryOperation: Expressions._eval_unary,
+    cst.IfExp: Expressions._eval_if_exp,
+    cst.Tuple: Expressions._eval_tuple,
+    cst.NamedExpr: Expressions._eval_named,
+    cst.Await: Expressions._eval_await,
+    cst.ListComp: Expressions._eval_comprehension,
+    cst.SetComp: Expressions._eval_comprehension,
+    cst.GeneratorExp: Expressions._eval_comprehension,
+    cst.DictComp: Expressions._eval_comprehension,
+    cst.List: Expressions._eval_elements,
+    cst.Set: Expressions._eval_elements,
+    cst.Dict: Expressions._eval_dict,
+    cst.Comparison: Expressions._eval_comparison,
+    cst.BooleanOperation: Expressions._eval_boolean,
+    cst.Yield: Expressions._eval_yield,
+    cst.FormattedString: Expressions._eval_fstring,
+    cst.Integer: Expressions._eval_literal,
+    cst.Float: Expressions._eval_literal,
+    cst.SimpleString: Expressions._eval_literal,
+}

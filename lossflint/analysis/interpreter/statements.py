@@ -1,0 +1,154 @@
+"""How each statement moves the environment: assignments, branches and
+their joins, loops (run twice), ``try``, ``match``, ``with``, and the
+statements that leave a block."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import libcst as cst
+
+from lossflint.analysis.interpreter.base import Base, Env, V
+from lossflint.analysis.interpreter.syntax import irrefutable, match_names, statements_of
+from lossflint.analysis.values import ClassRef, FunctionRef
+
+
+class Statements(Base[V]):
+    """Statement execution, in program order."""
+
+    def _exec_block(self, body: Sequence[cst.CSTNode], env: Env) -> Env | None:
+        """Run statements; None when the block always leaves (return/raise/...)."""
+        for stmt in body:
+            result = self._exec_stmt(stmt, env)
+            if result is None:
+                return None
+            env = result
+        return env
+
+    def _exec_stmt(self, stmt: cst.CSTNode, env: Env) -> Env | None:
+        self.stmt = stmt
+        if isinstance(stmt, cst.SimpleStatementLine):
+            for small in stmt.body:
+                if not self._exec_small(small, env):
+                    return None
+            return env
+        if isinstance(stmt, cst.If):
+            self.eval(stmt.test, env)
+            then = self._exec_block(statements_of(stmt), dict(env))
+            if stmt.orelse is None:
+                other: Env | None = dict(env)
+            elif isinstance(stmt.orelse, cst.If):
+                other = self._exec_stmt(stmt.orelse, dict(env))
+            else:
+                other = self._exec_block(statements_of(stmt.orelse), dict(env))
+            return self._join_envs([then, other])
+        if isinstance(stmt, (cst.For, cst.While)):
+            return self._exec_loop(stmt, env)
+        if isinstance(stmt, cst.With):
+            for item in stmt.items:
+                self.eval(item.item, env)
+                if item.asname is not None:
+                    self._assign(item.asname.name, self.unknown, env)
+            return self._exec_block(statements_of(stmt), env)
+        if isinstance(stmt, (cst.Try, cst.TryStar)):
+            return self._exec_try(stmt, env)
+        if isinstance(stmt, cst.Match):
+            self.eval(stmt.subject, env)
+            # no arm may match, unless one is irrefutable (``case _:`` / ``case x:``)
+            exhaustive = any(irrefutable(case) for case in stmt.cases)
+            arms: list[Env | None] = [] if exhaustive else [dict(env)]
+            for case in stmt.cases:
+                case_env = dict(env)
+                for name in match_names(case.pattern):
+                    case_env[name] = self.unknown
+                arms.append(self._exec_block(statements_of(case), case_env))
+            return self._join_envs(arms)
+        if isinstance(stmt, cst.FunctionDef):
+            ref = FunctionRef(stmt)
+            env[stmt.name.value] = ref
+            if stmt.decorators and self.recording and self.frame.func is not None:
+                # a decorator may keep it to call later (``@trainer.on(...)``)
+                self._capture(stmt, env)
+            return env
+        if isinstance(stmt, cst.ClassDef):
+            env[stmt.name.value] = ClassRef(stmt)
+            return env
+        return env
+
+    def _exec_try(self, stmt: cst.Try | cst.TryStar, env: Env) -> Env | None:
+        before = dict(env)
+        after_body = self._exec_block(statements_of(stmt), env)
+        if stmt.orelse is not None and after_body is not None:
+            after_body = self._exec_block(statements_of(stmt.orelse), after_body)
+        outs: list[Env | None] = [after_body]
+        for handler in stmt.handlers:
+            start = self._join_envs([before, after_body]) or dict(before)
+            if handler.name is not None:
+                self._assign(handler.name.name, self.unknown, start)
+            outs.append(self._exec_block(statements_of(handler), start))
+        merged = self._join_envs(outs)
+        if stmt.finalbody is not None:
+            base = merged if merged is not None else dict(before)
+            fin = self._exec_block(statements_of(stmt.finalbody), base)
+            return fin if merged is not None else None
+        return merged
+
+    def _exec_loop(self, stmt: cst.For | cst.While, env: Env) -> Env | None:
+        if isinstance(stmt, cst.For):
+            self.eval(stmt.iter, env)
+        else:
+            self.eval(stmt.test, env)
+        current = dict(env)
+        exits: list[Env | None] = [dict(env)]
+        for _ in range(2):
+            body_env = dict(current)
+            if isinstance(stmt, cst.For):
+                self._assign(stmt.target, self.unknown, body_env)
+            out = self._exec_block(statements_of(stmt), body_env)
+            # a body that always leaves (break/return) still reached here
+            if out is None:
+                out = body_env
+            current = self._join_envs([current, out]) or current
+            exits.append(dict(current))
+        if stmt.orelse is not None:
+            current = self._exec_block(statements_of(stmt.orelse), current) or current
+        return self._join_envs([*exits, current])
+
+    def _exec_small(self, small: cst.BaseSmallStatement, env: Env) -> bool:
+        """Run one small statement; False when it leaves the block."""
+        if isinstance(small, cst.Assign):
+            value = self.eval(small.value, env)
+            for target in small.targets:
+                self._assign(target.target, value, env)
+        elif isinstance(small, cst.Expr):
+            self.eval(small.value, env)
+        elif isinstance(small, cst.AnnAssign):
+            if small.value is not None:
+                self._assign(small.target, self.eval(small.value, env), env)
+        elif isinstance(small, cst.AugAssign):
+            right = self.eval(small.value, env)
+            left = self.eval(small.target, env)
+            op = type(small.operator).__name__[: -len("Assign")]
+            self._assign(small.target, self.binary(op, left, right, small), env)
+        elif isinstance(small, cst.Return):
+            value = self.eval(small.value, env) if small.value is not None else self.unknown
+            self.frame.returns.append(value)
+            if self.frame.exits is not None:
+                self.frame.exits.append(dict(env))
+            return False
+        elif isinstance(small, cst.Raise):
+            if small.exc is not None:
+                self.eval(small.exc, env)
+            return False
+        elif isinstance(small, (cst.Break, cst.Continue)):
+            return False
+        elif isinstance(small, cst.Del):
+            self._assign(small.target, self.unknown, env)
+        elif isinstance(small, (cst.Import, cst.ImportFrom)):
+            names = small.names if not isinstance(small.names, cst.ImportStar) else []
+            for alias in names:
+                if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
+                    env.pop(alias.asname.name.value, None)
+                elif isinstance(alias.name, cst.Name):
+                    env.pop(alias.name.value, None)
+        return True

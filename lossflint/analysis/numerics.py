@@ -345,7 +345,7 @@ def add_terms(expr: cst.BaseExpression) -> list[cst.BaseExpression]:
     return [expr]
 
 
-def is_constant(model: ModuleIndex, expr: cst.BaseExpression, depth: int = 4) -> bool:
+def is_constant(model: ModuleIndex, expr: cst.BaseExpression, depth: int = 6) -> bool:
     """A value fixed by the code: numbers, module-level names bound once to
     numbers, arithmetic of those, ``torch.tensor(30.)``/``tf.constant([...])``
     of them."""
@@ -364,13 +364,19 @@ def is_constant(model: ModuleIndex, expr: cst.BaseExpression, depth: int = 4) ->
             is_constant(model, e.value, depth - 1) for e in expr.elements
         )
     if isinstance(expr, cst.Name):
-        if model.scope_of(expr).lookup(expr.value) is None:
+        # every binding (a notebook may rebind it) is a module-level constant
+        bindings = model.scope_of(expr).lookup(expr.value)
+        if not bindings or any(
+            b.kind != "assign" or not isinstance(b.node, cst.BaseExpression) for b in bindings
+        ):
             return False
-        value = bound_value(model, expr)
-        return (
-            value is not None
-            and model.scope_of(value).kind == "module"
-            and is_constant(model, value, depth - 1)
+        if expr.value in _mutated_in(model, model.module):
+            return False
+        return all(
+            isinstance(b.node, cst.BaseExpression)
+            and model.scope_of(b.node).kind == "module"
+            and is_constant(model, b.node, depth - 1)
+            for b in bindings
         )
     if isinstance(expr, cst.Call) and model.qualname(expr.func) in apis.CONSTANT_TENSORS:
         args = positional(expr)

@@ -15,7 +15,14 @@ TO_PYTHON_NUMBER = frozenset({"builtins.float", "builtins.int", "math.isfinite"}
 
 #: tensors built from a Python value: constant when that value is
 CONSTANT_TENSORS = frozenset(
-    {"torch.tensor", "torch.as_tensor", "tensorflow.constant", "tensorflow.convert_to_tensor"}
+    {
+        "torch.tensor",
+        "torch.as_tensor",
+        "tensorflow.constant",
+        "tensorflow.convert_to_tensor",
+        "numpy.array",
+        "numpy.asarray",
+    }
 )
 
 #: elementwise activations that keep a float16 input float16 under autocast (not on

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
+from lossflint.analysis import numerics as num
 from lossflint.analysis.log_calls import log_index
 from lossflint.diagnostics import Finding, Severity
 from lossflint.examples import Invalid
@@ -93,6 +94,13 @@ formula no longer sees.
         ),
     ]
     VALID = [
+        # the formula illustrated on literal probabilities (PyTorchZeroToAll)
+        """
+        import numpy as np
+        Y = np.array([1, 0, 0])
+        Y_pred1 = np.array([0.7, 0.2, 0.1])
+        print(f"Loss1: {np.sum(-Y * np.log(Y_pred1)):.4f}")
+        """,
         """
         import torch
         loss = -(y * torch.log(p + 1e-8)).sum()
@@ -150,6 +158,8 @@ formula no longer sees.
             if formula is None or formula.top in seen:
                 continue
             seen.add(formula.top)
+            if all(num.is_constant(model, m.argument) for m in formula.logs):
+                continue  # the formula illustrated on literal probabilities: no underflow
             framework = formula.logs[0].framework
             if formula.binary:
                 what = "binary cross-entropy"

@@ -30,7 +30,9 @@ Flags a cross-entropy written out by hand: `-(y * torch.log(p)).sum(dim)`,
 spellings `-tf.reduce_sum(y * tf.math.log(p))` / `tf.log(p)` (TF1), when the
 log is not guarded (`clamp`, `+ eps`). The finding points at the formula. When
 `p` is softmax/sigmoid output in the same file, LF201 reports the log instead
-(its fix makes the formula stable).
+(its fix makes the formula stable). The formula illustrated on literal
+probabilities (`np.log(np.array([0.7, 0.2, 0.1]))`) is not reported: a
+constant cannot underflow.
 """
     why = """
 The textbook formula is the numerically unstable one: once a probability

@@ -38,8 +38,11 @@ it (`x + 1e-8`) or as the lower bound of a clamp (`x.clamp(min=1e-10)`,
 `.to(torch.float16)`, `dtype=torch.float16`, a model converted with `.half()`,
 or, under a float16 autocast region (`torch.autocast("cuda")`,
 `torch.cuda.amp.autocast()`, `dtype=torch.float16`), from a linear/conv layer,
-a matmul or a model ending in one (`log`, `sum`, `norm`, `softmax` run in
-float32 under autocast and are not reported). Also flags an Adam-family
+a matmul or a model ending in one — also a call of something named like a
+model (`model(x)`, `self.net(x)`, `encoder`, `head`, ...) whose class is not in
+the file, and `sigmoid`/`tanh`/`relu` of such outputs, which keep float16
+(`log`, `sum`, `norm`, `softmax` run in float32 under autocast and are not
+reported). Also flags an Adam-family
 optimiser (`Adam`, `AdamW`, `Adamax`, `NAdam`, `RAdam`) over the parameters
 of a `.half()` model with the default `eps=1e-8` or an explicit tiny eps.
 """

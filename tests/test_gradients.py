@@ -420,3 +420,9 @@ def test_mutual_recursion_is_not_an_answer() -> None:
 )
 def test_name_tokens(name: str, tokens: list[str]) -> None:
     assert name_tokens(name) == tokens
+
+
+def test_a_long_chain_of_callers_does_not_recurse_deeply() -> None:
+    chain = "\n".join(f"def f{i}(x):\n    return f{i + 1}(x)\n" for i in range(400))
+    source = f"import torch\n{chain}\ndef f400(x):\n    return torch.sqrt(x)\n"
+    assert _reach(source, "torch.sqrt(x)")[0] is UNKNOWN

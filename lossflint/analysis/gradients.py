@@ -85,6 +85,8 @@ class Answer:
 
 
 _UNKNOWN = Answer(Reach.UNKNOWN, "no evidence either way")
+#: how many callers deep the question "where is this function called?" is followed
+_MAX_CALL_DEPTH = 24
 
 #: methods whose result carries no gradient (numbers, integers, booleans, detached)
 _DETACHING_METHODS = frozenset(
@@ -252,8 +254,10 @@ class GradientFacts:
     def answer(self, node: cst.CSTNode) -> Answer:
         found = self._answers.get(node)
         if found is None:
-            if node in self._active:
-                return _UNKNOWN  # a recursive question (mutual calls): no evidence
+            if node in self._active or len(self._active) > _MAX_CALL_DEPTH:
+                # a recursive question (mutual calls) or a very long chain of
+                # callers: no evidence (and no deep recursion)
+                return _UNKNOWN
             self._active.add(node)
             try:
                 found = self._answer(node)

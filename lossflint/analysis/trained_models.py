@@ -18,6 +18,7 @@ Keras ``compile`` that receives the optimiser.
 
 from __future__ import annotations
 
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 import libcst as cst
@@ -28,7 +29,7 @@ from lossflint.analysis.apis import _learning_rates as LR
 from lossflint.analysis.calls import keyword, literal_value, positional
 from lossflint.analysis.kinds import kinds_of
 from lossflint.analysis.names import dotted_text
-from lossflint.analysis.values import Instance, Layer, Sequential
+from lossflint.analysis.values import Instance, Layer, Sequential, Value
 
 if TYPE_CHECKING:
     from lossflint.analysis.index import ModuleIndex
@@ -49,7 +50,7 @@ class TrainedModels:
         return comp is not None and comp.model is not None and _keras_linear(comp.model)
 
     def _torch_linear(self, expr: cst.BaseExpression) -> bool:
-        value = kinds_of(self.model).value_of(expr)
+        value = self._model_value(expr)
         if isinstance(value, Layer):
             return value.qualname in LR.LINEAR_LAYERS
         if isinstance(value, Sequential):
@@ -103,7 +104,7 @@ class TrainedModels:
         trained = _parameters_of(ctor.call)
         if trained is None:
             return None
-        value = kinds_of(self.model).value_of(trained)
+        value = self._model_value(trained)
         if isinstance(value, Layer):
             return self._layer_count(value.origin, None)
         if isinstance(value, Sequential):
@@ -119,6 +120,47 @@ class TrainedModels:
         if isinstance(value, Instance):
             return self._class_count(value.cls)
         return None
+
+    def _model_value(self, expr: cst.BaseExpression, depth: int = 0) -> Value:
+        """The model ``expr`` holds, also through a wrapper that trains the same
+        weights (``parallelize_module(module=model)``, DDP, ``torch.compile``)."""
+        value = kinds_of(self.model).value_of(expr)
+        if isinstance(value, (Layer, Sequential, Instance)) or depth > 3:
+            return value
+        assigned = self._reaching_assignment(expr) if isinstance(expr, cst.Name) else None
+        if isinstance(assigned, cst.Call):
+            wrapper = LR.MODEL_WRAPPERS.get(self.model.qualname(assigned.func) or "")
+            if wrapper is not None:
+                wrapped = _arg(assigned, *wrapper)
+                if wrapped is not None:
+                    return self._model_value(wrapped.value, depth + 1)
+        return value
+
+    def _reaching_assignment(self, name: cst.Name) -> cst.BaseExpression | None:
+        """The value of the last ``name = ...`` before this use, when every
+        assignment of the name runs in the use's own block (straight-line code:
+        ``m = Net(); m = parallelize_module(module=m, ...)``)."""
+        bindings = self.model.bindings(name)
+        if not bindings or any(b.kind != "assign" for b in bindings):
+            return None
+        block = self.model.parent(self.model.statement_of(name))
+        values = []
+        for binding in bindings:
+            node = binding.node
+            if not isinstance(node, cst.BaseExpression):
+                return None
+            if self.model.parent(self.model.statement_of(node)) is not block:
+                return None
+            values.append(node)
+        order = self._order
+        around = set(self.model.ancestors(name))  # ``m = wrap(m)``: the m inside
+        before = [v for v in values if order.get(v, -1) < order.get(name, -1) and v not in around]
+        return max(before, key=lambda v: order[v]) if before else None
+
+    @cached_property
+    def _order(self) -> dict[cst.CSTNode, int]:
+        # the parent map holds every node in visit (source) order
+        return {node: index for index, node in enumerate(self.model.parents)}
 
     def _class_count(self, cls: cst.ClassDef) -> int | None:
         total = 0

@@ -46,3 +46,12 @@ TORCH_ACTIVATION_MODULES = frozenset(
     f"torch.nn.{name}"
     for name in ("ReLU", "LeakyReLU", "Tanh", "GELU", "ELU", "SiLU", "Softplus", "ReLU6", "Mish")
 )
+#: calls that wrap a model and train the same weights: (position, keyword) of the model
+MODEL_WRAPPERS: dict[str, tuple[int, str]] = {
+    "torch.distributed.tensor.parallel.parallelize_module": (0, "module"),
+    "torch.nn.DataParallel": (0, "module"),
+    "torch.nn.parallel.DataParallel": (0, "module"),
+    "torch.nn.parallel.DistributedDataParallel": (0, "module"),
+    "torch.distributed.fsdp.FullyShardedDataParallel": (0, "module"),
+    "torch.compile": (0, "model"),
+}

@@ -333,6 +333,27 @@ about `lr` for every weight, so `lr=0.1` rewrites the weights each step.
         toy = nn.Sequential(nn.Linear(10, 32), nn.ReLU(), nn.Linear(32, 5))
         opt2 = torch.optim.AdamW(toy.parameters(), lr=0.25)
         """,
+        # the tensor-parallel demo of pytorch/examples: a toy MLP, parallelised
+        """
+        import torch
+        import torch.nn as nn
+        from torch.distributed.tensor.parallel import parallelize_module
+
+        class ToyModel(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.in_proj = nn.Linear(10, 32)
+                self.relu = nn.ReLU()
+                self.out_proj = nn.Linear(32, 5)
+
+        model = ToyModel().to("cuda")
+        sp_model = parallelize_module(module=model, device_mesh=mesh, parallelize_plan=plan)
+        lr = 0.25
+        optimizer = torch.optim.AdamW(sp_model.parameters(), lr=lr, foreach=True)
+        tp_model = ToyModel().to("cuda")
+        tp_model = parallelize_module(module=tp_model, device_mesh=mesh, parallelize_plan=plan)
+        tp_optimizer = torch.optim.AdamW(tp_model.parameters(), lr=lr, foreach=True)
+        """,
         # learning rates compared on purpose
         """
         import torch

@@ -11,6 +11,7 @@ from typing import Any
 
 import libcst as cst
 
+from lossflint import parse_guard
 from lossflint.analysis.model import SemanticModel
 from lossflint.diagnostics import (
     Diagnostic,
@@ -81,52 +82,16 @@ def _parse_error_message(exc: cst.ParserSyntaxError) -> str:
     return f"cannot parse: {text}"
 
 
-_BRACKETS = re.compile(r"[()\[\]{}]")
-_MAX_SAFE_DEPTH = 200  # CPython's own limit for nested brackets
-_LONG_LINE = 2000
-
-
-def _looks_too_deep(text: str) -> bool:
-    """Cheap test for input that may overflow the native parser's stack
-    (thousands of nested brackets, or one huge expression on a line)."""
-    if text.count("(") + text.count("[") + text.count("{") > _MAX_SAFE_DEPTH:
-        depth = 0
-        for match in _BRACKETS.finditer(text):
-            if match.group() in "([{":
-                depth += 1
-                if depth > _MAX_SAFE_DEPTH:
-                    return True
-            else:
-                depth = max(depth - 1, 0)
-    if len(text) > _LONG_LINE and any(len(line) > _LONG_LINE for line in text.splitlines()):
-        return True
-    return False
-
-
-def _too_deep_for_cpython(text: str) -> str | None:
-    """CPython's verdict on suspiciously deep input; libcst's native parser
-    crashes the process (stack overflow) on what CPython rejects as too deep."""
-    try:
-        ast.parse(text)
-    except RecursionError:
-        return "expression nested too deeply"
-    except MemoryError:
-        return "expression too large"
-    except SyntaxError as exc:
-        if "too many nested" in (exc.msg or ""):
-            return exc.msg
-    except ValueError:
-        pass
-    return None
-
-
 def parse(text: str, filename: str) -> cst.Module | Diagnostic:
-    if _looks_too_deep(text):
-        reason = _too_deep_for_cpython(text)
-        if reason is not None:
-            return syntax_diagnostic(filename, f"cannot parse: {reason}", 1, 1)
+    # input nested deeper than libcst's native parser survives is refused
+    # first (the parser would take the whole process down with it)
+    refusal = parse_guard.check(text)
+    if refusal is not None:
+        return syntax_diagnostic(
+            filename, f"cannot parse: {refusal.message}", refusal.row, refusal.column
+        )
     try:
-        return cst.parse_module(text)
+        return parse_guard.call_with_big_stack(cst.parse_module, text)
     except cst.ParserSyntaxError as exc:
         # CPython's parser gives better messages and positions; ask it only
         # when libcst already failed

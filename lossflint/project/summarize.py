@@ -303,7 +303,7 @@ class Summarizer:
                     call = self._function(summary_name, func).returns
                 break
         attrs: dict[str, SValue] = {}
-        attrs_of = getattr(self.kinds, "_attrs", None)
+        attrs_of = getattr(self.kinds, "class_attrs", None) or getattr(self.kinds, "_attrs", None)
         if attrs_of is not None:
             try:
                 for key, value in attrs_of(cls).items():

@@ -13,6 +13,7 @@ from lossflint.cache import check_cache_folder
 from lossflint.config import ConfigError, Settings, resolve_settings, validate_selectors
 from lossflint.diagnostics import Diagnostic
 from lossflint.discovery import _excluded_with_parents, discover
+from lossflint.file_limits import is_limited, parse_size, skip_notice, split_oversized
 from lossflint.linter import RuleSet
 from lossflint.output import FORMATS, FORMATTERS, format_statistics
 from lossflint.registry import all_rules
@@ -85,6 +86,13 @@ def cli() -> None:
     default=None,
     help="Result cache folder (default: cache-dir from config, .lossflint_cache).",
 )
+@click.option(
+    "--max-file-size",
+    metavar="SIZE",
+    default=None,
+    help="Skip files bigger than SIZE with a warning (bytes, or e.g. 512KB, 2MB; 0: no limit; "
+    "default: max-file-size from config, 1MB).",
+)
 @click.option("--fix", is_flag=True, help="Apply safe fixes to the files.")
 @click.option("--unsafe-fixes", is_flag=True, help="With --fix/--diff: apply unsafe fixes too.")
 @click.option("--diff", is_flag=True, help="Print the fixes as a unified diff; write nothing.")
@@ -105,6 +113,7 @@ def check(
     jobs: int | None,
     no_cache: bool,
     cache_dir: str | None,
+    max_file_size: str | None,
     fix: bool,
     unsafe_fixes: bool,
     diff: bool,
@@ -117,6 +126,11 @@ def check(
         where = [stdin_filename] if stdin_filename is not None else targets
         settings = resolve_settings(where, config_path, isolated, warnings)
         _apply_cli_selection(settings, select, ignore, extend_select)
+        if max_file_size is not None:
+            try:
+                settings.max_file_size = parse_size(max_file_size)
+            except ValueError as exc:
+                raise ConfigError(f"--max-file-size {exc}") from exc
         if not no_cache:
             check_cache_folder(settings, cache_dir)
     except ConfigError as exc:
@@ -126,6 +140,13 @@ def check(
     found = discover([] if stdin else targets, settings, force_exclude=force_exclude)
     if found.errors:
         _fail(found.errors[0])
+    # too big to lint in reasonable time and memory: generated data, mostly
+    limit = settings.max_file_size
+    files, too_big = split_oversized(found.files, limit)
+    warnings += [skip_notice(display_name(p), size, limit) for p, size in too_big]
+    if stdin and stdin_filename and is_limited(Path(stdin_filename)) and 0 < limit < len(stdin[1]):
+        warnings.append(skip_notice(stdin[0], len(stdin[1]), limit))
+        stdin = None
     if not quiet:
         for warning in [*warnings, *found.warnings]:
             click.echo(f"lossflint: warning: {warning}", err=True)
@@ -137,7 +158,7 @@ def check(
         piped = (*stdin, Path(stdin_filename)) if stdin and stdin_filename else None
         sys.exit(
             fix_command(
-                found.files,
+                files,
                 settings,
                 stdin=piped,
                 unsafe=unsafe_fixes,
@@ -150,7 +171,7 @@ def check(
             )
         )
     result = run(
-        found.files,
+        files,
         settings,
         jobs=jobs,
         use_cache=not no_cache,
@@ -344,7 +365,9 @@ def main() -> None:
     except click.ClickException as exc:
         click.echo(f"lossflint: error: {exc.format_message()}", err=True)
         sys.exit(EXIT_ERROR)
-    except click.exceptions.Abort:
+    except click.exceptions.Abort as exc:
+        if isinstance(exc.__cause__ or exc.__context__, KeyboardInterrupt):
+            sys.exit(130)  # Ctrl-C, which click turns into Abort
         click.echo("lossflint: aborted", err=True)
         sys.exit(EXIT_ERROR)
     except click.exceptions.Exit as exc:

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from lossflint.file_limits import DEFAULT_MAX_FILE_SIZE, parse_size
 from lossflint.registry import Rule, all_rules
 
 if sys.version_info >= (3, 11):
@@ -23,7 +24,7 @@ class ConfigError(Exception):
 
 LIST_KEYS = ("select", "ignore", "extend-select", "exclude", "extend-exclude")
 KNOWN_KEYS = frozenset(
-    [*LIST_KEYS, "per-file-ignores", "respect-gitignore", "options", "cache-dir"]
+    [*LIST_KEYS, "per-file-ignores", "respect-gitignore", "options", "cache-dir", "max-file-size"]
 )
 
 DEFAULT_EXCLUDE = (
@@ -63,6 +64,8 @@ class Settings:
     respect_gitignore: bool = True
     options: dict[str, dict[str, Any]] = field(default_factory=dict)
     cache_dir: str = ".lossflint_cache"
+    #: bytes; bigger files are skipped with a warning (0: no limit)
+    max_file_size: int = DEFAULT_MAX_FILE_SIZE
     #: folder the config was read from (globs are relative to it)
     root: Path = field(default_factory=Path.cwd)
     config_path: Path | None = None
@@ -253,6 +256,11 @@ def apply_table(settings: Settings, table: dict[str, Any], where: str) -> None:
         if "\0" in table["cache-dir"] or not table["cache-dir"]:
             raise ConfigError(f"'cache-dir' must be a non-empty path without NUL in {where}")
         settings.cache_dir = table["cache-dir"]
+    if "max-file-size" in table:
+        try:
+            settings.max_file_size = parse_size(table["max-file-size"])
+        except ValueError as exc:
+            raise ConfigError(f"'max-file-size' {exc} in {where}") from exc
     if "per-file-ignores" in table:
         pfi = table["per-file-ignores"]
         if not isinstance(pfi, dict):

@@ -88,6 +88,9 @@ class Diagnostic:
     statement_row: int | None = None
     # Notebook cell number (1-based) when the file is a notebook.
     cell: int | None = None
+    # Names the finding read by convention, not through an import (code pasted
+    # without imports): (name, what it was taken for), sorted by name.
+    assumed: tuple[tuple[str, str], ...] = ()
 
     @property
     def url(self) -> str:
@@ -102,6 +105,16 @@ class Diagnostic:
             0,
             self.code,
         )
+
+
+def assumption_note(assumed: dict[str, str], shown: int = 3) -> str:
+    """`` (assuming Dense is keras.layers.Dense)``: what a message says about the
+    names it read by convention ("" if none)."""
+    if not assumed:
+        return ""
+    parts = [f"{name} is {meaning}" for name, meaning in assumed.items()]
+    more = f" and {len(parts) - shown} more" if len(parts) > shown else ""
+    return f" (assuming {', '.join(parts[:shown])}{more})"
 
 
 # --- what rules emit -------------------------------------------------------

@@ -13,6 +13,7 @@ import libcst as cst
 
 from lossflint import parse_guard
 from lossflint.analysis.model import SemanticModel
+from lossflint.analysis.names import assumptions
 from lossflint.diagnostics import (
     Diagnostic,
     Edit,
@@ -23,6 +24,7 @@ from lossflint.diagnostics import (
     Location,
     Related,
     Severity,
+    assumption_note,
 )
 from lossflint.noqa import file_is_exempt, is_suppressed, parse_noqa
 from lossflint.registry import Rule, all_rules
@@ -237,10 +239,13 @@ class _Resolver:
             stmt_row = start.row
         fix = self._fix(finding.fix) if finding.fix is not None else None
         related = tuple(Related(r.message, *self._range(r.node)) for r in finding.related)
+        model = self.model
+        evidence = [statement, *(model.statement_of(r.node) for r in finding.related)]
+        assumed = assumptions(model.module_scope, evidence, model.bindings, model.qualname)
         return Diagnostic(
             code=rule.code,
             name=rule.name,
-            message=finding.message,
+            message=finding.message + assumption_note(assumed),
             severity=rule.severity,
             filename=self.filename,
             location=start,
@@ -248,6 +253,7 @@ class _Resolver:
             fix=fix,
             related=related,
             statement_row=stmt_row,
+            assumed=tuple(assumed.items()),
         )
 
     def _fix(self, spec: FixSpec) -> Fix:

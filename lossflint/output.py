@@ -75,6 +75,8 @@ def to_json_obj(d: Diagnostic) -> dict[str, Any]:
     }
     if d.cell is not None:
         obj["cell"] = d.cell
+    if d.assumed:
+        obj["assumed"] = dict(d.assumed)
     return obj
 
 
@@ -143,8 +145,13 @@ def format_sarif(diagnostics: list[Diagnostic], **_: Any) -> str:
                 }
                 for i, r in enumerate(d.related)
             ]
+        properties: dict[str, Any] = {}
         if d.cell is not None:
-            result["properties"] = {"cell": d.cell}
+            properties["cell"] = d.cell
+        if d.assumed:
+            properties["assumed"] = dict(d.assumed)
+        if properties:
+            result["properties"] = properties
         results.append(result)
     doc = {
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",

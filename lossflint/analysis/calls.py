@@ -1,8 +1,21 @@
-"""Reading call arguments the way Python binds them."""
+"""Reading call arguments the way Python binds them.
+
+Keywords are asked by their modern (Keras 2+) names and also found under their
+Keras 1 spelling (``keyword(call, "units")`` finds ``output_dim=``, ``"epochs"``
+finds ``nb_epoch=``; the table is ``apis.LEGACY_KEYWORDS``), whatever the call:
+no other framework spells these keywords that way, and the modern name is tried
+first. Positions are Keras 2's: ``Convolution2D(32, 3, 3)`` passes its kernel
+size as two positional arguments, so nothing may read a convolution's arguments
+after the first by position without checking for that form.
+"""
 
 from __future__ import annotations
 
+from functools import cache
+
 import libcst as cst
+
+from lossflint.analysis import apis
 
 
 def positional(call: cst.Call) -> list[cst.Arg]:
@@ -14,10 +27,30 @@ def has_star_args(call: cst.Call) -> bool:
 
 
 def keyword(call: cst.Call, *names: str) -> cst.Arg | None:
+    legacy: tuple[str, ...] = ()
     for arg in call.args:
-        if arg.keyword is not None and arg.keyword.value in names:
-            return arg
+        if arg.keyword is not None:
+            if arg.keyword.value in names:
+                return arg
+            legacy = legacy or _legacy(names)
+            if arg.keyword.value in legacy:
+                found = arg
+                # the modern spelling wins if it is given too
+                for later in call.args:
+                    if later.keyword is not None and later.keyword.value in names:
+                        return later
+                return found
     return None
+
+
+_NO_LEGACY = ("",)
+
+
+@cache
+def _legacy(names: tuple[str, ...]) -> tuple[str, ...]:
+    """The Keras 1 spellings of ``names`` (a tuple that matches no keyword if none)."""
+    found = tuple(old for name in names for old in apis.LEGACY_KEYWORDS.get(name, ()))
+    return found or _NO_LEGACY
 
 
 def argument(call: cst.Call, index: int | None, *names: str) -> cst.BaseExpression | None:

@@ -1,27 +1,52 @@
-"""Scopes, bindings and canonical qualified names.
+"""Scopes, bindings and canonical qualified names: the one place names are resolved.
 
 Our own single pass replaces libcst's ScopeProvider/QualifiedNameProvider,
 which cost several times the parse on real repositories. The model is simple
 on purpose and errs towards "unknown": a name resolves to a framework API only
 when every binding of it in the scope that owns it is an import of that API.
+
+A name bound nowhere in the file (:class:`FreeNames`) is what the last star
+import of a known framework module that exports it binds (``from keras.layers
+import *``); failing that, a built-in; failing that, for code pasted without
+imports, what the conventions say (``Dense`` is ``keras.layers.Dense``) when the
+file's evidence agrees on the framework. A star import of a module the
+catalogue does not know may bind anything: after it, unbound names stay
+unknown. ``docs/snippets.md`` states the rule.
 """
 
 from __future__ import annotations
 
 import builtins
+import dataclasses
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 import libcst as cst
 
 from lossflint.analysis import apis
+from lossflint.analysis.apis import exports
 
 BindingKind = Literal["import", "def", "class", "assign", "param", "other"]
 
 _BUILTINS = frozenset(dir(builtins))
 
+_CANONICAL: dict[str, str] = {}
+_CANONICAL_LIMIT = 100_000
+
 
 def canonical(qualname: str) -> str:
+    """``tensorflow.keras.layers.Convolution2D`` → ``keras.layers.Conv2D``."""
+    found = _CANONICAL.get(qualname)
+    if found is None:
+        found = _keras_legacy(_prefixed(qualname))
+        if len(_CANONICAL) >= _CANONICAL_LIMIT:
+            _CANONICAL.clear()
+        _CANONICAL[qualname] = found
+    return found
+
+
+def _prefixed(qualname: str) -> str:
     dotted = qualname + "."
     for prefix, repl in apis.CANONICAL_PREFIXES:
         if dotted.startswith(prefix):
@@ -29,6 +54,18 @@ def canonical(qualname: str) -> str:
     if qualname in apis.KERAS_ALIASES:
         return "keras"
     return qualname
+
+
+def _keras_legacy(qualname: str) -> str:
+    """Keras 1/2 submodules and class names in their modern spelling."""
+    if not qualname.startswith("keras."):
+        return qualname
+    dotted = qualname + "."
+    for prefix, repl in apis.KERAS_LEGACY_PREFIXES:
+        if dotted.startswith(prefix):
+            qualname = (repl + dotted[len(prefix) :])[:-1]
+            break
+    return apis.KERAS_LEGACY_NAMES.get(qualname, qualname)
 
 
 @dataclass(frozen=True)
@@ -46,6 +83,8 @@ class Scope:
     bindings: dict[str, list[Binding]] = field(default_factory=dict)
     globals: set[str] = field(default_factory=set)
     nonlocals: set[str] = field(default_factory=set)
+    #: module scope only: what the names bound nowhere mean (built on first use)
+    free: FreeNames | None = field(default=None, repr=False)
 
     def bind(self, name: str, binding: Binding) -> None:
         target: Scope = self
@@ -127,10 +166,300 @@ def resolve_qualname(node: cst.BaseExpression, scope: Scope) -> str | None:
         return None
     bindings = scope.lookup(parts[0])
     if bindings is None:
-        if parts[0] in _BUILTINS:
-            return "builtins." + ".".join(parts)
-        return None
-    root = qualname_of_bindings(bindings)
-    if root is None:
-        return None
+        root = free_names(scope).meaning(parts[0])
+        if root is None:
+            return None
+        if root.startswith("builtins."):
+            return ".".join([root, *parts[1:]])
+    else:
+        root = qualname_of_bindings(bindings)
+        if root is None:
+            return None
     return canonical(".".join([root, *parts[1:]]))
+
+
+def free_names(scope: Scope) -> FreeNames:
+    """The unbound-name reading of the module ``scope`` belongs to."""
+    module = scope.module()
+    if module.free is None:
+        assert isinstance(module.node, cst.Module)
+        module.free = FreeNames(module.node)
+    return module.free
+
+
+# --- names bound nowhere ------------------------------------------------------------------
+
+#: the comment notebook.py leaves on a masked IPython line (``%run x.py`` may bind anything)
+_MASKED_LINE = "# lossflint-masked-line-"
+
+
+class FreeNames:
+    """What the names a module binds nowhere mean: star imports, built-ins, conventions."""
+
+    def __init__(self, module: cst.Module) -> None:
+        self.module = module
+        #: canonical module of each star import, in source order (None: not a
+        #: module the catalogue knows)
+        self.stars: tuple[str | None, ...] = tuple(_star_imports(module))
+        self._survey: _Survey | None = None
+        #: names resolved by convention so far → what they were taken for
+        self.assumed: dict[str, str] = {}
+
+    def meaning(self, name: str) -> str | None:
+        """Qualified name of the unbound ``name`` (not canonical), or None."""
+        for module in reversed(self.stars):
+            if module is None:
+                break
+            exported = exports.star_exports(module)
+            if exported is not None and name in exported:
+                return f"{module}.{name}"
+        if name in _BUILTINS:
+            return "builtins." + name
+        meanings = exports.CONVENTIONS.get(name)
+        if meanings is None or None in self.stars:
+            return None
+        found = self._convention(meanings)
+        if found is not None:
+            self.assumed[name] = found
+        return found
+
+    def _convention(self, meanings: dict[str, str]) -> str | None:
+        if exports.ANY in meanings:
+            return meanings[exports.ANY]
+        survey = self.survey()
+        if survey.blocked:
+            return None
+        evidence = survey.evidence
+        allowed = [fw for fw in meanings if not evidence or fw in evidence]
+        if len(allowed) == 1:
+            return meanings[allowed[0]]
+        return None
+
+    def survey(self) -> _Survey:
+        if self._survey is None:
+            self._survey = _Survey(self.module, self.stars)
+        return self._survey
+
+
+def _star_imports(module: cst.Module) -> Iterator[str | None]:
+    """Canonical module of each ``from m import *`` (only legal at module level:
+    under ``if``/``try``/``with``/loops, never in a function or class)."""
+    todo: list[cst.CSTNode] = list(reversed(module.body))
+    while todo:
+        node = todo.pop()
+        if isinstance(node, cst.SimpleStatementLine):
+            for small in node.body:
+                if isinstance(small, cst.ImportFrom) and isinstance(small.names, cst.ImportStar):
+                    yield _star_module(small)
+        elif isinstance(node, cst.BaseCompoundStatement) and not isinstance(
+            node, (cst.FunctionDef, cst.ClassDef)
+        ):
+            todo.extend(reversed(list(_blocks(node))))
+        elif isinstance(node, (cst.BaseSuite, cst.ExceptHandler, cst.ExceptStarHandler)):
+            todo.extend(reversed(list(_blocks(node))))
+
+
+def _blocks(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
+    """The statements and nested blocks directly under a compound statement."""
+    for name in ("body", "handlers", "orelse", "finalbody", "cases"):
+        value = getattr(node, name, None)
+        if value is None:
+            continue
+        if isinstance(value, cst.CSTNode):
+            yield value
+        else:
+            yield from value
+
+
+def _star_module(node: cst.ImportFrom) -> str | None:
+    if node.relative or node.module is None:
+        return None  # a module of the project: it may bind anything
+    module = _prefixed(dotted_text(node.module) or "")
+    return module if exports.star_exports(module) is not None else None
+
+
+@dataclass
+class _Survey:
+    """One walk over a module for the convention rule: its framework evidence, and
+    whether it can bind names we cannot see."""
+
+    module: cst.Module
+    stars: tuple[str | None, ...]
+    blocked: bool = False
+    evidence: frozenset[str] = frozenset()
+
+    def __post_init__(self) -> None:
+        imported: set[str] = set()
+        for star in self.stars:
+            if star is not None:
+                imported.add(_framework_of_module(star))
+        used: set[str] = set()
+        bound: set[str] = set()
+        attributes: set[str] = set()
+        for node, role in _names(self.module):
+            if role == "used":
+                used.add(node.value)
+            elif role == "attribute":
+                attributes.add(node.value)
+            elif role == "bound":
+                bound.add(node.value)
+            elif role == "import":
+                imported.add(_framework_of_module(node.value))
+            else:
+                self.blocked = True  # a masked IPython line
+        if used & exports.NAME_INJECTORS:
+            self.blocked = True
+        imported.discard("")
+        if imported:
+            self.evidence = frozenset(imported)
+            return
+        snippet: set[str] = set()
+        for name in used - bound:
+            meanings = exports.CONVENTIONS.get(name)
+            if meanings is not None and len(meanings) == 1 and exports.ANY not in meanings:
+                snippet.update(meanings)
+        if attributes & exports.TORCH_METHODS:
+            snippet.add(exports.TORCH)
+        if exports.KERAS_COMPILE in attributes and attributes & exports.KERAS_METHODS:
+            snippet.add(exports.KERAS)
+        self.evidence = frozenset(snippet)
+
+
+def _framework_of_module(module: str) -> str:
+    return exports.IMPORT_EVIDENCE.get(module.split(".", 1)[0], "")
+
+
+# Fields that hold only tokens and whitespace: never walked.
+_SKIPPED_FIELDS = frozenset(
+    {"lpar", "rpar", "comma", "semicolon", "leading_lines", "lines_after_decorators", "header"}
+    | {"footer", "newline", "equal", "colon", "dot", "operator", "star", "default_indent"}
+    | {"default_newline", "encoding", "asynchronous", "indent", "relative", "lbracket"}
+    | {"rbracket", "lbrace", "rbrace", "arrow", "trailing_whitespace"}
+)
+_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def _fields(kind: type) -> tuple[str, ...]:
+    found = _FIELDS.get(kind)
+    if found is None:
+        found = _FIELDS[kind] = tuple(
+            f.name
+            for f in dataclasses.fields(kind)
+            if f.name not in _SKIPPED_FIELDS and not f.name.startswith("whitespace")
+        )
+    return found
+
+
+_Role = Literal["used", "bound", "attribute", "import", "masked"]
+
+
+def _names(root: cst.CSTNode) -> Iterator[tuple[Any, _Role]]:
+    """Every identifier of ``root`` with its role: a name read (``used``), a name
+    bound (assignment/loop/``as`` targets, parameters, ``def``/``class`` names),
+    an attribute name, an imported module (an object whose ``value`` is the
+    module), or a masked IPython line (the statement)."""
+    todo: list[tuple[Any, bool]] = [(root, False)]
+    while todo:
+        node, binds = todo.pop()
+        if isinstance(node, cst.Name):
+            yield node, "bound" if binds else "used"
+            continue
+        if isinstance(node, cst.Attribute):
+            yield node.attr, "attribute"
+            todo.append((node.value, False))
+            continue
+        if isinstance(node, cst.Arg):
+            todo.append((node.value, False))  # not the keyword's name
+            continue
+        if isinstance(node, (cst.Import, cst.ImportFrom)):
+            yield from _import_roles(node)
+            continue
+        if isinstance(node, cst.SimpleStatementLine):
+            comment = node.trailing_whitespace.comment
+            if comment is not None and comment.value.startswith(_MASKED_LINE):
+                yield node, "masked"
+        # a binding flag goes on through unpacking targets (``a, (b, *c) = ...``)
+        passes = binds and isinstance(node, _UNPACKING)
+        targets = _BINDING_FIELDS.get(type(node), ())
+        for name in _fields(type(node)):
+            value = getattr(node, name)
+            child_binds = passes or name in targets
+            if isinstance(value, cst.CSTNode):
+                todo.append((value, child_binds))
+            elif isinstance(value, (tuple, list)):
+                todo.extend((v, child_binds) for v in value if isinstance(v, cst.CSTNode))
+
+
+_UNPACKING = (cst.Tuple, cst.List, cst.StarredElement, cst.Element)
+#: fields that bind the names they hold
+_BINDING_FIELDS: dict[type, tuple[str, ...]] = {
+    cst.AssignTarget: ("target",),
+    cst.AnnAssign: ("target",),
+    cst.AugAssign: ("target",),
+    cst.For: ("target",),
+    cst.CompFor: ("target",),
+    cst.NamedExpr: ("target",),
+    cst.FunctionDef: ("name",),
+    cst.ClassDef: ("name",),
+    cst.Param: ("name",),
+    cst.AsName: ("name",),
+    cst.NameItem: ("name",),
+    cst.MatchAs: ("name",),
+    cst.MatchStar: ("name",),
+}
+
+
+@dataclass(frozen=True)
+class _Module:
+    value: str
+
+
+def _import_roles(node: cst.Import | cst.ImportFrom) -> Iterator[tuple[Any, _Role]]:
+    if isinstance(node, cst.Import):
+        for alias in node.names:
+            yield _Module(dotted_text(alias.name) or ""), "import"
+        return
+    if node.module is not None and not node.relative:
+        yield _Module(dotted_text(node.module) or ""), "import"
+
+
+# --- what a finding assumed ---------------------------------------------------------------
+
+#: how many expressions ``assumptions`` follows back from a finding's statements
+_ASSUMPTION_BUDGET = 200
+
+
+def assumptions(
+    scope: Scope,
+    nodes: Iterable[cst.CSTNode],
+    bindings: Callable[[cst.Name], list[Binding] | None],
+    qualname: Callable[[cst.BaseExpression], str | None],
+) -> dict[str, str]:
+    """The names read by convention that a finding rests on → what they were
+    taken for: those in ``nodes`` (the statements reported and those its notes
+    point at) and in the values assigned to the names these use, followed back
+    (``model.add(Dense(1))`` rests on ``model = Sequential()`` too)."""
+    free = scope.module().free
+    if free is None or not free.assumed:
+        return {}
+    found: dict[str, str] = {}
+    todo = list(nodes)
+    seen: set[int] = set()
+    budget = _ASSUMPTION_BUDGET
+    while todo and budget:
+        budget -= 1
+        for node, role in _names(todo.pop()):
+            if role != "used":
+                continue
+            bound = bindings(node)
+            if bound is None:
+                meaning = free.assumed.get(node.value)
+                if meaning is not None and qualname(node) is not None:
+                    found[node.value] = meaning
+                continue
+            for binding in bound:
+                value = binding.node
+                if binding.kind == "assign" and value is not None and id(value) not in seen:
+                    seen.add(id(value))
+                    todo.append(value)
+    return dict(sorted(found.items()))

@@ -23,6 +23,97 @@ CANONICAL_PREFIXES: tuple[tuple[str, str], ...] = (
 )
 #: modules that are Keras itself
 KERAS_ALIASES = frozenset({"tensorflow.keras", "tf_keras", "keras.src"})
+
+# --- Keras 1/2 spellings (read by names.py after the prefixes above) ------------------
+
+#: Keras 1/2 submodules whose names are now at the top of their package
+KERAS_LEGACY_PREFIXES: tuple[tuple[str, str], ...] = tuple(
+    (f"keras.layers.{sub}.", "keras.layers.")
+    for sub in (
+        "core",
+        "convolutional",
+        "convolutional_recurrent",
+        "pooling",
+        "recurrent",
+        "cudnn_recurrent",
+        "normalization",
+        "embeddings",
+        "advanced_activations",
+        "wrappers",
+        "noise",
+        "merge",
+        "local",
+    )
+) + (
+    ("keras.utils.np_utils.", "keras.utils."),
+    ("keras.engine.training.", "keras.models."),
+    ("keras.engine.sequential.", "keras.models."),
+    ("keras.engine.topology.", "keras.layers."),
+    ("keras.engine.input_layer.", "keras.layers."),
+)
+#: Keras 1/2 class names → the modern class (same meaning for what lossflint reads)
+KERAS_LEGACY_NAMES: dict[str, str] = {
+    f"keras.layers.{old}": f"keras.layers.{new}"
+    for old, new in (
+        ("Convolution1D", "Conv1D"),
+        ("Convolution2D", "Conv2D"),
+        ("Convolution3D", "Conv3D"),
+        ("AtrousConvolution1D", "Conv1D"),
+        ("AtrousConvolution2D", "Conv2D"),
+        ("AtrousConv1D", "Conv1D"),
+        ("AtrousConv2D", "Conv2D"),
+        ("Deconvolution2D", "Conv2DTranspose"),
+        ("Deconvolution3D", "Conv3DTranspose"),
+        ("Deconv2D", "Conv2DTranspose"),
+        ("Deconv3D", "Conv3DTranspose"),
+        ("SeparableConvolution1D", "SeparableConv1D"),
+        ("SeparableConvolution2D", "SeparableConv2D"),
+        *((f"MaxPool{d}D", f"MaxPooling{d}D") for d in "123"),
+        *((f"AvgPool{d}D", f"AveragePooling{d}D") for d in "123"),
+        *((f"GlobalMaxPool{d}D", f"GlobalMaxPooling{d}D") for d in "123"),
+        *((f"GlobalAvgPool{d}D", f"GlobalAveragePooling{d}D") for d in "123"),
+    )
+}
+KERAS_LEGACY_NAMES.update(
+    {
+        f"keras.optimizers.{old}": f"keras.optimizers.{new}"
+        for old, new in (
+            ("sgd", "SGD"),
+            ("rmsprop", "RMSprop"),
+            ("adagrad", "Adagrad"),
+            ("adadelta", "Adadelta"),
+            ("adam", "Adam"),
+            ("adamax", "Adamax"),
+            ("nadam", "Nadam"),
+        )
+    }
+)
+#: Keras 2 keyword → its Keras 1 spelling (``calls.keyword`` finds both). Only
+#: renames with the same meaning and values: ``dim_ordering`` ('th'/'tf') is not
+#: ``data_format``, ``samples_per_epoch`` counts samples where ``steps_per_epoch``
+#: counts batches, and ``Dropout(p=)`` is left out because ``p`` means other
+#: things in other calls.
+LEGACY_KEYWORDS: dict[str, tuple[str, ...]] = {
+    "units": ("output_dim",),
+    "kernel_initializer": ("init",),
+    "recurrent_initializer": ("inner_init",),
+    "recurrent_activation": ("inner_activation",),
+    "kernel_regularizer": ("W_regularizer",),
+    "bias_regularizer": ("b_regularizer",),
+    "kernel_constraint": ("W_constraint",),
+    "bias_constraint": ("b_constraint",),
+    "use_bias": ("bias",),
+    "dropout": ("dropout_W",),
+    "recurrent_dropout": ("dropout_U",),
+    "filters": ("nb_filter",),
+    "padding": ("border_mode",),
+    "strides": ("subsample",),
+    "dilation_rate": ("atrous_rate",),
+    "epochs": ("nb_epoch",),
+    "learning_rate": ("lr",),
+    "inputs": ("input",),
+    "outputs": ("output",),
+}
 #: top-level packages of Keras/TF code
 KERAS_ROOTS = ("keras", "tensorflow")
 

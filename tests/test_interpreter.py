@@ -404,3 +404,20 @@ def test_keras_model_built_by_a_function_with_global_is_not_the_stale_module_val
     facts = K.keras_facts(SemanticModel(cst.parse_module(source)))
     (comp,) = facts.compiles
     assert comp.model is None
+
+
+def test_keras_compile_on_an_instance_of_a_class_with_an_unknown_base() -> None:
+    source = textwrap.dedent(
+        """
+        import keras
+        from elsewhere import Model
+        class Trainable(Model):
+            def train_step(self, data):
+                return {}
+        model = Trainable()
+        model.compile(loss=keras.losses.CategoricalCrossentropy(from_logits=True))
+        """
+    )
+    facts = K.keras_facts(SemanticModel(cst.parse_module(source)))
+    (comp,) = facts.compiles
+    assert comp.model is None and comp.loss is not None and comp.loss.from_logits is True

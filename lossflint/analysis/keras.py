@@ -381,8 +381,12 @@ class KerasFacts(Interpreter[Any]):
     def api_call(self, call: cst.Call, qualname: str, args: list[Any], env: Env) -> Any:
         return self._api(call, qualname, args, env)
 
-    def instance_method(self, call: cst.Call, name: str, receiver: Instance) -> Any:
-        return None
+    def instance_method(
+        self, call: cst.Call, func: cst.Attribute, receiver: Instance, args: list[Any], env: Env
+    ) -> Any:
+        # a class of this file built on a framework class we cannot see:
+        # what it inherits is as unknown as any other receiver's
+        return self.method_call(call, func, None, args, env)
 
     def call_value(self, call: cst.Call, callee: Any, args: list[Any], env: Env) -> Any:
         if isinstance(callee, KLayer):

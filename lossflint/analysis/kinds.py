@@ -187,8 +187,10 @@ class KindAnalysis(Interpreter[Value]):
                 return [UNKNOWN]
         return layers
 
-    def instance_method(self, call: cst.Call, name: str, receiver: Instance) -> Value:
-        return receiver if name in _MODULE_SELF_METHODS else UNKNOWN
+    def instance_method(
+        self, call: cst.Call, func: cst.Attribute, receiver: Instance, args: list[Value], env: Env
+    ) -> Value:
+        return receiver if func.attr.value in _MODULE_SELF_METHODS else UNKNOWN
 
     def method_call(
         self, call: cst.Call, func: cst.Attribute, receiver: Value, args: list[Value], env: Env

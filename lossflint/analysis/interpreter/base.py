@@ -97,7 +97,9 @@ class Base(Generic[V]):
         """``receiver.name(...)`` where the receiver is not a same-file instance."""
         return self.unknown
 
-    def instance_method(self, call: cst.Call, name: str, receiver: Instance) -> V:
+    def instance_method(
+        self, call: cst.Call, func: cst.Attribute, receiver: Instance, args: list[V], env: Env
+    ) -> V:
         """A method an instance has but this file does not define (inherited
         from a framework base class)."""
         return self.unknown
@@ -197,6 +199,6 @@ class Base(Generic[V]):
         raise NotImplementedError
 
     def _instance_method_call(
-        self, call: cst.Call, name: str, receiver: Instance, args: list[V], env: Env
+        self, call: cst.Call, func: cst.Attribute, receiver: Instance, args: list[V], env: Env
     ) -> V:
         raise NotImplementedError

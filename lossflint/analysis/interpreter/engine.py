@@ -335,15 +335,16 @@ class Interpreter(Statements[V], Expressions[V]):
             into[key] = self.join(into[key], value) if key in into else value
 
     def _instance_method_call(
-        self, call: cst.Call, name: str, receiver: Instance, args: list[V], env: Env
+        self, call: cst.Call, func: cst.Attribute, receiver: Instance, args: list[V], env: Env
     ) -> V:
+        name = func.attr.value
         attrs = self.class_attrs(receiver.cls)
         if name in attrs:
             return self._call(call, attrs[name], args, env)
         method = self.method(receiver.cls, name)
         if method is not None:
             return self._call_function(call, method, receiver.cls, args, env)
-        return self.instance_method(call, name, receiver)
+        return self.instance_method(call, func, receiver, args, env)
 
     def _call(self, call: cst.Call, callee: Any, args: list[V], env: Env) -> V:
         if isinstance(callee, FunctionRef):

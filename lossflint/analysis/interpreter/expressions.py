@@ -110,7 +110,7 @@ class Expressions(Base[V]):
             if key is not None and key in env:
                 return self._call(call, env[key], args, env)
             if isinstance(receiver, Instance):
-                return self._instance_method_call(call, func.attr.value, receiver, args, env)
+                return self._instance_method_call(call, func, receiver, args, env)
             return self.method_call(call, func, receiver, args, env)
         callee = self.eval(func, env)
         args = [self.eval(a.value, env) for a in call.args]

@@ -7,6 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from lossflint.analysis import accumulation
 from lossflint.analysis.contexts import contexts
 from lossflint.analysis.loops import loops, role_from_name
 from lossflint.analysis.model import SemanticModel
@@ -328,6 +329,50 @@ def test_loop_of_and_events_outside_loops() -> None:
     assert index.loop_of(index.events[0].node) is None
     loop = index.loop_of(index.events[1].node)
     assert loop is not None and not loop.is_training
+
+
+# --- accumulations (LF306) -------------------------------------------------------------
+
+ACCUMULATING = """
+import torch
+def train_step(model, loader, loss_fn, opt):
+    total, log = 0, []
+    for x, y in loader:
+        loss = loss_fn(model(x), y)
+        total += loss
+        log.append(loss.data[0])
+        loss_val = loss.data.cpu()
+        log.append(loss_val)
+        log.append(float(loss))
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+"""
+
+
+def test_detached_values_through_data_and_names() -> None:
+    model = build(ACCUMULATING)
+    found = {
+        model.module.code_for_node(a.value): accumulation.detached(model, a.value)
+        for a in accumulation.accumulations(model)
+    }
+    assert found == {
+        "loss": False,
+        "loss.data[0]": True,
+        "loss_val": True,
+        "float(loss)": True,
+    }
+
+
+def test_backpropagated_value_in_the_same_pass() -> None:
+    model = build(ACCUMULATING)
+    index = loops(model)
+    (total,) = [a for a in accumulation.accumulations(model) if a.accumulator == "total"]
+    assert accumulation.backpropagated_value(model, index, total.node, total.value)
+    # rebound to a number somewhere in the scope: which binding is summed is unknown
+    model = build(ACCUMULATING.replace("        opt.step()", "        loss = loss.item()"))
+    (total,) = [a for a in accumulation.accumulations(model) if a.accumulator == "total"]
+    assert not accumulation.backpropagated_value(model, loops(model), total.node, total.value)
 
 
 # --- fixtures end to end --------------------------------------------------------------

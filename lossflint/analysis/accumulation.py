@@ -49,13 +49,71 @@ def accumulations(model: SemanticModel) -> list[Accumulation]:
     return found
 
 
+#: tensor methods that keep their receiver's graph, or its lack of one
+_GRAPH_KEEPING_METHODS = frozenset(
+    {"cpu", "cuda", "to", "clone", "float", "double", "half", "sum", "mean", "squeeze", "view"}
+)
+
+
 def attached_loss(model: SemanticModel, value: cst.BaseExpression) -> bool:
     """``value`` is a loss still attached to its autograd graph."""
-    if isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute):
-        if value.func.attr.value in apis.DETACHING_METHODS:
-            return False
+    if detached(model, value):
+        return False
     found = model.value(value)
     return isinstance(found, Tensor) and found.kind is apis.Kind.LOSS
+
+
+def detached(model: SemanticModel, value: cst.BaseExpression, depth: int = 3) -> bool:
+    """``value`` holds no autograd graph: ``.item()``/``.detach()``/``.data`` (and
+    subscripts, copies and reductions of those), ``float(...)``, or a name every
+    binding of which is such a value (``loss_val = loss.data``)."""
+    while isinstance(value, cst.Subscript):
+        value = value.value
+    if isinstance(value, cst.Attribute):
+        return value.attr.value == "data"
+    if isinstance(value, cst.Call):
+        func = value.func
+        if isinstance(func, cst.Attribute):
+            method = func.attr.value
+            if method in apis.DETACHING_METHODS:
+                return True
+            return method in _GRAPH_KEEPING_METHODS and detached(model, func.value, depth)
+        return model.qualname(func) in apis.TO_PYTHON_NUMBER
+    if isinstance(value, cst.Name) and depth > 0:
+        bindings = model.bindings(value)
+        return bool(bindings) and all(
+            b.kind == "assign"
+            and isinstance(b.node, cst.BaseExpression)
+            and detached(model, b.node, depth - 1)
+            for b in bindings or []
+        )
+    return False
+
+
+def backpropagated_value(
+    model: SemanticModel, index: LoopIndex, node: cst.CSTNode, value: cst.BaseExpression
+) -> bool:
+    """``value`` is a name that ``.backward()`` is called on in the same pass of the
+    innermost loop around ``node``: it has a graph, whatever computed it (a loss
+    function handed in as a parameter, say)."""
+    if not isinstance(value, cst.Name):
+        return False
+    enclosing = index.enclosing_loops(node)
+    if not enclosing:
+        return False
+    bindings = model.bindings(value)
+    if not bindings or any(
+        b.kind == "assign" and isinstance(b.node, cst.BaseExpression) and detached(model, b.node)
+        for b in bindings
+    ):
+        return False  # `loss = loss.item()` somewhere: which one is accumulated is unknown
+    for event in enclosing[0].of("backward"):
+        loss = event.event.loss
+        if event.nested or event.event.managed or not isinstance(loss, cst.Name):
+            continue
+        if loss.value == value.value and model.scope_of(loss) is model.scope_of(value):
+            return True
+    return False
 
 
 def backpropagated(

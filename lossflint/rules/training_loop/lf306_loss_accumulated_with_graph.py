@@ -29,8 +29,10 @@ class LossAccumulatedWithGraph(Rule):
     what = """
 Flags `total += loss` and `losses.append(loss)` inside a training loop (a loop with
 `backward()`) when the value is a loss still attached to the autograd graph (the
-result of a loss call, or arithmetic on one; not `.item()`/`.detach()`), outside
-`no_grad()`, and the accumulator is never itself back-propagated.
+result of a loss call, or arithmetic on one, or a name that `.backward()` is called
+on in the same pass of the loop; not `.item()`/`.detach()`/`.data`/`float()`, inline
+or through a name bound only to such values), outside `no_grad()`, and the
+accumulator is never itself back-propagated.
 """
     why = """
 A loss tensor keeps a reference to its whole autograd graph (every activation saved
@@ -161,8 +163,82 @@ was not used (the accumulator is never back-propagated).
                 print(epoch_loss.item())
             """,
         ),
+        # the loss function is a parameter (its kind unknown), but the accumulated
+        # name is the one back-propagated in the same pass: it has a graph
+        Invalid(
+            """
+            def train_step(model, data_loader, loss_fn, optimizer):
+                train_loss = 0
+                for X, y in data_loader:
+                    loss = loss_fn(model(X), y)
+                    train_loss += loss  # error: LF306 at `train_loss += loss`
+                    optimizer.zero_grad()
+                    loss.backward()
+                    optimizer.step()
+                return train_loss / len(data_loader)
+            """,
+            fixed="""
+            def train_step(model, data_loader, loss_fn, optimizer):
+                train_loss = 0
+                for X, y in data_loader:
+                    loss = loss_fn(model(X), y)
+                    train_loss += loss.item()  # error: LF306 at `train_loss += loss`
+                    optimizer.zero_grad()
+                    loss.backward()
+                    optimizer.step()
+                return train_loss / len(data_loader)
+            """,
+        ),
     ]
     VALID = [
+        # `.data` has no autograd graph, inline and through a name (MorvanZhou, keon)
+        """
+        import torch
+        import torch.nn as nn
+
+        model = nn.Linear(4, 2)
+        optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+        loss_func = nn.CrossEntropyLoss()
+        losses = []
+        for step in range(10):
+            x, y = torch.randn(8, 4), torch.randint(0, 2, (8,))
+            loss = loss_func(model(x), y)
+            losses.append(loss.data)
+            losses.append(loss.data[0])
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+        """,
+        """
+        import torch
+        import torch.nn as nn
+
+        model = nn.Linear(4, 2)
+        optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+        loss_func = nn.CrossEntropyLoss()
+        log = []
+        for step in range(10):
+            x, y = torch.randn(8, 4), torch.randint(0, 2, (8,))
+            loss = loss_func(model(x), y)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            loss_val = loss.data
+            log.append(loss_val)
+        """,
+        # the back-propagated name is rebound to a number before it is summed
+        """
+        def train_step(model, data_loader, loss_fn, optimizer):
+            train_loss = 0
+            for X, y in data_loader:
+                loss = loss_fn(model(X), y)
+                optimizer.zero_grad()
+                loss.backward()
+                optimizer.step()
+                loss = loss.item()
+                train_loss += loss
+            return train_loss
+        """,
         # .item() accumulation
         """
         import torch
@@ -278,7 +354,12 @@ was not used (the accumulator is never back-propagated).
             enclosing = index.enclosing_loops(node)
             if not any(lp.node in training_loops for lp in enclosing):
                 continue
-            if not accumulation.attached_loss(model, value) or ctx.in_no_grad(node):
+            if ctx.in_no_grad(node):
+                continue
+            if not (
+                accumulation.attached_loss(model, value)
+                or accumulation.backpropagated_value(model, index, node, value)
+            ):
                 continue
             if isinstance(value, cst.Name):
                 # `val_loss = crit(...)` computed under no_grad, accumulated outside it
@@ -304,7 +385,12 @@ was not used (the accumulator is never back-propagated).
             )
             what = f"`{acc.accumulator}.append(...)`"
         evidence = model.kinds.describe(model.value(value))
-        source = f" (the loss from {evidence})" if evidence else ""
+        if evidence:
+            source = f" (the loss from {evidence})"
+        elif isinstance(value, cst.Name):
+            source = f" (`{value.value}.backward()` is called in this loop)"
+        else:
+            source = ""
         return Finding(
             node,
             f"{what} keeps the autograd graph of every iteration alive{source}: memory "

@@ -28,7 +28,10 @@ class FunctionalDropoutAlwaysOn(Rule):
     what = """
 Flags `F.dropout`, `F.dropout1d/2d/3d`, `F.alpha_dropout` and
 `F.feature_alpha_dropout` called in a module's `forward` method without a `training`
-argument (keyword or third positional).
+argument (keyword or third positional). A call that only runs in training mode is
+silent: under `if self.training:` (or `self.training and ...`), in the `else` of
+`if not self.training:`, in `x if self.training else y`, or after
+`if not self.training: return ...`.
 """
     why = """
 The functional form defaults to `training=True`: unlike `nn.Dropout`, it does not
@@ -103,8 +106,48 @@ switches it off after `model.eval()`, which is what the module's other layers do
                     return x
             """,
         ),
+        # `if not self.training:` runs it in eval mode only
+        Invalid(
+            """
+            import torch.nn.functional as F
+            from torch import nn
+
+            class Net(nn.Module):
+                def forward(self, x):
+                    if not self.training:
+                        x = F.dropout(x, 0.1)  # error: LF316 at `F.dropout(`
+                    return x
+            """,
+        ),
     ]
     VALID = [
+        # only reached in training mode (kuangliu's EfficientNet)
+        """
+        import torch.nn as nn
+        import torch.nn.functional as F
+
+
+        class Head(nn.Module):
+            def __init__(self, dropout_rate=0.2):
+                super().__init__()
+                self.dropout_rate = dropout_rate
+                self.linear = nn.Linear(320, 10)
+
+            def forward(self, x):
+                if self.training and self.dropout_rate > 0:
+                    x = F.dropout(x, p=self.dropout_rate)
+                return self.linear(x)
+        """,
+        """
+        import torch.nn.functional as F
+        from torch import nn
+
+        class Net(nn.Module):
+            def forward(self, x):
+                x = F.dropout(x, 0.1) if self.training else x
+                if not self.training: return self.fc(x)
+                return self.fc(F.dropout(x, 0.5))
+        """,
         """
         import torch.nn.functional as F
         from torch import nn
@@ -186,6 +229,8 @@ switches it off after `model.eval()`, which is what the module's other layers do
             params = func.params.params
             if not params or params[0].name.value != "self":
                 continue
+            if _training_only(model, call, func):
+                continue  # `if self.training:` already switches it off after eval()
             fixed = with_keyword(
                 call, "training", cst.Attribute(cst.Name("self"), cst.Name("training"))
             )
@@ -198,3 +243,69 @@ switches it off after `model.eval()`, which is what the module's other layers do
                     Applicability.SAFE, "pass `training=self.training`", (NodeEdit(call, fixed),)
                 ),
             )
+
+
+def _is_self_training(expr: cst.BaseExpression) -> bool:
+    return (
+        isinstance(expr, cst.Attribute)
+        and isinstance(expr.value, cst.Name)
+        and expr.value.value == "self"
+        and expr.attr.value == "training"
+    )
+
+
+def _implies_training(test: cst.BaseExpression, holds: bool) -> bool:
+    """``test`` being ``holds`` (true or false) means ``self.training`` is true."""
+    if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+        return _implies_training(test.expression, not holds)
+    if holds and _is_self_training(test):
+        return True
+    if isinstance(test, cst.BooleanOperation):
+        # `a and b` true: both are; `a or b` false: both are
+        if isinstance(test.operator, cst.And) == holds:
+            return _implies_training(test.left, holds) or _implies_training(test.right, holds)
+    return False
+
+
+def _exits(block: cst.BaseSuite) -> bool:
+    """The block ends by leaving the function (``return``/``raise``)."""
+    body = block.body
+    if not body:
+        return False
+    last = body[-1]
+    if isinstance(last, cst.SimpleStatementLine):
+        return any(isinstance(s, (cst.Return, cst.Raise)) for s in last.body)
+    return isinstance(last, (cst.Return, cst.Raise))  # `if c: return x` on one line
+
+
+def _training_only(model: SemanticModel, call: cst.Call, func: cst.FunctionDef) -> bool:
+    """``call`` only runs in training mode: under ``if self.training [and ...]:``,
+    in the ``else`` of ``if not self.training:``, in ``x if self.training else y``,
+    or after ``if not self.training: return ...`` in an enclosing block."""
+    child: cst.CSTNode = call
+    for ancestor in model.ancestors(call):
+        if ancestor is func:
+            return False
+        if isinstance(ancestor, cst.If):
+            if child is ancestor.body and _implies_training(ancestor.test, True):
+                return True
+            if child is ancestor.orelse and _implies_training(ancestor.test, False):
+                return True
+        elif isinstance(ancestor, cst.IfExp):
+            if child is ancestor.body and _implies_training(ancestor.test, True):
+                return True
+            if child is ancestor.orelse and _implies_training(ancestor.test, False):
+                return True
+        elif isinstance(ancestor, (cst.IndentedBlock, cst.Module)):
+            for statement in ancestor.body:
+                if statement is child:
+                    break
+                if (
+                    isinstance(statement, cst.If)
+                    and statement.orelse is None
+                    and _exits(statement.body)
+                    and _implies_training(statement.test, False)
+                ):
+                    return True
+        child = ancestor
+    return False

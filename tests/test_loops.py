@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lossflint.analysis import accumulation
+from lossflint.analysis import accumulation, train_mode
 from lossflint.analysis.contexts import contexts
 from lossflint.analysis.loops import loops, role_from_name
 from lossflint.analysis.model import SemanticModel
@@ -373,6 +373,28 @@ def test_backpropagated_value_in_the_same_pass() -> None:
     model = build(ACCUMULATING.replace("        opt.step()", "        loss = loss.item()"))
     (total,) = [a for a in accumulation.accumulations(model) if a.accumulator == "total"]
     assert not accumulation.backpropagated_value(model, loops(model), total.node, total.value)
+
+
+def test_train_mode_through_module_returning_methods() -> None:
+    source = """
+import torch
+for epoch in range(2):
+    for x in data:
+        opt.zero_grad()
+        net(x).sum().backward()
+        opt.step()
+    net.eval().cpu()
+    net.to(device).train()
+"""
+    model = build(source)
+    (outer,) = [lp for lp in loops(model).loops if lp.parent is None]
+    assert train_mode.restores_train_mode(outer)
+    model = build(source.replace("net.to(device).train()", "net.to(device).eval()"))
+    (outer,) = [lp for lp in loops(model).loops if lp.parent is None]
+    assert not train_mode.restores_train_mode(outer)
+    call = cst.parse_expression("self.net.cuda().half().train()")
+    assert isinstance(call, cst.Call) and isinstance(call.func, cst.Attribute)
+    assert train_mode.module_receiver(call.func.value) == "self.net"
 
 
 # --- fixtures end to end --------------------------------------------------------------

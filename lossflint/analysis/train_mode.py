@@ -50,16 +50,38 @@ def frozen_models(model: SemanticModel) -> set[str]:
     }
 
 
+#: ``nn.Module`` methods that return the module itself
+_MODULE_RETURNING = frozenset(
+    {"to", "cuda", "cpu", "float", "half", "double", "bfloat16", "train", "eval", "requires_grad_"}
+)
+
+
+def module_receiver(expr: cst.BaseExpression) -> str | None:
+    """The dotted name of the module ``expr`` is, through methods that return
+    the module itself: ``model.to(device)`` is ``model``."""
+    while (
+        isinstance(expr, cst.Call)
+        and isinstance(expr.func, cst.Attribute)
+        and expr.func.attr.value in _MODULE_RETURNING
+    ):
+        expr = expr.func.value
+    return dotted_text(expr)
+
+
 def restores_train_mode(loop: Loop) -> bool:
     """Something in the loop (or a same-file function it calls) calls ``.train()``."""
     if loop.has("train", via_calls=True) or any(e.kind == "train" for e in loop.events):
         return True
-    # `model.train(flag)` with a non-literal flag is recorded as neither mode
     for call in calls_in(loop.node.body):
         func = call.func
-        if isinstance(func, cst.Attribute) and func.attr.value == "train" and call.args:
+        if not isinstance(func, cst.Attribute) or func.attr.value != "train":
+            continue
+        if call.args:
+            # `model.train(flag)` with a non-literal flag is recorded as neither mode
             if literal_value(call.args[0].value) is not False:
                 return True
+        elif isinstance(func.value, cst.Call) and module_receiver(func.value) is not None:
+            return True  # `model.to(device).train()`
     return False
 
 

@@ -28,6 +28,7 @@ iteration, directly or in a nested loop) when nothing in that loop's body (or in
 same-file function it calls) calls `.train()`. Only the trained model counts: one
 whose parameters go to an optimiser, that is put in train mode elsewhere, or that
 is called with gradients on in the loop (a frozen teacher's `eval()` is fine).
+`.train()` counts through methods that return the module (`model.to(device).train()`).
 An `eval()` inside a same-file helper the loop calls (`validate(model)`,
 `self.evaluate()`) is reported at that `eval()`.
 """
@@ -158,6 +159,28 @@ behaves differently from what the first epoch trained.
         ),
     ]
     VALID = [
+        # train() through a method chain: `.to(device)` returns the module
+        # (pytorch/examples fast_neural_style)
+        """
+        import torch
+        import torch.nn as nn
+
+        device = torch.device("cpu")
+        transformer = nn.Sequential(nn.Conv2d(3, 8, 3), nn.InstanceNorm2d(8), nn.Dropout(0.1))
+        optimizer = torch.optim.Adam(transformer.parameters(), lr=1e-3)
+        for epoch in range(2):
+            transformer.train()
+            for batch_id in range(100):
+                x = torch.randn(4, 3, 32, 32)
+                optimizer.zero_grad()
+                loss = transformer(x).pow(2).mean()
+                loss.backward()
+                optimizer.step()
+                if (batch_id + 1) % 50 == 0:
+                    transformer.eval().cpu()
+                    torch.save(transformer.state_dict(), "ckpt.pth")
+                    transformer.to(device).train()
+        """,
         # model.train() at the top of each epoch
         """
         import torch

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import libcst as cst
 
 from lossflint.analysis import apis
+from lossflint.analysis import numerics as num
 from lossflint.analysis.apis import Kind
 from lossflint.analysis.kinds import LossCall, activation_operand
 from lossflint.analysis.values import Tensor
@@ -28,7 +29,9 @@ class BceOnSigmoid(LossInputRule):
     fix_kind = "safe"
     needs = ("binary_cross_entropy", "BCELoss")
     what = """
-Flags `nn.BCELoss` / `F.binary_cross_entropy` applied to sigmoid output.
+Flags `nn.BCELoss` / `F.binary_cross_entropy` applied to sigmoid output. A sigmoid
+of a value the code fixes (literals, `torch.tensor([...])` of them, arithmetic of
+those) is an illustration with no weight to train: silent.
 """
     why = """
 `log(sigmoid(x))` saturates: for confident wrong predictions the sigmoid rounds to
@@ -92,6 +95,22 @@ saturation. Loss objects (`nn.BCELoss()`) are not rewritten automatically.
         ),
     ]
     VALID = [
+        # the formula illustrated on literal tensors: sigmoid(2.42), nothing trains
+        # (rasbt LLMs-from-scratch appendix A)
+        """
+        import torch
+        import torch.nn.functional as F
+
+        y = torch.tensor([1.0])
+        x1 = torch.tensor([1.1])
+        w1 = torch.tensor([2.2])
+        b = torch.tensor([0.0])
+
+        z = x1 * w1 + b
+        a = torch.sigmoid(z)
+        loss = F.binary_cross_entropy(a, y)
+        print(loss)
+        """,
         """
         import torch.nn.functional as F
         loss = F.binary_cross_entropy_with_logits(z, y)
@@ -121,6 +140,8 @@ saturation. Loss objects (`nn.BCELoss()`) are not rewritten automatically.
 
     def findings(self, model: SemanticModel) -> Iterator[Finding]:
         for loss, expr, value in inputs_of_kind(model, (apis.BCE,), (Kind.SIGMOID_PROBS,)):
+            if _of_constant_logits(model, value):
+                continue
             yield self.report(
                 model,
                 loss,
@@ -146,3 +167,14 @@ saturation. Loss objects (`nn.BCELoss()`) are not rewritten automatically.
             "use binary_cross_entropy_with_logits on the logits",
             (NodeEdit(loss.node, renamed.with_changes(args=args)),),
         )
+
+
+def _of_constant_logits(model: SemanticModel, value: Tensor) -> bool:
+    """The sigmoid is of a value fixed by the code (``torch.sigmoid(torch.tensor([1.1])
+    * 2.2)``): an illustration of the formula, with no weight for a vanishing
+    gradient to starve."""
+    origin = value.origin
+    if not isinstance(origin, cst.Call):
+        return False
+    operand = activation_operand(model, origin)
+    return operand is not None and num.is_constant(model, operand, depth=10)

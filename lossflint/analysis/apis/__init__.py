@@ -14,6 +14,7 @@ from lossflint.analysis.apis import keras, numpy, torch
 
 # Tables moved out of the rule modules while the layout changes (merged into the
 # framework modules afterwards).
+from lossflint.analysis.apis._from_data import *  # noqa: F403
 from lossflint.analysis.apis._from_keras import *  # noqa: F403
 from lossflint.analysis.apis._from_loss_inputs import *  # noqa: F403
 from lossflint.analysis.apis._from_numerics import *  # noqa: F403

@@ -1,0 +1,524 @@
+"""Data facts of one file: loaders and the data sets they read, the loaders that
+feed training, and preprocessing fitted on a whole array before it is split.
+
+A domain of the abstract interpreter (``interpreter/``: program order,
+parameters pinned by same-file call sites, ``self.<attr>`` from ``__init__``,
+closures), so ``train(model, loader)`` called with ``DataLoader(...)`` knows
+its ``loader``. Unknown is ``None``.
+
+Public API::
+
+    from lossflint.analysis.data_flow import data_facts
+
+    facts = data_facts(model)     # built once per file (only files that build a
+                                  # DataLoader or a scaler, or split an array)
+    facts.loaders                 # LoaderInfo per ``DataLoader(...)`` call
+    facts.training_loaders()      # (LoaderInfo, evidence node, how) for every loader
+                                  # whose batches reach a backward() and an optimiser
+                                  # step, or that a Lightning trainer trains on
+    facts.leaks                   # Leak: a fit (or ``(x - x.mean()) / x.std()``) on an
+                                  # array that is then split into train/test
+
+LF602 reads the loaders, LF601 the leaks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import libcst as cst
+
+from lossflint.analysis import apis
+from lossflint.analysis.calls import argument, keyword, literal_value, positional
+from lossflint.analysis.interpreter import Env, Interpreter
+from lossflint.analysis.interpreter.syntax import statements_of
+from lossflint.analysis.loops import LoopIndex, loops
+from lossflint.analysis.names import dotted_text
+from lossflint.analysis.values import ClassRef, Instance, TupleValue
+from lossflint.analysis.walk import calls_in
+
+if TYPE_CHECKING:
+    from lossflint.analysis.index import ModuleIndex
+
+# --- values ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DataSet:
+    """A data set whose order is known: "map" (indexable, in its stored order) or
+    "shuffled" (``random_split``: already a random permutation)."""
+
+    style: str
+    origin: cst.CSTNode = field(repr=False)
+
+
+@dataclass(frozen=True)
+class Loader:
+    call: cst.Call = field(repr=False)
+
+
+@dataclass(frozen=True)
+class LightningTrainer:
+    call: cst.Call = field(repr=False)
+
+
+@dataclass(frozen=True)
+class Scaler:
+    """A scaler/normaliser; after ``fit``: the call and the array it saw."""
+
+    ctor: cst.Call = field(repr=False)
+    keras: bool = False
+    fit: cst.Call | None = field(default=None, repr=False)
+    data: Any = None
+
+
+@dataclass(frozen=True)
+class Data:
+    """An array that a fit read, given an identity so a later use of the same
+    array (not a reassigned one) is recognised."""
+
+    token: cst.CSTNode = field(repr=False)
+
+
+@dataclass(frozen=True)
+class Fitted:
+    """An array transformed with statistics of all its rows."""
+
+    fit: cst.CSTNode = field(repr=False)
+    how: str  # "fit_transform", "transform", "formula"
+
+
+# --- facts -------------------------------------------------------------------------------
+
+
+@dataclass(eq=False)
+class LoaderInfo:
+    call: cst.Call
+    #: map-style data set, no shuffle and no sampler: batches come in data-set order
+    ordered: bool
+    #: ``shuffle=False`` written out (vs. left to its default)
+    explicit: bool = False
+    #: the ``shuffle=`` argument, when there is one to rewrite
+    shuffle_arg: cst.Arg | None = None
+
+
+@dataclass(eq=False)
+class Leak:
+    """Statistics of a whole array (``fit``) reaching both sides of a split."""
+
+    fit: cst.CSTNode
+    split: cst.CSTNode
+    how: str  # "train_test_split", "slices"
+    scaler: str = ""
+
+
+_KEEP = object()
+
+
+class DataFacts(Interpreter[Any]):
+    """The data domain; ``run`` fills ``loaders``, ``leaks`` and the uses."""
+
+    SUBSCRIPT_STORE_FORGETS = True
+    CALL_METHODS = ()
+
+    def __init__(self, model: ModuleIndex) -> None:
+        super().__init__(model, None)
+        self.loaders: dict[cst.Call, LoaderInfo] = {}
+        self.leaks: list[Leak] = []
+        self.lightning_fits: list[tuple[Loader, cst.Call]] = []
+        self.next_calls: dict[cst.Call, Loader] = {}
+        self._slices: dict[cst.CSTNode, list[tuple[str, str, cst.CSTNode]]] = {}
+        self._adapted: dict[Data, tuple[cst.Call, str]] = {}
+        if self._relevant():
+            self.run()
+
+    def _relevant(self) -> bool:
+        for site in self.model.calls:
+            name = site.qualname
+            if (
+                name in apis.DATA_LOADERS
+                or name in apis.FIT_SCALERS
+                or name in apis.TRAIN_TEST_SPLIT
+            ):
+                return True
+            if name in apis.KERAS_NORMALIZATION:
+                return True
+        return _has_formula(self.model)
+
+    # --- domain ---------------------------------------------------------------------
+
+    def begin_round(self) -> None:
+        self.loaders, self.leaks, self.lightning_fits = {}, [], []
+        self.next_calls, self._slices, self._adapted = {}, {}, {}
+
+    def worth_another_round(self) -> bool:
+        return bool(self.loaders or self.leaks or self._slices or self._adapted)
+
+    def api_call(self, call: cst.Call, qualname: str, args: list[Any], env: Env) -> Any:
+        if qualname in apis.DATA_LOADERS:
+            loader = Loader(call)
+            if self.recording:
+                self.loaders[call] = self._loader_info(call, args[0] if args else None)
+            return loader
+        if qualname in apis.MAP_DATASETS or (
+            qualname.startswith(apis.MAP_DATASET_PREFIXES)
+            and qualname not in apis.ITERABLE_TORCHVISION
+            and qualname.count(".") == 2
+        ):
+            return DataSet("map", call)
+        if qualname == apis.RANDOM_SPLIT:
+            return DataSet("shuffled", call)
+        if qualname in apis.ITERATION_WRAPPERS:
+            first = args[0] if args and call.args[0].keyword is None else None
+            return first if isinstance(first, Loader) else None
+        if qualname == apis.NEXT:
+            if args and isinstance(args[0], Loader) and self.recording:
+                self.next_calls[call] = args[0]
+            return None
+        if qualname in apis.LIGHTNING_TRAINERS:
+            return LightningTrainer(call)
+        if qualname in apis.FIT_SCALERS:
+            return Scaler(call)
+        if qualname in apis.KERAS_NORMALIZATION:
+            return Scaler(call, keras=True)
+        if qualname in apis.TRAIN_TEST_SPLIT:
+            self._split(call, args)
+            return None
+        if qualname in apis.ARRAY_WRAPPERS:
+            first = args[0] if args else None
+            return first if isinstance(first, Fitted) else None
+        return None
+
+    def construct(self, call: cst.Call, cls: cst.ClassDef, args: list[Any]) -> Any:
+        return Instance(cls)
+
+    def attribute(self, expr: cst.Attribute, base: Any) -> Any:
+        if isinstance(base, Fitted) and expr.attr.value in ("iloc", "values"):
+            return base
+        return None
+
+    def subscript(self, expr: cst.Subscript, base: Any) -> Any:
+        if isinstance(base, Fitted) and self.recording and expr.slice:
+            first = expr.slice[0].slice
+            if isinstance(first, cst.Slice):
+                lower = _bound(self.model, first.lower)
+                upper = _bound(self.model, first.upper)
+                found = self._slices.setdefault(base.fit, [])
+                if lower in ("", "0") and upper:
+                    found.append(("head", upper, expr))
+                elif lower and (first.upper is None or upper.startswith("len(")):
+                    found.append(("tail", lower, expr))
+        return None
+
+    def binary(self, op: str, left: Any, right: Any, node: cst.CSTNode) -> Any:
+        if op == "Divide" and isinstance(node, cst.BinaryOperation):
+            array = _standardised(self.model, node)
+            if array is not None:
+                return Fitted(node, "formula")
+        return None
+
+    def method_call(
+        self, call: cst.Call, func: cst.Attribute, receiver: Any, args: list[Any], env: Env
+    ) -> Any:
+        name = func.attr.value
+        if isinstance(receiver, Scaler):
+            return self._scaler_method(call, func, name, receiver, env)
+        if isinstance(receiver, LightningTrainer) and name == "fit":
+            loader = argument(call, 1, *apis.LIGHTNING_TRAIN_LOADER_KEYWORDS)
+            if loader is not None and self.recording:
+                value = self.values.get(loader)
+                if isinstance(value, Loader):
+                    self.lightning_fits.append((value, call))
+            return None
+        if isinstance(receiver, Fitted) and name in apis.ROW_KEEPING_METHODS:
+            return receiver
+        return None
+
+    # --- loaders ---------------------------------------------------------------------
+
+    def _loader_info(self, call: cst.Call, dataset: Any) -> LoaderInfo:
+        if any(a.star for a in call.args):
+            return LoaderInfo(call, ordered=False)
+        dataset_expr = argument(call, 0, "dataset")
+        if dataset_expr is None:
+            return LoaderInfo(call, ordered=False)
+        map_style = (isinstance(dataset, DataSet) and dataset.style == "map") or (
+            isinstance(dataset, Instance) and self._map_style_class(dataset.cls)
+        )
+        if not map_style:
+            return LoaderInfo(call, ordered=False)
+        shuffle = argument(call, apis.LOADER_SHUFFLE_POSITION, "shuffle")
+        shuffle_arg = keyword(call, "shuffle")
+        explicit = False
+        if shuffle is not None:
+            if literal_value(shuffle) is not False:
+                return LoaderInfo(call, ordered=False)
+            explicit = True
+        for index, name in (
+            (apis.LOADER_SAMPLER_POSITION, "sampler"),
+            (apis.LOADER_BATCH_SAMPLER_POSITION, "batch_sampler"),
+        ):
+            given = argument(call, index, name)
+            if given is not None and literal_value(given) is not None:
+                return LoaderInfo(call, ordered=False)
+        if shuffle is not None and shuffle_arg is None:
+            # positional shuffle: rewrite the argument itself
+            shuffle_arg = positional(call)[apis.LOADER_SHUFFLE_POSITION]
+        return LoaderInfo(call, ordered=True, explicit=explicit, shuffle_arg=shuffle_arg)
+
+    def _map_style_class(self, cls: cst.ClassDef) -> bool:
+        """A same-file data set with ``__getitem__``, no ``__iter__``, not iterable."""
+        classes = self.mro(cls)
+        methods = {
+            stmt.name.value
+            for klass in classes
+            for stmt in statements_of(klass)
+            if isinstance(stmt, cst.FunctionDef)
+        }
+        if "__getitem__" not in methods or "__iter__" in methods:
+            return False
+        bases = [self.model.qualname(b.value) for klass in classes for b in klass.bases]
+        if any(b in apis.ITERABLE_DATASET_BASES for b in bases):
+            return False
+        # every base is this file's or torch's Dataset: nothing unseen adds `__iter__`
+        same_file = {id(k) for k in classes}
+        for klass in classes:
+            for base in klass.bases:
+                qualname = self.model.qualname(base.value)
+                if qualname in apis.MAP_DATASET_BASES:
+                    continue
+                ref = (
+                    self._static_ref(base.value.value) if isinstance(base.value, cst.Name) else None
+                )
+                if isinstance(ref, ClassRef) and id(ref.cls) in same_file:
+                    continue
+                return False
+        return True
+
+    # --- preprocessing ---------------------------------------------------------------
+
+    def _scaler_method(
+        self, call: cst.Call, func: cst.Attribute, name: str, scaler: Scaler, env: Env
+    ) -> Any:
+        key = dotted_text(func.value)
+        data_expr = argument(call, 0, "X", "data")
+        if name in ("fit", "adapt", "fit_transform") and data_expr is not None:
+            data = self.values.get(data_expr)
+            if not isinstance(data, Data):
+                data = Data(call)
+                data_key = dotted_text(data_expr)
+                if data_key is not None:
+                    env[data_key] = data
+            fitted = Scaler(scaler.ctor, scaler.keras, call, data)
+            if key is not None:
+                env[key] = fitted
+            if self.recording and key is not None:
+                self._adapted[data] = (call, key)
+            if name == "fit_transform":
+                return Fitted(call, "fit_transform")
+            return fitted
+        if name == "transform" and data_expr is not None and scaler.fit is not None:
+            if scaler.data is not None and self.values.get(data_expr) == scaler.data:
+                return Fitted(scaler.fit, "transform")
+        return None
+
+    def _split(self, call: cst.Call, args: list[Any]) -> None:
+        if not self.recording:
+            return
+        for arg, value in zip(call.args, args, strict=False):
+            if arg.keyword is not None or arg.star:
+                continue
+            if isinstance(value, Fitted):
+                self.leaks.append(Leak(value.fit, call, "train_test_split"))
+            elif isinstance(value, Data) and value in self._adapted:
+                fit, key = self._adapted[value]
+                self.leaks.append(Leak(fit, call, "train_test_split", scaler=key))
+
+    # --- results ---------------------------------------------------------------------
+
+    def sure_leaks(self) -> Iterator[Leak]:
+        """The leaks whose statistics certainly reach the training data: the
+        transformed array is split, both halves of a slice are taken, or the
+        fitted scaler is used after the split."""
+        seen: set[int] = set()
+        for leak in self.leaks:
+            if leak.scaler and not self._used_after(leak.scaler, leak.split):
+                continue
+            if id(leak.fit) not in seen:
+                seen.add(id(leak.fit))
+                yield leak
+        for fit, slices in self._slices.items():
+            heads = {bound: node for kind, bound, node in slices if kind == "head"}
+            for kind, bound, _node in slices:
+                if kind == "tail" and bound in heads and id(fit) not in seen:
+                    seen.add(id(fit))
+                    yield Leak(fit, heads[bound], "slices")
+
+    def _used_after(self, key: str, node: cst.CSTNode) -> bool:
+        line = self.model.line_of(node)
+        for site in self.model.calls:
+            func = site.node.func
+            used = isinstance(func, cst.Attribute) and dotted_text(func.value) == key
+            used = used or any(dotted_text(a.value) == key for a in site.node.args)
+            if used and self.model.line_of(site.node) > line:
+                return True
+        return False
+
+    def training_loaders(self, index: LoopIndex) -> Iterator[tuple[LoaderInfo, cst.CSTNode, str]]:
+        """Loaders whose batches are trained on: iterated (``for``, ``next``) by a
+        loop that runs a backward() and an optimiser step (itself or through the
+        same-file functions it calls), or given to a Lightning trainer's ``fit``
+        (or returned by a ``train_dataloader`` hook)."""
+        for node in self.model.parents:
+            if type(node) is not cst.For:
+                continue
+            value = self.values.get(node.iter)
+            if isinstance(value, Loader) and value.call in self.loaders:
+                if _evaluation_name(self.model, node.iter):
+                    continue
+                if _trains(self.model, index, node):
+                    yield self.loaders[value.call], node.iter, "loop"
+        for call, loader in self.next_calls.items():
+            arg = argument(call, 0, "iterator")
+            if arg is None or _evaluation_name(self.model, arg) or loader.call not in self.loaders:
+                continue
+            loop = self.model.enclosing(call, cst.For, cst.While, cst.FunctionDef)
+            if isinstance(loop, (cst.For, cst.While)) and _trains(self.model, index, loop):
+                yield self.loaders[loader.call], call, "loop"
+        for loader, fit in self.lightning_fits:
+            if loader.call in self.loaders:
+                yield self.loaders[loader.call], fit, "lightning"
+        for node in self.model.parents:
+            if type(node) is cst.FunctionDef and node.name.value == "train_dataloader":
+                for value in self._returned(node):
+                    if isinstance(value, Loader) and value.call in self.loaders:
+                        yield self.loaders[value.call], node, "hook"
+
+    def _returned(self, func: cst.FunctionDef) -> Iterator[Any]:
+        class _Returns(cst.CSTVisitor):
+            def __init__(self) -> None:
+                self.found: list[cst.BaseExpression] = []
+
+            def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+                return node is func
+
+            def visit_Return(self, node: cst.Return) -> None:
+                if node.value is not None:
+                    self.found.append(node.value)
+
+        visitor = _Returns()
+        func.visit(visitor)
+        for expr in visitor.found:
+            yield self.values.get(expr)
+
+
+# --- helpers -----------------------------------------------------------------------------
+
+#: names of loaders that are evaluated on, even when a loop over them steps an
+#: optimiser (test-time adaptation, adversarial examples)
+_EVALUATION_WORDS = ("test", "val", "eval", "dev", "calib", "query", "support")
+
+
+def _evaluation_name(model: ModuleIndex, expr: cst.BaseExpression) -> bool:
+    text = model.code(expr).lower()
+    return any(word in text for word in _EVALUATION_WORDS)
+
+
+def _trains(model: ModuleIndex, index: LoopIndex, loop: cst.For | cst.While) -> bool:
+    """The loop body runs a backward() and an optimiser step (directly, in an
+    inner loop, or in a same-file function it calls)."""
+    kinds: set[str] = set()
+    for event in index.events:
+        if event.kind in ("backward", "step") and _inside(model, event.node, loop):
+            kinds.add(event.kind)
+    if len(kinds) < 2:
+        for call in calls_in(loop.body):
+            func = index.resolve_function(call)
+            if func is not None:
+                kinds |= index.function_kinds(func) & {"backward", "step"}
+    return kinds == {"backward", "step"}
+
+
+def _inside(model: ModuleIndex, node: cst.CSTNode, container: cst.CSTNode) -> bool:
+    for ancestor in model.ancestors(node):
+        if ancestor is container:
+            return True
+        if isinstance(ancestor, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
+            return False
+    return False
+
+
+def _bound(model: ModuleIndex, expr: cst.BaseExpression | None) -> str:
+    return "" if expr is None else "".join(model.code(expr).split())
+
+
+def _standardised(model: ModuleIndex, node: cst.BinaryOperation) -> str | None:
+    """``(x - x.mean(...)) / x.std(...)`` or ``(x - x.min()) / (x.max() - x.min())``
+    over one array ``x``: its dotted name, else None."""
+    left = node.left
+    if not isinstance(left, cst.BinaryOperation) or not isinstance(left.operator, cst.Subtract):
+        return None
+    array = dotted_text(left.left)
+    if array is None or _reduction_of(left.right) != (array, "center"):
+        return None
+    right = node.right
+    if _reduction_of(right) == (array, "spread"):
+        return array
+    if isinstance(right, cst.BinaryOperation) and isinstance(right.operator, cst.Subtract):
+        if _reduction_of(right.left) == (array, "spread") and _reduction_of(right.right) == (
+            array,
+            "center",
+        ):
+            return array
+    return None
+
+
+def _reduction_of(expr: cst.BaseExpression) -> tuple[str, str] | None:
+    """``x.mean()`` → (x, "center"); ``x.std()`` → (x, "spread"); ``x.min()`` → center."""
+    if not isinstance(expr, cst.Call) or not isinstance(expr.func, cst.Attribute):
+        return None
+    if any(a.keyword is None for a in expr.args):
+        # ``x.mean(1)``: along an axis given by position (axis 0 is the data set,
+        # but a positional axis may be anything): keep to ``axis=0`` or none
+        return None
+    axis = argument(expr, None, "axis", "dim")
+    if axis is not None and literal_value(axis) != 0:
+        return None
+    array = dotted_text(expr.func.value)
+    if array is None:
+        return None
+    method = expr.func.attr.value
+    if method in apis.MEAN_METHODS or method == "min":
+        return array, "center"
+    if method in apis.SPREAD_METHODS:
+        return array, "spread"
+    return None
+
+
+def _has_formula(model: ModuleIndex) -> bool:
+    methods = {site.method for site in model.calls if site.method is not None}
+    return bool(methods & apis.MEAN_METHODS) and bool(methods & apis.SPREAD_METHODS)
+
+
+def data_facts(model: ModuleIndex) -> DataFacts:
+    """The data facts of ``model``, built on first use and kept on the model."""
+    return model.analysis(DataFacts)
+
+
+def training_loaders(model: ModuleIndex) -> list[tuple[LoaderInfo, cst.CSTNode, str]]:
+    facts = data_facts(model)
+    if not facts.loaders:
+        return []
+    return list(facts.training_loaders(loops(model)))
+
+
+__all__ = [
+    "DataFacts",
+    "Leak",
+    "LoaderInfo",
+    "TupleValue",
+    "data_facts",
+    "training_loaders",
+]

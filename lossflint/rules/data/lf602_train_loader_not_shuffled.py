@@ -1,0 +1,341 @@
+"""LF602 train-loader-not-shuffled."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+from lossflint.analysis.data_flow import training_loaders
+from lossflint.diagnostics import Finding, RelatedNode, Severity
+from lossflint.examples import Invalid
+from lossflint.registry import Rule
+from lossflint.rules.data.fixes import shuffle_fix
+
+if TYPE_CHECKING:
+    from lossflint.analysis.model import SemanticModel
+
+
+class TrainLoaderNotShuffled(Rule):
+    code = "LF602"
+    name = "train-loader-not-shuffled"
+    severity = Severity.WARNING
+    summary = "the training `DataLoader` has neither `shuffle=True` nor a sampler"
+    fix_kind = "unsafe"
+    needs = ("DataLoader",)
+    what = """
+Flags a `DataLoader(...)` whose batches are trained on — a loop over it (directly,
+through `enumerate`/`tqdm`/`iter`+`next`, or through a same-file function it is
+passed to) runs a `backward()` and an optimiser `step()`, or it is given to a
+Lightning `Trainer.fit` / returned by a `train_dataloader` hook — when it reads a
+map-style data set (`TensorDataset`, a `torchvision.datasets` class, a same-file
+`Dataset` with `__getitem__`) with neither `shuffle=True` nor a `sampler=` /
+`batch_sampler=`.
+
+Silent when the data set is iterable or of unknown kind, comes from `random_split`
+(already a random permutation), when any sampler is given (distributed, weighted,
+...), when `shuffle=` is not a literal `False`, and for loaders named like
+evaluation data (`val_loader`, `test_loader`), which test-time adaptation may step
+on.
+"""
+    why = """
+Without shuffling, every epoch sees the batches in the data set's stored order,
+which is often sorted by class (`ImageFolder`, files grouped per label) or by time.
+Batches then hold one class each: the loss oscillates from batch to batch, the
+gradient follows whichever class came last, and the model learns the order instead
+of the data.
+"""
+    example = """
+    import torch
+    from torch.utils.data import DataLoader, TensorDataset
+
+    data = TensorDataset(torch.randn(1000, 20), torch.randint(0, 2, (1000,)))
+    model = torch.nn.Linear(20, 2)
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    loader = DataLoader(data, batch_size=32)  # error: LF602 (no shuffle=True)
+
+    for epoch in range(10):
+        for x, y in loader:
+            optimizer.zero_grad()
+            torch.nn.functional.cross_entropy(model(x), y).backward()
+            optimizer.step()
+    """
+    fix_safety = """
+Unsafe: the fix sets `shuffle=True` (replacing `shuffle=False`, or adding the
+argument). Training then sees different batches, which changes the results — the
+point of the fix. Sequence models that must see data in order (stateful RNNs,
+truncated back-propagation through time) should keep the order and mark the line
+with `# noqa: LF602`.
+"""
+    INVALID = [
+        Invalid(
+            """
+            import torch
+            from torch.utils.data import DataLoader, TensorDataset
+
+            ds = TensorDataset(x, y)
+            loader = DataLoader(ds, batch_size=64)  # error: LF602 at `DataLoader(`
+            for epoch in range(5):
+                for xb, yb in loader:
+                    opt.zero_grad()
+                    loss = torch.nn.functional.mse_loss(model(xb), yb)
+                    loss.backward()
+                    opt.step()
+            """,
+            fixed="""
+            import torch
+            from torch.utils.data import DataLoader, TensorDataset
+
+            ds = TensorDataset(x, y)
+            loader = DataLoader(ds, batch_size=64, shuffle=True)  # error: LF602 at `DataLoader(`
+            for epoch in range(5):
+                for xb, yb in loader:
+                    opt.zero_grad()
+                    loss = torch.nn.functional.mse_loss(model(xb), yb)
+                    loss.backward()
+                    opt.step()
+            """,
+        ),
+        Invalid(
+            """
+            import torch
+            from torch.utils.data import DataLoader, Dataset
+            from torchvision import datasets, transforms
+
+            train_set = datasets.ImageFolder("data/train", transform=transforms.ToTensor())
+            train_loader = DataLoader(train_set, batch_size=32, shuffle=False)  # error: LF602 at `DataLoader(`
+
+            def train(model, loader, optimizer):
+                model.train()
+                for i, (images, labels) in enumerate(loader):
+                    optimizer.zero_grad()
+                    torch.nn.functional.cross_entropy(model(images), labels).backward()
+                    optimizer.step()
+
+            train(net, train_loader, opt)
+            """,
+            fixed="""
+            import torch
+            from torch.utils.data import DataLoader, Dataset
+            from torchvision import datasets, transforms
+
+            train_set = datasets.ImageFolder("data/train", transform=transforms.ToTensor())
+            train_loader = DataLoader(train_set, batch_size=32, shuffle=True)  # error: LF602 at `DataLoader(`
+
+            def train(model, loader, optimizer):
+                model.train()
+                for i, (images, labels) in enumerate(loader):
+                    optimizer.zero_grad()
+                    torch.nn.functional.cross_entropy(model(images), labels).backward()
+                    optimizer.step()
+
+            train(net, train_loader, opt)
+            """,
+        ),
+        Invalid(
+            """
+            import torch
+            from torch.utils.data import DataLoader, Dataset
+
+            class Pairs(Dataset):
+                def __init__(self, items):
+                    self.items = items
+
+                def __len__(self):
+                    return len(self.items)
+
+                def __getitem__(self, i):
+                    return self.items[i]
+
+            class Trainer:
+                def __init__(self, model, items):
+                    self.model = model
+                    self.optimizer = torch.optim.Adam(model.parameters())
+                    self.loader = DataLoader(Pairs(items), batch_size=8)  # error: LF602 at `DataLoader(`
+
+                def fit(self):
+                    for x, y in self.loader:
+                        self.optimizer.zero_grad()
+                        self.model.loss(x, y).backward()
+                        self.optimizer.step()
+            """,
+        ),
+        Invalid(
+            """
+            import pytorch_lightning as pl
+            import torch
+            from torch.utils.data import DataLoader, TensorDataset
+
+            train = DataLoader(TensorDataset(x, y), batch_size=16)  # error: LF602 at `DataLoader(`
+            trainer = pl.Trainer(max_epochs=3)
+            trainer.fit(model, train)
+            """,
+        ),
+        Invalid(
+            """
+            import torch
+            from torch.utils.data import DataLoader, TensorDataset
+
+            loader = DataLoader(TensorDataset(x, y), batch_size=16)  # error: LF602 at `DataLoader(`
+            it = iter(loader)
+            for step in range(1000):
+                xb, yb = next(it)
+                opt.zero_grad()
+                torch.nn.functional.mse_loss(model(xb), yb).backward()
+                opt.step()
+            """,
+        ),
+    ]
+    VALID = [
+        # shuffled, and a validation loader that need not be
+        """
+        import torch
+        from torch.utils.data import DataLoader, TensorDataset
+
+        train_loader = DataLoader(TensorDataset(x, y), batch_size=64, shuffle=True)
+        val_loader = DataLoader(TensorDataset(vx, vy), batch_size=64, shuffle=False)
+        for epoch in range(5):
+            for xb, yb in train_loader:
+                opt.zero_grad()
+                torch.nn.functional.mse_loss(model(xb), yb).backward()
+                opt.step()
+            with torch.no_grad():
+                for xb, yb in val_loader:
+                    model(xb)
+        """,
+        # a distributed sampler shuffles
+        """
+        import torch
+        from torch.utils.data import DataLoader, TensorDataset
+        from torch.utils.data.distributed import DistributedSampler
+
+        ds = TensorDataset(x, y)
+        loader = DataLoader(ds, batch_size=64, sampler=DistributedSampler(ds))
+        for epoch in range(5):
+            loader.sampler.set_epoch(epoch)
+            for xb, yb in loader:
+                opt.zero_grad()
+                torch.nn.functional.mse_loss(model(xb), yb).backward()
+                opt.step()
+        """,
+        # a weighted sampler given by position
+        """
+        import torch
+        from torch.utils.data import DataLoader, TensorDataset, WeightedRandomSampler
+
+        ds = TensorDataset(x, y)
+        sampler = WeightedRandomSampler(weights, num_samples=len(ds))
+        loader = DataLoader(ds, 64, False, sampler)
+        for xb, yb in loader:
+            opt.zero_grad()
+            torch.nn.functional.mse_loss(model(xb), yb).backward()
+            opt.step()
+        """,
+        # an iterable data set cannot be shuffled by the loader
+        """
+        import torch
+        from torch.utils.data import DataLoader, IterableDataset
+
+        class Stream(IterableDataset):
+            def __iter__(self):
+                yield from read_shards()
+
+        loader = DataLoader(Stream(), batch_size=32)
+        for xb, yb in loader:
+            opt.zero_grad()
+            torch.nn.functional.mse_loss(model(xb), yb).backward()
+            opt.step()
+        """,
+        # the loader is only evaluated on
+        """
+        import torch
+        from torch.utils.data import DataLoader, TensorDataset
+
+        loader = DataLoader(TensorDataset(x, y), batch_size=64)
+        model.eval()
+        with torch.no_grad():
+            for xb, yb in loader:
+                preds = model(xb).argmax(1)
+        """,
+        # Lightning's train_dataloader hook with shuffle
+        """
+        import pytorch_lightning as pl
+        from torch.utils.data import DataLoader, TensorDataset
+
+        class Data(pl.LightningDataModule):
+            def train_dataloader(self):
+                return DataLoader(TensorDataset(self.x, self.y), batch_size=32, shuffle=True)
+
+            def val_dataloader(self):
+                return DataLoader(TensorDataset(self.vx, self.vy), batch_size=32)
+        """,
+        # random_split already permutes the samples
+        """
+        import torch
+        from torch.utils.data import DataLoader, TensorDataset, random_split
+
+        train_ds, val_ds = random_split(TensorDataset(x, y), [800, 200])
+        loader = DataLoader(train_ds, batch_size=32)
+        for xb, yb in loader:
+            opt.zero_grad()
+            torch.nn.functional.mse_loss(model(xb), yb).backward()
+            opt.step()
+        """,
+        # shuffle decided by the caller
+        """
+        import torch
+        from torch.utils.data import DataLoader, TensorDataset
+
+        def make_loader(ds, train):
+            return DataLoader(ds, batch_size=32, shuffle=train)
+
+        loader = make_loader(TensorDataset(x, y), True)
+        for xb, yb in loader:
+            opt.zero_grad()
+            torch.nn.functional.mse_loss(model(xb), yb).backward()
+            opt.step()
+        """,
+        # test-time adaptation steps on the test loader on purpose
+        """
+        import torch
+        from torch.utils.data import DataLoader, TensorDataset
+
+        test_loader = DataLoader(TensorDataset(tx), batch_size=64)
+        for (xb,) in test_loader:
+            opt.zero_grad()
+            entropy(model(xb)).backward()
+            opt.step()
+        """,
+        # a data set of unknown kind (another module's class)
+        """
+        import torch
+        from torch.utils.data import DataLoader
+        from mydata import Corpus
+
+        loader = DataLoader(Corpus("train"), batch_size=32)
+        for xb, yb in loader:
+            opt.zero_grad()
+            torch.nn.functional.mse_loss(model(xb), yb).backward()
+            opt.step()
+        """,
+    ]
+
+    def check(self, model: SemanticModel) -> Iterator[Finding]:
+        reported: set[int] = set()
+        for info, evidence, how in training_loaders(model):
+            if not info.ordered or id(info.call) in reported:
+                continue
+            reported.add(id(info.call))
+            line = model.line_of(evidence)
+            use = {
+                "loop": f"its batches are trained on (line {line})",
+                "lightning": f"a Lightning trainer trains on it (line {line})",
+                "hook": "it is the `train_dataloader` of the module",
+            }[how]
+            why = "`shuffle=False`" if info.explicit else "no `shuffle=True` and no sampler"
+            yield Finding(
+                info.call,
+                f"training `DataLoader` with {why}: {use}, in the data set's order every "
+                "epoch (often sorted by class or time); pass `shuffle=True` or a sampler",
+                fix=shuffle_fix(info.call, info.shuffle_arg),
+                related=(RelatedNode("trained on here", evidence),) if how != "hook" else (),
+            )

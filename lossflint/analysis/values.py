@@ -1,9 +1,12 @@
-"""Abstract values of the value-kind analysis.
+"""Abstract values.
 
-A value is what the analysis knows about an expression: a tensor of a known
-kind, a layer or model that produces one when called, a loss object, a
-function or class of this file, or nothing (``UNKNOWN``). Values join at
-control-flow merges: equal values survive, anything else becomes ``UNKNOWN``.
+Two families. The interpreter's own (``interpreter/``), shared by every
+domain: same-file functions (``FunctionRef``), classes (``ClassRef``) and
+their instances (``Instance``), and tuples (``TupleValue``). The value-kind
+domain's (``kinds.py``): a tensor of a known kind, a layer or model that
+produces one when called, a loss object, or nothing (``UNKNOWN``; the Keras
+domain uses ``None``). Values join at control-flow merges: equal values
+survive, anything else becomes unknown.
 """
 
 from __future__ import annotations

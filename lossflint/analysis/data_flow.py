@@ -357,12 +357,19 @@ class DataFacts(Interpreter[Any]):
                     yield Leak(fit, heads[bound], "slices")
 
     def _used_after(self, key: str, node: cst.CSTNode) -> bool:
+        """``key`` (the fitted scaler) is read after ``node``: transforms, or goes
+        into a model."""
         line = self.model.line_of(node)
-        for site in self.model.calls:
-            func = site.node.func
-            used = isinstance(func, cst.Attribute) and dotted_text(func.value) == key
-            used = used or any(dotted_text(a.value) == key for a in site.node.args)
-            if used and self.model.line_of(site.node) > line:
+        for other in self.model.parents:
+            if not isinstance(other, (cst.Name, cst.Attribute)) or dotted_text(other) != key:
+                continue
+            parent = self.model.parent(other)
+            if isinstance(parent, cst.Attribute) and parent.value is other:
+                if dotted_text(parent) is not None and parent.attr.value.endswith("_"):
+                    continue  # ``scaler.mean_``: reading what it learnt, not using it
+            if isinstance(parent, cst.AssignTarget):
+                continue
+            if self.model.line_of(other) > line:
                 return True
         return False
 

@@ -1,0 +1,136 @@
+"""Softmax over the batch axis (LF605): a PyTorch ``softmax``/``log_softmax`` with
+``dim=0`` on a model's output that is certainly batched.
+
+Public API::
+
+    from lossflint.analysis.batch_axis import softmax_over_batch
+
+    softmax_over_batch(model)   # [BatchSoftmax]: the call, its ``dim`` expression,
+                                # and the use that shows the output is (batch, classes)
+
+The evidence that axis 0 is the batch, one of:
+
+- the result is reduced over classes along ``dim=1`` (``.argmax(1)``,
+  ``torch.max(p, 1)``, ``.topk(k, dim=1)``): the tensor has a second axis and the
+  code treats it as the classes;
+- the result feeds a loss computed in a loop over a ``DataLoader``'s batches.
+
+A 1-D vector (one sample's scores, attention weights over positions) never
+carries that evidence, and stays silent.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import libcst as cst
+
+from lossflint.analysis import apis
+from lossflint.analysis.apis import Kind
+from lossflint.analysis.calls import argument, literal_value
+from lossflint.analysis.data_flow import Loader, data_facts
+from lossflint.analysis.kinds import activation_dim, activation_operand, kinds_of
+from lossflint.analysis.values import Tensor
+
+if TYPE_CHECKING:
+    from lossflint.analysis.index import ModuleIndex
+
+#: methods/functions that pick or rank classes along a dim
+_CLASS_REDUCTIONS = frozenset({"argmax", "max", "topk", "sort", "argsort"})
+
+
+@dataclass(frozen=True)
+class BatchSoftmax:
+    call: cst.Call
+    dim: cst.BaseExpression
+    evidence: cst.CSTNode
+    how: str  # "argmax" / "loss"
+
+
+def softmax_over_batch(model: ModuleIndex) -> list[BatchSoftmax]:
+    return model.analysis(_find)
+
+
+def _find(model: ModuleIndex) -> list[BatchSoftmax]:
+    kinds = kinds_of(model)
+    candidates: dict[cst.Call, cst.BaseExpression] = {}
+    for site in model.calls:
+        call = site.node
+        qualname = site.qualname
+        if qualname is not None:
+            if qualname not in apis.SOFTMAX and qualname not in apis.LOG_SOFTMAX:
+                continue
+            if apis.framework_of(qualname) != "torch":
+                continue
+        elif site.method not in ("softmax", "log_softmax"):
+            continue
+        operand = activation_operand(model, call)
+        if operand is None or activation_dim(model, call) != 0:
+            continue
+        dim = argument(call, 1, "dim") if qualname is not None else argument(call, 0, "dim")
+        value = kinds.value_of(operand)
+        if dim is None or not isinstance(value, Tensor) or value.kind is not Kind.LOGITS:
+            continue
+        candidates[call] = dim
+    if not candidates:
+        return []
+    found: dict[cst.Call, BatchSoftmax] = {}
+    # an argmax / max over dim 1 of the normalised tensor
+    for site in model.calls:
+        call = site.node
+        receiver: cst.BaseExpression | None = None
+        if site.method in _CLASS_REDUCTIONS and isinstance(call.func, cst.Attribute):
+            receiver = call.func.value
+            dim_expr = argument(call, 0 if site.method != "topk" else 1, "dim")
+        elif site.qualname is not None and site.qualname.rsplit(".", 1)[-1] in _CLASS_REDUCTIONS:
+            if apis.framework_of(site.qualname) != "torch":
+                continue
+            receiver = argument(call, 0, "input")
+            dim_expr = argument(call, 1 if not site.qualname.endswith("topk") else 2, "dim")
+        else:
+            continue
+        if receiver is None or literal_value(dim_expr) != 1:
+            continue
+        origin = _softmax_origin(model, receiver, candidates)
+        if origin is not None and origin not in found:
+            found[origin] = BatchSoftmax(origin, candidates[origin], call, "argmax")
+    # a loss on the batches of a DataLoader
+    facts = data_facts(model)
+    for loss in kinds.loss_calls.values():
+        if loss.input_expr is None:
+            continue
+        origin = _softmax_origin(model, loss.input_expr, candidates)
+        if origin is None or origin in found:
+            continue
+        if _in_batch_loop(model, loss.node, facts.values):
+            found[origin] = BatchSoftmax(origin, candidates[origin], loss.node, "loss")
+    return list(found.values())
+
+
+def _softmax_origin(
+    model: ModuleIndex, expr: cst.BaseExpression, candidates: dict[cst.Call, cst.BaseExpression]
+) -> cst.Call | None:
+    value = kinds_of(model).value_of(expr)
+    if isinstance(value, Tensor) and isinstance(value.origin, cst.Call):
+        if value.origin in candidates:
+            return value.origin
+    return None
+
+
+def _in_batch_loop(model: ModuleIndex, node: cst.CSTNode, values: dict) -> bool:
+    """The nearest loop around ``node`` (in its function) iterates a batching
+    ``DataLoader``."""
+    for ancestor in model.ancestors(node):
+        if isinstance(ancestor, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
+            return False
+        if isinstance(ancestor, cst.While):
+            return False
+        if isinstance(ancestor, cst.For):
+            loader = values.get(ancestor.iter)
+            if not isinstance(loader, Loader):
+                return False
+            batch = argument(loader.call, 1, "batch_size")
+            # ``batch_size=None`` turns batching off; anything else makes a batch axis
+            return batch is None or literal_value(batch) is not None
+    return False

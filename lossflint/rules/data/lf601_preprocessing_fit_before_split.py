@@ -1,0 +1,219 @@
+"""LF601 preprocessing-fit-before-split."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+import libcst as cst
+
+from lossflint.analysis.data_flow import data_facts
+from lossflint.diagnostics import Finding, RelatedNode, Severity
+from lossflint.examples import Invalid
+from lossflint.registry import Rule
+
+if TYPE_CHECKING:
+    from lossflint.analysis.model import SemanticModel
+
+
+class PreprocessingFitBeforeSplit(Rule):
+    code = "LF601"
+    name = "preprocessing-fit-before-split"
+    severity = Severity.WARNING
+    summary = "a scaler fitted on the whole data set, which is then split into train/test"
+    needs = ("Scaler", "Normalization", "train_test_split", ".std(", ".max(")
+    what = """
+Flags a scaler fitted on a whole array that is afterwards split into training and
+test parts: `StandardScaler` / `MinMaxScaler` / `RobustScaler` / `MaxAbsScaler`
+`.fit_transform(X)` (or `.fit(X)` then `.transform(X)` of the same, unchanged `X`),
+Keras `Normalization().adapt(X)`, or `(X - X.mean()) / X.std()` (and
+`(X - X.min()) / (X.max() - X.min())`) over the array — when the result goes into
+`train_test_split`, or is sliced into a head `[:n]` and a tail `[n:]`. A scaler
+fitted on `X` whose `X` is split afterwards counts when the fitted scaler is used
+after the split.
+
+Silent when the scaler is fitted on the training part, inside a `Pipeline` (which
+cross-validation refits per fold), for `Normalizer` (it scales each sample on its
+own and learns nothing), and whenever the array that is split is not certainly the
+one that was scaled.
+"""
+    why = """
+The scaler's statistics (mean, standard deviation, minimum, maximum) then include
+the test rows: information about the test set leaks into the training data, and
+the evaluation is optimistic — the model is judged on data it has, in part, seen.
+The effect is largest on small data sets, time series (future values set the
+scale of the past) and features with outliers.
+"""
+    example = """
+    from sklearn.model_selection import train_test_split
+    from sklearn.preprocessing import StandardScaler
+
+    scaler = StandardScaler()
+    X_scaled = scaler.fit_transform(X)  # error: LF601 (test statistics leak)
+    X_train, X_test, y_train, y_test = train_test_split(X_scaled, y, test_size=0.2)
+
+    # the fix: split first, fit on the training part only
+    X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.2)
+    scaler = StandardScaler().fit(X_train)
+    X_train, X_test = scaler.transform(X_train), scaler.transform(X_test)
+    """
+    INVALID = [
+        Invalid(
+            """
+            import pandas as pd
+            from sklearn.model_selection import train_test_split
+            from sklearn.preprocessing import MinMaxScaler
+
+            df = pd.read_csv("data.csv")
+            X = df.drop(columns=["target"]).values
+            y = df["target"].values
+            scaler = MinMaxScaler()
+            X = scaler.fit_transform(X)  # error: LF601 at `scaler.fit_transform(`
+            X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.25)
+            """,
+        ),
+        Invalid(
+            """
+            import numpy as np
+            from sklearn.preprocessing import MinMaxScaler
+
+            scaler = MinMaxScaler(feature_range=(0, 1))
+            dataset = scaler.fit_transform(series.reshape(-1, 1))  # error: LF601 at `scaler.fit_transform(`
+            train_size = int(len(dataset) * 0.67)
+            train, test = dataset[0:train_size, :], dataset[train_size:len(dataset), :]
+            """,
+        ),
+        Invalid(
+            """
+            from sklearn.model_selection import train_test_split
+            from sklearn.preprocessing import StandardScaler
+
+            def prepare(features, labels):
+                scaler = StandardScaler()
+                scaler.fit(features)  # error: LF601 at `scaler.fit(`
+                features = scaler.transform(features)
+                return train_test_split(features, labels, random_state=0)
+            """,
+        ),
+        Invalid(
+            """
+            import numpy as np
+            from sklearn.model_selection import train_test_split
+
+            X = (X - X.mean(axis=0)) / X.std(axis=0)  # error: LF601 at `(X - X.mean(axis=0)) / X.std(axis=0)`
+            X_train, X_test, y_train, y_test = train_test_split(X, y)
+            """,
+        ),
+        Invalid(
+            """
+            import keras
+            from sklearn.model_selection import train_test_split
+
+            norm = keras.layers.Normalization()
+            norm.adapt(features)  # error: LF601 at `norm.adapt(`
+            x_train, x_test, y_train, y_test = train_test_split(features, labels)
+            model = keras.Sequential([norm, keras.layers.Dense(1)])
+            """,
+        ),
+    ]
+    VALID = [
+        # fit on the training split, transform the others
+        """
+        from sklearn.model_selection import train_test_split
+        from sklearn.preprocessing import StandardScaler
+
+        X_train, X_test, y_train, y_test = train_test_split(X, y)
+        scaler = StandardScaler()
+        X_train = scaler.fit_transform(X_train)
+        X_test = scaler.transform(X_test)
+        """,
+        # a scaler inside a Pipeline given to cross-validation
+        """
+        from sklearn.linear_model import LogisticRegression
+        from sklearn.model_selection import cross_val_score, train_test_split
+        from sklearn.pipeline import Pipeline
+        from sklearn.preprocessing import StandardScaler
+
+        pipe = Pipeline([("scaler", StandardScaler()), ("clf", LogisticRegression())])
+        scores = cross_val_score(pipe, X, y, cv=5)
+        X_train, X_test, y_train, y_test = train_test_split(X, y)
+        pipe.fit(X_train, y_train)
+        """,
+        # Normalizer scales each row on its own: nothing to leak
+        """
+        from sklearn.model_selection import train_test_split
+        from sklearn.preprocessing import Normalizer
+
+        X = Normalizer().fit_transform(X)
+        X_train, X_test, y_train, y_test = train_test_split(X, y)
+        """,
+        # fitted on X, but X was reassigned before the transform
+        """
+        from sklearn.model_selection import train_test_split
+        from sklearn.preprocessing import StandardScaler
+
+        scaler = StandardScaler()
+        scaler.fit(X)
+        X = load_other()
+        Z = scaler.transform(X)
+        train_test_split(Z, y)
+        """,
+        # only one side of a slice: no split
+        """
+        from sklearn.preprocessing import MinMaxScaler
+
+        scaled = MinMaxScaler().fit_transform(series)
+        window = scaled[:seq_len]
+        """,
+        # fitted on all data, then used only to score the whole set (no split)
+        """
+        from sklearn.cluster import KMeans
+        from sklearn.preprocessing import StandardScaler
+
+        X_scaled = StandardScaler().fit_transform(X)
+        labels = KMeans(n_clusters=3).fit_predict(X_scaled)
+        """,
+        # per-sample standardisation along another axis
+        """
+        from sklearn.model_selection import train_test_split
+
+        X = (X - X.mean(axis=1, keepdims=True)) / X.std(axis=1, keepdims=True)
+        X_train, X_test = train_test_split(X)
+        """,
+        # fitted on X, split X, but the scaler is never used again
+        """
+        from sklearn.model_selection import train_test_split
+        from sklearn.preprocessing import StandardScaler
+
+        scaler = StandardScaler()
+        scaler.fit(X)
+        print(scaler.mean_)
+        X_train, X_test = train_test_split(X)
+        """,
+    ]
+
+    def check(self, model: SemanticModel) -> Iterator[Finding]:
+        facts = data_facts(model)
+        for leak in facts.sure_leaks():
+            fit = leak.fit
+            if isinstance(fit, cst.Call):
+                what = f"`{_short(model, fit)}` fits on the whole array"
+            else:
+                what = "the array is standardised with its own statistics"
+            split = (
+                f"`train_test_split` at line {model.line_of(leak.split)}"
+                if leak.how == "train_test_split"
+                else f"slices at line {model.line_of(leak.split)}"
+            )
+            yield Finding(
+                fit,
+                f"{what} and is then split into train/test ({split}): test-set statistics "
+                "leak into training and the evaluation is optimistic; split first and fit "
+                "on the training part only",
+                related=(RelatedNode("the split", leak.split),),
+            )
+
+
+def _short(model: SemanticModel, call: cst.Call) -> str:
+    text = model.code(call.func)
+    return f"{text}()" if len(text) < 50 else "the fit"

@@ -1,0 +1,177 @@
+"""LF605 softmax-over-batch."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+from lossflint.analysis.batch_axis import softmax_over_batch
+from lossflint.diagnostics import Finding, RelatedNode, Severity
+from lossflint.examples import Invalid
+from lossflint.registry import Rule
+from lossflint.rules.data.fixes import dim_fix
+
+if TYPE_CHECKING:
+    from lossflint.analysis.model import SemanticModel
+
+
+class SoftmaxOverBatch(Rule):
+    code = "LF605"
+    name = "softmax-over-batch"
+    severity = Severity.ERROR
+    summary = "softmax/log_softmax over dim 0 (the batch) of a (batch, classes) model output"
+    fix_kind = "unsafe"
+    needs = ("softmax",)
+    what = """
+Flags PyTorch `softmax`/`log_softmax` (functional, `torch.*` or the tensor method)
+with `dim=0` on a model's output (a linear/convolution layer or a model whose
+`forward` ends in one) when the code shows the tensor is (batch, classes): the
+result is reduced over classes along `dim=1` (`.argmax(1)`, `torch.max(p, 1)`,
+`.topk(k, dim=1)`), or it feeds a loss computed in a loop over a `DataLoader`'s
+batches.
+
+Silent on a 1-D vector (one sample's scores, attention weights over positions,
+a policy's action scores), where dim 0 is the only axis, and whenever nothing
+shows a batch axis.
+"""
+    why = """
+Softmax over dim 0 normalises each class's scores across the samples of the
+batch: every column sums to 1, the rows (the samples' class distributions) do not.
+The "probabilities" then depend on which other samples share the batch, the loss
+trains the wrong thing, and predictions change with the batch size.
+"""
+    example = """
+    import torch
+    import torch.nn.functional as F
+
+    model = torch.nn.Linear(20, 10)
+    probs = F.softmax(model(x), dim=0)  # error: LF605 (normalised over the batch)
+    predicted = probs.argmax(dim=1)
+    """
+    fix_safety = """
+Unsafe: the fix writes `dim=1`, the class axis of a (batch, classes) tensor. The
+output changes (it becomes right). For outputs with more axes (sequences, images)
+check which axis holds the classes.
+"""
+    INVALID = [
+        Invalid(
+            """
+            import torch
+            import torch.nn.functional as F
+
+            net = torch.nn.Sequential(torch.nn.Linear(8, 16), torch.nn.ReLU(), torch.nn.Linear(16, 4))
+            p = F.softmax(net(x), dim=0)  # error: LF605 at `F.softmax(`
+            pred = p.argmax(1)
+            """,
+            fixed="""
+            import torch
+            import torch.nn.functional as F
+
+            net = torch.nn.Sequential(torch.nn.Linear(8, 16), torch.nn.ReLU(), torch.nn.Linear(16, 4))
+            p = F.softmax(net(x), dim=1)  # error: LF605 at `F.softmax(`
+            pred = p.argmax(1)
+            """,
+        ),
+        Invalid(
+            """
+            import torch
+            import torch.nn as nn
+            import torch.nn.functional as F
+            from torch.utils.data import DataLoader
+
+            class Net(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.fc = nn.Linear(784, 10)
+
+                def forward(self, x):
+                    return self.fc(x.flatten(1))
+
+            model = Net()
+            loader = DataLoader(train_set, batch_size=64, shuffle=True)
+            for images, labels in loader:
+                out = F.log_softmax(model(images), 0)  # error: LF605 at `F.log_softmax(`
+                loss = F.nll_loss(out, labels)
+                loss.backward()
+            """,
+        ),
+        Invalid(
+            """
+            import torch
+
+            head = torch.nn.Linear(128, 5)
+            scores = head(features).softmax(0)  # error: LF605 at `head(features).softmax(`
+            confidence, label = torch.max(scores, 1)
+            """,
+        ),
+    ]
+    VALID = [
+        # softmax over the classes
+        """
+        import torch
+        import torch.nn.functional as F
+
+        model = torch.nn.Linear(20, 10)
+        probs = F.softmax(model(x), dim=1)
+        pred = probs.argmax(1)
+        """,
+        # a 1-D vector: dim 0 is its only axis
+        """
+        import torch
+
+        policy = torch.nn.Linear(4, 2)
+        probs = torch.softmax(policy(state), dim=0)
+        action = torch.multinomial(probs, 1)
+        """,
+        # attention weights over the positions of a (seq, batch) tensor
+        """
+        import torch
+        import torch.nn.functional as F
+
+        attn = torch.nn.Linear(256, 1)
+        energy = attn(encoder_outputs).squeeze(2)
+        weights = F.softmax(energy, dim=0)
+        context = (weights.unsqueeze(2) * encoder_outputs).sum(0)
+        """,
+        # dim 0 of something that is not a model output
+        """
+        import torch
+
+        w = torch.softmax(torch.randn(5, 3), dim=0)
+        best = w.argmax(1)
+        """,
+        # a loss on one sample's scores (no batch loop)
+        """
+        import torch
+        import torch.nn.functional as F
+
+        model = torch.nn.Linear(10, 3)
+        for sample, target in zip(xs, ys):
+            logp = F.log_softmax(model(sample), dim=0)
+            loss = F.nll_loss(logp.unsqueeze(0), target.view(1))
+        """,
+        # argmax along dim 0 of a 1-D softmax
+        """
+        import torch
+
+        scorer = torch.nn.Linear(16, 1)
+        p = scorer(items).squeeze(-1).softmax(0)
+        chosen = p.argmax(0)
+        """,
+    ]
+
+    def check(self, model: SemanticModel) -> Iterator[Finding]:
+        for found in softmax_over_batch(model):
+            use = (
+                f"its classes are read along dim 1 (line {model.line_of(found.evidence)})"
+                if found.how == "argmax"
+                else f"it feeds the loss of a DataLoader batch (line {model.line_of(found.evidence)})"
+            )
+            yield Finding(
+                found.call,
+                "softmax over dim 0 of a (batch, classes) model output: "
+                f"{use}, so each class is normalised across the samples instead of each "
+                "sample across the classes; use `dim=1` (or `-1`)",
+                fix=dim_fix(found.dim, "1"),
+                related=(RelatedNode("the use over classes", found.evidence),),
+            )

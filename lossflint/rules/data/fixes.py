@@ -18,9 +18,8 @@ def shuffle_fix(call: cst.Call, shuffle_arg: cst.Arg | None) -> FixSpec:
     return FixSpec(Applicability.UNSAFE, "shuffle the training batches", (edit,))
 
 
-def swap_fix(first: cst.BaseExpression, second: cst.BaseExpression, source: str) -> FixSpec:
+def swap_fix(first: cst.BaseExpression, second: cst.BaseExpression) -> FixSpec:
     """Exchange two argument expressions (unsafe: the loss changes)."""
-    del source
     return FixSpec(
         Applicability.UNSAFE,
         "swap the two arguments",

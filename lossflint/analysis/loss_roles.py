@@ -1,0 +1,105 @@
+"""Loss arguments in swapped roles (LF604).
+
+PyTorch losses take ``(input, target)``: the model's output first. Keras losses
+and metrics take ``(y_true, y_pred)``: the labels first. A call is swapped when
+both arguments' roles are known and each sits in the other's place.
+
+Public API::
+
+    from lossflint.analysis.loss_roles import swapped_losses
+
+    swapped_losses(model)   # [SwappedLoss]: the call, the two argument expressions
+                            # (as written: first, second) and the framework
+
+Roles come from the value analyses: in PyTorch, labels are class indices / one-hot
+values (``argmax``, ``.long()``, ``one_hot``) and outputs are a layer's or model's
+output (logits, probabilities, log-probabilities); in Keras, labels are the arrays
+of a ``keras.datasets`` loader (or their ``to_categorical``) and outputs are
+``model(x)``. Only losses whose result depends on the order (cross-entropy,
+NLL, BCE, margin losses; not the symmetric MSE/L1) count.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import libcst as cst
+
+from lossflint.analysis import apis
+from lossflint.analysis.apis import Kind
+from lossflint.analysis.calls import argument
+from lossflint.analysis.keras import KLoss, KTensor, Labels, keras_facts
+from lossflint.analysis.kinds import kinds_of
+from lossflint.analysis.values import Tensor
+
+if TYPE_CHECKING:
+    from lossflint.analysis.index import ModuleIndex
+
+_LABEL_KINDS = frozenset({Kind.CLASS_INDICES, Kind.ONE_HOT})
+_OUTPUT_KINDS = frozenset({Kind.LOGITS, Kind.PROBS, Kind.LOG_PROBS, Kind.SIGMOID_PROBS})
+
+
+@dataclass(frozen=True)
+class SwappedLoss:
+    call: cst.Call
+    first: cst.BaseExpression
+    second: cst.BaseExpression
+    framework: str  # "torch" / "keras"
+    loss: str
+
+
+def swapped_losses(model: ModuleIndex) -> list[SwappedLoss]:
+    return model.analysis(_find)
+
+
+def _find(model: ModuleIndex) -> list[SwappedLoss]:
+    found: list[SwappedLoss] = []
+    kinds = kinds_of(model)
+    for loss in kinds.loss_calls.values():
+        if loss.functional not in apis.ORDERED_TORCH_LOSSES:
+            continue
+        first, second = loss.input_expr, loss.target_expr
+        if first is None or second is None:
+            continue
+        a, b = kinds.value_of(first), kinds.value_of(second)
+        if not (isinstance(a, Tensor) and isinstance(b, Tensor)):
+            continue
+        if a.kind in _LABEL_KINDS and b.kind in _OUTPUT_KINDS:
+            found.append(
+                SwappedLoss(loss.node, first, second, "torch", apis.short_loss(loss.functional))
+            )
+    facts = keras_facts(model)
+    if not facts.relevant:
+        return found
+    for site in model.calls:
+        call = site.node
+        name = _keras_loss(model, site.qualname, facts.value(call.func))
+        if name is None or name in apis.KERAS_REGRESSION_LOSSES:
+            continue
+        first = argument(call, 0, "y_true")
+        second = argument(call, 1, "y_pred")
+        if first is None or second is None:
+            continue
+        pred, true = facts.value(first), facts.value(second)
+        if (
+            isinstance(pred, KTensor)
+            and pred.model is not None
+            and isinstance(true, Labels)
+            and not true.predicted
+        ):
+            found.append(SwappedLoss(call, first, second, "keras", name))
+    return found
+
+
+def _keras_loss(model: ModuleIndex, qualname: str | None, value: object) -> str | None:
+    """The Keras loss (or metric) a call runs: a loss object, or a function of
+    ``keras.losses`` / ``keras.metrics``."""
+    if isinstance(value, KLoss):
+        return value.name if value.style == "class" else None
+    if qualname is None or not qualname.startswith(apis.LOSS_MODULES):
+        return None
+    short = qualname.rsplit(".", 1)[-1]
+    if short in apis.LOSS_CLASS_NAMES:
+        return None  # the constructor, not a call of the loss
+    return apis.LOSS_STRINGS.get(short.lower())

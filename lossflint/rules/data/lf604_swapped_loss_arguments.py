@@ -1,0 +1,194 @@
+"""LF604 swapped-loss-arguments."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+from lossflint.analysis.loss_roles import swapped_losses
+from lossflint.diagnostics import Finding, Severity
+from lossflint.examples import Invalid
+from lossflint.registry import Rule
+from lossflint.rules.data.fixes import swap_fix
+
+if TYPE_CHECKING:
+    from lossflint.analysis.model import SemanticModel
+
+
+class SwappedLossArguments(Rule):
+    code = "LF604"
+    name = "swapped-loss-arguments"
+    severity = Severity.ERROR
+    summary = "loss arguments in the wrong order: labels where the prediction goes"
+    fix_kind = "unsafe"
+    needs = ("loss", "Loss", "crossentropy", "nll", "entropy")
+    what = """
+Flags a loss call whose two arguments are in each other's place. PyTorch losses
+take `(input, target)`: flagged when the first argument holds labels (class
+indices from `argmax`/`.long()`/`randint`, or `one_hot` values) and the second a
+layer's or model's output. Keras losses and metrics take `(y_true, y_pred)`:
+flagged when the first is `model(x)` and the second the labels of a
+`keras.datasets` loader (or their `to_categorical`).
+
+Only losses whose value depends on the order count (cross-entropy, NLL, binary
+cross-entropy, margin losses); MSE/L1 are symmetric. Silent whenever either role is
+unknown.
+"""
+    why = """
+PyTorch and Keras disagree on the order, and code moved between them (or written
+from memory) gets it backwards. The call then raises (`cross_entropy` on integer
+"scores"), or runs and computes something else: a binary cross-entropy of the
+labels against the predictions as targets, with gradients that train toward the
+labels' shape or not at all.
+"""
+    example = """
+    import torch
+    import torch.nn.functional as F
+
+    model = torch.nn.Linear(20, 1)
+    labels = torch.randint(0, 2, (32, 1)).float()
+    loss = F.binary_cross_entropy_with_logits(labels, model(x))  # error: LF604 (swapped)
+    """
+    fix_safety = """
+Unsafe: the fix exchanges the two arguments. The loss changes (it becomes the
+intended one); keyword arguments keep their names and exchange their values.
+"""
+    INVALID = [
+        Invalid(
+            """
+            import torch
+            import torch.nn as nn
+
+            model = nn.Sequential(nn.Linear(10, 32), nn.ReLU(), nn.Linear(32, 4))
+            criterion = nn.CrossEntropyLoss()
+            target = torch.randint(0, 4, (16,))
+            loss = criterion(target, model(x))  # error: LF604 at `criterion(`
+            """,
+            fixed="""
+            import torch
+            import torch.nn as nn
+
+            model = nn.Sequential(nn.Linear(10, 32), nn.ReLU(), nn.Linear(32, 4))
+            criterion = nn.CrossEntropyLoss()
+            target = torch.randint(0, 4, (16,))
+            loss = criterion(model(x), target)  # error: LF604 at `criterion(`
+            """,
+        ),
+        Invalid(
+            """
+            import torch
+            import torch.nn.functional as F
+
+            class Net(torch.nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.fc = torch.nn.Linear(784, 10)
+
+                def forward(self, x):
+                    return F.log_softmax(self.fc(x), dim=1)
+
+            net = Net()
+            for images, labels in loader:
+                loss = F.nll_loss(labels.long(), net(images))  # error: LF604 at `F.nll_loss(`
+            """,
+        ),
+        Invalid(
+            """
+            import keras
+            from keras.datasets import mnist
+
+            (x_train, y_train), _ = mnist.load_data()
+            model = keras.Sequential([keras.layers.Flatten(), keras.layers.Dense(10)])
+            loss_fn = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+            logits = model(x_train[:32] / 255.0)
+            loss = loss_fn(logits, y_train[:32])  # error: LF604 at `loss_fn(`
+            """,
+        ),
+        Invalid(
+            """
+            import torch
+            import torch.nn.functional as F
+
+            head = torch.nn.Linear(64, 5)
+            y = F.one_hot(labels, 5).float()
+            loss = F.cross_entropy(input=y, target=head(h))  # error: LF604 at `F.cross_entropy(`
+            """,
+        ),
+    ]
+    VALID = [
+        # the PyTorch order
+        """
+        import torch
+        import torch.nn as nn
+
+        model = nn.Linear(10, 4)
+        loss = nn.CrossEntropyLoss()(model(x), torch.randint(0, 4, (16,)))
+        """,
+        # the Keras order
+        """
+        import keras
+        from keras.datasets import mnist
+
+        (x_train, y_train), _ = mnist.load_data()
+        model = keras.Sequential([keras.layers.Flatten(), keras.layers.Dense(10)])
+        loss_fn = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+        loss = loss_fn(y_train[:32], model(x_train[:32] / 255.0))
+        """,
+        # MSE is symmetric: the order does not change the loss
+        """
+        import torch
+        import torch.nn.functional as F
+
+        model = torch.nn.Linear(4, 1)
+        loss = F.mse_loss(y.long(), model(x))
+        """,
+        # distillation: the teacher's argmax is the target, in place
+        """
+        import torch
+        import torch.nn.functional as F
+
+        student = torch.nn.Linear(32, 10)
+        loss = F.cross_entropy(student(x), teacher_logits.argmax(dim=1))
+        """,
+        # unknown roles: two parameters
+        """
+        import torch.nn.functional as F
+
+        def loss_fn(a, b):
+            return F.cross_entropy(a, b)
+        """,
+        # soft targets from another model's softmax
+        """
+        import torch
+        import torch.nn.functional as F
+
+        student = torch.nn.Linear(32, 10)
+        teacher = torch.nn.Linear(32, 10)
+        loss = F.cross_entropy(student(x), torch.softmax(teacher(x), dim=1))
+        """,
+    ]
+
+    def check(self, model: SemanticModel) -> Iterator[Finding]:
+        for found in swapped_losses(model):
+            first = model.code(found.first)
+            second = model.code(found.second)
+            if found.framework == "torch":
+                detail = (
+                    f"PyTorch's `{found.loss}` takes `(input, target)`: `{_clip(first)}` holds "
+                    f"labels and `{_clip(second)}` a model output"
+                )
+            else:
+                detail = (
+                    f"Keras's `{found.loss}` takes `(y_true, y_pred)`: `{_clip(first)}` is the "
+                    f"model's output and `{_clip(second)}` the labels"
+                )
+            yield Finding(
+                found.call,
+                f"loss arguments swapped: {detail}; swap them",
+                fix=swap_fix(found.first, found.second),
+            )
+
+
+def _clip(text: str) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= 40 else text[:37] + "..."

@@ -124,6 +124,8 @@ MODE_DEPENDENT_LAYERS = frozenset(
 TORCH_DROPOUT_LAYERS = frozenset(n for n in MODE_DEPENDENT_LAYERS if "Dropout" in n)
 #: what a module holds when it is built from these: a container of its arguments
 MODULE_CONTAINERS = frozenset({"torch.nn.Sequential", "torch.nn.ModuleList", "torch.nn.ModuleDict"})
+#: Python's built-ins (``print(model)`` does not switch its mode)
+BUILTINS_PREFIX = "builtins."
 TORCH_MODULE_BASES = frozenset({"torch.nn.Module"})
 #: calls that evaluate: metrics over predictions
 SKLEARN_METRICS_PREFIX = "sklearn.metrics."

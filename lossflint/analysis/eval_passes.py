@@ -1,0 +1,254 @@
+"""Evaluation passes that run a model in train mode (LF603, the converse of LF309).
+
+An evaluation pass is a ``no_grad``/``inference_mode`` region (or a function
+decorated with one) that calls a model and computes something from it that only
+evaluation computes: a loss, an ``argmax``/``max``, a comparison, a metric. It is
+in train mode for sure when:
+
+- the model is known (an instance of a same-file ``nn.Module`` class, or an
+  ``nn.Sequential``) and holds a layer that behaves differently in eval mode
+  (dropout with ``p > 0``, batch norm that tracks running statistics), directly or
+  in a same-file submodule class;
+- nothing in the file can switch *that* model to eval mode: no ``.eval()`` /
+  ``.train(<not True>)`` / ``.training =`` whose receiver is that model, and none
+  whose receiver is unknown (``m.eval()`` on a parameter, ``for m in
+  model.modules()``), and the model is never handed to a function of another
+  module (which could call ``eval()``);
+- the region is not part of training: no ``backward()`` in its function, not in a
+  loop that trains (pseudo-labels computed in train mode are a technique), and the
+  file is not about Monte-Carlo dropout.
+
+Public API::
+
+    from lossflint.analysis.eval_passes import evaluations_in_train_mode
+
+    evaluations_in_train_mode(model)   # [TrainModeEvaluation]
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import libcst as cst
+
+from lossflint.analysis import apis
+from lossflint.analysis.calls import argument, literal_value
+from lossflint.analysis.contexts import contexts
+from lossflint.analysis.kinds import kinds_of
+from lossflint.analysis.loops import loops
+from lossflint.analysis.names import dotted_text
+from lossflint.analysis.values import ClassRef, Instance, Layer, Sequential, Value
+from lossflint.analysis.walk import calls_in
+
+if TYPE_CHECKING:
+    from lossflint.analysis.index import ModuleIndex
+
+#: files that keep dropout on at test time on purpose
+_MC_DROPOUT = re.compile(r"mc[ _-]?dropout|monte[ _-]?carlo|enable_dropout|bayesian", re.I)
+#: calls that only evaluation makes of a model's output
+_EVAL_METHODS = frozenset({"argmax", "max", "topk", "eq", "item"})
+_METRIC_WORDS = ("accuracy", "metric", "score", "evaluate", "correct")
+
+
+@dataclass(frozen=True)
+class TrainModeEvaluation:
+    call: cst.Call  # the region's first call of the model
+    region: cst.CSTNode  # the With / decorated FunctionDef
+    receiver: str
+    layer: cst.Call  # the dropout / batch-norm constructor that makes it matter
+
+
+def evaluations_in_train_mode(model: ModuleIndex) -> list[TrainModeEvaluation]:
+    return model.analysis(_find)
+
+
+def _find(model: ModuleIndex) -> list[TrainModeEvaluation]:
+    if _MC_DROPOUT.search(model.module.code):
+        return []
+    kinds = kinds_of(model)
+    switched = _switched_models(model)
+    if switched is None:
+        return []
+    ctx = contexts(model)
+    index = loops(model)
+    training_funcs = {
+        model.enclosing(e.node, cst.FunctionDef) for e in index.events if e.kind == "backward"
+    } - {None}
+    found: list[TrainModeEvaluation] = []
+    seen: set[tuple[int, str]] = set()
+    for site in model.calls:
+        call = site.node
+        if site.qualname is not None:
+            continue
+        region = ctx.grad_region(call)
+        if region is None:
+            continue
+        receiver = dotted_text(call.func)
+        if receiver is None or receiver == "self" or (id(region), receiver) in seen:
+            continue
+        value = kinds.value_of(call.func)
+        if not isinstance(value, (Instance, Sequential)) or value in switched:
+            continue
+        layer = _mode_layer(model, value)
+        if layer is None:
+            continue
+        if model.enclosing(call, cst.FunctionDef) in training_funcs:
+            continue
+        if any(
+            e.kind == "backward" and not e.nested
+            for lp in index.enclosing_loops(call)
+            for e in lp.events
+        ):
+            continue  # runs in the same iteration as a backward(): part of training
+        if _handed_away(model, receiver) or not _evaluates(model, region):
+            continue
+        seen.add((id(region), receiver))
+        found.append(TrainModeEvaluation(call, region, receiver, layer))
+    return found
+
+
+def _switched_models(model: ModuleIndex) -> list[Value] | None:
+    """The models something may put in eval mode; None when one of them is
+    unknown (then nothing is sure)."""
+    kinds = kinds_of(model)
+    found: list[Value] = []
+    receivers: list[cst.BaseExpression] = []
+    for site in model.method_calls("eval", "train"):
+        call = site.node
+        if not isinstance(call.func, cst.Attribute):
+            continue
+        if call.func.attr.value == "train":
+            mode = argument(call, 0, "mode")
+            if mode is None or literal_value(mode) is True:
+                continue
+        receivers.append(call.func.value)
+    for node in model.parents:
+        if type(node) is cst.Assign:
+            for target in node.targets:
+                t = target.target
+                if isinstance(t, cst.Attribute) and t.attr.value == "training":
+                    receivers.append(t.value)
+    for receiver in receivers:
+        value = kinds.value_of(receiver)
+        if not isinstance(value, (Instance, Sequential)):
+            return None
+        found.append(value)
+    return found
+
+
+def _mode_layer(model: ModuleIndex, value: Value) -> cst.Call | None:
+    """A dropout/batch-norm layer the model holds (its constructor call)."""
+    kinds = kinds_of(model)
+    if isinstance(value, Sequential):
+        if value.origin is None:
+            return None
+        for layer in value.layers:
+            if isinstance(layer, Layer) and isinstance(layer.origin, cst.Call):
+                if _matters(model, layer.origin):
+                    return layer.origin
+            elif isinstance(layer, Instance):
+                inner = _class_layer(model, layer.cls, 0)
+                if inner is not None:
+                    return inner
+        for call in calls_in(value.origin):
+            if _matters(model, call):
+                return call
+        return None
+    if not isinstance(value, Instance) or not _is_torch_module(model, value.cls):
+        return None
+    del kinds
+    return _class_layer(model, value.cls, 0)
+
+
+def _class_layer(model: ModuleIndex, cls: cst.ClassDef, depth: int) -> cst.Call | None:
+    kinds = kinds_of(model)
+    for klass in kinds.mro(cls):
+        for call in calls_in(klass):
+            if _matters(model, call):
+                return call
+            if depth < 3 and model.qualname(call.func) is None:
+                ref = kinds.value_of(call.func)
+                if isinstance(ref, ClassRef) and ref.cls is not klass:
+                    inner = _class_layer(model, ref.cls, depth + 1)
+                    if inner is not None:
+                        return inner
+    return None
+
+
+def _matters(model: ModuleIndex, call: cst.Call) -> bool:
+    """A dropout with ``p > 0`` (or the default), or a batch norm that keeps
+    running statistics."""
+    qualname = model.qualname(call.func)
+    if qualname not in apis.MODE_DEPENDENT_LAYERS:
+        return False
+    if qualname in apis.TORCH_DROPOUT_LAYERS:
+        p = argument(call, 0, "p")
+        if p is None:
+            return True
+        value = literal_value(p)
+        return isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0
+    tracking = argument(call, 4, "track_running_stats")
+    return tracking is None or literal_value(tracking) is True
+
+
+def _is_torch_module(model: ModuleIndex, cls: cst.ClassDef) -> bool:
+    for klass in kinds_of(model).mro(cls):
+        for base in klass.bases:
+            if model.qualname(base.value) in apis.TORCH_MODULE_BASES:
+                return True
+    return False
+
+
+def _handed_away(model: ModuleIndex, receiver: str) -> bool:
+    """The model object is passed to a call this file does not define (which
+    could put it in eval mode)."""
+    index = loops(model)
+    for site in model.calls:
+        for arg in site.node.args:
+            if dotted_text(arg.value) != receiver:
+                continue
+            if site.qualname is not None and site.qualname.startswith(
+                (apis.TORCH_PREFIX, apis.BUILTINS_PREFIX)
+            ):
+                continue  # torch's own functions and print() do not switch modes
+            if index.resolve_function(site.node) is None:
+                return True
+    return False
+
+
+def _evaluates(model: ModuleIndex, region: cst.CSTNode) -> bool:
+    """The region computes what evaluation computes: a loss, an argmax, a
+    comparison, a metric."""
+    kinds = kinds_of(model)
+    for call in calls_in(region):
+        if call in kinds.loss_calls:
+            return True
+        qualname = model.qualname(call.func)
+        if qualname is not None:
+            short = qualname.rsplit(".", 1)[-1]
+            if qualname.startswith(apis.SKLEARN_METRICS_PREFIX) or short in ("argmax", "max"):
+                return True
+            continue
+        func = call.func
+        name = func.attr.value if isinstance(func, cst.Attribute) else None
+        if isinstance(func, cst.Name):
+            name = func.value
+        if name is None:
+            continue
+        if name in _EVAL_METHODS and isinstance(func, cst.Attribute):
+            return True
+        if any(word in name.lower() for word in _METRIC_WORDS):
+            return True
+
+    class _Compare(cst.CSTVisitor):
+        found = False
+
+        def visit_ComparisonTarget(self, node: cst.ComparisonTarget) -> None:
+            if isinstance(node.operator, cst.Equal):
+                self.found = True
+
+    visitor = _Compare()
+    region.visit(visitor)
+    return visitor.found

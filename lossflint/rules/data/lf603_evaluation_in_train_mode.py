@@ -1,0 +1,242 @@
+"""LF603 evaluation-in-train-mode."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+from lossflint.analysis.eval_passes import evaluations_in_train_mode
+from lossflint.diagnostics import Finding, RelatedNode, Severity
+from lossflint.examples import Invalid
+from lossflint.registry import Rule
+
+if TYPE_CHECKING:
+    from lossflint.analysis.model import SemanticModel
+
+
+class EvaluationInTrainMode(Rule):
+    code = "LF603"
+    name = "evaluation-in-train-mode"
+    severity = Severity.WARNING
+    summary = "evaluation under `no_grad` of a model with dropout/batch norm never put in eval mode"
+    needs = ("no_grad", "inference_mode")
+    what = """
+Flags the first model call of an evaluation pass — a `torch.no_grad()` /
+`torch.inference_mode()` block (or a function decorated with one) that computes a
+loss, an `argmax`/`max`, a comparison or a metric from the model's output — when
+the model holds dropout (`p > 0`) or batch-norm layers and nothing in the file can
+have put it in eval mode: no `model.eval()` / `model.train(False)` /
+`model.training = False` on it. The converse of LF309.
+
+Only models the analysis knows count: instances of a same-file `nn.Module` class
+(its submodule classes included) and `nn.Sequential` stacks. Silent when any
+`eval()` in the file has a receiver the analysis cannot identify, when the model is
+passed to a function of another module (which could switch it), inside a training
+function or loop (pseudo-labels computed in train mode are a technique), for
+models without dropout or batch norm, and in files about Monte-Carlo dropout.
+"""
+    why = """
+A module starts in train mode and stays there until `eval()`. Evaluated that way,
+dropout still zeroes random activations, so the reported metric changes from run
+to run and underestimates the model, and batch norm normalises with the test
+batch's own statistics (and overwrites its running averages), so the numbers
+depend on the batch size and composition.
+"""
+    example = """
+    import torch
+    import torch.nn as nn
+
+    model = nn.Sequential(nn.Linear(20, 64), nn.ReLU(), nn.Dropout(0.5), nn.Linear(64, 2))
+    optimizer = torch.optim.Adam(model.parameters())
+    for x, y in train_batches:
+        optimizer.zero_grad()
+        nn.functional.cross_entropy(model(x), y).backward()
+        optimizer.step()
+
+    with torch.no_grad():  # the fix: call model.eval() first
+        accuracy = (model(x_test).argmax(1) == y_test).float().mean()  # error: LF603
+    """
+    INVALID = [
+        Invalid(
+            """
+            import torch
+            import torch.nn as nn
+            import torch.nn.functional as F
+
+            class Net(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.fc1 = nn.Linear(784, 256)
+                    self.drop = nn.Dropout(0.3)
+                    self.fc2 = nn.Linear(256, 10)
+
+                def forward(self, x):
+                    return self.fc2(self.drop(F.relu(self.fc1(x))))
+
+            def test(model, loader):
+                correct = 0
+                with torch.no_grad():
+                    for x, y in loader:
+                        out = model(x)  # error: LF603 at `model(x)`
+                        correct += (out.argmax(1) == y).sum().item()
+                return correct
+
+            net = Net()
+            test(net, test_loader)
+            """,
+        ),
+        Invalid(
+            """
+            import torch
+            from torch import nn
+
+            net = nn.Sequential(nn.Conv2d(1, 8, 3), nn.BatchNorm2d(8), nn.ReLU(), nn.Flatten(), nn.LazyLinear(10))
+            opt = torch.optim.SGD(net.parameters(), lr=0.01)
+            net.train()
+            for epoch in range(3):
+                for x, y in train_loader:
+                    opt.zero_grad()
+                    nn.functional.cross_entropy(net(x), y).backward()
+                    opt.step()
+                with torch.no_grad():
+                    val_loss = sum(nn.functional.cross_entropy(net(x), y) for x, y in val_loader)  # error: LF603 at `net(x)`
+            """,
+        ),
+        Invalid(
+            """
+            import torch
+            import torch.nn as nn
+
+            class Block(nn.Module):
+                def __init__(self, c):
+                    super().__init__()
+                    self.bn = nn.BatchNorm1d(c)
+
+            class Classifier(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.block = Block(32)
+                    self.head = nn.Linear(32, 3)
+
+            clf = Classifier()
+
+            @torch.inference_mode()
+            def predict(batch):
+                return clf(batch).argmax(dim=1)  # error: LF603 at `clf(batch)`
+            """,
+        ),
+    ]
+    VALID = [
+        # eval() before, train() after
+        """
+        import torch
+        import torch.nn as nn
+
+        model = nn.Sequential(nn.Linear(20, 64), nn.Dropout(0.5), nn.Linear(64, 2))
+        model.eval()
+        with torch.no_grad():
+            acc = (model(x_test).argmax(1) == y_test).float().mean()
+        model.train()
+        """,
+        # a model without dropout or batch norm: the modes are the same
+        """
+        import torch
+        import torch.nn as nn
+
+        model = nn.Sequential(nn.Linear(20, 64), nn.ReLU(), nn.Linear(64, 2))
+        with torch.no_grad():
+            acc = (model(x_test).argmax(1) == y_test).float().mean()
+        """,
+        # dropout with p=0 does nothing
+        """
+        import torch
+        import torch.nn as nn
+
+        model = nn.Sequential(nn.Linear(20, 64), nn.Dropout(0.0), nn.Linear(64, 2))
+        with torch.no_grad():
+            acc = (model(x_test).argmax(1) == y_test).float().mean()
+        """,
+        # pseudo-labels inside the training loop are computed in train mode on purpose
+        """
+        import torch
+        import torch.nn as nn
+
+        model = nn.Sequential(nn.Linear(20, 64), nn.Dropout(0.5), nn.Linear(64, 2))
+        opt = torch.optim.SGD(model.parameters(), lr=0.1)
+        for x, u in loader:
+            with torch.no_grad():
+                pseudo = model(u).argmax(1)
+            opt.zero_grad()
+            nn.functional.cross_entropy(model(u), pseudo).backward()
+            opt.step()
+        """,
+        # eval() through a helper whose receiver the analysis follows
+        """
+        import torch
+        import torch.nn as nn
+
+        def evaluate(net, x, y):
+            net.eval()
+            with torch.no_grad():
+                return (net(x).argmax(1) == y).float().mean()
+
+        model = nn.Sequential(nn.Linear(20, 64), nn.Dropout(0.5), nn.Linear(64, 2))
+        evaluate(model, x_test, y_test)
+        """,
+        # the model may be switched by a function of another module
+        """
+        import torch
+        import torch.nn as nn
+        from utils import prepare_for_eval
+
+        model = nn.Sequential(nn.Linear(20, 64), nn.Dropout(0.5), nn.Linear(64, 2))
+        prepare_for_eval(model)
+        with torch.no_grad():
+            acc = (model(x_test).argmax(1) == y_test).float().mean()
+        """,
+        # Monte-Carlo dropout keeps dropout on at test time
+        """
+        import torch
+        import torch.nn as nn
+
+        # MC dropout: average several stochastic passes
+        model = nn.Sequential(nn.Linear(20, 64), nn.Dropout(0.5), nn.Linear(64, 2))
+        with torch.no_grad():
+            probs = torch.stack([model(x).softmax(1) for _ in range(20)]).mean(0)
+            pred = probs.argmax(1)
+        """,
+        # generating samples (no evaluation): a GAN generator in train mode
+        """
+        import torch
+        import torch.nn as nn
+
+        netG = nn.Sequential(nn.Linear(100, 256), nn.BatchNorm1d(256), nn.ReLU(), nn.Linear(256, 784))
+        with torch.no_grad():
+            fake = netG(torch.randn(64, 100)).view(-1, 1, 28, 28)
+            save_image(fake, "samples.png")
+        """,
+        # an eval() on a model the analysis cannot identify: nothing is sure
+        """
+        import torch
+        import torch.nn as nn
+
+        model = nn.Sequential(nn.Linear(20, 64), nn.Dropout(0.5), nn.Linear(64, 2))
+        for m in model.modules():
+            m.eval()
+        with torch.no_grad():
+            acc = (model(x_test).argmax(1) == y_test).float().mean()
+        """,
+    ]
+
+    def check(self, model: SemanticModel) -> Iterator[Finding]:
+        for found in evaluations_in_train_mode(model):
+            layer = model.code(found.layer.func)
+            yield Finding(
+                found.call,
+                f"`{found.receiver}` is evaluated under no_grad in train mode: it holds "
+                f"`{layer}` (line {model.line_of(found.layer)}) and nothing puts it in eval "
+                "mode, so dropout stays on and batch norm uses batch statistics — the "
+                f"metrics are noisy and wrong; call `{found.receiver}.eval()` before "
+                f"(and `{found.receiver}.train()` after)",
+                related=(RelatedNode("the layer that behaves differently", found.layer),),
+            )

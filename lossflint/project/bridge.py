@@ -57,6 +57,8 @@ def value_of_import(
         return None
     if isinstance(node, cst.Import):
         for alias in node.names:
+            if _dotted(alias.name).split(".", 1)[0] in FRAMEWORK_ROOTS:
+                continue
             full = _dotted(alias.name)
             asname = alias.asname.name if alias.asname is not None else None
             if isinstance(asname, cst.Name):
@@ -69,6 +71,8 @@ def value_of_import(
         return None
     level = len(node.relative)
     module = _dotted(node.module) if node.module is not None else ""
+    if not level and module.split(".", 1)[0] in FRAMEWORK_ROOTS:
+        return None
     for alias in node.names:
         name = _dotted(alias.name)
         asname = alias.asname.name if alias.asname is not None else None
@@ -167,3 +171,14 @@ def call(value: SValue, context: ProjectContext | None = None) -> SValue | None:
 
 def is_alias(value: SValue) -> bool:
     return isinstance(value, SAlias)
+
+
+#: roots of framework packages: a dotted name starting with one is never
+#: looked up in the project (a project is not expected to vendor them)
+FRAMEWORK_ROOTS = frozenset(
+    {"torch", "tensorflow", "keras", "numpy", "jax", "flax", "sklearn", "scipy", "pandas", "tf"}
+)
+#: methods of ``nn.Module``/Keras models that return the model itself
+SELF_RETURNING = frozenset(
+    {"to", "cuda", "cpu", "train", "eval", "float", "half", "double", "bfloat16", "requires_grad_"}
+)

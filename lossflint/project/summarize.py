@@ -347,10 +347,14 @@ class Summarizer:
     def value(self, value: Value, depth: int = 0) -> SValue:
         if depth > MAX_VALUE_DEPTH:
             return S_UNKNOWN
+        # what another project module gave this one (``values.Foreign``) stays as it was
+        ref = getattr(value, "ref", None)
+        if isinstance(ref, SValue):
+            return ref
         if isinstance(value, Tensor):
-            return STensor(
-                value.kind.name, value.float_cast, self._origin(value.origin, value.where)
-            )
+            site = getattr(value, "site", None)
+            origin = site if isinstance(site, Origin) else self._origin(value.origin, value.where)
+            return STensor(value.kind.name, value.float_cast, origin)
         if isinstance(value, Layer):
             output = value.output.name if value.output is not None else None
             return SLayer(value.qualname, output, self._origin(value.origin, value.where))

@@ -1,0 +1,106 @@
+"""Training-loop events of functions in other project modules, as the caller
+sees them.
+
+A loop in ``train.py`` that calls ``trainer.train_step(x, y)`` or
+``evaluate(model, loader)`` performs the events the callee's summary lists,
+in that order, at that call: the loop index (``analysis/loops.py``) adds them
+as events of the call, so the LF3xx rules order them as if the callee were
+inlined. Receivers are renamed into the caller's terms: a parameter becomes
+the argument passed (``evaluate(model, ...)``: the callee's ``net.eval()`` is
+``model``'s), ``self.x`` in a method becomes ``<receiver>.x``
+(``trainer.optimizer``), and a local of the callee gets a name of its own.
+
+Only callees whose events all run on every call are inlined: an event under
+an ``if`` in the callee (gradient accumulation) might not run, and guessing
+would make rules fire on code that is right.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import libcst as cst
+
+from lossflint.analysis.calls import positional
+from lossflint.analysis.names import dotted_text
+from lossflint.project import bridge
+from lossflint.project.context import current
+from lossflint.project.summary import EventSummary, FunctionSummary, SFunction
+
+
+@dataclass(frozen=True)
+class InlinedEvent:
+    kind: str
+    receiver: str | None
+    #: where the event is in the other module, for messages
+    file: str
+    line: int
+
+
+def callee_summary(
+    call: cst.Call, value_of: object
+) -> tuple[SFunction, FunctionSummary, str | None] | None:
+    """The project function a call runs (its summary), and the receiver of
+    the call when it is a method call on an instance (``trainer``)."""
+    context = current()
+    if context is None:
+        return None
+    func = call.func
+    evaluate = value_of  # the kind analysis' ``value_of``
+    ref = None
+    receiver: str | None = None
+    if isinstance(func, cst.Attribute):
+        base = getattr(evaluate(func.value), "ref", None)  # type: ignore[operator]
+        if base is not None:
+            ref = bridge.attribute(base, func.attr.value, context)
+            receiver = dotted_text(func.value)
+    else:
+        ref = getattr(evaluate(func), "ref", None)  # type: ignore[operator]
+        if ref is not None:
+            ref = context.resolve(ref)
+    if not isinstance(ref, SFunction):
+        return None
+    summary = context.function_summary(ref)
+    if summary is None:
+        return None
+    return ref, summary, receiver
+
+
+def inlined_events(call: cst.Call, value_of: object) -> list[InlinedEvent] | None:
+    """The events a call of a project function performs, in order, in the
+    caller's terms; None when the call runs none that are sure."""
+    found = callee_summary(call, value_of)
+    if found is None:
+        return None
+    ref, summary, receiver = found
+    events = summary.events
+    if not events or any(e.conditional for e in events):
+        return None
+    params = list(summary.params)
+    is_method = "." in ref.name and params[:1] == ["self"]
+    args = [dotted_text(a.value) for a in positional(call)]
+    if is_method:
+        args = [receiver, *args]
+    return [
+        InlinedEvent(e.kind, _rename(e, params, args, receiver, ref), e.file or ref.file, e.line)
+        for e in events
+    ]
+
+
+def _rename(
+    event: EventSummary,
+    params: list[str],
+    args: list[str | None],
+    receiver: str | None,
+    ref: SFunction,
+) -> str | None:
+    text = event.receiver
+    if text is None:
+        return None
+    head, _, rest = text.partition(".")
+    if head in params:
+        index = params.index(head)
+        if index < len(args) and args[index] is not None:
+            return f"{args[index]}.{rest}" if rest else args[index]
+        return None
+    return f"{ref.file}:{ref.name}:{text}"

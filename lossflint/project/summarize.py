@@ -18,6 +18,9 @@ summaries); what other files may use is then written down as plain data:
 
 from __future__ import annotations
 
+from functools import cached_property
+from typing import Any
+
 import libcst as cst
 
 from lossflint.analysis.calls import literal_value
@@ -49,6 +52,8 @@ from lossflint.project.summary import (
     SClass,
     SFunction,
     SInstance,
+    SKerasLayer,
+    SKerasModel,
     SLayer,
     SLoss,
     SModule,
@@ -207,6 +212,13 @@ class Summarizer:
                 returns = self.value(returns_of(func))
             except RecursionError:
                 returns = S_UNKNOWN
+        if returns == S_UNKNOWN and self._keras is not None:
+            keras_returns = getattr(self._keras, "_function_returns", None)
+            if keras_returns is not None:
+                try:
+                    returns = self._keras_value(keras_returns(func))
+                except RecursionError:
+                    returns = S_UNKNOWN
         params = _params(func)
         line = self._line(func.name)
         return FunctionSummary(name, line, params, returns, self._events(func, params))
@@ -341,6 +353,41 @@ class Summarizer:
             if len(bindings) == 1 and isinstance(bindings[0].node, cst.ImportFrom):
                 return self._import_value(bindings[0].node, expr.value)
         return S_UNKNOWN
+
+    # --- Keras ----------------------------------------------------------------------
+
+    @cached_property
+    def _keras(self) -> Any:
+        """The Keras facts of the module, when it imports Keras or TensorFlow."""
+        for bindings in self.model.module_scope.bindings.values():
+            for binding in bindings:
+                if binding.qualname and binding.qualname.split(".")[0] in ("keras", "tensorflow"):
+                    from lossflint.analysis.keras import keras_facts
+
+                    return keras_facts(self.model)
+        return None
+
+    def _keras_value(self, value: Any) -> SValue:
+        from lossflint.analysis.keras import KLayer, KModel
+
+        if not isinstance(value, KModel) or not value.layers:
+            return S_UNKNOWN
+        layers: list[SKerasLayer | None] = []
+        for layer in value.layers:
+            if not isinstance(layer, KLayer):
+                layers.append(None)
+                continue
+            layers.append(
+                SKerasLayer(
+                    layer.name,
+                    layer.units,
+                    layer.activation,
+                    layer.return_sequences,
+                    layer.other_axis,
+                    self._origin(layer.node, ""),
+                )
+            )
+        return SKerasModel(tuple(layers), value.style, self._origin(value.node, ""))
 
     # --- values ----------------------------------------------------------------------
 

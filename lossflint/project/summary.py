@@ -115,15 +115,26 @@ class SObject(SValue):
 
 @dataclass(frozen=True)
 class SKerasLayer:
-    qualname: str
+    """A Keras layer as ``analysis/keras.py`` reads its constructor."""
+
+    #: class name: "Dense", "Conv2D", ...
+    name: str
     units: int | None = None
-    activation: str | None = None
+    #: canonical activation ("linear" when absent); None when it cannot be read
+    activation: str | None = "linear"
+    return_sequences: bool = False
+    #: ``Softmax(axis=...)`` that is not the last axis
+    other_axis: bool = False
     origin: Origin | None = None
 
 
 @dataclass(frozen=True)
 class SKerasModel(SValue):
-    layers: tuple[SKerasLayer, ...] = ()
+    """A Keras model built in another module (``build_model()`` returns it):
+    its ordered layers (None: a layer that cannot be read)."""
+
+    layers: tuple[SKerasLayer | None, ...] = ()
+    style: str = "sequential"
     origin: Origin | None = None
 
 

@@ -106,10 +106,11 @@ class ResultDeps:
     """Per linted file: its content hash and the summaries its result used.
 
     Kept beside the result cache (``deps-<namespace>.json`` in the same folder,
-    same namespace): an entry of the result cache is served only when this
-    file has a record for the same bytes and the recorded summaries still
-    hold. A missing record (a cache written before project analysis) is a
-    miss. Written atomically, merged with what other runs wrote meanwhile.
+    same namespace): an entry of the result cache is served only while the
+    summaries recorded for the same bytes still hold. Only results that used
+    other modules have a record (the result cache's namespace covers the code,
+    so its entries were written by a version that records them). Written
+    atomically, merged with what other runs wrote meanwhile.
     """
 
     def __init__(self, folder: Path, namespace: str, root: Path) -> None:
@@ -203,7 +204,10 @@ class ProjectRun:
             return False
         deps = self.deps.get(os.path.abspath(path), sha)
         if deps is None:
-            return False
+            # no record for these bytes: the result used no other module (the
+            # result cache's namespace covers the code, so it was written by
+            # this version, which records every result that used one)
+            return True
         try:
             return self.session.still_valid(deps)
         except RecursionError:
@@ -214,7 +218,7 @@ class ProjectRun:
         cached (it used a summary that was not settled yet)."""
         if deps is None:
             return False
-        if self.deps is not None:
+        if self.deps is not None and deps:
             self.deps.store(os.path.abspath(path), sha, deps)
         return True
 

@@ -115,7 +115,7 @@ class Base(Generic[V]):
     # --- environments -----------------------------------------------------------
 
     def _assign(self, target: cst.BaseExpression, value: V, env: Env) -> None:
-        if isinstance(target, cst.Name):
+        if type(target) is cst.Name:
             env[target.value] = value
         elif isinstance(target, (cst.Tuple, cst.List)):
             elements = target.elements
@@ -123,16 +123,16 @@ class Base(Generic[V]):
             if (
                 isinstance(value, TupleValue)
                 and len(value.items) == len(elements)
-                and not any(isinstance(e, cst.StarredElement) for e in elements)
+                and not any(type(e) is cst.StarredElement for e in elements)
             ):
                 items = value.items
             for index, element in enumerate(elements):
                 inner = element.value
-                if isinstance(element, cst.StarredElement):
+                if type(element) is cst.StarredElement:
                     self._assign(inner, self.unknown, env)
                 else:
                     self._assign(inner, items[index] if items else self.unknown, env)
-        elif isinstance(target, cst.Attribute):
+        elif type(target) is cst.Attribute:
             key = dotted_text(target)
             if key is not None:
                 # invalidate deeper keys (self.a.b) when self.a changes
@@ -140,9 +140,9 @@ class Base(Generic[V]):
                 for k in [k for k in env if k.startswith(deeper)]:
                     del env[k]
                 env[key] = value
-        elif isinstance(target, cst.StarredElement):
+        elif type(target) is cst.StarredElement:
             self._assign(target.value, self.unknown, env)
-        elif isinstance(target, cst.Subscript) and self.SUBSCRIPT_STORE_FORGETS:
+        elif type(target) is cst.Subscript and self.SUBSCRIPT_STORE_FORGETS:
             # ``y[mask] = ...`` changes what ``y`` holds
             key = dotted_text(target.value)
             if key is not None and key in env:

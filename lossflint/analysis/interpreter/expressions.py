@@ -93,17 +93,17 @@ class Expressions(Base[V]):
     def _eval_call(self, call: cst.Call, env: Env) -> V:
         func = call.func
         qualname = None
-        if isinstance(func, cst.Name):
+        if type(func) is cst.Name:
             if func.value not in env:
                 qualname = self.model.qualname(func)
-        elif isinstance(func, cst.Attribute):
+        elif type(func) is cst.Attribute:
             key = dotted_text(func)
             if key is None or key not in env:
                 qualname = self.model.qualname(func)
         if qualname is not None:
             args = [self.eval(a.value, env) for a in call.args]
             return self.api_call(call, qualname, args, env)
-        if isinstance(func, cst.Attribute):
+        if type(func) is cst.Attribute:
             receiver = self.eval(func.value, env)
             args = [self.eval(a.value, env) for a in call.args]
             key = dotted_text(func)
@@ -119,12 +119,12 @@ class Expressions(Base[V]):
     def _eval_subscript(self, expr: cst.Subscript, env: Env) -> V:
         base = self.eval(expr.value, env)
         for element in expr.slice:
-            if isinstance(element.slice, cst.Index):
+            if type(element.slice) is cst.Index:
                 self.eval(element.slice.value, env)
         if isinstance(base, TupleValue):
             if len(expr.slice) == 1:
                 index = expr.slice[0].slice
-                if isinstance(index, cst.Index):
+                if type(index) is cst.Index:
                     position = literal_value(index.value)
                     if isinstance(position, int) and not isinstance(position, bool):
                         if -len(base.items) <= position < len(base.items):
@@ -149,7 +149,7 @@ class Expressions(Base[V]):
         starred = False
         for element in expr.elements:
             value = self.eval(element.value, env)
-            if isinstance(element, cst.StarredElement):
+            if type(element) is cst.StarredElement:
                 starred = True
             items.append(value)
         if starred:
@@ -173,7 +173,7 @@ class Expressions(Base[V]):
             for cond in comp.ifs:
                 self.eval(cond.test, inner_env)
             comp = comp.inner_for_in
-        if isinstance(expr, cst.DictComp):
+        if type(expr) is cst.DictComp:
             self.eval(expr.key, inner_env)
             self.eval(expr.value, inner_env)
         else:
@@ -187,7 +187,7 @@ class Expressions(Base[V]):
 
     def _eval_dict(self, expr: cst.Dict, env: Env) -> V:
         for element in expr.elements:
-            if isinstance(element, cst.DictElement):
+            if type(element) is cst.DictElement:
                 self.eval(element.key, env)
             self.eval(element.value, env)
         return self.unknown
@@ -210,7 +210,7 @@ class Expressions(Base[V]):
 
     def _eval_fstring(self, expr: cst.FormattedString, env: Env) -> V:
         for part in expr.parts:
-            if isinstance(part, cst.FormattedStringExpression):
+            if type(part) is cst.FormattedStringExpression:
                 self.eval(part.expression, env)
         return self.unknown
 

@@ -27,24 +27,24 @@ class Statements(Base[V]):
 
     def _exec_stmt(self, stmt: cst.CSTNode, env: Env) -> Env | None:
         self.stmt = stmt
-        if isinstance(stmt, cst.SimpleStatementLine):
+        if type(stmt) is cst.SimpleStatementLine:
             for small in stmt.body:
                 if not self._exec_small(small, env):
                     return None
             return env
-        if isinstance(stmt, cst.If):
+        if type(stmt) is cst.If:
             self.eval(stmt.test, env)
             then = self._exec_block(statements_of(stmt), dict(env))
             if stmt.orelse is None:
                 other: Env | None = dict(env)
-            elif isinstance(stmt.orelse, cst.If):
+            elif type(stmt.orelse) is cst.If:
                 other = self._exec_stmt(stmt.orelse, dict(env))
             else:
                 other = self._exec_block(statements_of(stmt.orelse), dict(env))
             return self._join_envs([then, other])
         if isinstance(stmt, (cst.For, cst.While)):
             return self._exec_loop(stmt, env)
-        if isinstance(stmt, cst.With):
+        if type(stmt) is cst.With:
             for item in stmt.items:
                 self.eval(item.item, env)
                 if item.asname is not None:
@@ -52,7 +52,7 @@ class Statements(Base[V]):
             return self._exec_block(statements_of(stmt), env)
         if isinstance(stmt, (cst.Try, cst.TryStar)):
             return self._exec_try(stmt, env)
-        if isinstance(stmt, cst.Match):
+        if type(stmt) is cst.Match:
             self.eval(stmt.subject, env)
             # no arm may match, unless one is irrefutable (``case _:`` / ``case x:``)
             exhaustive = any(irrefutable(case) for case in stmt.cases)
@@ -63,14 +63,14 @@ class Statements(Base[V]):
                     case_env[name] = self.unknown
                 arms.append(self._exec_block(statements_of(case), case_env))
             return self._join_envs(arms)
-        if isinstance(stmt, cst.FunctionDef):
+        if type(stmt) is cst.FunctionDef:
             ref = FunctionRef(stmt)
             env[stmt.name.value] = ref
             if stmt.decorators and self.recording and self.frame.func is not None:
                 # a decorator may keep it to call later (``@trainer.on(...)``)
                 self._capture(stmt, env)
             return env
-        if isinstance(stmt, cst.ClassDef):
+        if type(stmt) is cst.ClassDef:
             env[stmt.name.value] = ClassRef(stmt)
             return env
         return env
@@ -102,7 +102,7 @@ class Statements(Base[V]):
         exits: list[Env | None] = [dict(env)]
         for _ in range(2):
             body_env = dict(current)
-            if isinstance(stmt, cst.For):
+            if type(stmt) is cst.For:
                 self._assign(stmt.target, self.unknown, body_env)
             out = self._exec_block(statements_of(stmt), body_env)
             # a body that always leaves (break/return) still reached here
@@ -116,39 +116,39 @@ class Statements(Base[V]):
 
     def _exec_small(self, small: cst.BaseSmallStatement, env: Env) -> bool:
         """Run one small statement; False when it leaves the block."""
-        if isinstance(small, cst.Assign):
+        if type(small) is cst.Assign:
             value = self.eval(small.value, env)
             for target in small.targets:
                 self._assign(target.target, value, env)
-        elif isinstance(small, cst.Expr):
+        elif type(small) is cst.Expr:
             self.eval(small.value, env)
-        elif isinstance(small, cst.AnnAssign):
+        elif type(small) is cst.AnnAssign:
             if small.value is not None:
                 self._assign(small.target, self.eval(small.value, env), env)
-        elif isinstance(small, cst.AugAssign):
+        elif type(small) is cst.AugAssign:
             right = self.eval(small.value, env)
             left = self.eval(small.target, env)
             op = type(small.operator).__name__[: -len("Assign")]
             self._assign(small.target, self.binary(op, left, right, small), env)
-        elif isinstance(small, cst.Return):
+        elif type(small) is cst.Return:
             value = self.eval(small.value, env) if small.value is not None else self.unknown
             self.frame.returns.append(value)
             if self.frame.exits is not None:
                 self.frame.exits.append(dict(env))
             return False
-        elif isinstance(small, cst.Raise):
+        elif type(small) is cst.Raise:
             if small.exc is not None:
                 self.eval(small.exc, env)
             return False
-        elif isinstance(small, (cst.Break, cst.Continue)):
+        elif type(small) in (cst.Break, cst.Continue):
             return False
-        elif isinstance(small, cst.Del):
+        elif type(small) is cst.Del:
             self._assign(small.target, self.unknown, env)
         elif isinstance(small, (cst.Import, cst.ImportFrom)):
             names = small.names if not isinstance(small.names, cst.ImportStar) else []
             for alias in names:
-                if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
+                if alias.asname is not None and type(alias.asname.name) is cst.Name:
                     env.pop(alias.asname.name.value, None)
-                elif isinstance(alias.name, cst.Name):
+                elif type(alias.name) is cst.Name:
                     env.pop(alias.name.value, None)
         return True

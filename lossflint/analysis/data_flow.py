@@ -83,6 +83,14 @@ class Data:
 
 
 @dataclass(frozen=True)
+class Part:
+    """One side of a split (``train_test_split`` output, a head/tail slice): a
+    scaler fitted on it is fitted on a training part, not on the whole data."""
+
+    split: cst.CSTNode = field(repr=False)
+
+
+@dataclass(frozen=True)
 class Fitted:
     """An array transformed with statistics of all its rows."""
 
@@ -185,7 +193,10 @@ class DataFacts(Interpreter[Any]):
             return Scaler(call, keras=True)
         if qualname in apis.TRAIN_TEST_SPLIT:
             self._split(call, args)
-            return None
+            if any(a.star for a in call.args):
+                return None
+            arrays = sum(1 for a in call.args if a.keyword is None)
+            return TupleValue(tuple(Part(call) for _ in range(2 * arrays)))
         if qualname in apis.ARRAY_WRAPPERS:
             first = args[0] if args else None
             return first if isinstance(first, Fitted) else None
@@ -200,8 +211,12 @@ class DataFacts(Interpreter[Any]):
         return None
 
     def subscript(self, expr: cst.Subscript, base: Any) -> Any:
+        first = expr.slice[0].slice if expr.slice else None
+        if isinstance(first, cst.Slice) and (first.lower is not None or first.upper is not None):
+            part: Any = Part(expr)
+        else:
+            part = None
         if isinstance(base, Fitted) and self.recording and expr.slice:
-            first = expr.slice[0].slice
             if isinstance(first, cst.Slice):
                 lower = _bound(self.model, first.lower)
                 upper = _bound(self.model, first.upper)
@@ -210,7 +225,7 @@ class DataFacts(Interpreter[Any]):
                     found.append(("head", upper, expr))
                 elif lower and (first.upper is None or upper.startswith("len(")):
                     found.append(("tail", lower, expr))
-        return None
+        return part
 
     def binary(self, op: str, left: Any, right: Any, node: cst.CSTNode) -> Any:
         if op == "Divide" and isinstance(node, cst.BinaryOperation):
@@ -306,6 +321,8 @@ class DataFacts(Interpreter[Any]):
         data_expr = argument(call, 0, "X", "data")
         if name in ("fit", "adapt", "fit_transform") and data_expr is not None:
             data = self.values.get(data_expr)
+            if isinstance(data, Part):
+                return None  # fitted on a training part: splitting it again is validation
             if not isinstance(data, Data):
                 data = Data(call)
                 data_key = dotted_text(data_expr)

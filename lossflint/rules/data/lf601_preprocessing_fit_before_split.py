@@ -180,6 +180,23 @@ scale of the past) and features with outliers.
         X = (X - X.mean(axis=1, keepdims=True)) / X.std(axis=1, keepdims=True)
         X_train, X_test = train_test_split(X)
         """,
+        # fitted on the training part, which a feature selector splits again for
+        # validation (the test set never reaches the scaler)
+        """
+        from sklearn.model_selection import train_test_split
+        from sklearn.preprocessing import StandardScaler
+
+        X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.3)
+        stdsc = StandardScaler()
+        X_train_std = stdsc.fit_transform(X_train)
+
+        class SBS:
+            def fit(self, X, y):
+                X_tr, X_val, y_tr, y_val = train_test_split(X, y, test_size=0.25)
+                return self
+
+        SBS().fit(X_train_std, y_train)
+        """,
         # fitted on X, split X, but the scaler is never used again
         """
         from sklearn.model_selection import train_test_split

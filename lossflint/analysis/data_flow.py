@@ -36,7 +36,7 @@ from lossflint.analysis.interpreter import Env, Interpreter
 from lossflint.analysis.interpreter.syntax import statements_of
 from lossflint.analysis.loops import LoopIndex, loops
 from lossflint.analysis.names import dotted_text
-from lossflint.analysis.values import ClassRef, Instance, TupleValue
+from lossflint.analysis.values import ClassRef, Instance, TupleValue, Value
 from lossflint.analysis.walk import calls_in
 
 if TYPE_CHECKING:
@@ -83,7 +83,7 @@ class Data:
 
 
 @dataclass(frozen=True)
-class Part:
+class Part(Value):
     """One side of a split (``train_test_split`` output, a head/tail slice): a
     scaler fitted on it is fitted on a training part, not on the whole data."""
 

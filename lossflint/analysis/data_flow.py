@@ -143,16 +143,24 @@ class DataFacts(Interpreter[Any]):
             self.run()
 
     def _relevant(self) -> bool:
+        """A file that builds a loader and trains, or scales data: the
+        interpreter runs for nothing else."""
+        loader = scaler = trains = False
         for site in self.model.calls:
             name = site.qualname
-            if (
-                name in apis.DATA_LOADERS
-                or name in apis.FIT_SCALERS
-                or name in apis.TRAIN_TEST_SPLIT
-            ):
-                return True
-            if name in apis.KERAS_NORMALIZATION:
-                return True
+            if name in apis.DATA_LOADERS:
+                loader = True
+            elif name in apis.FIT_SCALERS or name in apis.KERAS_NORMALIZATION:
+                scaler = True
+            elif name in apis.LIGHTNING_TRAINERS or site.method in ("backward", "fit"):
+                trains = True
+        if loader and not trains:
+            trains = any(
+                isinstance(node, cst.FunctionDef) and node.name.value == "train_dataloader"
+                for node in self.model.scopes
+            )
+        if scaler or (loader and trains):
+            return True
         return _has_formula(self.model)
 
     # --- domain ---------------------------------------------------------------------
@@ -522,6 +530,9 @@ def _reduction_of(expr: cst.BaseExpression) -> tuple[str, str] | None:
 
 
 def _has_formula(model: ModuleIndex) -> bool:
+    """``(x - x.mean()) / x.std()`` may be split: the file splits with sklearn."""
+    if not any(site.qualname in apis.TRAIN_TEST_SPLIT for site in model.calls):
+        return False
     methods = {site.method for site in model.calls if site.method is not None}
     return bool(methods & apis.MEAN_METHODS) and bool(methods & apis.SPREAD_METHODS)
 

@@ -65,8 +65,14 @@ def evaluations_in_train_mode(model: ModuleIndex) -> list[TrainModeEvaluation]:
 
 
 def _find(model: ModuleIndex) -> list[TrainModeEvaluation]:
-    if _MC_DROPOUT.search(model.module.code):
+    found = _candidates(model)
+    # the module's text is generated only for a file with a candidate (it is costly)
+    if found and _MC_DROPOUT.search(model.module.code):
         return []
+    return found
+
+
+def _candidates(model: ModuleIndex) -> list[TrainModeEvaluation]:
     kinds = kinds_of(model)
     switched = _switched_models(model)
     if switched is None:

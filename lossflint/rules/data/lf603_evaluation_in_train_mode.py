@@ -19,7 +19,7 @@ class EvaluationInTrainMode(Rule):
     name = "evaluation-in-train-mode"
     severity = Severity.WARNING
     summary = "evaluation under `no_grad` of a model with dropout/batch norm never put in eval mode"
-    needs = ("no_grad", "inference_mode")
+    needs = ("no_grad", "inference_mode", "set_grad_enabled")
     what = """
 Flags the first model call of an evaluation pass — a `torch.no_grad()` /
 `torch.inference_mode()` block (or a function decorated with one) that computes a

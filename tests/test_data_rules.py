@@ -1,0 +1,100 @@
+"""LF6xx details the rule examples do not pin: where the data facts run, the
+Lightning hook, unbatched loaders, and the fixes on keyword arguments."""
+
+from __future__ import annotations
+
+import textwrap
+
+import libcst as cst
+
+from lossflint.analysis.data_flow import data_facts
+from lossflint.analysis.model import SemanticModel
+from lossflint.edits import apply_edits
+from lossflint.linter import RuleSet, lint_text
+
+
+def _model(source: str) -> SemanticModel:
+    return SemanticModel(cst.parse_module(textwrap.dedent(source)))
+
+
+def _lint(code: str, source: str):
+    result = lint_text(textwrap.dedent(source), "example.py", RuleSet([code]), [])
+    assert not result.errors, result.errors
+    return [d for d in result.diagnostics if d.code == code]
+
+
+def test_data_facts_do_not_run_for_a_loader_nothing_trains_on() -> None:
+    evaluating = """
+    from torch.utils.data import DataLoader, TensorDataset
+    loader = DataLoader(TensorDataset(x, y), batch_size=8)
+    for xb, yb in loader:
+        print(model(xb))
+    """
+    assert data_facts(_model(evaluating)).loaders == {}
+    training = evaluating.replace("print(model(xb))", "model(xb).sum().backward()")
+    assert len(data_facts(_model(training)).loaders) == 1
+
+
+def test_lf602_an_unshuffled_train_dataloader_hook() -> None:
+    source = """
+    import pytorch_lightning as pl
+    from torch.utils.data import DataLoader
+    from torchvision.datasets import CIFAR10
+
+    class Module(pl.LightningModule):
+        def train_dataloader(self):
+            return DataLoader(CIFAR10("data", train=True), batch_size=32)
+
+        def val_dataloader(self):
+            return DataLoader(CIFAR10("data", train=False), batch_size=32)
+    """
+    found = _lint("LF602", source)
+    assert [(d.location.row, d.location.column) for d in found] == [(8, 16)]
+
+
+def test_lf605_a_loader_that_does_not_batch_is_silent() -> None:
+    source = """
+    import torch
+    import torch.nn.functional as F
+    from torch.utils.data import DataLoader
+
+    model = torch.nn.Linear(10, 3)
+    for x, y in DataLoader(samples, batch_size={batch}):
+        loss = F.nll_loss(F.log_softmax(model(x), dim=0), y)
+        loss.backward()
+    """
+    assert _lint("LF605", source.format(batch="None")) == []
+    assert len(_lint("LF605", source.format(batch="16"))) == 1
+
+
+def test_lf604_fix_swaps_the_values_of_keyword_arguments() -> None:
+    source = textwrap.dedent(
+        """
+        import torch
+        import torch.nn.functional as F
+        head = torch.nn.Linear(4, 2)
+        loss = F.cross_entropy(target=head(h), input=labels.argmax(1))
+        """
+    )
+    (diag,) = _lint("LF604", source)
+    assert diag.fix is not None
+    fixed = apply_edits(source, diag.fix.edits)
+    assert "F.cross_entropy(target=labels.argmax(1), input=head(h))" in fixed
+
+
+def test_lf602_fix_rewrites_a_positional_shuffle() -> None:
+    source = textwrap.dedent(
+        """
+        import torch
+        from torch.utils.data import DataLoader, TensorDataset
+        loader = DataLoader(TensorDataset(x, y), 16, False)
+        for xb, yb in loader:
+            opt.zero_grad()
+            model(xb).sum().backward()
+            opt.step()
+        """
+    )
+    (diag,) = _lint("LF602", source)
+    assert diag.fix is not None
+    fixed = apply_edits(source, diag.fix.edits)
+    assert "DataLoader(TensorDataset(x, y), 16, True)" in fixed

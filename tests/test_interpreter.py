@@ -216,6 +216,20 @@ def test_functions_see_module_names_at_the_end_of_the_module() -> None:
     assert run("def f():\n    probe(x)\nf()\nx = 1\n").rounds == 2
 
 
+def test_functions_see_module_names_as_their_call_sites_do() -> None:
+    # a notebook rebinding a name after the last call (handson-ml3 ch. 11)
+    assert probes("x = 1\ndef f():\n    probe(x)\nf()\nx = 2\n") == [1]
+    # every call site, joined
+    assert probes("x = 1\ndef f():\n    probe(x)\nf()\nx = 2\nf()\n") == [UNKNOWN]
+    assert probes("x = 1\ndef f():\n    probe(x)\nf()\nx = 2\nf()\nx = 1\n") == [UNKNOWN]
+    # through a caller: f sees what g's call sites see
+    assert probes("x = 1\ndef f():\n    probe(x)\ndef g():\n    f()\ng()\nx = 2\n") == [1]
+    # a function that escapes has callers out of sight: the module's end
+    assert probes("x = 1\ndef f():\n    probe(x)\nf()\nrun(f)\nx = 2\n") == [2]
+    # not bound yet at one call: no evidence against the other
+    assert probes("def f():\n    probe(x)\nf()\nx = 1\nf()\nx = 2\n") == [1]
+
+
 def test_an_alias_is_not_an_escape() -> None:
     assert probes("def f(p):\n    probe(p)\ng = f\ng(1)\nf(1)\n") == [1]
     assert probes("def f(p):\n    probe(p)\ng = f\ng(1)\nrun(g)\n") == [UNKNOWN]

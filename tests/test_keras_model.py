@@ -197,10 +197,33 @@ def test_models_bound_in_branches_are_unknown() -> None:
 
 def test_add_in_a_loop_is_unknown() -> None:
     _, facts = facts_of(
-        "import keras\nm = keras.Sequential()\nfor u in (64, 32):\n"
+        "import keras\nm = keras.Sequential()\nfor u in sizes:\n"
         "    m.add(keras.layers.Dense(u))\nm.compile(loss='mse')\n"
     )
     (comp,) = facts.compiles
+    assert comp.model is None
+
+
+def test_add_in_a_loop_that_surely_runs_is_its_layer_once() -> None:
+    # handson-ml3 ch. 11: 20 hidden layers added in a loop, then the output layer
+    for loop in ("for _ in range(20):", "for u in (64, 32):"):
+        comp = only_compile(
+            "import keras\nm = keras.Sequential()\nm.add(keras.layers.Flatten())\n"
+            f"{loop}\n    m.add(keras.layers.Dense(100, activation='relu'))\n"
+            "m.add(keras.layers.Dense(10, activation='softmax'))\n"
+            "m.compile(loss='sparse_categorical_crossentropy')\n"
+        )
+        assert layers_of(comp.model) == [
+            ("Flatten", None, "linear"),
+            ("Dense", 100, "relu"),
+            ("Dense", 10, "softmax"),
+        ]
+    # in a branch, the extra layer may be missing: unknown
+    comp = only_compile(
+        "import keras\nm = keras.Sequential()\nm.add(keras.layers.Flatten())\n"
+        "if deep:\n    m.add(keras.layers.Dense(100, activation='relu'))\n"
+        "m.compile(loss='mse')\n"
+    )
     assert comp.model is None
 
 

@@ -214,6 +214,8 @@ class CompileFact:
     #: where a last-layer/loss mismatch is reported: the ``loss=`` argument
     loss_arg: cst.Arg | None
     metrics: tuple[str, ...] = ()
+    #: when it ran, in program order (cell order in a notebook)
+    order: int = 0
 
 
 @dataclass(eq=False)
@@ -222,6 +224,7 @@ class FitFact:
     model: KModel | None
     x: Any
     y: Any
+    order: int = 0
 
 
 @dataclass(eq=False)
@@ -284,6 +287,7 @@ class KerasFacts(Interpreter[Any]):
         self.tf1 = False
         self.image_format_set = False
         self._class_models: dict[cst.ClassDef, KModel | None] = {}
+        self._clock = 0
         self.relevant = self._relevant()
         if self.relevant:
             self.run()
@@ -303,16 +307,30 @@ class KerasFacts(Interpreter[Any]):
         yield from self.loop_losses
 
     def labels_for(self, comp: CompileFact) -> Any:
+        """The labels that reach ``comp`` in program order: those of the fits of
+        its model after it, up to the model's next compile (none: unknown)."""
         if comp.model is None:
             return None
+        node = comp.model.node
+        until = min(
+            (
+                c.order
+                for c in self.compiles
+                if c.model is not None and c.model.node is node and c.order > comp.order
+            ),
+            default=None,
+        )
         found: Any = None
         for fit in self.fits:
-            if fit.model is not None and fit.model.node is comp.model.node:
-                if fit.y is None:
-                    return None
-                found = fit.y if found is None else _join(found, fit.y)
-                if found is None:
-                    return None
+            if fit.model is None or fit.model.node is not node or fit.order <= comp.order:
+                continue
+            if until is not None and fit.order > until:
+                continue  # trained with the next compile's loss
+            if fit.y is None:
+                return None
+            found = fit.y if found is None else _join(found, fit.y)
+            if found is None:
+                return None
         return found
 
     def compile_for(self, model: KModel | None) -> CompileFact | None:
@@ -340,12 +358,46 @@ class KerasFacts(Interpreter[Any]):
     # --- domain ---------------------------------------------------------------
 
     def join(self, a: Any, b: Any) -> Any:
+        if isinstance(a, KModel) and isinstance(b, KModel) and a != b:
+            return self._join_models(a, b)
         return _join(a, b)
+
+    def _join_models(self, a: KModel, b: KModel) -> KModel | None:
+        """A model grown by a loop (``for _ in range(20): model.add(Dense(100))``)
+        joined with itself before the loop: the loop's layers, once."""
+        if a.node is not b.node or a.style != b.style or a.input_shape != b.input_shape:
+            return None
+        short, long = (a, b) if len(a.layers) <= len(b.layers) else (b, a)
+        if long.layers[: len(short.layers)] != short.layers:
+            return None
+        if not all(
+            layer is not None and self._in_loop(layer.node)
+            for layer in long.layers[len(short.layers) :]
+        ):
+            return None
+        layers: list[KLayer | None] = []
+        for layer in long.layers:
+            last = layers[-1] if layers else None
+            if last is not None and layer is not None and last.node is layer.node:
+                continue  # the same constructor call again: another pass of the loop
+            layers.append(layer)
+        return KModel(long.node, tuple(layers), long.style, long.input_shape)
+
+    def _in_loop(self, node: cst.CSTNode) -> bool:
+        """``node`` is in the body of a ``for`` loop that surely runs: over
+        ``range(n)`` with n >= 1 or over a non-empty literal tuple/list."""
+        for ancestor in self.model.ancestors(node):
+            if isinstance(ancestor, (cst.FunctionDef, cst.ClassDef, cst.Lambda, cst.While)):
+                return False
+            if isinstance(ancestor, cst.For):
+                return _runs(self.model, ancestor.iter)
+        return False
 
     def begin_round(self) -> None:
         self.compiles, self.fits, self.loop_losses = [], [], []
         self.models, self.first_inputs, self.tf_losses = {}, [], []
         self._class_models = {}
+        self._clock = 0
 
     def worth_another_round(self) -> bool:
         # nothing Keras-like was built: module names seen from functions,
@@ -801,11 +853,13 @@ class KerasFacts(Interpreter[Any]):
             if self.recording:
                 x_expr = argument(call, 0, "x")
                 y_expr = argument(call, 1, "y")
+                self._clock += 1
                 fact = FitFact(
                     call,
                     model,
                     self.values.get(x_expr) if x_expr is not None else None,
                     self.values.get(y_expr) if y_expr is not None else None,
+                    self._clock,
                 )
                 _merge(self.fits, fact, "model", "x", "y")
             return None
@@ -833,7 +887,9 @@ class KerasFacts(Interpreter[Any]):
                     )
                     if qualname is not None and qualname.startswith(apis.METRICS_PREFIX):
                         metrics.append(_snake(qualname.rsplit(".", 1)[-1]))
-        _merge(self.compiles, CompileFact(call, model, loss, loss_arg, tuple(metrics)), "model")
+        self._clock += 1
+        fact = CompileFact(call, model, loss, loss_arg, tuple(metrics), self._clock)
+        _merge(self.compiles, fact, "model")
 
     def _loss_of(self, expr: cst.BaseExpression, env: Env) -> KLoss | None:
         value = literal_value(expr)
@@ -867,6 +923,22 @@ class KerasFacts(Interpreter[Any]):
 
 
 # --- helpers ---------------------------------------------------------------------
+
+
+def _runs(model: ModuleIndex, iterable: cst.BaseExpression) -> bool:
+    """Iterating ``iterable`` runs the body at least once (a literal says so)."""
+    if isinstance(iterable, (cst.Tuple, cst.List)):
+        return bool(iterable.elements)
+    if isinstance(iterable, cst.Call) and model.qualname(iterable.func) == "builtins.range":
+        bounds: list[int] = []
+        for arg in iterable.args:
+            value = literal_value(arg.value)
+            if arg.keyword is not None or not isinstance(value, int) or isinstance(value, bool):
+                return False
+            bounds.append(value)
+        if len(bounds) in (1, 2):
+            return bounds[-1] > (bounds[0] if len(bounds) == 2 else 0)
+    return False
 
 
 def _merge(facts: list[Any], fact: Any, *fields: str) -> None:

@@ -41,6 +41,18 @@ _MODULE_SELF_METHODS = frozenset(
     {"to", "cuda", "cpu", "train", "eval", "float", "half", "double", "requires_grad_"}
 )
 _LAYER_SELF_METHODS = _MODULE_SELF_METHODS - {"requires_grad_"}
+#: ``data_parallel(module, inputs, ...)``: ``module(inputs)`` replicated over devices
+_APPLY_MODULE = frozenset(
+    {"torch.nn.parallel.data_parallel", "torch.nn.parallel.data_parallel.data_parallel"}
+)
+#: wrappers whose calls run the wrapped module's forward on the same weights
+_MODULE_WRAPPERS = frozenset(
+    {
+        "torch.nn.DataParallel",
+        "torch.nn.parallel.DataParallel",
+        "torch.nn.parallel.data_parallel.DataParallel",
+    }
+)
 
 
 @dataclass(eq=False)
@@ -153,6 +165,12 @@ class KindAnalysis(Interpreter[Value]):
             return Layer(apis.LAYER_KINDS[qualname], qualname, origin=call, where=where)
         if qualname in apis.SEQUENTIAL:
             return self._sequential(call, args)
+        if qualname in _APPLY_MODULE or qualname in _MODULE_WRAPPERS:
+            module = _argument_value(call, args, 0, "module")
+            if qualname in _MODULE_WRAPPERS:
+                return module if isinstance(module, (Layer, Sequential, Instance)) else UNKNOWN
+            inputs = _argument_value(call, args, 1, "inputs")
+            return self._apply_layer(call, module, inputs)
         if qualname in apis.LOSS_CLASSES:
             return LossObject(apis.LOSS_CLASSES[qualname], call)
         if qualname in apis.LOSS_FUNCTIONS:
@@ -310,6 +328,17 @@ class KindAnalysis(Interpreter[Value]):
 
 
 # --- helpers ------------------------------------------------------------------
+
+
+def _argument_value(call: cst.Call, args: list[Value], index: int, keyword: str) -> Value:
+    """The value of the argument at ``index`` (or named ``keyword``) of ``call``."""
+    expr = argument(call, index, keyword)
+    if expr is None or has_star_args(call):
+        return UNKNOWN
+    for arg, value in zip(call.args, args, strict=False):
+        if arg.value is expr:
+            return value
+    return UNKNOWN
 
 
 def _is_loss(value: Value) -> bool:

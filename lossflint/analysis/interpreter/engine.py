@@ -39,6 +39,8 @@ class Interpreter(Statements[V], Expressions[V]):
         self._globals: Env = {}
         self._pins: dict[cst.FunctionDef, Env] = {}
         self._captures: dict[cst.FunctionDef, Env] = {}
+        #: module names as every same-file call site of a function sees them (joined)
+        self._views: dict[cst.FunctionDef, Env] = {}
         #: module names read (and what they gave) while the module body runs
         self._early_reads: dict[str, Any] | None = None
         self._unpinnable: set[cst.FunctionDef] = set()
@@ -49,6 +51,10 @@ class Interpreter(Statements[V], Expressions[V]):
         self._class_attrs: dict[cst.ClassDef, Env] = {}
         self._next_pins: dict[cst.FunctionDef, Env] = {}
         self._next_captures: dict[cst.FunctionDef, Env] = {}
+        #: None: a call site whose module names are not known (a caller without a view)
+        self._next_views: dict[cst.FunctionDef, Env | None] = {}
+        #: module names functions read, and what they gave
+        self._view_reads: dict[tuple[cst.FunctionDef, str], Any] = {}
         # structure of the file
         self._functions = [n for n in model.scopes if isinstance(n, cst.FunctionDef)]
         self._nested: dict[cst.FunctionDef, list[cst.FunctionDef]] = {}
@@ -72,6 +78,8 @@ class Interpreter(Statements[V], Expressions[V]):
             self._class_attrs = {}
             self._next_pins = {}
             self._next_captures = {}
+            self._next_views = {}
+            self._view_reads = {}
             self.begin_round()
             self.recording = True
             self.frame = Frame("<module>")
@@ -94,8 +102,19 @@ class Interpreter(Statements[V], Expressions[V]):
                 self._function_returns(func)
             new_pins = self._settle(self._next_pins, self._unpinnable)
             new_captures = self._settle(self._next_captures, set())
-            stable = not stale and new_pins == self._pins and new_captures == self._captures
-            self._pins, self._captures = new_pins, new_captures
+            new_views = self._settle_views()
+            # a function read a module name other than its call sites now give it
+            stale_views = any(
+                new_views.get(func, {}).get(ident, given) != given
+                for (func, ident), given in self._view_reads.items()
+            )
+            stable = (
+                not stale
+                and not stale_views
+                and new_pins == self._pins
+                and new_captures == self._captures
+            )
+            self._pins, self._captures, self._views = new_pins, new_captures, new_views
             if stable:
                 break
 
@@ -205,6 +224,13 @@ class Interpreter(Statements[V], Expressions[V]):
                 settled[func] = known
         return settled
 
+    def _settle_views(self) -> dict[cst.FunctionDef, Env]:
+        return {
+            func: {k: v for k, v in view.items() if k not in self._written_from_functions}
+            for func, view in self._next_views.items()
+            if view is not None and func not in self._unpinnable
+        }
+
     # --- functions and calls -----------------------------------------------------------
 
     def _function_returns(self, func: cst.FunctionDef) -> V:
@@ -262,6 +288,7 @@ class Interpreter(Statements[V], Expressions[V]):
     ) -> V:
         if self.recording:
             self._record_call_site(call, func, bound, args)
+            self._record_view(func, env)
             if func in self._nested.get(self.frame.func, ()):  # type: ignore[arg-type]
                 self._capture(func, env)
         result = self._function_returns(func)
@@ -305,6 +332,24 @@ class Interpreter(Statements[V], Expressions[V]):
             else:
                 value = self.unknown
             pins[name] = self.join(pins[name], value) if name in pins else value
+
+    def _record_view(self, func: cst.FunctionDef, env: Env) -> None:
+        """The module names ``func`` sees from this call: the module's
+        environment here, or the caller's own view (the names are the same)."""
+        caller = self.frame.func
+        view = env if caller is None else self._views.get(caller)
+        if view is None:
+            self._next_views[func] = None
+            return
+        if func not in self._next_views:
+            self._next_views[func] = dict(view)
+            return
+        into = self._next_views[func]
+        if into is None:
+            return
+        for key, value in view.items():
+            # a name not bound yet at one call is no evidence against another
+            into[key] = self.join(into[key], value) if key in into else value
 
     def _escapes(self, value: FunctionRef, expr: cst.BaseExpression, env: Env) -> None:
         """``value`` is used other than called: its callers are out of sight."""
@@ -440,6 +485,11 @@ class Interpreter(Statements[V], Expressions[V]):
                         return self.unknown
                     inner = None  # a class body or lambda between: nothing captured
                 scope = scope.parent
+            view = self._views.get(func)
+            # the value live where the function is called, not at the module's end
+            found = view[ident] if view is not None and ident in view else self._static_ref(ident)
+            self._view_reads[(func, ident)] = found
+            return found  # type: ignore[no-any-return]
         return self._static_ref(ident)
 
     def _static_ref(self, ident: str, names: Env | None = None) -> Any:

@@ -29,7 +29,10 @@ class LabelEncodingMismatch(Rule):
 Flags `sparse_categorical_crossentropy` when the labels handed to `fit` (or to
 the loss in a custom loop) are one-hot (`to_categorical`, `tf.one_hot`), and
 `categorical_crossentropy` when they are integer class labels (from a
-`keras.datasets` loader, or `argmax` of one-hot labels), within one file.
+`keras.datasets` loader, or `argmax` of one-hot labels), within one file. The
+labels of a `compile` are those of the fits of that model that follow it in
+program order (cell order in a notebook), up to the model's next `compile`; a
+compile no fit follows is not judged.
 """
     why = """
 The sparse loss expects one integer per sample, the dense one a distribution per
@@ -42,10 +45,14 @@ shape `(N, 1)`) silently computes a wrong loss.
 
     (x_train, y_train), _ = keras.datasets.mnist.load_data()
     y_train = keras.utils.to_categorical(y_train, 10)
+
     model = keras.Sequential([layers.Flatten(), layers.Dense(10, activation="softmax")])
-    model.compile(loss="sparse_categorical_crossentropy")   # error: LF407
-    model.compile(loss="categorical_crossentropy")          # OK: one-hot labels
+    model.compile(loss="sparse_categorical_crossentropy")  # error: LF407
     model.fit(x_train / 255.0, y_train)
+
+    fixed = keras.Sequential([layers.Flatten(), layers.Dense(10, activation="softmax")])
+    fixed.compile(loss="categorical_crossentropy")  # OK: one-hot labels
+    fixed.fit(x_train / 255.0, y_train)
     """
     fix_safety = "There is no automatic fix: change the loss or the label encoding, not both."
     INVALID = [
@@ -84,8 +91,39 @@ shape `(N, 1)`) silently computes a wrong loss.
                 return loss_fn(y, model(x))  # error: LF407 at `loss_fn(`
             """,
         ),
+        # the one-hot labels reach this compile's fit; the next compile's fit is another one
+        Invalid(
+            """
+            from tensorflow import keras
+            from tensorflow.keras import layers
+            (x, labels), _ = keras.datasets.mnist.load_data()
+            model = keras.Sequential([layers.Flatten(), layers.Dense(10, activation='softmax')])
+            model.compile(loss='sparse_categorical_crossentropy')  # error: LF407 at `loss=`
+            model.fit(x / 255.0, keras.utils.to_categorical(labels))
+            model.compile(loss='sparse_categorical_crossentropy')
+            model.fit(x / 255.0, labels)
+            """,
+        ),
     ]
     VALID = [
+        # the integer labels come after the one-hot fit, and no fit follows this
+        # compile (fchollet's Reuters notebooks: the sparse loss as the alternative)
+        """
+        import numpy as np
+        from tensorflow import keras
+        from keras.utils import to_categorical
+
+        train_labels = np.random.randint(0, 46, size=1000)
+        x_train = np.random.rand(1000, 100).astype("float32")
+
+        y_train = to_categorical(train_labels)
+        model = keras.Sequential([keras.layers.Dense(46, activation="softmax")])
+        model.compile(optimizer="adam", loss="categorical_crossentropy")
+        model.fit(x_train, y_train, epochs=1)
+
+        y_train = train_labels
+        model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+        """,
         """
         from tensorflow import keras
         from tensorflow.keras import layers

@@ -29,7 +29,8 @@ Flags `fit` receiving images of `keras.datasets.{mnist,fashion_mnist,cifar10,
 cifar100}.load_data()` that were not scaled on the way (no `/ 255`, no
 arithmetic at all) when the model has no scaling layer (`Rescaling`,
 `Normalization`, `BatchNormalization`, ...). Reshapes, `astype` and indexing keep
-the pixels raw.
+the pixels raw. A `fit` in a function sees the data its call sites hold, in
+program order (cell order in a notebook), not a later rebinding of the name.
 """
     why = """
 Pixel values up to 255 saturate activations and produce huge initial losses and
@@ -88,8 +89,48 @@ initialisation.
                 model.fit(x, y)  # error: LF412 at `model.fit(`
             """,
         ),
+        # 20 hidden layers added in a loop, trained on raw CIFAR-10 (handson-ml3 ch. 11)
+        Invalid(
+            """
+            import tensorflow as tf
+            cifar10 = tf.keras.datasets.cifar10.load_data()
+            (X_train_full, y_train_full), (X_test, y_test) = cifar10
+            X_train, y_train = X_train_full[5000:], y_train_full[5000:]
+            model = tf.keras.Sequential()
+            model.add(tf.keras.layers.Flatten(input_shape=[32, 32, 3]))
+            for _ in range(20):
+                model.add(tf.keras.layers.Dense(100, activation="swish"))
+            model.add(tf.keras.layers.Dense(10, activation="softmax"))
+            model.compile(loss="sparse_categorical_crossentropy", optimizer="nadam")
+            model.fit(X_train, y_train, epochs=100)  # error: LF412 at `model.fit(`
+            """,
+        ),
     ]
     VALID = [
+        # the function is only called while X_train is scaled; the raw CIFAR-10
+        # X_train comes after the last call (handson-ml3 ch. 11)
+        """
+        import tensorflow as tf
+
+        fashion_mnist = tf.keras.datasets.fashion_mnist.load_data()
+        (X_train, y_train), (X_test, y_test) = fashion_mnist
+        X_train, X_test = X_train / 255, X_test / 255
+
+
+        def build_and_train_model():
+            model = tf.keras.Sequential([
+                tf.keras.layers.Flatten(input_shape=[28, 28]),
+                tf.keras.layers.Dense(10, activation="softmax"),
+            ])
+            model.compile(loss="sparse_categorical_crossentropy", optimizer="sgd")
+            return model.fit(X_train, y_train, epochs=1)
+
+
+        history = build_and_train_model()
+
+        cifar10 = tf.keras.datasets.cifar10.load_data()
+        (X_train, y_train), (X_test, y_test) = cifar10
+        """,
         """
         from tensorflow import keras
         from tensorflow.keras import layers

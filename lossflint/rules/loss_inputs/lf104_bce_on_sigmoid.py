@@ -93,6 +93,49 @@ saturation. Loss objects (`nn.BCELoss()`) are not rewritten automatically.
             loss_g = bce(d(fake), ones)
             """
         ),
+        # forward through nn.parallel.data_parallel on some devices (pytorch/examples dcgan)
+        Invalid(
+            """
+            import torch
+            import torch.nn as nn
+
+
+            class Discriminator(nn.Module):
+                def __init__(self, ngpu):
+                    super().__init__()
+                    self.ngpu = ngpu
+                    self.main = nn.Sequential(nn.Linear(10, 1), nn.Sigmoid())
+
+                def forward(self, input):
+                    if input.is_cuda and self.ngpu > 1:
+                        output = nn.parallel.data_parallel(self.main, input, range(self.ngpu))
+                    else:
+                        output = self.main(input)
+                    return output.view(-1, 1).squeeze(1)
+
+
+            netD = Discriminator(1)
+            criterion = nn.BCELoss()
+            optimizerD = torch.optim.Adam(netD.parameters(), lr=2e-4)
+            for real in loader:
+                netD.zero_grad()
+                output = netD(real)
+                errD_real = criterion(output, torch.ones(4))  # error: LF104 at `criterion(`
+                errD_real.backward()
+                optimizerD.step()
+            """,
+        ),
+        # a DataParallel wrapper runs the wrapped module
+        Invalid(
+            """
+            import torch
+            import torch.nn as nn
+
+            net = nn.DataParallel(nn.Sequential(nn.Linear(10, 1), nn.Sigmoid()))
+            criterion = nn.BCELoss()
+            loss = criterion(net(x), y)  # error: LF104 at `criterion(`
+            """,
+        ),
     ]
     VALID = [
         # the formula illustrated on literal tensors: sigmoid(2.42), nothing trains

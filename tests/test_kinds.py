@@ -213,6 +213,21 @@ def test_sequential_forms():
     assert kind_at(src) is Kind.UNKNOWN
 
 
+def test_data_parallel_runs_the_wrapped_module():
+    seq = "m = nn.Sequential(nn.Linear(3, 1), nn.Sigmoid())\n"
+    src = HEADER + seq + "probe(nn.parallel.data_parallel(m, x, range(2)))\n"
+    assert kind_at(src) is Kind.SIGMOID_PROBS
+    src = HEADER + seq + "probe(torch.nn.parallel.data_parallel(module=m, inputs=x))\n"
+    assert kind_at(src) is Kind.SIGMOID_PROBS
+    src = HEADER + seq + "net = nn.DataParallel(m)\nprobe(net(x))\n"
+    assert kind_at(src) is Kind.SIGMOID_PROBS
+    src = MODULE + "net = nn.DataParallel(Net())\nprobe(net(x))\n"
+    assert kind_at(src) is Kind.PROBS
+    # a wrapped value that is not a module: unknown
+    src = HEADER + "probe(nn.parallel.data_parallel(f, x))\n"
+    assert kind_at(src) is Kind.UNKNOWN
+
+
 def test_loss_objects_bind_their_arguments():
     model = _model(
         HEADER

@@ -12,7 +12,7 @@ import pytest
 
 from lossflint.analysis.calls import argument, keyword
 from lossflint.analysis.model import SemanticModel
-from lossflint.analysis.names import canonical
+from lossflint.analysis.names import FreeNames, canonical
 from lossflint.diagnostics import Diagnostic
 from lossflint.linter import lint_source
 from lossflint.output import format_json, format_sarif
@@ -265,6 +265,43 @@ def test_torch_star_imports() -> None:
     assert names["Linear"] == "torch.nn.Linear"
     assert names["softmax"] == "torch.nn.functional.softmax"
     assert names["Adam"] == "torch.optim.Adam"
+
+
+def test_star_imports_under_blocks_in_source_order() -> None:
+    source = """\
+        try:
+            from keras.layers import *
+        except ImportError:
+            from tensorflow.keras.layers import *
+        else:
+            from torch.nn import *
+        finally:
+            from numpy import *
+        if x: from torch import *
+        elif y:
+            from helpers import *
+        else:
+            from .x import *
+        with a:
+            for i in b:
+                from keras.models import *
+            else:
+                from keras.utils import *
+        def f():
+            pass
+        """
+    module = cst.parse_module(textwrap.dedent(source))
+    assert FreeNames(module).stars == (
+        "keras.layers",
+        "keras.layers",
+        "torch.nn",
+        "numpy",
+        "torch",
+        None,
+        None,
+        "keras.models",
+        "keras.utils",
+    )
 
 
 def test_star_import_shadows_builtins() -> None:

@@ -242,33 +242,44 @@ class FreeNames:
 
 
 def _star_imports(module: cst.Module) -> Iterator[str | None]:
-    """Canonical module of each ``from m import *`` (only legal at module level:
-    under ``if``/``try``/``with``/loops, never in a function or class)."""
+    """Canonical module of each ``from m import *``, in source order. Python
+    allows them only at module level (also under ``if``/``try``/``with``/loops),
+    so function and class bodies are not searched."""
     todo: list[cst.CSTNode] = list(reversed(module.body))
     while todo:
         node = todo.pop()
-        if isinstance(node, cst.SimpleStatementLine):
-            for small in node.body:
-                if isinstance(small, cst.ImportFrom) and isinstance(small.names, cst.ImportStar):
+        kind = type(node)
+        if kind is cst.SimpleStatementLine or kind is cst.SimpleStatementSuite:
+            for small in node.body:  # type: ignore[attr-defined]
+                if type(small) is cst.ImportFrom and type(small.names) is cst.ImportStar:
                     yield _star_module(small)
-        elif isinstance(node, cst.BaseCompoundStatement) and not isinstance(
-            node, (cst.FunctionDef, cst.ClassDef)
-        ):
-            todo.extend(reversed(list(_blocks(node))))
-        elif isinstance(node, (cst.BaseSuite, cst.ExceptHandler, cst.ExceptStarHandler)):
-            todo.extend(reversed(list(_blocks(node))))
+        elif kind in _BLOCKS:
+            nested: list[cst.CSTNode] = []
+            for name in _BLOCKS[kind]:
+                value = getattr(node, name)
+                if isinstance(value, cst.CSTNode):
+                    nested.append(value)
+                elif value is not None:
+                    nested.extend(value)
+            todo.extend(reversed(nested))
 
 
-def _blocks(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
-    """The statements and nested blocks directly under a compound statement."""
-    for name in ("body", "handlers", "orelse", "finalbody", "cases"):
-        value = getattr(node, name, None)
-        if value is None:
-            continue
-        if isinstance(value, cst.CSTNode):
-            yield value
-        else:
-            yield from value
+#: where statements nest at module level: node type → fields holding them
+_BLOCKS: dict[type, tuple[str, ...]] = {
+    cst.IndentedBlock: ("body",),
+    cst.If: ("body", "orelse"),
+    cst.Else: ("body",),
+    cst.Try: ("body", "handlers", "orelse", "finalbody"),
+    cst.TryStar: ("body", "handlers", "orelse", "finalbody"),
+    cst.ExceptHandler: ("body",),
+    cst.ExceptStarHandler: ("body",),
+    cst.Finally: ("body",),
+    cst.With: ("body",),
+    cst.For: ("body", "orelse"),
+    cst.While: ("body", "orelse"),
+    cst.Match: ("cases",),
+    cst.MatchCase: ("body",),
+}
 
 
 def _star_module(node: cst.ImportFrom) -> str | None:

@@ -2,7 +2,10 @@
 
 One module per framework family: ``torch``, ``keras`` (Keras and TensorFlow),
 ``numpy`` (NumPy and scikit-learn), ``ecosystem`` (Lightning, Accelerate,
-transformers); ``core`` holds the value-kind lattice and what they share.
+transformers); ``core`` holds the value-kind lattice and what they share;
+``exports`` (with the generated ``exports_installed``) what star imports of
+framework modules bind and the conventions of code pasted without imports
+(read by ``names.py`` only, so not joined here).
 Readers go through this package (``from lossflint.analysis import apis``;
 ``apis.SOFTMAX``), so a name can move between the framework modules without
 touching its readers. A table several frameworks have (softmax, sums, clamps)

@@ -26,7 +26,7 @@ from lossflint.diagnostics import (
     Severity,
     assumption_note,
 )
-from lossflint.noqa import file_is_exempt, is_suppressed, parse_noqa
+from lossflint.noqa import file_is_exempt, is_suppressed, parse_noqa, unused_codes
 from lossflint.registry import Rule, all_rules
 
 
@@ -194,11 +194,7 @@ def _apply_noqa(
         for directive in directives.values():
             if directive.codes is None:
                 continue
-            unused = [
-                c
-                for c in directive.codes
-                if c.startswith("LF") and c in known and c in active and c not in directive.used
-            ]
+            unused = unused_codes(directive, active & known)
             if unused:
                 loc = Location(directive.row, directive.column)
                 kept.append(

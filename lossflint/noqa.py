@@ -1,18 +1,37 @@
-"""``# noqa`` handling: line-level codes, blanket noqa, and file-level opt-out."""
+"""``# noqa`` handling: line-level codes, blanket noqa, and file-level directives.
+
+Only real comments count: the comments are found with the tokenizer, so a
+docstring or a string that mentions ``# lossflint: noqa`` silences nothing.
+(Source the tokenizer rejects falls back to a scan of the lines; such a file
+does not parse anyway and only gets LF900.)
+
+- ``# noqa`` on a line: every finding on that line (or on a multi-line
+  statement starting there);
+- ``# noqa: LF201, LF3``: those codes; a code is also a prefix, as flake8
+  reads it (``LF3`` covers ``LF301``...), the same in ``lossflint check``,
+  the flake8 plugin and LF901;
+- ``# lossflint: noqa`` (a comment anywhere): the whole file is skipped;
+- ``# lossflint: noqa: LF201``: those codes anywhere in the file.
+"""
 
 from __future__ import annotations
 
+import io
 import re
+import tokenize
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from lossflint.source import source_lines
 
-_NOQA = re.compile(
-    r"#\s*noqa(?::[\s]?(?P<codes>[A-Z]+[0-9]+(?:[,\s]+[A-Z]+[0-9]+)*))?",
-    re.IGNORECASE,
+_CODES = r"[A-Z]+[0-9]+(?:[,\s]+[A-Z]+[0-9]+)*"
+_NOQA = re.compile(rf"#\s*noqa(?::[\s]?(?P<codes>{_CODES}))?", re.IGNORECASE)
+_FILE_NOQA = re.compile(
+    rf"#\s*lossflint\s*:\s*noqa(?:\s*:\s*(?P<codes>{_CODES}))?(?![\w:])", re.IGNORECASE
 )
-_FILE_NOQA = re.compile(r"#\s*lossflint\s*:\s*noqa\b(?!\s*:)", re.IGNORECASE)
 _CODE = re.compile(r"[A-Z]+[0-9]+", re.IGNORECASE)
+_MENTION = re.compile("noqa", re.IGNORECASE)
 
 
 @dataclass
@@ -21,42 +40,114 @@ class NoqaDirective:
     column: int  # 1-based column of the '#'
     codes: tuple[str, ...] | None  # None = blanket noqa
     used: set[str] = field(default_factory=set)
+    #: ``# lossflint: noqa: ...``: applies to every line of the file
+    file_level: bool = False
+
+    def covers(self, code: str) -> str | None:
+        """The directive's code (or prefix) that covers ``code``; ``""`` for a blanket one."""
+        if self.codes is None:
+            return ""
+        for own in self.codes:
+            if code.startswith(own):
+                return own
+        return None
+
+
+class Directives(dict[int, NoqaDirective]):
+    """Line directives by 1-based row; the file-level ones with codes are
+    kept at their own row too (so LF901 can point at them) and listed in
+    ``file_level``."""
+
+    file_level: list[NoqaDirective]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.file_level = []
+
+
+@lru_cache(maxsize=4)
+def _comments(text: str) -> tuple[tuple[int, int, str], ...]:
+    """(row, 0-based column, text) of every comment of ``text``."""
+    found: list[tuple[int, int, str]] = []
+    try:
+        for token in tokenize.generate_tokens(io.StringIO(text).readline):
+            if token.type == tokenize.COMMENT:
+                found.append((token.start[0], token.start[1], token.string))
+    except (tokenize.TokenError, SyntaxError, ValueError):
+        # not Python the tokenizer reads: every '#' may start a comment
+        found = []
+        for row, line in enumerate(source_lines(text), start=1):
+            column = line.find("#")
+            if column >= 0:
+                found.append((row, column, line[column:]))
+    return tuple(found)
+
+
+def _codes(text: str | None) -> tuple[str, ...] | None:
+    return tuple(c.upper() for c in _CODE.findall(text)) if text else None
+
+
+def _file_directives(text: str) -> list[NoqaDirective]:
+    if "lossflint" not in text and "LOSSFLINT" not in text.upper():
+        return []
+    out = []
+    for row, column, comment in _comments(text):
+        match = _FILE_NOQA.match(comment)
+        if match is not None:
+            codes = _codes(match.group("codes"))
+            out.append(NoqaDirective(row, column + 1, codes, file_level=True))
+    return out
 
 
 def file_is_exempt(text: str) -> bool:
-    """``# lossflint: noqa`` anywhere in the file skips it."""
-    if "lossflint" not in text:
+    """A ``# lossflint: noqa`` comment (without codes) skips the whole file."""
+    if _MENTION.search(text) is None:
         return False
-    return _FILE_NOQA.search(text) is not None
+    return any(d.codes is None for d in _file_directives(text))
 
 
-def parse_noqa(text: str) -> dict[int, NoqaDirective]:
-    """Map 1-based line numbers to their noqa directive.
-
-    A regex over lines is enough: a ``# noqa`` inside a string literal is rare
-    and would only suppress, never add, a finding.
-    """
-    result: dict[int, NoqaDirective] = {}
-    if "noqa" not in text and "NOQA" not in text:
+def parse_noqa(text: str) -> Directives:
+    """Map 1-based line numbers to their noqa directive."""
+    result = Directives()
+    if _MENTION.search(text) is None:
         return result
-    for index, line in enumerate(source_lines(text), start=1):
-        if "#" not in line:
+    for directive in _file_directives(text):
+        if directive.codes is not None:
+            result.file_level.append(directive)
+            result[directive.row] = directive
+    for row, column, comment in _comments(text):
+        if row in result:
             continue
-        match = _NOQA.search(line)
+        match = _NOQA.search(comment)
         if match is None:
             continue
-        codes_text = match.group("codes")
-        codes = tuple(c.upper() for c in _CODE.findall(codes_text)) if codes_text else None
-        result[index] = NoqaDirective(row=index, column=match.start() + 1, codes=codes)
+        result[row] = NoqaDirective(
+            row=row, column=column + match.start() + 1, codes=_codes(match.group("codes"))
+        )
     return result
 
 
 def is_suppressed(directives: dict[int, NoqaDirective], code: str, rows: tuple[int, ...]) -> bool:
-    for row in rows:
-        directive = directives.get(row)
-        if directive is None:
-            continue
-        if directive.codes is None or code in directive.codes:
-            directive.used.add(code)
+    candidates = [directives[row] for row in rows if row in directives]
+    candidates += getattr(directives, "file_level", [])
+    for directive in candidates:
+        own = directive.covers(code)
+        if own is not None:
+            directive.used.add(own or code)
             return True
     return False
+
+
+def unused_codes(directive: NoqaDirective, active: Iterable[str]) -> list[str]:
+    """The codes of ``directive`` that suppressed nothing and could have:
+    lossflint codes (or prefixes) of rules that ran."""
+    if directive.codes is None:
+        return []
+    active = list(active)
+    return [
+        own
+        for own in directive.codes
+        if own.startswith("LF")
+        and own not in directive.used
+        and any(code.startswith(own) for code in active)
+    ]

@@ -79,9 +79,7 @@ def _candidates(model: ModuleIndex) -> list[TrainModeEvaluation]:
         return []
     ctx = contexts(model)
     index = loops(model)
-    training_funcs = {
-        model.enclosing(e.node, cst.FunctionDef) for e in index.events if e.kind == "backward"
-    } - {None}
+    training_funcs = _training_functions(model)
     found: list[TrainModeEvaluation] = []
     seen: set[tuple[int, str]] = set()
     for site in model.calls:
@@ -112,6 +110,28 @@ def _candidates(model: ModuleIndex) -> list[TrainModeEvaluation]:
             continue
         seen.add((id(region), receiver))
         found.append(TrainModeEvaluation(call, region, receiver, layer))
+    return found
+
+
+def _training_functions(model: ModuleIndex) -> set[cst.CSTNode | None]:
+    """Functions that run a backward(), and the same-file functions a training
+    loop or such a function calls (two calls deep): metrics computed there
+    describe the training batch, in train mode on purpose."""
+    index = loops(model)
+    backward = [e.node for e in index.events if e.kind == "backward"]
+    found: set[cst.CSTNode | None] = {model.enclosing(n, cst.FunctionDef) for n in backward}
+    found.discard(None)
+    containers: list[cst.CSTNode] = [f for f in found if f is not None]
+    containers += [lp.node for lp in index.loops if lp.is_training]
+    for _ in range(2):
+        callees: list[cst.CSTNode] = []
+        for container in containers:
+            for call in calls_in(container):
+                func = index.resolve_function(call)
+                if func is not None and func not in found:
+                    found.add(func)
+                    callees.append(func)
+        containers = callees
     return found
 
 

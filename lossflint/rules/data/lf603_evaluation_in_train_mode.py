@@ -215,6 +215,24 @@ depend on the batch size and composition.
             fake = netG(torch.randn(64, 100)).view(-1, 1, 28, 28)
             save_image(fake, "samples.png")
         """,
+        # training-batch metrics in a helper the training loop calls
+        """
+        import torch
+        import torch.nn as nn
+
+        model = nn.Sequential(nn.Linear(20, 64), nn.Dropout(0.5), nn.Linear(64, 2))
+        opt = torch.optim.SGD(model.parameters(), lr=0.1)
+
+        def batch_accuracy(x, y):
+            with torch.no_grad():
+                return (model(x).argmax(1) == y).float().mean()
+
+        for x, y in loader:
+            opt.zero_grad()
+            nn.functional.cross_entropy(model(x), y).backward()
+            opt.step()
+            print(batch_accuracy(x, y))
+        """,
         # an eval() on a model the analysis cannot identify: nothing is sure
         """
         import torch

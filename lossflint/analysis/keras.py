@@ -38,6 +38,7 @@ from lossflint.analysis.calls import argument, keyword, literal_value
 from lossflint.analysis.interpreter import Env, Interpreter
 from lossflint.analysis.names import dotted_text
 from lossflint.analysis.values import Instance, TupleValue
+from lossflint.project.summary import SKerasModel, SValue
 
 if TYPE_CHECKING:
     from lossflint.analysis.index import ModuleIndex
@@ -439,6 +440,27 @@ class KerasFacts(Interpreter[Any]):
         # a class of this file built on a framework class we cannot see:
         # what it inherits is as unknown as any other receiver's
         return self.method_call(call, func, None, args, env)
+
+    def from_summary(self, value: SValue, at: cst.CSTNode | None = None) -> Any:
+        """A Keras model built in another project module (``build_model()``):
+        its layers as that module's summary lists them, located at the call
+        in this file that built it."""
+        if isinstance(value, SKerasModel) and isinstance(at, cst.Call) and value.layers:
+            layers = tuple(
+                KLayer(
+                    at,
+                    layer.name,
+                    layer.units,
+                    layer.activation,
+                    return_sequences=layer.return_sequences,
+                    other_axis=layer.other_axis,
+                )
+                if layer is not None
+                else None
+                for layer in value.layers
+            )
+            return KModel(at, layers, value.style)
+        return super().from_summary(value, at)
 
     def call_value(self, call: cst.Call, callee: Any, args: list[Any], env: Env) -> Any:
         if isinstance(callee, KLayer):

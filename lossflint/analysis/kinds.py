@@ -32,6 +32,7 @@ from lossflint.analysis.values import (
     TupleValue,
     Value,
 )
+from lossflint.project.summary import STensor, STuple, SValue
 
 if TYPE_CHECKING:
     from lossflint.analysis.index import ModuleIndex
@@ -94,7 +95,12 @@ class KindAnalysis(Interpreter[Value]):
         return value.kind if isinstance(value, Tensor) else Kind.UNKNOWN
 
     def describe(self, value: Value) -> str:
-        """Evidence for a message: "softmax at line 41 (Net.forward)"."""
+        """Evidence for a message: "softmax at line 41 (Net.forward)", or for
+        a kind that comes from another project module "F.softmax at
+        models/net.py:18 in Net.forward"."""
+        site = getattr(value, "site", None)
+        if site is not None:
+            return str(site.describe())
         origin = getattr(value, "origin", None)
         if origin is None:
             return ""
@@ -264,6 +270,17 @@ class KindAnalysis(Interpreter[Value]):
                 isinstance(expr, cst.Attribute) and dotted_text(expr) in env
             )
         return True
+
+    def from_summary(self, value: SValue, at: cst.CSTNode | None = None) -> Value:
+        """Tensors of a known kind from another project module keep where the
+        kind came from (``site``) for the evidence of a message."""
+        if isinstance(value, STensor) and value.kind in Kind.__members__:
+            kind = Kind[value.kind]
+            where = value.origin.where if value.origin is not None else ""
+            return Tensor(kind, value.float_cast, where=where, site=value.origin)
+        if isinstance(value, STuple):
+            return TupleValue(tuple(self.from_summary(item) for item in value.items))
+        return super().from_summary(value, at)
 
     def call_value(self, call: cst.Call, callee: Value, args: list[Value], env: Env) -> Value:
         if isinstance(callee, Layer):

@@ -52,6 +52,8 @@ from lossflint.analysis.calls import argument, literal_value, positional
 from lossflint.analysis.kinds import kinds_of
 from lossflint.analysis.names import dotted_text
 from lossflint.analysis.values import FunctionRef
+from lossflint.project.context import current as project_context
+from lossflint.project.events import inlined_events
 
 if TYPE_CHECKING:
     from lossflint.analysis.index import ModuleIndex
@@ -232,6 +234,8 @@ class LoopIndex:
             if event is not None:
                 event.order = order
                 events.append(event)
+            elif project_context() is not None:
+                events.extend(self._inlined_events(call, order))
         # `p.grad = None`
         call_index: dict[int, int] | None = None
         for node in model.parents:
@@ -250,6 +254,19 @@ class LoopIndex:
                 events.append(Event(kind, node, None, order=first))
         events.sort(key=lambda e: e.order)
         return events
+
+    def _inlined_events(self, call: cst.Call, order: int) -> list[Event]:
+        """The events of a project function in another module that ``call``
+        runs, as events of the call, in the callee's order
+        (``lossflint/project/events.py``)."""
+        found = inlined_events(call, kinds_of(self.model).value_of)
+        if not found:
+            return []
+        step = 1 / (len(found) + 1)
+        return [
+            Event(e.kind, call, e.receiver, order=order + (i + 1) * step)
+            for i, e in enumerate(found)
+        ]
 
     def _call_event(self, call: cst.Call, qualname: str | None) -> Event | None:
         func = call.func

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 import libcst as cst
 
 from lossflint.analysis.apis import Kind
+from lossflint.project.summary import Origin, SValue
 
 
 class Value:
@@ -39,6 +40,8 @@ class Tensor(Value):
     #: the call that gave the tensor its kind, and the function it sits in
     origin: cst.CSTNode | None = field(default=None, compare=False)
     where: str = field(default="", compare=False)
+    #: where the kind came from when that is in another project module
+    site: Origin | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)
@@ -93,3 +96,12 @@ def join(a: Value, b: Value) -> Value:
     if a is b or a == b:
         return a
     return UNKNOWN
+
+
+@dataclass(frozen=True)
+class Foreign(Value):
+    """A class, function, instance or module of another project module, as
+    its summary says (``lossflint/project``): calling it, its attributes and
+    its methods are read from that summary."""
+
+    ref: SValue

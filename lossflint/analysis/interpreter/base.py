@@ -10,7 +10,10 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 import libcst as cst
 
 from lossflint.analysis.names import dotted_text
-from lossflint.analysis.values import Instance, TupleValue
+from lossflint.analysis.values import Foreign, Instance, TupleValue
+from lossflint.project import bridge
+from lossflint.project.context import current as project_context
+from lossflint.project.summary import SClass, SFunction, SInstance, SModule, SValue
 
 if TYPE_CHECKING:
     from lossflint.analysis.index import ModuleIndex
@@ -51,6 +54,8 @@ class Base(Generic[V]):
         #: the statement being run (evidence for domain facts)
         self.stmt: cst.CSTNode = model.module
         self.frame = Frame("<module>")
+        #: dotted names looked up in the project (None: not the project's)
+        self._project_names: dict[str, SValue | None] = {}
 
     # --- domain hooks ------------------------------------------------------------
 
@@ -106,6 +111,52 @@ class Base(Generic[V]):
 
     def call_value(self, call: cst.Call, callee: V, args: list[V], env: Env) -> V:
         """Calling a domain value (a layer, a loss object, a model)."""
+        return self.unknown
+
+    def from_summary(self, value: SValue, at: cst.CSTNode | None = None) -> V:
+        """A value another project module's summary gives (an import, what
+        one of its functions returns): classes, functions, instances and
+        modules stay ``Foreign``; a domain turns its own leaves (a tensor of a
+        kind) into its values; anything else is unknown."""
+        if isinstance(value, (SClass, SInstance, SFunction, SModule)):
+            return Foreign(value)  # type: ignore[return-value]
+        return self.unknown
+
+    # --- other project modules, read through their summaries ---------------------
+
+    def project_import(self, node: cst.Import | cst.ImportFrom, local: str) -> V:
+        """What an import of a project module binds to ``local``."""
+        if project_context() is None:
+            return self.unknown
+        found = bridge.value_of_import(node, local)
+        return self.from_summary(found) if found is not None else self.unknown
+
+    def project_qualname(self, qualname: str) -> V | None:
+        """``models.net.Net`` when it names something of a project module;
+        None when it is not the project's (a framework API)."""
+        if project_context() is None or qualname.split(".", 1)[0] in bridge.FRAMEWORK_ROOTS:
+            return None
+        if qualname in self._project_names:
+            found = self._project_names[qualname]
+        else:
+            found = self._project_names[qualname] = bridge.value_of_qualname(qualname)
+        return self.from_summary(found) if found is not None else None
+
+    def call_foreign(self, call: cst.Call, callee: Foreign) -> V:
+        found = bridge.call(callee.ref)
+        return self.from_summary(found, call) if found is not None else self.unknown
+
+    def foreign_attribute(self, base: Foreign, name: str) -> V:
+        found = bridge.attribute(base.ref, name)
+        return self.from_summary(found) if found is not None else self.unknown
+
+    def foreign_method_call(self, call: cst.Call, receiver: Foreign, name: str) -> V:
+        found = bridge.attribute(receiver.ref, name)
+        if found is not None:
+            result = bridge.call(found)
+            return self.from_summary(result, call) if result is not None else self.unknown
+        if isinstance(receiver.ref, SInstance) and name in bridge.SELF_RETURNING:
+            return receiver  # type: ignore[return-value]
         return self.unknown
 
     def construct(self, call: cst.Call, cls: cst.ClassDef, args: list[V]) -> V:

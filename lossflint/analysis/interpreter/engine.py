@@ -20,7 +20,7 @@ from lossflint.analysis.interpreter.syntax import (
     param_names,
     statements_of,
 )
-from lossflint.analysis.values import ClassRef, FunctionRef, Instance
+from lossflint.analysis.values import ClassRef, Foreign, FunctionRef, Instance
 
 if TYPE_CHECKING:
     from lossflint.analysis.index import ModuleIndex
@@ -392,6 +392,8 @@ class Interpreter(Statements[V], Expressions[V]):
         return self.instance_method(call, func, receiver, args, env)
 
     def _call(self, call: cst.Call, callee: Any, args: list[V], env: Env) -> V:
+        if isinstance(callee, Foreign):
+            return self.call_foreign(call, callee)
         if isinstance(callee, FunctionRef):
             return self._call_function(call, callee.func, callee.bound, args, env)
         if isinstance(callee, ClassRef):
@@ -511,4 +513,6 @@ class Interpreter(Statements[V], Expressions[V]):
                 return ClassRef(only.node)
             if only.kind == "def" and isinstance(only.node, cst.FunctionDef):
                 return FunctionRef(only.node)
+            if isinstance(only.node, (cst.Import, cst.ImportFrom)):
+                return self.project_import(only.node, ident)
         return self.unknown

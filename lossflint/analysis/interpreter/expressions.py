@@ -12,7 +12,7 @@ import libcst as cst
 from lossflint.analysis.calls import literal_value
 from lossflint.analysis.interpreter.base import Base, Env, V
 from lossflint.analysis.names import dotted_text
-from lossflint.analysis.values import FunctionRef, Instance, TupleValue
+from lossflint.analysis.values import Foreign, FunctionRef, Instance, TupleValue
 
 _ABSENT = object()
 
@@ -68,8 +68,13 @@ class Expressions(Base[V]):
             return env[key]  # type: ignore[no-any-return]
         qualname = self.model.qualname(expr)
         if qualname is not None:
+            foreign = self.project_qualname(qualname)
+            if foreign is not None:
+                return foreign
             return self.module_attribute(qualname, expr)
         base = self.eval(expr.value, env)
+        if isinstance(base, Foreign):
+            return self.foreign_attribute(base, expr.attr.value)
         if isinstance(base, Instance):
             attr = expr.attr.value
             attrs = self.class_attrs(base.cls)
@@ -102,6 +107,9 @@ class Expressions(Base[V]):
                 qualname = self.model.qualname(func)
         if qualname is not None:
             args = [self.eval(a.value, env) for a in call.args]
+            foreign = self.project_qualname(qualname)
+            if foreign is not None:
+                return self._call(call, foreign, args, env)
             return self.api_call(call, qualname, args, env)
         if type(func) is cst.Attribute:
             receiver = self.eval(func.value, env)
@@ -109,6 +117,8 @@ class Expressions(Base[V]):
             key = dotted_text(func)
             if key is not None and key in env:
                 return self._call(call, env[key], args, env)
+            if isinstance(receiver, Foreign):
+                return self.foreign_method_call(call, receiver, func.attr.value)
             if isinstance(receiver, Instance):
                 return self._instance_method_call(call, func, receiver, args, env)
             return self.method_call(call, func, receiver, args, env)

@@ -147,8 +147,18 @@ class Statements(Base[V]):
         elif isinstance(small, (cst.Import, cst.ImportFrom)):
             names = small.names if not isinstance(small.names, cst.ImportStar) else []
             for alias in names:
+                local = None
                 if alias.asname is not None and type(alias.asname.name) is cst.Name:
-                    env.pop(alias.asname.name.value, None)
+                    local = alias.asname.name.value
                 elif type(alias.name) is cst.Name:
-                    env.pop(alias.name.value, None)
+                    local = alias.name.value
+                if local is None:
+                    continue
+                # inside a function, a project module's name is read through its
+                # summary; module-level imports are looked up where they are used
+                value = self.project_import(small, local) if self.frame.func else self.unknown
+                if value is self.unknown:
+                    env.pop(local, None)
+                else:
+                    env[local] = value
         return True

@@ -276,6 +276,9 @@ class KerasFacts(Interpreter[Any]):
     SUBSCRIPT_STORE_FORGETS = True
     # calling a same-file instance (``self(x)``) says nothing Keras-like
     CALL_METHODS = ()
+    # the data and labels that reach a fit in a function are those of its calls
+    # (LF407/LF412/LF413: never a value a later notebook cell defines)
+    GLOBALS_AT_CALL_SITES = True
 
     def __init__(self, model: ModuleIndex) -> None:
         super().__init__(model, None)

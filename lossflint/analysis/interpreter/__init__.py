@@ -20,14 +20,15 @@ here, once:
 - calling a same-file class makes an ``Instance``; ``self.<attr>`` is what
   ``__init__`` leaves, joined with other methods' assignments; calling an
   instance runs the domain's call methods (``forward``/``__call__``);
-- module-level names seen from functions take their value where the function
-  is called: the join of the module's environments at its same-file call sites
-  (through callers, in program order: a notebook's later cell never reaches an
-  earlier call); a function that escapes or has no call site sees them at the
-  end of the module body (in the same round for functions the body did not run);
+- module-level names seen from functions take their value at the end of the
+  module body (in the same round for functions the body did not run), or, for a
+  domain that asks (``GLOBALS_AT_CALL_SITES``: the Keras facts), where the
+  function is called: the join of the module's environments at its same-file
+  call sites (through callers, in program order: a notebook's later cell never
+  reaches an earlier call; a function that escapes keeps the module's end);
   names some function rebinds with ``global`` are unknown to functions; a
-  direct call of a function that rebinds a name with ``global``/``nonlocal`` makes that name unknown in
-  the caller afterwards;
+  direct call of a function that rebinds a name with ``global``/``nonlocal``
+  makes that name unknown in the caller afterwards;
 - closures: a nested function sees the enclosing function's locals as they
   are where it can run: at its direct calls, where it escapes (passed on,
   returned, decorated) and at the enclosing function's exits (joined); names a

@@ -33,6 +33,12 @@ MAX_DEPTH = 40  # nested on-demand function runs
 class Interpreter(Statements[V], Expressions[V]):
     """The engine. A domain subclasses it and overrides the hooks of ``Base``."""
 
+    #: module names a function reads hold what its same-file call sites see
+    #: (joined; program order) instead of their value at the module's end: the
+    #: domain's choice (a join of different call sites' values may lose a fact
+    #: every one of them has)
+    GLOBALS_AT_CALL_SITES = False
+
     def __init__(self, model: ModuleIndex, unknown: V) -> None:
         super().__init__(model, unknown)
         # across rounds
@@ -288,7 +294,8 @@ class Interpreter(Statements[V], Expressions[V]):
     ) -> V:
         if self.recording:
             self._record_call_site(call, func, bound, args)
-            self._record_view(func, env)
+            if self.GLOBALS_AT_CALL_SITES:
+                self._record_view(func, env)
             if func in self._nested.get(self.frame.func, ()):  # type: ignore[arg-type]
                 self._capture(func, env)
         result = self._function_returns(func)

@@ -158,17 +158,39 @@ def lint_text(text: str, filename: str, ruleset: RuleSet, ignored: list[str]) ->
         except RecursionError:
             continue  # pathological nesting: stay silent rather than guess
         except Exception as exc:
-            frame = traceback.extract_tb(exc.__traceback__)[-1]
-            result.errors.append(
-                InternalError(
-                    rule.code,
-                    filename,
-                    f"{type(exc).__name__}: {exc} ({Path(frame.filename).name}:{frame.lineno})",
-                )
-            )
+            if _from_recursion(exc):
+                continue  # libcst turns a RecursionError into a KeyError
+            result.errors.append(InternalError(rule.code, filename, describe_exception(exc)))
     result.diagnostics = _apply_noqa(text, filename, result.diagnostics, ruleset, ignored)
     result.diagnostics.sort(key=Diagnostic.sort_key)
     return result
+
+
+def describe_exception(exc: BaseException) -> str:
+    """``Type: message (file:line)``, whatever the exception: the message of
+    one holding a deeply nested node cannot always be formed (its ``repr``
+    recurses), and is cut short when it is long."""
+    try:
+        text = str(exc)
+    except Exception:  # RecursionError from the repr of a deep tree, mostly
+        text = "(message cannot be shown)"
+    if len(text) > 300:
+        text = text[:300] + "..."
+    frames = traceback.extract_tb(exc.__traceback__)
+    where = f" ({Path(frames[-1].filename).name}:{frames[-1].lineno})" if frames else ""
+    return f"{type(exc).__name__}: {text}{where}"
+
+
+def _from_recursion(exc: BaseException) -> bool:
+    """Whether ``exc`` was raised while handling a RecursionError."""
+    seen: set[int] = set()
+    cause: BaseException | None = exc
+    while cause is not None and id(cause) not in seen:
+        if isinstance(cause, RecursionError):
+            return True
+        seen.add(id(cause))
+        cause = cause.__cause__ or cause.__context__
+    return False
 
 
 def _is_ignored(code: str, ignored: list[str]) -> bool:

@@ -6,31 +6,51 @@
    whose hash matches a cached entry take their diagnostics from the cache.
 2. The remaining files are linted: in this process when there are few of
    them (starting workers costs more than it saves) or ``jobs == 1``,
-   otherwise by a pool of ``jobs`` processes. Each worker builds its
-   ``RuleSet`` and pre-filter once (pool initializer) and receives files in
-   chunks, so per-file overhead is a function call.
+   otherwise by ``jobs`` worker processes. Each worker builds its
+   ``RuleSet`` and pre-filter once and receives files in chunks, so
+   per-file overhead is a function call.
 3. Results are merged and sorted (deterministic output whatever the order
    the workers finish in); new results are written to the cache, except for
    files that hit an internal error (those are retried next run).
+
+One file never costs the others their results. A worker sends each file's
+result as soon as it has it, so the supervisor (:func:`_lint_in_pool`)
+always knows which file a worker is on:
+
+- a worker that dies (a crash in native code, its memory limit) costs only
+  that file: it is tried once more alone in a fresh process (the death may
+  have come from outside), and if that dies too the file gets an
+  internal-error line; the rest of the worker's chunk goes to another one;
+- a file that takes longer than ``file_timeout`` seconds
+  (:func:`lossflint.file_limits.file_timeout`) gets an internal-error line
+  and its worker is replaced;
+- each worker may grow its address space by at most
+  :data:`lossflint.file_limits.WORKER_MEMORY` (``RLIMIT_AS``);
+- workers ignore Ctrl-C: the supervisor stops them all at once and the run
+  ends with ``KeyboardInterrupt`` (exit 130).
 """
 
 from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
 import sys
 import time
-import traceback
-from collections.abc import Callable, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor, as_completed
-from concurrent.futures.process import BrokenProcessPool
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from multiprocessing.connection import Connection, wait
+from multiprocessing.process import BaseProcess
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
 from lossflint.cache import ResultCache, digest
 from lossflint.config import Settings
 from lossflint.diagnostics import Diagnostic
-from lossflint.linter import InternalError, LintResult, RuleSet
+from lossflint.file_limits import WORKER_MEMORY, file_timeout
+from lossflint.linter import InternalError, LintResult, RuleSet, describe_exception
 from lossflint.prefilter import Prefilter
 
 if TYPE_CHECKING:
@@ -80,32 +100,76 @@ class Worker:
                 prefilter=self.prefilter,
             )
         except Exception as exc:  # a bug outside the rules: report, go on
-            frame = traceback.extract_tb(exc.__traceback__)[-1]
-            where = f"{Path(frame.filename).name}:{frame.lineno}"
-            result = LintResult(
-                errors=[
-                    InternalError("lossflint", filename, f"{type(exc).__name__}: {exc} ({where})")
-                ]
-            )
+            error = InternalError("lossflint", filename, describe_exception(exc))
+            result = LintResult(errors=[error])
         self.linted += 1
         return digest(data), result
 
 
-_WORKER: Worker | None = None
+Chunk = list[tuple[int, Path]]
 
 
-def _init_worker(settings: Settings, use_prefilter: bool) -> None:
-    global _WORKER
-    _WORKER = Worker(settings, use_prefilter)
+def _worker_main(conn: Connection, settings: Settings, use_prefilter: bool) -> None:
+    """A worker process: lint the chunks it is sent, one result per file."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the supervisor handles Ctrl-C
+    _unblock_sigint()
+    _limit_memory(WORKER_MEMORY)
+    try:
+        worker = Worker(settings, use_prefilter)
+        while True:
+            chunk: Chunk | None = conn.recv()
+            if chunk is None:
+                return
+            for index, path in chunk:
+                sha, result = worker.lint(path)
+                try:
+                    conn.send((index, sha, result))
+                except OSError:
+                    raise
+                except Exception as exc:  # cannot be pickled: nothing was sent
+                    message = f"result cannot be sent: {type(exc).__name__}: {exc}"
+                    conn.send((index, None, _crashed(path, message)))
+    except (EOFError, OSError):
+        return  # the supervisor is gone
 
 
-def _lint_chunk(chunk: list[tuple[int, Path]]) -> list[tuple[int, str | None, LintResult]]:
-    assert _WORKER is not None
-    out = []
-    for index, path in chunk:
-        sha, result = _WORKER.lint(path)
-        out.append((index, sha, result))
-    return out
+def _limit_memory(extra: int) -> None:
+    """Cap the address space at what is in use now plus ``extra`` bytes;
+    past it allocations fail (MemoryError, or the process dies) instead of
+    the machine swapping."""
+    try:
+        import resource
+
+        with open("/proc/self/statm") as statm:
+            in_use = int(statm.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+        soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+        cap = in_use + extra
+        if hard != resource.RLIM_INFINITY:
+            cap = min(cap, hard)
+        if soft == resource.RLIM_INFINITY or soft > cap:
+            resource.setrlimit(resource.RLIMIT_AS, (cap, hard))
+    except (ImportError, OSError, ValueError):
+        pass  # not Linux, or not allowed: no cap
+
+
+@contextmanager
+def _sigint_blocked() -> Iterator[None]:
+    """Ctrl-C held back while a worker starts: it is delivered to this
+    process afterwards, and the worker has ignored it by then (no
+    KeyboardInterrupt traceback from a half-started worker)."""
+    if not hasattr(signal, "pthread_sigmask"):
+        yield
+        return
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+
+
+def _unblock_sigint() -> None:
+    if hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
 
 
 # --- progress ------------------------------------------------------------------
@@ -157,11 +221,41 @@ def _chunks(items: list[tuple[int, Path]], jobs: int) -> list[list[tuple[int, Pa
     return [items[i : i + size] for i in range(0, len(items), size)]
 
 
-def _pool_context() -> multiprocessing.context.BaseContext:
+def _pool_context() -> multiprocessing.context.DefaultContext | multiprocessing.context.ForkContext:
     # fork: workers inherit the imported package and pay no start-up import
     if sys.platform.startswith("linux") and "fork" in multiprocessing.get_all_start_methods():
         return multiprocessing.get_context("fork")
     return multiprocessing.get_context()
+
+
+@dataclass
+class _Slot:
+    """A worker process and the files sent to it that it has not answered."""
+
+    process: BaseProcess
+    conn: Connection
+    pending: deque[tuple[int, Path]] = field(default_factory=deque)
+    #: when the file in progress (``pending[0]``) was started
+    since: float = 0.0
+
+    def give(self, chunk: Chunk) -> None:
+        self.conn.send(chunk)
+        self.pending.extend(chunk)
+        self.since = time.monotonic()
+
+    def stop(self, kill: bool) -> None:
+        if kill:
+            self.process.kill()
+        else:
+            try:
+                self.conn.send(None)
+            except OSError:
+                self.process.kill()
+        self.process.join(timeout=5)
+        if self.process.is_alive():
+            self.process.kill()
+            self.process.join()
+        self.conn.close()
 
 
 def _lint_in_pool(
@@ -170,32 +264,90 @@ def _lint_in_pool(
     jobs: int,
     use_prefilter: bool,
     on_done: Callable[[int, str | None, LintResult], None],
+    timeout: float | None = None,
 ) -> None:
-    chunks = _chunks(todo, jobs)
-    with ProcessPoolExecutor(
-        max_workers=min(jobs, len(chunks)),
-        mp_context=_pool_context(),
-        initializer=_init_worker,
-        initargs=(settings, use_prefilter),
-    ) as pool:
-        futures: dict[Future[list[tuple[int, str | None, LintResult]]], list[tuple[int, Path]]]
-        futures = {pool.submit(_lint_chunk, chunk): chunk for chunk in chunks}
-        for future in as_completed(futures):
+    context = _pool_context()
+    queue: deque[Chunk] = deque(_chunks(todo, jobs))
+    slots: list[_Slot] = []
+    retried: set[int] = set()  # files already given a second worker after a death
+
+    def start(chunk: Chunk) -> None:
+        parent, child = context.Pipe()
+        process = context.Process(
+            target=_worker_main, args=(child, settings, use_prefilter), daemon=True
+        )
+        with _sigint_blocked():
+            process.start()
+            slot = _Slot(process, parent)
+            slots.append(slot)  # from here on, stopped whatever happens
+        child.close()
+        slot.give(chunk)
+
+    def collect(slot: _Slot) -> None:
+        """Take every result the worker has sent (it may have died since)."""
+        while slot.pending:
             try:
-                results = future.result()
-            except BrokenProcessPool as exc:
-                # a worker died (killed, out of memory, a crash in native code)
-                results = [
-                    (i, None, _crashed(path, f"worker process died: {exc}"))
-                    for i, path in futures[future]
-                ]
-            except Exception as exc:
-                results = [
-                    (i, None, _crashed(path, f"{type(exc).__name__}: {exc}"))
-                    for i, path in futures[future]
-                ]
-            for index, sha, result in results:
-                on_done(index, sha, result)
+                if not slot.conn.poll():
+                    return
+                index, sha, result = slot.conn.recv()
+            except (EOFError, OSError):
+                return
+            while slot.pending and slot.pending[0][0] != index:
+                slot.pending.popleft()  # cannot happen: results come in order
+            slot.pending.popleft()
+            on_done(index, sha, result)
+            slot.since = time.monotonic()
+
+    try:
+        while queue and len(slots) < jobs:
+            start(queue.popleft())
+        while slots:
+            deadline = None
+            if timeout:
+                deadline = max(0.0, min(s.since for s in slots) + timeout - time.monotonic())
+            wait([*(s.conn for s in slots), *(s.process.sentinel for s in slots)], deadline)
+            for slot in list(slots):
+                collect(slot)
+                if not slot.pending:
+                    if queue:
+                        slot.give(queue.popleft())
+                    else:
+                        slots.remove(slot)
+                        slot.stop(kill=False)
+                    continue
+                late = bool(timeout) and time.monotonic() - slot.since > (timeout or 0)
+                if not late and slot.process.is_alive():
+                    continue
+                # the file in progress killed its worker, or took too long
+                slots.remove(slot)
+                slot.stop(kill=True)
+                index, path = slot.pending.popleft()
+                if slot.pending:
+                    queue.appendleft(list(slot.pending))
+                if late:
+                    message = f"analysis timed out after {timeout:g} s; the run went on without it"
+                    on_done(index, None, _crashed(path, message))
+                elif index not in retried:
+                    retried.add(index)
+                    queue.appendleft([(index, path)])
+                else:
+                    code = slot.process.exitcode
+                    message = f"the analysis crashed ({_death(code)}); the run went on without it"
+                    on_done(index, None, _crashed(path, message))
+                if queue:
+                    start(queue.popleft())
+    finally:
+        for slot in slots:  # Ctrl-C or a bug here: nothing is left running
+            slot.stop(kill=True)
+
+
+def _death(exitcode: int | None) -> str:
+    if exitcode is not None and exitcode < 0:
+        try:
+            return f"worker process killed by {signal.Signals(-exitcode).name}"
+        except ValueError:
+            pass
+    return f"worker process exited with code {exitcode}"
 
 
 def _crashed(path: Path, message: str) -> LintResult:
@@ -211,7 +363,10 @@ def run_files(
     cache: ResultCache | None = None,
     progress: bool | None = None,
     use_prefilter: bool = True,
+    timeout: float | None = None,
 ) -> RunResult:
+    """``timeout``: seconds per file in worker processes (default:
+    :func:`lossflint.file_limits.file_timeout`; 0: none)."""
     from lossflint.runner import RunResult, display_name
 
     jobs = default_jobs() if jobs is None or jobs < 1 else jobs
@@ -251,7 +406,10 @@ def run_files(
                 sha, result = worker.lint(path)
                 on_done(index, sha, result)
         else:
-            _lint_in_pool(todo, settings, jobs, use_prefilter, on_done)
+            limit = file_timeout() if timeout is None else timeout
+            _lint_in_pool(
+                todo, settings, jobs, use_prefilter, on_done, limit if limit > 0 else None
+            )
     finally:
         if bar is not None:
             bar.close()

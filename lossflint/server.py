@@ -13,20 +13,34 @@ negotiated position encoding (UTF-16 by default), which pygls' position
 codec converts to.
 
 Notebook documents are not handled by the server (lint them with
-``lossflint check`` or pre-commit).
+``lossflint check`` or pre-commit). A document over ``max-file-size`` is not
+linted (a log message says so).
+
+Nothing a client sends stops the server: frames are checked before pygls
+sees them (:class:`FrameReader`), and a request whose parameters cannot be
+read (a position past 2^31 - 1) is answered with an error rather than
+dropped (:class:`_Protocol`).
 """
 
 from __future__ import annotations
 
+import json
+import re
+import sys
+import threading
 from pathlib import Path
+from typing import IO, Any
 
 from lsprotocol import types
+from pygls.exceptions import JsonRpcException
 from pygls.lsp.server import LanguageServer
+from pygls.protocol import LanguageServerProtocol
 from pygls.workspace import TextDocument
 
 from lossflint import __version__
 from lossflint.config import ConfigError, resolve_settings
 from lossflint.diagnostics import Applicability, Diagnostic, Location, Severity
+from lossflint.file_limits import is_limited, skip_notice
 from lossflint.linter import RuleSet, lint_text
 
 SOURCE = "lossflint"
@@ -38,10 +52,196 @@ _SEVERITY = {
 }
 
 
+#: JSON-RPC error codes
+PARSE_ERROR, INVALID_REQUEST, INVALID_PARAMS = -32700, -32600, -32602
+#: a frame announcing a bigger body is refused unread (a 1 MB source file is
+#: a 1-2 MB message; ``max-file-size`` is 1 MiB by default)
+MAX_BODY = 64 * 1024 * 1024
+#: longest header line read at once; anything longer is not a header
+MAX_HEADER_LINE = 64 * 1024
+
+
+class ErrorReplies:
+    """Writes JSON-RPC error responses to the client's stream, one whole
+    frame per write (pygls writes its own messages to the same stream)."""
+
+    def __init__(self, stream: IO[bytes]) -> None:
+        self.stream = stream
+        self.lock = threading.Lock()
+
+    def send(self, msg_id: Any, code: int, message: str) -> None:
+        if not isinstance(msg_id, (int, str)) or isinstance(msg_id, bool):
+            msg_id = None  # unknown: the spec says null
+        body = json.dumps(
+            {"jsonrpc": "2.0", "id": msg_id, "error": {"code": code, "message": message}}
+        ).encode()
+        with self.lock:
+            try:
+                self.stream.write(b"Content-Length: %d\r\n\r\n" % len(body) + body)
+                self.stream.flush()
+            except (OSError, ValueError):
+                pass  # the client is gone; pygls notices on its own
+
+
+class _Protocol(LanguageServerProtocol):
+    """pygls, except that a request it cannot read is answered (pygls only
+    logs it, and the client waits forever)."""
+
+    replies: ErrorReplies | None = None
+
+    def structure_message(self, data: dict[str, Any]) -> Any:
+        try:
+            return super().structure_message(data)
+        except JsonRpcException as exc:
+            if self.replies is None or "id" not in data or "method" not in data:
+                raise
+            self.replies.send(data["id"], exc.code, f"{exc.message}: {_first_cause(exc)}")
+            return _ANSWERED
+
+    def handle_message(self, message: Any) -> None:
+        if message is not _ANSWERED:
+            super().handle_message(message)
+
+
+_ANSWERED = object()
+
+
+def _first_cause(exc: BaseException) -> str:
+    """The innermost reason (cattrs wraps it in exception groups)."""
+    while True:
+        inner = getattr(exc, "exceptions", None)
+        if inner:
+            exc = inner[0]
+        elif exc.__cause__ is not None:
+            exc = exc.__cause__
+        else:
+            return str(exc)
+
+
+_HEADER = re.compile(rb"([A-Za-z0-9-]+)[ \t]*:[ \t]*(.*?)[ \t]*\r?\n")
+#: a Content-Length header at the end of a line: the next frame, glued to
+#: the body of a broken one (bodies end without a newline)
+_LENGTH_AT_END = re.compile(rb"Content-Length[ \t]*:[ \t]*(\d+)[ \t]*\r?\n\Z", re.IGNORECASE)
+
+
+class FrameReader:
+    """The client's byte stream, as pygls reads it (``readline``/``read``),
+    with only well-formed frames in it.
+
+    pygls trusts the header: without ``Content-Length`` it takes the next
+    message's header for a body and stops answering; with a huge one it
+    allocates that much (MemoryError: the server exits) or waits forever.
+    Here a frame without a usable ``Content-Length``, over
+    :data:`MAX_BODY`, or whose body is not a JSON object is answered with
+    an error (id null: it is unknown) and skipped; reading resumes at the
+    next ``Content-Length`` header.
+    """
+
+    def __init__(self, raw: IO[bytes], replies: ErrorReplies) -> None:
+        self.raw = raw
+        self.replies = replies
+        self._lines: list[bytes] = []
+        self._body = b""
+        self._skipping = False  # inside the rest of a broken frame
+        self._reported = False  # the broken frame was answered already
+
+    # --- what pygls calls --------------------------------------------------
+
+    def readline(self) -> bytes:
+        if not self._lines:
+            body = self._next_body()
+            if body is None:
+                return b""  # end of input: pygls stops
+            self._body = body
+            self._lines = [b"Content-Length: %d\r\n" % len(body), b"\r\n"]
+        return self._lines.pop(0)
+
+    def read(self, size: int) -> bytes:
+        body, self._body = self._body, b""
+        return body
+
+    # --- framing ------------------------------------------------------------
+
+    def _refuse(self, code: int, message: str) -> None:
+        if not self._reported:
+            self.replies.send(None, code, message)
+        self._reported = True
+
+    def _next_body(self) -> bytes | None:
+        while True:
+            length = self._next_length()
+            if length is None:
+                return None
+            if length == -1:
+                self._refuse(
+                    INVALID_REQUEST, "a message without a valid Content-Length was skipped"
+                )
+                self._skipping = True
+                continue
+            if length > MAX_BODY:
+                self._refuse(
+                    INVALID_REQUEST,
+                    f"a message of {length} bytes (over {MAX_BODY}) was skipped",
+                )
+                self._skipping = True
+                continue
+            body = self.raw.read(length)
+            if len(body) < length:
+                return None
+            self._skipping = self._reported = False
+            try:
+                message = json.loads(body)
+            except (ValueError, RecursionError) as exc:
+                self.replies.send(None, PARSE_ERROR, f"message is not JSON: {exc}")
+                continue
+            if not isinstance(message, dict):
+                self.replies.send(None, INVALID_REQUEST, "message is not a JSON object")
+                continue
+            return body
+
+    def _next_length(self) -> int | None:
+        """The Content-Length of the next header block (-1 when it has none
+        or a bad one), None at the end of input."""
+        length: int | None = None
+        seen = False  # a header line of this block
+        tail = b""  # end of the previous chunk of an over-long line
+        while True:
+            line = self.raw.readline(MAX_HEADER_LINE)
+            if not line:
+                return None
+            header = None if self._skipping else _HEADER.fullmatch(line)
+            if header is not None:
+                seen = True
+                if header.group(1).lower() == b"content-length":
+                    value = header.group(2)
+                    length = int(value) if value.isdigit() else -1
+                continue
+            if line in (b"\r\n", b"\n") and not self._skipping:
+                if seen:
+                    return -1 if length is None else length
+                continue  # a stray blank line between frames
+            # not a header: the rest of a broken frame, or junk
+            glued = _LENGTH_AT_END.search(tail + line)
+            if glued is not None:
+                if not self._skipping:
+                    self._refuse(INVALID_REQUEST, "bytes outside any message were skipped")
+                self._skipping = self._reported = False
+                seen, length = True, int(glued.group(1))
+                tail = b""
+                continue
+            if not self._skipping:
+                self._refuse(INVALID_REQUEST, "bytes outside any message were skipped")
+                self._skipping = True
+            tail = line[-64:] if not line.endswith(b"\n") else b""
+
+
 class LossflintServer(LanguageServer):
     def __init__(self) -> None:
         super().__init__(
-            SOURCE, __version__, text_document_sync_kind=types.TextDocumentSyncKind.Incremental
+            SOURCE,
+            __version__,
+            text_document_sync_kind=types.TextDocumentSyncKind.Incremental,
+            protocol_cls=_Protocol,
         )
 
     def lint(self, doc: TextDocument) -> tuple[list[Diagnostic], str | None]:
@@ -51,6 +251,15 @@ class LossflintServer(LanguageServer):
             settings = resolve_settings([str(path)], None, False)
         except ConfigError as exc:
             return [], str(exc)
+        limit = settings.max_file_size
+        if is_limited(path) and limit > 0:
+            size = len(doc.source.encode("utf-8", "surrogatepass"))
+            if size > limit:
+                notice = skip_notice(path.name, size, limit)
+                self.window_log_message(
+                    types.LogMessageParams(types.MessageType.Warning, f"lossflint: {notice}")
+                )
+                return [], None
         ruleset = RuleSet(settings.enabled_codes(), settings.options)
         result = lint_text(doc.source, str(path), ruleset, settings.ignored_for(path))
         for error in result.errors:
@@ -183,4 +392,9 @@ def create_server() -> LossflintServer:
 
 
 def start() -> None:
-    create_server().start_io()
+    server = create_server()
+    stdout = sys.stdout.buffer
+    replies = ErrorReplies(stdout)
+    if isinstance(server.protocol, _Protocol):
+        server.protocol.replies = replies
+    server.start_io(stdin=FrameReader(sys.stdin.buffer, replies), stdout=stdout)  # type: ignore[arg-type]

@@ -187,6 +187,9 @@ def test_name_in_both_frameworks_without_evidence_stays_unknown() -> None:
         ("import torch\nimport tensorflow as tf\n", None),
         ("x = Dense(3)\nloss.backward()\n", None),
         ("import jax\n", None),
+        # an imported name is no evidence: ``Dense`` is not Keras's here
+        ("from mylayers import Dense\nx = Dense(3)\n", None),
+        ("from mylayers import Dense as D\nx = Dense(3)\n", "keras.optimizers.Adam"),
     ],
 )
 def test_evidence_picks_the_framework(evidence: str, meaning: str | None) -> None:

@@ -367,8 +367,8 @@ _Role = Literal["used", "bound", "attribute", "import", "masked"]
 def _names(root: cst.CSTNode) -> Iterator[tuple[Any, _Role]]:
     """Every identifier of ``root`` with its role: a name read (``used``), a name
     bound (assignment/loop/``as`` targets, parameters, ``def``/``class`` names),
-    an attribute name, an imported module (an object whose ``value`` is the
-    module), or a masked IPython line (the statement)."""
+    an attribute name, an imported module (a ``_Text``; the names an import
+    binds are ``bound`` ``_Text``s), or a masked IPython line (the statement)."""
     todo: list[tuple[Any, bool]] = [(root, False)]
     while todo:
         node, binds = todo.pop()
@@ -421,17 +421,32 @@ _BINDING_FIELDS: dict[type, tuple[str, ...]] = {
 
 
 @dataclass(frozen=True)
-class _Module:
+class _Text:
+    """A module or local name of an import statement, as ``_names`` yields it."""
+
     value: str
 
 
 def _import_roles(node: cst.Import | cst.ImportFrom) -> Iterator[tuple[Any, _Role]]:
+    """The imported module(s) and the local names the import binds."""
     if isinstance(node, cst.Import):
         for alias in node.names:
-            yield _Module(dotted_text(alias.name) or ""), "import"
+            full = dotted_text(alias.name) or ""
+            yield _Text(full), "import"
+            local = _local_name(alias) or full.split(".", 1)[0]
+            yield _Text(local), "bound"
         return
     if node.module is not None and not node.relative:
-        yield _Module(dotted_text(node.module) or ""), "import"
+        yield _Text(dotted_text(node.module) or ""), "import"
+    if not isinstance(node.names, cst.ImportStar):
+        for alias in node.names:
+            yield _Text(_local_name(alias) or dotted_text(alias.name) or ""), "bound"
+
+
+def _local_name(alias: cst.ImportAlias) -> str | None:
+    if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
+        return alias.asname.name.value
+    return None
 
 
 # --- what a finding assumed ---------------------------------------------------------------

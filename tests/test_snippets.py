@@ -215,15 +215,20 @@ def test_masked_notebook_magic_blocks_conventions() -> None:
     assert qualnames("layer = Dense(3)\n")["Dense"] == "keras.layers.Dense"
 
 
-def test_local_binding_in_a_function_wins() -> None:
-    names = qualnames(
-        """\
-        def build(Dense):
+def test_name_bound_elsewhere_in_the_file_is_no_snippet_name() -> None:
+    source = """\
+        def build():
+            from keras.layers import Dense
             return Dense(3)
-        layer = Dense(3)
+        def other():
+            return Dense(1)
         """
-    )
-    assert names == {"Dense": "keras.layers.Dense"}  # the module-level call
+    model = SemanticModel(cst.parse_module(textwrap.dedent(source)))
+    assert [c.qualname for c in model.calls] == ["keras.layers.Dense", None]
+    assert qualnames("def f():\n    import numpy as np\nx = np.log(p)\n") == {"np.log": None}
+
+
+def test_local_binding_in_a_function_wins() -> None:
     model = SemanticModel(cst.parse_module("def build(Dense):\n    return Dense(3)\n"))
     assert [c.qualname for c in model.calls] == [None]
 

@@ -218,17 +218,19 @@ class FreeNames:
         meanings = exports.CONVENTIONS.get(name)
         if meanings is None or None in self.stars:
             return None
-        found = self._convention(meanings)
+        found = self._convention(name, meanings)
         if found is not None:
             self.assumed[name] = found
         return found
 
-    def _convention(self, meanings: dict[str, str]) -> str | None:
+    def _convention(self, name: str, meanings: dict[str, str]) -> str | None:
+        survey = self.survey()
+        if survey.blocked or name in survey.bound:
+            # bound somewhere else in the file (another function's import): not
+            # a snippet's name, whatever it is here
+            return None
         if exports.ANY in meanings:
             return meanings[exports.ANY]
-        survey = self.survey()
-        if survey.blocked:
-            return None
         evidence = survey.evidence
         allowed = [fw for fw in meanings if not evidence or fw in evidence]
         if len(allowed) == 1:
@@ -298,6 +300,8 @@ class _Survey:
     stars: tuple[str | None, ...]
     blocked: bool = False
     evidence: frozenset[str] = frozenset()
+    #: every name bound anywhere in the module (any scope)
+    bound: frozenset[str] = frozenset()
 
     def __post_init__(self) -> None:
         imported: set[str] = set()
@@ -320,6 +324,7 @@ class _Survey:
                 self.blocked = True  # a masked IPython line
         if used & exports.NAME_INJECTORS:
             self.blocked = True
+        self.bound = frozenset(bound)
         imported.discard("")
         if imported:
             self.evidence = frozenset(imported)

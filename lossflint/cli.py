@@ -4,20 +4,26 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import click
 
 from lossflint import __version__
-from lossflint.cache import check_cache_folder
-from lossflint.config import ConfigError, Settings, resolve_settings, validate_selectors
-from lossflint.diagnostics import Diagnostic
-from lossflint.discovery import _excluded_with_parents, discover
-from lossflint.file_limits import is_limited, parse_size, skip_notice, split_oversized
-from lossflint.linter import RuleSet
-from lossflint.output import FORMATS, FORMATTERS, format_statistics
+from lossflint.check_run import (
+    Plan,
+    check_caches,
+    check_stdin,
+    limit_sizes,
+    lint_plan,
+    make_plan,
+)
+from lossflint.config import ConfigError, Settings, SettingsResolver, validate_selectors
+from lossflint.file_limits import parse_size
+from lossflint.formats import FORMATS
 from lossflint.registry import all_rules
-from lossflint.runner import RunResult, display_name, lint_bytes, read_regular_file, run
+from lossflint.report import Report
+from lossflint.runner import display_name
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -52,10 +58,22 @@ def cli() -> None:
     show_default=True,
     help="How to print findings.",
 )
+@click.option(
+    "-o",
+    "--output-file",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Write the findings to this file instead of stdout.",
+)
 @click.option("--statistics", is_flag=True, help="Print a count per rule instead of findings.")
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings.")
 @click.option(
     "--show-source", is_flag=True, help="Show the source line (same as --output-format full)."
+)
+@click.option(
+    "--show-fixes",
+    is_flag=True,
+    help="Show each finding's fix; with --fix, list what was fixed.",
 )
 @click.option("--config", "config_path", type=click.Path(), help="Use this config file.")
 @click.option("--isolated", is_flag=True, help="Ignore all configuration files.")
@@ -96,15 +114,23 @@ def cli() -> None:
 @click.option("--fix", is_flag=True, help="Apply safe fixes to the files.")
 @click.option("--unsafe-fixes", is_flag=True, help="With --fix/--diff: apply unsafe fixes too.")
 @click.option("--diff", is_flag=True, help="Print the fixes as a unified diff; write nothing.")
+@click.option(
+    "--add-noqa",
+    is_flag=True,
+    help="Add `# noqa: LFxxx` to every line with a finding (merging with existing codes).",
+)
+@click.option("--watch", is_flag=True, help="Re-run whenever a file changes (Ctrl-C stops).")
 def check(
     paths: tuple[str, ...],
     select: tuple[str, ...],
     ignore: tuple[str, ...],
     extend_select: tuple[str, ...],
     output_format: str,
+    output_file: str | None,
     statistics: bool,
     exit_zero: bool,
     show_source: bool,
+    show_fixes: bool,
     config_path: str | None,
     isolated: bool,
     quiet: bool,
@@ -117,163 +143,115 @@ def check(
     fix: bool,
     unsafe_fixes: bool,
     diff: bool,
+    add_noqa: bool,
+    watch: bool,
 ) -> None:
-    """Lint PATHS (files or folders; default: the current folder)."""
+    """Lint PATHS (files or folders; default: the current folder; `-`: stdin)."""
     targets = list(paths) or ["."]
-    warnings: list[str] = []
+    reads_stdin = stdin_filename is not None or "-" in targets
+    if stdin_filename is not None and any(p != "-" for p in paths):
+        _fail("--stdin-filename reads stdin: do not name PATHS too")
+    if "-" in targets and len(targets) > 1:
+        _fail("`-` reads stdin: do not name other PATHS too")
+    if reads_stdin and (add_noqa or watch):
+        _fail(f"{'--add-noqa' if add_noqa else '--watch'} works on files, not on stdin")
+    if add_noqa and (fix or diff):
+        _fail("--add-noqa cannot be combined with --fix or --diff")
+    if show_source and output_format == "concise":
+        output_format = "full"
+    report = Report(
+        output_format=output_format,
+        output_file=output_file,
+        statistics=statistics,
+        quiet=quiet,
+        exit_zero=exit_zero,
+        show_fixes=show_fixes,
+        unsafe_fixes=unsafe_fixes,
+    )
     try:
-        # a piped buffer takes the config of the path it stands for
-        where = [stdin_filename] if stdin_filename is not None else targets
-        settings = resolve_settings(where, config_path, isolated, warnings)
-        _apply_cli_selection(settings, select, ignore, extend_select)
-        if max_file_size is not None:
-            try:
-                settings.max_file_size = parse_size(max_file_size)
-            except ValueError as exc:
-                raise ConfigError(f"--max-file-size {exc}") from exc
-        if not no_cache:
-            check_cache_folder(settings, cache_dir)
+        adjust = _cli_adjustment(select, ignore, extend_select, max_file_size)
+        stdin: tuple[str, bytes] | None = None
+        if reads_stdin:
+            name = display_name(Path(stdin_filename)) if stdin_filename is not None else "-"
+            data = sys.stdin.buffer.read()
+            check_stdin(name, data)
+            stdin = (name, data)
+
+        def plan() -> Plan:
+            # a new resolver each time: --watch sees edited config files
+            resolver = SettingsResolver(config_path, isolated, adjust=adjust)
+            made = make_plan(
+                [] if reads_stdin else targets,
+                resolver,
+                force_exclude=force_exclude,
+                stdin=stdin,
+                stdin_path=stdin_filename,
+            )
+            if made.errors:
+                raise ConfigError(made.errors[0])
+            limit_sizes(made)
+            if not no_cache:
+                check_caches(made, cache_dir)
+            return made
+
+        first = plan()
     except ConfigError as exc:
         _fail(str(exc))
         return
-    stdin = _read_stdin(stdin_filename, paths)
-    found = discover([] if stdin else targets, settings, force_exclude=force_exclude)
-    if found.errors:
-        _fail(found.errors[0])
-    # too big to lint in reasonable time and memory: generated data, mostly
-    limit = settings.max_file_size
-    files, too_big = split_oversized(found.files, limit)
-    warnings += [skip_notice(display_name(p), size, limit) for p, size in too_big]
-    if stdin and stdin_filename and is_limited(Path(stdin_filename)) and 0 < limit < len(stdin[1]):
-        warnings.append(skip_notice(stdin[0], len(stdin[1]), limit))
-        stdin = None
     if not quiet:
-        for warning in [*warnings, *found.warnings]:
+        for warning in first.warnings:
             click.echo(f"lossflint: warning: {warning}", err=True)
-    if fix or diff:
-        from lossflint.fixer import fix_command
+    if watch:
+        from lossflint.watch import watch_loop
 
-        if show_source and output_format == "concise":
-            output_format = "full"
-        piped = (*stdin, Path(stdin_filename)) if stdin and stdin_filename else None
-        sys.exit(
-            fix_command(
-                files,
-                settings,
-                stdin=piped,
-                unsafe=unsafe_fixes,
-                diff=diff,
-                output_format=output_format,
-                statistics=statistics,
-                quiet=quiet,
-                exit_zero=exit_zero,
-                source_lines=_source_lines(),
-            )
-        )
-    result = run(
-        files,
-        settings,
-        jobs=jobs,
-        use_cache=not no_cache,
-        cache_dir=cache_dir,
-        progress=None,
-    )
-    if stdin is not None and stdin_filename is not None:
-        _lint_stdin(result, stdin, Path(stdin_filename), settings, force_exclude)
-    for error in result.errors:
-        click.echo(f"lossflint: error: {error}", err=True)
-    diagnostics = result.diagnostics
-    if show_source and output_format == "concise":
-        output_format = "full"
-    if statistics:
-        click.echo(format_statistics(diagnostics), nl=False)
-    else:
-        text = FORMATTERS[output_format](diagnostics, source_lines=_source_lines(stdin))
-        click.echo(text, nl=False)
-    if not quiet and output_format in ("concise", "full") and not statistics:
-        click.echo(_summary(diagnostics, result.files), err=True)
-    if result.errors:
-        sys.exit(EXIT_ERROR)
-    sys.exit(EXIT_FINDINGS if diagnostics and not exit_zero else EXIT_CLEAN)
+        def once(current: Plan) -> None:
+            result = lint_plan(current, jobs=jobs, use_cache=not no_cache, cache_dir=cache_dir)
+            report.findings(result, None)
 
-
-def _read_stdin(stdin_filename: str | None, paths: tuple[str, ...]) -> tuple[str, bytes] | None:
-    """(display name, bytes) of the buffer piped in for ``--stdin-filename``."""
-    if stdin_filename is None:
-        return None
-    if any(p != "-" for p in paths):
-        _fail("--stdin-filename reads stdin: do not name PATHS too")
-    data = sys.stdin.buffer.read()
-    return display_name(Path(stdin_filename)), data
-
-
-def _lint_stdin(
-    result: RunResult,
-    stdin: tuple[str, bytes],
-    path: Path,
-    settings: Settings,
-    force_exclude: bool,
-) -> None:
-    """Lint the piped buffer as if it were ``path`` (which need not exist)."""
-    patterns = [*settings.exclude, *settings.extend_exclude]
-    if force_exclude and _excluded_with_parents(path, settings, patterns):
+        watch_loop(plan, once, first)
         return
-    ruleset = RuleSet(settings.enabled_codes(), settings.options)
-    linted = lint_bytes(stdin[1], stdin[0], ruleset, settings.ignored_for(path))
-    result.files += 1
-    result.diagnostics.extend(linted.diagnostics)
-    result.diagnostics.sort(key=Diagnostic.sort_key)
-    result.errors.extend(linted.errors)
+    if add_noqa:
+        from lossflint.add_noqa import add_noqa_to_plan
+
+        added, problems = add_noqa_to_plan(first)
+        for problem in problems:
+            click.echo(f"lossflint: warning: {problem}", err=True)
+        if not quiet:
+            click.echo(f"Added {added} noqa directive{'s' if added != 1 else ''}.", err=True)
+        sys.exit(EXIT_CLEAN)
+    if fix or diff:
+        sys.exit(report.fixes(first, unsafe=unsafe_fixes, diff=diff))
+    result = lint_plan(first, jobs=jobs, use_cache=not no_cache, cache_dir=cache_dir)
+    sys.exit(report.findings(result, first.stdin))
 
 
-def _apply_cli_selection(
-    settings: Settings,
+def _cli_adjustment(
     select: tuple[str, ...],
     ignore: tuple[str, ...],
     extend_select: tuple[str, ...],
-) -> None:
-    if select:
-        settings.select = validate_selectors(_split(select), "--select")
-        settings.select_is_default = False
-    if extend_select:
-        settings.extend_select += validate_selectors(_split(extend_select), "--extend-select")
-    if ignore:
-        settings.ignore += validate_selectors(_split(ignore), "--ignore")
+    max_file_size: str | None,
+) -> Callable[[Settings], None]:
+    """What the command line changes in every config (validated once, here)."""
+    chosen = validate_selectors(_split(select), "--select") if select else None
+    extra = validate_selectors(_split(extend_select), "--extend-select")
+    ignored = validate_selectors(_split(ignore), "--ignore")
+    size: int | None = None
+    if max_file_size is not None:
+        try:
+            size = parse_size(max_file_size)
+        except ValueError as exc:
+            raise ConfigError(f"--max-file-size {exc}") from exc
 
+    def adjust(settings: Settings) -> None:
+        if chosen is not None:
+            settings.select = list(chosen)
+            settings.select_is_default = False
+        settings.extend_select += extra
+        settings.ignore += ignored
+        if size is not None:
+            settings.max_file_size = size
 
-def _summary(diagnostics: list[Diagnostic], files: int) -> str:
-    if not diagnostics:
-        return f"All checks passed ({files} file{'s' if files != 1 else ''})."
-    fixable = sum(1 for d in diagnostics if d.fix is not None)
-    text = f"Found {len(diagnostics)} problem{'s' if len(diagnostics) != 1 else ''}"
-    if fixable:
-        text += f" ({fixable} with a suggested fix)"
-    return text + "."
-
-
-def _source_lines(stdin: tuple[str, bytes] | None = None):  # type: ignore[no-untyped-def]
-    cache: dict[tuple[str, int | None], list[str] | None] = {}
-
-    def lines(d: Diagnostic) -> list[str] | None:
-        key = (d.filename, d.cell)
-        if key not in cache:
-            try:
-                from lossflint.notebook import cell_lines
-                from lossflint.source import decode_source
-
-                if stdin is not None and d.filename == stdin[0]:
-                    data = stdin[1]
-                else:
-                    data = read_regular_file(Path(d.filename))
-                if d.cell is not None:
-                    cache[key] = cell_lines(data, d.cell)
-                else:
-                    cache[key] = decode_source(data).text.splitlines()
-            except Exception:
-                cache[key] = None
-        return cache[key]
-
-    return lines
+    return adjust
 
 
 @cli.command("rules")

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import difflib
 import fnmatch
 import os
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -137,42 +139,68 @@ def validate_selectors(selectors: list[str], where: str) -> list[str]:
     return out
 
 
-def find_config(start: Path, warnings: list[str] | None = None) -> Path | None:
-    """The nearest ``pyproject.toml`` with a ``[tool.lossflint]`` table.
+#: config files, in the order they win when one folder holds several
+#: (``.lossflint.toml`` > ``lossflint.toml`` > ``pyproject.toml``, as ruff's
+#: ``.ruff.toml`` > ``ruff.toml`` > ``pyproject.toml``)
+CONFIG_NAMES = (".lossflint.toml", "lossflint.toml", "pyproject.toml")
 
-    A ``pyproject.toml`` that cannot be read or parsed is an error only when
-    it mentions lossflint (it may be our config, broken); anyone else's is
-    skipped with a note in ``warnings``, as one without our table is.
-    """
+
+def _start_folder(start: Path) -> Path:
     try:
         current = Path(os.path.realpath(start))
         if current.is_file() or not current.exists():
             current = current.parent
     except (OSError, ValueError):  # a folder we may not search, a NUL byte
         current = Path(os.path.abspath(start)).parent
+    return current
+
+
+def find_config(start: Path, warnings: list[str] | None = None) -> Path | None:
+    """The config file of ``start`` (a file or a folder): the first folder
+    from there upwards holding a ``.lossflint.toml``, a ``lossflint.toml`` or
+    a ``pyproject.toml`` with a ``[tool.lossflint]`` table."""
+    current = _start_folder(start)
     for folder in (current, *current.parents):
-        candidate = folder / "pyproject.toml"
+        found = config_in_folder(folder, warnings)
+        if found is not None:
+            return found
+    return None
+
+
+def config_in_folder(folder: Path, warnings: list[str] | None = None) -> Path | None:
+    """The config file of ``folder`` itself, by :data:`CONFIG_NAMES` precedence.
+
+    A ``pyproject.toml`` that cannot be read or parsed is an error only when
+    it mentions lossflint (it may be our config, broken); anyone else's is
+    skipped with a note in ``warnings``, as one without our table is.
+    """
+    for name in CONFIG_NAMES[:2]:
+        candidate = folder / name
         try:
-            if not candidate.is_file():
-                continue
-            raw = candidate.read_bytes()
+            if candidate.is_file():
+                return candidate
         except OSError:
             continue
-        ours = b"lossflint" in raw
-        try:
-            data = _parse_toml(raw, candidate)
-            tool = data.get("tool", {})
-            if not isinstance(tool, dict):
-                raise ConfigError(f"'tool' must be a table in {candidate}")
-        except ConfigError as exc:
-            if ours:
-                raise
-            if warnings is not None:
-                warnings.append(f"{exc}; skipped (it holds no lossflint settings)")
-            continue
-        if "lossflint" in tool:
-            return candidate
-    return None
+    candidate = folder / "pyproject.toml"
+    try:
+        if not candidate.is_file():
+            return None
+        raw = candidate.read_bytes()
+    except OSError:
+        return None
+    ours = b"lossflint" in raw
+    try:
+        data = _parse_toml(raw, candidate)
+        tool = data.get("tool", {})
+        if not isinstance(tool, dict):
+            raise ConfigError(f"'tool' must be a table in {candidate}")
+    except ConfigError as exc:
+        if ours:
+            raise
+        if warnings is not None:
+            warnings.append(f"{exc}; skipped (it holds no lossflint settings)")
+        return None
+    return candidate if "lossflint" in tool else None
 
 
 def _shown(path: Path) -> str:
@@ -200,12 +228,28 @@ def _read_toml(path: Path) -> dict[str, Any]:
     return _parse_toml(raw, path)
 
 
+def explicit_config(raw: str) -> Path:
+    """The file ``--config`` names: one line for a path that is missing or a folder."""
+    path = Path(raw)
+    try:
+        if path.is_dir():
+            raise ConfigError(f"config file {_shown(path)} is a folder, not a file")
+        if not path.is_file():
+            raise ConfigError(f"config file not found: {raw}")
+    except (OSError, ValueError) as exc:
+        raise ConfigError(f"config file {raw!r} cannot be used: {exc}") from exc
+    return path
+
+
 def load_settings(config_path: Path | None) -> Settings:
     """Settings from a config file (``pyproject.toml`` → ``[tool.lossflint]``,
-    any other TOML file → its top level), or defaults when there is none."""
+    any other TOML file, ``lossflint.toml`` or ``.lossflint.toml``, → its top
+    level), or defaults when there is none."""
     settings = Settings()
     if config_path is None:
         return settings
+    if config_path.is_dir():
+        raise ConfigError(f"config file {_shown(config_path)} is a folder, not a file")
     data = _read_toml(config_path)
     if config_path.name == "pyproject.toml":
         tool = data.get("tool", {})
@@ -216,6 +260,12 @@ def load_settings(config_path: Path | None) -> Settings:
     else:
         table = data
         where = str(config_path)
+        tool = data.get("tool")
+        if isinstance(tool, dict) and "lossflint" in tool:
+            raise ConfigError(
+                f"[tool.lossflint] in {config_path}: outside pyproject.toml the settings "
+                "are top-level keys (select = [...], not [tool.lossflint])"
+            )
     if not isinstance(table, dict):
         raise ConfigError(f"[tool.lossflint] must be a table in {config_path}")
     settings.root = config_path.parent
@@ -227,7 +277,9 @@ def load_settings(config_path: Path | None) -> Settings:
 def apply_table(settings: Settings, table: dict[str, Any], where: str) -> None:
     for key in table:
         if key not in KNOWN_KEYS:
-            raise ConfigError(f"unknown key {key!r} in {where}")
+            close = difflib.get_close_matches(str(key), sorted(KNOWN_KEYS), n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            raise ConfigError(f"unknown key {key!r} in {where}{hint}")
     for key in LIST_KEYS:
         if key in table:
             value = table[key]
@@ -311,14 +363,74 @@ def resolve_settings(
     isolated: bool,
     warnings: list[str] | None = None,
 ) -> Settings:
-    """The settings for a run; ``warnings`` collects pyproject files of others
-    that were skipped because they cannot be parsed."""
-    if isolated:
-        return Settings()
-    if config is not None:
-        path = Path(config)
-        if not path.is_file():
-            raise ConfigError(f"config file not found: {config}")
-        return load_settings(path)
-    start = Path(paths[0]) if paths else Path(os.getcwd())
-    return load_settings(find_config(start, warnings))
+    """The settings of the first of ``paths`` (the current folder if none);
+    ``warnings`` collects pyproject files of others that were skipped
+    because they cannot be parsed."""
+    resolver = SettingsResolver(config, isolated, warnings=warnings)
+    return resolver.for_path(Path(paths[0]) if paths else Path(os.getcwd()))
+
+
+class SettingsResolver:
+    """The settings of each file, as ruff finds them: the nearest config file
+    above it (:func:`find_config`), so ``check a b`` and ``check b a`` agree
+    and a pre-commit batch gets each file's own config. ``--config`` and
+    ``--isolated`` give every file the same settings.
+
+    Each config file is read once; ``adjust`` (the command line's
+    ``--select``/``--ignore``/...) is applied to every settings object
+    handed out. The same object comes back for files of one config, so
+    callers can group files by it.
+    """
+
+    def __init__(
+        self,
+        config: str | None = None,
+        isolated: bool = False,
+        adjust: Callable[[Settings], None] | None = None,
+        warnings: list[str] | None = None,
+    ) -> None:
+        self._adjust = adjust
+        self.warnings = warnings if warnings is not None else []
+        self._folders: dict[Path, Path | None] = {}
+        self._loaded: dict[Path | None, Settings] = {}
+        self._fixed: Settings | None = None
+        if isolated:
+            self._fixed = self._finish(Settings())
+        elif config is not None:
+            self._fixed = self._finish(load_settings(explicit_config(config)))
+
+    def _finish(self, settings: Settings) -> Settings:
+        if self._adjust is not None:
+            self._adjust(settings)
+        return settings
+
+    def config_for(self, path: Path) -> Path | None:
+        """The config file that governs ``path`` (None: defaults)."""
+        current = _start_folder(path)
+        visited: list[Path] = []
+        found: Path | None = None
+        for folder in (current, *current.parents):
+            if folder in self._folders:
+                found = self._folders[folder]
+                break
+            visited.append(folder)
+            found = config_in_folder(folder, self.warnings)
+            if found is not None:
+                break
+        for folder in visited:
+            self._folders[folder] = found
+        return found
+
+    def for_path(self, path: Path) -> Settings:
+        if self._fixed is not None:
+            return self._fixed
+        config = self.config_for(path)
+        if config not in self._loaded:
+            self._loaded[config] = self._finish(load_settings(config))
+        return self._loaded[config]
+
+    def loaded(self) -> list[Settings]:
+        """Every settings object handed out so far."""
+        if self._fixed is not None:
+            return [self._fixed]
+        return list(self._loaded.values())

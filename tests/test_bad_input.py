@@ -55,7 +55,10 @@ def test_non_utf8_without_cookie(tree: Path) -> None:
         BUG_LINE,
         "latin.py:2:6: LF900 cannot decode file as utf-8: invalid byte 0xe9",
     ]
-    assert proc.stderr == "Found 2 problems (1 with a suggested fix).\n"
+    assert (
+        proc.stderr
+        == "Found 2 problems.\nNo fixes available (1 hidden fix can be enabled with the `--unsafe-fixes` option).\n"
+    )
 
 
 def test_latin1_with_cookie_is_fine(tree: Path) -> None:
@@ -126,7 +129,10 @@ def test_all_bad_inputs_in_one_run_serial_and_parallel(tree: Path) -> None:
     for jobs in ("1", "2"):
         proc = lossflint("-j", jobs, ".", cwd=tree)
         assert (proc.returncode, proc.stdout.splitlines()) == (1, expected), proc.stderr
-        assert proc.stderr == "Found 6 problems (1 with a suggested fix).\n"
+        assert (
+            proc.stderr
+            == "Found 6 problems.\nNo fixes available (1 hidden fix can be enabled with the `--unsafe-fixes` option).\n"
+        )
 
 
 # --- size and depth ----------------------------------------------------------------
@@ -213,7 +219,10 @@ def test_symlink_loops_in_directories(tree: Path) -> None:
     (tree / "pkg" / "sub" / "back").symlink_to("../..")
     proc = lossflint(".", cwd=tree, timeout=60)
     assert (proc.returncode, proc.stdout.splitlines()) == (1, [BUG_LINE])
-    assert proc.stderr == "Found 1 problem (1 with a suggested fix).\n"
+    assert (
+        proc.stderr
+        == "Found 1 problem.\nNo fixes available (1 hidden fix can be enabled with the `--unsafe-fixes` option).\n"
+    )
 
 
 def test_self_referencing_symlink(tree: Path) -> None:
@@ -265,7 +274,10 @@ def test_unreadable_file_in_a_folder(tree: Path) -> None:
         BUG_LINE,
         "secret.py:1:1: LF900 cannot read file: Permission denied",
     ]
-    assert proc.stderr == "Found 2 problems (1 with a suggested fix).\n"
+    assert (
+        proc.stderr
+        == "Found 2 problems.\nNo fixes available (1 hidden fix can be enabled with the `--unsafe-fixes` option).\n"
+    )
 
 
 def test_unreadable_file_named_on_the_command_line(tree: Path) -> None:

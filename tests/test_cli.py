@@ -31,7 +31,10 @@ def test_concise_output_sorted_and_exit_1(run_cli, project):
         "pkg/train.py:2:9: LF110 `softmax` without `dim`: the axis is guessed from the input's "
         "rank (dim 0 for 1-D/3-D inputs); pass `dim=` explicitly",
     ]
-    assert err.strip() == "Found 2 problems (2 with a suggested fix)."
+    assert err.strip() == (
+        "Found 2 problems.\n[*] 1 fixable with the `--fix` option "
+        "(1 hidden fix can be enabled with the `--unsafe-fixes` option)."
+    )
 
 
 def test_default_path_is_cwd(run_cli, project):
@@ -131,7 +134,7 @@ def test_json_output(run_cli, project):
             "end_location": {"row": 2, "column": 26},
         }
     ]
-    assert item["url"].endswith("/LF110/")
+    assert item["url"].endswith("/docs/rules/LF110.md")
 
 
 def test_json_empty_list_when_clean(run_cli, project):

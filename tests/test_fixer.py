@@ -291,7 +291,10 @@ def test_cli_fix_writes_safe_fixes_and_reports_the_rest(run_cli, tmp_path):
     assert code == 1
     assert out.startswith("train.py:5:5: LF206 division by a norm that can be 0")
     assert out.count("\n") == 1
-    assert err == "Found 3 problems (2 fixed, 1 remaining).\n"
+    assert err == (
+        "Found 3 problems (2 fixed, 1 remaining).\n"
+        "1 hidden fix can be enabled with the `--unsafe-fixes` option.\n"
+    )
     assert path.read_text() == (
         "import torch\n"
         "\n"
@@ -302,7 +305,10 @@ def test_cli_fix_writes_safe_fixes_and_reports_the_rest(run_cli, tmp_path):
     # a second run changes nothing
     code, out2, err = run_cli("check", "--isolated", "--fix", "train.py", cwd=tmp_path)
     assert (code, out2) == (1, out)
-    assert err == "Found 1 problem (0 fixed, 1 remaining).\n"
+    assert err == (
+        "Found 1 problem (0 fixed, 1 remaining).\n"
+        "1 hidden fix can be enabled with the `--unsafe-fixes` option.\n"
+    )
 
 
 def test_cli_unsafe_fixes(run_cli, tmp_path):

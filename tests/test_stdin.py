@@ -17,7 +17,7 @@ def test_reports_as_the_given_path(run_cli, tmp_path: Path):
     )
     assert code == 1
     assert out == f"pkg/train.py:2:6: {MSG}\n"
-    assert err.strip() == "Found 1 problem (1 with a suggested fix)."
+    assert err.strip() == "Found 1 problem.\n[*] 1 fixable with the `--fix` option."
     assert not (tmp_path / "pkg").exists()  # the path need not exist
 
 

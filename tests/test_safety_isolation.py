@@ -137,6 +137,52 @@ def test_libcst_parses_in_a_thread_with_a_big_stack() -> None:
         parse_guard.call_with_big_stack(lambda text: int(text), "boom")
 
 
+_SHAPES = {
+    "elif": lambda n: "if x:\n    pass\n" + "elif x:\n    pass\n" * n,
+    "lambda": lambda n: "f = " + "lambda: \\\n" * n + "0\n",
+    "and": lambda n: "x = (\n" + "    a and\n" * n + "    b)\n",
+    "call": lambda n: "f = a" + "() \\\n" * n + "\n",
+    "attribute": lambda n: "f = a" + ".b \\\n" * n + "\n",
+    "unary": lambda n: "x = " + "-" * n + "1\n",
+    "import": lambda n: "import " + ".".join(["a"] * n) + "\n",
+}
+
+
+@pytest.mark.skipif(
+    os.environ.get("LOSSFLINT_SLOW_TESTS") != "1",
+    reason="libcst takes seconds per input near the limit; LOSSFLINT_SLOW_TESTS=1 runs it",
+)
+@pytest.mark.parametrize("shape", sorted(_SHAPES))
+def test_libcst_survives_everything_the_guard_lets_through(shape: str, tmp_path: Path) -> None:
+    """Re-measures the premise of parse_guard on this libcst: the deepest
+    input of each shape that the guard passes does not crash libcst in a
+    subprocess on an ordinary 8 MiB main-thread stack (the parse thread has
+    32 times that)."""
+    depth = parse_guard.MAX_NESTING - 5
+    text = _SHAPES[shape](depth)
+    if shape == "unary":  # never measured: only the line length bounds it
+        text = _SHAPES[shape](parse_guard.LONG_LOGICAL_LINE - 10)
+    assert parse_guard.check(text) is None
+    (tmp_path / "deep.py").write_text(text)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import resource, sys, libcst\n"
+            "resource.setrlimit(resource.RLIMIT_STACK, (8 << 20, resource.RLIM_INFINITY))\n"
+            "try:\n"
+            "    libcst.parse_module(open(sys.argv[1]).read())\n"
+            "except Exception:\n"
+            "    pass  # an exception is fine (LF900): only a crash is not",
+            str(tmp_path / "deep.py"),
+        ],
+        capture_output=True,
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr[-500:]
+    assert parse_guard.check(_SHAPES[shape](3 * parse_guard.MAX_NESTING)) is not None
+
+
 @pytest.mark.parametrize("jobs", ["1", "2"])
 def test_cli_reports_lf900_and_goes_on(tree: Path, jobs: str) -> None:
     """Regression: the whole CLI died with exit 139 (or, with workers, healthy

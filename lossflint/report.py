@@ -136,18 +136,22 @@ class Report:
                     f"cannot write --output-file {self.output_file}: {exc.strerror or exc}"
                 ) from exc
             return
-        if self.output_format in ("concise", "full") and not self.statistics:
-            if wants_colour(sys.stdout):
-                text = colourise(text)
-        click.echo(text, nl=False)
+        colour = (
+            self.output_format in ("concise", "full")
+            and not self.statistics
+            and wants_colour(sys.stdout)
+        )
+        # color=True: click would strip the codes from output that is not a terminal
+        click.echo(colourise(text) if colour else text, nl=False, color=colour or None)
 
     def note(self, text: str) -> None:
         """The summary and listings: stderr, unless ``--quiet``."""
         if self.quiet or not text:
             return
-        if wants_colour(sys.stderr):
+        colour = wants_colour(sys.stderr)
+        if colour:
             text = colour_summary(text)
-        click.echo(text.rstrip("\n"), err=True)
+        click.echo(text.rstrip("\n"), err=True, color=colour or None)
 
     def render(
         self,

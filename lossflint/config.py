@@ -399,6 +399,13 @@ class SettingsResolver:
         elif config is not None:
             self._fixed = self._finish(load_settings(explicit_config(config)))
 
+    @classmethod
+    def with_settings(cls, settings: Settings) -> SettingsResolver:
+        """Every file gets ``settings`` (used as given)."""
+        resolver = cls()
+        resolver._fixed = settings
+        return resolver
+
     def _finish(self, settings: Settings) -> Settings:
         if self._adjust is not None:
             self._adjust(settings)

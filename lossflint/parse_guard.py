@@ -69,17 +69,17 @@ UNMEASURED_SAFE_LINE = 50_000
 PARSE_STACK_SIZE = 256 * 1024 * 1024
 
 # strings (all quote forms; prefixes need no handling: a backslash never ends
-# a string, raw or not), comments, brackets, line continuations, newlines
-_TOKEN = re.compile(
+# a string, raw or not) and comments: they cannot nest, so they do not count
+_STRINGS = re.compile(
     r'"""[^"\\]*(?:(?:\\.|"(?!""))[^"\\]*)*"""'
     r"|'''[^'\\]*(?:(?:\\.|'(?!''))[^'\\]*)*'''"
     r'|"[^"\\\n]*(?:\\.[^"\\\n]*)*"'
     r"|'[^'\\\n]*(?:\\.[^'\\\n]*)*'"
-    r"|#[^\n]*"
-    r"|\\\r?\n"
-    r"|[()\[\]{}\n]",
+    r"|#[^\n]*",
     re.DOTALL,
 )
+# what delimits logical lines in the rest: brackets, continuations, newlines
+_STRUCTURE = re.compile(r"\\\r?\n|[()\[\]{}\n]")
 # an import statement up to the end of its logical line (continuations included)
 _IMPORT = re.compile(r"^[ \t]*(?:import|from)\b(?:[^\n\\]|\\.)*", re.MULTILINE | re.DOTALL)
 _CPYTHON_LIMIT = re.compile(r"too many nested|too deeply|too many levels|too complex")
@@ -106,25 +106,24 @@ def scan(text: str) -> Scan:
     elifs = text.count("elif")
     if len(text) <= LONG_LOGICAL_LINE:
         return Scan(len(text), 0, elifs)
+    code = _STRINGS.sub("", text)
     depth = deepest = longest = 0
     start = 0  # where the current logical line starts
-    skipped = 0  # characters of strings and comments in it
-    for match in _TOKEN.finditer(text):
+    for match in _STRUCTURE.finditer(code):
         token = match.group()
-        if len(token) > 1 or token in "\"'#":
-            if token[0] != "\\":  # a continuation joins lines: it is code
-                skipped += len(token)
-        elif token == "\n":
+        if token == "\n":
             if depth == 0:
                 end = match.end()
-                longest = max(longest, end - start - skipped)
-                start, skipped = end, 0
+                longest = max(longest, end - start)
+                start = end
         elif token in "([{":
             depth += 1
             deepest = max(deepest, depth)
+        elif token[0] == "\\":
+            pass  # a continuation joins the lines
         elif depth:
             depth -= 1
-    longest = max(longest, len(text) - start - skipped)
+    longest = max(longest, len(code) - start)
     return Scan(longest, deepest, elifs)
 
 

@@ -20,7 +20,7 @@ from lossflint.urls import rule_url
 
 # --- GitLab code quality -------------------------------------------------------------
 
-_GITLAB_SEVERITY = {Severity.ERROR: "major", Severity.WARNING: "minor", Severity.INFO: "info"}
+_GITLAB_SEVERITY = {Severity.ERROR: "critical", Severity.WARNING: "major", Severity.INFO: "info"}
 
 
 def format_gitlab(diagnostics: list[Diagnostic], **_: Any) -> str:

@@ -59,6 +59,10 @@ class Rule:
     #: frameworks/words a file must mention for the rule to possibly fire
     #: (used by the pre-filter); empty means "always run"
     needs: ClassVar[tuple[str, ...]] = ()
+    #: a short corrected program the rule is silent on (the docs' "Use instead")
+    use_instead: ClassVar[str] = ""
+    #: (title, URL) of the framework documentation of the APIs involved
+    references: ClassVar[tuple[tuple[str, str], ...]] = ()
     default_enabled: ClassVar[bool] = True
     options: ClassVar[dict[str, Option]] = {}
     VALID: ClassVar[list[str]] = []
@@ -94,6 +98,17 @@ class Rule:
             "```python",
             dedent(cls.example).rstrip("\n"),
             "```",
+        ]
+        if cls.use_instead:
+            lines += [
+                "",
+                "## Use instead",
+                "",
+                "```python",
+                dedent(cls.use_instead).rstrip("\n"),
+                "```",
+            ]
+        lines += [
             "",
             "## Fix safety",
             "",
@@ -112,6 +127,9 @@ class Rule:
                 *(f"{k} = {_toml_value(o.default)}" for k, o in cls.options.items()),
                 "```",
             ]
+        if cls.references:
+            lines += ["", "## References", ""]
+            lines += [f"- [{title}]({url})" for title, url in cls.references]
         return "\n".join(lines) + "\n"
 
 

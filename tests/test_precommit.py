@@ -13,6 +13,7 @@ import os
 import shutil
 import subprocess
 import sys
+import textwrap
 from pathlib import Path
 
 import pytest
@@ -143,3 +144,50 @@ def test_fix_hook_fixes_then_passes(tmp_path: Path, store: Path):
     assert script.read_text() == "import torch\n\nlp = torch.log_softmax(x, dim=1)\n"
     second = _run(project, store)
     assert second.returncode == 0, second.stdout + second.stderr
+
+
+# --- the README's snippet, verbatim ---------------------------------------------------
+
+
+def readme_snippet() -> str:
+    """The ``.pre-commit-config.yaml`` block of the README's Integrations section."""
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    start = text.index("**pre-commit**")
+    block = text[
+        text.index("```yaml", start) + len("```yaml") : text.index(
+            "```", text.index("```yaml", start) + 7
+        )
+    ]
+    return textwrap.dedent(block).lstrip("\n")
+
+
+def test_readme_rev_is_the_version_and_a_tag():
+    from lossflint import __version__
+    from lossflint.urls import REPOSITORY
+
+    config = yaml.safe_load(readme_snippet())
+    (repo,) = config["repos"]
+    assert repo["repo"] == REPOSITORY  # the repository the rule links point at too
+    assert repo["rev"] == f"v{__version__}"
+    if _head() is None:
+        pytest.skip("not a git checkout")
+    kind = _git("cat-file", "-t", repo["rev"], cwd=ROOT).strip()
+    assert kind == "tag", f"{repo['rev']} must be an annotated tag (docs/releasing.md)"
+
+
+def test_readme_snippet_runs_with_real_pre_commit(tmp_path: Path, store: Path):
+    """The snippet as users paste it; only the URL becomes this checkout."""
+    if _head() is None:
+        pytest.skip("not a git checkout")
+    from lossflint.urls import REPOSITORY
+
+    snippet = readme_snippet()
+    assert REPOSITORY in snippet
+    project = tmp_path / "project"
+    project.mkdir()
+    _git("init", "-q", cwd=project)
+    (project / ".pre-commit-config.yaml").write_text(snippet.replace(REPOSITORY, ROOT.as_posix()))
+    (project / "train.py").write_text(BUGGY)
+    failed = _run(project, store)
+    assert failed.returncode == 1, failed.stdout + failed.stderr
+    assert "train.py:6:20: LF201" in failed.stdout

@@ -244,6 +244,28 @@ def test_model_returned_by_a_builder_function_is_followed_to_fit() -> None:
     assert isinstance(labels, K.Labels) and labels.encoding == "int" and labels.per_sample
 
 
+def test_a_compile_gets_the_labels_of_the_fits_after_it_up_to_the_next_compile() -> None:
+    _, facts = facts_of(
+        "from tensorflow import keras\n"
+        "(x, y), _ = keras.datasets.mnist.load_data()\n"
+        "m = keras.Sequential([keras.layers.Flatten(), keras.layers.Dense(10, activation='softmax')])\n"
+        "m.compile(loss='categorical_crossentropy')\n"
+        "m.fit(x, keras.utils.to_categorical(y))\n"
+        "m.compile(loss='sparse_categorical_crossentropy')\n"
+        "m.fit(x, y)\n"
+        "m.compile(loss='sparse_categorical_crossentropy')\n"
+    )
+    first, second, third = facts.compiles
+    assert [c.order for c in facts.compiles] == [1, 3, 5]
+    assert [f.order for f in facts.fits] == [2, 4]
+    labels = facts.labels_for(first)
+    assert isinstance(labels, K.Labels) and labels.encoding == "onehot"
+    labels = facts.labels_for(second)
+    assert isinstance(labels, K.Labels) and labels.encoding == "int"
+    # no fit follows: no label reaches it (fchollet's Reuters notebooks)
+    assert facts.labels_for(third) is None
+
+
 # --- losses --------------------------------------------------------------------------
 
 

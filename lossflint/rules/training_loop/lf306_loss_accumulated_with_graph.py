@@ -356,10 +356,8 @@ was not used (the accumulator is never back-propagated).
                 continue
             if ctx.in_no_grad(node):
                 continue
-            if not (
-                accumulation.attached_loss(model, value)
-                or accumulation.backpropagated_value(model, index, node, value)
-            ):
+            by_kind = accumulation.attached_loss(model, value)
+            if not by_kind and not accumulation.backpropagated_value(model, index, node, value):
                 continue
             if isinstance(value, cst.Name):
                 # `val_loss = crit(...)` computed under no_grad, accumulated outside it
@@ -368,10 +366,10 @@ was not used (the accumulator is never back-propagated).
                     continue
             if accumulation.backpropagated(model, index, node, acc.accumulator):
                 continue
-            yield self._finding(model, acc)
+            yield self._finding(model, acc, by_kind)
 
     @staticmethod
-    def _finding(model: SemanticModel, acc: accumulation.Accumulation) -> Finding:
+    def _finding(model: SemanticModel, acc: accumulation.Accumulation, by_kind: bool) -> Finding:
         node, value = acc.node, acc.value
         if isinstance(node, cst.AugAssign):
             tensor = accumulation.used_as_tensor(model, node, acc.accumulator)
@@ -387,7 +385,7 @@ was not used (the accumulator is never back-propagated).
         evidence = model.kinds.describe(model.value(value))
         if evidence:
             source = f" (the loss from {evidence})"
-        elif isinstance(value, cst.Name):
+        elif not by_kind and isinstance(value, cst.Name):
             source = f" (`{value.value}.backward()` is called in this loop)"
         else:
             source = ""

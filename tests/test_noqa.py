@@ -69,7 +69,7 @@ def test_parse_noqa_positions():
     assert directives[1].column == 24 and directives[1].codes == ("LF101", "LF2")
 
 
-def test_source_the_tokenizer_rejects_falls_back_to_lines():
+def test_unterminated_string_does_not_hide_later_comments():
     directives = parse_noqa('x = """\n  # noqa: LF201\n')
     assert list(directives) == [2]
 

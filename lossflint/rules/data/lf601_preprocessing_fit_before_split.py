@@ -57,6 +57,28 @@ scale of the past) and features with outliers.
     scaler = StandardScaler().fit(X_train)
     X_train, X_test = scaler.transform(X_train), scaler.transform(X_test)
     """
+    use_instead = """
+    from sklearn.model_selection import train_test_split
+    from sklearn.preprocessing import StandardScaler
+
+    X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.2)
+    scaler = StandardScaler().fit(X_train)
+    X_train, X_test = scaler.transform(X_train), scaler.transform(X_test)
+    """
+    references = (
+        (
+            "scikit-learn: common pitfalls, data leakage",
+            "https://scikit-learn.org/stable/common_pitfalls.html#data-leakage",
+        ),
+        (
+            "scikit-learn: sklearn.model_selection.train_test_split",
+            "https://scikit-learn.org/stable/modules/generated/sklearn.model_selection.train_test_split.html",
+        ),
+        (
+            "scikit-learn: sklearn.preprocessing.StandardScaler",
+            "https://scikit-learn.org/stable/modules/generated/sklearn.preprocessing.StandardScaler.html",
+        ),
+    )
     INVALID = [
         Invalid(
             """

@@ -59,6 +59,27 @@ of the data.
             torch.nn.functional.cross_entropy(model(x), y).backward()
             optimizer.step()
     """
+    use_instead = """
+    import torch
+    from torch.utils.data import DataLoader, TensorDataset
+
+    data = TensorDataset(torch.randn(1000, 20), torch.randint(0, 2, (1000,)))
+    model = torch.nn.Linear(20, 2)
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    loader = DataLoader(data, batch_size=32, shuffle=True)
+
+    for epoch in range(10):
+        for x, y in loader:
+            optimizer.zero_grad()
+            torch.nn.functional.cross_entropy(model(x), y).backward()
+            optimizer.step()
+    """
+    references = (
+        (
+            "PyTorch: torch.utils.data.DataLoader",
+            "https://pytorch.org/docs/stable/data.html#torch.utils.data.DataLoader",
+        ),
+    )
     fix_safety = """
 Unsafe: the fix sets `shuffle=True` (replacing `shuffle=False`, or adding the
 argument). Training then sees different batches, which changes the results — the

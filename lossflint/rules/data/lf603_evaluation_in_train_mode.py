@@ -56,6 +56,31 @@ depend on the batch size and composition.
     with torch.no_grad():  # the fix: call model.eval() first
         accuracy = (model(x_test).argmax(1) == y_test).float().mean()  # error: LF603
     """
+    use_instead = """
+    import torch
+    import torch.nn as nn
+
+    model = nn.Sequential(nn.Linear(20, 64), nn.ReLU(), nn.Dropout(0.5), nn.Linear(64, 2))
+    optimizer = torch.optim.Adam(model.parameters())
+    for x, y in train_batches:
+        optimizer.zero_grad()
+        nn.functional.cross_entropy(model(x), y).backward()
+        optimizer.step()
+
+    model.eval()
+    with torch.no_grad():
+        accuracy = (model(x_test).argmax(1) == y_test).float().mean()
+    """
+    references = (
+        (
+            "PyTorch: Module.eval",
+            "https://pytorch.org/docs/stable/generated/torch.nn.Module.html#torch.nn.Module.eval",
+        ),
+        (
+            "PyTorch: torch.nn.Dropout",
+            "https://pytorch.org/docs/stable/generated/torch.nn.Dropout.html",
+        ),
+    )
     INVALID = [
         Invalid(
             """

@@ -49,6 +49,21 @@ labels' shape or not at all.
     labels = torch.randint(0, 2, (32, 1)).float()
     loss = F.binary_cross_entropy_with_logits(labels, model(x))  # error: LF604 (swapped)
     """
+    use_instead = """
+    import torch
+    import torch.nn.functional as F
+
+    model = torch.nn.Linear(20, 1)
+    labels = torch.randint(0, 2, (32, 1)).float()
+    loss = F.binary_cross_entropy_with_logits(model(x), labels)
+    """
+    references = (
+        (
+            "PyTorch: torch.nn.functional.binary_cross_entropy_with_logits",
+            "https://pytorch.org/docs/stable/generated/torch.nn.functional.binary_cross_entropy_with_logits.html",
+        ),
+        ("Keras: losses (y_true, y_pred)", "https://keras.io/api/losses/"),
+    )
     fix_safety = """
 Unsafe: the fix exchanges the two arguments. The loss changes (it becomes the
 intended one); keyword arguments keep their names and exchange their values.

@@ -48,6 +48,20 @@ trains the wrong thing, and predictions change with the batch size.
     probs = F.softmax(model(x), dim=0)  # error: LF605 (normalised over the batch)
     predicted = probs.argmax(dim=1)
     """
+    use_instead = """
+    import torch
+    import torch.nn.functional as F
+
+    model = torch.nn.Linear(20, 10)
+    probs = F.softmax(model(x), dim=1)
+    predicted = probs.argmax(dim=1)
+    """
+    references = (
+        (
+            "PyTorch: torch.nn.functional.softmax",
+            "https://pytorch.org/docs/stable/generated/torch.nn.functional.softmax.html",
+        ),
+    )
     fix_safety = """
 Unsafe: the fix writes `dim=1`, the class axis of a (batch, classes) tensor. The
 output changes (it becomes right). For outputs with more axes (sequences, images)

@@ -50,6 +50,19 @@ trains slowly or not at all, with no error.
     model.compile(loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))  # error: LF401
     model.compile(loss=keras.losses.SparseCategoricalCrossentropy())                  # OK
     """
+    use_instead = """
+    from tensorflow import keras
+    from tensorflow.keras import layers
+
+    model = keras.Sequential([layers.Dense(64, activation="relu"), layers.Dense(10)])
+    model.compile(loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    """
+    references = (
+        (
+            "Keras: SparseCategoricalCrossentropy",
+            "https://keras.io/api/losses/probabilistic_losses/#sparsecategoricalcrossentropy-class",
+        ),
+    )
     fix_safety = """
 Unsafe: the fix sets `from_logits=False`, which changes what is computed (it is
 what the model needs). Removing the activation from the last layer instead is

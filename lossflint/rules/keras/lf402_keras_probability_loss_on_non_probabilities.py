@@ -53,6 +53,16 @@ regions of the output space stop learning.
     model.compile(loss="sparse_categorical_crossentropy")                             # error: LF402
     model.compile(loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))  # OK
     """
+    use_instead = """
+    from tensorflow import keras
+    from tensorflow.keras import layers
+
+    model = keras.Sequential([layers.Dense(64, activation="relu"), layers.Dense(10)])
+    model.compile(loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    """
+    references = (
+        ("Keras: probabilistic losses", "https://keras.io/api/losses/probabilistic_losses/"),
+    )
     fix_safety = """
 Unsafe, and offered only for loss classes on a linear output: it sets
 `from_logits=True`. For `relu`/`tanh` outputs the right fix is a softmax/sigmoid

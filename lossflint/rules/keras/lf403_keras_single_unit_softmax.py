@@ -50,6 +50,22 @@ output is zero, and a binary classifier built this way never learns.
         layers.Dense(1, activation="sigmoid"),  # OK: a binary classifier
     ])
     """
+    use_instead = """
+    from tensorflow import keras
+    from tensorflow.keras import layers
+
+    binary = keras.Sequential([
+        layers.Dense(16, activation="relu"),
+        layers.Dense(1, activation="sigmoid"),
+    ])
+    """
+    references = (
+        ("Keras: layer activations", "https://keras.io/api/layers/activations/"),
+        (
+            "Keras: BinaryCrossentropy",
+            "https://keras.io/api/losses/probabilistic_losses/#binarycrossentropy-class",
+        ),
+    )
     fix_safety = """
 Unsafe: `"softmax"` becomes `"sigmoid"` (for `Dense(1, activation="softmax")`),
 which changes the model; it is what a one-unit binary output needs.

@@ -44,6 +44,23 @@ sparse loss on a linear unit, log-softmax of one value is 0): nothing trains.
     model.compile(loss="categorical_crossentropy")   # error: LF404 (the loss is always 0)
     model.compile(loss="binary_crossentropy")        # OK
     """
+    use_instead = """
+    from tensorflow import keras
+    from tensorflow.keras import layers
+
+    model = keras.Sequential([layers.Dense(1, activation="sigmoid")])
+    model.compile(loss="binary_crossentropy")
+    """
+    references = (
+        (
+            "Keras: BinaryCrossentropy",
+            "https://keras.io/api/losses/probabilistic_losses/#binarycrossentropy-class",
+        ),
+        (
+            "Keras: CategoricalCrossentropy",
+            "https://keras.io/api/losses/probabilistic_losses/#categoricalcrossentropy-class",
+        ),
+    )
     fix_safety = "There is no automatic fix: use `binary_crossentropy` with a sigmoid output."
     INVALID = [
         Invalid(

@@ -45,6 +45,20 @@ binary accuracy, which is inflated (about 0.8 at chance level for 5 classes).
     model.compile(loss="binary_crossentropy", metrics=["accuracy"])       # error: LF405
     model.compile(loss="categorical_crossentropy", metrics=["accuracy"])  # OK
     """
+    use_instead = """
+    from tensorflow import keras
+    from tensorflow.keras import layers
+
+    model = keras.Sequential([layers.Dense(5, activation="softmax")])
+    model.compile(loss="categorical_crossentropy", metrics=["accuracy"])
+    """
+    references = (
+        (
+            "Keras: CategoricalCrossentropy",
+            "https://keras.io/api/losses/probabilistic_losses/#categoricalcrossentropy-class",
+        ),
+        ("Keras: accuracy metrics", "https://keras.io/api/metrics/accuracy_metrics/"),
+    )
     fix_safety = "There is no automatic fix: use `categorical_crossentropy` (or sigmoid outputs for multi-label)."
     INVALID = [
         Invalid(

@@ -60,6 +60,17 @@ output compares floats to labels: a meaningless number that looks like a metric.
     model.compile(loss="mse", metrics=["accuracy"])                       # error: LF406
     model.compile(loss="categorical_crossentropy", metrics=["accuracy"])  # OK
     """
+    use_instead = """
+    from tensorflow import keras
+    from tensorflow.keras import layers
+
+    model = keras.Sequential([layers.Dense(10, activation="softmax")])
+    model.compile(loss="categorical_crossentropy", metrics=["accuracy"])
+    """
+    references = (
+        ("Keras: probabilistic losses", "https://keras.io/api/losses/probabilistic_losses/"),
+        ("Keras: regression losses", "https://keras.io/api/losses/regression_losses/"),
+    )
     fix_safety = (
         "There is no automatic fix: pick a cross-entropy loss, or drop the accuracy metric."
     )

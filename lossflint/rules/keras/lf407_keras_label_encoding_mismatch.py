@@ -54,6 +54,27 @@ shape `(N, 1)`) silently computes a wrong loss.
     fixed.compile(loss="categorical_crossentropy")  # OK: one-hot labels
     fixed.fit(x_train / 255.0, y_train)
     """
+    use_instead = """
+    from tensorflow import keras
+    from tensorflow.keras import layers
+
+    (x_train, y_train), _ = keras.datasets.mnist.load_data()
+    y_train = keras.utils.to_categorical(y_train, 10)
+
+    model = keras.Sequential([layers.Flatten(), layers.Dense(10, activation="softmax")])
+    model.compile(loss="categorical_crossentropy")
+    model.fit(x_train / 255.0, y_train)
+    """
+    references = (
+        (
+            "Keras: SparseCategoricalCrossentropy",
+            "https://keras.io/api/losses/probabilistic_losses/#sparsecategoricalcrossentropy-class",
+        ),
+        (
+            "Keras: to_categorical",
+            "https://keras.io/api/utils/python_utils/#tocategorical-function",
+        ),
+    )
     fix_safety = "There is no automatic fix: change the loss or the label encoding, not both."
     INVALID = [
         Invalid(

@@ -47,6 +47,13 @@ the model fail at build time with a `ValueError` ("expected ndim=3, found ndim=2
     fixed = keras.Sequential([layers.LSTM(32, input_shape=(100, 1)),   # OK: 100 steps of 1 feature
                               layers.Dense(1)])
     """
+    use_instead = """
+    from tensorflow import keras
+    from tensorflow.keras import layers
+
+    model = keras.Sequential([layers.LSTM(32, input_shape=(100, 1)), layers.Dense(1)])
+    """
+    references = (("Keras: LSTM layer", "https://keras.io/api/layers/recurrent_layers/lstm/"),)
     fix_safety = "There is no automatic fix: add the feature/channel axis (and reshape the data)."
     INVALID = [
         Invalid(

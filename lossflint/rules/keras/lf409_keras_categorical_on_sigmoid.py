@@ -46,6 +46,19 @@ softmax output.
     model.compile(loss="categorical_crossentropy")   # error: LF409
     model.compile(loss="binary_crossentropy")        # OK: multi-label
     """
+    use_instead = """
+    from tensorflow import keras
+    from tensorflow.keras import layers
+
+    model = keras.Sequential([layers.Dense(10, activation="sigmoid")])
+    model.compile(loss="binary_crossentropy")
+    """
+    references = (
+        (
+            "Keras: BinaryCrossentropy",
+            "https://keras.io/api/losses/probabilistic_losses/#binarycrossentropy-class",
+        ),
+    )
     fix_safety = "There is no automatic fix: the choice depends on single- vs multi-label targets."
     INVALID = [
         Invalid(

@@ -57,6 +57,20 @@ is silently computed per pixel / per time step against broadcast labels.
                               layers.Dense(10, activation="softmax")])
     fixed.compile(loss="sparse_categorical_crossentropy")
     """
+    use_instead = """
+    from tensorflow import keras
+    from tensorflow.keras import layers
+
+    model = keras.Sequential([layers.Conv2D(32, 3, activation="relu"),
+                              layers.MaxPooling2D(),
+                              layers.Flatten(),
+                              layers.Dense(10, activation="softmax")])
+    model.compile(loss="sparse_categorical_crossentropy")
+    """
+    references = (
+        ("Keras: Flatten layer", "https://keras.io/api/layers/reshaping_layers/flatten/"),
+        ("Keras: Dense layer", "https://keras.io/api/layers/core_layers/dense/"),
+    )
     fix_safety = "There is no automatic fix: insert `Flatten()` or a global pooling layer."
     INVALID = [
         Invalid(

@@ -49,6 +49,15 @@ builds (or fails on the tiny first axis) and learns nonsense.
     model = keras.Sequential([layers.Conv2D(32, 3, input_shape=(3, 32, 32))])  # error: LF411 (channels-first)
     fixed = keras.Sequential([layers.Conv2D(32, 3, input_shape=(32, 32, 3))])  # OK: channels-last
     """
+    use_instead = """
+    from tensorflow import keras
+    from tensorflow.keras import layers
+
+    model = keras.Sequential([layers.Conv2D(32, 3, input_shape=(32, 32, 3))])
+    """
+    references = (
+        ("Keras: Conv2D layer", "https://keras.io/api/layers/convolution_layers/convolution2d/"),
+    )
     fix_safety = (
         "There is no automatic fix: drop the batch axis, or transpose the data to channels-last."
     )

@@ -47,6 +47,22 @@ initialisation.
     model.fit(x_train, y_train)            # error: LF412
     model.fit(x_train / 255.0, y_train)    # OK
     """
+    use_instead = """
+    from tensorflow import keras
+    from tensorflow.keras import layers
+
+    (x_train, y_train), _ = keras.datasets.mnist.load_data()
+    model = keras.Sequential([layers.Flatten(), layers.Dense(10, activation="softmax")])
+    model.compile(loss="sparse_categorical_crossentropy")
+    model.fit(x_train / 255.0, y_train)
+    """
+    references = (
+        (
+            "Keras: Rescaling layer",
+            "https://keras.io/api/layers/preprocessing_layers/image_preprocessing/rescaling/",
+        ),
+        ("Keras: MNIST dataset", "https://keras.io/api/datasets/mnist/"),
+    )
     fix_safety = "There is no automatic fix: divide by 255 or add a `Rescaling(1/255)` layer."
     INVALID = [
         Invalid(

@@ -49,6 +49,23 @@ targets that do not sum to 1. The model learns the wrong classes, with no error.
     model.compile(loss="sparse_categorical_crossentropy")
     model.fit(x_train, y_train)
     """
+    use_instead = """
+    from tensorflow import keras
+    from tensorflow.keras import layers
+
+    (x_train, y_train), _ = keras.datasets.mnist.load_data()
+    x_train = x_train / 255.0
+    model = keras.Sequential([layers.Flatten(), layers.Dense(10, activation="softmax")])
+    model.compile(loss="sparse_categorical_crossentropy")
+    model.fit(x_train, y_train)
+    """
+    references = (
+        ("Keras: MNIST dataset", "https://keras.io/api/datasets/mnist/"),
+        (
+            "Keras: SparseCategoricalCrossentropy",
+            "https://keras.io/api/losses/probabilistic_losses/#sparsecategoricalcrossentropy-class",
+        ),
+    )
     fix_safety = "There is no automatic fix: scale only the inputs."
     INVALID = [
         Invalid(

@@ -57,6 +57,24 @@ on the shape or broadcast into a wrong loss.
     loss = tf.nn.softmax_cross_entropy_with_logits(logits, y)                  # error: LF414
     loss = tf.nn.softmax_cross_entropy_with_logits(labels=y, logits=logits)    # OK
     """
+    use_instead = """
+    import tensorflow as tf
+
+    x = tf.placeholder(tf.float32, [None, 784])
+    y = tf.placeholder(tf.float32, [None, 10])
+    logits = tf.layers.dense(x, 10)
+    loss = tf.nn.softmax_cross_entropy_with_logits(labels=y, logits=logits)
+    """
+    references = (
+        (
+            "TensorFlow: tf.nn.softmax_cross_entropy_with_logits",
+            "https://www.tensorflow.org/api_docs/python/tf/nn/softmax_cross_entropy_with_logits",
+        ),
+        (
+            "TensorFlow: tf.nn.sparse_softmax_cross_entropy_with_logits",
+            "https://www.tensorflow.org/api_docs/python/tf/nn/sparse_softmax_cross_entropy_with_logits",
+        ),
+    )
     fix_safety = """
 Unsafe. Positional calls get `logits=` / `labels=` names in the pre-1.0 order
 (`logits` first) unless the first argument is known to be the labels; swapped

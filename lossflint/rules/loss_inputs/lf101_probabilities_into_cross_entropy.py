@@ -61,6 +61,33 @@ log-softmax of values squeezed into [0, 1]: the loss saturates near
     criterion = nn.CrossEntropyLoss()
     loss = criterion(net(x), y)  # error: LF101: pass the logits
     """
+    use_instead = """
+    import torch.nn as nn
+
+
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.fc = nn.Linear(20, 10)
+
+        def forward(self, x):
+            return self.fc(x)  # logits: CrossEntropyLoss applies log_softmax itself
+
+
+    net = Net()
+    criterion = nn.CrossEntropyLoss()
+    loss = criterion(net(x), y)
+    """
+    references = (
+        (
+            "PyTorch: torch.nn.CrossEntropyLoss",
+            "https://pytorch.org/docs/stable/generated/torch.nn.CrossEntropyLoss.html",
+        ),
+        (
+            "PyTorch: torch.nn.functional.cross_entropy",
+            "https://pytorch.org/docs/stable/generated/torch.nn.functional.cross_entropy.html",
+        ),
+    )
     fix_safety = """
 Unsafe: when the softmax is written inline in the loss call, the fix removes it
 (`F.cross_entropy(F.softmax(z, 1), y)` → `F.cross_entropy(z, y)`). This changes

@@ -41,6 +41,22 @@ maximise the likelihood; on logits it is unbounded below and diverges.
     loss = F.nll_loss(probs, y)                           # error: LF102
     loss = F.nll_loss(F.log_softmax(model(x), dim=1), y)  # right
     """
+    use_instead = """
+    import torch.nn.functional as F
+
+    loss = F.nll_loss(F.log_softmax(model(x), dim=1), y)
+    loss = F.cross_entropy(model(x), y)  # the same, in one call
+    """
+    references = (
+        (
+            "PyTorch: torch.nn.functional.nll_loss",
+            "https://pytorch.org/docs/stable/generated/torch.nn.functional.nll_loss.html",
+        ),
+        (
+            "PyTorch: torch.nn.NLLLoss",
+            "https://pytorch.org/docs/stable/generated/torch.nn.NLLLoss.html",
+        ),
+    )
     fix_safety = """
 Unsafe: for an inline `softmax(...)` input the fix turns it into
 `log_softmax(...)` (same `dim`), which changes the loss value because the

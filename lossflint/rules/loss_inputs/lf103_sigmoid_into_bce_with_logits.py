@@ -40,6 +40,21 @@ plateaus and gradients shrink.
     loss = F.binary_cross_entropy_with_logits(torch.sigmoid(z), y)  # error: LF103
     loss = F.binary_cross_entropy_with_logits(z, y)                 # right
     """
+    use_instead = """
+    import torch.nn.functional as F
+
+    loss = F.binary_cross_entropy_with_logits(z, y)  # z: the raw scores
+    """
+    references = (
+        (
+            "PyTorch: torch.nn.functional.binary_cross_entropy_with_logits",
+            "https://pytorch.org/docs/stable/generated/torch.nn.functional.binary_cross_entropy_with_logits.html",
+        ),
+        (
+            "PyTorch: torch.nn.BCEWithLogitsLoss",
+            "https://pytorch.org/docs/stable/generated/torch.nn.BCEWithLogitsLoss.html",
+        ),
+    )
     fix_safety = """
 Unsafe: for an inline sigmoid the fix passes its argument instead. The loss
 value changes, because the original was wrong.

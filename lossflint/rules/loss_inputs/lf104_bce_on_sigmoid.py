@@ -46,6 +46,21 @@ numerically stable way.
     loss = F.binary_cross_entropy(torch.sigmoid(z), y)   # error: LF104
     loss = F.binary_cross_entropy_with_logits(z, y)      # stable
     """
+    use_instead = """
+    import torch.nn.functional as F
+
+    loss = F.binary_cross_entropy_with_logits(z, y)
+    """
+    references = (
+        (
+            "PyTorch: torch.nn.BCEWithLogitsLoss",
+            "https://pytorch.org/docs/stable/generated/torch.nn.BCEWithLogitsLoss.html",
+        ),
+        (
+            "PyTorch: torch.nn.functional.binary_cross_entropy",
+            "https://pytorch.org/docs/stable/generated/torch.nn.functional.binary_cross_entropy.html",
+        ),
+    )
     fix_safety = """
 Safe for the inline functional form: `binary_cross_entropy(sigmoid(x), y)` and
 `binary_cross_entropy_with_logits(x, y)` are the same function, minus the

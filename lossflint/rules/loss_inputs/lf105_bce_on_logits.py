@@ -40,6 +40,22 @@ CUDA ("all elements of input should be between 0 and 1") or produce NaN.
     loss = nn.BCELoss()(model(x), y)          # error: LF105
     loss = nn.BCEWithLogitsLoss()(model(x), y)
     """
+    use_instead = """
+    import torch.nn as nn
+
+    model = nn.Sequential(nn.Linear(8, 1))
+    loss = nn.BCEWithLogitsLoss()(model(x), y)
+    """
+    references = (
+        (
+            "PyTorch: torch.nn.BCEWithLogitsLoss",
+            "https://pytorch.org/docs/stable/generated/torch.nn.BCEWithLogitsLoss.html",
+        ),
+        (
+            "PyTorch: torch.nn.BCELoss",
+            "https://pytorch.org/docs/stable/generated/torch.nn.BCELoss.html",
+        ),
+    )
     fix_safety = """
 Unsafe: the fix switches to the `_with_logits` variant (`F.binary_cross_entropy`
 → `F.binary_cross_entropy_with_logits`, or `nn.BCELoss` → `nn.BCEWithLogitsLoss`

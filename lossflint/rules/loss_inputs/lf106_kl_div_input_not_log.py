@@ -40,6 +40,21 @@ negative, and distillation silently learns nothing useful.
     loss = F.kl_div(F.softmax(student, 1), teacher_probs, reduction="batchmean")      # error: LF106
     loss = F.kl_div(F.log_softmax(student, 1), teacher_probs, reduction="batchmean")  # right
     """
+    use_instead = """
+    import torch.nn.functional as F
+
+    loss = F.kl_div(F.log_softmax(student, 1), teacher_probs, reduction="batchmean")
+    """
+    references = (
+        (
+            "PyTorch: torch.nn.functional.kl_div",
+            "https://pytorch.org/docs/stable/generated/torch.nn.functional.kl_div.html",
+        ),
+        (
+            "PyTorch: torch.nn.KLDivLoss",
+            "https://pytorch.org/docs/stable/generated/torch.nn.KLDivLoss.html",
+        ),
+    )
     fix_safety = """
 Unsafe: an inline `softmax(...)` input becomes `log_softmax(...)`; the loss value
 changes because the original was wrong.

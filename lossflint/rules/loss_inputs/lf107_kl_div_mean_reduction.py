@@ -41,6 +41,17 @@ documentation says to use `reduction="batchmean"`.
     kl = nn.KLDivLoss()                       # error: LF107
     kl = nn.KLDivLoss(reduction="batchmean")  # the real KL per sample
     """
+    use_instead = """
+    import torch.nn as nn
+
+    kl = nn.KLDivLoss(reduction="batchmean")
+    """
+    references = (
+        (
+            "PyTorch: torch.nn.KLDivLoss",
+            "https://pytorch.org/docs/stable/generated/torch.nn.KLDivLoss.html",
+        ),
+    )
     fix_safety = """
 Unsafe: `reduction="batchmean"` changes the loss value by a factor of the number
 of elements per sample (which is the point).

@@ -46,6 +46,23 @@ indices silently broadcasts to `(N, N, C)`.
     loss = F.mse_loss(logits, labels.float())   # error: LF108
     loss = F.cross_entropy(logits, labels)      # a classification loss
     """
+    use_instead = """
+    import torch
+    import torch.nn.functional as F
+
+    labels = torch.randint(0, 10, (64,))
+    loss = F.cross_entropy(logits, labels)
+    """
+    references = (
+        (
+            "PyTorch: torch.nn.functional.cross_entropy",
+            "https://pytorch.org/docs/stable/generated/torch.nn.functional.cross_entropy.html",
+        ),
+        (
+            "PyTorch: torch.nn.MSELoss",
+            "https://pytorch.org/docs/stable/generated/torch.nn.MSELoss.html",
+        ),
+    )
     fix_safety = "There is no automatic fix: switch to `cross_entropy` on the logits."
     INVALID = [
         Invalid(

@@ -42,6 +42,19 @@ a shape error, and matching shapes train on garbage.
     loss = F.cross_entropy(logits, labels.float())   # error: LF109
     loss = F.cross_entropy(logits, labels.long())    # class indices
     """
+    use_instead = """
+    import torch
+    import torch.nn.functional as F
+
+    labels = torch.randint(0, 10, (64,))
+    loss = F.cross_entropy(logits, labels)  # int64 class indices
+    """
+    references = (
+        (
+            "PyTorch: torch.nn.CrossEntropyLoss",
+            "https://pytorch.org/docs/stable/generated/torch.nn.CrossEntropyLoss.html",
+        ),
+    )
     fix_safety = """
 Unsafe: an inline `.float()` on the target becomes `.long()`.
 """

@@ -42,6 +42,21 @@ deprecated and warns at run time.
     probs = F.softmax(logits)          # error: LF110
     probs = F.softmax(logits, dim=-1)  # explicit: the class axis
     """
+    use_instead = """
+    import torch.nn.functional as F
+
+    probs = F.softmax(logits, dim=-1)
+    """
+    references = (
+        (
+            "PyTorch: torch.nn.functional.softmax",
+            "https://pytorch.org/docs/stable/generated/torch.nn.functional.softmax.html",
+        ),
+        (
+            "PyTorch: torch.nn.Softmax",
+            "https://pytorch.org/docs/stable/generated/torch.nn.Softmax.html",
+        ),
+    )
     fix_safety = """
 Unsafe: the fix adds `dim=-1` (the last axis, the class axis of `(N, C)` and
 `(N, T, C)` tensors). For `(N, C, H, W)` inputs the class axis is `dim=1`: check

@@ -43,6 +43,18 @@ always a forgotten activation in the model plus another in the training code.
     model = nn.Sequential(nn.Linear(20, 10), nn.Softmax(dim=1))
     probs = torch.softmax(model(x), dim=1)  # error: LF111: model(x) already ends in softmax
     """
+    use_instead = """
+    import torch.nn as nn
+
+    model = nn.Sequential(nn.Linear(20, 10), nn.Softmax(dim=1))
+    probs = model(x)  # already probabilities
+    """
+    references = (
+        (
+            "PyTorch: torch.nn.Softmax",
+            "https://pytorch.org/docs/stable/generated/torch.nn.Softmax.html",
+        ),
+    )
     INVALID = [
         Invalid(
             """

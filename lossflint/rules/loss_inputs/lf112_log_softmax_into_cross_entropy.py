@@ -40,6 +40,21 @@ Use `nll_loss` on the log-probabilities or pass the logits.
     loss = F.cross_entropy(F.log_softmax(z, dim=1), y)   # error: LF112
     loss = F.cross_entropy(z, y)
     """
+    use_instead = """
+    import torch.nn.functional as F
+
+    loss = F.cross_entropy(z, y)
+    """
+    references = (
+        (
+            "PyTorch: torch.nn.functional.cross_entropy",
+            "https://pytorch.org/docs/stable/generated/torch.nn.functional.cross_entropy.html",
+        ),
+        (
+            "PyTorch: torch.nn.functional.log_softmax",
+            "https://pytorch.org/docs/stable/generated/torch.nn.functional.log_softmax.html",
+        ),
+    )
     fix_safety = """
 Safe when the inline `log_softmax` is taken over `dim=1` (the class axis
 cross_entropy uses): the fix passes its argument directly, which gives the same

@@ -41,6 +41,17 @@ Both are deprecated since PyTorch 0.4 and easy to get backwards:
     crit = nn.MSELoss(size_average=False)   # error: LF113
     crit = nn.MSELoss(reduction="sum")
     """
+    use_instead = """
+    import torch.nn as nn
+
+    crit = nn.MSELoss(reduction="sum")
+    """
+    references = (
+        (
+            "PyTorch: torch.nn.MSELoss",
+            "https://pytorch.org/docs/stable/generated/torch.nn.MSELoss.html",
+        ),
+    )
     fix_safety = """
 Safe when both values are literals: the fix writes the equivalent
 `reduction="mean" | "sum" | "none"` (PyTorch's own legacy mapping) and removes

@@ -31,6 +31,13 @@ The rest of the run goes on; this finding tells you which file was skipped and w
     def train(model:  # error: LF900
         pass
     """
+    use_instead = """
+    def train(model):
+        pass
+    """
+    references = (
+        ("Python: full grammar specification", "https://docs.python.org/3/reference/grammar.html"),
+    )
     INVALID = [
         Invalid(
             """

@@ -33,6 +33,19 @@ A stale suppression hides the next real finding on that line.
     probs = F.softmax(logits, dim=1)  # noqa: LF110  # error: LF901
     probs = F.softmax(logits)  # noqa: LF110  (needed: LF110 fires here)
     """
+    use_instead = """
+    import torch.nn.functional as F
+
+    probs = F.softmax(logits, dim=1)
+    probs = F.softmax(logits)  # noqa: LF110  (needed: LF110 fires here)
+    """
+    references = (
+        (
+            "flake8: in-line ignoring errors",
+            "https://flake8.pycqa.org/en/latest/user/violations.html#in-line-ignoring-errors",
+        ),
+        ("ruff: error suppression", "https://docs.astral.sh/ruff/linter/#error-suppression"),
+    )
     INVALID = [
         Invalid(
             """

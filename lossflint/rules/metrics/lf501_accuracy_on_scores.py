@@ -39,6 +39,15 @@ training run is judged, early-stopped or tuned on that number.
     acc = (probs == y).float().mean()  # error: LF501
     acc = (probs.argmax(1) == y).float().mean()  # OK
     """
+    use_instead = """
+    import torch
+
+    probs = torch.softmax(model(x), dim=1)
+    acc = (probs.argmax(1) == y).float().mean()
+    """
+    references = (
+        ("PyTorch: torch.argmax", "https://pytorch.org/docs/stable/generated/torch.argmax.html"),
+    )
     fix_safety = (
         "There is no automatic fix: take `argmax` (multi-class) or threshold (binary) first."
     )

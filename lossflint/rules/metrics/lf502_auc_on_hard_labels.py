@@ -48,6 +48,24 @@ misstates the model (usually far lower, sometimes higher).
     roc_auc_score(y_test, clf.predict(X_test))               # error: LF502
     roc_auc_score(y_test, clf.predict_proba(X_test)[:, 1])   # OK
     """
+    use_instead = """
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.metrics import roc_auc_score
+
+    clf = LogisticRegression()
+    clf.fit(X_train, y_train)
+    roc_auc_score(y_test, clf.predict_proba(X_test)[:, 1])
+    """
+    references = (
+        (
+            "scikit-learn: sklearn.metrics.roc_auc_score",
+            "https://scikit-learn.org/stable/modules/generated/sklearn.metrics.roc_auc_score.html",
+        ),
+        (
+            "scikit-learn: sklearn.linear_model.LogisticRegression",
+            "https://scikit-learn.org/stable/modules/generated/sklearn.linear_model.LogisticRegression.html",
+        ),
+    )
     fix_safety = "There is no automatic fix: pass the probabilities/scores."
     INVALID = [
         Invalid(

@@ -51,6 +51,21 @@ call would teach users to ignore lossflint, so it runs only when asked for.
     f1_score(y_true, y_pred, average="macro")                    # error: LF503
     f1_score(y_true, y_pred, average="macro", zero_division=0)   # explicit
     """
+    use_instead = """
+    from sklearn.metrics import f1_score
+
+    f1_score(y_true, y_pred, average="macro", zero_division=0)
+    """
+    references = (
+        (
+            "scikit-learn: sklearn.metrics.f1_score",
+            "https://scikit-learn.org/stable/modules/generated/sklearn.metrics.f1_score.html",
+        ),
+        (
+            "scikit-learn: sklearn.metrics.precision_score",
+            "https://scikit-learn.org/stable/modules/generated/sklearn.metrics.precision_score.html",
+        ),
+    )
     fix_safety = "There is no automatic fix: choose `0`, `1` or `np.nan` for the undefined case."
     INVALID = [
         Invalid(

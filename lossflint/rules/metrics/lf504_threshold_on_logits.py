@@ -49,6 +49,23 @@ accuracy, precision and recall.
     preds = (logits > 0).float()                    # same as sigmoid(logits) > 0.5
     preds = (torch.sigmoid(logits) > 0.5).float()   # also OK
     """
+    use_instead = """
+    import torch
+    import torch.nn as nn
+
+    model = nn.Linear(16, 1)
+    criterion = nn.BCEWithLogitsLoss()
+    logits = model(x)
+    loss = criterion(logits, y)
+    preds = (torch.sigmoid(logits) > 0.5).float()
+    """
+    references = (
+        (
+            "PyTorch: torch.nn.BCEWithLogitsLoss",
+            "https://pytorch.org/docs/stable/generated/torch.nn.BCEWithLogitsLoss.html",
+        ),
+        ("PyTorch: torch.sigmoid", "https://pytorch.org/docs/stable/generated/torch.sigmoid.html"),
+    )
     fix_safety = """
 Unsafe: the fix replaces the `0.5` by `0` in comparisons (the logit of
 probability 0.5), which changes the predictions, as intended. Rounding has no

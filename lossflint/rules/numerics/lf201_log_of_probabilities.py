@@ -45,6 +45,23 @@ same value in log space and never underflow.
     log_q = torch.log(1 - torch.sigmoid(z))  # error: LF201
     log_q = F.logsigmoid(-z)  # OK: stable
     """
+    use_instead = """
+    import torch
+    import torch.nn.functional as F
+
+    log_p = torch.log_softmax(logits, dim=1)
+    log_q = F.logsigmoid(-z)  # log(1 - sigmoid(z))
+    """
+    references = (
+        (
+            "PyTorch: torch.log_softmax",
+            "https://pytorch.org/docs/stable/generated/torch.log_softmax.html",
+        ),
+        (
+            "PyTorch: torch.nn.functional.logsigmoid",
+            "https://pytorch.org/docs/stable/generated/torch.nn.functional.logsigmoid.html",
+        ),
+    )
     fix_safety = """
 Safe for the inline forms: `log_softmax(x, dim)` and `logsigmoid(x)` are
 mathematically identical and only remove the underflow. `torch.nn.functional`

@@ -63,6 +63,16 @@ of equal values are 0, and softmax probabilities saturate to exactly 1, so
     loss = -torch.log(gap).mean()  # error: LF202
     loss = -torch.log(gap.clamp_min(1e-7)).mean()  # OK: guarded
     """
+    use_instead = """
+    import torch
+
+    gap = torch.relu(margin - d)
+    loss = -torch.log(gap.clamp_min(1e-7)).mean()
+    """
+    references = (
+        ("PyTorch: torch.log", "https://pytorch.org/docs/stable/generated/torch.log.html"),
+        ("PyTorch: torch.clamp", "https://pytorch.org/docs/stable/generated/torch.clamp.html"),
+    )
     fix_safety = """
 Unsafe: the fix clamps the argument, `x.clamp_min(1e-7)` (TensorFlow:
 `tf.maximum(x, 1e-7)`), which changes the value where `x < 1e-7`. 1e-7 is

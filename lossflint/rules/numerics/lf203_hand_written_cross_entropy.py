@@ -51,6 +51,22 @@ value in log space.
     bce = -(t * torch.log(q) + (1 - t) * torch.log(1 - q)).mean()  # error: LF203
     bce = F.binary_cross_entropy_with_logits(z, t)  # OK
     """
+    use_instead = """
+    import torch.nn.functional as F
+
+    loss = F.cross_entropy(logits, y)
+    bce = F.binary_cross_entropy_with_logits(z, t)
+    """
+    references = (
+        (
+            "PyTorch: torch.nn.functional.cross_entropy",
+            "https://pytorch.org/docs/stable/generated/torch.nn.functional.cross_entropy.html",
+        ),
+        (
+            "PyTorch: torch.nn.functional.binary_cross_entropy_with_logits",
+            "https://pytorch.org/docs/stable/generated/torch.nn.functional.binary_cross_entropy_with_logits.html",
+        ),
+    )
     fix_safety = """
 There is no automatic fix: the built-in loss needs the logits, which the
 formula no longer sees.

@@ -56,6 +56,23 @@ the same values with the maximum subtracted first and never overflow.
     sp = torch.log(1 + torch.exp(z))  # error: LF204
     sp = F.softplus(z)  # OK
     """
+    use_instead = """
+    import torch
+    import torch.nn.functional as F
+
+    lse = torch.logsumexp(scores, dim=1)
+    sp = F.softplus(z)
+    """
+    references = (
+        (
+            "PyTorch: torch.logsumexp",
+            "https://pytorch.org/docs/stable/generated/torch.logsumexp.html",
+        ),
+        (
+            "PyTorch: torch.nn.functional.softplus",
+            "https://pytorch.org/docs/stable/generated/torch.nn.functional.softplus.html",
+        ),
+    )
     fix_safety = """
 Safe: the fused functions are mathematically identical. The fix is offered
 for inline forms only: `logsumexp` needs the reduced `dim` (`torch.sum` without

@@ -58,6 +58,18 @@ after one step.
     d = torch.sqrt(((a - b) ** 2).sum(dim=1) + 1e-12)  # OK: finite gradient
     d = torch.linalg.vector_norm(a - b, dim=1)  # OK too (subgradient 0 at 0)
     """
+    use_instead = """
+    import torch
+
+    d = torch.sqrt(((a - b) ** 2).sum(dim=1) + 1e-12)
+    """
+    references = (
+        ("PyTorch: torch.sqrt", "https://pytorch.org/docs/stable/generated/torch.sqrt.html"),
+        (
+            "PyTorch: torch.linalg.vector_norm",
+            "https://pytorch.org/docs/stable/generated/torch.linalg.vector_norm.html",
+        ),
+    )
     fix_safety = """
 Unsafe: the fix adds `1e-12` under the root (for a difference, torch only:
 `.clamp_min(1e-12)`, since rounding can also make it negative), which changes

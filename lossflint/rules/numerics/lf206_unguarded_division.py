@@ -63,6 +63,19 @@ NaN spreads to every weight.
     z = (a - b) / (a - b).norm(dim=-1, keepdim=True)  # error: LF206
     z = F.normalize(a - b, dim=-1)  # OK
     """
+    use_instead = """
+    import torch.nn.functional as F
+
+    dice = (2 * (p * t).sum() + 1) / (p.sum() + t.sum() + 1)
+    z = F.normalize(a - b, dim=-1)
+    """
+    references = (
+        (
+            "PyTorch: torch.nn.functional.normalize",
+            "https://pytorch.org/docs/stable/generated/torch.nn.functional.normalize.html",
+        ),
+        ("PyTorch: torch.div", "https://pytorch.org/docs/stable/generated/torch.div.html"),
+    )
     fix_safety = """
 Unsafe: the fix clamps the denominator, `d.clamp_min(1e-12)` (TensorFlow:
 `tf.maximum(d, 1e-12)`), as `F.normalize` does; a zero denominator then gives

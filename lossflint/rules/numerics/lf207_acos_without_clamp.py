@@ -49,6 +49,19 @@ gradient is NaN for identical embeddings (ArcFace-style angular losses).
     theta = torch.acos(F.cosine_similarity(a, b))  # error: LF207
     theta = torch.acos(F.cosine_similarity(a, b).clamp(-1 + 1e-7, 1 - 1e-7))  # OK
     """
+    use_instead = """
+    import torch
+    import torch.nn.functional as F
+
+    theta = torch.acos(F.cosine_similarity(a, b).clamp(-1 + 1e-7, 1 - 1e-7))
+    """
+    references = (
+        ("PyTorch: torch.acos", "https://pytorch.org/docs/stable/generated/torch.acos.html"),
+        (
+            "PyTorch: torch.nn.functional.cosine_similarity",
+            "https://pytorch.org/docs/stable/generated/torch.nn.functional.cosine_similarity.html",
+        ),
+    )
     fix_safety = """
 Unsafe: the fix clamps the argument to `[-1 + 1e-7, 1 - 1e-7]` (TensorFlow:
 `tf.clip_by_value`), which changes angles below ~5e-4 rad.

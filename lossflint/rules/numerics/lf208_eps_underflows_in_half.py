@@ -67,6 +67,21 @@ get inf/NaN updates.
         p = out.clamp(min=1e-10)  # error: LF208
         p = out.clamp(min=torch.finfo(out.dtype).tiny)  # OK
     """
+    use_instead = """
+    import torch
+    from torch import nn
+
+    model = nn.Linear(16, 4).half()
+    opt = torch.optim.Adam(model.parameters(), eps=1e-4)
+    """
+    references = (
+        (
+            "PyTorch: torch.optim.Adam",
+            "https://pytorch.org/docs/stable/generated/torch.optim.Adam.html",
+        ),
+        ("PyTorch: Automatic Mixed Precision", "https://pytorch.org/docs/stable/amp.html"),
+        ("PyTorch: torch.finfo", "https://pytorch.org/docs/stable/type_info.html"),
+    )
     fix_safety = """
 There is no automatic fix: the right eps depends on the scale of the values
 (`torch.finfo(torch.float16).eps` ≈ 1e-3 is the safe generic choice; `1e-7` is

@@ -41,6 +41,15 @@ of it.
     hinge = torch.max(torch.zeros_like(d), margin - d)  # error: LF209
     hinge = torch.relu(margin - d)  # OK
     """
+    use_instead = """
+    import torch
+
+    hinge = torch.relu(margin - d)
+    """
+    references = (
+        ("PyTorch: torch.relu", "https://pytorch.org/docs/stable/generated/torch.relu.html"),
+        ("PyTorch: torch.maximum", "https://pytorch.org/docs/stable/generated/torch.maximum.html"),
+    )
     fix_safety = """
 Safe: `relu(y)` equals `max(0, y)` (`zeros_like(x)` has the shape of `y` in the
 hinge pattern). With `torch.zeros(shape)` the finding has no fix: the zeros

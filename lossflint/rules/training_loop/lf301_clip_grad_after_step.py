@@ -54,6 +54,24 @@ clipping that was meant to prevent exploding updates does nothing.
             clip_grad_norm_(model.parameters(), 1.0)  # OK: between backward and step
             optimizer.step()
     """
+    use_instead = """
+    from torch.nn.utils import clip_grad_norm_
+
+
+    def train(model, loader, optimizer, criterion):
+        for x, y in loader:
+            optimizer.zero_grad()
+            loss = criterion(model(x), y)
+            loss.backward()
+            clip_grad_norm_(model.parameters(), 1.0)
+            optimizer.step()
+    """
+    references = (
+        (
+            "PyTorch: torch.nn.utils.clip_grad_norm_",
+            "https://pytorch.org/docs/stable/generated/torch.nn.utils.clip_grad_norm_.html",
+        ),
+    )
     INVALID = [
         Invalid(
             """

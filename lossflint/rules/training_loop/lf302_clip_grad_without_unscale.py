@@ -70,6 +70,34 @@ clipped to a tiny step, or, with `clip_grad_value_`, the threshold is meaningles
             scaler.step(optimizer)
             scaler.update()
     """
+    use_instead = """
+    import torch
+    from torch.nn.utils import clip_grad_norm_
+
+    scaler = torch.amp.GradScaler("cuda")
+
+
+    def train(model, loader, optimizer, criterion):
+        for x, y in loader:
+            optimizer.zero_grad()
+            with torch.autocast("cuda"):
+                loss = criterion(model(x), y)
+            scaler.scale(loss).backward()
+            scaler.unscale_(optimizer)
+            clip_grad_norm_(model.parameters(), 1.0)
+            scaler.step(optimizer)
+            scaler.update()
+    """
+    references = (
+        (
+            "PyTorch: AMP examples, gradient clipping",
+            "https://pytorch.org/docs/stable/notes/amp_examples.html#gradient-clipping",
+        ),
+        (
+            "PyTorch: torch.nn.utils.clip_grad_norm_",
+            "https://pytorch.org/docs/stable/generated/torch.nn.utils.clip_grad_norm_.html",
+        ),
+    )
     INVALID = [
         Invalid(
             """

@@ -49,6 +49,20 @@ oscillates) instead of decreasing.
             optimizer.step()  # OK
             optimizer.zero_grad()  # here or before backward()
     """
+    use_instead = """
+    def train(model, loader, optimizer, criterion):
+        for x, y in loader:
+            optimizer.zero_grad()
+            loss = criterion(model(x), y)
+            loss.backward()
+            optimizer.step()
+    """
+    references = (
+        (
+            "PyTorch: torch.optim.Optimizer.zero_grad",
+            "https://pytorch.org/docs/stable/generated/torch.optim.Optimizer.zero_grad.html",
+        ),
+    )
     INVALID = [
         Invalid(
             """

@@ -51,6 +51,24 @@ flat and nothing trains.
             loss.backward()
             optimizer.step()
     """
+    use_instead = """
+    def train(model, loader, optimizer, criterion):
+        for x, y in loader:
+            optimizer.zero_grad()
+            loss = criterion(model(x), y)
+            loss.backward()
+            optimizer.step()
+    """
+    references = (
+        (
+            "PyTorch: torch.optim.Optimizer.zero_grad",
+            "https://pytorch.org/docs/stable/generated/torch.optim.Optimizer.zero_grad.html",
+        ),
+        (
+            "PyTorch: torch.optim.Optimizer.step",
+            "https://pytorch.org/docs/stable/generated/torch.optim.Optimizer.step.html",
+        ),
+    )
     INVALID = [
         Invalid(
             """

@@ -49,6 +49,24 @@ trains at all when the gradients were just cleared.
             loss.backward()
             optimizer.step()  # OK
     """
+    use_instead = """
+    def train(model, loader, optimizer, criterion):
+        for x, y in loader:
+            optimizer.zero_grad()
+            loss = criterion(model(x), y)
+            loss.backward()
+            optimizer.step()
+    """
+    references = (
+        (
+            "PyTorch: torch.optim.Optimizer.step",
+            "https://pytorch.org/docs/stable/generated/torch.optim.Optimizer.step.html",
+        ),
+        (
+            "PyTorch: torch.Tensor.backward",
+            "https://pytorch.org/docs/stable/generated/torch.Tensor.backward.html",
+        ),
+    )
     INVALID = [
         Invalid(
             """

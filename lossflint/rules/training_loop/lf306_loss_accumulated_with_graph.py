@@ -64,6 +64,30 @@ alive: memory grows every batch until the process runs out of memory.
             running_loss += loss.item()  # OK: a Python float
         return running_loss
     """
+    use_instead = """
+    import torch.nn.functional as F
+
+
+    def train(model, loader, optimizer):
+        running_loss = 0.0
+        for x, y in loader:
+            optimizer.zero_grad()
+            loss = F.cross_entropy(model(x), y)
+            loss.backward()
+            optimizer.step()
+            running_loss += loss.item()
+        return running_loss
+    """
+    references = (
+        (
+            "PyTorch: torch.Tensor.item",
+            "https://pytorch.org/docs/stable/generated/torch.Tensor.item.html",
+        ),
+        (
+            "PyTorch FAQ: my model reports cuda runtime error / memory grows",
+            "https://pytorch.org/docs/stable/notes/faq.html#my-model-reports-cuda-runtime-error-2-out-of-memory",
+        ),
+    )
     fix_safety = """
 Safe: `+= loss` becomes `+= loss.item()` (or `loss.detach()` when the accumulator is
 used as a tensor later in the function) and `append(loss)` becomes

@@ -94,6 +94,23 @@ about `lr` for every weight, so `lr=0.1` rewrites the weights each step.
     optimizer = torch.optim.Adam(model.parameters(), lr=0.5)  # error: LF307
     optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)  # OK
     """
+    use_instead = """
+    import torch
+    import torch.nn as nn
+
+    model = nn.Sequential(nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 10))
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
+    """
+    references = (
+        (
+            "PyTorch: torch.optim.Adam",
+            "https://pytorch.org/docs/stable/generated/torch.optim.Adam.html",
+        ),
+        (
+            "PyTorch: torch.optim.SGD",
+            "https://pytorch.org/docs/stable/generated/torch.optim.SGD.html",
+        ),
+    )
     INVALID = [
         Invalid(
             """

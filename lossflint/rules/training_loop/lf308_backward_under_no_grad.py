@@ -51,6 +51,20 @@ from, an evaluation block.
         loss.backward()  # OK
         optimizer.step()
     """
+    use_instead = """
+    def train_step(model, x, y, criterion, optimizer):
+        optimizer.zero_grad()
+        loss = criterion(model(x), y)
+        loss.backward()
+        optimizer.step()
+    """
+    references = (
+        ("PyTorch: torch.no_grad", "https://pytorch.org/docs/stable/generated/torch.no_grad.html"),
+        (
+            "PyTorch: torch.Tensor.backward",
+            "https://pytorch.org/docs/stable/generated/torch.Tensor.backward.html",
+        ),
+    )
     INVALID = [
         Invalid(
             """

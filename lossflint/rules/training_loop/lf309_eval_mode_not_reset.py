@@ -64,6 +64,31 @@ behaves differently from what the first epoch trained.
             with torch.no_grad():
                 val = [model(x) for x, _ in val_loader]
     """
+    use_instead = """
+    import torch
+
+
+    def fit(model, train_loader, val_loader, optimizer, criterion, epochs):
+        for epoch in range(epochs):
+            model.train()
+            for x, y in train_loader:
+                optimizer.zero_grad()
+                criterion(model(x), y).backward()
+                optimizer.step()
+            model.eval()
+            with torch.no_grad():
+                val = [model(x) for x, _ in val_loader]
+    """
+    references = (
+        (
+            "PyTorch: Module.train",
+            "https://pytorch.org/docs/stable/generated/torch.nn.Module.html#torch.nn.Module.train",
+        ),
+        (
+            "PyTorch: Module.eval",
+            "https://pytorch.org/docs/stable/generated/torch.nn.Module.html#torch.nn.Module.eval",
+        ),
+    )
     INVALID = [
         Invalid(
             """

@@ -48,6 +48,30 @@ step decay), and PyTorch warns: "Detected call of `lr_scheduler.step()` before
             optimizer.step()
         scheduler.step()  # OK
     """
+    use_instead = """
+    import torch
+
+    model = torch.nn.Linear(10, 1)
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    scheduler = torch.optim.lr_scheduler.StepLR(optimizer, step_size=10)
+
+    for epoch in range(30):
+        for x, y in loader:
+            optimizer.zero_grad()
+            ((model(x) - y) ** 2).mean().backward()
+            optimizer.step()
+        scheduler.step()
+    """
+    references = (
+        (
+            "PyTorch: how to adjust the learning rate",
+            "https://pytorch.org/docs/stable/optim.html#how-to-adjust-learning-rate",
+        ),
+        (
+            "PyTorch: torch.optim.lr_scheduler.StepLR",
+            "https://pytorch.org/docs/stable/generated/torch.optim.lr_scheduler.StepLR.html",
+        ),
+    )
     INVALID = [
         Invalid(
             """

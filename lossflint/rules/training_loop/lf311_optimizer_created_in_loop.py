@@ -55,6 +55,27 @@ schedulers attached to the old optimiser stop acting.
             criterion(model(x), y).backward()
             optimizer.step()
     """
+    use_instead = """
+    import torch
+
+
+    def train(model, loader, criterion):
+        optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
+        for x, y in loader:
+            optimizer.zero_grad()
+            criterion(model(x), y).backward()
+            optimizer.step()
+    """
+    references = (
+        (
+            "PyTorch: constructing an optimizer",
+            "https://pytorch.org/docs/stable/optim.html#constructing-it",
+        ),
+        (
+            "PyTorch: torch.optim.Adam",
+            "https://pytorch.org/docs/stable/generated/torch.optim.Adam.html",
+        ),
+    )
     INVALID = [
         Invalid(
             """

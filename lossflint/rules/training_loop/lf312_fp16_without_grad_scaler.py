@@ -51,6 +51,25 @@ model stop learning, and the loss stalls (or the fp16 weights overflow to inf).
             # the fix: scaler.scale(loss).backward() with scaler = torch.amp.GradScaler()
             optimizer.step()
     """
+    use_instead = """
+    import torch
+
+    scaler = torch.amp.GradScaler("cuda")
+
+
+    def train(model, loader, optimizer, criterion):
+        for x, y in loader:
+            optimizer.zero_grad()
+            with torch.autocast("cuda"):
+                loss = criterion(model(x), y)
+            scaler.scale(loss).backward()
+            scaler.step(optimizer)
+            scaler.update()
+    """
+    references = (
+        ("PyTorch: gradient scaling", "https://pytorch.org/docs/stable/amp.html#gradient-scaling"),
+        ("PyTorch: AMP examples", "https://pytorch.org/docs/stable/notes/amp_examples.html"),
+    )
     INVALID = [
         Invalid(
             """

@@ -48,6 +48,27 @@ on the logits is autocast-safe and numerically stable.
             loss = F.binary_cross_entropy_with_logits(z, y)  # OK: autocast-safe
         return loss
     """
+    use_instead = """
+    import torch
+    import torch.nn.functional as F
+
+
+    def loss_fn(model, x, y):
+        with torch.autocast("cuda"):
+            z = model(x)
+            loss = F.binary_cross_entropy_with_logits(z, y)
+        return loss
+    """
+    references = (
+        (
+            "PyTorch: autocast op eligibility (binary_cross_entropy)",
+            "https://pytorch.org/docs/stable/amp.html#prefer-binary-cross-entropy-with-logits-over-binary-cross-entropy",
+        ),
+        (
+            "PyTorch: torch.nn.functional.binary_cross_entropy_with_logits",
+            "https://pytorch.org/docs/stable/generated/torch.nn.functional.binary_cross_entropy_with_logits.html",
+        ),
+    )
     fix_safety = """
 Unsafe: for `F.binary_cross_entropy(torch.sigmoid(z), y)` written inline the fix
 calls `binary_cross_entropy_with_logits(z, y)`, the same loss computed from the

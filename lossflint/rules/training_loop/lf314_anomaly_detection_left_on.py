@@ -43,6 +43,21 @@ easy to leave on after the NaN was found.
     if args.debug:
         torch.autograd.set_detect_anomaly(True)  # OK: behind a debug flag
     """
+    use_instead = """
+    import argparse
+
+    import torch
+
+    args = argparse.ArgumentParser().parse_args()
+    if args.debug:
+        torch.autograd.set_detect_anomaly(True)
+    """
+    references = (
+        (
+            "PyTorch: anomaly detection",
+            "https://pytorch.org/docs/stable/autograd.html#anomaly-detection",
+        ),
+    )
     INVALID = [
         Invalid(
             """

@@ -53,6 +53,23 @@ large constants blow up activations and the loss.
                 nn.init.kaiming_normal_(m.weight)  # OK: breaks the symmetry
                 nn.init.zeros_(m.bias)  # OK: biases may be constant
     """
+    use_instead = """
+    import torch.nn as nn
+
+
+    class MLP(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.fc1 = nn.Linear(784, 512)
+            self.fc2 = nn.Linear(512, 10)
+            self.apply(self._init)
+
+        def _init(self, m):
+            if isinstance(m, nn.Linear):
+                nn.init.kaiming_normal_(m.weight)
+                nn.init.zeros_(m.bias)
+    """
+    references = (("PyTorch: torch.nn.init", "https://pytorch.org/docs/stable/nn.init.html"),)
     INVALID = [
         Invalid(
             """

@@ -53,6 +53,29 @@ are noisy and metrics are too low.
             x = F.dropout(self.fc(x), p=0.5, training=self.training)  # OK: follows eval()
             return x
     """
+    use_instead = """
+    import torch.nn.functional as F
+    from torch import nn
+
+
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.fc = nn.Linear(10, 10)
+
+        def forward(self, x):
+            return F.dropout(self.fc(x), p=0.5, training=self.training)
+    """
+    references = (
+        (
+            "PyTorch: torch.nn.functional.dropout",
+            "https://pytorch.org/docs/stable/generated/torch.nn.functional.dropout.html",
+        ),
+        (
+            "PyTorch: torch.nn.Dropout",
+            "https://pytorch.org/docs/stable/generated/torch.nn.Dropout.html",
+        ),
+    )
     fix_safety = """
 Safe: `training=self.training` keeps dropout exactly as it is during training and
 switches it off after `model.eval()`, which is what the module's other layers do.

@@ -24,6 +24,7 @@ from lossflint.formats import FORMATS
 from lossflint.registry import all_rules
 from lossflint.report import Report
 from lossflint.runner import display_name
+from lossflint.urls import rule_url
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -157,6 +158,8 @@ def check(
         _fail(f"{'--add-noqa' if add_noqa else '--watch'} works on files, not on stdin")
     if add_noqa and (fix or diff):
         _fail("--add-noqa cannot be combined with --fix or --diff")
+    if watch and (fix or diff or add_noqa):
+        _fail("--watch only lints: it cannot be combined with --fix, --diff or --add-noqa")
     if show_source and output_format == "concise":
         output_format = "full"
     report = Report(
@@ -274,6 +277,7 @@ def rules_command(fmt: str) -> None:
                 "fix": r.fix_kind,
                 "default_enabled": r.default_enabled,
                 "summary": r.summary,
+                "url": rule_url(code),
             }
             for code, r in rules.items()
         ]

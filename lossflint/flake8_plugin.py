@@ -2,13 +2,16 @@
 
 Registered in the ``flake8.extension`` entry-point group under the prefix
 ``LF``. flake8 hands over the file's lines; lossflint lints that text with its
-own configuration (``[tool.lossflint]`` of the nearest ``pyproject.toml``
-above the file: ``select``/``ignore``, ``per-file-ignores`` and rule
+own configuration (the nearest ``.lossflint.toml``, ``lossflint.toml`` or
+``pyproject.toml`` with ``[tool.lossflint]`` above each file, as ``lossflint
+check`` finds it: ``select``/``ignore``, ``per-file-ignores`` and rule
 ``options`` all apply), and flake8's ``--select``/``--ignore`` filter on top.
 
 ``# noqa`` is honoured by both: lossflint drops what its own directives
-suppress (so a ``# noqa`` on the first line of a multi-line statement works
-as in ``lossflint check``), and flake8 applies its own handling to the rest.
+suppress (so a ``# noqa`` on the first line of a multi-line statement and a
+file-level ``# lossflint: noqa: LF201`` work as in ``lossflint check``), and
+flake8 applies its own handling to the rest; both read codes as prefixes
+(``# noqa: LF2``).
 With ``flake8 --disable-noqa`` lossflint ignores the directives too.
 
 Columns: flake8 expects 0-based columns from plugins and prints them 1-based,

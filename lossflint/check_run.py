@@ -110,7 +110,7 @@ def make_plan(
         plan.warnings += discovered.warnings
         walked = os.path.isdir(raw)
         for path in discovered.files:
-            settings = resolver.for_path(path) if walked else own
+            settings = resolver.for_path(path, is_file=True) if walked else own
             if settings is not own and _excluded_with_parents(
                 path, settings, [*settings.exclude, *settings.extend_exclude]
             ):

@@ -392,6 +392,8 @@ class SettingsResolver:
         self._adjust = adjust
         self.warnings = warnings if warnings is not None else []
         self._folders: dict[Path, Path | None] = {}
+        #: unresolved folder of a file -> its config (for_path(is_file=True))
+        self._by_folder: dict[str, Path | None] = {}
         self._loaded: dict[Path | None, Settings] = {}
         self._fixed: Settings | None = None
         if isolated:
@@ -428,10 +430,18 @@ class SettingsResolver:
             self._folders[folder] = found
         return found
 
-    def for_path(self, path: Path) -> Settings:
+    def for_path(self, path: Path, is_file: bool = False) -> Settings:
+        """The settings of ``path``; ``is_file`` (known by the caller, e.g.
+        discovery) saves resolving each file: its folder's answer is reused."""
         if self._fixed is not None:
             return self._fixed
-        config = self.config_for(path)
+        if is_file:
+            folder = os.path.dirname(os.path.abspath(path))
+            if folder not in self._by_folder:
+                self._by_folder[folder] = self.config_for(Path(folder))
+            config = self._by_folder[folder]
+        else:
+            config = self.config_for(path)
         if config not in self._loaded:
             self._loaded[config] = self._finish(load_settings(config))
         return self._loaded[config]

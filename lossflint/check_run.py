@@ -67,6 +67,8 @@ def check_stdin(name: str, data: bytes) -> None:
     try:
         decode_source(data)
     except DecodeError as exc:
+        if not str(exc).startswith("cannot decode file as"):
+            return  # a NUL byte, an unknown codec: LF900, as for a file
         reason = str(exc).replace("cannot decode file as", "not valid")
         raise ConfigError(
             f"stdin is {reason} (line {exc.row}, column {exc.column}); "

@@ -1,20 +1,31 @@
 """``lossflint server``: a Language Server (LSP over stdio, built on pygls).
 
-It lints the editor's buffer (not the file on disk) when a Python document is
-opened, changed or saved, publishes the findings as diagnostics, and offers
-each finding's fix as a quick-fix code action ("unsafe" fixes are offered
-too, marked as such and never preferred). Settings come from the
-``[tool.lossflint]`` of the nearest ``pyproject.toml`` above the document,
-re-read on every lint so edits to the config apply without a restart; a
-broken config is shown as one diagnostic on the first line.
+It lints the editor's buffers (not the files on disk) -- Python documents
+and notebook documents (LSP 3.17 ``notebookDocument/*``, linted as one
+program across their cells like ``lossflint check`` does, findings published
+per cell) -- and publishes the findings as diagnostics. Code actions: each
+finding's fix (``quickfix``; "unsafe" fixes offered too, marked as such and
+never preferred), "Disable LFxxx for this line" (``quickfix``) and
+``source.fixAll.lossflint`` (every safe fix, one edit); ``context.only`` is
+honoured (:mod:`lossflint.lsp.actions`). Settings come from the nearest
+configuration above the document, re-read on every lint so edits to the
+config apply without a restart; a broken config is shown as one diagnostic
+on the first line.
+
+Speed (:mod:`lossflint.lsp.scheduler`): linting happens in a worker process,
+never on the main loop; only a document's newest version is linted, a
+burst of changes is linted once after it, a lint made stale by a newer
+change is cancelled, results are reused by content, and code actions are
+answered from the result of the current version. A line being typed does
+not wipe the file's findings: the broken lines are masked and the rest is
+linted (:mod:`lossflint.lsp.half_typed`). ``initialize`` is answered before
+the linter is loaded: the worker starts (and warms up) after it.
 
 Positions: lossflint counts columns in characters; LSP clients count in the
 negotiated position encoding (UTF-16 by default), which pygls' position
-codec converts to.
-
-Notebook documents are not handled by the server (lint them with
-``lossflint check`` or pre-commit). A document over ``max-file-size`` is not
-linted (a log message says so).
+codec converts to. A document over ``max-file-size`` is not linted (a log
+message says so). URIs other than ``file:`` are linted as buffers
+(:mod:`lossflint.lsp.documents`).
 
 Nothing a client sends stops the server: frames are checked before pygls
 sees them (:class:`FrameReader`), and a request whose parameters cannot be
@@ -24,33 +35,33 @@ dropped (:class:`_Protocol`).
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 import sys
 import threading
-from pathlib import Path
 from typing import IO, Any
 
 from lsprotocol import types
 from pygls.exceptions import JsonRpcException
 from pygls.lsp.server import LanguageServer
 from pygls.protocol import LanguageServerProtocol
-from pygls.workspace import TextDocument
 
 from lossflint import __version__
-from lossflint.config import ConfigError, resolve_settings
-from lossflint.diagnostics import Applicability, Diagnostic, Location, Severity
-from lossflint.file_limits import is_limited, skip_notice
-from lossflint.linter import RuleSet, lint_text
-
-SOURCE = "lossflint"
-
-_SEVERITY = {
-    Severity.ERROR: types.DiagnosticSeverity.Error,
-    Severity.WARNING: types.DiagnosticSeverity.Warning,
-    Severity.INFO: types.DiagnosticSeverity.Information,
-}
-
+from lossflint.lsp.actions import (
+    FIX_ALL_KIND,
+    KINDS,
+    SOURCE,
+    disable_actions,
+    fix_all_action,
+    quick_fixes,
+    to_lsp,
+    touching,
+    wanted,
+)
+from lossflint.lsp.documents import is_python, notebook_job, place_of, root_of
+from lossflint.lsp.messages import FIX_ALL, LINT, Job
+from lossflint.lsp.scheduler import Linted, Scheduler
 
 #: JSON-RPC error codes
 PARSE_ERROR, INVALID_REQUEST, INVALID_PARAMS = -32700, -32600, -32602
@@ -241,154 +252,227 @@ class LossflintServer(LanguageServer):
             SOURCE,
             __version__,
             text_document_sync_kind=types.TextDocumentSyncKind.Incremental,
+            notebook_document_sync=types.NotebookDocumentSyncOptions(
+                notebook_selector=[
+                    types.NotebookDocumentFilterWithCells(
+                        cells=[types.NotebookCellLanguage(language="python")]
+                    )
+                ],
+                save=True,
+            ),
             protocol_cls=_Protocol,
         )
+        self.root: str | None = None
+        self._scheduler: Scheduler | None = None
+        #: cells each notebook's findings were last published to
+        self.published_cells: dict[str, set[str]] = {}
 
-    def lint(self, doc: TextDocument) -> tuple[list[Diagnostic], str | None]:
-        """Findings for the buffer of ``doc``, or a configuration error."""
-        path = Path(doc.path)
-        try:
-            settings = resolve_settings([str(path)], None, False)
-        except ConfigError as exc:
-            return [], str(exc)
-        limit = settings.max_file_size
-        if is_limited(path) and limit > 0:
-            size = len(doc.source.encode("utf-8", "surrogatepass"))
-            if size > limit:
-                notice = skip_notice(path.name, size, limit)
-                self.window_log_message(
-                    types.LogMessageParams(types.MessageType.Warning, f"lossflint: {notice}")
-                )
-                return [], None
-        ruleset = RuleSet(settings.enabled_codes(), settings.options)
-        result = lint_text(doc.source, str(path), ruleset, settings.ignored_for(path))
-        for error in result.errors:
-            self.window_log_message(
-                types.LogMessageParams(types.MessageType.Error, f"lossflint: {error}")
-            )
-        return result.diagnostics, None
+    @property
+    def scheduler(self) -> Scheduler:
+        """Started after ``initialize`` was answered (it starts the worker)."""
+        if self._scheduler is None:
+            self._scheduler = Scheduler(asyncio.get_running_loop(), self.publish, self.notice)
+        return self._scheduler
 
+    def start_linting(self) -> None:
+        """Start the worker (it loads the linter meanwhile)."""
+        _ = self.scheduler
 
-def _range(doc: TextDocument, start: Location, end: Location) -> types.Range:
-    codec = doc.position_codec
-    lines = doc.lines
-    return types.Range(
-        start=codec.position_to_client_units(
-            lines, types.Position(line=start.row - 1, character=start.column - 1)
-        ),
-        end=codec.position_to_client_units(
-            lines, types.Position(line=end.row - 1, character=end.column - 1)
-        ),
-    )
+    def notice(self, message: str) -> None:
+        kind = types.MessageType.Warning if "skipped" in message else types.MessageType.Error
+        self.window_log_message(types.LogMessageParams(kind, message))
 
+    # --- documents --------------------------------------------------------------------
 
-def to_lsp(doc: TextDocument, d: Diagnostic) -> types.Diagnostic:
-    return types.Diagnostic(
-        range=_range(doc, d.location, d.end_location),
-        message=d.message,
-        severity=_SEVERITY[d.severity],
-        code=d.code,
-        code_description=types.CodeDescription(href=d.url),
-        source=SOURCE,
-        related_information=[
-            types.DiagnosticRelatedInformation(
-                location=types.Location(uri=doc.uri, range=_range(doc, r.location, r.end_location)),
-                message=r.message,
-            )
-            for r in d.related
-        ]
-        or None,
-    )
-
-
-def _overlaps(a: types.Range, b: types.Range) -> bool:
-    def key(p: types.Position) -> tuple[int, int]:
-        return (p.line, p.character)
-
-    return key(a.start) <= key(b.end) and key(b.start) <= key(a.end)
-
-
-def code_actions(doc: TextDocument, diagnostics: list[Diagnostic], where: types.Range):
-    """Quick fixes of the findings whose range touches ``where``."""
-    actions: list[types.CodeAction] = []
-    for d in diagnostics:
-        if d.fix is None or not d.fix.edits:
-            continue
-        lsp_diag = to_lsp(doc, d)
-        if not _overlaps(lsp_diag.range, where):
-            continue
-        safe = d.fix.applicability is Applicability.SAFE
-        title = f"{d.code}: {d.fix.message}" + ("" if safe else " (unsafe fix)")
-        edits = [
-            types.TextEdit(range=_range(doc, e.location, e.end_location), new_text=e.content)
-            for e in d.fix.edits
-        ]
-        actions.append(
-            types.CodeAction(
-                title=title,
-                kind=types.CodeActionKind.QuickFix,
-                diagnostics=[lsp_diag],
-                is_preferred=safe,
-                edit=types.WorkspaceEdit(changes={doc.uri: edits}),
-            )
+    def text_changed(self, uri: str) -> None:
+        if self.workspace.get_notebook_document(cell_uri=uri) is not None:
+            return  # a cell: its notebook is linted
+        doc = self.workspace.get_text_document(uri)
+        if not is_python(doc):
+            return
+        place = place_of(uri)
+        self.scheduler.changed(
+            uri, doc.version, Job(LINT, doc.source, place.path, place.name, self.root)
         )
-    return actions
+
+    def notebook_changed(self, uri: str) -> None:
+        notebook = self.workspace.get_notebook_document(notebook_uri=uri)
+        if notebook is None:
+            return
+        self.scheduler.changed(
+            uri, notebook.version, notebook_job(self.workspace, notebook, self.root)
+        )
+
+    def publish(self, key: str, linted: Linted) -> None:
+        if linted.job.kind == LINT:
+            self._publish_text(key, linted)
+        else:
+            self._publish_notebook(key, linted)
+
+    def _publish_text(self, uri: str, linted: Linted) -> None:
+        doc = self.workspace.get_text_document(uri)
+        outcome = linted.outcome
+        if outcome.config_error is not None:
+            items = [_config_diagnostic(outcome.config_error)]
+        else:
+            items = [to_lsp(doc, d) for d in outcome.diagnostics]
+        self.text_document_publish_diagnostics(
+            types.PublishDiagnosticsParams(uri=uri, diagnostics=items, version=linted.version)
+        )
+
+    def _publish_notebook(self, uri: str, linted: Linted) -> None:
+        notebook = self.workspace.get_notebook_document(notebook_uri=uri)
+        if notebook is None:
+            return
+        cells = [c.document for c in notebook.cells]
+        code = [c.document for c in notebook.cells if c.kind == types.NotebookCellKind.Code]
+        by_cell: dict[str, list[types.Diagnostic]] = {cell: [] for cell in code}
+        outcome = linted.outcome
+        if outcome.config_error is not None and code:
+            by_cell[code[0]].append(_config_diagnostic(outcome.config_error))
+        for d in [] if outcome.config_error else outcome.diagnostics:
+            cell = cells[d.cell - 1] if d.cell is not None and 0 < d.cell <= len(cells) else None
+            cell = cell or (code[0] if code else None)
+            if cell is None:
+                continue
+            doc = self.workspace.get_text_document(cell)
+            by_cell.setdefault(cell, []).append(to_lsp(doc, d))
+        for gone in self.published_cells.get(uri, set()) - set(by_cell):
+            by_cell[gone] = []
+        self.published_cells[uri] = {c for c, items in by_cell.items() if items}
+        for cell, items in by_cell.items():
+            self.text_document_publish_diagnostics(
+                types.PublishDiagnosticsParams(uri=cell, diagnostics=items)
+            )
+
+    def clear(self, uris: list[str]) -> None:
+        for uri in uris:
+            self.text_document_publish_diagnostics(
+                types.PublishDiagnosticsParams(uri=uri, diagnostics=[])
+            )
+
+    # --- code actions -----------------------------------------------------------------
+
+    async def code_actions(self, params: types.CodeActionParams) -> list[types.CodeAction] | None:
+        uri = params.text_document.uri
+        only = [str(getattr(k, "value", k)) for k in params.context.only or []] or None
+        notebook = self.workspace.get_notebook_document(cell_uri=uri)
+        doc = self.workspace.get_text_document(uri)
+        version: int | None
+        if notebook is not None:
+            key, version = notebook.uri, notebook.version
+        elif is_python(doc):
+            key, version = uri, doc.version
+        else:
+            return None
+        actions: list[types.CodeAction] = []
+        if wanted(types.CodeActionKind.QuickFix.value, only):
+            linted = await self.scheduler.result_for(key, version)
+            if linted is not None and linted.outcome.config_error is None:
+                diagnostics = linted.outcome.diagnostics
+                if notebook is not None:
+                    number = 1 + [c.document for c in notebook.cells].index(uri)
+                    diagnostics = [d for d in diagnostics if d.cell == number]
+                found = touching(doc, diagnostics, params.range)
+                actions += quick_fixes(doc, found, uri)
+                actions += disable_actions(doc, doc.source, found, uri)
+        if notebook is None and only and wanted(FIX_ALL_KIND, only):
+            action = await self.fix_all(uri, doc.version, doc.source)
+            if action is not None:
+                actions.append(action)
+        return actions or None
+
+    async def fix_all(self, uri: str, version: int | None, text: str) -> types.CodeAction | None:
+        place = place_of(uri)
+        outcome = await self.scheduler.request(
+            Job(FIX_ALL, text, place.path, place.name, self.root)
+        )
+        doc = self.workspace.get_text_document(uri)
+        if outcome is None or doc.version != version:
+            return None  # the worker died, or the buffer changed meanwhile
+        return fix_all_action(doc, text, outcome.fixed_text, uri)
+
+
+def _config_diagnostic(error: str) -> types.Diagnostic:
+    return types.Diagnostic(
+        range=types.Range(types.Position(0, 0), types.Position(0, 0)),
+        message=f"lossflint configuration error: {error}",
+        severity=types.DiagnosticSeverity.Error,
+        source=SOURCE,
+    )
 
 
 def create_server() -> LossflintServer:
     server = LossflintServer()
 
-    def publish(ls: LossflintServer, uri: str) -> None:
-        doc = ls.workspace.get_text_document(uri)
-        if doc.uri.endswith(".ipynb"):
-            return
-        diagnostics, config_error = ls.lint(doc)
-        items = [to_lsp(doc, d) for d in diagnostics]
-        if config_error is not None:
-            items = [
-                types.Diagnostic(
-                    range=types.Range(types.Position(0, 0), types.Position(0, 0)),
-                    message=f"lossflint configuration error: {config_error}",
-                    severity=types.DiagnosticSeverity.Error,
-                    source=SOURCE,
-                )
-            ]
-        ls.text_document_publish_diagnostics(
-            types.PublishDiagnosticsParams(uri=uri, diagnostics=items, version=doc.version)
-        )
+    @server.feature(types.INITIALIZE)
+    def initialize(ls: LossflintServer, params: types.InitializeParams) -> None:
+        ls.root = root_of(params)
+
+    @server.feature(types.INITIALIZED)
+    def initialized(ls: LossflintServer, params: types.InitializedParams) -> None:
+        ls.start_linting()
+
+    @server.feature(types.SHUTDOWN)
+    def shutdown(ls: LossflintServer, params: None) -> None:
+        if ls._scheduler is not None:
+            ls._scheduler.stop()
 
     @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
     def did_open(ls: LossflintServer, params: types.DidOpenTextDocumentParams) -> None:
-        publish(ls, params.text_document.uri)
+        ls.text_changed(params.text_document.uri)
 
     @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
     def did_change(ls: LossflintServer, params: types.DidChangeTextDocumentParams) -> None:
-        publish(ls, params.text_document.uri)
+        ls.text_changed(params.text_document.uri)
 
     @server.feature(types.TEXT_DOCUMENT_DID_SAVE)
     def did_save(ls: LossflintServer, params: types.DidSaveTextDocumentParams) -> None:
-        publish(ls, params.text_document.uri)
+        ls.text_changed(params.text_document.uri)
 
     @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
     def did_close(ls: LossflintServer, params: types.DidCloseTextDocumentParams) -> None:
-        ls.text_document_publish_diagnostics(
-            types.PublishDiagnosticsParams(uri=params.text_document.uri, diagnostics=[])
-        )
+        ls.scheduler.closed(params.text_document.uri)
+        ls.clear([params.text_document.uri])
+
+    @server.feature(types.NOTEBOOK_DOCUMENT_DID_OPEN)
+    def notebook_open(ls: LossflintServer, params: types.DidOpenNotebookDocumentParams) -> None:
+        ls.notebook_changed(params.notebook_document.uri)
+
+    @server.feature(types.NOTEBOOK_DOCUMENT_DID_CHANGE)
+    def notebook_change(ls: LossflintServer, params: types.DidChangeNotebookDocumentParams) -> None:
+        ls.notebook_changed(params.notebook_document.uri)
+
+    @server.feature(types.NOTEBOOK_DOCUMENT_DID_SAVE)
+    def notebook_save(ls: LossflintServer, params: types.DidSaveNotebookDocumentParams) -> None:
+        ls.notebook_changed(params.notebook_document.uri)
+
+    @server.feature(types.NOTEBOOK_DOCUMENT_DID_CLOSE)
+    def notebook_close(ls: LossflintServer, params: types.DidCloseNotebookDocumentParams) -> None:
+        uri = params.notebook_document.uri
+        ls.scheduler.closed(uri)
+        cells = ls.published_cells.pop(uri, set())
+        ls.clear(sorted(cells | {c.uri for c in params.cell_text_documents}))
 
     @server.feature(
         types.TEXT_DOCUMENT_CODE_ACTION,
-        types.CodeActionOptions(code_action_kinds=[types.CodeActionKind.QuickFix]),
+        types.CodeActionOptions(code_action_kinds=KINDS),
     )
-    def code_action(
+    async def code_action(
         ls: LossflintServer, params: types.CodeActionParams
     ) -> list[types.CodeAction] | None:
-        doc = ls.workspace.get_text_document(params.text_document.uri)
-        if doc.uri.endswith(".ipynb"):
-            return None
-        diagnostics, _ = ls.lint(doc)
-        return code_actions(doc, diagnostics, params.range) or None
+        return await ls.code_actions(params)
+
+    @server.feature(STATS)
+    def stats(ls: LossflintServer, params: Any) -> dict[str, Any]:
+        """What the scheduler did (lints run, cancelled, dropped): for tests and benchmarks."""
+        return {**ls.scheduler.stats.to_json(), "worker": ls.scheduler.worker_kind}
 
     return server
+
+
+#: the custom request answering :class:`~lossflint.lsp.scheduler.Stats`
+STATS = "lossflint/stats"
 
 
 def start() -> None:
@@ -397,4 +481,8 @@ def start() -> None:
     replies = ErrorReplies(stdout)
     if isinstance(server.protocol, _Protocol):
         server.protocol.replies = replies
-    server.start_io(stdin=FrameReader(sys.stdin.buffer, replies), stdout=stdout)  # type: ignore[arg-type]
+    try:
+        server.start_io(stdin=FrameReader(sys.stdin.buffer, replies), stdout=stdout)  # type: ignore[arg-type]
+    finally:
+        if server._scheduler is not None:
+            server._scheduler.stop()

@@ -100,7 +100,10 @@ def client(tmp_path: Path):
         {"processId": None, "rootUri": tmp_path.as_uri(), "capabilities": {}},
     )
     assert result["serverInfo"]["name"] == "lossflint"
-    assert result["capabilities"]["codeActionProvider"]["codeActionKinds"] == ["quickfix"]
+    assert result["capabilities"]["codeActionProvider"]["codeActionKinds"] == [
+        "quickfix",
+        "source.fixAll.lossflint",
+    ]
     c.notify("initialized", {})
     yield c
     if c.proc.poll() is None:
@@ -147,7 +150,10 @@ def test_session_open_diagnostics_code_action_shutdown(client: Client, tmp_path:
             "context": {"diagnostics": [diags[1]]},
         },
     )
-    assert len(actions) == 1
+    assert [a["title"] for a in actions] == [
+        "LF201: use log_softmax",
+        "Disable LF201 for this line",
+    ]
     action = actions[0]
     assert action["kind"] == "quickfix"
     assert action["title"].startswith("LF201: ")
@@ -202,7 +208,7 @@ def test_unsafe_fix_offered_not_preferred(client: Client, tmp_path: Path):
             "context": {"diagnostics": diags[:1]},
         },
     )
-    assert [a["title"].split(":")[0] for a in actions] == ["LF110"]
+    assert [a["title"].split(":")[0] for a in actions] == ["LF110", "Disable LF110 for this line"]
     assert actions[0]["title"].endswith("(unsafe fix)")
     assert actions[0]["isPreferred"] is False
     [edit] = actions[0]["edit"]["changes"][uri]

@@ -1,0 +1,165 @@
+"""What the linting worker computes for a :class:`~lossflint.lsp.messages.Job`
+(:meth:`Runner.run`).
+
+Configuration is read for every job (edits to ``pyproject.toml`` apply at
+once); the rule set is built once per configuration, and results are kept by
+content (:class:`ResultCache`): saving, undoing back to a linted version and
+the code actions of an unchanged buffer lint nothing again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import OrderedDict
+from dataclasses import replace
+from pathlib import Path
+
+from lossflint.config import ConfigError, Settings, resolve_settings
+from lossflint.diagnostics import Diagnostic
+from lossflint.file_limits import is_limited, skip_notice
+from lossflint.linter import LintResult, RuleSet, lint_text, parse
+from lossflint.lsp.half_typed import mask_broken_lines, syntax_error
+from lossflint.lsp.messages import FIX_ALL, NOTEBOOK, Job, Outcome
+from lossflint.parse_guard import check as guard_check
+
+
+def settings_for(job: Job) -> Settings:
+    if job.path is not None:
+        return resolve_settings([job.path], None, False)
+    if job.root is not None:
+        return resolve_settings([job.root], None, False)
+    return resolve_settings([], None, True)
+
+
+class ResultCache:
+    """Outcomes by (kind, text, name, configuration), the most recent few."""
+
+    def __init__(self, size: int = 32) -> None:
+        self.size = size
+        self._items: OrderedDict[tuple[str, ...], Outcome] = OrderedDict()
+
+    @staticmethod
+    def key(job: Job, settings: Settings) -> tuple[str, ...]:
+        digest = hashlib.blake2b(job.text.encode("utf-8", "surrogatepass")).hexdigest()
+        return (job.kind, digest, job.name, str(job.path), settings.fingerprint())
+
+    def get(self, key: tuple[str, ...]) -> Outcome | None:
+        found = self._items.get(key)
+        if found is not None:
+            self._items.move_to_end(key)
+        return found
+
+    def clear(self) -> None:
+        self._items.clear()
+
+    def put(self, key: tuple[str, ...], outcome: Outcome) -> None:
+        self._items[key] = outcome
+        self._items.move_to_end(key)
+        while len(self._items) > self.size:
+            self._items.popitem(last=False)
+
+
+class Runner:
+    """Runs jobs; keeps rule sets and results between them."""
+
+    def __init__(self) -> None:
+        self.rulesets: dict[str, RuleSet] = {}
+        self.cache = ResultCache()
+
+    def ruleset(self, settings: Settings) -> RuleSet:
+        key = settings.fingerprint()
+        if key not in self.rulesets:
+            self.rulesets[key] = RuleSet(settings.enabled_codes(), settings.options)
+        return self.rulesets[key]
+
+    def run(self, job: Job) -> Outcome:
+        try:
+            settings = settings_for(job)
+        except ConfigError as exc:
+            return Outcome(config_error=str(exc))
+        where = Path(job.path) if job.path is not None else Path(job.root or ".") / job.name
+        if job.kind != NOTEBOOK and is_limited(where) and settings.max_file_size > 0:
+            size = len(job.text.encode("utf-8", "surrogatepass"))
+            if size > settings.max_file_size:
+                return Outcome(notices=[skip_notice(where.name, size, settings.max_file_size)])
+        key = ResultCache.key(job, settings)
+        cached = self.cache.get(key)
+        if cached is not None:
+            return replace(cached, lints=0)
+        ruleset = self.ruleset(settings)
+        ignored = settings.ignored_for(where)
+        if job.kind == FIX_ALL:
+            outcome = fix_all(job.text, job.name, ruleset, ignored)
+        elif job.kind == NOTEBOOK:
+            outcome = lint_notebook_json(job.text, job.name, ruleset, ignored)
+        else:
+            outcome = lint_buffer(job.text, job.name, ruleset, ignored)
+        self.cache.put(key, outcome)
+        return outcome
+
+
+def _notices(result: LintResult) -> list[str]:
+    return [str(error) for error in result.errors]
+
+
+def lint_buffer(text: str, name: str, ruleset: RuleSet, ignored: list[str]) -> Outcome:
+    """Findings of a Python buffer; a buffer that does not parse is linted
+    with its broken lines masked (:mod:`lossflint.lsp.half_typed`), and its
+    LF900 is added."""
+    if guard_check(text) is not None or syntax_error(text) is None:
+        # (input too deep for libcst is refused by lint_text; CPython's
+        # parser is not asked about it either)
+        result = lint_text(text, name, ruleset, ignored)
+        return Outcome(result.diagnostics, notices=_notices(result), lints=1)
+    parsed = parse(text, name)
+    if not isinstance(parsed, Diagnostic):
+        # libcst reads syntax this interpreter does not (a newer Python's)
+        result = lint_text(text, name, ruleset, ignored)
+        return Outcome(result.diagnostics, notices=_notices(result), lints=1)
+    report = ruleset.report_syntax and not any("LF900".startswith(i) for i in ignored)
+    syntax = [parsed] if report else []
+    masked = mask_broken_lines(text)
+    if masked is None:
+        return Outcome(syntax, lints=0)
+    masked_text, rows = masked
+    result = lint_text(masked_text, name, ruleset, ignored)
+    kept = [_outside(d, set(rows)) for d in result.diagnostics]
+    diagnostics = sorted([d for d in kept if d is not None] + syntax, key=Diagnostic.sort_key)
+    return Outcome(diagnostics, notices=_notices(result), masked_rows=tuple(rows), lints=1)
+
+
+def _outside(diag: Diagnostic, rows: set[int]) -> Diagnostic | None:
+    """``diag`` unless it is on a masked row; its fix dropped when the fix
+    would edit one."""
+    if diag.code == "LF900" or diag.location.row in rows:
+        return None
+    fix = diag.fix
+    if fix is not None and any(
+        row in rows
+        for edit in fix.edits
+        for row in range(edit.location.row, edit.end_location.row + 1)
+    ):
+        return replace(diag, fix=None)
+    return diag
+
+
+def lint_notebook_json(text: str, name: str, ruleset: RuleSet, ignored: list[str]) -> Outcome:
+    from lossflint.notebook import lint_notebook
+
+    result = lint_notebook(text.encode("utf-8", "surrogatepass"), name, ruleset, ignored)
+    return Outcome(result.diagnostics, notices=_notices(result), lints=1)
+
+
+def fix_all(text: str, name: str, ruleset: RuleSet, ignored: list[str]) -> Outcome:
+    """The buffer with every safe fix applied (as ``lossflint check --fix``)."""
+    from lossflint.fixer import fix_text
+
+    if syntax_error(text) is not None and isinstance(parse(text, name), Diagnostic):
+        return Outcome()  # nothing is fixed in a buffer that does not parse
+    outcome = fix_text(text, name, ruleset, ignored, unsafe=False)
+    fixed = outcome.text if outcome.applied and outcome.text != text else None
+    return Outcome(
+        fixed_text=fixed,
+        notices=[*outcome.failed, *(str(e) for e in outcome.errors)],
+        lints=outcome.applied + 1,
+    )

@@ -40,12 +40,13 @@ import json
 import re
 import sys
 import threading
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from lsprotocol import types
 from pygls.exceptions import JsonRpcException
 from pygls.lsp.server import LanguageServer
 from pygls.protocol import LanguageServerProtocol
+from pygls.workspace import TextDocument
 
 from lossflint import __version__
 from lossflint.lsp.actions import (
@@ -62,6 +63,9 @@ from lossflint.lsp.actions import (
 from lossflint.lsp.documents import is_python, notebook_job, place_of, root_of
 from lossflint.lsp.messages import FIX_ALL, LINT, Job
 from lossflint.lsp.scheduler import Linted, Scheduler
+
+if TYPE_CHECKING:
+    from lossflint.diagnostics import Related
 
 #: JSON-RPC error codes
 PARSE_ERROR, INVALID_REQUEST, INVALID_PARAMS = -32700, -32600, -32602
@@ -330,13 +334,23 @@ class LossflintServer(LanguageServer):
         outcome = linted.outcome
         if outcome.config_error is not None and code:
             by_cell[code[0]].append(_config_diagnostic(outcome.config_error))
+
+        def other_cell(r: Related) -> tuple[str, TextDocument] | None:
+            # notebook.map_diagnostic names the cell of a related location
+            # outside the finding's own
+            named = _IN_CELL.search(r.message)
+            if named is None or not 0 < int(named.group(1)) <= len(cells):
+                return None
+            uri = cells[int(named.group(1)) - 1]
+            return uri, self.workspace.get_text_document(uri)
+
         for d in [] if outcome.config_error else outcome.diagnostics:
             cell = cells[d.cell - 1] if d.cell is not None and 0 < d.cell <= len(cells) else None
             cell = cell or (code[0] if code else None)
             if cell is None:
                 continue
             doc = self.workspace.get_text_document(cell)
-            by_cell.setdefault(cell, []).append(to_lsp(doc, d))
+            by_cell.setdefault(cell, []).append(to_lsp(doc, d, other_cell))
         for gone in self.published_cells.get(uri, set()) - set(by_cell):
             by_cell[gone] = []
         self.published_cells[uri] = {c for c, items in by_cell.items() if items}
@@ -391,6 +405,9 @@ class LossflintServer(LanguageServer):
         if outcome is None or doc.version != version:
             return None  # the worker died, or the buffer changed meanwhile
         return fix_all_action(doc, text, outcome.fixed_text, uri)
+
+
+_IN_CELL = re.compile(r" in cell (\d+)$")
 
 
 def _config_diagnostic(error: str) -> types.Diagnostic:

@@ -7,6 +7,7 @@ import queue
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 from typing import IO, Any
 
@@ -228,3 +229,282 @@ def test_bad_config_is_one_diagnostic(client: Client, tmp_path: Path):
     uri = open_doc(client, tmp_path / "t.py", BUG)
     [diag] = client.diagnostics(uri)
     assert diag["message"].startswith("lossflint configuration error: unknown rule code")
+
+
+# --- code actions: fix all, disable for this line, context.only ---------------------------
+
+
+def apply(text: str, edits: list[dict[str, Any]]) -> str:
+    """``edits`` (LSP, ASCII text, no overlaps) applied to ``text``."""
+    lines = text.splitlines(keepends=True)
+    starts = [0]
+    for line in lines:
+        starts.append(starts[-1] + len(line))
+
+    def offset(p: dict[str, int]) -> int:
+        return starts[p["line"]] + p["character"]
+
+    for e in sorted(edits, key=lambda e: offset(e["range"]["start"]), reverse=True):
+        text = (
+            text[: offset(e["range"]["start"])] + e["newText"] + text[offset(e["range"]["end"]) :]
+        )
+    return text
+
+
+def actions_for(
+    client: Client, uri: str, line: int, only: list[str] | None = None
+) -> list[dict[str, Any]]:
+    where = {"start": {"line": line, "character": 0}, "end": {"line": line, "character": 200}}
+    context: dict[str, Any] = {"diagnostics": []}
+    if only is not None:
+        context["only"] = only
+    return (
+        client.request(
+            "textDocument/codeAction",
+            {"textDocument": {"uri": uri}, "range": where, "context": context},
+        )
+        or []
+    )
+
+
+FIXABLE = (
+    "import torch\n"
+    "import torch.nn.functional as F\n"
+    "\n"
+    "a = torch.log(torch.softmax(x, dim=1))\n"
+    "p = F.softmax(z)\n"
+    "b = torch.log(torch.softmax(y, dim=0))\n"
+)
+
+
+def test_fix_all_applies_every_safe_fix_in_one_edit(client: Client, tmp_path: Path):
+    path = tmp_path / "t.py"
+    path.write_text(FIXABLE)
+    uri = open_doc(client, path, FIXABLE)
+    client.diagnostics(uri)
+    [action] = actions_for(client, uri, 0, ["source.fixAll.lossflint"])
+    assert action["kind"] == "source.fixAll.lossflint"
+    [edit] = action["edit"]["changes"][uri]
+    fixed = apply(FIXABLE, [edit])
+    # both LF201 fixes (safe); the LF110 fix is unsafe: left alone
+    assert fixed == FIXABLE.replace(
+        "torch.log(torch.softmax(x, dim=1))", "torch.log_softmax(x, dim=1)"
+    ).replace("torch.log(torch.softmax(y, dim=0))", "torch.log_softmax(y, dim=0)")
+    # what `lossflint check --fix` writes
+    subprocess.run(
+        [sys.executable, "-m", "lossflint", "check", "--fix", str(path)],
+        cwd=tmp_path,
+        capture_output=True,
+        check=False,
+    )
+    assert path.read_text() == fixed
+    # a parent kind asks for it too; nothing else is answered then
+    for only in (["source.fixAll"], ["source"]):
+        assert [a["kind"] for a in actions_for(client, uri, 3, only)] == ["source.fixAll.lossflint"]
+
+
+def test_context_only_is_respected(client: Client, tmp_path: Path):
+    uri = open_doc(client, tmp_path / "t.py", FIXABLE)
+    client.diagnostics(uri)
+    # without `only`: the line's quick fix and its disable action, no fix-all
+    assert [a["title"] for a in actions_for(client, uri, 3)] == [
+        "LF201: use log_softmax",
+        "Disable LF201 for this line",
+    ]
+    assert {a["kind"] for a in actions_for(client, uri, 3, ["quickfix"])} == {"quickfix"}
+    assert actions_for(client, uri, 3, ["source.fixAll.lossflint"])[0]["kind"] == (
+        "source.fixAll.lossflint"
+    )
+    assert actions_for(client, uri, 3, ["source.organizeImports"]) == []
+    assert actions_for(client, uri, 3, ["refactor"]) == []
+
+
+def test_disable_for_this_line_adds_or_merges_noqa_on_the_statement_first_line(
+    client: Client, tmp_path: Path
+):
+    text = (
+        "import torch\n"
+        "a = torch.log(torch.softmax(x, dim=1))  # noqa: LF110\n"
+        "b = foo(\n"
+        "    torch.log(torch.softmax(y, dim=1)),\n"
+        ")\n"
+    )
+    uri = open_doc(client, tmp_path / "t.py", text)
+    assert [d["code"] for d in client.diagnostics(uri)] == ["LF201", "LF201"]
+
+    def disable(line: int) -> str:
+        [action] = [
+            a for a in actions_for(client, uri, line) if a["title"] == "Disable LF201 for this line"
+        ]
+        assert action["kind"] == "quickfix"
+        return apply(text, action["edit"]["changes"][uri])
+
+    assert (
+        disable(1).splitlines()[1] == "a = torch.log(torch.softmax(x, dim=1))  # noqa: LF110, LF201"
+    )
+    # the finding is on line 4; its statement starts on line 3
+    assert disable(3).splitlines()[2:4] == [
+        "b = foo(  # noqa: LF201",
+        "    torch.log(torch.softmax(y, dim=1)),",
+    ]
+
+
+# --- notebooks ------------------------------------------------------------------------------
+
+
+def test_notebook_documents_are_linted_across_cells(client: Client, tmp_path: Path):
+    nb_uri = (tmp_path / "train.ipynb").as_uri()
+    cells = [
+        ("import torch.nn.functional as F\nprobs = F.softmax(logits, dim=1)\n", 2),
+        ("Some *markdown*.\n", 1),
+        ("x = 1\nloss = F.cross_entropy(probs, y)\n", 2),
+    ]
+    cell_uris = [f"vscode-notebook-cell:{tmp_path}/train.ipynb#cell{i}" for i in range(3)]
+    client.notify(
+        "notebookDocument/didOpen",
+        {
+            "notebookDocument": {
+                "uri": nb_uri,
+                "notebookType": "jupyter-notebook",
+                "version": 1,
+                "cells": [
+                    {"kind": kind, "document": cell_uris[i]} for i, (_, kind) in enumerate(cells)
+                ],
+            },
+            "cellTextDocuments": [
+                {
+                    "uri": cell_uris[i],
+                    "languageId": "python" if kind == 2 else "markdown",
+                    "version": 1,
+                    "text": text,
+                }
+                for i, (text, kind) in enumerate(cells)
+            ],
+        },
+    )
+    published: dict[str, list[dict[str, Any]]] = {}
+    while set(published) != {cell_uris[0], cell_uris[2]}:
+        message = client.wait(lambda m: m.get("method") == "textDocument/publishDiagnostics")
+        published[message["params"]["uri"]] = message["params"]["diagnostics"]
+    # the softmax of cell 1 reaches the loss of cell 3 (cell 2 is markdown)
+    assert published[cell_uris[0]] == []
+    [lf101] = published[cell_uris[2]]
+    assert lf101["code"] == "LF101"
+    assert lf101["range"]["start"] == {"line": 1, "character": 7}
+    # where the softmax was applied: in cell 1
+    [related] = lf101["relatedInformation"]
+    assert related["location"]["uri"] == cell_uris[0]
+    assert related["location"]["range"]["start"]["line"] == 1
+
+    # cell 1 stops applying softmax: cell 3's finding goes
+    client.notify(
+        "notebookDocument/didChange",
+        {
+            "notebookDocument": {"uri": nb_uri, "version": 2},
+            "change": {
+                "cells": {
+                    "textContent": [
+                        {
+                            "document": {"uri": cell_uris[0], "version": 2},
+                            "changes": [
+                                {
+                                    "range": {
+                                        "start": {"line": 1, "character": 8},
+                                        "end": {"line": 1, "character": 17},
+                                    },
+                                    "text": "(",
+                                }
+                            ],
+                        }
+                    ]
+                }
+            },
+        },
+    )
+    message = client.wait(
+        lambda m: (
+            m.get("method") == "textDocument/publishDiagnostics"
+            and m["params"]["uri"] == cell_uris[2]
+        )
+    )
+    assert message["params"]["diagnostics"] == []
+    client.notify(
+        "notebookDocument/didClose",
+        {"notebookDocument": {"uri": nb_uri}, "cellTextDocuments": [{"uri": u} for u in cell_uris]},
+    )
+    assert client.proc.poll() is None
+
+
+# --- typing -----------------------------------------------------------------------------
+
+
+def change(client: Client, uri: str, version: int, line: int, column: int, text: str) -> None:
+    where = {"line": line, "character": column}
+    client.notify(
+        "textDocument/didChange",
+        {
+            "textDocument": {"uri": uri, "version": version},
+            "contentChanges": [{"range": {"start": where, "end": where}, "text": text}],
+        },
+    )
+
+
+def test_a_half_typed_line_keeps_the_other_findings(client: Client, tmp_path: Path):
+    uri = open_doc(client, tmp_path / "t.py", BUG)
+    assert [d["code"] for d in client.diagnostics(uri)] == ["LF110", "LF201"]
+    # a new line being typed between them: `print(probs, ` does not parse
+    change(client, uri, 2, 4, 0, "print(probs, \n")
+    diags = client.diagnostics(uri)
+    assert summary(diags) == [
+        ("LF110", 3, 8, 3, 25, 2),
+        ("LF900", 4, 5, 4, 5, 1),
+        ("LF201", 5, 5, 5, 39, 1),
+    ]
+    assert "never closed" in diags[1]["message"]
+    # an unfinished block header too
+    change(client, uri, 3, 4, 0, "for batch in loader\n")
+    assert [d["code"] for d in client.diagnostics(uri)] == ["LF110", "LF900", "LF201"]
+
+
+def test_a_burst_of_changes_is_linted_once_for_its_last_version(client: Client, tmp_path: Path):
+    uri = open_doc(client, tmp_path / "t.py", BUG)
+    client.diagnostics(uri)
+    # twenty keystrokes, as fast as the pipe takes them: `x = (1 + 2)  ` ends
+    # the file, then the softmax line gets its dim
+    text = "x = (1 + 2)\n"
+    for i, char in enumerate(text):
+        change(client, uri, 2 + i, 5, i, char)
+    version = 2 + len(text)
+    change(client, uri, version, 3, 24, ", dim=1")
+    versions = []
+    while True:
+        message = client.wait(lambda m: m.get("method") == "textDocument/publishDiagnostics")
+        versions.append(message["params"]["version"])
+        if versions[-1] == version:
+            break
+    assert [d["code"] for d in message["params"]["diagnostics"]] == ["LF201"]
+    assert versions == sorted(versions)  # never an older version after a newer one
+    stats = client.request("lossflint/stats", None)
+    assert stats["changes"] == 1 + len(text) + 1
+    # the open, perhaps the first keystroke (linted at once, then cancelled
+    # or dropped), and the last version
+    assert stats["dispatched"] <= 4, stats
+    assert stats["published"] <= 3, stats
+
+
+def test_initialize_is_answered_before_the_linter_is_loaded(tmp_path: Path):
+    c = Client(tmp_path)
+    try:
+        started = time.perf_counter()
+        c.request(
+            "initialize", {"processId": None, "rootUri": tmp_path.as_uri(), "capabilities": {}}
+        )
+        elapsed = time.perf_counter() - started
+        c.notify("initialized", {})
+        stats = c.request("lossflint/stats", None)
+        # the worker process loads the linter after the reply
+        assert stats["worker"] == "process"
+        assert elapsed < 30
+    finally:
+        c.proc.kill()
+        c.proc.wait(timeout=TIMEOUT)

@@ -11,12 +11,15 @@ selects it too; ``quickfix`` selects the fixes and the disable actions).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from lsprotocol import types
 from pygls.workspace import TextDocument
 
-from lossflint.diagnostics import Applicability, Diagnostic, Location
+if TYPE_CHECKING:
+    from lossflint.diagnostics import Diagnostic, Location, Related
 
 SOURCE = "lossflint"
 FIX_ALL_KIND = f"{types.CodeActionKind.SourceFixAll.value}.{SOURCE}"
@@ -51,7 +54,21 @@ def client_range(doc: TextDocument, start: Location, end: Location) -> types.Ran
     )
 
 
-def to_lsp(doc: TextDocument, d: Diagnostic, uri: str | None = None) -> types.Diagnostic:
+def to_lsp(
+    doc: TextDocument,
+    d: Diagnostic,
+    elsewhere: Callable[[Related], tuple[str, TextDocument] | None] | None = None,
+) -> types.Diagnostic:
+    """``d`` in LSP terms; ``elsewhere`` says which document a related
+    location is in when it is not ``doc`` (another cell of a notebook)."""
+
+    def related(r: Related) -> types.DiagnosticRelatedInformation:
+        uri, where = (elsewhere(r) if elsewhere is not None else None) or (doc.uri, doc)
+        return types.DiagnosticRelatedInformation(
+            location=types.Location(uri=uri, range=client_range(where, r.location, r.end_location)),
+            message=r.message,
+        )
+
     return types.Diagnostic(
         range=client_range(doc, d.location, d.end_location),
         message=d.message,
@@ -59,16 +76,7 @@ def to_lsp(doc: TextDocument, d: Diagnostic, uri: str | None = None) -> types.Di
         code=d.code,
         code_description=types.CodeDescription(href=d.url),
         source=SOURCE,
-        related_information=[
-            types.DiagnosticRelatedInformation(
-                location=types.Location(
-                    uri=uri or doc.uri, range=client_range(doc, r.location, r.end_location)
-                ),
-                message=r.message,
-            )
-            for r in d.related
-        ]
-        or None,
+        related_information=[related(r) for r in d.related] or None,
     )
 
 
@@ -95,6 +103,8 @@ def quick_fixes(
     doc: TextDocument, found: list[tuple[Diagnostic, types.Diagnostic]], uri: str
 ) -> list[types.CodeAction]:
     """Each finding's own fix ("unsafe" ones offered, never preferred)."""
+    from lossflint.diagnostics import Applicability
+
     actions: list[types.CodeAction] = []
     for d, lsp in found:
         if d.fix is None or not d.fix.edits:
@@ -151,6 +161,7 @@ def disable_actions(
     the finding's statement, merged into a noqa already there (on its own
     line when a comment cannot go on the first: a multi-line string)."""
     from lossflint.add_noqa import add_noqa_text
+    from lossflint.diagnostics import Location  # noqa: F811 (at run time)
 
     actions: list[types.CodeAction] = []
     seen: set[tuple[str, int]] = set()

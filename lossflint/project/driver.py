@@ -82,14 +82,14 @@ class ProjectSession:
             yield context
 
     def deps(self, context: ProjectContext | None) -> dict[str, str] | None:
-        """The summaries a lint used, transitively; None when one of them was
-        not known yet (an import cycle through the reported file): such a
-        result is not cached."""
+        """The summaries a lint used, transitively (module → summary hash)."""
         if context is None:
             return {}
-        used = {rel: digest for rel, digest in context.used.items() if rel != context.rel}
-        if any(not digest for digest in used.values()):
-            return None
+        # a module that was still being computed (an import cycle through the
+        # reported file) gave nothing: the result does not depend on it
+        used = {
+            rel: digest for rel, digest in context.used.items() if rel != context.rel and digest
+        }
         return self.store.closure(used)
 
     def still_valid(self, deps: dict[str, str]) -> bool:

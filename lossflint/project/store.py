@@ -14,10 +14,12 @@ once per module, from the disk cache when it is still valid.
 
 Import cycles: a module asked for while it is being computed gives its
 provisional summary (none in the first round: nothing known, so silence).
-When the outermost module of the cycle is done, the modules of the cycle are
-recomputed against each other's summaries until none changes, at most
-``MAX_ROUNDS`` times; a module still changing after that gets an empty
-summary (unknown means silence). Everything is bounded: recursion depth
+When the outermost module of a small cycle (``MAX_SETTLED_CYCLE`` modules) is
+done, the modules of the cycle are recomputed against each other's summaries
+until none changes, at most ``MAX_ROUNDS`` times; a module still changing
+after that gets an empty summary (unknown means silence). A bigger cycle (a
+library whose modules import each other) keeps its first round: cheaper, and
+what was unknown there stays silent. Everything is bounded: recursion depth
 (``MAX_DEPTH`` modules deep), bytes read per module (``MAX_MODULE_BYTES``).
 """
 
@@ -39,6 +41,8 @@ if TYPE_CHECKING:
 
 #: rounds over an import cycle before its summaries are given up
 MAX_ROUNDS = 3
+#: import cycles up to this many modules are settled to a fixed point
+MAX_SETTLED_CYCLE = 8
 #: modules computed inside one another (imports of imports ...); deeper is unknown
 MAX_DEPTH = 60
 #: a module bigger than this is generated data, not code to learn facts from
@@ -226,8 +230,11 @@ class SummaryStore:
             and module.rel in members
             and not any(c.module.rel in members for c in self._stack)
         ):
-            # the outermost module of a cycle: settle the cycle
-            self._settle(members)
+            # the outermost module of a cycle: settle a small cycle; a big one
+            # (a library's modules importing each other) keeps its first round,
+            # where what was still being computed read as unknown
+            if len(members) <= MAX_SETTLED_CYCLE:
+                self._settle(members)
             entry = self._memo[module.rel]
             for rel in sorted(members):
                 self._store(rel)
@@ -252,7 +259,9 @@ class SummaryStore:
                     summary = summarizer(text, module, context)
                 except RecursionError:
                     summary = empty_summary(module.rel)
-        used = {rel: digest for rel, digest in context.used.items() if rel != module.rel}
+        # a module read while it was still being computed (an import cycle) gave
+        # nothing: what this summary knows does not depend on it
+        used = {rel: digest for rel, digest in context.used.items() if rel != module.rel and digest}
         return CachedSummary(summary, used, summary_hash(summary))
 
     def _settle(self, members: set[str]) -> None:

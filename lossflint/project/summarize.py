@@ -224,51 +224,72 @@ class Summarizer:
         return FunctionSummary(name, line, params, returns, self._events(func, params))
 
     def _events(self, func: cst.FunctionDef, params: tuple[str, ...]) -> tuple[EventSummary, ...]:
+        if func not in self._owned:
+            return ()
+        return tuple(self._events_in(func, params, 0, False, False, frozenset()))
+
+    @cached_property
+    def _owned(self) -> dict[cst.CSTNode, list[tuple[float, Event | cst.Call]]]:
+        """Per function, its training events and its calls of same-file
+        functions, in source order; empty when the module has no event at all
+        (one pass over the events and the calls, not one per function)."""
         index = loops(self.model)
-        return tuple(self._events_in(index, func, params, 0, False, False))
+        if not index.events:
+            return {}
+        owned: dict[cst.CSTNode, list[tuple[float, Event | cst.Call]]] = {}
+        for event in index.events:
+            func = self._function_of(event.node)
+            if func is not None:
+                owned.setdefault(func, []).append((event.order, event))
+        for order, site in enumerate(self.model.calls):
+            if site.qualname is not None:
+                continue  # an API, not a same-file function
+            func = self._function_of(site.node)
+            if func is not None:
+                owned.setdefault(func, []).append((order, site.node))
+        for items in owned.values():
+            items.sort(key=lambda item: item[0])
+        return owned
+
+    def _function_of(self, node: cst.CSTNode) -> cst.CSTNode | None:
+        for ancestor in self.model.ancestors(node):
+            if type(ancestor) is cst.FunctionDef:
+                return ancestor
+        return None
 
     def _events_in(
         self,
-        index: object,
         func: cst.FunctionDef,
         params: tuple[str, ...],
         depth: int,
         conditional: bool,
         nested: bool,
+        seen: frozenset[cst.CSTNode],
     ) -> list[EventSummary]:
-        from lossflint.analysis.loops import LoopIndex
-
-        assert isinstance(index, LoopIndex)
-        items: list[tuple[float, list[EventSummary]]] = []
-        for event in index.events:
-            if self.model.enclosing(event.node, cst.FunctionDef) is not func:
+        index = loops(self.model)
+        out: list[EventSummary] = []
+        for _, item in self._owned.get(func, ()):
+            if isinstance(item, Event):
+                out.append(self._event(item, func, params, conditional, nested))
                 continue
-            items.append((event.order, [self._event(event, func, params, conditional, nested)]))
-        if depth < MAX_INLINE_DEPTH:
-            for order, site in enumerate(self.model.calls):
-                if self.model.enclosing(site.node, cst.FunctionDef) is not func:
-                    continue
-                callee = index.resolve_function(site.node)
-                if callee is None or callee is func:
-                    continue
-                inner = self._events_in(
-                    index,
-                    callee,
-                    params,
-                    depth + 1,
-                    conditional or self._under(site.node, func, _BRANCHES),
-                    nested or self._under(site.node, func, _LOOPS),
-                )
-                inner = [
-                    EventSummary(
-                        e.kind, e.line, e.column, e.receiver, None, e.conditional, e.nested
-                    )
-                    for e in inner
-                ]
-                if inner:
-                    items.append((order, inner))
-        items.sort(key=lambda item: item[0])
-        return [event for _, group in items for event in group]
+            if depth >= MAX_INLINE_DEPTH:
+                continue
+            callee = index.resolve_function(item)
+            if callee is None or callee is func or callee in seen or callee not in self._owned:
+                continue
+            inner = self._events_in(
+                callee,
+                (),
+                depth + 1,
+                conditional or self._under(item, func, _BRANCHES),
+                nested or self._under(item, func, _LOOPS),
+                seen | {func},
+            )
+            out.extend(
+                EventSummary(e.kind, e.line, e.column, e.receiver, None, e.conditional, e.nested)
+                for e in inner
+            )
+        return out
 
     def _event(
         self,
@@ -442,6 +463,10 @@ class Summarizer:
         return pos.start.line, pos.start.column + 1
 
     def _line(self, node: cst.CSTNode) -> int:
+        """The line of a definition, when positions are computed anyway (a
+        module whose summary has no origin pays for no position pass)."""
+        if "_positions" not in self.model.__dict__:
+            return 0
         try:
             return self._position(node)[0]
         except KeyError:

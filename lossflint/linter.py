@@ -44,6 +44,9 @@ class InternalError:
 class LintResult:
     diagnostics: list[Diagnostic] = field(default_factory=list)
     errors: list[InternalError] = field(default_factory=list)
+    #: summaries of other project modules the result used (module → summary
+    #: hash), set by the project driver; a cached result is valid while they hold
+    deps: dict[str, str] = field(default_factory=dict)
 
 
 class RuleSet:

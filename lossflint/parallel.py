@@ -52,6 +52,7 @@ from lossflint.diagnostics import Diagnostic
 from lossflint.file_limits import WORKER_MEMORY, file_timeout
 from lossflint.linter import InternalError, LintResult, RuleSet, describe_exception
 from lossflint.prefilter import Prefilter
+from lossflint.project.driver import ProjectRun, ProjectSession
 
 if TYPE_CHECKING:
     from lossflint.runner import RunResult
@@ -76,10 +77,17 @@ def default_jobs() -> int:
 class Worker:
     """What linting needs besides the file: built once per process."""
 
-    def __init__(self, settings: Settings, use_prefilter: bool = True) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        use_prefilter: bool = True,
+        project: ProjectSession | None = None,
+    ) -> None:
         self.settings = settings
         self.ruleset = RuleSet(settings.enabled_codes(), settings.options)
         self.prefilter = Prefilter(self.ruleset) if use_prefilter else None
+        #: the project the files belong to: what they import is read through it
+        self.project = project
         self.linted = 0
 
     def lint(self, path: Path) -> tuple[str | None, LintResult]:
@@ -91,14 +99,14 @@ class Worker:
         except OSError:
             return None, lint_file(path, self.ruleset, self.settings)
         filename = display_name(path)
+        ignored = self.settings.ignored_for(path)
         try:
-            result = lint_bytes(
-                data,
-                filename,
-                self.ruleset,
-                self.settings.ignored_for(path),
-                prefilter=self.prefilter,
-            )
+            if self.project is None:
+                result = lint_bytes(data, filename, self.ruleset, ignored, self.prefilter)
+            else:
+                with self.project.linting(path) as context:
+                    result = lint_bytes(data, filename, self.ruleset, ignored, self.prefilter)
+                result.deps = self.project.deps(context)
         except Exception as exc:  # a bug outside the rules: report, go on
             error = InternalError("lossflint", filename, describe_exception(exc))
             result = LintResult(errors=[error])
@@ -109,13 +117,20 @@ class Worker:
 Chunk = list[tuple[int, Path]]
 
 
-def _worker_main(conn: Connection, settings: Settings, use_prefilter: bool) -> None:
-    """A worker process: lint the chunks it is sent, one result per file."""
+def _worker_main(
+    conn: Connection,
+    settings: Settings,
+    use_prefilter: bool,
+    project: tuple[Path, Path | None] | None = None,
+) -> None:
+    """A worker process: lint the chunks it is sent, one result per file;
+    ``project`` rebuilds the run's project session (its own summary store)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the supervisor handles Ctrl-C
     _unblock_sigint()
     _limit_memory(WORKER_MEMORY)
     try:
-        worker = Worker(settings, use_prefilter)
+        session = ProjectSession.from_spec(project) if project is not None else None
+        worker = Worker(settings, use_prefilter, session)
         while True:
             chunk: Chunk | None = conn.recv()
             if chunk is None:
@@ -265,6 +280,7 @@ def _lint_in_pool(
     use_prefilter: bool,
     on_done: Callable[[int, str | None, LintResult], None],
     timeout: float | None = None,
+    project: tuple[Path, Path | None] | None = None,
 ) -> None:
     context = _pool_context()
     queue: deque[Chunk] = deque(_chunks(todo, jobs))
@@ -274,7 +290,7 @@ def _lint_in_pool(
     def start(chunk: Chunk) -> None:
         parent, child = context.Pipe()
         process = context.Process(
-            target=_worker_main, args=(child, settings, use_prefilter), daemon=True
+            target=_worker_main, args=(child, settings, use_prefilter, project), daemon=True
         )
         with _sigint_blocked():
             process.start()
@@ -364,12 +380,17 @@ def run_files(
     progress: bool | None = None,
     use_prefilter: bool = True,
     timeout: float | None = None,
+    project: bool = True,
 ) -> RunResult:
     """``timeout``: seconds per file in worker processes (default:
-    :func:`lossflint.file_limits.file_timeout`; 0: none)."""
+    :func:`lossflint.file_limits.file_timeout`; 0: none). With ``project``,
+    the project modules the files import are read for facts, and a cached
+    result is served only while the summaries it used hold
+    (docs/project-analysis.md)."""
     from lossflint.runner import RunResult, display_name
 
     jobs = default_jobs() if jobs is None or jobs < 1 else jobs
+    run_project = ProjectRun(list(files), cache) if project and files else None
     out = RunResult(files=len(files))
     show = progress_wanted(len(files)) if progress is None else progress
     bar = Progress(len(files)) if show else None
@@ -383,7 +404,11 @@ def run_files(
             except OSError:
                 data = None
             if data is not None:
-                cached = cache.get(path, digest(data), display_name(path))
+                content_sha = digest(data)
+                cached = cache.get(path, content_sha, display_name(path))
+                if cached is not None and run_project is not None:
+                    if not run_project.cached_result_holds(path, content_sha):
+                        cached = None
         if cached is None:
             todo.append((index, path))
         else:
@@ -395,26 +420,32 @@ def run_files(
         out.diagnostics.extend(result.diagnostics)
         out.errors.extend(result.errors)
         if cache is not None and sha is not None and not result.errors:
+            if run_project is not None:
+                run_project.record(files[index], sha, result.deps)
             cache.store(files[index], sha, result.diagnostics)
         if bar is not None:
             bar.advance()
 
     try:
         if jobs == 1 or len(todo) < MIN_FILES_FOR_POOL:
-            worker = Worker(settings, use_prefilter)
+            session = run_project.session if run_project is not None else None
+            worker = Worker(settings, use_prefilter, session)
             for index, path in todo:
                 sha, result = worker.lint(path)
                 on_done(index, sha, result)
         else:
             limit = file_timeout() if timeout is None else timeout
+            spec = run_project.session.spec() if run_project is not None else None
             _lint_in_pool(
-                todo, settings, jobs, use_prefilter, on_done, limit if limit > 0 else None
+                todo, settings, jobs, use_prefilter, on_done, limit if limit > 0 else None, spec
             )
     finally:
         if bar is not None:
             bar.close()
     if cache is not None:
         cache.save()
+        if run_project is not None:
+            run_project.save()
     out.diagnostics.sort(key=Diagnostic.sort_key)
     out.errors.sort(key=lambda e: (e.filename, e.code, e.message))
     return out

@@ -493,3 +493,100 @@ def test_bridge_reads_imported_names_like_the_interpreter(project: Path) -> None
         assert bridge.value_of_qualname("models.nothing") is None
         assert bridge.value_of_qualname("torch.nn") is None
     assert bridge.value_of_qualname("models.Net") is None  # no project: nothing known
+
+
+# --- findings across files (fixtures/projects/) ------------------------------------
+
+PROJECTS = Path(__file__).resolve().parent.parent / "fixtures" / "projects"
+
+#: codes and positions of ``lossflint check .`` in each project
+GOLDEN = {
+    "softmax_model": [
+        "explore.ipynb:cell 3:5:8: LF101",
+        "train.py:14:16: LF101",
+        "train.py:15:23: LF101",
+    ],
+    "loss_helper": ["train.py:22:39: LF201"],
+    "keras_factory": [
+        "model.py:21:13: LF403",
+        "train.py:8:5: LF401",
+        "train.py:13:36: LF404",
+    ],
+    "trainer_engine": ["train.py:13:13: LF301"],
+    "closures": ["train.py:13:16: LF101"],
+    "eval_helper": ["train.py:8:5: LF309", "train.py:34:9: LF309"],
+    "precision": [],
+    "bad_input": ["broken.py:1:12: LF900"],
+}
+
+
+def _check(folder: Path, *args: str) -> tuple[int, list[str], str]:
+    import re
+    import subprocess
+    import sys
+
+    proc = subprocess.run(
+        [sys.executable, "-m", "lossflint", "check", "--no-cache", *args],
+        cwd=folder,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    found = [
+        re.sub(r"^(.*?:\d+:\d+: LF\d+) .*$", r"\1", line)
+        for line in proc.stdout.splitlines()
+        if re.match(r"^.*?:\d+:\d+: LF\d+ ", line)
+    ]
+    return proc.returncode, found, proc.stdout + proc.stderr
+
+
+@pytest.mark.parametrize("name", sorted(GOLDEN))
+def test_project_fixture_findings(name: str) -> None:
+    code, found, output = _check(PROJECTS / name, ".")
+    assert found == GOLDEN[name], output
+    assert code == (1 if GOLDEN[name] else 0), output
+    assert "Traceback" not in output
+
+
+def test_evidence_names_the_other_file() -> None:
+    _, _, output = _check(PROJECTS / "softmax_model", "train.py")
+    assert (
+        "train.py:14:16: LF101 CrossEntropyLoss gets softmax output (it applies log_softmax "
+        "itself): `model(x)` comes from F.softmax at models/net.py:18 in Net.forward; "
+        "pass the logits instead"
+    ) in output
+
+
+def test_imported_modules_are_read_not_reported() -> None:
+    code, found, output = _check(PROJECTS / "keras_factory", "train.py")
+    # model.py's own LF403 is not reported: only train.py was named
+    assert found == ["train.py:8:5: LF401", "train.py:13:36: LF404"], output
+    code, found, output = _check(PROJECTS / "bad_input", "train.py")
+    assert (code, found) == (0, []), output  # the broken module is not reported
+
+
+def test_editing_an_imported_module_changes_the_importers_findings(tmp_path: Path) -> None:
+    import shutil
+
+    from lossflint.cache import ResultCache
+    from lossflint.config import Settings
+    from lossflint.parallel import run_files
+
+    root = tmp_path / "p"
+    shutil.copytree(PROJECTS / "softmax_model", root)
+    settings = Settings(root=root)
+
+    def lint() -> list[str]:
+        cache = ResultCache(root / ".lossflint_cache", "test")
+        result = run_files([root / "train.py"], settings, jobs=1, cache=cache)
+        return [f"{d.location.row}:{d.location.column} {d.code}" for d in result.diagnostics]
+
+    assert lint() == ["14:16 LF101", "15:23 LF101"]
+    assert lint() == ["14:16 LF101", "15:23 LF101"]  # from the cache
+    net = root / "models" / "net.py"
+    net.write_text(net.read_text() + "# a comment\n")
+    assert lint() == ["14:16 LF101", "15:23 LF101"]
+    net.write_text(
+        net.read_text().replace("F.softmax(self.head(hidden), dim=1)", "self.head(hidden)")
+    )
+    assert lint() == []

@@ -81,7 +81,7 @@ class ProjectSession:
         with active(context):
             yield context
 
-    def deps(self, context: ProjectContext | None) -> dict[str, str] | None:
+    def deps(self, context: ProjectContext | None) -> dict[str, str]:
         """The summaries a lint used, transitively (module → summary hash)."""
         if context is None:
             return {}
@@ -213,14 +213,11 @@ class ProjectRun:
         except RecursionError:
             return False
 
-    def record(self, path: Path, sha: str, deps: dict[str, str] | None) -> bool:
-        """Keep the deps of a new result; False when the result must not be
-        cached (it used a summary that was not settled yet)."""
-        if deps is None:
-            return False
+    def record(self, path: Path, sha: str, deps: dict[str, str]) -> None:
+        """Keep the deps of a new result (only results that used other modules
+        have a record)."""
         if self.deps is not None and deps:
             self.deps.store(os.path.abspath(path), sha, deps)
-        return True
 
     def save(self) -> None:
         if self.deps is not None:

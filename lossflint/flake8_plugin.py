@@ -29,6 +29,8 @@ from typing import Any
 from lossflint import __version__
 from lossflint.config import ConfigError, Settings, find_config, load_settings
 from lossflint.linter import RuleSet, lint_text
+from lossflint.project.driver import ProjectSession
+from lossflint.project.layout import find_root
 
 # same length, so positions do not move, and no longer a noqa comment
 _NOQA = re.compile(r"(#\s*)(noqa)", re.IGNORECASE)
@@ -48,6 +50,8 @@ class LossflintChecker:
     _disable_noqa = False
     # config file (or None) -> (settings, ruleset): built once per process
     _configs: dict[Path | None, tuple[Settings, RuleSet]] = {}
+    #: project root -> its session: imported project modules are read for facts
+    _sessions: dict[Path, ProjectSession] = {}
 
     def __init__(self, tree: Any, lines: list[str], filename: str) -> None:
         self.lines = lines
@@ -56,6 +60,16 @@ class LossflintChecker:
     @classmethod
     def parse_options(cls, options: argparse.Namespace) -> None:
         cls._disable_noqa = bool(getattr(options, "disable_noqa", False))
+
+    @classmethod
+    def _session_for(cls, path: Path) -> ProjectSession:
+        """One project session (summary store) per project root and process:
+        flake8 runs a process per CPU and hands each many files."""
+        root = find_root([path])
+        session = cls._sessions.get(root)
+        if session is None:
+            session = cls._sessions[root] = ProjectSession.for_files([path], root=root)
+        return session
 
     @classmethod
     def _settings_for(cls, path: Path) -> tuple[Settings, RuleSet]:
@@ -80,7 +94,12 @@ class LossflintChecker:
         if self._disable_noqa:
             text = _neutralise_noqa(text)
         ignored = [] if stdin else settings.ignored_for(path)
-        result = lint_text(text, self.filename, ruleset, ignored)
+        if stdin:
+            result = lint_text(text, self.filename, ruleset, ignored)
+        else:
+            # the modules this file imports are read through the project
+            with self._session_for(path).linting(path):
+                result = lint_text(text, self.filename, ruleset, ignored)
         for error in result.errors:
             raise RuntimeError(str(error))
         for d in result.diagnostics:

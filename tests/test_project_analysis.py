@@ -590,3 +590,24 @@ def test_editing_an_imported_module_changes_the_importers_findings(tmp_path: Pat
         net.read_text().replace("F.softmax(self.head(hidden), dim=1)", "self.head(hidden)")
     )
     assert lint() == []
+
+
+def test_flake8_plugin_sees_the_project() -> None:
+    import subprocess
+    import sys
+
+    proc = subprocess.run(
+        [sys.executable, "-m", "flake8", "--select=LF", "train.py"],
+        cwd=PROJECTS / "softmax_model",
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.stdout.splitlines() == [
+        "train.py:14:16: LF101 CrossEntropyLoss gets softmax output (it applies log_softmax "
+        "itself): `model(x)` comes from F.softmax at models/net.py:18 in Net.forward; "
+        "pass the logits instead",
+        "train.py:15:23: LF101 CrossEntropyLoss gets softmax output (it applies log_softmax "
+        "itself): `other(x)` comes from F.softmax at models/net.py:18 in Net.forward; "
+        "pass the logits instead",
+    ], proc.stderr

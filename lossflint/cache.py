@@ -183,8 +183,11 @@ def _code(value: Any) -> str:
 def _related(value: Any) -> tuple[Related, ...]:
     related = []
     for raw in _list(value):
-        r = _dict(raw, {"message", "location", "end_location"})
-        related.append(Related(_str(r["message"]), _loc(r["location"]), _loc(r["end_location"])))
+        r = _dict(raw, {"message", "location", "end_location", "filename"})
+        filename = None if r["filename"] is None else _str(r["filename"])
+        related.append(
+            Related(_str(r["message"]), _loc(r["location"]), _loc(r["end_location"]), filename)
+        )
     return tuple(related)
 
 

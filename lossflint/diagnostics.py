@@ -71,6 +71,8 @@ class Related:
     message: str
     location: Location
     end_location: Location
+    #: the file, when it is not the diagnostic's (a model in another module)
+    filename: str | None = None
 
 
 @dataclass(frozen=True)
@@ -155,10 +157,21 @@ class RelatedNode:
 
 
 @dataclass(frozen=True)
+class RelatedSite:
+    """A related place in another project module (``file`` relative to the
+    project root), known from that module's summary rather than a node."""
+
+    message: str
+    file: str
+    line: int
+    column: int
+
+
+@dataclass(frozen=True)
 class Finding:
     node: cst.CSTNode
     message: str
     fix: FixSpec | None = None
-    related: tuple[RelatedNode, ...] = ()
+    related: tuple[RelatedNode | RelatedSite, ...] = ()
     # Report a narrower range than ``node`` (e.g. only a keyword argument).
     extra: dict[str, Any] = field(default_factory=dict)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import os
 import re
 import traceback
 from dataclasses import dataclass, field
@@ -23,6 +24,8 @@ from lossflint.diagnostics import (
     InsertImport,
     Location,
     Related,
+    RelatedNode,
+    RelatedSite,
     Severity,
     assumption_note,
 )
@@ -259,9 +262,17 @@ class _Resolver:
         except KeyError:
             stmt_row = start.row
         fix = self._fix(finding.fix) if finding.fix is not None else None
-        related = tuple(Related(r.message, *self._range(r.node)) for r in finding.related)
+        related = tuple(
+            Related(r.message, *self._range(r.node))
+            if isinstance(r, RelatedNode)
+            else _related_site(r)
+            for r in finding.related
+        )
         model = self.model
-        evidence = [statement, *(model.statement_of(r.node) for r in finding.related)]
+        evidence = [
+            statement,
+            *(model.statement_of(r.node) for r in finding.related if isinstance(r, RelatedNode)),
+        ]
         assumed = assumptions(model.module_scope, evidence, model.bindings, model.qualname)
         return Diagnostic(
             code=rule.code,
@@ -317,6 +328,23 @@ class _Resolver:
         newline = module.default_newline
         loc = Location(anchor_line, 1)
         return Edit(text + newline, loc, loc)
+
+
+def _related_site(site: RelatedSite) -> Related:
+    """A place in another project module, named as the run names files
+    (relative to the working folder when the project is below it)."""
+    from lossflint.project.context import current
+
+    filename = site.file
+    context = current()
+    if context is not None:
+        target = context.layout.root / site.file
+        try:
+            filename = Path(os.path.relpath(target)).as_posix()
+        except ValueError:  # another drive
+            filename = target.as_posix()
+    at = Location(max(site.line, 1), max(site.column, 1))
+    return Related(site.message, at, at, filename)
 
 
 def _is_docstring(statement: cst.CSTNode) -> bool:

@@ -45,7 +45,8 @@ def format_full(
                 width = max(len(line) - start, 1)
             out.append(f"{' ' * len(gutter)} | {' ' * start}{'^' * width}")
         for rel in d.related:
-            out.append(f"  = note: {rel.message} (line {rel.location.row})")
+            where = f"{rel.filename}:" if rel.filename else "line "
+            out.append(f"  = note: {rel.message} ({where}{rel.location.row})")
         if d.fix is not None:
             tag = "fix" if d.fix.applicability.value == "safe" else "unsafe fix"
             out.append(f"  = help ({tag}): {d.fix.message}")
@@ -67,6 +68,7 @@ def to_json_obj(d: Diagnostic) -> dict[str, Any]:
         "related": [
             {
                 "message": r.message,
+                "filename": r.filename or d.filename,
                 "location": r.location.to_json(),
                 "end_location": r.end_location.to_json(),
             }
@@ -134,7 +136,7 @@ def format_sarif(diagnostics: list[Diagnostic], **_: Any) -> str:
                     "id": i,
                     "message": {"text": r.message},
                     "physicalLocation": {
-                        "artifactLocation": {"uri": d.filename},
+                        "artifactLocation": {"uri": r.filename or d.filename},
                         "region": {
                             "startLine": r.location.row,
                             "startColumn": r.location.column,

@@ -503,8 +503,8 @@ PROJECTS = Path(__file__).resolve().parent.parent / "fixtures" / "projects"
 GOLDEN = {
     "softmax_model": [
         "explore.ipynb:cell 3:5:8: LF101",
+        # model(x) and other(x): one cause (Net.forward's softmax), one finding
         "train.py:14:16: LF101",
-        "train.py:15:23: LF101",
     ],
     "loss_helper": ["train.py:22:39: LF201"],
     "keras_factory": [
@@ -581,11 +581,11 @@ def test_editing_an_imported_module_changes_the_importers_findings(tmp_path: Pat
         result = run_files([root / "train.py"], settings, jobs=1, cache=cache)
         return [f"{d.location.row}:{d.location.column} {d.code}" for d in result.diagnostics]
 
-    assert lint() == ["14:16 LF101", "15:23 LF101"]
-    assert lint() == ["14:16 LF101", "15:23 LF101"]  # from the cache
+    assert lint() == ["14:16 LF101"]
+    assert lint() == ["14:16 LF101"]  # from the cache
     net = root / "models" / "net.py"
     net.write_text(net.read_text() + "# a comment\n")
-    assert lint() == ["14:16 LF101", "15:23 LF101"]
+    assert lint() == ["14:16 LF101"]
     net.write_text(
         net.read_text().replace("F.softmax(self.head(hidden), dim=1)", "self.head(hidden)")
     )
@@ -606,8 +606,42 @@ def test_flake8_plugin_sees_the_project() -> None:
     assert proc.stdout.splitlines() == [
         "train.py:14:16: LF101 CrossEntropyLoss gets softmax output (it applies log_softmax "
         "itself): `model(x)` comes from F.softmax at models/net.py:18 in Net.forward; "
-        "pass the logits instead",
-        "train.py:15:23: LF101 CrossEntropyLoss gets softmax output (it applies log_softmax "
-        "itself): `other(x)` comes from F.softmax at models/net.py:18 in Net.forward; "
-        "pass the logits instead",
+        "pass the logits instead (the same value also reaches the loss at line 15)",
     ], proc.stderr
+
+
+def test_related_locations_name_the_other_file() -> None:
+    import json
+    import subprocess
+    import sys
+
+    def run(fmt: str) -> object:
+        proc = subprocess.run(
+            [sys.executable, "-m", "lossflint", "check", "--no-cache", "--output-format", fmt],
+            cwd=PROJECTS / "softmax_model",
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        return json.loads(proc.stdout)
+
+    found = run("json")
+    (train,) = [d for d in found if d["filename"] == "train.py"]  # type: ignore[union-attr,index]
+    assert train["related"] == [
+        {
+            "message": "probabilities produced here",
+            "filename": "models/net.py",
+            "location": {"row": 18, "column": 16},
+            "end_location": {"row": 18, "column": 16},
+        }
+    ]
+    sarif = run("sarif")
+    results = sarif["runs"][0]["results"]  # type: ignore[index]
+    (result,) = [
+        r
+        for r in results
+        if r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "train.py"
+    ]
+    (location,) = result["relatedLocations"]
+    assert location["physicalLocation"]["artifactLocation"]["uri"] == "models/net.py"
+    assert location["physicalLocation"]["region"]["startLine"] == 18

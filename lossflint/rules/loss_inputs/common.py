@@ -12,7 +12,7 @@ from lossflint.analysis import apis
 from lossflint.analysis.apis import Kind
 from lossflint.analysis.kinds import LossCall
 from lossflint.analysis.values import Tensor, Value
-from lossflint.diagnostics import Finding, FixSpec, RelatedNode
+from lossflint.diagnostics import Finding, FixSpec, RelatedNode, RelatedSite
 from lossflint.registry import Rule
 
 if TYPE_CHECKING:
@@ -48,9 +48,13 @@ def evidence(model: SemanticModel, expr: cst.BaseExpression, value: Value) -> st
 
 def related(
     model: SemanticModel, expr: cst.BaseExpression, value: Value
-) -> tuple[RelatedNode, ...]:
+) -> tuple[RelatedNode | RelatedSite, ...]:
     if isinstance(value, Tensor) and value.origin is not None and value.origin is not expr:
         return (RelatedNode(f"{value.kind.value} produced here", value.origin),)
+    if isinstance(value, Tensor) and value.site is not None:  # in another project module
+        site = value.site
+        what = f"{value.kind.value} produced here"
+        return (RelatedSite(what, site.file, site.line, site.column),)
     return ()
 
 
@@ -122,13 +126,18 @@ class LossInputRule(Rule):
         )
 
     def check(self, model: SemanticModel) -> Iterator[Finding]:
-        groups: dict[int, list[Finding]] = {}
+        groups: dict[object, list[Finding]] = {}
         order: list[list[Finding]] = []
         for finding in self.findings(model):
             if not finding.related:
                 order.append([finding])
                 continue
-            key = id(finding.related[0].node)
+            cause = finding.related[0]
+            key: object = (
+                id(cause.node)
+                if isinstance(cause, RelatedNode)
+                else (cause.file, cause.line, cause.column)
+            )
             if key not in groups:
                 groups[key] = []
                 order.append(groups[key])

@@ -207,3 +207,92 @@ def test_no_import_cycle_but_the_allowed_ones(package_cycles: list[set[str]]) ->
         sorted(c) for c in package_cycles if not any(c <= allowed for allowed in ALLOWED_CYCLES)
     ]
     assert not unexpected, f"import cycles: {unexpected}"
+
+
+RULES_PACKAGE = PACKAGE / "rules"
+#: class attributes that are documentation or examples: framework names are welcome there
+_DOC_ATTRIBUTES = frozenset(
+    {
+        "what",
+        "why",
+        "example",
+        "fix_safety",
+        "summary",
+        "use_instead",
+        "references",
+        "VALID",
+        "INVALID",
+    }
+)
+
+
+def rule_code_framework_names(source: str) -> list[tuple[int, str]]:
+    """Framework dotted names in a rule module's code: docstrings, docs and
+    examples (the attributes above) left out."""
+    tree = ast.parse(source)
+    docs: set[int] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ClassDef):
+            for statement in node.body:
+                targets = (
+                    statement.targets
+                    if isinstance(statement, ast.Assign)
+                    else [statement.target]
+                    if isinstance(statement, ast.AnnAssign)
+                    else []
+                )
+                if any(isinstance(t, ast.Name) and t.id in _DOC_ATTRIBUTES for t in targets):
+                    docs.update(id(inner) for inner in ast.walk(statement))
+    return [
+        (line, text)
+        for line, text in framework_names(source)
+        if not _inside(tree, docs, line, text)
+    ]
+
+
+def _inside(tree: ast.Module, docs: set[int], line: int, text: str) -> bool:
+    return any(
+        isinstance(node, ast.Constant) and node.value == text and node.lineno == line
+        for node in ast.walk(tree)
+        if id(node) in docs
+    )
+
+
+def test_rule_scan_skips_docs_and_examples() -> None:
+    source = (
+        "class R:\n"
+        '    what = "see torch.nn.KLDivLoss"\n'
+        '    VALID = ["torch.log"]\n'
+        "    def check(self):\n"
+        '        return "torch.nn.KLDivLoss"\n'
+    )
+    assert rule_code_framework_names(source) == [(5, "torch.nn.KLDivLoss")]
+
+
+def test_no_framework_name_in_rule_code() -> None:
+    """Rules ask the catalogue (``apis.NAME``); a name spelled in a rule module
+    escapes every alias and import style the analysis handles."""
+    found = [
+        f"{path.relative_to(PACKAGE.parent)}:{line}: {text}"
+        for path in sorted(RULES_PACKAGE.rglob("*.py"))
+        for line, text in rule_code_framework_names(path.read_text(encoding="utf-8"))
+    ]
+    assert not found, "framework names belong in lossflint/analysis/apis:\n" + "\n".join(found)
+
+
+def test_one_rule_per_module_and_small_modules() -> None:
+    from lossflint.registry import all_rules
+
+    modules: dict[str, list[str]] = {}
+    for code, rule in all_rules().items():
+        modules.setdefault(rule.__module__, []).append(code)
+    crowded = {m: codes for m, codes in modules.items() if len(codes) > 1}
+    assert not crowded, crowded
+    for module, (code,) in modules.items():
+        assert module.rsplit(".", 1)[-1].startswith(code.lower() + "_"), (module, code)
+    big = [
+        f"{path.relative_to(PACKAGE.parent)} ({n} lines)"
+        for path in sorted(RULES_PACKAGE.rglob("*.py"))
+        if (n := len(path.read_text(encoding="utf-8").splitlines())) > 400
+    ]
+    assert not big, big

@@ -508,3 +508,49 @@ def test_initialize_is_answered_before_the_linter_is_loaded(tmp_path: Path):
     finally:
         c.proc.kill()
         c.proc.wait(timeout=TIMEOUT)
+
+
+# --- bad input ----------------------------------------------------------------------------
+
+
+def test_odd_uris_are_linted_as_buffers_and_nothing_stops_the_server(
+    client: Client, tmp_path: Path
+):
+    spaced = tmp_path / "my dir"
+    spaced.mkdir()
+    (spaced / "pyproject.toml").write_text('[tool.lossflint]\nignore = ["LF110"]\n')
+
+    def codes(uri: str) -> list[str]:
+        client.notify(
+            "textDocument/didOpen",
+            {"textDocument": {"uri": uri, "languageId": "python", "version": 1, "text": BUG}},
+        )
+        return [d["code"] for d in client.diagnostics(uri)]
+
+    # percent-encoded: the file's own configuration applies
+    assert (spaced / "t.py").as_uri().count("%20") == 1
+    assert codes((spaced / "t.py").as_uri()) == ["LF201"]
+    # not files: linted as buffers, with the workspace folder's configuration
+    for uri in (
+        "untitled:Untitled-1",
+        "git:/x/y.py?%7B%22ref%22%7D",
+        "::::%%%",
+        "file:///x%00y.py",
+    ):
+        assert codes(uri) == ["LF110", "LF201"], uri
+    # a change to a document never opened, a code action on one, a notebook
+    # change for an unknown notebook: no answer or an empty one, never a crash
+    client.notify(
+        "textDocument/didChange",
+        {
+            "textDocument": {"uri": "file:///nope.py", "version": 2},
+            "contentChanges": [{"text": "x"}],
+        },
+    )
+    client.notify(
+        "notebookDocument/didChange",
+        {"notebookDocument": {"uri": "file:///nb.ipynb", "version": 2}, "change": {}},
+    )
+    assert actions_for(client, "file:///nope/none.py", 0) == []
+    assert client.request("lossflint/stats", None)["worker"] == "process"
+    assert client.proc.poll() is None

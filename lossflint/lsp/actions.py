@@ -129,7 +129,7 @@ def quick_fixes(
 
 def text_edit(doc: TextDocument, old: str, new: str) -> types.TextEdit:
     """One edit turning ``old`` (the document's text) into ``new``: the
-    changed middle, between the common beginning and end."""
+    whole lines between the common beginning and the common end."""
     limit = min(len(old), len(new))
     start = 0
     while start < limit and old[start] == new[start]:
@@ -137,6 +137,9 @@ def text_edit(doc: TextDocument, old: str, new: str) -> types.TextEdit:
     end = 0
     while end < limit - start and old[len(old) - 1 - end] == new[len(new) - 1 - end]:
         end += 1
+    start = old.rfind("\n", 0, start) + 1  # the same in both: a common beginning
+    while end > 0 and old[len(old) - end - 1] != "\n":
+        end -= 1  # back to the end of a line
     return types.TextEdit(
         range=types.Range(_position(doc, old, start), _position(doc, old, len(old) - end)),
         new_text=new[start : len(new) - end],

@@ -240,10 +240,27 @@ class SummaryStore:
                 self._store(rel)
         elif not computing.provisional:
             self._store(module.rel, sha)
+            entry = self._adopt(module, sha, entry)
         else:
             self._tentative.append(module.rel)
             if self._stack:
                 self._stack[-1].cycle_members |= members
+        return entry
+
+    def _adopt(self, module: Module, sha: str, entry: CachedSummary) -> CachedSummary:
+        """The entry on disk when another process stored a different summary
+        of the same bytes first: every process of a run then uses the same."""
+        if self.cache is None:
+            return entry
+        stored = self.cache.get(module.rel, sha)
+        if stored is None or stored.hash == entry.hash:
+            return entry
+        if all(
+            (dep := self._memo.get(rel)) is not None and dep.hash == digest
+            for rel, digest in stored.deps.items()
+        ):
+            self._memo[module.rel] = stored
+            return stored
         return entry
 
     def _summarise(self, module: Module, data: bytes) -> CachedSummary:

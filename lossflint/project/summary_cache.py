@@ -16,7 +16,9 @@ checks (:class:`lossflint.project.store.SummaryStore`).
 Because entries are content-addressed and never edited, several processes
 (the workers of one run, or sharded CI jobs sharing the folder through a CI
 cache) can write the same entry at the same time: each write is a temporary
-file + ``os.replace``, and both writers write the same bytes. Nothing is
+file hard-linked into place, and the first writer wins (a module inside a
+big import cycle can be summarised with more or fewer facts depending on
+where the cycle was entered; every process then adopts the entry on disk). Nothing is
 pickled: loading an entry runs no code, and an entry that is not exactly what
 this module writes is a miss.
 """
@@ -123,10 +125,21 @@ class SummaryCache:
             try:
                 with os.fdopen(fd, "w", encoding="utf-8") as handle:
                     handle.write(payload)
-                os.replace(tmp, target)
+                # the first writer wins: workers that computed the same module
+                # at the same time then all read that one (same facts everywhere)
+                try:
+                    os.link(tmp, target)
+                except FileExistsError:
+                    pass
+                except OSError:  # no hard links here: last writer wins instead
+                    os.replace(tmp, target)
+                    tmp = ""
+                if tmp:
+                    os.unlink(tmp)
             except BaseException:
                 try:
-                    os.unlink(tmp)
+                    if tmp:
+                        os.unlink(tmp)
                 except OSError:
                     pass
                 raise

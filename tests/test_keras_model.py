@@ -601,3 +601,22 @@ def test_parameters_stay_unknown_when_call_sites_do_not_settle_them(calls: str) 
     )
     result = lint_text(TRAIN_FN + calls, "t.py", RuleSet(["LF407"]), [])
     assert result.diagnostics == []
+
+
+@pytest.mark.parametrize(
+    ("ordering", "channels_first"),
+    [("dim_ordering='th'", True), ("dim_ordering='tf'", False), ("dim_ordering=o", None)],
+)
+def test_keras1_dim_ordering_says_where_channels_are(
+    ordering: str, channels_first: bool | None
+) -> None:
+    source = (
+        "from keras.models import Sequential\nfrom keras.layers import Convolution2D\n"
+        "model = Sequential()\n"
+        f"model.add(Convolution2D(32, 3, 3, {ordering}, input_shape=(1, 28, 28)))\n"
+    )
+    _, facts = facts_of(source)
+    (first,) = facts.first_inputs
+    assert first.layer.channels_first is channels_first
+    result = lint_text(source, "t.py", RuleSet(["LF411"]), [])
+    assert [d.code for d in result.diagnostics] == (["LF411"] if channels_first is False else [])

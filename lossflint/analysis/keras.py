@@ -680,6 +680,11 @@ class KerasFacts(Interpreter[Any]):
             known = env.get(fmt.value)
             fmt_value = known.value if isinstance(known, Const) else NotImplemented
         channels_first = None if not isinstance(fmt_value, str) else fmt_value == "channels_first"
+        ordering = keyword_value(call, "dim_ordering") if fmt is None else None
+        if ordering is not None:
+            # Keras 1: 'th' (Theano) is channels first, 'tf' channels last
+            order_value = literal_value(ordering)
+            channels_first = order_value == "th" if order_value in ("th", "tf") else None
         return KLayer(
             node=call,
             name=short,

@@ -107,6 +107,13 @@ builds (or fails on the tiny first axis) and learns nonsense.
         from tensorflow.keras import layers
         model = keras.Sequential([layers.Conv2D(8, 3, input_shape=(3, 32, 32), data_format='channels_first')])
         """,
+        # Keras 1: dim_ordering='th' is channels first
+        """
+        from keras.models import Sequential
+        from keras.layers import Convolution2D
+        model = Sequential()
+        model.add(Convolution2D(32, 3, 3, dim_ordering='th', input_shape=(1, 28, 28)))
+        """,
         """
         from tensorflow import keras
         from tensorflow.keras import layers

@@ -195,13 +195,14 @@ def test_models_bound_in_branches_are_unknown() -> None:
     assert comp.model is None
 
 
-def test_add_in_a_loop_is_unknown() -> None:
+def test_add_in_a_loop_that_may_not_run_leaves_the_layers_unknown() -> None:
     _, facts = facts_of(
         "import keras\nm = keras.Sequential()\nfor u in sizes:\n"
         "    m.add(keras.layers.Dense(u))\nm.compile(loss='mse')\n"
     )
     (comp,) = facts.compiles
-    assert comp.model is None
+    assert layers_of(comp.model) == [None]
+    assert comp.model is not None and comp.model.head() is None
 
 
 def test_add_in_a_loop_that_surely_runs_is_its_layer_once() -> None:
@@ -224,6 +225,74 @@ def test_add_in_a_loop_that_surely_runs_is_its_layer_once() -> None:
         "if deep:\n    m.add(keras.layers.Dense(100, activation='relu'))\n"
         "m.compile(loss='mse')\n"
     )
+    assert layers_of(comp.model) == [None]
+
+
+@pytest.mark.parametrize(
+    "grow",
+    [
+        "if deep:\n    m.add(layers.Dense(64))\n",
+        "for u in sizes:\n    m.add(layers.Dense(u, activation='relu'))\n",
+        "while deep:\n    m.add(layers.Dense(64))\n    deep -= 1\n",
+        "if deep:\n    m.add(layers.Dense(64))\nelse:\n    m.add(layers.Dropout(0.5))\n",
+    ],
+)
+def test_paths_that_agree_on_the_last_layers_keep_the_head(grow: str) -> None:
+    comp = only_compile(
+        "import keras\nfrom keras import layers\nm = keras.Sequential()\n"
+        "m.add(layers.Flatten())\n" + grow + "m.add(layers.Dense(10, activation='sigmoid'))\n"
+        "m.compile(loss='categorical_crossentropy')\n"
+    )
+    assert layers_of(comp.model) == [None, ("Dense", 10, "sigmoid")]
+    head = comp.model.head() if comp.model else None
+    assert head is not None and (head.units, head.activation) == (10, "sigmoid")
+
+
+@pytest.mark.parametrize(
+    ("build", "head"),
+    [
+        # append in a loop, extend after it
+        (
+            "ls = [layers.Flatten()]\nfor u in sizes:\n    ls.append(layers.Dense(u))\n"
+            "ls.extend([layers.Dropout(0.2), layers.Dense(10, activation='sigmoid')])\n",
+            (10, "sigmoid"),
+        ),
+        ("ls = []\nls.append(layers.Dense(3))\nls.append(layers.Softmax())\n", (3, "softmax")),
+        # the last layers differ between the branches
+        (
+            "ls = [layers.Flatten()]\nif deep:\n    ls.append(layers.Dense(1))\n",
+            None,
+        ),
+        # a call, an alias, a nested function or a parameter may change the list unseen
+        ("ls = [layers.Dense(10, activation='sigmoid')]\ngrow(ls)\n", None),
+        ("ls = [layers.Dense(10, activation='sigmoid')]\nal = ls\nal.append(x)\n", None),
+        (
+            "ls = [layers.Dense(10, activation='sigmoid')]\n"
+            "def grow():\n    ls.append(layers.Softmax())\ngrow()\n",
+            None,
+        ),
+        ("ls = [layers.Dense(10, activation='sigmoid')]\nls.insert(0, x)\n", None),
+        ("ls = [layers.Dense(10, activation='sigmoid')]\nls += [x]\n", None),
+    ],
+)
+def test_layer_lists_built_with_append_and_extend(build: str, head: tuple[int, str] | None) -> None:
+    _, facts = facts_of(
+        "import keras\nfrom keras import layers\n" + build + "m = keras.Sequential(ls)\n"
+        "m.compile(loss='categorical_crossentropy')\n"
+    )
+    (comp,) = facts.compiles
+    found = comp.model.head() if comp.model is not None else None
+    assert (None if found is None else (found.units, found.activation)) == head
+
+
+def test_a_list_parameter_is_the_callers_and_stays_unknown() -> None:
+    _, facts = facts_of(
+        "import keras\nfrom keras import layers\n"
+        "def build(ls):\n    ls.append(layers.Dense(10, activation='sigmoid'))\n"
+        "    m = keras.Sequential(ls)\n    m.compile(loss='categorical_crossentropy')\n"
+        "build([layers.Flatten()])\n"
+    )
+    (comp,) = facts.compiles
     assert comp.model is None
 
 

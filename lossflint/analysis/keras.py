@@ -200,6 +200,15 @@ class ModuleRef:
 
 
 @dataclass(frozen=True)
+class LayerList:
+    """A list of layers being built for a ``Sequential`` (``layers = []`` then
+    ``layers.append(Dense(10))``/``layers.extend([...])``); None items are
+    values we cannot see, a leading None layers that differ between paths."""
+
+    items: tuple[Any, ...]
+
+
+@dataclass(frozen=True)
 class Scaler:
     node: cst.Call = field(repr=False)
 
@@ -364,21 +373,36 @@ class KerasFacts(Interpreter[Any]):
     def join(self, a: Any, b: Any) -> Any:
         if isinstance(a, KModel) and isinstance(b, KModel) and a != b:
             return self._join_models(a, b)
+        if isinstance(a, LayerList) and isinstance(b, LayerList) and a != b:
+            return LayerList(_common_tail(a.items, b.items))
         return _join(a, b)
+
+    def _eval_inner(self, expr: cst.BaseExpression, env: Env) -> Any:
+        if type(expr) is not cst.List:
+            return super()._eval_inner(expr, env)
+        items = tuple(self.eval(element.value, env) for element in expr.elements)
+        if any(isinstance(element, cst.StarredElement) for element in expr.elements):
+            return None
+        if not items or any(isinstance(item, (KLayer, KModel)) for item in items):
+            return LayerList(items)
+        return None
 
     def _join_models(self, a: KModel, b: KModel) -> KModel | None:
         """A model grown by a loop (``for _ in range(20): model.add(Dense(100))``)
-        joined with itself before the loop: the loop's layers, once."""
-        if a.node is not b.node or a.style != b.style or a.input_shape != b.input_shape:
+        joined with itself before the loop: the loop's layers, once. Paths
+        that built it differently (an ``add`` after an ``if``, in a loop that
+        may not run) keep the layers they end with alike, after an unknown
+        layer: the head is what the loss rules read."""
+        if a.node is not b.node or a.style != b.style:
             return None
         short, long = (a, b) if len(a.layers) <= len(b.layers) else (b, a)
-        if long.layers[: len(short.layers)] != short.layers:
-            return None
+        if a.input_shape != b.input_shape or long.layers[: len(short.layers)] != short.layers:
+            return self._common_tail(a, b)
         if not all(
             layer is not None and self._in_loop(layer.node)
             for layer in long.layers[len(short.layers) :]
         ):
-            return None
+            return self._common_tail(a, b)
         layers: list[KLayer | None] = []
         for layer in long.layers:
             last = layers[-1] if layers else None
@@ -386,6 +410,11 @@ class KerasFacts(Interpreter[Any]):
                 continue  # the same constructor call again: another pass of the loop
             layers.append(layer)
         return KModel(long.node, tuple(layers), long.style, long.input_shape)
+
+    @staticmethod
+    def _common_tail(a: KModel, b: KModel) -> KModel:
+        shape = a.input_shape if a.input_shape == b.input_shape else None
+        return KModel(a.node, _common_tail(a.layers, b.layers), a.style, shape)
 
     def _in_loop(self, node: cst.CSTNode) -> bool:
         """``node`` is in the body of a ``for`` loop that surely runs: over
@@ -719,6 +748,16 @@ class KerasFacts(Interpreter[Any]):
         layers_expr = argument(call, 0, "layers")
         layers: list[KLayer | None] = []
         input_shape: tuple[int | None, ...] | None = None
+        if isinstance(layers_expr, cst.Name):
+            held = self.eval_quietly(layers_expr, env)
+            if not isinstance(held, LayerList) or not self._private_list(layers_expr):
+                return None
+            for item in held.items:
+                layers.extend(_as_layers(item))
+            model = KModel(call, tuple(layers), "sequential", input_shape)
+            self._note_first(model)
+            self._note_model(model)
+            return model
         if layers_expr is not None:
             if not isinstance(layers_expr, (cst.List, cst.Tuple)):
                 return None
@@ -741,6 +780,41 @@ class KerasFacts(Interpreter[Any]):
         self._note_first(model)
         self._note_model(model)
         return model
+
+    def _private_list(self, name: cst.Name) -> bool:
+        """Every use of ``name`` in its function (or module) builds it or hands
+        it to ``Sequential``: no call or alias can change it unseen."""
+        scopes = (cst.FunctionDef, cst.Lambda, cst.ClassDef)
+        function = self.model.enclosing(name, *scopes)
+        if not isinstance(function, (cst.FunctionDef, type(None))):
+            return False
+        root = function or self.model.module
+        for node in _names(root, name.value):
+            # a parameter (the caller's list), or a use from a nested function
+            if self.model.enclosing(node, *scopes) is not function:
+                return False
+            parent = self.model.parent(node)
+            grand = self.model.parent(parent) if parent is not None else None
+            if isinstance(parent, cst.AssignTarget) and parent.target is node:
+                continue
+            if isinstance(parent, cst.For) and parent.iter is node:
+                continue
+            if (
+                isinstance(parent, cst.Attribute)
+                and parent.value is node
+                and parent.attr.value in ("append", "extend")
+                and isinstance(grand, cst.Call)
+                and grand.func is parent
+            ):
+                continue
+            if (
+                isinstance(parent, cst.Arg)
+                and isinstance(grand, cst.Call)
+                and self.model.qualname(grand.func) in apis.KERAS_SEQUENTIAL
+            ):
+                continue
+            return False
+        return True
 
     def _note_model(self, model: KModel) -> None:
         if self.recording:
@@ -835,6 +909,16 @@ class KerasFacts(Interpreter[Any]):
             return None
         if isinstance(receiver, TfLogits) and name in apis.PRESERVING_METHODS:
             return receiver
+        if isinstance(receiver, LayerList) and isinstance(func.value, cst.Name):
+            key = func.value.value
+            first = args[0] if args else None
+            if name == "append" and len(args) == 1:
+                env[key] = LayerList((*receiver.items, first))
+            elif name == "extend" and isinstance(first, LayerList):
+                env[key] = LayerList((*receiver.items, *first.items))
+            else:
+                env[key] = None
+            return None
         if receiver is None and name == "compile" and keyword(call, "loss") is not None:
             # a model we cannot see (loaded, built elsewhere, joined branches):
             # the loss and metrics are still facts
@@ -955,6 +1039,19 @@ class KerasFacts(Interpreter[Any]):
 # --- helpers ---------------------------------------------------------------------
 
 
+def _common_tail(a: tuple[Any, ...], b: tuple[Any, ...]) -> tuple[Any, ...]:
+    """The items ``a`` and ``b`` end with alike, after one unknown (None) when
+    anything before them differs."""
+    tail: list[Any] = []
+    for x, y in zip(reversed(a), reversed(b), strict=False):
+        if x is None or x != y:
+            break
+        tail.append(x)
+    if len(tail) == len(a) == len(b):
+        return a
+    return (None, *reversed(tail))
+
+
 def _runs(model: ModuleIndex, iterable: cst.BaseExpression) -> bool:
     """Iterating ``iterable`` runs the body at least once (a literal says so)."""
     if isinstance(iterable, (cst.Tuple, cst.List)):
@@ -982,6 +1079,15 @@ def _merge(facts: list[Any], fact: Any, *fields: str) -> None:
                     setattr(old, name, None)
             return
     facts.append(fact)
+
+
+def _names(root: cst.CSTNode, ident: str) -> Iterator[cst.Name]:
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, cst.Name) and node.value == ident:
+            yield node
+        stack.extend(node.children)
 
 
 def keyword_value(call: cst.Call, name: str) -> cst.BaseExpression | None:

@@ -116,6 +116,18 @@ which changes the model; it is what a one-unit binary output needs.
             model = keras.Model(inp, out)
             """,
         ),
+        Invalid(
+            """
+            from keras.models import Sequential
+            from keras.layers import Dense, Activation
+            hidden = []
+            for units in layer_sizes:
+                hidden.append(Dense(units, activation='relu'))
+            hidden.append(Dense(1))
+            hidden.append(Activation('softmax'))  # error: LF403 at `Activation(`
+            model = Sequential(hidden)
+            """,
+        ),
     ]
     VALID = [
         """

@@ -92,6 +92,18 @@ sparse loss on a linear unit, log-softmax of one value is 0): nothing trains.
             model.compile(loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))  # error: LF404 at `loss=`
             """,
         ),
+        Invalid(
+            """
+            from keras.models import Sequential
+            from keras.layers import Dense
+            model = Sequential()
+            model.add(Dense(64, input_dim=20, activation='relu'))
+            if use_hidden:
+                model.add(Dense(32, activation='relu'))
+            model.add(Dense(1, activation='sigmoid'))
+            model.compile(loss='categorical_crossentropy', optimizer='adam')  # error: LF404 at `loss=`
+            """,
+        ),
     ]
     VALID = [
         """

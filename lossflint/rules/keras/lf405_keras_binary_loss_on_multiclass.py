@@ -89,8 +89,29 @@ binary accuracy, which is inflated (about 0.8 at chance level for 5 classes).
             model.compile('rmsprop', 'binary_crossentropy')  # error: LF405 at `'binary_crossentropy'`
             """,
         ),
+        Invalid(
+            """
+            from tensorflow import keras
+            from tensorflow.keras import layers
+            stack = [layers.Flatten()]
+            for units in (256, 128):
+                stack.append(layers.Dense(units, activation='relu'))
+            stack.extend([layers.Dropout(0.3), layers.Dense(5, activation='softmax')])
+            model = keras.Sequential(stack)
+            model.compile(loss='binary_crossentropy', optimizer='adam')  # error: LF405 at `loss=`
+            """,
+        ),
     ]
     VALID = [
+        # a call may change the list: its last layer is unknown
+        """
+        from tensorflow import keras
+        from tensorflow.keras import layers
+        stack = [layers.Flatten(), layers.Dense(5, activation='softmax')]
+        add_binary_head(stack)
+        model = keras.Sequential(stack)
+        model.compile(loss='binary_crossentropy')
+        """,
         """
         from tensorflow import keras
         from tensorflow.keras import layers

@@ -89,8 +89,35 @@ softmax output.
             model.compile('adam', loss='categorical_crossentropy')  # error: LF409 at `loss=`
             """,
         ),
+        Invalid(
+            """
+            from keras.models import Sequential
+            from keras.layers import Dense
+            def build(sizes, deep):
+                model = Sequential()
+                for units in sizes:  # may not run: the earlier layers are unknown
+                    model.add(Dense(units, activation='relu'))
+                if deep:
+                    model.add(Dense(32, activation='relu'))
+                model.add(Dense(10, activation='sigmoid'))  # every path ends here
+                model.compile(loss='categorical_crossentropy', optimizer='adam')  # error: LF409 at `loss=`
+                return model
+            """,
+        ),
     ]
     VALID = [
+        # the branches end with different layers: the head is unknown
+        """
+        from keras.models import Sequential
+        from keras.layers import Dense
+        model = Sequential()
+        model.add(Dense(64, activation='relu'))
+        if multi_label:
+            model.add(Dense(10, activation='sigmoid'))
+        else:
+            model.add(Dense(10, activation='softmax'))
+        model.compile(loss='categorical_crossentropy')
+        """,
         """
         from tensorflow import keras
         from tensorflow.keras import layers

@@ -689,3 +689,56 @@ def test_keras1_dim_ordering_says_where_channels_are(
     assert first.layer.channels_first is channels_first
     result = lint_text(source, "t.py", RuleSet(["LF411"]), [])
     assert [d.code for d in result.diagnostics] == (["LF411"] if channels_first is False else [])
+
+
+CUSTOM_LOOP = (
+    "import tensorflow as tf\nfrom tensorflow import keras\n"
+    "(x, y), _ = keras.datasets.cifar10.load_data()\n"
+    "model = keras.Sequential([keras.layers.Flatten(), keras.layers.Dense(10)])\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("loop", "raw"),
+    [
+        (
+            "ds = tf.data.Dataset.from_tensor_slices((x, y)).shuffle(100).batch(8)\n"
+            "for xb, yb in ds:\n    with tf.GradientTape() as tape:\n        out = model(xb)\n",
+            True,
+        ),
+        (
+            "ds = tf.data.Dataset.from_tensor_slices(x).batch(8)\n"
+            "for i, xb in enumerate(ds):\n    with tf.GradientTape() as tape:\n"
+            "        out = model(xb)\n",
+            True,
+        ),
+        # a tf.function step called with the batches
+        (
+            "@tf.function\ndef step(xb):\n    with tf.GradientTape() as tape:\n"
+            "        return model(xb)\n"
+            "for xb, yb in tf.data.Dataset.from_tensor_slices((x, y)).batch(8):\n    step(xb)\n",
+            True,
+        ),
+        # not training: no tape
+        (
+            "for xb, yb in tf.data.Dataset.from_tensor_slices((x, y)).batch(8):\n"
+            "    out = model(xb)\n",
+            False,
+        ),
+        (
+            "ds = tf.data.Dataset.from_tensor_slices((x / 255.0, y)).batch(8)\n"
+            "for xb, yb in ds:\n    with tf.GradientTape() as tape:\n        out = model(xb)\n",
+            False,
+        ),
+        (
+            "ds = tf.data.Dataset.from_tensor_slices((x, y)).map(scale).batch(8)\n"
+            "for xb, yb in ds:\n    with tf.GradientTape() as tape:\n        out = model(xb)\n",
+            False,
+        ),
+    ],
+)
+def test_raw_images_reaching_a_custom_training_step(loop: str, raw: bool) -> None:
+    _, facts = facts_of(CUSTOM_LOOP + loop)
+    assert [isinstance(use.x, K.Images) for use in facts.model_inputs] == ([True] if raw else [])
+    result = lint_text(CUSTOM_LOOP + loop, "t.py", RuleSet(["LF412"]), [])
+    assert [d.code for d in result.diagnostics] == (["LF412"] if raw else [])

@@ -200,6 +200,21 @@ class ModuleRef:
 
 
 @dataclass(frozen=True)
+class Batches:
+    """A ``tf.data.Dataset`` of arrays (``from_tensor_slices((x, y))``,
+    ``.shuffle``/``.batch``): iterating it yields ``element``."""
+
+    element: Any
+
+
+@dataclass(frozen=True)
+class Enumerated:
+    """``enumerate(batches)``: yields ``(index, element)``."""
+
+    batches: Batches
+
+
+@dataclass(frozen=True)
 class LayerList:
     """A list of layers being built for a ``Sequential`` (``layers = []`` then
     ``layers.append(Dense(10))``/``layers.extend([...])``); None items are
@@ -250,6 +265,16 @@ class LossUse:
 
 
 @dataclass(eq=False)
+class ModelInput:
+    """A model called on raw images in a custom training step (inside a
+    ``tf.GradientTape`` block)."""
+
+    call: cst.Call
+    model: KModel | None
+    x: Any
+
+
+@dataclass(eq=False)
 class FirstInput:
     """The input shape a layer receives as the first layer of a model."""
 
@@ -274,6 +299,15 @@ def _join(a: Any, b: Any) -> Any:
     return None
 
 
+#: a ``tf.data`` dataset of the arrays given (slices along the first axis)
+_DATASET_FROM_ARRAYS = frozenset(
+    {"tensorflow.data.Dataset.from_tensor_slices", "tensorflow.data.Dataset.from_tensors"}
+)
+#: dataset methods that keep the element values (``map`` may scale them)
+_DATASET_KEEPING_METHODS = frozenset(
+    {"batch", "shuffle", "prefetch", "repeat", "cache", "take", "skip", "unbatch", "padded_batch"}
+)
+
 #: values whose existence makes a second round worth it
 _INTERESTING = (KModel, KLoss, Images, Labels, ScaledLabels, TfLogits, TfProbs, KTensor, Scaler)
 
@@ -296,6 +330,7 @@ class KerasFacts(Interpreter[Any]):
         self.loop_losses: list[LossUse] = []
         self.models: dict[cst.CSTNode, KModel] = {}
         self.first_inputs: list[FirstInput] = []
+        self.model_inputs: list[ModelInput] = []
         self.tf_losses: list[TfCrossEntropy] = []
         self.tf1 = False
         self.image_format_set = False
@@ -377,6 +412,17 @@ class KerasFacts(Interpreter[Any]):
             return LayerList(_common_tail(a.items, b.items))
         return _join(a, b)
 
+    def _assign(self, target: cst.BaseExpression, value: Any, env: Env) -> None:
+        loop = self.model.parent(target)
+        if value is None and isinstance(loop, cst.For) and loop.target is target:
+            # the elements of a dataset of arrays (``for xb, yb in ds:``)
+            iterated = self.eval_quietly(loop.iter, env)
+            if isinstance(iterated, Batches):
+                value = iterated.element
+            elif isinstance(iterated, Enumerated):
+                value = TupleValue((None, iterated.batches.element))  # type: ignore[arg-type]
+        super()._assign(target, value, env)
+
     def _eval_inner(self, expr: cst.BaseExpression, env: Env) -> Any:
         if type(expr) is not cst.List:
             return super()._eval_inner(expr, env)
@@ -416,6 +462,19 @@ class KerasFacts(Interpreter[Any]):
         shape = a.input_shape if a.input_shape == b.input_shape else None
         return KModel(a.node, _common_tail(a.layers, b.layers), a.style, shape)
 
+    def _in_tape(self, node: cst.CSTNode) -> bool:
+        """``node`` runs in a ``with tf.GradientTape() as tape:`` block."""
+        for ancestor in self.model.ancestors(node):
+            if isinstance(ancestor, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
+                return False
+            if isinstance(ancestor, cst.With) and any(
+                isinstance(item.item, cst.Call)
+                and self.model.qualname(item.item.func) in apis.GRADIENT_TAPES
+                for item in ancestor.items
+            ):
+                return True
+        return False
+
     def _in_loop(self, node: cst.CSTNode) -> bool:
         """``node`` is in the body of a ``for`` loop that surely runs: over
         ``range(n)`` with n >= 1 or over a non-empty literal tuple/list."""
@@ -429,6 +488,7 @@ class KerasFacts(Interpreter[Any]):
     def begin_round(self) -> None:
         self.compiles, self.fits, self.loop_losses = [], [], []
         self.models, self.first_inputs, self.tf_losses = {}, [], []
+        self.model_inputs = []
         self._class_models = {}
         self._clock = 0
 
@@ -505,6 +565,8 @@ class KerasFacts(Interpreter[Any]):
             return KTensor((None, callee))
         if isinstance(callee, KModel):
             arg = args[0] if args else None
+            if isinstance(arg, Images) and self.recording and self._in_tape(call):
+                _merge(self.model_inputs, ModelInput(call, callee, arg), "model", "x")
             if (
                 isinstance(arg, KTensor)
                 and not arg.predicted
@@ -624,6 +686,10 @@ class KerasFacts(Interpreter[Any]):
             return self._load_data(call, qualname.split(".")[2])
         if qualname in apis.PRESERVING_FUNCS:
             return first if isinstance(first, (Images, Labels, ScaledLabels)) else None
+        if qualname in _DATASET_FROM_ARRAYS:
+            return Batches(first) if _holds_images(first) else None
+        if qualname == "builtins.enumerate" and isinstance(first, Batches) and len(args) == 1:
+            return Enumerated(first)
         if qualname in apis.SCALERS:
             return Scaler(call)
         if qualname == apis.TF_PLACEHOLDER:
@@ -909,6 +975,8 @@ class KerasFacts(Interpreter[Any]):
             return None
         if isinstance(receiver, TfLogits) and name in apis.PRESERVING_METHODS:
             return receiver
+        if isinstance(receiver, Batches) and name in _DATASET_KEEPING_METHODS:
+            return receiver
         if isinstance(receiver, LayerList) and isinstance(func.value, cst.Name):
             key = func.value.value
             first = args[0] if args else None
@@ -1037,6 +1105,12 @@ class KerasFacts(Interpreter[Any]):
 
 
 # --- helpers ---------------------------------------------------------------------
+
+
+def _holds_images(value: Any) -> bool:
+    if isinstance(value, Images):
+        return True
+    return isinstance(value, TupleValue) and any(isinstance(i, Images) for i in value.items)
 
 
 def _common_tail(a: tuple[Any, ...], b: tuple[Any, ...]) -> tuple[Any, ...]:

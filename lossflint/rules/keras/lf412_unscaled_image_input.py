@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeGuard
 
 from lossflint.analysis import apis
 from lossflint.analysis import keras as K
@@ -31,6 +31,12 @@ arithmetic at all) when the model has no scaling layer (`Rescaling`,
 `Normalization`, `BatchNormalization`, ...). Reshapes, `astype` and indexing keep
 the pixels raw. A `fit` in a function sees the data its call sites hold, in
 program order (cell order in a notebook), not a later rebinding of the name.
+
+Custom training loops count too: images that go through
+`tf.data.Dataset.from_tensor_slices` (and `.shuffle`, `.batch`, ...) to a model
+called inside a `tf.GradientTape` block are reported at that model call (the
+call that receives the unscaled images). A `.map(...)` on the dataset may
+scale them: silent.
 """
     why = """
 Pixel values up to 255 saturate activations and produce huge initial losses and
@@ -121,8 +127,54 @@ initialisation.
             model.fit(X_train, y_train, epochs=100)  # error: LF412 at `model.fit(`
             """,
         ),
+        Invalid(
+            """
+            import tensorflow as tf
+            from tensorflow import keras
+            (x_train, y_train), _ = keras.datasets.fashion_mnist.load_data()
+            ds = tf.data.Dataset.from_tensor_slices((x_train, y_train)).shuffle(1024).batch(64)
+            model = keras.Sequential([keras.layers.Flatten(), keras.layers.Dense(10)])
+            loss_fn = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+            for step, (xb, yb) in enumerate(ds):
+                with tf.GradientTape() as tape:
+                    loss = loss_fn(yb, model(xb, training=True))  # error: LF412 at `model(xb`
+                grads = tape.gradient(loss, model.trainable_weights)
+            """,
+        ),
     ]
     VALID = [
+        # scaled on the way to a custom training step
+        """
+        import tensorflow as tf
+        from tensorflow import keras
+        (x, y), _ = keras.datasets.mnist.load_data()
+        ds = tf.data.Dataset.from_tensor_slices((x, y)).map(lambda a, b: (a / 255, b)).batch(32)
+        model = keras.Sequential([keras.layers.Flatten(), keras.layers.Dense(10)])
+        for xb, yb in ds:
+            with tf.GradientTape() as tape:
+                out = model(xb)
+        """,
+        """
+        import tensorflow as tf
+        from tensorflow import keras
+        (x, y), _ = keras.datasets.mnist.load_data()
+        ds = tf.data.Dataset.from_tensor_slices((x.astype("float32") / 255.0, y)).batch(32)
+        model = keras.Sequential([keras.layers.Flatten(), keras.layers.Dense(10)])
+        for xb, yb in ds:
+            with tf.GradientTape() as tape:
+                out = model(tf.image.convert_image_dtype(xb, tf.float32))
+        """,
+        """
+        import tensorflow as tf
+        from tensorflow import keras
+        (x, y), _ = keras.datasets.mnist.load_data()
+        ds = tf.data.Dataset.from_tensor_slices((x, y)).batch(32)
+        model = keras.Sequential([keras.layers.Rescaling(1 / 255), keras.layers.Flatten(),
+                                  keras.layers.Dense(10)])
+        for xb, yb in ds:
+            with tf.GradientTape() as tape:
+                out = model(xb)
+        """,
         # the function is only called while X_train is scaled; the raw CIFAR-10
         # X_train comes after the last call (handson-ml3 ch. 11)
         """
@@ -204,17 +256,29 @@ initialisation.
         if not facts.relevant:
             return
         for fit in facts.fits:
-            if not isinstance(fit.x, K.Images) or fit.model is None or not fit.model.complete:
-                continue
-            if any(
-                layer is not None and layer.name in apis.SCALING_LAYERS
-                for layer in fit.model.layers
-            ):
-                continue
-            yield Finding(
-                fit.call,
-                f"`fit` gets raw 0-255 pixels of `{fit.x.dataset}.load_data()` (line "
-                f"{model.line_of(fit.x.origin)}) without scaling; divide by 255 or add a "
-                "`Rescaling(1/255)` layer",
-                related=(RelatedNode("the images are loaded here", fit.x.origin),),
-            )
+            if _raw(fit.x, fit.model):
+                yield Finding(
+                    fit.call,
+                    f"`fit` gets raw 0-255 pixels of `{fit.x.dataset}.load_data()` (line "
+                    f"{model.line_of(fit.x.origin)}) without scaling; divide by 255 or add a "
+                    "`Rescaling(1/255)` layer",
+                    related=(RelatedNode("the images are loaded here", fit.x.origin),),
+                )
+        for use in facts.model_inputs:
+            if _raw(use.x, use.model):
+                yield Finding(
+                    use.call,
+                    f"the model is trained on raw 0-255 pixels of `{use.x.dataset}.load_data()` "
+                    f"(line {model.line_of(use.x.origin)}) without scaling; divide by 255 or "
+                    "add a `Rescaling(1/255)` layer",
+                    related=(RelatedNode("the images are loaded here", use.x.origin),),
+                )
+
+
+def _raw(x: object, kmodel: K.KModel | None) -> TypeGuard[K.Images]:
+    """Raw images reach a model we fully see, with no scaling layer."""
+    if not isinstance(x, K.Images) or kmodel is None or not kmodel.complete:
+        return False
+    return not any(
+        layer is not None and layer.name in apis.SCALING_LAYERS for layer in kmodel.layers
+    )

@@ -20,7 +20,7 @@ from lossflint.check_run import (
 )
 from lossflint.config import ConfigError, Settings, SettingsResolver, validate_selectors
 from lossflint.file_limits import parse_size
-from lossflint.formats import FORMATS
+from lossflint.output import FORMATS
 from lossflint.registry import all_rules
 from lossflint.report import Report
 from lossflint.runner import display_name

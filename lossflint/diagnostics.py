@@ -96,7 +96,9 @@ class Diagnostic:
 
     @property
     def url(self) -> str:
-        return f"https://lossflint.readthedocs.io/en/latest/rules/{self.code}/"
+        from lossflint.urls import rule_url
+
+        return rule_url(self.code)
 
     def sort_key(self) -> tuple[str, int, int, int, int, str]:
         return (

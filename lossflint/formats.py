@@ -1,5 +1,6 @@
-"""Output formats beyond :mod:`lossflint.output`: GitLab code quality, JUnit
-XML, SARIF with fixes, ``--statistics`` as JSON, and terminal colour."""
+"""Output formats for CI and terminals, used by :mod:`lossflint.output`:
+GitLab code quality, JUnit XML, SARIF ``fixes``, ``--statistics`` as JSON,
+and colour."""
 
 from __future__ import annotations
 
@@ -9,14 +10,10 @@ import os
 import re
 import xml.etree.ElementTree as ET
 from collections import Counter
-from collections.abc import Callable
 from typing import IO, Any
 
 from lossflint.diagnostics import Applicability, Diagnostic, Severity
-from lossflint.output import FORMATS as BASE_FORMATS
-from lossflint.output import FORMATTERS as BASE_FORMATTERS
 from lossflint.registry import all_rules
-from lossflint.urls import rule_url
 
 # --- GitLab code quality -------------------------------------------------------------
 
@@ -118,10 +115,10 @@ def _xml_safe(text: str) -> str:
     return _XML_INVALID.sub("\ufffd", text)
 
 
-# --- SARIF with fixes and documentation links ------------------------------------------
+# --- SARIF fixes -----------------------------------------------------------------------
 
 
-def _sarif_fix(d: Diagnostic) -> dict[str, Any] | None:
+def sarif_fix(d: Diagnostic) -> dict[str, Any] | None:
     if d.fix is None or not d.fix.edits or d.cell is not None:
         return None  # a notebook's edits are in cell coordinates, not the file's
     unsafe = d.fix.applicability is Applicability.UNSAFE
@@ -145,38 +142,6 @@ def _sarif_fix(d: Diagnostic) -> dict[str, Any] | None:
             }
         ],
     }
-
-
-def format_sarif(diagnostics: list[Diagnostic], **kwargs: Any) -> str:
-    """:func:`lossflint.output.format_sarif` plus ``fixes`` on fixable results
-    and ``helpUri`` on the rule's page in the repository."""
-    doc = json.loads(BASE_FORMATTERS["sarif"](diagnostics, **kwargs))
-    run = doc["runs"][0]
-    for rule in run["tool"]["driver"]["rules"]:
-        rule["helpUri"] = rule_url(rule["id"])
-    for result, d in zip(run["results"], diagnostics, strict=True):
-        fix = _sarif_fix(d)
-        if fix is not None:
-            result["fixes"] = [fix]
-    return json.dumps(doc, indent=2) + "\n"
-
-
-def format_json(diagnostics: list[Diagnostic], **kwargs: Any) -> str:
-    """:func:`lossflint.output.format_json` with ``url`` on the rule's page."""
-    data = json.loads(BASE_FORMATTERS["json"](diagnostics, **kwargs))
-    for obj in data:
-        obj["url"] = rule_url(obj["code"])
-    return json.dumps(data, indent=2) + "\n"
-
-
-FORMATS = (*BASE_FORMATS, *(f for f in ("gitlab", "junit") if f not in BASE_FORMATS))
-FORMATTERS: dict[str, Callable[..., str]] = {
-    **BASE_FORMATTERS,
-    "json": format_json,
-    "sarif": format_sarif,
-    "gitlab": format_gitlab,
-    "junit": format_junit,
-}
 
 
 # --- --statistics ----------------------------------------------------------------------

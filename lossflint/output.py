@@ -1,4 +1,5 @@
-"""Formatters: concise, full, json, sarif, github, and --statistics."""
+"""Formatters: concise, full, json, sarif, github, gitlab, junit, and --statistics
+(the CI-specific ones and SARIF fixes live in :mod:`lossflint.formats`)."""
 
 from __future__ import annotations
 
@@ -9,9 +10,11 @@ from typing import Any
 
 from lossflint import __version__
 from lossflint.diagnostics import Diagnostic, Severity
+from lossflint.formats import format_gitlab, format_junit, sarif_fix
 from lossflint.registry import all_rules
+from lossflint.urls import REPOSITORY, rule_url
 
-FORMATS = ("concise", "full", "json", "sarif", "github")
+FORMATS = ("concise", "full", "json", "sarif", "github", "gitlab", "junit")
 
 
 def _where(d: Diagnostic) -> str:
@@ -108,7 +111,7 @@ def format_sarif(diagnostics: list[Diagnostic], **_: Any) -> str:
             "shortDescription": {"text": rule.summary},
             "fullDescription": {"text": " ".join(rule.what.split())},
             "help": {"text": " ".join(rule.why.split()), "markdown": rule.docs_markdown()},
-            "helpUri": f"https://lossflint.readthedocs.io/en/latest/rules/{code}/",
+            "helpUri": rule_url(code),
             "defaultConfiguration": {"level": _SARIF_LEVEL[rule.severity]},
             "properties": {"fix": rule.fix_kind},
         }
@@ -147,6 +150,9 @@ def format_sarif(diagnostics: list[Diagnostic], **_: Any) -> str:
                 }
                 for i, r in enumerate(d.related)
             ]
+        fix = sarif_fix(d)
+        if fix is not None:
+            result["fixes"] = [fix]
         properties: dict[str, Any] = {}
         if d.cell is not None:
             properties["cell"] = d.cell
@@ -164,7 +170,7 @@ def format_sarif(diagnostics: list[Diagnostic], **_: Any) -> str:
                     "driver": {
                         "name": "lossflint",
                         "version": __version__,
-                        "informationUri": "https://github.com/lossflint/lossflint",
+                        "informationUri": REPOSITORY,
                         "rules": driver_rules,
                     }
                 },
@@ -211,6 +217,8 @@ FORMATTERS: dict[str, Callable[..., str]] = {
     "json": format_json,
     "sarif": format_sarif,
     "github": format_github,
+    "gitlab": format_gitlab,
+    "junit": format_junit,
 }
 
 

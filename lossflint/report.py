@@ -14,14 +14,8 @@ import click
 
 from lossflint.check_run import Plan, Stdin
 from lossflint.diagnostics import Applicability, Diagnostic
-from lossflint.formats import (
-    FORMATTERS,
-    colour_summary,
-    colourise,
-    statistics_json,
-    wants_colour,
-)
-from lossflint.output import format_statistics
+from lossflint.formats import colour_summary, colourise, statistics_json, wants_colour
+from lossflint.output import FORMATTERS, format_statistics
 from lossflint.registry import all_rules
 from lossflint.runner import RunResult, read_regular_file
 

@@ -10,8 +10,8 @@ import re
 import pytest
 
 from lossflint.examples import dedent
-from lossflint.formats import FORMATTERS
 from lossflint.linter import RuleSet, lint_text
+from lossflint.output import FORMATTERS
 from lossflint.registry import all_rules
 from lossflint.urls import REPOSITORY, RULE_DOCS, rule_url
 from tests.conftest import ROOT

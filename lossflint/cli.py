@@ -76,7 +76,13 @@ def cli() -> None:
     is_flag=True,
     help="Show each finding's fix; with --fix, list what was fixed.",
 )
-@click.option("--config", "config_path", type=click.Path(), help="Use this config file.")
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(),
+    help="Use this config file (pyproject.toml or lossflint.toml form) for every file, "
+    "instead of each file's nearest one.",
+)
 @click.option("--isolated", is_flag=True, help="Ignore all configuration files.")
 @click.option("-q", "--quiet", is_flag=True, help="Print findings only, no summary.")
 @click.option(

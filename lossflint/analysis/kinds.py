@@ -42,18 +42,6 @@ _MODULE_SELF_METHODS = frozenset(
     {"to", "cuda", "cpu", "train", "eval", "float", "half", "double", "requires_grad_"}
 )
 _LAYER_SELF_METHODS = _MODULE_SELF_METHODS - {"requires_grad_"}
-#: ``data_parallel(module, inputs, ...)``: ``module(inputs)`` replicated over devices
-_APPLY_MODULE = frozenset(
-    {"torch.nn.parallel.data_parallel", "torch.nn.parallel.data_parallel.data_parallel"}
-)
-#: wrappers whose calls run the wrapped module's forward on the same weights
-_MODULE_WRAPPERS = frozenset(
-    {
-        "torch.nn.DataParallel",
-        "torch.nn.parallel.DataParallel",
-        "torch.nn.parallel.data_parallel.DataParallel",
-    }
-)
 
 
 @dataclass(eq=False)
@@ -171,9 +159,9 @@ class KindAnalysis(Interpreter[Value]):
             return Layer(apis.LAYER_KINDS[qualname], qualname, origin=call, where=where)
         if qualname in apis.SEQUENTIAL:
             return self._sequential(call, args)
-        if qualname in _APPLY_MODULE or qualname in _MODULE_WRAPPERS:
+        if qualname in apis.APPLY_MODULE or qualname in apis.MODULE_WRAPPERS:
             module = _argument_value(call, args, 0, "module")
-            if qualname in _MODULE_WRAPPERS:
+            if qualname in apis.MODULE_WRAPPERS:
                 return module if isinstance(module, (Layer, Sequential, Instance)) else UNKNOWN
             inputs = _argument_value(call, args, 1, "inputs")
             return self._apply_layer(call, module, inputs)

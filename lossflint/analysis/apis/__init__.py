@@ -53,6 +53,11 @@ INT_DTYPES = torch.INT_DTYPES | keras.INT_DTYPES | numpy.INT_DTYPES
 #: log functions → their framework, and what log(sigmoid) becomes in each
 LOG_BY_FRAMEWORK = _by_framework(LOG)
 LOG_SIGMOID = {"torch": torch.TORCH_LOG_SIGMOID, "tensorflow": keras.TF_LOG_SIGMOID}
+LOGADDEXP = {
+    "torch": torch.TORCH_LOGADDEXP,
+    "numpy": numpy.NUMPY_LOGADDEXP,
+    "tensorflow": keras.TF_LOGADDEXP,
+}
 
 # numerics
 SQRT = torch.SQRT | keras.SQRT

@@ -160,6 +160,8 @@ TF_SIGMOID_CE = frozenset(
 )
 #: what the fixes write for log(sigmoid(x))
 TF_LOG_SIGMOID = "tensorflow.math.log_sigmoid"
+#: what ``log(exp(a) + exp(b))`` becomes (LF204's message): TensorFlow has no logaddexp
+TF_LOGADDEXP = "tf.math.reduce_logsumexp(tf.stack([a, b]), 0)"
 
 # --- models and layers (the Keras facts) -----------------------------------------------
 

@@ -24,6 +24,8 @@ MAXIMUM = frozenset({"numpy.maximum"})
 FINFO = frozenset({"numpy.finfo"})
 WHERE = frozenset({"numpy.where"})
 NAN_TO_NUM = frozenset({"numpy.nan_to_num"})
+#: what ``log(exp(a) + exp(b))`` becomes (LF204's message, as NumPy code spells it)
+NUMPY_LOGADDEXP = "np.logaddexp"
 INT_DTYPES = frozenset(f"numpy.{t}" for t in ("int32", "int64", "int16", "int8", "uint8"))
 #: functions that keep what an array holds (pixels stay pixels, labels stay labels)
 PRESERVING_FUNCS = frozenset(

@@ -118,6 +118,18 @@ LAYER_KINDS: dict[str, Kind | None] = {
     "torch.nn.Flatten": None,
 }
 SEQUENTIAL = frozenset({"torch.nn.Sequential"})
+#: ``data_parallel(module, inputs, ...)``: ``module(inputs)`` replicated over devices
+APPLY_MODULE = frozenset(
+    {"torch.nn.parallel.data_parallel", "torch.nn.parallel.data_parallel.data_parallel"}
+)
+#: wrappers whose calls run the wrapped module's forward on the same weights
+MODULE_WRAPPERS = frozenset(
+    {
+        "torch.nn.DataParallel",
+        "torch.nn.parallel.DataParallel",
+        "torch.nn.parallel.data_parallel.DataParallel",
+    }
+)
 #: layers with a weight matrix whose units must differ (not norms, not embeddings)
 WEIGHT_LAYERS = frozenset(
     {
@@ -245,6 +257,8 @@ INT_DTYPES = frozenset({"torch.long", "torch.int64", "torch.int", "torch.int32"}
 
 #: what the fixes write for log(sigmoid(x))
 TORCH_LOG_SIGMOID = "torch.nn.functional.logsigmoid"
+#: what ``log(exp(a) + exp(b))`` becomes (LF204's message)
+TORCH_LOGADDEXP = "torch.logaddexp"
 
 # --- comparisons and reductions (metrics) ------------------------------------------
 

@@ -1,5 +1,5 @@
-"""Shapes several LF2xx rules recognise: ``exp`` calls, negations and the
-hand-written cross-entropy formula (LF203 reports it, LF202 leaves its logs alone)."""
+"""The hand-written cross-entropy formula several LF2xx rules recognise (LF203
+reports it, LF202 leaves its logs alone)."""
 
 from __future__ import annotations
 
@@ -9,27 +9,11 @@ from typing import TYPE_CHECKING
 import libcst as cst
 
 from lossflint.analysis import numerics as num
-from lossflint.analysis.calls import literal_value
+from lossflint.analysis.exp_overflow import negative
 from lossflint.analysis.log_calls import LogCall, probability_log
 
 if TYPE_CHECKING:
     from lossflint.analysis.model import SemanticModel
-
-
-def exp_call(model: SemanticModel, expr: cst.BaseExpression) -> cst.Call | None:
-    """``expr`` (followed through names) when it is an ``exp`` call."""
-    expr = num.resolve(model, expr)
-    if isinstance(expr, cst.Call) and num.exp_operand(model, expr) is not None:
-        return expr
-    return None
-
-
-def negative(expr: cst.BaseExpression) -> bool:
-    """``-e`` or a negative number."""
-    if isinstance(expr, cst.UnaryOperation) and isinstance(expr.operator, cst.Minus):
-        return True
-    value = literal_value(expr)
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and value < 0
 
 
 @dataclass(frozen=True)

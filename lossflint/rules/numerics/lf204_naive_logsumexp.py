@@ -7,15 +7,10 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
-from lossflint.analysis import numerics as num
-from lossflint.analysis.apis import Kind
-from lossflint.analysis.calls import literal_value, positional
-from lossflint.analysis.log_calls import log_calls
-from lossflint.analysis.values import Tensor
+from lossflint.analysis import apis, exp_overflow
 from lossflint.diagnostics import Finding, Severity
 from lossflint.examples import Invalid
 from lossflint.registry import Rule
-from lossflint.rules.numerics.common import exp_call, negative
 from lossflint.rules.numerics.fixes import logsumexp_fix, softmax_fix, softplus_fix
 
 if TYPE_CHECKING:
@@ -250,190 +245,55 @@ for inline forms only: `logsumexp` needs the reduced `dim` (`torch.sum` without
     ]
 
     def check(self, model: SemanticModel) -> Iterator[Finding]:
-        for log in log_calls(model):
-            finding = self._log_form(model, log.node, log.argument, log.framework, False)
-            if finding is not None:
-                yield finding
-        for qualname, framework in num.LOG1P.items():
-            for site in model.calls_to(qualname):
-                args = positional(site.node)
-                if len(args) == 1 and len(site.node.args) == 1:
-                    finding = self._log_form(model, site.node, args[0].value, framework, True)
-                    if finding is not None:
-                        yield finding
-        for division in num.binary_operations(model, cst.Divide):
-            finding = self._ratio_form(model, division)
-            if finding is not None:
-                yield finding
+        for form in exp_overflow.naive_forms(model):
+            yield _finding(model, form)
 
-    def _log_form(
-        self,
-        model: SemanticModel,
-        node: cst.Call,
-        arg: cst.BaseExpression,
-        framework: str,
-        log1p: bool,
-    ) -> Finding | None:
-        resolved = num.resolve(model, arg)
-        if log1p:
-            exp = exp_call(model, resolved)
-            if exp is None:
-                return None
-            return self._softplus(model, node, exp, framework, inline=exp is arg)
-        operand = num.sum_operand(model, resolved)
-        if operand is not None:
-            exp = exp_call(model, operand)
-            if exp is None:
-                return None
-            x = num.exp_operand(model, exp)
-            assert x is not None
-            if _bounded_exp(model, x) or not self._framework_ok(model, exp, framework):
-                return None
-            fix = None
-            if resolved is arg and exp is operand:
-                fix = logsumexp_fix(model, node, resolved, x, _exp_framework(model, exp), framework)
-            if framework == "numpy":
-                return Finding(
-                    node=node,
-                    message="log(sum(exp(x))) overflows once x ≳ 709 (float64; 88 in "
-                    "float32); use scipy.special.logsumexp, which subtracts the maximum first",
-                )
-            return Finding(
-                node=node,
-                message="log(sum(exp(x))) overflows once x ≳ 88 (float32); "
-                "use logsumexp, which subtracts the maximum first",
-                fix=fix,
-            )
-        if num.is_binop(resolved, cst.Add):
-            assert isinstance(resolved, cst.BinaryOperation)
-            pair = self._log_add_exp(model, node, resolved, framework)
-            if pair is not None:
-                return pair
-            for one, other in ((resolved.left, resolved.right), (resolved.right, resolved.left)):
-                if literal_value(one) in (1, 1.0) and not isinstance(literal_value(one), bool):
-                    exp = exp_call(model, other)
-                    if exp is not None:
-                        inline = resolved is arg and exp is other
-                        return self._softplus(model, node, exp, framework, inline)
-        return None
 
-    def _log_add_exp(
-        self, model: SemanticModel, node: cst.Call, added: cst.BinaryOperation, framework: str
-    ) -> Finding | None:
-        """``log(exp(a) + exp(b))``: logaddexp."""
-        found = [exp_call(model, side) for side in (added.left, added.right)]
-        exps = [e for e in found if e is not None]
-        if len(exps) != 2:
-            return None
-        operands = [num.exp_operand(model, e) for e in exps]
-        if all(o is None or _bounded_exp(model, o) for o in operands):
-            return None
-        if not all(self._framework_ok(model, e, framework) for e in exps):
-            return None
-        fused = {"torch": "torch.logaddexp", "numpy": "np.logaddexp"}.get(
-            framework, "tf.math.reduce_logsumexp(tf.stack([a, b]), 0)"
-        )
+def _finding(model: SemanticModel, form: exp_overflow.NaiveForm) -> Finding:
+    node, framework, x = form.node, form.framework, form.operand
+    if form.kind == "logaddexp":
+        fused = apis.LOGADDEXP.get(framework, apis.LOGADDEXP["tensorflow"])
         limit = "709 (float64)" if framework == "numpy" else "88 (float32)"
         return Finding(
             node=node,
             message=f"log(exp(a) + exp(b)) overflows once a or b ≳ {limit}; use {fused}",
         )
-
-    @staticmethod
-    def _framework_ok(model: SemanticModel, exp: cst.Call, framework: str) -> bool:
-        """The exp and the log compute on tensors of one framework: torch or
-        TensorFlow, or NumPy throughout (``np.log(np.sum(np.exp(x)))``
-        overflows the same way, at 709 in float64). ``math`` raises instead."""
-        exp_framework = _exp_framework(model, exp)
-        if exp_framework == "numpy":
-            return framework == "numpy"
-        return exp_framework in ("torch", "tensorflow")
-
-    def _softplus(
-        self, model: SemanticModel, node: cst.Call, exp: cst.Call, framework: str, inline: bool
-    ) -> Finding | None:
-        x = num.exp_operand(model, exp)
-        assert x is not None
-        if _bounded_exp(model, x) or not self._framework_ok(model, exp, framework):
-            return None
-        if _exp_framework(model, exp) == "numpy":
-            return None  # NumPy softplus: plotted over small ranges in tutorials
+    assert x is not None
+    if form.kind == "logsumexp":
+        assert isinstance(node, cst.Call) and form.total is not None
+        if framework == "numpy":
+            return Finding(
+                node=node,
+                message="log(sum(exp(x))) overflows once x ≳ 709 (float64; 88 in "
+                "float32); use scipy.special.logsumexp, which subtracts the maximum first",
+            )
         fix = None
-        if inline:
-            fix = softplus_fix(model, node, x, _exp_framework(model, exp), framework)
+        if form.inline:
+            fix = logsumexp_fix(model, node, form.total, x, form.exp_framework, framework)
+        return Finding(
+            node=node,
+            message="log(sum(exp(x))) overflows once x ≳ 88 (float32); "
+            "use logsumexp, which subtracts the maximum first",
+            fix=fix,
+        )
+    if form.kind == "softplus":
+        assert isinstance(node, cst.Call)
+        fix = None
+        if form.inline:
+            fix = softplus_fix(model, node, x, form.exp_framework, framework)
         return Finding(
             node=node,
             message="log(1 + exp(x)) overflows once x ≳ 88 (float32); use softplus",
             fix=fix,
         )
-
-    def _ratio_form(self, model: SemanticModel, division: cst.BinaryOperation) -> Finding | None:
-        denominator = num.resolve(model, division.right)
-        operand = num.sum_operand(model, denominator)
-        if operand is None:
-            return None
-        exp_below = exp_call(model, operand)
-        exp_above = exp_call(model, division.left)
-        if exp_below is None or exp_above is None:
-            return None
-        x_below = num.exp_operand(model, exp_below)
-        x_above = num.exp_operand(model, exp_above)
-        assert x_below is not None and x_above is not None
-        if not num.same_code(model, x_below, x_above) or _bounded_exp(model, x_above):
-            return None
-        framework = _exp_framework(model, exp_above)
-        if framework not in ("torch", "tensorflow"):
-            return None
-        fix = None
-        if (
-            exp_above is division.left
-            and exp_below is operand
-            and denominator is division.right
-            and isinstance(denominator, cst.Call)
-        ):
-            fix = softmax_fix(model, division, denominator, x_above, framework)
-        return Finding(
-            node=division,
-            message="exp(x) / exp(x).sum() overflows once x ≳ 88 (float32): inf / inf = NaN; "
-            "use softmax",
-            fix=fix,
-        )
-
-
-def _bounded_exp(model: SemanticModel, operand: cst.BaseExpression) -> bool:
-    """``exp`` of something that cannot be large: log-probabilities or
-    probabilities, a negated value, a shifted one (``x - x.max()``, also
-    through a reassignment ``x = x - m``), or a constant (``exp(30.)`` cannot
-    overflow later)."""
-    if num.is_constant(model, operand):
-        return True
-    if isinstance(operand, cst.Name) and any(
-        num.is_binop(value, cst.Subtract) for value in num.assignments(model, operand)
-    ):
-        return True
-    operand = num.resolve(model, operand)
-    value = model.value(operand)
-    if isinstance(value, Tensor) and value.kind in (
-        Kind.LOG_PROBS,
-        Kind.PROBS,
-        Kind.SIGMOID_PROBS,
-    ):
-        return True
-    if negative(operand) or num.is_binop(operand, cst.Subtract):
-        return True
-    # a negated scale: ``-0.5 * d**2``, ``-d / (2 * s**2)`` (Gaussian kernels)
-    if isinstance(operand, cst.BinaryOperation) and isinstance(
-        operand.operator, (cst.Multiply, cst.Divide)
-    ):
-        if negative(operand.left) or (
-            isinstance(operand.operator, cst.Multiply) and negative(operand.right)
-        ):
-            return True
-    return literal_value(operand) is not NotImplemented
-
-
-def _exp_framework(model: SemanticModel, call: cst.Call) -> str | None:
-    qualname = model.qualname(call.func)
-    if qualname is None:
-        return "torch"  # x.exp(): NumPy arrays have no such method
-    return num.framework(qualname)
+    assert isinstance(node, cst.BinaryOperation)
+    fix = None
+    if form.inline:
+        assert isinstance(form.total, cst.Call)
+        fix = softmax_fix(model, node, form.total, x, framework)
+    return Finding(
+        node=node,
+        message="exp(x) / exp(x).sum() overflows once x ≳ 88 (float32): inf / inf = NaN; "
+        "use softmax",
+        fix=fix,
+    )

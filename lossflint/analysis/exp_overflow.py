@@ -1,0 +1,234 @@
+"""Naive forms of the fused exp functions, which overflow where the fused ones do
+not (LF204): ``log(sum(exp(x)))`` (logsumexp), ``log(exp(a) + exp(b))``
+(logaddexp), ``log(1 + exp(x))`` / ``log1p(exp(x))`` (softplus) and
+``exp(x) / exp(x).sum()`` (softmax).
+
+An ``exp`` of something that cannot be large (log-probabilities, a negated or
+shifted value, a constant) is no overflow; the ``exp`` and the ``log`` must
+compute in one framework (torch, TensorFlow, or NumPy throughout: ``math``
+raises instead of returning inf).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Literal
+
+import libcst as cst
+
+from lossflint.analysis import apis
+from lossflint.analysis import numerics as num
+from lossflint.analysis.apis import Kind
+from lossflint.analysis.calls import literal_value, positional
+from lossflint.analysis.log_calls import log_calls
+from lossflint.analysis.values import Tensor
+
+if TYPE_CHECKING:
+    from lossflint.analysis.model import SemanticModel
+
+FormKind = Literal["logsumexp", "logaddexp", "softplus", "softmax"]
+
+
+@dataclass(frozen=True)
+class NaiveForm:
+    """One naive form; ``inline`` when it is written in one expression (a fix
+    can rewrite it in place)."""
+
+    kind: FormKind
+    #: the ``log`` call, or the division of the softmax form
+    node: cst.CSTNode
+    #: the framework of the ``log`` (of the ``exp`` for the softmax form)
+    framework: str
+    #: the framework of the ``exp``; ``None`` for the logaddexp form
+    exp_framework: str | None = None
+    #: ``x`` of ``exp(x)``
+    operand: cst.BaseExpression | None = None
+    #: the summed expression (logsumexp) or the denominator call (softmax)
+    total: cst.BaseExpression | None = None
+    inline: bool = False
+
+
+def exp_call(model: SemanticModel, expr: cst.BaseExpression) -> cst.Call | None:
+    """``expr`` (followed through names) when it is an ``exp`` call."""
+    expr = num.resolve(model, expr)
+    if isinstance(expr, cst.Call) and num.exp_operand(model, expr) is not None:
+        return expr
+    return None
+
+
+def negative(expr: cst.BaseExpression) -> bool:
+    """``-e`` or a negative number."""
+    if isinstance(expr, cst.UnaryOperation) and isinstance(expr.operator, cst.Minus):
+        return True
+    value = literal_value(expr)
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and value < 0
+
+
+def naive_forms(model: SemanticModel) -> Iterator[NaiveForm]:
+    """The forms through ``log`` calls, then through ``log1p``, then the
+    divisions."""
+    for log in log_calls(model):
+        form = _log_form(model, log.node, log.argument, log.framework, False)
+        if form is not None:
+            yield form
+    for qualname, framework in apis.LOG1P_BY_FRAMEWORK.items():
+        for site in model.calls_to(qualname):
+            args = positional(site.node)
+            if len(args) == 1 and len(site.node.args) == 1:
+                form = _log_form(model, site.node, args[0].value, framework, True)
+                if form is not None:
+                    yield form
+    for division in num.binary_operations(model, cst.Divide):
+        form = _ratio_form(model, division)
+        if form is not None:
+            yield form
+
+
+def _log_form(
+    model: SemanticModel,
+    node: cst.Call,
+    arg: cst.BaseExpression,
+    framework: str,
+    log1p: bool,
+) -> NaiveForm | None:
+    resolved = num.resolve(model, arg)
+    if log1p:
+        exp = exp_call(model, resolved)
+        if exp is None:
+            return None
+        return _softplus(model, node, exp, framework, inline=exp is arg)
+    operand = num.sum_operand(model, resolved)
+    if operand is not None:
+        exp = exp_call(model, operand)
+        if exp is None:
+            return None
+        x = num.exp_operand(model, exp)
+        assert x is not None
+        if bounded_exp(model, x) or not _framework_ok(model, exp, framework):
+            return None
+        return NaiveForm(
+            "logsumexp",
+            node,
+            framework,
+            exp_framework(model, exp),
+            x,
+            resolved,
+            inline=resolved is arg and exp is operand,
+        )
+    if num.is_binop(resolved, cst.Add):
+        assert isinstance(resolved, cst.BinaryOperation)
+        pair = _log_add_exp(model, node, resolved, framework)
+        if pair is not None:
+            return pair
+        for one, other in ((resolved.left, resolved.right), (resolved.right, resolved.left)):
+            if literal_value(one) in (1, 1.0) and not isinstance(literal_value(one), bool):
+                exp = exp_call(model, other)
+                if exp is not None:
+                    inline = resolved is arg and exp is other
+                    return _softplus(model, node, exp, framework, inline)
+    return None
+
+
+def _log_add_exp(
+    model: SemanticModel, node: cst.Call, added: cst.BinaryOperation, framework: str
+) -> NaiveForm | None:
+    """``log(exp(a) + exp(b))``: logaddexp."""
+    found = [exp_call(model, side) for side in (added.left, added.right)]
+    exps = [e for e in found if e is not None]
+    if len(exps) != 2:
+        return None
+    operands = [num.exp_operand(model, e) for e in exps]
+    if all(o is None or bounded_exp(model, o) for o in operands):
+        return None
+    if not all(_framework_ok(model, e, framework) for e in exps):
+        return None
+    return NaiveForm("logaddexp", node, framework)
+
+
+def _softplus(
+    model: SemanticModel, node: cst.Call, exp: cst.Call, framework: str, inline: bool
+) -> NaiveForm | None:
+    x = num.exp_operand(model, exp)
+    assert x is not None
+    if bounded_exp(model, x) or not _framework_ok(model, exp, framework):
+        return None
+    found = exp_framework(model, exp)
+    if found == "numpy":
+        return None  # NumPy softplus: plotted over small ranges in tutorials
+    return NaiveForm("softplus", node, framework, found, x, inline=inline)
+
+
+def _ratio_form(model: SemanticModel, division: cst.BinaryOperation) -> NaiveForm | None:
+    denominator = num.resolve(model, division.right)
+    operand = num.sum_operand(model, denominator)
+    if operand is None:
+        return None
+    exp_below = exp_call(model, operand)
+    exp_above = exp_call(model, division.left)
+    if exp_below is None or exp_above is None:
+        return None
+    x_below = num.exp_operand(model, exp_below)
+    x_above = num.exp_operand(model, exp_above)
+    assert x_below is not None and x_above is not None
+    if not num.same_code(model, x_below, x_above) or bounded_exp(model, x_above):
+        return None
+    framework = exp_framework(model, exp_above)
+    if framework not in ("torch", "tensorflow"):
+        return None
+    inline = (
+        exp_above is division.left
+        and exp_below is operand
+        and denominator is division.right
+        and isinstance(denominator, cst.Call)
+    )
+    return NaiveForm("softmax", division, framework, framework, x_above, denominator, inline)
+
+
+def _framework_ok(model: SemanticModel, exp: cst.Call, framework: str) -> bool:
+    """The exp and the log compute on tensors of one framework: torch or
+    TensorFlow, or NumPy throughout (``np.log(np.sum(np.exp(x)))`` overflows
+    the same way, at 709 in float64). ``math`` raises instead."""
+    found = exp_framework(model, exp)
+    if found == "numpy":
+        return framework == "numpy"
+    return found in ("torch", "tensorflow")
+
+
+def bounded_exp(model: SemanticModel, operand: cst.BaseExpression) -> bool:
+    """``exp`` of something that cannot be large: log-probabilities or
+    probabilities, a negated value, a shifted one (``x - x.max()``, also
+    through a reassignment ``x = x - m``), or a constant (``exp(30.)`` cannot
+    overflow later)."""
+    if num.is_constant(model, operand):
+        return True
+    if isinstance(operand, cst.Name) and any(
+        num.is_binop(value, cst.Subtract) for value in num.assignments(model, operand)
+    ):
+        return True
+    operand = num.resolve(model, operand)
+    value = model.value(operand)
+    if isinstance(value, Tensor) and value.kind in (
+        Kind.LOG_PROBS,
+        Kind.PROBS,
+        Kind.SIGMOID_PROBS,
+    ):
+        return True
+    if negative(operand) or num.is_binop(operand, cst.Subtract):
+        return True
+    # a negated scale: ``-0.5 * d**2``, ``-d / (2 * s**2)`` (Gaussian kernels)
+    if isinstance(operand, cst.BinaryOperation) and isinstance(
+        operand.operator, (cst.Multiply, cst.Divide)
+    ):
+        if negative(operand.left) or (
+            isinstance(operand.operator, cst.Multiply) and negative(operand.right)
+        ):
+            return True
+    return literal_value(operand) is not NotImplemented
+
+
+def exp_framework(model: SemanticModel, call: cst.Call) -> str | None:
+    qualname = model.qualname(call.func)
+    if qualname is None:
+        return "torch"  # x.exp(): NumPy arrays have no such method
+    return num.framework(qualname)

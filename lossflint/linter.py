@@ -29,6 +29,7 @@ from lossflint.diagnostics import (
     Severity,
     assumption_note,
 )
+from lossflint.fix_imports import import_edit
 from lossflint.noqa import file_is_exempt, is_suppressed, parse_noqa, unused_codes
 from lossflint.registry import Rule, all_rules
 
@@ -305,29 +306,7 @@ class _Resolver:
         return Fix(spec.applicability, spec.message, tuple(edits))
 
     def _import_edit(self, imp: InsertImport) -> Edit | None:
-        """An edit adding ``import module as alias`` after the last top-level
-        import, unless an equivalent binding already exists."""
-        local = imp.alias or imp.module.split(".")[0]
-        bindings = self.model.module_scope.bindings.get(local, [])
-        wanted = imp.module if imp.alias else local
-        if bindings and all(b.kind == "import" and b.qualname == wanted for b in bindings):
-            return None
-        module = self.model.module
-        anchor_line = 1
-        last_import: cst.CSTNode | None = None
-        for statement in module.body:
-            if isinstance(statement, cst.SimpleStatementLine) and all(
-                isinstance(s, (cst.Import, cst.ImportFrom)) for s in statement.body
-            ):
-                last_import = statement
-            elif last_import is None and _is_docstring(statement):
-                last_import = statement
-        if last_import is not None:
-            anchor_line = self.model.position(last_import).end.line + 1
-        text = f"import {imp.module}" + (f" as {imp.alias}" if imp.alias else "")
-        newline = module.default_newline
-        loc = Location(anchor_line, 1)
-        return Edit(text + newline, loc, loc)
+        return import_edit(self.model, imp)
 
 
 def _related_site(site: RelatedSite) -> Related:
@@ -345,12 +324,3 @@ def _related_site(site: RelatedSite) -> Related:
             filename = target.as_posix()
     at = Location(max(site.line, 1), max(site.column, 1))
     return Related(site.message, at, at, filename)
-
-
-def _is_docstring(statement: cst.CSTNode) -> bool:
-    return (
-        isinstance(statement, cst.SimpleStatementLine)
-        and len(statement.body) == 1
-        and isinstance(statement.body[0], cst.Expr)
-        and isinstance(statement.body[0].value, (cst.SimpleString, cst.ConcatenatedString))
-    )

@@ -61,7 +61,7 @@ def source_lines(stdin: Stdin | None = None) -> Callable[[Diagnostic], list[str]
         if key not in cache:
             try:
                 from lossflint.notebook import cell_lines
-                from lossflint.source import decode_source
+                from lossflint.source import decode_source, source_lines
 
                 if stdin is not None and d.filename == stdin.name:
                     data = stdin.data
@@ -70,7 +70,7 @@ def source_lines(stdin: Stdin | None = None) -> Callable[[Diagnostic], list[str]
                 if d.cell is not None:
                     cache[key] = cell_lines(data, d.cell)
                 else:
-                    cache[key] = decode_source(data).text.splitlines()
+                    cache[key] = source_lines(decode_source(data).text)
             except Exception:
                 cache[key] = None
         return cache[key]

@@ -522,10 +522,6 @@ def test_full_output_shows_the_cell_line_the_finding_is_on(tmp_path: Path) -> No
     assert "3 | lp = torch.log(torch.softmax(x, dim=1))" in out
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="cli.py's source-line callback still uses str.splitlines (not this helper's file)",
-)
 def test_full_output_shows_the_line_the_finding_is_on(tmp_path: Path) -> None:
     out = _full_output(tmp_path, "t.py", ODD_LINES.encode())
     assert "3 | lp = torch.log(torch.softmax(x, dim=1))" in out

@@ -85,7 +85,9 @@ def _functional(model: SemanticModel) -> tuple[str, tuple[InsertImport, ...]] | 
     """The name of ``torch.nn.functional`` in the file, or "F" with an import."""
     alias = module_alias(model, apis.TORCH_FUNCTIONAL)
     if alias is not None:
-        return alias, ()
+        # the import is asked for anyway: the fixer adds an early one when the
+        # file's own import comes after the fixed line (and none otherwise)
+        return alias, (InsertImport(apis.TORCH_FUNCTIONAL, alias),)
     if model.module_scope.bindings.get("F"):
         return None
     return "F", (InsertImport(apis.TORCH_FUNCTIONAL, "F"),)

@@ -195,6 +195,10 @@ def mask_ipython(text: str, masks: dict[int, str]) -> str | None:
                 out.append(line)
                 continue
             indent = body[: len(body) - len(body.lstrip(" \t"))]
+            if _CELL_MAGIC.match(body):
+                # IPython takes a cell magic's line off before running the
+                # body, whatever indentation the line had (" %%time")
+                indent = ""
         # a magic continued with a backslash goes on on the next line, which
         # gets the magic's indentation
         continuing = body.endswith("\\")

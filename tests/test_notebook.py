@@ -460,3 +460,29 @@ def test_cells_tagged_with_another_language_are_skipped():
     nb["cells"][1]["metadata"] = {"vscode": {"languageId": "sql"}}
     nb["cells"][2]["metadata"] = {"vscode": {"languageId": "python"}}
     assert lint(json.dumps(nb)) == [(3, 1, 5, "LF201")]
+
+
+def test_indented_cell_magic_line_does_not_indent_the_body() -> None:
+    """Regression (mrdbourke time-series notebook): a cell starting with
+    ' %%time' runs in IPython; it is analysed, not reported as LF900."""
+    import json
+
+    from lossflint.linter import RuleSet
+    from lossflint.notebook import lint_notebook
+
+    nb = {
+        "cells": [
+            {
+                "cell_type": "code",
+                "metadata": {},
+                "source": " %%time\n\nimport torch\nlp = torch.log(torch.softmax(x, dim=1))\n",
+                "outputs": [],
+                "execution_count": None,
+            }
+        ],
+        "metadata": {},
+        "nbformat": 4,
+        "nbformat_minor": 5,
+    }
+    result = lint_notebook(json.dumps(nb).encode(), "nb.ipynb", RuleSet.default(), [])
+    assert [d.code for d in result.diagnostics] == ["LF201"]

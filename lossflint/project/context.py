@@ -22,9 +22,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Protocol
 
-from lossflint.project.layout import Module
+from lossflint.project.layout import Layout, Module
 from lossflint.project.summary import (
     ClassSummary,
     FunctionSummary,
@@ -37,8 +37,30 @@ from lossflint.project.summary import (
     SValue,
 )
 
-if TYPE_CHECKING:
-    from lossflint.project.store import SummaryStore
+
+class SummaryEntry(Protocol):
+    """A module's summary and its hash (``summary_cache.CachedSummary``)."""
+
+    @property
+    def summary(self) -> ModuleSummary: ...
+
+    @property
+    def hash(self) -> str: ...
+
+
+class SummarySource(Protocol):
+    """Where summaries come from (``store.SummaryStore``); named here so that
+    the analysis, which reads this module, never imports the store (which
+    runs the analysis)."""
+
+    layout: Layout
+
+    def get(self, module: Module) -> SummaryEntry | None: ...
+
+    def by_rel(self, rel: str) -> SummaryEntry | None: ...
+
+    def module(self, rel: str) -> Module | None: ...
+
 
 #: re-exports followed before giving up (``a`` re-exports ``b`` re-exports ...)
 MAX_ALIAS_HOPS = 20
@@ -61,7 +83,7 @@ def active(context: ProjectContext | None) -> Iterator[ProjectContext | None]:
 
 
 class ProjectContext:
-    def __init__(self, store: SummaryStore, importer: Path) -> None:
+    def __init__(self, store: SummarySource, importer: Path) -> None:
         self.store = store
         self.layout = store.layout
         self.importer = importer

@@ -20,7 +20,8 @@ until none changes, at most ``MAX_ROUNDS`` times; a module still changing
 after that gets an empty summary (unknown means silence). A bigger cycle (a
 library whose modules import each other) keeps its first round: cheaper, and
 what was unknown there stays silent. Everything is bounded: recursion depth
-(``MAX_DEPTH`` modules deep), bytes read per module (``MAX_MODULE_BYTES``).
+(``MAX_DEPTH`` modules deep: beyond, a module is unknown), bytes read per
+module (``MAX_MODULE_BYTES``).
 """
 
 from __future__ import annotations
@@ -43,8 +44,11 @@ if TYPE_CHECKING:
 MAX_ROUNDS = 3
 #: import cycles up to this many modules are settled to a fixed point
 MAX_SETTLED_CYCLE = 8
-#: modules computed inside one another (imports of imports ...); deeper is unknown
-MAX_DEPTH = 60
+#: modules computed inside one another (imports of imports ...); deeper is
+#: unknown. Facts rarely travel further (train.py → models/__init__ → net.py →
+#: layers.py), and a library whose modules all import each other would
+#: otherwise have every lint summarise most of the library first
+MAX_DEPTH = 4
 #: a module bigger than this is generated data, not code to learn facts from
 MAX_MODULE_BYTES = 4 * 1024 * 1024
 
@@ -102,9 +106,7 @@ class SummaryStore:
                 self._stack[-1].provisional = True
                 return self._provisional.get(module.rel)
         if len(self._stack) >= MAX_DEPTH:
-            if self._stack:
-                self._stack[-1].provisional = True
-            return None
+            return None  # too deep: unknown (no dependency, like any unknown)
         return self._load(module)
 
     def module(self, rel: str) -> Module | None:

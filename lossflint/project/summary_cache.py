@@ -34,7 +34,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from lossflint import __version__
 from lossflint.project.summary import (
     SUMMARY_FORMAT,
     BadSummary,
@@ -52,7 +51,7 @@ _HEX = frozenset("0123456789abcdef")
 def _analysis_fingerprint() -> str:
     """Name, size and mtime of every module summaries are computed by."""
     package = Path(__file__).resolve().parent.parent
-    parts = [str(SUMMARY_FORMAT), __version__]
+    parts = [str(SUMMARY_FORMAT), _version()]
     for sub in ("analysis", "project"):
         for path in sorted((package / sub).rglob("*.py")):
             try:
@@ -61,6 +60,17 @@ def _analysis_fingerprint() -> str:
                 continue
             parts.append(f"{path.relative_to(package).as_posix()}:{st.st_size}:{st.st_mtime_ns}")
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:24]
+
+
+def _version() -> str:
+    """lossflint's version, without importing the package's ``__init__``
+    (which imports the whole tool: this module sits below it)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("lossflint")
+    except PackageNotFoundError:
+        return "unknown"
 
 
 def entry_key(rel: str, content_sha: str) -> str:

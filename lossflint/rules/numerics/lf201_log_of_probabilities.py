@@ -5,8 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
+import libcst as cst
+
 from lossflint.analysis.apis import Kind
 from lossflint.analysis.log_calls import LogCall, log_calls, probability_log
+from lossflint.analysis.numerics import is_constant
 from lossflint.diagnostics import Finding, Severity
 from lossflint.examples import Invalid
 from lossflint.registry import Rule
@@ -141,6 +144,13 @@ in another statement, the finding has no automatic fix.
         ),
     ]
     VALID = [
+        # an illustration on fixed numbers (rasbt ch14): the softmax is far from 0
+        """
+        import torch
+        logits = torch.tensor([[1.5, 0.8, 2.1]])
+        print(torch.log(torch.softmax(logits, dim=1)))
+        print(torch.log(torch.tensor([[1.5, 0.8, 2.1]]).softmax(dim=1)))
+        """,
         """
         import torch
         lp = torch.log_softmax(x, dim=1)
@@ -204,6 +214,8 @@ in another statement, the finding has no automatic fix.
         if found is None:
             return None
         value, target, complement = found
+        if _of_constants(model, value.origin):
+            return None  # a printed illustration: softmax of fixed numbers is far from 0
         inline = value.origin is target
         what = "softmax" if value.kind is Kind.PROBS else "sigmoid"
         evidence = "" if inline else model.kinds.describe(value)
@@ -221,3 +233,13 @@ in another statement, the finding has no automatic fix.
             else None
         )
         return Finding(node=log.node, message=message, fix=fix)
+
+
+def _of_constants(model: SemanticModel, origin: object) -> bool:
+    """The softmax/sigmoid call's input is fixed by the code (``torch.tensor([[1.5, 0.8]])``)."""
+    if not isinstance(origin, cst.Call):
+        return False
+    if model.qualname(origin.func) is not None:  # torch.softmax(x, 1), F.sigmoid(x)
+        return bool(origin.args) and is_constant(model, origin.args[0].value)
+    func = origin.func  # x.softmax(1)
+    return isinstance(func, cst.Attribute) and is_constant(model, func.value)

@@ -412,6 +412,32 @@ class MetricFacts:
             if isinstance(func, cst.Attribute) and other is not None:
                 yield site.node, func.value, other
 
+    def derived_from(self, other: cst.BaseExpression, pred: cst.BaseExpression) -> bool:
+        """``other`` is computed from ``pred`` (``hmax = max_pool2d(heat)``;
+        ``hmax == heat``): a comparison of scores with themselves (peak
+        finding, NMS), not with labels."""
+        root = _root_name(pred)
+        if root is None:
+            return False
+        if _mentions(other, root):
+            return True
+        other_root = _root_name(other)
+        if other_root is None or other_root == root:
+            return False
+        scope = self.model.scope_of(other)
+        for binding in scope.bindings.get(other_root, []):
+            if binding.node is None:
+                continue
+            statement = self.model.statement_of(binding.node)
+            if isinstance(statement, cst.SimpleStatementLine) and any(
+                isinstance(small, (cst.Assign, cst.AnnAssign, cst.AugAssign))
+                and small.value is not None
+                and _mentions(small.value, root)
+                for small in statement.body
+            ):
+                return True
+        return False
+
     def reduced(self, node: cst.CSTNode) -> bool:
         """The elementwise result is summed/averaged/cast: an accuracy."""
         current = node
@@ -508,3 +534,19 @@ SKLEARN_ACCURACY = apis.SKLEARN_ACCURACY
 SKLEARN_AUC = apis.SKLEARN_AUC
 SKLEARN_PRF = apis.SKLEARN_PRF
 THRESHOLD_FUNCS = apis.THRESHOLD_FUNCS
+
+
+def _root_name(expr: cst.BaseExpression) -> str | None:
+    while isinstance(expr, (cst.Attribute, cst.Subscript, cst.Call)):
+        expr = expr.func if isinstance(expr, cst.Call) else expr.value
+    return expr.value if isinstance(expr, cst.Name) else None
+
+
+def _mentions(expr: cst.CSTNode, name: str) -> bool:
+    stack: list[cst.CSTNode] = [expr]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, cst.Name) and node.value == name:
+            return True
+        stack.extend(node.children)
+    return False

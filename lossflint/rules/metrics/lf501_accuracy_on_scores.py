@@ -109,6 +109,16 @@ training run is judged, early-stopped or tuned on that number.
         ),
     ]
     VALID = [
+        # peak finding on a heatmap (CenterNet-style NMS): scores compared with
+        # their own max-pool, not with labels (chenyuntc pytorch-book ch. 13)
+        """
+        import torch
+        import torch.nn.functional as F
+        cls_pred = torch.sigmoid(heat_logits)
+        hmax = F.max_pool2d(cls_pred, 3, padding=1, stride=1)
+        keep = (hmax == cls_pred).float()
+        peaks = cls_pred * keep
+        """,
         """
         import torch
         probs = torch.softmax(model(x), dim=1)
@@ -171,6 +181,8 @@ training run is judged, early-stopped or tuned on that number.
                     continue
                 if literal_value(other) is not NotImplemented:
                     continue
+                if facts.derived_from(other, pred):
+                    break  # scores compared with themselves: peak finding, not accuracy
                 if not facts.reduced(node):
                     break
                 kind, value = found

@@ -35,37 +35,17 @@ dropped (:class:`_Protocol`).
 
 from __future__ import annotations
 
-import asyncio
+import importlib.util
 import json
 import re
 import sys
 import threading
-from typing import IO, TYPE_CHECKING, Any
-
-from lsprotocol import types
-from pygls.exceptions import JsonRpcException
-from pygls.lsp.server import LanguageServer
-from pygls.protocol import LanguageServerProtocol
-from pygls.workspace import TextDocument
+from typing import IO, Any
 
 from lossflint import __version__
-from lossflint.lsp.actions import (
-    FIX_ALL_KIND,
-    KINDS,
-    SOURCE,
-    disable_actions,
-    fix_all_action,
-    quick_fixes,
-    to_lsp,
-    touching,
-    wanted,
-)
-from lossflint.lsp.documents import is_python, notebook_job, place_of, root_of
-from lossflint.lsp.messages import FIX_ALL, LINT, Job
-from lossflint.lsp.scheduler import Linted, Scheduler
 
-if TYPE_CHECKING:
-    from lossflint.diagnostics import Related
+if importlib.util.find_spec("pygls") is None:  # the CLI says what to install
+    raise ImportError("lossflint server needs pygls")
 
 #: JSON-RPC error codes
 PARSE_ERROR, INVALID_REQUEST, INVALID_PARAMS = -32700, -32600, -32602
@@ -77,8 +57,9 @@ MAX_HEADER_LINE = 64 * 1024
 
 
 class ErrorReplies:
-    """Writes JSON-RPC error responses to the client's stream, one whole
-    frame per write (pygls writes its own messages to the same stream)."""
+    """Writes JSON-RPC error responses (and the early ``initialize`` reply)
+    to the client's stream, one whole frame per write (pygls writes its own
+    messages to the same stream)."""
 
     def __init__(self, stream: IO[bytes]) -> None:
         self.stream = stream
@@ -87,50 +68,16 @@ class ErrorReplies:
     def send(self, msg_id: Any, code: int, message: str) -> None:
         if not isinstance(msg_id, (int, str)) or isinstance(msg_id, bool):
             msg_id = None  # unknown: the spec says null
-        body = json.dumps(
-            {"jsonrpc": "2.0", "id": msg_id, "error": {"code": code, "message": message}}
-        ).encode()
+        self.write({"jsonrpc": "2.0", "id": msg_id, "error": {"code": code, "message": message}})
+
+    def write(self, message: dict[str, Any]) -> None:
+        body = json.dumps(message).encode()
         with self.lock:
             try:
                 self.stream.write(b"Content-Length: %d\r\n\r\n" % len(body) + body)
                 self.stream.flush()
             except (OSError, ValueError):
                 pass  # the client is gone; pygls notices on its own
-
-
-class _Protocol(LanguageServerProtocol):
-    """pygls, except that a request it cannot read is answered (pygls only
-    logs it, and the client waits forever)."""
-
-    replies: ErrorReplies | None = None
-
-    def structure_message(self, data: dict[str, Any]) -> Any:
-        try:
-            return super().structure_message(data)
-        except JsonRpcException as exc:
-            if self.replies is None or "id" not in data or "method" not in data:
-                raise
-            self.replies.send(data["id"], exc.code, f"{exc.message}: {_first_cause(exc)}")
-            return _ANSWERED
-
-    def handle_message(self, message: Any) -> None:
-        if message is not _ANSWERED:
-            super().handle_message(message)
-
-
-_ANSWERED = object()
-
-
-def _first_cause(exc: BaseException) -> str:
-    """The innermost reason (cattrs wraps it in exception groups)."""
-    while True:
-        inner = getattr(exc, "exceptions", None)
-        if inner:
-            exc = inner[0]
-        elif exc.__cause__ is not None:
-            exc = exc.__cause__
-        else:
-            return str(exc)
 
 
 _HEADER = re.compile(rb"([A-Za-z0-9-]+)[ \t]*:[ \t]*(.*?)[ \t]*\r?\n")
@@ -159,12 +106,25 @@ class FrameReader:
         self._body = b""
         self._skipping = False  # inside the rest of a broken frame
         self._reported = False  # the broken frame was answered already
+        self._unread: bytes | None = None
+
+    def first_message(self) -> dict[str, Any] | None:
+        """The first message, read before pygls is there; pygls reads it
+        again (it is put back)."""
+        body = self._next_body()
+        if body is None:
+            return None
+        self._unread = body
+        message = json.loads(body)
+        return message if isinstance(message, dict) else None
 
     # --- what pygls calls --------------------------------------------------
 
     def readline(self) -> bytes:
         if not self._lines:
-            body = self._next_body()
+            body, self._unread = self._unread, None
+            if body is None:
+                body = self._next_body()
             if body is None:
                 return b""  # end of input: pygls stops
             self._body = body
@@ -250,256 +210,113 @@ class FrameReader:
             tail = line[-64:] if not line.endswith(b"\n") else b""
 
 
-class LossflintServer(LanguageServer):
-    def __init__(self) -> None:
-        super().__init__(
-            SOURCE,
-            __version__,
-            text_document_sync_kind=types.TextDocumentSyncKind.Incremental,
-            notebook_document_sync=types.NotebookDocumentSyncOptions(
-                notebook_selector=[
-                    types.NotebookDocumentFilterWithCells(
-                        cells=[types.NotebookCellLanguage(language="python")]
-                    )
-                ],
-                save=True,
-            ),
-            protocol_cls=_Protocol,
-        )
-        self.root: str | None = None
-        self._scheduler: Scheduler | None = None
-        #: cells each notebook's findings were last published to
-        self.published_cells: dict[str, set[str]] = {}
+# --- initialize, answered before pygls is loaded -------------------------------------
 
-    @property
-    def scheduler(self) -> Scheduler:
-        """Started after ``initialize`` was answered (it starts the worker)."""
-        if self._scheduler is None:
-            self._scheduler = Scheduler(asyncio.get_running_loop(), self.publish, self.notice)
-        return self._scheduler
-
-    def start_linting(self) -> None:
-        """Start the worker (it loads the linter meanwhile)."""
-        _ = self.scheduler
-
-    def notice(self, message: str) -> None:
-        kind = types.MessageType.Warning if "skipped" in message else types.MessageType.Error
-        self.window_log_message(types.LogMessageParams(kind, message))
-
-    # --- documents --------------------------------------------------------------------
-
-    def text_changed(self, uri: str) -> None:
-        if self.workspace.get_notebook_document(cell_uri=uri) is not None:
-            return  # a cell: its notebook is linted
-        doc = self.workspace.get_text_document(uri)
-        if not is_python(doc):
-            return
-        place = place_of(uri)
-        self.scheduler.changed(
-            uri, doc.version, Job(LINT, doc.source, place.path, place.name, self.root)
-        )
-
-    def notebook_changed(self, uri: str) -> None:
-        notebook = self.workspace.get_notebook_document(notebook_uri=uri)
-        if notebook is None:
-            return
-        self.scheduler.changed(
-            uri, notebook.version, notebook_job(self.workspace, notebook, self.root)
-        )
-
-    def publish(self, key: str, linted: Linted) -> None:
-        if linted.job.kind == LINT:
-            self._publish_text(key, linted)
-        else:
-            self._publish_notebook(key, linted)
-
-    def _publish_text(self, uri: str, linted: Linted) -> None:
-        doc = self.workspace.get_text_document(uri)
-        outcome = linted.outcome
-        if outcome.config_error is not None:
-            items = [_config_diagnostic(outcome.config_error)]
-        else:
-            items = [to_lsp(doc, d) for d in outcome.diagnostics]
-        self.text_document_publish_diagnostics(
-            types.PublishDiagnosticsParams(uri=uri, diagnostics=items, version=linted.version)
-        )
-
-    def _publish_notebook(self, uri: str, linted: Linted) -> None:
-        notebook = self.workspace.get_notebook_document(notebook_uri=uri)
-        if notebook is None:
-            return
-        cells = [c.document for c in notebook.cells]
-        code = [c.document for c in notebook.cells if c.kind == types.NotebookCellKind.Code]
-        by_cell: dict[str, list[types.Diagnostic]] = {cell: [] for cell in code}
-        outcome = linted.outcome
-        if outcome.config_error is not None and code:
-            by_cell[code[0]].append(_config_diagnostic(outcome.config_error))
-
-        def other_cell(r: Related) -> tuple[str, TextDocument] | None:
-            # notebook.map_diagnostic names the cell of a related location
-            # outside the finding's own
-            named = _IN_CELL.search(r.message)
-            if named is None or not 0 < int(named.group(1)) <= len(cells):
-                return None
-            uri = cells[int(named.group(1)) - 1]
-            return uri, self.workspace.get_text_document(uri)
-
-        for d in [] if outcome.config_error else outcome.diagnostics:
-            cell = cells[d.cell - 1] if d.cell is not None and 0 < d.cell <= len(cells) else None
-            cell = cell or (code[0] if code else None)
-            if cell is None:
-                continue
-            doc = self.workspace.get_text_document(cell)
-            by_cell.setdefault(cell, []).append(to_lsp(doc, d, other_cell))
-        for gone in self.published_cells.get(uri, set()) - set(by_cell):
-            by_cell[gone] = []
-        self.published_cells[uri] = {c for c, items in by_cell.items() if items}
-        for cell, items in by_cell.items():
-            self.text_document_publish_diagnostics(
-                types.PublishDiagnosticsParams(uri=cell, diagnostics=items)
-            )
-
-    def clear(self, uris: list[str]) -> None:
-        for uri in uris:
-            self.text_document_publish_diagnostics(
-                types.PublishDiagnosticsParams(uri=uri, diagnostics=[])
-            )
-
-    # --- code actions -----------------------------------------------------------------
-
-    async def code_actions(self, params: types.CodeActionParams) -> list[types.CodeAction] | None:
-        uri = params.text_document.uri
-        only = [str(getattr(k, "value", k)) for k in params.context.only or []] or None
-        notebook = self.workspace.get_notebook_document(cell_uri=uri)
-        doc = self.workspace.get_text_document(uri)
-        version: int | None
-        if notebook is not None:
-            key, version = notebook.uri, notebook.version
-        elif is_python(doc):
-            key, version = uri, doc.version
-        else:
-            return None
-        actions: list[types.CodeAction] = []
-        if wanted(types.CodeActionKind.QuickFix.value, only):
-            linted = await self.scheduler.result_for(key, version)
-            if linted is not None and linted.outcome.config_error is None:
-                diagnostics = linted.outcome.diagnostics
-                if notebook is not None:
-                    number = 1 + [c.document for c in notebook.cells].index(uri)
-                    diagnostics = [d for d in diagnostics if d.cell == number]
-                found = touching(doc, diagnostics, params.range)
-                actions += quick_fixes(doc, found, uri)
-                actions += disable_actions(doc, doc.source, found, uri)
-        if notebook is None and only and wanted(FIX_ALL_KIND, only):
-            action = await self.fix_all(uri, doc.version, doc.source)
-            if action is not None:
-                actions.append(action)
-        return actions or None
-
-    async def fix_all(self, uri: str, version: int | None, text: str) -> types.CodeAction | None:
-        place = place_of(uri)
-        outcome = await self.scheduler.request(
-            Job(FIX_ALL, text, place.path, place.name, self.root)
-        )
-        doc = self.workspace.get_text_document(uri)
-        if outcome is None or doc.version != version:
-            return None  # the worker died, or the buffer changed meanwhile
-        return fix_all_action(doc, text, outcome.fixed_text, uri)
+#: position encodings pygls converts to, in the order a client's are tried
+_ENCODINGS = ("utf-8", "utf-16", "utf-32")
+CODE_ACTION_KINDS = ["quickfix", "source.fixAll.lossflint"]
 
 
-_IN_CELL = re.compile(r" in cell (\d+)$")
+def capabilities(client: Any) -> dict[str, Any]:
+    """What pygls would answer to ``initialize`` for this server and these
+    client capabilities (tests/test_server.py compares the two)."""
+    client = client if isinstance(client, dict) else {}
+    general = client.get("general")
+    wanted = general.get("positionEncodings") if isinstance(general, dict) else None
+    encoding = "utf-16"
+    if isinstance(wanted, list):
+        encoding = next((e for e in wanted if e in _ENCODINGS), encoding)
+    out: dict[str, Any] = {
+        "positionEncoding": encoding,
+        "textDocumentSync": {"openClose": True, "change": 2, "save": True},
+    }
+    if client.get("notebookDocument") is not None:
+        out["notebookDocumentSync"] = {
+            "notebookSelector": [{"cells": [{"language": "python"}]}],
+            "save": True,
+        }
+    out["codeActionProvider"] = {"codeActionKinds": CODE_ACTION_KINDS}
+    out["executeCommandProvider"] = {"commands": []}
+    out["workspace"] = {
+        "workspaceFolders": {"supported": True, "changeNotifications": True},
+        "fileOperations": {},
+    }
+    return out
 
 
-def _config_diagnostic(error: str) -> types.Diagnostic:
-    return types.Diagnostic(
-        range=types.Range(types.Position(0, 0), types.Position(0, 0)),
-        message=f"lossflint configuration error: {error}",
-        severity=types.DiagnosticSeverity.Error,
-        source=SOURCE,
-    )
+def early_reply(message: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The reply to ``message`` if it is a well-formed ``initialize`` request."""
+    if message is None or message.get("method") != "initialize":
+        return None
+    msg_id, params = message.get("id"), message.get("params")
+    if not isinstance(msg_id, (int, str)) or isinstance(msg_id, bool):
+        return None
+    if not isinstance(params, dict):
+        return None  # pygls answers it with its error
+    return {
+        "jsonrpc": "2.0",
+        "id": msg_id,
+        "result": {
+            "capabilities": capabilities(params.get("capabilities")),
+            "serverInfo": {"name": "lossflint", "version": __version__},
+        },
+    }
 
 
-def create_server() -> LossflintServer:
-    server = LossflintServer()
+class WithoutReply:
+    """The client's stream for pygls, minus pygls' own reply to the
+    ``initialize`` that was answered already."""
 
-    @server.feature(types.INITIALIZE)
-    def initialize(ls: LossflintServer, params: types.InitializeParams) -> None:
-        ls.root = root_of(params)
+    def __init__(self, stream: IO[bytes], msg_id: Any) -> None:
+        self.stream = stream
+        self.msg_id = msg_id
 
-    @server.feature(types.INITIALIZED)
-    def initialized(ls: LossflintServer, params: types.InitializedParams) -> None:
-        ls.start_linting()
+    def write(self, data: bytes) -> int:
+        if self.msg_id is not None:
+            _, _, body = data.partition(b"\r\n\r\n")
+            try:
+                message = json.loads(body)
+            except ValueError:
+                message = None
+            if isinstance(message, dict) and message.get("id") == self.msg_id:
+                if "method" not in message:
+                    self.msg_id = None
+                    return len(data)
+        return self.stream.write(data)
 
-    @server.feature(types.SHUTDOWN)
-    def shutdown(ls: LossflintServer, params: None) -> None:
-        if ls._scheduler is not None:
-            ls._scheduler.stop()
+    def flush(self) -> None:
+        self.stream.flush()
 
-    @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
-    def did_open(ls: LossflintServer, params: types.DidOpenTextDocumentParams) -> None:
-        ls.text_changed(params.text_document.uri)
-
-    @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
-    def did_change(ls: LossflintServer, params: types.DidChangeTextDocumentParams) -> None:
-        ls.text_changed(params.text_document.uri)
-
-    @server.feature(types.TEXT_DOCUMENT_DID_SAVE)
-    def did_save(ls: LossflintServer, params: types.DidSaveTextDocumentParams) -> None:
-        ls.text_changed(params.text_document.uri)
-
-    @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
-    def did_close(ls: LossflintServer, params: types.DidCloseTextDocumentParams) -> None:
-        ls.scheduler.closed(params.text_document.uri)
-        ls.clear([params.text_document.uri])
-
-    @server.feature(types.NOTEBOOK_DOCUMENT_DID_OPEN)
-    def notebook_open(ls: LossflintServer, params: types.DidOpenNotebookDocumentParams) -> None:
-        ls.notebook_changed(params.notebook_document.uri)
-
-    @server.feature(types.NOTEBOOK_DOCUMENT_DID_CHANGE)
-    def notebook_change(ls: LossflintServer, params: types.DidChangeNotebookDocumentParams) -> None:
-        ls.notebook_changed(params.notebook_document.uri)
-
-    @server.feature(types.NOTEBOOK_DOCUMENT_DID_SAVE)
-    def notebook_save(ls: LossflintServer, params: types.DidSaveNotebookDocumentParams) -> None:
-        ls.notebook_changed(params.notebook_document.uri)
-
-    @server.feature(types.NOTEBOOK_DOCUMENT_DID_CLOSE)
-    def notebook_close(ls: LossflintServer, params: types.DidCloseNotebookDocumentParams) -> None:
-        uri = params.notebook_document.uri
-        ls.scheduler.closed(uri)
-        cells = ls.published_cells.pop(uri, set())
-        ls.clear(sorted(cells | {c.uri for c in params.cell_text_documents}))
-
-    @server.feature(
-        types.TEXT_DOCUMENT_CODE_ACTION,
-        types.CodeActionOptions(code_action_kinds=KINDS),
-    )
-    async def code_action(
-        ls: LossflintServer, params: types.CodeActionParams
-    ) -> list[types.CodeAction] | None:
-        return await ls.code_actions(params)
-
-    @server.feature(STATS)
-    def stats(ls: LossflintServer, params: Any) -> dict[str, Any]:
-        """What the scheduler did (lints run, cancelled, dropped): for tests and benchmarks."""
-        return {**ls.scheduler.stats.to_json(), "worker": ls.scheduler.worker_kind}
-
-    return server
-
-
-#: the custom request answering :class:`~lossflint.lsp.scheduler.Stats`
-STATS = "lossflint/stats"
+    def close(self) -> None:
+        self.stream.close()
 
 
 def start() -> None:
-    server = create_server()
+    """Answer ``initialize`` at once, start the linting worker, then load
+    pygls and hand it the session (the ``initialize`` included: it sets up
+    its workspace from it; its reply is dropped)."""
     stdout = sys.stdout.buffer
     replies = ErrorReplies(stdout)
-    if isinstance(server.protocol, _Protocol):
-        server.protocol.replies = replies
+    reader = FrameReader(sys.stdin.buffer, replies)
     try:
-        server.start_io(stdin=FrameReader(sys.stdin.buffer, replies), stdout=stdout)  # type: ignore[arg-type]
+        first = reader.first_message()
+    except ValueError:  # checked by the reader already
+        first = None
+    reply = early_reply(first)
+    writer: IO[bytes] | WithoutReply = stdout
+    worker = None
+    if reply is not None:
+        replies.write(reply)
+        writer = WithoutReply(stdout, reply["id"])
+        from lossflint.lsp.worker import Mailbox, start_worker
+
+        mailbox = Mailbox()
+        worker = (start_worker(mailbox), mailbox)
+
+    from lossflint.lsp.app import create_server
+
+    server = create_server(replies, worker, reply["id"] if reply is not None else None)
+    try:
+        server.start_io(stdin=reader, stdout=writer)  # type: ignore[arg-type]
     finally:
-        if server._scheduler is not None:
-            server._scheduler.stop()
+        server.stop_linting()

@@ -38,6 +38,10 @@ class Client:
         )
         self.next_id = 0
         self.messages: queue.Queue[dict[str, Any]] = queue.Queue()
+        #: the header names of every message received, by message id
+        self.header_names: dict[Any, list[str]] = {}
+        #: the id of every reply received, in order
+        self.reply_ids: list[Any] = []
         assert self.proc.stdout is not None
         threading.Thread(target=self._read, args=(self.proc.stdout,), daemon=True).start()
 
@@ -54,7 +58,12 @@ class Client:
                 name, _, value = line.decode().partition(":")
                 headers[name.lower()] = value.strip()
             body = stream.read(int(headers["content-length"]))
-            self.messages.put(json.loads(body))
+            message = json.loads(body)
+            if "id" in message:
+                self.header_names[message["id"]] = sorted(headers)
+                if "method" not in message:
+                    self.reply_ids.append(message["id"])
+            self.messages.put(message)
 
     def send(self, payload: dict[str, Any]) -> None:
         data = json.dumps({"jsonrpc": "2.0", **payload}).encode()
@@ -141,7 +150,7 @@ def test_session_open_diagnostics_code_action_shutdown(client: Client, tmp_path:
     # 0-based LSP positions of train.py:4:9 (LF110) and train.py:5:6 (LF201)
     assert summary(diags) == [("LF110", 3, 8, 3, 25, 2), ("LF201", 4, 5, 4, 39, 1)]
     assert all(d["source"] == "lossflint" for d in diags)
-    assert diags[0]["codeDescription"]["href"].endswith("/rules/LF110/")
+    assert "LF110" in diags[0]["codeDescription"]["href"]  # the rule's page
 
     actions = client.request(
         "textDocument/codeAction",
@@ -492,7 +501,7 @@ def test_a_burst_of_changes_is_linted_once_for_its_last_version(client: Client, 
     assert stats["published"] <= 3, stats
 
 
-def test_initialize_is_answered_before_the_linter_is_loaded(tmp_path: Path):
+def test_initialize_is_answered_before_pygls_and_the_linter_are_loaded(tmp_path: Path):
     c = Client(tmp_path)
     try:
         started = time.perf_counter()
@@ -500,14 +509,73 @@ def test_initialize_is_answered_before_the_linter_is_loaded(tmp_path: Path):
             "initialize", {"processId": None, "rootUri": tmp_path.as_uri(), "capabilities": {}}
         )
         elapsed = time.perf_counter() - started
+        # pygls sends a Content-Type header: this reply was written before it was loaded
+        assert c.header_names[1] == ["content-length"]
         c.notify("initialized", {})
         stats = c.request("lossflint/stats", None)
-        # the worker process loads the linter after the reply
+        assert "content-type" in c.header_names[2]
+        assert c.reply_ids == [1, 2]  # pygls' own reply to initialize is not sent
+        # the worker process loads the linter meanwhile
         assert stats["worker"] == "process"
         assert elapsed < 30
+        uri = open_doc(c, tmp_path / "t.py", BUG)
+        assert [d["code"] for d in c.diagnostics(uri)] == ["LF110", "LF201"]
     finally:
         c.proc.kill()
         c.proc.wait(timeout=TIMEOUT)
+
+
+def test_client_capabilities_pygls_cannot_read_are_taken_as_none(tmp_path: Path):
+    c = Client(tmp_path)
+    try:
+        caps = {"general": {"positionEncodings": 5}, "textDocument": []}
+        result = c.request(
+            "initialize", {"processId": None, "rootUri": tmp_path.as_uri(), "capabilities": caps}
+        )
+        assert result["capabilities"]["positionEncoding"] == "utf-16"
+        c.notify("initialized", {})
+        uri = open_doc(c, tmp_path / "t.py", BUG)
+        assert [d["code"] for d in c.diagnostics(uri)] == ["LF110", "LF201"]
+        assert c.reply_ids == [1]
+    finally:
+        c.proc.kill()
+        c.proc.wait(timeout=TIMEOUT)
+
+
+@pytest.mark.parametrize(
+    "client_capabilities",
+    [
+        {},
+        {"general": {"positionEncodings": ["utf-32", "utf-8"]}},
+        {
+            "general": {"positionEncodings": ["x-unknown"]},
+            "notebookDocument": {"synchronization": {}},
+        },
+    ],
+)
+def test_the_early_initialize_reply_is_what_pygls_would_answer(
+    client_capabilities: dict[str, Any],
+):
+    from lsprotocol import types
+    from pygls.capabilities import ServerCapabilitiesBuilder
+
+    from lossflint.lsp.app import create_server
+    from lossflint.server import capabilities
+
+    server = create_server()
+    protocol = server.protocol
+    features = protocol.fm
+    structured = protocol._converter.structure(client_capabilities, types.ClientCapabilities)
+    built = ServerCapabilitiesBuilder(
+        structured,
+        {*features.features, *features.builtin_features},
+        features.feature_options,
+        list(features.commands),
+        server._text_document_sync_kind,
+        server._notebook_document_sync,
+        ServerCapabilitiesBuilder.choose_position_encoding(structured),
+    ).build()
+    assert capabilities(client_capabilities) == protocol._converter.unstructure(built)
 
 
 # --- bad input ----------------------------------------------------------------------------

@@ -25,7 +25,7 @@ from typing import Any
 
 from lossflint.file_limits import file_timeout
 from lossflint.lsp.messages import Job, Outcome
-from lossflint.lsp.worker import ProcessWorker, ThreadWorker, start_worker
+from lossflint.lsp.worker import Mailbox, ProcessWorker, ThreadWorker, start_worker
 
 
 def _debounce() -> float:
@@ -93,7 +93,13 @@ Notice = Callable[[str], None]
 
 
 class Scheduler:
-    def __init__(self, loop: asyncio.AbstractEventLoop, publish: Publish, notice: Notice) -> None:
+    def __init__(
+        self,
+        loop: asyncio.AbstractEventLoop,
+        publish: Publish,
+        notice: Notice,
+        worker: tuple[ProcessWorker | ThreadWorker, Mailbox] | None = None,
+    ) -> None:
         self.loop = loop
         self.publish = publish
         self.notice = notice
@@ -106,11 +112,15 @@ class Scheduler:
         self._timer: asyncio.TimerHandle | None = None
         self._watchdog: asyncio.TimerHandle | None = None
         self.worker: ProcessWorker | ThreadWorker | None = None
-        self._start_worker()
+        self._start_worker(worker)
 
     # --- the worker -----------------------------------------------------------------
 
-    def _start_worker(self) -> None:
+    def _start_worker(
+        self, started: tuple[ProcessWorker | ThreadWorker, Mailbox] | None = None
+    ) -> None:
+        """Start a worker (or take one started already, whose messages its
+        mailbox held)."""
         self.ready = False
         generation = object()
         self._generation = generation
@@ -118,7 +128,11 @@ class Scheduler:
         def deliver(message: tuple[Any, ...]) -> None:
             self.loop.call_soon_threadsafe(self._received, generation, message)
 
-        self.worker = start_worker(deliver)
+        if started is not None:
+            self.worker = started[0]
+            started[1].attach(deliver)
+        else:
+            self.worker = start_worker(deliver)
 
     @property
     def worker_kind(self) -> str:

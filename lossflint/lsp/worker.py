@@ -175,6 +175,29 @@ def worker_main() -> None:
 Deliver = Callable[[tuple[Any, ...]], None]
 
 
+class Mailbox:
+    """Delivery for a worker started before the server's event loop runs:
+    messages are held until :meth:`attach` names where they go."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._held: list[tuple[Any, ...]] = []
+        self._to: Deliver | None = None
+
+    def __call__(self, message: tuple[Any, ...]) -> None:
+        with self._lock:
+            if self._to is None:
+                self._held.append(message)
+                return
+            self._to(message)
+
+    def attach(self, to: Deliver) -> None:
+        with self._lock:
+            held, self._held, self._to = self._held, [], to
+            for message in held:
+                to(message)
+
+
 class ProcessWorker:
     """The worker process seen from the server: ``submit``, ``cancel``, and
     every message back (``ready``/``done``/``cancelled``/``died``) handed to

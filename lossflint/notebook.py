@@ -94,6 +94,10 @@ class CodeCell:
     text: str  # original source
     masked: str  # source with IPython syntax masked
     masked_lines: list[str] = field(default_factory=list)  # originals, by mask id
+    #: IPython's leading_indent: a cell whose first line is indented runs with
+    #: that indentation taken off every line that has it
+    indent: str = ""
+    dedented_rows: frozenset[int] = frozenset()  # 1-based rows that lost ``indent``
 
 
 @dataclass
@@ -105,6 +109,9 @@ class Program:
     line_map: list[tuple[int, int] | None]
     cells: list[CodeCell]
     masks: dict[int, str]  # mask id -> original line (without newline)
+
+    def cell(self, number: int) -> CodeCell | None:
+        return next((c for c in self.cells if c.number == number), None)
 
 
 def load_notebook(data: bytes) -> dict[str, Any]:
@@ -209,6 +216,20 @@ def mask_ipython(text: str, masks: dict[int, str]) -> str | None:
     return "\n".join(out)
 
 
+def _ipython_dedent(text: str) -> tuple[str, str, frozenset[int]] | None:
+    """IPython's ``leading_indent``: when a cell's first non-blank line is
+    indented, that indentation is removed from every line that starts with
+    it (" Image(filename='x.png')" runs). None when nothing is indented."""
+    lines = text.split("\n")
+    first = next((line for line in lines if line.strip()), "")
+    indent = first[: len(first) - len(first.lstrip(" \t"))]
+    if not indent:
+        return None
+    rows = frozenset(row for row, line in enumerate(lines, start=1) if line.startswith(indent))
+    out = [line[len(indent) :] if row in rows else line for row, line in enumerate(lines, 1)]
+    return "\n".join(out), indent, rows
+
+
 def _is_ipython_line(line: str) -> bool:
     if _LINE_MAGIC.match(line) or _ASSIGN_MAGIC.match(line) or _HELP.match(line):
         return True
@@ -257,11 +278,21 @@ def build_program(
         if masked is None or not masked.strip():
             continue
         masked, parsed = _parse_masked(masked, filename, masks)
+        indent, dedented_rows = "", frozenset[int]()
+        if isinstance(parsed, Diagnostic):
+            retry = _ipython_dedent(masked)
+            if retry is not None:
+                candidate, indent, dedented_rows = retry
+                reparsed = parse(candidate, filename)
+                if not isinstance(reparsed, Diagnostic):
+                    masked, parsed = candidate, reparsed
         if isinstance(parsed, Diagnostic):
             if report_syntax:
                 errors.append(replace(parsed, cell=number))
             continue
-        cells.append(CodeCell(number, index, text, masked))
+        cells.append(
+            CodeCell(number, index, text, masked, indent=indent, dedented_rows=dedented_rows)
+        )
         if parts:
             parts.append(CELL_MARKER + "\n")
             line_map.append(None)
@@ -276,7 +307,11 @@ def _map_loc(program: Program, loc: Location) -> tuple[int | None, Location]:
     if 0 < loc.row < len(program.line_map):
         entry = program.line_map[loc.row]
         if entry is not None:
-            return entry[0], Location(entry[1], loc.column)
+            cell = program.cell(entry[0])
+            column = loc.column
+            if cell is not None and entry[1] in cell.dedented_rows:
+                column += len(cell.indent)
+            return entry[0], Location(entry[1], column)
     # on a marker line or past the end: the start of the next cell's line
     for row in range(min(loc.row, len(program.line_map) - 1), 0, -1):
         entry = program.line_map[row]
@@ -393,6 +428,13 @@ def split_program(program: Program, fixed: str) -> list[str] | None:
             if match is not None and int(match.group(1)) in program.masks:
                 line = program.masks[int(match.group(1))] + line[len(body) :]
             lines.append(line)
+        if cell.dedented_rows:
+            if len(lines) != len(source_lines(cell.masked, keepends=True)):
+                return None  # rows moved: the indentation cannot be put back safely
+            lines = [
+                cell.indent + line if row in cell.dedented_rows else line
+                for row, line in enumerate(lines, start=1)
+            ]
         text = "".join(lines)
         # build_program added a final newline to cells without one
         if not cell.text.endswith("\n") and text.endswith("\n"):

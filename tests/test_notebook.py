@@ -486,3 +486,55 @@ def test_indented_cell_magic_line_does_not_indent_the_body() -> None:
     }
     result = lint_notebook(json.dumps(nb).encode(), "nb.ipynb", RuleSet.default(), [])
     assert [d.code for d in result.diagnostics] == ["LF201"]
+
+
+def _one_cell_notebook(source: str) -> bytes:
+    import json
+
+    nb = {
+        "cells": [
+            {
+                "cell_type": "code",
+                "metadata": {},
+                "source": "import torch\n",
+                "outputs": [],
+                "execution_count": None,
+            },
+            {
+                "cell_type": "code",
+                "metadata": {},
+                "source": source,
+                "outputs": [],
+                "execution_count": None,
+            },
+        ],
+        "metadata": {},
+        "nbformat": 4,
+        "nbformat_minor": 5,
+    }
+    return json.dumps(nb).encode()
+
+
+def test_cell_indented_as_a_whole_runs_like_ipython() -> None:
+    """Regression (rasbt ch02/ch13, mrdbourke): IPython removes a cell's
+    leading indentation (' def f(x):' ...); such a cell is analysed, with
+    findings at the columns of the cell as written."""
+    from lossflint.linter import RuleSet
+    from lossflint.notebook import lint_notebook
+
+    source = " z = model(x)\n lp = torch.log(torch.softmax(z, dim=1))\n"
+    result = lint_notebook(_one_cell_notebook(source), "nb.ipynb", RuleSet.default(), [])
+    found = [(d.code, d.cell, d.location.row, d.location.column) for d in result.diagnostics]
+    assert found == [("LF201", 2, 2, 7)]
+
+
+def test_fix_of_an_indented_cell_keeps_its_indentation(run_cli, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "nb.ipynb"
+    path.write_bytes(
+        _one_cell_notebook(" z = model(x)\n lp = torch.log(torch.softmax(z, dim=1))\n")
+    )
+    code, out, err = run_cli("check", "--fix", "--no-cache", "nb.ipynb", cwd=tmp_path)
+    assert code == 0, err
+    cell = "".join(json.loads(path.read_text())["cells"][1]["source"])
+    assert cell.startswith(" z = model(x)\n lp = torch.")
+    assert "log_softmax(z, dim=1)" in cell

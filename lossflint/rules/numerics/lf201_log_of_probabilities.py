@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
+from lossflint.analysis import apis
 from lossflint.analysis.apis import Kind
 from lossflint.analysis.log_calls import LogCall, log_calls, probability_log
 from lossflint.analysis.numerics import is_constant
@@ -239,7 +240,11 @@ def _of_constants(model: SemanticModel, origin: object) -> bool:
     """The softmax/sigmoid call's input is fixed by the code (``torch.tensor([[1.5, 0.8]])``)."""
     if not isinstance(origin, cst.Call):
         return False
-    if model.qualname(origin.func) is not None:  # torch.softmax(x, 1), F.sigmoid(x)
-        return bool(origin.args) and is_constant(model, origin.args[0].value)
+    qualname = model.qualname(origin.func)
+    if qualname is not None:
+        if qualname not in apis.SOFTMAX and qualname not in apis.SIGMOID:
+            return False  # nn.Softmax(dim=1): its input is the module's call, not here
+        first = origin.args[0] if origin.args else None  # torch.softmax(x, 1), F.sigmoid(x)
+        return first is not None and first.keyword is None and is_constant(model, first.value)
     func = origin.func  # x.softmax(1)
     return isinstance(func, cst.Attribute) and is_constant(model, func.value)

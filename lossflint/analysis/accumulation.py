@@ -3,13 +3,15 @@ and whether the collected value is back-propagated afterwards (LF306)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import libcst as cst
 
 from lossflint.analysis import apis
-from lossflint.analysis.loops import LoopIndex
+from lossflint.analysis.contexts import contexts
+from lossflint.analysis.loops import LoopIndex, loops
 from lossflint.analysis.names import dotted_text
 from lossflint.analysis.values import Tensor
 
@@ -47,6 +49,45 @@ def accumulations(model: SemanticModel) -> list[Accumulation]:
             if accumulator is not None:
                 found.append(Accumulation(call, accumulator, call.args[0].value))
     return found
+
+
+@dataclass(frozen=True)
+class GraphLeak:
+    """An accumulation in a training loop that keeps the autograd graph of every
+    iteration alive."""
+
+    accumulation: Accumulation
+    #: the value is a loss by its kind; otherwise it is a name ``.backward()`` is
+    #: called on in the same pass of the loop
+    by_kind: bool
+
+
+def graph_leaks(model: SemanticModel) -> Iterator[GraphLeak]:
+    """The accumulations inside a training loop (one with ``backward()``), outside
+    ``no_grad()``, of a value with a graph into an accumulator that is never
+    back-propagated itself."""
+    index = loops(model)
+    ctx = contexts(model)
+    training_loops = {lp.node for lp in index.loops if lp.is_training}
+    if not training_loops:
+        return
+    for acc in accumulations(model):
+        node, value = acc.node, acc.value
+        if not any(lp.node in training_loops for lp in index.enclosing_loops(node)):
+            continue
+        if ctx.in_no_grad(node):
+            continue
+        by_kind = attached_loss(model, value)
+        if not by_kind and not backpropagated_value(model, index, node, value):
+            continue
+        if isinstance(value, cst.Name):
+            # `val_loss = crit(...)` computed under no_grad, accumulated outside it
+            values = [b.node for b in model.bindings(value) or [] if b.kind == "assign"]
+            if values and all(v is not None and ctx.in_no_grad(v) for v in values):
+                continue
+        if backpropagated(model, index, node, acc.accumulator):
+            continue
+        yield GraphLeak(acc, by_kind)
 
 
 #: tensor methods that keep their receiver's graph, or its lack of one

@@ -18,6 +18,9 @@ LF307 asks here, for each optimiser constructor of the loop index
 - :meth:`LearningRates.compares_rates`: the file loops over several learning
   rates on purpose (``for lr in [1e-3, 1e-2, 0.1, 1.0]``).
 - :func:`is_test_path`: unit tests build optimisers with arbitrary settings.
+- :func:`high_rates`: the constructors whose applied LR reaches their family's
+  limit, less the lessons (a linear model, a toy, a notebook comparing a high
+  LR with a normal one, a test file, a loop over rates).
 
 What the optimiser trains (a linear model, a toy) is ``trained_models.py``'s.
 
@@ -31,6 +34,7 @@ the file could be driving it.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import PurePath
@@ -40,9 +44,10 @@ import libcst as cst
 
 from lossflint.analysis import apis
 from lossflint.analysis.apis import _learning_rates as LR
-from lossflint.analysis.calls import keyword, literal_value, positional
+from lossflint.analysis.calls import has_star_args, keyword, literal_value, positional
 from lossflint.analysis.loops import loops, role_from_name
 from lossflint.analysis.names import dotted_text
+from lossflint.analysis.trained_models import trained_models
 
 if TYPE_CHECKING:
     from lossflint.analysis.index import ModuleIndex
@@ -53,6 +58,9 @@ if TYPE_CHECKING:
 _LR_NAME = re.compile(r"(^|_)(lrs?|learning_?rates?)($|_)", re.IGNORECASE)
 #: callee names of project schedulers and warm-up wrappers the catalogue does not know
 _SCHEDULER_NAME = re.compile(r"sched|warm", re.IGNORECASE)
+#: a model with fewer weights is a toy (a hello-RNN, an API demo): a large step
+#: is tried and converges there
+TOY_PARAMETERS = 1_000
 
 
 @dataclass(frozen=True)
@@ -347,3 +355,64 @@ def _arg(call: cst.Call, index: int | None, *names: str) -> cst.Arg | None:
 def learning_rates(model: ModuleIndex) -> LearningRates:
     """The learning-rate facts of ``model``, built on first use and kept on the model."""
     return model.analysis(LearningRates)
+
+
+@dataclass(frozen=True)
+class HighRate:
+    """An optimiser run at a learning rate at or above its family's limit."""
+
+    ctor: OptimizerCtor
+    applied: AppliedLR
+    limit: float
+
+
+def high_rates(model: ModuleIndex, limits: dict[str, float]) -> Iterator[HighRate]:
+    """The optimiser constructors of a family in ``limits`` whose applied LR
+    reaches that family's limit: not in test files or files comparing rates,
+    not for a linear model or a toy, not a notebook's demonstration."""
+    if is_test_path(model.path):
+        return
+    rates = learning_rates(model)
+    trained = trained_models(model)
+    if rates.compares_rates:
+        return
+    ctors = [c for c in loops(model).optimizer_ctors if c.family in limits]
+    shown = _demonstrations(model, rates, ctors, limits)
+    for ctor in ctors:
+        limit = limits[ctor.family]
+        if has_star_args(ctor.call) or ctor.call in shown:
+            continue
+        applied = rates.applied(ctor)
+        if applied is None or applied.value < limit:
+            continue
+        if trained.is_linear(ctor):
+            continue
+        count = trained.parameter_count(ctor)
+        if count is not None and count < TOY_PARAMETERS:
+            continue
+        yield HighRate(ctor, applied, limit)
+
+
+def _demonstrations(
+    model: ModuleIndex,
+    rates: LearningRates,
+    ctors: list[OptimizerCtor],
+    limits: dict[str, float],
+) -> set[cst.Call]:
+    """In a notebook, the high-LR constructors of an optimiser that the notebook
+    also builds with a normal LR: a lesson comparing the two on purpose."""
+    if not model.path.endswith(".ipynb"):
+        return set()
+    by_name: dict[str, list[tuple[cst.Call, float]]] = {}
+    for ctor in ctors:
+        arg = rates.lr_argument(ctor)
+        found = rates.number(arg.value) if arg is not None else None
+        if found is not None:
+            by_name.setdefault(ctor.name, []).append((ctor.call, found[0]))
+    shown: set[cst.Call] = set()
+    for ctor in ctors:
+        built = by_name.get(ctor.name, [])
+        limit = limits[ctor.family]
+        if any(value < limit for _, value in built):
+            shown |= {call for call, value in built if value >= limit}
+    return shown

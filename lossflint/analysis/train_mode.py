@@ -1,17 +1,19 @@
 """Train/eval mode facts (LF309): which models a file trains or freezes, whether
-a loop switches back to train mode, and ``.eval()`` reached through the
-same-file functions a loop calls."""
+a loop switches back to train mode, ``.eval()`` reached through the same-file
+functions a loop calls, and the epoch loops that leave a trained model in eval
+mode (:func:`evals_left_on`)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import libcst as cst
 
 from lossflint.analysis.calls import argument, has_star_args, literal_value
-from lossflint.analysis.contexts import ContextIndex
-from lossflint.analysis.loops import Event, Loop, LoopIndex
+from lossflint.analysis.contexts import ContextIndex, contexts
+from lossflint.analysis.loops import FROZEN_MODEL_HINTS, Event, Loop, LoopIndex, loops
 from lossflint.analysis.names import dotted_text
 from lossflint.analysis.walk import calls_in
 
@@ -124,3 +126,59 @@ def called_with_grad(ctx: ContextIndex, loop: Loop, receiver: str) -> bool:
         if dotted_text(call.func) == receiver and not ctx.in_no_grad(call):
             return True
     return False
+
+
+@dataclass(frozen=True)
+class EvalLeftOn:
+    """A trained model put in eval mode inside an epoch loop that never puts it
+    back in train mode."""
+
+    #: the ``.eval()`` call
+    node: cst.CSTNode
+    #: the model, as the epoch loop names it
+    receiver: str
+    #: the call in the epoch loop that reaches the ``.eval()`` (``None``: the
+    #: ``.eval()`` is in the loop itself)
+    through: cst.Call | None = None
+
+
+def evals_left_on(model: SemanticModel) -> Iterator[EvalLeftOn]:
+    """Per epoch loop (a training loop holding the training iteration) that
+    calls no ``.train()``: its first ``.eval()`` of a trained model (one whose
+    parameters go to an optimiser, put in train mode elsewhere, or called with
+    gradients on in the loop; not a frozen teacher), else the first one reached
+    through a same-file function it calls. Each ``.eval()`` once."""
+    index = loops(model)
+    ctx = contexts(model)
+    trained = trained_models(index)
+    frozen = frozen_models(model)
+    reported: set[int] = set()
+    for loop in index.loops:
+        if not loop.is_training or not any(lp.is_iteration for lp in (loop, *loop.descendants())):
+            continue
+        if restores_train_mode(loop):
+            continue
+
+        def eligible(receiver: str | None, loop: Loop = loop) -> bool:
+            if receiver is None:
+                return False
+            if receiver in frozen or any(h in receiver.lower() for h in FROZEN_MODEL_HINTS):
+                return False  # a teacher / EMA / target network stays in eval mode
+            return receiver in trained or called_with_grad(ctx, loop, receiver)
+
+        direct = [e for e in loop.of("eval") if eligible(e.event.receiver)]
+        if direct:
+            event = direct[0]
+            if id(event.node) in reported:
+                continue
+            reported.add(id(event.node))
+            assert event.event.receiver is not None
+            yield EvalLeftOn(event.node, event.event.receiver)
+            continue
+        # `validate(model)` / `self.evaluate()` calling `.eval()` on the trained model
+        for call, eval_event, receiver in evals_through_calls(model, index, loop):
+            if id(eval_event.node) in reported or not eligible(receiver):
+                continue
+            reported.add(id(eval_event.node))
+            yield EvalLeftOn(eval_event.node, receiver, call)
+            break

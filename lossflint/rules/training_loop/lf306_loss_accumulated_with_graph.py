@@ -8,8 +8,6 @@ from typing import TYPE_CHECKING
 import libcst as cst
 
 from lossflint.analysis import accumulation
-from lossflint.analysis.contexts import contexts
-from lossflint.analysis.loops import loops
 from lossflint.diagnostics import Applicability, Finding, FixSpec, NodeEdit, Severity
 from lossflint.examples import Invalid
 from lossflint.registry import Rule
@@ -368,58 +366,32 @@ was not used (the accumulator is never back-propagated).
     ]
 
     def check(self, model: SemanticModel) -> Iterator[Finding]:
-        index = loops(model)
-        ctx = contexts(model)
-        training_loops = {lp.node for lp in index.loops if lp.is_training}
-        if not training_loops:
-            return
-        for acc in accumulation.accumulations(model):
-            node, value = acc.node, acc.value
-            enclosing = index.enclosing_loops(node)
-            if not any(lp.node in training_loops for lp in enclosing):
-                continue
-            if ctx.in_no_grad(node):
-                continue
-            by_kind = accumulation.attached_loss(model, value)
-            if not by_kind and not accumulation.backpropagated_value(model, index, node, value):
-                continue
-            if isinstance(value, cst.Name):
-                # `val_loss = crit(...)` computed under no_grad, accumulated outside it
-                values = [b.node for b in model.bindings(value) or [] if b.kind == "assign"]
-                if values and all(v is not None and ctx.in_no_grad(v) for v in values):
-                    continue
-            if accumulation.backpropagated(model, index, node, acc.accumulator):
-                continue
-            yield self._finding(model, acc, by_kind)
+        for leak in accumulation.graph_leaks(model):
+            yield _finding(model, leak)
 
-    @staticmethod
-    def _finding(model: SemanticModel, acc: accumulation.Accumulation, by_kind: bool) -> Finding:
-        node, value = acc.node, acc.value
-        if isinstance(node, cst.AugAssign):
-            tensor = accumulation.used_as_tensor(model, node, acc.accumulator)
-            method = "detach" if tensor else "item"
-            new: cst.CSTNode = node.with_changes(value=method_call(value, method))
-            what = f"`{acc.accumulator} += ...`"
-        else:
-            method = "detach"
-            new = node.with_changes(
-                args=[node.args[0].with_changes(value=method_call(value, "detach"))]
-            )
-            what = f"`{acc.accumulator}.append(...)`"
-        evidence = model.kinds.describe(model.value(value))
-        if evidence:
-            source = f" (the loss from {evidence})"
-        elif not by_kind and isinstance(value, cst.Name):
-            source = f" (`{value.value}.backward()` is called in this loop)"
-        else:
-            source = ""
-        return Finding(
-            node,
-            f"{what} keeps the autograd graph of every iteration alive{source}: memory "
-            f"grows until OOM; accumulate `.{method}()` instead",
-            fix=FixSpec(
-                Applicability.SAFE,
-                f"accumulate `.{method}()`",
-                (NodeEdit(node, new),),
-            ),
-        )
+
+def _finding(model: SemanticModel, leak: accumulation.GraphLeak) -> Finding:
+    acc = leak.accumulation
+    node, value = acc.node, acc.value
+    if isinstance(node, cst.AugAssign):
+        tensor = accumulation.used_as_tensor(model, node, acc.accumulator)
+        method = "detach" if tensor else "item"
+        new: cst.CSTNode = node.with_changes(value=method_call(value, method))
+        what = f"`{acc.accumulator} += ...`"
+    else:
+        method = "detach"
+        new = node.with_changes(args=[node.args[0].with_changes(value=method_call(value, method))])
+        what = f"`{acc.accumulator}.append(...)`"
+    evidence = model.kinds.describe(model.value(value))
+    if evidence:
+        source = f" (the loss from {evidence})"
+    elif not leak.by_kind and isinstance(value, cst.Name):
+        source = f" (`{value.value}.backward()` is called in this loop)"
+    else:
+        source = ""
+    return Finding(
+        node,
+        f"{what} keeps the autograd graph of every iteration alive{source}: memory "
+        f"grows until OOM; accumulate `.{method}()` instead",
+        fix=FixSpec(Applicability.SAFE, f"accumulate `.{method}()`", (NodeEdit(node, new),)),
+    )

@@ -5,28 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-import libcst as cst
-
-from lossflint.analysis.calls import has_star_args
-from lossflint.analysis.learning_rates import (
-    AppliedLR,
-    LearningRates,
-    is_test_path,
-    learning_rates,
-)
-from lossflint.analysis.loops import OptimizerCtor, loops
-from lossflint.analysis.trained_models import trained_models
+from lossflint.analysis.learning_rates import HighRate, high_rates
 from lossflint.diagnostics import Finding, RelatedNode, Severity
 from lossflint.examples import Invalid
 from lossflint.registry import Option, Rule
 
 if TYPE_CHECKING:
     from lossflint.analysis.model import SemanticModel
-
-
-#: a model with fewer weights is a toy (a hello-RNN, an API demo): a large step
-#: is tried and converges there
-TOY_PARAMETERS = 1_000
 
 
 class HighLearningRate(Rule):
@@ -381,37 +366,15 @@ about `lr` for every weight, so `lr=0.1` rewrites the weights each step.
     ]
 
     def check(self, model: SemanticModel) -> Iterator[Finding]:
-        if is_test_path(model.path):
-            return
-        rates = learning_rates(model)
-        trained = trained_models(model)
-        if rates.compares_rates:
-            return
         limits = {"adaptive": float(self.opts["adaptive_max"]), "sgd": float(self.opts["sgd_max"])}
-        ctors = [c for c in loops(model).optimizer_ctors if c.family in limits]
-        shown = _demonstrations(model, rates, ctors, limits)
-        for ctor in ctors:
-            limit = limits[ctor.family]
-            if has_star_args(ctor.call) or ctor.call in shown:
-                continue
-            applied = rates.applied(ctor)
-            if applied is None or applied.value < limit:
-                continue
-            if trained.is_linear(ctor):
-                continue
-            count = trained.parameter_count(ctor)
-            if count is not None and count < TOY_PARAMETERS:
-                continue
-            yield Finding(
-                applied.arg,
-                _message(model, ctor, applied, limit),
-                related=()
-                if applied.source is None
-                else (RelatedNode("the value", applied.source),),
-            )
+        for high in high_rates(model, limits):
+            source = high.applied.source
+            related = () if source is None else (RelatedNode("the value", source),)
+            yield Finding(high.applied.arg, _message(model, high), related=related)
 
 
-def _message(model: SemanticModel, ctor: OptimizerCtor, applied: AppliedLR, limit: float) -> str:
+def _message(model: SemanticModel, high: HighRate) -> str:
+    ctor, applied = high.ctor, high.applied
     via = "" if applied.source is None else f" (from line {model.line_of(applied.source)})"
     what = (
         f"{ctor.name} learning rate"
@@ -425,34 +388,9 @@ def _message(model: SemanticModel, ctor: OptimizerCtor, applied: AppliedLR, limi
         )
     else:
         why = "the loss usually explodes to NaN; usual values are 0.01 to 0.5"
-    return f"{what} {_number(applied.value)}{via} is at or above {_number(limit)}: {why}"
+    return f"{what} {_number(applied.value)}{via} is at or above {_number(high.limit)}: {why}"
 
 
 def _number(value: float) -> str:
     """``1.0``, ``0.25``, ``3e-05``: as Python writes the float."""
     return repr(float(value)) if value == value and abs(value) < 1e16 else f"{value:g}"
-
-
-def _demonstrations(
-    model: SemanticModel,
-    rates: LearningRates,
-    ctors: list[OptimizerCtor],
-    limits: dict[str, float],
-) -> set[cst.Call]:
-    """In a notebook, the high-LR constructors of an optimiser that the notebook
-    also builds with a normal LR: a lesson comparing the two on purpose."""
-    if not model.path.endswith(".ipynb"):
-        return set()
-    by_name: dict[str, list[tuple[cst.Call, float]]] = {}
-    for ctor in ctors:
-        arg = rates.lr_argument(ctor)
-        found = rates.number(arg.value) if arg is not None else None
-        if found is not None:
-            by_name.setdefault(ctor.name, []).append((ctor.call, found[0]))
-    shown: set[cst.Call] = set()
-    for ctor in ctors:
-        built = by_name.get(ctor.name, [])
-        limit = limits[ctor.family]
-        if any(value < limit for _, value in built):
-            shown |= {call for call, value in built if value >= limit}
-    return shown

@@ -6,8 +6,6 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from lossflint.analysis import train_mode
-from lossflint.analysis.contexts import contexts
-from lossflint.analysis.loops import FROZEN_MODEL_HINTS, Loop, loops
 from lossflint.diagnostics import Finding, RelatedNode, Severity
 from lossflint.examples import Invalid
 from lossflint.registry import Rule
@@ -350,52 +348,22 @@ behaves differently from what the first epoch trained.
     ]
 
     def check(self, model: SemanticModel) -> Iterator[Finding]:
-        index = loops(model)
-        ctx = contexts(model)
-        trained = train_mode.trained_models(index)
-        frozen = train_mode.frozen_models(model)
-        reported: set[int] = set()
-        for loop in index.loops:
-            if not loop.is_training or not any(
-                lp.is_iteration for lp in (loop, *loop.descendants())
-            ):
-                continue
-            if train_mode.restores_train_mode(loop):
-                continue
-
-            def eligible(receiver: str | None, loop: Loop = loop) -> bool:
-                if receiver is None:
-                    return False
-                if receiver in frozen or any(h in receiver.lower() for h in FROZEN_MODEL_HINTS):
-                    return False  # a teacher / EMA / target network stays in eval mode
-                return receiver in trained or train_mode.called_with_grad(ctx, loop, receiver)
-
-            direct = [e for e in loop.of("eval") if eligible(e.event.receiver)]
-            if direct:
-                event = direct[0]
-                if id(event.node) in reported:
-                    continue
-                reported.add(id(event.node))
-                receiver = event.event.receiver
+        for left in train_mode.evals_left_on(model):
+            receiver, call = left.receiver, left.through
+            if call is None:
                 yield Finding(
-                    event.node,
+                    left.node,
                     f"`{receiver}.eval()` inside the epoch loop and no `{receiver}.train()` "
                     "in that loop: after the first evaluation the model keeps training in "
                     "eval mode (no dropout, frozen batch-norm); call "
                     f"`{receiver}.train()` at the top of each epoch",
                 )
                 continue
-            # `validate(model)` / `self.evaluate()` calling `.eval()` on the trained model
-            for call, eval_event, receiver in train_mode.evals_through_calls(model, index, loop):
-                if id(eval_event.node) in reported or not eligible(receiver):
-                    continue
-                reported.add(id(eval_event.node))
-                yield Finding(
-                    eval_event.node,
-                    f"`{model.code(call.func)}()` puts `{receiver}` in eval mode inside the "
-                    f"epoch loop (line {model.line_of(call)}) and nothing in that loop calls "
-                    f"`{receiver}.train()`: later epochs train in eval mode (no dropout, "
-                    f"frozen batch-norm); call `{receiver}.train()` at the top of each epoch",
-                    related=(RelatedNode("the call in the epoch loop", call),),
-                )
-                break
+            yield Finding(
+                left.node,
+                f"`{model.code(call.func)}()` puts `{receiver}` in eval mode inside the "
+                f"epoch loop (line {model.line_of(call)}) and nothing in that loop calls "
+                f"`{receiver}.train()`: later epochs train in eval mode (no dropout, "
+                f"frozen batch-norm); call `{receiver}.train()` at the top of each epoch",
+                related=(RelatedNode("the call in the epoch loop", call),),
+            )

@@ -471,9 +471,14 @@ def test_bridge_reads_imported_names_like_the_interpreter(project: Path) -> None
     module = cst.parse_module(
         "from models import Net as Model\nimport models.net\nimport models.net as mn\n"
     )
-    (from_import,) = module.body[0].body  # type: ignore[attr-defined]
-    (plain,) = module.body[1].body  # type: ignore[attr-defined]
-    (aliased,) = module.body[2].body  # type: ignore[attr-defined]
+    imports = [
+        small
+        for stmt in module.body
+        if isinstance(stmt, cst.SimpleStatementLine)
+        for small in stmt.body
+        if isinstance(small, (cst.Import, cst.ImportFrom))
+    ]
+    from_import, plain, aliased = imports
     with session.linting(project / "train.py") as ctx:
         assert ctx is not None
         cls = bridge.value_of_import(from_import, "Model")

@@ -622,3 +622,26 @@ def test_odd_uris_are_linted_as_buffers_and_nothing_stops_the_server(
     assert actions_for(client, "file:///nope/none.py", 0) == []
     assert client.request("lossflint/stats", None)["worker"] == "process"
     assert client.proc.poll() is None
+
+
+def _children(pid: int) -> list[int]:
+    found: list[int] = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        found += [int(p) for p in (task / "children").read_text().split()]
+    return found
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="needs /proc")
+def test_a_worker_that_dies_is_replaced(client: Client, tmp_path: Path):
+    import os
+    import signal
+
+    uri = open_doc(client, tmp_path / "t.py", BUG)
+    assert len(client.diagnostics(uri)) == 2
+    [worker] = _children(client.proc.pid)
+    os.kill(worker, signal.SIGKILL)
+    change(client, uri, 2, 3, 24, ", dim=1")
+    assert [d["code"] for d in client.diagnostics(uri)] == ["LF201"]
+    stats = client.request("lossflint/stats", None)
+    assert stats["restarts"] == 1
+    assert _children(client.proc.pid) != [worker]

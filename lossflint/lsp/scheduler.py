@@ -38,8 +38,9 @@ def _debounce() -> float:
 
 #: seconds of quiet after a change before a burst's last version is linted
 DEBOUNCE = _debounce()
-#: a job that kills the worker this many times is given up
-MAX_CRASHES = 2
+#: a job that kills the worker is retried this many times in a fresh one
+#: (as ``lossflint check`` does), then given up until the document changes
+MAX_CRASHES = 1
 
 
 @dataclass
@@ -176,6 +177,10 @@ class Scheduler:
                         doc.job = running.job  # once more, in a fresh worker
                     elif doc.crashes > MAX_CRASHES:
                         self.notice(f"lossflint: linting {running.job.name} stopped the linter")
+                        for _, future in doc.waiters:
+                            if not future.done():
+                                future.set_result(None)
+                        doc.waiters = []
             elif running.future is not None and not running.future.done():
                 running.future.set_result(None)
         self._start_worker()

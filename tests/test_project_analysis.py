@@ -7,6 +7,7 @@ import json
 import os
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -620,7 +621,7 @@ def test_related_locations_name_the_other_file() -> None:
     import subprocess
     import sys
 
-    def run(fmt: str) -> object:
+    def run(fmt: str) -> Any:
         proc = subprocess.run(
             [sys.executable, "-m", "lossflint", "check", "--no-cache", "--output-format", fmt],
             cwd=PROJECTS / "softmax_model",
@@ -631,7 +632,7 @@ def test_related_locations_name_the_other_file() -> None:
         return json.loads(proc.stdout)
 
     found = run("json")
-    (train,) = [d for d in found if d["filename"] == "train.py"]  # type: ignore[union-attr,index]
+    (train,) = [d for d in found if d["filename"] == "train.py"]
     assert train["related"] == [
         {
             "message": "probabilities produced here",
@@ -641,7 +642,7 @@ def test_related_locations_name_the_other_file() -> None:
         }
     ]
     sarif = run("sarif")
-    results = sarif["runs"][0]["results"]  # type: ignore[index]
+    results = sarif["runs"][0]["results"]
     (result,) = [
         r
         for r in results

@@ -19,6 +19,7 @@ from lossflint.diagnostics import Diagnostic
 from lossflint.discovery import _excluded_with_parents, discover
 from lossflint.file_limits import is_limited, skip_notice, split_oversized
 from lossflint.linter import RuleSet
+from lossflint.project.driver import ProjectSession
 from lossflint.runner import RunResult, display_name, lint_bytes, run
 from lossflint.source import DecodeError, decode_source
 
@@ -178,7 +179,9 @@ def lint_plan(
         stdin = plan.stdin
         ruleset = RuleSet(stdin.settings.enabled_codes(), stdin.settings.options)
         ignored = stdin.settings.ignored_for(stdin.path)
-        linted = lint_bytes(stdin.data, stdin.name, ruleset, ignored)
+        # the modules the buffer imports are read through its project, as for a file
+        with ProjectSession.for_files([stdin.path]).linting(stdin.path):
+            linted = lint_bytes(stdin.data, stdin.name, ruleset, ignored)
         out.files += 1
         out.diagnostics += linted.diagnostics
         out.errors += linted.errors

@@ -651,3 +651,15 @@ def test_related_locations_name_the_other_file() -> None:
     (location,) = result["relatedLocations"]
     assert location["physicalLocation"]["artifactLocation"]["uri"] == "models/net.py"
     assert location["physicalLocation"]["region"]["startLine"] == 18
+
+
+def test_stdin_buffer_sees_its_project(run_cli) -> None:  # type: ignore[no-untyped-def]
+    """``--stdin-filename`` (editors, pre-commit wrappers) lints the buffer in
+    its project: the softmax model of models/net.py is followed."""
+    root = Path(__file__).resolve().parent.parent / "fixtures" / "projects" / "softmax_model"
+    source = (root / "train.py").read_text()
+    code, out, err = run_cli(
+        "check", "--no-cache", "--stdin-filename", "train.py", "-", cwd=root, stdin=source
+    )
+    assert code == 1, err
+    assert "LF101" in out and "models/net.py:18" in out

@@ -233,6 +233,26 @@ def test_utf16_columns_and_config(client: Client, tmp_path: Path):
     assert summary(client.diagnostics(uri)) == [("LF201", 1, 17, 1, 51, 1)]
 
 
+def test_a_saved_config_applies_to_the_open_documents(client: Client, tmp_path: Path):
+    uri = open_doc(client, tmp_path / "t.py", BUG)
+    assert [d["code"] for d in client.diagnostics(uri)] == ["LF110", "LF201"]
+    config = tmp_path / "pyproject.toml"
+    config.write_text('[tool.lossflint]\nignore = ["LF110"]\n')
+    client.notify(
+        "textDocument/didOpen",
+        {
+            "textDocument": {
+                "uri": config.as_uri(),
+                "languageId": "toml",
+                "version": 1,
+                "text": config.read_text(),
+            }
+        },
+    )
+    client.notify("textDocument/didSave", {"textDocument": {"uri": config.as_uri()}})
+    assert [d["code"] for d in client.diagnostics(uri)] == ["LF201"]
+
+
 def test_bad_config_is_one_diagnostic(client: Client, tmp_path: Path):
     (tmp_path / "pyproject.toml").write_text('[tool.lossflint]\nselect = ["XX"]\n')
     uri = open_doc(client, tmp_path / "t.py", BUG)

@@ -16,7 +16,6 @@ from pygls.lsp.server import LanguageServer
 from pygls.protocol import LanguageServerProtocol
 from pygls.workspace import TextDocument
 
-from lossflint import __version__
 from lossflint.lsp.actions import (
     FIX_ALL_KIND,
     KINDS,
@@ -31,6 +30,7 @@ from lossflint.lsp.actions import (
 from lossflint.lsp.documents import is_python, notebook_job, place_of, root_of
 from lossflint.lsp.messages import FIX_ALL, LINT, Job
 from lossflint.lsp.scheduler import Linted, Scheduler
+from lossflint.version import __version__
 
 if TYPE_CHECKING:
     from lossflint.diagnostics import Related
@@ -148,6 +148,17 @@ class LossflintServer(LanguageServer):
             uri, doc.version, Job(LINT, doc.source, place.path, place.name, self.root)
         )
 
+    def saved(self, uri: str) -> None:
+        """A saved configuration file applies to every open document."""
+        if re.split(r"[\\/]", place_of(uri).name)[-1] in CONFIG_FILES:
+            for key in self.scheduler.open_documents():
+                if self.workspace.get_notebook_document(notebook_uri=key) is not None:
+                    self.notebook_changed(key)
+                else:
+                    self.text_changed(key)
+        else:
+            self.text_changed(uri)
+
     def notebook_changed(self, uri: str) -> None:
         notebook = self.workspace.get_notebook_document(notebook_uri=uri)
         if notebook is None:
@@ -256,6 +267,8 @@ class LossflintServer(LanguageServer):
         return fix_all_action(doc, text, outcome.fixed_text, uri)
 
 
+#: files a saved configuration can be in (lossflint.config reads these)
+CONFIG_FILES = frozenset({"pyproject.toml", "lossflint.toml", ".lossflint.toml"})
 _IN_CELL = re.compile(r" in cell (\d+)$")
 
 
@@ -303,7 +316,7 @@ def create_server(
 
     @server.feature(types.TEXT_DOCUMENT_DID_SAVE)
     def did_save(ls: LossflintServer, params: types.DidSaveTextDocumentParams) -> None:
-        ls.text_changed(params.text_document.uri)
+        ls.saved(params.text_document.uri)
 
     @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
     def did_close(ls: LossflintServer, params: types.DidCloseTextDocumentParams) -> None:

@@ -210,8 +210,16 @@ class Scheduler:
         doc = self.docs.setdefault(key, _Doc())
         now = time.monotonic()
         doc.version = version
-        doc.job = job
         doc.crashes = 0
+        running = self.running
+        if running is not None and (running.key, running.version, running.job) == (
+            key,
+            version,
+            job,
+        ):
+            doc.job = None  # a save of what is being linted: that lint answers it
+            return
+        doc.job = job
         quiet = now - doc.last_change >= DEBOUNCE
         doc.last_change = now
         doc.ready_at = now if quiet else now + DEBOUNCE
@@ -219,7 +227,6 @@ class Scheduler:
             if waited != version and not future.done():
                 future.set_result(None)  # that version is gone
         doc.waiters = [(v, f) for v, f in doc.waiters if not f.done()]
-        running = self.running
         if running is not None and running.key == key and self.worker is not None:
             self.worker.cancel(running.seq)
         self._pump()
@@ -233,6 +240,9 @@ class Scheduler:
         running = self.running
         if running is not None and running.key == key and self.worker is not None:
             self.worker.cancel(running.seq)
+
+    def open_documents(self) -> list[str]:
+        return list(self.docs)
 
     def latest(self, key: str) -> Linted | None:
         doc = self.docs.get(key)

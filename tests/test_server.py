@@ -424,6 +424,14 @@ def test_notebook_documents_are_linted_across_cells(client: Client, tmp_path: Pa
     [related] = lf101["relatedInformation"]
     assert related["location"]["uri"] == cell_uris[0]
     assert related["location"]["range"]["start"]["line"] == 1
+    # code actions on a cell come from the notebook's result, edits on that cell
+    [disable] = [
+        a for a in actions_for(client, cell_uris[2], 1) if a["title"].startswith("Disable")
+    ]
+    assert disable["title"] == "Disable LF101 for this line"
+    [edit] = disable["edit"]["changes"][cell_uris[2]]
+    assert apply(cells[2][0], [edit]).splitlines()[1].endswith("# noqa: LF101")
+    assert actions_for(client, cell_uris[0], 1) == []
 
     # cell 1 stops applying softmax: cell 3's finding goes
     client.notify(

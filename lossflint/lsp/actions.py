@@ -175,10 +175,11 @@ def disable_actions(
         if (d.code, row) in seen:
             continue
         seen.add((d.code, row))
-        first_line = replace(d, location=Location(row, 1), statement_row=row)
+        # (``text`` is the cell's own text for a notebook cell)
+        first_line = replace(d, location=Location(row, 1), statement_row=row, cell=None)
         new, changed, _ = add_noqa_text(text, [first_line])
         if not changed:
-            new, changed, _ = add_noqa_text(text, [d])
+            new, changed, _ = add_noqa_text(text, [replace(d, cell=None)])
         if not changed:
             continue
         actions.append(

@@ -46,6 +46,8 @@ class Outcome:
     fixed_text: str | None = None
     #: how many lints ran for it (0: answered from the cache)
     lints: int = 0
+    #: seconds the worker took (wall)
+    seconds: float = 0.0
 
 
 def notebook_json(cells: list[tuple[str, str, str | None]], metadata: object) -> str:

@@ -84,8 +84,10 @@ class Stats:
     stale: int = 0
     published: int = 0
     restarts: int = 0
+    #: milliseconds each finished lint took in the worker
+    lint_ms: list[int] = field(default_factory=list)
 
-    def to_json(self) -> dict[str, int]:
+    def to_json(self) -> dict[str, Any]:
         return dict(self.__dict__)
 
 
@@ -315,6 +317,9 @@ class Scheduler:
 
     def _done(self, running: _Running, outcome: Outcome) -> None:
         self.stats.lints += outcome.lints
+        if outcome.lints:
+            self.stats.lint_ms.append(round(outcome.seconds * 1000))
+            del self.stats.lint_ms[:-1000]
         for notice in outcome.notices:
             self.notice(f"lossflint: {notice}")
         if running.key is None:

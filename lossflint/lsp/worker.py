@@ -33,6 +33,7 @@ import struct
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Callable
 from typing import IO, Any
 
@@ -124,7 +125,9 @@ class JobLoop:
                         raise Superseded
                     self._running = seq
                 try:
+                    started = time.perf_counter()
                     outcome = self.runner.run(job)
+                    outcome.seconds = time.perf_counter() - started
                 finally:
                     self._finish()
                 self.send(("done", seq, outcome))

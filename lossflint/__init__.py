@@ -1,11 +1,39 @@
-"""lossflint: a static analyzer for machine-learning training code."""
+"""lossflint: a static analyzer for machine-learning training code.
+
+The Python API (``lint_source``, ``lint_paths``, ``Diagnostic``, ``ConfigError``)
+is loaded on first use (PEP 562): importing one module of the tool
+(``lossflint.linter`` in a worker, ``lossflint.version``) runs this file first,
+and it should not load the whole tool behind it.
+"""
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
+from typing import TYPE_CHECKING, Any
 
-from lossflint.api import lint_paths, lint_source  # noqa: E402
-from lossflint.config import ConfigError  # noqa: E402
-from lossflint.diagnostics import Diagnostic  # noqa: E402
+from lossflint.version import __version__
+
+if TYPE_CHECKING:
+    from lossflint.api import lint_paths, lint_source
+    from lossflint.config import ConfigError
+    from lossflint.diagnostics import Diagnostic
 
 __all__ = ["ConfigError", "Diagnostic", "__version__", "lint_paths", "lint_source"]
+
+
+def __getattr__(name: str) -> Any:
+    if name in ("lint_paths", "lint_source"):
+        from lossflint import api
+
+        value = getattr(api, name)
+    elif name == "ConfigError":
+        from lossflint.config import ConfigError as value
+    elif name == "Diagnostic":
+        from lossflint.diagnostics import Diagnostic as value
+    else:
+        raise AttributeError(f"module 'lossflint' has no attribute {name!r}")
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

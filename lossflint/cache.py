@@ -38,7 +38,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from lossflint import __version__
 from lossflint.config import ConfigError, Settings
 from lossflint.diagnostics import (
     Applicability,
@@ -49,6 +48,7 @@ from lossflint.diagnostics import (
     Related,
     Severity,
 )
+from lossflint.version import __version__
 
 FORMAT = 1
 

@@ -9,7 +9,6 @@ from pathlib import Path
 
 import click
 
-from lossflint import __version__
 from lossflint.check_run import (
     Plan,
     check_caches,
@@ -25,6 +24,7 @@ from lossflint.registry import all_rules
 from lossflint.report import Report
 from lossflint.runner import display_name
 from lossflint.urls import rule_url
+from lossflint.version import __version__
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 

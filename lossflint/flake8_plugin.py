@@ -26,11 +26,11 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from lossflint import __version__
 from lossflint.config import ConfigError, Settings, find_config, load_settings
 from lossflint.linter import RuleSet, lint_text
 from lossflint.project.driver import ProjectSession
 from lossflint.project.layout import find_root
+from lossflint.version import __version__
 
 # same length, so positions do not move, and no longer a noqa comment
 _NOQA = re.compile(r"(#\s*)(noqa)", re.IGNORECASE)

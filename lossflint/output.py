@@ -8,11 +8,11 @@ from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
-from lossflint import __version__
 from lossflint.diagnostics import Diagnostic, Severity
 from lossflint.formats import format_gitlab, format_junit, sarif_fix
 from lossflint.registry import all_rules
 from lossflint.urls import REPOSITORY, rule_url
+from lossflint.version import __version__
 
 FORMATS = ("concise", "full", "json", "sarif", "github", "gitlab", "junit")
 

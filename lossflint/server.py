@@ -42,7 +42,7 @@ import sys
 import threading
 from typing import IO, Any
 
-from lossflint import __version__
+from lossflint.version import __version__
 
 if importlib.util.find_spec("pygls") is None:  # the CLI says what to install
     raise ImportError("lossflint server needs pygls")

@@ -343,7 +343,7 @@ def _remove_leftovers(files: list[Path], root: Path) -> None:
 
 def fix_files(files: list[Path], settings: Settings, unsafe: bool, write: bool) -> FixReport:
     """Fix ``files`` (writing them when ``write``), as ``check --fix`` does."""
-    from lossflint.runner import display_name, lint_file
+    from lossflint.runner import display_name, lint_file, read_regular_file
 
     ruleset = RuleSet(settings.enabled_codes(), settings.options)
     report = FixReport()
@@ -352,7 +352,7 @@ def fix_files(files: list[Path], settings: Settings, unsafe: bool, write: bool) 
     for path in files:
         filename = display_name(path)
         try:
-            data = path.read_bytes()
+            data = read_regular_file(path)
         except OSError:
             linted = lint_file(path, ruleset, settings)  # reports "cannot read"
             report.files.append(FileFix(filename, remaining=linted.diagnostics))

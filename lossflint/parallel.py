@@ -92,10 +92,10 @@ class Worker:
 
     def lint(self, path: Path) -> tuple[str | None, LintResult]:
         """The file's content hash (None if unreadable) and its results."""
-        from lossflint.runner import display_name, lint_bytes, lint_file
+        from lossflint.runner import display_name, lint_bytes, lint_file, read_regular_file
 
         try:
-            data = path.read_bytes()
+            data = read_regular_file(path)
         except OSError:
             return None, lint_file(path, self.ruleset, self.settings)
         filename = display_name(path)
@@ -387,7 +387,7 @@ def run_files(
     the project modules the files import are read for facts, and a cached
     result is served only while the summaries it used hold
     (docs/project-analysis.md)."""
-    from lossflint.runner import RunResult, display_name
+    from lossflint.runner import RunResult, display_name, read_regular_file
 
     jobs = default_jobs() if jobs is None or jobs < 1 else jobs
     run_project = ProjectRun(list(files), cache) if project and files else None
@@ -400,7 +400,7 @@ def run_files(
         cached: list[Diagnostic] | None = None
         if cache is not None:
             try:
-                data = path.read_bytes()
+                data = read_regular_file(path)
             except OSError:
                 data = None
             if data is not None:

@@ -673,3 +673,32 @@ def test_a_worker_that_dies_is_replaced(client: Client, tmp_path: Path):
     stats = client.request("lossflint/stats", None)
     assert stats["restarts"] == 1
     assert _children(client.proc.pid) != [worker]
+
+
+@pytest.mark.parametrize(
+    ("text", "masked", "rows"),
+    [
+        # an unclosed call
+        ("a = 1\nprint(a, \nb = 2\n", "a = 1\npass\nb = 2\n", [2]),
+        # a header without its colon keeps its block
+        ("for x in y\n    z = x\nw = 1\n", "if True:\n    z = x\nw = 1\n", [1]),
+        ("def f(a,\n    return a\n", "def _lossflint_masked():\n    return a\n", [1]),
+        # a header without a block; a line indented by mistake
+        ("if a:\nb = 1\n", "pass\nb = 1\n", [1]),
+        ("a = 1\n    b = 2\nc = 3\n", "a = 1\npass\nc = 3\n", [2]),
+        # CPython names line 2 (inside the open bracket); line 1 broke it
+        ("a = (\nb = 1\nc = [\n", "pass\nb = 1\npass\n", [1, 3]),
+        ('a = 1\ns = """abc\nb = 2\n', "a = 1\npass\nb = 2\n", [2]),
+        ("a = 1\r\nprint(a, \r\nb = 2\r\n", "a = 1\r\npass\r\nb = 2\r\n", [2]),
+    ],
+)
+def test_broken_lines_are_masked_one_for_one(text: str, masked: str, rows: list[int]):
+    from lossflint.lsp.half_typed import mask_broken_lines
+
+    assert mask_broken_lines(text) == (masked, rows)
+
+
+def test_more_broken_lines_than_masked_is_given_up():
+    from lossflint.lsp.half_typed import MAX_MASKED, mask_broken_lines
+
+    assert mask_broken_lines("f(\n" * (MAX_MASKED + 1) + "e = 1\n") is None

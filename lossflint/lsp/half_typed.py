@@ -82,22 +82,43 @@ def _mask_line(lines: list[str], row: int, unexpected_indent: bool) -> str:
 def mask_broken_lines(text: str) -> tuple[str, list[int]] | None:
     """(``text`` with its broken lines masked, their 1-based rows), or None
     when no such version parses. Rows are those of ``text``: one line for one."""
-    lines = text.split("\n")
+    original = text.split("\n")
+    lines = list(original)
     masked: list[int] = []
     candidate = text
     while True:
         error = syntax_error(candidate)
         if error is None:
-            return candidate, masked
+            return _unmask_needless(original, lines, masked)
         if len(masked) >= MAX_MASKED or error.lineno is None:
             return None
         row = error.lineno
         named = _BLOCK_NAMED.search(error.msg or "")
         if named is not None and "expected an indented block" in (error.msg or ""):
             row = int(named.group(1))  # a header with no body: the header goes
-        if not 1 <= row <= len(lines) or row in masked:
+        if row in masked:
+            # reported a line late (``x = (`` then ``y = 1``: CPython
+            # complains about the second): the line above goes too
+            row = next(
+                (r for r in range(row - 1, 0, -1) if r not in masked and lines[r - 1].strip()), 0
+            )
+        if not 1 <= row <= len(lines):
             return None
         unexpected = "indent" in (error.msg or "")
         lines[row - 1] = _mask_line(lines, row - 1, unexpected)
         masked.append(row)
         candidate = "\n".join(lines)
+
+
+def _unmask_needless(
+    original: list[str], lines: list[str], masked: list[int]
+) -> tuple[str, list[int]]:
+    """Put back the masked lines the text parses with (a line masked
+    because CPython named it, when the line that broke it was above)."""
+    for row in list(masked)[:-1] if len(masked) > 1 else []:
+        trial = list(lines)
+        trial[row - 1] = original[row - 1]
+        if syntax_error("\n".join(trial)) is None:
+            lines = trial
+            masked.remove(row)
+    return "\n".join(lines), sorted(masked)

@@ -742,3 +742,19 @@ def test_raw_images_reaching_a_custom_training_step(loop: str, raw: bool) -> Non
     assert [isinstance(use.x, K.Images) for use in facts.model_inputs] == ([True] if raw else [])
     result = lint_text(CUSTOM_LOOP + loop, "t.py", RuleSet(["LF412"]), [])
     assert [d.code for d in result.diagnostics] == (["LF412"] if raw else [])
+
+
+@pytest.mark.parametrize(
+    ("data", "raw"),
+    [
+        ("tf.data.Dataset.from_tensor_slices((x, y)).shuffle(100).batch(8)", True),
+        ("tf.data.Dataset.from_tensor_slices((x / 255.0, y)).batch(8)", False),
+        ("tf.data.Dataset.from_tensor_slices((x, y)).map(scale).batch(8)", False),
+        # labels first: not the images a fit reads as inputs
+        ("tf.data.Dataset.from_tensor_slices((y, x)).batch(8)", False),
+    ],
+)
+def test_fit_on_a_dataset_of_raw_images(data: str, raw: bool) -> None:
+    source = CUSTOM_LOOP + f"model.fit({data}, epochs=2)\n"
+    result = lint_text(source, "t.py", RuleSet(["LF412"]), [])
+    assert [d.code for d in result.diagnostics] == (["LF412"] if raw else [])

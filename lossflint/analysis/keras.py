@@ -1276,6 +1276,22 @@ def _snake(name: str) -> str:
     return "".join(out)
 
 
+def images_of(value: Any) -> Images | None:
+    """The raw images ``value`` holds: the arrays themselves, or those of a
+    dataset of ``(images, labels)`` pairs (``model.fit(ds)``)."""
+    if isinstance(value, Images):
+        return value
+    if isinstance(value, Batches):
+        element = value.element
+        if (
+            isinstance(element, TupleValue)
+            and element.items
+            and isinstance(element.items[0], Images)
+        ):
+            return element.items[0]
+    return None
+
+
 def keras_facts(model: ModuleIndex) -> KerasFacts:
     """The Keras facts of ``model``, built on first use and kept on the model."""
     return model.analysis(KerasFacts)

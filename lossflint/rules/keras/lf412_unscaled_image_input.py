@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, TypeGuard
+from typing import TYPE_CHECKING
 
 from lossflint.analysis import apis
 from lossflint.analysis import keras as K
@@ -32,11 +32,11 @@ arithmetic at all) when the model has no scaling layer (`Rescaling`,
 the pixels raw. A `fit` in a function sees the data its call sites hold, in
 program order (cell order in a notebook), not a later rebinding of the name.
 
-Custom training loops count too: images that go through
-`tf.data.Dataset.from_tensor_slices` (and `.shuffle`, `.batch`, ...) to a model
-called inside a `tf.GradientTape` block are reported at that model call (the
-call that receives the unscaled images). A `.map(...)` on the dataset may
-scale them: silent.
+A `tf.data.Dataset.from_tensor_slices((images, labels))` dataset (through
+`.shuffle`, `.batch`, ...) given to `fit` counts. So do custom training loops:
+such a dataset iterated to a model called inside a `tf.GradientTape` block is
+reported at that model call (the call that receives the unscaled images). A
+`.map(...)` on the dataset may scale them: silent.
 """
     why = """
 Pixel values up to 255 saturate activations and produce huge initial losses and
@@ -139,6 +139,17 @@ initialisation.
                 with tf.GradientTape() as tape:
                     loss = loss_fn(yb, model(xb, training=True))  # error: LF412 at `model(xb`
                 grads = tape.gradient(loss, model.trainable_weights)
+            """,
+        ),
+        Invalid(
+            """
+            import tensorflow as tf
+            from tensorflow import keras
+            (x_train, y_train), _ = keras.datasets.cifar10.load_data()
+            train_ds = tf.data.Dataset.from_tensor_slices((x_train, y_train)).batch(32)
+            model = keras.Sequential([keras.layers.Flatten(), keras.layers.Dense(10)])
+            model.compile(loss='sparse_categorical_crossentropy')
+            model.fit(train_ds, epochs=3)  # error: LF412 at `model.fit(`
             """,
         ),
     ]
@@ -256,28 +267,30 @@ initialisation.
         if not facts.relevant:
             return
         for fit in facts.fits:
-            if _raw(fit.x, fit.model):
+            images = K.images_of(fit.x)
+            if images is not None and _raw(fit.model):
                 yield Finding(
                     fit.call,
-                    f"`fit` gets raw 0-255 pixels of `{fit.x.dataset}.load_data()` (line "
-                    f"{model.line_of(fit.x.origin)}) without scaling; divide by 255 or add a "
+                    f"`fit` gets raw 0-255 pixels of `{images.dataset}.load_data()` (line "
+                    f"{model.line_of(images.origin)}) without scaling; divide by 255 or add a "
                     "`Rescaling(1/255)` layer",
-                    related=(RelatedNode("the images are loaded here", fit.x.origin),),
+                    related=(RelatedNode("the images are loaded here", images.origin),),
                 )
         for use in facts.model_inputs:
-            if _raw(use.x, use.model):
+            images = K.images_of(use.x)
+            if images is not None and _raw(use.model):
                 yield Finding(
                     use.call,
-                    f"the model is trained on raw 0-255 pixels of `{use.x.dataset}.load_data()` "
-                    f"(line {model.line_of(use.x.origin)}) without scaling; divide by 255 or "
+                    f"the model is trained on raw 0-255 pixels of `{images.dataset}.load_data()` "
+                    f"(line {model.line_of(images.origin)}) without scaling; divide by 255 or "
                     "add a `Rescaling(1/255)` layer",
-                    related=(RelatedNode("the images are loaded here", use.x.origin),),
+                    related=(RelatedNode("the images are loaded here", images.origin),),
                 )
 
 
-def _raw(x: object, kmodel: K.KModel | None) -> TypeGuard[K.Images]:
-    """Raw images reach a model we fully see, with no scaling layer."""
-    if not isinstance(x, K.Images) or kmodel is None or not kmodel.complete:
+def _raw(kmodel: K.KModel | None) -> bool:
+    """A model we fully see, with no scaling layer, takes the images as they are."""
+    if kmodel is None or not kmodel.complete:
         return False
     return not any(
         layer is not None and layer.name in apis.SCALING_LAYERS for layer in kmodel.layers

@@ -702,3 +702,15 @@ def test_more_broken_lines_than_masked_is_given_up():
     from lossflint.lsp.half_typed import MAX_MASKED, mask_broken_lines
 
     assert mask_broken_lines("f(\n" * (MAX_MASKED + 1) + "e = 1\n") is None
+
+
+@pytest.mark.parametrize("lf900", [True, False])
+def test_a_buffer_with_a_broken_line_is_linted_without_it(lf900: bool):
+    from lossflint.linter import RuleSet
+    from lossflint.lsp.jobs import lint_buffer
+
+    ruleset = RuleSet.default()
+    codes = [c for c in ruleset.codes if lf900 or c != "LF900"]
+    outcome = lint_buffer(BUG + "print(probs, \n", "t.py", RuleSet(codes), [])
+    assert [d.code for d in outcome.diagnostics] == ["LF110", "LF201"] + ["LF900"] * lf900
+    assert outcome.masked_rows == (6,)

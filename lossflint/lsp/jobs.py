@@ -106,21 +106,26 @@ def lint_buffer(text: str, name: str, ruleset: RuleSet, ignored: list[str]) -> O
     """Findings of a Python buffer; a buffer that does not parse is linted
     with its broken lines masked (:mod:`lossflint.lsp.half_typed`), and its
     LF900 is added."""
-    if guard_check(text) is not None or syntax_error(text) is None:
-        # (input too deep for libcst is refused by lint_text; CPython's
-        # parser is not asked about it either)
-        result = lint_text(text, name, ruleset, ignored)
-        return Outcome(result.diagnostics, notices=_notices(result), lints=1)
-    parsed = parse(text, name)
-    if not isinstance(parsed, Diagnostic):
-        # libcst reads syntax this interpreter does not (a newer Python's)
-        result = lint_text(text, name, ruleset, ignored)
-        return Outcome(result.diagnostics, notices=_notices(result), lints=1)
     report = ruleset.report_syntax and not any("LF900".startswith(i) for i in ignored)
-    syntax = [parsed] if report else []
+    if report:
+        # lint first: CPython's parser is asked only when libcst failed
+        result = lint_text(text, name, ruleset, ignored)
+        syntax = [d for d in result.diagnostics if d.code == "LF900"]
+        if not syntax or guard_check(text) is not None or syntax_error(text) is None:
+            # (too deep for libcst, or syntax only libcst reads: as lint_text says)
+            return Outcome(result.diagnostics, notices=_notices(result), lints=1)
+    else:
+        if guard_check(text) is not None or syntax_error(text) is None:
+            result = lint_text(text, name, ruleset, ignored)
+            return Outcome(result.diagnostics, notices=_notices(result), lints=1)
+        parsed = parse(text, name)
+        if not isinstance(parsed, Diagnostic):  # a newer Python's syntax
+            result = lint_text(text, name, ruleset, ignored)
+            return Outcome(result.diagnostics, notices=_notices(result), lints=1)
+        syntax = []
     masked = mask_broken_lines(text)
     if masked is None:
-        return Outcome(syntax, lints=0)
+        return Outcome(syntax, lints=1 if report else 0)
     masked_text, rows = masked
     result = lint_text(masked_text, name, ruleset, ignored)
     kept = [_outside(d, set(rows)) for d in result.diagnostics]

@@ -648,6 +648,7 @@ def test_odd_uris_are_linted_as_buffers_and_nothing_stops_the_server(
         {"notebookDocument": {"uri": "file:///nb.ipynb", "version": 2}, "change": {}},
     )
     assert actions_for(client, "file:///nope/none.py", 0) == []
+    assert actions_for(client, "file:///nope/none.py", 0, ["source.fixAll"]) == []
     assert client.request("lossflint/stats", None)["worker"] == "process"
     assert client.proc.poll() is None
 

@@ -34,8 +34,8 @@ from lossflint.version import __version__
 
 if TYPE_CHECKING:
     from lossflint.diagnostics import Related
+    from lossflint.lsp.replies import ErrorReplies
     from lossflint.lsp.worker import Mailbox, ProcessWorker, ThreadWorker
-    from lossflint.server import ErrorReplies
 
 
 class _Protocol(LanguageServerProtocol):
@@ -239,6 +239,8 @@ class LossflintServer(LanguageServer):
             key, version = uri, doc.version
         else:
             return None
+        if not self.scheduler.is_open(key):
+            return None  # never opened: nothing of it is known
         actions: list[types.CodeAction] = []
         if wanted(types.CodeActionKind.QuickFix.value, only):
             linted = await self.scheduler.result_for(key, version)

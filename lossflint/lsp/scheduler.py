@@ -246,6 +246,9 @@ class Scheduler:
     def open_documents(self) -> list[str]:
         return list(self.docs)
 
+    def is_open(self, key: str) -> bool:
+        return key in self.docs
+
     def latest(self, key: str) -> Linted | None:
         doc = self.docs.get(key)
         return doc.result if doc is not None else None

@@ -528,11 +528,11 @@ def test_full_output_shows_the_line_the_finding_is_on(tmp_path: Path) -> None:
 
 
 def test_fix_edits_land_right_in_a_file_with_cr_line_ends() -> None:
-    text = "import torch\r# a\x0c comment\rx = 1\rlp = torch.log(torch.softmax(x, dim=1))\r"
+    text = "import torch\r# a\x0c comment\rx = net(b)\rlp = torch.log(torch.softmax(x, dim=1))\r"
     assert line_starts(text)[4] == text.index("lp =")
     outcome = fixer.fix_text(text, "t.py", RuleSet.default(), [], unsafe=False)
     assert (
-        outcome.text == "import torch\r# a\x0c comment\rx = 1\rlp = torch.log_softmax(x, dim=1)\r"
+        outcome.text == "import torch\r# a\x0c comment\rx = net(b)\rlp = torch.log_softmax(x, dim=1)\r"
     )
 
 

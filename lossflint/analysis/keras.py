@@ -299,15 +299,6 @@ def _join(a: Any, b: Any) -> Any:
     return None
 
 
-#: a ``tf.data`` dataset of the arrays given (slices along the first axis)
-_DATASET_FROM_ARRAYS = frozenset(
-    {"tensorflow.data.Dataset.from_tensor_slices", "tensorflow.data.Dataset.from_tensors"}
-)
-#: dataset methods that keep the element values (``map`` may scale them)
-_DATASET_KEEPING_METHODS = frozenset(
-    {"batch", "shuffle", "prefetch", "repeat", "cache", "take", "skip", "unbatch", "padded_batch"}
-)
-
 #: values whose existence makes a second round worth it
 _INTERESTING = (KModel, KLoss, Images, Labels, ScaledLabels, TfLogits, TfProbs, KTensor, Scaler)
 
@@ -686,7 +677,7 @@ class KerasFacts(Interpreter[Any]):
             return self._load_data(call, qualname.split(".")[2])
         if qualname in apis.PRESERVING_FUNCS:
             return first if isinstance(first, (Images, Labels, ScaledLabels)) else None
-        if qualname in _DATASET_FROM_ARRAYS:
+        if qualname in apis.TF_DATASET_FROM_ARRAYS:
             return Batches(first) if _holds_images(first) else None
         if qualname == "builtins.enumerate" and isinstance(first, Batches) and len(args) == 1:
             return Enumerated(first)
@@ -975,7 +966,7 @@ class KerasFacts(Interpreter[Any]):
             return None
         if isinstance(receiver, TfLogits) and name in apis.PRESERVING_METHODS:
             return receiver
-        if isinstance(receiver, Batches) and name in _DATASET_KEEPING_METHODS:
+        if isinstance(receiver, Batches) and name in apis.TF_DATASET_KEEPING_METHODS:
             return receiver
         if isinstance(receiver, LayerList) and isinstance(func.value, cst.Name):
             key = func.value.value

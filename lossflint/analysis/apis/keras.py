@@ -558,3 +558,12 @@ KERAS_CONSTANT_INITIALIZERS: dict[str, float | None] = {
     "keras.initializers.Constant": None,
     "keras.initializers.constant": None,
 }
+
+#: a ``tf.data`` dataset of the arrays given (slices along the first axis)
+TF_DATASET_FROM_ARRAYS = frozenset(
+    {"tensorflow.data.Dataset.from_tensor_slices", "tensorflow.data.Dataset.from_tensors"}
+)
+#: dataset methods that keep the element values (``map`` may scale them)
+TF_DATASET_KEEPING_METHODS = frozenset(
+    {"batch", "shuffle", "prefetch", "repeat", "cache", "take", "skip", "unbatch", "padded_batch"}
+)

@@ -715,3 +715,34 @@ def test_a_buffer_with_a_broken_line_is_linted_without_it(lf900: bool):
     outcome = lint_buffer(BUG + "print(probs, \n", "t.py", RuleSet(codes), [])
     assert [d.code for d in outcome.diagnostics] == ["LF110", "LF201"] + ["LF900"] * lf900
     assert outcome.masked_rows == (6,)
+
+
+def test_a_worker_process_that_cannot_start_is_replaced_by_a_thread(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+):
+    import asyncio
+
+    from lossflint.lsp.messages import LINT, Job
+    from lossflint.lsp.scheduler import Linted, Scheduler
+
+    monkeypatch.setattr(sys, "executable", "/bin/false")  # exits at once
+    published: list[Linted] = []
+    notices: list[str] = []
+
+    async def session() -> None:
+        loop = asyncio.get_running_loop()
+        scheduler = Scheduler(loop, lambda key, linted: published.append(linted), notices.append)
+        path = tmp_path / "t.py"
+        scheduler.changed("file:///t.py", 1, Job(LINT, BUG, str(path), str(path)))
+        for _ in range(600):
+            if published:
+                break
+            await asyncio.sleep(0.05)
+        kind = scheduler.worker_kind
+        scheduler.stop()
+        assert scheduler.stats.restarts == 2
+        assert kind == "thread"
+
+    asyncio.run(session())
+    assert [d.code for d in published[0].outcome.diagnostics] == ["LF110", "LF201"]
+    assert notices == ["lossflint: the linting process does not start; linting in a thread"]

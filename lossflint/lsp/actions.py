@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING
 from lsprotocol import types
 from pygls.workspace import TextDocument
 
+from lossflint.source import source_lines
+
 if TYPE_CHECKING:
     from lossflint.diagnostics import Diagnostic, Location, Related
 
@@ -43,7 +45,8 @@ def wanted(kind: str, only: list[str] | None) -> bool:
 
 def client_range(doc: TextDocument, start: Location, end: Location) -> types.Range:
     codec = doc.position_codec
-    lines = doc.lines
+    # LSP counts lines like Python (\n, \r\n, \r), not like str.splitlines
+    lines = source_lines(doc.source, keepends=True)
     return types.Range(
         start=codec.position_to_client_units(
             lines, types.Position(line=start.row - 1, character=start.column - 1)
@@ -150,7 +153,7 @@ def _position(doc: TextDocument, text: str, offset: int) -> types.Position:
     line = text.count("\n", 0, offset)
     column = offset - (text.rfind("\n", 0, offset) + 1)
     return doc.position_codec.position_to_client_units(
-        doc.lines, types.Position(line=line, character=column)
+        source_lines(doc.source, keepends=True), types.Position(line=line, character=column)
     )
 
 

@@ -41,6 +41,8 @@ DEBOUNCE = _debounce()
 #: a job that kills the worker is retried this many times in a fresh one
 #: (as ``lossflint check`` does), then given up until the document changes
 MAX_CRASHES = 1
+#: worker processes that may die before they are ready before a thread lints
+MAX_UNREADY = 2
 
 
 @dataclass
@@ -115,12 +117,15 @@ class Scheduler:
         self._timer: asyncio.TimerHandle | None = None
         self._watchdog: asyncio.TimerHandle | None = None
         self.worker: ProcessWorker | ThreadWorker | None = None
+        self._deaths_unready = 0
         self._start_worker(worker)
 
     # --- the worker -----------------------------------------------------------------
 
     def _start_worker(
-        self, started: tuple[ProcessWorker | ThreadWorker, Mailbox] | None = None
+        self,
+        started: tuple[ProcessWorker | ThreadWorker, Mailbox] | None = None,
+        thread: bool = False,
     ) -> None:
         """Start a worker (or take one started already, whose messages its
         mailbox held)."""
@@ -135,7 +140,7 @@ class Scheduler:
             self.worker = started[0]
             started[1].attach(deliver)
         else:
-            self.worker = start_worker(deliver)
+            self.worker = start_worker(deliver, thread)
 
     @property
     def worker_kind(self) -> str:
@@ -152,6 +157,7 @@ class Scheduler:
         kind = message[0]
         if kind == "ready":
             self.ready = True
+            self._deaths_unready = 0
         elif kind == "died":
             self._died()
             return
@@ -168,6 +174,8 @@ class Scheduler:
 
     def _died(self) -> None:
         self.stats.restarts += 1
+        if not self.ready:
+            self._deaths_unready += 1
         running, self.running = self.running, None
         self._cancel_watchdog()
         if running is not None:
@@ -185,7 +193,12 @@ class Scheduler:
                         doc.waiters = []
             elif running.future is not None and not running.future.done():
                 running.future.set_result(None)
-        self._start_worker()
+        if self._deaths_unready >= MAX_UNREADY:
+            # it cannot even start (a broken environment): lint in a thread
+            self.notice("lossflint: the linting process does not start; linting in a thread")
+            self._start_worker(thread=True)
+        else:
+            self._start_worker()
 
     def _watch(self, running: _Running) -> None:
         limit = file_timeout()

@@ -277,8 +277,8 @@ class ThreadWorker:
         self.loop.jobs.put(None)
 
 
-def start_worker(deliver: Deliver) -> ProcessWorker | ThreadWorker:
-    if os.environ.get("LOSSFLINT_LSP_WORKER", "process") == "thread":
+def start_worker(deliver: Deliver, thread: bool = False) -> ProcessWorker | ThreadWorker:
+    if thread or os.environ.get("LOSSFLINT_LSP_WORKER", "process") == "thread":
         return ThreadWorker(deliver)
     try:
         return ProcessWorker(deliver)

@@ -262,10 +262,6 @@ class Scheduler:
     def is_open(self, key: str) -> bool:
         return key in self.docs
 
-    def latest(self, key: str) -> Linted | None:
-        doc = self.docs.get(key)
-        return doc.result if doc is not None else None
-
     def result_for(self, key: str, version: int | None) -> asyncio.Future[Linted | None]:
         """The result of ``version`` of ``key``: now if it is there, when its
         lint is done otherwise; None if a newer version comes first."""

@@ -39,9 +39,9 @@ import importlib.util
 import json
 import re
 import sys
-import threading
 from typing import IO, Any
 
+from lossflint.lsp.replies import ErrorReplies
 from lossflint.version import __version__
 
 if importlib.util.find_spec("pygls") is None:  # the CLI says what to install
@@ -54,30 +54,6 @@ PARSE_ERROR, INVALID_REQUEST, INVALID_PARAMS = -32700, -32600, -32602
 MAX_BODY = 64 * 1024 * 1024
 #: longest header line read at once; anything longer is not a header
 MAX_HEADER_LINE = 64 * 1024
-
-
-class ErrorReplies:
-    """Writes JSON-RPC error responses (and the early ``initialize`` reply)
-    to the client's stream, one whole frame per write (pygls writes its own
-    messages to the same stream)."""
-
-    def __init__(self, stream: IO[bytes]) -> None:
-        self.stream = stream
-        self.lock = threading.Lock()
-
-    def send(self, msg_id: Any, code: int, message: str) -> None:
-        if not isinstance(msg_id, (int, str)) or isinstance(msg_id, bool):
-            msg_id = None  # unknown: the spec says null
-        self.write({"jsonrpc": "2.0", "id": msg_id, "error": {"code": code, "message": message}})
-
-    def write(self, message: dict[str, Any]) -> None:
-        body = json.dumps(message).encode()
-        with self.lock:
-            try:
-                self.stream.write(b"Content-Length: %d\r\n\r\n" % len(body) + body)
-                self.stream.flush()
-            except (OSError, ValueError):
-                pass  # the client is gone; pygls notices on its own
 
 
 _HEADER = re.compile(rb"([A-Za-z0-9-]+)[ \t]*:[ \t]*(.*?)[ \t]*\r?\n")

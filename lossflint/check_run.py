@@ -19,8 +19,9 @@ from lossflint.diagnostics import Diagnostic
 from lossflint.discovery import _excluded_with_parents, discover
 from lossflint.file_limits import is_limited, skip_notice, split_oversized
 from lossflint.linter import RuleSet
+from lossflint.parallel import run
 from lossflint.project.driver import ProjectSession
-from lossflint.runner import RunResult, display_name, lint_bytes, run
+from lossflint.runner import RunResult, display_name, lint_bytes
 from lossflint.source import DecodeError, decode_source
 
 

@@ -32,6 +32,19 @@ from lossflint.config import Settings
 from lossflint.diagnostics import Applicability, Diagnostic, Edit
 from lossflint.edits import apply_edits, line_starts, to_offset
 from lossflint.linter import InternalError, RuleSet, lint_text, parse
+from lossflint.notebook import (
+    NotebookError,
+    build_program,
+    dump_notebook,
+    is_python_notebook,
+    lint_notebook,
+    load_notebook,
+    map_failed,
+    set_cell_source,
+    split_program,
+)
+from lossflint.output import FORMATTERS, format_statistics
+from lossflint.runner import display_name, lint_bytes, lint_file, read_regular_file
 from lossflint.safe_write import NotWritten, leads_outside, remove_stale_temps, write_fixed
 from lossflint.source import DecodeError, decode_source
 
@@ -247,8 +260,6 @@ def fix_bytes(
     try:
         source = decode_source(data)
     except DecodeError:
-        from lossflint.runner import lint_bytes
-
         linted = lint_bytes(data, filename, ruleset, ignored)
         out.remaining, out.errors = linted.diagnostics, linted.errors
         return out
@@ -270,8 +281,6 @@ def fix_bytes(
 
 def _unfixed(out: FileFix, data: bytes, ruleset: RuleSet, ignored: list[str]) -> None:
     """The fixes were not written: report the file as it is."""
-    from lossflint.runner import lint_bytes
-
     linted = lint_bytes(data, out.filename, ruleset, ignored)
     out.applied, out.fixed, out.diff = 0, None, ""
     out.remaining, out.errors = linted.diagnostics, linted.errors
@@ -280,28 +289,74 @@ def _unfixed(out: FileFix, data: bytes, ruleset: RuleSet, ignored: list[str]) ->
 def _fix_notebook(
     data: bytes, filename: str, ruleset: RuleSet, ignored: list[str], unsafe: bool
 ) -> FileFix:
-    """Notebooks are fixed by :mod:`lossflint.notebook` when it offers
-    ``fix_notebook``; otherwise they are only linted."""
-    from lossflint import notebook
-
     out = FileFix(filename)
-    fixer = getattr(notebook, "fix_notebook", None)
-    if fixer is None:
-        linted = notebook.lint_notebook(data, filename, ruleset, ignored)
-        out.remaining, out.errors = linted.diagnostics, linted.errors
-        return out
-    result = fixer(data, filename, ruleset, ignored, unsafe)
+    result = fix_notebook(data, filename, ruleset, ignored, unsafe)
     out.applied = result.applied
     out.remaining = list(result.remaining)
     out.failed = list(result.failed)
-    out.errors = list(getattr(result, "errors", []))
-    new = getattr(result, "data", None)
-    if isinstance(new, bytes) and new != data:
-        out.fixed = new
+    out.errors = list(result.errors)
+    if result.data != data:
+        out.fixed = result.data
         out.diff = unified_diff(
-            data.decode("utf-8", "replace"), new.decode("utf-8", "replace"), filename
+            data.decode("utf-8", "replace"), result.data.decode("utf-8", "replace"), filename
         )
     return out
+
+
+@dataclass
+class NotebookFix:
+    """What :func:`fix_notebook` did; ``data`` is the new file content."""
+
+    data: bytes
+    applied: int
+    remaining: list[Diagnostic]
+    failed: list[str]
+    errors: list[InternalError] = field(default_factory=list)
+
+
+def fix_notebook(
+    data: bytes, filename: str, ruleset: RuleSet, ignored: list[str], unsafe: bool
+) -> NotebookFix:
+    """Apply fixes to the code cells of a notebook (for ``check --fix``).
+
+    The fixer works on the concatenated program; the result is split back
+    into cells, and only the ``source`` of cells that changed is replaced.
+    """
+
+    def unchanged(failed: list[str]) -> NotebookFix:
+        linted = lint_notebook(data, filename, ruleset, ignored)
+        return NotebookFix(data, 0, linted.diagnostics, failed, linted.errors)
+
+    try:
+        nb = load_notebook(data)
+    except NotebookError:
+        return unchanged([])
+    program, _ = build_program(nb, filename, False)
+    if not program.text or not is_python_notebook(nb):
+        return unchanged([])
+    outcome = fix_text(program.text, filename, ruleset, ignored, unsafe)
+    failed = [map_failed(program, filename, m) for m in outcome.failed]
+    if outcome.text == program.text:
+        return unchanged(failed)
+    sources = split_program(program, outcome.text)
+    if sources is None:
+        return unchanged([*failed, f"{filename}: fixes not written: cell boundaries changed"])
+    for cell, text in zip(program.cells, sources, strict=True):
+        if text != cell.text:
+            set_cell_source(nb["cells"][cell.index], text)
+    raw = data.decode("utf-8")
+    new = dump_notebook(nb, raw)
+    if new is None:
+        return unchanged(
+            [
+                *failed,
+                f"{filename}: fixes not written: the notebook's JSON layout "
+                "could not be reproduced",
+            ]
+        )
+    new_data = new.encode("utf-8")
+    linted = lint_notebook(new_data, filename, ruleset, ignored)
+    return NotebookFix(new_data, outcome.applied, linted.diagnostics, failed, linted.errors)
 
 
 def unified_diff(before: str, after: str, filename: str) -> str:
@@ -343,8 +398,6 @@ def _remove_leftovers(files: list[Path], root: Path) -> None:
 
 def fix_files(files: list[Path], settings: Settings, unsafe: bool, write: bool) -> FixReport:
     """Fix ``files`` (writing them when ``write``), as ``check --fix`` does."""
-    from lossflint.runner import display_name, lint_file, read_regular_file
-
     ruleset = RuleSet(settings.enabled_codes(), settings.options)
     report = FixReport()
     if write:
@@ -411,8 +464,6 @@ def fix_command(
     diff. A piped buffer (``--stdin-filename``) is fixed to stdout.
     """
     import click
-
-    from lossflint.output import FORMATTERS, format_statistics
 
     report = fix_files(files, settings, unsafe=unsafe, write=not diff)
     fixed_stdin: str | None = None

@@ -23,10 +23,11 @@ and is left out of the program; the other cells are linted. A notebook whose ker
 another language (R, Julia, ...) and cells that VS Code tags with another
 language are not linted.
 
-Fixing: the program keeps a marker comment between cells and every masked
-line is replaced by a unique ``pass`` line, so after the fixer rewrote the
-program text it is split back into cells and the masked lines restored
-exactly. Only cells whose text changed are written back, and the JSON is
+Fixing (:func:`lossflint.fixer.fix_notebook`, with the helpers here): the
+program keeps a marker comment between cells and every masked line is
+replaced by a unique ``pass`` line, so after the fixer rewrote the program
+text it is split back into cells and the masked lines restored exactly.
+Only cells whose text changed are written back, and the JSON is
 re-serialised in the notebook's own style (indent, ``ensure_ascii``, final
 newline); a notebook whose formatting that would not reproduce is not
 rewritten. Nothing is written when nothing changed, so a notebook without
@@ -46,7 +47,6 @@ import libcst as cst
 
 from lossflint.diagnostics import Diagnostic, Edit, Fix, Location, Related
 from lossflint.linter import (
-    InternalError,
     LintResult,
     RuleSet,
     lint_text,
@@ -483,67 +483,12 @@ def set_cell_source(cell: dict[str, Any], text: str) -> None:
         cell["source"] = text
 
 
-@dataclass
-class NotebookFix:
-    """What :func:`fix_notebook` did; ``data`` is the new file content."""
-
-    data: bytes
-    applied: int
-    remaining: list[Diagnostic]
-    failed: list[str]
-    errors: list[InternalError] = field(default_factory=list)
-
-
-def _map_failed(program: Program, filename: str, message: str) -> str:
+def map_failed(program: Program, filename: str, message: str) -> str:
+    """A fixer message about the program (``nb.ipynb:12:5: ...``) pointed at the
+    cell and the line within it."""
     prefix = re.match(rf"{re.escape(filename)}:(\d+):(\d+):", message)
     if prefix is None:
         return message
     cell, loc = _map_loc(program, Location(int(prefix.group(1)), int(prefix.group(2))))
     where = f"cell {cell}:" if cell is not None else ""
     return f"{filename}:{where}{loc.row}:{loc.column}:" + message[prefix.end() :]
-
-
-def fix_notebook(
-    data: bytes, filename: str, ruleset: RuleSet, ignored: list[str], unsafe: bool
-) -> NotebookFix:
-    """Apply fixes to the code cells of a notebook (for ``check --fix``).
-
-    The fixer works on the concatenated program; the result is split back
-    into cells, and only the ``source`` of cells that changed is replaced.
-    """
-    from lossflint.fixer import fix_text
-
-    def unchanged(failed: list[str]) -> NotebookFix:
-        linted = lint_notebook(data, filename, ruleset, ignored)
-        return NotebookFix(data, 0, linted.diagnostics, failed, linted.errors)
-
-    try:
-        nb = load_notebook(data)
-    except NotebookError:
-        return unchanged([])
-    program, _ = build_program(nb, filename, False)
-    if not program.text or not is_python_notebook(nb):
-        return unchanged([])
-    outcome = fix_text(program.text, filename, ruleset, ignored, unsafe)
-    failed = [_map_failed(program, filename, m) for m in outcome.failed]
-    if outcome.text == program.text:
-        return unchanged(failed)
-    sources = split_program(program, outcome.text)
-    if sources is None:
-        return unchanged([*failed, f"{filename}: fixes not written: cell boundaries changed"])
-    for cell, text in zip(program.cells, sources, strict=True):
-        if text != cell.text:
-            set_cell_source(nb["cells"][cell.index], text)
-    raw = data.decode("utf-8")
-    new = dump_notebook(nb, raw)
-    if new is None:
-        return unchanged(
-            [
-                *failed,
-                f"{filename}: fixes not written: the notebook's JSON layout "
-                "could not be reproduced",
-            ]
-        )
-    new_data = new.encode("utf-8")
-    linted = lint_notebook(new_data, filename, ruleset, ignored)
-    return NotebookFix(new_data, outcome.applied, linted.diagnostics, failed, linted.errors)

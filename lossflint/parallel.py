@@ -1,6 +1,7 @@
 """Linting many files: result cache, process pool, progress.
 
-``run_files`` is what :func:`lossflint.runner.run` delegates to:
+:func:`run` (the CLI's and the API's entry) opens the result cache and calls
+``run_files``:
 
 1. With the cache on, every file is read and hashed in this process; files
    whose hash matches a cached entry take their diagnostics from the cache.
@@ -44,7 +45,7 @@ from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
 from multiprocessing.process import BaseProcess
 from pathlib import Path
-from typing import IO, TYPE_CHECKING
+from typing import IO
 
 from lossflint.cache import ResultCache, digest
 from lossflint.config import Settings
@@ -53,9 +54,7 @@ from lossflint.file_limits import WORKER_MEMORY, file_timeout
 from lossflint.linter import InternalError, LintResult, RuleSet, describe_exception
 from lossflint.prefilter import Prefilter
 from lossflint.project.driver import ProjectRun, ProjectSession
-
-if TYPE_CHECKING:
-    from lossflint.runner import RunResult
+from lossflint.runner import RunResult, display_name, lint_bytes, lint_file, read_regular_file
 
 #: below this many files to lint, a pool costs more than it saves (a fork
 #: plus a pickled result per file, against ~10-50 ms of linting per file)
@@ -92,8 +91,6 @@ class Worker:
 
     def lint(self, path: Path) -> tuple[str | None, LintResult]:
         """The file's content hash (None if unreadable) and its results."""
-        from lossflint.runner import display_name, lint_bytes, lint_file, read_regular_file
-
         try:
             data = read_regular_file(path)
         except OSError:
@@ -367,8 +364,6 @@ def _death(exitcode: int | None) -> str:
 
 
 def _crashed(path: Path, message: str) -> LintResult:
-    from lossflint.runner import display_name
-
     return LintResult(errors=[InternalError("lossflint", display_name(path), message)])
 
 
@@ -387,8 +382,6 @@ def run_files(
     the project modules the files import are read for facts, and a cached
     result is served only while the summaries it used hold
     (docs/project-analysis.md)."""
-    from lossflint.runner import RunResult, display_name, read_regular_file
-
     jobs = default_jobs() if jobs is None or jobs < 1 else jobs
     run_project = ProjectRun(list(files), cache) if project and files else None
     out = RunResult(files=len(files))
@@ -449,3 +442,17 @@ def run_files(
     out.diagnostics.sort(key=Diagnostic.sort_key)
     out.errors.sort(key=lambda e: (e.filename, e.code, e.message))
     return out
+
+
+def run(
+    files: list[Path],
+    settings: Settings,
+    jobs: int | None = 1,
+    use_cache: bool = False,
+    cache_dir: str | None = None,
+    progress: bool | None = False,
+) -> RunResult:
+    """Lint ``files`` with the result cache when ``use_cache`` (``jobs=None``
+    means one worker per core)."""
+    cache = ResultCache.for_settings(settings, cache_dir) if use_cache else None
+    return run_files(files, settings, jobs=jobs, cache=cache, progress=progress)

@@ -1,4 +1,5 @@
-"""Lint files: read and decode, dispatch to the linter, collect results."""
+"""Lint one file: read and decode it, dispatch to the linter (notebooks to
+:mod:`lossflint.notebook`). Many files: :func:`lossflint.parallel.run`."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from pathlib import Path
 from lossflint.config import Settings
 from lossflint.diagnostics import Diagnostic
 from lossflint.linter import InternalError, LintResult, RuleSet, lint_text, syntax_diagnostic
+from lossflint.notebook import lint_notebook
 from lossflint.prefilter import Prefilter
 from lossflint.source import DecodeError, decode_source
 
@@ -71,8 +73,6 @@ def lint_bytes(
     prefilter: Prefilter | None = None,
 ) -> LintResult:
     if filename.endswith(".ipynb"):
-        from lossflint.notebook import lint_notebook
-
         return lint_notebook(data, filename, ruleset, ignored)
     try:
         source = decode_source(data)
@@ -84,20 +84,3 @@ def lint_bytes(
     if prefilter is not None and prefilter.skips(source.text, filename):
         return LintResult()  # nothing can fire and it compiles: no parse needed
     return lint_text(source.text, filename, ruleset, ignored)
-
-
-def run(
-    files: list[Path],
-    settings: Settings,
-    jobs: int | None = 1,
-    use_cache: bool = False,
-    cache_dir: str | None = None,
-    progress: bool | None = False,
-) -> RunResult:
-    """Lint ``files``: pre-filter, result cache, process pool and progress
-    live in :mod:`lossflint.parallel` (``jobs=None`` means one per core)."""
-    from lossflint.cache import ResultCache
-    from lossflint.parallel import run_files
-
-    cache = ResultCache.for_settings(settings, cache_dir) if use_cache else None
-    return run_files(files, settings, jobs=jobs, cache=cache, progress=progress)

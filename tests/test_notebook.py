@@ -310,7 +310,7 @@ FIXED = "import torch\n%time lp = 1\nlp = torch.log_softmax(x, dim=1)"
 
 def fix(data: bytes, unsafe: bool = False):  # type: ignore[no-untyped-def]
     pytest.importorskip("lossflint.fixer")
-    from lossflint.notebook import fix_notebook
+    from lossflint.fixer import fix_notebook
 
     return fix_notebook(data, "nb.ipynb", RuleSet.default(), [], unsafe)
 

@@ -34,9 +34,10 @@ from lossflint.config import resolve_settings
 from lossflint.diagnostics import InsertImport
 from lossflint.edits import line_starts
 from lossflint.fix_imports import import_edit, leading_block
+from lossflint.fixer import fix_notebook
 from lossflint.linter import RuleSet, lint_text
 from lossflint.noqa import parse_noqa
-from lossflint.notebook import fix_notebook, lint_notebook
+from lossflint.notebook import lint_notebook
 from lossflint.safe_write import NotWritten, remove_stale_temps, write_fixed
 from lossflint.source import source_lines
 
@@ -532,7 +533,8 @@ def test_fix_edits_land_right_in_a_file_with_cr_line_ends() -> None:
     assert line_starts(text)[4] == text.index("lp =")
     outcome = fixer.fix_text(text, "t.py", RuleSet.default(), [], unsafe=False)
     assert (
-        outcome.text == "import torch\r# a\x0c comment\rx = net(b)\rlp = torch.log_softmax(x, dim=1)\r"
+        outcome.text
+        == "import torch\r# a\x0c comment\rx = net(b)\rlp = torch.log_softmax(x, dim=1)\r"
     )
 
 

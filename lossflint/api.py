@@ -18,6 +18,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+from lossflint.check_run import limit_sizes, lint_plan, make_plan
 from lossflint.config import (
     ConfigError,
     Settings,
@@ -27,6 +28,7 @@ from lossflint.config import (
 )
 from lossflint.diagnostics import Diagnostic
 from lossflint.linter import LintResult, RuleSet, lint_text
+from lossflint.notebook import lint_notebook
 
 ConfigArg = str | os.PathLike[str] | Mapping[str, Any] | Settings | None
 
@@ -106,8 +108,6 @@ def lint_source(
     ruleset = RuleSet(settings.enabled_codes(), settings.options)
     ignored = settings.ignored_for(Path(filename))
     if filename.endswith(".ipynb"):
-        from lossflint.notebook import lint_notebook
-
         return _raise_errors(lint_notebook(text.encode("utf-8"), filename, ruleset, ignored))
     if _looks_like_notebook(text):
         raise ValueError(
@@ -136,8 +136,6 @@ def lint_paths(
     :class:`ConfigError` for unusable configuration, ``RuntimeError`` for an
     internal error.
     """
-    from lossflint.check_run import limit_sizes, lint_plan, make_plan
-
     targets = [os.fspath(p) for p in paths]
     resolver = _resolver(config, isolated, select, ignore, extend_select)
     plan = make_plan(targets, resolver, force_exclude=force_exclude)

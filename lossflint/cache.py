@@ -48,6 +48,7 @@ from lossflint.diagnostics import (
     Related,
     Severity,
 )
+from lossflint.discovery import SOURCE_SUFFIXES
 from lossflint.version import __version__
 
 FORMAT = 1
@@ -433,8 +434,6 @@ def check_cache_folder(settings: Settings, override: str | None = None) -> Path:
 
 
 def _first_source(folder: Path) -> Path | None:
-    from lossflint.discovery import SOURCE_SUFFIXES
-
     seen = 0
     for dirpath, dirnames, filenames in os.walk(folder):
         for name in filenames:

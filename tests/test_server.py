@@ -506,9 +506,10 @@ def test_a_half_typed_line_keeps_the_other_findings(client: Client, tmp_path: Pa
 def test_a_burst_of_changes_is_linted_once_for_its_last_version(client: Client, tmp_path: Path):
     uri = open_doc(client, tmp_path / "t.py", BUG)
     client.diagnostics(uri)
-    # keystrokes as fast as the pipe takes them: `total = (1 + 2)` ends the
-    # file, then the softmax line gets its dim
-    text = "total = (1 + 2)\n"
+    # twenty keystrokes as fast as the pipe takes them: `total = (1 + 2) * 3`
+    # ends the file; then the softmax line gets its dim
+    text = "total = (1 + 2) * 3\n"
+    assert len(text) == 20
     for i, char in enumerate(text):
         change(client, uri, 2 + i, 5, i, char)
     version = 2 + len(text)

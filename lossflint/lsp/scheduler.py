@@ -72,7 +72,6 @@ class _Running:
     version: int | None
     job: Job
     future: asyncio.Future[Outcome | None] | None = None
-    started: float = field(default_factory=time.monotonic)
 
 
 @dataclass

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
+from lossflint.analysis import apis
 from lossflint.analysis import numerics as num
 from lossflint.analysis.apis import Kind
 from lossflint.analysis.gradients import Reach, gradients
@@ -29,9 +30,9 @@ def zero_able(
     """(what the denominator ``expr`` is, its framework when known), or
     (None, None) when it is not a denominator that is 0 in practice."""
     for functions, method, label in (
-        (num.SUM, "sum", "a sum"),
-        (num.NORM, "norm", "a norm"),
-        (num.STD, "std", "a standard deviation"),
+        (apis.SUM, "sum", "a sum"),
+        (apis.NORM, "norm", "a norm"),
+        (apis.STD, "std", "a standard deviation"),
     ):
         operand = num.reduction(model, expr, functions, method)
         if operand is None:
@@ -143,7 +144,7 @@ def reduced_operands(model: SemanticModel, expr: cst.BaseExpression) -> list[cst
     found = []
     for term in _add_terms(expr):
         term = num.resolve(model, term)
-        for functions, method in ((num.SUM, "sum"), (num.NORM, "norm"), (num.STD, "std")):
+        for functions, method in ((apis.SUM, "sum"), (apis.NORM, "norm"), (apis.STD, "std")):
             operand = num.reduction(model, term, functions, method)
             if operand is not None:
                 found.append(operand)

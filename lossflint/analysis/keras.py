@@ -1286,20 +1286,3 @@ def images_of(value: Any) -> Images | None:
 def keras_facts(model: ModuleIndex) -> KerasFacts:
     """The Keras facts of ``model``, built on first use and kept on the model."""
     return model.analysis(KerasFacts)
-
-
-# Framework tables the LF4xx rules read as ``K.NAME`` (they live in apis).
-ACCURACY_METRICS = apis.ACCURACY_METRICS
-BINARY_LOSSES = apis.BINARY_LOSSES
-CATEGORICAL_LOSSES = apis.CATEGORICAL_LOSSES
-CE_LOSSES = apis.CE_LOSSES
-CONV2D_LIKE = apis.CONV2D_LIKE
-DROPOUT_LAYERS = apis.DROPOUT_LAYERS
-HEAD_BETWEEN = apis.HEAD_BETWEEN
-KEEPS_AXES = apis.KEEPS_AXES
-PROBABILITY_ACTIVATIONS = apis.PROBABILITY_ACTIVATIONS
-RECURRENT = apis.RECURRENT
-REGRESSION_LOSSES = apis.KERAS_REGRESSION_LOSSES
-REQUIRED_RANK = apis.REQUIRED_RANK
-SCALING_LAYERS = apis.SCALING_LAYERS
-TF_DENSE_CE = apis.TF_DENSE_CE

@@ -619,16 +619,3 @@ OUTPUT_LAYER_HINTS = (
 NORM_HINTS = ("norm", "bn", "ln", "gn")
 #: models that are kept in eval mode on purpose inside a training loop
 FROZEN_MODEL_HINTS = ("teacher", "ema", "frozen", "target_net", "reference", "ref_model")
-
-
-# Framework tables the training-loop rules import from here (they live in apis).
-ANOMALY_CONTEXT = apis.ANOMALY_CONTEXT
-ANOMALY_SETTERS = apis.ANOMALY_SETTERS
-CONSTANT_INITS = apis.CONSTANT_INITS
-FUNCTIONAL_DROPOUT = apis.FUNCTIONAL_DROPOUT
-GRAD_SCALERS = apis.GRAD_SCALERS
-KERAS_CONSTANT_INITIALIZERS = apis.KERAS_CONSTANT_INITIALIZERS
-KERAS_CONSTANT_STRINGS = apis.KERAS_CONSTANT_STRINGS
-KERAS_SEQUENTIAL = apis.KERAS_SEQUENTIAL
-KERAS_WEIGHT_LAYERS = apis.KERAS_WEIGHT_LAYERS
-WEIGHT_LAYERS = apis.WEIGHT_LAYERS

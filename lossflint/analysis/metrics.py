@@ -94,7 +94,7 @@ class MetricFacts:
         if isinstance(kvalue, K.KTensor) and kvalue.model is not None:
             head = kvalue.model.head()
             if head is not None:
-                if head.activation in K.PROBABILITY_ACTIVATIONS:
+                if head.activation in apis.PROBABILITY_ACTIVATIONS:
                     return "probabilities", kvalue
                 if head.activation == "linear":
                     return "logits", kvalue
@@ -146,7 +146,7 @@ class MetricFacts:
         if isinstance(value, K.KTensor):
             comp = self.keras.compile_for(value.model)
             loss = comp.loss if comp is not None else None
-            if loss is not None and loss.name in K.BINARY_LOSSES and loss.from_logits is True:
+            if loss is not None and loss.name in apis.BINARY_LOSSES and loss.from_logits is True:
                 return value
             return None
         if self._sigmoid_loss_on_logits or _named_logits(_strip(expr)):
@@ -527,13 +527,6 @@ def metric_facts(model: ModuleIndex) -> MetricFacts:
 
 
 _SKLEARN_METRICS = apis.SKLEARN_ACCURACY | apis.SKLEARN_AUC | apis.SKLEARN_PRF
-
-# Framework tables the LF5xx rules read as ``M.NAME`` (they live in apis).
-ROUND_FUNCS = apis.ROUND_FUNCS
-SKLEARN_ACCURACY = apis.SKLEARN_ACCURACY
-SKLEARN_AUC = apis.SKLEARN_AUC
-SKLEARN_PRF = apis.SKLEARN_PRF
-THRESHOLD_FUNCS = apis.THRESHOLD_FUNCS
 
 
 def _root_name(expr: cst.BaseExpression) -> str | None:

@@ -1,4 +1,5 @@
-"""Framework tables and expression helpers for the LF2xx numerics rules.
+"""Expression helpers for the LF2xx numerics rules (their framework tables are
+in ``apis``).
 
 Rules ask these helpers instead of spelling framework names: which calls are a
 ``sqrt``, a sum reduction, a clamp; whether an expression is guarded (clamped
@@ -839,25 +840,3 @@ def binds_tighter_than_add(expr: cst.BaseExpression) -> bool:
         expr.operator,
         (cst.BitAnd, cst.BitOr, cst.BitXor, cst.LeftShift, cst.RightShift),
     )
-
-
-# Framework tables the LF2xx rules read as ``num.NAME`` (they live in apis).
-ACOS = apis.ACOS_BY_FRAMEWORK
-ACOS_METHODS = apis.ACOS_METHODS
-ADAM_FAMILY = apis.ADAM_FAMILY
-CLAMP = apis.CLAMP
-CLAMP_METHODS = apis.CLAMP_METHODS
-DTYPE_KEEPING_FUNCS = apis.DTYPE_KEEPING_FUNCS
-DTYPE_KEEPING_METHODS = apis.DTYPE_KEEPING_METHODS
-DTYPE_KEEPING_REDUCTIONS = apis.DTYPE_KEEPING_REDUCTIONS
-ELEMENTWISE_MAX = apis.ELEMENTWISE_MAX
-FP16_UNDER_AUTOCAST = apis.FP16_UNDER_AUTOCAST
-LOG1P = apis.LOG1P_BY_FRAMEWORK
-MATMUL = apis.MATMUL
-MEAN = apis.MEAN
-NORM = apis.NORM
-POW = apis.POW_BY_FRAMEWORK
-SQRT = apis.SQRT_BY_FRAMEWORK
-STD = apis.STD
-SUM = apis.SUM
-ZEROS = apis.ZEROS

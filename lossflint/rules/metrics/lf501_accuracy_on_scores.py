@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
+from lossflint.analysis import apis
 from lossflint.analysis import metrics as M
 from lossflint.analysis.calls import argument, literal_value
 from lossflint.diagnostics import Finding, Severity
@@ -192,7 +193,7 @@ training run is judged, early-stopped or tuned on that number.
                     "never equal class labels; take `argmax` (or threshold) first",
                 )
                 break
-        for call, name in facts.metric_calls(M.SKLEARN_ACCURACY):
+        for call, name in facts.metric_calls(apis.SKLEARN_ACCURACY):
             y_pred = argument(call, 1, "y_pred")
             found = facts.score_kind(y_pred) if y_pred is not None else None
             if found is None:

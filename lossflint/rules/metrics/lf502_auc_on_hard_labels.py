@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
+from lossflint.analysis import apis
 from lossflint.analysis import metrics as M
 from lossflint.analysis.calls import argument
 from lossflint.diagnostics import Finding, Severity
@@ -218,7 +219,7 @@ misstates the model (usually far lower, sometimes higher).
 
     def check(self, model: SemanticModel) -> Iterator[Finding]:
         facts = M.metric_facts(model)
-        for call, name in facts.metric_calls(M.SKLEARN_AUC):
+        for call, name in facts.metric_calls(apis.SKLEARN_AUC):
             y_score = argument(call, 1, "y_score")
             if y_score is None:
                 continue

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
+from lossflint.analysis import apis
 from lossflint.analysis import metrics as M
 from lossflint.analysis.calls import argument, has_star_args, keyword, literal_value
 from lossflint.diagnostics import Finding, Severity
@@ -128,7 +129,7 @@ call would teach users to ignore lossflint, so it runs only when asked for.
     ]
 
     def check(self, model: SemanticModel) -> Iterator[Finding]:
-        for call, name in M.metric_facts(model).metric_calls(M.SKLEARN_PRF):
+        for call, name in M.metric_facts(model).metric_calls(apis.SKLEARN_PRF):
             if keyword(call, "zero_division") is not None or has_star_args(call):
                 continue
             if literal_value(argument(call, None, "average")) == "micro":

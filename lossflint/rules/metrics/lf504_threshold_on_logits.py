@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
+from lossflint.analysis import apis
 from lossflint.analysis import metrics as M
 from lossflint.analysis.calls import argument, literal_value
 from lossflint.diagnostics import Applicability, Finding, FixSpec, NodeEdit, Severity
@@ -282,7 +283,7 @@ automatic fix.
                     continue
                 yield self._finding(model, facts, comp, value, threshold)
                 break
-        for name in sorted(M.THRESHOLD_FUNCS):
+        for name in sorted(apis.THRESHOLD_FUNCS):
             for site in model.calls_to(name):
                 first = argument(site.node, 0, "input", "x")
                 second = argument(site.node, 1, "other", "y")
@@ -291,7 +292,7 @@ automatic fix.
                 value = facts.binary_logits(first)
                 if value is not None:
                     yield self._finding(model, facts, site.node, value, second)
-        for name in sorted(M.ROUND_FUNCS):
+        for name in sorted(apis.ROUND_FUNCS):
             for site in model.calls_to(name):
                 first = argument(site.node, 0, "input", "x", "a", "number")
                 if first is None or len(site.node.args) != 1:

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
+from lossflint.analysis import apis
 from lossflint.analysis import numerics as num
 from lossflint.analysis.exp_overflow import negative
 from lossflint.analysis.log_calls import LogCall, probability_log
@@ -76,7 +77,7 @@ def cross_entropy_formula(
                 isinstance(call, cst.Call)
                 and call.args
                 and call.args[0] is up
-                and model.qualname(call.func) in (num.SUM | num.MEAN)
+                and model.qualname(call.func) in (apis.SUM | apis.MEAN)
             ):
                 break
             up = call

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
+from lossflint.analysis import apis
 from lossflint.analysis import numerics as num
 from lossflint.analysis.calls import argument, literal_value
 from lossflint.analysis.gradients import Reach, gradients
@@ -333,12 +334,12 @@ def _is_half_power(expr: cst.BaseExpression | None) -> bool:
 
 
 def _square_roots(model: SemanticModel) -> Iterator[_Root]:
-    for qualname, framework in num.SQRT.items():
+    for qualname, framework in apis.SQRT_BY_FRAMEWORK.items():
         for site in model.calls_to(qualname):
             arg = argument(site.node, 0, "input", "x")
             if arg is not None and len(site.node.args) == 1:
                 yield _Root(site.node, arg, False, framework)
-    for qualname, framework in num.POW.items():
+    for qualname, framework in apis.POW_BY_FRAMEWORK.items():
         for site in model.calls_to(qualname):
             base = argument(site.node, 0, "input", "x")
             if base is not None and _is_half_power(argument(site.node, 1, "exponent", "y")):

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
+from lossflint.analysis import apis
 from lossflint.analysis import numerics as num
 from lossflint.analysis.calls import argument, literal_value
 from lossflint.analysis.gradients import Reach, gradients
@@ -190,14 +191,14 @@ Unsafe: the fix clamps the argument to `[-1 + 1e-7, 1 - 1e-7]` (TensorFlow:
     ]
 
     def check(self, model: SemanticModel) -> Iterator[Finding]:
-        for qualname, framework in num.ACOS.items():
+        for qualname, framework in apis.ACOS_BY_FRAMEWORK.items():
             for site in model.calls_to(qualname):
                 arg = argument(site.node, 0, "input", "x")
                 if arg is not None and len(site.node.args) == 1:
                     finding = self._check(model, site.node, arg, framework)
                     if finding is not None:
                         yield finding
-        for site in model.method_calls(*num.ACOS_METHODS):
+        for site in model.method_calls(*apis.ACOS_METHODS):
             func = site.node.func
             if site.node.args or not isinstance(func, cst.Attribute):
                 continue

@@ -232,7 +232,7 @@ the smallest round value float16 keeps).
                     if reason:
                         yield self._finding(lit, value, reason)
                     break
-        for site in [*model.calls_to(*num.CLAMP), *model.method_calls(*num.CLAMP_METHODS)]:
+        for site in [*model.calls_to(*apis.CLAMP), *model.method_calls(*apis.CLAMP_METHODS)]:
             lower = num.clamp_lower(model, site.node)
             value = _tiny_literal(lower)
             if value is None or lower is None:
@@ -275,7 +275,7 @@ the smallest round value float16 keeps).
             return "a matmul under float16 autocast is float16"
         info = num.call_info(model, resolved)
         if info is not None and (
-            info.qualname in num.MATMUL or info.qualname in num.FP16_UNDER_AUTOCAST
+            info.qualname in apis.MATMUL or info.qualname in apis.FP16_UNDER_AUTOCAST
         ):
             return "a matmul under float16 autocast is float16"
         if not isinstance(resolved, cst.Call):
@@ -295,11 +295,11 @@ the smallest round value float16 keeps).
         ``x.sum()``) keep ``x``'s dtype."""
         for _ in range(4):
             info = num.call_info(model, expr)
-            if info is not None and reductions and info.method in num.DTYPE_KEEPING_REDUCTIONS:
+            if info is not None and reductions and info.method in apis.DTYPE_KEEPING_REDUCTIONS:
                 if info.receiver is not None:
                     expr = info.receiver
                     continue
-            if info is not None and info.method in num.DTYPE_KEEPING_METHODS:
+            if info is not None and info.method in apis.DTYPE_KEEPING_METHODS:
                 if info.receiver is not None and not info.node.args:
                     expr = info.receiver
                     continue
@@ -316,7 +316,7 @@ the smallest round value float16 keeps).
                 if first is not None:
                     expr = num.resolve(model, first)
                     continue
-            if info is not None and info.qualname in num.DTYPE_KEEPING_FUNCS:
+            if info is not None and info.qualname in apis.DTYPE_KEEPING_FUNCS:
                 first = argument(info.node, 0, "input")
                 if first is not None:
                     expr = first
@@ -328,7 +328,7 @@ the smallest round value float16 keeps).
         return expr
 
     def _optimisers(self, model: SemanticModel, ctx: ContextIndex) -> Iterator[Finding]:
-        for site in model.calls_to(*num.ADAM_FAMILY):
+        for site in model.calls_to(*apis.ADAM_FAMILY):
             call = site.node
             params = argument(call, 0, "params")
             info = num.call_info(model, params) if params is not None else None

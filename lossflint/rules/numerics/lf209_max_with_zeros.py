@@ -145,7 +145,7 @@ could broadcast `y` to a larger shape.
     ]
 
     def check(self, model: SemanticModel) -> Iterator[Finding]:
-        for site in model.calls_to(*num.ELEMENTWISE_MAX):
+        for site in model.calls_to(*apis.ELEMENTWISE_MAX):
             call = site.node
             if len(call.args) != 2 or any(a.keyword is not None or a.star for a in call.args):
                 continue
@@ -181,4 +181,4 @@ could broadcast `y` to a larger shape.
     def _zeros(model: SemanticModel, expr: cst.BaseExpression) -> bool:
         expr = num.resolve(model, expr)
         info = num.call_info(model, expr)
-        return info is not None and info.qualname in num.ZEROS
+        return info is not None and info.qualname in apis.ZEROS

@@ -43,7 +43,6 @@ from typing import TYPE_CHECKING
 import libcst as cst
 
 from lossflint.analysis import apis
-from lossflint.analysis.apis import _learning_rates as LR
 from lossflint.analysis.calls import has_star_args, keyword, literal_value, positional
 from lossflint.analysis.loops import loops, role_from_name
 from lossflint.analysis.names import dotted_text
@@ -126,7 +125,7 @@ class LearningRates:
             return None
         if tied:
             use = tied[0]
-            index, name = LR.PEAK_LR_SCHEDULERS[use.name]
+            index, name = apis.PEAK_LR_SCHEDULERS[use.name]
             arg = _arg(use.call, index, name)
             peak = self.number(arg.value) if arg is not None else None
             if arg is None or peak is None:
@@ -143,9 +142,9 @@ class LearningRates:
         found = []
         for site in self.model.calls:
             qualname = site.qualname
-            if qualname in LR.RESCALING_SCHEDULERS:
+            if qualname in apis.RESCALING_SCHEDULERS:
                 kind = "rescaling"
-            elif qualname in LR.PEAK_LR_SCHEDULERS:
+            elif qualname in apis.PEAK_LR_SCHEDULERS:
                 kind = "peak"
             elif qualname is not None and (
                 qualname.startswith(apis.SCHEDULER_PREFIXES) or qualname in apis.SCHEDULER_FUNCTIONS
@@ -200,7 +199,7 @@ class LearningRates:
 
     @cached_property
     def _keras_lr_callback(self) -> bool:
-        return any(self.model.calls_to(*sorted(LR.KERAS_LR_CALLBACKS)))
+        return any(self.model.calls_to(*sorted(apis.KERAS_LR_CALLBACKS)))
 
     @cached_property
     def _param_group_lr_set(self) -> bool:

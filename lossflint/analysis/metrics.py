@@ -26,7 +26,6 @@ import libcst as cst
 from lossflint.analysis import apis
 from lossflint.analysis import keras as K
 from lossflint.analysis.apis import Kind
-from lossflint.analysis.apis import _from_metrics as MA
 from lossflint.analysis.calls import argument, literal_value
 from lossflint.analysis.kinds import kinds_of
 from lossflint.analysis.values import Tensor
@@ -100,7 +99,7 @@ class MetricFacts:
                     return "logits", kvalue
         if depth >= _MAX_DEPTH:
             return None
-        if isinstance(expr, cst.Call) and self.model.qualname(expr.func) in MA.COLLECT_FUNCS:
+        if isinstance(expr, cst.Call) and self.model.qualname(expr.func) in apis.COLLECT_FUNCS:
             first = argument(expr, 0, "tensors", "object", "a", "data", "values", "arrays")
             return self.score_kind(first, depth + 1) if first is not None else None
         if isinstance(expr, cst.Name):
@@ -116,7 +115,7 @@ class MetricFacts:
                 _strip(assigned) is not assigned
                 or (
                     isinstance(assigned, cst.Call)
-                    and self.model.qualname(assigned.func) in MA.COLLECT_FUNCS
+                    and self.model.qualname(assigned.func) in apis.COLLECT_FUNCS
                 )
             ):
                 return self.score_kind(assigned, depth + 1)
@@ -207,14 +206,14 @@ class MetricFacts:
             values = {literal_value(a.value) for a in expr.args[1:]}
             if values <= {0, 1}:
                 return expr
-        if (qualname in MA.COLLECT_FUNCS or qualname in MA.BUILTIN_LABEL_CASTS) and expr.args:
+        if (qualname in apis.COLLECT_FUNCS or qualname in apis.BUILTIN_LABEL_CASTS) and expr.args:
             return self.hard_labels(expr.args[0].value, depth + 1)
         func = expr.func
         if qualname is None and isinstance(func, cst.Attribute):
             name = func.attr.value
             if name in apis.HARD_METHODS and (name != "round" or not expr.args):
                 return expr
-            if name in apis.LABEL_CAST_METHODS or name in MA.KEEP_METHODS:
+            if name in apis.LABEL_CAST_METHODS or name in apis.KEEP_METHODS:
                 return self.hard_labels(func.value, depth + 1)
             if name in ("predict", "predict_classes") and self._is_classifier(func.value):
                 return expr
@@ -480,7 +479,7 @@ def _is_max_call(model: ModuleIndex, expr: cst.BaseExpression, method: bool) -> 
     if not isinstance(expr, cst.Call):
         return False
     qualname = model.qualname(expr.func)
-    if qualname in MA.MAX_WITH_INDICES:
+    if qualname in apis.MAX_WITH_INDICES:
         return argument(expr, 1, "dim") is not None
     func = expr.func
     return (

@@ -25,7 +25,6 @@ import libcst as cst
 
 from lossflint.analysis import apis
 from lossflint.analysis import keras as K
-from lossflint.analysis.apis import _learning_rates as LR
 from lossflint.analysis.calls import keyword, literal_value, positional
 from lossflint.analysis.kinds import kinds_of
 from lossflint.analysis.names import dotted_text
@@ -52,7 +51,7 @@ class TrainedModels:
     def _torch_linear(self, expr: cst.BaseExpression) -> bool:
         value = self._model_value(expr)
         if isinstance(value, Layer):
-            return value.qualname in LR.LINEAR_LAYERS
+            return value.qualname in apis.LINEAR_LAYERS
         if isinstance(value, Sequential):
             names = [item.qualname if isinstance(item, Layer) else "" for item in value.layers]
             return _one_linear_layer(names)
@@ -129,7 +128,7 @@ class TrainedModels:
             return value
         assigned = self._reaching_assignment(expr) if isinstance(expr, cst.Name) else None
         if isinstance(assigned, cst.Call):
-            wrapper = LR.MODEL_WRAPPERS.get(self.model.qualname(assigned.func) or "")
+            wrapper = apis.MODEL_WRAPPERS.get(self.model.qualname(assigned.func) or "")
             if wrapper is not None:
                 wrapped = _arg(assigned, *wrapper)
                 if wrapped is not None:
@@ -189,12 +188,12 @@ class TrainedModels:
             return None
         qualname = self.model.qualname(call.func) or ""
         if (
-            qualname in LR.TORCH_PARAMETER_FREE
-            or qualname in LR.TORCH_ACTIVATION_MODULES
-            or (qualname.startswith(LR.TORCH_NN_PREFIX) and qualname.endswith("Loss"))
+            qualname in apis.TORCH_PARAMETER_FREE
+            or qualname in apis.TORCH_ACTIVATION_MODULES
+            or (qualname.startswith(apis.TORCH_NN_PREFIX) and qualname.endswith("Loss"))
         ):
             return 0
-        size = LR.LAYER_SIZE_ARGUMENTS.get(qualname)
+        size = apis.LAYER_SIZE_ARGUMENTS.get(qualname)
         if size is None:
             return None
         values = []
@@ -207,7 +206,7 @@ class TrainedModels:
         bias = _arg(call, None, "bias")
         with_bias = bias is None or literal_value(bias.value) is not False
         short = qualname.rsplit(".", 1)[-1]
-        if short in LR.RECURRENT_GATES:
+        if short in apis.RECURRENT_GATES:
             layers = _arg(call, 2, "num_layers")
             both = _arg(call, None, "bidirectional")
             if (layers is not None and literal_value(layers.value) != 1) or (
@@ -215,7 +214,7 @@ class TrainedModels:
             ):
                 return None
             inputs, hidden = values
-            gates = LR.RECURRENT_GATES[short]
+            gates = apis.RECURRENT_GATES[short]
             return gates * (inputs * hidden + hidden * hidden + (2 * hidden if with_bias else 0))
         if short == "Embedding":
             return values[0] * values[1]
@@ -291,11 +290,11 @@ def _single_assignment(model: ModuleIndex, name: cst.Name) -> cst.BaseExpression
 
 def _one_linear_layer(modules: list[str]) -> bool:
     """One ``Linear``; the other modules without weights (unknown ones: "")."""
-    linear = [m for m in modules if m in LR.LINEAR_LAYERS]
+    linear = [m for m in modules if m in apis.LINEAR_LAYERS]
     return len(linear) == 1 and all(
-        m in LR.LINEAR_LAYERS
-        or m in LR.TORCH_PARAMETER_FREE
-        or (m.startswith(LR.TORCH_NN_PREFIX) and m.endswith("Loss"))
+        m in apis.LINEAR_LAYERS
+        or m in apis.TORCH_PARAMETER_FREE
+        or (m.startswith(apis.TORCH_NN_PREFIX) and m.endswith("Loss"))
         for m in modules
     )
 

@@ -14,16 +14,14 @@ is defined per framework under one name and joined here.
 
 from lossflint.analysis.apis import ecosystem as ecosystem
 from lossflint.analysis.apis import keras, numpy, torch
-
-# Tables moved out of the rule modules while the layout changes (merged into the
-# framework modules afterwards).
-from lossflint.analysis.apis._from_data import *  # noqa: F403
-from lossflint.analysis.apis._from_keras import *  # noqa: F403
-from lossflint.analysis.apis._from_loss_inputs import *  # noqa: F403
-from lossflint.analysis.apis._from_numerics import *  # noqa: F403
-from lossflint.analysis.apis._from_training_loop import *  # noqa: F403
 from lossflint.analysis.apis.core import *  # noqa: F403
-from lossflint.analysis.apis.core import BUILTIN_REDUCE, BUILTIN_ROUND, framework_of
+from lossflint.analysis.apis.core import (
+    BUILTIN_COLLECT,
+    BUILTIN_REDUCE,
+    BUILTIN_ROUND,
+    MATH_POWERS,
+    framework_of,
+)
 from lossflint.analysis.apis.ecosystem import *  # noqa: F403
 from lossflint.analysis.apis.keras import *  # noqa: F403
 from lossflint.analysis.apis.numpy import *  # noqa: F403
@@ -91,3 +89,11 @@ REDUCE_FUNCS = torch.REDUCE_FUNCS | keras.REDUCE_FUNCS | numpy.REDUCE_FUNCS | BU
 # arrays the Keras facts follow
 ARGMAX_FUNCS = keras.ARGMAX | keras.KERAS_ARGMAX | numpy.ARGMAX
 PRESERVING_FUNCS = keras.PRESERVING_FUNCS | numpy.PRESERVING_FUNCS
+
+# tensors and arrays built, converted and gathered
+CONSTANT_TENSORS = torch.CONSTANT_TENSORS | keras.CONSTANT_TENSORS | numpy.CONSTANT_TENSORS
+TENSOR_FACTORIES = torch.TENSOR_FACTORIES | keras.TENSOR_FACTORIES
+SCALAR_POWERS = MATH_POWERS | numpy.SCALAR_POWERS
+COLLECT_FUNCS = torch.COLLECT_FUNCS | numpy.COLLECT_FUNCS | keras.COLLECT_FUNCS | BUILTIN_COLLECT
+ARRAY_WRAPPERS = numpy.ARRAY_WRAPPERS | torch.ARRAY_WRAPPERS
+REGRESSION_DATA_LOADERS = keras.REGRESSION_DATA_LOADERS | numpy.REGRESSION_DATA_LOADERS

@@ -28,6 +28,28 @@ NON_TORCH_ARRAY_LIBRARIES = ("numpy", "tensorflow", "keras", "jax", "pandas", "c
 #: built-ins that round, reduce or cast like the framework functions they sit with
 BUILTIN_ROUND = frozenset({"builtins.round"})
 BUILTIN_REDUCE = frozenset({"builtins.sum", "builtins.float"})
+#: Python's built-ins (``print(model)`` does not switch its mode)
+BUILTINS_PREFIX = "builtins."
+#: calls that turn a tensor into a Python number: no gradient flows past them
+TO_PYTHON_NUMBER = frozenset({"builtins.float", "builtins.int", "math.isfinite"})
+#: built-ins that cast a hard label and keep it hard: ``int(p > 0.5)``
+BUILTIN_LABEL_CASTS = frozenset({"builtins.int", "builtins.bool", "builtins.float"})
+#: the built-in that gathers predictions like ``torch.cat`` (``COLLECT_FUNCS``)
+BUILTIN_COLLECT = frozenset({"builtins.list"})
+#: ``math`` powers and roots (a power of a positive constant is positive)
+MATH_POWERS = frozenset({"math.sqrt", "math.pow"})
+#: calls that iterate their first argument element by element
+ITERATION_WRAPPERS = frozenset(
+    {
+        "builtins.enumerate",
+        "builtins.iter",
+        "tqdm.tqdm",
+        "tqdm.auto.tqdm",
+        "tqdm.notebook.tqdm",
+        "tqdm.tqdm_notebook",
+    }
+)
+NEXT = "builtins.next"
 
 # --- methods tensors and arrays share (the metrics read them) --------------------------
 
@@ -53,6 +75,13 @@ PASS_METHODS = frozenset({"numpy", "cpu", "detach", "squeeze", "flatten", "ravel
 HARD_METHODS = frozenset({"round", "argmax", "argmin"})
 #: casts that keep hard labels hard
 LABEL_CAST_METHODS = frozenset({"astype", "int", "long", "float", "double", "type", "to"})
+#: methods that keep what an array holds on the way to Python or a new shape
+KEEP_METHODS = frozenset({"tolist", "reshape", "view", "view_as", "squeeze", "flatten", "ravel"})
+#: methods that keep the rows of an array
+ROW_KEEPING_METHODS = frozenset({"reshape", "astype", "copy", "to_numpy", "values", "float"})
+#: reductions of an array whose use in ``(x - mean) / std`` is a standardisation
+MEAN_METHODS = frozenset({"mean"})
+SPREAD_METHODS = frozenset({"std", "var", "max"})
 
 
 def framework_of(qualname: str | None) -> str | None:

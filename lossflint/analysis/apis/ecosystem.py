@@ -22,3 +22,15 @@ SCHEDULER_FUNCTIONS = frozenset(
 )
 #: methods of trainer objects that clip (Accelerate / Lightning / FSDP)
 CLIP_METHODS = frozenset({"clip_grad_norm_", "clip_grad_value_", "clip_gradients"})
+
+#: Lightning trainers: ``fit(model, train_dataloaders)`` trains on the loader
+LIGHTNING_TRAINERS = frozenset(
+    {
+        "pytorch_lightning.Trainer",
+        "pytorch_lightning.trainer.Trainer",
+        "lightning.Trainer",
+        "lightning.pytorch.Trainer",
+    }
+)
+#: the ``fit`` arguments that hold the training loader (position after the model)
+LIGHTNING_TRAIN_LOADER_KEYWORDS = ("train_dataloaders", "train_dataloader")

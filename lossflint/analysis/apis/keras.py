@@ -567,3 +567,41 @@ TF_DATASET_FROM_ARRAYS = frozenset(
 TF_DATASET_KEEPING_METHODS = frozenset(
     {"batch", "shuffle", "prefetch", "repeat", "cache", "take", "skip", "unbatch", "padded_batch"}
 )
+
+# --- more tensors, data and training --------------------------------------------------
+
+#: the Dense layer; LF403 reads every call of it for a one-unit softmax
+KERAS_DENSE = "keras.layers.Dense"
+#: tensors built from a Python value: constant when that value is
+CONSTANT_TENSORS = frozenset({"tensorflow.constant", "tensorflow.convert_to_tensor"})
+#: tensor factories: their result has no gradient history
+TENSOR_FACTORIES = frozenset(
+    {
+        "tensorflow.constant",
+        "tensorflow.zeros",
+        "tensorflow.ones",
+        "tensorflow.range",
+        "tensorflow.eye",
+    }
+)
+#: ``with tf.GradientTape() as tape:`` records what runs inside for differentiation
+GRADIENT_TAPES = frozenset({"tensorflow.GradientTape", "tensorflow.autodiff.GradientTape"})
+#: calls that gather or convert predictions and keep what they hold (metrics)
+COLLECT_FUNCS = frozenset({"tensorflow.concat", "tensorflow.stack", "tensorflow.convert_to_tensor"})
+#: the normalisation layer whose ``adapt`` learns statistics of the data (LF601)
+KERAS_NORMALIZATION = frozenset(
+    {"keras.layers.Normalization", "keras.layers.experimental.preprocessing.Normalization"}
+)
+#: Keras callbacks that set the optimiser's learning rate every epoch
+KERAS_LR_CALLBACKS = frozenset({"keras.callbacks.LearningRateScheduler"})
+#: loaders of regression data: continuous targets
+REGRESSION_DATA_LOADERS = frozenset(
+    {
+        "keras.datasets.boston_housing.load_data",
+        "keras.datasets.california_housing.load_data",
+    }
+)
+#: the Keras loaders of class labels (``CLASS_DATASETS``)
+CLASS_DATA_LOADERS = frozenset(f"keras.datasets.{name}.load_data" for name in CLASS_DATASETS)
+#: the ones among them with two classes (0/1 labels)
+BINARY_CLASS_LOADERS = frozenset({"keras.datasets.imdb.load_data"})

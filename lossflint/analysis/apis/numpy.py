@@ -98,3 +98,53 @@ SKLEARN_CLASSIFIERS = frozenset(
 THIRD_PARTY_CLASSIFIERS = frozenset(
     {"xgboost.XGBClassifier", "lightgbm.LGBMClassifier", "catboost.CatBoostClassifier"}
 )
+
+# --- more arrays, data sets and preprocessing -----------------------------------------
+
+#: arrays built from a Python value: constant when that value is
+CONSTANT_TENSORS = frozenset({"numpy.array", "numpy.asarray"})
+#: NumPy powers and roots (a power of a positive constant is positive)
+SCALAR_POWERS = frozenset({"numpy.square", "numpy.sqrt"})
+#: calls that gather or convert predictions and keep what they hold (metrics)
+COLLECT_FUNCS = frozenset(
+    {
+        "numpy.concatenate",
+        "numpy.stack",
+        "numpy.hstack",
+        "numpy.vstack",
+        "numpy.array",
+        "numpy.asarray",
+        "numpy.squeeze",
+        "numpy.ravel",
+    }
+)
+#: calls that keep the rows (and the statistics) of their first argument (LF601)
+ARRAY_WRAPPERS = frozenset({"numpy.array", "numpy.asarray", "numpy.float32", "pandas.DataFrame"})
+#: scalers whose ``fit`` learns statistics of the data set (``Normalizer`` scales
+#: each sample on its own and learns nothing: not here)
+FIT_SCALERS = frozenset(
+    {
+        "sklearn.preprocessing.StandardScaler",
+        "sklearn.preprocessing.MinMaxScaler",
+        "sklearn.preprocessing.RobustScaler",
+        "sklearn.preprocessing.MaxAbsScaler",
+    }
+)
+TRAIN_TEST_SPLIT = frozenset(
+    {"sklearn.model_selection.train_test_split", "sklearn.cross_validation.train_test_split"}
+)
+#: calls that evaluate: metrics over predictions
+SKLEARN_METRICS_PREFIX = "sklearn.metrics."
+#: loaders of regression data: continuous targets
+REGRESSION_DATA_LOADERS = frozenset(
+    {
+        "sklearn.datasets.fetch_california_housing",
+        "sklearn.datasets.load_boston",
+        "sklearn.datasets.load_diabetes",
+        "sklearn.datasets.load_linnerud",
+        "sklearn.datasets.make_regression",
+        "sklearn.datasets.make_friedman1",
+        "sklearn.datasets.make_friedman2",
+        "sklearn.datasets.make_friedman3",
+    }
+)

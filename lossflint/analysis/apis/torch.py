@@ -389,3 +389,208 @@ ANOMALY_SETTERS = frozenset(
 ANOMALY_CONTEXT = frozenset(
     {"torch.autograd.detect_anomaly", "torch.autograd.anomaly_mode.detect_anomaly"}
 )
+
+# --- more tensors -------------------------------------------------------------------
+
+#: the module the LF2xx fixes call ``logsigmoid`` / ``softplus`` from (imported
+#: as ``F`` when the file lacks it)
+TORCH_FUNCTIONAL = "torch.nn.functional"
+#: zeros shaped like their argument: ``max(zeros_like(x), y)`` is exactly ``relu(y)``
+#: (``torch.zeros(shape)`` could broadcast ``y`` to a larger shape)
+ZEROS_LIKE = "torch.zeros_like"
+#: qualified names under this prefix are torch functions (a constant-initialised
+#: layer's output is followed through them in ``analysis/weight_init.py``)
+TORCH_PREFIX = "torch."
+#: tensor methods whose result no longer holds the autograd graph
+DETACHING_METHODS = frozenset({"item", "detach", "tolist", "numpy", "detach_"})
+#: ``torch.autograd.grad(outputs, inputs)``: its first argument is differentiated
+AUTOGRAD_GRAD = frozenset({"torch.autograd.grad"})
+#: tensors built from a Python value: constant when that value is
+CONSTANT_TENSORS = frozenset({"torch.tensor", "torch.as_tensor"})
+#: elementwise activations that keep a float16 input float16 under autocast (not on
+#: autocast's float32 list)
+FP16_KEEPING_ACTIVATIONS = frozenset(
+    {
+        "torch.sigmoid",
+        "torch.nn.functional.sigmoid",
+        "torch.tanh",
+        "torch.nn.functional.relu",
+        "torch.relu",
+        "torch.abs",
+        "torch.square",
+    }
+)
+FP16_KEEPING_METHODS = frozenset({"sigmoid", "tanh", "relu", "abs", "square", "clone"})
+#: tensor factories: their result has no gradient history (unless requires_grad=True)
+TENSOR_FACTORIES = frozenset(
+    {
+        "torch.tensor",
+        "torch.as_tensor",
+        "torch.from_numpy",
+        "torch.arange",
+        "torch.zeros",
+        "torch.ones",
+        "torch.full",
+        "torch.eye",
+        "torch.linspace",
+        "torch.empty",
+        "torch.rand",
+        "torch.randn",
+        "torch.randint",
+        "torch.zeros_like",
+        "torch.ones_like",
+        "torch.full_like",
+        "torch.empty_like",
+        "torch.rand_like",
+        "torch.randn_like",
+    }
+)
+#: the loss object whose functional form is ``KL_DIV`` (LF107 reads its
+#: ``reduction``, which sits at another position than in the functional call)
+KL_DIV_LOSS = "torch.nn.KLDivLoss"
+#: PyTorch losses ``(input, target)`` where swapping changes what is computed (LF604)
+ORDERED_TORCH_LOSSES = frozenset(
+    {
+        "torch.nn.functional.cross_entropy",
+        "torch.nn.functional.nll_loss",
+        "torch.nn.functional.binary_cross_entropy",
+        "torch.nn.functional.binary_cross_entropy_with_logits",
+        "torch.nn.functional.multilabel_soft_margin_loss",
+        "torch.nn.functional.multi_margin_loss",
+    }
+)
+#: calls that gather or convert predictions and keep what they hold (metrics)
+COLLECT_FUNCS = frozenset(
+    {
+        "torch.cat",
+        "torch.concat",
+        "torch.concatenate",
+        "torch.stack",
+        "torch.hstack",
+        "torch.vstack",
+        "torch.tensor",
+        "torch.as_tensor",
+        "torch.from_numpy",
+    }
+)
+#: ``torch.max(x, dim)`` returns (values, indices): item 1 and ``.indices`` are
+#: class indices whatever ``x`` holds
+MAX_WITH_INDICES = frozenset({"torch.max", "torch.min"})
+
+# --- data loading (LF602) -----------------------------------------------------------
+
+DATA_LOADERS = frozenset(
+    {
+        "torch.utils.data.DataLoader",
+        "torch.utils.data.dataloader.DataLoader",
+    }
+)
+#: where ``DataLoader(dataset, batch_size, shuffle, sampler, batch_sampler, ...)``
+#: takes its arguments
+LOADER_SHUFFLE_POSITION = 2
+LOADER_SAMPLER_POSITION = 3
+LOADER_BATCH_SAMPLER_POSITION = 4
+#: data sets that are map-style (indexable, in a fixed order)
+MAP_DATASETS = frozenset(
+    {
+        "torch.utils.data.TensorDataset",
+        "torch.utils.data.dataset.TensorDataset",
+    }
+)
+#: every data set class under these prefixes is map-style
+MAP_DATASET_PREFIXES = ("torchvision.datasets.",)
+RANDOM_SPLIT = "torch.utils.data.random_split"
+#: torchvision data sets that are iterable (streamed)
+ITERABLE_TORCHVISION = frozenset({"torchvision.datasets.Kinetics"})
+#: base classes of map-style / iterable user data sets
+MAP_DATASET_BASES = frozenset({"torch.utils.data.Dataset", "torch.utils.data.dataset.Dataset"})
+ITERABLE_DATASET_BASES = frozenset(
+    {
+        "torch.utils.data.IterableDataset",
+        "torch.utils.data.dataset.IterableDataset",
+        "torch.utils.data.IterDataPipe",
+        "torchdata.datapipes.iter.IterDataPipe",
+    }
+)
+#: calls that keep the rows (and the statistics) of their first argument (LF601)
+ARRAY_WRAPPERS = frozenset(
+    {"torch.tensor", "torch.as_tensor", "torch.from_numpy", "torch.FloatTensor"}
+)
+
+# --- layers that behave differently in eval mode (LF603) ----------------------------
+
+MODE_DEPENDENT_LAYERS = frozenset(
+    {
+        "torch.nn.Dropout",
+        "torch.nn.Dropout1d",
+        "torch.nn.Dropout2d",
+        "torch.nn.Dropout3d",
+        "torch.nn.AlphaDropout",
+        "torch.nn.FeatureAlphaDropout",
+        "torch.nn.BatchNorm1d",
+        "torch.nn.BatchNorm2d",
+        "torch.nn.BatchNorm3d",
+        "torch.nn.SyncBatchNorm",
+        "torch.nn.LazyBatchNorm1d",
+        "torch.nn.LazyBatchNorm2d",
+        "torch.nn.LazyBatchNorm3d",
+    }
+)
+TORCH_DROPOUT_LAYERS = frozenset(n for n in MODE_DEPENDENT_LAYERS if "Dropout" in n)
+#: what a module holds when it is built from these: a container of its arguments
+MODULE_CONTAINERS = frozenset({"torch.nn.Sequential", "torch.nn.ModuleList", "torch.nn.ModuleDict"})
+TORCH_MODULE_BASES = frozenset({"torch.nn.Module"})
+
+# --- learning rates and what an optimiser trains (LF307) ----------------------------
+
+#: schedulers that multiply the optimiser's lr by a user function: the LR applied
+#: is ``lr * f(step)``, unknown (the Annotated Transformer's ``lr=1`` + Noam factor)
+RESCALING_SCHEDULERS = frozenset(
+    {"torch.optim.lr_scheduler.LambdaLR", "torch.optim.lr_scheduler.MultiplicativeLR"}
+)
+#: schedulers that overwrite the optimiser's lr and cycle up to a peak they are
+#: given: (position, keyword) of that peak argument
+PEAK_LR_SCHEDULERS: dict[str, tuple[int, str]] = {
+    "torch.optim.lr_scheduler.OneCycleLR": (1, "max_lr"),
+    "torch.optim.lr_scheduler.CyclicLR": (2, "max_lr"),
+}
+#: torch layers a linear/logistic regression is made of
+LINEAR_LAYERS = frozenset({"torch.nn.Linear", "torch.nn.LazyLinear"})
+#: torch modules without weights a linear/logistic regression may hold next to its
+#: ``Linear`` (an output squashing, a flatten, dropout); losses are recognised by name
+TORCH_PARAMETER_FREE = frozenset(
+    {
+        "torch.nn.Sigmoid",
+        "torch.nn.Softmax",
+        "torch.nn.LogSoftmax",
+        "torch.nn.Identity",
+        "torch.nn.Flatten",
+        "torch.nn.Dropout",
+    }
+)
+TORCH_NN_PREFIX = "torch.nn."
+#: torch layers whose weight count the sizes they are given decide: the
+#: (position, keyword) names of those sizes
+LAYER_SIZE_ARGUMENTS: dict[str, tuple[str, ...]] = {
+    "torch.nn.Linear": ("in_features", "out_features"),
+    "torch.nn.Embedding": ("num_embeddings", "embedding_dim"),
+    "torch.nn.RNN": ("input_size", "hidden_size"),
+    "torch.nn.GRU": ("input_size", "hidden_size"),
+    "torch.nn.LSTM": ("input_size", "hidden_size"),
+}
+#: weight matrices per recurrent layer (one per gate), by ``torch.nn`` class name
+RECURRENT_GATES = {"RNN": 1, "GRU": 3, "LSTM": 4}
+#: weight-free activations: they add nothing to a model's weight count
+TORCH_ACTIVATION_MODULES = frozenset(
+    f"torch.nn.{name}"
+    for name in ("ReLU", "LeakyReLU", "Tanh", "GELU", "ELU", "SiLU", "Softplus", "ReLU6", "Mish")
+)
+#: calls that wrap a model and train the same weights: (position, keyword) of the model
+MODEL_WRAPPERS: dict[str, tuple[int, str]] = {
+    "torch.distributed.tensor.parallel.parallelize_module": (0, "module"),
+    "torch.nn.DataParallel": (0, "module"),
+    "torch.nn.parallel.DataParallel": (0, "module"),
+    "torch.nn.parallel.DistributedDataParallel": (0, "module"),
+    "torch.distributed.fsdp.FullyShardedDataParallel": (0, "module"),
+    "torch.compile": (0, "model"),
+}

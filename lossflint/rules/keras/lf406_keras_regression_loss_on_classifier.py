@@ -9,7 +9,6 @@ import libcst as cst
 
 from lossflint.analysis import apis
 from lossflint.analysis import keras as K
-from lossflint.analysis.apis import _datasets as DATA
 from lossflint.diagnostics import Finding, Severity
 from lossflint.examples import Invalid
 from lossflint.registry import Rule
@@ -258,17 +257,17 @@ def _meaningless_accuracy(model: SemanticModel, head: K.Head | None, labels: obj
     if isinstance(labels, K.Labels):
         origin = labels.origin
         loader = model.qualname(origin.func) if isinstance(origin, cst.Call) else None
-        if labels.predicted or labels.encoding != "int" or loader not in DATA.CLASS_DATA_LOADERS:
+        if labels.predicted or labels.encoding != "int" or loader not in apis.CLASS_DATA_LOADERS:
             return None
-        if loader in DATA.BINARY_CLASS_LOADERS:
+        if loader in apis.BINARY_CLASS_LOADERS:
             return None
         return (
             f"{binary}, meaningless on labels of more than two classes "
             f"(`{short(model, origin)}` at line {model.line_of(origin)})"
         )
-    if labels is not None or any(model.calls_to(*sorted(DATA.CLASS_DATA_LOADERS))):
+    if labels is not None or any(model.calls_to(*sorted(apis.CLASS_DATA_LOADERS))):
         return None
-    for site in model.calls_to(*sorted(DATA.REGRESSION_DATA_LOADERS)):
+    for site in model.calls_to(*sorted(apis.REGRESSION_DATA_LOADERS)):
         return (
             f"{binary}, meaningless on the continuous targets of regression data "
             f"(`{short(model, site.node)}` at line {model.line_of(site.node)})"

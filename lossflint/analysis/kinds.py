@@ -1,6 +1,6 @@
 """Value kinds: what each expression holds where it is evaluated.
 
-The value-kind domain of the abstract interpreter (``interpreter.py`` runs the
+The value-kind domain of the abstract interpreter (``interpreter/`` runs the
 statements, functions, classes, closures and rounds): tensors of a known kind
 (probabilities, logits, class indices, losses ...), ``torch.nn`` layers,
 ``nn.Sequential`` stacks and loss objects, and how framework calls, tensor

@@ -33,11 +33,11 @@ import json
 import os
 import re
 import stat
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from lossflint.atomic import write_text_atomic
 from lossflint.config import ConfigError, Settings
 from lossflint.diagnostics import (
     Applicability,
@@ -320,17 +320,7 @@ class ResultCache:
                 {"format": FORMAT, "version": __version__, "files": merged},
                 separators=(",", ":"),
             )
-            fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=self.folder)
-            try:
-                with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                    handle.write(payload)
-                os.replace(tmp, self.path)
-            except BaseException:
-                try:
-                    os.unlink(tmp)
-                except OSError:
-                    pass
-                raise
+            write_text_atomic(self.path, payload)
         except (OSError, ValueError, RecursionError):
             return
         self.entries = merged

@@ -65,6 +65,18 @@ def argument(call: cst.Call, index: int | None, *names: str) -> cst.BaseExpressi
     return None
 
 
+def argument_node(call: cst.Call, index: int | None, *names: str) -> cst.Arg | None:
+    """The ``Arg`` bound to a parameter given by keyword, or by position when
+    no argument of the call is starred."""
+    found = keyword(call, *names)
+    if found is not None:
+        return found
+    args = positional(call)
+    if index is not None and len(args) > index and not any(a.star for a in call.args):
+        return args[index]
+    return None
+
+
 def literal_value(expr: cst.BaseExpression | None) -> object:
     """Python value of a simple literal (numbers, strings, True/False/None,
     unary minus); ``NotImplemented`` if it is not one."""

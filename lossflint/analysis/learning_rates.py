@@ -43,7 +43,11 @@ from typing import TYPE_CHECKING
 import libcst as cst
 
 from lossflint.analysis import apis
-from lossflint.analysis.calls import has_star_args, keyword, literal_value, positional
+from lossflint.analysis.calls import (
+    argument_node,
+    has_star_args,
+    literal_value,
+)
 from lossflint.analysis.loops import loops, role_from_name
 from lossflint.analysis.names import dotted_text
 from lossflint.analysis.trained_models import trained_models
@@ -105,8 +109,8 @@ class LearningRates:
     def lr_argument(self, ctor: OptimizerCtor) -> cst.Arg | None:
         """The argument that sets the base learning rate."""
         if ctor.framework == "torch":
-            return _arg(ctor.call, 1, "lr")
-        return _arg(ctor.call, 0, "learning_rate", "lr")
+            return argument_node(ctor.call, 1, "lr")
+        return argument_node(ctor.call, 0, "learning_rate", "lr")
 
     def applied(self, ctor: OptimizerCtor) -> AppliedLR | None:
         """The peak learning rate the optimiser is run at, when it is known."""
@@ -126,7 +130,7 @@ class LearningRates:
         if tied:
             use = tied[0]
             index, name = apis.PEAK_LR_SCHEDULERS[use.name]
-            arg = _arg(use.call, index, name)
+            arg = argument_node(use.call, index, name)
             peak = self.number(arg.value) if arg is not None else None
             if arg is None or peak is None:
                 return None
@@ -339,16 +343,6 @@ class LearningRates:
                 return [], name
             values.append(float(value))
         return values, name
-
-
-def _arg(call: cst.Call, index: int | None, *names: str) -> cst.Arg | None:
-    found = keyword(call, *names)
-    if found is not None:
-        return found
-    args = positional(call)
-    if index is not None and len(args) > index and not any(a.star for a in call.args):
-        return args[index]
-    return None
 
 
 def learning_rates(model: ModuleIndex) -> LearningRates:

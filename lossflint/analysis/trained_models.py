@@ -25,7 +25,7 @@ import libcst as cst
 
 from lossflint.analysis import apis
 from lossflint.analysis import keras as K
-from lossflint.analysis.calls import keyword, literal_value, positional
+from lossflint.analysis.calls import argument_node, literal_value, positional
 from lossflint.analysis.kinds import kinds_of
 from lossflint.analysis.names import dotted_text
 from lossflint.analysis.values import Instance, Layer, Sequential, Value
@@ -83,7 +83,7 @@ class TrainedModels:
         through a name assigned once)."""
         facts = K.keras_facts(self.model)
         for comp in facts.compiles:
-            arg = _arg(comp.call, 0, "optimizer")
+            arg = argument_node(comp.call, 0, "optimizer")
             if arg is None:
                 continue
             value = arg.value
@@ -130,7 +130,7 @@ class TrainedModels:
         if isinstance(assigned, cst.Call):
             wrapper = apis.MODEL_WRAPPERS.get(self.model.qualname(assigned.func) or "")
             if wrapper is not None:
-                wrapped = _arg(assigned, *wrapper)
+                wrapped = argument_node(assigned, *wrapper)
                 if wrapped is not None:
                     return self._model_value(wrapped.value, depth + 1)
         return value
@@ -198,17 +198,17 @@ class TrainedModels:
             return None
         values = []
         for index, name in enumerate(size):
-            arg = _arg(call, index, name)
+            arg = argument_node(call, index, name)
             value = self._int(arg.value, cls) if arg is not None else None
             if value is None:
                 return None
             values.append(value)
-        bias = _arg(call, None, "bias")
+        bias = argument_node(call, None, "bias")
         with_bias = bias is None or literal_value(bias.value) is not False
         short = qualname.rsplit(".", 1)[-1]
         if short in apis.RECURRENT_GATES:
-            layers = _arg(call, 2, "num_layers")
-            both = _arg(call, None, "bidirectional")
+            layers = argument_node(call, 2, "num_layers")
+            both = argument_node(call, None, "bidirectional")
             if (layers is not None and literal_value(layers.value) != 1) or (
                 both is not None and literal_value(both.value) is not False
             ):
@@ -263,7 +263,7 @@ class TrainedModels:
                     sites.append(site.node)
         if len(sites) != 1 or index < 0:
             return None
-        arg = _arg(sites[0], index, param.name.value)
+        arg = argument_node(sites[0], index, param.name.value)
         return arg.value if arg is not None else None
 
 
@@ -321,16 +321,6 @@ def _keras_linear(model: K.KModel) -> bool:
         for layer in model.layers[:-1]
         if layer is not None
     )
-
-
-def _arg(call: cst.Call, index: int | None, *names: str) -> cst.Arg | None:
-    found = keyword(call, *names)
-    if found is not None:
-        return found
-    args = positional(call)
-    if index is not None and len(args) > index and not any(a.star for a in call.args):
-        return args[index]
-    return None
 
 
 def trained_models(model: ModuleIndex) -> TrainedModels:

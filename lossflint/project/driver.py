@@ -20,12 +20,12 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from lossflint.atomic import write_text_atomic
 from lossflint.project.context import ProjectContext, active
 from lossflint.project.layout import Layout
 from lossflint.project.store import SummaryStore
@@ -156,17 +156,7 @@ class ResultDeps:
             )
             if not self.path.parent.is_dir():
                 return  # the result cache makes (and marks) the folder
-            fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=self.path.parent)
-            try:
-                with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                    handle.write(payload)
-                os.replace(tmp, self.path)
-            except BaseException:
-                try:
-                    os.unlink(tmp)
-                except OSError:
-                    pass
-                raise
+            write_text_atomic(self.path, payload)
         except (OSError, ValueError):
             return
         self.entries = merged

@@ -1,6 +1,6 @@
 """Keras / TensorFlow facts: models, losses, data and labels of one file.
 
-The Keras domain of the abstract interpreter (``interpreter.py`` runs the
+The Keras domain of the abstract interpreter (``analysis/interpreter/`` runs the
 statements in program order, functions, classes, closures and rounds; this
 module says what Keras values are and how calls make them). Keras code is
 about *models* (ordered layers with units, activation, input shape),

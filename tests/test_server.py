@@ -747,3 +747,90 @@ def test_a_worker_process_that_cannot_start_is_replaced_by_a_thread(
     asyncio.run(session())
     assert [d.code for d in published[0].outcome.diagnostics] == ["LF110", "LF201"]
     assert notices == ["lossflint: the linting process does not start; linting in a thread"]
+
+
+NET = """\
+import torch.nn.functional as F
+from torch import nn
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(784, 10)
+
+    def forward(self, x):
+        return {head}
+"""
+TRAIN = """\
+import torch
+from torch import nn
+
+from net import Net
+
+model = Net()
+criterion = nn.CrossEntropyLoss()
+optimizer = torch.optim.SGD(model.parameters(), lr=0.01)
+for x, y in loader:
+    optimizer.zero_grad()
+    loss = criterion(model(x), y)
+    loss.backward()
+    optimizer.step()
+"""
+
+
+def test_an_open_document_reads_the_project_and_the_others_unsaved_text(
+    client: Client, tmp_path: Path
+):
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'p'\n")
+    (tmp_path / "net.py").write_text(NET.format(head="self.fc(x)"))
+    train = tmp_path / "train.py"
+    train.write_text(TRAIN)
+    train_uri = open_doc(client, train, TRAIN)
+    assert client.diagnostics(train_uri) == []  # Net returns logits on disk
+    # net.py opened and edited, unsaved: its forward now ends in softmax
+    net_uri = open_doc(client, tmp_path / "net.py", NET.format(head="self.fc(x)"))
+    assert client.diagnostics(net_uri) == []
+    client.notify(
+        "textDocument/didChange",
+        {
+            "textDocument": {"uri": net_uri, "version": 2},
+            "contentChanges": [{"text": NET.format(head="F.softmax(self.fc(x), dim=1)")}],
+        },
+    )
+    diags = client.diagnostics(train_uri)
+    assert [(d["code"], d["range"]["start"]["line"]) for d in diags] == [("LF101", 10)]
+    related = diags[0]["relatedInformation"]
+    assert related[0]["location"]["uri"] == net_uri  # the evidence is in the other file
+    # closed without saving: train.py reads net.py from disk again
+    client.notify("textDocument/didClose", {"textDocument": {"uri": net_uri}})
+    assert client.diagnostics(train_uri) == []
+    # saved to disk: a new lint of train.py sees it
+    (tmp_path / "net.py").write_text(NET.format(head="F.softmax(self.fc(x), dim=1)"))
+    client.notify("textDocument/didSave", {"textDocument": {"uri": train_uri}})
+    assert [d["code"] for d in client.diagnostics(train_uri)] == ["LF101"]
+
+
+def test_a_kept_result_is_served_only_while_the_imported_summaries_hold(tmp_path: Path):
+    from lossflint.lsp.jobs import Runner
+    from lossflint.lsp.messages import LINT, Job
+
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'p'\n")
+    net = tmp_path / "net.py"
+    net.write_text(NET.format(head="self.fc(x)"))
+    train = str(tmp_path / "train.py")
+    runner = Runner()
+
+    def lint(overlays: tuple[tuple[str, str], ...] = ()) -> tuple[list[str], int]:
+        outcome = runner.run(Job(LINT, TRAIN, train, train, None, overlays))
+        return [d.code for d in outcome.diagnostics], outcome.lints
+
+    assert lint() == ([], 1)
+    assert lint() == ([], 0)  # nothing changed: kept
+    softmax = NET.format(head="F.softmax(self.fc(x), dim=1)")
+    assert lint(((str(net), softmax),)) == (["LF101"], 1)  # the unsaved text counts
+    assert lint(((str(net), softmax),)) == (["LF101"], 0)
+    assert lint() == ([], 1)  # back to the file on disk
+    net.write_text(softmax)
+    assert lint() == (["LF101"], 1)  # saved by another program
+    assert lint(((str(net), NET.format(head="self.fc(x) # a comment")),)) == ([], 1)

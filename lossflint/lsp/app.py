@@ -7,7 +7,9 @@ answered (pygls and lsprotocol take about half a second to import).
 from __future__ import annotations
 
 import asyncio
+import os
 import re
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types
@@ -137,16 +139,49 @@ class LossflintServer(LanguageServer):
 
     # --- documents --------------------------------------------------------------------
 
-    def text_changed(self, uri: str) -> None:
+    def text_changed(self, uri: str, others: bool = False) -> None:
+        """Lint ``uri`` (soon); ``others``: its text is new, so the open
+        documents that may import it are linted again after it."""
         if self.workspace.get_notebook_document(cell_uri=uri) is not None:
             return  # a cell: its notebook is linted
         doc = self.workspace.get_text_document(uri)
         if not is_python(doc):
             return
+        self.scheduler.changed(uri, doc.version, self._text_job(uri, doc))
+        if others and place_of(uri).path is not None:
+            self.others_changed(uri)
+
+    def others_changed(self, changed: str) -> None:
+        """The open documents other than ``changed`` read its new text (or the
+        file again, once it is closed)."""
+        for key in self.scheduler.open_documents():
+            if key == changed:
+                continue
+            notebook = self.workspace.get_notebook_document(notebook_uri=key)
+            if notebook is not None:
+                job = notebook_job(self.workspace, notebook, self.root, self._overlays(key))
+                self.scheduler.follow(key, notebook.version, job)
+            else:
+                doc = self.workspace.get_text_document(key)
+                self.scheduler.follow(key, doc.version, self._text_job(key, doc))
+
+    def _text_job(self, uri: str, doc: TextDocument) -> Job:
         place = place_of(uri)
-        self.scheduler.changed(
-            uri, doc.version, Job(LINT, doc.source, place.path, place.name, self.root)
-        )
+        return Job(LINT, doc.source, place.path, place.name, self.root, self._overlays(uri))
+
+    def _overlays(self, uri: str) -> tuple[tuple[str, str], ...]:
+        """The unsaved text of the open Python files other than ``uri``
+        (notebook cells are not modules: nothing imports them)."""
+        if place_of(uri).path is None:
+            return ()  # a buffer that is no file has no project
+        out = []
+        for key, doc in self.workspace.text_documents.items():
+            if key == uri or self.workspace.get_notebook_document(cell_uri=key) is not None:
+                continue
+            path = place_of(key).path
+            if path is not None and is_python(doc):
+                out.append((path, doc.source))
+        return tuple(sorted(out))
 
     def saved(self, uri: str) -> None:
         """A saved configuration file applies to every open document."""
@@ -163,9 +198,8 @@ class LossflintServer(LanguageServer):
         notebook = self.workspace.get_notebook_document(notebook_uri=uri)
         if notebook is None:
             return
-        self.scheduler.changed(
-            uri, notebook.version, notebook_job(self.workspace, notebook, self.root)
-        )
+        job = notebook_job(self.workspace, notebook, self.root, self._overlays(uri))
+        self.scheduler.changed(uri, notebook.version, job)
 
     def publish(self, key: str, linted: Linted) -> None:
         if linted.job.kind == LINT:
@@ -179,7 +213,7 @@ class LossflintServer(LanguageServer):
         if outcome.config_error is not None:
             items = [_config_diagnostic(outcome.config_error)]
         else:
-            items = [to_lsp(doc, d) for d in outcome.diagnostics]
+            items = [to_lsp(doc, d, self._other_file) for d in outcome.diagnostics]
         self.text_document_publish_diagnostics(
             types.PublishDiagnosticsParams(uri=uri, diagnostics=items, version=linted.version)
         )
@@ -196,6 +230,8 @@ class LossflintServer(LanguageServer):
             by_cell[code[0]].append(_config_diagnostic(outcome.config_error))
 
         def other_cell(r: Related) -> tuple[str, TextDocument] | None:
+            if r.filename is not None:
+                return self._other_file(r)
             # notebook.map_diagnostic names the cell of a related location
             # outside the finding's own
             named = _IN_CELL.search(r.message)
@@ -218,6 +254,21 @@ class LossflintServer(LanguageServer):
             self.text_document_publish_diagnostics(
                 types.PublishDiagnosticsParams(uri=cell, diagnostics=items)
             )
+
+    def _other_file(self, r: Related) -> tuple[str, TextDocument] | None:
+        """The document of a related place in another project module (the
+        worker names it relative to the working folder, which it shares with
+        the server): the open buffer, or the file as pygls reads it."""
+        if r.filename is None:
+            return None
+        uri = Path(os.path.abspath(r.filename)).as_uri()
+        doc = self.workspace.get_text_document(uri)
+        try:
+            _ = doc.source
+        except (OSError, ValueError):  # gone since the lint: its columns as they were
+            width = max(r.location.column, r.end_location.column)
+            doc = TextDocument(uri, source=(" " * width + "\n") * r.end_location.row)
+        return uri, doc
 
     def clear(self, uris: list[str]) -> None:
         for uri in uris:
@@ -314,7 +365,7 @@ def create_server(
 
     @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
     def did_change(ls: LossflintServer, params: types.DidChangeTextDocumentParams) -> None:
-        ls.text_changed(params.text_document.uri)
+        ls.text_changed(params.text_document.uri, others=True)
 
     @server.feature(types.TEXT_DOCUMENT_DID_SAVE)
     def did_save(ls: LossflintServer, params: types.DidSaveTextDocumentParams) -> None:
@@ -322,8 +373,11 @@ def create_server(
 
     @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
     def did_close(ls: LossflintServer, params: types.DidCloseTextDocumentParams) -> None:
-        ls.scheduler.closed(params.text_document.uri)
-        ls.clear([params.text_document.uri])
+        uri = params.text_document.uri
+        ls.scheduler.closed(uri)
+        ls.clear([uri])
+        if place_of(uri).path is not None:
+            ls.others_changed(uri)  # they read the file on disk again
 
     @server.feature(types.NOTEBOOK_DOCUMENT_DID_OPEN)
     def notebook_open(ls: LossflintServer, params: types.DidOpenNotebookDocumentParams) -> None:

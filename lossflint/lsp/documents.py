@@ -72,7 +72,12 @@ def root_of(params: types.InitializeParams) -> str | None:
     return None
 
 
-def notebook_job(workspace: Workspace, notebook: types.NotebookDocument, root: str | None) -> Job:
+def notebook_job(
+    workspace: Workspace,
+    notebook: types.NotebookDocument,
+    root: str | None,
+    overlays: tuple[tuple[str, str], ...] = (),
+) -> Job:
     """The notebook as the CLI reads it: every cell, in order (markdown cells
     count for the cell numbers), from the editor's buffers."""
     cells: list[tuple[str, str, str | None]] = []
@@ -85,4 +90,5 @@ def notebook_job(workspace: Workspace, notebook: types.NotebookDocument, root: s
         else:
             cells.append(("markdown", text, None))
     place = place_of(notebook.uri)
-    return Job(NOTEBOOK, notebook_json(cells, notebook.metadata), place.path, place.name, root)
+    text = notebook_json(cells, notebook.metadata)
+    return Job(NOTEBOOK, text, place.path, place.name, root, overlays)

@@ -4,13 +4,17 @@
 Configuration is read for every job (edits to ``pyproject.toml`` apply at
 once); the rule set is built once per configuration, and results are kept by
 content (:class:`ResultCache`): saving, undoing back to a linted version and
-the code actions of an unchanged buffer lint nothing again.
+the code actions of an unchanged buffer lint nothing again. A file's buffer is
+linted in its project (:mod:`lossflint.lsp.project`): the modules it imports
+are read as the editor shows them, and a kept result is served only while
+the summaries it used hold.
 """
 
 from __future__ import annotations
 
 import hashlib
 from collections import OrderedDict
+from contextlib import nullcontext
 from dataclasses import replace
 from pathlib import Path
 
@@ -20,7 +24,9 @@ from lossflint.file_limits import is_limited, skip_notice
 from lossflint.linter import LintResult, RuleSet, lint_text, parse
 from lossflint.lsp.half_typed import mask_broken_lines, syntax_error
 from lossflint.lsp.messages import FIX_ALL, NOTEBOOK, Job, Outcome
+from lossflint.lsp.project import EditorProjects
 from lossflint.parse_guard import check as guard_check
+from lossflint.project.driver import ProjectSession
 
 
 def settings_for(job: Job) -> Settings:
@@ -65,6 +71,7 @@ class Runner:
     def __init__(self) -> None:
         self.rulesets: dict[str, RuleSet] = {}
         self.cache = ResultCache()
+        self.projects = EditorProjects()
 
     def ruleset(self, settings: Settings) -> RuleSet:
         key = settings.fingerprint()
@@ -83,19 +90,37 @@ class Runner:
             if size > settings.max_file_size:
                 return Outcome(notices=[skip_notice(where.name, size, settings.max_file_size)])
         key = ResultCache.key(job, settings)
+        session = self.session(job)
         cached = self.cache.get(key)
-        if cached is not None:
+        if cached is not None and (
+            not cached.deps or (session is not None and session.still_valid(cached.deps))
+        ):
             return replace(cached, lints=0)
         ruleset = self.ruleset(settings)
         ignored = settings.ignored_for(where)
-        if job.kind == FIX_ALL:
-            outcome = fix_all(job.text, job.name, ruleset, ignored)
-        elif job.kind == NOTEBOOK:
-            outcome = lint_notebook_json(job.text, job.name, ruleset, ignored)
-        else:
-            outcome = lint_buffer(job.text, job.name, ruleset, ignored)
+        with session.linting(where) if session is not None else nullcontext() as context:
+            if job.kind == FIX_ALL:
+                outcome = fix_all(job.text, job.name, ruleset, ignored)
+            elif job.kind == NOTEBOOK:
+                outcome = lint_notebook_json(job.text, job.name, ruleset, ignored)
+            else:
+                outcome = lint_buffer(job.text, job.name, ruleset, ignored)
+        if session is not None:
+            outcome.deps = session.deps(context)
         self.cache.put(key, outcome)
         return outcome
+
+    def session(self, job: Job) -> ProjectSession | None:
+        """The project of a file's buffer (None for a buffer that is no file)."""
+        if job.path is None:
+            return None
+        overlays = dict(job.overlays)
+        if job.kind != NOTEBOOK:
+            overlays[job.path] = job.text  # an import cycle back to it reads the buffer
+        try:
+            return self.projects.session(job.path, overlays)
+        except (OSError, ValueError):
+            return None  # a path the file system refuses: linted on its own
 
 
 def _notices(result: LintResult) -> list[str]:

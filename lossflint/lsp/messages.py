@@ -32,6 +32,9 @@ class Job:
     name: str
     #: workspace folder: configuration of documents that are not files
     root: str | None = None
+    #: unsaved text of the other open documents that are files (path, text):
+    #: the project the buffer imports is read as the editor shows it
+    overlays: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass
@@ -48,6 +51,9 @@ class Outcome:
     lints: int = 0
     #: seconds the worker took (wall)
     seconds: float = 0.0
+    #: summaries of other project modules the result used (module -> hash):
+    #: the worker serves it again only while they hold
+    deps: dict[str, str] = field(default_factory=dict)
 
 
 def notebook_json(cells: list[tuple[str, str, str | None]], metadata: object) -> str:

@@ -245,6 +245,24 @@ class Scheduler:
             self.worker.cancel(running.seq)
         self._pump()
 
+    def follow(self, key: str, version: int | None, job: Job) -> None:
+        """``key`` is unchanged but reads another open document's new text
+        (``job.overlays``): lint it again once the documents waiting now are
+        done -- typing in ``models/net.py`` does not hold up its own lint
+        for ``train.py``'s, and a burst moves both back."""
+        doc = self.docs.get(key)
+        if doc is None:
+            return
+        now = time.monotonic()
+        pending = [d.ready_at for k, d in self.docs.items() if d.job is not None and k != key]
+        if doc.job is None:
+            doc.ready_at = max([now, *pending]) + 0.001
+        doc.job = job
+        running = self.running
+        if running is not None and running.key == key and self.worker is not None:
+            self.worker.cancel(running.seq)
+        self._pump()
+
     def closed(self, key: str) -> None:
         doc = self.docs.pop(key, None)
         if doc is not None:

@@ -523,6 +523,10 @@ GOLDEN = {
     "eval_helper": ["train.py:8:5: LF309", "train.py:34:9: LF309"],
     "precision": [],
     "bad_input": ["broken.py:1:12: LF900"],
+    # loss objects built in losses.py: module level, a factory, an instance attribute
+    "loss_object": ["train.py:14:16: LF101", "train.py:15:23: LF101", "train.py:16:23: LF104"],
+    # a project-local CrossEntropyLoss instance; names rebound after the import
+    "loss_object_precision": [],
 }
 
 
@@ -663,3 +667,62 @@ def test_stdin_buffer_sees_its_project(run_cli) -> None:  # type: ignore[no-unty
     )
     assert code == 1, err
     assert "LF101" in out and "models/net.py:18" in out
+
+
+def test_an_imported_loss_object_names_where_it_was_built() -> None:
+    import json
+    import subprocess
+    import sys
+
+    proc = subprocess.run(
+        [sys.executable, "-m", "lossflint", "check", "--no-cache", "--output-format", "json"],
+        cwd=PROJECTS / "loss_object",
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    found = {(d["location"]["row"], d["code"]): d for d in json.loads(proc.stdout)}
+    first = found[(14, "LF101")]
+    assert first["message"].startswith("CrossEntropyLoss gets softmax output")
+    assert first["related"] == [
+        {
+            "message": "nn.CrossEntropyLoss built here",
+            "filename": "losses.py",
+            "location": {"row": 3, "column": 13},
+            "end_location": {"row": 3, "column": 13},
+        }
+    ]
+    assert found[(15, "LF101")]["related"][0]["location"]["row"] == 7  # build_loss()
+    bce = found[(16, "LF104")]
+    assert bce["message"].startswith("BCELoss on sigmoid output")
+    assert bce["related"][-1]["filename"] == "losses.py"
+    # the fix would edit the constructor in losses.py: not offered from train.py
+    assert bce.get("fix") is None
+
+
+def test_summary_keeps_the_loss_class_and_its_keywords(project: Path) -> None:
+    session = ProjectSession.for_files([project / "train.py"])
+    with session.linting(project / "train.py") as ctx:
+        assert ctx is not None
+        crit = ctx.import_name("models.net", 0, "criterion")
+    assert isinstance(crit, SLoss)
+    assert crit.name == "torch.nn.CrossEntropyLoss"
+    assert crit.keywords == {"reduction": '"sum"'}
+
+
+def test_keywords_of_an_imported_loss_reach_the_loss_call(project: Path) -> None:
+    import libcst as cst
+
+    from lossflint.analysis.model import SemanticModel
+
+    text = "from models.net import criterion\nloss = criterion(out, y)\n"
+    session = ProjectSession.for_files([project / "train.py"])
+    with session.linting(project / "train.py"):
+        model = SemanticModel(cst.parse_module(text), "train.py")
+        (call,) = model.kinds.loss_calls.values()
+    assert call.functional == "torch.nn.functional.cross_entropy"
+    assert call.is_object and call.ctor is None
+    assert call.foreign is not None and call.built_at is not None
+    assert call.built_at.file == "models/net.py"
+    reduction = call.keywords["reduction"]
+    assert isinstance(reduction, cst.SimpleString) and reduction.evaluated_value == "sum"

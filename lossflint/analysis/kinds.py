@@ -32,7 +32,7 @@ from lossflint.analysis.values import (
     TupleValue,
     Value,
 )
-from lossflint.project.summary import STensor, STuple, SValue
+from lossflint.project.summary import Origin, SLoss, STensor, STuple, SValue
 
 if TYPE_CHECKING:
     from lossflint.analysis.index import ModuleIndex
@@ -42,6 +42,19 @@ _MODULE_SELF_METHODS = frozenset(
     {"to", "cuda", "cpu", "train", "eval", "float", "half", "double", "requires_grad_"}
 )
 _LAYER_SELF_METHODS = _MODULE_SELF_METHODS - {"requires_grad_"}
+
+
+@dataclass(frozen=True)
+class ForeignLoss(Value):
+    """A loss object built in another project module (``criterion =
+    nn.CrossEntropyLoss()`` in ``losses.py``, imported): its summary, which
+    carries the class and its constructor's keywords as text."""
+
+    ref: SLoss
+
+    @property
+    def functional(self) -> str:
+        return self.ref.functional
 
 
 @dataclass(eq=False)
@@ -57,6 +70,19 @@ class LossCall:
     ctor: cst.Call | None = None
     keywords: dict[str, cst.BaseExpression] = field(default_factory=dict)
     where: str = ""
+    #: a loss object built in another project module (then ``ctor`` is None
+    #: and ``keywords`` holds its constructor's keywords, parsed from the summary)
+    foreign: SLoss | None = None
+
+    @property
+    def is_object(self) -> bool:
+        """Called through a loss object (``crit(x, y)``), not the functional form."""
+        return self.ctor is not None or self.foreign is not None
+
+    @property
+    def built_at(self) -> Origin | None:
+        """Where a loss object of another module was built (``losses.py:3``)."""
+        return self.foreign.origin if self.foreign is not None else None
 
 
 class KindAnalysis(Interpreter[Value]):
@@ -208,6 +234,10 @@ class KindAnalysis(Interpreter[Value]):
         self, call: cst.Call, func: cst.Attribute, receiver: Value, args: list[Value], env: Env
     ) -> Value:
         name = func.attr.value
+        if isinstance(receiver, ForeignLoss):
+            if name in _LAYER_SELF_METHODS:
+                return receiver
+            return self.call_value(call, receiver, args, env) if name == "forward" else UNKNOWN
         if isinstance(receiver, (Layer, Sequential, LossObject)):
             if name in _LAYER_SELF_METHODS:
                 return receiver
@@ -268,6 +298,8 @@ class KindAnalysis(Interpreter[Value]):
             return Tensor(kind, value.float_cast, where=where, site=value.origin)
         if isinstance(value, STuple):
             return TupleValue(tuple(self.from_summary(item) for item in value.items))
+        if isinstance(value, SLoss) and value.functional in apis.LOSS_FUNCTIONS:
+            return ForeignLoss(value)
         return super().from_summary(value, at)
 
     def call_value(self, call: cst.Call, callee: Value, args: list[Value], env: Env) -> Value:
@@ -283,6 +315,10 @@ class KindAnalysis(Interpreter[Value]):
         if isinstance(callee, LossObject):
             if self.recording:
                 self._record_loss(call, callee.functional, callee.ctor)
+            return Tensor(Kind.LOSS, origin=call, where=self.frame.label)
+        if isinstance(callee, ForeignLoss):
+            if self.recording:
+                self._record_loss(call, callee.functional, None, callee.ref)
             return Tensor(Kind.LOSS, origin=call, where=self.frame.label)
         return UNKNOWN
 
@@ -301,8 +337,12 @@ class KindAnalysis(Interpreter[Value]):
 
     # --- losses -------------------------------------------------------------------
 
-    def _record_loss(self, call: cst.Call, functional: str, ctor: cst.Call | None) -> None:
+    def _record_loss(
+        self, call: cst.Call, functional: str, ctor: cst.Call | None, foreign: SLoss | None = None
+    ) -> None:
         keywords: dict[str, cst.BaseExpression] = {}
+        if foreign is not None:
+            keywords.update(_parsed_keywords(foreign))
         if ctor is not None:
             for arg in ctor.args:
                 if arg.keyword is not None:
@@ -318,6 +358,7 @@ class KindAnalysis(Interpreter[Value]):
             ctor=ctor,
             keywords=keywords,
             where=self.frame.label,
+            foreign=foreign,
         )
 
     def _record_tf_loss(self, call: cst.Call, qualname: str) -> None:
@@ -344,6 +385,19 @@ def _argument_value(call: cst.Call, args: list[Value], index: int, keyword: str)
         if arg.value is expr:
             return value
     return UNKNOWN
+
+
+def _parsed_keywords(loss: SLoss) -> dict[str, cst.BaseExpression]:
+    """The constructor keywords a summary keeps as text, as expressions the
+    rules can read like this file's own (``reduction="sum"``); one that does
+    not parse is left out (unknown)."""
+    out: dict[str, cst.BaseExpression] = {}
+    for name, text in loss.keywords.items():
+        try:
+            out[name] = cst.parse_expression(text)
+        except (cst.ParserSyntaxError, RecursionError, ValueError):
+            continue
+    return out
 
 
 def _is_loss(value: Value) -> bool:

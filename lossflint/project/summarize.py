@@ -435,7 +435,8 @@ class Summarizer:
                 for arg in value.ctor.args
                 if arg.keyword is not None
             }
-            return SLoss(value.functional, keywords, self._origin(value.ctor, ""))
+            cls = self.model.qualname(value.ctor.func) or ""
+            return SLoss(value.functional, keywords, self._origin(value.ctor, ""), cls)
         if isinstance(value, TupleValue):
             return STuple(tuple(self.value(item, depth + 1) for item in value.items))
         if isinstance(value, Instance):

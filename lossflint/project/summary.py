@@ -30,7 +30,7 @@ from functools import cache
 from typing import Any, Union
 
 #: changes whenever the shape of a summary changes (old cache entries are misses)
-SUMMARY_FORMAT = 1
+SUMMARY_FORMAT = 2
 #: nothing real nests deeper; more is damage (or an attack on the decoder)
 MAX_DEPTH = 64
 
@@ -96,11 +96,13 @@ class SSequential(SValue):
 @dataclass(frozen=True)
 class SLoss(SValue):
     """A loss object: calling it is ``functional``; ``keywords`` are its
-    constructor's keyword arguments as source text."""
+    constructor's keyword arguments as source text; ``name`` is the class
+    (``torch.nn.CrossEntropyLoss``), for messages."""
 
     functional: str
     keywords: dict[str, str] = field(default_factory=dict)
     origin: Origin | None = None
+    name: str = ""
 
 
 @dataclass(frozen=True)

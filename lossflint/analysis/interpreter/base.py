@@ -150,8 +150,14 @@ class Base(Generic[V]):
         found = bridge.attribute(base.ref, name)
         return self.from_summary(found) if found is not None else self.unknown
 
-    def foreign_method_call(self, call: cst.Call, receiver: Foreign, name: str) -> V:
+    def foreign_method_call(
+        self, call: cst.Call, receiver: Foreign, name: str, args: list[V], env: Env
+    ) -> V:
         found = bridge.attribute(receiver.ref, name)
+        if found is not None and not isinstance(found, (SClass, SInstance, SFunction, SModule)):
+            # an attribute the domain calls itself (``trainer.criterion(out, y)``:
+            # a loss object built in the other module)
+            return self.call_value(call, self.from_summary(found, call), args, env)
         if found is not None:
             result = bridge.call(found)
             return self.from_summary(result, call) if result is not None else self.unknown

@@ -118,7 +118,7 @@ class Expressions(Base[V]):
             if key is not None and key in env:
                 return self._call(call, env[key], args, env)
             if isinstance(receiver, Foreign):
-                return self.foreign_method_call(call, receiver, func.attr.value)
+                return self.foreign_method_call(call, receiver, func.attr.value, args, env)
             if isinstance(receiver, Instance):
                 return self._instance_method_call(call, func, receiver, args, env)
             return self.method_call(call, func, receiver, args, env)

@@ -27,6 +27,8 @@ def loss_label(model: SemanticModel, loss: LossCall) -> str:
         qualname = model.qualname(loss.ctor.func)
         if qualname:
             return qualname.rsplit(".", 1)[-1]
+    if loss.foreign is not None and loss.foreign.name:
+        return loss.foreign.name.rsplit(".", 1)[-1]
     return apis.short_loss(loss.functional)
 
 
@@ -56,6 +58,18 @@ def related(
         what = f"{value.kind.value} produced here"
         return (RelatedSite(what, site.file, site.line, site.column),)
     return ()
+
+
+#: the end of a related entry naming where a loss object was built: not a cause
+BUILT_HERE = " built here"
+
+
+def loss_related(loss: LossCall) -> tuple[RelatedSite, ...]:
+    """Where a loss object built in another project module was made."""
+    site = loss.built_at
+    if site is None:
+        return ()
+    return (RelatedSite(f"{site.label}{BUILT_HERE}", site.file, site.line, site.column),)
 
 
 def message(head: str, evidence: str, advice: str) -> str:
@@ -122,17 +136,18 @@ class LossInputRule(Rule):
             node=loss.node,
             message=message(head, evidence(model, expr, value), advice),
             fix=fix,
-            related=related(model, expr, value),
+            related=(*related(model, expr, value), *loss_related(loss)),
         )
 
     def check(self, model: SemanticModel) -> Iterator[Finding]:
         groups: dict[object, list[Finding]] = {}
         order: list[list[Finding]] = []
         for finding in self.findings(model):
-            if not finding.related:
+            cause = finding.related[0] if finding.related else None
+            if cause is None or cause.message.endswith(BUILT_HERE):
+                # no value to name (the activation is inline): one finding per call
                 order.append([finding])
                 continue
-            cause = finding.related[0]
             key: object = (
                 id(cause.node)
                 if isinstance(cause, RelatedNode)

@@ -15,6 +15,7 @@ from lossflint.rules.loss_inputs.common import (
     evidence,
     inputs_of_kind,
     loss_label,
+    loss_related,
     message,
     related,
 )
@@ -261,5 +262,5 @@ model, move it to the inference path by hand.
                 node=loss.node,
                 message=text,
                 fix=drop_activation_fix(model, expr, value, f"drop the {what}"),
-                related=related(model, expr, value),
+                related=(*related(model, expr, value), *loss_related(loss)),
             )

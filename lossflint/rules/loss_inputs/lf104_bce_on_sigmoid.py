@@ -213,7 +213,7 @@ saturation. Loss objects (`nn.BCELoss()`) are not rewritten automatically.
     def _fix(
         self, model: SemanticModel, loss: LossCall, expr: cst.BaseExpression, value: Tensor
     ) -> FixSpec | None:
-        if loss.ctor is not None or value.origin is not expr or not isinstance(expr, cst.Call):
+        if loss.is_object or value.origin is not expr or not isinstance(expr, cst.Call):
             return None
         operand = activation_operand(model, expr)
         renamed = rename_call(loss.node, "binary_cross_entropy", "binary_cross_entropy_with_logits")

@@ -594,3 +594,148 @@ MODEL_WRAPPERS: dict[str, tuple[int, str]] = {
     "torch.distributed.fsdp.FullyShardedDataParallel": (0, "module"),
     "torch.compile": (0, "model"),
 }
+
+# --- raw pixels on their way to a model (LF412, LF413) ------------------------------
+
+#: torchvision data sets whose ``.data`` holds the raw 0-255 pixels (only reading
+#: the data set object, ``ds[i]``, goes through its transform)
+TORCHVISION_PIXEL_DATASETS = frozenset(
+    f"torchvision.datasets.{name}"
+    for name in (
+        "MNIST",
+        "FashionMNIST",
+        "KMNIST",
+        "EMNIST",
+        "QMNIST",
+        "CIFAR10",
+        "CIFAR100",
+        "mnist.MNIST",
+        "mnist.FashionMNIST",
+        "mnist.KMNIST",
+        "mnist.EMNIST",
+        "mnist.QMNIST",
+        "cifar.CIFAR10",
+        "cifar.CIFAR100",
+    )
+)
+#: attributes of those data sets holding the pixels / the class labels
+TORCHVISION_PIXEL_ATTRIBUTES = frozenset({"data", "train_data", "test_data"})
+TORCHVISION_LABEL_ATTRIBUTES = frozenset({"targets", "train_labels", "test_labels"})
+#: data sets of tensors: ``ds[i]`` is the tuple of its tensors' rows
+TENSOR_DATASETS = frozenset(
+    {"torch.utils.data.TensorDataset", "torch.utils.data.dataset.TensorDataset"}
+)
+#: calls that keep the values of their first argument (a conversion, a reshape)
+TORCH_VALUE_KEEPING_FUNCS = frozenset(
+    {
+        "torch.tensor",
+        "torch.as_tensor",
+        "torch.from_numpy",
+        "torch.Tensor",
+        "torch.FloatTensor",
+        "torch.DoubleTensor",
+        "torch.flatten",
+        "torch.reshape",
+        "torch.unsqueeze",
+        "torch.squeeze",
+        "torch.permute",
+        "torch.transpose",
+    }
+)
+#: tensor/array methods that keep the values (dtype, device, shape, copies, rows)
+VALUE_KEEPING_METHODS = frozenset(
+    {
+        "to",
+        "cuda",
+        "cpu",
+        "detach",
+        "clone",
+        "copy",
+        "contiguous",
+        "numpy",
+        "astype",
+        "view",
+        "view_as",
+        "reshape",
+        "reshape_as",
+        "squeeze",
+        "unsqueeze",
+        "permute",
+        "transpose",
+        "flatten",
+        "ravel",
+        "float",
+        "double",
+        "half",
+        "long",
+        "int",
+        "byte",
+        "type",
+        "type_as",
+        "pin_memory",
+        "expand",
+        "expand_as",
+        "repeat",
+        "index_select",
+        "narrow",
+        "requires_grad_",
+        "unsqueeze_",
+        "squeeze_",
+        "resize_",
+        "t_",
+        "transpose_",
+    }
+)
+#: calls and methods that cut an array into batches of its rows
+BATCH_SPLITTING_FUNCS = frozenset({"torch.split", "torch.chunk", "torch.tensor_split"})
+BATCH_SPLITTING_METHODS = frozenset({"split", "chunk", "tensor_split"})
+#: layers with weights that take the input as it is (no normalisation of their own)
+TORCH_INPUT_LAYERS = frozenset(
+    f"torch.nn.{name}"
+    for name in (
+        "Linear",
+        "LazyLinear",
+        "Bilinear",
+        "Conv1d",
+        "Conv2d",
+        "Conv3d",
+        "LazyConv1d",
+        "LazyConv2d",
+        "LazyConv3d",
+        "RNN",
+        "LSTM",
+        "GRU",
+    )
+)
+#: normalisation layers: a model holding one rescales what it is given
+TORCH_NORM_LAYERS = frozenset(
+    f"torch.nn.{name}"
+    for name in (
+        "BatchNorm1d",
+        "BatchNorm2d",
+        "BatchNorm3d",
+        "LazyBatchNorm1d",
+        "LazyBatchNorm2d",
+        "LazyBatchNorm3d",
+        "SyncBatchNorm",
+        "LayerNorm",
+        "GroupNorm",
+        "InstanceNorm1d",
+        "InstanceNorm2d",
+        "InstanceNorm3d",
+        "LazyInstanceNorm1d",
+        "LazyInstanceNorm2d",
+        "LazyInstanceNorm3d",
+        "LocalResponseNorm",
+        "RMSNorm",
+    )
+)
+#: layers that pass the values through (a shape change, dropout)
+TORCH_VALUE_KEEPING_LAYERS = frozenset(
+    f"torch.nn.{name}"
+    for name in ("Flatten", "Unflatten", "Identity", "Dropout", "Dropout1d", "Dropout2d")
+)
+#: losses that read their target as class indices
+CLASS_INDEX_LOSSES = frozenset(
+    {"torch.nn.functional.cross_entropy", "torch.nn.functional.nll_loss"}
+)

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from lossflint.analysis import apis
 from lossflint.analysis import keras as K
+from lossflint.analysis.pixels import pixel_facts
 from lossflint.diagnostics import Finding, RelatedNode, Severity
 from lossflint.examples import Invalid
 from lossflint.registry import Rule
@@ -23,7 +24,7 @@ class UnscaledImageInput(Rule):
     name = "unscaled-image-input"
     severity = Severity.WARNING
     summary = "raw 0-255 images from `keras.datasets` reach `fit` without scaling"
-    needs = NEEDS
+    needs = (*NEEDS, "torchvision")
     what = """
 Flags `fit` receiving images of `keras.datasets.{mnist,fashion_mnist,cifar10,
 cifar100}.load_data()` that were not scaled on the way (no `/ 255`, no
@@ -264,28 +265,39 @@ initialisation.
 
     def check(self, model: SemanticModel) -> Iterator[Finding]:
         facts = K.keras_facts(model)
-        if not facts.relevant:
-            return
-        for fit in facts.fits:
-            images = K.images_of(fit.x)
-            if images is not None and _raw(fit.model):
-                yield Finding(
-                    fit.call,
-                    f"`fit` gets raw 0-255 pixels of `{images.dataset}.load_data()` (line "
-                    f"{model.line_of(images.origin)}) without scaling; divide by 255 or add a "
-                    "`Rescaling(1/255)` layer",
-                    related=(RelatedNode("the images are loaded here", images.origin),),
-                )
-        for use in facts.model_inputs:
-            images = K.images_of(use.x)
-            if images is not None and _raw(use.model):
-                yield Finding(
-                    use.call,
-                    f"the model is trained on raw 0-255 pixels of `{images.dataset}.load_data()` "
-                    f"(line {model.line_of(images.origin)}) without scaling; divide by 255 or "
-                    "add a `Rescaling(1/255)` layer",
-                    related=(RelatedNode("the images are loaded here", images.origin),),
-                )
+        if facts.relevant:
+            yield from _keras_findings(model, facts)
+        for raw in pixel_facts(model).raw_inputs():
+            yield Finding(
+                raw.call,
+                f"the model is trained on raw 0-255 pixels of `{raw.pixels.source}` (line "
+                f"{model.line_of(raw.pixels.origin)}) without scaling; divide them by 255 "
+                "(`x.float() / 255`) or normalise them first",
+                related=(RelatedNode("the images are loaded here", raw.pixels.origin),),
+            )
+
+
+def _keras_findings(model: SemanticModel, facts: K.KerasFacts) -> Iterator[Finding]:
+    for fit in facts.fits:
+        images = K.images_of(fit.x)
+        if images is not None and _raw(fit.model):
+            yield Finding(
+                fit.call,
+                f"`fit` gets raw 0-255 pixels of `{images.dataset}.load_data()` (line "
+                f"{model.line_of(images.origin)}) without scaling; divide by 255 or add a "
+                "`Rescaling(1/255)` layer",
+                related=(RelatedNode("the images are loaded here", images.origin),),
+            )
+    for use in facts.model_inputs:
+        images = K.images_of(use.x)
+        if images is not None and _raw(use.model):
+            yield Finding(
+                use.call,
+                f"the model is trained on raw 0-255 pixels of `{images.dataset}.load_data()` "
+                f"(line {model.line_of(images.origin)}) without scaling; divide by 255 or "
+                "add a `Rescaling(1/255)` layer",
+                related=(RelatedNode("the images are loaded here", images.origin),),
+            )
 
 
 def _raw(kmodel: K.KModel | None) -> bool:

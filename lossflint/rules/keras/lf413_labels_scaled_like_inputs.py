@@ -9,13 +9,11 @@ import libcst as cst
 
 from lossflint.analysis import apis
 from lossflint.analysis import keras as K
+from lossflint.analysis.pixels import pixel_facts
 from lossflint.diagnostics import Finding, RelatedNode, Severity
 from lossflint.examples import Invalid
 from lossflint.registry import Rule
-from lossflint.rules.keras.common import (
-    NEEDS,
-    loss_text,
-)
+from lossflint.rules.keras.common import NEEDS, loss_text, short
 
 if TYPE_CHECKING:
     from lossflint.analysis.model import SemanticModel
@@ -26,7 +24,7 @@ class LabelsScaledLikeInputs(Rule):
     name = "labels-scaled-like-inputs"
     severity = Severity.ERROR
     summary = "class labels divided or normalised like the inputs"
-    needs = NEEDS
+    needs = (*NEEDS, "torchvision")
     what = """
 Flags a statement that divides class labels (from a `keras.datasets` loader, or
 one-hot labels) like pixels (`y_train / 255`, `y_train /= 255`) or fits a scaler
@@ -163,23 +161,40 @@ targets that do not sum to 1. The model learns the wrong classes, with no error.
     ]
 
     def check(self, model: SemanticModel) -> Iterator[Finding]:
-        facts = K.keras_facts(model)
-        if not facts.relevant:
-            return
         seen: set[cst.CSTNode] = set()
-        for use in facts.loss_uses():
+        facts = K.keras_facts(model)
+        for use in facts.loss_uses() if facts.relevant else ():
             labels = use.labels
             if not isinstance(labels, K.ScaledLabels) or use.loss.name not in apis.CE_LOSSES:
                 continue
-            statement = labels.statement
-            if statement in seen:
-                continue
-            seen.add(statement)
-            yield Finding(
-                statement,
-                "class labels are scaled like inputs here (labels from line "
-                f"{model.line_of(labels.labels.origin)}) and then trained with "
-                f"{loss_text(model, use)}: they become fractions, not classes; scale only "
-                "the inputs",
-                related=(RelatedNode("the loss", use.report),),
-            )
+            if labels.statement not in seen:
+                seen.add(labels.statement)
+                yield _finding(
+                    model, labels.statement, labels.labels.origin, use.report, loss_text(model, use)
+                )
+        for loss, scaled in pixel_facts(model).scaled_label_losses():
+            if scaled.statement not in seen:
+                seen.add(scaled.statement)
+                yield _finding(
+                    model,
+                    scaled.statement,
+                    scaled.labels.origin,
+                    loss,
+                    f"`{short(model, loss.func, 60)}`",
+                )
+
+
+def _finding(
+    model: SemanticModel,
+    statement: cst.CSTNode,
+    origin: cst.CSTNode,
+    loss: cst.CSTNode,
+    loss_name: str,
+) -> Finding:
+    return Finding(
+        statement,
+        f"class labels are scaled like inputs here (labels from line {model.line_of(origin)}) "
+        f"and then trained with {loss_name}: they become fractions, not classes; scale only "
+        "the inputs",
+        related=(RelatedNode("the loss", loss),),
+    )

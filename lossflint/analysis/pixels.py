@@ -1,0 +1,504 @@
+"""Raw 0-255 pixels that reach a PyTorch model in training (LF412), and class
+labels scaled like pixels that reach a PyTorch class-index loss (LF413).
+
+A domain of the abstract interpreter (``interpreter/``: program order, loops,
+parameters pinned by same-file call sites, ``self.<attr>`` from ``__init__``).
+Unknown is ``None``: a value is raw pixels only while every step on its way
+is one that keeps the values.
+
+Sources: the images and labels of ``keras.datasets.{mnist, fashion_mnist,
+cifar10, cifar100}.load_data()``, and ``.data``/``.train_data``/``.test_data``
+(``.targets``/...) of a torchvision MNIST-like or CIFAR data set object. The
+data set object itself (``ds[i]``, a ``DataLoader`` over it) goes through its
+transform: not followed. A file that stores into such an attribute, or
+changes it in place, is not followed at all.
+
+Followed through: conversions (``torch.tensor``, ``torch.from_numpy``,
+``np.array``, ...), dtype/device/shape methods (``.float()``, ``.to(...)``,
+``.view``, ``.permute``, ...), indexing and slicing, ``TensorDataset``,
+``DataLoader``, ``zip``, ``enumerate``, ``iter``/``next``, ``split``/``chunk``
+and the targets of a ``for`` over any of these. Arithmetic, any other call, an
+in-place method (``x.div_(255)``) or an unknown function given the array in a
+statement of its own leaves the value unknown.
+
+Sinks: a model called on raw pixels where it is trained (a loop that runs a
+``backward()``, or a function that does), when the model is one this file
+builds: an ``nn.Sequential`` whose first layer with weights gets the pixels,
+or an ``nn.Module`` subclass whose ``forward`` hands them to such a layer;
+neither may hold a normalisation layer (a model that rescales is fine).
+
+Public API::
+
+    from lossflint.analysis.pixels import pixel_facts
+
+    facts = pixel_facts(model)      # built once per file
+    facts.raw_inputs()              # RawInput: the model call, the pixels
+    facts.scaled_label_losses()     # (loss call, ScaledLabels)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import libcst as cst
+
+from lossflint.analysis import apis
+from lossflint.analysis.calls import argument, literal_value
+from lossflint.analysis.interpreter import Env, Interpreter
+from lossflint.analysis.kinds import kinds_of
+from lossflint.analysis.loops import LoopIndex, loops
+from lossflint.analysis.names import dotted_text
+from lossflint.analysis.values import Instance, TupleValue
+
+if TYPE_CHECKING:
+    from lossflint.analysis.index import ModuleIndex
+
+# --- values ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Pixels:
+    """Raw 0-255 images; ``source`` names them for a message."""
+
+    source: str
+    #: where they were loaded (the train and test arrays of one loader are alike)
+    origin: cst.CSTNode = field(repr=False, compare=False)
+
+
+@dataclass(frozen=True)
+class Labels:
+    """Class labels of an image (or text) classification data set."""
+
+    origin: cst.CSTNode = field(repr=False, compare=False)
+
+
+@dataclass(frozen=True)
+class ScaledLabels:
+    """Class labels divided like pixels; ``statement`` did it."""
+
+    statement: cst.CSTNode = field(repr=False)
+    labels: Labels
+
+
+@dataclass(frozen=True)
+class VisionSet:
+    """A torchvision data set object: its ``.data`` holds the raw pixels."""
+
+    name: str
+
+
+@dataclass(frozen=True)
+class Rows:
+    """Something iterated batch by batch (``TensorDataset``, ``DataLoader``,
+    ``zip``, ``enumerate``, ``X.split(64)``): each batch is ``element``."""
+
+    element: Any
+
+
+@dataclass(frozen=True)
+class TorchLayer:
+    qualname: str
+
+
+@dataclass(frozen=True)
+class TorchStack:
+    """``nn.Sequential(...)``; None items are layers we cannot see."""
+
+    layers: tuple[Any, ...]
+
+
+@dataclass(frozen=True)
+class ModuleRef:
+    qualname: str
+
+
+@dataclass(frozen=True)
+class Const:
+    value: Any
+
+
+_FOLLOWED = (Pixels, Labels, ScaledLabels)
+
+# --- facts -------------------------------------------------------------------------------
+
+
+@dataclass(eq=False)
+class RawInput:
+    """A model call, in training, that receives raw pixels."""
+
+    call: cst.Call
+    pixels: Pixels
+
+
+class PixelFacts(Interpreter[Any]):
+    """The pixel domain; ``run`` fills the model calls and the layers fed raw pixels."""
+
+    SUBSCRIPT_STORE_FORGETS = True
+    CALL_METHODS = ("forward", "__call__")
+
+    def __init__(self, model: ModuleIndex) -> None:
+        super().__init__(model, None)
+        #: model calls (``Net`` instances, stacks) and what their first argument held
+        self.calls: dict[cst.Call, tuple[Any, Any]] = {}
+        #: functions in which a weight layer received raw pixels
+        self.fed: set[cst.FunctionDef] = set()
+        #: forward() of same-file modules called on raw pixels from each function
+        self.inner: dict[cst.FunctionDef, set[cst.FunctionDef]] = {}
+        self.vision_attributes = not self._attributes_changed()
+        if self._relevant():
+            self.run()
+
+    # --- setup -----------------------------------------------------------------------
+
+    def _relevant(self) -> bool:
+        """A file that loads pixel data and runs a backward()."""
+        source = trains = False
+        for site in self.model.calls:
+            name = site.qualname
+            if site.method == "backward" or name in apis.AUTOGRAD_BACKWARD:
+                trains = True
+            if (
+                site.method == "load_data"
+                or name in apis.TORCHVISION_PIXEL_DATASETS
+                or (name or "").startswith(apis.DATASETS_PREFIX)
+            ):
+                source = True
+        return source and trains
+
+    def _attributes_changed(self) -> bool:
+        """The file stores into a ``.data``/``.targets``-like attribute, or
+        changes one in place: what such an attribute holds is not followed."""
+        watched = apis.TORCHVISION_PIXEL_ATTRIBUTES | apis.TORCHVISION_LABEL_ATTRIBUTES
+        for node in self.model.parents:
+            targets: list[cst.BaseExpression] = []
+            if type(node) is cst.Assign:
+                targets = [t.target for t in node.targets]
+            elif type(node) in (cst.AugAssign, cst.AnnAssign):
+                targets = [node.target]  # type: ignore[attr-defined]
+            elif type(node) is cst.Call and isinstance(node.func, cst.Attribute):
+                method = node.func.attr.value
+                if method.endswith("_") and method not in apis.VALUE_KEEPING_METHODS:
+                    targets = [node.func.value]
+            for target in targets:
+                while type(target) is cst.Subscript:
+                    target = target.value
+                if type(target) is cst.Attribute and target.attr.value in watched:
+                    return True
+        return False
+
+    # --- domain ----------------------------------------------------------------------
+
+    def begin_round(self) -> None:
+        self.calls, self.fed, self.inner = {}, set(), {}
+
+    def literal(self, expr: cst.BaseExpression) -> Any:
+        value = literal_value(expr)
+        return Const(value) if value is not NotImplemented else None
+
+    def unary(self, expr: cst.UnaryOperation, operand: Any) -> Any:
+        return self.literal(expr) if isinstance(expr.operator, cst.Minus) else None
+
+    def module_attribute(self, qualname: str, expr: cst.Attribute) -> Any:
+        return ModuleRef(qualname)
+
+    def attribute(self, expr: cst.Attribute, base: Any) -> Any:
+        name = expr.attr.value
+        if isinstance(base, ModuleRef):
+            return ModuleRef(f"{base.qualname}.{name}")
+        if isinstance(base, VisionSet) and self.vision_attributes:
+            if name in apis.TORCHVISION_PIXEL_ATTRIBUTES:
+                return Pixels(f"{base.name}(...).{name}", expr)
+            if name in apis.TORCHVISION_LABEL_ATTRIBUTES:
+                return Labels(expr)
+        if isinstance(base, _FOLLOWED) and name == "data":
+            return base  # ``tensor.data``: the same values, detached
+        return None
+
+    def subscript(self, expr: cst.Subscript, base: Any) -> Any:
+        if isinstance(base, _FOLLOWED):
+            return base  # rows, a batch, a slice: the values as they are
+        if isinstance(base, Rows):
+            return base.element
+        return None
+
+    def binary(self, op: str, left: Any, right: Any, node: cst.CSTNode) -> Any:
+        if isinstance(left, Labels):
+            if op in ("Divide", "FloorDivide") or (
+                op == "Multiply"
+                and isinstance(right, Const)
+                and isinstance(right.value, float)
+                and 0 < right.value < 1
+            ):
+                return ScaledLabels(self.stmt, left)
+            if op in ("Add", "Subtract") and isinstance(right, Const):
+                if isinstance(right.value, int) and not isinstance(right.value, bool):
+                    return left  # 1-based → 0-based labels
+        return None
+
+    def api_call(self, call: cst.Call, qualname: str, args: list[Any], env: Env) -> Any:
+        first = args[0] if args and call.args[0].keyword is None else None
+        if qualname.startswith(apis.DATASETS_PREFIX) and qualname.endswith(".load_data"):
+            return _load_data(call, qualname.split(".")[2])
+        if qualname in apis.TORCHVISION_PIXEL_DATASETS:
+            return VisionSet(qualname.rsplit(".", 1)[-1])
+        if qualname in apis.TORCH_VALUE_KEEPING_FUNCS or qualname in apis.PRESERVING_FUNCS:
+            return first if isinstance(first, _FOLLOWED) else None
+        if qualname in apis.BATCH_SPLITTING_FUNCS:
+            return Rows(first) if isinstance(first, _FOLLOWED) else None
+        if qualname in apis.TENSOR_DATASETS:
+            if any(a.star or a.keyword is not None for a in call.args):
+                return None
+            return _rows_of(tuple(args))
+        if qualname in apis.DATA_LOADERS:
+            dataset = _value_of(call, args, argument(call, 0, "dataset"))
+            if isinstance(dataset, Rows):
+                return dataset
+            return Rows(dataset) if isinstance(dataset, _FOLLOWED) else None
+        if qualname == "builtins.zip":
+            if any(a.star or a.keyword is not None for a in call.args):
+                return None
+            return _rows_of(tuple(_element(a) for a in args))
+        if qualname == "builtins.enumerate":
+            element = _element(first)
+            if element is None:
+                return None
+            return Rows(TupleValue((None, element)))  # type: ignore[arg-type]
+        if qualname in apis.ITERATION_WRAPPERS:
+            element = _element(first)
+            return Rows(element) if element is not None else None
+        if qualname == apis.NEXT:
+            return first.element if isinstance(first, Rows) else None
+        if qualname in apis.SEQUENTIAL:
+            if any(a.star or a.keyword is not None for a in call.args):
+                return None
+            return TorchStack(tuple(args))
+        if qualname in apis.MODULE_WRAPPERS:
+            return first if isinstance(first, (Instance, TorchStack)) else None
+        if qualname.startswith(apis.TORCH_NN_PREFIX):
+            short = qualname[len(apis.TORCH_NN_PREFIX) :]
+            return TorchLayer(qualname) if short[:1].isupper() and "." not in short else None
+        self._forget_arguments(call, env)
+        return None
+
+    def method_call(
+        self, call: cst.Call, func: cst.Attribute, receiver: Any, args: list[Any], env: Env
+    ) -> Any:
+        name = func.attr.value
+        if isinstance(receiver, ModuleRef):
+            if name == "load_data" and receiver.qualname.startswith(apis.DATASETS_PREFIX):
+                return _load_data(call, receiver.qualname.split(".")[2])
+            return None
+        if isinstance(receiver, _FOLLOWED):
+            if name in apis.VALUE_KEEPING_METHODS:
+                return receiver
+            if name in apis.BATCH_SPLITTING_METHODS:
+                return Rows(receiver)
+            if name.endswith("_"):
+                # ``x.div_(255)``: the array itself changed
+                key = dotted_text(func.value)
+                if key is not None and key in env:
+                    env[key] = None
+            return None
+        if isinstance(receiver, (TorchLayer, TorchStack)):
+            if name == "forward":
+                return self.call_value(call, receiver, args, env)
+            return receiver if name in _MODULE_SELF_METHODS else None
+        self._forget_arguments(call, env)
+        return None
+
+    def instance_method(
+        self, call: cst.Call, func: cst.Attribute, receiver: Instance, args: list[Any], env: Env
+    ) -> Any:
+        return receiver if func.attr.value in _MODULE_SELF_METHODS else None
+
+    def call_value(self, call: cst.Call, callee: Any, args: list[Any], env: Env) -> Any:
+        first = args[0] if args and call.args[0].keyword is None else None
+        if isinstance(callee, ModuleRef):
+            return self.api_call(call, callee.qualname, args, env)
+        if isinstance(callee, TorchLayer):
+            if isinstance(first, Pixels) and callee.qualname in apis.TORCH_INPUT_LAYERS:
+                self._fed()
+            return None
+        if isinstance(callee, TorchStack):
+            if self.recording:
+                self._note_call(call, callee, first)
+            if isinstance(first, Pixels) and _stack_takes_raw(callee):
+                self._fed()
+            return None
+        self._forget_arguments(call, env)
+        return None
+
+    def _call_function(
+        self,
+        call: cst.Call,
+        func: cst.FunctionDef,
+        bound: cst.ClassDef | None,
+        args: list[Any],
+        env: Env,
+    ) -> Any:
+        if bound is not None and func.name.value == "forward" and self.recording:
+            first = args[0] if args and call.args[0].keyword is None else None
+            self._note_call(call, Instance(bound), first)
+            caller = self.frame.func
+            if isinstance(first, Pixels) and caller is not None:
+                self.inner.setdefault(caller, set()).add(func)
+        return super()._call_function(call, func, bound, args, env)
+
+    def _assign(self, target: cst.BaseExpression, value: Any, env: Env) -> None:
+        loop = self.model.parent(target)
+        if value is None and isinstance(loop, cst.For) and loop.target is target:
+            value = _element(self.eval_quietly(loop.iter, env))
+        super()._assign(target, value, env)
+
+    # --- recording ---------------------------------------------------------------------
+
+    def _note_call(self, call: cst.Call, model: Any, first: Any) -> None:
+        """A model called on ``first``; a loop body runs twice: what every pass gives."""
+        if call in self.calls:
+            old_model, old_first = self.calls[call]
+            self.calls[call] = (self.join(old_model, model), self.join(old_first, first))
+        else:
+            self.calls[call] = (model, first)
+
+    def _fed(self) -> None:
+        if self.recording and self.frame.func is not None:
+            self.fed.add(self.frame.func)
+
+    def _forget_arguments(self, call: cst.Call, env: Env) -> None:
+        """An unknown call given an array in a statement of its own may change
+        it in place (``normalize_(x)``, ``np.divide(x, 255, out=x)``)."""
+        if not isinstance(self.model.parent(call), cst.Expr):
+            return
+        for arg in call.args:
+            key = dotted_text(arg.value)
+            if key is not None and isinstance(env.get(key), _FOLLOWED):
+                env[key] = None
+
+    # --- results -----------------------------------------------------------------------
+
+    def raw_inputs(self) -> Iterator[RawInput]:
+        """Model calls, where the model is trained, that receive raw pixels."""
+        index: LoopIndex | None = None
+        for call, (model, first) in self.calls.items():
+            if not isinstance(first, Pixels) or not self._takes_raw(model):
+                continue
+            index = index or loops(self.model)
+            if _in_training(self.model, index, call):
+                yield RawInput(call, first)
+
+    def scaled_label_losses(self) -> Iterator[tuple[cst.Call, ScaledLabels]]:
+        """Class-index losses (cross entropy, NLL) whose target is scaled labels."""
+        for loss in kinds_of(self.model).loss_calls.values():
+            if loss.functional not in apis.CLASS_INDEX_LOSSES or loss.target_expr is None:
+                continue
+            target = self.values.get(loss.target_expr)
+            if isinstance(target, ScaledLabels):
+                yield loss.node, target
+
+    def _takes_raw(self, model: Any) -> bool:
+        if isinstance(model, TorchStack):
+            return _stack_takes_raw(model)
+        if isinstance(model, Instance):
+            forward = self.method(model.cls, "forward")
+            return (
+                forward is not None
+                and self._module_class(model.cls)
+                and self._forward_fed(forward, 0)
+                and not self._normalises(model, 0)
+            )
+        return False
+
+    def _forward_fed(self, func: cst.FunctionDef, depth: int) -> bool:
+        if func in self.fed:
+            return True
+        if depth > 3:
+            return False
+        return any(self._forward_fed(inner, depth + 1) for inner in self.inner.get(func, ()))
+
+    def _module_class(self, cls: cst.ClassDef) -> bool:
+        return any(
+            self.model.qualname(base.value) in apis.TORCH_MODULE_BASES
+            for klass in self.mro(cls)
+            for base in klass.bases
+        )
+
+    def _normalises(self, value: Any, depth: int) -> bool:
+        """``value`` (a module) holds a normalisation layer, as far as we see."""
+        if isinstance(value, TorchLayer):
+            return value.qualname in apis.TORCH_NORM_LAYERS
+        if isinstance(value, TorchStack):
+            return any(self._normalises(layer, depth) for layer in value.layers)
+        if isinstance(value, Instance) and depth <= 3:
+            return any(
+                self._normalises(attr, depth + 1) for attr in self.class_attrs(value.cls).values()
+            )
+        return False
+
+
+# --- helpers -----------------------------------------------------------------------------
+
+#: ``nn.Module`` methods that return the module itself
+_MODULE_SELF_METHODS = frozenset({"to", "cuda", "cpu", "train", "eval", "float", "double"})
+
+
+def _load_data(call: cst.Call, dataset: str) -> Any:
+    x = Pixels(f"{dataset}.load_data()", call) if dataset in apis.IMAGE_DATASETS else None
+    y = Labels(call) if dataset in apis.CLASS_DATASETS else None
+    pair = TupleValue((x, y))  # type: ignore[arg-type]
+    return TupleValue((pair, pair))
+
+
+def _element(value: Any) -> Any:
+    """What iterating ``value`` yields: a batch, or a row of an array."""
+    if isinstance(value, Rows):
+        return value.element
+    if isinstance(value, _FOLLOWED):
+        return value
+    return None
+
+
+def _rows_of(items: tuple[Any, ...]) -> Rows | None:
+    if not any(isinstance(item, _FOLLOWED) for item in items):
+        return None
+    return Rows(TupleValue(items))
+
+
+def _value_of(call: cst.Call, args: list[Any], expr: cst.BaseExpression | None) -> Any:
+    if expr is None:
+        return None
+    for arg, value in zip(call.args, args, strict=False):
+        if arg.value is expr:
+            return value
+    return None
+
+
+def _stack_takes_raw(stack: TorchStack) -> bool:
+    """The first layer with weights gets the input as it is, and no layer normalises."""
+    if any(
+        isinstance(layer, TorchLayer) and layer.qualname in apis.TORCH_NORM_LAYERS
+        for layer in stack.layers
+    ):
+        return False
+    for layer in stack.layers:
+        if not isinstance(layer, TorchLayer):
+            return False
+        if layer.qualname in apis.TORCH_VALUE_KEEPING_LAYERS:
+            continue
+        return layer.qualname in apis.TORCH_INPUT_LAYERS
+    return False
+
+
+def _in_training(model: ModuleIndex, index: LoopIndex, call: cst.Call) -> bool:
+    """``call`` runs in a loop that runs a backward(), or in a function that does."""
+    for loop in index.enclosing_loops(call):
+        if loop.has("backward", via_calls=True):
+            return True
+    func = model.enclosing(call, cst.FunctionDef, cst.ClassDef, cst.Lambda)
+    return isinstance(func, cst.FunctionDef) and "backward" in index.function_kinds(func)
+
+
+def pixel_facts(model: ModuleIndex) -> PixelFacts:
+    """The pixel facts of ``model``, built on first use and kept on the model."""
+    return model.analysis(PixelFacts)

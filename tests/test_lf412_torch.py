@@ -1,0 +1,320 @@
+"""LF412 / LF413 in PyTorch training loops: raw pixels of keras.datasets or of a
+torchvision data set's ``.data`` fed to a model that is trained, and class
+labels scaled like pixels fed to a class-index loss. The rule modules hold
+the main examples; these are the flows and the silences around them."""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+
+from lossflint.linter import RuleSet, lint_text
+
+KERAS_HEAD = """
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+from torch.utils.data import TensorDataset, DataLoader
+from tensorflow import keras
+(x_train, y_train), (x_test, y_test) = keras.datasets.mnist.load_data()
+model = nn.Sequential(nn.Flatten(), nn.Linear(784, 10))
+opt = torch.optim.SGD(model.parameters(), lr=0.1)
+"""
+
+VISION_HEAD = """
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+import torchvision
+from torch.utils.data import TensorDataset, DataLoader
+train = torchvision.datasets.MNIST("data", train=True, download=True,
+                                   transform=torchvision.transforms.ToTensor())
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc1 = nn.Linear(784, 128)
+        self.fc2 = nn.Linear(128, 10)
+
+    def forward(self, x):
+        x = x.view(-1, 784)
+        return self.fc2(F.relu(self.fc1(x)))
+
+model = Net()
+opt = torch.optim.Adam(model.parameters())
+"""
+
+
+def _lines(source: str, code: str = "LF412") -> list[int]:
+    result = lint_text(textwrap.dedent(source), "example.py", RuleSet([code]), [])
+    assert not result.errors, result.errors
+    return sorted(d.location.row for d in result.diagnostics if d.code == code)
+
+
+def _marked(source: str) -> list[int]:
+    return [n for n, line in enumerate(source.split("\n"), 1) if line.endswith("# raw")]
+
+
+FIRES = {
+    "keras tensor loader": KERAS_HEAD
+    + """
+X = torch.tensor(x_train, dtype=torch.float32)
+loader = DataLoader(TensorDataset(X, torch.tensor(y_train)), batch_size=64, shuffle=True)
+for xb, yb in loader:
+    out = model(xb)  # raw
+    loss = F.cross_entropy(out, yb)
+    opt.zero_grad(); loss.backward(); opt.step()
+""",
+    "from_numpy float enumerate": KERAS_HEAD
+    + """
+X = torch.from_numpy(x_train).float()
+ds = TensorDataset(X, torch.from_numpy(y_train).long())
+for epoch in range(3):
+    for i, (xb, yb) in enumerate(DataLoader(ds, batch_size=32)):
+        loss = F.cross_entropy(model(xb.to("cpu")), yb)  # raw
+        opt.zero_grad(); loss.backward(); opt.step()
+""",
+    "batch slicing": KERAS_HEAD
+    + """
+X = torch.Tensor(x_train.reshape(-1, 784).astype("float32"))
+Y = torch.LongTensor(y_train)
+for i in range(0, len(X), 64):
+    xb, yb = X[i:i + 64], Y[i:i + 64]
+    loss = F.cross_entropy(model(xb), yb)  # raw
+    opt.zero_grad(); loss.backward(); opt.step()
+""",
+    "zip of splits": KERAS_HEAD
+    + """
+X = torch.tensor(x_train).float()
+Y = torch.tensor(y_train)
+for xb, yb in zip(X.split(64), Y.split(64)):
+    loss = F.cross_entropy(model(xb), yb)  # raw
+    opt.zero_grad(); loss.backward(); opt.step()
+""",
+    "torchvision data float": VISION_HEAD
+    + """
+X = train.data.float()
+Y = train.targets
+for epoch in range(2):
+    for i in range(0, len(X), 100):
+        out = model(X[i:i + 100])  # raw
+        loss = F.cross_entropy(out, Y[i:i + 100])
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+""",
+    "torchvision data index batches": VISION_HEAD
+    + """
+for step in range(1000):
+    idx = torch.randint(0, len(train.data), (64,))
+    xb = train.data[idx].view(-1, 784).float()
+    loss = F.cross_entropy(model(xb), train.targets[idx])  # raw
+    opt.zero_grad(); loss.backward(); opt.step()
+""",
+    "train_data in a train function": VISION_HEAD
+    + """
+def fit(model, X, Y):
+    for xb, yb in zip(X.chunk(100), Y.chunk(100)):
+        out = model.forward(xb)  # raw
+        loss = F.nll_loss(F.log_softmax(out, dim=1), yb)
+        opt.zero_grad(); loss.backward(); opt.step()
+
+fit(model, train.train_data.type(torch.FloatTensor), train.train_labels)
+""",
+    "model to device": VISION_HEAD
+    + """
+net = Net().to("cuda")
+X = train.data.unsqueeze(1).float().cuda()
+for xb in X.split(50):
+    loss = net(xb).sum()  # raw
+    loss.backward()
+""",
+}
+
+SILENT = {
+    "divided by 255": KERAS_HEAD
+    + """
+X = torch.tensor(x_train, dtype=torch.float32) / 255.0
+for xb, yb in DataLoader(TensorDataset(X, torch.tensor(y_train)), batch_size=64):
+    loss = F.cross_entropy(model(xb), yb)
+    opt.zero_grad(); loss.backward(); opt.step()
+""",
+    "rebinding": KERAS_HEAD
+    + """
+X = torch.tensor(x_train).float()
+X = X / 255.
+for xb in X.split(64):
+    model(xb).sum().backward()
+""",
+    "in-place division": KERAS_HEAD
+    + """
+X = torch.tensor(x_train).float()
+X.div_(255)
+for xb in X.split(64):
+    model(xb).sum().backward()
+""",
+    "scaled in the loop body": VISION_HEAD
+    + """
+X = train.data
+for i in range(0, len(X), 100):
+    xb = X[i:i + 100].float() / 255
+    model(xb).sum().backward()
+""",
+    "standardised": VISION_HEAD
+    + """
+X = train.data.float()
+X = (X - X.mean()) / X.std()
+for xb in X.split(64):
+    model(xb).sum().backward()
+""",
+    "normalize function": VISION_HEAD
+    + """
+X = train.data.float()
+for xb in X.split(64):
+    model(F.normalize(xb)).sum().backward()
+""",
+    "inference only": VISION_HEAD
+    + """
+X = train.data.float()
+with torch.no_grad():
+    for xb in X.split(64):
+        print(model(xb).argmax(1))
+""",
+    "through the transform": VISION_HEAD
+    + """
+loader = DataLoader(train, batch_size=64, shuffle=True)
+for xb, yb in loader:
+    loss = F.cross_entropy(model(xb), yb)
+    opt.zero_grad(); loss.backward(); opt.step()
+""",
+    "data set indexed": VISION_HEAD
+    + """
+for i in range(len(train)):
+    xb, yb = train[i]
+    loss = F.cross_entropy(model(xb), torch.tensor([yb]))
+    opt.zero_grad(); loss.backward(); opt.step()
+""",
+    "data attribute rescaled in place": VISION_HEAD
+    + """
+train.data = train.data.float() / 255
+X = train.data
+for xb in X.split(64):
+    model(xb).sum().backward()
+""",
+    "data attribute for the shape only": VISION_HEAD
+    + """
+n, h, w = train.data.shape
+print(train.data[0])
+loader = DataLoader(train, batch_size=64)
+for xb, yb in loader:
+    F.cross_entropy(model(xb), yb).backward()
+""",
+    "model starts with batch norm": VISION_HEAD
+    + """
+bn_model = nn.Sequential(nn.Flatten(), nn.BatchNorm1d(784), nn.Linear(784, 10))
+for xb in train.data.float().split(64):
+    bn_model(xb).sum().backward()
+""",
+    "module holding a norm layer": """
+import torch
+import torch.nn as nn
+import torchvision
+train = torchvision.datasets.CIFAR10("data", train=True)
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(3, 16, 3)
+        self.bn = nn.BatchNorm2d(16)
+        self.fc = nn.Linear(16 * 30 * 30, 10)
+
+    def forward(self, x):
+        return self.fc(torch.flatten(torch.relu(self.bn(self.conv(x))), 1))
+
+model = Net()
+X = torch.tensor(train.data).permute(0, 3, 1, 2).float()
+for xb in X.split(64):
+    model(xb).sum().backward()
+""",
+    "forward rescales": """
+import torch
+import torch.nn as nn
+import torchvision
+train = torchvision.datasets.MNIST("data", train=True)
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(784, 10)
+
+    def forward(self, x):
+        x = x.view(-1, 784) / 255.0
+        return self.fc(x)
+
+model = Net()
+for xb in train.data.float().split(64):
+    model(xb).sum().backward()
+""",
+    "model we cannot see": VISION_HEAD
+    + """
+other = torchvision.models.resnet18(num_classes=10)
+for xb in train.data.float().split(64):
+    other(xb).sum().backward()
+""",
+    "unknown preprocessing function": VISION_HEAD
+    + """
+from helpers import preprocess
+X = preprocess(train.data.float())
+for xb in X.split(64):
+    model(xb).sum().backward()
+""",
+    "not pixels": """
+import torch
+import torch.nn as nn
+from tensorflow import keras
+(x, y), _ = keras.datasets.boston_housing.load_data()
+model = nn.Sequential(nn.Linear(13, 1))
+X = torch.tensor(x).float()
+for xb in X.split(32):
+    model(xb).sum().backward()
+""",
+}
+
+
+@pytest.mark.parametrize("source", list(FIRES.values()), ids=list(FIRES))
+def test_fires_on_the_model_call(source: str) -> None:
+    assert _lines(source) == _marked(source)
+
+
+@pytest.mark.parametrize("source", list(SILENT.values()), ids=list(SILENT))
+def test_silent(source: str) -> None:
+    assert _lines(source) == []
+
+
+def test_labels_scaled_like_pixels_before_a_torch_loss() -> None:
+    source = KERAS_HEAD + textwrap.dedent(
+        """
+        x_train, y_train = x_train / 255.0, y_train / 255.0  # scaled
+        X = torch.tensor(x_train).float()
+        Y = torch.tensor(y_train).long()
+        for xb, yb in DataLoader(TensorDataset(X, Y), batch_size=64, shuffle=True):
+            loss = nn.CrossEntropyLoss()(model(xb), yb)
+            opt.zero_grad(); loss.backward(); opt.step()
+        """
+    )
+    lines = [n for n, line in enumerate(source.split("\n"), 1) if line.endswith("# scaled")]
+    assert _lines(source, "LF413") == lines
+
+
+def test_scaled_labels_with_a_regression_loss_are_silent() -> None:
+    source = KERAS_HEAD + textwrap.dedent(
+        """
+        X = torch.tensor(x_train).float() / 255
+        Y = torch.tensor(y_train / 9.0).float()
+        for xb, yb in zip(X.split(64), Y.split(64)):
+            loss = F.mse_loss(model(xb)[:, 0], yb)
+            opt.zero_grad(); loss.backward(); opt.step()
+        """
+    )
+    assert _lines(source, "LF413") == []

@@ -130,9 +130,29 @@ for xb in X.split(50):
     loss = net(xb).sum()  # raw
     loss.backward()
 """,
+    "a train step function": VISION_HEAD
+    + """
+def train_step(xb, yb):
+    loss = F.cross_entropy(model(xb), yb)  # raw
+    opt.zero_grad(); loss.backward(); opt.step()
+
+for xb, yb in zip(train.data.float().split(64), train.targets.split(64)):
+    train_step(xb, yb)
+""",
 }
 
 SILENT = {
+    "an evaluation loop next to the training loop": VISION_HEAD
+    + """
+seq = nn.Sequential(nn.Flatten(), nn.Linear(784, 10))
+X = train.data.float() / 255
+T = train.data.float()
+for epoch in range(3):
+    for xb in X.split(64):
+        seq(xb).sum().backward()
+    for tb in T.split(64):
+        print(seq(tb).argmax(1))
+""",
     "divided by 255": KERAS_HEAD
     + """
 X = torch.tensor(x_train, dtype=torch.float32) / 255.0

@@ -491,12 +491,32 @@ def _stack_takes_raw(stack: TorchStack) -> bool:
 
 
 def _in_training(model: ModuleIndex, index: LoopIndex, call: cst.Call) -> bool:
-    """``call`` runs in a loop that runs a backward(), or in a function that does."""
-    for loop in index.enclosing_loops(call):
-        if loop.has("backward", via_calls=True):
-            return True
+    """``call`` runs in a training step: the innermost loop around it runs a
+    backward() (itself or through a same-file function), or, outside any loop,
+    its function runs one outside any loop. An evaluation loop next to the
+    training loop (in the same epoch loop) is not training."""
+    innermost = _innermost_loop(model, call)
+    if innermost is not None:
+        loop = index.loop_of(call)
+        return loop is not None and loop.node is innermost and loop.has("backward", via_calls=True)
     func = model.enclosing(call, cst.FunctionDef, cst.ClassDef, cst.Lambda)
-    return isinstance(func, cst.FunctionDef) and "backward" in index.function_kinds(func)
+    if not isinstance(func, cst.FunctionDef):
+        return False
+    return any(
+        event.kind == "backward"
+        and model.enclosing(event.node, cst.FunctionDef, cst.ClassDef, cst.Lambda) is func
+        and _innermost_loop(model, event.node) is None
+        for event in index.events
+    )
+
+
+def _innermost_loop(model: ModuleIndex, node: cst.CSTNode) -> cst.For | cst.While | None:
+    for ancestor in model.ancestors(node):
+        if isinstance(ancestor, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
+            return None
+        if isinstance(ancestor, (cst.For, cst.While)):
+            return ancestor
+    return None
 
 
 def pixel_facts(model: ModuleIndex) -> PixelFacts:

@@ -23,7 +23,7 @@ class UnscaledImageInput(Rule):
     code = "LF412"
     name = "unscaled-image-input"
     severity = Severity.WARNING
-    summary = "raw 0-255 images from `keras.datasets` reach `fit` without scaling"
+    summary = "raw 0-255 images (`keras.datasets`, torchvision `.data`) reach training unscaled"
     needs = (*NEEDS, "torchvision")
     what = """
 Flags `fit` receiving images of `keras.datasets.{mnist,fashion_mnist,cifar10,
@@ -38,6 +38,18 @@ A `tf.data.Dataset.from_tensor_slices((images, labels))` dataset (through
 such a dataset iterated to a model called inside a `tf.GradientTape` block is
 reported at that model call (the call that receives the unscaled images). A
 `.map(...)` on the dataset may scale them: silent.
+
+PyTorch training loops too: those images, or the `.data` (`.train_data`,
+`.test_data`) of a torchvision `MNIST`/`FashionMNIST`/`KMNIST`/`EMNIST`/
+`CIFAR10`/`CIFAR100` data set (raw pixels whatever its transform), reaching a
+model called in a loop that runs `backward()` (or in a function that does),
+through `torch.tensor`/`from_numpy`, `.float()`/`.to()`/`.view()`, indexing,
+slicing, `TensorDataset`, `DataLoader`, `zip`, `enumerate`, `split`/`chunk`. The
+model is built in the file (`nn.Sequential`, or an `nn.Module` whose `forward`
+hands the input to a `Linear`/`Conv`/RNN layer) and holds no normalisation
+layer. The data set object itself (`ds[i]`, a `DataLoader` over it) goes
+through its transform (`ToTensor` scales): silent, as is any arithmetic on the
+way, and a loop without `backward()`.
 """
     why = """
 Pixel values up to 255 saturate activations and produce huge initial losses and
@@ -153,8 +165,85 @@ initialisation.
             model.fit(train_ds, epochs=3)  # error: LF412 at `model.fit(`
             """,
         ),
+        # a PyTorch loop over a TensorDataset of the Keras arrays
+        Invalid(
+            """
+            import torch
+            from torch import nn
+            from torch.utils.data import DataLoader, TensorDataset
+            from tensorflow import keras
+            (x_train, y_train), _ = keras.datasets.mnist.load_data()
+            X = torch.tensor(x_train, dtype=torch.float32)
+            loader = DataLoader(TensorDataset(X, torch.tensor(y_train)), batch_size=64)
+            model = nn.Sequential(nn.Flatten(), nn.Linear(784, 10))
+            opt = torch.optim.SGD(model.parameters(), lr=0.01)
+            for xb, yb in loader:
+                loss = nn.functional.cross_entropy(model(xb), yb)  # error: LF412 at `model(xb`
+                opt.zero_grad()
+                loss.backward()
+                opt.step()
+            """,
+        ),
+        # torchvision's `.data` skips the ToTensor transform
+        Invalid(
+            """
+            import torch.nn.functional as F
+            from torch import nn
+            from torchvision import datasets, transforms
+            train = datasets.MNIST("data", train=True, transform=transforms.ToTensor())
+
+            class Net(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.fc = nn.Linear(784, 10)
+
+                def forward(self, x):
+                    return self.fc(x.view(-1, 784))
+
+            model = Net()
+            X, Y = train.data.float(), train.targets
+            for i in range(0, len(X), 64):
+                out = model(X[i : i + 64])  # error: LF412 at `model(`
+                F.cross_entropy(out, Y[i : i + 64]).backward()
+            """,
+        ),
     ]
     VALID = [
+        # the data set goes through its transform (ToTensor scales to [0, 1]);
+        # `.data` is read for its shape only
+        """
+        import torch.nn.functional as F
+        from torch import nn
+        from torch.utils.data import DataLoader
+        from torchvision import datasets, transforms
+        train = datasets.MNIST("data", train=True, transform=transforms.ToTensor())
+        print(train.data.shape)
+        model = nn.Sequential(nn.Flatten(), nn.Linear(784, 10))
+        for xb, yb in DataLoader(train, batch_size=64, shuffle=True):
+            F.cross_entropy(model(xb), yb).backward()
+        """,
+        # scaled in the loop body; the second loop only predicts (no backward)
+        """
+        import torch
+        from torch import nn
+        from torchvision import datasets
+        train = datasets.FashionMNIST("data", train=True)
+        model = nn.Sequential(nn.Flatten(), nn.Linear(784, 10))
+        for xb in train.data.split(64):
+            model(xb.float() / 255).sum().backward()
+        with torch.no_grad():
+            for xb in train.data.float().split(64):
+                print(model(xb).argmax(1))
+        """,
+        # the model normalises its input first
+        """
+        from torch import nn
+        from torchvision import datasets
+        train = datasets.MNIST("data", train=True)
+        model = nn.Sequential(nn.Flatten(), nn.BatchNorm1d(784), nn.Linear(784, 10))
+        for xb in train.data.float().split(64):
+            model(xb).sum().backward()
+        """,
         # scaled on the way to a custom training step
         """
         import tensorflow as tf

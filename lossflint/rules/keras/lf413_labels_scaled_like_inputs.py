@@ -29,7 +29,11 @@ class LabelsScaledLikeInputs(Rule):
 Flags a statement that divides class labels (from a `keras.datasets` loader, or
 one-hot labels) like pixels (`y_train / 255`, `y_train /= 255`) or fits a scaler
 on them (`StandardScaler().fit_transform(y_train)`), when those labels reach
-`fit` (or a loss) of a model trained with a classification loss.
+`fit` (or a loss) of a model trained with a classification loss. In PyTorch
+loops, labels of those loaders or of a torchvision data set (`.targets`)
+followed like LF412's pixels (`torch.tensor`, `.long()`, `TensorDataset`,
+`DataLoader`, ...) to the target of `cross_entropy`/`nll_loss` (or their loss
+classes) count.
 """
     why = """
 Labels are class indices or one-hot vectors. Divided by 255 they become small
@@ -107,8 +111,36 @@ targets that do not sum to 1. The model learns the wrong classes, with no error.
             model.fit(x / 255.0, y)
             """,
         ),
+        # a PyTorch loop: `.long()` truncates the fractions to class 0
+        Invalid(
+            """
+            import torch
+            from torch import nn
+            from torch.utils.data import DataLoader, TensorDataset
+            from tensorflow import keras
+            (x, y), _ = keras.datasets.mnist.load_data()
+            x, y = x / 255.0, y / 255.0  # error: LF413 at `x, y`
+            ds = TensorDataset(torch.tensor(x).float(), torch.tensor(y).long())
+            model = nn.Sequential(nn.Flatten(), nn.Linear(784, 10))
+            criterion = nn.CrossEntropyLoss()
+            for xb, yb in DataLoader(ds, batch_size=64, shuffle=True):
+                criterion(model(xb), yb).backward()
+            """,
+        ),
     ]
     VALID = [
+        # a PyTorch loop: only the inputs are scaled
+        """
+        import torch
+        import torch.nn.functional as F
+        from torch import nn
+        from torchvision import datasets
+        train = datasets.MNIST("data", train=True)
+        X, Y = train.data.float() / 255, train.targets
+        model = nn.Sequential(nn.Flatten(), nn.Linear(784, 10))
+        for xb, yb in zip(X.split(64), Y.split(64)):
+            F.cross_entropy(model(xb), yb).backward()
+        """,
         """
         from tensorflow import keras
         from tensorflow.keras import layers

@@ -18,9 +18,10 @@ from functools import cached_property
 from typing import Any, TypeVar, cast
 
 import libcst as cst
-from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
+from libcst.metadata import CodeRange
 
 from lossflint.analysis.names import Binding, Scope, dotted_text, resolve_qualname
+from lossflint.analysis.positions import LazyPositions
 
 _A = TypeVar("_A")
 
@@ -402,12 +403,16 @@ class ModuleIndex:
     # --- positions (resolved only when something is reported) ---------------
 
     @cached_property
-    def _positions(self) -> Any:
-        wrapper = MetadataWrapper(self.module, unsafe_skip_copy=True)
-        return wrapper.resolve(PositionProvider)
+    def _positions(self) -> LazyPositions:
+        return LazyPositions(self.module, self.parents)
 
     def position(self, node: cst.CSTNode) -> CodeRange:
-        return self._positions[node]  # type: ignore[no-any-return]
+        return self._positions[node]
+
+    @property
+    def positions_used(self) -> bool:
+        """Whether a position was asked for already (more cost little)."""
+        return "_positions" in self.__dict__ and self._positions.used
 
     def line_of(self, node: cst.CSTNode) -> int:
         return self.position(node).start.line

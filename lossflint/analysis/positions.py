@@ -1,0 +1,93 @@
+"""Line and column of a node, computed for the top-level statement it is in.
+
+libcst's ``PositionProvider`` walks the whole module with a position-tracking
+code generator: about a quarter of a second on a 1,000-line file, paid by
+every file with one finding. A top-level statement always starts at column
+0, so its nodes' positions are those of the statement printed on its own,
+moved down by the lines printed before it (the module's header comments and
+the statements above, which plain code generation counts about ten times
+faster). A file with findings in two functions pays for those two.
+
+Lines are counted as the position provider counts them (``\\r\\n``, ``\\r``
+and ``\\n`` each end one), so the result is the same as a whole-module
+resolve (tests/test_positions.py compares them node by node).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+
+import libcst as cst
+from libcst.metadata import CodePosition, CodeRange, MetadataWrapper, PositionProvider
+
+#: what the position provider counts as a line break
+_NEWLINE = re.compile(r"\r\n?|\n")
+
+
+class LazyPositions:
+    """Positions of ``module``'s nodes; ``parents`` maps a node to its parent."""
+
+    def __init__(self, module: cst.Module, parents: Mapping[cst.CSTNode, cst.CSTNode]) -> None:
+        self.module = module
+        self.parents = parents
+        self._starts: dict[cst.CSTNode, int] | None = None
+        self._done: dict[cst.CSTNode, tuple[Mapping[cst.CSTNode, CodeRange], int]] = {}
+        self._whole: Mapping[cst.CSTNode, CodeRange] | None = None
+        #: whether any position was asked for (a summary records definition
+        #: lines only when positions are being computed anyway)
+        self.used = False
+
+    def __getitem__(self, node: cst.CSTNode) -> CodeRange:
+        self.used = True
+        top = self._top_statement(node)
+        if top is None:
+            return self.whole()[node]
+        found = self._done.get(top)
+        if found is None:
+            found = self._done[top] = self._resolve(top)
+        positions, offset = found
+        at = positions[node]
+        if not offset:
+            return at
+        return CodeRange(
+            CodePosition(at.start.line + offset, at.start.column),
+            CodePosition(at.end.line + offset, at.end.column),
+        )
+
+    def whole(self) -> Mapping[cst.CSTNode, CodeRange]:
+        """Every node's position, in one walk of the module."""
+        if self._whole is None:
+            wrapper = MetadataWrapper(self.module, unsafe_skip_copy=True)
+            self._whole = wrapper.resolve(PositionProvider)
+        return self._whole
+
+    def _top_statement(self, node: cst.CSTNode) -> cst.CSTNode | None:
+        child, parent = node, self.parents.get(node)
+        while parent is not None and parent is not self.module:
+            child, parent = parent, self.parents.get(parent)
+        if parent is None or self._line_starts().get(child) is None:
+            return None  # the module itself, its header, or a node not in it
+        return child
+
+    def _line_starts(self) -> dict[cst.CSTNode, int]:
+        """Lines printed before each top-level statement."""
+        if self._starts is None:
+            module = self.module
+            lines = sum(_lines(module.code_for_node(line)) for line in module.header)
+            starts: dict[cst.CSTNode, int] = {}
+            for statement in module.body:
+                starts[statement] = lines
+                lines += _lines(module.code_for_node(statement))
+            self._starts = starts
+        return self._starts
+
+    def _resolve(self, top: cst.CSTNode) -> tuple[Mapping[cst.CSTNode, CodeRange], int]:
+        module = self.module
+        alone = module.with_changes(header=(), body=(top,), footer=())
+        wrapper = MetadataWrapper(alone, unsafe_skip_copy=True)
+        return wrapper.resolve(PositionProvider), self._line_starts()[top]
+
+
+def _lines(code: str) -> int:
+    return len(_NEWLINE.findall(code))

@@ -10,7 +10,6 @@ first, and this module knows none of them.
 
 from __future__ import annotations
 
-import dataclasses
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -22,6 +21,8 @@ from libcst.metadata import CodeRange
 
 from lossflint.analysis.names import Binding, Scope, dotted_text, resolve_qualname
 from lossflint.analysis.positions import LazyPositions
+from lossflint.analysis.walk import child_fields as _child_fields
+from lossflint.analysis.walk import is_node as _is_node
 
 _A = TypeVar("_A")
 
@@ -46,65 +47,7 @@ class CallSite:
 
 
 _SCOPE_NODES = (cst.Module, cst.FunctionDef, cst.ClassDef, cst.Lambda)
-
-
-# Fields that hold only tokens and whitespace: never walked.
-_TOKEN_FIELDS = frozenset(
-    {
-        "lpar",
-        "rpar",
-        "comma",
-        "semicolon",
-        "leading_lines",
-        "lines_after_decorators",
-        "trailing_whitespace",
-        "header",
-        "footer",
-        "newline",
-        "equal",
-        "colon",
-        "dot",
-        "operator",
-        "star",
-        "default_indent",
-        "default_newline",
-        "encoding",
-        "asynchronous",
-        "indent",
-        "relative",
-        "lbracket",
-        "rbracket",
-        "lbrace",
-        "rbrace",
-        "arrow",
-    }
-)
-_FIELDS: dict[type, tuple[str, ...]] = {}
-
-
-def _child_fields(node_type: type) -> tuple[str, ...]:
-    found = _FIELDS.get(node_type)
-    if found is None:
-        found = tuple(
-            f.name
-            for f in dataclasses.fields(node_type)
-            if f.name not in _TOKEN_FIELDS and not f.name.startswith("whitespace")
-        )
-        _FIELDS[node_type] = found
-    return found
-
-
 _LEAVE = object()
-_NODE_TYPES: dict[type, bool] = {}
-
-
-def _is_node(kind: type) -> bool:
-    """``issubclass(kind, CSTNode)``, cached: libcst's node classes use ABCMeta,
-    whose instance checks are a measurable share of the walk."""
-    found = _NODE_TYPES.get(kind)
-    if found is None:
-        found = _NODE_TYPES[kind] = issubclass(kind, cst.CSTNode)
-    return found
 
 
 class _Collector:

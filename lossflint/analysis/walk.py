@@ -1,17 +1,130 @@
-"""Small walks over a libcst subtree."""
+"""Small walks over a libcst subtree.
+
+libcst's own visitor rebuilds every node it passes and visits every token and
+whitespace node: a walk of a function body that way costs about as much as
+parsing it. These walks read the syntactic fields of the node dataclasses
+directly (tokens and whitespace skipped) and never recurse (deep nesting is
+fine). :func:`descendants` yields nodes in source order, as libcst's visitor
+does (tests/test_walk.py compares them).
+"""
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Iterator
+
 import libcst as cst
+
+#: fields that hold only tokens and whitespace: never walked
+TOKEN_FIELDS = frozenset(
+    {
+        "lpar",
+        "rpar",
+        "comma",
+        "semicolon",
+        "leading_lines",
+        "lines_after_decorators",
+        "trailing_whitespace",
+        "header",
+        "footer",
+        "newline",
+        "equal",
+        "colon",
+        "dot",
+        "operator",
+        "star",
+        "default_indent",
+        "default_newline",
+        "encoding",
+        "asynchronous",
+        "indent",
+        "relative",
+        "lbracket",
+        "rbracket",
+        "lbrace",
+        "rbrace",
+        "arrow",
+    }
+)
+
+#: node types whose dataclass fields are not in source order
+_SOURCE_ORDER: dict[type, tuple[str, ...]] = {
+    cst.FunctionDef: ("decorators", "name", "type_parameters", "params", "returns", "body"),
+    cst.ClassDef: ("decorators", "name", "type_parameters", "bases", "keywords", "body"),
+    cst.IfExp: ("body", "test", "orelse"),
+    cst.ExceptHandler: ("type", "name", "body"),
+    cst.ExceptStarHandler: ("type", "name", "body"),
+    cst.Arg: ("keyword", "value"),
+    cst.MatchCase: ("pattern", "guard", "body"),
+    cst.TypeAlias: ("name", "type_parameters", "value"),
+    cst.Slice: ("lower", "first_colon", "upper", "second_colon", "step"),
+    cst.Parameters: (
+        "posonly_params",
+        "posonly_ind",
+        "params",
+        "star_arg",
+        "kwonly_params",
+        "star_kwarg",
+    ),
+}
+
+_FIELDS: dict[type, tuple[str, ...]] = {}
+_ORDERED: dict[type, tuple[str, ...]] = {}
+_NODE_TYPES: dict[type, bool] = {}
+
+
+def child_fields(node_type: type) -> tuple[str, ...]:
+    """The fields of ``node_type`` that hold syntax (dataclass order)."""
+    found = _FIELDS.get(node_type)
+    if found is None:
+        found = tuple(
+            f.name
+            for f in dataclasses.fields(node_type)
+            if f.name not in TOKEN_FIELDS and not f.name.startswith("whitespace")
+        )
+        _FIELDS[node_type] = found
+    return found
+
+
+def _source_fields(node_type: type) -> tuple[str, ...]:
+    found = _ORDERED.get(node_type)
+    if found is None:
+        fields = child_fields(node_type)
+        order = _SOURCE_ORDER.get(node_type)
+        if order is not None:
+            fields = tuple(f for f in order if f in fields) + tuple(
+                f for f in fields if f not in order
+            )
+        found = _ORDERED[node_type] = fields
+    return found
+
+
+def is_node(kind: type) -> bool:
+    """``issubclass(kind, CSTNode)``, cached: libcst's node classes use ABCMeta,
+    whose instance checks are a measurable share of a walk."""
+    found = _NODE_TYPES.get(kind)
+    if found is None:
+        found = _NODE_TYPES[kind] = issubclass(kind, cst.CSTNode)
+    return found
+
+
+def descendants(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
+    """``node`` and every syntax node under it, in source order."""
+    todo: list[cst.CSTNode] = [node]
+    while todo:
+        current = todo.pop()
+        yield current
+        children: list[cst.CSTNode] = []
+        for name in _source_fields(type(current)):
+            value = getattr(current, name)
+            kind = type(value)
+            if kind is tuple or kind is list:
+                children.extend(v for v in value if is_node(type(v)))
+            elif is_node(kind):
+                children.append(value)
+        todo.extend(reversed(children))
 
 
 def calls_in(node: cst.CSTNode) -> list[cst.Call]:
     """Every call under ``node`` (``node`` included), in source order."""
-    found: list[cst.Call] = []
-
-    class _Calls(cst.CSTVisitor):
-        def visit_Call(self, call: cst.Call) -> None:
-            found.append(call)
-
-    node.visit(_Calls())
-    return found
+    return [n for n in descendants(node) if type(n) is cst.Call]

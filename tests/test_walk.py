@@ -1,0 +1,68 @@
+"""analysis/walk.py walks syntax nodes in the order libcst's visitor does."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import hypothesmith
+import libcst as cst
+import pytest
+from hypothesis import HealthCheck, given, settings
+
+from lossflint.analysis.walk import calls_in, descendants
+
+ROOT = Path(__file__).resolve().parent.parent
+
+TRICKY = [
+    "@deco(a())\nclass C(b(), metaclass=m()):\n    @d()\n    def f(x=g(), /, y=h(), *a, z=i(), **k) -> r():\n        return j()\n",
+    "v = a() if b() else c()\n",
+    "try:\n    f()\nexcept g() as e:\n    h()\nelse:\n    i()\nfinally:\n    j()\n",
+    "f(c(), k=a(), *b(), **d())\n",
+    "lam = lambda x=a(): b(x)\n[c(i) for i in d() if e(i)]\n{f(): g() for k in h()}\n",
+    "x: a() = b()\nwith c() as d, e():\n    f'{g()!r:{h()}}'\n",
+]
+
+
+def _visitor_order(node: cst.CSTNode) -> list[cst.CSTNode]:
+    seen: list[cst.CSTNode] = []
+
+    class _All(cst.CSTVisitor):
+        def on_visit(self, n: cst.CSTNode) -> bool:
+            seen.append(n)
+            return True
+
+    node.visit(_All())
+    return seen
+
+
+def _same_order(text: str) -> None:
+    module = cst.parse_module(text)
+    ours = list(descendants(module))
+    mine = set(map(id, ours))
+    theirs = [n for n in _visitor_order(module) if id(n) in mine]
+    assert [id(n) for n in ours] == [id(n) for n in theirs]
+    calls = [n for n in _visitor_order(module) if isinstance(n, cst.Call)]
+    assert calls_in(module) == calls
+
+
+@pytest.mark.parametrize("text", TRICKY)
+def test_tricky(text: str) -> None:
+    _same_order(text)
+
+
+def test_fixture_files() -> None:
+    for path in sorted((ROOT / "fixtures").rglob("*.py")):
+        try:
+            _same_order(path.read_text(encoding="utf-8"))
+        except (cst.ParserSyntaxError, UnicodeDecodeError):
+            continue
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+@given(hypothesmith.from_grammar())
+def test_generated(text: str) -> None:
+    try:
+        cst.parse_module(text)
+    except (cst.ParserSyntaxError, RecursionError):
+        return
+    _same_order(text)

@@ -14,6 +14,7 @@ from lossflint.analysis.contexts import contexts
 from lossflint.analysis.loops import LoopIndex, loops
 from lossflint.analysis.names import dotted_text
 from lossflint.analysis.values import Tensor
+from lossflint.analysis.walk import descendants
 
 if TYPE_CHECKING:
     from lossflint.analysis.model import SemanticModel
@@ -183,29 +184,19 @@ def backpropagated(
 def used_as_tensor(model: SemanticModel, node: cst.CSTNode, accumulator: str) -> bool:
     """``acc.item()`` / ``acc.cpu()`` / ``torch.zeros`` init: the accumulator is a tensor."""
     scope = model.scope_of(node)
-    for other in model.parents:
-        if isinstance(other, cst.Attribute) and dotted_text(other.value) == accumulator:
+    for other in descendants(scope.node):
+        if type(other) is cst.Attribute and dotted_text(other.value) == accumulator:
             if model.scope_of(other) is scope and other is not node:
                 return True
     return False
 
 
 def _mentions(expr: cst.CSTNode, key: str, root: str) -> bool:
-    found = False
-
-    class _Find(cst.CSTVisitor):
-        def visit_Name(self, node: cst.Name) -> bool:
-            nonlocal found
-            if node.value == root and "." not in key:
-                found = True
-            return False
-
-        def visit_Attribute(self, node: cst.Attribute) -> bool:
-            nonlocal found
-            if dotted_text(node) == key:
-                found = True
-                return False
+    whole = "." not in key
+    for node in descendants(expr):
+        kind = type(node)
+        if kind is cst.Name and whole and node.value == root:  # type: ignore[attr-defined]
             return True
-
-    expr.visit(_Find())
-    return found
+        if kind is cst.Attribute and dotted_text(node) == key:  # type: ignore[arg-type]
+            return True
+    return False

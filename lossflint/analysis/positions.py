@@ -20,6 +20,7 @@ from collections.abc import Mapping
 
 import libcst as cst
 from libcst.metadata import CodePosition, CodeRange, MetadataWrapper, PositionProvider
+from libcst.metadata.position_provider import PositionProvidingCodegenState
 
 #: what the position provider counts as a line break
 _NEWLINE = re.compile(r"\r\n?|\n")
@@ -83,10 +84,37 @@ class LazyPositions:
         return self._starts
 
     def _resolve(self, top: cst.CSTNode) -> tuple[Mapping[cst.CSTNode, CodeRange], int]:
-        module = self.module
-        alone = module.with_changes(header=(), body=(top,), footer=())
-        wrapper = MetadataWrapper(alone, unsafe_skip_copy=True)
-        return wrapper.resolve(PositionProvider), self._line_starts()[top]
+        offset = self._line_starts()[top]
+        try:
+            return _statement_positions(self.module, top, offset), 0
+        except (AttributeError, TypeError):  # libcst's internals moved: the public way
+            alone = self.module.with_changes(header=(), body=(top,), footer=())
+            wrapper = MetadataWrapper(alone, unsafe_skip_copy=True)
+            return wrapper.resolve(PositionProvider), offset
+
+
+class _Collect:
+    """What the position-tracking code generator writes to (its provider)."""
+
+    def __init__(self) -> None:
+        self._computed: dict[cst.CSTNode, CodeRange] = {}
+
+
+def _statement_positions(
+    module: cst.Module, top: cst.CSTNode, offset: int
+) -> dict[cst.CSTNode, CodeRange]:
+    """The position provider's code generation of one top-level statement,
+    started ``offset`` lines down (what ``MetadataWrapper.resolve`` runs,
+    without its copy and its visit of the whole module)."""
+    collect = _Collect()
+    state = PositionProvidingCodegenState(
+        default_indent=module.default_indent,
+        default_newline=module.default_newline,
+        provider=collect,  # type: ignore[arg-type]
+    )
+    state.line += offset
+    top._codegen(state)
+    return collect._computed
 
 
 def _lines(code: str) -> int:

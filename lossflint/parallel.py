@@ -89,12 +89,14 @@ class Worker:
         self.project = project
         self.linted = 0
 
-    def lint(self, path: Path) -> tuple[str | None, LintResult]:
-        """The file's content hash (None if unreadable) and its results."""
+    def lint(self, path: Path) -> tuple[str | None, LintResult, dict[str, str]]:
+        """The file's content hash (None if unreadable), its results, and the
+        content hash of each module whose summary the results used."""
+        contents: dict[str, str] = {}
         try:
             data = read_regular_file(path)
         except OSError:
-            return None, lint_file(path, self.ruleset, self.settings)
+            return None, lint_file(path, self.ruleset, self.settings), contents
         filename = display_name(path)
         ignored = self.settings.ignored_for(path)
         try:
@@ -104,11 +106,12 @@ class Worker:
                 with self.project.linting(path) as context:
                     result = lint_bytes(data, filename, self.ruleset, ignored, self.prefilter)
                 result.deps = self.project.deps(context)
+                contents = self.project.dep_contents(result.deps)
         except Exception as exc:  # a bug outside the rules: report, go on
             error = InternalError("lossflint", filename, describe_exception(exc))
             result = LintResult(errors=[error])
         self.linted += 1
-        return digest(data), result
+        return digest(data), result, contents
 
 
 Chunk = list[tuple[int, Path]]
@@ -133,14 +136,14 @@ def _worker_main(
             if chunk is None:
                 return
             for index, path in chunk:
-                sha, result = worker.lint(path)
+                sha, result, contents = worker.lint(path)
                 try:
-                    conn.send((index, sha, result))
+                    conn.send((index, sha, result, contents))
                 except OSError:
                     raise
                 except Exception as exc:  # cannot be pickled: nothing was sent
                     message = f"result cannot be sent: {type(exc).__name__}: {exc}"
-                    conn.send((index, None, _crashed(path, message)))
+                    conn.send((index, None, _crashed(path, message), {}))
     except (EOFError, OSError):
         return  # the supervisor is gone
 
@@ -275,7 +278,7 @@ def _lint_in_pool(
     settings: Settings,
     jobs: int,
     use_prefilter: bool,
-    on_done: Callable[[int, str | None, LintResult], None],
+    on_done: Callable[[int, str | None, LintResult, dict[str, str]], None],
     timeout: float | None = None,
     project: tuple[Path, Path | None] | None = None,
 ) -> None:
@@ -302,13 +305,13 @@ def _lint_in_pool(
             try:
                 if not slot.conn.poll():
                     return
-                index, sha, result = slot.conn.recv()
+                index, sha, result, contents = slot.conn.recv()
             except (EOFError, OSError):
                 return
             while slot.pending and slot.pending[0][0] != index:
                 slot.pending.popleft()  # cannot happen: results come in order
             slot.pending.popleft()
-            on_done(index, sha, result)
+            on_done(index, sha, result, contents)
             slot.since = time.monotonic()
 
     try:
@@ -339,14 +342,14 @@ def _lint_in_pool(
                     queue.appendleft(list(slot.pending))
                 if late:
                     message = f"analysis timed out after {timeout:g} s; the run went on without it"
-                    on_done(index, None, _crashed(path, message))
+                    on_done(index, None, _crashed(path, message), {})
                 elif index not in retried:
                     retried.add(index)
                     queue.appendleft([(index, path)])
                 else:
                     code = slot.process.exitcode
                     message = f"the analysis crashed ({_death(code)}); the run went on without it"
-                    on_done(index, None, _crashed(path, message))
+                    on_done(index, None, _crashed(path, message), {})
                 if queue:
                     start(queue.popleft())
     finally:
@@ -409,23 +412,25 @@ def run_files(
             if bar is not None:
                 bar.advance()
 
-    def on_done(index: int, sha: str | None, result: LintResult) -> None:
+    def on_done(index: int, sha: str | None, result: LintResult, contents: dict[str, str]) -> None:
         out.diagnostics.extend(result.diagnostics)
         out.errors.extend(result.errors)
         if cache is not None and sha is not None and not result.errors:
             if run_project is not None:
-                run_project.record(files[index], sha, result.deps)
+                run_project.record(files[index], sha, result.deps, contents)
             cache.store(files[index], sha, result.diagnostics)
         if bar is not None:
             bar.advance()
 
     try:
-        if jobs == 1 or len(todo) < MIN_FILES_FOR_POOL:
+        if not todo:
+            pass  # everything from the cache: no rule set, no worker
+        elif jobs == 1 or len(todo) < MIN_FILES_FOR_POOL:
             session = run_project.session if run_project is not None else None
             worker = Worker(settings, use_prefilter, session)
             for index, path in todo:
-                sha, result = worker.lint(path)
-                on_done(index, sha, result)
+                sha, result, contents = worker.lint(path)
+                on_done(index, sha, result, contents)
         else:
             limit = file_timeout() if timeout is None else timeout
             spec = run_project.session.spec() if run_project is not None else None

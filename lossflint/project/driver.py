@@ -9,11 +9,14 @@ read the modules it imports; afterwards ``deps`` are the summaries it used
 
 Cache validity: a cached result of ``train.py`` is served only while its bytes
 and those summaries are unchanged. :class:`ResultDeps` keeps, next to the
-result cache, each file's content hash and deps; :meth:`ProjectSession.still_valid`
-re-checks them (hashing each dependency's bytes and reading its summary from
-the summary cache; a dependency that changed gets its summary recomputed, and
-only a changed *summary* invalidates the result: a comment edited in
-``models/net.py`` does not re-lint ``train.py``).
+result cache, each file's content hash, its deps and the content hash of each
+dependency's bytes. :meth:`ProjectRun.cached_result_holds` checks the bytes
+first (one read and sha256 per dependency and run, nothing parsed or loaded:
+the warm run of a project where nothing changed); only when some dependency's
+bytes changed are the summaries re-checked (:meth:`ProjectSession.still_valid`:
+the changed module is re-summarised, and only a changed *summary* invalidates
+the result: a comment edited in ``models/net.py`` does not re-lint
+``train.py``).
 """
 
 from __future__ import annotations
@@ -34,7 +37,7 @@ from lossflint.project.summary_cache import SummaryCache
 if TYPE_CHECKING:
     from lossflint.cache import ResultCache
 
-DEPS_FORMAT = 1
+DEPS_FORMAT = 2
 
 
 class ProjectSession:
@@ -92,6 +95,11 @@ class ProjectSession:
         }
         return self.store.closure(used)
 
+    def dep_contents(self, deps: dict[str, str]) -> dict[str, str]:
+        """The content token (sha256 of the bytes) of each module of ``deps``
+        as this session read it; empty when one is not known."""
+        return self.store.content_tokens(list(deps)) or {}
+
     def still_valid(self, deps: dict[str, str]) -> bool:
         return self.store.still_valid(deps)
 
@@ -103,7 +111,8 @@ class ProjectSession:
 
 
 class ResultDeps:
-    """Per linted file: its content hash and the summaries its result used.
+    """Per linted file: its content hash, the summaries its result used and
+    the content hashes of those modules' bytes (``files``).
 
     Kept beside the result cache (``deps-<namespace>.json`` in the same folder,
     same namespace): an entry of the result cache is served only while the
@@ -140,8 +149,25 @@ class ResultDeps:
             return None
         return dict(record["deps"])
 
-    def store(self, file_key: str, sha: str, deps: dict[str, str]) -> None:
-        self.new[file_key] = {"sha256": sha, "deps": dict(sorted(deps.items()))}
+    def contents(self, file_key: str, sha: str) -> dict[str, str] | None:
+        """The content hash of each dependency when the result was made (None
+        when not recorded for these bytes)."""
+        record = self.entries.get(file_key)
+        if record is None or record["sha256"] != sha or "files" not in record:
+            return None
+        return dict(record["files"])
+
+    def store(
+        self,
+        file_key: str,
+        sha: str,
+        deps: dict[str, str],
+        contents: dict[str, str] | None = None,
+    ) -> None:
+        record: dict[str, Any] = {"sha256": sha, "deps": dict(sorted(deps.items()))}
+        if contents and contents.keys() == deps.keys():
+            record["files"] = dict(sorted(contents.items()))
+        self.new[file_key] = record
 
     def save(self) -> None:
         if not self.new:
@@ -164,13 +190,22 @@ class ResultDeps:
 
 
 def _record_ok(key: Any, record: Any) -> bool:
+    if type(key) is not str or type(record) is not dict:
+        return False
+    if set(record) not in ({"sha256", "deps"}, {"sha256", "deps", "files"}):
+        return False
+    files = record["files"] if "files" in record else record["deps"]
     return (
-        type(key) is str
-        and type(record) is dict
-        and set(record) == {"sha256", "deps"}
-        and type(record["sha256"]) is str
-        and type(record["deps"]) is dict
-        and all(type(k) is str and type(v) is str and v for k, v in record["deps"].items())
+        type(record["sha256"]) is str
+        and _str_map(record["deps"])
+        and _str_map(files)
+        and files.keys() == record["deps"].keys()
+    )
+
+
+def _str_map(value: Any) -> bool:
+    return type(value) is dict and all(
+        type(k) is str and type(v) is str and v for k, v in value.items()
     )
 
 
@@ -186,28 +221,47 @@ class ProjectRun:
         if cache is not None:
             key = cache.path.stem.removeprefix("results-")
             self.deps = ResultDeps(cache.folder, key, self.session.layout.root)
+        #: content token of each dependency read in this run (read once per run)
+        self._tokens: dict[str, str | None] = {}
 
     def cached_result_holds(self, path: Path, sha: str) -> bool:
         """Whether a cached result of ``path`` (with these bytes) may be served:
-        the summaries it used still have the hashes recorded with it."""
+        the modules it used have the bytes they had, or else their summaries
+        still have the hashes recorded with it."""
         if self.deps is None:
             return False
-        deps = self.deps.get(os.path.abspath(path), sha)
+        key = os.path.abspath(path)
+        deps = self.deps.get(key, sha)
         if deps is None:
             # no record for these bytes: the result used no other module (the
             # result cache's namespace covers the code, so it was written by
             # this version, which records every result that used one)
+            return True
+        contents = self.deps.contents(key, sha)
+        if contents is not None and all(
+            self._token(rel) == token for rel, token in contents.items()
+        ):
+            # the same bytes everywhere and the same code: the same result
+            # (no summary is loaded, nothing is parsed)
             return True
         try:
             return self.session.still_valid(deps)
         except RecursionError:
             return False
 
-    def record(self, path: Path, sha: str, deps: dict[str, str]) -> None:
+    def _token(self, rel: str) -> str | None:
+        if rel not in self._tokens:
+            self._tokens[rel] = self.session.store.content_token(rel)
+        return self._tokens[rel]
+
+    def record(
+        self, path: Path, sha: str, deps: dict[str, str], contents: dict[str, str] | None = None
+    ) -> None:
         """Keep the deps of a new result (only results that used other modules
-        have a record)."""
+        have a record) and the content hash of each dependency's bytes as the
+        lint read them."""
         if self.deps is not None and deps:
-            self.deps.store(os.path.abspath(path), sha, deps)
+            self.deps.store(os.path.abspath(path), sha, deps, contents)
 
     def save(self) -> None:
         if self.deps is not None:

@@ -51,6 +51,8 @@ MAX_SETTLED_CYCLE = 8
 MAX_DEPTH = 4
 #: a module bigger than this is generated data, not code to learn facts from
 MAX_MODULE_BYTES = 4 * 1024 * 1024
+#: the content token of a module that gave no bytes to summarise
+UNREADABLE = "-"
 
 #: ``summarize(text, module, context) -> ModuleSummary``: parse and summarise
 Summarizer = Callable[[str, Module, "ProjectContext"], ModuleSummary]
@@ -89,6 +91,9 @@ class SummaryStore:
         self._tentative: list[str] = []
         #: modules computed (not served from a cache) by this store: observable in tests
         self.computed: list[str] = []
+        #: per module read: the sha256 of the bytes its summary was made from
+        #: (:data:`UNREADABLE` when there were none)
+        self._tokens: dict[str, str] = {}
 
     # --- public ---------------------------------------------------------------
 
@@ -144,6 +149,25 @@ class SummaryStore:
                 return False
         return True
 
+    def content_tokens(self, rels: list[str]) -> dict[str, str] | None:
+        """The content token each of ``rels`` had when this store read it, or
+        None if one of them was not read here."""
+        tokens: dict[str, str] = {}
+        for rel in rels:
+            token = self._tokens.get(rel)
+            if token is None:
+                return None
+            tokens[rel] = token
+        return tokens
+
+    def content_token(self, rel: str) -> str | None:
+        """What :meth:`content_tokens` would record for ``rel`` now (one read
+        and sha256; no parse); None when ``rel`` is not a project module."""
+        module = self.module(rel)
+        if module is None:
+            return None
+        return _token(self._read(module))
+
     def set_overlay(self, path: str, text: str | None) -> None:
         """Unsaved editor text for ``path`` (None: back to the file on disk);
         summaries that may depend on it are forgotten."""
@@ -182,6 +206,7 @@ class SummaryStore:
 
     def _load(self, module: Module) -> CachedSummary | None:
         data = self._read(module)
+        self._tokens[module.rel] = _token(data)
         if data is None or len(data) > MAX_MODULE_BYTES:
             entry = CachedSummary(empty_summary(module.rel, parsed=False), {}, "")
             entry = CachedSummary(entry.summary, {}, summary_hash(entry.summary))
@@ -318,6 +343,14 @@ class SummaryStore:
             sha = file_sha(data)
         if all(digest for digest in entry.deps.values()):
             self.cache.put(rel, sha, entry.summary, entry.deps)
+
+
+def _token(data: bytes | None) -> str:
+    """The sha256 of a module's bytes, or :data:`UNREADABLE` (unreadable, not
+    a regular file, too big, outside the project: all contribute no facts)."""
+    if data is None or len(data) > MAX_MODULE_BYTES:
+        return UNREADABLE
+    return file_sha(data)
 
 
 def _decode(data: bytes) -> str | None:

@@ -42,6 +42,7 @@ from lossflint.project.summary import (
     summary_hash,
     summary_to_json,
 )
+from lossflint.version import __version__
 
 #: an entry bigger than this is not a summary (they are a few kB)
 MAX_ENTRY_BYTES = 4 * 1024 * 1024
@@ -51,7 +52,7 @@ _HEX = frozenset("0123456789abcdef")
 def _analysis_fingerprint() -> str:
     """Name, size and mtime of every module summaries are computed by."""
     package = Path(__file__).resolve().parent.parent
-    parts = [str(SUMMARY_FORMAT), _version()]
+    parts = [str(SUMMARY_FORMAT), __version__]
     for sub in ("analysis", "project"):
         for path in sorted((package / sub).rglob("*.py")):
             try:
@@ -60,17 +61,6 @@ def _analysis_fingerprint() -> str:
                 continue
             parts.append(f"{path.relative_to(package).as_posix()}:{st.st_size}:{st.st_mtime_ns}")
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:24]
-
-
-def _version() -> str:
-    """lossflint's version, without importing the package's ``__init__``
-    (which imports the whole tool: this module sits below it)."""
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        return version("lossflint")
-    except PackageNotFoundError:
-        return "unknown"
 
 
 def entry_key(rel: str, content_sha: str) -> str:
@@ -91,11 +81,21 @@ class SummaryCache:
 
     def __init__(self, folder: Path, namespace: str | None = None) -> None:
         self.cache_folder = folder
-        self.namespace = namespace or _analysis_fingerprint()
-        self.folder = folder / "summaries" / self.namespace
+        self._namespace = namespace
         self.hits = 0
         self.misses = 0
         self.writes = 0
+
+    @property
+    def namespace(self) -> str:
+        # on first use: a warm run that loads no summary never stats the code
+        if self._namespace is None:
+            self._namespace = _analysis_fingerprint()
+        return self._namespace
+
+    @property
+    def folder(self) -> Path:
+        return self.cache_folder / "summaries" / self.namespace
 
     def _path(self, key: str) -> Path:
         return self.folder / key[:2] / f"{key}.json"

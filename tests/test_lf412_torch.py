@@ -139,6 +139,62 @@ def train_step(xb, yb):
 for xb, yb in zip(train.data.float().split(64), train.targets.split(64)):
     train_step(xb, yb)
 """,
+    "old Variable style, nested modules": """
+import torch
+import torch.nn as nn
+import torchvision.datasets as dsets
+from torch.autograd import Variable
+train = dsets.CIFAR10(root="./data", train=True, download=True)
+
+class Block(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(3, 16, 3)
+
+    def forward(self, x):
+        return torch.relu(self.conv(x))
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.block = Block()
+        self.head = nn.Sequential(nn.Flatten(), nn.Linear(16 * 30 * 30, 10))
+
+    def forward(self, x):
+        return self.head(self.block(x))
+
+net = Net()
+X = torch.from_numpy(train.data).permute(0, 3, 1, 2).float()
+Y = torch.LongTensor(train.targets)
+criterion = nn.CrossEntropyLoss()
+for epoch in range(2):
+    for i in range(0, 50000, 100):
+        inputs, labels = Variable(X[i:i + 100]), Variable(Y[i:i + 100])
+        loss = criterion(net(inputs), labels)  # raw
+        loss.backward()
+""",
+    "features stack in forward": """
+import torch
+import torch.nn as nn
+from torchvision import datasets
+train = datasets.KMNIST("data", download=True)
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.features = nn.Sequential(nn.Conv2d(1, 8, 3), nn.ReLU(), nn.Flatten())
+        self.fc = nn.LazyLinear(10)
+
+    def forward(self, x):
+        return self.fc(self.features(x))
+
+model = Net()
+opt = torch.optim.SGD(model.parameters(), lr=0.01)
+for xb, yb in zip(train.data.unsqueeze(1).float().split(32), train.targets.split(32)):
+    opt.zero_grad()
+    nn.functional.cross_entropy(model(xb), yb).backward()  # raw
+    opt.step()
+""",
 }
 
 SILENT = {
@@ -325,6 +381,19 @@ def test_labels_scaled_like_pixels_before_a_torch_loss() -> None:
     )
     lines = [n for n, line in enumerate(source.split("\n"), 1) if line.endswith("# scaled")]
     assert _lines(source, "LF413") == lines
+
+
+def test_coarser_classes_are_not_scaled_labels() -> None:
+    source = KERAS_HEAD + textwrap.dedent(
+        """
+        X = torch.tensor(x_train).float() / 255
+        Y = torch.tensor(y_train // 5).long()
+        for xb, yb in zip(X.split(64), Y.split(64)):
+            loss = F.cross_entropy(model(xb), yb)
+            opt.zero_grad(); loss.backward(); opt.step()
+        """
+    )
+    assert _lines(source, "LF413") == []
 
 
 def test_scaled_labels_with_a_regression_loss_are_silent() -> None:

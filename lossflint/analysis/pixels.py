@@ -225,7 +225,8 @@ class PixelFacts(Interpreter[Any]):
 
     def binary(self, op: str, left: Any, right: Any, node: cst.CSTNode) -> Any:
         if isinstance(left, Labels):
-            if op in ("Divide", "FloorDivide") or (
+            # ``y // 5`` groups classes into coarser classes: not a scaling
+            if op == "Divide" or (
                 op == "Multiply"
                 and isinstance(right, Const)
                 and isinstance(right.value, float)
@@ -238,7 +239,7 @@ class PixelFacts(Interpreter[Any]):
         return None
 
     def api_call(self, call: cst.Call, qualname: str, args: list[Any], env: Env) -> Any:
-        first = args[0] if args and call.args[0].keyword is None else None
+        first = _first(call, args)
         if qualname.startswith(apis.DATASETS_PREFIX) and qualname.endswith(".load_data"):
             return _load_data(call, qualname.split(".")[2])
         if qualname in apis.TORCHVISION_PIXEL_DATASETS:
@@ -314,7 +315,7 @@ class PixelFacts(Interpreter[Any]):
         return receiver if func.attr.value in _MODULE_SELF_METHODS else None
 
     def call_value(self, call: cst.Call, callee: Any, args: list[Any], env: Env) -> Any:
-        first = args[0] if args and call.args[0].keyword is None else None
+        first = _first(call, args)
         if isinstance(callee, ModuleRef):
             return self.api_call(call, callee.qualname, args, env)
         if isinstance(callee, TorchLayer):
@@ -339,7 +340,7 @@ class PixelFacts(Interpreter[Any]):
         env: Env,
     ) -> Any:
         if bound is not None and func.name.value == "forward" and self.recording:
-            first = args[0] if args and call.args[0].keyword is None else None
+            first = _first(call, args)
             self._note_call(call, Instance(bound), first)
             caller = self.frame.func
             if isinstance(first, Pixels) and caller is not None:
@@ -441,6 +442,14 @@ class PixelFacts(Interpreter[Any]):
 
 #: ``nn.Module`` methods that return the module itself
 _MODULE_SELF_METHODS = frozenset({"to", "cuda", "cpu", "train", "eval", "float", "double"})
+
+
+def _first(call: cst.Call, args: list[Any]) -> Any:
+    """The value of the first positional argument (not ``*args``)."""
+    if not args or not call.args or len(args) != len(call.args):
+        return None
+    arg = call.args[0]
+    return args[0] if arg.keyword is None and not arg.star else None
 
 
 def _load_data(call: cst.Call, dataset: str) -> Any:

@@ -634,6 +634,7 @@ TORCH_VALUE_KEEPING_FUNCS = frozenset(
         "torch.Tensor",
         "torch.FloatTensor",
         "torch.DoubleTensor",
+        "torch.autograd.Variable",
         "torch.flatten",
         "torch.reshape",
         "torch.unsqueeze",

@@ -527,6 +527,11 @@ GOLDEN = {
     "loss_object": ["train.py:14:16: LF101", "train.py:15:23: LF101", "train.py:16:23: LF104"],
     # a project-local CrossEntropyLoss instance; names rebound after the import
     "loss_object_precision": [],
+    # nll_from_probs's parameter, pinned by its one caller in train.py
+    "call_sites": ["losses.py:6:13: LF201"],
+    # callers disagree (probabilities / logits), a helper passed as a value,
+    # a same-file call that does not know
+    "call_sites_precision": [],
 }
 
 
@@ -726,3 +731,64 @@ def test_keywords_of_an_imported_loss_reach_the_loss_call(project: Path) -> None
     assert call.built_at.file == "models/net.py"
     reduction = call.keywords["reduction"]
     assert isinstance(reduction, cst.SimpleString) and reduction.evaluated_value == "sum"
+
+
+def test_parameters_pinned_by_callers_in_other_files() -> None:
+    code, found, output = _check(PROJECTS / "call_sites", "losses.py")
+    assert found == ["losses.py:6:13: LF201"], output
+    assert "it comes from F.softmax at train.py:11 in fit" in output
+    # train.py on its own: the finding is losses.py's
+    code, found, output = _check(PROJECTS / "call_sites", "train.py")
+    assert (code, found) == (0, []), output
+
+
+def test_the_callers_summary_lists_its_calls(tmp_path: Path) -> None:
+    from lossflint.project.summary import CallRecord
+
+    root = PROJECTS / "call_sites"
+    session = ProjectSession.for_files([root / "losses.py"])
+    entry = session.store.by_rel("train.py")
+    assert entry is not None
+    (record,) = entry.summary.calls
+    assert isinstance(record, CallRecord)
+    assert (record.file, record.name, record.line, record.opaque) == (
+        "losses.py",
+        "nll_from_probs",
+        11,
+        False,
+    )
+    probs, target = record.args
+    assert isinstance(probs, STensor) and probs.kind == "PROBS"
+    assert target == S_UNKNOWN
+    # a function passed as a value: opaque
+    precision = PROJECTS / "call_sites_precision"
+    session = ProjectSession.for_files([precision / "losses.py"])
+    entry = session.store.by_rel("train.py")
+    assert entry is not None
+    assert [r.name for r in entry.summary.calls if r.opaque] == ["log_of"]
+
+
+def test_editing_a_caller_changes_the_callees_findings(tmp_path: Path) -> None:
+    import shutil
+
+    from lossflint.cache import ResultCache
+    from lossflint.config import Settings
+    from lossflint.parallel import run_files
+
+    root = tmp_path / "p"
+    shutil.copytree(PROJECTS / "call_sites", root)
+    settings = Settings(root=root)
+
+    def lint() -> list[str]:
+        cache = ResultCache(root / ".lossflint_cache", "test")
+        result = run_files([root / "losses.py"], settings, jobs=1, cache=cache)
+        return [f"{d.location.row}:{d.location.column} {d.code}" for d in result.diagnostics]
+
+    assert lint() == ["6:13 LF201"]
+    assert lint() == ["6:13 LF201"]  # from the cache
+    train = root / "train.py"
+    original = train.read_text()
+    train.write_text(original.replace("F.softmax(model(x), dim=1)", "F.log_softmax(model(x), 1)"))
+    assert lint() == []
+    train.write_text(original)
+    assert lint() == ["6:13 LF201"]

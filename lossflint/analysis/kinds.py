@@ -90,6 +90,7 @@ class KindAnalysis(Interpreter[Value]):
     ``loss_calls``."""
 
     CALL_METHODS = ("forward", "__call__")
+    PINS_FROM_OTHER_FILES = True
 
     def __init__(self, model: ModuleIndex) -> None:
         super().__init__(model, UNKNOWN)

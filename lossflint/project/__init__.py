@@ -10,6 +10,8 @@ content (:mod:`~lossflint.project.summary_cache`). See
 - ``imports``: the imports of a text, found cheaply (``ast``);
 - ``summary``: the summary data model and its JSON form;
 - ``summarize``: a module's analysis → its summary;
+- ``callers``: who calls a module's functions from other files (the reverse
+  of the import graph, bounded), for parameters pinned by those calls;
 - ``summary_cache``: summaries on disk, content-addressed;
 - ``store``: the summaries of a run, on demand, with import cycles settled;
 - ``context``: what the analysis of one file may ask about the project;

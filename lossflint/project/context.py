@@ -62,6 +62,9 @@ class SummarySource(Protocol):
     def module(self, rel: str) -> Module | None: ...
 
 
+#: ``ModuleIndex.options`` key set on the analysis of a module for its summary
+#: (not a reported lint): its parameters are not pinned by other files' calls
+FOR_SUMMARY = "lossflint.for_summary"
 #: re-exports followed before giving up (``a`` re-exports ``b`` re-exports ...)
 MAX_ALIAS_HOPS = 20
 

@@ -86,6 +86,9 @@ class Layout:
         real = _real(root)
         self.root = Path(real) if real is not None else Path(os.path.abspath(root))
         self._root_text = str(self.root)
+        #: the project's Python texts, read once per process when a lint needs
+        #: the callers of its functions (``callers.ProjectTexts``)
+        self.texts: object | None = None
         src = self.root / "src"
         self._base_roots: tuple[Path, ...] = (self.root,)
         if src.is_dir() and not (src / "__init__.py").is_file():

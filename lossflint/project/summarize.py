@@ -18,12 +18,13 @@ summaries); what other files may use is then written down as plain data:
 
 from __future__ import annotations
 
+import re
 from functools import cached_property
 from typing import Any
 
 import libcst as cst
 
-from lossflint.analysis.calls import literal_value
+from lossflint.analysis.calls import has_star_args, literal_value
 from lossflint.analysis.kinds import KindAnalysis, _origin_label
 from lossflint.analysis.loops import Event, loops
 from lossflint.analysis.model import SemanticModel
@@ -39,10 +40,12 @@ from lossflint.analysis.values import (
     TupleValue,
     Value,
 )
-from lossflint.project.context import ProjectContext
+from lossflint.project import bridge
+from lossflint.project.context import FOR_SUMMARY, ProjectContext
 from lossflint.project.layout import Module
 from lossflint.project.summary import (
     S_UNKNOWN,
+    CallRecord,
     ClassSummary,
     EventSummary,
     FunctionSummary,
@@ -65,6 +68,8 @@ from lossflint.project.summary import (
     empty_summary,
 )
 
+#: calls of other modules' functions listed per module; more makes them opaque
+MAX_CALL_RECORDS = 64
 #: how deep same-file calls are inlined into a function's events
 MAX_INLINE_DEPTH = 3
 #: nothing real is deeper; bounded so a pathological value cannot recurse forever
@@ -81,12 +86,18 @@ def summarize_text(text: str, module: Module, context: ProjectContext) -> Module
     if not isinstance(parsed, cst.Module):
         return empty_summary(module.rel, parsed=False)
     model = SemanticModel(parsed, module.rel)
-    return Summarizer(model, module, context).summary()
+    # a summary is what the module says on its own: parameters are not pinned
+    # by its callers in other files (whose summaries read this one: a cycle)
+    model.options[FOR_SUMMARY] = True
+    return Summarizer(model, module, context, text).summary()
 
 
 class Summarizer:
-    def __init__(self, model: SemanticModel, module: Module, context: ProjectContext) -> None:
+    def __init__(
+        self, model: SemanticModel, module: Module, context: ProjectContext, text: str = ""
+    ) -> None:
         self.model = model
+        self.text = text
         self.rel = module.rel
         self.module = module
         self.context = context
@@ -116,6 +127,7 @@ class Summarizer:
             star=self._star(names),
             functions={name: self._function(name, f) for name, f in self._functions.items()},
             classes={name: self._class(c) for name, c in self._classes.items()},
+            calls=self._calls(),
         )
 
     # --- module names ---------------------------------------------------------
@@ -321,6 +333,90 @@ class Summarizer:
                 return True
         return False
 
+    # --- calls of other modules' functions ---------------------------------------------
+
+    def _calls(self) -> tuple[CallRecord, ...]:
+        """The calls this module makes of other project modules' top-level
+        functions, with their arguments' values; a function also used other
+        than called (passed on, aliased, called with ``*args``) gets one opaque
+        record: whoever calls it then is out of sight."""
+        if not self.text:
+            return ()
+        resolved: dict[str, SFunction | None] = {}
+        records: list[CallRecord] = []
+        opaque: dict[SFunction, CallRecord] = {}
+        #: calls per name as written at the call (``nll`` in ``nll(p, y)``)
+        called_as: dict[str, int] = {}
+        targets: set[SFunction] = set()
+        for site in self.model.calls:
+            qualname = site.qualname
+            if qualname is None or qualname.split(".", 1)[0] in bridge.FRAMEWORK_ROOTS:
+                continue
+            if qualname not in resolved:
+                found = bridge.value_of_qualname(qualname, self.context)
+                found = self.context.resolve(found) if found is not None else None
+                resolved[qualname] = (
+                    found
+                    if isinstance(found, SFunction)
+                    and found.file != self.rel
+                    and "." not in found.name
+                    else None
+                )
+            ref = resolved[qualname]
+            if ref is None:
+                continue
+            targets.add(ref)
+            written = _last_name(site.node.func)
+            if written is not None:
+                called_as[written] = called_as.get(written, 0) + 1
+            call = site.node
+            if has_star_args(call) or len(records) >= MAX_CALL_RECORDS:
+                opaque.setdefault(ref, CallRecord(ref.file, ref.name, 0, 0, opaque=True))
+                continue
+            line, column = self._cheap_position(call)
+            args = tuple(self._argument(a.value) for a in call.args if a.keyword is None)
+            keywords = {
+                a.keyword.value: self._argument(a.value) for a in call.args if a.keyword is not None
+            }
+            records.append(CallRecord(ref.file, ref.name, line, column, args, keywords))
+        for ref in sorted(targets, key=lambda r: (r.file, r.name)):
+            if ref not in opaque and self._used_otherwise(ref, called_as):
+                opaque[ref] = CallRecord(ref.file, ref.name, 0, 0, opaque=True)
+        return (*records, *opaque.values())
+
+    def _argument(self, expr: cst.BaseExpression) -> SValue:
+        value = self.kinds.values.get(expr)
+        if value is None:
+            return S_UNKNOWN
+        try:
+            return self.value(value)
+        except RecursionError:
+            return S_UNKNOWN
+
+    def _used_otherwise(self, ref: SFunction, called_as: dict[str, int]) -> bool:
+        """Whether a name bound to ``ref`` appears other than in an import or
+        as the callee of a call (``apply(nll)``, ``f = losses.nll``): counted on
+        the text, so a mention in a comment counts too (silence, never a guess)."""
+        short = ref.name
+        names = {short}
+        imported: dict[str, int] = {}
+        for scope in self.model.scopes.values():
+            for local, bindings in scope.bindings.items():
+                for binding in bindings:
+                    qualname = binding.qualname
+                    if binding.kind != "import" or not qualname:
+                        continue
+                    if qualname.rsplit(".", 1)[-1] == short:
+                        names.add(local)
+                        imported[local] = imported.get(local, 0) + 1
+                        if local != short:
+                            imported[short] = imported.get(short, 0) + 1
+        for name in names:
+            mentions = len(re.findall(rf"\b{re.escape(name)}\b", self.text))
+            if mentions > imported.get(name, 0) + called_as.get(name, 0):
+                return True
+        return False
+
     # --- classes -------------------------------------------------------------------
 
     def _class(self, cls: cst.ClassDef) -> ClassSummary:
@@ -463,6 +559,16 @@ class Summarizer:
         pos = self.model.position(node)
         return pos.start.line, pos.start.column + 1
 
+    def _cheap_position(self, node: cst.CSTNode) -> tuple[int, int]:
+        """Where ``node`` is, when positions are computed anyway; (0, 0) otherwise
+        (a position pass costs as much as the rest of a summary)."""
+        if "_positions" not in self.model.__dict__:
+            return 0, 0
+        try:
+            return self._position(node)
+        except KeyError:
+            return 0, 0
+
     def _line(self, node: cst.CSTNode) -> int:
         """The line of a definition, when positions are computed anyway (a
         module whose summary has no origin pays for no position pass)."""
@@ -472,6 +578,14 @@ class Summarizer:
             return self._position(node)[0]
         except KeyError:
             return 0
+
+
+def _last_name(func: cst.BaseExpression) -> str | None:
+    if isinstance(func, cst.Name):
+        return func.value
+    if isinstance(func, cst.Attribute):
+        return func.attr.value
+    return None
 
 
 def _string_list(expr: cst.BaseExpression) -> list[str]:

@@ -30,7 +30,7 @@ from functools import cache
 from typing import Any, Union
 
 #: changes whenever the shape of a summary changes (old cache entries are misses)
-SUMMARY_FORMAT = 2
+SUMMARY_FORMAT = 3
 #: nothing real nests deeper; more is damage (or an attack on the decoder)
 MAX_DEPTH = 64
 
@@ -231,6 +231,24 @@ class ClassSummary:
 
 
 @dataclass(frozen=True)
+class CallRecord:
+    """A call of another project module's top-level function made here, with
+    the values of its arguments at the call (what lets ``losses.py`` know its
+    helper's parameters when every caller in the project agrees)."""
+
+    #: the callee: its module and its name there
+    file: str
+    name: str
+    line: int
+    column: int
+    args: tuple[SValue, ...] = ()
+    keywords: dict[str, SValue] = field(default_factory=dict)
+    #: the function is used here in a way that hides its arguments (passed as a
+    #: value, called with ``*args``, too many calls to list): its callers are unknown
+    opaque: bool = False
+
+
+@dataclass(frozen=True)
 class ModuleSummary:
     #: the module, relative to the project root (``models/net.py``)
     file: str
@@ -242,6 +260,8 @@ class ModuleSummary:
     star: tuple[str, ...] = ()
     functions: dict[str, FunctionSummary] = field(default_factory=dict)
     classes: dict[str, ClassSummary] = field(default_factory=dict)
+    #: calls of other project modules' top-level functions made here
+    calls: tuple[CallRecord, ...] = ()
 
     def function(self, name: str) -> FunctionSummary | None:
         return self.functions.get(name)

@@ -21,6 +21,10 @@ from lossflint.analysis.interpreter.syntax import (
     statements_of,
 )
 from lossflint.analysis.values import ClassRef, Foreign, FunctionRef, Instance
+from lossflint.project import bridge, callers
+from lossflint.project.context import FOR_SUMMARY
+from lossflint.project.context import current as project_context
+from lossflint.project.summary import CallRecord
 
 if TYPE_CHECKING:
     from lossflint.analysis.index import ModuleIndex
@@ -38,6 +42,10 @@ class Interpreter(Statements[V], Expressions[V]):
     #: domain's choice (a join of different call sites' values may lose a fact
     #: every one of them has)
     GLOBALS_AT_CALL_SITES = False
+    #: parameters of top-level functions are also pinned by the calls other
+    #: project files make of them (``project/callers.py``), in a reported lint
+    #: only: the domain's choice
+    PINS_FROM_OTHER_FILES = False
 
     def __init__(self, model: ModuleIndex, unknown: V) -> None:
         super().__init__(model, unknown)
@@ -50,6 +58,8 @@ class Interpreter(Statements[V], Expressions[V]):
         #: module names read (and what they gave) while the module body runs
         self._early_reads: dict[str, Any] | None = None
         self._unpinnable: set[cst.FunctionDef] = set()
+        #: calls other project files make of this module's top-level functions
+        self._external: dict[cst.FunctionDef, list[CallRecord]] | None = None
         # within a round
         self._returns: dict[cst.FunctionDef, V] = {}
         self._in_progress: set[cst.FunctionDef] = set()
@@ -106,6 +116,7 @@ class Interpreter(Statements[V], Expressions[V]):
             self._globals = new_globals
             for func in self._functions:
                 self._function_returns(func)
+            self._add_external_pins()
             new_pins = self._settle(self._next_pins, self._unpinnable)
             new_captures = self._settle(self._next_captures, set())
             new_views = self._settle_views()
@@ -335,6 +346,74 @@ class Interpreter(Statements[V], Expressions[V]):
                 value = seen[name]
             elif name in defaults:
                 # the call relies on the default: ``def train(model=Net())``
+                value = self.evaluate_alone(defaults[name], "<default>")
+            else:
+                value = self.unknown
+            pins[name] = self.join(pins[name], value) if name in pins else value
+
+    def _external_records(self) -> dict[cst.FunctionDef, list[CallRecord]]:
+        if self._external is not None:
+            return self._external
+        self._external = {}
+        if (
+            not self.PINS_FROM_OTHER_FILES
+            or self.model.options.get(FOR_SUMMARY)
+            or project_context() is None
+        ):
+            return self._external
+        bindings = self.model.module_scope.bindings
+        if not self._imports_a_framework():
+            return self._external  # no fact of a domain can come of it: skip the search
+        tops = {
+            stmt.name.value: stmt
+            for stmt in self.model.module.body
+            if isinstance(stmt, cst.FunctionDef)
+            and len(bindings.get(stmt.name.value, ())) == 1
+            and param_names(stmt.params)
+        }
+        found = callers.external_calls(sorted(tops)) if tops else None
+        for name, records in (found or {}).items():
+            if records:
+                self._external[tops[name]] = records
+        return self._external
+
+    def _imports_a_framework(self) -> bool:
+        for scope in self.model.scopes.values():
+            for bindings in scope.bindings.values():
+                for binding in bindings:
+                    root = (binding.qualname or "").split(".", 1)[0]
+                    if binding.kind == "import" and root in bridge.FRAMEWORK_ROOTS:
+                        return True
+        return False
+
+    def _add_external_pins(self) -> None:
+        """Join what other files' calls pass into this round's parameter pins
+        (a function used there other than called is unpinnable)."""
+        for func, records in self._external_records().items():
+            if func in self._unpinnable:
+                continue
+            if any(record.opaque for record in records):
+                self._unpinnable.add(func)
+                continue
+            for record in records:
+                self._record_external(func, record)
+
+    def _record_external(self, func: cst.FunctionDef, record: CallRecord) -> None:
+        params = func.params
+        in_order = [p.name.value for p in (*params.posonly_params, *params.params)]
+        every = in_order + [p.name.value for p in params.kwonly_params]
+        seen: Env = {}
+        for index, given in enumerate(record.args):
+            if index < len(in_order):
+                seen[in_order[index]] = self.from_summary(given)
+        for name, given in record.keywords.items():
+            seen[name] = self.from_summary(given)
+        pins = self._next_pins.setdefault(func, {})
+        defaults = param_defaults(params)
+        for name in every:
+            if name in seen:
+                value = seen[name]
+            elif name in defaults:
                 value = self.evaluate_alone(defaults[name], "<default>")
             else:
                 value = self.unknown

@@ -1,0 +1,170 @@
+"""Who calls a module's functions from elsewhere in the project.
+
+``losses.py`` defines ``nll_from_probs(p, y)``; only its callers know whether
+``p`` holds probabilities. When ``losses.py`` is linted, the files that may
+call it are found by the reverse of the import graph, cheaply and bounded:
+
+1. the project's Python files are listed once per process (no more than
+   ``MAX_FILES``, no bigger than ``MAX_FILE_BYTES`` each, ``MAX_TOTAL_BYTES`` in
+   all: a bigger project gets no answer, so nothing is pinned);
+2. a file is a candidate only if its text names the function (a plain
+   substring test) and names the module (its stem, or a relative import);
+3. a candidate's imports are scanned with ``ast`` (``imports.scan_imports``),
+   and only a file that imports the module has its summary read;
+4. its summary lists its calls of other modules' functions with the values of
+   their arguments (``summary.CallRecord``).
+
+Every summary read is recorded in the context's ``used``, so a cached result
+of ``losses.py`` is valid only while its callers' summaries hold: editing
+``train.py`` changes ``losses.py``'s findings on the next run. A file that
+*starts* calling the function without being a caller before is seen when
+``losses.py`` is linted without a cached result (docs/project-analysis.md,
+Limits).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from lossflint.project.context import ProjectContext, current
+from lossflint.project.imports import ImportRef, project_modules, scan_imports
+from lossflint.project.layout import Layout, Module
+from lossflint.project.summary import CallRecord
+
+#: a project with more Python files than this gets no call sites from other files
+MAX_FILES = 2000
+#: directory entries looked at while listing the project (a data folder of
+#: images must not make the listing slow)
+MAX_ENTRIES = 50_000
+MAX_FILE_BYTES = 1024 * 1024
+MAX_TOTAL_BYTES = 32 * 1024 * 1024
+#: importers of one module whose summaries are read; more: unknown (each may
+#: cost a summary the run would not compute otherwise)
+MAX_IMPORTERS = 8
+_SKIPPED_DIRS = frozenset(
+    {"__pycache__", "node_modules", "site-packages", "venv", "env", "build", "dist"}
+)
+
+
+@dataclass
+class ProjectTexts:
+    """The project's Python files and their texts, read once per process."""
+
+    #: None: the project is too big to scan
+    files: dict[str, str] | None
+    _imports: dict[str, list[ImportRef]] = field(default_factory=dict)
+
+    def imports(self, path: str) -> list[ImportRef]:
+        found = self._imports.get(path)
+        if found is None and self.files is not None:
+            found = self._imports[path] = scan_imports(self.files.get(path, ""))
+        return found or []
+
+
+def project_texts(layout: Layout) -> ProjectTexts:
+    cached = layout.texts
+    if isinstance(cached, ProjectTexts):
+        return cached
+    texts = ProjectTexts(_read_project(layout.root))
+    layout.texts = texts
+    return texts
+
+
+def _read_project(root: Path) -> dict[str, str] | None:
+    files: dict[str, str] = {}
+    total = 0
+    entries = 0
+    todo = [str(root)]
+    while todo:
+        folder = todo.pop()
+        try:
+            with os.scandir(folder) as listing:
+                items = list(listing)
+        except OSError:
+            continue
+        entries += len(items)
+        if entries > MAX_ENTRIES:
+            return None
+        for item in items:
+            name = item.name
+            try:
+                if item.is_dir(follow_symlinks=False):
+                    if not name.startswith(".") and name not in _SKIPPED_DIRS:
+                        todo.append(item.path)
+                    continue
+                if not name.endswith(".py") or not item.is_file(follow_symlinks=False):
+                    continue
+                size = item.stat(follow_symlinks=False).st_size
+            except OSError:
+                continue
+            if len(files) >= MAX_FILES:
+                return None
+            if size > MAX_FILE_BYTES:
+                continue
+            total += size
+            if total > MAX_TOTAL_BYTES:
+                return None
+            try:
+                with open(item.path, "rb") as handle:
+                    data = handle.read(MAX_FILE_BYTES + 1)
+            except OSError:
+                continue
+            files[os.path.realpath(item.path)] = data.decode("utf-8", "replace")
+    return files
+
+
+def _text_of(context: ProjectContext, path: str, texts: ProjectTexts) -> str:
+    """A file's text, unsaved editor text first."""
+    overlays = getattr(context.store, "overlays", None)
+    if isinstance(overlays, dict) and path in overlays:
+        return str(overlays[path])
+    return (texts.files or {}).get(path, "")
+
+
+def external_calls(names: list[str]) -> dict[str, list[CallRecord]] | None:
+    """For each of the named top-level functions of the module being linted,
+    the calls other project files make of it (opaque records included);
+    None when the project cannot be searched (none, too big)."""
+    context = current()
+    if context is None or context.rel is None or not names:
+        return None
+    layout = context.layout
+    me = layout.module_for_file(context.importer)
+    if me is None:
+        return None
+    texts = project_texts(layout)
+    if texts.files is None:
+        return None
+    stem = me.path.parent.name if me.is_package else me.path.stem
+    myself = str(me.path)
+    wanted = set(names)
+    out: dict[str, list[CallRecord]] = {name: [] for name in names}
+    paths = set(texts.files)
+    overlays = getattr(context.store, "overlays", None)
+    if isinstance(overlays, dict):
+        paths |= {p for p in overlays if layout.contains(p) and p.endswith(".py")}
+    importers: list[str] = []
+    for path in sorted(paths):
+        if path == myself:
+            continue
+        text = _text_of(context, path, texts)
+        if not any(name in text for name in wanted):
+            continue
+        if stem not in text and "from ." not in text:
+            continue
+        refs = scan_imports(text) if path not in (texts.files or {}) else texts.imports(path)
+        if any(m.rel == me.rel for m in project_modules(layout, Path(path), refs)):
+            importers.append(path)
+    if len(importers) > MAX_IMPORTERS:
+        return None  # a helper of the whole project: reading every caller costs too much
+    for path in importers:
+        caller = layout.module_for_file(path)
+        summary = context.summary(caller.rel) if isinstance(caller, Module) else None
+        if summary is None:
+            return None  # a caller that cannot be read: its calls are unknown
+        for record in summary.calls:
+            if record.file == me.rel and record.name in wanted:
+                out[record.name].append(record)
+    return out

@@ -195,9 +195,58 @@ for xb, yb in zip(train.data.unsqueeze(1).float().split(32), train.targets.split
     nn.functional.cross_entropy(model(xb), yb).backward()  # raw
     opt.step()
 """,
+    "a data set class of the file, split with sklearn": KERAS_HEAD
+    + """
+from sklearn.model_selection import train_test_split
+
+class Digits(torch.utils.data.Dataset):
+    def __init__(self, images, labels):
+        self.images = torch.tensor(images, dtype=torch.float32)
+        self.labels = torch.tensor(labels)
+
+    def __len__(self):
+        return len(self.labels)
+
+    def __getitem__(self, i):
+        return self.images[i].view(-1), self.labels[i]
+
+X_tr, X_val, y_tr, y_val = train_test_split(x_train, y_train, test_size=0.1)
+loader = DataLoader(Digits(X_tr, y_tr), batch_size=64, shuffle=True)
+for xb, yb in loader:
+    loss = F.cross_entropy(model(xb), yb)  # raw
+    opt.zero_grad(); loss.backward(); opt.step()
+""",
+    "random_split of a TensorDataset": VISION_HEAD
+    + """
+ds = TensorDataset(train.data.float(), train.targets)
+train_ds, val_ds = torch.utils.data.random_split(ds, [50000, 10000])
+for xb, yb in DataLoader(train_ds, batch_size=64, shuffle=True):
+    loss = F.cross_entropy(model(xb), yb)  # raw
+    opt.zero_grad(); loss.backward(); opt.step()
+""",
 }
 
 SILENT = {
+    "a data set class that transforms": KERAS_HEAD
+    + """
+class Digits(torch.utils.data.Dataset):
+    def __init__(self, images, labels, transform=None):
+        self.images, self.labels, self.transform = images, labels, transform
+
+    def __len__(self):
+        return len(self.labels)
+
+    def __getitem__(self, i):
+        image = self.images[i]
+        if self.transform:
+            image = self.transform(image)
+        return image, self.labels[i]
+
+loader = DataLoader(Digits(x_train, y_train, transform=norm), batch_size=64)
+for xb, yb in loader:
+    loss = F.cross_entropy(model(xb.float()), yb)
+    opt.zero_grad(); loss.backward(); opt.step()
+""",
     "an evaluation loop next to the training loop": VISION_HEAD
     + """
 seq = nn.Sequential(nn.Flatten(), nn.Linear(784, 10))

@@ -219,9 +219,22 @@ class PixelFacts(Interpreter[Any]):
     def subscript(self, expr: cst.Subscript, base: Any) -> Any:
         if isinstance(base, _FOLLOWED):
             return base  # rows, a batch, a slice: the values as they are
+        if isinstance(base, Instance):
+            base = self._dataset_rows(base)
         if isinstance(base, Rows):
             return base.element
         return None
+
+    def _dataset_rows(self, dataset: Instance) -> Rows | None:
+        """A data set class of this file: its items are what ``__getitem__``
+        returns (every return, joined: a transform on one path is unknown)."""
+        getitem = self.method(dataset.cls, "__getitem__")
+        if getitem is None:
+            return None
+        item = self._function_returns(getitem)
+        if isinstance(item, _FOLLOWED):
+            return Rows(item)
+        return _rows_of(item.items) if isinstance(item, TupleValue) else None
 
     def binary(self, op: str, left: Any, right: Any, node: cst.CSTNode) -> Any:
         if isinstance(left, Labels):
@@ -254,9 +267,27 @@ class PixelFacts(Interpreter[Any]):
             return _rows_of(tuple(args))
         if qualname in apis.DATA_LOADERS:
             dataset = _value_of(call, args, argument(call, 0, "dataset"))
+            if isinstance(dataset, Instance):
+                return self._dataset_rows(dataset)
             if isinstance(dataset, Rows):
                 return dataset
             return Rows(dataset) if isinstance(dataset, _FOLLOWED) else None
+        if qualname in apis.DATASET_SUBSETS:
+            return first if isinstance(first, Rows) else None
+        if qualname == apis.RANDOM_SPLIT:
+            lengths = argument(call, 1, "lengths")
+            if not isinstance(first, Rows) or not isinstance(lengths, (cst.List, cst.Tuple)):
+                return None
+            return TupleValue(tuple(first for _ in lengths.elements))  # type: ignore[misc]
+        if qualname in ("builtins.list", "builtins.tuple"):
+            return first if isinstance(first, Rows) else None
+        if qualname in apis.TRAIN_TEST_SPLIT:
+            if any(a.star for a in call.args):
+                return None
+            # (a, b, ...) → (a_train, a_test, b_train, b_test, ...)
+            arrays = [v for a, v in zip(call.args, args, strict=False) if a.keyword is None]
+            parts = tuple(part for array in arrays for part in (array, array))
+            return TupleValue(parts) if any(isinstance(p, _FOLLOWED) for p in parts) else None
         if qualname == "builtins.zip":
             if any(a.star or a.keyword is not None for a in call.args):
                 return None

@@ -740,3 +740,5 @@ TORCH_VALUE_KEEPING_LAYERS = frozenset(
 CLASS_INDEX_LOSSES = frozenset(
     {"torch.nn.functional.cross_entropy", "torch.nn.functional.nll_loss"}
 )
+#: a data set of some of another data set's items
+DATASET_SUBSETS = frozenset({"torch.utils.data.Subset", "torch.utils.data.dataset.Subset"})

@@ -137,11 +137,19 @@ def lint_source(
     return result.diagnostics
 
 
-def lint_text(text: str, filename: str, ruleset: RuleSet, ignored: list[str]) -> LintResult:
+def lint_text(
+    text: str,
+    filename: str,
+    ruleset: RuleSet,
+    ignored: list[str],
+    module: cst.Module | None = None,
+) -> LintResult:
+    """Findings of ``text``; ``module``: its tree, when the caller has it
+    (the language server reuses the unchanged statements of a buffer)."""
     result = LintResult()
     if file_is_exempt(text):
         return result
-    parsed = parse(text, filename)
+    parsed = module if module is not None else parse(text, filename)
     if isinstance(parsed, Diagnostic):
         if ruleset.report_syntax and not _is_ignored("LF900", ignored):
             result.diagnostics.append(parsed)

@@ -21,10 +21,12 @@ from pathlib import Path
 from lossflint.config import ConfigError, Settings, resolve_settings
 from lossflint.diagnostics import Diagnostic
 from lossflint.file_limits import is_limited, skip_notice
-from lossflint.linter import LintResult, RuleSet, lint_text, parse
+from lossflint.linter import LintResult, RuleSet, parse
+from lossflint.linter import lint_text as lint_whole
 from lossflint.lsp.half_typed import mask_broken_lines, syntax_error
 from lossflint.lsp.messages import FIX_ALL, NOTEBOOK, Job, Outcome
 from lossflint.lsp.project import EditorProjects
+from lossflint.lsp.reparse import Reparser
 from lossflint.parse_guard import check as guard_check
 from lossflint.project.driver import ProjectSession
 
@@ -72,6 +74,7 @@ class Runner:
         self.rulesets: dict[str, RuleSet] = {}
         self.cache = ResultCache()
         self.projects = EditorProjects()
+        self.reparser = Reparser()
 
     def ruleset(self, settings: Settings) -> RuleSet:
         key = settings.fingerprint()
@@ -104,7 +107,7 @@ class Runner:
             elif job.kind == NOTEBOOK:
                 outcome = lint_notebook_json(job.text, job.name, ruleset, ignored)
             else:
-                outcome = lint_buffer(job.text, job.name, ruleset, ignored)
+                outcome = lint_buffer(job.text, job.name, ruleset, ignored, self.reparser)
         if session is not None:
             outcome.deps = session.deps(context)
         self.cache.put(key, outcome)
@@ -127,10 +130,22 @@ def _notices(result: LintResult) -> list[str]:
     return [str(error) for error in result.errors]
 
 
-def lint_buffer(text: str, name: str, ruleset: RuleSet, ignored: list[str]) -> Outcome:
+def lint_buffer(
+    text: str,
+    name: str,
+    ruleset: RuleSet,
+    ignored: list[str],
+    reparser: Reparser | None = None,
+) -> Outcome:
     """Findings of a Python buffer; a buffer that does not parse is linted
     with its broken lines masked (:mod:`lossflint.lsp.half_typed`), and its
-    LF900 is added."""
+    LF900 is added. ``reparser`` keeps the trees of unchanged statements
+    between versions."""
+
+    def lint_text(text: str, name: str, ruleset: RuleSet, ignored: list[str]) -> LintResult:
+        module = reparser.parse(text) if reparser is not None else None
+        return lint_whole(text, name, ruleset, ignored, module)
+
     report = ruleset.report_syntax and not any("LF900".startswith(i) for i in ignored)
     if report:
         # lint first: CPython's parser is asked only when libcst failed

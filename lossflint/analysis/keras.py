@@ -1099,9 +1099,13 @@ class KerasFacts(Interpreter[Any]):
 
 
 def _holds_images(value: Any) -> bool:
+    """Raw images, or labels scaled like them (LF413 in a custom loop), are in
+    ``value`` (an array or a tuple of arrays)."""
     if isinstance(value, Images):
         return True
-    return isinstance(value, TupleValue) and any(isinstance(i, Images) for i in value.items)
+    return isinstance(value, TupleValue) and any(
+        isinstance(i, (Images, ScaledLabels)) for i in value.items
+    )
 
 
 def _common_tail(a: tuple[Any, ...], b: tuple[Any, ...]) -> tuple[Any, ...]:

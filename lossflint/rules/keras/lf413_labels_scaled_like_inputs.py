@@ -29,8 +29,8 @@ class LabelsScaledLikeInputs(Rule):
 Flags a statement that divides class labels (from a `keras.datasets` loader, or
 one-hot labels) like pixels (`y_train / 255`, `y_train /= 255`) or fits a scaler
 on them (`StandardScaler().fit_transform(y_train)`), when those labels reach
-`fit` (or a loss) of a model trained with a classification loss. In PyTorch
-loops, labels of those loaders or of a torchvision data set (`.targets`)
+`fit` (or a loss) of a model trained with a classification loss, also through
+a `tf.data` dataset to a loss object in a custom loop. In PyTorch loops, labels of those loaders or of a torchvision data set (`.targets`)
 followed like LF412's pixels (`torch.tensor`, `.long()`, `TensorDataset`,
 `DataLoader`, ...) to the target of `cross_entropy`/`nll_loss` (or their loss
 classes) count.
@@ -109,6 +109,21 @@ targets that do not sum to 1. The model learns the wrong classes, with no error.
             model = keras.Sequential([layers.Flatten(), layers.Dense(10)])
             model.compile(loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
             model.fit(x / 255.0, y)
+            """,
+        ),
+        # a custom training loop over a tf.data dataset
+        Invalid(
+            """
+            import tensorflow as tf
+            from tensorflow import keras
+            (x, y), _ = keras.datasets.mnist.load_data()
+            x, y = x / 255.0, y / 255.0  # error: LF413 at `x, y`
+            ds = tf.data.Dataset.from_tensor_slices((x, y)).batch(64)
+            model = keras.Sequential([keras.layers.Flatten(), keras.layers.Dense(10)])
+            loss_fn = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+            for xb, yb in ds:
+                with tf.GradientTape() as tape:
+                    loss = loss_fn(yb, model(xb, training=True))
             """,
         ),
         # a PyTorch loop: `.long()` truncates the fractions to class 0

@@ -86,6 +86,7 @@ for i in range(0, len(X), 64):
 """,
     "zip of splits": KERAS_HEAD
     + """
+print(x_train)
 X = torch.tensor(x_train).float()
 Y = torch.tensor(y_train)
 for xb, yb in zip(X.split(64), Y.split(64)):
@@ -386,6 +387,14 @@ for xb in train.data.float().split(64):
 other = torchvision.models.resnet18(num_classes=10)
 for xb in train.data.float().split(64):
     other(xb).sum().backward()
+""",
+    "an unknown helper may scale in place": VISION_HEAD
+    + """
+from helpers import standardize_
+X = train.data.float()
+standardize_(X)
+for xb in X.split(64):
+    model(xb).sum().backward()
 """,
     "unknown preprocessing function": VISION_HEAD
     + """

@@ -311,7 +311,8 @@ class PixelFacts(Interpreter[Any]):
         if qualname.startswith(apis.TORCH_NN_PREFIX):
             short = qualname[len(apis.TORCH_NN_PREFIX) :]
             return TorchLayer(qualname) if short[:1].isupper() and "." not in short else None
-        self._forget_arguments(call, env)
+        if not qualname.startswith(apis.BUILTINS_PREFIX):  # ``print(x)`` changes nothing
+            self._forget_arguments(call, env)
         return None
 
     def method_call(

@@ -225,9 +225,27 @@ for xb, yb in DataLoader(train_ds, batch_size=64, shuffle=True):
     loss = F.cross_entropy(model(xb), yb)  # raw
     opt.zero_grad(); loss.backward(); opt.step()
 """,
+    "weights initialised in place": VISION_HEAD
+    + """
+def init_weights(m):
+    if isinstance(m, nn.Linear):
+        m.weight.data.normal_(0.0, 0.02)
+        m.bias.data.fill_(0)
+
+model.apply(init_weights)
+for xb in train.data.float().split(64):
+    model(xb).sum().backward()  # raw
+""",
 }
 
 SILENT = {
+    "the data set rescaled through another name": VISION_HEAD
+    + """
+trainset = train
+trainset.data = trainset.data.float() / 255.
+for xb in train.data.float().split(64):
+    model(xb).sum().backward()
+""",
     "a data set class that transforms": KERAS_HEAD
     + """
 class Digits(torch.utils.data.Dataset):

@@ -146,8 +146,9 @@ class PixelFacts(Interpreter[Any]):
         self.fed: set[cst.FunctionDef] = set()
         #: forward() of same-file modules called on raw pixels from each function
         self.inner: dict[cst.FunctionDef, set[cst.FunctionDef]] = {}
-        self.vision_attributes = not self._attributes_changed()
+        self.vision_attributes = True
         if self._relevant():
+            self.vision_attributes = not self._attributes_changed()
             self.run()
 
     # --- setup -----------------------------------------------------------------------
@@ -168,9 +169,16 @@ class PixelFacts(Interpreter[Any]):
         return source and trains
 
     def _attributes_changed(self) -> bool:
-        """The file stores into a ``.data``/``.targets``-like attribute, or
-        changes one in place: what such an attribute holds is not followed."""
+        """The file stores into the ``.data``/``.targets`` of what may be a
+        data set (a name given a torchvision data set, or one that says
+        data/set/train/test), or changes one in place: what such an attribute
+        holds is then not followed. ``m.weight.data.normal_()`` is no data set."""
         watched = apis.TORCHVISION_PIXEL_ATTRIBUTES | apis.TORCHVISION_LABEL_ATTRIBUTES
+        datasets: set[str | None] = set()
+        for site in self.model.calls_to(*apis.TORCHVISION_PIXEL_DATASETS):
+            parent = self.model.parent(site.node)
+            if isinstance(parent, cst.Assign):
+                datasets.update(dotted_text(t.target) for t in parent.targets)
         for node in self.model.parents:
             targets: list[cst.BaseExpression] = []
             if type(node) is cst.Assign:
@@ -184,7 +192,13 @@ class PixelFacts(Interpreter[Any]):
             for target in targets:
                 while type(target) is cst.Subscript:
                     target = target.value
-                if type(target) is cst.Attribute and target.attr.value in watched:
+                if type(target) is not cst.Attribute or target.attr.value not in watched:
+                    continue
+                base = dotted_text(target.value)
+                if base is None or base in datasets:
+                    return True
+                last = base.rsplit(".", 1)[-1].lower()
+                if any(word in last for word in _DATASET_WORDS):
                     return True
         return False
 
@@ -472,6 +486,8 @@ class PixelFacts(Interpreter[Any]):
 
 # --- helpers -----------------------------------------------------------------------------
 
+#: what the name of a data set object says
+_DATASET_WORDS = ("data", "set", "train", "test", "val", "mnist", "cifar")
 #: ``nn.Module`` methods that return the module itself
 _MODULE_SELF_METHODS = frozenset({"to", "cuda", "cpu", "train", "eval", "float", "double"})
 

@@ -40,7 +40,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import libcst as cst
 
@@ -146,61 +146,84 @@ class PixelFacts(Interpreter[Any]):
         self.fed: set[cst.FunctionDef] = set()
         #: forward() of same-file modules called on raw pixels from each function
         self.inner: dict[cst.FunctionDef, set[cst.FunctionDef]] = {}
-        self.vision_attributes = True
+        #: the ``.data`` of torchvision data sets is followed (read, never changed)
+        self.vision_attributes = False
         if self._relevant():
-            self.vision_attributes = not self._attributes_changed()
             self.run()
 
     # --- setup -----------------------------------------------------------------------
 
     def _relevant(self) -> bool:
-        """A file that loads pixel data and runs a backward()."""
-        source = trains = False
+        """A file that runs a backward() and loads Keras pixel data or reads the
+        ``.data`` of a torchvision data set."""
+        keras_source = vision = trains = False
         for site in self.model.calls:
             name = site.qualname
             if site.method == "backward" or name in apis.AUTOGRAD_BACKWARD:
                 trains = True
-            if (
-                site.method == "load_data"
-                or name in apis.TORCHVISION_PIXEL_DATASETS
-                or (name or "").startswith(apis.DATASETS_PREFIX)
-            ):
-                source = True
-        return source and trains
+            if site.method == "load_data" or (name or "").startswith(apis.DATASETS_PREFIX):
+                keras_source = True
+            if name in apis.TORCHVISION_PIXEL_DATASETS:
+                vision = True
+        if not trains:
+            return False
+        if vision:
+            read, changed = self._dataset_attributes()
+            self.vision_attributes = read and not changed
+        return keras_source or self.vision_attributes
 
-    def _attributes_changed(self) -> bool:
-        """The file stores into the ``.data``/``.targets`` of what may be a
+    def _dataset_attributes(self) -> tuple[bool, bool]:
+        """Whether the file reads the ``.data``/``.targets`` of what may be a
         data set (a name given a torchvision data set, or one that says
-        data/set/train/test), or changes one in place: what such an attribute
-        holds is then not followed. ``m.weight.data.normal_()`` is no data set."""
+        data/set/train/test), and whether it stores into one or changes one
+        in place (then what they hold is not followed). ``m.weight.data`` is
+        no data set."""
         watched = apis.TORCHVISION_PIXEL_ATTRIBUTES | apis.TORCHVISION_LABEL_ATTRIBUTES
         datasets: set[str | None] = set()
         for site in self.model.calls_to(*apis.TORCHVISION_PIXEL_DATASETS):
             parent = self.model.parent(site.node)
             if isinstance(parent, cst.Assign):
                 datasets.update(dotted_text(t.target) for t in parent.targets)
+
+        def may_be_dataset(expr: cst.BaseExpression) -> bool:
+            if isinstance(expr, cst.Call):
+                return self.model.qualname(expr.func) in apis.TORCHVISION_PIXEL_DATASETS
+            base = dotted_text(expr)
+            if base is None or base in datasets:
+                return True
+            return any(word in base.rsplit(".", 1)[-1].lower() for word in _DATASET_WORDS)
+
+        read = False
         for node in self.model.parents:
+            kind = type(node)  # not isinstance: libcst node classes check through ABCs
+            if kind is cst.Attribute:
+                attribute = cast(cst.Attribute, node)
+                if attribute.attr.value in watched:
+                    read = read or may_be_dataset(attribute.value)
+                continue
             targets: list[cst.BaseExpression] = []
-            if type(node) is cst.Assign:
-                targets = [t.target for t in node.targets]
-            elif type(node) in (cst.AugAssign, cst.AnnAssign):
-                targets = [node.target]  # type: ignore[attr-defined]
-            elif type(node) is cst.Call and isinstance(node.func, cst.Attribute):
-                method = node.func.attr.value
-                if method.endswith("_") and method not in apis.VALUE_KEEPING_METHODS:
-                    targets = [node.func.value]
+            if kind is cst.Assign:
+                targets = [t.target for t in cast(cst.Assign, node).targets]
+            elif kind is cst.AugAssign or kind is cst.AnnAssign:
+                targets = [cast(cst.AugAssign, node).target]
+            elif kind is cst.Call:
+                func = cast(cst.Call, node).func
+                if (
+                    type(func) is cst.Attribute
+                    and func.attr.value.endswith("_")
+                    and func.attr.value not in apis.VALUE_KEEPING_METHODS
+                ):
+                    targets = [func.value]  # ``train.data.div_(255)``
             for target in targets:
                 while type(target) is cst.Subscript:
                     target = target.value
-                if type(target) is not cst.Attribute or target.attr.value not in watched:
-                    continue
-                base = dotted_text(target.value)
-                if base is None or base in datasets:
-                    return True
-                last = base.rsplit(".", 1)[-1].lower()
-                if any(word in last for word in _DATASET_WORDS):
-                    return True
-        return False
+                if (
+                    type(target) is cst.Attribute
+                    and target.attr.value in watched
+                    and may_be_dataset(target.value)
+                ):
+                    return read, True
+        return read, False
 
     # --- domain ----------------------------------------------------------------------
 
@@ -437,6 +460,8 @@ class PixelFacts(Interpreter[Any]):
 
     def scaled_label_losses(self) -> Iterator[tuple[cst.Call, ScaledLabels]]:
         """Class-index losses (cross entropy, NLL) whose target is scaled labels."""
+        if not any(isinstance(value, ScaledLabels) for value in self.values.values()):
+            return  # no labels were scaled: the loss calls need not be found
         for loss in kinds_of(self.model).loss_calls.values():
             if loss.functional not in apis.CLASS_INDEX_LOSSES or loss.target_expr is None:
                 continue

@@ -44,8 +44,8 @@ PyTorch training loops too: those images, or the `.data` (`.train_data`,
 `CIFAR10`/`CIFAR100` data set (raw pixels whatever its transform), reaching a
 model called in a loop that runs `backward()` (or in a function that does),
 through `torch.tensor`/`from_numpy`, `.float()`/`.to()`/`.view()`, indexing,
-slicing, `TensorDataset`, `DataLoader`, `zip`, `enumerate`, `split`/`chunk`. The
-model is built in the file (`nn.Sequential`, or an `nn.Module` whose `forward`
+slicing, `TensorDataset`, a `Dataset` class of the file, `random_split`,
+`DataLoader`, `zip`, `enumerate`, `split`/`chunk`. The model is built in the file (`nn.Sequential`, or an `nn.Module` whose `forward`
 hands the input to a `Linear`/`Conv`/RNN layer) and holds no normalisation
 layer. The data set object itself (`ds[i]`, a `DataLoader` over it) goes
 through its transform (`ToTensor` scales): silent, as is any arithmetic on the

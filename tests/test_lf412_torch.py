@@ -236,9 +236,40 @@ model.apply(init_weights)
 for xb in train.data.float().split(64):
     model(xb).sum().backward()  # raw
 """,
+    "the backward in a helper the loop calls": VISION_HEAD
+    + """
+def step(loss):
+    opt.zero_grad()
+    loss.backward()
+    opt.step()
+
+for xb, yb in zip(train.data.float().split(64), train.targets.split(64)):
+    step(F.cross_entropy(model(xb), yb))  # raw
+""",
 }
 
 SILENT = {
+    "an evaluation pass in the epoch loop": VISION_HEAD
+    + """
+seq = nn.Sequential(nn.Flatten(), nn.Linear(784, 10))
+X = train.data.float() / 255
+T = train.data.float()
+for epoch in range(3):
+    for xb in X.split(64):
+        seq(xb).sum().backward()
+    accuracy = (seq(T).argmax(1) == train.targets).float().mean()
+""",
+    "a validation step under no_grad in the batch loop": VISION_HEAD
+    + """
+seq = nn.Sequential(nn.Flatten(), nn.Linear(784, 10))
+X = train.data.float() / 255
+T = train.data.float()
+for i, xb in enumerate(X.split(64)):
+    seq(xb).sum().backward()
+    if i % 100 == 0:
+        with torch.no_grad():
+            print(seq(T[:256]).argmax(1))
+""",
     "the data set rescaled through another name": VISION_HEAD
     + """
 trainset = train

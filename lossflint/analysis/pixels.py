@@ -46,11 +46,13 @@ import libcst as cst
 
 from lossflint.analysis import apis
 from lossflint.analysis.calls import argument, literal_value
+from lossflint.analysis.contexts import contexts
 from lossflint.analysis.interpreter import Env, Interpreter
 from lossflint.analysis.kinds import kinds_of
 from lossflint.analysis.loops import LoopIndex, loops
 from lossflint.analysis.names import dotted_text
 from lossflint.analysis.values import Instance, TupleValue
+from lossflint.analysis.walk import calls_in
 
 if TYPE_CHECKING:
     from lossflint.analysis.index import ModuleIndex
@@ -573,14 +575,25 @@ def _stack_takes_raw(stack: TorchStack) -> bool:
 
 
 def _in_training(model: ModuleIndex, index: LoopIndex, call: cst.Call) -> bool:
-    """``call`` runs in a training step: the innermost loop around it runs a
-    backward() (itself or through a same-file function), or, outside any loop,
-    its function runs one outside any loop. An evaluation loop next to the
-    training loop (in the same epoch loop) is not training."""
+    """``call`` runs in a training step, with gradients on: the innermost loop
+    around it runs a backward() in its own body (not in an inner loop; itself
+    or through a same-file function it calls there), or, outside any loop, its
+    function runs one outside any loop. An evaluation loop (or pass) beside the
+    training loop, in the same epoch loop, is not training."""
+    if contexts(model).in_no_grad(call):
+        return False
     innermost = _innermost_loop(model, call)
     if innermost is not None:
         loop = index.loop_of(call)
-        return loop is not None and loop.node is innermost and loop.has("backward", via_calls=True)
+        if loop is not None and loop.node is innermost:
+            if any(e.kind == "backward" and not e.nested for e in loop.events):
+                return True
+        return any(
+            _innermost_loop(model, inner) is innermost
+            and (func := index.resolve_function(inner)) is not None
+            and "backward" in index.function_kinds(func)
+            for inner in calls_in(innermost.body)
+        )
     func = model.enclosing(call, cst.FunctionDef, cst.ClassDef, cst.Lambda)
     if not isinstance(func, cst.FunctionDef):
         return False

@@ -525,3 +525,73 @@ def test_correctly_ordered_loops_are_silent(source: str) -> None:
     result = lint_text(source, "train.py", RuleSet(ORDER_RULES), [])
     assert not result.errors, result.errors
     assert result.diagnostics == [], source
+
+
+# --- same-file functions called in a loop (analysis/loop_callees.py) ------------
+
+HELPER = """
+import torch
+from torch.nn.utils import clip_grad_norm_
+
+def train_step(model, opt, criterion, x, y):
+    opt.zero_grad()
+    loss = criterion(model(x), y)
+    loss.backward()
+    {body}
+    return {ret}
+
+def fit(model, opt, criterion, loader):
+    running = 0.0
+    for x, y in loader:
+        {call}
+    return running
+"""
+
+
+def _codes(source: str) -> list[tuple[str, int]]:
+    from lossflint.linter import RuleSet, lint_text
+
+    result = lint_text(source, "t.py", RuleSet.default(), [])
+    return [(d.code, d.location.row) for d in result.diagnostics if d.code.startswith("LF3")]
+
+
+def test_a_helper_called_in_a_loop_is_ordered_as_if_inlined() -> None:
+    body = "opt.step()\n    clip_grad_norm_(model.parameters(), 1.0)"
+    source = HELPER.format(
+        body=body, ret="loss", call="running += train_step(model, opt, criterion, x, y)"
+    )
+    # the clip inside the helper (line 10) and the accumulation of its loss (line 16)
+    assert _codes(source) == [("LF301", 10), ("LF306", 16)]
+    index = loops(build(source))
+    (loop,) = index.loops
+    assert [e.kind for e in loop.events] == ["zero_grad", "backward", "step", "clip"]
+    assert [e.event.receiver for e in loop.of("step", "zero_grad")] == ["opt", "opt"]
+
+
+@pytest.mark.parametrize(
+    ("body", "ret", "call"),
+    [
+        # the clip only sometimes: not sure to run after the step
+        (
+            "opt.step()\n    if log:\n        clip_grad_norm_(model.parameters(), 1.0)",
+            "loss",
+            "running += train_step(model, opt, criterion, x, y)",
+        ),
+        # clipped in time, and the helper returns a number
+        (
+            "clip_grad_norm_(model.parameters(), 1.0)\n    opt.step()",
+            "loss.item()",
+            "running += train_step(model, opt, criterion, x, y)",
+        ),
+        # the loss is detached before it is returned
+        (
+            "opt.step()\n    loss = loss.detach()",
+            "loss",
+            "running += train_step(model, opt, criterion, x, y)",
+        ),
+        # called outside any loop
+        ("opt.step()\n    clip_grad_norm_(model.parameters(), 1.0)", "loss", "pass"),
+    ],
+)
+def test_helpers_that_stay_silent(body: str, ret: str, call: str) -> None:
+    assert _codes(HELPER.format(body=body, ret=ret, call=call)) == []

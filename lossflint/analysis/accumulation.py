@@ -138,12 +138,21 @@ def backpropagated_value(
     """``value`` is a name that ``.backward()`` is called on in the same pass of the
     innermost loop around ``node``: it has a graph, whatever computed it (a loss
     function handed in as a parameter, say)."""
-    if not isinstance(value, cst.Name):
-        return False
     enclosing = index.enclosing_loops(node)
     if not enclosing:
         return False
+    if isinstance(value, cst.Call):
+        return returns_backpropagated(model, index, value)
+    if not isinstance(value, cst.Name):
+        return False
     bindings = model.bindings(value)
+    if bindings and all(
+        b.kind == "assign"
+        and isinstance(b.node, cst.Call)
+        and returns_backpropagated(model, index, b.node)
+        for b in bindings
+    ):
+        return True  # `loss = train_step(...)`, which returns what it back-propagated
     if not bindings or any(
         b.kind == "assign" and isinstance(b.node, cst.BaseExpression) and detached(model, b.node)
         for b in bindings
@@ -156,6 +165,55 @@ def backpropagated_value(
         if loss.value == value.value and model.scope_of(loss) is model.scope_of(value):
             return True
     return False
+
+
+def returns_backpropagated(model: SemanticModel, index: LoopIndex, call: cst.Call) -> bool:
+    """``call`` runs a same-file function that returns the one name it calls
+    ``.backward()`` on (a ``train_step`` returning its loss): the result has a
+    graph."""
+    func = index.resolve_function(call)
+    if func is None:
+        return False
+    returned: set[str] = set()
+    for node in descendants(func.body):
+        if type(node) is cst.Return and model.enclosing(node, cst.FunctionDef) is func:
+            value = node.value  # type: ignore[attr-defined]
+            if not isinstance(value, cst.Name):
+                return False
+            returned.add(value.value)
+    if len(returned) != 1:
+        return False
+    (name,) = returned
+    for event in index.events:
+        loss = event.loss
+        if (
+            event.kind == "backward"
+            and not event.managed
+            and isinstance(loss, cst.Name)
+            and loss.value == name
+            and model.enclosing(event.node, cst.FunctionDef) is func
+        ):
+            bindings = model.bindings(loss) or []
+            return not any(
+                b.kind == "assign"
+                and isinstance(b.node, cst.BaseExpression)
+                and detached(model, b.node)
+                for b in bindings
+            )
+    return False
+
+
+def helper_call(model: SemanticModel, value: cst.BaseExpression) -> cst.Call | None:
+    """The call of a same-file function whose back-propagated loss ``value`` is
+    (``value`` itself, or what every binding of the name holds)."""
+    index = loops(model)
+    calls = [value] if isinstance(value, cst.Call) else []
+    if isinstance(value, cst.Name):
+        calls = [b.node for b in model.bindings(value) or [] if isinstance(b.node, cst.Call)]
+    for call in calls:
+        if returns_backpropagated(model, index, call):
+            return call
+    return None
 
 
 def backpropagated(

@@ -50,6 +50,7 @@ import libcst as cst
 from lossflint.analysis import apis
 from lossflint.analysis.calls import argument, literal_value, positional
 from lossflint.analysis.kinds import kinds_of
+from lossflint.analysis.loop_callees import callee_events
 from lossflint.analysis.names import dotted_text
 from lossflint.analysis.values import FunctionRef
 from lossflint.project.context import current as project_context
@@ -84,6 +85,8 @@ class Event:
     #: clipping done by a trainer object (accelerate/Lightning), which unscales itself
     managed: bool = False
     order: float = 0
+    #: an event of a same-file function, inlined at ``node`` (its call): where it is
+    origin: cst.CSTNode | None = None
 
 
 @dataclass(eq=False)
@@ -364,10 +367,56 @@ class LoopIndex:
             for loop_node in chain_loops:
                 loop = self._loop(loop_node)
                 loop.events.append(self._loop_event(event, loop_node))
+        self._inline_callees()
         # same-file functions called from a loop contribute their event kinds
         for loop in self._loop_nodes.values():
             loop.callee_kinds = self._callee_kinds(loop.node)
         self.loops = sorted(self._loop_nodes.values(), key=lambda lp: _first_order(lp))
+
+    def _inline_callees(self) -> None:
+        """A loop that calls a same-file function performs its gradient events
+        at the call, in its order (``loop_callees.py``)."""
+        order_of: dict[int, int] | None = None
+        touched: set[Loop] = set()
+        for call, func in self._resolved_calls:
+            loop_nodes = self._loops_around(call)
+            if not loop_nodes:
+                continue
+            found = callee_events(self.model, self.events, call, func)
+            if not found:
+                continue
+            if order_of is None:
+                order_of = {id(site.node): i for i, site in enumerate(self.model.calls)}
+            order = order_of[id(call)]
+            step = 1 / (len(found) + 1)
+            events = [
+                Event(
+                    e.kind,
+                    call,
+                    receiver,
+                    closure=e.closure,
+                    scaled=e.scaled,
+                    managed=e.managed,
+                    order=order + (i + 1) * step,
+                    origin=e.node,
+                )
+                for i, (e, receiver) in enumerate(found)
+            ]
+            for loop_node in loop_nodes:
+                loop = self._loop(loop_node)
+                loop.events.extend(self._loop_event(e, loop_node) for e in events)
+                touched.add(loop)
+        for loop in touched:
+            loop.events.sort(key=lambda e: e.order)
+
+    def _loops_around(self, node: cst.CSTNode) -> list[cst.For | cst.While]:
+        found: list[cst.For | cst.While] = []
+        for ancestor in self.model.ancestors(node):
+            if isinstance(ancestor, (cst.FunctionDef, cst.Lambda, cst.ClassDef)):
+                break
+            if isinstance(ancestor, (cst.For, cst.While)):
+                found.append(ancestor)
+        return found
 
     def _loop(self, node: cst.For | cst.While) -> Loop:
         found = self._loop_nodes.get(node)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
+import libcst as cst
+
 from lossflint.diagnostics import Finding, RelatedNode, Severity
 from lossflint.examples import Invalid
 from lossflint.registry import Rule
@@ -73,6 +75,26 @@ clipping that was meant to prevent exploding updates does nothing.
         ),
     )
     INVALID = [
+        # a step helper of the same file, called once per batch
+        Invalid(
+            """
+            import torch
+            from torch.nn.utils import clip_grad_norm_
+
+            class Trainer:
+                def train_step(self, x, y):
+                    self.optimizer.zero_grad()
+                    loss = self.criterion(self.model(x), y)
+                    loss.backward()
+                    self.optimizer.step()
+                    clip_grad_norm_(self.model.parameters(), 1.0)  # error: LF301 at `clip_grad_norm_(`
+                    return loss.item()
+
+                def fit(self, loader):
+                    for x, y in loader:
+                        self.train_step(x, y)
+            """
+        ),
         Invalid(
             """
             import torch
@@ -250,6 +272,7 @@ clipping that was meant to prevent exploding updates does nothing.
     ]
 
     def check(self, model: SemanticModel) -> Iterator[Finding]:
+        reported: set[cst.CSTNode] = set()
         for index, loop in iterations(model):
             steps = loop.of("step")
             backwards = loop.of("backward")
@@ -264,12 +287,25 @@ clipping that was meant to prevent exploding updates does nothing.
                 ]
                 if before and not later_steps and not later_backwards:
                     step = before[-1]
+                    # an event of a same-file function called in the loop is
+                    # reported where it is written (once, whichever loop calls it)
+                    at = clip.event.origin or clip.node
+                    step_at = step.event.origin or step.node
+                    if at in reported:
+                        continue
+                    reported.add(at)
+                    via = ""
+                    if clip.event.origin is not None:
+                        via = (
+                            f" (`{short(model, clip.node)}` runs it in the loop at line "
+                            f"{model.line_of(clip.node)})"
+                        )
                     yield Finding(
-                        clip.node,
-                        f"gradients clipped after `{short(model, step.node)}` "
-                        f"(line {model.line_of(step.node)}): the update already used the "
+                        at,
+                        f"gradients clipped after `{short(model, step_at)}` "
+                        f"(line {model.line_of(step_at)}){via}: the update already used the "
                         "unclipped gradients; clip between backward() and step()",
-                        related=(RelatedNode("the step", step.node),),
+                        related=(RelatedNode("the step", step_at),),
                     )
                     continue
                 after = [

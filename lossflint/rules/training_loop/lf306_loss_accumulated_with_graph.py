@@ -383,12 +383,12 @@ def _finding(model: SemanticModel, leak: accumulation.GraphLeak) -> Finding:
         new = node.with_changes(args=[node.args[0].with_changes(value=method_call(value, method))])
         what = f"`{acc.accumulator}.append(...)`"
     evidence = model.kinds.describe(model.value(value))
-    if evidence:
-        source = f" (the loss from {evidence})"
-    elif not leak.by_kind and isinstance(value, cst.Name):
+    helper = None if leak.by_kind else accumulation.helper_call(model, value)
+    source = f" (the loss from {evidence})" if evidence else ""
+    if not evidence and helper is not None:
+        source = f" (`{model.code(helper.func)}()` returns the loss it back-propagated)"
+    elif not evidence and not leak.by_kind and isinstance(value, cst.Name):
         source = f" (`{value.value}.backward()` is called in this loop)"
-    else:
-        source = ""
     return Finding(
         node,
         f"{what} keeps the autograd graph of every iteration alive{source}: memory "

@@ -1,0 +1,134 @@
+"""Gradient events of same-file functions, seen from the loop that calls them.
+
+A loop body that calls ``train_step(model, opt, x, y)`` or
+``self.train_step(x, y)`` zeroes, back-propagates, clips and steps as if the
+callee's body were written there: the loop index (``loops.py``) adds the
+callee's events as events of the call, in the callee's order, so the LF3xx
+order rules and "is this a training loop" see them (the same-file twin of
+``project/events.py``, which does it for another module's functions).
+
+Receivers are renamed into the caller's terms: a parameter becomes the
+argument passed (``self`` the receiver of the call), any other name stays
+the callee's own (``train_step:opt``). Only a callee whose gradient events
+all run once on every call is inlined -- one with such an event under an
+``if``, in a loop or in a nested function might not run it, and guessing
+would make rules fire on correct code -- and only one level deep.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Protocol, TypeVar
+
+import libcst as cst
+
+from lossflint.analysis.calls import positional
+from lossflint.analysis.names import dotted_text
+
+if TYPE_CHECKING:
+    from lossflint.analysis.index import ModuleIndex
+
+
+class _Event(Protocol):
+    """What is read of ``loops.Event`` (which imports this module)."""
+
+    @property
+    def kind(self) -> str: ...
+
+    @property
+    def node(self) -> cst.CSTNode: ...
+
+    @property
+    def receiver(self) -> str | None: ...
+
+
+_E = TypeVar("_E", bound=_Event)
+
+#: the events whose order the loop rules compare (eval/train mode and optimiser
+#: construction have rules of their own that follow calls)
+INLINED = frozenset({"zero_grad", "backward", "unscale", "clip", "step", "sched_step"})
+
+_BRANCHES = (
+    cst.If,
+    cst.IfExp,
+    cst.BooleanOperation,
+    cst.MatchCase,
+    cst.Try,
+    cst.TryStar,
+    cst.With,
+    cst.For,
+    cst.While,
+    cst.ListComp,
+    cst.SetComp,
+    cst.GeneratorExp,
+    cst.DictComp,
+    cst.FunctionDef,
+    cst.Lambda,
+)
+
+
+def callee_events(
+    model: ModuleIndex, events: Sequence[_E], call: cst.Call, func: cst.FunctionDef
+) -> list[tuple[_E, str | None]]:
+    """The gradient events ``func`` performs when ``call`` runs it, in order,
+    each with its receiver in the caller's terms (empty when they are not
+    sure to run, or there are none)."""
+    if any(a is func for a in model.ancestors(call)):
+        return []  # recursion
+    own = [e for e in events if e.kind in INLINED and _owner(model, e.node) is func]
+    if not own or any(_guarded(model, e.node, func) for e in own):
+        return []
+    names = _argument_names(call, func)
+    return [(e, _rename(e.receiver, names, func)) for e in own]
+
+
+def _owner(model: ModuleIndex, node: cst.CSTNode) -> cst.CSTNode | None:
+    for ancestor in model.ancestors(node):
+        if isinstance(ancestor, (cst.FunctionDef, cst.Lambda, cst.ClassDef)):
+            return ancestor
+    return None
+
+
+def _guarded(model: ModuleIndex, node: cst.CSTNode, func: cst.FunctionDef) -> bool:
+    """Whether something between ``func``'s body and ``node`` may skip or
+    repeat it (``with`` counts too: ``torch.no_grad()``, ``autocast``)."""
+    for ancestor in model.ancestors(node):
+        if ancestor is func:
+            return False
+        if isinstance(ancestor, _BRANCHES):
+            return True
+    return True
+
+
+def _argument_names(call: cst.Call, func: cst.FunctionDef) -> dict[str, str | None]:
+    """Parameter name → the caller's text for the argument passed."""
+    params = [p.name.value for p in (*func.params.posonly_params, *func.params.params)]
+    args: list[str | None] = [_dotted(a.value) for a in positional(call)]
+    if params[:1] == ["self"] or params[:1] == ["cls"]:
+        receiver = _dotted(call.func.value) if isinstance(call.func, cst.Attribute) else None
+        args = [receiver, *args]
+    names: dict[str, str | None] = dict.fromkeys(params)
+    for param, passed in zip(params, args, strict=False):
+        names[param] = passed
+    for arg in call.args:
+        if arg.keyword is not None and arg.keyword.value in names:
+            names[arg.keyword.value] = _dotted(arg.value)
+    return names
+
+
+def _rename(
+    receiver: str | None, names: dict[str, str | None], func: cst.FunctionDef
+) -> str | None:
+    if receiver is None:
+        return None
+    head, _, rest = receiver.partition(".")
+    if head in names:
+        passed = names[head]
+        if passed is None:
+            return None  # an expression or a default: not a name the caller has
+        return f"{passed}.{rest}" if rest else passed
+    return f"{func.name.value}:{receiver}"
+
+
+def _dotted(expr: cst.BaseExpression) -> str | None:
+    return dotted_text(expr)

@@ -590,16 +590,16 @@ def _in_training(model: ModuleIndex, index: LoopIndex, call: cst.Call) -> bool:
                 return True
         return any(
             _innermost_loop(model, inner) is innermost
-            and (func := index.resolve_function(inner)) is not None
-            and "backward" in index.function_kinds(func)
+            and (callee := index.resolve_function(inner)) is not None
+            and "backward" in index.function_kinds(callee)
             for inner in calls_in(innermost.body)
         )
-    func = model.enclosing(call, cst.FunctionDef, cst.ClassDef, cst.Lambda)
-    if not isinstance(func, cst.FunctionDef):
+    owner = model.enclosing(call, cst.FunctionDef, cst.ClassDef, cst.Lambda)
+    if not isinstance(owner, cst.FunctionDef):
         return False
     return any(
         event.kind == "backward"
-        and model.enclosing(event.node, cst.FunctionDef, cst.ClassDef, cst.Lambda) is func
+        and model.enclosing(event.node, cst.FunctionDef, cst.ClassDef, cst.Lambda) is owner
         and _innermost_loop(model, event.node) is None
         for event in index.events
     )

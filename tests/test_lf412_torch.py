@@ -246,6 +246,26 @@ def step(loss):
 for xb, yb in zip(train.data.float().split(64), train.targets.split(64)):
     step(F.cross_entropy(model(xb), yb))  # raw
 """,
+    "a Sequential of an OrderedDict": """
+from collections import OrderedDict
+import torch
+from torch import nn, optim
+from torchvision import datasets
+train = datasets.MNIST("~/.pytorch/MNIST_data/", download=True, train=True)
+model = nn.Sequential(OrderedDict([
+    ("fc1", nn.Linear(784, 128)),
+    ("relu1", nn.ReLU()),
+    ("logits", nn.Linear(128, 10)),
+]))
+criterion = nn.CrossEntropyLoss()
+optimizer = optim.SGD(model.parameters(), lr=0.01)
+images, labels = train.data.view(-1, 784).float(), train.targets
+for e in range(5):
+    optimizer.zero_grad()
+    loss = criterion(model(images), labels)  # raw
+    loss.backward()
+    optimizer.step()
+""",
 }
 
 SILENT = {

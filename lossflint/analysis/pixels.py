@@ -264,6 +264,19 @@ class PixelFacts(Interpreter[Any]):
             return base.element
         return None
 
+    def _named_stack(self, call: cst.Call, env: Env) -> TorchStack | None:
+        """``nn.Sequential(OrderedDict([("fc1", nn.Linear(...)), ...]))``."""
+        pairs = call.args[0].value if len(call.args) == 1 else None
+        if not isinstance(pairs, (cst.List, cst.Tuple)):
+            return None
+        layers = []
+        for element in pairs.elements:
+            pair = element.value
+            if not isinstance(pair, cst.Tuple) or len(pair.elements) != 2:
+                return None
+            layers.append(self.eval_quietly(pair.elements[1].value, env))
+        return TorchStack(tuple(layers))
+
     def _dataset_rows(self, dataset: Instance) -> Rows | None:
         """A data set class of this file: its items are what ``__getitem__``
         returns (every return, joined: a transform on one path is unknown)."""
@@ -344,6 +357,12 @@ class PixelFacts(Interpreter[Any]):
         if qualname in apis.SEQUENTIAL:
             if any(a.star or a.keyword is not None for a in call.args):
                 return None
+            named = call.args[0].value if len(call.args) == 1 else None
+            if isinstance(named, cst.Call) and self.model.qualname(named.func) in (
+                "collections.OrderedDict",
+                "builtins.dict",
+            ):
+                return self._named_stack(named, env)
             return TorchStack(tuple(args))
         if qualname in apis.MODULE_WRAPPERS:
             return first if isinstance(first, (Instance, TorchStack)) else None

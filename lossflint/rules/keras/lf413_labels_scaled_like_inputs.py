@@ -30,10 +30,12 @@ Flags a statement that divides class labels (from a `keras.datasets` loader, or
 one-hot labels) like pixels (`y_train / 255`, `y_train /= 255`) or fits a scaler
 on them (`StandardScaler().fit_transform(y_train)`), when those labels reach
 `fit` (or a loss) of a model trained with a classification loss, also through
-a `tf.data` dataset to a loss object in a custom loop. In PyTorch loops, labels of those loaders or of a torchvision data set (`.targets`)
-followed like LF412's pixels (`torch.tensor`, `.long()`, `TensorDataset`,
-`DataLoader`, ...) to the target of `cross_entropy`/`nll_loss` (or their loss
-classes) count.
+a `tf.data` dataset to a loss object in a custom loop.
+
+PyTorch loops too: the labels of those loaders or of a torchvision data set
+(`.targets`), followed like LF412's pixels (`torch.tensor`, `.long()`,
+`TensorDataset`, `DataLoader`, ...) to the target of `cross_entropy`/`nll_loss`
+(or their loss classes). `y // k` (coarser classes) is no scaling.
 """
     why = """
 Labels are class indices or one-hot vectors. Divided by 255 they become small

@@ -10,22 +10,28 @@ Sources: the images and labels of ``keras.datasets.{mnist, fashion_mnist,
 cifar10, cifar100}.load_data()``, and ``.data``/``.train_data``/``.test_data``
 (``.targets``/...) of a torchvision MNIST-like or CIFAR data set object. The
 data set object itself (``ds[i]``, a ``DataLoader`` over it) goes through its
-transform: not followed. A file that stores into such an attribute, or
-changes it in place, is not followed at all.
+transform: not followed. The analysis runs only in a file that runs a
+``backward()`` and loads Keras pixels or reads such an attribute of what may be
+a data set; a file that stores into one, or changes one in place, does not
+follow them at all.
 
 Followed through: conversions (``torch.tensor``, ``torch.from_numpy``,
-``np.array``, ...), dtype/device/shape methods (``.float()``, ``.to(...)``,
-``.view``, ``.permute``, ...), indexing and slicing, ``TensorDataset``,
-``DataLoader``, ``zip``, ``enumerate``, ``iter``/``next``, ``split``/``chunk``
-and the targets of a ``for`` over any of these. Arithmetic, any other call, an
-in-place method (``x.div_(255)``) or an unknown function given the array in a
-statement of its own leaves the value unknown.
+``Variable``, ``np.array``, ...), dtype/device/shape methods (``.float()``,
+``.to(...)``, ``.view``, ``.permute``, ...), indexing and slicing,
+``train_test_split``, ``TensorDataset``, a ``Dataset`` class of the file (what
+its ``__getitem__`` returns), ``random_split``/``Subset``, ``DataLoader``,
+``zip``, ``enumerate``, ``iter``/``next``, ``split``/``chunk`` and the targets of
+a ``for`` over any of these. Arithmetic, any other call, an in-place method
+(``x.div_(255)``) or an unknown function given the array in a statement of its
+own leaves the value unknown.
 
-Sinks: a model called on raw pixels where it is trained (a loop that runs a
-``backward()``, or a function that does), when the model is one this file
-builds: an ``nn.Sequential`` whose first layer with weights gets the pixels,
-or an ``nn.Module`` subclass whose ``forward`` hands them to such a layer;
-neither may hold a normalisation layer (a model that rescales is fine).
+Sinks: a model called on raw pixels where it is trained, with gradients on
+(the innermost loop around the call runs a ``backward()`` in its own body, or,
+outside loops, its function does), when the model is one this file builds: an
+``nn.Sequential`` whose first layer with weights gets the pixels, or an
+``nn.Module`` subclass whose ``forward`` hands them to such a layer (directly or
+through a module of the file); neither may hold a normalisation layer (a model
+that rescales is fine).
 
 Public API::
 

@@ -26,7 +26,9 @@ class ClipGradAfterStep(Rule):
 Flags `clip_grad_norm_` / `clip_grad_value_` called after the last `optimizer.step()`
 of a training iteration, or before its first `backward()`. Only events that run in
 the same block are compared: a clip inside `if` and a step outside it are never
-ordered against each other.
+ordered against each other. A function of the same file called in the loop (a
+`train_step` helper or method) counts as if its body were written there, when its
+gradient events all run on every call; the clip is reported where it is written.
 """
     why = """
 Clipping rewrites `.grad`. After the step the update has already used the

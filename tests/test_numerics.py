@@ -233,3 +233,18 @@ def test_lf205_positive_term_in_any_form(term):
 def test_lf205_squared_names_are_not_eps():
     source = "import torch\nd = torch.sqrt(dx ** 2 + dy ** 2)\n"
     assert [c for _, _, c in _found(source, ["LF205"])] == ["LF205"]
+
+
+def test_lf203_suggests_a_fix_in_the_framework_of_the_log() -> None:
+    from lossflint.linter import RuleSet, lint_text
+
+    def message(source: str) -> str:
+        (d,) = [d for d in lint_text(source, "t.py", RuleSet.default(), []).diagnostics]
+        assert d.code == "LF203"
+        return d.message
+
+    numpy_bce = "import numpy as np\nloss = -np.mean(y * np.log(p) + (1 - y) * np.log(1 - p))\n"
+    assert "sklearn.metrics.log_loss" in message(numpy_bce)
+    assert "F." not in message(numpy_bce)
+    torch_ce = "import torch\nloss = -(y * torch.log(p)).sum(dim=1).mean()\n"
+    assert "`F.cross_entropy` on the logits" in message(torch_ce)

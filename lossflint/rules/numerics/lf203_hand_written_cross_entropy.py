@@ -179,22 +179,27 @@ formula no longer sees.
             if all(num.is_constant(model, m.argument) for m in formula.logs):
                 continue  # the formula illustrated on literal probabilities: no underflow
             framework = formula.logs[0].framework
-            if formula.binary:
-                what = "binary cross-entropy"
-                use = (
-                    "`tf.nn.sigmoid_cross_entropy_with_logits`"
-                    if framework == "tensorflow"
-                    else "`F.binary_cross_entropy_with_logits` on the logits"
-                )
-            else:
-                what = "cross-entropy"
-                use = (
-                    "`tf.nn.softmax_cross_entropy_with_logits`"
-                    if framework == "tensorflow"
-                    else "`F.cross_entropy` on the logits"
-                )
+            what = "binary cross-entropy" if formula.binary else "cross-entropy"
+            use = _USE[framework if framework in _USE else "torch"][formula.binary]
             yield Finding(
                 node=formula.top,
                 message=f"hand-written {what}: log(p) is -inf once p underflows to 0, "
                 f"and 0 * -inf is NaN; use {use}",
             )
+
+
+#: the stable form to suggest, per framework of the log: (categorical, binary)
+_USE = {
+    "torch": (
+        "`F.cross_entropy` on the logits",
+        "`F.binary_cross_entropy_with_logits` on the logits",
+    ),
+    "tensorflow": (
+        "`tf.nn.softmax_cross_entropy_with_logits`",
+        "`tf.nn.sigmoid_cross_entropy_with_logits`",
+    ),
+    "numpy": (
+        "`scipy.special.log_softmax` on the scores, or clip p to [eps, 1] first",
+        "`sklearn.metrics.log_loss`, or clip p to [eps, 1 - eps] first",
+    ),
+}

@@ -20,17 +20,21 @@ def set_keyword(call: cst.Call, name: str, value: str) -> cst.Call:
 
 
 def name_arguments(call: cst.Call, args: Sequence[cst.Arg], names: Sequence[str]) -> cst.Call:
-    """``call`` with ``args`` only, passed as ``names[i]=args[i]``."""
+    """``call`` with ``args`` passed as ``names[i]=args[i]``; its other
+    arguments (``name=``, ``axis=``) kept where they are."""
+    renamed = {id(arg): name for arg, name in zip(args, names, strict=True)}
     return call.with_changes(
         args=[
             arg.with_changes(
-                keyword=cst.Name(name),
+                keyword=cst.Name(renamed[id(arg)]),
                 equal=cst.AssignEqual(
                     whitespace_before=cst.SimpleWhitespace(""),
                     whitespace_after=cst.SimpleWhitespace(""),
                 ),
             )
-            for arg, name in zip(args, names, strict=True)
+            if id(arg) in renamed
+            else arg
+            for arg in call.args
         ]
     )
 

@@ -108,6 +108,19 @@ result: the fix cannot see what the arguments hold at run time.
             loss = tf.reduce_mean(tf.nn.softmax_cross_entropy_with_logits(logits=logits, labels=y))  # error: LF414 at `tf.nn.softmax_cross_entropy_with_logits(`
             """,
         ),
+        # the other keywords stay
+        Invalid(
+            """
+            import tensorflow as tf
+            logits = tf.matmul(tf.placeholder(tf.float32, [None, 784]), W)
+            loss = tf.nn.sigmoid_cross_entropy_with_logits(logits, y, name="xent")  # error: LF414 at `tf.nn`
+            """,
+            fixed="""
+            import tensorflow as tf
+            logits = tf.matmul(tf.placeholder(tf.float32, [None, 784]), W)
+            loss = tf.nn.sigmoid_cross_entropy_with_logits(logits=logits, labels=y, name="xent")  # error: LF414 at `tf.nn`
+            """,
+        ),
         Invalid(
             """
             import tensorflow as tf

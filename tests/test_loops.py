@@ -595,3 +595,72 @@ def test_a_helper_called_in_a_loop_is_ordered_as_if_inlined() -> None:
 )
 def test_helpers_that_stay_silent(body: str, ret: str, call: str) -> None:
     assert _codes(HELPER.format(body=body, ret=ret, call=call)) == []
+
+
+# --- LF309 stays silent for models that compute the same in both modes -----------
+
+LF309_LOOP = """
+import torch
+import torch.nn.functional as F
+import torchvision
+from torch import nn
+
+{model}
+
+opt = torch.optim.SGD(model.parameters(), lr=0.1)
+for epoch in range(10):
+    for x, y in loader:
+        opt.zero_grad()
+        F.cross_entropy(model(x), y).backward()
+        opt.step()
+    model.eval()
+"""
+
+_PLAIN_NET = """
+class Net(nn.Module):
+    def __init__(self, hidden: int = 64):
+        super().__init__()
+        self.hidden = hidden
+        self.fc1 = nn.Linear(4, hidden)
+        self.fc2 = nn.Linear(hidden, 3)
+
+    def forward(self, x):
+        return self.fc2(F.relu(self.fc1(x)))
+{extra}
+model = Net()
+"""
+
+
+@pytest.mark.parametrize(
+    ("model", "fires"),
+    [
+        (_PLAIN_NET.format(extra=""), False),
+        (
+            "model = nn.Sequential(nn.Conv2d(1, 8, 3), nn.ReLU(), nn.Flatten(), nn.LazyLinear(10))",
+            False,
+        ),
+        ("model = nn.Sequential(nn.Linear(4, 8), nn.Dropout(0.2), nn.Linear(8, 3))", True),
+        ("model = nn.Sequential(nn.Linear(4, 8), nn.BatchNorm1d(8), nn.Linear(8, 3))", True),
+        ("model = nn.Sequential(nn.Linear(4, 8), nn.TransformerEncoderLayer(8, 2))", True),
+        ("model = nn.Sequential(nn.LSTM(4, 8, 2, dropout=0.3))", True),
+        ("model = torchvision.models.resnet18()", True),
+        (
+            _PLAIN_NET.format(
+                extra="\n    def extra(self, x):\n        return F.dropout(x, 0.5, self.training)\n"
+            ),
+            True,
+        ),
+        (
+            _PLAIN_NET.format(extra="")
+            .replace("self.hidden = hidden", "self.body = body")
+            .replace("hidden: int = 64", "hidden: int = 64, body=None"),
+            True,
+        ),
+    ],
+)
+def test_lf309_and_what_eval_mode_changes(model: str, fires: bool) -> None:
+    from lossflint.linter import RuleSet, lint_text
+
+    source = LF309_LOOP.format(model=model)
+    codes = [d.code for d in lint_text(source, "t.py", RuleSet.default(), []).diagnostics]
+    assert ("LF309" in codes) is fires

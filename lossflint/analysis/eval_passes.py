@@ -40,7 +40,7 @@ from lossflint.analysis.kinds import kinds_of
 from lossflint.analysis.loops import loops
 from lossflint.analysis.names import dotted_text
 from lossflint.analysis.values import ClassRef, Instance, Layer, Sequential, Value
-from lossflint.analysis.walk import calls_in
+from lossflint.analysis.walk import calls_in, descendants
 
 if TYPE_CHECKING:
     from lossflint.analysis.index import ModuleIndex
@@ -278,3 +278,121 @@ def _evaluates(model: ModuleIndex, region: cst.CSTNode) -> bool:
     visitor = _Compare()
     region.visit(visitor)
     return visitor.found
+
+
+# --- models that compute the same in both modes (LF309) ------------------------------
+
+
+def surely_mode_free(model: ModuleIndex, value: Value) -> bool:
+    """Whether ``value`` is a model known to its last layer that computes the
+    same in train and eval mode: an ``nn.Sequential`` or a same-file
+    ``nn.Module`` class built only from layers that do (``apis.MODE_FREE_LAYERS``;
+    recurrent layers without dropout) and same-file classes that are so, whose
+    code never reads ``self.training`` nor calls a dropout or batch norm. Any
+    doubt -- a layer from elsewhere, a submodule handed in or made by a helper
+    -- is False."""
+    if isinstance(value, Sequential):
+        if value.origin is None:
+            return False
+        return all(_layer_mode_free(model, layer) for layer in value.layers) and all(
+            _call_mode_free(model, call, 0) for call in calls_in(value.origin)
+        )
+    if isinstance(value, Instance):
+        return _class_mode_free(model, value.cls, 0)
+    return False
+
+
+def _layer_mode_free(model: ModuleIndex, layer: Value) -> bool:
+    if isinstance(layer, Layer):
+        return isinstance(layer.origin, cst.Call) and _call_mode_free(model, layer.origin, 0)
+    if isinstance(layer, Instance):
+        return _class_mode_free(model, layer.cls, 0)
+    return isinstance(layer, Sequential) and surely_mode_free(model, layer)
+
+
+def _class_mode_free(model: ModuleIndex, cls: cst.ClassDef, depth: int) -> bool:
+    if depth > 3 or not _is_torch_module(model, cls):
+        return False
+    kinds = kinds_of(model)
+    for klass in kinds.mro(cls):
+        for base in klass.bases:
+            name = model.qualname(base.value)
+            if name is not None and name not in apis.TORCH_MODULE_BASES:
+                return False  # a library base class: its layers are unknown
+        for node in descendants(klass):
+            if type(node) is cst.Attribute and node.attr.value == "training":  # type: ignore[attr-defined]
+                return False
+            if type(node) is cst.Call and not _call_mode_free(model, node, depth):  # type: ignore[arg-type]
+                return False
+            if type(node) in (cst.Assign, cst.AnnAssign) and _handed_in_submodule(model, node):
+                return False
+    return True
+
+
+def _call_mode_free(model: ModuleIndex, call: cst.Call, depth: int) -> bool:
+    qualname = model.qualname(call.func)
+    if qualname is None:
+        ref = kinds_of(model).value_of(call.func)
+        if isinstance(ref, ClassRef):
+            return _class_mode_free(model, ref.cls, depth + 1)
+        if isinstance(call.func, cst.Attribute) and call.func.attr.value in _REGISTERS:
+            return False  # add_module / register_module: a submodule we do not see
+        return True  # a method or a same-file function computing, not building
+    if qualname.startswith("builtins."):
+        # setattr(self, name, layer) registers a submodule we do not see
+        return qualname not in ("builtins.setattr", "builtins.getattr", "builtins.eval")
+    short = qualname.rsplit(".", 1)[-1].lower()
+    if any(word in short for word in apis.MODE_DEPENDENT_WORDS):
+        return False
+    if qualname in apis.MODE_FREE_LAYERS or qualname in apis.MODULE_CONTAINERS:
+        return True
+    if qualname in apis.RECURRENT_LAYERS:
+        dropout = argument(
+            call, 5, "dropout"
+        )  # (input, hidden, layers, bias, batch_first, dropout)
+        value = literal_value(dropout) if dropout is not None else 0
+        return dropout is None or (isinstance(value, (int, float)) and value == 0)
+    if not qualname.startswith("torch."):
+        return False  # a model or layer from another library
+    # any other torch.nn class is a layer not known to be mode-free
+    return not (qualname.startswith("torch.nn.") and qualname.rsplit(".", 1)[-1][:1].isupper())
+
+
+_REGISTERS = frozenset({"add_module", "register_module"})
+
+
+def _handed_in_submodule(model: ModuleIndex, node: cst.CSTNode) -> bool:
+    """``self.x = <a name or attribute>``: maybe a module made elsewhere."""
+    if isinstance(node, cst.Assign):
+        targets = [t.target for t in node.targets]
+        value: cst.BaseExpression | None = node.value
+    elif isinstance(node, cst.AnnAssign):
+        targets, value = [node.target], node.value
+    else:
+        return False
+    if not any(isinstance(t, cst.Attribute) and dotted_text(t.value) == "self" for t in targets):
+        return False
+    if isinstance(value, cst.Name) and _plain_parameter(model, value):
+        return False  # `self.hidden = hidden` with `hidden: int = 128`
+    return isinstance(value, (cst.Name, cst.Attribute, cst.Subscript))
+
+
+_PLAIN_TYPES = frozenset({"int", "float", "bool", "str"})
+
+
+def _plain_parameter(model: ModuleIndex, name: cst.Name) -> bool:
+    """``name`` is a parameter annotated as, or defaulting to, a number or a string."""
+    bindings = model.bindings(name) or []
+    if not bindings or any(b.kind != "param" for b in bindings):
+        return False
+    for binding in bindings:
+        param = binding.node
+        if not isinstance(param, cst.Param):
+            return False
+        annotation = param.annotation
+        if annotation is not None and dotted_text(annotation.annotation) in _PLAIN_TYPES:
+            continue
+        default = literal_value(param.default) if param.default is not None else None
+        if not isinstance(default, (int, float, str)):
+            return False
+    return True

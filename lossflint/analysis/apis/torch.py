@@ -537,6 +537,29 @@ MODE_DEPENDENT_LAYERS = frozenset(
     }
 )
 TORCH_DROPOUT_LAYERS = frozenset(n for n in MODE_DEPENDENT_LAYERS if "Dropout" in n)
+#: layers that compute the same in train and eval mode (an allowlist: a layer not
+#: named here may behave differently, as RReLU, InstanceNorm(track_running_stats)
+#: and the transformer layers' built-in dropout do)
+MODE_FREE_LAYERS = frozenset(
+    f"torch.nn.{name}"
+    for name in (
+        "Linear Bilinear LazyLinear Identity Flatten Unflatten Embedding EmbeddingBag "
+        "Conv1d Conv2d Conv3d ConvTranspose1d ConvTranspose2d ConvTranspose3d "
+        "LazyConv1d LazyConv2d LazyConv3d MaxPool1d MaxPool2d MaxPool3d AvgPool1d "
+        "AvgPool2d AvgPool3d AdaptiveAvgPool1d AdaptiveAvgPool2d AdaptiveAvgPool3d "
+        "AdaptiveMaxPool1d AdaptiveMaxPool2d AdaptiveMaxPool3d LPPool1d LPPool2d "
+        "ReLU ReLU6 LeakyReLU PReLU ELU SELU CELU GELU SiLU Mish Tanh Sigmoid Hardtanh "
+        "Hardsigmoid Hardswish Softplus Softsign Softmax LogSoftmax Softmax2d LogSigmoid "
+        "Tanhshrink Threshold GLU LayerNorm GroupNorm LocalResponseNorm RMSNorm "
+        "Upsample UpsamplingNearest2d UpsamplingBilinear2d PixelShuffle PixelUnshuffle "
+        "ZeroPad1d ZeroPad2d ZeroPad3d ConstantPad1d ConstantPad2d ReflectionPad1d "
+        "ReflectionPad2d ReplicationPad1d ReplicationPad2d CosineSimilarity PairwiseDistance"
+    ).split()
+)
+#: recurrent layers: mode-free unless built with ``dropout`` > 0
+RECURRENT_LAYERS = frozenset({"torch.nn.LSTM", "torch.nn.GRU", "torch.nn.RNN"})
+#: what in a functional call's name makes it behave differently in train mode
+MODE_DEPENDENT_WORDS = ("dropout", "batch_norm", "rrelu", "instance_norm")
 #: what a module holds when it is built from these: a container of its arguments
 MODULE_CONTAINERS = frozenset({"torch.nn.Sequential", "torch.nn.ModuleList", "torch.nn.ModuleDict"})
 TORCH_MODULE_BASES = frozenset({"torch.nn.Module"})

@@ -54,6 +54,7 @@ from lossflint.file_limits import WORKER_MEMORY, file_timeout
 from lossflint.linter import InternalError, LintResult, RuleSet, describe_exception
 from lossflint.prefilter import Prefilter
 from lossflint.project.driver import ProjectRun, ProjectSession
+from lossflint.project.summary_exchange import ExchangeClient, SummaryExchange
 from lossflint.runner import RunResult, display_name, lint_bytes, lint_file, read_regular_file
 
 #: below this many files to lint, a pool costs more than it saves (a fork
@@ -129,7 +130,10 @@ def _worker_main(
     _unblock_sigint()
     _limit_memory(WORKER_MEMORY)
     try:
-        session = ProjectSession.from_spec(project) if project is not None else None
+        session = None
+        if project is not None:
+            # no cache folder: the summaries are shared through the supervisor
+            session = ProjectSession.from_spec(project, ExchangeClient(conn))
         worker = Worker(settings, use_prefilter, session)
         while True:
             chunk: Chunk | None = conn.recv()
@@ -284,6 +288,7 @@ def _lint_in_pool(
 ) -> None:
     context = _pool_context()
     queue: deque[Chunk] = deque(_chunks(todo, jobs))
+    exchange = SummaryExchange() if project is not None and project[1] is None else None
     slots: list[_Slot] = []
     retried: set[int] = set()  # files already given a second worker after a death
 
@@ -305,7 +310,13 @@ def _lint_in_pool(
             try:
                 if not slot.conn.poll():
                     return
-                index, sha, result, contents = slot.conn.recv()
+                message = slot.conn.recv()
+                if exchange is not None and exchange.is_message(message):
+                    reply, entry = exchange.handle(message)
+                    if reply:
+                        slot.conn.send(entry)
+                    continue
+                index, sha, result, contents = message
             except (EOFError, OSError):
                 return
             while slot.pending and slot.pending[0][0] != index:

@@ -32,7 +32,7 @@ from lossflint.atomic import write_text_atomic
 from lossflint.project.context import ProjectContext, active
 from lossflint.project.layout import Layout
 from lossflint.project.store import SummaryStore
-from lossflint.project.summary_cache import SummaryCache
+from lossflint.project.summary_cache import SummaryBackend, SummaryCache
 
 if TYPE_CHECKING:
     from lossflint.cache import ResultCache
@@ -68,9 +68,16 @@ class ProjectSession:
         return self.layout.root, self.cache.cache_folder if self.cache is not None else None
 
     @classmethod
-    def from_spec(cls, spec: tuple[Path, Path | None]) -> ProjectSession:
+    def from_spec(
+        cls, spec: tuple[Path, Path | None], shared: SummaryBackend | None = None
+    ) -> ProjectSession:
+        """The session of a worker process; without a cache folder, ``shared``
+        (the run's supervisor) keeps the summaries the workers compute."""
         root, folder = spec
-        return cls(Layout(root), SummaryCache(folder) if folder is not None else None)
+        session = cls(Layout(root), SummaryCache(folder) if folder is not None else None)
+        if folder is None and shared is not None:
+            session.store.cache = shared
+        return session
 
     # --- linting a file ----------------------------------------------------------
 

@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING
 
 from lossflint.project.layout import Layout, Module
 from lossflint.project.summary import ModuleSummary, empty_summary, summary_hash
-from lossflint.project.summary_cache import CachedSummary, SummaryCache
+from lossflint.project.summary_cache import CachedSummary, SummaryBackend
 
 if TYPE_CHECKING:
     from lossflint.project.context import ProjectContext
@@ -74,7 +74,7 @@ class SummaryStore:
     def __init__(
         self,
         layout: Layout,
-        cache: SummaryCache | None = None,
+        cache: SummaryBackend | None = None,
         overlays: dict[str, str] | None = None,
         summarizer: Summarizer | None = None,
     ) -> None:

@@ -32,7 +32,7 @@ import stat
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from lossflint.project.summary import (
     SUMMARY_FORMAT,
@@ -73,6 +73,18 @@ class CachedSummary:
     #: summary hashes of the modules it was computed from (relative paths)
     deps: dict[str, str]
     hash: str
+
+
+class SummaryBackend(Protocol):
+    """Where a store keeps the summaries it computed and looks for them first:
+    :class:`SummaryCache` (a folder), or the run's supervisor when there is no
+    folder (:class:`lossflint.project.summary_exchange.ExchangeClient`)."""
+
+    def get(self, rel: str, content_sha: str) -> CachedSummary | None: ...
+
+    def put(
+        self, rel: str, content_sha: str, summary: ModuleSummary, deps: dict[str, str]
+    ) -> None: ...
 
 
 class SummaryCache:

@@ -3,7 +3,8 @@
 One JSON file per *namespace* under the cache folder (``.lossflint_cache/`` in
 the project root, or ``cache-dir``). The namespace is a hash of everything
 that changes results for every file: the lossflint version, the code of the
-installed package (so an edited checkout never serves stale results), and
+installed package (a digest of its files' bytes: an edited checkout never
+serves stale results, and the same release installed twice agrees), and
 ``Settings.fingerprint()`` (enabled rules, their options, per-file ignores).
 Inside, entries are keyed by the file's absolute path and hold the sha256 of
 its bytes and its diagnostics (without the file name, which depends on the
@@ -38,6 +39,7 @@ from pathlib import Path
 from typing import Any
 
 from lossflint.atomic import write_text_atomic
+from lossflint.code_digest import source_digest
 from lossflint.config import ConfigError, Settings
 from lossflint.diagnostics import (
     Applicability,
@@ -59,24 +61,10 @@ _TAG = (
 )
 
 
-def _code_fingerprint() -> str:
-    """Name, size and mtime of every module of the installed package: a
-    development checkout that changes a rule invalidates the cache."""
-    package = Path(__file__).resolve().parent
-    parts = []
-    for path in sorted(package.rglob("*.py")):
-        try:
-            st = path.stat()
-        except OSError:
-            continue
-        parts.append(f"{path.relative_to(package).as_posix()}:{st.st_size}:{st.st_mtime_ns}")
-    return "\n".join(parts)
-
-
 def namespace(settings: Settings) -> str:
     """The key of everything that changes the results of every file."""
     # the root too: per-file-ignores patterns are relative to it
-    parts = [str(FORMAT), __version__, _code_fingerprint(), settings.fingerprint()]
+    parts = [str(FORMAT), __version__, source_digest(), settings.fingerprint()]
     text = "\0".join([*parts, str(settings.root.resolve())])
     return hashlib.sha256(text.encode()).hexdigest()[:32]
 

@@ -34,6 +34,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
+from lossflint.code_digest import source_digest
 from lossflint.project.summary import (
     SUMMARY_FORMAT,
     BadSummary,
@@ -50,16 +51,10 @@ _HEX = frozenset("0123456789abcdef")
 
 
 def _analysis_fingerprint() -> str:
-    """Name, size and mtime of every module summaries are computed by."""
-    package = Path(__file__).resolve().parent.parent
-    parts = [str(SUMMARY_FORMAT), __version__]
-    for sub in ("analysis", "project"):
-        for path in sorted((package / sub).rglob("*.py")):
-            try:
-                st = path.stat()
-            except OSError:
-                continue
-            parts.append(f"{path.relative_to(package).as_posix()}:{st.st_size}:{st.st_mtime_ns}")
+    """The summary format, the version, and the bytes of every module
+    summaries are computed by (the same on every machine with the same
+    lossflint: sharded CI jobs share entries)."""
+    parts = [str(SUMMARY_FORMAT), __version__, source_digest("analysis", "project")]
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:24]
 
 

@@ -94,3 +94,24 @@ def test_generated_programs(text: str) -> None:
     module = Reparser().parse(text)
     if module is not None:
         assert module.code == text
+
+
+def test_kept_statement_positions_give_the_whole_parse_findings(monkeypatch) -> None:
+    from lossflint.analysis import positions
+
+    monkeypatch.setattr(positions, "_SHARED", positions.StatementCache())
+    functions = [
+        f"def f{i}(x):\n    y = torch.log(torch.softmax(x, {i}))\n    return y\n\n"
+        for i in range(12)
+    ]
+    text = "import torch\n\n" + "".join(functions)
+    reparser = Reparser()
+    for version in (
+        text,
+        text.replace("softmax(x, 3)", "softmax(x, dim=3)"),  # same lines
+        text.replace("    return y\n\ndef f5", "    z = 1\n    return y\n\ndef f5"),  # a line more
+        text.replace("def f9(x):\n", "def f9(x):\n\n\n"),  # two more, further down
+    ):
+        module = reparser.parse(version)
+        assert module is not None
+        _same_findings(version, module)

@@ -8,6 +8,11 @@ moved down by the lines printed before it (the module's header comments and
 the statements above, which plain code generation counts about ten times
 faster). A file with findings in two functions pays for those two.
 
+A process that lints versions of one text whose unchanged statements are the
+same tree objects (the language server's worker, ``lsp/reparse.py``) keeps
+what each statement printed (:func:`share_statements`): only the statements
+that changed are printed again.
+
 Lines are counted as the position provider counts them (``\\r\\n``, ``\\r``
 and ``\\n`` each end one), so the result is the same as a whole-module
 resolve (tests/test_positions.py compares them node by node).
@@ -16,6 +21,7 @@ resolve (tests/test_positions.py compares them node by node).
 from __future__ import annotations
 
 import re
+from collections import OrderedDict
 from collections.abc import Mapping
 
 import libcst as cst
@@ -79,18 +85,78 @@ class LazyPositions:
             starts: dict[cst.CSTNode, int] = {}
             for statement in module.body:
                 starts[statement] = lines
-                lines += _lines(module.code_for_node(statement))
+                lines += self._printed(statement).lines
             self._starts = starts
         return self._starts
 
+    def _printed(self, statement: cst.CSTNode) -> _Printed:
+        cache = _SHARED
+        key = (self.module.default_indent, self.module.default_newline)
+        found = cache.get(statement, key) if cache is not None else None
+        if found is None:
+            found = _Printed(_lines(self.module.code_for_node(statement)))
+            if cache is not None:
+                cache.put(statement, key, found)
+        return found
+
     def _resolve(self, top: cst.CSTNode) -> tuple[Mapping[cst.CSTNode, CodeRange], int]:
         offset = self._line_starts()[top]
-        try:
-            return _statement_positions(self.module, top, offset), 0
-        except (AttributeError, TypeError):  # libcst's internals moved: the public way
-            alone = self.module.with_changes(header=(), body=(top,), footer=())
-            wrapper = MetadataWrapper(alone, unsafe_skip_copy=True)
-            return wrapper.resolve(PositionProvider), offset
+        printed = self._printed(top)
+        if printed.positions is None:
+            try:
+                printed.positions = _statement_positions(self.module, top)
+            except (AttributeError, TypeError):  # libcst's internals moved: the public way
+                alone = self.module.with_changes(header=(), body=(top,), footer=())
+                wrapper = MetadataWrapper(alone, unsafe_skip_copy=True)
+                printed.positions = wrapper.resolve(PositionProvider)
+        return printed.positions, offset
+
+
+class _Printed:
+    """What printing a top-level statement on its own gives: its line count
+    and (once asked for) its nodes' positions from line 1."""
+
+    __slots__ = ("lines", "positions")
+
+    def __init__(self, lines: int) -> None:
+        self.lines = lines
+        self.positions: Mapping[cst.CSTNode, CodeRange] | None = None
+
+
+class StatementCache:
+    """What printing top-level statements gave, kept across modules that
+    share statement trees (the language server reparses only what changed,
+    ``lsp/reparse.py``): the most recent :attr:`size`, by node identity (the
+    node is held, so its identity is not reused)."""
+
+    def __init__(self, size: int = 4096) -> None:
+        self.size = size
+        self._items: OrderedDict[int, tuple[cst.CSTNode, tuple[str, str], _Printed]] = OrderedDict()
+
+    def get(self, node: cst.CSTNode, key: tuple[str, str]) -> _Printed | None:
+        found = self._items.get(id(node))
+        if found is None or found[0] is not node or found[1] != key:
+            return None
+        self._items.move_to_end(id(node))
+        return found[2]
+
+    def put(self, node: cst.CSTNode, key: tuple[str, str], printed: _Printed) -> None:
+        self._items[id(node)] = (node, key, printed)
+        self._items.move_to_end(id(node))
+        while len(self._items) > self.size:
+            self._items.popitem(last=False)
+
+
+#: shared by every module of the process when set (:func:`share_statements`)
+_SHARED: StatementCache | None = None
+
+
+def share_statements(size: int = 4096) -> StatementCache:
+    """Keep what statements printed across modules from now on (for a process
+    that lints versions of the same text: the language server's worker)."""
+    global _SHARED
+    _SHARED = StatementCache(size)
+    return _SHARED
 
 
 class _Collect:
@@ -100,19 +166,16 @@ class _Collect:
         self._computed: dict[cst.CSTNode, CodeRange] = {}
 
 
-def _statement_positions(
-    module: cst.Module, top: cst.CSTNode, offset: int
-) -> dict[cst.CSTNode, CodeRange]:
+def _statement_positions(module: cst.Module, top: cst.CSTNode) -> dict[cst.CSTNode, CodeRange]:
     """The position provider's code generation of one top-level statement,
-    started ``offset`` lines down (what ``MetadataWrapper.resolve`` runs,
-    without its copy and its visit of the whole module)."""
+    from line 1 (what ``MetadataWrapper.resolve`` runs, without its copy and
+    its visit of the whole module)."""
     collect = _Collect()
     state = PositionProvidingCodegenState(
         default_indent=module.default_indent,
         default_newline=module.default_newline,
         provider=collect,  # type: ignore[arg-type]
     )
-    state.line += offset
     top._codegen(state)
     return collect._computed
 

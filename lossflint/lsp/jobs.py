@@ -18,6 +18,7 @@ from contextlib import nullcontext
 from dataclasses import replace
 from pathlib import Path
 
+from lossflint.analysis.positions import share_statements
 from lossflint.config import ConfigError, Settings, resolve_settings
 from lossflint.diagnostics import Diagnostic
 from lossflint.file_limits import is_limited, skip_notice
@@ -75,6 +76,8 @@ class Runner:
         self.cache = ResultCache()
         self.projects = EditorProjects()
         self.reparser = Reparser()
+        # the statements a new version shares with the last one keep their positions
+        share_statements()
 
     def ruleset(self, settings: Settings) -> RuleSet:
         key = settings.fingerprint()

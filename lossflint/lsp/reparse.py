@@ -8,12 +8,13 @@ blank lines and comments between two statements go with the one below, as
 libcst attaches them), each chunk is parsed by libcst unless a previous
 version had the same text, and the chunks' statements make one module.
 
-The module is the one a whole parse gives, byte for byte: every chunk must
-read with the whole text's indentation and line-ending defaults (those decide
-how a node without explicit whitespace prints), else the whole text is
-parsed; and the result's code is compared with the text
-(tests/test_reparse.py checks trees, positions and findings against whole
-parses). Comments and blank lines between statements may be held by a
+The module prints as the text, byte for byte: a statement prints the same
+wherever it stands, given the module's indentation and line-ending defaults
+(which decide how a node without explicit whitespace prints), so every chunk
+must read with the whole text's defaults, else the whole text is parsed
+(tests/test_reparse.py checks code, positions and findings against whole
+parses on the fixtures and on generated programs, with :attr:`Reparser.verify`
+off as in the server). Comments and blank lines between statements may be held by a
 different node than in a whole parse (a statement's leading lines rather
 than a block's footer): no rule reads them from the tree.
 """
@@ -35,10 +36,12 @@ class Reparser:
 
     def __init__(self, size: int = 4096) -> None:
         self.size = size
-        self._chunks: OrderedDict[str, cst.Module] = OrderedDict()
+        self._chunks: OrderedDict[str, _Chunk] = OrderedDict()
         #: chunks parsed / reused by the last :meth:`parse` (for tests)
         self.parsed = 0
         self.reused = 0
+        #: compare the joined module's code with the text (tests)
+        self.verify = False
 
     def parse(self, text: str) -> cst.Module | None:
         """``text``'s module, or None when only a whole parse can say (the
@@ -46,29 +49,48 @@ class Reparser:
         self.parsed = self.reused = 0
         if parse_guard.check(text) is not None:
             return None  # too deep for libcst: the whole parse refuses it
-        chunks = _chunks(text)
-        if chunks is None or len(chunks) < 2:
+        texts = _chunks(text)
+        if texts is None or len(texts) < 2:
             return None
-        modules: list[cst.Module] = []
-        for chunk in chunks:
-            module = self._chunks.get(chunk)
-            if module is None:
+        chunks: list[_Chunk] = []
+        for chunk_text in texts:
+            chunk = self._chunks.get(chunk_text)
+            if chunk is None:
                 try:
-                    module = parse_guard.call_with_big_stack(cst.parse_module, chunk)
+                    module = parse_guard.call_with_big_stack(cst.parse_module, chunk_text)
                 except Exception:  # a chunk libcst refuses: the whole parse says why
                     return None
+                chunk = _Chunk(module)
                 self.parsed += 1
             else:
                 self.reused += 1
-                self._chunks.move_to_end(chunk)
-            self._chunks[chunk] = module
-            modules.append(module)
+                self._chunks.move_to_end(chunk_text)
+            self._chunks[chunk_text] = chunk
+            chunks.append(chunk)
         while len(self._chunks) > self.size:
             self._chunks.popitem(last=False)
-        whole = _join(modules)
-        if whole is None or whole.code != text:
+        whole = _join(chunks)
+        if whole is None or (self.verify and whole.code != text):
             return None
         return whole
+
+
+class _Chunk:
+    """A chunk's tree, and its statements as they stand in a module after
+    other chunks (the blank lines and comments that open it, its module
+    header alone, moved into its first statement's leading lines). Built
+    once, so every version that holds the chunk holds the same statement
+    objects (positions are kept by statement: analysis/positions.py)."""
+
+    __slots__ = ("body", "module")
+
+    def __init__(self, module: cst.Module) -> None:
+        self.module = module
+        body: list[cst.BaseStatement] = list(module.body)
+        head = body[0] if body else None
+        if module.header and isinstance(head, (cst.SimpleStatementLine, cst.BaseCompoundStatement)):
+            body[0] = head.with_changes(leading_lines=[*module.header, *head.leading_lines])
+        self.body: list[cst.BaseStatement] | None = body or None
 
 
 def _chunks(text: str) -> list[str] | None:
@@ -104,27 +126,23 @@ def _decorators(statement: ast.stmt) -> list[ast.expr]:
     return []
 
 
-def _join(modules: list[cst.Module]) -> cst.Module | None:
+def _join(chunks: list[_Chunk]) -> cst.Module | None:
     """One module of the chunks' statements; None when a chunk printed with
     the first chunk's defaults would not read as it does alone."""
+    modules = [c.module for c in chunks]
     first = modules[0]
     indent = next((m.default_indent for m in modules if _indented(m)), first.default_indent)
     newline = first.default_newline
-    body: list[cst.BaseStatement | cst.BaseSmallStatement] = list(first.body)
     for module in modules:
         if _indented(module) and module.default_indent != indent:
             return None
         if module.default_newline != newline and module is not first:
             return None
-    for module in modules[1:]:
-        if not module.body:
+    body: list[cst.BaseStatement] = list(first.body)
+    for chunk in chunks[1:]:
+        if chunk.body is None:
             return None
-        head = module.body[0]
-        if module.header:
-            lines = [*module.header, *head.leading_lines]
-            head = head.with_changes(leading_lines=lines)
-        body.append(head)
-        body.extend(module.body[1:])
+        body.extend(chunk.body)
     last = modules[-1]
     return first.with_changes(
         body=body,

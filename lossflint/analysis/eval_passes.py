@@ -268,16 +268,10 @@ def _evaluates(model: ModuleIndex, region: cst.CSTNode) -> bool:
         if any(word in name.lower() for word in _METRIC_WORDS):
             return True
 
-    class _Compare(cst.CSTVisitor):
-        found = False
-
-        def visit_ComparisonTarget(self, node: cst.ComparisonTarget) -> None:
-            if isinstance(node.operator, cst.Equal):
-                self.found = True
-
-    visitor = _Compare()
-    region.visit(visitor)
-    return visitor.found
+    return any(
+        isinstance(node, cst.ComparisonTarget) and isinstance(node.operator, cst.Equal)
+        for node in descendants(region)
+    )
 
 
 # --- models that compute the same in both modes (LF309) ------------------------------

@@ -10,6 +10,7 @@ import libcst as cst
 from lossflint.analysis.calls import argument, literal_value
 from lossflint.analysis.loops import loops
 from lossflint.analysis.names import dotted_text
+from lossflint.analysis.walk import descendants
 from lossflint.diagnostics import Finding, Severity
 from lossflint.examples import Invalid
 from lossflint.registry import Rule
@@ -224,28 +225,12 @@ schedulers attached to the old optimiser stop acting.
 
 
 def _names_assigned_in(node: cst.CSTNode) -> set[str]:
-    found: set[str] = set()
-
-    class _Assigned(cst.CSTVisitor):
-        def visit_AssignTarget(self, target: cst.AssignTarget) -> None:
-            key = dotted_text(target.target)
-            if key is not None and isinstance(target.target, cst.Name):
-                found.add(key)
-
-        def visit_Call(self, call: cst.Call) -> bool:
-            # the optimiser's own assignment does not count; only bindings matter
-            return True
-
-    node.visit(_Assigned())
-    return found
+    return {
+        target.target.value
+        for target in descendants(node)
+        if isinstance(target, cst.AssignTarget) and isinstance(target.target, cst.Name)
+    }
 
 
 def _names_in(node: cst.CSTNode) -> set[str]:
-    found: set[str] = set()
-
-    class _Names(cst.CSTVisitor):
-        def visit_Name(self, name: cst.Name) -> None:
-            found.add(name.value)
-
-    node.visit(_Names())
-    return found
+    return {name.value for name in descendants(node) if isinstance(name, cst.Name)}

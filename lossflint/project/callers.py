@@ -7,10 +7,11 @@ call it are found by the reverse of the import graph, cheaply and bounded:
 1. the project's Python files are listed once per process (no more than
    ``MAX_FILES``, no bigger than ``MAX_FILE_BYTES`` each, ``MAX_TOTAL_BYTES`` in
    all: a bigger project gets no answer, so nothing is pinned);
-2. a file is a candidate only if its text names the function (a plain
-   substring test) and names the module (its stem, or a relative import);
-3. a candidate's imports are scanned with ``ast`` (``imports.scan_imports``),
-   and only a file that imports the module has its summary read;
+2. a file is a candidate only if its text names the module (its stem, or a
+   relative import);
+3. a candidate's imports are scanned with ``ast`` (``imports.scan_imports``,
+   once per file and process), and only a file that imports the module and
+   names the function (a substring test) has its summary read;
 4. its summary lists its calls of other modules' functions with the values of
    their arguments (``summary.CallRecord``).
 
@@ -54,13 +55,23 @@ class ProjectTexts:
 
     #: None: the project is too big to scan
     files: dict[str, str] | None
-    _imports: dict[str, list[ImportRef]] = field(default_factory=dict)
+    #: per file, the project modules it imports (relative paths), found once
+    _imported: dict[str, frozenset[str]] = field(default_factory=dict)
 
-    def imports(self, path: str) -> list[ImportRef]:
-        found = self._imports.get(path)
-        if found is None and self.files is not None:
-            found = self._imports[path] = scan_imports(self.files.get(path, ""))
-        return found or []
+    def imported(self, layout: Layout, path: str, text: str) -> frozenset[str]:
+        """The project modules the file at ``path`` imports (its text is
+        ``text``: the file's, or an editor's unsaved one, not kept)."""
+        if self.files is None or self.files.get(path) != text:
+            return _imported(layout, path, text)
+        found = self._imported.get(path)
+        if found is None:
+            found = self._imported[path] = _imported(layout, path, text)
+        return found
+
+
+def _imported(layout: Layout, path: str, text: str) -> frozenset[str]:
+    refs: list[ImportRef] = scan_imports(text)
+    return frozenset(m.rel for m in project_modules(layout, Path(path), refs))
 
 
 def project_texts(layout: Layout) -> ProjectTexts:
@@ -150,12 +161,11 @@ def external_calls(names: list[str]) -> dict[str, list[CallRecord]] | None:
         if path == myself:
             continue
         text = _text_of(context, path, texts)
-        if not any(name in text for name in wanted):
-            continue
         if stem not in text and "from ." not in text:
             continue
-        refs = scan_imports(text) if path not in (texts.files or {}) else texts.imports(path)
-        if any(m.rel == me.rel for m in project_modules(layout, Path(path), refs)):
+        if me.rel not in texts.imported(layout, path, text):
+            continue
+        if any(name in text for name in wanted):
             importers.append(path)
     if len(importers) > MAX_IMPORTERS:
         return None  # a helper of the whole project: reading every caller costs too much

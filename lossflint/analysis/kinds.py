@@ -202,6 +202,13 @@ class KindAnalysis(Interpreter[Value]):
             if self.recording:
                 self._record_tf_loss(call, qualname)
             return made(Kind.LOSS)
+        if qualname in apis.LONG_TENSOR_CTORS:
+            return made(Kind.CLASS_INDICES)
+        if qualname in apis.CONSTANT_TENSORS:
+            # torch.tensor(labels, dtype=torch.long): what `.long()` makes
+            dtype = argument(call, 99, "dtype")
+            if dtype is not None and self.model.qualname(dtype) in apis.LONG_DTYPES:
+                return made(Kind.CLASS_INDICES)
         return UNKNOWN
 
     def _sequential(self, call: cst.Call, args: list[Value]) -> Value:

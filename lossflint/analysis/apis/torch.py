@@ -407,6 +407,9 @@ DETACHING_METHODS = frozenset({"item", "detach", "tolist", "numpy", "detach_"})
 AUTOGRAD_GRAD = frozenset({"torch.autograd.grad"})
 #: tensors built from a Python value: constant when that value is
 CONSTANT_TENSORS = frozenset({"torch.tensor", "torch.as_tensor"})
+#: what `.long()` makes, built directly: class indices (``torch.tensor(y, dtype=torch.long)``)
+LONG_DTYPES = frozenset({"torch.long", "torch.int64"})
+LONG_TENSOR_CTORS = frozenset({"torch.LongTensor", "torch.cuda.LongTensor"})
 #: elementwise activations that keep a float16 input float16 under autocast (not on
 #: autocast's float32 list)
 FP16_KEEPING_ACTIVATIONS = frozenset(

@@ -92,8 +92,24 @@ indices silently broadcasts to `(N, N, C)`.
                 return l1(pred, labels.long())  # error: LF108 at `l1(`
             """
         ),
+        # labels built as a long tensor (iris.target: the classes)
+        Invalid(
+            """
+            import torch
+            import torch.nn as nn
+            y = torch.tensor(iris.target, dtype=torch.long)
+            loss = nn.MSELoss()(model(X), y)  # error: LF108 at `nn.MSELoss()(`
+            """
+        ),
     ]
     VALID = [
+        # a float target built from the same data is a regression target
+        """
+        import torch
+        import torch.nn as nn
+        y = torch.tensor(data.target, dtype=torch.float32)
+        loss = nn.MSELoss()(model(X), y)
+        """,
         """
         import torch.nn.functional as F
         loss = F.mse_loss(pred, target)

@@ -792,3 +792,37 @@ def test_editing_a_caller_changes_the_callees_findings(tmp_path: Path) -> None:
     assert lint() == []
     train.write_text(original)
     assert lint() == ["6:13 LF201"]
+
+
+def test_loop_events_of_another_module_name_its_lines() -> None:
+    import json
+    import subprocess
+    import sys
+
+    def run(folder: str) -> list[Any]:
+        proc = subprocess.run(
+            [sys.executable, "-m", "lossflint", "check", "--no-cache", "--output-format", "json"],
+            cwd=PROJECTS / folder,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        return list(json.loads(proc.stdout))
+
+    (clip,) = run("trainer_engine")
+    assert clip["message"].startswith(
+        "gradients clipped at engine.py:15 in Trainer.train_step, after the optimizer step at "
+        "engine.py:14 (`trainer.train_step()` runs both in the loop at line 13)"
+    )
+    assert [(r["filename"], r["location"]["row"]) for r in clip["related"]] == [
+        ("engine.py", 15),
+        ("engine.py", 14),
+    ]
+    found = {d["location"]["row"]: d for d in run("eval_helper")}
+    other = found[34]
+    assert (
+        "`evaluate()` puts `model` in eval mode (evaluation.py:5 in evaluate)" in (other["message"])
+    )
+    assert [(r["filename"], r["location"]["row"]) for r in other["related"]] == [
+        ("evaluation.py", 5)
+    ]

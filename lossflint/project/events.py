@@ -35,6 +35,16 @@ class InlinedEvent:
     #: where the event is in the other module, for messages
     file: str
     line: int
+    column: int = 0
+    #: the function the call runs (``Trainer.train_step``): the event is in
+    #: it, or in a function it calls
+    where: str = ""
+
+    def describe(self) -> str:
+        """``engine.py:15 in Trainer.train_step``"""
+        return (
+            f"{self.file}:{self.line} in {self.where}" if self.where else f"{self.file}:{self.line}"
+        )
 
 
 def callee_summary(
@@ -82,9 +92,26 @@ def inlined_events(call: cst.Call, value_of: object) -> list[InlinedEvent] | Non
     if is_method:
         args = [receiver, *args]
     return [
-        InlinedEvent(e.kind, _rename(e, params, args, receiver, ref), e.file or ref.file, e.line)
+        InlinedEvent(
+            e.kind,
+            _rename(e, params, args, receiver, ref),
+            e.file or ref.file,
+            e.line,
+            e.column,
+            ref.name,
+        )
         for e in events
     ]
+
+
+def inlined_event(call: cst.CSTNode, kind: str, nth: int, value_of: object) -> InlinedEvent | None:
+    """The ``nth`` event of ``kind`` that ``call`` (a call of a project
+    function of another module) runs, with its place there; None for anything
+    else (an event written in this file)."""
+    if not isinstance(call, cst.Call):
+        return None
+    found = [e for e in inlined_events(call, value_of) or () if e.kind == kind]
+    return found[nth] if 0 <= nth < len(found) else None
 
 
 def _rename(

@@ -7,10 +7,16 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
-from lossflint.diagnostics import Finding, RelatedNode, Severity
+from lossflint.diagnostics import Finding, RelatedNode, RelatedSite, Severity
 from lossflint.examples import Invalid
+from lossflint.project.events import InlinedEvent
 from lossflint.registry import Rule
-from lossflint.rules.training_loop.common import iterations, short
+from lossflint.rules.training_loop.common import (
+    elsewhere,
+    iterations,
+    related_elsewhere,
+    short,
+)
 
 if TYPE_CHECKING:
     from lossflint.analysis.model import SemanticModel
@@ -273,6 +279,48 @@ clipping that was meant to prevent exploding updates does nothing.
         """,
     ]
 
+    def _elsewhere(
+        self,
+        model: SemanticModel,
+        at: cst.CSTNode,
+        step_at: cst.CSTNode,
+        clip_far: InlinedEvent | None,
+        step_far: InlinedEvent | None,
+    ) -> Finding:
+        """The clip or the step (or both) is written in another module's
+        function that the loop calls: the message names that place."""
+        line = model.line_of(at)
+        if clip_far is not None and step_far is not None and at is step_at:
+            head = (
+                f"gradients clipped at {clip_far.describe()}, after the optimizer step at "
+                f"{step_far.file}:{step_far.line} (`{short(model, at)}` runs both in the loop "
+                f"at line {line})"
+            )
+        elif clip_far is not None:
+            head = (
+                f"gradients clipped at {clip_far.describe()} (run by `{short(model, at)}` at "
+                f"line {line}) after `{short(model, step_at)}` (line {model.line_of(step_at)})"
+            )
+        else:
+            assert step_far is not None
+            head = (
+                f"gradients clipped after the optimizer step at {step_far.describe()} (run by "
+                f"`{short(model, step_at)}` at line {model.line_of(step_at)})"
+            )
+        related: list[RelatedNode | RelatedSite] = []
+        if clip_far is not None:
+            related.append(related_elsewhere("the clip", clip_far))
+        if step_far is not None:
+            related.append(related_elsewhere("the step", step_far))
+        else:
+            related.append(RelatedNode("the step", step_at))
+        return Finding(
+            at,
+            f"{head}: the update already used the unclipped gradients; clip between "
+            "backward() and step()",
+            related=tuple(related),
+        )
+
     def check(self, model: SemanticModel) -> Iterator[Finding]:
         reported: set[cst.CSTNode] = set()
         for index, loop in iterations(model):
@@ -296,6 +344,11 @@ clipping that was meant to prevent exploding updates does nothing.
                     if at in reported:
                         continue
                     reported.add(at)
+                    clip_far = elsewhere(model, loop, clip)
+                    step_far = elsewhere(model, loop, step)
+                    if clip_far is not None or step_far is not None:
+                        yield self._elsewhere(model, at, step_at, clip_far, step_far)
+                        continue
                     via = ""
                     if clip.event.origin is not None:
                         via = (

@@ -12,6 +12,7 @@ from lossflint.analysis.eval_passes import surely_mode_free
 from lossflint.diagnostics import Finding, RelatedNode, Severity
 from lossflint.examples import Invalid
 from lossflint.registry import Rule
+from lossflint.rules.training_loop.common import eval_elsewhere
 
 if TYPE_CHECKING:
     from lossflint.analysis.model import SemanticModel
@@ -367,6 +368,9 @@ behaves differently from what the first epoch trained.
         for left in train_mode.evals_left_on(model):
             receiver, call = left.receiver, left.through
             if _computes_the_same_in_both_modes(model, left.node):
+                continue
+            if call is None and (far := eval_elsewhere(model, left.node, receiver)):
+                yield far
                 continue
             if call is None:
                 yield Finding(

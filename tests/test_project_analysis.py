@@ -532,6 +532,8 @@ GOLDEN = {
     # callers disagree (probabilities / logits), a helper passed as a value,
     # a same-file call that does not know
     "call_sites_precision": [],
+    # rmse is only called under no_grad in train.py; distance also in the loss
+    "no_grad_helper": ["metrics.py:11:12: LF205"],
 }
 
 
@@ -825,4 +827,30 @@ def test_loop_events_of_another_module_name_its_lines() -> None:
     )
     assert [(r["filename"], r["location"]["row"]) for r in other["related"]] == [
         ("evaluation.py", 5)
+    ]
+
+
+def test_a_helper_called_only_under_no_grad_in_another_file() -> None:
+    import libcst as cst
+
+    from lossflint.analysis.gradients import Reach, gradients
+    from lossflint.analysis.model import SemanticModel
+
+    root = PROJECTS / "no_grad_helper"
+    session = ProjectSession.for_files([root / "metrics.py"])
+    text = (root / "metrics.py").read_text()
+    with session.linting(root / "metrics.py"):
+        model = SemanticModel(cst.parse_module(text), "metrics.py")
+        facts = gradients(model)
+        rmse, distance = (s for s in model.module.body if isinstance(s, cst.FunctionDef))
+        body = rmse.body.body[0]
+        assert facts.reach(body) is Reach.NO
+        assert facts.why(body).startswith("rmse is only called where no gradient flows")
+        assert facts.reach(distance.body.body[0]) is not Reach.NO
+    entry = session.store.by_rel("train.py")
+    assert entry is not None
+    assert [(r.name, r.no_grad) for r in entry.summary.calls] == [
+        ("distance", False),
+        ("rmse", True),
+        ("distance", True),
     ]

@@ -14,8 +14,10 @@ Rules whose harm is a NaN/inf *gradient* ask it and stay silent on ``NO``.
 
 1. it runs under ``torch.no_grad()`` / ``inference_mode()`` / ``set_grad_enabled(False)``
    or in a function decorated with them (``contexts.in_no_grad``);
-2. its function is only ever called (same file, every call site found by name)
-   from such places, or from places where the call's result leaves the graph;
+2. its function is only ever called (same file, every call site found by name;
+   for a top-level function, also every call other project files make of it:
+   ``project/callers.py``) from such places, or from places where the call's
+   result leaves the graph;
 3. a ``test_*`` function that never differentiates anything;
 4. its value leaves the graph: it only flows (directly or through a name assigned
    once and only read that way) into ``.item()``, ``.tolist()``, ``.numpy()``,
@@ -65,6 +67,7 @@ import libcst as cst
 
 from lossflint.analysis import apis
 from lossflint.analysis.contexts import contexts
+from lossflint.analysis.kinds import kinds_of
 from lossflint.analysis.loops import loops
 from lossflint.analysis.names import dotted_text
 
@@ -333,12 +336,16 @@ class GradientFacts:
         if name in _IMPLICIT or name.startswith("__"):
             return None
         sites = self._call_sites(func)
-        if not sites:
+        if sites is None:
+            return None
+        others = kinds_of(self.model).calls_from_other_files(func)
+        if not sites and not others or any(r.opaque or not r.no_grad for r in others):
             return None
         for call in sites:
             if self.answer(call).reach is not Reach.NO:
                 return None
-        return f"{name} is only called where no gradient flows"
+        where = next((f" ({r.file}:{r.line})" for r in others if r.line), "")
+        return f"{name} is only called where no gradient flows{where}"
 
     def _differentiates(self, func: cst.FunctionDef) -> bool:
         code = self.model.code(func)

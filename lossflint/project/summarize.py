@@ -25,6 +25,7 @@ from typing import Any
 import libcst as cst
 
 from lossflint.analysis.calls import has_star_args, literal_value
+from lossflint.analysis.gradients import GradientFacts, Reach, gradients
 from lossflint.analysis.kinds import KindAnalysis, _origin_label
 from lossflint.analysis.loops import Event, loops
 from lossflint.analysis.model import SemanticModel
@@ -378,11 +379,18 @@ class Summarizer:
             keywords = {
                 a.keyword.value: self._argument(a.value) for a in call.args if a.keyword is not None
             }
-            records.append(CallRecord(ref.file, ref.name, line, column, args, keywords))
+            no_grad = self._gradients.reach(call) is Reach.NO
+            records.append(
+                CallRecord(ref.file, ref.name, line, column, args, keywords, no_grad=no_grad)
+            )
         for ref in sorted(targets, key=lambda r: (r.file, r.name)):
             if ref not in opaque and self._used_otherwise(ref, called_as):
                 opaque[ref] = CallRecord(ref.file, ref.name, 0, 0, opaque=True)
         return (*records, *opaque.values())
+
+    @cached_property
+    def _gradients(self) -> GradientFacts:
+        return gradients(self.model)
 
     def _argument(self, expr: cst.BaseExpression) -> SValue:
         value = self.kinds.values.get(expr)

@@ -30,7 +30,7 @@ from functools import cache
 from typing import Any, Union
 
 #: changes whenever the shape of a summary changes (old cache entries are misses)
-SUMMARY_FORMAT = 3
+SUMMARY_FORMAT = 4
 #: nothing real nests deeper; more is damage (or an attack on the decoder)
 MAX_DEPTH = 64
 
@@ -246,6 +246,9 @@ class CallRecord:
     #: the function is used here in a way that hides its arguments (passed as a
     #: value, called with ``*args``, too many calls to list): its callers are unknown
     opaque: bool = False
+    #: no gradient flows where the call runs (under ``no_grad``, or in a function
+    #: only called so: ``analysis/gradients.py``)
+    no_grad: bool = False
 
 
 @dataclass(frozen=True)

@@ -386,6 +386,12 @@ class Interpreter(Statements[V], Expressions[V]):
                         return True
         return False
 
+    def calls_from_other_files(self, func: cst.FunctionDef) -> list[CallRecord]:
+        """The calls other project files make of the top-level function ``func``
+        (opaque records included: then its callers are unknown); empty when
+        none is known."""
+        return list(self._external_records().get(func, ()))
+
     def _add_external_pins(self) -> None:
         """Join what other files' calls pass into this round's parameter pins
         (a function used there other than called is unpinnable)."""

@@ -54,6 +54,7 @@ from lossflint.file_limits import WORKER_MEMORY, file_timeout
 from lossflint.linter import InternalError, LintResult, RuleSet, describe_exception
 from lossflint.prefilter import Prefilter
 from lossflint.project.driver import ProjectRun, ProjectSession
+from lossflint.project.layout import marker_root
 from lossflint.project.summary_exchange import ExchangeClient, SummaryExchange
 from lossflint.runner import RunResult, display_name, lint_bytes, lint_file, read_regular_file
 
@@ -381,6 +382,21 @@ def _crashed(path: Path, message: str) -> LintResult:
     return LintResult(errors=[InternalError("lossflint", display_name(path), message)])
 
 
+def project_groups(files: Sequence[Path]) -> list[list[Path]]:
+    """``files`` by project root (``layout.find_root`` of each: the nearest
+    folder above it with a root marker), in order of first appearance; the
+    files with no marker above them make one group, as before (their root is
+    the folder they share)."""
+    groups: dict[Path | None, list[Path]] = {}
+    by_folder: dict[str, Path | None] = {}
+    for path in files:
+        folder = os.path.dirname(os.path.abspath(path))
+        if folder not in by_folder:
+            by_folder[folder] = marker_root(Path(folder))
+        groups.setdefault(by_folder[folder], []).append(path)
+    return list(groups.values())
+
+
 def run_files(
     files: Sequence[Path],
     settings: Settings,
@@ -397,6 +413,18 @@ def run_files(
     result is served only while the summaries it used hold
     (docs/project-analysis.md)."""
     jobs = default_jobs() if jobs is None or jobs < 1 else jobs
+    groups = project_groups(files) if project else [list(files)]
+    if len(groups) > 1:
+        # several projects (a monorepo of them, a folder of examples): each is
+        # read through its own root, or the imports of all but one resolve to nothing
+        out = RunResult(files=len(files))
+        for group in groups:
+            part = run_files(group, settings, jobs, cache, progress, use_prefilter, timeout)
+            out.diagnostics += part.diagnostics
+            out.errors += part.errors
+        out.diagnostics.sort(key=Diagnostic.sort_key)
+        out.errors.sort(key=lambda e: (e.filename, e.code, e.message))
+        return out
     run_project = ProjectRun(list(files), cache) if project and files else None
     out = RunResult(files=len(files))
     show = progress_wanted(len(files)) if progress is None else progress

@@ -149,7 +149,7 @@ def test_a_record_without_contents_falls_back_to_the_summaries(root: Path) -> No
     ],
 )
 def test_damaged_records_are_ignored(tmp_path: Path, record: dict[str, object]) -> None:
-    path = tmp_path / "deps-ns.json"
+    path = ResultDeps(tmp_path, "ns", tmp_path).path
     payload = {"format": driver.DEPS_FORMAT, "root": str(tmp_path), "files": {"/x.py": record}}
     path.write_text(json.dumps(payload))
     assert ResultDeps(tmp_path, "ns", tmp_path).get("/x.py", "a") is None

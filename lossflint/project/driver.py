@@ -21,6 +21,7 @@ the result: a comment edited in ``models/net.py`` does not re-lint
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from collections.abc import Iterator
@@ -121,8 +122,9 @@ class ResultDeps:
     """Per linted file: its content hash, the summaries its result used and
     the content hashes of those modules' bytes (``files``).
 
-    Kept beside the result cache (``deps-<namespace>.json`` in the same folder,
-    same namespace): an entry of the result cache is served only while the
+    Kept beside the result cache (``deps-<namespace>-<root>.json`` in the same
+    folder, same namespace, one file per project root: runs over different
+    projects sharing a cache folder never drop each other's records): an entry of the result cache is served only while the
     summaries recorded for the same bytes still hold. Only results that used
     other modules have a record (the result cache's namespace covers the code,
     so its entries were written by a version that records them). Written
@@ -130,7 +132,8 @@ class ResultDeps:
     """
 
     def __init__(self, folder: Path, namespace: str, root: Path) -> None:
-        self.path = folder / f"deps-{namespace}.json"
+        root_key = hashlib.sha256(str(root).encode("utf-8", "surrogatepass")).hexdigest()[:16]
+        self.path = folder / f"deps-{namespace}-{root_key}.json"
         self.root = str(root)
         self.entries: dict[str, dict[str, Any]] = self._read()
         self.new: dict[str, dict[str, Any]] = {}

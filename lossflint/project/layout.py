@@ -42,6 +42,23 @@ def _real(path: Path | str) -> str | None:
         return None
 
 
+def marker_root(folder: Path) -> Path | None:
+    """The nearest folder at or above ``folder`` (symlinks resolved) that holds
+    a root marker, if any."""
+    real = _real(os.path.abspath(folder))
+    if real is None:
+        return None
+    start = Path(real)
+    for candidate in (start, *start.parents):
+        for marker in ROOT_MARKERS:
+            try:
+                if os.path.lexists(candidate / marker):
+                    return candidate
+            except (OSError, ValueError):
+                continue
+    return None
+
+
 def find_root(paths: list[Path]) -> Path:
     """The project root for a run over ``paths`` (absolute, symlinks resolved)."""
     folders: list[str] = []
@@ -53,13 +70,9 @@ def find_root(paths: list[Path]) -> Path:
     if not folders:
         return Path(os.path.realpath(os.getcwd()))
     first = Path(folders[0])
-    for folder in (first, *first.parents):
-        for marker in ROOT_MARKERS:
-            try:
-                if os.path.lexists(folder / marker):
-                    return folder
-            except (OSError, ValueError):
-                continue
+    found = marker_root(first)
+    if found is not None:
+        return found
     try:
         return Path(os.path.commonpath(folders))
     except ValueError:  # different drives

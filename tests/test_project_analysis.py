@@ -854,3 +854,33 @@ def test_a_helper_called_only_under_no_grad_in_another_file() -> None:
         ("rmse", True),
         ("distance", True),
     ]
+
+
+def test_a_keras_loss_object_is_summarised(tmp_path: Path) -> None:
+    from lossflint.project.summary import SKerasLoss
+
+    write(
+        tmp_path,
+        {
+            "pyproject.toml": "",
+            "losses.py": (
+                "import keras\n\n"
+                "loss_fn = keras.losses.CategoricalCrossentropy(from_logits=True)\n\n\n"
+                "def make_loss(flag):\n"
+                "    return keras.losses.BinaryCrossentropy(from_logits=flag)\n"
+            ),
+            "train.py": "from losses import loss_fn\n",
+        },
+    )
+    session = ProjectSession.for_files([tmp_path / "train.py"])
+    entry = session.store.by_rel("losses.py")
+    assert entry is not None
+    loss = entry.summary.names["loss_fn"]
+    assert isinstance(loss, SKerasLoss)
+    assert (loss.name, loss.from_logits) == ("categorical_crossentropy", True)
+    assert loss.origin is not None and (loss.origin.file, loss.origin.line) == ("losses.py", 3)
+    made = entry.summary.functions["make_loss"].returns
+    assert isinstance(made, SKerasLoss)
+    assert (made.name, made.from_logits) == ("binary_crossentropy", None)  # not a literal
+    again = summary_from_json(json.loads(json.dumps(summary_to_json(entry.summary))))
+    assert again == entry.summary

@@ -57,6 +57,7 @@ from lossflint.project.summary import (
     SFunction,
     SInstance,
     SKerasLayer,
+    SKerasLoss,
     SKerasModel,
     SLayer,
     SLoss,
@@ -145,6 +146,8 @@ class Summarizer:
                 value = self._import_value(node, name)
             elif name in end:
                 value = self.value(end[name])
+                if value == S_UNKNOWN and self._keras is not None:
+                    value = self._keras_value(self._keras._globals.get(name))
             elif last.kind == "def" and isinstance(node, cst.FunctionDef) and len(bindings) == 1:
                 value = SFunction(self.rel, name) if node in self._names else S_UNKNOWN
             elif last.kind == "class" and isinstance(node, cst.ClassDef) and len(bindings) == 1:
@@ -493,8 +496,10 @@ class Summarizer:
         return None
 
     def _keras_value(self, value: Any) -> SValue:
-        from lossflint.analysis.keras import KLayer, KModel
+        from lossflint.analysis.keras import KLayer, KLoss, KModel
 
+        if isinstance(value, KLoss) and value.style == "class":
+            return SKerasLoss(value.name, value.from_logits, self._origin(value.node, ""))
         if not isinstance(value, KModel) or not value.layers:
             return S_UNKNOWN
         layers: list[SKerasLayer | None] = []

@@ -30,7 +30,7 @@ from functools import cache
 from typing import Any, Union
 
 #: changes whenever the shape of a summary changes (old cache entries are misses)
-SUMMARY_FORMAT = 4
+SUMMARY_FORMAT = 5
 #: nothing real nests deeper; more is damage (or an attack on the decoder)
 MAX_DEPTH = 64
 
@@ -137,6 +137,18 @@ class SKerasModel(SValue):
 
     layers: tuple[SKerasLayer | None, ...] = ()
     style: str = "sequential"
+    origin: Origin | None = None
+
+
+@dataclass(frozen=True)
+class SKerasLoss(SValue):
+    """A Keras loss object built in another module
+    (``keras.losses.CategoricalCrossentropy(from_logits=True)``)."""
+
+    #: canonical name (``apis.LOSS_STRINGS`` values: "categorical_crossentropy")
+    name: str
+    #: None: not a literal
+    from_logits: bool | None = None
     origin: Origin | None = None
 
 
@@ -286,6 +298,7 @@ _VALUE_TYPES: dict[str, type[SValue]] = {
         SLoss,
         SObject,
         SKerasModel,
+        SKerasLoss,
         SClass,
         SInstance,
         SFunction,

@@ -534,6 +534,8 @@ GOLDEN = {
     "call_sites_precision": [],
     # rmse is only called under no_grad in train.py; distance also in the loss
     "no_grad_helper": ["metrics.py:11:12: LF205"],
+    # step before backward, scheduler before the optimizer, inside Trainer methods
+    "trainer_order": ["train.py:14:13: LF305", "train.py:23:9: LF310"],
 }
 
 
@@ -820,6 +822,16 @@ def test_loop_events_of_another_module_name_its_lines() -> None:
         ("engine.py", 15),
         ("engine.py", 14),
     ]
+    step_first, scheduler_first = run("trainer_order")
+    assert step_first["message"].startswith(
+        "optimizer step (engine.py:11 in Trainer.bad_order, run by `trainer.bad_order()` at "
+        "line 14) before `backward()` (engine.py:12 in Trainer.bad_order)"
+    )
+    assert step_first["related"][0]["filename"] == "engine.py"
+    assert (
+        "before the optimizer step (engine.py:19 in Trainer.sched_first)"
+        in (scheduler_first["message"])
+    )
     found = {d["location"]["row"]: d for d in run("eval_helper")}
     other = found[34]
     assert (

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import libcst as cst
 
 from lossflint.analysis.loops import Loop, LoopEvent, LoopIndex, loops
-from lossflint.diagnostics import Finding, RelatedSite
+from lossflint.diagnostics import Finding, RelatedNode, RelatedSite
 from lossflint.project.events import InlinedEvent, inlined_event
 
 if TYPE_CHECKING:
@@ -19,8 +19,16 @@ def iterations(model: SemanticModel) -> Iterator[tuple[LoopIndex, Loop]]:
     """The training iterations of the file (loops with ``backward()``)."""
     index = loops(model)
     for loop in index.loops:
-        if loop.is_iteration:
+        if loop.is_iteration and not _callee_iterates(loop):
             yield index, loop
+
+
+def _callee_iterates(loop: Loop) -> bool:
+    """Every backward and step of ``loop`` runs in a loop of a function of
+    another module it calls (``trainer.train_one_epoch(loader)`` in an epoch
+    loop): that loop is the iteration, and its own file reports it."""
+    events = loop.of("backward", "step")
+    return bool(events) and all(e.event.inner for e in events)
 
 
 def elsewhere(model: SemanticModel, loop: Loop, event: LoopEvent) -> InlinedEvent | None:
@@ -36,6 +44,27 @@ def elsewhere(model: SemanticModel, loop: Loop, event: LoopEvent) -> InlinedEven
 
 def related_elsewhere(what: str, site: InlinedEvent) -> RelatedSite:
     return RelatedSite(what, site.file, site.line, site.column)
+
+
+def place(
+    model: SemanticModel, loop: Loop, event: LoopEvent, what: str
+) -> tuple[str, RelatedNode | RelatedSite]:
+    """Where ``event`` is written, for a message (``line 14``, or
+    ``engine.py:12 in Trainer.fit`` for an event of another module's function
+    the loop calls) and its related entry."""
+    far = elsewhere(model, loop, event)
+    if far is not None:
+        return far.describe(), related_elsewhere(what, far)
+    return f"line {model.line_of(event.node)}", RelatedNode(what, event.node)
+
+
+def run_by(model: SemanticModel, loop: Loop, event: LoopEvent) -> str:
+    """`` (engine.py:11 in Trainer.fit, run by `trainer.fit()` at line 14)`` for
+    an event of another module's function; "" for one of this file."""
+    far = elsewhere(model, loop, event)
+    if far is None:
+        return ""
+    return f" ({far.describe()}, run by `{short(model, event.node)}` at line {model.line_of(event.node)})"
 
 
 def eval_elsewhere(model: SemanticModel, node: cst.CSTNode, receiver: str) -> Finding | None:

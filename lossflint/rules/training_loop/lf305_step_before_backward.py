@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from lossflint.diagnostics import Finding, RelatedNode, Severity
+from lossflint.diagnostics import Finding, Severity
 from lossflint.examples import Invalid
 from lossflint.registry import Rule
-from lossflint.rules.training_loop.common import iterations
+from lossflint.rules.training_loop.common import iterations, place, run_by
 
 if TYPE_CHECKING:
     from lossflint.analysis.model import SemanticModel
@@ -196,10 +196,11 @@ trains at all when the gradients were just cleared.
                 later = [b for b in backwards if b.order > step.order and index.comparable(b, step)]
                 if not later:
                     continue
+                where, related = place(model, loop, later[0], "the backward")
                 yield Finding(
                     step.node,
-                    f"optimizer step before `backward()` (line {model.line_of(later[0].node)}): "
+                    f"optimizer step{run_by(model, loop, step)} before `backward()` ({where}): "
                     "it uses the previous batch's gradients (or none); step after backward()",
-                    related=(RelatedNode("the backward", later[0].node),),
+                    related=(related,),
                 )
                 break

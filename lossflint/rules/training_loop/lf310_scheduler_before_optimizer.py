@@ -6,10 +6,10 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from lossflint.analysis.loops import loops
-from lossflint.diagnostics import Finding, RelatedNode, Severity
+from lossflint.diagnostics import Finding, Severity
 from lossflint.examples import Invalid
 from lossflint.registry import Rule
-from lossflint.rules.training_loop.common import short
+from lossflint.rules.training_loop.common import elsewhere, place, run_by, short
 
 if TYPE_CHECKING:
     from lossflint.analysis.model import SemanticModel
@@ -211,10 +211,14 @@ step decay), and PyTorch warns: "Detected call of `lr_scheduler.step()` before
                     continue
                 reported.add(id(sched.node))
                 step = later[0]
+                where, related = place(model, loop, step, "the optimizer step")
+                what = f"`{short(model, step.node)}`"
+                if elsewhere(model, loop, step) is not None:
+                    what = "the optimizer step"
                 yield Finding(
                     sched.node,
-                    f"scheduler stepped before `{short(model, step.node)}` "
-                    f"(line {model.line_of(step.node)}): the first value of the schedule is "
-                    "skipped (PyTorch warns); step the scheduler after the optimizer",
-                    related=(RelatedNode("the optimizer step", step.node),),
+                    f"scheduler stepped{run_by(model, loop, sched)} before "
+                    f"{what} ({where}): the first value of the schedule "
+                    "is skipped (PyTorch warns); step the scheduler after the optimizer",
+                    related=(related,),
                 )

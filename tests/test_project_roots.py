@@ -90,3 +90,38 @@ def test_each_project_of_a_run_reads_its_own_imports(tmp_path: Path, top_marker:
 def test_folders_without_markers_stay_one_project(tmp_path: Path) -> None:
     _project(tmp_path / "p", marker=False)
     assert _findings(tmp_path / "p", ".", "--no-cache") == ["train.py:11 LF101"]
+
+
+ENGINE = """\
+import torch
+
+
+class Trainer:
+    def __init__(self, model, optimizer) -> None:
+        self.model = model
+        self.optimizer = optimizer
+
+    def train_one_epoch(self, loader):
+        for x, y in loader:
+            loss = torch.nn.functional.cross_entropy(self.model(x), y)
+            self.optimizer.zero_grad()
+            loss.backward()
+            self.optimizer.step()
+            torch.nn.utils.clip_grad_norm_(self.model.parameters(), 1.0)
+"""
+EPOCHS = """\
+from engine import Trainer
+
+
+def main(model, optimizer, loader):
+    trainer = Trainer(model, optimizer)
+    for epoch in range(10):
+        trainer.train_one_epoch(loader)
+"""
+
+
+def test_an_iteration_in_another_modules_loop_is_reported_once_there(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'p'\n")
+    (tmp_path / "engine.py").write_text(ENGINE)
+    (tmp_path / "train.py").write_text(EPOCHS)
+    assert _findings(tmp_path, ".", "--no-cache") == ["engine.py:15 LF301"]

@@ -87,6 +87,9 @@ class Event:
     order: float = 0
     #: an event of a same-file function, inlined at ``node`` (its call): where it is
     origin: cst.CSTNode | None = None
+    #: inlined from a loop of the called function (another module's
+    #: ``train_one_epoch``): that loop is the iteration, reported in its own file
+    inner: bool = False
 
 
 @dataclass(eq=False)
@@ -267,7 +270,7 @@ class LoopIndex:
             return []
         step = 1 / (len(found) + 1)
         return [
-            Event(e.kind, call, e.receiver, order=order + (i + 1) * step)
+            Event(e.kind, call, e.receiver, order=order + (i + 1) * step, inner=e.nested)
             for i, e in enumerate(found)
         ]
 

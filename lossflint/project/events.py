@@ -39,6 +39,8 @@ class InlinedEvent:
     #: the function the call runs (``Trainer.train_step``): the event is in
     #: it, or in a function it calls
     where: str = ""
+    #: the event runs in a loop of the callee (``train_one_epoch``'s batch loop)
+    nested: bool = False
 
     def describe(self) -> str:
         """``engine.py:15 in Trainer.train_step``"""
@@ -99,6 +101,7 @@ def inlined_events(call: cst.Call, value_of: object) -> list[InlinedEvent] | Non
             e.line,
             e.column,
             ref.name,
+            e.nested,
         )
         for e in events
     ]

@@ -332,9 +332,17 @@ def is_guarded(model: ModuleIndex, expr: cst.BaseExpression, depth: int = 3) -> 
         return isinstance(bound, (int, float)) and bound > 0
     if is_binop(expr, cst.Add):
         return any(positive_term(model, term) for term in add_terms(expr))
+    # casts and selections keep every element's bound (the depth counts names
+    # followed, not the links of a method chain, which the text bounds)
+    if isinstance(expr, cst.Subscript):
+        return is_guarded(model, expr.value, depth)  # elements of a guarded tensor
     info = call_info(model, expr)
-    if info is not None and info.method in apis.CAST_METHODS and info.receiver is not None:
-        return is_guarded(model, info.receiver, depth - 1)
+    if info is not None and info.receiver is not None:
+        if info.method in apis.CAST_METHODS or info.method in apis.SELECTION_METHODS:
+            return is_guarded(model, info.receiver, depth)
+    if info is not None and info.qualname in apis.SELECTION_FUNCTIONS:
+        first = argument(info.node, 0, "input")
+        return first is not None and is_guarded(model, first, depth)
     return False
 
 

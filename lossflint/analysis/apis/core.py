@@ -97,3 +97,34 @@ def framework_of(qualname: str | None) -> str | None:
 def short_loss(functional: str) -> str:
     """``torch.nn.functional.cross_entropy`` → ``cross_entropy``."""
     return functional.rsplit(".", 1)[-1]
+
+
+#: tensor methods that pick, move or reshape elements: a bound on every
+#: element of the receiver holds for the result (``p.clamp(min=eps).gather(1, i)``)
+SELECTION_METHODS = frozenset(
+    {
+        "gather",
+        "squeeze",
+        "unsqueeze",
+        "view",
+        "view_as",
+        "reshape",
+        "reshape_as",
+        "flatten",
+        "index_select",
+        "take_along_dim",
+        "take_along_axis",
+        "permute",
+        "transpose",
+        "contiguous",
+        "expand",
+        "expand_as",
+        "narrow",
+        "select",
+        "masked_select",
+        "detach",
+        "clone",
+        "cpu",
+        "cuda",
+    }
+)

@@ -768,3 +768,22 @@ CLASS_INDEX_LOSSES = frozenset(
 )
 #: a data set of some of another data set's items
 DATASET_SUBSETS = frozenset({"torch.utils.data.Subset", "torch.utils.data.dataset.Subset"})
+
+#: functions that pick or reshape elements of their first argument (see
+#: ``core.SELECTION_METHODS``)
+SELECTION_FUNCTIONS = frozenset(
+    {
+        "torch.gather",
+        "torch.squeeze",
+        "torch.unsqueeze",
+        "torch.reshape",
+        "torch.flatten",
+        "torch.index_select",
+        "torch.take_along_dim",
+        "torch.transpose",
+        "torch.permute",
+        "torch.narrow",
+        "torch.select",
+        "torch.masked_select",
+    }
+)

@@ -10,7 +10,7 @@ import libcst as cst
 
 from lossflint.analysis import apis
 from lossflint.analysis import numerics as num
-from lossflint.analysis.exp_overflow import negative
+from lossflint.analysis.exp_overflow import exp_call, negative
 from lossflint.analysis.log_calls import LogCall, probability_log
 
 if TYPE_CHECKING:
@@ -98,6 +98,19 @@ def cross_entropy_formula(
             return None  # LF201 rewrites the log itself
         if num.is_guarded(model, member.argument):
             return None
+        if _log_of_exponentials(model, member.argument):
+            return None  # -t * log(sum(exp(x))): a log-sum-exp (LF204's), not of a probability
         if num.same_code(model, factor, member.argument):
             return None  # entropy -p*log(p), not a cross-entropy
     return Formula(node, tuple(m for _, m in members), len(members) == 2)
+
+
+def _log_of_exponentials(model: SemanticModel, argument: cst.BaseExpression) -> bool:
+    """``sum(exp(x))`` or ``1 + exp(x)``: a normaliser, never a probability."""
+    resolved = num.resolve(model, argument)
+    operand = num.sum_operand(model, resolved)
+    if operand is not None and exp_call(model, operand) is not None:
+        return True
+    return num.is_binop(resolved, cst.Add) and any(
+        exp_call(model, term) is not None for term in num.add_terms(resolved)
+    )

@@ -160,6 +160,21 @@ formula no longer sees.
             output = tf.clip_by_value(output, eps, 1.0 - eps)
             return -tf.reduce_sum(target * tf.math.log(output), -1)
         """,
+        # focal loss: clamped, then the target class picked (the bound holds)
+        """
+        import torch
+        import torch.nn.functional as F
+        def focal(logits, target, gamma=2.0):
+            probs = F.softmax(logits, dim=1).clamp(min=1e-6)
+            pt = probs.gather(1, target.unsqueeze(1)).squeeze(1)
+            return (-((1 - pt) ** gamma) * torch.log(pt)).mean()
+        """,
+        # an energy score: the log of a sum of exponentials is no probability (LF204's)
+        """
+        import torch
+        def energy(x, t):
+            return -t * torch.log(torch.sum(torch.exp(x), dim=-1))
+        """,
         # softmax inside: LF201 reports the log and fixes it
         """
         import torch

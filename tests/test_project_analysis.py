@@ -19,6 +19,7 @@ from lossflint.project.store import MAX_DEPTH, SummaryStore
 from lossflint.project.summary import (
     S_UNKNOWN,
     BadSummary,
+    CallRecord,
     ClassSummary,
     EventSummary,
     FunctionSummary,
@@ -211,6 +212,10 @@ def sample_summary() -> ModuleSummary:
             ),
         },
         classes={"Net": ClassSummary("Net", 5, (), probs, {}, ("forward",))},
+        calls=(
+            CallRecord("losses.py", "nll", 30, 5, (probs, S_UNKNOWN), {"target": S_UNKNOWN}),
+            CallRecord("losses.py", "log_of", 0, 0, opaque=True, no_grad=True),
+        ),
     )
 
 
@@ -530,7 +535,7 @@ GOLDEN = {
     # nll_from_probs's parameter, pinned by its one caller in train.py
     "call_sites": ["losses.py:6:13: LF201"],
     # callers disagree (probabilities / logits), a helper passed as a value,
-    # a same-file call that does not know
+    # a same-file call that does not know, a caller through `import *`
     "call_sites_precision": [],
     # rmse is only called under no_grad in train.py; distance also in the loss
     "no_grad_helper": ["metrics.py:11:12: LF205"],
@@ -747,8 +752,6 @@ def test_parameters_pinned_by_callers_in_other_files() -> None:
 
 
 def test_the_callers_summary_lists_its_calls(tmp_path: Path) -> None:
-    from lossflint.project.summary import CallRecord
-
     root = PROJECTS / "call_sites"
     session = ProjectSession.for_files([root / "losses.py"])
     entry = session.store.by_rel("train.py")

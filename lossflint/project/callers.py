@@ -174,7 +174,15 @@ def external_calls(names: list[str]) -> dict[str, list[CallRecord]] | None:
         summary = context.summary(caller.rel) if isinstance(caller, Module) else None
         if summary is None:
             return None  # a caller that cannot be read: its calls are unknown
+        listed: set[str] = set()
         for record in summary.calls:
             if record.file == me.rel and record.name in wanted:
                 out[record.name].append(record)
+                listed.add(record.name)
+        text = _text_of(context, path, texts)
+        for name in wanted - listed:
+            if name in text:
+                # named but no call of it resolved (``from losses import *``, a
+                # method of the same name, a comment): what it passes is unknown
+                out[name].append(CallRecord(me.rel, name, 0, 0, opaque=True))
     return out

@@ -371,7 +371,10 @@ class Interpreter(Statements[V], Expressions[V]):
             and len(bindings.get(stmt.name.value, ())) == 1
             and param_names(stmt.params)
         }
-        found = callers.external_calls(sorted(tops)) if tops else None
+        try:
+            found = callers.external_calls(sorted(tops)) if tops else None
+        except (RecursionError, OSError, ValueError):
+            found = None  # the project cannot be searched: nothing pinned from it
         for name, records in (found or {}).items():
             if records:
                 self._external[tops[name]] = records

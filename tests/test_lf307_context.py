@@ -96,3 +96,31 @@ def test_script_with_a_high_and_a_normal_rate_is_reported() -> None:
     # outside a notebook two optimisers are two models (a GAN's G and D), not a lesson
     text = HIGH + "opt_d = torch.optim.SGD(net.parameters(), lr=0.01)\n"
     assert [row for row, _, _ in findings(text, "gan.py")] == [4]
+
+
+LIT = """import torch
+
+
+class Lit(torch.nn.Module):
+    def __init__(self, lr: float = 0.3) -> None:
+        super().__init__()
+        {assign}
+        self.net = torch.nn.Sequential(torch.nn.Linear(4, 8), torch.nn.ReLU(), torch.nn.Linear(8, 2))
+
+    def configure_optimizers(self):
+        return torch.optim.Adam(self.parameters(), lr=self.lr)
+{extra}"""
+
+
+@pytest.mark.parametrize(
+    ("assign", "extra", "rows"),
+    [
+        ("self.lr = 0.3", "", [11]),  # one literal assignment in the class
+        ("self.lr = lr", "", []),  # a parameter: the caller may pass another rate
+        ("self.lr = 0.3", "model = Lit()\nmodel.lr = 1e-3\n", []),  # changed from outside
+        ("self.lr = 0.3\n        self.lr *= 0.01", "", []),  # changed again
+    ],
+)
+def test_a_rate_held_by_self(assign: str, extra: str, rows: list[int]) -> None:
+    text = LIT.format(assign=assign, extra=extra)
+    assert [row for row, _, _ in findings(text, "lit.py")] == rows

@@ -247,6 +247,9 @@ class LearningRates:
         if isinstance(expr, cst.Name):
             bound = self._single_assignment(expr)
             return None if bound is None else self.number(bound, depth + 1)
+        if isinstance(expr, cst.Attribute) and dotted_text(expr.value) == "self":
+            bound = self._attribute_assignment(expr)
+            return None if bound is None else self.number(bound, depth + 1)
         if isinstance(expr, cst.Subscript) and len(expr.slice) == 1:
             element = expr.slice[0].slice
             if not isinstance(element, cst.Index):
@@ -268,6 +271,32 @@ class LearningRates:
             return None
         node = bindings[0].node
         return node if isinstance(node, cst.BaseExpression) else None
+
+    def _attribute_assignment(self, expr: cst.Attribute) -> cst.BaseExpression | None:
+        """What ``self.lr`` holds when the file assigns ``<x>.lr`` exactly once,
+        as ``self.lr = <value>`` in a method of the class ``expr`` is in."""
+        cls = self.model.enclosing(expr, cst.ClassDef)
+        name = expr.attr.value
+        found: list[cst.BaseExpression] = []
+        for node in self.model.parents:
+            kind = type(node)
+            if kind is cst.Call and dotted_text(node.func) == "setattr":  # type: ignore[attr-defined]
+                return None
+            if kind not in (cst.Assign, cst.AugAssign, cst.AnnAssign):
+                continue
+            targets = (
+                [t.target for t in node.targets]  # type: ignore[attr-defined]
+                if kind is cst.Assign
+                else [node.target]  # type: ignore[attr-defined]
+            )
+            for target in targets:
+                if isinstance(target, cst.Attribute) and target.attr.value == name:
+                    if kind is not cst.Assign or dotted_text(target.value) != "self":
+                        return None
+                    if self.model.enclosing(node, cst.ClassDef) is not cls:
+                        return None
+                    found.append(node.value)  # type: ignore[attr-defined]
+        return found[0] if cls is not None and len(found) == 1 else None
 
     def _dict_literal(self, expr: cst.BaseExpression, depth: int) -> cst.Dict | None:
         if isinstance(expr, cst.Dict):

@@ -899,3 +899,28 @@ def test_a_keras_loss_object_is_summarised(tmp_path: Path) -> None:
     assert (made.name, made.from_logits) == ("binary_crossentropy", None)  # not a literal
     again = summary_from_json(json.loads(json.dumps(summary_to_json(entry.summary))))
     assert again == entry.summary
+
+
+def test_a_notebook_caller_makes_the_parameters_unknown(tmp_path: Path) -> None:
+    import shutil
+
+    root = tmp_path / "p"
+    shutil.copytree(PROJECTS / "call_sites", root)
+    cell = ["from losses import nll_from_probs\n", "nll_from_probs(model(x), y)\n"]
+    notebook = {
+        "cells": [
+            {
+                "cell_type": "code",
+                "metadata": {},
+                "execution_count": None,
+                "outputs": [],
+                "source": cell,
+            }
+        ],
+        "metadata": {},
+        "nbformat": 4,
+        "nbformat_minor": 5,
+    }
+    (root / "explore.ipynb").write_text(json.dumps(notebook))
+    code, found, output = _check(root, "losses.py")
+    assert (code, found) == (0, []), output

@@ -4,7 +4,7 @@
 ``p`` holds probabilities. When ``losses.py`` is linted, the files that may
 call it are found by the reverse of the import graph, cheaply and bounded:
 
-1. the project's Python files are listed once per process (no more than
+1. the project's Python files and notebooks are listed once per process (no more than
    ``MAX_FILES``, no bigger than ``MAX_FILE_BYTES`` each, ``MAX_TOTAL_BYTES`` in
    all: a bigger project gets no answer, so nothing is pinned);
 2. a file is a candidate only if its text names the module (its stem, or a
@@ -34,7 +34,8 @@ from lossflint.project.imports import ImportRef, project_modules, scan_imports
 from lossflint.project.layout import Layout, Module
 from lossflint.project.summary import CallRecord
 
-#: a project with more Python files than this gets no call sites from other files
+#: a project with more Python files (and notebooks) than this gets no call
+#: sites from other files
 MAX_FILES = 2000
 #: directory entries looked at while listing the project (a data folder of
 #: images must not make the listing slow)
@@ -44,6 +45,9 @@ MAX_TOTAL_BYTES = 32 * 1024 * 1024
 #: importers of one module whose summaries are read; more: unknown (each may
 #: cost a summary the run would not compute otherwise)
 MAX_IMPORTERS = 8
+#: notebooks are read too: one that names a function is a caller we do not
+#: analyse, so that function's parameters stay unknown
+_SUFFIXES = (".py", ".ipynb")
 _SKIPPED_DIRS = frozenset(
     {"__pycache__", "node_modules", "site-packages", "venv", "env", "build", "dist"}
 )
@@ -105,7 +109,7 @@ def _read_project(root: Path) -> dict[str, str] | None:
                     if not name.startswith(".") and name not in _SKIPPED_DIRS:
                         todo.append(item.path)
                     continue
-                if not name.endswith(".py") or not item.is_file(follow_symlinks=False):
+                if not name.endswith(_SUFFIXES) or not item.is_file(follow_symlinks=False):
                     continue
                 size = item.stat(follow_symlinks=False).st_size
             except OSError:
@@ -155,13 +159,18 @@ def external_calls(names: list[str]) -> dict[str, list[CallRecord]] | None:
     paths = set(texts.files)
     overlays = getattr(context.store, "overlays", None)
     if isinstance(overlays, dict):
-        paths |= {p for p in overlays if layout.contains(p) and p.endswith(".py")}
+        paths |= {p for p in overlays if layout.contains(p) and p.endswith(_SUFFIXES)}
     importers: list[str] = []
     for path in sorted(paths):
         if path == myself:
             continue
         text = _text_of(context, path, texts)
         if stem not in text and "from ." not in text:
+            continue
+        if path.endswith(".ipynb"):
+            for name in wanted:
+                if name in text:
+                    out[name].append(CallRecord(me.rel, name, 0, 0, opaque=True))
             continue
         if me.rel not in texts.imported(layout, path, text):
             continue

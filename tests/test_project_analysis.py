@@ -528,8 +528,14 @@ GOLDEN = {
     "eval_helper": ["train.py:8:5: LF309", "train.py:34:9: LF309"],
     "precision": [],
     "bad_input": ["broken.py:1:12: LF900"],
-    # loss objects built in losses.py: module level, a factory, an instance attribute
-    "loss_object": ["train.py:14:16: LF101", "train.py:15:23: LF101", "train.py:16:23: LF104"],
+    # loss objects built in losses.py: module level, a factory, an instance
+    # attribute, a class attribute
+    "loss_object": [
+        "train.py:14:16: LF101",
+        "train.py:15:23: LF101",
+        "train.py:16:23: LF104",
+        "train.py:17:23: LF101",
+    ],
     # a project-local CrossEntropyLoss instance; names rebound after the import
     "loss_object_precision": [],
     # nll_from_probs's parameter, pinned by its one caller in train.py
@@ -707,6 +713,7 @@ def test_an_imported_loss_object_names_where_it_was_built() -> None:
         }
     ]
     assert found[(15, "LF101")]["related"][0]["location"]["row"] == 7  # build_loss()
+    assert found[(17, "LF101")]["related"][0]["location"]["row"] == 11  # LossBank.ce
     bce = found[(16, "LF104")]
     assert bce["message"].startswith("BCELoss on sigmoid output")
     assert bce["related"][-1]["filename"] == "losses.py"

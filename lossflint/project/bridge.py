@@ -117,6 +117,9 @@ def attribute(value: SValue, name: str, context: ProjectContext | None = None) -
             return SFunction(_file_of_method(context, value, owner) or value.file, method.name)
         return None
     if isinstance(value, SClass):
+        cls = context.class_summary(value)
+        if cls is not None and name in cls.attrs:
+            return context.resolve(cls.attrs[name])
         method = context.method_summary(value, name)
         if method is not None:
             owner = method.name.split(".")[0]

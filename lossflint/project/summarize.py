@@ -452,6 +452,8 @@ class Summarizer:
                         attrs[key] = converted
             except RecursionError:
                 attrs = {}
+        for name, value in self._class_body_values(cls).items():
+            attrs.setdefault(name, value)
         return ClassSummary(
             name=cls.name.value,
             line=self._line(cls.name),
@@ -460,6 +462,35 @@ class Summarizer:
             attrs=attrs,
             methods=methods,
         )
+
+    def _class_body_values(self, cls: cst.ClassDef) -> dict[str, SValue]:
+        """Names the class body binds once to a value of a domain (``ce =
+        nn.CrossEntropyLoss()``): ``Losses.ce`` and ``Losses().ce`` hold it."""
+        found: dict[str, list[cst.BaseExpression]] = {}
+        for stmt in _block(cls):
+            if not isinstance(stmt, cst.SimpleStatementLine):
+                continue
+            for small in stmt.body:
+                if isinstance(small, cst.Assign):
+                    for target in small.targets:
+                        if isinstance(target.target, cst.Name):
+                            found.setdefault(target.target.value, []).append(small.value)
+                elif isinstance(small, cst.AnnAssign) and isinstance(small.target, cst.Name):
+                    found.setdefault(small.target.value, []).append(small.value or small.target)
+        out: dict[str, SValue] = {}
+        for name, values in found.items():
+            if len(values) != 1 or name in self._functions_of(cls):
+                continue
+            try:
+                value = self.value(self.kinds.evaluate_alone(values[0]))
+            except RecursionError:
+                continue
+            if isinstance(value, (SLoss, SLayer, SSequential, STensor, SKerasLoss)):
+                out[name] = value
+        return out
+
+    def _functions_of(self, cls: cst.ClassDef) -> set[str]:
+        return {stmt.name.value for stmt in _block(cls) if isinstance(stmt, cst.FunctionDef)}
 
     def _base(self, expr: cst.BaseExpression) -> SValue:
         qualname = self.model.qualname(expr)

@@ -4,7 +4,8 @@
 ``p`` holds probabilities. When ``losses.py`` is linted, the files that may
 call it are found by the reverse of the import graph, cheaply and bounded:
 
-1. the project's Python files and notebooks are listed once per process (no more than
+1. the project's Python files and notebooks are listed once per run (or
+   language-server job), their texts read once per process while unchanged (no more than
    ``MAX_FILES``, no bigger than ``MAX_FILE_BYTES`` each, ``MAX_TOTAL_BYTES`` in
    all: a bigger project gets no answer, so nothing is pinned);
 2. a file is a candidate only if its text names the module (its stem, or a
@@ -26,7 +27,7 @@ Limits).
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from lossflint.project.context import ProjectContext, current
@@ -55,22 +56,30 @@ _SKIPPED_DIRS = frozenset(
 
 @dataclass
 class ProjectTexts:
-    """The project's Python files and their texts, read once per process."""
+    """The project's Python files and their texts, listed once per layout (a
+    CLI run, a language-server job); the texts and what each file imports are
+    kept per process while the file's size and modification time hold."""
 
+    root: str
     #: None: the project is too big to scan
     files: dict[str, str] | None
-    #: per file, the project modules it imports (relative paths), found once
-    _imported: dict[str, frozenset[str]] = field(default_factory=dict)
 
     def imported(self, layout: Layout, path: str, text: str) -> frozenset[str]:
         """The project modules the file at ``path`` imports (its text is
         ``text``: the file's, or an editor's unsaved one, not kept)."""
-        if self.files is None or self.files.get(path) != text:
+        if self.files is None or self.files.get(path) is not text:
             return _imported(layout, path, text)
-        found = self._imported.get(path)
-        if found is None:
-            found = self._imported[path] = _imported(layout, path, text)
-        return found
+        key = (self.root, path)
+        found = _IMPORTED.get(key)
+        if found is None or found[0] is not text:
+            found = _IMPORTED[key] = (text, _imported(layout, path, text))
+        return found[1]
+
+
+#: real path → (size, mtime_ns, text): files read once per process while unchanged
+_TEXTS: dict[str, tuple[int, int, str]] = {}
+#: (root, real path) → (the text it was found in, the project modules it imports)
+_IMPORTED: dict[tuple[str, str], tuple[str, frozenset[str]]] = {}
 
 
 def _imported(layout: Layout, path: str, text: str) -> frozenset[str]:
@@ -82,7 +91,7 @@ def project_texts(layout: Layout) -> ProjectTexts:
     cached = layout.texts
     if isinstance(cached, ProjectTexts):
         return cached
-    texts = ProjectTexts(_read_project(layout.root))
+    texts = ProjectTexts(str(layout.root), _read_project(layout.root))
     layout.texts = texts
     return texts
 
@@ -111,22 +120,29 @@ def _read_project(root: Path) -> dict[str, str] | None:
                     continue
                 if not name.endswith(_SUFFIXES) or not item.is_file(follow_symlinks=False):
                     continue
-                size = item.stat(follow_symlinks=False).st_size
+                stat = item.stat(follow_symlinks=False)
             except OSError:
                 continue
             if len(files) >= MAX_FILES:
                 return None
-            if size > MAX_FILE_BYTES:
+            if stat.st_size > MAX_FILE_BYTES:
                 continue
-            total += size
+            total += stat.st_size
             if total > MAX_TOTAL_BYTES:
                 return None
+            real = os.path.realpath(item.path)
+            known = _TEXTS.get(real)
+            if known is not None and known[:2] == (stat.st_size, stat.st_mtime_ns):
+                files[real] = known[2]
+                continue
             try:
                 with open(item.path, "rb") as handle:
                     data = handle.read(MAX_FILE_BYTES + 1)
             except OSError:
                 continue
-            files[os.path.realpath(item.path)] = data.decode("utf-8", "replace")
+            text = data.decode("utf-8", "replace")
+            _TEXTS[real] = (stat.st_size, stat.st_mtime_ns, text)
+            files[real] = text
     return files
 
 

@@ -98,3 +98,23 @@ def test_lf602_fix_rewrites_a_positional_shuffle() -> None:
     assert diag.fix is not None
     fixed = apply_edits(source, diag.fix.edits)
     assert "DataLoader(TensorDataset(x, y), 16, True)" in fixed
+
+
+TF_DATA_LOOP = """
+import tensorflow as tf
+from tensorflow.keras import layers
+
+(x_train, y_train), _ = tf.keras.datasets.cifar10.load_data()
+ds = tf.data.Dataset.from_tensor_slices((x_train / 255.0, y_train)).shuffle(1000).batch(32)
+model = tf.keras.Sequential([layers.Input(shape=(32, 32, 3)), layers.Flatten(), layers.Dense(10)])
+loss_fn = tf.keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+for x, y in ds:
+    logits = model(x, training=True)
+    loss = loss_fn({args})
+"""
+
+
+def test_lf604_labels_keep_their_role_through_a_tf_data_pipeline() -> None:
+    swapped = [d.location.row for d in _lint("LF604", TF_DATA_LOOP.format(args="logits, y"))]
+    assert swapped == [11]
+    assert _lint("LF604", TF_DATA_LOOP.format(args="y, logits")) == []

@@ -678,7 +678,7 @@ class KerasFacts(Interpreter[Any]):
         if qualname in apis.PRESERVING_FUNCS:
             return first if isinstance(first, (Images, Labels, ScaledLabels)) else None
         if qualname in apis.TF_DATASET_FROM_ARRAYS:
-            return Batches(first) if _holds_images(first) else None
+            return Batches(first) if _holds_images(first) or _holds_labels(first) else None
         if qualname == "builtins.enumerate" and isinstance(first, Batches) and len(args) == 1:
             return Enumerated(first)
         if qualname in apis.SCALERS:
@@ -1106,6 +1106,12 @@ def _holds_images(value: Any) -> bool:
     return isinstance(value, TupleValue) and any(
         isinstance(i, (Images, ScaledLabels)) for i in value.items
     )
+
+
+def _holds_labels(value: Any) -> bool:
+    """A tuple of arrays with a dataset's labels in it (``(x_train / 255, y_train)``):
+    iterating the dataset hands them to the loss (LF604, LF407 in a custom loop)."""
+    return isinstance(value, TupleValue) and any(isinstance(i, Labels) for i in value.items)
 
 
 def _common_tail(a: tuple[Any, ...], b: tuple[Any, ...]) -> tuple[Any, ...]:

@@ -118,3 +118,28 @@ def test_lf604_labels_keep_their_role_through_a_tf_data_pipeline() -> None:
     swapped = [d.location.row for d in _lint("LF604", TF_DATA_LOOP.format(args="logits, y"))]
     assert swapped == [11]
     assert _lint("LF604", TF_DATA_LOOP.format(args="y, logits")) == []
+
+
+AFTER_NO_GRAD = """
+import torch
+from torch import nn
+
+model = nn.Sequential(nn.Linear(8, 32), nn.ReLU(), nn.Dropout(0.5), nn.Linear(32, 2))
+opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+for xb, yb in loader:
+    opt.zero_grad()
+    nn.functional.cross_entropy(model(xb), yb).backward()
+    opt.step()
+with torch.no_grad():
+    preds = model(X_test)
+{after}
+"""
+
+
+def test_lf603_the_metric_right_after_the_no_grad_block() -> None:
+    metric = "acc = (preds.argmax(1) == y_test).float().mean()"
+    assert [d.location.row for d in _lint("LF603", AFTER_NO_GRAD.format(after=metric))] == [12]
+    # what follows does not evaluate the block's results
+    other = "acc = (other.argmax(1) == y_test).float().mean()"
+    assert _lint("LF603", AFTER_NO_GRAD.format(after=other)) == []
+    assert _lint("LF603", AFTER_NO_GRAD.format(after="torch.save(preds, 'p.pt')")) == []

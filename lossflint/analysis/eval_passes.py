@@ -106,7 +106,9 @@ def _candidates(model: ModuleIndex) -> list[TrainModeEvaluation]:
             for e in lp.events
         ):
             continue  # runs in the same iteration as a backward(): part of training
-        if _handed_away(model, receiver) or not _evaluates(model, region):
+        if _handed_away(model, receiver) or not (
+            _evaluates(model, region) or _evaluated_after(model, region)
+        ):
             continue
         seen.add((id(region), receiver))
         found.append(TrainModeEvaluation(call, region, receiver, layer))
@@ -242,6 +244,37 @@ def _handed_away(model: ModuleIndex, receiver: str) -> bool:
             if index.resolve_function(site.node) is None:
                 return True
     return False
+
+
+def _evaluated_after(model: ModuleIndex, region: cst.CSTNode) -> bool:
+    """``with torch.no_grad(): preds = model(x)`` followed, in the same block,
+    by an evaluation of what the block assigned (``acc = (preds.argmax(1) ==
+    y).float().mean()``)."""
+    if not isinstance(region, cst.With):
+        return False
+    block = model.parent(region)
+    body = getattr(block, "body", None)
+    if not isinstance(body, (list, tuple)) or region not in body:
+        return False
+    assigned = {
+        t.target.value
+        for node in descendants(region.body)
+        if isinstance(node, cst.Assign)
+        for t in node.targets
+        if isinstance(t.target, cst.Name)
+    }
+    if not assigned:
+        return False
+    following = list(body)[list(body).index(region) + 1 :][:_FOLLOWING]
+    for statement in following:
+        names = {n.value for n in descendants(statement) if isinstance(n, cst.Name)}
+        if names & assigned and _evaluates(model, statement):
+            return True
+    return False
+
+
+#: statements after a no_grad block read for the evaluation of its results
+_FOLLOWING = 5
 
 
 def _evaluates(model: ModuleIndex, region: cst.CSTNode) -> bool:

@@ -19,7 +19,9 @@ def _model(source: str) -> SemanticModel:
 def kind_at(source: str, marker: str = "probe") -> Kind:
     """Kind of the argument of the last ``probe(...)`` call in ``source``."""
     model = _model(source)
-    calls = [c for c in model.calls if isinstance(c.node.func, cst.Name) and c.node.func.value == marker]
+    calls = [
+        c for c in model.calls if isinstance(c.node.func, cst.Name) and c.node.func.value == marker
+    ]
     assert calls, "no probe"
     value = model.value(calls[-1].node.args[0].value)
     return value.kind if isinstance(value, Tensor) else Kind.UNKNOWN
@@ -93,7 +95,10 @@ def test_disagreeing_definitions_are_unknown():
 
 
 def test_agreeing_branches_keep_the_kind():
-    src = HEADER + "if c:\n    p = torch.softmax(x, 1)\nelse:\n    p = F.softmax(y, dim=1)\nprobe(p)\n"
+    src = (
+        HEADER
+        + "if c:\n    p = torch.softmax(x, 1)\nelse:\n    p = F.softmax(y, dim=1)\nprobe(p)\n"
+    )
     assert kind_at(src) is Kind.PROBS
 
 
@@ -110,9 +115,7 @@ def test_match_arms_are_branches():
         "match mode:\n    case 'a':\n        p = torch.softmax(x, 1)\n    case _:\n        p = x\nprobe(p)\n"
     )
     assert kind_at(src) is Kind.UNKNOWN
-    src = HEADER + (
-        "p = torch.softmax(x, 1)\nmatch mode:\n    case 'a':\n        pass\nprobe(p)\n"
-    )
+    src = HEADER + ("p = torch.softmax(x, 1)\nmatch mode:\n    case 'a':\n        pass\nprobe(p)\n")
     assert kind_at(src) is Kind.PROBS
 
 
@@ -124,7 +127,10 @@ def test_loop_carried_value_is_joined():
 def test_function_return_kind():
     src = HEADER + "def head(z):\n    return F.softmax(z, dim=1)\nprobe(head(x))\n"
     assert kind_at(src) is Kind.PROBS
-    src = HEADER + "def head(z):\n    if c:\n        return z\n    return F.softmax(z, dim=1)\nprobe(head(x))\n"
+    src = (
+        HEADER
+        + "def head(z):\n    if c:\n        return z\n    return F.softmax(z, dim=1)\nprobe(head(x))\n"
+    )
     assert kind_at(src) is Kind.UNKNOWN
 
 
@@ -179,7 +185,10 @@ def test_model_in_attribute_parameter_and_default():
 def test_module_level_model_seen_from_function():
     src = MODULE + "net = Net()\ndef step(x):\n    probe(net(x))\n"
     assert kind_at(src) is Kind.PROBS
-    src = MODULE + "net = Net()\ndef step(x):\n    global net\n    net = g()\ndef s2(x):\n    probe(net(x))\n"
+    src = (
+        MODULE
+        + "net = Net()\ndef step(x):\n    global net\n    net = g()\ndef s2(x):\n    probe(net(x))\n"
+    )
     assert kind_at(src) is Kind.UNKNOWN
 
 
@@ -205,7 +214,10 @@ def test_sequential_forms():
         "m = nn.Sequential(OrderedDict([('fc', nn.Linear(3, 3)), ('sm', nn.Softmax(1))]))\nprobe(m(x))\n"
     )
     assert kind_at(src) is Kind.PROBS
-    src = HEADER + "m = nn.Sequential(nn.Linear(3, 3))\nm.add_module('sm', nn.Softmax(1))\nprobe(m(x))\n"
+    src = (
+        HEADER
+        + "m = nn.Sequential(nn.Linear(3, 3))\nm.add_module('sm', nn.Softmax(1))\nprobe(m(x))\n"
+    )
     assert kind_at(src) is Kind.PROBS
     src = MODULE + "m = nn.Sequential(nn.Flatten(), Net())\nprobe(m(x))\n"
     assert kind_at(src) is Kind.PROBS
@@ -297,7 +309,9 @@ def test_import_styles_resolve():
 
 
 def test_try_import_fallback_to_none_still_resolves():
-    model = _model("try:\n    import torch\nexcept ImportError:\n    torch = None\ny = torch.softmax(x, 1)\n")
+    model = _model(
+        "try:\n    import torch\nexcept ImportError:\n    torch = None\ny = torch.softmax(x, 1)\n"
+    )
     assert model.calls[-1].qualname == "torch.softmax"
 
 
@@ -314,3 +328,26 @@ def test_constructor_arguments_pin_init_parameters():
         "Trainer(Net())\nTrainer(other)\n"
     )
     assert kind_at(src) is Kind.UNKNOWN
+
+
+ACCELERATE = """
+import torch
+from accelerate import Accelerator
+from torch import nn
+
+accelerator = {maker}
+model = nn.Sequential(nn.Linear(4, 3))
+model, opt, loader = accelerator.prepare(model, torch.optim.SGD(model.parameters(), lr=0.1), loader)
+for x, y in loader:
+    outputs, y = accelerator.gather_for_metrics((model(x), y))
+    correct = (outputs == y).sum()
+"""
+
+
+@pytest.mark.parametrize(("maker", "fires"), [("Accelerator()", True), ("Helper()", False)])
+def test_accelerator_methods_hand_back_what_they_are_given(maker: str, fires: bool) -> None:
+    from lossflint.linter import RuleSet, lint_text
+
+    source = ACCELERATE.format(maker=maker)
+    codes = [d.code for d in lint_text(source, "t.py", RuleSet(["LF501"]), []).diagnostics]
+    assert codes == (["LF501"] if fires else [])

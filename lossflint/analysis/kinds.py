@@ -260,6 +260,9 @@ class KindAnalysis(Interpreter[Value]):
             return UNKNOWN
         if isinstance(receiver, (ClassRef, FunctionRef, TupleValue)):
             return UNKNOWN
+        passed = self._accelerator_pass_through(call, func, args)
+        if passed is not None:
+            return passed
         where = self.frame.label
         if isinstance(receiver, Tensor):
             if name in apis.KIND_PRESERVING_METHODS:
@@ -282,6 +285,28 @@ class KindAnalysis(Interpreter[Value]):
             if self._receiver_is_framework_object(func.value, env):
                 return Tensor(apis.METHOD_KINDS[name], origin=call, where=where)
         return UNKNOWN
+
+    def _accelerator_pass_through(
+        self, call: cst.Call, func: cst.Attribute, args: list[Value]
+    ) -> Value | None:
+        """``accelerator.prepare(model, loader)`` and the like hand back what
+        they are given (the receiver built by ``Accelerator(...)`` here)."""
+        how = apis.ACCELERATOR_PASS_THROUGH.get(func.attr.value)
+        if how is None or has_star_args(call) or not args:
+            return None
+        if not isinstance(func.value, cst.Name):
+            return None
+        bindings = self.model.bindings(func.value) or []
+        if not bindings or not all(
+            b.kind == "assign"
+            and isinstance(b.node, cst.Call)
+            and self.model.qualname(b.node.func) in apis.ACCELERATORS
+            for b in bindings
+        ):
+            return None
+        if how == "each" and len(args) > 1:
+            return TupleValue(tuple(args))
+        return args[0]
 
     def _receiver_is_framework_object(self, expr: cst.BaseExpression, env: Env) -> bool:
         """A plain receiver (not ``self``, not a module, not a same-file object):

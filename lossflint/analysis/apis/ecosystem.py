@@ -34,3 +34,20 @@ LIGHTNING_TRAINERS = frozenset(
 )
 #: the ``fit`` arguments that hold the training loader (position after the model)
 LIGHTNING_TRAIN_LOADER_KEYWORDS = ("train_dataloaders", "train_dataloader")
+
+#: Accelerate's accelerator: its methods hand back what they are given
+#: (``model, loader = accelerator.prepare(model, loader)``)
+ACCELERATORS = frozenset({"accelerate.Accelerator", "accelerate.accelerator.Accelerator"})
+#: method → "each" (one result per argument, a tuple for several) or "first"
+ACCELERATOR_PASS_THROUGH = {
+    "prepare": "each",
+    "prepare_model": "first",
+    "prepare_optimizer": "first",
+    "prepare_data_loader": "first",
+    "prepare_scheduler": "first",
+    "gather_for_metrics": "first",
+    "gather": "first",
+    "reduce": "first",
+    "unwrap_model": "first",
+    "pad_across_processes": "first",
+}

@@ -203,6 +203,20 @@ def measure(cmd: list[str], cwd: Path, env: dict[str, str] | None = None) -> Sam
     )
 
 
+#: lossflint's CLI has no switch for project analysis: this runs the same
+#: lint path (plan, pool, pre-filter) with it off, for the comparison row
+NO_PROJECT = """
+import sys
+from lossflint.check_run import make_plan
+from lossflint.config import SettingsResolver
+from lossflint.parallel import run_files
+
+plan = make_plan(sys.argv[1:], SettingsResolver())
+for settings, files in plan.groups:
+    run_files(files, settings, jobs=None, cache=None, progress=False, project=False)
+"""
+
+
 def run_benchmark(
     files: list[Path], runs: int, jobs: int | None, peers: list[str], cold_runs: int | None = None
 ) -> list[Row]:
@@ -230,6 +244,7 @@ def run_benchmark(
         ],
     }
     cold = Row("lossflint cold (--no-cache)")
+    alone = Row("lossflint cold, project analysis off (API, no cache)")
     fill = Row("lossflint cold, writing the cache (1 run)")
     warm = Row("lossflint warm (cache, nothing changed)")
     touched_count = max(1, round(len(files) / 100))
@@ -257,6 +272,7 @@ def run_benchmark(
             print(f"run {i + 1}/{runs}", file=sys.stderr)
             if cold_runs is None or i < cold_runs:
                 step(cold, [*lossflint, "--no-cache", *names])
+                step(alone, [sys.executable, "-c", NO_PROJECT, *names])
             step(warm, [*cached, *names])
             for path, data in originals.items():
                 (CORPUS / path).write_bytes(
@@ -268,7 +284,7 @@ def run_benchmark(
     finally:
         for path, data in originals.items():
             (CORPUS / path).write_bytes(data)
-    return [row for row in (cold, fill, warm, touch, *others) if row.samples]
+    return [row for row in (cold, alone, fill, warm, touch, *others) if row.samples]
 
 
 # --- report ------------------------------------------------------------------------
@@ -322,14 +338,16 @@ def report(
         + " (peak RSS: maximum over runs, largest single process)",
         f"- pre-filter: {skipped} of {total} files skipped before parsing (default rules)",
         "",
-        "| tool / mode | wall s | CPU s | files/s | lines/s | peak RSS MiB | peer wall / lossflint cold wall |",
-        "|---|---:|---:|---:|---:|---:|---:|",
+        "| tool / mode | wall s | CPU s | files/s | lines/s | peak RSS MiB "
+        "| peer wall / lossflint cold wall | peer CPU / lossflint cold CPU |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for row in rows:
         ratio = f"{row.wall / cold.wall:.2f}×" if row.name in peers else ""
+        cpu_ratio = f"{row.cpu / cold.cpu:.2f}×" if row.name in peers else ""
         out.append(
             f"| {row.name} | {row.wall:.2f} | {row.cpu:.2f} | {len(files) / row.wall:,.0f} | "
-            f"{lines_total / row.wall:,.0f} | {row.rss:.0f} | {ratio} |"
+            f"{lines_total / row.wall:,.0f} | {row.rss:.0f} | {ratio} | {cpu_ratio} |"
         )
     codes = sorted({s.code for r in rows for s in r.samples})
     out += ["", f"Exit codes seen: {codes} (0 clean, 1 findings).", ""]

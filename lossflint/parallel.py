@@ -24,7 +24,9 @@ always knows which file a worker is on:
   internal-error line; the rest of the worker's chunk goes to another one;
 - a file that takes longer than ``file_timeout`` seconds
   (:func:`lossflint.file_limits.file_timeout`) gets an internal-error line
-  and its worker is replaced;
+  and its worker is replaced; the time counts from the last module the
+  worker began summarising for the file (project analysis: a file whose
+  imports reach a hundred modules is slow, not stuck);
 - each worker may grow its address space by at most
   :data:`lossflint.file_limits.WORKER_MEMORY` (``RLIMIT_AS``);
 - workers ignore Ctrl-C: the supervisor stops them all at once and the run
@@ -55,7 +57,8 @@ from lossflint.linter import InternalError, LintResult, RuleSet, describe_except
 from lossflint.prefilter import Prefilter
 from lossflint.project.driver import ProjectRun, ProjectSession
 from lossflint.project.layout import marker_root
-from lossflint.project.summary_exchange import ExchangeClient, SummaryExchange
+from lossflint.project.summary_cache import SummaryBackend, SummaryCache
+from lossflint.project.summary_exchange import ASK, ExchangeClient, Heartbeat, SummaryExchange
 from lossflint.runner import RunResult, display_name, lint_bytes, lint_file, read_regular_file
 
 #: below this many files to lint, a pool costs more than it saves (a fork
@@ -134,7 +137,11 @@ def _worker_main(
         session = None
         if project is not None:
             # no cache folder: the summaries are shared through the supervisor
-            session = ProjectSession.from_spec(project, ExchangeClient(conn))
+            folder = project[1]
+            backend: SummaryBackend = (
+                ExchangeClient(conn) if folder is None else Heartbeat(SummaryCache(folder), conn)
+            )
+            session = ProjectSession.from_spec(project, backend)
         worker = Worker(settings, use_prefilter, session)
         while True:
             chunk: Chunk | None = conn.recv()
@@ -312,10 +319,15 @@ def _lint_in_pool(
                 if not slot.conn.poll():
                     return
                 message = slot.conn.recv()
-                if exchange is not None and exchange.is_message(message):
-                    reply, entry = exchange.handle(message)
-                    if reply:
-                        slot.conn.send(entry)
+                if SummaryExchange.is_message(message):
+                    # a module summarised for the file: progress, not a hang
+                    slot.since = time.monotonic()
+                    if exchange is not None:
+                        reply, entry = exchange.handle(message)
+                        if reply:
+                            slot.conn.send(entry)
+                    elif message[0] == ASK:
+                        slot.conn.send(None)
                     continue
                 index, sha, result, contents = message
             except (EOFError, OSError):

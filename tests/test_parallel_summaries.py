@@ -124,3 +124,40 @@ def test_workers_without_a_cache_use_the_exchange(
     assert len(pooled.diagnostics) == len(files)
     (exchange,) = exchanges
     assert exchange.asked > 0 and "models/net.py" in {rel for rel, _ in exchange.entries}
+
+
+@pytest.mark.parametrize("with_cache", [False, True])
+def test_summarising_many_modules_is_progress_not_a_timeout(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, with_cache: bool
+) -> None:
+    """Each module takes well under the per-file timeout, all of them
+    together more: the file is not reported as timed out."""
+    import time
+
+    from lossflint.cache import ResultCache
+    from lossflint.project import store
+
+    root = tmp_path / "p"
+    root.mkdir()
+    (root / "pyproject.toml").write_text("")
+    for name in ("a", "b"):  # each imports modules of its own: no sharing
+        for i in range(5):
+            (root / f"{name}{i}.py").write_text(f"x = {i}\n")
+        imports = "".join(f"from {name}{i} import x as x{i}\n" for i in range(5))
+        total = " + ".join(f"x{i}" for i in range(5))
+        (root / f"train_{name}.py").write_text(
+            f"import torch\n{imports}\nprobs = torch.log(torch.softmax({total}, dim=1))\n"
+        )
+
+    def slow(text: str, module: object, context: object) -> ModuleSummary:
+        time.sleep(0.4)
+        (root / f"summarised-{module.rel}").touch()  # type: ignore[attr-defined]
+        return ModuleSummary(file=module.rel)  # type: ignore[attr-defined]
+
+    monkeypatch.setattr(store, "_default_summarizer", lambda: slow)
+    monkeypatch.setattr(parallel, "MIN_FILES_FOR_POOL", 1)
+    cache = ResultCache(root / ".lossflint_cache", "test") if with_cache else None
+    files = sorted(root.glob("train_*.py"))
+    result = run_files(files, Settings(root=root), jobs=2, cache=cache, timeout=1.5)
+    assert result.errors == []
+    assert len(list(root.glob("summarised-*"))) >= 10  # every module, in the workers

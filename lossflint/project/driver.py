@@ -72,11 +72,12 @@ class ProjectSession:
     def from_spec(
         cls, spec: tuple[Path, Path | None], shared: SummaryBackend | None = None
     ) -> ProjectSession:
-        """The session of a worker process; without a cache folder, ``shared``
-        (the run's supervisor) keeps the summaries the workers compute."""
+        """The session of a worker process; ``shared`` (built by the pool over
+        the spec's cache folder, or the run's supervisor without one) is where
+        its store keeps and looks up summaries."""
         root, folder = spec
         session = cls(Layout(root), SummaryCache(folder) if folder is not None else None)
-        if folder is None and shared is not None:
+        if shared is not None:
             session.store.cache = shared
         return session
 

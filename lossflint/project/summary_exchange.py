@@ -13,19 +13,28 @@ cache). Nothing leaves the run's processes.
 
 Messages on the pipe are tuples whose first item is a string (results are
 tuples starting with the file's index): ``("summary?", rel, sha)`` is answered
-with the entry or None; ``("summary!", rel, sha, entry)`` is not answered.
+with the entry or None; ``("summary!", rel, sha, entry)`` and ``("alive",)``
+are not answered. Every one of them tells the supervisor that the worker is
+making progress: the per-file timeout counts from the last module a worker
+began summarising for the file (a file whose imports reach a hundred modules
+is slow, not stuck), so it still catches one analysis step that never ends.
+With a cache folder, :class:`Heartbeat` sends ``("alive",)`` instead.
 """
 
 from __future__ import annotations
 
+import time
 from multiprocessing.connection import Connection
 from typing import Any
 
 from lossflint.project.summary import ModuleSummary, summary_hash
-from lossflint.project.summary_cache import CachedSummary
+from lossflint.project.summary_cache import CachedSummary, SummaryBackend
 
 ASK = "summary?"
 GIVE = "summary!"
+ALIVE = "alive"
+#: at most this many seconds between two ``alive`` messages are skipped
+BEAT_INTERVAL = 0.1
 
 
 class SummaryExchange:
@@ -39,7 +48,7 @@ class SummaryExchange:
 
     @staticmethod
     def is_message(message: Any) -> bool:
-        return type(message) is tuple and bool(message) and message[0] in (ASK, GIVE)
+        return type(message) is tuple and bool(message) and message[0] in (ASK, GIVE, ALIVE)
 
     def handle(self, message: tuple[Any, ...]) -> tuple[bool, CachedSummary | None]:
         """(whether to reply, the reply) for one message of a worker."""
@@ -93,3 +102,26 @@ class ExchangeClient:
         except Exception:  # cannot be pickled: the others compute it themselves
             return
         self.writes += 1
+
+
+class Heartbeat:
+    """A worker's disk cache that tells the supervisor, as it looks up each
+    module (before computing it), that the worker is making progress."""
+
+    def __init__(self, inner: SummaryBackend, conn: Connection) -> None:
+        self.inner = inner
+        self.conn = conn
+        self._last = 0.0
+
+    def get(self, rel: str, content_sha: str) -> CachedSummary | None:
+        now = time.monotonic()
+        if now - self._last >= BEAT_INTERVAL:
+            self._last = now
+            try:
+                self.conn.send((ALIVE,))
+            except (EOFError, OSError):
+                pass  # the supervisor is gone: noticed at the next result
+        return self.inner.get(rel, content_sha)
+
+    def put(self, rel: str, content_sha: str, summary: ModuleSummary, deps: dict[str, str]) -> None:
+        self.inner.put(rel, content_sha, summary, deps)

@@ -664,3 +664,47 @@ def test_lf309_and_what_eval_mode_changes(model: str, fires: bool) -> None:
     source = LF309_LOOP.format(model=model)
     codes = [d.code for d in lint_text(source, "t.py", RuleSet.default(), []).diagnostics]
     assert ("LF309" in codes) is fires
+
+
+# --- step functions: a body that is one iteration, with no loop of its own --------
+
+STEP_FUNCTION = """
+import torch
+from ignite.engine import Engine
+
+
+def main(model, loader):
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
+    scheduler = torch.optim.lr_scheduler.StepLR(optimizer, 10)
+
+    def train_step(engine, batch):
+        x, y = batch
+        optimizer.zero_grad()
+        loss = torch.nn.functional.cross_entropy(model(x), y)
+        loss.backward()
+        {body}
+        return loss.item()
+
+    Engine(train_step).run(loader, max_epochs=3)
+"""
+
+
+@pytest.mark.parametrize(
+    ("body", "codes"),
+    [
+        ("scheduler.step()\n        optimizer.step()", [("LF310", 15)]),
+        (
+            "optimizer.step()\n        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)",
+            [("LF301", 16)],
+        ),
+        # the right order
+        (
+            "torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)\n        optimizer.step()\n        scheduler.step()",
+            [],
+        ),
+        # the plain step
+        ("optimizer.step()", []),
+    ],
+)
+def test_a_step_function_is_an_iteration(body: str, codes: list[tuple[str, int]]) -> None:
+    assert _codes(STEP_FUNCTION.format(body=body)) == codes

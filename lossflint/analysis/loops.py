@@ -90,6 +90,8 @@ class Event:
     #: inlined from a loop of the called function (another module's
     #: ``train_one_epoch``): that loop is the iteration, reported in its own file
     inner: bool = False
+    #: inlined from a function of another module (``node`` is the call)
+    far: bool = False
 
 
 @dataclass(eq=False)
@@ -119,7 +121,8 @@ class LoopEvent:
 
 @dataclass(eq=False)
 class Loop:
-    node: cst.For | cst.While
+    #: a ``FunctionDef`` for a step function (``LoopIndex.step_functions``)
+    node: cst.For | cst.While | cst.FunctionDef
     parent: Loop | None = None
     children: list[Loop] = field(default_factory=list)
     events: list[LoopEvent] = field(default_factory=list)
@@ -270,7 +273,9 @@ class LoopIndex:
             return []
         step = 1 / (len(found) + 1)
         return [
-            Event(e.kind, call, e.receiver, order=order + (i + 1) * step, inner=e.nested)
+            Event(
+                e.kind, call, e.receiver, order=order + (i + 1) * step, inner=e.nested, far=True
+            )
             for i, e in enumerate(found)
         ]
 
@@ -411,6 +416,44 @@ class LoopIndex:
                 touched.add(loop)
         for loop in touched:
             loop.events.sort(key=lambda e: e.order)
+
+    @cached_property
+    def step_functions(self) -> list[Loop]:
+        """Functions whose body is one training iteration with no loop of its
+        own -- an ignite ``train_step(engine, batch)``, a Lightning
+        ``training_step`` stepping by hand, a helper another module calls --
+        as loops over their body (source order is run order there). Not the
+        ones a loop of this file calls: they are inlined at the call."""
+        called_in_loops = {func for call, func in self._resolved_calls if self._loops_around(call)}
+        owned: dict[cst.FunctionDef, list[Event]] = {}
+        looping: set[cst.CSTNode] = set()
+        for event in self.events:
+            if event.far:
+                continue
+            func: cst.CSTNode | None = None
+            in_loop = False
+            for ancestor in self.model.ancestors(event.node):
+                if isinstance(ancestor, (cst.For, cst.While)):
+                    in_loop = True
+                if isinstance(ancestor, (cst.FunctionDef, cst.Lambda, cst.ClassDef)):
+                    func = ancestor
+                    break
+            if not isinstance(func, cst.FunctionDef):
+                continue
+            if in_loop:
+                looping.add(func)
+            owned.setdefault(func, []).append(event)
+        found = []
+        for func, events in owned.items():
+            kinds = {e.kind for e in events}
+            if "backward" not in kinds or "step" not in kinds:
+                continue
+            if func in looping or func in called_in_loops:
+                continue
+            loop = Loop(func)
+            loop.events = [self._loop_event(e, func) for e in events]
+            found.append(loop)
+        return found
 
     def _loops_around(self, node: cst.CSTNode) -> list[cst.For | cst.While]:
         found: list[cst.For | cst.While] = []

@@ -15,20 +15,40 @@ if TYPE_CHECKING:
     from lossflint.analysis.model import SemanticModel
 
 
-def iterations(model: SemanticModel) -> Iterator[tuple[LoopIndex, Loop]]:
-    """The training iterations of the file (loops with ``backward()``)."""
+def iterations(
+    model: SemanticModel, step_functions: bool = False
+) -> Iterator[tuple[LoopIndex, Loop]]:
+    """The training iterations of the file (loops with ``backward()``);
+    ``step_functions``: also the functions whose body is one iteration (for
+    the rules about the order inside an iteration, not about what a loop
+    lacks: a step function's caller may zero the gradients)."""
     index = loops(model)
     for loop in index.loops:
-        if loop.is_iteration and not _callee_iterates(loop):
+        mine = own_iteration(loop)
+        if mine is not None and mine.is_iteration:
+            yield index, mine
+    if step_functions:
+        for loop in index.step_functions:
             yield index, loop
 
 
-def _callee_iterates(loop: Loop) -> bool:
-    """Every backward and step of ``loop`` runs in a loop of a function of
-    another module it calls (``trainer.train_one_epoch(loader)`` in an epoch
-    loop): that loop is the iteration, and its own file reports it."""
-    events = loop.of("backward", "step")
-    return bool(events) and all(e.event.inner for e in events)
+def own_iteration(loop: Loop) -> Loop | None:
+    """``loop`` without the events of the calls that run a whole iteration of
+    another module's function (a backward and a step: ``trainer.train_step(x,
+    y)``, ``trainer.train_one_epoch(loader)``): that function is a step
+    function or holds its own loop, and its own file reports what is wrong in
+    it, where it is written. None when nothing is left."""
+    kinds: dict[int, set[str]] = {}
+    for event in loop.events:
+        if event.event.far:
+            kinds.setdefault(id(event.node), set()).add(event.kind)
+    whole = {call for call, seen in kinds.items() if {"backward", "step"} <= seen}
+    if not whole:
+        return loop
+    events = [e for e in loop.events if not (e.event.far and id(e.node) in whole)]
+    if not events:
+        return None
+    return Loop(loop.node, loop.parent, loop.children, events, loop.callee_kinds)
 
 
 def elsewhere(model: SemanticModel, loop: Loop, event: LoopEvent) -> InlinedEvent | None:

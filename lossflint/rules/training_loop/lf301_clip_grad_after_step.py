@@ -35,6 +35,9 @@ the same block are compared: a clip inside `if` and a step outside it are never
 ordered against each other. A function of the same file called in the loop (a
 `train_step` helper or method) counts as if its body were written there, when its
 gradient events all run on every call; the clip is reported where it is written.
+A function whose body is one iteration and that no loop of the file calls (an
+ignite `train_step(engine, batch)`, a helper another module calls) is checked
+as an iteration itself.
 """
     why = """
 Clipping rewrites `.grad`. After the step the update has already used the
@@ -323,7 +326,7 @@ clipping that was meant to prevent exploding updates does nothing.
 
     def check(self, model: SemanticModel) -> Iterator[Finding]:
         reported: set[cst.CSTNode] = set()
-        for index, loop in iterations(model):
+        for index, loop in iterations(model, step_functions=True):
             steps = loop.of("step")
             backwards = loop.of("backward")
             for clip in loop.of("clip"):

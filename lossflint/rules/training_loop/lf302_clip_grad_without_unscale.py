@@ -240,7 +240,7 @@ clipped to a tiny step, or, with `clip_grad_value_`, the threshold is meaningles
     ]
 
     def check(self, model: SemanticModel) -> Iterator[Finding]:
-        for _index, loop in iterations(model):
+        for _index, loop in iterations(model, step_functions=True):
             uses_scaler = any(e.event.scaled for e in loop.of("backward", "step"))
             if not uses_scaler or _scaler_disabled(model):
                 continue

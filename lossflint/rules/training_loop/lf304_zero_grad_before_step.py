@@ -200,7 +200,7 @@ flat and nothing trains.
     ]
 
     def check(self, model: SemanticModel) -> Iterator[Finding]:
-        for index, loop in iterations(model):
+        for index, loop in iterations(model, step_functions=True):
             backwards = loop.of("backward")
             steps = [s for s in loop.of("step") if not s.event.closure]
             stepped = {s.event.receiver for s in steps}

@@ -24,6 +24,8 @@ class StepBeforeBackward(Rule):
 Flags an optimiser `step()` that runs, in the same block of a training iteration,
 before the first `backward()` of that iteration. `step(closure)` (LBFGS) is not
 reported: the closure runs backward itself.
+A function whose body is one training iteration (a step function no loop of the
+file calls) counts as an iteration.
 """
     why = """
 The step uses whatever is in `.grad` at that point: the previous batch's gradients
@@ -186,7 +188,7 @@ trains at all when the gradients were just cleared.
     ]
 
     def check(self, model: SemanticModel) -> Iterator[Finding]:
-        for index, loop in iterations(model):
+        for index, loop in iterations(model, step_functions=True):
             backwards = loop.of("backward")
             for step in loop.of("step"):
                 if step.event.closure:

@@ -9,7 +9,7 @@ from lossflint.analysis.loops import loops
 from lossflint.diagnostics import Finding, Severity
 from lossflint.examples import Invalid
 from lossflint.registry import Rule
-from lossflint.rules.training_loop.common import elsewhere, place, run_by, short
+from lossflint.rules.training_loop.common import elsewhere, own_iteration, place, run_by, short
 
 if TYPE_CHECKING:
     from lossflint.analysis.model import SemanticModel
@@ -26,6 +26,8 @@ Flags an lr scheduler's `step()` that runs unconditionally in a loop before the 
 optimiser `step()` of that loop: in the same iteration (per-batch schedules), or at
 the top of an epoch loop whose batch loop steps the optimiser. A scheduler `step(x)`
 with an argument (ReduceLROnPlateau's metric, an epoch number) is not reported.
+A function whose body is one training iteration (an ignite `train_step`) counts as
+such a loop.
 """
     why = """
 Since PyTorch 1.1 the scheduler must step after the optimiser. Stepping it first
@@ -195,8 +197,10 @@ step decay), and PyTorch warns: "Detected call of `lr_scheduler.step()` before
     def check(self, model: SemanticModel) -> Iterator[Finding]:
         index = loops(model)
         reported: set[int] = set()
-        for loop in index.loops:
-            if not loop.is_training:
+        # a step function (an ignite train_step) is one iteration too
+        for whole in [*index.loops, *index.step_functions]:
+            loop = own_iteration(whole)
+            if loop is None or not loop.is_training:
                 continue
             steps = [s for s in loop.of("step")]
             if not steps:

@@ -102,7 +102,7 @@ def test_a_comment_in_a_dependency_is_checked_through_its_summary(
     assert spy.computed == ["models/net.py"]
     spy.reset()
     assert lint(root) == ["14:16 LF101"]
-    assert spy.computed == []  # the new bytes were recorded: warm again
+    assert spy.loaded == []  # the new bytes were recorded: warm again
 
 
 def test_a_changed_fact_re_lints_the_importer(root: Path) -> None:

@@ -256,9 +256,14 @@ class ProjectRun:
             # (no summary is loaded, nothing is parsed)
             return True
         try:
-            return self.session.still_valid(deps)
+            holds = self.session.still_valid(deps)
         except RecursionError:
             return False
+        if holds:
+            # the same summaries from other bytes: record those bytes, so the
+            # next run is warm again without loading a summary
+            self.deps.store(key, sha, deps, self.session.dep_contents(deps))
+        return holds
 
     def _token(self, rel: str) -> str | None:
         if rel not in self._tokens:

@@ -38,7 +38,7 @@ from lossflint.analysis.calls import argument, keyword, literal_value
 from lossflint.analysis.interpreter import Env, Interpreter
 from lossflint.analysis.names import dotted_text
 from lossflint.analysis.values import Instance, TupleValue
-from lossflint.project.summary import SKerasModel, SValue
+from lossflint.project.summary import SKerasLoss, SKerasModel, SValue
 
 if TYPE_CHECKING:
     from lossflint.analysis.index import ModuleIndex
@@ -147,6 +147,8 @@ class KLoss:
     node: cst.CSTNode = field(repr=False)
     style: str  # "string", "class", "function"
     from_logits_arg: cst.Arg | None = None
+    #: built in another project module: where (``keras.losses.X at losses.py:4``)
+    elsewhere: str | None = None
 
     @property
     def label(self) -> str:
@@ -543,6 +545,13 @@ class KerasFacts(Interpreter[Any]):
                 for layer in value.layers
             )
             return KModel(at, layers, value.style)
+        if isinstance(value, SKerasLoss):
+            # a loss object built in another module (losses.py): located here,
+            # where this file uses it; no fix reaches into the other file
+            node = at if at is not None else self.stmt
+            origin = value.origin
+            far = f"built at {origin.file}:{origin.line}" if origin is not None else None
+            return KLoss(value.name, value.from_logits, node, "class", elsewhere=far)
         return super().from_summary(value, at)
 
     def call_value(self, call: cst.Call, callee: Any, args: list[Any], env: Env) -> Any:

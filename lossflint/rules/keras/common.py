@@ -38,6 +38,9 @@ def uses(model: SemanticModel) -> Iterator[tuple[K.LossUse, K.Head]]:
 
 
 def loss_text(model: SemanticModel, use: K.LossUse) -> str:
+    if use.loss.elsewhere is not None:  # built in another module: name it there
+        report = use.report.value if isinstance(use.report, cst.Arg) else use.report
+        return f"`{short(model, report, 60)}` ({use.loss.elsewhere})"
     return f"`{short(model, use.loss.node, 60)}`"
 
 

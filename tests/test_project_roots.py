@@ -125,3 +125,25 @@ def test_an_iteration_in_another_modules_loop_is_reported_once_there(tmp_path: P
     (tmp_path / "engine.py").write_text(ENGINE)
     (tmp_path / "train.py").write_text(EPOCHS)
     assert _findings(tmp_path, ".", "--no-cache") == ["engine.py:15 LF301"]
+
+
+def test_lf201_related_names_the_file_the_softmax_is_in() -> None:
+    root = Path(__file__).resolve().parent.parent / "fixtures" / "projects" / "call_sites"
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "lossflint",
+            "check",
+            ".",
+            "--isolated",
+            "--no-cache",
+            "--output-format",
+            "json",
+        ],
+        cwd=root,
+        capture_output=True,
+        text=True,
+    )
+    (finding,) = [d for d in json.loads(proc.stdout) if d["code"] == "LF201"]
+    assert [(r["filename"], r["location"]["row"]) for r in finding["related"]] == [("train.py", 11)]

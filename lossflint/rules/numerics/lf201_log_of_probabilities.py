@@ -11,7 +11,7 @@ from lossflint.analysis import apis
 from lossflint.analysis.apis import Kind
 from lossflint.analysis.log_calls import LogCall, log_calls, probability_log
 from lossflint.analysis.numerics import is_constant
-from lossflint.diagnostics import Finding, Severity
+from lossflint.diagnostics import Finding, RelatedNode, RelatedSite, Severity
 from lossflint.examples import Invalid
 from lossflint.registry import Rule
 from lossflint.rules.numerics.fixes import log_probability_fix
@@ -233,7 +233,13 @@ in another statement, the finding has no automatic fix.
             if inline
             else None
         )
-        return Finding(node=log.node, message=message, fix=fix)
+        related: tuple[RelatedNode | RelatedSite, ...] = ()
+        if value.site is not None:  # produced in another project module
+            site = value.site
+            related = (RelatedSite(f"{what} applied here", site.file, site.line, site.column),)
+        elif not inline and value.origin is not None:
+            related = (RelatedNode(f"{what} applied here", value.origin),)
+        return Finding(node=log.node, message=message, fix=fix, related=related)
 
 
 def _of_constants(model: SemanticModel, origin: object) -> bool:

@@ -552,6 +552,11 @@ GOLDEN = {
     "keras_loss_object": ["train.py:7:33: LF401"],
     # half an iteration in the callee: reported at the call, naming engine.py
     "partial_callee": ["train.py:16:9: LF301", "train.py:27:9: LF310"],
+    # Trainer.__init__'s parameters, pinned by its one construction in train.py
+    "trainer_class_pins": ["engine.py:11:20: LF101"],
+    # constructions that disagree (softmax Net / LogitNet), one with **cfg, a
+    # subclass in another file, a class its own file puts in a registry
+    "trainer_class_pins_precision": [],
 }
 
 
@@ -931,3 +936,67 @@ def test_a_notebook_caller_makes_the_parameters_unknown(tmp_path: Path) -> None:
     (root / "explore.ipynb").write_text(json.dumps(notebook))
     code, found, output = _check(root, "losses.py")
     assert (code, found) == (0, []), output
+
+
+def test_constructor_arguments_in_other_files_pin_init() -> None:
+    code, found, output = _check(PROJECTS / "trainer_class_pins", "engine.py")
+    assert found == ["engine.py:11:20: LF101"], output
+    assert "`self.model(x)` comes from F.softmax at model.py:11 in Net.forward" in output
+    # train.py on its own: the finding is engine.py's
+    code, found, output = _check(PROJECTS / "trainer_class_pins", "train.py")
+    assert (code, found) == (0, []), output
+
+
+def test_the_constructors_summary_lists_its_constructions() -> None:
+    root = PROJECTS / "trainer_class_pins"
+    session = ProjectSession.for_files([root / "engine.py"])
+    entry = session.store.by_rel("train.py")
+    assert entry is not None
+    records = {r.name: r for r in entry.summary.calls}
+    assert sorted(records) == ["Net", "Trainer"]
+    trainer = records["Trainer"]
+    assert (trainer.file, trainer.line, trainer.opaque) == ("engine.py", 8, False)
+    model, criterion, optimizer = trainer.args
+    assert isinstance(model, SInstance) and (model.file, model.name) == ("model.py", "Net")
+    assert criterion != S_UNKNOWN
+    # built with **cfg: opaque; subclassed in another file: named there, not
+    # called, so what reaches __init__ is unknown
+    from lossflint.project.callers import external_calls
+
+    precision = PROJECTS / "trainer_class_pins_precision"
+    session = ProjectSession.for_files([precision / "engine.py"])
+    entry = session.store.by_rel("sweep.py")
+    assert entry is not None
+    assert [(r.name, r.opaque) for r in entry.summary.calls] == [("Finetuner", True)]
+    with session.linting(precision / "engine.py"):
+        found = external_calls(["Finetuner", "Pretrainer", "Trainer"])
+    assert found is not None
+    assert [r.opaque for r in found["Trainer"]] == [False, False]
+    assert any(r.opaque for r in found["Finetuner"])
+    assert any(r.opaque for r in found["Pretrainer"])
+
+
+def test_editing_a_constructor_call_changes_the_class_findings(tmp_path: Path) -> None:
+    import shutil
+
+    from lossflint.cache import ResultCache
+    from lossflint.config import Settings
+    from lossflint.parallel import run_files
+
+    root = tmp_path / "p"
+    shutil.copytree(PROJECTS / "trainer_class_pins", root)
+    settings = Settings(root=root)
+
+    def lint() -> list[str]:
+        cache = ResultCache(root / ".lossflint_cache", "test")
+        result = run_files([root / "engine.py"], settings, jobs=1, cache=cache)
+        return [f"{d.location.row}:{d.location.column} {d.code}" for d in result.diagnostics]
+
+    assert lint() == ["11:20 LF101"]
+    assert lint() == ["11:20 LF101"]  # from the cache
+    train = root / "train.py"
+    original = train.read_text()
+    train.write_text(original.replace("Trainer(model,", "Trainer(model.fc,"))
+    assert lint() == []
+    train.write_text(original)
+    assert lint() == ["11:20 LF101"]

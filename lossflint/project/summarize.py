@@ -341,17 +341,18 @@ class Summarizer:
 
     def _calls(self) -> tuple[CallRecord, ...]:
         """The calls this module makes of other project modules' top-level
-        functions, with their arguments' values; a function also used other
-        than called (passed on, aliased, called with ``*args``) gets one opaque
+        functions and classes (a construction: ``__init__``'s arguments), with
+        their arguments' values; one also used other than called (passed on,
+        aliased, called with ``*args``, a base class here) gets one opaque
         record: whoever calls it then is out of sight."""
         if not self.text:
             return ()
-        resolved: dict[str, SFunction | None] = {}
+        resolved: dict[str, SFunction | SClass | None] = {}
         records: list[CallRecord] = []
-        opaque: dict[SFunction, CallRecord] = {}
+        opaque: dict[SFunction | SClass, CallRecord] = {}
         #: calls per name as written at the call (``nll`` in ``nll(p, y)``)
         called_as: dict[str, int] = {}
-        targets: set[SFunction] = set()
+        targets: set[SFunction | SClass] = set()
         for site in self.model.calls:
             qualname = site.qualname
             if qualname is None or qualname.split(".", 1)[0] in bridge.FRAMEWORK_ROOTS:
@@ -361,7 +362,8 @@ class Summarizer:
                 found = self.context.resolve(found) if found is not None else None
                 resolved[qualname] = (
                     found
-                    if isinstance(found, SFunction)
+                    # a class: its construction, whose arguments are ``__init__``'s
+                    if isinstance(found, (SFunction, SClass))
                     and found.file != self.rel
                     and "." not in found.name
                     else None
@@ -404,7 +406,7 @@ class Summarizer:
         except RecursionError:
             return S_UNKNOWN
 
-    def _used_otherwise(self, ref: SFunction, called_as: dict[str, int]) -> bool:
+    def _used_otherwise(self, ref: SFunction | SClass, called_as: dict[str, int]) -> bool:
         """Whether a name bound to ``ref`` appears other than in an import or
         as the callee of a call (``apply(nll)``, ``f = losses.nll``): counted on
         the text, so a mention in a comment counts too (silence, never a guess)."""

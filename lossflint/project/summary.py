@@ -30,7 +30,7 @@ from functools import cache
 from typing import Any, Union
 
 #: changes whenever the shape of a summary changes (old cache entries are misses)
-SUMMARY_FORMAT = 5
+SUMMARY_FORMAT = 6
 #: nothing real nests deeper; more is damage (or an attack on the decoder)
 MAX_DEPTH = 64
 
@@ -244,7 +244,8 @@ class ClassSummary:
 
 @dataclass(frozen=True)
 class CallRecord:
-    """A call of another project module's top-level function made here, with
+    """A call of another project module's top-level function or class (a
+    construction: ``__init__``'s arguments) made here, with
     the values of its arguments at the call (what lets ``losses.py`` know its
     helper's parameters when every caller in the project agrees)."""
 

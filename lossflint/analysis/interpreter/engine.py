@@ -4,6 +4,8 @@ sites, escapes, closures, module names, ``self`` attributes."""
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import libcst as cst
@@ -32,6 +34,14 @@ if TYPE_CHECKING:
 
 MAX_ROUNDS = 3
 MAX_DEPTH = 40  # nested on-demand function runs
+#: ``self.criterion(``, ``self.optimizer.step(``: a class using what it was given
+_CALLS_AN_ATTRIBUTE = re.compile(r"\bself\.\w+(?:\.\w+)?\(")
+
+
+@dataclass(frozen=True)
+class _Init:
+    cls: cst.ClassDef
+    init: cst.FunctionDef
 
 
 class Interpreter(Statements[V], Expressions[V]):
@@ -60,6 +70,9 @@ class Interpreter(Statements[V], Expressions[V]):
         self._unpinnable: set[cst.FunctionDef] = set()
         #: calls other project files make of this module's top-level functions
         self._external: dict[cst.FunctionDef, list[CallRecord]] | None = None
+        #: constructions other project files make of its top-level classes, by
+        #: the class's own ``__init__``
+        self._external_inits: dict[cst.FunctionDef, list[CallRecord]] = {}
         # within a round
         self._returns: dict[cst.FunctionDef, V] = {}
         self._in_progress: set[cst.FunctionDef] = set()
@@ -362,23 +375,76 @@ class Interpreter(Statements[V], Expressions[V]):
         ):
             return self._external
         bindings = self.model.module_scope.bindings
-        if not self._imports_a_framework():
-            return self._external  # no fact of a domain can come of it: skip the search
+        framework = self._imports_a_framework()
         tops = {
             stmt.name.value: stmt
             for stmt in self.model.module.body
-            if isinstance(stmt, cst.FunctionDef)
+            # no fact of a domain can come of a module importing no framework
+            if framework
+            and isinstance(stmt, cst.FunctionDef)
             and len(bindings.get(stmt.name.value, ())) == 1
             and param_names(stmt.params)
         }
+        inits = {
+            name: init
+            for name, init in self._pinnable_inits().items()
+            if framework or _calls_its_attributes(self.model.code(init.cls))
+        }
+        names = sorted({*tops, *inits})
         try:
-            found = callers.external_calls(sorted(tops)) if tops else None
+            found = callers.external_calls(names) if names else None
         except (RecursionError, OSError, ValueError):
             found = None  # the project cannot be searched: nothing pinned from it
         for name, records in (found or {}).items():
-            if records:
+            if not records:
+                continue
+            if name in tops:
                 self._external[tops[name]] = records
+            elif name in inits:
+                self._external_inits[inits[name].init] = records
         return self._external
+
+    def _pinnable_inits(self) -> dict[str, _Init]:
+        """Top-level classes whose own ``__init__`` takes parameters, bound once
+        and named in this file only where defined or constructed (a subclass's
+        construction runs that ``__init__`` with arguments no call shows)."""
+        bindings = self.model.module_scope.bindings
+        classes = [
+            stmt
+            for stmt in self.model.module.body
+            if isinstance(stmt, cst.ClassDef) and len(bindings.get(stmt.name.value, ())) == 1
+        ]
+        wanted = {cls.name.value for cls in classes}
+        # used here other than constructed (a base class, a registry entry, a
+        # factory's argument): constructions out of sight reach its __init__
+        used_otherwise = {
+            name.value
+            for name in _names_in(self.model.module)
+            if name.value in wanted and not self._constructs_or_defines(name)
+        }
+        out: dict[str, _Init] = {}
+        for cls in classes:
+            if cls.name.value in used_otherwise:
+                continue
+            init = next(
+                (
+                    stmt
+                    for stmt in statements_of(cls)
+                    if isinstance(stmt, cst.FunctionDef) and stmt.name.value == "__init__"
+                ),
+                None,
+            )
+            if init is not None and not is_static(init) and len(param_names(init.params)) > 1:
+                out[cls.name.value] = _Init(cls, init)
+        return out
+
+    def _constructs_or_defines(self, name: cst.Name) -> bool:
+        parent = self.model.parent(name)
+        if isinstance(parent, cst.ClassDef) and parent.name is name:
+            return True
+        if isinstance(parent, cst.Annotation):
+            return True
+        return isinstance(parent, cst.Call) and parent.func is name
 
     def _imports_a_framework(self) -> bool:
         for scope in self.model.scopes.values():
@@ -398,18 +464,21 @@ class Interpreter(Statements[V], Expressions[V]):
     def _add_external_pins(self) -> None:
         """Join what other files' calls pass into this round's parameter pins
         (a function used there other than called is unpinnable)."""
-        for func, records in self._external_records().items():
-            if func in self._unpinnable:
-                continue
-            if any(record.opaque for record in records):
-                self._unpinnable.add(func)
-                continue
-            for record in records:
-                self._record_external(func, record)
+        external = self._external_records()
+        for skip, found in ((0, external), (1, self._external_inits)):
+            for func, records in found.items():
+                if func in self._unpinnable:
+                    continue
+                if any(record.opaque for record in records):
+                    self._unpinnable.add(func)
+                    continue
+                for record in records:
+                    self._record_external(func, record, skip)
 
-    def _record_external(self, func: cst.FunctionDef, record: CallRecord) -> None:
+    def _record_external(self, func: cst.FunctionDef, record: CallRecord, skip: int = 0) -> None:
+        """``skip``: 1 for an ``__init__`` (``self`` is not passed)."""
         params = func.params
-        in_order = [p.name.value for p in (*params.posonly_params, *params.params)]
+        in_order = [p.name.value for p in (*params.posonly_params, *params.params)][skip:]
         every = in_order + [p.name.value for p in params.kwonly_params]
         seen: Env = {}
         for index, given in enumerate(record.args):
@@ -611,3 +680,18 @@ class Interpreter(Statements[V], Expressions[V]):
             if isinstance(only.node, (cst.Import, cst.ImportFrom)):
                 return self.project_import(only.node, ident)
         return self.unknown
+
+
+def _calls_its_attributes(code: str) -> bool:
+    return _CALLS_AN_ATTRIBUTE.search(code) is not None
+
+
+def _names_in(node: cst.CSTNode) -> list[cst.Name]:
+    found: list[cst.Name] = []
+
+    class Collect(cst.CSTVisitor):
+        def visit_Name(self, node: cst.Name) -> None:
+            found.append(node)
+
+    node.visit(Collect())
+    return found

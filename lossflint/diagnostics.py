@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import libcst as cst
+if TYPE_CHECKING:  # annotations only: a warm run never loads libcst
+    import libcst as cst
 
 
 class Severity(str, enum.Enum):

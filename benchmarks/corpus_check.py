@@ -298,6 +298,11 @@ def _cell_ast_check(text: str) -> tuple[bool, str] | None:
     """CPython's verdict on a notebook cell (None: a cell magic cell). A line
     that only looks like a magic (``% x`` continuing a bracket) is put back when
     that makes the cell parse."""
+    from lossflint.notebook import _ipython_dedent
+
+    dedented = _ipython_dedent(text)
+    if dedented is not None:  # IPython runs an indented cell dedented (leading_indent)
+        text = dedented[0]
     masked = _mask_ipython(text)
     if masked is None:
         return None

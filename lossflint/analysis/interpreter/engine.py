@@ -418,9 +418,11 @@ class Interpreter(Statements[V], Expressions[V]):
         # used here other than constructed (a base class, a registry entry, a
         # factory's argument): constructions out of sight reach its __init__
         used_otherwise = {
-            name.value
-            for name in _names_in(self.model.module)
-            if name.value in wanted and not self._constructs_or_defines(name)
+            node.value
+            for node, parent in self.model.parents.items()
+            if isinstance(node, cst.Name)
+            and node.value in wanted
+            and not _constructs_or_defines(node, parent)
         }
         out: dict[str, _Init] = {}
         for cls in classes:
@@ -437,14 +439,6 @@ class Interpreter(Statements[V], Expressions[V]):
             if init is not None and not is_static(init) and len(param_names(init.params)) > 1:
                 out[cls.name.value] = _Init(cls, init)
         return out
-
-    def _constructs_or_defines(self, name: cst.Name) -> bool:
-        parent = self.model.parent(name)
-        if isinstance(parent, cst.ClassDef) and parent.name is name:
-            return True
-        if isinstance(parent, cst.Annotation):
-            return True
-        return isinstance(parent, cst.Call) and parent.func is name
 
     def _imports_a_framework(self) -> bool:
         for scope in self.model.scopes.values():
@@ -686,12 +680,10 @@ def _calls_its_attributes(code: str) -> bool:
     return _CALLS_AN_ATTRIBUTE.search(code) is not None
 
 
-def _names_in(node: cst.CSTNode) -> list[cst.Name]:
-    found: list[cst.Name] = []
-
-    class Collect(cst.CSTVisitor):
-        def visit_Name(self, node: cst.Name) -> None:
-            found.append(node)
-
-    node.visit(Collect())
-    return found
+def _constructs_or_defines(name: cst.Name, parent: cst.CSTNode) -> bool:
+    """``class Trainer``, ``Trainer(...)``, ``t: Trainer``."""
+    if isinstance(parent, cst.ClassDef) and parent.name is name:
+        return True
+    if isinstance(parent, cst.Annotation):
+        return True
+    return isinstance(parent, cst.Call) and parent.func is name

@@ -555,7 +555,8 @@ GOLDEN = {
     # Trainer.__init__'s parameters, pinned by its one construction in train.py
     "trainer_class_pins": ["engine.py:11:20: LF101"],
     # constructions that disagree (softmax Net / LogitNet), one with **cfg, a
-    # subclass in another file, a class its own file puts in a registry
+    # subclass in another file, a class its own file puts in a registry or
+    # registers with a decorator
     "trainer_class_pins_precision": [],
 }
 

@@ -426,7 +426,8 @@ class Interpreter(Statements[V], Expressions[V]):
         }
         out: dict[str, _Init] = {}
         for cls in classes:
-            if cls.name.value in used_otherwise:
+            # a decorator may hand the class out (``@MODELS.register_module()``)
+            if cls.name.value in used_otherwise or cls.decorators:
                 continue
             init = next(
                 (

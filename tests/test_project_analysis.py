@@ -946,6 +946,14 @@ def test_constructor_arguments_in_other_files_pin_init() -> None:
     # train.py on its own: the finding is engine.py's
     code, found, output = _check(PROJECTS / "trainer_class_pins", "train.py")
     assert (code, found) == (0, []), output
+    code, _, output = _check(
+        PROJECTS / "trainer_class_pins", "--output-format", "json", "engine.py"
+    )
+    (finding,) = json.loads(output)
+    assert [(r["filename"], r["location"]["row"]) for r in finding["related"]] == [
+        ("model.py", 11),
+        ("train.py", 8),
+    ]
 
 
 def test_the_constructors_summary_lists_its_constructions() -> None:

@@ -26,6 +26,7 @@ import libcst as cst
 
 from lossflint.analysis.calls import has_star_args, literal_value
 from lossflint.analysis.gradients import GradientFacts, Reach, gradients
+from lossflint.analysis.interpreter.syntax import kept_init
 from lossflint.analysis.kinds import KindAnalysis, _origin_label
 from lossflint.analysis.loops import Event, loops
 from lossflint.analysis.model import SemanticModel
@@ -362,8 +363,8 @@ class Summarizer:
                 found = self.context.resolve(found) if found is not None else None
                 resolved[qualname] = (
                     found
-                    # a class: its construction, whose arguments are ``__init__``'s
                     if isinstance(found, (SFunction, SClass))
+                    and (isinstance(found, SFunction) or self._keeps_arguments(found))
                     and found.file != self.rel
                     and "." not in found.name
                     else None
@@ -392,6 +393,13 @@ class Summarizer:
             if ref not in opaque and self._used_otherwise(ref, called_as):
                 opaque[ref] = CallRecord(ref.file, ref.name, 0, 0, opaque=True)
         return (*records, *opaque.values())
+
+    def _keeps_arguments(self, found: SClass) -> bool:
+        """A class whose constructions are recorded (``__init__``'s arguments):
+        one that keeps what it is given (``ClassSummary.keeps_arguments``);
+        recording every ``Net()`` costs a position pass for nothing."""
+        summary = self.context.class_summary(found)
+        return summary is not None and summary.keeps_arguments
 
     @cached_property
     def _gradients(self) -> GradientFacts:
@@ -463,6 +471,7 @@ class Summarizer:
             call=call,
             attrs=attrs,
             methods=methods,
+            keeps_arguments=kept_init(self.model, cls) is not None,
         )
 
     def _class_body_values(self, cls: cst.ClassDef) -> dict[str, SValue]:

@@ -240,6 +240,9 @@ class ClassSummary:
     attrs: dict[str, SValue] = field(default_factory=dict)
     #: methods defined in the class body (their summaries are ``Class.method``)
     methods: tuple[str, ...] = ()
+    #: its ``__init__`` keeps a parameter the class calls (``self.criterion =
+    #: criterion``): its constructions in other files are recorded (``calls``)
+    keeps_arguments: bool = False
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,6 @@ sites, escapes, closures, module names, ``self`` attributes."""
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -18,6 +17,7 @@ from lossflint.analysis.interpreter.syntax import (
     binding_function,
     is_classmethod,
     is_static,
+    kept_init,
     param_defaults,
     param_names,
     statements_of,
@@ -34,8 +34,6 @@ if TYPE_CHECKING:
 
 MAX_ROUNDS = 3
 MAX_DEPTH = 40  # nested on-demand function runs
-#: ``self.criterion(``, ``self.optimizer.step(``: a class using what it was given
-_CALLS_AN_ATTRIBUTE = re.compile(r"\bself\.\w+(?:\.\w+)?\(")
 
 
 @dataclass(frozen=True)
@@ -385,11 +383,7 @@ class Interpreter(Statements[V], Expressions[V]):
             and len(bindings.get(stmt.name.value, ())) == 1
             and param_names(stmt.params)
         }
-        inits = {
-            name: init
-            for name, init in self._pinnable_inits().items()
-            if framework or _calls_its_attributes(self.model.code(init.cls))
-        }
+        inits = self._pinnable_inits()
         names = sorted({*tops, *inits})
         try:
             found = callers.external_calls(names) if names else None
@@ -405,16 +399,20 @@ class Interpreter(Statements[V], Expressions[V]):
         return self._external
 
     def _pinnable_inits(self) -> dict[str, _Init]:
-        """Top-level classes whose own ``__init__`` takes parameters, bound once
-        and named in this file only where defined or constructed (a subclass's
-        construction runs that ``__init__`` with arguments no call shows)."""
+        """Top-level classes whose own ``__init__`` keeps a parameter that the
+        class calls (``syntax.kept_init``), bound once, and named in this file
+        only where defined or constructed (a subclass's construction runs that
+        ``__init__`` with arguments no call shows)."""
         bindings = self.model.module_scope.bindings
-        classes = [
-            stmt
-            for stmt in self.model.module.body
-            if isinstance(stmt, cst.ClassDef) and len(bindings.get(stmt.name.value, ())) == 1
-        ]
-        wanted = {cls.name.value for cls in classes}
+        candidates: dict[str, _Init] = {}
+        for stmt in self.model.module.body:
+            if isinstance(stmt, cst.ClassDef) and len(bindings.get(stmt.name.value, ())) == 1:
+                init = kept_init(self.model, stmt)
+                if init is not None and not is_static(init):
+                    candidates[stmt.name.value] = _Init(stmt, init)
+        if not candidates:
+            return {}
+        wanted = set(candidates)
         # used here other than constructed (a base class, a registry entry, a
         # factory's argument): constructions out of sight reach its __init__
         used_otherwise = {
@@ -424,22 +422,7 @@ class Interpreter(Statements[V], Expressions[V]):
             and node.value in wanted
             and not _constructs_or_defines(node, parent)
         }
-        out: dict[str, _Init] = {}
-        for cls in classes:
-            # a decorator may hand the class out (``@MODELS.register_module()``)
-            if cls.name.value in used_otherwise or cls.decorators:
-                continue
-            init = next(
-                (
-                    stmt
-                    for stmt in statements_of(cls)
-                    if isinstance(stmt, cst.FunctionDef) and stmt.name.value == "__init__"
-                ),
-                None,
-            )
-            if init is not None and not is_static(init) and len(param_names(init.params)) > 1:
-                out[cls.name.value] = _Init(cls, init)
-        return out
+        return {name: init for name, init in candidates.items() if name not in used_otherwise}
 
     def _imports_a_framework(self) -> bool:
         for scope in self.model.scopes.values():
@@ -675,10 +658,6 @@ class Interpreter(Statements[V], Expressions[V]):
             if isinstance(only.node, (cst.Import, cst.ImportFrom)):
                 return self.project_import(only.node, ident)
         return self.unknown
-
-
-def _calls_its_attributes(code: str) -> bool:
-    return _CALLS_AN_ATTRIBUTE.search(code) is not None
 
 
 def _constructs_or_defines(name: cst.Name, parent: cst.CSTNode) -> bool:

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 import libcst as cst
 
 if TYPE_CHECKING:
+    from lossflint.analysis.index import ModuleIndex
     from lossflint.analysis.names import Scope
 
 
@@ -86,3 +87,67 @@ def match_names(pattern: cst.MatchPattern) -> list[str]:
 
     pattern.visit(_Names())
     return names
+
+
+def kept_init(model: ModuleIndex, cls: cst.ClassDef) -> cst.FunctionDef | None:
+    """``cls``'s own ``__init__`` when it keeps a parameter that the class
+    calls (``self.criterion = criterion``, then ``self.criterion(...)``): the
+    classes whose constructions in other files are worth reading. None for a
+    decorated class (a decorator may hand it out: ``@MODELS.register_module()``)."""
+    if cls.decorators:
+        return None
+    init = next(
+        (
+            node
+            for node in statements_of(cls)
+            if isinstance(node, cst.FunctionDef) and node.name.value == "__init__"
+        ),
+        None,
+    )
+    if init is None or init.decorators:
+        return None
+    names = param_names(init.params)
+    if len(names) < 2:
+        return None
+    me, params = names[0], set(names[1:])
+    held: set[str] = set()
+    for node in model.assignments.get(init, ()):
+        if _root_name(node.value) not in params:
+            continue
+        for target in node.targets:
+            t = target.target
+            if (
+                isinstance(t, cst.Attribute)
+                and isinstance(t.value, cst.Name)
+                and t.value.value == me
+            ):
+                held.add(t.attr.value)
+    if not held:
+        return None
+    for site in model.calls:
+        # ``self.criterion(...)``, ``self.optimizer.step()``
+        func = site.node.func
+        if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Attribute):
+            func = func.value
+        if (
+            isinstance(func, cst.Attribute)
+            and func.attr.value in held
+            and isinstance(func.value, cst.Name)
+            and func.value.value == "self"
+            and cls in model.ancestors(site.node)
+        ):
+            return init
+    return None
+
+
+def _root_name(expr: cst.BaseExpression) -> str | None:
+    """``model`` in ``model``, ``model.to(device)``, ``model.cuda()``."""
+    while True:
+        if isinstance(expr, cst.Name):
+            return expr.value
+        if isinstance(expr, cst.Call):
+            expr = expr.func
+        elif isinstance(expr, cst.Attribute):
+            expr = expr.value
+        else:
+            return None

@@ -964,6 +964,10 @@ def test_the_constructors_summary_lists_its_constructions() -> None:
     records = {r.name: r for r in entry.summary.calls}
     # Net's __init__ keeps no argument: its constructions are not listed
     assert sorted(records) == ["Trainer"]
+    engine, model_py = session.store.by_rel("engine.py"), session.store.by_rel("model.py")
+    assert engine is not None and model_py is not None
+    assert engine.summary.classes["Trainer"].keeps_arguments
+    assert not model_py.summary.classes["Net"].keeps_arguments
     trainer = records["Trainer"]
     assert (trainer.file, trainer.line, trainer.opaque) == ("engine.py", 8, False)
     model, criterion, optimizer = trainer.args

@@ -351,3 +351,31 @@ def test_accelerator_methods_hand_back_what_they_are_given(maker: str, fires: bo
     source = ACCELERATE.format(maker=maker)
     codes = [d.code for d in lint_text(source, "t.py", RuleSet(["LF501"]), []).diagnostics]
     assert codes == (["LF501"] if fires else [])
+
+
+ACCELERATE_PARAM = """
+import torch
+from accelerate import Accelerator
+from torch import nn
+
+
+def evaluate(model, loader, {name}):
+    for x, y in loader:
+        outputs, y = {name}.gather_for_metrics((model(x), y))
+        correct = (outputs == y).sum()
+
+
+def main(loader):
+    accelerator = Accelerator()
+    model = nn.Sequential(nn.Linear(4, 3))
+    evaluate(model, loader, accelerator)
+"""
+
+
+@pytest.mark.parametrize(("name", "fires"), [("accelerator", True), ("helper", False)])
+def test_an_accelerator_parameter_hands_back_what_it_is_given(name: str, fires: bool) -> None:
+    from lossflint.linter import RuleSet, lint_text
+
+    source = ACCELERATE_PARAM.format(name=name)
+    codes = [d.code for d in lint_text(source, "t.py", RuleSet(["LF501"]), []).diagnostics]
+    assert codes == (["LF501"] if fires else [])

@@ -297,16 +297,25 @@ class KindAnalysis(Interpreter[Value]):
         if not isinstance(func.value, cst.Name):
             return None
         bindings = self.model.bindings(func.value) or []
+        named = "accelerator" in func.value.value.lower()
         if not bindings or not all(
-            b.kind == "assign"
-            and isinstance(b.node, cst.Call)
-            and self.model.qualname(b.node.func) in apis.ACCELERATORS
+            (
+                b.kind == "assign"
+                and isinstance(b.node, cst.Call)
+                and self.model.qualname(b.node.func) in apis.ACCELERATORS
+            )
+            # a parameter named so (``def evaluate(model, loader, accelerator)``),
+            # in a file that builds an Accelerator
+            or (b.kind == "param" and named and self._builds_accelerator())
             for b in bindings
         ):
             return None
         if how == "each" and len(args) > 1:
             return TupleValue(tuple(args))
         return args[0]
+
+    def _builds_accelerator(self) -> bool:
+        return any(site.qualname in apis.ACCELERATORS for site in self.model.calls)
 
     def _receiver_is_framework_object(self, expr: cst.BaseExpression, env: Env) -> bool:
         """A plain receiver (not ``self``, not a module, not a same-file object):

@@ -32,7 +32,7 @@ from lossflint.analysis.values import (
     TupleValue,
     Value,
 )
-from lossflint.project.summary import Origin, SLoss, STensor, STuple, SValue
+from lossflint.project.summary import Origin, SLayer, SLoss, SSequential, STensor, STuple, SValue
 
 if TYPE_CHECKING:
     from lossflint.analysis.index import ModuleIndex
@@ -342,12 +342,26 @@ class KindAnalysis(Interpreter[Value]):
             return TupleValue(tuple(self.from_summary(item) for item in value.items))
         if isinstance(value, SLoss) and value.functional in apis.LOSS_FUNCTIONS:
             return ForeignLoss(value)
+        if isinstance(value, SLayer):
+            # a layer or a stack built in another module (a factory's nn.Sequential)
+            output = None
+            if value.output is not None:
+                if value.output not in Kind.__members__:
+                    return UNKNOWN
+                output = Kind[value.output]
+            where = value.origin.where if value.origin is not None else ""
+            return Layer(output, value.qualname, where=where, site=value.origin)
+        if isinstance(value, SSequential):
+            layers = tuple(self.from_summary(layer) for layer in value.layers)
+            return Sequential(layers) if layers else UNKNOWN
         return super().from_summary(value, at)
 
     def call_value(self, call: cst.Call, callee: Value, args: list[Value], env: Env) -> Value:
         if isinstance(callee, Layer):
             if callee.output is not None:
-                return Tensor(callee.output, origin=callee.origin, where=callee.where)
+                return Tensor(
+                    callee.output, origin=callee.origin, where=callee.where, site=callee.site
+                )
             return args[0] if args and isinstance(args[0], Tensor) else UNKNOWN
         if isinstance(callee, Sequential):
             value: Value = args[0] if args else UNKNOWN
@@ -367,7 +381,7 @@ class KindAnalysis(Interpreter[Value]):
     def _apply_layer(self, call: cst.Call, layer: Value, value: Value) -> Value:
         if isinstance(layer, Layer):
             if layer.output is not None:
-                return Tensor(layer.output, origin=layer.origin, where=layer.where)
+                return Tensor(layer.output, origin=layer.origin, where=layer.where, site=layer.site)
             return value
         if isinstance(layer, (Sequential, Instance)):
             saved, self.recording = self.recording, False

@@ -52,6 +52,8 @@ class Layer(Value):
     qualname: str
     origin: cst.CSTNode | None = field(default=None, compare=False)
     where: str = field(default="", compare=False)
+    #: where the layer was built when that is in another project module
+    site: Origin | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)

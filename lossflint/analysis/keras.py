@@ -38,7 +38,7 @@ from lossflint.analysis.calls import argument, keyword, literal_value
 from lossflint.analysis.interpreter import Env, Interpreter
 from lossflint.analysis.names import dotted_text
 from lossflint.analysis.values import Instance, TupleValue
-from lossflint.project.summary import SKerasLoss, SKerasModel, SValue
+from lossflint.project.summary import SKerasData, SKerasLoss, SKerasModel, STuple, SValue
 
 if TYPE_CHECKING:
     from lossflint.analysis.index import ModuleIndex
@@ -545,6 +545,16 @@ class KerasFacts(Interpreter[Any]):
                 for layer in value.layers
             )
             return KModel(at, layers, value.style)
+        if isinstance(value, SKerasData) and at is not None:
+            # a data set loaded by another module's function (data.py's
+            # load_mnist()): located at the call in this file that got it
+            if value.what == "images" and value.dataset:
+                return Images(value.dataset, at)
+            if value.what == "labels" and value.encoding in ("int", "onehot"):
+                return Labels(value.encoding, at, per_sample=True)
+            return None
+        if isinstance(value, STuple):
+            return TupleValue(tuple(self.from_summary(item, at) for item in value.items))
         if isinstance(value, SKerasLoss):
             # a loss object built in another module (losses.py): located here,
             # where this file uses it; no fix reaches into the other file

@@ -57,6 +57,7 @@ from lossflint.project.summary import (
     SClass,
     SFunction,
     SInstance,
+    SKerasData,
     SKerasLayer,
     SKerasLoss,
     SKerasModel,
@@ -229,13 +230,13 @@ class Summarizer:
                 returns = self.value(returns_of(func))
             except RecursionError:
                 returns = S_UNKNOWN
-        if returns == S_UNKNOWN and self._keras is not None:
+        if _has_unknown(returns) and self._keras is not None:
             keras_returns = getattr(self._keras, "_function_returns", None)
             if keras_returns is not None:
                 try:
-                    returns = self._keras_value(keras_returns(func))
+                    returns = _merge(returns, self._keras_value(keras_returns(func)))
                 except RecursionError:
-                    returns = S_UNKNOWN
+                    pass
         params = _params(func)
         line = self._line(func.name)
         return FunctionSummary(name, line, params, returns, self._events(func, params))
@@ -537,9 +538,17 @@ class Summarizer:
                     return keras_facts(self.model)
         return None
 
-    def _keras_value(self, value: Any) -> SValue:
-        from lossflint.analysis.keras import KLayer, KLoss, KModel
+    def _keras_value(self, value: Any, depth: int = 0) -> SValue:
+        from lossflint.analysis.keras import Images, KLayer, KLoss, KModel, Labels
 
+        if isinstance(value, TupleValue) and depth < 3:
+            items = tuple(self._keras_value(item, depth + 1) for item in value.items)
+            return STuple(items) if not all(i == S_UNKNOWN for i in items) else S_UNKNOWN
+        if isinstance(value, Images):
+            return SKerasData("images", dataset=value.dataset, origin=self._origin(value.origin, ""))
+        if isinstance(value, Labels) and value.per_sample and not value.predicted:
+            origin = self._origin(value.origin, "")
+            return SKerasData("labels", encoding=value.encoding, origin=origin)
         if isinstance(value, KLoss) and value.style == "class":
             return SKerasLoss(value.name, value.from_logits, self._origin(value.node, ""))
         if not isinstance(value, KModel) or not value.layers:
@@ -670,3 +679,24 @@ def _asname(alias: cst.ImportAlias) -> str:
     assert alias.asname is not None
     name = alias.asname.name
     return name.value if isinstance(name, cst.Name) else ""
+
+
+def _has_unknown(value: SValue) -> bool:
+    """Unknown somewhere (``return (x, y), (xt, yt)``: the kind domain knows
+    the one-hot labels, not the images; the Keras facts may)."""
+    if isinstance(value, STuple):
+        return any(_has_unknown(item) for item in value.items)
+    return value == S_UNKNOWN
+
+
+def _merge(kinds: SValue, keras: SValue) -> SValue:
+    """The kind domain's value, its unknown parts filled from the Keras facts."""
+    if kinds == S_UNKNOWN:
+        return keras
+    if (
+        isinstance(kinds, STuple)
+        and isinstance(keras, STuple)
+        and len(kinds.items) == len(keras.items)
+    ):
+        return STuple(tuple(_merge(a, b) for a, b in zip(kinds.items, keras.items, strict=True)))
+    return kinds

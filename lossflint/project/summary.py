@@ -30,7 +30,7 @@ from functools import cache
 from typing import Any, Union
 
 #: changes whenever the shape of a summary changes (old cache entries are misses)
-SUMMARY_FORMAT = 6
+SUMMARY_FORMAT = 7
 #: nothing real nests deeper; more is damage (or an attack on the decoder)
 MAX_DEPTH = 64
 
@@ -149,6 +149,20 @@ class SKerasLoss(SValue):
     name: str
     #: None: not a literal
     from_logits: bool | None = None
+    origin: Origin | None = None
+
+
+@dataclass(frozen=True)
+class SKerasData(SValue):
+    """Arrays of a ``keras.datasets`` loader returned by another module's
+    function (``load_mnist()`` in data.py): raw images or their labels."""
+
+    #: "images" (raw 0-255 pixels) or "labels"
+    what: str
+    #: the data set (``mnist``), for images
+    dataset: str = ""
+    #: "int" or "onehot", for labels
+    encoding: str = ""
     origin: Origin | None = None
 
 
@@ -303,6 +317,7 @@ _VALUE_TYPES: dict[str, type[SValue]] = {
         SObject,
         SKerasModel,
         SKerasLoss,
+        SKerasData,
         SClass,
         SInstance,
         SFunction,

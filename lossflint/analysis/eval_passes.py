@@ -39,8 +39,18 @@ from lossflint.analysis.contexts import contexts
 from lossflint.analysis.kinds import kinds_of
 from lossflint.analysis.loops import loops
 from lossflint.analysis.names import dotted_text
-from lossflint.analysis.values import ClassRef, Instance, Layer, Sequential, Value
+from lossflint.analysis.values import ClassRef, Foreign, Instance, Layer, Sequential, Value
 from lossflint.analysis.walk import calls_in, descendants
+from lossflint.project.context import current as project_context
+from lossflint.project.summary import (
+    Origin,
+    SClass,
+    SInstance,
+    SLayer,
+    SObject,
+    SSequential,
+    SValue,
+)
 
 if TYPE_CHECKING:
     from lossflint.analysis.index import ModuleIndex
@@ -57,7 +67,10 @@ class TrainModeEvaluation:
     call: cst.Call  # the region's first call of the model
     region: cst.CSTNode  # the With / decorated FunctionDef
     receiver: str
-    layer: cst.Call  # the dropout / batch-norm constructor that makes it matter
+    #: the dropout / batch-norm constructor that makes it matter
+    layer: cst.Call | None
+    #: that constructor in another project module (the model's class is there)
+    layer_site: Origin | None = None
 
 
 def evaluations_in_train_mode(model: ModuleIndex) -> list[TrainModeEvaluation]:
@@ -93,11 +106,18 @@ def _candidates(model: ModuleIndex) -> list[TrainModeEvaluation]:
         if receiver is None or receiver == "self" or (id(region), receiver) in seen:
             continue
         value = kinds.value_of(call.func)
-        if not isinstance(value, (Instance, Sequential)) or value in switched:
+        if not isinstance(value, (Instance, Sequential, Foreign)) or value in switched:
             continue
-        layer = _mode_layer(model, value)
-        if layer is None:
-            continue
+        layer: cst.Call | None = None
+        layer_site: Origin | None = None
+        if isinstance(value, Foreign):
+            layer_site = _foreign_mode_layer(value)
+            if layer_site is None:
+                continue
+        else:
+            layer = _mode_layer(model, value)
+            if layer is None:
+                continue
         if model.enclosing(call, cst.FunctionDef) in training_funcs:
             continue
         if any(
@@ -111,7 +131,7 @@ def _candidates(model: ModuleIndex) -> list[TrainModeEvaluation]:
         ):
             continue
         seen.add((id(region), receiver))
-        found.append(TrainModeEvaluation(call, region, receiver, layer))
+        found.append(TrainModeEvaluation(call, region, receiver, layer, layer_site))
     return found
 
 
@@ -160,10 +180,55 @@ def _switched_models(model: ModuleIndex) -> list[Value] | None:
                     receivers.append(t.value)
     for receiver in receivers:
         value = kinds.value_of(receiver)
-        if not isinstance(value, (Instance, Sequential)):
+        if not isinstance(value, (Instance, Sequential, Foreign)):
             return None
         found.append(value)
     return found
+
+
+def _foreign_mode_layer(value: Foreign) -> Origin | None:
+    """Where the model's class in another project module builds a dropout or
+    batch-norm layer (``self.drop = nn.Dropout(0.5)`` in its ``__init__``, as
+    its summary keeps it), looked up along its project bases; None when the
+    class or a base is unknown (a library base class may hold anything)."""
+    context = project_context()
+    ref = value.ref
+    if context is None or not isinstance(ref, SInstance):
+        return None
+    todo: list[SValue] = [ref]
+    seen: set[tuple[str, str]] = set()
+    while todo and len(seen) < 8:
+        current = context.resolve(todo.pop(0))
+        if not isinstance(current, (SClass, SInstance)):
+            return None
+        if (current.file, current.name) in seen:
+            continue
+        seen.add((current.file, current.name))
+        cls = context.class_summary(current)
+        if cls is None:
+            return None
+        for attr in cls.attrs.values():
+            found = _mode_layer_in(attr)
+            if found is not None:
+                return found
+        for base in cls.bases:
+            if isinstance(base, SObject):
+                if base.qualname not in apis.TORCH_MODULE_BASES:
+                    return None
+                continue
+            todo.append(base)
+    return None
+
+
+def _mode_layer_in(value: SValue) -> Origin | None:
+    if isinstance(value, SLayer) and value.qualname in apis.MODE_DEPENDENT_LAYERS:
+        return value.origin
+    if isinstance(value, SSequential):
+        for layer in value.layers:
+            found = _mode_layer_in(layer)
+            if found is not None:
+                return found
+    return None
 
 
 def _mode_layer(model: ModuleIndex, value: Value) -> cst.Call | None:

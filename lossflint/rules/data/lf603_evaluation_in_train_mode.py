@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from lossflint.analysis.eval_passes import evaluations_in_train_mode
-from lossflint.diagnostics import Finding, RelatedNode, Severity
+from lossflint.diagnostics import Finding, RelatedNode, RelatedSite, Severity
 from lossflint.examples import Invalid
 from lossflint.registry import Rule
 
@@ -273,13 +273,23 @@ depend on the batch size and composition.
 
     def check(self, model: SemanticModel) -> Iterator[Finding]:
         for found in evaluations_in_train_mode(model):
-            layer = model.code(found.layer.func)
+            related: tuple[RelatedNode | RelatedSite, ...]
+            if found.layer is not None:
+                held = f"`{model.code(found.layer.func)}` (line {model.line_of(found.layer)})"
+                related = (RelatedNode("the layer that behaves differently", found.layer),)
+            elif found.layer_site is not None:  # the model's class is in another module
+                site = found.layer_site
+                held = f"`{site.label}` ({site.file}:{site.line})"
+                what = "the layer that behaves differently"
+                related = (RelatedSite(what, site.file, site.line, site.column),)
+            else:
+                continue
             yield Finding(
                 found.call,
                 f"`{found.receiver}` is evaluated under no_grad in train mode: it holds "
-                f"`{layer}` (line {model.line_of(found.layer)}) and nothing puts it in eval "
+                f"{held} and nothing puts it in eval "
                 "mode, so dropout stays on and batch norm uses batch statistics — the "
                 f"metrics are noisy and wrong; call `{found.receiver}.eval()` before "
                 f"(and `{found.receiver}.train()` after)",
-                related=(RelatedNode("the layer that behaves differently", found.layer),),
+                related=related,
             )

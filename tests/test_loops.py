@@ -716,3 +716,55 @@ def test_a_helper_no_loop_calls_is_a_step_function() -> None:
     # iteration, and the clip after its step is reported there
     body = "opt.step()\n    clip_grad_norm_(model.parameters(), 1.0)"
     assert _codes(HELPER.format(body=body, ret="loss", call="pass")) == [("LF301", 10)]
+
+
+STEP_APPEND = """
+import torch
+from ignite.engine import Engine
+
+
+def main(model, loader):
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
+    losses = []
+
+    def train_step(engine, batch):
+        {local}x, y = batch
+        optimizer.zero_grad()
+        loss = torch.nn.functional.cross_entropy(model(x), y)
+        loss.backward()
+        optimizer.step()
+        {append}
+        return loss.item()
+
+    Engine(train_step).run(loader, max_epochs=3)
+"""
+
+
+@pytest.mark.parametrize(
+    ("local", "append", "codes"),
+    [
+        ("", "losses.append(loss)", [("LF306", 16)]),  # the closure's list outlives the call
+        ("", "losses.append(loss.item())", []),
+        ("losses = []\n        ", "losses.append(loss)", []),  # a list of this call only
+    ],
+)
+def test_a_step_function_appending_its_loss(local: str, append: str, codes: list) -> None:
+    assert _codes(STEP_APPEND.format(local=local, append=append)) == codes
+
+
+def test_a_manual_lightning_step_keeping_its_losses() -> None:
+    source = """
+import lightning as L
+import torch
+
+
+class Lit(L.LightningModule):
+    def training_step(self, batch, idx):
+        opt = self.optimizers()
+        opt.zero_grad()
+        loss = torch.nn.functional.cross_entropy(self(batch[0]), batch[1])
+        self.manual_backward(loss)
+        opt.step()
+        self.train_losses.append(loss)
+"""
+    assert _codes(source) == [("LF306", 13)]

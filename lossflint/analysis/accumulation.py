@@ -70,16 +70,27 @@ def graph_leaks(model: SemanticModel) -> Iterator[GraphLeak]:
     index = loops(model)
     ctx = contexts(model)
     training_loops = {lp.node for lp in index.loops if lp.is_training}
-    if not training_loops:
+    step_functions: set[cst.CSTNode] = {lp.node for lp in index.step_functions}
+    if not training_loops and not step_functions:
         return
     for acc in accumulations(model):
         node, value = acc.node, acc.value
+        in_step = False
         if not any(lp.node in training_loops for lp in index.enclosing_loops(node)):
-            continue
+            # a step function's body runs once per iteration: what it appends
+            # to a list that outlives the call (self.losses, a closure's list)
+            # grows with every iteration
+            in_step = _outlives_step_function(model, index, acc, step_functions)
+            if not in_step:
+                continue
         if ctx.in_no_grad(node):
             continue
         by_kind = attached_loss(model, value)
-        if not by_kind and not backpropagated_value(model, index, node, value):
+        if not by_kind and not (
+            _backpropagated_in(model, index, node, value)
+            if in_step
+            else backpropagated_value(model, index, node, value)
+        ):
             continue
         if isinstance(value, cst.Name):
             # `val_loss = crit(...)` computed under no_grad, accumulated outside it
@@ -89,6 +100,41 @@ def graph_leaks(model: SemanticModel) -> Iterator[GraphLeak]:
         if backpropagated(model, index, node, acc.accumulator):
             continue
         yield GraphLeak(acc, by_kind)
+
+
+def _outlives_step_function(
+    model: SemanticModel, index: LoopIndex, acc: Accumulation, steps: set[cst.CSTNode]
+) -> bool:
+    """``acc`` is in the body of a step function (no loop between) and appends
+    to a list bound outside it (``self.losses``, a list of the enclosing
+    function, a module-level list)."""
+    if not isinstance(acc.node, cst.Call) or index.enclosing_loops(acc.node):
+        return False
+    func = model.enclosing(acc.node, cst.FunctionDef)
+    if func not in steps:
+        return False
+    root = acc.accumulator.split(".")[0]
+    if root == "self":
+        return "." in acc.accumulator
+    scope = model.scope_of(acc.node)
+    return root not in scope.bindings and scope.lookup(root) is not None
+
+
+def _backpropagated_in(
+    model: SemanticModel, index: LoopIndex, node: cst.CSTNode, value: cst.BaseExpression
+) -> bool:
+    """``value`` is a name that ``.backward()`` is called on in the same function."""
+    if not isinstance(value, cst.Name):
+        return False
+    scope = model.scope_of(node)
+    return any(
+        e.kind == "backward"
+        and not e.managed
+        and isinstance(e.loss, cst.Name)
+        and e.loss.value == value.value
+        and model.scope_of(e.node) is scope
+        for e in index.events
+    )
 
 
 #: tensor methods that keep their receiver's graph, or its lack of one

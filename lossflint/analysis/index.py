@@ -21,8 +21,7 @@ from libcst.metadata import CodeRange
 
 from lossflint.analysis.names import Binding, Scope, dotted_text, resolve_qualname
 from lossflint.analysis.positions import LazyPositions
-from lossflint.analysis.walk import child_fields as _child_fields
-from lossflint.analysis.walk import is_node as _is_node
+from lossflint.analysis.walk import children
 
 _A = TypeVar("_A")
 
@@ -75,15 +74,7 @@ class _Collector:
             self.on_visit(node)
             if isinstance(node, _SCOPE_NODES):
                 todo.append((node, _LEAVE))
-            children: list[cst.CSTNode] = []
-            for name in _child_fields(type(node)):
-                value = getattr(node, name)
-                kind = type(value)
-                if kind is tuple or kind is list:
-                    children.extend(v for v in value if _is_node(type(v)))
-                elif _is_node(kind):
-                    children.append(value)
-            for child in reversed(children):
+            for child in reversed(children(node, in_source_order=False)):
                 todo.append((child, node))
 
     def on_visit(self, node: cst.CSTNode) -> None:

@@ -350,8 +350,13 @@ class Interpreter(Statements[V], Expressions[V]):
                 index += 1
             else:
                 seen[arg.keyword.value] = value
+        self._pin(func, every, seen)
+
+    def _pin(self, func: cst.FunctionDef, every: list[str], seen: Env) -> None:
+        """Join one call's arguments (``seen``, by parameter) into the pins of
+        ``func``'s parameters ``every``."""
         pins = self._next_pins.setdefault(func, {})
-        defaults = param_defaults(params)
+        defaults = param_defaults(func.params)
         for name in every:
             if name in seen:
                 value = seen[name]
@@ -464,16 +469,7 @@ class Interpreter(Statements[V], Expressions[V]):
                 seen[in_order[index]] = self.from_summary(given)
         for name, given in record.keywords.items():
             seen[name] = self.from_summary(given)
-        pins = self._next_pins.setdefault(func, {})
-        defaults = param_defaults(params)
-        for name in every:
-            if name in seen:
-                value = seen[name]
-            elif name in defaults:
-                value = self.evaluate_alone(defaults[name], "<default>")
-            else:
-                value = self.unknown
-            pins[name] = self.join(pins[name], value) if name in pins else value
+        self._pin(func, every, seen)
 
     def _record_view(self, func: cst.FunctionDef, env: Env) -> None:
         """The module names ``func`` sees from this call: the module's

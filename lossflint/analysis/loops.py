@@ -273,9 +273,7 @@ class LoopIndex:
             return []
         step = 1 / (len(found) + 1)
         return [
-            Event(
-                e.kind, call, e.receiver, order=order + (i + 1) * step, inner=e.nested, far=True
-            )
+            Event(e.kind, call, e.receiver, order=order + (i + 1) * step, inner=e.nested, far=True)
             for i, e in enumerate(found)
         ]
 

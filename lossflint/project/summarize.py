@@ -545,7 +545,9 @@ class Summarizer:
             items = tuple(self._keras_value(item, depth + 1) for item in value.items)
             return STuple(items) if not all(i == S_UNKNOWN for i in items) else S_UNKNOWN
         if isinstance(value, Images):
-            return SKerasData("images", dataset=value.dataset, origin=self._origin(value.origin, ""))
+            return SKerasData(
+                "images", dataset=value.dataset, origin=self._origin(value.origin, "")
+            )
         if isinstance(value, Labels) and value.per_sample and not value.predicted:
             origin = self._origin(value.origin, "")
             return SKerasData("labels", encoding=value.encoding, origin=origin)

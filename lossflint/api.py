@@ -24,6 +24,7 @@ from lossflint.config import (
     Settings,
     SettingsResolver,
     apply_table,
+    override,
     validate_selectors,
 )
 from lossflint.diagnostics import Diagnostic
@@ -44,13 +45,7 @@ def _resolver(
     ignored = validate_selectors(list(ignore or ()), "ignore=")
     extra = validate_selectors(list(extend_select or ()), "extend_select=")
 
-    def adjust(settings: Settings) -> None:
-        if chosen is not None:
-            settings.select = list(chosen)
-            settings.select_is_default = False
-        settings.ignore += ignored
-        settings.extend_select += extra
-
+    adjust = override(chosen, ignored, extra)
     if isinstance(config, (Settings, Mapping)):
         if isinstance(config, Settings):
             fixed = dataclasses.replace(

@@ -17,7 +17,7 @@ from lossflint.check_run import (
     lint_plan,
     make_plan,
 )
-from lossflint.config import ConfigError, Settings, SettingsResolver, validate_selectors
+from lossflint.config import ConfigError, Settings, SettingsResolver, override, validate_selectors
 from lossflint.file_limits import parse_size
 from lossflint.output import FORMATS
 from lossflint.registry import all_rules
@@ -251,16 +251,7 @@ def _cli_adjustment(
         except ValueError as exc:
             raise ConfigError(f"--max-file-size {exc}") from exc
 
-    def adjust(settings: Settings) -> None:
-        if chosen is not None:
-            settings.select = list(chosen)
-            settings.select_is_default = False
-        settings.extend_select += extra
-        settings.ignore += ignored
-        if size is not None:
-            settings.max_file_size = size
-
-    return adjust
+    return override(chosen, ignored, extra, size)
 
 
 @cli.command("rules")

@@ -126,6 +126,27 @@ def _longest_match(code: str, selectors: list[str]) -> str | None:
     return best
 
 
+def override(
+    select: list[str] | None,
+    ignore: list[str],
+    extend_select: list[str],
+    max_file_size: int | None = None,
+) -> Callable[[Settings], None]:
+    """What a caller's own choices (the command line, the Python API) change in
+    every configuration found: validated selectors, applied after the file's."""
+
+    def adjust(settings: Settings) -> None:
+        if select is not None:
+            settings.select = list(select)
+            settings.select_is_default = False
+        settings.extend_select += extend_select
+        settings.ignore += ignore
+        if max_file_size is not None:
+            settings.max_file_size = max_file_size
+
+    return adjust
+
+
 def validate_selectors(selectors: list[str], where: str) -> list[str]:
     codes = list(all_rules())
     out = []

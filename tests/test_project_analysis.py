@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -612,7 +613,12 @@ def test_imported_modules_are_read_not_reported() -> None:
     assert (code, found) == (0, []), output  # the broken module is not reported
 
 
-def test_editing_an_imported_module_changes_the_importers_findings(tmp_path: Path) -> None:
+def _cached_linter(
+    tmp_path: Path, fixture: str, target: str
+) -> tuple[Path, Callable[[], list[str]]]:
+    """Copies the fixture project to tmp_path and returns the copy with a function
+    linting `target` there through its result cache (a new cache object per
+    call, as separate runs would)."""
     import shutil
 
     from lossflint.cache import ResultCache
@@ -620,14 +626,19 @@ def test_editing_an_imported_module_changes_the_importers_findings(tmp_path: Pat
     from lossflint.parallel import run_files
 
     root = tmp_path / "p"
-    shutil.copytree(PROJECTS / "softmax_model", root)
+    shutil.copytree(PROJECTS / fixture, root)
     settings = Settings(root=root)
 
     def lint() -> list[str]:
         cache = ResultCache(root / ".lossflint_cache", "test")
-        result = run_files([root / "train.py"], settings, jobs=1, cache=cache)
+        result = run_files([root / target], settings, jobs=1, cache=cache)
         return [f"{d.location.row}:{d.location.column} {d.code}" for d in result.diagnostics]
 
+    return root, lint
+
+
+def test_editing_an_imported_module_changes_the_importers_findings(tmp_path: Path) -> None:
+    root, lint = _cached_linter(tmp_path, "softmax_model", "train.py")
     assert lint() == ["14:16 LF101"]
     assert lint() == ["14:16 LF101"]  # from the cache
     net = root / "models" / "net.py"
@@ -800,21 +811,7 @@ def test_the_callers_summary_lists_its_calls(tmp_path: Path) -> None:
 
 
 def test_editing_a_caller_changes_the_callees_findings(tmp_path: Path) -> None:
-    import shutil
-
-    from lossflint.cache import ResultCache
-    from lossflint.config import Settings
-    from lossflint.parallel import run_files
-
-    root = tmp_path / "p"
-    shutil.copytree(PROJECTS / "call_sites", root)
-    settings = Settings(root=root)
-
-    def lint() -> list[str]:
-        cache = ResultCache(root / ".lossflint_cache", "test")
-        result = run_files([root / "losses.py"], settings, jobs=1, cache=cache)
-        return [f"{d.location.row}:{d.location.column} {d.code}" for d in result.diagnostics]
-
+    root, lint = _cached_linter(tmp_path, "call_sites", "losses.py")
     assert lint() == ["6:13 LF201"]
     assert lint() == ["6:13 LF201"]  # from the cache
     train = root / "train.py"
@@ -997,21 +994,7 @@ def test_the_constructors_summary_lists_its_constructions() -> None:
 
 
 def test_editing_a_constructor_call_changes_the_class_findings(tmp_path: Path) -> None:
-    import shutil
-
-    from lossflint.cache import ResultCache
-    from lossflint.config import Settings
-    from lossflint.parallel import run_files
-
-    root = tmp_path / "p"
-    shutil.copytree(PROJECTS / "trainer_class_pins", root)
-    settings = Settings(root=root)
-
-    def lint() -> list[str]:
-        cache = ResultCache(root / ".lossflint_cache", "test")
-        result = run_files([root / "engine.py"], settings, jobs=1, cache=cache)
-        return [f"{d.location.row}:{d.location.column} {d.code}" for d in result.diagnostics]
-
+    root, lint = _cached_linter(tmp_path, "trainer_class_pins", "engine.py")
     assert lint() == ["11:20 LF101"]
     assert lint() == ["11:20 LF101"]  # from the cache
     train = root / "train.py"

@@ -34,12 +34,20 @@ def _same_findings(text: str, module: cst.Module) -> None:
     )
 
 
+#: the tricky texts only a whole parse reads: two indentations (the chunks'
+#: defaults disagree), tabs then spaces, mixed line ends
+WHOLE = {TRICKY[2], TRICKY[3], TRICKY[5]}
+
+
 @pytest.mark.parametrize("text", TRICKY)
 def test_tricky_texts(text: str) -> None:
     module = Reparser().parse(text)
-    if module is not None:
-        assert module.code == text
-        _same_findings(text, module)
+    if text in WHOLE:
+        assert module is None
+        return
+    assert module is not None
+    assert module.code == text
+    _same_findings(text, module)
 
 
 def test_chunks_are_reused_between_versions() -> None:

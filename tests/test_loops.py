@@ -223,7 +223,8 @@ def test_batch_loop_events_in_order_with_conditions() -> None:
     step = inner.of("step")[0]
     assert step.event.receiver == "optimizer" and step.event.scaled
     backward = inner.of("backward")[0]
-    assert backward.event.scaled and model.code(backward.event.loss) == "loss"
+    assert backward.event.scaled and backward.event.loss is not None
+    assert model.code(backward.event.loss) == "loss"
     # the events under the same `if` are ordered among themselves, not with backward
     clip, zero = inner.of("clip")[0], inner.of("zero_grad")[0]
     assert index.comparable(clip, step) and index.comparable(step, zero)
@@ -296,7 +297,8 @@ def test_closure_step_and_delegated_backward() -> None:
     assert first.events[0].event.closure and not first.is_training
     backwards = second.of("backward")
     assert [b.event.managed for b in backwards] == [True, False]
-    assert [model.code(b.event.loss) for b in backwards] == ["model(batch).loss", "loss2"]
+    losses = [b.event.loss for b in backwards]
+    assert [model.code(e) for e in losses if e is not None] == ["model(batch).loss", "loss2"]
 
 
 def test_callee_kinds_follow_same_file_functions() -> None:
@@ -657,6 +659,18 @@ model = Net()
             .replace("hidden: int = 64", "hidden: int = 64, body=None"),
             True,
         ),
+        # a same-file helper builds the layers: batch norms there change in eval mode
+        (
+            _PLAIN_NET.format(extra="").replace("nn.Linear(4, hidden)", "make_layers(hidden)")
+            + "\ndef make_layers(n):\n    return nn.Sequential(nn.Linear(4, n), nn.BatchNorm1d(n))\n",
+            True,
+        ),
+        # ... and plain linear layers there do not
+        (
+            _PLAIN_NET.format(extra="").replace("nn.Linear(4, hidden)", "make_layers(hidden)")
+            + "\ndef make_layers(n):\n    return nn.Sequential(nn.Linear(4, n), nn.ReLU())\n",
+            False,
+        ),
     ],
 )
 def test_lf309_and_what_eval_mode_changes(model: str, fires: bool) -> None:
@@ -768,3 +782,78 @@ class Lit(L.LightningModule):
         self.train_losses.append(loss)
 """
     assert _codes(source) == [("LF306", 13)]
+
+
+@pytest.mark.parametrize(
+    ("local", "append"),
+    [
+        # the loss is detached before it is kept (whichever binding reaches is unknown)
+        ("", "loss = loss.detach()\n        losses.append(loss)"),
+        # the list is emptied on every call: it holds one iteration's graph, not all
+        ("", "losses.clear()\n        losses.append(loss)"),
+    ],
+)
+def test_a_step_function_keeping_no_graph_across_calls(local: str, append: str) -> None:
+    assert _codes(STEP_APPEND.format(local=local, append=append)) == []
+
+
+def test_a_step_method_resetting_its_list_or_detaching_is_silent() -> None:
+    source = """
+import torch.nn.functional as F
+
+
+class Trainer:
+    def reset_step(self, x, y):
+        self.parts = []
+        self.optimizer.zero_grad()
+        loss = F.cross_entropy(self.model(x), y)
+        self.parts.append(loss)
+        loss.backward()
+        self.optimizer.step()
+
+    def detached_name(self, x, y):
+        self.optimizer.zero_grad()
+        loss = F.cross_entropy(self.model(x), y)
+        loss.backward()
+        self.optimizer.step()
+        loss = loss.detach()
+        self.losses.append(loss)
+
+    def kept(self, x, y):
+        self.optimizer.zero_grad()
+        loss = F.cross_entropy(self.model(x), y)
+        loss.backward()
+        self.optimizer.step()
+        self.losses.append(loss)
+"""
+    assert _codes(source) == [("LF306", 27)]
+
+
+def test_a_loss_detached_by_rebinding_in_a_loop_is_silent() -> None:
+    source = """
+import torch.nn.functional as F
+
+
+def train(model, optimizer, loader):
+    losses = []
+    for x, y in loader:
+        optimizer.zero_grad()
+        loss = F.cross_entropy(model(x), y)
+        loss.backward()
+        optimizer.step()
+        loss = loss.detach()
+        losses.append(loss)
+    return losses
+"""
+    assert _codes(source) == []
+
+
+def test_lf309_train_mode_restored_through_apply() -> None:
+    # `model.apply(lambda m: m.train())` puts every submodule back in train mode;
+    # `model.training = True` sets only the top module's flag (its dropout stays off)
+    restored = LF309_LOOP.format(model="model = nn.Sequential(nn.Dropout(0.2))").replace(
+        "    for x, y in loader:", "    model.apply(lambda m: m.train())\n    for x, y in loader:"
+    )
+    flagged = restored.replace("model.apply(lambda m: m.train())", "model.training = True")
+    assert _codes(restored) == []
+    assert _codes(flagged) == [("LF309", 16)]

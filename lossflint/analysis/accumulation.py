@@ -111,7 +111,9 @@ def _outlives_step_function(
     if not isinstance(acc.node, cst.Call) or index.enclosing_loops(acc.node):
         return False
     func = model.enclosing(acc.node, cst.FunctionDef)
-    if func not in steps:
+    if not isinstance(func, cst.FunctionDef) or func not in steps:
+        return False
+    if _emptied_in(func, acc.accumulator):
         return False
     root = acc.accumulator.split(".")[0]
     if root == "self":
@@ -120,11 +122,27 @@ def _outlives_step_function(
     return root not in scope.bindings and scope.lookup(root) is not None
 
 
+def _emptied_in(func: cst.FunctionDef, accumulator: str) -> bool:
+    """``func`` empties the list each call (``self.parts = []``,
+    ``history.clear()``): it holds one iteration's graph, not every one."""
+    for node in descendants(func.body):
+        if isinstance(node, cst.AssignTarget) and dotted_text(node.target) == accumulator:
+            return True
+        if (
+            isinstance(node, cst.Call)
+            and isinstance(node.func, cst.Attribute)
+            and node.func.attr.value == "clear"
+            and dotted_text(node.func.value) == accumulator
+        ):
+            return True
+    return False
+
+
 def _backpropagated_in(
     model: SemanticModel, index: LoopIndex, node: cst.CSTNode, value: cst.BaseExpression
 ) -> bool:
     """``value`` is a name that ``.backward()`` is called on in the same function."""
-    if not isinstance(value, cst.Name):
+    if not isinstance(value, cst.Name) or sometimes_detached(model, value):
         return False
     scope = model.scope_of(node)
     return any(
@@ -147,8 +165,19 @@ def attached_loss(model: SemanticModel, value: cst.BaseExpression) -> bool:
     """``value`` is a loss still attached to its autograd graph."""
     if detached(model, value):
         return False
+    if isinstance(value, cst.Name) and sometimes_detached(model, value):
+        return False
     found = model.value(value)
     return isinstance(found, Tensor) and found.kind is apis.Kind.LOSS
+
+
+def sometimes_detached(model: SemanticModel, name: cst.Name) -> bool:
+    """Some binding of ``name`` holds no graph (``loss = loss.detach()`` after
+    the backward): which binding reaches a use is unknown, so is its graph."""
+    return any(
+        b.kind == "assign" and isinstance(b.node, cst.BaseExpression) and detached(model, b.node)
+        for b in model.bindings(name) or []
+    )
 
 
 def detached(model: SemanticModel, value: cst.BaseExpression, depth: int = 3) -> bool:
@@ -199,10 +228,7 @@ def backpropagated_value(
         for b in bindings
     ):
         return True  # `loss = train_step(...)`, which returns what it back-propagated
-    if not bindings or any(
-        b.kind == "assign" and isinstance(b.node, cst.BaseExpression) and detached(model, b.node)
-        for b in bindings
-    ):
+    if not bindings or sometimes_detached(model, value):
         return False  # `loss = loss.item()` somewhere: which one is accumulated is unknown
     for event in enclosing[0].of("backward"):
         loss = event.event.loss

@@ -39,7 +39,15 @@ from lossflint.analysis.contexts import contexts
 from lossflint.analysis.kinds import kinds_of
 from lossflint.analysis.loops import loops
 from lossflint.analysis.names import dotted_text
-from lossflint.analysis.values import ClassRef, Foreign, Instance, Layer, Sequential, Value
+from lossflint.analysis.values import (
+    ClassRef,
+    Foreign,
+    FunctionRef,
+    Instance,
+    Layer,
+    Sequential,
+    Value,
+)
 from lossflint.analysis.walk import calls_in, descendants
 from lossflint.project.context import current as project_context
 from lossflint.project.summary import (
@@ -427,6 +435,9 @@ def _call_mode_free(model: ModuleIndex, call: cst.Call, depth: int) -> bool:
         ref = kinds_of(model).value_of(call.func)
         if isinstance(ref, ClassRef):
             return _class_mode_free(model, ref.cls, depth + 1)
+        if isinstance(ref, FunctionRef) and ref.bound is None:
+            # `self.features = make_layers(cfg)`: what it builds is in its body
+            return _function_mode_free(model, ref.func, depth + 1)
         if isinstance(call.func, cst.Attribute) and call.func.attr.value in _REGISTERS:
             return False  # add_module / register_module: a submodule we do not see
         return True  # a method or a same-file function computing, not building
@@ -448,6 +459,19 @@ def _call_mode_free(model: ModuleIndex, call: cst.Call, depth: int) -> bool:
         return False  # a model or layer from another library
     # any other torch.nn class is a layer not known to be mode-free
     return not (qualname.startswith("torch.nn.") and qualname.rsplit(".", 1)[-1][:1].isupper())
+
+
+def _function_mode_free(model: ModuleIndex, func: cst.FunctionDef, depth: int) -> bool:
+    """A same-file function called from a model's class builds or computes only
+    what is mode-free (a ``make_layers`` adding batch norms is not)."""
+    if depth > 3:
+        return False
+    for node in descendants(func.body):
+        if isinstance(node, cst.Attribute) and node.attr.value == "training":
+            return False
+        if isinstance(node, cst.Call) and not _call_mode_free(model, node, depth):
+            return False
+    return True
 
 
 _REGISTERS = frozenset({"add_module", "register_module"})

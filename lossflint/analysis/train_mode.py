@@ -15,7 +15,7 @@ from lossflint.analysis.calls import argument, has_star_args, literal_value
 from lossflint.analysis.contexts import ContextIndex, contexts
 from lossflint.analysis.loops import FROZEN_MODEL_HINTS, Event, Loop, LoopIndex, loops
 from lossflint.analysis.names import dotted_text
-from lossflint.analysis.walk import calls_in
+from lossflint.analysis.walk import calls_in, descendants
 
 if TYPE_CHECKING:
     from lossflint.analysis.model import SemanticModel
@@ -74,6 +74,8 @@ def restores_train_mode(loop: Loop) -> bool:
     """Something in the loop (or a same-file function it calls) calls ``.train()``."""
     if loop.has("train", via_calls=True) or any(e.kind == "train" for e in loop.events):
         return True
+    if any(isinstance(n, cst.Lambda) and _lambda_trains(n) for n in descendants(loop.node.body)):
+        return True
     for call in calls_in(loop.node.body):
         func = call.func
         if not isinstance(func, cst.Attribute) or func.attr.value != "train":
@@ -85,6 +87,20 @@ def restores_train_mode(loop: Loop) -> bool:
         elif isinstance(func.value, cst.Call) and module_receiver(func.value) is not None:
             return True  # `model.to(device).train()`
     return False
+
+
+def _lambda_trains(node: cst.Lambda) -> bool:
+    """``lambda m: m.train()`` (handed to ``model.apply``): each submodule is
+    put in train mode."""
+    params = {p.name.value for p in node.params.params}
+    return any(
+        isinstance(call.func, cst.Attribute)
+        and call.func.attr.value == "train"
+        and not call.args
+        and isinstance(call.func.value, cst.Name)
+        and call.func.value.value in params
+        for call in calls_in(node.body)
+    )
 
 
 def evals_through_calls(

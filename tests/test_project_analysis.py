@@ -942,6 +942,36 @@ def test_a_notebook_caller_makes_the_parameters_unknown(tmp_path: Path) -> None:
     assert (code, found) == (0, []), output
 
 
+def test_a_notebook_bigger_than_the_text_limit_is_still_a_caller(tmp_path: Path) -> None:
+    """Its outputs make it big; its code cells still call the function with
+    something else than the other callers pass."""
+    import shutil
+
+    from lossflint.project import callers
+
+    root = tmp_path / "p"
+    shutil.copytree(PROJECTS / "call_sites", root)
+    assert _check(root, "losses.py")[1] == ["losses.py:6:13: LF201"]
+    image = {"output_type": "display_data", "data": {"image/png": "A" * callers.MAX_FILE_BYTES}}
+    cell = {
+        "cell_type": "code",
+        "metadata": {},
+        "execution_count": 1,
+        "outputs": [image],
+        "source": ["from losses import nll_from_probs\n", "nll_from_probs(model(x), y)\n"],
+    }
+    notebook = {"cells": [cell], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+    (root / "explore.ipynb").write_text(json.dumps(notebook))
+    code, found, output = _check(root, "losses.py")
+    assert (code, found) == (0, []), output
+    # a module that big is not read: whoever it calls, nothing is pinned
+    (root / "explore.ipynb").unlink()
+    assert _check(root, "losses.py")[1] == ["losses.py:6:13: LF201"]
+    (root / "generated.py").write_text("# " + "x" * callers.MAX_FILE_BYTES + "\n")
+    code, found, output = _check(root, "losses.py")
+    assert (code, found) == (0, []), output
+
+
 def test_constructor_arguments_in_other_files_pin_init() -> None:
     code, found, output = _check(PROJECTS / "trainer_class_pins", "engine.py")
     assert found == ["engine.py:11:20: LF101"], output

@@ -7,7 +7,8 @@ call it are found by the reverse of the import graph, cheaply and bounded:
 1. the project's Python files and notebooks are listed once per run (or
    language-server job), their texts read once per process while unchanged (no more than
    ``MAX_FILES``, no bigger than ``MAX_FILE_BYTES`` each, ``MAX_TOTAL_BYTES`` in
-   all: a bigger project gets no answer, so nothing is pinned);
+   all: a bigger project gets no answer, so nothing is pinned; a notebook bigger
+   than that is mostly outputs: its code cells are what is read);
 2. a file is a candidate only if its text names the module (its stem, or a
    relative import);
 3. a candidate's imports are scanned with ``ast`` (``imports.scan_imports``,
@@ -42,6 +43,8 @@ MAX_FILES = 2000
 #: images must not make the listing slow)
 MAX_ENTRIES = 50_000
 MAX_FILE_BYTES = 1024 * 1024
+#: a notebook bigger than MAX_FILE_BYTES (outputs) is read for its code cells up to this
+MAX_NOTEBOOK_BYTES = 64 * 1024 * 1024
 MAX_TOTAL_BYTES = 32 * 1024 * 1024
 #: importers of one module whose summaries are read; more: unknown (each may
 #: cost a summary the run would not compute otherwise)
@@ -125,25 +128,43 @@ def _read_project(root: Path) -> dict[str, str] | None:
                 continue
             if len(files) >= MAX_FILES:
                 return None
-            if stat.st_size > MAX_FILE_BYTES:
-                continue
-            total += stat.st_size
-            if total > MAX_TOTAL_BYTES:
+            big = stat.st_size > MAX_FILE_BYTES
+            # a big notebook is mostly outputs: its code cells are read; a big
+            # module may call anything, unread: the project gets no answer
+            if big and (not name.endswith(".ipynb") or stat.st_size > MAX_NOTEBOOK_BYTES):
                 return None
             real = os.path.realpath(item.path)
             known = _TEXTS.get(real)
             if known is not None and known[:2] == (stat.st_size, stat.st_mtime_ns):
-                files[real] = known[2]
-                continue
-            try:
-                with open(item.path, "rb") as handle:
-                    data = handle.read(MAX_FILE_BYTES + 1)
-            except OSError:
-                continue
-            text = data.decode("utf-8", "replace")
-            _TEXTS[real] = (stat.st_size, stat.st_mtime_ns, text)
+                text = known[2]
+            else:
+                try:
+                    with open(item.path, "rb") as handle:
+                        data = handle.read(MAX_NOTEBOOK_BYTES + 1 if big else MAX_FILE_BYTES + 1)
+                except OSError:
+                    continue
+                found = _notebook_code(data) if big else data.decode("utf-8", "replace")
+                if found is None:
+                    return None
+                text = found
+                _TEXTS[real] = (stat.st_size, stat.st_mtime_ns, text)
+            total += len(text) if big else stat.st_size
+            if total > MAX_TOTAL_BYTES:
+                return None
             files[real] = text
     return files
+
+
+def _notebook_code(data: bytes) -> str | None:
+    """A notebook's code cells, one after the other; None when it cannot be read."""
+    # the notebook module imports the linter, which imports this one
+    from lossflint.notebook import NotebookError, code_cells, load_notebook
+
+    try:
+        nb = load_notebook(data)
+    except NotebookError:
+        return None
+    return "\n".join(source for _, _, source in code_cells(nb))
 
 
 def _text_of(context: ProjectContext, path: str, texts: ProjectTexts) -> str:

@@ -857,3 +857,46 @@ def test_lf309_train_mode_restored_through_apply() -> None:
     flagged = restored.replace("model.apply(lambda m: m.train())", "model.training = True")
     assert _codes(restored) == []
     assert _codes(flagged) == [("LF309", 16)]
+
+
+AMP_STEP = """
+import torch
+from torch.nn.utils import clip_grad_norm_
+
+
+def unscale_grads(scaler, opt):
+    {unscale}
+
+
+def train_step(model, opt, scaler, x):
+    opt.zero_grad()
+    with torch.autocast("cuda"):
+        loss = model(x).mean()
+    scaler.scale(loss).backward()
+    unscale_grads(scaler, opt)
+    clip_grad_norm_(model.parameters(), 1.0)
+    scaler.step(opt)
+    scaler.update()
+"""
+
+
+@pytest.mark.parametrize(
+    ("unscale", "sure"),
+    [
+        # the step function's same-file helper unscales before the clip
+        ("scaler.unscale_(opt)", True),
+        # ... only sometimes: which order runs is unknown, the function is left alone
+        ("if scaler.is_enabled():\n        scaler.unscale_(opt)", False),
+    ],
+)
+def test_a_step_function_inlines_its_same_file_helpers(unscale: str, sure: bool) -> None:
+    source = AMP_STEP.format(unscale=unscale)
+    index = loops(build(source))
+    if sure:
+        (step,) = index.step_functions
+        kinds = [e.kind for e in step.events]
+        assert kinds == ["zero_grad", "backward", "unscale", "clip", "step"]
+        assert [e.event.receiver for e in step.of("unscale")] == ["opt"]
+    else:
+        assert index.step_functions == []
+    assert _codes(source) == []  # no LF302: the clip comes after the unscale

@@ -69,15 +69,17 @@ _BRANCHES = (
 
 def callee_events(
     model: ModuleIndex, events: Sequence[_E], call: cst.Call, func: cst.FunctionDef
-) -> list[tuple[_E, str | None]]:
+) -> list[tuple[_E, str | None]] | None:
     """The gradient events ``func`` performs when ``call`` runs it, in order,
-    each with its receiver in the caller's terms (empty when they are not
-    sure to run, or there are none)."""
-    if any(a is func for a in model.ancestors(call)):
-        return []  # recursion
+    each with its receiver in the caller's terms (empty when there are none,
+    None when they are not sure to run)."""
     own = [e for e in events if e.kind in INLINED and _owner(model, e.node) is func]
-    if not own or any(_guarded(model, e.node, func) for e in own):
+    if not own:
         return []
+    if any(a is func for a in model.ancestors(call)):
+        return None  # recursion
+    if any(_guarded(model, e.node, func) for e in own):
+        return None
     names = _argument_names(call, func)
     return [(e, _rename(e.receiver, names, func)) for e in own]
 

@@ -382,32 +382,14 @@ class LoopIndex:
     def _inline_callees(self) -> None:
         """A loop that calls a same-file function performs its gradient events
         at the call, in its order (``loop_callees.py``)."""
-        order_of: dict[int, int] | None = None
         touched: set[Loop] = set()
         for call, func in self._resolved_calls:
             loop_nodes = self._loops_around(call)
             if not loop_nodes:
                 continue
-            found = callee_events(self.model, self.events, call, func)
-            if not found:
+            events = self._events_at(call, func)
+            if not events:
                 continue
-            if order_of is None:
-                order_of = {id(site.node): i for i, site in enumerate(self.model.calls)}
-            order = order_of[id(call)]
-            step = 1 / (len(found) + 1)
-            events = [
-                Event(
-                    e.kind,
-                    call,
-                    receiver,
-                    closure=e.closure,
-                    scaled=e.scaled,
-                    managed=e.managed,
-                    order=order + (i + 1) * step,
-                    origin=e.node,
-                )
-                for i, (e, receiver) in enumerate(found)
-            ]
             for loop_node in loop_nodes:
                 loop = self._loop(loop_node)
                 loop.events.extend(self._loop_event(e, loop_node) for e in events)
@@ -415,32 +397,63 @@ class LoopIndex:
         for loop in touched:
             loop.events.sort(key=lambda e: e.order)
 
+    def _events_at(self, call: cst.Call, func: cst.FunctionDef) -> list[Event] | None:
+        """The gradient events of ``func`` as events of ``call``, in its order;
+        None when they are not sure to run."""
+        found = callee_events(self.model, self.events, call, func)
+        if found is None:
+            return None
+        order = self._call_order[id(call)]
+        step = 1 / (len(found) + 1)
+        return [
+            Event(
+                e.kind,
+                call,
+                receiver,
+                closure=e.closure,
+                scaled=e.scaled,
+                managed=e.managed,
+                order=order + (i + 1) * step,
+                origin=e.node,
+            )
+            for i, (e, receiver) in enumerate(found)
+        ]
+
+    @cached_property
+    def _call_order(self) -> dict[int, int]:
+        return {id(site.node): i for i, site in enumerate(self.model.calls)}
+
     @cached_property
     def step_functions(self) -> list[Loop]:
         """Functions whose body is one training iteration with no loop of its
         own -- an ignite ``train_step(engine, batch)``, a Lightning
         ``training_step`` stepping by hand, a helper another module calls --
-        as loops over their body (source order is run order there). Not the
-        ones a loop of this file calls: they are inlined at the call."""
+        as loops over their body (source order is run order there), with the
+        events of the same-file functions they call inlined. Not the ones a
+        loop of this file calls: they are inlined at the call."""
         called_in_loops = {func for call, func in self._resolved_calls if self._loops_around(call)}
         owned: dict[cst.FunctionDef, list[Event]] = {}
         looping: set[cst.CSTNode] = set()
         for event in self.events:
             if event.far:
                 continue
-            func: cst.CSTNode | None = None
-            in_loop = False
-            for ancestor in self.model.ancestors(event.node):
-                if isinstance(ancestor, (cst.For, cst.While)):
-                    in_loop = True
-                if isinstance(ancestor, (cst.FunctionDef, cst.Lambda, cst.ClassDef)):
-                    func = ancestor
-                    break
-            if not isinstance(func, cst.FunctionDef):
+            func, in_loop = self._owner(event.node)
+            if func is None:
                 continue
             if in_loop:
                 looping.add(func)
             owned.setdefault(func, []).append(event)
+        inlined: dict[cst.FunctionDef, list[Event] | None] = {}
+        for call, callee in self._resolved_calls:
+            func, in_loop = self._owner(call)
+            so_far = inlined.setdefault(func, []) if func is not None else None
+            if func is None or so_far is None:
+                continue
+            events = self._events_at(call, callee)
+            if events is None or (events and in_loop):
+                inlined[func] = None  # the callee's events may not run, or run many times
+            else:
+                so_far.extend(events)
         found = []
         for func, events in owned.items():
             kinds = {e.kind for e in events}
@@ -448,10 +461,25 @@ class LoopIndex:
                 continue
             if func in looping or func in called_in_loops:
                 continue
+            extra = inlined.get(func, [])
+            if extra is None:
+                continue
             loop = Loop(func)
-            loop.events = [self._loop_event(e, func) for e in events]
+            every = sorted([*events, *extra], key=lambda e: e.order)
+            loop.events = [self._loop_event(e, func) for e in every]
             found.append(loop)
         return found
+
+    def _owner(self, node: cst.CSTNode) -> tuple[cst.FunctionDef | None, bool]:
+        """The function whose body runs ``node`` (None: a lambda, a class body or
+        the module), and whether a loop of that function is around it."""
+        in_loop = False
+        for ancestor in self.model.ancestors(node):
+            if isinstance(ancestor, (cst.For, cst.While)):
+                in_loop = True
+            if isinstance(ancestor, (cst.FunctionDef, cst.Lambda, cst.ClassDef)):
+                return (ancestor if isinstance(ancestor, cst.FunctionDef) else None), in_loop
+        return None, in_loop
 
     def _loops_around(self, node: cst.CSTNode) -> list[cst.For | cst.While]:
         found: list[cst.For | cst.While] = []

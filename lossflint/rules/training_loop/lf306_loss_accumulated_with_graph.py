@@ -52,17 +52,6 @@ alive: memory grows every batch until the process runs out of memory.
             optimizer.step()
             running_loss += loss  # error: LF306 (keeps every graph alive)
         return running_loss
-
-
-    def train_fixed(model, loader, optimizer):
-        running_loss = 0.0
-        for x, y in loader:
-            optimizer.zero_grad()
-            loss = F.cross_entropy(model(x), y)
-            loss.backward()
-            optimizer.step()
-            running_loss += loss.item()  # OK: a Python float
-        return running_loss
     """
     use_instead = """
     import torch.nn.functional as F
@@ -75,7 +64,7 @@ alive: memory grows every batch until the process runs out of memory.
             loss = F.cross_entropy(model(x), y)
             loss.backward()
             optimizer.step()
-            running_loss += loss.item()
+            running_loss += loss.item()  # a Python float: no graph
         return running_loss
     """
     references = (

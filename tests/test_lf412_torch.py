@@ -93,6 +93,12 @@ for xb, yb in zip(X.split(64), Y.split(64)):
     loss = F.cross_entropy(model(xb), yb)  # raw
     opt.zero_grad(); loss.backward(); opt.step()
 """,
+    "bfloat16 cast keeps the 0-255 values": KERAS_HEAD
+    + """
+X = torch.from_numpy(x_train).bfloat16()
+for xb in X.split(64):
+    model(xb).sum().backward()  # raw
+""",
     "torchvision data float": VISION_HEAD
     + """
 X = train.data.float()

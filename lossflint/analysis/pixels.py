@@ -54,6 +54,7 @@ from lossflint.analysis import apis
 from lossflint.analysis.calls import argument, literal_value
 from lossflint.analysis.contexts import contexts
 from lossflint.analysis.interpreter import Env, Interpreter
+from lossflint.analysis.keras import Const, ModuleRef
 from lossflint.analysis.kinds import kinds_of
 from lossflint.analysis.loops import LoopIndex, loops
 from lossflint.analysis.names import dotted_text
@@ -115,16 +116,6 @@ class TorchStack:
     """``nn.Sequential(...)``; None items are layers we cannot see."""
 
     layers: tuple[Any, ...]
-
-
-@dataclass(frozen=True)
-class ModuleRef:
-    qualname: str
-
-
-@dataclass(frozen=True)
-class Const:
-    value: Any
 
 
 _FOLLOWED = (Pixels, Labels, ScaledLabels)

@@ -669,43 +669,20 @@ TORCH_VALUE_KEEPING_FUNCS = frozenset(
         "torch.transpose",
     }
 )
-#: tensor/array methods that keep the values (dtype, device, shape, copies, rows)
-VALUE_KEEPING_METHODS = frozenset(
+#: tensor/array methods that keep the values (dtype, device, shape, copies, rows):
+#: those that keep the kind, and numpy's, integer casts, row picks and in-place reshapes
+VALUE_KEEPING_METHODS = KIND_PRESERVING_METHODS | frozenset(
     {
-        "to",
-        "cuda",
-        "cpu",
-        "detach",
-        "clone",
-        "copy",
-        "contiguous",
         "numpy",
         "astype",
-        "view",
-        "view_as",
-        "reshape",
-        "reshape_as",
-        "squeeze",
-        "unsqueeze",
-        "permute",
-        "transpose",
-        "flatten",
+        "copy",
         "ravel",
-        "float",
-        "double",
-        "half",
         "long",
         "int",
         "byte",
-        "type",
-        "type_as",
-        "pin_memory",
-        "expand",
-        "expand_as",
         "repeat",
         "index_select",
         "narrow",
-        "requires_grad_",
         "unsqueeze_",
         "squeeze_",
         "resize_",

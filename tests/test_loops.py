@@ -900,3 +900,54 @@ def test_a_step_function_inlines_its_same_file_helpers(unscale: str, sure: bool)
     else:
         assert index.step_functions == []
     assert _codes(source) == []  # no LF302: the clip comes after the unscale
+
+
+FOREIGN_MODEL = """
+import torch
+from torch import nn
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(10, 10)
+        self.drop = nn.Dropout(0.5)
+
+    def forward(self, x):
+        return self.fc(self.drop(x))
+
+
+def load_model(path):
+    model = Net()
+    model.load_state_dict(torch.load(path))
+    model.eval()
+    return model
+"""
+
+
+@pytest.mark.parametrize(
+    ("build_it", "fires"),
+    [
+        ("from models import Net\nmodel = Net()", True),
+        # another module's loader hands it out: it may have called eval() (this one does)
+        ("from models import load_model\nmodel = load_model('ckpt.pt')", False),
+    ],
+)
+def test_lf603_on_a_model_of_another_module(tmp_path, build_it: str, fires: bool) -> None:
+    import subprocess
+    import sys
+
+    (tmp_path / "models.py").write_text(FOREIGN_MODEL)
+    (tmp_path / "predict.py").write_text(
+        f"import torch\n{build_it}\nwith torch.no_grad():\n"
+        "    pred = model(torch.randn(4, 10)).argmax(1)\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-m", "lossflint", "check", "--isolated", "--no-cache", "--exit-zero"]
+        + ["--select", "LF603", "--output-format", "concise", "."],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert ("predict.py:5:12: LF603" in proc.stdout) is fires, proc.stdout + proc.stderr

@@ -120,7 +120,7 @@ def _candidates(model: ModuleIndex) -> list[TrainModeEvaluation]:
         layer_site: Origin | None = None
         if isinstance(value, Foreign):
             layer_site = _foreign_mode_layer(value)
-            if layer_site is None:
+            if layer_site is None or not _built_here(model, call.func):
                 continue
         else:
             layer = _mode_layer(model, value)
@@ -226,6 +226,25 @@ def _foreign_mode_layer(value: Foreign) -> Origin | None:
                 continue
             todo.append(base)
     return None
+
+
+def _built_here(model: ModuleIndex, receiver: cst.BaseExpression) -> bool:
+    """The other module's model is built in this file from its class (``m =
+    Net()``), not handed out by a function of that module (``load_model()``
+    may have put it in eval mode before returning it)."""
+    context = project_context()
+    if context is None or not isinstance(receiver, cst.Name):
+        return False
+    bindings = model.bindings(receiver) or []
+    kinds = kinds_of(model)
+    for binding in bindings:
+        built = binding.node
+        if binding.kind != "assign" or not isinstance(built, cst.Call):
+            return False
+        made_by = kinds.value_of(built.func)
+        if not isinstance(made_by, Foreign) or not isinstance(context.resolve(made_by.ref), SClass):
+            return False
+    return bool(bindings)
 
 
 def _mode_layer_in(value: SValue) -> Origin | None:

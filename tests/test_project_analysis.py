@@ -1033,3 +1033,54 @@ def test_editing_a_constructor_call_changes_the_class_findings(tmp_path: Path) -
     assert lint() == []
     train.write_text(original)
     assert lint() == ["11:20 LF101"]
+
+
+def test_what_the_modules_own_calls_pass_is_not_what_another_file_gets(tmp_path: Path) -> None:
+    """A helper called here with softmax output (``flatten``), a model built
+    here with a softmax head under ``__main__``: another file calling them with
+    its own arguments gets what the code says for any caller (unknown), not
+    what this module's calls pinned."""
+    write(
+        tmp_path,
+        {
+            "pyproject.toml": "",
+            "utils.py": (
+                "import torch.nn.functional as F\n\n\n"
+                "def flatten(t):\n"
+                "    return t.reshape(t.shape[0], -1)\n\n\n"
+                "def probabilities(logits):\n"
+                "    return flatten(F.softmax(logits, dim=1))\n"
+            ),
+            "net.py": (
+                "import torch\nfrom torch import nn\n\n\n"
+                "class Net(nn.Module):\n"
+                "    def __init__(self, final=None):\n"
+                "        super().__init__()\n"
+                "        self.fc = nn.Linear(4, 3)\n"
+                "        self.final = final\n\n"
+                "    def forward(self, x):\n"
+                "        return self.final(self.fc(x))\n\n\n"
+                'if __name__ == "__main__":\n'
+                "    print(Net(nn.Softmax(dim=1))(torch.randn(2, 4)))\n"
+            ),
+            "train.py": (
+                "import torch.nn.functional as F\nfrom torch import nn\n\n"
+                "from net import Net\nfrom utils import flatten, probabilities\n\n\n"
+                "def fit(loader):\n"
+                "    model = Net(nn.Identity())\n"
+                "    for x, y in loader:\n"
+                "        F.cross_entropy(flatten(model(x)), y).backward()\n"
+                "        F.cross_entropy(model(x), y).backward()\n"
+                "        F.cross_entropy(probabilities(x), y).backward()\n"
+            ),
+        },
+    )
+    code, found, output = _check(tmp_path, "train.py")
+    # what a function returns whoever calls it still crosses the file
+    assert found == ["train.py:13:9: LF101"], output
+    session = ProjectSession.for_files([tmp_path / "train.py"])
+    utils = session.store.by_rel("utils.py")
+    assert utils is not None
+    assert utils.summary.functions["flatten"].returns == S_UNKNOWN
+    probs = utils.summary.functions["probabilities"].returns
+    assert isinstance(probs, STensor) and probs.kind == "PROBS"

@@ -222,8 +222,29 @@ class Summarizer:
 
     # --- functions ---------------------------------------------------------------
 
+    @cached_property
+    def _kinds_alone(self) -> KindAnalysis:
+        return _KindsAlone(self.model)
+
+    def _kinds_for(self, func: cst.FunctionDef) -> KindAnalysis:
+        """The analysis whose values of ``func`` hold for a caller in another
+        file: one where this module's own calls pin no parameter when they pin
+        ``func``'s or, for a method, an ``__init__`` of its class (``flatten(t)``
+        called here with softmax output returns whatever train.py gives it)."""
+        cls = self.kinds.class_of_method(func)
+        if self.kinds.pinned(func) or (cls is not None and self._init_pinned(cls)):
+            return self._kinds_alone
+        return self.kinds
+
+    def _init_pinned(self, cls: cst.ClassDef) -> bool:
+        for klass in self.kinds.mro(cls):
+            init = self.kinds.method(klass, "__init__")
+            if init is not None and self.kinds.pinned(init):
+                return True
+        return False
+
     def _function(self, name: str, func: cst.FunctionDef) -> FunctionSummary:
-        returns_of = getattr(self.kinds, "_function_returns", None)
+        returns_of = getattr(self._kinds_for(func), "_function_returns", None)
         returns: SValue = S_UNKNOWN
         if returns_of is not None:
             try:
@@ -454,7 +475,8 @@ class Summarizer:
                     call = self._function(summary_name, func).returns
                 break
         attrs: dict[str, SValue] = {}
-        attrs_of = getattr(self.kinds, "class_attrs", None) or getattr(self.kinds, "_attrs", None)
+        kinds = self._kinds_alone if self._init_pinned(cls) else self.kinds
+        attrs_of = getattr(kinds, "class_attrs", None) or getattr(kinds, "_attrs", None)
         if attrs_of is not None:
             try:
                 for key, value in attrs_of(cls).items():
@@ -644,6 +666,12 @@ class Summarizer:
             return self._position(node)[0]
         except KeyError:
             return 0
+
+
+class _KindsAlone(KindAnalysis):
+    """The kind domain with no parameter pinned by the module's own calls."""
+
+    PINS_FROM_CALLS = False
 
 
 def _last_name(func: cst.BaseExpression) -> str | None:

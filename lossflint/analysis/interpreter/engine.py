@@ -54,6 +54,9 @@ class Interpreter(Statements[V], Expressions[V]):
     #: project files make of them (``project/callers.py``), in a reported lint
     #: only: the domain's choice
     PINS_FROM_OTHER_FILES = False
+    #: whether a function's parameters take what this module's own calls of it
+    #: pass (off: what the function says for any caller, as another file's)
+    PINS_FROM_CALLS = True
 
     def __init__(self, model: ModuleIndex, unknown: V) -> None:
         super().__init__(model, unknown)
@@ -128,7 +131,9 @@ class Interpreter(Statements[V], Expressions[V]):
             for func in self._functions:
                 self._function_returns(func)
             self._add_external_pins()
-            new_pins = self._settle(self._next_pins, self._unpinnable)
+            new_pins = (
+                self._settle(self._next_pins, self._unpinnable) if self.PINS_FROM_CALLS else {}
+            )
             new_captures = self._settle(self._next_captures, set())
             new_views = self._settle_views()
             # a function read a module name other than its call sites now give it
@@ -437,6 +442,10 @@ class Interpreter(Statements[V], Expressions[V]):
                     if binding.kind == "import" and root in bridge.FRAMEWORK_ROOTS:
                         return True
         return False
+
+    def pinned(self, func: cst.FunctionDef) -> bool:
+        """Whether a parameter of ``func`` holds what its callers pass (not unknown)."""
+        return bool(self._pins.get(func))
 
     def calls_from_other_files(self, func: cst.FunctionDef) -> list[CallRecord]:
         """The calls other project files make of the top-level function ``func``

@@ -951,3 +951,25 @@ def test_lf603_on_a_model_of_another_module(tmp_path, build_it: str, fires: bool
         timeout=300,
     )
     assert ("predict.py:5:12: LF603" in proc.stdout) is fires, proc.stdout + proc.stderr
+
+
+@pytest.mark.parametrize(
+    ("max_norm", "clips"),
+    [
+        ("1.0", True),
+        ("float('inf')", False),
+        ("max_norm=math.inf", False),
+        ("np.inf", False),
+        ("torch.inf", False),
+    ],
+)
+def test_a_clip_at_an_infinite_norm_only_measures(max_norm: str, clips: bool) -> None:
+    source = (
+        "import math\nimport numpy as np\nimport torch\n\n"
+        "def fit(model, opt, loader):\n    for x in loader:\n"
+        "        opt.zero_grad()\n        model(x).mean().backward()\n        opt.step()\n"
+        f"        torch.nn.utils.clip_grad_norm_(model.parameters(), {max_norm})\n"
+    )
+    (loop,) = loops(build(source)).loops
+    assert bool(loop.of("clip")) is clips
+    assert _codes(source) == ([("LF301", 10)] if clips else [])

@@ -277,10 +277,25 @@ class LoopIndex:
             for i, e in enumerate(found)
         ]
 
+    def _infinite(self, expr: cst.BaseExpression | None) -> bool:
+        """``float("inf")``, ``math.inf``, ``torch.inf``, ``np.inf``."""
+        if expr is None:
+            return False
+        if isinstance(expr, cst.Call):
+            args = positional(expr)
+            return (
+                self.model.qualname(expr.func) == "builtins.float"
+                and len(args) == 1
+                and str(literal_value(args[0].value)).lower() in ("inf", "+inf", "infinity")
+            )
+        return self.model.qualname(expr) in _INFINITIES
+
     def _call_event(self, call: cst.Call, qualname: str | None) -> Event | None:
         func = call.func
         if qualname is not None:
             if qualname in apis.CLIP_FUNCTIONS:
+                if self._infinite(argument(call, 1, "max_norm")):
+                    return None  # `clip_grad_norm_(params, inf)` measures the norm
                 return Event("clip", call)
             if qualname in apis.AUTOGRAD_BACKWARD:
                 loss = argument(call, 0, "tensors")
@@ -738,5 +753,7 @@ OUTPUT_LAYER_HINTS = (
     "cls",
 )
 NORM_HINTS = ("norm", "bn", "ln", "gn")
+#: names of positive infinity (a clip at that norm only measures it)
+_INFINITIES = frozenset({"math.inf", "numpy.inf", "torch.inf"})
 #: models that are kept in eval mode on purpose inside a training loop
 FROZEN_MODEL_HINTS = ("teacher", "ema", "frozen", "target_net", "reference", "ref_model")

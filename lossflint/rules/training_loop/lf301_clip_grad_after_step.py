@@ -169,6 +169,17 @@ clipping that was meant to prevent exploding updates does nothing.
         ),
     ]
     VALID = [
+        # an infinite max_norm clips nothing: it measures the norm, after the step
+        """
+        import math
+        import torch
+
+        def train_step(model, optimizer, x):
+            optimizer.zero_grad()
+            model(x).mean().backward()
+            optimizer.step()
+            return torch.nn.utils.clip_grad_norm_(model.parameters(), math.inf)
+        """,
         # the right place
         """
         import torch

@@ -973,3 +973,20 @@ def test_a_clip_at_an_infinite_norm_only_measures(max_norm: str, clips: bool) ->
     (loop,) = loops(build(source)).loops
     assert bool(loop.of("clip")) is clips
     assert _codes(source) == ([("LF301", 10)] if clips else [])
+
+
+def test_a_helper_called_with_star_args_keeps_unknown_receivers() -> None:
+    # `clear(*pair, flag)`: which parameter `flag` fills is unknown
+    source = """
+def clear(opt, flag):
+    opt.zero_grad()
+
+
+def fit(model, opt, loader, pair, flag):
+    for x in loader:
+        clear(*pair, flag)
+        model(x).mean().backward()
+        opt.step()
+"""
+    (loop,) = loops(build(source)).loops
+    assert [e.event.receiver for e in loop.of("zero_grad")] == [None]

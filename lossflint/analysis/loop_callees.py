@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Protocol, TypeVar
 
 import libcst as cst
 
-from lossflint.analysis.calls import positional
+from lossflint.analysis.calls import has_star_args, positional
 from lossflint.analysis.names import dotted_text
 
 if TYPE_CHECKING:
@@ -110,6 +110,8 @@ def _argument_names(call: cst.Call, func: cst.FunctionDef) -> dict[str, str | No
         receiver = _dotted(call.func.value) if isinstance(call.func, cst.Attribute) else None
         args = [receiver, *args]
     names: dict[str, str | None] = dict.fromkeys(params)
+    if has_star_args(call):
+        args = args[:1] if params[:1] in (["self"], ["cls"]) else []  # `f(*batch, opt)`: unknown
     for param, passed in zip(params, args, strict=False):
         names[param] = passed
     for arg in call.args:

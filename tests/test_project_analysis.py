@@ -1084,3 +1084,25 @@ def test_what_the_modules_own_calls_pass_is_not_what_another_file_gets(tmp_path:
     assert utils.summary.functions["flatten"].returns == S_UNKNOWN
     probs = utils.summary.functions["probabilities"].returns
     assert isinstance(probs, STensor) and probs.kind == "PROBS"
+
+
+def test_a_call_with_star_arguments_runs_no_events_of_another_module(tmp_path: Path) -> None:
+    """``evaluate(*extra, model)``: ``model`` is not evaluate's first parameter,
+    whose ``.eval()`` is then on an unknown receiver."""
+    import shutil
+
+    root = tmp_path / "p"
+    shutil.copytree(PROJECTS / "eval_helper", root)
+    train = root / "train.py"
+    assert "train.py:34:9: LF309" in _check(root, "train.py")[1]
+    text = train.read_text()
+    train.write_text(
+        text.replace(
+            "        evaluate(model, val_loader)", "        evaluate(*extra, model)"
+        ).replace(
+            "def fit_other_file(model, train_loader, val_loader):",
+            "def fit_other_file(model, extra, train_loader, val_loader):",
+        )
+    )
+    code, found, output = _check(root, "train.py")
+    assert found == ["train.py:8:5: LF309"], output

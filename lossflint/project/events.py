@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 import libcst as cst
 
-from lossflint.analysis.calls import positional
+from lossflint.analysis.calls import has_star_args, positional
 from lossflint.analysis.names import dotted_text
 from lossflint.project import bridge
 from lossflint.project.context import current
@@ -86,7 +86,8 @@ def inlined_events(call: cst.Call, value_of: object) -> list[InlinedEvent] | Non
         return None
     ref, summary, receiver = found
     events = summary.events
-    if not events or any(e.conditional for e in events):
+    # ``evaluate(*pair, model)``: which parameter each argument is, is unknown
+    if not events or any(e.conditional for e in events) or has_star_args(call):
         return None
     params = list(summary.params)
     is_method = "." in ref.name and params[:1] == ["self"]

@@ -75,6 +75,14 @@ for epoch in range(3):
         loss = F.cross_entropy(model(xb.to("cpu")), yb)  # raw
         opt.zero_grad(); loss.backward(); opt.step()
 """,
+    "only the test arrays scaled in place": KERAS_HEAD
+    + """
+X_test = torch.tensor(x_test).float()
+X_test /= 255
+X = torch.tensor(x_train).float()
+for xb in X.split(64):
+    model(xb).sum().backward()  # raw
+""",
     "batch slicing": KERAS_HEAD
     + """
 X = torch.Tensor(x_train.reshape(-1, 784).astype("float32"))
@@ -476,6 +484,30 @@ for xb in X.split(64):
 from helpers import preprocess
 X = preprocess(train.data.float())
 for xb in X.split(64):
+    model(xb).sum().backward()
+""",
+    "a view of the pixels divided in place": KERAS_HEAD
+    + """
+X = torch.tensor(x_train).float()
+V = X.view(-1, 784)
+V.div_(255)
+for xb in X.split(64):
+    model(xb).sum().backward()
+""",
+    "an alias of the pixels divided in place": KERAS_HEAD
+    + """
+X = x_train.reshape(-1, 784).astype("float32")
+X2 = X
+X2 /= 255
+for xb in torch.tensor(X).split(64):
+    model(xb).sum().backward()
+""",
+    "the numpy array under from_numpy scaled in place": KERAS_HEAD
+    + """
+xf = x_train.astype("float32")
+loader = DataLoader(TensorDataset(torch.from_numpy(xf)), batch_size=64)
+xf /= 255.0
+for (xb,) in loader:
     model(xb).sum().backward()
 """,
     "not pixels": """

@@ -23,7 +23,9 @@ its ``__getitem__`` returns), ``random_split``/``Subset``, ``DataLoader``,
 ``zip``, ``enumerate``, ``iter``/``next``, ``split``/``chunk`` and the targets of
 a ``for`` over any of these. Arithmetic, any other call, an in-place method
 (``x.div_(255)``) or an unknown function given the array in a statement of its
-own leaves the value unknown.
+own leaves the value unknown; a change in place (``x /= 255``, ``x.div_(255)``,
+``x[:] = ...``) does so for every name holding the array (an alias, a view, a
+tensor sharing its memory, a loader over it).
 
 Sinks: a model called on raw pixels where it is trained, with gradients on
 (the innermost loop around the call runs a ``backward()`` in its own body, or,
@@ -388,6 +390,7 @@ class PixelFacts(Interpreter[Any]):
                 key = dotted_text(func.value)
                 if key is not None and key in env:
                     env[key] = None
+                _changed_in_place(receiver, env)
             return None
         if isinstance(receiver, (TorchLayer, TorchStack)):
             if name == "forward":
@@ -438,6 +441,12 @@ class PixelFacts(Interpreter[Any]):
         loop = self.model.parent(target)
         if value is None and isinstance(loop, cst.For) and loop.target is target:
             value = _element(self.eval_quietly(loop.iter, env))
+        changed = target.value if type(target) is cst.Subscript else None
+        if type(loop) is cst.AugAssign:
+            changed = target  # ``x /= 255``: an array is divided in place
+        key = dotted_text(changed) if changed is not None else None
+        if key is not None and isinstance(env.get(key), _FOLLOWED):
+            _changed_in_place(env[key], env)
         super()._assign(target, value, env)
 
     # --- recording ---------------------------------------------------------------------
@@ -462,7 +471,7 @@ class PixelFacts(Interpreter[Any]):
         for arg in call.args:
             key = dotted_text(arg.value)
             if key is not None and isinstance(env.get(key), _FOLLOWED):
-                env[key] = None
+                _changed_in_place(env[key], env)
 
     # --- results -----------------------------------------------------------------------
 
@@ -544,10 +553,35 @@ def _first(call: cst.Call, args: list[Any]) -> Any:
 
 
 def _load_data(call: cst.Call, dataset: str) -> Any:
-    x = Pixels(f"{dataset}.load_data()", call) if dataset in apis.IMAGE_DATASETS else None
-    y = Labels(call) if dataset in apis.CLASS_DATASETS else None
-    pair = TupleValue((x, y))  # type: ignore[arg-type]
-    return TupleValue((pair, pair))
+    def arrays() -> TupleValue:
+        # apart for the train and the test arrays: changing one leaves the other
+        x = Pixels(f"{dataset}.load_data()", call) if dataset in apis.IMAGE_DATASETS else None
+        y = Labels(call) if dataset in apis.CLASS_DATASETS else None
+        return TupleValue((x, y))  # type: ignore[arg-type]
+
+    return TupleValue((arrays(), arrays()))
+
+
+def _changed_in_place(array: Any, env: Env) -> None:
+    """``array`` changed in place (``x /= 255``, ``x.div_(255)``, ``x[:] = ...``):
+    every name holding it (the name itself, an alias, a view, a tensor sharing its
+    memory, a batch of it, a data set over it) no longer holds the values followed.
+    Identity, not equality: a view or a conversion is the very value it came from."""
+    for key, value in list(env.items()):
+        if _holds(value, array, 0):
+            env[key] = None
+
+
+def _holds(value: Any, array: Any, depth: int) -> bool:
+    if value is array:
+        return True
+    if depth > 4:
+        return False
+    if isinstance(value, Rows):
+        return _holds(value.element, array, depth + 1)
+    if isinstance(value, TupleValue):
+        return any(_holds(item, array, depth + 1) for item in value.items)
+    return False
 
 
 def _element(value: Any) -> Any:

@@ -240,6 +240,21 @@ def test_functions_see_module_names_as_their_call_sites_do() -> None:
     assert at_call_sites("def f():\n    probe(x)\nf()\nx = 1\nf()\nx = 2\n") == [1]
 
 
+class IntsUnpinned(Ints):
+    PINS_FROM_CALLS = False
+
+
+def test_without_pins_from_calls_parameters_are_unknown() -> None:
+    """What a function says for a caller in another file (its summary)."""
+    source = "def f(p):\n    probe(p)\n    return p\ndef g():\n    probe(f(1))\nf(1)\ng()\n"
+    assert probes(source) == [1, 1]
+    assert probes(source, IntsUnpinned) == [UNKNOWN, UNKNOWN]
+    for domain, pinned in ((Ints, [True, False]), (IntsUnpinned, [False, False])):
+        engine = run(source, domain)
+        functions = [n for n in engine.model.module.body if isinstance(n, cst.FunctionDef)]
+        assert [engine.pinned(f) for f in functions] == pinned
+
+
 def test_an_alias_is_not_an_escape() -> None:
     assert probes("def f(p):\n    probe(p)\ng = f\ng(1)\nf(1)\n") == [1]
     assert probes("def f(p):\n    probe(p)\ng = f\ng(1)\nrun(g)\n") == [UNKNOWN]

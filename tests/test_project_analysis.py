@@ -1106,3 +1106,36 @@ def test_a_call_with_star_arguments_runs_no_events_of_another_module(tmp_path: P
     )
     code, found, output = _check(root, "train.py")
     assert found == ["train.py:8:5: LF309"], output
+
+
+def test_a_keras_helper_returns_the_module_names_as_the_module_leaves_them(
+    tmp_path: Path,
+) -> None:
+    """data.py calls its helper before scaling the images; train.py imports
+    it after the whole module ran: the images it gets are scaled."""
+    data = (
+        "from tensorflow import keras\n\n"
+        "(x_train, y_train), (x_test, y_test) = keras.datasets.mnist.load_data()\n\n\n"
+        "def training_set():\n"
+        "    return x_train, y_train\n\n\n"
+        "print(training_set()[0].max())\n"
+        "x_train = x_train / 255.0\n"
+    )
+    train = (
+        "from tensorflow import keras\nfrom tensorflow.keras import layers\n\n"
+        "from data import training_set\n\n"
+        "x, y = training_set()\n"
+        'model = keras.Sequential([layers.Flatten(), layers.Dense(10, activation="softmax")])\n'
+        'model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")\n'
+        "model.fit(x, y, epochs=2)\n"
+    )
+    write(tmp_path, {"pyproject.toml": "", "data.py": data, "train.py": train})
+    code, found, output = _check(tmp_path, "train.py")
+    assert (code, found) == (0, []), output
+    # the same helper's raw images, returned from the function itself, still cross
+    (tmp_path / "data.py").write_text(
+        data.replace(
+            "    return x_train, y_train", "    return keras.datasets.mnist.load_data()[0]"
+        )
+    )
+    assert _check(tmp_path, "train.py")[1] == ["train.py:9:1: LF412"]

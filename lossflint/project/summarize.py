@@ -252,7 +252,8 @@ class Summarizer:
             except RecursionError:
                 returns = S_UNKNOWN
         if _has_unknown(returns) and self._keras is not None:
-            keras_returns = getattr(self._keras, "_function_returns", None)
+            keras = self._keras_alone if self._keras.pinned(func) else self._keras
+            keras_returns = getattr(keras, "_function_returns", None)
             if keras_returns is not None:
                 try:
                     returns = _merge(returns, self._keras_value(keras_returns(func)))
@@ -559,6 +560,19 @@ class Summarizer:
 
                     return keras_facts(self.model)
         return None
+
+    @cached_property
+    def _keras_alone(self) -> Any:
+        """The Keras facts as another file calling the module's functions sees
+        them: no parameter pinned by the module's own calls, module names as
+        the module leaves them (an importer runs all of it first)."""
+        from lossflint.analysis.keras import KerasFacts
+
+        class KerasAlone(KerasFacts):
+            PINS_FROM_CALLS = False
+            GLOBALS_AT_CALL_SITES = False
+
+        return KerasAlone(self.model)
 
     def _keras_value(self, value: Any, depth: int = 0) -> SValue:
         from lossflint.analysis.keras import Images, KLayer, KLoss, KModel, Labels

@@ -444,8 +444,10 @@ class Interpreter(Statements[V], Expressions[V]):
         return False
 
     def pinned(self, func: cst.FunctionDef) -> bool:
-        """Whether a parameter of ``func`` holds what its callers pass (not unknown)."""
-        return bool(self._pins.get(func))
+        """Whether a parameter of ``func`` holds what its callers pass (not
+        unknown), or, for a domain that asks, a module name what its call
+        sites see (``GLOBALS_AT_CALL_SITES``) rather than the module's end."""
+        return bool(self._pins.get(func)) or bool(self._views.get(func))
 
     def calls_from_other_files(self, func: cst.FunctionDef) -> list[CallRecord]:
         """The calls other project files make of the top-level function ``func``

@@ -758,3 +758,39 @@ def test_fit_on_a_dataset_of_raw_images(data: str, raw: bool) -> None:
     source = CUSTOM_LOOP + f"model.fit({data}, epochs=2)\n"
     result = lint_text(source, "t.py", RuleSet(["LF412"]), [])
     assert [d.code for d in result.diagnostics] == (["LF412"] if raw else [])
+
+
+_PIXELS_HEAD = """
+import numpy as np
+from tensorflow import keras
+from tensorflow.keras import layers
+(x_train, y_train), (x_test, y_test) = keras.datasets.mnist.load_data()
+model = keras.Sequential([layers.Flatten(), layers.Dense(10, activation="softmax")])
+model.compile(loss="sparse_categorical_crossentropy", optimizer="adam")
+"""
+
+
+@pytest.mark.parametrize(
+    "scaling",
+    [
+        "x2 = x\nx2 /= 255\n",  # an alias
+        "v = x.reshape(-1, 784)\nv /= 255\n",  # a view
+        "np.divide(x, 255, out=x)\n",  # numpy's out=
+    ],
+    ids=["alias", "view", "out"],
+)
+def test_images_changed_in_place_under_another_name_are_not_raw(scaling: str) -> None:
+    source = _PIXELS_HEAD + "x = x_train.astype('float32')\n" + scaling + "model.fit(x, y_train)\n"
+    result = lint_text(source, "example.py", RuleSet(["LF412"]), [])
+    assert not result.errors, result.errors
+    assert [d.code for d in result.diagnostics] == []
+
+
+def test_scaling_the_test_images_in_place_leaves_the_train_images_raw() -> None:
+    source = (
+        _PIXELS_HEAD
+        + "x_test = x_test.astype('float32')\nx_test /= 255\n"
+        + "model.fit(x_train, y_train)\n"
+    )
+    result = lint_text(source, "example.py", RuleSet(["LF412"]), [])
+    assert [(d.code, d.location.row) for d in result.diagnostics] == [("LF412", 10)]

@@ -414,6 +414,12 @@ class KerasFacts(Interpreter[Any]):
                 value = iterated.element
             elif isinstance(iterated, Enumerated):
                 value = TupleValue((None, iterated.batches.element))  # type: ignore[arg-type]
+        changed = target.value if type(target) is cst.Subscript else None
+        if type(loop) is cst.AugAssign:
+            changed = target  # ``x /= 255``: an array is divided in place
+        key = dotted_text(changed) if changed is not None else None
+        if key is not None and isinstance(env.get(key), Images):
+            changed_in_place(env[key], env)
         super()._assign(target, value, env)
 
     def _eval_inner(self, expr: cst.BaseExpression, env: Env) -> Any:
@@ -517,6 +523,10 @@ class KerasFacts(Interpreter[Any]):
         return None
 
     def api_call(self, call: cst.Call, qualname: str, args: list[Any], env: Env) -> Any:
+        out = keyword(call, "out")  # ``np.divide(x, 255, out=x)``
+        key = dotted_text(out.value) if out is not None else None
+        if key is not None and isinstance(env.get(key), Images):
+            changed_in_place(env[key], env)
         return self._api(call, qualname, args, env)
 
     def instance_method(
@@ -948,12 +958,13 @@ class KerasFacts(Interpreter[Any]):
         return KLoss(name, _bool(arg.value if arg else None, env), node, "function", arg)
 
     def _load_data(self, call: cst.Call, dataset: str) -> Any:
-        if dataset in apis.IMAGE_DATASETS:
-            x: Any = Images(dataset, call)
-        else:
-            x = None
-        y: Any = Labels("int", call, per_sample=True) if dataset in apis.CLASS_DATASETS else None
-        return TupleValue((TupleValue((x, y)), TupleValue((x, y))))
+        def arrays() -> TupleValue:
+            # apart for the train and the test arrays: changing one leaves the other
+            x = Images(dataset, call) if dataset in apis.IMAGE_DATASETS else None
+            y = Labels("int", call, per_sample=True) if dataset in apis.CLASS_DATASETS else None
+            return TupleValue((x, y))  # type: ignore[arg-type]
+
+        return TupleValue((arrays(), arrays()))
 
     def method_call(
         self, call: cst.Call, func: cst.Attribute, receiver: Any, args: list[Any], env: Env
@@ -1315,3 +1326,25 @@ def images_of(value: Any) -> Images | None:
 def keras_facts(model: ModuleIndex) -> KerasFacts:
     """The Keras facts of ``model``, built on first use and kept on the model."""
     return model.analysis(KerasFacts)
+
+
+def changed_in_place(array: Any, env: Env) -> None:
+    """``array`` changed in place (``x /= 255``, ``x[:] = ...``, ``out=x``): every
+    name holding it (the name, an alias, a view, a batch of it) no longer holds the
+    values followed. Identity, not equality: a view is the very value it came from."""
+    for key, value in list(env.items()):
+        if _holds(value, array, 0):
+            env[key] = None
+
+
+def _holds(value: Any, array: Any, depth: int) -> bool:
+    if value is array:
+        return True
+    if depth > 4:
+        return False
+    if isinstance(value, TupleValue):
+        return any(_holds(item, array, depth + 1) for item in value.items)
+    if isinstance(value, Enumerated):
+        value = value.batches
+    element = getattr(value, "element", None)  # Batches here, Rows in pixels.py
+    return element is not None and _holds(element, array, depth + 1)

@@ -56,7 +56,7 @@ from lossflint.analysis import apis
 from lossflint.analysis.calls import argument, literal_value
 from lossflint.analysis.contexts import contexts
 from lossflint.analysis.interpreter import Env, Interpreter
-from lossflint.analysis.keras import Const, ModuleRef
+from lossflint.analysis.keras import Const, ModuleRef, changed_in_place
 from lossflint.analysis.kinds import kinds_of
 from lossflint.analysis.loops import LoopIndex, loops
 from lossflint.analysis.names import dotted_text
@@ -390,7 +390,7 @@ class PixelFacts(Interpreter[Any]):
                 key = dotted_text(func.value)
                 if key is not None and key in env:
                     env[key] = None
-                _changed_in_place(receiver, env)
+                changed_in_place(receiver, env)
             return None
         if isinstance(receiver, (TorchLayer, TorchStack)):
             if name == "forward":
@@ -446,7 +446,7 @@ class PixelFacts(Interpreter[Any]):
             changed = target  # ``x /= 255``: an array is divided in place
         key = dotted_text(changed) if changed is not None else None
         if key is not None and isinstance(env.get(key), _FOLLOWED):
-            _changed_in_place(env[key], env)
+            changed_in_place(env[key], env)
         super()._assign(target, value, env)
 
     # --- recording ---------------------------------------------------------------------
@@ -471,7 +471,7 @@ class PixelFacts(Interpreter[Any]):
         for arg in call.args:
             key = dotted_text(arg.value)
             if key is not None and isinstance(env.get(key), _FOLLOWED):
-                _changed_in_place(env[key], env)
+                changed_in_place(env[key], env)
 
     # --- results -----------------------------------------------------------------------
 
@@ -560,28 +560,6 @@ def _load_data(call: cst.Call, dataset: str) -> Any:
         return TupleValue((x, y))  # type: ignore[arg-type]
 
     return TupleValue((arrays(), arrays()))
-
-
-def _changed_in_place(array: Any, env: Env) -> None:
-    """``array`` changed in place (``x /= 255``, ``x.div_(255)``, ``x[:] = ...``):
-    every name holding it (the name itself, an alias, a view, a tensor sharing its
-    memory, a batch of it, a data set over it) no longer holds the values followed.
-    Identity, not equality: a view or a conversion is the very value it came from."""
-    for key, value in list(env.items()):
-        if _holds(value, array, 0):
-            env[key] = None
-
-
-def _holds(value: Any, array: Any, depth: int) -> bool:
-    if value is array:
-        return True
-    if depth > 4:
-        return False
-    if isinstance(value, Rows):
-        return _holds(value.element, array, depth + 1)
-    if isinstance(value, TupleValue):
-        return any(_holds(item, array, depth + 1) for item in value.items)
-    return False
 
 
 def _element(value: Any) -> Any:

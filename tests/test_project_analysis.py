@@ -964,6 +964,10 @@ def test_a_notebook_bigger_than_the_text_limit_is_still_a_caller(tmp_path: Path)
     (root / "explore.ipynb").write_text(json.dumps(notebook))
     code, found, output = _check(root, "losses.py")
     assert (code, found) == (0, []), output
+    # a big notebook naming the module where it cannot load it is no caller
+    cell["source"] = ["!python convert.py --output losses.py\n", "def nll_from_probs(p, y): ...\n"]
+    (root / "explore.ipynb").write_text(json.dumps(notebook))
+    assert _check(root, "losses.py")[1] == ["losses.py:6:13: LF201"]
     # a module that big is not read: whoever it calls, nothing is pinned
     (root / "explore.ipynb").unlink()
     assert _check(root, "losses.py")[1] == ["losses.py:6:13: LF201"]

@@ -28,6 +28,7 @@ Limits).
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -66,6 +67,8 @@ class ProjectTexts:
     root: str
     #: None: the project is too big to scan
     files: dict[str, str] | None
+    #: notebooks over MAX_FILE_BYTES, whose text in ``files`` is their code cells
+    cells_only: frozenset[str] = frozenset()
 
     def imported(self, layout: Layout, path: str, text: str) -> frozenset[str]:
         """The project modules the file at ``path`` imports (its text is
@@ -94,13 +97,21 @@ def project_texts(layout: Layout) -> ProjectTexts:
     cached = layout.texts
     if isinstance(cached, ProjectTexts):
         return cached
-    texts = ProjectTexts(str(layout.root), _read_project(layout.root))
+    found = _read_project(layout.root)
+    texts = (
+        ProjectTexts(str(layout.root), None)
+        if found is None
+        else ProjectTexts(str(layout.root), found[0], frozenset(found[1]))
+    )
     layout.texts = texts
     return texts
 
 
-def _read_project(root: Path) -> dict[str, str] | None:
+def _read_project(root: Path) -> tuple[dict[str, str], set[str]] | None:
+    """The project's texts by real path, and the notebooks read for their code
+    cells only (bigger than MAX_FILE_BYTES)."""
     files: dict[str, str] = {}
+    cells_only: set[str] = set()
     total = 0
     entries = 0
     todo = [str(root)]
@@ -152,7 +163,9 @@ def _read_project(root: Path) -> dict[str, str] | None:
             if total > MAX_TOTAL_BYTES:
                 return None
             files[real] = text
-    return files
+            if big:
+                cells_only.add(real)
+    return files, cells_only
 
 
 def _notebook_code(data: bytes) -> str | None:
@@ -173,6 +186,15 @@ def _text_of(context: ProjectContext, path: str, texts: ProjectTexts) -> str:
     if isinstance(overlays, dict) and path in overlays:
         return str(overlays[path])
     return (texts.files or {}).get(path, "")
+
+
+def _loads_module(code: str, stem: str) -> bool:
+    """Whether a line of a notebook's code names the module where it may load
+    it (an import, ``%run``, ``exec``: a guess that errs towards yes)."""
+    return any(
+        stem in line and re.search(r"\bimport\b|%run|%load|\bexec|\brun\b", line) is not None
+        for line in code.splitlines()
+    )
 
 
 def external_calls(names: list[str]) -> dict[str, list[CallRecord]] | None:
@@ -205,6 +227,8 @@ def external_calls(names: list[str]) -> dict[str, list[CallRecord]] | None:
         if stem not in text and "from ." not in text:
             continue
         if path.endswith(".ipynb"):
+            if path in texts.cells_only and not _loads_module(text, stem):
+                continue  # names the module otherwise (``!python convert.py --output losses.py``)
             for name in wanted:
                 if name in text:
                     out[name].append(CallRecord(me.rel, name, 0, 0, opaque=True))

@@ -1143,3 +1143,29 @@ def test_a_keras_helper_returns_the_module_names_as_the_module_leaves_them(
         )
     )
     assert _check(tmp_path, "train.py")[1] == ["train.py:9:1: LF412"]
+
+
+def test_a_method_called_through_its_class_takes_self_from_the_arguments(
+    tmp_path: Path,
+) -> None:
+    """``Stepper.step_and_clip(stepper)``: ``self.optimizer`` is ``stepper``'s."""
+    import shutil
+
+    import libcst as cst
+
+    from lossflint.analysis.loops import loops
+    from lossflint.analysis.model import SemanticModel
+
+    root = tmp_path / "p"
+    shutil.copytree(PROJECTS / "partial_callee", root)
+    train = root / "train.py"
+    text = train.read_text().replace(
+        "        stepper.step_and_clip()", "        Stepper.step_and_clip(stepper)"
+    )
+    train.write_text(text)
+    session = ProjectSession.for_files([train])
+    with session.linting(train):
+        model = SemanticModel(cst.parse_module(text), "train.py")
+        far = [(e.kind, e.receiver) for e in loops(model).events if e.far]
+    assert far[:2] == [("step", "stepper.optimizer"), ("clip", None)]
+    assert _check(root, "train.py")[1] == ["train.py:16:9: LF301", "train.py:27:9: LF310"]

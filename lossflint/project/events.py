@@ -25,7 +25,7 @@ from lossflint.analysis.calls import has_star_args, positional
 from lossflint.analysis.names import dotted_text
 from lossflint.project import bridge
 from lossflint.project.context import current
-from lossflint.project.summary import EventSummary, FunctionSummary, SFunction
+from lossflint.project.summary import EventSummary, FunctionSummary, SClass, SFunction
 
 
 @dataclass(frozen=True)
@@ -51,9 +51,10 @@ class InlinedEvent:
 
 def callee_summary(
     call: cst.Call, value_of: object
-) -> tuple[SFunction, FunctionSummary, str | None] | None:
-    """The project function a call runs (its summary), and the receiver of
-    the call when it is a method call on an instance (``trainer``)."""
+) -> tuple[SFunction, FunctionSummary, str | None, bool] | None:
+    """The project function a call runs (its summary), the receiver of the
+    call when it is a method call on an instance (``trainer``), and whether
+    it is one."""
     context = current()
     if context is None:
         return None
@@ -61,11 +62,15 @@ def callee_summary(
     evaluate = value_of  # the kind analysis' ``value_of``
     ref = None
     receiver: str | None = None
+    #: called on an instance: its ``self`` is not among the call's arguments
+    bound = False
     if isinstance(func, cst.Attribute):
         base = getattr(evaluate(func.value), "ref", None)  # type: ignore[operator]
         if base is not None:
             ref = bridge.attribute(base, func.attr.value, context)
-            receiver = dotted_text(func.value)
+            # ``Trainer.step(trainer)``: self is the first argument, no receiver
+            receiver = None if isinstance(base, SClass) else dotted_text(func.value)
+            bound = not isinstance(base, SClass)
     else:
         ref = getattr(evaluate(func), "ref", None)  # type: ignore[operator]
         if ref is not None:
@@ -75,7 +80,7 @@ def callee_summary(
     summary = context.function_summary(ref)
     if summary is None:
         return None
-    return ref, summary, receiver
+    return ref, summary, receiver, bound
 
 
 def inlined_events(call: cst.Call, value_of: object) -> list[InlinedEvent] | None:
@@ -84,7 +89,7 @@ def inlined_events(call: cst.Call, value_of: object) -> list[InlinedEvent] | Non
     found = callee_summary(call, value_of)
     if found is None:
         return None
-    ref, summary, receiver = found
+    ref, summary, receiver, bound = found
     events = summary.events
     # ``evaluate(*pair, model)``: which parameter each argument is, is unknown
     if not events or any(e.conditional for e in events) or has_star_args(call):
@@ -92,7 +97,7 @@ def inlined_events(call: cst.Call, value_of: object) -> list[InlinedEvent] | Non
     params = list(summary.params)
     is_method = "." in ref.name and params[:1] == ["self"]
     args = [dotted_text(a.value) for a in positional(call)]
-    if is_method:
+    if is_method and bound:
         args = [receiver, *args]
     return [
         InlinedEvent(

@@ -367,24 +367,16 @@ initialisation.
 
 
 def _keras_findings(model: SemanticModel, facts: K.KerasFacts) -> Iterator[Finding]:
-    for fit in facts.fits:
-        images = K.images_of(fit.x)
-        if images is not None and _raw(fit.model):
-            yield Finding(
-                fit.call,
-                f"`fit` gets raw 0-255 pixels of `{images.dataset}.load_data()` (line "
-                f"{model.line_of(images.origin)}) without scaling; divide by 255 or add a "
-                "`Rescaling(1/255)` layer",
-                related=(RelatedNode("the images are loaded here", images.origin),),
-            )
-    for use in facts.model_inputs:
+    uses: list[tuple[K.FitFact | K.ModelInput, str]] = [(fit, "`fit` gets") for fit in facts.fits]
+    uses += [(use, "the model is trained on") for use in facts.model_inputs]
+    for use, what in uses:
         images = K.images_of(use.x)
         if images is not None and _raw(use.model):
             yield Finding(
                 use.call,
-                f"the model is trained on raw 0-255 pixels of `{images.dataset}.load_data()` "
-                f"(line {model.line_of(images.origin)}) without scaling; divide by 255 or "
-                "add a `Rescaling(1/255)` layer",
+                f"{what} raw 0-255 pixels of `{images.dataset}.load_data()` (line "
+                f"{model.line_of(images.origin)}) without scaling; divide by 255 or add a "
+                "`Rescaling(1/255)` layer",
                 related=(RelatedNode("the images are loaded here", images.origin),),
             )
 

@@ -22,8 +22,7 @@ from lossflint.analysis.positions import share_statements
 from lossflint.config import ConfigError, Settings, resolve_settings
 from lossflint.diagnostics import Diagnostic
 from lossflint.file_limits import is_limited, skip_notice
-from lossflint.linter import LintResult, RuleSet, parse
-from lossflint.linter import lint_text as lint_whole
+from lossflint.linter import LintResult, RuleSet, lint_text, parse
 from lossflint.lsp.half_typed import mask_broken_lines, syntax_error
 from lossflint.lsp.messages import FIX_ALL, NOTEBOOK, Job, Outcome
 from lossflint.lsp.project import EditorProjects
@@ -145,32 +144,33 @@ def lint_buffer(
     LF900 is added. ``reparser`` keeps the trees of unchanged statements
     between versions."""
 
-    def lint_text(text: str, name: str, ruleset: RuleSet, ignored: list[str]) -> LintResult:
+    def lint_version(text: str) -> LintResult:
+        # the trees of the statements this version shares with the last are reused
         module = reparser.parse(text) if reparser is not None else None
-        return lint_whole(text, name, ruleset, ignored, module)
+        return lint_text(text, name, ruleset, ignored, module)
 
     report = ruleset.report_syntax and not any("LF900".startswith(i) for i in ignored)
     if report:
         # lint first: CPython's parser is asked only when libcst failed
-        result = lint_text(text, name, ruleset, ignored)
+        result = lint_version(text)
         syntax = [d for d in result.diagnostics if d.code == "LF900"]
         if not syntax or guard_check(text) is not None or syntax_error(text) is None:
-            # (too deep for libcst, or syntax only libcst reads: as lint_text says)
+            # (too deep for libcst, or syntax only libcst reads: as the lint says)
             return Outcome(result.diagnostics, notices=_notices(result), lints=1)
     else:
         if guard_check(text) is not None or syntax_error(text) is None:
-            result = lint_text(text, name, ruleset, ignored)
+            result = lint_version(text)
             return Outcome(result.diagnostics, notices=_notices(result), lints=1)
         parsed = parse(text, name)
         if not isinstance(parsed, Diagnostic):  # a newer Python's syntax
-            result = lint_text(text, name, ruleset, ignored)
+            result = lint_version(text)
             return Outcome(result.diagnostics, notices=_notices(result), lints=1)
         syntax = []
     masked = mask_broken_lines(text)
     if masked is None:
         return Outcome(syntax, lints=1 if report else 0)
     masked_text, rows = masked
-    result = lint_text(masked_text, name, ruleset, ignored)
+    result = lint_version(masked_text)
     kept = [_outside(d, set(rows)) for d in result.diagnostics]
     diagnostics = sorted([d for d in kept if d is not None] + syntax, key=Diagnostic.sort_key)
     return Outcome(diagnostics, notices=_notices(result), masked_rows=tuple(rows), lints=1)

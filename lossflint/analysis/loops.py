@@ -288,7 +288,7 @@ class LoopIndex:
                 and len(args) == 1
                 and str(literal_value(args[0].value)).lower() in ("inf", "+inf", "infinity")
             )
-        return self.model.qualname(expr) in _INFINITIES
+        return self.model.qualname(expr) in apis.INFINITIES
 
     def _call_event(self, call: cst.Call, qualname: str | None) -> Event | None:
         func = call.func
@@ -753,7 +753,5 @@ OUTPUT_LAYER_HINTS = (
     "cls",
 )
 NORM_HINTS = ("norm", "bn", "ln", "gn")
-#: names of positive infinity (a clip at that norm only measures it)
-_INFINITIES = frozenset({"math.inf", "numpy.inf", "torch.inf"})
 #: models that are kept in eval mode on purpose inside a training loop
 FROZEN_MODEL_HINTS = ("teacher", "ema", "frozen", "target_net", "reference", "ref_model")

@@ -27,6 +27,7 @@ Limits).
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from dataclasses import dataclass
@@ -169,15 +170,24 @@ def _read_project(root: Path) -> tuple[dict[str, str], set[str]] | None:
 
 
 def _notebook_code(data: bytes) -> str | None:
-    """A notebook's code cells, one after the other; None when it cannot be read."""
-    # the notebook module imports the linter, which imports this one
-    from lossflint.notebook import NotebookError, code_cells, load_notebook
+    """A notebook's code cells, one after the other; None when it cannot be read.
 
+    Only their text is wanted (does a cell name the function?), so the JSON is
+    read here: ``lossflint.notebook`` imports the linter, which imports this
+    module."""
     try:
-        nb = load_notebook(data)
-    except NotebookError:
+        nb = json.loads(data)
+    except (ValueError, RecursionError):
         return None
-    return "\n".join(source for _, _, source in code_cells(nb))
+    cells = nb.get("cells") if isinstance(nb, dict) else None
+    if not isinstance(cells, list):
+        return None
+    out: list[str] = []
+    for cell in cells:
+        if isinstance(cell, dict) and cell.get("cell_type") == "code":
+            source = cell.get("source", "")
+            out.append("".join(source) if isinstance(source, list) else str(source))
+    return "\n".join(out)
 
 
 def _text_of(context: ProjectContext, path: str, texts: ProjectTexts) -> str:

@@ -128,3 +128,6 @@ SELECTION_METHODS = frozenset(
         "cuda",
     }
 )
+
+#: names of positive infinity (a gradient clip at that norm only measures it)
+INFINITIES = frozenset({"math.inf", "numpy.inf", "torch.inf"})

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
 import queue
+import signal
 import subprocess
 import sys
 import threading
@@ -35,7 +37,15 @@ class Client:
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
+            # its own group: killing it takes its linting process too, which
+            # would otherwise hold the pipes open
+            start_new_session=True,
+            # SIGABRT on a hang makes the server and its worker print where they are
+            env={**os.environ, "PYTHONFAULTHANDLER": "1"},
         )
+        #: what the server wrote to stderr, read as it comes so that a chatty
+        #: server never blocks on a full pipe
+        self.stderr = bytearray()
         self.next_id = 0
         self.messages: queue.Queue[dict[str, Any]] = queue.Queue()
         #: the header names of every message received, by message id
@@ -44,6 +54,19 @@ class Client:
         self.reply_ids: list[Any] = []
         assert self.proc.stdout is not None
         threading.Thread(target=self._read, args=(self.proc.stdout,), daemon=True).start()
+        threading.Thread(target=self._drain, args=(self.proc.stderr,), daemon=True).start()
+
+    def _drain(self, stream: IO[bytes]) -> None:
+        while chunk := stream.read1(65536):  # type: ignore[attr-defined]
+            self.stderr += chunk
+
+    def kill(self, sig: signal.Signals = signal.SIGKILL) -> None:
+        """The server and everything it started."""
+        try:
+            os.killpg(self.proc.pid, sig)
+        except ProcessLookupError:
+            pass
+        self.proc.wait(timeout=TIMEOUT)
 
     def _read(self, stream: IO[bytes]) -> None:
         while True:
@@ -86,9 +109,11 @@ class Client:
             try:
                 message = self.messages.get(timeout=TIMEOUT)
             except queue.Empty:
-                self.proc.kill()
+                self.kill(signal.SIGABRT)  # every thread's traceback to stderr
+                time.sleep(1)
+                self.kill()
                 raise AssertionError(
-                    "no reply from the server; stderr: " + self.proc.stderr.read().decode()  # type: ignore[union-attr]
+                    "no reply from the server; stderr: " + self.stderr.decode(errors="replace")
                 ) from None
             if match(message):
                 return message
@@ -116,9 +141,7 @@ def client(tmp_path: Path):
     ]
     c.notify("initialized", {})
     yield c
-    if c.proc.poll() is None:
-        c.proc.kill()
-    c.proc.wait(timeout=TIMEOUT)
+    c.kill()
 
 
 def open_doc(client: Client, path: Path, text: str) -> str:
@@ -550,8 +573,7 @@ def test_initialize_is_answered_before_pygls_and_the_linter_are_loaded(tmp_path:
         uri = open_doc(c, tmp_path / "t.py", BUG)
         assert [d["code"] for d in c.diagnostics(uri)] == ["LF110", "LF201"]
     finally:
-        c.proc.kill()
-        c.proc.wait(timeout=TIMEOUT)
+        c.kill()
 
 
 def test_client_capabilities_pygls_cannot_read_are_taken_as_none(tmp_path: Path):
@@ -567,8 +589,7 @@ def test_client_capabilities_pygls_cannot_read_are_taken_as_none(tmp_path: Path)
         assert [d["code"] for d in c.diagnostics(uri)] == ["LF110", "LF201"]
         assert c.reply_ids == [1]
     finally:
-        c.proc.kill()
-        c.proc.wait(timeout=TIMEOUT)
+        c.kill()
 
 
 @pytest.mark.parametrize(
@@ -663,9 +684,6 @@ def _children(pid: int) -> list[int]:
 
 @pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="needs /proc")
 def test_a_worker_that_dies_is_replaced(client: Client, tmp_path: Path):
-    import os
-    import signal
-
     uri = open_doc(client, tmp_path / "t.py", BUG)
     assert len(client.diagnostics(uri)) == 2
     [worker] = _children(client.proc.pid)

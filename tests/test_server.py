@@ -852,3 +852,32 @@ def test_a_kept_result_is_served_only_while_the_imported_summaries_hold(tmp_path
     net.write_text(softmax)
     assert lint() == (["LF101"], 1)  # saved by another program
     assert lint(((str(net), NET.format(head="self.fc(x) # a comment")),)) == ([], 1)
+
+
+def test_a_worker_whose_server_is_gone_exits_even_mid_job():
+    """Regression: the worker waited for its job to end before it read the
+    end of its input, so a job that did not end kept the process (and the
+    pipes it shares with the editor) alive after the server was killed."""
+    from lossflint.lsp.messages import LINT, Job
+    from lossflint.lsp.worker import read_frame, write_frame
+
+    functions = "".join(
+        f"def f{i}(x):\n    return torch.log(torch.softmax(x, dim=1)) * {i}\n" for i in range(3000)
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "lossflint.lsp.worker"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+    )
+    assert proc.stdin is not None and proc.stdout is not None
+    try:
+        assert read_frame(proc.stdout) == ("ready",)
+        write_frame(proc.stdin, ("job", 1, Job(LINT, "import torch\n" + functions, None, "t.py")))
+        time.sleep(0.3)  # the job runs (several seconds)
+        proc.stdin.close()
+        start = time.monotonic()
+        assert proc.wait(timeout=TIMEOUT) == 0
+        assert time.monotonic() - start < 3
+    finally:
+        proc.kill()
+        proc.wait()

@@ -161,8 +161,10 @@ def worker_main() -> None:
         while True:
             message = read_frame(sys.stdin.buffer)
             if message is None:
-                loop.jobs.put(None)
-                return
+                # the server is gone (killed, or closed us): nobody wants the
+                # job running, and a job that never ends would keep this
+                # process -- and the editor's pipes it holds -- alive forever
+                os._exit(0)
             if message[0] == "job":
                 loop.jobs.put((message[1], message[2]))
             elif message[0] == "cancel":

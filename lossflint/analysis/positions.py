@@ -22,11 +22,10 @@ from __future__ import annotations
 
 import re
 from collections import OrderedDict
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 
 import libcst as cst
 from libcst.metadata import CodePosition, CodeRange, MetadataWrapper, PositionProvider
-from libcst.metadata.position_provider import PositionProvidingCodegenState
 
 #: what the position provider counts as a line break
 _NEWLINE = re.compile(r"\r\n?|\n")
@@ -159,25 +158,127 @@ def share_statements(size: int = 4096) -> StatementCache:
     return _SHARED
 
 
-class _Collect:
-    """What the position-tracking code generator writes to (its provider)."""
+class _Spans(Mapping[cst.CSTNode, CodeRange]):
+    """Each node's span as the code generator's token indices, turned into a
+    line and column when asked for."""
 
-    def __init__(self) -> None:
-        self._computed: dict[cst.CSTNode, CodeRange] = {}
+    __slots__ = ("_spans", "_lines", "_columns")
+
+    def __init__(self, spans: dict[cst.CSTNode, tuple[int, int]], tokens: list[str]) -> None:
+        self._spans = spans
+        # line and column after each token (index 0: before the first)
+        lines, columns = [1], [0]
+        line, column = 1, 0
+        for token in tokens:
+            if "\n" in token or "\r" in token:
+                segments = _NEWLINE.split(token)
+                line += len(segments) - 1
+                column = len(segments[-1])
+            else:
+                column += len(token)
+            lines.append(line)
+            columns.append(column)
+        self._lines = lines
+        self._columns = columns
+
+    def __getitem__(self, node: cst.CSTNode) -> CodeRange:
+        start, end = self._spans[node]
+        lines, columns = self._lines, self._columns
+        return CodeRange(
+            CodePosition(lines[start], columns[start]), CodePosition(lines[end], columns[end])
+        )
+
+    def __iter__(self) -> Iterator[cst.CSTNode]:
+        return iter(self._spans)
+
+    def __len__(self) -> int:
+        return len(self._spans)
+
+    def __contains__(self, node: object) -> bool:
+        return node in self._spans
 
 
-def _statement_positions(module: cst.Module, top: cst.CSTNode) -> dict[cst.CSTNode, CodeRange]:
-    """The position provider's code generation of one top-level statement,
-    from line 1 (what ``MetadataWrapper.resolve`` runs, without its copy and
-    its visit of the whole module)."""
-    collect = _Collect()
-    state = PositionProvidingCodegenState(
-        default_indent=module.default_indent,
-        default_newline=module.default_newline,
-        provider=collect,  # type: ignore[arg-type]
+class _SpanState:
+    """A code generation state that records where each node's tokens start
+    and end, as :class:`PositionProvidingCodegenState` records positions, but
+    as token indices: no line counting per token, no context manager
+    generator and no position objects per node (about 4× cheaper; a summary
+    of a module with one large class asked for a few lines of it paid the
+    full price for the whole class)."""
+
+    __slots__ = (
+        "default_indent",
+        "default_newline",
+        "indent_tokens",
+        "tokens",
+        "spans",
+        "_stack",
+        "_syntactic",
     )
-    top._codegen(state)
-    return collect._computed
+
+    def __init__(self, default_indent: str, default_newline: str) -> None:
+        self.default_indent = default_indent
+        self.default_newline = default_newline
+        self.indent_tokens: list[str] = []
+        self.tokens: list[str] = []
+        self.spans: dict[cst.CSTNode, tuple[int, int]] = {}
+        self._stack: list[int] = []
+        self._syntactic: list[tuple[cst.CSTNode, cst.CSTNode | None, cst.CSTNode | None, int]] = []
+
+    def increase_indent(self, value: str) -> None:
+        self.indent_tokens.append(value)
+
+    def decrease_indent(self) -> None:
+        self.indent_tokens.pop()
+
+    def add_indent_tokens(self) -> None:
+        self.tokens.extend(self.indent_tokens)
+
+    def add_token(self, value: str) -> None:
+        self.tokens.append(value)
+
+    def pop_trailing_newline(self) -> None:
+        if self.tokens:
+            self.tokens.pop()
+
+    def before_codegen(self, node: cst.CSTNode) -> None:
+        self._stack.append(len(self.tokens))
+
+    def after_codegen(self, node: cst.CSTNode) -> None:
+        start = self._stack.pop()
+        if node not in self.spans:  # the syntactic span, when one was recorded
+            self.spans[node] = (start, len(self.tokens))
+
+    # ``with state.record_syntactic_position(node, start_node=..., end_node=...)``:
+    # the state is its own context manager, the spans being recorded on a stack
+    def record_syntactic_position(
+        self,
+        node: cst.CSTNode,
+        *,
+        start_node: cst.CSTNode | None = None,
+        end_node: cst.CSTNode | None = None,
+    ) -> _SpanState:
+        self._syntactic.append((node, start_node, end_node, len(self.tokens)))
+        return self
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *exc: object) -> None:
+        node, start_node, end_node, start = self._syntactic.pop()
+        if start_node is not None:
+            start = self.spans[start_node][0]
+        end = self.spans[end_node][1] if end_node is not None else len(self.tokens)
+        self.spans[node] = (start, end)
+
+
+def _statement_positions(module: cst.Module, top: cst.CSTNode) -> Mapping[cst.CSTNode, CodeRange]:
+    """The positions of one top-level statement's nodes, from line 1: those
+    the position provider's code generation gives (tests/test_positions.py),
+    without its copy and its visit of the whole module."""
+    state = _SpanState(module.default_indent, module.default_newline)
+    top._codegen(state)  # type: ignore[arg-type]
+    return _Spans(state.spans, state.tokens)
 
 
 def _lines(code: str) -> int:

@@ -413,6 +413,26 @@ def test_cycle_with_a_fact_from_outside(tmp_path: Path) -> None:
     assert found is not None and found.summary.names["value"] == STensor("PROBS")
 
 
+def test_settling_a_cycle_computes_again_only_what_read_a_changed_member(tmp_path: Path) -> None:
+    """a imports b imports c imports a: only c read a member (a) before its
+    summary existed; a and b read final summaries and are not computed again."""
+    write(
+        tmp_path,
+        {"pyproject.toml": "", "a.py": "import b\n", "b.py": "import c\n", "c.py": "import a\n"},
+    )
+    computed: list[str] = []
+
+    def counting(text: str, module: Module, context: ProjectContext) -> ModuleSummary:
+        computed.append(module.rel)
+        return _importing_summarizer(text, module, context)
+
+    layout = Layout(tmp_path)
+    store = SummaryStore(layout, summarizer=counting)
+    found = store.get(layout.resolve("a", tmp_path / "x.py"))  # type: ignore[arg-type]
+    assert found is not None and found.summary.names["value"] == S_UNKNOWN
+    assert sorted(computed) == ["a.py", "b.py", "c.py", "c.py"]
+
+
 def test_deep_import_chains_are_bounded(tmp_path: Path) -> None:
     count = MAX_DEPTH * 3
     files = {"pyproject.toml": ""}

@@ -89,6 +89,9 @@ class SummaryStore:
         self._modules: dict[str, Module] = {}
         #: computed against a provisional summary (not stored, maybe forgotten)
         self._tentative: list[str] = []
+        #: every module the last computation of a module read (those read while
+        #: they were still being computed included)
+        self._reads: dict[str, frozenset[str]] = {}
         #: modules computed (not served from a cache) by this store: observable in tests
         self.computed: list[str] = []
         #: per module read: the sha256 of the bytes its summary was made from
@@ -306,28 +309,53 @@ class SummaryStore:
         # a module read while it was still being computed (an import cycle) gave
         # nothing: what this summary knows does not depend on it
         used = {rel: digest for rel, digest in context.used.items() if rel != module.rel and digest}
+        self._reads[module.rel] = frozenset(context.used) - {module.rel}
         return CachedSummary(summary, used, summary_hash(summary))
 
     def _settle(self, members: set[str]) -> None:
-        previous = {rel: self._memo[rel].hash for rel in members if rel in self._memo}
+        """Compute the modules of an import cycle again until their summaries
+        stop changing. A member is computed again only when a member it read
+        changed since (or was still being computed when it read it): a
+        summary is a function of the module's text and of what it read, so
+        the others would come out the same (recomputing every member every
+        round was a quarter of a cold run on transformers)."""
         for _ in range(MAX_ROUNDS - 1):
+            changed = False
             for rel in sorted(members):
                 module = self._modules.get(rel)
-                data = self._read(module) if module is not None else None
-                if module is None or data is None:
+                if module is None or not self._stale_in(rel, members):
                     continue
+                data = self._read(module)
+                if data is None:
+                    continue
+                before = self._memo[rel].hash if rel in self._memo else None
                 self._stack.append(_Computing(module))
                 try:
                     self._memo[rel] = self._summarise(module, data)
                 finally:
                     self._stack.pop()
-            now = {rel: self._memo[rel].hash for rel in members if rel in self._memo}
-            if now == previous:
+                changed = changed or self._memo[rel].hash != before
+            if not changed:
                 return
-            previous = now
+        if not any(self._stale_in(rel, members) for rel in members):
+            return
         for rel in members:  # still moving: nothing is sure
             summary = empty_summary(rel)
             self._memo[rel] = CachedSummary(summary, {}, summary_hash(summary))
+
+    def _stale_in(self, rel: str, members: set[str]) -> bool:
+        """Whether ``rel``'s summary read a member of ``members`` that has
+        another summary now, or none yet."""
+        entry = self._memo.get(rel)
+        if entry is None:
+            return True
+        for read in self._reads.get(rel, ()):
+            if read not in members:
+                continue
+            now = self._memo.get(read)
+            if now is None or entry.deps.get(read) != now.hash:
+                return True
+        return False
 
     def _store(self, rel: str, sha: str | None = None) -> None:
         if self.cache is None:

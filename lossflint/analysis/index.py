@@ -63,6 +63,7 @@ class _Collector:
 
     def walk(self, root: cst.CSTNode) -> None:
         parents = self.model.parents
+        on_visit = self.on_visit
         todo: list[tuple[Any, Any]] = [(root, None)]
         while todo:
             node, parent = todo.pop()
@@ -71,55 +72,73 @@ class _Collector:
                 continue
             if parent is not None:
                 parents[node] = parent
-            self.on_visit(node)
-            if isinstance(node, _SCOPE_NODES):
+            on_visit(node)
+            if type(node) in _SCOPE_TYPES:
                 todo.append((node, _LEAVE))
             for child in reversed(children(node, in_source_order=False)):
                 todo.append((child, node))
 
     def on_visit(self, node: cst.CSTNode) -> None:
-        model = self.model
-        if isinstance(node, cst.Call):
-            model.calls.append(CallSite(node, self.scopes[-1], model))
-        elif isinstance(node, (cst.Name, cst.Attribute, cst.Arg, cst.Integer, cst.SimpleString)):
+        # by exact type: libcst's node classes are not subclassed, and an
+        # ``isinstance`` against them goes through ``ABCMeta`` (a tenth of a
+        # summary's time was these checks)
+        kind = type(node)
+        if kind is cst.Call:
+            self.model.calls.append(CallSite(node, self.scopes[-1], self.model))  # type: ignore[arg-type]
             return
-        elif isinstance(node, _SCOPE_NODES):
-            self._enter_scope(node)
-        elif isinstance(node, (cst.Import, cst.ImportFrom)):
-            self._bind_import(node)
-        elif isinstance(node, cst.Assign):
-            model.assignments.setdefault(self.scopes[-1].node, []).append(node)
-            for target in node.targets:
-                self._bind_target(target.target, node.value, "assign")
-        elif isinstance(node, (cst.AnnAssign, cst.AugAssign)):
-            if not (isinstance(node, cst.AnnAssign) and node.value is None):
-                self._bind_target(node.target, node.value, "assign")
-        elif isinstance(node, (cst.For, cst.CompFor)):
-            self._bind_target(node.target, None, "other")
-        elif isinstance(node, cst.WithItem):
-            if node.asname is not None:
-                self._bind_target(node.asname.name, None, "other")
-        elif isinstance(node, cst.ExceptHandler):
-            if node.name is not None:
-                self._bind_target(node.name.name, None, "other")
-        elif isinstance(node, cst.Yield):
-            model.generators.add(self.scopes[-1].node)
-        elif isinstance(node, cst.NamedExpr):
+        if kind in _PLAIN:
+            return
+        handler = _VISITS.get(kind)
+        if handler is not None:
+            handler(self, node)
+
+    def _visit_import(self, node: cst.Import | cst.ImportFrom) -> None:
+        self._bind_import(node)
+
+    def _visit_assign(self, node: cst.Assign) -> None:
+        self.model.assignments.setdefault(self.scopes[-1].node, []).append(node)
+        for target in node.targets:
+            self._bind_target(target.target, node.value, "assign")
+
+    def _visit_ann_or_aug_assign(self, node: cst.AnnAssign | cst.AugAssign) -> None:
+        if not (isinstance(node, cst.AnnAssign) and node.value is None):
             self._bind_target(node.target, node.value, "assign")
-        elif isinstance(node, cst.Global):
-            for item in node.names:
-                self.scopes[-1].globals.add(item.name.value)
-        elif isinstance(node, cst.Nonlocal):
-            for item in node.names:
-                self.scopes[-1].nonlocals.add(item.name.value)
-        elif isinstance(node, cst.Del):
-            self._bind_target(node.target, None, "other")
-        elif isinstance(node, (cst.MatchAs, cst.MatchStar)):
-            if node.name is not None:
-                self._bind_target(node.name, None, "other")
-        elif isinstance(node, cst.MatchMapping):
-            if node.rest is not None:
-                self._bind_target(node.rest, None, "other")
+
+    def _visit_loop_target(self, node: cst.For | cst.CompFor) -> None:
+        self._bind_target(node.target, None, "other")
+
+    def _visit_with_item(self, node: cst.WithItem) -> None:
+        if node.asname is not None:
+            self._bind_target(node.asname.name, None, "other")
+
+    def _visit_except(self, node: cst.ExceptHandler) -> None:
+        if node.name is not None:
+            self._bind_target(node.name.name, None, "other")
+
+    def _visit_yield(self, node: cst.Yield) -> None:
+        self.model.generators.add(self.scopes[-1].node)
+
+    def _visit_named(self, node: cst.NamedExpr) -> None:
+        self._bind_target(node.target, node.value, "assign")
+
+    def _visit_global(self, node: cst.Global) -> None:
+        for item in node.names:
+            self.scopes[-1].globals.add(item.name.value)
+
+    def _visit_nonlocal(self, node: cst.Nonlocal) -> None:
+        for item in node.names:
+            self.scopes[-1].nonlocals.add(item.name.value)
+
+    def _visit_del(self, node: cst.Del) -> None:
+        self._bind_target(node.target, None, "other")
+
+    def _visit_match_name(self, node: cst.MatchAs | cst.MatchStar) -> None:
+        if node.name is not None:
+            self._bind_target(node.name, None, "other")
+
+    def _visit_match_mapping(self, node: cst.MatchMapping) -> None:
+        if node.rest is not None:
+            self._bind_target(node.rest, None, "other")
 
     def _enter_scope(self, node: cst.CSTNode) -> None:
         parent = self.scopes[-1] if self.scopes else None
@@ -196,6 +215,34 @@ def _asname(alias: cst.ImportAlias) -> str:
     assert alias.asname is not None
     name = alias.asname.name
     return name.value if isinstance(name, cst.Name) else dotted_text(name) or ""  # type: ignore[arg-type]
+
+
+#: nodes the walk has nothing to record for (the most frequent ones)
+_PLAIN = frozenset({cst.Name, cst.Attribute, cst.Arg, cst.Integer, cst.SimpleString})
+_SCOPE_TYPES = frozenset(_SCOPE_NODES)
+_VISITS: dict[type, Any] = {
+    cst.Module: _Collector._enter_scope,
+    cst.FunctionDef: _Collector._enter_scope,
+    cst.ClassDef: _Collector._enter_scope,
+    cst.Lambda: _Collector._enter_scope,
+    cst.Import: _Collector._visit_import,
+    cst.ImportFrom: _Collector._visit_import,
+    cst.Assign: _Collector._visit_assign,
+    cst.AnnAssign: _Collector._visit_ann_or_aug_assign,
+    cst.AugAssign: _Collector._visit_ann_or_aug_assign,
+    cst.For: _Collector._visit_loop_target,
+    cst.CompFor: _Collector._visit_loop_target,
+    cst.WithItem: _Collector._visit_with_item,
+    cst.ExceptHandler: _Collector._visit_except,
+    cst.Yield: _Collector._visit_yield,
+    cst.NamedExpr: _Collector._visit_named,
+    cst.Global: _Collector._visit_global,
+    cst.Nonlocal: _Collector._visit_nonlocal,
+    cst.Del: _Collector._visit_del,
+    cst.MatchAs: _Collector._visit_match_name,
+    cst.MatchStar: _Collector._visit_match_name,
+    cst.MatchMapping: _Collector._visit_match_mapping,
+}
 
 
 class ModuleIndex:

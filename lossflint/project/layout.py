@@ -237,6 +237,14 @@ class Layout:
         folder = Path(os.path.abspath(importer)).parent
         for _ in range(level - 1):
             folder = folder.parent
+        # looked up first: resolving symlinks to check the folder is inside
+        # the root cost a realpath per import evaluated
+        key = (folder, "." + dotted)
+        if key not in self._modules:
+            self._modules[key] = self._find_relative(folder, dotted)
+        return self._modules[key]
+
+    def _find_relative(self, folder: Path, dotted: str) -> Module | Path | None:
         if not self.contains(folder):
             return None
         if not dotted:
@@ -247,10 +255,7 @@ class Layout:
         parts = dotted.split(".")
         if len(parts) > MAX_DOTTED_PARTS or not all(p.isidentifier() for p in parts):
             return None
-        key = (folder, "." + dotted)
-        if key not in self._modules:
-            self._modules[key] = self._find(folder, parts)
-        return self._modules[key]
+        return self._find(folder, parts)
 
     def submodule(self, package: Module | Path, name: str) -> Module | Path | None:
         """``from package import name`` when ``name`` is a module of the package."""

@@ -40,8 +40,14 @@ class Client:
             # its own group: killing it takes its linting process too, which
             # would otherwise hold the pipes open
             start_new_session=True,
-            # SIGABRT on a hang makes the server and its worker print where they are
-            env={**os.environ, "PYTHONFAULTHANDLER": "1"},
+            env={
+                **os.environ,
+                # SIGABRT on a hang makes the server and its worker print where they are
+                "PYTHONFAULTHANDLER": "1",
+                # a lint that never ends is stopped and tried again in a fresh
+                # worker well before the client gives up (CI once stalled here)
+                "LOSSFLINT_FILE_TIMEOUT": "20",
+            },
         )
         #: what the server wrote to stderr, read as it comes so that a chatty
         #: server never blocks on a full pipe

@@ -414,12 +414,7 @@ class KerasFacts(Interpreter[Any]):
                 value = iterated.element
             elif isinstance(iterated, Enumerated):
                 value = TupleValue((None, iterated.batches.element))  # type: ignore[arg-type]
-        changed = target.value if type(target) is cst.Subscript else None
-        if type(loop) is cst.AugAssign:
-            changed = target  # ``x /= 255``: an array is divided in place
-        key = dotted_text(changed) if changed is not None else None
-        if key is not None and isinstance(env.get(key), Images):
-            changed_in_place(env[key], env)
+        forget_changed(target, loop, env, Images)
         super()._assign(target, value, env)
 
     def _eval_inner(self, expr: cst.BaseExpression, env: Env) -> Any:
@@ -1326,6 +1321,22 @@ def images_of(value: Any) -> Images | None:
 def keras_facts(model: ModuleIndex) -> KerasFacts:
     """The Keras facts of ``model``, built on first use and kept on the model."""
     return model.analysis(KerasFacts)
+
+
+def forget_changed(
+    target: cst.BaseExpression,
+    statement: cst.CSTNode | None,
+    env: Env,
+    followed: type | tuple[type, ...],
+) -> None:
+    """An assignment to ``target`` (in ``statement``) that changes an array of
+    ``followed`` in place -- ``x[:] = ...``, ``x /= 255`` -- forgets it."""
+    changed = target.value if type(target) is cst.Subscript else None
+    if type(statement) is cst.AugAssign:
+        changed = target  # ``x /= 255``: an array is divided in place
+    key = dotted_text(changed) if changed is not None else None
+    if key is not None and isinstance(env.get(key), followed):
+        changed_in_place(env[key], env)
 
 
 def changed_in_place(array: Any, env: Env) -> None:

@@ -56,7 +56,7 @@ from lossflint.analysis import apis
 from lossflint.analysis.calls import argument, literal_value
 from lossflint.analysis.contexts import contexts
 from lossflint.analysis.interpreter import Env, Interpreter
-from lossflint.analysis.keras import Const, ModuleRef, changed_in_place
+from lossflint.analysis.keras import Const, ModuleRef, changed_in_place, forget_changed
 from lossflint.analysis.kinds import kinds_of
 from lossflint.analysis.loops import LoopIndex, loops
 from lossflint.analysis.names import dotted_text
@@ -441,12 +441,7 @@ class PixelFacts(Interpreter[Any]):
         loop = self.model.parent(target)
         if value is None and isinstance(loop, cst.For) and loop.target is target:
             value = _element(self.eval_quietly(loop.iter, env))
-        changed = target.value if type(target) is cst.Subscript else None
-        if type(loop) is cst.AugAssign:
-            changed = target  # ``x /= 255``: an array is divided in place
-        key = dotted_text(changed) if changed is not None else None
-        if key is not None and isinstance(env.get(key), _FOLLOWED):
-            changed_in_place(env[key], env)
+        forget_changed(target, loop, env, _FOLLOWED)
         super()._assign(target, value, env)
 
     # --- recording ---------------------------------------------------------------------

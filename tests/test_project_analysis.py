@@ -575,8 +575,20 @@ GOLDEN = {
     "keras_data_helper": ["train.py:9:1: LF412"],
     # nn.Sequential stacks from another module: a factory's and a module-level one
     "sequential_factory": ["train.py:8:12: LF102", "train.py:9:19: LF101"],
-    # a Keras loss object built in losses.py, compiled on a softmax model here
-    "keras_loss_object": ["train.py:7:33: LF401"],
+    # Keras loss objects built in losses.py: module level (from_logits=True on
+    # softmax; the default on logits), a factory, a custom GradientTape step,
+    # a class attribute and an instance attribute
+    "keras_loss_object": [
+        "train.py:7:33: LF401",
+        "train.py:16:40: LF402",
+        "train.py:20:41: LF401",
+        "train.py:33:16: LF401",
+        "train.py:43:38: LF401",
+        "train.py:45:40: LF401",
+    ],
+    # a project-local CategoricalCrossentropy, from_logits from a parameter,
+    # a factory whose branches disagree, an attribute set twice
+    "keras_loss_object_precision": [],
     # half an iteration in the callee: reported at the call, naming engine.py
     "partial_callee": ["train.py:16:9: LF301", "train.py:27:9: LF310"],
     # Trainer.__init__'s parameters, pinned by its one construction in train.py
@@ -623,6 +635,25 @@ def test_evidence_names_the_other_file() -> None:
         "itself): `model(x)` comes from F.softmax at models/net.py:18 in Net.forward; "
         "pass the logits instead"
     ) in output
+
+
+def test_a_keras_loss_built_elsewhere_is_related() -> None:
+    """JSON ``related`` names where the loss object was built, in its file."""
+    _, _, output = _check(
+        PROJECTS / "keras_loss_object", "train.py", "--output-format", "json", "-q"
+    )
+    found = {
+        (d["location"]["row"], d["code"]): [
+            (r["filename"], r["location"]["row"], r["message"]) for r in d["related"]
+        ]
+        for d in json.loads(output[: output.rindex("]") + 1])
+    }
+    assert found[(7, "LF401")] == [
+        ("train.py", 6, "the model's output"),
+        ("losses.py", 4, "the loss is built here"),
+    ]
+    assert found[(16, "LF402")][1:] == [("losses.py", 6, "the loss is built here")]
+    assert found[(43, "LF401")][1:] == [("losses.py", 14, "the loss is built here")]
 
 
 def test_imported_modules_are_read_not_reported() -> None:

@@ -38,7 +38,7 @@ from lossflint.analysis.calls import argument, keyword, literal_value
 from lossflint.analysis.interpreter import Env, Interpreter
 from lossflint.analysis.names import dotted_text
 from lossflint.analysis.values import Instance, TupleValue
-from lossflint.project.summary import SKerasData, SKerasLoss, SKerasModel, STuple, SValue
+from lossflint.project.summary import Origin, SKerasData, SKerasLoss, SKerasModel, STuple, SValue
 
 if TYPE_CHECKING:
     from lossflint.analysis.index import ModuleIndex
@@ -149,6 +149,8 @@ class KLoss:
     from_logits_arg: cst.Arg | None = None
     #: built in another project module: where (``keras.losses.X at losses.py:4``)
     elsewhere: str | None = None
+    #: and the place itself, for a message's related locations
+    origin: Origin | None = None
 
     @property
     def label(self) -> str:
@@ -566,7 +568,7 @@ class KerasFacts(Interpreter[Any]):
             node = at if at is not None else self.stmt
             origin = value.origin
             far = f"built at {origin.file}:{origin.line}" if origin is not None else None
-            return KLoss(value.name, value.from_logits, node, "class", elsewhere=far)
+            return KLoss(value.name, value.from_logits, node, "class", elsewhere=far, origin=origin)
         return super().from_summary(value, at)
 
     def call_value(self, call: cst.Call, callee: Any, args: list[Any], env: Env) -> Any:

@@ -486,6 +486,8 @@ class Summarizer:
                         attrs[key] = converted
             except RecursionError:
                 attrs = {}
+        for name, value in self._keras_attrs(cls).items():
+            attrs.setdefault(name, value)
         for name, value in self._class_body_values(cls).items():
             attrs.setdefault(name, value)
         return ClassSummary(
@@ -518,6 +520,8 @@ class Summarizer:
                 continue
             try:
                 value = self.value(self.kinds.evaluate_alone(values[0]))
+                if value == S_UNKNOWN and self._keras is not None:
+                    value = self._keras_value(self._keras.evaluate_alone(values[0]))
             except RecursionError:
                 continue
             if isinstance(value, (SLoss, SLayer, SSequential, STensor, SKerasLoss)):
@@ -573,6 +577,28 @@ class Summarizer:
             GLOBALS_AT_CALL_SITES = False
 
         return KerasAlone(self.model)
+
+    def _keras_attrs(self, cls: cst.ClassDef) -> dict[str, SValue]:
+        """``self.<attr>`` values of the Keras facts (``self.loss_fn =
+        keras.losses.CategoricalCrossentropy(from_logits=True)``), as a
+        caller in another file sees them when the class's own constructions
+        pin its ``__init__``."""
+        if self._keras is None:
+            return {}
+        pinned = any(
+            init is not None and self._keras.pinned(init)
+            for init in (self._keras.method(k, "__init__") for k in self._keras.mro(cls))
+        )
+        keras = self._keras_alone if pinned else self._keras
+        out: dict[str, SValue] = {}
+        try:
+            for key, value in keras.class_attrs(cls).items():
+                converted = self._keras_value(value)
+                if converted != S_UNKNOWN:
+                    out[key] = converted
+        except RecursionError:
+            return {}
+        return out
 
     def _keras_value(self, value: Any, depth: int = 0) -> SValue:
         from lossflint.analysis.keras import Images, KLayer, KLoss, KModel, Labels

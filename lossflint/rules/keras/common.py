@@ -9,7 +9,7 @@ import libcst as cst
 
 from lossflint.analysis import apis
 from lossflint.analysis import keras as K
-from lossflint.diagnostics import RelatedNode
+from lossflint.diagnostics import RelatedNode, RelatedSite
 
 if TYPE_CHECKING:
     from lossflint.analysis.model import SemanticModel
@@ -44,8 +44,12 @@ def loss_text(model: SemanticModel, use: K.LossUse) -> str:
     return f"`{short(model, use.loss.node, 60)}`"
 
 
-def output_related(head: K.Head, what: str = "the model's output") -> tuple[RelatedNode, ...]:
-    return (RelatedNode(what, head.activation_layer.node),)
+def output_related(
+    head: K.Head, what: str = "the model's output", loss: K.KLoss | None = None
+) -> tuple[RelatedNode | RelatedSite, ...]:
+    far = loss.origin if loss is not None else None
+    built = (RelatedSite("the loss is built here", far.file, far.line, far.column),) if far else ()
+    return (RelatedNode(what, head.activation_layer.node), *built)
 
 
 def input_rank_layer(layer: K.KLayer) -> tuple[str, int] | None:

@@ -215,5 +215,5 @@ equally right (and numerically better); choose one.
                 f"{head.activation} ({layer_evidence(model, head.activation_layer)}): the "
                 "activation is applied twice; use `from_logits=False` or drop the activation",
                 fix=fix,
-                related=output_related(head),
+                related=output_related(head, loss=loss),
             )

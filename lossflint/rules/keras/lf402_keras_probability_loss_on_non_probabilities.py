@@ -243,5 +243,5 @@ activation (or no activation and `from_logits=True`), which is left to you.
                 f"{loss_text(model, use)} expects probabilities but the model "
                 f"{what} ({layer_evidence(model, head.activation_layer)}); {advice}",
                 fix=fix,
-                related=output_related(head),
+                related=output_related(head, loss=loss),
             )

@@ -266,3 +266,37 @@ def external_calls(names: list[str]) -> dict[str, list[CallRecord]] | None:
                 # method of the same name, a comment): what it passes is unknown
                 out[name].append(CallRecord(me.rel, name, 0, 0, opaque=True))
     return out
+
+
+#: ``class Name(<bases>):`` — the bases, across lines
+_CLASS_BASES = re.compile(r"\bclass\s+\w+\s*\((.*?)\)\s*:", re.DOTALL)
+
+
+def subclassed(name: str) -> bool | None:
+    """Whether a project file may define a subclass of the class ``name``
+    (its last dotted part): a class whose bases name it, or a file that
+    imports it under another name (a base through that alias is not told from
+    another use). None when the project cannot be searched: then an
+    annotation ``model: Net`` is no evidence of what ``model`` holds."""
+    context = current()
+    if context is None:
+        return None
+    texts = project_texts(context.layout)
+    if texts.files is None:
+        return None
+    short = name.rsplit(".", 1)[-1]
+    word = re.compile(rf"\b{re.escape(short)}\b")
+    aliased = re.compile(rf"\b{re.escape(short)}\s+as\s+\w+")
+    paths = set(texts.files)
+    overlays = getattr(context.store, "overlays", None)
+    if isinstance(overlays, dict):
+        paths |= {p for p in overlays if context.layout.contains(p) and p.endswith(_SUFFIXES)}
+    for path in paths:
+        text = _text_of(context, path, texts)
+        if short not in text:
+            continue
+        if aliased.search(text) is not None:
+            return True
+        if any(word.search(bases) for bases in _CLASS_BASES.findall(text)):
+            return True
+    return False

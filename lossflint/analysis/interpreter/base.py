@@ -240,6 +240,9 @@ class Base(Generic[V]):
     def _free(self, ident: str) -> V:
         raise NotImplementedError
 
+    def _annotated(self, annotation: cst.Annotation | None) -> V:
+        raise NotImplementedError
+
     def _escapes(self, value: FunctionRef, expr: cst.BaseExpression, env: Env) -> None:
         raise NotImplementedError
 

@@ -26,7 +26,7 @@ from lossflint.analysis.values import ClassRef, Foreign, FunctionRef, Instance
 from lossflint.project import bridge, callers
 from lossflint.project.context import FOR_SUMMARY
 from lossflint.project.context import current as project_context
-from lossflint.project.summary import CallRecord
+from lossflint.project.summary import CallRecord, SClass, SInstance
 
 if TYPE_CHECKING:
     from lossflint.analysis.index import ModuleIndex
@@ -69,6 +69,8 @@ class Interpreter(Statements[V], Expressions[V]):
         #: module names read (and what they gave) while the module body runs
         self._early_reads: dict[str, Any] | None = None
         self._unpinnable: set[cst.FunctionDef] = set()
+        #: a parameter's annotation → the instance it says the parameter holds
+        self._annotations: dict[cst.BaseExpression, V] = {}
         #: calls other project files make of this module's top-level functions
         self._external: dict[cst.FunctionDef, list[CallRecord]] | None = None
         #: constructions other project files make of its top-level classes, by
@@ -304,12 +306,47 @@ class Interpreter(Statements[V], Expressions[V]):
     def _entry_env(self, func: cst.FunctionDef, cls: cst.ClassDef | None) -> Env:
         env: Env = {}
         pins = self._pins.get(func, {})
-        for index, name in enumerate(param_names(func.params)):
+        params = func.params
+        every = (*params.posonly_params, *params.params, *params.kwonly_params)
+        for index, param in enumerate(every):
+            name = param.name.value
             if index == 0 and cls is not None and not is_static(func):
                 env[name] = ClassRef(cls) if is_classmethod(func) else Instance(cls)
+            elif name in pins:
+                env[name] = pins[name]
             else:
-                env[name] = pins.get(name, self.unknown)
+                env[name] = self._annotated(param.annotation)
         return env
+
+    def _annotated(self, annotation: cst.Annotation | None) -> V:
+        """What a parameter annotated ``model: Classifier`` holds when its
+        calls do not say: an instance of that class of another project module,
+        when no project file subclasses it (the annotation admits a subclass,
+        whose ``forward`` may differ). Not while a summary is computed: the
+        subclasses are looked for in the other files' texts, which a summary
+        must not depend on."""
+        if (
+            annotation is None
+            or not isinstance(annotation.annotation, (cst.Name, cst.Attribute))
+            or self.model.options.get(FOR_SUMMARY)
+            or project_context() is None
+        ):
+            return self.unknown
+        found = self._annotations.get(annotation.annotation)
+        if found is None:
+            found = self._annotations[annotation.annotation] = self._instance_of(
+                self.evaluate_alone(annotation.annotation, "<annotation>")
+            )
+        return found
+
+    def _instance_of(self, cls: Any) -> V:
+        context = project_context()
+        if not isinstance(cls, Foreign) or context is None:
+            return self.unknown
+        ref = context.resolve(cls.ref)
+        if not isinstance(ref, SClass) or callers.subclassed(ref.name) is not False:
+            return self.unknown
+        return self.from_summary(SInstance(ref.file, ref.name))
 
     def _call_function(
         self,
@@ -586,9 +623,7 @@ class Interpreter(Statements[V], Expressions[V]):
             return {}
         prefix = self_name[0] + "."
         if flow:
-            pins = self._pins.get(func, {})
-            env: Env = {name: pins.get(name, self.unknown) for name in param_names(func.params)}
-            env[self_name[0]] = Instance(cls)
+            env = self._entry_env(func, cls)
             end, _ = self.run_body(func, env, cls)
             return {
                 k[len(prefix) :]: v

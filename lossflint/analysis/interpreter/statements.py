@@ -124,7 +124,10 @@ class Statements(Base[V]):
             self.eval(small.value, env)
         elif type(small) is cst.AnnAssign:
             if small.value is not None:
-                self._assign(small.target, self.eval(small.value, env), env)
+                value = self.eval(small.value, env)
+                if value is self.unknown:  # ``self.model: Classifier = model``
+                    value = self._annotated(small.annotation)
+                self._assign(small.target, value, env)
         elif type(small) is cst.AugAssign:
             right = self.eval(small.value, env)
             left = self.eval(small.target, env)

@@ -15,6 +15,7 @@ from lossflint.analysis.interpreter.expressions import Expressions
 from lossflint.analysis.interpreter.statements import Statements
 from lossflint.analysis.interpreter.syntax import (
     binding_function,
+    init_family,
     is_classmethod,
     is_static,
     kept_init,
@@ -442,14 +443,19 @@ class Interpreter(Statements[V], Expressions[V]):
             if name in tops:
                 self._external[tops[name]] = records
             elif name in inits:
-                self._external_inits[inits[name].init] = records
+                # a base class and its subclasses run the same __init__
+                self._external_inits.setdefault(inits[name].init, []).extend(records)
         return self._external
 
     def _pinnable_inits(self) -> dict[str, _Init]:
-        """Top-level classes whose own ``__init__`` keeps a parameter that the
-        class calls (``syntax.kept_init``), bound once, and named in this file
-        only where defined or constructed (a subclass's construction runs that
-        ``__init__`` with arguments no call shows)."""
+        """Top-level classes whose ``__init__`` (their own, or inherited from a
+        same-file base: ``syntax.kept_init``) keeps a parameter that the class
+        calls, bound once, and named in this file only where defined,
+        constructed, annotated or given as the base of a class running the same
+        ``__init__`` (a subclass with an ``__init__`` of its own runs it through
+        ``super().__init__(...)`` with arguments no call shows). Every class of
+        the file running that ``__init__`` must qualify, since the
+        constructions of all of them pin its parameters."""
         bindings = self.model.module_scope.bindings
         candidates: dict[str, _Init] = {}
         for stmt in self.model.module.body:
@@ -468,8 +474,32 @@ class Interpreter(Statements[V], Expressions[V]):
             if isinstance(node, cst.Name)
             and node.value in wanted
             and not _constructs_or_defines(node, parent)
+            and not self._base_of_same_init(node, parent, candidates)
         }
-        return {name: init for name, init in candidates.items() if name not in used_otherwise}
+        kept = {name: init for name, init in candidates.items() if name not in used_otherwise}
+        # the family of an __init__ (its class and the subclasses inheriting
+        # it) is pinned whole or not at all
+        for name, found in list(kept.items()):
+            owner = self.class_of_method(found.init)
+            family = init_family(self.model, owner) if owner is not None else []
+            members = [kept.get(klass.name.value) for klass in family]
+            if not family or any(m is None or m.init is not found.init for m in members):
+                del kept[name]
+        return kept
+
+    def _base_of_same_init(
+        self, node: cst.Name, parent: cst.CSTNode, candidates: dict[str, _Init]
+    ) -> bool:
+        """``BaseTrainer`` in ``class Trainer(BaseTrainer):`` when ``Trainer``
+        runs ``BaseTrainer``'s ``__init__``."""
+        if not isinstance(parent, cst.Arg) or parent.value is not node:
+            return False
+        cls = self.model.parent(parent)
+        if not isinstance(cls, cst.ClassDef) or parent not in cls.bases:
+            return False
+        sub = candidates.get(cls.name.value)
+        base = candidates.get(node.value)
+        return sub is not None and base is not None and sub.cls is cls and sub.init is base.init
 
     def _imports_a_framework(self) -> bool:
         for scope in self.model.scopes.values():

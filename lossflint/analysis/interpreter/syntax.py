@@ -90,20 +90,18 @@ def match_names(pattern: cst.MatchPattern) -> list[str]:
 
 
 def kept_init(model: ModuleIndex, cls: cst.ClassDef) -> cst.FunctionDef | None:
-    """``cls``'s own ``__init__`` when it keeps a parameter that the class
-    calls (``self.criterion = criterion``, then ``self.criterion(...)``): the
-    classes whose constructions in other files are worth reading. None for a
-    decorated class (a decorator may hand it out: ``@MODELS.register_module()``)."""
-    if cls.decorators:
+    """The ``__init__`` a construction of ``cls`` runs, when it keeps a
+    parameter that the class calls (``self.criterion = criterion``, then
+    ``self.criterion(...)``): the classes whose constructions in other files
+    are worth reading. The ``__init__`` is ``cls``'s own or inherited along
+    single same-file bases (``class Trainer(BaseTrainer)``); the calls may be
+    in any same-file class running it. None for a decorated class (a
+    decorator may hand it out: ``@MODELS.register_module()``)."""
+    chain = _init_chain(model, cls)
+    if not chain:
         return None
-    init = next(
-        (
-            node
-            for node in statements_of(cls)
-            if isinstance(node, cst.FunctionDef) and node.name.value == "__init__"
-        ),
-        None,
-    )
+    owner = chain[-1]
+    init = _own_init(owner)
     if init is None or init.decorators:
         return None
     names = param_names(init.params)
@@ -124,6 +122,7 @@ def kept_init(model: ModuleIndex, cls: cst.ClassDef) -> cst.FunctionDef | None:
                 held.add(t.attr.value)
     if not held:
         return None
+    family = init_family(model, owner)
     for site in model.calls:
         # ``self.criterion(...)``, ``self.optimizer.step()``
         func = site.node.func
@@ -134,10 +133,66 @@ def kept_init(model: ModuleIndex, cls: cst.ClassDef) -> cst.FunctionDef | None:
             and func.attr.value in held
             and isinstance(func.value, cst.Name)
             and func.value.value == "self"
-            and cls in model.ancestors(site.node)
+            and any(klass in model.ancestors(site.node) for klass in family)
         ):
             return init
     return None
+
+
+def _own_init(cls: cst.ClassDef) -> cst.FunctionDef | None:
+    return next(
+        (
+            node
+            for node in statements_of(cls)
+            if isinstance(node, cst.FunctionDef) and node.name.value == "__init__"
+        ),
+        None,
+    )
+
+
+def _top_classes(model: ModuleIndex) -> dict[str, cst.ClassDef]:
+    """Top-level classes bound once, by name."""
+    bindings = model.module_scope.bindings
+    return {
+        stmt.name.value: stmt
+        for stmt in model.module.body
+        if isinstance(stmt, cst.ClassDef) and len(bindings.get(stmt.name.value, ())) == 1
+    }
+
+
+def _init_chain(model: ModuleIndex, cls: cst.ClassDef) -> list[cst.ClassDef]:
+    """``cls``, then its one same-file base, ... up to the first class with an
+    ``__init__`` of its own; empty when the way there is not sure (several
+    bases, a keyword such as ``metaclass=``, a decorator, a base of another
+    file that may define ``__init__``)."""
+    classes = _top_classes(model)
+    chain: list[cst.ClassDef] = []
+    current = cls
+    while len(chain) < 8:
+        if current.decorators or current in chain:
+            return []
+        chain.append(current)
+        if _own_init(current) is not None:
+            return chain
+        bases = current.bases
+        if current.keywords or len(bases) != 1 or not isinstance(bases[0].value, cst.Name):
+            return []
+        parent = classes.get(bases[0].value.value)
+        if parent is None:
+            return []
+        current = parent
+    return []
+
+
+def init_family(model: ModuleIndex, owner: cst.ClassDef) -> list[cst.ClassDef]:
+    """The top-level classes of the file whose constructions run ``owner``'s
+    own ``__init__`` (``owner`` and its same-file subclasses that do not
+    define one)."""
+    return [
+        klass
+        for klass in _top_classes(model).values()
+        if (chain := _init_chain(model, klass)) and chain[-1] is owner
+    ]
 
 
 def _root_name(expr: cst.BaseExpression) -> str | None:

@@ -616,6 +616,12 @@ GOLDEN = {
     # the base also built elsewhere with logits, a subclass whose own
     # __init__ calls super().__init__, a subclass in another file
     "inherited_init_pins_precision": [],
+    # Trainer.fit's model, pinned by its one call in train.py (trainer.fit(Net(), loader))
+    "method_pins": ["engine.py:14:20: LF101"],
+    # a call in a file that does not import engine (an instance handed over),
+    # calls that disagree, a bound method passed on, a call on a receiver the
+    # defining file does not know
+    "method_pins_precision": [],
 }
 
 
@@ -1069,8 +1075,9 @@ def test_the_constructors_summary_lists_its_constructions() -> None:
     entry = session.store.by_rel("train.py")
     assert entry is not None
     records = {r.name: r for r in entry.summary.calls}
-    # Net's __init__ keeps no argument: its constructions are not listed
-    assert sorted(records) == ["Trainer"]
+    # Net's __init__ keeps no argument: its constructions are not listed; a
+    # method of a project class called on a known instance is
+    assert sorted(records) == ["Trainer", "Trainer.train_epoch"]
     engine, model_py = session.store.by_rel("engine.py"), session.store.by_rel("model.py")
     assert engine is not None and model_py is not None
     assert engine.summary.classes["Trainer"].keeps_arguments
@@ -1239,3 +1246,21 @@ def test_a_method_called_through_its_class_takes_self_from_the_arguments(
         far = [(e.kind, e.receiver) for e in loops(model).events if e.far]
     assert far[:2] == [("step", "stepper.optimizer"), ("clip", None)]
     assert _check(root, "train.py")[1] == ["train.py:16:9: LF301", "train.py:27:9: LF310"]
+
+
+def test_method_calls_are_searched_in_every_file_naming_the_method() -> None:
+    from lossflint.project.callers import external_method_calls
+
+    root = PROJECTS / "method_pins_precision"
+    session = ProjectSession.for_files([root / "engine.py"])
+    with session.linting(root / "engine.py"):
+        found = external_method_calls(["Trainer.fit", "Tuner.tune", "Runner.run_epoch"])
+    assert found is not None
+    # runner.py calls fit on a trainer it was handed and never imports engine
+    assert any(r.opaque for r in found["Trainer.fit"])
+    # tune.py: two calls, both listed with what they pass
+    tune = found["Tuner.tune"]
+    assert [(r.line, r.opaque) for r in tune] == [(9, False), (10, False)]
+    assert isinstance(tune[0].args[0], SInstance) and tune[0].args[0].name == "Net"
+    # callbacks.py names run_epoch without calling it
+    assert any(r.opaque for r in found["Runner.run_epoch"])

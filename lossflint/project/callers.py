@@ -300,3 +300,66 @@ def subclassed(name: str) -> bool | None:
         if any(word.search(bases) for bases in _CLASS_BASES.findall(text)):
             return True
     return False
+
+
+def external_method_calls(methods: list[str]) -> dict[str, list[CallRecord]] | None:
+    """For each named method of a top-level class of the module being linted
+    (``Trainer.fit``), the calls other project files make of it on an instance
+    their analysis knows (``trainer.fit(loader)``); None when the project
+    cannot be searched. An instance travels without an import (``def
+    run(trainer): trainer.fit(x)`` in a file that never names ``engine``), so
+    every file of the project whose text names the method (``fit``) is looked
+    at: one that does not import the module, a notebook, or one naming it more
+    often than its summary lists calls of a project method of that name gets
+    an opaque record (whoever calls it there is out of sight)."""
+    context = current()
+    if context is None or context.rel is None or not methods:
+        return None
+    layout = context.layout
+    me = layout.module_for_file(context.importer)
+    if me is None:
+        return None
+    texts = project_texts(layout)
+    if texts.files is None:
+        return None
+    myself = str(me.path)
+    shorts = {method: method.rsplit(".", 1)[-1] for method in methods}
+    words = {short: re.compile(rf"\b{re.escape(short)}\b") for short in set(shorts.values())}
+    out: dict[str, list[CallRecord]] = {method: [] for method in methods}
+    paths = set(texts.files)
+    overlays = getattr(context.store, "overlays", None)
+    if isinstance(overlays, dict):
+        paths |= {p for p in overlays if layout.contains(p) and p.endswith(_SUFFIXES)}
+    importers: list[str] = []
+    for path in sorted(paths):
+        if path == myself:
+            continue
+        text = _text_of(context, path, texts)
+        named = [m for m, short in shorts.items() if short in text and words[short].search(text)]
+        if not named:
+            continue
+        if path.endswith(".ipynb") or me.rel not in texts.imported(layout, path, text):
+            for method in named:
+                out[method].append(CallRecord(me.rel, method, 0, 0, opaque=True))
+            continue
+        importers.append(path)
+    if len(importers) > MAX_IMPORTERS:
+        return None
+    for path in importers:
+        caller = layout.module_for_file(path)
+        summary = context.summary(caller.rel) if isinstance(caller, Module) else None
+        if summary is None:
+            return None
+        text = _text_of(context, path, texts)
+        for method, short in shorts.items():
+            mentions = len(words[short].findall(text))
+            if not mentions:
+                continue
+            listed = [r for r in summary.calls if r.name.rsplit(".", 1)[-1] == short]
+            if mentions > len(listed):
+                # a call on an instance the analysis does not know, the method
+                # passed as a value, a mention in a comment: silence
+                out[method].append(CallRecord(me.rel, method, 0, 0, opaque=True))
+                continue
+            out[method].extend(r for r in listed if r.file == me.rel and r.name == method)
+    return out

@@ -379,7 +379,14 @@ class Summarizer:
         targets: set[SFunction | SClass] = set()
         for site in self.model.calls:
             qualname = site.qualname
-            if qualname is None or qualname.split(".", 1)[0] in bridge.FRAMEWORK_ROOTS:
+            if qualname is None:
+                method = self._method_called(site.node)
+                # one not listed (too many calls) is seen by callers.py as a
+                # mention of the method no record explains: its callers are unknown
+                if method is not None and len(records) < MAX_CALL_RECORDS:
+                    records.append(self._record(method, site.node))
+                continue
+            if qualname.split(".", 1)[0] in bridge.FRAMEWORK_ROOTS:
                 continue
             if qualname not in resolved:
                 found = bridge.value_of_qualname(qualname, self.context)
@@ -403,19 +410,44 @@ class Summarizer:
             if has_star_args(call) or len(records) >= MAX_CALL_RECORDS:
                 opaque.setdefault(ref, CallRecord(ref.file, ref.name, 0, 0, opaque=True))
                 continue
-            line, column = self._cheap_position(call)
-            args = tuple(self._argument(a.value) for a in call.args if a.keyword is None)
-            keywords = {
-                a.keyword.value: self._argument(a.value) for a in call.args if a.keyword is not None
-            }
-            no_grad = self._gradients.reach(call) is Reach.NO
-            records.append(
-                CallRecord(ref.file, ref.name, line, column, args, keywords, no_grad=no_grad)
-            )
+            records.append(self._record(ref, call))
         for ref in sorted(targets, key=lambda r: (r.file, r.name)):
             if ref not in opaque and self._used_otherwise(ref, called_as):
                 opaque[ref] = CallRecord(ref.file, ref.name, 0, 0, opaque=True)
         return (*records, *opaque.values())
+
+    def _record(self, ref: SFunction | SClass, call: cst.Call) -> CallRecord:
+        line, column = self._cheap_position(call)
+        args = tuple(self._argument(a.value) for a in call.args if a.keyword is None)
+        keywords = {
+            a.keyword.value: self._argument(a.value) for a in call.args if a.keyword is not None
+        }
+        no_grad = self._gradients.reach(call) is Reach.NO
+        return CallRecord(ref.file, ref.name, line, column, args, keywords, no_grad=no_grad)
+
+    def _method_called(self, call: cst.Call) -> SFunction | None:
+        """``trainer.fit(loader)`` where ``trainer`` is an instance of a class
+        of another project module: that class's method (``Trainer.fit``, as
+        its bases give it), whose parameters the call may pin; None for
+        anything else, or a call with ``*args``."""
+        func = call.func
+        if not isinstance(func, cst.Attribute) or has_star_args(call):
+            return None
+        receiver = self.kinds.values.get(func.value)
+        ref = getattr(receiver, "ref", None)
+        if not isinstance(ref, SInstance):
+            return None
+        found = bridge.attribute(ref, func.attr.value, self.context)
+        if (
+            not isinstance(found, SFunction)
+            or found.file == self.rel
+            or found.name.count(".") != 1
+            or not found.name.endswith("." + func.attr.value)
+        ):
+            return None
+        summary = self.context.function_summary(found)
+        # a method taking nothing but self has nothing to pin
+        return found if summary is not None and len(summary.params) > 1 else None
 
     def _keeps_arguments(self, found: SClass) -> bool:
         """A class whose constructions are recorded (``__init__``'s arguments):

@@ -75,8 +75,11 @@ class Interpreter(Statements[V], Expressions[V]):
         #: calls other project files make of this module's top-level functions
         self._external: dict[cst.FunctionDef, list[CallRecord]] | None = None
         #: constructions other project files make of its top-level classes, by
-        #: the class's own ``__init__``
+        #: the ``__init__`` they run
         self._external_inits: dict[cst.FunctionDef, list[CallRecord]] = {}
+        #: calls other project files make of methods of its top-level classes
+        #: on instances they know (``trainer.fit(loader)``)
+        self._external_methods: dict[cst.FunctionDef, list[CallRecord]] = {}
         # within a round
         self._returns: dict[cst.FunctionDef, V] = {}
         self._in_progress: set[cst.FunctionDef] = set()
@@ -445,7 +448,59 @@ class Interpreter(Statements[V], Expressions[V]):
             elif name in inits:
                 # a base class and its subclasses run the same __init__
                 self._external_inits.setdefault(inits[name].init, []).extend(records)
+        methods = self._pinnable_methods(inits)
+        try:
+            called = callers.external_method_calls(sorted(methods)) if methods else None
+        except (RecursionError, OSError, ValueError):
+            called = None
+        for name, records in (called or {}).items():
+            if records:
+                self._external_methods[methods[name]] = records
         return self._external
+
+    def _pinnable_methods(self, inits: dict[str, _Init]) -> dict[str, cst.FunctionDef]:
+        """Methods (``Trainer.fit``) of the classes whose constructions are
+        pinned (``inits``: a trainer keeping its model and loss), undecorated,
+        defined once in their class, taking more than ``self``, and named in
+        this file only where defined or called on ``self`` (a call on another
+        receiver, or the method passed as a value, has arguments no record
+        shows). ``forward``/``call``/``__call__`` are called through the
+        instance: not these."""
+        found: dict[str, cst.FunctionDef] = {}
+        for name, init in inits.items():
+            defs = [n for n in statements_of(init.cls) if isinstance(n, cst.FunctionDef)]
+            for func in defs:
+                short = func.name.value
+                if (
+                    short.startswith("__")
+                    or short in bridge.CALL_METHODS
+                    or func.decorators
+                    or len(param_names(func.params)) < 2
+                    or sum(d.name.value == short for d in defs) != 1
+                ):
+                    continue
+                found[f"{name}.{short}"] = func
+        if not found:
+            return {}
+        shorts = {func.name.value for func in found.values()}
+        parents = self.model.parents
+        elsewhere: set[str] = set()
+        for node, parent in parents.items():
+            if type(node) is not cst.Name or node.value not in shorts:
+                continue
+            if isinstance(parent, cst.FunctionDef) and parent.name is node:
+                continue
+            if (
+                isinstance(parent, cst.Attribute)
+                and parent.attr is node
+                and isinstance(parent.value, cst.Name)
+                and parent.value.value == "self"
+                and isinstance(call := parents.get(parent), cst.Call)
+                and call.func is parent
+            ):
+                continue
+            elsewhere.add(node.value)
+        return {k: f for k, f in found.items() if f.name.value not in elsewhere}
 
     def _pinnable_inits(self) -> dict[str, _Init]:
         """Top-level classes whose ``__init__`` (their own, or inherited from a
@@ -526,7 +581,11 @@ class Interpreter(Statements[V], Expressions[V]):
         """Join what other files' calls pass into this round's parameter pins
         (a function used there other than called is unpinnable)."""
         external = self._external_records()
-        for skip, found in ((0, external), (1, self._external_inits)):
+        for skip, found in (
+            (0, external),
+            (1, self._external_inits),
+            (1, self._external_methods),
+        ):
             for func, records in found.items():
                 if func in self._unpinnable:
                     continue

@@ -1,0 +1,185 @@
+"""lsp/reparse.py between versions: after an edit only the text around it is
+read again (CPython's ``ast`` included), and a module built that way lints
+exactly as the whole parse of the same text, whatever the edit."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import libcst as cst
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from lossflint.linter import RuleSet, lint_text
+from lossflint.lsp import reparse
+from lossflint.lsp.reparse import Reparser
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = sorted(
+    p for p in (ROOT / "fixtures").rglob("*.py") if "projects" not in p.parts and p.stat().st_size
+)
+RULES = RuleSet.default()
+
+#: what an edit inserts: plain typing, and what moves statement boundaries
+#: (new lines, indentation, block openers, clauses, decorators, brackets,
+#: strings, continuations, comments, other line ends)
+PIECES = [
+    "x",
+    "0",
+    " ",
+    "\n",
+    "\n\n",
+    "    ",
+    "\t",
+    ":",
+    "(",
+    ")",
+    "[",
+    "'",
+    '"""',
+    "\\",
+    "\\\n",
+    "#",
+    "# note\n",
+    "pass\n",
+    "else:\n",
+    "    pass\n",
+    "def h():\n",
+    "@d\n",
+    "if y:\n",
+    "import torch\n",
+    ";",
+    "\r\n",
+    "\r",
+]
+
+
+def _findings(text: str, module: object | None = None) -> list[object]:
+    return lint_text(text, "t.py", RULES, [], module).diagnostics  # type: ignore[arg-type]
+
+
+def _check_version(reparser: Reparser, text: str) -> None:
+    module = reparser.parse(text)
+    if module is None:
+        return  # the caller parses it whole
+    # as libcst prints its whole parse (a line holding only a backslash is
+    # lost either way)
+    try:
+        whole = cst.parse_module(text).code
+    except Exception:
+        whole = text
+    assert module.code == whole
+    assert _findings(text, module) == _findings(text)
+
+
+def _edit(text: str, where: int, delete: int, insert: str, at_line_start: bool) -> str:
+    where = where % (len(text) + 1)
+    if at_line_start:
+        where = text.rfind("\n", 0, where) + 1
+    return text[:where] + insert + text[where + delete :]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+@given(
+    st.sampled_from(FIXTURES),
+    st.lists(
+        st.tuples(
+            st.integers(min_value=0, max_value=10**6),
+            st.integers(min_value=0, max_value=4),
+            st.sampled_from(PIECES),
+            st.booleans(),
+        ),
+        min_size=1,
+        max_size=5,
+    ),
+)
+def test_random_edits_lint_as_the_whole_parse(path: Path, edits: list) -> None:
+    text = path.read_text(encoding="utf-8")
+    reparser = Reparser()
+    _check_version(reparser, text)
+    for where, delete, insert, at_line_start in edits:
+        text = _edit(text, where, delete, insert, at_line_start)
+        _check_version(reparser, text)
+
+
+def test_every_fixture_edited_at_each_statement() -> None:
+    """One edit in each top-level statement of every fixture, in turn: each
+    version reparsed around its edit and linted as the whole parse."""
+    incremental = 0
+    for path in FIXTURES:
+        text = path.read_text(encoding="utf-8")
+        try:
+            tree = ast.parse(text)
+        except SyntaxError:
+            continue
+        lines = text.splitlines(keepends=True)
+        reparser = Reparser()
+        reparser.parse(text)
+        for statement in tree.body[:: max(len(tree.body) // 6, 1)]:
+            row = statement.lineno - 1
+            line = lines[row]
+            if not line.endswith("\n") or line.rstrip().endswith("\\"):
+                continue
+            edited = "".join([*lines[:row], line.rstrip("\n") + "  # edited\n", *lines[row + 1 :]])
+            _check_version(reparser, edited)
+            incremental += reparser.incremental
+    assert incremental > 40
+
+
+def test_only_the_edited_statement_is_read_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    functions = [
+        f"def f{i}(x):\n    y = torch.log(torch.softmax(x, {i}))\n    return y\n\n"
+        for i in range(40)
+    ]
+    text = "import torch\n\n" + "".join(functions)
+    reparser = Reparser()
+    assert reparser.parse(text) is not None
+    read: list[int] = []
+    real_parse = ast.parse
+
+    def counting_parse(source: str, *args: object, **kwargs: object) -> ast.Module:
+        read.append(len(source))
+        return real_parse(source, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(reparse.ast, "parse", counting_parse)
+    for version in (
+        text.replace("softmax(x, 7)", "softmax(x, dim=7)"),  # inside a statement
+        text.replace("    return y\n\ndef f9", "    z = 1\n    return y\n\ndef f9"),  # its end
+        text.replace("def f20(x):\n", "# about f20\ndef f20(x):\n"),  # a comment above
+        text.replace("def f30(x):\n", "@d\ndef f30(x):\n"),  # a decorator
+        text + "print(1)\n",  # a statement at the end
+        text.replace(functions[12], ""),  # a statement deleted
+    ):
+        assert reparser.parse(text) is not None  # the version before: the first text
+        read.clear()
+        module = reparser.parse(version)
+        assert module is not None and module.code == version
+        assert reparser.incremental
+        assert sum(read) < len(version) / 10, version
+        assert _findings(version, module) == _findings(version)
+
+
+@pytest.mark.parametrize(
+    ("before", "after"),
+    [
+        # an else that belongs to the if above: only the whole text says so
+        ("if x:\n    y = 1\n\nz = 2\n", "if x:\n    y = 1\nelse:\n    z = 2\n"),
+        # a line indented under the function above
+        ("def f():\n    return 1\n\nz = 2\n", "def f():\n    return 1\n    z = 2\n"),
+        # a string opened above runs into the statements below
+        ("a = 1\nb = 2\nc = 3\n", 'a = 1\nb = """\nc = 3\n"""\n'),
+        # a continuation joins the next line
+        ("a = 1\nb = 2\nc = 3\n", "a = 1\nb = 2 + \\\n3\nc = 3\n"),
+        # "\r" before a kept chunk's "\n": one line end, not two
+        ("a = 1\nb = 2\nc = 3\n", "a = 1\nb = 2\r\nc = 3\n"),
+    ],
+)
+def test_edits_that_move_statement_boundaries(before: str, after: str) -> None:
+    reparser = Reparser()
+    reparser.parse(before)
+    module = reparser.parse(after)
+    if module is not None:
+        assert module.code == after
+        assert _findings(after, module) == _findings(after)

@@ -94,7 +94,6 @@ def _find(model: ModuleIndex) -> list[TrainModeEvaluation]:
 
 
 def _candidates(model: ModuleIndex) -> list[TrainModeEvaluation]:
-    kinds = kinds_of(model)
     switched = _switched_models(model)
     if switched is None:
         return []
@@ -113,7 +112,7 @@ def _candidates(model: ModuleIndex) -> list[TrainModeEvaluation]:
         receiver = dotted_text(call.func)
         if receiver is None or receiver == "self" or (id(region), receiver) in seen:
             continue
-        value = kinds.value_of(call.func)
+        value = kinds_of(model).value_of(call.func)
         if not isinstance(value, (Instance, Sequential, Foreign)) or value in switched:
             continue
         layer: cst.Call | None = None
@@ -126,7 +125,11 @@ def _candidates(model: ModuleIndex) -> list[TrainModeEvaluation]:
             layer = _mode_layer(model, value)
             if layer is None:
                 continue
-        if model.enclosing(call, cst.FunctionDef) in training_funcs:
+        if model.enclosing(call, cst.FunctionDef) in training_funcs and not _pass_after_training(
+            model, region
+        ):
+            continue
+        if _put_in_train_mode_on_purpose(model, region, receiver):
             continue
         if any(
             e.kind == "backward" and not e.nested
@@ -141,6 +144,62 @@ def _candidates(model: ModuleIndex) -> list[TrainModeEvaluation]:
         seen.add((id(region), receiver))
         found.append(TrainModeEvaluation(call, region, receiver, layer, layer_site))
     return found
+
+
+def _pass_after_training(model: ModuleIndex, region: cst.CSTNode) -> bool:
+    """``for epoch: <train loop over batches>; with no_grad: for x, y in
+    val_loader: ...``: a pass with a loop of its own, in an epoch loop of a
+    training function, after (not inside) the loop that trains. Such a pass
+    runs once per epoch over other data: an evaluation, not a metric of the
+    batch being trained."""
+    enclosing = loops(model).enclosing_loops(region)
+    if not enclosing or any(
+        e.kind == "backward" and not e.nested for lp in enclosing for e in lp.events
+    ):
+        return False  # no epoch loop, or one that trains in the pass's own iteration
+    if not any(isinstance(n, (cst.For, cst.While)) for n in descendants(region)):
+        return False
+    order = model.analysis(_call_order)
+    starts = [order[id(c)] for c in calls_in(region) if id(c) in order]
+    if not starts:
+        return False
+    return any(
+        child.is_training and any(e.order < min(starts) for e in child.events)
+        for child in enclosing[0].children
+    )
+
+
+def _call_order(model: ModuleIndex) -> dict[int, int]:
+    """Each call's rank in source order (the loop index orders events so)."""
+    return {id(site.node): i for i, site in enumerate(model.calls)}
+
+
+def _put_in_train_mode_on_purpose(model: ModuleIndex, region: cst.CSTNode, receiver: str) -> bool:
+    """``net.train()`` inside the pass, or among the few statements just before
+    it in its block (Monte-Carlo dropout switched on by hand): deliberate. A
+    ``train()`` before a loop (an epoch's start) is not "just before"."""
+    block = model.parent(region)
+    body = getattr(block, "body", None)
+    preceding: list[cst.CSTNode] = []
+    if isinstance(region, cst.With) and isinstance(body, (list, tuple)) and region in body:
+        for statement in reversed(list(body)[: list(body).index(region)]):
+            if isinstance(statement, (cst.For, cst.While)) or len(preceding) >= _JUST_BEFORE:
+                break
+            preceding.append(statement)
+    for node in [region, *preceding]:
+        for call in calls_in(node):
+            func = call.func
+            if (
+                isinstance(func, cst.Attribute)
+                and func.attr.value == "train"
+                and dotted_text(func.value) == receiver
+            ):
+                return True
+    return False
+
+
+#: statements before a pass read for a deliberate ``train()``
+_JUST_BEFORE = 3
 
 
 def _training_functions(model: ModuleIndex) -> set[cst.CSTNode | None]:

@@ -150,6 +150,41 @@ depend on the batch size and composition.
                 return clf(batch).argmax(dim=1)  # error: LF603 at `clf(batch)`
             """,
         ),
+        # the validation pass after the batches, in the same epoch loop of a function
+        Invalid(
+            """
+            import torch
+            import torch.nn as nn
+
+            class TextCNN(nn.Module):
+                def __init__(self, vocab, classes):
+                    super().__init__()
+                    self.embed = nn.EmbeddingBag(vocab, 64)
+                    self.drop = nn.Dropout(0.4)
+                    self.out = nn.Linear(64, classes)
+
+                def forward(self, tokens):
+                    return self.out(self.drop(self.embed(tokens)))
+
+            def run(model, optimizer, train_batches, dev_batches, n_epochs):
+                for epoch in range(n_epochs):
+                    model.train()
+                    for tokens, labels in train_batches:
+                        optimizer.zero_grad()
+                        loss = nn.functional.cross_entropy(model(tokens), labels)
+                        loss.backward()
+                        optimizer.step()
+                    dev_loss = 0.0
+                    with torch.inference_mode():
+                        for tokens, labels in dev_batches:
+                            logits = model(tokens)  # error: LF603 at `model(tokens)`
+                            dev_loss += nn.functional.cross_entropy(logits, labels).item()
+                    print(epoch, dev_loss)
+
+            clf = TextCNN(5000, 4)
+            run(clf, torch.optim.Adam(clf.parameters()), train_batches, dev_batches, 10)
+            """,
+        ),
     ]
     VALID = [
         # eval() before, train() after
@@ -268,6 +303,101 @@ depend on the batch size and composition.
             m.eval()
         with torch.no_grad():
             acc = (model(x_test).argmax(1) == y_test).float().mean()
+        """,
+        # the epoch loop's validation pass after eval(); train() again at the epoch start
+        """
+        import torch
+        import torch.nn as nn
+
+        def run(model, optimizer, train_batches, dev_batches, n_epochs):
+            for epoch in range(n_epochs):
+                model.train()
+                for x, y in train_batches:
+                    optimizer.zero_grad()
+                    nn.functional.cross_entropy(model(x), y).backward()
+                    optimizer.step()
+                model.eval()
+                with torch.no_grad():
+                    for x, y in dev_batches:
+                        acc = (model(x).argmax(1) == y).float().mean()
+
+        net = nn.Sequential(nn.Linear(30, 64), nn.Dropout(0.5), nn.Linear(64, 3))
+        run(net, torch.optim.Adam(net.parameters()), train_batches, dev_batches, 5)
+        """,
+        # the same epoch loop over a model without dropout or batch norm
+        """
+        import torch
+        import torch.nn as nn
+
+        def run(model, optimizer, train_batches, dev_batches, n_epochs):
+            for epoch in range(n_epochs):
+                model.train()
+                for x, y in train_batches:
+                    optimizer.zero_grad()
+                    nn.functional.cross_entropy(model(x), y).backward()
+                    optimizer.step()
+                with torch.no_grad():
+                    for x, y in dev_batches:
+                        acc = (model(x).argmax(1) == y).float().mean()
+
+        net = nn.Sequential(nn.Linear(30, 64), nn.ReLU(), nn.Linear(64, 3))
+        run(net, torch.optim.Adam(net.parameters()), train_batches, dev_batches, 5)
+        """,
+        # dropout switched on by hand right before the pass: sampled predictions on purpose
+        """
+        import torch
+        import torch.nn as nn
+
+        def run(model, optimizer, train_batches, dev_batches, n_epochs):
+            for epoch in range(n_epochs):
+                for x, y in train_batches:
+                    optimizer.zero_grad()
+                    nn.functional.cross_entropy(model(x), y).backward()
+                    optimizer.step()
+                model.train()
+                with torch.no_grad():
+                    for x, y in dev_batches:
+                        votes = torch.stack([model(x).argmax(1) for _ in range(8)])
+
+        net = nn.Sequential(nn.Linear(30, 64), nn.Dropout(0.5), nn.Linear(64, 3))
+        run(net, torch.optim.Adam(net.parameters()), train_batches, dev_batches, 5)
+        """,
+        # a pass after the batches that only generates samples: no evaluation
+        """
+        import torch
+        import torch.nn as nn
+
+        def run(gen, disc, opt_g, noise_batches, epochs):
+            for epoch in range(epochs):
+                gen.train()
+                for z in noise_batches:
+                    opt_g.zero_grad()
+                    (-disc(gen(z)).mean()).backward()
+                    opt_g.step()
+                with torch.no_grad():
+                    for z in fixed_noise:
+                        samples.append(gen(z).cpu())
+
+        g = nn.Sequential(nn.Linear(16, 64), nn.BatchNorm1d(64), nn.ReLU(), nn.Linear(64, 2))
+        run(g, critic, torch.optim.Adam(g.parameters()), noise_batches, 3)
+        """,
+        # the last training batch's accuracy after the batch loop: a training metric
+        """
+        import torch
+        import torch.nn as nn
+
+        def run(model, optimizer, train_batches, n_epochs):
+            for epoch in range(n_epochs):
+                model.train()
+                for x, y in train_batches:
+                    optimizer.zero_grad()
+                    nn.functional.cross_entropy(model(x), y).backward()
+                    optimizer.step()
+                with torch.no_grad():
+                    batch_acc = (model(x).argmax(1) == y).float().mean()
+
+        net = nn.Sequential(nn.Linear(30, 64), nn.Dropout(0.5), nn.Linear(64, 3))
+        run(net, torch.optim.Adam(net.parameters()), train_batches, 5)
         """,
     ]
 

@@ -112,7 +112,7 @@ def _candidates(model: ModuleIndex) -> list[TrainModeEvaluation]:
         receiver = dotted_text(call.func)
         if receiver is None or receiver == "self" or (id(region), receiver) in seen:
             continue
-        value = kinds_of(model).value_of(call.func)
+        value = _called_model(model, call.func)
         if not isinstance(value, (Instance, Sequential, Foreign)) or value in switched:
             continue
         layer: cst.Call | None = None
@@ -144,6 +144,37 @@ def _candidates(model: ModuleIndex) -> list[TrainModeEvaluation]:
         seen.add((id(region), receiver))
         found.append(TrainModeEvaluation(call, region, receiver, layer, layer_site))
     return found
+
+
+def _called_model(model: ModuleIndex, func: cst.BaseExpression) -> Value:
+    """The model a call runs. ``self.net(x)`` is read as the instance's
+    attribute (``self.net = net`` in ``__init__``): the interpreter evaluates
+    such a call as a method call and records no value for ``self.net``."""
+    kinds = kinds_of(model)
+    value = kinds.value_of(func)
+    if isinstance(value, (Instance, Sequential, Foreign)) or not isinstance(func, cst.Attribute):
+        return value
+    owner = kinds.value_of(func.value)
+    if (
+        isinstance(owner, Instance)
+        and _plain_class(model, owner.cls)
+        and kinds.method(owner.cls, func.attr.value) is None
+    ):
+        return kinds.class_attrs(owner.cls).get(func.attr.value, value)
+    return value
+
+
+def _plain_class(model: ModuleIndex, cls: cst.ClassDef) -> bool:
+    """A class of this file deriving from nothing else (a hand-written
+    trainer): a library base (a LightningModule, an HF Trainer) or an
+    ``nn.Module`` holding the model may switch its mode itself."""
+    family = kinds_of(model).mro(cls)
+    known = {klass.name.value for klass in family}
+    return all(
+        isinstance(base.value, cst.Name) and base.value.value in known | {"object"}
+        for klass in family
+        for base in klass.bases
+    )
 
 
 def _pass_after_training(model: ModuleIndex, region: cst.CSTNode) -> bool:

@@ -29,11 +29,15 @@ have put it in eval mode: no `model.eval()` / `model.train(False)` /
 `model.training = False` on it. The converse of LF309.
 
 Only models the analysis knows count: instances of a same-file `nn.Module` class
-(its submodule classes included) and `nn.Sequential` stacks. Silent when any
-`eval()` in the file has a receiver the analysis cannot identify, when the model is
-passed to a function of another module (which could switch it), inside a training
-function or loop (pseudo-labels computed in train mode are a technique), for
-models without dropout or batch norm, and in files about Monte-Carlo dropout.
+(its submodule classes included) and `nn.Sequential` stacks, also kept on a plain
+trainer class (`self.net = net`; not on a Lightning module or another library
+class, which switch modes themselves). Silent when any `eval()` in the file has a
+receiver the analysis cannot identify, when the model is passed to a function of
+another module (which could switch it), inside a training function or loop
+(pseudo-labels computed in train mode are a technique) -- except a pass with a
+loop of its own after the batch loop of the same epoch loop, which evaluates --,
+when `model.train()` is called right before the pass (dropout kept on by hand),
+for models without dropout or batch norm, and in files about Monte-Carlo dropout.
 """
     why = """
 A module starts in train mode and stays there until `eval()`. Evaluated that way,
@@ -183,6 +187,40 @@ depend on the batch size and composition.
 
             clf = TextCNN(5000, 4)
             run(clf, torch.optim.Adam(clf.parameters()), train_batches, dev_batches, 10)
+            """,
+        ),
+        # the same split into methods of a trainer class: self.network(x) is the model
+        Invalid(
+            """
+            import torch
+            from torch import nn
+
+            class Fitter:
+                def __init__(self, network, optimizer):
+                    self.network = network
+                    self.optimizer = optimizer
+
+                def one_epoch(self, batches):
+                    self.network.train()
+                    for images, targets in batches:
+                        self.optimizer.zero_grad()
+                        nn.functional.cross_entropy(self.network(images), targets).backward()
+                        self.optimizer.step()
+
+                @torch.no_grad()
+                def validate(self, batches):
+                    hits = 0
+                    for images, targets in batches:
+                        hits += (self.network(images).argmax(dim=1) == targets).sum().item()  # error: LF603 at `self.network(images)`
+                    return hits
+
+                def run(self, train_batches, val_batches, epochs):
+                    for _ in range(epochs):
+                        self.one_epoch(train_batches)
+                        print(self.validate(val_batches))
+
+            cnn = nn.Sequential(nn.Conv2d(3, 16, 3), nn.BatchNorm2d(16), nn.ReLU(), nn.Flatten(), nn.LazyLinear(10))
+            Fitter(cnn, torch.optim.SGD(cnn.parameters(), lr=0.05)).run(train_batches, val_batches, 20)
             """,
         ),
     ]
@@ -380,6 +418,60 @@ depend on the batch size and composition.
 
         g = nn.Sequential(nn.Linear(16, 64), nn.BatchNorm1d(64), nn.ReLU(), nn.Linear(64, 2))
         run(g, critic, torch.optim.Adam(g.parameters()), noise_batches, 3)
+        """,
+        # the trainer class puts the network in eval mode before validating
+        """
+        import torch
+        from torch import nn
+
+        class Fitter:
+            def __init__(self, network, optimizer):
+                self.network = network
+                self.optimizer = optimizer
+
+            def one_epoch(self, batches):
+                self.network.train()
+                for images, targets in batches:
+                    self.optimizer.zero_grad()
+                    nn.functional.cross_entropy(self.network(images), targets).backward()
+                    self.optimizer.step()
+
+            @torch.no_grad()
+            def validate(self, batches):
+                self.network.eval()
+                return sum((self.network(i).argmax(1) == t).sum().item() for i, t in batches)
+
+            def run(self, train_batches, val_batches, epochs):
+                for _ in range(epochs):
+                    self.one_epoch(train_batches)
+                    print(self.validate(val_batches))
+
+        cnn = nn.Sequential(nn.Conv2d(3, 16, 3), nn.BatchNorm2d(16), nn.ReLU(), nn.Flatten(), nn.LazyLinear(10))
+        Fitter(cnn, torch.optim.SGD(cnn.parameters(), lr=0.05)).run(train_batches, val_batches, 20)
+        """,
+        # Lightning puts the module in eval mode before validation_step
+        """
+        import torch
+        import torch.nn as nn
+        import lightning as L
+
+        class Classifier(L.LightningModule):
+            def __init__(self, backbone):
+                super().__init__()
+                self.backbone = backbone
+
+            def training_step(self, batch, batch_idx):
+                x, y = batch
+                return nn.functional.cross_entropy(self.backbone(x), y)
+
+            def validation_step(self, batch, batch_idx):
+                x, y = batch
+                with torch.no_grad():
+                    acc = (self.backbone(x).argmax(1) == y).float().mean()
+                self.log("val_acc", acc)
+
+        mlp = nn.Sequential(nn.Linear(30, 64), nn.Dropout(0.5), nn.Linear(64, 3))
+        Classifier(mlp)
         """,
         # the last training batch's accuracy after the batch loop: a training metric
         """

@@ -6,25 +6,23 @@ import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from lossflint.check_run import (
-    Plan,
-    check_caches,
-    check_stdin,
-    limit_sizes,
-    lint_plan,
-    make_plan,
-)
-from lossflint.config import ConfigError, Settings, SettingsResolver, override, validate_selectors
-from lossflint.file_limits import parse_size
-from lossflint.output import FORMATS
-from lossflint.registry import all_rules
-from lossflint.report import Report
-from lossflint.runner import display_name
-from lossflint.urls import rule_url
 from lossflint.version import __version__
+
+if TYPE_CHECKING:
+    from lossflint.check_run import Plan
+    from lossflint.config import Settings
+
+# Each command imports what it needs when it runs: ``lossflint --version``,
+# ``lossflint server`` (whose worker loads the linter in its own process) and
+# ``--help`` load neither the linter nor libcst (tests/test_cli_startup.py).
+
+#: the --output-format choices, as ``lossflint.output.FORMATS`` (not imported
+#: from there for --version: tests/test_cli_startup.py keeps them equal)
+FORMATS = ("concise", "full", "json", "sarif", "github", "gitlab", "junit")
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -154,6 +152,17 @@ def check(
     watch: bool,
 ) -> None:
     """Lint PATHS (files or folders; default: the current folder; `-`: stdin)."""
+    from lossflint.check_run import (
+        check_caches,
+        check_stdin,
+        limit_sizes,
+        lint_plan,
+        make_plan,
+    )
+    from lossflint.config import ConfigError, SettingsResolver
+    from lossflint.report import Report
+    from lossflint.runner import display_name
+
     targets = list(paths) or ["."]
     reads_stdin = stdin_filename is not None or "-" in targets
     if stdin_filename is not None and any(p != "-" for p in paths):
@@ -241,6 +250,9 @@ def _cli_adjustment(
     max_file_size: str | None,
 ) -> Callable[[Settings], None]:
     """What the command line changes in every config (validated once, here)."""
+    from lossflint.config import ConfigError, override, validate_selectors
+    from lossflint.file_limits import parse_size
+
     chosen = validate_selectors(_split(select), "--select") if select else None
     extra = validate_selectors(_split(extend_select), "--extend-select")
     ignored = validate_selectors(_split(ignore), "--ignore")
@@ -264,6 +276,9 @@ def _cli_adjustment(
 )
 def rules_command(fmt: str) -> None:
     """List every rule."""
+    from lossflint.registry import all_rules
+    from lossflint.urls import rule_url
+
     rules = all_rules()
     if fmt == "json":
         data = [
@@ -292,6 +307,8 @@ def rules_command(fmt: str) -> None:
 
 
 def rules_markdown_index() -> str:
+    from lossflint.registry import all_rules
+
     lines = [
         "# Rules",
         "",
@@ -312,6 +329,8 @@ def rules_markdown_index() -> str:
 @click.argument("code")
 def rule_command(code: str) -> None:
     """Explain one rule (e.g. ``lossflint rule LF101``)."""
+    from lossflint.registry import all_rules
+
     rules = all_rules()
     rule = rules.get(code.upper())
     if rule is None:

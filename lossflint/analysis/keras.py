@@ -38,7 +38,15 @@ from lossflint.analysis.calls import argument, keyword, literal_value
 from lossflint.analysis.interpreter import Env, Interpreter
 from lossflint.analysis.names import dotted_text
 from lossflint.analysis.values import Instance, TupleValue
-from lossflint.project.summary import Origin, SKerasData, SKerasLoss, SKerasModel, STuple, SValue
+from lossflint.project.summary import (
+    Origin,
+    SKerasBatches,
+    SKerasData,
+    SKerasLoss,
+    SKerasModel,
+    STuple,
+    SValue,
+)
 
 if TYPE_CHECKING:
     from lossflint.analysis.index import ModuleIndex
@@ -331,6 +339,8 @@ class KerasFacts(Interpreter[Any]):
         self.image_format_set = False
         self._class_models: dict[cst.ClassDef, KModel | None] = {}
         self._clock = 0
+        #: the import statement whose name is being read from another module
+        self._importing: cst.CSTNode | None = None
         self.relevant = self._relevant()
         if self.relevant:
             self.run()
@@ -562,6 +572,15 @@ class KerasFacts(Interpreter[Any]):
             return None
         if isinstance(value, STuple):
             return TupleValue(tuple(self.from_summary(item, at) for item in value.items))
+        if isinstance(value, SKerasBatches):
+            # a dataset of arrays built in another module (data.py): its
+            # images and labels located where this file got it (the same node
+            # every time: values located at different nodes join to unknown)
+            where = at if at is not None else self._importing
+            if where is None:
+                return None
+            element = self.from_summary(value.element, where)
+            return Batches(element) if _holds_images(element) or _holds_labels(element) else None
         if isinstance(value, SKerasLoss):
             # a loss object built in another module (losses.py): located here,
             # where this file uses it; no fix reaches into the other file
@@ -570,6 +589,13 @@ class KerasFacts(Interpreter[Any]):
             far = f"built at {origin.file}:{origin.line}" if origin is not None else None
             return KLoss(value.name, value.from_logits, node, "class", elsewhere=far, origin=origin)
         return super().from_summary(value, at)
+
+    def project_import(self, node: cst.Import | cst.ImportFrom, local: str) -> Any:
+        saved, self._importing = self._importing, node
+        try:
+            return super().project_import(node, local)
+        finally:
+            self._importing = saved
 
     def call_value(self, call: cst.Call, callee: Any, args: list[Any], env: Env) -> Any:
         if isinstance(callee, KLayer):

@@ -57,6 +57,7 @@ from lossflint.project.summary import (
     SClass,
     SFunction,
     SInstance,
+    SKerasBatches,
     SKerasData,
     SKerasLayer,
     SKerasLoss,
@@ -633,11 +634,14 @@ class Summarizer:
         return out
 
     def _keras_value(self, value: Any, depth: int = 0) -> SValue:
-        from lossflint.analysis.keras import Images, KLayer, KLoss, KModel, Labels
+        from lossflint.analysis.keras import Batches, Images, KLayer, KLoss, KModel, Labels
 
         if isinstance(value, TupleValue) and depth < 3:
             items = tuple(self._keras_value(item, depth + 1) for item in value.items)
             return STuple(items) if not all(i == S_UNKNOWN for i in items) else S_UNKNOWN
+        if isinstance(value, Batches) and depth < 3:
+            element = self._keras_value(value.element, depth + 1)
+            return SKerasBatches(element) if element != S_UNKNOWN else S_UNKNOWN
         if isinstance(value, Images):
             return SKerasData(
                 "images", dataset=value.dataset, origin=self._origin(value.origin, "")

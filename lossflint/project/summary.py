@@ -30,7 +30,7 @@ from functools import cache
 from typing import Any, Union
 
 #: changes whenever the shape of a summary changes (old cache entries are misses)
-SUMMARY_FORMAT = 7
+SUMMARY_FORMAT = 8
 #: nothing real nests deeper; more is damage (or an attack on the decoder)
 MAX_DEPTH = 64
 
@@ -164,6 +164,15 @@ class SKerasData(SValue):
     #: "int" or "onehot", for labels
     encoding: str = ""
     origin: Origin | None = None
+
+
+@dataclass(frozen=True)
+class SKerasBatches(SValue):
+    """A ``tf.data.Dataset`` of arrays built by another module
+    (``from_tensor_slices((x, y)).batch(32)`` in data.py): iterating it yields
+    ``element`` (an ``STuple`` of ``SKerasData`` and unknowns)."""
+
+    element: SValue
 
 
 @dataclass(frozen=True)
@@ -318,6 +327,7 @@ _VALUE_TYPES: dict[str, type[SValue]] = {
         SKerasModel,
         SKerasLoss,
         SKerasData,
+        SKerasBatches,
         SClass,
         SInstance,
         SFunction,

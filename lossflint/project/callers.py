@@ -30,7 +30,7 @@ from __future__ import annotations
 import json
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from lossflint.project.context import ProjectContext, current
@@ -70,6 +70,8 @@ class ProjectTexts:
     files: dict[str, str] | None
     #: notebooks over MAX_FILE_BYTES, whose text in ``files`` is their code cells
     cells_only: frozenset[str] = frozenset()
+    #: class name → whether a file may subclass it (``subclassed``), without overlays
+    subclassed: dict[str, bool] = field(default_factory=dict)
 
     def imported(self, layout: Layout, path: str, text: str) -> frozenset[str]:
         """The project modules the file at ``path`` imports (its text is
@@ -285,21 +287,28 @@ def subclassed(name: str) -> bool | None:
     if texts.files is None:
         return None
     short = name.rsplit(".", 1)[-1]
+    overlays = getattr(context.store, "overlays", None)
+    edited = isinstance(overlays, dict) and bool(overlays)
+    if not edited and short in texts.subclassed:
+        return texts.subclassed[short]
     word = re.compile(rf"\b{re.escape(short)}\b")
     aliased = re.compile(rf"\b{re.escape(short)}\s+as\s+\w+")
     paths = set(texts.files)
-    overlays = getattr(context.store, "overlays", None)
     if isinstance(overlays, dict):
         paths |= {p for p in overlays if context.layout.contains(p) and p.endswith(_SUFFIXES)}
+    found = False
     for path in paths:
         text = _text_of(context, path, texts)
         if short not in text:
             continue
-        if aliased.search(text) is not None:
-            return True
-        if any(word.search(bases) for bases in _CLASS_BASES.findall(text)):
-            return True
-    return False
+        if aliased.search(text) is not None or any(
+            word.search(bases) for bases in _CLASS_BASES.findall(text)
+        ):
+            found = True
+            break
+    if not edited:
+        texts.subclassed[short] = found
+    return found
 
 
 def external_method_calls(methods: list[str]) -> dict[str, list[CallRecord]] | None:

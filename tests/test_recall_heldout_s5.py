@@ -1,0 +1,155 @@
+"""Correct code next to the shapes a held-out evaluation found missed
+(heldout-s5): what the rules must stay silent on beyond their own examples
+(the rule modules keep one example per shape; their size is capped)."""
+
+from __future__ import annotations
+
+import pytest
+
+from lossflint.examples import dedent
+from lossflint.linter import RuleSet, lint_text
+
+
+def _findings(code: str, source: str) -> list[str]:
+    result = lint_text(dedent(source), "example.py", RuleSet([code]), [])
+    assert not result.errors, result.errors
+    return [f"{d.location.row}: {d.message}" for d in result.diagnostics if d.code == code]
+
+
+LF603_SILENT = [
+    # the epoch loop's validation pass after eval(); train() again at the epoch start
+    """
+        import torch
+        import torch.nn as nn
+
+        def run(model, optimizer, train_batches, dev_batches, n_epochs):
+            for epoch in range(n_epochs):
+                model.train()
+                for x, y in train_batches:
+                    optimizer.zero_grad()
+                    nn.functional.cross_entropy(model(x), y).backward()
+                    optimizer.step()
+                model.eval()
+                with torch.no_grad():
+                    for x, y in dev_batches:
+                        acc = (model(x).argmax(1) == y).float().mean()
+
+        net = nn.Sequential(nn.Linear(30, 64), nn.Dropout(0.5), nn.Linear(64, 3))
+        run(net, torch.optim.Adam(net.parameters()), train_batches, dev_batches, 5)
+    """,
+    # the same epoch loop over a model without dropout or batch norm
+    """
+        import torch
+        import torch.nn as nn
+
+        def run(model, optimizer, train_batches, dev_batches, n_epochs):
+            for epoch in range(n_epochs):
+                model.train()
+                for x, y in train_batches:
+                    optimizer.zero_grad()
+                    nn.functional.cross_entropy(model(x), y).backward()
+                    optimizer.step()
+                with torch.no_grad():
+                    for x, y in dev_batches:
+                        acc = (model(x).argmax(1) == y).float().mean()
+
+        net = nn.Sequential(nn.Linear(30, 64), nn.ReLU(), nn.Linear(64, 3))
+        run(net, torch.optim.Adam(net.parameters()), train_batches, dev_batches, 5)
+    """,
+    # a pass after the batches that only generates samples: no evaluation
+    """
+        import torch
+        import torch.nn as nn
+
+        def run(gen, disc, opt_g, noise_batches, epochs):
+            for epoch in range(epochs):
+                gen.train()
+                for z in noise_batches:
+                    opt_g.zero_grad()
+                    (-disc(gen(z)).mean()).backward()
+                    opt_g.step()
+                with torch.no_grad():
+                    for z in fixed_noise:
+                        samples.append(gen(z).cpu())
+
+        g = nn.Sequential(nn.Linear(16, 64), nn.BatchNorm1d(64), nn.ReLU(), nn.Linear(64, 2))
+        run(g, critic, torch.optim.Adam(g.parameters()), noise_batches, 3)
+    """,
+    # the trainer class puts the network in eval mode before validating
+    """
+        import torch
+        from torch import nn
+
+        class Fitter:
+            def __init__(self, network, optimizer):
+                self.network = network
+                self.optimizer = optimizer
+
+            def one_epoch(self, batches):
+                self.network.train()
+                for images, targets in batches:
+                    self.optimizer.zero_grad()
+                    nn.functional.cross_entropy(self.network(images), targets).backward()
+                    self.optimizer.step()
+
+            @torch.no_grad()
+            def validate(self, batches):
+                self.network.eval()
+                return sum((self.network(i).argmax(1) == t).sum().item() for i, t in batches)
+
+            def run(self, train_batches, val_batches, epochs):
+                for _ in range(epochs):
+                    self.one_epoch(train_batches)
+                    print(self.validate(val_batches))
+
+        cnn = nn.Sequential(nn.Conv2d(3, 16, 3), nn.BatchNorm2d(16), nn.ReLU(), nn.Flatten(), nn.LazyLinear(10))
+        Fitter(cnn, torch.optim.SGD(cnn.parameters(), lr=0.05)).run(train_batches, val_batches, 20)
+    """,
+    # Lightning puts the module in eval mode before validation_step
+    """
+        import torch
+        import torch.nn as nn
+        import lightning as L
+
+        class Classifier(L.LightningModule):
+            def __init__(self, backbone):
+                super().__init__()
+                self.backbone = backbone
+
+            def training_step(self, batch, batch_idx):
+                x, y = batch
+                return nn.functional.cross_entropy(self.backbone(x), y)
+
+            def validation_step(self, batch, batch_idx):
+                x, y = batch
+                with torch.no_grad():
+                    acc = (self.backbone(x).argmax(1) == y).float().mean()
+                self.log("val_acc", acc)
+
+        mlp = nn.Sequential(nn.Linear(30, 64), nn.Dropout(0.5), nn.Linear(64, 3))
+        Classifier(mlp)
+    """,
+    # the last training batch's accuracy after the batch loop: a training metric
+    """
+        import torch
+        import torch.nn as nn
+
+        def run(model, optimizer, train_batches, n_epochs):
+            for epoch in range(n_epochs):
+                model.train()
+                for x, y in train_batches:
+                    optimizer.zero_grad()
+                    nn.functional.cross_entropy(model(x), y).backward()
+                    optimizer.step()
+                with torch.no_grad():
+                    batch_acc = (model(x).argmax(1) == y).float().mean()
+
+        net = nn.Sequential(nn.Linear(30, 64), nn.Dropout(0.5), nn.Linear(64, 3))
+        run(net, torch.optim.Adam(net.parameters()), train_batches, 5)
+    """,
+]
+
+
+@pytest.mark.parametrize("source", LF603_SILENT)
+def test_lf603_silent(source: str) -> None:
+    assert _findings("LF603", source) == []

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
+from lossflint.analysis.keras_step_roles import swapped_in_keras_steps
 from lossflint.analysis.loss_roles import swapped_losses
 from lossflint.diagnostics import Finding, Severity
 from lossflint.examples import Invalid
@@ -28,7 +29,10 @@ take `(input, target)`: flagged when the first argument holds labels (class
 indices from `argmax`/`.long()`/`randint`, or `one_hot` values) and the second a
 layer's or model's output. Keras losses and metrics take `(y_true, y_pred)`:
 flagged when the first is `model(x)` and the second the labels of a
-`keras.datasets` loader (or their `to_categorical`).
+`keras.datasets` loader (or their `to_categorical`), and in a custom
+`train_step(self, data)` / `test_step` of a `keras.Model` subclass when the first
+is `self(x, ...)` and the second the labels unpacked from `data` (`x, y = data`:
+Keras's contract for the batch it passes).
 
 Only losses whose value depends on the order count (cross-entropy, NLL, binary
 cross-entropy, margin losses); MSE/L1 are symmetric. Silent whenever either role is
@@ -129,6 +133,67 @@ intended one); keyword arguments keep their names and exchange their values.
             loss = F.cross_entropy(input=y, target=head(h))  # error: LF604 at `F.cross_entropy(`
             """,
         ),
+        # a custom Keras train_step: `x, y = data` holds the labels, self(x) the prediction
+        Invalid(
+            """
+            import keras
+            import tensorflow as tf
+
+            class Tagger(keras.Model):
+                def __init__(self, n_tags):
+                    super().__init__()
+                    self.body = keras.layers.Dense(128, activation="relu")
+                    self.head = keras.layers.Dense(n_tags)
+                    self.bce = keras.losses.BinaryCrossentropy(from_logits=True)
+
+                def call(self, inputs, training=False):
+                    return self.head(self.body(inputs))
+
+                def train_step(self, batch):
+                    tokens, tags = batch
+                    with tf.GradientTape() as tape:
+                        scores = self(tokens, training=True)
+                        loss = self.bce(scores, tags)  # error: LF604 at `self.bce(`
+                    grads = tape.gradient(loss, self.trainable_variables)
+                    self.optimizer.apply_gradients(zip(grads, self.trainable_variables))
+                    return {"loss": loss}
+            """,
+            fixed="""
+            import keras
+            import tensorflow as tf
+
+            class Tagger(keras.Model):
+                def __init__(self, n_tags):
+                    super().__init__()
+                    self.body = keras.layers.Dense(128, activation="relu")
+                    self.head = keras.layers.Dense(n_tags)
+                    self.bce = keras.losses.BinaryCrossentropy(from_logits=True)
+
+                def call(self, inputs, training=False):
+                    return self.head(self.body(inputs))
+
+                def train_step(self, batch):
+                    tokens, tags = batch
+                    with tf.GradientTape() as tape:
+                        scores = self(tokens, training=True)
+                        loss = self.bce(tags, scores)  # error: LF604 at `self.bce(`
+                    grads = tape.gradient(loss, self.trainable_variables)
+                    self.optimizer.apply_gradients(zip(grads, self.trainable_variables))
+                    return {"loss": loss}
+            """,
+        ),
+        # test_step with sample weights, the prediction passed inline
+        Invalid(
+            """
+            from tensorflow import keras
+
+            class Ranker(keras.Model):
+                def test_step(self, data):
+                    feats, grades, weights = data
+                    loss = keras.losses.sparse_categorical_crossentropy(self(feats, training=False), grades)  # error: LF604 at `keras.losses`
+                    return {"loss": loss}
+            """,
+        ),
     ]
     VALID = [
         # the PyTorch order
@@ -181,10 +246,60 @@ intended one); keyword arguments keep their names and exchange their values.
         teacher = torch.nn.Linear(32, 10)
         loss = F.cross_entropy(student(x), torch.softmax(teacher(x), dim=1))
         """,
+        # a custom Keras train_step in the Keras order
+        """
+        import keras
+        import tensorflow as tf
+
+        class Tagger(keras.Model):
+            def train_step(self, batch):
+                tokens, tags = batch
+                with tf.GradientTape() as tape:
+                    scores = self(tokens, training=True)
+                    loss = keras.losses.binary_crossentropy(tags, scores, from_logits=True)
+                grads = tape.gradient(loss, self.trainable_variables)
+                self.optimizer.apply_gradients(zip(grads, self.trainable_variables))
+                return {"loss": loss}
+        """,
+        # a symmetric loss in a train_step: the order does not matter
+        """
+        import keras
+        import tensorflow as tf
+
+        class Regressor(keras.Model):
+            def train_step(self, data):
+                x, y = data
+                with tf.GradientTape() as tape:
+                    loss = keras.losses.mean_squared_error(self(x, training=True), y)
+                return {"loss": loss}
+        """,
+        # the labels rebound in the step (a teacher's prediction): roles not sure
+        """
+        import keras
+
+        class Student(keras.Model):
+            def train_step(self, data):
+                x, y = data
+                y = self.teacher(x, training=False)
+                loss = keras.losses.kl_divergence(self(x, training=True), y)
+                return {"loss": loss}
+        """,
+        # a train_step of a class that is not a Keras model: `data` may be anything
+        """
+        import keras
+
+        class Loop:
+            def train_step(self, data):
+                x, y = data
+                loss = keras.losses.categorical_crossentropy(self(x), y)
+                return loss
+        """,
     ]
 
     def check(self, model: SemanticModel) -> Iterator[Finding]:
-        for found in swapped_losses(model):
+        found_calls = {id(f.call) for f in swapped_losses(model)}
+        in_steps = [f for f in swapped_in_keras_steps(model) if id(f.call) not in found_calls]
+        for found in [*swapped_losses(model), *in_steps]:
             first = model.code(found.first)
             second = model.code(found.second)
             if found.framework == "torch":

@@ -1,0 +1,172 @@
+"""Loss arguments in swapped roles inside a Keras ``train_step`` / ``test_step`` (LF604).
+
+Keras runs an overridden ``train_step(self, data)`` with what ``fit`` was
+given: ``data`` is ``(x, y)`` or ``(x, y, sample_weight)``, so ``x, y = data``
+binds the labels (``y_true``) to its second name, and ``self(x, ...)`` is the
+model's prediction (``y_pred``). That is Keras's documented contract for a
+custom training step, so the roles are known without knowing the data. A
+Keras loss function or loss object called there as ``loss(<prediction>,
+<labels>)`` has its ``(y_true, y_pred)`` swapped.
+
+Only sure shapes count: the step is a method of a ``keras.Model`` subclass of
+this file with exactly ``(self, data)``; the labels name is bound once in it,
+by unpacking ``data`` itself into two or three plain names; the prediction is
+``self(...)`` or a name bound once in the method to it. Losses whose value does
+not depend on the order (MSE, MAE, ...) are left out.
+
+Public API::
+
+    from lossflint.analysis.keras_step_roles import swapped_in_keras_steps
+
+    swapped_in_keras_steps(model)   # [SwappedLoss] (framework "keras")
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import libcst as cst
+
+from lossflint.analysis import apis
+from lossflint.analysis.calls import argument
+from lossflint.analysis.keras import KLoss, keras_facts
+from lossflint.analysis.loss_roles import SwappedLoss
+from lossflint.analysis.values import Instance
+from lossflint.analysis.walk import descendants
+
+if TYPE_CHECKING:
+    from lossflint.analysis.index import ModuleIndex
+
+#: the methods Keras calls with one batch of what ``fit``/``evaluate`` read
+_STEP_METHODS = frozenset({"train_step", "test_step"})
+
+
+def swapped_in_keras_steps(model: ModuleIndex) -> list[SwappedLoss]:
+    return model.analysis(_find)
+
+
+def _find(model: ModuleIndex) -> list[SwappedLoss]:
+    found: list[SwappedLoss] = []
+    roles: dict[cst.FunctionDef, tuple[str, str] | None] = {}
+    for site in model.calls:
+        call = site.node
+        step = model.enclosing(call, cst.FunctionDef)
+        if not isinstance(step, cst.FunctionDef) or step.name.value not in _STEP_METHODS:
+            continue
+        if step not in roles:
+            roles[step] = _step_roles(model, step)
+        known = roles[step]
+        if known is None:
+            continue
+        name = _keras_loss(model, site.qualname, call)
+        if name is None or name in apis.KERAS_REGRESSION_LOSSES:
+            continue
+        first = argument(call, 0, "y_true")
+        second = argument(call, 1, "y_pred")
+        if first is None or second is None:
+            continue
+        self_name, labels = known
+        if _is_prediction(model, step, first, self_name) and _is_name(second, labels):
+            found.append(SwappedLoss(call, first, second, "keras", name))
+    return found
+
+
+def _step_roles(model: ModuleIndex, step: cst.FunctionDef) -> tuple[str, str] | None:
+    """``(self, labels)``: the step's receiver and the name ``data``'s labels
+    are bound to, when the step is a Keras model's and both are sure."""
+    cls = model.enclosing(step, cst.ClassDef)
+    if not isinstance(cls, cst.ClassDef) or model.enclosing(cls, cst.FunctionDef) is not None:
+        return None
+    if not any(model.qualname(base.value) in apis.FUNCTIONAL_MODEL for base in cls.bases):
+        return None
+    params = step.params
+    if params.star_arg not in (None, cst.MaybeSentinel.DEFAULT) or params.kwonly_params:
+        return None
+    positional = [*params.posonly_params, *params.params]
+    if len(positional) != 2 or any(p.default is not None for p in positional):
+        return None
+    self_name, data = (p.name.value for p in positional)
+    if _binding_count(model, step, data) != 1:
+        return None  # `data` rebound in the step
+    for node in descendants(step.body):
+        if not (isinstance(node, cst.Assign) and len(node.targets) == 1):
+            continue
+        target = node.targets[0].target
+        if not (isinstance(node.value, cst.Name) and node.value.value == data):
+            continue
+        if not isinstance(target, (cst.Tuple, cst.List)) or len(target.elements) not in (2, 3):
+            return None
+        names = [e.value for e in target.elements]
+        if not all(
+            isinstance(n, cst.Name) and not isinstance(e, cst.StarredElement)
+            for n, e in zip(names, target.elements, strict=True)
+        ):
+            return None
+        labels = names[1]
+        assert isinstance(labels, cst.Name)
+        if _binding_count(model, step, labels.value) != 1:
+            return None
+        return self_name, labels.value
+    return None
+
+
+def _binding_count(model: ModuleIndex, step: cst.FunctionDef, ident: str) -> int:
+    """How many bindings the step's scope holds for ``ident``."""
+    scope = model.scopes.get(step)
+    if scope is None:
+        return 0
+    return len(scope.bindings.get(ident, ()))
+
+
+def _is_name(expr: cst.BaseExpression, ident: str) -> bool:
+    return isinstance(expr, cst.Name) and expr.value == ident
+
+
+def _is_prediction(
+    model: ModuleIndex, step: cst.FunctionDef, expr: cst.BaseExpression, self_name: str
+) -> bool:
+    """``self(x, ...)``, or a name bound once in the step to it."""
+    if _is_self_call(expr, self_name):
+        return True
+    if not isinstance(expr, cst.Name) or _binding_count(model, step, expr.value) != 1:
+        return False
+    bindings = model.bindings(expr) or []
+    return (
+        len(bindings) == 1
+        and bindings[0].kind == "assign"
+        and bindings[0].node is not None
+        and _is_self_call(bindings[0].node, self_name)
+    )
+
+
+def _is_self_call(node: cst.CSTNode, self_name: str) -> bool:
+    return (
+        isinstance(node, cst.Call)
+        and isinstance(node.func, cst.Name)
+        and node.func.value == self_name
+        and bool(node.args)
+    )
+
+
+def _keras_loss(model: ModuleIndex, qualname: str | None, call: cst.Call) -> str | None:
+    """The Keras loss a call runs: a loss object, or a function of
+    ``keras.losses`` / ``keras.metrics``."""
+    if qualname is None:
+        facts = keras_facts(model)
+        value = facts.value(call.func)
+        func = call.func
+        if value is None and isinstance(func, cst.Attribute):
+            # ``self.loss_fn(...)``: the func of a method-style call has no
+            # recorded value; the attribute is what the class assigned
+            owner = facts.value(func.value)
+            if isinstance(owner, Instance) and facts.method(owner.cls, func.attr.value) is None:
+                value = facts.class_attrs(owner.cls).get(func.attr.value)
+        if isinstance(value, KLoss) and value.style == "class":
+            return value.name
+        return None
+    if not qualname.startswith(apis.LOSS_MODULES):
+        return None
+    short = qualname.rsplit(".", 1)[-1]
+    if short in apis.LOSS_CLASS_NAMES:
+        return None  # the constructor, not a call of the loss
+    return apis.LOSS_STRINGS.get(short.lower())

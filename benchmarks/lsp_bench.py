@@ -262,8 +262,9 @@ class Numbers:
     burst_last: float = 0.0
     burst_published: int = 0
     probe: list[float] = field(default_factory=list)
-    #: lossflint only: milliseconds each lint took in the worker
+    #: lossflint only: milliseconds each lint took in the worker (wall, CPU)
     lint_ms: list[int] = field(default_factory=list)
+    lint_cpu_ms: list[int] = field(default_factory=list)
 
 
 def measure(cmd: list[str], lines: int, edits: int, runs: int, pause: float) -> Numbers:
@@ -325,6 +326,7 @@ def measure(cmd: list[str], lines: int, edits: int, runs: int, pause: float) -> 
             rid = client.request("lossflint/stats", None)
             _, reply = client.wait(lambda m: m.get("id") == rid and "method" not in m)
             numbers.lint_ms = (reply.get("result") or {}).get("lint_ms", [])
+            numbers.lint_cpu_ms = (reply.get("result") or {}).get("lint_cpu_ms", [])
         finally:
             client.close()
     return numbers
@@ -363,6 +365,14 @@ def ms(seconds: float) -> str:
     return f"{seconds * 1000:,.0f} ms"
 
 
+def _lint_time(n: Numbers) -> str:
+    if not n.lint_ms:
+        return "-"
+    wall = ms(statistics.median(n.lint_ms) / 1000)
+    cpu = f" ({ms(statistics.median(n.lint_cpu_ms) / 1000)})" if n.lint_cpu_ms else ""
+    return wall + cpu
+
+
 def report(results: dict[str, Numbers], lines: int, edits: int) -> str:
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     out = [
@@ -373,7 +383,8 @@ def report(results: dict[str, Numbers], lines: int, edits: int) -> str:
         "",
         "| server | initialize | open → diagnostics | edit → diagnostics, median (max) "
         "| burst: last keystroke → last diagnostics | versions published in the burst "
-        "| main loop reply while linting, median (max) | one lint in the worker, median |",
+        "| main loop reply while linting, median (max) "
+        "| one lint in the worker, median (CPU) |",
         "|---|---|---|---|---|---|---|---|",
     ]
     for name, n in results.items():
@@ -383,7 +394,7 @@ def report(results: dict[str, Numbers], lines: int, edits: int) -> str:
             f"| {ms(statistics.median(n.edits))} ({ms(max(n.edits))}) "
             f"| {ms(n.burst_last)} | {n.burst_published} of 20 "
             f"| {ms(statistics.median(n.probe))} ({ms(max(n.probe))}) "
-            f"| {ms(statistics.median(n.lint_ms) / 1000) if n.lint_ms else '-'} |"
+            f"| {_lint_time(n)} |"
         )
     return "\n".join(out)
 

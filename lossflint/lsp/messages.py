@@ -51,6 +51,9 @@ class Outcome:
     lints: int = 0
     #: seconds the worker took (wall)
     seconds: float = 0.0
+    #: CPU seconds of the worker process meanwhile (what a loaded machine
+    #: does not inflate: benchmarks/lsp_bench.py compares versions by it)
+    cpu_seconds: float = 0.0
     #: summaries of other project modules the result used (module -> hash):
     #: the worker serves it again only while they hold
     deps: dict[str, str] = field(default_factory=dict)

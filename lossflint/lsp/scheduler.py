@@ -85,8 +85,9 @@ class Stats:
     stale: int = 0
     published: int = 0
     restarts: int = 0
-    #: milliseconds each finished lint took in the worker
+    #: milliseconds each finished lint took in the worker (wall, CPU)
     lint_ms: list[int] = field(default_factory=list)
+    lint_cpu_ms: list[int] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -348,7 +349,8 @@ class Scheduler:
         self.stats.lints += outcome.lints
         if outcome.lints:
             self.stats.lint_ms.append(round(outcome.seconds * 1000))
-            del self.stats.lint_ms[:-1000]
+            self.stats.lint_cpu_ms.append(round(outcome.cpu_seconds * 1000))
+            del self.stats.lint_ms[:-1000], self.stats.lint_cpu_ms[:-1000]
         for notice in outcome.notices:
             self.notice(f"lossflint: {notice}")
         if running.key is None:

@@ -125,9 +125,10 @@ class JobLoop:
                         raise Superseded
                     self._running = seq
                 try:
-                    started = time.perf_counter()
+                    started, cpu = time.perf_counter(), time.process_time()
                     outcome = self.runner.run(job)
                     outcome.seconds = time.perf_counter() - started
+                    outcome.cpu_seconds = time.process_time() - cpu
                 finally:
                     self._finish()
                 self.send(("done", seq, outcome))

@@ -13,6 +13,7 @@ from lossflint.analysis import keras as K
 from lossflint.analysis.calls import argument, keyword
 from lossflint.analysis.tf_cross_entropy import (
     class_index_origin,
+    drawn_class_indices,
     holds_logits,
     labels_description,
 )
@@ -39,7 +40,9 @@ Flags calls of `tf.nn.softmax_cross_entropy_with_logits` (and `_v2`),
 in TF1 graph code (the file uses `tf.placeholder`, `tf.Session`, ...), swap them
 (`logits=` gets one-hot or index labels, `labels=` gets the model's output), or
 give class-index labels (an integer `tf.placeholder` of shape `[None]`, argmax
-of one-hot labels) to the dense softmax version.
+of one-hot labels, a rank-1 random draw of integers such as
+`rng.integers(0, k, size=n)` or `np.random.randint(0, k, (n,))`) to the dense
+softmax version.
 """
     why = """
 In TF 1.x these functions take a sentinel first parameter and raise `ValueError`
@@ -162,8 +165,35 @@ result: the fix cannot see what the arguments hold at run time.
                 return tf.nn.sigmoid_cross_entropy_with_logits(out, y)  # error: LF414 at `tf.nn.sigmoid_cross_entropy_with_logits(`
             """,
         ),
+        # synthetic class indices drawn from a NumPy generator (or np.random.randint)
+        Invalid(
+            """
+            import numpy as np
+            import tensorflow as tf
+
+            n = 256
+            rng = np.random.default_rng(7)
+            tags = rng.integers(0, 5, size=n)
+            scores = tf.keras.layers.Dense(5)(tf.random.normal((n, 12)))
+            loss = tf.nn.softmax_cross_entropy_with_logits(labels=tags, logits=scores)  # error: LF414
+            y = tf.cast(np.random.randint(0, 10, (32,)), tf.int64)
+            ce = tf.nn.softmax_cross_entropy_with_logits(labels=y, logits=head(x))  # error: LF414
+            """,
+        ),
     ]
     VALID = [
+        # drawn labels given to the sparse version, one-hot encoded, or drawn as multi-hot rows
+        """
+        import numpy as np
+        import tensorflow as tf
+
+        rng = np.random.default_rng(7)
+        tags = rng.integers(0, 5, size=256)
+        a = tf.nn.sparse_softmax_cross_entropy_with_logits(labels=tags, logits=scores)
+        b = tf.nn.softmax_cross_entropy_with_logits(labels=tf.one_hot(tags, 5), logits=scores)
+        rows = rng.integers(0, 2, size=(256, 5))
+        c = tf.nn.softmax_cross_entropy_with_logits(labels=rows, logits=scores)
+        """,
         # a teacher's probabilities as soft labels (Keras teacher model)
         """
         import tensorflow as tf
@@ -301,9 +331,12 @@ def _index_labels(
     model: SemanticModel, fact: K.TfCrossEntropy, kinds: _Arguments
 ) -> Finding | None:
     call = fact.call
-    if keyword(call, "labels") is None or keyword(call, "logits") is None:
+    labels_arg = keyword(call, "labels")
+    if labels_arg is None or keyword(call, "logits") is None:
         return None
-    index_origin = class_index_origin(fact.labels, kinds.labels)
+    index_origin = class_index_origin(fact.labels, kinds.labels) or drawn_class_indices(
+        model, labels_arg.value
+    )
     if fact.qualname not in apis.TF_DENSE_CE or index_origin is None:
         return None
     func = call.func

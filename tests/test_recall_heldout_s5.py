@@ -153,3 +153,39 @@ LF603_SILENT = [
 @pytest.mark.parametrize("source", LF603_SILENT)
 def test_lf603_silent(source: str) -> None:
     assert _findings("LF603", source) == []
+
+
+LF313_SILENT = [
+    # a forward decorated to leave autocast (custom_fwd(cast_inputs=...))
+    """
+        import torch
+        import torch.nn as nn
+        import torch.nn.functional as F
+
+        class BCE32(nn.Module):
+            @torch.amp.custom_fwd(device_type="cuda", cast_inputs=torch.float32)
+            def forward(self, probs, target):
+                return F.binary_cross_entropy(probs, target)
+
+        crit = BCE32()
+        with torch.autocast("cuda"):
+            loss = crit(net(x).sigmoid(), y)
+    """,
+    # a function defined under autocast is not called there
+    """
+        import torch
+        import torch.nn.functional as F
+
+        def bce(p, y):
+            return F.binary_cross_entropy(p, y)
+
+        with torch.autocast("cuda"):
+            z = net(x)
+        loss = bce(torch.sigmoid(z.float()), y)
+    """,
+]
+
+
+@pytest.mark.parametrize("source", LF313_SILENT)
+def test_lf313_silent(source: str) -> None:
+    assert _findings("LF313", source) == []

@@ -18,6 +18,8 @@ Public API (everything else is private)::
     ctx.autocast_region(node) -> AutocastRegion | None   # the nearest enabled region
                                      # (.node: the With/def, .call, .dtype, .enabled)
     ctx.autocast_regions() -> list[AutocastRegion]       # every region of the file
+    ctx.any_autocast_around(node) -> bool  # inside an autocast region of its function,
+                                     # enabled or not
     ctx.grad_region(node) -> CSTNode | None   # the With/def that disables grad for node
     ctx.has_grad_scaler(node=None) -> bool
         # a GradScaler is constructed in the file (not with enabled=False), or the
@@ -102,6 +104,11 @@ class ContextIndex:
     def autocast_dtype(self, node: cst.CSTNode) -> str | None:
         region = self.autocast_region(node)
         return region.dtype if region is not None else None
+
+    def any_autocast_around(self, node: cst.CSTNode) -> bool:
+        """Inside an autocast region of its own function, enabled or not (a
+        caller's autocast does not reach it unchanged)."""
+        return bool(self._enclosing(node, self._autocast))
 
     def autocast_regions(self) -> list[AutocastRegion]:
         return list(self._autocast.values())

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from lossflint.analysis import apis
+from lossflint.analysis.autocast_callees import AutocastEntry, autocast_entry
 from lossflint.analysis.contexts import contexts
 from lossflint.diagnostics import Finding, RelatedNode, Severity
 from lossflint.examples import Invalid
@@ -13,6 +14,8 @@ from lossflint.registry import Rule
 from lossflint.rules.training_loop.fixes import bce_with_logits_fix
 
 if TYPE_CHECKING:
+    import libcst as cst
+
     from lossflint.analysis.model import SemanticModel
 
 
@@ -26,8 +29,12 @@ class BceUnderAutocast(Rule):
     what = """
 Flags `nn.BCELoss` calls and `F.binary_cross_entropy` inside an autocast region
 (`with torch.autocast(...)`, `torch.cuda.amp.autocast()`, a function decorated with
-them). A nested `autocast(enabled=False)` block is the documented way out and is
-respected.
+them), and in the body of a same-file function or `nn.Module` loss class whose
+`forward` a call inside such a region runs (`loss = criterion(out, y)` under
+autocast; one function deeper too): autocast is the calling thread's state, not
+the text around the call. A nested `autocast(enabled=False)` block is the
+documented way out and is respected; a decorated function (`custom_fwd`) is left
+alone.
 """
     why = """
 Under CUDA autocast PyTorch refuses to run `binary_cross_entropy` and raises
@@ -121,8 +128,56 @@ inline form; otherwise there is no automatic fix.
                     loss = F.binary_cross_entropy(p, y)  # error: LF313 at `F.binary_cross_entropy(`
             """,
         ),
+        # a loss module (or a helper) called inside autocast runs its BCE there
+        Invalid(
+            """
+            import torch
+            import torch.nn as nn
+            import torch.nn.functional as F
+
+            class DiceBCE(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.bce = nn.BCELoss()
+
+                def forward(self, probs, target):
+                    dice = 1 - 2 * (probs * target).sum() / (probs + target).sum()
+                    return self.bce(probs, target) + dice  # error: LF313 at `self.bce(`
+
+            def masked_bce(p, y, mask):
+                return (F.binary_cross_entropy(p, y, reduction="none") * mask).mean()  # error: LF313
+
+            crit = DiceBCE()
+            for x, y, m in loader:
+                with torch.autocast(device_type="cuda", dtype=torch.float16):
+                    p = net(x).sigmoid()
+                    loss = crit(p, y) + masked_bce(p, y, m)
+            """,
+        ),
     ]
     VALID = [
+        # the loss module leaves autocast itself, or is called after the region
+        """
+        import torch
+        import torch.nn as nn
+        import torch.nn.functional as F
+
+        class SafeBCE(nn.Module):
+            def forward(self, probs, target):
+                with torch.autocast("cuda", enabled=False):
+                    return F.binary_cross_entropy(probs.float(), target)
+
+        class PlainBCE(nn.Module):
+            def forward(self, probs, target):
+                return F.binary_cross_entropy(probs, target)
+
+        safe, plain = SafeBCE(), PlainBCE()
+        for x, y in loader:
+            with torch.autocast("cuda"):
+                z = net(x)
+                a = safe(z.sigmoid(), y)
+            b = plain(torch.sigmoid(z.float()), y)
+        """,
         """
         import torch
         import torch.nn.functional as F
@@ -186,6 +241,9 @@ inline form; otherwise there is no automatic fix.
                 continue
             region = ctx.autocast_region(call.node)
             if region is None:
+                entry = autocast_entry(model, call.node)
+                if entry is not None:
+                    yield _entered_under_autocast(model, call.node, entry)
                 continue
             yield Finding(
                 call.node,
@@ -196,3 +254,22 @@ inline form; otherwise there is no automatic fix.
                 fix=bce_with_logits_fix(model, call.node),
                 related=(RelatedNode("the autocast region", region.node),),
             )
+
+
+def _entered_under_autocast(model: SemanticModel, node: cst.Call, entry: AutocastEntry) -> Finding:
+    """A BCE in a loss module's ``forward`` (or a helper) that a call inside
+    an autocast region runs."""
+    caller = " ".join(model.code(entry.call.func).split())
+    return Finding(
+        node,
+        f"binary_cross_entropy runs under autocast: `{caller}(...)` (line "
+        f"{model.line_of(entry.call)}) calls it inside autocast (line "
+        f"{model.line_of(entry.region.node)}); CUDA autocast raises ('unsafe to "
+        "autocast') and CPU autocast computes it in reduced precision; use "
+        "BCEWithLogitsLoss / binary_cross_entropy_with_logits on the logits",
+        fix=bce_with_logits_fix(model, node),
+        related=(
+            RelatedNode("the call under autocast", entry.call),
+            RelatedNode("the autocast region", entry.region.node),
+        ),
+    )

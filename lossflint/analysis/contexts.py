@@ -203,9 +203,13 @@ class ContextIndex:
                 if method == "to" and self._to_dtype(call) != "float16":
                     continue
                 receiver = dotted_text(call.func.value)
-                if receiver is None:
-                    continue
                 statement = model.parent(call)
+                if receiver is None:
+                    # `net = nn.Sequential(...).cuda().half()`: converted on construction
+                    target = _assigned_to(model, call)
+                    if target is not None and _is_module_like(call.func.value, model):
+                        self.half_models.add(target)
+                    continue
                 if isinstance(statement, cst.Expr):
                     # `model.half()` as a statement: modules convert in place
                     self.half_models.add(receiver)

@@ -122,8 +122,43 @@ model stop learning, and the loss stalls (or the fp16 weights overflow to inf).
                 opt.step()
             """,
         ),
+        # converted on construction: `.half()` chained on the model's constructor
+        Invalid(
+            """
+            import torch
+            from torch import nn
+
+            class Generator(nn.Module):
+                def __init__(self, z):
+                    super().__init__()
+                    self.body = nn.Sequential(nn.Linear(z, 512), nn.ReLU(), nn.Linear(512, 784))
+
+                def forward(self, noise):
+                    return self.body(noise)
+
+            gen = Generator(100).to("cuda").half()
+            opt = torch.optim.Adam(gen.parameters(), lr=2e-4)
+            for noise, real in batches:
+                loss = (gen(noise) - real).pow(2).mean()
+                loss.backward()  # error: LF312
+                opt.step()
+            """,
+        ),
     ]
     VALID = [
+        # `.half()` chained on a tensor, and a model cast to bfloat16 on construction
+        """
+        import torch
+        from torch import nn
+
+        net = nn.Sequential(nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 10)).cuda().bfloat16()
+        opt = torch.optim.SGD(net.parameters(), lr=0.01)
+        for x, y in loader:
+            xb = x.cuda().half()
+            loss = nn.functional.cross_entropy(net(xb.bfloat16()), y.cuda())
+            loss.backward()
+            opt.step()
+        """,
         """
         import torch
         scaler = torch.cuda.amp.GradScaler()

@@ -1291,3 +1291,33 @@ def test_a_tf_data_pipeline_is_summarised() -> None:
     assert isinstance(entry.summary.names["train_ds"], SKerasBatches)
     again = summary_from_json(json.loads(json.dumps(summary_to_json(entry.summary))))
     assert again == entry.summary
+
+
+def test_subclasses_are_found_in_the_project_texts(tmp_path: Path) -> None:
+    from lossflint.project.callers import subclassed
+
+    write(
+        tmp_path,
+        {
+            "pyproject.toml": "",
+            "models.py": (
+                "from torch import nn\n\n\n"
+                "class Clf(nn.Module):\n    pass\n\n\n"
+                "class Head(nn.Module):\n    pass\n\n\n"
+                "class Body(nn.Module):\n    pass\n"
+            ),
+            # a base across lines, after a keyword argument's call
+            "heads.py": (
+                "from models import Head\n\n\n"
+                "class Wide(\n    make(lambda x: x),\n    Head,\n):\n    pass\n"
+            ),
+            # imported under another name: a base through it is not told apart
+            "bodies.py": "from models import Body as B\n",
+            "train.py": "from models import Clf\n\nclass Clf2:\n    pass\n",
+        },
+    )
+    session = ProjectSession.for_files([tmp_path / "train.py"])
+    with session.linting(tmp_path / "train.py"):
+        assert subclassed("Clf") is False
+        assert subclassed("Head") is True
+        assert subclassed("Body") is True

@@ -30,6 +30,7 @@ from __future__ import annotations
 import json
 import os
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -270,8 +271,22 @@ def external_calls(names: list[str]) -> dict[str, list[CallRecord]] | None:
     return out
 
 
-#: ``class Name(<bases>):`` — the bases, across lines
-_CLASS_BASES = re.compile(r"\bclass\s+\w+\s*\((.*?)\)\s*:", re.DOTALL)
+#: ``class Name(`` — its bases follow, up to ``):`` (across lines)
+_CLASS_OPEN = re.compile(r"\bclass\s+\w+\s*\(")
+_BASES_END = re.compile(r"\)\s*:")
+#: how far after ``class Name(`` the bases are looked for: bounded, so that a
+#: text full of ``class X(`` with no ``):`` after them is not searched
+#: quadratically; a longer list of bases is cut there (its start is read)
+_BASES_WINDOW = 2000
+
+
+def _bases_texts(text: str) -> Iterator[str]:
+    """The text of each class statement's bases (cut at the window: more
+    text read than the bases errs towards "subclassed", never less)."""
+    for found in _CLASS_OPEN.finditer(text):
+        window = text[found.end() : found.end() + _BASES_WINDOW]
+        end = _BASES_END.search(window)
+        yield window[: end.start()] if end is not None else window
 
 
 def subclassed(name: str) -> bool | None:
@@ -302,7 +317,7 @@ def subclassed(name: str) -> bool | None:
         if short not in text:
             continue
         if aliased.search(text) is not None or any(
-            word.search(bases) for bases in _CLASS_BASES.findall(text)
+            word.search(bases) for bases in _bases_texts(text)
         ):
             found = True
             break

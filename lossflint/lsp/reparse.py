@@ -21,7 +21,10 @@ than a block's footer): no rule reads them from the tree.
 Where the statements are is found again only around the edit: the chunks
 of the last version found unchanged at the start and at the end of the new
 text are kept, and CPython's ``ast`` reads only what lies between them
-(about 20 ms of a 1,000-line file's 25 ms, see :meth:`Reparser._around_edit`).
+(:meth:`Reparser._around_edit`; reading the whole text was 20 of the 27 ms
+a reparse took on a 1,000-line file). tests/test_lsp_reparse_edits.py
+edits the fixtures at random and checks each version against its whole
+parse.
 """
 
 from __future__ import annotations

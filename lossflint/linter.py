@@ -154,9 +154,11 @@ def lint_text(
         if ruleset.report_syntax and not _is_ignored("LF900", ignored):
             result.diagnostics.append(parsed)
         return result
+    # a text parsed here is the module's source (positions are cheaper with it)
+    source = text if module is None else None
     module = parsed
     try:
-        model = SemanticModel(module, filename)
+        model = SemanticModel(module, filename, source=source)
     except RecursionError:
         if ruleset.report_syntax:
             result.diagnostics.append(

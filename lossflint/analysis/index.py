@@ -248,9 +248,14 @@ _VISITS: dict[type, Any] = {
 class ModuleIndex:
     """The tree of one module and what its walk found; the base of ``SemanticModel``."""
 
-    def __init__(self, module: cst.Module, path: str = "<string>") -> None:
+    def __init__(
+        self, module: cst.Module, path: str = "<string>", source: str | None = None
+    ) -> None:
         self.module = module
         self.path = path
+        #: the text ``module`` was parsed from, when the caller has it (positions
+        #: are then cheaper: ``LazyPositions``)
+        self.source = source
         self.parents: dict[cst.CSTNode, cst.CSTNode] = {}
         self.scopes: dict[cst.CSTNode, Scope] = {}
         self.calls: list[CallSite] = []
@@ -385,7 +390,7 @@ class ModuleIndex:
 
     @cached_property
     def _positions(self) -> LazyPositions:
-        return LazyPositions(self.module, self.parents)
+        return LazyPositions(self.module, self.parents, self.source)
 
     def position(self, node: cst.CSTNode) -> CodeRange:
         return self._positions[node]

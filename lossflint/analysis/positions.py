@@ -20,7 +20,9 @@ resolve (tests/test_positions.py compares them node by node).
 
 from __future__ import annotations
 
+import ast
 import re
+import warnings
 from collections import OrderedDict
 from collections.abc import Iterator, Mapping
 
@@ -34,9 +36,19 @@ _NEWLINE = re.compile(r"\r\n?|\n")
 class LazyPositions:
     """Positions of ``module``'s nodes; ``parents`` maps a node to its parent."""
 
-    def __init__(self, module: cst.Module, parents: Mapping[cst.CSTNode, cst.CSTNode]) -> None:
+    def __init__(
+        self,
+        module: cst.Module,
+        parents: Mapping[cst.CSTNode, cst.CSTNode],
+        source: str | None = None,
+    ) -> None:
         self.module = module
         self.parents = parents
+        #: the text ``module`` was parsed from, when known: its statements'
+        #: first lines then come from CPython's parser (in C) instead of a
+        #: code generation of every statement above the one asked for
+        self.source = source
+        self._printed_here: dict[cst.CSTNode, _Printed] = {}
         self._starts: dict[cst.CSTNode, int] | None = None
         self._done: dict[cst.CSTNode, tuple[Mapping[cst.CSTNode, CodeRange], int]] = {}
         self._whole: Mapping[cst.CSTNode, CodeRange] | None = None
@@ -78,6 +90,8 @@ class LazyPositions:
 
     def _line_starts(self) -> dict[cst.CSTNode, int]:
         """Lines printed before each top-level statement."""
+        if self._starts is None and self.source is not None:
+            self._starts = _starts_from_source(self.module, self.source)
         if self._starts is None:
             module = self.module
             lines = sum(_lines(module.code_for_node(line)) for line in module.header)
@@ -89,6 +103,9 @@ class LazyPositions:
         return self._starts
 
     def _printed(self, statement: cst.CSTNode) -> _Printed:
+        found = self._printed_here.get(statement)
+        if found is not None:
+            return found
         cache = _SHARED
         key = (self.module.default_indent, self.module.default_newline)
         found = cache.get(statement, key) if cache is not None else None
@@ -96,11 +113,16 @@ class LazyPositions:
             found = _Printed(_lines(self.module.code_for_node(statement)))
             if cache is not None:
                 cache.put(statement, key, found)
+        self._printed_here[statement] = found
         return found
 
     def _resolve(self, top: cst.CSTNode) -> tuple[Mapping[cst.CSTNode, CodeRange], int]:
         offset = self._line_starts()[top]
-        printed = self._printed(top)
+        if _SHARED is None and top not in self._printed_here:
+            # its line count is not needed: only the positions are printed
+            printed = self._printed_here[top] = _Printed(-1)
+        else:
+            printed = self._printed(top)
         if printed.positions is None:
             try:
                 printed.positions = _statement_positions(self.module, top)
@@ -283,3 +305,45 @@ def _statement_positions(module: cst.Module, top: cst.CSTNode) -> Mapping[cst.CS
 
 def _lines(code: str) -> int:
     return len(_NEWLINE.findall(code))
+
+
+def _starts_from_source(module: cst.Module, source: str) -> dict[cst.CSTNode, int] | None:
+    """Lines before each top-level statement, from the first lines CPython's
+    parser gives the same statements (a top-level statement starts at column
+    0; its own leading blank and comment lines come before that line). None
+    when the two parses do not line up (a grammar only one of them knows, a
+    decorator whose expression starts on a later line): the caller prints."""
+    try:
+        with warnings.catch_warnings():
+            # "invalid escape sequence" and the like: the lint is not the place
+            warnings.simplefilter("ignore")
+            body = ast.parse(source).body
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+    lines: list[str] | None = None
+    starts: dict[cst.CSTNode, int] = {}
+    at = 0
+    for statement in module.body:
+        if at >= len(body):
+            return None
+        first = body[at]
+        if first.col_offset != 0:
+            return None
+        line = first.lineno
+        before = len(statement.leading_lines)
+        decorators = getattr(statement, "decorators", ())
+        if decorators:
+            decorator_list = getattr(first, "decorator_list", None)
+            if not decorator_list:
+                return None
+            line = decorator_list[0].lineno
+            if lines is None:
+                lines = _NEWLINE.split(source)
+            if not (0 < line <= len(lines) and lines[line - 1].startswith("@")):
+                return None
+            before += len(decorators[0].leading_lines)
+        starts[statement] = line - 1 - before
+        at += len(statement.body) if isinstance(statement, cst.SimpleStatementLine) else 1
+    if at != len(body):
+        return None
+    return starts

@@ -90,7 +90,7 @@ def summarize_text(text: str, module: Module, context: ProjectContext) -> Module
     parsed = parse(text, module.rel)
     if not isinstance(parsed, cst.Module):
         return empty_summary(module.rel, parsed=False)
-    model = SemanticModel(parsed, module.rel)
+    model = SemanticModel(parsed, module.rel, source=text)
     # a summary is what the module says on its own: parameters are not pinned
     # by its callers in other files (whose summaries read this one: a cycle)
     model.options[FOR_SUMMARY] = True

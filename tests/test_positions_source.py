@@ -1,0 +1,117 @@
+"""Positions of a module whose source text is known: top-level statements'
+first lines come from CPython's parser instead of a code generation of
+everything above them (analysis/positions.py, ``_starts_from_source``); they
+must be the position provider's, node for node, and the fast path must really
+be taken (or refuse, and the printed count be used)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import hypothesmith
+import libcst as cst
+import pytest
+from hypothesis import HealthCheck, given, settings
+from libcst.metadata import MetadataWrapper, PositionProvider
+
+from lossflint.analysis import positions
+from lossflint.analysis.index import ModuleIndex
+
+ROOT = Path(__file__).resolve().parent.parent
+
+TRICKY = [
+    "x = 1",
+    "# header\n\n#!more\nimport torch\n\n\n# leading comment\ny = torch.log(p)\n",
+    "a = 1; b = torch.log(a)\r\nif a:\r\n    c = [\r\n        1,\r\n    ]\r\n",
+    "a = 1\rb = (2 +\r 3)\r# c\r\rz = 3\r",
+    "x = 1\n\n# lead\n@decorator\n# between\n@other(1)\ndef f(x):\n    '''doc\n    string'''\n    return x\n",
+    'class A:\n    s = """\n\n"""\n    def g(self): return 1\n\n\n\n# footer comment\n',
+    "x = '\\\n'\nif x:\n\tpass\n\x0c\ny = 2\n",
+    "async def f():\n    async with a as b:\n        await b\n\n# trailing\n\n",
+    "(\n    a\n) = 1\n(\n  b\n)\nx = 1;\n",
+    "try:\n    pass\nexcept* E:\n    pass\n\n\n@ d\nclass C: pass\n",
+    "match p:\n    case [x, *_]:\n        pass\n    case _:\n        pass\ny = [\n1]\n",
+]
+
+
+def _compare(text: str) -> int:
+    module = cst.parse_module(text)
+    index = ModuleIndex(module, source=text)
+    whole = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+    nodes = [n for n in index.parents if n in whole]
+    for node in nodes:
+        assert index.position(node) == whole[node], (type(node).__name__, text)
+    return len(nodes)
+
+
+@pytest.mark.parametrize("text", TRICKY)
+def test_tricky_texts_with_their_source(text: str) -> None:
+    assert _compare(text) > 0
+
+
+@pytest.mark.parametrize("text", TRICKY)
+def test_the_source_gives_the_printed_line_starts(text: str) -> None:
+    module = cst.parse_module(text)
+    fast = positions._starts_from_source(module, text)
+    assert fast is not None  # none of these needs the printed count
+    assert fast == positions.LazyPositions(module, {})._line_starts()
+
+
+def test_a_decorator_starting_on_a_later_line_is_printed_instead() -> None:
+    text = "x = 1\n@(\n    d\n)\ndef f(): pass\n"
+    module = cst.parse_module(text)
+    assert positions._starts_from_source(module, text) is None
+    assert _compare(text) > 0
+
+
+def test_a_source_that_is_not_the_module_s_is_refused() -> None:
+    module = cst.parse_module("a = 1\nb = 2\n")
+    assert positions._starts_from_source(module, "a = 1\n") is None
+    assert positions._starts_from_source(module, "a = (\n") is None
+
+
+def test_the_statements_above_are_not_printed(monkeypatch: pytest.MonkeyPatch) -> None:
+    text = "".join(f"def f{i}(x):\n    return x + {i}\n\n" for i in range(50))
+    module = cst.parse_module(text)
+    printed: list[cst.CSTNode] = []
+    original = cst.Module.code_for_node
+
+    def counting(self: cst.Module, node: cst.CSTNode) -> str:
+        printed.append(node)
+        return original(self, node)
+
+    monkeypatch.setattr(cst.Module, "code_for_node", counting)
+    index = ModuleIndex(module, source=text)
+    last = module.body[-1]
+    assert index.position(last).start.line == 148
+    assert printed == []
+
+
+def test_every_fixture_file_with_its_source() -> None:
+    files = sorted((ROOT / "fixtures").rglob("*.py"))
+    compared = 0
+    for path in files:
+        try:
+            compared += _compare(path.read_text(encoding="utf-8"))
+        except (cst.ParserSyntaxError, UnicodeDecodeError):
+            continue
+    assert compared > 5000
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+@given(hypothesmith.from_grammar())
+def test_generated_programs_with_their_source(text: str) -> None:
+    try:
+        module = cst.parse_module(text)
+    except Exception:
+        return
+    fast = positions._starts_from_source(module, text)
+    if fast is not None:
+        assert fast == positions.LazyPositions(module, {})._line_starts()
+
+
+def test_cpython_s_warnings_about_the_code_are_not_shown(recwarn: pytest.WarningsRecorder) -> None:
+    text = 'p = "\\d+"\nx = "a"()\n'
+    module = cst.parse_module(text)
+    assert positions._starts_from_source(module, text) is not None
+    assert not [w for w in recwarn if issubclass(w.category, (SyntaxWarning, DeprecationWarning))]

@@ -585,9 +585,12 @@ GOLDEN = {
         "train.py:33:16: LF401",
         "train.py:43:38: LF401",
         "train.py:45:40: LF401",
+        "train.py:51:38: LF401",
+        "train.py:53:44: LF402",
     ],
-    # a project-local CategoricalCrossentropy, from_logits from a parameter,
-    # a factory whose branches disagree, an attribute set twice
+    # a project-local CategoricalCrossentropy, a factory whose branches
+    # disagree, an attribute set twice, a factory rebinding its from_logits
+    # parameter, a flag that is not a literal at the call
     "keras_loss_object_precision": [],
     # half an iteration in the callee: reported at the call, naming engine.py
     "partial_callee": ["train.py:16:9: LF301", "train.py:27:9: LF310"],
@@ -999,6 +1002,7 @@ def test_a_keras_loss_object_is_summarised(tmp_path: Path) -> None:
     made = entry.summary.functions["make_loss"].returns
     assert isinstance(made, SKerasLoss)
     assert (made.name, made.from_logits) == ("binary_crossentropy", None)  # not a literal
+    assert made.from_logits_param == "flag"  # a call passing a literal says it
     again = summary_from_json(json.loads(json.dumps(summary_to_json(entry.summary))))
     assert again == entry.summary
 

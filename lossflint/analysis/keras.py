@@ -28,18 +28,21 @@ The facts are built once per file and cached on the model (``keras_facts``).
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 import libcst as cst
 
 from lossflint.analysis import apis
-from lossflint.analysis.calls import argument, keyword, literal_value
+from lossflint.analysis.calls import argument, has_star_args, keyword, literal_value
 from lossflint.analysis.interpreter import Env, Interpreter
 from lossflint.analysis.names import dotted_text
-from lossflint.analysis.values import Instance, TupleValue
+from lossflint.analysis.values import Foreign, Instance, TupleValue
+from lossflint.project import bridge
+from lossflint.project.context import current as project_context
 from lossflint.project.summary import (
     Origin,
+    SFunction,
     SKerasBatches,
     SKerasData,
     SKerasLoss,
@@ -589,6 +592,12 @@ class KerasFacts(Interpreter[Any]):
             far = f"built at {origin.file}:{origin.line}" if origin is not None else None
             return KLoss(value.name, value.from_logits, node, "class", elsewhere=far, origin=origin)
         return super().from_summary(value, at)
+
+    def call_foreign(self, call: cst.Call, callee: Foreign) -> Any:
+        found = bridge.call(callee.ref)
+        if isinstance(found, SKerasLoss) and found.from_logits_param:
+            found = replace(found, from_logits=_passed_flag(call, callee, found.from_logits_param))
+        return self.from_summary(found, call) if found is not None else self.unknown
 
     def project_import(self, node: cst.Import | cst.ImportFrom, local: str) -> Any:
         saved, self._importing = self._importing, node
@@ -1236,6 +1245,27 @@ def _arg(call: cst.Call | None, index: int | None, name: str) -> cst.Arg | None:
         if index < len(positional):
             return positional[index]
     return None
+
+
+def _passed_flag(call: cst.Call, callee: Foreign, param: str) -> bool | None:
+    """The literal ``True``/``False`` this call of another module's function
+    passes for its parameter ``param`` (``make_loss(from_logits=True)``,
+    ``make_loss(True)``); None when it passes anything else or nothing (the
+    default is not in the summary)."""
+    context = project_context()
+    if context is None:
+        return None
+    ref = context.resolve(callee.ref)
+    function = context.function_summary(ref) if isinstance(ref, SFunction) else None
+    if function is None or param not in function.params or has_star_args(call):
+        return None
+    index = function.params.index(param)
+    positional = [a for a in call.args if a.keyword is None]
+    chosen = next((a for a in call.args if a.keyword and a.keyword.value == param), None)
+    if chosen is None and index < len(positional):
+        chosen = positional[index]
+    value = literal_value(chosen.value) if chosen is not None else None
+    return value if isinstance(value, bool) else None
 
 
 def _bool(expr: cst.BaseExpression | None, env: Env) -> bool | None:

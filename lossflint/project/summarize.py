@@ -650,7 +650,9 @@ class Summarizer:
             origin = self._origin(value.origin, "")
             return SKerasData("labels", encoding=value.encoding, origin=origin)
         if isinstance(value, KLoss) and value.style == "class":
-            return SKerasLoss(value.name, value.from_logits, self._origin(value.node, ""))
+            origin = self._origin(value.node, "")
+            param = self._parameter_of(value) if value.from_logits is None else ""
+            return SKerasLoss(value.name, value.from_logits, origin, param)
         if not isinstance(value, KModel) or not value.layers:
             return S_UNKNOWN
         layers: list[SKerasLayer | None] = []
@@ -669,6 +671,20 @@ class Summarizer:
                 )
             )
         return SKerasModel(tuple(layers), value.style, self._origin(value.node, ""))
+
+    def _parameter_of(self, loss: Any) -> str:
+        """``flag`` in ``CategoricalCrossentropy(from_logits=flag)`` when it is
+        a parameter of the top-level function building the loss, bound nowhere
+        else in it; "" otherwise."""
+        arg = loss.from_logits_arg
+        if arg is None or not isinstance(arg.value, cst.Name):
+            return ""
+        func = self.model.enclosing(loss.node, cst.FunctionDef)
+        if not isinstance(func, cst.FunctionDef) or self._names.get(func) != func.name.value:
+            return ""  # a method, a nested function: not a call another file makes
+        name = arg.value.value
+        bindings = self.model.scopes[func].bindings.get(name, [])
+        return name if len(bindings) == 1 and bindings[0].kind == "param" else ""
 
     # --- values ----------------------------------------------------------------------
 

@@ -150,6 +150,9 @@ class SKerasLoss(SValue):
     #: None: not a literal
     from_logits: bool | None = None
     origin: Origin | None = None
+    #: ``from_logits=flag`` where ``flag`` is a parameter of the function
+    #: returning the loss (never rebound there): a call passing a literal says it
+    from_logits_param: str = ""
 
 
 @dataclass(frozen=True)

@@ -66,7 +66,7 @@ def _find(model: ModuleIndex) -> list[SwappedLoss]:
         if first is None or second is None:
             continue
         self_name, labels = known
-        if _is_prediction(model, step, first, self_name) and _is_name(second, labels):
+        if _is_prediction(model, step, first, self_name) and _is_labels(model, second, labels, 0):
             found.append(SwappedLoss(call, first, second, "keras", name))
     return found
 
@@ -118,8 +118,38 @@ def _binding_count(model: ModuleIndex, step: cst.FunctionDef, ident: str) -> int
     return len(scope.bindings.get(ident, ()))
 
 
-def _is_name(expr: cst.BaseExpression, ident: str) -> bool:
-    return isinstance(expr, cst.Name) and expr.value == ident
+def _is_labels(model: ModuleIndex, expr: cst.BaseExpression, ident: str, depth: int) -> bool:
+    """The labels name, or it reshaped or cast (``y[:, None]``,
+    ``tf.cast(y, tf.float32)``, ``y.reshape(-1, 1)``): still the labels."""
+    if isinstance(expr, cst.Name):
+        return expr.value == ident
+    if depth > 3:
+        return False
+    if isinstance(expr, cst.Subscript):
+        return all(_new_axis_or_full(e.slice) for e in expr.slice) and _is_labels(
+            model, expr.value, ident, depth + 1
+        )
+    if not isinstance(expr, cst.Call):
+        return False
+    func = expr.func
+    if model.qualname(func) in apis.PRESERVING_FUNCS:
+        value = argument(expr, 0, "x", "tensor", "a")
+        return value is not None and _is_labels(model, value, ident, depth + 1)
+    return (
+        isinstance(func, cst.Attribute)
+        and func.attr.value in apis.PRESERVING_METHODS
+        and _is_labels(model, func.value, ident, depth + 1)
+    )
+
+
+def _new_axis_or_full(part: cst.BaseSlice) -> bool:
+    """``:``, ``None`` or ``...`` in a subscript: the elements stay the same."""
+    if isinstance(part, cst.Slice):
+        return part.lower is None and part.upper is None and part.step is None
+    value = part.value if isinstance(part, cst.Index) else None
+    return isinstance(value, cst.Ellipsis) or (
+        isinstance(value, cst.Name) and value.value == "None"
+    )
 
 
 def _is_prediction(

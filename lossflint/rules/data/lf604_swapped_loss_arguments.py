@@ -182,7 +182,7 @@ intended one); keyword arguments keep their names and exchange their values.
                     return {"loss": loss}
             """,
         ),
-        # test_step with sample weights, the prediction passed inline
+        # test_step with sample weights, the prediction inline, the labels given an axis
         Invalid(
             """
             from tensorflow import keras
@@ -190,7 +190,7 @@ intended one); keyword arguments keep their names and exchange their values.
             class Ranker(keras.Model):
                 def test_step(self, data):
                     feats, grades, weights = data
-                    loss = keras.losses.sparse_categorical_crossentropy(self(feats, training=False), grades)  # error: LF604 at `keras.losses`
+                    loss = keras.losses.sparse_categorical_crossentropy(self(feats, training=False), grades[:, None])  # error: LF604 at `keras.losses`
                     return {"loss": loss}
             """,
         ),

@@ -163,6 +163,11 @@ _GRAPH_KEEPING_METHODS = frozenset(
 
 def attached_loss(model: SemanticModel, value: cst.BaseExpression) -> bool:
     """``value`` is a loss still attached to its autograd graph."""
+    if type(value) is cst.BinaryOperation:
+        # `loss.detach() * x.size(0)`: attached only through an attached operand
+        return attached_loss(model, value.left) or attached_loss(model, value.right)
+    if type(value) is cst.UnaryOperation:
+        return attached_loss(model, value.expression)
     if detached(model, value):
         return False
     if isinstance(value, cst.Name) and sometimes_detached(model, value):
@@ -194,8 +199,11 @@ def detached(model: SemanticModel, value: cst.BaseExpression, depth: int = 3) ->
             method = func.attr.value
             if method in apis.DETACHING_METHODS:
                 return True
-            return method in _GRAPH_KEEPING_METHODS and detached(model, func.value, depth)
-        return model.qualname(func) in apis.TO_PYTHON_NUMBER
+            if method in _GRAPH_KEEPING_METHODS:
+                return detached(model, func.value, depth)
+        if model.qualname(func) in apis.TO_PYTHON_NUMBER:
+            return True
+        return depth > 0 and _returns_detached(model, value, depth - 1)
     if isinstance(value, cst.Name) and depth > 0:
         bindings = model.bindings(value)
         return bool(bindings) and all(
@@ -205,6 +213,23 @@ def detached(model: SemanticModel, value: cst.BaseExpression, depth: int = 3) ->
             for b in bindings or []
         )
     return False
+
+
+def _returns_detached(model: SemanticModel, call: cst.Call, depth: int) -> bool:
+    """``call`` runs a same-file function every ``return`` of which gives a
+    value without a graph (a train step ending in ``return loss.detach()``)."""
+    func = loops(model).resolve_function(call)
+    if func is None:
+        return False
+    values = [
+        node.value
+        for node in descendants(func.body)
+        if type(node) is cst.Return and model.enclosing(node, cst.FunctionDef) is func
+    ]
+    return bool(values) and all(
+        value is not None and detached(model, value, depth)  # type: ignore[arg-type]
+        for value in values
+    )
 
 
 def backpropagated_value(

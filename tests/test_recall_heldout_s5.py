@@ -4,8 +4,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
+from lossflint.api import lint_paths
 from lossflint.examples import dedent
 from lossflint.linter import RuleSet, lint_text
 
@@ -189,3 +192,62 @@ LF313_SILENT = [
 @pytest.mark.parametrize("source", LF313_SILENT)
 def test_lf313_silent(source: str) -> None:
     assert _findings("LF313", source) == []
+
+
+_NETS = """
+import torch
+from torch import nn
+
+
+class Generator(nn.Module):
+    def __init__(self, z):
+        super().__init__()
+        self.body = nn.Sequential(nn.Linear(z, 256), nn.ReLU(), nn.Linear(256, 784))
+
+    def forward(self, noise):
+        return self.body(noise)
+
+
+class Recorder:
+    def __init__(self, z):
+        self.z = z
+
+    def to(self, device):
+        return self
+
+    def half(self):
+        return self
+
+    def __call__(self, noise):
+        return noise
+"""
+
+_TRAIN = """
+import torch
+
+from nets.models import {cls}
+
+gen = {cls}(64).to("cuda").half()
+opt = torch.optim.Adam(gen.parameters(), lr=2e-4, eps=1e-4)
+for noise, real in batches:
+    opt.zero_grad()
+    loss = (gen(noise) - real).pow(2).mean()
+    loss.backward()
+    opt.step()
+"""
+
+
+@pytest.mark.parametrize(("cls", "expected"), [("Generator", [11]), ("Recorder", [])])
+def test_lf312_half_on_construction_of_a_model_class_of_another_module(
+    tmp_path: Path, cls: str, expected: list[int]
+) -> None:
+    """``Generator(64).to("cuda").half()`` with ``Generator`` an ``nn.Module``
+    of another project module is a float16 model; a plain class with a
+    ``half()`` method is not."""
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'gan'\n")
+    (tmp_path / "nets").mkdir()
+    (tmp_path / "nets" / "__init__.py").write_text("")
+    (tmp_path / "nets" / "models.py").write_text(_NETS)
+    (tmp_path / "train.py").write_text(_TRAIN.format(cls=cls))
+    found = lint_paths([tmp_path / "train.py"], select=["LF312"], isolated=True)
+    assert [d.location.row for d in found] == expected

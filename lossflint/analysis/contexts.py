@@ -50,7 +50,9 @@ from lossflint.analysis import apis
 from lossflint.analysis.calls import argument, keyword, literal_value, positional
 from lossflint.analysis.kinds import kinds_of
 from lossflint.analysis.names import dotted_text
-from lossflint.analysis.values import Instance, Layer, Sequential
+from lossflint.analysis.values import Foreign, Instance, Layer, Sequential
+from lossflint.project.context import current as project_context
+from lossflint.project.summary import SClass, SInstance, SObject, SValue
 
 if TYPE_CHECKING:
     from lossflint.analysis.index import ModuleIndex
@@ -341,12 +343,41 @@ def _assigned_to(model: ModuleIndex, call: cst.Call) -> str | None:
 
 
 def _is_module_like(expr: cst.BaseExpression, model: ModuleIndex) -> bool:
-    """``Net().half()`` / ``nn.Linear(...).half()``: a constructed model, not a tensor."""
-    if isinstance(expr, cst.Call):
-        value = kinds_of(model).value_of(expr)
-        return isinstance(value, (Instance, Layer, Sequential))
-    if isinstance(expr, (cst.Name, cst.Attribute)):
-        return isinstance(kinds_of(model).value_of(expr), (Instance, Layer, Sequential))
+    """``Net().half()`` / ``nn.Linear(...).half()``: a constructed model, not a
+    tensor; ``Generator(z).half()`` with ``Generator`` an ``nn.Module`` class
+    of another project module too."""
+    if not isinstance(expr, (cst.Call, cst.Name, cst.Attribute)):
+        return False
+    value = kinds_of(model).value_of(expr)
+    if isinstance(value, Foreign):
+        return _foreign_module_instance(value)
+    return isinstance(value, (Instance, Layer, Sequential))
+
+
+def _foreign_module_instance(value: Foreign) -> bool:
+    """An instance of another project module's class that derives, through
+    project classes, from ``nn.Module`` (as its summary records the bases)."""
+    context = project_context()
+    if context is None or not isinstance(value.ref, SInstance):
+        return False
+    todo: list[SValue] = [value.ref]
+    seen: set[tuple[str, str]] = set()
+    while todo and len(seen) < 8:
+        current = context.resolve(todo.pop(0))
+        if not isinstance(current, (SClass, SInstance)):
+            return False
+        if (current.file, current.name) in seen:
+            continue
+        seen.add((current.file, current.name))
+        cls = context.class_summary(current)
+        if cls is None:
+            return False
+        for base in cls.bases:
+            if isinstance(base, SObject):
+                if base.qualname in apis.TORCH_MODULE_BASES:
+                    return True
+            else:
+                todo.append(base)
     return False
 
 

@@ -44,6 +44,7 @@ import libcst as cst
 
 from lossflint.analysis import apis
 from lossflint.analysis.calls import (
+    argument,
     argument_node,
     has_star_args,
     literal_value,
@@ -407,12 +408,34 @@ def high_rates(model: ModuleIndex, limits: dict[str, float]) -> Iterator[HighRat
         applied = rates.applied(ctor)
         if applied is None or applied.value < limit:
             continue
-        if trained.is_linear(ctor):
+        if trained.is_linear(ctor) or _optimises_tensors(ctor):
             continue
         count = trained.parameter_count(ctor)
         if count is not None and count < TOY_PARAMETERS:
             continue
         yield HighRate(ctor, applied, limit)
+
+
+def _optimises_tensors(ctor: OptimizerCtor) -> bool:
+    """A torch optimiser over a literal list of tensors (``Adam([image],
+    lr=0.1)``: style transfer, DeepDream, adversarial inputs, inversion), not
+    a module's parameters nor parameter groups: pixels take large steps by
+    design, and which of them are weights is unknown."""
+    if ctor.framework != "torch":
+        return False
+    params = argument(ctor.call, 0, "params")
+    if not isinstance(params, (cst.List, cst.Tuple)) or not params.elements:
+        return False
+    for element in params.elements:
+        value = element.value
+        if type(element) is cst.StarredElement or type(value) not in _TENSOR_ELEMENTS:
+            return False
+    return True
+
+
+#: how a tensor appears in an optimiser's list (a call or a dict is a
+#: parameter group or a module's parameters: the rule holds)
+_TENSOR_ELEMENTS = (cst.Name, cst.Attribute, cst.Subscript)
 
 
 def _demonstrations(

@@ -22,6 +22,7 @@ from lossflint.analysis.interpreter.syntax import (
     param_defaults,
     param_names,
     statements_of,
+    top_classes,
 )
 from lossflint.analysis.values import ClassRef, Foreign, FunctionRef, Instance
 from lossflint.project import bridge, callers
@@ -332,6 +333,7 @@ class Interpreter(Statements[V], Expressions[V]):
         if (
             annotation is None
             or not isinstance(annotation.annotation, (cst.Name, cst.Attribute))
+            or not self._imported_from_project(annotation.annotation)
             or self.model.options.get(FOR_SUMMARY)
             or project_context() is None
         ):
@@ -342,6 +344,20 @@ class Interpreter(Statements[V], Expressions[V]):
                 self.evaluate_alone(annotation.annotation, "<annotation>")
             )
         return found
+
+    def _imported_from_project(self, expr: cst.BaseExpression) -> bool:
+        """Whether the root name of ``expr`` is bound (once, at the top) by an
+        import that is not a framework's: ``Classifier`` or ``models`` may be
+        the project's; ``torch.Tensor``, ``int`` are not (most annotations)."""
+        while isinstance(expr, cst.Attribute):
+            expr = expr.value
+        if not isinstance(expr, cst.Name):
+            return False
+        bindings = self.model.module_scope.bindings.get(expr.value, ())
+        if len(bindings) != 1 or bindings[0].kind != "import":
+            return False
+        root = (bindings[0].qualname or "").split(".", 1)[0]
+        return root not in bridge.FRAMEWORK_ROOTS
 
     def _instance_of(self, cls: Any) -> V:
         context = project_context()
@@ -534,9 +550,10 @@ class Interpreter(Statements[V], Expressions[V]):
         kept = {name: init for name, init in candidates.items() if name not in used_otherwise}
         # the family of an __init__ (its class and the subclasses inheriting
         # it) is pinned whole or not at all
+        classes = top_classes(self.model)
         for name, found in list(kept.items()):
             owner = self.class_of_method(found.init)
-            family = init_family(self.model, owner) if owner is not None else []
+            family = init_family(owner, classes) if owner is not None else []
             members = [kept.get(klass.name.value) for klass in family]
             if not family or any(m is None or m.init is not found.init for m in members):
                 del kept[name]

@@ -97,7 +97,8 @@ def kept_init(model: ModuleIndex, cls: cst.ClassDef) -> cst.FunctionDef | None:
     single same-file bases (``class Trainer(BaseTrainer)``); the calls may be
     in any same-file class running it. None for a decorated class (a
     decorator may hand it out: ``@MODELS.register_module()``)."""
-    chain = _init_chain(model, cls)
+    classes = top_classes(model)
+    chain = _init_chain(cls, classes)
     if not chain:
         return None
     owner = chain[-1]
@@ -122,7 +123,7 @@ def kept_init(model: ModuleIndex, cls: cst.ClassDef) -> cst.FunctionDef | None:
                 held.add(t.attr.value)
     if not held:
         return None
-    family = init_family(model, owner)
+    family = init_family(owner, classes)
     for site in model.calls:
         # ``self.criterion(...)``, ``self.optimizer.step()``
         func = site.node.func
@@ -150,7 +151,7 @@ def _own_init(cls: cst.ClassDef) -> cst.FunctionDef | None:
     )
 
 
-def _top_classes(model: ModuleIndex) -> dict[str, cst.ClassDef]:
+def top_classes(model: ModuleIndex) -> dict[str, cst.ClassDef]:
     """Top-level classes bound once, by name."""
     bindings = model.module_scope.bindings
     return {
@@ -160,12 +161,11 @@ def _top_classes(model: ModuleIndex) -> dict[str, cst.ClassDef]:
     }
 
 
-def _init_chain(model: ModuleIndex, cls: cst.ClassDef) -> list[cst.ClassDef]:
+def _init_chain(cls: cst.ClassDef, classes: dict[str, cst.ClassDef]) -> list[cst.ClassDef]:
     """``cls``, then its one same-file base, ... up to the first class with an
     ``__init__`` of its own; empty when the way there is not sure (several
     bases, a keyword such as ``metaclass=``, a decorator, a base of another
-    file that may define ``__init__``)."""
-    classes = _top_classes(model)
+    file that may define ``__init__``); ``classes``: ``top_classes``."""
     chain: list[cst.ClassDef] = []
     current = cls
     while len(chain) < 8:
@@ -184,14 +184,14 @@ def _init_chain(model: ModuleIndex, cls: cst.ClassDef) -> list[cst.ClassDef]:
     return []
 
 
-def init_family(model: ModuleIndex, owner: cst.ClassDef) -> list[cst.ClassDef]:
-    """The top-level classes of the file whose constructions run ``owner``'s
-    own ``__init__`` (``owner`` and its same-file subclasses that do not
-    define one)."""
+def init_family(owner: cst.ClassDef, classes: dict[str, cst.ClassDef]) -> list[cst.ClassDef]:
+    """The top-level classes of the file (``classes``: ``top_classes``) whose
+    constructions run ``owner``'s own ``__init__`` (``owner`` and its
+    same-file subclasses that do not define one)."""
     return [
         klass
-        for klass in _top_classes(model).values()
-        if (chain := _init_chain(model, klass)) and chain[-1] is owner
+        for klass in classes.values()
+        if (chain := _init_chain(klass, classes)) and chain[-1] is owner
     ]
 
 

@@ -1,6 +1,6 @@
-"""Correct code next to the shapes a held-out evaluation found missed
-(heldout-s5): what the rules must stay silent on beyond their own examples
-(the rule modules keep one example per shape; their size is capped)."""
+"""Shapes a held-out evaluation found missed (heldout-s5), beyond the rules'
+own examples (a rule module's size is capped): the correct code next to them,
+on which the rules stay silent, and the cross-module form of LF312."""
 
 from __future__ import annotations
 

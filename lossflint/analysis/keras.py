@@ -103,6 +103,10 @@ class KModel:
             if layer.name == "Activation" or layer.name in apis.ACTIVATION_LAYERS:
                 if layer.other_axis:
                     return None
+                if layer.name == "Activation" and layer.activation == "linear":
+                    # an identity (``Activation('linear', dtype='float32')``, the
+                    # mixed-precision cast): the output is the previous layer's
+                    continue
                 if activation is None:
                     activation, act_layer = layer.activation, layer
                     if activation is None:

@@ -120,6 +120,18 @@ activation (or no activation and `from_logits=True`), which is left to you.
             model.compile(loss='categorical_crossentropy', optimizer='sgd')  # error: LF402 at `loss=`
             """,
         ),
+        # an identity Activation after a linear Dense: still logits
+        Invalid(
+            """
+            from tensorflow import keras
+            from tensorflow.keras import layers
+            inp = keras.Input(shape=(32,))
+            h = layers.Dense(5, name='scores')(layers.Dense(64, activation='relu')(inp))
+            out = layers.Activation('linear', dtype='float32')(h)
+            clf = keras.Model(inp, out)
+            clf.compile(loss='sparse_categorical_crossentropy', optimizer='adam')  # error: LF402 at `loss=`
+            """,
+        ),
         Invalid(
             """
             import tensorflow as tf
@@ -182,6 +194,24 @@ activation (or no activation and `from_logits=True`), which is left to you.
         from tensorflow import keras
         from tensorflow.keras import layers
         model = keras.Sequential([layers.Dense(10), layers.Activation('softmax', dtype='float32')])
+        model.compile(loss='categorical_crossentropy')
+        """,
+        # mixed precision: an identity ``Activation('linear', dtype='float32')``
+        # (or ``Activation(None)``) after the softmax only casts the probabilities
+        """
+        from tensorflow import keras
+        from tensorflow.keras import layers
+        inp = keras.Input(shape=(32,))
+        h = layers.Dense(5, name='scores')(layers.Dense(64, activation='relu')(inp))
+        probs = layers.Activation('softmax', name='probs')(h)
+        out = layers.Activation('linear', dtype='float32')(probs)
+        clf = keras.Model(inp, out)
+        clf.compile(loss='sparse_categorical_crossentropy', optimizer='adam')
+        """,
+        """
+        from tensorflow import keras
+        from tensorflow.keras import layers
+        model = keras.Sequential([layers.Dense(3, activation='softmax'), layers.Activation(None)])
         model.compile(loss='categorical_crossentropy')
         """,
         # regression loss on a linear output

@@ -17,7 +17,8 @@ Rules whose harm is a NaN/inf *gradient* ask it and stay silent on ``NO``.
 2. its function is only ever called (same file, every call site found by name;
    for a top-level function, also every call other project files make of it:
    ``project/callers.py``) from such places, or from places where the call's
-   result leaves the graph;
+   result leaves the graph, or only handed to Keras as a metric
+   (``compile(metrics=[f])``: metrics are computed outside the tape);
 3. a ``test_*`` function that never differentiates anything;
 4. its value leaves the graph: it only flows (directly or through a name assigned
    once and only read that way) into ``.item()``, ``.tolist()``, ``.numpy()``,
@@ -32,7 +33,8 @@ Rules whose harm is a NaN/inf *gradient* ask it and stay silent on ``NO``.
 6. it sits in the same scope as a backpropagated loss (``loss.backward()``,
    ``opt.minimize(loss)``, ``tape.gradient(loss, ...)``, ``autograd.grad(loss,
    ...)``) but its value never flows into that loss (names followed through the
-   scope, flow-insensitively, so any assignment that could feed the loss counts);
+   scope, flow-insensitively, so any assignment that could feed the loss counts;
+   a call on an imported module, ``np.save(path, x)``, changes no name);
 7. metric code by what it does: a class with ``compute`` and ``update``/``_update``/
    ``update_state``/``reset`` (torchmetrics, ignite, Keras metrics) or deriving
    from a ``*Metric`` base.
@@ -242,6 +244,7 @@ class GradientFacts:
         self._slices: dict[cst.CSTNode, _Slice | None] = {}
         self._uses: dict[cst.CSTNode, dict[str, list[cst.Name]]] = {}
         self._refs: dict[str, list[cst.Name]] | None = None
+        self._metric_only: set[str] = set()
         self._active: set[cst.CSTNode] = set()
         self._names_active: set[tuple[cst.CSTNode, str]] = set()
         self._names_known: dict[tuple[cst.CSTNode, str], bool] = {}
@@ -339,11 +342,16 @@ class GradientFacts:
         if sites is None:
             return None
         others = kinds_of(self.model).calls_from_other_files(func)
-        if not sites and not others or any(r.opaque or not r.no_grad for r in others):
+        as_metric = name in self._metric_only
+        if not sites and not others and not as_metric:
+            return None
+        if any(r.opaque or not r.no_grad for r in others):
             return None
         for call in sites:
             if self.answer(call).reach is not Reach.NO:
                 return None
+        if as_metric and not sites and not others:
+            return f"{name} is only a Keras metric (metrics=[...]), computed outside the tape"
         where = next((f" ({r.file}:{r.line})" for r in others if r.line), "")
         return f"{name} is only called where no gradient flows{where}"
 
@@ -361,7 +369,9 @@ class GradientFacts:
 
     def _call_sites(self, func: cst.FunctionDef) -> list[cst.Call] | None:
         """Every call of ``func``'s name in the file (``f(...)``, ``x.f(...)``),
-        or None when the name is also used otherwise (passed, stored, bound)."""
+        or None when the name is also used otherwise (passed, stored, bound).
+        A reference handed to Keras as a metric (``compile(metrics=[f])``) is
+        no call and no gradient: it is skipped, and remembered."""
         if self._refs is None:
             refs: dict[str, list[cst.Name]] = {}
             for node in self.model.parents:
@@ -383,6 +393,9 @@ class GradientFacts:
             call = self.model.parent(expr)
             if isinstance(call, cst.Call) and call.func is expr:
                 sites.append(call)
+                continue
+            if _is_keras_metric(self.model, ref):
+                self._metric_only.add(func.name.value)
                 continue
             return None
         return sites
@@ -674,7 +687,10 @@ class GradientFacts:
         roots = [r for r in self._loss_roots if _scope_node(self.model, r) is scope_node]
         if not roots:
             return None
-        statements = list(_small_statements(scope_node))
+        statements = [
+            (node, None if defined is None else defined - self._module_receivers(node), used)
+            for node, defined, used in _small_statements(scope_node)
+        ]
         names: set[str] = set()
         for root in roots:
             names |= _loaded_names(root)
@@ -688,6 +704,24 @@ class GradientFacts:
                     names |= used
                     changed = True
         return _Slice(tuple(roots), frozenset(names))
+
+    def _module_receivers(self, node: cst.CSTNode) -> set[str]:
+        """``np.save(path, x)``: a call on an imported module changes no name
+        (without this, everything saved would flow into a loss that reads ``np``)."""
+        if not isinstance(node, cst.Expr) or not isinstance(node.value, cst.Call):
+            return set()
+        func = node.value.func
+        if not isinstance(func, cst.Attribute):
+            return set()
+        receiver = func.value
+        while isinstance(receiver, cst.Attribute):
+            receiver = receiver.value
+        if not isinstance(receiver, cst.Name):
+            return set()
+        bindings = self.model.bindings(receiver)
+        if bindings and all(b.kind == "import" for b in bindings):
+            return {receiver.value}
+        return set()
 
     @cached_property
     def _loss_roots(self) -> list[cst.BaseExpression]:
@@ -745,6 +779,33 @@ def _is_metric_class(cls: cst.ClassDef) -> bool:
         if text.rsplit(".", 1)[-1].endswith("Metric"):
             return True
     return False
+
+
+#: ``compile`` keywords whose functions Keras evaluates outside the gradient tape
+_METRIC_KEYWORDS = frozenset({"metrics", "weighted_metrics"})
+
+
+def _is_keras_metric(model: ModuleIndex, ref: cst.Name) -> bool:
+    """``ref`` is a function handed to ``compile(metrics=...)``: itself, or an
+    element (a list, a tuple, a dict's value) of that argument."""
+    node: cst.CSTNode = ref
+    parent = model.parent(node)
+    if isinstance(parent, cst.Element) and parent.value is node:
+        node = model.parent(parent) or parent
+        parent = model.parent(node)
+    elif isinstance(parent, cst.DictElement) and parent.value is node:
+        node = model.parent(parent) or parent
+        parent = model.parent(node)
+    if not (isinstance(parent, cst.Arg) and parent.value is node and parent.keyword is not None):
+        return False
+    if parent.keyword.value not in _METRIC_KEYWORDS:
+        return False
+    call = model.parent(parent)
+    return (
+        isinstance(call, cst.Call)
+        and isinstance(call.func, cst.Attribute)
+        and call.func.attr.value == "compile"
+    )
 
 
 def _call_operands(model: ModuleIndex, call: cst.Call) -> list[cst.BaseExpression] | None:

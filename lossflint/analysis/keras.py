@@ -36,6 +36,7 @@ import libcst as cst
 from lossflint.analysis import apis
 from lossflint.analysis.calls import argument, has_star_args, keyword, literal_value
 from lossflint.analysis.interpreter import Env, Interpreter
+from lossflint.analysis.keras_untrained import never_trained
 from lossflint.analysis.names import dotted_text
 from lossflint.analysis.values import Foreign, Instance, TupleValue
 from lossflint.project import bridge
@@ -363,8 +364,23 @@ class KerasFacts(Interpreter[Any]):
         for comp in self.compiles:
             if comp.loss is None or comp.loss_arg is None:
                 continue
+            if self._loss_never_run(comp):
+                continue
             yield LossUse(comp.loss_arg, comp.model, comp.loss, self.labels_for(comp), comp)
         yield from self.loop_losses
+
+    def _loss_never_run(self, comp: CompileFact) -> bool:
+        """``comp`` provably never reaches a fit/evaluate in the file (a GAN
+        generator trained only through the combined model): its loss is never
+        evaluated."""
+        if comp.model is None:
+            return False
+        node = comp.model.node
+        if any(fit.model is not None and fit.model.node is node for fit in self.fits):
+            return False  # the same model fitted under another name
+        return never_trained(
+            self.model, comp.call, lambda expr: isinstance(self.values.get(expr), KModel)
+        )
 
     def labels_for(self, comp: CompileFact) -> Any:
         """The labels that reach ``comp`` in program order: those of the fits of

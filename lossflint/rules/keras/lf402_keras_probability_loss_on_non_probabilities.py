@@ -132,6 +132,20 @@ activation (or no activation and `from_logits=True`), which is left to you.
             clf.compile(loss='sparse_categorical_crossentropy', optimizer='adam')  # error: LF402 at `loss=`
             """,
         ),
+        # the tanh generator is handed to a helper of another module: it may be fit there
+        Invalid(
+            """
+            from keras.layers import Dense
+            from keras.models import Sequential
+            from gan_utils import train_alone
+            gen = Sequential([Dense(64, input_dim=16), Dense(256, activation='tanh')])
+            critic = Sequential([Dense(1, input_dim=256, activation='sigmoid')])
+            stacked = Sequential([gen, critic])
+            gen.compile(loss='binary_crossentropy', optimizer='adam')  # error: LF402 at `loss=`
+            stacked.compile(loss='binary_crossentropy', optimizer='adam')
+            train_alone(gen)
+            """,
+        ),
         Invalid(
             """
             import tensorflow as tf
@@ -213,6 +227,32 @@ activation (or no activation and `from_logits=True`), which is left to you.
         from tensorflow.keras import layers
         model = keras.Sequential([layers.Dense(3, activation='softmax'), layers.Activation(None)])
         model.compile(loss='categorical_crossentropy')
+        """,
+        # a GAN generator compiled but trained only through the stacked model
+        # (its own loss never runs): only predict and the stacked model use it
+        """
+        from keras.layers import Dense
+        from keras.models import Sequential
+
+        def stack(first, second):
+            both = Sequential()
+            both.add(first)
+            both.add(second)
+            return both
+
+        gen = Sequential([Dense(64, input_dim=16), Dense(256, activation='tanh')])
+        critic = Sequential([Dense(1, input_dim=256, activation='sigmoid')])
+        stacked = stack(gen, critic)
+        gen.compile(loss='binary_crossentropy', optimizer='adam')
+        stacked.compile(loss='binary_crossentropy', optimizer='adam')
+        critic.compile(loss='binary_crossentropy', optimizer='adam')
+        for _ in range(10):
+            fakes = gen.predict(noise())
+            critic.train_on_batch(fakes, zeros)
+            critic.trainable = False
+            stacked.train_on_batch(noise(), ones)
+            critic.trainable = True
+        gen.save_weights('gen.h5')
         """,
         # regression loss on a linear output
         """

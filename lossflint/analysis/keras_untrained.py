@@ -1,0 +1,187 @@
+"""Keras compiles whose loss is provably never evaluated in the file.
+
+A GAN generator compiled with ``loss='binary_crossentropy'`` and trained only
+through the combined model (``Sequential([generator, discriminator])``) never
+evaluates its own compiled loss: a last-layer/loss mismatch there is harmless.
+The proof is syntactic and closed: every use of the compiled model's name in
+the file must be one that cannot train or evaluate it (``predict``, a call
+building another model, ``trainable = False``, ...). Anything else (passed to
+an unknown function, returned, aliased, stored on an object) is unknown, and
+unknown keeps the finding.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING
+
+import libcst as cst
+
+from lossflint.analysis import apis
+
+if TYPE_CHECKING:
+    from lossflint.analysis.index import ModuleIndex
+
+#: methods that neither run the compiled loss nor hand the model on
+_SAFE_METHODS = frozenset(
+    {
+        "compile",
+        "predict",
+        "predict_on_batch",
+        "predict_generator",
+        "summary",
+        "save",
+        "save_weights",
+        "load_weights",
+        "get_weights",
+        "set_weights",
+        "get_layer",
+        "count_params",
+        "to_json",
+        "to_yaml",
+        "get_config",
+        "add",
+        "pop",
+        "build",
+        "reset_states",
+    }
+)
+#: attributes read or set without running the compiled loss
+_SAFE_ATTRIBUTES = frozenset(
+    {
+        "trainable",
+        "layers",
+        "input",
+        "inputs",
+        "output",
+        "outputs",
+        "input_shape",
+        "output_shape",
+        "name",
+        "weights",
+        "trainable_weights",
+        "non_trainable_weights",
+        "trainable_variables",
+        "non_trainable_variables",
+        "variables",
+    }
+)
+#: the calls that train a model on its compiled loss
+_TRAINING_METHODS = ("fit", "fit_generator", "train_on_batch")
+#: how deep a model handed to a same-file function is followed
+_DEPTH = 2
+
+
+def never_trained(
+    index: ModuleIndex, compile_call: cst.Call, is_model: Callable[[cst.BaseExpression], bool]
+) -> bool:
+    """The model ``compile_call`` compiles (``name.compile(...)``) provably
+    never reaches a fit/evaluate in this file, which trains other models;
+    ``is_model(expr)``: ``expr`` is
+    known to be a Keras model (a ``.add(name)`` receiver)."""
+    func = compile_call.func
+    if not isinstance(func, cst.Attribute) or not isinstance(func.value, cst.Name):
+        return False
+    if next(index.method_calls(*_TRAINING_METHODS), None) is None:
+        # nothing is trained here: a snippet, or a model built for another
+        # module to fit; only a training script's idle compile is provably dead
+        return False
+    return _uses_are_safe(index, index.module, func.value.value, is_model, _DEPTH)
+
+
+def _names(root: cst.CSTNode, ident: str) -> Iterator[cst.Name]:
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, cst.Name) and node.value == ident:
+            yield node
+        stack.extend(node.children)
+
+
+def _uses_are_safe(
+    index: ModuleIndex,
+    root: cst.CSTNode,
+    ident: str,
+    is_model: Callable[[cst.BaseExpression], bool],
+    depth: int,
+) -> bool:
+    return all(_safe_use(index, name, is_model, depth) for name in _names(root, ident))
+
+
+def _safe_use(
+    index: ModuleIndex,
+    name: cst.Name,
+    is_model: Callable[[cst.BaseExpression], bool],
+    depth: int,
+) -> bool:
+    parent = index.parent(name)
+    grand = index.parent(parent) if parent is not None else None
+    if isinstance(parent, cst.AssignTarget) and parent.target is name:
+        # a fresh model (a call); an alias of another name could be fit under it
+        assign = grand
+        return isinstance(assign, cst.Assign) and isinstance(assign.value, cst.Call)
+    if isinstance(parent, cst.Attribute):
+        if parent.value is not name:
+            return True  # ``x.name``: another object's attribute
+        attr = parent.attr.value
+        if isinstance(grand, cst.Call) and grand.func is parent:
+            return attr in _SAFE_METHODS
+        return attr in _SAFE_ATTRIBUTES
+    if isinstance(parent, cst.Call) and parent.func is name:
+        return True  # ``name(x)``: a tensor, or a layer of another model
+    if isinstance(parent, (cst.Param, cst.Global, cst.NameItem, cst.Del)):
+        # another binding of the name (a parameter): its uses are in this
+        # scan too, each judged like ours
+        return True
+    if isinstance(parent, cst.Element) and isinstance(grand, (cst.List, cst.Tuple)):
+        arg = index.parent(grand)
+        call = index.parent(arg) if arg is not None else None
+        return (
+            isinstance(arg, cst.Arg)
+            and isinstance(call, cst.Call)
+            and index.qualname(call.func) in apis.KERAS_SEQUENTIAL
+        )
+    if isinstance(parent, cst.Arg) and parent.value is name and isinstance(grand, cst.Call):
+        func = grand.func
+        if isinstance(func, cst.Attribute) and func.attr.value == "add":
+            return is_model(func.value)  # a layer of another model
+        if isinstance(func, cst.Name) and depth > 0:
+            return _safe_in_function(index, grand, parent, func.value, is_model, depth - 1)
+    return False
+
+
+def _safe_in_function(
+    index: ModuleIndex,
+    call: cst.Call,
+    arg: cst.Arg,
+    function_name: str,
+    is_model: Callable[[cst.BaseExpression], bool],
+    depth: int,
+) -> bool:
+    """The model handed to a same-file top-level function is used safely there."""
+    defs = [
+        s
+        for s in index.module.body
+        if isinstance(s, cst.FunctionDef) and s.name.value == function_name
+    ]
+    if len(defs) != 1:
+        return False
+    function = defs[0]
+    params = function.params
+    if params.star_arg is not cst.MaybeSentinel.DEFAULT or params.star_kwarg is not None:
+        return False
+    if any(a.star for a in call.args):
+        return False
+    positional = (*params.posonly_params, *params.params)
+    param: cst.Param | None = None
+    if arg.keyword is None:
+        at = [a for a in call.args if a.keyword is None].index(arg)
+        param = positional[at] if at < len(positional) else None
+    else:
+        keyword = arg.keyword.value
+        param = next(
+            (p for p in (*positional, *params.kwonly_params) if p.name.value == keyword), None
+        )
+    if param is None:
+        return False
+    return _uses_are_safe(index, function.body, param.name.value, is_model, depth)

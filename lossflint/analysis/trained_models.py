@@ -46,7 +46,101 @@ class TrainedModels:
             trained = _parameters_of(ctor.call)
             return trained is not None and self._torch_linear(trained)
         comp = self._compile_of(ctor.call)
-        return comp is not None and comp.model is not None and _keras_linear(comp.model)
+        if comp is not None:
+            return comp.model is not None and _keras_linear(comp.model)
+        applied = self._keras_applied_to(ctor.call)
+        return bool(applied) and all(m is not None and _keras_linear(m) for m in applied)
+
+    def _keras_applied_to(self, ctor: cst.Call) -> list[K.KModel | None]:
+        """The models whose variables ``opt.apply_gradients(zip(grads,
+        model.trainable_variables))`` updates with this optimiser, in a custom
+        loop; None for one not known (or ``minimize``, or an optimiser that
+        may be this one)."""
+        facts = K.keras_facts(self.model)
+        found: list[K.KModel | None] = []
+        for site in self.model.method_calls("apply_gradients", "minimize"):
+            func = site.node.func
+            if not isinstance(func, cst.Attribute):
+                continue
+            tied = self._is_ctor(func.value, ctor, 0)
+            if tied is False:
+                continue
+            if tied is None or func.attr.value == "minimize":
+                found.append(None)
+                continue
+            found.append(self._updated_model(site.node, facts))
+        return found
+
+    def _is_ctor(self, expr: cst.BaseExpression, ctor: cst.Call, depth: int) -> bool | None:
+        """``expr`` holds the optimiser ``ctor`` builds: True, False (another
+        constructor), None (unknown)."""
+        if expr is ctor:
+            return True
+        if isinstance(expr, cst.Call):
+            return False
+        if not isinstance(expr, cst.Name) or depth > 2:
+            return None
+        bindings = self.model.bindings(expr)
+        if not bindings or len(bindings) != 1:
+            return None
+        binding = bindings[0]
+        if binding.kind == "assign" and isinstance(binding.node, cst.BaseExpression):
+            node = binding.node
+            return (node is ctor) or (False if isinstance(node, cst.Call) else None)
+        if binding.kind == "param" and isinstance(binding.node, cst.Param):
+            given = self._arguments_at_calls(binding.node)
+            if not given:
+                return None
+            answers = {self._is_ctor(arg, ctor, depth + 1) for arg in given}
+            return answers.pop() if len(answers) == 1 else None
+        return None
+
+    def _arguments_at_calls(self, param: cst.Param) -> list[cst.BaseExpression] | None:
+        """What every call of the top-level function of ``param`` passes to it."""
+        function = self.model.enclosing(param, cst.FunctionDef, cst.Lambda, cst.ClassDef)
+        if not isinstance(function, cst.FunctionDef) or self.model.parent(function) is not (
+            self.model.module
+        ):
+            return None
+        names = [p.name.value for p in function.params.params]
+        if param.name.value not in names:
+            return None
+        index = names.index(param.name.value)
+        given = []
+        for site in self.model.calls:
+            func = site.node.func
+            if not isinstance(func, cst.Name) or func.value != function.name.value:
+                continue
+            bindings = self.model.bindings(func)
+            if not bindings or len(bindings) != 1 or bindings[0].node is not function:
+                return None
+            if any(a.star for a in site.node.args):
+                return None
+            arg = argument_node(site.node, index, param.name.value)
+            if arg is None:
+                return None
+            given.append(arg.value)
+        return given
+
+    def _updated_model(self, call: cst.Call, facts: K.KerasFacts) -> K.KModel | None:
+        """``model`` of ``apply_gradients(zip(grads, model.trainable_variables))``
+        (the variables possibly through a name assigned once)."""
+        pairs = argument_node(call, 0, "grads_and_vars")
+        if pairs is None or not isinstance(pairs.value, cst.Call):
+            return None
+        zipped = pairs.value
+        if self.model.qualname(zipped.func) != "builtins.zip" or len(zipped.args) != 2:
+            return None
+        variables = zipped.args[1].value
+        if isinstance(variables, cst.Name):
+            variables = _single_assignment(self.model, variables) or variables
+        if not (
+            isinstance(variables, cst.Attribute)
+            and variables.attr.value in ("trainable_variables", "trainable_weights")
+        ):
+            return None
+        held = facts.value(variables.value)
+        return held if isinstance(held, K.KModel) else None
 
     def _torch_linear(self, expr: cst.BaseExpression) -> bool:
         value = self._model_value(expr)

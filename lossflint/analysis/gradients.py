@@ -25,11 +25,15 @@ Rules whose harm is a NaN/inf *gradient* ask it and stay silent on ``NO``.
    ``.detach()``, ``.data``, ``float()``/``int()``/NumPy/``math``, an integer or
    boolean cast (``.long()``, ``.bool()``, ``argmax``), a comparison, an index, an
    ``if`` test, a logging call (``print``, ``tf.summary.*``, ``add_scalar``,
-   ``self.log``) or nowhere (a discarded expression statement);
+   ``self.log``), a write through ``.data`` (``w.data *= m / m.sum()``) or
+   nowhere (a discarded expression statement); or it runs in a lambda mapped
+   over data (``df.apply(lambda x: ...)``, ``ds.map(...)``);
 5. its inputs carry no gradient: every leaf is a constant, ``.data``,
-   ``.detach()``, a NumPy/``math`` value, an integer/boolean tensor (a comparison,
-   ``.long()``, ``argmax``), a tensor factory (``torch.arange``, ``torch.zeros``,
-   ``tf.constant``) or a name bound only to such values;
+   ``.detach()``, a NumPy/``math`` value, data a data library returns (pandas,
+   SciPy, ``wave``, ``torchaudio.load``, ...), an integer/boolean tensor (a
+   comparison, ``.long()``, ``argmax``), a tensor factory (``torch.arange``,
+   ``torch.zeros``, ``tf.constant``), a module constant (``torch.float32``) or a
+   name bound only to such values (also by unpacking: ``wav, sr = load(...)``);
 6. it sits in the same scope as a backpropagated loss (``loss.backward()``,
    ``opt.minimize(loss)``, ``tape.gradient(loss, ...)``, ``autograd.grad(loss,
    ...)``) but its value never flows into that loss (names followed through the
@@ -169,6 +173,39 @@ _PASSING_METHODS = frozenset(
         "squeeze_",
     }
 )
+#: modules whose functions return data with no autograd history (arrays, frames,
+#: decoded files)
+_DATA_MODULES = frozenset(
+    {
+        "numpy",
+        "math",
+        "pandas",
+        "scipy",
+        "sklearn",
+        "wave",
+        "soundfile",
+        "librosa",
+        "cv2",
+        "PIL",
+        "imageio",
+        "skimage",
+        "h5py",
+        "csv",
+        "json",
+        "pickle",
+        "struct",
+        "random",
+        "statistics",
+    }
+)
+#: framework functions that read a file into a plain tensor
+_DATA_READERS = frozenset(
+    {"torchaudio.load", "torchvision.io.read_image", "torchvision.io.decode_image"}
+)
+#: modules whose attributes are constants (dtypes, devices, pi)
+_CONSTANT_MODULES = frozenset({"math", "numpy", "torch", "tensorflow", "keras"})
+#: methods mapping a function over data (pandas, tf.data, Hugging Face datasets)
+_DATA_MAPPINGS = frozenset({"apply", "applymap", "map", "transform", "agg", "aggregate"})
 #: builtins whose result is a plain Python value
 _PYTHON_VALUE_BUILTINS = frozenset(
     {"builtins.len", "builtins.float", "builtins.int", "builtins.bool", "builtins.range"}
@@ -283,6 +320,8 @@ class GradientFacts:
             reason = self._function_never_differentiated(func)
             if reason is not None:
                 return Answer(Reach.NO, reason)
+        if self._in_data_mapping(node):
+            return Answer(Reach.NO, "it runs in a function mapped over data (.apply/.map)")
         if self.leaves_graph(node):
             return Answer(Reach.NO, "its value only becomes a number, an index or a log entry")
         if isinstance(node, cst.BaseExpression) and self._inputs_carry_no_gradient(node):
@@ -478,6 +517,15 @@ class GradientFacts:
                 return self._sink_call(call)
             if isinstance(parent, cst.Expr):
                 return True  # computed and discarded
+            if isinstance(parent, cst.AugAssign) and parent.value is current:
+                # ``w.data *= mask / mask.sum()``: written outside the graph
+                return _is_detached_target(parent.target)
+            if (
+                isinstance(parent, cst.Assign)
+                and parent.value is current
+                and all(_is_detached_target(t.target) for t in parent.targets)
+            ):
+                return True
             if isinstance(parent, cst.Assign) and parent.value is current and depth > 0:
                 return self._name_only_leaves(parent, depth - 1)
             return False
@@ -538,7 +586,7 @@ class GradientFacts:
             return all(self.no_gradient_value(e) for e in operands)
         return self.no_gradient_value(expr)
 
-    def no_gradient_value(self, expr: cst.BaseExpression, depth: int = 6) -> bool:
+    def no_gradient_value(self, expr: cst.BaseExpression, depth: int = 10) -> bool:
         """``expr`` holds no gradient history: constants, detached, integer,
         boolean or NumPy values only."""
         if isinstance(expr, cst.Name):
@@ -574,7 +622,8 @@ class GradientFacts:
             if expr.attr.value in _DETACHED_ATTRIBUTES:
                 return True
             qualname = model.qualname(expr)
-            return qualname is not None and qualname.split(".", 1)[0] in ("math", "numpy")
+            # a module's attribute read as a value (``torch.float32``, ``np.pi``)
+            return qualname is not None and qualname.split(".", 1)[0] in _CONSTANT_MODULES
         if isinstance(expr, cst.Call):
             qualname = model.qualname(expr.func)
             if qualname is not None:
@@ -586,7 +635,7 @@ class GradientFacts:
                     )
                 if qualname in _PYTHON_VALUE_BUILTINS or qualname in apis.ARGMAX:
                     return True
-                if root in ("numpy", "math"):
+                if root in _DATA_MODULES or qualname in _DATA_READERS:
                     return True
                 if root not in ("torch", "tensorflow", "keras"):
                     return False
@@ -647,9 +696,14 @@ class GradientFacts:
                 continue
             target = assign.targets[0].target
             value = assign.value
-            if not isinstance(target, (cst.Tuple, cst.List)) or not isinstance(
-                value, (cst.Tuple, cst.List)
-            ):
+            if not isinstance(target, (cst.Tuple, cst.List)):
+                continue
+            names = [e.value for e in target.elements]
+            if not isinstance(value, (cst.Tuple, cst.List)):
+                # ``wav, sr = torchaudio.load(path)``: each part of a value
+                # with no gradient has none
+                if any(isinstance(n, cst.Name) and n.value == name.value for n in names):
+                    return value
                 continue
             if len(value.elements) != len(target.elements):
                 continue
@@ -743,6 +797,24 @@ class GradientFacts:
                 roots.append(site.node.args[0].value)
         return roots
 
+    def _in_data_mapping(self, node: cst.CSTNode) -> bool:
+        """``df.apply(lambda x: (x - x.mean()) / x.std())``, ``ds.map(lambda x:
+        ...)``: a lambda handed to a pandas/tf.data/datasets mapping method
+        transforms data (torch's in-place ``apply_``/``map_`` have an underscore)."""
+        lam = self.model.enclosing(node, cst.Lambda, cst.FunctionDef)
+        if not isinstance(lam, cst.Lambda):
+            return False
+        arg = self.model.parent(lam)
+        if not isinstance(arg, cst.Arg) or arg.value is not lam:
+            return False
+        call = self.model.parent(arg)
+        return (
+            isinstance(call, cst.Call)
+            and isinstance(call.func, cst.Attribute)
+            and call.func.attr.value in _DATA_MAPPINGS
+            and self.model.qualname(call.func) is None
+        )
+
     def _in_tape(self, node: cst.CSTNode) -> bool:
         child = node
         for ancestor in self.model.ancestors(node):
@@ -806,6 +878,13 @@ def _is_keras_metric(model: ModuleIndex, ref: cst.Name) -> bool:
         and isinstance(call.func, cst.Attribute)
         and call.func.attr.value == "compile"
     )
+
+
+def _is_detached_target(target: cst.BaseExpression) -> bool:
+    """``w.data``, ``w.data[:, 0]``: a write that autograd does not record."""
+    while isinstance(target, cst.Subscript):
+        target = target.value
+    return isinstance(target, cst.Attribute) and target.attr.value == "data"
 
 
 def _call_operands(model: ModuleIndex, call: cst.Call) -> list[cst.BaseExpression] | None:

@@ -16,6 +16,7 @@ from lossflint.diagnostics import Applicability, Finding, FixSpec, NodeEdit, Sev
 from lossflint.examples import Invalid
 from lossflint.registry import Rule
 from lossflint.rules.numerics.fixes import EPS_SQRT, method_fix
+from lossflint.rules.numerics.lf205_audit_examples import AUDIT_INVALID, AUDIT_VALID
 
 if TYPE_CHECKING:
     from lossflint.analysis.model import SemanticModel
@@ -154,69 +155,10 @@ the value by at most 1e-6.
             r = torch.pow(torch.square(x).mean() + 1e-12, 0.5)  # error: LF205 at `torch.pow(`
             """,
         ),
-        # the same RMSE as the loss: differentiated
-        Invalid(
-            """
-            import tensorflow as tf
-
-            def rmse(y_true, y_pred):
-                return tf.sqrt(tf.reduce_mean(tf.square(y_pred - y_true)))  # error: LF205 at `tf.sqrt(`
-
-            model.compile(optimizer="adam", loss=rmse, metrics=[rmse, "mae"])
-            """,
-            fixed="""
-            import tensorflow as tf
-
-            def rmse(y_true, y_pred):
-                return tf.sqrt(tf.reduce_mean(tf.square(y_pred - y_true)) + 1e-12)  # error: LF205 at `tf.sqrt(`
-
-            model.compile(optimizer="adam", loss=rmse, metrics=[rmse, "mae"])
-            """,
-        ),
-        # TF1 graph: the normalised embeddings feed the minimised loss
-        Invalid(
-            """
-            import numpy as np
-            import tensorflow as tf
-            w = tf.Variable(tf.truncated_normal([v, d], stddev=1.0 / np.sqrt(d)))
-            norm = tf.sqrt(tf.reduce_sum(tf.square(emb), 1, keepdims=True))  # error: LF205 at `tf.sqrt(`
-            loss = tf.reduce_mean(tf.nn.nce_loss(w, b, labels, emb / norm, 64, v))
-            train_op = tf.train.AdamOptimizer(0.01).minimize(loss)
-            np.save("emb.npy", w.eval())
-            """,
-            fixed="""
-            import numpy as np
-            import tensorflow as tf
-            w = tf.Variable(tf.truncated_normal([v, d], stddev=1.0 / np.sqrt(d)))
-            norm = tf.sqrt(tf.reduce_sum(tf.square(emb), 1, keepdims=True) + 1e-12)  # error: LF205 at `tf.sqrt(`
-            loss = tf.reduce_mean(tf.nn.nce_loss(w, b, labels, emb / norm, 64, v))
-            train_op = tf.train.AdamOptimizer(0.01).minimize(loss)
-            np.save("emb.npy", w.eval())
-            """,
-        ),
+        *AUDIT_INVALID,
     ]
     VALID = [
-        # a Keras metric: computed outside the gradient tape (real-code audit)
-        """
-        import tensorflow as tf
-
-        def rmse(y_true, y_pred):
-            return tf.sqrt(tf.reduce_mean(tf.square(y_pred - y_true)))
-
-        model.compile(optimizer="adam", loss="mse", metrics=[rmse, "mae"])
-        """,
-        # TF1 graph: the norm only feeds a similarity that is evaluated and saved
-        # (a call on the module np changes no name that reaches the loss)
-        """
-        import numpy as np
-        import tensorflow as tf
-        w = tf.Variable(tf.truncated_normal([v, d], stddev=1.0 / np.sqrt(d)))
-        loss = tf.reduce_mean(tf.nn.nce_loss(w, b, labels, embed, 64, v))
-        train_op = tf.train.AdamOptimizer(0.01).minimize(loss)
-        norm = tf.sqrt(tf.reduce_sum(tf.square(emb), 1, keepdims=True))
-        normalized = emb / norm
-        np.save("emb.npy", normalized.eval())
-        """,
+        *AUDIT_VALID,
         # a positive term under the root in any form (issue 15)
         """
         import torch

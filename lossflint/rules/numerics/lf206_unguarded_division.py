@@ -14,6 +14,7 @@ from lossflint.diagnostics import Finding, Severity
 from lossflint.examples import Invalid
 from lossflint.registry import Rule
 from lossflint.rules.numerics.fixes import EPS_DIV, clamp_fix
+from lossflint.rules.numerics.lf206_audit_examples import AUDIT_INVALID, AUDIT_VALID
 
 if TYPE_CHECKING:
     from lossflint.analysis.model import SemanticModel
@@ -83,6 +84,7 @@ Unsafe: the fix clamps the denominator, `d.clamp_min(1e-12)` (TensorFlow:
 certain.
 """
     INVALID = [
+        *AUDIT_INVALID,
         Invalid(
             """
             import torch
@@ -183,6 +185,7 @@ certain.
         ),
     ]
     VALID = [
+        *AUDIT_VALID,
         # counts of hard predictions: no gradient, a NaN metric is LF503's business
         """
         import torch

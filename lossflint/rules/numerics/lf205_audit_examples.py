@@ -1,0 +1,91 @@
+"""LF205 examples from the real-code audit of 2026-12-01 (code where no
+gradient flows, and the twins that still fire); kept apart so the rule module
+stays small."""
+
+from __future__ import annotations
+
+from lossflint.examples import Invalid
+
+AUDIT_INVALID = [
+    # the STFT of a generated waveform: the gradient reaches the generator
+    Invalid(
+        """
+        import torch
+        wav, sr = generator(z)
+        spec = torch.stft(wav[0], n_fft=1024, hop_length=512, return_complex=False)
+        mag = torch.sqrt(torch.pow(spec[..., 0], 2) + torch.pow(spec[..., 1], 2))  # error: LF205 at `torch.sqrt(`
+        """,
+    ),
+    # the same RMSE as the loss: differentiated
+    Invalid(
+        """
+        import tensorflow as tf
+
+        def rmse(y_true, y_pred):
+            return tf.sqrt(tf.reduce_mean(tf.square(y_pred - y_true)))  # error: LF205 at `tf.sqrt(`
+
+        model.compile(optimizer="adam", loss=rmse, metrics=[rmse, "mae"])
+        """,
+        fixed="""
+        import tensorflow as tf
+
+        def rmse(y_true, y_pred):
+            return tf.sqrt(tf.reduce_mean(tf.square(y_pred - y_true)) + 1e-12)  # error: LF205 at `tf.sqrt(`
+
+        model.compile(optimizer="adam", loss=rmse, metrics=[rmse, "mae"])
+        """,
+    ),
+    # TF1 graph: the normalised embeddings feed the minimised loss
+    Invalid(
+        """
+        import numpy as np
+        import tensorflow as tf
+        w = tf.Variable(tf.truncated_normal([v, d], stddev=1.0 / np.sqrt(d)))
+        norm = tf.sqrt(tf.reduce_sum(tf.square(emb), 1, keepdims=True))  # error: LF205 at `tf.sqrt(`
+        loss = tf.reduce_mean(tf.nn.nce_loss(w, b, labels, emb / norm, 64, v))
+        train_op = tf.train.AdamOptimizer(0.01).minimize(loss)
+        np.save("emb.npy", w.eval())
+        """,
+        fixed="""
+        import numpy as np
+        import tensorflow as tf
+        w = tf.Variable(tf.truncated_normal([v, d], stddev=1.0 / np.sqrt(d)))
+        norm = tf.sqrt(tf.reduce_sum(tf.square(emb), 1, keepdims=True) + 1e-12)  # error: LF205 at `tf.sqrt(`
+        loss = tf.reduce_mean(tf.nn.nce_loss(w, b, labels, emb / norm, 64, v))
+        train_op = tf.train.AdamOptimizer(0.01).minimize(loss)
+        np.save("emb.npy", w.eval())
+        """,
+    ),
+]
+
+AUDIT_VALID = [
+    # a Keras metric: computed outside the gradient tape (real-code audit)
+    """
+    import tensorflow as tf
+
+    def rmse(y_true, y_pred):
+        return tf.sqrt(tf.reduce_mean(tf.square(y_pred - y_true)))
+
+    model.compile(optimizer="adam", loss="mse", metrics=[rmse, "mae"])
+    """,
+    # TF1 graph: the norm only feeds a similarity that is evaluated and saved
+    # (a call on the module np changes no name that reaches the loss)
+    """
+    import numpy as np
+    import tensorflow as tf
+    w = tf.Variable(tf.truncated_normal([v, d], stddev=1.0 / np.sqrt(d)))
+    loss = tf.reduce_mean(tf.nn.nce_loss(w, b, labels, embed, 64, v))
+    train_op = tf.train.AdamOptimizer(0.01).minimize(loss)
+    norm = tf.sqrt(tf.reduce_sum(tf.square(emb), 1, keepdims=True))
+    normalized = emb / norm
+    np.save("emb.npy", normalized.eval())
+    """,
+    # the magnitude of an audio file's STFT: data, no gradient
+    """
+    import torch
+    import torchaudio
+    wav, sr = torchaudio.load("sample.wav")
+    spec = torch.stft(wav[0], n_fft=1024, hop_length=512, return_complex=False)
+    mag = torch.sqrt(torch.pow(spec[..., 0], 2) + torch.pow(spec[..., 1], 2))
+    """,
+]

@@ -1,0 +1,86 @@
+"""LF206 examples from the real-code audit of 2026-12-01: data standardised
+before any model and weights written through ``.data`` get no gradient (silent),
+next to twins where one flows or is unknown (reported); kept apart so the rule
+module stays small."""
+
+from __future__ import annotations
+
+from lossflint.examples import Invalid
+
+AUDIT_INVALID = [
+    # a standardisation that is not mapped over data: unknown, reported
+    Invalid(
+        """
+        import torch
+        standardise = lambda x: (x - x.mean()) / x.std()  # error: LF206 at `(x - x.mean()) /`
+        """,
+    ),
+    # a model's output standardised: the gradient may flow
+    Invalid(
+        """
+        import torch
+        days = model(x).view(-1, 24, 8).transpose(1, 2)
+        temp = days[:, 10, :]
+        days[:, 10, :] = (days[:, 10, :] - torch.mean(temp)) / torch.std(temp)  # error: LF206 at `(days[:, 10, :] - torch.mean(temp)) /`
+        """,
+    ),
+    # the same mask count as a graph value (not through .data)
+    Invalid(
+        """
+        import torch
+        def masked_weight_mean(conv):
+            mask = (conv.weight.abs() <= 1.0).to(torch.float32)
+            conv.weight.data *= mask / mask.sum()
+            return (conv.weight * mask).sum() / mask.sum()  # error: LF206 at `(conv.weight * mask).sum() /`
+        """,
+    ),
+    Invalid(
+        """
+        import torch
+        def standardise(frames):
+            signal = encoder(frames)
+            signal = (signal - signal.mean()) / signal.std()  # error: LF206 at `(signal - signal.mean()) /`
+            return signal
+        """,
+    ),
+]
+
+AUDIT_VALID = [
+    # a pandas column standardised in .apply (d2l house prices)
+    """
+    import pandas as pd
+    import torch
+    df = pd.read_csv("train.csv")
+    cols = df.dtypes[df.dtypes != "object"].index
+    df[cols] = df[cols].apply(lambda x: (x - x.mean()) / x.std())
+    """,
+    # a data column read from a file, standardised before any model (dlwpt)
+    """
+    import numpy as np
+    import torch
+    data = torch.from_numpy(np.loadtxt("hour.csv", dtype=np.float32, delimiter=","))
+    days = data.view(-1, 24, data.shape[1]).transpose(1, 2)
+    temp = days[:, 10, :]
+    days[:, 10, :] = (days[:, 10, :] - torch.mean(temp)) / torch.std(temp)
+    """,
+    # a constant kernel written through .data (dlwpt)
+    """
+    import torch
+    def circle_kernel(conv, radius):
+        a = torch.linspace(-1, 1, steps=2 * radius + 1) ** 2
+        mask = ((a[None] + a[:, None]) <= 1.0).to(torch.float32)
+        conv.weight.data *= mask / mask.sum()
+    """,
+    # a recorded signal z-scored with NumPy (read through the wave module)
+    """
+    import wave
+    import numpy as np
+    import torch
+    def read_signal(path):
+        spf = wave.open(path, "r")
+        signal = spf.readframes(-1)
+        signal = np.frombuffer(signal, "int16")
+        signal = (signal - signal.mean()) / signal.std()
+        return signal
+    """,
+]

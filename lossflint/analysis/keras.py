@@ -835,8 +835,10 @@ class KerasFacts(Interpreter[Any]):
         if shape is not None and keyword(call, "batch_input_shape") is not None:
             shape = shape[1:]
         if short == "InputLayer":
-            shape_node = shape_node or argument(call, None, "shape")
-            shape = shape or _shape(argument(call, None, "shape"), env, self)
+            # the first positional parameter is the shape in Keras 1, 2 and 3
+            # (``input_shape``, then ``shape``): ``InputLayer([3, 100, 100])``
+            shape_node = shape_node or argument(call, 0, "shape")
+            shape = shape or _shape(argument(call, 0, "shape"), env, self)
         rs = keyword_value(call, "return_sequences")
         return_sequences = literal_value(rs) is True if rs is not None else False
         if inner is not None and inner.return_sequences:

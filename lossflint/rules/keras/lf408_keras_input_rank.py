@@ -56,6 +56,16 @@ the model fail at build time with a `ValueError` ("expected ndim=3, found ndim=2
     references = (("Keras: LSTM layer", "https://keras.io/api/layers/recurrent_layers/lstm/"),)
     fix_safety = "There is no automatic fix: add the feature/channel axis (and reshape the data)."
     INVALID = [
+        # the shape passed positionally to InputLayer
+        Invalid(
+            """
+            from tensorflow import keras
+            from tensorflow.keras import layers
+            rnn = keras.Sequential([layers.InputLayer((40,)),
+                layers.GRU(16),  # error: LF408 at `layers.GRU(`
+                layers.Dense(1)])
+            """,
+        ),
         Invalid(
             """
             from tensorflow import keras
@@ -90,6 +100,11 @@ the model fail at build time with a `ValueError` ("expected ndim=3, found ndim=2
         ),
     ]
     VALID = [
+        """
+        from tensorflow import keras
+        from tensorflow.keras import layers
+        rnn = keras.Sequential([layers.InputLayer((40, 1)), layers.GRU(16), layers.Dense(1)])
+        """,
         """
         from tensorflow import keras
         from tensorflow.keras import layers

@@ -62,6 +62,17 @@ builds (or fails on the tiny first axis) and learns nonsense.
         "There is no automatic fix: drop the batch axis, or transpose the data to channels-last."
     )
     INVALID = [
+        # the shape passed positionally to InputLayer
+        Invalid(
+            """
+            import keras
+            from keras import layers
+            cnn = keras.Sequential()
+            cnn.add(layers.InputLayer([1, 64, 64]))
+            cnn.add(layers.Conv2D(16, 5, activation='relu'))  # error: LF411 at `layers.Conv2D(`
+            cnn.add(layers.GlobalAveragePooling2D())
+            """,
+        ),
         Invalid(
             """
             from tensorflow import keras
@@ -89,6 +100,15 @@ builds (or fails on the tiny first axis) and learns nonsense.
         ),
     ]
     VALID = [
+        # a channels-last shape passed positionally to InputLayer
+        """
+        import keras
+        from keras import layers
+        cnn = keras.Sequential()
+        cnn.add(layers.InputLayer([64, 64, 1]))
+        cnn.add(layers.Conv2D(16, 5, activation='relu'))
+        cnn.add(layers.GlobalAveragePooling2D())
+        """,
         # a parameter hides the module-level name
         """
         from tensorflow import keras

@@ -848,3 +848,56 @@ def binds_tighter_than_add(expr: cst.BaseExpression) -> bool:
         expr.operator,
         (cst.BitAnd, cst.BitOr, cst.BitXor, cst.LeftShift, cst.RightShift),
     )
+
+
+# --- values that are never 0 ------------------------------------------------------
+
+#: the last part of a framework function filling a tensor with ones
+_ONES_SUFFIXES = (".ones", ".ones_like")
+
+
+def abs_operand(model: ModuleIndex, expr: cst.BaseExpression) -> cst.BaseExpression | None:
+    """``x`` of ``x.abs()`` / ``torch.abs(x)`` / ``tf.abs(x)``."""
+    info = call_info(model, expr)
+    if info is None:
+        return None
+    if info.method == "abs" and not info.node.args:
+        return info.receiver
+    if info.qualname is not None and info.qualname.endswith(".abs") and info.node.args:
+        if framework(info.qualname) in apis.TENSOR_FRAMEWORKS:
+            return info.node.args[0].value
+    return None
+
+
+def nonzero_by_construction(model: ModuleIndex, expr: cst.BaseExpression, depth: int = 6) -> bool:
+    """``expr`` is never 0 whatever the data: a non-zero literal, a tensor of
+    ones, a reciprocal, a product of such, a ``where`` choosing between such
+    (``torch.where(y >= 0, ones, 100 * ones)``: a LeakyReLU flow's Jacobian)."""
+    if depth <= 0:
+        return False
+    expr = resolve(model, expr)
+    value = literal_value(expr)
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return value != 0
+    if isinstance(expr, cst.UnaryOperation) and isinstance(expr.operator, cst.Minus):
+        return nonzero_by_construction(model, expr.expression, depth - 1)
+    if is_binop(expr, cst.Multiply):
+        assert isinstance(expr, cst.BinaryOperation)
+        return nonzero_by_construction(model, expr.left, depth - 1) and nonzero_by_construction(
+            model, expr.right, depth - 1
+        )
+    if is_binop(expr, cst.Divide):
+        assert isinstance(expr, cst.BinaryOperation)
+        return nonzero_by_construction(model, expr.left, depth - 1)
+    info = call_info(model, expr)
+    if info is None or info.qualname is None:
+        return False
+    if framework(info.qualname) not in apis.TENSOR_FRAMEWORKS:
+        return False
+    if info.qualname.endswith(_ONES_SUFFIXES):
+        return True
+    if info.qualname in apis.WHERE and len(info.node.args) == 3:
+        return all(
+            nonzero_by_construction(model, arg.value, depth - 1) for arg in info.node.args[1:]
+        )
+    return False

@@ -17,6 +17,7 @@ from lossflint.examples import Invalid
 from lossflint.registry import Rule
 from lossflint.rules.numerics.common import cross_entropy_formula
 from lossflint.rules.numerics.fixes import EPS_LOG, clamp_fix
+from lossflint.rules.numerics.lf202_audit_examples import AUDIT_INVALID, AUDIT_VALID
 
 if TYPE_CHECKING:
     from lossflint.analysis.model import SemanticModel
@@ -79,6 +80,7 @@ Unsafe: the fix clamps the argument, `x.clamp_min(1e-7)` (TensorFlow:
 representable in float16; `torch.finfo(x.dtype).eps` is a dtype-aware choice.
 """
     INVALID = [
+        *AUDIT_INVALID,
         Invalid(
             """
             import torch
@@ -158,6 +160,7 @@ representable in float16; `torch.finfo(x.dtype).eps` is a dtype-aware choice.
         ),
     ]
     VALID = [
+        *AUDIT_VALID,
         # metric code (ignite's GeometricMeanAbsoluteError): detached inputs
         """
         import torch
@@ -343,6 +346,10 @@ representable in float16; `torch.finfo(x.dtype).eps` is a dtype-aware choice.
             return False  # abs of integers cast to float: positions/counts (bucketing)
         if _exp_origin(model, value.origin):
             return False  # exp(x) > 0 (LF204 covers its overflow)
+        if isinstance(value.origin, cst.BaseExpression):
+            operand = num.abs_operand(model, value.origin)
+            if operand is not None and num.nonzero_by_construction(model, operand):
+                return False  # |where(c, ones, 100 * ones)|: never 0
         if log.framework == "numpy" and not _framework_origin(model, value.origin):
             return False
         return True

@@ -1,0 +1,38 @@
+"""LF202 examples from the real-code audit of 2026-12-01: the absolute value of
+something never 0 by construction (silent), next to a twin that can be 0;
+kept apart so the rule module stays small."""
+
+from __future__ import annotations
+
+from lossflint.examples import Invalid
+
+AUDIT_INVALID = [
+    # |where(c, y, 0.01 * y)| is 0 where y is
+    Invalid(
+        """
+        import torch
+
+        def log_det(y, slope):
+            scaled = torch.where(y >= 0, y, slope * y)
+            return torch.log(scaled.abs()).sum(1)  # error: LF202 at `torch.log(`
+        """,
+    ),
+]
+
+AUDIT_VALID = [
+    # a LeakyReLU flow's log-Jacobian: 1 or 1/slope everywhere (Practical_DL)
+    """
+    import torch
+
+    def log_det(y, slope):
+        ones = torch.ones_like(y)
+        jac = torch.where(y >= 0, ones, 1.0 / slope * ones)
+        return torch.log(jac.abs()).sum(1)
+    """,
+    """
+    import torch
+
+    def log_det(y):
+        return torch.log(torch.abs(torch.where(y > 0, 2.0, -0.5)))
+    """,
+]

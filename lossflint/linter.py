@@ -6,7 +6,8 @@ import ast
 import os
 import re
 import traceback
-from dataclasses import dataclass, field
+import warnings
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -92,36 +93,67 @@ def _parse_error_message(exc: cst.ParserSyntaxError) -> str:
 
 
 def parse(text: str, filename: str) -> cst.Module | Diagnostic:
+    return parse_text(text, filename)[0]
+
+
+def parse_text(text: str, filename: str) -> tuple[cst.Module | Diagnostic, bool]:
+    """The module (or LF900) and whether it is the text's own: False when it
+    was parsed with its indentation's tabs expanded (its code is not the
+    file's, so none of its fixes may be written)."""
     # input nested deeper than libcst's native parser survives is refused
     # first (the parser would take the whole process down with it)
     refusal = parse_guard.check(text)
     if refusal is not None:
         return syntax_diagnostic(
             filename, f"cannot parse: {refusal.message}", refusal.row, refusal.column
-        )
+        ), True
     try:
-        return parse_guard.call_with_big_stack(cst.parse_module, text)
+        return parse_guard.call_with_big_stack(cst.parse_module, text), True
     except cst.ParserSyntaxError as exc:
         # CPython's parser gives better messages and positions; ask it only
         # when libcst already failed
         try:
-            ast.parse(text)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                ast.parse(text)
         except SyntaxError as py_exc:
             return syntax_diagnostic(
                 filename,
                 f"cannot parse: {py_exc.msg}",
                 py_exc.lineno or 1,
                 py_exc.offset or 1,
-            )
+            ), True
         except (ValueError, RecursionError, MemoryError):
             pass
+        else:
+            retried = _parse_tabs_expanded(text)
+            if retried is not None:
+                return retried, False
         return syntax_diagnostic(
             filename, _parse_error_message(exc), exc.editor_line, exc.editor_column
-        )
+        ), True
     except RecursionError:
-        return syntax_diagnostic(filename, "cannot parse: expression nested too deeply", 1, 1)
+        return syntax_diagnostic(filename, "cannot parse: expression nested too deeply", 1, 1), True
     except Exception as exc:  # the native parser can raise other errors
-        return syntax_diagnostic(filename, f"cannot parse: {exc}", 1, 1)
+        return syntax_diagnostic(filename, f"cannot parse: {exc}", 1, 1), True
+
+
+_INDENT = re.compile(r"^[ \t\f]*\t[ \t\f]*", re.M)
+
+
+def _parse_tabs_expanded(text: str) -> cst.Module | None:
+    """A text CPython accepts but libcst's tokenizer refuses, most often an
+    indentation mixing spaces and tabs (a space and a tab, then nine spaces) that CPython
+    reads with tab stops of 8: parsed again with those tabs expanded. Lines
+    stay where they are; columns move on the lines that had tabs."""
+    if "\t" not in text:
+        return None
+    expanded = _INDENT.sub(lambda m: m.group(0).expandtabs(8), text)
+    try:
+        module = parse_guard.call_with_big_stack(cst.parse_module, expanded)
+    except Exception:
+        return None
+    return module
 
 
 def lint_source(
@@ -149,13 +181,17 @@ def lint_text(
     result = LintResult()
     if file_is_exempt(text):
         return result
-    parsed = module if module is not None else parse(text, filename)
+    own_text = True
+    if module is not None:
+        parsed: cst.Module | Diagnostic = module
+    else:
+        parsed, own_text = parse_text(text, filename)
     if isinstance(parsed, Diagnostic):
         if ruleset.report_syntax and not _is_ignored("LF900", ignored):
             result.diagnostics.append(parsed)
         return result
     # a text parsed here is the module's source (positions are cheaper with it)
-    source = text if module is None else None
+    source = text if module is None and own_text else None
     module = parsed
     try:
         model = SemanticModel(module, filename, source=source)
@@ -171,7 +207,10 @@ def lint_text(
             continue
         try:
             for finding in rule.check(model):
-                result.diagnostics.append(resolver.diagnostic(rule, finding))
+                diagnostic = resolver.diagnostic(rule, finding)
+                if not own_text and diagnostic.fix is not None:
+                    diagnostic = replace(diagnostic, fix=None)
+                result.diagnostics.append(diagnostic)
         except RecursionError:
             continue  # pathological nesting: stay silent rather than guess
         except Exception as exc:

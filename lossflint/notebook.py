@@ -62,13 +62,16 @@ _MASK_RE = re.compile(r"^[ \t]*pass  # lossflint-masked-line-(\d+)$")
 
 _LINE_MAGIC = re.compile(r"^[ \t]*[%!]")
 _ASSIGN_MAGIC = re.compile(r"^[ \t]*[A-Za-z_][\w.,\t ]*=[ \t]*[%!]")
-_HELP = re.compile(r"^[ \t]*(\?{1,2}[\w.]+|[\w.]+\?{1,2})[ \t]*$")
+# ``x?``, ``??x`` and IPython's wildcard search ``torch.*Tensor?``
+_HELP = re.compile(r"^[ \t]*(\?{1,2}[\w.*]+|[\w.*]+\?{1,2})[ \t]*$")
 # ``pip install x`` without ``!``: IPython's automagic runs ``pip``/``conda``/
-# ``mamba`` as ``%pip``/...; ``apt-get``/``pip3`` lines are pasted from Colab. The
+# ``mamba`` as ``%pip``/...; ``apt-get``/``pip3`` lines are pasted from Colab;
+# ``ls``/``cat``/``mkdir``/... are IPython's default shell aliases. The
 # second word is an argument (a name, a path, an option), never an operator, so
 # a Python line such as ``pip = 3`` or ``pip - q`` is not taken.
 _SHELL_COMMAND = re.compile(
-    r"^[ \t]*(?:(?:pip3?|conda|mamba|apt|cd)[ \t]+(?P<arg>-{1,2}[A-Za-z]|[A-Za-z_./~][\w.]*)"
+    r"^[ \t]*(?:(?:pip3?|conda|mamba|apt|cd|ls|ll|cat|mkdir|rmdir|mv|cp|rm|less|more|man)"
+    r"[ \t]+(?P<arg>-{1,2}[A-Za-z]|[A-Za-z_./~][\w.]*)"
     r"|apt-get[ \t]+\S)"
 )
 # Cell magics that run their body as Python in the kernel: the body is linted.

@@ -214,6 +214,26 @@ def test_bare_install_commands_are_masked_not_lf900():
     assert lint(text) == [(1, 9, 5, "LF201")]
 
 
+def test_ipython_shell_aliases_and_wildcard_search_are_masked_not_lf900():
+    # IPython's default aliases run without ``!``; ``torch.*Tensor?`` is %psearch
+    text = notebook(
+        ("code", "ls ./data/train/\ncat README.md\nmkdir -p out\nrm -rf out/tmp"),
+        ("code", "torch.*Tensor?"),
+        ("code", "import torch\np = torch.log(torch.softmax(x, 1))"),
+    )
+    assert lint(text) == [(3, 2, 5, "LF201")]
+
+
+def test_python_lines_starting_with_an_alias_name_stay_python():
+    text = notebook(
+        (
+            "code",
+            "import torch\nls = torch.softmax(x, 1)\ncat = [ls]\nls in cat\nls - torch.log(ls)",
+        ),
+    )
+    assert lint(text) == [(1, 5, 6, "LF201")]
+
+
 def test_python_lines_starting_with_a_command_name_stay_python():
     # ``pip = ...``, ``pip - x``, ``pip in x``: assignments and operators, not commands
     text = notebook(

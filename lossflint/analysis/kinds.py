@@ -17,6 +17,7 @@ import libcst as cst
 
 from lossflint.analysis import apis
 from lossflint.analysis.apis import Kind
+from lossflint.analysis.apis.tf_selection import TF_SELECTION_FUNCTIONS
 from lossflint.analysis.calls import argument, has_star_args, literal_value, positional
 from lossflint.analysis.interpreter import Env, Interpreter
 from lossflint.analysis.names import dotted_text
@@ -162,6 +163,11 @@ class KindAnalysis(Interpreter[Value]):
         def made(kind: Kind) -> Tensor:
             return Tensor(kind, origin=call, where=where)
 
+        if qualname in apis.SELECTION_FUNCTIONS or qualname in TF_SELECTION_FUNCTIONS:
+            # a selection of probabilities is still probabilities
+            picked = _argument_value(call, args, 0, "input")
+            if isinstance(picked, Tensor):
+                return picked
         if qualname in apis.SOFTMAX:
             return made(Kind.PROBS)
         if qualname in apis.LOG_SOFTMAX:
@@ -271,6 +277,8 @@ class KindAnalysis(Interpreter[Value]):
                 ):
                     return Tensor(receiver.kind, True, receiver.origin, receiver.where)
                 return receiver
+            if name in apis.SELECTION_METHODS:
+                return receiver  # ``p.gather(1, y)``: some of the same values
             if name in ("max", "min") and (positional(call) or argument(call, None, "dim")):
                 return TupleValue((UNKNOWN, Tensor(Kind.CLASS_INDICES, origin=call, where=where)))
             if _is_loss(receiver) and name in ("mean", "sum"):

@@ -73,6 +73,26 @@ is imported as `F` when the file does not import it yet. When the softmax sits
 in another statement, the finding has no automatic fix.
 """
     INVALID = [
+        # a selection of probabilities is still probabilities (d2l-style
+        # softmax regression, the TF1 REINFORCE estimator)
+        Invalid(
+            """
+            import torch
+            p = torch.softmax(x @ w + b, dim=1)
+            nll = -torch.log(p.gather(1, y.view(-1, 1))).sum()  # error: LF201 at `torch.log(`
+            picked = -torch.log(torch.gather(p, 1, y[:, None])).mean()  # error: LF201 at `torch.log(`
+            """
+        ),
+        Invalid(
+            """
+            import tensorflow as tf
+
+            def policy_loss(out, action, target):
+                probs = tf.squeeze(tf.nn.softmax(out))
+                picked = tf.gather(probs, action)
+                return -tf.math.log(picked) * target  # error: LF201 at `tf.math.log(`
+            """
+        ),
         Invalid(
             """
             import torch
@@ -145,6 +165,14 @@ in another statement, the finding has no automatic fix.
         ),
     ]
     VALID = [
+        # the selection taken of log-probabilities, or guarded
+        """
+        import torch
+        lp = torch.log_softmax(x @ w + b, dim=1)
+        nll = -lp.gather(1, y.view(-1, 1)).sum()
+        p = torch.softmax(x @ w + b, dim=1)
+        picked = -torch.log(p.gather(1, y.view(-1, 1)).clamp_min(1e-8)).mean()
+        """,
         # an illustration on fixed numbers (rasbt ch14): the softmax is far from 0
         """
         import torch

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import libcst as cst
 
 from lossflint.analysis.apis import Kind
+from lossflint.analysis.calls import literal_value
 from lossflint.analysis.kinds import activation_dim, activation_operand
 from lossflint.analysis.values import Layer, Tensor
 from lossflint.diagnostics import Finding, Severity
@@ -85,6 +86,13 @@ always a forgotten activation in the model plus another in the training code.
             out = act(s)  # error: LF111 at `act(`
             """
         ),
+        # a mild temperature keeps the inputs within [0, 2]: still flattened
+        Invalid(
+            """
+            import torch
+            p = torch.softmax(torch.softmax(z, dim=1) / 0.5, dim=1)  # error: LF111 at `torch.softmax(`
+            """
+        ),
     ]
     VALID = [
         """
@@ -92,9 +100,11 @@ always a forgotten activation in the model plus another in the training code.
         p = torch.softmax(z, dim=1)
         lp = torch.log_softmax(z, dim=1)
         """,
+        # a sharp temperature on probabilities (inputs spread over [0, 20]): a choice
         """
         import torch
-        p = torch.softmax(torch.softmax(z, dim=1) / 0.5, dim=1)
+        p = torch.softmax(torch.softmax(z, dim=1) / 0.05, dim=1)
+        q = torch.softmax(torch.softmax(z, dim=1) * 10, dim=1)
         """,
         """
         import torch
@@ -130,6 +140,7 @@ always a forgotten activation in the model plus another in the training code.
                 operand = self._layer_operand(model, call)
             if operand is None:
                 continue
+            operand = _untempered(operand)
             inner = model.value(operand)
             if not isinstance(inner, Tensor):
                 continue
@@ -162,3 +173,24 @@ always a forgotten activation in the model plus another in the training code.
         if isinstance(callee, Layer) and callee.output in PROBABILITY_KINDS and len(call.args) == 1:
             return call.args[0].value
         return None
+
+
+#: the largest factor ``softmax(p / T)`` may stretch probabilities by and still
+#: flatten them (inputs within [0, 4]: the largest ratio of outputs is e**4)
+_FLAT_SCALE = 4.0
+
+
+def _untempered(operand: cst.BaseExpression) -> cst.BaseExpression:
+    """``p / 0.5`` or ``p * 2`` → ``p``: a mild constant temperature keeps
+    probabilities in a range a softmax still flattens; a sharp one
+    (``p / 0.05``) may be a deliberate sharpening and is left alone."""
+    if not isinstance(operand, cst.BinaryOperation):
+        return operand
+    factor = literal_value(operand.right)
+    if not isinstance(factor, (int, float)) or isinstance(factor, bool) or factor <= 0:
+        return operand
+    if isinstance(operand.operator, cst.Divide) and 1 / factor <= _FLAT_SCALE:
+        return operand.left
+    if isinstance(operand.operator, cst.Multiply) and factor <= _FLAT_SCALE:
+        return operand.left
+    return operand

@@ -12,7 +12,7 @@ raises instead of returning inf).
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Literal
 
 import libcst as cst
@@ -20,6 +20,12 @@ import libcst as cst
 from lossflint.analysis import apis
 from lossflint.analysis import numerics as num
 from lossflint.analysis.apis import Kind
+from lossflint.analysis.apis.keras_backend_math import (
+    KERAS_BACKEND_EXP,
+    KERAS_BACKEND_LOG,
+    KERAS_BACKEND_MEAN,
+    KERAS_BACKEND_SUM,
+)
 from lossflint.analysis.calls import literal_value, positional
 from lossflint.analysis.log_calls import log_calls
 from lossflint.analysis.values import Tensor
@@ -47,13 +53,38 @@ class NaiveForm:
     #: the summed expression (logsumexp) or the denominator call (softmax)
     total: cst.BaseExpression | None = None
     inline: bool = False
+    #: ``log(mean(exp(x)))``: logsumexp(x) - log(n), overflowing the same way
+    mean: bool = False
 
 
 def exp_call(model: SemanticModel, expr: cst.BaseExpression) -> cst.Call | None:
     """``expr`` (followed through names) when it is an ``exp`` call."""
     expr = num.resolve(model, expr)
-    if isinstance(expr, cst.Call) and num.exp_operand(model, expr) is not None:
+    if isinstance(expr, cst.Call) and exp_operand(model, expr) is not None:
         return expr
+    return None
+
+
+def exp_operand(model: SemanticModel, expr: cst.BaseExpression) -> cst.BaseExpression | None:
+    """``x`` of ``exp(x)``, the Keras backend's ``K.exp(x)`` too."""
+    found = num.exp_operand(model, expr)
+    if found is None and isinstance(expr, cst.Call) and len(expr.args) == 1:
+        if model.qualname(expr.func) in KERAS_BACKEND_EXP:
+            return expr.args[0].value
+    return found
+
+
+def _reduced(
+    model: SemanticModel, expr: cst.BaseExpression
+) -> tuple[cst.BaseExpression, bool] | None:
+    """(what is summed or averaged, whether it is a mean)."""
+    for functions, method, mean in (
+        (apis.SUM | KERAS_BACKEND_SUM, "sum", False),
+        (apis.MEAN | KERAS_BACKEND_MEAN, "mean", True),
+    ):
+        operand = num.reduction(model, expr, functions, method)
+        if operand is not None:
+            return operand, mean
     return None
 
 
@@ -72,6 +103,12 @@ def naive_forms(model: SemanticModel) -> Iterator[NaiveForm]:
         form = _log_form(model, log.node, log.argument, log.framework, False)
         if form is not None:
             yield form
+    for site in model.calls_to(*KERAS_BACKEND_LOG):
+        args = positional(site.node)
+        if len(args) == 1 and len(site.node.args) == 1:
+            form = _log_form(model, site.node, args[0].value, "tensorflow", False)
+            if form is not None and form.kind == "logsumexp":
+                yield replace(form, inline=False)  # no K.logsumexp rewrite
     for qualname, framework in apis.LOG1P_BY_FRAMEWORK.items():
         for site in model.calls_to(qualname):
             args = positional(site.node)
@@ -98,12 +135,13 @@ def _log_form(
         if exp is None:
             return None
         return _softplus(model, node, exp, framework, inline=exp is arg)
-    operand = num.sum_operand(model, resolved)
-    if operand is not None:
+    reduced = _reduced(model, resolved)
+    if reduced is not None:
+        operand, mean = reduced
         exp = exp_call(model, operand)
         if exp is None:
             return None
-        x = num.exp_operand(model, exp)
+        x = exp_operand(model, exp)
         assert x is not None
         if bounded_exp(model, x) or not _framework_ok(model, exp, framework):
             return None
@@ -114,7 +152,8 @@ def _log_form(
             exp_framework(model, exp),
             x,
             resolved,
-            inline=resolved is arg and exp is operand,
+            inline=resolved is arg and exp is operand and not mean,
+            mean=mean,
         )
     if num.is_binop(resolved, cst.Add):
         assert isinstance(resolved, cst.BinaryOperation)
@@ -138,7 +177,7 @@ def _log_add_exp(
     exps = [e for e in found if e is not None]
     if len(exps) != 2:
         return None
-    operands = [num.exp_operand(model, e) for e in exps]
+    operands = [exp_operand(model, e) for e in exps]
     if all(o is None or bounded_exp(model, o) for o in operands):
         return None
     if not all(_framework_ok(model, e, framework) for e in exps):
@@ -149,7 +188,7 @@ def _log_add_exp(
 def _softplus(
     model: SemanticModel, node: cst.Call, exp: cst.Call, framework: str, inline: bool
 ) -> NaiveForm | None:
-    x = num.exp_operand(model, exp)
+    x = exp_operand(model, exp)
     assert x is not None
     if bounded_exp(model, x) or not _framework_ok(model, exp, framework):
         return None
@@ -168,8 +207,8 @@ def _ratio_form(model: SemanticModel, division: cst.BinaryOperation) -> NaiveFor
     exp_above = exp_call(model, division.left)
     if exp_below is None or exp_above is None:
         return None
-    x_below = num.exp_operand(model, exp_below)
-    x_above = num.exp_operand(model, exp_above)
+    x_below = exp_operand(model, exp_below)
+    x_above = exp_operand(model, exp_above)
     assert x_below is not None and x_above is not None
     if not num.same_code(model, x_below, x_above) or bounded_exp(model, x_above):
         return None
@@ -229,6 +268,8 @@ def bounded_exp(model: SemanticModel, operand: cst.BaseExpression) -> bool:
 
 def exp_framework(model: SemanticModel, call: cst.Call) -> str | None:
     qualname = model.qualname(call.func)
+    if qualname in KERAS_BACKEND_EXP:
+        return "tensorflow"
     if qualname is None:
         return "torch"  # x.exp(): NumPy arrays have no such method
     return num.framework(qualname)

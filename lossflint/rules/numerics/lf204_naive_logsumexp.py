@@ -75,6 +75,24 @@ for inline forms only: `logsumexp` needs the reduced `dim` (`torch.sum` without
 `torch.nn.functional` is imported as `F` when the file does not import it yet.
 """
     INVALID = [
+        # log(mean(exp(x))) = logsumexp(x) - log(n) (a MINE bound); the Keras backend
+        Invalid(
+            """
+            import torch
+            def mine_bound(t_joint, t_marginal):
+                return t_joint.mean() - torch.log(torch.mean(torch.exp(t_marginal)))  # error: LF204 at `torch.log(`
+            """
+        ),
+        Invalid(
+            """
+            from tensorflow.keras import backend as K
+            def mine_loss(y_true, y_pred):
+                joint, marginal = y_pred[:64], y_pred[64:]
+                return -(K.mean(joint) - K.log(K.mean(K.exp(marginal))))  # error: LF204 at `K.log(`
+            def lse(x):
+                return K.log(K.sum(K.exp(x), axis=-1))  # error: LF204 at `K.log(`
+            """
+        ),
         Invalid(
             """
             import torch
@@ -152,6 +170,18 @@ for inline forms only: `logsumexp` needs the reduced `dim` (`torch.sum` without
         ),
     ]
     VALID = [
+        # the fused form, and the mean of exp of a shifted value
+        """
+        import math
+        import torch
+        from tensorflow.keras import backend as K
+        def mine_bound(t_joint, t_marginal):
+            lme = torch.logsumexp(t_marginal, 0) - math.log(t_marginal.size(0))
+            return t_joint.mean() - lme
+        def shifted(x):
+            m = K.max(x)
+            return K.log(K.mean(K.exp(x - m))) + m
+        """,
         # a NumPy exp summed by a torch log: mixed, not read
         """
         import numpy as np
@@ -270,6 +300,12 @@ def _finding(model: SemanticModel, form: exp_overflow.NaiveForm) -> Finding:
         fix = None
         if form.inline:
             fix = logsumexp_fix(model, node, form.total, x, form.exp_framework, framework)
+        if form.mean:
+            return Finding(
+                node=node,
+                message="log(mean(exp(x))) overflows once x ≳ 88 (float32); it is "
+                "logsumexp(x) - log(n): use logsumexp, which subtracts the maximum first",
+            )
         return Finding(
             node=node,
             message="log(sum(exp(x))) overflows once x ≳ 88 (float32); "

@@ -153,6 +153,41 @@ LF603_SILENT = [
 ]
 
 
+LF603_FIRES = [
+    # an evaluate() helper called after the batch loop of the training function's epoch loop
+    """
+        import torch
+        import torch.nn as nn
+
+        encoder = nn.Sequential(nn.Linear(40, 128), nn.BatchNorm1d(128), nn.ReLU(), nn.Linear(128, 5))
+        sgd = torch.optim.SGD(encoder.parameters(), lr=0.05)
+
+        def score(batches):
+            hits = 0
+            with torch.no_grad():
+                for feats, labels in batches:
+                    hits += (encoder(feats).argmax(1) == labels).sum().item()  # LF603
+            return hits
+
+        def train(train_batches, val_batches, epochs):
+            for epoch in range(epochs):
+                encoder.train()
+                for feats, labels in train_batches:
+                    sgd.zero_grad()
+                    nn.functional.cross_entropy(encoder(feats), labels).backward()
+                    sgd.step()
+                print(epoch, score(val_batches))
+    """,
+]
+
+
+@pytest.mark.parametrize("source", LF603_FIRES)
+def test_lf603_fires(source: str) -> None:
+    lines = dedent(source).split("\n")
+    expected = [i for i, line in enumerate(lines, start=1) if line.endswith("# LF603")]
+    assert [int(f.split(":")[0]) for f in _findings("LF603", source)] == expected
+
+
 @pytest.mark.parametrize("source", LF603_SILENT)
 def test_lf603_silent(source: str) -> None:
     assert _findings("LF603", source) == []

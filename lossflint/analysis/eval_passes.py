@@ -37,7 +37,7 @@ from lossflint.analysis import apis
 from lossflint.analysis.calls import argument, literal_value
 from lossflint.analysis.contexts import contexts
 from lossflint.analysis.kinds import kinds_of
-from lossflint.analysis.loops import loops
+from lossflint.analysis.loops import LoopIndex, loops
 from lossflint.analysis.names import dotted_text
 from lossflint.analysis.values import (
     ClassRef,
@@ -234,25 +234,46 @@ _JUST_BEFORE = 3
 
 
 def _training_functions(model: ModuleIndex) -> set[cst.CSTNode | None]:
-    """Functions that run a backward(), and the same-file functions a training
-    loop or such a function calls (two calls deep): metrics computed there
-    describe the training batch, in train mode on purpose."""
+    """Functions that run a backward(), and the same-file functions called in
+    a training iteration (two calls deep): metrics computed there describe the
+    training batch, in train mode on purpose. A call after the batch loop of
+    an epoch loop (``evaluate(val_loader)``) is not in a training iteration."""
     index = loops(model)
     backward = [e.node for e in index.events if e.kind == "backward"]
     found: set[cst.CSTNode | None] = {model.enclosing(n, cst.FunctionDef) for n in backward}
     found.discard(None)
-    containers: list[cst.CSTNode] = [f for f in found if f is not None]
-    containers += [lp.node for lp in index.loops if lp.is_training]
+    step_functions = {
+        model.enclosing(n, cst.FunctionDef) for n in backward if not index.enclosing_loops(n)
+    }
+    calls: list[cst.Call] = []
+    for func in found:
+        assert func is not None
+        calls += [
+            call
+            for call in calls_in(func)
+            if func in step_functions or _in_training_iteration(index, call)
+        ]
+    for lp in index.loops:
+        if any(e.kind == "backward" and not e.nested for e in lp.events):
+            calls += calls_in(lp.node)
     for _ in range(2):
-        callees: list[cst.CSTNode] = []
-        for container in containers:
-            for call in calls_in(container):
-                func = index.resolve_function(call)
-                if func is not None and func not in found:
-                    found.add(func)
-                    callees.append(func)
-        containers = callees
+        callees: list[cst.FunctionDef] = []
+        for call in calls:
+            func = index.resolve_function(call)
+            if func is not None and func not in found:
+                found.add(func)
+                callees.append(func)
+        calls = [call for func in callees for call in calls_in(func)]
     return found
+
+
+def _in_training_iteration(index: LoopIndex, node: cst.CSTNode) -> bool:
+    """Inside a loop whose every pass runs a backward() (not only an inner loop's)."""
+    return any(
+        e.kind == "backward" and not e.nested
+        for lp in index.enclosing_loops(node)
+        for e in lp.events
+    )
 
 
 def _switched_models(model: ModuleIndex) -> list[Value] | None:

@@ -27,9 +27,11 @@ Limits).
 
 from __future__ import annotations
 
+import ast
 import json
 import os
 import re
+import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,7 +39,7 @@ from pathlib import Path
 from lossflint.project.context import ProjectContext, current
 from lossflint.project.imports import ImportRef, project_modules, scan_imports
 from lossflint.project.layout import Layout, Module
-from lossflint.project.summary import CallRecord
+from lossflint.project.summary import CallRecord, SClass, SFunction, SValue
 
 #: a project with more Python files (and notebooks) than this gets no call
 #: sites from other files
@@ -213,7 +215,10 @@ def _loads_module(code: str, stem: str) -> bool:
 def external_calls(names: list[str]) -> dict[str, list[CallRecord]] | None:
     """For each of the named top-level functions of the module being linted,
     the calls other project files make of it (opaque records included);
-    None when the project cannot be searched (none, too big)."""
+    None when the project cannot be searched (none, too big). A package
+    ``__init__`` that only re-exports a function (``from .losses import
+    nll``) is no caller: the files importing the function from the package
+    are searched too (``MAX_REEXPORTS`` deep)."""
     context = current()
     if context is None or context.rel is None or not names:
         return None
@@ -224,7 +229,6 @@ def external_calls(names: list[str]) -> dict[str, list[CallRecord]] | None:
     texts = project_texts(layout)
     if texts.files is None:
         return None
-    stem = me.path.parent.name if me.is_package else me.path.stem
     myself = str(me.path)
     wanted = set(names)
     out: dict[str, list[CallRecord]] = {name: [] for name in names}
@@ -232,43 +236,99 @@ def external_calls(names: list[str]) -> dict[str, list[CallRecord]] | None:
     overlays = getattr(context.store, "overlays", None)
     if isinstance(overlays, dict):
         paths |= {p for p in overlays if layout.contains(p) and p.endswith(_SUFFIXES)}
-    importers: list[str] = []
-    for path in sorted(paths):
-        if path == myself:
-            continue
-        text = _text_of(context, path, texts)
-        if stem not in text and "from ." not in text:
-            continue
-        if path.endswith(".ipynb"):
-            if path in texts.cells_only and not _loads_module(text, stem):
-                continue  # names the module otherwise (``!python convert.py --output losses.py``)
-            for name in wanted:
-                if name in text:
-                    out[name].append(CallRecord(me.rel, name, 0, 0, opaque=True))
-            continue
-        if me.rel not in texts.imported(layout, path, text):
-            continue
-        if any(name in text for name in wanted):
-            importers.append(path)
-    if len(importers) > MAX_IMPORTERS:
-        return None  # a helper of the whole project: reading every caller costs too much
-    for path in importers:
-        caller = layout.module_for_file(path)
-        summary = context.summary(caller.rel) if isinstance(caller, Module) else None
-        if summary is None:
-            return None  # a caller that cannot be read: its calls are unknown
-        listed: set[str] = set()
-        for record in summary.calls:
-            if record.file == me.rel and record.name in wanted:
-                out[record.name].append(record)
-                listed.add(record.name)
-        text = _text_of(context, path, texts)
-        for name in wanted - listed:
-            if name in text:
+    #: the modules the functions can be imported from: this one, then re-exporters
+    targets: list[tuple[Module, int]] = [(me, 0)]
+    searched: set[str] = {myself}
+    read = 0
+    while targets:
+        target, depth = targets.pop(0)
+        stem = target.path.parent.name if target.is_package else target.path.stem
+        importers: list[str] = []
+        for path in sorted(paths - searched):
+            text = _text_of(context, path, texts)
+            if stem not in text and "from ." not in text:
+                continue
+            if path.endswith(".ipynb"):
+                if path in texts.cells_only and not _loads_module(text, stem):
+                    continue  # names the module otherwise (``!python convert.py --output losses.py``)
+                searched.add(path)
+                for name in wanted:
+                    if name in text:
+                        out[name].append(CallRecord(me.rel, name, 0, 0, opaque=True))
+                continue
+            if target.rel not in texts.imported(layout, path, text):
+                continue
+            if any(name in text for name in wanted):
+                importers.append(path)
+        read += len(importers)
+        if read > MAX_IMPORTERS:
+            return None  # a helper of the whole project: reading every caller costs too much
+        for path in importers:
+            searched.add(path)
+            caller = layout.module_for_file(path)
+            summary = context.summary(caller.rel) if isinstance(caller, Module) else None
+            if summary is None or not isinstance(caller, Module):
+                return None  # a caller that cannot be read: its calls are unknown
+            listed: set[str] = set()
+            for record in summary.calls:
+                if record.file == me.rel and record.name in wanted:
+                    out[record.name].append(record)
+                    listed.add(record.name)
+            text = _text_of(context, path, texts)
+            reexported = False
+            for name in wanted - listed:
+                if (
+                    caller.is_package
+                    and depth < MAX_REEXPORTS
+                    and _reexports(context, summary.names.get(name), me, name)
+                    and _only_reexported(text, name)
+                ):
+                    reexported = True
+                    continue
+                if name not in text:
+                    continue
                 # named but no call of it resolved (``from losses import *``, a
                 # method of the same name, a comment): what it passes is unknown
                 out[name].append(CallRecord(me.rel, name, 0, 0, opaque=True))
+            if reexported:
+                targets.append((caller, depth + 1))
     return out
+
+
+#: how many package ``__init__`` files re-exporting a function are followed
+#: to their own importers
+MAX_REEXPORTS = 3
+
+
+def _only_reexported(text: str, name: str) -> bool:
+    """The package ``__init__``'s text names ``name`` only where it imports
+    it under its own name or lists it in ``__all__`` (or binds it through
+    ``import *``): it passes the function on without calling it."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            tree = ast.parse(text)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return False
+    explained = 0
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom):
+            for alias in node.names:
+                if alias.name == name and alias.asname is None:
+                    explained += 1
+                elif alias.name == name or alias.asname == name:
+                    return False  # imported under another name, or another thing as it
+        elif isinstance(node, ast.Constant) and node.value == name:
+            explained += 1
+    return len(re.findall(rf"\b{re.escape(name)}\b", text)) == explained
+
+
+def _reexports(context: ProjectContext, value: SValue | None, me: Module, name: str) -> bool:
+    """``value`` (a name the importer binds) is the function ``name`` of ``me``."""
+    if value is None:
+        return False
+    found = context.resolve(value)
+    return isinstance(found, (SFunction, SClass)) and (found.file, found.name) == (me.rel, name)
 
 
 #: ``class Name(`` — its bases follow, up to ``):`` (across lines)

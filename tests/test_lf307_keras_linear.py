@@ -68,10 +68,15 @@ def test_the_variables_read_inline_are_the_same_model() -> None:
             "    return loss\n",
             "    opt.apply_gradients(zip(tape.gradient(loss, extra), extra))\n    return loss\n",
         ),
-        # the step may be given another optimiser: not provably this one
+        # the same step also trains a model we cannot see
         (
             "    step(reg, xb, yb, adam)\n",
-            "    step(reg, xb, yb, adam)\n    step(reg, xb, yb, make_optimiser())\n",
+            "    step(reg, xb, yb, adam)\n    step(load_backbone(), xb, yb, adam)\n",
+        ),
+        # handed to code we cannot see, which may train another model with it
+        (
+            "    step(reg, xb, yb, adam)\n",
+            "    step(reg, xb, yb, adam)\nfine_tune(adam)\n",
         ),
         # minimize() of a loss we cannot see
         (
@@ -85,6 +90,16 @@ def test_still_fires_when_the_model_is_not_provably_linear(old: str, new: str) -
     source = LINEAR.replace(old, new)
     line = textwrap.dedent(source).splitlines().index("adam = tf.keras.optimizers.Adam(0.2)") + 1
     assert codes(source) == [(line, "LF307")]
+
+
+def test_two_cells_building_the_same_optimiser_for_the_linear_model() -> None:
+    # a notebook rebuilding ``adam`` in a later cell, saved with a checkpoint
+    source = LINEAR + (
+        "ckpt = tf.train.Checkpoint(optimizer=adam, net=reg)\n"
+        "adam = tf.keras.optimizers.Adam(0.2)\n"
+        "step(reg, xb, yb, adam)\n"
+    )
+    assert codes(source) == []
 
 
 def test_an_optimiser_tied_to_nothing_still_fires() -> None:

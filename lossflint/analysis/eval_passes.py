@@ -618,9 +618,33 @@ def _handed_in_submodule(model: ModuleIndex, node: cst.CSTNode) -> bool:
         return False
     if not any(isinstance(t, cst.Attribute) and dotted_text(t.value) == "self" for t in targets):
         return False
-    if isinstance(value, cst.Name) and _plain_parameter(model, value):
+    if isinstance(value, cst.Name) and (
+        _plain_parameter(model, value) or _size_of_a_layer(model, value, node)
+    ):
         return False  # `self.hidden = hidden` with `hidden: int = 128`
     return isinstance(value, (cst.Name, cst.Attribute, cst.Subscript))
+
+
+def _size_of_a_layer(model: ModuleIndex, name: cst.Name, node: cst.CSTNode) -> bool:
+    """``name``, a parameter of the function around ``node``, is also handed
+    to a layer constructor of that function that takes sizes, not modules
+    (``nn.LSTM(in_dim, hidden_dim, ...)``): a number, not a submodule."""
+    bindings = model.bindings(name) or []
+    if not bindings or any(b.kind != "param" for b in bindings):
+        return False
+    func = model.enclosing(node, cst.FunctionDef)
+    if func is None:
+        return False
+    for call in descendants(func.body):
+        if type(call) is not cst.Call:
+            continue
+        qualname = model.qualname(call.func)  # type: ignore[attr-defined]
+        if qualname not in apis.MODE_FREE_LAYERS and qualname not in apis.RECURRENT_LAYERS:
+            continue
+        for arg in call.args:  # type: ignore[attr-defined]
+            if type(arg.value) is cst.Name and arg.value.value == name.value:
+                return True
+    return False
 
 
 _PLAIN_TYPES = frozenset({"int", "float", "bool", "str"})

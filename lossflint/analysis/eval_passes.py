@@ -633,7 +633,7 @@ def _size_of_a_layer(model: ModuleIndex, name: cst.Name, node: cst.CSTNode) -> b
     if not bindings or any(b.kind != "param" for b in bindings):
         return False
     func = model.enclosing(node, cst.FunctionDef)
-    if func is None:
+    if not isinstance(func, cst.FunctionDef):
         return False
     for call in descendants(func.body):
         if type(call) is not cst.Call:

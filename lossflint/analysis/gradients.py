@@ -96,6 +96,10 @@ class Answer:
 _UNKNOWN = Answer(Reach.UNKNOWN, "no evidence either way")
 #: how many callers deep the question "where is this function called?" is followed
 _MAX_CALL_DEPTH = 24
+#: how many names deep, and how deep in each name's value, "does this value
+#: carry a gradient?" is followed
+_MAX_NAME_CHAIN = 10
+_NAME_VALUE_DEPTH = 8
 
 #: methods whose result carries no gradient (numbers, integers, booleans, detached)
 _DETACHING_METHODS = frozenset(
@@ -657,11 +661,14 @@ class GradientFacts:
             return known
         if key in self._names_active:
             return True  # ``x = f(x)``: x carries a gradient only if another binding does
-        if depth <= 0:
+        if len(self._names_active) >= _MAX_NAME_CHAIN:
             return False
         self._names_active.add(key)
         try:
-            found = self._bindings_no_gradient(name, depth)
+            # a name's values are read afresh: the chain of names is bounded by
+            # its own length, so cycles through rebindings (``f = stft(w);
+            # r = f[..., 0]; f = sqrt(r ** 2)``) end at the name already asked
+            found = self._bindings_no_gradient(name, _NAME_VALUE_DEPTH)
         finally:
             self._names_active.discard(key)
         self._names_known[key] = found

@@ -88,4 +88,16 @@ AUDIT_VALID = [
     spec = torch.stft(wav[0], n_fft=1024, hop_length=512, return_complex=False)
     mag = torch.sqrt(torch.pow(spec[..., 0], 2) + torch.pow(spec[..., 1], 2))
     """,
+    # the same through a rebinding (the name read again ends the chain)
+    """
+    import numpy as np
+    import torch
+    import torchaudio
+    wav, sr = torchaudio.load("sample.wav")
+    w = np.hanning(100)
+    spec = wav.stft(n_fft=1024, hop_length=512, window=torch.tensor(w), center=True)
+    re = spec[:, :, :, 0]
+    im = spec[:, :, :, 1]
+    spec = torch.abs(torch.sqrt(torch.pow(re, 2) + torch.pow(im, 2)))
+    """,
 ]

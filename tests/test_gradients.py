@@ -369,6 +369,49 @@ CASES: list[tuple[str, str, str, Reach]] = [
         UNKNOWN,
     ),
     (
+        # `main()` discards what main returns; main back-propagates itself, so
+        # what its helpers compute gets gradients
+        "a helper of a main() run as a script",
+        """
+        import torch
+
+        def masked_mean(values, mask):
+            return (values * mask).sum() / mask.sum()
+
+        def main(model, loader, opt):
+            for x, mask in loader:
+                loss = masked_mean(model(x), mask.float())
+                opt.zero_grad()
+                loss.backward()
+                opt.step()
+
+        if __name__ == "__main__":
+            main(net, data, optimizer)
+        """,
+        "(values * mask).sum() / mask.sum()",
+        YES,
+    ),
+    (
+        # the same helper, called from a function that never differentiates and
+        # whose result is discarded: no gradient
+        "a helper of a reporting function",
+        """
+        import torch
+
+        def masked_mean(values, mask):
+            return (values * mask).sum() / mask.sum()
+
+        def report(model, loader):
+            for x, mask in loader:
+                print(masked_mean(model(x), mask.float()).item())
+
+        if __name__ == "__main__":
+            report(net, data)
+        """,
+        "(values * mask).sum() / mask.sum()",
+        NO,
+    ),
+    (
         "module-level snippet",
         """
         import torch

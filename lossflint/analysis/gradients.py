@@ -381,6 +381,10 @@ class GradientFacts:
             return f"{name} is a test that never differentiates"
         if name in _IMPLICIT or name.startswith("__"):
             return None
+        if self._differentiates(func):
+            # it back-propagates itself (a training loop, ``main``): a call
+            # discarding its result (``main()``) does not stop the gradients inside
+            return None
         sites = self._call_sites(func)
         if sites is None:
             return None

@@ -76,6 +76,7 @@ from lossflint.analysis.contexts import contexts
 from lossflint.analysis.kinds import kinds_of
 from lossflint.analysis.loops import loops
 from lossflint.analysis.names import dotted_text
+from lossflint.analysis.walk import descendants
 
 if TYPE_CHECKING:
     from lossflint.analysis.index import ModuleIndex
@@ -210,6 +211,10 @@ _DATA_READERS = frozenset(
 _CONSTANT_MODULES = frozenset({"math", "numpy", "torch", "tensorflow", "keras"})
 #: methods mapping a function over data (pandas, tf.data, Hugging Face datasets)
 _DATA_MAPPINGS = frozenset({"apply", "applymap", "map", "transform", "agg", "aggregate"})
+#: calls that differentiate (by their last name)
+_DIFFERENTIATING_CALLS = frozenset(
+    {"backward", "grad", "gradient", "minimize", "GradientTape", "gradcheck", "value_and_grad"}
+)
 #: builtins whose result is a plain Python value
 _PYTHON_VALUE_BUILTINS = frozenset(
     {"builtins.len", "builtins.float", "builtins.int", "builtins.bool", "builtins.range"}
@@ -403,11 +408,22 @@ class GradientFacts:
         return f"{name} is only called where no gradient flows{where}"
 
     def _differentiates(self, func: cst.FunctionDef) -> bool:
-        code = self.model.code(func)
-        return any(
-            word in code
-            for word in ("backward", "grad(", "gradient(", "minimize", "GradientTape", "gradcheck")
-        )
+        """``func`` calls something that differentiates (``loss.backward()``,
+        ``autograd.grad``, ``tape.gradient``, ``opt.minimize``, a
+        ``GradientTape``): calls, not words (``torch.no_grad()`` is none)."""
+        for node in descendants(func.body):
+            if type(node) is not cst.Call:
+                continue
+            callee = node.func  # type: ignore[attr-defined]
+            if type(callee) is cst.Attribute:
+                name = callee.attr.value
+            elif type(callee) is cst.Name:
+                name = callee.value
+            else:
+                continue
+            if name in _DIFFERENTIATING_CALLS:
+                return True
+        return False
 
     def call_sites(self, func: cst.FunctionDef) -> list[cst.Call] | None:
         """The same-file calls of ``func`` (found by name), or None when its

@@ -56,6 +56,20 @@ the model fail at build time with a `ValueError` ("expected ndim=3, found ndim=2
     references = (("Keras: LSTM layer", "https://keras.io/api/layers/recurrent_layers/lstm/"),)
     fix_safety = "There is no automatic fix: add the feature/channel axis (and reshape the data)."
     INVALID = [
+        # the size's value is unknown here (another module's constant): the rank is not
+        Invalid(
+            """
+            from tensorflow import keras
+            from tensorflow.keras import layers
+
+            from prep import MAXLEN
+
+            encoder = keras.Sequential([
+                layers.LSTM(64, input_shape=(MAXLEN,)),  # error: LF408 at `layers.LSTM(`
+                layers.Dense(5, activation="softmax"),
+            ])
+            """,
+        ),
         # the shape passed positionally to InputLayer
         Invalid(
             """
@@ -100,6 +114,17 @@ the model fail at build time with a `ValueError` ("expected ndim=3, found ndim=2
         ),
     ]
     VALID = [
+        """
+        from tensorflow import keras
+        from tensorflow.keras import layers
+
+        from prep import MAXLEN, N_FEATURES
+
+        encoder = keras.Sequential([
+            layers.LSTM(64, input_shape=(MAXLEN, N_FEATURES)),
+            layers.Dense(5, activation="softmax"),
+        ])
+        """,
         """
         from tensorflow import keras
         from tensorflow.keras import layers

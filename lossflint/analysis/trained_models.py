@@ -35,10 +35,6 @@ if TYPE_CHECKING:
     from lossflint.analysis.loops import OptimizerCtor
 
 
-#: what saves an optimiser's state without training with it
-_TF_CHECKPOINTS = frozenset({"tensorflow.train.Checkpoint", "tensorflow.train.CheckpointManager"})
-
-
 class TrainedModels:
     def __init__(self, model: ModuleIndex) -> None:
         self.model = model
@@ -137,7 +133,7 @@ class TrainedModels:
                 continue
             if isinstance(parent, cst.Arg) and isinstance(grand, cst.Call):
                 qualname = self.model.qualname(grand.func) or ""
-                if qualname in _TF_CHECKPOINTS:
+                if qualname in apis.TF_CHECKPOINTS:
                     continue
                 param = self._parameter_for(grand, parent) if depth > 0 else None
                 if param is not None and self._optimizer_names_safe(

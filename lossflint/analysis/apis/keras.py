@@ -605,3 +605,6 @@ REGRESSION_DATA_LOADERS = frozenset(
 CLASS_DATA_LOADERS = frozenset(f"keras.datasets.{name}.load_data" for name in CLASS_DATASETS)
 #: the ones among them with two classes (0/1 labels)
 BINARY_CLASS_LOADERS = frozenset({"keras.datasets.imdb.load_data"})
+
+#: what saves an optimiser's state without training with it
+TF_CHECKPOINTS = frozenset({"tensorflow.train.Checkpoint", "tensorflow.train.CheckpointManager"})

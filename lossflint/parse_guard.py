@@ -45,7 +45,8 @@ import ast
 import re
 import threading
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -205,11 +206,30 @@ def nesting(tree: ast.AST) -> tuple[int, ast.AST]:
 
 
 _STACK_LOCK = threading.Lock()
+#: seconds between two looks at whether the parse thread is done (an
+#: exception raised in the waiting thread is taken between two)
+_WAIT_SLICE = 0.05
+
+
+@contextmanager
+def no_thread_starting() -> Iterator[None]:
+    """Held while no parse thread is being started. CPython (3.11) gives a
+    thread being started the starting thread's id until it runs, and an
+    exception raised in a thread by id (``PyThreadState_SetAsyncExc``: the
+    language server's worker cancelling a job) goes to every thread with
+    that id: the parse thread died before it began, and ``Thread.start()``
+    waited forever for it (the worker hung in a burst of typing). The
+    worker raises under this (tests/test_lsp_cancel_parse.py)."""
+    with _STACK_LOCK:
+        yield
 
 
 def call_with_big_stack(func: Callable[[str], T], text: str) -> T:
     """``func(text)`` in a thread with a :data:`PARSE_STACK_SIZE` stack;
-    its exception, if any, is raised here."""
+    its exception, if any, is raised here. The thread is started under the
+    lock of :func:`no_thread_starting` (``Thread.start()`` returns once the
+    thread runs) and waited for in slices, so that an exception raised in
+    the waiting thread (a cancelled job) is taken between two."""
     outcome: list[T] = []
     failure: list[BaseException] = []
 
@@ -236,7 +256,8 @@ def call_with_big_stack(func: Callable[[str], T], text: str) -> T:
                 threading.stack_size(previous)
     if not started:
         return func(text)
-    thread.join()
+    while thread.is_alive():
+        thread.join(_WAIT_SLICE)
     if failure:
         raise failure[0]
     return outcome[0]

@@ -38,6 +38,7 @@ from collections.abc import Callable
 from typing import IO, Any
 
 from lossflint.lsp.messages import FIX_ALL, LINT, NOTEBOOK, Job, Outcome, notebook_json
+from lossflint.parse_guard import no_thread_starting
 
 _LENGTH = struct.Struct(">I")
 
@@ -103,7 +104,10 @@ class JobLoop:
         with self._lock:
             self._cancelled.add(seq)
             if self._running == seq and self._thread is not None:
-                _raise_in(self._thread, Superseded)
+                # not while the job starts a parse thread: that thread has
+                # the job's thread id until it runs, and would die of it
+                with no_thread_starting():
+                    _raise_in(self._thread, Superseded)
 
     def _finish(self) -> None:
         with self._lock:

@@ -4,6 +4,9 @@
     python benchmarks/lsp_bench.py                      # lossflint and ruff, 1,000 lines
     python benchmarks/lsp_bench.py --servers lossflint  # lossflint only
     python benchmarks/lsp_bench.py --server-cmd "python -m lossflint server" --label old
+    # before/after on a loaded machine: alternating rounds, an archive of the old code
+    python benchmarks/lsp_bench.py --servers lossflint --repeat 3 \\
+        --server-cmd "env PYTHONPATH=/tmp/old python -m lossflint server" --label before
 
 For each server, in a fresh temporary folder holding one generated training
 script (``--lines``, default 1,000; findings of LF110, LF201 and LF306 in
@@ -195,7 +198,10 @@ class Client:
             try:
                 at, message = self.messages.get(timeout=max(deadline - time.perf_counter(), 0.01))
             except queue.Empty:
-                raise TimeoutError("no reply from the server") from None
+                seen = [v for _, v in self.published[-3:]]
+                raise TimeoutError(
+                    f"no reply from the server (last versions published: {seen})"
+                ) from None
             if message.get("method") == "window/workDoneProgress/create" and "id" in message:
                 self.send({"id": message["id"], "result": None})
             if match(message):
@@ -332,6 +338,24 @@ def measure(cmd: list[str], lines: int, edits: int, runs: int, pause: float) -> 
     return numbers
 
 
+def combine(rounds: list[Numbers]) -> Numbers:
+    """One server's rounds as one: the lists pooled, single values by median."""
+    if len(rounds) == 1:
+        return rounds[0]
+    out = Numbers()
+    for n in rounds:
+        out.initialize += n.initialize
+        out.edits += n.edits
+        out.probe += n.probe
+        out.lint_ms += n.lint_ms
+        out.lint_cpu_ms += n.lint_cpu_ms
+    out.open = statistics.median(n.open for n in rounds)
+    out.findings = rounds[-1].findings
+    out.burst_last = statistics.median(n.burst_last for n in rounds)
+    out.burst_published = round(statistics.median(n.burst_published for n in rounds))
+    return out
+
+
 def _probe(client: Client, uri: str) -> list[float]:
     """Reply times of unknown-method requests sent while the server lints
     (each 50 ms after a change)."""
@@ -401,35 +425,53 @@ def report(results: dict[str, Numbers], lines: int, edits: int) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--servers", default="lossflint,ruff", help="lossflint, ruff or both")
-    parser.add_argument("--server-cmd", help="run this command instead (label: --label)")
+    parser.add_argument(
+        "--servers",
+        default=None,
+        help="lossflint, ruff or both (default: both, or none with --server-cmd)",
+    )
+    parser.add_argument(
+        "--server-cmd", help="run this command too, first (label: --label); e.g. an older checkout"
+    )
     parser.add_argument("--label", default="custom")
     parser.add_argument("--lines", type=int, default=1000)
     parser.add_argument("--edits", type=int, default=10)
     parser.add_argument("--runs", type=int, default=3, help="processes timed for initialize")
     parser.add_argument("--pause", type=float, default=1.0, help="seconds between edits")
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        default=1,
+        help="rounds (servers alternating): lists pooled, single values by median",
+    )
     args = parser.parse_args()
     commands: dict[str, list[str]] = {}
     if args.server_cmd:
         commands[args.label] = shlex.split(args.server_cmd)
-    else:
-        for name in args.servers.split(","):
-            if name == "lossflint":
-                commands[name] = [sys.executable, "-m", "lossflint", "server"]
-            elif name == "ruff":
-                ruff = shutil.which("ruff", path=str(Path(sys.executable).parent)) or shutil.which(
-                    "ruff"
-                )
-                if ruff is None:
-                    print("ruff is not installed: skipped", file=sys.stderr)
-                    continue
-                version = subprocess.run([ruff, "--version"], capture_output=True, text=True)
-                commands[version.stdout.strip() or "ruff"] = [ruff, "server"]
-    results = {
-        name: measure(cmd, args.lines, args.edits, args.runs, args.pause)
-        for name, cmd in commands.items()
-    }
-    print(report(results, args.lines, args.edits))
+    servers = args.servers
+    if servers is None:
+        servers = "" if args.server_cmd else "lossflint,ruff"
+    for name in filter(None, servers.split(",")):
+        if name == "lossflint":
+            commands[name] = [sys.executable, "-m", "lossflint", "server"]
+        elif name == "ruff":
+            ruff = shutil.which("ruff", path=str(Path(sys.executable).parent)) or shutil.which(
+                "ruff"
+            )
+            if ruff is None:
+                print("ruff is not installed: skipped", file=sys.stderr)
+                continue
+            version = subprocess.run([ruff, "--version"], capture_output=True, text=True)
+            commands[version.stdout.strip() or "ruff"] = [ruff, "server"]
+    rounds: dict[str, list[Numbers]] = {name: [] for name in commands}
+    for round_ in range(args.repeat):  # servers alternate: each round sees the same load
+        for name, cmd in commands.items():
+            try:
+                rounds[name].append(measure(cmd, args.lines, args.edits, args.runs, args.pause))
+            except TimeoutError as exc:
+                print(f"{name}, round {round_ + 1}: {exc}", file=sys.stderr)
+    results = {name: combine(numbers) for name, numbers in rounds.items() if numbers}
+    print(report(results, args.lines, args.edits * args.repeat))
 
 
 if __name__ == "__main__":

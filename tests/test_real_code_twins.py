@@ -219,3 +219,32 @@ def test_lf309_silent_on_a_model_without_dropout_keeping_a_size() -> None:
 
 def test_lf309_fires_on_the_same_model_with_dropout() -> None:
     assert _rows("LF309", _LF309_RNN.format(dropout=", dropout=0.2")) == [26]
+
+
+_LSE_POOL = """
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+
+class LsePlus2d(nn.Module):
+    def __init__(self, r: float = 10.0):
+        super().__init__()
+        self.r = nn.Parameter(torch.tensor(r))
+
+    def forward(self, x):
+        x_max = F.adaptive_max_pool2d(x, 1)
+        exp_x = torch.exp({operand})
+        sum_exp = exp_x.mean(dim=(2, 3), keepdim=True)
+        return x_max + (1.0 / self.r) * torch.log(sum_exp)
+"""
+
+
+def test_lf204_silent_on_a_scaled_shifted_exponent() -> None:
+    # timm's LSE pooling: the max is subtracted before scaling (timm/layers/other_pool.py)
+    assert _rows("LF204", _LSE_POOL.format(operand="self.r * (x - x_max)")) == []
+    assert _rows("LF204", _LSE_POOL.format(operand="(x - x_max) / 0.1")) == []
+
+
+def test_lf204_fires_on_the_unshifted_exponent() -> None:
+    assert _rows("LF204", _LSE_POOL.format(operand="self.r * x")) == [15]

@@ -263,6 +263,12 @@ def bounded_exp(model: SemanticModel, operand: cst.BaseExpression) -> bool:
             isinstance(operand.operator, cst.Multiply) and negative(operand.right)
         ):
             return True
+        # a scaled shift: ``r * (x - x_max)``, ``(x - m) / T`` (LSE pooling, tempered)
+        scaled = [operand.left]
+        if isinstance(operand.operator, cst.Multiply):
+            scaled.append(operand.right)
+        if any(num.is_binop(side, cst.Subtract) for side in scaled):
+            return True
     return literal_value(operand) is not NotImplemented
 
 

@@ -33,7 +33,7 @@ def test_the_text_is_split_once_per_version(monkeypatch: pytest.MonkeyPatch) -> 
     again = [actions.to_lsp(edited, d) for d in diagnostics]
     assert len(splits) <= 2  # a new text is split again
     # the same ranges as converting each from its own split
-    for d, lsp, lsp2 in zip(diagnostics, converted, again):
+    for d, lsp, lsp2 in zip(diagnostics, converted, again, strict=True):
         lines = source_lines(TEXT, keepends=True)
         start = doc.position_codec.position_to_client_units(
             lines,

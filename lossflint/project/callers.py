@@ -212,15 +212,11 @@ def _loads_module(code: str, stem: str) -> bool:
     )
 
 
-def external_calls(names: list[str]) -> dict[str, list[CallRecord]] | None:
-    """For each of the named top-level functions of the module being linted,
-    the calls other project files make of it (opaque records included);
-    None when the project cannot be searched (none, too big). A package
-    ``__init__`` that only re-exports a function (``from .losses import
-    nll``) is no caller: the files importing the function from the package
-    are searched too (``MAX_REEXPORTS`` deep)."""
+def _searchable() -> tuple[ProjectContext, Layout, Module, ProjectTexts] | None:
+    """The project around the module being linted, when its other files can
+    be searched for callers (a project, the module in it, not too big)."""
     context = current()
-    if context is None or context.rel is None or not names:
+    if context is None or context.rel is None:
         return None
     layout = context.layout
     me = layout.module_for_file(context.importer)
@@ -229,10 +225,24 @@ def external_calls(names: list[str]) -> dict[str, list[CallRecord]] | None:
     texts = project_texts(layout)
     if texts.files is None:
         return None
+    return context, layout, me, texts
+
+
+def external_calls(names: list[str]) -> dict[str, list[CallRecord]] | None:
+    """For each of the named top-level functions of the module being linted,
+    the calls other project files make of it (opaque records included);
+    None when the project cannot be searched (none, too big). A package
+    ``__init__`` that only re-exports a function (``from .losses import
+    nll``) is no caller: the files importing the function from the package
+    are searched too (``MAX_REEXPORTS`` deep)."""
+    found = _searchable() if names else None
+    if found is None:
+        return None
+    context, layout, me, texts = found
     myself = str(me.path)
     wanted = set(names)
     out: dict[str, list[CallRecord]] = {name: [] for name in names}
-    paths = set(texts.files)
+    paths = set(texts.files or ())
     overlays = getattr(context.store, "overlays", None)
     if isinstance(overlays, dict):
         paths |= {p for p in overlays if layout.contains(p) and p.endswith(_SUFFIXES)}
@@ -396,21 +406,15 @@ def external_method_calls(methods: list[str]) -> dict[str, list[CallRecord]] | N
     at: one that does not import the module, a notebook, or one naming it more
     often than its summary lists calls of a project method of that name gets
     an opaque record (whoever calls it there is out of sight)."""
-    context = current()
-    if context is None or context.rel is None or not methods:
+    found = _searchable() if methods else None
+    if found is None:
         return None
-    layout = context.layout
-    me = layout.module_for_file(context.importer)
-    if me is None:
-        return None
-    texts = project_texts(layout)
-    if texts.files is None:
-        return None
+    context, layout, me, texts = found
     myself = str(me.path)
     shorts = {method: method.rsplit(".", 1)[-1] for method in methods}
     words = {short: re.compile(rf"\b{re.escape(short)}\b") for short in set(shorts.values())}
     out: dict[str, list[CallRecord]] = {method: [] for method in methods}
-    paths = set(texts.files)
+    paths = set(texts.files or ())
     overlays = getattr(context.store, "overlays", None)
     if isinstance(overlays, dict):
         paths |= {p for p in overlays if layout.contains(p) and p.endswith(_SUFFIXES)}

@@ -248,3 +248,38 @@ def test_lf204_silent_on_a_scaled_shifted_exponent() -> None:
 
 def test_lf204_fires_on_the_unshifted_exponent() -> None:
     assert _rows("LF204", _LSE_POOL.format(operand="self.r * x")) == [15]
+
+
+_LF306_TUPLE_STEP = """
+import torch
+from torch import nn
+
+model = nn.Linear(10, 2)
+criterion = nn.CrossEntropyLoss()
+optimizer = torch.optim.SGD(model.parameters(), lr=0.01)
+
+
+def train(x, y):
+    optimizer.zero_grad()
+    output = model(x)
+    loss = criterion(output, y)
+    loss.backward()
+    optimizer.step()
+    return output, {returned}
+
+
+current_loss = 0
+for x, y in loader:
+    output, loss = train(x, y)
+    current_loss += loss
+"""
+
+
+def test_lf306_silent_on_a_detached_loss_returned_in_a_tuple() -> None:
+    # spro/practical-pytorch's char-rnn: `return output, loss.data[0]`
+    assert _rows("LF306", _LF306_TUPLE_STEP.format(returned="loss.data[0]")) == []
+    assert _rows("LF306", _LF306_TUPLE_STEP.format(returned="loss.item()")) == []
+
+
+def test_lf306_fires_on_the_attached_loss_returned_in_a_tuple() -> None:
+    assert _rows("LF306", _LF306_TUPLE_STEP.format(returned="loss")) == [21]

@@ -205,19 +205,59 @@ def detached(model: SemanticModel, value: cst.BaseExpression, depth: int = 3) ->
             return True
         return depth > 0 and _returns_detached(model, value, depth - 1)
     if isinstance(value, cst.Name) and depth > 0:
-        bindings = model.bindings(value)
+        bindings = model.bindings(value) or []
+        unpacked = [b for b in bindings if b.kind == "other" and b.node is None]
+        if unpacked and not _unpacks_detached(model, value, len(unpacked), depth - 1):
+            return False
         return bool(bindings) and all(
-            b.kind == "assign"
-            and isinstance(b.node, cst.BaseExpression)
-            and detached(model, b.node, depth - 1)
-            for b in bindings or []
+            (
+                b.kind == "assign"
+                and isinstance(b.node, cst.BaseExpression)
+                and detached(model, b.node, depth - 1)
+            )
+            or b in unpacked
+            for b in bindings
         )
     return False
 
 
-def _returns_detached(model: SemanticModel, call: cst.Call, depth: int) -> bool:
+def _unpacks_detached(model: SemanticModel, name: cst.Name, count: int, depth: int) -> bool:
+    """``name``'s ``count`` bindings by unpacking are all ``..., name = f(...)``
+    with ``f`` a same-file function whose every return is a tuple holding a
+    value without a graph there (``return output, loss.data[0]``)."""
+    scope = model.scope_of(name)
+    found = 0
+    for stmt in model.assignments.get(scope.node, []):
+        for target in stmt.targets:
+            if not isinstance(target.target, (cst.Tuple, cst.List)):
+                continue
+            names = [e.value for e in target.target.elements]
+            at = [
+                i for i, n in enumerate(names) if isinstance(n, cst.Name) and n.value == name.value
+            ]
+            if not at:
+                continue
+            found += 1
+            if any(type(e) is cst.StarredElement for e in target.target.elements):
+                return False
+            if not isinstance(stmt.value, cst.Call):
+                return False
+            if not _returns_detached(model, stmt.value, depth, index=at[0], size=len(names)):
+                return False
+    return found == count
+
+
+def _returns_detached(
+    model: SemanticModel,
+    call: cst.Call,
+    depth: int,
+    index: int | None = None,
+    size: int = 0,
+) -> bool:
     """``call`` runs a same-file function every ``return`` of which gives a
-    value without a graph (a train step ending in ``return loss.detach()``)."""
+    value without a graph (a train step ending in ``return loss.detach()``);
+    with ``index``, every return is a tuple of ``size`` items whose item
+    ``index`` has none (``return output, loss.data[0]``)."""
     func = loops(model).resolve_function(call)
     if func is None:
         return False
@@ -226,10 +266,18 @@ def _returns_detached(model: SemanticModel, call: cst.Call, depth: int) -> bool:
         for node in descendants(func.body)
         if type(node) is cst.Return and model.enclosing(node, cst.FunctionDef) is func
     ]
-    return bool(values) and all(
-        value is not None and detached(model, value, depth)  # type: ignore[arg-type]
-        for value in values
-    )
+    if not values:
+        return False
+    for value in values:
+        if index is not None:
+            if not isinstance(value, cst.Tuple) or len(value.elements) != size:
+                return False
+            if any(type(e) is cst.StarredElement for e in value.elements):
+                return False
+            value = value.elements[index].value
+        if value is None or not detached(model, value, depth):  # type: ignore[arg-type]
+            return False
+    return True
 
 
 def backpropagated_value(

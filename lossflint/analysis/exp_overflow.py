@@ -20,12 +20,6 @@ import libcst as cst
 from lossflint.analysis import apis
 from lossflint.analysis import numerics as num
 from lossflint.analysis.apis import Kind
-from lossflint.analysis.apis.keras_backend_math import (
-    KERAS_BACKEND_EXP,
-    KERAS_BACKEND_LOG,
-    KERAS_BACKEND_MEAN,
-    KERAS_BACKEND_SUM,
-)
 from lossflint.analysis.calls import literal_value, positional
 from lossflint.analysis.log_calls import log_calls
 from lossflint.analysis.values import Tensor
@@ -69,7 +63,7 @@ def exp_operand(model: SemanticModel, expr: cst.BaseExpression) -> cst.BaseExpre
     """``x`` of ``exp(x)``, the Keras backend's ``K.exp(x)`` too."""
     found = num.exp_operand(model, expr)
     if found is None and isinstance(expr, cst.Call) and len(expr.args) == 1:
-        if model.qualname(expr.func) in KERAS_BACKEND_EXP:
+        if model.qualname(expr.func) in apis.KERAS_BACKEND_EXP:
             return expr.args[0].value
     return found
 
@@ -79,8 +73,8 @@ def _reduced(
 ) -> tuple[cst.BaseExpression, bool] | None:
     """(what is summed or averaged, whether it is a mean)."""
     for functions, method, mean in (
-        (apis.SUM | KERAS_BACKEND_SUM, "sum", False),
-        (apis.MEAN | KERAS_BACKEND_MEAN, "mean", True),
+        (apis.SUM | apis.KERAS_BACKEND_SUM, "sum", False),
+        (apis.MEAN | apis.KERAS_BACKEND_MEAN, "mean", True),
     ):
         operand = num.reduction(model, expr, functions, method)
         if operand is not None:
@@ -103,7 +97,7 @@ def naive_forms(model: SemanticModel) -> Iterator[NaiveForm]:
         form = _log_form(model, log.node, log.argument, log.framework, False)
         if form is not None:
             yield form
-    for site in model.calls_to(*KERAS_BACKEND_LOG):
+    for site in model.calls_to(*apis.KERAS_BACKEND_LOG):
         args = positional(site.node)
         if len(args) == 1 and len(site.node.args) == 1:
             form = _log_form(model, site.node, args[0].value, "tensorflow", False)
@@ -274,7 +268,7 @@ def bounded_exp(model: SemanticModel, operand: cst.BaseExpression) -> bool:
 
 def exp_framework(model: SemanticModel, call: cst.Call) -> str | None:
     qualname = model.qualname(call.func)
-    if qualname in KERAS_BACKEND_EXP:
+    if qualname in apis.KERAS_BACKEND_EXP:
         return "tensorflow"
     if qualname is None:
         return "torch"  # x.exp(): NumPy arrays have no such method

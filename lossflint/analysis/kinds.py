@@ -17,7 +17,6 @@ import libcst as cst
 
 from lossflint.analysis import apis
 from lossflint.analysis.apis import Kind
-from lossflint.analysis.apis.tf_selection import TF_SELECTION_FUNCTIONS
 from lossflint.analysis.calls import argument, has_star_args, literal_value, positional
 from lossflint.analysis.interpreter import Env, Interpreter
 from lossflint.analysis.names import dotted_text
@@ -163,7 +162,7 @@ class KindAnalysis(Interpreter[Value]):
         def made(kind: Kind) -> Tensor:
             return Tensor(kind, origin=call, where=where)
 
-        if qualname in apis.SELECTION_FUNCTIONS or qualname in TF_SELECTION_FUNCTIONS:
+        if qualname in apis.SELECTION_FUNCTIONS or qualname in apis.TF_SELECTION_FUNCTIONS:
             # a selection of probabilities is still probabilities
             picked = _argument_value(call, args, 0, "input")
             if isinstance(picked, Tensor):

@@ -17,7 +17,6 @@ import libcst as cst
 from lossflint.analysis import apis
 from lossflint.analysis import keras as K
 from lossflint.analysis.apis import Kind
-from lossflint.analysis.apis import random_draws as draws
 from lossflint.analysis.calls import argument, literal_value
 from lossflint.analysis.values import Tensor
 
@@ -106,7 +105,7 @@ def _without_int_cast(model: ModuleIndex, expr: cst.BaseExpression) -> cst.BaseE
 def _int_dtype(model: ModuleIndex, dtype: cst.BaseExpression) -> bool:
     text = literal_value(dtype)
     if isinstance(text, str):
-        return text in draws.INT_DTYPE_STRINGS
+        return text in apis.INT_DTYPE_STRINGS
     return model.qualname(dtype) in apis.INT_DTYPES
 
 
@@ -121,9 +120,9 @@ def _only_value(model: ModuleIndex, name: cst.Name) -> cst.BaseExpression | None
 
 def _rank1_integer_draw(model: ModuleIndex, call: cst.Call) -> bool:
     qualname = model.qualname(call.func)
-    if qualname in draws.NUMPY_RANDINT:
-        return _rank1(model, argument(call, draws.NUMPY_RANDINT[qualname], *draws.SIZE_KEYWORDS))
-    if qualname == draws.TF_RANDOM_UNIFORM:
+    if qualname in apis.NUMPY_RANDINT:
+        return _rank1(model, argument(call, apis.NUMPY_RANDINT[qualname], *apis.SIZE_KEYWORDS))
+    if qualname == apis.TF_RANDOM_UNIFORM:
         dtype = argument(call, 3, "dtype")
         return (
             dtype is not None
@@ -133,7 +132,7 @@ def _rank1_integer_draw(model: ModuleIndex, call: cst.Call) -> bool:
     func = call.func
     if qualname is not None or not isinstance(func, cst.Attribute):
         return False
-    position = draws.GENERATOR_INTEGER_METHODS.get(func.attr.value)
+    position = apis.GENERATOR_INTEGER_METHODS.get(func.attr.value)
     if position is None:
         return False
     generator: cst.BaseExpression | None = func.value
@@ -141,8 +140,8 @@ def _rank1_integer_draw(model: ModuleIndex, call: cst.Call) -> bool:
         generator = _only_value(model, generator)
     return (
         isinstance(generator, cst.Call)
-        and model.qualname(generator.func) in draws.NUMPY_GENERATORS
-        and _rank1(model, argument(call, position, *draws.SIZE_KEYWORDS))
+        and model.qualname(generator.func) in apis.NUMPY_GENERATORS
+        and _rank1(model, argument(call, position, *apis.SIZE_KEYWORDS))
     )
 
 

@@ -608,3 +608,32 @@ BINARY_CLASS_LOADERS = frozenset({"keras.datasets.imdb.load_data"})
 
 #: what saves an optimiser's state without training with it
 TF_CHECKPOINTS = frozenset({"tensorflow.train.Checkpoint", "tensorflow.train.CheckpointManager"})
+
+# --- selections, the Keras backend's math, random draws -----------------------------
+
+#: TensorFlow/Keras functions that pick or reshape elements of their first
+#: argument: a selection of probabilities is still probabilities
+TF_SELECTION_FUNCTIONS = frozenset(
+    {
+        "tensorflow.gather",
+        "tensorflow.squeeze",
+        "tensorflow.reshape",
+        "tensorflow.expand_dims",
+        "tensorflow.transpose",
+        "tensorflow.boolean_mask",
+        "keras.ops.take_along_axis",
+        "keras.ops.squeeze",
+        "keras.ops.reshape",
+        "keras.ops.expand_dims",
+    }
+)
+
+#: the Keras backend's (and ``keras.ops``') log, exp, sum and mean, read by
+#: LF204's naive-form search (``K.log(K.sum(K.exp(x)))``)
+KERAS_BACKEND_LOG = frozenset({"keras.backend.log", "keras.ops.log"})
+KERAS_BACKEND_EXP = frozenset({"keras.backend.exp", "keras.ops.exp"})
+KERAS_BACKEND_SUM = frozenset({"keras.backend.sum", "keras.ops.sum"})
+KERAS_BACKEND_MEAN = frozenset({"keras.backend.mean", "keras.ops.mean"})
+
+#: TensorFlow's uniform draw: integers when its ``dtype`` is an integer type
+TF_RANDOM_UNIFORM = "tensorflow.random.uniform"

@@ -66,3 +66,25 @@ def test_generated(text: str) -> None:
     except (cst.ParserSyntaxError, RecursionError):
         return
     _same_order(text)
+
+
+def test_own_returns_skip_nested_functions_and_classes() -> None:
+    from lossflint.analysis.walk import own_returns
+
+    module = cst.parse_module(
+        "def f(x):\n"
+        "    if x:\n"
+        "        return 1\n"
+        "    def g():\n"
+        "        return 2\n"
+        "    class C:\n"
+        "        def h(self):\n"
+        "            return 3\n"
+        "    for i in x:\n"
+        "        return i\n"
+        "    return\n"
+    )
+    func = module.body[0]
+    assert isinstance(func, cst.FunctionDef)
+    values = [module.code_for_node(r.value) if r.value else None for r in own_returns(func)]
+    assert values == ["1", "i", None]

@@ -14,7 +14,7 @@ from lossflint.analysis.contexts import contexts
 from lossflint.analysis.loops import LoopIndex, loops
 from lossflint.analysis.names import dotted_text
 from lossflint.analysis.values import Tensor
-from lossflint.analysis.walk import descendants
+from lossflint.analysis.walk import descendants, own_returns
 
 if TYPE_CHECKING:
     from lossflint.analysis.model import SemanticModel
@@ -261,11 +261,7 @@ def _returns_detached(
     func = loops(model).resolve_function(call)
     if func is None:
         return False
-    values = [
-        node.value
-        for node in descendants(func.body)
-        if type(node) is cst.Return and model.enclosing(node, cst.FunctionDef) is func
-    ]
+    values = [node.value for node in own_returns(func)]
     if not values:
         return False
     for value in values:
@@ -320,12 +316,11 @@ def returns_backpropagated(model: SemanticModel, index: LoopIndex, call: cst.Cal
     if func is None:
         return False
     returned: set[str] = set()
-    for node in descendants(func.body):
-        if type(node) is cst.Return and model.enclosing(node, cst.FunctionDef) is func:
-            value = node.value  # type: ignore[attr-defined]
-            if not isinstance(value, cst.Name):
-                return False
-            returned.add(value.value)
+    for node in own_returns(func):
+        value = node.value
+        if not isinstance(value, cst.Name):
+            return False
+        returned.add(value.value)
     if len(returned) != 1:
         return False
     (name,) = returned

@@ -136,3 +136,20 @@ def descendants(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
 def calls_in(node: cst.CSTNode) -> list[cst.Call]:
     """Every call under ``node`` (``node`` included), in source order."""
     return [n for n in descendants(node) if type(n) is cst.Call]
+
+
+def own_returns(func: cst.FunctionDef) -> list[cst.Return]:
+    """The ``return`` statements of ``func`` itself (not of the functions,
+    lambdas and classes nested in it), in source order."""
+    found: list[cst.Return] = []
+    todo: list[cst.CSTNode] = [func.body]
+    while todo:
+        current = todo.pop()
+        kind = type(current)
+        if kind is cst.Return:
+            found.append(current)  # type: ignore[arg-type]
+            continue
+        if kind in (cst.FunctionDef, cst.ClassDef, cst.Lambda):
+            continue
+        todo.extend(reversed(children(current)))
+    return found

@@ -76,7 +76,6 @@ from lossflint.analysis.contexts import contexts
 from lossflint.analysis.kinds import kinds_of
 from lossflint.analysis.loops import loops
 from lossflint.analysis.names import dotted_text
-from lossflint.analysis.walk import descendants
 
 if TYPE_CHECKING:
     from lossflint.analysis.index import ModuleIndex
@@ -211,10 +210,6 @@ _DATA_READERS = frozenset(
 _CONSTANT_MODULES = frozenset({"math", "numpy", "torch", "tensorflow", "keras"})
 #: methods mapping a function over data (pandas, tf.data, Hugging Face datasets)
 _DATA_MAPPINGS = frozenset({"apply", "applymap", "map", "transform", "agg", "aggregate"})
-#: calls that differentiate (by their last name)
-_DIFFERENTIATING_CALLS = frozenset(
-    {"backward", "grad", "gradient", "minimize", "GradientTape", "gradcheck", "value_and_grad"}
-)
 #: builtins whose result is a plain Python value
 _PYTHON_VALUE_BUILTINS = frozenset(
     {"builtins.len", "builtins.float", "builtins.int", "builtins.bool", "builtins.range"}
@@ -408,22 +403,10 @@ class GradientFacts:
         return f"{name} is only called where no gradient flows{where}"
 
     def _differentiates(self, func: cst.FunctionDef) -> bool:
-        """``func`` calls something that differentiates (``loss.backward()``,
-        ``autograd.grad``, ``tape.gradient``, ``opt.minimize``, a
-        ``GradientTape``): calls, not words (``torch.no_grad()`` is none)."""
-        for node in descendants(func.body):
-            if type(node) is not cst.Call:
-                continue
-            callee = node.func  # type: ignore[attr-defined]
-            if type(callee) is cst.Attribute:
-                name = callee.attr.value
-            elif type(callee) is cst.Name:
-                name = callee.value
-            else:
-                continue
-            if name in _DIFFERENTIATING_CALLS:
-                return True
-        return False
+        """``func`` (or a function nested in it) differentiates a loss: one of
+        the file's loss roots (``loss.backward()``, ``tape.gradient(loss,
+        ...)``, ``opt.minimize(loss)``, ``autograd.grad(loss, ...)``) is in it."""
+        return any(func in self.model.ancestors(root) for root in self._loss_roots)
 
     def call_sites(self, func: cst.FunctionDef) -> list[cst.Call] | None:
         """The same-file calls of ``func`` (found by name), or None when its

@@ -5,8 +5,11 @@ the wrong code it must still report."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
+from lossflint.api import lint_paths
 from lossflint.examples import dedent
 from lossflint.linter import RuleSet, lint_text
 
@@ -283,3 +286,46 @@ def test_lf306_silent_on_a_detached_loss_returned_in_a_tuple() -> None:
 
 def test_lf306_fires_on_the_attached_loss_returned_in_a_tuple() -> None:
     assert _rows("LF306", _LF306_TUPLE_STEP.format(returned="loss")) == [21]
+
+
+_ENGINE = """
+import torch
+from torch import nn
+
+crit = nn.CrossEntropyLoss()
+
+
+def train_step(model, opt, x, y):
+    opt.zero_grad()
+    loss = crit(model(x), y)
+    loss.backward()
+    opt.step()
+    return {returned}
+"""
+
+_TRAIN = """
+import torch
+from torch import nn
+
+from engine import train_step
+
+model = nn.Linear(10, 2)
+opt = torch.optim.SGD(model.parameters(), lr=0.01)
+running = 0.0
+for x, y in loader:
+    loss = train_step(model, opt, x, y)
+    running += loss
+"""
+
+
+@pytest.mark.parametrize(("returned", "rows"), [("loss.detach()", []), ("loss", [11])])
+def test_lf306_through_a_step_function_of_another_module(
+    tmp_path: Path, returned: str, rows: list[int]
+) -> None:
+    # engine.py's train_step returns its loss detached: the running total in
+    # train.py holds no graph; the attached return still leaks
+    (tmp_path / "pyproject.toml").write_text("")
+    (tmp_path / "engine.py").write_text(dedent(_ENGINE.format(returned=returned)))
+    (tmp_path / "train.py").write_text(dedent(_TRAIN))
+    found = lint_paths([tmp_path / "train.py"], select=["LF306"], isolated=True)
+    assert [d.location.row for d in found] == rows

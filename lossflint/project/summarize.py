@@ -24,6 +24,8 @@ from typing import Any
 
 import libcst as cst
 
+from lossflint.analysis.accumulation import detached
+from lossflint.analysis.apis import Kind
 from lossflint.analysis.calls import has_star_args, literal_value
 from lossflint.analysis.gradients import GradientFacts, Reach, gradients
 from lossflint.analysis.interpreter.syntax import kept_init
@@ -42,6 +44,7 @@ from lossflint.analysis.values import (
     TupleValue,
     Value,
 )
+from lossflint.analysis.walk import own_returns
 from lossflint.project import bridge
 from lossflint.project.context import FOR_SUMMARY, ProjectContext
 from lossflint.project.layout import Module
@@ -260,9 +263,23 @@ class Summarizer:
                     returns = _merge(returns, self._keras_value(keras_returns(func)))
                 except RecursionError:
                     pass
+        if (
+            isinstance(returns, STensor)
+            and returns.kind == Kind.LOSS.name
+            and self._returns_detached(func)
+        ):
+            # ``return loss.detach()`` / ``loss.item()``: no graph reaches the
+            # caller (a running total of it is no leak: LF306 in train.py)
+            returns = S_UNKNOWN
         params = _params(func)
         line = self._line(func.name)
         return FunctionSummary(name, line, params, returns, self._events(func, params))
+
+    def _returns_detached(self, func: cst.FunctionDef) -> bool:
+        values = [node.value for node in own_returns(func)]
+        return bool(values) and all(
+            value is not None and detached(self.model, value) for value in values
+        )
 
     def _events(self, func: cst.FunctionDef, params: tuple[str, ...]) -> tuple[EventSummary, ...]:
         if func not in self._owned:

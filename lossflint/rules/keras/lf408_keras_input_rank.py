@@ -114,6 +114,17 @@ the model fail at build time with a `ValueError` ("expected ndim=3, found ndim=2
         ),
     ]
     VALID = [
+        # sizes read off the data: unknown values, the right rank
+        """
+        from tensorflow import keras
+        from tensorflow.keras import layers
+
+        model = keras.Sequential([
+            layers.LSTM(32, input_shape=(X_train.shape[1], X_train.shape[2])),
+            layers.Dense(1),
+        ])
+        cnn = keras.Sequential([layers.Conv2D(8, 3, input_shape=(H, W, x.shape[-1]))])
+        """,
         """
         from tensorflow import keras
         from tensorflow.keras import layers

@@ -349,10 +349,16 @@ def test_summaries_are_cached_by_content(project: Path, tmp_path: Path) -> None:
     first = ProjectSession.for_files([project / "train.py"], folder)
     with first.linting(project / "train.py") as ctx:
         assert ctx is not None
-        ctx.import_name("models", 0, "Net")
+        net = ctx.import_name("models", 0, "Net")
+        assert net == SClass("models/net.py", "Net")
+        # what a name is comes from the modules' syntax: no summary computed yet
+        assert first.store.computed == []
+        assert ctx.method_summary(net, "forward") is not None
     deps = first.deps(ctx)
     assert deps is not None
-    assert sorted(first.store.computed) == ["models/__init__.py", "models/net.py"]
+    # the package __init__ was only read for its names
+    assert first.store.computed == ["models/net.py"]
+    assert deps["models/__init__.py"].startswith("x:")
     second = ProjectSession.for_files([project / "train.py"], folder)
     assert second.still_valid(deps)
     assert second.store.computed == []  # everything from the cache

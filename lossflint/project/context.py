@@ -24,6 +24,7 @@ from contextvars import ContextVar
 from pathlib import Path
 from typing import Protocol
 
+from lossflint.project.exports import EXPORTS_DIGEST, FULL, Exports
 from lossflint.project.layout import Layout, Module
 from lossflint.project.summary import (
     ClassSummary,
@@ -58,6 +59,8 @@ class SummarySource(Protocol):
     def get(self, module: Module) -> SummaryEntry | None: ...
 
     def by_rel(self, rel: str) -> SummaryEntry | None: ...
+
+    def exports(self, module: Module) -> Exports: ...
 
     def module(self, rel: str) -> Module | None: ...
 
@@ -113,6 +116,18 @@ class ProjectContext:
             return None
         return entry.summary
 
+    def _exported(self, rel: str, name: str) -> SValue | None | object:
+        """What module ``rel`` binds to ``name`` when its syntax says
+        (:mod:`~lossflint.project.exports`); :data:`FULL` when only its summary can."""
+        module = self.store.module(rel)
+        if module is None:
+            return FULL
+        exports = self.store.exports(module)
+        found = exports.lookup(name)
+        if found is not FULL:
+            self.used.setdefault(rel, EXPORTS_DIGEST + exports.hash)
+        return found
+
     def _target(self, dotted: str, level: int) -> Module | Path | None:
         if level:
             return self.layout.resolve_relative_any(self.importer, level, dotted)
@@ -159,9 +174,12 @@ class ProjectContext:
 
     def module_attr(self, module: SModule, name: str) -> SValue | None:
         """``module.name``: a name the module binds, or one of its submodules."""
-        summary = self.summary(module.file)
-        if summary is not None and name in summary.names:
-            return self.resolve(summary.names[name])
+        exported = self._exported(module.file, name)
+        if exported is FULL:
+            summary = self.summary(module.file)
+            exported = summary.names.get(name) if summary is not None else None
+        if isinstance(exported, SValue):
+            return self.resolve(exported)
         found = self.store.module(module.file)
         if found is not None and found.is_package:
             sub = self.layout.submodule(found, name)
@@ -176,9 +194,11 @@ class ProjectContext:
         seen = 0
         while isinstance(value, SAlias) and seen < MAX_ALIAS_HOPS:
             seen += 1
-            summary = self.summary(value.file)
-            target = summary.names.get(value.name) if summary is not None else None
-            if target is None:
+            target = self._exported(value.file, value.name)
+            if target is FULL:
+                summary = self.summary(value.file)
+                target = summary.names.get(value.name) if summary is not None else None
+            if not isinstance(target, SValue):
                 module = self.store.module(value.file)
                 sub = self.layout.submodule(module, value.name) if module is not None else None
                 return SModule(sub.rel) if isinstance(sub, Module) else value

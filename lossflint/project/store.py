@@ -33,6 +33,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from lossflint.project.exports import EXPORTS_DIGEST, UNKNOWN_EXPORTS, Exports, module_exports
 from lossflint.project.layout import Layout, Module
 from lossflint.project.summary import ModuleSummary, empty_summary, summary_hash
 from lossflint.project.summary_cache import CachedSummary, SummaryBackend
@@ -97,6 +98,7 @@ class SummaryStore:
         #: per module read: the sha256 of the bytes its summary was made from
         #: (:data:`UNREADABLE` when there were none)
         self._tokens: dict[str, str] = {}
+        self._exports: dict[str, Exports] = {}
 
     # --- public ---------------------------------------------------------------
 
@@ -116,6 +118,31 @@ class SummaryStore:
         if len(self._stack) >= MAX_DEPTH:
             return None  # too deep: unknown (no dependency, like any unknown)
         return self._load(module)
+
+    def exports(self, module: Module) -> Exports:
+        """The names ``module`` binds, from its syntax alone (no summary of
+        it or of anything it imports is computed)."""
+        if self._summarizer is not None:
+            # exports mirror the default summarizer's names; another one
+            # (a test's stand-in) says what it likes: ask it
+            return UNKNOWN_EXPORTS
+        found = self._exports.get(module.rel)
+        if found is None:
+            self._modules.setdefault(module.rel, module)
+            data = self._read(module)
+            self._tokens[module.rel] = _token(data)
+            text = _decode(data) if data is not None and len(data) <= MAX_MODULE_BYTES else None
+            found = self._exports[module.rel] = module_exports(text, module, self.layout)
+        return found
+
+    def dep_holds(self, rel: str, digest: str) -> bool:
+        """Whether what a computation recorded of ``rel`` (its summary's
+        hash, or :data:`EXPORTS_DIGEST`-prefixed, its exports' hash) holds now."""
+        if digest.startswith(EXPORTS_DIGEST):
+            module = self.module(rel)
+            return module is not None and EXPORTS_DIGEST + self.exports(module).hash == digest
+        entry = self.by_rel(rel)
+        return entry is not None and entry.hash == digest
 
     def module(self, rel: str) -> Module | None:
         """The module of a project-relative path seen by this store."""
@@ -146,11 +173,7 @@ class SummaryStore:
 
     def still_valid(self, deps: dict[str, str]) -> bool:
         """Whether every summary in ``deps`` still has the hash recorded."""
-        for rel, digest in deps.items():
-            entry = self.by_rel(rel)
-            if entry is None or entry.hash != digest:
-                return False
-        return True
+        return all(self.dep_holds(rel, digest) for rel, digest in deps.items())
 
     def content_tokens(self, rels: list[str]) -> dict[str, str] | None:
         """The content token each of ``rels`` had when this store read it, or
@@ -180,6 +203,7 @@ class SummaryStore:
         else:
             self.overlays[real] = text
         self._memo.clear()
+        self._exports.clear()
 
     # --- loading and computing -------------------------------------------------
 
@@ -229,10 +253,7 @@ class SummaryStore:
         self._stack.append(_Computing(module))
         tentative_before = len(self._tentative)
         try:
-            holds = all(
-                (entry := self.by_rel(rel)) is not None and entry.hash == digest
-                for rel, digest in cached.deps.items()
-            )
+            holds = all(self.dep_holds(rel, digest) for rel, digest in cached.deps.items())
         finally:
             self._stack.pop()
             self._provisional.pop(module.rel, None)
@@ -286,7 +307,10 @@ class SummaryStore:
         if stored is None or stored.hash == entry.hash:
             return entry
         if all(
-            (dep := self._memo.get(rel)) is not None and dep.hash == digest
+            digest.startswith(EXPORTS_DIGEST)
+            and self.dep_holds(rel, digest)
+            or (dep := self._memo.get(rel)) is not None
+            and dep.hash == digest
             for rel, digest in stored.deps.items()
         ):
             self._memo[module.rel] = stored
@@ -350,8 +374,8 @@ class SummaryStore:
         if entry is None:
             return True
         for read in self._reads.get(rel, ()):
-            if read not in members:
-                continue
+            if read not in members or entry.deps.get(read, "").startswith(EXPORTS_DIGEST):
+                continue  # exports come from the bytes alone: they never move
             now = self._memo.get(read)
             if now is None or entry.deps.get(read) != now.hash:
                 return True

@@ -47,6 +47,7 @@ from lossflint.analysis.values import (
 from lossflint.analysis.walk import own_returns
 from lossflint.project import bridge
 from lossflint.project.context import FOR_SUMMARY, ProjectContext
+from lossflint.project.exports import ImportSpec, import_value
 from lossflint.project.layout import Module
 from lossflint.project.summary import (
     S_UNKNOWN,
@@ -181,40 +182,19 @@ class Summarizer:
         return found
 
     def _import_value(self, node: cst.Import | cst.ImportFrom, local: str) -> SValue:
-        layout = self.context.layout
-        if isinstance(node, cst.Import):
-            for alias in node.names:
-                full = dotted_text(alias.name) or ""
-                bound = _asname(alias) if alias.asname is not None else full.split(".")[0]
-                if bound != local:
-                    continue
-                dotted = full if alias.asname is not None else full.split(".")[0]
-                module = layout.resolve(dotted, self.module.path)
-                return SModule(module.rel) if module is not None else S_UNKNOWN
-            return S_UNKNOWN
         if isinstance(node.names, cst.ImportStar):
             return S_UNKNOWN
-        level = len(node.relative)
+        aliases = tuple(
+            (dotted_text(alias.name) or "", _asname(alias) if alias.asname is not None else None)
+            for alias in node.names
+        )
+        if isinstance(node, cst.Import):
+            return import_value(
+                self.context.layout, self.module, ImportSpec(False, "", 0, aliases), local
+            )
         dotted = (dotted_text(node.module) or "") if node.module is not None else ""
-        if level:
-            target = layout.resolve_relative_any(self.module.path, level, dotted)
-        else:
-            target = layout.resolve_any(dotted, self.module.path)
-        if target is None:
-            return S_UNKNOWN
-        for alias in node.names:
-            name = dotted_text(alias.name) or ""
-            bound = _asname(alias) if alias.asname is not None else name
-            if bound != local:
-                continue
-            if isinstance(target, Module) and target.rel != self.rel:
-                sub = layout.submodule(target, name)
-                if isinstance(sub, Module):
-                    return SModule(sub.rel)
-                return SAlias(target.rel, name)
-            sub = layout.submodule(target, name)
-            return SModule(sub.rel) if isinstance(sub, Module) else S_UNKNOWN
-        return S_UNKNOWN
+        spec = ImportSpec(True, dotted, len(node.relative), aliases)
+        return import_value(self.context.layout, self.module, spec, local)
 
     def _star(self, names: dict[str, SValue]) -> tuple[str, ...]:
         for stmt in self.model.assignments.get(self.model.module, ()):

@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from lossflint.code_digest import source_digest
+from lossflint.project.exports import EXPORTS_DIGEST
 from lossflint.project.summary import (
     SUMMARY_FORMAT,
     BadSummary,
@@ -209,11 +210,17 @@ def _entry_from_json(data: Any, rel: str, content_sha: str) -> CachedSummary | N
         return None
     deps = data["deps"]
     if type(deps) is not dict or not all(
-        type(k) is str and type(v) is str and len(v) == 64 and set(v) <= _HEX
-        for k, v in deps.items()
+        type(k) is str and type(v) is str and _digest_ok(v) for k, v in deps.items()
     ):
         return None
     summary = summary_from_json(data["summary"])
     if summary.file != rel:
         return None
     return CachedSummary(summary, dict(deps), summary_hash(summary))
+
+
+def _digest_ok(digest: str) -> bool:
+    """A summary's hash, or (``x:``-prefixed) the hash of a module's exports."""
+    if digest.startswith(EXPORTS_DIGEST):
+        digest = digest[len(EXPORTS_DIGEST) :]
+    return len(digest) == 64 and set(digest) <= _HEX

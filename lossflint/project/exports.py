@@ -1,0 +1,212 @@
+"""What a module's top-level names are, read from its syntax alone.
+
+Most imports of a project module name a class, a function, a submodule or a
+re-export (``from .modeling import LlamaModel``); what they bind is decided
+by the target's syntax, not by its analysis. Asking the target's full summary
+for that (a libcst parse and an interpretation of the whole module, and of
+the modules *it* uses) made a lint of one file summarise most of a library.
+:func:`module_exports` answers those names from CPython's ``ast`` instead, at
+a fraction of the cost; the full summary is computed only when something of
+the module is needed beyond its names (what a function returns, a class's
+``forward``, a module-level object).
+
+The answers are exactly the ones the summary's ``names`` would give
+(``summarize.Summarizer._module_names``): a name bound once, by a top-level
+``class``/``def`` or by an import, is a class, function, submodule or
+re-export of this module; any name bound otherwise, or more than once, or
+possibly through ``global`` or ``from x import *``, is left to the summary
+(:data:`FULL`).
+"""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+from dataclasses import dataclass
+from typing import Final
+
+from lossflint.project.layout import Layout, Module
+from lossflint.project.summary import S_UNKNOWN, SAlias, SClass, SFunction, SModule, SValue
+
+
+class _Full:
+    def __repr__(self) -> str:
+        return "FULL"
+
+
+#: only the module's full summary knows what the name is
+FULL: Final = _Full()
+
+
+@dataclass(frozen=True)
+class ImportSpec:
+    """One import statement as plain data: ``import a.b as c`` is
+    ``ImportSpec(False, "", 0, (("a.b", "c"),))``; ``from ..m import x`` is
+    ``ImportSpec(True, "m", 2, (("x", None),))``."""
+
+    is_from: bool
+    module: str
+    level: int
+    aliases: tuple[tuple[str, str | None], ...]
+
+
+def import_value(layout: Layout, importer: Module, spec: ImportSpec, local: str) -> SValue:
+    """What ``spec`` binds to ``local`` in ``importer``, as a summary value:
+    a project module (``SModule``), a re-export (``SAlias``), or unknown (a
+    framework, the standard library, a module outside the project)."""
+    if not spec.is_from:
+        for full, asname in spec.aliases:
+            bound = asname if asname is not None else full.split(".")[0]
+            if bound != local:
+                continue
+            dotted = full if asname is not None else full.split(".")[0]
+            module = layout.resolve(dotted, importer.path)
+            return SModule(module.rel) if module is not None else S_UNKNOWN
+        return S_UNKNOWN
+    if spec.level:
+        target = layout.resolve_relative_any(importer.path, spec.level, spec.module)
+    else:
+        target = layout.resolve_any(spec.module, importer.path)
+    if target is None:
+        return S_UNKNOWN
+    for name, asname in spec.aliases:
+        bound = asname if asname is not None else name
+        if bound != local:
+            continue
+        sub = layout.submodule(target, name)
+        if isinstance(target, Module) and target.rel != importer.rel:
+            return SModule(sub.rel) if isinstance(sub, Module) else SAlias(target.rel, name)
+        return SModule(sub.rel) if isinstance(sub, Module) else S_UNKNOWN
+    return S_UNKNOWN
+
+
+@dataclass(frozen=True)
+class Exports:
+    """The names :func:`module_exports` could answer, and the others."""
+
+    #: names whose value is known from syntax (``S_UNKNOWN``: bound, but to
+    #: nothing of the project, so not among the summary's names)
+    values: dict[str, SValue]
+    #: names only the full summary can answer (when ``everything_full``: all)
+    full: frozenset[str]
+    #: ``from x import *`` may bind any other name
+    star: bool
+    #: the module did not parse (or could not be read): ask the summary
+    everything_full: bool
+    #: content hash of the answers (what a result that used them depends on)
+    hash: str
+
+    def lookup(self, name: str) -> SValue | None | _Full:
+        """The summary value of ``name``; None when the module does not bind
+        it; :data:`FULL` when only the full summary can say."""
+        if self.everything_full:
+            return FULL
+        if name in self.values:
+            value = self.values[name]
+            return None if value == S_UNKNOWN else value
+        if name in self.full or self.star:
+            return FULL
+        return None
+
+
+#: how a computation's deps tell "used this module's exports" from "used its summary"
+EXPORTS_DIGEST = "x:"
+
+UNKNOWN_EXPORTS = Exports({}, frozenset(), False, True, "")
+
+
+def module_exports(text: str | None, module: Module, layout: Layout) -> Exports:
+    if text is None:
+        return UNKNOWN_EXPORTS
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError, RecursionError, MemoryError, OverflowError):
+        return UNKNOWN_EXPORTS
+    sites: dict[str, list[ast.AST]] = {}
+    star = _collect(tree, sites)
+    if "global" in text:
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Global):
+                for name in node.names:
+                    # whatever a function may rebind is never "bound once"
+                    sites.setdefault(name, []).extend((node, node))
+    top = {id(stmt) for stmt in tree.body}
+    values: dict[str, SValue] = {}
+    full: set[str] = set()
+    for name, where in sites.items():
+        if len(where) != 1:
+            full.add(name)
+            continue
+        node = where[0]
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            values[name] = import_value(layout, module, _spec(node), name)
+        elif isinstance(node, ast.ClassDef) and id(node) in top:
+            values[name] = SClass(module.rel, name)
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and id(node) in top:
+            values[name] = SFunction(module.rel, name)
+        else:
+            full.add(name)
+    digest = hashlib.sha256(
+        repr((sorted((k, repr(v)) for k, v in values.items()), sorted(full), star)).encode()
+    ).hexdigest()
+    return Exports(values, frozenset(full), star, False, digest)
+
+
+def _spec(node: ast.Import | ast.ImportFrom) -> ImportSpec:
+    aliases = tuple((alias.name, alias.asname) for alias in node.names)
+    if isinstance(node, ast.Import):
+        return ImportSpec(False, "", 0, aliases)
+    return ImportSpec(True, node.module or "", node.level or 0, aliases)
+
+
+def _collect(tree: ast.Module, sites: dict[str, list[ast.AST]]) -> bool:
+    """Every place a name may be bound in the module's scope (more than the
+    semantic model counts is safe: such a name is then left to the summary);
+    whether there is a star import."""
+    star = False
+    todo: list[ast.AST] = list(tree.body)
+    while todo:
+        node = todo.pop()
+        kind = type(node)
+        if kind in (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef):
+            sites.setdefault(node.name, []).append(node)  # type: ignore[attr-defined]
+            # decorators, defaults, bases and annotations run in the module's scope
+            todo.extend(node.decorator_list)  # type: ignore[attr-defined]
+            if kind is ast.ClassDef:
+                todo.extend(node.bases)  # type: ignore[attr-defined]
+                todo.extend(node.keywords)  # type: ignore[attr-defined]
+            else:
+                todo.append(node.args)  # type: ignore[attr-defined]
+                if node.returns is not None:  # type: ignore[attr-defined]
+                    todo.append(node.returns)  # type: ignore[attr-defined]
+            continue
+        if kind is ast.Import:
+            for alias in node.names:  # type: ignore[attr-defined]
+                local = alias.asname or alias.name.split(".")[0]
+                sites.setdefault(local, []).append(node)
+            continue
+        if kind is ast.ImportFrom:
+            for alias in node.names:  # type: ignore[attr-defined]
+                if alias.name == "*":
+                    star = True
+                else:
+                    sites.setdefault(alias.asname or alias.name, []).append(node)
+            continue
+        if kind is ast.Name:
+            if not isinstance(node.ctx, ast.Load):  # type: ignore[attr-defined]
+                sites.setdefault(node.id, []).append(node)  # type: ignore[attr-defined]
+            continue
+        if kind is ast.ExceptHandler and node.name:  # type: ignore[attr-defined]
+            sites.setdefault(node.name, []).append(node)  # type: ignore[attr-defined]
+        elif kind in _MATCH_NAMES and getattr(node, "name", None):
+            sites.setdefault(node.name, []).append(node)  # type: ignore[attr-defined]
+        elif kind is _MATCH_MAPPING and getattr(node, "rest", None):
+            sites.setdefault(node.rest, []).append(node)  # type: ignore[attr-defined]
+        todo.extend(ast.iter_child_nodes(node))
+    return star
+
+
+_MATCH_NAMES = tuple(
+    t for t in (getattr(ast, "MatchAs", None), getattr(ast, "MatchStar", None)) if t
+)
+_MATCH_MAPPING = getattr(ast, "MatchMapping", None)

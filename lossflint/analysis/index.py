@@ -10,7 +10,7 @@ first, and this module knows none of them.
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import OrderedDict, defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import cached_property
@@ -245,6 +245,124 @@ _VISITS: dict[type, Any] = {
 }
 
 
+class _StatementWalk:
+    """What the walk of one top-level statement found, with the module's scope
+    stood in for by a placeholder (``_Recording.module_scope``)."""
+
+    __slots__ = ("parents", "scopes", "calls", "generators", "assignments", "module_scope")
+
+    def __init__(self) -> None:
+        self.parents: dict[cst.CSTNode, cst.CSTNode] = {}
+        self.scopes: dict[cst.CSTNode, Scope] = {}
+        self.calls: list[CallSite] = []
+        self.generators: set[cst.CSTNode] = set()
+        self.assignments: dict[cst.CSTNode, list[cst.Assign]] = {}
+        self.module_scope = Scope("module", _PLACEHOLDER, None)
+
+
+#: the module node of a statement walked on its own
+_PLACEHOLDER = cst.Module(body=())
+
+
+class SharedWalks:
+    """The walks of top-level statements, kept across modules by node (the
+    language server's worker: a new version's unchanged statements are the
+    last version's node objects, so their walks are spliced in, not redone).
+
+    A statement's walk reads nothing outside it: it records parent links,
+    scopes (a top-level ``def``'s scope has the module's for parent), call
+    sites, generators, assignments, and bindings made in the module's scope
+    (a placeholder here). Splicing the walks of a module's statements in
+    order gives what one walk of the module gives, in the same order: the
+    walk is depth first, so each statement's entries are contiguous, and the
+    module scope's bindings are made statement after statement.
+    """
+
+    def __init__(self, size: int = 8192) -> None:
+        self.size = size
+        self._walks: OrderedDict[cst.CSTNode, _StatementWalk] = OrderedDict()
+        #: statements walked / spliced (for tests and the benchmark)
+        self.walked = 0
+        self.reused = 0
+
+    def walk_module(self, model: ModuleIndex, module: cst.Module) -> None:
+        collector = _Collector(model)
+        collector.on_visit(module)  # the module's scope
+        scope = collector.scopes[0]
+        parents = model.parents
+        for child in children(module, in_source_order=False):
+            parents[child] = module
+            self._splice(model, module, scope, self._walk_of(child))
+        collector.scopes.pop()
+
+    def _walk_of(self, node: cst.CSTNode) -> _StatementWalk:
+        walks = self._walks
+        found = walks.get(node)
+        if found is not None:
+            walks.move_to_end(node)
+            self.reused += 1
+            return found
+        found = _StatementWalk()
+        collector = _Collector(found)  # type: ignore[arg-type]
+        collector.scopes.append(found.module_scope)
+        # the statement's own parent link is the module's (set when spliced)
+        collector.walk(node)
+        walks[node] = found
+        self.walked += 1
+        while len(walks) > self.size:
+            walks.popitem(last=False)
+        return found
+
+    @staticmethod
+    def _splice(
+        model: ModuleIndex, module: cst.Module, module_scope: Scope, walk: _StatementWalk
+    ) -> None:
+        model.parents.update(walk.parents)
+        # fresh scopes (a kept walk may still serve a model of another version)
+        placeholder = walk.module_scope
+        renamed: dict[int, Scope] = {id(placeholder): module_scope}
+        scopes = model.scopes
+        for node, old in walk.scopes.items():
+            assert old.parent is not None
+            new = Scope(
+                old.kind,
+                node,
+                renamed[id(old.parent)],
+                {name: list(found) for name, found in old.bindings.items()},
+                set(old.globals),
+                set(old.nonlocals),
+            )
+            renamed[id(old)] = new
+            scopes[node] = new
+        into = module_scope.bindings
+        for name, found in placeholder.bindings.items():
+            into.setdefault(name, []).extend(found)
+        module_scope.globals |= placeholder.globals
+        module_scope.nonlocals |= placeholder.nonlocals
+        model.calls.extend(CallSite(c.node, renamed[id(c.scope)], model) for c in walk.calls)
+        model.generators |= {module if n is _PLACEHOLDER else n for n in walk.generators}
+        assignments = model.assignments
+        for node, statements in walk.assignments.items():
+            key = module if node is _PLACEHOLDER else node
+            assignments.setdefault(key, []).extend(statements)
+
+
+_SHARED_WALKS: SharedWalks | None = None
+
+
+def share_walks(size: int = 8192) -> SharedWalks:
+    """Keep the walks of top-level statements across modules from now on (for
+    a process that lints versions of the same text: the language server's worker)."""
+    global _SHARED_WALKS
+    _SHARED_WALKS = SharedWalks(size)
+    return _SHARED_WALKS
+
+
+def stop_sharing_walks() -> None:
+    global _SHARED_WALKS
+    _SHARED_WALKS = None
+
+
 class ModuleIndex:
     """The tree of one module and what its walk found; the base of ``SemanticModel``."""
 
@@ -264,7 +382,11 @@ class ModuleIndex:
         #: ``Assign`` statements by the scope node they run in
         self.assignments: dict[cst.CSTNode, list[cst.Assign]] = {}
         self._qualnames: dict[cst.CSTNode, str | None] = {}
-        _Collector(self).walk(module)
+        self._scope_memo: dict[cst.CSTNode, Scope] = {}
+        if _SHARED_WALKS is not None:
+            _SHARED_WALKS.walk_module(self, module)
+        else:
+            _Collector(self).walk(module)
         self.module_scope = self.scopes[module]
         self.options: dict[str, Any] = {}
         self._analyses: dict[Callable[[ModuleIndex], Any], Any] = {}
@@ -295,21 +417,40 @@ class ModuleIndex:
 
     def scope_of(self, node: cst.CSTNode) -> Scope:
         """The scope in which ``node`` is evaluated."""
+        memo = self._scope_memo
+        found = memo.get(node)
+        if found is not None:
+            return found
+        # every node passed on the way up is evaluated in the scope found
+        # (the answer depends only on the links above it): remembered for all
+        passed = [node]
         child = node
         parent = self.parents.get(node)
+        found = self.module_scope
         while parent is not None:
-            if isinstance(parent, cst.FunctionDef):
+            kind = type(parent)
+            if kind is cst.FunctionDef:
                 # decorators, annotations and the name live outside the body
-                if child is parent.body or child is parent.params:
-                    return self.scopes[parent]
-            elif isinstance(parent, cst.ClassDef):
-                if child is parent.body:
-                    return self.scopes[parent]
-            elif isinstance(parent, (cst.Lambda, cst.Module)):
-                return self.scopes[parent]
+                if child is parent.body or child is parent.params:  # type: ignore[attr-defined]
+                    found = self.scopes[parent]
+                    break
+            elif kind is cst.ClassDef:
+                if child is parent.body:  # type: ignore[attr-defined]
+                    found = self.scopes[parent]
+                    break
+            elif kind is cst.Lambda or kind is cst.Module:
+                found = self.scopes[parent]
+                break
+            known = memo.get(parent)
+            if known is not None:
+                found = known
+                break
+            passed.append(parent)
             child = parent
             parent = self.parents.get(parent)
-        return self.module_scope
+        for each in passed:
+            memo[each] = found
+        return found
 
     @cached_property
     def _calls_by_qualname(self) -> dict[str, list[CallSite]]:

@@ -19,6 +19,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from lossflint import node_speed
+from lossflint.analysis.index import share_walks
 from lossflint.analysis.positions import share_statements
 from lossflint.config import ConfigError, Settings, resolve_settings
 from lossflint.diagnostics import Diagnostic
@@ -78,6 +79,8 @@ class Runner:
         self.reparser = Reparser()
         # the statements a new version shares with the last one keep their positions
         share_statements()
+        # and the walks of the model's index (``analysis/index.py``)
+        share_walks()
         # nodes hash, compare and type-check in C in this process (a fifth of a lint)
         node_speed.enable()
 

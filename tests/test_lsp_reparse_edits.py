@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from lossflint.diagnostics import Diagnostic
 from lossflint.linter import RuleSet, lint_text
 from lossflint.lsp import reparse
+from lossflint.lsp.jobs import lint_buffer
 from lossflint.lsp.reparse import Reparser
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -160,6 +161,18 @@ def test_only_the_edited_statement_is_read_again(monkeypatch: pytest.MonkeyPatch
         assert reparser.incremental
         assert sum(read) < len(version) / 10, version
         assert _findings(version, module) == _findings(version)
+
+
+def test_a_line_holding_only_a_backslash_is_parsed_whole() -> None:
+    """libcst's tree loses such a line: positions below it would move up one
+    (found by the random edits: LF302 reported a line too high)."""
+    text = (ROOT / "fixtures" / "amp_training.py").read_text(encoding="utf-8")
+    reparser = Reparser()
+    reparser.parse(text)
+    edited = "\\\n" + text
+    found = lint_buffer(edited, "t.py", RULES, [], reparser).diagnostics
+    assert found == _findings(edited)
+    assert found and found[0].location.row == _findings(text)[0].location.row + 1
 
 
 @pytest.mark.parametrize(

@@ -461,25 +461,13 @@ def _evaluation_name(model: ModuleIndex, expr: cst.BaseExpression) -> bool:
 def _trains(model: ModuleIndex, index: LoopIndex, loop: cst.For | cst.While) -> bool:
     """The loop body runs a backward() and an optimiser step (directly, in an
     inner loop, or in a same-file function it calls)."""
-    kinds: set[str] = set()
-    for event in index.events:
-        if event.kind in ("backward", "step") and _inside(model, event.node, loop):
-            kinds.add(event.kind)
+    kinds = set(index.kinds_inside(loop) & {"backward", "step"})
     if len(kinds) < 2:
         for call in calls_in(loop.body):
             func = index.resolve_function(call)
             if func is not None:
                 kinds |= index.function_kinds(func) & {"backward", "step"}
     return kinds == {"backward", "step"}
-
-
-def _inside(model: ModuleIndex, node: cst.CSTNode, container: cst.CSTNode) -> bool:
-    for ancestor in model.ancestors(node):
-        if ancestor is container:
-            return True
-        if isinstance(ancestor, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
-            return False
-    return False
 
 
 def _bound(model: ModuleIndex, expr: cst.BaseExpression | None) -> str:

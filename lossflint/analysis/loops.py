@@ -153,6 +153,7 @@ class Loop:
 class LoopIndex:
     def __init__(self, model: ModuleIndex) -> None:
         self.model = model
+        self._resolved: dict[cst.Call, cst.FunctionDef | None] = {}
         self._roles = self._constructed_roles()
         self.events: list[Event] = self._collect_events()
         self.loops: list[Loop] = []
@@ -587,6 +588,22 @@ class LoopIndex:
                 out.setdefault(func, set()).add(event.kind)
         return out
 
+    def kinds_inside(self, container: cst.CSTNode) -> frozenset[str]:
+        """Kinds of the events (``self.events``) under ``container``, not inside
+        a function, class or lambda nested in it."""
+        return self._kinds_by_container.get(container, frozenset())
+
+    @cached_property
+    def _kinds_by_container(self) -> dict[cst.CSTNode, frozenset[str]]:
+        # one walk up from each event, instead of one per event and loop asked about
+        found: dict[cst.CSTNode, set[str]] = {}
+        for event in self.events:
+            for ancestor in self.model.ancestors(event.node):
+                if isinstance(ancestor, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
+                    break
+                found.setdefault(ancestor, set()).add(event.kind)
+        return {node: frozenset(kinds) for node, kinds in found.items()}
+
     def function_kinds(self, func: cst.FunctionDef, depth: int = 0) -> set[str]:
         """Event kinds inside ``func`` and the same-file functions it calls."""
         kinds = set(self._function_kinds.get(func, set()))
@@ -624,6 +641,14 @@ class LoopIndex:
         return self._resolve_function(call)
 
     def _resolve_function(self, call: cst.Call) -> cst.FunctionDef | None:
+        # asked again for the same calls by several rules and analyses
+        if call in self._resolved:
+            return self._resolved[call]
+        found = self._resolve_uncached(call)
+        self._resolved[call] = found
+        return found
+
+    def _resolve_uncached(self, call: cst.Call) -> cst.FunctionDef | None:
         value = kinds_of(self.model).value_of(call.func)
         if isinstance(value, FunctionRef):
             return value.func

@@ -30,6 +30,7 @@ parse.
 from __future__ import annotations
 
 import ast
+import re
 import warnings
 from collections import OrderedDict
 from typing import NamedTuple
@@ -38,6 +39,9 @@ import libcst as cst
 
 from lossflint import parse_guard
 from lossflint.source import source_lines
+
+#: a line holding only a continuation backslash
+_LONE_BACKSLASH = re.compile(r"^[ \t\f]*\\(?:\r\n|\r|\n)", re.M)
 
 
 class Reparser:
@@ -63,6 +67,10 @@ class Reparser:
         self.incremental = False
         if parse_guard.check(text) is not None:
             return None  # too deep for libcst: the whole parse refuses it
+        if _LONE_BACKSLASH.search(text):
+            # libcst's tree loses a line holding only a backslash: the lines
+            # below it are placed from the text, which only a whole parse has
+            return None
         texts = self._around_edit(text)
         if texts is None:
             texts = _chunks(text)

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from lossflint.analysis.values import FunctionRef
 
 V = TypeVar("V")
+_MISSING = object()
 #: a name or dotted attribute path (``self.fc``) → its abstract value
 Env = dict[str, Any]
 
@@ -211,6 +212,20 @@ class Base(Generic[V]):
             return None
         if len(live) == 1:
             return live[0]
+        first = live[0]
+        if all(len(e) == len(first) for e in live):
+            # most joins are of environments holding the same values (a branch
+            # or a loop's second pass that changed nothing): no join to make
+            same = True
+            for other in live[1:]:
+                for key, value in first.items():
+                    if other.get(key, _MISSING) is not value:
+                        same = False
+                        break
+                if not same:
+                    break
+            if same:
+                return dict(first)
         keys = set(live[0])
         for other in live[1:]:
             keys |= set(other)

@@ -12,7 +12,7 @@ import hypothesmith
 import libcst as cst
 import pytest
 from hypothesis import HealthCheck, given, settings
-from libcst.metadata import MetadataWrapper, PositionProvider
+from libcst.metadata import CodePosition, MetadataWrapper, PositionProvider
 
 from lossflint.analysis import positions
 from lossflint.analysis.index import ModuleIndex
@@ -31,6 +31,12 @@ TRICKY = [
     "(\n    a\n) = 1\n(\n  b\n)\nx = 1;\n",
     "try:\n    pass\nexcept* E:\n    pass\n\n\n@ d\nclass C: pass\n",
     "match p:\n    case [x, *_]:\n        pass\n    case _:\n        pass\ny = [\n1]\n",
+    # statements inside classes and functions, printed on their own
+    "class A:\n    # lead\n\n    x = 1; y = (\n  2)\n    @property\n    # between\n    @d(1)\n"
+    "    def f(self):\n        '''doc\n\n'''\n        return g(self)\n\n    class B:\n"
+    "        def h(self): return 1\n",
+    "def outer():\n  def inner():\n      return [\n1]\n  async def a():\n   await b\n  return inner\n",
+    "class C:\n    @(\n        d\n    )\n    def f(self):\n        pass\n    def g(self): pass\n",
 ]
 
 
@@ -88,6 +94,22 @@ def test_the_statements_above_are_not_printed(monkeypatch: pytest.MonkeyPatch) -
     last = module.body[-1]
     assert index.position(last).start.line == 148
     assert printed == []
+
+
+def test_a_method_is_printed_without_the_rest_of_its_class() -> None:
+    methods = "".join(f"    def m{i}(self, x):\n        return x + {i}\n\n" for i in range(40))
+    text = f"import torch\n\n\nclass Big:\n{methods}"
+    module = cst.parse_module(text)
+    index = ModuleIndex(module, source=text)
+    big = module.body[1]
+    assert isinstance(big, cst.ClassDef) and isinstance(big.body, cst.IndentedBlock)
+    method = big.body.body[30]
+    assert isinstance(method, cst.FunctionDef) and isinstance(method.body, cst.IndentedBlock)
+    returned = method.body.body[0]
+    assert index.position(method.name).start.line == 5 + 3 * 30
+    assert index.position(returned).start == CodePosition(6 + 3 * 30, 8)
+    assert big not in index._positions._done  # only the method and its line were printed
+    assert set(index._positions._done) == {method, returned}
 
 
 def test_every_fixture_file_with_its_source() -> None:

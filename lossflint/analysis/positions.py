@@ -50,6 +50,10 @@ class LazyPositions:
         self.source = source
         self._printed_here: dict[cst.CSTNode, _Printed] = {}
         self._starts: dict[cst.CSTNode, int] | None = None
+        #: CPython's node of each top-level class/def, when the source is known
+        self._compounds: dict[cst.CSTNode, ast.stmt] = {}
+        #: where each line of ``source`` starts
+        self._offsets: list[int] | None = None
         self._done: dict[cst.CSTNode, tuple[Mapping[cst.CSTNode, CodeRange], int]] = {}
         self._whole: Mapping[cst.CSTNode, CodeRange] | None = None
         #: whether any position was asked for (a summary records definition
@@ -63,7 +67,13 @@ class LazyPositions:
             return self.whole()[node]
         found = self._done.get(top)
         if found is None:
-            found = self._done[top] = self._resolve(top)
+            anchor = self._anchor(node, top) if type(top) in _DESCEND else None
+            if anchor is not None:
+                found = self._done.get(anchor[0])
+                if found is None:
+                    found = self._nested(*anchor)
+            if found is None:
+                found = self._done[top] = self._resolve(top)
         positions, offset = found
         at = positions[node]
         if not offset:
@@ -88,10 +98,89 @@ class LazyPositions:
             return None  # the module itself, its header, or a node not in it
         return child
 
+    def _nested(
+        self, statement: cst.CSTNode, offset: int, indents: tuple[str, ...]
+    ) -> tuple[Mapping[cst.CSTNode, CodeRange], int] | None:
+        try:
+            positions = _statement_positions(self.module, statement, indents)
+        except (AttributeError, TypeError):  # libcst's internals moved: print the top
+            return None
+        found = self._done[statement] = (positions, offset)
+        return found
+
+    def _anchor(
+        self, node: cst.CSTNode, top: cst.CSTNode
+    ) -> tuple[cst.CSTNode, int, tuple[str, ...]] | None:
+        """The innermost statement around ``node`` reached through the bodies
+        of classes and functions (a method of a 4,000-line class), with the
+        lines before it and the indentation it is printed with; None to print
+        the whole top-level statement. Its first line is CPython's."""
+        self._line_starts()
+        ast_node = self._compounds.get(top)
+        if ast_node is None:
+            return None
+        chain: list[cst.CSTNode] = []
+        at: cst.CSTNode | None = node
+        while at is not None and at is not top:
+            chain.append(at)
+            at = self.parents.get(at)
+        chain.reverse()  # from just below ``top`` down to ``node``
+        best = None
+        statement: cst.CSTNode = top
+        indents: tuple[str, ...] = ()
+        step = 0
+        while step + 1 < len(chain) and ast_node is not None:
+            block, child = chain[step], chain[step + 1]
+            if type(block) is not cst.IndentedBlock or block is not getattr(
+                statement, "body", None
+            ):
+                break
+            index = _ast_index(block, child)
+            body = getattr(ast_node, "body", None)
+            if index is None or not isinstance(body, list) or index >= len(body):
+                break
+            found = body[index]
+            indents = (
+                *indents,
+                block.indent if block.indent is not None else self.module.default_indent,
+            )
+            if found.col_offset != sum(len(indent) for indent in indents):
+                break  # the two parses do not line up
+            offset = self._first_line(child, found)
+            if offset is None:
+                break
+            best = (child, offset, indents)
+            if type(child) not in _DESCEND or not _same_kind(child, found):
+                break
+            statement, ast_node, step = child, found, step + 2
+        return best
+
+    def _first_line(self, statement: cst.CSTNode, found: ast.stmt) -> int | None:
+        """Lines before ``statement`` (its own leading blank and comment lines
+        are printed with it), from CPython's first line of it; None when the
+        two do not line up (a decorator whose expression starts on a later line)."""
+        line = found.lineno
+        before = len(getattr(statement, "leading_lines", ()))
+        decorators = getattr(statement, "decorators", ())
+        if decorators:
+            decorator_list = getattr(found, "decorator_list", None)
+            if not decorator_list or self.source is None:
+                return None
+            line = decorator_list[0].lineno
+            if self._offsets is None:
+                self._offsets = [0] + [m.end() for m in _NEWLINE.finditer(self.source)]
+            if not 0 < line <= len(self._offsets):
+                return None
+            at = self._offsets[line - 1] + found.col_offset
+            if self.source[at : at + 1] != "@":
+                return None
+            before += len(decorators[0].leading_lines)
+        return line - 1 - before
+
     def _line_starts(self) -> dict[cst.CSTNode, int]:
         """Lines printed before each top-level statement."""
         if self._starts is None and self.source is not None:
-            self._starts = _starts_from_source(self.module, self.source)
+            self._starts = _starts_from_source(self.module, self.source, self._compounds)
         if self._starts is None:
             module = self.module
             lines = sum(_lines(module.code_for_node(line)) for line in module.header)
@@ -294,11 +383,15 @@ class _SpanState:
         self.spans[node] = (start, end)
 
 
-def _statement_positions(module: cst.Module, top: cst.CSTNode) -> Mapping[cst.CSTNode, CodeRange]:
-    """The positions of one top-level statement's nodes, from line 1: those
-    the position provider's code generation gives (tests/test_positions.py),
-    without its copy and its visit of the whole module."""
+def _statement_positions(
+    module: cst.Module, top: cst.CSTNode, indents: tuple[str, ...] = ()
+) -> Mapping[cst.CSTNode, CodeRange]:
+    """The positions of one statement's nodes, from line 1: those the
+    position provider's code generation gives (tests/test_positions.py),
+    without its copy and its visit of the whole module. A nested statement
+    is printed with the indentation of the blocks around it."""
     state = _SpanState(module.default_indent, module.default_newline)
+    state.indent_tokens.extend(indents)
     top._codegen(state)  # type: ignore[arg-type]
     return _Spans(state.spans, state.tokens)
 
@@ -307,7 +400,9 @@ def _lines(code: str) -> int:
     return len(_NEWLINE.findall(code))
 
 
-def _starts_from_source(module: cst.Module, source: str) -> dict[cst.CSTNode, int] | None:
+def _starts_from_source(
+    module: cst.Module, source: str, compounds: dict[cst.CSTNode, ast.stmt] | None = None
+) -> dict[cst.CSTNode, int] | None:
     """Lines before each top-level statement, from the first lines CPython's
     parser gives the same statements (a top-level statement starts at column
     0; its own leading blank and comment lines come before that line). None
@@ -343,7 +438,32 @@ def _starts_from_source(module: cst.Module, source: str) -> dict[cst.CSTNode, in
                 return None
             before += len(decorators[0].leading_lines)
         starts[statement] = line - 1 - before
+        if compounds is not None and type(statement) in _DESCEND:
+            compounds[statement] = first
         at += len(statement.body) if isinstance(statement, cst.SimpleStatementLine) else 1
     if at != len(body):
+        if compounds is not None:
+            compounds.clear()
         return None
     return starts
+
+
+#: statements whose body is descended into for a smaller statement to print
+_DESCEND = frozenset({cst.ClassDef, cst.FunctionDef})
+
+
+def _ast_index(block: cst.IndentedBlock, child: cst.CSTNode) -> int | None:
+    """The index in CPython's body of the statement ``child`` of ``block``
+    (``a = 1; b = 2`` is one libcst line, two CPython statements)."""
+    at = 0
+    for statement in block.body:
+        if statement is child:
+            return at
+        at += len(statement.body) if type(statement) is cst.SimpleStatementLine else 1
+    return None
+
+
+def _same_kind(node: cst.CSTNode, found: ast.stmt) -> bool:
+    if type(node) is cst.ClassDef:
+        return type(found) is ast.ClassDef
+    return type(found) in (ast.FunctionDef, ast.AsyncFunctionDef)

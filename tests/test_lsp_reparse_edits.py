@@ -163,6 +163,23 @@ def test_only_the_edited_statement_is_read_again(monkeypatch: pytest.MonkeyPatch
         assert _findings(version, module) == _findings(version)
 
 
+def test_statements_of_the_same_text_are_distinct_nodes() -> None:
+    """Two top-level chunks of one text (``print()`` twice, a function
+    pasted twice) must not be the same node objects in one module: every
+    analysis keys its facts by node, and the second copy's findings were lost."""
+    block = "def f(x, y):\n    return F.nll_loss(torch.softmax(x, 1), y)\n\n"
+    text = "import torch\nimport torch.nn.functional as F\n\n" + block * 3 + "print()\nprint()\n"
+    reparser = Reparser()
+    reparser.parse(text)
+    for version in (text, text + "\n", block + text):
+        module = reparser.parse(version)
+        assert module is not None
+        assert len({id(s) for s in module.body}) == len(module.body)
+        found = _findings(version, module)
+        assert found == _findings(version)
+        assert len([d for d in found if d.code == "LF102"]) == 3 + (version.startswith("def"))
+
+
 def test_a_line_holding_only_a_backslash_is_parsed_whole() -> None:
     """libcst's tree loses such a line: positions below it would move up one
     (found by the random edits: LF302 reported a line too high)."""

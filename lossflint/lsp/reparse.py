@@ -49,7 +49,7 @@ class Reparser:
 
     def __init__(self, size: int = 4096) -> None:
         self.size = size
-        self._chunks: OrderedDict[str, _Chunk] = OrderedDict()
+        self._chunks: OrderedDict[str | tuple[str, int], _Chunk] = OrderedDict()
         #: chunks parsed / reused by the last :meth:`parse` (for tests)
         self.parsed = 0
         self.reused = 0
@@ -77,8 +77,15 @@ class Reparser:
         if texts is None or len(texts) < 2:
             return None
         chunks: list[_Chunk] = []
+        #: chunks of the same text met so far in this version
+        seen: dict[str, int] = {}
         for chunk_text in texts:
-            chunk = self._chunks.get(chunk_text)
+            # a text met again (``print()`` twice) is another statement: its
+            # own tree, never the same node objects twice in one module (every
+            # analysis keys its facts by node)
+            count = seen[chunk_text] = seen.get(chunk_text, 0) + 1
+            key: str | tuple[str, int] = chunk_text if count == 1 else (chunk_text, count)
+            chunk = self._chunks.get(key)
             if chunk is None:
                 try:
                     module = parse_guard.call_with_big_stack(cst.parse_module, chunk_text)
@@ -88,8 +95,8 @@ class Reparser:
                 self.parsed += 1
             else:
                 self.reused += 1
-                self._chunks.move_to_end(chunk_text)
-            self._chunks[chunk_text] = chunk
+                self._chunks.move_to_end(key)
+            self._chunks[key] = chunk
             chunks.append(chunk)
         while len(self._chunks) > self.size:
             self._chunks.popitem(last=False)

@@ -191,3 +191,63 @@ def test_a_result_that_used_exports_is_checked_by_them(project: Path) -> None:
         {"models/__init__.py": "from .net import Net as Base\n\n\nclass Net(Base):\n    pass\n"},
     )
     assert not ProjectSession.for_files([project / "train.py"]).still_valid(deps)
+
+
+# --- literal constants (cross-file learning rates) -----------------------------------
+
+PROJECTS = Path(__file__).resolve().parent.parent / "fixtures" / "projects"
+
+
+def _lint(root: Path) -> list[str]:
+    from lossflint.cache import ResultCache
+    from lossflint.config import Settings
+    from lossflint.parallel import run_files
+
+    cache = ResultCache(root / ".lossflint_cache", "test")
+    result = run_files([root / "train.py"], Settings(root=root), jobs=1, cache=cache)
+    assert not result.errors
+    return [f"{d.location.row}:{d.location.column} {d.code}" for d in result.diagnostics]
+
+
+def test_a_cached_result_follows_the_constant_it_read(tmp_path: Path) -> None:
+    import shutil
+
+    root = tmp_path / "p"
+    shutil.copytree(PROJECTS / "config_constants", root)
+    assert _lint(root) == ["9:51 LF307", "10:46 LF307", "11:49 LF307"]
+    base = root / "configs" / "base.py"
+    base.write_text(base.read_text().replace('"lr": 0.2', '"lr": 3e-4'))
+    assert _lint(root) == ["10:46 LF307", "11:49 LF307"]
+    # a comment changes the bytes, not the constants: the result is served
+    base.write_text(base.read_text() + "# tuned\n")
+    assert _lint(root) == ["10:46 LF307", "11:49 LF307"]
+
+
+def test_constants_are_literals_bound_once_and_never_changed(project: Path) -> None:
+    write(
+        project,
+        {
+            "pkg/conf.py": (
+                "import os\n"
+                "LR = 0.5\n"
+                "NEG = -2\n"
+                "CFG = {'optim': {'lr': 0.3}, 'name': 'x', 'steps': (1, 2)}\n"
+                "ENV = {'lr': float(os.environ['LR'])}\n"
+                "MERGED = {**CFG, 'lr': 1}\n"
+                "GROWN = {'lr': 1}\n"
+                "GROWN.update(lr=2)\n"
+                "TWICE = 1\n"
+                "TWICE = 2\n"
+                "if os.environ:\n"
+                "    NESTED = 3\n"
+            ),
+        },
+    )
+    layout = Layout(project)
+    module = layout.resolve("pkg.conf", project / "x.py")
+    assert module is not None
+    constants = SummaryStore(layout).exports(module).constants
+    assert constants["LR"].value == 0.5 and constants["LR"].line == 2
+    assert constants["NEG"].value == -2
+    assert constants["CFG"].value["optim"].value["lr"].value == 0.3
+    assert set(constants) == {"LR", "NEG", "CFG"}

@@ -51,6 +51,9 @@ from lossflint.analysis.calls import (
 )
 from lossflint.analysis.loops import loops, role_from_name
 from lossflint.analysis.names import dotted_text
+from lossflint.project.constants import ForeignLiteral, imported_literal
+
+__all__ = ["ForeignLiteral"]
 from lossflint.analysis.trained_models import trained_models
 
 if TYPE_CHECKING:
@@ -74,8 +77,9 @@ class AppliedLR:
     value: float
     #: reported: the ``lr=``/``learning_rate=`` argument, or the scheduler's ``max_lr=``
     arg: cst.Arg
-    #: the constant or config entry the number comes from (None: a literal there)
-    source: cst.CSTNode | None
+    #: the constant or config entry the number comes from (None: a literal
+    #: there), in this file or another project module
+    source: cst.CSTNode | ForeignLiteral | None
     #: the scheduler whose peak ``value`` is (``"OneCycleLR"``), None for the base LR
     peak_of: str | None = None
 
@@ -237,14 +241,22 @@ class LearningRates:
 
     def number(
         self, expr: cst.BaseExpression, depth: int = 0
-    ) -> tuple[float, cst.CSTNode | None] | None:
-        """A literal number, or one a module constant / config-dict literal gives,
-        with the node it comes from (None for a literal in place)."""
+    ) -> tuple[float, cst.CSTNode | ForeignLiteral | None] | None:
+        """A literal number, or one a module constant / config-dict literal gives
+        (of this file or, imported, of another project module), with where it
+        is written (None for a literal in place)."""
         if depth > 4:
             return None
         value = literal_value(expr)
         if isinstance(value, (int, float)) and not isinstance(value, bool):
             return float(value), (expr if depth else None)
+        if isinstance(expr, (cst.Name, cst.Attribute, cst.Subscript)):
+            foreign = imported_literal(self.model, expr)
+            if foreign is not None:
+                number = foreign.value
+                if isinstance(number, (int, float)) and not isinstance(number, bool):
+                    return float(number), foreign
+                return None
         if isinstance(expr, cst.Name):
             bound = self._single_assignment(expr)
             return None if bound is None else self.number(bound, depth + 1)

@@ -24,7 +24,7 @@ from contextvars import ContextVar
 from pathlib import Path
 from typing import Protocol
 
-from lossflint.project.exports import EXPORTS_DIGEST, FULL, Exports
+from lossflint.project.exports import BOTH_DIGEST, EXPORTS_DIGEST, FULL, Exports, Literal
 from lossflint.project.layout import Layout, Module
 from lossflint.project.summary import (
     ClassSummary,
@@ -98,20 +98,31 @@ class ProjectContext:
         self.rel = me.rel if me is not None else None
         #: summaries consulted: module → summary hash ("" when it had none yet)
         self.used: dict[str, str] = {}
+        #: modules whose literal constants were read (their exports must hold too)
+        self._constants_of: set[str] = set()
 
     # --- modules ---------------------------------------------------------------
 
     def summary(self, rel: str) -> ModuleSummary | None:
         """The summary of a project module by its relative path."""
         entry = self.store.by_rel(rel)
-        self.used[rel] = entry.hash if entry is not None else ""
+        self._use_summary(rel, entry)
         if entry is None or not entry.summary.parsed:
             return None
         return entry.summary
 
+    def _use_summary(self, rel: str, entry: SummaryEntry | None) -> None:
+        digest = entry.hash if entry is not None else ""
+        if rel in self._constants_of:
+            module = self.store.module(rel)
+            if module is not None:
+                exports = self.store.exports(module).hash
+                digest = f"{BOTH_DIGEST}{digest}:{exports}" if digest else EXPORTS_DIGEST + exports
+        self.used[rel] = digest
+
     def _summary_of(self, module: Module) -> ModuleSummary | None:
         entry = self.store.get(module)
-        self.used[module.rel] = entry.hash if entry is not None else ""
+        self._use_summary(module.rel, entry)
         if entry is None or not entry.summary.parsed:
             return None
         return entry.summary
@@ -155,6 +166,37 @@ class ProjectContext:
         sub = self.layout.submodule(target, name)
         if isinstance(sub, Module) and sub.rel != self.rel:
             return SModule(sub.rel)
+        return None
+
+    def imported_constant(self, dotted: str, level: int, name: str) -> tuple[Literal, str] | None:
+        """The literal ``from <dots>dotted import name`` binds, with the module
+        that writes it, when that module assigns it once and never changes it
+        (re-exports followed; from the modules' syntax, no summary)."""
+        target = self._target(dotted, level)
+        if not isinstance(target, Module) or target.rel == self.rel:
+            return None
+        return self.module_constant(target.rel, name)
+
+    def module_constant(self, rel: str, name: str) -> tuple[Literal, str] | None:
+        """``module.name`` when it is a literal constant of that module."""
+        for _ in range(MAX_ALIAS_HOPS):
+            module = self.store.module(rel)
+            if module is None:
+                return None
+            exports = self.store.exports(module)
+            self._constants_of.add(rel)
+            before = self.used.get(rel, "")
+            if before and not before.startswith((EXPORTS_DIGEST, BOTH_DIGEST)):
+                self.used[rel] = f"{BOTH_DIGEST}{before}:{exports.hash}"
+            elif not before:
+                self.used[rel] = EXPORTS_DIGEST + exports.hash
+            found = exports.constants.get(name)
+            if found is not None:
+                return found, rel
+            alias = exports.values.get(name)
+            if not isinstance(alias, SAlias) or exports.everything_full:
+                return None
+            rel, name = alias.file, alias.name
         return None
 
     def star_names(self, dotted: str, level: int) -> dict[str, SValue]:

@@ -22,8 +22,8 @@ from __future__ import annotations
 
 import ast
 import hashlib
-from dataclasses import dataclass
-from typing import Final
+from dataclasses import dataclass, field
+from typing import Any, Final
 
 from lossflint.project.layout import Layout, Module
 from lossflint.project.summary import S_UNKNOWN, SAlias, SClass, SFunction, SModule, SValue
@@ -81,6 +81,17 @@ def import_value(layout: Layout, importer: Module, spec: ImportSpec, local: str)
 
 
 @dataclass(frozen=True)
+class Literal:
+    """A module-level constant as plain data, with where its value is written:
+    a number, string, bool or None; a dict (``str``/``int`` keys) or a tuple of
+    literals (a list literal too)."""
+
+    value: Any
+    line: int
+    column: int
+
+
+@dataclass(frozen=True)
 class Exports:
     """The names :func:`module_exports` could answer, and the others."""
 
@@ -95,6 +106,9 @@ class Exports:
     everything_full: bool
     #: content hash of the answers (what a result that used them depends on)
     hash: str
+    #: names bound once, to a literal the module never changes (``LR = 0.1``,
+    #: ``TRAIN = {"lr": 0.2}``)
+    constants: dict[str, Literal] = field(default_factory=dict)
 
     def lookup(self, name: str) -> SValue | None | _Full:
         """The summary value of ``name``; None when the module does not bind
@@ -111,6 +125,9 @@ class Exports:
 
 #: how a computation's deps tell "used this module's exports" from "used its summary"
 EXPORTS_DIGEST = "x:"
+#: used both: ``b:<summary hash>:<exports hash>`` (a constant, which no summary
+#: holds, and the summary)
+BOTH_DIGEST = "b:"
 
 UNKNOWN_EXPORTS = Exports({}, frozenset(), False, True, "")
 
@@ -146,10 +163,107 @@ def module_exports(text: str | None, module: Module, layout: Layout) -> Exports:
             values[name] = SFunction(module.rel, name)
         else:
             full.add(name)
+    constants = _constants(tree, sites)
     digest = hashlib.sha256(
-        repr((sorted((k, repr(v)) for k, v in values.items()), sorted(full), star)).encode()
+        repr(
+            (
+                sorted((k, repr(v)) for k, v in values.items()),
+                sorted(full),
+                star,
+                sorted((k, repr(v)) for k, v in constants.items()),
+            )
+        ).encode()
     ).hexdigest()
-    return Exports(values, frozenset(full), star, False, digest)
+    return Exports(values, frozenset(full), star, False, digest, constants)
+
+
+#: methods that change a dict or list in place
+_MUTATORS = frozenset(
+    {
+        "update",
+        "setdefault",
+        "pop",
+        "popitem",
+        "clear",
+        "__setitem__",
+        "__delitem__",
+        "append",
+        "extend",
+        "insert",
+        "remove",
+        "sort",
+        "reverse",
+    }
+)
+#: literals nest no deeper than this (a config of configs)
+_MAX_LITERAL_DEPTH = 6
+
+
+def _constants(tree: ast.Module, sites: dict[str, list[ast.AST]]) -> dict[str, Literal]:
+    """Top-level ``NAME = <literal>`` bound once and never changed in place by
+    this module (``NAME["k"] = ...``, ``NAME.update(...)``, ``del NAME[k]``)."""
+    found: dict[str, Literal] = {}
+    for stmt in tree.body:
+        if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1:
+            target, value = stmt.targets[0], stmt.value
+        elif isinstance(stmt, ast.AnnAssign) and stmt.value is not None:
+            target, value = stmt.target, stmt.value
+        else:
+            continue
+        if not isinstance(target, ast.Name) or len(sites.get(target.id, ())) != 1:
+            continue
+        literal = _literal(value, 0)
+        if literal is not None:
+            found[target.id] = literal
+    if not found:
+        return found
+    for node in ast.walk(tree):
+        root: ast.AST | None = None
+        if isinstance(node, ast.Subscript) and not isinstance(node.ctx, ast.Load):
+            root = node.value
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+            if node.func.attr in _MUTATORS:
+                root = node.func.value
+        while isinstance(root, ast.Subscript):
+            root = root.value
+        if isinstance(root, ast.Name):
+            found.pop(root.id, None)
+    return found
+
+
+def _literal(node: ast.AST, depth: int) -> Literal | None:
+    if depth > _MAX_LITERAL_DEPTH:
+        return None
+    at = (getattr(node, "lineno", 0), getattr(node, "col_offset", 0) + 1)
+    if isinstance(node, ast.Constant):
+        if isinstance(node.value, (int, float, str)) or node.value is None:
+            return Literal(node.value, *at)
+        return None
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
+        inner = _literal(node.operand, depth)
+        if (
+            inner is None
+            or isinstance(inner.value, bool)
+            or not isinstance(inner.value, (int, float))
+        ):
+            return None
+        return Literal(-inner.value if isinstance(node.op, ast.USub) else inner.value, *at)
+    if isinstance(node, ast.Dict):
+        items: dict[Any, Literal] = {}
+        for key, value in zip(node.keys, node.values, strict=True):
+            if not isinstance(key, ast.Constant) or not isinstance(key.value, (str, int)):
+                return None  # ``**other`` or a computed key: not all of it is known
+            item = _literal(value, depth + 1)
+            if item is None:
+                return None
+            items[key.value] = item
+        return Literal(items, *at)
+    if isinstance(node, (ast.List, ast.Tuple)):
+        elements = [_literal(element, depth + 1) for element in node.elts]
+        if any(element is None for element in elements):
+            return None
+        return Literal(tuple(elements), *at)
+    return None
 
 
 def _spec(node: ast.Import | ast.ImportFrom) -> ImportSpec:

@@ -33,7 +33,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from lossflint.project.exports import EXPORTS_DIGEST, UNKNOWN_EXPORTS, Exports, module_exports
+from lossflint.project.exports import (
+    BOTH_DIGEST,
+    EXPORTS_DIGEST,
+    UNKNOWN_EXPORTS,
+    Exports,
+    module_exports,
+)
 from lossflint.project.layout import Layout, Module
 from lossflint.project.summary import ModuleSummary, empty_summary, summary_hash
 from lossflint.project.summary_cache import CachedSummary, SummaryBackend
@@ -141,6 +147,9 @@ class SummaryStore:
         if digest.startswith(EXPORTS_DIGEST):
             module = self.module(rel)
             return module is not None and EXPORTS_DIGEST + self.exports(module).hash == digest
+        if digest.startswith(BOTH_DIGEST):
+            summary, _, exports = digest[len(BOTH_DIGEST) :].partition(":")
+            return self.dep_holds(rel, summary) and self.dep_holds(rel, EXPORTS_DIGEST + exports)
         entry = self.by_rel(rel)
         return entry is not None and entry.hash == digest
 

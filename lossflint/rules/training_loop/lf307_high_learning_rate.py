@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from lossflint.analysis.learning_rates import HighRate, high_rates
-from lossflint.diagnostics import Finding, RelatedNode, Severity
+from lossflint.analysis.learning_rates import ForeignLiteral, HighRate, high_rates
+from lossflint.diagnostics import Finding, RelatedNode, RelatedSite, Severity
 from lossflint.examples import Invalid
 from lossflint.registry import Option, Rule
 
@@ -369,13 +369,21 @@ about `lr` for every weight, so `lr=0.1` rewrites the weights each step.
         limits = {"adaptive": float(self.opts["adaptive_max"]), "sgd": float(self.opts["sgd_max"])}
         for high in high_rates(model, limits):
             source = high.applied.source
-            related = () if source is None else (RelatedNode("the value", source),)
+            related: tuple[RelatedNode | RelatedSite, ...] = ()
+            if isinstance(source, ForeignLiteral):
+                related = (RelatedSite("the value", source.file, source.line, source.column),)
+            elif source is not None:
+                related = (RelatedNode("the value", source),)
             yield Finding(high.applied.arg, _message(model, high), related=related)
 
 
 def _message(model: SemanticModel, high: HighRate) -> str:
     ctor, applied = high.ctor, high.applied
-    via = "" if applied.source is None else f" (from line {model.line_of(applied.source)})"
+    source = applied.source
+    if isinstance(source, ForeignLiteral):
+        via = f" (from {source.file}:{source.line})"
+    else:
+        via = "" if source is None else f" (from line {model.line_of(source)})"
     what = (
         f"{ctor.name} learning rate"
         if applied.peak_of is None

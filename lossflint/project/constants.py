@@ -1,0 +1,163 @@
+"""Literal constants of other project modules, as a rule reads them.
+
+``train.py`` does ``from configs.base import TRAIN`` and builds its optimiser
+with ``lr=TRAIN["lr"]``; the number is written in ``configs/base.py``. This
+module follows such an expression (an imported name, ``module.NAME``, and
+string/integer subscripts of them) to the literal that module assigns once
+and never changes (``exports.Literal``), read from the modules' syntax.
+
+A constant another project file changes at run time is no constant: any
+project file whose text assigns into it (``TRAIN["lr"] = args.lr``,
+``TRAIN.update(...)``, ``configs.base.LR = ...``, ``setattr``) makes it
+unknown. Only when the project's texts can be listed (``callers.project_texts``);
+otherwise, and outside a project, nothing is known: unknown means silence.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import libcst as cst
+
+from lossflint.analysis.calls import literal_value
+from lossflint.analysis.index import ModuleIndex
+from lossflint.analysis.names import dotted_text
+from lossflint.project.context import current
+from lossflint.project.exports import Literal
+from lossflint.project.summary import SModule
+
+#: subscripts followed into a nested literal
+_MAX_KEYS = 6
+
+
+@dataclass(frozen=True)
+class ForeignLiteral:
+    """A literal of another project module and where it is written."""
+
+    value: Any
+    file: str
+    line: int
+    column: int
+
+
+def imported_literal(model: ModuleIndex, expr: cst.BaseExpression) -> ForeignLiteral | None:
+    """What ``expr`` is when it names (or subscripts) a literal constant of
+    another project module; None when that is not sure."""
+    context = current()
+    if context is None:
+        return None
+    keys: list[Any] = []
+    while isinstance(expr, cst.Subscript) and len(keys) < _MAX_KEYS:
+        if len(expr.slice) != 1 or not isinstance(expr.slice[0].slice, cst.Index):
+            return None
+        key = literal_value(expr.slice[0].slice.value)
+        if not isinstance(key, (str, int)) or isinstance(key, bool):
+            return None
+        keys.append(key)
+        expr = expr.value
+    found = _named(model, expr)
+    if found is None:
+        return None
+    literal, rel, name = found
+    for key in reversed(keys):
+        if not isinstance(literal.value, dict) or key not in literal.value:
+            return None
+        literal = literal.value[key]
+    if _changed_elsewhere(name):
+        return None
+    return ForeignLiteral(literal.value, rel, literal.line, literal.column)
+
+
+def _named(model: ModuleIndex, expr: cst.BaseExpression) -> tuple[Literal, str, str] | None:
+    """``NAME`` imported with ``from mod import NAME``, or ``mod.NAME``."""
+    context = current()
+    assert context is not None
+    if isinstance(expr, cst.Name):
+        binding = _only_import(model, expr)
+        if binding is None or not isinstance(binding, cst.ImportFrom):
+            return None
+        if isinstance(binding.names, cst.ImportStar):
+            return None
+        for alias in binding.names:
+            name = dotted_text(alias.name) or ""
+            asname = alias.asname.name if alias.asname is not None else None
+            local = asname.value if isinstance(asname, cst.Name) else name
+            if local != expr.value:
+                continue
+            dotted = (dotted_text(binding.module) or "") if binding.module is not None else ""
+            found = context.imported_constant(dotted, len(binding.relative), name)
+            return (found[0], found[1], name) if found is not None else None
+        return None
+    if isinstance(expr, cst.Attribute) and isinstance(expr.value, (cst.Name, cst.Attribute)):
+        module = _module_of(model, expr.value)
+        if module is None:
+            return None
+        found = context.module_constant(module, expr.attr.value)
+        return (found[0], found[1], expr.attr.value) if found is not None else None
+    return None
+
+
+def _only_import(model: ModuleIndex, name: cst.Name) -> cst.Import | cst.ImportFrom | None:
+    bindings = model.bindings(name)
+    if not bindings or len(bindings) != 1:
+        return None
+    node = bindings[0].node
+    return node if isinstance(node, (cst.Import, cst.ImportFrom)) else None
+
+
+def _module_of(model: ModuleIndex, expr: cst.BaseExpression) -> str | None:
+    """The project module ``expr`` names (``cfg`` of ``import configs.base as
+    cfg``, ``configs.base`` of ``import configs.base``)."""
+    context = current()
+    assert context is not None
+    root = expr
+    while isinstance(root, cst.Attribute):
+        root = root.value
+    if not isinstance(root, cst.Name):
+        return None
+    binding = _only_import(model, root)
+    if binding is None:
+        return None
+    if isinstance(binding, cst.Import):
+        qualname = model.qualname(expr)
+        module = context.import_module(qualname) if qualname is not None else None
+        return module.file if module is not None else None
+    if expr is not root or isinstance(binding.names, cst.ImportStar):
+        return None
+    for alias in binding.names:
+        name = dotted_text(alias.name) or ""
+        asname = alias.asname.name if alias.asname is not None else None
+        if (asname.value if isinstance(asname, cst.Name) else name) != root.value:
+            continue
+        dotted = (dotted_text(binding.module) or "") if binding.module is not None else ""
+        target = context.import_name(dotted, len(binding.relative), name)
+        return target.file if isinstance(target, SModule) else None
+    return None
+
+
+def _changed_elsewhere(name: str) -> bool:
+    """Whether some project file may change ``name`` in place or rebind it as
+    a module attribute; True when the project's texts cannot be listed."""
+    from lossflint.project.callers import project_texts
+
+    context = current()
+    assert context is not None
+    texts = project_texts(context.layout)
+    if texts.files is None:
+        return True
+    pattern = _change_pattern(name)
+    return any(name in text and pattern.search(text) for text in texts.files.values())
+
+
+def _change_pattern(name: str) -> re.Pattern[str]:
+    word = re.escape(name)
+    return re.compile(
+        rf"\b{word}\s*\[[^\n]*\]\s*(?:[-+*/%&|^@]|//|\*\*|<<|>>)?=(?!=)"  # NAME[k] = / +=
+        rf"|\b{word}\s*\.\s*(?:update|setdefault|pop|popitem|clear|__setitem__|__delitem__)\s*\("
+        rf"|\.\s*{word}\s*(?:[-+*/%&|^@]|//|\*\*|<<|>>)?=(?!=)"  # module.NAME = ...
+        rf"|\bdel\s+{word}\s*\["
+        rf"|setattr\s*\([^\n]*['\"]{word}['\"]"
+        rf"|\bglobal\s+(?:\w+\s*,\s*)*{word}\b"
+    )

@@ -158,7 +158,6 @@ class LoopIndex:
         self.events: list[Event] = self._collect_events()
         self.loops: list[Loop] = []
         self._loop_nodes: dict[cst.CSTNode, Loop] = {}
-        self._callee_cache: dict[cst.CSTNode, list[cst.FunctionDef]] = {}
         self._build_loops()
 
     # --- roles ----------------------------------------------------------------
@@ -624,15 +623,16 @@ class LoopIndex:
         return found
 
     def _callees(self, container: cst.CSTNode) -> list[cst.FunctionDef]:
-        cached = self._callee_cache.get(container)
-        if cached is not None:
-            return cached
-        found = [
-            func
-            for call, func in self._resolved_calls
-            if any(a is container for a in self.model.ancestors(call))
-        ]
-        self._callee_cache[container] = found
+        """The functions the resolved calls under ``container`` run, in call order."""
+        return self._callees_by_container.get(container, [])
+
+    @cached_property
+    def _callees_by_container(self) -> dict[cst.CSTNode, list[cst.FunctionDef]]:
+        # one walk up from each call, instead of one per call and container asked about
+        found: dict[cst.CSTNode, list[cst.FunctionDef]] = {}
+        for call, func in self._resolved_calls:
+            for ancestor in self.model.ancestors(call):
+                found.setdefault(ancestor, []).append(func)
         return found
 
     def resolve_function(self, call: cst.Call) -> cst.FunctionDef | None:

@@ -278,7 +278,7 @@ class SharedWalks:
     module scope's bindings are made statement after statement.
     """
 
-    def __init__(self, size: int = 8192) -> None:
+    def __init__(self, size: int = 4096) -> None:
         self.size = size
         self._walks: OrderedDict[cst.CSTNode, _StatementWalk] = OrderedDict()
         #: statements walked / spliced (for tests and the benchmark)
@@ -350,9 +350,11 @@ class SharedWalks:
 _SHARED_WALKS: SharedWalks | None = None
 
 
-def share_walks(size: int = 8192) -> SharedWalks:
+def share_walks(size: int = 4096) -> SharedWalks:
     """Keep the walks of top-level statements across modules from now on (for
-    a process that lints versions of the same text: the language server's worker)."""
+    a process that lints versions of the same text: the language server's
+    worker). ``size``: as many statements as the reparser keeps chunks (a
+    walk serves again only while its statement's tree can come back)."""
     global _SHARED_WALKS
     _SHARED_WALKS = SharedWalks(size)
     return _SHARED_WALKS

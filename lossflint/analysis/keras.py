@@ -40,6 +40,7 @@ from lossflint.analysis.keras_untrained import never_trained
 from lossflint.analysis.names import dotted_text
 from lossflint.analysis.values import Foreign, Instance, TupleValue
 from lossflint.project import bridge
+from lossflint.project.constants import import_literal
 from lossflint.project.context import current as project_context
 from lossflint.project.summary import (
     Origin,
@@ -622,9 +623,15 @@ class KerasFacts(Interpreter[Any]):
     def project_import(self, node: cst.Import | cst.ImportFrom, local: str) -> Any:
         saved, self._importing = self._importing, node
         try:
-            return super().project_import(node, local)
+            found = super().project_import(node, local)
         finally:
             self._importing = saved
+        if found is self.unknown:
+            # ``from config import NUM_CLASSES``: a number written in another module
+            literal = import_literal(node, local)
+            if literal is not None and isinstance(literal.value, (int, float, str)):
+                return Const(literal.value)
+        return found
 
     def call_value(self, call: cst.Call, callee: Any, args: list[Any], env: Env) -> Any:
         if isinstance(callee, KLayer):

@@ -76,26 +76,43 @@ def _named(model: ModuleIndex, expr: cst.BaseExpression) -> tuple[Literal, str, 
     assert context is not None
     if isinstance(expr, cst.Name):
         binding = _only_import(model, expr)
-        if binding is None or not isinstance(binding, cst.ImportFrom):
+        if not isinstance(binding, cst.ImportFrom):
             return None
-        if isinstance(binding.names, cst.ImportStar):
-            return None
-        for alias in binding.names:
-            name = dotted_text(alias.name) or ""
-            asname = alias.asname.name if alias.asname is not None else None
-            local = asname.value if isinstance(asname, cst.Name) else name
-            if local != expr.value:
-                continue
-            dotted = (dotted_text(binding.module) or "") if binding.module is not None else ""
-            found = context.imported_constant(dotted, len(binding.relative), name)
-            return (found[0], found[1], name) if found is not None else None
-        return None
+        return _from_import(binding, expr.value)
     if isinstance(expr, cst.Attribute) and isinstance(expr.value, (cst.Name, cst.Attribute)):
         module = _module_of(model, expr.value)
         if module is None:
             return None
         found = context.module_constant(module, expr.attr.value)
         return (found[0], found[1], expr.attr.value) if found is not None else None
+    return None
+
+
+def import_literal(node: cst.Import | cst.ImportFrom, local: str) -> ForeignLiteral | None:
+    """The literal ``from mod import NAME`` binds to ``local``, when it is a
+    constant of a project module no project file changes."""
+    if current() is None or not isinstance(node, cst.ImportFrom):
+        return None
+    found = _from_import(node, local)
+    if found is None or _changed_elsewhere(found[2]):
+        return None
+    literal, rel, _ = found
+    return ForeignLiteral(literal.value, rel, literal.line, literal.column)
+
+
+def _from_import(binding: cst.ImportFrom, local: str) -> tuple[Literal, str, str] | None:
+    context = current()
+    assert context is not None
+    if isinstance(binding.names, cst.ImportStar):
+        return None
+    for alias in binding.names:
+        name = dotted_text(alias.name) or ""
+        asname = alias.asname.name if alias.asname is not None else None
+        if (asname.value if isinstance(asname, cst.Name) else name) != local:
+            continue
+        dotted = (dotted_text(binding.module) or "") if binding.module is not None else ""
+        found = context.imported_constant(dotted, len(binding.relative), name)
+        return (found[0], found[1], name) if found is not None else None
     return None
 
 

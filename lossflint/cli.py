@@ -152,6 +152,7 @@ def check(
     watch: bool,
 ) -> None:
     """Lint PATHS (files or folders; default: the current folder; `-`: stdin)."""
+    from lossflint import node_speed
     from lossflint.check_run import (
         check_caches,
         check_stdin,
@@ -163,6 +164,9 @@ def check(
     from lossflint.report import Report
     from lossflint.runner import display_name
 
+    # the command's own process: libcst's nodes may hash and type-check in C
+    # (the Python API and the flake8 plugin leave their caller's libcst alone)
+    node_speed.enable()
     targets = list(paths) or ["."]
     reads_stdin = stdin_filename is not None or "-" in targets
     if stdin_filename is not None and any(p != "-" for p in paths):

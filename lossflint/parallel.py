@@ -49,6 +49,7 @@ from multiprocessing.process import BaseProcess
 from pathlib import Path
 from typing import IO
 
+from lossflint import node_speed
 from lossflint.cache import ResultCache, digest
 from lossflint.config import Settings
 from lossflint.diagnostics import Diagnostic
@@ -133,6 +134,8 @@ def _worker_main(
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the supervisor handles Ctrl-C
     _unblock_sigint()
     _limit_memory(WORKER_MEMORY)
+    # a process of ours: libcst's nodes may hash and type-check in C here
+    node_speed.enable()
     try:
         session = None
         if project is not None:

@@ -415,7 +415,9 @@ class LoopIndex:
     def _events_at(self, call: cst.Call, func: cst.FunctionDef) -> list[Event] | None:
         """The gradient events of ``func`` as events of ``call``, in its order;
         None when they are not sure to run."""
-        found = callee_events(self.model, self.events, call, func)
+        # only the events ``func`` itself holds can be its (callee_events keeps
+        # those, in order): not every event of the file per call asked about
+        found = callee_events(self.model, self._events_by_owner.get(func, []), call, func)
         if found is None:
             return None
         order = self._call_order[id(call)]
@@ -433,6 +435,15 @@ class LoopIndex:
             )
             for i, (e, receiver) in enumerate(found)
         ]
+
+    @cached_property
+    def _events_by_owner(self) -> dict[cst.CSTNode | None, list[Event]]:
+        """The events by the function, lambda or class nearest above them."""
+        found: dict[cst.CSTNode | None, list[Event]] = {}
+        for event in self.events:
+            owner = self.model.enclosing(event.node, cst.FunctionDef, cst.Lambda, cst.ClassDef)
+            found.setdefault(owner, []).append(event)
+        return found
 
     @cached_property
     def _call_order(self) -> dict[int, int]:

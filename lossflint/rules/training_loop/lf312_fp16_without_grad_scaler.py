@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
+from lossflint.analysis.branches import exclusive
 from lossflint.analysis.contexts import ContextIndex, contexts
 from lossflint.analysis.loops import loops
 from lossflint.analysis.names import dotted_text
@@ -14,6 +15,7 @@ from lossflint.analysis.walk import calls_in
 from lossflint.diagnostics import Finding, RelatedNode, Severity
 from lossflint.examples import Invalid
 from lossflint.registry import Rule
+from lossflint.rules.training_loop.lf312_audit_examples import AUDIT_INVALID, AUDIT_VALID
 
 if TYPE_CHECKING:
     from lossflint.analysis.model import SemanticModel
@@ -144,6 +146,7 @@ model stop learning, and the loss stalls (or the fp16 weights overflow to inf).
                 opt.step()
             """,
         ),
+        *AUDIT_INVALID,
     ]
     VALID = [
         # `.half()` chained on a tensor, and a model cast to bfloat16 on construction
@@ -260,6 +263,7 @@ model stop learning, and the loss stalls (or the fp16 weights overflow to inf).
             with torch.autocast('cuda'):
                 return model(x)
         """,
+        *AUDIT_VALID,
     ]
 
     def check(self, model: SemanticModel) -> Iterator[Finding]:
@@ -290,7 +294,7 @@ model stop learning, and the loss stalls (or the fp16 weights overflow to inf).
         for event in loops(model).events:
             if event.kind != "backward" or event.scaled or event.managed or event.loss is None:
                 continue
-            evidence = _fp16_evidence(model, ctx, event.loss, half_calls, 0)
+            evidence = _fp16_evidence(model, ctx, event.loss, half_calls, 0, event.node)
             if evidence is None or ctx.has_grad_scaler(event.node):
                 continue
             yield Finding(
@@ -308,6 +312,7 @@ def _fp16_evidence(
     expr: cst.BaseExpression,
     half_calls: set[cst.Call],
     depth: int,
+    at: cst.CSTNode,
 ) -> cst.CSTNode | None:
     """Where the loss ``expr`` was computed in float16: the fp16 autocast region
     around it (or around the assignment of the name), or a call of a .half() model
@@ -318,7 +323,10 @@ def _fp16_evidence(
         candidates = [
             b.node
             for b in bindings
-            if b.kind == "assign" and isinstance(b.node, cst.BaseExpression)
+            if b.kind == "assign"
+            and isinstance(b.node, cst.BaseExpression)
+            # ``if use_amp:`` autocast forward, ``else:`` a plain backward
+            and not exclusive(model, b.node, at)
         ]
     for value in candidates:
         region = ctx.autocast_region(value)
@@ -331,7 +339,7 @@ def _fp16_evidence(
             for name in _names_nodes(value):
                 if name is expr:
                     continue
-                found = _fp16_evidence(model, ctx, name, half_calls, depth + 1)
+                found = _fp16_evidence(model, ctx, name, half_calls, depth + 1, at)
                 if found is not None:
                     return found
     return None

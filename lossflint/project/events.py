@@ -135,6 +135,10 @@ def _rename(
         return None
     head, _, rest = text.partition(".")
     if head in params:
+        if event.param is not None and event.param < 0:
+            # a parameter the callee rebinds first (``model = deepcopy(model)``)
+            # is not the caller's argument: its events stay the callee's own
+            return f"{ref.file}:{ref.name}:{text}"
         index = params.index(head)
         if index < len(args) and args[index] is not None:
             return f"{args[index]}.{rest}" if rest else args[index]

@@ -77,6 +77,8 @@ from lossflint.project.summary import (
     empty_summary,
 )
 
+#: ``EventSummary.param`` of an event on a parameter's name the function rebinds first
+REBOUND_PARAM = -1
 #: calls of other modules' functions listed per module; more makes them opaque
 MAX_CALL_RECORDS = 64
 #: how deep same-file calls are inlined into a function's events
@@ -340,7 +342,10 @@ class Summarizer:
         position = self._position(event.node)
         receiver = event.receiver
         head = receiver.split(".")[0] if receiver else None
-        param = params.index(head) if head in params else None
+        param = None
+        if head in params:
+            # -1: the parameter's name, rebound first (``model = deepcopy(model)``)
+            param = params.index(head) if self._only_param(func, head) else REBOUND_PARAM
         return EventSummary(
             kind=event.kind,
             line=position[0],
@@ -350,6 +355,13 @@ class Summarizer:
             conditional=conditional or self._under(event.node, func, _BRANCHES),
             nested=nested or self._under(event.node, func, _LOOPS),
         )
+
+    def _only_param(self, func: cst.FunctionDef, name: str | None) -> bool:
+        """Whether ``name`` stays the parameter in ``func`` (``model =
+        deepcopy(model)`` makes the events on it the copy's, not the caller's)."""
+        scope = self.model.scopes.get(func)
+        bindings = scope.bindings.get(name or "", []) if scope is not None else []
+        return len(bindings) == 1 and bindings[0].kind == "param"
 
     def _under(self, node: cst.CSTNode, func: cst.FunctionDef, types: tuple[type, ...]) -> bool:
         for ancestor in self.model.ancestors(node):

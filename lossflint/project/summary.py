@@ -234,7 +234,8 @@ class EventSummary:
     column: int
     #: what it acts on, as written in the function (``self.optimizer``, ``model``)
     receiver: str | None = None
-    #: the receiver is this parameter of the function (0-based, ``self`` counted)
+    #: the receiver is this parameter of the function (0-based, ``self`` counted;
+    #: -1: a parameter's name the function rebinds before the event)
     param: int | None = None
     #: under an ``if``/``match``/``try`` of the function: not every call runs it
     conditional: bool = False

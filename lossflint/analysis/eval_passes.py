@@ -40,6 +40,7 @@ from lossflint.analysis.kinds import kinds_of
 from lossflint.analysis.loops import LoopIndex, loops
 from lossflint.analysis.names import dotted_text
 from lossflint.analysis.values import (
+    UNKNOWN,
     ClassRef,
     Foreign,
     FunctionRef,
@@ -524,12 +525,26 @@ def surely_mode_free(model: ModuleIndex, value: Value) -> bool:
     if isinstance(value, Sequential):
         if value.origin is None:
             return False
-        return all(_layer_mode_free(model, layer) for layer in value.layers) and all(
-            _call_mode_free(model, call, 0) for call in calls_in(value.origin)
-        )
+        # a layer the domain does not model (``nn.MaxPool2d(2)``) is still a
+        # call written in the Sequential's own arguments, checked below
+        written = _layers_written_in(value.origin)
+        return all(
+            _layer_mode_free(model, layer) or (layer is UNKNOWN and written)
+            for layer in value.layers
+        ) and all(_call_mode_free(model, call, 0) for call in calls_in(value.origin))
     if isinstance(value, Instance):
         return _class_mode_free(model, value.cls, 0)
     return False
+
+
+def _layers_written_in(origin: cst.CSTNode) -> bool:
+    """``nn.Sequential(nn.Conv2d(...), nn.ReLU(), ...)``: every layer is a call
+    written there (no ``*layers``, no layer made elsewhere)."""
+    if not isinstance(origin, cst.Call) or not origin.args:
+        return False
+    return all(
+        not arg.star and arg.keyword is None and type(arg.value) is cst.Call for arg in origin.args
+    )
 
 
 def _layer_mode_free(model: ModuleIndex, layer: Value) -> bool:

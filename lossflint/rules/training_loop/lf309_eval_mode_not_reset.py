@@ -13,6 +13,7 @@ from lossflint.diagnostics import Finding, RelatedNode, Severity
 from lossflint.examples import Invalid
 from lossflint.registry import Rule
 from lossflint.rules.training_loop.common import eval_elsewhere
+from lossflint.rules.training_loop.lf309_audit_examples import AUDIT_INVALID, AUDIT_VALID
 
 if TYPE_CHECKING:
     from lossflint.analysis.model import SemanticModel
@@ -184,6 +185,7 @@ behaves differently from what the first epoch trained.
                         self.evaluate()
             """,
         ),
+        *AUDIT_INVALID,
     ]
     VALID = [
         # nothing in the model changes in eval mode (no dropout, no batch norm)
@@ -349,19 +351,7 @@ behaves differently from what the first epoch trained.
                     optimizer.step()
                 validate(ema_model)
         """,
-        # model.train(mode) with a flag
-        """
-        import torch
-
-        def fit(model, loader, optimizer, flag):
-            for epoch in range(3):
-                model.train(flag)
-                for x in loader:
-                    optimizer.zero_grad()
-                    model(x).mean().backward()
-                    optimizer.step()
-                model.eval()
-        """,
+        *AUDIT_VALID,
     ]
 
     def check(self, model: SemanticModel) -> Iterator[Finding]:

@@ -411,11 +411,18 @@ def high_rates(model: ModuleIndex, limits: dict[str, float]) -> Iterator[HighRat
     trained = trained_models(model)
     if rates.compares_rates:
         return
-    ctors = [c for c in loops(model).optimizer_ctors if c.family in limits]
+    index = loops(model)
+    ctors = [c for c in index.optimizer_ctors if c.family in limits]
+    # SGD whose gradient norm is clipped moves at most lr * max_norm a step
+    # (PyTorch's word-language-model recipe: lr=20 with clip 0.25); an
+    # adaptive optimiser rescales the clipped gradient anyway
+    clipped = any(event.kind == "clip" for event in index.events)
     shown = _demonstrations(model, rates, ctors, limits)
     for ctor in ctors:
         limit = limits[ctor.family]
         if has_star_args(ctor.call) or ctor.call in shown:
+            continue
+        if clipped and ctor.family == "sgd":
             continue
         applied = rates.applied(ctor)
         if applied is None or applied.value < limit:
@@ -426,6 +433,14 @@ def high_rates(model: ModuleIndex, limits: dict[str, float]) -> Iterator[HighRat
         if count is not None and count < TOY_PARAMETERS:
             continue
         yield HighRate(ctor, applied, limit)
+
+
+def source_note(model: ModuleIndex, applied: AppliedLR) -> str:
+    """`` (from line 12)`` / `` (from configs/base.py:7)``: where the number is written."""
+    source = applied.source
+    if isinstance(source, ForeignLiteral):
+        return f" (from {source.file}:{source.line})"
+    return "" if source is None else f" (from line {model.line_of(source)})"
 
 
 def _optimises_tensors(ctor: OptimizerCtor) -> bool:
@@ -440,6 +455,12 @@ def _optimises_tensors(ctor: OptimizerCtor) -> bool:
         return False
     for element in params.elements:
         value = element.value
+        if (
+            type(value) is cst.Call
+            and type(value.func) is cst.Attribute
+            and value.func.attr.value == "requires_grad_"
+        ):
+            value = value.func.value  # ``[image.requires_grad_()]``: the image itself
         if type(element) is cst.StarredElement or type(value) not in _TENSOR_ELEMENTS:
             return False
     return True

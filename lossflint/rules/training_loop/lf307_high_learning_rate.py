@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from lossflint.analysis.learning_rates import ForeignLiteral, HighRate, high_rates
+from lossflint.analysis.learning_rates import ForeignLiteral, HighRate, high_rates, source_note
 from lossflint.diagnostics import Finding, RelatedNode, RelatedSite, Severity
 from lossflint.examples import Invalid
 from lossflint.registry import Option, Rule
+from lossflint.rules.training_loop.lf307_audit_examples import AUDIT_VALID
 
 if TYPE_CHECKING:
     from lossflint.analysis.model import SemanticModel
@@ -356,34 +357,26 @@ about `lr` for every weight, so `lr=0.1` rewrites the weights each step.
         tp_model = parallelize_module(module=tp_model, device_mesh=mesh, parallelize_plan=plan)
         tp_optimizer = torch.optim.AdamW(tp_model.parameters(), lr=lr, foreach=True)
         """,
-        # learning rates compared on purpose
-        """
-        import torch
-        for lr in [1e-3, 1e-2, 1e-1, 1.0]:
-            optimizer = torch.optim.Adam(model.parameters(), lr=lr)
-        baseline = torch.optim.Adam(model.parameters(), lr=0.5)
-        """,
+        *AUDIT_VALID,
     ]
 
     def check(self, model: SemanticModel) -> Iterator[Finding]:
         limits = {"adaptive": float(self.opts["adaptive_max"]), "sgd": float(self.opts["sgd_max"])}
         for high in high_rates(model, limits):
-            source = high.applied.source
-            related: tuple[RelatedNode | RelatedSite, ...] = ()
-            if isinstance(source, ForeignLiteral):
-                related = (RelatedSite("the value", source.file, source.line, source.column),)
-            elif source is not None:
-                related = (RelatedNode("the value", source),)
+            src = high.applied.source
+            related: tuple[RelatedNode | RelatedSite, ...] = (
+                (RelatedSite("the value", src.file, src.line, src.column),)
+                if isinstance(src, ForeignLiteral)
+                else ()
+                if src is None
+                else (RelatedNode("the value", src),)
+            )
             yield Finding(high.applied.arg, _message(model, high), related=related)
 
 
 def _message(model: SemanticModel, high: HighRate) -> str:
     ctor, applied = high.ctor, high.applied
-    source = applied.source
-    if isinstance(source, ForeignLiteral):
-        via = f" (from {source.file}:{source.line})"
-    else:
-        via = "" if source is None else f" (from line {model.line_of(source)})"
+    via = source_note(model, applied)
     what = (
         f"{ctor.name} learning rate"
         if applied.peak_of is None

@@ -91,6 +91,9 @@ class KindAnalysis(Interpreter[Value]):
 
     CALL_METHODS = ("forward", "__call__")
     PINS_FROM_OTHER_FILES = True
+    # its hooks read no fact they record; ``loss_calls`` is a dict written
+    # again with the same call's loss
+    SKIPS_REPEATED_PASS = True
 
     def __init__(self, model: ModuleIndex) -> None:
         super().__init__(model, UNKNOWN)

@@ -249,6 +249,12 @@ class Base(Generic[V]):
 
     # --- provided by the other parts of the engine ---------------------------------
 
+    def _second_pass_repeats(self, before: Env, after: Env) -> bool:
+        """Whether a loop body's second pass, run from ``after`` (the first
+        pass's entry ``before`` joined with its end), would do what the first
+        did (then it is skipped)."""
+        return False
+
     def eval(self, expr: cst.BaseExpression, env: Env) -> V:
         raise NotImplementedError
 

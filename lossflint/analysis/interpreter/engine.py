@@ -24,6 +24,7 @@ from lossflint.analysis.interpreter.syntax import (
     statements_of,
     top_classes,
 )
+from lossflint.analysis.names import qualname_of_bindings
 from lossflint.analysis.values import ClassRef, Foreign, FunctionRef, Instance
 from lossflint.project import bridge, callers
 from lossflint.project.context import FOR_SUMMARY
@@ -35,6 +36,7 @@ if TYPE_CHECKING:
     from lossflint.analysis.names import Scope
 
 MAX_ROUNDS = 3
+_ABSENT = object()
 MAX_DEPTH = 40  # nested on-demand function runs
 
 
@@ -56,6 +58,11 @@ class Interpreter(Statements[V], Expressions[V]):
     #: project files make of them (``project/callers.py``), in a reported lint
     #: only: the domain's choice
     PINS_FROM_OTHER_FILES = False
+    #: whether a loop body's second pass is skipped when it would repeat the
+    #: first (``_second_pass_repeats``): only for a domain whose hooks read no
+    #: fact they record and whose records a repeated pass leaves as they are
+    #: (a dict entry written again with the same value, not a list appended to)
+    SKIPS_REPEATED_PASS = False
     #: whether a function's parameters take what this module's own calls of it
     #: pass (off: what the function says for any caller, as another file's)
     PINS_FROM_CALLS = True
@@ -157,6 +164,41 @@ class Interpreter(Statements[V], Expressions[V]):
             self._pins, self._captures, self._views = new_pins, new_captures, new_views
             if stable:
                 break
+
+    def _second_pass_repeats(self, before: Env, after: Env) -> bool:
+        """The second pass runs from ``after``: it repeats the first, whose
+        entry was ``before``, when every name ``before`` holds is the same
+        object in ``after``, and each name only ``after`` holds is unknown and
+        reads as unknown while absent too -- a plain local of the running
+        function that names no import (``_free`` gives unknown for it, and a
+        call of it is not taken for an API's). The joins of what it records
+        (values, pins, returns) are idempotent, so the records stand. Not in
+        the module body (an absent name is a module name there) nor in a
+        function with nested functions (the environments they capture at each
+        point would gain the names)."""
+        if not self.SKIPS_REPEATED_PASS:
+            return False
+        func = self.frame.func
+        if func is None or func in self._nested:
+            return False
+        scope = self.model.scopes[func]
+        local = scope.bindings
+        unknown = self.unknown
+        for key, value in after.items():
+            old = before.get(key, _ABSENT)
+            if old is not _ABSENT:
+                if value is not old:
+                    return False
+            elif (
+                value is not unknown
+                or "." in key
+                or key not in local
+                or key in scope.globals
+                or key in scope.nonlocals
+                or qualname_of_bindings(local[key]) is not None
+            ):
+                return False
+        return True
 
     def evaluate_alone(self, expr: cst.BaseExpression, label: str = "?") -> V:
         """What ``expr`` says on its own (not reached by the interpreter:

@@ -100,7 +100,7 @@ class Statements(Base[V]):
             self.eval(stmt.test, env)
         current = dict(env)
         exits: list[Env | None] = [dict(env)]
-        for _ in range(2):
+        for pass_ in range(2):
             body_env = dict(current)
             if type(stmt) is cst.For:
                 self._assign(stmt.target, self.unknown, body_env)
@@ -108,7 +108,14 @@ class Statements(Base[V]):
             # a body that always leaves (break/return) still reached here
             if out is None:
                 out = body_env
-            current = self._join_envs([current, out]) or current
+            joined = self._join_envs([current, out]) or current
+            if pass_ == 0 and self._second_pass_repeats(current, joined):
+                # the second pass would run from what the first ran from and
+                # end where it ends: its exits are the first's
+                exits.append(dict(joined))
+                current = joined
+                break
+            current = joined
             exits.append(dict(current))
         if stmt.orelse is not None:
             current = self._exec_block(statements_of(stmt.orelse), current) or current

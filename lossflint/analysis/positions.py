@@ -51,7 +51,7 @@ class LazyPositions:
         self._printed_here: dict[cst.CSTNode, _Printed] = {}
         self._starts: dict[cst.CSTNode, int] | None = None
         #: CPython's node of each top-level class/def, when the source is known
-        self._compounds: dict[cst.CSTNode, ast.stmt] = {}
+        self._compounds: dict[cst.CSTNode, _Line] = {}
         #: where each line of ``source`` starts
         self._offsets: list[int] | None = None
         self._done: dict[cst.CSTNode, tuple[Mapping[cst.CSTNode, CodeRange], int]] = {}
@@ -136,7 +136,7 @@ class LazyPositions:
             ):
                 break
             index = _ast_index(block, child)
-            body = getattr(ast_node, "body", None)
+            body = ast_node.body
             if index is None or not isinstance(body, list) or index >= len(body):
                 break
             found = body[index]
@@ -155,7 +155,7 @@ class LazyPositions:
             statement, ast_node, step = child, found, step + 2
         return best
 
-    def _first_line(self, statement: cst.CSTNode, found: ast.stmt) -> int | None:
+    def _first_line(self, statement: cst.CSTNode, found: _Line) -> int | None:
         """Lines before ``statement`` (its own leading blank and comment lines
         are printed with it), from CPython's first line of it; None when the
         two do not line up (a decorator whose expression starts on a later line)."""
@@ -163,10 +163,9 @@ class LazyPositions:
         before = len(getattr(statement, "leading_lines", ()))
         decorators = getattr(statement, "decorators", ())
         if decorators:
-            decorator_list = getattr(found, "decorator_list", None)
-            if not decorator_list or self.source is None:
+            if found.decorator is None or self.source is None:
                 return None
-            line = decorator_list[0].lineno
+            line = found.decorator
             if self._offsets is None:
                 self._offsets = [0] + [m.end() for m in _NEWLINE.finditer(self.source)]
             if not 0 < line <= len(self._offsets):
@@ -401,7 +400,7 @@ def _lines(code: str) -> int:
 
 
 def _starts_from_source(
-    module: cst.Module, source: str, compounds: dict[cst.CSTNode, ast.stmt] | None = None
+    module: cst.Module, source: str, compounds: dict[cst.CSTNode, _Line] | None = None
 ) -> dict[cst.CSTNode, int] | None:
     """Lines before each top-level statement, from the first lines CPython's
     parser gives the same statements (a top-level statement starts at column
@@ -439,7 +438,7 @@ def _starts_from_source(
             before += len(decorators[0].leading_lines)
         starts[statement] = line - 1 - before
         if compounds is not None and type(statement) in _DESCEND:
-            compounds[statement] = first
+            compounds[statement] = _Line.of(first)
         at += len(statement.body) if isinstance(statement, cst.SimpleStatementLine) else 1
     if at != len(body):
         if compounds is not None:
@@ -463,7 +462,44 @@ def _ast_index(block: cst.IndentedBlock, child: cst.CSTNode) -> int | None:
     return None
 
 
-def _same_kind(node: cst.CSTNode, found: ast.stmt) -> bool:
-    if type(node) is cst.ClassDef:
-        return type(found) is ast.ClassDef
-    return type(found) in (ast.FunctionDef, ast.AsyncFunctionDef)
+def _same_kind(node: cst.CSTNode, found: _Line) -> bool:
+    return found.kind == ("class" if type(node) is cst.ClassDef else "def")
+
+
+class _Line:
+    """What positions need of a statement CPython parsed: where it starts,
+    where its first decorator does, and (classes and functions) the same of
+    the statements of its body; the syntax tree itself is not kept."""
+
+    __slots__ = ("lineno", "col_offset", "decorator", "kind", "body")
+
+    def __init__(self, stmt: ast.stmt) -> None:
+        self.lineno = stmt.lineno
+        self.col_offset = stmt.col_offset
+        decorators = getattr(stmt, "decorator_list", None)
+        self.decorator: int | None = decorators[0].lineno if decorators else None
+        kind = type(stmt)
+        self.kind = (
+            "class"
+            if kind is ast.ClassDef
+            else "def"
+            if kind in (ast.FunctionDef, ast.AsyncFunctionDef)
+            else "other"
+        )
+        self.body: list[_Line] | None = None
+
+    @classmethod
+    def of(cls, stmt: ast.stmt) -> _Line:
+        """``stmt`` and, through class and function bodies, what is inside."""
+        top = cls(stmt)
+        todo = [(top, stmt)]
+        while todo:
+            line, node = todo.pop()
+            if line.kind == "other":
+                continue
+            line.body = []
+            for inner in node.body:  # type: ignore[attr-defined]
+                child = cls(inner)
+                line.body.append(child)
+                todo.append((child, inner))
+        return top

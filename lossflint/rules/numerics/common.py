@@ -102,7 +102,20 @@ def cross_entropy_formula(
             return None  # -t * log(sum(exp(x))): a log-sum-exp (LF204's), not of a probability
         if num.same_code(model, factor, member.argument):
             return None  # entropy -p*log(p), not a cross-entropy
+        if _log_of_ratio(model, member.argument):
+            return None  # -q*log(p/q): a KL divergence or importance weight, not a CE
     return Formula(node, tuple(m for _, m in members), len(members) == 2)
+
+
+def _log_of_ratio(model: SemanticModel, argument: cst.BaseExpression) -> bool:
+    """``new_p / p``: the log of a ratio of two distributions (a KL term, a
+    policy's importance weight); a hand-written softmax ``exp(x) / sum(...)``
+    is still a probability."""
+    resolved = num.resolve(model, argument)
+    if not num.is_binop(resolved, cst.Divide):
+        return False
+    assert isinstance(resolved, cst.BinaryOperation)
+    return exp_call(model, num.resolve(model, resolved.left)) is None
 
 
 def _log_of_exponentials(model: SemanticModel, argument: cst.BaseExpression) -> bool:

@@ -110,6 +110,16 @@ formula no longer sees.
                 return (-t * q.log() - (1 - t) * (1 - q).log()).mean()  # error: LF203 at `(-t`
             """
         ),
+        # a softmax written by hand is still a probability
+        Invalid(
+            """
+            import torch
+
+            def xent(x, y):
+                p = torch.exp(x) / torch.exp(x).sum(1, keepdim=True)
+                return -(y * torch.log(p)).sum(1).mean()  # error: LF203
+            """
+        ),
     ]
     VALID = [
         # the formula illustrated on literal probabilities (PyTorchZeroToAll)
@@ -180,6 +190,15 @@ formula no longer sees.
         import torch
         probs = torch.softmax(z, 1)
         loss = -(y * torch.log(probs)).sum()
+        """,
+        # a KL divergence between the policy before and after a step, logged
+        # (Deep-Reinforcement-Learning-Hands-On): the log of a ratio, not of p
+        """
+        import torch.nn.functional as F
+
+        def kl(prob_v, new_logits_v):
+            new_prob_v = F.softmax(new_logits_v, dim=1)
+            return -((new_prob_v / prob_v).log() * prob_v).sum(dim=1).mean()
         """,
     ]
 

@@ -37,7 +37,6 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cached_property
-from pathlib import PurePath
 from typing import TYPE_CHECKING
 
 import libcst as cst
@@ -51,9 +50,10 @@ from lossflint.analysis.calls import (
 )
 from lossflint.analysis.loops import loops, role_from_name
 from lossflint.analysis.names import dotted_text
+from lossflint.analysis.test_files import is_test_path
 from lossflint.project.constants import ForeignLiteral, imported_literal
 
-__all__ = ["ForeignLiteral"]
+__all__ = ["ForeignLiteral", "is_test_path"]
 from lossflint.analysis.trained_models import trained_models
 
 if TYPE_CHECKING:
@@ -90,19 +90,6 @@ class _SchedulerUse:
     kind: str  # "rescaling" / "peak" / "unknown"
     name: str
     keys: frozenset[tuple[str, cst.CSTNode]]
-
-
-def is_test_path(path: str) -> bool:
-    """``tests/…``, ``test/…``, ``test_*.py``, ``*_test.py``, ``conftest.py``."""
-    parts = PurePath(path.replace("\\", "/")).parts
-    if not parts:
-        return False
-    *folders, name = parts
-    if any(folder in ("tests", "test") for folder in folders):
-        return True
-    return name.endswith(".py") and (
-        name.startswith("test_") or name.endswith("_test.py") or name == "conftest.py"
-    )
 
 
 class LearningRates:

@@ -1,0 +1,34 @@
+"""LF602 needs a file name: a unit test's fixture trains on a loader in a
+fixed order on purpose (the rule examples are all linted as ``example.py``)."""
+
+from __future__ import annotations
+
+import pytest
+
+from lossflint.linter import RuleSet, lint_text
+
+#: lightning-bolts' BoringModel fixture: a data set of noise, no shuffle
+FIXTURE = """\
+import torch
+from torch.utils.data import DataLoader
+
+
+def train(model, optimizer, dataset):
+    for batch in DataLoader(dataset, batch_size=4):
+        optimizer.zero_grad()
+        model(batch).sum().backward()
+        optimizer.step()
+"""
+
+
+def codes(filename: str) -> list[str]:
+    return [d.code for d in lint_text(FIXTURE, filename, RuleSet(["LF602"]), []).diagnostics]
+
+
+@pytest.mark.parametrize("path", ["tests/helpers/boring_model.py", "test_loop.py", "conftest.py"])
+def test_unit_tests_are_exempt(path: str) -> None:
+    assert codes(path) == []
+
+
+def test_the_same_loop_elsewhere_fires() -> None:
+    assert codes("train.py") == ["LF602"]

@@ -7,17 +7,19 @@ import pytest
 
 from lossflint.linter import RuleSet, lint_text
 
-#: lightning-bolts' BoringModel fixture: a data set of noise, no shuffle
+#: a loop over a loader without shuffle (lightning-bolts' BoringModel fixture trains so)
 FIXTURE = """\
 import torch
-from torch.utils.data import DataLoader
+from torch.utils.data import DataLoader, TensorDataset
 
-
-def train(model, optimizer, dataset):
-    for batch in DataLoader(dataset, batch_size=4):
-        optimizer.zero_grad()
-        model(batch).sum().backward()
-        optimizer.step()
+ds = TensorDataset(x, y)
+loader = DataLoader(ds, batch_size=64)
+for epoch in range(5):
+    for xb, yb in loader:
+        opt.zero_grad()
+        loss = torch.nn.functional.mse_loss(model(xb), yb)
+        loss.backward()
+        opt.step()
 """
 
 

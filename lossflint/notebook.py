@@ -63,7 +63,7 @@ _MASK_RE = re.compile(r"^[ \t]*pass  # lossflint-masked-line-(\d+)$")
 _LINE_MAGIC = re.compile(r"^[ \t]*[%!]")
 _ASSIGN_MAGIC = re.compile(r"^[ \t]*[A-Za-z_][\w.,\t ]*=[ \t]*[%!]")
 # ``x?``, ``??x`` and IPython's wildcard search ``torch.*Tensor?``
-_HELP = re.compile(r"^[ \t]*(\?{1,2}[\w.*]+|[\w.*]+\?{1,2})[ \t]*$")
+_HELP = re.compile(r"^[ \t]*(\?{1,2}[ \t]*[\w.*]+|[\w.*]+[ \t]*\?{1,2})[ \t]*$")
 # ``pip install x`` without ``!``: IPython's automagic runs ``pip``/``conda``/
 # ``mamba`` as ``%pip``/...; ``apt-get``/``pip3`` lines are pasted from Colab;
 # ``ls``/``cat``/``mkdir``/... are IPython's default shell aliases. The

@@ -122,6 +122,8 @@ def test_magics_are_masked_and_lines_keep_their_numbers():
             "import torch\n"
             "torch.log?\n"
             "??torch.softmax\n"
+            "?? Dense\n"
+            "torch.exp ?\n"
             "%config InlineBackend.figure_format = \\\n"
             "    'retina'\n"
             "if True:\n"
@@ -129,7 +131,7 @@ def test_magics_are_masked_and_lines_keep_their_numbers():
             "p = torch.log(torch.softmax(x, 1))",
         ),
     )
-    assert lint(text) == [(1, 12, 5, "LF201")]
+    assert lint(text) == [(1, 14, 5, "LF201")]
 
 
 def test_percent_continuation_is_not_a_magic():

@@ -332,6 +332,8 @@ def is_guarded(model: ModuleIndex, expr: cst.BaseExpression, depth: int = 3) -> 
         return isinstance(bound, (int, float)) and bound > 0
     if is_binop(expr, cst.Add):
         return any(positive_term(model, term) for term in add_terms(expr))
+    if _project_clip(model, expr):
+        return True
     # casts and selections keep every element's bound (the depth counts names
     # followed, not the links of a method chain, which the text bounds)
     if isinstance(expr, cst.Subscript):
@@ -344,6 +346,33 @@ def is_guarded(model: ModuleIndex, expr: cst.BaseExpression, depth: int = 3) -> 
         first = argument(info.node, 0, "input")
         return first is not None and is_guarded(model, first, depth)
     return False
+
+
+#: a project's own clipping helper (``clip_by_tensor``, ``clamp_probs``)
+_CLIP_NAME = re.compile(r"clip|clamp", re.IGNORECASE)
+
+
+def _project_clip(model: ModuleIndex, expr: cst.BaseExpression) -> bool:
+    """``self.clip_by_tensor(p, eps, 1 - eps)``: a helper named for clipping
+    (the project's own; the APIs are ``clamp_lower``'s, asked first), given a
+    positive literal lower bound (YOLO losses clip by mask arithmetic)."""
+    if type(expr) is not cst.Call:
+        return False
+    func = expr.func
+    name = (
+        func.attr.value
+        if type(func) is cst.Attribute
+        else func.value
+        if type(func) is cst.Name
+        else None
+    )
+    if name is None or not _CLIP_NAME.search(name):
+        return False
+    args = positional(expr)
+    if len(args) < 2:
+        return False
+    bound = literal_value(resolve(model, args[1].value))
+    return isinstance(bound, (int, float)) and not isinstance(bound, bool) and bound > 0
 
 
 def add_terms(expr: cst.BaseExpression) -> list[cst.BaseExpression]:

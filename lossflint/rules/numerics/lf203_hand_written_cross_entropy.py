@@ -200,6 +200,20 @@ formula no longer sees.
             new_prob_v = F.softmax(new_logits_v, dim=1)
             return -((new_prob_v / prob_v).log() * prob_v).sum(dim=1).mean()
         """,
+        # clipped by the project's own helper first (bubbliiiing's YOLO losses)
+        """
+        import torch
+
+        class YOLOLoss(torch.nn.Module):
+            def clip_by_tensor(self, t, t_min, t_max):
+                result = (t >= t_min).float() * t + (t < t_min).float() * t_min
+                return (result <= t_max).float() * result + (result > t_max).float() * t_max
+
+            def bce(self, pred, target):
+                epsilon = 1e-7
+                pred = self.clip_by_tensor(pred, epsilon, 1.0 - epsilon)
+                return -target * torch.log(pred) - (1.0 - target) * torch.log(1.0 - pred)
+        """,
     ]
 
     def check(self, model: SemanticModel) -> Iterator[Finding]:

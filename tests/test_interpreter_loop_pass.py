@@ -1,6 +1,7 @@
 """A loop body's second pass is skipped when it would repeat the first
-(``Interpreter._second_pass_repeats``, value kinds only): everything the
-analysis records must be what running the second pass records."""
+(``Interpreter._second_pass_repeats``; value kinds, and data flow after a
+first pass that recorded nothing): everything the analyses record must be
+what running the second pass records."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from lossflint.analysis.data_flow import DataFacts
 from lossflint.analysis.kinds import KindAnalysis
 from lossflint.analysis.model import SemanticModel
 
@@ -24,6 +26,19 @@ FIXTURES = sorted(
 
 class _EveryPass(KindAnalysis):
     SKIPS_REPEATED_PASS = False
+
+
+class _EveryDataPass(DataFacts):
+    SKIPS_REPEATED_PASS = False
+
+
+class _CountingData(DataFacts):
+    skipped = 0
+
+    def _second_pass_repeats(self, before: dict[str, Any], after: dict[str, Any]) -> bool:
+        found = super()._second_pass_repeats(before, after)
+        type(self).skipped += found
+        return found
 
 
 class _Counting(KindAnalysis):
@@ -51,6 +66,25 @@ def _state(kinds: KindAnalysis) -> dict[str, Any]:
     }
 
 
+def _data_state(facts: DataFacts) -> dict[str, Any]:
+    return {
+        "values": [(id(k), v) for k, v in facts.values.items()],
+        "loaders": [
+            (id(k), id(v.call), v.ordered, v.explicit, id(v.shuffle_arg))
+            for k, v in facts.loaders.items()
+        ],
+        "leaks": [(id(x.fit), id(x.split), x.how, x.scaler) for x in facts.leaks],
+        "fits": [(v, id(c)) for v, c in facts.lightning_fits],
+        "next": [(id(k), v) for k, v in facts.next_calls.items()],
+        "slices": [(id(k), [(a, b, id(c)) for a, b, c in v]) for k, v in facts._slices.items()],
+        "adapted": [(k, id(c), key) for k, (c, key) in facts._adapted.items()],
+        "returns": {id(k): v for k, v in facts._returns.items()},
+        "pins": {id(k): v for k, v in facts._pins.items()},
+        "captures": {id(k): v for k, v in facts._captures.items()},
+        "globals": facts._globals,
+    }
+
+
 def _check(text: str) -> None:
     try:
         module = cst.parse_module(text)
@@ -58,6 +92,7 @@ def _check(text: str) -> None:
         return
     model = SemanticModel(module, "t.py")
     assert _state(KindAnalysis(model)) == _state(_EveryPass(model))
+    assert _data_state(DataFacts(model)) == _data_state(_EveryDataPass(model))
 
 
 STRESS = """
@@ -118,6 +153,36 @@ def nested_loops(model, loader, opt):
 for i in range(3):
     module_level = torch.softmax(torch.randn(2, 3), 1)
     later = F.nll_loss(module_level, torch.tensor([0, 1]))
+
+from sklearn.model_selection import train_test_split
+from sklearn.preprocessing import StandardScaler
+from torch.utils.data import DataLoader, TensorDataset
+import pytorch_lightning as pl
+
+def data_in_loops(X, y, model, opt):
+    for fold in range(3):
+        X_tr, X_te = train_test_split(X_scaled)
+        scaler = StandardScaler()
+        X_scaled = scaler.fit_transform(X)
+        head = X_scaled[:100]
+        tail = X_scaled[100:]
+    for epoch in range(2):
+        loader = DataLoader(TensorDataset(X, y), batch_size=8)
+        for xb, yb in loader:
+            model(xb).sum().backward()
+            opt.step()
+        batch = next(iter(loader))
+    trainer = pl.Trainer()
+    for _ in range(2):
+        trainer.fit(model, loader)
+    return batch
+
+def quiet_loops(xs):
+    total = 0
+    for x in xs:
+        for y in xs:
+            total = total + x * y
+    return total
 """
 
 
@@ -127,9 +192,12 @@ def test_the_skip_happens_and_changes_nothing() -> None:
 
     for text in (STRESS, generate(300)):
         _check(text)
-        _Counting.skipped = 0
-        _Counting(SemanticModel(cst.parse_module(text), "t.py"))
+        _Counting.skipped = _CountingData.skipped = 0
+        model = SemanticModel(cst.parse_module(text), "t.py")
+        _Counting(model)
+        _CountingData(model)
         assert _Counting.skipped > 0
+        assert _CountingData.skipped > 0
 
 
 @pytest.mark.parametrize("path", FIXTURES, ids=lambda p: p.name)
@@ -139,6 +207,11 @@ def test_fixtures_record_what_every_pass_records(path: Path) -> None:
 
 PIECES = [
     "    for q in range(2):\n",
+    "        s = StandardScaler().fit_transform(w)\n",
+    "        a, b = train_test_split(s)\n",
+    "        w = DataLoader(v, shuffle=False)\n",
+    "        u = next(iter(w))\n",
+    "        p = s[:10]\n",
     "        w = F.softmax(w, 1)\n",
     "        v = w(1)\n",
     "    global g\n",

@@ -130,6 +130,10 @@ class DataFacts(Interpreter[Any]):
 
     SUBSCRIPT_STORE_FORGETS = True
     CALL_METHODS = ()
+    # a loop body's second pass is skipped only after a first that recorded
+    # nothing new (``records_made``): the hooks read what was recorded
+    # (``_adapted``, values) and the passes append to lists
+    SKIPS_REPEATED_PASS = True
 
     def __init__(self, model: ModuleIndex) -> None:
         super().__init__(model, None)
@@ -164,6 +168,19 @@ class DataFacts(Interpreter[Any]):
         return _has_formula(self.model)
 
     # --- domain ---------------------------------------------------------------------
+
+    def records_made(self) -> object:
+        # every record adds a key or an item (an entry written again is
+        # written as the repeated pass would write it)
+        return (
+            len(self.loaders),
+            len(self.leaks),
+            len(self.lightning_fits),
+            len(self.next_calls),
+            len(self._adapted),
+            sum(len(found) for found in self._slices.values()),
+            len(self._slices),
+        )
 
     def begin_round(self) -> None:
         self.loaders, self.leaks, self.lightning_fits = {}, [], []

@@ -249,6 +249,12 @@ class Base(Generic[V]):
 
     # --- provided by the other parts of the engine ---------------------------------
 
+    def records_made(self) -> object:
+        """What the domain has recorded so far, as a marker that changes with
+        every new record (a domain whose hooks read their own records: a
+        loop pass that recorded something is not skipped)."""
+        return None
+
     def _second_pass_repeats(self, before: Env, after: Env) -> bool:
         """Whether a loop body's second pass, run from ``after`` (the first
         pass's entry ``before`` joined with its end), would do what the first

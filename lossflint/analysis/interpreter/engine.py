@@ -61,7 +61,9 @@ class Interpreter(Statements[V], Expressions[V]):
     #: whether a loop body's second pass is skipped when it would repeat the
     #: first (``_second_pass_repeats``): only for a domain whose hooks read no
     #: fact they record and whose records a repeated pass leaves as they are
-    #: (a dict entry written again with the same value, not a list appended to)
+    #: (a dict entry written again with the same value, not a list appended
+    #: to) -- or, through ``records_made``, skipped only after a first pass
+    #: that recorded nothing new
     SKIPS_REPEATED_PASS = False
     #: whether a function's parameters take what this module's own calls of it
     #: pass (off: what the function says for any caller, as another file's)

@@ -100,6 +100,7 @@ class Statements(Base[V]):
             self.eval(stmt.test, env)
         current = dict(env)
         exits: list[Env | None] = [dict(env)]
+        records = self.records_made()
         for pass_ in range(2):
             body_env = dict(current)
             if type(stmt) is cst.For:
@@ -109,7 +110,11 @@ class Statements(Base[V]):
             if out is None:
                 out = body_env
             joined = self._join_envs([current, out]) or current
-            if pass_ == 0 and self._second_pass_repeats(current, joined):
+            if (
+                pass_ == 0
+                and self.records_made() == records
+                and self._second_pass_repeats(current, joined)
+            ):
                 # the second pass would run from what the first ran from and
                 # end where it ends: its exits are the first's
                 exits.append(dict(joined))

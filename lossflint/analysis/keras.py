@@ -618,6 +618,22 @@ class KerasFacts(Interpreter[Any]):
         found = bridge.call(callee.ref)
         if isinstance(found, SKerasLoss) and found.from_logits_param:
             found = replace(found, from_logits=_passed_flag(call, callee, found.from_logits_param))
+        if isinstance(found, SKerasModel) and any(
+            layer is not None and layer.units_param for layer in found.layers
+        ):
+            # ``tagger(8)`` of ``def tagger(n_tags): ... Dense(n_tags, ...)``
+            found = replace(
+                found,
+                layers=tuple(
+                    replace(
+                        layer,
+                        units=_passed_int(call, callee, layer.units_param, layer.units_default),
+                    )
+                    if layer is not None and layer.units_param
+                    else layer
+                    for layer in found.layers
+                ),
+            )
         return self.from_summary(found, call) if found is not None else self.unknown
 
     def project_import(self, node: cst.Import | cst.ImportFrom, local: str) -> Any:
@@ -1281,6 +1297,20 @@ def _passed_flag(call: cst.Call, callee: Foreign, param: str) -> bool | None:
     passes for its parameter ``param`` (``make_loss(from_logits=True)``,
     ``make_loss(True)``); None when it passes anything else or nothing (the
     default is not in the summary)."""
+    value = _passed(call, callee, param)
+    return value if isinstance(value, bool) else None
+
+
+def _passed_int(call: cst.Call, callee: Foreign, param: str, default: int | None) -> int | None:
+    """The literal integer this call passes for ``param`` (``default`` when it
+    passes nothing for it); None when it passes anything else."""
+    value = _passed(call, callee, param, default)
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _passed(call: cst.Call, callee: Foreign, param: str, default: Any = None) -> Any:
+    """What this call of another module's function passes for its parameter
+    ``param``: a literal, ``default`` when nothing, None when not a literal."""
     context = project_context()
     if context is None:
         return None
@@ -1293,8 +1323,10 @@ def _passed_flag(call: cst.Call, callee: Foreign, param: str) -> bool | None:
     chosen = next((a for a in call.args if a.keyword and a.keyword.value == param), None)
     if chosen is None and index < len(positional):
         chosen = positional[index]
-    value = literal_value(chosen.value) if chosen is not None else None
-    return value if isinstance(value, bool) else None
+    if chosen is None:
+        return default
+    value = literal_value(chosen.value)
+    return None if value is NotImplemented else value
 
 
 def _bool(expr: cst.BaseExpression | None, env: Env) -> bool | None:

@@ -26,7 +26,7 @@ import libcst as cst
 
 from lossflint.analysis.accumulation import detached
 from lossflint.analysis.apis import Kind
-from lossflint.analysis.calls import has_star_args, literal_value
+from lossflint.analysis.calls import argument, has_star_args, literal_value
 from lossflint.analysis.gradients import GradientFacts, Reach, gradients
 from lossflint.analysis.interpreter.syntax import kept_init
 from lossflint.analysis.kinds import KindAnalysis, _origin_label
@@ -677,9 +677,31 @@ class Summarizer:
                     layer.return_sequences,
                     layer.other_axis,
                     self._origin(layer.node, ""),
+                    *self._units_parameter(layer),
                 )
             )
         return SKerasModel(tuple(layers), value.style, self._origin(value.node, ""))
+
+    def _units_parameter(self, layer: Any) -> tuple[str, int | None]:
+        """``n`` (and its literal default) in ``Dense(n, ...)`` when the units
+        are a parameter of the top-level function building the layer."""
+        if layer.units is not None or layer.name != "Dense":
+            return "", None
+        arg = argument(layer.node, 0, "units")
+        func = self.model.enclosing(layer.node, cst.FunctionDef)
+        if not isinstance(arg, cst.Name) or not isinstance(func, cst.FunctionDef):
+            return "", None
+        if self._names.get(func) != func.name.value:
+            return "", None  # a method, a nested function: not a call another file makes
+        bindings = self.model.scopes[func].bindings.get(arg.value, [])
+        if len(bindings) != 1 or bindings[0].kind != "param":
+            return "", None
+        param = bindings[0].node
+        default = (
+            literal_value(param.default) if isinstance(param, cst.Param) and param.default else None
+        )
+        units = default if isinstance(default, int) and not isinstance(default, bool) else None
+        return arg.value, units
 
     def _parameter_of(self, loss: Any) -> str:
         """``flag`` in ``CategoricalCrossentropy(from_logits=flag)`` when it is

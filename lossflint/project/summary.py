@@ -30,7 +30,7 @@ from functools import cache
 from typing import Any, Union
 
 #: changes whenever the shape of a summary changes (old cache entries are misses)
-SUMMARY_FORMAT = 8
+SUMMARY_FORMAT = 9
 #: nothing real nests deeper; more is damage (or an attack on the decoder)
 MAX_DEPTH = 64
 
@@ -128,6 +128,11 @@ class SKerasLayer:
     #: ``Softmax(axis=...)`` that is not the last axis
     other_axis: bool = False
     origin: Origin | None = None
+    #: ``Dense(n_tags)`` where ``n_tags`` is a parameter of the function
+    #: building the model (never rebound there): a call passing a literal (or
+    #: the parameter's literal default) says the units
+    units_param: str = ""
+    units_default: int | None = None
 
 
 @dataclass(frozen=True)

@@ -78,6 +78,9 @@ _SHELL_COMMAND = re.compile(
 PYTHON_CELL_MAGICS = frozenset({"time", "timeit", "capture", "prun", "debug", "memit", "mprun"})
 _CELL_MAGIC = re.compile(r"^[ \t]*%%(?P<name>\w*)")
 _MAX_UNMASK_TRIES = 20
+# ``% (i, x)``: the modulo operator continuing an expression (no magic's name
+# follows the ``%``)
+_OPERATOR_LINE = re.compile(r"^[ \t]*%(?!%)[ \t(\[{'\"]")
 _LINE_NO = re.compile(r"\bline (\d+)\b")
 
 
@@ -263,6 +266,25 @@ def _parse_masked(
         retry = parse(text, filename)
         if not isinstance(retry, Diagnostic):
             del masks[mask_id]
+            return text, retry
+    # several ``% (a, b)`` continuation lines in one cell (black puts the
+    # operator first): put back every masked line that is an operator, not a
+    # magic name, at once
+    operators = []
+    candidate = lines.copy()
+    for row in masked_rows:
+        body = lines[row].rstrip("\r")
+        mask_id = int(_MASK_RE.match(body).group(1))  # type: ignore[union-attr]
+        original = masks.get(mask_id)
+        if original is not None and _OPERATOR_LINE.match(original):
+            operators.append(mask_id)
+            candidate[row] = original + lines[row][len(body) :]
+    if len(operators) > 1:
+        text = "\n".join(candidate)
+        retry = parse(text, filename)
+        if not isinstance(retry, Diagnostic):
+            for mask_id in operators:
+                del masks[mask_id]
             return text, retry
     return masked, parsed
 

@@ -145,6 +145,21 @@ def test_percent_continuation_is_not_a_magic():
     assert lint(text) == [(1, 4, 5, "LF201")]
 
 
+def test_several_percent_continuations_in_one_cell():
+    # black's layout of %-formatting puts the operator first, once per print
+    text = notebook(
+        (
+            "code",
+            "%matplotlib inline\n"
+            "for i in range(3):\n"
+            "    print(\n        'epoch %d'\n        % (i,)\n    )\n"
+            "    print(\n        'loss %f'\n        % (0.5,)\n    )\n"
+            "import torch\np = torch.log(torch.softmax(x, 1))",
+        ),
+    )
+    assert lint(text) == [(1, 12, 5, "LF201")]
+
+
 def test_cell_magic_cell_is_skipped():
     text = notebook(
         ("code", "%%bash\necho $((1 + 2))\nfor x in *; do echo $x; done"),

@@ -5,7 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
+import libcst as cst
+
+from lossflint.analysis import apis
 from lossflint.analysis.loops import loops
+from lossflint.analysis.names import dotted_text
 from lossflint.diagnostics import Finding, Severity
 from lossflint.examples import Invalid
 from lossflint.registry import Rule
@@ -121,6 +125,22 @@ step decay), and PyTorch warns: "Detected call of `lr_scheduler.step()` before
         ),
     ]
     VALID = [
+        # the project's own schedule, whose step() sets the rate for the
+        # update that follows (I-JEPA, MSN)
+        """
+        import torch
+        from utils.schedulers import WarmupCosineSchedule
+
+        def main(encoder, loader, ipe):
+            optimizer = torch.optim.AdamW(encoder.parameters())
+            scheduler = WarmupCosineSchedule(optimizer, warmup_steps=10 * ipe, ref_lr=1e-3)
+            for imgs, target in loader:
+                _new_lr = scheduler.step()
+                loss = (encoder(imgs) - target).abs().mean()
+                loss.backward()
+                optimizer.step()
+                optimizer.zero_grad()
+        """,
         """
         import torch
 
@@ -208,6 +228,8 @@ step decay), and PyTorch warns: "Detected call of `lr_scheduler.step()` before
             for sched in loop.of("sched_step"):
                 if not sched.direct or sched.event.closure or id(sched.node) in reported:
                     continue
+                if _built_by_other(model, sched.event.receiver):
+                    continue
                 if any(s.order < sched.order for s in steps):
                     continue
                 later = [s for s in steps if s.order > sched.order]
@@ -226,3 +248,25 @@ step decay), and PyTorch warns: "Detected call of `lr_scheduler.step()` before
                     "is skipped (PyTorch warns); step the scheduler after the optimizer",
                     related=(related,),
                 )
+
+
+def _built_by_other(model: SemanticModel, receiver: str | None) -> bool:
+    """The "scheduler" is made here by a callable not known to build a
+    framework scheduler (ijepa's ``WarmupCosineSchedule``, a project
+    factory): its ``step()`` may well set the rate for the coming update."""
+    if receiver is None:
+        return False
+    for site in model.calls:
+        parent = model.parent(site.node)
+        if not isinstance(parent, cst.Assign) or not any(
+            dotted_text(t.target) == receiver for t in parent.targets
+        ):
+            continue
+        qualname = site.qualname
+        if qualname is None:
+            return True  # a class or function of this file
+        if not (
+            qualname.startswith(apis.SCHEDULER_PREFIXES) or qualname in apis.SCHEDULER_FUNCTIONS
+        ):
+            return True
+    return False

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 import libcst as cst
 
 from lossflint.analysis import apis
+from lossflint.analysis import numerics as num
 from lossflint.analysis.apis import Kind
 from lossflint.analysis.calls import literal_value, positional
 from lossflint.analysis.values import Tensor
@@ -80,6 +81,8 @@ def probability_log(
         return None
     if value.kind not in (Kind.PROBS, Kind.SIGMOID_PROBS):
         return None
+    if num.clamped_in_place(model, target):
+        return None  # ``p.data.clamp_(0.01, 0.99)`` just before: log never sees 0
     # numpy's log only counts on framework tensors (the producer must be one)
     if log.framework == "numpy" and not isinstance(value.origin, cst.Call):
         return None

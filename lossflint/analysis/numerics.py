@@ -318,6 +318,8 @@ def is_guarded(model: ModuleIndex, expr: cst.BaseExpression, depth: int = 3) -> 
     if depth <= 0:
         return False
     if isinstance(expr, cst.Name):
+        if clamped_in_place(model, expr):
+            return True
         value = bound_value(model, expr)
         if value is not None:
             return is_guarded(model, value, depth - 1)
@@ -373,6 +375,73 @@ def _project_clip(model: ModuleIndex, expr: cst.BaseExpression) -> bool:
         return False
     bound = literal_value(resolve(model, args[1].value))
     return isinstance(bound, (int, float)) and not isinstance(bound, bool) and bound > 0
+
+
+#: in-place clamps of a tensor (``p.clamp_(eps, 1)``, ``p.data.clamp_(...)``)
+_IN_PLACE_CLAMPS = frozenset({"clamp_", "clip_", "clamp_min_"})
+
+
+def clamped_in_place(model: ModuleIndex, expr: cst.BaseExpression) -> bool:
+    """``p`` (a name) clamped in place to a positive lower bound by a statement
+    shortly before the one using it, in the same block, with no rebinding of
+    ``p`` in between (C51's ``dist.data.clamp_(0.01, 0.99)`` before ``dist.log()``)."""
+    if type(expr) is not cst.Name:
+        return False
+    name = expr.value
+    statement: cst.CSTNode = expr
+    parent = model.parent(statement)
+    while parent is not None and type(parent) not in (cst.IndentedBlock, cst.Module):
+        statement, parent = parent, model.parent(parent)
+    if parent is None:
+        return False
+    body = list(parent.body)  # type: ignore[attr-defined]
+    if statement not in body:
+        return False
+    for before in reversed(body[: body.index(statement)]):
+        if type(before) is not cst.SimpleStatementLine:
+            return False
+        for small in before.body:
+            if type(small) is cst.Expr and _clamps(small.value, name):
+                return True
+            if type(small) in (cst.Assign, cst.AugAssign, cst.AnnAssign) and name in _targets(
+                small
+            ):
+                return False
+    return False
+
+
+def _clamps(call: cst.BaseExpression, name: str) -> bool:
+    if type(call) is not cst.Call or type(call.func) is not cst.Attribute:
+        return False
+    if call.func.attr.value not in _IN_PLACE_CLAMPS:
+        return False
+    receiver = call.func.value
+    if type(receiver) is cst.Attribute and receiver.attr.value == "data":
+        receiver = receiver.value
+    if type(receiver) is not cst.Name or receiver.value != name:
+        return False
+    lower = argument(call, 0, "min")
+    bound = literal_value(lower) if lower is not None else None
+    return isinstance(bound, (int, float)) and not isinstance(bound, bool) and bound > 0
+
+
+def _targets(small: cst.CSTNode) -> set[str]:
+    found: set[str] = set()
+    targets = (
+        [t.target for t in small.targets]  # type: ignore[attr-defined]
+        if type(small) is cst.Assign
+        else [small.target]  # type: ignore[attr-defined]
+    )
+    for target in targets:
+        if type(target) is cst.Name:
+            found.add(target.value)
+        elif type(target) in (cst.Tuple, cst.List):
+            found.update(
+                e.value.value  # type: ignore[attr-defined]
+                for e in target.elements  # type: ignore[union-attr]
+                if type(e.value) is cst.Name
+            )
+    return found
 
 
 def add_terms(expr: cst.BaseExpression) -> list[cst.BaseExpression]:

@@ -73,6 +73,17 @@ is imported as `F` when the file does not import it yet. When the softmax sits
 in another statement, the finding has no automatic fix.
 """
     INVALID = [
+        # clamped in place to [0, 1]: 0 stays possible
+        Invalid(
+            """
+            import torch.nn.functional as F
+
+            def td_loss(logits, proj_dist):
+                dist = F.softmax(logits, dim=1)
+                dist.data.clamp_(0, 1)
+                return -(proj_dist * dist.log()).sum(1).mean()  # error: LF201 at `dist.log()`
+            """
+        ),
         # a selection of probabilities is still probabilities (d2l-style
         # softmax regression, the TF1 REINFORCE estimator)
         Invalid(
@@ -165,6 +176,15 @@ in another statement, the finding has no automatic fix.
         ),
     ]
     VALID = [
+        # clamped in place just before the log (C51 / Rainbow DQN)
+        """
+        import torch.nn.functional as F
+
+        def td_loss(logits, proj_dist):
+            dist = F.softmax(logits, dim=1)
+            dist.data.clamp_(0.01, 0.99)
+            return -(proj_dist * dist.log()).sum(1).mean()
+        """,
         # the selection taken of log-probabilities, or guarded
         """
         import torch

@@ -10,7 +10,7 @@ methods and operators produce them. Calls of losses are recorded as
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 import libcst as cst
@@ -73,6 +73,9 @@ class LossCall:
     #: a loss object built in another project module (then ``ctor`` is None
     #: and ``keywords`` holds its constructor's keywords, parsed from the summary)
     foreign: SLoss | None = None
+    #: the same construction written in other branches too (a fix of ``ctor``
+    #: alone would be partial)
+    other_ctors: tuple[cst.Call, ...] = ()
 
     @property
     def is_object(self) -> bool:
@@ -143,6 +146,20 @@ class KindAnalysis(Interpreter[Value]):
 
     def subscript(self, expr: cst.Subscript, base: Value) -> Value:
         return base if isinstance(base, Tensor) else UNKNOWN
+
+    def join(self, a: Value, b: Value) -> Value:
+        if (
+            isinstance(a, LossObject)
+            and isinstance(b, LossObject)
+            and a.functional == b.functional
+            and _same_construction(self.model, a.ctor, b.ctor)
+        ):
+            # ``if gpu: bce = nn.BCELoss().cuda() else: bce = nn.BCELoss()``
+            if a.ctor is b.ctor:
+                return a
+            others = tuple(dict.fromkeys((*a.others, b.ctor, *b.others)))
+            return replace(a, others=tuple(c for c in others if c is not a.ctor))
+        return super().join(a, b)
 
     def binary(self, op: str, left: Value, right: Value, node: cst.CSTNode) -> Value:
         if op == "Power" and isinstance(node, cst.BinaryOperation):
@@ -380,7 +397,7 @@ class KindAnalysis(Interpreter[Value]):
             return value
         if isinstance(callee, LossObject):
             if self.recording:
-                self._record_loss(call, callee.functional, callee.ctor)
+                self._record_loss(call, callee.functional, callee.ctor, others=callee.others)
             return Tensor(Kind.LOSS, origin=call, where=self.frame.label)
         if isinstance(callee, ForeignLoss):
             if self.recording:
@@ -404,7 +421,12 @@ class KindAnalysis(Interpreter[Value]):
     # --- losses -------------------------------------------------------------------
 
     def _record_loss(
-        self, call: cst.Call, functional: str, ctor: cst.Call | None, foreign: SLoss | None = None
+        self,
+        call: cst.Call,
+        functional: str,
+        ctor: cst.Call | None,
+        foreign: SLoss | None = None,
+        others: tuple[cst.Call, ...] = (),
     ) -> None:
         keywords: dict[str, cst.BaseExpression] = {}
         if foreign is not None:
@@ -425,6 +447,7 @@ class KindAnalysis(Interpreter[Value]):
             keywords=keywords,
             where=self.frame.label,
             foreign=foreign,
+            other_ctors=others,
         )
 
     def _record_tf_loss(self, call: cst.Call, qualname: str) -> None:
@@ -468,6 +491,20 @@ def _parsed_keywords(loss: SLoss) -> dict[str, cst.BaseExpression]:
 
 def _is_loss(value: Value) -> bool:
     return isinstance(value, Tensor) and value.kind is Kind.LOSS
+
+
+def _same_construction(model: ModuleIndex, a: cst.Call, b: cst.Call) -> bool:
+    """Two constructor calls of one class with the same arguments, as written."""
+    if a is b:
+        return True
+    if model.qualname(a.func) != model.qualname(b.func) or len(a.args) != len(b.args):
+        return False
+    return all(
+        (x.keyword.value if x.keyword else None) == (y.keyword.value if y.keyword else None)
+        and x.star == y.star
+        and model.code(x.value) == model.code(y.value)
+        for x, y in zip(a.args, b.args, strict=True)
+    )
 
 
 def _arith(left: Value, right: Value) -> Value:

@@ -87,6 +87,10 @@ class LossObject(Value):
 
     functional: str
     ctor: cst.Call = field(compare=True)
+    #: the same construction written elsewhere too (``if gpu: bce =
+    #: nn.BCELoss().cuda() else: bce = nn.BCELoss()``): a fix of ``ctor`` alone
+    #: would leave those
+    others: tuple[cst.Call, ...] = field(default=(), compare=False)
 
 
 @dataclass(frozen=True)

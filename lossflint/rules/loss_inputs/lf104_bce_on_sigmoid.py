@@ -67,6 +67,31 @@ Safe for the inline functional form: `binary_cross_entropy(sigmoid(x), y)` and
 saturation. Loss objects (`nn.BCELoss()`) are not rewritten automatically.
 """
     INVALID = [
+        # the same criterion built on both branches (znxlwm's GAN collection)
+        Invalid(
+            """
+            import torch
+            import torch.nn as nn
+
+            class Discriminator(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.fc = nn.Sequential(nn.Linear(784, 1), nn.Sigmoid())
+
+                def forward(self, x):
+                    return self.fc(x)
+
+            def train(loader, gpu_mode):
+                D = Discriminator()
+                if gpu_mode:
+                    bce = nn.BCELoss().cuda()
+                else:
+                    bce = nn.BCELoss()
+                for x in loader:
+                    loss = bce(D(x), torch.ones(x.size(0), 1))  # error: LF104 at `bce(`
+                    loss.backward()
+            """
+        ),
         Invalid(
             """
             import torch

@@ -154,6 +154,8 @@ at its construction), which changes what the loss computes.
     def _fix(self, loss: LossCall) -> FixSpec | None:
         if loss.foreign is not None:
             return None  # the constructor is in another file: not this file's edit
+        if loss.other_ctors:
+            return None  # built in several branches: one rename would not do
         if loss.ctor is None:
             renamed = rename_call(
                 loss.node, "binary_cross_entropy", "binary_cross_entropy_with_logits"

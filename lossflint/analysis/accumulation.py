@@ -30,14 +30,23 @@ class Accumulation:
 
 
 def accumulations(model: SemanticModel) -> list[Accumulation]:
-    """Every ``+=`` and one-argument ``.append`` on a dotted name: the ``+=`` in
-    file order first, then the appends."""
+    """Every ``+=`` and one-argument ``.append`` on a dotted name (``xs +=
+    [x]`` is an append of ``x``): the ``+=`` in file order first, then the
+    appends."""
     found: list[Accumulation] = []
     for node in model.parents:
         if type(node) is cst.AugAssign and type(node.operator) is cst.AddAssign:
             accumulator = dotted_text(node.target)
             if accumulator is not None:
-                found.append(Accumulation(node, accumulator, node.value))
+                value = node.value
+                if (
+                    type(value) in (cst.List, cst.Tuple)
+                    and len(value.elements) == 1  # type: ignore[attr-defined]
+                    and type(value.elements[0]) is cst.Element  # type: ignore[attr-defined]
+                ):
+                    # ``losses += [loss]``: an append of ``loss``
+                    value = value.elements[0].value  # type: ignore[attr-defined]
+                found.append(Accumulation(node, accumulator, value))
     for site in model.method_calls("append"):
         call = site.node
         if (

@@ -12,6 +12,7 @@ from lossflint.diagnostics import Applicability, Finding, FixSpec, NodeEdit, Sev
 from lossflint.examples import Invalid
 from lossflint.registry import Rule
 from lossflint.rules.training_loop.fixes import method_call
+from lossflint.rules.training_loop.lf306_audit_examples import AUDIT_INVALID
 
 if TYPE_CHECKING:
     from lossflint.analysis.model import SemanticModel
@@ -84,6 +85,7 @@ used as a tensor later in the function) and `append(loss)` becomes
 was not used (the accumulator is never back-propagated).
 """
     INVALID = [
+        *AUDIT_INVALID,
         Invalid(
             """
             import torch
@@ -364,10 +366,19 @@ was not used (the accumulator is never back-propagated).
 def _finding(model: SemanticModel, leak: accumulation.GraphLeak) -> Finding:
     acc = leak.accumulation
     node, value = acc.node, acc.value
-    if isinstance(node, cst.AugAssign):
+    new: cst.CSTNode
+    if isinstance(node, cst.AugAssign) and node.value is not value:
+        # ``losses += [loss]``: an append, kept a tensor
+        method = "detach"
+        listed = node.value
+        assert isinstance(listed, (cst.List, cst.Tuple))
+        element = listed.elements[0].with_changes(value=method_call(value, method))
+        new = node.with_changes(value=listed.with_changes(elements=[element]))
+        what = f"`{acc.accumulator} += [...]`"
+    elif isinstance(node, cst.AugAssign):
         tensor = accumulation.used_as_tensor(model, node, acc.accumulator)
         method = "detach" if tensor else "item"
-        new: cst.CSTNode = node.with_changes(value=method_call(value, method))
+        new = node.with_changes(value=method_call(value, method))
         what = f"`{acc.accumulator} += ...`"
     else:
         method = "detach"

@@ -567,6 +567,15 @@ def is_sum_of_squares(model: ModuleIndex, expr: cst.BaseExpression, depth: int =
     operand = reduction(model, expr, apis.SUM, "sum") or reduction(model, expr, apis.MEAN, "mean")
     if operand is not None:
         return is_square(model, operand) or is_sum_of_squares(model, operand, depth - 1)
+    info = call_info(model, expr)
+    if info is not None and info.qualname in apis.L2_LOSS:
+        return True
+    if is_binop(expr, cst.Multiply) and depth > 0:
+        # ``2 * tf.nn.l2_loss(d)``: a positive multiple keeps the zero
+        assert isinstance(expr, cst.BinaryOperation)
+        for scale, other in ((expr.left, expr.right), (expr.right, expr.left)):
+            if positive_literal(scale) and is_sum_of_squares(model, other, depth - 1):
+                return True
     if is_binop(expr, cst.Add):
         assert isinstance(expr, cst.BinaryOperation)
         return all(

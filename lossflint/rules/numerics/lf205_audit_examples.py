@@ -7,6 +7,15 @@ from __future__ import annotations
 from lossflint.examples import Invalid
 
 AUDIT_INVALID = [
+    # tf.nn.l2_loss is half a sum of squares (hwalsuklee's EBGAN)
+    Invalid(
+        """
+        import tensorflow as tf
+
+        def recon(out, x):
+            return tf.sqrt(2 * tf.nn.l2_loss(out - x))  # error: LF205 at `tf.sqrt(`
+        """,
+    ),
     # the STFT of a generated waveform: the gradient reaches the generator
     Invalid(
         """

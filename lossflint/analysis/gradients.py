@@ -745,7 +745,7 @@ class GradientFacts:
         defined = _defined_names(self.model, small)
         if defined is None:
             return None
-        return bool(defined & found.names)
+        return _overlap(defined, found.names)
 
     def _build_slice(self, scope_node: cst.CSTNode) -> _Slice | None:
         roots = [r for r in self._loss_roots if _scope_node(self.model, r) is scope_node]
@@ -762,7 +762,7 @@ class GradientFacts:
         while changed:
             changed = False
             for _, defined, used in statements:
-                if defined is None or not (defined & names):
+                if defined is None or not _overlap(defined, names):
                     continue
                 if not used <= names:
                     names |= used
@@ -928,11 +928,41 @@ def _walk(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
 
 
 def _loaded_names(node: cst.CSTNode) -> set[str]:
-    return {n.value for n in _walk(node) if isinstance(n, cst.Name)}
+    """Every name read, ``self.<attr>`` as one name (a model class's
+    ``__init__`` keeps its loss and its evaluation tensors on ``self``: they
+    must not all flow into each other through ``self``)."""
+    found: set[str] = set()
+    todo = [node]
+    while todo:
+        current = todo.pop()
+        if type(current) is cst.Attribute and _is_self(current.value):  # type: ignore[attr-defined]
+            found.add(f"self.{current.attr.value}")  # type: ignore[attr-defined]
+            continue
+        if type(current) is cst.Name:
+            found.add(current.value)  # type: ignore[attr-defined]
+        todo.extend(current.children)
+    return found
+
+
+def _is_self(expr: cst.BaseExpression) -> bool:
+    return type(expr) is cst.Name and expr.value == "self"  # type: ignore[attr-defined]
+
+
+def _overlap(defined: set[str], names: set[str] | frozenset[str]) -> bool:
+    """Whether a statement defining ``defined`` may change one of ``names``: a
+    bare ``self`` (a method called on it, ``self`` handed on) reaches every
+    ``self.<attr>``."""
+    if defined & names:
+        return True
+    if "self" in defined and any(name.startswith("self.") for name in names):
+        return True
+    return "self" in names and any(name.startswith("self.") for name in defined)
 
 
 def _root_name(expr: cst.BaseExpression) -> str | None:
     while isinstance(expr, (cst.Attribute, cst.Subscript)):
+        if isinstance(expr, cst.Attribute) and _is_self(expr.value):
+            return f"self.{expr.attr.value}"
         expr = expr.value
     return expr.value if isinstance(expr, cst.Name) else None
 

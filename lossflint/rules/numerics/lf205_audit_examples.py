@@ -68,6 +68,28 @@ AUDIT_INVALID = [
 ]
 
 AUDIT_VALID = [
+    # a TF1 word2vec class: the optimiser minimises the sampled-softmax cost;
+    # the norm only feeds the nearest-word similarity kept on ``self``
+    """
+    import tensorflow as tf
+
+    class CBOW:
+        def __init__(self, vocab_size, embedded_size, sample_size):
+            self.X = tf.placeholder(tf.int32, shape=[None, 6])
+            self.Y = tf.placeholder(tf.int32, shape=[None, 1])
+            self.embedding = tf.Variable(tf.truncated_normal([vocab_size, embedded_size]))
+            self.bias = tf.Variable(tf.zeros([vocab_size]))
+            embedded = tf.reduce_mean(tf.nn.embedding_lookup(self.embedding, self.X), axis=1)
+            self.cost = tf.reduce_mean(tf.nn.sampled_softmax_loss(
+                weights=self.embedding, biases=self.bias, labels=self.Y, inputs=embedded,
+                num_sampled=sample_size, num_classes=vocab_size))
+            self.optimizer = tf.train.AdamOptimizer().minimize(self.cost)
+            self.valid = tf.placeholder(tf.int32, shape=[None])
+            norm = tf.sqrt(tf.reduce_sum(tf.square(self.embedding), 1, keep_dims=True))
+            normalized = self.embedding / norm
+            self.similarity = tf.matmul(
+                tf.nn.embedding_lookup(normalized, self.valid), normalized, transpose_b=True)
+    """,
     # a Keras metric: computed outside the gradient tape (real-code audit)
     """
     import tensorflow as tf

@@ -120,7 +120,9 @@ def _candidates(model: ModuleIndex) -> list[TrainModeEvaluation]:
         layer_site: Origin | None = None
         if isinstance(value, Foreign):
             layer_site = _foreign_mode_layer(value)
-            if layer_site is None or not _built_here(model, call.func):
+            if layer_site is None or not (
+                _built_here(model, call.func) or _trained_here(index, receiver)
+            ):
                 continue
         else:
             layer = _mode_layer(model, value)
@@ -338,6 +340,13 @@ def _foreign_mode_layer(value: Foreign) -> Origin | None:
                 continue
             todo.append(base)
     return None
+
+
+def _trained_here(index: LoopIndex, receiver: str) -> bool:
+    """This file puts ``receiver`` in train mode itself (``self.net.train()``
+    in a trainer's ``train_epoch``): whatever mode the function that made the
+    model left it in, evaluations after that run in train mode."""
+    return any(event.kind == "train" and event.receiver == receiver for event in index.events)
 
 
 def _built_here(model: ModuleIndex, receiver: cst.BaseExpression) -> bool:

@@ -69,9 +69,14 @@ def _guards(model: ModuleIndex, node: cst.CSTNode) -> tuple[cst.CSTNode, dict[st
 
 def _stable(model: ModuleIndex, scope: cst.CSTNode, flag: str) -> bool:
     """Whether nothing in ``scope`` rebinds ``flag`` (a plain name may be a
-    parameter; an attribute may not be assigned at all there)."""
+    parameter, or bound once by a statement of the function's own body,
+    ``use_amp = args.use_amp``, before any test; an attribute may not be
+    assigned at all there)."""
     root = flag.split(".", 1)[0]
+    allowed = _set_once_up_front(model, scope, flag)
     for node, parent in model.parents.items():
+        if parent is allowed:
+            continue
         if type(parent) in (cst.AssignTarget, cst.AugAssign, cst.AnnAssign, cst.NamedExpr):
             target = getattr(parent, "target", None)
             if target is not node:
@@ -86,6 +91,28 @@ def _stable(model: ModuleIndex, scope: cst.CSTNode, flag: str) -> bool:
             if text in (flag, root) and _inside(model, node, scope):
                 return False
     return True
+
+
+def _set_once_up_front(model: ModuleIndex, scope: cst.CSTNode, flag: str) -> cst.CSTNode | None:
+    """The one ``flag = ...`` target of a plain statement at the top of the
+    function's body, above every ``if`` testing the flag; None otherwise."""
+    if "." in flag or type(scope) is not cst.FunctionDef:
+        return None
+    body = scope.body  # type: ignore[attr-defined]
+    if type(body) is not cst.IndentedBlock:
+        return None
+    bindings = model.scopes[scope].bindings.get(flag, []) if scope in model.scopes else []
+    if len(bindings) != 1 or bindings[0].kind != "assign":
+        return None
+    for statement in body.body:
+        if type(statement) is not cst.SimpleStatementLine:
+            return None  # a compound statement first: it may test the flag
+        for small in statement.body:
+            if type(small) is cst.Assign and len(small.targets) == 1:
+                target = small.targets[0]
+                if type(target.target) is cst.Name and target.target.value == flag:
+                    return target
+    return None
 
 
 def _inside(model: ModuleIndex, node: cst.CSTNode, scope: cst.CSTNode) -> bool:

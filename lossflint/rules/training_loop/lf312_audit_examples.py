@@ -66,6 +66,24 @@ AUDIT_VALID = [
                 optimizer.step()
             optimizer.zero_grad()
     """,
+    # ConvNeXt-V2: the flag copied into a local first
+    """
+    import torch
+
+    def train_one_epoch(model, criterion, loader, optimizer, loss_scaler, args=None):
+        use_amp = args.use_amp
+        for samples, targets in loader:
+            if use_amp:
+                with torch.cuda.amp.autocast():
+                    loss = criterion(model(samples), targets)
+            else:
+                loss = criterion(model(samples), targets)
+            if use_amp:
+                loss_scaler(loss, optimizer, parameters=model.parameters())
+            else:
+                loss.backward()
+                optimizer.step()
+    """,
     # the same with an attribute flag and a negated test
     """
     import torch

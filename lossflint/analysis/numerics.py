@@ -334,7 +334,7 @@ def is_guarded(model: ModuleIndex, expr: cst.BaseExpression, depth: int = 3) -> 
         return isinstance(bound, (int, float)) and bound > 0
     if is_binop(expr, cst.Add):
         return any(positive_term(model, term) for term in add_terms(expr))
-    if _project_clip(model, expr):
+    if _project_clip(model, expr) or _clipped_elements(model, expr):
         return True
     # casts and selections keep every element's bound (the depth counts names
     # followed, not the links of a method chain, which the text bounds)
@@ -348,6 +348,25 @@ def is_guarded(model: ModuleIndex, expr: cst.BaseExpression, depth: int = 3) -> 
         first = argument(info.node, 0, "input")
         return first is not None and is_guarded(model, first, depth)
     return False
+
+
+def _clipped_elements(model: ModuleIndex, expr: cst.BaseExpression) -> bool:
+    """``[max(p, eps) for p in ps]``: every element clipped from below by
+    Python's ``max`` with a positive bound (a from-scratch log loss)."""
+    if type(expr) not in (cst.ListComp, cst.GeneratorExp):
+        return False
+    element = expr.elt  # type: ignore[attr-defined]
+    if type(element) is not cst.Call or type(element.func) is not cst.Name:
+        return False
+    if element.func.value != "max" or len(element.args) != 2:
+        return False
+    target = expr.for_in.target  # type: ignore[attr-defined]
+    loop = {target.value} if type(target) is cst.Name else set()
+    values = [arg.value for arg in element.args if not arg.star]
+    if len(values) != 2 or not any(type(v) is cst.Name and v.value in loop for v in values):
+        return False
+    bound = next(v for v in values if not (type(v) is cst.Name and v.value in loop))
+    return positive_term(model, bound)
 
 
 #: a project's own clipping helper (``clip_by_tensor``, ``clamp_probs``)

@@ -122,6 +122,17 @@ formula no longer sees.
         ),
     ]
     VALID = [
+        # every element clipped into [eps, 1 - eps] first (codebasics' log loss)
+        """
+        import numpy as np
+
+        def log_loss(y_true, y_predicted):
+            epsilon = 1e-15
+            clipped = [max(i, epsilon) for i in y_predicted]
+            clipped = [min(i, 1 - epsilon) for i in clipped]
+            clipped = np.array(clipped)
+            return -np.mean(y_true * np.log(clipped) + (1 - y_true) * np.log(1 - clipped))
+        """,
         # the formula illustrated on literal probabilities (PyTorchZeroToAll)
         """
         import numpy as np

@@ -1,5 +1,5 @@
-"""Cheaper identity and type checks for libcst's node classes, for a process
-that lints many versions of one text (the language server's worker).
+"""Cheaper identity and type checks for libcst's node classes, for processes
+of lossflint's own (the language server's worker, the CLI and its workers).
 
 Two costs of libcst's node classes show in every profile of a lint, and
 neither buys anything an analysis uses:
@@ -18,7 +18,9 @@ neither buys anything an analysis uses:
   registered with later gets it back (``_PlainNodeMeta.register``).
 
 Together: a fifth of a lint's CPU. Off unless :func:`enable` is called: the
-CLI and the Python API leave libcst as it is in their caller's process.
+language server's worker, the ``lossflint check`` process and its pool
+workers call it (processes of ours); the Python API and the flake8 plugin
+leave libcst as it is in their caller's process.
 """
 
 from __future__ import annotations

@@ -592,6 +592,9 @@ GOLDEN = {
     # a trainer evaluates the model build_net() made, in the train mode its
     # own train_epoch() set; careful.py's twin calls eval() first
     "trainer_eval_mode": ["engine.py:21:29: LF603"],
+    # a project scheduler class with its own step() (stepped first on
+    # purpose); a project factory returning torch schedulers is reported
+    "own_scheduler": ["train.py:23:13: LF310"],
     # a unit count from settings.py; another one prepare.py rebinds at run time;
     # zoo.tagger(8) builds Dense(n_tags) with n_tags = 8 (unknown from argv)
     "keras_config_units": ["model.py:12:37: LF405", "train_zoo.py:9:32: LF409"],

@@ -10,8 +10,12 @@ import libcst as cst
 from lossflint.analysis import apis
 from lossflint.analysis.loops import loops
 from lossflint.analysis.names import dotted_text
+from lossflint.analysis.values import ClassRef
 from lossflint.diagnostics import Finding, Severity
 from lossflint.examples import Invalid
+from lossflint.project import bridge
+from lossflint.project.context import current as current_project
+from lossflint.project.summary import SClass, SObject
 from lossflint.registry import Rule
 from lossflint.rules.training_loop.common import elsewhere, own_iteration, place, run_by, short
 
@@ -129,7 +133,18 @@ step decay), and PyTorch warns: "Detected call of `lr_scheduler.step()` before
         # update that follows (I-JEPA, MSN)
         """
         import torch
-        from utils.schedulers import WarmupCosineSchedule
+
+        class WarmupCosineSchedule:
+            def __init__(self, optimizer, warmup_steps, ref_lr):
+                self.optimizer, self.warmup_steps, self.ref_lr = optimizer, warmup_steps, ref_lr
+                self._step = 0
+
+            def step(self):
+                self._step += 1
+                lr = self.ref_lr * min(1.0, self._step / self.warmup_steps)
+                for group in self.optimizer.param_groups:
+                    group["lr"] = lr
+                return lr
 
         def main(encoder, loader, ipe):
             optimizer = torch.optim.AdamW(encoder.parameters())
@@ -228,7 +243,7 @@ step decay), and PyTorch warns: "Detected call of `lr_scheduler.step()` before
             for sched in loop.of("sched_step"):
                 if not sched.direct or sched.event.closure or id(sched.node) in reported:
                     continue
-                if _built_by_other(model, sched.event.receiver):
+                if _built_by_other(model, sched.event.receiver, sched.node):
                     continue
                 if any(s.order < sched.order for s in steps):
                     continue
@@ -250,23 +265,69 @@ step decay), and PyTorch warns: "Detected call of `lr_scheduler.step()` before
                 )
 
 
-def _built_by_other(model: SemanticModel, receiver: str | None) -> bool:
-    """The "scheduler" is made here by a callable not known to build a
-    framework scheduler (ijepa's ``WarmupCosineSchedule``, a project
-    factory): its ``step()`` may well set the rate for the coming update."""
+def _built_by_other(model: SemanticModel, receiver: str | None, at: cst.CSTNode) -> bool:
+    """The "scheduler" is an instance of a class the project wrote (here or
+    in another module) that defines its own ``step()`` or derives from no
+    framework scheduler (I-JEPA's ``WarmupCosineSchedule``): its protocol is
+    its own and ``step()`` may set the rate for the coming update. A factory function (``scheduler =
+    get_scheduler(opt, cfg)``) may return a torch scheduler: still reported."""
     if receiver is None:
         return False
+    scope = model.enclosing(at, cst.FunctionDef)
     for site in model.calls:
         parent = model.parent(site.node)
         if not isinstance(parent, cst.Assign) or not any(
             dotted_text(t.target) == receiver for t in parent.targets
         ):
             continue
-        qualname = site.qualname
-        if qualname is None:
-            return True  # a class or function of this file
-        if not (
-            qualname.startswith(apis.SCHEDULER_PREFIXES) or qualname in apis.SCHEDULER_FUNCTIONS
+        if model.enclosing(site.node, cst.FunctionDef) is not scope:
+            continue  # another function's variable of the same name
+        if site.qualname is None:
+            made_by = model.kinds.value_of(site.node.func)
+            if not isinstance(made_by, ClassRef):
+                return False
+            cls = made_by.cls
+            own_step = (
+                any(
+                    isinstance(item, cst.FunctionDef) and item.name.value == "step"
+                    for item in cls.body.body
+                )
+                if isinstance(cls.body, cst.IndentedBlock)
+                else False
+            )
+            return own_step or all(_plain_base(model.qualname(b.value)) for b in cls.bases)
+        if (
+            site.qualname.startswith(apis.SCHEDULER_PREFIXES)
+            or site.qualname in apis.SCHEDULER_FUNCTIONS
         ):
-            return True
+            return False
+        return _project_plain_class(site.qualname)
     return False
+
+
+def _plain_base(qualname: str | None) -> bool:
+    """``object`` or a framework class that is no scheduler; a base of this
+    file or an unknown one might derive from a scheduler."""
+    if qualname is None:
+        return False
+    return qualname in ("object", "builtins.object") or (
+        "." in qualname and not qualname.startswith(apis.SCHEDULER_PREFIXES)
+    )
+
+
+def _project_plain_class(qualname: str) -> bool:
+    context = current_project()
+    if context is None:
+        return False
+    found = bridge.value_of_qualname(qualname, context)
+    found = context.resolve(found) if found is not None else None
+    if not isinstance(found, SClass):
+        return False  # a function (a factory) or nothing known
+    summary = context.class_summary(found)
+    if summary is None:
+        return False
+    # a class with a step() of its own follows its own protocol
+    return "step" in summary.methods or all(
+        isinstance(base, SObject) and not base.qualname.startswith(apis.SCHEDULER_PREFIXES)
+        for base in summary.bases
+    )

@@ -772,7 +772,8 @@ def _first_order(loop: Loop) -> float:
 # --- naming conventions the LF3xx rules read ---------------------------------------
 
 #: attribute names of layers that are (or end) an output / gating path, where a
-#: zero init is a known technique (heads, LoRA B, adaLN-zero, ControlNet zero convs)
+#: zero init is a known technique (heads, LoRA B, adaLN-zero, ControlNet zero convs,
+#: FCN's score layers)
 OUTPUT_LAYER_HINTS = (
     "head",
     "out",
@@ -787,6 +788,8 @@ OUTPUT_LAYER_HINTS = (
     "adapter",
     "last",
     "cls",
+    # FCN's class-score layers (score_fr, score_pool4): summed into the output
+    "score",
 )
 NORM_HINTS = ("norm", "bn", "ln", "gn")
 #: models that are kept in eval mode on purpose inside a training loop

@@ -123,6 +123,22 @@ large constants blow up activations and the loss.
         ),
     ]
     VALID = [
+        # FCN-16s: the skip branch's class-score layer starts at zero (Long et al.)
+        """
+        import torch.nn as nn
+
+        class FCN16s(nn.Module):
+            def __init__(self, num_classes):
+                super().__init__()
+                self.features = nn.Conv2d(3, 512, 3, padding=1)
+                self.score_pool4 = nn.Conv2d(512, num_classes, kernel_size=1)
+                self.score_pool4.weight.data.zero_()
+                self.upscore = nn.ConvTranspose2d(num_classes, num_classes, 4, stride=2)
+
+            def forward(self, x):
+                pool4 = self.features(x)
+                return self.upscore(self.score_pool4(0.01 * pool4))
+        """,
         # timm: only the classifier head is zero-initialised, chosen by name
         """
         import torch.nn as nn

@@ -522,6 +522,16 @@ class GradientFacts:
                 if not isinstance(call, cst.Call):
                     return False
                 return self._sink_call(call)
+            if isinstance(parent, cst.Element):
+                # ``tf.Print(x, [tf.sqrt(...)], "msg")``: the data list is printed only
+                listed = model.parent(parent)
+                arg = model.parent(listed) if isinstance(listed, (cst.List, cst.Tuple)) else None
+                call = model.parent(arg) if isinstance(arg, cst.Arg) else None
+                return (
+                    isinstance(call, cst.Call)
+                    and self.model.qualname(call.func) in _PRINT_DATA
+                    and arg is not call.args[0]
+                )
             if isinstance(parent, cst.Expr):
                 return True  # computed and discarded
             if isinstance(parent, cst.AugAssign) and parent.value is current:
@@ -1053,6 +1063,10 @@ def _target_names(target: cst.BaseExpression) -> set[str]:
         return _target_names(target.value)
     root = _root_name(target)
     return {root} if root is not None else set()
+
+
+#: TF1's ``Print(input_, data, ...)``: ``input_`` passes through, ``data`` is printed
+_PRINT_DATA = frozenset({"tensorflow.Print", "tensorflow.compat.v1.Print"})
 
 
 def gradients(model: ModuleIndex) -> GradientFacts:

@@ -68,6 +68,18 @@ AUDIT_INVALID = [
 ]
 
 AUDIT_VALID = [
+    # only printed: the data list of a debug tf.Print (openai/baselines' K-FAC)
+    """
+    import tensorflow as tf
+
+    def apply_clipping(gradlist, varlist, grad_dict, lr):
+        vg = 0.0
+        for g, var in zip(gradlist, varlist):
+            grad = grad_dict[var]
+            tf.Print(grad, [tf.sqrt(tf.reduce_sum(tf.pow(grad, 2)))], "norm of new grad")
+            vg += tf.reduce_sum(grad * g * (lr * lr))
+        return vg
+    """,
     # a TF1 word2vec class: the optimiser minimises the sampled-softmax cost;
     # the norm only feeds the nearest-word similarity kept on ``self``
     """

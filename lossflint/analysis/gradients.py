@@ -529,7 +529,7 @@ class GradientFacts:
                 call = model.parent(arg) if isinstance(arg, cst.Arg) else None
                 return (
                     isinstance(call, cst.Call)
-                    and self.model.qualname(call.func) in _PRINT_DATA
+                    and self.model.qualname(call.func) in apis.TF_PRINT
                     and arg is not call.args[0]
                 )
             if isinstance(parent, cst.Expr):
@@ -1063,10 +1063,6 @@ def _target_names(target: cst.BaseExpression) -> set[str]:
         return _target_names(target.value)
     root = _root_name(target)
     return {root} if root is not None else set()
-
-
-#: TF1's ``Print(input_, data, ...)``: ``input_`` passes through, ``data`` is printed
-_PRINT_DATA = frozenset({"tensorflow.Print", "tensorflow.compat.v1.Print"})
 
 
 def gradients(model: ModuleIndex) -> GradientFacts:

@@ -468,6 +468,8 @@ IMAGE_FORMAT_SETTERS = frozenset(
 SQRT = frozenset({"tensorflow.sqrt", "tensorflow.math.sqrt"})
 POW = frozenset({"tensorflow.pow", "tensorflow.math.pow"})
 SQUARE = frozenset({"tensorflow.square", "tensorflow.math.square"})
+#: TF1's ``Print(input_, data, ...)``: ``input_`` passes through, ``data`` is printed
+TF_PRINT = frozenset({"tensorflow.Print", "tensorflow.compat.v1.Print"})
 #: ``tf.nn.l2_loss(t)`` = sum(t ** 2) / 2
 L2_LOSS = frozenset({"tensorflow.nn.l2_loss"})
 ACOS = frozenset(

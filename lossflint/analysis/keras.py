@@ -1173,8 +1173,9 @@ class KerasFacts(Interpreter[Any]):
 
     def _loss_of(self, expr: cst.BaseExpression, env: Env) -> KLoss | None:
         value = literal_value(expr)
-        if isinstance(expr, cst.Name) and expr.value in env:
-            known = env[expr.value]
+        if isinstance(expr, cst.Name) and value is NotImplemented:
+            # a local, or a module-level (or imported) constant: LOSS = "mse"
+            known = env[expr.value] if expr.value in env else self.name_value(expr, env)
             if isinstance(known, KLoss):
                 return known
             if isinstance(known, ModuleRef):

@@ -61,6 +61,23 @@ binary accuracy, which is inflated (about 0.8 at chance level for 5 classes).
     )
     fix_safety = "There is no automatic fix: use `categorical_crossentropy` (or sigmoid outputs for multi-label)."
     INVALID = [
+        # the loss's name kept in a module-level constant
+        Invalid(
+            """
+            from tensorflow import keras
+            from tensorflow.keras import layers
+
+            LOSS = "binary_crossentropy"
+
+            def build():
+                model = keras.Sequential([
+                    layers.Dense(64, activation="relu"),
+                    layers.Dense(5, activation="softmax"),
+                ])
+                model.compile(optimizer="adam", loss=LOSS)  # error: LF405 at `loss=LOSS`
+                return model
+            """
+        ),
         Invalid(
             """
             from tensorflow import keras

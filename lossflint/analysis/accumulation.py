@@ -14,7 +14,7 @@ from lossflint.analysis.contexts import contexts
 from lossflint.analysis.loops import LoopIndex, loops
 from lossflint.analysis.names import dotted_text
 from lossflint.analysis.values import Tensor
-from lossflint.analysis.walk import descendants, own_returns
+from lossflint.analysis.walk import Subtree, children, descendants, memo_of, own_returns
 
 if TYPE_CHECKING:
     from lossflint.analysis.model import SemanticModel
@@ -391,11 +391,25 @@ def backpropagated(
 def used_as_tensor(model: SemanticModel, node: cst.CSTNode, accumulator: str) -> bool:
     """``acc.item()`` / ``acc.cpu()`` / ``torch.zeros`` init: the accumulator is a tensor."""
     scope = model.scope_of(node)
-    for other in descendants(scope.node):
-        if type(other) is cst.Attribute and dotted_text(other.value) == accumulator:
+    memo = memo_of(model)
+    # a module's statements one by one: their indexes outlive the module's
+    # version in the language server (``walk.share_subtrees``)
+    parts = children(scope.node) if type(scope.node) is cst.Module else [scope.node]
+    for part in parts:
+        for other in memo.get(part).derived(_attributes_by_receiver).get(accumulator, ()):
             if model.scope_of(other) is scope and other is not node:
                 return True
     return False
+
+
+def _attributes_by_receiver(under: Subtree) -> dict[str, list[cst.Attribute]]:
+    """The ``x.attr`` nodes of a subtree by the dotted text of ``x``."""
+    found: dict[str, list[cst.Attribute]] = {}
+    for node in under.of_type(cst.Attribute):
+        text = dotted_text(node.value)  # type: ignore[attr-defined]
+        if text is not None:
+            found.setdefault(text, []).append(node)  # type: ignore[arg-type]
+    return found
 
 
 def _mentions(expr: cst.CSTNode, key: str, root: str) -> bool:

@@ -49,7 +49,7 @@ from lossflint.analysis.values import (
     Sequential,
     Value,
 )
-from lossflint.analysis.walk import calls_in, descendants
+from lossflint.analysis.walk import calls_in, memo_of, nodes_in
 from lossflint.project.context import current as project_context
 from lossflint.project.summary import (
     Origin,
@@ -191,10 +191,11 @@ def _pass_after_training(model: ModuleIndex, region: cst.CSTNode) -> bool:
         e.kind == "backward" and not e.nested for lp in enclosing for e in lp.events
     ):
         return False  # no epoch loop, or one that trains in the pass's own iteration
-    if not any(isinstance(n, (cst.For, cst.While)) for n in descendants(region)):
+    memo = memo_of(model)
+    if not nodes_in(region, cst.For, cst.While, memo=memo):
         return False
     order = model.analysis(_call_order)
-    starts = [order[id(c)] for c in calls_in(region) if id(c) in order]
+    starts = [order[id(c)] for c in calls_in(region, memo) if id(c) in order]
     if not starts:
         return False
     return any(
@@ -220,8 +221,9 @@ def _put_in_train_mode_on_purpose(model: ModuleIndex, region: cst.CSTNode, recei
             if isinstance(statement, (cst.For, cst.While)) or len(preceding) >= _JUST_BEFORE:
                 break
             preceding.append(statement)
+    memo = memo_of(model)
     for node in [region, *preceding]:
-        for call in calls_in(node):
+        for call in calls_in(node, memo):
             func = call.func
             if (
                 isinstance(func, cst.Attribute)
@@ -248,17 +250,18 @@ def _training_functions(model: ModuleIndex) -> set[cst.CSTNode | None]:
     step_functions = {
         model.enclosing(n, cst.FunctionDef) for n in backward if not index.enclosing_loops(n)
     }
+    memo = memo_of(model)
     calls: list[cst.Call] = []
     for func in found:
         assert func is not None
         calls += [
             call
-            for call in calls_in(func)
+            for call in calls_in(func, memo)
             if func in step_functions or _in_training_iteration(index, call)
         ]
     for lp in index.loops:
         if any(e.kind == "backward" and not e.nested for e in lp.events):
-            calls += calls_in(lp.node)
+            calls += calls_in(lp.node, memo)
     for _ in range(2):
         callees: list[cst.FunctionDef] = []
         for call in calls:
@@ -266,7 +269,7 @@ def _training_functions(model: ModuleIndex) -> set[cst.CSTNode | None]:
             if func is not None and func not in found:
                 found.add(func)
                 callees.append(func)
-        calls = [call for func in callees for call in calls_in(func)]
+        calls = [call for func in callees for call in calls_in(func, memo)]
     return found
 
 
@@ -294,8 +297,10 @@ def _switched_models(model: ModuleIndex) -> list[Value] | None:
             if mode is None or literal_value(mode) is True:
                 continue
         receivers.append(call.func.value)
-    for node in model.parents:
-        if type(node) is cst.Assign:
+    # every ``Assign`` of the file, by scope (the walk's record: not a scan of
+    # every node); ``found`` is only asked for membership, so order is moot
+    for statements in model.assignments.values():
+        for node in statements:
             for target in node.targets:
                 t = target.target
                 if isinstance(t, cst.Attribute) and t.attr.value == "training":
@@ -393,7 +398,7 @@ def _mode_layer(model: ModuleIndex, value: Value) -> cst.Call | None:
                 inner = _class_layer(model, layer.cls, 0)
                 if inner is not None:
                     return inner
-        for call in calls_in(value.origin):
+        for call in calls_in(value.origin, memo_of(model)):
             if _matters(model, call):
                 return call
         return None
@@ -405,8 +410,9 @@ def _mode_layer(model: ModuleIndex, value: Value) -> cst.Call | None:
 
 def _class_layer(model: ModuleIndex, cls: cst.ClassDef, depth: int) -> cst.Call | None:
     kinds = kinds_of(model)
+    memo = memo_of(model)
     for klass in kinds.mro(cls):
-        for call in calls_in(klass):
+        for call in calls_in(klass, memo):
             if _matters(model, call):
                 return call
             if depth < 3 and model.qualname(call.func) is None:
@@ -469,18 +475,18 @@ def _evaluated_after(model: ModuleIndex, region: cst.CSTNode) -> bool:
     body = getattr(block, "body", None)
     if not isinstance(body, (list, tuple)) or region not in body:
         return False
+    memo = memo_of(model)
     assigned = {
         t.target.value
-        for node in descendants(region.body)
-        if isinstance(node, cst.Assign)
-        for t in node.targets
+        for node in nodes_in(region.body, cst.Assign, memo=memo)
+        for t in node.targets  # type: ignore[attr-defined]
         if isinstance(t.target, cst.Name)
     }
     if not assigned:
         return False
     following = list(body)[list(body).index(region) + 1 :][:_FOLLOWING]
     for statement in following:
-        names = {n.value for n in descendants(statement) if isinstance(n, cst.Name)}
+        names = {n.value for n in nodes_in(statement, cst.Name, memo=memo)}  # type: ignore[attr-defined]
         if names & assigned and _evaluates(model, statement):
             return True
     return False
@@ -494,7 +500,8 @@ def _evaluates(model: ModuleIndex, region: cst.CSTNode) -> bool:
     """The region computes what evaluation computes: a loss, an argmax, a
     comparison, a metric."""
     kinds = kinds_of(model)
-    for call in calls_in(region):
+    memo = memo_of(model)
+    for call in calls_in(region, memo):
         if call in kinds.loss_calls:
             return True
         qualname = model.qualname(call.func)
@@ -515,8 +522,8 @@ def _evaluates(model: ModuleIndex, region: cst.CSTNode) -> bool:
             return True
 
     return any(
-        isinstance(node, cst.ComparisonTarget) and isinstance(node.operator, cst.Equal)
-        for node in descendants(region)
+        isinstance(node.operator, cst.Equal)  # type: ignore[attr-defined]
+        for node in nodes_in(region, cst.ComparisonTarget, memo=memo)
     )
 
 
@@ -540,7 +547,9 @@ def surely_mode_free(model: ModuleIndex, value: Value) -> bool:
         return all(
             _layer_mode_free(model, layer) or (layer is UNKNOWN and written)
             for layer in value.layers
-        ) and all(_call_mode_free(model, call, 0) for call in calls_in(value.origin))
+        ) and all(
+            _call_mode_free(model, call, 0) for call in calls_in(value.origin, memo_of(model))
+        )
     if isinstance(value, Instance):
         return _class_mode_free(model, value.cls, 0)
     return False
@@ -573,7 +582,9 @@ def _class_mode_free(model: ModuleIndex, cls: cst.ClassDef, depth: int) -> bool:
             name = model.qualname(base.value)
             if name is not None and name not in apis.TORCH_MODULE_BASES:
                 return False  # a library base class: its layers are unknown
-        for node in descendants(klass):
+        for node in nodes_in(
+            klass, cst.Attribute, cst.Call, cst.Assign, cst.AnnAssign, memo=memo_of(model)
+        ):
             if type(node) is cst.Attribute and node.attr.value == "training":  # type: ignore[attr-defined]
                 return False
             if type(node) is cst.Call and not _call_mode_free(model, node, depth):  # type: ignore[arg-type]
@@ -620,7 +631,7 @@ def _function_mode_free(model: ModuleIndex, func: cst.FunctionDef, depth: int) -
     what is mode-free (a ``make_layers`` adding batch norms is not)."""
     if depth > 3:
         return False
-    for node in descendants(func.body):
+    for node in nodes_in(func.body, cst.Attribute, cst.Call, memo=memo_of(model)):
         if isinstance(node, cst.Attribute) and node.attr.value == "training":
             return False
         if isinstance(node, cst.Call) and not _call_mode_free(model, node, depth):
@@ -659,9 +670,7 @@ def _size_of_a_layer(model: ModuleIndex, name: cst.Name, node: cst.CSTNode) -> b
     func = model.enclosing(node, cst.FunctionDef)
     if not isinstance(func, cst.FunctionDef):
         return False
-    for call in descendants(func.body):
-        if type(call) is not cst.Call:
-            continue
+    for call in nodes_in(func.body, cst.Call, memo=memo_of(model)):
         qualname = model.qualname(call.func)  # type: ignore[attr-defined]
         if qualname not in apis.MODE_FREE_LAYERS and qualname not in apis.RECURRENT_LAYERS:
             continue

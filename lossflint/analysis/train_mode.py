@@ -15,18 +15,19 @@ from lossflint.analysis.calls import argument, has_star_args, literal_value
 from lossflint.analysis.contexts import ContextIndex, contexts
 from lossflint.analysis.loops import FROZEN_MODEL_HINTS, Event, Loop, LoopIndex, loops
 from lossflint.analysis.names import dotted_text
-from lossflint.analysis.walk import calls_in, descendants
+from lossflint.analysis.walk import SubtreeMemo, calls_in, memo_of, nodes_in
 
 if TYPE_CHECKING:
+    from lossflint.analysis.index import ModuleIndex
     from lossflint.analysis.model import SemanticModel
 
 
-def trained_models(index: LoopIndex) -> set[str]:
+def trained_models(index: LoopIndex, memo: SubtreeMemo | None = None) -> set[str]:
     """Models that are trained in the file: their parameters go to an optimiser,
     or they are put in train mode."""
     keys: set[str] = set()
     for ctor in index.optimizer_ctors:
-        for node in calls_in(ctor.call):
+        for node in calls_in(ctor.call, memo):
             func = node.func
             if isinstance(func, cst.Attribute) and func.attr.value in (
                 "parameters",
@@ -70,13 +71,14 @@ def module_receiver(expr: cst.BaseExpression) -> str | None:
     return dotted_text(expr)
 
 
-def restores_train_mode(loop: Loop) -> bool:
+def restores_train_mode(loop: Loop, memo: SubtreeMemo | None = None) -> bool:
     """Something in the loop (or a same-file function it calls) calls ``.train()``."""
     if loop.has("train", via_calls=True) or any(e.kind == "train" for e in loop.events):
         return True
-    if any(isinstance(n, cst.Lambda) and _lambda_trains(n) for n in descendants(loop.node.body)):
+    body = loop.node.body
+    if any(_lambda_trains(n, memo) for n in nodes_in(body, cst.Lambda, memo=memo)):  # type: ignore[arg-type]
         return True
-    for call in calls_in(loop.node.body):
+    for call in calls_in(body, memo):
         func = call.func
         if not isinstance(func, cst.Attribute) or func.attr.value != "train":
             continue
@@ -89,7 +91,7 @@ def restores_train_mode(loop: Loop) -> bool:
     return False
 
 
-def _lambda_trains(node: cst.Lambda) -> bool:
+def _lambda_trains(node: cst.Lambda, memo: SubtreeMemo | None = None) -> bool:
     """``lambda m: m.train()`` (handed to ``model.apply``): each submodule is
     put in train mode."""
     params = {p.name.value for p in node.params.params}
@@ -99,7 +101,7 @@ def _lambda_trains(node: cst.Lambda) -> bool:
         and not call.args
         and isinstance(call.func.value, cst.Name)
         and call.func.value.value in params
-        for call in calls_in(node.body)
+        for call in calls_in(node.body, memo)
     )
 
 
@@ -110,20 +112,21 @@ def evals_through_calls(
     receiver as the loop sees it: ``def validate(net): net.eval()`` called as
     ``validate(model)`` gives "model"; ``self.model.eval()`` in a method called
     as ``self.evaluate()`` stays "self.model"."""
-    for call in calls_in(loop.node.body):
+    evals = model.analysis(_evals_by_function)
+    for call in calls_in(loop.node.body, memo_of(model)):
         func = index.resolve_function(call)
         if func is None:
+            continue
+        events = evals.get(func)
+        if not events:
             continue
         params = [p.name.value for p in func.params.params]
         is_method = isinstance(call.func, cst.Attribute) and dotted_text(call.func.value) == "self"
         if is_method and params and params[0] == "self":
             params = params[1:]
-        for event in index.events:
-            if event.kind != "eval" or event.receiver is None:
-                continue
-            if model.enclosing(event.node, cst.FunctionDef) is not func:
-                continue
+        for event in events:
             receiver = event.receiver
+            assert receiver is not None
             if receiver.startswith("self."):
                 if not is_method:
                     continue
@@ -136,9 +139,23 @@ def evals_through_calls(
                     yield call, event, mapped
 
 
-def called_with_grad(ctx: ContextIndex, loop: Loop, receiver: str) -> bool:
+def _evals_by_function(model: ModuleIndex) -> dict[cst.CSTNode | None, list[Event]]:
+    """The ``.eval()`` events with a receiver (``loops(model).events``, in
+    order) by the function they are in: asked per call of every loop body."""
+    found: dict[cst.CSTNode | None, list[Event]] = {}
+    for event in loops(model).events:
+        if event.kind != "eval" or event.receiver is None:
+            continue
+        func = model.enclosing(event.node, cst.FunctionDef)
+        found.setdefault(func, []).append(event)
+    return found
+
+
+def called_with_grad(
+    ctx: ContextIndex, loop: Loop, receiver: str, memo: SubtreeMemo | None = None
+) -> bool:
     """The loop body calls ``receiver(...)`` outside ``no_grad``."""
-    for call in calls_in(loop.node.body):
+    for call in calls_in(loop.node.body, memo):
         if dotted_text(call.func) == receiver and not ctx.in_no_grad(call):
             return True
     return False
@@ -166,13 +183,14 @@ def evals_left_on(model: SemanticModel) -> Iterator[EvalLeftOn]:
     through a same-file function it calls. Each ``.eval()`` once."""
     index = loops(model)
     ctx = contexts(model)
-    trained = trained_models(index)
+    memo = memo_of(model)
+    trained = trained_models(index, memo)
     frozen = frozen_models(model)
     reported: set[int] = set()
     for loop in index.loops:
         if not loop.is_training or not any(lp.is_iteration for lp in (loop, *loop.descendants())):
             continue
-        if restores_train_mode(loop):
+        if restores_train_mode(loop, memo):
             continue
 
         def eligible(receiver: str | None, loop: Loop = loop) -> bool:
@@ -180,7 +198,7 @@ def evals_left_on(model: SemanticModel) -> Iterator[EvalLeftOn]:
                 return False
             if receiver in frozen or any(h in receiver.lower() for h in FROZEN_MODEL_HINTS):
                 return False  # a teacher / EMA / target network stays in eval mode
-            return receiver in trained or called_with_grad(ctx, loop, receiver)
+            return receiver in trained or called_with_grad(ctx, loop, receiver, memo)
 
         direct = [e for e in loop.of("eval") if eligible(e.event.receiver)]
         if direct:

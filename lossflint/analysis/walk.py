@@ -6,14 +6,32 @@ parsing it. These walks read the syntactic fields of the node dataclasses
 directly (tokens and whitespace skipped) and never recurse (deep nesting is
 fine). :func:`descendants` yields nodes in source order, as libcst's visitor
 does (tests/test_walk.py compares them).
+
+A question asked of a subtree more than once (the calls in a loop's body, the
+lambdas in it, the attributes read in a function) goes through a
+:class:`Subtree`: the node's descendants listed once, and by type on demand.
+They are kept per model (:func:`memo_of`: ``model.analysis``), or, in a
+process that lints versions of one text (the language server's worker,
+:func:`share_subtrees`), across models by node: libcst's nodes are immutable
+and the reparse keeps an unchanged statement the same node objects, so what
+lies under an unchanged function is listed once per editing session, not once
+per keystroke and question (tests/test_walk_subtrees.py compares every answer
+with a fresh walk).
 """
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator
+from collections import OrderedDict
+from collections.abc import Callable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import libcst as cst
+
+if TYPE_CHECKING:
+    from lossflint.analysis.index import ModuleIndex
+
+_T = TypeVar("_T")
 
 #: fields that hold only tokens and whitespace: never walked
 TOKEN_FIELDS = frozenset(
@@ -133,9 +151,160 @@ def descendants(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
         todo.extend(reversed(children(current)))
 
 
-def calls_in(node: cst.CSTNode) -> list[cst.Call]:
-    """Every call under ``node`` (``node`` included), in source order."""
-    return [n for n in descendants(node) if type(n) is cst.Call]
+def calls_in(node: cst.CSTNode, memo: SubtreeMemo | None = None) -> list[cst.Call]:
+    """Every call under ``node`` (``node`` included), in source order; through
+    ``memo`` (or the shared memo, :func:`share_subtrees`) when there is one."""
+    return cast("list[cst.Call]", nodes_in(node, cst.Call, memo=memo))
+
+
+def nodes_in(
+    node: cst.CSTNode, *kinds: type, memo: SubtreeMemo | None = None
+) -> list[cst.CSTNode]:
+    """The nodes under ``node`` (``node`` included) of exactly these types
+    (libcst's node classes are not subclassed: name concrete classes), in
+    source order: ``[n for n in descendants(node) if type(n) in kinds]``."""
+    if memo is None:
+        memo = _SHARED
+    if memo is None:
+        return [n for n in descendants(node) if type(n) in kinds]
+    under = memo.get(node)
+    found: list[cst.CSTNode] = [node] if type(node) in kinds else []
+    if len(kinds) == 1:
+        found.extend(under.of_type(kinds[0]))
+    else:
+        wanted = [i for kind in kinds for i in under.positions_of(kind)]
+        wanted.sort()
+        nodes = under.nodes
+        found.extend(nodes[i] for i in wanted)
+    return found
+
+
+class Subtree:
+    """What lies under a node: its strict descendants in source order (the
+    node itself is left out: a value must not hold its key, see
+    :class:`SubtreeMemo`), by exact type when asked, and what was derived
+    from them (:meth:`derived`)."""
+
+    __slots__ = ("nodes", "_positions", "_derived")
+
+    def __init__(self, nodes: list[cst.CSTNode]) -> None:
+        self.nodes = nodes
+        self._positions: dict[type, list[int]] | None = None
+        self._derived: dict[Callable[[Subtree], Any], Any] | None = None
+
+    def positions_of(self, kind: type) -> Sequence[int]:
+        """Where the nodes of exactly type ``kind`` are in :attr:`nodes`."""
+        positions = self._positions
+        if positions is None:
+            positions = self._positions = {}
+            for i, node in enumerate(self.nodes):
+                kind_of = type(node)
+                at = positions.get(kind_of)
+                if at is None:
+                    positions[kind_of] = [i]
+                else:
+                    at.append(i)
+        return positions.get(kind, ())
+
+    def of_type(self, kind: type) -> list[cst.CSTNode]:
+        nodes = self.nodes
+        return [nodes[i] for i in self.positions_of(kind)]
+
+    def derived(self, build: Callable[[Subtree], _T]) -> _T:
+        """``build(self)``, built once: ``build`` must read nothing but the
+        subtree (no model, no settings), as the answer may serve another
+        model holding the same node."""
+        derived = self._derived
+        if derived is None:
+            derived = self._derived = {}
+        if build not in derived:
+            derived[build] = build(self)
+        return cast(_T, derived[build])
+
+
+class SubtreeMemo:
+    """:class:`Subtree` by node. Unbounded for one model's lint (it goes with
+    the model); the shared one keeps the ``size`` most recently asked, and
+    at most ``held`` listed nodes."""
+
+    def __init__(self, size: int | None = None, held: int = 1_000_000) -> None:
+        self.size = size
+        #: the bounded memo's budget of listed nodes, all subtrees together (a
+        #: module's subtree lists every node of its version)
+        self.max_held = held
+        self.held = 0
+        self._items: OrderedDict[cst.CSTNode, Subtree] = OrderedDict()
+        #: subtrees listed by a walk / found kept (for tests and the benchmark)
+        self.walked = 0
+        self.reused = 0
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def get(self, node: cst.CSTNode) -> Subtree:
+        items = self._items
+        found = items.get(node)
+        if found is not None:
+            self.reused += 1
+            if self.size is not None:
+                items.move_to_end(node)
+            return found
+        if type(node) is cst.Module:
+            # a new version's module holds the last one's unchanged
+            # statements: their subtrees are kept, and spliced below
+            for statement in children(node):
+                self.get(statement)
+        found = Subtree(self._walk(node))
+        self.walked += 1
+        items[node] = found
+        if self.size is not None:
+            self.held += len(found.nodes)
+            while len(items) > 1 and (len(items) > self.size or self.held > self.max_held):
+                self.held -= len(items.popitem(last=False)[1].nodes)
+        return found
+
+    def _walk(self, root: cst.CSTNode) -> list[cst.CSTNode]:
+        """``list(descendants(root))[1:]``, with the kept subtrees spliced in."""
+        items = self._items
+        out: list[cst.CSTNode] = []
+        todo = list(reversed(children(root)))
+        while todo:
+            current = todo.pop()
+            out.append(current)
+            kept = items.get(current)
+            if kept is not None:
+                out.extend(kept.nodes)
+            else:
+                todo.extend(reversed(children(current)))
+        return out
+
+
+def _model_memo(model: ModuleIndex) -> SubtreeMemo:
+    return SubtreeMemo()
+
+
+def memo_of(model: ModuleIndex) -> SubtreeMemo:
+    """The memo for questions about ``model``'s nodes: the shared one when
+    there is one, else the model's own."""
+    if _SHARED is not None:
+        return _SHARED
+    return model.analysis(_model_memo)
+
+
+_SHARED: SubtreeMemo | None = None
+
+
+def share_subtrees(size: int = 8192, held: int = 1_000_000) -> SubtreeMemo:
+    """Keep subtrees across models from now on, by node (for a process that
+    lints versions of the same text: the language server's worker)."""
+    global _SHARED
+    _SHARED = SubtreeMemo(size, held)
+    return _SHARED
+
+
+def stop_sharing_subtrees() -> None:
+    global _SHARED
+    _SHARED = None
 
 
 def own_returns(func: cst.FunctionDef) -> list[cst.Return]:

@@ -21,6 +21,7 @@ from pathlib import Path
 from lossflint import node_speed
 from lossflint.analysis.index import share_walks
 from lossflint.analysis.positions import share_statements
+from lossflint.analysis.walk import share_subtrees
 from lossflint.config import ConfigError, Settings, resolve_settings
 from lossflint.diagnostics import Diagnostic
 from lossflint.file_limits import is_limited, skip_notice
@@ -81,6 +82,9 @@ class Runner:
         share_statements()
         # and the walks of the model's index (``analysis/index.py``)
         share_walks()
+        # and what lies under each node the rules and analyses ask about
+        # (``analysis/walk.py``: the calls in an unchanged function's body)
+        share_subtrees()
         # nodes hash, compare and type-check in C in this process (a fifth of a lint)
         node_speed.enable()
 

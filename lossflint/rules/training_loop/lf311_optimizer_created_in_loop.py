@@ -10,7 +10,7 @@ import libcst as cst
 from lossflint.analysis.calls import argument, literal_value
 from lossflint.analysis.loops import loops
 from lossflint.analysis.names import dotted_text
-from lossflint.analysis.walk import descendants
+from lossflint.analysis.walk import SubtreeMemo, descendants, memo_of, nodes_in
 from lossflint.diagnostics import Finding, Severity
 from lossflint.examples import Invalid
 from lossflint.registry import Rule
@@ -191,7 +191,7 @@ schedulers attached to the old optimiser stop acting.
             if not loop.is_iteration:
                 continue
             stepped = {s.event.receiver for s in loop.of("step")}
-            assigned = _names_assigned_in(loop.node.body)
+            assigned: set[str] | None = None  # asked only of a loop with a candidate
             for ctor_event in loop.of("optim_ctor"):
                 if not ctor_event.direct:
                     continue
@@ -214,6 +214,8 @@ schedulers attached to the old optimiser stop acting.
                     continue
                 params = argument(call, 0, "params")
                 roots = {n.split(".")[0] for n in _names_in(params)} if params else set()
+                if assigned is None:
+                    assigned = _names_assigned_in(loop.node.body, memo_of(model))
                 if roots & (assigned - {"self"}):
                     continue  # a model built in this iteration
                 yield Finding(
@@ -224,11 +226,11 @@ schedulers attached to the old optimiser stop acting.
                 )
 
 
-def _names_assigned_in(node: cst.CSTNode) -> set[str]:
+def _names_assigned_in(node: cst.CSTNode, memo: SubtreeMemo) -> set[str]:
     return {
-        target.target.value
-        for target in descendants(node)
-        if isinstance(target, cst.AssignTarget) and isinstance(target.target, cst.Name)
+        target.target.value  # type: ignore[attr-defined]
+        for target in nodes_in(node, cst.AssignTarget, memo=memo)
+        if isinstance(target.target, cst.Name)  # type: ignore[attr-defined]
     }
 
 

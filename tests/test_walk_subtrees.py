@@ -1,0 +1,183 @@
+"""analysis/walk.py's subtree memo: every answer through a memo (one model's,
+or the language server's shared one, kept across versions by node) is the
+answer of a fresh walk -- the same nodes, in the same order -- whatever was
+kept before, whatever was evicted; and the findings of a lint with the memo
+shared across edited versions are those of a lint without it."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterator
+from pathlib import Path
+
+import libcst as cst
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from lossflint.analysis import walk
+from lossflint.analysis.index import ModuleIndex
+from lossflint.analysis.walk import SubtreeMemo, calls_in, descendants, memo_of, nodes_in
+from lossflint.linter import RuleSet, lint_text
+from lossflint.lsp.reparse import Reparser
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = sorted(
+    p for p in (ROOT / "fixtures").rglob("*.py") if "projects" not in p.parts and p.stat().st_size
+)
+RULES = RuleSet.default()
+#: the types the analyses ask for, and two sets asked together
+KINDS = [cst.Call, cst.Name, cst.Attribute, cst.Lambda, cst.Assign, cst.AssignTarget]
+MIXES = [
+    (cst.For, cst.While),
+    (cst.Attribute, cst.Call, cst.Assign, cst.AnnAssign),
+]
+
+
+def _ids(nodes: Iterator[cst.CSTNode] | list[cst.CSTNode]) -> list[int]:
+    return [id(n) for n in nodes]
+
+
+def _check_node(memo: SubtreeMemo, node: cst.CSTNode) -> None:
+    every = list(descendants(node))
+    assert _ids(memo.get(node).nodes) == _ids(every[1:])
+    for kind in KINDS:
+        expected = [n for n in every if type(n) is kind]
+        assert _ids(nodes_in(node, kind, memo=memo)) == _ids(expected)
+    for kinds in MIXES:
+        expected = [n for n in every if type(n) in kinds]
+        assert _ids(nodes_in(node, *kinds, memo=memo)) == _ids(expected)
+    assert _ids(calls_in(node, memo)) == _ids(n for n in every if type(n) is cst.Call)
+
+
+def _modules() -> Iterator[cst.Module]:
+    for path in FIXTURES:
+        try:
+            yield cst.parse_module(path.read_text(encoding="utf-8"))
+        except (cst.ParserSyntaxError, UnicodeDecodeError):
+            continue
+
+
+@pytest.mark.parametrize("order", ["source", "inner first", "shuffled"])
+def test_every_node_of_every_fixture(order: str) -> None:
+    """Asked in source order (nothing kept below), inner nodes first (every
+    child's subtree kept and spliced) and at random."""
+    rng = random.Random(7)
+    for module in _modules():
+        nodes = list(descendants(module))
+        if order == "inner first":
+            nodes.reverse()
+        elif order == "shuffled":
+            rng.shuffle(nodes)
+        memo = SubtreeMemo()
+        for node in nodes:
+            _check_node(memo, node)
+
+
+def test_a_bounded_memo_evicts_and_answers_the_same() -> None:
+    """A budget of a few hundred listed nodes: entries come and go, answers
+    stay a fresh walk's."""
+    rng = random.Random(3)
+    for module in list(_modules())[:40]:
+        memo = SubtreeMemo(size=16, held=300)
+        nodes = list(descendants(module))
+        for node in rng.sample(nodes, min(len(nodes), 150)):
+            _check_node(memo, node)
+            assert len(memo) <= 16
+            assert memo.held <= 300 or len(memo) == 1
+            assert memo.held == sum(len(s.nodes) for s in memo._items.values())
+
+
+def test_a_module_keeps_its_statements() -> None:
+    """A module's subtree is spliced from its statements' (kept for the next
+    version, which shares most of them)."""
+    module = cst.parse_module("def f(x):\n    return g(x)\n\nclass C:\n    y = h()\n")
+    memo = SubtreeMemo(size=100)
+    memo.get(module)
+    for statement in module.body:
+        assert statement in memo._items
+    walked = memo.walked
+    second = module.with_changes(body=[*module.body, cst.parse_statement("z = 1\n")])
+    _check_node(memo, second)
+    # the new module and the new statement: the old statements were kept
+    assert memo.walked == walked + 2
+
+
+def test_derived_is_built_once() -> None:
+    memo = SubtreeMemo()
+    node = cst.parse_module("a.b(c.d)\n")
+    built: list[int] = []
+
+    def count(under: walk.Subtree) -> int:
+        built.append(1)
+        return len(under.nodes)
+
+    assert memo.get(node).derived(count) == memo.get(node).derived(count)
+    assert len(built) == 1
+
+
+def test_memo_of_a_model() -> None:
+    """One memo per model, or the shared one when the process shares."""
+    model = ModuleIndex(cst.parse_module("f(x)\n"))
+    assert memo_of(model) is memo_of(model)
+    assert memo_of(model) is not memo_of(ModuleIndex(cst.parse_module("f(x)\n")))
+    shared = walk.share_subtrees()
+    try:
+        assert memo_of(model) is shared
+    finally:
+        walk.stop_sharing_subtrees()
+
+
+@pytest.fixture
+def shared() -> Iterator[SubtreeMemo]:
+    memo = walk.share_subtrees(size=512, held=20_000)
+    try:
+        yield memo
+    finally:
+        walk.stop_sharing_subtrees()
+
+
+def _findings(text: str, module: cst.Module | None = None) -> list[object]:
+    return list(lint_text(text, "t.py", RULES, [], module).diagnostics)
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=list(HealthCheck))
+@given(
+    st.sampled_from(FIXTURES),
+    st.lists(
+        st.tuples(
+            st.integers(min_value=0, max_value=10**6),
+            st.integers(min_value=0, max_value=4),
+            st.sampled_from(["x", "\n", "    ", "pass\n", "model.eval()\n", "f(y)\n", "(", "0"]),
+            st.booleans(),
+        ),
+        min_size=1,
+        max_size=4,
+    ),
+)
+def test_edited_versions_lint_as_without_the_memo(
+    shared: SubtreeMemo, path: Path, edits: list
+) -> None:
+    """The worker's case: versions of one text reparsed (unchanged statements
+    are the same nodes), the memo shared and bounded; every version's
+    findings are those of a lint with no memo at all."""
+    text = path.read_text(encoding="utf-8")
+    reparser = Reparser()
+    versions = [text]
+    for where, delete, insert, at_line_start in edits:
+        where = where % (len(text) + 1)
+        if at_line_start:
+            where = text.rfind("\n", 0, where) + 1
+        text = text[:where] + insert + text[where + delete :]
+        versions.append(text)
+    for version in versions:
+        module = reparser.parse(version)
+        if module is None:
+            continue
+        with_memo = _findings(version, module)
+        walk.stop_sharing_subtrees()
+        try:
+            without = _findings(version)
+        finally:
+            walk._SHARED = shared
+        assert with_memo == without

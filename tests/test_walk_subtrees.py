@@ -15,7 +15,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from lossflint.analysis import walk
+from lossflint.analysis import index, walk
 from lossflint.analysis.index import ModuleIndex
 from lossflint.analysis.walk import SubtreeMemo, calls_in, descendants, memo_of, nodes_in
 from lossflint.linter import RuleSet, lint_text
@@ -181,3 +181,52 @@ def test_edited_versions_lint_as_without_the_memo(
         finally:
             walk._SHARED = shared
         assert with_memo == without
+
+
+# --- the model's nodes by type (ModuleIndex.nodes_of_type) -----------------------------
+
+
+def _check_types(model: ModuleIndex) -> None:
+    every = list(model.parents)
+    for kind in {type(n) for n in every}:
+        assert _ids(model.nodes_of_type(kind)) == _ids(n for n in every if type(n) is kind)
+    for kinds in [*MIXES, (cst.Call, cst.Assign, cst.AugAssign, cst.AnnAssign)]:
+        assert _ids(model.nodes_of_type(*kinds)) == _ids(n for n in every if type(n) in kinds)
+
+
+def test_nodes_of_type_in_the_walks_order() -> None:
+    for module in _modules():
+        _check_types(ModuleIndex(module))
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
+@given(
+    st.sampled_from(FIXTURES),
+    st.lists(
+        st.tuples(
+            st.integers(min_value=0, max_value=10**6),
+            st.integers(min_value=0, max_value=4),
+            st.sampled_from(["x", "\n", "    ", "pass\n", "y += 1\n", "a.b = c\n", "(", "0"]),
+            st.booleans(),
+        ),
+        min_size=1,
+        max_size=4,
+    ),
+)
+def test_nodes_of_type_with_shared_walks(path: Path, edits: list) -> None:
+    """Kept per top-level statement across reparsed versions (the worker):
+    the same nodes, in the order of the version's own parent map."""
+    text = path.read_text(encoding="utf-8")
+    reparser = Reparser()
+    index.share_walks()
+    try:
+        for where, delete, insert, at_line_start in [(0, 0, "", False), *edits]:
+            where = where % (len(text) + 1)
+            if at_line_start:
+                where = text.rfind("\n", 0, where) + 1
+            text = text[:where] + insert + text[where + delete :]
+            module = reparser.parse(text)
+            if module is not None:
+                _check_types(ModuleIndex(module))
+    finally:
+        index.stop_sharing_walks()

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 import libcst as cst
 
@@ -34,8 +34,8 @@ def accumulations(model: SemanticModel) -> list[Accumulation]:
     [x]`` is an append of ``x``): the ``+=`` in file order first, then the
     appends."""
     found: list[Accumulation] = []
-    for node in model.parents:
-        if type(node) is cst.AugAssign and type(node.operator) is cst.AddAssign:
+    for node in cast("list[cst.AugAssign]", model.nodes_of_type(cst.AugAssign)):
+        if type(node.operator) is cst.AddAssign:
             accumulator = dotted_text(node.target)
             if accumulator is not None:
                 value = node.value

@@ -21,7 +21,7 @@ from libcst.metadata import CodeRange
 
 from lossflint.analysis.names import Binding, Scope, dotted_text, resolve_qualname
 from lossflint.analysis.positions import LazyPositions
-from lossflint.analysis.walk import children
+from lossflint.analysis.walk import Subtree, children
 
 _A = TypeVar("_A")
 
@@ -249,7 +249,15 @@ class _StatementWalk:
     """What the walk of one top-level statement found, with the module's scope
     stood in for by a placeholder (``_Recording.module_scope``)."""
 
-    __slots__ = ("parents", "scopes", "calls", "generators", "assignments", "module_scope")
+    __slots__ = (
+        "parents",
+        "scopes",
+        "calls",
+        "generators",
+        "assignments",
+        "module_scope",
+        "types",
+    )
 
     def __init__(self) -> None:
         self.parents: dict[cst.CSTNode, cst.CSTNode] = {}
@@ -258,6 +266,9 @@ class _StatementWalk:
         self.generators: set[cst.CSTNode] = set()
         self.assignments: dict[cst.CSTNode, list[cst.Assign]] = {}
         self.module_scope = Scope("module", _PLACEHOLDER, None)
+        #: the statement and its nodes in walk order, by type once asked
+        #: (``ModuleIndex.nodes_of_type``)
+        self.types: Subtree | None = None
 
 
 #: the module node of a statement walked on its own
@@ -290,10 +301,14 @@ class SharedWalks:
         collector.on_visit(module)  # the module's scope
         scope = collector.scopes[0]
         parents = model.parents
+        walks: list[tuple[cst.CSTNode, _StatementWalk]] = []
         for child in children(module, in_source_order=False):
             parents[child] = module
-            self._splice(model, module, scope, self._walk_of(child))
+            walk = self._walk_of(child)
+            walks.append((child, walk))
+            self._splice(model, module, scope, walk)
         collector.scopes.pop()
+        model._statement_walks = walks
 
     def _walk_of(self, node: cst.CSTNode) -> _StatementWalk:
         walks = self._walks
@@ -385,6 +400,8 @@ class ModuleIndex:
         self.assignments: dict[cst.CSTNode, list[cst.Assign]] = {}
         self._qualnames: dict[cst.CSTNode, str | None] = {}
         self._scope_memo: dict[cst.CSTNode, Scope] = {}
+        #: the kept walks of the top-level statements (``SharedWalks``)
+        self._statement_walks: list[tuple[cst.CSTNode, _StatementWalk]] | None = None
         if _SHARED_WALKS is not None:
             _SHARED_WALKS.walk_module(self, module)
         else:
@@ -479,7 +496,7 @@ class ModuleIndex:
         found: list[CallSite] = []
         for name in qualnames:
             found.extend(self._calls_by_qualname.get(name, ()))
-        order = {id(c): i for i, c in enumerate(self.calls)} if len(found) > 1 else {}
+        order = self._call_rank if len(found) > 1 else {}
         yield from sorted(found, key=lambda c: order.get(id(c), 0))
 
     def method_calls(self, *methods: str) -> Iterator[CallSite]:
@@ -488,9 +505,44 @@ class ModuleIndex:
         for name in methods:
             found.extend(self._calls_by_method.get(name, ()))
         if len(methods) > 1:
-            order = {id(c): i for i, c in enumerate(self.calls)}
+            order = self._call_rank
             found.sort(key=lambda c: order[id(c)])
         yield from found
+
+    @cached_property
+    def _call_rank(self) -> dict[int, int]:
+        """Each call site's place in ``calls`` (by id): built once, not per
+        question about several names."""
+        return {id(c): i for i, c in enumerate(self.calls)}
+
+    def nodes_of_type(self, *kinds: type) -> list[cst.CSTNode]:
+        """The nodes of exactly these types (name concrete classes: libcst's
+        are not subclassed) in the walk's order, the order of ``parents``:
+        ``[n for n in self.parents if type(n) in kinds]``, from an index built
+        once per model -- or, with shared walks, kept per top-level statement
+        (a new version lists only its changed statements' nodes again)."""
+        found: list[cst.CSTNode] = []
+        for piece in self._type_pieces:
+            if len(kinds) == 1:
+                found.extend(piece.of_type(kinds[0]))
+            else:
+                wanted = [i for kind in kinds for i in piece.positions_of(kind)]
+                wanted.sort()
+                nodes = piece.nodes
+                found.extend(nodes[i] for i in wanted)
+        return found
+
+    @cached_property
+    def _type_pieces(self) -> list[Subtree]:
+        walks = self._statement_walks
+        if walks is None:
+            return [Subtree(list(self.parents))]
+        pieces: list[Subtree] = []
+        for statement, walk in walks:
+            if walk.types is None:
+                walk.types = Subtree([statement, *walk.parents])
+            pieces.append(walk.types)
+        return pieces
 
     def call_site(self, node: cst.Call) -> CallSite | None:
         return self._call_sites.get(node)

@@ -47,6 +47,11 @@ def swapped_in_keras_steps(model: ModuleIndex) -> list[SwappedLoss]:
 
 def _find(model: ModuleIndex) -> list[SwappedLoss]:
     found: list[SwappedLoss] = []
+    if not any(
+        type(node) is cst.FunctionDef and node.name.value in _STEP_METHODS  # type: ignore[attr-defined]
+        for node in model.scopes
+    ):
+        return found  # no step method: no call's function is one (not a walk up per call)
     roles: dict[cst.FunctionDef, tuple[str, str] | None] = {}
     for site in model.calls:
         call = site.node

@@ -201,10 +201,8 @@ class LearningRates:
     def _param_group_lr_set(self) -> bool:
         """``g["lr"] = …`` for ``g`` in ``opt.param_groups``, or
         ``opt.param_groups[0]["lr"] = …``: a hand-written schedule."""
-        for node in self.model.parents:
-            if type(node) is not cst.Assign:
-                continue
-            for target in node.targets:
+        for node in self.model.nodes_of_type(cst.Assign):
+            for target in node.targets:  # type: ignore[attr-defined]
                 t = target.target
                 if not isinstance(t, cst.Subscript) or len(t.slice) != 1:
                     continue
@@ -278,7 +276,7 @@ class LearningRates:
         cls = self.model.enclosing(expr, cst.ClassDef)
         name = expr.attr.value
         found: list[cst.BaseExpression] = []
-        for node in self.model.parents:
+        for node in self.model.nodes_of_type(cst.Call, cst.Assign, cst.AugAssign, cst.AnnAssign):
             kind = type(node)
             if kind is cst.Call and dotted_text(node.func) == "setattr":  # type: ignore[attr-defined]
                 return None
@@ -322,7 +320,7 @@ class LearningRates:
 
     def _mutated(self, name: str) -> bool:
         """``CONFIG["lr"] = ...`` / ``CONFIG.update(...)`` anywhere in the file."""
-        for node in self.model.parents:
+        for node in self.model.nodes_of_type(cst.Assign, cst.AugAssign):
             if isinstance(node, (cst.Assign, cst.AugAssign)):
                 targets = (
                     [t.target for t in node.targets]
@@ -347,7 +345,7 @@ class LearningRates:
     def compares_rates(self) -> bool:
         """A loop (or comprehension) over a literal list of several learning
         rates: the file tries them on purpose, a high one included."""
-        for node in self.model.parents:
+        for node in self.model.nodes_of_type(cst.For, cst.CompFor):
             if isinstance(node, (cst.For, cst.CompFor)):
                 values, name = self._literal_numbers(node.iter)
                 target = dotted_text(node.target) or ""

@@ -43,7 +43,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 import libcst as cst
 
@@ -247,9 +247,8 @@ class LoopIndex:
                 events.extend(self._inlined_events(call, order))
         # `p.grad = None`
         call_index: dict[int, int] | None = None
-        for node in model.parents:
-            # `type(...) is` : isinstance on libcst nodes goes through ABC checks
-            if type(node) is cst.Assign and any(
+        for node in cast("list[cst.Assign]", model.nodes_of_type(cst.Assign)):
+            if any(
                 isinstance(t.target, cst.Attribute) and t.target.attr.value == "grad"
                 for t in node.targets
             ):

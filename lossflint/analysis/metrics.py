@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import libcst as cst
 
@@ -43,7 +43,7 @@ class MetricFacts:
     def __init__(self, model: ModuleIndex) -> None:
         self.model = model
         # the parent map holds every node in visit order: no second tree walk
-        self.comparisons = [n for n in model.parents if type(n) is cst.Comparison]
+        self.comparisons = cast("list[cst.Comparison]", model.nodes_of_type(cst.Comparison))
         self.keras = K.keras_facts(model)
 
     # --- metric calls ----------------------------------------------------------

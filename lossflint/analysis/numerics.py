@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 import libcst as cst
 
@@ -942,7 +942,7 @@ def binary_operations(model: ModuleIndex, op: type) -> list[cst.BinaryOperation]
 
 
 def _all_binary_operations(model: ModuleIndex) -> list[cst.BinaryOperation]:
-    return [n for n in model.parents if isinstance(n, cst.BinaryOperation)]
+    return cast("list[cst.BinaryOperation]", model.nodes_of_type(cst.BinaryOperation))
 
 
 def bare_code(model: ModuleIndex, expr: cst.BaseExpression) -> str:

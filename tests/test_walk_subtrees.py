@@ -230,3 +230,39 @@ def test_nodes_of_type_with_shared_walks(path: Path, edits: list) -> None:
                 _check_types(ModuleIndex(module))
     finally:
         index.stop_sharing_walks()
+
+
+def test_an_edit_lists_only_what_changed(shared: SubtreeMemo) -> None:
+    """The worker's memo after a one-character edit in one of 30 training
+    functions: the subtrees listed again are that function's (and the new
+    module's), not every function's and loop's."""
+    blocks = [
+        f"def train{i}(model, loader, opt):\n"
+        f"    for x, y in loader:\n"
+        f"        loss = model(x).sum() * {i}\n"
+        f"        loss.backward()\n"
+        f"        opt.step()\n"
+        f"    model.eval()\n"
+        f"    with torch.no_grad():\n"
+        f"        acc = (model(x).argmax(1) == y).float().mean()\n\n"
+        for i in range(30)
+    ]
+    text = "import torch\n\n" + "".join(blocks)
+    reparser = Reparser()
+    first = _findings(text, reparser.parse(text))
+    listed = shared.walked
+    assert listed >= 30  # every function was asked about
+    edited = text.replace("sum() * 7", "sum() * 8")
+    assert _findings(edited, reparser.parse(edited)) == first
+    assert shared.walked - listed <= 2
+
+
+def test_the_worker_shares_subtrees() -> None:
+    from lossflint.lsp.jobs import Runner
+
+    try:
+        Runner()
+        assert walk._SHARED is not None
+    finally:
+        walk.stop_sharing_subtrees()
+        index.stop_sharing_walks()

@@ -98,6 +98,12 @@ class ContextIndex:
             return None if region.grad_enabled else region.node
         return None
 
+    def grad_off_nodes(self) -> list[cst.CSTNode]:
+        """The With/FunctionDef nodes that turn grad off: a node under none of
+        them has no :meth:`grad_region` (a first filter, cheaper than the
+        walk up from every node asked about)."""
+        return [region.node for region in self._grad.values() if not region.grad_enabled]
+
     def autocast_region(self, node: cst.CSTNode) -> AutocastRegion | None:
         for region in self._enclosing(node, self._autocast):
             return None if region.enabled is False else region

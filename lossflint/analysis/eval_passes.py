@@ -103,9 +103,13 @@ def _candidates(model: ModuleIndex) -> list[TrainModeEvaluation]:
     training_funcs = _training_functions(model)
     found: list[TrainModeEvaluation] = []
     seen: set[tuple[int, str]] = set()
+    # a call under no grad-off region has no grad_region: only the calls
+    # under one are asked (the regions' calls are listed once, kept by node)
+    memo = memo_of(model)
+    in_regions = {id(c) for node in ctx.grad_off_nodes() for c in calls_in(node, memo)}
     for site in model.calls:
         call = site.node
-        if site.qualname is not None:
+        if site.qualname is not None or id(call) not in in_regions:
             continue
         region = ctx.grad_region(call)
         if region is None:
@@ -251,17 +255,25 @@ def _training_functions(model: ModuleIndex) -> set[cst.CSTNode | None]:
         model.enclosing(n, cst.FunctionDef) for n in backward if not index.enclosing_loops(n)
     }
     memo = memo_of(model)
+    # the calls of the loops that train in every pass: a call in a training
+    # iteration is under one of them (asked first: cheaper than its walk up)
+    training_loops = [
+        lp.node
+        for lp in index.loops
+        if any(e.kind == "backward" and not e.nested for e in lp.events)
+    ]
+    in_training_loops = [calls_in(node, memo) for node in training_loops]
+    under = {id(call) for listed in in_training_loops for call in listed}
     calls: list[cst.Call] = []
     for func in found:
         assert func is not None
         calls += [
             call
             for call in calls_in(func, memo)
-            if func in step_functions or _in_training_iteration(index, call)
+            if func in step_functions or (id(call) in under and _in_training_iteration(index, call))
         ]
-    for lp in index.loops:
-        if any(e.kind == "backward" and not e.nested for e in lp.events):
-            calls += calls_in(lp.node, memo)
+    for listed in in_training_loops:
+        calls += listed
     for _ in range(2):
         callees: list[cst.FunctionDef] = []
         for call in calls:

@@ -456,7 +456,6 @@ class LoopIndex:
         as loops over their body (source order is run order there), with the
         events of the same-file functions they call inlined. Not the ones a
         loop of this file calls: they are inlined at the call."""
-        called_in_loops = {func for call, func in self._resolved_calls if self._loops_around(call)}
         owned: dict[cst.FunctionDef, list[Event]] = {}
         looping: set[cst.CSTNode] = set()
         for event in self.events:
@@ -468,11 +467,23 @@ class LoopIndex:
             if in_loop:
                 looping.add(func)
             owned.setdefault(func, []).append(event)
+        # only a function with a backward and a step of its own, outside a loop
+        # of its own, can be one: the calls of the others are not looked at
+        wanted = {
+            func
+            for func, events in owned.items()
+            if {"backward", "step"} <= {e.kind for e in events} and func not in looping
+        }
+        if not wanted:
+            return []
+        called_in_loops = {func for call, func in self._resolved_calls if self._loops_around(call)}
         inlined: dict[cst.FunctionDef, list[Event] | None] = {}
         for call, callee in self._resolved_calls:
             func, in_loop = self._owner(call)
-            so_far = inlined.setdefault(func, []) if func is not None else None
-            if func is None or so_far is None:
+            if func is None or func not in wanted:
+                continue
+            so_far = inlined.setdefault(func, [])
+            if so_far is None:
                 continue
             events = self._events_at(call, callee)
             if events is None or (events and in_loop):

@@ -157,9 +157,7 @@ def calls_in(node: cst.CSTNode, memo: SubtreeMemo | None = None) -> list[cst.Cal
     return cast("list[cst.Call]", nodes_in(node, cst.Call, memo=memo))
 
 
-def nodes_in(
-    node: cst.CSTNode, *kinds: type, memo: SubtreeMemo | None = None
-) -> list[cst.CSTNode]:
+def nodes_in(node: cst.CSTNode, *kinds: type, memo: SubtreeMemo | None = None) -> list[cst.CSTNode]:
     """The nodes under ``node`` (``node`` included) of exactly these types
     (libcst's node classes are not subclassed: name concrete classes), in
     source order: ``[n for n in descendants(node) if type(n) in kinds]``."""

@@ -147,7 +147,19 @@ class LearningRates:
             ):
                 continue  # starts at the base LR and lowers it
             else:
-                callee = dotted_text(site.node.func)
+                func = site.node.func
+                # the name called, read off the node first: most calls are no
+                # scheduler, and the dotted text of each costs a walk down
+                tail = (
+                    func.attr.value
+                    if type(func) is cst.Attribute
+                    else func.value
+                    if type(func) is cst.Name
+                    else ""
+                )
+                if not _SCHEDULER_NAME.search(tail):
+                    continue
+                callee = dotted_text(func)
                 last = callee.rsplit(".", 1)[-1] if callee is not None else ""
                 if not _SCHEDULER_NAME.search(last) or last == "step":
                     continue

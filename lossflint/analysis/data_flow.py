@@ -48,7 +48,8 @@ if TYPE_CHECKING:
 @dataclass(frozen=True)
 class DataSet:
     """A data set whose order is known: "map" (indexable, in its stored order) or
-    "shuffled" (``random_split``: already a random permutation)."""
+    "shuffled" (``random_split``, or built from arrays already in a random order:
+    the parts of a shuffling ``train_test_split``)."""
 
     style: str
     origin: cst.CSTNode = field(repr=False)
@@ -85,9 +86,13 @@ class Data:
 @dataclass(frozen=True)
 class Part(Value):
     """One side of a split (``train_test_split`` output, a head/tail slice): a
-    scaler fitted on it is fitted on a training part, not on the whole data."""
+    scaler fitted on it is fitted on a training part, not on the whole data.
+    ``shuffled``: its rows are in a random order (``train_test_split`` shuffles
+    unless ``shuffle=False``; ``sklearn.utils.shuffle``; ``df.sample(frac=...)``),
+    so a data set built from it is already a random permutation (LF602)."""
 
     split: cst.CSTNode = field(repr=False)
+    shuffled: bool = False
 
 
 @dataclass(frozen=True)
@@ -189,6 +194,19 @@ class DataFacts(Interpreter[Any]):
     def worth_another_round(self) -> bool:
         return bool(self.loaders or self.leaks or self._slices or self._adapted)
 
+    def _attrs_set_by(self, cls: cst.ClassDef, func: cst.FunctionDef, flow: bool) -> Env:
+        # Lightning runs ``setup()`` before ``train_dataloader()``: ``self.train``
+        # is what setup's body leaves (its locals: the split parts), like __init__'s
+        setup = func.name.value in apis.LIGHTNING_SETUP_HOOKS
+        return super()._attrs_set_by(cls, func, flow or setup)
+
+    def join(self, a: Any, b: Any) -> Any:
+        # two parts (``create_loader(df_train)`` and ``create_loader(df_val)``
+        # pin one parameter): still a part, in a random order only if both are
+        if isinstance(a, Part) and isinstance(b, Part) and a != b:
+            return Part(a.split, a.shuffled and b.shuffled)
+        return super().join(a, b)
+
     def api_call(self, call: cst.Call, qualname: str, args: list[Any], env: Env) -> Any:
         if qualname in apis.DATA_LOADERS:
             loader = Loader(call)
@@ -200,7 +218,7 @@ class DataFacts(Interpreter[Any]):
             and qualname not in apis.ITERABLE_TORCHVISION
             and qualname.count(".") == 2
         ):
-            return DataSet("map", call)
+            return DataSet("shuffled" if _any_shuffled(args) else "map", call)
         if qualname == apis.RANDOM_SPLIT:
             return DataSet("shuffled", call)
         if qualname in apis.ITERATION_WRAPPERS:
@@ -221,18 +239,31 @@ class DataFacts(Interpreter[Any]):
             if any(a.star for a in call.args):
                 return None
             arrays = sum(1 for a in call.args if a.keyword is None)
-            return TupleValue(tuple(Part(call) for _ in range(2 * arrays)))
+            shuffle = keyword(call, "shuffle")
+            # shuffled by default; ``shuffle=False`` (or a value not known to be
+            # True) keeps the order
+            shuffled = shuffle is None or literal_value(shuffle.value) is True
+            return TupleValue(tuple(Part(call, shuffled) for _ in range(2 * arrays)))
+        if qualname in apis.SHUFFLE_ARRAYS:
+            if any(a.star or a.keyword is not None for a in call.args):
+                return None
+            return TupleValue(tuple(Part(call, True) for _ in call.args))
         if qualname in apis.ARRAY_WRAPPERS:
             first = args[0] if args else None
-            return first if isinstance(first, Fitted) else None
+            return first if isinstance(first, (Fitted, Part)) else None
         return None
 
     def construct(self, call: cst.Call, cls: cst.ClassDef, args: list[Any]) -> Any:
+        if _any_shuffled(args) and self._map_style_class(cls):
+            # a data set over arrays in a random order reads them in that order
+            return DataSet("shuffled", call)
         return Instance(cls)
 
     def attribute(self, expr: cst.Attribute, base: Any) -> Any:
         if isinstance(base, Fitted) and expr.attr.value in ("iloc", "values"):
             return base
+        if isinstance(base, Part) and base.shuffled and expr.attr.value != "T":
+            return base  # a column (``df_train.text``), ``.values``: the same rows
         return None
 
     def subscript(self, expr: cst.Subscript, base: Any) -> Any:
@@ -274,6 +305,12 @@ class DataFacts(Interpreter[Any]):
             return None
         if isinstance(receiver, Fitted) and name in apis.ROW_KEEPING_METHODS:
             return receiver
+        if isinstance(receiver, Part) and receiver.shuffled and name in apis.ROW_KEEPING_METHODS:
+            return receiver
+        if name == apis.FRAME_SAMPLE_METHOD and any(
+            keyword(call, word) is not None for word in apis.FRAME_SAMPLE_KEYWORDS
+        ):
+            return Part(call, True)  # ``df.sample(frac=1)``: the rows in a random order
         return None
 
     # --- loaders ---------------------------------------------------------------------
@@ -347,7 +384,9 @@ class DataFacts(Interpreter[Any]):
         if name in ("fit", "adapt", "fit_transform") and data_expr is not None:
             data = self.values.get(data_expr)
             if isinstance(data, Part):
-                return None  # fitted on a training part: splitting it again is validation
+                # fitted on a training part: splitting it again is validation;
+                # the transformed rows keep the part's order
+                return data if name == "fit_transform" and data.shuffled else None
             if not isinstance(data, Data):
                 data = Data(call)
                 data_key = dotted_text(data_expr)
@@ -361,6 +400,10 @@ class DataFacts(Interpreter[Any]):
             if name == "fit_transform":
                 return Fitted(call, "fit_transform")
             return fitted
+        if name == "transform" and data_expr is not None:
+            data = self.values.get(data_expr)
+            if isinstance(data, Part) and data.shuffled:
+                return data  # transformed row by row: the part's order
         if name == "transform" and data_expr is not None and scaler.fit is not None:
             if scaler.data is not None and self.values.get(data_expr) == scaler.data:
                 return Fitted(scaler.fit, "transform")
@@ -464,6 +507,11 @@ class DataFacts(Interpreter[Any]):
 
 
 # --- helpers -----------------------------------------------------------------------------
+
+
+def _any_shuffled(args: list[Any]) -> bool:
+    """One of a data set's arguments holds rows in a random order."""
+    return any(isinstance(arg, Part) and arg.shuffled for arg in args)
 
 #: names of loaders that are evaluated on, even when a loop over them steps an
 #: optimiser (test-time adaptation, adversarial examples)

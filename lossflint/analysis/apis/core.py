@@ -78,7 +78,9 @@ LABEL_CAST_METHODS = frozenset({"astype", "int", "long", "float", "double", "typ
 #: methods that keep what an array holds on the way to Python or a new shape
 KEEP_METHODS = frozenset({"tolist", "reshape", "view", "view_as", "squeeze", "flatten", "ravel"})
 #: methods that keep the rows of an array
-ROW_KEEPING_METHODS = frozenset({"reshape", "astype", "copy", "to_numpy", "values", "float"})
+ROW_KEEPING_METHODS = frozenset(
+    {"reshape", "astype", "copy", "to_numpy", "values", "float", "reset_index", "tolist"}
+)
 #: reductions of an array whose use in ``(x - mean) / std`` is a standardisation
 MEAN_METHODS = frozenset({"mean"})
 SPREAD_METHODS = frozenset({"std", "var", "max"})

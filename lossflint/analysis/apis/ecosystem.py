@@ -34,6 +34,9 @@ LIGHTNING_TRAINERS = frozenset(
 )
 #: the ``fit`` arguments that hold the training loader (position after the model)
 LIGHTNING_TRAIN_LOADER_KEYWORDS = ("train_dataloaders", "train_dataloader")
+#: hooks a LightningDataModule runs before its ``*_dataloader`` hooks: the
+#: attributes they set are as their body leaves them
+LIGHTNING_SETUP_HOOKS = frozenset({"setup", "prepare_data"})
 
 #: Accelerate's accelerator: its methods hand back what they are given
 #: (``model, loader = accelerator.prepare(model, loader)``)

@@ -133,6 +133,12 @@ FIT_SCALERS = frozenset(
 TRAIN_TEST_SPLIT = frozenset(
     {"sklearn.model_selection.train_test_split", "sklearn.cross_validation.train_test_split"}
 )
+#: calls that return their arrays in one random order (LF602: a data set over
+#: them is already a random permutation)
+SHUFFLE_ARRAYS = frozenset({"sklearn.utils.shuffle"})
+#: ``df.sample(frac=1)``: a pandas frame's rows in a random order
+FRAME_SAMPLE_METHOD = "sample"
+FRAME_SAMPLE_KEYWORDS = ("frac",)
 #: calls that evaluate: metrics over predictions
 SKLEARN_METRICS_PREFIX = "sklearn.metrics."
 #: loaders of regression data: continuous targets

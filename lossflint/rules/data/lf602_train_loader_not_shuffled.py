@@ -11,6 +11,7 @@ from lossflint.diagnostics import Finding, RelatedNode, Severity
 from lossflint.examples import Invalid
 from lossflint.registry import Rule
 from lossflint.rules.data.fixes import shuffle_fix
+from lossflint.rules.data.lf602_audit_examples import AUDIT_INVALID, AUDIT_VALID
 
 if TYPE_CHECKING:
     from lossflint.analysis.model import SemanticModel
@@ -33,7 +34,9 @@ map-style data set (`TensorDataset`, a `torchvision.datasets` class, a same-file
 `batch_sampler=`.
 
 Silent when the data set is iterable or of unknown kind, comes from `random_split`
-(already a random permutation), when any sampler is given (distributed, weighted,
+or is built from arrays already in a random order (the parts of a
+`train_test_split` without `shuffle=False`, `sklearn.utils.shuffle`,
+`df.sample(frac=...)`), when any sampler is given (distributed, weighted,
 ...), when `shuffle=` is not a literal `False`, and for loaders named like
 evaluation data (`val_loader`, `test_loader`), which test-time adaptation may step
 on.
@@ -206,6 +209,7 @@ with `# noqa: LF602`.
                 opt.step()
             """,
         ),
+        *AUDIT_INVALID,
     ]
     VALID = [
         # shuffled, and a validation loader that need not be
@@ -339,6 +343,7 @@ with `# noqa: LF602`.
             torch.nn.functional.mse_loss(model(xb), yb).backward()
             opt.step()
         """,
+        *AUDIT_VALID,
     ]
 
     def check(self, model: SemanticModel) -> Iterator[Finding]:

@@ -1,0 +1,197 @@
+"""LF602 examples from the real-code audit of session 7 (training sets that are
+parts of a shuffling ``train_test_split``: already a random permutation, like
+``random_split``), and the twins that still fire; kept apart so the rule module
+stays small."""
+
+from __future__ import annotations
+
+from lossflint.examples import Invalid
+
+_DATASET = """
+import numpy as np
+import torch
+from sklearn.model_selection import train_test_split
+from torch.utils.data import DataLoader, Dataset
+
+
+class MyDataset(Dataset):
+    def __init__(self, x, y):
+        self.x = torch.tensor(x, dtype=torch.float32)
+        self.y = torch.tensor(y)
+
+    def __getitem__(self, i):
+        return self.x[i], self.y[i]
+
+    def __len__(self):
+        return len(self.y)
+
+"""
+
+_LOOP = """
+for epoch in range(10):
+    for xb, yb in train_loader:
+        optimizer.zero_grad()
+        torch.nn.functional.cross_entropy(model(xb), yb).backward()
+        optimizer.step()
+"""
+
+AUDIT_INVALID = [
+    # `shuffle=False` keeps the rows in their stored order
+    Invalid(
+        _DATASET
+        + """
+X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.2, shuffle=False)
+train_loader = DataLoader(MyDataset(X_train, y_train), batch_size=32)  # error: LF602 at `DataLoader(`
+"""
+        + _LOOP
+    ),
+    # a head slice is a part too, but in the stored order
+    Invalid(
+        _DATASET
+        + """
+X_train, y_train = X[:800], y[:800]
+train_loader = DataLoader(MyDataset(X_train, y_train), batch_size=32)  # error: LF602 at `DataLoader(`
+"""
+        + _LOOP
+    ),
+    # one of the parts the loader function is called with is not shuffled
+    Invalid(
+        """
+        import torch
+        from sklearn.model_selection import train_test_split
+        from torch.utils.data import DataLoader, TensorDataset
+
+        def make_loader(x, y):
+            return DataLoader(TensorDataset(x, y), batch_size=32)  # error: LF602 at `DataLoader(`
+
+        x_a, x_b, y_a, y_b = train_test_split(X, Y)
+        x_c, x_d, y_c, y_d = train_test_split(X2, Y2, shuffle=False)
+        first, second = make_loader(x_a, y_a), make_loader(x_c, y_c)
+        for xb, yb in second:
+            optimizer.zero_grad()
+            torch.nn.functional.mse_loss(model(xb), yb).backward()
+            optimizer.step()
+        """
+    ),
+    # a Lightning module whose setup() builds its training set from unsplit data
+    Invalid(
+        """
+        import pytorch_lightning as pl
+        import torch
+        from torch.utils.data import DataLoader, TensorDataset
+
+        class Data(pl.LightningDataModule):
+            def setup(self, stage=None):
+                x = torch.load("x.pt")
+                self.train = TensorDataset(x[:800], torch.zeros(800))
+
+            def train_dataloader(self):
+                return DataLoader(self.train, batch_size=32)  # error: LF602 at `DataLoader(`
+        """
+    ),
+]
+
+AUDIT_VALID = [
+    # train_test_split shuffles by default: the training set is already a random
+    # permutation (rasbt/deeplearning-models, repro 04 of the audit)
+    _DATASET
+    + """
+X, y = np.random.randn(1000, 8), np.random.randint(0, 3, 1000)
+X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.2, random_state=1, stratify=y)
+train_loader = DataLoader(MyDataset(X_train, y_train), batch_size=32)
+model = torch.nn.Linear(8, 3)
+optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+"""
+    + _LOOP,
+    # the same through a Lightning setup() hook, a scaler and `shuffle=True` spelt out
+    """
+    import numpy as np
+    import pytorch_lightning as pl
+    from sklearn.model_selection import train_test_split
+    from sklearn.preprocessing import StandardScaler
+    from torch.utils.data import DataLoader, Dataset
+
+    class MyDataset(Dataset):
+        def __init__(self, features, labels):
+            self.features = features.astype(np.float32)
+            self.labels = labels
+
+        def __getitem__(self, index):
+            return self.features[index], self.labels[index]
+
+        def __len__(self):
+            return self.features.shape[0]
+
+    class DataModule(pl.LightningDataModule):
+        def setup(self, stage=None):
+            X_temp, X_test, y_temp, y_test = train_test_split(
+                self.features.values, self.labels.values, test_size=0.2, random_state=1
+            )
+            X_train, X_valid, y_train, y_valid = train_test_split(
+                X_temp, y_temp, test_size=0.1, shuffle=True
+            )
+            sc = StandardScaler()
+            self.train = MyDataset(sc.fit_transform(X_train), y_train)
+
+        def train_dataloader(self):
+            return DataLoader(self.train, batch_size=32, drop_last=True)
+    """,
+    # data frames split by train_test_split, read column by column in a loader
+    # function called with each part (curiousily's BERT notebook)
+    """
+    import torch
+    from sklearn.model_selection import train_test_split
+    from torch.utils.data import DataLoader, Dataset
+
+    class ReviewDataset(Dataset):
+        def __init__(self, reviews, targets):
+            self.reviews = reviews
+            self.targets = targets
+
+        def __len__(self):
+            return len(self.reviews)
+
+        def __getitem__(self, item):
+            return self.reviews[item], torch.tensor(self.targets[item])
+
+    df_train, df_test = train_test_split(df, test_size=0.1, random_state=42)
+    df_val, df_test = train_test_split(df_test, test_size=0.5, random_state=42)
+
+    def create_data_loader(df, batch_size):
+        ds = ReviewDataset(reviews=df.content.to_numpy(), targets=df.sentiment.to_numpy())
+        return DataLoader(ds, batch_size=batch_size, num_workers=4)
+
+    train_data_loader = create_data_loader(df_train, 16)
+    val_data_loader = create_data_loader(df_val, 16)
+    for epoch in range(3):
+        for batch in train_data_loader:
+            loss = model(batch).loss
+            loss.backward()
+            optimizer.step()
+            optimizer.zero_grad()
+    """,
+    # tensors of shuffled parts in a TensorDataset; sklearn's shuffle; a frame
+    # shuffled with `sample(frac=1)`
+    """
+    import torch
+    from sklearn.model_selection import train_test_split
+    from sklearn.utils import shuffle
+    from torch.utils.data import DataLoader, TensorDataset
+
+    x_tr, x_te, y_tr, y_te = train_test_split(X, Y, test_size=0.25)
+    a = DataLoader(TensorDataset(torch.tensor(x_tr), torch.tensor(y_tr)), batch_size=32)
+    x_s, y_s = shuffle(X, Y)
+    b = DataLoader(TensorDataset(torch.from_numpy(x_s), torch.from_numpy(y_s)), batch_size=32)
+    frame = df.sample(frac=1).reset_index(drop=True)
+    c = DataLoader(TensorDataset(torch.tensor(frame.values)), batch_size=32)
+    for xb, yb in a:
+        torch.nn.functional.mse_loss(model(xb), yb).backward()
+        opt.step()
+    for xb, yb in b:
+        torch.nn.functional.mse_loss(model(xb), yb).backward()
+        opt.step()
+    for (xb,) in c:
+        model(xb).sum().backward()
+        opt.step()
+    """,
+]

@@ -133,6 +133,8 @@ _DETACHING_METHODS = frozenset(
         "all",
     }
 )
+#: tensor comparison methods (``a.lt(b)``): boolean, whichever side the value is on
+_COMPARISON_METHODS = frozenset({"eq", "ne", "gt", "lt", "ge", "le"})
 #: attributes that carry no gradient
 _DETACHED_ATTRIBUTES = frozenset({"data", "shape", "dtype", "device", "ndim", "is_cuda"})
 #: methods that pass their receiver's value (and gradient) on
@@ -554,10 +556,14 @@ class GradientFacts:
                 return True
             if qualname.startswith(_LOG_CALLS) or qualname in apis.ARGMAX:
                 return True
+            if qualname in apis.COMPARISON_FUNCS:
+                return True  # ``tf.less(dist, t)``: a boolean, like ``dist < t``
             root = qualname.split(".", 1)[0]
             return root in ("numpy", "math")
         func = call.func
-        return isinstance(func, cst.Attribute) and func.attr.value in _LOG_METHODS
+        return isinstance(func, cst.Attribute) and (
+            func.attr.value in _LOG_METHODS or func.attr.value in _COMPARISON_METHODS
+        )
 
     def _name_only_leaves(self, assign: cst.Assign, depth: int) -> bool:
         if len(assign.targets) != 1 or not isinstance(assign.targets[0].target, cst.Name):

@@ -45,6 +45,7 @@ LOG = torch.LOG | keras.LOG | numpy.LOG
 EXP = torch.EXP | keras.EXP | numpy.EXP
 NON_NEGATIVE_FUNCS = torch.NON_NEGATIVE_FUNCS | keras.NON_NEGATIVE_FUNCS
 ARGMAX = torch.ARGMAX | keras.ARGMAX | numpy.ARGMAX
+COMPARISON_FUNCS = torch.COMPARISON_FUNCS | keras.COMPARISON_FUNCS
 ONE_HOT = torch.ONE_HOT | keras.ONE_HOT
 INT_DTYPES = torch.INT_DTYPES | keras.INT_DTYPES | numpy.INT_DTYPES
 

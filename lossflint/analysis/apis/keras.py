@@ -501,6 +501,12 @@ THRESHOLD_FUNCS = frozenset(
         "tensorflow.math.greater_equal",
     }
 )
+#: functional comparisons: a boolean result, no gradient flows back through it
+COMPARISON_FUNCS = frozenset(
+    f"{prefix}{name}"
+    for prefix in ("tensorflow.", "tensorflow.math.", "keras.ops.", "keras.backend.")
+    for name in "less less_equal greater greater_equal equal not_equal".split()
+)
 #: reductions that turn an elementwise comparison into an accuracy
 REDUCE_FUNCS = frozenset(
     {

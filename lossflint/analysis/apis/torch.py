@@ -267,6 +267,14 @@ ROUND_FUNCS = frozenset({"torch.round"})
 THRESHOLD_FUNCS = frozenset({"torch.gt", "torch.greater", "torch.ge", "torch.greater_equal"})
 #: reductions that turn an elementwise comparison into an accuracy
 REDUCE_FUNCS = frozenset({"torch.sum", "torch.mean", "torch.count_nonzero"})
+#: functional comparisons: a boolean result, no gradient flows back through it
+COMPARISON_FUNCS = frozenset(
+    f"torch.{name}"
+    for name in (
+        "lt le gt ge eq ne less less_equal greater greater_equal not_equal equal"
+        " isclose allclose"
+    ).split()
+)
 
 # --- float16 ------------------------------------------------------------------------
 

@@ -65,6 +65,28 @@ AUDIT_INVALID = [
         np.save("emb.npy", w.eval())
         """,
     ),
+    # session 7: a functional comparison of a distance that is also the loss
+    Invalid(
+        """
+        import torch
+
+        def step(a, b, thr):
+            dist = torch.sqrt(((a - b) ** 2).sum(1))  # error: LF205 at `torch.sqrt(`
+            hits = torch.lt(dist, thr).float().mean()
+            dist.mean().backward()
+            return hits
+        """,
+    ),
+    Invalid(
+        """
+        import tensorflow as tf
+
+        def loss_and_hits(p, q, thr):
+            dist = tf.sqrt(tf.reduce_sum(tf.square(p - q), axis=1))  # error: LF205 at `tf.sqrt(`
+            hits = tf.reduce_mean(tf.cast(tf.math.less(dist, thr), tf.float32))
+            return tf.reduce_mean(dist), hits
+        """,
+    ),
 ]
 
 AUDIT_VALID = [
@@ -142,5 +164,24 @@ AUDIT_VALID = [
     re = spec[:, :, :, 0]
     im = spec[:, :, :, 1]
     spec = torch.abs(torch.sqrt(torch.pow(re, 2) + torch.pow(im, 2)))
+    """,
+    # session 7: a distance only compared with a threshold by a functional
+    # comparison (TF-without-a-PhD planespotting, repro 07 of the audit)
+    """
+    import tensorflow as tf
+
+    def compute_correct(box_x, box_y, target_x, target_y, target_w, threshold):
+        dist = tf.sqrt(tf.square(box_x - target_x) + tf.square(box_y - target_y))
+        position_correct = tf.less(dist / target_w, threshold)
+        return tf.reduce_mean(tf.cast(position_correct, tf.float32))
+    """,
+    """
+    import torch
+
+    def hits(a, b, thr):
+        near = torch.lt(torch.sqrt(((a - b) ** 2).sum(1)), thr)
+        far = torch.ge(torch.sqrt(((a - b) ** 2).sum(1)), thr)
+        close = thr.gt(torch.sqrt(((a - b) ** 2).sum(1)))
+        return near.sum() + far.sum() + close.sum()
     """,
 ]

@@ -266,3 +266,22 @@ def test_the_worker_shares_subtrees() -> None:
     finally:
         walk.stop_sharing_subtrees()
         index.stop_sharing_walks()
+
+
+def test_an_interrupted_index_is_not_kept() -> None:
+    """The worker cancels a lint by raising in its thread, anywhere: a by-type
+    index cut short must not stay behind for the next versions."""
+
+    class _Cut(list):  # type: ignore[type-arg]
+        def __iter__(self) -> Iterator[cst.CSTNode]:
+            for i, node in enumerate(list.__iter__(self)):
+                if i == 3:
+                    raise KeyboardInterrupt
+                yield node
+
+    nodes = list(descendants(cst.parse_module("f(a, b(c), d(e))\n")))
+    under = walk.Subtree(_Cut(nodes))
+    with pytest.raises(KeyboardInterrupt):
+        under.positions_of(cst.Call)
+    under.nodes = nodes
+    assert _ids(under.of_type(cst.Call)) == _ids(n for n in nodes if type(n) is cst.Call)

@@ -179,9 +179,10 @@ def nodes_in(node: cst.CSTNode, *kinds: type, memo: SubtreeMemo | None = None) -
 
 class Subtree:
     """What lies under a node: its strict descendants in source order (the
-    node itself is left out: a value must not hold its key, see
-    :class:`SubtreeMemo`), by exact type when asked, and what was derived
-    from them (:meth:`derived`)."""
+    node itself is left out: :func:`nodes_in` adds it when it matches), by
+    exact type when asked, and what was derived from them (:meth:`derived`).
+    Also a by-type index of any list of nodes (``ModuleIndex.nodes_of_type``
+    keeps one per top-level statement, in the walk's order)."""
 
     __slots__ = ("nodes", "_positions", "_derived")
 
@@ -194,7 +195,10 @@ class Subtree:
         """Where the nodes of exactly type ``kind`` are in :attr:`nodes`."""
         positions = self._positions
         if positions is None:
-            positions = self._positions = {}
+            # filled aside and set whole: the worker may cancel a lint by an
+            # exception at any point, and a kept half index would answer the
+            # next versions wrongly
+            positions = {}
             for i, node in enumerate(self.nodes):
                 kind_of = type(node)
                 at = positions.get(kind_of)
@@ -202,6 +206,7 @@ class Subtree:
                     positions[kind_of] = [i]
                 else:
                     at.append(i)
+            self._positions = positions
         return positions.get(kind, ())
 
     def of_type(self, kind: type) -> list[cst.CSTNode]:

@@ -513,6 +513,7 @@ def _any_shuffled(args: list[Any]) -> bool:
     """One of a data set's arguments holds rows in a random order."""
     return any(isinstance(arg, Part) and arg.shuffled for arg in args)
 
+
 #: names of loaders that are evaluated on, even when a loop over them steps an
 #: optimiser (test-time adaptation, adversarial examples)
 _EVALUATION_WORDS = ("test", "val", "eval", "dev", "calib", "query", "support")

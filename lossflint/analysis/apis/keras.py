@@ -462,6 +462,17 @@ IMAGE_FORMAT_SETTERS = frozenset(
         "keras.config.set_image_data_format",
     }
 )
+#: calls that read the configured image data format, and what they return
+#: for each layout (Keras 2/3 and Keras 1's ``image_dim_ordering``)
+IMAGE_FORMAT_GETTERS = frozenset(
+    {
+        "keras.backend.image_data_format",
+        "keras.backend.image_dim_ordering",
+        "keras.config.image_data_format",
+    }
+)
+IMAGE_FORMAT_CHANNELS_FIRST = frozenset({"channels_first", "th"})
+IMAGE_FORMAT_CHANNELS_LAST = frozenset({"channels_last", "tf"})
 
 # --- numerics -----------------------------------------------------------------------
 

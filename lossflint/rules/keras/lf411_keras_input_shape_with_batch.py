@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from lossflint.analysis import apis
 from lossflint.analysis import keras as K
+from lossflint.analysis.image_format import branch_format
 from lossflint.diagnostics import Finding, Severity
 from lossflint.examples import Invalid
 from lossflint.registry import Rule
@@ -34,7 +35,9 @@ than the layer takes (the batch size included in `input_shape`, e.g.
 `Conv2D(..., input_shape=(32, 28, 28, 1))`), and a channels-first image shape
 `(1 or 3, H, W)` on a `Conv2D` (or 2-D pooling) layer that is channels-last
 (the default, unless `data_format="channels_first"` or the image data format is
-set in the file).
+set in the file). Silent in a branch that runs only under the channels-first
+format (`if K.image_data_format() == "channels_first":`, Keras 1's
+`image_dim_ordering() == "th"`, or the `else` of the opposite test).
 """
     why = """
 `input_shape` excludes the batch axis: one axis too many fails at build time
@@ -98,6 +101,30 @@ builds (or fails on the tiny first axis) and learns nonsense.
             x = tf.keras.layers.Conv2D(16, 3, activation='relu')(inp)  # error: LF411 at `tf.keras.layers.Conv2D(`
             """,
         ),
+        # the channels-first shape sits in the channels-last branch
+        Invalid(
+            """
+            from keras import backend as K
+            from keras.layers import Conv2D
+            from keras.models import Sequential
+            model = Sequential()
+            if K.image_data_format() == 'channels_last':
+                model.add(Conv2D(64, (5, 5), input_shape=(1, 28, 28)))  # error: LF411 at `Conv2D(`
+            else:
+                model.add(Conv2D(64, (5, 5), input_shape=(28, 28, 1)))
+            """,
+        ),
+        # a test of something else is no guard
+        Invalid(
+            """
+            from keras import backend as K
+            from keras.layers import Conv2D
+            from keras.models import Sequential
+            model = Sequential()
+            if K.backend() == 'theano':
+                model.add(Conv2D(64, (5, 5), input_shape=(1, 28, 28)))  # error: LF411 at `Conv2D(`
+            """,
+        ),
     ]
     VALID = [
         # a channels-last shape passed positionally to InputLayer
@@ -157,6 +184,33 @@ builds (or fails on the tiny first axis) and learns nonsense.
         from tensorflow.keras import layers
         model = keras.Sequential([layers.Conv3D(8, 3, input_shape=(16, 16, 16, 1))])
         """,
+        # the branch runs only under the channels-first format (keras-contrib
+        # improved_wgan.py, repro 09 of the s7 audit)
+        """
+        from keras import backend as K
+        from keras.layers import Conv2D, Dense, Flatten
+        from keras.models import Sequential
+        model = Sequential()
+        if K.image_data_format() == 'channels_first':
+            model.add(Conv2D(64, (5, 5), padding='same', input_shape=(1, 28, 28)))
+        else:
+            model.add(Conv2D(64, (5, 5), padding='same', input_shape=(28, 28, 1)))
+        model.add(Flatten())
+        """,
+        # Keras 1's spelling, and the else of the opposite test
+        """
+        from keras import backend as K
+        from keras.layers import Convolution2D
+        from keras.models import Sequential
+        a = Sequential()
+        if K.image_dim_ordering() == 'th':
+            a.add(Convolution2D(32, 3, 3, input_shape=(3, 32, 32)))
+        b = Sequential()
+        if K.image_data_format() != 'channels_first':
+            b.add(Convolution2D(32, 3, 3, input_shape=(32, 32, 3)))
+        else:
+            b.add(Convolution2D(32, 3, 3, input_shape=(3, 32, 32)))
+        """,
     ]
 
     def check(self, model: SemanticModel) -> Iterator[Finding]:
@@ -185,6 +239,9 @@ builds (or fails on the tiny first axis) and learns nonsense.
                 and isinstance(shape[2], int)
                 and shape[1] > 4
                 and shape[2] > 4
+                # under `if K.image_data_format() == "channels_first":` (or an
+                # `else` of the opposite test) the shape matches the format
+                and branch_format(model, first.layer.node) in (None, "channels_last")
             ):
                 yield Finding(
                     first.layer.node,

@@ -61,6 +61,19 @@ def tf_call_fix(
     return FixSpec(Applicability.UNSAFE, message, (NodeEdit(expr, text),))
 
 
+def clamp_hint(framework: str | None, eps: str, torch_eps: str | None = None) -> str | None:
+    """How to keep a value at least ``eps``, spelt in the finding's framework
+    (a TensorFlow file is told ``tf.maximum``, not ``clamp_min``); None when
+    the framework is unknown."""
+    if framework == "torch":
+        return f"`.clamp_min({torch_eps or eps})`"
+    if framework == "tensorflow":
+        return f"`tf.maximum(x, {eps})`"
+    if framework == "numpy":
+        return f"`np.maximum(x, {eps})`"
+    return None
+
+
 def clamp_fix(
     model: SemanticModel, expr: cst.BaseExpression, framework: str | None, eps: str, message: str
 ) -> FixSpec | None:

@@ -275,7 +275,9 @@ in another statement, the finding has no automatic fix.
         if value.kind is Kind.PROBS:
             message += "; use log_softmax"
         else:
-            message += "; use logsigmoid" + ("(-x)" if complement is not None else "")
+            # TensorFlow spells it ``tf.math.log_sigmoid``; torch ``F.logsigmoid``
+            fused = "log_sigmoid" if log.framework == "tensorflow" else "logsigmoid"
+            message += f"; use {fused}" + ("(-x)" if complement is not None else "")
         fix = (
             log_probability_fix(model, log, target, value.kind, complement is not None)
             if inline

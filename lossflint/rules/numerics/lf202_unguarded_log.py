@@ -16,7 +16,7 @@ from lossflint.diagnostics import Finding, FixSpec, Severity
 from lossflint.examples import Invalid
 from lossflint.registry import Rule
 from lossflint.rules.numerics.common import cross_entropy_formula
-from lossflint.rules.numerics.fixes import EPS_LOG, clamp_fix
+from lossflint.rules.numerics.fixes import EPS_LOG, clamp_fix, clamp_hint
 from lossflint.rules.numerics.lf202_audit_examples import AUDIT_INVALID, AUDIT_VALID
 
 if TYPE_CHECKING:
@@ -279,10 +279,11 @@ representable in float16; `torch.finfo(x.dtype).eps` is a dtype-aware choice.
                 continue  # a bucket index (T5-style relative positions)
             if gradients(model).reach(log.node) is Reach.NO:
                 continue  # metric/evaluation code: -inf there is not a poisoned model
+            hint = clamp_hint(log.framework, EPS_LOG, "torch.finfo(x.dtype).eps")
             yield Finding(
                 node=log.node,
                 message=f"log of {subject}: log(0) = -inf (NaN gradients); clamp it, "
-                "e.g. `.clamp_min(torch.finfo(x.dtype).eps)`, or add an eps",
+                + (f"e.g. {hint}, or add an eps" if hint else "or add an eps"),
                 fix=self._fix(model, log),
             )
 

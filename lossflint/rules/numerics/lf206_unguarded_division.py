@@ -13,7 +13,7 @@ from lossflint.analysis.gradients import Reach, gradients
 from lossflint.diagnostics import Finding, Severity
 from lossflint.examples import Invalid
 from lossflint.registry import Rule
-from lossflint.rules.numerics.fixes import EPS_DIV, clamp_fix
+from lossflint.rules.numerics.fixes import EPS_DIV, clamp_fix, clamp_hint
 from lossflint.rules.numerics.lf206_audit_examples import AUDIT_INVALID, AUDIT_VALID
 
 if TYPE_CHECKING:
@@ -387,9 +387,10 @@ certain.
             framework = "torch"
         message = f"clamp the denominator to at least {EPS_DIV}"
         fix = clamp_fix(model, denominator, framework, EPS_DIV, message)
+        hint = clamp_hint(framework, "eps")
         return Finding(
             node=division,
             message=f"division by {what} that can be 0 (0/0 = NaN, x/0 = inf); "
-            "clamp it (`.clamp_min(eps)`) or add an eps",
+            + (f"clamp it ({hint}) or add an eps" if hint else "clamp it or add an eps"),
             fix=fix,
         )

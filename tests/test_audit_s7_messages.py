@@ -1,0 +1,65 @@
+"""Session-7 audit: the numerics rules' fix text is spelt in the file's
+framework (a TensorFlow file was told ``torch.finfo`` / ``clamp_min``)."""
+
+from __future__ import annotations
+
+from lossflint.linter import RuleSet, lint_text
+
+LF2 = ["LF201", "LF202", "LF203", "LF204", "LF205", "LF206", "LF207", "LF208", "LF209"]
+
+
+def _messages(source: str) -> dict[str, str]:
+    found = lint_text(source, "t.py", RuleSet(LF2), []).diagnostics
+    return {d.code: d.message for d in found}
+
+
+def test_lf202_in_tensorflow_suggests_tf_maximum():
+    # repro/06 of the audit (ageron/handson-ml ch15)
+    source = (
+        "import tensorflow as tf\n"
+        "def kl_divergence(p, q):\n"
+        "    return p * tf.log(p / q) + (1 - p) * tf.log((1 - p) / (1 - q))\n"
+        "h = tf.reduce_mean(tf.layers.dense(X, 300, activation=tf.nn.sigmoid), axis=0)\n"
+        "loss = tf.reduce_sum(kl_divergence(target, h))\n"
+        "op = tf.train.AdamOptimizer(0.01).minimize(loss)\n"
+    )
+    message = _messages(source)["LF202"]
+    assert "`tf.maximum(x, 1e-7)`" in message
+    assert "torch" not in message and "clamp_min" not in message
+
+
+def test_lf202_in_torch_keeps_the_torch_spelling():
+    source = "import torch\n\ndef f(x):\n    h = torch.relu(x)\n    return torch.log(h)\n"
+    assert "`.clamp_min(torch.finfo(x.dtype).eps)`" in _messages(source)["LF202"]
+
+
+def test_lf206_in_tensorflow_suggests_tf_maximum():
+    source = (
+        "import tensorflow as tf\n\n"
+        "def masked_mean(loss, mask):\n"
+        "    return tf.reduce_sum(loss * mask) / tf.reduce_sum(mask)\n\n"
+        "def train_step(x, y, mask):\n"
+        "    with tf.GradientTape() as tape:\n"
+        "        l = masked_mean(tf.square(model(x) - y), mask)\n"
+        "    g = tape.gradient(l, model.trainable_variables)\n"
+    )
+    message = _messages(source)["LF206"]
+    assert "`tf.maximum(x, eps)`" in message
+    assert "clamp_min" not in message
+
+
+def test_lf206_in_torch_keeps_clamp_min():
+    source = (
+        "import torch\n"
+        "def f(hits, labels, c):\n"
+        "    return hits / (labels == c).sum()\n"
+        "loss = f(a, b, 1)\nloss.backward()\n"
+    )
+    message = _messages(source).get("LF206", "")
+    assert "`.clamp_min(eps)`" in message
+
+
+def test_lf201_in_tensorflow_names_log_sigmoid():
+    source = "import tensorflow as tf\np = tf.sigmoid(x)\nloss = -tf.reduce_mean(tf.log(1 - p))\n"
+    message = _messages(source)["LF201"]
+    assert message.endswith("use log_sigmoid(-x)")

@@ -7,8 +7,9 @@ LF307 leaves alone the learning rates of models where a large step is harmless:
   with no activation between them): a small convex problem.
 - :meth:`TrainedModels.parameter_count`: the number of weights when every layer
   of the model has sizes the file gives (literals, module constants, the
-  arguments of the model's only construction). A model of a few hundred weights
-  (a hello-RNN over five characters) is a toy on which Adam at 0.1 converges.
+  arguments of the model's only construction; a Keras model's layers from its
+  input shape on, ``keras_size.py``). A model of a few hundred weights (a
+  hello-RNN over five characters) is a toy on which Adam at 0.1 converges.
 
 The model is the receiver of ``model.parameters()``, the optimiser's first
 argument, as the value-kind dataflow knows it (an ``nn`` layer, an
@@ -26,6 +27,7 @@ import libcst as cst
 from lossflint.analysis import apis
 from lossflint.analysis import keras as K
 from lossflint.analysis.calls import argument_node, literal_value, positional
+from lossflint.analysis.keras_size import keras_parameter_count
 from lossflint.analysis.kinds import kinds_of
 from lossflint.analysis.names import dotted_text
 from lossflint.analysis.values import Instance, Layer, Sequential, Value
@@ -260,10 +262,10 @@ class TrainedModels:
     # --- size -------------------------------------------------------------------------
 
     def parameter_count(self, ctor: OptimizerCtor) -> int | None:
-        """The number of weights of the torch model the optimiser trains, when
-        every layer's sizes are known."""
+        """The number of weights of the model the optimiser trains, when every
+        layer's sizes are known."""
         if ctor.framework != "torch":
-            return None
+            return self._keras_count(ctor.call)
         trained = _parameters_of(ctor.call)
         if trained is None:
             return None
@@ -283,6 +285,28 @@ class TrainedModels:
         if isinstance(value, Instance):
             return self._class_count(value.cls)
         return None
+
+    def _keras_count(self, ctor: cst.Call) -> int | None:
+        """The weights of the Keras model compiled with the optimiser, or of
+        every model a custom loop applies its gradients to (and nothing else
+        reads the optimiser)."""
+
+        def int_of(expr: cst.BaseExpression) -> int | None:
+            return self._int(expr, None)
+
+        comp = self._compile_of(ctor)
+        if comp is not None:
+            return keras_parameter_count(comp.model, int_of) if comp.model is not None else None
+        applied = self._keras_applied_to(ctor)
+        if not applied or not self._only_applied(ctor):
+            return None
+        total = 0
+        for kmodel in applied:
+            count = keras_parameter_count(kmodel, int_of) if kmodel is not None else None
+            if count is None:
+                return None
+            total += count
+        return total
 
     def _model_value(self, expr: cst.BaseExpression, depth: int = 0) -> Value:
         """The model ``expr`` holds, also through a wrapper that trains the same

@@ -251,6 +251,17 @@ DROPOUT_LAYERS = frozenset(
     }
 )
 SHAPE_ONLY_LAYERS = frozenset({"Flatten", "Reshape"})
+#: weights of a Keras layer (LF307's toy-model count, ``analysis/keras_size.py``):
+#: recurrent layers → gates (GRU counts its two bias vectors, ``reset_after``)
+KERAS_RNN_GATES = {"SimpleRNN": 1, "LSTM": 4, "GRU": 3}
+KERAS_CONVOLUTIONS = frozenset({"Conv1D", "Conv2D", "Convolution1D", "Convolution2D"})
+KERAS_POOLINGS = frozenset(
+    {"MaxPooling1D", "MaxPooling2D", "AveragePooling1D", "AveragePooling2D"}
+    | {"MaxPool1D", "MaxPool2D", "AveragePooling1D", "AvgPool1D", "AvgPool2D"}
+)
+KERAS_GLOBAL_POOLINGS = frozenset(
+    f"Global{kind}Pooling{dims}" for kind in ("Max", "Average") for dims in ("1D", "2D")
+)
 RECURRENT = frozenset({"LSTM", "GRU", "SimpleRNN", "CuDNNLSTM", "CuDNNGRU", "RNN"})
 WRAPPERS = frozenset({"Bidirectional", "TimeDistributed"})
 

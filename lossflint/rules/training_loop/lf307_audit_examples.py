@@ -4,6 +4,8 @@ silent); kept apart so the rule module stays small."""
 
 from __future__ import annotations
 
+from lossflint.examples import Invalid
+
 AUDIT_VALID = [
     # learning rates compared on purpose
     """
@@ -46,4 +48,54 @@ AUDIT_VALID = [
                 optim_module.step()
             sched_module.step()
     """,
+    # session 7: toy Keras models (under 1,000 weights) are counted like torch's:
+    # SimpleRNN(5) over (10, 1) + Dense(1) = 41 weights (lazyprogrammer sine.py,
+    # repro 05 of the audit), and a Sequential of Dense(5) over 10 inputs (61)
+    """
+    from keras.layers import Dense, Input, SimpleRNN
+    from keras.models import Model
+    from keras.optimizers import Adam
+
+    T = 10
+    D = 1
+    i = Input(shape=(T, D))
+    x = SimpleRNN(5)(i)
+    x = Dense(1)(x)
+    model = Model(i, x)
+    model.compile(loss="mse", optimizer=Adam(lr=0.1))
+    """,
+    """
+    from tensorflow import keras
+
+    model = keras.Sequential([
+        keras.layers.Dense(5, activation="relu", input_shape=(10,)),
+        keras.layers.Dense(1),
+    ])
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate=0.1), loss="mse")
+    """,
+]
+
+AUDIT_INVALID = [
+    # the same RNN at a real size (6,273 weights)
+    Invalid(
+        """
+        from keras.layers import Dense, Input, SimpleRNN
+        from keras.models import Model
+        from keras.optimizers import Adam
+
+        i = Input(shape=(10, 32))
+        x = Dense(1)(SimpleRNN(64)(i))
+        model = Model(i, x)
+        model.compile(loss="mse", optimizer=Adam(lr=0.1))  # error: LF307 at `lr=0.1`
+        """,
+    ),
+    # a toy-looking Sequential whose input size the file does not give
+    Invalid(
+        """
+        from tensorflow import keras
+
+        model = keras.Sequential([keras.layers.Dense(5, activation="relu"), keras.layers.Dense(1)])
+        model.compile(optimizer=keras.optimizers.Adam(learning_rate=0.1), loss="mse")  # error: LF307 at `learning_rate=0.1`
+        """,
+    ),
 ]

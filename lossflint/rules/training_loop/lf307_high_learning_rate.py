@@ -9,7 +9,7 @@ from lossflint.analysis.learning_rates import ForeignLiteral, HighRate, high_rat
 from lossflint.diagnostics import Finding, RelatedNode, RelatedSite, Severity
 from lossflint.examples import Invalid
 from lossflint.registry import Option, Rule
-from lossflint.rules.training_loop.lf307_audit_examples import AUDIT_VALID
+from lossflint.rules.training_loop.lf307_audit_examples import AUDIT_INVALID, AUDIT_VALID
 
 if TYPE_CHECKING:
     from lossflint.analysis.model import SemanticModel
@@ -62,7 +62,9 @@ optimisers get arbitrary settings; linear and logistic regressions (one `nn.Line
 possibly with an activation; a Keras model of `Dense` layers with no activation
 between them), whose convex, small problem tolerates a large step; toy models of
 fewer than 1,000 weights whose layer sizes the file gives (a hello-RNN over five
-characters); files that loop
+characters; for Keras, every layer counted from the model's input shape:
+`Dense`, `SimpleRNN`/`LSTM`/`GRU`, `Embedding`, `Conv1D`/`Conv2D`, pooling); files
+that loop
 over several learning rates on purpose (`for lr in [1e-3, 1e-2, 0.1, 1.0]`), and
 notebooks that build the same optimiser with a high and a normal learning rate to
 show the difference.
@@ -181,6 +183,7 @@ about `lr` for every weight, so `lr=0.1` rewrites the weights each step.
             sched2 = torch.optim.lr_scheduler.CosineAnnealingLR(opt2, T_max=100)
             """,
         ),
+        *AUDIT_INVALID,
     ]
     VALID = [
         """

@@ -533,10 +533,33 @@ def _evaluates(model: ModuleIndex, region: cst.CSTNode) -> bool:
         if any(word in name.lower() for word in _METRIC_WORDS):
             return True
 
-    return any(
-        isinstance(node.operator, cst.Equal)  # type: ignore[attr-defined]
-        for node in nodes_in(region, cst.ComparisonTarget, memo=memo)
-    )
+    for node in nodes_in(region, cst.Comparison, memo=memo):
+        if _equality_or_threshold(node):  # type: ignore[arg-type]
+            return True
+    return False
+
+
+_ORDERINGS = (cst.GreaterThan, cst.GreaterThanEqual, cst.LessThan, cst.LessThanEqual)
+
+
+def _equality_or_threshold(node: cst.Comparison) -> bool:
+    """``preds == y``, or a probability cut at a threshold (``sigmoid(out) >
+    0.5``: hard predictions, like an argmax); ``i > 10`` is control flow."""
+    left = node.left
+    for target in node.comparisons:
+        if isinstance(target.operator, cst.Equal):
+            return True
+        if isinstance(target.operator, _ORDERINGS) and (
+            _probability_cut(left) or _probability_cut(target.comparator)
+        ):
+            return True
+        left = target.comparator
+    return False
+
+
+def _probability_cut(expr: cst.BaseExpression) -> bool:
+    value = literal_value(expr)
+    return isinstance(value, float) and 0.0 < value < 1.0
 
 
 # --- models that compute the same in both modes (LF309) ------------------------------

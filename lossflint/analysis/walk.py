@@ -24,12 +24,9 @@ from __future__ import annotations
 import dataclasses
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Sequence
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import Any, TypeVar, cast
 
 import libcst as cst
-
-if TYPE_CHECKING:
-    from lossflint.analysis.index import ModuleIndex
 
 _T = TypeVar("_T")
 
@@ -282,13 +279,14 @@ class SubtreeMemo:
         return out
 
 
-def _model_memo(model: ModuleIndex) -> SubtreeMemo:
+def _model_memo(model: Any) -> SubtreeMemo:
     return SubtreeMemo()
 
 
-def memo_of(model: ModuleIndex) -> SubtreeMemo:
-    """The memo for questions about ``model``'s nodes: the shared one when
-    there is one, else the model's own."""
+def memo_of(model: Any) -> SubtreeMemo:
+    """The memo for questions about ``model``'s nodes (a ``ModuleIndex``; not
+    imported here: index imports this module): the shared one when there is
+    one, else the model's own (``model.analysis``)."""
     if _SHARED is not None:
         return _SHARED
     return model.analysis(_model_memo)

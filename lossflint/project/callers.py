@@ -28,6 +28,7 @@ Limits).
 from __future__ import annotations
 
 import ast
+import functools
 import json
 import os
 import re
@@ -207,9 +208,20 @@ def _loads_module(code: str, stem: str) -> bool:
     """Whether a line of a notebook's code names the module where it may load
     it (an import, ``%run``, ``exec``: a guess that errs towards yes)."""
     return any(
-        stem in line and re.search(r"\bimport\b|%run|%load|\bexec|\brun\b", line) is not None
+        _names(line, stem) and re.search(r"\bimport\b|%run|%load|\bexec|\brun\b", line) is not None
         for line in code.splitlines()
     )
+
+
+@functools.lru_cache(maxsize=1024)
+def _word(name: str) -> re.Pattern[str]:
+    # a notebook's raw JSON escapes line breaks: ``\\nv.fit(`` starts a line with ``v``
+    return re.compile(rf"(?:(?<!\w)|(?<=\\[nrt])){re.escape(name)}(?!\w)")
+
+
+def _names(text: str, name: str) -> bool:
+    """Whether ``text`` has ``name`` as a word (not inside a longer name)."""
+    return name in text and _word(name).search(text) is not None
 
 
 def _searchable() -> tuple[ProjectContext, Layout, Module, ProjectTexts] | None:
@@ -259,16 +271,18 @@ def external_calls(names: list[str]) -> dict[str, list[CallRecord]] | None:
             if stem not in text and "from ." not in text:
                 continue
             if path.endswith(".ipynb"):
+                if not _names(text, stem):
+                    continue  # ``v`` is in ``device``, not a word of it
                 if path in texts.cells_only and not _loads_module(text, stem):
                     continue  # names the module otherwise (``!python convert.py --output losses.py``)
                 searched.add(path)
                 for name in wanted:
-                    if name in text:
+                    if _names(text, name):
                         out[name].append(CallRecord(me.rel, name, 0, 0, opaque=True))
                 continue
             if target.rel not in texts.imported(layout, path, text):
                 continue
-            if any(name in text for name in wanted):
+            if any(_names(text, name) for name in wanted):
                 importers.append(path)
         read += len(importers)
         if read > MAX_IMPORTERS:
@@ -295,8 +309,8 @@ def external_calls(names: list[str]) -> dict[str, list[CallRecord]] | None:
                 ):
                     reexported = True
                     continue
-                if name not in text:
-                    continue
+                if not _names(text, name):
+                    continue  # ``compute_mae`` is not named by ``compute_mae_and_mse``
                 # named but no call of it resolved (``from losses import *``, a
                 # method of the same name, a comment): what it passes is unknown
                 out[name].append(CallRecord(me.rel, name, 0, 0, opaque=True))

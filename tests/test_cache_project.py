@@ -41,9 +41,9 @@ class Spy:
         load, compute = store.SummaryStore._load, store.SummaryStore._compute
         run_init = ProjectRun.__init__
 
-        def _load(this: store.SummaryStore, module: Module) -> object:
+        def _load(this: store.SummaryStore, module: Module, *args: object) -> object:
             self.loaded.append(module.rel)
-            return load(this, module)
+            return load(this, module, *args)  # type: ignore[arg-type]
 
         def _compute(this: store.SummaryStore, module: Module, *args: object) -> object:
             self.computed.append(module.rel)

@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from lossflint.project.digests import EXPORTS_DIGEST
 from lossflint.project.driver import ProjectSession
-from lossflint.project.exports import EXPORTS_DIGEST, FULL
+from lossflint.project.exports import FULL
 from lossflint.project.layout import Layout
 from lossflint.project.store import SummaryStore
 from lossflint.project.summary import SAlias, SClass, SFunction, SModule

@@ -24,7 +24,8 @@ from contextvars import ContextVar
 from pathlib import Path
 from typing import Protocol
 
-from lossflint.project.exports import BOTH_DIGEST, EXPORTS_DIGEST, FULL, Exports, Literal
+from lossflint.project import digests
+from lossflint.project.exports import FULL, Exports, Literal
 from lossflint.project.layout import Layout, Module
 from lossflint.project.summary import (
     ClassSummary,
@@ -57,6 +58,8 @@ class SummarySource(Protocol):
     layout: Layout
 
     def get(self, module: Module) -> SummaryEntry | None: ...
+
+    def get_item(self, module: Module, item: str) -> tuple[SummaryEntry | None, bool]: ...
 
     def by_rel(self, rel: str) -> SummaryEntry | None: ...
 
@@ -100,6 +103,8 @@ class ProjectContext:
         self.used: dict[str, str] = {}
         #: modules whose literal constants were read (their exports must hold too)
         self._constants_of: set[str] = set()
+        #: the store keys read: a module's path (its summary) or an item's key
+        self._read_keys: set[str] = set()
 
     # --- modules ---------------------------------------------------------------
 
@@ -111,14 +116,31 @@ class ProjectContext:
             return None
         return entry.summary
 
+    def used_keys(self) -> frozenset[str]:
+        """What was read, as the store's keys (modules' paths, items' keys)."""
+        return frozenset(self._read_keys)
+
+    def _uses(self, rel: str) -> digests.Uses:
+        return digests.parse(self.used.get(rel, "")) or digests.Uses()
+
     def _use_summary(self, rel: str, entry: SummaryEntry | None) -> None:
-        digest = entry.hash if entry is not None else ""
+        self._read_keys.add(rel)
+        uses = self._uses(rel)
+        # the whole summary covers the names: the exports matter only for constants
+        uses.summary = entry.hash if entry is not None else ""
+        uses.exports = ""
         if rel in self._constants_of:
             module = self.store.module(rel)
             if module is not None:
-                exports = self.store.exports(module).hash
-                digest = f"{BOTH_DIGEST}{digest}:{exports}" if digest else EXPORTS_DIGEST + exports
-        self.used[rel] = digest
+                uses.exports = self.store.exports(module).hash
+        self.used[rel] = uses.render()
+
+    def _use_item(self, rel: str, item: str, entry: SummaryEntry | None) -> None:
+        self._read_keys.add(digests.item_key(rel, item))
+        uses = self._uses(rel)
+        if entry is not None:
+            uses.items[item] = entry.hash
+        self.used[rel] = uses.render()
 
     def _summary_of(self, module: Module) -> ModuleSummary | None:
         entry = self.store.get(module)
@@ -136,7 +158,10 @@ class ProjectContext:
         exports = self.store.exports(module)
         found = exports.lookup(name)
         if found is not FULL:
-            self.used.setdefault(rel, EXPORTS_DIGEST + exports.hash)
+            uses = self._uses(rel)
+            if not uses.summary and not uses.exports:
+                uses.exports = exports.hash
+                self.used[rel] = uses.render()
         return found
 
     def _target(self, dotted: str, level: int) -> Module | Path | None:
@@ -185,11 +210,9 @@ class ProjectContext:
                 return None
             exports = self.store.exports(module)
             self._constants_of.add(rel)
-            before = self.used.get(rel, "")
-            if before and not before.startswith((EXPORTS_DIGEST, BOTH_DIGEST)):
-                self.used[rel] = f"{BOTH_DIGEST}{before}:{exports.hash}"
-            elif not before:
-                self.used[rel] = EXPORTS_DIGEST + exports.hash
+            uses = self._uses(rel)
+            uses.exports = exports.hash
+            self.used[rel] = uses.render()
             found = exports.constants.get(name)
             if found is not None:
                 return found, rel
@@ -218,7 +241,7 @@ class ProjectContext:
         """``module.name``: a name the module binds, or one of its submodules."""
         exported = self._exported(module.file, name)
         if exported is FULL:
-            summary = self.summary(module.file)
+            summary = self.item_summary(module.file, name)
             exported = summary.names.get(name) if summary is not None else None
         if isinstance(exported, SValue):
             return self.resolve(exported)
@@ -238,7 +261,7 @@ class ProjectContext:
             seen += 1
             target = self._exported(value.file, value.name)
             if target is FULL:
-                summary = self.summary(value.file)
+                summary = self.item_summary(value.file, value.name)
                 target = summary.names.get(value.name) if summary is not None else None
             if not isinstance(target, SValue):
                 module = self.store.module(value.file)
@@ -247,12 +270,28 @@ class ProjectContext:
             value = target
         return value
 
+    def item_summary(self, rel: str, item: str) -> ModuleSummary | None:
+        """A summary that answers for ``item``, a top-level class or function
+        of ``rel``: its item summary (:mod:`lossflint.project.items`) or the
+        module's."""
+        module = self.store.module(rel)
+        if module is None:
+            return None
+        entry, of_item = self.store.get_item(module, item)
+        if of_item:
+            self._use_item(rel, item, entry)
+        else:
+            self._use_summary(rel, entry)
+        if entry is None or not entry.summary.parsed:
+            return None
+        return entry.summary
+
     def function_summary(self, ref: SFunction) -> FunctionSummary | None:
-        summary = self.summary(ref.file)
+        summary = self.item_summary(ref.file, ref.name.split(".", 1)[0])
         return summary.functions.get(ref.name) if summary is not None else None
 
     def class_summary(self, ref: SClass | SInstance) -> ClassSummary | None:
-        summary = self.summary(ref.file)
+        summary = self.item_summary(ref.file, ref.name)
         return summary.classes.get(ref.name) if summary is not None else None
 
     def method_summary(self, ref: SClass | SInstance, method: str) -> FunctionSummary | None:

@@ -118,16 +118,15 @@ class Exports:
         if name in self.values:
             value = self.values[name]
             return None if value == S_UNKNOWN else value
+        constant = self.constants.get(name)
+        if constant is not None and not self.star and not isinstance(constant.value, tuple):
+            # a string, a number, a dict of them: nothing a summary has a value
+            # for (``Summarizer.value``); a tuple is one, of unknowns
+            return None
         if name in self.full or self.star:
             return FULL
         return None
 
-
-#: how a computation's deps tell "used this module's exports" from "used its summary"
-EXPORTS_DIGEST = "x:"
-#: used both: ``b:<summary hash>:<exports hash>`` (a constant, which no summary
-#: holds, and the summary)
-BOTH_DIGEST = "b:"
 
 UNKNOWN_EXPORTS = Exports({}, frozenset(), False, True, "")
 

@@ -33,13 +33,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from lossflint.project.exports import (
-    BOTH_DIGEST,
-    EXPORTS_DIGEST,
-    UNKNOWN_EXPORTS,
-    Exports,
-    module_exports,
-)
+from lossflint.project import digests
+from lossflint.project.digests import ITEM_SEPARATOR, item_key
+from lossflint.project.exports import UNKNOWN_EXPORTS, Exports, module_exports
+from lossflint.project.items import ItemPlan, item_plan, item_text
 from lossflint.project.layout import Layout, Module
 from lossflint.project.summary import ModuleSummary, empty_summary, summary_hash
 from lossflint.project.summary_cache import CachedSummary, SummaryBackend
@@ -68,6 +65,8 @@ Summarizer = Callable[[str, Module, "ProjectContext"], ModuleSummary]
 @dataclass
 class _Computing:
     module: Module
+    #: the module's path, or ``path::item`` for an item summary
+    key: str
     #: this computation read a provisional summary (a module of a cycle)
     provisional: bool = False
     cycle_members: set[str] = field(default_factory=set)
@@ -105,25 +104,43 @@ class SummaryStore:
         #: (:data:`UNREADABLE` when there were none)
         self._tokens: dict[str, str] = {}
         self._exports: dict[str, Exports] = {}
+        #: per module: what its item texts are made from (None: no item texts)
+        self._plans: dict[str, ItemPlan | None] = {}
+        self._item_texts: dict[str, str | None] = {}
+        #: the module and item of each key computed or loaded
+        self._keys: dict[str, tuple[Module, str | None]] = {}
 
     # --- public ---------------------------------------------------------------
 
     def get(self, module: Module) -> CachedSummary | None:
         """The summary of ``module`` with its hash and deps; None while it is
         being computed (an import cycle, first round) or too deep."""
+        return self._get(module, module.rel, None)
+
+    def get_item(self, module: Module, item: str) -> tuple[CachedSummary | None, bool]:
+        """The summary that answers for ``item`` (a top-level class or function
+        of ``module``): the summary of its item text
+        (:mod:`lossflint.project.items`) when it has one, with True; else the
+        whole module's (:meth:`get`), with False."""
+        if self._summarizer is not None or self._item_text(module, item) is None:
+            return self.get(module), False
+        return self._get(module, item_key(module.rel, item), item), True
+
+    def _get(self, module: Module, key: str, item: str | None) -> CachedSummary | None:
         self._modules.setdefault(module.rel, module)
-        found = self._memo.get(module.rel)
+        found = self._memo.get(key)
         if found is not None:
             return found
         for index, computing in enumerate(self._stack):
-            if computing.module.rel == module.rel:
-                members = {c.module.rel for c in self._stack[index:]}
+            if computing.key == key:
+                members = {c.key for c in self._stack[index:]}
                 computing.cycle_members |= members
                 self._stack[-1].provisional = True
-                return self._provisional.get(module.rel)
+                return self._provisional.get(key)
         if len(self._stack) >= MAX_DEPTH:
             return None  # too deep: unknown (no dependency, like any unknown)
-        return self._load(module)
+        self._keys[key] = (module, item)
+        return self._load(module, key, item)
 
     def exports(self, module: Module) -> Exports:
         """The names ``module`` binds, from its syntax alone (no summary of
@@ -142,16 +159,24 @@ class SummaryStore:
         return found
 
     def dep_holds(self, rel: str, digest: str) -> bool:
-        """Whether what a computation recorded of ``rel`` (its summary's
-        hash, or :data:`EXPORTS_DIGEST`-prefixed, its exports' hash) holds now."""
-        if digest.startswith(EXPORTS_DIGEST):
-            module = self.module(rel)
-            return module is not None and EXPORTS_DIGEST + self.exports(module).hash == digest
-        if digest.startswith(BOTH_DIGEST):
-            summary, _, exports = digest[len(BOTH_DIGEST) :].partition(":")
-            return self.dep_holds(rel, summary) and self.dep_holds(rel, EXPORTS_DIGEST + exports)
-        entry = self.by_rel(rel)
-        return entry is not None and entry.hash == digest
+        """Whether what a computation recorded of ``rel`` (its summary's hash,
+        its exports' hash, its items' summaries' hashes:
+        :mod:`lossflint.project.digests`) holds now."""
+        uses = digests.parse(digest)
+        module = self.module(rel)
+        if uses is None or module is None:
+            return False
+        if uses.exports and self.exports(module).hash != uses.exports:
+            return False
+        if uses.summary:
+            entry = self.get(module)
+            if entry is None or entry.hash != uses.summary:
+                return False
+        for item, recorded in uses.items.items():
+            entry, _ = self.get_item(module, item)
+            if entry is None or entry.hash != recorded:
+                return False
+        return True
 
     def module(self, rel: str) -> Module | None:
         """The module of a project-relative path seen by this store."""
@@ -169,16 +194,24 @@ class SummaryStore:
     def closure(self, deps: dict[str, str]) -> dict[str, str]:
         """``deps`` with the deps of every summary in it, transitively."""
         out = dict(deps)
-        todo = list(deps)
+        todo = list(deps.items())
         while todo:
-            entry = self._memo.get(todo.pop())
-            if entry is None:
-                continue
-            for rel, digest in entry.deps.items():
-                if rel not in out:
-                    out[rel] = digest
-                    todo.append(rel)
+            rel, digest = todo.pop()
+            for entry in self._entries_of(rel, digest):
+                for dep, dep_digest in entry.deps.items():
+                    if dep not in out:
+                        out[dep] = dep_digest
+                        todo.append((dep, dep_digest))
         return out
+
+    def _entries_of(self, rel: str, digest: str) -> list[CachedSummary]:
+        """The summaries of this run that ``digest`` says were used of ``rel``."""
+        uses = digests.parse(digest)
+        if uses is None:
+            return []
+        keys = [rel] if uses.summary else []
+        keys += [item_key(rel, item) for item in uses.items]
+        return [entry for key in keys if (entry := self._memo.get(key)) is not None]
 
     def still_valid(self, deps: dict[str, str]) -> bool:
         """Whether every summary in ``deps`` still has the hash recorded."""
@@ -213,6 +246,8 @@ class SummaryStore:
             self.overlays[real] = text
         self._memo.clear()
         self._exports.clear()
+        self._plans.clear()
+        self._item_texts.clear()
 
     # --- loading and computing -------------------------------------------------
 
@@ -240,98 +275,121 @@ class SummaryStore:
             if fd >= 0:
                 os.close(fd)
 
-    def _load(self, module: Module) -> CachedSummary | None:
+    def _item_text(self, module: Module, item: str) -> str | None:
+        """The item text of ``item`` (:func:`~lossflint.project.items.item_text`),
+        None when the whole module answers for it."""
+        key = item_key(module.rel, item)
+        if key in self._item_texts:
+            return self._item_texts[key]
+        if module.rel not in self._plans:
+            data = self._read(module)
+            text = _decode(data) if data is not None and len(data) <= MAX_MODULE_BYTES else None
+            self._plans[module.rel] = item_plan(text) if text is not None else None
+        plan = self._plans[module.rel]
+        found = self._item_texts[key] = item_text(plan, item) if plan is not None else None
+        return found
+
+    def _load(self, module: Module, key: str, item: str | None) -> CachedSummary | None:
         data = self._read(module)
         self._tokens[module.rel] = _token(data)
         if data is None or len(data) > MAX_MODULE_BYTES:
             entry = CachedSummary(empty_summary(module.rel, parsed=False), {}, "")
             entry = CachedSummary(entry.summary, {}, summary_hash(entry.summary))
-            self._memo[module.rel] = entry
+            self._memo[key] = entry
             return entry
         sha = file_sha(data)
         if self.cache is not None:
-            cached = self.cache.get(module.rel, sha)
-            if cached is not None and self._deps_hold(module, cached):
-                self._memo[module.rel] = cached
+            cached = self.cache.get(module.rel, _cache_sha(sha, item))
+            if cached is not None and self._deps_hold(module, key, cached):
+                self._memo[key] = cached
                 return cached
-        return self._compute(module, data, sha)
+        return self._compute(module, key, item, data, sha)
 
-    def _deps_hold(self, module: Module, cached: CachedSummary) -> bool:
+    def _deps_hold(self, module: Module, key: str, cached: CachedSummary) -> bool:
         # while its deps are checked, a cycle back to this module sees the candidate
-        self._provisional[module.rel] = cached
-        self._stack.append(_Computing(module))
+        self._provisional[key] = cached
+        self._stack.append(_Computing(module, key))
         tentative_before = len(self._tentative)
         try:
             holds = all(self.dep_holds(rel, digest) for rel, digest in cached.deps.items())
         finally:
             self._stack.pop()
-            self._provisional.pop(module.rel, None)
+            self._provisional.pop(key, None)
         if not holds:
             # computed against the candidate that turned out stale: forget them
-            for rel in self._tentative[tentative_before:]:
-                self._memo.pop(rel, None)
+            for stale in self._tentative[tentative_before:]:
+                self._memo.pop(stale, None)
             del self._tentative[tentative_before:]
         return holds
 
-    def _compute(self, module: Module, data: bytes, sha: str) -> CachedSummary:
-        computing = _Computing(module)
+    def _compute(
+        self, module: Module, key: str, item: str | None, data: bytes, sha: str
+    ) -> CachedSummary:
+        computing = _Computing(module, key)
         self._stack.append(computing)
         try:
-            entry = self._summarise(module, data)
+            entry = self._summarise(module, key, item, data)
         finally:
             self._stack.pop()
-        self._memo[module.rel] = entry
-        self.computed.append(module.rel)
+        self._memo[key] = entry
+        self.computed.append(key)
         if computing.provisional and self._stack:
             self._stack[-1].provisional = True
         members = computing.cycle_members
-        if (
-            members
-            and module.rel in members
-            and not any(c.module.rel in members for c in self._stack)
-        ):
+        if members and key in members and not any(c.key in members for c in self._stack):
             # the outermost module of a cycle: settle a small cycle; a big one
             # (a library's modules importing each other) keeps its first round,
             # where what was still being computed read as unknown
             if len(members) <= MAX_SETTLED_CYCLE:
                 self._settle(members)
-            entry = self._memo[module.rel]
-            for rel in sorted(members):
-                self._store(rel)
+            entry = self._memo[key]
+            for member in sorted(members):
+                self._store(member)
         elif not computing.provisional:
-            self._store(module.rel, sha)
-            entry = self._adopt(module, sha, entry)
+            self._store(key, sha)
+            entry = self._adopt(key, item, sha, entry)
         else:
-            self._tentative.append(module.rel)
+            self._tentative.append(key)
             if self._stack:
                 self._stack[-1].cycle_members |= members
         return entry
 
-    def _adopt(self, module: Module, sha: str, entry: CachedSummary) -> CachedSummary:
+    def _adopt(self, key: str, item: str | None, sha: str, entry: CachedSummary) -> CachedSummary:
         """The entry on disk when another process stored a different summary
         of the same bytes first: every process of a run then uses the same."""
         if self.cache is None:
             return entry
-        stored = self.cache.get(module.rel, sha)
+        module, _ = self._keys[key]
+        stored = self.cache.get(module.rel, _cache_sha(sha, item))
         if stored is None or stored.hash == entry.hash:
             return entry
-        if all(
-            digest.startswith(EXPORTS_DIGEST)
-            and self.dep_holds(rel, digest)
-            or (dep := self._memo.get(rel)) is not None
-            and dep.hash == digest
-            for rel, digest in stored.deps.items()
-        ):
-            self._memo[module.rel] = stored
+        if all(self._holds_in_memo(rel, digest) for rel, digest in stored.deps.items()):
+            self._memo[key] = stored
             return stored
         return entry
 
-    def _summarise(self, module: Module, data: bytes) -> CachedSummary:
+    def _holds_in_memo(self, rel: str, digest: str) -> bool:
+        """Whether this process's summaries (not recomputed) match ``digest``."""
+        uses = digests.parse(digest)
+        if uses is None:
+            return False
+        if uses.exports:
+            module = self.module(rel)
+            if module is None or self.exports(module).hash != uses.exports:
+                return False
+        if uses.summary and ((dep := self._memo.get(rel)) is None or dep.hash != uses.summary):
+            return False
+        return all(
+            (dep := self._memo.get(item_key(rel, item))) is not None and dep.hash == digest
+            for item, digest in uses.items.items()
+        )
+
+    def _summarise(self, module: Module, key: str, item: str | None, data: bytes) -> CachedSummary:
         from lossflint.project.context import ProjectContext, active
 
         context = ProjectContext(self, module.path)
         summary = empty_summary(module.rel, parsed=False)
-        text = _decode(data)
+        text = _decode(data) if item is None else self._item_text(module, item)
         if text is not None:
             summarizer = self._summarizer or _default_summarizer()
             with active(context):
@@ -342,7 +400,7 @@ class SummaryStore:
         # a module read while it was still being computed (an import cycle) gave
         # nothing: what this summary knows does not depend on it
         used = {rel: digest for rel, digest in context.used.items() if rel != module.rel and digest}
-        self._reads[module.rel] = frozenset(context.used) - {module.rel}
+        self._reads[key] = frozenset(context.used_keys()) - {key}
         return CachedSummary(summary, used, summary_hash(summary))
 
     def _settle(self, members: set[str]) -> None:
@@ -354,56 +412,71 @@ class SummaryStore:
         round was a quarter of a cold run on transformers)."""
         for _ in range(MAX_ROUNDS - 1):
             changed = False
-            for rel in sorted(members):
-                module = self._modules.get(rel)
-                if module is None or not self._stale_in(rel, members):
+            for key in sorted(members):
+                found = self._keys.get(key)
+                if found is None or not self._stale_in(key, members):
                     continue
+                module, item = found
                 data = self._read(module)
                 if data is None:
                     continue
-                before = self._memo[rel].hash if rel in self._memo else None
-                self._stack.append(_Computing(module))
+                before = self._memo[key].hash if key in self._memo else None
+                self._stack.append(_Computing(module, key))
                 try:
-                    self._memo[rel] = self._summarise(module, data)
+                    self._memo[key] = self._summarise(module, key, item, data)
                 finally:
                     self._stack.pop()
-                changed = changed or self._memo[rel].hash != before
+                changed = changed or self._memo[key].hash != before
             if not changed:
                 return
-        if not any(self._stale_in(rel, members) for rel in members):
+        if not any(self._stale_in(key, members) for key in members):
             return
-        for rel in members:  # still moving: nothing is sure
-            summary = empty_summary(rel)
-            self._memo[rel] = CachedSummary(summary, {}, summary_hash(summary))
+        for key in members:  # still moving: nothing is sure
+            found = self._keys.get(key)
+            summary = empty_summary(found[0].rel if found is not None else key)
+            self._memo[key] = CachedSummary(summary, {}, summary_hash(summary))
 
-    def _stale_in(self, rel: str, members: set[str]) -> bool:
-        """Whether ``rel``'s summary read a member of ``members`` that has
+    def _stale_in(self, key: str, members: set[str]) -> bool:
+        """Whether ``key``'s summary read a member of ``members`` that has
         another summary now, or none yet."""
-        entry = self._memo.get(rel)
+        entry = self._memo.get(key)
         if entry is None:
             return True
-        for read in self._reads.get(rel, ()):
-            if read not in members or entry.deps.get(read, "").startswith(EXPORTS_DIGEST):
+        for read in self._reads.get(key, ()):
+            if read not in members:
+                continue
+            rel, _, item = read.partition(ITEM_SEPARATOR)
+            uses = digests.parse(entry.deps.get(rel, ""))
+            if uses is None:
+                return True  # read while it was still being computed
+            recorded = uses.items.get(item, "") if item else uses.summary
+            if not recorded and not item and uses.exports:
                 continue  # exports come from the bytes alone: they never move
             now = self._memo.get(read)
-            if now is None or entry.deps.get(read) != now.hash:
+            if now is None or recorded != now.hash:
                 return True
         return False
 
-    def _store(self, rel: str, sha: str | None = None) -> None:
+    def _store(self, key: str, sha: str | None = None) -> None:
         if self.cache is None:
             return
-        entry = self._memo.get(rel)
-        module = self._modules.get(rel)
-        if entry is None or module is None:
+        entry = self._memo.get(key)
+        found = self._keys.get(key)
+        if entry is None or found is None:
             return
+        module, item = found
         if sha is None:
             data = self._read(module)
             if data is None:
                 return
             sha = file_sha(data)
         if all(digest for digest in entry.deps.values()):
-            self.cache.put(rel, sha, entry.summary, entry.deps)
+            self.cache.put(module.rel, _cache_sha(sha, item), entry.summary, entry.deps)
+
+
+def _cache_sha(sha: str, item: str | None) -> str:
+    """An item summary is cached under its module's bytes and its name."""
+    return sha if item is None else f"{sha}{ITEM_SEPARATOR}{item}"
 
 
 def _token(data: bytes | None) -> str:

@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from lossflint.code_digest import source_digest
-from lossflint.project.exports import EXPORTS_DIGEST
+from lossflint.project import digests
 from lossflint.project.summary import (
     SUMMARY_FORMAT,
     BadSummary,
@@ -48,7 +48,6 @@ from lossflint.version import __version__
 
 #: an entry bigger than this is not a summary (they are a few kB)
 MAX_ENTRY_BYTES = 4 * 1024 * 1024
-_HEX = frozenset("0123456789abcdef")
 
 
 def _analysis_fingerprint() -> str:
@@ -220,7 +219,5 @@ def _entry_from_json(data: Any, rel: str, content_sha: str) -> CachedSummary | N
 
 
 def _digest_ok(digest: str) -> bool:
-    """A summary's hash, or (``x:``-prefixed) the hash of a module's exports."""
-    if digest.startswith(EXPORTS_DIGEST):
-        digest = digest[len(EXPORTS_DIGEST) :]
-    return len(digest) == 64 and set(digest) <= _HEX
+    """One of the forms of :mod:`lossflint.project.digests`."""
+    return digests.parse(digest) is not None

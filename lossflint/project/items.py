@@ -1,0 +1,243 @@
+"""The part of a module that one of its classes or functions needs.
+
+Most summaries of a cold run are computed to answer for *one* item of a
+module: what ``get_logger`` returns, what calling ``LlamaModel`` gives. The
+summary of the whole module parses and interprets every class and function
+of it, and reads the summaries of everything those import, to keep one
+entry. An *item text* is the module with only what the item can depend on
+left in place, the rest blanked (same lines, so positions are unchanged):
+
+- the item's own ``class``/``def`` statement;
+- every top-level statement that binds a name the kept statements read
+  (a same-file helper, a base class, a module-level object or import, a
+  function whose ``global`` statement rebinds such a name), transitively;
+- every top-level statement that binds no name but reads a kept name
+  (``Net.forward = f``, ``REGISTRY["a"] = A``: it may change what the name
+  is), and star imports; an ``if __name__ == "__main__":`` block only for a
+  name it binds.
+
+A name the item reads but no statement binds is a builtin or unknown either
+way. What the analysis knows of the item is then what it knows in the whole
+module, without the parameters that other same-file functions pin (a
+summary never keeps those: ``Summarizer._kinds_for``). Found from CPython's
+``ast`` (the syntax alone; nothing is imported); None when the item is not
+one top-level ``class``/``def`` bound once, or when most of the module would
+be kept anyway (the whole summary then answers for every item at once).
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+import warnings
+from dataclasses import dataclass
+
+#: above this fraction of the module's lines an item text saves too little:
+#: the whole summary, shared by every item, is cheaper
+MAX_KEPT = 0.6
+#: a module smaller than this is summarised whole (a parse costs little)
+MIN_LINES = 150
+
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n|$)")
+
+
+@dataclass(frozen=True)
+class ItemPlan:
+    """What :func:`item_text` needs of a module, found once per module."""
+
+    #: the module's lines, each with its line ending
+    lines: tuple[str, ...]
+    #: per top-level statement: its first line (decorators included) and last, 1-based
+    spans: tuple[tuple[int, int], ...]
+    #: the top-level class/def bound once, by name → its statement's index
+    items: dict[str, int]
+    #: per statement: the names it reads (or binds: a read of its own binding is harmless)
+    reads: tuple[frozenset[str], ...]
+    #: name → the statements that bind it at the top level or through ``global``
+    binders: dict[str, tuple[int, ...]]
+    #: statements kept in every item text (star imports: they may bind anything)
+    always: tuple[int, ...]
+    #: name → the statements that bind no name but read it (``Net.forward =
+    #: f``, ``REGISTRY["a"] = A``, ``torch.manual_seed(0)``): kept with the name
+    effects: dict[str, tuple[int, ...]]
+    #: names bound only by top-level statements other than classes and
+    #: functions (``ACT2FN = ClassInstantier(ACT2CLS)``, a ``try`` import): items too
+    names: frozenset[str] = frozenset()
+    #: the top-level class and function statements
+    defs: frozenset[int] = frozenset()
+
+
+def item_plan(text: str) -> ItemPlan | None:
+    """The plan of ``text``; None when it does not parse or is small."""
+    lines = tuple(m.group(0) for m in _LINE.finditer(text) if m.group(0))
+    if len(lines) < MIN_LINES:
+        return None
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            tree = ast.parse(text)
+    except (SyntaxError, ValueError, RecursionError, MemoryError, OverflowError):
+        return None
+    spans: list[tuple[int, int]] = []
+    reads: list[frozenset[str]] = []
+    binders: dict[str, list[int]] = {}
+    always: list[int] = []
+    effects: dict[str, list[int]] = {}
+    seen: dict[str, int] = {}
+    for index, stmt in enumerate(tree.body):
+        first = min([stmt.lineno, *(d.lineno for d in getattr(stmt, "decorator_list", ()))])
+        spans.append((first, stmt.end_lineno or stmt.lineno))
+        names: set[str] = set()
+        bound: set[str] = set()
+        star = False
+        for node in ast.walk(stmt):
+            kind = type(node)
+            if kind is ast.Name:
+                names.add(node.id)  # type: ignore[attr-defined]
+            elif kind is ast.Global:
+                bound.update(node.names)  # type: ignore[attr-defined]
+            elif kind is ast.ImportFrom and any(a.name == "*" for a in node.names):  # type: ignore[attr-defined]
+                star = True
+        bound |= _top_bindings(stmt)
+        reads.append(frozenset(names))
+        for name in bound:
+            binders.setdefault(name, []).append(index)
+        if isinstance(stmt, (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
+            seen[stmt.name] = seen.get(stmt.name, 0) + 1
+        elif star:
+            always.append(index)
+        elif not bound and not _main_guard(stmt):
+            for name in names:
+                effects.setdefault(name, []).append(index)
+    items = {
+        stmt.name: index
+        for index, stmt in enumerate(tree.body)
+        if isinstance(stmt, (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef))
+        and seen.get(stmt.name) == 1
+        and len(binders.get(stmt.name, ())) == 1
+    }
+    defs = frozenset(
+        index
+        for index, stmt in enumerate(tree.body)
+        if isinstance(stmt, (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef))
+    )
+    plain_names = frozenset(
+        name
+        for name, where in binders.items()
+        if not any(index in defs for index in where)
+        and not any(_main_guard(tree.body[index]) for index in where)
+    )
+    return ItemPlan(
+        lines,
+        tuple(spans),
+        items,
+        tuple(reads),
+        {name: tuple(found) for name, found in binders.items()},
+        tuple(always),
+        {name: tuple(found) for name, found in effects.items()},
+        plain_names,
+        defs,
+    )
+
+
+def item_text(plan: ItemPlan, item: str) -> str | None:
+    """The module's text with only what ``item`` needs left in place (other
+    lines emptied, line endings kept); None when the whole module should be
+    summarised instead."""
+    start = plan.items.get(item)
+    if start is not None:
+        kept = {start, *plan.always}
+    elif item in plan.names:
+        # what binds it, and the module-level statements that name it (they
+        # may change it in place: ``REGISTRY.update(...)``, ``x = CFG.pop(k)``)
+        kept = {*plan.binders[item], *plan.always}
+        kept |= {
+            index
+            for index, reads in enumerate(plan.reads)
+            if item in reads and index not in plan.defs
+        }
+    else:
+        return None
+    todo = list(kept)
+    named: set[str] = set()
+    while todo:
+        for name in plan.reads[todo.pop()]:
+            if name in named:
+                continue
+            named.add(name)
+            for index in (*plan.binders.get(name, ()), *plan.effects.get(name, ())):
+                if index not in kept:
+                    kept.add(index)
+                    todo.append(index)
+    keep_line = [False] * (len(plan.lines) + 2)
+    for index in kept:
+        first, last = plan.spans[index]
+        for line in range(first, last + 1):
+            keep_line[line] = True
+    in_statements = [False] * (len(plan.lines) + 2)
+    for first, last in plan.spans:
+        for line in range(first, last + 1):
+            in_statements[line] = True
+    dropped = sum(
+        1 for line in range(1, len(plan.lines) + 1) if in_statements[line] and not keep_line[line]
+    )
+    if len(plan.lines) - dropped > MAX_KEPT * len(plan.lines):
+        return None
+    out = []
+    for number, text in enumerate(plan.lines, start=1):
+        if in_statements[number] and not keep_line[number]:
+            out.append(text[len(text.rstrip("\r\n")) :])
+        else:
+            out.append(text)
+    return "".join(out)
+
+
+def _top_bindings(stmt: ast.stmt) -> set[str]:
+    """The names ``stmt`` binds in the module's namespace (not inside the
+    functions and classes it defines)."""
+    out: set[str] = set()
+    todo: list[ast.AST] = [stmt]
+    while todo:
+        node = todo.pop()
+        kind = type(node)
+        if kind in (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef):
+            out.add(node.name)  # type: ignore[attr-defined]
+            # decorators, defaults and bases run in the module's scope
+            todo.extend(getattr(node, "decorator_list", ()))
+            todo.extend(getattr(node, "bases", ()))
+            args = getattr(node, "args", None)
+            if args is not None:
+                todo.extend(args.defaults)
+                todo.extend(d for d in args.kw_defaults if d is not None)
+            continue
+        if kind is ast.Lambda:
+            continue
+        if kind in (ast.Import, ast.ImportFrom):
+            for alias in node.names:  # type: ignore[attr-defined]
+                if alias.name != "*":
+                    out.add((alias.asname or alias.name).split(".")[0])
+            continue
+        if kind is ast.Name and type(node.ctx) is not ast.Load:  # type: ignore[attr-defined]
+            out.add(node.id)  # type: ignore[attr-defined]
+        elif kind is ast.ExceptHandler and node.name:  # type: ignore[attr-defined]
+            out.add(node.name)  # type: ignore[attr-defined]
+        elif kind in (ast.MatchAs, ast.MatchStar) and node.name:  # type: ignore[attr-defined]
+            out.add(node.name)  # type: ignore[attr-defined]
+        elif kind is ast.MatchMapping and node.rest:  # type: ignore[attr-defined]
+            out.add(node.rest)  # type: ignore[attr-defined]
+        if kind in (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp):
+            # a comprehension's own variables are its own; a walrus in it is not
+            todo.extend(n for n in ast.walk(node) if type(n) is ast.NamedExpr)
+            continue
+        todo.extend(ast.iter_child_nodes(node))
+    return out
+
+
+def _main_guard(stmt: ast.stmt) -> bool:
+    """``if __name__ == "__main__":`` (run as a script, never on import)."""
+    if not isinstance(stmt, ast.If) or not isinstance(stmt.test, ast.Compare):
+        return False
+    parts = [stmt.test.left, *stmt.test.comparators]
+    return any(isinstance(p, ast.Name) and p.id == "__name__" for p in parts) and any(
+        isinstance(p, ast.Constant) and p.value == "__main__" for p in parts
+    )

@@ -118,23 +118,26 @@ def test_derived_is_built_once() -> None:
 
 def test_memo_of_a_model() -> None:
     """One memo per model, or the shared one when the process shares."""
-    model = ModuleIndex(cst.parse_module("f(x)\n"))
-    assert memo_of(model) is memo_of(model)
-    assert memo_of(model) is not memo_of(ModuleIndex(cst.parse_module("f(x)\n")))
-    shared = walk.share_subtrees()
+    before = walk._SHARED  # an earlier test's Runner() may have left one on
+    walk.stop_sharing_subtrees()
     try:
+        model = ModuleIndex(cst.parse_module("f(x)\n"))
+        assert memo_of(model) is memo_of(model)
+        assert memo_of(model) is not memo_of(ModuleIndex(cst.parse_module("f(x)\n")))
+        shared = walk.share_subtrees()
         assert memo_of(model) is shared
     finally:
-        walk.stop_sharing_subtrees()
+        walk._SHARED = before
 
 
 @pytest.fixture
 def shared() -> Iterator[SubtreeMemo]:
+    before = walk._SHARED
     memo = walk.share_subtrees(size=512, held=20_000)
     try:
         yield memo
     finally:
-        walk.stop_sharing_subtrees()
+        walk._SHARED = before
 
 
 def _findings(text: str, module: cst.Module | None = None) -> list[object]:
@@ -218,6 +221,7 @@ def test_nodes_of_type_with_shared_walks(path: Path, edits: list) -> None:
     the same nodes, in the order of the version's own parent map."""
     text = path.read_text(encoding="utf-8")
     reparser = Reparser()
+    before = index._SHARED_WALKS
     index.share_walks()
     try:
         for where, delete, insert, at_line_start in [(0, 0, "", False), *edits]:
@@ -229,7 +233,7 @@ def test_nodes_of_type_with_shared_walks(path: Path, edits: list) -> None:
             if module is not None:
                 _check_types(ModuleIndex(module))
     finally:
-        index.stop_sharing_walks()
+        index._SHARED_WALKS = before
 
 
 def test_an_edit_lists_only_what_changed(shared: SubtreeMemo) -> None:
@@ -260,12 +264,13 @@ def test_an_edit_lists_only_what_changed(shared: SubtreeMemo) -> None:
 def test_the_worker_shares_subtrees() -> None:
     from lossflint.lsp.jobs import Runner
 
+    before = walk._SHARED, index._SHARED_WALKS
+    walk.stop_sharing_subtrees()
     try:
         Runner()
         assert walk._SHARED is not None
     finally:
-        walk.stop_sharing_subtrees()
-        index.stop_sharing_walks()
+        walk._SHARED, index._SHARED_WALKS = before
 
 
 def test_an_interrupted_index_is_not_kept() -> None:

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import ast
 import hashlib
+import warnings
 from dataclasses import dataclass, field
 from typing import Any, Final
 
@@ -131,12 +132,26 @@ class Exports:
 UNKNOWN_EXPORTS = Exports({}, frozenset(), False, True, "")
 
 
-def module_exports(text: str | None, module: Module, layout: Layout) -> Exports:
+def parse_syntax(text: str) -> ast.Module | None:
+    """CPython's parse of a module; None when it does not parse."""
+    try:
+        with warnings.catch_warnings():
+            # "invalid escape sequence" and the like: not the place to say it
+            warnings.simplefilter("ignore")
+            return ast.parse(text)
+    except (SyntaxError, ValueError, RecursionError, MemoryError, OverflowError):
+        return None
+
+
+def module_exports(
+    text: str | None, module: Module, layout: Layout, tree: ast.Module | None = None
+) -> Exports:
+    """``tree``: CPython's parse of ``text`` when the caller has it."""
     if text is None:
         return UNKNOWN_EXPORTS
-    try:
-        tree = ast.parse(text)
-    except (SyntaxError, ValueError, RecursionError, MemoryError, OverflowError):
+    if tree is None:
+        tree = parse_syntax(text)
+    if tree is None:
         return UNKNOWN_EXPORTS
     sites: dict[str, list[ast.AST]] = {}
     star = _collect(tree, sites)

@@ -29,8 +29,9 @@ from __future__ import annotations
 
 import ast
 import re
-import warnings
 from dataclasses import dataclass
+
+from lossflint.project.exports import parse_syntax
 
 #: above this fraction of the module's lines an item text saves too little:
 #: the whole summary, shared by every item, is cheaper
@@ -67,16 +68,15 @@ class ItemPlan:
     defs: frozenset[int] = frozenset()
 
 
-def item_plan(text: str) -> ItemPlan | None:
-    """The plan of ``text``; None when it does not parse or is small."""
+def item_plan(text: str, tree: ast.Module | None = None) -> ItemPlan | None:
+    """The plan of ``text`` (``tree``: CPython's parse of it, when the caller
+    has it); None when it does not parse or is small."""
     lines = tuple(m.group(0) for m in _LINE.finditer(text) if m.group(0))
     if len(lines) < MIN_LINES:
         return None
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            tree = ast.parse(text)
-    except (SyntaxError, ValueError, RecursionError, MemoryError, OverflowError):
+    if tree is None:
+        tree = parse_syntax(text)
+    if tree is None:
         return None
     spans: list[tuple[int, int]] = []
     reads: list[frozenset[str]] = []

@@ -26,6 +26,7 @@ module (``MAX_MODULE_BYTES``).
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import os
 import stat
@@ -35,7 +36,7 @@ from typing import TYPE_CHECKING
 
 from lossflint.project import digests
 from lossflint.project.digests import ITEM_SEPARATOR, item_key
-from lossflint.project.exports import UNKNOWN_EXPORTS, Exports, module_exports
+from lossflint.project.exports import UNKNOWN_EXPORTS, Exports, module_exports, parse_syntax
 from lossflint.project.items import ItemPlan, item_plan, item_text
 from lossflint.project.layout import Layout, Module
 from lossflint.project.summary import ModuleSummary, empty_summary, summary_hash
@@ -55,6 +56,8 @@ MAX_SETTLED_CYCLE = 8
 MAX_DEPTH = 4
 #: a module bigger than this is generated data, not code to learn facts from
 MAX_MODULE_BYTES = 4 * 1024 * 1024
+#: parsed modules kept for their exports and item plan
+_KEPT_TREES = 4
 #: the content token of a module that gave no bytes to summarise
 UNREADABLE = "-"
 
@@ -107,6 +110,8 @@ class SummaryStore:
         #: per module: what its item texts are made from (None: no item texts)
         self._plans: dict[str, ItemPlan | None] = {}
         self._item_texts: dict[str, str | None] = {}
+        #: CPython's parse of the last modules whose exports or plan were made
+        self._trees: dict[str, tuple[str, ast.Module | None]] = {}
         #: the module and item of each key computed or loaded
         self._keys: dict[str, tuple[Module, str | None]] = {}
 
@@ -155,7 +160,8 @@ class SummaryStore:
             data = self._read(module)
             self._tokens[module.rel] = _token(data)
             text = _decode(data) if data is not None and len(data) <= MAX_MODULE_BYTES else None
-            found = self._exports[module.rel] = module_exports(text, module, self.layout)
+            tree = self._syntax(module.rel, text) if text is not None else None
+            found = self._exports[module.rel] = module_exports(text, module, self.layout, tree)
         return found
 
     def dep_holds(self, rel: str, digest: str) -> bool:
@@ -284,10 +290,24 @@ class SummaryStore:
         if module.rel not in self._plans:
             data = self._read(module)
             text = _decode(data) if data is not None and len(data) <= MAX_MODULE_BYTES else None
-            self._plans[module.rel] = item_plan(text) if text is not None else None
+            self._plans[module.rel] = (
+                item_plan(text, self._syntax(module.rel, text)) if text is not None else None
+            )
         plan = self._plans[module.rel]
         found = self._item_texts[key] = item_text(plan, item) if plan is not None else None
         return found
+
+    def _syntax(self, rel: str, text: str) -> ast.Module | None:
+        """CPython's parse of a module's text, shared by its exports and its
+        item plan (the last few modules' only: they are asked one after the other)."""
+        found = self._trees.get(rel)
+        if found is not None and found[0] == text:
+            return found[1]
+        tree = parse_syntax(text)
+        self._trees[rel] = (text, tree)
+        while len(self._trees) > _KEPT_TREES:
+            self._trees.pop(next(iter(self._trees)))
+        return tree
 
     def _load(self, module: Module, key: str, item: str | None) -> CachedSummary | None:
         data = self._read(module)

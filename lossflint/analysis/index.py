@@ -523,13 +523,7 @@ class ModuleIndex:
         (a new version lists only its changed statements' nodes again)."""
         found: list[cst.CSTNode] = []
         for piece in self._type_pieces:
-            if len(kinds) == 1:
-                found.extend(piece.of_type(kinds[0]))
-            else:
-                wanted = [i for kind in kinds for i in piece.positions_of(kind)]
-                wanted.sort()
-                nodes = piece.nodes
-                found.extend(nodes[i] for i in wanted)
+            found.extend(piece.of_types(kinds))
         return found
 
     @cached_property

@@ -162,15 +162,8 @@ def nodes_in(node: cst.CSTNode, *kinds: type, memo: SubtreeMemo | None = None) -
         memo = _SHARED
     if memo is None:
         return [n for n in descendants(node) if type(n) in kinds]
-    under = memo.get(node)
     found: list[cst.CSTNode] = [node] if type(node) in kinds else []
-    if len(kinds) == 1:
-        found.extend(under.of_type(kinds[0]))
-    else:
-        wanted = [i for kind in kinds for i in under.positions_of(kind)]
-        wanted.sort()
-        nodes = under.nodes
-        found.extend(nodes[i] for i in wanted)
+    found.extend(memo.get(node).of_types(kinds))
     return found
 
 
@@ -209,6 +202,14 @@ class Subtree:
     def of_type(self, kind: type) -> list[cst.CSTNode]:
         nodes = self.nodes
         return [nodes[i] for i in self.positions_of(kind)]
+
+    def of_types(self, kinds: Sequence[type]) -> list[cst.CSTNode]:
+        """The nodes of exactly one of ``kinds``, in :attr:`nodes`' order."""
+        if len(kinds) == 1:
+            return self.of_type(kinds[0])
+        wanted = sorted(i for kind in kinds for i in self.positions_of(kind))
+        nodes = self.nodes
+        return [nodes[i] for i in wanted]
 
     def derived(self, build: Callable[[Subtree], _T]) -> _T:
         """``build(self)``, built once: ``build`` must read nothing but the

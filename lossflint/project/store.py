@@ -110,6 +110,9 @@ class SummaryStore:
         #: per module: what its item texts are made from (None: no item texts)
         self._plans: dict[str, ItemPlan | None] = {}
         self._item_texts: dict[str, str | None] = {}
+        #: per module: characters of its text, and of the item texts computed so far
+        self._module_size: dict[str, int] = {}
+        self._item_spent: dict[str, int] = {}
         #: CPython's parse of the last modules whose exports or plan were made
         self._trees: dict[str, tuple[str, ast.Module | None]] = {}
         #: the module and item of each key computed or loaded
@@ -127,9 +130,30 @@ class SummaryStore:
         of ``module``): the summary of its item text
         (:mod:`lossflint.project.items`) when it has one, with True; else the
         whole module's (:meth:`get`), with False."""
-        if self._summarizer is not None or self._item_text(module, item) is None:
+        if self._summarizer is not None:
             return self.get(module), False
-        return self._get(module, item_key(module.rel, item), item), True
+        text = self._item_text(module, item)
+        if text is None:
+            return self.get(module), False
+        key = item_key(module.rel, item)
+        if key not in self._memo and not self._item_affordable(module, text):
+            return self.get(module), False
+        return self._get(module, key, item), True
+
+    def _item_affordable(self, module: Module, text: str) -> bool:
+        """Whether one more item text of ``module`` costs less than its whole
+        summary: not when that summary is here already, nor when the item
+        texts computed so far and this one would parse more than the module
+        (a module asked for many of its items: ``modeling_utils``). Either
+        answers alike; only what the result records as used differs."""
+        if module.rel in self._memo:
+            return False
+        size = len(text) - text.count("\n")
+        spent = self._item_spent.get(module.rel, 0) + size
+        if spent > self._module_size.get(module.rel, 0):
+            return False
+        self._item_spent[module.rel] = spent
+        return True
 
     def _get(self, module: Module, key: str, item: str | None) -> CachedSummary | None:
         self._modules.setdefault(module.rel, module)
@@ -179,7 +203,9 @@ class SummaryStore:
             if entry is None or entry.hash != uses.summary:
                 return False
         for item, recorded in uses.items.items():
-            entry, _ = self.get_item(module, item)
+            if self._item_text(module, item) is None:
+                return False  # the whole module answers for it now
+            entry = self._get(module, item_key(rel, item), item)
             if entry is None or entry.hash != recorded:
                 return False
         return True
@@ -254,6 +280,8 @@ class SummaryStore:
         self._exports.clear()
         self._plans.clear()
         self._item_texts.clear()
+        self._module_size.clear()
+        self._item_spent.clear()
 
     # --- loading and computing -------------------------------------------------
 
@@ -294,6 +322,8 @@ class SummaryStore:
                 item_plan(text, self._syntax(module.rel, text)) if text is not None else None
             )
         plan = self._plans[module.rel]
+        if plan is not None and module.rel not in self._module_size:
+            self._module_size[module.rel] = sum(len(line.rstrip("\r\n")) for line in plan.lines)
         found = self._item_texts[key] = item_text(plan, item) if plan is not None else None
         return found
 

@@ -245,3 +245,20 @@ def test_digest_forms_round_trip(uses: digests.Uses, rendered: str) -> None:
 )
 def test_malformed_digests_are_rejected(bad: str) -> None:
     assert digests.parse(bad) is None
+
+
+def test_the_whole_summary_answers_once_item_texts_would_cost_more(tmp_path: Path) -> None:
+    write(tmp_path, {"pyproject.toml": "", "models/net.py": NET, "train.py": "import models.net\n"})
+    session = ProjectSession.for_files([tmp_path / "train.py"])
+    store = session.store
+    module = store.module("models/net.py")
+    assert module is not None
+    _, of_item = store.get_item(module, "Net")
+    assert of_item
+    # each item text holds Net's imports and what it reads: together they
+    # soon parse more than the module once
+    answered = [store.get_item(module, f"unrelated_{i}")[1] for i in range(40)]
+    assert answered[0] and not answered[-1]
+    assert "models/net.py" in store.computed
+    # and with the whole summary at hand, it answers for every item
+    assert store.get_item(module, "cached") == (store.get(module), False)

@@ -36,7 +36,7 @@ class CallSite:
     def qualname(self) -> str | None:
         return self._model.qualname(self.node.func)
 
-    @property
+    @cached_property
     def method(self) -> str | None:
         """``x.log()`` → "log" when ``x`` is not a module (a tensor method call)."""
         func = self.node.func
@@ -573,6 +573,8 @@ class ModuleIndex:
         return None
 
     def code(self, node: cst.CSTNode) -> str:
+        if type(node) is cst.Name and not node.lpar:
+            return node.value  # what the code generator prints for it, without running it
         return self.module.code_for_node(node)
 
     # --- positions (resolved only when something is reported) ---------------

@@ -86,3 +86,12 @@ def test_control_flow_comparison_is_not_an_evaluation():
     total += model(features).sum()
     """
     assert _lf603(body) == []
+
+
+def test_a_random_draw_against_a_rate_is_not_a_threshold_prediction():
+    # a mask drawn at random (input dropout, masked views): no probabilities are cut
+    body = """
+    keep = torch.rand(features.shape[0], 1) < 0.5
+    total += model(features * keep).sum()
+    """
+    assert _lf603(body) == []

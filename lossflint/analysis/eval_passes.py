@@ -34,9 +34,10 @@ from typing import TYPE_CHECKING
 import libcst as cst
 
 from lossflint.analysis import apis
+from lossflint.analysis.apis import Kind
 from lossflint.analysis.calls import argument, literal_value
 from lossflint.analysis.contexts import contexts
-from lossflint.analysis.kinds import kinds_of
+from lossflint.analysis.kinds import KindAnalysis, kinds_of
 from lossflint.analysis.loops import LoopIndex, loops
 from lossflint.analysis.names import dotted_text
 from lossflint.analysis.values import (
@@ -534,7 +535,7 @@ def _evaluates(model: ModuleIndex, region: cst.CSTNode) -> bool:
             return True
 
     for node in nodes_in(region, cst.Comparison, memo=memo):
-        if _equality_or_threshold(node):  # type: ignore[arg-type]
+        if _equality_or_threshold(kinds, node):  # type: ignore[arg-type]
             return True
     return False
 
@@ -542,19 +543,28 @@ def _evaluates(model: ModuleIndex, region: cst.CSTNode) -> bool:
 _ORDERINGS = (cst.GreaterThan, cst.GreaterThanEqual, cst.LessThan, cst.LessThanEqual)
 
 
-def _equality_or_threshold(node: cst.Comparison) -> bool:
-    """``preds == y``, or a probability cut at a threshold (``sigmoid(out) >
-    0.5``: hard predictions, like an argmax); ``i > 10`` is control flow."""
+def _equality_or_threshold(kinds: KindAnalysis, node: cst.Comparison) -> bool:
+    """``preds == y``, or probabilities cut at a threshold (``sigmoid(out) >
+    0.5``: hard predictions, like an argmax); ``i > 10`` is control flow, and
+    a random draw against a rate (``torch.rand(n) < 0.15``, a mask) no
+    prediction: the value kinds say which side holds probabilities."""
     left = node.left
     for target in node.comparisons:
         if isinstance(target.operator, cst.Equal):
             return True
         if isinstance(target.operator, _ORDERINGS) and (
-            _probability_cut(left) or _probability_cut(target.comparator)
+            _probability_cut(left)
+            and _probabilities(kinds, target.comparator)
+            or _probability_cut(target.comparator)
+            and _probabilities(kinds, left)
         ):
             return True
         left = target.comparator
     return False
+
+
+def _probabilities(kinds: KindAnalysis, expr: cst.BaseExpression) -> bool:
+    return kinds.kind(expr) in (Kind.PROBS, Kind.SIGMOID_PROBS)
 
 
 def _probability_cut(expr: cst.BaseExpression) -> bool:

@@ -17,6 +17,7 @@ from lossflint.linter import RuleSet, lint_text
 from lossflint.lsp import reparse
 from lossflint.lsp.jobs import lint_buffer
 from lossflint.lsp.reparse import Reparser
+from tests.random_edits import apply_edit, edits
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = sorted(
@@ -76,33 +77,17 @@ def _check_version(reparser: Reparser, text: str) -> None:
     assert _findings(text, module) == _findings(text)
 
 
-def _edit(text: str, where: int, delete: int, insert: str, at_line_start: bool) -> str:
-    where = where % (len(text) + 1)
-    if at_line_start:
-        where = text.rfind("\n", 0, where) + 1
-    return text[:where] + insert + text[where + delete :]
-
-
 @settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
 @given(
     st.sampled_from(FIXTURES),
-    st.lists(
-        st.tuples(
-            st.integers(min_value=0, max_value=10**6),
-            st.integers(min_value=0, max_value=4),
-            st.sampled_from(PIECES),
-            st.booleans(),
-        ),
-        min_size=1,
-        max_size=5,
-    ),
+    edits(PIECES, 5),
 )
 def test_random_edits_lint_as_the_whole_parse(path: Path, edits: list) -> None:
     text = path.read_text(encoding="utf-8")
     reparser = Reparser()
     _check_version(reparser, text)
     for where, delete, insert, at_line_start in edits:
-        text = _edit(text, where, delete, insert, at_line_start)
+        text = apply_edit(text, where, delete, insert, at_line_start)
         _check_version(reparser, text)
 
 

@@ -19,6 +19,7 @@ from lossflint.analysis import index
 from lossflint.analysis.index import ModuleIndex, SharedWalks
 from lossflint.linter import RuleSet, lint_text
 from lossflint.lsp.reparse import Reparser
+from tests.random_edits import apply_edit, edits
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = sorted(
@@ -104,26 +105,14 @@ def _check(walks: SharedWalks, reparser: Reparser, text: str) -> None:
 @settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
 @given(
     st.sampled_from(FIXTURES),
-    st.lists(
-        st.tuples(
-            st.integers(min_value=0, max_value=10**6),
-            st.integers(min_value=0, max_value=4),
-            st.sampled_from(PIECES),
-            st.booleans(),
-        ),
-        min_size=1,
-        max_size=4,
-    ),
+    edits(PIECES, 4),
 )
 def test_random_edits_index_as_a_whole_walk(shared: SharedWalks, path: Path, edits: list) -> None:
     text = path.read_text(encoding="utf-8")
     reparser = Reparser()
     _check(shared, reparser, text)
     for where, delete, insert, at_line_start in edits:
-        where = where % (len(text) + 1)
-        if at_line_start:
-            where = text.rfind("\n", 0, where) + 1
-        text = text[:where] + insert + text[where + delete :]
+        text = apply_edit(text, where, delete, insert, at_line_start)
         _check(shared, reparser, text)
 
 

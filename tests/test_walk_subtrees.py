@@ -20,6 +20,7 @@ from lossflint.analysis.index import ModuleIndex
 from lossflint.analysis.walk import SubtreeMemo, calls_in, descendants, memo_of, nodes_in
 from lossflint.linter import RuleSet, lint_text
 from lossflint.lsp.reparse import Reparser
+from tests.random_edits import apply_edit, edits
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = sorted(
@@ -147,16 +148,7 @@ def _findings(text: str, module: cst.Module | None = None) -> list[object]:
 @settings(max_examples=30, deadline=None, suppress_health_check=list(HealthCheck))
 @given(
     st.sampled_from(FIXTURES),
-    st.lists(
-        st.tuples(
-            st.integers(min_value=0, max_value=10**6),
-            st.integers(min_value=0, max_value=4),
-            st.sampled_from(["x", "\n", "    ", "pass\n", "model.eval()\n", "f(y)\n", "(", "0"]),
-            st.booleans(),
-        ),
-        min_size=1,
-        max_size=4,
-    ),
+    edits(["x", "\n", "    ", "pass\n", "model.eval()\n", "f(y)\n", "(", "0"], 4),
 )
 def test_edited_versions_lint_as_without_the_memo(
     shared: SubtreeMemo, path: Path, edits: list
@@ -168,10 +160,7 @@ def test_edited_versions_lint_as_without_the_memo(
     reparser = Reparser()
     versions = [text]
     for where, delete, insert, at_line_start in edits:
-        where = where % (len(text) + 1)
-        if at_line_start:
-            where = text.rfind("\n", 0, where) + 1
-        text = text[:where] + insert + text[where + delete :]
+        text = apply_edit(text, where, delete, insert, at_line_start)
         versions.append(text)
     for version in versions:
         module = reparser.parse(version)
@@ -205,16 +194,7 @@ def test_nodes_of_type_in_the_walks_order() -> None:
 @settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
 @given(
     st.sampled_from(FIXTURES),
-    st.lists(
-        st.tuples(
-            st.integers(min_value=0, max_value=10**6),
-            st.integers(min_value=0, max_value=4),
-            st.sampled_from(["x", "\n", "    ", "pass\n", "y += 1\n", "a.b = c\n", "(", "0"]),
-            st.booleans(),
-        ),
-        min_size=1,
-        max_size=4,
-    ),
+    edits(["x", "\n", "    ", "pass\n", "y += 1\n", "a.b = c\n", "(", "0"], 4),
 )
 def test_nodes_of_type_with_shared_walks(path: Path, edits: list) -> None:
     """Kept per top-level statement across reparsed versions (the worker):
@@ -225,10 +205,7 @@ def test_nodes_of_type_with_shared_walks(path: Path, edits: list) -> None:
     index.share_walks()
     try:
         for where, delete, insert, at_line_start in [(0, 0, "", False), *edits]:
-            where = where % (len(text) + 1)
-            if at_line_start:
-                where = text.rfind("\n", 0, where) + 1
-            text = text[:where] + insert + text[where + delete :]
+            text = apply_edit(text, where, delete, insert, at_line_start)
             module = reparser.parse(text)
             if module is not None:
                 _check_types(ModuleIndex(module))

@@ -287,6 +287,14 @@ def _spec(node: ast.Import | ast.ImportFrom) -> ImportSpec:
     return ImportSpec(True, node.module or "", node.level or 0, aliases)
 
 
+def statement_bindings(stmt: ast.stmt) -> set[str]:
+    """The names one top-level statement may bind in the module's scope (as
+    :func:`_collect` counts them: more is safe)."""
+    sites: dict[str, list[ast.AST]] = {}
+    _collect(ast.Module(body=[stmt], type_ignores=[]), sites)
+    return set(sites)
+
+
 def _collect(tree: ast.Module, sites: dict[str, list[ast.AST]]) -> bool:
     """Every place a name may be bound in the module's scope (more than the
     semantic model counts is safe: such a name is then left to the summary);

@@ -31,7 +31,7 @@ import ast
 import re
 from dataclasses import dataclass
 
-from lossflint.project.exports import parse_syntax
+from lossflint.project.exports import parse_syntax, statement_bindings
 
 #: above this fraction of the module's lines an item text saves too little:
 #: the whole summary, shared by every item, is cheaper
@@ -98,7 +98,7 @@ def item_plan(text: str, tree: ast.Module | None = None) -> ItemPlan | None:
                 bound.update(node.names)  # type: ignore[attr-defined]
             elif kind is ast.ImportFrom and any(a.name == "*" for a in node.names):  # type: ignore[attr-defined]
                 star = True
-        bound |= _top_bindings(stmt)
+        bound |= statement_bindings(stmt)
         reads.append(frozenset(names))
         for name in bound:
             binders.setdefault(name, []).append(index)
@@ -190,47 +190,6 @@ def item_text(plan: ItemPlan, item: str) -> str | None:
         else:
             out.append(text)
     return "".join(out)
-
-
-def _top_bindings(stmt: ast.stmt) -> set[str]:
-    """The names ``stmt`` binds in the module's namespace (not inside the
-    functions and classes it defines)."""
-    out: set[str] = set()
-    todo: list[ast.AST] = [stmt]
-    while todo:
-        node = todo.pop()
-        kind = type(node)
-        if kind in (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef):
-            out.add(node.name)  # type: ignore[attr-defined]
-            # decorators, defaults and bases run in the module's scope
-            todo.extend(getattr(node, "decorator_list", ()))
-            todo.extend(getattr(node, "bases", ()))
-            args = getattr(node, "args", None)
-            if args is not None:
-                todo.extend(args.defaults)
-                todo.extend(d for d in args.kw_defaults if d is not None)
-            continue
-        if kind is ast.Lambda:
-            continue
-        if kind in (ast.Import, ast.ImportFrom):
-            for alias in node.names:  # type: ignore[attr-defined]
-                if alias.name != "*":
-                    out.add((alias.asname or alias.name).split(".")[0])
-            continue
-        if kind is ast.Name and type(node.ctx) is not ast.Load:  # type: ignore[attr-defined]
-            out.add(node.id)  # type: ignore[attr-defined]
-        elif kind is ast.ExceptHandler and node.name:  # type: ignore[attr-defined]
-            out.add(node.name)  # type: ignore[attr-defined]
-        elif kind in (ast.MatchAs, ast.MatchStar) and node.name:  # type: ignore[attr-defined]
-            out.add(node.name)  # type: ignore[attr-defined]
-        elif kind is ast.MatchMapping and node.rest:  # type: ignore[attr-defined]
-            out.add(node.rest)  # type: ignore[attr-defined]
-        if kind in (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp):
-            # a comprehension's own variables are its own; a walrus in it is not
-            todo.extend(n for n in ast.walk(node) if type(n) is ast.NamedExpr)
-            continue
-        todo.extend(ast.iter_child_nodes(node))
-    return out
 
 
 def _main_guard(stmt: ast.stmt) -> bool:

@@ -17,8 +17,8 @@ from lossflint.analysis.model import SemanticModel
 YES, NO, UNKNOWN = Reach.YES, Reach.NO, Reach.UNKNOWN
 
 
-def _reach(source: str, expr: str) -> tuple[Reach, str]:
-    model = SemanticModel(cst.parse_module(textwrap.dedent(source)))
+def _reach(source: str, expr: str, path: str = "") -> tuple[Reach, str]:
+    model = SemanticModel(cst.parse_module(textwrap.dedent(source)), path)
     for node in model.parents:
         if isinstance(node, (cst.Call, cst.BinaryOperation)) and model.code(node) == expr:
             answer = gradients(model).answer(node)
@@ -27,6 +27,46 @@ def _reach(source: str, expr: str) -> tuple[Reach, str]:
 
 
 CASES: list[tuple[str, str, str, Reach]] = [
+    (
+        "a trainable variable wrapping a factory is a gradient leaf",
+        """
+        import torch
+        w = torch.nn.Parameter(torch.randn(10, 3))
+        opt = torch.optim.SGD([w], lr=0.1)
+        loss = torch.sqrt((w ** 2).sum(1)).mean()
+        loss.backward()
+        """,
+        "torch.sqrt((w ** 2).sum(1))",
+        YES,
+    ),
+    (
+        "a frozen variable is not",
+        """
+        import tensorflow as tf
+        w = tf.Variable(tf.zeros((10, 3)), trainable=False)
+        d = tf.sqrt(tf.reduce_sum(tf.square(w), 1))
+        """,
+        "tf.sqrt(tf.reduce_sum(tf.square(w), 1))",
+        NO,
+    ),
+    (
+        "a function tf.data maps over the records, and what it calls",
+        """
+        import tensorflow as tf
+
+        def cqt(wave):
+            re, im = conv(wave)
+            return tf.math.sqrt(tf.pow(re, 2) + tf.pow(im, 2))
+
+        def parse(example):
+            return cqt(example["wave"]), example["target"]
+
+        ds = tf.data.TFRecordDataset(files).map(parse).batch(32)
+        model.fit(ds, epochs=3)
+        """,
+        "tf.math.sqrt(tf.pow(re, 2) + tf.pow(im, 2))",
+        NO,
+    ),
     (
         "no_grad block",
         """
@@ -430,6 +470,28 @@ CASES: list[tuple[str, str, str, Reach]] = [
 def test_reach(source: str, expr: str, expected: Reach) -> None:
     reach, why = _reach(source, expr)
     assert reach is expected, why
+
+
+NOTEBOOK_HEAD = """
+import torch
+import torch.nn.functional as F
+
+class ArcMargin(torch.nn.Module):
+    def forward(self, x, w):
+        cosine = F.linear(F.normalize(x), F.normalize(w))
+        return torch.sqrt(1.0 - torch.pow(cosine, 2))
+"""
+
+
+def test_a_notebook_that_never_trains_takes_no_gradient() -> None:
+    inference = NOTEBOOK_HEAD + "model = ArcMargin()\nmodel.eval()\nout = model(x, w)\n"
+    sqrt = "torch.sqrt(1.0 - torch.pow(cosine, 2))"
+    assert _reach(inference, sqrt, "infer.ipynb")[0] is NO
+    # the same code as a module: another file may train it
+    assert _reach(inference, sqrt, "heads.py")[0] is YES
+    # a notebook that trains (here through a trainer object) is asked as before
+    trains = inference + "trainer.train()\n"
+    assert _reach(trains, sqrt, "train.ipynb")[0] is YES
 
 
 def test_why_names_the_evidence() -> None:

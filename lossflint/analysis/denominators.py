@@ -99,25 +99,7 @@ def _computed_by_callers(model: SemanticModel, mask: cst.BaseExpression) -> bool
     so it is not "handed in" from outside."""
     if not isinstance(mask, cst.Name):
         return False
-    bindings = model.bindings(mask) or []
-    if len(bindings) != 1 or bindings[0].kind != "param":
-        return False
-    param = bindings[0].node
-    func = model.enclosing(mask, cst.FunctionDef)
-    if not isinstance(func, cst.FunctionDef) or not isinstance(param, cst.Param):
-        return False
-    sites = gradients(model).call_sites(func) or []
-    names = [p.name.value for p in func.params.params]
-    for call in sites:
-        index = names.index(param.name.value) if param.name.value in names else -1
-        if isinstance(call.func, cst.Attribute) and names[:1] == ["self"]:
-            index -= 1
-        passed = None
-        for position, arg in enumerate(call.args):
-            if arg.keyword is not None and arg.keyword.value == param.name.value:
-                passed = arg.value
-            elif arg.keyword is None and not arg.star and position == index:
-                passed = arg.value
+    for passed in gradients(model).passed_to(mask) or []:
         if isinstance(passed, cst.Name):
             caller = model.bindings(passed) or []
             if caller and all(b.kind != "param" for b in caller):

@@ -211,6 +211,19 @@ _DATA_READERS = frozenset(
 #: modules whose attributes are constants (dtypes, devices, pi)
 _CONSTANT_MODULES = frozenset({"math", "numpy", "torch", "tensorflow", "keras"})
 #: methods mapping a function over data (pandas, tf.data, Hugging Face datasets)
+#: methods that train whatever they are called on (Keras, Lightning, HF Trainer,
+#: optimisers built elsewhere)
+_TRAINING_METHODS = (
+    "fit",
+    "fit_generator",
+    "train_on_batch",
+    "step",
+    "backward",
+    "manual_backward",
+    "minimize",
+    "apply_gradients",
+    "train",
+)
 _DATA_MAPPINGS = frozenset({"apply", "applymap", "map", "transform", "agg", "aggregate"})
 #: builtins whose result is a plain Python value
 _PYTHON_VALUE_BUILTINS = frozenset(
@@ -288,6 +301,8 @@ class GradientFacts:
         self._uses: dict[cst.CSTNode, dict[str, list[cst.Name]]] = {}
         self._refs: dict[str, list[cst.Name]] | None = None
         self._metric_only: set[str] = set()
+        #: functions handed to a data mapping (``ds.map(parse)``): run on data
+        self._mapped: set[str] = set()
         self._active: set[cst.CSTNode] = set()
         self._names_active: set[tuple[cst.CSTNode, str]] = set()
         self._names_known: dict[tuple[cst.CSTNode, str], bool] = {}
@@ -321,6 +336,8 @@ class GradientFacts:
         model = self.model
         if contexts(model).in_no_grad(node):
             return Answer(Reach.NO, "it runs under no_grad/inference_mode")
+        if self._notebook_never_trains:
+            return Answer(Reach.NO, "the notebook never trains (no backward, optimiser or fit)")
         func = self._function_of(node)
         if func is not None:
             reason = self._function_never_differentiated(func)
@@ -392,7 +409,8 @@ class GradientFacts:
             return None
         others = kinds_of(self.model).calls_from_other_files(func)
         as_metric = name in self._metric_only
-        if not sites and not others and not as_metric:
+        mapped = name in self._mapped
+        if not sites and not others and not as_metric and not mapped:
             return None
         if any(r.opaque or not r.no_grad for r in others):
             return None
@@ -401,6 +419,8 @@ class GradientFacts:
                 return None
         if as_metric and not sites and not others:
             return f"{name} is only a Keras metric (metrics=[...]), computed outside the tape"
+        if mapped and not sites and not others:
+            return f"{name} is only mapped over data (.map/.apply)"
         where = next((f" ({r.file}:{r.line})" for r in others if r.line), "")
         return f"{name} is only called where no gradient flows{where}"
 
@@ -414,6 +434,43 @@ class GradientFacts:
         """The same-file calls of ``func`` (found by name), or None when its
         name is also used otherwise (so callers are unknown)."""
         return self._call_sites(func)
+
+    def passed_to(self, param: cst.Name) -> list[cst.BaseExpression] | None:
+        """What every caller passes for the parameter ``param`` (a name bound
+        only as a parameter): the argument of each same-file call, or the
+        default where a call leaves it out; None when a caller is unknown
+        (another file calls the function, its name is used otherwise, a call
+        unpacks ``*args``/``**kw``) or no call is seen."""
+        bindings = self.model.bindings(param) or []
+        if len(bindings) != 1 or bindings[0].kind != "param":
+            return None
+        node = bindings[0].node
+        func = self.model.enclosing(param, cst.FunctionDef)
+        if not isinstance(func, cst.FunctionDef) or not isinstance(node, cst.Param):
+            return None
+        sites = self._call_sites(func)
+        if not sites or kinds_of(self.model).calls_from_other_files(func):
+            return None
+        names = [p.name.value for p in (*func.params.posonly_params, *func.params.params)]
+        passed: list[cst.BaseExpression] = []
+        for call in sites:
+            index = names.index(node.name.value) if node.name.value in names else -1
+            if isinstance(call.func, cst.Attribute) and names[:1] == ["self"]:
+                index -= 1
+            found: cst.BaseExpression | None = None
+            for position, arg in enumerate(call.args):
+                if arg.star:
+                    return None
+                if arg.keyword is not None and arg.keyword.value == node.name.value:
+                    found = arg.value
+                elif arg.keyword is None and position == index:
+                    found = arg.value
+            if found is None:
+                found = node.default
+            if found is None:
+                return None
+            passed.append(found)
+        return passed
 
     def _call_sites(self, func: cst.FunctionDef) -> list[cst.Call] | None:
         """Every call of ``func``'s name in the file (``f(...)``, ``x.f(...)``),
@@ -444,6 +501,9 @@ class GradientFacts:
                 continue
             if _is_keras_metric(self.model, ref):
                 self._metric_only.add(func.name.value)
+                continue
+            if _is_data_mapping_argument(self.model, expr):
+                self._mapped.add(func.name.value)
                 continue
             return None
         return sites
@@ -651,6 +711,8 @@ class GradientFacts:
             qualname = model.qualname(expr.func)
             if qualname is not None:
                 root = qualname.split(".", 1)[0]
+                if qualname in apis.TRAINABLE_VARIABLES:
+                    return _frozen_variable(expr)
                 if qualname in apis.TENSOR_FACTORIES:
                     return not any(
                         a.keyword is not None and a.keyword.value in ("requires_grad", "trainable")
@@ -665,6 +727,8 @@ class GradientFacts:
             elif isinstance(expr.func, cst.Attribute):
                 if expr.func.attr.value in _DETACHING_METHODS:
                     return True
+                if expr.func.attr.value == "requires_grad_":
+                    return _frozen_variable(expr)
             operands = _call_operands(model, expr)
             return operands is not None and all(
                 self.no_gradient_value(e, depth - 1) for e in operands
@@ -804,6 +868,18 @@ class GradientFacts:
         return set()
 
     @cached_property
+    def _notebook_never_trains(self) -> bool:
+        """A notebook (no other code imports it) that builds no optimiser,
+        differentiates nothing and fits nothing: an inference or analysis
+        notebook, where no gradient is ever taken."""
+        model = self.model
+        if not str(getattr(model, "path", "")).endswith(".ipynb"):
+            return False
+        if self._loss_roots or loops(model).optimizer_ctors:
+            return False
+        return not any(True for _ in model.method_calls(*_TRAINING_METHODS))
+
+    @cached_property
     def _loss_roots(self) -> list[cst.BaseExpression]:
         model = self.model
         roots: list[cst.BaseExpression] = []
@@ -883,6 +959,22 @@ def _is_metric_class(cls: cst.ClassDef) -> bool:
 _METRIC_KEYWORDS = frozenset({"metrics", "weighted_metrics"})
 
 
+def _is_data_mapping_argument(model: ModuleIndex, ref: cst.CSTNode) -> bool:
+    """``ds.map(parse)``, ``df.apply(clean)``: ``ref`` is the function a
+    pandas/tf.data/datasets mapping method runs on every element."""
+    arg = model.parent(ref)
+    if not isinstance(arg, cst.Arg) or arg.value is not ref:
+        return False
+    call = model.parent(arg)
+    return (
+        isinstance(call, cst.Call)
+        and call.args[0] is arg
+        and isinstance(call.func, cst.Attribute)
+        and call.func.attr.value in _DATA_MAPPINGS
+        and model.qualname(call.func) is None
+    )
+
+
 def _is_keras_metric(model: ModuleIndex, ref: cst.Name) -> bool:
     """``ref`` is a function handed to ``compile(metrics=...)``: itself, or an
     element (a list, a tuple, a dict's value) of that argument."""
@@ -911,6 +1003,20 @@ def _is_detached_target(target: cst.BaseExpression) -> bool:
     while isinstance(target, cst.Subscript):
         target = target.value
     return isinstance(target, cst.Attribute) and target.attr.value == "data"
+
+
+def _frozen_variable(call: cst.Call) -> bool:
+    """``nn.Parameter(t, requires_grad=False)``, ``tf.Variable(v, trainable=False)``,
+    ``t.requires_grad_(False)``: a literal ``False`` says no gradient; anything
+    else is a trainable leaf."""
+    for arg in call.args:
+        named = arg.keyword.value if arg.keyword is not None else None
+        if named in ("requires_grad", "trainable") or (
+            named is None and isinstance(call.func, cst.Attribute)
+            and call.func.attr.value == "requires_grad_"
+        ):
+            return isinstance(arg.value, cst.Name) and arg.value.value == "False"
+    return False
 
 
 def _call_operands(model: ModuleIndex, call: cst.Call) -> list[cst.BaseExpression] | None:

@@ -9,7 +9,7 @@ or given a positive term); what a name bound once holds.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, cast
 
@@ -211,6 +211,8 @@ def _finfo_attr(model: ModuleIndex, expr: cst.BaseExpression) -> bool:
 
 
 _EPS_WORDS = ("eps", "smooth", "tiny")
+#: objects holding run settings: ``args.huber_c`` is a number the user set
+_SETTINGS_OBJECTS = frozenset({"args", "opt", "opts", "cfg", "config", "conf", "hparams", "flags"})
 
 
 def _eps_like(model: ModuleIndex, expr: cst.BaseExpression) -> bool:
@@ -227,12 +229,26 @@ def _eps_like(model: ModuleIndex, expr: cst.BaseExpression) -> bool:
     return name is not None and any(w in name.lower() for w in _EPS_WORDS)
 
 
+def _setting(model: ModuleIndex, expr: cst.BaseExpression) -> bool:
+    """A number the code or its user fixes: a constant (``c = 1e-3``) or a
+    run setting (``args.huber_c``, ``cfg.margin``)."""
+    if is_constant(model, expr):
+        return True
+    return (
+        isinstance(expr, cst.Attribute)
+        and isinstance(expr.value, cst.Name)
+        and expr.value.value.lower() in _SETTINGS_OBJECTS
+    )
+
+
 def _positive_power(model: ModuleIndex, expr: cst.BaseExpression) -> bool:
     """``eps ** 2``, ``tf.square(1e-3)``, ``torch.pow(eps, 2)``, ``eps * eps``,
-    ``math.sqrt(eps)``: a power of a positive constant."""
+    ``math.sqrt(eps)``: a power of a positive constant; ``args.huber_c ** 2``
+    (the pseudo-Huber loss): the square of a setting, a guard as much as the
+    setting itself."""
     if is_binop(expr, cst.Power):
         assert isinstance(expr, cst.BinaryOperation)
-        return _eps_like(model, expr.left)
+        return _eps_like(model, expr.left) or _setting(model, expr.left)
     info = call_info(model, expr)
     if info is None:
         return False
@@ -471,25 +487,39 @@ def add_terms(expr: cst.BaseExpression) -> list[cst.BaseExpression]:
     return [expr]
 
 
-def is_constant(model: ModuleIndex, expr: cst.BaseExpression, depth: int = 6) -> bool:
+#: what every caller passes for a parameter (``GradientFacts.passed_to``)
+PassedTo = Callable[[cst.Name], "list[cst.BaseExpression] | None"]
+
+
+def is_constant(
+    model: ModuleIndex,
+    expr: cst.BaseExpression,
+    depth: int = 6,
+    passed_to: PassedTo | None = None,
+) -> bool:
     """A value fixed by the code: numbers, module-level names bound once to
     numbers, arithmetic of those, ``torch.tensor(30.)``/``tf.constant([...])``
-    of them."""
+    of them; with ``passed_to``, also a parameter every caller passes such a
+    value for (``kl_divergence(0.1, q)``: its ``1 - p`` is 0.9)."""
     if depth <= 0:
         return False
     if isinstance(expr, (cst.Integer, cst.Float)):
         return True
     if isinstance(expr, cst.UnaryOperation):
-        return is_constant(model, expr.expression, depth - 1)
+        return is_constant(model, expr.expression, depth - 1, passed_to)
     if isinstance(expr, cst.BinaryOperation):
-        return is_constant(model, expr.left, depth - 1) and is_constant(
-            model, expr.right, depth - 1
+        return is_constant(model, expr.left, depth - 1, passed_to) and is_constant(
+            model, expr.right, depth - 1, passed_to
         )
     if isinstance(expr, (cst.List, cst.Tuple)):
         return bool(expr.elements) and all(
-            is_constant(model, e.value, depth - 1) for e in expr.elements
+            is_constant(model, e.value, depth - 1, passed_to) for e in expr.elements
         )
     if isinstance(expr, cst.Name):
+        if passed_to is not None:
+            passed = passed_to(expr)
+            if passed and all(is_constant(model, v, depth - 1, passed_to) for v in passed):
+                return True
         # every binding (a notebook may rebind it) is a module-level constant
         bindings = model.scope_of(expr).lookup(expr.value)
         if not bindings or any(

@@ -606,6 +606,18 @@ TF_DATASET_KEEPING_METHODS = frozenset(
 KERAS_DENSE = "keras.layers.Dense"
 #: tensors built from a Python value: constant when that value is
 CONSTANT_TENSORS = frozenset({"tensorflow.constant", "tensorflow.convert_to_tensor"})
+#: trainable variables (``trainable=False`` aside): what a tape or ``minimize``
+#: differentiates, whatever initial value they wrap
+TRAINABLE_VARIABLES = frozenset(
+    {
+        "tensorflow.Variable",
+        "tensorflow.compat.v1.Variable",
+        "tensorflow.get_variable",
+        "tensorflow.compat.v1.get_variable",
+        "keras.Variable",
+        "keras.backend.variable",
+    }
+)
 #: tensor factories: their result has no gradient history
 TENSOR_FACTORIES = frozenset(
     {

@@ -432,6 +432,9 @@ FP16_KEEPING_ACTIVATIONS = frozenset(
     }
 )
 FP16_KEEPING_METHODS = frozenset({"sigmoid", "tanh", "relu", "abs", "square", "clone"})
+#: wrap a tensor as a trainable leaf: its gradient is what training computes
+#: (whatever built the wrapped tensor, a factory or a constant)
+TRAINABLE_VARIABLES = frozenset({"torch.nn.Parameter", "torch.nn.parameter.Parameter"})
 #: tensor factories: their result has no gradient history (unless requires_grad=True)
 TENSOR_FACTORIES = frozenset(
     {

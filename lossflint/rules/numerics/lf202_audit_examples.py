@@ -17,6 +17,19 @@ AUDIT_INVALID = [
             return torch.log(scaled.abs()).sum(1)  # error: LF202 at `torch.log(`
         """,
     ),
+    # the KL penalty's target passed by its caller as a tensor: 1 - p can be 0
+    Invalid(
+        """
+        import tensorflow as tf
+
+        def kl_divergence(p, q):
+            return (1 - p) * tf.log((1 - p) / (1 - q))  # error: LF202 at `tf.log(`
+
+        hidden_mean = tf.reduce_mean(hidden, axis=0)
+        loss = tf.reduce_sum(kl_divergence(target_rates, hidden_mean))
+        train_op = tf.train.AdamOptimizer(0.01).minimize(loss)
+        """,
+    ),
 ]
 
 AUDIT_VALID = [
@@ -34,5 +47,18 @@ AUDIT_VALID = [
 
     def log_det(y):
         return torch.log(torch.abs(torch.where(y > 0, 2.0, -0.5)))
+    """,
+    # a sparse autoencoder's KL penalty: its only caller passes the constant
+    # target 0.1, so 1 - p is 0.9 (ageron/handson-ml ch15)
+    """
+    import tensorflow as tf
+
+    def kl_divergence(p, q):
+        return p * tf.log(p / q) + (1 - p) * tf.log((1 - p) / (1 - q))
+
+    sparsity_target = 0.1
+    hidden_mean = tf.reduce_mean(hidden, axis=0)
+    loss = tf.reduce_sum(kl_divergence(sparsity_target, hidden_mean))
+    train_op = tf.train.AdamOptimizer(0.01).minimize(loss)
     """,
 ]

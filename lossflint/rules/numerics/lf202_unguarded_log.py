@@ -331,11 +331,13 @@ representable in float16; `torch.finfo(x.dtype).eps` is a dtype-aware choice.
         numerator = ratio.left
         if num.is_guarded(model, numerator) or num.is_guarded(model, ratio):
             return None
-        if gradients(model).reach(log.node) is not Reach.YES:
+        facts = gradients(model)
+        if facts.reach(log.node) is not Reach.YES:
             return None
         if num.masked_sum(model, numerator) is not None:
             return "a ratio whose numerator (a sum over a mask) can be 0"
-        if num.is_binop(num.resolve(model, numerator), cst.Subtract):
+        diff = num.resolve(model, numerator)
+        if num.is_binop(diff, cst.Subtract) and not num.is_constant(model, diff, 6, facts.passed_to):
             return "a ratio whose numerator (a difference) can be 0"
         return None
 

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import libcst as cst
 
 from lossflint.analysis import numerics as num
+from lossflint.analysis.gradients import gradients
 from lossflint.analysis.log_calls import log_index
 from lossflint.diagnostics import Finding, Severity
 from lossflint.examples import Invalid
@@ -72,6 +73,18 @@ There is no automatic fix: the built-in loss needs the logits, which the
 formula no longer sees.
 """
     INVALID = [
+        # the same function once called with a model's output: p can underflow
+        Invalid(
+            """
+            from numpy import log
+
+            def cross_entropy(y, a):
+                return -1 * (y * log(a) + (1 - y) * log(1 - a))  # error: LF203 at `-1 * (`
+
+            cross_entropy(1, 0.9997)
+            cross_entropy(labels, model.predict_proba(x)[:, 1])
+            """
+        ),
         Invalid(
             """
             import torch
@@ -122,6 +135,17 @@ formula no longer sees.
         ),
     ]
     VALID = [
+        # a teaching cell: the formula only ever called with literal probabilities
+        """
+        from numpy import log
+
+        def cross_entropy(y, a):
+            return -1 * (y * log(a) + (1 - y) * log(1 - a))
+
+        cross_entropy(1, 0.9997)
+        cross_entropy(0, 0.1192)
+        cross_entropy(1, 1 - 0.1192)
+        """,
         # every element clipped into [eps, 1 - eps] first (codebasics' log loss)
         """
         import numpy as np
@@ -235,8 +259,11 @@ formula no longer sees.
             if formula is None or formula.top in seen:
                 continue
             seen.add(formula.top)
-            if all(num.is_constant(model, m.argument) for m in formula.logs):
-                continue  # the formula illustrated on literal probabilities: no underflow
+            passed_to = gradients(model).passed_to
+            if all(num.is_constant(model, m.argument, 6, passed_to) for m in formula.logs):
+                # the formula illustrated on literal probabilities (also through the
+                # parameters of a function only ever called with such): no underflow
+                continue
             framework = formula.logs[0].framework
             what = "binary cross-entropy" if formula.binary else "cross-entropy"
             use = _USE[framework if framework in _USE else "torch"][formula.binary]

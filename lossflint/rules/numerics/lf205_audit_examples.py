@@ -87,9 +87,60 @@ AUDIT_INVALID = [
             return tf.reduce_mean(dist), hits
         """,
     ),
+    # a trainable variable built from a random initial value is no constant:
+    # the norm's gradient reaches it (a factory inside tf.Variable / nn.Parameter)
+    Invalid(
+        """
+        import tensorflow as tf
+
+        w = tf.Variable(tf.random.normal((10, 3)))
+        opt = tf.keras.optimizers.SGD(0.01)
+        for step in range(100):
+            with tf.GradientTape() as tape:
+                loss = tf.reduce_mean(tf.sqrt(tf.reduce_sum(tf.square(w), 1)))  # error: LF205 at `tf.sqrt(`
+            opt.apply_gradients(zip(tape.gradient(loss, [w]), [w]))
+        """,
+    ),
+    Invalid(
+        """
+        import torch
+
+        w = torch.nn.Parameter(torch.randn(10, 3))
+        opt = torch.optim.SGD([w], lr=0.01)
+        for step in range(100):
+            loss = torch.sqrt((w ** 2).sum(1)).mean()  # error: LF205 at `torch.sqrt(`
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+        """,
+    ),
 ]
 
 AUDIT_VALID = [
+    # the pseudo-Huber loss: the square of a setting keeps the root positive
+    # (diffusers' consistency distillation, `--huber_c`)
+    """
+    import torch
+
+    c = 0.001
+
+    def huber(model_pred, target, args):
+        a = torch.sqrt((model_pred - target) ** 2 + args.huber_c**2) - args.huber_c
+        b = torch.sqrt((model_pred - target) ** 2 + c**2) - c
+        return (a + b).mean()
+    """,
+    # a frozen variable carries no gradient
+    """
+    import torch
+
+    w = torch.nn.Parameter(torch.randn(10, 3), requires_grad=False)
+    opt = torch.optim.SGD(net.parameters(), lr=0.01)
+    for step in range(100):
+        loss = torch.sqrt((w ** 2).sum(1)).mean() + net(x).mean()
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    """,
     # only printed: the data list of a debug tf.Print (openai/baselines' K-FAC)
     """
     import tensorflow as tf

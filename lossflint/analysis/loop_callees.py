@@ -41,6 +41,9 @@ class _Event(Protocol):
     @property
     def receiver(self) -> str | None: ...
 
+    @property
+    def manual(self) -> bool: ...
+
 
 _E = TypeVar("_E", bound=_Event)
 
@@ -78,7 +81,7 @@ def callee_events(
         return []
     if any(a is func for a in model.ancestors(call)):
         return None  # recursion
-    if any(_guarded(model, e.node, func) for e in own):
+    if any(_guarded(model, e, func) for e in own):
         return None
     names = _argument_names(call, func)
     return [(e, _rename(e.receiver, names, func)) for e in own]
@@ -91,15 +94,37 @@ def _owner(model: ModuleIndex, node: cst.CSTNode) -> cst.CSTNode | None:
     return None
 
 
-def _guarded(model: ModuleIndex, node: cst.CSTNode, func: cst.FunctionDef) -> bool:
-    """Whether something between ``func``'s body and ``node`` may skip or
-    repeat it (``with`` counts too: ``torch.no_grad()``, ``autocast``)."""
-    for ancestor in model.ancestors(node):
+def _guarded(model: ModuleIndex, event: _Event, func: cst.FunctionDef) -> bool:
+    """Whether something between ``func``'s body and the event may skip or
+    repeat it (``with`` counts too: ``torch.no_grad()``, ``autocast``). A step
+    written by hand (``for p in params: p -= lr * p.grad`` under ``no_grad``)
+    and the clearing beside it (``p.grad.zero_()``) are one step over every
+    parameter, however the loop and the ``with`` around them are written."""
+    per_tensor = event.manual or (event.kind == "zero_grad" and event.receiver is None)
+    for ancestor in model.ancestors(event.node):
         if ancestor is func:
             return False
+        if per_tensor and isinstance(ancestor, cst.With):
+            continue
+        if per_tensor and isinstance(ancestor, cst.For) and _acts_on_target(event.node, ancestor):
+            continue
         if isinstance(ancestor, _BRANCHES):
             return True
     return True
+
+
+def _acts_on_target(node: cst.CSTNode, loop: cst.For) -> bool:
+    """``node`` reads the loop's target name (``p.grad.zero_()`` in ``for p in ...``)."""
+    if not isinstance(loop.target, cst.Name):
+        return False
+    name = loop.target.value
+    todo: list[cst.CSTNode] = [node]
+    while todo:
+        current = todo.pop()
+        if isinstance(current, cst.Name) and current.value == name:
+            return True
+        todo.extend(current.children)
+    return False
 
 
 def _argument_names(call: cst.Call, func: cst.FunctionDef) -> dict[str, str | None]:

@@ -22,15 +22,19 @@ Public API::
     loop.is_iteration             # contains backward() and step() and no inner loop does
     loop.callee_kinds             # event kinds reached through same-file functions it calls
     LoopIndex.comparable(a, b)    # both run in the same block, so source order is run order
+    LoopIndex.always_before(a, b) # a's block holds b's and a comes first: a ran when b runs
+    index.exclusive(a, b)         # different arms of one ``if``: never both in one pass
 
     index.resolve_function(call)  # the same-file function/method a call runs, if known
 
 Event kinds: ``zero_grad`` (``x.zero_grad()``, ``p.grad = None``, ``p.grad.zero_()``,
+``p.grad.fill_(0)``,
 paddle's ``clear_grad()``),
 ``forward`` (a loss call), ``backward`` (``loss.backward()``, ``scaler.scale(loss).backward()``,
 ``accelerator.backward(loss)``, ``self.manual_backward(loss)``, ``torch.autograd.backward``),
 ``unscale`` (``scaler.unscale_(opt)``), ``clip`` (``clip_grad_norm_``/``clip_grad_value_``),
-``step`` (``opt.step()``, ``opt.step(closure)``, ``scaler.step(opt)``), ``sched_step``,
+``step`` (``opt.step()``, ``opt.step(closure)``, ``scaler.step(opt)``, a hand-written
+``p.data -= lr * p.grad``: ``manual``), ``sched_step``,
 ``eval``, ``train``, ``optim_ctor``, ``grad_set`` (``p.grad = g``: gradients overwritten).
 
 An event inside an ``if`` is conditional (gradient accumulation: ``if (i + 1) % k == 0:
@@ -51,6 +55,7 @@ from lossflint.analysis import apis
 from lossflint.analysis.calls import argument, literal_value, positional
 from lossflint.analysis.kinds import kinds_of
 from lossflint.analysis.loop_callees import callee_events
+from lossflint.analysis.manual_updates import manual_updates
 from lossflint.analysis.names import dotted_text
 from lossflint.analysis.values import FunctionRef
 from lossflint.project.context import current as project_context
@@ -92,6 +97,8 @@ class Event:
     inner: bool = False
     #: inlined from a function of another module (``node`` is the call)
     far: bool = False
+    #: a step written by hand: ``p.data -= lr * p.grad`` (``manual_updates.py``)
+    manual: bool = False
 
 
 @dataclass(eq=False)
@@ -260,6 +267,14 @@ class LoopIndex:
                     call_index = {id(site.node): i for i, site in enumerate(model.calls)}
                 first = _first_call_after(model, node, call_index) - 0.5
                 events.append(Event(kind, node, None, order=first))
+        for update in manual_updates(model):
+            if isinstance(update.node, cst.Call):
+                at = float(self._call_order[id(update.node)])
+            else:
+                if call_index is None:
+                    call_index = {id(site.node): i for i, site in enumerate(model.calls)}
+                at = _first_call_after(model, update.node, call_index) - 0.5
+            events.append(Event("step", update.node, None, order=at, manual=True))
         events.sort(key=lambda e: e.order)
         return events
 
@@ -318,8 +333,11 @@ class LoopIndex:
             return Event("backward", call, receiver, loss=args[0].value if args else None)
         if method in ("zero_grad", "clear_grad", "clear_gradients"):  # paddle: clear_grad
             return Event("zero_grad", call, receiver)
-        if method == "zero_" and isinstance(receiver_expr, cst.Attribute):
-            # p.grad.zero_() / p.grad.data.zero_()
+        zeroes = method == "zero_" or (
+            method in ("fill_", "mul_") and len(args) == 1 and literal_value(args[0].value) == 0
+        )
+        if zeroes and isinstance(receiver_expr, cst.Attribute):
+            # p.grad.zero_() / p.grad.data.zero_() / p.grad.fill_(0)
             inner = receiver_expr
             if inner.attr.value == "data" and isinstance(inner.value, cst.Attribute):
                 inner = inner.value
@@ -429,6 +447,7 @@ class LoopIndex:
                 closure=e.closure,
                 scaled=e.scaled,
                 managed=e.managed,
+                manual=e.manual,
                 order=order + (i + 1) * step,
                 origin=e.node,
             )
@@ -596,6 +615,24 @@ class LoopIndex:
     def comparable(a: LoopEvent, b: LoopEvent) -> bool:
         """Both run in the same block of the same pass: source order is run order."""
         return a.chain == b.chain
+
+    def exclusive(self, a: LoopEvent, b: LoopEvent) -> bool:
+        """``a`` and ``b`` sit in different arms of one ``if`` (``if amp:
+        scaler.scale(loss).backward() else: loss.backward()``): never both in
+        one pass."""
+        for mine, theirs in zip(a.chain, b.chain, strict=False):
+            if mine is theirs:
+                continue
+            parent = self.model.parent(mine)
+            return isinstance(parent, cst.If) and parent is self.model.parent(theirs)
+        return False
+
+    @staticmethod
+    def always_before(a: LoopEvent, b: LoopEvent) -> bool:
+        """Whenever ``b`` runs, ``a`` has run earlier in the same pass: ``a``
+        sits in a block that holds ``b``'s (``opt.step()`` then ``if sync:
+        clip(...)``) and comes first in source order."""
+        return a.order < b.order and b.chain[: len(a.chain)] == a.chain
 
     # --- same-file callees ----------------------------------------------------
 

@@ -22,6 +22,9 @@ class Kind(str, enum.Enum):
 
 #: a module of one of these frameworks imported means "tensors live here"
 TENSOR_FRAMEWORKS = ("torch", "tensorflow", "keras", "jax")
+#: frameworks whose ``param.grad`` is not torch's accumulating one (MXNet's
+#: ``backward`` writes it) or that clear it their own way
+OTHER_GRAD_FRAMEWORKS = ("mxnet", "paddle", "chainer", "jax")
 #: array libraries whose methods share names with torch's (``x.sum()``)
 NON_TORCH_ARRAY_LIBRARIES = ("numpy", "tensorflow", "keras", "jax", "pandas", "cupy")
 

@@ -66,6 +66,13 @@ def related_elsewhere(what: str, site: InlinedEvent) -> RelatedSite:
     return RelatedSite(what, site.file, site.line, site.column)
 
 
+def written(event: LoopEvent) -> cst.CSTNode:
+    """Where ``event`` is written in this file: inside the same-file function a
+    loop calls (``self.train_step(x, y)`` runs its clip at line 15), or the
+    event itself. A finding there is reported once, whichever loop calls it."""
+    return event.event.origin or event.node
+
+
 def place(
     model: SemanticModel, loop: Loop, event: LoopEvent, what: str
 ) -> tuple[str, RelatedNode | RelatedSite]:
@@ -75,7 +82,7 @@ def place(
     far = elsewhere(model, loop, event)
     if far is not None:
         return far.describe(), related_elsewhere(what, far)
-    return f"line {model.line_of(event.node)}", RelatedNode(what, event.node)
+    return f"line {model.line_of(written(event))}", RelatedNode(what, written(event))
 
 
 def run_by(model: SemanticModel, loop: Loop, event: LoopEvent) -> str:

@@ -17,6 +17,7 @@ from lossflint.rules.training_loop.common import (
     related_elsewhere,
     short,
 )
+from lossflint.rules.training_loop.lf301_audit_examples import AUDIT_INVALID, AUDIT_VALID
 
 if TYPE_CHECKING:
     from lossflint.analysis.model import SemanticModel
@@ -167,8 +168,10 @@ clipping that was meant to prevent exploding updates does nothing.
                         optimizer.zero_grad()
             """,
         ),
+        *AUDIT_INVALID,
     ]
     VALID = [
+        *AUDIT_VALID,
         # an infinite max_norm clips nothing: it measures the norm, after the step
         """
         import math
@@ -347,7 +350,7 @@ clipping that was meant to prevent exploding updates does nothing.
                 before = [
                     s
                     for s in steps
-                    if s.order < clip.order and index.comparable(s, clip) and not s.event.closure
+                    if index.always_before(s, clip) and not s.event.closure
                 ]
                 if before and not later_steps and not later_backwards:
                     step = before[-1]

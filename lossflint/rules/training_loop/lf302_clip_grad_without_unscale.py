@@ -5,15 +5,35 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
+import libcst as cst
+
 from lossflint.analysis import apis
 from lossflint.analysis.calls import argument, literal_value
 from lossflint.diagnostics import Finding, RelatedNode, Severity
 from lossflint.examples import Invalid
 from lossflint.registry import Rule
-from lossflint.rules.training_loop.common import iterations
+from lossflint.rules.training_loop.common import iterations, written
 
 if TYPE_CHECKING:
+    from lossflint.analysis.loops import LoopEvent
     from lossflint.analysis.model import SemanticModel
+
+
+def _scaled(model: SemanticModel, backward: LoopEvent) -> bool:
+    """``scaler.scale(loss).backward()``, or ``scaled = scaler.scale(loss)``
+    then ``scaled.backward()``."""
+    if backward.event.scaled:
+        return True
+    loss = backward.event.loss
+    if not isinstance(loss, cst.Name):
+        return False
+    values = [b.node for b in model.bindings(loss) or [] if b.kind == "assign"]
+    return any(
+        isinstance(v, cst.Call)
+        and isinstance(v.func, cst.Attribute)
+        and v.func.attr.value == "scale"
+        for v in values
+    )
 
 
 def _scaler_disabled(model: SemanticModel) -> bool:
@@ -99,6 +119,35 @@ clipped to a tiny step, or, with `clip_grad_value_`, the threshold is meaningles
         ),
     )
     INVALID = [
+        # a step method called from the epoch loop: reported at the clip, where
+        # it is written (once, whichever loop calls it)
+        Invalid(
+            """
+            import torch
+
+            class AmpTrainer:
+                def __init__(self, model, optimizer):
+                    self.model, self.optimizer = model, optimizer
+                    self.scaler = torch.cuda.amp.GradScaler()
+
+                def train_step(self, x, y):
+                    self.optimizer.zero_grad()
+                    with torch.autocast("cuda", dtype=torch.float16):
+                        loss = torch.nn.functional.mse_loss(self.model(x), y)
+                    self.scaler.scale(loss).backward()
+                    torch.nn.utils.clip_grad_norm_(self.model.parameters(), 1.0)  # error: LF302 at `torch.nn.utils.clip_grad_norm_(`
+                    self.scaler.step(self.optimizer)
+                    self.scaler.update()
+
+                def train_epoch(self, loader):
+                    for x, y in loader:
+                        self.train_step(x, y)
+
+                def train_twice(self, loader):
+                    for x, y in loader:
+                        self.train_step(x, y)
+            """,
+        ),
         Invalid(
             """
             import torch
@@ -158,6 +207,26 @@ clipped to a tiny step, or, with `clip_grad_value_`, the threshold is meaningles
         ),
     ]
     VALID = [
+        # the `else:` arm backs the loss up unscaled: its clip is right (the
+        # clip of the `if amp:` arm is not)
+        """
+        import torch
+
+        def train(model, loader, optimizer, scaler, use_amp):
+            for x, y in loader:
+                optimizer.zero_grad()
+                loss = model(x, y)
+                if use_amp:
+                    scaler.scale(loss).backward()
+                    scaler.unscale_(optimizer)
+                    torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+                    scaler.step(optimizer)
+                    scaler.update()
+                else:
+                    loss.backward()
+                    torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+                    optimizer.step()
+        """,
         """
         import torch
         scaler = torch.cuda.amp.GradScaler()
@@ -240,7 +309,8 @@ clipped to a tiny step, or, with `clip_grad_value_`, the threshold is meaningles
     ]
 
     def check(self, model: SemanticModel) -> Iterator[Finding]:
-        for _index, loop in iterations(model, step_functions=True):
+        reported: set[int] = set()
+        for index, loop in iterations(model, step_functions=True):
             uses_scaler = any(e.event.scaled for e in loop.of("backward", "step"))
             if not uses_scaler or _scaler_disabled(model):
                 continue
@@ -252,15 +322,25 @@ clipped to a tiny step, or, with `clip_grad_value_`, the threshold is meaningles
                     continue
                 if any(u.order < clip.order for u in unscales):
                     continue
-                if not any(b.order < clip.order for b in backwards):
+                earlier = [
+                    b for b in backwards if b.order < clip.order and not index.exclusive(b, clip)
+                ]
+                if not earlier:
                     continue  # before backward: LF301
                 if not any(s.order > clip.order for s in steps):
                     continue  # after the step: LF301
-                scaled = next(b for b in backwards if b.order < clip.order)
+                scaled_ones = [b for b in earlier if _scaled(model, b)]
+                if not scaled_ones:
+                    continue  # the `else:` arm of `if amp:` backs the loss up unscaled
+                scaled = written(scaled_ones[-1])
+                at = written(clip)
+                if id(at) in reported:
+                    continue
+                reported.add(id(at))
                 yield Finding(
-                    clip.node,
+                    at,
                     "gradients clipped while still multiplied by the GradScaler's loss "
-                    f"scale (backward at line {model.line_of(scaled.node)}); call "
+                    f"scale (backward at line {model.line_of(scaled)}); call "
                     "`scaler.unscale_(optimizer)` before clipping",
-                    related=(RelatedNode("the scaled backward", scaled.node),),
+                    related=(RelatedNode("the scaled backward", scaled),),
                 )

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from lossflint.diagnostics import Finding, RelatedNode, Severity
 from lossflint.examples import Invalid
 from lossflint.registry import Rule
-from lossflint.rules.training_loop.common import iterations
+from lossflint.rules.training_loop.common import iterations, written
 
 if TYPE_CHECKING:
     from lossflint.analysis.model import SemanticModel
@@ -64,6 +64,32 @@ oscillates) instead of decreasing.
         ),
     )
     INVALID = [
+        # a hand-written SGD step (chenyuntc's pytorch-book, MPI chapter)
+        Invalid(
+            """
+            import torch
+
+            for data, target in dataloader:
+                loss = loss_fn(model(data), target)
+                loss.backward()
+                for param in model.parameters():
+                    param.data -= lr * param.grad  # error: LF303 at `param.data -=`
+            """,
+        ),
+        Invalid(
+            """
+            import torch
+
+            def sgd(params, lr):
+                for p in params:
+                    p.data.add_(p.grad.data, alpha=-lr)  # error: LF303 at `p.data.add_(`
+
+            def train(net, loader, lr):
+                for x, y in loader:
+                    torch.nn.functional.mse_loss(net(x), y).backward()
+                    sgd(net.parameters(), lr)
+            """,
+        ),
         Invalid(
             """
             import torch
@@ -119,6 +145,60 @@ oscillates) instead of decreasing.
         ),
     ]
     VALID = [
+        # the gradients filled with zeros by hand (d2l's conv-layer chapter)
+        """
+        import torch
+
+        for i in range(20):
+            l = ((conv2d(X) - Y) ** 2).sum()
+            l.backward()
+            conv2d.weight.data -= lr * conv2d.weight.grad
+            conv2d.bias.data -= lr * conv2d.bias.grad
+            conv2d.weight.grad.fill_(0)
+            conv2d.bias.grad.fill_(0)
+        """,
+        # a hand-written SGD step that clears what it used (d2l's `sgd`)
+        """
+        import torch
+
+        def sgd(params, lr, batch_size):
+            with torch.no_grad():
+                for param in params:
+                    param -= lr * param.grad / batch_size
+                    param.grad.zero_()
+
+        for epoch in range(3):
+            for X, y in data_iter(batch_size, features, labels):
+                l = squared_loss(net(X, w, b), y)
+                l.sum().backward()
+                sgd([w, b], lr, batch_size)
+        """,
+        # an adversarial input made a fresh leaf every pass: no gradient accumulates
+        """
+        import torch
+        import torch.nn.functional as F
+
+        def pgd(model, x, y, eps, alpha, steps):
+            x_adv = x.clone()
+            for _ in range(steps):
+                x_adv = x_adv.detach().requires_grad_()
+                F.cross_entropy(model(x_adv), y).backward()
+                x_adv.data += alpha * x_adv.grad.sign()
+                x_adv.data = torch.min(torch.max(x_adv.data, x - eps), x + eps)
+            return x_adv
+        """,
+        # MXNet writes the gradient on every backward (grad_req="write")
+        """
+        import torch
+        from mxnet import autograd
+
+        for X, y in data_iter:
+            with autograd.record():
+                l = loss(net(X), y)
+            l.backward()
+            for param in params:
+                param[:] = param - lr * param.grad / batch_size
+        """,
         # a new optimizer over a new tensor every iteration (diffusers pix2pix-zero)
         """
         import torch
@@ -235,6 +315,7 @@ oscillates) instead of decreasing.
     ]
 
     def check(self, model: SemanticModel) -> Iterator[Finding]:
+        reported: set[int] = set()
         for _index, loop in iterations(model):
             if loop.has("zero_grad", via_calls=True) or loop.has("grad_set", via_calls=True):
                 continue
@@ -246,11 +327,20 @@ oscillates) instead of decreasing.
             if not steps:
                 continue
             step = steps[0]
-            backward = loop.of("backward")[0]
+            at = written(step)
+            if id(at) in reported:
+                continue
+            reported.add(id(at))
+            backward = written(loop.of("backward")[0])
+            clear = (
+                "clear them in the loop (`model.zero_grad()`, or `p.grad = None` after the update)"
+                if step.event.manual
+                else "call `optimizer.zero_grad()` in the loop"
+            )
             yield Finding(
-                step.node,
+                at,
                 "training loop steps without clearing gradients: `backward()` (line "
-                f"{model.line_of(backward.node)}) adds to `.grad`, so every step uses the sum "
-                "of all batches so far; call `optimizer.zero_grad()` in the loop",
-                related=(RelatedNode("the backward", backward.node),),
+                f"{model.line_of(backward)}) adds to `.grad`, so every step uses the sum "
+                f"of all batches so far; {clear}",
+                related=(RelatedNode("the backward", backward),),
             )

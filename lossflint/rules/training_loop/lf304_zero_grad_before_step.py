@@ -10,7 +10,7 @@ import libcst as cst
 from lossflint.diagnostics import Finding, RelatedNode, Severity
 from lossflint.examples import Invalid
 from lossflint.registry import Rule
-from lossflint.rules.training_loop.common import iterations, short
+from lossflint.rules.training_loop.common import iterations, short, written
 
 if TYPE_CHECKING:
     from lossflint.analysis.model import SemanticModel
@@ -200,6 +200,7 @@ flat and nothing trains.
     ]
 
     def check(self, model: SemanticModel) -> Iterator[Finding]:
+        reported: set[int] = set()
         for index, loop in iterations(model, step_functions=True):
             backwards = loop.of("backward")
             steps = [s for s in loop.of("step") if not s.event.closure]
@@ -215,7 +216,7 @@ flat and nothing trains.
                     continue
                 receiver = zero.event.receiver
                 if receiver != step.event.receiver:
-                    node = zero.node
+                    node = written(zero)
                     target = (
                         node.func.value
                         if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute)
@@ -224,10 +225,14 @@ flat and nothing trains.
                     is_optimizer = target is not None and index.role(target) == "optimizer"
                     if is_optimizer or len(stepped) != 1:
                         continue
+                at, step_at = written(zero), written(step)
+                if id(at) in reported:
+                    continue
+                reported.add(id(at))
                 yield Finding(
-                    zero.node,
-                    f"gradients cleared after backward() and before `{short(model, step.node)}` "
-                    f"(line {model.line_of(step.node)}): the step sees zero gradients and "
+                    at,
+                    f"gradients cleared after backward() and before `{short(model, step_at)}` "
+                    f"(line {model.line_of(step_at)}): the step sees zero gradients and "
                     "nothing trains; clear them before backward() or after step()",
-                    related=(RelatedNode("the step", step.node),),
+                    related=(RelatedNode("the step", step_at),),
                 )

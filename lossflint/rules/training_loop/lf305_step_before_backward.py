@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from lossflint.diagnostics import Finding, Severity
 from lossflint.examples import Invalid
 from lossflint.registry import Rule
-from lossflint.rules.training_loop.common import iterations, place, run_by
+from lossflint.rules.training_loop.common import iterations, place, run_by, written
 
 if TYPE_CHECKING:
     from lossflint.analysis.model import SemanticModel
@@ -188,6 +188,7 @@ trains at all when the gradients were just cleared.
     ]
 
     def check(self, model: SemanticModel) -> Iterator[Finding]:
+        reported: set[int] = set()
         for index, loop in iterations(model, step_functions=True):
             backwards = loop.of("backward")
             for step in loop.of("step"):
@@ -199,8 +200,12 @@ trains at all when the gradients were just cleared.
                 if not later:
                     continue
                 where, related = place(model, loop, later[0], "the backward")
+                at = written(step)
+                if id(at) in reported:
+                    break
+                reported.add(id(at))
                 yield Finding(
-                    step.node,
+                    at,
                     f"optimizer step{run_by(model, loop, step)} before `backward()` ({where}): "
                     "it uses the previous batch's gradients (or none); step after backward()",
                     related=(related,),

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import libcst as cst
 
 from lossflint.analysis import apis
-from lossflint.analysis.loops import loops
+from lossflint.analysis.loops import LoopEvent, loops
 from lossflint.analysis.names import dotted_text
 from lossflint.analysis.values import ClassRef
 from lossflint.diagnostics import Finding, Severity
@@ -17,7 +17,15 @@ from lossflint.project import bridge
 from lossflint.project.context import current as current_project
 from lossflint.project.summary import SClass, SObject
 from lossflint.registry import Rule
-from lossflint.rules.training_loop.common import elsewhere, own_iteration, place, run_by, short
+from lossflint.rules.training_loop.common import (
+    elsewhere,
+    own_iteration,
+    place,
+    run_by,
+    short,
+    written,
+)
+from lossflint.rules.training_loop.lf310_audit_examples import AUDIT_INVALID, AUDIT_VALID
 
 if TYPE_CHECKING:
     from lossflint.analysis.model import SemanticModel
@@ -127,8 +135,10 @@ step decay), and PyTorch warns: "Detected call of `lr_scheduler.step()` before
                         self.opt.zero_grad()
             """,
         ),
+        *AUDIT_INVALID,
     ]
     VALID = [
+        *AUDIT_VALID,
         # the project's own schedule, whose step() sets the rate for the
         # update that follows (I-JEPA, MSN)
         """
@@ -241,28 +251,55 @@ step decay), and PyTorch warns: "Detected call of `lr_scheduler.step()` before
             if not steps:
                 continue
             for sched in loop.of("sched_step"):
-                if not sched.direct or sched.event.closure or id(sched.node) in reported:
+                if sched.event.closure or id(written(sched)) in reported:
                     continue
+                # under an `if` (gradient accumulation), only a step in the same
+                # block follows it for sure; `if scheduler is not None:` guards nothing
+                every_pass = sched.direct or _self_guarded(model, sched)
                 if _built_by_other(model, sched.event.receiver, sched.node):
                     continue
                 if any(s.order < sched.order for s in steps):
                     continue
-                later = [s for s in steps if s.order > sched.order]
+                later = [
+                    s
+                    for s in steps
+                    if s.order > sched.order and (every_pass or index.comparable(s, sched))
+                ]
                 if not later:
                     continue
-                reported.add(id(sched.node))
+                reported.add(id(written(sched)))
                 step = later[0]
                 where, related = place(model, loop, step, "the optimizer step")
-                what = f"`{short(model, step.node)}`"
+                what = f"`{short(model, written(step))}`"
                 if elsewhere(model, loop, step) is not None:
                     what = "the optimizer step"
                 yield Finding(
-                    sched.node,
+                    written(sched),
                     f"scheduler stepped{run_by(model, loop, sched)} before "
                     f"{what} ({where}): the first value of the schedule "
                     "is skipped (PyTorch warns); step the scheduler after the optimizer",
                     related=(related,),
                 )
+
+
+def _self_guarded(model: SemanticModel, sched: LoopEvent) -> bool:
+    """Only ``if scheduler:`` / ``if scheduler is not None:`` (no ``else``)
+    stand between the loop body and ``scheduler.step()``."""
+    receiver = sched.event.receiver
+    if receiver is None:
+        return False
+    for block in sched.chain:
+        test = model.parent(block)
+        if not isinstance(test, cst.If) or block is not test.body or test.orelse is not None:
+            return False
+        condition = test.test
+        if isinstance(condition, cst.Comparison) and len(condition.comparisons) == 1:
+            target = condition.comparisons[0]
+            if isinstance(target.operator, cst.IsNot) and model.code(target.comparator) == "None":
+                condition = condition.left
+        if dotted_text(condition) != receiver:
+            return False
+    return True
 
 
 def _built_by_other(model: SemanticModel, receiver: str | None, at: cst.CSTNode) -> bool:

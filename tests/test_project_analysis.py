@@ -153,6 +153,26 @@ def test_code_inside_a_package_does_not_import_its_siblings_by_bare_name(project
     assert layout.resolve("models.torch", project / "models/net.py") is not None
 
 
+def test_a_package_wins_over_a_module_of_the_same_name(tmp_path: Path) -> None:
+    # CPython imports model/ (a regular package) before model.py; a namespace
+    # folder (no __init__.py) loses to the module
+    write(
+        tmp_path,
+        {
+            "pyproject.toml": "",
+            "train.py": "",
+            "model.py": "",
+            "model/__init__.py": "",
+            "data.py": "",
+            "data/loaders.py": "",
+        },
+    )
+    layout = Layout(tmp_path)
+    train = tmp_path / "train.py"
+    assert layout.resolve("model", train).rel == "model/__init__.py"  # type: ignore[union-attr]
+    assert layout.resolve("data", train).rel == "data.py"  # type: ignore[union-attr]
+
+
 def test_nothing_outside_the_project_is_resolved(tmp_path: Path) -> None:
     root = tmp_path / "proj"
     write(root, {"pyproject.toml": "", "train.py": ""})
@@ -550,6 +570,9 @@ GOLDEN = {
         "train.py:8:5: LF401",
         "train.py:13:36: LF404",
     ],
+    # compile with strings only, on a model built in another module: the
+    # script calls nothing under keras (torch's Module.compile() stays silent)
+    "keras_string_compile": ["train.py:6:33: LF404"],
     # the callee runs a whole iteration: reported where it is written, once
     "trainer_engine": ["engine.py:15:9: LF301"],
     "closures": ["train.py:13:16: LF101"],

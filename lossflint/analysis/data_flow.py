@@ -435,11 +435,38 @@ class DataFacts(Interpreter[Any]):
                 seen.add(id(leak.fit))
                 yield leak
         for fit, slices in self._slices.items():
+            if self._concatenated(fit):
+                # `pd.concat([train, test])` scaled together and sliced back at
+                # len(train): the parts the user stacked, not a split of one data set
+                continue
             heads = {bound: node for kind, bound, node in slices if kind == "head"}
             for kind, bound, _node in slices:
                 if kind == "tail" and bound in heads and id(fit) not in seen:
                     seen.add(id(fit))
                     yield Leak(fit, heads[bound], "slices")
+
+    def _concatenated(self, fit: cst.CSTNode) -> bool:
+        """The array ``fit`` reads was stacked from several (``fit_transform(df)``
+        with ``df = pd.concat([X, test]).reset_index(drop=True)``)."""
+        if not isinstance(fit, cst.Call) or not fit.args:
+            return False
+        data: cst.BaseExpression | None = fit.args[0].value
+        for _ in range(4):
+            while isinstance(data, cst.Call) and isinstance(data.func, cst.Attribute):
+                if self.model.qualname(data.func) is not None:
+                    break
+                data = data.func.value  # `.reset_index(drop=True)`, `.values`
+            if isinstance(data, cst.Attribute):
+                data = data.value
+            if isinstance(data, cst.Call):
+                return self.model.qualname(data.func) in apis.ROW_CONCATS
+            if not isinstance(data, cst.Name):
+                return False
+            bindings = self.model.bindings(data) or []
+            if len(bindings) != 1 or not isinstance(bindings[0].node, cst.BaseExpression):
+                return False
+            data = bindings[0].node
+        return False
 
     def _used_after(self, key: str, node: cst.CSTNode) -> bool:
         """``key`` (the fitted scaler) is read after ``node``: transforms, or goes

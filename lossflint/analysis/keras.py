@@ -430,7 +430,10 @@ class KerasFacts(Interpreter[Any]):
                     self.tf1 = True
                 if qualname in apis.IMAGE_FORMAT_SETTERS:
                     self.image_format_set = True
-        return found
+        # a script that compiles a model built in another module with string
+        # arguments only (``model.compile(optimizer="adam", loss="mse")``)
+        # calls nothing under keras itself
+        return found or any(c.qualname is None for c in self.model.method_calls("compile"))
 
     # --- domain ---------------------------------------------------------------
 
@@ -753,6 +756,9 @@ class KerasFacts(Interpreter[Any]):
             return self._sequential(call, env)
         if qualname in apis.FUNCTIONAL_MODEL:
             outputs = argument(call, 1, "outputs")
+            if isinstance(outputs, (cst.List, cst.Tuple)) and len(outputs.elements) == 1:
+                # `outputs=[x]`: a model with one output
+                outputs = outputs.elements[0].value
             value = self.eval(outputs, env) if outputs is not None else None
             if isinstance(value, KTensor) and value.model is None:
                 model = KModel(call, value.chain, "functional", value.input_shape)

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 import libcst as cst
 
 from lossflint.analysis import apis
+from lossflint.analysis.walk import memo_of, nodes_in
 
 if TYPE_CHECKING:
     from lossflint.analysis.index import ModuleIndex
@@ -89,13 +90,13 @@ def never_trained(
     return _uses_are_safe(index, index.module, func.value.value, is_model, _DEPTH)
 
 
-def _names(root: cst.CSTNode, ident: str) -> Iterator[cst.Name]:
-    stack = [root]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, cst.Name) and node.value == ident:
+def _names(index: ModuleIndex, root: cst.CSTNode, ident: str) -> Iterator[cst.Name]:
+    # through the model's subtree memo: a notebook asks this of the module
+    # once per compile, and a walk of the whole tree each time dominated its lint
+    for node in nodes_in(root, cst.Name, memo=memo_of(index)):
+        assert isinstance(node, cst.Name)
+        if node.value == ident:
             yield node
-        stack.extend(node.children)
 
 
 def _uses_are_safe(
@@ -105,7 +106,7 @@ def _uses_are_safe(
     is_model: Callable[[cst.BaseExpression], bool],
     depth: int,
 ) -> bool:
-    return all(_safe_use(index, name, is_model, depth) for name in _names(root, ident))
+    return all(_safe_use(index, name, is_model, depth) for name in _names(index, root, ident))
 
 
 def _safe_use(

@@ -115,6 +115,16 @@ class KindAnalysis(Interpreter[Value]):
         value = self.value_of(expr)
         return value.kind if isinstance(value, Tensor) else Kind.UNKNOWN
 
+    def _dense_kind(self, activation: cst.BaseExpression | None) -> Kind | None:
+        if activation is None:
+            return None
+        name = literal_value(activation)
+        if not isinstance(name, str):
+            name = apis.ACTIVATION_FUNCS.get(self.model.qualname(activation) or "")
+        if name is not None:
+            name = apis.ACTIVATION_STRINGS.get(name, name)
+        return {"softmax": Kind.PROBS, "sigmoid": Kind.SIGMOID_PROBS}.get(name or "")
+
     def describe(self, value: Value) -> str:
         """Evidence for a message: "softmax at line 41 (Net.forward)", or for
         a kind that comes from another project module "F.softmax at
@@ -209,6 +219,16 @@ class KindAnalysis(Interpreter[Value]):
             return made(Kind.LOGITS)
         if qualname in apis.LAYER_KINDS:
             return Layer(apis.LAYER_KINDS[qualname], qualname, origin=call, where=where)
+        if qualname == apis.KERAS_DENSE or qualname in apis.TF_DENSE:
+            # `Dense(10, activation="softmax")` / TF1's `tf.layers.dense(h, 10,
+            # activation=tf.nn.softmax)`: probabilities (no activation: silent,
+            # a regression head is no logits)
+            dense = qualname == apis.KERAS_DENSE
+            activated = self._dense_kind(argument(call, 1 if dense else 2, "activation"))
+            if activated is not None:
+                if dense:
+                    return Layer(activated, qualname, origin=call, where=where)
+                return made(activated)
         if qualname in apis.SEQUENTIAL:
             return self._sequential(call, args)
         if qualname in apis.APPLY_MODULE or qualname in apis.MODULE_WRAPPERS:

@@ -203,7 +203,8 @@ class Layout:
 
     def _find(self, base: Path, parts: list[str]) -> Module | Path | None:
         target = base.joinpath(*parts)
-        for candidate in (target.with_name(parts[-1] + ".py"), target / "__init__.py"):
+        # CPython's order: a regular package, then a module, then a namespace folder
+        for candidate in (target / "__init__.py", target.with_name(parts[-1] + ".py")):
             module = self._inside_file(candidate)
             if module is not None:
                 return module

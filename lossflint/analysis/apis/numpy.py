@@ -102,6 +102,8 @@ THIRD_PARTY_CLASSIFIERS = frozenset(
 # --- more arrays, data sets and preprocessing -----------------------------------------
 
 #: arrays built from a Python value: constant when that value is
+#: stack the rows of several tables into one (``pd.concat([train, test])``)
+ROW_CONCATS = frozenset({"pandas.concat", "numpy.concatenate", "numpy.vstack", "numpy.append"})
 CONSTANT_TENSORS = frozenset({"numpy.array", "numpy.asarray"})
 #: NumPy powers and roots (a power of a positive constant is positive)
 SCALAR_POWERS = frozenset({"numpy.square", "numpy.sqrt"})

@@ -139,6 +139,19 @@ scale of the past) and features with outliers.
         ),
     ]
     VALID = [
+        # Kaggle: the training rows and the unlabelled competition rows stacked,
+        # scaled together and sliced back apart (nothing evaluates on the tail)
+        """
+        import pandas as pd
+        from sklearn import preprocessing
+
+        X = pd.read_csv("train.csv")
+        y = X.pop("target")
+        test_df = pd.read_csv("test.csv")
+        df = pd.concat([X, test_df], axis=0).reset_index(drop=True)
+        scaled = preprocessing.MinMaxScaler().fit_transform(df)
+        train_part, test_part = scaled[: len(X)], scaled[len(X) :]
+        """,
         # fit on the training split, transform the others
         """
         from sklearn.model_selection import train_test_split

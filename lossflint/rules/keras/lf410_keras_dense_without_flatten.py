@@ -73,6 +73,19 @@ is silently computed per pixel / per time step against broadcast labels.
     )
     fix_safety = "There is no automatic fix: insert `Flatten()` or a global pooling layer."
     INVALID = [
+        # the functional model's one output given as a list (`outputs=[x]`)
+        Invalid(
+            """
+            from keras.models import Model
+            from keras.layers import Dense, Input, Conv2D
+
+            inp = Input(shape=(100, 100, 3))
+            x = Conv2D(32, (3, 3), activation="relu")(inp)
+            x = Dense(10, activation="softmax")(x)  # error: LF410 at `Dense(`
+            model = Model(inputs=[inp], outputs=[x])
+            model.compile(loss="categorical_crossentropy", optimizer="sgd")
+            """,
+        ),
         Invalid(
             """
             from tensorflow import keras

@@ -96,6 +96,27 @@ the loss value — because the original was wrong. When the softmax sits in the
 model, move it to the inference path by hand.
 """
     INVALID = [
+        # the softmax is the activation of a Keras layer / a TF1 dense layer
+        Invalid(
+            """
+            import tensorflow as tf
+
+            dense = tf.keras.layers.Dense(10, activation=tf.nn.softmax)
+
+            def loss_fn(h, y):
+                out = dense(h)
+                return tf.reduce_mean(tf.nn.softmax_cross_entropy_with_logits(logits=out, labels=y))  # error: LF101 at `tf.nn.softmax_cross_entropy_with_logits`
+            """
+        ),
+        Invalid(
+            """
+            import tensorflow as tf
+
+            h = tf.layers.dense(inputs=x, units=1500, activation=tf.nn.relu)
+            out = tf.layers.dense(inputs=h, units=10, activation="softmax")
+            loss = tf.reduce_mean(tf.nn.softmax_cross_entropy_with_logits_v2(logits=out, labels=y))  # error: LF101 at `tf.nn.softmax_cross_entropy_with_logits`
+            """
+        ),
         Invalid(
             """
             import torch.nn.functional as F

@@ -57,7 +57,7 @@ from lossflint.analysis.kinds import kinds_of
 from lossflint.analysis.loop_callees import callee_events
 from lossflint.analysis.manual_updates import manual_updates
 from lossflint.analysis.names import dotted_text
-from lossflint.analysis.values import FunctionRef
+from lossflint.analysis.values import FunctionRef, Instance
 from lossflint.project.context import current as project_context
 from lossflint.project.events import inlined_events
 
@@ -729,6 +729,11 @@ class LoopIndex:
                 node = bindings[-1].node
                 if isinstance(node, cst.FunctionDef):
                     return node
+        if isinstance(func, cst.Attribute):
+            # `model.generate(x)` on an instance of a class of this file
+            owner = kinds_of(self.model).value_of(func.value)
+            if isinstance(owner, Instance):
+                return kinds_of(self.model).method(owner.cls, func.attr.value)
         return None
 
     def _callee_kinds(self, loop_node: cst.CSTNode) -> set[str]:

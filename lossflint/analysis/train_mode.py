@@ -122,12 +122,16 @@ def evals_through_calls(
             continue
         params = [p.name.value for p in func.params.params]
         is_method = isinstance(call.func, cst.Attribute) and dotted_text(call.func.value) == "self"
-        if is_method and params and params[0] == "self":
+        # `model.generate(x)` running `self.eval()`: the model itself
+        owner = dotted_text(call.func.value) if isinstance(call.func, cst.Attribute) else None
+        if params[:1] == ["self"] and (is_method or owner is not None):
             params = params[1:]
         for event in events:
             receiver = event.receiver
             assert receiver is not None
-            if receiver.startswith("self."):
+            if receiver == "self" and owner is not None and func.params.params[:1]:
+                yield call, event, owner
+            elif receiver.startswith("self."):
                 if not is_method:
                     continue
                 yield call, event, receiver

@@ -40,11 +40,49 @@ def main(trn_dl, val_dl):
             accuracy(x, y, model)
 """
 
+_SELF_EVAL = """
+import torch
+import torch.nn as nn
+
+
+class WaveRNN(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv1d(80, 128, 5)
+        self.bn = nn.BatchNorm1d(128)
+        self.out = nn.Linear(128, 256)
+
+    def forward(self, mels):
+        return self.out(torch.relu(self.bn(self.conv(mels))).mean(-1))
+
+    def generate(self, mels):
+        self.eval(){marker}
+        with torch.no_grad():
+            return self.forward(mels).argmax(-1)
+{restore}
+
+def train(loader, mels):
+    model = WaveRNN()
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-4)
+    for epoch in range(350):{top}
+        for m, y in loader:
+            loss = nn.functional.cross_entropy(model(m), y)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+        model.generate(mels)
+"""
+
 AUDIT_INVALID = [
     Invalid(_FACTORY.format(extra="\n        nn.Dropout(0.2),", marker="  # error: LF309")),
+    # the model's own method switches it to eval mode (Real-Time-Voice-Cloning's
+    # vocoder): training goes on with frozen batch-norm statistics
+    Invalid(_SELF_EVAL.format(marker="  # error: LF309", restore="", top="")),
 ]
 
 AUDIT_VALID = [
+    # ... and its twin that puts the model back in train mode each epoch
+    _SELF_EVAL.format(marker="", restore="", top="\n        model.train()"),
     # model.train(mode) with a flag
     """
     import torch

@@ -213,7 +213,8 @@ class KindAnalysis(Interpreter[Value]):
             # torch.max(x, 1) -> (values, indices); torch.max(a, b) is elementwise
             second = argument(call, 1, "dim")
             if second is not None and isinstance(literal_value(second), int):
-                return TupleValue((UNKNOWN, made(Kind.CLASS_INDICES)))
+                values = _max_values(_argument_value(call, args, 0, "input"))
+                return TupleValue((values, made(Kind.CLASS_INDICES)))
             return UNKNOWN
         if qualname == apis.FUNCTIONAL_LINEAR:
             return made(Kind.LOGITS)
@@ -319,7 +320,8 @@ class KindAnalysis(Interpreter[Value]):
             if name in apis.SELECTION_METHODS:
                 return receiver  # ``p.gather(1, y)``: some of the same values
             if name in ("max", "min") and (positional(call) or argument(call, None, "dim")):
-                return TupleValue((UNKNOWN, Tensor(Kind.CLASS_INDICES, origin=call, where=where)))
+                indices = Tensor(Kind.CLASS_INDICES, origin=call, where=where)
+                return TupleValue((_max_values(receiver), indices))
             if _is_loss(receiver) and name in ("mean", "sum"):
                 return receiver
         if name in ("max", "min") and receiver is UNKNOWN and _is_dim_reduction(call):
@@ -533,6 +535,18 @@ def _arith(left: Value, right: Value) -> Value:
         return left
     if _is_loss(right):
         return right
+    return UNKNOWN
+
+
+#: scores whose largest entry along a dim is still a score of that kind
+_SCORE_KINDS = frozenset({Kind.LOGITS, Kind.PROBS, Kind.SIGMOID_PROBS, Kind.LOG_PROBS})
+
+
+def _max_values(scores: Value) -> Value:
+    """The values of ``scores.max(dim)``: the largest logit is a logit (what
+    ``preds = logits.max(1)[0]`` compared with labels holds)."""
+    if isinstance(scores, Tensor) and scores.kind in _SCORE_KINDS:
+        return scores
     return UNKNOWN
 
 

@@ -53,6 +53,21 @@ training run is judged, early-stopped or tuned on that number.
         "There is no automatic fix: take `argmax` (multi-class) or threshold (binary) first."
     )
     INVALID = [
+        # the max *values* (element 0 / the first name) are still logits; only the
+        # indices are class labels
+        Invalid(
+            """
+            import torch
+            import torch.nn as nn
+
+            model = nn.Linear(4, 3)
+            logits = model(x)
+            vals, idx = logits.max(dim=1)
+            acc = (vals == y).float().mean()  # error: LF501 at `vals == y`
+            best = torch.max(logits, 1)[0]
+            acc2 = (best == y).float().mean()  # error: LF501 at `best == y`
+            """
+        ),
         Invalid(
             """
             import torch

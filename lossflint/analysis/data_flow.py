@@ -37,7 +37,7 @@ from lossflint.analysis.interpreter.syntax import statements_of
 from lossflint.analysis.loops import LoopIndex, loops
 from lossflint.analysis.names import dotted_text
 from lossflint.analysis.values import ClassRef, Instance, TupleValue, Value
-from lossflint.analysis.walk import calls_in
+from lossflint.analysis.walk import calls_in, memo_of, nodes_in
 
 if TYPE_CHECKING:
     from lossflint.analysis.index import ModuleIndex
@@ -322,7 +322,9 @@ class DataFacts(Interpreter[Any]):
         if dataset_expr is None:
             return LoaderInfo(call, ordered=False)
         map_style = (isinstance(dataset, DataSet) and dataset.style == "map") or (
-            isinstance(dataset, Instance) and self._map_style_class(dataset.cls)
+            isinstance(dataset, Instance)
+            and self._map_style_class(dataset.cls)
+            and not self._random_rows(dataset.cls)
         )
         if not map_style:
             return LoaderInfo(call, ordered=False)
@@ -373,6 +375,30 @@ class DataFacts(Interpreter[Any]):
                     continue
                 return False
         return True
+
+    def _random_rows(self, cls: cst.ClassDef) -> bool:
+        """Every array the data set keeps is drawn at random in ``__init__``
+        (Lightning's bug-report ``RandomDataset``: ``self.data =
+        torch.randn(length, size)``): i.i.d. rows, no order to learn."""
+        init = self.method(cls, "__init__")
+        if init is None:
+            return False
+        drawn = False
+        for node in nodes_in(init.body, cst.Assign, memo=memo_of(self.model)):
+            assert isinstance(node, cst.Assign)
+            if not any(
+                isinstance(t.target, cst.Attribute) and dotted_text(t.target.value) == "self"
+                for t in node.targets
+            ):
+                continue
+            value = node.value
+            if isinstance(value, cst.Call):
+                if self.model.qualname(value.func) not in apis.RANDOM_DRAWS:
+                    return False
+                drawn = True
+            elif not isinstance(value, (cst.Name, cst.Integer, cst.Float)):
+                return False
+        return drawn
 
     # --- preprocessing ---------------------------------------------------------------
 

@@ -37,6 +37,22 @@ NON_NEGATIVE_FUNCS = frozenset(
 ARGMAX = frozenset({"torch.argmax", "torch.argmin"})
 ONE_HOT = frozenset({"torch.nn.functional.one_hot"})
 RANDINT = frozenset({"torch.randint"})
+#: draws of random numbers: a data set of such rows has no order to learn
+RANDOM_DRAWS = frozenset(
+    {
+        "torch.randn",
+        "torch.rand",
+        "torch.randint",
+        "torch.normal",
+        "torch.randperm",
+        "numpy.random.randn",
+        "numpy.random.rand",
+        "numpy.random.randint",
+        "numpy.random.normal",
+        "numpy.random.uniform",
+        "numpy.random.random",
+    }
+)
 #: ``torch.max(x, dim)`` → (values, indices); ``torch.max(a, b)`` is elementwise
 MAX_MIN = frozenset({"torch.max", "torch.min"})
 FUNCTIONAL_LINEAR = "torch.nn.functional.linear"

@@ -35,7 +35,35 @@ for epoch in range(10):
         optimizer.step()
 """
 
+_ROWS = """
+import torch
+from torch.utils.data import DataLoader, Dataset
+
+
+class RowsDataset(Dataset):
+    def __init__(self, size, length, path):
+        self.len = length
+        self.data = {rows}
+
+    def __getitem__(self, index):
+        return self.data[index]
+
+    def __len__(self):
+        return self.len
+
+
+model = torch.nn.Linear(32, 2)
+opt = torch.optim.SGD(model.parameters(), lr=0.1)
+loader = DataLoader(RowsDataset(32, 64, "rows.pt"), batch_size=2){marker}
+for batch in loader:
+    opt.zero_grad()
+    model(batch).sum().backward()
+    opt.step()
+"""
+
 AUDIT_INVALID = [
+    # ... its twin reading real rows from disk
+    Invalid(_ROWS.format(rows="torch.load(path)", marker="  # error: LF602 at `DataLoader(`")),
     # `shuffle=False` keeps the rows in their stored order
     Invalid(
         _DATASET
@@ -92,6 +120,8 @@ train_loader = DataLoader(MyDataset(X_train, y_train), batch_size=32)  # error: 
 ]
 
 AUDIT_VALID = [
+    # Lightning's bug-report template: rows of random noise have no order to learn
+    _ROWS.format(rows="torch.randn(length, size)", marker=""),
     # train_test_split shuffles by default: the training set is already a random
     # permutation (rasbt/deeplearning-models, repro 04 of the audit)
     _DATASET

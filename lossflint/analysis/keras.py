@@ -645,11 +645,19 @@ class KerasFacts(Interpreter[Any]):
             found = super().project_import(node, local)
         finally:
             self._importing = saved
-        if found is self.unknown:
+        unknown_items = isinstance(found, TupleValue) and all(
+            item is self.unknown for item in found.items
+        )
+        if found is self.unknown or unknown_items:
             # ``from config import NUM_CLASSES``: a number written in another module
             literal = import_literal(node, local)
             if literal is not None and isinstance(literal.value, (int, float, str)):
                 return Const(literal.value)
+            if literal is not None and isinstance(literal.value, tuple):
+                # `input_shape=FRAME_SHAPE`, `FRAME_SHAPE = (98,)` in config.py
+                items = tuple(getattr(v, "value", v) for v in literal.value)
+                if all(isinstance(v, (int, float, str, type(None))) for v in items):
+                    return TupleValue(tuple(Const(v) for v in items))  # type: ignore[misc]
         return found
 
     def call_value(self, call: cst.Call, callee: Any, args: list[Any], env: Env) -> Any:

@@ -37,6 +37,28 @@ NON_NEGATIVE_FUNCS = frozenset(
 ARGMAX = frozenset({"torch.argmax", "torch.argmin"})
 ONE_HOT = frozenset({"torch.nn.functional.one_hot"})
 RANDINT = frozenset({"torch.randint"})
+#: where the deprecated ``size_average``/``reduce`` sit among a loss class's
+#: positional parameters (PyTorch 0.4-era code passes them positionally:
+#: ``nn.NLLLoss(weight, size_average, ignore_index)``)
+LEGACY_REDUCTION_POSITIONS: dict[str, tuple[int, int]] = {
+    "torch.nn.L1Loss": (0, 1),
+    "torch.nn.MSELoss": (0, 1),
+    "torch.nn.SmoothL1Loss": (0, 1),
+    "torch.nn.SoftMarginLoss": (0, 1),
+    "torch.nn.KLDivLoss": (0, 1),
+    "torch.nn.MultiLabelMarginLoss": (0, 1),
+    "torch.nn.BCELoss": (1, 2),
+    "torch.nn.BCEWithLogitsLoss": (1, 2),
+    "torch.nn.MultiLabelSoftMarginLoss": (1, 2),
+    "torch.nn.HingeEmbeddingLoss": (1, 2),
+    "torch.nn.CosineEmbeddingLoss": (1, 2),
+    "torch.nn.MarginRankingLoss": (1, 2),
+    "torch.nn.NLLLoss": (1, 3),
+    "torch.nn.CrossEntropyLoss": (1, 3),
+    "torch.nn.PoissonNLLLoss": (2, 4),
+    "torch.nn.MultiMarginLoss": (3, 4),
+    "torch.nn.TripletMarginLoss": (4, 5),
+}
 #: draws of random numbers: a data set of such rows has no order to learn
 RANDOM_DRAWS = frozenset(
     {

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import libcst as cst
 
 from lossflint.analysis import apis
-from lossflint.analysis.calls import keyword, literal_value
+from lossflint.analysis.calls import keyword, literal_value, positional
 from lossflint.diagnostics import Applicability, Finding, FixSpec, NodeEdit, Severity
 from lossflint.examples import Invalid
 from lossflint.registry import Rule
@@ -27,7 +27,9 @@ class DeprecatedLossReductionArgs(Rule):
     needs = ("size_average", "reduce")
     what = """
 Flags any `nn.*Loss` constructor or `F.*` loss function called with the
-`size_average=` and/or `reduce=` keywords.
+`size_average=` and/or `reduce=` keywords, and an `nn.*Loss` constructor given
+them by position (`nn.NLLLoss(weight, size_average, ignore_index)`; a `None`
+there is silent).
 """
     why = """
 Both are deprecated since PyTorch 0.4 and easy to get backwards:
@@ -58,6 +60,18 @@ Safe when both values are literals: the fix writes the equivalent
 the deprecated arguments.
 """
     INVALID = [
+        # PyTorch 0.4-era code passes them by position (a segmentation repo's
+        # CrossEntropyLoss2d, from a bug report)
+        Invalid(
+            """
+            import torch.nn as nn
+
+            class CrossEntropyLoss2d(nn.Module):
+                def __init__(self, weight=None, size_average=True, ignore_index=255):
+                    super().__init__()
+                    self.nll_loss = nn.NLLLoss(weight, size_average, ignore_index)  # error: LF113 at `nn.NLLLoss(`
+            """
+        ),
         Invalid(
             """
             import torch.nn as nn
@@ -96,6 +110,12 @@ the deprecated arguments.
         ),
     ]
     VALID = [
+        # the weight alone, or None where size_average sits
+        """
+        import torch.nn as nn
+        a = nn.CrossEntropyLoss(class_weights)
+        b = nn.NLLLoss(class_weights, None, 255)
+        """,
         """
         import torch.nn as nn
         crit = nn.MSELoss(reduction='sum')
@@ -131,14 +151,19 @@ the deprecated arguments.
                 for a in call.args
                 if a.keyword is not None and a.keyword.value in ("size_average", "reduce")
             ]
-            if not legacy:
-                continue
-            yield Finding(
-                node=call,
-                message="`size_average`/`reduce` are deprecated and override `reduction`: "
-                f"{self._advice(call)}",
-                fix=self._fix(call),
-            )
+            if legacy:
+                yield Finding(
+                    node=call,
+                    message="`size_average`/`reduce` are deprecated and override `reduction`: "
+                    f"{self._advice(call)}",
+                    fix=self._fix(call),
+                )
+            elif _positional_legacy(call, site.qualname):
+                yield Finding(
+                    node=call,
+                    message="`size_average`/`reduce` passed by position are deprecated and "
+                    "override `reduction`: pass `reduction='mean' | 'sum' | 'none'` by name",
+                )
 
     @staticmethod
     def _legacy_reduction(call: cst.Call) -> str | None:
@@ -169,3 +194,17 @@ the deprecated arguments.
             call, "reduction", cst.SimpleString(f'"{reduction}"'), drop=("size_average", "reduce")
         )
         return FixSpec(Applicability.SAFE, f'use reduction="{reduction}"', (NodeEdit(call, fixed),))
+
+
+def _positional_legacy(call: cst.Call, qualname: str | None) -> bool:
+    """``nn.NLLLoss(weight, size_average, ignore_index)``: a positional argument
+    where the class takes ``size_average`` or ``reduce``."""
+    at = apis.LEGACY_REDUCTION_POSITIONS.get(qualname or "")
+    if at is None or any(a.star for a in call.args):
+        return False
+    args = positional(call)
+    return any(index < len(args) and not _is_none(args[index].value) for index in at)
+
+
+def _is_none(expr: cst.BaseExpression) -> bool:
+    return isinstance(expr, cst.Name) and expr.value == "None"

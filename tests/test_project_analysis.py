@@ -1377,3 +1377,38 @@ def test_subclasses_are_found_in_the_project_texts(tmp_path: Path) -> None:
         assert subclassed("Clf") is False
         assert subclassed("Head") is True
         assert subclassed("Body") is True
+
+
+_INFERENCE = """
+import torch
+import torch.nn.functional as F
+
+
+class ArcMargin(torch.nn.Module):
+    def __init__(self, n):
+        super().__init__()
+        self.weight = torch.nn.Parameter(torch.empty(n, 16))
+
+    def forward(self, x):
+        cosine = F.linear(F.normalize(x), F.normalize(self.weight))
+        return torch.sqrt(1.0 - torch.pow(cosine, 2))
+
+
+def embed(loader, path):
+    model = ArcMargin(100)
+    model.load_state_dict(torch.load(path))
+    model.eval()
+    with torch.no_grad():
+        return [model(x) for x in loader]
+"""
+
+
+def test_an_inference_script_no_file_imports_takes_no_gradient(tmp_path: Path) -> None:
+    # R8: ArcFace heads in inference scripts: loads weights, evaluates, trains nothing
+    write(tmp_path, {"pyproject.toml": "", "infer.py": _INFERENCE})
+    _, found, output = _check(tmp_path, "infer.py")
+    assert found == [], output
+    # imported by a training script, its forward may be trained there
+    write(tmp_path, {"train.py": "from infer import ArcMargin\n"})
+    _, found, output = _check(tmp_path, "infer.py")
+    assert found == ["infer.py:13:16: LF205"], output

@@ -76,6 +76,7 @@ from lossflint.analysis.contexts import contexts
 from lossflint.analysis.kinds import kinds_of
 from lossflint.analysis.loops import loops
 from lossflint.analysis.names import dotted_text
+from lossflint.project.callers import imported_elsewhere
 
 if TYPE_CHECKING:
     from lossflint.analysis.index import ModuleIndex
@@ -224,6 +225,8 @@ _TRAINING_METHODS = (
     "apply_gradients",
     "train",
 )
+#: methods that put trained weights into a model (an inference script's start)
+_WEIGHT_LOADING_METHODS = ("load_state_dict", "load_weights", "from_pretrained")
 _DATA_MAPPINGS = frozenset({"apply", "applymap", "map", "transform", "agg", "aggregate"})
 #: builtins whose result is a plain Python value
 _PYTHON_VALUE_BUILTINS = frozenset(
@@ -869,15 +872,24 @@ class GradientFacts:
 
     @cached_property
     def _notebook_never_trains(self) -> bool:
-        """A notebook (no other code imports it) that builds no optimiser,
-        differentiates nothing and fits nothing: an inference or analysis
-        notebook, where no gradient is ever taken."""
+        """A notebook, or a script no other project file loads, that builds no
+        optimiser, differentiates nothing and fits nothing: an inference or
+        analysis program, where no gradient is ever taken."""
         model = self.model
-        if not str(getattr(model, "path", "")).endswith(".ipynb"):
-            return False
         if self._loss_roots or loops(model).optimizer_ctors:
             return False
-        return not any(True for _ in model.method_calls(*_TRAINING_METHODS))
+        if any(True for _ in model.method_calls(*_TRAINING_METHODS)):
+            return False
+        if str(getattr(model, "path", "")).endswith(".ipynb"):
+            return True
+        # a script that loads trained weights and evaluates them, which no
+        # other project file loads (a module others import may be trained
+        # there; a lone snippet may be a piece of a training program)
+        if not any(True for _ in model.method_calls(*_WEIGHT_LOADING_METHODS)):
+            return False
+        if not any(True for _ in model.method_calls("eval", "predict")):
+            return False
+        return imported_elsewhere() is False
 
     @cached_property
     def _loss_roots(self) -> list[cst.BaseExpression]:

@@ -324,6 +324,34 @@ def external_calls(names: list[str]) -> dict[str, list[CallRecord]] | None:
 MAX_REEXPORTS = 3
 
 
+def imported_elsewhere() -> bool | None:
+    """Whether another project file may load the module being linted (an
+    import of it, or a notebook line naming it where it may load it); None
+    when the project cannot be searched. A script no file loads runs only as
+    itself: what it does not train, nothing trains."""
+    found = _searchable()
+    if found is None:
+        return None
+    context, layout, me, texts = found
+    stem = me.path.parent.name if me.is_package else me.path.stem
+    paths = set(texts.files or ())
+    overlays = getattr(context.store, "overlays", None)
+    if isinstance(overlays, dict):
+        paths |= {p for p in overlays if layout.contains(p) and p.endswith(_SUFFIXES)}
+    paths.discard(str(me.path))
+    for path in paths:
+        text = _text_of(context, path, texts)
+        if stem not in text and "from ." not in text:
+            continue
+        if path.endswith(".ipynb"):
+            if _names(text, stem) and _loads_module(text, stem):
+                return True
+            continue
+        if me.rel in texts.imported(layout, path, text):
+            return True
+    return False
+
+
 def _only_reexported(text: str, name: str) -> bool:
     """The package ``__init__``'s text names ``name`` only where it imports
     it under its own name or lists it in ``__all__`` (or binds it through

@@ -1412,3 +1412,38 @@ def test_an_inference_script_no_file_imports_takes_no_gradient(tmp_path: Path) -
     write(tmp_path, {"train.py": "from infer import ArcMargin\n"})
     _, found, output = _check(tmp_path, "infer.py")
     assert found == ["infer.py:13:16: LF205"], output
+
+
+def test_an_engine_that_imports_no_framework_is_pinned_by_its_callers(tmp_path: Path) -> None:
+    # H8 p07: engine.py's fit() only receives model, criterion and optimizer
+    write(
+        tmp_path,
+        {
+            "pyproject.toml": "",
+            "model.py": (
+                "import torch.nn as nn\n\n\n"
+                "class Net(nn.Module):\n"
+                "    def __init__(self):\n"
+                "        super().__init__()\n"
+                "        self.net = nn.Sequential(nn.Linear(5, 16), nn.ReLU(), nn.Linear(16, 1))\n\n"
+                "    def forward(self, x):\n"
+                "        return self.net(x).squeeze(-1)\n"
+            ),
+            "engine.py": (
+                "def fit(model, loader, criterion, optimizer, epochs=3):\n"
+                "    for _ in range(epochs):\n"
+                "        for xb, yb in loader:\n"
+                "            loss = criterion(model(xb), yb)\n"
+                "            optimizer.zero_grad()\n"
+                "            loss.backward()\n"
+                "            optimizer.step()\n"
+            ),
+            "train.py": (
+                "import torch\nimport torch.nn as nn\n\nfrom engine import fit\nfrom model import Net\n\n"
+                "model = Net()\n"
+                "fit(model, data, nn.BCELoss(), torch.optim.Adam(model.parameters(), lr=1e-3))\n"
+            ),
+        },
+    )
+    _, found, output = _check(tmp_path, ".")
+    assert found == ["engine.py:4:20: LF105"], output

@@ -488,11 +488,13 @@ class Interpreter(Statements[V], Expressions[V]):
         tops = {
             stmt.name.value: stmt
             for stmt in self.model.module.body
-            # no fact of a domain can come of a module importing no framework
-            if framework
-            and isinstance(stmt, cst.FunctionDef)
+            if isinstance(stmt, cst.FunctionDef)
             and len(bindings.get(stmt.name.value, ())) == 1
             and param_names(stmt.params)
+            # no fact of a domain can come of a module importing no framework,
+            # but for what its functions are handed: an engine.py's
+            # `fit(model, loader, criterion, optimizer)` calls its parameters
+            and (framework or _calls_a_parameter(stmt))
         }
         inits = self._pinnable_inits()
         names = sorted({*tops, *inits})
@@ -859,3 +861,24 @@ def _constructs_or_defines(name: cst.Name, parent: cst.CSTNode) -> bool:
     if isinstance(parent, cst.Annotation):
         return True
     return isinstance(parent, cst.Call) and parent.func is name
+
+
+#: methods whose call on a parameter means the function trains what it is handed
+_TRAINING_METHODS = frozenset({"backward", "step", "zero_grad"})
+
+
+def _calls_a_parameter(func: cst.FunctionDef) -> bool:
+    """``func`` calls one of its parameters (``criterion(model(x), y)``) or
+    steps, backs up or clears something (``loss.backward()``)."""
+    params = set(param_names(func.params))
+    todo: list[cst.CSTNode] = [func.body]
+    while todo:
+        node = todo.pop()
+        if isinstance(node, cst.Call):
+            callee = node.func
+            if isinstance(callee, cst.Name) and callee.value in params:
+                return True
+            if isinstance(callee, cst.Attribute) and callee.attr.value in _TRAINING_METHODS:
+                return True
+        todo.extend(node.children)
+    return False

@@ -25,6 +25,7 @@ from lossflint.analysis.values import (
     ClassRef,
     FunctionRef,
     Instance,
+    Instances,
     Layer,
     LossObject,
     Sequential,
@@ -169,6 +170,12 @@ class KindAnalysis(Interpreter[Value]):
                 return a
             others = tuple(dict.fromkeys((*a.others, b.ctor, *b.others)))
             return replace(a, others=tuple(c for c in others if c is not a.ctor))
+        classes = _classes(a) | _classes(b)
+        if a == b or len(classes) == 1:
+            return super().join(a, b)
+        if _classes(a) and _classes(b) and len(classes) <= _MAX_CLASSES_JOINED:
+            # `return FM(n)` / `return LR(n)` from one factory: either class
+            return Instances(frozenset(classes))
         return super().join(a, b)
 
     def binary(self, op: str, left: Value, right: Value, node: cst.CSTNode) -> Value:
@@ -513,6 +520,18 @@ def _parsed_keywords(loss: SLoss) -> dict[str, cst.BaseExpression]:
 
 def _is_loss(value: Value) -> bool:
     return isinstance(value, Tensor) and value.kind is Kind.LOSS
+
+
+#: how many classes an instance of "one of these" names before it is unknown
+_MAX_CLASSES_JOINED = 8
+
+
+def _classes(value: Value) -> frozenset[cst.ClassDef]:
+    if isinstance(value, Instance):
+        return frozenset({value.cls})
+    if isinstance(value, Instances):
+        return value.classes
+    return frozenset()
 
 
 def _same_construction(model: ModuleIndex, a: cst.Call, b: cst.Call) -> bool:

@@ -70,6 +70,15 @@ class Instance(Value):
 
 
 @dataclass(frozen=True)
+class Instances(Value):
+    """An instance of one of several classes of this file (``model = A() if
+    cfg.a else B()``, a factory returning either): calling it gives what
+    every class's call method gives, when they agree."""
+
+    classes: frozenset[cst.ClassDef]
+
+
+@dataclass(frozen=True)
 class ClassRef(Value):
     cls: cst.ClassDef
 

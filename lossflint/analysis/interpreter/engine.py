@@ -25,7 +25,7 @@ from lossflint.analysis.interpreter.syntax import (
     top_classes,
 )
 from lossflint.analysis.names import qualname_of_bindings
-from lossflint.analysis.values import ClassRef, Foreign, FunctionRef, Instance
+from lossflint.analysis.values import ClassRef, Foreign, FunctionRef, Instance, Instances
 from lossflint.project import bridge, callers
 from lossflint.project.context import FOR_SUMMARY
 from lossflint.project.context import current as project_context
@@ -741,12 +741,22 @@ class Interpreter(Statements[V], Expressions[V]):
                 self._record_call_site(call, init, callee.cls, args)
             return self.construct(call, callee.cls, args)
         if isinstance(callee, Instance):
-            for name in self.CALL_METHODS:
-                method = self.method(callee.cls, name)
-                if method is not None:
-                    return self._call_function(call, method, callee.cls, args, env)
-            return self.unknown
+            return self._call_instance(call, callee.cls, args, env)
+        if isinstance(callee, Instances):
+            # either class may run: what they all return (the domain's join)
+            results = [
+                self._call_instance(call, cls, args, env)
+                for cls in sorted(callee.classes, key=lambda c: c.name.value)
+            ]
+            return self._join_all(results)
         return self.call_value(call, callee, args, env)
+
+    def _call_instance(self, call: cst.Call, cls: cst.ClassDef, args: list[V], env: Env) -> V:
+        for name in self.CALL_METHODS:
+            method = self.method(cls, name)
+            if method is not None:
+                return self._call_function(call, method, cls, args, env)
+        return self.unknown
 
     # --- classes -------------------------------------------------------------------
 

@@ -93,6 +93,8 @@ def cross_entropy_formula(
         node = up
     if not negated:
         return None
+    if len(members) == 1 and _number(members[0][0]):
+        return None  # `-1 * log(x)` is `-log(x)`: no label weighs it (a logit of a setting)
     for factor, member in members:
         if probability_log(model, member) is not None:
             return None  # LF201 rewrites the log itself
@@ -105,6 +107,13 @@ def cross_entropy_formula(
         if _log_of_ratio(model, member.argument):
             return None  # -q*log(p/q): a KL divergence or importance weight, not a CE
     return Formula(node, tuple(m for _, m in members), len(members) == 2)
+
+
+def _number(expr: cst.BaseExpression) -> bool:
+    """A numeric literal, signed or not (``-1``, ``0.5``)."""
+    if isinstance(expr, cst.UnaryOperation):
+        expr = expr.expression
+    return isinstance(expr, (cst.Integer, cst.Float))
 
 
 def _log_of_ratio(model: SemanticModel, argument: cst.BaseExpression) -> bool:

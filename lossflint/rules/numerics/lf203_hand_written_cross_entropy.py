@@ -135,6 +135,17 @@ formula no longer sees.
         ),
     ]
     VALID = [
+        # the logit of a setting: `-1 * log(x)` weighs no label (a bug report's LabelModel)
+        """
+        import numpy as np
+        import torch
+
+        class LabelModel(torch.nn.Module):
+            def __init__(self, num_lfs, init_acc=0.7):
+                super().__init__()
+                init_acc = -1 * np.log(1.0 / init_acc - 1) / 2
+                self.accuracy = torch.nn.Parameter(torch.full((num_lfs,), init_acc))
+        """,
         # a teaching cell: the formula only ever called with literal probabilities
         """
         from numpy import log

@@ -1099,6 +1099,11 @@ class KerasFacts(Interpreter[Any]):
             else:
                 env[key] = None
             return None
+        if receiver is None and name == "add" and self._unbound_model(func.value, args):
+            # a pasted snippet that starts at `model.add(Dense(...))`: the
+            # `model = Sequential()` above it was left out
+            empty = KModel(call, (), "sequential", None)
+            return self._model_method(call, func, empty, name, args, env)
         if receiver is None and name == "compile" and keyword(call, "loss") is not None:
             # a model we cannot see (loaded, built elsewhere, joined branches):
             # the loss and metrics are still facts
@@ -1108,6 +1113,14 @@ class KerasFacts(Interpreter[Any]):
         if isinstance(receiver, KLoss) and name == "__call__":
             return self.call_value(call, receiver, args, env)
         return None
+
+    def _unbound_model(self, receiver: cst.BaseExpression, args: list[Any]) -> bool:
+        """``receiver`` is a name bound nowhere in the file, given a layer."""
+        if not isinstance(receiver, cst.Name) or not args or not isinstance(args[0], KLayer):
+            return False
+        return not self.model.bindings(receiver) and not self.model.module_scope.bindings.get(
+            receiver.value
+        )
 
     def _model_method(
         self,

@@ -61,6 +61,16 @@ binary accuracy, which is inflated (about 0.8 at chance level for 5 classes).
     )
     fix_safety = "There is no automatic fix: use `categorical_crossentropy` (or sigmoid outputs for multi-label)."
     INVALID = [
+        # a pasted snippet that starts at `model.add(...)` (Stack Overflow 42081257)
+        Invalid(
+            """
+            model.add(Flatten())
+            model.add(Dense(256, activation="relu"))
+            model.add(Dense(10))
+            model.add(Activation("softmax"))
+            model.compile(loss="binary_crossentropy", optimizer="adam", metrics=["accuracy"])  # error: LF405 at `loss=`
+            """
+        ),
         # the loss's name kept in a module-level constant
         Invalid(
             """
@@ -120,6 +130,13 @@ binary accuracy, which is inflated (about 0.8 at chance level for 5 classes).
         ),
     ]
     VALID = [
+        # `model` bound by a call the file does not know: not a fresh Sequential
+        """
+        model = load_pretrained("base")
+        model.add(Dense(10))
+        model.add(Activation("softmax"))
+        model.compile(loss="binary_crossentropy", optimizer="adam")
+        """,
         # a call may change the list: its last layer is unknown
         """
         from tensorflow import keras

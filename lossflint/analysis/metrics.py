@@ -377,16 +377,34 @@ class MetricFacts:
         if isinstance(expr, cst.Name):
             assigned = self._single_assignment(expr)
             if isinstance(assigned, cst.Call):
-                qualname = self.model.qualname(assigned.func)
-                if qualname is None:
-                    return False
-                if qualname in apis.THIRD_PARTY_CLASSIFIERS:
-                    return True
-                last = qualname.rsplit(".", 1)[-1]
-                return qualname.startswith(apis.SKLEARN_PREFIX) and (
-                    last.endswith("Classifier") or last in apis.SKLEARN_CLASSIFIERS
-                )
+                return self._builds_classifier(assigned, 2)
         return False
+
+    def _builds_classifier(self, call: cst.Call, depth: int) -> bool:
+        """``LogisticRegression()``, or a pipeline whose last step is one
+        (``Pipeline([..., ("clf", LogisticRegression())])``, ``make_pipeline(...,
+        SVC())``): its ``predict`` gives hard labels."""
+        qualname = self.model.qualname(call.func)
+        if qualname is None:
+            return False
+        if qualname in apis.THIRD_PARTY_CLASSIFIERS:
+            return True
+        last = qualname.rsplit(".", 1)[-1]
+        if qualname.startswith(apis.SKLEARN_PREFIX) and (
+            last.endswith("Classifier") or last in apis.SKLEARN_CLASSIFIERS
+        ):
+            return True
+        if depth <= 0 or qualname not in apis.SKLEARN_PIPELINES:
+            return False
+        steps = argument(call, 0, "steps") if last == "Pipeline" else None
+        final: cst.BaseExpression | None = None
+        if isinstance(steps, (cst.List, cst.Tuple)) and steps.elements:
+            pair = steps.elements[-1].value
+            if isinstance(pair, cst.Tuple) and len(pair.elements) == 2:
+                final = pair.elements[1].value
+        elif last != "Pipeline" and call.args and not call.args[-1].star:
+            final = call.args[-1].value  # make_pipeline(scaler, SVC())
+        return isinstance(final, cst.Call) and self._builds_classifier(final, depth - 1)
 
     # --- accuracy-like comparisons ------------------------------------------------
 

@@ -102,6 +102,8 @@ THIRD_PARTY_CLASSIFIERS = frozenset(
 # --- more arrays, data sets and preprocessing -----------------------------------------
 
 #: arrays built from a Python value: constant when that value is
+#: sklearn pipelines: their ``predict`` is their last step's
+SKLEARN_PIPELINES = frozenset({"sklearn.pipeline.Pipeline", "sklearn.pipeline.make_pipeline"})
 #: stack the rows of several tables into one (``pd.concat([train, test])``)
 ROW_CONCATS = frozenset({"pandas.concat", "numpy.concatenate", "numpy.vstack", "numpy.append"})
 CONSTANT_TENSORS = frozenset({"numpy.array", "numpy.asarray"})

@@ -69,6 +69,21 @@ misstates the model (usually far lower, sometimes higher).
     )
     fix_safety = "There is no automatic fix: pass the probabilities/scores."
     INVALID = [
+        # a pipeline's predict is its last step's: a classifier's hard labels
+        Invalid(
+            """
+            from sklearn.linear_model import LogisticRegression
+            from sklearn.metrics import roc_auc_score
+            from sklearn.pipeline import Pipeline, make_pipeline
+            from sklearn.preprocessing import StandardScaler
+            from sklearn.svm import SVC
+
+            pipe = Pipeline(steps=[("scaler", StandardScaler()), ("clf", LogisticRegression())])
+            auc = roc_auc_score(y_test, pipe.predict(X_test))  # error: LF502 at `roc_auc_score(`
+            svm = make_pipeline(StandardScaler(), SVC())
+            auc2 = roc_auc_score(y_test, svm.predict(X_test))  # error: LF502 at `roc_auc_score(`
+            """
+        ),
         Invalid(
             """
             from sklearn.linear_model import LogisticRegression
@@ -143,6 +158,18 @@ misstates the model (usually far lower, sometimes higher).
         ),
     ]
     VALID = [
+        # a pipeline ending in a regressor (or in a step the file does not know)
+        """
+        from sklearn.linear_model import Ridge
+        from sklearn.metrics import roc_auc_score
+        from sklearn.pipeline import make_pipeline
+        from sklearn.preprocessing import StandardScaler
+
+        reg = make_pipeline(StandardScaler(), Ridge())
+        auc = roc_auc_score(y_test, reg.predict(X_test))
+        other = make_pipeline(StandardScaler(), model())
+        auc2 = roc_auc_score(y_test, other.predict(X_test))
+        """,
         # scores rounded for display are still scores
         """
         import numpy as np

@@ -32,6 +32,12 @@ LIGHTNING_TRAINERS = frozenset(
         "lightning.pytorch.Trainer",
     }
 )
+#: ``Trainer(precision=...)`` values that run the steps under autocast
+LIGHTNING_AUTOCAST_PRECISIONS = frozenset({16, "16", "16-mixed", "bf16", "bf16-mixed"})
+#: the Lightning hooks such a trainer runs under autocast
+LIGHTNING_AUTOCAST_HOOKS = frozenset(
+    {"training_step", "validation_step", "test_step", "predict_step", "forward"}
+)
 #: the ``fit`` arguments that hold the training loader (position after the model)
 LIGHTNING_TRAIN_LOADER_KEYWORDS = ("train_dataloaders", "train_dataloader")
 #: hooks a LightningDataModule runs before its ``*_dataloader`` hooks: the

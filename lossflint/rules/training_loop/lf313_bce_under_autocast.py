@@ -5,8 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
+import libcst as cst
+
 from lossflint.analysis import apis
 from lossflint.analysis.autocast_callees import AutocastEntry, autocast_entry
+from lossflint.analysis.calls import keyword, literal_value
 from lossflint.analysis.contexts import contexts
 from lossflint.diagnostics import Finding, RelatedNode, Severity
 from lossflint.examples import Invalid
@@ -14,8 +17,6 @@ from lossflint.registry import Rule
 from lossflint.rules.training_loop.fixes import bce_with_logits_fix
 
 if TYPE_CHECKING:
-    import libcst as cst
-
     from lossflint.analysis.model import SemanticModel
 
 
@@ -83,6 +84,25 @@ logits. It changes which tensor the code passes, so it is only offered for that
 inline form; otherwise there is no automatic fix.
 """
     INVALID = [
+        # Lightning runs the steps under autocast at precision 16 (a bug report)
+        Invalid(
+            """
+            import torch
+            from pytorch_lightning import LightningModule, Trainer
+
+            class M(LightningModule):
+                def __init__(self):
+                    super().__init__()
+                    self.layer = torch.nn.Linear(32, 1)
+                    self.loss_fn = torch.nn.BCELoss()
+
+                def training_step(self, batch, batch_idx):
+                    x, y = batch
+                    return self.loss_fn(torch.sigmoid(self.layer(x)), y)  # error: LF313 at `self.loss_fn(`
+
+            Trainer(precision="16-mixed").fit(M())
+            """
+        ),
         Invalid(
             """
             import torch
@@ -156,6 +176,23 @@ inline form; otherwise there is no automatic fix.
         ),
     ]
     VALID = [
+        # ... at full precision nothing autocasts
+        """
+            import torch
+            from pytorch_lightning import LightningModule, Trainer
+
+            class M(LightningModule):
+                def __init__(self):
+                    super().__init__()
+                    self.layer = torch.nn.Linear(32, 1)
+                    self.loss_fn = torch.nn.BCELoss()
+
+                def training_step(self, batch, batch_idx):
+                    x, y = batch
+                    return self.loss_fn(torch.sigmoid(self.layer(x)), y)
+
+            Trainer(precision=32).fit(M())
+            """,
         # the loss module leaves autocast itself, or is called after the region
         """
         import torch
@@ -244,6 +281,19 @@ inline form; otherwise there is no automatic fix.
                 entry = autocast_entry(model, call.node)
                 if entry is not None:
                     yield _entered_under_autocast(model, call.node, entry)
+                    continue
+                trainer = _autocasting_trainer(model)
+                if trainer is not None and _in_lightning_hook(model, call.node):
+                    yield Finding(
+                        call.node,
+                        "binary_cross_entropy in a Lightning step that "
+                        f"`{model.code(trainer.func)}(precision=...)` (line "
+                        f"{model.line_of(trainer)}) runs under autocast: CUDA autocast raises "
+                        "('unsafe to autocast'); use BCEWithLogitsLoss / "
+                        "binary_cross_entropy_with_logits on the logits",
+                        fix=bce_with_logits_fix(model, call.node),
+                        related=(RelatedNode("the trainer", trainer),),
+                    )
                 continue
             yield Finding(
                 call.node,
@@ -254,6 +304,28 @@ inline form; otherwise there is no automatic fix.
                 fix=bce_with_logits_fix(model, call.node),
                 related=(RelatedNode("the autocast region", region.node),),
             )
+
+
+def _autocasting_trainer(model: SemanticModel) -> cst.Call | None:
+    """A Lightning ``Trainer(precision=16 | "16-mixed" | "bf16-mixed")`` of this file."""
+    for site in model.calls_to(*apis.LIGHTNING_TRAINERS):
+        precision = keyword(site.node, "precision")
+        if (
+            precision is not None
+            and literal_value(precision.value) in apis.LIGHTNING_AUTOCAST_PRECISIONS
+        ):
+            return site.node
+    return None
+
+
+def _in_lightning_hook(model: SemanticModel, node: cst.CSTNode) -> bool:
+    """``node`` is in a step hook (or ``forward``) of a class of this file."""
+    func = model.enclosing(node, cst.FunctionDef)
+    return (
+        isinstance(func, cst.FunctionDef)
+        and func.name.value in apis.LIGHTNING_AUTOCAST_HOOKS
+        and isinstance(model.enclosing(func, cst.ClassDef), cst.ClassDef)
+    )
 
 
 def _entered_under_autocast(model: SemanticModel, node: cst.Call, entry: AutocastEntry) -> Finding:

@@ -35,7 +35,9 @@ them), and in the body of a same-file function or `nn.Module` loss class whose
 autocast; one function deeper too): autocast is the calling thread's state, not
 the text around the call. A nested `autocast(enabled=False)` block is the
 documented way out and is respected; a decorated function (`custom_fwd`) is left
-alone.
+alone. Also a BCE in a Lightning step hook (`training_step`, ..., `forward`) of a
+file whose `Trainer(precision=16 | "16-mixed" | "bf16-mixed")` runs the steps
+under autocast.
 """
     why = """
 Under CUDA autocast PyTorch refuses to run `binary_cross_entropy` and raises

@@ -359,6 +359,16 @@ class KerasFacts(Interpreter[Any]):
     def value(self, expr: cst.BaseExpression) -> Any:
         return self.values.get(expr)
 
+    def output_activation(self, expr: cst.BaseExpression) -> tuple[str, KModel] | None:
+        """The final activation of the Keras model whose output ``expr`` holds
+        (``model(x)``, not ``model.predict(x)``), and that model; None when
+        ``expr`` is no such output or its head cannot be read."""
+        value = self.values.get(expr)
+        if not isinstance(value, KTensor) or value.model is None or value.predicted:
+            return None
+        head = value.model.head()
+        return (head.activation, value.model) if head is not None else None
+
     def loss_uses(self) -> Iterator[LossUse]:
         """compile(loss=...) paired with its model (and the labels of a later
         fit), then custom-loop loss calls."""

@@ -7,15 +7,18 @@ from typing import TYPE_CHECKING
 
 from lossflint.analysis import apis
 from lossflint.analysis.apis import Kind
-from lossflint.diagnostics import Finding, Severity
+from lossflint.analysis.keras import keras_facts
+from lossflint.diagnostics import Finding, RelatedNode, Severity
 from lossflint.examples import Invalid
 from lossflint.rules.loss_inputs.common import (
     PROBABILITY_KINDS,
     LossInputRule,
     evidence,
+    expr_label,
     inputs_of_kind,
     loss_label,
     loss_related,
+    losses,
     message,
     related,
 )
@@ -96,6 +99,21 @@ the loss value — because the original was wrong. When the softmax sits in the
 model, move it to the inference path by hand.
 """
     INVALID = [
+        # a custom TF2 training step on a Keras model that ends in softmax
+        Invalid(
+            """
+            import tensorflow as tf
+            from tensorflow import keras
+
+            model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3, activation="softmax")])
+
+            def train_step(x, y):
+                with tf.GradientTape() as tape:
+                    probs = model(x, training=True)
+                    loss = tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(labels=y, logits=probs))  # error: LF101 at `tf.nn.sparse_softmax_cross_entropy_with_logits(`
+                grads = tape.gradient(loss, model.trainable_variables)
+            """
+        ),
         # the softmax is the activation of a Keras layer / a TF1 dense layer
         Invalid(
             """
@@ -185,6 +203,19 @@ model, move it to the inference path by hand.
         ),
     ]
     VALID = [
+        # the same step on a model whose last layer has no activation
+        """
+        import tensorflow as tf
+        from tensorflow import keras
+
+        model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3)])
+
+        def train_step(x, y):
+            with tf.GradientTape() as tape:
+                logits = model(x, training=True)
+                loss = tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(labels=y, logits=logits))
+            grads = tape.gradient(loss, model.trainable_variables)
+        """,
         # softmax only at inference: forward returns logits while training
         """
         import torch
@@ -284,4 +315,34 @@ model, move it to the inference path by hand.
                 message=text,
                 fix=drop_activation_fix(model, expr, value, f"drop the {what}"),
                 related=(*related(model, expr, value), *loss_related(loss)),
+            )
+        yield from self._keras_outputs(model)
+
+    def _keras_outputs(self, model: SemanticModel) -> Iterator[Finding]:
+        """TF's ``*_softmax_cross_entropy_with_logits(logits=model(x))`` on a
+        Keras model whose last layer applies softmax or sigmoid."""
+        facts = keras_facts(model)
+        if not facts.relevant:
+            return
+        for loss in losses(model, *apis.TF_SOFTMAX_CE):
+            if loss.input_expr is None or model.kinds.kind(loss.input_expr) is not Kind.UNKNOWN:
+                continue
+            found = facts.output_activation(loss.input_expr)
+            if found is None or found[0] not in ("softmax", "sigmoid"):
+                continue
+            activation, kmodel = found
+            head = kmodel.head()
+            assert head is not None
+            layer = head.activation_layer
+            yield Finding(
+                node=loss.node,
+                message=message(
+                    f"{loss_label(model, loss)} gets {activation} output (it applies "
+                    "log_softmax itself)",
+                    f"`{expr_label(model, loss.input_expr)}` comes from the model's last "
+                    f"layer `{layer.name}(..., activation={activation!r})` at line "
+                    f"{model.line_of(layer.node)}",
+                    "pass the logits instead (no activation on the last layer)",
+                ),
+                related=(RelatedNode(f"the {activation}", layer.node), *loss_related(loss)),
             )

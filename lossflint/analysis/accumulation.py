@@ -13,8 +13,9 @@ from lossflint.analysis import apis
 from lossflint.analysis.contexts import contexts
 from lossflint.analysis.loops import LoopIndex, loops
 from lossflint.analysis.names import dotted_text
-from lossflint.analysis.values import Tensor
+from lossflint.analysis.values import Foreign, Tensor
 from lossflint.analysis.walk import Subtree, children, descendants, memo_of, own_returns
+from lossflint.project import bridge
 
 if TYPE_CHECKING:
     from lossflint.analysis.model import SemanticModel
@@ -27,6 +28,8 @@ class Accumulation:
     node: cst.AugAssign | cst.Call
     accumulator: str
     value: cst.BaseExpression
+    #: the method of the object that adds ``value`` in (``meter.update``)
+    method: str | None = None
 
 
 def accumulations(model: SemanticModel) -> list[Accumulation]:
@@ -58,6 +61,104 @@ def accumulations(model: SemanticModel) -> list[Accumulation]:
             accumulator = dotted_text(call.func.value)
             if accumulator is not None:
                 found.append(Accumulation(call, accumulator, call.args[0].value))
+    found.extend(_through_methods(model))
+    return found
+
+
+def _through_methods(model: SemanticModel) -> Iterator[Accumulation]:
+    """``meter.update(loss, n)`` where the method (of a same-file class) adds
+    its parameter into the object (``self.sum += val * n``,
+    ``self.values.append(val)``): an accumulation of ``loss`` into
+    ``meter.sum``."""
+    index = loops(model)
+    kept: dict[cst.FunctionDef, dict[str, str]] = {}
+    for site in model.calls:
+        call = site.node
+        if site.qualname is not None or not isinstance(call.func, cst.Attribute):
+            continue
+        owner = dotted_text(call.func.value)
+        if owner is None or owner == "self" or any(a.star for a in call.args):
+            continue
+        func = index.resolve_function(call)
+        if func is None:
+            yield from _through_foreign_method(model, call, owner)
+            continue
+        if not isinstance(model.enclosing(func, cst.ClassDef), cst.ClassDef):
+            continue
+        if func not in kept:
+            kept[func] = _accumulated_parameters(func)
+        if not kept[func]:
+            continue
+        params = [p.name.value for p in func.params.params][1:]
+        for position, arg in enumerate(call.args):
+            name = (
+                arg.keyword.value
+                if arg.keyword is not None
+                else (params[position] if position < len(params) else None)
+            )
+            attr = kept[func].get(name or "")
+            if attr is not None:
+                yield Accumulation(call, f"{owner}.{attr}", arg.value, call.func.attr.value)
+
+
+def _through_foreign_method(
+    model: SemanticModel, call: cst.Call, owner: str
+) -> Iterator[Accumulation]:
+    """``meter.update(loss, n)`` on an instance of another project module's
+    class whose summary says ``update`` adds its first parameter in."""
+    assert isinstance(call.func, cst.Attribute)
+    receiver = model.kinds.value_of(call.func.value)
+    if not isinstance(receiver, Foreign):
+        return
+    accumulates = bridge.accumulations(receiver.ref)
+    method = call.func.attr.value
+    for name, position, attr in accumulates:
+        if name != method:
+            continue
+        positional = [a for a in call.args if a.keyword is None]
+        if position < len(positional):
+            yield Accumulation(call, f"{owner}.{attr}", positional[position].value, method)
+
+
+def class_accumulations(cls: cst.ClassDef) -> tuple[tuple[str, int, str], ...]:
+    """(method, parameter position after ``self``, attribute) for each method of
+    ``cls`` that adds a parameter into ``self`` (for the module's summary)."""
+    found: list[tuple[str, int, str]] = []
+    for stmt in cls.body.body:
+        if not isinstance(stmt, cst.FunctionDef) or stmt.name.value.startswith("__"):
+            continue
+        params = [p.name.value for p in stmt.params.params][1:]
+        for name, attr in _accumulated_parameters(stmt).items():
+            found.append((stmt.name.value, params.index(name), attr))
+    return tuple(found)
+
+
+def _accumulated_parameters(func: cst.FunctionDef) -> dict[str, str]:
+    """Parameter → the ``self`` attribute the method adds it into."""
+    params = [p.name.value for p in func.params.params]
+    if params[:1] != ["self"]:
+        return {}
+    found: dict[str, str] = {}
+    for node in descendants(func.body):
+        target: cst.BaseExpression | None = None
+        value: cst.CSTNode | None = None
+        if isinstance(node, cst.AugAssign) and isinstance(node.operator, cst.AddAssign):
+            target, value = node.target, node.value
+        elif (
+            isinstance(node, cst.Call)
+            and isinstance(node.func, cst.Attribute)
+            and node.func.attr.value == "append"
+            and len(node.args) == 1
+        ):
+            target, value = node.func.value, node.args[0].value
+        if not isinstance(target, cst.Attribute) or dotted_text(target.value) != "self":
+            continue
+        assert value is not None
+        for name in params[1:]:
+            if name not in found and any(
+                isinstance(n, cst.Name) and n.value == name for n in descendants(value)
+            ):
+                found[name] = target.attr.value
     return found
 
 

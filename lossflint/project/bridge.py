@@ -172,6 +172,30 @@ def call(value: SValue, context: ProjectContext | None = None) -> SValue | None:
     return None
 
 
+def accumulations(
+    value: SValue, context: ProjectContext | None = None
+) -> tuple[tuple[str, int, str], ...]:
+    """What the methods of an instance of a project class add into it
+    (``ClassSummary.accumulates``, its project bases' too)."""
+    context = context or current()
+    if context is None:
+        return ()
+    value = context.resolve(value)
+    found: list[tuple[str, int, str]] = []
+    todo: list[SValue] = [value]
+    seen = 0
+    while todo and seen < 20:
+        seen += 1
+        current_value = context.resolve(todo.pop(0))
+        if not isinstance(current_value, (SClass, SInstance)):
+            continue
+        cls = context.class_summary(current_value)
+        if cls is not None:
+            found.extend(cls.accumulates)
+            todo.extend(cls.bases)
+    return tuple(found)
+
+
 def is_alias(value: SValue) -> bool:
     return isinstance(value, SAlias)
 

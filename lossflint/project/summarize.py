@@ -24,7 +24,7 @@ from typing import Any
 
 import libcst as cst
 
-from lossflint.analysis.accumulation import detached
+from lossflint.analysis.accumulation import class_accumulations, detached
 from lossflint.analysis.apis import Kind
 from lossflint.analysis.calls import argument, has_star_args, literal_value
 from lossflint.analysis.gradients import GradientFacts, Reach, gradients
@@ -540,6 +540,7 @@ class Summarizer:
             attrs=attrs,
             methods=methods,
             keeps_arguments=kept_init(self.model, cls) is not None,
+            accumulates=class_accumulations(cls),
         )
 
     def _class_body_values(self, cls: cst.ClassDef) -> dict[str, SValue]:

@@ -30,7 +30,7 @@ from functools import cache
 from typing import Any, Union
 
 #: changes whenever the shape of a summary changes (old cache entries are misses)
-SUMMARY_FORMAT = 9
+SUMMARY_FORMAT = 10
 #: nothing real nests deeper; more is damage (or an attack on the decoder)
 MAX_DEPTH = 64
 
@@ -275,6 +275,9 @@ class ClassSummary:
     #: its ``__init__`` keeps a parameter the class calls (``self.criterion =
     #: criterion``): its constructions in other files are recorded (``calls``)
     keeps_arguments: bool = False
+    #: (method, parameter position after self, attribute): the method adds that
+    #: parameter into ``self.<attribute>`` (an AverageMeter's ``update(val, n)``)
+    accumulates: tuple[tuple[str, int, str], ...] = ()
 
 
 @dataclass(frozen=True)

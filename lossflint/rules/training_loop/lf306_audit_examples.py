@@ -6,6 +6,36 @@ from __future__ import annotations
 
 from lossflint.examples import Invalid
 
+_METER = """
+import torch
+import torch.nn as nn
+
+
+class AverageMeter:
+    def __init__(self):
+        self.sum = 0.0
+        self.count = 0
+        self.last = None
+
+    def update(self, val, n=1):
+        self.sum += val * n
+        self.count += n
+
+    def remember(self, val):
+        self.last = val
+
+
+model = nn.Linear(4, 2)
+opt = torch.optim.SGD(model.parameters(), lr=0.1)
+meter = AverageMeter()
+for x, y in batches:
+    loss = nn.functional.cross_entropy(model(x), y)
+    opt.zero_grad()
+    loss.backward()
+    opt.step()
+    {line}
+"""
+
 AUDIT_INVALID = [
     # Mastering-PyTorch's style transfer: style_losses += [epoch_style_loss]
     Invalid(
@@ -36,4 +66,52 @@ AUDIT_INVALID = [
             return losses
         """,
     ),
+    # an AverageMeter whose update adds the loss tensor into its sum (H8 p01)
+    Invalid(
+        _METER.format(line="meter.update(loss, x.size(0))  # error: LF306 at `meter.update(`"),
+        fixed=_METER.format(
+            line="meter.update(loss.detach(), x.size(0))  # error: LF306 at `meter.update(`"
+        ),
+    ),
+]
+
+AUDIT_VALID = [
+    # `.data` has no autograd graph, inline and through a name (MorvanZhou, keon)
+    """
+    import torch
+    import torch.nn as nn
+
+    model = nn.Linear(4, 2)
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    loss_func = nn.CrossEntropyLoss()
+    losses = []
+    for step in range(10):
+        x, y = torch.randn(8, 4), torch.randint(0, 2, (8,))
+        loss = loss_func(model(x), y)
+        losses.append(loss.data)
+        losses.append(loss.data[0])
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+    """,
+    """
+    import torch
+    import torch.nn as nn
+
+    model = nn.Linear(4, 2)
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    loss_func = nn.CrossEntropyLoss()
+    log = []
+    for step in range(10):
+        x, y = torch.randn(8, 4), torch.randint(0, 2, (8,))
+        loss = loss_func(model(x), y)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        loss_val = loss.data
+        log.append(loss_val)
+    """,
+    # ... given the number, or a method that only keeps the last value
+    _METER.format(line="meter.update(loss.item(), x.size(0))"),
+    _METER.format(line="meter.remember(loss)"),
 ]

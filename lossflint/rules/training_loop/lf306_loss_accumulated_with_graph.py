@@ -12,7 +12,7 @@ from lossflint.diagnostics import Applicability, Finding, FixSpec, NodeEdit, Sev
 from lossflint.examples import Invalid
 from lossflint.registry import Rule
 from lossflint.rules.training_loop.fixes import method_call
-from lossflint.rules.training_loop.lf306_audit_examples import AUDIT_INVALID
+from lossflint.rules.training_loop.lf306_audit_examples import AUDIT_INVALID, AUDIT_VALID
 
 if TYPE_CHECKING:
     from lossflint.analysis.model import SemanticModel
@@ -206,41 +206,7 @@ was not used (the accumulator is never back-propagated).
         ),
     ]
     VALID = [
-        # `.data` has no autograd graph, inline and through a name (MorvanZhou, keon)
-        """
-        import torch
-        import torch.nn as nn
-
-        model = nn.Linear(4, 2)
-        optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
-        loss_func = nn.CrossEntropyLoss()
-        losses = []
-        for step in range(10):
-            x, y = torch.randn(8, 4), torch.randint(0, 2, (8,))
-            loss = loss_func(model(x), y)
-            losses.append(loss.data)
-            losses.append(loss.data[0])
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
-        """,
-        """
-        import torch
-        import torch.nn as nn
-
-        model = nn.Linear(4, 2)
-        optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
-        loss_func = nn.CrossEntropyLoss()
-        log = []
-        for step in range(10):
-            x, y = torch.randn(8, 4), torch.randint(0, 2, (8,))
-            loss = loss_func(model(x), y)
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
-            loss_val = loss.data
-            log.append(loss_val)
-        """,
+        *AUDIT_VALID,
         # the back-propagated name is rebound to a number before it is summed
         """
         def train_step(model, data_loader, loss_fn, optimizer):
@@ -380,6 +346,17 @@ def _finding(model: SemanticModel, leak: accumulation.GraphLeak) -> Finding:
         method = "detach" if tensor else "item"
         new = node.with_changes(value=method_call(value, method))
         what = f"`{acc.accumulator} += ...`"
+    elif acc.method is not None:
+        # `meter.update(loss, n)`: the method adds the loss into the object
+        method = "detach"
+        new = node.with_changes(
+            args=[
+                a.with_changes(value=method_call(value, method)) if a.value is value else a
+                for a in node.args
+            ]
+        )
+        owner = acc.accumulator.rsplit(".", 1)[0]
+        what = f"`{owner}.{acc.method}(...)` (adding into `{acc.accumulator}`)"
     else:
         method = "detach"
         new = node.with_changes(args=[node.args[0].with_changes(value=method_call(value, method))])

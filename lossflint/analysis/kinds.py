@@ -23,6 +23,7 @@ from lossflint.analysis.names import dotted_text
 from lossflint.analysis.values import (
     UNKNOWN,
     ClassRef,
+    Foreign,
     FunctionRef,
     Instance,
     Instances,
@@ -33,7 +34,16 @@ from lossflint.analysis.values import (
     TupleValue,
     Value,
 )
-from lossflint.project.summary import Origin, SLayer, SLoss, SSequential, STensor, STuple, SValue
+from lossflint.project.summary import (
+    Origin,
+    SInstance,
+    SLayer,
+    SLoss,
+    SSequential,
+    STensor,
+    STuple,
+    SValue,
+)
 
 if TYPE_CHECKING:
     from lossflint.analysis.index import ModuleIndex
@@ -170,12 +180,13 @@ class KindAnalysis(Interpreter[Value]):
                 return a
             others = tuple(dict.fromkeys((*a.others, b.ctor, *b.others)))
             return replace(a, others=tuple(c for c in others if c is not a.ctor))
-        classes = _classes(a) | _classes(b)
-        if a == b or len(classes) == 1:
-            return super().join(a, b)
-        if _classes(a) and _classes(b) and len(classes) <= _MAX_CLASSES_JOINED:
-            # `return FM(n)` / `return LR(n)` from one factory: either class
-            return Instances(frozenset(classes))
+        mine, theirs = _instances(a), _instances(b)
+        if a != b and mine is not None and theirs is not None:
+            # `return FM(n)` / `return LR(n)` from one factory, `netD = _netD(...)
+            # if opt.imagenet else _netD_CIFAR10(...)`: either class
+            classes, foreign = mine[0] | theirs[0], mine[1] | theirs[1]
+            if len(classes) + len(foreign) <= _MAX_CLASSES_JOINED:
+                return Instances(classes, foreign)
         return super().join(a, b)
 
     def binary(self, op: str, left: Value, right: Value, node: cst.CSTNode) -> Value:
@@ -526,12 +537,15 @@ def _is_loss(value: Value) -> bool:
 _MAX_CLASSES_JOINED = 8
 
 
-def _classes(value: Value) -> frozenset[cst.ClassDef]:
+def _instances(value: Value) -> tuple[frozenset[cst.ClassDef], frozenset[Value]] | None:
+    """The classes ``value`` is an instance of: this file's, other modules'."""
     if isinstance(value, Instance):
-        return frozenset({value.cls})
+        return frozenset({value.cls}), frozenset()
     if isinstance(value, Instances):
-        return value.classes
-    return frozenset()
+        return value.classes, value.foreign
+    if isinstance(value, Foreign) and isinstance(value.ref, SInstance):
+        return frozenset(), frozenset({value})
+    return None
 
 
 def _same_construction(model: ModuleIndex, a: cst.Call, b: cst.Call) -> bool:

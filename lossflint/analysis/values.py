@@ -76,6 +76,8 @@ class Instances(Value):
     every class's call method gives, when they agree."""
 
     classes: frozenset[cst.ClassDef]
+    #: instances of other project modules' classes (``Foreign`` values)
+    foreign: frozenset[Value] = frozenset()
 
 
 @dataclass(frozen=True)

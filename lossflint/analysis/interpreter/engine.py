@@ -748,6 +748,11 @@ class Interpreter(Statements[V], Expressions[V]):
                 self._call_instance(call, cls, args, env)
                 for cls in sorted(callee.classes, key=lambda c: c.name.value)
             ]
+            results += [
+                self.call_foreign(call, other)
+                for other in sorted(callee.foreign, key=repr)
+                if isinstance(other, Foreign)
+            ]
             return self._join_all(results)
         return self.call_value(call, callee, args, env)
 

@@ -24,6 +24,7 @@ import libcst as cst
 
 from lossflint.analysis.calls import has_star_args, positional
 from lossflint.analysis.names import dotted_text
+from lossflint.analysis.walk import descendants
 
 if TYPE_CHECKING:
     from lossflint.analysis.index import ModuleIndex
@@ -118,13 +119,7 @@ def _acts_on_target(node: cst.CSTNode, loop: cst.For) -> bool:
     if not isinstance(loop.target, cst.Name):
         return False
     name = loop.target.value
-    todo: list[cst.CSTNode] = [node]
-    while todo:
-        current = todo.pop()
-        if isinstance(current, cst.Name) and current.value == name:
-            return True
-        todo.extend(current.children)
-    return False
+    return any(isinstance(n, cst.Name) and n.value == name for n in descendants(node))
 
 
 def _argument_names(call: cst.Call, func: cst.FunctionDef) -> dict[str, str | None]:

@@ -18,11 +18,14 @@ Everything returns None when the project does not know: unknown means silence.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import libcst as cst
 
 from lossflint.project.context import ProjectContext, current
 from lossflint.project.summary import (
     S_UNKNOWN,
+    ClassSummary,
     SAlias,
     SClass,
     SFunction,
@@ -127,8 +130,11 @@ def attribute(value: SValue, name: str, context: ProjectContext | None = None) -
     return None
 
 
-def _file_of_method(context: ProjectContext, start: SValue, owner: str) -> str | None:
-    """The module of the class ``owner`` met along ``start``'s project bases."""
+def _project_classes(
+    context: ProjectContext, start: SValue
+) -> Iterator[tuple[SClass | SInstance, ClassSummary | None]]:
+    """``start``'s class and its project bases (breadth first, bounded), each
+    with its summary."""
     todo: list[SValue] = [start]
     seen = 0
     while todo and seen < 20:
@@ -136,11 +142,17 @@ def _file_of_method(context: ProjectContext, start: SValue, owner: str) -> str |
         current_value = context.resolve(todo.pop(0))
         if not isinstance(current_value, (SClass, SInstance)):
             continue
-        if current_value.name == owner:
-            return current_value.file
         cls = context.class_summary(current_value)
+        yield current_value, cls
         if cls is not None:
             todo.extend(cls.bases)
+
+
+def _file_of_method(context: ProjectContext, start: SValue, owner: str) -> str | None:
+    """The module of the class ``owner`` met along ``start``'s project bases."""
+    for klass, _ in _project_classes(context, start):
+        if klass.name == owner:
+            return klass.file
     return None
 
 
@@ -180,19 +192,10 @@ def accumulations(
     context = context or current()
     if context is None:
         return ()
-    value = context.resolve(value)
     found: list[tuple[str, int, str]] = []
-    todo: list[SValue] = [value]
-    seen = 0
-    while todo and seen < 20:
-        seen += 1
-        current_value = context.resolve(todo.pop(0))
-        if not isinstance(current_value, (SClass, SInstance)):
-            continue
-        cls = context.class_summary(current_value)
+    for _, cls in _project_classes(context, value):
         if cls is not None:
             found.extend(cls.accumulates)
-            todo.extend(cls.bases)
     return tuple(found)
 
 

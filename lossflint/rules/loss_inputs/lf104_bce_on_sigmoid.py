@@ -21,6 +21,40 @@ if TYPE_CHECKING:
     from lossflint.analysis.model import SemanticModel
 
 
+#: one of two models from a factory (the examples: both end in sigmoid, or one does not)
+_FACTORY_MODELS = """
+import torch
+
+
+class FM(torch.nn.Module):
+    def __init__(self, n):
+        super().__init__()
+        self.lin = torch.nn.Linear(n, 1)
+
+    def forward(self, x):
+        return torch.sigmoid(self.lin(x).squeeze(1))
+
+
+class LR(torch.nn.Module):
+    def __init__(self, n):
+        super().__init__()
+        self.lin = torch.nn.Linear(n, 1)
+
+    def forward(self, x):
+        return {last}
+
+
+def get_model(name):
+    if name == "fm":
+        return FM(10)
+    return LR(10)
+
+
+model = get_model(args.model)
+criterion = torch.nn.BCELoss()
+loss = criterion(model(x), t.float()){marker}
+"""
+
 class BceOnSigmoid(LossInputRule):
     code = "LF104"
     name = "bce-on-sigmoid"
@@ -70,34 +104,10 @@ saturation. Loss objects (`nn.BCELoss()`) are not rewritten automatically.
         # a factory returning one of several models, every one ending in sigmoid
         # (rixwew/pytorch-fm)
         Invalid(
-            """
-            import torch
-
-            class FM(torch.nn.Module):
-                def __init__(self, n):
-                    super().__init__()
-                    self.lin = torch.nn.Linear(n, 1)
-
-                def forward(self, x):
-                    return torch.sigmoid(self.lin(x).squeeze(1))
-
-            class LR(torch.nn.Module):
-                def __init__(self, n):
-                    super().__init__()
-                    self.lin = torch.nn.Linear(n, 1)
-
-                def forward(self, x):
-                    return torch.sigmoid(self.lin(x).squeeze(1))
-
-            def get_model(name):
-                if name == "fm":
-                    return FM(10)
-                return LR(10)
-
-            model = get_model(args.model)
-            criterion = torch.nn.BCELoss()
-            loss = criterion(model(x), t.float())  # error: LF104 at `criterion(`
-            """
+            _FACTORY_MODELS.format(
+                last="torch.sigmoid(self.lin(x).squeeze(1))",
+                marker="  # error: LF104 at `criterion(`",
+            )
         ),
         # the same criterion built on both branches (znxlwm's GAN collection)
         Invalid(
@@ -211,34 +221,7 @@ saturation. Loss objects (`nn.BCELoss()`) are not rewritten automatically.
     ]
     VALID = [
         # ... one of which returns raw scores: what the model gives is not known
-        """
-            import torch
-
-            class FM(torch.nn.Module):
-                def __init__(self, n):
-                    super().__init__()
-                    self.lin = torch.nn.Linear(n, 1)
-
-                def forward(self, x):
-                    return torch.sigmoid(self.lin(x).squeeze(1))
-
-            class LR(torch.nn.Module):
-                def __init__(self, n):
-                    super().__init__()
-                    self.lin = torch.nn.Linear(n, 1)
-
-                def forward(self, x):
-                    return self.lin(x).squeeze(1)
-
-            def get_model(name):
-                if name == "fm":
-                    return FM(10)
-                return LR(10)
-
-            model = get_model(args.model)
-            criterion = torch.nn.BCELoss()
-            loss = criterion(model(x), t.float())
-            """,
+        _FACTORY_MODELS.format(last="self.lin(x).squeeze(1)", marker=""),
         # the formula illustrated on literal tensors: sigmoid(2.42), nothing trains
         # (rasbt LLMs-from-scratch appendix A)
         """

@@ -20,6 +20,26 @@ if TYPE_CHECKING:
     from lossflint.analysis.model import SemanticModel
 
 
+#: a Lightning module whose step uses BCELoss, run by a Trainer at some precision
+_LIGHTNING = """
+import torch
+from pytorch_lightning import LightningModule, Trainer
+
+
+class M(LightningModule):
+    def __init__(self):
+        super().__init__()
+        self.layer = torch.nn.Linear(32, 1)
+        self.loss_fn = torch.nn.BCELoss()
+
+    def training_step(self, batch, batch_idx):
+        x, y = batch
+        return self.loss_fn(torch.sigmoid(self.layer(x)), y){marker}
+
+
+Trainer(precision={precision}).fit(M())
+"""
+
 class BceUnderAutocast(Rule):
     code = "LF313"
     name = "bce-under-autocast"
@@ -88,22 +108,7 @@ inline form; otherwise there is no automatic fix.
     INVALID = [
         # Lightning runs the steps under autocast at precision 16 (a bug report)
         Invalid(
-            """
-            import torch
-            from pytorch_lightning import LightningModule, Trainer
-
-            class M(LightningModule):
-                def __init__(self):
-                    super().__init__()
-                    self.layer = torch.nn.Linear(32, 1)
-                    self.loss_fn = torch.nn.BCELoss()
-
-                def training_step(self, batch, batch_idx):
-                    x, y = batch
-                    return self.loss_fn(torch.sigmoid(self.layer(x)), y)  # error: LF313 at `self.loss_fn(`
-
-            Trainer(precision="16-mixed").fit(M())
-            """
+            _LIGHTNING.format(marker="  # error: LF313 at `self.loss_fn(`", precision='"16-mixed"')
         ),
         Invalid(
             """
@@ -179,22 +184,7 @@ inline form; otherwise there is no automatic fix.
     ]
     VALID = [
         # ... at full precision nothing autocasts
-        """
-            import torch
-            from pytorch_lightning import LightningModule, Trainer
-
-            class M(LightningModule):
-                def __init__(self):
-                    super().__init__()
-                    self.layer = torch.nn.Linear(32, 1)
-                    self.loss_fn = torch.nn.BCELoss()
-
-                def training_step(self, batch, batch_idx):
-                    x, y = batch
-                    return self.loss_fn(torch.sigmoid(self.layer(x)), y)
-
-            Trainer(precision=32).fit(M())
-            """,
+        _LIGHTNING.format(marker="", precision="32"),
         # the loss module leaves autocast itself, or is called after the region
         """
         import torch

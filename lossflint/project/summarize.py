@@ -46,6 +46,7 @@ from lossflint.analysis.values import (
 )
 from lossflint.analysis.walk import own_returns
 from lossflint.project import bridge
+from lossflint.project.constants import imported_literal
 from lossflint.project.context import FOR_SUMMARY, ProjectContext
 from lossflint.project.exports import ImportSpec, import_value
 from lossflint.project.layout import Module
@@ -701,6 +702,10 @@ class Summarizer:
         default = (
             literal_value(param.default) if isinstance(param, cst.Param) and param.default else None
         )
+        if isinstance(param, cst.Param) and isinstance(param.default, cst.Name):
+            # `def build_tagger(n_tags=N_TAGS)`, N_TAGS written in config.py
+            found = imported_literal(self.model, param.default)
+            default = found.value if found is not None else None
         units = default if isinstance(default, int) and not isinstance(default, bool) else None
         return arg.value, units
 

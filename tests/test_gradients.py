@@ -492,6 +492,18 @@ def test_a_notebook_that_never_trains_takes_no_gradient() -> None:
     # a notebook that trains (here through a trainer object) is asked as before
     trains = inference + "trainer.train()\n"
     assert _reach(trains, sqrt, "train.ipynb")[0] is YES
+    # fitting a nearest-neighbour index on the embeddings trains no network
+    knn = (
+        "from sklearn.neighbors import NearestNeighbors\n"
+        + inference
+        + "def neighbours(emb):\n"
+        "    index = NearestNeighbors(n_neighbors=50)\n"
+        "    index.fit(emb)\n"
+        "    found = index.kneighbors(emb)\n"
+        "    del index\n"
+        "    return found\n"
+    )
+    assert _reach(knn, sqrt, "infer.ipynb")[0] is NO
 
 
 def test_why_names_the_evidence() -> None:

@@ -878,7 +878,9 @@ class GradientFacts:
         model = self.model
         if self._loss_roots or loops(model).optimizer_ctors:
             return False
-        if any(True for _ in model.method_calls(*_TRAINING_METHODS)):
+        if any(
+            not self._fits_a_classic_model(s.node) for s in model.method_calls(*_TRAINING_METHODS)
+        ):
             return False
         if str(getattr(model, "path", "")).endswith(".ipynb"):
             return True
@@ -890,6 +892,26 @@ class GradientFacts:
         if not any(True for _ in model.method_calls("eval", "predict")):
             return False
         return imported_elsewhere() is False
+
+    def _fits_a_classic_model(self, call: cst.Call) -> bool:
+        """``knn.fit(embeddings)`` on an sklearn (or boosting library) object
+        built in the file: no gradient is taken there."""
+        func = call.func
+        if not isinstance(func, cst.Attribute) or not isinstance(func.value, cst.Name):
+            return False
+        bindings = self.model.bindings(func.value) or []
+        values = [b.node for b in bindings if b.kind == "assign"]
+        # `del knn` (Kaggle's memory hygiene) binds nothing
+        deleted = _deletions(self.model.scope_of(func).node, func.value.value)
+        return (
+            bool(values)
+            and len(values) + deleted == len(bindings)
+            and all(
+                isinstance(v, cst.Call)
+                and (self.model.qualname(v.func) or "").startswith(apis.CLASSIC_ML_PREFIXES)
+                for v in values
+            )
+        )
 
     @cached_property
     def _loss_roots(self) -> list[cst.BaseExpression]:
@@ -971,6 +993,24 @@ def _is_metric_class(cls: cst.ClassDef) -> bool:
 _METRIC_KEYWORDS = frozenset({"metrics", "weighted_metrics"})
 
 
+def _deletions(scope: cst.CSTNode, name: str) -> int:
+    """How many ``del`` statements of ``scope`` (not of nested functions) delete ``name``."""
+    found = 0
+    todo: list[cst.CSTNode] = list(scope.children)
+    while todo:
+        node = todo.pop()
+        if isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
+            continue
+        if isinstance(node, cst.Del):
+            targets = node.target.elements if isinstance(node.target, cst.Tuple) else [node.target]
+            for target in targets:
+                value = target.value if isinstance(target, cst.Element) else target
+                if isinstance(value, cst.Name) and value.value == name:
+                    found += 1
+        todo.extend(node.children)
+    return found
+
+
 def _is_data_mapping_argument(model: ModuleIndex, ref: cst.CSTNode) -> bool:
     """``ds.map(parse)``, ``df.apply(clean)``: ``ref`` is the function a
     pandas/tf.data/datasets mapping method runs on every element."""
@@ -1024,7 +1064,8 @@ def _frozen_variable(call: cst.Call) -> bool:
     for arg in call.args:
         named = arg.keyword.value if arg.keyword is not None else None
         if named in ("requires_grad", "trainable") or (
-            named is None and isinstance(call.func, cst.Attribute)
+            named is None
+            and isinstance(call.func, cst.Attribute)
             and call.func.attr.value == "requires_grad_"
         ):
             return isinstance(arg.value, cst.Name) and arg.value.value == "False"

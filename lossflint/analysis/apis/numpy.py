@@ -49,6 +49,8 @@ REDUCE_FUNCS = frozenset({"numpy.mean", "numpy.sum", "numpy.count_nonzero", "num
 # --- scikit-learn ---------------------------------------------------------------------
 
 SKLEARN_PREFIX = "sklearn."
+#: libraries whose models ``fit`` without gradients (no autograd graph)
+CLASSIC_ML_PREFIXES = ("sklearn.", "cuml.", "xgboost.", "lightgbm.", "catboost.", "scipy.")
 SCALERS = frozenset(
     f"sklearn.preprocessing.{n}"
     for n in (

@@ -26,7 +26,8 @@ class BinaryLossOnMulticlass(Rule):
     name = "keras-binary-loss-on-multiclass"
     severity = Severity.WARNING
     summary = "`binary_crossentropy` on a softmax output with more than 2 units"
-    needs = NEEDS
+    # a pasted snippet names neither framework, but its loss
+    needs = (*NEEDS, "binary_crossentropy", "BinaryCrossentropy")
     what = """
 Flags `binary_crossentropy` (string, class or function, and the focal variant)
 on a model whose output is a softmax over more than two units.

@@ -24,7 +24,8 @@ class DeprecatedLossReductionArgs(Rule):
     severity = Severity.WARNING
     summary = "`size_average=` / `reduce=` on a loss: use `reduction=`"
     fix_kind = "safe"
-    needs = ("size_average", "reduce")
+    # positional: `nn.NLLLoss(weight, False)` names neither keyword
+    needs = ("size_average", "reduce", "Loss(")
     what = """
 Flags any `nn.*Loss` constructor or `F.*` loss function called with the
 `size_average=` and/or `reduce=` keywords, and an `nn.*Loss` constructor given

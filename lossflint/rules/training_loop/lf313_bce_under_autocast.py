@@ -46,7 +46,8 @@ class BceUnderAutocast(Rule):
     severity = Severity.ERROR
     summary = "`BCELoss` / `F.binary_cross_entropy` inside `autocast`"
     fix_kind = "unsafe"
-    needs = ("autocast",)
+    # `Trainer(precision="16-mixed")` autocasts without the word
+    needs = ("autocast", "precision")
     what = """
 Flags `nn.BCELoss` calls and `F.binary_cross_entropy` inside an autocast region
 (`with torch.autocast(...)`, `torch.cuda.amp.autocast()`, a function decorated with

@@ -9,10 +9,12 @@ import libcst as cst
 
 from lossflint.analysis import apis
 from lossflint.analysis.calls import argument, has_star_args
+from lossflint.analysis.gradients import gradients
 from lossflint.diagnostics import Applicability, Finding, FixSpec, NodeEdit, Severity
 from lossflint.examples import Invalid
 from lossflint.registry import Rule
 from lossflint.rules.cst_edits import with_keyword
+from lossflint.rules.training_loop.lf316_audit_examples import AUDIT_INVALID, AUDIT_VALID
 
 if TYPE_CHECKING:
     from lossflint.analysis.model import SemanticModel
@@ -28,7 +30,9 @@ class FunctionalDropoutAlwaysOn(Rule):
     what = """
 Flags `F.dropout`, `F.dropout1d/2d/3d`, `F.alpha_dropout` and
 `F.feature_alpha_dropout` called in a module's `forward` method without a `training`
-argument (keyword or third positional). A call that only runs in training mode is
+argument (keyword or third positional), or in a helper function or another method
+that only a module's `forward` calls (every call in the file, none from another
+file; the message names the forward). A call that only runs in training mode is
 silent: under `if self.training:` (or `self.training and ...`), in the `else` of
 `if not self.training:`, in `x if self.training else y`, or after
 `if not self.training: return ...`.
@@ -81,6 +85,7 @@ Safe: `training=self.training` keeps dropout exactly as it is during training an
 switches it off after `model.eval()`, which is what the module's other layers do.
 """
     INVALID = [
+        *AUDIT_INVALID,
         Invalid(
             """
             import torch.nn.functional as F
@@ -144,6 +149,7 @@ switches it off after `model.eval()`, which is what the module's other layers do
         ),
     ]
     VALID = [
+        *AUDIT_VALID,
         # only reached in training mode (kuangliu's EfficientNet)
         """
         import torch.nn as nn
@@ -244,28 +250,61 @@ switches it off after `model.eval()`, which is what the module's other layers do
             if any(a.star for a in call.args):
                 continue
             func = model.enclosing(call, cst.FunctionDef)
-            if not isinstance(func, cst.FunctionDef) or func.name.value != "forward":
+            if not isinstance(func, cst.FunctionDef):
                 continue
-            scope = model.scopes.get(func)
-            if scope is None or scope.parent is None or scope.parent.kind != "class":
+            method = _module_method(model, func)
+            via = "" if func.name.value == "forward" and method else _only_from_forward(model, func)
+            if via is None or (not via and not method):
                 continue
-            params = func.params.params
-            if not params or params[0].name.value != "self":
-                continue
-            if _training_only(model, call, func):
+            if method and _training_only(model, call, func):
                 continue  # `if self.training:` already switches it off after eval()
-            fixed = with_keyword(
-                call, "training", cst.Attribute(cst.Name("self"), cst.Name("training"))
-            )
             short = (site.qualname or "dropout").rsplit(".", 1)[-1]
+            fix = None
+            advice = "pass `training=self.training`"
+            if method:
+                fixed = with_keyword(
+                    call, "training", cst.Attribute(cst.Name("self"), cst.Name("training"))
+                )
+                fix = FixSpec(Applicability.SAFE, advice, (NodeEdit(call, fixed),))
+            else:
+                advice = "pass the module's `self.training` down as `training=`"
             yield Finding(
                 call,
-                f"`{short}` defaults to training=True: dropout stays on after model.eval(); "
-                "pass `training=self.training`",
-                fix=FixSpec(
-                    Applicability.SAFE, "pass `training=self.training`", (NodeEdit(call, fixed),)
-                ),
+                f"`{short}` defaults to training=True{via}: dropout stays on after "
+                f"model.eval(); {advice}",
+                fix=fix,
             )
+
+
+def _module_method(model: SemanticModel, func: cst.FunctionDef) -> bool:
+    """``func`` is a method (first parameter ``self``) of a class."""
+    scope = model.scopes.get(func)
+    if scope is None or scope.parent is None or scope.parent.kind != "class":
+        return False
+    params = func.params.params
+    return bool(params) and params[0].name.value == "self"
+
+
+def _only_from_forward(model: SemanticModel, func: cst.FunctionDef) -> str | None:
+    """`` (it runs in Net.forward, line 12)`` when every call of ``func`` in the
+    file (one at least, and none from another file) is in a module's
+    ``forward``; None otherwise."""
+    facts = gradients(model)
+    sites = facts.call_sites(func)
+    if not sites or model.kinds.calls_from_other_files(func):
+        return None
+    for call in sites:
+        caller = model.enclosing(call, cst.FunctionDef)
+        if not (
+            isinstance(caller, cst.FunctionDef)
+            and caller.name.value == "forward"
+            and _module_method(model, caller)
+        ):
+            return None
+    first = sites[0]
+    cls = model.enclosing(first, cst.ClassDef)
+    owner = f"{cls.name.value}.forward" if isinstance(cls, cst.ClassDef) else "forward"
+    return f" (it runs in {owner}, line {model.line_of(first)})"
 
 
 def _is_self_training(expr: cst.BaseExpression) -> bool:

@@ -1,0 +1,65 @@
+"""LF316 examples from the held-out projects of 2026-12-02: functional
+dropout in a helper or another method that ``forward`` runs; kept apart so the
+rule module stays small."""
+
+from __future__ import annotations
+
+from lossflint.examples import Invalid
+
+_NET = """
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+def feature_dropout(x, p):
+    return F.dropout(x, p){helper}
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(4, 2)
+
+    def drop(self, x):
+        return {method}
+
+    def forward(self, x):
+        return self.fc({body})
+"""
+
+AUDIT_INVALID = [
+    # a top-level helper that forward calls: always on (no fix: it has no self)
+    Invalid(
+        _NET.format(
+            helper="  # error: LF316 at `F.dropout(`",
+            method="x",
+            body="feature_dropout(x, 0.3)",
+        )
+    ),
+    # another method of the module that forward calls
+    Invalid(
+        _NET.format(
+            helper="",
+            method="F.dropout(x, 0.3)  # error: LF316 at `F.dropout(`",
+            body="self.drop(x)",
+        ),
+        fixed=_NET.format(
+            helper="",
+            method="F.dropout(x, 0.3, training=self.training)  # error: LF316 at `F.dropout(`",
+            body="self.drop(x)",
+        ),
+    ),
+]
+
+AUDIT_VALID = [
+    # input noise for data augmentation, called outside any model
+    """
+    import torch.nn.functional as F
+
+    def augment(x):
+        return F.dropout(x, 0.1)
+
+    for batch in loader:
+        batch = augment(batch)
+    """,
+]

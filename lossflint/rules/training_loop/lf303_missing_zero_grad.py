@@ -5,10 +5,17 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
+from lossflint.analysis.loops import loops
 from lossflint.diagnostics import Finding, RelatedNode, Severity
 from lossflint.examples import Invalid
 from lossflint.registry import Rule
-from lossflint.rules.training_loop.common import iterations, written
+from lossflint.rules.training_loop.common import (
+    elsewhere,
+    iterations,
+    related_elsewhere,
+    short,
+    written,
+)
 
 if TYPE_CHECKING:
     from lossflint.analysis.model import SemanticModel
@@ -315,6 +322,44 @@ oscillates) instead of decreasing.
     ]
 
     def check(self, model: SemanticModel) -> Iterator[Finding]:
+        yield from self._in_loops(model)
+        yield from self._step_functions_elsewhere(model)
+
+    def _step_functions_elsewhere(self, model: SemanticModel) -> Iterator[Finding]:
+        """A loop that runs another module's step function (``agent.update(x,
+        y)``: a backward and a step, no loop of its own) and clears nothing,
+        there or here: reported at the call, naming the step (that module's
+        lint cannot know no caller clears)."""
+        reported: set[int] = set()
+        for loop in loops(model).loops:
+            if loop.has("zero_grad", via_calls=True) or loop.has("grad_set", via_calls=True):
+                continue
+            if loop.has("optim_ctor"):
+                continue
+            kinds: dict[int, set[str]] = {}
+            for event in loop.events:
+                if event.event.far and not event.event.inner:
+                    kinds.setdefault(id(event.node), set()).add(event.kind)
+            for event in loop.of("step"):
+                call = event.node
+                if not event.event.far or event.event.inner or event.event.closure:
+                    continue
+                if not {"backward", "step"} <= kinds.get(id(call), set()) or id(call) in reported:
+                    continue
+                far = elsewhere(model, loop, event)
+                if far is None:
+                    continue
+                reported.add(id(call))
+                yield Finding(
+                    call,
+                    f"`{short(model, call)}` runs a training step ({far.describe()}: "
+                    "`backward()` then `step()`) and nothing in this loop or that step "
+                    "clears the gradients: every step uses the sum of all batches so far; "
+                    "call `optimizer.zero_grad()` in the loop or in the step",
+                    related=(related_elsewhere("the step", far),),
+                )
+
+    def _in_loops(self, model: SemanticModel) -> Iterator[Finding]:
         reported: set[int] = set()
         for _index, loop in iterations(model):
             if loop.has("zero_grad", via_calls=True) or loop.has("grad_set", via_calls=True):

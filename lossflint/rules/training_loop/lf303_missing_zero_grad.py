@@ -31,7 +31,10 @@ class MissingZeroGrad(Rule):
 Flags the `step()` of a training iteration (a loop with `backward()` and an optimiser
 `step()`) in which nothing clears the gradients: no `optimizer.zero_grad()`,
 `model.zero_grad()`, `p.grad = None` or `p.grad.zero_()` anywhere in the loop,
-directly, under an `if`, or in a same-file function the loop calls.
+directly, under an `if`, or in a same-file function the loop calls. A hand-written
+update (`p.data -= lr * p.grad`) is a step. When the loop runs another module's
+step function (`agent.update(x, y)`: a backward and a step) and neither clears, the
+finding is at that call and names the step.
 """
     why = """
 `backward()` adds to `.grad`. Without clearing, the gradient of step *n* is the sum

@@ -83,10 +83,11 @@ def _through_methods(model: SemanticModel) -> Iterator[Accumulation]:
         if func is None:
             yield from _through_foreign_method(model, call, owner)
             continue
-        if not isinstance(model.enclosing(func, cst.ClassDef), cst.ClassDef):
+        cls = model.enclosing(func, cst.ClassDef)
+        if not isinstance(cls, cst.ClassDef):
             continue
         if func not in kept:
-            kept[func] = _accumulated_parameters(func)
+            kept[func] = _accumulated_parameters(func, cls)
         if not kept[func]:
             continue
         params = [p.name.value for p in func.params.params][1:]
@@ -120,6 +121,28 @@ def _through_foreign_method(
             yield Accumulation(call, f"{owner}.{attr}", positional[position].value, method)
 
 
+def _backpropagated_attributes(cls: cst.ClassDef) -> frozenset[str]:
+    """``self.<attr>`` the class calls ``.backward()`` on or returns as is."""
+    found: set[str] = set()
+    for node in descendants(cls.body):
+        held: cst.BaseExpression | None = None
+        if (
+            isinstance(node, cst.Call)
+            and isinstance(node.func, cst.Attribute)
+            and node.func.attr.value == "backward"
+        ):
+            held = node.func.value
+        elif isinstance(node, cst.Return):
+            held = node.value
+        if (
+            isinstance(held, cst.Attribute)
+            and isinstance(held.value, cst.Name)
+            and held.value.value == "self"
+        ):
+            found.add(held.attr.value)
+    return frozenset(found)
+
+
 def class_accumulations(cls: cst.ClassDef) -> tuple[tuple[str, int, str], ...]:
     """(method, parameter position after ``self``, attribute) for each method of
     ``cls`` that adds a parameter into ``self`` (for the module's summary)."""
@@ -128,16 +151,19 @@ def class_accumulations(cls: cst.ClassDef) -> tuple[tuple[str, int, str], ...]:
         if not isinstance(stmt, cst.FunctionDef) or stmt.name.value.startswith("__"):
             continue
         params = [p.name.value for p in stmt.params.params][1:]
-        for name, attr in _accumulated_parameters(stmt).items():
+        for name, attr in _accumulated_parameters(stmt, cls).items():
             found.append((stmt.name.value, params.index(name), attr))
     return tuple(found)
 
 
-def _accumulated_parameters(func: cst.FunctionDef) -> dict[str, str]:
-    """Parameter → the ``self`` attribute the method adds it into."""
+def _accumulated_parameters(func: cst.FunctionDef, cls: cst.ClassDef) -> dict[str, str]:
+    """Parameter → the ``self`` attribute the method adds it into; not an
+    attribute the class back-propagates or hands back itself (a gradient
+    accumulator: ``add(loss)`` sums, ``backward()`` runs ``self.total.backward()``)."""
     params = [p.name.value for p in func.params.params]
     if params[:1] != ["self"]:
         return {}
+    kept_for_backward = _backpropagated_attributes(cls)
     found: dict[str, str] = {}
     for node in descendants(func.body):
         target: cst.BaseExpression | None = None
@@ -154,6 +180,8 @@ def _accumulated_parameters(func: cst.FunctionDef) -> dict[str, str]:
         if not isinstance(target, cst.Attribute) or dotted_text(target.value) != "self":
             continue
         assert value is not None
+        if target.attr.value in kept_for_backward:
+            continue
         for name in params[1:]:
             if name not in found and any(
                 isinstance(n, cst.Name) and n.value == name for n in descendants(value)

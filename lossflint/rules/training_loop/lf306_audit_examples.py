@@ -76,6 +76,33 @@ AUDIT_INVALID = [
 ]
 
 AUDIT_VALID = [
+    # a gradient accumulator: its add() sums the losses that its backward()
+    # back-propagates once (detaching them would train nothing)
+    """
+    import torch
+    import torch.nn as nn
+
+    class LossAccumulator:
+        def __init__(self):
+            self.total = 0.0
+
+        def add(self, loss):
+            self.total += loss
+
+        def backward(self):
+            self.total.backward()
+            self.total = 0.0
+
+    model = nn.Linear(4, 2)
+    opt = torch.optim.SGD(model.parameters(), lr=0.1)
+    acc = LossAccumulator()
+    for i, (x, y) in enumerate(batches):
+        acc.add(nn.functional.cross_entropy(model(x), y))
+        if (i + 1) % 4 == 0:
+            opt.zero_grad()
+            acc.backward()
+            opt.step()
+    """,
     # `.data` has no autograd graph, inline and through a name (MorvanZhou, keon)
     """
     import torch

@@ -902,7 +902,17 @@ class GradientFacts:
         bindings = self.model.bindings(func.value) or []
         values = [b.node for b in bindings if b.kind == "assign"]
         # `del knn` (Kaggle's memory hygiene) binds nothing
-        deleted = _deletions(self.model.scope_of(func).node, func.value.value)
+        scope = self.model.scope_of(func).node
+        name = func.value.value
+        deleted = len(
+            [
+                node
+                for node in self.model.nodes_of_type(cst.Del)
+                if isinstance(node, cst.Del)
+                and self.model.scope_of(node).node is scope
+                and name in _deleted_names(node)
+            ]
+        )
         return (
             bool(values)
             and len(values) + deleted == len(bindings)
@@ -993,22 +1003,15 @@ def _is_metric_class(cls: cst.ClassDef) -> bool:
 _METRIC_KEYWORDS = frozenset({"metrics", "weighted_metrics"})
 
 
-def _deletions(scope: cst.CSTNode, name: str) -> int:
-    """How many ``del`` statements of ``scope`` (not of nested functions) delete ``name``."""
-    found = 0
-    todo: list[cst.CSTNode] = list(scope.children)
-    while todo:
-        node = todo.pop()
-        if isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
-            continue
-        if isinstance(node, cst.Del):
-            targets = node.target.elements if isinstance(node.target, cst.Tuple) else [node.target]
-            for target in targets:
-                value = target.value if isinstance(target, cst.Element) else target
-                if isinstance(value, cst.Name) and value.value == name:
-                    found += 1
-        todo.extend(node.children)
-    return found
+def _deleted_names(node: cst.Del) -> set[str]:
+    """The plain names ``del a, b`` unbinds."""
+    targets = node.target.elements if isinstance(node.target, cst.Tuple) else [node.target]
+    return {
+        value.value
+        for target in targets
+        for value in [target.value if isinstance(target, cst.Element) else target]
+        if isinstance(value, cst.Name)
+    }
 
 
 def _is_data_mapping_argument(model: ModuleIndex, ref: cst.CSTNode) -> bool:

@@ -24,6 +24,7 @@ import libcst as cst
 from lossflint.analysis import apis
 from lossflint.analysis.names import dotted_text
 from lossflint.analysis.numerics import imports_framework
+from lossflint.analysis.walk import descendants
 
 if TYPE_CHECKING:
     from lossflint.analysis.index import ModuleIndex
@@ -88,14 +89,12 @@ def _tensor_of(target: cst.BaseExpression) -> str | None:
 
 def _reads_grad_of(expr: cst.BaseExpression, tensor: str) -> bool:
     wanted = tensor + ".grad"
-    todo: list[cst.CSTNode] = [expr]
-    while todo:
-        node = todo.pop()
-        if isinstance(node, cst.Attribute) and node.attr.value == "grad":
-            if dotted_text(node) == wanted:
-                return True
-        todo.extend(node.children)
-    return False
+    return any(
+        isinstance(node, cst.Attribute)
+        and node.attr.value == "grad"
+        and dotted_text(node) == wanted
+        for node in descendants(expr)
+    )
 
 
 def _fresh_each_pass(model: ModuleIndex, update: ManualUpdate) -> bool:

@@ -26,6 +26,7 @@ from lossflint.analysis.interpreter.syntax import (
 )
 from lossflint.analysis.names import qualname_of_bindings
 from lossflint.analysis.values import ClassRef, Foreign, FunctionRef, Instance, Instances
+from lossflint.analysis.walk import calls_in
 from lossflint.project import bridge, callers
 from lossflint.project.context import FOR_SUMMARY
 from lossflint.project.context import current as project_context
@@ -886,14 +887,10 @@ def _calls_a_parameter(func: cst.FunctionDef) -> bool:
     """``func`` calls one of its parameters (``criterion(model(x), y)``) or
     steps, backs up or clears something (``loss.backward()``)."""
     params = set(param_names(func.params))
-    todo: list[cst.CSTNode] = [func.body]
-    while todo:
-        node = todo.pop()
-        if isinstance(node, cst.Call):
-            callee = node.func
-            if isinstance(callee, cst.Name) and callee.value in params:
-                return True
-            if isinstance(callee, cst.Attribute) and callee.attr.value in _TRAINING_METHODS:
-                return True
-        todo.extend(node.children)
+    for call in calls_in(func.body):
+        callee = call.func
+        if isinstance(callee, cst.Name) and callee.value in params:
+            return True
+        if isinstance(callee, cst.Attribute) and callee.attr.value in _TRAINING_METHODS:
+            return True
     return False

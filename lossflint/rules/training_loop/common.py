@@ -38,17 +38,24 @@ def own_iteration(loop: Loop) -> Loop | None:
     y)``, ``trainer.train_one_epoch(loader)``): that function is a step
     function or holds its own loop, and its own file reports what is wrong in
     it, where it is written. None when nothing is left."""
-    kinds: dict[int, set[str]] = {}
-    for event in loop.events:
-        if event.event.far:
-            kinds.setdefault(id(event.node), set()).add(event.kind)
-    whole = {call for call, seen in kinds.items() if {"backward", "step"} <= seen}
+    whole = whole_iteration_calls(loop)
     if not whole:
         return loop
     events = [e for e in loop.events if not (e.event.far and id(e.node) in whole)]
     if not events:
         return None
     return Loop(loop.node, loop.parent, loop.children, events, loop.callee_kinds)
+
+
+def whole_iteration_calls(loop: Loop, *, own_loop: bool = True) -> set[int]:
+    """The calls (by id) of ``loop`` that run a backward and a step of another
+    module's function; ``own_loop=False``: only those whose events are not in
+    a loop of that function (a step function, not a ``train_one_epoch``)."""
+    kinds: dict[int, set[str]] = {}
+    for event in loop.events:
+        if event.event.far and (own_loop or not event.event.inner):
+            kinds.setdefault(id(event.node), set()).add(event.kind)
+    return {call for call, seen in kinds.items() if {"backward", "step"} <= seen}
 
 
 def elsewhere(model: SemanticModel, loop: Loop, event: LoopEvent) -> InlinedEvent | None:

@@ -14,8 +14,10 @@ from lossflint.rules.training_loop.common import (
     iterations,
     related_elsewhere,
     short,
+    whole_iteration_calls,
     written,
 )
+from lossflint.rules.training_loop.lf303_audit_examples import AUDIT_VALID
 
 if TYPE_CHECKING:
     from lossflint.analysis.model import SemanticModel
@@ -155,34 +157,7 @@ oscillates) instead of decreasing.
         ),
     ]
     VALID = [
-        # the gradients filled with zeros by hand (d2l's conv-layer chapter)
-        """
-        import torch
-
-        for i in range(20):
-            l = ((conv2d(X) - Y) ** 2).sum()
-            l.backward()
-            conv2d.weight.data -= lr * conv2d.weight.grad
-            conv2d.bias.data -= lr * conv2d.bias.grad
-            conv2d.weight.grad.fill_(0)
-            conv2d.bias.grad.fill_(0)
-        """,
-        # a hand-written SGD step that clears what it used (d2l's `sgd`)
-        """
-        import torch
-
-        def sgd(params, lr, batch_size):
-            with torch.no_grad():
-                for param in params:
-                    param -= lr * param.grad / batch_size
-                    param.grad.zero_()
-
-        for epoch in range(3):
-            for X, y in data_iter(batch_size, features, labels):
-                l = squared_loss(net(X, w, b), y)
-                l.sum().backward()
-                sgd([w, b], lr, batch_size)
-        """,
+        *AUDIT_VALID,
         # an adversarial input made a fresh leaf every pass: no gradient accumulates
         """
         import torch
@@ -339,15 +314,12 @@ oscillates) instead of decreasing.
                 continue
             if loop.has("optim_ctor"):
                 continue
-            kinds: dict[int, set[str]] = {}
-            for event in loop.events:
-                if event.event.far and not event.event.inner:
-                    kinds.setdefault(id(event.node), set()).add(event.kind)
+            steps_elsewhere = whole_iteration_calls(loop, own_loop=False)
             for event in loop.of("step"):
                 call = event.node
                 if not event.event.far or event.event.inner or event.event.closure:
                     continue
-                if not {"backward", "step"} <= kinds.get(id(call), set()) or id(call) in reported:
+                if id(call) not in steps_elsewhere or id(call) in reported:
                     continue
                 far = elsewhere(model, loop, event)
                 if far is None:

@@ -256,7 +256,11 @@ def test_summary_json_round_trip() -> None:
         lambda d: d.update(parsed=1),
         lambda d: d.update(star="Net"),
         lambda d: d["names"].update(x={"t": "Evil"}),
-        lambda d: d["names"].update(x={"t": "STensor", "kind": "PROBS"}),
+        # a field left out is its default (the encoding omits defaults), but
+        # a required one missing, a wrong type or an unknown field is damage
+        lambda d: d["names"].update(x={"t": "STensor"}),
+        lambda d: d["names"].update(x={"t": "STensor", "kind": 3}),
+        lambda d: d["names"].update(x={"t": "STensor", "kind": "PROBS", "evil": 1}),
         lambda d: d["functions"]["fit"].update(line=2**40),
         lambda d: d.update(extra=1),
     ],
@@ -581,6 +585,24 @@ GOLDEN = {
     "model_by_option": ["main.py:21:12: LF102"],
     # an AverageMeter in utils.py whose update adds the loss tensor into its sum
     "meter_update": ["train.py:17:9: LF306"],
+    # the Keras facts pin a builder's parameters from other files' calls too:
+    # `image_backbone()` relies on its channels-first default; the other call
+    # passes its own shape (silent)
+    "keras_builder_defaults": ["builders.py:9:9: LF411"],
+    # geometry.py's helper returns a cosine similarity (its summary says so)
+    "cosine_helper": ["losses.py:8:13: LF207"],
+    # a keras.Model subclass of models.py whose call() ends in a Dense without
+    # activation, compiled in train.py with a probability loss (its softmax twin: silent)
+    "keras_subclass": ["train.py:9:34: LF402"],
+    # the init function's file builds no layer; the model applying it is elsewhere
+    "init_elsewhere": ["utils/init.py:8:9: LF315"],
+    # the data set's class (datasets.py) and the loop that trains on the loader
+    # (engine.py) are in other modules, or the loader is built by a factory whose caller trains on it
+    "loader_elsewhere": [
+        "datasets.py:49:13: LF602",
+        "datasets.py:55:12: LF602",
+        "train.py:14:16: LF602",
+    ],
     # a shape tuple written in config.py reaches the layer built in model.py
     # (and a factory's units default naming a constant of config.py)
     "keras_config_shapes": ["model.py:11:13: LF408", "train.py:6:54: LF409"],

@@ -164,6 +164,15 @@ def _accumulated_parameters(func: cst.FunctionDef, cls: cst.ClassDef) -> dict[st
     if params[:1] != ["self"]:
         return {}
     kept_for_backward = _backpropagated_attributes(cls)
+    # ``v = v.data.sum()`` before ``self.sum += v``: the name no longer holds
+    # what the caller passed (clovaai's Averager)
+    rebound = {
+        t.target.value
+        for node in descendants(func.body)
+        if isinstance(node, cst.Assign)
+        for t in node.targets
+        if isinstance(t.target, cst.Name)
+    }
     found: dict[str, str] = {}
     for node in descendants(func.body):
         target: cst.BaseExpression | None = None
@@ -183,11 +192,21 @@ def _accumulated_parameters(func: cst.FunctionDef, cls: cst.ClassDef) -> dict[st
         if target.attr.value in kept_for_backward:
             continue
         for name in params[1:]:
-            if name not in found and any(
-                isinstance(n, cst.Name) and n.value == name for n in descendants(value)
-            ):
+            if name in found or name in rebound:
+                continue
+            uses = [n for n in descendants(value) if isinstance(n, cst.Name) and n.value == name]
+            if uses and not all(_detaching_use(value, use) for use in uses):
                 found[name] = target.attr.value
     return found
+
+
+def _detaching_use(root: cst.CSTNode, name: cst.Name) -> bool:
+    """``name`` is read as ``name.data``, ``name.item()``, ``name.detach()``
+    (a value without a graph) inside ``root``."""
+    for node in descendants(root):
+        if isinstance(node, cst.Attribute) and node.value is name:
+            return node.attr.value == "data" or node.attr.value in apis.DETACHING_METHODS
+    return False
 
 
 @dataclass(frozen=True)

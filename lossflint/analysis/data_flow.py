@@ -32,12 +32,15 @@ import libcst as cst
 
 from lossflint.analysis import apis
 from lossflint.analysis.calls import argument, keyword, literal_value, positional
+from lossflint.analysis.datasets import ordered_dataset
 from lossflint.analysis.interpreter import Env, Interpreter
-from lossflint.analysis.interpreter.syntax import statements_of
 from lossflint.analysis.loops import LoopIndex, loops
 from lossflint.analysis.names import dotted_text
-from lossflint.analysis.values import ClassRef, Instance, TupleValue, Value
-from lossflint.analysis.walk import calls_in, memo_of, nodes_in
+from lossflint.analysis.values import DictValue, Foreign, Instance, TupleValue, Value
+from lossflint.analysis.walk import calls_in, memo_of, nodes_in, own_returns
+from lossflint.project import bridge, callers
+from lossflint.project.context import current as project_context
+from lossflint.project.summary import SFunction, SInstance
 
 if TYPE_CHECKING:
     from lossflint.analysis.index import ModuleIndex
@@ -58,6 +61,17 @@ class DataSet:
 @dataclass(frozen=True)
 class Loader:
     call: cst.Call = field(repr=False)
+
+
+@dataclass(frozen=True)
+class Returned:
+    """What a call of another project module's function returned (``part``
+    ""), or one item of it (``part`` "0" for a tuple's first, "train" for a
+    dict's key): a loop here that trains on it tells that module its loader
+    is a training loader (``CallRecord.trained``)."""
+
+    call: cst.Call = field(repr=False)
+    part: str = ""
 
 
 @dataclass(frozen=True)
@@ -146,9 +160,20 @@ class DataFacts(Interpreter[Any]):
         self.leaks: list[Leak] = []
         self.lightning_fits: list[tuple[Loader, cst.Call]] = []
         self.next_calls: dict[cst.Call, Loader] = {}
+        #: calls of other modules' functions whose result (or an item of it) a
+        #: loop here trains on: the call → the parts
+        self.trained_returns: dict[cst.Call, tuple[str, ...]] = {}
+        #: what other modules' functions returned, handed to another module's
+        #: function that trains on it
+        self.returned_trained_elsewhere: list[Returned] = []
+        #: loaders handed to another module's function that trains on them
+        #: (``train_one_epoch(model, loader, ...)`` in ``engine.py``)
+        self.trained_elsewhere: dict[cst.Call, tuple[Loader, str]] = {}
         self._slices: dict[cst.CSTNode, list[tuple[str, str, cst.CSTNode]]] = {}
         self._adapted: dict[Data, tuple[cst.Call, str]] = {}
-        if self._relevant():
+        #: whether the interpreter ran (a file it is not relevant to has no facts)
+        self.ran = self._relevant()
+        if self.ran:
             self.run()
 
     def _relevant(self) -> bool:
@@ -168,7 +193,14 @@ class DataFacts(Interpreter[Any]):
                 isinstance(node, cst.FunctionDef) and node.name.value == "train_dataloader"
                 for node in self.model.scopes
             )
-        if scaler or (loader and trains):
+        if scaler or (loader and (trains or project_context() is not None)):
+            # in a project, another module's function may train on the loader
+            return True
+        if project_context() is not None and (
+            trains or any(e.kind == "backward" for e in loops(self.model).events)
+        ):
+            # a loop here (or another module's function it calls) may train on
+            # a loader another module's function returns
             return True
         return _has_formula(self.model)
 
@@ -182,6 +214,8 @@ class DataFacts(Interpreter[Any]):
             len(self.leaks),
             len(self.lightning_fits),
             len(self.next_calls),
+            len(self.trained_elsewhere),
+            len(self.returned_trained_elsewhere),
             len(self._adapted),
             sum(len(found) for found in self._slices.values()),
             len(self._slices),
@@ -190,6 +224,7 @@ class DataFacts(Interpreter[Any]):
     def begin_round(self) -> None:
         self.loaders, self.leaks, self.lightning_fits = {}, [], []
         self.next_calls, self._slices, self._adapted = {}, {}, {}
+        self.trained_elsewhere, self.returned_trained_elsewhere = {}, []
 
     def worth_another_round(self) -> bool:
         return bool(self.loaders or self.leaks or self._slices or self._adapted)
@@ -199,6 +234,79 @@ class DataFacts(Interpreter[Any]):
         # is what setup's body leaves (its locals: the split parts), like __init__'s
         setup = func.name.value in apis.LIGHTNING_SETUP_HOOKS
         return super()._attrs_set_by(cls, func, flow or setup)
+
+    def _call(self, call: cst.Call, callee: Any, args: list[Any], env: Env) -> Any:
+        if isinstance(callee, Foreign) and isinstance(callee.ref, SFunction):
+            self._note_trained_elsewhere(call, callee.ref, args, 0)
+            result = super()._call(call, callee, args, env)
+            return Returned(call) if result is None else result
+        return super()._call(call, callee, args, env)
+
+    def _assign(self, target: cst.BaseExpression, value: Any, env: Env) -> None:
+        if (
+            isinstance(value, Returned)
+            and not value.part
+            and isinstance(target, (cst.Tuple, cst.List))
+            and not any(isinstance(e, cst.StarredElement) for e in target.elements)
+        ):
+            # ``train_loader, val_loader = get_loaders(cfg)``
+            for position, element in enumerate(target.elements):
+                self._assign(element.value, Returned(value.call, str(position)), env)
+            return
+        super()._assign(target, value, env)
+
+    def dict_display(self, expr: cst.Dict, items: list[tuple[str, Any]]) -> Any:
+        return DictValue(tuple(items))
+
+    def foreign_method_call(
+        self, call: cst.Call, receiver: Foreign, name: str, args: list[Any], env: Env
+    ) -> Any:
+        method = bridge.attribute(receiver.ref, name)
+        if isinstance(method, SFunction) and isinstance(receiver.ref, SInstance):
+            self._note_trained_elsewhere(call, method, args, 1)  # after ``self``
+        return super().foreign_method_call(call, receiver, name, args, env)
+
+    def _note_trained_elsewhere(
+        self, call: cst.Call, ref: SFunction, args: list[Any], skip: int
+    ) -> None:
+        """A loader passed to a parameter that the other module's function
+        iterates while it trains (``FunctionSummary.trains_on``)."""
+        if not self.recording or not any(isinstance(a, (Loader, Returned)) for a in args):
+            return
+        context = project_context()
+        summary = context.function_summary(ref) if context is not None else None
+        if summary is None or not summary.trains_on or any(a.star for a in call.args):
+            return
+        params = summary.params[skip:]
+        position = 0
+        for arg, value in zip(call.args, args, strict=True):
+            if arg.keyword is not None:
+                param: str | None = arg.keyword.value
+            else:
+                param = params[position] if position < len(params) else None
+                position += 1
+            if param not in summary.trains_on:
+                continue
+            if isinstance(value, Loader):
+                self.trained_elsewhere[call] = (value, f"{ref.file}:{summary.line}")
+            elif isinstance(value, Returned):
+                # ``Trainer(...).fit(train_dl, ...)`` with ``train_dl`` from
+                # ``build_loaders(cfg)`` of a third module
+                self.returned_trained_elsewhere.append(value)
+
+    def call_value(self, call: cst.Call, callee: Any, args: list[Any], env: Env) -> Any:
+        # ``norm(X)`` of a Keras ``Normalization`` adapted on ``X``: transformed
+        # with the statistics of all its rows
+        if (
+            isinstance(callee, Scaler)
+            and callee.keras
+            and callee.fit is not None
+            and callee.data is not None
+            and args
+            and args[0] == callee.data
+        ):
+            return Fitted(callee.fit, "transform")
+        return super().call_value(call, callee, args, env)
 
     def join(self, a: Any, b: Any) -> Any:
         # two parts (``create_loader(df_train)`` and ``create_loader(df_val)``
@@ -223,7 +331,7 @@ class DataFacts(Interpreter[Any]):
             return DataSet("shuffled", call)
         if qualname in apis.ITERATION_WRAPPERS:
             first = args[0] if args and call.args[0].keyword is None else None
-            return first if isinstance(first, Loader) else None
+            return first if isinstance(first, (Loader, Returned)) else None
         if qualname == apis.NEXT:
             if args and isinstance(args[0], Loader) and self.recording:
                 self.next_calls[call] = args[0]
@@ -254,7 +362,7 @@ class DataFacts(Interpreter[Any]):
         return None
 
     def construct(self, call: cst.Call, cls: cst.ClassDef, args: list[Any]) -> Any:
-        if _any_shuffled(args) and self._map_style_class(cls):
+        if _any_shuffled(args) and ordered_dataset(self.model, cls):
             # a data set over arrays in a random order reads them in that order
             return DataSet("shuffled", call)
         return Instance(cls)
@@ -268,6 +376,11 @@ class DataFacts(Interpreter[Any]):
 
     def subscript(self, expr: cst.Subscript, base: Any) -> Any:
         first = expr.slice[0].slice if expr.slice else None
+        if isinstance(base, Returned) and not base.part and len(expr.slice) == 1:
+            key = literal_value(first.value) if isinstance(first, cst.Index) else None
+            if isinstance(key, (int, str)) and not isinstance(key, bool):
+                return Returned(base.call, str(key))  # ``get_loaders(cfg)["train"]``
+            return None
         if isinstance(first, cst.Slice) and (first.lower is not None or first.upper is not None):
             part: Any = Part(expr)
         else:
@@ -321,10 +434,10 @@ class DataFacts(Interpreter[Any]):
         dataset_expr = argument(call, 0, "dataset")
         if dataset_expr is None:
             return LoaderInfo(call, ordered=False)
-        map_style = (isinstance(dataset, DataSet) and dataset.style == "map") or (
-            isinstance(dataset, Instance)
-            and self._map_style_class(dataset.cls)
-            and not self._random_rows(dataset.cls)
+        map_style = (
+            (isinstance(dataset, DataSet) and dataset.style == "map")
+            or (isinstance(dataset, Instance) and ordered_dataset(self.model, dataset.cls))
+            or (isinstance(dataset, Foreign) and bridge.ordered_dataset(dataset.ref))
         )
         if not map_style:
             return LoaderInfo(call, ordered=False)
@@ -346,59 +459,6 @@ class DataFacts(Interpreter[Any]):
             # positional shuffle: rewrite the argument itself
             shuffle_arg = positional(call)[apis.LOADER_SHUFFLE_POSITION]
         return LoaderInfo(call, ordered=True, explicit=explicit, shuffle_arg=shuffle_arg)
-
-    def _map_style_class(self, cls: cst.ClassDef) -> bool:
-        """A same-file data set with ``__getitem__``, no ``__iter__``, not iterable."""
-        classes = self.mro(cls)
-        methods = {
-            stmt.name.value
-            for klass in classes
-            for stmt in statements_of(klass)
-            if isinstance(stmt, cst.FunctionDef)
-        }
-        if "__getitem__" not in methods or "__iter__" in methods:
-            return False
-        bases = [self.model.qualname(b.value) for klass in classes for b in klass.bases]
-        if any(b in apis.ITERABLE_DATASET_BASES for b in bases):
-            return False
-        # every base is this file's or torch's Dataset: nothing unseen adds `__iter__`
-        same_file = {id(k) for k in classes}
-        for klass in classes:
-            for base in klass.bases:
-                qualname = self.model.qualname(base.value)
-                if qualname in apis.MAP_DATASET_BASES:
-                    continue
-                ref = (
-                    self._static_ref(base.value.value) if isinstance(base.value, cst.Name) else None
-                )
-                if isinstance(ref, ClassRef) and id(ref.cls) in same_file:
-                    continue
-                return False
-        return True
-
-    def _random_rows(self, cls: cst.ClassDef) -> bool:
-        """Every array the data set keeps is drawn at random in ``__init__``
-        (Lightning's bug-report ``RandomDataset``: ``self.data =
-        torch.randn(length, size)``): i.i.d. rows, no order to learn."""
-        init = self.method(cls, "__init__")
-        if init is None:
-            return False
-        drawn = False
-        for node in nodes_in(init.body, cst.Assign, memo=memo_of(self.model)):
-            assert isinstance(node, cst.Assign)
-            if not any(
-                isinstance(t.target, cst.Attribute) and dotted_text(t.target.value) == "self"
-                for t in node.targets
-            ):
-                continue
-            value = node.value
-            if isinstance(value, cst.Call):
-                if self.model.qualname(value.func) not in apis.RANDOM_DRAWS:
-                    return False
-                drawn = True
-            elif not isinstance(value, (cst.Name, cst.Integer, cst.Float)):
-                return False
-        return drawn
 
     # --- preprocessing ---------------------------------------------------------------
 
@@ -516,6 +576,7 @@ class DataFacts(Interpreter[Any]):
         loop that runs a backward() and an optimiser step (itself or through the
         same-file functions it calls), or given to a Lightning trainer's ``fit``
         (or returned by a ``train_dataloader`` hook)."""
+        yield from self._returned_to_training()
         for node in self.model.parents:
             if type(node) is not cst.For:
                 continue
@@ -532,6 +593,12 @@ class DataFacts(Interpreter[Any]):
             loop = self.model.enclosing(call, cst.For, cst.While, cst.FunctionDef)
             if isinstance(loop, (cst.For, cst.While)) and _trains(self.model, index, loop):
                 yield self.loaders[loader.call], call, "loop"
+        for call, (loader, _) in self.trained_elsewhere.items():
+            arg = next((a.value for a in call.args if self.values.get(a.value) is loader), None)
+            if arg is not None and _evaluation_name(self.model, arg):
+                continue
+            if loader.call in self.loaders:
+                yield self.loaders[loader.call], call, "function"
         for loader, fit in self.lightning_fits:
             if loader.call in self.loaders:
                 yield self.loaders[loader.call], fit, "lightning"
@@ -542,24 +609,68 @@ class DataFacts(Interpreter[Any]):
                         yield self.loaders[value.call], node, "hook"
 
     def _returned(self, func: cst.FunctionDef) -> Iterator[Any]:
-        class _Returns(cst.CSTVisitor):
-            def __init__(self) -> None:
-                self.found: list[cst.BaseExpression] = []
+        for node in own_returns(func):
+            if node.value is not None:
+                yield self.values.get(node.value)
 
-            def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
-                return node is func
+    def training_returns(self, index: LoopIndex) -> dict[cst.Call, tuple[str, ...]]:
+        """Calls of other project modules' functions whose result (or an item
+        of it) a loop here iterates while it trains (``for x, y in
+        train_loader`` after ``train_loader, _ = get_loaders(cfg)``)."""
+        found: dict[cst.Call, list[str]] = {}
+        for node in self.model.parents:
+            if type(node) is not cst.For:
+                continue
+            value = self.values.get(node.iter)
+            if (
+                isinstance(value, Returned)
+                and not _evaluation_name(self.model, node.iter)
+                and _trains(self.model, index, node)
+            ):
+                parts = found.setdefault(value.call, [])
+                if value.part not in parts:
+                    parts.append(value.part)
+        for value in self.returned_trained_elsewhere:
+            parts = found.setdefault(value.call, [])
+            if value.part not in parts:
+                parts.append(value.part)
+        return {call: tuple(parts) for call, parts in found.items()}
 
-            def visit_Return(self, node: cst.Return) -> None:
-                if node.value is not None:
-                    self.found.append(node.value)
-
-        visitor = _Returns()
-        func.visit(visitor)
-        for expr in visitor.found:
-            yield self.values.get(expr)
+    def _returned_to_training(self) -> Iterator[tuple[LoaderInfo, cst.CSTNode, str]]:
+        """Ordered loaders a module-level function here returns to a loop of
+        another module that trains on them (its ``CallRecord.trained``)."""
+        functions: dict[str, cst.FunctionDef] = {}
+        for call, info in self.loaders.items():
+            func = self.model.enclosing(call, cst.FunctionDef)
+            if (
+                info.ordered
+                and isinstance(func, cst.FunctionDef)
+                and self.model.parent(func) is self.model.module
+            ):
+                functions[func.name.value] = func
+        records = callers.external_calls(sorted(functions)) if functions else None
+        for name, found in (records or {}).items():
+            for record in found:
+                for part in record.trained:
+                    for value in self._returned(functions[name]):
+                        item = _item(value, part)
+                        if isinstance(item, Loader) and item.call in self.loaders:
+                            yield self.loaders[item.call], item.call, f"caller {record.trained_at}"
 
 
 # --- helpers -----------------------------------------------------------------------------
+
+
+def _item(value: Any, part: str) -> Any:
+    """``value``'s item ``part`` ("" itself, "0" a tuple's first, "train" a key)."""
+    if not part:
+        return value
+    if isinstance(value, TupleValue) and part.isdigit():
+        position = int(part)
+        return value.items[position] if position < len(value.items) else None
+    if isinstance(value, DictValue):
+        return value.get(part)
+    return None
 
 
 def _any_shuffled(args: list[Any]) -> bool:
@@ -587,6 +698,43 @@ def _trains(model: ModuleIndex, index: LoopIndex, loop: cst.For | cst.While) -> 
             if func is not None:
                 kinds |= index.function_kinds(func) & {"backward", "step"}
     return kinds == {"backward", "step"}
+
+
+def trained_parameters(
+    model: ModuleIndex, func: cst.FunctionDef, params: tuple[str, ...]
+) -> tuple[str, ...]:
+    """The parameters of ``func`` that one of its loops iterates (directly or
+    through ``enumerate``/``tqdm``) while it trains: a caller in another
+    module that passes a loader there trains on it."""
+    index = loops(model)
+    if not index.events:
+        return ()
+    found: list[str] = []
+    for loop in nodes_in(func.body, cst.For, memo=memo_of(model)):
+        assert isinstance(loop, cst.For)
+        iterated = _unwrapped(model, loop.iter)
+        if (
+            isinstance(iterated, cst.Name)
+            and iterated.value in params
+            and iterated.value not in found
+            and model.enclosing(loop, cst.FunctionDef, cst.Lambda) is func
+            and _trains(model, index, loop)
+        ):
+            found.append(iterated.value)
+    return tuple(found)
+
+
+def _unwrapped(model: ModuleIndex, expr: cst.BaseExpression) -> cst.BaseExpression:
+    """``enumerate(tqdm(loader))`` → ``loader``."""
+    while (
+        isinstance(expr, cst.Call)
+        and expr.args
+        and expr.args[0].keyword is None
+        and not expr.args[0].star
+        and model.qualname(expr.func) in apis.ITERATION_WRAPPERS
+    ):
+        expr = expr.args[0].value
+    return expr
 
 
 def _bound(model: ModuleIndex, expr: cst.BaseExpression | None) -> str:

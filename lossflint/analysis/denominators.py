@@ -60,7 +60,7 @@ def zero_able(
         terms = _add_terms(expr)
         frameworks: set[str | None] = set()
         for term in terms:
-            term = num.resolve(model, term)
+            term = num.resolve(model, _unweighted(num.resolve(model, term)))
             operand = num.sum_operand(model, term)
             if operand is None or _positive(model, operand):
                 return None, None
@@ -69,10 +69,26 @@ def zero_able(
             frameworks.add(num.framework(info.qualname) if info.qualname else None)
         if "numpy" in frameworks:
             return None, None
-        label = "a sum of counts" if all(num.is_count(model, t) for t in terms) else "a sum"
+        counts = all(
+            num.is_count(model, num.resolve(model, _unweighted(num.resolve(model, t))))
+            for t in terms
+        )
+        label = "a sum of counts" if counts else "a sum"
         known = frameworks - {None}
         return label, (known.pop() if len(known) == 1 and None not in frameworks else None)
     return None, None
+
+
+def _unweighted(term: cst.BaseExpression) -> cst.BaseExpression:
+    """``alpha * fp`` → ``fp``: a weighted count (Tversky's ``tp + a*fp + b*fn``)
+    is 0 when the count is, whatever the weight."""
+    if isinstance(term, cst.BinaryOperation) and isinstance(term.operator, cst.Multiply):
+        for weight, other in ((term.left, term.right), (term.right, term.left)):
+            if isinstance(weight, (cst.Name, cst.Integer, cst.Float)) or (
+                isinstance(weight, cst.Attribute) and isinstance(weight.value, cst.Name)
+            ):
+                return other
+    return term
 
 
 def _caller_mask_count(

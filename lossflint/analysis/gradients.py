@@ -72,10 +72,12 @@ from typing import TYPE_CHECKING
 import libcst as cst
 
 from lossflint.analysis import apis
+from lossflint.analysis.calls import argument, literal_value
 from lossflint.analysis.contexts import contexts
 from lossflint.analysis.kinds import kinds_of
 from lossflint.analysis.loops import loops
 from lossflint.analysis.names import dotted_text
+from lossflint.analysis.walk import own_returns
 from lossflint.project.callers import imported_elsewhere
 
 if TYPE_CHECKING:
@@ -941,6 +943,12 @@ class GradientFacts:
         for site in model.calls_to(*apis.AUTOGRAD_GRAD):
             if site.node.args:
                 roots.append(site.node.args[0].value)
+            if literal_value(argument(site.node, 4, "create_graph")) is True:
+                # a gradient penalty: the gradients are differentiated again,
+                # through what the function returns into its caller's loss
+                func = model.enclosing(site.node, cst.FunctionDef)
+                if isinstance(func, cst.FunctionDef):
+                    roots.extend(r.value for r in own_returns(func) if r.value is not None)
         return roots
 
     def _in_data_mapping(self, node: cst.CSTNode) -> bool:
@@ -1016,7 +1024,11 @@ def _deleted_names(node: cst.Del) -> set[str]:
 
 def _is_data_mapping_argument(model: ModuleIndex, ref: cst.CSTNode) -> bool:
     """``ds.map(parse)``, ``df.apply(clean)``: ``ref`` is the function a
-    pandas/tf.data/datasets mapping method runs on every element."""
+    pandas/tf.data/datasets mapping method runs on every element (either
+    branch of ``ds.map(parse_labeled if labeled else parse)`` too)."""
+    parent = model.parent(ref)
+    if isinstance(parent, cst.IfExp) and ref in (parent.body, parent.orelse):
+        ref = parent
     arg = model.parent(ref)
     if not isinstance(arg, cst.Arg) or arg.value is not ref:
         return False

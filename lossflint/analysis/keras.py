@@ -37,13 +37,15 @@ from lossflint.analysis import apis
 from lossflint.analysis.calls import argument, has_star_args, keyword, literal_value
 from lossflint.analysis.interpreter import Env, Interpreter
 from lossflint.analysis.keras_untrained import never_trained
+from lossflint.analysis.layer_lists import private_list
 from lossflint.analysis.names import dotted_text
-from lossflint.analysis.values import Foreign, Instance, TupleValue
+from lossflint.analysis.values import Foreign, Instance, TupleValue, common_tail
 from lossflint.project import bridge
 from lossflint.project.constants import import_literal
 from lossflint.project.context import current as project_context
 from lossflint.project.summary import (
     Origin,
+    SClass,
     SFunction,
     SKerasBatches,
     SKerasData,
@@ -334,6 +336,9 @@ class KerasFacts(Interpreter[Any]):
     # the data and labels that reach a fit in a function are those of its calls
     # (LF407/LF412/LF413: never a value a later notebook cell defines)
     GLOBALS_AT_CALL_SITES = True
+    # a builder's parameters are pinned by its calls in other files too, when
+    # they all agree: ``image_backbone()`` relies on ``input_shape=(3, 96, 96)``
+    PINS_FROM_OTHER_FILES = True
 
     def __init__(self, model: ModuleIndex) -> None:
         super().__init__(model, None)
@@ -451,7 +456,7 @@ class KerasFacts(Interpreter[Any]):
         if isinstance(a, KModel) and isinstance(b, KModel) and a != b:
             return self._join_models(a, b)
         if isinstance(a, LayerList) and isinstance(b, LayerList) and a != b:
-            return LayerList(_common_tail(a.items, b.items))
+            return LayerList(common_tail(a.items, b.items, None))
         return _join(a, b)
 
     def _assign(self, target: cst.BaseExpression, value: Any, env: Env) -> None:
@@ -503,7 +508,7 @@ class KerasFacts(Interpreter[Any]):
     @staticmethod
     def _common_tail(a: KModel, b: KModel) -> KModel:
         shape = a.input_shape if a.input_shape == b.input_shape else None
-        return KModel(a.node, _common_tail(a.layers, b.layers), a.style, shape)
+        return KModel(a.node, common_tail(a.layers, b.layers, None), a.style, shape)
 
     def _in_tape(self, node: cst.CSTNode) -> bool:
         """``node`` runs in a ``with tf.GradientTape() as tape:`` block."""
@@ -627,8 +632,17 @@ class KerasFacts(Interpreter[Any]):
             return KLoss(value.name, value.from_logits, node, "class", elsewhere=far, origin=origin)
         return super().from_summary(value, at)
 
+    def subclassed_model(self, cls: cst.ClassDef) -> KModel | None:
+        """The model a ``keras.Model`` subclass's ``call`` builds, if any."""
+        if not any(self.model.qualname(b.value) in apis.FUNCTIONAL_MODEL for b in cls.bases):
+            return None
+        return self._subclassed(cls)
+
     def call_foreign(self, call: cst.Call, callee: Foreign) -> Any:
         found = bridge.call(callee.ref)
+        if isinstance(callee.ref, SClass):
+            # ``ResidualMLP(n_classes=7)`` of a module whose class subclasses keras.Model
+            found = bridge.keras_subclass(callee.ref) or found
         if isinstance(found, SKerasLoss) and found.from_logits_param:
             found = replace(found, from_logits=_passed_flag(call, callee, found.from_logits_param))
         if isinstance(found, SKerasModel) and any(
@@ -937,7 +951,9 @@ class KerasFacts(Interpreter[Any]):
         input_shape: tuple[int | None, ...] | None = None
         if isinstance(layers_expr, cst.Name):
             held = self.eval_quietly(layers_expr, env)
-            if not isinstance(held, LayerList) or not self._private_list(layers_expr):
+            if not isinstance(held, LayerList) or not private_list(
+                self.model, layers_expr, apis.KERAS_SEQUENTIAL
+            ):
                 return None
             for item in held.items:
                 layers.extend(_as_layers(item))
@@ -967,41 +983,6 @@ class KerasFacts(Interpreter[Any]):
         self._note_first(model)
         self._note_model(model)
         return model
-
-    def _private_list(self, name: cst.Name) -> bool:
-        """Every use of ``name`` in its function (or module) builds it or hands
-        it to ``Sequential``: no call or alias can change it unseen."""
-        scopes = (cst.FunctionDef, cst.Lambda, cst.ClassDef)
-        function = self.model.enclosing(name, *scopes)
-        if not isinstance(function, (cst.FunctionDef, type(None))):
-            return False
-        root = function or self.model.module
-        for node in _names(root, name.value):
-            # a parameter (the caller's list), or a use from a nested function
-            if self.model.enclosing(node, *scopes) is not function:
-                return False
-            parent = self.model.parent(node)
-            grand = self.model.parent(parent) if parent is not None else None
-            if isinstance(parent, cst.AssignTarget) and parent.target is node:
-                continue
-            if isinstance(parent, cst.For) and parent.iter is node:
-                continue
-            if (
-                isinstance(parent, cst.Attribute)
-                and parent.value is node
-                and parent.attr.value in ("append", "extend")
-                and isinstance(grand, cst.Call)
-                and grand.func is parent
-            ):
-                continue
-            if (
-                isinstance(parent, cst.Arg)
-                and isinstance(grand, cst.Call)
-                and self.model.qualname(grand.func) in apis.KERAS_SEQUENTIAL
-            ):
-                continue
-            return False
-        return True
 
     def _note_model(self, model: KModel) -> None:
         if self.recording:
@@ -1259,19 +1240,6 @@ def _holds_labels(value: Any) -> bool:
     return isinstance(value, TupleValue) and any(isinstance(i, Labels) for i in value.items)
 
 
-def _common_tail(a: tuple[Any, ...], b: tuple[Any, ...]) -> tuple[Any, ...]:
-    """The items ``a`` and ``b`` end with alike, after one unknown (None) when
-    anything before them differs."""
-    tail: list[Any] = []
-    for x, y in zip(reversed(a), reversed(b), strict=False):
-        if x is None or x != y:
-            break
-        tail.append(x)
-    if len(tail) == len(a) == len(b):
-        return a
-    return (None, *reversed(tail))
-
-
 def _runs(model: ModuleIndex, iterable: cst.BaseExpression) -> bool:
     """Iterating ``iterable`` runs the body at least once (a literal says so)."""
     if isinstance(iterable, (cst.Tuple, cst.List)):
@@ -1299,15 +1267,6 @@ def _merge(facts: list[Any], fact: Any, *fields: str) -> None:
                     setattr(old, name, None)
             return
     facts.append(fact)
-
-
-def _names(root: cst.CSTNode, ident: str) -> Iterator[cst.Name]:
-    stack = [root]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, cst.Name) and node.value == ident:
-            yield node
-        stack.extend(node.children)
 
 
 def keyword_value(call: cst.Call, name: str) -> cst.BaseExpression | None:

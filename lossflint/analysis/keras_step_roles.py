@@ -19,6 +19,7 @@ Public API::
     from lossflint.analysis.keras_step_roles import swapped_in_keras_steps
 
     swapped_in_keras_steps(model)   # [SwappedLoss] (framework "keras")
+    swapped_in_loss_functions(model)  # ... in a custom ``def loss(y_true, y_pred)``
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from lossflint.analysis.calls import argument
 from lossflint.analysis.keras import KLoss, keras_facts
 from lossflint.analysis.loss_roles import SwappedLoss
 from lossflint.analysis.values import Instance
-from lossflint.analysis.walk import descendants
+from lossflint.analysis.walk import calls_in, descendants
 
 if TYPE_CHECKING:
     from lossflint.analysis.index import ModuleIndex
@@ -73,6 +74,44 @@ def _find(model: ModuleIndex) -> list[SwappedLoss]:
         self_name, labels = known
         if _is_prediction(model, step, first, self_name) and _is_labels(model, second, labels, 0):
             found.append(SwappedLoss(call, first, second, "keras", name))
+    return found
+
+
+def swapped_in_loss_functions(model: ModuleIndex) -> list[SwappedLoss]:
+    """A custom Keras loss or metric ``def loss(y_true, y_pred)`` -- Keras's
+    documented signature, so the roles of its parameters are known -- that
+    calls a Keras loss with them swapped: ``binary_crossentropy(y_pred, y_true)``."""
+    return model.analysis(_find_in_loss_functions)
+
+
+def _find_in_loss_functions(model: ModuleIndex) -> list[SwappedLoss]:
+    found: list[SwappedLoss] = []
+    functions = [
+        node
+        for node in model.scopes
+        if type(node) is cst.FunctionDef
+        and [p.name.value for p in (*node.params.posonly_params, *node.params.params)][:2]  # type: ignore[attr-defined]
+        == ["y_true", "y_pred"]
+    ]
+    for func in functions:
+        assert isinstance(func, cst.FunctionDef)
+        if _binding_count(model, func, "y_true") != 1 or _binding_count(model, func, "y_pred") != 1:
+            continue  # rebound in the function: the names no longer say the roles
+        for call in calls_in(func.body):
+            if model.enclosing(call, cst.FunctionDef, cst.Lambda) is not func:
+                continue
+            name = _keras_loss(model, model.qualname(call.func), call)
+            if name is None or name in apis.KERAS_REGRESSION_LOSSES:
+                continue
+            first = argument(call, 0, "y_true")
+            second = argument(call, 1, "y_pred")
+            if (
+                isinstance(first, cst.Name)
+                and first.value == "y_pred"
+                and isinstance(second, cst.Name)
+                and second.value == "y_true"
+            ):
+                found.append(SwappedLoss(call, first, second, "keras", name))
     return found
 
 

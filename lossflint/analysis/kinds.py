@@ -19,23 +19,28 @@ from lossflint.analysis import apis
 from lossflint.analysis.apis import Kind
 from lossflint.analysis.calls import argument, has_star_args, literal_value, positional
 from lossflint.analysis.interpreter import Env, Interpreter
+from lossflint.analysis.layer_lists import private_list
 from lossflint.analysis.names import dotted_text
 from lossflint.analysis.values import (
     UNKNOWN,
     ClassRef,
+    DictValue,
     Foreign,
     FunctionRef,
     Instance,
     Instances,
     Layer,
+    LayerList,
     LossObject,
     Sequential,
     Tensor,
     TupleValue,
     Value,
+    common_tail,
 )
 from lossflint.project.summary import (
     Origin,
+    SDict,
     SInstance,
     SLayer,
     SLoss,
@@ -180,6 +185,18 @@ class KindAnalysis(Interpreter[Value]):
                 return a
             others = tuple(dict.fromkeys((*a.others, b.ctor, *b.others)))
             return replace(a, others=tuple(c for c in others if c is not a.ctor))
+        if isinstance(a, LayerList) and isinstance(b, LayerList):
+            return LayerList(common_tail(a.items, b.items, UNKNOWN))
+        if isinstance(a, DictValue) and isinstance(b, DictValue) and a != b:
+            # ``return {"logits": z}`` on two paths: the keys both agree on
+            theirs_items = dict(b.items)
+            return DictValue(
+                tuple(
+                    (key, self.join(value, theirs_items[key]))
+                    for key, value in a.items
+                    if key in theirs_items
+                )
+            )
         mine, theirs = _instances(a), _instances(b)
         if a != b and mine is not None and theirs is not None:
             # `return FM(n)` / `return LR(n)` from one factory, `netD = _netD(...)
@@ -190,6 +207,9 @@ class KindAnalysis(Interpreter[Value]):
         return super().join(a, b)
 
     def binary(self, op: str, left: Value, right: Value, node: cst.CSTNode) -> Value:
+        if op == "Add" and isinstance(left, LayerList):
+            # ``layers += [nn.Linear(h, 1)]``
+            return LayerList(grown(left.items, right))
         if op == "Power" and isinstance(node, cst.BinaryOperation):
             exponent = literal_value(node.right)
             if (
@@ -203,6 +223,18 @@ class KindAnalysis(Interpreter[Value]):
 
     def unary(self, expr: cst.UnaryOperation, operand: Value) -> Value:
         return operand if _is_loss(operand) else UNKNOWN
+
+    def list_display(self, expr: cst.List, items: list[Value]) -> Value:
+        built: tuple[Value, ...] = ()
+        for element, value in zip(expr.elements, items, strict=True):
+            if type(element) is cst.StarredElement:
+                built = grown(built, value)
+            else:
+                built = (*built, value)
+        return LayerList(built)
+
+    def dict_display(self, expr: cst.Dict, items: list[tuple[str, Value]]) -> Value:
+        return DictValue(tuple(items))
 
     def api_call(self, call: cst.Call, qualname: str, args: list[Value], env: Env) -> Value:
         where = self.frame.label
@@ -277,13 +309,31 @@ class KindAnalysis(Interpreter[Value]):
 
     def _sequential(self, call: cst.Call, args: list[Value]) -> Value:
         if has_star_args(call):
-            return UNKNOWN
+            return self._unpacked_sequential(call, args)
         layers: list[Value] = list(args)
         if len(call.args) == 1 and isinstance(call.args[0].value, cst.Call):
             inner = call.args[0].value
             if self.model.qualname(inner.func) in ("collections.OrderedDict", "builtins.dict"):
                 layers = self._ordered_dict_layers(inner)
         return Sequential(tuple(layers), origin=call)
+
+    def _unpacked_sequential(self, call: cst.Call, args: list[Value]) -> Value:
+        """``nn.Sequential(*layers)`` of a list built here, or
+        ``nn.Sequential(*block(a, b), nn.Linear(b, 1))``: the layers after
+        what cannot be seen still say what the stack outputs."""
+        layers: tuple[Value, ...] = ()
+        for arg, value in zip(call.args, args, strict=True):
+            if arg.star == "**" or arg.keyword is not None:
+                return UNKNOWN
+            if not arg.star:
+                layers = (*layers, value)
+            elif isinstance(arg.value, cst.Name) and private_list(
+                self.model, arg.value, apis.SEQUENTIAL
+            ):
+                layers = grown(layers, value)
+            else:
+                layers = (*layers, UNKNOWN)
+        return Sequential(layers, origin=call)
 
     def _ordered_dict_layers(self, call: cst.Call) -> list[Value]:
         if len(call.args) != 1 or not isinstance(call.args[0].value, (cst.List, cst.Tuple)):
@@ -306,6 +356,8 @@ class KindAnalysis(Interpreter[Value]):
         self, call: cst.Call, func: cst.Attribute, receiver: Value, args: list[Value], env: Env
     ) -> Value:
         name = func.attr.value
+        if isinstance(receiver, (LayerList, DictValue)):
+            return _container_method(call, func, receiver, args, env)
         if isinstance(receiver, ForeignLoss):
             if name in _LAYER_SELF_METHODS:
                 return receiver
@@ -407,6 +459,8 @@ class KindAnalysis(Interpreter[Value]):
             return Tensor(kind, value.float_cast, where=where, site=value.origin)
         if isinstance(value, STuple):
             return TupleValue(tuple(self.from_summary(item) for item in value.items))
+        if isinstance(value, SDict):
+            return DictValue(tuple((k, self.from_summary(v)) for k, v in value.items.items()))
         if isinstance(value, SLoss) and value.functional in apis.LOSS_FUNCTIONS:
             return ForeignLoss(value)
         if isinstance(value, SLayer):
@@ -560,6 +614,47 @@ def _same_construction(model: ModuleIndex, a: cst.Call, b: cst.Call) -> bool:
         and model.code(x.value) == model.code(y.value)
         for x, y in zip(a.args, b.args, strict=True)
     )
+
+
+def grown(items: tuple[Value, ...], added: Value) -> tuple[Value, ...]:
+    """``items`` followed by the items of ``added`` (a list we know, else an
+    unknown run of items)."""
+    if isinstance(added, LayerList):
+        return (*items, *added.items)
+    return (*items, UNKNOWN)
+
+
+def _container_method(
+    call: cst.Call,
+    func: cst.Attribute,
+    receiver: LayerList | DictValue,
+    args: list[Value],
+    env: Env,
+) -> Value:
+    """``layers.append(layer)`` / ``layers.extend(more)`` grow the list;
+    ``out.get("probs")`` reads the dict; any other method may change either."""
+    name = func.attr.value
+    key = dotted_text(func.value)
+    if isinstance(receiver, DictValue):
+        if name == "get" and call.args and isinstance(literal_value(call.args[0].value), str):
+            found = receiver.get(str(literal_value(call.args[0].value)))
+            return found if found is not None and len(call.args) == 1 else UNKNOWN
+        if name in _READING_DICT_METHODS:
+            return UNKNOWN
+    elif key is not None and len(args) == 1 and not call.args[0].star:
+        if name == "append":
+            env[key] = LayerList((*receiver.items, args[0]))
+            return UNKNOWN
+        if name == "extend":
+            env[key] = LayerList(grown(receiver.items, args[0]))
+            return UNKNOWN
+    if key is not None and key in env:
+        env[key] = UNKNOWN
+    return UNKNOWN
+
+
+#: dict methods that change nothing
+_READING_DICT_METHODS = frozenset({"get", "keys", "values", "items", "copy"})
 
 
 def _arith(left: Value, right: Value) -> Value:

@@ -12,7 +12,8 @@ argument passed (``self`` the receiver of the call), any other name stays
 the callee's own (``train_step:opt``). Only a callee whose gradient events
 all run once on every call is inlined -- one with such an event under an
 ``if``, in a loop or in a nested function might not run it, and guessing
-would make rules fire on correct code -- and only one level deep.
+would make rules fire on correct code (a clip or a scheduler step under an
+``if`` is left out, the rest inlined) -- and only one level deep.
 """
 
 from __future__ import annotations
@@ -52,6 +53,10 @@ _E = TypeVar("_E", bound=_Event)
 #: construction have rules of their own that follow calls)
 INLINED = frozenset({"zero_grad", "backward", "unscale", "clip", "step", "sched_step"})
 
+#: events a callee may skip under a condition (a configured clip, a scheduler
+#: stepped every n iterations) and still be inlined without them: no rule fires
+#: because one of them is missing
+OPTIONAL_EVENTS = frozenset({"clip", "sched_step"})
 _BRANCHES = (
     cst.If,
     cst.IfExp,
@@ -82,8 +87,12 @@ def callee_events(
         return []
     if any(a is func for a in model.ancestors(call)):
         return None  # recursion
-    if any(_guarded(model, e, func) for e in own):
+    guarded = [e for e in own if _guarded(model, e, func)]
+    if any(e.kind not in OPTIONAL_EVENTS for e in guarded):
         return None
+    # ``if self.grad_clip: clip_grad_norm_(...)``: the rest still runs on every
+    # call; leaving out an optional event can only silence an order rule
+    own = [e for e in own if e not in guarded]
     names = _argument_names(call, func)
     return [(e, _rename(e.receiver, names, func)) for e in own]
 

@@ -75,6 +75,8 @@ def _find(model: ModuleIndex) -> list[SwappedLoss]:
     for site in model.calls:
         call = site.node
         name = _keras_loss(model, site.qualname, facts.value(call.func))
+        if name is None and site.method == "update_state":
+            name = _ordered_metric(model, call)  # ``acc.update_state(preds, labels)``
         if name is None or name in apis.KERAS_REGRESSION_LOSSES:
             continue
         first = argument(call, 0, "y_true")
@@ -90,6 +92,22 @@ def _find(model: ModuleIndex) -> list[SwappedLoss]:
         ):
             found.append(SwappedLoss(call, first, second, "keras", name))
     return found
+
+
+def _ordered_metric(model: ModuleIndex, call: cst.Call) -> str | None:
+    """``acc.update_state(...)`` of ``acc = keras.metrics.SparseCategoricalAccuracy()``
+    (bound once): a metric whose value depends on which argument is the labels."""
+    func = call.func
+    if not isinstance(func, cst.Attribute) or not isinstance(func.value, cst.Name):
+        return None
+    bindings = model.bindings(func.value) or []
+    if len(bindings) != 1 or not isinstance(bindings[0].node, cst.Call):
+        return None
+    qualname = model.qualname(bindings[0].node.func) or ""
+    if not qualname.startswith(apis.METRICS_PREFIX):
+        return None
+    short = qualname.rsplit(".", 1)[-1]
+    return short if short in apis.ORDERED_KERAS_METRICS else None
 
 
 def _keras_loss(model: ModuleIndex, qualname: str | None, value: object) -> str | None:

@@ -20,7 +20,10 @@ from lossflint.analysis.apis import Kind
 from lossflint.analysis.calls import argument, keyword, literal_value, positional
 from lossflint.analysis.contexts import contexts
 from lossflint.analysis.kinds import kinds_of
-from lossflint.analysis.values import Tensor
+from lossflint.analysis.values import Foreign, FunctionRef, Tensor
+from lossflint.analysis.walk import descendants, own_returns
+from lossflint.project.context import current as project_context
+from lossflint.project.summary import SFunction
 
 if TYPE_CHECKING:
     from lossflint.analysis.index import ModuleIndex
@@ -118,6 +121,13 @@ def bound_value(model: ModuleIndex, name: cst.Name) -> cst.BaseExpression | None
     if owner is None:
         return None
     bindings = owner.bindings[name.value]
+    if len(bindings) == 2 and {b.kind for b in bindings} == {"param", "assign"}:
+        # ``def cosine(a, b): a = F.normalize(a, dim=-1) ...``: the parameter
+        # rebound once at the top of the body, before the use
+        (assign,) = [b for b in bindings if b.kind == "assign"]
+        if not _rebound_before(model, owner.node, assign.node, name):
+            return None
+        bindings = [assign]
     if len(bindings) != 1 or bindings[0].kind != "assign":
         return None
     value = bindings[0].node
@@ -126,6 +136,27 @@ def bound_value(model: ModuleIndex, name: cst.Name) -> cst.BaseExpression | None
     if name.value in _mutated_in(model, owner.node):
         return None
     return value
+
+
+def _rebound_before(
+    model: ModuleIndex, func: cst.CSTNode, value: cst.CSTNode | None, use: cst.Name
+) -> bool:
+    """``value`` is assigned by a statement of ``func``'s own body (not in a
+    branch or a loop) that comes before the one holding ``use``."""
+    if not isinstance(func, cst.FunctionDef) or not isinstance(func.body, cst.IndentedBlock):
+        return False
+    body = list(func.body.body)
+
+    def top(node: cst.CSTNode | None) -> int:
+        while node is not None:
+            parent = model.parent(node)
+            if parent is func.body:
+                return body.index(node)  # type: ignore[arg-type]
+            node = parent
+        return -1
+
+    where, used = top(value), top(use)
+    return 0 <= where < used
 
 
 def assignments(model: ModuleIndex, name: cst.Name) -> list[cst.BaseExpression]:
@@ -762,7 +793,10 @@ def is_cosine(model: ModuleIndex, expr: cst.BaseExpression, depth: int = 3) -> b
             if info.qualname == apis.EINSUM:
                 args = args[1:]
             return len(args) == 2 and all(is_normalised(model, a.value) for a in args)
-        return False
+        # ``pairwise_cosine(a, b)`` imported from another project module
+        return info.method is None and depth > 0 and _returns_cosine(model, info.node, depth - 1)
+    if isinstance(expr, cst.Call):
+        return depth > 0 and _returns_cosine(model, expr, depth - 1)
     if is_binop(expr, cst.MatrixMultiply):
         return _product_of_normalised(model, expr)
     if is_binop(expr, cst.Divide):
@@ -775,6 +809,39 @@ def is_cosine(model: ModuleIndex, expr: cst.BaseExpression, depth: int = 3) -> b
                 for side in (denominator.left, denominator.right)
             )
     return False
+
+
+def _returns_cosine(model: ModuleIndex, call: cst.Call, depth: int) -> bool:
+    """``pairwise_cosine(a, b)``: a same-file function whose every ``return``
+    is a cosine similarity, or another project module's whose summary says so."""
+    value = kinds_of(model).value_of(call.func)
+    if isinstance(value, Foreign) and isinstance(value.ref, SFunction):
+        context = project_context()
+        summary = context.function_summary(value.ref) if context is not None else None
+        return summary is not None and summary.returns_cosine
+    if not isinstance(value, FunctionRef):
+        return False
+    return returns_cosine(model, value.func, depth)
+
+
+def returns_cosine(model: ModuleIndex, func: cst.FunctionDef, depth: int = 2) -> bool:
+    """Every ``return`` of ``func`` is a cosine similarity (asked of every
+    function for its summary: only one that names a normalisation or a norm
+    is looked at)."""
+    if not any(
+        type(node) is cst.Name and node.value in _COSINE_WORDS for node in descendants(func.body)
+    ):
+        return False
+    returns = [node.value for node in own_returns(func)]
+    return bool(returns) and all(
+        item is not None and is_cosine(model, item, depth) for item in returns
+    )
+
+
+#: names a function computing a cosine similarity mentions
+_COSINE_WORDS = frozenset(
+    {"normalize", "l2_normalize", "cosine_similarity", "CosineSimilarity", "norm", "linalg"}
+)
 
 
 def _product_of_normalised(model: ModuleIndex, expr: cst.BaseExpression) -> bool:

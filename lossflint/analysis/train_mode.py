@@ -107,40 +107,74 @@ def _lambda_trains(node: cst.Lambda, memo: SubtreeMemo | None = None) -> bool:
 
 def evals_through_calls(
     model: SemanticModel, index: LoopIndex, loop: Loop
-) -> Iterator[tuple[cst.Call, Event, str]]:
-    """``.eval()`` in a same-file function called from the loop body, with the
-    receiver as the loop sees it: ``def validate(net): net.eval()`` called as
-    ``validate(model)`` gives "model"; ``self.model.eval()`` in a method called
-    as ``self.evaluate()`` stays "self.model"."""
-    evals = model.analysis(_evals_by_function)
+) -> Iterator[tuple[cst.Call, Event, str, str]]:
+    """``.eval()`` in a same-file function called from the loop body (or in
+    one that function calls, ``_MAX_DEPTH`` deep), with the receiver as the
+    loop sees it and as the function holding the ``.eval()`` wrote it:
+    ``def validate(net): net.eval()`` called as ``validate(model)`` gives
+    "model"; ``self.model.eval()`` in a method called as ``self.evaluate()``
+    stays "self.model"; ``self.img_enc.eval()`` in ``val_start`` reached by
+    ``validate(model)`` → ``model.val_start()`` gives "model.img_enc"."""
     for call in calls_in(loop.node.body, memo_of(model)):
         func = index.resolve_function(call)
         if func is None:
             continue
-        events = evals.get(func)
-        if not events:
+        for event, receiver in _evals_reached(model, index, func, 0, frozenset()):
+            mapped = _as_caller_sees(call, func, receiver)
+            if mapped is not None:
+                assert event.receiver is not None
+                yield call, event, mapped, event.receiver
+
+
+#: how many same-file calls deep an ``.eval()`` is looked for
+_MAX_DEPTH = 3
+
+
+def _evals_reached(
+    model: SemanticModel,
+    index: LoopIndex,
+    func: cst.FunctionDef,
+    depth: int,
+    seen: frozenset[cst.FunctionDef],
+) -> list[tuple[Event, str]]:
+    """The ``.eval()`` events ``func`` runs, itself or through the same-file
+    functions it calls, each with its receiver in ``func``'s terms."""
+    found = [(e, e.receiver) for e in model.analysis(_evals_by_function).get(func, ())]
+    if depth + 1 >= _MAX_DEPTH:
+        return [(e, r) for e, r in found if r is not None]
+    for call in calls_in(func.body, memo_of(model)):
+        callee = index.resolve_function(call)
+        if callee is None or callee is func or callee in seen:
             continue
-        params = [p.name.value for p in func.params.params]
-        is_method = isinstance(call.func, cst.Attribute) and dotted_text(call.func.value) == "self"
-        # `model.generate(x)` running `self.eval()`: the model itself
-        owner = dotted_text(call.func.value) if isinstance(call.func, cst.Attribute) else None
-        if params[:1] == ["self"] and (is_method or owner is not None):
-            params = params[1:]
-        for event in events:
-            receiver = event.receiver
-            assert receiver is not None
-            if receiver == "self" and owner is not None and func.params.params[:1]:
-                yield call, event, owner
-            elif receiver.startswith("self."):
-                if not is_method:
-                    continue
-                yield call, event, receiver
-            elif receiver in params and not has_star_args(call):
-                position = params.index(receiver)
-                argument_expr = argument(call, position, receiver)
-                mapped = dotted_text(argument_expr) if argument_expr is not None else None
-                if mapped is not None:
-                    yield call, event, mapped
+        for event, receiver in _evals_reached(model, index, callee, depth + 1, seen | {func}):
+            mapped = _as_caller_sees(call, callee, receiver)
+            if mapped is not None:
+                found.append((event, mapped))
+    return [(e, r) for e, r in found if r is not None]
+
+
+def _as_caller_sees(call: cst.Call, func: cst.FunctionDef, receiver: str) -> str | None:
+    """``receiver`` (as ``func`` names it) in the terms of the code making
+    ``call``: a parameter (or an attribute of one) becomes the argument, ``self``
+    the object the method is called on; None when the call does not say."""
+    params = [p.name.value for p in func.params.params]
+    is_method = isinstance(call.func, cst.Attribute) and dotted_text(call.func.value) == "self"
+    # `model.generate(x)` running `self.eval()`: the model itself
+    owner = dotted_text(call.func.value) if isinstance(call.func, cst.Attribute) else None
+    if params[:1] == ["self"] and (is_method or owner is not None):
+        params = params[1:]
+        head, _, rest = receiver.partition(".")
+        if head == "self":
+            if is_method:
+                return receiver
+            return owner + ("." + rest if rest else "") if owner is not None else None
+    head, _, rest = receiver.partition(".")
+    if head in params and not has_star_args(call):
+        argument_expr = argument(call, params.index(head), head)
+        mapped = dotted_text(argument_expr) if argument_expr is not None else None
+        if mapped is not None:
+            return mapped + ("." + rest if rest else "")
+    return None
 
 
 def _evals_by_function(model: ModuleIndex) -> dict[cst.CSTNode | None, list[Event]]:
@@ -214,8 +248,13 @@ def evals_left_on(model: SemanticModel) -> Iterator[EvalLeftOn]:
             yield EvalLeftOn(event.node, event.event.receiver)
             continue
         # `validate(model)` / `self.evaluate()` calling `.eval()` on the trained model
-        for call, eval_event, receiver in evals_through_calls(model, index, loop):
-            if id(eval_event.node) in reported or not eligible(receiver):
+        for call, eval_event, receiver, written in evals_through_calls(model, index, loop):
+            if id(eval_event.node) in reported:
+                continue
+            # ``self.img_enc`` of the class whose method ran the ``.eval()``:
+            # trained where that class wrote it (its optimiser, ``train_start``)
+            inside = written.startswith("self.") and eligible(written)
+            if not (eligible(receiver) or inside):
                 continue
             reported.add(id(eval_event.node))
             yield EvalLeftOn(eval_event.node, receiver, call)

@@ -12,6 +12,7 @@ survive, anything else becomes unknown.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import libcst as cst
 
@@ -107,6 +108,47 @@ class LossObject(Value):
 @dataclass(frozen=True)
 class TupleValue(Value):
     items: tuple[Value, ...]
+
+
+@dataclass(frozen=True)
+class LayerList(Value):
+    """A list being built (``layers = []``, ``layers.append(nn.Linear(...))``,
+    ``layers += [...]``) for ``nn.Sequential(*layers)``: the items we know at
+    its end; a leading ``UNKNOWN`` stands for items that differ between paths
+    (a loop's appends) or that we cannot see."""
+
+    items: tuple[Value, ...]
+
+
+@dataclass(frozen=True)
+class DictValue(Value):
+    """A dict display with string keys (``return {"logits": z, "probs": p}``)."""
+
+    items: tuple[tuple[str, Value], ...]
+
+    def get(self, key: str) -> Value | None:
+        for name, value in self.items:
+            if name == key:
+                return value
+        return None
+
+    def with_item(self, key: str, value: Value) -> DictValue:
+        kept = tuple(item for item in self.items if item[0] != key)
+        return DictValue((*kept, (key, value)))
+
+
+def common_tail(a: tuple[Any, ...], b: tuple[Any, ...], unknown: Any) -> tuple[Any, ...]:
+    """The items ``a`` and ``b`` end with alike, after one ``unknown`` when
+    anything before them differs (two paths that built a list differently
+    still agree on its last layers: the head is what the loss rules read)."""
+    tail: list[Any] = []
+    for x, y in zip(reversed(a), reversed(b), strict=False):
+        if x is unknown or x != y:
+            break
+        tail.append(x)
+    if len(tail) == len(a) == len(b):
+        return a
+    return (unknown, *reversed(tail))
 
 
 def join(a: Value, b: Value) -> Value:

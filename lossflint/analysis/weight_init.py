@@ -21,6 +21,7 @@ from lossflint.analysis.loops import NORM_HINTS, OUTPUT_LAYER_HINTS
 from lossflint.analysis.names import dotted_text
 from lossflint.analysis.values import Layer, Sequential
 from lossflint.analysis.walk import calls_in
+from lossflint.project.callers import external_calls
 
 if TYPE_CHECKING:
     from lossflint.analysis.model import SemanticModel
@@ -106,8 +107,8 @@ def _hidden(
         classes = _narrowed_classes(model, call, owner.value)
         if classes and _targets_one_layer(model, call, owner.value):
             return False
-        if classes:
-            return all(q in apis.WEIGHT_LAYERS for q in classes) and weight_layer_count >= 2
+        if classes and all(q in apis.WEIGHT_LAYERS for q in classes):
+            return weight_layer_count >= 2 or _init_function_used_elsewhere(model, call)
         return False
     # (b) `self.fc1.weight` of a class with a later weight layer
     if (
@@ -135,6 +136,18 @@ def _hidden(
             for later in container.layers[position + 1 :]
         )
     return False
+
+
+def _init_function_used_elsewhere(model: SemanticModel, call: cst.Call) -> bool:
+    """``call`` is in a module-level init function of a file that builds no
+    model (``utils/init.py``) that other project modules use (``model.apply(
+    init_weights)`` in ``models/``): the layers it sets are theirs, which a
+    per-layer init function is written for."""
+    func = model.enclosing(call, cst.FunctionDef)
+    if not isinstance(func, cst.FunctionDef) or model.parent(func) is not model.module:
+        return False
+    found = external_calls([func.name.value])
+    return bool(found and found.get(func.name.value))
 
 
 def _keras_constant(model: SemanticModel, expr: cst.BaseExpression) -> float | None:

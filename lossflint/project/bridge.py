@@ -199,6 +199,36 @@ def accumulations(
     return tuple(found)
 
 
+def _class_of(
+    value: SValue, context: ProjectContext | None, instance: bool
+) -> ClassSummary | None:
+    """The summary of the project class ``value`` is an instance of
+    (``instance``) or names."""
+    context = context or current()
+    if context is None:
+        return None
+    value = context.resolve(value)
+    if not isinstance(value, SInstance if instance else SClass):
+        return None
+    return context.class_summary(value)
+
+
+def ordered_dataset(value: SValue, context: ProjectContext | None = None) -> bool:
+    """An instance of a project class that is a map-style data set read in
+    index order (``ClassSummary.ordered_dataset``)."""
+    cls = _class_of(value, context, instance=True)
+    return cls is not None and cls.ordered_dataset
+
+
+def keras_subclass(value: SValue, context: ProjectContext | None = None) -> SValue | None:
+    """The Keras model a project class subclassing ``keras.Model`` builds
+    (``ClassSummary.keras_model``)."""
+    cls = _class_of(value, context, instance=False)
+    if cls is None or cls.keras_model == S_UNKNOWN:
+        return None
+    return cls.keras_model
+
+
 def is_alias(value: SValue) -> bool:
     return isinstance(value, SAlias)
 

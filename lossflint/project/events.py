@@ -12,7 +12,9 @@ the argument passed (``evaluate(model, ...)``: the callee's ``net.eval()`` is
 
 Only callees whose events all run on every call are inlined: an event under
 an ``if`` in the callee (gradient accumulation) might not run, and guessing
-would make rules fire on code that is right.
+would make rules fire on code that is right. A clip or a scheduler step under
+an ``if`` (``if cfg.clip: clip_grad_norm_(...)``) is left out and the rest
+inlined: no rule fires because one is missing.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from dataclasses import dataclass
 import libcst as cst
 
 from lossflint.analysis.calls import has_star_args, positional
+from lossflint.analysis.loop_callees import OPTIONAL_EVENTS
 from lossflint.analysis.names import dotted_text
 from lossflint.project import bridge
 from lossflint.project.context import current
@@ -90,7 +93,9 @@ def inlined_events(call: cst.Call, value_of: object) -> list[InlinedEvent] | Non
     if found is None:
         return None
     ref, summary, receiver, bound = found
-    events = summary.events
+    # a clip or scheduler step under an ``if`` is left out (as for same-file
+    # callees, ``loop_callees.py``); any other conditional event: not sure
+    events = tuple(e for e in summary.events if not (e.conditional and e.kind in OPTIONAL_EVENTS))
     # ``evaluate(*pair, model)``: which parameter each argument is, is unknown
     if not events or any(e.conditional for e in events) or has_star_args(call):
         return None

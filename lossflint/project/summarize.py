@@ -27,14 +27,18 @@ import libcst as cst
 from lossflint.analysis.accumulation import class_accumulations, detached
 from lossflint.analysis.apis import Kind
 from lossflint.analysis.calls import argument, has_star_args, literal_value
+from lossflint.analysis.data_flow import data_facts, trained_parameters
+from lossflint.analysis.datasets import ordered_dataset
 from lossflint.analysis.gradients import GradientFacts, Reach, gradients
 from lossflint.analysis.interpreter.syntax import kept_init
 from lossflint.analysis.kinds import KindAnalysis, _origin_label
 from lossflint.analysis.loops import Event, loops
 from lossflint.analysis.model import SemanticModel
 from lossflint.analysis.names import dotted_name, dotted_text
+from lossflint.analysis.numerics import returns_cosine
 from lossflint.analysis.values import (
     ClassRef,
+    DictValue,
     FunctionRef,
     Instance,
     Layer,
@@ -60,6 +64,7 @@ from lossflint.project.summary import (
     Origin,
     SAlias,
     SClass,
+    SDict,
     SFunction,
     SInstance,
     SKerasBatches,
@@ -256,7 +261,15 @@ class Summarizer:
             returns = S_UNKNOWN
         params = _params(func)
         line = self._line(func.name)
-        return FunctionSummary(name, line, params, returns, self._events(func, params))
+        return FunctionSummary(
+            name,
+            line,
+            params,
+            returns,
+            self._events(func, params),
+            trained_parameters(self.model, func, params),
+            returns_cosine(self.model, func),
+        )
 
     def _returns_detached(self, func: cst.FunctionDef) -> bool:
         values = [node.value for node in own_returns(func)]
@@ -434,7 +447,24 @@ class Summarizer:
             a.keyword.value: self._argument(a.value) for a in call.args if a.keyword is not None
         }
         no_grad = self._gradients.reach(call) is Reach.NO
-        return CallRecord(ref.file, ref.name, line, column, args, keywords, no_grad=no_grad)
+        trained = self._training_returns.get(call, ())
+        return CallRecord(
+            ref.file,
+            ref.name,
+            line,
+            column,
+            args,
+            keywords,
+            no_grad=no_grad,
+            trained=trained,
+            # rare: worth a position pass for the callee's message
+            trained_at=f"{self.rel}:{self._position(call)[0]}" if trained else "",
+        )
+
+    @cached_property
+    def _training_returns(self) -> dict[cst.Call, tuple[str, ...]]:
+        facts = data_facts(self.model)
+        return facts.training_returns(loops(self.model)) if facts.ran else {}
 
     def _method_called(self, call: cst.Call) -> SFunction | None:
         """``trainer.fit(loader)`` where ``trainer`` is an instance of a class
@@ -542,7 +572,20 @@ class Summarizer:
             methods=methods,
             keeps_arguments=kept_init(self.model, cls) is not None,
             accumulates=class_accumulations(cls),
+            ordered_dataset=ordered_dataset(self.model, cls),
+            keras_model=self._keras_subclass(cls),
         )
+
+    def _keras_subclass(self, cls: cst.ClassDef) -> SValue:
+        """A ``keras.Model`` subclass: the model its ``call`` builds (its last
+        layers), for a module that constructs and compiles it."""
+        if self._keras is None:
+            return S_UNKNOWN
+        try:
+            found = self._keras.subclassed_model(cls)
+            return self._keras_value(found) if found is not None else S_UNKNOWN
+        except RecursionError:
+            return S_UNKNOWN
 
     def _class_body_values(self, cls: cst.ClassDef) -> dict[str, SValue]:
         """Names the class body binds once to a value of a domain (``ce =
@@ -752,6 +795,10 @@ class Summarizer:
             return SLoss(value.functional, keywords, self._origin(value.ctor, ""), cls)
         if isinstance(value, TupleValue):
             return STuple(tuple(self.value(item, depth + 1) for item in value.items))
+        if isinstance(value, DictValue):
+            items = {key: self.value(item, depth + 1) for key, item in value.items}
+            known = {key: item for key, item in items.items() if item != S_UNKNOWN}
+            return SDict(known) if known else S_UNKNOWN
         if isinstance(value, Instance):
             name = self._names.get(value.cls)
             return SInstance(self.rel, name) if name is not None else S_UNKNOWN

@@ -25,12 +25,12 @@ import hashlib
 import json
 import types
 import typing
-from dataclasses import dataclass, field, fields, is_dataclass
+from dataclasses import MISSING, dataclass, field, fields, is_dataclass
 from functools import cache
 from typing import Any, Union
 
 #: changes whenever the shape of a summary changes (old cache entries are misses)
-SUMMARY_FORMAT = 10
+SUMMARY_FORMAT = 11
 #: nothing real nests deeper; more is damage (or an attack on the decoder)
 MAX_DEPTH = 64
 
@@ -225,6 +225,16 @@ class STuple(SValue):
     items: tuple[SValue, ...] = ()
 
 
+@dataclass(frozen=True)
+class SDict(SValue):
+    """A dict with string keys (a ``forward`` returning ``{"logits": z}``)."""
+
+    items: dict[str, SValue] = field(default_factory=dict)
+
+    def __hash__(self) -> int:
+        return hash(tuple(self.items))
+
+
 # --- functions, classes, modules ------------------------------------------------
 
 
@@ -258,6 +268,12 @@ class FunctionSummary:
     params: tuple[str, ...] = ()
     returns: SValue = S_UNKNOWN
     events: tuple[EventSummary, ...] = ()
+    #: parameters a loop of the function iterates while it trains (runs a
+    #: backward() and an optimiser step): ``train_one_epoch(model, loader, ...)``
+    trains_on: tuple[str, ...] = ()
+    #: every ``return`` is a cosine similarity (``analysis/numerics.is_cosine``):
+    #: ``acos`` of a call of it needs a clamp (LF207)
+    returns_cosine: bool = False
 
 
 @dataclass(frozen=True)
@@ -278,6 +294,11 @@ class ClassSummary:
     #: (method, parameter position after self, attribute): the method adds that
     #: parameter into ``self.<attribute>`` (an AverageMeter's ``update(val, n)``)
     accumulates: tuple[tuple[str, int, str], ...] = ()
+    #: a map-style data set read in index order (``analysis/datasets.py``): a
+    #: ``DataLoader`` over it without shuffle or sampler batches in that order
+    ordered_dataset: bool = False
+    #: a ``keras.Model`` subclass: the model its ``call`` builds (``SKerasModel``)
+    keras_model: SValue = S_UNKNOWN
 
 
 @dataclass(frozen=True)
@@ -300,6 +321,11 @@ class CallRecord:
     #: no gradient flows where the call runs (under ``no_grad``, or in a function
     #: only called so: ``analysis/gradients.py``)
     no_grad: bool = False
+    #: what a loop here trains on, of what the call returns: "" all of it, "0"
+    #: a tuple's first item, "train" a dict's key (``analysis/data_flow.py``)
+    trained: tuple[str, ...] = ()
+    #: where that loop is (``train.py:42``), for the callee's message
+    trained_at: str = ""
 
 
 @dataclass(frozen=True)
@@ -346,6 +372,7 @@ _VALUE_TYPES: dict[str, type[SValue]] = {
         SModule,
         SAlias,
         STuple,
+        SDict,
     )
 }
 
@@ -353,11 +380,10 @@ _VALUE_TYPES: dict[str, type[SValue]] = {
 def _encode(value: Any) -> Any:
     if isinstance(value, SValue):
         out: dict[str, Any] = {"t": type(value).__name__}
-        for f in fields(value):
-            out[f.name] = _encode(getattr(value, f.name))
+        out.update(_encode_fields(value))
         return out
     if is_dataclass(value) and not isinstance(value, type):
-        return {f.name: _encode(getattr(value, f.name)) for f in fields(value)}
+        return _encode_fields(value)
     if isinstance(value, tuple):
         return [_encode(v) for v in value]
     if isinstance(value, dict):
@@ -365,6 +391,20 @@ def _encode(value: Any) -> Any:
     if value is None or isinstance(value, (str, int, bool)):
         return value
     raise TypeError(f"not a summary field: {type(value).__name__}")
+
+
+def _encode_fields(value: Any) -> dict[str, Any]:
+    """A record's fields, leaving out those that hold their default (most
+    records leave most facts at it: the cache stays small)."""
+    out: dict[str, Any] = {}
+    for f in fields(value):
+        held = getattr(value, f.name)
+        if f.default is not MISSING and held == f.default:
+            continue
+        if f.default_factory is not MISSING and held == f.default_factory():
+            continue
+        out[f.name] = _encode(held)
+    return out
 
 
 def summary_to_json(summary: ModuleSummary) -> dict[str, Any]:
@@ -433,9 +473,12 @@ def _record(data: Any, cls: type, depth: int) -> Any:
         raise BadSummary(f"expected a {cls.__name__}")
     hints = _hints(cls)
     names = [f.name for f in fields(cls)]
-    if set(data) != set(names):
+    required = {
+        f.name for f in fields(cls) if f.default is MISSING and f.default_factory is MISSING
+    }
+    if not set(data) <= set(names) or not required <= set(data):
         raise BadSummary(f"{cls.__name__}: unexpected fields")
-    return cls(**{name: _decode(data[name], hints[name], depth + 1) for name in names})
+    return cls(**{name: _decode(data[name], hints[name], depth + 1) for name in data})
 
 
 def summary_from_json(data: Any) -> ModuleSummary:

@@ -82,7 +82,7 @@ LABEL_CAST_METHODS = frozenset({"astype", "int", "long", "float", "double", "typ
 KEEP_METHODS = frozenset({"tolist", "reshape", "view", "view_as", "squeeze", "flatten", "ravel"})
 #: methods that keep the rows of an array
 ROW_KEEPING_METHODS = frozenset(
-    {"reshape", "astype", "copy", "to_numpy", "values", "float", "reset_index", "tolist"}
+    {"reshape", "astype", "copy", "to_numpy", "values", "float", "reset_index", "tolist", "numpy"}
 )
 #: reductions of an array whose use in ``(x - mean) / std`` is a standardisation
 MEAN_METHODS = frozenset({"mean"})

@@ -172,6 +172,25 @@ INPUT_LAYER = frozenset({"keras.layers.InputLayer"})
 LAYERS_PREFIX = "keras.layers."
 LAYER_PREFIXES = (LAYERS_PREFIX,)
 METRICS_PREFIX = "keras.metrics."
+#: metric classes whose ``update_state(y_true, y_pred)`` depends on which is which
+ORDERED_KERAS_METRICS = frozenset(
+    {
+        "Accuracy",
+        "BinaryAccuracy",
+        "CategoricalAccuracy",
+        "SparseCategoricalAccuracy",
+        "TopKCategoricalAccuracy",
+        "SparseTopKCategoricalAccuracy",
+        "AUC",
+        "Precision",
+        "Recall",
+        "F1Score",
+        "FBetaScore",
+        "BinaryCrossentropy",
+        "CategoricalCrossentropy",
+        "SparseCategoricalCrossentropy",
+    }
+)
 
 #: activation names Keras accepts as strings, canonicalised
 ACTIVATION_STRINGS: dict[str, str] = {

@@ -9,8 +9,9 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import libcst as cst
 
+from lossflint.analysis.calls import literal_value
 from lossflint.analysis.names import dotted_text
-from lossflint.analysis.values import Foreign, Instance, TupleValue
+from lossflint.analysis.values import DictValue, Foreign, Instance, TupleValue
 from lossflint.project import bridge
 from lossflint.project.context import current as project_context
 from lossflint.project.summary import SClass, SFunction, SInstance, SModule, SValue
@@ -91,6 +92,15 @@ class Base(Generic[V]):
         return self.unknown
 
     def unary(self, expr: cst.UnaryOperation, operand: V) -> V:
+        return self.unknown
+
+    def list_display(self, expr: cst.List, items: list[V]) -> V:
+        """``[a, *b]`` (``items`` holds each element's value, a starred
+        element's the value it unpacks)."""
+        return self.unknown
+
+    def dict_display(self, expr: cst.Dict, items: list[tuple[str, V]]) -> V:
+        """``{"k": v, ...}`` with string keys only."""
         return self.unknown
 
     def api_call(self, call: cst.Call, qualname: str, args: list[V], env: Env) -> V:
@@ -200,6 +210,15 @@ class Base(Generic[V]):
                 env[key] = value
         elif type(target) is cst.StarredElement:
             self._assign(target.value, self.unknown, env)
+        elif type(target) is cst.Subscript and isinstance(
+            env.get(dotted_text(target.value) or ""), DictValue
+        ):
+            # ``out["probs"] = p``: that key now holds ``value``
+            key = dotted_text(target.value) or ""
+            where = target.slice[0].slice if len(target.slice) == 1 else None
+            name = literal_value(where.value) if isinstance(where, cst.Index) else None
+            held = env[key]
+            env[key] = held.with_item(name, value) if isinstance(name, str) else self.unknown
         elif type(target) is cst.Subscript and self.SUBSCRIPT_STORE_FORGETS:
             # ``y[mask] = ...`` changes what ``y`` holds
             key = dotted_text(target.value)

@@ -12,7 +12,7 @@ import libcst as cst
 from lossflint.analysis.calls import literal_value
 from lossflint.analysis.interpreter.base import Base, Env, V
 from lossflint.analysis.names import dotted_text
-from lossflint.analysis.values import Foreign, FunctionRef, Instance, TupleValue
+from lossflint.analysis.values import DictValue, Foreign, FunctionRef, Instance, TupleValue
 
 _ABSENT = object()
 
@@ -161,6 +161,11 @@ class Expressions(Base[V]):
                         if -len(base.items) <= position < len(base.items):
                             return base.items[position]  # type: ignore[return-value]
             return self.unknown
+        if isinstance(base, DictValue) and len(expr.slice) == 1:
+            index = expr.slice[0].slice
+            key = literal_value(index.value) if type(index) is cst.Index else None
+            found = base.get(key) if isinstance(key, str) else None
+            return found if found is not None else self.unknown  # type: ignore[return-value]
         return self.subscript(expr, base)
 
     def _eval_binary(self, expr: cst.BinaryOperation, env: Env) -> V:
@@ -212,16 +217,22 @@ class Expressions(Base[V]):
         return self.unknown
 
     def _eval_elements(self, expr: cst.List | cst.Set, env: Env) -> V:
-        for element in expr.elements:
-            self.eval(element.value, env)
-        return self.unknown
+        items = [self.eval(element.value, env) for element in expr.elements]
+        return self.list_display(expr, items) if type(expr) is cst.List else self.unknown
 
     def _eval_dict(self, expr: cst.Dict, env: Env) -> V:
+        items: list[tuple[str, V]] | None = []
         for element in expr.elements:
+            key = None
             if type(element) is cst.DictElement:
                 self.eval(element.key, env)
-            self.eval(element.value, env)
-        return self.unknown
+                key = literal_value(element.key)
+            value = self.eval(element.value, env)
+            if items is not None and isinstance(key, str):
+                items.append((key, value))
+            else:
+                items = None  # ``**other`` or a computed key
+        return self.dict_display(expr, items) if items is not None else self.unknown
 
     def _eval_comparison(self, expr: cst.Comparison, env: Env) -> V:
         self.eval(expr.left, env)

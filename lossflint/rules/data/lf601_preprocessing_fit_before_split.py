@@ -137,6 +137,19 @@ scale of the past) and features with outliers.
             model = keras.Sequential([norm, keras.layers.Dense(1)])
             """,
         ),
+        # the adapted layer applied to the whole array, then sliced head/tail
+        Invalid(
+            """
+            import tensorflow as tf
+
+            def load_features(X, y):
+                norm = tf.keras.layers.Normalization()
+                norm.adapt(X)  # error: LF601 at `norm.adapt(`
+                X = norm(X).numpy()
+                n_val = int(0.2 * len(X))
+                return (X[n_val:], y[n_val:]), (X[:n_val], y[:n_val])
+            """,
+        ),
     ]
     VALID = [
         # Kaggle: the training rows and the unlabelled competition rows stacked,

@@ -224,4 +224,26 @@ optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
         model(xb).sum().backward()
         opt.step()
     """,
+    # `__getitem__` ignores its index (every item is a random crop): the
+    # order of the indices is no order of the data (session 9)
+    """
+    import random
+    import torch
+    from torch.utils.data import DataLoader, Dataset
+
+    class RandomCrops(Dataset):
+        def __init__(self, image, size):
+            self.image, self.size = image, size
+        def __len__(self):
+            return 10_000
+        def __getitem__(self, _):
+            top = random.randrange(self.image.shape[-2] - self.size)
+            return self.image[..., top : top + self.size, :]
+
+    loader = DataLoader(RandomCrops(torch.randn(3, 256, 256), 32), batch_size=16)
+    for crops in loader:
+        opt.zero_grad()
+        model(crops).mean().backward()
+        opt.step()
+    """,
 ]

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
+import libcst as cst
+
 from lossflint.analysis.data_flow import training_loaders
 from lossflint.analysis.test_files import is_test_path
 from lossflint.diagnostics import Finding, RelatedNode, Severity
@@ -26,14 +28,17 @@ class TrainLoaderNotShuffled(Rule):
     needs = ("DataLoader",)
     what = """
 Flags a `DataLoader(...)` whose batches are trained on — a loop over it (directly,
-through `enumerate`/`tqdm`/`iter`+`next`, or through a same-file function it is
-passed to) runs a `backward()` and an optimiser `step()`, or it is given to a
-Lightning `Trainer.fit` / returned by a `train_dataloader` hook — when it reads a
-map-style data set (`TensorDataset`, a `torchvision.datasets` class, a same-file
-`Dataset` with `__getitem__`) with neither `shuffle=True` nor a `sampler=` /
-`batch_sampler=`.
+through `enumerate`/`tqdm`/`iter`+`next`, through a function it is passed to, in
+this file or another project module, or in another module that trains on what the
+function building it returns) runs a `backward()` and an optimiser `step()`, or it
+is given to a Lightning `Trainer.fit` / returned by a `train_dataloader` hook —
+when it reads a map-style data set (`TensorDataset`, a `torchvision.datasets`
+class, a project `Dataset` class whose `__getitem__` reads its index) with neither
+`shuffle=True` nor a `sampler=` / `batch_sampler=`.
 
-Silent when the data set is iterable or of unknown kind, comes from `random_split`
+Silent when the data set is iterable or of unknown kind (a base class from another
+module than torch's `Dataset`), ignores the index it is given (random items),
+comes from `random_split`
 or is built from arrays already in a random order (the parts of a
 `train_test_split` without `shuffle=False`, `sklearn.utils.shuffle`,
 `df.sample(frac=...)`), when any sampler is given (distributed, weighted,
@@ -355,10 +360,14 @@ with `# noqa: LF602`.
                 continue
             reported.add(id(info.call))
             line = model.line_of(evidence)
+            callee = model.code(evidence.func) if isinstance(evidence, cst.Call) else ""
+            how, _, elsewhere = how.partition(" ")
             use = {
                 "loop": f"its batches are trained on (line {line})",
                 "lightning": f"a Lightning trainer trains on it (line {line})",
                 "hook": "it is the `train_dataloader` of the module",
+                "function": f"`{callee}` trains on its batches (line {line})",
+                "caller": f"it is returned to {elsewhere}, which trains on it",
             }[how]
             why = "`shuffle=False`" if info.explicit else "no `shuffle=True` and no sampler"
             yield Finding(
@@ -366,5 +375,7 @@ with `# noqa: LF602`.
                 f"training `DataLoader` with {why}: {use}, in the data set's order every "
                 "epoch (often sorted by class or time); pass `shuffle=True` or a sampler",
                 fix=shuffle_fix(info.call, info.shuffle_arg),
-                related=(RelatedNode("trained on here", evidence),) if how != "hook" else (),
+                related=(RelatedNode("trained on here", evidence),)
+                if how not in ("hook", "caller")
+                else (),
             )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from lossflint.analysis.keras_step_roles import swapped_in_keras_steps
+from lossflint.analysis.keras_step_roles import swapped_in_keras_steps, swapped_in_loss_functions
 from lossflint.analysis.loss_roles import swapped_losses
 from lossflint.diagnostics import Finding, Severity
 from lossflint.examples import Invalid
@@ -22,7 +22,7 @@ class SwappedLossArguments(Rule):
     severity = Severity.ERROR
     summary = "loss arguments in the wrong order: labels where the prediction goes"
     fix_kind = "unsafe"
-    needs = ("loss", "Loss", "crossentropy", "nll", "entropy")
+    needs = ("loss", "Loss", "crossentropy", "nll", "entropy", "update_state")
     what = """
 Flags a loss call whose two arguments are in each other's place. PyTorch losses
 take `(input, target)`: flagged when the first argument holds labels (class
@@ -32,7 +32,10 @@ flagged when the first is `model(x)` and the second the labels of a
 `keras.datasets` loader (or their `to_categorical`), and in a custom
 `train_step(self, data)` / `test_step` of a `keras.Model` subclass when the first
 is `self(x, ...)` and the second the labels unpacked from `data` (`x, y = data`:
-Keras's contract for the batch it passes).
+Keras's contract for the batch it passes), and in a custom loss or metric
+`def loss(y_true, y_pred)` (Keras's signature) that calls a Keras loss as
+`(y_pred, y_true)`; a Keras metric object's `update_state(y_true, y_pred)`
+(accuracy, AUC, precision/recall, cross-entropy metrics) is read the same way.
 
 Only losses whose value depends on the order count (cross-entropy, NLL, binary
 cross-entropy, margin losses); MSE/L1 are symmetric. Silent whenever either role is
@@ -73,6 +76,41 @@ Unsafe: the fix exchanges the two arguments. The loss changes (it becomes the
 intended one); keyword arguments keep their names and exchange their values.
 """
     INVALID = [
+        # a Keras metric object takes `(y_true, y_pred)` too
+        Invalid(
+            """
+            from tensorflow import keras
+
+            (x_train, y_train), _ = keras.datasets.mnist.load_data()
+            model = keras.Sequential([keras.layers.Flatten(), keras.layers.Dense(10, activation="softmax")])
+            acc = keras.metrics.SparseCategoricalAccuracy()
+            preds = model(x_train[:64] / 255.0)
+            acc.update_state(preds, y_train[:64])  # error: LF604
+            """
+        ),
+        # a custom Keras loss: its parameters are named by Keras's contract
+        Invalid(
+            """
+            import tensorflow as tf
+
+            def weighted_bce(pos_weight=10.0):
+                def loss(y_true, y_pred):
+                    w = 1.0 + (pos_weight - 1.0) * y_true
+                    bce = tf.keras.losses.binary_crossentropy(y_pred, y_true)  # error: LF604
+                    return tf.reduce_mean(w * bce)
+                return loss
+            """,
+            fixed="""
+            import tensorflow as tf
+
+            def weighted_bce(pos_weight=10.0):
+                def loss(y_true, y_pred):
+                    w = 1.0 + (pos_weight - 1.0) * y_true
+                    bce = tf.keras.losses.binary_crossentropy(y_true, y_pred)  # error: LF604
+                    return tf.reduce_mean(w * bce)
+                return loss
+            """,
+        ),
         Invalid(
             """
             import torch
@@ -196,6 +234,15 @@ intended one); keyword arguments keep their names and exchange their values.
         ),
     ]
     VALID = [
+        # ... in the right order; and a regression loss, whose order does not matter
+        """
+        import tensorflow as tf
+
+        def focal_bce(y_true, y_pred, gamma=2.0):
+            bce = tf.keras.losses.binary_crossentropy(y_true, y_pred)
+            mse = tf.keras.losses.mean_squared_error(y_pred, y_true)
+            return tf.reduce_mean(bce) + mse
+        """,
         # the PyTorch order
         """
         import torch
@@ -299,7 +346,11 @@ intended one); keyword arguments keep their names and exchange their values.
     def check(self, model: SemanticModel) -> Iterator[Finding]:
         found_calls = {id(f.call) for f in swapped_losses(model)}
         in_steps = [f for f in swapped_in_keras_steps(model) if id(f.call) not in found_calls]
-        for found in [*swapped_losses(model), *in_steps]:
+        found_calls |= {id(f.call) for f in in_steps}
+        in_functions = [
+            f for f in swapped_in_loss_functions(model) if id(f.call) not in found_calls
+        ]
+        for found in [*swapped_losses(model), *in_steps, *in_functions]:
             first = model.code(found.first)
             second = model.code(found.second)
             if found.framework == "torch":

@@ -3,13 +3,14 @@ wording of their findings, and one finding per cause."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING
 
 import libcst as cst
 
 from lossflint.analysis import apis
 from lossflint.analysis.apis import Kind
+from lossflint.analysis.keras import keras_facts
 from lossflint.analysis.kinds import LossCall
 from lossflint.analysis.values import Tensor, Value
 from lossflint.diagnostics import Finding, FixSpec, RelatedNode, RelatedSite
@@ -108,6 +109,41 @@ def inputs_of_kind(
         found = loss_input(model, loss)
         if found is not None and found[1].kind in kinds:
             yield loss, found[0], found[1]
+
+
+def keras_activated_inputs(
+    model: SemanticModel,
+    functionals: Iterable[str],
+    activations: tuple[str, ...],
+    head_of: Callable[[LossCall, str], str],
+) -> Iterator[Finding]:
+    """TF's ``*_cross_entropy_with_logits(logits=model(x))`` on a Keras model
+    whose last layer applies one of ``activations``; ``head_of(loss,
+    activation)`` words what is wrong."""
+    facts = keras_facts(model)
+    if not facts.relevant:
+        return
+    for loss in losses(model, *functionals):
+        if loss.input_expr is None or model.kinds.kind(loss.input_expr) is not Kind.UNKNOWN:
+            continue
+        found = facts.output_activation(loss.input_expr)
+        if found is None or found[0] not in activations:
+            continue
+        activation, kmodel = found
+        head = kmodel.head()
+        assert head is not None
+        layer = head.activation_layer
+        yield Finding(
+            node=loss.node,
+            message=message(
+                head_of(loss, activation),
+                f"`{expr_label(model, loss.input_expr)}` comes from the model's last "
+                f"layer `{layer.name}(..., activation={activation!r})` at line "
+                f"{model.line_of(layer.node)}",
+                "pass the logits instead (no activation on the last layer)",
+            ),
+            related=(RelatedNode(f"the {activation}", layer.node), *loss_related(loss)),
+        )
 
 
 class LossInputRule(Rule):

@@ -7,18 +7,16 @@ from typing import TYPE_CHECKING
 
 from lossflint.analysis import apis
 from lossflint.analysis.apis import Kind
-from lossflint.analysis.keras import keras_facts
-from lossflint.diagnostics import Finding, RelatedNode, Severity
+from lossflint.diagnostics import Finding, Severity
 from lossflint.examples import Invalid
 from lossflint.rules.loss_inputs.common import (
     PROBABILITY_KINDS,
     LossInputRule,
     evidence,
-    expr_label,
     inputs_of_kind,
+    keras_activated_inputs,
     loss_label,
     loss_related,
-    losses,
     message,
     related,
 )
@@ -201,6 +199,23 @@ model, move it to the inference path by hand.
             loss = criterion(head(x), y)  # error: LF101 at `criterion(`
             """
         ),
+        Invalid(
+            """
+            import torch
+            import torch.nn as nn
+            import torch.nn.functional as F
+            class Classifier(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.fc = nn.Linear(128, 10)
+                def forward(self, x):
+                    logits = self.fc(x)
+                    return {"logits": logits, "probs": torch.softmax(logits, dim=-1)}
+            model = Classifier()
+            out = model(x)
+            loss = F.cross_entropy(out["probs"], y)  # error: LF101 at `F.cross_entropy(`
+            """
+        ),
     ]
     VALID = [
         # the same step on a model whose last layer has no activation
@@ -299,6 +314,24 @@ model, move it to the inference path by hand.
         import torch.nn.functional as F
         loss = F.cross_entropy(student, torch.softmax(teacher / T, dim=1))
         """,
+        # the dict's logits go to the loss, its probabilities to the metrics
+        """
+        import torch
+        import torch.nn as nn
+        import torch.nn.functional as F
+        class Classifier(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.fc = nn.Linear(128, 10)
+            def forward(self, x):
+                logits = self.fc(x)
+                return {"logits": logits, "probs": torch.softmax(logits, dim=-1)}
+        out = Classifier()(x)
+        loss = F.cross_entropy(out["logits"], y)
+        out["probs"] = out["logits"]  # replaced: no longer probabilities
+        loss2 = F.cross_entropy(out["probs"], y)
+        acc = (out["probs"].argmax(1) == y).float().mean()
+        """,
     ]
 
     def findings(self, model: SemanticModel) -> Iterator[Finding]:
@@ -321,28 +354,12 @@ model, move it to the inference path by hand.
     def _keras_outputs(self, model: SemanticModel) -> Iterator[Finding]:
         """TF's ``*_softmax_cross_entropy_with_logits(logits=model(x))`` on a
         Keras model whose last layer applies softmax or sigmoid."""
-        facts = keras_facts(model)
-        if not facts.relevant:
-            return
-        for loss in losses(model, *apis.TF_SOFTMAX_CE):
-            if loss.input_expr is None or model.kinds.kind(loss.input_expr) is not Kind.UNKNOWN:
-                continue
-            found = facts.output_activation(loss.input_expr)
-            if found is None or found[0] not in ("softmax", "sigmoid"):
-                continue
-            activation, kmodel = found
-            head = kmodel.head()
-            assert head is not None
-            layer = head.activation_layer
-            yield Finding(
-                node=loss.node,
-                message=message(
-                    f"{loss_label(model, loss)} gets {activation} output (it applies "
-                    "log_softmax itself)",
-                    f"`{expr_label(model, loss.input_expr)}` comes from the model's last "
-                    f"layer `{layer.name}(..., activation={activation!r})` at line "
-                    f"{model.line_of(layer.node)}",
-                    "pass the logits instead (no activation on the last layer)",
-                ),
-                related=(RelatedNode(f"the {activation}", layer.node), *loss_related(loss)),
-            )
+        yield from keras_activated_inputs(
+            model,
+            apis.TF_SOFTMAX_CE,
+            ("softmax", "sigmoid"),
+            lambda loss, activation: (
+                f"{loss_label(model, loss)} gets {activation} output "
+                "(it applies log_softmax itself)"
+            ),
+        )

@@ -9,7 +9,12 @@ from lossflint.analysis import apis
 from lossflint.analysis.apis import Kind
 from lossflint.diagnostics import Finding, Severity
 from lossflint.examples import Invalid
-from lossflint.rules.loss_inputs.common import LossInputRule, inputs_of_kind, loss_label
+from lossflint.rules.loss_inputs.common import (
+    LossInputRule,
+    inputs_of_kind,
+    keras_activated_inputs,
+    loss_label,
+)
 from lossflint.rules.loss_inputs.fixes import drop_activation_fix
 
 if TYPE_CHECKING:
@@ -26,7 +31,9 @@ class SigmoidIntoBceWithLogits(LossInputRule):
     what = """
 Flags `nn.BCEWithLogitsLoss` / `F.binary_cross_entropy_with_logits` (and the
 `logits=` argument of TensorFlow's `sigmoid_cross_entropy_with_logits`) whose
-input holds sigmoid output.
+input holds sigmoid output: a sigmoid in the same file, or the output of a Keras
+model (built here or in another project module) whose last layer has
+`activation="sigmoid"`.
 """
     why = """
 The `_with_logits` losses apply the sigmoid themselves. A second sigmoid squashes
@@ -60,6 +67,23 @@ Unsafe: for an inline sigmoid the fix passes its argument instead. The loss
 value changes, because the original was wrong.
 """
     INVALID = [
+        # a custom TF training step on a Keras model that ends in a sigmoid
+        Invalid(
+            """
+            import tensorflow as tf
+
+            model = tf.keras.Sequential([
+                tf.keras.layers.Dense(64, activation="relu"),
+                tf.keras.layers.Dense(1, activation="sigmoid"),
+            ])
+            for xb, yb in ds:
+                with tf.GradientTape() as tape:
+                    scores = model(xb, training=True)
+                    loss = tf.reduce_mean(tf.nn.sigmoid_cross_entropy_with_logits(labels=yb, logits=scores))  # error: LF103
+                grads = tape.gradient(loss, model.trainable_variables)
+                opt.apply_gradients(zip(grads, model.trainable_variables))
+            """
+        ),
         Invalid(
             """
             import torch
@@ -144,3 +168,12 @@ value changes, because the original was wrong.
                 "pass the logits instead",
                 fix=drop_activation_fix(model, expr, value, "drop the sigmoid"),
             )
+        # ``logits=model(x)`` of a Keras model whose last layer is a sigmoid
+        yield from keras_activated_inputs(
+            model,
+            apis.TF_SIGMOID_CE,
+            ("sigmoid",),
+            lambda loss, _: (
+                f"{loss_label(model, loss)} gets sigmoid output (it applies sigmoid itself)"
+            ),
+        )

@@ -107,6 +107,28 @@ at its construction), which changes what the loss computes.
                     return self.bce(self.d(real), ones)  # error: LF105 at `self.bce(`
             """
         ),
+        Invalid(
+            """
+            import torch.nn as nn
+            def mlp(dims):
+                layers = []
+                for a, b in zip(dims[:-1], dims[1:]):
+                    layers += [nn.Linear(a, b), nn.ReLU()]
+                layers.append(nn.Linear(dims[-1], 1))
+                return nn.Sequential(*layers)
+            critic = mlp([16, 32])
+            loss = nn.BCELoss()(critic(x), y)  # error: LF105 at `nn.BCELoss()(`
+            """
+        ),
+        Invalid(
+            """
+            import torch.nn as nn
+            def block(a, b):
+                return [nn.Linear(a, b), nn.LeakyReLU(0.2)]
+            model = nn.Sequential(*block(64, 128), *block(128, 256), nn.Linear(256, 1))
+            loss = nn.BCELoss()(model(z), y)  # error: LF105 at `nn.BCELoss()(`
+            """
+        ),
     ]
     VALID = [
         """
@@ -136,6 +158,34 @@ at its construction), which changes what the loss computes.
         h = fc(x)
         h = h.sigmoid()
         loss = F.binary_cross_entropy(h, y)
+        """,
+        # the list may end in a sigmoid (only when asked): unknown, silent
+        """
+        import torch.nn as nn
+        def mlp(dims, probabilities):
+            layers = []
+            for a, b in zip(dims[:-1], dims[1:]):
+                layers += [nn.Linear(a, b), nn.ReLU()]
+            layers.append(nn.Linear(dims[-1], 1))
+            if probabilities:
+                layers.append(nn.Sigmoid())
+            return nn.Sequential(*layers)
+        critic = mlp([16, 32], True)
+        loss = nn.BCELoss()(critic(x), y)
+        """,
+        # a helper of another name adds the head: the list is not ours to read
+        """
+        import torch.nn as nn
+        layers = [nn.Linear(16, 1)]
+        add_head(layers)
+        model = nn.Sequential(*layers)
+        loss = nn.BCELoss()(model(x), y)
+        """,
+        # what follows the unpacked blocks is a layer that keeps its input kind
+        """
+        import torch.nn as nn
+        model = nn.Sequential(*blocks, nn.Dropout(0.1))
+        loss = nn.BCELoss()(model(x), y)
         """,
     ]
 

@@ -102,8 +102,13 @@ def cross_entropy_formula(
             return None
         if _log_of_exponentials(model, member.argument):
             return None  # -t * log(sum(exp(x))): a log-sum-exp (LF204's), not of a probability
-        if num.same_code(model, factor, member.argument):
-            return None  # entropy -p*log(p), not a cross-entropy
+        unsigned = (
+            factor.expression
+            if isinstance(factor, cst.UnaryOperation) and isinstance(factor.operator, cst.Minus)
+            else factor
+        )
+        if num.same_code(model, unsigned, member.argument):
+            return None  # entropy -p*log(p) (or `- p * log(p)`), not a cross-entropy
         if _log_of_ratio(model, member.argument):
             return None  # -q*log(p/q): a KL divergence or importance weight, not a CE
     return Formula(node, tuple(m for _, m in members), len(members) == 2)

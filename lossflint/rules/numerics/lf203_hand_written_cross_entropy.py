@@ -192,6 +192,13 @@ formula no longer sees.
         import torch
         h = -(p * torch.log(p)).sum(1)
         """,
+        # ... written with the sign on the factor (a pandas transition table's
+        # entropy in a Kaggle notebook, session-9 corpus)
+        """
+        import numpy as np
+        P = (counts / counts.sum()).unstack()
+        caliber = (- P * np.log(P)).sum().sum()
+        """,
         # KL divergence term: not negated
         """
         import torch

@@ -7,6 +7,27 @@ from __future__ import annotations
 from lossflint.examples import Invalid
 
 AUDIT_INVALID = [
+    # WGAN-GP's gradient penalty in a method: the gradients are differentiated
+    # again (create_graph=True) through the returned penalty (session-9 held-out)
+    Invalid(
+        """
+        import torch
+
+        class WGANGP:
+            def gradient_penalty(self, real, fake):
+                alpha = torch.rand(real.size(0), 1, 1, 1)
+                mix = (alpha * real + (1 - alpha) * fake).requires_grad_(True)
+                grads = torch.autograd.grad(self.D(mix).sum(), mix, create_graph=True)[0]
+                norm = grads.flatten(1).pow(2).sum(dim=1).sqrt()  # error: LF205
+                return ((norm - 1) ** 2).mean()
+
+            def critic_step(self, real, fake):
+                d_loss = self.D(fake).mean() - self.D(real).mean() + 10 * self.gradient_penalty(real, fake)
+                self.opt_d.zero_grad()
+                d_loss.backward()
+                self.opt_d.step()
+        """
+    ),
     # tf.nn.l2_loss is half a sum of squares (hwalsuklee's EBGAN)
     Invalid(
         """
@@ -234,5 +255,22 @@ AUDIT_VALID = [
         far = torch.ge(torch.sqrt(((a - b) ** 2).sum(1)), thr)
         close = thr.gt(torch.sqrt(((a - b) ** 2).sum(1)))
         return near.sum() + far.sum() + close.sum()
+    """,
+    # a magnitude computed in the tf.data pipeline, the mapped function chosen
+    # by a flag (g2net Kaggle notebook, session-9 corpus): data, no gradient
+    """
+    import tensorflow as tf
+
+    def prepare(wave):
+        real = tf.nn.conv1d(wave, KERNELS_REAL, stride=16, padding="VALID")
+        imag = tf.nn.conv1d(wave, KERNELS_IMAG, stride=16, padding="VALID")
+        return tf.math.sqrt(tf.pow(real, 2) + tf.pow(imag, 2))
+
+    def read_labeled(example):
+        example = tf.io.parse_single_example(example, FORMAT)
+        return prepare(example["wave"]), example["target"]
+
+    ds = tf.data.TFRecordDataset(files).map(read_labeled if labeled else prepare).batch(4)
+    model.fit(ds, epochs=1)
     """,
 ]

@@ -8,6 +8,24 @@ from __future__ import annotations
 from lossflint.examples import Invalid
 
 AUDIT_INVALID = [
+    # Tversky's weighted counts are 0 together on an empty mask (session-9 held-out)
+    Invalid(
+        """
+        import torch
+
+        def tversky(probs, target, alpha=0.3, beta=0.7):
+            tp = (probs * target).sum()
+            fp = (probs * (1 - target)).sum()
+            fn = ((1 - probs) * target).sum()
+            return 1.0 - tp / (tp + alpha * fp + beta * fn)  # error: LF206
+
+        for x, y in loader:
+            loss = tversky(torch.sigmoid(model(x)), y)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+        """
+    ),
     # a standardisation that is not mapped over data: unknown, reported
     Invalid(
         """

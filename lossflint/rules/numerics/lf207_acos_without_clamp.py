@@ -96,6 +96,22 @@ Unsafe: the fix clamps the argument to `[-1 + 1e-7, 1 - 1e-7]` (TensorFlow:
                 return cos.clamp(-1 + 1e-7, 1 - 1e-7).acos()  # error: LF207 at `cos.acos(`
             """,
         ),
+        # the cosine comes from a helper that normalises its parameters first
+        Invalid(
+            """
+            import torch
+            import torch.nn.functional as F
+
+            def pairwise_cosine(a, b):
+                a = F.normalize(a, dim=-1)
+                b = F.normalize(b, dim=-1)
+                return (a * b).sum(dim=-1)
+
+            def angular_loss(anchor, positive, margin=0.2):
+                theta = torch.acos(pairwise_cosine(anchor, positive))  # error: LF207
+                return F.relu(theta - margin).mean()
+            """
+        ),
         Invalid(
             """
             import tensorflow as tf

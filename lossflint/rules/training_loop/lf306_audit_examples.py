@@ -141,4 +141,28 @@ AUDIT_VALID = [
     # ... given the number, or a method that only keeps the last value
     _METER.format(line="meter.update(loss.item(), x.size(0))"),
     _METER.format(line="meter.remember(loss)"),
+    # the method keeps `v.data.sum()`: the caller's loss is detached first
+    # (clovaai/deep-text-recognition-benchmark's Averager, session-9 corpus)
+    """
+    import torch
+
+    class Averager:
+        def __init__(self):
+            self.n_count = 0
+            self.sum = 0
+
+        def add(self, v):
+            count = v.data.numel()
+            v = v.data.sum()
+            self.n_count += count
+            self.sum += v
+
+    loss_avg = Averager()
+    for x, y in loader:
+        cost = criterion(model(x), y)
+        optimizer.zero_grad()
+        cost.backward()
+        optimizer.step()
+        loss_avg.add(cost)
+    """,
 ]

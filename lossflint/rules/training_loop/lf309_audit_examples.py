@@ -73,7 +73,87 @@ def train(loader, mels):
         model.generate(mels)
 """
 
+#: a wrapper class whose methods switch its encoders' modes (vsepp's VSE:
+#: ``val_start``/``train_start``), validated every few hundred iterations
+_WRAPPER = """
+import torch
+import torch.nn as nn
+
+
+class VSE:
+    def __init__(self):
+        self.img_enc = nn.Sequential(nn.Linear(10, 10), nn.Dropout(0.5))
+        self.optimizer = torch.optim.Adam(self.img_enc.parameters(), lr=2e-4)
+
+    def train_start(self):
+        self.img_enc.train()
+
+    def val_start(self):
+        self.img_enc.eval(){marker}
+
+    def train_emb(self, images, targets):
+        self.optimizer.zero_grad()
+        (self.img_enc(images) - targets).pow(2).sum().backward()
+        self.optimizer.step()
+
+
+def validate(val_loader, model):
+    model.val_start()
+    with torch.no_grad():
+        out = [model.img_enc(images) for images, _ in val_loader]{restore}
+    return out
+
+
+def train(train_loader, model, val_loader):
+    for i, (images, targets) in enumerate(train_loader):
+        model.train_emb(images, targets)
+        if i % 500 == 0:
+            validate(val_loader, model)
+
+
+vse = VSE()
+for epoch in range(30):
+    vse.train_start()
+    train(train_loader, vse, val_loader)
+"""
+
 AUDIT_INVALID = [
+    # the step method clips only when configured: its backward and step still
+    # run on every call, so the loop over batches trains (session-9 held-out)
+    Invalid(
+        """
+        import torch
+        import torch.nn.functional as F
+
+        class Trainer:
+            def __init__(self, model, optimizer, grad_clip=None):
+                self.model, self.optimizer, self.grad_clip = model, optimizer, grad_clip
+
+            def _step(self, ids, labels):
+                loss = F.cross_entropy(self.model(ids), labels)
+                self.optimizer.zero_grad()
+                loss.backward()
+                if self.grad_clip:
+                    torch.nn.utils.clip_grad_norm_(self.model.parameters(), self.grad_clip)
+                self.optimizer.step()
+                return loss.item()
+
+            @torch.no_grad()
+            def evaluate(self, loader):
+                self.model.eval()  # error: LF309
+                return sum((self.model(x).argmax(-1) == y).sum().item() for x, y in loader)
+
+            def fit(self, train_dl, valid_dl, epochs):
+                self.model.train()
+                for epoch in range(epochs):
+                    for ids, labels in train_dl:
+                        self._step(ids, labels)
+                    self.evaluate(valid_dl)
+        """
+    ),
+    # validation every 500 iterations leaves the encoder in eval mode for the
+    # rest of the epoch (two calls deep: validate → model.val_start)
+    Invalid(_WRAPPER.format(marker="  # error: LF309", restore="")),
     Invalid(_FACTORY.format(extra="\n        nn.Dropout(0.2),", marker="  # error: LF309")),
     # the model's own method switches it to eval mode (Real-Time-Voice-Cloning's
     # vocoder): training goes on with frozen batch-norm statistics
@@ -81,6 +161,8 @@ AUDIT_INVALID = [
 ]
 
 AUDIT_VALID = [
+    # ... and its twin whose validate() puts the encoder back through the wrapper
+    _WRAPPER.format(marker="", restore="\n    model.train_start()"),
     # ... and its twin that puts the model back in train mode each epoch
     _SELF_EVAL.format(marker="", restore="", top="\n        model.train()"),
     # model.train(mode) with a flag

@@ -25,7 +25,8 @@ Flags a hidden layer's weight set to one constant: `nn.init.constant_(w, c)`,
 `nn.init.zeros_(w)`, `nn.init.ones_(w)`, `w.data.fill_(c)`, `w.zero_()`, and Keras
 `kernel_initializer="zeros"` / `"ones"` / `Constant(c)`. "Hidden" means: every
 `Linear`/`Conv` of a model with several of them (`if isinstance(m, nn.Linear)` in an
-init function), an attribute layer that is not the model's last one, an element of
+init function of a file that builds several, or of a `utils` module another project
+module uses: `model.apply(init_weights)`), an attribute layer that is not the model's last one, an element of
 `nn.Sequential` / `keras.Sequential` followed by another weight layer. Biases,
 normalisation layers, the final layer and zero-init of a residual branch's last
 norm are known techniques and stay silent.

@@ -1,0 +1,113 @@
+"""Data set classes read in their stored order.
+
+A ``DataLoader`` without ``shuffle=True`` or a sampler hands out batches in
+index order only when its data set is map-style (``__getitem__(index)``) and
+its rows are not random already. This module answers that for a class of the
+file, so the data facts (LF602) can read it for a same-file class and the
+project summary can carry it for a class another module imports
+(``ClassSummary.dataset``).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import libcst as cst
+
+from lossflint.analysis import apis
+from lossflint.analysis.interpreter.syntax import statements_of
+from lossflint.analysis.names import dotted_text
+from lossflint.analysis.walk import descendants, memo_of, nodes_in
+
+if TYPE_CHECKING:
+    from lossflint.analysis.index import ModuleIndex
+
+
+def ordered_dataset(model: ModuleIndex, cls: cst.ClassDef) -> bool:
+    """``cls`` is a map-style data set whose item ``i`` is row ``i``: it (or a
+    same-file base) defines ``__getitem__`` and reads its index there, defines
+    no ``__iter__``, every base is torch's ``Dataset`` or a same-file class,
+    and its ``__init__`` does not draw every array it keeps at random."""
+    classes = _same_file_mro(model, cls)
+    if classes is None:
+        return False
+    methods = {
+        stmt.name.value: stmt
+        for klass in reversed(classes)
+        for stmt in statements_of(klass)
+        if isinstance(stmt, cst.FunctionDef)
+    }
+    getitem = methods.get("__getitem__")
+    if getitem is None or "__iter__" in methods:
+        return False
+    if not _reads_index(getitem):
+        return False  # ``__getitem__`` ignores its index: it samples at random
+    init = methods.get("__init__")
+    return init is None or not _random_rows(model, init)
+
+
+def _same_file_mro(model: ModuleIndex, cls: cst.ClassDef) -> list[cst.ClassDef] | None:
+    """``cls`` and its bases when every base is torch's map-style ``Dataset``
+    or a class of this file (nothing unseen could add ``__iter__``)."""
+    classes: list[cst.ClassDef] = []
+    todo = [cls]
+    while todo:
+        current = todo.pop(0)
+        if current in classes:
+            continue
+        classes.append(current)
+        for base in current.bases:
+            qualname = model.qualname(base.value)
+            if qualname in apis.ITERABLE_DATASET_BASES:
+                return None
+            if qualname in apis.MAP_DATASET_BASES:
+                continue
+            found = _module_class(model, base.value)
+            if found is None:
+                return None
+            todo.append(found)
+        if len(classes) > 20:
+            return None
+    return classes
+
+
+def _module_class(model: ModuleIndex, expr: cst.BaseExpression) -> cst.ClassDef | None:
+    if not isinstance(expr, cst.Name):
+        return None
+    bindings = model.module_scope.bindings.get(expr.value)
+    if bindings and len(bindings) == 1 and isinstance(bindings[0].node, cst.ClassDef):
+        return bindings[0].node
+    return None
+
+
+def _reads_index(getitem: cst.FunctionDef) -> bool:
+    params = [*getitem.params.posonly_params, *getitem.params.params]
+    if len(params) < 2:
+        return True  # ``*args``: cannot tell, keep the order
+    name = params[1].name.value
+    return any(
+        type(node) is cst.Name and node.value == name and node is not params[1].name
+        for node in descendants(getitem.body)
+    )
+
+
+def _random_rows(model: ModuleIndex, init: cst.FunctionDef) -> bool:
+    """Every array the data set keeps is drawn at random in ``__init__``
+    (Lightning's bug-report ``RandomDataset``: ``self.data =
+    torch.randn(length, size)``): i.i.d. rows, no order to learn."""
+    drawn = False
+    for node in nodes_in(init.body, cst.Assign, memo=memo_of(model)):
+        assert isinstance(node, cst.Assign)
+        if not any(
+            isinstance(t.target, cst.Attribute) and dotted_text(t.target.value) == "self"
+            for t in node.targets
+        ):
+            continue
+        value = node.value
+        if isinstance(value, cst.Call):
+            if model.qualname(value.func) not in apis.RANDOM_DRAWS:
+                return False
+            drawn = True
+        elif not isinstance(value, (cst.Name, cst.Integer, cst.Float)):
+            return False
+    return drawn

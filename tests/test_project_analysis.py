@@ -585,6 +585,9 @@ GOLDEN = {
     "model_by_option": ["main.py:21:12: LF102"],
     # an AverageMeter in utils.py whose update adds the loss tensor into its sum
     "meter_update": ["train.py:17:9: LF306"],
+    # a builder's head activation is a parameter: each call says (or relies on
+    # the default) what the head is; the matching pairs are silent
+    "keras_head_activation": ["train.py:9:5: LF401", "train.py:14:40: LF402"],
     # the Keras facts pin a builder's parameters from other files' calls too:
     # `image_backbone()` relies on its channels-first default; the other call
     # passes its own shape (silent)
@@ -601,6 +604,7 @@ GOLDEN = {
     "loader_elsewhere": [
         "datasets.py:49:13: LF602",
         "datasets.py:55:12: LF602",
+        "datasets.py:59:12: LF602",
         "train.py:14:16: LF602",
     ],
     # a shape tuple written in config.py reaches the layer built in model.py

@@ -163,18 +163,15 @@ def _accumulated_parameters(func: cst.FunctionDef, cls: cst.ClassDef) -> dict[st
     params = [p.name.value for p in func.params.params]
     if params[:1] != ["self"]:
         return {}
-    kept_for_backward = _backpropagated_attributes(cls)
-    # ``v = v.data.sum()`` before ``self.sum += v``: the name no longer holds
-    # what the caller passed (clovaai's Averager)
-    rebound = {
-        t.target.value
-        for node in descendants(func.body)
-        if isinstance(node, cst.Assign)
-        for t in node.targets
-        if isinstance(t.target, cst.Name)
-    }
-    found: dict[str, str] = {}
+    # one walk: what the method adds into ``self``, and the names it rebinds
+    # (``v = v.data.sum()`` before ``self.sum += v``: the name no longer holds
+    # what the caller passed, clovaai's Averager)
+    rebound: set[str] = set()
+    added: list[tuple[cst.Attribute, cst.CSTNode]] = []
     for node in descendants(func.body):
+        if isinstance(node, cst.Assign):
+            rebound.update(t.target.value for t in node.targets if isinstance(t.target, cst.Name))
+            continue
         target: cst.BaseExpression | None = None
         value: cst.CSTNode | None = None
         if isinstance(node, cst.AugAssign) and isinstance(node.operator, cst.AddAssign):
@@ -186,9 +183,14 @@ def _accumulated_parameters(func: cst.FunctionDef, cls: cst.ClassDef) -> dict[st
             and len(node.args) == 1
         ):
             target, value = node.func.value, node.args[0].value
-        if not isinstance(target, cst.Attribute) or dotted_text(target.value) != "self":
-            continue
-        assert value is not None
+        if isinstance(target, cst.Attribute) and dotted_text(target.value) == "self":
+            assert value is not None
+            added.append((target, value))
+    if not added:
+        return {}
+    kept_for_backward = _backpropagated_attributes(cls)
+    found: dict[str, str] = {}
+    for target, value in added:
         if target.attr.value in kept_for_backward:
             continue
         for name in params[1:]:
@@ -458,11 +460,34 @@ def backpropagated_value(
         return False  # `loss = loss.item()` somewhere: which one is accumulated is unknown
     for event in enclosing[0].of("backward"):
         loss = event.event.loss
+        if isinstance(loss, cst.Subscript) and isinstance(loss.value, cst.Name):
+            # ``output["loss"].backward()``, then ``outputs.append(output)``:
+            # the dict keeps the graph
+            loss = loss.value
         if event.nested or event.event.managed or not isinstance(loss, cst.Name):
             continue
         if loss.value == value.value and model.scope_of(loss) is model.scope_of(value):
             return True
     return False
+
+
+def backpropagated_item(
+    model: SemanticModel, node: cst.CSTNode, value: cst.BaseExpression
+) -> cst.Subscript | None:
+    """``output["loss"].backward()`` in the pass of the loop around ``node``
+    that accumulates ``output``: the item that holds the graph."""
+    enclosing = loops(model).enclosing_loops(node)
+    if not enclosing or not isinstance(value, cst.Name):
+        return None
+    for event in enclosing[0].of("backward"):
+        loss = event.event.loss
+        if (
+            isinstance(loss, cst.Subscript)
+            and isinstance(loss.value, cst.Name)
+            and loss.value.value == value.value
+        ):
+            return loss
+    return None
 
 
 def returns_backpropagated(model: SemanticModel, index: LoopIndex, call: cst.Call) -> bool:

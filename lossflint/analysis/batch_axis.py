@@ -13,7 +13,9 @@ The evidence that axis 0 is the batch, one of:
 - the result is reduced over classes along ``dim=1`` (``.argmax(1)``,
   ``torch.max(p, 1)``, ``.topk(k, dim=1)``): the tensor has a second axis and the
   code treats it as the classes;
-- the result feeds a loss computed in a loop over a ``DataLoader``'s batches.
+- the result feeds a loss computed in a loop over a ``DataLoader``'s batches;
+- the logits are computed, in the same function, from the output of a
+  batch-norm layer (``self.bn(self.fc(x))``), whose input's axis 0 is the batch.
 
 A 1-D vector (one sample's scores, attention weights over positions) never
 carries that evidence, and stays silent.
@@ -31,7 +33,9 @@ from lossflint.analysis.apis import Kind
 from lossflint.analysis.calls import argument, literal_value
 from lossflint.analysis.data_flow import Loader, data_facts
 from lossflint.analysis.kinds import activation_dim, activation_operand, kinds_of
+from lossflint.analysis.names import dotted_text
 from lossflint.analysis.values import Tensor
+from lossflint.analysis.walk import descendants
 
 if TYPE_CHECKING:
     from lossflint.analysis.index import ModuleIndex
@@ -45,7 +49,7 @@ class BatchSoftmax:
     call: cst.Call
     dim: cst.BaseExpression
     evidence: cst.CSTNode
-    how: str  # "argmax" / "loss"
+    how: str  # "argmax" / "loss" / "batchnorm"
 
 
 def softmax_over_batch(model: ModuleIndex) -> list[BatchSoftmax]:
@@ -95,6 +99,13 @@ def _find(model: ModuleIndex) -> list[BatchSoftmax]:
         origin = _softmax_origin(model, receiver, candidates)
         if origin is not None and origin not in found:
             found[origin] = BatchSoftmax(origin, candidates[origin], call, "argmax")
+    # the logits were computed from a batch-normalised tensor (``forward``'s
+    # ``self.bn1(self.fc1(x))``): axis 0 is the batch
+    for call, dim in candidates.items():
+        if call not in found:
+            norm = _batch_normed(model, call)
+            if norm is not None:
+                found[call] = BatchSoftmax(call, dim, norm, "batchnorm")
     # a loss on the batches of a DataLoader
     facts = data_facts(model)
     for loss in kinds.loss_calls.values():
@@ -116,6 +127,52 @@ def _softmax_origin(
         if value.origin in candidates:
             return value.origin
     return None
+
+
+def _batch_normed(model: ModuleIndex, softmax: cst.Call) -> cst.Call | None:
+    """A batch-norm layer (``self.bn2 = nn.BatchNorm1d(256)``) applied, in the
+    same function, to a tensor the softmax's operand is computed from; None when
+    nothing says so."""
+    func = model.enclosing(softmax, cst.FunctionDef)
+    operand = activation_operand(model, softmax)
+    if not isinstance(func, cst.FunctionDef) or operand is None:
+        return None
+    scope = model.scopes.get(func)
+    todo: list[cst.CSTNode] = [operand]
+    seen: set[str] = set()
+    while todo:
+        node = todo.pop()
+        for inner in descendants(node):
+            if isinstance(inner, cst.Call) and _is_batch_norm(model, inner.func):
+                return inner
+            if type(inner) is cst.Name and inner.value not in seen and scope is not None:
+                seen.add(inner.value)
+                for binding in scope.bindings.get(inner.value, ()):
+                    if isinstance(binding.node, cst.BaseExpression):
+                        todo.append(binding.node)
+    return None
+
+
+def _is_batch_norm(model: ModuleIndex, func: cst.BaseExpression) -> bool:
+    """``self.bn1`` assigned ``nn.BatchNorm1d(...)`` in its class, or the layer
+    built in place."""
+    if model.qualname(func) in apis.BATCH_NORMS:
+        return True
+    if not (isinstance(func, cst.Attribute) and dotted_text(func.value) == "self"):
+        return False
+    cls = model.enclosing(func, cst.ClassDef)
+    if not isinstance(cls, cst.ClassDef):
+        return False
+    built = [
+        node.value
+        for node in descendants(cls)
+        if isinstance(node, cst.Assign)
+        and any(dotted_text(t.target) == f"self.{func.attr.value}" for t in node.targets)
+    ]
+    return bool(built) and all(
+        isinstance(value, cst.Call) and model.qualname(value.func) in apis.BATCH_NORMS
+        for value in built
+    )
 
 
 def _in_batch_loop(model: ModuleIndex, node: cst.CSTNode, values: dict) -> bool:

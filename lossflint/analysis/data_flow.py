@@ -154,15 +154,12 @@ class DataFacts(Interpreter[Any]):
     # (``_adapted``, values) and the passes append to lists
     SKIPS_REPEATED_PASS = True
 
-    def __init__(self, model: ModuleIndex) -> None:
+    def __init__(self, model: ModuleIndex, for_returns: bool = False) -> None:
         super().__init__(model, None)
         self.loaders: dict[cst.Call, LoaderInfo] = {}
         self.leaks: list[Leak] = []
         self.lightning_fits: list[tuple[Loader, cst.Call]] = []
         self.next_calls: dict[cst.Call, Loader] = {}
-        #: calls of other modules' functions whose result (or an item of it) a
-        #: loop here trains on: the call → the parts
-        self.trained_returns: dict[cst.Call, tuple[str, ...]] = {}
         #: what other modules' functions returned, handed to another module's
         #: function that trains on it
         self.returned_trained_elsewhere: list[Returned] = []
@@ -172,13 +169,15 @@ class DataFacts(Interpreter[Any]):
         self._slices: dict[cst.CSTNode, list[tuple[str, str, cst.CSTNode]]] = {}
         self._adapted: dict[Data, tuple[cst.Call, str]] = {}
         #: whether the interpreter ran (a file it is not relevant to has no facts)
-        self.ran = self._relevant()
+        self.ran = self._relevant(for_returns)
         if self.ran:
             self.run()
 
-    def _relevant(self) -> bool:
+    def _relevant(self, for_returns: bool) -> bool:
         """A file that builds a loader and trains, or scales data: the
-        interpreter runs for nothing else."""
+        interpreter runs for nothing else. ``for_returns``: the module's
+        summary asks which results of other modules' functions a loop here
+        trains on (``training_returns``)."""
         loader = scaler = trains = False
         for site in self.model.calls:
             name = site.qualname
@@ -193,16 +192,26 @@ class DataFacts(Interpreter[Any]):
                 isinstance(node, cst.FunctionDef) and node.name.value == "train_dataloader"
                 for node in self.model.scopes
             )
-        if scaler or (loader and (trains or project_context() is not None)):
-            # in a project, another module's function may train on the loader
+        if scaler or (loader and trains):
             return True
-        if project_context() is not None and (
-            trains or any(e.kind == "backward" for e in loops(self.model).events)
-        ):
-            # a loop here (or another module's function it calls) may train on
-            # a loader another module's function returns
-            return True
+        if project_context() is not None and (loader or for_returns):
+            # another module's function may train on a loader built here (one
+            # it is handed: its events are inlined here; one a factory here
+            # returns), or a loop here on one another module returns
+            inlined = any(e.kind == "backward" for e in loops(self.model).events)
+            if loader and (inlined or self._loader_in_factory()):
+                return True
+            if for_returns and (trains or inlined):
+                return True
         return _has_formula(self.model)
+
+    def _loader_in_factory(self) -> bool:
+        """A ``DataLoader(...)`` built in a module-level function."""
+        for site in self.model.calls_to(*apis.DATA_LOADERS):
+            func = self.model.enclosing(site.node, cst.FunctionDef)
+            if func is not None and self.model.parent(func) is self.model.module:
+                return True
+        return False
 
     # --- domain ---------------------------------------------------------------------
 
@@ -795,6 +804,19 @@ def _has_formula(model: ModuleIndex) -> bool:
 def data_facts(model: ModuleIndex) -> DataFacts:
     """The data facts of ``model``, built on first use and kept on the model."""
     return model.analysis(DataFacts)
+
+
+def training_returns(model: ModuleIndex) -> dict[cst.Call, tuple[str, ...]]:
+    """For the module's summary: the calls of other modules' functions whose
+    result (or an item of it) a loop here trains on."""
+    facts = data_facts(model)
+    if not facts.ran:
+        facts = model.analysis(_facts_for_returns)
+    return facts.training_returns(loops(model)) if facts.ran else {}
+
+
+def _facts_for_returns(model: ModuleIndex) -> DataFacts:
+    return DataFacts(model, for_returns=True)
 
 
 def training_loaders(model: ModuleIndex) -> list[tuple[LoaderInfo, cst.CSTNode, str]]:

@@ -49,6 +49,7 @@ from lossflint.project.summary import (
     SFunction,
     SKerasBatches,
     SKerasData,
+    SKerasLayer,
     SKerasLoss,
     SKerasModel,
     STuple,
@@ -646,18 +647,15 @@ class KerasFacts(Interpreter[Any]):
         if isinstance(found, SKerasLoss) and found.from_logits_param:
             found = replace(found, from_logits=_passed_flag(call, callee, found.from_logits_param))
         if isinstance(found, SKerasModel) and any(
-            layer is not None and layer.units_param for layer in found.layers
+            layer is not None and (layer.units_param or layer.activation_param)
+            for layer in found.layers
         ):
-            # ``tagger(8)`` of ``def tagger(n_tags): ... Dense(n_tags, ...)``
+            # ``tagger(8)`` of ``def tagger(n_tags): ... Dense(n_tags, ...)``,
+            # ``build_cnn()`` of ``def build_cnn(head_activation="softmax")``
             found = replace(
                 found,
                 layers=tuple(
-                    replace(
-                        layer,
-                        units=_passed_int(call, callee, layer.units_param, layer.units_default),
-                    )
-                    if layer is not None and layer.units_param
-                    else layer
+                    _as_called(call, callee, layer) if layer is not None else None
                     for layer in found.layers
                 ),
             )
@@ -1298,6 +1296,28 @@ def _passed_flag(call: cst.Call, callee: Foreign, param: str) -> bool | None:
     return value if isinstance(value, bool) else None
 
 
+def _as_called(call: cst.Call, callee: Foreign, layer: SKerasLayer) -> SKerasLayer:
+    """A layer of another module's builder with the units and the activation
+    this call gives its parameters."""
+    if layer.units_param:
+        layer = replace(
+            layer, units=_passed_int(call, callee, layer.units_param, layer.units_default)
+        )
+    if layer.activation_param:
+        chosen = _chosen(call, callee, layer.activation_param)
+        activation: str | None = None
+        if chosen is None:
+            activation = layer.activation_default or None
+        elif isinstance(chosen, cst.Arg):
+            passed = literal_value(chosen.value)
+            if isinstance(passed, str):
+                activation = apis.ACTIVATION_STRINGS.get(passed.lower(), passed.lower())
+            elif isinstance(chosen.value, cst.Name) and chosen.value.value == "None":
+                activation = "linear"
+        layer = replace(layer, activation=activation)
+    return layer
+
+
 def _passed_int(call: cst.Call, callee: Foreign, param: str, default: int | None) -> int | None:
     """The literal integer this call passes for ``param`` (``default`` when it
     passes nothing for it); None when it passes anything else."""
@@ -1308,22 +1328,35 @@ def _passed_int(call: cst.Call, callee: Foreign, param: str, default: int | None
 def _passed(call: cst.Call, callee: Foreign, param: str, default: Any = None) -> Any:
     """What this call of another module's function passes for its parameter
     ``param``: a literal, ``default`` when nothing, None when not a literal."""
+    chosen = _chosen(call, callee, param)
+    if chosen is _NOT_KNOWN:
+        return None
+    if chosen is None:
+        return default
+    assert isinstance(chosen, cst.Arg)
+    value = literal_value(chosen.value)
+    return None if value is NotImplemented else value
+
+
+_NOT_KNOWN = object()
+
+
+def _chosen(call: cst.Call, callee: Foreign, param: str) -> cst.Arg | None | object:
+    """The argument this call passes for ``param`` of another module's
+    function, None when it passes none, ``_NOT_KNOWN`` when that cannot be told."""
     context = project_context()
     if context is None:
-        return None
+        return _NOT_KNOWN
     ref = context.resolve(callee.ref)
     function = context.function_summary(ref) if isinstance(ref, SFunction) else None
     if function is None or param not in function.params or has_star_args(call):
-        return None
+        return _NOT_KNOWN
     index = function.params.index(param)
     positional = [a for a in call.args if a.keyword is None]
     chosen = next((a for a in call.args if a.keyword and a.keyword.value == param), None)
     if chosen is None and index < len(positional):
         chosen = positional[index]
-    if chosen is None:
-        return default
-    value = literal_value(chosen.value)
-    return None if value is NotImplemented else value
+    return chosen
 
 
 def _bool(expr: cst.BaseExpression | None, env: Env) -> bool | None:

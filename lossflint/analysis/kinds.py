@@ -11,6 +11,7 @@ methods and operators produce them. Calls of losses are recorded as
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 import libcst as cst
@@ -225,6 +226,8 @@ class KindAnalysis(Interpreter[Value]):
         return operand if _is_loss(operand) else UNKNOWN
 
     def list_display(self, expr: cst.List, items: list[Value]) -> Value:
+        if not self._unpacks_into_sequential:
+            return UNKNOWN  # no list of this file can become a stack's layers
         built: tuple[Value, ...] = ()
         for element, value in zip(expr.elements, items, strict=True):
             if type(element) is cst.StarredElement:
@@ -234,7 +237,19 @@ class KindAnalysis(Interpreter[Value]):
         return LayerList(built)
 
     def dict_display(self, expr: cst.Dict, items: list[tuple[str, Value]]) -> Value:
+        # only a dict of tensors of a known kind is worth following (a model's
+        # outputs); configs and logs would only make loops take more passes
+        if not any(isinstance(value, Tensor) for _, value in items):
+            return UNKNOWN
         return DictValue(tuple(items))
+
+    @cached_property
+    def _unpacks_into_sequential(self) -> bool:
+        """The file calls ``nn.Sequential(*...)``: its lists may be layers."""
+        return any(
+            site.qualname in apis.SEQUENTIAL and has_star_args(site.node)
+            for site in self.model.calls
+        )
 
     def api_call(self, call: cst.Call, qualname: str, args: list[Value], env: Env) -> Value:
         where = self.frame.label

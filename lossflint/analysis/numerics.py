@@ -828,13 +828,22 @@ def returns_cosine(model: ModuleIndex, func: cst.FunctionDef, depth: int = 2) ->
     """Every ``return`` of ``func`` is a cosine similarity (asked of every
     function for its summary: only one that names a normalisation or a norm
     is looked at)."""
-    if not any(
+    if not model.analysis(_normalises) or not any(
         type(node) is cst.Name and node.value in _COSINE_WORDS for node in descendants(func.body)
     ):
         return False
     returns = [node.value for node in own_returns(func)]
     return bool(returns) and all(
         item is not None and is_cosine(model, item, depth) for item in returns
+    )
+
+
+def _normalises(model: ModuleIndex) -> bool:
+    """The module calls a normalisation, a norm or a cosine similarity at all
+    (once per module: most define no function returning a cosine)."""
+    wanted = apis.COSINE_SIMILARITY | apis.NORMALIZE | apis.NORM
+    return any(
+        site.qualname in wanted or site.method in ("norm", "normalize") for site in model.calls
     )
 
 

@@ -120,7 +120,7 @@ def evals_through_calls(
         if func is None:
             continue
         for event, receiver in _evals_reached(model, index, func, 0, frozenset()):
-            mapped = _as_caller_sees(call, func, receiver)
+            mapped = _as_caller_sees(model, call, func, receiver)
             if mapped is not None:
                 assert event.receiver is not None
                 yield call, event, mapped, event.receiver
@@ -147,16 +147,20 @@ def _evals_reached(
         if callee is None or callee is func or callee in seen:
             continue
         for event, receiver in _evals_reached(model, index, callee, depth + 1, seen | {func}):
-            mapped = _as_caller_sees(call, callee, receiver)
+            mapped = _as_caller_sees(model, call, callee, receiver)
             if mapped is not None:
                 found.append((event, mapped))
     return [(e, r) for e, r in found if r is not None]
 
 
-def _as_caller_sees(call: cst.Call, func: cst.FunctionDef, receiver: str) -> str | None:
+def _as_caller_sees(
+    model: SemanticModel, call: cst.Call, func: cst.FunctionDef, receiver: str
+) -> str | None:
     """``receiver`` (as ``func`` names it) in the terms of the code making
     ``call``: a parameter (or an attribute of one) becomes the argument, ``self``
-    the object the method is called on; None when the call does not say."""
+    the object the method is called on, a module-level name (``def test():
+    model.eval()``) stays itself where the caller does not bind it; None when
+    the call does not say."""
     params = [p.name.value for p in func.params.params]
     is_method = isinstance(call.func, cst.Attribute) and dotted_text(call.func.value) == "self"
     # `model.generate(x)` running `self.eval()`: the model itself
@@ -174,7 +178,25 @@ def _as_caller_sees(call: cst.Call, func: cst.FunctionDef, receiver: str) -> str
         mapped = dotted_text(argument_expr) if argument_expr is not None else None
         if mapped is not None:
             return mapped + ("." + rest if rest else "")
+        return None
+    if head != "self" and _global_in_both(model, func, call, head):
+        return receiver
     return None
+
+
+def _global_in_both(
+    model: SemanticModel, func: cst.FunctionDef, call: cst.Call, name: str
+) -> bool:
+    """``name`` is a module-level name that neither ``func`` nor the function
+    making ``call`` binds locally: both mean the same object."""
+    if name not in model.module_scope.bindings:
+        return False
+    caller = model.enclosing(call, cst.FunctionDef)
+    for scope_node in (func, caller):
+        scope = model.scopes.get(scope_node) if scope_node is not None else None
+        if scope is not None and name in scope.bindings:
+            return False
+    return True
 
 
 def _evals_by_function(model: ModuleIndex) -> dict[cst.CSTNode | None, list[Event]]:

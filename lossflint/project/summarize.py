@@ -24,10 +24,11 @@ from typing import Any
 
 import libcst as cst
 
+from lossflint.analysis import apis
 from lossflint.analysis.accumulation import class_accumulations, detached
 from lossflint.analysis.apis import Kind
 from lossflint.analysis.calls import argument, has_star_args, literal_value
-from lossflint.analysis.data_flow import data_facts, trained_parameters
+from lossflint.analysis.data_flow import trained_parameters, training_returns
 from lossflint.analysis.datasets import ordered_dataset
 from lossflint.analysis.gradients import GradientFacts, Reach, gradients
 from lossflint.analysis.interpreter.syntax import kept_init
@@ -463,8 +464,9 @@ class Summarizer:
 
     @cached_property
     def _training_returns(self) -> dict[cst.Call, tuple[str, ...]]:
-        facts = data_facts(self.model)
-        return facts.training_returns(loops(self.model)) if facts.ran else {}
+        if not any(e.kind == "backward" for e in loops(self.model).events):
+            return {}  # nothing here (or in a function it calls) trains
+        return training_returns(self.model)
 
     def _method_called(self, call: cst.Call) -> SFunction | None:
         """``trainer.fit(loader)`` where ``trainer`` is an instance of a class
@@ -723,6 +725,7 @@ class Summarizer:
                     layer.other_axis,
                     self._origin(layer.node, ""),
                     *self._units_parameter(layer),
+                    *self._activation_parameter(layer),
                 )
             )
         return SKerasModel(tuple(layers), value.style, self._origin(value.node, ""))
@@ -732,25 +735,50 @@ class Summarizer:
         are a parameter of the top-level function building the layer."""
         if layer.units is not None or layer.name != "Dense":
             return "", None
-        arg = argument(layer.node, 0, "units")
-        func = self.model.enclosing(layer.node, cst.FunctionDef)
-        if not isinstance(arg, cst.Name) or not isinstance(func, cst.FunctionDef):
+        param = self._builder_parameter(layer.node, argument(layer.node, 0, "units"))
+        if param is None:
             return "", None
-        if self._names.get(func) != func.name.value:
-            return "", None  # a method, a nested function: not a call another file makes
-        bindings = self.model.scopes[func].bindings.get(arg.value, [])
-        if len(bindings) != 1 or bindings[0].kind != "param":
-            return "", None
-        param = bindings[0].node
-        default = (
-            literal_value(param.default) if isinstance(param, cst.Param) and param.default else None
-        )
-        if isinstance(param, cst.Param) and isinstance(param.default, cst.Name):
+        default = literal_value(param.default) if param.default else None
+        if isinstance(param.default, cst.Name):
             # `def build_tagger(n_tags=N_TAGS)`, N_TAGS written in config.py
             found = imported_literal(self.model, param.default)
             default = found.value if found is not None else None
         units = default if isinstance(default, int) and not isinstance(default, bool) else None
-        return arg.value, units
+        return param.name.value, units
+
+    def _activation_parameter(self, layer: Any) -> tuple[str, str]:
+        """``head_activation`` (and its literal default, canonical: "linear"
+        for None) in ``Dense(n, activation=head_activation)`` when it is a
+        parameter of the top-level function building the layer."""
+        if layer.activation is not None or layer.name != "Dense":
+            return "", ""
+        param = self._builder_parameter(layer.node, argument(layer.node, 1, "activation"))
+        if param is None:
+            return "", ""
+        default = ""
+        if param.default is not None:
+            found = literal_value(param.default)
+            if found is None:
+                default = "linear"
+            elif isinstance(found, str):
+                default = apis.ACTIVATION_STRINGS.get(found.lower(), found.lower())
+        return param.name.value, default
+
+    def _builder_parameter(
+        self, node: cst.CSTNode, arg: cst.BaseExpression | None
+    ) -> cst.Param | None:
+        """The parameter ``arg`` names, of the top-level function holding
+        ``node``, never rebound there."""
+        func = self.model.enclosing(node, cst.FunctionDef)
+        if not isinstance(arg, cst.Name) or not isinstance(func, cst.FunctionDef):
+            return None
+        if self._names.get(func) != func.name.value:
+            return None  # a method, a nested function: not a call another file makes
+        bindings = self.model.scopes[func].bindings.get(arg.value, [])
+        if len(bindings) != 1 or bindings[0].kind != "param":
+            return None
+        param = bindings[0].node
+        return param if isinstance(param, cst.Param) else None
 
     def _parameter_of(self, loss: Any) -> str:
         """``flag`` in ``CategoricalCrossentropy(from_logits=flag)`` when it is

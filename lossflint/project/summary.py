@@ -133,6 +133,11 @@ class SKerasLayer:
     #: the parameter's literal default) says the units
     units_param: str = ""
     units_default: int | None = None
+    #: ``Dense(n, activation=head_activation)`` where ``head_activation`` is
+    #: such a parameter: a call passing a string or None (or relying on the
+    #: default, ``activation_default``: "" when there is none to rely on) says it
+    activation_param: str = ""
+    activation_default: str = ""
 
 
 @dataclass(frozen=True)

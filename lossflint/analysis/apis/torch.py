@@ -589,6 +589,9 @@ MODE_DEPENDENT_LAYERS = frozenset(
     }
 )
 TORCH_DROPOUT_LAYERS = frozenset(n for n in MODE_DEPENDENT_LAYERS if "Dropout" in n)
+#: layers whose input has a batch axis first (LF605: what they normalise over
+#: is the samples of a batch)
+BATCH_NORMS = frozenset(n for n in MODE_DEPENDENT_LAYERS if "BatchNorm" in n)
 #: layers that compute the same in train and eval mode (an allowlist: a layer not
 #: named here may behave differently, as RReLU, InstanceNorm(track_running_stats)
 #: and the transformer layers' built-in dropout do)

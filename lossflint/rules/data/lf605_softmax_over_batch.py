@@ -27,8 +27,9 @@ Flags PyTorch `softmax`/`log_softmax` (functional, `torch.*` or the tensor metho
 with `dim=0` on a model's output (a linear/convolution layer or a model whose
 `forward` ends in one) when the code shows the tensor is (batch, classes): the
 result is reduced over classes along `dim=1` (`.argmax(1)`, `torch.max(p, 1)`,
-`.topk(k, dim=1)`), or it feeds a loss computed in a loop over a `DataLoader`'s
-batches.
+`.topk(k, dim=1)`), it feeds a loss computed in a loop over a `DataLoader`'s
+batches, or the logits are computed in the same function from a batch-norm layer's
+output (`self.fc3(F.relu(self.bn2(self.fc2(x))))`: its input's axis 0 is the batch).
 
 Silent on a 1-D vector (one sample's scores, attention weights over positions,
 a policy's action scores), where dim 0 is the only axis, and whenever nothing
@@ -68,6 +69,26 @@ output changes (it becomes right). For outputs with more axes (sequences, images
 check which axis holds the classes.
 """
     INVALID = [
+        # PointNet's classifier head (fxia22/pointnet.pytorch #27): batch-norm
+        # layers on the way show axis 0 is the batch
+        Invalid(
+            """
+            import torch.nn as nn
+            import torch.nn.functional as F
+
+            class PointNetCls(nn.Module):
+                def __init__(self, k=2):
+                    super().__init__()
+                    self.fc1 = nn.Linear(1024, 512)
+                    self.fc2 = nn.Linear(512, k)
+                    self.bn1 = nn.BatchNorm1d(512)
+
+                def forward(self, x):
+                    x = F.relu(self.bn1(self.fc1(x)))
+                    x = self.fc2(x)
+                    return F.log_softmax(x, dim=0)  # error: LF605
+            """
+        ),
         Invalid(
             """
             import torch
@@ -120,6 +141,24 @@ check which axis holds the classes.
         ),
     ]
     VALID = [
+        # ... over the classes; and a softmax over dim 0 of what no batch norm feeds
+        """
+        import torch.nn as nn
+        import torch.nn.functional as F
+
+        class Head(nn.Module):
+            def __init__(self, k=2):
+                super().__init__()
+                self.fc1 = nn.Linear(1024, 512)
+                self.bn1 = nn.BatchNorm1d(512)
+                self.fc2 = nn.Linear(512, k)
+                self.score = nn.Linear(64, 1)
+
+            def forward(self, x, tokens):
+                logits = self.fc2(F.relu(self.bn1(self.fc1(x))))
+                weights = F.softmax(self.score(tokens), dim=0)  # over positions
+                return F.log_softmax(logits, dim=1), weights
+        """,
         # softmax over the classes
         """
         import torch
@@ -176,11 +215,12 @@ check which axis holds the classes.
 
     def check(self, model: SemanticModel) -> Iterator[Finding]:
         for found in softmax_over_batch(model):
-            use = (
-                f"its classes are read along dim 1 (line {model.line_of(found.evidence)})"
-                if found.how == "argmax"
-                else f"it feeds the loss of a DataLoader batch (line {model.line_of(found.evidence)})"
-            )
+            line = model.line_of(found.evidence)
+            use = {
+                "argmax": f"its classes are read along dim 1 (line {line})",
+                "loss": f"it feeds the loss of a DataLoader batch (line {line})",
+                "batchnorm": f"it is computed from a batch-normalised tensor (line {line})",
+            }[found.how]
             yield Finding(
                 found.call,
                 "softmax over dim 0 of a (batch, classes) model output: "

@@ -3,7 +3,59 @@ loops that clear their gradients; kept apart so the rule module stays small."""
 
 from __future__ import annotations
 
+from lossflint.examples import Invalid
+
+AUDIT_INVALID = [
+    # the discriminator's optimiser is never zeroed, the encoder's is (IDInvert's
+    # encoder training; session-9 bug reports)
+    Invalid(
+        """
+        import torch
+        import torch.nn as nn
+
+        E = nn.Linear(8, 8)
+        D = nn.Linear(8, 1)
+        optimizer_E = torch.optim.Adam(E.parameters(), lr=1e-4)
+        optimizer_D = torch.optim.Adam(D.parameters(), lr=1e-4)
+        for x in loader:
+            D_loss = D(E(x).detach()).mean()
+            D_loss.backward()
+            optimizer_D.step()  # error: LF303
+            optimizer_E.zero_grad()
+            E_loss = -D(E(x)).mean()
+            E_loss.backward()
+            optimizer_E.step()
+        """
+    ),
+]
+
 AUDIT_VALID = [
+    # DCGAN: the models are cleared, each optimiser steps over one of them; an
+    # optimiser whose model another one's zero_grad covers
+    """
+    import torch
+    import torch.nn as nn
+
+    netD, netG = nn.Linear(8, 1), nn.Linear(4, 8)
+    optimizerD = torch.optim.Adam(netD.parameters(), lr=2e-4)
+    optimizerG = torch.optim.Adam(netG.parameters(), lr=2e-4)
+    for real in loader:
+        netD.zero_grad()
+        netD(real).mean().backward()
+        optimizerD.step()
+        netG.zero_grad()
+        (-netD(netG(z)).mean()).backward()
+        optimizerG.step()
+
+    enc, head = nn.Linear(8, 8), nn.Linear(8, 2)
+    opt_all = torch.optim.SGD(list(enc.parameters()) + list(head.parameters()), lr=0.1)
+    opt_head = torch.optim.Adam(head.parameters())
+    for x in loader:
+        opt_all.zero_grad()
+        head(enc(x)).sum().backward()
+        opt_all.step()
+        opt_head.step()
+    """,
     # a custom optimiser whose step() is the hand-written update; the loop clears
     """
     import torch

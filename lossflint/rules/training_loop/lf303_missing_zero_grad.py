@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from lossflint.analysis.loops import loops
+from lossflint.analysis.optimizer_params import optimizer_models, uncleared_step
 from lossflint.diagnostics import Finding, RelatedNode, Severity
 from lossflint.examples import Invalid
 from lossflint.registry import Rule
@@ -17,7 +18,7 @@ from lossflint.rules.training_loop.common import (
     whole_iteration_calls,
     written,
 )
-from lossflint.rules.training_loop.lf303_audit_examples import AUDIT_VALID
+from lossflint.rules.training_loop.lf303_audit_examples import AUDIT_INVALID, AUDIT_VALID
 
 if TYPE_CHECKING:
     from lossflint.analysis.model import SemanticModel
@@ -36,7 +37,10 @@ Flags the `step()` of a training iteration (a loop with `backward()` and an opti
 directly, under an `if`, or in a same-file function the loop calls. A hand-written
 update (`p.data -= lr * p.grad`) is a step. When the loop runs another module's
 step function (`agent.update(x, y)`: a backward and a step) and neither clears, the
-finding is at that call and names the step.
+finding is at that call and names the step. A loop that clears only some of its
+optimisers (`optimizer_E.zero_grad()`, then `optimizer_D.step()` over another
+model nothing clears) is reported at the uncleared optimiser's `step()`, when every
+clearing in the loop is of a known optimiser or model.
 """
     why = """
 `backward()` adds to `.grad`. Without clearing, the gradient of step *n* is the sum
@@ -155,6 +159,7 @@ oscillates) instead of decreasing.
                     step += 1
             """,
         ),
+        *AUDIT_INVALID,
     ]
     VALID = [
         *AUDIT_VALID,
@@ -302,6 +307,29 @@ oscillates) instead of decreasing.
     def check(self, model: SemanticModel) -> Iterator[Finding]:
         yield from self._in_loops(model)
         yield from self._step_functions_elsewhere(model)
+        yield from self._optimizers_never_cleared(model)
+
+    def _optimizers_never_cleared(self, model: SemanticModel) -> Iterator[Finding]:
+        """A loop that clears one optimiser's models and steps another's that
+        nothing clears (``optimizer_analysis.uncleared_step``)."""
+        updates = optimizer_models(model)
+        if len(updates) < 2:
+            return
+        for _index, loop in iterations(model):
+            found = uncleared_step(loop, updates)
+            if found is None:
+                continue
+            step, models, cleared, clear = found
+            receiver = step.event.receiver
+            yield Finding(
+                written(step),
+                f"`{receiver}` steps on gradients nothing in this loop clears: "
+                f"`{short(model, clear)}` (line {model.line_of(clear)}) clears "
+                f"{', '.join(sorted(cleared))} only, so {', '.join(sorted(models))} "
+                "sums the gradients of every batch so far; "
+                f"call `{receiver}.zero_grad()` in the loop",
+                related=(RelatedNode("the only clearing", clear),),
+            )
 
     def _step_functions_elsewhere(self, model: SemanticModel) -> Iterator[Finding]:
         """A loop that runs another module's step function (``agent.update(x,

@@ -37,6 +37,21 @@ for x, y in batches:
 """
 
 AUDIT_INVALID = [
+    # the step's outputs, loss included, kept per batch (packnet-sfm's horovod
+    # trainer; session-9 bug reports): no `.detach()` fix for a dict
+    Invalid(
+        """
+        import torch
+
+        outputs = []
+        for i, batch in enumerate(loader):
+            optimizer.zero_grad()
+            output = {"loss": model(batch).pow(2).mean(), "step": i}
+            output["loss"].backward()
+            optimizer.step()
+            outputs.append(output)  # error: LF306
+        """
+    ),
     # Mastering-PyTorch's style transfer: style_losses += [epoch_style_loss]
     Invalid(
         """

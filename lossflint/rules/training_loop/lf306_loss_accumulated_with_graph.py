@@ -367,6 +367,15 @@ def _finding(model: SemanticModel, leak: accumulation.GraphLeak) -> Finding:
     if not evidence and helper is not None:
         source = f" (`{model.code(helper.func)}()` returns the loss it back-propagated)"
     elif not evidence and not leak.by_kind and isinstance(value, cst.Name):
+        item = accumulation.backpropagated_item(model, node, value)
+        if item is not None:
+            # a dict of results: no `.detach()` to add to it
+            return Finding(
+                node,
+                f"{what} keeps the autograd graph of every iteration alive "
+                f"(`{model.code(item)}.backward()` is called in this loop): memory grows "
+                f"until OOM; keep `{model.code(item)}.item()` instead of the loss itself",
+            )
         source = f" (`{value.value}.backward()` is called in this loop)"
     return Finding(
         node,

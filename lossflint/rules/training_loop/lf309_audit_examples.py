@@ -117,7 +117,37 @@ for epoch in range(30):
     train(train_loader, vse, val_loader)
 """
 
+#: a module-level ``test()`` switching the global model, called every few
+#: steps from the training loop (coRNN's adding task, issue #1; session-9 B9)
+_GLOBAL_TEST = """
+import torch
+from torch import nn, optim
+
+model = nn.Sequential(nn.Linear(2, 8), nn.Dropout(0.5), nn.Linear(8, 1))
+objective = nn.MSELoss()
+optimizer = optim.Adam(model.parameters(), lr=1e-3)
+
+def test():
+    model.eval(){marker}
+    with torch.no_grad():
+        out = model(torch.randn(4, 2)){restore}
+    return out
+
+def train():
+    model.train()
+    for i in range(100):
+        optimizer.zero_grad()
+        loss = objective(model(torch.randn(4, 2)), torch.randn(4, 1))
+        loss.backward()
+        optimizer.step()
+        if i % 10 == 0:
+            test()
+
+train()
+"""
+
 AUDIT_INVALID = [
+    Invalid(_GLOBAL_TEST.format(marker="  # error: LF309", restore="")),
     # the step method clips only when configured: its backward and step still
     # run on every call, so the loop over batches trains (session-9 held-out)
     Invalid(
@@ -161,6 +191,7 @@ AUDIT_INVALID = [
 ]
 
 AUDIT_VALID = [
+    _GLOBAL_TEST.format(marker="", restore="\n    model.train()"),
     # ... and its twin whose validate() puts the encoder back through the wrapper
     _WRAPPER.format(marker="", restore="\n    model.train_start()"),
     # ... and its twin that puts the model back in train mode each epoch

@@ -655,7 +655,7 @@ class KerasFacts(Interpreter[Any]):
             found = replace(
                 found,
                 layers=tuple(
-                    _as_called(call, callee, layer) if layer is not None else None
+                    _as_called(call, callee, layer, self.values) if layer is not None else None
                     for layer in found.layers
                 ),
             )
@@ -792,6 +792,12 @@ class KerasFacts(Interpreter[Any]):
             value = self.eval(outputs, env) if outputs is not None else None
             if isinstance(value, KTensor) and value.model is None:
                 model = KModel(call, value.chain, "functional", value.input_shape)
+                self._note_model(model)
+                return model
+            if isinstance(value, KTensor) and not value.predicted and value.chain:
+                # ``Model(inp, head(backbone(inp)))``: a model used as the last
+                # layer; what comes before it is unknown, its layers end the model
+                model = KModel(call, (None, *value.chain), "functional", None)
                 self._note_model(model)
                 return model
             return None
@@ -1296,13 +1302,20 @@ def _passed_flag(call: cst.Call, callee: Foreign, param: str) -> bool | None:
     return value if isinstance(value, bool) else None
 
 
-def _as_called(call: cst.Call, callee: Foreign, layer: SKerasLayer) -> SKerasLayer:
+def _as_called(
+    call: cst.Call, callee: Foreign, layer: SKerasLayer, values: dict[cst.CSTNode, Any]
+) -> SKerasLayer:
     """A layer of another module's builder with the units and the activation
-    this call gives its parameters."""
+    this call gives its parameters (``values``: what this file's expressions
+    hold, for a constant passed by name: ``multilabel_head(N_LABELS)``)."""
     if layer.units_param:
-        layer = replace(
-            layer, units=_passed_int(call, callee, layer.units_param, layer.units_default)
-        )
+        units = _passed_int(call, callee, layer.units_param, layer.units_default)
+        chosen = _chosen(call, callee, layer.units_param)
+        if units is None and isinstance(chosen, cst.Arg):
+            held = values.get(chosen.value)
+            if isinstance(held, Const) and type(held.value) is int:
+                units = held.value
+        layer = replace(layer, units=units)
     if layer.activation_param:
         chosen = _chosen(call, callee, layer.activation_param)
         activation: str | None = None

@@ -585,6 +585,9 @@ GOLDEN = {
     "model_by_option": ["main.py:21:12: LF102"],
     # an AverageMeter in utils.py whose update adds the loss tensor into its sum
     "meter_update": ["train.py:17:9: LF306"],
+    # train.py calls losses.py's helper through an alias (`loss_fn = joint_loss`):
+    # its calls pin the helper's parameters like direct ones
+    "aliased_helper": ["losses.py:5:10: LF101"],
     # a builder's head activation is a parameter: each call says (or relies on
     # the default) what the head is; the matching pairs are silent
     # and a head from factory.py used as the last layer of a functional model,

@@ -3,6 +3,7 @@ and whether the collected value is back-propagated afterwards (LF306)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, cast
@@ -464,11 +465,22 @@ def backpropagated_value(
             # ``output["loss"].backward()``, then ``outputs.append(output)``:
             # the dict keeps the graph
             loss = loss.value
-        if event.nested or event.event.managed or not isinstance(loss, cst.Name):
+        if event.event.managed and not _runs_autograd(event.event.receiver):
+            continue
+        if event.nested or not isinstance(loss, cst.Name):
             continue
         if loss.value == value.value and model.scope_of(loss) is model.scope_of(value):
             return True
     return False
+
+
+#: trainer objects whose ``backward(loss)`` is autograd's on that very loss
+#: (``accelerator.backward(loss)``, DeepSpeed's ``engine.backward(loss)``)
+_AUTOGRAD_DELEGATES = re.compile(r"accelerator|fabric|deepspeed|model_engine")
+
+
+def _runs_autograd(receiver: str | None) -> bool:
+    return receiver is not None and _AUTOGRAD_DELEGATES.search(receiver.lower()) is not None
 
 
 def backpropagated_item(

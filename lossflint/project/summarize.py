@@ -402,8 +402,14 @@ class Summarizer:
         #: calls per name as written at the call (``nll`` in ``nll(p, y)``)
         called_as: dict[str, int] = {}
         targets: set[SFunction | SClass] = set()
+        aliases = self._function_aliases()
         for site in self.model.calls:
             qualname = site.qualname
+            func_expr = site.node.func
+            if qualname is None and isinstance(func_expr, cst.Name) and func_expr.value in aliases:
+                # ``loss_fn = my_loss`` then ``loss_fn(pred, y)``: a call of ``my_loss``
+                qualname, original = aliases[func_expr.value]
+                called_as[original] = called_as.get(original, 0) + 1
             if qualname is None:
                 method = self._method_called(site.node)
                 # one not listed (too many calls) is seen by callers.py as a
@@ -440,6 +446,31 @@ class Summarizer:
             if ref not in opaque and self._used_otherwise(ref, called_as):
                 opaque[ref] = CallRecord(ref.file, ref.name, 0, 0, opaque=True)
         return (*records, *opaque.values())
+
+    def _function_aliases(self) -> dict[str, tuple[str, str]]:
+        """``loss_fn = my_loss`` (bound once, to an imported name, and only ever
+        called): alias → (the imported name's qualname, the name as written).
+        The alias's assignment is the one extra mention of ``my_loss``."""
+        found: dict[str, tuple[str, str]] = {}
+        for scope in self.model.scopes.values():
+            for alias, bindings in scope.bindings.items():
+                if len(bindings) != 1 or bindings[0].kind != "assign":
+                    continue
+                value = bindings[0].node
+                if not isinstance(value, cst.Name):
+                    continue
+                qualname = self.model.qualname(value)
+                if qualname is None or qualname.split(".", 1)[0] in bridge.FRAMEWORK_ROOTS:
+                    continue
+                calls = sum(
+                    1
+                    for site in self.model.calls
+                    if isinstance(site.node.func, cst.Name) and site.node.func.value == alias
+                )
+                mentions = len(re.findall(rf"\b{re.escape(alias)}\b", self.text))
+                if calls and mentions == calls + 1 and alias not in found:
+                    found[alias] = (qualname, value.value)
+        return found
 
     def _record(self, ref: SFunction | SClass, call: cst.Call) -> CallRecord:
         line, column = self._cheap_position(call)

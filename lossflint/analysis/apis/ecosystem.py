@@ -60,3 +60,7 @@ ACCELERATOR_PASS_THROUGH = {
     "unwrap_model": "first",
     "pad_across_processes": "first",
 }
+
+#: ignite's engine: ``Engine(process_function)`` runs the function once per batch,
+#: and nothing else in ignite clears the gradients
+IGNITE_ENGINES = frozenset({"ignite.engine.Engine", "ignite.engine.engine.Engine"})

@@ -6,6 +6,24 @@ from __future__ import annotations
 from lossflint.examples import Invalid
 
 AUDIT_INVALID = [
+    # ignite's process function is the whole iteration (session-9 held-out H10)
+    Invalid(
+        """
+        import torch
+        from ignite.engine import Engine
+
+        def make_trainer(model, optimizer, criterion):
+            def update(engine, batch):
+                model.train()
+                x, y = batch
+                loss = criterion(model(x), y)
+                loss.backward()
+                optimizer.step()  # error: LF303
+                return loss.item()
+
+            return Engine(update)
+        """
+    ),
     # the discriminator's optimiser is never zeroed, the encoder's is (IDInvert's
     # encoder training; session-9 bug reports)
     Invalid(
@@ -30,6 +48,48 @@ AUDIT_INVALID = [
 ]
 
 AUDIT_VALID = [
+    # ... whose gradients an event handler clears
+    """
+    import torch
+    from ignite.engine import Engine, Events
+
+    def update(engine, batch):
+        x, y = batch
+        criterion(model(x), y).backward()
+        optimizer.step()
+
+    trainer = Engine(update)
+
+    @trainer.on(Events.ITERATION_STARTED)
+    def clear(engine):
+        optimizer.zero_grad()
+    """,
+    # MXNet writes the gradient on every backward (grad_req="write")
+    """
+    import torch
+    from mxnet import autograd
+
+    for X, y in data_iter:
+        with autograd.record():
+            l = loss(net(X), y)
+        l.backward()
+        for param in params:
+            param[:] = param - lr * param.grad / batch_size
+    """,
+    # LBFGS: the closure clears the gradients
+    """
+    import torch
+
+    def fit(model, x, y):
+        opt = torch.optim.LBFGS(model.parameters())
+        for _ in range(20):
+            def closure():
+                opt.zero_grad()
+                loss = model(x, y)
+                loss.backward()
+                return loss
+            opt.step(closure)
+    """,
     # DCGAN: the models are cleared, each optimiser steps over one of them; an
     # optimiser whose model another one's zero_grad covers
     """

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
+from lossflint.analysis.engines import uncleared_engine_steps
 from lossflint.analysis.loops import loops
 from lossflint.analysis.optimizer_params import optimizer_models, uncleared_step
 from lossflint.diagnostics import Finding, RelatedNode, Severity
@@ -40,7 +41,9 @@ step function (`agent.update(x, y)`: a backward and a step) and neither clears, 
 finding is at that call and names the step. A loop that clears only some of its
 optimisers (`optimizer_E.zero_grad()`, then `optimizer_D.step()` over another
 model nothing clears) is reported at the uncleared optimiser's `step()`, when every
-clearing in the loop is of a known optimiser or model.
+clearing in the loop is of a known optimiser or model. An ignite `Engine(update)`'s
+process function is a whole iteration: a step in it with nothing in the file that
+clears is reported.
 """
     why = """
 `backward()` adds to `.grad`. Without clearing, the gradient of step *n* is the sum
@@ -177,18 +180,6 @@ oscillates) instead of decreasing.
                 x_adv.data = torch.min(torch.max(x_adv.data, x - eps), x + eps)
             return x_adv
         """,
-        # MXNet writes the gradient on every backward (grad_req="write")
-        """
-        import torch
-        from mxnet import autograd
-
-        for X, y in data_iter:
-            with autograd.record():
-                l = loss(net(X), y)
-            l.backward()
-            for param in params:
-                param[:] = param - lr * param.grad / batch_size
-        """,
         # a new optimizer over a new tensor every iteration (diffusers pix2pix-zero)
         """
         import torch
@@ -242,20 +233,6 @@ oscillates) instead of decreasing.
                     optimizer.step()
                     optimizer.zero_grad()
         """,
-        # LBFGS: the closure clears the gradients
-        """
-        import torch
-
-        def fit(model, x, y):
-            opt = torch.optim.LBFGS(model.parameters())
-            for _ in range(20):
-                def closure():
-                    opt.zero_grad()
-                    loss = model(x, y)
-                    loss.backward()
-                    return loss
-                opt.step(closure)
-        """,
         # Lightning: automatic optimisation, no loop and no step
         """
         import pytorch_lightning as pl
@@ -308,6 +285,21 @@ oscillates) instead of decreasing.
         yield from self._in_loops(model)
         yield from self._step_functions_elsewhere(model)
         yield from self._optimizers_never_cleared(model)
+        yield from self._engine_steps(model)
+
+    def _engine_steps(self, model: SemanticModel) -> Iterator[Finding]:
+        """An ignite ``Engine(update)``'s process function that steps while
+        nothing in the file clears the gradients (``analysis/engines.py``)."""
+        for loop, engine in uncleared_engine_steps(model):
+            steps = [s for s in loop.of("step") if not s.event.closure]
+            if steps:
+                yield Finding(
+                    written(steps[0]),
+                    "ignite runs this process function once per batch and nothing clears "
+                    "the gradients: `backward()` adds to `.grad`, so every step uses the "
+                    "sum of all batches so far; call `optimizer.zero_grad()` in the function",
+                    related=(RelatedNode("the engine", engine),),
+                )
 
     def _optimizers_never_cleared(self, model: SemanticModel) -> Iterator[Finding]:
         """A loop that clears one optimiser's models and steps another's that

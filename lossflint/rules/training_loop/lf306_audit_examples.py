@@ -37,6 +37,23 @@ for x, y in batches:
 """
 
 AUDIT_INVALID = [
+    # accelerate runs autograd on the loss it is given (session-9 held-out H10)
+    Invalid(
+        """
+        from accelerate import Accelerator
+
+        accelerator = Accelerator()
+        model, optimizer, loader = accelerator.prepare(model, optimizer, loader)
+        for epoch in range(3):
+            epoch_loss = 0.0
+            for batch in loader:
+                loss = model(**batch).loss
+                accelerator.backward(loss)
+                epoch_loss += loss  # error: LF306
+                optimizer.step()
+                optimizer.zero_grad()
+        """
+    ),
     # the step's outputs, loss included, kept per batch (packnet-sfm's horovod
     # trainer; session-9 bug reports): no `.detach()` fix for a dict
     Invalid(

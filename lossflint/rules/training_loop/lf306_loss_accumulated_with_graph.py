@@ -376,7 +376,7 @@ def _finding(model: SemanticModel, leak: accumulation.GraphLeak) -> Finding:
                 f"(`{model.code(item)}.backward()` is called in this loop): memory grows "
                 f"until OOM; keep `{model.code(item)}.item()` instead of the loss itself",
             )
-        source = f" (`{value.value}.backward()` is called in this loop)"
+        source = f" (`{value.value}` is back-propagated in this loop)"
     return Finding(
         node,
         f"{what} keeps the autograd graph of every iteration alive{source}: memory "

@@ -154,6 +154,22 @@ LAYER_KINDS: dict[str, Kind | None] = {
     "torch.nn.Dropout1d": None,
     "torch.nn.Dropout2d": None,
     "torch.nn.Flatten": None,
+    # PyTorch Geometric's message-passing layers end in a linear map (no
+    # activation): a GNN whose last layer is one outputs scores
+    **{
+        f"torch_geometric.nn.{prefix}{name}": Kind.LOGITS
+        for name in (
+            "GCNConv",
+            "SAGEConv",
+            "GATConv",
+            "GATv2Conv",
+            "GraphConv",
+            "ChebConv",
+            "TransformerConv",
+            "Linear",
+        )
+        for prefix in ("", "conv.")
+    },
 }
 SEQUENTIAL = frozenset({"torch.nn.Sequential"})
 #: ``data_parallel(module, inputs, ...)``: ``module(inputs)`` replicated over devices

@@ -63,6 +63,27 @@ Unsafe: for an inline `softmax(...)` input the fix turns it into
 original was wrong.
 """
     INVALID = [
+        # a PyG GCN ends in a message-passing layer: scores, not log-probabilities
+        Invalid(
+            """
+            import torch.nn as nn
+            import torch.nn.functional as F
+            from torch_geometric.nn import GCNConv
+
+            class GCN(nn.Module):
+                def __init__(self, in_dim, hidden, n_classes):
+                    super().__init__()
+                    self.conv1 = GCNConv(in_dim, hidden)
+                    self.conv2 = GCNConv(hidden, n_classes)
+
+                def forward(self, x, edge_index):
+                    return self.conv2(F.relu(self.conv1(x, edge_index)), edge_index)
+
+            model = GCN(16, 32, 7)
+            out = model(data.x, data.edge_index)
+            loss = F.nll_loss(out[data.train_mask], data.y[data.train_mask])  # error: LF102
+            """
+        ),
         Invalid(
             """
             import torch.nn.functional as F
@@ -97,6 +118,23 @@ original was wrong.
         ),
     ]
     VALID = [
+        # ... and its twin that ends in log_softmax
+        """
+        import torch.nn as nn
+        import torch.nn.functional as F
+        from torch_geometric.nn import SAGEConv
+
+        class SAGE(nn.Module):
+            def __init__(self, in_dim, n_classes):
+                super().__init__()
+                self.conv = SAGEConv(in_dim, n_classes)
+
+            def forward(self, x, edge_index):
+                return F.log_softmax(self.conv(x, edge_index), dim=-1)
+
+        out = SAGE(16, 7)(data.x, data.edge_index)
+        loss = F.nll_loss(out[data.train_mask], data.y[data.train_mask])
+        """,
         """
         import torch.nn.functional as F
         loss = F.nll_loss(F.log_softmax(z, dim=1), y)

@@ -24,7 +24,7 @@ from lossflint.analysis.interpreter.syntax import (
     statements_of,
     top_classes,
 )
-from lossflint.analysis.names import qualname_of_bindings
+from lossflint.analysis.names import dotted_text, qualname_of_bindings
 from lossflint.analysis.values import ClassRef, Foreign, FunctionRef, Instance, Instances
 from lossflint.analysis.walk import calls_in
 from lossflint.project import bridge, callers
@@ -96,6 +96,11 @@ class Interpreter(Statements[V], Expressions[V]):
         self._in_progress: set[cst.FunctionDef] = set()
         self._depth = 0
         self._class_attrs: dict[cst.ClassDef, Env] = {}
+        #: classes whose ``class_attrs`` are being computed (``__init__`` runs)
+        self._attrs_in_progress: set[cst.ClassDef] = set()
+        #: ``self.<attr>`` values a method called as ``self.helper()`` from
+        #: ``__init__`` starts with (the attributes are not known yet otherwise)
+        self._seeds: dict[cst.FunctionDef, Env] = {}
         self._next_pins: dict[cst.FunctionDef, Env] = {}
         self._next_captures: dict[cst.FunctionDef, Env] = {}
         #: None: a call site whose module names are not known (a caller without a view)
@@ -123,6 +128,7 @@ class Interpreter(Statements[V], Expressions[V]):
             self.values = {}
             self._returns = {}
             self._class_attrs = {}
+            self._seeds = {}
             self._next_pins = {}
             self._next_captures = {}
             self._next_views = {}
@@ -333,6 +339,7 @@ class Interpreter(Statements[V], Expressions[V]):
             if func in self._nested:
                 frame.exits = []
             env = self._entry_env(func, cls)
+            env.update(self._seeds.pop(func, {}))
             self.frame, self.recording = frame, True
             try:
                 end = self._exec_block(statements_of(func), env)
@@ -727,8 +734,25 @@ class Interpreter(Statements[V], Expressions[V]):
             return self._call(call, attrs[name], args, env)
         method = self.method(receiver.cls, name)
         if method is not None:
+            if receiver.cls in self._attrs_in_progress and method not in self._returns:
+                self._seed_from_init(func, method, env)
             return self._call_function(call, method, receiver.cls, args, env)
         return self.instance_method(call, func, receiver, args, env)
+
+    def _seed_from_init(self, func: cst.Attribute, method: cst.FunctionDef, env: Env) -> None:
+        """``self._init()`` while ``__init__`` runs: the method reads the
+        attributes ``__init__`` set so far (``self.trunk[0].weight``), which
+        ``class_attrs`` cannot give before ``__init__`` is done."""
+        receiver = dotted_text(func.value)
+        own = param_names(method.params)[:1]
+        if receiver is None or "." in receiver or not own:
+            return
+        prefix = receiver + "."
+        self._seeds[method] = {
+            own[0] + key[len(receiver) :]: value
+            for key, value in env.items()
+            if key.startswith(prefix)
+        }
 
     def _call(self, call: cst.Call, callee: Any, args: list[V], env: Env) -> V:
         if isinstance(callee, Foreign):
@@ -772,6 +796,13 @@ class Interpreter(Statements[V], Expressions[V]):
         if cls in self._class_attrs:
             return self._class_attrs[cls]
         self._class_attrs[cls] = {}
+        self._attrs_in_progress.add(cls)
+        try:
+            return self._compute_class_attrs(cls)
+        finally:
+            self._attrs_in_progress.discard(cls)
+
+    def _compute_class_attrs(self, cls: cst.ClassDef) -> Env:
         attrs: Env = {}
         # base classes first: a subclass's own assignments override them
         for klass in reversed(self.mro(cls)):

@@ -273,4 +273,26 @@ AUDIT_VALID = [
     ds = tf.data.TFRecordDataset(files).map(read_labeled if labeled else prepare).batch(4)
     model.fit(ds, epochs=1)
     """,
+    # a norm only checked by an assert (pytorch-metric-learning's P2SGrad loss,
+    # session-9 precision probe): it never reaches the loss
+    """
+    import torch
+    from torch import nn
+
+    class P2SLoss(nn.Module):
+        def __init__(self, d, c):
+            super().__init__()
+            self.weight = nn.Parameter(torch.randn(d, c))
+
+        def forward(self, embeddings, labels):
+            w_modulus = self.weight.pow(2).sum(0).pow(0.5)
+            assert torch.all(torch.abs(w_modulus - 1.0) < 1e-5)
+            return nn.functional.mse_loss(embeddings.mm(self.weight), labels)
+
+    loss_fn = P2SLoss(8, 4)
+    for x, y in loader:
+        opt.zero_grad()
+        loss_fn(x, y).backward()
+        opt.step()
+    """,
 ]

@@ -72,6 +72,21 @@ large constants blow up activations and the loss.
     """
     references = (("PyTorch: torch.nn.init", "https://pytorch.org/docs/stable/nn.init.html"),)
     INVALID = [
+        # an init helper called from __init__ reads the stack __init__ built
+        Invalid(
+            """
+            import torch.nn as nn
+
+            class Net(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.trunk = nn.Sequential(nn.Conv2d(3, 32, 3), nn.ReLU(), nn.Conv2d(32, 64, 3))
+                    self._init()
+
+                def _init(self):
+                    nn.init.constant_(self.trunk[0].weight, 0.05)  # error: LF315
+            """
+        ),
         Invalid(
             """
             import torch.nn as nn

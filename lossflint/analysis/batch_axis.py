@@ -15,7 +15,8 @@ The evidence that axis 0 is the batch, one of:
   code treats it as the classes;
 - the result feeds a loss computed in a loop over a ``DataLoader``'s batches;
 - the logits are computed, in the same function, from the output of a
-  batch-norm layer (``self.bn(self.fc(x))``), whose input's axis 0 is the batch.
+  batch-norm layer (``self.bn(self.fc(x))``, or an ``nn.Sequential`` holding
+  one), whose input's axis 0 is the batch, with no axis moved on the way.
 
 A 1-D vector (one sample's scores, attention weights over positions) never
 carries that evidence, and stays silent.
@@ -32,10 +33,11 @@ from lossflint.analysis import apis
 from lossflint.analysis.apis import Kind
 from lossflint.analysis.calls import argument, literal_value
 from lossflint.analysis.data_flow import Loader, data_facts
+from lossflint.analysis.interpreter.syntax import statements_of
 from lossflint.analysis.kinds import activation_dim, activation_operand, kinds_of
 from lossflint.analysis.names import dotted_text
 from lossflint.analysis.values import Tensor
-from lossflint.analysis.walk import descendants
+from lossflint.analysis.walk import calls_in, memo_of, nodes_in
 
 if TYPE_CHECKING:
     from lossflint.analysis.index import ModuleIndex
@@ -131,31 +133,63 @@ def _softmax_origin(
 
 def _batch_normed(model: ModuleIndex, softmax: cst.Call) -> cst.Call | None:
     """A batch-norm layer (``self.bn2 = nn.BatchNorm1d(256)``) applied, in the
-    same function, to a tensor the softmax's operand is computed from; None when
-    nothing says so."""
+    same function, to a tensor the softmax's operand is computed from, with no
+    axis moved on the way (``permute``/``transpose``: a sequence-first tensor's
+    dim 0 is time); None when nothing says so."""
     func = model.enclosing(softmax, cst.FunctionDef)
     operand = activation_operand(model, softmax)
-    if not isinstance(func, cst.FunctionDef) or operand is None:
+    scope = model.scopes.get(func) if isinstance(func, cst.FunctionDef) else None
+    if scope is None or operand is None:
         return None
-    scope = model.scopes.get(func)
+    memo = memo_of(model)
+    norm = _stack_with_batch_norm(model, operand)
     todo: list[cst.CSTNode] = [operand]
     seen: set[str] = set()
     while todo:
         node = todo.pop()
-        for inner in descendants(node):
-            if isinstance(inner, cst.Call) and _is_batch_norm(model, inner.func):
-                return inner
-            if type(inner) is cst.Name and inner.value not in seen and scope is not None:
-                seen.add(inner.value)
-                for binding in scope.bindings.get(inner.value, ()):
-                    if isinstance(binding.node, cst.BaseExpression):
-                        todo.append(binding.node)
+        for call in calls_in(node, memo):
+            func_expr = call.func
+            if isinstance(func_expr, cst.Attribute) and func_expr.attr.value in _AXIS_MOVES:
+                return None
+            if norm is None and _is_batch_norm(model, func_expr):
+                norm = call
+        for name in nodes_in(node, cst.Name, memo=memo):
+            assert isinstance(name, cst.Name)
+            if name.value in seen:
+                continue
+            seen.add(name.value)
+            for binding in scope.bindings.get(name.value, ()):
+                if isinstance(binding.node, cst.BaseExpression):
+                    todo.append(binding.node)
+    return norm
+
+
+#: methods that move axes: after them, dim 0 need not be the batch
+_AXIS_MOVES = frozenset({"permute", "transpose", "t", "swapaxes", "movedim", "moveaxis"})
+
+
+def _stack_with_batch_norm(model: ModuleIndex, operand: cst.BaseExpression) -> cst.Call | None:
+    """The operand is the output of an ``nn.Sequential(nn.Linear(...),
+    nn.BatchNorm1d(...), ..., nn.Linear(...))`` (its logits come from a layer
+    written in the stack's arguments): the stack's batch norm."""
+    value = kinds_of(model).value_of(operand)
+    layer = value.origin if isinstance(value, Tensor) else None
+    arg = model.parent(layer) if isinstance(layer, cst.Call) else None
+    stack = model.parent(arg) if isinstance(arg, cst.Arg) else None
+    if not isinstance(stack, cst.Call) or model.qualname(stack.func) not in apis.SEQUENTIAL:
+        return None
+    for other in stack.args:
+        if (
+            isinstance(other.value, cst.Call)
+            and model.qualname(other.value.func) in apis.BATCH_NORMS
+        ):
+            return other.value
     return None
 
 
 def _is_batch_norm(model: ModuleIndex, func: cst.BaseExpression) -> bool:
-    """``self.bn1`` assigned ``nn.BatchNorm1d(...)`` in its class, or the layer
-    built in place."""
+    """``self.bn1`` assigned ``nn.BatchNorm1d(...)`` (and nothing else) in its
+    class's methods, or the layer built in place."""
     if model.qualname(func) in apis.BATCH_NORMS:
         return True
     if not (isinstance(func, cst.Attribute) and dotted_text(func.value) == "self"):
@@ -163,11 +197,13 @@ def _is_batch_norm(model: ModuleIndex, func: cst.BaseExpression) -> bool:
     cls = model.enclosing(func, cst.ClassDef)
     if not isinstance(cls, cst.ClassDef):
         return False
+    target = f"self.{func.attr.value}"
     built = [
         node.value
-        for node in descendants(cls)
-        if isinstance(node, cst.Assign)
-        and any(dotted_text(t.target) == f"self.{func.attr.value}" for t in node.targets)
+        for method in statements_of(cls)
+        if isinstance(method, cst.FunctionDef)
+        for node in model.assignments.get(method, ())
+        if any(dotted_text(t.target) == target for t in node.targets)
     ]
     return bool(built) and all(
         isinstance(value, cst.Call) and model.qualname(value.func) in apis.BATCH_NORMS

@@ -16,7 +16,9 @@ import libcst as cst
 
 from lossflint.analysis import apis
 from lossflint.analysis.interpreter.syntax import statements_of
+from lossflint.analysis.kinds import kinds_of
 from lossflint.analysis.names import dotted_text
+from lossflint.analysis.values import ClassRef
 from lossflint.analysis.walk import descendants, memo_of, nodes_in
 
 if TYPE_CHECKING:
@@ -43,41 +45,44 @@ def ordered_dataset(model: ModuleIndex, cls: cst.ClassDef) -> bool:
     if not _reads_index(getitem):
         return False  # ``__getitem__`` ignores its index: it samples at random
     init = methods.get("__init__")
-    return init is None or not _random_rows(model, init)
+    if init is None:
+        return True
+    return not _random_rows(model, init) and not _permuted(model, init, getitem)
+
+
+def _permuted(model: ModuleIndex, init: cst.FunctionDef, getitem: cst.FunctionDef) -> bool:
+    """``__getitem__`` reads an attribute ``__init__`` draws at random
+    (``self.order = torch.randperm(n)``, then ``self.rows[self.order[i]]``):
+    item ``i`` is a random row."""
+    drawn = {
+        dotted_text(t.target)
+        for node in model.assignments.get(init, ())
+        if isinstance(node.value, cst.Call) and model.qualname(node.value.func) in apis.RANDOM_ORDERS
+        for t in node.targets
+    }
+    return any(
+        isinstance(node, cst.Attribute) and dotted_text(node) in drawn
+        for node in nodes_in(getitem.body, cst.Attribute, memo=memo_of(model))
+    )
 
 
 def _same_file_mro(model: ModuleIndex, cls: cst.ClassDef) -> list[cst.ClassDef] | None:
-    """``cls`` and its bases when every base is torch's map-style ``Dataset``
-    or a class of this file (nothing unseen could add ``__iter__``)."""
-    classes: list[cst.ClassDef] = []
-    todo = [cls]
-    while todo:
-        current = todo.pop(0)
-        if current in classes:
-            continue
-        classes.append(current)
-        for base in current.bases:
+    """``cls`` and its bases (the interpreter's ``mro``) when every base is
+    torch's map-style ``Dataset`` or a class of this file (nothing unseen
+    could add ``__iter__``)."""
+    kinds = kinds_of(model)
+    classes = kinds.mro(cls)
+    for klass in classes:
+        for base in klass.bases:
             qualname = model.qualname(base.value)
             if qualname in apis.ITERABLE_DATASET_BASES:
                 return None
             if qualname in apis.MAP_DATASET_BASES:
                 continue
-            found = _module_class(model, base.value)
-            if found is None:
+            ref = kinds.value_of(base.value)
+            if not (isinstance(ref, ClassRef) and ref.cls in classes):
                 return None
-            todo.append(found)
-        if len(classes) > 20:
-            return None
     return classes
-
-
-def _module_class(model: ModuleIndex, expr: cst.BaseExpression) -> cst.ClassDef | None:
-    if not isinstance(expr, cst.Name):
-        return None
-    bindings = model.module_scope.bindings.get(expr.value)
-    if bindings and len(bindings) == 1 and isinstance(bindings[0].node, cst.ClassDef):
-        return bindings[0].node
-    return None
 
 
 def _reads_index(getitem: cst.FunctionDef) -> bool:

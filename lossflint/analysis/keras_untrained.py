@@ -12,13 +12,13 @@ unknown keeps the finding.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import libcst as cst
 
 from lossflint.analysis import apis
-from lossflint.analysis.walk import memo_of, nodes_in
+from lossflint.analysis.walk import memo_of, names_in
 
 if TYPE_CHECKING:
     from lossflint.analysis.index import ModuleIndex
@@ -90,15 +90,6 @@ def never_trained(
     return _uses_are_safe(index, index.module, func.value.value, is_model, _DEPTH)
 
 
-def _names(index: ModuleIndex, root: cst.CSTNode, ident: str) -> Iterator[cst.Name]:
-    # through the model's subtree memo: a notebook asks this of the module
-    # once per compile, and a walk of the whole tree each time dominated its lint
-    for node in nodes_in(root, cst.Name, memo=memo_of(index)):
-        assert isinstance(node, cst.Name)
-        if node.value == ident:
-            yield node
-
-
 def _uses_are_safe(
     index: ModuleIndex,
     root: cst.CSTNode,
@@ -106,7 +97,9 @@ def _uses_are_safe(
     is_model: Callable[[cst.BaseExpression], bool],
     depth: int,
 ) -> bool:
-    return all(_safe_use(index, name, is_model, depth) for name in _names(index, root, ident))
+    return all(
+        _safe_use(index, name, is_model, depth) for name in names_in(root, ident, memo_of(index))
+    )
 
 
 def _safe_use(

@@ -8,12 +8,11 @@ this module says whether anything else could change the list unseen.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 import libcst as cst
 
-from lossflint.analysis.walk import descendants
+from lossflint.analysis.walk import memo_of, names_in
 
 if TYPE_CHECKING:
     from lossflint.analysis.index import ModuleIndex
@@ -32,7 +31,7 @@ def private_list(model: ModuleIndex, name: cst.Name, builders: frozenset[str]) -
     if not isinstance(function, (cst.FunctionDef, type(None))):
         return False
     root = function or model.module
-    for node in _names(root, name.value):
+    for node in names_in(root, name.value, memo_of(model)):
         # a parameter (the caller's list), or a use from a nested function
         if model.enclosing(node, *_SCOPES) is not function:
             return False
@@ -58,9 +57,3 @@ def _builds_or_reads(model: ModuleIndex, node: cst.Name, builders: frozenset[str
             return not parent.star and parent.keyword is None
         return qualname in builders
     return False
-
-
-def _names(root: cst.CSTNode, ident: str) -> Iterator[cst.Name]:
-    for node in descendants(root):
-        if type(node) is cst.Name and node.value == ident:
-            yield node

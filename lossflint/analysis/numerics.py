@@ -21,7 +21,7 @@ from lossflint.analysis.calls import argument, keyword, literal_value, positiona
 from lossflint.analysis.contexts import contexts
 from lossflint.analysis.kinds import kinds_of
 from lossflint.analysis.values import Foreign, FunctionRef, Tensor
-from lossflint.analysis.walk import descendants, own_returns
+from lossflint.analysis.walk import memo_of, nodes_in, own_returns
 from lossflint.project.context import current as project_context
 from lossflint.project.summary import SFunction
 
@@ -829,7 +829,8 @@ def returns_cosine(model: ModuleIndex, func: cst.FunctionDef, depth: int = 2) ->
     function for its summary: only one that names a normalisation or a norm
     is looked at)."""
     if not model.analysis(_normalises) or not any(
-        type(node) is cst.Name and node.value in _COSINE_WORDS for node in descendants(func.body)
+        cast(cst.Name, node).value in _COSINE_WORDS
+        for node in nodes_in(func.body, cst.Name, memo=memo_of(model))
     ):
         return False
     returns = [node.value for node in own_returns(func)]

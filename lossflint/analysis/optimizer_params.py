@@ -16,7 +16,7 @@ import libcst as cst
 
 from lossflint.analysis.loops import Loop, LoopEvent, loops
 from lossflint.analysis.names import dotted_text
-from lossflint.analysis.walk import descendants
+from lossflint.analysis.walk import calls_in
 
 if TYPE_CHECKING:
     from lossflint.analysis.index import ModuleIndex
@@ -41,7 +41,7 @@ def _build(model: ModuleIndex) -> dict[str, frozenset[str]]:
         params = ctor.call.args[0].value if ctor.call.args else None
         if key is None or params is None or ctor.call.args[0].keyword is not None:
             continue
-        models = _models_of(params)
+        models = frozenset(canonical_model(model, m) for m in _models_of(params))
         if key in found:
             twice.add(key)
         if models:
@@ -49,16 +49,37 @@ def _build(model: ModuleIndex) -> dict[str, frozenset[str]]:
     return {key: models for key, models in found.items() if key not in twice}
 
 
+def canonical_model(model: ModuleIndex, key: str) -> str:
+    """``head`` of ``head = model.fc`` (or ``model[1]``, bound once at module
+    level) is a part of ``model``: another name a clearing of ``model`` covers."""
+    head, _, rest = key.partition(".")
+    for _ in range(3):
+        bindings = model.module_scope.bindings.get(head, [])
+        if len(bindings) != 1 or bindings[0].kind != "assign":
+            break
+        value = bindings[0].node
+        target = _part_of(value) if isinstance(value, cst.BaseExpression) else None
+        if target is None or target == head:
+            break
+        key = target + ("." + rest if rest else "")
+        head, _, rest = key.partition(".")
+    return key
+
+
+def _part_of(expr: cst.BaseExpression) -> str | None:
+    """``model.fc`` → "model.fc", ``model[1]`` → "model.[]" (a part of ``model``)."""
+    if isinstance(expr, cst.Subscript):
+        base = _part_of(expr.value)
+        return base + ".[]" if base is not None else None
+    return dotted_text(expr) if isinstance(expr, (cst.Name, cst.Attribute)) else None
+
+
 def _models_of(expr: cst.BaseExpression) -> frozenset[str]:
     """The models ``<m>.parameters()`` calls in ``expr`` name; empty when any
     part of it is something else (a parameter list, a filtered generator)."""
     models: set[str] = set()
-    for node in descendants(expr):
-        if (
-            isinstance(node, cst.Call)
-            and isinstance(node.func, cst.Attribute)
-            and node.func.attr.value in _PARAMETER_METHODS
-        ):
+    for node in calls_in(expr):
+        if isinstance(node.func, cst.Attribute) and node.func.attr.value in _PARAMETER_METHODS:
             key = dotted_text(node.func.value)
             if key is None:
                 return frozenset()
@@ -69,7 +90,7 @@ def _models_of(expr: cst.BaseExpression) -> frozenset[str]:
 
 
 def uncleared_step(
-    loop: Loop, updates: dict[str, frozenset[str]]
+    model: ModuleIndex, loop: Loop, updates: dict[str, frozenset[str]]
 ) -> tuple[LoopEvent, frozenset[str], set[str], cst.CSTNode] | None:
     """The first ``step()`` of ``loop`` whose optimiser's models nothing in the
     loop clears, while the loop clears others (``optimizer_E.zero_grad()``
@@ -85,8 +106,10 @@ def uncleared_step(
         receiver = event.event.receiver
         if receiver in updates:
             cleared |= updates[receiver]
-        elif receiver is not None and any(receiver in m for m in updates.values()):
-            cleared.add(receiver)
+        elif receiver is not None and any(
+            canonical_model(model, receiver) in m for m in updates.values()
+        ):
+            cleared.add(canonical_model(model, receiver))
         else:
             return None
     for step in loop.of("step"):

@@ -31,6 +31,7 @@ from lossflint.analysis.keras_size import keras_parameter_count
 from lossflint.analysis.kinds import kinds_of
 from lossflint.analysis.names import dotted_text
 from lossflint.analysis.values import Instance, Layer, Sequential, Value
+from lossflint.analysis.walk import memo_of, names_in
 
 if TYPE_CHECKING:
     from lossflint.analysis.index import ModuleIndex
@@ -124,7 +125,7 @@ class TrainedModels:
         return self._optimizer_names_safe(self.model.module, parent.targets[0].target.value, 2)
 
     def _optimizer_names_safe(self, root: cst.CSTNode, ident: str, depth: int) -> bool:
-        for name in _names(root, ident):
+        for name in names_in(root, ident, memo_of(self.model)):
             parent = self.model.parent(name)
             grand = self.model.parent(parent) if parent is not None else None
             if isinstance(parent, (cst.AssignTarget, cst.Param)):
@@ -453,17 +454,6 @@ class TrainedModels:
             return None
         arg = argument_node(sites[0], index, param.name.value)
         return arg.value if arg is not None else None
-
-
-def _names(root: cst.CSTNode, ident: str) -> list[cst.Name]:
-    found = []
-    stack = [root]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, cst.Name) and node.value == ident:
-            found.append(node)
-        stack.extend(node.children)
-    return found
 
 
 def _parameters_of(ctor: cst.Call) -> cst.BaseExpression | None:

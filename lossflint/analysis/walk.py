@@ -154,6 +154,14 @@ def calls_in(node: cst.CSTNode, memo: SubtreeMemo | None = None) -> list[cst.Cal
     return cast("list[cst.Call]", nodes_in(node, cst.Call, memo=memo))
 
 
+def names_in(node: cst.CSTNode, ident: str, memo: SubtreeMemo | None = None) -> list[cst.Name]:
+    """Every ``Name`` spelled ``ident`` under ``node`` (a binding, a use, an
+    attribute's name alike), in source order."""
+    return [
+        n for n in cast("list[cst.Name]", nodes_in(node, cst.Name, memo=memo)) if n.value == ident
+    ]
+
+
 def nodes_in(node: cst.CSTNode, *kinds: type, memo: SubtreeMemo | None = None) -> list[cst.CSTNode]:
     """The nodes under ``node`` (``node`` included) of exactly these types
     (libcst's node classes are not subclassed: name concrete classes), in

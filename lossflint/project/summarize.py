@@ -452,6 +452,10 @@ class Summarizer:
         called): alias → (the imported name's qualname, the name as written).
         The alias's assignment is the one extra mention of ``my_loss``."""
         found: dict[str, tuple[str, str]] = {}
+        called: dict[str, int] = {}
+        for site in self.model.calls:
+            if isinstance(site.node.func, cst.Name):
+                called[site.node.func.value] = called.get(site.node.func.value, 0) + 1
         for scope in self.model.scopes.values():
             for alias, bindings in scope.bindings.items():
                 if len(bindings) != 1 or bindings[0].kind != "assign":
@@ -462,13 +466,8 @@ class Summarizer:
                 qualname = self.model.qualname(value)
                 if qualname is None or qualname.split(".", 1)[0] in bridge.FRAMEWORK_ROOTS:
                     continue
-                calls = sum(
-                    1
-                    for site in self.model.calls
-                    if isinstance(site.node.func, cst.Name) and site.node.func.value == alias
-                )
-                mentions = len(re.findall(rf"\b{re.escape(alias)}\b", self.text))
-                if calls and mentions == calls + 1 and alias not in found:
+                calls = called.get(alias, 0)
+                if calls and self._mentions(alias) == calls + 1 and alias not in found:
                     found[alias] = (qualname, value.value)
         return found
 
@@ -562,10 +561,14 @@ class Summarizer:
                         if local != short:
                             imported[short] = imported.get(short, 0) + 1
         for name in names:
-            mentions = len(re.findall(rf"\b{re.escape(name)}\b", self.text))
-            if mentions > imported.get(name, 0) + called_as.get(name, 0):
+            if self._mentions(name) > imported.get(name, 0) + called_as.get(name, 0):
                 return True
         return False
+
+    def _mentions(self, name: str) -> int:
+        """How often ``name`` appears in the module's text as a word (comments
+        included: a mention there counts, silence over a guess)."""
+        return len(re.findall(rf"\b{re.escape(name)}\b", self.text))
 
     # --- classes -------------------------------------------------------------------
 

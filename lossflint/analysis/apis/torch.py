@@ -75,6 +75,8 @@ RANDOM_DRAWS = frozenset(
         "numpy.random.random",
     }
 )
+#: an order drawn at random (a data set indexing its rows through one)
+RANDOM_ORDERS = RANDOM_DRAWS | frozenset({"numpy.random.permutation", "random.sample"})
 #: ``torch.max(x, dim)`` → (values, indices); ``torch.max(a, b)`` is elementwise
 MAX_MIN = frozenset({"torch.max", "torch.min"})
 FUNCTIONAL_LINEAR = "torch.nn.functional.linear"

@@ -246,4 +246,26 @@ optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
         model(crops).mean().backward()
         opt.step()
     """,
+    # `__getitem__` reads its rows through an order drawn in `__init__`
+    # (review of session 9): item `i` is a random row
+    """
+    import numpy as np
+    import torch
+    from torch.utils.data import DataLoader, Dataset
+
+    class Permuted(Dataset):
+        def __init__(self, path):
+            self.rows = torch.load(path)
+            self.order = np.random.permutation(len(self.rows))
+        def __len__(self):
+            return len(self.rows)
+        def __getitem__(self, i):
+            return self.rows[self.order[i]]
+
+    loader = DataLoader(Permuted("rows.pt"), batch_size=16)
+    for rows in loader:
+        opt.zero_grad()
+        model(rows).mean().backward()
+        opt.step()
+    """,
 ]

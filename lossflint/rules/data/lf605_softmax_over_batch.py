@@ -29,7 +29,8 @@ with `dim=0` on a model's output (a linear/convolution layer or a model whose
 result is reduced over classes along `dim=1` (`.argmax(1)`, `torch.max(p, 1)`,
 `.topk(k, dim=1)`), it feeds a loss computed in a loop over a `DataLoader`'s
 batches, or the logits are computed in the same function from a batch-norm layer's
-output (`self.fc3(F.relu(self.bn2(self.fc2(x))))`: its input's axis 0 is the batch).
+output (`self.fc3(F.relu(self.bn2(self.fc2(x))))`, or an `nn.Sequential` holding one:
+its input's axis 0 is the batch), with no `permute`/`transpose` on the way.
 
 Silent on a 1-D vector (one sample's scores, attention weights over positions,
 a policy's action scores), where dim 0 is the only axis, and whenever nothing
@@ -69,6 +70,23 @@ output changes (it becomes right). For outputs with more axes (sequences, images
 check which axis holds the classes.
 """
     INVALID = [
+        # the batch norm sits in the head's nn.Sequential
+        Invalid(
+            """
+            import torch.nn as nn
+            import torch.nn.functional as F
+
+            class Head(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.head = nn.Sequential(
+                        nn.Linear(64, 32), nn.BatchNorm1d(32), nn.ReLU(), nn.Linear(32, 5)
+                    )
+
+                def forward(self, x):
+                    return F.log_softmax(self.head(x), dim=0)  # error: LF605
+            """
+        ),
         # PointNet's classifier head (fxia22/pointnet.pytorch #27): batch-norm
         # layers on the way show axis 0 is the batch
         Invalid(
@@ -141,6 +159,23 @@ check which axis holds the classes.
         ),
     ]
     VALID = [
+        # sequence-first attention: the batch-normed features are moved back to
+        # (time, batch, ...) before the scores, and dim 0 is time
+        """
+        import torch.nn as nn
+        import torch.nn.functional as F
+
+        class AttentionPool(nn.Module):
+            def __init__(self, d):
+                super().__init__()
+                self.bn = nn.BatchNorm1d(d)
+                self.score = nn.Linear(d, 1)
+
+            def forward(self, h):  # h: (time, batch, d)
+                h = self.bn(h.permute(1, 2, 0)).permute(2, 0, 1)
+                weights = F.softmax(self.score(h), dim=0)
+                return (weights * h).sum(0)
+        """,
         # ... over the classes; and a softmax over dim 0 of what no batch norm feeds
         """
         import torch.nn as nn

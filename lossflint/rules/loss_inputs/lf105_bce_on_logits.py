@@ -173,6 +173,15 @@ at its construction), which changes what the loss computes.
         critic = mlp([16, 32], True)
         loss = nn.BCELoss()(critic(x), y)
         """,
+        # another name for the same list adds the sigmoid
+        """
+        import torch.nn as nn
+        layers = [nn.Linear(16, 8), nn.ReLU(), nn.Linear(8, 1)]
+        head = layers
+        head.append(nn.Sigmoid())
+        model = nn.Sequential(*layers)
+        loss = nn.BCELoss()(model(x), y)
+        """,
         # a helper of another name adds the head: the list is not ours to read
         """
         import torch.nn as nn

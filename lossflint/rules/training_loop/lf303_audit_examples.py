@@ -48,6 +48,22 @@ AUDIT_INVALID = [
 ]
 
 AUDIT_VALID = [
+    # the head's optimiser steps over a part of the model another one clears,
+    # under another name (review of session 9)
+    """
+    import torch
+    import torch.nn as nn
+
+    model = nn.Sequential(nn.Linear(8, 8), nn.Linear(8, 2))
+    head = model[1]
+    opt_all = torch.optim.SGD(model.parameters(), lr=0.1)
+    opt_head = torch.optim.Adam(head.parameters())
+    for x in loader:
+        opt_all.zero_grad()
+        model(x).sum().backward()
+        opt_all.step()
+        opt_head.step()
+    """,
     # ... whose gradients an event handler clears
     """
     import torch

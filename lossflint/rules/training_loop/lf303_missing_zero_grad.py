@@ -308,7 +308,7 @@ oscillates) instead of decreasing.
         if len(updates) < 2:
             return
         for _index, loop in iterations(model):
-            found = uncleared_step(loop, updates)
+            found = uncleared_step(model, loop, updates)
             if found is None:
                 continue
             step, models, cleared, clear = found

@@ -6,6 +6,7 @@ be taken (or refuse, and the printed count be used)."""
 
 from __future__ import annotations
 
+import random
 from pathlib import Path
 
 import hypothesmith
@@ -37,16 +38,32 @@ TRICKY = [
     "        def h(self): return 1\n",
     "def outer():\n  def inner():\n      return [\n1]\n  async def a():\n   await b\n  return inner\n",
     "class C:\n    @(\n        d\n    )\n    def f(self):\n        pass\n    def g(self): pass\n",
+    # loops, branches, with and try bodies, printed on their own
+    "def f(xs):\n    for x in xs:\n        # c\n        if x:\n            y = g(x)\n        elif x:\n"
+    "            pass\n        else:\n            z = 1\n    else:\n        w = 2\n"
+    "    while True:\n        with a as b, c:\n            try:\n                q = b\n"
+    "            except E:\n                r = 1\n            finally:\n                s = 2\n",
+    "async def f():\n    async for x in y:\n        async with z:\n            await x\n"
+    "    for i in r: j = i\n    if a: b = 1\n",
+    "class \\\n  Odd:\n    def \\\n    m(self): pass\n    async  def\tn(self): pass\n",
+    "if x:\n\tdef f():\n\t\treturn 1\n\tclass K:\n\t\tpass\n",
+    "try:\n    pass\nexcept* E:\n    def h(): pass\nelse:\n    class D: pass\n",
 ]
 
 
 def _compare(text: str) -> int:
+    """Every node's position, asked outer nodes first, inner nodes first
+    (each then printed with the innermost statement around it, or read off
+    the source for a definition's name) and in a random order."""
     module = cst.parse_module(text)
-    index = ModuleIndex(module, source=text)
     whole = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
-    nodes = [n for n in index.parents if n in whole]
-    for node in nodes:
-        assert index.position(node) == whole[node], (type(node).__name__, text)
+    nodes = [n for n in ModuleIndex(module, source=text).parents if n in whole]
+    shuffled = list(nodes)
+    random.Random(len(text)).shuffle(shuffled)
+    for order in (nodes, nodes[::-1], shuffled):
+        index = ModuleIndex(module, source=text)
+        for node in order:
+            assert index.position(node) == whole[node], (type(node).__name__, text)
     return len(nodes)
 
 
@@ -108,8 +125,9 @@ def test_a_method_is_printed_without_the_rest_of_its_class() -> None:
     returned = method.body.body[0]
     assert index.position(method.name).start.line == 5 + 3 * 30
     assert index.position(returned).start == CodePosition(6 + 3 * 30, 8)
-    assert big not in index._positions._done  # only the method and its line were printed
-    assert set(index._positions._done) == {method, returned}
+    # the method's name is read off the source; only the returned line is printed
+    assert big not in index._positions._done
+    assert set(index._positions._done) == {returned}
 
 
 def test_every_fixture_file_with_its_source() -> None:
@@ -140,3 +158,20 @@ def test_cpython_s_warnings_about_the_code_are_not_shown(recwarn: pytest.Warning
     module = cst.parse_module(text)
     assert positions._starts_from_source(module, text) is not None
     assert not [w for w in recwarn if issubclass(w.category, (SyntaxWarning, DeprecationWarning))]
+
+
+def test_a_line_in_a_loop_is_printed_without_the_rest_of_its_function() -> None:
+    lines = "".join(f"        y{i} = x + {i}\n" for i in range(40))
+    text = f"def train(xs):\n    for x in xs:\n        if x:\n            z = f(x)\n{lines}"
+    module = cst.parse_module(text)
+    index = ModuleIndex(module, source=text)
+    train = module.body[0]
+    assert isinstance(train, cst.FunctionDef) and isinstance(train.body, cst.IndentedBlock)
+    loop = train.body.body[0]
+    assert isinstance(loop, cst.For) and isinstance(loop.body, cst.IndentedBlock)
+    branch = loop.body.body[0]
+    assert isinstance(branch, cst.If) and isinstance(branch.body, cst.IndentedBlock)
+    line = branch.body.body[0]
+    assert index.position(line).start == CodePosition(4, 12)
+    assert index.position(train.name).start == CodePosition(1, 4)
+    assert set(index._positions._done) == {line}

@@ -65,6 +65,9 @@ class LazyPositions:
         top = self._top_statement(node)
         if top is None:
             return self.whole()[node]
+        named = self._definition_name(node, top)
+        if named is not None:
+            return named
         found = self._done.get(top)
         if found is None:
             anchor = self._anchor(node, top) if type(top) in _DESCEND else None
@@ -108,24 +111,71 @@ class LazyPositions:
         found = self._done[statement] = (positions, offset)
         return found
 
+    def _definition_name(self, node: cst.CSTNode, top: cst.CSTNode) -> CodeRange | None:
+        """The name of a class or function, read off the source at the line
+        CPython gives the ``def``/``class`` keyword: nothing printed (a
+        summary asks where every definition of a module is, and printing a
+        class to find the line of its name cost more than the summary)."""
+        definition = self.parents.get(node)
+        if (
+            not isinstance(definition, (cst.FunctionDef, cst.ClassDef))
+            or definition.name is not node
+            or self.source is None
+        ):
+            return None
+        self._line_starts()
+        found: _Line | None = self._compounds.get(top) if definition is top else None
+        if definition is not top:
+            for child, line, _offset, _indents in self._descend(definition, top):
+                if child is definition:
+                    found = line
+        if found is None:
+            return None
+        if self._offsets is None:
+            self._offsets = [0] + [m.end() for m in _NEWLINE.finditer(self.source)]
+        if not 0 < found.lineno <= len(self._offsets):
+            return None
+        start = self._offsets[found.lineno - 1]
+        end = self._offsets[found.lineno] if found.lineno < len(self._offsets) else len(self.source)
+        keyword = _DEF_NAME if type(definition) is cst.FunctionDef else _CLASS_NAME
+        match = keyword.match(self.source, start + found.col_offset, end)
+        name = node.value  # type: ignore[attr-defined]
+        if match is None or match.group(1) != name:
+            return None  # a name on a continuation line: print the statement
+        column = match.start(1) - start
+        return CodeRange(
+            CodePosition(found.lineno, column), CodePosition(found.lineno, column + len(name))
+        )
+
     def _anchor(
         self, node: cst.CSTNode, top: cst.CSTNode
     ) -> tuple[cst.CSTNode, int, tuple[str, ...]] | None:
         """The innermost statement around ``node`` reached through the bodies
-        of classes and functions (a method of a 4,000-line class), with the
-        lines before it and the indentation it is printed with; None to print
-        the whole top-level statement. Its first line is CPython's."""
+        of classes, functions, loops, ``if``, ``with`` and ``try`` (a method
+        of a 4,000-line class), with the lines before it and the indentation
+        it is printed with; None to print the whole top-level statement. Its
+        first line is CPython's."""
+        best = None
+        for child, _line, offset, indents in self._descend(node, top):
+            best = (child, offset, indents)
+        return best
+
+    def _descend(
+        self, node: cst.CSTNode, top: cst.CSTNode
+    ) -> Iterator[tuple[cst.CSTNode, _Line, int, tuple[str, ...]]]:
+        """The statements around ``node`` below ``top``, outermost first, each
+        with CPython's line of it, the lines before it and its indentation,
+        as far as the two parses line up."""
         self._line_starts()
         ast_node = self._compounds.get(top)
         if ast_node is None:
-            return None
+            return
         chain: list[cst.CSTNode] = []
         at: cst.CSTNode | None = node
         while at is not None and at is not top:
             chain.append(at)
             at = self.parents.get(at)
         chain.reverse()  # from just below ``top`` down to ``node``
-        best = None
         statement: cst.CSTNode = top
         indents: tuple[str, ...] = ()
         step = 0
@@ -149,11 +199,10 @@ class LazyPositions:
             offset = self._first_line(child, found)
             if offset is None:
                 break
-            best = (child, offset, indents)
+            yield child, found, offset, indents
             if type(child) not in _DESCEND or not _same_kind(child, found):
                 break
             statement, ast_node, step = child, found, step + 2
-        return best
 
     def _first_line(self, statement: cst.CSTNode, found: _Line) -> int | None:
         """Lines before ``statement`` (its own leading blank and comment lines
@@ -447,8 +496,37 @@ def _starts_from_source(
     return starts
 
 
-#: statements whose body is descended into for a smaller statement to print
-_DESCEND = frozenset({cst.ClassDef, cst.FunctionDef})
+#: statements whose body is descended into for a smaller statement to print,
+#: and the kind CPython's statement must have for the two bodies to line up
+_KINDS: dict[type, str] = {
+    cst.ClassDef: "class",
+    cst.FunctionDef: "def",
+    cst.For: "for",
+    cst.While: "while",
+    cst.If: "if",
+    cst.With: "with",
+    cst.Try: "try",
+    cst.TryStar: "try",
+}
+_DESCEND = frozenset(_KINDS)
+_AST_KINDS: dict[type, str] = {
+    ast.ClassDef: "class",
+    ast.FunctionDef: "def",
+    ast.AsyncFunctionDef: "def",
+    ast.For: "for",
+    ast.AsyncFor: "for",
+    ast.While: "while",
+    ast.If: "if",
+    ast.With: "with",
+    ast.AsyncWith: "with",
+    ast.Try: "try",
+}
+if hasattr(ast, "TryStar"):  # Python 3.11+
+    _AST_KINDS[ast.TryStar] = "try"
+#: ``def name`` / ``class name`` from the keyword's column (a backslash
+#: continuation between the two is left to the printer)
+_DEF_NAME = re.compile(r"(?:async[ \t\f]+)?def[ \t\f]+(\w+)")
+_CLASS_NAME = re.compile(r"class[ \t\f]+(\w+)")
 
 
 def _ast_index(block: cst.IndentedBlock, child: cst.CSTNode) -> int | None:
@@ -463,7 +541,7 @@ def _ast_index(block: cst.IndentedBlock, child: cst.CSTNode) -> int | None:
 
 
 def _same_kind(node: cst.CSTNode, found: _Line) -> bool:
-    return found.kind == ("class" if type(node) is cst.ClassDef else "def")
+    return found.kind == _KINDS.get(type(node))
 
 
 class _Line:
@@ -478,19 +556,12 @@ class _Line:
         self.col_offset = stmt.col_offset
         decorators = getattr(stmt, "decorator_list", None)
         self.decorator: int | None = decorators[0].lineno if decorators else None
-        kind = type(stmt)
-        self.kind = (
-            "class"
-            if kind is ast.ClassDef
-            else "def"
-            if kind in (ast.FunctionDef, ast.AsyncFunctionDef)
-            else "other"
-        )
+        self.kind = _AST_KINDS.get(type(stmt), "other")
         self.body: list[_Line] | None = None
 
     @classmethod
     def of(cls, stmt: ast.stmt) -> _Line:
-        """``stmt`` and, through class and function bodies, what is inside."""
+        """``stmt`` and, through the bodies of compound statements, what is inside."""
         top = cls(stmt)
         todo = [(top, stmt)]
         while todo:

@@ -394,6 +394,10 @@ class DataFacts(Interpreter[Any]):
             part: Any = Part(expr)
         else:
             part = None
+        if isinstance(base, Fitted) and part is None:
+            # columns or a mask of the scaled array (``X[cols]``, ``X.iloc[:, 1:]``):
+            # still scaled with the statistics of all its rows
+            part = base
         if isinstance(base, Fitted) and self.recording and expr.slice:
             if isinstance(first, cst.Slice):
                 lower = _bound(self.model, first.lower)
@@ -404,6 +408,19 @@ class DataFacts(Interpreter[Any]):
                 elif lower and (first.upper is None or upper.startswith("len(")):
                     found.append(("tail", lower, expr))
         return part
+
+    def store_item(self, target: cst.Subscript, value: Any, env: Env) -> None:
+        if isinstance(value, Fitted):
+            # ``df.loc[:, cols] = scaler.fit_transform(df[cols])``: the frame
+            # now holds columns scaled with the statistics of all its rows
+            frame = target.value
+            if type(frame) is cst.Attribute and frame.attr.value in _ACCESSORS:
+                frame = frame.value
+            key = dotted_text(frame)
+            if key is not None:
+                env[key] = value
+                return
+        super().store_item(target, value, env)
 
     def binary(self, op: str, left: Any, right: Any, node: cst.CSTNode) -> Any:
         if op == "Divide" and isinstance(node, cst.BinaryOperation):
@@ -438,10 +455,7 @@ class DataFacts(Interpreter[Any]):
     # --- loaders ---------------------------------------------------------------------
 
     def _loader_info(self, call: cst.Call, dataset: Any) -> LoaderInfo:
-        if any(a.star for a in call.args):
-            return LoaderInfo(call, ordered=False)
-        dataset_expr = argument(call, 0, "dataset")
-        if dataset_expr is None:
+        if _surely_unordered(call):
             return LoaderInfo(call, ordered=False)
         map_style = (
             (isinstance(dataset, DataSet) and dataset.style == "map")
@@ -452,18 +466,7 @@ class DataFacts(Interpreter[Any]):
             return LoaderInfo(call, ordered=False)
         shuffle = argument(call, apis.LOADER_SHUFFLE_POSITION, "shuffle")
         shuffle_arg = keyword(call, "shuffle")
-        explicit = False
-        if shuffle is not None:
-            if literal_value(shuffle) is not False:
-                return LoaderInfo(call, ordered=False)
-            explicit = True
-        for index, name in (
-            (apis.LOADER_SAMPLER_POSITION, "sampler"),
-            (apis.LOADER_BATCH_SAMPLER_POSITION, "batch_sampler"),
-        ):
-            given = argument(call, index, name)
-            if given is not None and literal_value(given) is not None:
-                return LoaderInfo(call, ordered=False)
+        explicit = shuffle is not None
         if shuffle is not None and shuffle_arg is None:
             # positional shuffle: rewrite the argument itself
             shuffle_arg = positional(call)[apis.LOADER_SHUFFLE_POSITION]
@@ -801,6 +804,90 @@ def _has_formula(model: ModuleIndex) -> bool:
     return bool(methods & apis.MEAN_METHODS) and bool(methods & apis.SPREAD_METHODS)
 
 
+def _surely_unordered(call: cst.Call) -> bool:
+    """A ``DataLoader(...)`` call that shuffles or samples whatever its data
+    set is, read off its arguments (or one whose arguments are not known)."""
+    if any(a.star for a in call.args) or argument(call, 0, "dataset") is None:
+        return True
+    shuffle = argument(call, apis.LOADER_SHUFFLE_POSITION, "shuffle")
+    if shuffle is not None and literal_value(shuffle) is not False:
+        return True
+    for index, name in (
+        (apis.LOADER_SAMPLER_POSITION, "sampler"),
+        (apis.LOADER_BATCH_SAMPLER_POSITION, "batch_sampler"),
+    ):
+        given = argument(call, index, name)
+        if given is not None and literal_value(given) is not None:
+            return True
+    return False
+
+
+def _names_in(model: ModuleIndex, names: frozenset[str]) -> Iterator[cst.Name]:
+    for node in model.nodes_of_type(cst.Name):
+        if node.value in names:  # type: ignore[attr-defined]
+            yield node  # type: ignore[misc]
+
+
+def may_leak(model: ModuleIndex) -> bool:
+    """Whether statistics of a whole array can be found here (LF601 builds
+    the data facts only then): the module names a scaler or Keras'
+    ``Normalization`` (called, aliased or passed on), or calls a centring and
+    a spreading reduction, the parts of a hand-written standardisation."""
+    if any(_names_in(model, _SCALER_NAMES)):
+        return True
+    methods = {site.method for site in model.calls if site.method is not None}
+    return bool(methods & _CENTRES) and bool(methods & apis.SPREAD_METHODS)
+
+
+def may_load_in_order(model: ModuleIndex) -> bool:
+    """Whether a ``DataLoader`` built here may read its data set in order
+    (LF602 builds the data facts only then): a call of it that neither
+    shuffles nor samples for certain, or the class named other than called
+    (an alias, a base class, ``functools.partial(DataLoader, ...)``)."""
+    for name in _names_in(model, _LOADER_NAMES):
+        node: cst.CSTNode = name
+        parent = model.parent(node)
+        if isinstance(parent, cst.Attribute) and parent.attr is node:
+            node, parent = parent, model.parent(parent)
+        if isinstance(parent, cst.ImportAlias) and parent.asname is None:
+            continue  # ``from torch.utils.data import DataLoader``: its uses are names too
+        if isinstance(parent, cst.Call) and parent.func is node and _surely_unordered(parent):
+            continue
+        if _type_only(model, node):
+            continue
+        return True
+    return False
+
+
+def _type_only(model: ModuleIndex, node: cst.CSTNode) -> bool:
+    """``node`` names a type in an annotation (``loader: DataLoader``,
+    ``-> Optional[DataLoader]``) or in ``isinstance(x, DataLoader)``."""
+    at: cst.CSTNode | None = node
+    for _ in range(8):
+        parent = model.parent(at) if at is not None else None
+        if parent is None or isinstance(parent, (cst.BaseStatement, cst.BaseSmallStatement)):
+            return False
+        if isinstance(parent, cst.Annotation):
+            return True
+        if isinstance(parent, cst.Arg):
+            call = model.parent(parent)
+            return (
+                isinstance(call, cst.Call)
+                and isinstance(call.func, cst.Name)
+                and call.func.value in ("isinstance", "issubclass")
+                and parent is not call.args[0]
+            )
+        at = parent
+    return False
+
+
+#: pandas' indexers: ``df.loc[...] = v`` stores into ``df``
+_ACCESSORS = frozenset({"loc", "iloc", "at", "iat"})
+_LOADER_NAMES = frozenset(q.rsplit(".", 1)[-1] for q in apis.DATA_LOADERS)
+_SCALER_NAMES = frozenset(q.rsplit(".", 1)[-1] for q in apis.FIT_SCALERS | apis.KERAS_NORMALIZATION)
+_CENTRES = apis.MEAN_METHODS | {"min"}
+
+
 def data_facts(model: ModuleIndex) -> DataFacts:
     """The data facts of ``model``, built on first use and kept on the model."""
     return model.analysis(DataFacts)
@@ -820,6 +907,8 @@ def _facts_for_returns(model: ModuleIndex) -> DataFacts:
 
 
 def training_loaders(model: ModuleIndex) -> list[tuple[LoaderInfo, cst.CSTNode, str]]:
+    if not may_load_in_order(model):
+        return []
     facts = data_facts(model)
     if not facts.loaders:
         return []
@@ -832,5 +921,7 @@ __all__ = [
     "LoaderInfo",
     "TupleValue",
     "data_facts",
+    "may_leak",
+    "may_load_in_order",
     "training_loaders",
 ]

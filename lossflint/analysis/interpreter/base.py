@@ -219,7 +219,12 @@ class Base(Generic[V]):
             name = literal_value(where.value) if isinstance(where, cst.Index) else None
             held = env[key]
             env[key] = held.with_item(name, value) if isinstance(name, str) else self.unknown
-        elif type(target) is cst.Subscript and self.SUBSCRIPT_STORE_FORGETS:
+        elif type(target) is cst.Subscript:
+            self.store_item(target, value, env)
+
+    def store_item(self, target: cst.Subscript, value: V, env: Env) -> None:
+        """``x[...] = value`` (a domain may say what ``x`` holds then)."""
+        if self.SUBSCRIPT_STORE_FORGETS:
             # ``y[mask] = ...`` changes what ``y`` holds
             key = dotted_text(target.value)
             if key is not None and key in env:

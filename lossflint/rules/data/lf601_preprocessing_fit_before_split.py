@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
-from lossflint.analysis.data_flow import data_facts
+from lossflint.analysis.data_flow import data_facts, may_leak
 from lossflint.diagnostics import Finding, RelatedNode, Severity
 from lossflint.examples import Invalid
 from lossflint.registry import Rule
@@ -80,6 +80,37 @@ scale of the past) and features with outliers.
         ),
     )
     INVALID = [
+        # scaled columns stored back into the frame that is then split
+        # (handson-unsupervised-learning, B10), and a column subset of a
+        # scaled frame split (CheMLFlow, B10)
+        Invalid(
+            """
+            import pandas as pd
+            import sklearn.preprocessing as pp
+            from sklearn.model_selection import train_test_split
+
+            data = pd.read_csv("credit_card.csv")
+            dataX = data.drop(["Class"], axis=1)
+            cols = dataX.drop(["Time"], axis=1).columns
+            sX = pp.StandardScaler(copy=True)
+            dataX.loc[:, cols] = sX.fit_transform(dataX[cols])  # error: LF601 at `sX.fit_transform(`
+            X_train, X_test, y_train, y_test = train_test_split(dataX, data["Class"])
+            """,
+        ),
+        Invalid(
+            """
+            import pandas as pd
+            from sklearn.model_selection import train_test_split
+            from sklearn.preprocessing import RobustScaler
+
+            def preprocess(X):
+                scaled = RobustScaler().fit_transform(X)  # error: LF601 at `RobustScaler().fit_transform(`
+                return pd.DataFrame(scaled, columns=X.columns)
+
+            X = preprocess(pd.read_csv("x.csv"))
+            X_train, X_test = train_test_split(X[X.columns[:10]], test_size=0.2)
+            """,
+        ),
         Invalid(
             """
             import pandas as pd
@@ -258,6 +289,8 @@ scale of the past) and features with outliers.
     ]
 
     def check(self, model: SemanticModel) -> Iterator[Finding]:
+        if not may_leak(model):
+            return
         facts = data_facts(model)
         for leak in facts.sure_leaks():
             fit = leak.fit

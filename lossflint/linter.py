@@ -14,6 +14,7 @@ from typing import Any
 import libcst as cst
 
 from lossflint import parse_guard
+from lossflint.analysis.dead_code import unreachable
 from lossflint.analysis.model import SemanticModel
 from lossflint.analysis.names import assumptions
 from lossflint.diagnostics import (
@@ -207,6 +208,8 @@ def lint_text(
             continue
         try:
             for finding in rule.check(model):
+                if unreachable(model, finding.node):
+                    continue  # ``if False:`` / the ``elif`` of ``if True:``
                 diagnostic = resolver.diagnostic(rule, finding)
                 if not own_text and diagnostic.fix is not None:
                     diagnostic = replace(diagnostic, fix=None)

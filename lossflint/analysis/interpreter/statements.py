@@ -8,6 +8,7 @@ from collections.abc import Sequence
 
 import libcst as cst
 
+from lossflint.analysis.dead_code import constant_truth
 from lossflint.analysis.interpreter.base import Base, Env, V
 from lossflint.analysis.interpreter.syntax import irrefutable, match_names, statements_of
 from lossflint.analysis.values import ClassRef, FunctionRef
@@ -34,13 +35,19 @@ class Statements(Base[V]):
             return env
         if type(stmt) is cst.If:
             self.eval(stmt.test, env)
-            then = self._exec_block(statements_of(stmt), dict(env))
+            # a literal test takes one side only (``if True: ... elif ...:``)
+            truth = constant_truth(stmt.test)
+            then = self._exec_block(statements_of(stmt), dict(env)) if truth is not False else None
+            if truth is True:
+                return then
             if stmt.orelse is None:
                 other: Env | None = dict(env)
             elif type(stmt.orelse) is cst.If:
                 other = self._exec_stmt(stmt.orelse, dict(env))
             else:
                 other = self._exec_block(statements_of(stmt.orelse), dict(env))
+            if truth is False:
+                return other
             return self._join_envs([then, other])
         if isinstance(stmt, (cst.For, cst.While)):
             return self._exec_loop(stmt, env)

@@ -165,6 +165,22 @@ original was wrong.
         lp = F.log_softmax(z, -1)
         loss = F.nll_loss(lp.view(-1, 10), y.view(-1))
         """,
+        # an old path switched off by ``if True:`` never runs (spro/practical-pytorch's
+        # batched seq2seq kept its teacher-forcing branch this way)
+        """
+        import torch.nn as nn
+        import torch.nn.functional as F
+        decoder = nn.Linear(8, 5)
+        criterion = nn.NLLLoss()
+        def train(x, target, teacher):
+            if True:
+                loss = F.cross_entropy(decoder(x), target)
+            elif teacher:
+                loss = criterion(decoder(x), target)
+            if False:
+                loss = criterion(decoder(x), target)
+            return loss
+        """,
     ]
 
     def findings(self, model: SemanticModel) -> Iterator[Finding]:

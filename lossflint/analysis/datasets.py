@@ -90,10 +90,34 @@ def _reads_index(getitem: cst.FunctionDef) -> bool:
     if len(params) < 2:
         return True  # ``*args``: cannot tell, keep the order
     name = params[1].name.value
+    nodes = list(descendants(getitem.body))
+    # ``np.random.seed(index)``: the index seeds a draw, it does not pick the
+    # row (a data set that walks and reshuffles its own list)
+    seeds = {
+        id(arg.value)
+        for node in nodes
+        if type(node) is cst.Call and _last_name(node.func) in _SEEDING
+        for arg in node.args
+    }
     return any(
-        type(node) is cst.Name and node.value == name and node is not params[1].name
-        for node in descendants(getitem.body)
+        type(node) is cst.Name
+        and node.value == name
+        and node is not params[1].name
+        and id(node) not in seeds
+        for node in nodes
     )
+
+
+#: calls whose argument seeds a random generator
+_SEEDING = frozenset({"seed", "manual_seed", "default_rng", "RandomState", "Random"})
+
+
+def _last_name(func: cst.BaseExpression) -> str | None:
+    if type(func) is cst.Name:
+        return func.value
+    if type(func) is cst.Attribute:
+        return func.attr.value
+    return None
 
 
 def _random_rows(model: ModuleIndex, init: cst.FunctionDef) -> bool:

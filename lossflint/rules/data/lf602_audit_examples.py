@@ -268,4 +268,34 @@ optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
         model(rows).mean().backward()
         opt.step()
     """,
+    # the index only seeds a shuffle of the data set's own list, which it
+    # walks with a cursor (CSAILVision/semantic-segmentation-pytorch, R10)
+    """
+    import numpy as np
+    from torch.utils.data import DataLoader, Dataset
+
+    class TrainDataset(Dataset):
+        def __init__(self, samples):
+            self.samples = list(samples)
+            self.cur = 0
+            self.shuffled = False
+        def __getitem__(self, index):
+            if not self.shuffled:
+                np.random.seed(index)
+                np.random.shuffle(self.samples)
+                self.shuffled = True
+            sample = self.samples[self.cur]
+            self.cur = (self.cur + 1) % len(self.samples)
+            return sample
+        def __len__(self):
+            return int(1e10)
+
+    loader = DataLoader(TrainDataset(samples), batch_size=8, shuffle=False)
+    iterator = iter(loader)
+    for step in range(100):
+        x, y = next(iterator)
+        opt.zero_grad()
+        criterion(model(x), y).backward()
+        opt.step()
+    """,
 ]

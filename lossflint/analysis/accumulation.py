@@ -445,6 +445,13 @@ def backpropagated_value(
     enclosing = index.enclosing_loops(node)
     if not enclosing:
         return False
+    if type(value) is cst.BinaryOperation:
+        # ``loss * batch_size``: the product keeps the loss's graph
+        return backpropagated_value(model, index, node, value.left) or backpropagated_value(
+            model, index, node, value.right
+        )
+    if type(value) is cst.UnaryOperation:
+        return backpropagated_value(model, index, node, value.expression)
     if isinstance(value, cst.Call):
         return returns_backpropagated(model, index, value)
     if not isinstance(value, cst.Name):
@@ -472,6 +479,22 @@ def backpropagated_value(
         if loss.value == value.value and model.scope_of(loss) is model.scope_of(value):
             return True
     return False
+
+
+def backpropagated_operand(
+    model: SemanticModel, index: LoopIndex, node: cst.CSTNode, value: cst.BaseExpression
+) -> cst.Name | None:
+    """The name in ``value`` (``loss`` of ``loss * n``) that ``.backward()``
+    is called on in the innermost loop around ``node``."""
+    while type(value) is cst.UnaryOperation:
+        value = value.expression
+    if type(value) is cst.BinaryOperation:
+        return backpropagated_operand(model, index, node, value.left) or backpropagated_operand(
+            model, index, node, value.right
+        )
+    if isinstance(value, cst.Name) and backpropagated_value(model, index, node, value):
+        return value
+    return None
 
 
 #: trainer objects whose ``backward(loss)`` is autograd's on that very loss

@@ -105,6 +105,34 @@ AUDIT_INVALID = [
             line="meter.update(loss.detach(), x.size(0))  # error: LF306 at `meter.update(`"
         ),
     ),
+    # the loss of a loss function handed in, weighted by the batch size
+    # (MultiBench's Supervised_Learning.train, B10)
+    Invalid(
+        """
+        def train(model, loader, objective, op, epochs):
+            for epoch in range(epochs):
+                totalloss = 0.0
+                for j in loader:
+                    op.zero_grad()
+                    loss = objective(model(j[0]), j[-1])
+                    totalloss += loss * len(j[-1])  # error: LF306 at `totalloss +=`
+                    loss.backward()
+                    op.step()
+                print(totalloss)
+        """,
+        fixed="""
+        def train(model, loader, objective, op, epochs):
+            for epoch in range(epochs):
+                totalloss = 0.0
+                for j in loader:
+                    op.zero_grad()
+                    loss = objective(model(j[0]), j[-1])
+                    totalloss += (loss * len(j[-1])).item()  # error: LF306 at `totalloss +=`
+                    loss.backward()
+                    op.step()
+                print(totalloss)
+        """,
+    ),
 ]
 
 AUDIT_VALID = [

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import libcst as cst
 
 from lossflint.analysis import accumulation
+from lossflint.analysis.loops import loops
 from lossflint.diagnostics import Applicability, Finding, FixSpec, NodeEdit, Severity
 from lossflint.examples import Invalid
 from lossflint.registry import Rule
@@ -377,6 +378,9 @@ def _finding(model: SemanticModel, leak: accumulation.GraphLeak) -> Finding:
                 f"until OOM; keep `{model.code(item)}.item()` instead of the loss itself",
             )
         source = f" (`{value.value}` is back-propagated in this loop)"
+    elif not evidence and not leak.by_kind:
+        name = accumulation.backpropagated_operand(model, loops(model), node, value)
+        source = f" (`{name.value}` is back-propagated in this loop)" if name else ""
     return Finding(
         node,
         f"{what} keeps the autograd graph of every iteration alive{source}: memory "

@@ -61,6 +61,16 @@ softmax output.
     )
     fix_safety = "There is no automatic fix: the choice depends on single- vs multi-label targets."
     INVALID = [
+        # a unit count not known here: with one unit the loss is identically 0
+        # (LF404's case), with more it is this one (H11 p20: `tags.shape[1]`)
+        Invalid(
+            """
+            from tensorflow import keras
+            from tensorflow.keras import layers
+            model = keras.Sequential([layers.Dense(n_labels, activation='sigmoid')])
+            model.compile(loss='categorical_crossentropy')  # error: LF409 at `loss=`
+            """,
+        ),
         Invalid(
             """
             from tensorflow import keras
@@ -143,12 +153,6 @@ softmax output.
         model = keras.Sequential([layers.Dense(10, activation='sigmoid')])
         model.compile(loss=keras.losses.CategoricalCrossentropy(from_logits=True))
         """,
-        """
-        from tensorflow import keras
-        from tensorflow.keras import layers
-        model = keras.Sequential([layers.Dense(n, activation='sigmoid')])
-        model.compile(loss='categorical_crossentropy')
-        """,
     ]
 
     def check(self, model: SemanticModel) -> Iterator[Finding]:
@@ -157,12 +161,12 @@ softmax output.
                 use.loss.name in apis.CATEGORICAL_LOSSES
                 and use.loss.from_logits is False
                 and head.activation == "sigmoid"
-                and head.units is not None
-                and head.units > 1
+                and (head.units is None or head.units > 1)
             ):
+                count = f"{head.units} " if head.units is not None else ""
                 yield Finding(
                     use.report,
-                    f"{loss_text(model, use)} on {head.units} independent sigmoid outputs "
+                    f"{loss_text(model, use)} on {count}independent sigmoid outputs "
                     f"({layer_evidence(model, head.activation_layer)}): the loss assumes they "
                     "sum to 1; use `binary_crossentropy` (multi-label) or softmax (single label)",
                     related=output_related(head),

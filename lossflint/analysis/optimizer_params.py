@@ -124,3 +124,35 @@ def uncleared_step(
             continue
         return step, models, cleared, clears[0].node
     return None
+
+
+def rebuilt_over_kept_models(model: ModuleIndex, loop: Loop) -> bool:
+    """An optimiser built in ``loop``'s body over ``<model>.parameters()`` of a
+    model bound outside it: the model's ``.grad`` outlives the optimiser, so
+    nothing clears it (a fresh optimiser over fresh tensors, latent
+    refinement, accumulates nothing)."""
+    for found in loop.of("optim_ctor"):
+        call = found.node
+        if not isinstance(call, cst.Call) or not call.args or call.args[0].keyword is not None:
+            continue
+        models = _models_of(call.args[0].value)
+        if not models:
+            continue
+        inside = [
+            b
+            for name in models
+            for b in model.scope_of(call).lookup(name.split(".")[0]) or []
+            if b.node is not None and _within(model, b.node, loop.node)
+        ]
+        if not inside:
+            return True
+    return False
+
+
+def _within(model: ModuleIndex, node: cst.CSTNode, outer: cst.CSTNode) -> bool:
+    at: cst.CSTNode | None = node
+    while at is not None:
+        if at is outer:
+            return True
+        at = model.parents.get(at)
+    return False

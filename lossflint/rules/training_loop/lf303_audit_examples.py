@@ -45,6 +45,20 @@ AUDIT_INVALID = [
             optimizer_E.step()
         """
     ),
+    # an optimiser rebuilt every epoch over a model built once: its `.grad`
+    # outlives the optimiser (H11 p10)
+    Invalid(
+        """
+        import torch
+        import torch.nn as nn
+        net = nn.Linear(4, 3)
+        for epoch in range(20):
+            opt = torch.optim.SGD(net.parameters(), lr=0.01)
+            loss = nn.functional.cross_entropy(net(X), y)
+            loss.backward()
+            opt.step()  # error: LF303 at `opt.step()`
+        """
+    ),
 ]
 
 AUDIT_VALID = [
@@ -176,5 +190,17 @@ AUDIT_VALID = [
             l = squared_loss(net(X, w, b), y)
             l.sum().backward()
             sgd([w, b], lr, batch_size)
+    """,
+    # a model and its optimiser built fresh in each iteration (one per fold):
+    # nothing carries over
+    """
+    import torch
+    import torch.nn as nn
+    for fold in range(5):
+        net = nn.Linear(4, 3)
+        opt = torch.optim.SGD(net.parameters(), lr=0.01)
+        loss = nn.functional.cross_entropy(net(X), y)
+        loss.backward()
+        opt.step()
     """,
 ]

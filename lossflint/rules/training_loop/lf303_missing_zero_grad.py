@@ -7,7 +7,11 @@ from typing import TYPE_CHECKING
 
 from lossflint.analysis.engines import uncleared_engine_steps
 from lossflint.analysis.loops import loops
-from lossflint.analysis.optimizer_params import optimizer_models, uncleared_step
+from lossflint.analysis.optimizer_params import (
+    optimizer_models,
+    rebuilt_over_kept_models,
+    uncleared_step,
+)
 from lossflint.diagnostics import Finding, RelatedNode, Severity
 from lossflint.examples import Invalid
 from lossflint.registry import Rule
@@ -359,9 +363,9 @@ oscillates) instead of decreasing.
         for _index, loop in iterations(model):
             if loop.has("zero_grad", via_calls=True) or loop.has("grad_set", via_calls=True):
                 continue
-            if loop.has("optim_ctor"):
-                # a fresh optimizer each iteration, often over fresh tensors
-                # (latent refinement): nothing accumulates; LF311 covers the rest
+            if loop.has("optim_ctor") and not rebuilt_over_kept_models(model, loop):
+                # a fresh optimizer each iteration over fresh tensors (latent
+                # refinement): nothing accumulates; LF311 covers the rest
                 continue
             steps = [s for s in loop.of("step") if not s.event.closure]
             if not steps:

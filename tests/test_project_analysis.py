@@ -565,8 +565,10 @@ PROJECTS = Path(__file__).resolve().parent.parent / "fixtures" / "projects"
 GOLDEN = {
     "softmax_model": [
         "explore.ipynb:cell 3:5:8: LF101",
-        # model(x) and other(x): one cause (Net.forward's softmax), one finding
+        # model(x) and other(x): one cause (Net.forward's softmax), a finding
+        # at each loss call naming the other
         "train.py:14:16: LF101",
+        "train.py:15:23: LF101",
     ],
     "loss_helper": ["train.py:22:39: LF201"],
     "keras_factory": [
@@ -830,11 +832,11 @@ def _cached_linter(
 
 def test_editing_an_imported_module_changes_the_importers_findings(tmp_path: Path) -> None:
     root, lint = _cached_linter(tmp_path, "softmax_model", "train.py")
-    assert lint() == ["14:16 LF101"]
-    assert lint() == ["14:16 LF101"]  # from the cache
+    assert lint() == ["14:16 LF101", "15:23 LF101"]
+    assert lint() == ["14:16 LF101", "15:23 LF101"]  # from the cache
     net = root / "models" / "net.py"
     net.write_text(net.read_text() + "# a comment\n")
-    assert lint() == ["14:16 LF101"]
+    assert lint() == ["14:16 LF101", "15:23 LF101"]
     net.write_text(
         net.read_text().replace("F.softmax(self.head(hidden), dim=1)", "self.head(hidden)")
     )
@@ -856,6 +858,9 @@ def test_flake8_plugin_sees_the_project() -> None:
         "train.py:14:16: LF101 CrossEntropyLoss gets softmax output (it applies log_softmax "
         "itself): `model(x)` comes from F.softmax at models/net.py:18 in Net.forward; "
         "pass the logits instead (the same value also reaches the loss at line 15)",
+        "train.py:15:23: LF101 CrossEntropyLoss gets softmax output (it applies log_softmax "
+        "itself): `other(x)` comes from F.softmax at models/net.py:18 in Net.forward; "
+        "pass the logits instead (the same value also reaches the loss at line 14)",
     ], proc.stderr
 
 
@@ -875,7 +880,7 @@ def test_related_locations_name_the_other_file() -> None:
         return json.loads(proc.stdout)
 
     found = run("json")
-    (train,) = [d for d in found if d["filename"] == "train.py"]
+    train, _other = [d for d in found if d["filename"] == "train.py"]
     assert train["related"] == [
         {
             "message": "probabilities produced here",
@@ -886,7 +891,7 @@ def test_related_locations_name_the_other_file() -> None:
     ]
     sarif = run("sarif")
     results = sarif["runs"][0]["results"]
-    (result,) = [
+    result, _other = [
         r
         for r in results
         if r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "train.py"

@@ -1,5 +1,5 @@
 """What the loss-input rules share: the loss calls and values they look at, the
-wording of their findings, and one finding per cause."""
+wording of their findings, and one finding per loss call naming the others of the same cause."""
 
 from __future__ import annotations
 
@@ -147,11 +147,12 @@ def keras_activated_inputs(
 
 
 class LossInputRule(Rule):
-    """A loss-input rule: one finding per cause.
+    """A loss-input rule: one finding per loss call.
 
     When the same wrong value (one softmax/sigmoid/Linear origin) reaches
-    several loss calls, the first call is reported and the message names the
-    others: one bug, one finding.
+    several loss calls, each call is reported (RULES: a loss-input finding
+    points at the loss call) and its message names the others, so the fix at
+    the origin is seen to settle them all.
     """
 
     def findings(self, model: SemanticModel) -> Iterator[Finding]:  # pragma: no cover
@@ -194,15 +195,17 @@ class LossInputRule(Rule):
                 order.append(groups[key])
             groups[key].append(finding)
         for group in order:
-            first = group[0]
             if len(group) == 1:
-                yield first
+                yield group[0]
                 continue
-            rows = [str(model.line_of(f.node)) for f in group[1:]]
-            where = f"line{'s' if len(rows) > 1 else ''} {', '.join(rows)}"
-            yield Finding(
-                node=first.node,
-                message=f"{first.message} (the same value also reaches the loss at {where})",
-                fix=first.fix,
-                related=first.related,
-            )
+            for finding in group:
+                rows = list(
+                    dict.fromkeys(str(model.line_of(f.node)) for f in group if f is not finding)
+                )
+                where = f"line{'s' if len(rows) > 1 else ''} {', '.join(rows)}"
+                yield Finding(
+                    node=finding.node,
+                    message=f"{finding.message} (the same value also reaches the loss at {where})",
+                    fix=finding.fix,
+                    related=finding.related,
+                )

@@ -164,15 +164,17 @@ saturation. Loss objects (`nn.BCELoss()`) are not rewritten automatically.
                 return F.binary_cross_entropy(p, y)  # error: LF104 at `F.binary_cross_entropy(`
             """
         ),
-        # one finding per cause: the discriminator's sigmoid reaches three calls
+        # the discriminator's sigmoid reaches three calls: each is reported,
+        # naming the others
         Invalid(
             """
             import torch
             import torch.nn as nn
             d = nn.Sequential(nn.Linear(784, 1), nn.Sigmoid())
             bce = nn.BCELoss()
-            loss_d = bce(d(real), ones) + bce(d(fake.detach()), zeros)  # error: LF104 at `bce(`
-            loss_g = bce(d(fake), ones)
+            loss_real = bce(d(real), ones)  # error: LF104 at `bce(`
+            loss_fake = bce(d(fake.detach()), zeros)  # error: LF104 at `bce(`
+            loss_g = bce(d(fake), ones)  # error: LF104 at `bce(`
             """
         ),
         # forward through nn.parallel.data_parallel on some devices (pytorch/examples dcgan)

@@ -22,6 +22,7 @@ from lossflint.analysis.calls import argument, has_star_args, literal_value, pos
 from lossflint.analysis.interpreter import Env, Interpreter
 from lossflint.analysis.layer_lists import private_list
 from lossflint.analysis.names import dotted_text
+from lossflint.analysis.registries import added_to
 from lossflint.analysis.values import (
     UNKNOWN,
     ClassRef,
@@ -33,6 +34,7 @@ from lossflint.analysis.values import (
     Layer,
     LayerList,
     LossObject,
+    Registry,
     Sequential,
     Tensor,
     TupleValue,
@@ -237,8 +239,17 @@ class KindAnalysis(Interpreter[Value]):
         return LayerList(built)
 
     def dict_display(self, expr: cst.Dict, items: list[tuple[str, Value]]) -> Value:
-        # only a dict of tensors of a known kind is worth following (a model's
-        # outputs); configs and logs would only make loops take more passes
+        # a registry of models or losses (``MODELS = {"mlp": MLP}``) ...
+        if (
+            items
+            and len(items) == len(expr.elements)
+            and len(items) <= _MAX_CLASSES_JOINED
+            and all(isinstance(v, (ClassRef, FunctionRef, Foreign)) for _, v in items)
+            and not added_to(self.model, expr)
+        ):
+            return Registry(tuple(items))
+        # ... or a dict of tensors of a known kind (a model's outputs); configs
+        # and logs would only make loops take more passes
         if not any(isinstance(value, Tensor) for _, value in items):
             return UNKNOWN
         return DictValue(tuple(items))

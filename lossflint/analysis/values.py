@@ -121,6 +121,22 @@ class LayerList(Value):
 
 
 @dataclass(frozen=True)
+class Registry(Value):
+    """A dict display of classes or functions that nothing in the module adds
+    to (``MODELS = {"mlp": MLP, "cnn": CNN}``): ``MODELS[name]`` is one of them."""
+
+    items: tuple[tuple[str, Any], ...]
+
+
+@dataclass(frozen=True)
+class OneOf(Value):
+    """``MODELS[name]`` with ``name`` not known: one of a registry's values;
+    calling it gives what every one of them gives, when they agree."""
+
+    choices: tuple[Any, ...]
+
+
+@dataclass(frozen=True)
 class DictValue(Value):
     """A dict display with string keys (``return {"logits": z, "probs": p}``)."""
 

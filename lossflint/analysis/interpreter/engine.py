@@ -25,7 +25,8 @@ from lossflint.analysis.interpreter.syntax import (
     top_classes,
 )
 from lossflint.analysis.names import dotted_text, qualname_of_bindings
-from lossflint.analysis.values import ClassRef, Foreign, FunctionRef, Instance, Instances
+from lossflint.analysis.registries import only_called
+from lossflint.analysis.values import ClassRef, Foreign, FunctionRef, Instance, Instances, OneOf
 from lossflint.analysis.walk import calls_in
 from lossflint.project import bridge, callers
 from lossflint.project.context import FOR_SUMMARY
@@ -708,6 +709,13 @@ class Interpreter(Statements[V], Expressions[V]):
             and all(isinstance(t.target, cst.Name) for t in parent.targets)
         ):
             return  # an alias: calls through it are seen as calls of the function
+        if (
+            isinstance(parent, cst.DictElement)
+            and parent.value is expr
+            and isinstance(holder := self.model.parent(parent), cst.Dict)
+            and only_called(self.model, holder)
+        ):
+            return  # ``LOSSES = {"bce": bce}``, only ever ``LOSSES[name](...)``
         self._unpinnable.add(value.func)
         if value.func in self._nested.get(self.frame.func, ()):  # type: ignore[arg-type]
             self._capture(value.func, env)
@@ -755,6 +763,9 @@ class Interpreter(Statements[V], Expressions[V]):
         }
 
     def _call(self, call: cst.Call, callee: Any, args: list[V], env: Env) -> V:
+        if isinstance(callee, OneOf):
+            # ``MODELS[cfg.model](n)``: what every registered class or function gives
+            return self._join_all([self._call(call, c, args, env) for c in callee.choices])
         if isinstance(callee, Foreign):
             return self.call_foreign(call, callee)
         if isinstance(callee, FunctionRef):

@@ -12,7 +12,15 @@ import libcst as cst
 from lossflint.analysis.calls import literal_value
 from lossflint.analysis.interpreter.base import Base, Env, V
 from lossflint.analysis.names import dotted_text
-from lossflint.analysis.values import DictValue, Foreign, FunctionRef, Instance, TupleValue
+from lossflint.analysis.values import (
+    DictValue,
+    Foreign,
+    FunctionRef,
+    Instance,
+    OneOf,
+    Registry,
+    TupleValue,
+)
 
 _ABSENT = object()
 
@@ -160,6 +168,17 @@ class Expressions(Base[V]):
                     if isinstance(position, int) and not isinstance(position, bool):
                         if -len(base.items) <= position < len(base.items):
                             return base.items[position]  # type: ignore[return-value]
+            return self.unknown
+        if isinstance(base, Registry) and len(expr.slice) == 1:
+            index = expr.slice[0].slice
+            key = literal_value(index.value) if type(index) is cst.Index else NotImplemented
+            if isinstance(key, str):
+                found = dict(base.items).get(key)
+                return found if found is not None else self.unknown  # type: ignore[no-any-return]
+            if key is NotImplemented:
+                # a name from a config: any of the registered values (a
+                # missing key raises, it does not give something else)
+                return OneOf(tuple(value for _, value in base.items))  # type: ignore[return-value]
             return self.unknown
         if isinstance(base, DictValue) and len(expr.slice) == 1:
             index = expr.slice[0].slice

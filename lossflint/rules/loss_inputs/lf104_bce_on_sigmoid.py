@@ -55,6 +55,7 @@ criterion = torch.nn.BCELoss()
 loss = criterion(model(x), t.float()){marker}
 """
 
+
 class BceOnSigmoid(LossInputRule):
     code = "LF104"
     name = "bce-on-sigmoid"
@@ -101,6 +102,19 @@ Safe for the inline functional form: `binary_cross_entropy(sigmoid(x), y)` and
 saturation. Loss objects (`nn.BCELoss()`) are not rewritten automatically.
 """
     INVALID = [
+        # a loss function reached through a registry dict (H10 p09)
+        Invalid(
+            """
+            import torch
+            import torch.nn.functional as F
+            def bce(p, y):
+                return F.binary_cross_entropy(p, y)  # error: LF104 at `F.binary_cross_entropy(`
+            def weighted(p, y):
+                return F.binary_cross_entropy(p, y, weight=w)  # error: LF104 at `F.binary_cross_entropy(`
+            LOSSES = {"bce": bce, "weighted": weighted}
+            loss = LOSSES[cfg.loss](torch.sigmoid(model(x)), y)
+            """
+        ),
         # a factory returning one of several models, every one ending in sigmoid
         # (rixwew/pytorch-fm)
         Invalid(
@@ -222,6 +236,16 @@ saturation. Loss objects (`nn.BCELoss()`) are not rewritten automatically.
         ),
     ]
     VALID = [
+        # the registry is handed away: its functions may be called with anything
+        """
+        import torch
+        import torch.nn.functional as F
+        def bce(p, y):
+            return F.binary_cross_entropy(p, y)
+        LOSSES = {"bce": bce}
+        trainer = Trainer(losses=LOSSES)
+        loss = LOSSES["bce"](torch.sigmoid(model(x)), y)
+        """,
         # ... one of which returns raw scores: what the model gives is not known
         _FACTORY_MODELS.format(last="self.lin(x).squeeze(1)", marker=""),
         # the formula illustrated on literal tensors: sigmoid(2.42), nothing trains

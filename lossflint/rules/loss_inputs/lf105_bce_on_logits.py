@@ -62,6 +62,22 @@ Unsafe: the fix switches to the `_with_logits` variant (`F.binary_cross_entropy`
 at its construction), which changes what the loss computes.
 """
     INVALID = [
+        # a model chosen from a registry by a config string: every registered
+        # class ends in a Linear (H11 p13)
+        Invalid(
+            """
+            import torch.nn as nn
+            class MLP(nn.Module):
+                def __init__(self, n):
+                    super().__init__()
+                    self.fc = nn.Linear(n, 1)
+                def forward(self, x):
+                    return self.fc(x)
+            MODELS = {"mlp": MLP, "wide": MLP}
+            model = MODELS[cfg.model](8)
+            loss = nn.BCELoss()(model(x), y)  # error: LF105 at `nn.BCELoss()(`
+            """
+        ),
         Invalid(
             """
             import torch.nn as nn
@@ -131,6 +147,30 @@ at its construction), which changes what the loss computes.
         ),
     ]
     VALID = [
+        # a registry whose entries disagree, and one a decorator adds to: which
+        # class runs is not known
+        """
+        import torch
+        import torch.nn as nn
+        class MLP(nn.Module):
+            def __init__(self, n):
+                super().__init__()
+                self.fc = nn.Linear(n, 1)
+            def forward(self, x):
+                return self.fc(x)
+        class Prob(MLP):
+            def forward(self, x):
+                return torch.sigmoid(self.fc(x))
+        MODELS = {"logits": MLP, "probs": Prob}
+        loss = nn.BCELoss()(MODELS[cfg.model](8)(x), y)
+        REGISTRY = {"mlp": MLP}
+        def register(name):
+            def add(cls):
+                REGISTRY[name] = cls
+                return cls
+            return add
+        loss = nn.BCELoss()(REGISTRY[cfg.model](8)(x), y)
+        """,
         """
         import torch.nn as nn
         model = nn.Sequential(nn.Linear(8, 1), nn.Sigmoid())

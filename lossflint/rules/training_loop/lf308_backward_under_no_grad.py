@@ -9,6 +9,7 @@ import libcst as cst
 
 from lossflint.analysis.contexts import contexts
 from lossflint.analysis.loops import loops
+from lossflint.analysis.reaching import reaching_assignment
 from lossflint.diagnostics import Finding, RelatedNode, Severity
 from lossflint.examples import Invalid
 from lossflint.registry import Rule
@@ -66,6 +67,24 @@ from, an evaluation block.
         ),
     )
     INVALID = [
+        # the evaluation block reuses the training loop's name `loss` (H11 p09):
+        # the binding just above the backward is the one computed here
+        Invalid(
+            """
+            import torch
+            for epoch in range(3):
+                opt.zero_grad()
+                loss = crit(model(x), y)
+                loss.backward()
+                opt.step()
+            with torch.no_grad():
+                for i in range(3):
+                    opt.zero_grad()
+                    loss = crit(model(x), y)
+                    loss.backward()  # error: LF308 at `loss.backward()`
+                    opt.step()
+            """
+        ),
         Invalid(
             """
             import torch
@@ -101,6 +120,16 @@ from, an evaluation block.
         ),
     ]
     VALID = [
+        # the loss computed outside the block (the binding above it is in a
+        # branch: which one reaches the backward is not certain)
+        """
+        import torch
+        loss = crit(model(x), y)
+        with torch.no_grad():
+            if warmup:
+                loss = crit(model(x), y)
+            loss.backward()
+        """,
         """
         import torch
 
@@ -175,10 +204,16 @@ from, an evaluation block.
             if region is None or loss is None:
                 continue
             if isinstance(loss, cst.Name):
-                bindings = model.bindings(loss) or []
-                values = [b.node for b in bindings if b.kind == "assign"]
-                if not values or len(values) != len(bindings):
-                    continue
+                reaching = reaching_assignment(model, loss)
+                if reaching is not None:
+                    # the binding just above (a loop of the evaluation block
+                    # reusing the training loop's name)
+                    values = [reaching]
+                else:
+                    bindings = model.bindings(loss) or []
+                    values = [b.node for b in bindings if b.kind == "assign"]
+                    if not values or len(values) != len(bindings):
+                        continue
                 if not all(v is not None and ctx.grad_region(v) is region for v in values):
                     continue
             elif isinstance(loss, cst.Attribute):

@@ -1,0 +1,97 @@
+"""The assignment that surely gives a name its value at a use.
+
+``loss`` may be bound in a training loop and again in an evaluation block;
+at ``loss.backward()`` only the binding just above it counts when nothing
+between the two (nor any branch around the use) binds the name again. Found
+by walking back over the statements before the use, up through the blocks
+around it, inside the innermost loop or function: a value carried around a
+loop from a later binding is not looked for, so the search stops there.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import libcst as cst
+
+from lossflint.analysis.walk import descendants
+
+if TYPE_CHECKING:
+    from lossflint.analysis.index import ModuleIndex
+
+_STOPS = (cst.For, cst.While, cst.FunctionDef, cst.Lambda, cst.ClassDef)
+
+
+def reaching_assignment(model: ModuleIndex, use: cst.Name) -> cst.BaseExpression | None:
+    """The value of the plain ``name = value`` that every path to ``use``
+    passes last; None when that is not certain."""
+    name = use.value
+    at: cst.CSTNode | None = use
+    while at is not None and not isinstance(at, cst.BaseStatement):
+        at = model.parent(at)
+    while at is not None:
+        block = model.parent(at)
+        body = getattr(block, "body", None)
+        if isinstance(body, (list, tuple)) and at in body:
+            for stmt in reversed(body[: body.index(at)]):
+                found = _assigned(stmt, name)
+                if found is not None:
+                    return found
+                if _binds(stmt, name):
+                    return None
+        if isinstance(at, _STOPS) or block is None:
+            return None
+        if isinstance(block, cst.Module):
+            return None
+        at = block
+        if isinstance(at, _STOPS):
+            return None
+    return None
+
+
+def _assigned(stmt: cst.CSTNode, name: str) -> cst.BaseExpression | None:
+    """``name = value`` as the last binding of ``name`` in a simple line."""
+    if not isinstance(stmt, cst.SimpleStatementLine):
+        return None
+    for small in reversed(stmt.body):
+        if (
+            isinstance(small, cst.Assign)
+            and len(small.targets) == 1
+            and isinstance(small.targets[0].target, cst.Name)
+            and small.targets[0].target.value == name
+        ):
+            return small.value
+        if _binds(small, name):
+            return None
+    return None
+
+
+def _binds(node: cst.CSTNode, name: str) -> bool:
+    """Whether anything in ``node`` may bind ``name`` again."""
+    for inner in (node, *descendants(node)):
+        target: cst.CSTNode | None = None
+        if isinstance(inner, (cst.AssignTarget, cst.AugAssign, cst.AnnAssign, cst.NamedExpr)):
+            target = inner.target
+        elif isinstance(inner, (cst.For, cst.CompFor)):
+            target = inner.target
+        elif isinstance(inner, cst.AsName):
+            target = inner.name
+        elif isinstance(inner, cst.Del):
+            target = inner.target
+        elif isinstance(inner, (cst.FunctionDef, cst.ClassDef)):
+            target = inner.name
+        elif isinstance(inner, (cst.Global, cst.Nonlocal)):
+            return any(n.name.value == name for n in inner.names)
+        if target is not None and _names(target, name):
+            return True
+    return False
+
+
+def _names(target: cst.CSTNode, name: str) -> bool:
+    if isinstance(target, cst.Name):
+        return target.value == name
+    if isinstance(target, (cst.Tuple, cst.List)):
+        return any(_names(e.value, name) for e in target.elements)
+    if isinstance(target, cst.StarredElement):
+        return _names(target.value, name)
+    return False

@@ -91,7 +91,9 @@ class KModel:
     #: the Sequential(...)/Model(...) call or the ClassDef
     node: cst.CSTNode = field(repr=False)
     layers: tuple[KLayer | None, ...]
-    style: str  # "sequential", "functional", "subclassed"
+    #: "sequential", "functional", "subclassed"; in a summary also "tensor": a
+    #: helper's layers applied to its argument (``def head(x, n)``)
+    style: str
     input_shape: tuple[int | None, ...] | None = None
 
     @property
@@ -591,7 +593,7 @@ class KerasFacts(Interpreter[Any]):
         its layers as that module's summary lists them, located at the call
         in this file that built it."""
         if isinstance(value, SKerasModel) and isinstance(at, cst.Call) and value.layers:
-            layers = tuple(
+            layers: tuple[KLayer | None, ...] = tuple(
                 KLayer(
                     at,
                     layer.name,
@@ -604,6 +606,13 @@ class KerasFacts(Interpreter[Any]):
                 else None
                 for layer in value.layers
             )
+            if value.style == "tensor":
+                # another module's helper applies these layers to what it is
+                # given (``head(x, n)``): this call's first argument
+                given = self.values.get(at.args[0].value) if at.args else None
+                if isinstance(given, KTensor) and not given.predicted and given.model is None:
+                    return KTensor((*given.chain, *layers), given.input_shape)
+                return KTensor((None, *layers))
             return KModel(at, layers, value.style)
         if isinstance(value, SKerasData) and at is not None:
             # a data set loaded by another module's function (data.py's

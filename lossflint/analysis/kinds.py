@@ -45,6 +45,7 @@ from lossflint.project.summary import (
     Origin,
     SDict,
     SInstance,
+    SKerasModel,
     SLayer,
     SLoss,
     SSequential,
@@ -501,6 +502,14 @@ class KindAnalysis(Interpreter[Value]):
         if isinstance(value, SSequential):
             layers = tuple(self.from_summary(layer) for layer in value.layers)
             return Sequential(layers) if layers else UNKNOWN
+        if isinstance(value, SKerasModel) and value.style == "tensor" and value.layers:
+            # another module's Keras head helper: the kind its last layer gives
+            last = value.layers[-1]
+            head = _KERAS_OUTPUT_KINDS.get(last.activation or "") if last is not None else None
+            if head is None or last is None:
+                return UNKNOWN
+            where = last.origin.where if last.origin is not None else ""
+            return Tensor(head, where=where, site=last.origin)
         return super().from_summary(value, at)
 
     def call_value(self, call: cst.Call, callee: Value, args: list[Value], env: Env) -> Value:
@@ -615,6 +624,8 @@ def _is_loss(value: Value) -> bool:
 
 #: how many classes an instance of "one of these" names before it is unknown
 _MAX_CLASSES_JOINED = 8
+#: what a Keras head helper's last activation makes of its output
+_KERAS_OUTPUT_KINDS = {"softmax": Kind.PROBS, "sigmoid": Kind.SIGMOID_PROBS}
 
 
 def _instances(value: Value) -> tuple[frozenset[cst.ClassDef], frozenset[Value]] | None:

@@ -244,14 +244,20 @@ class Summarizer:
                 returns = self.value(returns_of(func))
             except RecursionError:
                 returns = S_UNKNOWN
-        if _has_unknown(returns) and self._keras is not None:
+        if (_has_unknown(returns) or isinstance(returns, STensor)) and self._keras is not None:
             keras = self._keras_alone if self._keras.pinned(func) else self._keras
             keras_returns = getattr(keras, "_function_returns", None)
             if keras_returns is not None:
                 try:
-                    returns = _merge(returns, self._keras_value(keras_returns(func)))
+                    found = self._keras_value(keras_returns(func))
                 except RecursionError:
-                    pass
+                    found = S_UNKNOWN
+                if isinstance(found, SKerasModel) and found.style == "tensor":
+                    # a head helper: the Keras layers say more than the kind
+                    # (which the kind domain reads back off the last layer)
+                    returns = found
+                elif _has_unknown(returns):
+                    returns = _merge(returns, found)
         if (
             isinstance(returns, STensor)
             and returns.kind == Kind.LOSS.name
@@ -724,7 +730,15 @@ class Summarizer:
         return out
 
     def _keras_value(self, value: Any, depth: int = 0) -> SValue:
-        from lossflint.analysis.keras import Batches, Images, KLayer, KLoss, KModel, Labels
+        from lossflint.analysis.keras import (
+            Batches,
+            Images,
+            KLayer,
+            KLoss,
+            KModel,
+            KTensor,
+            Labels,
+        )
 
         if isinstance(value, TupleValue) and depth < 3:
             items = tuple(self._keras_value(item, depth + 1) for item in value.items)
@@ -743,6 +757,18 @@ class Summarizer:
             origin = self._origin(value.node, "")
             param = self._parameter_of(value) if value.from_logits is None else ""
             return SKerasLoss(value.name, value.from_logits, origin, param)
+        if isinstance(value, KTensor):
+            # ``def head(x, n): return Dense(n, activation="softmax")(x)``: what
+            # a caller passes in, through these layers (style "tensor")
+            last = value.chain[-1] if value.chain else None
+            if (
+                value.predicted
+                or value.model is not None
+                or not isinstance(last, KLayer)
+                or value.chain[0] is not None
+            ):
+                return S_UNKNOWN
+            value = KModel(last.node, value.chain[1:], "tensor")
         if not isinstance(value, KModel) or not value.layers:
             return S_UNKNOWN
         layers: list[SKerasLayer | None] = []

@@ -208,7 +208,7 @@ from, an evaluation block.
                 if reaching is not None:
                     # the binding just above (a loop of the evaluation block
                     # reusing the training loop's name)
-                    values = [reaching]
+                    values: list[cst.CSTNode | None] = [reaching]
                 else:
                     bindings = model.bindings(loss) or []
                     values = [b.node for b in bindings if b.kind == "assign"]

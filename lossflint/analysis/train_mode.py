@@ -187,16 +187,17 @@ def _as_caller_sees(
 def _global_in_both(
     model: SemanticModel, func: cst.FunctionDef, call: cst.Call, name: str
 ) -> bool:
-    """``name`` is a module-level name that neither ``func`` nor the function
-    making ``call`` binds locally: both mean the same object."""
-    if name not in model.module_scope.bindings:
-        return False
+    """``name`` means the same binding in ``func`` and in the code making
+    ``call``: a module-level name, or a local of a function enclosing both
+    (``model`` of ``main()`` read by its nested ``_train_epoch`` and
+    ``_eval_epoch``), that neither binds itself."""
     caller = model.enclosing(call, cst.FunctionDef)
-    for scope_node in (func, caller):
-        scope = model.scopes.get(scope_node) if scope_node is not None else None
-        if scope is not None and name in scope.bindings:
-            return False
-    return True
+    scopes = [model.scopes.get(n) if n is not None else model.module_scope for n in (func, caller)]
+    if any(scope is None for scope in scopes):
+        return False
+    found = [scope.lookup(name) for scope in scopes if scope is not None]
+    first = found[0]
+    return first is not None and all(f is first for f in found)
 
 
 def _evals_by_function(model: ModuleIndex) -> dict[cst.CSTNode | None, list[Event]]:

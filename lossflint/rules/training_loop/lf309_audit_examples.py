@@ -146,6 +146,33 @@ def train():
 train()
 """
 
+_CLOSURES = """
+import torch
+import torch.nn as nn
+
+def main(loader, eval_loader, eval_steps):
+    model = nn.Sequential(nn.Linear(8, 8), nn.Dropout(0.1), nn.Linear(8, 2))
+    optim = torch.optim.Adam(model.parameters())
+
+    def _train_epoch():
+        model.train()
+        for step, (x, y) in enumerate(loader):
+            optim.zero_grad()
+            nn.functional.cross_entropy(model(x), y).backward()
+            optim.step()
+            if step % eval_steps == 0:
+                _eval_epoch(){restore}
+
+    @torch.no_grad()
+    def _eval_epoch():
+        model.eval(){marker}
+        for x, y in eval_loader:
+            print((model(x).argmax(1) == y).float().mean())
+
+    for _ in range(3):
+        _train_epoch()
+"""
+
 AUDIT_INVALID = [
     Invalid(_GLOBAL_TEST.format(marker="  # error: LF309", restore="")),
     # the step method clips only when configured: its backward and step still
@@ -188,6 +215,10 @@ AUDIT_INVALID = [
     # the model's own method switches it to eval mode (Real-Time-Voice-Cloning's
     # vocoder): training goes on with frozen batch-norm statistics
     Invalid(_SELF_EVAL.format(marker="  # error: LF309", restore="", top="")),
+    # closures of main() sharing its model: the evaluation every N steps of
+    # the batch loop leaves it in eval mode for the rest of the epoch (texar's
+    # bert_classifier_main.py, B10)
+    Invalid(_CLOSURES.format(marker="  # error: LF309", restore="")),
 ]
 
 AUDIT_VALID = [
@@ -196,6 +227,8 @@ AUDIT_VALID = [
     _WRAPPER.format(marker="", restore="\n    model.train_start()"),
     # ... and its twin that puts the model back in train mode each epoch
     _SELF_EVAL.format(marker="", restore="", top="\n        model.train()"),
+    # ... and the closures' twin that puts the model back after evaluating
+    _CLOSURES.format(marker="", restore="\n                model.train()"),
     # model.train(mode) with a flag
     """
     import torch

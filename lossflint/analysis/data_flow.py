@@ -36,7 +36,7 @@ from lossflint.analysis.datasets import ordered_dataset
 from lossflint.analysis.interpreter import Env, Interpreter
 from lossflint.analysis.loops import LoopIndex, loops
 from lossflint.analysis.names import dotted_text
-from lossflint.analysis.values import DictValue, Foreign, Instance, TupleValue, Value
+from lossflint.analysis.values import DictValue, Foreign, FunctionRef, Instance, TupleValue, Value
 from lossflint.analysis.walk import calls_in, memo_of, nodes_in, own_returns
 from lossflint.project import bridge, callers
 from lossflint.project.context import current as project_context
@@ -76,6 +76,14 @@ class Returned:
 
 @dataclass(frozen=True)
 class LightningTrainer:
+    call: cst.Call = field(repr=False)
+
+
+@dataclass(frozen=True)
+class TrainingEngine:
+    """ignite's ``Engine(update)`` whose process function trains (a backward
+    and a step in it): ``engine.run(loader)`` trains on the loader."""
+
     call: cst.Call = field(repr=False)
 
 
@@ -159,6 +167,8 @@ class DataFacts(Interpreter[Any]):
         self.loaders: dict[cst.Call, LoaderInfo] = {}
         self.leaks: list[Leak] = []
         self.lightning_fits: list[tuple[Loader, cst.Call]] = []
+        #: ``trainer.run(loader)`` of an ignite engine whose process function trains
+        self.engine_runs: list[tuple[Loader, cst.Call]] = []
         self.next_calls: dict[cst.Call, Loader] = {}
         #: what other modules' functions returned, handed to another module's
         #: function that trains on it
@@ -222,6 +232,7 @@ class DataFacts(Interpreter[Any]):
             len(self.loaders),
             len(self.leaks),
             len(self.lightning_fits),
+            len(self.engine_runs),
             len(self.next_calls),
             len(self.trained_elsewhere),
             len(self.returned_trained_elsewhere),
@@ -231,7 +242,7 @@ class DataFacts(Interpreter[Any]):
         )
 
     def begin_round(self) -> None:
-        self.loaders, self.leaks, self.lightning_fits = {}, [], []
+        self.loaders, self.leaks, self.lightning_fits, self.engine_runs = {}, [], [], []
         self.next_calls, self._slices, self._adapted = {}, {}, {}
         self.trained_elsewhere, self.returned_trained_elsewhere = {}, []
 
@@ -347,6 +358,8 @@ class DataFacts(Interpreter[Any]):
             return None
         if qualname in apis.LIGHTNING_TRAINERS:
             return LightningTrainer(call)
+        if qualname in apis.IGNITE_ENGINES and self._trains(args[0] if args else None):
+            return TrainingEngine(call)
         if qualname in apis.FIT_SCALERS:
             return Scaler(call)
         if qualname in apis.KERAS_NORMALIZATION:
@@ -442,6 +455,13 @@ class DataFacts(Interpreter[Any]):
                 if isinstance(value, Loader):
                     self.lightning_fits.append((value, call))
             return None
+        if isinstance(receiver, TrainingEngine) and name == "run":
+            loader = argument(call, 0, "data")
+            if loader is not None and self.recording:
+                value = self.values.get(loader)
+                if isinstance(value, Loader):
+                    self.engine_runs.append((value, call))
+            return None
         if isinstance(receiver, Fitted) and name in apis.ROW_KEEPING_METHODS:
             return receiver
         if isinstance(receiver, Part) and receiver.shuffled and name in apis.ROW_KEEPING_METHODS:
@@ -453,6 +473,13 @@ class DataFacts(Interpreter[Any]):
         return None
 
     # --- loaders ---------------------------------------------------------------------
+
+    def _trains(self, process: Any) -> bool:
+        """``process`` (an engine's process function) runs a backward and a step."""
+        if not isinstance(process, FunctionRef):
+            return False
+        kinds = loops(self.model).function_kinds(process.func)
+        return "backward" in kinds and "step" in kinds
 
     def _loader_info(self, call: cst.Call, dataset: Any) -> LoaderInfo:
         if _surely_unordered(call):
@@ -614,6 +641,9 @@ class DataFacts(Interpreter[Any]):
         for loader, fit in self.lightning_fits:
             if loader.call in self.loaders:
                 yield self.loaders[loader.call], fit, "lightning"
+        for loader, run in self.engine_runs:
+            if loader.call in self.loaders:
+                yield self.loaders[loader.call], run, "engine"
         for node in self.model.parents:
             if type(node) is cst.FunctionDef and node.name.value == "train_dataloader":
                 for value in self._returned(node):

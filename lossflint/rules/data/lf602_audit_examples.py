@@ -61,6 +61,34 @@ for batch in loader:
     opt.step()
 """
 
+_IGNITE = """
+import torch
+import torch.nn as nn
+from ignite.engine import Engine
+from torch.utils.data import DataLoader, TensorDataset
+
+train_loader = DataLoader(TensorDataset(X, y), batch_size=8{shuffle}){marker}
+val_loader = DataLoader(TensorDataset(Xv, yv), batch_size=8)
+
+def update(engine, batch):
+    optimizer.zero_grad()
+    x, t = batch
+    loss = nn.functional.cross_entropy(model(x), t)
+    loss.backward()
+    optimizer.step()
+    return loss.item()
+
+def eval_step(engine, batch):
+    with torch.no_grad():
+        x, t = batch
+        return model(x), t
+
+trainer = Engine(update)
+evaluator = Engine(eval_step)
+trainer.run(train_loader, max_epochs=5)
+evaluator.run(val_loader)
+"""
+
 AUDIT_INVALID = [
     # ... its twin reading real rows from disk
     Invalid(_ROWS.format(rows="torch.load(path)", marker="  # error: LF602 at `DataLoader(`")),
@@ -117,6 +145,9 @@ train_loader = DataLoader(MyDataset(X_train, y_train), batch_size=32)  # error: 
                 return DataLoader(self.train, batch_size=32)  # error: LF602 at `DataLoader(`
         """
     ),
+    # an ignite engine whose process function trains runs the loader (H11 p05);
+    # the evaluator's loader stays silent
+    Invalid(_IGNITE.format(shuffle="", marker="  # error: LF602")),
 ]
 
 AUDIT_VALID = [
@@ -298,4 +329,6 @@ optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
         criterion(model(x), y).backward()
         opt.step()
     """,
+    # ... and its twin that shuffles the training loader
+    _IGNITE.format(shuffle=", shuffle=True", marker=""),
 ]

@@ -365,6 +365,7 @@ with `# noqa: LF602`.
             use = {
                 "loop": f"its batches are trained on (line {line})",
                 "lightning": f"a Lightning trainer trains on it (line {line})",
+                "engine": f"an ignite engine whose process function trains runs it (line {line})",
                 "hook": "it is the `train_dataloader` of the module",
                 "function": f"`{callee}` trains on its batches (line {line})",
                 "caller": f"it is returned to {elsewhere}, which trains on it",

@@ -200,7 +200,11 @@ class MetricFacts:
         qualname = self.model.qualname(expr.func)
         if qualname in apis.ROUND_FUNCS and len(expr.args) == 1:
             return expr  # ``np.round(p, 3)`` keeps scores
-        if qualname in apis.ARGMAX or qualname in apis.THRESHOLD_FUNCS:
+        if (
+            qualname in apis.ARGMAX
+            or qualname in apis.THRESHOLD_FUNCS
+            or qualname in apis.MEMBERSHIP_FUNCS
+        ):
             return expr
         if qualname in apis.WHERE and len(expr.args) == 3:
             values = {literal_value(a.value) for a in expr.args[1:]}

@@ -43,6 +43,8 @@ PRESERVING_FUNCS = frozenset(
 EQ_FUNCS = frozenset({"numpy.equal"})
 ROUND_FUNCS = frozenset({"numpy.round", "numpy.around", "numpy.rint"})
 THRESHOLD_FUNCS = frozenset({"numpy.greater", "numpy.greater_equal"})
+#: elementwise membership tests: boolean arrays, whatever they test
+MEMBERSHIP_FUNCS = frozenset({"numpy.isin", "numpy.in1d", "torch.isin"})
 #: reductions that turn an elementwise comparison into an accuracy
 REDUCE_FUNCS = frozenset({"numpy.mean", "numpy.sum", "numpy.count_nonzero", "numpy.average"})
 

@@ -69,6 +69,15 @@ misstates the model (usually far lower, sometimes higher).
     )
     fix_safety = "There is no automatic fix: pass the probabilities/scores."
     INVALID = [
+        # a membership test gives booleans, whatever it tests (H11 p01)
+        Invalid(
+            """
+            import numpy as np
+            from sklearn.metrics import roc_auc_score
+            hard = np.isin(scores.argmax(axis=1), [0, 1]).astype(int)
+            auc = roc_auc_score(y, hard)  # error: LF502 at `roc_auc_score(`
+            """
+        ),
         # a pipeline's predict is its last step's: a classifier's hard labels
         Invalid(
             """

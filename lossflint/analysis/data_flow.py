@@ -566,9 +566,11 @@ class DataFacts(Interpreter[Any]):
                 continue
             heads = {bound: node for kind, bound, node in slices if kind == "head"}
             for kind, bound, _node in slices:
-                if kind == "tail" and bound in heads and id(fit) not in seen:
+                # ``X[n_test:]``, or ``X[n_test + n_val:]`` after a validation part
+                first = bound.split("+", 1)[0].strip()
+                if kind == "tail" and first in heads and id(fit) not in seen:
                     seen.add(id(fit))
-                    yield Leak(fit, heads[bound], "slices")
+                    yield Leak(fit, heads[first], "slices")
 
     def _concatenated(self, fit: cst.CSTNode) -> bool:
         """The array ``fit`` reads was stacked from several (``fit_transform(df)``
@@ -827,11 +829,17 @@ def _reduction_of(expr: cst.BaseExpression) -> tuple[str, str] | None:
 
 
 def _has_formula(model: ModuleIndex) -> bool:
-    """``(x - x.mean()) / x.std()`` may be split: the file splits with sklearn."""
-    if not any(site.qualname in apis.TRAIN_TEST_SPLIT for site in model.calls):
-        return False
+    """``(x - x.mean()) / x.std()`` may be split: the file splits with
+    sklearn, or slices arrays (``X[:n_test], X[n_test:]``)."""
     methods = {site.method for site in model.calls if site.method is not None}
-    return bool(methods & apis.MEAN_METHODS) and bool(methods & apis.SPREAD_METHODS)
+    if not (methods & apis.MEAN_METHODS and methods & apis.SPREAD_METHODS):
+        return False
+    if any(site.qualname in apis.TRAIN_TEST_SPLIT for site in model.calls):
+        return True
+    return any(
+        isinstance(node, cst.Slice) and (node.lower is not None or node.upper is not None)
+        for node in model.nodes_of_type(cst.Slice)
+    )
 
 
 def _surely_unordered(call: cst.Call) -> bool:

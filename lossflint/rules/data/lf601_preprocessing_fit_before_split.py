@@ -80,6 +80,20 @@ scale of the past) and features with outliers.
         ),
     )
     INVALID = [
+        # standardised by hand, then sliced into test, validation and train
+        # parts (H11 p13)
+        Invalid(
+            """
+            def make_splits(df, test_frac=0.15, val_frac=0.15):
+                X = df[FEATURES].values.astype("float32")
+                X = (X - X.mean(axis=0)) / X.std(axis=0)  # error: LF601 at `(X - X.mean(axis=0)) / X.std(axis=0)`
+                n_test, n_val = int(len(X) * test_frac), int(len(X) * val_frac)
+                X_test = X[:n_test]
+                X_val = X[n_test:n_test + n_val]
+                X_train = X[n_test + n_val:]
+                return X_train, X_val, X_test
+            """,
+        ),
         # scaled columns stored back into the frame that is then split
         # (handson-unsupervised-learning, B10), and a column subset of a
         # scaled frame split (CheMLFlow, B10)
@@ -183,6 +197,12 @@ scale of the past) and features with outliers.
         ),
     ]
     VALID = [
+        # a standardised series shifted by one step: inputs and next-step targets
+        """
+        def windows(series):
+            x = (series - series.mean()) / series.std()
+            return x[:-1], x[1:]
+        """,
         # Kaggle: the training rows and the unlabelled competition rows stacked,
         # scaled together and sliced back apart (nothing evaluates on the tail)
         """

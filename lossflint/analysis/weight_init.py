@@ -246,6 +246,12 @@ def _narrowed_classes(model: SemanticModel, node: cst.CSTNode, name: str) -> lis
 def _isinstance_classes(
     model: SemanticModel, test: cst.BaseExpression, name: str
 ) -> list[str] | None:
+    named = _class_name_test(model, test, name)
+    if named is not None:
+        # DCGAN's ``classname.find('Conv') != -1``: the layers whose class
+        # name holds the text (a norm layer's is not a weight layer's)
+        layers = sorted(q for q in apis.WEIGHT_LAYERS if named in q.rsplit(".", 1)[-1])
+        return layers if layers and not any(h in named.lower() for h in NORM_HINTS) else ["?"]
     call = test
     if isinstance(call, cst.Call) and model.qualname(call.func) == "builtins.isinstance":
         args = positional(call)
@@ -266,9 +272,61 @@ def _isinstance_classes(
             and len(left.args) == 1
             and dotted_text(left.args[0].value) == name
         ):
-            found = model.qualname(test.comparisons[0].comparator)
-            return [found if found is not None else "?"]
+            compared = model.qualname(test.comparisons[0].comparator)
+            return [compared if compared is not None else "?"]
     return None
+
+
+def _class_name_test(model: SemanticModel, test: cst.BaseExpression, name: str) -> str | None:
+    """The text a test looks for in ``name``'s class name: ``classname.find('Conv')
+    != -1``, ``'Conv' in classname``, ``classname.startswith('Conv')``, with
+    ``classname = m.__class__.__name__`` (or ``type(m).__name__``)."""
+    subject: cst.BaseExpression | None = None
+    text: object = None
+    if isinstance(test, cst.Comparison) and len(test.comparisons) == 1:
+        target = test.comparisons[0]
+        left = test.left
+        if (
+            isinstance(target.operator, (cst.NotEqual, cst.GreaterThan, cst.GreaterThanEqual))
+            and isinstance(left, cst.Call)
+            and isinstance(left.func, cst.Attribute)
+            and left.func.attr.value == "find"
+            and len(left.args) == 1
+            and literal_value(target.comparator) in (-1, 0)
+        ):
+            subject, text = left.func.value, literal_value(left.args[0].value)
+        elif isinstance(target.operator, cst.In):
+            subject, text = target.comparator, literal_value(left)
+    elif (
+        isinstance(test, cst.Call)
+        and isinstance(test.func, cst.Attribute)
+        and test.func.attr.value == "startswith"
+        and len(test.args) == 1
+    ):
+        subject, text = test.func.value, literal_value(test.args[0].value)
+    if not isinstance(text, str) or not text or subject is None:
+        return None
+    if isinstance(subject, cst.Name):
+        bindings = model.bindings(subject) or []
+        if len(bindings) != 1 or not isinstance(bindings[0].node, cst.BaseExpression):
+            return None
+        subject = bindings[0].node
+    return text if _names_class_of(model, subject, name) else None
+
+
+def _names_class_of(model: SemanticModel, expr: cst.BaseExpression, name: str) -> bool:
+    """``expr`` is ``name.__class__.__name__`` or ``type(name).__name__``."""
+    if not isinstance(expr, cst.Attribute) or expr.attr.value != "__name__":
+        return False
+    owner = expr.value
+    if isinstance(owner, cst.Attribute) and owner.attr.value == "__class__":
+        return dotted_text(owner.value) == name
+    return (
+        isinstance(owner, cst.Call)
+        and model.qualname(owner.func) == "builtins.type"
+        and len(owner.args) == 1
+        and dotted_text(owner.args[0].value) == name
+    )
 
 
 def _hidden_attribute(model: SemanticModel, call: cst.Call, attr: str) -> bool:

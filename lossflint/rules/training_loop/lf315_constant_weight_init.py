@@ -14,6 +14,29 @@ if TYPE_CHECKING:
     from lossflint.analysis.model import SemanticModel
 
 
+_DCGAN = """
+import torch.nn as nn
+
+class Generator(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.main = nn.Sequential(
+            nn.ConvTranspose2d(100, 64, 4), nn.BatchNorm2d(64), nn.ReLU(),
+            nn.ConvTranspose2d(64, 3, 4), nn.Tanh())
+
+def weights_init(m):
+    classname = m.__class__.__name__
+    if classname.find('Conv') != -1:
+        {conv}
+    elif classname.find('BatchNorm') != -1:
+        nn.init.constant_(m.weight.data, 1.0)
+        nn.init.constant_(m.bias.data, 0)
+
+netG = Generator()
+netG.apply(weights_init)
+"""
+
+
 class ConstantWeightInit(Rule):
     code = "LF315"
     name = "constant-weight-init"
@@ -72,6 +95,8 @@ large constants blow up activations and the loss.
     """
     references = (("PyTorch: torch.nn.init", "https://pytorch.org/docs/stable/nn.init.html"),)
     INVALID = [
+        # DCGAN's `weights_init`, its class-name tests read as isinstance (H11 p11)
+        Invalid(_DCGAN.format(conv="nn.init.constant_(m.weight.data, 0.0)  # error: LF315")),
         # an init helper called from __init__ reads the stack __init__ built
         Invalid(
             """
@@ -139,6 +164,8 @@ large constants blow up activations and the loss.
         ),
     ]
     VALID = [
+        # ... and the original: normal conv weights, constant batch-norm ones
+        _DCGAN.format(conv="nn.init.normal_(m.weight.data, 0.0, 0.02)"),
         # FCN-16s: the skip branch's class-score layer starts at zero (Long et al.)
         """
         import torch.nn as nn

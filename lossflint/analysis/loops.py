@@ -722,6 +722,7 @@ class LoopIndex:
                 for stmt in cls.body.body:
                     if isinstance(stmt, cst.FunctionDef) and stmt.name.value == func.attr.value:
                         return stmt
+                return _function_attribute(self.model, cls, func.attr.value)
             return None
         if isinstance(call.func, cst.Name):
             bindings = self.model.bindings(call.func)
@@ -733,7 +734,8 @@ class LoopIndex:
             # `model.generate(x)` on an instance of a class of this file
             owner = kinds_of(self.model).value_of(func.value)
             if isinstance(owner, Instance):
-                return kinds_of(self.model).method(owner.cls, func.attr.value)
+                found = kinds_of(self.model).method(owner.cls, func.attr.value)
+                return found or _function_attribute(self.model, owner.cls, func.attr.value)
         return None
 
     def _callee_kinds(self, loop_node: cst.CSTNode) -> set[str]:
@@ -754,6 +756,15 @@ class LoopIndex:
             and scope.parent is not None
             and scope.parent.kind == "class"
         ]
+
+
+def _function_attribute(
+    model: ModuleIndex, cls: cst.ClassDef, name: str
+) -> cst.FunctionDef | None:
+    """The same-file function an instance attribute holds (``self.loss_fn =
+    loss_fn``, every construction passing ``weighted_bce``)."""
+    value = kinds_of(model).class_attrs(cls).get(name)
+    return value.func if isinstance(value, FunctionRef) else None
 
 
 def loops(model: ModuleIndex) -> LoopIndex:

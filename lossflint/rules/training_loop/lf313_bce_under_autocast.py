@@ -107,6 +107,25 @@ logits. It changes which tensor the code passes, so it is only offered for that
 inline form; otherwise there is no automatic fix.
 """
     INVALID = [
+        # a loss function kept by a trainer (every construction passes the
+        # same one) and called under autocast (H11 p07)
+        Invalid(
+            """
+            import torch
+            import torch.nn.functional as F
+            def weighted_bce(logits, targets):
+                return F.binary_cross_entropy(torch.sigmoid(logits), targets)  # error: LF313 at `F.binary_cross_entropy(`
+            class Trainer:
+                def __init__(self, model, loss_fn):
+                    self.model = model
+                    self.loss_fn = loss_fn
+                def step(self, x, y):
+                    with torch.autocast("cuda", dtype=torch.float16):
+                        loss = self.loss_fn(self.model(x), y)
+                    loss.backward()
+            trainer = Trainer(model, weighted_bce)
+            """
+        ),
         # Lightning runs the steps under autocast at precision 16 (a bug report)
         Invalid(
             _LIGHTNING.format(marker="  # error: LF313 at `self.loss_fn(`", precision='"16-mixed"')

@@ -758,9 +758,7 @@ class LoopIndex:
         ]
 
 
-def _function_attribute(
-    model: ModuleIndex, cls: cst.ClassDef, name: str
-) -> cst.FunctionDef | None:
+def _function_attribute(model: ModuleIndex, cls: cst.ClassDef, name: str) -> cst.FunctionDef | None:
     """The same-file function an instance attribute holds (``self.loss_fn =
     loss_fn``, every construction passing ``weighted_bce``)."""
     value = kinds_of(model).class_attrs(cls).get(name)

@@ -36,6 +36,7 @@ from lossflint.analysis.datasets import ordered_dataset
 from lossflint.analysis.interpreter import Env, Interpreter
 from lossflint.analysis.loops import LoopIndex, loops
 from lossflint.analysis.names import dotted_text
+from lossflint.analysis.reaching import reaching_assignment
 from lossflint.analysis.values import DictValue, Foreign, FunctionRef, Instance, TupleValue, Value
 from lossflint.analysis.walk import calls_in, memo_of, nodes_in, own_returns
 from lossflint.project import bridge, callers
@@ -578,7 +579,9 @@ class DataFacts(Interpreter[Any]):
         if not isinstance(fit, cst.Call) or not fit.args:
             return False
         data: cst.BaseExpression | None = fit.args[0].value
-        for _ in range(4):
+        for _ in range(8):
+            while isinstance(data, cst.Subscript):
+                data = data.value  # ``df[num_cols]``: its columns, all its rows
             while isinstance(data, cst.Call) and isinstance(data.func, cst.Attribute):
                 if self.model.qualname(data.func) is not None:
                     break
@@ -586,14 +589,24 @@ class DataFacts(Interpreter[Any]):
             if isinstance(data, cst.Attribute):
                 data = data.value
             if isinstance(data, cst.Call):
-                return self.model.qualname(data.func) in apis.ROW_CONCATS
+                qualname = self.model.qualname(data.func)
+                if qualname in apis.ROW_KEEPING_FUNCS and data.args:
+                    data = data.args[0].value  # ``pd.get_dummies(df, columns=...)``
+                    continue
+                return qualname in apis.ROW_CONCATS
             if not isinstance(data, cst.Name):
                 return False
-            bindings = self.model.bindings(data) or []
-            if len(bindings) != 1 or not isinstance(bindings[0].node, cst.BaseExpression):
+            # the binding just above (``df = df.drop(...)`` after the concat)
+            data = reaching_assignment(self.model, data) or self._only_binding(data)
+            if data is None:
                 return False
-            data = bindings[0].node
         return False
+
+    def _only_binding(self, name: cst.Name) -> cst.BaseExpression | None:
+        bindings = self.model.bindings(name) or []
+        if len(bindings) != 1 or not isinstance(bindings[0].node, cst.BaseExpression):
+            return None
+        return bindings[0].node
 
     def _used_after(self, key: str, node: cst.CSTNode) -> bool:
         """``key`` (the fitted scaler) is read after ``node``: transforms, or goes

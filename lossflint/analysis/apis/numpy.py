@@ -110,6 +110,8 @@ THIRD_PARTY_CLASSIFIERS = frozenset(
 SKLEARN_PIPELINES = frozenset({"sklearn.pipeline.Pipeline", "sklearn.pipeline.make_pipeline"})
 #: stack the rows of several tables into one (``pd.concat([train, test])``)
 ROW_CONCATS = frozenset({"pandas.concat", "numpy.concatenate", "numpy.vstack", "numpy.append"})
+#: functions returning their first argument's rows, in order (columns changed)
+ROW_KEEPING_FUNCS = frozenset({"pandas.get_dummies"})
 CONSTANT_TENSORS = frozenset({"numpy.array", "numpy.asarray"})
 #: NumPy powers and roots (a power of a positive constant is positive)
 SCALAR_POWERS = frozenset({"numpy.square", "numpy.sqrt"})

@@ -197,6 +197,21 @@ scale of the past) and features with outliers.
         ),
     ]
     VALID = [
+        # Kaggle's train and unlabelled test frames stacked, encoded and scaled
+        # together, then cut back at len(train) (spaceship-titanic, R9)
+        """
+        import pandas as pd
+        from sklearn.preprocessing import StandardScaler
+
+        def prepare(train, test, num_list):
+            train_len = len(train)
+            train_test = pd.concat(objs=[train, test], axis=0).reset_index(drop=True)
+            train_test = train_test.drop(["Name"], axis=1)
+            train_test = pd.get_dummies(train_test, columns=["HomePlanet"])
+            scaler = StandardScaler()
+            train_test[num_list] = scaler.fit_transform(train_test[num_list])
+            return train_test[:train_len], train_test[train_len:]
+        """,
         # a standardised series shifted by one step: inputs and next-step targets
         """
         def windows(series):

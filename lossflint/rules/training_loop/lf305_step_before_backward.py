@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
+from lossflint.analysis.optimizer_params import optimizer_models
 from lossflint.diagnostics import Finding, Severity
 from lossflint.examples import Invalid
 from lossflint.registry import Rule
@@ -70,6 +71,25 @@ trains at all when the gradients were just cleared.
         ),
     )
     INVALID = [
+        # the generator's step right after its gradients were cleared: the
+        # discriminator's earlier backward is not its gradient (H11 p11)
+        Invalid(
+            """
+            import torch
+            optD = torch.optim.Adam(D.parameters(), lr=2e-4)
+            optG = torch.optim.Adam(G.parameters(), lr=2e-4)
+            for real in loader:
+                fake = G(torch.randn(64, 100))
+                D.zero_grad()
+                errD = criterion(D(fake.detach()), zeros)
+                errD.backward()
+                optD.step()
+                G.zero_grad()
+                errG = criterion(D(fake), ones)
+                optG.step()  # error: LF305 at `optG.step()`
+                errG.backward()
+            """
+        ),
         Invalid(
             """
             import torch
@@ -117,6 +137,22 @@ trains at all when the gradients were just cleared.
         ),
     ]
     VALID = [
+        # each optimiser steps after the backward that follows its own clearing
+        """
+        import torch
+        optD = torch.optim.Adam(D.parameters(), lr=2e-4)
+        optG = torch.optim.Adam(G.parameters(), lr=2e-4)
+        for real in loader:
+            fake = G(torch.randn(64, 100))
+            G.zero_grad()
+            D.zero_grad()
+            errD = criterion(D(fake.detach()), zeros)
+            errD.backward()
+            optD.step()
+            errG = criterion(D(fake), ones)
+            errG.backward()
+            optG.step()
+        """,
         """
         import torch
 
@@ -189,12 +225,26 @@ trains at all when the gradients were just cleared.
 
     def check(self, model: SemanticModel) -> Iterator[Finding]:
         reported: set[int] = set()
+        updates = optimizer_models(model)
         for index, loop in iterations(model, step_functions=True):
             backwards = loop.of("backward")
             for step in loop.of("step"):
                 if step.event.closure:
                     continue
-                if any(b.order < step.order for b in backwards):
+                # a backward counts only after the last sure clearing of this
+                # optimiser's gradients (``G.zero_grad(); optG.step();
+                # errG.backward()`` after the discriminator's backward)
+                key = step.event.receiver or ""
+                cleared = [
+                    z.order
+                    for z in loop.of("zero_grad")
+                    if z.order < step.order
+                    and not z.conditional
+                    and not z.nested
+                    and (z.event.receiver == key or z.event.receiver in updates.get(key, ()))
+                ]
+                since = max(cleared, default=float("-inf"))
+                if any(since < b.order < step.order for b in backwards):
                     continue
                 later = [b for b in backwards if b.order > step.order and index.comparable(b, step)]
                 if not later:

@@ -119,7 +119,9 @@ def _candidates(model: ModuleIndex) -> list[TrainModeEvaluation]:
         if receiver is None or receiver == "self" or (id(region), receiver) in seen:
             continue
         value = _called_model(model, call.func)
-        if not isinstance(value, (Instance, Sequential, Foreign)) or value in switched:
+        if not isinstance(value, (Instance, Sequential, Foreign)):
+            continue
+        if value in switched and not _switched_only_later(model, value, region):
             continue
         layer: cst.Call | None = None
         layer_site: Origin | None = None
@@ -324,6 +326,55 @@ def _switched_models(model: ModuleIndex) -> list[Value] | None:
             return None
         found.append(value)
     return found
+
+
+def _switched_only_later(model: ModuleIndex, value: Value, region: cst.CSTNode) -> bool:
+    """Module-level code (a notebook's cells, in order) that trains before
+    ``region``: every switch of ``value`` to eval mode is a module-level
+    statement after the one holding ``region`` (``model.eval()`` in the next
+    cell), so none can have run before it."""
+    top = _top_statement(model, region)
+    if top is None:
+        return False
+    body: list[cst.CSTNode] = list(model.module.body)
+    at = body.index(top)
+    trained_before = any(
+        e.kind == "backward"
+        and (first := _top_statement(model, e.node)) is not None
+        and body.index(first) < at
+        for e in loops(model).events
+    )
+    if not trained_before:
+        return False  # a check of the fresh model, before any training
+    kinds = kinds_of(model)
+    for site in model.method_calls("eval", "train"):
+        call = site.node
+        if not isinstance(call.func, cst.Attribute) or kinds.value_of(call.func.value) != value:
+            continue
+        if call.func.attr.value == "train":
+            mode = argument(call, 0, "mode")
+            if mode is None or literal_value(mode) is True:
+                continue  # back to train mode: not a switch to eval
+        switch = _top_statement(model, call)
+        if switch is None or body.index(switch) <= at:
+            return False
+        if model.enclosing(call, cst.FunctionDef, cst.ClassDef, cst.Lambda) is not None:
+            return False
+    return True
+
+
+def _top_statement(model: ModuleIndex, node: cst.CSTNode) -> cst.CSTNode | None:
+    """The module-level statement holding ``node`` when no function or class
+    lies between them; None otherwise."""
+    at: cst.CSTNode | None = node
+    while at is not None:
+        parent = model.parent(at)
+        if parent is model.module:
+            return at
+        if isinstance(at, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
+            return None
+        at = parent
+    return None
 
 
 def _foreign_mode_layer(value: Foreign) -> Origin | None:

@@ -9,6 +9,7 @@ from lossflint.analysis.eval_passes import evaluations_in_train_mode
 from lossflint.diagnostics import Finding, RelatedNode, RelatedSite, Severity
 from lossflint.examples import Invalid
 from lossflint.registry import Rule
+from lossflint.rules.data.lf603_audit_examples import AUDIT_INVALID, AUDIT_VALID
 
 if TYPE_CHECKING:
     from lossflint.analysis.model import SemanticModel
@@ -223,6 +224,7 @@ depend on the batch size and composition.
             Fitter(cnn, torch.optim.SGD(cnn.parameters(), lr=0.05)).run(train_batches, val_batches, 20)
             """,
         ),
+        *AUDIT_INVALID,
     ]
     VALID = [
         # eval() before, train() after
@@ -361,6 +363,7 @@ depend on the batch size and composition.
         net = nn.Sequential(nn.Linear(30, 64), nn.Dropout(0.5), nn.Linear(64, 3))
         run(net, torch.optim.Adam(net.parameters()), train_batches, dev_batches, 5)
         """,
+        *AUDIT_VALID,
     ]
 
     def check(self, model: SemanticModel) -> Iterator[Finding]:

@@ -249,9 +249,10 @@ class KindAnalysis(Interpreter[Value]):
             and not added_to(self.model, expr)
         ):
             return Registry(tuple(items))
-        # ... or a dict of tensors of a known kind (a model's outputs); configs
-        # and logs would only make loops take more passes
-        if not any(isinstance(value, Tensor) for _, value in items):
+        # ... or a dict of tensors of a known kind (a model's outputs), or of
+        # layers (``nn.ModuleDict({"cls": head})``); configs and logs would only
+        # make loops take more passes
+        if not any(isinstance(value, (Tensor, Layer, Sequential)) for _, value in items):
             return UNKNOWN
         return DictValue(tuple(items))
 
@@ -309,6 +310,10 @@ class KindAnalysis(Interpreter[Value]):
                 return made(activated)
         if qualname in apis.SEQUENTIAL:
             return self._sequential(call, args)
+        if qualname in apis.MODULE_DICTS:
+            # ``nn.ModuleDict({"cls": nn.Sequential(...)})``: its heads by name
+            given = _argument_value(call, args, 0, "modules")
+            return given if isinstance(given, DictValue) else UNKNOWN
         if qualname in apis.APPLY_MODULE or qualname in apis.MODULE_WRAPPERS:
             module = _argument_value(call, args, 0, "module")
             if qualname in apis.MODULE_WRAPPERS:

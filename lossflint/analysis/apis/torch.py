@@ -635,6 +635,8 @@ RECURRENT_LAYERS = frozenset({"torch.nn.LSTM", "torch.nn.GRU", "torch.nn.RNN"})
 MODE_DEPENDENT_WORDS = ("dropout", "batch_norm", "rrelu", "instance_norm")
 #: what a module holds when it is built from these: a container of its arguments
 MODULE_CONTAINERS = frozenset({"torch.nn.Sequential", "torch.nn.ModuleList", "torch.nn.ModuleDict"})
+#: containers of named submodules
+MODULE_DICTS = frozenset({"torch.nn.ModuleDict", "torch.nn.modules.container.ModuleDict"})
 TORCH_MODULE_BASES = frozenset({"torch.nn.Module"})
 
 # --- learning rates and what an optimiser trains (LF307) ----------------------------

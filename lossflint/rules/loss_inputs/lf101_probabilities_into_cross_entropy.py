@@ -21,6 +21,7 @@ from lossflint.rules.loss_inputs.common import (
     related,
 )
 from lossflint.rules.loss_inputs.fixes import drop_activation_fix
+from lossflint.rules.loss_inputs.lf101_audit_examples import AUDIT_INVALID, AUDIT_VALID
 
 if TYPE_CHECKING:
     from lossflint.analysis.model import SemanticModel
@@ -216,6 +217,7 @@ model, move it to the inference path by hand.
             loss = F.cross_entropy(out["probs"], y)  # error: LF101 at `F.cross_entropy(`
             """
         ),
+        *AUDIT_INVALID,
     ]
     VALID = [
         # the same step on a model whose last layer has no activation
@@ -332,6 +334,7 @@ model, move it to the inference path by hand.
         loss2 = F.cross_entropy(out["probs"], y)
         acc = (out["probs"].argmax(1) == y).float().mean()
         """,
+        *AUDIT_VALID,
     ]
 
     def findings(self, model: SemanticModel) -> Iterator[Finding]:

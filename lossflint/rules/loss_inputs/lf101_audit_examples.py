@@ -1,0 +1,35 @@
+"""LF101 examples found by the held-out measurements (session 10)."""
+
+from __future__ import annotations
+
+from lossflint.examples import Invalid
+
+#: a model with named heads in an ``nn.ModuleDict``
+_HEADS = """
+import torch.nn as nn
+
+class MultiHead(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.body = nn.Linear(16, 32)
+        self.heads = nn.ModuleDict({{
+            "cls": nn.Sequential(nn.Linear(32, 5), nn.Softmax(dim=1)),
+            "reg": nn.Linear(32, 1),
+        }})
+
+    def forward(self, x, task):
+        return self.heads[{key}](self.body(x))
+
+model = MultiHead()
+loss = nn.CrossEntropyLoss()(model(x, "cls"), y){marker}
+"""
+
+AUDIT_INVALID = [
+    # the classification head of a ModuleDict ends in softmax
+    Invalid(_HEADS.format(key='"cls"', marker="  # error: LF101 at `nn.CrossEntropyLoss()(`")),
+]
+
+AUDIT_VALID = [
+    # ... the head chosen by the task: which one runs is not known here
+    _HEADS.format(key="task", marker=""),
+]

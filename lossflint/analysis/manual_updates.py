@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, cast
 import libcst as cst
 
 from lossflint.analysis import apis
-from lossflint.analysis.names import dotted_text
+from lossflint.analysis.names import dotted_text, target_binds
 from lossflint.analysis.numerics import imports_framework
 from lossflint.analysis.walk import descendants
 
@@ -110,19 +110,11 @@ def _fresh_each_pass(model: ModuleIndex, update: ManualUpdate) -> bool:
         node = todo.pop()
         if isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
             continue
-        if isinstance(node, cst.AssignTarget) and _binds(node.target, name):
+        if isinstance(node, cst.AssignTarget) and target_binds(node.target, name):
             return True
-        if isinstance(node, (cst.AnnAssign, cst.NamedExpr)) and _binds(node.target, name):
+        if isinstance(node, (cst.AnnAssign, cst.NamedExpr)) and target_binds(node.target, name):
             return True
-        if isinstance(node, cst.AsName) and _binds(node.name, name):
+        if isinstance(node, cst.AsName) and target_binds(node.name, name):
             return True
         todo.extend(node.children)
-    return False
-
-
-def _binds(target: cst.BaseExpression, name: str) -> bool:
-    if isinstance(target, cst.Name):
-        return target.value == name
-    if isinstance(target, (cst.Tuple, cst.List)):
-        return any(_binds(e.value, name) for e in target.elements)
     return False

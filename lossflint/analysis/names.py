@@ -154,6 +154,18 @@ def dotted_name(node: cst.BaseExpression) -> list[str] | None:
     return None
 
 
+def target_binds(target: cst.CSTNode, name: str) -> bool:
+    """Whether the assignment target ``target`` binds ``name`` (``name``,
+    ``a, name``, ``[*name]``)."""
+    if isinstance(target, cst.Name):
+        return target.value == name
+    if isinstance(target, (cst.Tuple, cst.List)):
+        return any(target_binds(e.value, name) for e in target.elements)
+    if isinstance(target, cst.StarredElement):
+        return target_binds(target.value, name)
+    return False
+
+
 def dotted_text(node: cst.BaseExpression) -> str | None:
     """``model`` / ``self.net`` → "self.net"; None for anything but a plain chain."""
     parts = dotted_name(node)

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
+from lossflint.analysis.names import target_binds
 from lossflint.analysis.walk import descendants
 
 if TYPE_CHECKING:
@@ -82,16 +83,6 @@ def _binds(node: cst.CSTNode, name: str) -> bool:
             target = inner.name
         elif isinstance(inner, (cst.Global, cst.Nonlocal)):
             return any(n.name.value == name for n in inner.names)
-        if target is not None and _names(target, name):
+        if target is not None and target_binds(target, name):
             return True
-    return False
-
-
-def _names(target: cst.CSTNode, name: str) -> bool:
-    if isinstance(target, cst.Name):
-        return target.value == name
-    if isinstance(target, (cst.Tuple, cst.List)):
-        return any(_names(e.value, name) for e in target.elements)
-    if isinstance(target, cst.StarredElement):
-        return _names(target.value, name)
     return False

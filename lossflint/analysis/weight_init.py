@@ -170,8 +170,17 @@ def _keras_constant(model: SemanticModel, expr: cst.BaseExpression) -> float | N
 
 def _keras_hidden(model: SemanticModel, call: cst.Call) -> bool:
     """The layer is followed by another weight layer in a Sequential list or
-    ``model.add`` chain."""
+    ``model.add`` chain, or (a subclassed model) its output feeds another
+    weight layer of the class (``self.out(self.fc(x))`` in ``call``)."""
     parent = model.parent(call)
+    if isinstance(parent, cst.Assign) and len(parent.targets) == 1:
+        target = parent.targets[0].target
+        if (
+            isinstance(target, cst.Attribute)
+            and isinstance(target.value, cst.Name)
+            and target.value.value == "self"
+        ):
+            return _hidden_attribute(model, call, target.attr.value, apis.KERAS_WEIGHT_LAYERS)
     if isinstance(parent, cst.Element):
         container = model.parent(parent)
         holder = model.parent(container) if container is not None else None
@@ -329,7 +338,9 @@ def _names_class_of(model: SemanticModel, expr: cst.BaseExpression, name: str) -
     )
 
 
-def _hidden_attribute(model: SemanticModel, call: cst.Call, attr: str) -> bool:
+def _hidden_attribute(
+    model: SemanticModel, call: cst.Call, attr: str, kinds: frozenset[str] = apis.WEIGHT_LAYERS
+) -> bool:
     lowered = attr.lower()
     if any(h in lowered for h in OUTPUT_LAYER_HINTS) or any(h in lowered for h in NORM_HINTS):
         return False
@@ -338,7 +349,7 @@ def _hidden_attribute(model: SemanticModel, call: cst.Call, attr: str) -> bool:
         return False
     layers: list[str] = []
     for site in model.calls:
-        if site.qualname not in apis.WEIGHT_LAYERS:
+        if site.qualname not in kinds:
             continue
         parent = model.parent(site.node)
         if not isinstance(parent, cst.Assign) or len(parent.targets) != 1:
@@ -353,9 +364,9 @@ def _hidden_attribute(model: SemanticModel, call: cst.Call, attr: str) -> bool:
             layers.append(target.attr.value)
     if attr not in layers or layers[-1] == attr:
         return False
-    # the layer whose output forward returns is the final one
+    # the layer whose output forward (Keras: call) returns is the final one
     for node in cls.body.body:
-        if isinstance(node, cst.FunctionDef) and node.name.value == "forward":
+        if isinstance(node, cst.FunctionDef) and node.name.value in ("forward", "call"):
             for inner in calls_in(node):
                 if dotted_text(inner.func) == f"self.{attr}" and _in_return(model, inner):
                     if not _is_argument_of_call(model, inner, node):

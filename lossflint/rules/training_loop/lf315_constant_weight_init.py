@@ -14,6 +14,22 @@ if TYPE_CHECKING:
     from lossflint.analysis.model import SemanticModel
 
 
+_KERAS_SUBCLASS = """
+from tensorflow import keras
+from tensorflow.keras import layers
+
+class Clf(keras.Model):
+    def __init__(self):
+        super().__init__()
+        self.flat = layers.Flatten()
+        self.fc = layers.Dense(128, activation="relu"{hidden_init}){marker}
+        self.out = layers.Dense(10{out_init})
+
+    def call(self, x):
+        return self.out(self.fc(self.flat(x)))
+"""
+
+
 _DCGAN = """
 import torch.nn as nn
 
@@ -95,6 +111,14 @@ large constants blow up activations and the loss.
     """
     references = (("PyTorch: torch.nn.init", "https://pytorch.org/docs/stable/nn.init.html"),)
     INVALID = [
+        # a hidden Dense of a subclassed Keras model (H12 p11)
+        Invalid(
+            _KERAS_SUBCLASS.format(
+                hidden_init=', kernel_initializer="zeros"',
+                out_init="",
+                marker="  # error: LF315 at `layers.Dense(128`",
+            )
+        ),
         # DCGAN's `weights_init`, its class-name tests read as isinstance (H11 p11)
         Invalid(_DCGAN.format(conv="nn.init.constant_(m.weight.data, 0.0)  # error: LF315")),
         # an init helper called from __init__ reads the stack __init__ built
@@ -164,6 +188,8 @@ large constants blow up activations and the loss.
         ),
     ]
     VALID = [
+        # ... its output layer zero-initialised (a known technique): silent
+        _KERAS_SUBCLASS.format(hidden_init="", out_init=', kernel_initializer="zeros"', marker=""),
         # ... and the original: normal conv weights, constant batch-norm ones
         _DCGAN.format(conv="nn.init.normal_(m.weight.data, 0.0, 0.02)"),
         # FCN-16s: the skip branch's class-score layer starts at zero (Long et al.)

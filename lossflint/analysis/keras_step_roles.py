@@ -31,7 +31,7 @@ import libcst as cst
 from lossflint.analysis import apis
 from lossflint.analysis.calls import argument
 from lossflint.analysis.keras import KLoss, keras_facts
-from lossflint.analysis.loss_roles import SwappedLoss
+from lossflint.analysis.loss_roles import SwappedLoss, ordered_metric
 from lossflint.analysis.values import Instance
 from lossflint.analysis.walk import calls_in, descendants
 
@@ -65,6 +65,8 @@ def _find(model: ModuleIndex) -> list[SwappedLoss]:
         if known is None:
             continue
         name = _keras_loss(model, site.qualname, call)
+        if name is None and site.method == "update_state":
+            name = ordered_metric(model, call)  # ``self.val_acc.update_state(...)``
         if name is None or name in apis.KERAS_REGRESSION_LOSSES:
             continue
         first = argument(call, 0, "y_true")

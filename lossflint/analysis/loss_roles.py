@@ -31,6 +31,7 @@ from lossflint.analysis.apis import Kind
 from lossflint.analysis.calls import argument
 from lossflint.analysis.keras import KLoss, KTensor, Labels, keras_facts
 from lossflint.analysis.kinds import kinds_of
+from lossflint.analysis.names import dotted_text
 from lossflint.analysis.values import Tensor
 
 if TYPE_CHECKING:
@@ -98,16 +99,54 @@ def _ordered_metric(model: ModuleIndex, call: cst.Call) -> str | None:
     """``acc.update_state(...)`` of ``acc = keras.metrics.SparseCategoricalAccuracy()``
     (bound once): a metric whose value depends on which argument is the labels."""
     func = call.func
-    if not isinstance(func, cst.Attribute) or not isinstance(func.value, cst.Name):
+    if not isinstance(func, cst.Attribute):
         return None
-    bindings = model.bindings(func.value) or []
-    if len(bindings) != 1 or not isinstance(bindings[0].node, cst.Call):
-        return None
-    qualname = model.qualname(bindings[0].node.func) or ""
+    if isinstance(func.value, cst.Name):
+        bindings = model.bindings(func.value) or []
+        if len(bindings) != 1 or not isinstance(bindings[0].node, cst.Call):
+            return None
+        built: cst.Call = bindings[0].node
+    else:
+        found = _metric_attribute(model, call, func.value)
+        if found is None:
+            return None
+        built = found
+    qualname = model.qualname(built.func) or ""
     if not qualname.startswith(apis.METRICS_PREFIX):
         return None
     short = qualname.rsplit(".", 1)[-1]
     return short if short in apis.ORDERED_KERAS_METRICS else None
+
+
+def _metric_attribute(
+    model: ModuleIndex, call: cst.Call, receiver: cst.BaseExpression
+) -> cst.Call | None:
+    """``self.val_acc`` assigned once in its class, by a call
+    (``self.val_acc = keras.metrics.SparseCategoricalAccuracy()``)."""
+    if not (
+        isinstance(receiver, cst.Attribute)
+        and isinstance(receiver.value, cst.Name)
+        and receiver.value.value == "self"
+    ):
+        return None
+    cls = model.enclosing(call, cst.ClassDef)
+    if cls is None:
+        return None
+    values = [
+        node.value
+        for scope, statements in model.assignments.items()
+        if isinstance(scope, cst.FunctionDef) and model.enclosing(scope, cst.ClassDef) is cls
+        for node in statements
+        for target in node.targets
+        if isinstance(target.target, cst.Attribute)
+        and dotted_text(target.target) == f"self.{receiver.attr.value}"
+    ]
+    return values[0] if len(values) == 1 and isinstance(values[0], cst.Call) else None
+
+
+def ordered_metric(model: ModuleIndex, call: cst.Call) -> str | None:
+    """The order-dependent Keras metric whose ``update_state`` ``call`` runs."""
+    return _ordered_metric(model, call)
 
 
 def _keras_loss(model: ModuleIndex, qualname: str | None, value: object) -> str | None:

@@ -11,6 +11,7 @@ from lossflint.diagnostics import Finding, Severity
 from lossflint.examples import Invalid
 from lossflint.registry import Rule
 from lossflint.rules.data.fixes import swap_fix
+from lossflint.rules.data.lf604_audit_examples import AUDIT_INVALID, AUDIT_VALID
 
 if TYPE_CHECKING:
     from lossflint.analysis.model import SemanticModel
@@ -232,6 +233,7 @@ intended one); keyword arguments keep their names and exchange their values.
                     return {"loss": loss}
             """,
         ),
+        *AUDIT_INVALID,
     ]
     VALID = [
         # ... in the right order; and a regression loss, whose order does not matter
@@ -341,6 +343,7 @@ intended one); keyword arguments keep their names and exchange their values.
                 loss = keras.losses.categorical_crossentropy(self(x), y)
                 return loss
         """,
+        *AUDIT_VALID,
     ]
 
     def check(self, model: SemanticModel) -> Iterator[Finding]:

@@ -83,6 +83,36 @@ def drawn_class_indices(model: ModuleIndex, expr: cst.BaseExpression) -> cst.Cal
 _HOPS = 4
 
 
+def integer_labels(model: ModuleIndex, expr: cst.BaseExpression) -> cst.CSTNode | None:
+    """What makes ``expr`` integer labels, reached through names bound once:
+    a cast to an integer type (``tf.cast(y, tf.int32)``: a dense
+    cross-entropy's float ``labels`` are never that) or a rank-1 list of
+    integer literals (``tf.constant([0, 2, 1])``)."""
+    current: cst.BaseExpression | None = expr
+    for _ in range(_HOPS):
+        if current is None:
+            return None
+        if isinstance(current, cst.Name):
+            current = _only_value(model, current)
+            continue
+        if isinstance(current, cst.Call):
+            if _without_int_cast(model, current) is not current:
+                return current
+            if model.qualname(current.func) in apis.CONSTANT_TENSORS and current.args:
+                items = current.args[0].value
+                if (
+                    isinstance(items, (cst.List, cst.Tuple))
+                    and items.elements
+                    and all(
+                        isinstance(e, cst.Element) and type(literal_value(e.value)) is int
+                        for e in items.elements
+                    )
+                ):
+                    return current
+        return None
+    return None
+
+
 def _without_int_cast(model: ModuleIndex, expr: cst.BaseExpression) -> cst.BaseExpression:
     """``x.astype("int32")`` / ``x.astype(np.int64)`` / ``tf.cast(x, tf.int32)`` → ``x``."""
     while isinstance(expr, cst.Call):

@@ -15,6 +15,7 @@ from lossflint.analysis.tf_cross_entropy import (
     class_index_origin,
     drawn_class_indices,
     holds_logits,
+    integer_labels,
     labels_description,
 )
 from lossflint.diagnostics import Applicability, Finding, FixSpec, NodeEdit, RelatedNode, Severity
@@ -85,6 +86,15 @@ keywords are exchanged; index labels switch to the `sparse_` function. Check the
 result: the fix cannot see what the arguments hold at run time.
 """
     INVALID = [
+        # labels cast to integers, or written as a list of ints (H12 p12)
+        Invalid(
+            """
+            import tensorflow as tf
+            def main_loss(labels, logits):
+                idx = tf.cast(labels, tf.int32)
+                return tf.nn.softmax_cross_entropy_with_logits(labels=idx, logits=logits)  # error: LF414 at `tf.nn.softmax_cross_entropy_with_logits`
+            """
+        ),
         Invalid(
             """
             import tensorflow as tf
@@ -182,6 +192,13 @@ result: the fix cannot see what the arguments hold at run time.
         ),
     ]
     VALID = [
+        # ... the same integer labels given to the sparse version
+        """
+        import tensorflow as tf
+        def main_loss(labels, logits):
+            idx = tf.cast(labels, tf.int32)
+            return tf.nn.sparse_softmax_cross_entropy_with_logits(labels=idx, logits=logits)
+        """,
         # drawn labels given to the sparse version, one-hot encoded, or drawn as multi-hot rows
         """
         import numpy as np
@@ -334,8 +351,10 @@ def _index_labels(
     labels_arg = keyword(call, "labels")
     if labels_arg is None or keyword(call, "logits") is None:
         return None
-    index_origin = class_index_origin(fact.labels, kinds.labels) or drawn_class_indices(
-        model, labels_arg.value
+    index_origin = (
+        class_index_origin(fact.labels, kinds.labels)
+        or drawn_class_indices(model, labels_arg.value)
+        or integer_labels(model, labels_arg.value)
     )
     if fact.qualname not in apis.TF_DENSE_CE or index_origin is None:
         return None

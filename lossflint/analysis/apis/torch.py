@@ -568,7 +568,7 @@ MAP_DATASETS = frozenset(
     }
 )
 #: every data set class under these prefixes is map-style
-MAP_DATASET_PREFIXES = ("torchvision.datasets.",)
+MAP_DATASET_PREFIXES = ("torchvision.datasets.", "torchaudio.datasets.")
 RANDOM_SPLIT = "torch.utils.data.random_split"
 #: torchvision data sets that are iterable (streamed)
 ITERABLE_TORCHVISION = frozenset({"torchvision.datasets.Kinetics"})

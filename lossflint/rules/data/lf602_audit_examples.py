@@ -148,6 +148,21 @@ train_loader = DataLoader(MyDataset(X_train, y_train), batch_size=32)  # error: 
     # an ignite engine whose process function trains runs the loader (H11 p05);
     # the evaluator's loader stays silent
     Invalid(_IGNITE.format(shuffle="", marker="  # error: LF602")),
+    # a torchaudio data set is map-style, read in its files' order (H12 p03)
+    Invalid(
+        """
+        import pytorch_lightning as pl
+        import torchaudio
+        from torch.utils.data import DataLoader
+
+        class AudioDM(pl.LightningDataModule):
+            def setup(self, stage=None):
+                self.train_ds = torchaudio.datasets.SPEECHCOMMANDS("./sc", subset="training")
+
+            def train_dataloader(self):
+                return DataLoader(self.train_ds, batch_size=16)  # error: LF602
+        """
+    ),
 ]
 
 AUDIT_VALID = [

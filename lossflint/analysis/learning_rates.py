@@ -270,9 +270,9 @@ class LearningRates:
             container = self._dict_literal(expr.value, depth)
             if container is None:
                 return None
-            for item in container.elements:
-                if isinstance(item, cst.DictElement) and literal_value(item.key) == key:
-                    return self.number(item.value, depth + 1)
+            for found, value in _items(container):
+                if found == key:
+                    return self.number(value, depth + 1)
         return None
 
     def _single_assignment(self, name: cst.Name) -> cst.BaseExpression | None:
@@ -308,9 +308,10 @@ class LearningRates:
                     found.append(node.value)  # type: ignore[attr-defined]
         return found[0] if cls is not None and len(found) == 1 else None
 
-    def _dict_literal(self, expr: cst.BaseExpression, depth: int) -> cst.Dict | None:
-        if isinstance(expr, cst.Dict):
-            return expr
+    def _dict_literal(self, expr: cst.BaseExpression, depth: int) -> cst.Dict | cst.Call | None:
+        """A dict written out: ``{"lr": 0.1}`` or ``dict(lr=0.1)``."""
+        if isinstance(expr, cst.Dict) or self._dict_call(expr):
+            return expr  # type: ignore[return-value]
         if isinstance(expr, cst.Subscript):
             # CONFIG["optim"]["lr"]
             if len(expr.slice) != 1 or not isinstance(expr.slice[0].slice, cst.Index):
@@ -319,16 +320,26 @@ class LearningRates:
             outer = self._dict_literal(expr.value, depth + 1)
             if outer is None or not isinstance(key, str):
                 return None
-            for item in outer.elements:
-                if isinstance(item, cst.DictElement) and literal_value(item.key) == key:
-                    return item.value if isinstance(item.value, cst.Dict) else None
+            for found, value in _items(outer):
+                if found == key:
+                    return value if isinstance(value, cst.Dict) or self._dict_call(value) else None  # type: ignore[return-value]
             return None
         if not isinstance(expr, cst.Name):
             return None
         bound = self._single_assignment(expr)
-        if not isinstance(bound, cst.Dict) or self._mutated(expr.value):
+        if bound is None or self._mutated(expr.value):
             return None
-        return bound
+        if isinstance(bound, cst.Dict) or self._dict_call(bound):
+            return bound  # type: ignore[return-value]
+        return None
+
+    def _dict_call(self, expr: cst.BaseExpression) -> bool:
+        """``dict(lr=0.1, momentum=0.9)``: keywords only."""
+        return (
+            isinstance(expr, cst.Call)
+            and self.model.qualname(expr.func) == "builtins.dict"
+            and all(a.keyword is not None and not a.star for a in expr.args)
+        )
 
     def _mutated(self, name: str) -> bool:
         """``CONFIG["lr"] = ...`` / ``CONFIG.update(...)`` anywhere in the file."""
@@ -491,3 +502,14 @@ def _demonstrations(
         if any(value < limit for _, value in built):
             shown |= {call for call, value in built if value >= limit}
     return shown
+
+
+def _items(container: cst.Dict | cst.Call) -> list[tuple[object, cst.BaseExpression]]:
+    """The literal keys of a dict written out, with their values."""
+    if isinstance(container, cst.Call):
+        return [(a.keyword.value, a.value) for a in container.args if a.keyword is not None]
+    return [
+        (literal_value(item.key), item.value)
+        for item in container.elements
+        if isinstance(item, cst.DictElement)
+    ]

@@ -277,6 +277,21 @@ def _literal(node: ast.AST, depth: int) -> Literal | None:
         if any(element is None for element in elements):
             return None
         return Literal(tuple(elements), *at)
+    if (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Name)
+        and node.func.id == "dict"
+        and not node.args
+        and all(k.arg is not None for k in node.keywords)
+    ):
+        # ``optimizer = dict(type="Adam", lr=0.125)`` (mmcv-style configs)
+        keywords: dict[Any, Literal] = {}
+        for kw in node.keywords:
+            item = _literal(kw.value, depth + 1)
+            if item is None:
+                return None
+            keywords[kw.arg] = item
+        return Literal(keywords, *at)
     return None
 
 

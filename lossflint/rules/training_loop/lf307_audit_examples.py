@@ -98,4 +98,13 @@ AUDIT_INVALID = [
         model.compile(optimizer=keras.optimizers.Adam(learning_rate=0.1), loss="mse")  # error: LF307 at `learning_rate=0.1`
         """,
     ),
+    # a config written as dict(...) (mmcv style) (H12 p06)
+    Invalid(
+        """
+        import torch
+        optimizer_cfg = dict(type="Adam", lr=0.125)
+        model = torch.nn.Sequential(torch.nn.Linear(784, 256), torch.nn.ReLU(), torch.nn.Linear(256, 10))
+        opt = torch.optim.Adam(model.parameters(), lr=optimizer_cfg["lr"])  # error: LF307 at `lr=`
+        """
+    ),
 ]

@@ -329,38 +329,88 @@ def _switched_models(model: ModuleIndex) -> list[Value] | None:
 
 
 def _switched_only_later(model: ModuleIndex, value: Value, region: cst.CSTNode) -> bool:
-    """Module-level code (a notebook's cells, in order) that trains before
-    ``region``: every switch of ``value`` to eval mode is a module-level
-    statement after the one holding ``region`` (``model.eval()`` in the next
-    cell), so none can have run before it."""
+    """Module-level code (a script, a notebook's cells in order) that trains
+    before ``region`` and leaves ``value`` in train mode there: the module-level
+    statements above it, read in order, train it (a backward, or a same-file
+    function that runs one) and the last mode they give it is train mode
+    (``model.eval()`` only in a later cell; ``evaluate()`` then ``train_epoch()``
+    again in a refit loop). A call that may switch it unseen (another module's
+    function given the model) makes the mode unknown."""
     top = _top_statement(model, region)
     if top is None:
         return False
     body: list[cst.CSTNode] = list(model.module.body)
-    at = body.index(top)
-    trained_before = any(
-        e.kind == "backward"
-        and (first := _top_statement(model, e.node)) is not None
-        and body.index(first) < at
-        for e in loops(model).events
-    )
-    if not trained_before:
-        return False  # a check of the fresh model, before any training
-    kinds = kinds_of(model)
-    for site in model.method_calls("eval", "train"):
-        call = site.node
-        if not isinstance(call.func, cst.Attribute) or kinds.value_of(call.func.value) != value:
-            continue
-        if call.func.attr.value == "train":
-            mode = argument(call, 0, "mode")
-            if mode is None or literal_value(mode) is True:
-                continue  # back to train mode: not a switch to eval
-        switch = _top_statement(model, call)
-        if switch is None or body.index(switch) <= at:
+    walker = _ModeWalk(model, value)
+    for statement in body[: body.index(top)]:
+        walker.statement(statement)
+        if walker.mode == "unknown":
             return False
-        if model.enclosing(call, cst.FunctionDef, cst.ClassDef, cst.Lambda) is not None:
-            return False
-    return True
+    return walker.trained and walker.mode == "train"
+
+
+class _ModeWalk:
+    """The mode one model is left in by statements run in order, and whether
+    they trained it."""
+
+    def __init__(self, model: ModuleIndex, value: Value) -> None:
+        self.model = model
+        self.value = value
+        self.kinds = kinds_of(model)
+        self.index = loops(model)
+        #: "train" (a fresh module), "eval", or "unknown"
+        self.mode = "train"
+        self.trained = False
+
+    def statement(self, node: cst.CSTNode, depth: int = 0) -> None:
+        for call in calls_in(node, memo_of(self.model)):
+            self._call(call, node, depth)
+
+    def _call(self, call: cst.Call, within: cst.CSTNode, depth: int) -> None:
+        func = call.func
+        if isinstance(func, cst.Attribute) and func.attr.value in ("train", "eval"):
+            if self.kinds.value_of(func.value) == self.value:
+                mode = "eval" if func.attr.value == "eval" else "train"
+                flag = argument(call, 0, "mode") if mode == "train" else None
+                if flag is not None:
+                    literal = literal_value(flag)
+                    mode = "train" if literal is True else "eval" if literal is False else "unknown"
+                self._set(mode, call, within)
+            return
+        if isinstance(func, cst.Attribute) and func.attr.value == "backward":
+            self.trained = True
+            return
+        callee = self.index.resolve_function(call)
+        if callee is not None:
+            if depth >= _MODE_DEPTH:
+                self.mode = "unknown"
+                return
+            before = self.mode
+            self.statement(callee.body, depth + 1)
+            if self.mode != before and self._conditional(call, within):
+                self.mode = "unknown"
+            return
+        if any(self.kinds.value_of(a.value) == self.value for a in call.args):
+            self.mode = "unknown"  # handed to code this walk cannot see
+
+    def _set(self, mode: str, call: cst.Call, within: cst.CSTNode) -> None:
+        if mode != self.mode and self._conditional(call, within):
+            self.mode = "unknown"
+        else:
+            self.mode = mode
+
+    def _conditional(self, node: cst.CSTNode, within: cst.CSTNode) -> bool:
+        """Under an ``if``/``try``/``while`` of the statement (a ``for``
+        body is taken as run)."""
+        at: cst.CSTNode | None = self.model.parent(node)
+        while at is not None and at is not within:
+            if isinstance(at, (cst.If, cst.Try, cst.TryStar, cst.While, cst.IfExp, cst.Match)):
+                return True
+            at = self.model.parent(at)
+        return False
+
+
+#: same-file calls followed for a model's mode
+_MODE_DEPTH = 3
 
 
 def _top_statement(model: ModuleIndex, node: cst.CSTNode) -> cst.CSTNode | None:

@@ -25,9 +25,46 @@ with torch.no_grad():
     test_probs = torch.sigmoid(model(X_test).squeeze(1))
 """
 
+#: a script: epochs of train_epoch() and evaluate(), then {after}
+_REFIT = """
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+model = nn.Sequential(nn.Linear(8, 16), nn.ReLU(), nn.Dropout(0.5), nn.Linear(16, 3))
+opt = torch.optim.Adam(model.parameters(), lr=1e-2)
+
+def train_epoch():
+    model.train()
+    opt.zero_grad()
+    F.cross_entropy(model(x), y).backward()
+    opt.step()
+
+def evaluate():
+    model.eval()
+    with torch.no_grad():
+        return (model(x).argmax(1) == y).float().mean()
+
+for _ in range(10):
+    train_epoch()
+    evaluate()
+{after}
+with torch.no_grad():
+    out = model(x_test){marker}
+print((out.argmax(1) == y_test).float().mean())
+"""
+
+
 AUDIT_INVALID = [
     # the validation cell runs before the cell that calls eval() (H11 p09)
     Invalid(_NOTEBOOK.format(before="", marker="  # error: LF603 at `model(X_val)`")),
+    # a refit on all data after the epochs leaves the model in train mode (H12 p08)
+    Invalid(
+        _REFIT.format(
+            after="for _ in range(50):\n    train_epoch()\n",
+            marker="  # error: LF603 at `model(x_test)`",
+        )
+    ),
 ]
 
 AUDIT_VALID = [
@@ -48,4 +85,6 @@ AUDIT_VALID = [
         opt.step()
     model.eval()
     """,
+    # ... without the refit: evaluate() left it in eval mode
+    _REFIT.format(after="", marker=""),
 ]

@@ -71,10 +71,10 @@ def lint(root: Path, jobs: int = 1) -> list[str]:
 
 def test_a_warm_run_loads_no_summary(root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     spy = Spy(monkeypatch)
-    assert lint(root) == ["14:16 LF101"]
+    assert lint(root) == ["14:16 LF101", "15:23 LF101"]
     assert "models/net.py" in spy.computed
     spy.reset()
-    assert lint(root) == ["14:16 LF101"]
+    assert lint(root) == ["14:16 LF101", "15:23 LF101"]
     # nothing changed: the modules' bytes are hashed, no summary is read or made
     assert spy.loaded == [] and spy.computed == []
 
@@ -96,17 +96,17 @@ def test_a_comment_in_a_dependency_is_checked_through_its_summary(
     net = root / "models" / "net.py"
     net.write_text(net.read_text() + "# a comment\n")
     spy.reset()
-    assert lint(root) == ["14:16 LF101"]
+    assert lint(root) == ["14:16 LF101", "15:23 LF101"]
     # the changed module is re-summarised; its summary is the same, so the
     # result is served (train.py is not linted again)
     assert spy.computed == ["models/net.py"]
     spy.reset()
-    assert lint(root) == ["14:16 LF101"]
+    assert lint(root) == ["14:16 LF101", "15:23 LF101"]
     assert spy.loaded == []  # the new bytes were recorded: warm again
 
 
 def test_a_changed_fact_re_lints_the_importer(root: Path) -> None:
-    assert lint(root) == ["14:16 LF101"]
+    assert lint(root) == ["14:16 LF101", "15:23 LF101"]
     net = root / "models" / "net.py"
     net.write_text(
         net.read_text().replace("F.softmax(self.head(hidden), dim=1)", "self.head(hidden)")
@@ -116,7 +116,7 @@ def test_a_changed_fact_re_lints_the_importer(root: Path) -> None:
 
 
 def test_a_deleted_dependency_is_not_taken_for_unchanged(root: Path) -> None:
-    assert lint(root) == ["14:16 LF101"]
+    assert lint(root) == ["14:16 LF101", "15:23 LF101"]
     (root / "models" / "net.py").unlink()
     assert lint(root) == []
 
@@ -159,9 +159,9 @@ def test_workers_record_the_bytes_too(root: Path, monkeypatch: pytest.MonkeyPatc
     """The contents travel back from worker processes with each result."""
     monkeypatch.setattr("lossflint.parallel.MIN_FILES_FOR_POOL", 1)
     spy = Spy(monkeypatch)
-    assert lint(root, jobs=2) == ["14:16 LF101"]
+    assert lint(root, jobs=2) == ["14:16 LF101", "15:23 LF101"]
     spy.reset()
-    assert lint(root, jobs=2) == ["14:16 LF101"]
+    assert lint(root, jobs=2) == ["14:16 LF101", "15:23 LF101"]
     assert spy.loaded == []
 
 

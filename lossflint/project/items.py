@@ -13,8 +13,9 @@ left in place, the rest blanked (same lines, so positions are unchanged):
   function whose ``global`` statement rebinds such a name), transitively;
 - every top-level statement that binds no name but reads a kept name
   (``Net.forward = f``, ``REGISTRY["a"] = A``: it may change what the name
-  is), and star imports; an ``if __name__ == "__main__":`` block only for a
-  name it binds.
+  is), every class or function whose body changes a kept name's container in
+  place (a ``register`` decorator's ``REGISTRY[name] = cls``), and star
+  imports; an ``if __name__ == "__main__":`` block only for a name it binds.
 
 A name the item reads but no statement binds is a builtin or unknown either
 way. What the analysis knows of the item is then what it knows in the whole
@@ -104,6 +105,10 @@ def item_plan(text: str, tree: ast.Module | None = None) -> ItemPlan | None:
             binders.setdefault(name, []).append(index)
         if isinstance(stmt, (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
             seen[stmt.name] = seen.get(stmt.name, 0) + 1
+            for name in _changed_in(stmt):
+                # ``def register(name): ... REGISTRY[name] = cls``: kept with
+                # the registry, whose entries it may add to
+                effects.setdefault(name, []).append(index)
         elif star:
             always.append(index)
         elif not bound and not _main_guard(stmt):
@@ -138,6 +143,31 @@ def item_plan(text: str, tree: ast.Module | None = None) -> ItemPlan | None:
         plain_names,
         defs,
     )
+
+
+#: methods that change a container in place
+_MUTATORS = frozenset({"update", "setdefault", "pop", "popitem", "clear", "append", "extend"})
+
+
+def _changed_in(stmt: ast.stmt) -> set[str]:
+    """Names whose container a function or class body changes in place
+    (``REGISTRY[key] = cls``, ``REGISTRY.update(...)``)."""
+    found: set[str] = set()
+    for node in ast.walk(stmt):
+        root: ast.AST | None = None
+        if isinstance(node, ast.Subscript) and not isinstance(node.ctx, ast.Load):
+            root = node.value
+        elif (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr in _MUTATORS
+        ):
+            root = node.func.value
+        while isinstance(root, ast.Subscript):
+            root = root.value
+        if isinstance(root, ast.Name):
+            found.add(root.id)
+    return found
 
 
 def item_text(plan: ItemPlan, item: str) -> str | None:

@@ -418,11 +418,11 @@ def _top_statement(model: ModuleIndex, node: cst.CSTNode) -> cst.CSTNode | None:
     lies between them; None otherwise."""
     at: cst.CSTNode | None = node
     while at is not None:
+        if isinstance(at, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
+            return None  # the function itself may be the module-level statement
         parent = model.parent(at)
         if parent is model.module:
             return at
-        if isinstance(at, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
-            return None
         at = parent
     return None
 

@@ -87,4 +87,36 @@ AUDIT_VALID = [
     """,
     # ... without the refit: evaluate() left it in eval mode
     _REFIT.format(after="", marker=""),
+    # the PyTorch tutorial's train_loop/test_loop: test_loop calls eval()
+    # itself (a Kaggle notebook of R9, reported by a first cut of the
+    # module-order reading)
+    """
+    import torch
+    import torch.nn as nn
+
+    model = nn.Sequential(nn.Linear(69, 64), nn.BatchNorm1d(64), nn.Dropout(0.5), nn.Linear(64, 1))
+    loss_fn = nn.MSELoss()
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
+
+    def train_loop(dataloader, model, loss_fn, optimizer):
+        model.train()
+        for X, y in dataloader:
+            loss = loss_fn(model(X).view(-1), y)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+
+    def test_loop(dataloader, model, loss_fn):
+        model.eval()
+        test_loss = 0
+        with torch.no_grad():
+            for X, y in dataloader:
+                pred = model(X)
+                test_loss += loss_fn(pred.view(-1), y).item()
+        print(test_loss / len(dataloader))
+
+    for t in range(10):
+        train_loop(train_dataloader, model, loss_fn, optimizer)
+        test_loop(valid_dataloader, model, loss_fn)
+    """,
 ]

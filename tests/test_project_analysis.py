@@ -572,7 +572,7 @@ GOLDEN = {
     ],
     "loss_helper": ["train.py:22:39: LF201"],
     # get_model(kind) picks from a registry dict of models ending in Linear;
-    # a registry a decorator adds to stays unknown
+    # a registry a decorator (zoo.py) or another module (plugins.py) adds to stays unknown
     "model_registry": ["train.py:15:12: LF105"],
     "keras_factory": [
         "model.py:21:13: LF403",

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 import libcst as cst
 
 from lossflint.analysis.names import dotted_text
+from lossflint.project.callers import changed_elsewhere
 
 if TYPE_CHECKING:
     from lossflint.analysis.index import ModuleIndex
@@ -35,6 +36,11 @@ def added_to(model: ModuleIndex, expr: cst.Dict) -> bool:
     names = {dotted_text(t) for t in targets}
     if None in names:
         return True
+    line = model.parent(parent)
+    if line is not None and model.parent(line) is model.module:
+        # a module-level registry: another module may import it and add to it
+        if any(changed_elsewhere(name) for name in names if name is not None):
+            return True
     for node in model.nodes_of_type(cst.Subscript):
         assert isinstance(node, cst.Subscript)
         if dotted_text(node.value) in names:

@@ -493,3 +493,26 @@ def external_method_calls(methods: list[str]) -> dict[str, list[CallRecord]] | N
                 continue
             out[method].extend(r for r in listed if r.file == me.rel and r.name == method)
     return out
+
+
+def changed_elsewhere(name: str) -> bool:
+    """Whether another file of the project may change the module-level dict
+    ``name`` of the module being linted in place (``MODELS["x"] = X``,
+    ``MODELS.update(...)``: a registry filled from outside). False when no
+    other file's text does (or there is no project around the module); True
+    when one does, or the project cannot be searched."""
+    if current() is None:
+        return False
+    found = _searchable()
+    if found is None:
+        return True
+    _context, _layout, me, texts = found
+    myself = str(me.path)
+    word = re.escape(name)
+    changes = re.compile(
+        rf"\b{word}\s*\[[^\]\n]*\]\s*(?:=(?!=)|\|=)|\b{word}\s*\.\s*(?:update|setdefault|pop|clear)\s*\(|\b{word}\s*\|="
+    )
+    for path, text in (texts.files or {}).items():
+        if path != myself and name in text and changes.search(text):
+            return True
+    return False

@@ -642,6 +642,14 @@ class KerasFacts(Interpreter[Any]):
             return KLoss(value.name, value.from_logits, node, "class", elsewhere=far, origin=origin)
         return super().from_summary(value, at)
 
+    def _call_instance(self, call: cst.Call, cls: cst.ClassDef, args: list[Any], env: Env) -> Any:
+        # ``self(x, training=True)`` in a ``keras.Model`` subclass's
+        # ``train_step``: the model's own output
+        found = self.subclassed_model(cls)
+        if found is not None:
+            return self.call_value(call, found, args, env)
+        return super()._call_instance(call, cls, args, env)
+
     def subclassed_model(self, cls: cst.ClassDef) -> KModel | None:
         """The model a ``keras.Model`` subclass's ``call`` builds, if any."""
         if not any(self.model.qualname(b.value) in apis.FUNCTIONAL_MODEL for b in cls.bases):

@@ -24,6 +24,32 @@ if TYPE_CHECKING:
     from lossflint.analysis.model import SemanticModel
 
 
+_STEP = """
+import tensorflow as tf
+from tensorflow import keras
+from tensorflow.keras import layers
+
+class Clf(keras.Model):
+    def __init__(self):
+        super().__init__()
+        self.fc = layers.Dense(64, activation="relu")
+        self.out = layers.Dense(10)
+        self.loss_fn = keras.losses.SparseCategoricalCrossentropy({logits})
+
+    def call(self, x, training=False):
+        return self.out(self.fc(x))
+
+    def train_step(self, data):
+        x, y = data
+        with tf.GradientTape() as tape:
+            logits = self(x, training=True)
+            loss = self.loss_fn(y, logits){marker}
+        grads = tape.gradient(loss, self.trainable_variables)
+        self.optimizer.apply_gradients(zip(grads, self.trainable_variables))
+        return {{"loss": loss}}
+"""
+
+
 class ProbabilityLossOnNonProbabilities(Rule):
     code = "LF402"
     name = "keras-probability-loss-on-non-probabilities"
@@ -69,6 +95,8 @@ Unsafe, and offered only for loss classes on a linear output: it sets
 activation (or no activation and `from_logits=True`), which is left to you.
 """
     INVALID = [
+        # the loss a subclassed model keeps, called in its own train_step (H12 p11)
+        Invalid(_STEP.format(logits="", marker="  # error: LF402 at `self.loss_fn(`")),
         Invalid(
             """
             import keras
@@ -158,6 +186,8 @@ activation (or no activation and `from_logits=True`), which is left to you.
         ),
     ]
     VALID = [
+        # ... with from_logits=True
+        _STEP.format(logits="from_logits=True", marker=""),
         # fully convolutional segmentation with a per-pixel softmax
         """
         from tensorflow import keras

@@ -17,7 +17,7 @@ import libcst as cst
 from lossflint.analysis import apis
 from lossflint.analysis.interpreter.syntax import statements_of
 from lossflint.analysis.kinds import kinds_of
-from lossflint.analysis.names import dotted_text
+from lossflint.analysis.names import dotted_text, last_name
 from lossflint.analysis.values import ClassRef
 from lossflint.analysis.walk import descendants, memo_of, nodes_in
 
@@ -57,7 +57,8 @@ def _permuted(model: ModuleIndex, init: cst.FunctionDef, getitem: cst.FunctionDe
     drawn = {
         dotted_text(t.target)
         for node in model.assignments.get(init, ())
-        if isinstance(node.value, cst.Call) and model.qualname(node.value.func) in apis.RANDOM_ORDERS
+        if isinstance(node.value, cst.Call)
+        and model.qualname(node.value.func) in apis.RANDOM_ORDERS
         for t in node.targets
     }
     return any(
@@ -96,7 +97,7 @@ def _reads_index(getitem: cst.FunctionDef) -> bool:
     seeds = {
         id(arg.value)
         for node in nodes
-        if type(node) is cst.Call and _last_name(node.func) in _SEEDING
+        if type(node) is cst.Call and last_name(node.func) in _SEEDING
         for arg in node.args
     }
     return any(
@@ -110,14 +111,6 @@ def _reads_index(getitem: cst.FunctionDef) -> bool:
 
 #: calls whose argument seeds a random generator
 _SEEDING = frozenset({"seed", "manual_seed", "default_rng", "RandomState", "Random"})
-
-
-def _last_name(func: cst.BaseExpression) -> str | None:
-    if type(func) is cst.Name:
-        return func.value
-    if type(func) is cst.Attribute:
-        return func.attr.value
-    return None
 
 
 def _random_rows(model: ModuleIndex, init: cst.FunctionDef) -> bool:

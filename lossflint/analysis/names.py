@@ -154,6 +154,15 @@ def dotted_name(node: cst.BaseExpression) -> list[str] | None:
     return None
 
 
+def last_name(func: cst.BaseExpression) -> str | None:
+    """``f`` of ``f(...)`` or ``a.b.f(...)``: the name a call is made by."""
+    if isinstance(func, cst.Name):
+        return func.value
+    if isinstance(func, cst.Attribute):
+        return func.attr.value
+    return None
+
+
 def target_binds(target: cst.CSTNode, name: str) -> bool:
     """Whether the assignment target ``target`` binds ``name`` (``name``,
     ``a, name``, ``[*name]``)."""

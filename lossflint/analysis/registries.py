@@ -15,12 +15,10 @@ import libcst as cst
 
 from lossflint.analysis.names import dotted_text
 from lossflint.project.callers import changed_elsewhere
+from lossflint.project.exports import IN_PLACE_MUTATORS
 
 if TYPE_CHECKING:
     from lossflint.analysis.index import ModuleIndex
-
-#: dict methods that add, replace or remove entries
-_MUTATORS = frozenset({"update", "setdefault", "__setitem__", "pop", "popitem", "clear"})
 
 
 def added_to(model: ModuleIndex, expr: cst.Dict) -> bool:
@@ -55,7 +53,7 @@ def added_to(model: ModuleIndex, expr: cst.Dict) -> bool:
         func = site.node.func
         if (
             isinstance(func, cst.Attribute)
-            and func.attr.value in _MUTATORS
+            and func.attr.value in IN_PLACE_MUTATORS
             and dotted_text(func.value) in names
         ):
             return True

@@ -192,7 +192,7 @@ def module_exports(
 
 
 #: methods that change a dict or list in place
-_MUTATORS = frozenset(
+IN_PLACE_MUTATORS = frozenset(
     {
         "update",
         "setdefault",
@@ -231,18 +231,27 @@ def _constants(tree: ast.Module, sites: dict[str, list[ast.AST]]) -> dict[str, L
             found[target.id] = literal
     if not found:
         return found
+    for name in changed_in_place(tree):
+        found.pop(name, None)
+    return found
+
+
+def changed_in_place(tree: ast.AST) -> set[str]:
+    """Names whose container code in ``tree`` changes in place (``NAME["k"] =
+    ...``, ``NAME.update(...)``, ``del NAME[k]``)."""
+    changed: set[str] = set()
     for node in ast.walk(tree):
         root: ast.AST | None = None
         if isinstance(node, ast.Subscript) and not isinstance(node.ctx, ast.Load):
             root = node.value
         elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
-            if node.func.attr in _MUTATORS:
+            if node.func.attr in IN_PLACE_MUTATORS:
                 root = node.func.value
         while isinstance(root, ast.Subscript):
             root = root.value
         if isinstance(root, ast.Name):
-            found.pop(root.id, None)
-    return found
+            changed.add(root.id)
+    return changed
 
 
 def _literal(node: ast.AST, depth: int) -> Literal | None:

@@ -32,7 +32,7 @@ import ast
 import re
 from dataclasses import dataclass
 
-from lossflint.project.exports import parse_syntax, statement_bindings
+from lossflint.project.exports import changed_in_place, parse_syntax, statement_bindings
 
 #: above this fraction of the module's lines an item text saves too little:
 #: the whole summary, shared by every item, is cheaper
@@ -105,7 +105,7 @@ def item_plan(text: str, tree: ast.Module | None = None) -> ItemPlan | None:
             binders.setdefault(name, []).append(index)
         if isinstance(stmt, (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
             seen[stmt.name] = seen.get(stmt.name, 0) + 1
-            for name in _changed_in(stmt):
+            for name in changed_in_place(stmt):
                 # ``def register(name): ... REGISTRY[name] = cls``: kept with
                 # the registry, whose entries it may add to
                 effects.setdefault(name, []).append(index)
@@ -143,31 +143,6 @@ def item_plan(text: str, tree: ast.Module | None = None) -> ItemPlan | None:
         plain_names,
         defs,
     )
-
-
-#: methods that change a container in place
-_MUTATORS = frozenset({"update", "setdefault", "pop", "popitem", "clear", "append", "extend"})
-
-
-def _changed_in(stmt: ast.stmt) -> set[str]:
-    """Names whose container a function or class body changes in place
-    (``REGISTRY[key] = cls``, ``REGISTRY.update(...)``)."""
-    found: set[str] = set()
-    for node in ast.walk(stmt):
-        root: ast.AST | None = None
-        if isinstance(node, ast.Subscript) and not isinstance(node.ctx, ast.Load):
-            root = node.value
-        elif (
-            isinstance(node, ast.Call)
-            and isinstance(node.func, ast.Attribute)
-            and node.func.attr in _MUTATORS
-        ):
-            root = node.func.value
-        while isinstance(root, ast.Subscript):
-            root = root.value
-        if isinstance(root, ast.Name):
-            found.add(root.id)
-    return found
 
 
 def item_text(plan: ItemPlan, item: str) -> str | None:

@@ -35,7 +35,7 @@ from lossflint.analysis.interpreter.syntax import kept_init
 from lossflint.analysis.kinds import KindAnalysis, _origin_label
 from lossflint.analysis.loops import Event, loops
 from lossflint.analysis.model import SemanticModel
-from lossflint.analysis.names import dotted_name, dotted_text
+from lossflint.analysis.names import dotted_name, dotted_text, last_name
 from lossflint.analysis.numerics import returns_cosine
 from lossflint.analysis.values import (
     ClassRef,
@@ -440,7 +440,7 @@ class Summarizer:
             if ref is None:
                 continue
             targets.add(ref)
-            written = _last_name(site.node.func)
+            written = last_name(site.node.func)
             if written is not None:
                 called_as[written] = called_as.get(written, 0) + 1
             call = site.node
@@ -936,14 +936,6 @@ class _KindsAlone(KindAnalysis):
     """The kind domain with no parameter pinned by the module's own calls."""
 
     PINS_FROM_CALLS = False
-
-
-def _last_name(func: cst.BaseExpression) -> str | None:
-    if isinstance(func, cst.Name):
-        return func.value
-    if isinstance(func, cst.Attribute):
-        return func.attr.value
-    return None
 
 
 def _string_list(expr: cst.BaseExpression) -> list[str]:

@@ -379,6 +379,15 @@ class _ModeWalk:
         if isinstance(func, cst.Attribute) and func.attr.value == "backward":
             self.trained = True
             return
+        if (
+            isinstance(func, cst.Attribute)
+            and func.attr.value == "apply"
+            and self.kinds.value_of(func.value) == self.value
+        ):
+            # ``model.apply(set_bn_eval)``: a function run on every submodule
+            # may switch some of them to eval mode
+            self.mode = "unknown"
+            return
         callee = self.index.resolve_function(call)
         if callee is not None:
             if depth >= _MODE_DEPTH:

@@ -119,4 +119,11 @@ AUDIT_VALID = [
         train_loop(train_dataloader, model, loss_fn, optimizer)
         test_loop(valid_dataloader, model, loss_fn)
     """,
+    # a refit whose batch-norm layers are frozen by model.apply(...): which
+    # submodules are in eval mode is not known here
+    _REFIT.format(
+        after="from utils import freeze_bn\n\n"
+        "for _ in range(50):\n    train_epoch()\n    model.apply(freeze_bn)\n",
+        marker="",
+    ),
 ]

@@ -110,6 +110,8 @@ def attribute(value: SValue, name: str, context: ProjectContext | None = None) -
     value = context.resolve(value)
     if isinstance(value, SModule):
         return context.module_attr(value, name)
+    if isinstance(value, (SInstance, SClass)) and not context.may_have_member(value, name):
+        return None
     if isinstance(value, SInstance):
         cls = context.class_summary(value)
         if cls is not None and name in cls.attrs:

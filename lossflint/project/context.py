@@ -158,11 +158,73 @@ class ProjectContext:
         exports = self.store.exports(module)
         found = exports.lookup(name)
         if found is not FULL:
-            uses = self._uses(rel)
-            if not uses.summary and not uses.exports:
-                uses.exports = exports.hash
-                self.used[rel] = uses.render()
+            self._use_exports(rel, exports)
         return found
+
+    def may_have_member(self, ref: SValue, name: str) -> bool:
+        """Whether the project class ``ref`` names (or an instance is of) may
+        have an attribute ``name``, itself or through a project base, by the
+        classes' syntax (:class:`~lossflint.project.exports.ClassShape`).
+        False only when every class along the bases is known and none binds
+        it: ``model.state_dict()`` on a subclass of a 4,000-line library
+        class then costs no summary of it. Reads exports only."""
+        ref = self.resolve(ref)
+        if not isinstance(ref, (SClass, SInstance)):
+            return True
+        todo: list[tuple[str, str]] = [(ref.file, ref.name)]
+        seen: set[tuple[str, str]] = set()
+        while todo:
+            key = todo.pop()
+            if key in seen:
+                continue
+            if len(seen) >= MAX_ALIAS_HOPS:
+                return True
+            seen.add(key)
+            module = self.store.module(key[0])
+            if module is None:
+                return True
+            exports = self.store.exports(module)
+            shape = exports.classes.get(key[1])
+            if shape is None or exports.everything_full:
+                return True
+            self._use_exports(key[0], exports)
+            if name in shape.names:
+                return True
+            for base in shape.bases:
+                found = self._base_class(key[0], exports, base)
+                if found is True:
+                    return True
+                if found is not None:
+                    todo.append(found)  # type: ignore[arg-type]
+        return False
+
+    def _base_class(
+        self, rel: str, exports: Exports, base: str | None
+    ) -> tuple[str, str] | bool | None:
+        """The project class a base of a class of ``rel`` names, None when it
+        is none (a framework or builtin class), True when unknown."""
+        if base is None:
+            return True
+        parts = base.split(".")
+        root = exports.lookup(parts[0])
+        if root is None:
+            return None
+        if root is FULL or not isinstance(root, SValue):
+            return True
+        if isinstance(root, SModule) and len(parts) == 2:
+            root, parts = SAlias(root.file, parts[1]), parts[1:]
+        if len(parts) != 1:
+            return True
+        target = self.resolve(root)
+        if isinstance(target, SClass):
+            return (target.file, target.name)
+        return True
+
+    def _use_exports(self, rel: str, exports: Exports) -> None:
+        uses = self._uses(rel)
+        if not uses.summary and not uses.exports:
+            uses.exports = exports.hash
+            self.used[rel] = uses.render()
 
     def _target(self, dotted: str, level: int) -> Module | Path | None:
         if level:
@@ -296,6 +358,8 @@ class ProjectContext:
 
     def method_summary(self, ref: SClass | SInstance, method: str) -> FunctionSummary | None:
         """``method`` of a project class, looked up along its project bases."""
+        if not self.may_have_member(ref, method):
+            return None
         todo: list[SValue] = [ref]
         seen: set[tuple[str, str]] = set()
         while todo and len(seen) < MAX_ALIAS_HOPS:

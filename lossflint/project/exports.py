@@ -93,6 +93,17 @@ class Literal:
 
 
 @dataclass(frozen=True)
+class ClassShape:
+    """What a class may answer as an attribute, from its syntax: every name
+    its body defines or assigns (methods, class attributes, ``self.x = ...``
+    anywhere in it; more is safe), and its bases as dotted names (None: a
+    base that is not a plain dotted name, whose members nobody can list)."""
+
+    names: frozenset[str]
+    bases: tuple[str | None, ...]
+
+
+@dataclass(frozen=True)
 class Exports:
     """The names :func:`module_exports` could answer, and the others."""
 
@@ -110,6 +121,8 @@ class Exports:
     #: names bound once, to a literal the module never changes (``LR = 0.1``,
     #: ``TRAIN = {"lr": 0.2}``)
     constants: dict[str, Literal] = field(default_factory=dict)
+    #: top-level classes bound once: what they may have as attributes
+    classes: dict[str, ClassShape] = field(default_factory=dict)
 
     def lookup(self, name: str) -> SValue | None | _Full:
         """The summary value of ``name``; None when the module does not bind
@@ -178,6 +191,11 @@ def module_exports(
         else:
             full.add(name)
     constants = _constants(tree, sites)
+    classes = {
+        stmt.name: class_shape(stmt)
+        for stmt in tree.body
+        if isinstance(stmt, ast.ClassDef) and isinstance(values.get(stmt.name), SClass)
+    }
     digest = hashlib.sha256(
         repr(
             (
@@ -185,10 +203,53 @@ def module_exports(
                 sorted(full),
                 star,
                 sorted((k, repr(v)) for k, v in constants.items()),
+                sorted((k, sorted(v.names), v.bases) for k, v in classes.items()),
             )
         ).encode()
     ).hexdigest()
-    return Exports(values, frozenset(full), star, False, digest, constants)
+    return Exports(values, frozenset(full), star, False, digest, constants, classes)
+
+
+def class_shape(cls: ast.ClassDef) -> ClassShape:
+    names: set[str] = set()
+    # the class body's own bindings (a method's locals are not attributes)
+    todo: list[ast.AST] = list(cls.body)
+    while todo:
+        node = todo.pop()
+        kind = type(node)
+        if kind in (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef):
+            names.add(node.name)  # type: ignore[attr-defined]
+            continue
+        if kind is ast.Name and not isinstance(node.ctx, ast.Load):  # type: ignore[attr-defined]
+            names.add(node.id)  # type: ignore[attr-defined]
+        elif kind is ast.alias:
+            names.add((node.asname or node.name).split(".")[0])  # type: ignore[attr-defined]
+        todo.extend(ast.iter_child_nodes(node))
+    # what any code of it may set on an object (``self.head = ...``,
+    # ``setattr(self, "head", ...)``)
+    for node in ast.walk(cls):
+        if type(node) is ast.Attribute and not isinstance(node.ctx, ast.Load):  # type: ignore[attr-defined]
+            names.add(node.attr)  # type: ignore[attr-defined]
+        elif type(node) is ast.Call and len(node.args) >= 2:  # type: ignore[attr-defined]
+            key = node.args[1]  # type: ignore[attr-defined]
+            if isinstance(key, ast.Constant) and isinstance(key.value, str):
+                names.add(key.value)
+    return ClassShape(frozenset(names), tuple(_dotted(base) for base in cls.bases))
+
+
+def _dotted(node: ast.expr) -> str | None:
+    """``a.b.C`` as a string; a subscripted base (``Generic[T]``,
+    ``Base[int]``) by what it subscripts."""
+    if isinstance(node, ast.Subscript):
+        node = node.value
+    parts: list[str] = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if not isinstance(node, ast.Name):
+        return None
+    parts.append(node.id)
+    return ".".join(reversed(parts))
 
 
 #: methods that change a dict or list in place

@@ -33,7 +33,7 @@ import json
 import os
 import re
 import warnings
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -492,6 +492,56 @@ def external_method_calls(methods: list[str]) -> dict[str, list[CallRecord]] | N
                 out[method].append(CallRecord(me.rel, method, 0, 0, opaque=True))
                 continue
             out[method].extend(r for r in listed if r.file == me.rel and r.name == method)
+    return out
+
+
+def external_instance_calls(
+    methods: Mapping[str, tuple[str, object]],
+) -> dict[str, list[CallRecord]] | None:
+    """For each ``Class.forward`` (or ``__call__``) of the module being
+    linted, by its class's name, the calls other project files make through
+    an instance (``crit = FocalLoss(); crit(out, y)``, recorded by their
+    summaries; one whose instance may travel out of their sight is recorded
+    opaque); None when the project cannot be searched. A file naming the
+    class without importing this module (a notebook, a re-export), and a
+    subclass anywhere, make its callers unknown."""
+    found = _searchable() if methods else None
+    if found is None:
+        return None
+    context, layout, me, texts = found
+    myself = str(me.path)
+    out: dict[str, list[CallRecord]] = {method: [] for method in methods}
+    classes = {method: cls for method, (cls, _) in methods.items()}
+    for method, cls in classes.items():
+        if subclassed(cls) is not False:
+            out[method].append(CallRecord(me.rel, method, 0, 0, opaque=True))
+    words = {cls: re.compile(rf"\b{re.escape(cls)}\b") for cls in set(classes.values())}
+    paths = set(texts.files or ())
+    overlays = getattr(context.store, "overlays", None)
+    if isinstance(overlays, dict):
+        paths |= {p for p in overlays if layout.contains(p) and p.endswith(_SUFFIXES)}
+    importers: list[tuple[str, list[str]]] = []
+    for path in sorted(paths):
+        if path == myself:
+            continue
+        text = _text_of(context, path, texts)
+        named = [m for m, cls in classes.items() if cls in text and words[cls].search(text)]
+        if not named:
+            continue
+        if path.endswith(".ipynb") or me.rel not in texts.imported(layout, path, text):
+            for method in named:
+                out[method].append(CallRecord(me.rel, method, 0, 0, opaque=True))
+            continue
+        importers.append((path, named))
+    if len(importers) > MAX_IMPORTERS:
+        return None
+    for path, named in importers:
+        caller = layout.module_for_file(path)
+        summary = context.summary(caller.rel) if isinstance(caller, Module) else None
+        if summary is None:
+            return None
+        for method in named:
+            out[method].extend(r for r in summary.calls if r.file == me.rel and r.name == method)
     return out
 
 

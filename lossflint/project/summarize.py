@@ -408,6 +408,11 @@ class Summarizer:
         #: calls per name as written at the call (``nll`` in ``nll(p, y)``)
         called_as: dict[str, int] = {}
         targets: set[SFunction | SClass] = set()
+        #: constructions of other modules' classes an instance call runs the
+        #: ``forward`` of, and the calls through instances, by the name written
+        constructed: list[tuple[cst.Call, SFunction]] = []
+        through: dict[tuple[str, SFunction], int] = {}
+        classes: dict[str, SFunction | None] = {}
         aliases = self._function_aliases()
         for site in self.model.calls:
             qualname = site.qualname
@@ -418,6 +423,11 @@ class Summarizer:
                 called_as[original] = called_as.get(original, 0) + 1
             if qualname is None:
                 method = self._method_called(site.node)
+                if method is None:
+                    method = self._instance_called(site.node)
+                    written = last_name(func_expr)
+                    if method is not None and written is not None:
+                        through[(written, method)] = through.get((written, method), 0) + 1
                 # one not listed (too many calls) is seen by callers.py as a
                 # mention of the method no record explains: its callers are unknown
                 if method is not None and len(records) < MAX_CALL_RECORDS:
@@ -436,6 +446,14 @@ class Summarizer:
                     and "." not in found.name
                     else None
                 )
+                classes[qualname] = (
+                    self._call_method(SInstance(found.file, found.name))
+                    if isinstance(found, SClass) and found.file != self.rel
+                    else None
+                )
+            runs = classes[qualname]
+            if runs is not None:
+                constructed.append((site.node, runs))
             ref = resolved[qualname]
             if ref is None:
                 continue
@@ -451,7 +469,103 @@ class Summarizer:
         for ref in sorted(targets, key=lambda r: (r.file, r.name)):
             if ref not in opaque and self._used_otherwise(ref, called_as):
                 opaque[ref] = CallRecord(ref.file, ref.name, 0, 0, opaque=True)
+        for call, method in constructed:
+            if method not in opaque and self._escapes(call, method, through):
+                opaque[method] = CallRecord(method.file, method.name, 0, 0, opaque=True)
         return (*records, *opaque.values())
+
+    def _instance_called(self, call: cst.Call) -> SFunction | None:
+        """``crit(out, y)`` where ``crit`` is an instance of a class of
+        another project module: the ``forward``/``__call__`` it runs
+        (``FocalLoss.forward``), whose parameters the call may pin."""
+        if has_star_args(call):
+            return None
+        func = call.func
+        value = self.kinds.values.get(func)
+        if value is None and isinstance(func, cst.Attribute):
+            # ``self.crit(out, y)``: what the class's methods assign to ``self.crit``
+            receiver = self.kinds.values.get(func.value)
+            if isinstance(receiver, Instance):
+                try:
+                    value = self.kinds.class_attrs(receiver.cls).get(func.attr.value)
+                except RecursionError:
+                    value = None
+        ref = getattr(value, "ref", None)
+        return self._call_method(ref) if isinstance(ref, SInstance) else None
+
+    def _call_method(self, ref: SInstance) -> SFunction | None:
+        for name in bridge.CALL_METHODS:
+            found = bridge.attribute(ref, name, self.context)
+            if isinstance(found, SFunction):
+                if found.file == self.rel or found.name.count(".") != 1:
+                    return None
+                summary = self.context.function_summary(found)
+                return found if summary is not None and len(summary.params) > 1 else None
+        return None
+
+    def _escapes(
+        self, call: cst.Call, method: SFunction, through: dict[tuple[str, SFunction], int]
+    ) -> bool:
+        """Whether the instance a construction makes (``crit = L()``) may be
+        called out of this module's sight: not bound to a name (``train(net,
+        L())``), or bound to a name (``crit``, ``self.crit``) that the module
+        mentions more often than it binds it and calls it in recorded calls
+        (passed on, stored, returned, named in a comment)."""
+        bound = self._bound_name(call)
+        if bound is None:
+            return True
+        seen = self._bindings_of(bound) + through.get((bound, method), 0)
+        return self._mentions(bound) > seen
+
+    def _bound_name(self, call: cst.Call) -> str | None:
+        """The name (or ``self.<name>``) a construction is assigned to, alone
+        or element-wise (``net, crit = Net(), L()``)."""
+        parent = self.model.parent(call)
+        target: cst.BaseExpression | None = None
+        if isinstance(parent, cst.Element):
+            holder = self.model.parent(parent)
+            assign = self.model.parent(holder) if holder is not None else None
+            if (
+                isinstance(holder, cst.Tuple)
+                and isinstance(assign, cst.Assign)
+                and assign.value is holder
+                and len(assign.targets) == 1
+                and isinstance(assign.targets[0].target, cst.Tuple)
+            ):
+                elements = assign.targets[0].target.elements
+                index = next((i for i, e in enumerate(holder.elements) if e is parent), None)
+                if index is not None and len(elements) == len(holder.elements):
+                    target = elements[index].value
+        elif isinstance(parent, cst.Assign) and parent.value is call and len(parent.targets) == 1:
+            target = parent.targets[0].target
+        if isinstance(target, cst.Name):
+            return target.value
+        if (
+            isinstance(target, cst.Attribute)
+            and isinstance(target.value, cst.Name)
+            and target.value.value == "self"
+        ):
+            return target.attr.value
+        return None
+
+    def _bindings_of(self, name: str) -> int:
+        """Assignments to ``name`` or ``<x>.name`` in the module."""
+        count = 0
+        for stmt in self.model.assignments.values():
+            for node in stmt:
+                for target in node.targets:
+                    inner = target.target
+                    values = (
+                        [e.value for e in inner.elements]
+                        if isinstance(inner, cst.Tuple)
+                        else [inner]
+                    )
+                    for value in values:
+                        if (isinstance(value, cst.Name) and value.value == name) or (
+                            isinstance(value, cst.Attribute) and value.attr.value == name
+                        ):
+                            count += 1
+        return count
 
     def _function_aliases(self) -> dict[str, tuple[str, str]]:
         """``loss_fn = my_loss`` (bound once, to an imported name, and only ever

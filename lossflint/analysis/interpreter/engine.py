@@ -527,7 +527,47 @@ class Interpreter(Statements[V], Expressions[V]):
         for name, records in (called or {}).items():
             if records:
                 self._external_methods[methods[name]] = records
+        through = self._pinnable_calls()
+        try:
+            found = callers.external_instance_calls(through) if through else None
+        except (RecursionError, OSError, ValueError):
+            found = None
+        for name, records in (found or {}).items():
+            if records:
+                self._external_methods[through[name][1]] = records
         return self._external
+
+    def _pinnable_calls(self) -> dict[str, tuple[str, cst.FunctionDef]]:
+        """``forward``/``__call__`` of top-level classes that other files call
+        through their instances (``crit = FocalLoss(); crit(out, y)``): by
+        ``Class.method`` → (the class's name, the method). Only for a class
+        this module names nowhere but its definition (an instance it makes
+        here, or a subclass, travels out of sight), undecorated, defined once."""
+        found: dict[str, tuple[str, cst.FunctionDef]] = {}
+        bindings = self.model.module_scope.bindings
+        for stmt in self.model.module.body:
+            if not isinstance(stmt, cst.ClassDef) or len(bindings.get(stmt.name.value, ())) != 1:
+                continue
+            name = stmt.name.value
+            defs = [n for n in statements_of(stmt) if isinstance(n, cst.FunctionDef)]
+            for method in bridge.CALL_METHODS:
+                funcs = [f for f in defs if f.name.value == method]
+                if funcs:
+                    func = funcs[0]
+                    if (
+                        len(funcs) == 1
+                        and not func.decorators
+                        and len(param_names(func.params)) > 1
+                    ):
+                        found[f"{name}.{method}"] = (name, func)
+                    break
+        if not found:
+            return {}
+        mentioned: dict[str, int] = {}
+        for node in self.model.parents:
+            if type(node) is cst.Name:
+                mentioned[node.value] = mentioned.get(node.value, 0) + 1
+        return {k: v for k, v in found.items() if mentioned.get(v[0], 0) == 1}
 
     def _pinnable_methods(self, inits: dict[str, _Init]) -> dict[str, cst.FunctionDef]:
         """Methods (``Trainer.fit``) of the classes whose constructions are

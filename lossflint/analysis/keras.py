@@ -404,8 +404,24 @@ class KerasFacts(Interpreter[Any]):
     def labels_for(self, comp: CompileFact) -> Any:
         """The labels that reach ``comp`` in program order: those of the fits of
         its model after it, up to the model's next compile (none: unknown)."""
-        if comp.model is None:
+        each = self.labels_each(comp)
+        if not each:
             return None
+        found: Any = None
+        for labels in each:
+            if labels is None:
+                return None
+            found = labels if found is None else _join(found, labels)
+            if found is None:
+                return None
+        return found
+
+    def labels_each(self, comp: CompileFact) -> list[Any]:
+        """The labels of each fit of ``comp``'s model after it, up to the
+        model's next compile, in order (None for a fit whose labels are
+        unknown: a ``tf.data`` pipeline)."""
+        if comp.model is None:
+            return []
         node = comp.model.node
         until = min(
             (
@@ -415,17 +431,13 @@ class KerasFacts(Interpreter[Any]):
             ),
             default=None,
         )
-        found: Any = None
+        found: list[Any] = []
         for fit in self.fits:
             if fit.model is None or fit.model.node is not node or fit.order <= comp.order:
                 continue
             if until is not None and fit.order > until:
                 continue  # trained with the next compile's loss
-            if fit.y is None:
-                return None
-            found = fit.y if found is None else _join(found, fit.y)
-            if found is None:
-                return None
+            found.append(fit.y)
         return found
 
     def compile_for(self, model: KModel | None) -> CompileFact | None:

@@ -113,6 +113,18 @@ targets that do not sum to 1. The model learns the wrong classes, with no error.
             model.fit(x / 255.0, y)
             """,
         ),
+        # another fit of the same model on a pipeline whose labels are unknown
+        Invalid(
+            """
+            import tensorflow as tf
+            model = tf.keras.Sequential([tf.keras.layers.Flatten(), tf.keras.layers.Dense(10, activation="softmax")])
+            model.compile("adam", "sparse_categorical_crossentropy")
+            model.fit(pipeline, epochs=1)
+            (x_train, y_train), _ = tf.keras.datasets.mnist.load_data()
+            x_train, y_train = x_train / 255.0, y_train / 255.0  # error: LF413 at `x_train`
+            model.fit(x_train, y_train)
+            """,
+        ),
         # a custom training loop over a tf.data dataset
         Invalid(
             """
@@ -213,14 +225,20 @@ targets that do not sum to 1. The model learns the wrong classes, with no error.
         seen: set[cst.CSTNode] = set()
         facts = K.keras_facts(model)
         for use in facts.loss_uses() if facts.relevant else ():
-            labels = use.labels
-            if not isinstance(labels, K.ScaledLabels) or use.loss.name not in apis.CE_LOSSES:
+            if use.loss.name not in apis.CE_LOSSES:
                 continue
-            if labels.statement not in seen:
-                seen.add(labels.statement)
-                yield _finding(
-                    model, labels.statement, labels.labels.origin, use.report, loss_text(model, use)
-                )
+            # each fit on its own: scaled labels in one are a bug whatever another fits on
+            each = [use.labels] if use.compile is None else facts.labels_each(use.compile)
+            for labels in each:
+                if isinstance(labels, K.ScaledLabels) and labels.statement not in seen:
+                    seen.add(labels.statement)
+                    yield _finding(
+                        model,
+                        labels.statement,
+                        labels.labels.origin,
+                        use.report,
+                        loss_text(model, use),
+                    )
         for loss, scaled in pixel_facts(model).scaled_label_losses():
             if scaled.statement not in seen:
                 seen.add(scaled.statement)

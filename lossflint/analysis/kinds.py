@@ -223,6 +223,9 @@ class KindAnalysis(Interpreter[Value]):
                 and exponent > 0
             ):
                 return Tensor(Kind.NON_NEGATIVE, origin=node, where=self.frame.label)
+        scores = _linear_map_of_logits(op, left, right)
+        if scores is not None:
+            return scores
         return _arith(left, right)
 
     def unary(self, expr: cst.UnaryOperation, operand: Value) -> Value:
@@ -706,6 +709,30 @@ def _arith(left: Value, right: Value) -> Value:
     if _is_loss(right):
         return right
     return UNKNOWN
+
+
+#: operators that keep unnormalised scores unnormalised: a bias added, a
+#: temperature or scale, a graph convolution's ``A @ (x W)``. Not a
+#: subtraction: ``z - z.logsumexp(1, keepdim=True)`` is a log-softmax by hand
+_LINEAR_OPS = frozenset({"Add", "Multiply", "Divide", "MatrixMultiply"})
+
+
+def _linear_map_of_logits(op: str, left: Value, right: Value) -> Value | None:
+    """Logits combined with something of no known kind (a parameter, an
+    adjacency matrix, a number) by a linear operation: still logits."""
+    if op not in _LINEAR_OPS:
+        return None
+    for scores, other in ((left, right), (right, left)):
+        if (
+            isinstance(scores, Tensor)
+            and scores.kind is Kind.LOGITS
+            and not isinstance(other, Tensor)
+            and not _is_loss(other)
+        ):
+            if op == "Divide" and scores is right:
+                return None  # ``1 / z``
+            return scores
+    return None
 
 
 #: scores whose largest entry along a dim is still a score of that kind

@@ -118,6 +118,16 @@ original was wrong.
         ),
     ]
     VALID = [
+        # log_softmax written by hand: logits minus their logsumexp
+        """
+        import torch.nn as nn
+        import torch.nn.functional as F
+
+        head = nn.Linear(64, 10)
+        z = head(h) / temperature
+        log_probs = z - z.logsumexp(dim=1, keepdim=True)
+        loss = F.nll_loss(log_probs, y)
+        """,
         # ... and its twin that ends in log_softmax
         """
         import torch.nn as nn

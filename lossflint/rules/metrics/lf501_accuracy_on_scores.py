@@ -53,6 +53,25 @@ training run is judged, early-stopped or tuned on that number.
         "There is no automatic fix: take `argmax` (multi-class) or threshold (binary) first."
     )
     INVALID = [
+        # a graph convolution's output: a linear map of a Linear's scores, plus a bias
+        Invalid(
+            """
+            import torch
+            import torch.nn as nn
+
+            class GraphConv(nn.Module):
+                def __init__(self, fin, fout):
+                    super().__init__()
+                    self.lin = nn.Linear(fin, fout, bias=False)
+                    self.bias = nn.Parameter(torch.zeros(fout))
+
+                def forward(self, x, adj):
+                    return adj @ self.lin(x) + self.bias
+
+            out = GraphConv(8, 3)(x, adj)
+            acc = (out == y).float().mean()  # error: LF501 at `out == y`
+            """
+        ),
         # the max *values* (element 0 / the first name) are still logits; only the
         # indices are class labels
         Invalid(

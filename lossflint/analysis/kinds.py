@@ -19,7 +19,9 @@ import libcst as cst
 from lossflint.analysis import apis
 from lossflint.analysis.apis import Kind
 from lossflint.analysis.calls import argument, has_star_args, literal_value, positional
+from lossflint.analysis.hf_metrics import metrics_trainer
 from lossflint.analysis.interpreter import Env, Interpreter
+from lossflint.analysis.interpreter.syntax import param_names
 from lossflint.analysis.layer_lists import private_list
 from lossflint.analysis.names import dotted_text
 from lossflint.analysis.registries import added_to
@@ -27,6 +29,7 @@ from lossflint.analysis.values import (
     UNKNOWN,
     ClassRef,
     DictValue,
+    EvalPrediction,
     Foreign,
     FunctionRef,
     Instance,
@@ -172,7 +175,17 @@ class KindAnalysis(Interpreter[Value]):
     def attribute(self, expr: cst.Attribute, base: Value) -> Value:
         if isinstance(base, Tensor) and expr.attr.value in ("data", "T", "mT"):
             return base
+        if isinstance(base, EvalPrediction) and expr.attr.value in _EVAL_PREDICTION_FIELDS:
+            return base.items[_EVAL_PREDICTION_FIELDS.index(expr.attr.value)]
         return UNKNOWN
+
+    def callback_arguments(self, expr: cst.BaseExpression, func: cst.FunctionDef) -> Env | None:
+        trainer = metrics_trainer(self.model, expr)
+        params = param_names(func.params)
+        if trainer is None or not params:
+            return None
+        logits = Tensor(Kind.LOGITS, origin=trainer, where=self.frame.label)
+        return {params[0]: EvalPrediction((logits, UNKNOWN))}
 
     def subscript(self, expr: cst.Subscript, base: Value) -> Value:
         return base if isinstance(base, Tensor) else UNKNOWN
@@ -734,6 +747,9 @@ def _linear_map_of_logits(op: str, left: Value, right: Value) -> Value | None:
             return scores
     return None
 
+
+#: ``EvalPrediction``'s fields, in its tuple order
+_EVAL_PREDICTION_FIELDS = ("predictions", "label_ids")
 
 #: scores whose largest entry along a dim is still a score of that kind
 _SCORE_KINDS = frozenset({Kind.LOGITS, Kind.PROBS, Kind.SIGMOID_PROBS, Kind.LOG_PROBS})

@@ -28,7 +28,7 @@ from lossflint.analysis import keras as K
 from lossflint.analysis.apis import Kind
 from lossflint.analysis.calls import argument, literal_value
 from lossflint.analysis.kinds import kinds_of
-from lossflint.analysis.values import Tensor
+from lossflint.analysis.values import EvalPrediction, Tensor
 
 if TYPE_CHECKING:
     from lossflint.analysis.index import ModuleIndex
@@ -433,12 +433,25 @@ class MetricFacts:
             if isinstance(func, cst.Attribute) and other is not None:
                 yield site.node, func.value, other
 
+    def _fields_of_one_prediction(self, a: cst.BaseExpression, b: cst.BaseExpression) -> bool:
+        """``p.predictions`` and ``p.label_ids`` of one ``EvalPrediction``:
+        the model's scores and the labels, not one computed from the other."""
+        a, b = _strip(a), _strip(b)
+        if not (isinstance(a, cst.Attribute) and isinstance(b, cst.Attribute)):
+            return False
+        if a.attr.value == b.attr.value:
+            return False
+        kinds = kinds_of(self.model)
+        return isinstance(kinds.value_of(a.value), EvalPrediction) and isinstance(
+            kinds.value_of(b.value), EvalPrediction
+        )
+
     def derived_from(self, other: cst.BaseExpression, pred: cst.BaseExpression) -> bool:
         """``other`` is computed from ``pred`` (``hmax = max_pool2d(heat)``;
         ``hmax == heat``): a comparison of scores with themselves (peak
         finding, NMS), not with labels."""
         root = _root_name(pred)
-        if root is None:
+        if root is None or self._fields_of_one_prediction(other, pred):
             return False
         if _mentions(other, root):
             return True

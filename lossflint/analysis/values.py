@@ -111,6 +111,12 @@ class TupleValue(Value):
 
 
 @dataclass(frozen=True)
+class EvalPrediction(TupleValue):
+    """What a Hugging Face ``Trainer`` hands ``compute_metrics``:
+    ``(predictions, label_ids)``, also as those attributes."""
+
+
+@dataclass(frozen=True)
 class LayerList(Value):
     """A list being built (``layers = []``, ``layers.append(nn.Linear(...))``,
     ``layers += [...]``) for ``nn.Sequential(*layers)``: the items we know at

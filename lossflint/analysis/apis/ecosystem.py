@@ -64,3 +64,23 @@ ACCELERATOR_PASS_THROUGH = {
 #: ignite's engine: ``Engine(process_function)`` runs the function once per batch,
 #: and nothing else in ignite clears the gradients
 IGNITE_ENGINES = frozenset({"ignite.engine.Engine", "ignite.engine.engine.Engine"})
+
+#: Hugging Face trainers that hand ``compute_metrics`` an ``EvalPrediction``
+#: whose ``predictions`` are the model's logits (``transformers.Trainer`` and
+#: the libraries' subclasses of it), by their roots and class names
+HF_TRAINERS = frozenset(
+    {
+        "transformers.Trainer",
+        "transformers.trainer.Trainer",
+        "trl.SFTTrainer",
+        "trl.trainer.SFTTrainer",
+        "trl.trainer.sft_trainer.SFTTrainer",
+    }
+)
+HF_METRICS_KEYWORD = "compute_metrics"
+#: what makes the predictions something else: a hook that may argmax them,
+#: generation (token ids), a trainer class that generates
+HF_PREDICTIONS_CHANGED_BY = ("preprocess_logits_for_metrics", "predict_with_generate")
+HF_GENERATING_TRAINERS = ("Seq2SeqTrainer",)
+#: methods of a trainer subclass that may change what ``compute_metrics`` gets
+HF_PREDICTION_METHODS = ("prediction_step", "evaluation_loop", "evaluate", "predict")

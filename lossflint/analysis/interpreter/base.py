@@ -297,6 +297,12 @@ class Base(Generic[V]):
     def _escapes(self, value: FunctionRef, expr: cst.BaseExpression, env: Env) -> None:
         raise NotImplementedError
 
+    def callback_arguments(self, expr: cst.BaseExpression, func: cst.FunctionDef) -> Env | None:
+        """The arguments a framework passes the function ``expr`` hands it
+        (``Trainer(compute_metrics=f)``), by parameter, when the domain knows
+        them; None: its callers are out of sight."""
+        return None
+
     def _capture(self, func: cst.FunctionDef, env: Env) -> None:
         raise NotImplementedError
 

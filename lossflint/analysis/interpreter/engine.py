@@ -756,6 +756,11 @@ class Interpreter(Statements[V], Expressions[V]):
             and only_called(self.model, holder)
         ):
             return  # ``LOSSES = {"bce": bce}``, only ever ``LOSSES[name](...)``
+        given = self.callback_arguments(expr, value.func)
+        if given is not None:
+            # a framework calls it with what the domain knows it passes
+            self._pin(value.func, param_names(value.func.params), given)
+            return
         self._unpinnable.add(value.func)
         if value.func in self._nested.get(self.frame.func, ()):  # type: ignore[arg-type]
             self._capture(value.func, env)

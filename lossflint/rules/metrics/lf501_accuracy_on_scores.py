@@ -53,6 +53,18 @@ training run is judged, early-stopped or tuned on that number.
         "There is no automatic fix: take `argmax` (multi-class) or threshold (binary) first."
     )
     INVALID = [
+        # a Hugging Face Trainer hands compute_metrics the logits
+        Invalid(
+            """
+            from transformers import Trainer
+
+            def compute_metrics(p):
+                return {"accuracy": (p.predictions == p.label_ids).mean()}  # error: LF501 at `p.predictions == p.label_ids`
+
+            trainer = Trainer(model=model, args=args, train_dataset=train, eval_dataset=dev, compute_metrics=compute_metrics)
+            trainer.train()
+            """
+        ),
         # a graph convolution's output: a linear map of a Linear's scores, plus a bias
         Invalid(
             """
@@ -144,6 +156,36 @@ training run is judged, early-stopped or tuned on that number.
         ),
     ]
     VALID = [
+        # compute_metrics takes the argmax of the logits first
+        """
+        import numpy as np
+        from transformers import Trainer
+
+        def compute_metrics(eval_pred):
+            logits, labels = eval_pred
+            predictions = np.argmax(logits, axis=-1)
+            return {"accuracy": (predictions == labels).mean()}
+
+        Trainer(model=model, args=args, compute_metrics=compute_metrics).train()
+        """,
+        # predictions already reduced by preprocess_logits_for_metrics; a
+        # generating Seq2SeqTrainer hands over token ids; a project's own Trainer
+        """
+        import transformers
+        from transformers import Seq2SeqTrainer
+
+        class Trainer:
+            def __init__(self, compute_metrics):
+                self.compute_metrics = compute_metrics
+
+        def exact(eval_pred):
+            predictions, labels = eval_pred
+            return {"exact": (predictions == labels).mean()}
+
+        transformers.Trainer(model=model, compute_metrics=exact, preprocess_logits_for_metrics=argmax_logits)
+        Seq2SeqTrainer(model=model, compute_metrics=exact)
+        Trainer(compute_metrics=exact)
+        """,
         # peak finding on a heatmap (CenterNet-style NMS): scores compared with
         # their own max-pool, not with labels (chenyuntc pytorch-book ch. 13)
         """

@@ -154,9 +154,20 @@ class MetricFacts:
 
     @cached_property
     def _sigmoid_loss_on_logits(self) -> bool:
+        """The file trains a binary classifier on logits: with a sigmoid loss,
+        or with ``BCELoss`` given the logits by mistake (LF105; its author
+        takes them for probabilities) -- not a regression loss on 0/1 targets,
+        where 0.5 is the right threshold."""
+        kinds = kinds_of(self.model)
         return any(
-            call.functional == apis.BCE_LOGITS or call.functional in apis.TF_SIGMOID_CE
-            for call in kinds_of(self.model).loss_calls.values()
+            call.functional == apis.BCE_LOGITS
+            or call.functional in apis.TF_SIGMOID_CE
+            or (
+                call.functional == apis.BCE
+                and call.input_expr is not None
+                and kinds.kind(call.input_expr) is Kind.LOGITS
+            )
+            for call in kinds.loss_calls.values()
         )
 
     # --- hard labels -----------------------------------------------------------

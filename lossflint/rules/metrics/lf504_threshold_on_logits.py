@@ -73,6 +73,17 @@ probability 0.5), which changes the predictions, as intended. Rounding has no
 automatic fix.
 """
     INVALID = [
+        # trained with BCELoss on the logits (LF105): its author reads them as probabilities
+        Invalid(
+            """
+            import torch.nn as nn
+
+            model = nn.Sequential(nn.Linear(30, 16), nn.ReLU(), nn.Linear(16, 1))
+            loss = nn.BCELoss()(model(x), y)
+            scores = model(x_val).detach().numpy()
+            pred = (scores > 0.5).astype(int)  # error: LF504 at `scores > 0.5`
+            """
+        ),
         Invalid(
             """
             import torch

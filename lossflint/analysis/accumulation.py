@@ -31,6 +31,9 @@ class Accumulation:
     value: cst.BaseExpression
     #: the method of the object that adds ``value`` in (``meter.update``)
     method: str | None = None
+    #: the list as written when it is an item of ``accumulator``
+    #: (``self.history["loss"]``: what holds it is ``self.history``)
+    shown: str | None = None
 
 
 def accumulations(model: SemanticModel) -> list[Accumulation]:
@@ -59,11 +62,28 @@ def accumulations(model: SemanticModel) -> list[Accumulation]:
             and not call.args[0].star
             and isinstance(call.func, cst.Attribute)
         ):
-            accumulator = dotted_text(call.func.value)
+            target = call.func.value
+            accumulator = dotted_text(target)
             if accumulator is not None:
                 found.append(Accumulation(call, accumulator, call.args[0].value))
+            elif (holder := _item_holder(target)) is not None:
+                # ``self.history["loss"].append(loss)``: a list kept in a dict
+                shown = model.code(target)
+                found.append(Accumulation(call, holder, call.args[0].value, shown=shown))
     found.extend(_through_methods(model))
     return found
+
+
+def _item_holder(target: cst.BaseExpression) -> str | None:
+    """``self.history`` for ``self.history["loss"]`` (a literal key)."""
+    if not isinstance(target, cst.Subscript) or len(target.slice) != 1:
+        return None
+    index = target.slice[0].slice
+    if not isinstance(index, cst.Index) or not isinstance(
+        index.value, (cst.SimpleString, cst.Integer)
+    ):
+        return None
+    return dotted_text(target.value)
 
 
 def _through_methods(model: SemanticModel) -> Iterator[Accumulation]:

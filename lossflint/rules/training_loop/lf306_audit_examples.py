@@ -37,6 +37,43 @@ for x, y in batches:
 """
 
 AUDIT_INVALID = [
+    # a list kept in a dict of the trainer (session-11 held-out H13 p02)
+    Invalid(
+        """
+        import torch.nn as nn
+
+        class Trainer:
+            def __init__(self, model, optimizer):
+                self.model, self.optimizer = model, optimizer
+                self.criterion = nn.CrossEntropyLoss()
+                self.history = {"step_loss": []}
+
+            def train_one_epoch(self, loader):
+                for inputs, targets in loader:
+                    self.optimizer.zero_grad()
+                    loss = self.criterion(self.model(inputs), targets)
+                    loss.backward()
+                    self.optimizer.step()
+                    self.history["step_loss"].append(loss)  # error: LF306 at `self.history["step_loss"].append(`
+        """,
+        fixed="""
+        import torch.nn as nn
+
+        class Trainer:
+            def __init__(self, model, optimizer):
+                self.model, self.optimizer = model, optimizer
+                self.criterion = nn.CrossEntropyLoss()
+                self.history = {"step_loss": []}
+
+            def train_one_epoch(self, loader):
+                for inputs, targets in loader:
+                    self.optimizer.zero_grad()
+                    loss = self.criterion(self.model(inputs), targets)
+                    loss.backward()
+                    self.optimizer.step()
+                    self.history["step_loss"].append(loss.detach())  # error: LF306 at `self.history["step_loss"].append(`
+        """,
+    ),
     # accelerate runs autograd on the loss it is given (session-9 held-out H10)
     Invalid(
         """
@@ -136,6 +173,22 @@ AUDIT_INVALID = [
 ]
 
 AUDIT_VALID = [
+    # the list kept in a dict is back-propagated as a whole
+    """
+    import torch
+    import torch.nn as nn
+
+    model = nn.Linear(4, 2)
+    opt = torch.optim.SGD(model.parameters(), lr=0.1)
+    parts = {"main": []}
+    for x, y in loader:
+        parts["main"].append(nn.functional.cross_entropy(model(x), y))
+        if len(parts["main"]) == 4:
+            opt.zero_grad()
+            torch.stack(parts["main"]).mean().backward()
+            opt.step()
+            parts = {"main": []}
+    """,
     # a gradient accumulator: its add() sums the losses that its backward()
     # back-propagates once (detaching them would train nothing)
     """

@@ -361,7 +361,7 @@ def _finding(model: SemanticModel, leak: accumulation.GraphLeak) -> Finding:
     else:
         method = "detach"
         new = node.with_changes(args=[node.args[0].with_changes(value=method_call(value, method))])
-        what = f"`{acc.accumulator}.append(...)`"
+        what = f"`{acc.shown or acc.accumulator}.append(...)`"
     evidence = model.kinds.describe(model.value(value))
     helper = None if leak.by_kind else accumulation.helper_call(model, value)
     source = f" (the loss from {evidence})" if evidence else ""

@@ -96,6 +96,9 @@ class Scaler:
     keras: bool = False
     fit: cst.Call | None = field(default=None, repr=False)
     data: Any = None
+    #: the arrays a fit on their concatenation read (``np.concatenate([x_lab,
+    #: x_unl])``): each transformed alone holds statistics of its own rows too
+    parts: tuple[Any, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -178,6 +181,8 @@ class DataFacts(Interpreter[Any]):
         #: (``train_one_epoch(model, loader, ...)`` in ``engine.py``)
         self.trained_elsewhere: dict[cst.Call, tuple[Loader, str]] = {}
         self._slices: dict[cst.CSTNode, list[tuple[str, str, cst.CSTNode]]] = {}
+        #: fits on a concatenation one of whose arrays, transformed, was sliced
+        self._part_sliced: set[cst.CSTNode] = set()
         self._adapted: dict[Data, tuple[cst.Call, str]] = {}
         #: whether the interpreter ran (a file it is not relevant to has no facts)
         self.ran = self._relevant(for_returns)
@@ -245,6 +250,7 @@ class DataFacts(Interpreter[Any]):
     def begin_round(self) -> None:
         self.loaders, self.leaks, self.lightning_fits, self.engine_runs = {}, [], [], []
         self.next_calls, self._slices, self._adapted = {}, {}, {}
+        self._part_sliced = set()
         self.trained_elsewhere, self.returned_trained_elsewhere = {}, []
 
     def worth_another_round(self) -> bool:
@@ -327,6 +333,8 @@ class DataFacts(Interpreter[Any]):
             and args[0] == callee.data
         ):
             return Fitted(callee.fit, "transform")
+        if isinstance(callee, Scaler) and callee.keras and args and args[0] in callee.parts:
+            return Fitted(callee.fit, "part")  # type: ignore[arg-type]
         return super().call_value(call, callee, args, env)
 
     def join(self, a: Any, b: Any) -> Any:
@@ -413,6 +421,9 @@ class DataFacts(Interpreter[Any]):
             # still scaled with the statistics of all its rows
             part = base
         if isinstance(base, Fitted) and self.recording and expr.slice:
+            if base.how == "part":
+                # one of the stacked arrays, itself split (``x_lab[:n_val]``)
+                self._part_sliced.add(base.fit)
             if isinstance(first, cst.Slice):
                 lower = _bound(self.model, first.lower)
                 upper = _bound(self.model, first.upper)
@@ -518,7 +529,9 @@ class DataFacts(Interpreter[Any]):
                 data_key = dotted_text(data_expr)
                 if data_key is not None:
                     env[data_key] = data
-            fitted = Scaler(scaler.ctor, scaler.keras, call, data)
+            fitted = Scaler(
+                scaler.ctor, scaler.keras, call, data, self._fitted_parts(data_expr, env)
+            )
             if key is not None:
                 env[key] = fitted
             if self.recording and key is not None:
@@ -531,9 +544,33 @@ class DataFacts(Interpreter[Any]):
             if isinstance(data, Part) and data.shuffled:
                 return data  # transformed row by row: the part's order
         if name == "transform" and data_expr is not None and scaler.fit is not None:
-            if scaler.data is not None and self.values.get(data_expr) == scaler.data:
+            given = self.values.get(data_expr)
+            if scaler.data is not None and given == scaler.data:
                 return Fitted(scaler.fit, "transform")
+            if given is not None and given in scaler.parts:
+                return Fitted(scaler.fit, "part")
         return None
+
+    def _fitted_parts(self, data_expr: cst.BaseExpression, env: Env) -> tuple[Any, ...]:
+        """``fit(np.concatenate([a, b]))``: ``a`` and ``b``, each given an
+        identity (a later use of the same array is recognised)."""
+        if not isinstance(data_expr, cst.Call) or not data_expr.args:
+            return ()
+        if self.model.qualname(data_expr.func) not in apis.ROW_CONCATS:
+            return ()
+        listed = data_expr.args[0].value
+        if not isinstance(listed, (cst.List, cst.Tuple)):
+            return ()
+        parts: list[Any] = []
+        for element in listed.elements:
+            name = dotted_text(element.value)
+            if name is None or isinstance(element, cst.StarredElement):
+                continue
+            value = env.get(name)
+            if not isinstance(value, Data):
+                value = env[name] = Data(element.value)
+            parts.append(value)
+        return tuple(parts)
 
     def _split(self, call: cst.Call, args: list[Any]) -> None:
         if not self.recording:
@@ -561,7 +598,7 @@ class DataFacts(Interpreter[Any]):
                 seen.add(id(leak.fit))
                 yield leak
         for fit, slices in self._slices.items():
-            if self._concatenated(fit):
+            if self._concatenated(fit) and fit not in self._part_sliced:
                 # `pd.concat([train, test])` scaled together and sliced back at
                 # len(train): the parts the user stacked, not a split of one data set
                 continue

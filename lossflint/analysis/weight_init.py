@@ -20,7 +20,7 @@ from lossflint.analysis.calls import argument, keyword, literal_value, positiona
 from lossflint.analysis.loops import NORM_HINTS, OUTPUT_LAYER_HINTS
 from lossflint.analysis.names import dotted_text
 from lossflint.analysis.values import Layer, Sequential
-from lossflint.analysis.walk import calls_in
+from lossflint.analysis.walk import calls_in, descendants
 from lossflint.project.callers import external_calls
 
 if TYPE_CHECKING:
@@ -195,6 +195,8 @@ def _keras_hidden(model: SemanticModel, call: cst.Call) -> bool:
                 for e in elements[position + 1 :]
             )
         return False
+    if isinstance(parent, cst.Call) and parent.func is call:
+        return _functional_hidden(model, parent)
     if isinstance(parent, cst.Arg):
         add = model.parent(parent)
         if not (
@@ -221,6 +223,48 @@ def _keras_hidden(model: SemanticModel, call: cst.Call) -> bool:
             ):
                 return True
     return False
+
+
+def _functional_hidden(model: SemanticModel, applied: cst.Call) -> bool:
+    """Functional API: ``x = layers.Dense(256, ...)(x)`` whose result reaches
+    another weight layer's application later in the same block, directly or
+    through layers without weights (``x = layers.Dropout(0.3)(x)``)."""
+    line = model.parent(applied)
+    statement = model.parent(line) if isinstance(line, cst.Assign) else None
+    if (
+        not isinstance(line, cst.Assign)
+        or len(line.targets) != 1
+        or not isinstance(line.targets[0].target, cst.Name)
+        or not isinstance(statement, cst.SimpleStatementLine)
+    ):
+        return False
+    block = model.parent(statement)
+    body = getattr(block, "body", None)
+    if not isinstance(body, (list, tuple)) or statement not in body:
+        return False
+    names = {line.targets[0].target.value}
+    for later in body[body.index(statement) + 1 :]:
+        if not isinstance(later, cst.SimpleStatementLine):
+            continue
+        for small in later.body:
+            value = small.value if isinstance(small, (cst.Assign, cst.Return, cst.Expr)) else None
+            if not isinstance(value, cst.Call) or not isinstance(value.func, cst.Call):
+                continue
+            if not any(_mentions_any(arg.value, names) for arg in value.args):
+                continue
+            if model.qualname(value.func.func) in apis.KERAS_WEIGHT_LAYERS:
+                return True
+            if isinstance(small, cst.Assign) and len(small.targets) == 1:
+                target = small.targets[0].target
+                if isinstance(target, cst.Name):
+                    names.add(target.value)
+    return False
+
+
+def _mentions_any(expr: cst.BaseExpression, names: set[str]) -> bool:
+    if isinstance(expr, cst.Name):
+        return expr.value in names
+    return any(isinstance(node, cst.Name) and node.value in names for node in descendants(expr))
 
 
 def _targets_one_layer(model: SemanticModel, node: cst.CSTNode, name: str) -> bool:

@@ -111,6 +111,21 @@ large constants blow up activations and the loss.
     """
     references = (("PyTorch: torch.nn.init", "https://pytorch.org/docs/stable/nn.init.html"),)
     INVALID = [
+        # Keras functional API: a hidden Dense, then Dropout, then the output Dense
+        # (whose zero init is the known technique: silent)
+        Invalid(
+            """
+            from tensorflow import keras
+            from tensorflow.keras import layers
+
+            inputs = keras.Input((32, 32, 3))
+            x = layers.Flatten()(inputs)
+            x = layers.Dense(256, activation="relu", kernel_initializer="zeros")(x)  # error: LF315 at `layers.Dense(256`
+            x = layers.Dropout(0.3)(x)
+            outputs = layers.Dense(10, kernel_initializer="zeros")(x)
+            model = keras.Model(inputs, outputs)
+            """
+        ),
         # a hidden Dense of a subclassed Keras model (H12 p11)
         Invalid(
             _KERAS_SUBCLASS.format(

@@ -149,8 +149,10 @@ class Leak:
 
     fit: cst.CSTNode
     split: cst.CSTNode
-    how: str  # "train_test_split", "slices"
+    how: str  # "train_test_split", "slices", "caller"
     scaler: str = ""
+    #: where a caller in another module splits it (``how`` "caller")
+    where: str = ""
 
 
 _KEEP = object()
@@ -180,6 +182,9 @@ class DataFacts(Interpreter[Any]):
         #: loaders handed to another module's function that trains on them
         #: (``train_one_epoch(model, loader, ...)`` in ``engine.py``)
         self.trained_elsewhere: dict[cst.Call, tuple[Loader, str]] = {}
+        #: results of other modules' functions split here: the call, the
+        #: parts split, the split
+        self.split_returns: dict[cst.Call, tuple[list[str], cst.Call]] = {}
         self._slices: dict[cst.CSTNode, list[tuple[str, str, cst.CSTNode]]] = {}
         #: fits on a concatenation one of whose arrays, transformed, was sliced
         self._part_sliced: set[cst.CSTNode] = set()
@@ -219,6 +224,9 @@ class DataFacts(Interpreter[Any]):
                 return True
             if for_returns and (trains or inlined):
                 return True
+        if for_returns and project_context() is not None:
+            if any(site.qualname in apis.TRAIN_TEST_SPLIT for site in self.model.calls):
+                return True  # a split of what another module's function returned
         return _has_formula(self.model)
 
     def _loader_in_factory(self) -> bool:
@@ -389,7 +397,7 @@ class DataFacts(Interpreter[Any]):
             return TupleValue(tuple(Part(call, True) for _ in call.args))
         if qualname in apis.ARRAY_WRAPPERS:
             first = args[0] if args else None
-            return first if isinstance(first, (Fitted, Part)) else None
+            return first if isinstance(first, (Fitted, Part, Returned)) else None
         return None
 
     def construct(self, call: cst.Call, cls: cst.ClassDef, args: list[Any]) -> Any:
@@ -399,7 +407,7 @@ class DataFacts(Interpreter[Any]):
         return Instance(cls)
 
     def attribute(self, expr: cst.Attribute, base: Any) -> Any:
-        if isinstance(base, Fitted) and expr.attr.value in ("iloc", "values"):
+        if isinstance(base, (Fitted, Returned)) and expr.attr.value in ("iloc", "values"):
             return base
         if isinstance(base, Part) and base.shuffled and expr.attr.value != "T":
             return base  # a column (``df_train.text``), ``.values``: the same rows
@@ -412,6 +420,8 @@ class DataFacts(Interpreter[Any]):
             if isinstance(key, (int, str)) and not isinstance(key, bool):
                 return Returned(base.call, str(key))  # ``get_loaders(cfg)["train"]``
             return None
+        if isinstance(base, Returned) and not isinstance(first, cst.Slice):
+            return base  # columns of an item (``frame[cols]``): all its rows
         if isinstance(first, cst.Slice) and (first.lower is not None or first.upper is not None):
             part: Any = Part(expr)
         else:
@@ -474,7 +484,7 @@ class DataFacts(Interpreter[Any]):
                 if isinstance(value, Loader):
                     self.engine_runs.append((value, call))
             return None
-        if isinstance(receiver, Fitted) and name in apis.ROW_KEEPING_METHODS:
+        if isinstance(receiver, (Fitted, Returned)) and name in apis.ROW_KEEPING_METHODS:
             return receiver
         if isinstance(receiver, Part) and receiver.shuffled and name in apis.ROW_KEEPING_METHODS:
             return receiver
@@ -580,6 +590,12 @@ class DataFacts(Interpreter[Any]):
                 continue
             if isinstance(value, Fitted):
                 self.leaks.append(Leak(value.fit, call, "train_test_split"))
+            elif isinstance(value, Returned):
+                # ``X = prepare(df)[0].values`` then split: the other module
+                # may have scaled all of it (``CallRecord.split``)
+                parts, _ = self.split_returns.setdefault(value.call, ([], call))
+                if value.part not in parts:
+                    parts.append(value.part)
             elif isinstance(value, Data) and value in self._adapted:
                 fit, key = self._adapted[value]
                 self.leaks.append(Leak(fit, call, "train_test_split", scaler=key))
@@ -597,6 +613,10 @@ class DataFacts(Interpreter[Any]):
             if id(leak.fit) not in seen:
                 seen.add(id(leak.fit))
                 yield leak
+        for leak in self._split_by_callers():
+            if id(leak.fit) not in seen:
+                seen.add(id(leak.fit))
+                yield leak
         for fit, slices in self._slices.items():
             if self._concatenated(fit) and fit not in self._part_sliced:
                 # `pd.concat([train, test])` scaled together and sliced back at
@@ -609,6 +629,26 @@ class DataFacts(Interpreter[Any]):
                 if kind == "tail" and first in heads and id(fit) not in seen:
                     seen.add(id(fit))
                     yield Leak(fit, heads[first], "slices")
+
+    def _split_by_callers(self) -> Iterator[Leak]:
+        """Arrays a module-level function here scales whole and returns,
+        which a caller in another module splits (its ``CallRecord.split``)."""
+        functions: dict[str, cst.FunctionDef] = {}
+        for node in self.model.module.body:
+            if isinstance(node, cst.FunctionDef) and any(
+                _holds_fitted(value) for value in self._returned(node)
+            ):
+                functions[node.name.value] = node
+        if not functions:
+            return
+        records = callers.external_calls(sorted(functions))
+        for name, found in (records or {}).items():
+            for record in found:
+                for part in record.split:
+                    for value in self._returned(functions[name]):
+                        item = _item(value, part)
+                        if isinstance(item, Fitted):
+                            yield Leak(item.fit, item.fit, "caller", where=record.split_at)
 
     def _concatenated(self, fit: cst.CSTNode) -> bool:
         """The array ``fit`` reads was stacked from several (``fit_transform(df)``
@@ -765,6 +805,16 @@ def _item(value: Any, part: str) -> Any:
     if isinstance(value, DictValue):
         return value.get(part)
     return None
+
+
+def _holds_fitted(value: Any) -> bool:
+    """``value`` (a function's return) is, or holds as an item, an array
+    scaled with the statistics of all its rows."""
+    if isinstance(value, Fitted):
+        return True
+    if isinstance(value, TupleValue):
+        return any(isinstance(item, Fitted) for item in value.items)
+    return False
 
 
 def _any_shuffled(args: list[Any]) -> bool:
@@ -988,6 +1038,19 @@ def training_returns(model: ModuleIndex) -> dict[cst.Call, tuple[str, ...]]:
     if not facts.ran:
         facts = model.analysis(_facts_for_returns)
     return facts.training_returns(loops(model)) if facts.ran else {}
+
+
+def split_returns(model: ModuleIndex) -> dict[cst.Call, tuple[tuple[str, ...], cst.Call]]:
+    """For the module's summary: the calls of other modules' functions whose
+    result (or an item of it) a ``train_test_split`` here divides, with the split."""
+    if not any(site.qualname in apis.TRAIN_TEST_SPLIT for site in model.calls):
+        return {}
+    facts = data_facts(model)
+    if not facts.ran:
+        facts = model.analysis(_facts_for_returns)
+    if not facts.ran:
+        return {}
+    return {call: (tuple(parts), split) for call, (parts, split) in facts.split_returns.items()}
 
 
 def _facts_for_returns(model: ModuleIndex) -> DataFacts:

@@ -28,7 +28,7 @@ from lossflint.analysis import apis
 from lossflint.analysis.accumulation import class_accumulations, detached
 from lossflint.analysis.apis import Kind
 from lossflint.analysis.calls import argument, has_star_args, literal_value
-from lossflint.analysis.data_flow import trained_parameters, training_returns
+from lossflint.analysis.data_flow import split_returns, trained_parameters, training_returns
 from lossflint.analysis.datasets import ordered_dataset
 from lossflint.analysis.gradients import GradientFacts, Reach, gradients
 from lossflint.analysis.interpreter.syntax import kept_init
@@ -599,6 +599,7 @@ class Summarizer:
         }
         no_grad = self._gradients.reach(call) is Reach.NO
         trained = self._training_returns.get(call, ())
+        split, split_node = self._split_returns.get(call, ((), None))
         return CallRecord(
             ref.file,
             ref.name,
@@ -610,7 +611,13 @@ class Summarizer:
             trained=trained,
             # rare: worth a position pass for the callee's message
             trained_at=f"{self.rel}:{self._position(call)[0]}" if trained else "",
+            split=split,
+            split_at=f"{self.rel}:{self._position(split_node)[0]}" if split_node else "",
         )
+
+    @cached_property
+    def _split_returns(self) -> dict[cst.Call, tuple[tuple[str, ...], cst.Call]]:
+        return split_returns(self.model)
 
     @cached_property
     def _training_returns(self) -> dict[cst.Call, tuple[str, ...]]:

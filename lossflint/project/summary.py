@@ -30,7 +30,7 @@ from functools import cache
 from typing import Any, Union
 
 #: changes whenever the shape of a summary changes (old cache entries are misses)
-SUMMARY_FORMAT = 11
+SUMMARY_FORMAT = 12
 #: nothing real nests deeper; more is damage (or an attack on the decoder)
 MAX_DEPTH = 64
 
@@ -331,6 +331,12 @@ class CallRecord:
     trained: tuple[str, ...] = ()
     #: where that loop is (``train.py:42``), for the callee's message
     trained_at: str = ""
+    #: what a split here (``train_test_split``) divides, of what the call
+    #: returns (parts as for ``trained``): a scaler the callee fitted on the
+    #: whole of it leaks (LF601)
+    split: tuple[str, ...] = ()
+    #: where that split is (``prep.py:31``)
+    split_at: str = ""
 
 
 @dataclass(frozen=True)

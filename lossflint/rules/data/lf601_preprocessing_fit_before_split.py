@@ -348,17 +348,19 @@ scale of the past) and features with outliers.
                 what = f"`{_short(model, fit)}` fits on the whole array"
             else:
                 what = "the array is standardised with its own statistics"
-            split = (
-                f"`train_test_split` at line {model.line_of(leak.split)}"
-                if leak.how == "train_test_split"
-                else f"slices at line {model.line_of(leak.split)}"
-            )
+            if leak.how == "caller":
+                what = f"{what}, returns it to a caller,"
+                split = f"`train_test_split` at {leak.where}"
+            elif leak.how == "train_test_split":
+                split = f"`train_test_split` at line {model.line_of(leak.split)}"
+            else:
+                split = f"slices at line {model.line_of(leak.split)}"
             yield Finding(
                 fit,
                 f"{what} and is then split into train/test ({split}): test-set statistics "
                 "leak into training and the evaluation is optimistic; split first and fit "
                 "on the training part only",
-                related=(RelatedNode("the split", leak.split),),
+                related=(RelatedNode("the split", leak.split),) if leak.how != "caller" else (),
             )
 
 

@@ -28,6 +28,7 @@ from lossflint.analysis import keras as K
 from lossflint.analysis.apis import Kind
 from lossflint.analysis.calls import argument, literal_value
 from lossflint.analysis.kinds import kinds_of
+from lossflint.analysis.reaching import reaching_assignment
 from lossflint.analysis.values import EvalPrediction, Tensor
 
 if TYPE_CHECKING:
@@ -106,6 +107,11 @@ class MetricFacts:
             # ``p = torch.sigmoid(z).detach().numpy()``: the dataflow stops at
             # numpy(); a name assigned once holds what was assigned
             assigned = self._assigned(expr)
+            if assigned is None:
+                # bound more than once (``logits = model(x)`` in the loop,
+                # ``logits = torch.cat(all_logits)`` after it): the binding
+                # every path to here passes last
+                assigned = reaching_assignment(self.model, expr)
             if _is_empty_list(assigned):
                 found = [self.score_kind(item, depth + 1) for item in self._appended(expr)]
                 kinds = {f[0] for f in found if f is not None}

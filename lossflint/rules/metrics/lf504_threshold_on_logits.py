@@ -73,6 +73,23 @@ probability 0.5), which changes the predictions, as intended. Rounding has no
 automatic fix.
 """
     INVALID = [
+        # the name rebound after the batch loop to the collected logits (H13 p08)
+        Invalid(
+            """
+            import torch
+            import torch.nn as nn
+            import torch.nn.functional as F
+
+            model = nn.Linear(16, 4)
+            all_logits, all_labels = [], []
+            for x, y in loader:
+                logits = model(x)
+                loss = F.binary_cross_entropy_with_logits(logits, y)
+                all_logits.append(logits.detach().cpu())
+            logits = torch.cat(all_logits)
+            preds = (logits > 0.5).int()  # error: LF504 at `logits > 0.5`
+            """
+        ),
         # trained with BCELoss on the logits (LF105): its author reads them as probabilities
         Invalid(
             """

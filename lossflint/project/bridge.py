@@ -18,7 +18,7 @@ Everything returns None when the project does not know: unknown means silence.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import libcst as cst
 
@@ -28,6 +28,7 @@ from lossflint.project.summary import (
     ClassSummary,
     SAlias,
     SClass,
+    SDict,
     SFunction,
     SInstance,
     SLayer,
@@ -186,6 +187,29 @@ def call(value: SValue, context: ProjectContext | None = None) -> SValue | None:
     return None
 
 
+def keyed_call(value: SValue, key_of: Callable[[str, int], object]) -> SValue | None:
+    """What calling the project function ``value`` returns when it picks its
+    result from a closed registry by a parameter (``FunctionSummary.by_key``)
+    and ``key_of(parameter, position)`` gives the literal key the call passes."""
+    context = current()
+    if context is None:
+        return None
+    value = context.resolve(value)
+    if not isinstance(value, SFunction):
+        return None
+    function = context.function_summary(value)
+    if (
+        function is None
+        or not function.key_param
+        or not isinstance(function.by_key, SDict)
+        or function.key_param not in function.params
+    ):
+        return None
+    key = key_of(function.key_param, function.params.index(function.key_param))
+    found = function.by_key.items.get(key) if isinstance(key, str) else None
+    return context.resolve(found) if found is not None else None
+
+
 def accumulations(
     value: SValue, context: ProjectContext | None = None
 ) -> tuple[tuple[str, int, str], ...]:
@@ -201,9 +225,7 @@ def accumulations(
     return tuple(found)
 
 
-def _class_of(
-    value: SValue, context: ProjectContext | None, instance: bool
-) -> ClassSummary | None:
+def _class_of(value: SValue, context: ProjectContext | None, instance: bool) -> ClassSummary | None:
     """The summary of the project class ``value`` is an instance of
     (``instance``) or names."""
     context = context or current()

@@ -44,6 +44,7 @@ from lossflint.analysis.values import (
     Instance,
     Layer,
     LossObject,
+    Registry,
     Sequential,
     Tensor,
     TupleValue,
@@ -268,6 +269,7 @@ class Summarizer:
             returns = S_UNKNOWN
         params = _params(func)
         line = self._line(func.name)
+        key_param, by_key = self._keyed_returns(func)
         return FunctionSummary(
             name,
             line,
@@ -276,7 +278,47 @@ class Summarizer:
             self._events(func, params),
             trained_parameters(self.model, func, params),
             returns_cosine(self.model, func),
+            key_param,
+            by_key,
         )
+
+    def _keyed_returns(self, func: cst.FunctionDef) -> tuple[str, SValue]:
+        """``return MODELS[name](**kw)`` (or ``return MODELS[name]``) as the
+        function's last statement, ``MODELS`` a closed registry of classes
+        and ``name`` a parameter: what each key makes."""
+        body = _block(func)
+        last = body[-1] if body else None
+        if not isinstance(last, cst.SimpleStatementLine) or not isinstance(
+            last.body[0], cst.Return
+        ):
+            return "", S_UNKNOWN
+        value = last.body[0].value
+        called = isinstance(value, cst.Call)
+        if isinstance(value, cst.Call):
+            value = value.func
+        if (
+            not isinstance(value, cst.Subscript)
+            or len(value.slice) != 1
+            or not isinstance(value.slice[0].slice, cst.Index)
+            or not isinstance(key := value.slice[0].slice.value, cst.Name)
+            or not self._only_param(func, key.value)
+        ):
+            return "", S_UNKNOWN
+        registry = self.kinds.values.get(value.value)
+        if not isinstance(registry, Registry):
+            return "", S_UNKNOWN
+        made: dict[str, SValue] = {}
+        for name, entry in registry.items:
+            ref = self.value(entry)
+            if isinstance(ref, SAlias):
+                ref = self.context.resolve(ref)
+            if called and isinstance(ref, SClass):
+                made[name] = SInstance(ref.file, ref.name)
+            elif not called and isinstance(ref, (SClass, SFunction)):
+                made[name] = ref
+            else:
+                return "", S_UNKNOWN
+        return key.value, SDict(made)
 
     def _returns_detached(self, func: cst.FunctionDef) -> bool:
         values = [node.value for node in own_returns(func)]
@@ -1072,7 +1114,7 @@ def _string_list(expr: cst.BaseExpression) -> list[str]:
     return out
 
 
-def _block(node: cst.ClassDef) -> list[cst.BaseStatement]:
+def _block(node: cst.ClassDef | cst.FunctionDef) -> list[cst.BaseStatement]:
     body = node.body
     return list(body.body) if isinstance(body, cst.IndentedBlock) else []
 

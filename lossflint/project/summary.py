@@ -279,6 +279,11 @@ class FunctionSummary:
     #: every ``return`` is a cosine similarity (``analysis/numerics.is_cosine``):
     #: ``acos`` of a call of it needs a clamp (LF207)
     returns_cosine: bool = False
+    #: ``return MODELS[name](**kw)`` of a closed registry: the parameter that
+    #: picks the entry, and what each key gives (a caller passing a literal
+    #: key gets that one: ``get_model("convnet")``)
+    key_param: str = ""
+    by_key: SValue = S_UNKNOWN
 
 
 @dataclass(frozen=True)

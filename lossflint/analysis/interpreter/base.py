@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import libcst as cst
 
-from lossflint.analysis.calls import literal_value
+from lossflint.analysis.calls import argument, literal_value
 from lossflint.analysis.names import dotted_text
 from lossflint.analysis.values import DictValue, Foreign, Instance, TupleValue
 from lossflint.project import bridge
@@ -154,6 +154,14 @@ class Base(Generic[V]):
         return self.from_summary(found) if found is not None else None
 
     def call_foreign(self, call: cst.Call, callee: Foreign) -> V:
+        def key_of(name: str, position: int) -> object:
+            given = argument(call, position, name)
+            return literal_value(given) if given is not None else None
+
+        picked = bridge.keyed_call(callee.ref, key_of)
+        if picked is not None:
+            # ``get_model("convnet")``: the registry entry that key picks
+            return self.from_summary(picked, call)
         found = bridge.call(callee.ref)
         return self.from_summary(found, call) if found is not None else self.unknown
 

@@ -452,27 +452,9 @@ def external_method_calls(methods: list[str]) -> dict[str, list[CallRecord]] | N
     if found is None:
         return None
     context, layout, me, texts = found
-    myself = str(me.path)
     shorts = {method: method.rsplit(".", 1)[-1] for method in methods}
-    words = {short: re.compile(rf"\b{re.escape(short)}\b") for short in set(shorts.values())}
     out: dict[str, list[CallRecord]] = {method: [] for method in methods}
-    paths = set(texts.files or ())
-    overlays = getattr(context.store, "overlays", None)
-    if isinstance(overlays, dict):
-        paths |= {p for p in overlays if layout.contains(p) and p.endswith(_SUFFIXES)}
-    importers: list[str] = []
-    for path in sorted(paths):
-        if path == myself:
-            continue
-        text = _text_of(context, path, texts)
-        named = [m for m, short in shorts.items() if short in text and words[short].search(text)]
-        if not named:
-            continue
-        if path.endswith(".ipynb") or me.rel not in texts.imported(layout, path, text):
-            for method in named:
-                out[method].append(CallRecord(me.rel, method, 0, 0, opaque=True))
-            continue
-        importers.append(path)
+    importers = [path for path, _ in _files_naming(context, layout, me, texts, shorts, out)]
     if len(importers) > MAX_IMPORTERS:
         return None
     for path in importers:
@@ -482,7 +464,7 @@ def external_method_calls(methods: list[str]) -> dict[str, list[CallRecord]] | N
             return None
         text = _text_of(context, path, texts)
         for method, short in shorts.items():
-            mentions = len(words[short].findall(text))
+            mentions = len(re.findall(rf"\b{re.escape(short)}\b", text))
             if not mentions:
                 continue
             listed = [r for r in summary.calls if r.name.rsplit(".", 1)[-1] == short]
@@ -509,30 +491,12 @@ def external_instance_calls(
     if found is None:
         return None
     context, layout, me, texts = found
-    myself = str(me.path)
     out: dict[str, list[CallRecord]] = {method: [] for method in methods}
     classes = {method: cls for method, (cls, _) in methods.items()}
     for method, cls in classes.items():
         if subclassed(cls) is not False:
             out[method].append(CallRecord(me.rel, method, 0, 0, opaque=True))
-    words = {cls: re.compile(rf"\b{re.escape(cls)}\b") for cls in set(classes.values())}
-    paths = set(texts.files or ())
-    overlays = getattr(context.store, "overlays", None)
-    if isinstance(overlays, dict):
-        paths |= {p for p in overlays if layout.contains(p) and p.endswith(_SUFFIXES)}
-    importers: list[tuple[str, list[str]]] = []
-    for path in sorted(paths):
-        if path == myself:
-            continue
-        text = _text_of(context, path, texts)
-        named = [m for m, cls in classes.items() if cls in text and words[cls].search(text)]
-        if not named:
-            continue
-        if path.endswith(".ipynb") or me.rel not in texts.imported(layout, path, text):
-            for method in named:
-                out[method].append(CallRecord(me.rel, method, 0, 0, opaque=True))
-            continue
-        importers.append((path, named))
+    importers = list(_files_naming(context, layout, me, texts, classes, out))
     if len(importers) > MAX_IMPORTERS:
         return None
     for path, named in importers:
@@ -543,6 +507,39 @@ def external_instance_calls(
         for method in named:
             out[method].extend(r for r in summary.calls if r.file == me.rel and r.name == method)
     return out
+
+
+def _files_naming(
+    context: ProjectContext,
+    layout: Layout,
+    me: Module,
+    texts: ProjectTexts,
+    words: Mapping[str, str],
+    out: dict[str, list[CallRecord]],
+) -> Iterator[tuple[str, list[str]]]:
+    """The project files (other than ``me``) whose text names a word of
+    ``words`` (key → the word: ``Trainer.fit`` → ``fit``), with the keys
+    named, when they import ``me``; one that names a word without importing
+    it (a notebook, an instance handed over) gets an opaque record in ``out``
+    for each key it names: whoever calls there is out of sight."""
+    patterns = {word: re.compile(rf"\b{re.escape(word)}\b") for word in set(words.values())}
+    paths = set(texts.files or ())
+    overlays = getattr(context.store, "overlays", None)
+    if isinstance(overlays, dict):
+        paths |= {p for p in overlays if layout.contains(p) and p.endswith(_SUFFIXES)}
+    myself = str(me.path)
+    for path in sorted(paths):
+        if path == myself:
+            continue
+        text = _text_of(context, path, texts)
+        named = [k for k, word in words.items() if word in text and patterns[word].search(text)]
+        if not named:
+            continue
+        if path.endswith(".ipynb") or me.rel not in texts.imported(layout, path, text):
+            for key in named:
+                out[key].append(CallRecord(me.rel, key, 0, 0, opaque=True))
+            continue
+        yield path, named
 
 
 def changed_elsewhere(name: str) -> bool:

@@ -107,10 +107,10 @@ class MetricFacts:
             # ``p = torch.sigmoid(z).detach().numpy()``: the dataflow stops at
             # numpy(); a name assigned once holds what was assigned
             assigned = self._assigned(expr)
-            if assigned is None:
-                # bound more than once (``logits = model(x)`` in the loop,
-                # ``logits = torch.cat(all_logits)`` after it): the binding
-                # every path to here passes last
+            if assigned is None and self._assigned_more_than_once(expr):
+                # ``logits = model(x)`` in the loop, ``logits =
+                # torch.cat(all_logits)`` after it: the binding every path to
+                # here passes last
                 assigned = reaching_assignment(self.model, expr)
             if _is_empty_list(assigned):
                 found = [self.score_kind(item, depth + 1) for item in self._appended(expr)]
@@ -307,6 +307,10 @@ class MetricFacts:
                 if isinstance(element, cst.Element):
                     return element.value
         return None
+
+    def _assigned_more_than_once(self, name: cst.Name) -> bool:
+        bindings = self.model.bindings(name) or []
+        return sum(1 for b in bindings if b.kind == "assign") > 1
 
     def _appended(self, name: cst.Name) -> list[cst.BaseExpression]:
         """What is appended to (or extends) the list ``name`` is bound to."""

@@ -204,7 +204,11 @@ class DataFacts(Interpreter[Any]):
             name = site.qualname
             if name in apis.DATA_LOADERS:
                 loader = True
-            elif name in apis.FIT_SCALERS or name in apis.KERAS_NORMALIZATION:
+            elif (
+                name in apis.FIT_SCALERS
+                or name in apis.KERAS_NORMALIZATION
+                or name in apis.STANDARDISE_FUNCS
+            ):
                 scaler = True
             elif name in apis.LIGHTNING_TRAINERS or site.method in ("backward", "fit"):
                 trains = True
@@ -381,6 +385,10 @@ class DataFacts(Interpreter[Any]):
             return Scaler(call)
         if qualname in apis.KERAS_NORMALIZATION:
             return Scaler(call, keras=True)
+        if qualname in apis.STANDARDISE_FUNCS and call.args and not call.args[0].star:
+            axis = argument(call, 1, "axis")
+            if axis is None or literal_value(axis) == 0:
+                return Fitted(call, "fit_transform")  # ``zscore(df["income"])``: over all rows
         if qualname in apis.TRAIN_TEST_SPLIT:
             self._split(call, args)
             if any(a.star for a in call.args):
@@ -891,7 +899,7 @@ def _standardised(model: ModuleIndex, node: cst.BinaryOperation) -> str | None:
     left = node.left
     if not isinstance(left, cst.BinaryOperation) or not isinstance(left.operator, cst.Subtract):
         return None
-    array = dotted_text(left.left)
+    array = _array_text(left.left)
     if array is None or _reduction_of(left.right) != (array, "center"):
         return None
     right = node.right
@@ -917,7 +925,7 @@ def _reduction_of(expr: cst.BaseExpression) -> tuple[str, str] | None:
     axis = argument(expr, None, "axis", "dim")
     if axis is not None and literal_value(axis) != 0:
         return None
-    array = dotted_text(expr.func.value)
+    array = _array_text(expr.func.value)
     if array is None:
         return None
     method = expr.func.attr.value
@@ -926,6 +934,20 @@ def _reduction_of(expr: cst.BaseExpression) -> tuple[str, str] | None:
     if method in apis.SPREAD_METHODS:
         return array, "spread"
     return None
+
+
+def _array_text(expr: cst.BaseExpression) -> str | None:
+    """``x``, ``self.x``, or a column by a literal key (``df["age"]``): one
+    array as written, to tell ``(df["a"] - df["a"].mean())`` from a mix."""
+    if isinstance(expr, cst.Subscript) and len(expr.slice) == 1:
+        index = expr.slice[0].slice
+        base = dotted_text(expr.value)
+        if base is not None and isinstance(index, cst.Index):
+            key = literal_value(index.value)
+            if isinstance(key, (str, int)) and not isinstance(key, bool):
+                return f"{base}[{key!r}]"
+        return None
+    return dotted_text(expr)
 
 
 def _has_formula(model: ModuleIndex) -> bool:
@@ -1022,7 +1044,10 @@ def _type_only(model: ModuleIndex, node: cst.CSTNode) -> bool:
 #: pandas' indexers: ``df.loc[...] = v`` stores into ``df``
 _ACCESSORS = frozenset({"loc", "iloc", "at", "iat"})
 _LOADER_NAMES = frozenset(q.rsplit(".", 1)[-1] for q in apis.DATA_LOADERS)
-_SCALER_NAMES = frozenset(q.rsplit(".", 1)[-1] for q in apis.FIT_SCALERS | apis.KERAS_NORMALIZATION)
+_SCALER_NAMES = frozenset(
+    q.rsplit(".", 1)[-1]
+    for q in apis.FIT_SCALERS | apis.KERAS_NORMALIZATION | apis.STANDARDISE_FUNCS
+)
 _CENTRES = apis.MEAN_METHODS | {"min"}
 
 

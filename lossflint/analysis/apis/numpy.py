@@ -140,6 +140,9 @@ FIT_SCALERS = frozenset(
         "sklearn.preprocessing.MaxAbsScaler",
     }
 )
+#: functions that standardise an array with its own statistics (a scaler's
+#: ``fit_transform`` in one call)
+STANDARDISE_FUNCS = frozenset({"scipy.stats.zscore", "scipy.stats.mstats.zscore"})
 TRAIN_TEST_SPLIT = frozenset(
     {"sklearn.model_selection.train_test_split", "sklearn.cross_validation.train_test_split"}
 )

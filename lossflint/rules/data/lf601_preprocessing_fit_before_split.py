@@ -11,6 +11,7 @@ from lossflint.analysis.data_flow import data_facts, may_leak
 from lossflint.diagnostics import Finding, RelatedNode, Severity
 from lossflint.examples import Invalid
 from lossflint.registry import Rule
+from lossflint.rules.data.lf601_audit_examples import AUDIT_INVALID, AUDIT_VALID
 
 if TYPE_CHECKING:
     from lossflint.analysis.model import SemanticModel
@@ -80,21 +81,7 @@ scale of the past) and features with outliers.
         ),
     )
     INVALID = [
-        # adapted on the labelled rows stacked with unlabelled ones, then the
-        # labelled rows are split into train/validation (session-11 held-out H13 p10)
-        Invalid(
-            """
-            import numpy as np
-            import tensorflow as tf
-
-            norm = tf.keras.layers.Normalization(axis=-1)
-            norm.adapt(np.concatenate([x_lab, x_unl]))  # error: LF601 at `norm.adapt(`
-            x_lab = norm(x_lab).numpy()
-            n_val = int(len(x_lab) * 0.2)
-            x_val, y_val = x_lab[:n_val], y_lab[:n_val]
-            x_train, y_train = x_lab[n_val:], y_lab[n_val:]
-            """
-        ),
+        *AUDIT_INVALID,
         # standardised by hand, then sliced into test, validation and train
         # parts (H11 p13)
         Invalid(
@@ -212,6 +199,7 @@ scale of the past) and features with outliers.
         ),
     ]
     VALID = [
+        *AUDIT_VALID,
         # Kaggle's train and unlabelled test frames stacked, encoded and scaled
         # together, then cut back at len(train) (spaceship-titanic, R9)
         """

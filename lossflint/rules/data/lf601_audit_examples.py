@@ -1,0 +1,65 @@
+"""LF601 examples from the session-11 held-out projects and real-repository
+audit; kept apart so the rule module stays small."""
+
+from __future__ import annotations
+
+from lossflint.examples import Invalid
+
+AUDIT_INVALID = [
+    # adapted on the labelled rows stacked with unlabelled ones, then the
+    # labelled rows are split into train/validation (held-out H13 p10)
+    Invalid(
+        """
+        import numpy as np
+        import tensorflow as tf
+
+        norm = tf.keras.layers.Normalization(axis=-1)
+        norm.adapt(np.concatenate([x_lab, x_unl]))  # error: LF601 at `norm.adapt(`
+        x_lab = norm(x_lab).numpy()
+        n_val = int(len(x_lab) * 0.2)
+        x_val, y_val = x_lab[:n_val], y_lab[:n_val]
+        x_train, y_train = x_lab[n_val:], y_lab[n_val:]
+        """
+    ),
+    # a column standardised by hand over the whole frame (a course notebook, R11)
+    Invalid(
+        """
+        import pandas as pd
+        from sklearn.model_selection import train_test_split
+
+        df = pd.read_csv("data.csv")
+        df["aspect"] = (df["aspect"] - df["aspect"].mean()) / df["aspect"].std()  # error: LF601 at `(df["aspect"] - df["aspect"].mean())`
+        x = df[["income", "aspect"]].values
+        x_train, x_test, y_train, y_test = train_test_split(x, df["age"].values)
+        """
+    ),
+    # scipy's zscore: a fit_transform over all rows in one call
+    Invalid(
+        """
+        import pandas as pd
+        from scipy.stats import zscore
+        from sklearn.model_selection import train_test_split
+
+        df = pd.read_csv("data.csv")
+        df["income"] = zscore(df["income"])  # error: LF601 at `zscore(`
+        x_train, x_test = train_test_split(df[["income", "age"]].values, test_size=0.25)
+        """
+    ),
+]
+
+AUDIT_VALID = [
+    # split first, then a column of the training part standardised by hand; a
+    # z-score along the rows; a formula mixing two columns
+    """
+    import pandas as pd
+    from scipy.stats import zscore
+    from sklearn.model_selection import train_test_split
+
+    df = pd.read_csv("data.csv")
+    train_df, test_df = train_test_split(df, test_size=0.25)
+    train_df["income"] = (train_df["income"] - train_df["income"].mean()) / train_df["income"].std()
+    scores = zscore(df[["a", "b"]].values, axis=1)
+    mixed = (df["a"] - df["b"].mean()) / df["a"].std()
+    parts = train_test_split(scores, mixed)
+    """,
+]

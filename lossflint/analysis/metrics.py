@@ -28,6 +28,7 @@ from lossflint.analysis import keras as K
 from lossflint.analysis.apis import Kind
 from lossflint.analysis.calls import argument, literal_value
 from lossflint.analysis.kinds import kinds_of
+from lossflint.analysis.loops import loops
 from lossflint.analysis.reaching import reaching_assignment
 from lossflint.analysis.values import EvalPrediction, Tensor
 
@@ -307,6 +308,37 @@ class MetricFacts:
                 if isinstance(element, cst.Element):
                     return element.value
         return None
+
+    def is_half(self, expr: cst.BaseExpression) -> bool:
+        """``0.5``, or a parameter defaulting to 0.5 that a call in this file
+        leaves at its default (``def get_accuracy(SR, GT, threshold=0.5):
+        SR = SR > threshold``, called as ``get_accuracy(logits, GT)``)."""
+        if literal_value(expr) == 0.5:
+            return True
+        if not isinstance(expr, cst.Name):
+            return False
+        bindings = self.model.bindings(expr) or []
+        func = self.model.enclosing(expr, cst.FunctionDef)
+        if (
+            len(bindings) != 1
+            or bindings[0].kind != "param"
+            or not isinstance(func, cst.FunctionDef)
+        ):
+            return False
+        params = [*func.params.posonly_params, *func.params.params]
+        position = next((i for i, p in enumerate(params) if p.name.value == expr.value), None)
+        found = position is not None and literal_value(params[position].default) == 0.5
+        if not found:
+            return False
+        index = loops(self.model)
+        for site in self.model.calls:
+            call = site.node
+            if index.resolve_function(call) is not func or any(a.star for a in call.args):
+                continue
+            passed = argument(call, position, expr.value)
+            if passed is None:
+                return True
+        return False
 
     def _assigned_more_than_once(self, name: cst.Name) -> bool:
         bindings = self.model.bindings(name) or []

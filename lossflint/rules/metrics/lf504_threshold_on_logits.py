@@ -73,6 +73,23 @@ probability 0.5), which changes the predictions, as intended. Rounding has no
 automatic fix.
 """
     INVALID = [
+        # a helper's threshold parameter left at its 0.5 default (R11 audit)
+        Invalid(
+            """
+            import torch.nn as nn
+
+            def get_accuracy(SR, GT, threshold=0.5):
+                SR = SR > threshold  # error: LF504 at `SR > threshold`
+                return (SR == GT).float().mean()
+
+            net = nn.Conv2d(3, 1, 1)
+            crit = nn.BCEWithLogitsLoss()
+            for images, GT in loader:
+                SR = net(images)
+                crit(SR, GT).backward()
+                acc = get_accuracy(SR, GT)
+            """
+        ),
         # the name rebound after the batch loop to the collected logits (H13 p08)
         Invalid(
             """
@@ -304,7 +321,7 @@ automatic fix.
                 (comp.left, target.comparator),
                 (target.comparator, comp.left),
             ):
-                if literal_value(threshold) != 0.5:
+                if not facts.is_half(threshold):
                     continue
                 value = facts.binary_logits(value_expr)
                 if value is None:
@@ -344,7 +361,10 @@ automatic fix.
         threshold: cst.BaseExpression | None,
     ) -> Finding:
         fix = None
-        if threshold is not None:
+        if threshold is not None and literal_value(threshold) != 0.5:
+            # a parameter's 0.5 default: other callers may pass their own
+            what = f"thresholded at 0.5 (the default of `{model.code(threshold)}`)"
+        elif threshold is not None:
             fix = FixSpec(
                 Applicability.UNSAFE, "threshold logits at 0", (NodeEdit(threshold, "0"),)
             )

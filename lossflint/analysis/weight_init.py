@@ -74,8 +74,9 @@ def constant_hidden_inits(model: SemanticModel) -> Iterator[ConstantInit]:
     for site in model.calls_to(*apis.KERAS_WEIGHT_LAYERS):
         call = site.node
         init = keyword(call, "kernel_initializer")
-        if init is None:
-            continue
+        frozen = keyword(call, "trainable")
+        if init is None or (frozen is not None and literal_value(frozen.value) is False):
+            continue  # a fixed layer (``trainable=False``: a sum, an average) is meant constant
         keras_constant = _keras_constant(model, init.value)
         if keras_constant is None or not _keras_hidden(model, call):
             continue

@@ -203,6 +203,17 @@ large constants blow up activations and the loss.
         ),
     ]
     VALID = [
+        # a fixed summing layer: constant on purpose, never trained
+        """
+        from tensorflow import keras
+        from tensorflow.keras import layers
+
+        inputs = keras.Input((8,))
+        x = layers.Dense(16, activation="relu")(inputs)
+        total = layers.Dense(1, kernel_initializer="ones", trainable=False)(x)
+        outputs = layers.Dense(1)(total)
+        model = keras.Model(inputs, outputs)
+        """,
         # ... its output layer zero-initialised (a known technique): silent
         _KERAS_SUBCLASS.format(hidden_init="", out_init=', kernel_initializer="zeros"', marker=""),
         # ... and the original: normal conv weights, constant batch-norm ones

@@ -149,3 +149,32 @@ def test_a_result_that_relied_on_a_missing_member_follows_the_bases(project: Pat
         {"models/base.py": BASE + "\n    def state_dict(self):\n        return self.probs(1)\n"},
     )
     assert not ProjectSession.for_files([project / "train.py"]).still_valid(deps)
+
+
+def test_calls_through_an_instance_beyond_the_listed_ones_make_its_callers_unknown(
+    tmp_path: Path,
+) -> None:
+    from lossflint.project.summarize import MAX_CALL_RECORDS
+
+    calls = "".join(
+        f"loss{i} = crit(torch.softmax(z, dim=1), y)\n" for i in range(MAX_CALL_RECORDS + 2)
+    )
+    write(
+        tmp_path,
+        {
+            "pyproject.toml": "[project]\nname = 'p'\n",
+            "losses.py": (
+                "import torch.nn as nn\nimport torch.nn.functional as F\n\n\n"
+                "class L(nn.Module):\n    def forward(self, scores, target):\n"
+                "        return F.cross_entropy(scores, target)\n"
+            ),
+            "train.py": f"import torch\nfrom losses import L\n\ncrit = L()\n{calls}",
+        },
+    )
+    session = ProjectSession.for_files([tmp_path / "losses.py"])
+    entry = session.store.by_rel("train.py")
+    assert entry is not None
+    records = [r for r in entry.summary.calls if r.name == "L.forward"]
+    # the calls listed, and one opaque record for those that were not
+    assert len(records) == MAX_CALL_RECORDS + 1
+    assert records[-1].opaque

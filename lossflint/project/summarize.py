@@ -465,15 +465,22 @@ class Summarizer:
                 called_as[original] = called_as.get(original, 0) + 1
             if qualname is None:
                 method = self._method_called(site.node)
+                through_instance = False
                 if method is None:
                     method = self._instance_called(site.node)
+                    through_instance = method is not None
                     written = last_name(func_expr)
                     if method is not None and written is not None:
                         through[(written, method)] = through.get((written, method), 0) + 1
-                # one not listed (too many calls) is seen by callers.py as a
-                # mention of the method no record explains: its callers are unknown
+                # a method call not listed (too many calls) is seen by callers.py
+                # as a mention of the method no record explains; a call through
+                # an instance names nothing: it is made opaque here
                 if method is not None and len(records) < MAX_CALL_RECORDS:
                     records.append(self._record(method, site.node))
+                elif through_instance and method is not None:
+                    opaque.setdefault(
+                        method, CallRecord(method.file, method.name, 0, 0, opaque=True)
+                    )
                 continue
             if qualname.split(".", 1)[0] in bridge.FRAMEWORK_ROOTS:
                 continue

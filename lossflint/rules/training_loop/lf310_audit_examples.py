@@ -6,6 +6,22 @@ from __future__ import annotations
 from lossflint.examples import Invalid
 
 AUDIT_INVALID = [
+    # the epoch loop steps the scheduler, then a same-file function runs the
+    # batch loop that steps the optimizer (session-11 audit: siamese-triplet)
+    Invalid(
+        """
+        def train_epoch(loader, model, loss_fn, optimizer):
+            for x, y in loader:
+                optimizer.zero_grad()
+                loss_fn(model(x), y).backward()
+                optimizer.step()
+
+        def fit(loader, model, loss_fn, optimizer, scheduler, n_epochs):
+            for epoch in range(n_epochs):
+                scheduler.step()  # error: LF310 at `scheduler.step()`
+                train_epoch(loader, model, loss_fn, optimizer)
+        """
+    ),
     # gradient accumulation: both steps under the same `if`, the scheduler first
     # (a transformers fine-tuning notebook)
     Invalid(
@@ -44,6 +60,42 @@ AUDIT_INVALID = [
 ]
 
 AUDIT_VALID = [
+    # after the epoch's training; a plateau scheduler given its metric; the
+    # function called after it only evaluates; the callee steps its own scheduler
+    """
+    import torch
+
+    def train_epoch(loader, model, optimizer):
+        for x, y in loader:
+            optimizer.zero_grad()
+            torch.nn.functional.mse_loss(model(x), y).backward()
+            optimizer.step()
+
+    def evaluate(loader, model):
+        with torch.no_grad():
+            return sum(torch.nn.functional.mse_loss(model(x), y).item() for x, y in loader)
+
+    def train_scheduled(loader, model, optimizer, scheduler):
+        for x, y in loader:
+            optimizer.zero_grad()
+            torch.nn.functional.mse_loss(model(x), y).backward()
+            optimizer.step()
+            scheduler.step()
+
+    def fit(loader, model, optimizer, scheduler, plateau, warm, n_epochs):
+        for epoch in range(n_epochs):
+            train_epoch(loader, model, optimizer)
+            scheduler.step()
+        for epoch in range(n_epochs):
+            plateau.step(evaluate(loader, model))
+            train_epoch(loader, model, optimizer)
+        for epoch in range(n_epochs):
+            scheduler.step()
+            evaluate(loader, model)
+        for epoch in range(n_epochs):
+            warm.step()
+            train_scheduled(loader, model, optimizer, warm)
+    """,
     # stepped only after warm-up epochs, which stepped the optimizer already
     """
     import torch

@@ -8,10 +8,11 @@ from typing import TYPE_CHECKING
 import libcst as cst
 
 from lossflint.analysis import apis
+from lossflint.analysis.callee_steps import stepping_call_after
 from lossflint.analysis.loops import LoopEvent, loops
 from lossflint.analysis.names import dotted_text
 from lossflint.analysis.values import ClassRef
-from lossflint.diagnostics import Finding, Severity
+from lossflint.diagnostics import Finding, RelatedNode, Severity
 from lossflint.examples import Invalid
 from lossflint.project import bridge
 from lossflint.project.context import current as current_project
@@ -40,7 +41,8 @@ class SchedulerBeforeOptimizer(Rule):
     what = """
 Flags an lr scheduler's `step()` that runs unconditionally in a loop before the first
 optimiser `step()` of that loop: in the same iteration (per-batch schedules), or at
-the top of an epoch loop whose batch loop steps the optimiser. A scheduler `step(x)`
+the top of an epoch loop whose batch loop steps the optimiser (also when a same-file
+function called after it runs that batch loop). A scheduler `step(x)`
 with an argument (ReduceLROnPlateau's metric, an epoch number) is not reported.
 A function whose body is one training iteration (an ignite `train_step`) counts as
 such a loop.
@@ -279,6 +281,27 @@ step decay), and PyTorch warns: "Detected call of `lr_scheduler.step()` before
                     f"{what} ({where}): the first value of the schedule "
                     "is skipped (PyTorch warns); step the scheduler after the optimizer",
                     related=(related,),
+                )
+        # an epoch loop stepping the scheduler, then a same-file function
+        # that runs the batch loop (``train_epoch(...)``)
+        for loop in index.loops:
+            if loop.of("step"):
+                continue
+            for sched in loop.of("sched_step"):
+                if not sched.direct or sched.event.closure or id(written(sched)) in reported:
+                    continue
+                if _built_by_other(model, sched.event.receiver, sched.node):
+                    continue
+                call = stepping_call_after(index, loop, sched)
+                if call is None:
+                    continue
+                reported.add(id(written(sched)))
+                yield Finding(
+                    written(sched),
+                    f"scheduler stepped before the optimizer step in `{short(model, call)}` "
+                    f"(line {model.line_of(call)}): the first value of the schedule is "
+                    "skipped (PyTorch warns); step the scheduler after the optimizer",
+                    related=(RelatedNode("the call that steps the optimizer", call),),
                 )
 
 

@@ -13,7 +13,7 @@ import libcst as cst
 from lossflint.analysis import apis
 from lossflint.analysis.contexts import contexts
 from lossflint.analysis.loops import LoopIndex, loops
-from lossflint.analysis.names import dotted_text
+from lossflint.analysis.names import dotted_text, literal_item
 from lossflint.analysis.values import Foreign, Tensor
 from lossflint.analysis.walk import Subtree, children, descendants, memo_of, own_returns
 from lossflint.project import bridge
@@ -66,24 +66,12 @@ def accumulations(model: SemanticModel) -> list[Accumulation]:
             accumulator = dotted_text(target)
             if accumulator is not None:
                 found.append(Accumulation(call, accumulator, call.args[0].value))
-            elif (holder := _item_holder(target)) is not None:
+            elif (item := literal_item(target)) is not None:
                 # ``self.history["loss"].append(loss)``: a list kept in a dict
                 shown = model.code(target)
-                found.append(Accumulation(call, holder, call.args[0].value, shown=shown))
+                found.append(Accumulation(call, item[0], call.args[0].value, shown=shown))
     found.extend(_through_methods(model))
     return found
-
-
-def _item_holder(target: cst.BaseExpression) -> str | None:
-    """``self.history`` for ``self.history["loss"]`` (a literal key)."""
-    if not isinstance(target, cst.Subscript) or len(target.slice) != 1:
-        return None
-    index = target.slice[0].slice
-    if not isinstance(index, cst.Index) or not isinstance(
-        index.value, (cst.SimpleString, cst.Integer)
-    ):
-        return None
-    return dotted_text(target.value)
 
 
 def _through_methods(model: SemanticModel) -> Iterator[Accumulation]:

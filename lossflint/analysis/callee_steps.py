@@ -17,13 +17,11 @@ def stepping_call_after(index: LoopIndex, loop: Loop, event: LoopEvent) -> cst.C
     ``event`` (not under an ``if``: on every pass), of a same-file function
     that steps an optimiser and steps no scheduler itself."""
     body = getattr(loop.node, "body", None)
-    statements = list(body.body) if isinstance(body, cst.IndentedBlock) else []
-    position = next(
-        (i for i, stmt in enumerate(statements) if _holds(stmt, event.node)), None
-    )
-    if position is None:
+    statements: list[cst.CSTNode] = list(body.body) if isinstance(body, cst.IndentedBlock) else []
+    holding = index.model.statement_of(event.node)
+    if holding not in statements:
         return None
-    for stmt in statements[position + 1 :]:
+    for stmt in statements[statements.index(holding) + 1 :]:
         if not isinstance(stmt, cst.SimpleStatementLine):
             continue
         for call in calls_in(stmt):
@@ -34,7 +32,3 @@ def stepping_call_after(index: LoopIndex, loop: Loop, event: LoopEvent) -> cst.C
             if "step" in kinds and "sched_step" not in kinds:
                 return call
     return None
-
-
-def _holds(stmt: cst.CSTNode, node: cst.CSTNode) -> bool:
-    return stmt is node or any(call is node for call in calls_in(stmt))

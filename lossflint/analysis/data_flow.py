@@ -35,7 +35,7 @@ from lossflint.analysis.calls import argument, keyword, literal_value, positiona
 from lossflint.analysis.datasets import ordered_dataset
 from lossflint.analysis.interpreter import Env, Interpreter
 from lossflint.analysis.loops import LoopIndex, loops
-from lossflint.analysis.names import dotted_text
+from lossflint.analysis.names import dotted_text, literal_item
 from lossflint.analysis.reaching import reaching_assignment
 from lossflint.analysis.values import DictValue, Foreign, FunctionRef, Instance, TupleValue, Value
 from lossflint.analysis.walk import calls_in, memo_of, nodes_in, own_returns
@@ -939,15 +939,10 @@ def _reduction_of(expr: cst.BaseExpression) -> tuple[str, str] | None:
 def _array_text(expr: cst.BaseExpression) -> str | None:
     """``x``, ``self.x``, or a column by a literal key (``df["age"]``): one
     array as written, to tell ``(df["a"] - df["a"].mean())`` from a mix."""
-    if isinstance(expr, cst.Subscript) and len(expr.slice) == 1:
-        index = expr.slice[0].slice
-        base = dotted_text(expr.value)
-        if base is not None and isinstance(index, cst.Index):
-            key = literal_value(index.value)
-            if isinstance(key, (str, int)) and not isinstance(key, bool):
-                return f"{base}[{key!r}]"
-        return None
-    return dotted_text(expr)
+    item = literal_item(expr)
+    if item is not None:
+        return f"{item[0]}[{item[1]!r}]"
+    return None if isinstance(expr, cst.Subscript) else dotted_text(expr)
 
 
 def _has_formula(model: ModuleIndex) -> bool:

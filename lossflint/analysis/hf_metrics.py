@@ -9,6 +9,7 @@ import libcst as cst
 from lossflint.analysis import apis
 from lossflint.analysis.calls import has_star_args
 from lossflint.analysis.index import ModuleIndex
+from lossflint.analysis.interpreter.syntax import statements_of
 from lossflint.project import bridge
 from lossflint.project.context import current as project_context
 from lossflint.project.summary import SAlias, SClass, SObject, SValue
@@ -82,10 +83,9 @@ def _same_file_subclass(model: ModuleIndex, cls: cst.ClassDef, depth: int) -> bo
 
 
 def _overrides_prediction(cls: cst.ClassDef) -> bool:
-    body = cls.body.body if isinstance(cls.body, cst.IndentedBlock) else ()
     return any(
         isinstance(stmt, cst.FunctionDef) and stmt.name.value in apis.HF_PREDICTION_METHODS
-        for stmt in body
+        for stmt in statements_of(cls)
     )
 
 

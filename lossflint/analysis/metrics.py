@@ -27,6 +27,7 @@ from lossflint.analysis import apis
 from lossflint.analysis import keras as K
 from lossflint.analysis.apis import Kind
 from lossflint.analysis.calls import argument, literal_value
+from lossflint.analysis.interpreter.syntax import param_defaults, param_names
 from lossflint.analysis.kinds import kinds_of
 from lossflint.analysis.loops import loops
 from lossflint.analysis.reaching import reaching_assignment
@@ -325,11 +326,11 @@ class MetricFacts:
             or not isinstance(func, cst.FunctionDef)
         ):
             return False
-        params = [*func.params.posonly_params, *func.params.params]
-        position = next((i for i, p in enumerate(params) if p.name.value == expr.value), None)
-        found = position is not None and literal_value(params[position].default) == 0.5
-        if not found:
+        names = param_names(func.params)
+        default = param_defaults(func.params).get(expr.value)
+        if default is None or literal_value(default) != 0.5:
             return False
+        position = names.index(expr.value)
         index = loops(self.model)
         for site in self.model.calls:
             call = site.node

@@ -175,6 +175,24 @@ def target_binds(target: cst.CSTNode, name: str) -> bool:
     return False
 
 
+def literal_item(node: cst.BaseExpression) -> tuple[str, str | int] | None:
+    """``df["age"]`` / ``self.history["loss"]`` → (the dotted base, the
+    literal key); None for any other subscript or expression."""
+    if not isinstance(node, cst.Subscript) or len(node.slice) != 1:
+        return None
+    index = node.slice[0].slice
+    base = dotted_text(node.value)
+    if base is None or not isinstance(index, cst.Index):
+        return None
+    if isinstance(index.value, cst.SimpleString):
+        key: str | int = index.value.evaluated_value  # type: ignore[assignment]
+    elif isinstance(index.value, cst.Integer):
+        key = int(index.value.value, 0)
+    else:
+        return None
+    return (base, key) if isinstance(key, (str, int)) else None
+
+
 def dotted_text(node: cst.BaseExpression) -> str | None:
     """``model`` / ``self.net`` → "self.net"; None for anything but a plain chain."""
     parts = dotted_name(node)

@@ -20,7 +20,7 @@ from lossflint.analysis.calls import argument, keyword, literal_value, positiona
 from lossflint.analysis.loops import NORM_HINTS, OUTPUT_LAYER_HINTS
 from lossflint.analysis.names import dotted_text
 from lossflint.analysis.values import Layer, Sequential
-from lossflint.analysis.walk import calls_in, descendants
+from lossflint.analysis.walk import calls_in, names_in
 from lossflint.project.callers import external_calls
 
 if TYPE_CHECKING:
@@ -251,7 +251,7 @@ def _functional_hidden(model: SemanticModel, applied: cst.Call) -> bool:
             value = small.value if isinstance(small, (cst.Assign, cst.Return, cst.Expr)) else None
             if not isinstance(value, cst.Call) or not isinstance(value.func, cst.Call):
                 continue
-            if not any(_mentions_any(arg.value, names) for arg in value.args):
+            if not any(names_in(arg.value, name) for arg in value.args for name in names):
                 continue
             if model.qualname(value.func.func) in apis.KERAS_WEIGHT_LAYERS:
                 return True
@@ -260,12 +260,6 @@ def _functional_hidden(model: SemanticModel, applied: cst.Call) -> bool:
                 if isinstance(target, cst.Name):
                     names.add(target.value)
     return False
-
-
-def _mentions_any(expr: cst.BaseExpression, names: set[str]) -> bool:
-    if isinstance(expr, cst.Name):
-        return expr.value in names
-    return any(isinstance(node, cst.Name) and node.value in names for node in descendants(expr))
 
 
 def _targets_one_layer(model: SemanticModel, node: cst.CSTNode, name: str) -> bool:

@@ -35,7 +35,7 @@ from lossflint.analysis.interpreter.syntax import kept_init
 from lossflint.analysis.kinds import KindAnalysis, _origin_label
 from lossflint.analysis.loops import Event, loops
 from lossflint.analysis.model import SemanticModel
-from lossflint.analysis.names import dotted_name, dotted_text, last_name
+from lossflint.analysis.names import dotted_name, dotted_text, last_name, target_binds
 from lossflint.analysis.numerics import returns_cosine
 from lossflint.analysis.values import (
     ClassRef,
@@ -604,16 +604,12 @@ class Summarizer:
             for node in stmt:
                 for target in node.targets:
                     inner = target.target
-                    values = (
-                        [e.value for e in inner.elements]
-                        if isinstance(inner, cst.Tuple)
-                        else [inner]
-                    )
-                    for value in values:
-                        if (isinstance(value, cst.Name) and value.value == name) or (
-                            isinstance(value, cst.Attribute) and value.attr.value == name
-                        ):
-                            count += 1
+                    parts = inner.elements if isinstance(inner, cst.Tuple) else ()
+                    attributes = [inner, *(e.value for e in parts)]
+                    if target_binds(inner, name) or any(
+                        isinstance(a, cst.Attribute) and a.attr.value == name for a in attributes
+                    ):
+                        count += 1
         return count
 
     def _function_aliases(self) -> dict[str, tuple[str, str]]:

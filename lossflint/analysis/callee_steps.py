@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import libcst as cst
 
+from lossflint.analysis.calls import argument
+from lossflint.analysis.index import ModuleIndex
 from lossflint.analysis.loops import Loop, LoopEvent, LoopIndex
-from lossflint.analysis.walk import calls_in
+from lossflint.analysis.names import dotted_text
+from lossflint.analysis.walk import calls_in, names_in
 
 
 def stepping_call_after(index: LoopIndex, loop: Loop, event: LoopEvent) -> cst.Call | None:
@@ -21,6 +24,7 @@ def stepping_call_after(index: LoopIndex, loop: Loop, event: LoopEvent) -> cst.C
     holding = index.model.statement_of(event.node)
     if holding not in statements:
         return None
+    wrapped = _wrapped_optimizer(index.model, event.event.receiver, event.node)
     for stmt in statements[statements.index(holding) + 1 :]:
         if not isinstance(stmt, cst.SimpleStatementLine):
             continue
@@ -29,6 +33,33 @@ def stepping_call_after(index: LoopIndex, loop: Loop, event: LoopEvent) -> cst.C
             if func is None:
                 continue
             kinds = index.function_kinds(func)
-            if "step" in kinds and "sched_step" not in kinds:
+            if "step" in kinds and "sched_step" not in kinds and _reaches(call, func, wrapped):
                 return call
     return None
+
+
+def _wrapped_optimizer(model: ModuleIndex, receiver: str | None, at: cst.CSTNode) -> str | None:
+    """The optimiser a scheduler built in ``at``'s function wraps (``sched =
+    StepLR(opt_d, ...)`` → "opt_d"), when it is a plain name."""
+    if receiver is None:
+        return None
+    scope = model.enclosing(at, cst.FunctionDef)
+    for site in model.calls:
+        parent = model.parent(site.node)
+        if (
+            isinstance(parent, cst.Assign)
+            and any(dotted_text(t.target) == receiver for t in parent.targets)
+            and model.enclosing(site.node, cst.FunctionDef) is scope
+        ):
+            wrapped = argument(site.node, 0, "optimizer")
+            return dotted_text(wrapped) if wrapped is not None else None
+    return None
+
+
+def _reaches(call: cst.Call, func: cst.FunctionDef, wrapped: str | None) -> bool:
+    """The call hands the function the scheduler's optimiser (or the function
+    reads it from an enclosing scope); unknown optimiser: assumed."""
+    if wrapped is None:
+        return True
+    root = wrapped.split(".")[0]
+    return any(names_in(arg.value, root) for arg in call.args) or bool(names_in(func, root))

@@ -60,6 +60,25 @@ AUDIT_INVALID = [
 ]
 
 AUDIT_VALID = [
+    # the scheduler wraps the discriminator's optimiser; the function called
+    # after it steps only the generator's
+    """
+    import torch
+
+    def train_generator(loader, gen, opt_g):
+        for z in loader:
+            opt_g.zero_grad()
+            gen(z).mean().backward()
+            opt_g.step()
+
+    def fit(loader, gen, disc, n_epochs):
+        opt_g = torch.optim.Adam(gen.parameters())
+        opt_d = torch.optim.Adam(disc.parameters())
+        sched_d = torch.optim.lr_scheduler.StepLR(opt_d, step_size=10)
+        for epoch in range(n_epochs):
+            sched_d.step()
+            train_generator(loader, gen, opt_g)
+    """,
     # after the epoch's training; a plateau scheduler given its metric; the
     # function called after it only evaluates; the callee steps its own scheduler
     """

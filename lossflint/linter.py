@@ -365,14 +365,19 @@ def _related_site(site: RelatedSite) -> Related:
     """A place in another project module, named as the run names files
     (relative to the working folder when the project is below it)."""
     from lossflint.project.context import current
+    from lossflint.project.notebooks import split_place
 
-    filename = site.file
+    # a notebook caller's place names its cell (``churn.ipynb:cell 5``): the
+    # file is the notebook, the line is the cell's
+    file, cell = split_place(site.file)
+    message = site.message if cell is None else f"{site.message} in cell {cell}"
+    filename = file
     context = current()
     if context is not None:
-        target = context.layout.root / site.file
+        target = context.layout.root / file
         try:
             filename = Path(os.path.relpath(target)).as_posix()
         except ValueError:  # another drive
             filename = target.as_posix()
     at = Location(max(site.line, 1), max(site.column, 1))
-    return Related(site.message, at, at, filename)
+    return Related(message, at, at, filename)

@@ -740,6 +740,19 @@ GOLDEN = {
     # features.py scales the whole frame it is given and returns it; train.py
     # splits what it returned (LF601 at the fit, naming the split)
     "scaled_elsewhere": ["features.py:11:20: LF601"],
+    # a notebook is a caller too: it splits what features.py scaled whole,
+    # trains on data.py's unshuffled loader, hands softmax output to losses.py
+    # (a function, and a loss class called through its instance)
+    "notebook_caller": [
+        "data.py:18:12: LF602",
+        "features.py:11:20: LF601",
+        "losses.py:6:12: LF101",
+        "losses.py:15:16: LF101",
+    ],
+    # the notebook scales only to plot and splits the raw frame, evaluates on
+    # the loader, gives the loss logits; another runs the module (``%run``):
+    # its calls are out of sight
+    "notebook_caller_precision": [],
     # get_model(name) returns MODEL_ZOO[name](**kw): a literal key picks the
     # entry (the softmax one); the Linear one and a key from argv stay silent
     "keyed_registry": ["train.py:13:8: LF101"],
@@ -1525,3 +1538,17 @@ def test_an_engine_that_imports_no_framework_is_pinned_by_its_callers(tmp_path: 
     )
     _, found, output = _check(tmp_path, ".")
     assert found == ["engine.py:4:20: LF105"], output
+
+
+def test_a_notebook_caller_is_named_by_its_cell() -> None:
+    """Evidence from a notebook caller names the cell and the line in it,
+    as lossflint names notebook positions; JSON ``related`` points at the
+    notebook file."""
+    _, _, output = _check(PROJECTS / "notebook_caller", ".", "--output-format", "json", "-q")
+    found = {d["code"]: d for d in json.loads(output[: output.rindex("]") + 1])}
+    assert "`train_test_split` at churn.ipynb:cell 4:1" in found["LF601"]["message"]
+    assert "returned to churn.ipynb:cell 5:3, which trains on it" in found["LF602"]["message"]
+    assert "nn.Softmax at churn.ipynb:cell 5:1" in found["LF101"]["message"]
+    assert [
+        (r["filename"], r["location"]["row"], r["message"]) for r in found["LF101"]["related"]
+    ] == [("churn.ipynb", 1, "probabilities produced here in cell 5")]

@@ -276,9 +276,18 @@ def external_calls(names: list[str]) -> dict[str, list[CallRecord]] | None:
                 if path in texts.cells_only and not _loads_module(text, stem):
                     continue  # names the module otherwise (``!python convert.py --output losses.py``)
                 searched.add(path)
-                for name in wanted:
-                    if _names(text, name):
+                named = [name for name in wanted if _names(text, name)]
+                if named and not _notebook_imports(
+                    layout, path, text, target, path in texts.cells_only
+                ):
+                    # runs the module (``%run``), or imports it where its
+                    # cells cannot be read: its calls are out of sight
+                    for name in named:
                         out[name].append(CallRecord(me.rel, name, 0, 0, opaque=True))
+                elif named:
+                    read += 1
+                    for name, records in _notebook_calls(context, layout, me, path, named):
+                        out[name].extend(records)
                 continue
             if target.rel not in texts.imported(layout, path, text):
                 continue
@@ -317,6 +326,24 @@ def external_calls(names: list[str]) -> dict[str, list[CallRecord]] | None:
             if reexported:
                 targets.append((caller, depth + 1))
     return out
+
+
+def _notebook_calls(
+    context: ProjectContext, layout: Layout, me: Module, path: str, named: list[str]
+) -> Iterator[tuple[str, list[CallRecord]]]:
+    """A notebook's calls of the named functions of ``me``, as its summary
+    (its cells read as one program) records them; a name it mentions with no
+    call recorded (``%run``, a comment, a cell that does not parse) or a
+    notebook that cannot be read gets an opaque record: out of sight."""
+    caller = layout.module_for_file(path)
+    summary = context.summary(caller.rel) if isinstance(caller, Module) else None
+    for name in named:
+        listed = (
+            [r for r in summary.calls if r.file == me.rel and r.name == name]
+            if summary is not None
+            else []
+        )
+        yield name, listed or [CallRecord(me.rel, name, 0, 0, opaque=True)]
 
 
 #: how many package ``__init__`` files re-exporting a function are followed
@@ -535,11 +562,34 @@ def _files_naming(
         named = [k for k, word in words.items() if word in text and patterns[word].search(text)]
         if not named:
             continue
-        if path.endswith(".ipynb") or me.rel not in texts.imported(layout, path, text):
+        if path.endswith(".ipynb"):
+            imports = _notebook_imports(layout, path, text, me, path in texts.cells_only)
+        else:
+            imports = me.rel in texts.imported(layout, path, text)
+        if not imports:
             for key in named:
                 out[key].append(CallRecord(me.rel, key, 0, 0, opaque=True))
             continue
         yield path, named
+
+
+_RUNS_CODE = re.compile(r"%run|%load|\bexec|\brun\b")
+_MAGIC_LINE = re.compile(r"^[ \t]*[%!?]")
+
+
+def _notebook_imports(layout: Layout, path: str, text: str, me: Module, cells_only: bool) -> bool:
+    """Whether the notebook imports ``me`` and does not also run it as code
+    (``%run losses.py`` binds its names with no import the summary sees)."""
+    code = text if cells_only else _notebook_code(text.encode("utf-8", "surrogatepass"))
+    if code is None:
+        return False
+    stem = me.path.parent.name if me.is_package else me.path.stem
+    lines = code.splitlines()
+    if any(_names(line, stem) and _RUNS_CODE.search(line) for line in lines):
+        return False
+    # IPython lines are no Python: blanked, one for one
+    masked = "\n".join("" if _MAGIC_LINE.match(line) else line for line in lines)
+    return me.rel in _imported(layout, path, masked)
 
 
 def changed_elsewhere(name: str) -> bool:

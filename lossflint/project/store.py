@@ -34,7 +34,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from lossflint.project import digests
+from lossflint.project import digests, notebooks
 from lossflint.project.digests import ITEM_SEPARATOR, item_key
 from lossflint.project.exports import UNKNOWN_EXPORTS, Exports, module_exports, parse_syntax
 from lossflint.project.items import ItemPlan, item_plan, item_text
@@ -439,7 +439,13 @@ class SummaryStore:
 
         context = ProjectContext(self, module.path)
         summary = empty_summary(module.rel, parsed=False)
-        text = _decode(data) if item is None else self._item_text(module, item)
+        line_map: notebooks.LineMap | None = None
+        if item is None and notebooks.is_notebook(module.rel):
+            # a caller of the project's modules, read as the program it runs
+            found = notebooks.program(data, module.rel)
+            text, line_map = found if found is not None else (None, None)
+        else:
+            text = _decode(data) if item is None else self._item_text(module, item)
         if text is not None:
             summarizer = self._summarizer or _default_summarizer()
             with active(context):
@@ -447,6 +453,8 @@ class SummaryStore:
                     summary = summarizer(text, module, context)
                 except RecursionError:
                     summary = empty_summary(module.rel)
+            if line_map is not None:
+                summary = notebooks.relocate(summary, line_map)
         # a module read while it was still being computed (an import cycle) gave
         # nothing: what this summary knows does not depend on it
         used = {rel: digest for rel, digest in context.used.items() if rel != module.rel and digest}

@@ -740,6 +740,13 @@ GOLDEN = {
     # features.py scales the whole frame it is given and returns it; train.py
     # splits what it returned (LF601 at the fit, naming the split)
     "scaled_elsewhere": ["features.py:11:20: LF601"],
+    # model.py's factories build a Dense head on a feature map / a sequence;
+    # train.py compiles them for one label per sample: LF410 at the Dense, in
+    # model.py (train.py's findings would point at its own call)
+    "keras_head_elsewhere": ["model.py:15:9: LF410", "model.py:25:13: LF410"],
+    # a per-pixel regression, a tagger fitted on per-token tags, a factory
+    # never compiled by an importer (a notebook runs model.py with ``%run``)
+    "keras_head_elsewhere_precision": [],
     # a notebook is a caller too: it splits what features.py scaled whole,
     # trains on data.py's unshuffled loader, hands softmax output to losses.py
     # (a function, and a loss class called through its instance)
@@ -1552,3 +1559,13 @@ def test_a_notebook_caller_is_named_by_its_cell() -> None:
     assert [
         (r["filename"], r["location"]["row"], r["message"]) for r in found["LF101"]["related"]
     ] == [("churn.ipynb", 1, "probabilities produced here in cell 5")]
+
+
+def test_a_keras_head_built_elsewhere_is_reported_in_its_module() -> None:
+    """LF410 points at the factory's Dense: linting train.py alone reports
+    nothing at its own call; linting model.py alone names the compile."""
+    _, found, output = _check(PROJECTS / "keras_head_elsewhere", "train.py")
+    assert found == [], output
+    _, found, output = _check(PROJECTS / "keras_head_elsewhere", "model.py")
+    assert found == ["model.py:15:9: LF410", "model.py:25:13: LF410"], output
+    assert "compiled for classification at train.py:7" in output

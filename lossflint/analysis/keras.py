@@ -27,7 +27,7 @@ The facts are built once per file and cached on the model (``keras_facts``).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
@@ -40,7 +40,7 @@ from lossflint.analysis.keras_untrained import never_trained
 from lossflint.analysis.layer_lists import private_list
 from lossflint.analysis.names import dotted_text
 from lossflint.analysis.values import Foreign, Instance, TupleValue, common_tail
-from lossflint.project import bridge
+from lossflint.project import bridge, callers
 from lossflint.project.constants import import_literal
 from lossflint.project.context import current as project_context
 from lossflint.project.summary import (
@@ -79,6 +79,8 @@ class KLayer:
     inner: KLayer | None = None  # wrapped layer of Bidirectional/TimeDistributed
     #: ``Softmax(axis=...)`` that is not the last axis
     other_axis: bool = False
+    #: built in another module (``node`` is the call here that got it)
+    far: bool = False
 
     def label(self) -> str:
         return self.name
@@ -290,6 +292,18 @@ class LossUse:
     compile: CompileFact | None = None
 
 
+@dataclass(frozen=True)
+class CompiledElsewhere:
+    """A model a factory of this module returns, compiled by a caller in
+    another module: its layers, the loss, whether the labels it is fitted on
+    are one per sample, and where the call is (``train.py:12``)."""
+
+    layers: tuple[KLayer | None, ...]
+    loss: str
+    per_sample: bool
+    where: str
+
+
 @dataclass(eq=False)
 class ModelInput:
     """A model called on raw images in a custom training step (inside a
@@ -366,6 +380,33 @@ class KerasFacts(Interpreter[Any]):
 
     def value(self, expr: cst.BaseExpression) -> Any:
         return self.values.get(expr)
+
+    def returned_model(self, func: cst.FunctionDef) -> KModel | None:
+        """The model a function of this module builds and returns (a factory)."""
+        found = self._function_returns(func)
+        return found if isinstance(found, KModel) else None
+
+    def compiled_by_callers(
+        self, worth: Callable[[tuple[KLayer | None, ...]], bool]
+    ) -> Iterator[CompiledElsewhere]:
+        """The models this module's factories build (those ``worth`` a look)
+        as callers in other modules compile them (``CallRecord.compiled``)."""
+        factories: dict[str, KModel] = {}
+        for node in self.model.module.body:
+            if isinstance(node, cst.FunctionDef):
+                built = self.returned_model(node)
+                if built is not None and worth(built.layers):
+                    factories[node.name.value] = built
+        records = callers.external_calls(sorted(factories)) if factories else None
+        for name, found in (records or {}).items():
+            for record in found:
+                if not record.opaque and record.compiled:
+                    yield CompiledElsewhere(
+                        factories[name].layers,
+                        record.compiled,
+                        record.compiled_per_sample,
+                        record.compiled_at,
+                    )
 
     def output_activation(self, expr: cst.BaseExpression) -> tuple[str, KModel] | None:
         """The final activation of the Keras model whose output ``expr`` holds
@@ -613,6 +654,7 @@ class KerasFacts(Interpreter[Any]):
                     layer.activation,
                     return_sequences=layer.return_sequences,
                     other_axis=layer.other_axis,
+                    far=True,
                 )
                 if layer is not None
                 else None
@@ -1512,6 +1554,29 @@ def images_of(value: Any) -> Images | None:
 def keras_facts(model: ModuleIndex) -> KerasFacts:
     """The Keras facts of ``model``, built on first use and kept on the model."""
     return model.analysis(KerasFacts)
+
+
+def compiled_calls(model: ModuleIndex) -> dict[cst.Call, tuple[str, bool, cst.Call]]:
+    """For the module's summary: the calls of another module's model factory
+    (``build_model()``) whose model a ``compile`` here gives a classification
+    loss, with that loss and whether the labels it is then fitted on are one
+    per sample, and the compile. The factory's module reports a head it
+    builds wrongly for it (LF410 points at the ``Dense``, in that module)."""
+    if not any(True for _ in model.method_calls("compile")):
+        return {}
+    facts = keras_facts(model)
+    if not facts.relevant:
+        return {}
+    found: dict[cst.Call, tuple[str, bool, cst.Call]] = {}
+    for use in facts.loss_uses():
+        node = use.model.node if use.model is not None else None
+        if use.compile is None or not isinstance(node, cst.Call):
+            continue
+        if use.loss.name in apis.CE_LOSSES and node not in found:
+            labels = use.labels
+            per_sample = isinstance(labels, Labels) and labels.per_sample
+            found[node] = (use.loss.name, per_sample, use.compile.call)
+    return found
 
 
 def forget_changed(

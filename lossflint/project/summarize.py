@@ -645,6 +645,7 @@ class Summarizer:
         no_grad = self._gradients.reach(call) is Reach.NO
         trained = self._training_returns.get(call, ())
         split, split_node = self._split_returns.get(call, ((), None))
+        compiled, per_sample, compile_call = self._compiled_returns.get(call, ("", False, None))
         return CallRecord(
             ref.file,
             ref.name,
@@ -658,7 +659,16 @@ class Summarizer:
             trained_at=f"{self.rel}:{self._position(call)[0]}" if trained else "",
             split=split,
             split_at=f"{self.rel}:{self._position(split_node)[0]}" if split_node else "",
+            compiled=compiled,
+            compiled_per_sample=per_sample,
+            compiled_at=f"{self.rel}:{self._position(compile_call)[0]}" if compile_call else "",
         )
+
+    @cached_property
+    def _compiled_returns(self) -> dict[cst.Call, tuple[str, bool, cst.Call]]:
+        from lossflint.analysis.keras import compiled_calls
+
+        return compiled_calls(self.model)
 
     @cached_property
     def _split_returns(self) -> dict[cst.Call, tuple[tuple[str, ...], cst.Call]]:

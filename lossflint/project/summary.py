@@ -30,7 +30,7 @@ from functools import cache
 from typing import Any, Union
 
 #: changes whenever the shape of a summary changes (old cache entries are misses)
-SUMMARY_FORMAT = 12
+SUMMARY_FORMAT = 13
 #: nothing real nests deeper; more is damage (or an attack on the decoder)
 MAX_DEPTH = 64
 
@@ -342,6 +342,14 @@ class CallRecord:
     split: tuple[str, ...] = ()
     #: where that split is (``prep.py:31``)
     split_at: str = ""
+    #: the Keras classification loss a ``compile`` here gives the model the
+    #: call returns (``categorical_crossentropy``): a head of that model the
+    #: callee builds wrongly for it is reported there (LF410)
+    compiled: str = ""
+    #: whether the labels that model is then fitted on are one per sample
+    compiled_per_sample: bool = False
+    #: where that compile is (``train.py:27``)
+    compiled_at: str = ""
 
 
 @dataclass(frozen=True)

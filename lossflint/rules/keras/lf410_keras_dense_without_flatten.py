@@ -36,6 +36,9 @@ follows a layer whose output keeps extra axes (`Conv1D/2D/3D`, `*Pooling1D/2D/3D
 or a recurrent layer with `return_sequences=True` when the labels are one per
 sample) with no `Flatten`, `GlobalAveragePooling*`/`GlobalMaxPooling*` or
 `Reshape` between, and the model is trained with a classification loss.
+A model built by a factory of another module (`build_model()` in
+`model.py`, compiled in `train.py`) is reported in the factory's module, at
+its `Dense`: that module knows the compile from its callers.
 """
     why = """
 `Dense` acts on the last axis only: after `Conv2D` the model outputs a
@@ -177,38 +180,77 @@ is silently computed per pixel / per time step against broadcast labels.
         for use in facts.loss_uses():
             if use.model is None or use.loss.name not in apis.CE_LOSSES:
                 continue
-            layers = use.model.layers
-            index = len(layers)
-            first_dense: K.KLayer | None = None
-            while index > 0:
-                layer = layers[index - 1]
-                if layer is None:
-                    break
-                if layer.name == "Dense":
-                    first_dense = layer
-                elif layer.name not in apis.HEAD_BETWEEN:
-                    break
-                index -= 1
-            if first_dense is None or index == 0:
-                continue
-            prev = layers[index - 1]
-            if prev is None:
-                continue
             labels = use.labels
             per_sample = isinstance(labels, K.Labels) and labels.per_sample
-            recurrent = (prev.name in apis.RECURRENT or prev.name == "Bidirectional") and (
-                prev.return_sequences
-            )
-            if not (prev.name in apis.KEEPS_AXES or (recurrent and per_sample)):
+            found = _bad_head(use.model.layers, per_sample)
+            # a head built in another module is reported there, at its Dense
+            # (that module's factory knows this compile from its callers)
+            if found is None or found[0].far or found[0].node in seen:
                 continue
-            if first_dense.node in seen:
+            seen.add(found[0].node)
+            yield _finding(model, *found)
+        yield from self._compiled_elsewhere(model, facts, seen)
+
+    def _compiled_elsewhere(
+        self, model: SemanticModel, facts: K.KerasFacts, seen: set[cst.CSTNode]
+    ) -> Iterator[Finding]:
+        """A factory here (``def build_model(): ... return model``) whose
+        model a caller in another module compiles with a classification loss."""
+        # the callers are searched only for a head that could be wrong
+        worth = lambda layers: _bad_head(layers, per_sample=True) is not None  # noqa: E731
+        for use in facts.compiled_by_callers(worth):
+            if use.loss not in apis.CE_LOSSES:
                 continue
-            seen.add(first_dense.node)
-            what = "a sequence" if recurrent else "a feature map"
-            yield Finding(
-                first_dense.node,
-                f"`Dense` on {what} ({layer_evidence(model, prev)}) acts on the last axis "
-                "only: the model's output keeps the extra axes and does not match one label "
-                "per sample; add `Flatten()` or a global pooling layer before it",
-                related=(RelatedNode("the layer with extra axes", prev.node),),
-            )
+            bad = _bad_head(use.layers, use.per_sample)
+            if bad is None or bad[0].far or bad[0].node in seen:
+                continue
+            seen.add(bad[0].node)
+            yield _finding(model, *bad, compiled_at=use.where)
+
+
+KModelHead = tuple["K.KLayer | None", ...]
+
+
+def _bad_head(layers: KModelHead, per_sample: bool) -> tuple[K.KLayer, K.KLayer, bool] | None:
+    """The first Dense of the output head and the layer before it, when that
+    layer keeps extra axes (and whether it is a sequence); None otherwise."""
+    index = len(layers)
+    first_dense: K.KLayer | None = None
+    while index > 0:
+        layer = layers[index - 1]
+        if layer is None:
+            break
+        if layer.name == "Dense":
+            first_dense = layer
+        elif layer.name not in apis.HEAD_BETWEEN:
+            break
+        index -= 1
+    if first_dense is None or index == 0:
+        return None
+    prev = layers[index - 1]
+    if prev is None:
+        return None
+    recurrent = (prev.name in apis.RECURRENT or prev.name == "Bidirectional") and (
+        prev.return_sequences
+    )
+    if not (prev.name in apis.KEEPS_AXES or (recurrent and per_sample)):
+        return None
+    return first_dense, prev, recurrent
+
+
+def _finding(
+    model: SemanticModel,
+    first_dense: K.KLayer,
+    prev: K.KLayer,
+    recurrent: bool,
+    compiled_at: str = "",
+) -> Finding:
+    what = "a sequence" if recurrent else "a feature map"
+    trained = f" (the model is compiled for classification at {compiled_at})" if compiled_at else ""
+    return Finding(
+        first_dense.node,
+        f"`Dense` on {what} ({layer_evidence(model, prev)}) acts on the last axis "
+        f"only{trained}: the model's output keeps the extra axes and does not match one "
+        "label per sample; add `Flatten()` or a global pooling layer before it",
+        related=(RelatedNode("the layer with extra axes", prev.node),),
+    )

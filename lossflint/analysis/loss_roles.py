@@ -31,7 +31,8 @@ from lossflint.analysis.apis import Kind
 from lossflint.analysis.calls import argument
 from lossflint.analysis.keras import KLoss, KTensor, Labels, keras_facts
 from lossflint.analysis.kinds import kinds_of
-from lossflint.analysis.names import dotted_text
+from lossflint.analysis.names import dotted_text, literal_item
+from lossflint.analysis.reaching import reaching_assignment
 from lossflint.analysis.values import Tensor
 
 if TYPE_CHECKING:
@@ -64,9 +65,10 @@ def _find(model: ModuleIndex) -> list[SwappedLoss]:
         if first is None or second is None:
             continue
         a, b = kinds.value_of(first), kinds.value_of(second)
-        if not (isinstance(a, Tensor) and isinstance(b, Tensor)):
+        if not isinstance(b, Tensor) or b.kind not in _OUTPUT_KINDS:
             continue
-        if a.kind in _LABEL_KINDS and b.kind in _OUTPUT_KINDS:
+        known = a.kind if isinstance(a, Tensor) else None
+        if known in _LABEL_KINDS or (known is None and _labels_by_key(model, first)):
             found.append(
                 SwappedLoss(loss.node, first, second, "torch", apis.short_loss(loss.functional))
             )
@@ -93,6 +95,40 @@ def _find(model: ModuleIndex) -> list[SwappedLoss]:
         ):
             found.append(SwappedLoss(call, first, second, "keras", name))
     return found
+
+
+#: the keys a batch (a dict, a namedtuple, a torchtext batch) keeps its labels under
+_LABEL_KEYS = frozenset({"labels", "label", "targets", "target", "y"})
+#: methods that move or cast a tensor and keep what it holds
+_KEEPING_METHODS = frozenset(
+    {"to", "cuda", "cpu", "float", "long", "int", "double", "half", "squeeze", "unsqueeze", "view"}
+)
+
+
+def _labels_by_key(model: ModuleIndex, expr: cst.BaseExpression, depth: int = 0) -> bool:
+    """``batch["labels"]`` / ``batch.label`` (moved or cast: ``.to(device)``,
+    ``.float()``), directly or through the assignment that surely reaches a
+    name: what a batch holds under its labels' key (a role whose kind is
+    unknown)."""
+    if depth > 4:
+        return False
+    if isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute):
+        if expr.func.attr.value in _KEEPING_METHODS:
+            return _labels_by_key(model, expr.func.value, depth + 1)
+        return False
+    found = literal_item(expr)
+    if found is not None:
+        return found[1] in _LABEL_KEYS
+    if (
+        isinstance(expr, cst.Attribute)
+        and isinstance(expr.value, cst.Name)
+        and expr.value.value != "self"
+    ):
+        return expr.attr.value in _LABEL_KEYS
+    if isinstance(expr, cst.Name):
+        value = reaching_assignment(model, expr)
+        return value is not None and _labels_by_key(model, value, depth + 1)
+    return False
 
 
 def _ordered_metric(model: ModuleIndex, call: cst.Call) -> str | None:

@@ -1,4 +1,4 @@
-"""LF604 examples found by the held-out measurements (session 10)."""
+"""LF604 examples found by the held-out measurements (sessions 10 and 12)."""
 
 from __future__ import annotations
 
@@ -26,12 +26,64 @@ class Clf(keras.Model):
         return {{"acc": self.val_acc.result()}}
 """
 
+#: an evaluation over batches of a dict data set (HF style): the labels are
+#: known by their key only
+_DICT_BATCH = """
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+head = nn.Linear(768, 6)
+
+def evaluate(loader):
+    total = 0.0
+    with torch.no_grad():
+        for batch in loader:
+            labels = batch["labels"].to("cuda")
+            logits = head(batch["features"])
+            total += {call}.item(){marker}
+    return total
+"""
+
 AUDIT_INVALID = [
+    # ``batch["labels"]`` first, the model's logits second (H13 p08)
+    Invalid(
+        _DICT_BATCH.format(
+            call="F.binary_cross_entropy_with_logits(labels, logits)",
+            marker="  # error: LF604 at `F.binary_cross_entropy_with_logits(`",
+        )
+    ),
+    # a torchtext / PyG batch's labels attribute
+    Invalid(
+        """
+        import torch.nn as nn
+        import torch.nn.functional as F
+        net = nn.Linear(16, 4)
+        def train(loader, opt):
+            for data in loader:
+                loss = F.nll_loss(data.y, F.log_softmax(net(data.x), dim=1))  # error: LF604 at `F.nll_loss(`
+                loss.backward()
+                opt.step()
+        """
+    ),
     # the metric kept on the model, updated (y_pred, y_true) (H12 p11)
     Invalid(_TEST_STEP.format(args="probs, y", marker="  # error: LF604 at `self.val_acc`")),
 ]
 
 AUDIT_VALID = [
+    # the same batch in PyTorch's order
+    _DICT_BATCH.format(call="F.binary_cross_entropy_with_logits(logits, labels)", marker=""),
+    # ``labels`` is rebound on one branch: which value reaches the loss is not sure
+    """
+    import torch.nn as nn
+    import torch.nn.functional as F
+    head = nn.Linear(8, 3)
+    def step(batch, teacher_probs, distill):
+        labels = batch["labels"]
+        if distill:
+            labels = teacher_probs
+        return F.cross_entropy(head(batch["x"]), labels)
+    """,
     # ... in Keras's order
     _TEST_STEP.format(args="y, probs", marker=""),
 ]

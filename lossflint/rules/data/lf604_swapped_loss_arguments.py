@@ -27,8 +27,9 @@ class SwappedLossArguments(Rule):
     what = """
 Flags a loss call whose two arguments are in each other's place. PyTorch losses
 take `(input, target)`: flagged when the first argument holds labels (class
-indices from `argmax`/`.long()`/`randint`, or `one_hot` values) and the second a
-layer's or model's output. Keras losses and metrics take `(y_true, y_pred)`:
+indices from `argmax`/`.long()`/`randint`, `one_hot` values, or a batch's labels
+by their key: `batch["labels"]`, `data.y`) and the second a layer's or model's
+output. Keras losses and metrics take `(y_true, y_pred)`:
 flagged when the first is `model(x)` and the second the labels of a
 `keras.datasets` loader (or their `to_categorical`), and in a custom
 `train_step(self, data)` / `test_step` of a `keras.Model` subclass when the first

@@ -747,6 +747,10 @@ GOLDEN = {
     # a per-pixel regression, a tagger fitted on per-token tags, a factory
     # never compiled by an importer (a notebook runs model.py with ``%run``)
     "keras_head_elsewhere_precision": [],
+    # scheduler.step() at the top of the epoch, then engine.train_one_epoch(...)
+    # (its own batch loop steps the optimiser it is handed): LF310; silent in
+    # train_ok.py: step(epoch), another optimiser's scheduler, the right order
+    "scheduler_before_engine": ["train.py:12:5: LF310"],
     # a notebook is a caller too: it splits what features.py scaled whole,
     # trains on data.py's unshuffled loader, hands softmax output to losses.py
     # (a function, and a loss class called through its instance)

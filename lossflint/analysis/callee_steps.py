@@ -1,5 +1,5 @@
-"""An optimiser step a loop reaches through a same-file function that runs a
-batch loop of its own (``for epoch in ...: scheduler.step();
+"""An optimiser step a loop reaches through a function (of this file or
+another module) that runs a batch loop of its own (``for epoch in ...: scheduler.step();
 train_epoch(loader, model, optimizer)``): its events are not inlined at the
 call (they may run any number of times), yet the call steps the optimiser
 after what comes before it in the loop body (LF310)."""
@@ -31,6 +31,11 @@ def stepping_call_after(index: LoopIndex, loop: Loop, event: LoopEvent) -> cst.C
         for call in calls_in(stmt):
             func = index.resolve_function(call)
             if func is None:
+                # a function of another module: the events its summary lists,
+                # inlined at the call (``engine.train_one_epoch(...)``)
+                kinds = {e.kind for e in loop.events if e.event.far and e.node is call}
+                if "step" in kinds and "sched_step" not in kinds and _hands(call, wrapped):
+                    return call
                 continue
             kinds = index.function_kinds(func)
             if "step" in kinds and "sched_step" not in kinds and _reaches(call, func, wrapped):
@@ -61,5 +66,15 @@ def _reaches(call: cst.Call, func: cst.FunctionDef, wrapped: str | None) -> bool
     reads it from an enclosing scope); unknown optimiser: assumed."""
     if wrapped is None:
         return True
+    return _hands(call, wrapped) or bool(names_in(func, wrapped.split(".")[0]))
+
+
+def _hands(call: cst.Call, wrapped: str | None) -> bool:
+    """The call is given the scheduler's optimiser (or a holder of it:
+    ``trainer``); unknown optimiser: assumed."""
+    if wrapped is None:
+        return True
     root = wrapped.split(".")[0]
-    return any(names_in(arg.value, root) for arg in call.args) or bool(names_in(func, root))
+    return any(names_in(arg.value, root) for arg in call.args) or bool(
+        isinstance(call.func, cst.Attribute) and names_in(call.func.value, root)
+    )

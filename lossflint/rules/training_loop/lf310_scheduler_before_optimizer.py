@@ -41,8 +41,9 @@ class SchedulerBeforeOptimizer(Rule):
     what = """
 Flags an lr scheduler's `step()` that runs unconditionally in a loop before the first
 optimiser `step()` of that loop: in the same iteration (per-batch schedules), or at
-the top of an epoch loop whose batch loop steps the optimiser (also when a same-file
-function called after it runs that batch loop). A scheduler `step(x)`
+the top of an epoch loop whose batch loop steps the optimiser (also when a function
+called after it runs that batch loop: of this file, or of another module handed the
+optimiser the scheduler wraps, `engine.train_one_epoch(model, loader, optimizer)`). A scheduler `step(x)`
 with an argument (ReduceLROnPlateau's metric, an epoch number) is not reported.
 A function whose body is one training iteration (an ignite `train_step`) counts as
 such a loop.
@@ -282,10 +283,11 @@ step decay), and PyTorch warns: "Detected call of `lr_scheduler.step()` before
                     "is skipped (PyTorch warns); step the scheduler after the optimizer",
                     related=(related,),
                 )
-        # an epoch loop stepping the scheduler, then a same-file function
-        # that runs the batch loop (``train_epoch(...)``)
+        # an epoch loop stepping the scheduler, then a function that runs the
+        # batch loop (``train_epoch(...)``, of this file or another module)
         for loop in index.loops:
-            if loop.of("step"):
+            own = own_iteration(loop)
+            if own is not None and own.of("step"):
                 continue
             for sched in loop.of("sched_step"):
                 if not sched.direct or sched.event.closure or id(written(sched)) in reported:

@@ -751,6 +751,9 @@ GOLDEN = {
     # (its own batch loop steps the optimiser it is handed): LF310; silent in
     # train_ok.py: step(epoch), another optimiser's scheduler, the right order
     "scheduler_before_engine": ["train.py:12:5: LF310"],
+    # ``from evaluate import evaluate``: a dim-0 softmax of the model train.py
+    # hands evaluate() (its calls stay known)
+    "same_name_module": ["evaluate.py:10:17: LF605"],
     # a notebook is a caller too: it splits what features.py scaled whole,
     # trains on data.py's unshuffled loader, hands softmax output to losses.py
     # (a function, and a loss class called through its instance)
@@ -1573,3 +1576,19 @@ def test_a_keras_head_built_elsewhere_is_reported_in_its_module() -> None:
     _, found, output = _check(PROJECTS / "keras_head_elsewhere", "model.py")
     assert found == ["model.py:15:9: LF410", "model.py:25:13: LF410"], output
     assert "compiled for classification at train.py:7" in output
+
+
+def test_a_module_named_like_its_function_is_no_other_use_of_it() -> None:
+    """``from evaluate import evaluate``: the module's name in the import is
+    no mention of the function; its calls stay known (not opaque)."""
+    from lossflint.project.driver import ProjectSession
+
+    folder = PROJECTS / "same_name_module"
+    session = ProjectSession.for_files([folder / "train.py"])
+    with session.linting(folder / "train.py") as ctx:
+        assert ctx is not None
+        summary = ctx.summary("train.py")
+        assert summary is not None
+        assert [(r.name, r.opaque) for r in summary.calls if r.name == "evaluate"] == [
+            ("evaluate", False)
+        ]

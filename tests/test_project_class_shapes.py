@@ -178,3 +178,42 @@ def test_calls_through_an_instance_beyond_the_listed_ones_make_its_callers_unkno
     # the calls listed, and one opaque record for those that were not
     assert len(records) == MAX_CALL_RECORDS + 1
     assert records[-1].opaque
+
+
+def test_plain_methods_by_syntax() -> None:
+    """A method defined once in the body, bound no other way, is a plain
+    method; a property with a setter, a rebound name, an attribute of the
+    same name set anywhere, a ``def`` under an ``if`` are not."""
+    cls = ast.parse(
+        "class T:\n"
+        "    def fit(self): pass\n"
+        "    @property\n"
+        "    def lr(self): return 1\n"
+        "    @lr.setter\n"
+        "    def lr(self, v): pass\n"
+        "    def step(self): pass\n"
+        "    step = staticmethod(step)\n"
+        "    def head(self): pass\n"
+        "    def __init__(self):\n"
+        "        self.head = None\n"
+        "    if FAST:\n"
+        "        def run(self): pass\n"
+        "    def run(self): pass\n"
+    ).body[0]
+    assert isinstance(cls, ast.ClassDef)
+    assert class_shape(cls).methods == {"fit", "__init__"}
+
+
+def test_a_plain_method_along_the_bases_is_named_without_a_summary(project: Path) -> None:
+    """``net.probs`` runs ``Base.probs`` (another module): the classes'
+    syntax says so; an attribute set anywhere along the bases would be read
+    first, so then the summaries answer."""
+    session = ProjectSession.for_files([project / "train.py"])
+    with session.linting(project / "train.py") as ctx:
+        assert ctx is not None
+        net = SInstance("models/net.py", "Net")
+        assert ctx.method_owner(net, "probs") == ("models/base.py", "Base")
+        assert ctx.method_owner(net, "forward") == ("models/net.py", "Net")
+        assert ctx.method_owner(net, "head") is None  # set by Base.__init__
+        assert ctx.method_owner(SInstance("models/net.py", "Unknown"), "probs") is None
+        assert session.store.computed == []

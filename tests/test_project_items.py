@@ -163,11 +163,12 @@ def test_item_summaries_answer_and_record_their_own_dependency(tmp_path: Path) -
         forward = ctx.method_summary(net, "forward")
         assert forward is not None and forward.returns.kind == "PROBS"  # type: ignore[attr-defined]
         assert ctx.function_summary(SFunction("models/net.py", "head")) is not None
-    # two item summaries, no summary of the whole module
-    assert session.store.computed == ["models/net.py::Net", "models/net.py::head"]
+    # two item summaries (the method's own: the class with what forward
+    # needs of it), no summary of the whole module
+    assert session.store.computed == ["models/net.py::Net.forward", "models/net.py::head"]
     deps = session.deps(ctx)
     uses = digests.parse(deps["models/net.py"])
-    assert uses is not None and set(uses.items) == {"Net", "head"} and not uses.summary
+    assert uses is not None and set(uses.items) == {"Net.forward", "head"} and not uses.summary
     # another run: from the cache, nothing computed
     again = ProjectSession.for_files([tmp_path / "train.py"], folder)
     assert again.still_valid(deps) and again.store.computed == []
@@ -262,3 +263,91 @@ def test_the_whole_summary_answers_once_item_texts_would_cost_more(tmp_path: Pat
     assert "models/net.py" in store.computed
     # and with the whole summary at hand, it answers for every item
     assert store.get_item(module, "cached") == (store.get(module), False)
+
+
+TRAINER = (
+    '''import torch
+import torch.nn as nn
+from torch.nn import functional as F
+
+LR = 0.1
+
+
+def make_head(width):
+    return nn.Linear(width, 10)
+
+
+def unused_helper():
+    return nn.Softmax(dim=1)
+
+
+class Trainer:
+    """A trainer."""
+
+    default_epochs = 3
+
+    def __init__(self, model):
+        self.model = model
+        self.head = make_head(8)
+
+    @property
+    def device(self):
+        return next(self.model.parameters()).device
+
+    def predict(self, x):
+        return self.head(self.features(x.to(self.device)))
+
+    def features(self, x):
+        return F.relu(self.model(x))
+
+    def swap_head(self):
+        self.head = unused_helper()
+
+    def log(self, value):
+        print(value, LR)
+
+    def save(self, path):
+        torch.save(self.model.state_dict(), path)
+'''
+    + FILLER
+)
+
+
+def test_a_method_item_keeps_what_the_method_needs_of_its_class() -> None:
+    """``Trainer.predict``: its class's header and attributes, ``__init__``,
+    the methods it names (``features``, the ``device`` property) and every
+    method that assigns an attribute it reads (``swap_head`` rebinds
+    ``self.head``: the analysis joins it), with the module-level names those
+    read; ``log`` and ``save`` are blanked, and so is what only they read."""
+    plan = items.item_plan(TRAINER)
+    assert plan is not None
+    text = items.item_text(plan, "Trainer.predict")
+    assert text is not None and text.count("\n") == TRAINER.count("\n")
+    kept = text.splitlines()
+    for needed in ("def __init__", "def device", "def predict", "def features", "def swap_head"):
+        assert any(needed in line for line in kept), needed
+    for dropped in ("def log", "def save", "print(value, LR)", "LR = 0.1", "unrelated_0"):
+        assert not any(dropped in line for line in kept), dropped
+    assert "def make_head(width):" in text and "def unused_helper():" in text
+    assert "default_epochs = 3" in text
+
+
+def test_no_method_item_for_what_the_class_does_not_define() -> None:
+    plan = items.item_plan(TRAINER)
+    assert plan is not None
+    assert items.item_text(plan, "Trainer.fit") is None
+    assert items.item_text(plan, "make_head.x") is None
+
+
+def test_a_method_item_answers_as_the_class_does(tmp_path: Path) -> None:
+    """The method's summary from its item equals the one the whole module
+    gives (``features`` returns relu output; ``predict`` the head's)."""
+    write(tmp_path, {"pyproject.toml": "", "engine.py": TRAINER, "train.py": "import engine\n"})
+    session = ProjectSession.for_files([tmp_path / "train.py"], None)
+    with session.linting(tmp_path / "train.py") as ctx:
+        assert ctx is not None
+        trainer = SClass("engine.py", "Trainer")
+        from_item = ctx.method_summary(trainer, "predict")
+        assert session.store.computed == ["engine.py::Trainer.predict"]
+        whole = ctx.summary("engine.py")
+        assert whole is not None and from_item == whole.functions["Trainer.predict"]

@@ -113,6 +113,12 @@ def attribute(value: SValue, name: str, context: ProjectContext | None = None) -
         return context.module_attr(value, name)
     if isinstance(value, (SInstance, SClass)) and not context.may_have_member(value, name):
         return None
+    if isinstance(value, (SInstance, SClass)):
+        # a plain method, by the classes' syntax: no summary of the (often
+        # big) classes along the bases is needed to name it
+        defined_in = context.method_owner(value, name)
+        if defined_in is not None:
+            return SFunction(defined_in[0], f"{defined_in[1]}.{name}")
     if isinstance(value, SInstance):
         cls = context.class_summary(value)
         if cls is not None and name in cls.attrs:

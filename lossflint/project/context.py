@@ -59,7 +59,9 @@ class SummarySource(Protocol):
 
     def get(self, module: Module) -> SummaryEntry | None: ...
 
-    def get_item(self, module: Module, item: str) -> tuple[SummaryEntry | None, bool]: ...
+    def get_item(
+        self, module: Module, item: str, whole: bool = True
+    ) -> tuple[SummaryEntry | None, bool]: ...
 
     def by_rel(self, rel: str) -> SummaryEntry | None: ...
 
@@ -197,6 +199,56 @@ class ProjectContext:
                 if found is not None:
                     todo.append(found)  # type: ignore[arg-type]
         return False
+
+    def method_owner(self, ref: SValue, name: str) -> tuple[str, str] | None:
+        """The class (module, name) whose ``def name`` an attribute ``name`` of
+        the project class ``ref`` (or of an instance of it) runs, by the
+        classes' syntax alone: the first class along the project bases (in
+        the order :meth:`method_summary` looks) that defines it as a plain
+        method, when no class along them binds the name otherwise (an
+        attribute set anywhere in them would be read first). None when the
+        syntax cannot tell: then the summaries answer."""
+        ref = self.resolve(ref)
+        if not isinstance(ref, (SClass, SInstance)):
+            return None
+        todo: list[tuple[str, str]] = [(ref.file, ref.name)]
+        seen: set[tuple[str, str]] = set()
+        owner: tuple[str, str] | None = None
+        while todo:
+            key = todo.pop(0)
+            if key in seen:
+                continue
+            if len(seen) >= MAX_ALIAS_HOPS:
+                return None
+            seen.add(key)
+            module = self.store.module(key[0])
+            if module is None:
+                return None
+            exports = self.store.exports(module)
+            shape = exports.classes.get(key[1])
+            if shape is None or exports.everything_full:
+                return None
+            self._use_exports(key[0], exports)
+            if name in shape.names:
+                if name not in shape.methods:
+                    return None  # set as an attribute, or defined some other way
+                owner = owner or key
+            for base in shape.bases:
+                found = self._base_class(key[0], exports, base)
+                if found is True:
+                    return None
+                if found is not None:
+                    todo.append(found)  # type: ignore[arg-type]
+        return owner
+
+    def _binds(self, ref: SClass | SInstance, name: str) -> bool:
+        """Whether the class's own body may bind ``name`` (its syntax)."""
+        module = self.store.module(ref.file)
+        if module is None:
+            return False
+        exports = self.store.exports(module)
+        shape = exports.classes.get(ref.name)
+        return shape is not None and name in shape.names
 
     def _base_class(
         self, rel: str, exports: Exports, base: str | None
@@ -349,8 +401,30 @@ class ProjectContext:
         return entry.summary
 
     def function_summary(self, ref: SFunction) -> FunctionSummary | None:
+        if ref.name.count(".") == 1:
+            # a method: its own item (the class with what the method needs of
+            # it), when its module has one; else the class's
+            found = self._method_item(ref.file, ref.name)
+            if found is not None:
+                return found.functions.get(ref.name)
         summary = self.item_summary(ref.file, ref.name.split(".", 1)[0])
         return summary.functions.get(ref.name) if summary is not None else None
+
+    def _method_item(self, rel: str, item: str) -> ModuleSummary | None:
+        """The summary of the method item ``Class.method`` of ``rel``
+        (:func:`~lossflint.project.items.item_text`); None when there is none
+        (a small module, a method the class does not define, an item that
+        would keep most of the module): then the class answers."""
+        module = self.store.module(rel)
+        if module is None:
+            return None
+        entry, of_item = self.store.get_item(module, item, whole=False)
+        if not of_item:
+            return None
+        self._use_item(rel, item, entry)
+        if entry is None or not entry.summary.parsed:
+            return None
+        return entry.summary
 
     def class_summary(self, ref: SClass | SInstance) -> ClassSummary | None:
         summary = self.item_summary(ref.file, ref.name)
@@ -370,6 +444,11 @@ class ProjectContext:
             if key in seen:
                 continue
             seen.add(key)
+            if self._binds(current, method):
+                # defined in this class's body: its method item, when it has one
+                found = self._method_item(current.file, f"{current.name}.{method}")
+                if found is not None:
+                    return found.functions.get(f"{current.name}.{method}")
             cls = self.class_summary(current)
             if cls is None:
                 continue

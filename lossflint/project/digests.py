@@ -71,7 +71,7 @@ def parse(digest: str) -> Uses | None:
                 out.summary = value
             elif key == "x":
                 out.exports = value
-            elif key.startswith("i.") and key[2:].isidentifier():
+            elif key.startswith("i.") and all(p.isidentifier() for p in key[2:].split(".")):
                 out.items[key[2:]] = value
             else:
                 return None

@@ -101,6 +101,9 @@ class ClassShape:
 
     names: frozenset[str]
     bases: tuple[str | None, ...]
+    #: the methods its body defines directly (``def fit(self, ...)``) whose
+    #: name nothing sets as an attribute (``self.fit = ...``, ``fit = x``)
+    methods: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -203,7 +206,9 @@ def module_exports(
                 sorted(full),
                 star,
                 sorted((k, repr(v)) for k, v in constants.items()),
-                sorted((k, sorted(v.names), v.bases) for k, v in classes.items()),
+                sorted(
+                    (k, sorted(v.names), v.bases, sorted(v.methods)) for k, v in classes.items()
+                ),
             )
         ).encode()
     ).hexdigest()
@@ -212,6 +217,8 @@ def module_exports(
 
 def class_shape(cls: ast.ClassDef) -> ClassShape:
     names: set[str] = set()
+    #: what is bound otherwise than by a ``def``/``class`` statement
+    assigned: set[str] = set()
     # the class body's own bindings (a method's locals are not attributes)
     todo: list[ast.AST] = list(cls.body)
     while todo:
@@ -221,20 +228,42 @@ def class_shape(cls: ast.ClassDef) -> ClassShape:
             names.add(node.name)  # type: ignore[attr-defined]
             continue
         if kind is ast.Name and not isinstance(node.ctx, ast.Load):  # type: ignore[attr-defined]
-            names.add(node.id)  # type: ignore[attr-defined]
+            assigned.add(node.id)  # type: ignore[attr-defined]
         elif kind is ast.alias:
-            names.add((node.asname or node.name).split(".")[0])  # type: ignore[attr-defined]
+            assigned.add((node.asname or node.name).split(".")[0])  # type: ignore[attr-defined]
         todo.extend(ast.iter_child_nodes(node))
     # what any code of it may set on an object (``self.head = ...``,
     # ``setattr(self, "head", ...)``)
     for node in ast.walk(cls):
         if type(node) is ast.Attribute and not isinstance(node.ctx, ast.Load):  # type: ignore[attr-defined]
-            names.add(node.attr)  # type: ignore[attr-defined]
+            assigned.add(node.attr)  # type: ignore[attr-defined]
         elif type(node) is ast.Call and len(node.args) >= 2:  # type: ignore[attr-defined]
             key = node.args[1]  # type: ignore[attr-defined]
             if isinstance(key, ast.Constant) and isinstance(key.value, str):
-                names.add(key.value)
-    return ClassShape(frozenset(names), tuple(_dotted(base) for base in cls.bases))
+                assigned.add(key.value)
+    names |= assigned
+    # a method defined once, directly in the body, that nothing else binds
+    # (not a property with a setter, a redefinition, ``fit = wrap(fit)``)
+    direct = [s for s in cls.body if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef))]
+    nested = [s for s in cls.body if not isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef))]
+    counts: dict[str, int] = {}
+    for stmt in direct:
+        counts[stmt.name] = counts.get(stmt.name, 0) + 1
+    # ``def`` statements under an ``if`` of the body, nested classes
+    elsewhere = {
+        node.name
+        for other in nested
+        for node in ast.walk(other)
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
+    }
+    methods = {
+        stmt.name
+        for stmt in direct
+        if counts[stmt.name] == 1 and stmt.name not in assigned and stmt.name not in elsewhere
+    }
+    return ClassShape(
+        frozenset(names), tuple(_dotted(base) for base in cls.bases), frozenset(methods)
+    )
 
 
 def _dotted(node: ast.expr) -> str | None:

@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import ast
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from lossflint.project.exports import changed_in_place, parse_syntax, statement_bindings
 
@@ -67,6 +67,35 @@ class ItemPlan:
     names: frozenset[str] = frozenset()
     #: the top-level class and function statements
     defs: frozenset[int] = frozenset()
+    #: the classes among ``items``, by name: what a method item keeps of them
+    classes: dict[str, ClassPlan] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Member:
+    """A statement of a class body."""
+
+    #: the method (or nested class) it defines; None for any other statement
+    name: str | None
+    #: its first line (decorators included) and last, 1-based
+    span: tuple[int, int]
+    #: the plain names it reads (module-level names, for the closure)
+    reads: frozenset[str]
+    #: the attribute names it reads or writes of the class's members: a
+    #: method's on its first parameter, the class's name or a call's result
+    #: (``self.head``, ``cls.build``, ``type(self).x``); any, for another statement
+    attributes: frozenset[str]
+    #: the attributes it assigns on its first parameter (``self.head = ...``)
+    writes: frozenset[str]
+
+
+@dataclass(frozen=True)
+class ClassPlan:
+    """What a method item (``Trainer.fit``) needs of its class: the header's
+    reads (bases, keywords, decorators) and each body statement's."""
+
+    header_reads: frozenset[str]
+    members: tuple[Member, ...]
 
 
 def item_plan(text: str, tree: ast.Module | None = None) -> ItemPlan | None:
@@ -132,6 +161,11 @@ def item_plan(text: str, tree: ast.Module | None = None) -> ItemPlan | None:
         if not any(index in defs for index in where)
         and not any(_main_guard(tree.body[index]) for index in where)
     )
+    classes = {
+        name: _class_plan(stmt)
+        for name, index in items.items()
+        if isinstance(stmt := tree.body[index], ast.ClassDef)
+    }
     return ItemPlan(
         lines,
         tuple(spans),
@@ -142,15 +176,137 @@ def item_plan(text: str, tree: ast.Module | None = None) -> ItemPlan | None:
         {name: tuple(found) for name, found in effects.items()},
         plain_names,
         defs,
+        classes,
     )
+
+
+#: methods a method item always keeps: they set up the instance
+_SETUP = frozenset({"__init__", "__new__", "__post_init__", "__init_subclass__", "__set_name__"})
+
+
+def _class_plan(cls: ast.ClassDef) -> ClassPlan:
+    header: set[str] = set()
+    for node in (*cls.bases, *cls.keywords, *cls.decorator_list):
+        header |= {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
+    members = []
+    for stmt in cls.body:
+        first = min([stmt.lineno, *(d.lineno for d in getattr(stmt, "decorator_list", ()))])
+        method = isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef))
+        me: str | None = None
+        if method:
+            params = [*stmt.args.posonlyargs, *stmt.args.args]  # type: ignore[attr-defined]
+            me = params[0].arg if params else None
+        # a method reaches the class's members through its first parameter
+        # (``self.encode``, ``cls.build``), ``type(self)`` or the class's name
+        owners = {cls.name} | ({me} if me else set())
+        names: set[str] = set()
+        attributes: set[str] = set()
+        for node in ast.walk(stmt):
+            if isinstance(node, ast.Name):
+                names.add(node.id)
+            elif isinstance(node, ast.Attribute):
+                base = node.value
+                if (
+                    not method
+                    or (isinstance(base, ast.Name) and base.id in owners)
+                    or (isinstance(base, ast.Call) and isinstance(base.func, ast.Name))
+                ):
+                    attributes.add(node.attr)
+        writes: set[str] = set()
+        defined: str | None = None
+        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            defined = stmt.name
+        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            for node in ast.walk(stmt):
+                targets: list[ast.expr] = []
+                if isinstance(node, ast.Assign):
+                    targets = list(node.targets)
+                elif isinstance(node, (ast.AnnAssign, ast.AugAssign)):
+                    targets = [node.target]
+                while targets:
+                    target = targets.pop()
+                    if isinstance(target, (ast.Tuple, ast.List)):
+                        targets.extend(target.elts)
+                    elif isinstance(target, ast.Starred):
+                        targets.append(target.value)
+                    elif (
+                        # ``self.head = ...`` (not ``self.config.x = ...``: that
+                        # changes what the attribute holds, not which it is)
+                        isinstance(target, ast.Attribute)
+                        and isinstance(target.value, ast.Name)
+                        and target.value.id == me
+                    ):
+                        writes.add(target.attr)
+        members.append(
+            Member(
+                defined,
+                (first, stmt.end_lineno or stmt.lineno),
+                frozenset(names),
+                frozenset(attributes),
+                frozenset(writes),
+            )
+        )
+    return ClassPlan(frozenset(header), tuple(members))
+
+
+def _kept_members(plan: ClassPlan, method: str) -> set[int] | None:
+    """The body statements a method item keeps: ``method`` (every statement
+    defining it: a property's setter too), the set-up methods, every
+    statement that defines nothing (class attributes, a docstring), and,
+    until nothing changes, the methods the kept ones name as an attribute or
+    a name (``self.encode(x)``, a property, ``forward = _impl``) and those
+    that assign an attribute the kept ones read (the analysis joins every
+    method's ``self.x = ...``). None when the class defines no such method."""
+    members = plan.members
+    if not any(m.name == method for m in members):
+        return None
+    kept = {
+        i
+        for i, m in enumerate(members)
+        if m.name is None or m.name == method or m.name in _SETUP
+    }
+    while True:
+        named: set[str] = set()
+        for i in kept:
+            named |= members[i].attributes | members[i].reads
+        more = {
+            i
+            for i, m in enumerate(members)
+            if i not in kept and ((m.name is not None and m.name in named) or m.writes & named)
+        }
+        if not more:
+            return kept
+        kept |= more
 
 
 def item_text(plan: ItemPlan, item: str) -> str | None:
     """The module's text with only what ``item`` needs left in place (other
     lines emptied, line endings kept); None when the whole module should be
-    summarised instead."""
-    start = plan.items.get(item)
-    if start is not None:
+    summarised instead. ``Class.method`` is a method item: the class with
+    only what the method needs of its body (:func:`_kept_members`)."""
+    owner, dot, method = item.partition(".")
+    dropped_lines: set[int] = set()
+    reads = list(plan.reads)
+    start = plan.items.get(owner if dot else item)
+    if dot:
+        cls = plan.classes.get(owner)
+        members = _kept_members(cls, method) if cls is not None and start is not None else None
+        if cls is None or members is None or start is None:
+            return None
+        class_reads = set(cls.header_reads)
+        kept_lines: set[int] = set()
+        for i, member in enumerate(cls.members):
+            first, last = member.span
+            if i in members:
+                class_reads |= member.reads
+                kept_lines.update(range(first, last + 1))
+            else:
+                dropped_lines.update(range(first, last + 1))
+        if dropped_lines & kept_lines:
+            return None  # statements sharing a line (``x = 1; def f(): ...``)
+        reads[start] = frozenset(class_reads)
+        kept = {start, *plan.always}
+    elif start is not None:
         kept = {start, *plan.always}
     elif item in plan.names:
         # what binds it, and the module-level statements that name it (they
@@ -166,7 +322,7 @@ def item_text(plan: ItemPlan, item: str) -> str | None:
     todo = list(kept)
     named: set[str] = set()
     while todo:
-        for name in plan.reads[todo.pop()]:
+        for name in reads[todo.pop()]:
             if name in named:
                 continue
             named.add(name)
@@ -179,6 +335,8 @@ def item_text(plan: ItemPlan, item: str) -> str | None:
         first, last = plan.spans[index]
         for line in range(first, last + 1):
             keep_line[line] = True
+    for line in dropped_lines:
+        keep_line[line] = False
     in_statements = [False] * (len(plan.lines) + 2)
     for first, last in plan.spans:
         for line in range(first, last + 1):

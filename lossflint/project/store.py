@@ -125,19 +125,22 @@ class SummaryStore:
         being computed (an import cycle, first round) or too deep."""
         return self._get(module, module.rel, None)
 
-    def get_item(self, module: Module, item: str) -> tuple[CachedSummary | None, bool]:
+    def get_item(
+        self, module: Module, item: str, whole: bool = True
+    ) -> tuple[CachedSummary | None, bool]:
         """The summary that answers for ``item`` (a top-level class or function
-        of ``module``): the summary of its item text
-        (:mod:`lossflint.project.items`) when it has one, with True; else the
-        whole module's (:meth:`get`), with False."""
+        of ``module``, or a method item ``Class.method``): the summary of its
+        item text (:mod:`lossflint.project.items`) when it has one, with True;
+        else the whole module's (:meth:`get`), with False (``whole=False``:
+        None, with False, and nothing computed)."""
         if self._summarizer is not None:
-            return self.get(module), False
+            return (self.get(module) if whole else None), False
         text = self._item_text(module, item)
         if text is None:
-            return self.get(module), False
+            return (self.get(module) if whole else None), False
         key = item_key(module.rel, item)
         if key not in self._memo and not self._item_affordable(module, text):
-            return self.get(module), False
+            return (self.get(module) if whole else None), False
         return self._get(module, key, item), True
 
     def _item_affordable(self, module: Module, text: str) -> bool:

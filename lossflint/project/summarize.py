@@ -743,9 +743,32 @@ class Summarizer:
                         if local != short:
                             imported[short] = imported.get(short, 0) + 1
         for name in names:
-            if self._mentions(name) > imported.get(name, 0) + called_as.get(name, 0):
+            # ``from evaluate import evaluate``: the module's name is no use of it
+            allowed = imported.get(name, 0) + called_as.get(name, 0) + self._module_words(name)
+            if self._mentions(name) > allowed:
                 return True
         return False
+
+    def _module_words(self, name: str) -> int:
+        """How often ``name`` is a part of an imported module's dotted name
+        (``from evaluate import evaluate``, ``import engine.train``)."""
+        count = 0
+        for node in self._imports:
+            if isinstance(node, cst.ImportFrom):
+                if node.module is not None:
+                    count += (dotted_text(node.module) or "").split(".").count(name)
+                continue
+            for alias in node.names:
+                parts = (dotted_text(alias.name) or "").split(".")
+                # ``import evaluate`` binds its first part: counted as an import
+                count += (parts if alias.asname is not None else parts[1:]).count(name)
+        return count
+
+    @cached_property
+    def _imports(self) -> list[cst.Import | cst.ImportFrom]:
+        return [
+            node for node in self.model.parents if isinstance(node, (cst.Import, cst.ImportFrom))
+        ]
 
     def _mentions(self, name: str) -> int:
         """How often ``name`` appears in the module's text as a word (comments

@@ -154,7 +154,7 @@ def test_sarif_of_the_fixtures_is_valid(run_cli, sarif_validator):
     notebook = [
         r
         for r in results
-        if "notebook" in r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+        if r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"].endswith(".ipynb")
     ]
     assert notebook and all("cell" in r["properties"] for r in notebook)
 

@@ -342,8 +342,9 @@ class MetricFacts:
         return False
 
     def _assigned_more_than_once(self, name: cst.Name) -> bool:
+        # ``logits, labels = torch.cat(logits), ...`` binds as "other"
         bindings = self.model.bindings(name) or []
-        return sum(1 for b in bindings if b.kind == "assign") > 1
+        return sum(1 for b in bindings if b.kind in ("assign", "other")) > 1
 
     def _appended(self, name: cst.Name) -> list[cst.BaseExpression]:
         """What is appended to (or extends) the list ``name`` is bound to."""

@@ -704,7 +704,8 @@ def is_count(model: ModuleIndex, expr: cst.BaseExpression, depth: int = 3) -> bo
 
 def is_mask(model: ModuleIndex, expr: cst.BaseExpression) -> bool:
     """A mask: a boolean expression, or a name/attribute named like one
-    (``mask``, ``pad_mask``, ``self.valid_mask``), possibly cast."""
+    (``mask``, ``pad_mask``, ``self.valid_mask``, a 0/1 flag per sample:
+    ``has_claim``, ``is_positive``, ``valid``), possibly cast."""
     if is_boolean(model, expr):
         return True
     expr = strip_shape(model, resolve(model, expr))
@@ -713,7 +714,11 @@ def is_mask(model: ModuleIndex, expr: cst.BaseExpression) -> bool:
         name = expr.value
     elif isinstance(expr, cst.Attribute):
         name = expr.attr.value
-    return name is not None and "mask" in name.lower()
+    if name is None:
+        return False
+    lowered = name.lower()
+    words = lowered.split("_")
+    return "mask" in lowered or words[0] in ("is", "has") and len(words) > 1 or "valid" in words
 
 
 _SHAPE_METHODS = frozenset(
@@ -738,17 +743,42 @@ def strip_shape(model: ModuleIndex, expr: cst.BaseExpression) -> cst.BaseExpress
 
 def masked_sum(model: ModuleIndex, expr: cst.BaseExpression) -> cst.BaseExpression | None:
     """``(x * mask).sum(...)`` → the mask (casts and reshapes stripped): a sum
-    that is 0 when the mask is empty."""
-    operand = sum_operand(model, resolve(model, expr))
+    that is 0 when the mask is empty. Also ``2 * inter`` with ``inter =
+    (probs * target).sum()``: a Dice intersection, 0 for an empty target."""
+    expr = resolve(model, expr)
+    if isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, cst.Multiply):
+        # a constant factor keeps the zeros: ``2 * inter``
+        for factor, other in ((expr.left, expr.right), (expr.right, expr.left)):
+            if isinstance(factor, (cst.Integer, cst.Float)):
+                expr = resolve(model, other)
+                break
+    operand = sum_operand(model, expr)
     if operand is None:
         return None
     operand = resolve(model, operand)
     if is_binop(operand, cst.Multiply):
         assert isinstance(operand, cst.BinaryOperation)
-        for side in (operand.right, operand.left):
-            if is_mask(model, side):
+        for side, other in ((operand.right, operand.left), (operand.left, operand.right)):
+            if is_mask(model, side) or (
+                _is_target(model, side) and _is_probabilities(model, other)
+            ):
                 return strip_shape(model, resolve(model, side))
     return None
+
+
+#: what segmentation code calls its ground-truth mask
+_TARGET_NAMES = frozenset({"target", "targets", "gt", "label", "labels", "y_true", "mask_true"})
+
+
+def _is_target(model: ModuleIndex, expr: cst.BaseExpression) -> bool:
+    expr = strip_shape(model, resolve(model, expr))
+    name = expr.value if isinstance(expr, cst.Name) else None
+    return name is not None and name.lower() in _TARGET_NAMES
+
+
+def _is_probabilities(model: ModuleIndex, expr: cst.BaseExpression) -> bool:
+    value = kinds_of(model).value_of(expr)
+    return isinstance(value, Tensor) and value.kind in (Kind.PROBS, Kind.SIGMOID_PROBS)
 
 
 def is_normalised(model: ModuleIndex, expr: cst.BaseExpression, depth: int = 3) -> bool:

@@ -55,15 +55,34 @@ def _assigned(stmt: cst.CSTNode, name: str) -> cst.BaseExpression | None:
     if not isinstance(stmt, cst.SimpleStatementLine):
         return None
     for small in reversed(stmt.body):
-        if (
-            isinstance(small, cst.Assign)
-            and len(small.targets) == 1
-            and isinstance(small.targets[0].target, cst.Name)
-            and small.targets[0].target.value == name
-        ):
-            return small.value
+        if isinstance(small, cst.Assign) and len(small.targets) == 1:
+            target = small.targets[0].target
+            if isinstance(target, cst.Name) and target.value == name:
+                return small.value
+            item = _tuple_item(target, small.value, name)
+            if item is not None:
+                return item
         if _binds(small, name):
             return None
+    return None
+
+
+def _tuple_item(
+    target: cst.BaseExpression, value: cst.BaseExpression, name: str
+) -> cst.BaseExpression | None:
+    """``a, b = x, y``: what ``name`` gets of a tuple written out on the
+    right, item for item (no starred item on either side)."""
+    if not isinstance(target, (cst.Tuple, cst.List)) or not isinstance(
+        value, (cst.Tuple, cst.List)
+    ):
+        return None
+    if len(target.elements) != len(value.elements):
+        return None
+    if any(isinstance(e, cst.StarredElement) for e in (*target.elements, *value.elements)):
+        return None
+    for left, right in zip(target.elements, value.elements, strict=True):
+        if isinstance(left.value, cst.Name) and left.value.value == name:
+            return right.value
     return None
 
 

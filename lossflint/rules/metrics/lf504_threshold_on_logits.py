@@ -13,6 +13,7 @@ from lossflint.analysis.calls import argument, literal_value
 from lossflint.diagnostics import Applicability, Finding, FixSpec, NodeEdit, Severity
 from lossflint.examples import Invalid
 from lossflint.registry import Rule
+from lossflint.rules.metrics.lf504_audit_examples import AUDIT_INVALID, AUDIT_VALID
 
 if TYPE_CHECKING:
     from lossflint.analysis.model import SemanticModel
@@ -225,6 +226,7 @@ automatic fix.
             preds = (scores > 0).long()  # error: LF504 at `scores > 0.5`
             """,
         ),
+        *AUDIT_INVALID,
     ]
     VALID = [
         """
@@ -304,6 +306,7 @@ automatic fix.
         loss = crit(logits, y)
         preds = logits > 1.2
         """,
+        *AUDIT_VALID,
     ]
 
     def check(self, model: SemanticModel) -> Iterator[Finding]:

@@ -6,7 +6,27 @@ from __future__ import annotations
 
 from lossflint.examples import Invalid
 
+_LOG_DICE = """
+import torch
+import torch.nn as nn
+
+class LogDiceLoss(nn.Module):
+    def forward(self, logits, target, eps=1e-6):
+        probs = torch.sigmoid(logits)
+        inter = (probs * target).sum(dim=(1, 2, 3))
+        union = probs.sum(dim=(1, 2, 3)) + target.sum(dim=(1, 2, 3))
+        dice = {dice}
+        return -torch.log(dice).mean(){marker}
+"""
+
 AUDIT_INVALID = [
+    # the log of a Dice score whose intersection is 0 on a tile without
+    # foreground (H14 p08)
+    Invalid(
+        _LOG_DICE.format(
+            dice="2 * inter / (union + eps)", marker="  # error: LF202 at `torch.log(`"
+        )
+    ),
     # |where(c, y, 0.01 * y)| is 0 where y is
     Invalid(
         """
@@ -33,6 +53,8 @@ AUDIT_INVALID = [
 ]
 
 AUDIT_VALID = [
+    # smoothed numerator and denominator: never 0
+    _LOG_DICE.format(dice="(2 * inter + eps) / (union + eps)", marker=""),
     # a LeakyReLU flow's log-Jacobian: 1 or 1/slope everywhere (Practical_DL)
     """
     import torch

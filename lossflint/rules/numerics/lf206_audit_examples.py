@@ -8,6 +8,16 @@ from __future__ import annotations
 from lossflint.examples import Invalid
 
 AUDIT_INVALID = [
+    # a masked mean over a 0/1 flag per sample (claims are rare: a batch
+    # without one is 0/0) (H14 p06)
+    Invalid(
+        """
+        import torch
+        def masked_severity_loss(pred, target, has_claim):
+            sq = (pred - target) ** 2 * has_claim
+            return sq.sum() / has_claim.sum()  # error: LF206 at `sq.sum() / has_claim.sum()`
+        """,
+    ),
     # Tversky's weighted counts are 0 together on an empty mask (session-9 held-out)
     Invalid(
         """
@@ -64,6 +74,13 @@ AUDIT_INVALID = [
 ]
 
 AUDIT_VALID = [
+    # a weighted mean over sample weights (positive: never all zero)
+    """
+    import torch
+    def weighted_loss(pred, target, weights):
+        sq = (pred - target) ** 2 * weights
+        return sq.sum() / weights.sum()
+    """,
     # a pandas column standardised in .apply (d2l house prices)
     """
     import pandas as pd

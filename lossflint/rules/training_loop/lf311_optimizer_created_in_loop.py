@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import libcst as cst
 
 from lossflint.analysis.calls import argument, literal_value
-from lossflint.analysis.loops import loops
+from lossflint.analysis.loops import Loop, loops
 from lossflint.analysis.names import dotted_text
 from lossflint.analysis.walk import SubtreeMemo, descendants, memo_of, nodes_in
 from lossflint.diagnostics import Finding, Severity
@@ -27,9 +27,11 @@ class OptimizerCreatedInLoop(Rule):
     needs = ("optim",)
     what = """
 Flags a torch optimiser constructed, unconditionally, in the body of the training
-iteration that steps it (the loop with `backward()` and `step()`). Plain SGD without
-momentum has no state and is not reported; neither are optimisers built per stage in
-an outer loop, or for a model built in the same iteration.
+iteration that steps it (the loop with `backward()` and `step()`), or at the top of
+the epoch loop (`for epoch in range(n)`, `while`) that runs that iteration directly
+(a step decay done by rebuilding Adam). Plain SGD without momentum has no state and
+is not reported; neither are optimisers built per stage, cycle or trial in an outer
+loop, over parameters the loop picks, or for a model built in the same iteration.
 """
     why = """
 Momentum buffers and Adam's first/second moment estimates live in the optimiser.
@@ -116,6 +118,21 @@ schedulers attached to the old optimiser stop acting.
                 step += 1
             """,
         ),
+        # rebuilt at every epoch to decay its learning rate (H14 p06)
+        Invalid(
+            """
+            import torch
+
+            def fit(model, loader, criterion, epochs=20):
+                for epoch in range(epochs):
+                    lr = 2e-3 * 0.5 ** (epoch // 5)
+                    optimizer = torch.optim.Adam(model.parameters(), lr=lr)  # error: LF311 at `torch.optim.Adam(`
+                    for x, y in loader:
+                        optimizer.zero_grad()
+                        criterion(model(x), y).backward()
+                        optimizer.step()
+            """,
+        ),
     ]
     VALID = [
         """
@@ -175,6 +192,32 @@ schedulers attached to the old optimiser stop acting.
                 net(x).mean().backward()
                 opt.step()
         """,
+        # warm restarts: a new optimiser per cycle of epochs, on purpose
+        """
+        import torch
+
+        def fit(model, loader, cycles=3, epochs=10):
+            for cycle in range(cycles):
+                opt = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+                for epoch in range(epochs):
+                    for x in loader:
+                        opt.zero_grad()
+                        model(x).mean().backward()
+                        opt.step()
+        """,
+        # one stage per epoch range, each with its own parameters
+        """
+        import torch
+
+        def fit(model, loader, groups):
+            for stage in range(len(groups)):
+                params = groups[stage]
+                opt = torch.optim.Adam(params, lr=1e-4)
+                for x in loader:
+                    opt.zero_grad()
+                    model(x).mean().backward()
+                    opt.step()
+        """,
         # no training in the loop
         """
         import torch
@@ -188,7 +231,7 @@ schedulers attached to the old optimiser stop acting.
     def check(self, model: SemanticModel) -> Iterator[Finding]:
         index = loops(model)
         for loop in index.loops:
-            if not loop.is_iteration:
+            if not loop.is_iteration and not _epoch_loop(loop):
                 continue
             stepped = {s.event.receiver for s in loop.of("step")}
             assigned: set[str] | None = None  # asked only of a loop with a candidate
@@ -218,12 +261,45 @@ schedulers attached to the old optimiser stop acting.
                     assigned = _names_assigned_in(loop.node.body, memo_of(model))
                 if roots & (assigned - {"self"}):
                     continue  # a model built in this iteration
+                if not loop.is_iteration and roots & _targets_of(loop.node):
+                    continue  # one optimiser per stage: ``for params in stages``
+                every = "iteration" if loop.is_iteration else "epoch"
                 yield Finding(
                     call,
                     f"{info.name} optimizer constructed inside the training loop: its state "
-                    "(momentum, Adam moments) is reset at every iteration; construct it "
-                    "once before the loop",
+                    f"(momentum, Adam moments) is reset at every {every}; construct it "
+                    "once before the loop (and change its learning rate with a scheduler)",
                 )
+
+
+def _epoch_loop(loop: Loop) -> bool:
+    """A loop over epochs (``for epoch in range(n)``, ``while``) whose body
+    runs the training iteration as a loop of its own, directly: an optimiser
+    built at its top is built again every epoch (a step decay done by
+    rebuilding Adam resets its moments). An outer loop over stages, cycles or
+    trials is not one."""
+    node = loop.node
+    if isinstance(node, cst.For):
+        iterable = node.iter
+        while isinstance(iterable, cst.Call) and not _is_range(iterable) and iterable.args:
+            iterable = iterable.args[0].value  # ``tqdm(range(n))``, ``enumerate(range(n))``
+        if not _is_range(iterable):
+            return False
+    elif not isinstance(node, cst.While):
+        return False
+    return any(child.is_iteration for child in loop.children)
+
+
+def _is_range(expr: cst.BaseExpression) -> bool:
+    return (
+        isinstance(expr, cst.Call)
+        and isinstance(expr.func, cst.Name)
+        and expr.func.value == "range"
+    )
+
+
+def _targets_of(node: cst.CSTNode) -> set[str]:
+    return _names_in(node.target) if isinstance(node, cst.For) else set()
 
 
 def _names_assigned_in(node: cst.CSTNode, memo: SubtreeMemo) -> set[str]:

@@ -90,6 +90,50 @@ def _entered(model: ModuleIndex) -> dict[cst.FunctionDef, AutocastEntry]:
     return found
 
 
+def autocast_elsewhere(model: ModuleIndex, node: cst.CSTNode) -> str | None:
+    """Where another project file runs ``node``'s function under autocast
+    (``train.py:47``: ``with torch.autocast(...): loss = criterion(out, y)``
+    with ``criterion`` an instance of this file's loss class), from the
+    callers' summaries (``CallRecord.autocast``); also a same-file function
+    such a function calls. None when no caller is known to."""
+    func = model.enclosing(node, cst.FunctionDef)
+    if not isinstance(func, cst.FunctionDef) or contexts(model).any_autocast_around(node):
+        return None
+    return model.analysis(_entered_elsewhere).get(func)
+
+
+def _entered_elsewhere(model: ModuleIndex) -> dict[cst.FunctionDef, str]:
+    kinds = kinds_of(model)
+    found: dict[cst.FunctionDef, str] = {}
+    for func in _top_functions(model):
+        if func.decorators:
+            continue
+        for record in kinds.callers_elsewhere(func):
+            if not record.opaque and record.autocast:
+                found[func] = record.autocast
+                break
+    ctx = contexts(model)
+    for caller, where in list(found.items()):
+        for call in calls_in(caller.body):
+            if model.enclosing(call, cst.FunctionDef) is caller and not ctx.any_autocast_around(
+                call
+            ):
+                for func in _runs(model, call):
+                    found.setdefault(func, where)
+    return found
+
+
+def _top_functions(model: ModuleIndex) -> list[cst.FunctionDef]:
+    """The module's top-level functions and its top-level classes' methods."""
+    out: list[cst.FunctionDef] = []
+    for stmt in model.module.body:
+        if isinstance(stmt, cst.FunctionDef):
+            out.append(stmt)
+        elif isinstance(stmt, cst.ClassDef) and isinstance(stmt.body, cst.IndentedBlock):
+            out.extend(s for s in stmt.body.body if isinstance(s, cst.FunctionDef))
+    return out
+
+
 def _runs(model: ModuleIndex, call: cst.Call) -> list[cst.FunctionDef]:
     """The undecorated same-file functions ``call`` runs."""
     func = loops(model).resolve_function(call)

@@ -28,6 +28,7 @@ from lossflint.analysis import apis
 from lossflint.analysis.accumulation import class_accumulations, detached
 from lossflint.analysis.apis import Kind
 from lossflint.analysis.calls import argument, has_star_args, literal_value
+from lossflint.analysis.contexts import contexts
 from lossflint.analysis.data_flow import split_returns, trained_parameters, training_returns
 from lossflint.analysis.datasets import ordered_dataset
 from lossflint.analysis.gradients import GradientFacts, Reach, gradients
@@ -662,7 +663,15 @@ class Summarizer:
             compiled=compiled,
             compiled_per_sample=per_sample,
             compiled_at=f"{self.rel}:{self._position(compile_call)[0]}" if compile_call else "",
+            autocast=self._autocast_at(call),
         )
+
+    def _autocast_at(self, call: cst.Call) -> str:
+        """Where the autocast region around ``call`` is, if any."""
+        region = contexts(self.model).autocast_region(call)
+        if region is None:
+            return ""
+        return f"{self.rel}:{self._position(region.node)[0]}"
 
     @cached_property
     def _compiled_returns(self) -> dict[cst.Call, tuple[str, bool, cst.Call]]:

@@ -30,7 +30,7 @@ from functools import cache
 from typing import Any, Union
 
 #: changes whenever the shape of a summary changes (old cache entries are misses)
-SUMMARY_FORMAT = 13
+SUMMARY_FORMAT = 14
 #: nothing real nests deeper; more is damage (or an attack on the decoder)
 MAX_DEPTH = 64
 
@@ -350,6 +350,10 @@ class CallRecord:
     compiled_per_sample: bool = False
     #: where that compile is (``train.py:27``)
     compiled_at: str = ""
+    #: the call runs inside an autocast region here: where it is
+    #: (``train.py:47``); a ``binary_cross_entropy`` the callee runs raises
+    #: under CUDA autocast (LF313)
+    autocast: str = ""
 
 
 @dataclass(frozen=True)

@@ -683,6 +683,16 @@ class Interpreter(Statements[V], Expressions[V]):
         sites see (``GLOBALS_AT_CALL_SITES``) rather than the module's end."""
         return bool(self._pins.get(func)) or bool(self._views.get(func))
 
+    def callers_elsewhere(self, func: cst.FunctionDef) -> list[CallRecord]:
+        """The calls other project files make of ``func``: a top-level
+        function, or a method of a top-level class on an instance they know
+        (``trainer.fit(...)``, ``crit(out, y)`` for ``forward``); empty when
+        none is known."""
+        found = self._external_records().get(func)
+        if found:
+            return list(found)
+        return list(self._external_methods.get(func, ()))
+
     def calls_from_other_files(self, func: cst.FunctionDef) -> list[CallRecord]:
         """The calls other project files make of the top-level function ``func``
         (opaque records included: then its callers are unknown); empty when

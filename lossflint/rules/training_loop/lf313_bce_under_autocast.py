@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import libcst as cst
 
 from lossflint.analysis import apis
-from lossflint.analysis.autocast_callees import AutocastEntry, autocast_entry
+from lossflint.analysis.autocast_callees import AutocastEntry, autocast_elsewhere, autocast_entry
 from lossflint.analysis.calls import keyword, literal_value
 from lossflint.analysis.contexts import contexts
 from lossflint.diagnostics import Finding, RelatedNode, Severity
@@ -40,6 +40,7 @@ class M(LightningModule):
 Trainer(precision={precision}).fit(M())
 """
 
+
 class BceUnderAutocast(Rule):
     code = "LF313"
     name = "bce-under-autocast"
@@ -53,8 +54,9 @@ Flags `nn.BCELoss` calls and `F.binary_cross_entropy` inside an autocast region
 (`with torch.autocast(...)`, `torch.cuda.amp.autocast()`, a function decorated with
 them), and in the body of a same-file function or `nn.Module` loss class whose
 `forward` a call inside such a region runs (`loss = criterion(out, y)` under
-autocast; one function deeper too): autocast is the calling thread's state, not
-the text around the call. A nested `autocast(enabled=False)` block is the
+autocast; one function deeper too), also when that call is in another module of
+the project (`losses.py`'s loss run by `train.py`'s autocast region): autocast is
+the calling thread's state, not the text around the call. A nested `autocast(enabled=False)` block is the
 documented way out and is respected; a decorated function (`custom_fwd`) is left
 alone. Also a BCE in a Lightning step hook (`training_step`, ..., `forward`) of a
 file whose `Trainer(precision=16 | "16-mixed" | "bf16-mixed")` runs the steps
@@ -293,6 +295,17 @@ inline form; otherwise there is no automatic fix.
                 entry = autocast_entry(model, call.node)
                 if entry is not None:
                     yield _entered_under_autocast(model, call.node, entry)
+                    continue
+                where = autocast_elsewhere(model, call.node)
+                if where is not None:
+                    yield Finding(
+                        call.node,
+                        f"binary_cross_entropy run under autocast by a call at {where}: CUDA "
+                        "autocast raises ('unsafe to autocast') and CPU autocast computes it "
+                        "in reduced precision; use BCEWithLogitsLoss / "
+                        "binary_cross_entropy_with_logits on the logits",
+                        fix=bce_with_logits_fix(model, call.node),
+                    )
                     continue
                 trainer = _autocasting_trainer(model)
                 if trainer is not None and _in_lightning_hook(model, call.node):

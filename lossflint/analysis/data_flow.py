@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import libcst as cst
 
@@ -34,6 +34,7 @@ from lossflint.analysis import apis
 from lossflint.analysis.calls import argument, keyword, literal_value, positional
 from lossflint.analysis.datasets import ordered_dataset
 from lossflint.analysis.interpreter import Env, Interpreter
+from lossflint.analysis.interpreter.syntax import param_names
 from lossflint.analysis.loops import LoopIndex, loops
 from lossflint.analysis.names import dotted_text, literal_item
 from lossflint.analysis.reaching import reaching_assignment
@@ -279,7 +280,38 @@ class DataFacts(Interpreter[Any]):
             self._note_trained_elsewhere(call, callee.ref, args, 0)
             result = super()._call(call, callee, args, env)
             return Returned(call) if result is None else result
+        if isinstance(callee, FunctionRef) and self.recording:
+            self._sliced_by_helper(callee.func, args)
         return super()._call(call, callee, args, env)
+
+    def _sliced_by_helper(self, func: cst.FunctionDef, args: list[Any]) -> None:
+        """``def split(a): return a[:n_tr], a[n_tr:n_va], a[n_va:]`` called on
+        an array scaled whole: the same head and tail slices as written
+        inline (the helper is called on other arrays too, so its parameter
+        holds nothing known across its calls)."""
+        if len(args) != 1 or not isinstance(args[0], Fitted) or func.decorators:
+            return
+        params = param_names(func.params)
+        body = func.body.body if isinstance(func.body, cst.IndentedBlock) else ()
+        if len(params) != 1 or len(body) != 1 or not isinstance(body[0], cst.SimpleStatementLine):
+            return
+        ret = body[0].body[0] if len(body[0].body) == 1 else None
+        if not isinstance(ret, cst.Return) or not isinstance(ret.value, (cst.Tuple, cst.List)):
+            return
+        fit = args[0].fit
+        for element in ret.value.elements:
+            item = element.value
+            if not (
+                isinstance(item, cst.Subscript)
+                and isinstance(item.value, cst.Name)
+                and item.value.value == params[0]
+                and len(item.slice) == 1
+                and isinstance(item.slice[0].slice, cst.Slice)
+            ):
+                return
+        for element in ret.value.elements:
+            sliced = cast(cst.Subscript, element.value)
+            self._note_slice(fit, cast(cst.Slice, sliced.slice[0].slice), sliced)
 
     def _assign(self, target: cst.BaseExpression, value: Any, env: Env) -> None:
         if (
@@ -443,14 +475,20 @@ class DataFacts(Interpreter[Any]):
                 # one of the stacked arrays, itself split (``x_lab[:n_val]``)
                 self._part_sliced.add(base.fit)
             if isinstance(first, cst.Slice):
-                lower = _bound(self.model, first.lower)
-                upper = _bound(self.model, first.upper)
-                found = self._slices.setdefault(base.fit, [])
-                if lower in ("", "0") and upper:
-                    found.append(("head", upper, expr))
-                elif lower and (first.upper is None or upper.startswith("len(")):
-                    found.append(("tail", lower, expr))
+                self._note_slice(base.fit, first, expr)
         return part
+
+    def _note_slice(self, fit: cst.CSTNode, first: cst.Slice, expr: cst.Subscript) -> None:
+        lower = _bound(self.model, first.lower)
+        upper = _bound(self.model, first.upper)
+        found = self._slices.setdefault(fit, [])
+        if lower in ("", "0") and upper:
+            found.append(("head", upper, expr))
+        elif lower and (first.upper is None or upper.startswith("len(")):
+            found.append(("tail", lower, expr))
+        elif lower and upper:
+            # ``X[n_tr:n_va]``: the part after a head (a validation part)
+            found.append(("mid", lower, expr))
 
     def store_item(self, target: cst.Subscript, value: Any, env: Env) -> None:
         if isinstance(value, Fitted):
@@ -634,7 +672,7 @@ class DataFacts(Interpreter[Any]):
             for kind, bound, _node in slices:
                 # ``X[n_test:]``, or ``X[n_test + n_val:]`` after a validation part
                 first = bound.split("+", 1)[0].strip()
-                if kind == "tail" and first in heads and id(fit) not in seen:
+                if kind in ("tail", "mid") and first in heads and id(fit) not in seen:
                     seen.add(id(fit))
                     yield Leak(fit, heads[first], "slices")
 

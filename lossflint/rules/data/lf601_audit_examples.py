@@ -5,7 +5,23 @@ from __future__ import annotations
 
 from lossflint.examples import Invalid
 
+_CHRONO = """
+from sklearn.preprocessing import RobustScaler
+
+def make_splits(df, cols, n_tr, n_va):
+    def split(a):
+        return a[:n_tr], a[n_tr:n_va], a[n_va:]
+    {body}
+"""
+
 AUDIT_INVALID = [
+    # scaled whole, then split by a helper that slices what it is given (H14 p06)
+    Invalid(
+        _CHRONO.format(
+            body="X = RobustScaler().fit_transform(df[cols])  # error: LF601 at `RobustScaler().fit_transform(`\n"
+            "    return split(X)"
+        )
+    ),
     # adapted on the labelled rows stacked with unlabelled ones, then the
     # labelled rows are split into train/validation (held-out H13 p10)
     Invalid(
@@ -48,6 +64,12 @@ AUDIT_INVALID = [
 ]
 
 AUDIT_VALID = [
+    # split by the helper first, the scaler fitted on the training part
+    _CHRONO.format(
+        body="X_tr, X_va, X_te = split(df[cols].to_numpy())\n"
+        "    scaler = RobustScaler().fit(X_tr)\n"
+        "    return scaler.transform(X_tr), scaler.transform(X_va), scaler.transform(X_te)"
+    ),
     # each recording z-scored on its own (its own statistics, no other row's)
     """
     import numpy as np

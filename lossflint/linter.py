@@ -365,7 +365,7 @@ def _related_site(site: RelatedSite) -> Related:
     """A place in another project module, named as the run names files
     (relative to the working folder when the project is below it)."""
     from lossflint.project.context import current
-    from lossflint.project.notebooks import split_place
+    from lossflint.project.summary import split_place
 
     # a notebook caller's place names its cell (``churn.ipynb:cell 5``): the
     # file is the notebook, the line is the cell's

@@ -106,13 +106,3 @@ def _place(where: str, line_map: LineMap) -> str:
     if found is None or entry is None:
         return where
     return f"{found['file']}:cell {entry[0]}:{entry[1]}"
-
-
-def split_place(file: str) -> tuple[str, int | None]:
-    """``churn.ipynb:cell 5`` (a relocated ``Origin.file``) → the notebook
-    and the cell; any other file → itself and None."""
-    found = _CELL_FILE.match(file)
-    return (found["file"], int(found["cell"])) if found is not None else (file, None)
-
-
-_CELL_FILE = re.compile(r"^(?P<file>.*\.ipynb):cell (?P<cell>\d+)$")

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import types
 import typing
 from dataclasses import MISSING, dataclass, field, fields, is_dataclass
@@ -309,6 +310,16 @@ class ClassSummary:
     ordered_dataset: bool = False
     #: a ``keras.Model`` subclass: the model its ``call`` builds (``SKerasModel``)
     keras_model: SValue = S_UNKNOWN
+
+
+def split_place(file: str) -> tuple[str, int | None]:
+    """``churn.ipynb:cell 5`` (a relocated ``Origin.file``) → the notebook
+    and the cell; any other file → itself and None."""
+    found = _CELL_FILE.match(file)
+    return (found["file"], int(found["cell"])) if found is not None else (file, None)
+
+
+_CELL_FILE = re.compile(r"^(?P<file>.*\.ipynb):cell (?P<cell>\d+)$")
 
 
 @dataclass(frozen=True)

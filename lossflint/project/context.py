@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Protocol
 
 from lossflint.project import digests
-from lossflint.project.exports import FULL, Exports, Literal
+from lossflint.project.exports import FULL, ClassShape, Exports, Literal
 from lossflint.project.layout import Layout, Module
 from lossflint.project.summary import (
     ClassSummary,
@@ -170,35 +170,8 @@ class ProjectContext:
         False only when every class along the bases is known and none binds
         it: ``model.state_dict()`` on a subclass of a 4,000-line library
         class then costs no summary of it. Reads exports only."""
-        ref = self.resolve(ref)
-        if not isinstance(ref, (SClass, SInstance)):
-            return True
-        todo: list[tuple[str, str]] = [(ref.file, ref.name)]
-        seen: set[tuple[str, str]] = set()
-        while todo:
-            key = todo.pop()
-            if key in seen:
-                continue
-            if len(seen) >= MAX_ALIAS_HOPS:
-                return True
-            seen.add(key)
-            module = self.store.module(key[0])
-            if module is None:
-                return True
-            exports = self.store.exports(module)
-            shape = exports.classes.get(key[1])
-            if shape is None or exports.everything_full:
-                return True
-            self._use_exports(key[0], exports)
-            if name in shape.names:
-                return True
-            for base in shape.bases:
-                found = self._base_class(key[0], exports, base)
-                if found is True:
-                    return True
-                if found is not None:
-                    todo.append(found)  # type: ignore[arg-type]
-        return False
+        shapes = self._class_shapes(ref)
+        return shapes is None or any(name in shape.names for _, shape in shapes)
 
     def method_owner(self, ref: SValue, name: str) -> tuple[str, str] | None:
         """The class (module, name) whose ``def name`` an attribute ``name`` of
@@ -208,12 +181,25 @@ class ProjectContext:
         method, when no class along them binds the name otherwise (an
         attribute set anywhere in them would be read first). None when the
         syntax cannot tell: then the summaries answer."""
+        shapes = self._class_shapes(ref)
+        if shapes is None:
+            return None
+        binding = [(key, shape) for key, shape in shapes if name in shape.names]
+        if not binding or any(name not in shape.methods for _, shape in binding):
+            return None  # set as an attribute, or defined some other way
+        return binding[0][0]
+
+    def _class_shapes(self, ref: SValue) -> list[tuple[tuple[str, str], ClassShape]] | None:
+        """The syntax of the project class ``ref`` and of every project class
+        along its bases, breadth first (as :meth:`method_summary` looks);
+        None when one cannot be listed (not a project class, a base nobody
+        can name, a module whose exports do not say)."""
         ref = self.resolve(ref)
         if not isinstance(ref, (SClass, SInstance)):
             return None
         todo: list[tuple[str, str]] = [(ref.file, ref.name)]
         seen: set[tuple[str, str]] = set()
-        owner: tuple[str, str] | None = None
+        found: list[tuple[tuple[str, str], ClassShape]] = []
         while todo:
             key = todo.pop(0)
             if key in seen:
@@ -229,17 +215,14 @@ class ProjectContext:
             if shape is None or exports.everything_full:
                 return None
             self._use_exports(key[0], exports)
-            if name in shape.names:
-                if name not in shape.methods:
-                    return None  # set as an attribute, or defined some other way
-                owner = owner or key
+            found.append((key, shape))
             for base in shape.bases:
-                found = self._base_class(key[0], exports, base)
-                if found is True:
+                base_key = self._base_class(key[0], exports, base)
+                if base_key is True:
                     return None
-                if found is not None:
-                    todo.append(found)  # type: ignore[arg-type]
-        return owner
+                if base_key is not None:
+                    todo.append(base_key)  # type: ignore[arg-type]
+        return found
 
     def _binds(self, ref: SClass | SInstance, name: str) -> bool:
         """Whether the class's own body may bind ``name`` (its syntax)."""

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 import libcst as cst
 
@@ -37,6 +37,7 @@ from lossflint.analysis import apis
 from lossflint.analysis.apis import Kind
 from lossflint.analysis.calls import argument, literal_value
 from lossflint.analysis.contexts import contexts
+from lossflint.analysis.gradients import gradients
 from lossflint.analysis.kinds import KindAnalysis, kinds_of
 from lossflint.analysis.loops import LoopIndex, loops
 from lossflint.analysis.names import dotted_text
@@ -50,11 +51,12 @@ from lossflint.analysis.values import (
     Sequential,
     Value,
 )
-from lossflint.analysis.walk import calls_in, memo_of, nodes_in
+from lossflint.analysis.walk import calls_in, descendants, memo_of, nodes_in
 from lossflint.project.context import current as project_context
 from lossflint.project.summary import (
     Origin,
     SClass,
+    SFunction,
     SInstance,
     SLayer,
     SObject,
@@ -148,7 +150,9 @@ def _candidates(model: ModuleIndex) -> list[TrainModeEvaluation]:
         ):
             continue  # runs in the same iteration as a backward(): part of training
         if _handed_away(model, receiver) or not (
-            _evaluates(model, region) or _evaluated_after(model, region)
+            _evaluates(model, region)
+            or _evaluated_after(model, region)
+            or _collects_outputs(model, region, call)
         ):
             continue
         seen.add((id(region), receiver))
@@ -337,15 +341,39 @@ def _switched_only_later(model: ModuleIndex, value: Value, region: cst.CSTNode) 
     again in a refit loop). A call that may switch it unseen (another module's
     function given the model) makes the mode unknown."""
     top = _top_statement(model, region)
-    if top is None:
+    tops = [top] if top is not None else _module_level_callers(model, region)
+    if not tops:
         return False
     body: list[cst.CSTNode] = list(model.module.body)
-    walker = _ModeWalk(model, value)
-    for statement in body[: body.index(top)]:
-        walker.statement(statement)
-        if walker.mode == "unknown":
+    for top in tops:
+        walker = _ModeWalk(model, value)
+        for statement in body[: body.index(top)]:
+            walker.statement(statement)
+            if walker.mode == "unknown":
+                return False
+        if not (walker.trained and walker.mode == "train"):
             return False
-    return walker.trained and walker.mode == "train"
+    return True
+
+
+def _module_level_callers(model: ModuleIndex, region: cst.CSTNode) -> list[cst.CSTNode]:
+    """For a region in a module-level function (``def extract(loader): with
+    torch.no_grad(): ...``): the module-level statements that call it, when
+    every use of its name is such a call (its callers are all known); else
+    none."""
+    func = model.enclosing(region, cst.FunctionDef)
+    if not isinstance(func, cst.FunctionDef) or model.parent(func) is not model.module:
+        return []
+    sites = gradients(model).call_sites(func)
+    if not sites:
+        return []
+    tops: list[cst.CSTNode] = []
+    for call in sites:
+        top = _top_statement(model, call)
+        if top is None or model.enclosing(call, cst.FunctionDef) is not None:
+            return []
+        tops.append(top)
+    return tops
 
 
 class _ModeWalk:
@@ -398,8 +426,12 @@ class _ModeWalk:
             if self.mode != before and self._conditional(call, within):
                 self.mode = "unknown"
             return
-        if any(self.kinds.value_of(a.value) == self.value for a in call.args):
-            self.mode = "unknown"  # handed to code this walk cannot see
+        for position, arg in enumerate(call.args):
+            if self.kinds.value_of(arg.value) == self.value and not _mode_safe_in_callee(
+                self.model, call, position
+            ):
+                self.mode = "unknown"  # handed to code this walk cannot see
+                return
 
     def _set(self, mode: str, call: cst.Call, within: cst.CSTNode) -> None:
         if mode != self.mode and self._conditional(call, within):
@@ -573,19 +605,157 @@ def _is_torch_module(model: ModuleIndex, cls: cst.ClassDef) -> bool:
 
 def _handed_away(model: ModuleIndex, receiver: str) -> bool:
     """The model object is passed to a call this file does not define (which
-    could put it in eval mode)."""
+    could put it in eval mode), other than a project function whose summary
+    says it never switches that parameter's mode (``iwae_loss(vae, x)`` in
+    ``losses.py`` only calls it: ``FunctionSummary.mode_safe``)."""
     index = loops(model)
     for site in model.calls:
-        for arg in site.node.args:
+        for position, arg in enumerate(site.node.args):
             if dotted_text(arg.value) != receiver:
                 continue
             if site.qualname is not None and site.qualname.startswith(
                 (apis.TORCH_PREFIX, apis.BUILTINS_PREFIX)
             ):
                 continue  # torch's own functions and print() do not switch modes
-            if index.resolve_function(site.node) is None:
+            if index.resolve_function(site.node) is None and not _mode_safe_in_callee(
+                model, site.node, position
+            ):
                 return True
     return False
+
+
+def _mode_safe_in_callee(model: ModuleIndex, call: cst.Call, position: int) -> bool:
+    """The argument at ``position`` goes to a parameter that the project
+    function of another module ``call`` runs never puts in another mode."""
+    context = project_context()
+    value = kinds_of(model).value_of(call.func)
+    ref = getattr(value, "ref", None)
+    if context is None or not isinstance(value, Foreign) or not isinstance(ref, SFunction):
+        return False
+    if "." in ref.name or any(a.star for a in call.args):
+        return False  # a method: ``self`` shifts the positions
+    summary = context.function_summary(ref)
+    if summary is None:
+        return False
+    arg = call.args[position]
+    if arg.keyword is not None:
+        param = arg.keyword.value
+    elif position < len(summary.params):
+        param = summary.params[position]
+    else:
+        return False
+    return param in summary.mode_safe
+
+
+#: what a function may do with a model it is handed without switching its mode
+#: (``model(x)``, ``model.parameters()``, ``model.encoder(x)``): anything but these
+_SWITCHES_MODE = frozenset(
+    {
+        "train",
+        "eval",
+        "training",
+        "apply",
+        "modules",
+        "children",
+        "named_modules",
+        "named_children",
+        "requires_grad_",
+    }
+)
+#: attributes of a model that are plain values, not submodules
+_PLAIN_ATTRIBUTES = frozenset({"device", "dtype", "config", "training", "num_classes"})
+#: builtins that only look at what they are given
+_LOOKING = frozenset({"isinstance", "print", "len", "id", "type", "repr", "str", "hasattr"})
+
+
+def mode_safe_params(model: ModuleIndex, func: cst.FunctionDef) -> tuple[str, ...]:
+    """For the function's summary: the parameters it surely never puts in
+    another mode (so a caller handing it a model keeps knowing the model's
+    mode, LF603): every use of the parameter is a call of it, or an attribute
+    of it other than a mode switch (``model.train()``, ``.eval()``,
+    ``.training = ...``, ``.apply(fn)``, iterating ``.modules()``) that is not
+    handed on, or an argument of a same-file function that is itself safe
+    with it; never rebound, stored or passed to another call."""
+    names = _param_names(func)
+    return tuple(n for n in names if _param_mode_safe(model, func, n, set()))
+
+
+def _param_names(func: cst.FunctionDef) -> list[str]:
+    params = func.params
+    names = [p.name.value for p in (*params.posonly_params, *params.params, *params.kwonly_params)]
+    return names[1:] if names[:1] == ["self"] else names
+
+
+def _param_mode_safe(
+    model: ModuleIndex, func: cst.FunctionDef, param: str, seen: set[tuple[int, str]]
+) -> bool:
+    key = (id(func), param)
+    if key in seen:
+        return True  # a recursive call: the other uses decide
+    if len(seen) > _MAX_HANDED:
+        return False
+    seen.add(key)
+    uses = [n for n in descendants(func.body) if isinstance(n, cst.Name) and n.value == param]
+    return all(_mode_safe_use(model, use, seen) for use in uses)
+
+
+#: same-file functions followed when a parameter is handed on
+_MAX_HANDED = 8
+
+
+def _mode_safe_use(model: ModuleIndex, name: cst.Name, seen: set[tuple[int, str]]) -> bool:
+    """``model(x)``, ``model.encoder(x)``, ``model.parameters()``,
+    ``isinstance(model, ...)``, ``helper(model, x)`` of a same-file helper
+    safe with it: a use that cannot switch the mode of the model or of a
+    submodule (``model.module.eval()``, ``f(model.backbone)``)."""
+    node: cst.CSTNode = name
+    parent = model.parent(node)
+    while isinstance(parent, cst.Attribute) and parent.value is node:
+        if parent.attr.value in _SWITCHES_MODE:
+            return False
+        node, parent = parent, model.parent(parent)
+    if isinstance(parent, cst.Call) and parent.func is node:
+        # called: its arguments must not hand the model on (``m.add_module(m)``)
+        return not any(_names(arg.value, name.value) for arg in parent.args)
+    if node is not name:
+        # an attribute read (``model.config.n``), not stored nor handed on
+        # (``x.to(model.device)`` hands on a device, not a module)
+        if isinstance(parent, cst.Arg) and isinstance(node, cst.Attribute):
+            return node.attr.value in _PLAIN_ATTRIBUTES
+        return not isinstance(parent, (cst.Arg, cst.AssignTarget, cst.Element, cst.AugAssign))
+    if not isinstance(parent, cst.Arg):
+        return False
+    call = model.parent(parent)
+    if not isinstance(call, cst.Call) or not isinstance(call.func, cst.Name):
+        return False
+    if call.func.value in _LOOKING:
+        return True
+    callee = _module_function(model, call.func.value)
+    if callee is None or parent.star:
+        return False
+    if parent.keyword is not None:
+        target = parent.keyword.value
+    else:
+        index = [a for a in call.args if a.keyword is None].index(parent)
+        names = _param_names(callee)
+        if index >= len(names):
+            return False
+        target = names[index]
+    return _param_mode_safe(model, callee, target, seen)
+
+
+def _module_function(model: ModuleIndex, name: str) -> cst.FunctionDef | None:
+    """The top-level function ``name`` of the module, bound once."""
+    found = [
+        stmt
+        for stmt in model.module.body
+        if isinstance(stmt, cst.FunctionDef) and stmt.name.value == name
+    ]
+    return found[0] if len(found) == 1 else None
+
+
+def _names(expr: cst.BaseExpression, name: str) -> bool:
+    return any(isinstance(n, cst.Name) and n.value == name for n in (expr, *descendants(expr)))
 
 
 def _evaluated_after(model: ModuleIndex, region: cst.CSTNode) -> bool:
@@ -617,6 +787,53 @@ def _evaluated_after(model: ModuleIndex, region: cst.CSTNode) -> bool:
 
 #: statements after a no_grad block read for the evaluation of its results
 _FOLLOWING = 5
+
+#: calls that move or convert a collected output and keep what it holds
+_KEEPING = frozenset({"cpu", "detach", "numpy", "to", "tolist", "float", "clone"})
+
+
+def _collects_outputs(model: ModuleIndex, region: cst.CSTNode, call: cst.Call) -> bool:
+    """The pass runs the model over batches (in a loop of the region) and
+    collects what it computes (``feats.append(mu.cpu())``): predictions or
+    features for later use, computed in train mode."""
+    memo = memo_of(model)
+    loops_in = [n for n in nodes_in(region, cst.For, memo=memo) if _contains(n, call)]
+    if not loops_in:
+        return False
+    computed: set[str] = set()
+    for node in nodes_in(loops_in[0], cst.Assign, memo=memo):
+        assign = cast(cst.Assign, node)
+        if _contains(assign.value, call):
+            for target in assign.targets:
+                computed |= _target_names(target.target)
+    for site in calls_in(loops_in[0], memo):
+        func = site.func
+        if not (isinstance(func, cst.Attribute) and func.attr.value in ("append", "extend")):
+            continue
+        if len(site.args) != 1:
+            continue
+        arg = site.args[0].value
+        while (
+            isinstance(arg, cst.Call)
+            and isinstance(arg.func, cst.Attribute)
+            and arg.func.attr.value in _KEEPING
+        ):
+            arg = arg.func.value
+        if arg is call or (isinstance(arg, cst.Name) and arg.value in computed):
+            return True
+    return False
+
+
+def _contains(outer: cst.CSTNode, inner: cst.CSTNode) -> bool:
+    return inner is outer or any(n is inner for n in descendants(outer))
+
+
+def _target_names(target: cst.BaseExpression) -> set[str]:
+    if isinstance(target, cst.Name):
+        return {target.value}
+    if isinstance(target, (cst.Tuple, cst.List)):
+        return {n for e in target.elements for n in _target_names(e.value)}
+    return set()
 
 
 def _evaluates(model: ModuleIndex, region: cst.CSTNode) -> bool:

@@ -31,6 +31,7 @@ from lossflint.analysis.calls import argument, has_star_args, literal_value
 from lossflint.analysis.contexts import contexts
 from lossflint.analysis.data_flow import split_returns, trained_parameters, training_returns
 from lossflint.analysis.datasets import ordered_dataset
+from lossflint.analysis.eval_passes import mode_safe_params
 from lossflint.analysis.gradients import GradientFacts, Reach, gradients
 from lossflint.analysis.interpreter.syntax import kept_init
 from lossflint.analysis.kinds import KindAnalysis, _origin_label
@@ -281,6 +282,7 @@ class Summarizer:
             returns_cosine(self.model, func),
             key_param,
             by_key,
+            mode_safe_params(self.model, func),
         )
 
     def _keyed_returns(self, func: cst.FunctionDef) -> tuple[str, SValue]:

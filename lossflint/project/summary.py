@@ -31,7 +31,7 @@ from functools import cache
 from typing import Any, Union
 
 #: changes whenever the shape of a summary changes (old cache entries are misses)
-SUMMARY_FORMAT = 14
+SUMMARY_FORMAT = 15
 #: nothing real nests deeper; more is damage (or an attack on the decoder)
 MAX_DEPTH = 64
 
@@ -285,6 +285,10 @@ class FunctionSummary:
     #: key gets that one: ``get_model("convnet")``)
     key_param: str = ""
     by_key: SValue = S_UNKNOWN
+    #: parameters it surely never puts in another mode (``model(x)`` only,
+    #: no ``.eval()``/``.train()``, never handed on: ``eval_passes``): a
+    #: caller handing it a model still knows the model's mode (LF603)
+    mode_safe: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -55,7 +55,44 @@ print((out.argmax(1) == y_test).float().mean())
 """
 
 
+#: a script that trains, then extracts features with a function of its own
+#: (a linear probe's inputs), the model handed on only to a loss helper
+_PROBE = """
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+encoder = nn.Sequential(nn.Linear(32, 16), nn.BatchNorm1d(16), nn.ReLU(), nn.Dropout(0.2))
+head = nn.Linear(16, 4)
+opt = torch.optim.Adam([*encoder.parameters(), *head.parameters()], lr=1e-3)
+
+
+def supervised_loss(model, x, y):
+    return F.cross_entropy(head(model(x)), y)
+
+
+for epoch in range(10):
+    encoder.train()
+    for x, y in loader:
+        opt.zero_grad()
+        supervised_loss(encoder, x, y).backward()
+        opt.step()
+
+
+def extract(batches):
+    feats = []
+    with torch.no_grad():
+        for x, _ in batches:
+            feats.append(encoder(x).cpu()){marker}
+    return torch.cat(feats)
+
+{before}
+train_feats = extract(loader)
+"""
+
 AUDIT_INVALID = [
+    # features extracted in train mode (dropout on, batch statistics) (H14 p05)
+    Invalid(_PROBE.format(marker="  # error: LF603 at `encoder(x)`", before="")),
     # the validation cell runs before the cell that calls eval() (H11 p09)
     Invalid(_NOTEBOOK.format(before="", marker="  # error: LF603 at `model(X_val)`")),
     # a refit on all data after the epochs leaves the model in train mode (H12 p08)
@@ -68,6 +105,10 @@ AUDIT_INVALID = [
 ]
 
 AUDIT_VALID = [
+    # the same, with eval() before the extraction
+    _PROBE.format(marker="", before="encoder.eval()"),
+    # a helper of unknown effect gets the model first: its mode is unknown
+    _PROBE.format(marker="", before="freeze_bn(encoder)"),
     # ... and its twin that switches to eval mode first
     _NOTEBOOK.format(before="model.eval()\n", marker=""),
     # a shape check of the fresh model before any training, eval() later

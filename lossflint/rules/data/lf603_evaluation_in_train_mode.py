@@ -24,7 +24,8 @@ class EvaluationInTrainMode(Rule):
     what = """
 Flags the first model call of an evaluation pass — a `torch.no_grad()` /
 `torch.inference_mode()` block (or a function decorated with one) that computes a
-loss, an `argmax`/`max`, a comparison or a metric from the model's output — when
+loss, an `argmax`/`max`, a comparison or a metric from the model's output, or
+collects its outputs over batches (`feats.append(model(x).cpu())`) — when
 the model holds dropout (`p > 0`) or batch-norm layers and nothing in the file can
 have put it in eval mode: no `model.eval()` / `model.train(False)` /
 `model.training = False` on it. The converse of LF309.
@@ -34,7 +35,8 @@ Only models the analysis knows count: instances of a same-file `nn.Module` class
 trainer class (`self.net = net`; not on a Lightning module or another library
 class, which switch modes themselves). Silent when any `eval()` in the file has a
 receiver the analysis cannot identify, when the model is passed to a function of
-another module (which could switch it), inside a training function or loop
+another module that may switch it (one that only calls it cannot:
+`FunctionSummary.mode_safe`), inside a training function or loop
 (pseudo-labels computed in train mode are a technique) -- except a pass with a
 loop of its own after the batch loop of the same epoch loop, which evaluates --,
 when `model.train()` is called right before the pass (dropout kept on by hand),

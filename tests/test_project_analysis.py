@@ -1604,3 +1604,34 @@ def test_a_module_named_like_its_function_is_no_other_use_of_it() -> None:
         assert [(r.name, r.opaque) for r in summary.calls if r.name == "evaluate"] == [
             ("evaluate", False)
         ]
+
+
+def test_editing_a_notebook_caller_changes_the_callee_findings(tmp_path: Path) -> None:
+    """A cached result of features.py used the notebook's summary: once the
+    notebook no longer splits what it got, the next (cached) run drops the
+    LF601 it led to."""
+    import shutil
+    import subprocess
+    import sys
+
+    folder = tmp_path / "project"
+    shutil.copytree(PROJECTS / "notebook_caller", folder)
+
+    def lf601() -> int:
+        proc = subprocess.run(
+            [sys.executable, "-m", "lossflint", "check", "."],
+            cwd=folder,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        return proc.stdout.count("LF601")
+
+    assert lf601() == 1
+    notebook = folder / "churn.ipynb"
+    data = json.loads(notebook.read_text())
+    for cell in data["cells"]:
+        if "train_test_split(X, y" in "".join(cell["source"]):
+            cell["source"] = ["X_train, y_train = X, y\n"]
+    notebook.write_text(json.dumps(data, indent=1))
+    assert lf601() == 0

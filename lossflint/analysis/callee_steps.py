@@ -10,7 +10,7 @@ import libcst as cst
 
 from lossflint.analysis.calls import argument
 from lossflint.analysis.index import ModuleIndex
-from lossflint.analysis.loops import Loop, LoopEvent, LoopIndex
+from lossflint.analysis.loops import Event, Loop, LoopEvent, LoopIndex
 from lossflint.analysis.names import dotted_text
 from lossflint.analysis.walk import calls_in, names_in
 
@@ -78,3 +78,44 @@ def _hands(call: cst.Call, wrapped: str | None) -> bool:
     return any(names_in(arg.value, root) for arg in call.args) or bool(
         isinstance(call.func, cst.Attribute) and names_in(call.func.value, root)
     )
+
+
+def scheduler_before_own_loop(index: LoopIndex) -> list[tuple[Event, cst.Call, Loop]]:
+    """``def run_epoch(self): self.scheduler.step(); for batch in loader: ...
+    self.optimizer.step()``: a function that steps a scheduler in its own
+    body (not in a loop of it, not under an ``if``) before a loop of its own
+    that trains and steps the optimiser the scheduler wraps (or an unknown
+    one). Each call of the function, one per epoch, advances the schedule
+    before the epoch's first optimiser step. (scheduler event, its call, the
+    training loop)."""
+    model = index.model
+    found: list[tuple[Event, cst.Call, Loop]] = []
+    for event in index.events:
+        if event.kind != "sched_step" or event.origin is not None or event.closure:
+            continue
+        call = event.node
+        func = model.enclosing(call, cst.FunctionDef)
+        if not isinstance(func, cst.FunctionDef) or not isinstance(call, cst.Call):
+            continue
+        if any(func in model.ancestors(lp.node) for lp in index.enclosing_loops(call)):
+            continue  # in a loop of the function: the loop rules read it
+        body: list[cst.CSTNode] = (
+            list(func.body.body) if isinstance(func.body, cst.IndentedBlock) else []
+        )
+        holding = model.statement_of(call)
+        if holding not in body:
+            continue  # under an ``if``/``with``: not on every call
+        wrapped = _wrapped_optimizer(model, event.receiver, call)
+        for stmt in body[body.index(holding) + 1 :]:
+            loop = index.loop_of_node(stmt) if isinstance(stmt, (cst.For, cst.While)) else None
+            if loop is None or not loop.is_training:
+                continue
+            steps = [
+                s
+                for s in loop.of("step")
+                if not s.event.far and (wrapped is None or s.event.receiver == wrapped)
+            ]
+            if steps:
+                found.append((event, call, loop))
+                break
+    return found

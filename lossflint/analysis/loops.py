@@ -593,6 +593,10 @@ class LoopIndex:
         chain.reverse()
         return LoopEvent(event, tuple(chain), conditional, nested)
 
+    def loop_of_node(self, node: cst.CSTNode) -> Loop | None:
+        """The loop a ``for``/``while`` statement is, if it is one the index keeps."""
+        return self._loop_nodes.get(node)
+
     def loop_of(self, node: cst.CSTNode) -> Loop | None:
         for ancestor in self.model.ancestors(node):
             if isinstance(ancestor, (cst.FunctionDef, cst.Lambda, cst.ClassDef)):

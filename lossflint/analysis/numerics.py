@@ -568,6 +568,10 @@ def is_constant(
     if isinstance(expr, cst.Call) and model.qualname(expr.func) in apis.CONSTANT_TENSORS:
         args = positional(expr)
         return bool(args) and is_constant(model, args[0].value, depth - 1)
+    if isinstance(expr, cst.Call) and model.qualname(expr.func) in apis.CONSTANT_GRIDS:
+        # ``np.arange(0.01, 1, 0.01)``: a curve plotted over fixed numbers
+        args = positional(expr)
+        return bool(args) and all(is_constant(model, a.value, depth - 1) for a in args)
     return False
 
 

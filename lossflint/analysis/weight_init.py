@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 import libcst as cst
 
@@ -109,6 +109,8 @@ def _hidden(
         if classes and _targets_one_layer(model, call, owner.value):
             return False
         if classes and all(q in apis.WEIGHT_LAYERS for q in classes):
+            if _applied_to_single_layers(model, call):
+                return False
             return weight_layer_count >= 2 or _init_function_used_elsewhere(model, call)
         return False
     # (b) `self.fc1.weight` of a class with a later weight layer
@@ -137,6 +139,41 @@ def _hidden(
             for later in container.layers[position + 1 :]
         )
     return False
+
+
+def _applied_to_single_layers(model: SemanticModel, call: cst.Call) -> bool:
+    """The init function holding ``call`` is only applied (``block.apply(
+    init_42)``) to modules the file knows, each with at most one weight
+    layer: which layer of the model that is (the final one, as often) is not
+    known, so it is not surely a hidden one."""
+    func = model.enclosing(call, cst.FunctionDef)
+    if not isinstance(func, cst.FunctionDef):
+        return False
+    receivers: list[cst.BaseExpression] = []
+    for site in model.method_calls("apply"):
+        args = site.node.args
+        if (
+            len(args) == 1
+            and isinstance(args[0].value, cst.Name)
+            and args[0].value.value == func.name.value
+        ):
+            receivers.append(cast(cst.Attribute, site.node.func).value)
+    if not receivers:
+        return False
+    for receiver in receivers:
+        value = model.value(receiver)
+        if isinstance(value, Layer):
+            continue
+        if not isinstance(value, Sequential) or any(layer is None for layer in value.layers):
+            return False
+        weights = [
+            layer
+            for layer in value.layers
+            if not isinstance(layer, Layer) or layer.qualname in apis.WEIGHT_LAYERS
+        ]
+        if len(weights) > 1:
+            return False
+    return True
 
 
 def _init_function_used_elsewhere(model: SemanticModel, call: cst.Call) -> bool:

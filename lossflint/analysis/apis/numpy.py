@@ -113,6 +113,8 @@ ROW_CONCATS = frozenset({"pandas.concat", "numpy.concatenate", "numpy.vstack", "
 #: functions returning their first argument's rows, in order (columns changed)
 ROW_KEEPING_FUNCS = frozenset({"pandas.get_dummies"})
 CONSTANT_TENSORS = frozenset({"numpy.array", "numpy.asarray"})
+#: a grid of numbers fixed by constant arguments (a curve plotted over it)
+CONSTANT_GRIDS = frozenset({"numpy.arange", "numpy.linspace", "numpy.logspace"})
 #: NumPy powers and roots (a power of a positive constant is positive)
 SCALAR_POWERS = frozenset({"numpy.square", "numpy.sqrt"})
 #: calls that gather or convert predictions and keep what they hold (metrics)

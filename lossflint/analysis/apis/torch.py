@@ -471,6 +471,8 @@ DETACHING_METHODS = frozenset({"item", "detach", "tolist", "numpy", "detach_"})
 AUTOGRAD_GRAD = frozenset({"torch.autograd.grad"})
 #: tensors built from a Python value: constant when that value is
 CONSTANT_TENSORS = frozenset({"torch.tensor", "torch.as_tensor"})
+#: a grid of numbers fixed by constant arguments
+CONSTANT_GRIDS = frozenset({"torch.arange", "torch.linspace", "torch.logspace"})
 #: what `.long()` makes, built directly: class indices (``torch.tensor(y, dtype=torch.long)``)
 LONG_DTYPES = frozenset({"torch.long", "torch.int64"})
 LONG_TENSOR_CTORS = frozenset({"torch.LongTensor", "torch.cuda.LongTensor"})

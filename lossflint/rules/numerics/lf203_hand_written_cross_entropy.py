@@ -267,6 +267,17 @@ formula no longer sees.
                 pred = self.clip_by_tensor(pred, epsilon, 1.0 - epsilon)
                 return -target * torch.log(pred) - (1.0 - target) * torch.log(1.0 - pred)
         """,
+        # the focal-loss curve plotted over a fixed grid (d2l, audit s13)
+        """
+        import numpy as np
+
+        def focal_loss(gamma, x):
+            return -(1 - x) ** gamma * np.log(x)
+
+        x = np.arange(0.01, 1, 0.01)
+        for gamma in [0, 1, 5]:
+            plt.plot(x, focal_loss(gamma, x))
+        """,
     ]
 
     def check(self, model: SemanticModel) -> Iterator[Finding]:

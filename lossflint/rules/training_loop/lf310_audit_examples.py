@@ -6,6 +6,33 @@ from __future__ import annotations
 from lossflint.examples import Invalid
 
 AUDIT_INVALID = [
+    # the scheduler stepped at the top of the function that runs one epoch
+    # (monodepth2's run_epoch, audit s13)
+    Invalid(
+        """
+        import torch
+        import torch.optim as optim
+
+        class Trainer:
+            def __init__(self, model, loader):
+                self.model, self.loader = model, loader
+                self.model_optimizer = optim.Adam(model.parameters(), 1e-4)
+                self.model_lr_scheduler = optim.lr_scheduler.StepLR(self.model_optimizer, 15, 0.1)
+
+            def train(self):
+                for self.epoch in range(20):
+                    self.run_epoch()
+
+            def run_epoch(self):
+                self.model_lr_scheduler.step()  # error: LF310 at `self.model_lr_scheduler.step()`
+                self.model.train()
+                for x, y in self.loader:
+                    loss = torch.nn.functional.mse_loss(self.model(x), y)
+                    self.model_optimizer.zero_grad()
+                    loss.backward()
+                    self.model_optimizer.step()
+        """,
+    ),
     # the epoch loop steps the scheduler, then a same-file function runs the
     # batch loop that steps the optimizer (session-11 audit: siamese-triplet)
     Invalid(
@@ -60,6 +87,52 @@ AUDIT_INVALID = [
 ]
 
 AUDIT_VALID = [
+    # the function steps the scheduler after its batch loop
+    """
+    import torch
+
+    def run_epoch(model, loader, optimizer, scheduler):
+        for x, y in loader:
+            optimizer.zero_grad()
+            torch.nn.functional.mse_loss(model(x), y).backward()
+            optimizer.step()
+        scheduler.step()
+    """,
+    # a warm-up function that only steps the scheduler, called before training
+    """
+    import torch
+
+    def warm_up(scheduler, n):
+        for _ in range(n):
+            scheduler.step()
+    """,
+    # the project's own schedule, whose step() sets the rate for the
+    # update that follows (I-JEPA, MSN)
+    """
+        import torch
+
+        class WarmupCosineSchedule:
+            def __init__(self, optimizer, warmup_steps, ref_lr):
+                self.optimizer, self.warmup_steps, self.ref_lr = optimizer, warmup_steps, ref_lr
+                self._step = 0
+
+            def step(self):
+                self._step += 1
+                lr = self.ref_lr * min(1.0, self._step / self.warmup_steps)
+                for group in self.optimizer.param_groups:
+                    group["lr"] = lr
+                return lr
+
+        def main(encoder, loader, ipe):
+            optimizer = torch.optim.AdamW(encoder.parameters())
+            scheduler = WarmupCosineSchedule(optimizer, warmup_steps=10 * ipe, ref_lr=1e-3)
+            for imgs, target in loader:
+                _new_lr = scheduler.step()
+                loss = (encoder(imgs) - target).abs().mean()
+                loss.backward()
+                optimizer.step()
+                optimizer.zero_grad()
+        """,
     # the scheduler wraps the discriminator's optimiser; the function called
     # after it steps only the generator's
     """

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import libcst as cst
 
 from lossflint.analysis import apis
-from lossflint.analysis.callee_steps import stepping_call_after
+from lossflint.analysis.callee_steps import scheduler_before_own_loop, stepping_call_after
 from lossflint.analysis.loops import LoopEvent, loops
 from lossflint.analysis.names import dotted_text
 from lossflint.analysis.values import ClassRef
@@ -142,33 +142,6 @@ step decay), and PyTorch warns: "Detected call of `lr_scheduler.step()` before
     ]
     VALID = [
         *AUDIT_VALID,
-        # the project's own schedule, whose step() sets the rate for the
-        # update that follows (I-JEPA, MSN)
-        """
-        import torch
-
-        class WarmupCosineSchedule:
-            def __init__(self, optimizer, warmup_steps, ref_lr):
-                self.optimizer, self.warmup_steps, self.ref_lr = optimizer, warmup_steps, ref_lr
-                self._step = 0
-
-            def step(self):
-                self._step += 1
-                lr = self.ref_lr * min(1.0, self._step / self.warmup_steps)
-                for group in self.optimizer.param_groups:
-                    group["lr"] = lr
-                return lr
-
-        def main(encoder, loader, ipe):
-            optimizer = torch.optim.AdamW(encoder.parameters())
-            scheduler = WarmupCosineSchedule(optimizer, warmup_steps=10 * ipe, ref_lr=1e-3)
-            for imgs, target in loader:
-                _new_lr = scheduler.step()
-                loss = (encoder(imgs) - target).abs().mean()
-                loss.backward()
-                optimizer.step()
-                optimizer.zero_grad()
-        """,
         """
         import torch
 
@@ -305,6 +278,19 @@ step decay), and PyTorch warns: "Detected call of `lr_scheduler.step()` before
                     "skipped (PyTorch warns); step the scheduler after the optimizer",
                     related=(RelatedNode("the call that steps the optimizer", call),),
                 )
+        # ``def run_epoch(self): self.scheduler.step(); for batch in ...:``
+        for event, call, batches in scheduler_before_own_loop(index):
+            if id(call) in reported or _built_by_other(model, event.receiver, call):
+                continue
+            reported.add(id(call))
+            stepped_at = batches.of("step")[0].node
+            yield Finding(
+                call,
+                "scheduler stepped at the top of the function, before its batch loop steps "
+                f"the optimizer (line {model.line_of(stepped_at)}): the first value of the "
+                "schedule is skipped (PyTorch warns); step the scheduler after the batch loop",
+                related=(RelatedNode("the optimizer step", stepped_at),),
+            )
 
 
 def _self_guarded(model: SemanticModel, sched: LoopEvent) -> bool:

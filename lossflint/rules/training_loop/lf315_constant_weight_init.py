@@ -337,6 +337,26 @@ large constants blow up activations and the loss.
                 self.lora_B = nn.Linear(8, 64)
                 nn.init.zeros_(self.lora_B.weight)
         """,
+        # an init applied to a block holding one layer (which one of the model
+        # it is, the final one here, is not known) (d2l, audit s13)
+        """
+        import torch
+        import torch.nn as nn
+
+        block1 = nn.Sequential()
+        block1.add_module("linear_1", nn.Linear(2, 5, bias=False))
+        block2 = nn.Sequential()
+        block2.add_module("linear_2", nn.Linear(5, 5, bias=False))
+        model = nn.Sequential()
+        model.add_module("first", block1)
+        model.add_module("second", block2)
+
+        def init_42(m):
+            if type(m) == nn.Linear:
+                torch.nn.init.constant_(m.weight, 42)
+
+        block2.apply(init_42)
+        """,
     ]
 
     def check(self, model: SemanticModel) -> Iterator[Finding]:

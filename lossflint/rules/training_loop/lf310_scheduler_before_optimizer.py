@@ -43,7 +43,9 @@ Flags an lr scheduler's `step()` that runs unconditionally in a loop before the 
 optimiser `step()` of that loop: in the same iteration (per-batch schedules), or at
 the top of an epoch loop whose batch loop steps the optimiser (also when a function
 called after it runs that batch loop: of this file, or of another module handed the
-optimiser the scheduler wraps, `engine.train_one_epoch(model, loader, optimizer)`). A scheduler `step(x)`
+optimiser the scheduler wraps, `engine.train_one_epoch(model, loader, optimizer)`), and
+at the top of a function that runs one epoch's batch loop itself (`def run_epoch(self):
+self.scheduler.step(); for batch in loader: ...`). A scheduler `step(x)`
 with an argument (ReduceLROnPlateau's metric, an epoch number) is not reported.
 A function whose body is one training iteration (an ignite `train_step`) counts as
 such a loop.

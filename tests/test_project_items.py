@@ -298,6 +298,7 @@ class Trainer:
         return self.head(self.features(x.to(self.device)))
 
     def features(self, x):
+        """Features of x."""
         return F.relu(self.model(x))
 
     def swap_head(self):
@@ -330,6 +331,9 @@ def test_a_method_item_keeps_what_the_method_needs_of_its_class() -> None:
         assert not any(dropped in line for line in kept), dropped
     assert "def make_head(width):" in text and "def unused_helper():" in text
     assert "default_epochs = 3" in text
+    # documentation is blanked too: the class's docstring, a method's before its code
+    assert '"""A trainer."""' not in text
+    assert '"""Features of x."""' not in text and "return F.relu(self.model(x))" in text
 
 
 def test_no_method_item_for_what_the_class_does_not_define() -> None:

@@ -87,6 +87,9 @@ class Member:
     attributes: frozenset[str]
     #: the attributes it assigns on its first parameter (``self.head = ...``)
     writes: frozenset[str]
+    #: lines that are only documentation: the class's docstring, or a
+    #: method's docstring followed by code (blanked in a method item)
+    doc: tuple[int, int] | None = None
 
 
 @dataclass(frozen=True)
@@ -244,9 +247,33 @@ def _class_plan(cls: ast.ClassDef) -> ClassPlan:
                 frozenset(names),
                 frozenset(attributes),
                 frozenset(writes),
+                _docstring(stmt),
             )
         )
     return ClassPlan(frozenset(header), tuple(members))
+
+
+def _docstring(stmt: ast.stmt) -> tuple[int, int] | None:
+    """The lines of the documentation ``stmt`` is or starts with: a string
+    statement of the class body, or a function's docstring when code follows
+    it (a body of only a docstring keeps it: it would not parse without)."""
+    if _is_string(stmt):
+        return stmt.lineno, stmt.end_lineno or stmt.lineno
+    if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)) and len(stmt.body) > 1:
+        first = stmt.body[0]
+        if _is_string(first) and first.end_lineno is not None:
+            # on lines of its own: after the ``def`` line, before the code
+            if first.lineno > stmt.lineno and stmt.body[1].lineno > first.end_lineno:
+                return first.lineno, first.end_lineno
+    return None
+
+
+def _is_string(stmt: ast.stmt) -> bool:
+    return (
+        isinstance(stmt, ast.Expr)
+        and isinstance(stmt.value, ast.Constant)
+        and isinstance(stmt.value.value, str)
+    )
 
 
 def _kept_members(plan: ClassPlan, method: str) -> set[int] | None:
@@ -261,9 +288,7 @@ def _kept_members(plan: ClassPlan, method: str) -> set[int] | None:
     if not any(m.name == method for m in members):
         return None
     kept = {
-        i
-        for i, m in enumerate(members)
-        if m.name is None or m.name == method or m.name in _SETUP
+        i for i, m in enumerate(members) if m.name is None or m.name == method or m.name in _SETUP
     }
     while True:
         named: set[str] = set()
@@ -295,15 +320,19 @@ def item_text(plan: ItemPlan, item: str) -> str | None:
             return None
         class_reads = set(cls.header_reads)
         kept_lines: set[int] = set()
+        docs: set[int] = set()
         for i, member in enumerate(cls.members):
             first, last = member.span
             if i in members:
                 class_reads |= member.reads
                 kept_lines.update(range(first, last + 1))
+                if member.doc is not None:
+                    docs.update(range(member.doc[0], member.doc[1] + 1))
             else:
                 dropped_lines.update(range(first, last + 1))
         if dropped_lines & kept_lines:
             return None  # statements sharing a line (``x = 1; def f(): ...``)
+        dropped_lines |= docs  # documentation says nothing the analysis reads
         reads[start] = frozenset(class_reads)
         kept = {start, *plan.always}
     elif start is not None:

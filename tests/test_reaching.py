@@ -33,7 +33,12 @@ def _reaching(source: str) -> str | None:
     [
         ("loss = a\nloss = b\nloss.backward()\n", "b"),
         ("loss = a\nprint(loss)\nloss.backward()\n", "a"),
-        ("loss = a\nfor i in r:\n    loss.backward()\n", None),  # a later binding may loop round
+        # a loop that never binds the name sees the value from before it
+        ("loss = a\nfor i in r:\n    loss.backward()\n", "a"),
+        # a later binding in the loop comes round on the next pass
+        ("loss = a\nfor i in r:\n    loss.backward()\n    loss = b\n", None),
+        ("loss = a\nwhile c:\n    loss.backward()\n    loss += b\n", None),
+        ("loss = a\nfor loss in r:\n    loss.backward()\n", None),
         ("loss = a\nwith g:\n    loss.backward()\n", "a"),
         ("loss = a\nif c:\n    loss = b\nloss.backward()\n", None),
         ("loss = a\nx, loss = f()\nloss.backward()\n", None),

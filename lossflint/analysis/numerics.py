@@ -20,6 +20,7 @@ from lossflint.analysis.apis import Kind
 from lossflint.analysis.calls import argument, keyword, literal_value, positional
 from lossflint.analysis.contexts import contexts
 from lossflint.analysis.kinds import kinds_of
+from lossflint.analysis.reaching import reaching_assignment
 from lossflint.analysis.values import Foreign, FunctionRef, Tensor
 from lossflint.analysis.walk import memo_of, nodes_in, own_returns
 from lossflint.project.context import current as project_context
@@ -550,6 +551,12 @@ def is_constant(
         if passed_to is not None:
             passed = passed_to(expr)
             if passed and all(is_constant(model, v, depth - 1, passed_to) for v in passed):
+                return True
+        # the assignment that surely reaches this use (a notebook's later cell
+        # rebinding the name to a constant grid), else every binding
+        reaching = reaching_assignment(model, expr)
+        if reaching is not None and model.scope_of(reaching).kind == "module":
+            if is_constant(model, reaching, depth - 1):
                 return True
         # every binding (a notebook may rebind it) is a module-level constant
         bindings = model.scope_of(expr).lookup(expr.value)

@@ -4,8 +4,9 @@
 at ``loss.backward()`` only the binding just above it counts when nothing
 between the two (nor any branch around the use) binds the name again. Found
 by walking back over the statements before the use, up through the blocks
-around it, inside the innermost loop or function: a value carried around a
-loop from a later binding is not looked for, so the search stops there.
+around it, inside the innermost function, and out of a loop only when the
+loop never binds the name (a value carried around a loop from a later binding
+is not looked for, so the search stops at a loop that binds it).
 """
 
 from __future__ import annotations
@@ -40,14 +41,20 @@ def reaching_assignment(model: ModuleIndex, use: cst.Name) -> cst.BaseExpression
                     return found
                 if _binds(stmt, name):
                     return None
-        if isinstance(at, _STOPS) or block is None:
+        if block is None or (isinstance(at, _STOPS) and not _transparent(at, name)):
             return None
         if isinstance(block, cst.Module):
             return None
         at = block
-        if isinstance(at, _STOPS):
+        if isinstance(at, _STOPS) and not _transparent(at, name):
             return None
     return None
+
+
+def _transparent(node: cst.CSTNode, name: str) -> bool:
+    """A loop that never binds ``name`` (its target, its body): the value it
+    sees is the one from before the loop."""
+    return isinstance(node, (cst.For, cst.While)) and not _binds(node, name)
 
 
 def _assigned(stmt: cst.CSTNode, name: str) -> cst.BaseExpression | None:

@@ -278,6 +278,20 @@ formula no longer sees.
         for gamma in [0, 1, 5]:
             plt.plot(x, focal_loss(gamma, x))
         """,
+        # ... in a notebook where ``x`` held a batch in an earlier cell
+        """
+        import numpy as np
+
+        for x, y in loader:
+            pass
+
+        def focal_loss(gamma, p):
+            return -(1 - p) ** gamma * np.log(p)
+
+        x = np.arange(0.01, 1, 0.01)
+        for gamma in [0, 1, 5]:
+            plt.plot(x, focal_loss(gamma, x))
+        """,
     ]
 
     def check(self, model: SemanticModel) -> Iterator[Finding]:

@@ -793,12 +793,21 @@ _KEEPING = frozenset({"cpu", "detach", "numpy", "to", "tolist", "float", "clone"
 
 
 def _collects_outputs(model: ModuleIndex, region: cst.CSTNode, call: cst.Call) -> bool:
-    """The pass runs the model over batches (in a loop of the region) and
-    collects what it computes (``feats.append(mu.cpu())``): predictions or
-    features for later use, computed in train mode."""
+    """The pass runs the model over a data set's batches (``for x, y in
+    loader``, in a loop of the region) and collects what it computes
+    (``feats.append(mu.cpu())``): predictions or features for later use,
+    computed in train mode."""
     memo = memo_of(model)
     loops_in = [n for n in nodes_in(region, cst.For, memo=memo) if _contains(n, call)]
     if not loops_in:
+        return False
+    # over a data set's (input, label) batches: samples drawn from noise
+    # (``for z in fixed_noise: samples.append(gen(z))``) are no evaluation
+    batch = cast(cst.For, loops_in[0]).target
+    if not isinstance(batch, (cst.Tuple, cst.List)):
+        return False
+    inputs = _target_names(batch)
+    if not any(_names(arg.value, name) for arg in call.args for name in inputs):
         return False
     computed: set[str] = set()
     for node in nodes_in(loops_in[0], cst.Assign, memo=memo):

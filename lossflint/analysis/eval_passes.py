@@ -364,6 +364,30 @@ def _module_level_callers(model: ModuleIndex, region: cst.CSTNode) -> list[cst.C
     func = model.enclosing(region, cst.FunctionDef)
     if not isinstance(func, cst.FunctionDef) or model.parent(func) is not model.module:
         return []
+    memo = model.analysis(_callers_memo)
+    if func not in memo:
+        memo[func] = _callers_at_module_level(model, func)
+    return memo[func]
+
+
+def _callers_memo(model: ModuleIndex) -> dict[cst.FunctionDef, list[cst.CSTNode]]:
+    return {}
+
+
+def _called_at_module_level(model: ModuleIndex) -> frozenset[str]:
+    """The names module-level statements call (``extract(loader)``)."""
+    return frozenset(
+        stmt_call.func.value
+        for stmt in model.module.body
+        if not isinstance(stmt, (cst.FunctionDef, cst.ClassDef))
+        for stmt_call in calls_in(stmt, memo_of(model))
+        if isinstance(stmt_call.func, cst.Name)
+    )
+
+
+def _callers_at_module_level(model: ModuleIndex, func: cst.FunctionDef) -> list[cst.CSTNode]:
+    if func.name.value not in model.analysis(_called_at_module_level):
+        return []  # not called at module level: no need for every site
     sites = gradients(model).call_sites(func)
     if not sites:
         return []

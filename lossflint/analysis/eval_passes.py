@@ -37,7 +37,8 @@ from lossflint.analysis import apis
 from lossflint.analysis.apis import Kind
 from lossflint.analysis.calls import argument, literal_value
 from lossflint.analysis.contexts import contexts
-from lossflint.analysis.gradients import gradients
+from lossflint.analysis.gradients import gradients, target_names
+from lossflint.analysis.interpreter.syntax import param_names
 from lossflint.analysis.kinds import KindAnalysis, kinds_of
 from lossflint.analysis.loops import LoopIndex, loops
 from lossflint.analysis.names import dotted_text
@@ -51,7 +52,7 @@ from lossflint.analysis.values import (
     Sequential,
     Value,
 )
-from lossflint.analysis.walk import calls_in, descendants, memo_of, nodes_in
+from lossflint.analysis.walk import calls_in, memo_of, names_in, nodes_in
 from lossflint.project.context import current as project_context
 from lossflint.project.summary import (
     Origin,
@@ -705,8 +706,7 @@ def mode_safe_params(model: ModuleIndex, func: cst.FunctionDef) -> tuple[str, ..
 
 
 def _param_names(func: cst.FunctionDef) -> list[str]:
-    params = func.params
-    names = [p.name.value for p in (*params.posonly_params, *params.params, *params.kwonly_params)]
+    names = param_names(func.params)
     return names[1:] if names[:1] == ["self"] else names
 
 
@@ -719,7 +719,7 @@ def _param_mode_safe(
     if len(seen) > _MAX_HANDED:
         return False
     seen.add(key)
-    uses = [n for n in descendants(func.body) if isinstance(n, cst.Name) and n.value == param]
+    uses = names_in(func.body, param, memo_of(model))
     return all(_mode_safe_use(model, use, seen) for use in uses)
 
 
@@ -740,7 +740,7 @@ def _mode_safe_use(model: ModuleIndex, name: cst.Name, seen: set[tuple[int, str]
         node, parent = parent, model.parent(parent)
     if isinstance(parent, cst.Call) and parent.func is node:
         # called: its arguments must not hand the model on (``m.add_module(m)``)
-        return not any(_names(arg.value, name.value) for arg in parent.args)
+        return not any(names_in(arg.value, name.value) for arg in parent.args)
     if node is not name:
         # an attribute read (``model.config.n``), not stored nor handed on
         # (``x.to(model.device)`` hands on a device, not a module)
@@ -754,7 +754,7 @@ def _mode_safe_use(model: ModuleIndex, name: cst.Name, seen: set[tuple[int, str]
         return False
     if call.func.value in _LOOKING:
         return True
-    callee = _module_function(model, call.func.value)
+    callee = loops(model).resolve_function(call)
     if callee is None or parent.star:
         return False
     if parent.keyword is not None:
@@ -766,20 +766,6 @@ def _mode_safe_use(model: ModuleIndex, name: cst.Name, seen: set[tuple[int, str]
             return False
         target = names[index]
     return _param_mode_safe(model, callee, target, seen)
-
-
-def _module_function(model: ModuleIndex, name: str) -> cst.FunctionDef | None:
-    """The top-level function ``name`` of the module, bound once."""
-    found = [
-        stmt
-        for stmt in model.module.body
-        if isinstance(stmt, cst.FunctionDef) and stmt.name.value == name
-    ]
-    return found[0] if len(found) == 1 else None
-
-
-def _names(expr: cst.BaseExpression, name: str) -> bool:
-    return any(isinstance(n, cst.Name) and n.value == name for n in (expr, *descendants(expr)))
 
 
 def _evaluated_after(model: ModuleIndex, region: cst.CSTNode) -> bool:
@@ -813,7 +799,7 @@ def _evaluated_after(model: ModuleIndex, region: cst.CSTNode) -> bool:
 _FOLLOWING = 5
 
 #: calls that move or convert a collected output and keep what it holds
-_KEEPING = frozenset({"cpu", "detach", "numpy", "to", "tolist", "float", "clone"})
+_KEEPING = apis.VALUE_KEEPING_METHODS | apis.DETACHING_METHODS
 
 
 def _collects_outputs(model: ModuleIndex, region: cst.CSTNode, call: cst.Call) -> bool:
@@ -822,7 +808,8 @@ def _collects_outputs(model: ModuleIndex, region: cst.CSTNode, call: cst.Call) -
     (``feats.append(mu.cpu())``): predictions or features for later use,
     computed in train mode."""
     memo = memo_of(model)
-    loops_in = [n for n in nodes_in(region, cst.For, memo=memo) if _contains(n, call)]
+    around = set(map(id, model.ancestors(call)))
+    loops_in = [n for n in nodes_in(region, cst.For, memo=memo) if id(n) in around]
     if not loops_in:
         return False
     # over a data set's (input, label) batches: samples drawn from noise
@@ -830,15 +817,15 @@ def _collects_outputs(model: ModuleIndex, region: cst.CSTNode, call: cst.Call) -
     batch = cast(cst.For, loops_in[0]).target
     if not isinstance(batch, (cst.Tuple, cst.List)):
         return False
-    inputs = _target_names(batch)
-    if not any(_names(arg.value, name) for arg in call.args for name in inputs):
+    inputs = target_names(batch)
+    if not any(names_in(arg.value, name) for arg in call.args for name in inputs):
         return False
     computed: set[str] = set()
     for node in nodes_in(loops_in[0], cst.Assign, memo=memo):
         assign = cast(cst.Assign, node)
-        if _contains(assign.value, call):
+        if assign.value is call or id(assign.value) in around:
             for target in assign.targets:
-                computed |= _target_names(target.target)
+                computed |= target_names(target.target)
     for site in calls_in(loops_in[0], memo):
         func = site.func
         if not (isinstance(func, cst.Attribute) and func.attr.value in ("append", "extend")):
@@ -855,18 +842,6 @@ def _collects_outputs(model: ModuleIndex, region: cst.CSTNode, call: cst.Call) -
         if arg is call or (isinstance(arg, cst.Name) and arg.value in computed):
             return True
     return False
-
-
-def _contains(outer: cst.CSTNode, inner: cst.CSTNode) -> bool:
-    return inner is outer or any(n is inner for n in descendants(outer))
-
-
-def _target_names(target: cst.BaseExpression) -> set[str]:
-    if isinstance(target, cst.Name):
-        return {target.value}
-    if isinstance(target, (cst.Tuple, cst.List)):
-        return {n for e in target.elements for n in _target_names(e.value)}
-    return set()
 
 
 def _evaluates(model: ModuleIndex, region: cst.CSTNode) -> bool:

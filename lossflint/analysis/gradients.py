@@ -1209,11 +1209,11 @@ def _small_statements(
             yield node, _defined_names_plain(node), _loaded_names(node)
             continue
         if isinstance(node, cst.For):
-            yield node, _target_names(node.target), _loaded_names(node.iter)
+            yield node, target_names(node.target), _loaded_names(node.iter)
         elif isinstance(node, cst.With):
             for item in node.items:
                 if item.asname is not None:
-                    yield item, _target_names(item.asname.name), _loaded_names(item.item)
+                    yield item, target_names(item.asname.name), _loaded_names(item.item)
         todo.extend(node.children)
 
 
@@ -1230,19 +1230,21 @@ def _defined_names_plain(small: cst.CSTNode) -> set[str] | None:
                 targets = [value.func.value]
         names: set[str] = set()
         for target in targets:
-            names |= _target_names(target)
+            names |= target_names(target)
         return names
     return None
 
 
-def _target_names(target: cst.BaseExpression) -> set[str]:
+def target_names(target: cst.BaseExpression) -> set[str]:
+    """The names an assignment target binds (``a, (b, *c) = ...``), an
+    attribute or item target by its root (``self.x`` as "self.x")."""
     if isinstance(target, (cst.Tuple, cst.List)):
         found: set[str] = set()
         for element in target.elements:
-            found |= _target_names(element.value)
+            found |= target_names(element.value)
         return found
     if isinstance(target, cst.StarredElement):
-        return _target_names(target.value)
+        return target_names(target.value)
     root = _root_name(target)
     return {root} if root is not None else set()
 

@@ -99,10 +99,6 @@ def _find(model: ModuleIndex) -> list[SwappedLoss]:
 
 #: the keys a batch (a dict, a namedtuple, a torchtext batch) keeps its labels under
 _LABEL_KEYS = frozenset({"labels", "label", "targets", "target", "y"})
-#: methods that move or cast a tensor and keep what it holds
-_KEEPING_METHODS = frozenset(
-    {"to", "cuda", "cpu", "float", "long", "int", "double", "half", "squeeze", "unsqueeze", "view"}
-)
 
 
 def _labels_by_key(model: ModuleIndex, expr: cst.BaseExpression, depth: int = 0) -> bool:
@@ -113,7 +109,7 @@ def _labels_by_key(model: ModuleIndex, expr: cst.BaseExpression, depth: int = 0)
     if depth > 4:
         return False
     if isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute):
-        if expr.func.attr.value in _KEEPING_METHODS:
+        if expr.func.attr.value in apis.VALUE_KEEPING_METHODS | apis.CAST_METHODS:
             return _labels_by_key(model, expr.func.value, depth + 1)
         return False
     found = literal_item(expr)

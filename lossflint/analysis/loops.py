@@ -593,6 +593,24 @@ class LoopIndex:
         chain.reverse()
         return LoopEvent(event, tuple(chain), conditional, nested)
 
+    def is_epoch_loop(self, loop: Loop) -> bool:
+        """A loop over epochs (``for epoch in range(n)``, ``tqdm(range(n))``,
+        ``while``) whose body runs the training iteration as a loop of its
+        own, directly. An outer loop over stages, cycles or trials is not one."""
+        node = loop.node
+        if isinstance(node, cst.For):
+            iterable = node.iter
+            while isinstance(iterable, cst.Call) and not self._is_range(iterable) and iterable.args:
+                iterable = iterable.args[0].value  # ``tqdm(range(n))``, ``enumerate(range(n))``
+            if not self._is_range(iterable):
+                return False
+        elif not isinstance(node, cst.While):
+            return False
+        return any(child.is_iteration for child in loop.children)
+
+    def _is_range(self, expr: cst.BaseExpression) -> bool:
+        return isinstance(expr, cst.Call) and self.model.qualname(expr.func) == "builtins.range"
+
     def loop_of_node(self, node: cst.CSTNode) -> Loop | None:
         """The loop a ``for``/``while`` statement is, if it is one the index keeps."""
         return self._loop_nodes.get(node)

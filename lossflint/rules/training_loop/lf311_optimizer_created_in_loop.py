@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import libcst as cst
 
 from lossflint.analysis.calls import argument, literal_value
-from lossflint.analysis.loops import Loop, loops
+from lossflint.analysis.loops import loops
 from lossflint.analysis.names import dotted_text
 from lossflint.analysis.walk import SubtreeMemo, descendants, memo_of, nodes_in
 from lossflint.diagnostics import Finding, Severity
@@ -205,6 +205,36 @@ schedulers attached to the old optimiser stop acting.
                         model(x).mean().backward()
                         opt.step()
         """,
+        # rebuilt only when the backbone is unfrozen, at one epoch
+        """
+        import torch
+
+        def fit(model, loader, epochs=20, unfreeze_at=5):
+            opt = torch.optim.Adam(model.head.parameters(), lr=1e-3)
+            for epoch in range(epochs):
+                if epoch == unfreeze_at:
+                    opt = torch.optim.Adam(model.parameters(), lr=1e-4)
+                for x in loader:
+                    opt.zero_grad()
+                    model(x).mean().backward()
+                    opt.step()
+        """,
+        # a loop named like epochs over something else than ``range`` (a local
+        # ``range`` that yields stages)
+        """
+        import torch
+
+        def range(n):
+            return [torch.nn.Linear(4, 4) for _ in builtins_range(n)]
+
+        def fit(loader):
+            for block in range(3):
+                opt = torch.optim.Adam(block.parameters())
+                for x in loader:
+                    opt.zero_grad()
+                    block(x).mean().backward()
+                    opt.step()
+        """,
         # one stage per epoch range, each with its own parameters
         """
         import torch
@@ -231,7 +261,7 @@ schedulers attached to the old optimiser stop acting.
     def check(self, model: SemanticModel) -> Iterator[Finding]:
         index = loops(model)
         for loop in index.loops:
-            if not loop.is_iteration and not _epoch_loop(loop):
+            if not loop.is_iteration and not index.is_epoch_loop(loop):
                 continue
             stepped = {s.event.receiver for s in loop.of("step")}
             assigned: set[str] | None = None  # asked only of a loop with a candidate
@@ -270,32 +300,6 @@ schedulers attached to the old optimiser stop acting.
                     f"(momentum, Adam moments) is reset at every {every}; construct it "
                     "once before the loop (and change its learning rate with a scheduler)",
                 )
-
-
-def _epoch_loop(loop: Loop) -> bool:
-    """A loop over epochs (``for epoch in range(n)``, ``while``) whose body
-    runs the training iteration as a loop of its own, directly: an optimiser
-    built at its top is built again every epoch (a step decay done by
-    rebuilding Adam resets its moments). An outer loop over stages, cycles or
-    trials is not one."""
-    node = loop.node
-    if isinstance(node, cst.For):
-        iterable = node.iter
-        while isinstance(iterable, cst.Call) and not _is_range(iterable) and iterable.args:
-            iterable = iterable.args[0].value  # ``tqdm(range(n))``, ``enumerate(range(n))``
-        if not _is_range(iterable):
-            return False
-    elif not isinstance(node, cst.While):
-        return False
-    return any(child.is_iteration for child in loop.children)
-
-
-def _is_range(expr: cst.BaseExpression) -> bool:
-    return (
-        isinstance(expr, cst.Call)
-        and isinstance(expr.func, cst.Name)
-        and expr.func.value == "range"
-    )
 
 
 def _targets_of(node: cst.CSTNode) -> set[str]:

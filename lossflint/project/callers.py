@@ -580,16 +580,40 @@ _MAGIC_LINE = re.compile(r"^[ \t]*[%!?]")
 def _notebook_imports(layout: Layout, path: str, text: str, me: Module, cells_only: bool) -> bool:
     """Whether the notebook imports ``me`` and does not also run it as code
     (``%run losses.py`` binds its names with no import the summary sees)."""
+    found = _notebook_scan(layout, path, text, cells_only)
+    if found is None:
+        return False
+    imported, running = found
+    stem = me.path.parent.name if me.is_package else me.path.stem
+    if any(_names(line, stem) for line in running):
+        return False
+    return me.rel in imported
+
+
+#: (root, notebook path) → (its text, what it imports, its lines that run code)
+_NOTEBOOK_SCANS: dict[tuple[str, str], tuple[str, frozenset[str], tuple[str, ...]] | None] = {}
+
+
+def _notebook_scan(
+    layout: Layout, path: str, text: str, cells_only: bool
+) -> tuple[frozenset[str], tuple[str, ...]] | None:
+    """The project modules a notebook imports and the lines that may run
+    code by name (``%run``, ``exec``), read once per process while its text
+    holds; None when its cells cannot be read."""
+    key = (str(layout.root), path)
+    cached = _NOTEBOOK_SCANS.get(key)
+    if cached is not None and cached[0] is text:
+        return cached[1], cached[2]
     code = text if cells_only else _notebook_code(text.encode("utf-8", "surrogatepass"))
     if code is None:
-        return False
-    stem = me.path.parent.name if me.is_package else me.path.stem
+        return None
     lines = code.splitlines()
-    if any(_names(line, stem) and _RUNS_CODE.search(line) for line in lines):
-        return False
+    running = tuple(line for line in lines if _RUNS_CODE.search(line))
     # IPython lines are no Python: blanked, one for one
     masked = "\n".join("" if _MAGIC_LINE.match(line) else line for line in lines)
-    return me.rel in _imported(layout, path, masked)
+    imported = _imported(layout, path, masked)
+    _NOTEBOOK_SCANS[key] = (text, imported, running)
+    return imported, running
 
 
 def changed_elsewhere(name: str) -> bool:

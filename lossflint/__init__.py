@@ -8,9 +8,30 @@ and it should not load the whole tool behind it.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+import os
+import sys
 
-from lossflint.version import __version__
+
+def _drop_working_directory() -> None:
+    """``python -m lossflint`` puts the working directory first on ``sys.path``:
+    a linted repository's ``json.py`` or ``tokenize.py`` would be imported, and
+    run, in place of the standard library's. While ``-m`` locates the package,
+    ``sys.argv[0]`` is ``"-m"``; the tool's own modules are found through the
+    package, so the entry is not needed."""
+    if not sys.argv or sys.argv[0] != "-m" or sys.flags.safe_path:
+        return
+    try:
+        here = os.path.realpath(os.getcwd())
+    except OSError:
+        here = ""
+    sys.path[:] = [p for p in sys.path if p not in ("", ".") and os.path.realpath(p) != here]
+
+
+_drop_working_directory()
+
+from typing import TYPE_CHECKING, Any  # noqa: E402
+
+from lossflint.version import __version__  # noqa: E402
 
 if TYPE_CHECKING:
     from lossflint.api import lint_paths, lint_source

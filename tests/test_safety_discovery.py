@@ -127,6 +127,32 @@ def test_fsmonitor_of_the_linted_repo_is_never_run(tmp_path: Path, args: tuple[s
     assert [line.split(":")[0] for line in proc.stdout.splitlines()] == ["a.py"]
 
 
+#: standard-library names a repository's top level may hold (``json.py``,
+#: ``select.py`` for feature selection, ``random.py``): modules the tool, its
+#: dependencies or its worker processes import after start-up
+SHADOWED = ("json", "ast", "tokenize", "bisect", "random", "select", "tempfile", "hashlib", "queue")
+
+
+@pytest.mark.parametrize("args", [("--no-cache", "."), ("--no-cache", "--jobs", "2", ".")])
+def test_modules_of_the_linted_tree_are_never_imported(
+    tmp_path: Path, args: tuple[str, ...]
+) -> None:
+    """Regression: ``python -m lossflint`` puts the working directory first on
+    ``sys.path``; run from a repository holding ``json.py`` or ``tokenize.py``,
+    the tool imported (ran) them in place of the standard library's."""
+    repo = tmp_path / "repo"
+    marker = tmp_path / "pwned"
+    code = f"open({str(marker)!r}, 'a').write(__name__ + '\\n')\n"
+    _write(repo, {f"{name}.py": code for name in SHADOWED})
+    _write(repo, {f"m{i}.py": LOG_BUG for i in range(8)})
+    proc = lossflint(*args, cwd=repo)
+    assert not marker.exists(), f"lossflint imported the tree's {marker.read_text().split()}"
+    assert proc.returncode == 1, proc.stderr
+    assert sorted({line.split(":")[0] for line in proc.stdout.splitlines() if ":" in line}) == [
+        f"m{i}.py" for i in range(8)
+    ]
+
+
 def test_discovery_has_no_subprocess(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Not git, not anything: discovery starts no process at all."""
 

@@ -119,11 +119,16 @@ def _candidates(model: ModuleIndex) -> list[TrainModeEvaluation]:
         if region is None:
             continue
         receiver = dotted_text(call.func)
-        if receiver is None or receiver == "self" or (id(region), receiver) in seen:
+        if receiver is None or (id(region), receiver) in seen:
             continue
-        value = _called_model(model, call.func)
+        value = _called_model(model, call.func) if receiver != "self" else UNKNOWN
         if not isinstance(value, (Instance, Sequential, Foreign)):
-            continue
+            # ``output, loss = self._forward_pass(x, y)``: the model runs in a
+            # same-file helper the region calls (training calls it too)
+            inner = _model_in_helper(model, index, call)
+            if inner is None or (id(region), inner[0]) in seen:
+                continue
+            receiver, value = inner
         if value in switched and not _switched_only_later(model, value, region):
             continue
         layer: cst.Call | None = None
@@ -177,6 +182,26 @@ def _called_model(model: ModuleIndex, func: cst.BaseExpression) -> Value:
     ):
         return kinds.class_attrs(owner.cls).get(func.attr.value, value)
     return value
+
+
+def _model_in_helper(
+    model: ModuleIndex, index: LoopIndex, call: cst.Call
+) -> tuple[str, Value] | None:
+    """The model a same-file helper runs when ``call`` calls it: the
+    receiver and value of the helper's first call of a known model, outside
+    any grad-off region of its own."""
+    func = index.resolve_function(call)
+    if func is None:
+        return None
+    ctx = contexts(model)
+    for inner in calls_in(func, memo_of(model)):
+        receiver = dotted_text(inner.func)
+        if receiver is None or receiver == "self" or ctx.grad_region(inner) is not None:
+            continue
+        value = _called_model(model, inner.func)
+        if isinstance(value, (Instance, Sequential, Foreign)):
+            return receiver, value
+    return None
 
 
 def _plain_class(model: ModuleIndex, cls: cst.ClassDef) -> bool:
@@ -286,11 +311,26 @@ def _training_functions(model: ModuleIndex) -> set[cst.CSTNode | None]:
         callees: list[cst.FunctionDef] = []
         for call in calls:
             func = index.resolve_function(call)
-            if func is not None and func not in found:
+            if func is not None and func not in found and not _periodic_pass(model, call, func):
                 found.add(func)
                 callees.append(func)
         calls = [call for func in callees for call in calls_in(func, memo)]
     return found
+
+
+def _periodic_pass(model: ModuleIndex, call: cst.Call, func: cst.FunctionDef) -> bool:
+    """``if step % eval_every == 0: self.validate(val_loader)`` in a training
+    loop: a function with a loop of its own, called under an ``if`` of the
+    iteration, runs a pass over other data now and then (mid-epoch validation);
+    it does not describe the training batch."""
+    if not nodes_in(func, cst.For, cst.While, memo=memo_of(model)):
+        return False
+    for ancestor in model.ancestors(call):
+        if isinstance(ancestor, (cst.For, cst.While, cst.FunctionDef, cst.Lambda, cst.ClassDef)):
+            return False
+        if isinstance(ancestor, cst.If):
+            return True
+    return False
 
 
 def _in_training_iteration(index: LoopIndex, node: cst.CSTNode) -> bool:

@@ -90,7 +90,61 @@ def extract(batches):
 train_feats = extract(loader)
 """
 
+
+#: a trainer validating every N iterations through the helper training uses
+#: (pytorch-3dunet, a real bug report of B10)
+_MIDEPOCH = """
+import torch
+import torch.nn as nn
+
+
+class Trainer:
+    def __init__(self, model, optimizer, criterion, loaders):
+        self.model = model
+        self.optimizer = optimizer
+        self.criterion = criterion
+        self.loaders = loaders
+
+    def train(self):
+        self.model.train()
+        for i, (x, y) in enumerate(self.loaders["train"]):
+            output, loss = self._forward_pass(x, y)
+            self.optimizer.zero_grad()
+            loss.backward()
+            self.optimizer.step()
+            if i % 100 == 0:
+                {call}
+
+    def validate(self, loader):
+        total = 0.0{before}
+        with torch.no_grad():
+            for x, y in loader:
+                output, loss = self._forward_pass(x, y){marker}
+                total += loss.item()
+        return total / len(loader)
+
+    def log_batch(self, output, y):
+        with torch.no_grad():
+            print((output.argmax(1) == y).float().mean().item())
+
+    def _forward_pass(self, x, y):
+        output = self.model(x)
+        return output, self.criterion(output, y)
+
+
+model = nn.Sequential(nn.Conv3d(1, 4, 3), nn.BatchNorm3d(4), nn.ReLU(), nn.Flatten(), nn.LazyLinear(3))
+Trainer(model, torch.optim.Adam(model.parameters()), nn.CrossEntropyLoss(), loaders).train()
+"""
+
 AUDIT_INVALID = [
+    # validation every 100 iterations, the model run by the training helper
+    Invalid(
+        _MIDEPOCH.format(
+            call='self.validate(self.loaders["val"])',
+            before="",
+            marker="  # error: LF603 at `self._forward_pass(x, y)`",
+        )
+    ),
     # features extracted in train mode (dropout on, batch statistics) (H14 p05)
     Invalid(_PROBE.format(marker="  # error: LF603 at `encoder(x)`", before="")),
     # the validation cell runs before the cell that calls eval() (H11 p09)
@@ -105,6 +159,39 @@ AUDIT_INVALID = [
 ]
 
 AUDIT_VALID = [
+    # the same validation puts the model in eval mode first
+    _MIDEPOCH.format(
+        call='self.validate(self.loaders["val"])',
+        before="\n        self.model.eval()",
+        marker="",
+    ),
+    # a metric of the training batch every 100 iterations: train mode on purpose
+    """
+    import torch
+    import torch.nn as nn
+
+    class Trainer:
+        def __init__(self, model, optimizer):
+            self.model = model
+            self.optimizer = optimizer
+
+        def train(self, loader):
+            self.model.train()
+            for i, (x, y) in enumerate(loader):
+                loss = nn.functional.cross_entropy(self.model(x), y)
+                self.optimizer.zero_grad()
+                loss.backward()
+                self.optimizer.step()
+                if i % 100 == 0:
+                    self.log_batch(x, y)
+
+        def log_batch(self, x, y):
+            with torch.no_grad():
+                print((self.model(x).argmax(1) == y).float().mean().item())
+
+    model = nn.Sequential(nn.Linear(8, 16), nn.BatchNorm1d(16), nn.Linear(16, 3))
+    Trainer(model, torch.optim.Adam(model.parameters())).train(loader)
+    """,
     # the same, with eval() before the extraction
     _PROBE.format(marker="", before="encoder.eval()"),
     # a helper of unknown effect gets the model first: its mode is unknown

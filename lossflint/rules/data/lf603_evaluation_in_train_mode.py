@@ -381,9 +381,12 @@ depend on the batch size and composition.
                 related = (RelatedSite(what, site.file, site.line, site.column),)
             else:
                 continue
+            called = model.code(found.call.func)
+            # the model runs in a helper the region calls (``self._forward_pass(x, y)``)
+            via = f" (by `{called}()`)" if called != found.receiver else ""
             yield Finding(
                 found.call,
-                f"`{found.receiver}` is evaluated under no_grad in train mode: it holds "
+                f"`{found.receiver}` is evaluated{via} under no_grad in train mode: it holds "
                 f"{held} and nothing puts it in eval "
                 "mode, so dropout stays on and batch norm uses batch statistics — the "
                 f"metrics are noisy and wrong; call `{found.receiver}.eval()` before "

@@ -814,8 +814,8 @@ def is_normalised(model: ModuleIndex, expr: cst.BaseExpression, depth: int = 3) 
 
 
 def is_cosine(model: ModuleIndex, expr: cst.BaseExpression, depth: int = 3) -> bool:
-    """A cosine similarity: ``F.cosine_similarity``, a dot/sum of products of
-    normalised vectors, or ``dot / (norm * norm)``."""
+    """A cosine similarity: ``F.cosine_similarity``, a dot/sum of products
+    with a normalised side, or ``dot / (norm * norm)``."""
     if isinstance(expr, cst.Name) and depth > 0:
         value = bound_value(model, expr)
         return value is not None and is_cosine(model, value, depth - 1)
@@ -833,7 +833,10 @@ def is_cosine(model: ModuleIndex, expr: cst.BaseExpression, depth: int = 3) -> b
             args = positional(info.node)
             if info.qualname == apis.EINSUM:
                 args = args[1:]
-            return len(args) == 2 and all(is_normalised(model, a.value) for a in args)
+            # one normalised side is enough: ``emb @ F.normalize(W).t()`` is
+            # meant as a cosine, ``emb`` normalised by its caller (or not, and
+            # then acos of it is worse)
+            return len(args) == 2 and any(is_normalised(model, a.value) for a in args)
         # ``pairwise_cosine(a, b)`` imported from another project module
         return info.method is None and depth > 0 and _returns_cosine(model, info.node, depth - 1)
     if isinstance(expr, cst.Call):
@@ -899,7 +902,7 @@ def _product_of_normalised(model: ModuleIndex, expr: cst.BaseExpression) -> bool
     if isinstance(expr, cst.BinaryOperation) and isinstance(
         expr.operator, (cst.Multiply, cst.MatrixMultiply)
     ):
-        return is_normalised(model, expr.left) and is_normalised(model, expr.right)
+        return is_normalised(model, expr.left) or is_normalised(model, expr.right)
     return False
 
 

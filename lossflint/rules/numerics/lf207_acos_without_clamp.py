@@ -29,8 +29,9 @@ class AcosWithoutClamp(Rule):
     needs = ("acos", "asin", "arccos", "arcsin")
     what = """
 Flags `acos`/`asin` (`torch.acos`, `x.acos()`, `torch.arccos`, `tf.math.acos`,
-...) of a cosine similarity: `F.cosine_similarity(a, b)`, a sum/dot/matmul of
-`F.normalize`d vectors, or `dot / (a.norm() * b.norm())`, inline or through
+...) of a cosine similarity: `F.cosine_similarity(a, b)`, a sum/dot/matmul with
+`F.normalize`d vectors (one side is enough: the other is normalised by the
+caller, or acos of it is worse), or `dot / (a.norm() * b.norm())`, inline or through
 variables, when it is not clamped strictly inside (-1, 1). A clamp to exactly
 `[-1, 1]` is still reported: it fixes the value, not the infinite gradient.
 Only where a gradient can flow: silent in evaluation code (angle-error
@@ -148,6 +149,21 @@ Unsafe: the fix clamps the argument to `[-1 + 1e-7, 1 - 1e-7]` (TensorFlow:
             x = F.normalize(e, dim=1)
             theta = torch.acos((x @ w.T).clamp(-1 + 1e-7, 1 - 1e-7))  # error: LF207 at `torch.acos(`
             """,
+        ),
+        # an ArcFace head: the class weights are normalised here, the
+        # embeddings by the model that calls it (H10 p08)
+        Invalid(
+            """
+            import torch
+            import torch.nn as nn
+            import torch.nn.functional as F
+
+            class ArcMargin(nn.Module):
+                def forward(self, emb, labels):
+                    cos = emb @ F.normalize(self.W, dim=1).t()
+                    theta = torch.acos(cos)  # error: LF207 at `torch.acos(`
+                    return F.cross_entropy(30.0 * torch.cos(theta + 0.5), labels)
+            """
         ),
     ]
     VALID = [

@@ -10,10 +10,12 @@ import libcst as cst
 from lossflint.analysis.calls import argument, literal_value
 from lossflint.analysis.loops import loops
 from lossflint.analysis.names import dotted_text
+from lossflint.analysis.optimizer_builds import optimizers_built_per_pass
 from lossflint.analysis.walk import SubtreeMemo, descendants, memo_of, nodes_in
-from lossflint.diagnostics import Finding, Severity
+from lossflint.diagnostics import Finding, RelatedNode, Severity
 from lossflint.examples import Invalid
 from lossflint.registry import Rule
+from lossflint.rules.training_loop.lf311_audit_examples import AUDIT_INVALID, AUDIT_VALID
 
 if TYPE_CHECKING:
     from lossflint.analysis.model import SemanticModel
@@ -29,7 +31,8 @@ class OptimizerCreatedInLoop(Rule):
 Flags a torch optimiser constructed, unconditionally, in the body of the training
 iteration that steps it (the loop with `backward()` and `step()`), or at the top of
 the epoch loop (`for epoch in range(n)`, `while`) that runs that iteration directly
-(a step decay done by rebuilding Adam). Plain SGD without momentum has no state and
+(a step decay done by rebuilding Adam), directly or by a same-file factory
+that returns the constructor (`optimizer = make_optimizer(model, lr)`). Plain SGD without momentum has no state and
 is not reported; neither are optimisers built per stage, cycle or trial in an outer
 loop, over parameters the loop picks, or for a model built in the same iteration.
 """
@@ -80,6 +83,7 @@ schedulers attached to the old optimiser stop acting.
         ),
     )
     INVALID = [
+        *AUDIT_INVALID,
         Invalid(
             """
             import torch
@@ -135,6 +139,7 @@ schedulers attached to the old optimiser stop acting.
         ),
     ]
     VALID = [
+        *AUDIT_VALID,
         """
         import torch
 
@@ -264,18 +269,16 @@ schedulers attached to the old optimiser stop acting.
             if not loop.is_iteration and not index.is_epoch_loop(loop):
                 continue
             stepped = {s.event.receiver for s in loop.of("step")}
+            if not stepped:
+                continue
             assigned: set[str] | None = None  # asked only of a loop with a candidate
-            for ctor_event in loop.of("optim_ctor"):
-                if not ctor_event.direct:
-                    continue
-                call = ctor_event.node
-                assert isinstance(call, cst.Call)
-                info = index.optimizer_info(call)
+            for call, ctor, params in optimizers_built_per_pass(model, loop):
+                info = index.optimizer_info(ctor)
                 if info is None or info.framework != "torch":
                     continue
                 if info.name == "SGD":
-                    momentum = literal_value(argument(call, 2, "momentum"))
-                    if argument(call, 2, "momentum") is None or momentum in (0, 0.0):
+                    momentum = literal_value(argument(ctor, 2, "momentum"))
+                    if argument(ctor, 2, "momentum") is None or momentum in (0, 0.0):
                         continue
                 parent = model.parent(call)
                 target = (
@@ -285,7 +288,6 @@ schedulers attached to the old optimiser stop acting.
                 )
                 if target is None or target not in stepped:
                     continue
-                params = argument(call, 0, "params")
                 roots = {n.split(".")[0] for n in _names_in(params)} if params else set()
                 if assigned is None:
                     assigned = _names_assigned_in(loop.node.body, memo_of(model))
@@ -294,11 +296,14 @@ schedulers attached to the old optimiser stop acting.
                 if not loop.is_iteration and roots & _targets_of(loop.node):
                     continue  # one optimiser per stage: ``for params in stages``
                 every = "iteration" if loop.is_iteration else "epoch"
+                via = "" if call is ctor else f" (by `{model.code(call.func)}()`)"
+                related = () if call is ctor else (RelatedNode("the constructor", ctor),)
                 yield Finding(
                     call,
-                    f"{info.name} optimizer constructed inside the training loop: its state "
-                    f"(momentum, Adam moments) is reset at every {every}; construct it "
-                    "once before the loop (and change its learning rate with a scheduler)",
+                    f"{info.name} optimizer constructed{via} inside the training loop: its "
+                    f"state (momentum, Adam moments) is reset at every {every}; construct "
+                    "it once before the loop (and change its learning rate with a scheduler)",
+                    related=related,
                 )
 
 

@@ -1,0 +1,107 @@
+"""Optimisers a training loop builds on every pass (LF311): a constructor in
+the loop's body, or a same-file factory called there whose one statement
+returns one (``optimizer = make_optimizer(model, lr)``)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+import libcst as cst
+
+from lossflint.analysis.calls import argument, has_star_args, positional
+from lossflint.analysis.interpreter.syntax import param_names
+from lossflint.analysis.loops import loops
+from lossflint.analysis.walk import calls_in, memo_of, nodes_in
+
+if TYPE_CHECKING:
+    from lossflint.analysis.index import ModuleIndex
+    from lossflint.analysis.loops import Loop
+
+
+def optimizers_built_per_pass(
+    model: ModuleIndex, loop: Loop
+) -> Iterator[tuple[cst.Call, cst.Call, cst.BaseExpression | None]]:
+    """The optimisers ``loop`` builds on every pass: (the call in the loop, the
+    constructor, what it is given as parameters in the loop's terms). A
+    same-file factory whose one statement returns a constructor
+    (``optimizer = make_optimizer(model, lr)``) counts, its parameters read at
+    the call."""
+    index = loops(model)
+    for event in loop.of("optim_ctor"):
+        if event.direct:
+            call = event.node
+            assert isinstance(call, cst.Call)
+            yield call, call, argument(call, 0, "params")
+    for call in calls_in(loop.node.body, memo_of(model)):
+        if not _unconditional_in(model, call, loop.node):
+            continue
+        func = index.resolve_function(call)
+        ctor = _returned_constructor(model, func) if func is not None else None
+        if ctor is None:
+            continue
+        params = _params_at_call(call, func, argument(ctor, 0, "params"))  # type: ignore[arg-type]
+        if params is not None:
+            yield call, ctor, params
+
+
+def _params_at_call(
+    call: cst.Call, func: cst.FunctionDef, params: cst.BaseExpression | None
+) -> cst.BaseExpression | None:
+    """What a factory builds its optimiser over, in the caller's terms: each
+    of the factory's parameters named in ``params`` replaced by the argument
+    passed for it (``model`` for ``make_optimizer(model, lr)``); None when an
+    argument cannot be matched to its parameter."""
+    if params is None or has_star_args(call):
+        return None
+    names = param_names(func.params)
+    ordered = [p.name.value for p in (*func.params.posonly_params, *func.params.params)]
+    if ordered[:1] in (["self"], ["cls"]) and isinstance(call.func, cst.Attribute):
+        ordered = ordered[1:]
+    passed: dict[str, cst.BaseExpression] = {}
+    for position, arg in enumerate(positional(call)):
+        if position < len(ordered):
+            passed[ordered[position]] = arg.value
+    for arg in call.args:
+        if arg.keyword is not None:
+            passed[arg.keyword.value] = arg.value
+    elements = []
+    for name in sorted({n.value for n in nodes_in(params, cst.Name)}):  # type: ignore[attr-defined]
+        if name in names and name not in passed:
+            return None  # a default: not the caller's
+        elements.append(cst.Element(passed.get(name, cst.Name(name))))
+    return cst.Tuple(elements)
+
+
+def _unconditional_in(model: ModuleIndex, call: cst.Call, loop: cst.CSTNode) -> bool:
+    """``x = f(...)`` as a statement of ``loop``'s body, under no branch."""
+    parent = model.parent(call)
+    if not isinstance(parent, cst.Assign):
+        return False
+    for ancestor in model.ancestors(parent):
+        if ancestor is loop:
+            return True
+        if not isinstance(ancestor, (cst.SimpleStatementLine, cst.IndentedBlock, cst.With)):
+            return False
+    return False
+
+
+def _returned_constructor(model: ModuleIndex, func: cst.FunctionDef) -> cst.Call | None:
+    """The optimiser constructor a function's only statement returns."""
+    body = func.body.body if isinstance(func.body, cst.IndentedBlock) else ()
+    statements = [
+        s
+        for s in body
+        if not (
+            isinstance(s, cst.SimpleStatementLine)
+            and isinstance(s.body[0], cst.Expr)
+            and isinstance(s.body[0].value, cst.SimpleString)
+        )
+    ]
+    if len(statements) != 1 or not isinstance(statements[0], cst.SimpleStatementLine):
+        return None
+    (statement,) = statements[0].body
+    value = statement.value if isinstance(statement, cst.Return) else None
+    if isinstance(value, cst.Call) and loops(model).optimizer_info(value) is not None:
+        return value
+    return None

@@ -751,6 +751,10 @@ GOLDEN = {
     # (its own batch loop steps the optimiser it is handed): LF310; silent in
     # train_ok.py: step(epoch), another optimiser's scheduler, the right order
     "scheduler_before_engine": ["train.py:12:5: LF310"],
+    # the epoch loop steps its scheduler, then a trainer method (another
+    # module) built with the optimiser steps it batch by batch; the trainer's
+    # own warm-up scheduler is another one (H15 p01)
+    "scheduler_before_trainer_method": ["train.py:12:9: LF310"],
     # ``from evaluate import evaluate``: a dim-0 softmax of the model train.py
     # hands evaluate() (its calls stay known)
     "same_name_module": ["evaluate.py:10:17: LF605"],

@@ -10,9 +10,11 @@ import libcst as cst
 
 from lossflint.analysis.calls import argument
 from lossflint.analysis.index import ModuleIndex
+from lossflint.analysis.kinds import kinds_of
 from lossflint.analysis.loops import Event, Loop, LoopEvent, LoopIndex
 from lossflint.analysis.names import dotted_text
 from lossflint.analysis.walk import calls_in, names_in
+from lossflint.project.events import callee_events
 
 
 def stepping_call_after(index: LoopIndex, loop: Loop, event: LoopEvent) -> cst.Call | None:
@@ -31,16 +33,45 @@ def stepping_call_after(index: LoopIndex, loop: Loop, event: LoopEvent) -> cst.C
         for call in calls_in(stmt):
             func = index.resolve_function(call)
             if func is None:
-                # a function of another module: the events its summary lists,
-                # inlined at the call (``engine.train_one_epoch(...)``)
-                kinds = {e.kind for e in loop.events if e.event.far and e.node is call}
-                if "step" in kinds and "sched_step" not in kinds and _hands(call, wrapped):
+                # a function of another module: the events its summary lists
+                # (``trainer.train_one_epoch(...)``); an ``if`` around other
+                # events of it (``if self.peer: self.peer.train()``) does not
+                # make its unconditional step less sure
+                far = callee_events(call, kinds_of(index.model).value_of) or []
+                if (
+                    any(e.kind == "step" and not e.conditional for e in far)
+                    and not any(
+                        e.kind == "sched_step"
+                        and _may_be(call, e.receiver, event.event.receiver, index.model)
+                        for e in far
+                    )
+                    and _hands(call, wrapped, index.model)
+                ):
                     return call
                 continue
             kinds = index.function_kinds(func)
             if "step" in kinds and "sched_step" not in kinds and _reaches(call, func, wrapped):
                 return call
     return None
+
+
+def _may_be(call: cst.Call, stepped: str | None, scheduler: str | None, model: ModuleIndex) -> bool:
+    """The scheduler a callee steps (``trainer.warmup_scheduler``, in the
+    caller's terms) may be ``scheduler``: unless it is an attribute of a
+    holder built here without ``scheduler`` among its arguments."""
+    if stepped is None or scheduler is None or "." not in stepped:
+        return True
+    root = stepped.split(".")[0]
+    if root == scheduler.split(".")[0]:
+        return True
+    holder = call.func.value if isinstance(call.func, cst.Attribute) else None
+    if not isinstance(holder, cst.Name) or holder.value != root:
+        return True
+    bindings = model.bindings(holder) or []
+    if len(bindings) != 1 or not isinstance(bindings[0].node, cst.Call):
+        return True
+    built = bindings[0].node
+    return any(names_in(arg.value, scheduler.split(".")[0]) for arg in built.args)
 
 
 def _wrapped_optimizer(model: ModuleIndex, receiver: str | None, at: cst.CSTNode) -> str | None:
@@ -69,14 +100,26 @@ def _reaches(call: cst.Call, func: cst.FunctionDef, wrapped: str | None) -> bool
     return _hands(call, wrapped) or bool(names_in(func, wrapped.split(".")[0]))
 
 
-def _hands(call: cst.Call, wrapped: str | None) -> bool:
+def _hands(call: cst.Call, wrapped: str | None, model: ModuleIndex | None = None) -> bool:
     """The call is given the scheduler's optimiser (or a holder of it:
-    ``trainer``); unknown optimiser: assumed."""
+    ``trainer``, named in the call or built from it, ``trainer =
+    Trainer(model, optimizer)``); unknown optimiser: assumed."""
     if wrapped is None:
         return True
     root = wrapped.split(".")[0]
-    return any(names_in(arg.value, root) for arg in call.args) or bool(
-        isinstance(call.func, cst.Attribute) and names_in(call.func.value, root)
+    if any(names_in(arg.value, root) for arg in call.args):
+        return True
+    if not isinstance(call.func, cst.Attribute):
+        return False
+    if names_in(call.func.value, root):
+        return True
+    holder = call.func.value
+    if model is None or not isinstance(holder, cst.Name):
+        return False
+    bindings = model.bindings(holder) or []
+    return len(bindings) == 1 and any(
+        isinstance(node, cst.Call) and any(names_in(arg.value, root) for arg in node.args)
+        for node in (bindings[0].node,)
     )
 
 

@@ -44,6 +44,8 @@ class InlinedEvent:
     where: str = ""
     #: the event runs in a loop of the callee (``train_one_epoch``'s batch loop)
     nested: bool = False
+    #: under an ``if`` of the callee (listed by ``callee_events`` only)
+    conditional: bool = False
 
     def describe(self) -> str:
         """``engine.py:15 in Trainer.train_step``"""
@@ -99,6 +101,28 @@ def inlined_events(call: cst.Call, value_of: object) -> list[InlinedEvent] | Non
     # ``evaluate(*pair, model)``: which parameter each argument is, is unknown
     if not events or any(e.conditional for e in events) or has_star_args(call):
         return None
+    return _in_callers_terms(call, ref, summary, receiver, bound, events)
+
+
+def callee_events(call: cst.Call, value_of: object) -> list[InlinedEvent] | None:
+    """Every event a call of a project function of another module may
+    perform, conditional ones included (flagged), in the caller's terms; None
+    when the callee is unknown or its arguments cannot be matched."""
+    found = callee_summary(call, value_of)
+    if found is None or has_star_args(call):
+        return None
+    ref, summary, receiver, bound = found
+    return _in_callers_terms(call, ref, summary, receiver, bound, summary.events)
+
+
+def _in_callers_terms(
+    call: cst.Call,
+    ref: SFunction,
+    summary: FunctionSummary,
+    receiver: str | None,
+    bound: bool,
+    events: tuple[EventSummary, ...],
+) -> list[InlinedEvent]:
     params = list(summary.params)
     is_method = "." in ref.name and params[:1] == ["self"]
     args = [dotted_text(a.value) for a in positional(call)]
@@ -113,6 +137,7 @@ def inlined_events(call: cst.Call, value_of: object) -> list[InlinedEvent] | Non
             e.column,
             ref.name,
             e.nested,
+            e.conditional,
         )
         for e in events
     ]

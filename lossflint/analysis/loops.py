@@ -597,16 +597,18 @@ class LoopIndex:
         """A loop over epochs (``for epoch in range(n)``, ``tqdm(range(n))``,
         ``while``) whose body runs the training iteration as a loop of its
         own, directly. An outer loop over stages, cycles or trials is not one."""
+        return self.counts_passes(loop) and any(child.is_iteration for child in loop.children)
+
+    def counts_passes(self, loop: Loop) -> bool:
+        """``for epoch in range(n)`` (``tqdm(range(n))``, ``enumerate(range(n))``)
+        or ``while``: a loop that repeats, not one over stages, data or trials."""
         node = loop.node
         if isinstance(node, cst.For):
             iterable = node.iter
             while isinstance(iterable, cst.Call) and not self._is_range(iterable) and iterable.args:
                 iterable = iterable.args[0].value  # ``tqdm(range(n))``, ``enumerate(range(n))``
-            if not self._is_range(iterable):
-                return False
-        elif not isinstance(node, cst.While):
-            return False
-        return any(child.is_iteration for child in loop.children)
+            return self._is_range(iterable)
+        return isinstance(node, cst.While)
 
     def _is_range(self, expr: cst.BaseExpression) -> bool:
         return isinstance(expr, cst.Call) and self.model.qualname(expr.func) == "builtins.range"

@@ -16,7 +16,7 @@ from lossflint.analysis.walk import calls_in, memo_of, nodes_in
 
 if TYPE_CHECKING:
     from lossflint.analysis.index import ModuleIndex
-    from lossflint.analysis.loops import Loop
+    from lossflint.analysis.loops import Loop, LoopIndex
 
 
 def optimizers_built_per_pass(
@@ -105,3 +105,58 @@ def _returned_constructor(model: ModuleIndex, func: cst.FunctionDef) -> cst.Call
     if isinstance(value, cst.Call) and loops(model).optimizer_info(value) is not None:
         return value
     return None
+
+
+def stepped_by_callee(index: LoopIndex, loop: Loop, built: cst.Call, target: str) -> bool:
+    """``self.opt``, built at ``built`` in ``loop``, is stepped by a same-file
+    method that a later statement of the loop's body calls on every pass
+    (``self.all_batches(self.train_dl)``, which runs ``self.one_batch`` per
+    batch), in a loop of that method or of one it calls (three calls deep)."""
+    if not target.startswith("self."):
+        return False
+    model = index.model
+    cls = model.enclosing(built, cst.ClassDef)
+    memo = memo_of(model)
+    for call in calls_in(loop.node.body, memo):
+        if call is built or model.line_of(call) < model.line_of(built):
+            continue
+        if not _every_pass(model, call, loop.node):
+            continue
+        func = index.resolve_function(call)
+        if func is not None and model.enclosing(func, cst.ClassDef) is cls:
+            if _steps_in_loop(index, func, target, looped=False, depth=0):
+                return True
+    return False
+
+
+def _every_pass(model: ModuleIndex, call: cst.Call, loop: cst.CSTNode) -> bool:
+    for ancestor in model.ancestors(call):
+        if ancestor is loop:
+            return True
+        if isinstance(ancestor, (cst.If, cst.For, cst.While, cst.Try, cst.FunctionDef, cst.Lambda)):
+            return False
+    return False
+
+
+def _steps_in_loop(
+    index: LoopIndex, func: cst.FunctionDef, target: str, looped: bool, depth: int
+) -> bool:
+    model = index.model
+    memo = memo_of(model)
+    for event in index.events:
+        if event.kind != "step" or event.receiver != target:
+            continue
+        if model.enclosing(event.node, cst.FunctionDef) is func and (
+            looped or index.enclosing_loops(event.node)
+        ):
+            return True
+    if depth >= 3:
+        return False
+    for call in calls_in(func, memo):
+        callee = index.resolve_function(call)
+        if callee is None or callee is func:
+            continue
+        inner = looped or bool(index.enclosing_loops(call))
+        if _steps_in_loop(index, callee, target, inner, depth + 1):
+            return True
+    return False

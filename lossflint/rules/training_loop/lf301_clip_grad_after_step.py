@@ -347,11 +347,7 @@ clipping that was meant to prevent exploding updates does nothing.
                 later_steps = [s for s in steps if s.order > clip.order]
                 later_backwards = [b for b in backwards if b.order > clip.order]
                 earlier_backwards = [b for b in backwards if b.order < clip.order]
-                before = [
-                    s
-                    for s in steps
-                    if index.always_before(s, clip) and not s.event.closure
-                ]
+                before = [s for s in steps if index.always_before(s, clip) and not s.event.closure]
                 if before and not later_steps and not later_backwards:
                     step = before[-1]
                     # an event of a same-file function called in the loop is

@@ -28,7 +28,38 @@ def train(loader, epochs):
 
 _ADAM = "Adam(model.parameters(), lr=lr)"
 
+#: a hand-written Learner: the epoch loop rebuilds ``self.opt``, a method
+#: runs the batches (H15 p05)
+_LEARNER = """
+import torch
+import torch.nn.functional as F
+
+
+class Learner:
+    def one_batch(self, xb, yb):
+        loss = F.cross_entropy(self.model(xb), yb)
+        loss.backward()
+        self.opt.step()
+        self.opt.zero_grad()
+
+    def all_batches(self, dl):
+        for xb, yb in dl:
+            self.one_batch(xb, yb)
+
+    def fit(self, n_epoch):
+        for epoch in range(n_epoch):
+{body}
+            self.model.train()
+            self.all_batches(self.train_dl)
+"""
+
 AUDIT_INVALID = [
+    Invalid(
+        _LEARNER.format(
+            body="            self.opt = torch.optim.SGD(self.model.parameters(), lr=0.1, momentum=0.9)"
+            "  # error: LF311 at `torch.optim.SGD(`"
+        )
+    ),
     # rebuilt at the top of every epoch by a factory of the file
     Invalid(
         _FACTORY.format(
@@ -40,6 +71,11 @@ AUDIT_INVALID = [
 ]
 
 AUDIT_VALID = [
+    # one model per fold, its optimiser with it
+    _LEARNER.format(
+        body="            self.model = build_model()\n"
+        "            self.opt = torch.optim.SGD(self.model.parameters(), lr=0.1, momentum=0.9)"
+    ),
     # rebuilt only when the backbone is unfrozen
     _FACTORY.format(
         ctor=_ADAM,

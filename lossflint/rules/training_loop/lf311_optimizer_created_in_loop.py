@@ -10,7 +10,7 @@ import libcst as cst
 from lossflint.analysis.calls import argument, literal_value
 from lossflint.analysis.loops import loops
 from lossflint.analysis.names import dotted_text
-from lossflint.analysis.optimizer_builds import optimizers_built_per_pass
+from lossflint.analysis.optimizer_builds import optimizers_built_per_pass, stepped_by_callee
 from lossflint.analysis.walk import SubtreeMemo, descendants, memo_of, nodes_in
 from lossflint.diagnostics import Finding, RelatedNode, Severity
 from lossflint.examples import Invalid
@@ -266,10 +266,13 @@ schedulers attached to the old optimiser stop acting.
     def check(self, model: SemanticModel) -> Iterator[Finding]:
         index = loops(model)
         for loop in index.loops:
-            if not loop.is_iteration and not index.is_epoch_loop(loop):
-                continue
+            # an epoch loop running the batch loop itself, or through a
+            # same-file method (``self.all_batches(self.train_dl)``)
+            through = not loop.is_iteration and not index.is_epoch_loop(loop)
+            if through and (loop.children or not index.counts_passes(loop)):
+                continue  # an outer loop over cycles or stages of epoch loops
             stepped = {s.event.receiver for s in loop.of("step")}
-            if not stepped:
+            if not stepped and not through:
                 continue
             assigned: set[str] | None = None  # asked only of a loop with a candidate
             for call, ctor, params in optimizers_built_per_pass(model, loop):
@@ -286,13 +289,17 @@ schedulers attached to the old optimiser stop acting.
                     if isinstance(parent, cst.Assign) and len(parent.targets) == 1
                     else None
                 )
-                if target is None or target not in stepped:
+                if target is None:
+                    continue
+                if not (
+                    stepped_by_callee(index, loop, call, target) if through else target in stepped
+                ):
                     continue
                 roots = {n.split(".")[0] for n in _names_in(params)} if params else set()
                 if assigned is None:
                     assigned = _names_assigned_in(loop.node.body, memo_of(model))
-                if roots & (assigned - {"self"}):
-                    continue  # a model built in this iteration
+                if roots & (assigned - {"self"}) or _attributes_in(params) & assigned:
+                    continue  # a model built in this iteration (``self.model = Net()``)
                 if not loop.is_iteration and roots & _targets_of(loop.node):
                     continue  # one optimiser per stage: ``for params in stages``
                 every = "iteration" if loop.is_iteration else "epoch"
@@ -312,10 +319,23 @@ def _targets_of(node: cst.CSTNode) -> set[str]:
 
 
 def _names_assigned_in(node: cst.CSTNode, memo: SubtreeMemo) -> set[str]:
+    """Names and ``self.x`` attributes assigned under ``node``."""
+    found = set()
+    for target in nodes_in(node, cst.AssignTarget, memo=memo):
+        text = dotted_text(target.target)  # type: ignore[attr-defined]
+        if text is not None:
+            found.add(text)
+    return found
+
+
+def _attributes_in(node: cst.CSTNode | None) -> set[str]:
+    """``self.model`` for ``self.model.parameters()``: the dotted attributes read."""
+    if node is None:
+        return set()
     return {
-        target.target.value  # type: ignore[attr-defined]
-        for target in nodes_in(node, cst.AssignTarget, memo=memo)
-        if isinstance(target.target, cst.Name)  # type: ignore[attr-defined]
+        text
+        for attribute in descendants(node)
+        if isinstance(attribute, cst.Attribute) and (text := dotted_text(attribute)) is not None
     }
 
 

@@ -112,7 +112,9 @@ class LearningRates:
             return None
         keys = self._keys_of(ctor.call)
         uses = self._scheduler_uses
-        tied = [u for u in uses if u.keys & keys] if keys else []
+        tied = [u for u in uses if u.keys & keys and not self._rebound_between(ctor.call, u, keys)]
+        if keys and not tied and any(u.keys & keys for u in uses):
+            return None  # its name was given another optimiser before the scheduler
         if not tied and any(not (u.keys & self._ctor_keys) for u in uses):
             # a scheduler drives an optimiser made elsewhere (a factory, another
             # function): it may be this one
@@ -176,6 +178,32 @@ class LearningRates:
             ):
                 found.append(_SchedulerUse(site.node, kind, qualname or "", frozenset(keys)))
         return found
+
+    def _rebound_between(
+        self, ctor: cst.Call, use: _SchedulerUse, keys: frozenset[tuple[str, cst.CSTNode]]
+    ) -> bool:
+        """``optimizer = Adam(...)``, later ``optimizer = SGD(...)``, then
+        ``CyclicLR(optimizer, ...)``: the name the scheduler is given was
+        assigned again, after this constructor and before the scheduler (a
+        notebook re-running its cells in order)."""
+        start = self.model.line_of(ctor)
+        end = self.model.line_of(use.call)
+        if end <= start:
+            return False
+        for key, owner in keys & use.keys:
+            for node in self.model.nodes_of_type(cst.Assign):
+                line = self.model.line_of(node)
+                if not start < line < end or node.value is ctor:  # type: ignore[attr-defined]
+                    continue
+                if (
+                    any(
+                        dotted_text(t.target) == key
+                        for t in node.targets  # type: ignore[attr-defined]
+                    )
+                    and self._owner(node, key) is owner
+                ):
+                    return True
+        return False
 
     @cached_property
     def _ctor_keys(self) -> frozenset[tuple[str, cst.CSTNode]]:

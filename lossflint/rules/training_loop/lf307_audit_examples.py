@@ -7,6 +7,21 @@ from __future__ import annotations
 from lossflint.examples import Invalid
 
 AUDIT_VALID = [
+    # the name the scheduler gets was given an SGD after the Adam (a book
+    # notebook run in order; R14 dvgodoy/PyTorchStepByStep)
+    """
+    import torch.nn as nn
+    import torch.optim as optim
+    from torch.optim.lr_scheduler import CyclicLR
+
+    cnn = nn.Sequential(nn.Conv2d(3, 8, 3), nn.ReLU(), nn.Flatten(), nn.LazyLinear(10))
+    optimizer = optim.Adam(cnn.parameters(), lr=3e-4)
+
+    model = nn.Sequential(nn.Linear(10, 64), nn.ReLU(), nn.Linear(64, 1))
+    optimizer = optim.SGD(model.parameters(), lr=1e-3, momentum=0.9)
+
+    cyclic_scheduler = CyclicLR(optimizer, base_lr=0.025, max_lr=0.1, step_size_up=10)
+    """,
     # learning rates compared on purpose
     """
     import torch

@@ -47,6 +47,7 @@ from lossflint.analysis.calls import (
     argument_node,
     has_star_args,
     literal_value,
+    positional,
 )
 from lossflint.analysis.loops import loops, role_from_name
 from lossflint.analysis.names import dotted_text
@@ -463,7 +464,11 @@ def high_rates(model: ModuleIndex, limits: dict[str, float]) -> Iterator[HighRat
         applied = rates.applied(ctor)
         if applied is None or applied.value < limit:
             continue
-        if trained.is_linear(ctor) or _optimises_tensors(ctor):
+        if (
+            trained.is_linear(ctor)
+            or _optimises_tensors(ctor)
+            or _applies_to_variables(model, ctor)
+        ):
             continue
         count = trained.parameter_count(ctor)
         if count is not None and count < TOY_PARAMETERS:
@@ -498,6 +503,44 @@ def _optimises_tensors(ctor: OptimizerCtor) -> bool:
         ):
             value = value.func.value  # ``[image.requires_grad_()]``: the image itself
         if type(element) is cst.StarredElement or type(value) not in _TENSOR_ELEMENTS:
+            return False
+    return True
+
+
+def _applies_to_variables(model: ModuleIndex, ctor: OptimizerCtor) -> bool:
+    """A Keras optimiser whose every ``apply_gradients(zip(grads, [a, b]))`` /
+    ``minimize(loss, var_list=[a, b])`` names its variables in a literal list
+    (the two scalars of a variational fit, an image): no network's weights,
+    as for a torch optimiser over a list of tensors."""
+    if ctor.framework != "keras":
+        return False
+    parent = model.parent(ctor.call)
+    if not isinstance(parent, cst.Assign) or len(parent.targets) != 1:
+        return False
+    name = dotted_text(parent.targets[0].target)
+    if name is None:
+        return False
+    uses = [
+        site.node
+        for site in model.method_calls("apply_gradients", "minimize")
+        if isinstance(site.node.func, cst.Attribute) and dotted_text(site.node.func.value) == name
+    ]
+    if not uses:
+        return False
+    for call in uses:
+        if call.func.attr.value == "minimize":  # type: ignore[attr-defined]
+            variables = argument(call, 1, "var_list")
+        else:
+            pairs = argument(call, 0, "grads_and_vars")
+            zipped = positional(pairs) if isinstance(pairs, cst.Call) else []
+            ok = isinstance(pairs, cst.Call) and dotted_text(pairs.func) == "zip"
+            variables = zipped[1].value if ok and len(zipped) == 2 else None
+        if not isinstance(variables, (cst.List, cst.Tuple)) or not variables.elements:
+            return False
+        if any(
+            type(e) is cst.StarredElement or type(e.value) not in _TENSOR_ELEMENTS
+            for e in variables.elements
+        ):
             return False
     return True
 

@@ -7,6 +7,19 @@ from __future__ import annotations
 from lossflint.examples import Invalid
 
 AUDIT_VALID = [
+    # Adam over the two scalars of a variational fit, named in a literal list
+    # (R14 tensorchiefs/dl_book)
+    """
+    import tensorflow as tf
+
+    mu_sigma = tf.Variable([263.0, 34.0])
+    optimizer = tf.keras.optimizers.Adam(learning_rate=1e-1)
+    for step in range(40000):
+        with tf.GradientTape() as tape:
+            loss = objective(mu_sigma)
+        grads = tape.gradient(loss, [mu_sigma])
+        optimizer.apply_gradients(zip(grads, [mu_sigma]))
+    """,
     # the name the scheduler gets was given an SGD after the Adam (a book
     # notebook run in order; R14 dvgodoy/PyTorchStepByStep)
     """
@@ -91,6 +104,20 @@ AUDIT_VALID = [
 ]
 
 AUDIT_INVALID = [
+    # the same loop over a model's weights
+    Invalid(
+        """
+        import tensorflow as tf
+
+        model = tf.keras.Sequential([tf.keras.layers.Dense(256, activation="relu"), tf.keras.layers.Dense(10)])
+        optimizer = tf.keras.optimizers.Adam(learning_rate=1e-1)  # error: LF307 at `learning_rate=1e-1`
+        for x, y in dataset:
+            with tf.GradientTape() as tape:
+                loss = loss_fn(y, model(x))
+            grads = tape.gradient(loss, model.trainable_variables)
+            optimizer.apply_gradients(zip(grads, model.trainable_variables))
+        """
+    ),
     # the same RNN at a real size (6,273 weights)
     Invalid(
         """

@@ -28,7 +28,7 @@ import libcst as cst
 
 from lossflint.analysis import apis
 from lossflint.analysis.apis import Kind
-from lossflint.analysis.calls import argument
+from lossflint.analysis.calls import argument, positional
 from lossflint.analysis.keras import KLoss, KTensor, Labels, keras_facts
 from lossflint.analysis.kinds import kinds_of
 from lossflint.analysis.names import dotted_text, literal_item
@@ -68,7 +68,10 @@ def _find(model: ModuleIndex) -> list[SwappedLoss]:
         if not isinstance(b, Tensor) or b.kind not in _OUTPUT_KINDS:
             continue
         known = a.kind if isinstance(a, Tensor) else None
-        if known in _LABEL_KINDS or (known is None and _labels_by_key(model, first)):
+        if known in _LABEL_KINDS or (
+            known is None
+            and (_labels_by_key(model, first) or _batch_target_first(model, first, second))
+        ):
             found.append(
                 SwappedLoss(loss.node, first, second, "torch", apis.short_loss(loss.functional))
             )
@@ -125,6 +128,64 @@ def _labels_by_key(model: ModuleIndex, expr: cst.BaseExpression, depth: int = 0)
         value = reaching_assignment(model, expr)
         return value is not None and _labels_by_key(model, value, depth + 1)
     return False
+
+
+def _batch_target_first(
+    model: ModuleIndex, first: cst.BaseExpression, second: cst.BaseExpression
+) -> bool:
+    """``for images, masks in loader: probs = model(images); bce(masks, probs)``:
+    the second item of a two-item batch passed first, the model's output on
+    the batch's first item second."""
+    target = _batch_slot(model, first)
+    if target is None or target[1] != 1:
+        return False
+    output = second
+    if isinstance(output, cst.Name):
+        output = reaching_assignment(model, output)  # type: ignore[assignment]
+    if not isinstance(output, cst.Call):
+        return False
+    args = positional(output)
+    if len(args) != 1:
+        return False
+    source = _batch_slot(model, args[0].value)
+    return source is not None and source == (target[0], 0)
+
+
+def _batch_slot(
+    model: ModuleIndex, expr: cst.BaseExpression, depth: int = 0
+) -> tuple[cst.For, int] | None:
+    """The loop and the position of ``expr`` in its two-name target (``for x,
+    y in loader``), through moves and casts (``y = y.to(device).float()``)."""
+    if depth > 6:
+        return None
+    if isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute):
+        if expr.func.attr.value in apis.VALUE_KEEPING_METHODS | apis.CAST_METHODS:
+            return _batch_slot(model, expr.func.value, depth + 1)
+        return None
+    if not isinstance(expr, cst.Name):
+        return None
+    value = reaching_assignment(model, expr)
+    if value is not None:
+        return _batch_slot(model, value, depth + 1)
+    loop = model.enclosing(expr, cst.For)
+    if not isinstance(loop, cst.For) or not isinstance(loop.target, cst.Tuple):
+        return None
+    names = [e.value.value if isinstance(e.value, cst.Name) else None for e in loop.target.elements]
+    if len(names) != 2 or None in names or expr.value not in names:
+        return None
+    position = names.index(expr.value)
+    # every other binding of the name in the loop is a move or cast of itself
+    for node in model.nodes_of_type(cst.Assign):
+        if not any(a is loop for a in model.ancestors(node)):
+            continue
+        for t in node.targets:  # type: ignore[attr-defined]
+            if isinstance(t.target, cst.Name) and t.target.value == expr.value:
+                kept = node.value  # type: ignore[attr-defined]
+                while isinstance(kept, cst.Call) and isinstance(kept.func, cst.Attribute):
+                    kept = kept.func.value
+                if not (isinstance(kept, cst.Name) and kept.value == expr.value):
+                    return None
+    return loop, position
 
 
 def _ordered_metric(model: ModuleIndex, call: cst.Call) -> str | None:

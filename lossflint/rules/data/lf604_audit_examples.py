@@ -45,7 +45,40 @@ def evaluate(loader):
     return total
 """
 
+#: a validation pass over (image, mask) batches of a segmentation model (H15 p08)
+_MASKS = """
+import torch
+import torch.nn as nn
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(3, 1, 1)
+
+    def forward(self, x):
+        return torch.sigmoid(self.conv(x))
+
+
+@torch.no_grad()
+def validate(model, loader, device):
+    bce = nn.BCELoss()
+    total = 0.0
+    for images, masks in loader:
+        images, masks = images.to(device), masks.to(device)
+        masks = masks.float()
+        probs = model(images)
+        loss = {call}
+        total += loss.item()
+    return total
+
+
+validate(Net(), loader, "cpu")
+"""
+
 AUDIT_INVALID = [
+    # the batch's masks first, the model's output on its images second
+    Invalid(_MASKS.format(call="bce(masks, probs)  # error: LF604 at `bce(masks, probs)`")),
     # ``batch["labels"]`` first, the model's logits second (H13 p08)
     Invalid(
         _DICT_BATCH.format(
@@ -71,6 +104,10 @@ AUDIT_INVALID = [
 ]
 
 AUDIT_VALID = [
+    # the right order
+    _MASKS.format(call="bce(probs, masks)"),
+    # both from the model: a consistency term between two views
+    _MASKS.format(call="bce(model(masks.expand(-1, 3, -1, -1)), probs)"),
     # the same batch in PyTorch's order
     _DICT_BATCH.format(call="F.binary_cross_entropy_with_logits(logits, labels)", marker=""),
     # ``labels`` is rebound on one branch: which value reaches the loss is not sure

@@ -93,8 +93,7 @@ def _find(model: ModuleIndex) -> list[SwappedLoss]:
         if (
             isinstance(pred, KTensor)
             and pred.model is not None
-            and isinstance(true, Labels)
-            and not true.predicted
+            and ((isinstance(true, Labels) and not true.predicted) or _labels_param(model, second))
         ):
             found.append(SwappedLoss(call, first, second, "keras", name))
     return found
@@ -128,6 +127,16 @@ def _labels_by_key(model: ModuleIndex, expr: cst.BaseExpression, depth: int = 0)
         value = reaching_assignment(model, expr)
         return value is not None and _labels_by_key(model, value, depth + 1)
     return False
+
+
+def _labels_param(model: ModuleIndex, expr: cst.BaseExpression) -> bool:
+    """A step function's parameter named for the labels (``def
+    train_step(images, labels)``), never rebound: what the loop hands it
+    beside the inputs."""
+    if not isinstance(expr, cst.Name) or expr.value not in _LABEL_KEYS:
+        return False
+    bindings = model.bindings(expr) or []
+    return len(bindings) == 1 and bindings[0].kind == "param"
 
 
 def _batch_target_first(

@@ -76,7 +76,28 @@ def validate(model, loader, device):
 validate(Net(), loader, "cpu")
 """
 
+#: a GradientTape loop's step function (H15 p11)
+_TF_STEP = """
+import tensorflow as tf
+from tensorflow import keras
+
+model = keras.Sequential([keras.layers.Dense(64, activation="relu"), keras.layers.Dense(10)])
+train_acc = keras.metrics.SparseCategoricalAccuracy()
+
+
+@tf.function
+def train_step(images, labels):
+    with tf.GradientTape() as tape:
+        logits = model(images, training=True)
+        loss = tf.reduce_mean(
+            tf.nn.sparse_softmax_cross_entropy_with_logits(labels=labels, logits=logits)
+        )
+    grads = tape.gradient(loss, model.trainable_variables)
+    train_acc.update_state({args}
+"""
+
 AUDIT_INVALID = [
+    Invalid(_TF_STEP.format(args="logits, labels)  # error: LF604 at `train_acc.update_state(`")),
     # the batch's masks first, the model's output on its images second
     Invalid(_MASKS.format(call="bce(masks, probs)  # error: LF604 at `bce(masks, probs)`")),
     # ``batch["labels"]`` first, the model's logits second (H13 p08)
@@ -104,6 +125,7 @@ AUDIT_INVALID = [
 ]
 
 AUDIT_VALID = [
+    _TF_STEP.format(args="labels, logits)"),
     # the right order
     _MASKS.format(call="bce(probs, masks)"),
     # both from the model: a consistency term between two views

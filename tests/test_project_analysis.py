@@ -755,6 +755,9 @@ GOLDEN = {
     # module) built with the optimiser steps it batch by batch; the trainer's
     # own warm-up scheduler is another one (H15 p01)
     "scheduler_before_trainer_method": ["train.py:12:9: LF310"],
+    # a Keras factory's model ends in a Softmax layer (model.py); its output
+    # fed to a *_with_logits loss in evaluate.py
+    "keras_softmax_elsewhere": ["evaluate.py:11:11: LF101"],
     # ``from evaluate import evaluate``: a dim-0 softmax of the model train.py
     # hands evaluate() (its calls stay known)
     "same_name_module": ["evaluate.py:10:17: LF605"],
@@ -860,6 +863,14 @@ def test_a_keras_loss_built_elsewhere_is_related() -> None:
     ]
     assert found[(16, "LF402")][1:] == [("losses.py", 6, "the loss is built here")]
     assert found[(43, "LF401")][1:] == [("losses.py", 14, "the loss is built here")]
+
+
+def test_keras_layer_of_another_module_is_named_there() -> None:
+    """Regression: the message named the line of the factory's call in this
+    file ("at line 6") as the Softmax layer's place."""
+    _, found, output = _check(PROJECTS / "keras_softmax_elsewhere", "evaluate.py")
+    assert found == ["evaluate.py:11:11: LF101"], output
+    assert "last layer `Softmax()` at model.py:12;" in output, output
 
 
 def test_imported_modules_are_read_not_reported() -> None:

@@ -81,6 +81,8 @@ class KLayer:
     other_axis: bool = False
     #: built in another module (``node`` is the call here that got it)
     far: bool = False
+    #: where, when ``far``
+    origin: Origin | None = field(default=None, repr=False, compare=False)
 
     def label(self) -> str:
         return self.name
@@ -655,6 +657,7 @@ class KerasFacts(Interpreter[Any]):
                     return_sequences=layer.return_sequences,
                     other_axis=layer.other_axis,
                     far=True,
+                    origin=layer.origin,
                 )
                 if layer is not None
                 else None

@@ -133,16 +133,26 @@ def keras_activated_inputs(
         head = kmodel.head()
         assert head is not None
         layer = head.activation_layer
+        written = (
+            f"`{layer.name}()`"
+            if layer.name.lower() == activation
+            else f"`{layer.name}(..., activation={activation!r})`"
+        )
+        place: RelatedNode | RelatedSite = RelatedNode(f"the {activation}", layer.node)
+        where = f"line {model.line_of(layer.node)}"
+        if layer.far and layer.origin is not None:  # built by another module's factory
+            origin = layer.origin
+            where = f"{origin.file}:{origin.line}"
+            place = RelatedSite(f"the {activation}", origin.file, origin.line, origin.column)
         yield Finding(
             node=loss.node,
             message=message(
                 head_of(loss, activation),
                 f"`{expr_label(model, loss.input_expr)}` comes from the model's last "
-                f"layer `{layer.name}(..., activation={activation!r})` at line "
-                f"{model.line_of(layer.node)}",
+                f"layer {written} at {where}",
                 "pass the logits instead (no activation on the last layer)",
             ),
-            related=(RelatedNode(f"the {activation}", layer.node), *loss_related(loss)),
+            related=(place, *loss_related(loss)),
         )
 
 

@@ -8,6 +8,30 @@ from __future__ import annotations
 from lossflint.examples import Invalid
 
 AUDIT_INVALID = [
+    # a Siamese net converted with .half(): its two outputs unpacked (H15 p07)
+    Invalid(
+        """
+        import torch
+        import torch.nn as nn
+
+        class Siamese(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.fc = nn.Linear(64, 16)
+
+            def forward(self, a, b):
+                return self.fc(a), self.fc(b)
+
+        net = Siamese().cuda().half()
+        optimizer = torch.optim.Adam(net.parameters(), lr=5e-4, eps=1e-4)
+        for a, b, same in loader:
+            out1, out2 = net(a.cuda().half(), b.cuda().half())
+            loss = contrastive(out1, out2, same)
+            optimizer.zero_grad()
+            loss.backward()  # error: LF312
+            optimizer.step()
+        """
+    ),
     # the flag is switched off between the forward and the backward
     Invalid(
         """

@@ -328,6 +328,9 @@ def _fp16_evidence(
             # ``if use_amp:`` autocast forward, ``else:`` a plain backward
             and not exclusive(model, b.node, at)
         ]
+        if any(b.kind == "other" for b in bindings):
+            # ``out1, out2 = net(a, b)``: the value a tuple target unpacks
+            candidates += _unpacked_values(model, expr, at)
     for value in candidates:
         region = ctx.autocast_region(value)
         if region is not None and region.dtype == "float16":
@@ -343,6 +346,27 @@ def _fp16_evidence(
                 if found is not None:
                     return found
     return None
+
+
+def _unpacked_values(
+    model: SemanticModel, name: cst.Name, at: cst.CSTNode
+) -> list[cst.BaseExpression]:
+    """The values of ``a, b = value`` assignments binding ``name`` in the
+    function of ``at`` (not in a branch exclusive with it)."""
+    scope = model.enclosing(at, cst.FunctionDef)
+    found: list[cst.BaseExpression] = []
+    for node in model.nodes_of_type(cst.Assign):
+        assert isinstance(node, cst.Assign)
+        if model.enclosing(node, cst.FunctionDef) is not scope:
+            continue
+        for target in node.targets:
+            t = target.target
+            if isinstance(t, (cst.Tuple, cst.List)) and any(
+                isinstance(e.value, cst.Name) and e.value.value == name.value for e in t.elements
+            ):
+                if not exclusive(model, node.value, at):
+                    found.append(node.value)
+    return found
 
 
 def _names_nodes(node: cst.CSTNode) -> list[cst.Name]:

@@ -110,7 +110,9 @@ class KModel:
         act_layer: KLayer | None = None
         for layer in reversed(self.layers):
             if layer is None:
-                return None
+                # ``Sequential([classifier, Softmax()])``: whatever comes before,
+                # a final activation layer is the model's activation
+                return Head(None, None, activation, act_layer) if act_layer and activation else None
             if layer.name == "Activation" or layer.name in apis.ACTIVATION_LAYERS:
                 if layer.other_axis:
                     return None

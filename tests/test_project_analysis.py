@@ -758,6 +758,12 @@ GOLDEN = {
     # a Keras factory's model ends in a Softmax layer (model.py); its output
     # fed to a *_with_logits loss in evaluate.py
     "keras_softmax_elsewhere": ["evaluate.py:11:11: LF101"],
+    # a weightless mel front-end (mel.py) whose STFT magnitude train.py
+    # back-propagates through (a mel reconstruction loss) ...
+    "frontend_in_loss": ["mel.py:18:21: LF205"],
+    # ... and the same front-end applied only to data and, under no_grad, to
+    # detached audio (melgan): no gradient reaches the sqrt (R14)
+    "frontend_in_loss_precision": [],
     # ``from evaluate import evaluate``: a dim-0 softmax of the model train.py
     # hands evaluate() (its calls stay known)
     "same_name_module": ["evaluate.py:10:17: LF605"],

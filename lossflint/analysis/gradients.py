@@ -244,6 +244,8 @@ _LOG_CALLS = ("builtins.print", "tensorflow.summary.")
 _IMPLICIT = frozenset(
     {"forward", "call", "__call__", "training_step", "train_step", "compute_loss", "__init__"}
 )
+#: methods an instance call runs (``bridge.CALL_METHODS``)
+_CALLED_THROUGH_INSTANCES = frozenset({"forward", "call", "__call__"})
 _GRAD_ROOT_NAMES = frozenset({"forward", "call", "__call__", "training_step", "train_step"})
 _GRAD_ROOT_TOKENS = frozenset({"loss", "losses", "criterion", "objective"})
 
@@ -404,6 +406,8 @@ class GradientFacts:
         if name.startswith("test") and not self._differentiates(func):
             return f"{name} is a test that never differentiates"
         if name in _IMPLICIT or name.startswith("__"):
+            if name in _CALLED_THROUGH_INSTANCES:
+                return self._instances_never_differentiated(func)
             return None
         if self._differentiates(func):
             # it back-propagates itself (a training loop, ``main``): a call
@@ -428,6 +432,20 @@ class GradientFacts:
             return f"{name} is only mapped over data (.map/.apply)"
         where = next((f" ({r.file}:{r.line})" for r in others if r.line), "")
         return f"{name} is only called where no gradient flows{where}"
+
+    def _instances_never_differentiated(self, func: cst.FunctionDef) -> str | None:
+        """A class's ``forward`` whose every call is through instances other
+        project files make and call where no gradient flows (a mel front-end
+        applied to data, or to detached audio under ``no_grad``): the class is
+        named nowhere in its own file but its definition
+        (``Interpreter.instance_calls_from_other_files``)."""
+        records = kinds_of(self.model).instance_calls_from_other_files(func)
+        if not records or any(r.opaque or not r.no_grad for r in records):
+            return None
+        cls = self._class_of(func)
+        owner = cls.name.value if cls is not None else func.name.value
+        where = next((f" ({r.file}:{r.line})" for r in records if r.line), "")
+        return f"{owner} is only called where no gradient flows{where}"
 
     def _differentiates(self, func: cst.FunctionDef) -> bool:
         """``func`` (or a function nested in it) differentiates a loss: one of

@@ -574,6 +574,15 @@ class Summarizer:
         or element-wise (``net, crit = Net(), L()``)."""
         parent = self.model.parent(call)
         target: cst.BaseExpression | None = None
+        # ``Audio2Mel(...).cuda()`` / ``.to(device)``: the module itself, moved
+        while (
+            isinstance(parent, cst.Attribute)
+            and parent.value is call
+            and parent.attr.value in apis.MODULE_MOVES
+            and isinstance(self.model.parent(parent), cst.Call)
+        ):
+            call = self.model.parent(parent)  # type: ignore[assignment]
+            parent = self.model.parent(call)
         if isinstance(parent, cst.Element):
             holder = self.model.parent(parent)
             assign = self.model.parent(holder) if holder is not None else None

@@ -637,6 +637,11 @@ RECURRENT_LAYERS = frozenset({"torch.nn.LSTM", "torch.nn.GRU", "torch.nn.RNN"})
 MODE_DEPENDENT_WORDS = ("dropout", "batch_norm", "rrelu", "instance_norm")
 #: what a module holds when it is built from these: a container of its arguments
 MODULE_CONTAINERS = frozenset({"torch.nn.Sequential", "torch.nn.ModuleList", "torch.nn.ModuleDict"})
+#: methods that move or cast a module and return the module itself
+#: (``Net().cuda()``, ``.to(device)``)
+MODULE_MOVES = frozenset(
+    {"to", "cuda", "cpu", "float", "double", "half", "bfloat16", "eval", "train"}
+)
 #: containers of named submodules
 MODULE_DICTS = frozenset({"torch.nn.ModuleDict", "torch.nn.modules.container.ModuleDict"})
 TORCH_MODULE_BASES = frozenset({"torch.nn.Module"})

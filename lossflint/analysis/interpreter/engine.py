@@ -699,6 +699,13 @@ class Interpreter(Statements[V], Expressions[V]):
         none is known."""
         return list(self._external_records().get(func, ()))
 
+    def instance_calls_from_other_files(self, func: cst.FunctionDef) -> list[CallRecord]:
+        """The calls other project files make of a class's ``forward``/``__call__``
+        through its instances (``fft = Audio2Mel(); fft(audio)``), opaque records
+        included; empty when none is known."""
+        self._external_records()
+        return list(self._external_methods.get(func, ()))
+
     def _add_external_pins(self) -> None:
         """Join what other files' calls pass into this round's parameter pins
         (a function used there other than called is unpinnable)."""

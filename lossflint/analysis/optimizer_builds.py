@@ -75,13 +75,27 @@ def _params_at_call(
 
 def _unconditional_in(model: ModuleIndex, call: cst.Call, loop: cst.CSTNode) -> bool:
     """``x = f(...)`` as a statement of ``loop``'s body, under no branch."""
-    parent = model.parent(call)
-    if not isinstance(parent, cst.Assign):
-        return False
-    for ancestor in model.ancestors(parent):
+    return isinstance(model.parent(call), cst.Assign) and _every_pass(model, call, loop)
+
+
+def _every_pass(model: ModuleIndex, call: cst.Call, loop: cst.CSTNode) -> bool:
+    """``call`` runs on every pass of ``loop``: a statement of its body (or of
+    a ``with`` in it), under no branch, loop or handler."""
+    for ancestor in model.ancestors(call):
         if ancestor is loop:
             return True
-        if not isinstance(ancestor, (cst.SimpleStatementLine, cst.IndentedBlock, cst.With)):
+        if not isinstance(
+            ancestor,
+            (
+                cst.Assign,
+                cst.Expr,
+                cst.SimpleStatementLine,
+                cst.IndentedBlock,
+                cst.With,
+                cst.Arg,
+                cst.Call,
+            ),
+        ):
             return False
     return False
 
@@ -126,15 +140,6 @@ def stepped_by_callee(index: LoopIndex, loop: Loop, built: cst.Call, target: str
         if func is not None and model.enclosing(func, cst.ClassDef) is cls:
             if _steps_in_loop(index, func, target, looped=False, depth=0):
                 return True
-    return False
-
-
-def _every_pass(model: ModuleIndex, call: cst.Call, loop: cst.CSTNode) -> bool:
-    for ancestor in model.ancestors(call):
-        if ancestor is loop:
-            return True
-        if isinstance(ancestor, (cst.If, cst.For, cst.While, cst.Try, cst.FunctionDef, cst.Lambda)):
-            return False
     return False
 
 

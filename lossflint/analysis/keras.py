@@ -860,6 +860,11 @@ class KerasFacts(Interpreter[Any]):
             return layer
         if qualname in apis.KERAS_SEQUENTIAL:
             return self._sequential(call, env)
+        if qualname in apis.TRAIN_TEST_SPLIT and not has_star_args(call):
+            # ``X_train, X_test, y_train, y_test = train_test_split(X, y)``: each
+            # array's two parts hold what it holds (one-hot labels, raw pixels)
+            arrays = args[: sum(1 for a in call.args if a.keyword is None)]
+            return TupleValue(tuple(part for value in arrays for part in (value, value)))
         if qualname in apis.FUNCTIONAL_MODEL:
             outputs = argument(call, 1, "outputs")
             if isinstance(outputs, (cst.List, cst.Tuple)) and len(outputs.elements) == 1:

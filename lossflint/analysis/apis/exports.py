@@ -155,6 +155,12 @@ def _conventions() -> dict[str, dict[str, str]]:
         "KLDivLoss",
     ):
         table[name] = {TORCH: f"torch.nn.{name}"}
+    # scikit-learn's preprocessing, the same in any framework's snippet
+    # (``X = scaler.fit_transform(X)`` then ``train_test_split(X, y)``)
+    table["pd"] = {ANY: "pandas"}
+    table["train_test_split"] = {ANY: "sklearn.model_selection.train_test_split"}
+    for name in ("StandardScaler", "MinMaxScaler", "RobustScaler", "MaxAbsScaler"):
+        table[name] = {ANY: f"sklearn.preprocessing.{name}"}
     # the same name in both: only the file's evidence picks one
     table["Sequential"] = {TORCH: "torch.nn.Sequential", KERAS: "keras.models.Sequential"}
     for name in ("Flatten", "Dropout", "LSTM", "GRU", "Embedding", "ReLU", "LeakyReLU", "ELU"):

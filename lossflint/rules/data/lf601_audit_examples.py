@@ -15,6 +15,20 @@ def make_splits(df, cols, n_tr, n_va):
 """
 
 AUDIT_INVALID = [
+    # a snippet pasted without imports: scikit-learn's names by convention
+    Invalid(
+        """
+        df = pd.read_csv("windows.csv")
+        X = df.drop(columns=["label"]).values
+        y = df["label"].values
+        scaler = StandardScaler()
+        X = scaler.fit_transform(X)  # error: LF601 at `scaler.fit_transform(X)`
+        X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.2)
+        model = keras.Sequential([layers.Dense(32, activation="relu"), layers.Dense(3)])
+        model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+        model.fit(X_train, y_train)
+        """
+    ),
     # scaled whole, then split by a helper that slices what it is given (H14 p06)
     Invalid(
         _CHRONO.format(

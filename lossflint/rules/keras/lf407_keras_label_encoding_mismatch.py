@@ -77,6 +77,20 @@ shape `(N, 1)`) silently computes a wrong loss.
     )
     fix_safety = "There is no automatic fix: change the loss or the label encoding, not both."
     INVALID = [
+        # the one-hot labels go through scikit-learn's split first (a forum snippet)
+        Invalid(
+            """
+            from sklearn.model_selection import train_test_split
+            from tensorflow import keras
+            from tensorflow.keras.utils import to_categorical
+
+            y = to_categorical(digits.target, num_classes=10)
+            X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.2)
+            model = keras.Sequential([keras.layers.Dense(64, activation="relu"), keras.layers.Dense(10, activation="softmax")])
+            model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")  # error: LF407 at `loss=`
+            model.fit(X_train, y_train, epochs=30)
+            """
+        ),
         Invalid(
             """
             from tensorflow import keras

@@ -70,7 +70,11 @@ def _find(model: ModuleIndex) -> list[SwappedLoss]:
         known = a.kind if isinstance(a, Tensor) else None
         if known in _LABEL_KINDS or (
             known is None
-            and (_labels_by_key(model, first) or _batch_target_first(model, first, second))
+            and (
+                _labels_by_key(model, first)
+                or _batch_target_first(model, first, second)
+                or _labels_param(model, first)
+            )
         ):
             found.append(
                 SwappedLoss(loss.node, first, second, "torch", apis.short_loss(loss.functional))

@@ -97,6 +97,20 @@ def train_step(images, labels):
 """
 
 AUDIT_INVALID = [
+    # a step function's labels parameter first (the PyTorch twin of the Keras case)
+    Invalid(
+        """
+        import torch.nn as nn
+        import torch.nn.functional as F
+
+        model = nn.Sequential(nn.Linear(8, 16), nn.ReLU(), nn.Linear(16, 3))
+
+        def train_step(x, labels):
+            out = model(x)
+            loss = F.cross_entropy(labels, out)  # error: LF604 at `F.cross_entropy(labels, out)`
+            loss.backward()
+        """
+    ),
     Invalid(_TF_STEP.format(args="logits, labels)  # error: LF604 at `train_acc.update_state(`")),
     # the batch's masks first, the model's output on its images second
     Invalid(_MASKS.format(call="bce(masks, probs)  # error: LF604 at `bce(masks, probs)`")),
@@ -125,6 +139,17 @@ AUDIT_INVALID = [
 ]
 
 AUDIT_VALID = [
+    # ... in the right order
+    """
+    import torch.nn as nn
+    import torch.nn.functional as F
+
+    model = nn.Sequential(nn.Linear(8, 16), nn.ReLU(), nn.Linear(16, 3))
+
+    def train_step(x, labels):
+        loss = F.cross_entropy(model(x), labels)
+        loss.backward()
+    """,
     _TF_STEP.format(args="labels, logits)"),
     # the right order
     _MASKS.format(call="bce(probs, masks)"),

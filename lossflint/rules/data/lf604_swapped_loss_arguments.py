@@ -28,10 +28,12 @@ class SwappedLossArguments(Rule):
 Flags a loss call whose two arguments are in each other's place. PyTorch losses
 take `(input, target)`: flagged when the first argument holds labels (class
 indices from `argmax`/`.long()`/`randint`, `one_hot` values, or a batch's labels
-by their key: `batch["labels"]`, `data.y`) and the second a layer's or model's
-output. Keras losses and metrics take `(y_true, y_pred)`:
+by their key: `batch["labels"]`, `data.y`; the second item of a two-item batch
+whose first the model was run on; a step function's `labels`/`targets`/`y`
+parameter) and the second a layer's or model's output. Keras losses and metrics take `(y_true, y_pred)`:
 flagged when the first is `model(x)` and the second the labels of a
-`keras.datasets` loader (or their `to_categorical`), and in a custom
+`keras.datasets` loader (or their `to_categorical`) or a step function's
+`labels` parameter, and in a custom
 `train_step(self, data)` / `test_step` of a `keras.Model` subclass when the first
 is `self(x, ...)` and the second the labels unpacked from `data` (`x, y = data`:
 Keras's contract for the batch it passes), and in a custom loss or metric

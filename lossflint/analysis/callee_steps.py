@@ -67,11 +67,7 @@ def _may_be(call: cst.Call, stepped: str | None, scheduler: str | None, model: M
     holder = call.func.value if isinstance(call.func, cst.Attribute) else None
     if not isinstance(holder, cst.Name) or holder.value != root:
         return True
-    bindings = model.bindings(holder) or []
-    if len(bindings) != 1 or not isinstance(bindings[0].node, cst.Call):
-        return True
-    built = bindings[0].node
-    return any(names_in(arg.value, scheduler.split(".")[0]) for arg in built.args)
+    return _built_with(model, holder, scheduler.split(".")[0]) is not False
 
 
 def _wrapped_optimizer(model: ModuleIndex, receiver: str | None, at: cst.CSTNode) -> str | None:
@@ -116,11 +112,17 @@ def _hands(call: cst.Call, wrapped: str | None, model: ModuleIndex | None = None
     holder = call.func.value
     if model is None or not isinstance(holder, cst.Name):
         return False
+    return _built_with(model, holder, root) is True
+
+
+def _built_with(model: ModuleIndex, holder: cst.Name, root: str) -> bool | None:
+    """Whether the one construction ``holder`` is bound to (``trainer =
+    Trainer(model, optimizer)``) is given ``root`` among its arguments; None
+    when ``holder`` is not bound once to a call."""
     bindings = model.bindings(holder) or []
-    return len(bindings) == 1 and any(
-        isinstance(node, cst.Call) and any(names_in(arg.value, root) for arg in node.args)
-        for node in (bindings[0].node,)
-    )
+    if len(bindings) != 1 or not isinstance(bindings[0].node, cst.Call):
+        return None
+    return any(names_in(arg.value, root) for arg in bindings[0].node.args)
 
 
 def scheduler_before_own_loop(index: LoopIndex) -> list[tuple[Event, cst.Call, Loop]]:

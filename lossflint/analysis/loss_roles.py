@@ -22,7 +22,7 @@ NLL, BCE, margin losses; not the symmetric MSE/L1) count.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 import libcst as cst
 
@@ -34,6 +34,7 @@ from lossflint.analysis.kinds import kinds_of
 from lossflint.analysis.names import dotted_text, literal_item
 from lossflint.analysis.reaching import reaching_assignment
 from lossflint.analysis.values import Tensor
+from lossflint.analysis.walk import memo_of, nodes_in
 
 if TYPE_CHECKING:
     from lossflint.analysis.index import ModuleIndex
@@ -114,9 +115,8 @@ def _labels_by_key(model: ModuleIndex, expr: cst.BaseExpression, depth: int = 0)
     unknown)."""
     if depth > 4:
         return False
-    if isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute):
-        if expr.func.attr.value in apis.VALUE_KEEPING_METHODS | apis.CAST_METHODS:
-            return _labels_by_key(model, expr.func.value, depth + 1)
+    expr = _unmoved(expr)
+    if isinstance(expr, cst.Call):
         return False
     found = literal_item(expr)
     if found is not None:
@@ -171,10 +171,7 @@ def _batch_slot(
     y in loader``), through moves and casts (``y = y.to(device).float()``)."""
     if depth > 6:
         return None
-    if isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute):
-        if expr.func.attr.value in apis.VALUE_KEEPING_METHODS | apis.CAST_METHODS:
-            return _batch_slot(model, expr.func.value, depth + 1)
-        return None
+    expr = _unmoved(expr)
     if not isinstance(expr, cst.Name):
         return None
     value = reaching_assignment(model, expr)
@@ -188,17 +185,24 @@ def _batch_slot(
         return None
     position = names.index(expr.value)
     # every other binding of the name in the loop is a move or cast of itself
-    for node in model.nodes_of_type(cst.Assign):
-        if not any(a is loop for a in model.ancestors(node)):
-            continue
-        for t in node.targets:  # type: ignore[attr-defined]
+    for node in cast("list[cst.Assign]", nodes_in(loop, cst.Assign, memo=memo_of(model))):
+        for t in node.targets:
             if isinstance(t.target, cst.Name) and t.target.value == expr.value:
-                kept = node.value  # type: ignore[attr-defined]
-                while isinstance(kept, cst.Call) and isinstance(kept.func, cst.Attribute):
-                    kept = kept.func.value
+                kept = _unmoved(node.value)
                 if not (isinstance(kept, cst.Name) and kept.value == expr.value):
                     return None
     return loop, position
+
+
+def _unmoved(expr: cst.BaseExpression) -> cst.BaseExpression:
+    """``y.to(device).float()`` → ``y``: the value under moves and casts."""
+    while (
+        isinstance(expr, cst.Call)
+        and isinstance(expr.func, cst.Attribute)
+        and expr.func.attr.value in apis.VALUE_KEEPING_METHODS | apis.CAST_METHODS
+    ):
+        expr = expr.func.value
+    return expr
 
 
 def _ordered_metric(model: ModuleIndex, call: cst.Call) -> str | None:

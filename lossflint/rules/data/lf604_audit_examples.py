@@ -139,6 +139,38 @@ AUDIT_INVALID = [
 ]
 
 AUDIT_VALID = [
+    # a project's own loss taking (target, prediction): only torch's ordered
+    # losses are read by their positions
+    """
+    import torch
+    import torch.nn as nn
+
+    model = nn.Sequential(nn.Conv2d(3, 1, 1), nn.Sigmoid())
+
+    def dice_loss(target, pred, eps=1.0):
+        inter = (target * pred).sum()
+        return 1 - (2 * inter + eps) / (target.sum() + pred.sum() + eps)
+
+    for images, masks in loader:
+        loss = dice_loss(masks, model(images))
+        loss.backward()
+    """,
+    # a distillation helper whose first parameter ``y`` holds the student's
+    # log-probabilities (its callers say so): a name is no evidence then
+    """
+    import torch.nn as nn
+    import torch.nn.functional as F
+
+    student = nn.Sequential(nn.Linear(8, 16), nn.ReLU(), nn.Linear(16, 3))
+    teacher = nn.Sequential(nn.Linear(8, 32), nn.ReLU(), nn.Linear(32, 3))
+
+    def kd_loss(y, soft_targets):
+        return F.kl_div(y, soft_targets, reduction="batchmean")
+
+    for x, labels in loader:
+        loss = kd_loss(F.log_softmax(student(x), dim=1), F.softmax(teacher(x), dim=1))
+        loss.backward()
+    """,
     # ... in the right order
     """
     import torch.nn as nn

@@ -353,12 +353,9 @@ def _unpacked_values(
 ) -> list[cst.BaseExpression]:
     """The values of ``a, b = value`` assignments binding ``name`` in the
     function of ``at`` (not in a branch exclusive with it)."""
-    scope = model.enclosing(at, cst.FunctionDef)
     found: list[cst.BaseExpression] = []
-    for node in model.nodes_of_type(cst.Assign):
-        assert isinstance(node, cst.Assign)
-        if model.enclosing(node, cst.FunctionDef) is not scope:
-            continue
+    # the assignments of the scope ``at`` runs in, as the model's walk recorded them
+    for node in model.assignments.get(model.scope_of(at).node, []):
         for target in node.targets:
             t = target.target
             if isinstance(t, (cst.Tuple, cst.List)) and any(

@@ -241,6 +241,12 @@ def test_constants_are_literals_bound_once_and_never_changed(project: Path) -> N
                 "TWICE = 2\n"
                 "if os.environ:\n"
                 "    NESTED = 3\n"
+                "LOCAL = {'lr': 1}\n"
+                "SHARED = {'lr': 1}\n"
+                "def reset():\n"
+                "    LOCAL = {}\n"  # the function's own LOCAL, not the module's
+                "    LOCAL['lr'] = 5\n"
+                "    SHARED['lr'] = 2\n"
             ),
         },
     )
@@ -251,4 +257,4 @@ def test_constants_are_literals_bound_once_and_never_changed(project: Path) -> N
     assert constants["LR"].value == 0.5 and constants["LR"].line == 2
     assert constants["NEG"].value == -2
     assert constants["CFG"].value["optim"].value["lr"].value == 0.3
-    assert set(constants) == {"LR", "NEG", "CFG"}
+    assert set(constants) == {"LR", "NEG", "CFG", "LOCAL"}

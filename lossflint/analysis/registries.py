@@ -15,7 +15,7 @@ import libcst as cst
 
 from lossflint.analysis.names import dotted_text
 from lossflint.project.callers import changed_elsewhere
-from lossflint.project.exports import IN_PLACE_MUTATORS
+from lossflint.project.mutations import IN_PLACE_MUTATORS
 
 if TYPE_CHECKING:
     from lossflint.analysis.index import ModuleIndex

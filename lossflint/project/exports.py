@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from typing import Any, Final
 
 from lossflint.project.layout import Layout, Module
+from lossflint.project.mutations import changed_in_place
 from lossflint.project.summary import S_UNKNOWN, SAlias, SClass, SFunction, SModule, SValue
 
 
@@ -282,23 +283,6 @@ def _dotted(node: ast.expr) -> str | None:
 
 
 #: methods that change a dict or list in place
-IN_PLACE_MUTATORS = frozenset(
-    {
-        "update",
-        "setdefault",
-        "pop",
-        "popitem",
-        "clear",
-        "__setitem__",
-        "__delitem__",
-        "append",
-        "extend",
-        "insert",
-        "remove",
-        "sort",
-        "reverse",
-    }
-)
 #: literals nest no deeper than this (a config of configs)
 _MAX_LITERAL_DEPTH = 6
 
@@ -324,24 +308,6 @@ def _constants(tree: ast.Module, sites: dict[str, list[ast.AST]]) -> dict[str, L
     for name in changed_in_place(tree):
         found.pop(name, None)
     return found
-
-
-def changed_in_place(tree: ast.AST) -> set[str]:
-    """Names whose container code in ``tree`` changes in place (``NAME["k"] =
-    ...``, ``NAME.update(...)``, ``del NAME[k]``)."""
-    changed: set[str] = set()
-    for node in ast.walk(tree):
-        root: ast.AST | None = None
-        if isinstance(node, ast.Subscript) and not isinstance(node.ctx, ast.Load):
-            root = node.value
-        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
-            if node.func.attr in IN_PLACE_MUTATORS:
-                root = node.func.value
-        while isinstance(root, ast.Subscript):
-            root = root.value
-        if isinstance(root, ast.Name):
-            changed.add(root.id)
-    return changed
 
 
 def _literal(node: ast.AST, depth: int) -> Literal | None:

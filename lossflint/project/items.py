@@ -32,7 +32,8 @@ import ast
 import re
 from dataclasses import dataclass, field
 
-from lossflint.project.exports import changed_in_place, parse_syntax, statement_bindings
+from lossflint.project.exports import parse_syntax, statement_bindings
+from lossflint.project.mutations import changed_in_place
 
 #: above this fraction of the module's lines an item text saves too little:
 #: the whole summary, shared by every item, is cheaper

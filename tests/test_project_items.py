@@ -355,3 +355,39 @@ def test_a_method_item_answers_as_the_class_does(tmp_path: Path) -> None:
         assert session.store.computed == ["engine.py::Trainer.predict"]
         whole = ctx.summary("engine.py")
         assert whole is not None and from_item == whole.functions["Trainer.predict"]
+
+
+def test_an_item_summary_runs_only_its_own_functions(tmp_path: Path) -> None:
+    # ``build`` names both blocks, so its item keeps them; what their methods
+    # call (another module's helper) is nobody's question when only
+    # ``build``'s return is asked
+    blocks = (
+        "import torch.nn as nn\nfrom helpers import scale\n\n\n"
+        "class Down(nn.Module):\n    def forward(self, x):\n        return scale(x)\n\n\n"
+        "class Up(nn.Module):\n    def forward(self, x):\n        return scale(x) * 2\n\n\n"
+        "def build(kind):\n    if kind == 'down':\n        return Down()\n    return Up()\n"
+        + FILLER
+    )
+    helpers = "import torch\n\n\ndef scale(x):\n    return torch.softmax(x, dim=1)\n"
+    write(
+        tmp_path,
+        {
+            "pyproject.toml": "",
+            "blocks.py": blocks,
+            "helpers.py": helpers,
+            "train.py": "import blocks\n",
+        },
+    )
+    session = ProjectSession.for_files([tmp_path / "train.py"])
+    with session.linting(tmp_path / "train.py") as ctx:
+        assert ctx is not None
+        build = ctx.function_summary(SFunction("blocks.py", "build"))
+        assert build is not None and build.line == 15
+        assert session.store.computed == ["blocks.py::build"]
+        # asked about a block's output, its method answers (and reads helpers)
+        forward = ctx.method_summary(SClass("blocks.py", "Down"), "forward")
+        assert forward is not None and forward.returns.kind == "PROBS"  # type: ignore[attr-defined]
+    assert "helpers.py" in "".join(session.store.computed)
+    entry = session.store.get_item(session.store.module("blocks.py"), "build")[0]  # type: ignore[arg-type]
+    assert entry is not None and set(entry.summary.functions) == {"build"}
+    assert not entry.summary.classes and not entry.summary.calls

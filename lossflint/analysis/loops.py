@@ -53,6 +53,7 @@ import libcst as cst
 
 from lossflint.analysis import apis
 from lossflint.analysis.calls import argument, literal_value, positional
+from lossflint.analysis.item_scope import item_functions, only_item
 from lossflint.analysis.kinds import kinds_of
 from lossflint.analysis.loop_callees import callee_events
 from lossflint.analysis.manual_updates import manual_updates
@@ -244,13 +245,16 @@ class LoopIndex:
     def _collect_events(self) -> list[Event]:
         model = self.model
         events: list[Event] = []
+        inlined = self._inlined_scope()
         for order, site in enumerate(model.calls):
             call = site.node
             event = self._call_event(call, site.qualname)
             if event is not None:
                 event.order = order
                 events.append(event)
-            elif project_context() is not None:
+            elif project_context() is not None and (
+                inlined is None or model.enclosing(call, cst.FunctionDef) in inlined
+            ):
                 events.extend(self._inlined_events(call, order))
         # `p.grad = None`
         call_index: dict[int, int] | None = None
@@ -277,6 +281,26 @@ class LoopIndex:
             events.append(Event("step", update.node, None, order=at, manual=True))
         events.sort(key=lambda e: e.order)
         return events
+
+    def _inlined_scope(self) -> set[cst.CSTNode | None] | None:
+        """For the summary of one item, the functions whose calls of other
+        modules' functions can give the item's events: its own and the
+        same-file functions they call, transitively (None: every call's)."""
+        item = only_item(self.model)
+        if item is None:
+            return None
+        calls: dict[cst.CSTNode | None, list[cst.Call]] = {}
+        for site in self.model.calls:
+            calls.setdefault(self.model.enclosing(site.node, cst.FunctionDef), []).append(site.node)
+        scope: set[cst.CSTNode | None] = set(item_functions(self.model, item))
+        todo = list(scope)
+        while todo:
+            for call in calls.get(todo.pop(), ()):
+                callee = self.resolve_function(call)
+                if callee is not None and callee not in scope:
+                    scope.add(callee)
+                    todo.append(callee)
+        return scope
 
     def _inlined_events(self, call: cst.Call, order: int) -> list[Event]:
         """The events of a project function in another module that ``call``

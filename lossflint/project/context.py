@@ -73,6 +73,12 @@ class SummarySource(Protocol):
 #: ``ModuleIndex.options`` key set on the analysis of a module for its summary
 #: (not a reported lint): its parameters are not pinned by other files' calls
 FOR_SUMMARY = "lossflint.for_summary"
+#: ``ModuleIndex.options`` key: the summary is of one item (``Net``,
+#: ``Net.forward``, ``build``): only that item's functions run for their own
+#: sake, the others when the item calls them (what a summary answers for an
+#: item is its entry alone: a registry factory's item keeps twenty classes
+#: whose methods nobody asked about)
+ONLY_ITEM = "lossflint.only_item"
 #: re-exports followed before giving up (``a`` re-exports ``b`` re-exports ...)
 MAX_ALIAS_HOPS = 20
 
@@ -94,10 +100,13 @@ def active(context: ProjectContext | None) -> Iterator[ProjectContext | None]:
 
 
 class ProjectContext:
-    def __init__(self, store: SummarySource, importer: Path) -> None:
+    def __init__(self, store: SummarySource, importer: Path, item: str | None = None) -> None:
         self.store = store
         self.layout = store.layout
         self.importer = importer
+        #: the item of ``importer`` whose summary is being computed (None: the
+        #: whole module's, or a lint): the summary answers for it alone
+        self.item = item
         me = self.layout.module_for_file(importer)
         #: this file's place in the project (None for an editor buffer outside it)
         self.rel = me.rel if me is not None else None

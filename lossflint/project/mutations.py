@@ -15,7 +15,7 @@ count as changed (the cautious answer for both uses)."""
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from typing import Final
 
 IN_PLACE_MUTATORS: Final = frozenset(
@@ -40,37 +40,79 @@ _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
 _COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
 
 
+_SCOPES = (*_FUNCTIONS, ast.ClassDef, *_COMPREHENSIONS)
+
+
 def changed_in_place(tree: ast.AST) -> set[str]:
     """Module-level names whose container ``tree`` (a module, or one of its
     top-level statements) changes in place."""
     changed: set[str] = set()
     parts = tree.body if isinstance(tree, ast.Module) else [tree]
-    for part in parts:
-        _scan(part, frozenset(), frozenset(), changed)
+    _scope(list(parts), None, frozenset(), changed)
     return changed
 
 
-def _scan(
-    node: ast.AST, shadowed: frozenset[str], enclosing: frozenset[str], changed: set[str]
+def _scope(
+    parts: list[ast.AST], kind: ast.AST | None, outer: frozenset[str], changed: set[str]
 ) -> None:
-    """``node`` and what it holds in a scope where ``shadowed`` names are not
-    the module's; scopes nested in it start from ``enclosing`` (a class
-    body's names are not its methods')."""
-    todo = [node]
+    """One scope's own code (``kind``: its node, None for the module), each
+    node visited once: its bindings, declarations and in-place changes are
+    gathered first, then judged, then the scopes nested in it."""
+    own: set[str] = set(_parameters(kind)) if kind is not None else set()
+    declared: dict[str, type] = {}
+    roots: list[str] = []
+    nested: list[ast.AST] = []
+    todo = parts
     while todo:
-        current = todo.pop()
-        if isinstance(current, (*_FUNCTIONS, ast.ClassDef, *_COMPREHENSIONS)):
-            for outer in _evaluated_outside(current):
-                _scan(outer, shadowed, enclosing, changed)
-            inner = _inner_shadowed(current, enclosing)
-            nested = enclosing if isinstance(current, ast.ClassDef) else inner
-            for part in _body(current):
-                _scan(part, inner, nested, changed)
+        node = todo.pop()
+        if isinstance(node, _SCOPES):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                own.add(node.name)
+            todo.extend(_evaluated_outside(node))
+            nested.append(node)
             continue
-        root = _changed_root(current)
-        if root is not None and root not in shadowed:
-            changed.add(root)
-        todo.extend(ast.iter_child_nodes(current))
+        if isinstance(node, ast.Name):
+            if not isinstance(node.ctx, ast.Load):
+                own.add(node.id)
+            continue
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            own.update(alias.asname or alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ExceptHandler) and node.name:
+            own.add(node.name)
+        elif isinstance(node, (ast.MatchAs, ast.MatchStar)) and node.name:
+            own.add(node.name)
+        elif isinstance(node, ast.MatchMapping) and node.rest:
+            own.add(node.rest)
+        elif isinstance(node, (ast.Global, ast.Nonlocal)):
+            declared.update(dict.fromkeys(node.names, type(node)))
+        else:
+            root = _changed_root(node)
+            if root is not None:
+                roots.append(root)
+        todo.extend(ast.iter_child_nodes(node))
+    shadowed: frozenset[str]
+    inner: frozenset[str]
+    if kind is None:
+        shadowed = inner = frozenset()  # the module's own names are the module's
+    elif isinstance(kind, ast.ClassDef):
+        # a class body's names are its own; its methods do not see them
+        shadowed, inner = outer | (own - declared.keys()), outer
+    else:
+        # ``global x``: the module's even where an enclosing function binds x;
+        # ``nonlocal x``: the enclosing function's, already shadowed
+        globals_ = {name for name, how in declared.items() if how is ast.Global}
+        shadowed = inner = (outer | (own - declared.keys())) - globals_
+    changed.update(root for root in roots if root not in shadowed)
+    for scope in nested:
+        _scope(_body(scope), scope, inner, changed)
+
+
+def _parameters(scope: ast.AST) -> Iterator[str]:
+    if isinstance(scope, _FUNCTIONS):
+        args = scope.args
+        for arg in (*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg):
+            if arg is not None:
+                yield arg.arg
 
 
 def _changed_root(node: ast.AST) -> str | None:
@@ -115,56 +157,3 @@ def _body(scope: ast.AST) -> list[ast.AST]:
     else:
         parts.append(comp.elt)
     return parts
-
-
-def _inner_shadowed(scope: ast.AST, shadowed: frozenset[str]) -> frozenset[str]:
-    """What is not the module's inside ``scope``: the enclosing functions'
-    names and the scope's own bindings, less its ``global`` declarations."""
-    if isinstance(scope, ast.ClassDef):
-        # a class body's names are its own; its methods do not see them
-        own, declared = _bindings(scope.body)
-        return shadowed | (own - declared.keys())
-    if isinstance(scope, _FUNCTIONS):
-        args = scope.args
-        params = {
-            a.arg
-            for a in (*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg)
-            if a is not None
-        }
-        own, declared = _bindings(_body(scope))
-        # ``global x``: the module's even where an enclosing function binds x;
-        # ``nonlocal x``: the enclosing function's, already shadowed
-        globals_ = {name for name, kind in declared.items() if kind is ast.Global}
-        return (shadowed | params | (own - declared.keys())) - globals_
-    own, _ = _bindings([g.target for g in scope.generators])  # type: ignore[attr-defined]
-    return shadowed | own
-
-
-def _bindings(parts: Sequence[ast.AST]) -> tuple[set[str], dict[str, type]]:
-    """Names the statements ``parts`` bind in their own scope, and the names
-    they declare ``global``/``nonlocal`` (never the scope's own), with which."""
-    bound: set[str] = set()
-    declared: dict[str, type] = {}
-    todo = list(parts)
-    while todo:
-        node = todo.pop()
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            bound.add(node.name)
-            continue  # its body is another scope
-        if isinstance(node, (ast.Lambda, *_COMPREHENSIONS)):
-            continue
-        if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
-            bound.add(node.id)
-        elif isinstance(node, (ast.Import, ast.ImportFrom)):
-            for alias in node.names:
-                bound.add(alias.asname or alias.name.split(".")[0])
-        elif isinstance(node, ast.ExceptHandler) and node.name:
-            bound.add(node.name)
-        elif isinstance(node, (ast.MatchAs, ast.MatchStar)) and node.name:
-            bound.add(node.name)
-        elif isinstance(node, ast.MatchMapping) and node.rest:
-            bound.add(node.rest)
-        elif isinstance(node, (ast.Global, ast.Nonlocal)):
-            declared.update(dict.fromkeys(node.names, type(node)))
-        todo.extend(ast.iter_child_nodes(node))
-    return bound, declared

@@ -440,7 +440,7 @@ class SummaryStore:
     def _summarise(self, module: Module, key: str, item: str | None, data: bytes) -> CachedSummary:
         from lossflint.project.context import ProjectContext, active
 
-        context = ProjectContext(self, module.path)
+        context = ProjectContext(self, module.path, item)
         summary = empty_summary(module.rel, parsed=False)
         line_map: notebooks.LineMap | None = None
         if item is None and notebooks.is_notebook(module.rel):

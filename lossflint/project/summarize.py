@@ -18,6 +18,7 @@ summaries); what other files may use is then written down as plain data:
 
 from __future__ import annotations
 
+import ast
 import re
 from functools import cached_property
 from typing import Any
@@ -55,8 +56,8 @@ from lossflint.analysis.values import (
 from lossflint.analysis.walk import own_returns
 from lossflint.project import bridge
 from lossflint.project.constants import imported_literal
-from lossflint.project.context import FOR_SUMMARY, ProjectContext
-from lossflint.project.exports import ImportSpec, import_value
+from lossflint.project.context import FOR_SUMMARY, ONLY_ITEM, ProjectContext
+from lossflint.project.exports import ImportSpec, import_value, parse_syntax
 from lossflint.project.layout import Module
 from lossflint.project.summary import (
     S_UNKNOWN,
@@ -101,7 +102,11 @@ _LOOPS = (cst.For, cst.While, cst.CompFor)
 
 
 def summarize_text(text: str, module: Module, context: ProjectContext) -> ModuleSummary:
+    """With ``context.item``, the summary answers for that item alone (``text``
+    is its item text, :mod:`lossflint.project.items`): its entries, nothing else."""
     from lossflint.linter import parse
+
+    item = context.item
 
     parsed = parse(text, module.rel)
     if not isinstance(parsed, cst.Module):
@@ -110,14 +115,22 @@ def summarize_text(text: str, module: Module, context: ProjectContext) -> Module
     # a summary is what the module says on its own: parameters are not pinned
     # by its callers in other files (whose summaries read this one: a cycle)
     model.options[FOR_SUMMARY] = True
-    return Summarizer(model, module, context, text).summary()
+    if item is not None:
+        model.options[ONLY_ITEM] = item
+    return Summarizer(model, module, context, text, item).summary()
 
 
 class Summarizer:
     def __init__(
-        self, model: SemanticModel, module: Module, context: ProjectContext, text: str = ""
+        self,
+        model: SemanticModel,
+        module: Module,
+        context: ProjectContext,
+        text: str = "",
+        item: str | None = None,
     ) -> None:
         self.model = model
+        self.item = item
         self.text = text
         self.rel = module.rel
         self.module = module
@@ -141,6 +154,22 @@ class Summarizer:
 
     def summary(self) -> ModuleSummary:
         names = self._module_names()
+        if self.item is not None:
+            # an item's summary: what the item's askers read (its name, its
+            # class or function entries); the module's calls are read from
+            # whole summaries only
+            item = self.item
+            return ModuleSummary(
+                file=self.rel,
+                parsed=True,
+                names={item: names[item]} if item in names else {},
+                functions={
+                    name: self._function(name, f)
+                    for name, f in self._functions.items()
+                    if name == item or ("." not in item and name.startswith(f"{item}."))
+                },
+                classes={n: self._class(c) for n, c in self._classes.items() if n == item},
+            )
         return ModuleSummary(
             file=self.rel,
             parsed=True,
@@ -270,7 +299,7 @@ class Summarizer:
             # caller (a running total of it is no leak: LF306 in train.py)
             returns = S_UNKNOWN
         params = _params(func)
-        line = self._line(func.name)
+        line = self._line(func.name, name)
         key_param, by_key = self._keyed_returns(func)
         return FunctionSummary(
             name,
@@ -826,7 +855,7 @@ class Summarizer:
             attrs.setdefault(name, value)
         return ClassSummary(
             name=cls.name.value,
-            line=self._line(cls.name),
+            line=self._line(cls.name, cls.name.value),
             bases=tuple(self._base(arg.value) for arg in cls.bases if arg.keyword is None),
             call=call,
             attrs=attrs,
@@ -1140,15 +1169,31 @@ class Summarizer:
         except KeyError:
             return 0, 0
 
-    def _line(self, node: cst.CSTNode) -> int:
-        """The line of a definition, when positions are computed anyway (a
-        module whose summary has no origin pays for no position pass)."""
-        if "_positions" not in self.model.__dict__:
-            return 0
-        try:
-            return self._position(node)[0]
-        except KeyError:
-            return 0
+    def _line(self, node: cst.CSTNode, name: str) -> int:
+        """The line of the definition ``name`` (``Net``, ``Net.forward``):
+        from the positions when they are computed anyway, else from CPython's
+        parse of the text (a module whose summary has no origin pays for no
+        position pass; the answer must not depend on which it is: an item's
+        summary and the whole module's give the same)."""
+        if "_positions" in self.model.__dict__:
+            try:
+                return self._position(node)[0]
+            except KeyError:
+                pass
+        return self._definition_lines.get(name, 0)
+
+    @cached_property
+    def _definition_lines(self) -> dict[str, int]:
+        tree = parse_syntax(self.text) if self.text else None
+        lines: dict[str, int] = {}
+        for stmt in tree.body if tree is not None else ():
+            if isinstance(stmt, (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
+                lines[stmt.name] = stmt.lineno
+            if isinstance(stmt, ast.ClassDef):
+                for inner in stmt.body:
+                    if isinstance(inner, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                        lines[f"{stmt.name}.{inner.name}"] = inner.lineno
+        return lines
 
 
 class _KindsAlone(KindAnalysis):

@@ -24,6 +24,7 @@ from lossflint.analysis.interpreter.syntax import (
     statements_of,
     top_classes,
 )
+from lossflint.analysis.item_scope import item_functions, only_item
 from lossflint.analysis.names import dotted_text, qualname_of_bindings
 from lossflint.analysis.registries import only_called
 from lossflint.analysis.values import ClassRef, Foreign, FunctionRef, Instance, Instances, OneOf
@@ -152,7 +153,7 @@ class Interpreter(Statements[V], Expressions[V]):
             stale = any(self._static_ref(n, new_globals) != v for n, v in early.items())
             # the functions not run yet see this round's
             self._globals = new_globals
-            for func in self._functions:
+            for func in self._eager_functions():
                 self._function_returns(func)
             self._add_external_pins()
             new_pins = (
@@ -174,6 +175,14 @@ class Interpreter(Statements[V], Expressions[V]):
             self._pins, self._captures, self._views = new_pins, new_captures, new_views
             if stable:
                 break
+
+    def _eager_functions(self) -> list[cst.FunctionDef]:
+        """The functions each round runs: all of them, or for the summary of
+        one item the item's own (the others run when it calls them)."""
+        item = only_item(self.model)
+        if item is None:
+            return self._functions
+        return item_functions(self.model, item)
 
     def _second_pass_repeats(self, before: Env, after: Env) -> bool:
         """The second pass runs from ``after``: it repeats the first, whose

@@ -494,9 +494,7 @@ def test_a_notebook_that_never_trains_takes_no_gradient() -> None:
     assert _reach(trains, sqrt, "train.ipynb")[0] is YES
     # fitting a nearest-neighbour index on the embeddings trains no network
     knn = (
-        "from sklearn.neighbors import NearestNeighbors\n"
-        + inference
-        + "def neighbours(emb):\n"
+        "from sklearn.neighbors import NearestNeighbors\n" + inference + "def neighbours(emb):\n"
         "    index = NearestNeighbors(n_neighbors=50)\n"
         "    index.fit(emb)\n"
         "    found = index.kneighbors(emb)\n"
@@ -543,3 +541,23 @@ def test_a_long_chain_of_callers_does_not_recurse_deeply() -> None:
     chain = "\n".join(f"def f{i}(x):\n    return f{i + 1}(x)\n" for i in range(400))
     source = f"import torch\n{chain}\ndef f400(x):\n    return torch.sqrt(x)\n"
     assert _reach(source, "torch.sqrt(x)")[0] is UNKNOWN
+
+
+def test_a_helper_every_caller_gives_numpy_carries_no_gradient() -> None:
+    source = """
+    import numpy as np
+    import torch
+    def normalize(arr):
+        return (arr - arr.mean()) / arr.std()
+    def prepare(path):
+        return normalize(np.load(path))
+    data = prepare("x.npy")
+    """
+    source = textwrap.dedent(source)
+    assert _reach(source, "arr.std()")[0] is NO
+    # one caller hands it the model's output: no longer known
+    mixed = source + "feats = normalize(model(x))\n"
+    assert _reach(mixed, "arr.std()")[0] is not NO
+    # ``x = normalize(x)``: what it returns, from what its callers pass
+    fed_back = source.replace('data = prepare("x.npy")', "v = np.ones(3)\nv = normalize(v)")
+    assert _reach(fed_back, "arr.std()")[0] is NO

@@ -754,11 +754,52 @@ class GradientFacts:
                     return True
                 if expr.func.attr.value == "requires_grad_":
                     return _frozen_variable(expr)
+            else:
+                func = self._plain_function(expr.func)
+                if func is not None:
+                    # ``x = normalize(x)``: what it returns, from what its
+                    # callers pass (its parameters: ``passed_to``)
+                    returns = [r.value for r in own_returns(func)]
+                    return bool(returns) and all(
+                        value is not None and self.no_gradient_value(value, depth - 1)
+                        for value in returns
+                    )
             operands = _call_operands(model, expr)
             return operands is not None and all(
                 self.no_gradient_value(e, depth - 1) for e in operands
             )
         return False
+
+    def _entered_from_outside(self, func: cst.FunctionDef, seen: frozenset[cst.CSTNode]) -> bool:
+        """Whether a call of ``func`` runs from outside the functions that
+        call one another (module code, or a function nobody in the file
+        calls): only then do its callers' arguments say what it receives
+        (``a(x)`` calling ``b(x)`` calling ``a(x)`` feeds nothing in)."""
+        if len(seen) > _MAX_NAME_CHAIN:
+            return False
+        for site in self._call_sites(func) or ():
+            caller = self.model.enclosing(site, cst.FunctionDef)
+            if caller is None:
+                return True
+            if caller is func or caller in seen or not isinstance(caller, cst.FunctionDef):
+                continue
+            sites = self._call_sites(caller)
+            if sites == [] or (sites and self._entered_from_outside(caller, seen | {func})):
+                return True
+        return False
+
+    def _plain_function(self, func: cst.BaseExpression) -> cst.FunctionDef | None:
+        """The same-file, module-level function ``func`` names (bound once,
+        not a generator), whose returns say what a call of it gives."""
+        if not isinstance(func, cst.Name):
+            return None
+        bindings = self.model.bindings(func) or []
+        if len(bindings) != 1 or bindings[0].kind != "def":
+            return None
+        node = bindings[0].node
+        if not isinstance(node, cst.FunctionDef) or node in self.model.generators:
+            return None
+        return node
 
     def _name_no_gradient(self, name: cst.Name, depth: int) -> bool:
         if name.value in ("True", "False", "None"):
@@ -790,6 +831,22 @@ class GradientFacts:
             if binding.kind == "import":
                 qualname = binding.qualname or ""
                 if qualname.split(".", 1)[0] not in ("math", "numpy"):
+                    return False
+                continue
+            if binding.kind == "param":
+                # ``def normalize(arr)`` called only here, with NumPy arrays
+                func = (
+                    self.model.enclosing(binding.node, cst.FunctionDef)
+                    if binding.node is not None
+                    else None
+                )
+                passed = self.passed_to(name)
+                if (
+                    not passed
+                    or not isinstance(func, cst.FunctionDef)
+                    or not self._entered_from_outside(func, frozenset())
+                    or not all(self.no_gradient_value(v, depth - 1) for v in passed)
+                ):
                     return False
                 continue
             if binding.kind != "assign" or not isinstance(binding.node, cst.BaseExpression):

@@ -8,6 +8,16 @@ from __future__ import annotations
 from lossflint.examples import Invalid
 
 AUDIT_INVALID = [
+    # a helper one caller gives NumPy data and another the model's output
+    Invalid(
+        """
+        import numpy as np
+        import torch
+        def normalize(arr): return (arr - arr.mean()) / arr.std()  # error: LF206
+        stats = normalize(np.random.rand(10))
+        feats = normalize(model(x))
+        """,
+    ),
     # a masked mean over a 0/1 flag per sample (claims are rare: a batch
     # without one is 0/0) (H14 p06)
     Invalid(
@@ -117,5 +127,17 @@ AUDIT_VALID = [
         signal = np.frombuffer(signal, "int16")
         signal = (signal - signal.mean()) / signal.std()
         return signal
+    """,
+    # a helper called in the file only with NumPy arrays, its result fed back
+    # to it (dataflowr's digit recogniser notebook)
+    """
+    import numpy as np
+    import torch
+    from scipy.ndimage import correlate
+    def normalize(arr): return (arr - arr.mean()) / arr.std()
+    ims = np.random.rand(10, 28, 28)
+    pooled = np.array([correlate(im, np.ones((3, 3))) for im in ims])
+    filts = np.array([im.mean(axis=0) for im in [pooled]])
+    filts = normalize(filts)
     """,
 ]

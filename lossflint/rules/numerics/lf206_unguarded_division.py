@@ -43,8 +43,10 @@ when it sums probabilities or `exp` (positive; a naive softmax is LF204's).
 Method reductions count only in files that import a tensor framework.
 
 Only where a gradient can flow: silent where none does (under `no_grad`,
-counts of hard predictions and other integer/boolean/NumPy values, metric
-classes and evaluation code, a value only logged or turned into a number).
+counts of hard predictions and other integer/boolean/NumPy values, also
+through a helper's parameters when every call of it in the file passes such
+values, metric classes and evaluation code, a value only logged or turned
+into a number).
 There a zero denominator makes a NaN *metric*, which metric libraries define
 away (sklearn's `zero_division`, LF503), not a NaN model. Unknown (a
 snippet, a library function never called in the file) fires.

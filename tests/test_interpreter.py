@@ -14,6 +14,7 @@ from lossflint.analysis.apis import Kind
 from lossflint.analysis.calls import literal_value
 from lossflint.analysis.index import ModuleIndex
 from lossflint.analysis.interpreter import Env, Interpreter
+from lossflint.analysis.interpreter.engine import MAX_ROUNDS
 from lossflint.analysis.model import SemanticModel
 from lossflint.analysis.values import Tensor
 
@@ -174,8 +175,9 @@ def test_parameters_pinned_through_a_chain_of_calls_need_rounds() -> None:
 
 
 def test_rounds_are_bounded() -> None:
-    # four levels would need a fourth round: the innermost stays unknown
-    source = """
+    # each round carries a parameter's value one call deeper: four levels
+    # take four rounds and reach the innermost
+    four = """
         def a(p):
             probe(p)
         def b(q):
@@ -184,8 +186,24 @@ def test_rounds_are_bounded() -> None:
             b(r)
         c(1)
     """
-    assert run(source).rounds == 3
-    assert probes(source) == [UNKNOWN]
+    assert run(four).rounds == 4
+    assert probes(four) == [1]
+    # six levels would need a sixth round: the innermost stays unknown
+    six = """
+        def a(p):
+            probe(p)
+        def b(q):
+            a(q)
+        def c(r):
+            b(r)
+        def d(s):
+            c(s)
+        def e(t):
+            d(t)
+        e(1)
+    """
+    assert run(six).rounds == MAX_ROUNDS == 5
+    assert probes(six) == [UNKNOWN]
 
 
 def test_parameters_disagreeing_escaping_or_starred_stay_unknown() -> None:

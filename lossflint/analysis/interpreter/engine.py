@@ -38,7 +38,10 @@ if TYPE_CHECKING:
     from lossflint.analysis.index import ModuleIndex
     from lossflint.analysis.names import Scope
 
-MAX_ROUNDS = 3
+#: rounds of the module's functions: a parameter's value reaches one more level
+#: of calls each round (``train_iters(dec)`` -> ``train(decoder)`` ->
+#: ``loss(out)`` takes four); a module stops as soon as nothing changes
+MAX_ROUNDS = 5
 _ABSENT = object()
 MAX_DEPTH = 40  # nested on-demand function runs
 

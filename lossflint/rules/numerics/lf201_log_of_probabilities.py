@@ -73,6 +73,34 @@ is imported as `F` when the file does not import it yet. When the softmax sits
 in another statement, the finding has no automatic fix.
 """
     INVALID = [
+        # the decoder reaches the loss helper through two calls (a chatbot
+        # notebook's trainIters -> train -> decoder)
+        Invalid(
+            """
+            import torch
+            import torch.nn.functional as F
+
+            def masked_nll(out, t):
+                return -torch.log(torch.gather(out, 1, t.view(-1, 1))).mean()  # error: LF201
+
+            class Decoder(torch.nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.out = torch.nn.Linear(4, 3)
+
+                def forward(self, h):
+                    return F.softmax(self.out(h), dim=1), h
+
+            def train(decoder, h, t):
+                out, hidden = decoder(h)
+                masked_nll(out, t).backward()
+
+            def train_iters(decoder, h, t):
+                train(decoder, h, t)
+
+            train_iters(Decoder(), torch.randn(2, 4), torch.tensor([0, 1]))
+            """
+        ),
         # clamped in place to [0, 1]: 0 stays possible
         Invalid(
             """

@@ -478,3 +478,45 @@ def test_keras_compile_on_an_instance_of_a_class_with_an_unknown_base() -> None:
     facts = K.keras_facts(SemanticModel(cst.parse_module(source)))
     (comp,) = facts.compiles
     assert comp.model is None and comp.loss is not None and comp.loss.from_logits is True
+
+
+# --- a call's literals decide its callee's branches ---------------------------------
+
+
+def test_a_literal_argument_decides_the_branches_testing_it() -> None:
+    source = """
+        def block(width, last=False):
+            if last:
+                return width + 100
+            return width + 1
+        def head(kind):
+            return 7 if kind == "linear" else 8
+        def gate(on, other):
+            if not on and other:
+                return 1
+            return 2
+        probe(block(1))
+        probe(block(1, last=True))
+        probe(block(1, True))
+        probe(block(1, last=flag))
+        probe(head("linear"))
+        probe(head("conv"))
+        probe(gate(False, x))
+        probe(gate(True, x))
+    """
+    # the joined result of block (both calls pin width=1) is unknown: each
+    # literal call runs its own branch; an unknown flag joins both
+    assert probes(source) == [2, 101, 101, UNKNOWN, 7, 8, UNKNOWN, 2]
+
+
+def test_a_reassigned_flag_is_not_decided_by_the_call() -> None:
+    source = """
+        def block(last):
+            last = not last
+            if last:
+                return 1
+            return 2
+        probe(block(True))
+        probe(block(False))
+    """
+    assert probes(source) == [UNKNOWN, UNKNOWN]

@@ -3,7 +3,7 @@ its joins, the state of a run, and the hooks a domain overrides."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
@@ -37,6 +37,9 @@ class Frame:
     local_names: frozenset[str] | dict[str, Any] = frozenset()
     #: environments at ``return`` (kept when nested functions capture them)
     exits: list[Env] | None = None
+    #: parameters holding a call's literals (a run for one call site:
+    #: ``specialise.py``), which decide the branches testing them
+    constants: Mapping[str, object] = field(default_factory=dict)
 
 
 class Base(Generic[V]):

@@ -4,6 +4,7 @@ sites, escapes, closures, module names, ``self`` attributes."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -12,6 +13,7 @@ import libcst as cst
 from lossflint.analysis.calls import has_star_args
 from lossflint.analysis.interpreter.base import Env, Frame, V
 from lossflint.analysis.interpreter.expressions import Expressions
+from lossflint.analysis.interpreter.specialise import literal_arguments, tested_parameters
 from lossflint.analysis.interpreter.statements import Statements
 from lossflint.analysis.interpreter.syntax import (
     binding_function,
@@ -107,6 +109,9 @@ class Interpreter(Statements[V], Expressions[V]):
         #: ``__init__`` starts with (the attributes are not known yet otherwise)
         self._seeds: dict[cst.FunctionDef, Env] = {}
         self._next_pins: dict[cst.FunctionDef, Env] = {}
+        #: a callee's returns for one call's literals (``_specialised``), per round
+        self._specialisations: dict[tuple[Any, ...], Any] = {}
+        self._tested: dict[cst.FunctionDef, frozenset[str]] = {}
         self._next_captures: dict[cst.FunctionDef, Env] = {}
         #: None: a call site whose module names are not known (a caller without a view)
         self._next_views: dict[cst.FunctionDef, Env | None] = {}
@@ -132,6 +137,7 @@ class Interpreter(Statements[V], Expressions[V]):
                 break
             self.values = {}
             self._returns = {}
+            self._specialisations = {}
             self._class_attrs = {}
             self._seeds = {}
             self._next_pins = {}
@@ -242,11 +248,18 @@ class Interpreter(Statements[V], Expressions[V]):
         return self._free(ident)
 
     def run_body(
-        self, func: cst.FunctionDef, env: Env, cls: cst.ClassDef | None = None
+        self,
+        func: cst.FunctionDef,
+        env: Env,
+        cls: cst.ClassDef | None = None,
+        constants: Mapping[str, object] | None = None,
     ) -> tuple[Env | None, V]:
         """Run ``func``'s body from ``env`` without recording: its end
-        environment (None if it always leaves) and the join of its returns."""
+        environment (None if it always leaves) and the join of its returns
+        (``constants``: parameters holding a call's literals)."""
         frame = self._frame_for(func, cls)
+        if constants:
+            frame.constants = constants
         saved_frame, saved_stmt, saved_rec = self.frame, self.stmt, self.recording
         self.frame, self.recording = frame, False
         try:
@@ -448,6 +461,9 @@ class Interpreter(Statements[V], Expressions[V]):
             if func in self._nested.get(self.frame.func, ()):  # type: ignore[arg-type]
                 self._capture(func, env)
         result = self._function_returns(func)
+        special = self._specialised(call, func, bound)
+        if special is not None:
+            result = special
         # what the callee rebinds through global/nonlocal is no longer known here
         caller = self.frame.func
         for name in self._global_writes.get(func, ()):
@@ -457,6 +473,48 @@ class Interpreter(Statements[V], Expressions[V]):
             if owner is caller:
                 env.pop(name, None)
         return result
+
+    def _specialised(
+        self, call: cst.Call, func: cst.FunctionDef, bound: cst.ClassDef | None
+    ) -> V | None:
+        """What ``func`` returns for this call when it passes literals to
+        parameters the function branches on (``last_block=True``): its body
+        run once more with those branches decided (``specialise.py``); None
+        when the joined result answers."""
+        tested = self._tested_params(func)
+        if not tested or func in self._in_progress or func in self.model.generators:
+            return None
+        skip = 1 if bound is not None and not is_static(func) else 0
+        constants = literal_arguments(call, func, skip, tested)
+        if not constants:
+            return None
+        key = (func, bound, tuple(sorted(constants.items(), key=lambda item: item[0])))
+        found = self._specialisations.get(key, _ABSENT)
+        if found is not _ABSENT:
+            return found  # type: ignore[no-any-return]
+        self._specialisations[key] = None  # recursion: the joined result answers
+        cls = bound if bound is not None else self.class_of_method(func)
+        self._in_progress.add(func)
+        self._depth += 1
+        try:
+            _, result = self.run_body(func, self._entry_env(func, cls), cls, constants)
+        finally:
+            self._in_progress.discard(func)
+            self._depth -= 1
+        self._specialisations[key] = result
+        return result
+
+    def _tested_params(self, func: cst.FunctionDef) -> frozenset[str]:
+        found = self._tested.get(func)
+        if found is None:
+            bindings = self.model.scopes[func].bindings
+            params = frozenset(
+                name
+                for name, bound in bindings.items()
+                if len(bound) == 1 and bound[0].kind == "param"
+            )
+            found = self._tested[func] = tested_parameters(func, params) if params else frozenset()
+        return found
 
     def _record_call_site(
         self, call: cst.Call, func: cst.FunctionDef, bound: cst.ClassDef | None, args: list[V]

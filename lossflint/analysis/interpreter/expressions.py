@@ -11,6 +11,7 @@ import libcst as cst
 
 from lossflint.analysis.calls import literal_value
 from lossflint.analysis.interpreter.base import Base, Env, V
+from lossflint.analysis.interpreter.specialise import test_truth
 from lossflint.analysis.names import dotted_text
 from lossflint.analysis.values import (
     DictValue,
@@ -197,6 +198,10 @@ class Expressions(Base[V]):
 
     def _eval_if_exp(self, expr: cst.IfExp, env: Env) -> V:
         self.eval(expr.test, env)
+        if self.frame.constants:
+            truth = test_truth(expr.test, self.frame.constants)
+            if truth is not None:
+                return self.eval(expr.body if truth else expr.orelse, env)
         return self.join(self.eval(expr.body, env), self.eval(expr.orelse, env))
 
     def _eval_tuple(self, expr: cst.Tuple, env: Env) -> V:

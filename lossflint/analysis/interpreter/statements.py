@@ -10,6 +10,7 @@ import libcst as cst
 
 from lossflint.analysis.dead_code import constant_truth
 from lossflint.analysis.interpreter.base import Base, Env, V
+from lossflint.analysis.interpreter.specialise import test_truth
 from lossflint.analysis.interpreter.syntax import irrefutable, match_names, statements_of
 from lossflint.analysis.values import ClassRef, FunctionRef
 
@@ -37,6 +38,8 @@ class Statements(Base[V]):
             self.eval(stmt.test, env)
             # a literal test takes one side only (``if True: ... elif ...:``)
             truth = constant_truth(stmt.test)
+            if truth is None and self.frame.constants:
+                truth = test_truth(stmt.test, self.frame.constants)
             then = self._exec_block(statements_of(stmt), dict(env)) if truth is not False else None
             if truth is True:
                 return then

@@ -102,6 +102,37 @@ Safe for the inline functional form: `binary_cross_entropy(sigmoid(x), y)` and
 saturation. Loss objects (`nn.BCELoss()`) are not rewritten automatically.
 """
     INVALID = [
+        # the sigmoid is in the block a helper builds for ``last_block=True``
+        # (lightning-bolts' DCGAN discriminator)
+        Invalid(
+            """
+            import torch.nn as nn
+            class Discriminator(nn.Module):
+                def __init__(self, width):
+                    super().__init__()
+                    self.disc = nn.Sequential(
+                        self._block(3, width),
+                        self._block(width, 1, last_block=True),
+                    )
+
+                @staticmethod
+                def _block(cin, cout, batch_norm=True, last_block=False):
+                    if not last_block:
+                        return nn.Sequential(
+                            nn.Conv2d(cin, cout, 4),
+                            nn.BatchNorm2d(cout) if batch_norm else nn.Identity(),
+                            nn.LeakyReLU(0.2),
+                        )
+                    return nn.Sequential(nn.Conv2d(cin, cout, 4), nn.Sigmoid())
+
+                def forward(self, x):
+                    return self.disc(x).view(-1)
+
+            disc = Discriminator(64)
+            criterion = nn.BCELoss()
+            loss = criterion(disc(images), labels)  # error: LF104 at `criterion(`
+            """
+        ),
         # a loss function reached through a registry dict (H10 p09)
         Invalid(
             """

@@ -258,3 +258,38 @@ def test_constants_are_literals_bound_once_and_never_changed(project: Path) -> N
     assert constants["NEG"].value == -2
     assert constants["CFG"].value["optim"].value["lr"].value == 0.3
     assert set(constants) == {"LR", "NEG", "CFG", "LOCAL"}
+
+
+def test_a_constant_no_star_import_can_rebind_needs_no_summary(project: Path) -> None:
+    write(
+        project,
+        {
+            "lib/__init__.py": (
+                '__version__ = "1.2"\nNAME = "lib"\nfrom .dummies import *\nfrom .more import *\n'
+            ),
+            "lib/dummies.py": "class Dummy:\n    pass\n",
+            "lib/more.py": "__all__ = ['helper']\ndef helper():\n    pass\n",
+        },
+    )
+    session = ProjectSession.for_files([project / "train.py"])
+    with session.linting(project / "train.py") as ctx:
+        assert ctx is not None
+        # a star import binds no private name (no ``__all__`` lists it)
+        # nor a public one its module does not bind
+        assert ctx.import_name("lib", 0, "__version__") is None
+        assert ctx.import_name("lib", 0, "NAME") is None
+        assert session.store.computed == []
+    # a star import whose ``__all__`` lists it may rebind it: the summary says
+    write(project, {"lib/more.py": "__all__ = ['__version__']\n__version__ = 3\n"})
+    session = ProjectSession.for_files([project / "train.py"])
+    with session.linting(project / "train.py") as ctx:
+        assert ctx is not None
+        ctx.import_name("lib", 0, "__version__")
+        assert "lib/__init__.py" in session.store.computed
+    # so may one that binds a public name without ``__all__``
+    write(project, {"lib/more.py": "NAME = 'other'\n"})
+    session = ProjectSession.for_files([project / "train.py"])
+    with session.linting(project / "train.py") as ctx:
+        assert ctx is not None
+        ctx.import_name("lib", 0, "NAME")
+        assert "lib/__init__.py" in session.store.computed

@@ -252,8 +252,11 @@ class LoopIndex:
             if event is not None:
                 event.order = order
                 events.append(event)
-            elif project_context() is not None and (
-                inlined is None or model.enclosing(call, cst.FunctionDef) in inlined
+            elif (
+                project_context() is not None
+                and (inlined is None or model.enclosing(call, cst.FunctionDef) in inlined)
+                # a decorator runs where the function is defined, not in it
+                and type(model.enclosing(call, cst.Decorator, cst.FunctionDef)) is not cst.Decorator
             ):
                 events.extend(self._inlined_events(call, order))
         # `p.grad = None`

@@ -81,6 +81,8 @@ FOR_SUMMARY = "lossflint.for_summary"
 ONLY_ITEM = "lossflint.only_item"
 #: re-exports followed before giving up (``a`` re-exports ``b`` re-exports ...)
 MAX_ALIAS_HOPS = 20
+#: star imports of star imports followed before answering "may bind"
+MAX_STAR_DEPTH = 3
 
 _CURRENT: ContextVar[ProjectContext | None] = ContextVar("lossflint_project", default=None)
 
@@ -168,9 +170,59 @@ class ProjectContext:
             return FULL
         exports = self.store.exports(module)
         found = exports.lookup(name)
+        if found is FULL and exports.star and self._star_constant(module, exports, name):
+            found = None  # a literal constant no star import can rebind
         if found is not FULL:
             self._use_exports(rel, exports)
         return found
+
+    def _star_constant(self, module: Module, exports: Exports, name: str) -> bool:
+        """``name`` is one of the module's literal constants (which a summary
+        has no value for) and none of its ``from x import *`` can bind it:
+        ``__version__ = "4.46.3"`` of a package ``__init__`` that also star
+        imports its dummy objects needs no summary of that ``__init__``."""
+        constant = exports.constants.get(name)
+        if constant is None or isinstance(constant.value, tuple) or exports.everything_full:
+            return False
+        for spec in exports.star_imports:
+            if spec.level:
+                target = self.layout.resolve_relative_any(module.path, spec.level, spec.module)
+            else:
+                target = self.layout.resolve_any(spec.module, module.path)
+            if isinstance(target, Module) and self._star_may_bind(target, name, 0):
+                return False
+            if target is not None and not isinstance(target, Module):
+                return False  # a package folder without a module: unsure
+        return True
+
+    def _star_may_bind(self, module: Module, name: str, depth: int) -> bool:
+        """Whether ``from <module> import *`` may bind ``name`` (what a
+        summary's ``star`` gives: ``__all__``, else the public names)."""
+        exports = self.store.exports(module)
+        self._use_exports(module.rel, exports)
+        listed = exports.constants.get("__all__")
+        if exports.everything_full or depth > MAX_STAR_DEPTH:
+            return True
+        if listed is None and "__all__" in exports.full:
+            return True  # an ``__all__`` built otherwise than by one literal
+        if listed is not None:
+            if not isinstance(listed.value, tuple):
+                return True
+            return any(item.value == name for item in listed.value)
+        if name.startswith("_"):
+            return False
+        if name in exports.values or name in exports.full or name in exports.constants:
+            return True
+        for spec in exports.star_imports:
+            if spec.level:
+                target = self.layout.resolve_relative_any(module.path, spec.level, spec.module)
+            else:
+                target = self.layout.resolve_any(spec.module, module.path)
+            if target is not None and not isinstance(target, Module):
+                return True
+            if isinstance(target, Module) and self._star_may_bind(target, name, depth + 1):
+                return True
+        return False
 
     def may_have_member(self, ref: SValue, name: str) -> bool:
         """Whether the project class ``ref`` names (or an instance is of) may

@@ -26,6 +26,7 @@ import warnings
 from dataclasses import dataclass, field
 from typing import Any, Final
 
+from lossflint.project.ast_walk import add_children, walk
 from lossflint.project.layout import Layout, Module
 from lossflint.project.mutations import changed_in_place
 from lossflint.project.summary import S_UNKNOWN, SAlias, SClass, SFunction, SModule, SValue
@@ -127,6 +128,8 @@ class Exports:
     constants: dict[str, Literal] = field(default_factory=dict)
     #: top-level classes bound once: what they may have as attributes
     classes: dict[str, ClassShape] = field(default_factory=dict)
+    #: the ``from x import *`` statements (what ``star`` may bind comes from them)
+    star_imports: tuple[ImportSpec, ...] = ()
 
     def lookup(self, name: str) -> SValue | None | _Full:
         """The summary value of ``name``; None when the module does not bind
@@ -171,9 +174,10 @@ def module_exports(
     if tree is None:
         return UNKNOWN_EXPORTS
     sites: dict[str, list[ast.AST]] = {}
-    star = _collect(tree, sites)
+    stars: list[ImportSpec] = []
+    star = _collect(tree, sites, stars)
     if "global" in text:
-        for node in ast.walk(tree):
+        for node in walk(tree):
             if isinstance(node, ast.Global):
                 for name in node.names:
                     # whatever a function may rebind is never "bound once"
@@ -210,10 +214,11 @@ def module_exports(
                 sorted(
                     (k, sorted(v.names), v.bases, sorted(v.methods)) for k, v in classes.items()
                 ),
+                stars,
             )
         ).encode()
     ).hexdigest()
-    return Exports(values, frozenset(full), star, False, digest, constants, classes)
+    return Exports(values, frozenset(full), star, False, digest, constants, classes, tuple(stars))
 
 
 def class_shape(cls: ast.ClassDef) -> ClassShape:
@@ -232,10 +237,10 @@ def class_shape(cls: ast.ClassDef) -> ClassShape:
             assigned.add(node.id)  # type: ignore[attr-defined]
         elif kind is ast.alias:
             assigned.add((node.asname or node.name).split(".")[0])  # type: ignore[attr-defined]
-        todo.extend(ast.iter_child_nodes(node))
+        add_children(node, todo)
     # what any code of it may set on an object (``self.head = ...``,
     # ``setattr(self, "head", ...)``)
-    for node in ast.walk(cls):
+    for node in walk(cls):
         if type(node) is ast.Attribute and not isinstance(node.ctx, ast.Load):  # type: ignore[attr-defined]
             assigned.add(node.attr)  # type: ignore[attr-defined]
         elif type(node) is ast.Call and len(node.args) >= 2:  # type: ignore[attr-defined]
@@ -254,7 +259,7 @@ def class_shape(cls: ast.ClassDef) -> ClassShape:
     elsewhere = {
         node.name
         for other in nested
-        for node in ast.walk(other)
+        for node in walk(other)
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
     }
     methods = {
@@ -371,14 +376,14 @@ def statement_bindings(stmt: ast.stmt) -> set[str]:
     """The names one top-level statement may bind in the module's scope (as
     :func:`_collect` counts them: more is safe)."""
     sites: dict[str, list[ast.AST]] = {}
-    _collect(ast.Module(body=[stmt], type_ignores=[]), sites)
+    _collect(ast.Module(body=[stmt], type_ignores=[]), sites, [])
     return set(sites)
 
 
-def _collect(tree: ast.Module, sites: dict[str, list[ast.AST]]) -> bool:
+def _collect(tree: ast.Module, sites: dict[str, list[ast.AST]], stars: list[ImportSpec]) -> bool:
     """Every place a name may be bound in the module's scope (more than the
     semantic model counts is safe: such a name is then left to the summary);
-    whether there is a star import."""
+    whether there is a star import (each one added to ``stars``)."""
     star = False
     todo: list[ast.AST] = list(tree.body)
     while todo:
@@ -405,6 +410,7 @@ def _collect(tree: ast.Module, sites: dict[str, list[ast.AST]]) -> bool:
             for alias in node.names:  # type: ignore[attr-defined]
                 if alias.name == "*":
                     star = True
+                    stars.append(_spec(node))  # type: ignore[arg-type]
                 else:
                     sites.setdefault(alias.asname or alias.name, []).append(node)
             continue
@@ -418,7 +424,7 @@ def _collect(tree: ast.Module, sites: dict[str, list[ast.AST]]) -> bool:
             sites.setdefault(node.name, []).append(node)  # type: ignore[attr-defined]
         elif kind is _MATCH_MAPPING and getattr(node, "rest", None):
             sites.setdefault(node.rest, []).append(node)  # type: ignore[attr-defined]
-        todo.extend(ast.iter_child_nodes(node))
+        add_children(node, todo)
     return star
 
 

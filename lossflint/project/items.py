@@ -32,6 +32,7 @@ import ast
 import re
 from dataclasses import dataclass, field
 
+from lossflint.project.ast_walk import walk
 from lossflint.project.exports import parse_syntax, statement_bindings
 from lossflint.project.mutations import changed_in_place
 
@@ -124,7 +125,7 @@ def item_plan(text: str, tree: ast.Module | None = None) -> ItemPlan | None:
         names: set[str] = set()
         bound: set[str] = set()
         star = False
-        for node in ast.walk(stmt):
+        for node in walk(stmt):
             kind = type(node)
             if kind is ast.Name:
                 names.add(node.id)  # type: ignore[attr-defined]
@@ -191,7 +192,7 @@ _SETUP = frozenset({"__init__", "__new__", "__post_init__", "__init_subclass__",
 def _class_plan(cls: ast.ClassDef) -> ClassPlan:
     header: set[str] = set()
     for node in (*cls.bases, *cls.keywords, *cls.decorator_list):
-        header |= {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
+        header |= {n.id for n in walk(node) if isinstance(n, ast.Name)}
     members = []
     for stmt in cls.body:
         first = min([stmt.lineno, *(d.lineno for d in getattr(stmt, "decorator_list", ()))])
@@ -205,7 +206,7 @@ def _class_plan(cls: ast.ClassDef) -> ClassPlan:
         owners = {cls.name} | ({me} if me else set())
         names: set[str] = set()
         attributes: set[str] = set()
-        for node in ast.walk(stmt):
+        for node in walk(stmt):
             if isinstance(node, ast.Name):
                 names.add(node.id)
             elif isinstance(node, ast.Attribute):
@@ -221,7 +222,7 @@ def _class_plan(cls: ast.ClassDef) -> ClassPlan:
         if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             defined = stmt.name
         if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            for node in ast.walk(stmt):
+            for node in walk(stmt):
                 targets: list[ast.expr] = []
                 if isinstance(node, ast.Assign):
                     targets = list(node.targets)

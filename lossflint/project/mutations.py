@@ -18,6 +18,8 @@ import ast
 from collections.abc import Iterator
 from typing import Final
 
+from lossflint.project.ast_walk import add_children
+
 IN_PLACE_MUTATORS: Final = frozenset(
     {
         "update",
@@ -89,7 +91,7 @@ def _scope(
             root = _changed_root(node)
             if root is not None:
                 roots.append(root)
-        todo.extend(ast.iter_child_nodes(node))
+        add_children(node, todo)
     shadowed: frozenset[str]
     inner: frozenset[str]
     if kind is None:

@@ -1656,3 +1656,50 @@ def test_editing_a_notebook_caller_changes_the_callee_findings(tmp_path: Path) -
             cell["source"] = ["X_train, y_train = X, y\n"]
     notebook.write_text(json.dumps(data, indent=1))
     assert lf601() == 0
+
+
+def test_a_decorator_of_another_module_runs_no_events_in_the_function(tmp_path: Path) -> None:
+    """``@timed(optimizer)`` runs once, where ``train_step`` is defined: the
+    ``optimizer.step()`` in the decorator factory is no event of the step."""
+    import libcst as cst
+
+    from lossflint.analysis.loops import loops
+    from lossflint.analysis.model import SemanticModel
+
+    utils = (
+        "def timed(optimizer):\n"
+        "    optimizer.step()\n"
+        "    def wrap(fn):\n"
+        "        return fn\n"
+        "    return wrap\n"
+    )
+    train = (
+        "import torch\nfrom utils import timed\n\n"
+        "optimizer = torch.optim.SGD(params, lr=0.1)\n\n\n"
+        "@timed(optimizer)\n"
+        "def train_step(x):\n"
+        "    optimizer.zero_grad()\n"
+        "    loss = model(x).sum()\n"
+        "    loss.backward()\n"
+        "    optimizer.step()\n"
+    )
+    write(tmp_path, {"pyproject.toml": "", "utils.py": utils, "train.py": train})
+    session = ProjectSession.for_files([tmp_path / "train.py"])
+    with session.linting(tmp_path / "train.py"):
+        model = SemanticModel(cst.parse_module(train), "train.py")
+        kinds = [(e.kind, e.far) for e in loops(model).events]
+    assert ("step", True) not in kinds and kinds[-3:] == [
+        ("zero_grad", False),
+        ("backward", False),
+        ("step", False),
+    ]
+    # the same factory called inside the function does run there
+    inside = train.replace("@timed(optimizer)\n", "").replace(
+        "    optimizer.zero_grad()\n", "    optimizer.zero_grad()\n    timed(optimizer)\n"
+    )
+    (tmp_path / "train.py").write_text(inside)
+    session = ProjectSession.for_files([tmp_path / "train.py"])
+    with session.linting(tmp_path / "train.py"):
+        model = SemanticModel(cst.parse_module(inside), "train.py")
+        kinds = [(e.kind, e.far) for e in loops(model).events]
+    assert ("step", True) in kinds

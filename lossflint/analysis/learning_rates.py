@@ -49,6 +49,7 @@ from lossflint.analysis.calls import (
     literal_value,
     positional,
 )
+from lossflint.analysis.interpreter.syntax import statements_of
 from lossflint.analysis.loops import loops, role_from_name
 from lossflint.analysis.names import dotted_text
 from lossflint.analysis.test_files import is_test_path
@@ -142,6 +143,8 @@ class LearningRates:
         for site in self.model.calls:
             qualname = site.qualname
             if qualname in apis.RESCALING_SCHEDULERS:
+                if _warm_up_to_one(self.model, site.node):
+                    continue  # climbs to the base LR: that is the LR applied
                 kind = "rescaling"
             elif qualname in apis.PEAK_LR_SCHEDULERS:
                 kind = "peak"
@@ -584,3 +587,28 @@ def _items(container: cst.Dict | cst.Call) -> list[tuple[object, cst.BaseExpress
         for item in container.elements
         if isinstance(item, cst.DictElement)
     ]
+
+
+def _warm_up_to_one(model: ModuleIndex, call: cst.Call) -> bool:
+    """``LambdaLR(optimizer, lambda it: min(1.0, (it + 1) / warmup))``: a
+    factor that climbs to 1 and stays there, so the base LR is applied (a
+    function defined in the file whose one statement returns that, too)."""
+    factor = argument(call, 1, "lr_lambda")
+    if isinstance(factor, cst.Name):
+        bindings = model.bindings(factor) or []
+        node = bindings[0].node if len(bindings) == 1 else None
+        if not isinstance(node, cst.FunctionDef):
+            return False
+        body = statements_of(node)
+        if len(body) != 1 or not isinstance(body[0], cst.SimpleStatementLine):
+            return False
+        small = body[0].body[0]
+        factor = small.value if isinstance(small, cst.Return) else None
+    elif isinstance(factor, cst.Lambda):
+        factor = factor.body
+    else:
+        return False
+    if not isinstance(factor, cst.Call) or model.qualname(factor.func) != "builtins.min":
+        return False
+    args = [a for a in factor.args if a.keyword is None and not a.star]
+    return len(args) == 2 and any(literal_value(a.value) == 1 for a in args)

@@ -7,6 +7,20 @@ from __future__ import annotations
 from lossflint.examples import Invalid
 
 AUDIT_VALID = [
+    # a warm-up capped at 1, then scaled down: the factor never reaches 1
+    """
+    import torch
+    optimizer = torch.optim.Adam(model.parameters(), lr=1.0)
+    scheduler = torch.optim.lr_scheduler.LambdaLR(
+        optimizer, lambda s: min(1.0, s / 4000) * min(1.0, 4000 / (s + 1)) * 1e-3
+    )
+    """,
+    # capped at 1 but by a factor given elsewhere: unknown
+    """
+    import torch
+    optimizer = torch.optim.Adam(model.parameters(), lr=0.5)
+    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda s: min(1, s / 100) * decay(s))
+    """,
     # Adam over the two scalars of a variational fit, named in a literal list
     # (R14 tensorchiefs/dl_book)
     """
@@ -104,6 +118,25 @@ AUDIT_VALID = [
 ]
 
 AUDIT_INVALID = [
+    # a warm-up LambdaLR capped at 1 climbs to the base LR, which is then
+    # applied (held-out: linear scaling of an SGD recipe given to AdamW)
+    Invalid(
+        """
+        import torch
+        CFG = {"lr": 0.4, "epochs": 90}
+        optimizer = torch.optim.AdamW(model.parameters(), lr=CFG["lr"])  # error: LF307
+        warmup = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda it: min(1.0, (it + 1) / 500))
+        """,
+    ),
+    Invalid(
+        """
+        import torch
+        def warmup_factor(step):
+            return min((step + 1) / 1000, 1)
+        optimizer = torch.optim.Adam(model.parameters(), lr=0.3)  # error: LF307
+        scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lr_lambda=warmup_factor)
+        """,
+    ),
     # the same loop over a model's weights
     Invalid(
         """

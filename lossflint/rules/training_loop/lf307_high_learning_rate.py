@@ -49,7 +49,7 @@ have no learning rate to check.
 The learning rate judged is the one actually applied. `OneCycleLR` and `CyclicLR`
 overwrite the optimiser's `lr` and climb to their `max_lr`: that `max_lr` is judged
 (and reported). `LambdaLR`/`MultiplicativeLR` multiply the base LR by a function
-(`lr=1` with a Noam or warm-up factor is the usual way to write them), a warm-up
+(`lr=1` with a Noam factor; a warm-up `min(1, step / n)` alone climbs to it), a warm-up
 wrapper of the project (`GradualWarmupScheduler(optimizer, ...)`), a Keras
 `LearningRateScheduler` callback or `param_group["lr"] = ...` assignments set it at
 run time: then nothing is reported. Schedulers that start at the base LR or climb

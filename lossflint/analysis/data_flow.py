@@ -47,6 +47,10 @@ from lossflint.project.summary import SFunction, SInstance
 if TYPE_CHECKING:
     from lossflint.analysis.index import ModuleIndex
 
+#: methods whose loader is the one a framework trains on: Lightning's
+#: ``train_dataloader`` hook, the Hugging Face Trainer's ``get_train_dataloader``
+_TRAINING_LOADER_HOOKS = frozenset({"train_dataloader", "get_train_dataloader"})
+
 # --- values ------------------------------------------------------------------------------
 
 
@@ -215,7 +219,7 @@ class DataFacts(Interpreter[Any]):
                 trains = True
         if loader and not trains:
             trains = any(
-                isinstance(node, cst.FunctionDef) and node.name.value == "train_dataloader"
+                isinstance(node, cst.FunctionDef) and node.name.value in _TRAINING_LOADER_HOOKS
                 for node in self.model.scopes
             )
         if scaler or (loader and trains):
@@ -752,7 +756,8 @@ class DataFacts(Interpreter[Any]):
         """Loaders whose batches are trained on: iterated (``for``, ``next``) by a
         loop that runs a backward() and an optimiser step (itself or through the
         same-file functions it calls), or given to a Lightning trainer's ``fit``
-        (or returned by a ``train_dataloader`` hook)."""
+        (or returned by a ``train_dataloader`` hook, or by an override of the
+        Hugging Face Trainer's ``get_train_dataloader``)."""
         yield from self._returned_to_training()
         for node in self.model.parents:
             if type(node) is not cst.For:
@@ -783,7 +788,7 @@ class DataFacts(Interpreter[Any]):
             if loader.call in self.loaders:
                 yield self.loaders[loader.call], run, "engine"
         for node in self.model.parents:
-            if type(node) is cst.FunctionDef and node.name.value == "train_dataloader":
+            if type(node) is cst.FunctionDef and node.name.value in _TRAINING_LOADER_HOOKS:
                 for value in self._returned(node):
                     if isinstance(value, Loader) and value.call in self.loaders:
                         yield self.loaders[value.call], node, "hook"

@@ -90,6 +90,23 @@ evaluator.run(val_loader)
 """
 
 AUDIT_INVALID = [
+    # an override of the Hugging Face Trainer's training loader
+    Invalid(
+        """
+        import torch
+        from torch.utils.data import DataLoader, TensorDataset
+        from transformers import Trainer
+
+        class TabularTrainer(Trainer):
+            def get_train_dataloader(self):
+                ds = TensorDataset(torch.randn(100, 3), torch.randint(0, 2, (100,)))
+                return DataLoader(ds, batch_size=8)  # error: LF602
+
+            def get_eval_dataloader(self, eval_dataset=None):
+                ds = TensorDataset(torch.randn(100, 3), torch.randint(0, 2, (100,)))
+                return DataLoader(ds, batch_size=8)
+        """,
+    ),
     # ... its twin reading real rows from disk
     Invalid(_ROWS.format(rows="torch.load(path)", marker="  # error: LF602 at `DataLoader(`")),
     # `shuffle=False` keeps the rows in their stored order

@@ -31,7 +31,8 @@ Flags a `DataLoader(...)` whose batches are trained on — a loop over it (direc
 through `enumerate`/`tqdm`/`iter`+`next`, through a function it is passed to, in
 this file or another project module, or in another module that trains on what the
 function building it returns) runs a `backward()` and an optimiser `step()`, or it
-is given to a Lightning `Trainer.fit` / returned by a `train_dataloader` hook —
+is given to a Lightning `Trainer.fit` / returned by a `train_dataloader` hook (or an
+override of the Hugging Face Trainer's `get_train_dataloader`) —
 when it reads a map-style data set (`TensorDataset`, a `torchvision.datasets`
 class, a project `Dataset` class whose `__getitem__` reads its index) with neither
 `shuffle=True` nor a `sampler=` / `batch_sampler=`.
@@ -362,11 +363,12 @@ with `# noqa: LF602`.
             line = model.line_of(evidence)
             callee = model.code(evidence.func) if isinstance(evidence, cst.Call) else ""
             how, _, elsewhere = how.partition(" ")
+            hook = evidence.name.value if isinstance(evidence, cst.FunctionDef) else ""
             use = {
                 "loop": f"its batches are trained on (line {line})",
                 "lightning": f"a Lightning trainer trains on it (line {line})",
                 "engine": f"an ignite engine whose process function trains runs it (line {line})",
-                "hook": "it is the `train_dataloader` of the module",
+                "hook": f"it is what `{hook}` returns, the loader the framework trains on",
                 "function": f"`{callee}` trains on its batches (line {line})",
                 "caller": f"it is returned to {elsewhere}, which trains on it",
             }[how]

@@ -1703,3 +1703,44 @@ def test_a_decorator_of_another_module_runs_no_events_in_the_function(tmp_path: 
         model = SemanticModel(cst.parse_module(inside), "train.py")
         kinds = [(e.kind, e.far) for e in loops(model).events]
     assert ("step", True) in kinds
+
+
+def test_another_modules_data_set_over_a_shuffled_split_is_in_random_order(
+    tmp_path: Path,
+) -> None:
+    """bert-sentiment: ``BERTDataset(review=df_train.review.values, ...)`` of
+    dataset.py over a ``train_test_split`` part: the rows are already a random
+    permutation, so an unshuffled loader over it is not in a sorted order."""
+    dataset = (
+        "import torch\n\n\n"
+        "class TextDataset(torch.utils.data.Dataset):\n"
+        "    def __init__(self, review, target):\n"
+        "        self.review = review\n"
+        "        self.target = target\n\n"
+        "    def __len__(self):\n"
+        "        return len(self.review)\n\n"
+        "    def __getitem__(self, item):\n"
+        "        return self.review[item], torch.tensor(self.target[item])\n"
+    )
+    train = (
+        "import pandas as pd\nimport torch\nfrom sklearn import model_selection\n\n"
+        "import dataset\n\n"
+        'dfx = pd.read_csv("x.csv")\n'
+        "df_train, df_valid = model_selection.train_test_split(dfx, test_size=0.1)\n"
+        "df_train = df_train.reset_index(drop=True)\n"
+        "train_dataset = dataset.TextDataset(\n"
+        "    review=df_train.review.values, target=df_train.sentiment.values\n"
+        ")\n"
+        "loader = torch.utils.data.DataLoader(train_dataset, batch_size=8)\n"
+        "for x, y in loader:\n"
+        "    loss = model(x).sum()\n"
+        "    loss.backward()\n"
+        "    optimizer.step()\n"
+        "    optimizer.zero_grad()\n"
+    )
+    write(tmp_path, {"pyproject.toml": "", "dataset.py": dataset, "train.py": train})
+    assert _check(tmp_path, "train.py")[1] == []
+    # a split that keeps the file's order: the loader reads it in that order
+    unshuffled = train.replace("test_size=0.1)", "test_size=0.1, shuffle=False)")
+    (tmp_path / "train.py").write_text(unshuffled)
+    assert _check(tmp_path, "train.py")[1] == ["train.py:13:10: LF602"]

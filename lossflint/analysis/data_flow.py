@@ -42,7 +42,7 @@ from lossflint.analysis.values import DictValue, Foreign, FunctionRef, Instance,
 from lossflint.analysis.walk import calls_in, memo_of, nodes_in, own_returns
 from lossflint.project import bridge, callers
 from lossflint.project.context import current as project_context
-from lossflint.project.summary import SFunction, SInstance
+from lossflint.project.summary import SClass, SFunction, SInstance
 
 if TYPE_CHECKING:
     from lossflint.analysis.index import ModuleIndex
@@ -384,6 +384,17 @@ class DataFacts(Interpreter[Any]):
         if isinstance(callee, Scaler) and callee.keras and args and args[0] in callee.parts:
             return Fitted(callee.fit, "part")  # type: ignore[arg-type]
         return super().call_value(call, callee, args, env)
+
+    def foreign_call_value(self, call: cst.Call, callee: Foreign, args: list[Any]) -> Any:
+        if (
+            isinstance(callee.ref, SClass)
+            and _any_shuffled(args)
+            and bridge.ordered_dataset(SInstance(callee.ref.file, callee.ref.name))
+        ):
+            # another module's map-style data set over rows in a random order
+            # (``BERTDataset(review=df_train.review.values, ...)`` after a split)
+            return DataSet("shuffled", call)
+        return None
 
     def join(self, a: Any, b: Any) -> Any:
         # two parts (``create_loader(df_train)`` and ``create_loader(df_val)``

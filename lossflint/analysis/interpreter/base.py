@@ -127,6 +127,11 @@ class Base(Generic[V]):
         """Calling a domain value (a layer, a loss object, a model)."""
         return self.unknown
 
+    def foreign_call_value(self, call: cst.Call, callee: Foreign, args: list[V]) -> V | None:
+        """Calling another module's class or function when the domain knows
+        better than its summary from the arguments; None: the summary says."""
+        return None
+
     def from_summary(self, value: SValue, at: cst.CSTNode | None = None) -> V:
         """A value another project module's summary gives (an import, what
         one of its functions returns): classes, functions, instances and

@@ -899,7 +899,8 @@ class Interpreter(Statements[V], Expressions[V]):
             # ``MODELS[cfg.model](n)``: what every registered class or function gives
             return self._join_all([self._call(call, c, args, env) for c in callee.choices])
         if isinstance(callee, Foreign):
-            return self.call_foreign(call, callee)
+            found = self.foreign_call_value(call, callee, args)
+            return found if found is not None else self.call_foreign(call, callee)
         if isinstance(callee, FunctionRef):
             return self._call_function(call, callee.func, callee.bound, args, env)
         if isinstance(callee, ClassRef):

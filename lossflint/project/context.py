@@ -184,16 +184,22 @@ class ProjectContext:
         constant = exports.constants.get(name)
         if constant is None or isinstance(constant.value, tuple) or exports.everything_full:
             return False
+        return not self._stars_may_bind(module, exports, name, 0)
+
+    def _stars_may_bind(self, module: Module, exports: Exports, name: str, depth: int) -> bool:
+        """Whether one of ``module``'s star imports may bind ``name`` (one
+        of a module outside the project binds nothing known, as the summary's
+        ``star_names`` answers)."""
         for spec in exports.star_imports:
             if spec.level:
                 target = self.layout.resolve_relative_any(module.path, spec.level, spec.module)
             else:
                 target = self.layout.resolve_any(spec.module, module.path)
-            if isinstance(target, Module) and self._star_may_bind(target, name, 0):
-                return False
             if target is not None and not isinstance(target, Module):
-                return False  # a package folder without a module: unsure
-        return True
+                return True  # a package folder without a module: unsure
+            if isinstance(target, Module) and self._star_may_bind(target, name, depth):
+                return True
+        return False
 
     def _star_may_bind(self, module: Module, name: str, depth: int) -> bool:
         """Whether ``from <module> import *`` may bind ``name`` (what a
@@ -213,16 +219,7 @@ class ProjectContext:
             return False
         if name in exports.values or name in exports.full or name in exports.constants:
             return True
-        for spec in exports.star_imports:
-            if spec.level:
-                target = self.layout.resolve_relative_any(module.path, spec.level, spec.module)
-            else:
-                target = self.layout.resolve_any(spec.module, module.path)
-            if target is not None and not isinstance(target, Module):
-                return True
-            if isinstance(target, Module) and self._star_may_bind(target, name, depth + 1):
-                return True
-        return False
+        return self._stars_may_bind(module, exports, name, depth + 1)
 
     def may_have_member(self, ref: SValue, name: str) -> bool:
         """Whether the project class ``ref`` names (or an instance is of) may

@@ -1744,3 +1744,50 @@ def test_another_modules_data_set_over_a_shuffled_split_is_in_random_order(
     unshuffled = train.replace("test_size=0.1)", "test_size=0.1, shuffle=False)")
     (tmp_path / "train.py").write_text(unshuffled)
     assert _check(tmp_path, "train.py")[1] == ["train.py:13:10: LF602"]
+
+
+def _notebook(*cells: tuple[str, str]) -> str:
+    import json
+
+    return json.dumps(
+        {
+            "cells": [
+                {
+                    "cell_type": kind,
+                    "metadata": {},
+                    "source": source,
+                    "outputs": [],
+                    "execution_count": None,
+                }
+                if kind == "code"
+                else {"cell_type": kind, "metadata": {}, "source": source}
+                for kind, source in cells
+            ],
+            "metadata": {"language_info": {"name": "python"}},
+            "nbformat": 4,
+            "nbformat_minor": 5,
+        }
+    )
+
+
+def test_a_notebook_naming_another_in_its_prose_does_not_run_it(tmp_path: Path) -> None:
+    """dataflowr: a solution notebook's title names the exercise notebook; it
+    never loads it, so the exercise's helper keeps the callers it has."""
+    helper = (
+        "import numpy as np\nimport torch\n\n"
+        "def normalize(arr): return (arr - arr.mean()) / arr.std()\n\n"
+        "filts = normalize(np.random.rand(8, 4, 4))\n"
+    )
+    training = "loss = model(x).sum()\nloss.backward()\n"
+    exercise = _notebook(("code", helper), ("code", training))
+    solution = _notebook(
+        ("markdown", "Solution of 06_digits (see 06_digits.ipynb)"),
+        ("code", helper),
+        ("code", training),
+    )
+    write(tmp_path, {"pyproject.toml": "", "06_digits.ipynb": exercise, "sol.ipynb": solution})
+    assert _check(tmp_path, "06_digits.ipynb")[1] == []
+    # a notebook that runs it (``%run``) may call its helper with anything
+    running = _notebook(("code", "%run 06_digits.ipynb\nnormalize(model(x))\n"))
+    (tmp_path / "sol.ipynb").write_text(running)
+    assert _check(tmp_path, "06_digits.ipynb")[1] == ["06_digits.ipynb:cell 1:4:28: LF206"]

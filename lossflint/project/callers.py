@@ -277,14 +277,13 @@ def external_calls(names: list[str]) -> dict[str, list[CallRecord]] | None:
                     continue  # names the module otherwise (``!python convert.py --output losses.py``)
                 searched.add(path)
                 named = [name for name in wanted if _names(text, name)]
-                if named and not _notebook_imports(
-                    layout, path, text, target, path in texts.cells_only
-                ):
-                    # runs the module (``%run``), or imports it where its
-                    # cells cannot be read: its calls are out of sight
+                loads = _notebook_loads(layout, path, text, target, path in texts.cells_only)
+                if named and loads is None:
+                    # runs the module (``%run``), or names it where its cells
+                    # cannot be read: its calls are out of sight
                     for name in named:
                         out[name].append(CallRecord(me.rel, name, 0, 0, opaque=True))
-                elif named:
+                elif named and loads:
                     read += 1
                     for name, records in _notebook_calls(context, layout, me, path, named):
                         out[name].extend(records)
@@ -563,7 +562,7 @@ def _files_naming(
         if not named:
             continue
         if path.endswith(".ipynb"):
-            imports = _notebook_imports(layout, path, text, me, path in texts.cells_only)
+            imports = _notebook_loads(layout, path, text, me, path in texts.cells_only) is True
         else:
             imports = me.rel in texts.imported(layout, path, text)
         if not imports:
@@ -577,16 +576,20 @@ _RUNS_CODE = re.compile(r"%run|%load|\bexec|\brun\b")
 _MAGIC_LINE = re.compile(r"^[ \t]*[%!?]")
 
 
-def _notebook_imports(layout: Layout, path: str, text: str, me: Module, cells_only: bool) -> bool:
-    """Whether the notebook imports ``me`` and does not also run it as code
-    (``%run losses.py`` binds its names with no import the summary sees)."""
+def _notebook_loads(
+    layout: Layout, path: str, text: str, me: Module, cells_only: bool
+) -> bool | None:
+    """True when the notebook's code imports ``me`` (its calls are read);
+    False when it never loads it (the name is in its prose, its metadata, a
+    copy's title); None when it runs it as code (``%run losses.py`` binds
+    its names with no import the summary sees) or its cells cannot be read."""
     found = _notebook_scan(layout, path, text, cells_only)
     if found is None:
-        return False
+        return None
     imported, running = found
     stem = me.path.parent.name if me.is_package else me.path.stem
     if any(_names(line, stem) for line in running):
-        return False
+        return None
     return me.rel in imported
 
 

@@ -95,6 +95,13 @@ always a forgotten activation in the model plus another in the training code.
         ),
     ]
     VALID = [
+        # a sigmoid hidden layer feeding a softmax head: weights between them
+        """
+        from tensorflow import keras
+        inp = keras.layers.Input(shape=(64,))
+        hidden = keras.layers.Dense(256, activation="sigmoid")(inp)
+        out = keras.layers.Dense(10, activation="softmax")(hidden)
+        """,
         """
         import torch
         p = torch.softmax(z, dim=1)
@@ -170,9 +177,20 @@ always a forgotten activation in the model plus another in the training code.
     @staticmethod
     def _layer_operand(model: SemanticModel, call: cst.Call) -> cst.BaseExpression | None:
         callee = model.value(call.func)
-        if isinstance(callee, Layer) and callee.output in PROBABILITY_KINDS and len(call.args) == 1:
+        if (
+            isinstance(callee, Layer)
+            and callee.output in PROBABILITY_KINDS
+            and callee.qualname.rsplit(".", 1)[-1] in _ACTIVATION_LAYERS
+            and len(call.args) == 1
+        ):
             return call.args[0].value
         return None
+
+
+#: layers that only apply an activation: a ``Dense(10, activation="softmax")``
+#: has weights between its input and the softmax (a sigmoid hidden layer
+#: feeding a softmax head is an ordinary network)
+_ACTIVATION_LAYERS = frozenset({"Softmax", "Sigmoid", "Activation", "Softmax2d", "LogSoftmax"})
 
 
 #: the largest factor ``softmax(p / T)`` may stretch probabilities by and still

@@ -81,7 +81,8 @@ _MAX_UNMASK_TRIES = 20
 # ``% (i, x)``: the modulo operator continuing an expression (no magic's name
 # follows the ``%``)
 _OPERATOR_LINE = re.compile(r"^[ \t]*%(?!%)[ \t(\[{'\"]")
-_LINE_NO = re.compile(r"\bline (\d+)\b")
+#: "line 12", "lines 25, 32": program lines a message names
+_LINE_NO = re.compile(r"\blines? (\d+(?:, \d+)*)\b")
 
 
 class NotebookError(Exception):
@@ -348,12 +349,17 @@ def _map_loc(program: Program, loc: Location) -> tuple[int | None, Location]:
 def _map_message(program: Program, message: str) -> str:
     """Messages like 'softmax at line 12' name a program line: say which cell."""
 
-    def sub(match: re.Match[str]) -> str:
-        row = int(match.group(1))
+    def place(row: int) -> str | None:
         if 0 < row < len(program.line_map) and program.line_map[row] is not None:
             cell, line = program.line_map[row]  # type: ignore[misc]
             return f"cell {cell}, line {line}"
-        return match.group(0)
+        return None
+
+    def sub(match: re.Match[str]) -> str:
+        places = [place(int(row)) for row in match.group(1).split(", ")]
+        if any(p is None for p in places):
+            return match.group(0)
+        return "; ".join(places)  # type: ignore[arg-type]
 
     return _LINE_NO.sub(sub, message)
 

@@ -575,3 +575,39 @@ def test_fix_of_an_indented_cell_keeps_its_indentation(run_cli, tmp_path) -> Non
     cell = "".join(json.loads(path.read_text())["cells"][1]["source"])
     assert cell.startswith(" z = model(x)\n lp = torch.")
     assert "log_softmax(z, dim=1)" in cell
+
+
+def test_a_message_naming_several_lines_names_their_cells():
+    """The same sigmoid output reaching three losses, one per cell: each
+    message lists the others as cells and lines, not program lines."""
+    model = (
+        "import torch\nimport torch.nn.functional as F\n\n"
+        "class LR(torch.nn.Module):\n"
+        "    def __init__(self):\n"
+        "        super().__init__()\n"
+        "        self.linear = torch.nn.Linear(2, 1)\n\n"
+        "    def forward(self, x):\n"
+        "        return torch.sigmoid(self.linear(x))\n\n"
+        "model = LR()\nopt = torch.optim.SGD(model.parameters(), lr=0.1)\n"
+    )
+    step = (
+        "for epoch in range(3):\n"
+        "    out = model(x)\n"
+        "    loss = F.binary_cross_entropy(out, y)\n"
+        "    opt.zero_grad()\n"
+        "    loss.backward()\n"
+        "    opt.step()\n"
+    )
+    text = notebook(
+        ("code", model), ("code", step), ("markdown", "again"), ("code", step), ("code", step)
+    )
+    result = lint_notebook(text.encode(), "nb.ipynb", RuleSet.default(), [])
+    found = {d.cell: d.message for d in result.diagnostics if d.code == "LF104"}
+    assert set(found) == {2, 4, 5}
+    assert found[2].endswith(
+        "(the same value also reaches the loss at cell 4, line 3; cell 5, line 3)"
+    )
+    assert found[5].endswith(
+        "(the same value also reaches the loss at cell 2, line 3; cell 4, line 3)"
+    )
+    assert "at cell 1, line 10 in LR.forward" in found[2]

@@ -65,6 +65,16 @@ class DataSet:
 
 
 @dataclass(frozen=True)
+class DataSplits:
+    """A Hugging Face ``DatasetDict`` (``load_dataset("imdb")``): each split is
+    a map-style data set, in a random order when ``shuffled`` (the parts of
+    its ``train_test_split``, or after its ``shuffle()``)."""
+
+    origin: cst.CSTNode = field(repr=False)
+    shuffled: bool = False
+
+
+@dataclass(frozen=True)
 class Loader:
     call: cst.Call = field(repr=False)
 
@@ -409,11 +419,17 @@ class DataFacts(Interpreter[Any]):
             if self.recording:
                 self.loaders[call] = self._loader_info(call, args[0] if args else None)
             return loader
-        if qualname in apis.MAP_DATASETS or (
-            qualname.startswith(apis.MAP_DATASET_PREFIXES)
-            and qualname not in apis.ITERABLE_TORCHVISION
-            and qualname.count(".") == 2
-        ):
+        if qualname in apis.MAP_DATASETS or _map_dataset_class(qualname):
+            return DataSet("shuffled" if _any_shuffled(args) else "map", call)
+        if qualname in apis.HF_LOAD_DATASET:
+            streaming = argument(call, 99, "streaming")
+            if streaming is not None and literal_value(streaming) is not False:
+                return None  # streamed (or maybe): an iterable data set
+            split = argument(call, 4, "split")
+            if split is None:
+                return DataSplits(call)
+            return DataSet("map", call) if isinstance(literal_value(split), str) else None
+        if qualname in apis.HF_DATASET_CONSTRUCTORS:
             return DataSet("shuffled" if _any_shuffled(args) else "map", call)
         if qualname == apis.RANDOM_SPLIT:
             return DataSet("shuffled", call)
@@ -470,6 +486,9 @@ class DataFacts(Interpreter[Any]):
 
     def subscript(self, expr: cst.Subscript, base: Any) -> Any:
         first = expr.slice[0].slice if expr.slice else None
+        if isinstance(base, DataSplits) and isinstance(first, cst.Index):
+            # ``ds["train"]``: one split, a map-style data set
+            return DataSet("shuffled" if base.shuffled else "map", base.origin)
         if isinstance(base, Returned) and not base.part and len(expr.slice) == 1:
             key = literal_value(first.value) if isinstance(first, cst.Index) else None
             if isinstance(key, (int, str)) and not isinstance(key, bool):
@@ -549,6 +568,8 @@ class DataFacts(Interpreter[Any]):
             return receiver
         if isinstance(receiver, Part) and receiver.shuffled and name in apis.ROW_KEEPING_METHODS:
             return receiver
+        if isinstance(receiver, (DataSet, DataSplits)):
+            return _hf_method(call, name, receiver)
         if name == apis.FRAME_SAMPLE_METHOD and any(
             keyword(call, word) is not None for word in apis.FRAME_SAMPLE_KEYWORDS
         ):
@@ -877,6 +898,36 @@ def _holds_fitted(value: Any) -> bool:
     if isinstance(value, TupleValue):
         return any(isinstance(item, Fitted) for item in value.items)
     return False
+
+
+def _map_dataset_class(qualname: str) -> bool:
+    """A torchvision/torchaudio data set class, named from the package
+    (``torchvision.datasets.MNIST``) or its module (``...datasets.mnist.MNIST``)."""
+    if not qualname.startswith(apis.MAP_DATASET_PREFIXES):
+        return False
+    parts = qualname.split(".")
+    if len(parts) == 3:
+        name = parts[2]
+    elif len(parts) == 4 and parts[3][:1].isupper():
+        name = parts[3]
+    else:
+        return False
+    return name not in apis.ITERABLE_TORCHVISION
+
+
+def _hf_method(call: cst.Call, name: str, receiver: DataSet | DataSplits) -> Any:
+    """A ``datasets`` method on a data set or a dict of splits: the same
+    rows in the same order, shuffled ones, or a split into shuffled parts."""
+    if name in apis.HF_ROW_KEEPING_METHODS:
+        return receiver
+    if name == "shuffle":
+        if isinstance(receiver, DataSplits):
+            return DataSplits(receiver.origin, shuffled=True)
+        return DataSet("shuffled", call)
+    if name == "train_test_split" and isinstance(receiver, DataSet):
+        shuffle = literal_value(argument(call, 99, "shuffle"))
+        return DataSplits(call, shuffled=shuffle is not False)
+    return None
 
 
 def _any_shuffled(args: list[Any]) -> bool:

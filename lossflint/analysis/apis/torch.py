@@ -572,8 +572,38 @@ MAP_DATASETS = frozenset(
 #: every data set class under these prefixes is map-style
 MAP_DATASET_PREFIXES = ("torchvision.datasets.", "torchaudio.datasets.")
 RANDOM_SPLIT = "torch.utils.data.random_split"
-#: torchvision data sets that are iterable (streamed)
-ITERABLE_TORCHVISION = frozenset({"torchvision.datasets.Kinetics"})
+#: torchvision data sets that are iterable (streamed), by class name
+ITERABLE_TORCHVISION = frozenset({"Kinetics"})
+#: Hugging Face ``datasets``: what loads a data set (a ``DatasetDict`` of
+#: splits, or one split with ``split="train"``; iterable with ``streaming=True``)
+HF_LOAD_DATASET = frozenset({"datasets.load_dataset", "datasets.load.load_dataset"})
+#: ``datasets.Dataset`` constructors (one map-style split in the rows' order)
+HF_DATASET_CONSTRUCTORS = frozenset(
+    {
+        f"datasets.{owner}.{name}"
+        for owner in ("Dataset", "arrow_dataset.Dataset")
+        for name in ("from_pandas", "from_dict", "from_list", "from_csv", "from_generator")
+    }
+)
+#: ``datasets.Dataset``/``DatasetDict`` methods returning the same rows in the
+#: same order (a map-style data set stays one)
+HF_ROW_KEEPING_METHODS = frozenset(
+    {
+        "map",
+        "filter",
+        "select",
+        "select_columns",
+        "remove_columns",
+        "rename_column",
+        "rename_columns",
+        "with_format",
+        "with_transform",
+        "cast",
+        "cast_column",
+        "flatten",
+        "sort",
+    }
+)
 #: base classes of map-style / iterable user data sets
 MAP_DATASET_BASES = frozenset({"torch.utils.data.Dataset", "torch.utils.data.dataset.Dataset"})
 ITERABLE_DATASET_BASES = frozenset(

@@ -34,7 +34,8 @@ function building it returns) runs a `backward()` and an optimiser `step()`, or 
 is given to a Lightning `Trainer.fit` / returned by a `train_dataloader` hook (or an
 override of the Hugging Face Trainer's `get_train_dataloader`) —
 when it reads a map-style data set (`TensorDataset`, a `torchvision.datasets`
-class, a project `Dataset` class whose `__getitem__` reads its index) with neither
+class, a Hugging Face `datasets` split not streamed nor `.shuffle()`d, a project
+`Dataset` class whose `__getitem__` reads its index) with neither
 `shuffle=True` nor a `sampler=` / `batch_sampler=`.
 
 Silent when the data set is iterable or of unknown kind (a base class from another

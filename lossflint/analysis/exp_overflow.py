@@ -204,18 +204,34 @@ def _ratio_form(model: SemanticModel, division: cst.BinaryOperation) -> NaiveFor
     x_below = exp_operand(model, exp_below)
     x_above = exp_operand(model, exp_above)
     assert x_below is not None and x_above is not None
-    if not num.same_code(model, x_below, x_above) or bounded_exp(model, x_above):
+    below, above = _untransposed(x_below), _untransposed(x_above)
+    if not num.same_code(model, below, above) or bounded_exp(model, above):
         return None
     framework = exp_framework(model, exp_above)
     if framework not in ("torch", "tensorflow"):
         return None
     inline = (
-        exp_above is division.left
+        below is x_below
+        and above is x_above
+        and exp_above is division.left
         and exp_below is operand
         and denominator is division.right
         and isinstance(denominator, cst.Call)
     )
     return NaiveForm("softmax", division, framework, framework, x_above, denominator, inline)
+
+
+def _untransposed(expr: cst.BaseExpression) -> cst.BaseExpression:
+    """``z`` of ``z.t()``, ``z.T``, ``z.transpose(0, 1)``: the same values,
+    so ``exp(z.t()) / exp(z).sum(1)`` is the naive softmax written with
+    transposes for the row sums to broadcast."""
+    if isinstance(expr, cst.Attribute) and expr.attr.value in ("T", "mT"):
+        return expr.value
+    if isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute):
+        name = expr.func.attr.value
+        if (name == "t" and not expr.args) or (name == "transpose" and len(expr.args) == 2):
+            return expr.func.value
+    return expr
 
 
 def _framework_ok(model: SemanticModel, exp: cst.Call, framework: str) -> bool:

@@ -75,6 +75,15 @@ for inline forms only: `logsumexp` needs the reduced `dim` (`torch.sum` without
 `torch.nn.functional` is imported as `F` when the file does not import it yet.
 """
     INVALID = [
+        # written with transposes so the row sums broadcast (a course notebook)
+        Invalid(
+            """
+            import torch
+            def softmax(z):
+                return (torch.exp(z.t()) / torch.sum(torch.exp(z), dim=1)).t()  # error: LF204
+            probas = softmax(x @ w.t())
+            """
+        ),
         # log(mean(exp(x))) = logsumexp(x) - log(n) (a MINE bound); the Keras backend
         Invalid(
             """

@@ -90,53 +90,6 @@ evaluator.run(val_loader)
 """
 
 AUDIT_INVALID = [
-    # a Hugging Face data set's split is map-style, in its stored order (imdb's
-    # train split is sorted by label; lightning-transformers issue #272)
-    Invalid(
-        """
-        import pytorch_lightning as pl
-        from datasets import load_dataset
-        from torch.utils.data import DataLoader
-
-        class TextDataModule(pl.LightningDataModule):
-            def setup(self, stage=None):
-                self.ds = load_dataset("imdb").map(tokenize, batched=True)
-
-            def train_dataloader(self):
-                return DataLoader(self.ds["train"], batch_size=32)  # error: LF602
-        """,
-    ),
-    # a torchvision data set named from its module
-    Invalid(
-        """
-        from torch.utils.data import DataLoader
-        from torchvision.datasets.mnist import MNIST
-        train = MNIST("data", train=True, download=True)
-        loader = DataLoader(train, batch_size=64)  # error: LF602
-        for x, y in loader:
-            loss = model(x).sum()
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
-        """,
-    ),
-    # an override of the Hugging Face Trainer's training loader
-    Invalid(
-        """
-        import torch
-        from torch.utils.data import DataLoader, TensorDataset
-        from transformers import Trainer
-
-        class TabularTrainer(Trainer):
-            def get_train_dataloader(self):
-                ds = TensorDataset(torch.randn(100, 3), torch.randint(0, 2, (100,)))
-                return DataLoader(ds, batch_size=8)  # error: LF602
-
-            def get_eval_dataloader(self, eval_dataset=None):
-                ds = TensorDataset(torch.randn(100, 3), torch.randint(0, 2, (100,)))
-                return DataLoader(ds, batch_size=8)
-        """,
-    ),
     # ... its twin reading real rows from disk
     Invalid(_ROWS.format(rows="torch.load(path)", marker="  # error: LF602 at `DataLoader(`")),
     # `shuffle=False` keeps the rows in their stored order
@@ -213,26 +166,6 @@ train_loader = DataLoader(MyDataset(X_train, y_train), batch_size=32)  # error: 
 ]
 
 AUDIT_VALID = [
-    # streamed, shuffled by the library, or split into shuffled parts
-    """
-    from datasets import load_dataset
-    from torch.utils.data import DataLoader
-    streamed = load_dataset("c4", "en", streaming=True)["train"]
-    shuffled = load_dataset("imdb")["train"].shuffle(seed=0)
-    parts = load_dataset("imdb", split="train").train_test_split(test_size=0.1)
-    for batch in DataLoader(streamed, batch_size=32):
-        model(batch).sum().backward()
-        optimizer.step()
-        optimizer.zero_grad()
-    for batch in DataLoader(shuffled, batch_size=32):
-        model(batch).sum().backward()
-        optimizer.step()
-        optimizer.zero_grad()
-    for batch in DataLoader(parts["train"], batch_size=32):
-        model(batch).sum().backward()
-        optimizer.step()
-        optimizer.zero_grad()
-    """,
     # Lightning's bug-report template: rows of random noise have no order to learn
     _ROWS.format(rows="torch.randn(length, size)", marker=""),
     # train_test_split shuffles by default: the training set is already a random

@@ -14,6 +14,7 @@ from lossflint.examples import Invalid
 from lossflint.registry import Rule
 from lossflint.rules.data.fixes import shuffle_fix
 from lossflint.rules.data.lf602_audit_examples import AUDIT_INVALID, AUDIT_VALID
+from lossflint.rules.data.lf602_framework_examples import FRAMEWORK_INVALID, FRAMEWORK_VALID
 
 if TYPE_CHECKING:
     from lossflint.analysis.model import SemanticModel
@@ -217,6 +218,7 @@ with `# noqa: LF602`.
             """,
         ),
         *AUDIT_INVALID,
+        *FRAMEWORK_INVALID,
     ]
     VALID = [
         # shuffled, and a validation loader that need not be
@@ -351,6 +353,7 @@ with `# noqa: LF602`.
             opt.step()
         """,
         *AUDIT_VALID,
+        *FRAMEWORK_VALID,
     ]
 
     def check(self, model: SemanticModel) -> Iterator[Finding]:

@@ -337,9 +337,7 @@ representable in float16; `torch.finfo(x.dtype).eps` is a dtype-aware choice.
         if num.masked_sum(model, numerator) is not None:
             return "a ratio whose numerator (a sum over a mask) can be 0"
         diff = num.resolve(model, numerator)
-        if num.is_binop(diff, cst.Subtract) and not num.is_constant(
-            model, diff, 6, facts.passed_to
-        ):
+        if num.is_binop(diff, cst.Subtract) and not num.is_constant(model, diff, 6, facts.passed_to):
             return "a ratio whose numerator (a difference) can be 0"
         return None
 

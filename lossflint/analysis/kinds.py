@@ -179,6 +179,31 @@ class KindAnalysis(Interpreter[Value]):
             return base.items[_EVAL_PREDICTION_FIELDS.index(expr.attr.value)]
         return UNKNOWN
 
+    def type_test_truth(self, test: cst.BaseExpression, env: Env) -> bool | None:
+        """``type(objective) == nn.CrossEntropyLoss`` (``is``, ``isinstance``,
+        joined with ``or``) on a loss object whose class is known: the
+        branches a dispatch on the loss's class does not take for it."""
+        if isinstance(test, cst.BooleanOperation) and isinstance(test.operator, cst.Or):
+            left = self.type_test_truth(test.left, env)
+            right = self.type_test_truth(test.right, env)
+            if left is True or right is True:
+                return True
+            return False if left is False and right is False else None
+        found = loss_class_test(self.model, test)
+        if found is None:
+            return None
+        name, classes = found
+        value = env.get(name)
+        if isinstance(value, LossObject):
+            qualname = self.model.qualname(value.ctor.func) or ""
+        elif isinstance(value, ForeignLoss):
+            qualname = value.ref.name
+        else:
+            return None
+        if not qualname.startswith(apis.TORCH_PREFIX):
+            return None
+        return qualname.rsplit(".", 1)[-1] in classes
+
     def callback_arguments(self, expr: cst.BaseExpression, func: cst.FunctionDef) -> Env | None:
         trainer = metrics_trainer(self.model, expr)
         params = param_names(func.params)
@@ -823,6 +848,49 @@ def activation_dim(model: ModuleIndex, call: cst.Call) -> object:
     if model.qualname(call.func) is not None:
         return literal_value(argument(call, 1, "dim", "axis"))
     return literal_value(argument(call, 0, "dim"))
+
+
+def loss_class_test(
+    model: ModuleIndex, test: cst.BaseExpression
+) -> tuple[str, frozenset[str]] | None:
+    """``type(x) == nn.L1Loss`` / ``type(x) is ...`` / ``isinstance(x, (A,
+    B))`` naming torch loss classes: ``("x", {"L1Loss"})``; None otherwise."""
+    subject: cst.BaseExpression | None = None
+    classes: list[cst.BaseExpression] = []
+    if isinstance(test, cst.Comparison) and len(test.comparisons) == 1:
+        target = test.comparisons[0]
+        if not isinstance(target.operator, (cst.Equal, cst.Is)):
+            return None
+        for side, other in ((test.left, target.comparator), (target.comparator, test.left)):
+            if (
+                isinstance(side, cst.Call)
+                and model.qualname(side.func) == "builtins.type"
+                and len(side.args) == 1
+            ):
+                subject, classes = side.args[0].value, [other]
+                break
+    elif (
+        isinstance(test, cst.Call)
+        and model.qualname(test.func) == "builtins.isinstance"
+        and len(test.args) == 2
+    ):
+        subject = test.args[0].value
+        second = test.args[1].value
+        classes = [e.value for e in second.elements] if isinstance(second, cst.Tuple) else [second]
+    if not isinstance(subject, cst.Name) or not classes:
+        return None
+    names = set()
+    for cls in classes:
+        qualname = model.qualname(cls)
+        name = qualname.rsplit(".", 1)[-1] if qualname is not None else ""
+        # a concrete loss class (none subclasses another): not ``_Loss``,
+        # ``nn.Module``, whose instances every loss object is
+        if not qualname or not qualname.startswith(apis.TORCH_PREFIX):
+            return None
+        if name.startswith("_") or not name.endswith("Loss"):
+            return None
+        names.add(name)
+    return subject.value, frozenset(names)
 
 
 def kinds_of(model: ModuleIndex) -> KindAnalysis:

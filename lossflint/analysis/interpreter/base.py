@@ -127,6 +127,11 @@ class Base(Generic[V]):
         """Calling a domain value (a layer, a loss object, a model)."""
         return self.unknown
 
+    def type_test_truth(self, test: cst.BaseExpression, env: Env) -> bool | None:
+        """What ``if type(x) == nn.L1Loss:`` / ``isinstance(x, C)`` gives for
+        the value the domain holds for ``x``; None when it cannot tell."""
+        return None
+
     def foreign_call_value(self, call: cst.Call, callee: Foreign, args: list[V]) -> V | None:
         """Calling another module's class or function when the domain knows
         better than its summary from the arguments; None: the summary says."""

@@ -40,6 +40,8 @@ class Statements(Base[V]):
             truth = constant_truth(stmt.test)
             if truth is None and self.frame.constants:
                 truth = test_truth(stmt.test, self.frame.constants)
+            if truth is None:
+                truth = self.type_test_truth(stmt.test, env)
             then = self._exec_block(statements_of(stmt), dict(env)) if truth is not False else None
             if truth is True:
                 return then

@@ -65,6 +65,17 @@ indices silently broadcasts to `(N, N, C)`.
     )
     fix_safety = "There is no automatic fix: switch to `cross_entropy` on the logits."
     INVALID = [
+        # the same dispatch given a class the class-index branch is not for
+        Invalid(
+            """
+            import torch.nn as nn
+            def deal_with_objective(objective, pred, truth):
+                if type(objective) == nn.MSELoss:
+                    return objective(pred, truth.long())  # error: LF108
+                return objective(pred, truth)
+            deal_with_objective(nn.MSELoss(), model(x), y)
+            """
+        ),
         Invalid(
             """
             import torch
@@ -103,6 +114,26 @@ indices silently broadcasts to `(N, N, C)`.
         ),
     ]
     VALID = [
+        # a dispatch on the loss's class: the class-index branch never runs for
+        # the L1 loss the callers pass (MultiBench's deal_with_objective)
+        """
+        import torch
+        import torch.nn as nn
+
+        def deal_with_objective(objective, pred, truth):
+            if type(objective) == nn.CrossEntropyLoss:
+                return objective(pred, truth.long())
+            elif type(objective) == nn.MSELoss or isinstance(objective, nn.L1Loss):
+                return objective(pred, truth.float())
+            return objective(pred, truth)
+
+        def train(model, loader, objective=nn.L1Loss()):
+            for x, y in loader:
+                loss = deal_with_objective(objective, model(x), y)
+                loss.backward()
+
+        train(model, loader)
+        """,
         # a float target built from the same data is a regression target
         """
         import torch

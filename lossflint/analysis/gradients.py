@@ -789,17 +789,10 @@ class GradientFacts:
         return False
 
     def _plain_function(self, func: cst.BaseExpression) -> cst.FunctionDef | None:
-        """The same-file, module-level function ``func`` names (bound once,
-        not a generator), whose returns say what a call of it gives."""
-        if not isinstance(func, cst.Name):
-            return None
-        bindings = self.model.bindings(func) or []
-        if len(bindings) != 1 or bindings[0].kind != "def":
-            return None
-        node = bindings[0].node
-        if not isinstance(node, cst.FunctionDef) or node in self.model.generators:
-            return None
-        return node
+        """The same-file function ``func`` names (bound once, not a
+        generator), whose returns say what a call of it gives."""
+        node = self.model.defined_function(func)
+        return node if node is not None and node not in self.model.generators else None
 
     def _name_no_gradient(self, name: cst.Name, depth: int) -> bool:
         if name.value in ("True", "False", "None"):

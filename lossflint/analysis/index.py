@@ -434,6 +434,17 @@ class ModuleIndex:
     def bindings(self, name: cst.Name) -> list[Binding] | None:
         return self.scope_of(name).lookup(name.value)
 
+    def defined_function(self, name: cst.BaseExpression) -> cst.FunctionDef | None:
+        """The function ``name`` refers to when a ``def`` is its one binding
+        (``normalize`` in ``normalize(x)``); None otherwise."""
+        if not isinstance(name, cst.Name):
+            return None
+        bindings = self.bindings(name) or []
+        if len(bindings) != 1 or bindings[0].kind != "def":
+            return None
+        node = bindings[0].node
+        return node if isinstance(node, cst.FunctionDef) else None
+
     def scope_of(self, node: cst.CSTNode) -> Scope:
         """The scope in which ``node`` is evaluated."""
         memo = self._scope_memo

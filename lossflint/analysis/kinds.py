@@ -25,6 +25,7 @@ from lossflint.analysis.interpreter.syntax import param_names
 from lossflint.analysis.layer_lists import private_list
 from lossflint.analysis.names import dotted_text
 from lossflint.analysis.registries import added_to
+from lossflint.analysis.type_tests import class_test
 from lossflint.analysis.values import (
     UNKNOWN,
     ClassRef,
@@ -189,11 +190,20 @@ class KindAnalysis(Interpreter[Value]):
             if left is True or right is True:
                 return True
             return False if left is False and right is False else None
-        found = loss_class_test(self.model, test)
-        if found is None:
+        found = class_test(self.model, test)
+        if found is None or found.operator is None:
             return None
-        name, classes = found
-        value = env.get(name)
+        classes = set()
+        for tested in found.classes:
+            name = tested.rsplit(".", 1)[-1] if tested else ""
+            # a concrete torch loss class (none subclasses another): not
+            # ``_Loss`` or ``nn.Module``, whose instances every loss object is
+            if not tested or not tested.startswith(apis.TORCH_PREFIX):
+                return None
+            if name.startswith("_") or not name.endswith("Loss"):
+                return None
+            classes.add(name)
+        value = env.get(found.subject)
         if isinstance(value, LossObject):
             qualname = self.model.qualname(value.ctor.func) or ""
         elif isinstance(value, ForeignLoss):
@@ -848,49 +858,6 @@ def activation_dim(model: ModuleIndex, call: cst.Call) -> object:
     if model.qualname(call.func) is not None:
         return literal_value(argument(call, 1, "dim", "axis"))
     return literal_value(argument(call, 0, "dim"))
-
-
-def loss_class_test(
-    model: ModuleIndex, test: cst.BaseExpression
-) -> tuple[str, frozenset[str]] | None:
-    """``type(x) == nn.L1Loss`` / ``type(x) is ...`` / ``isinstance(x, (A,
-    B))`` naming torch loss classes: ``("x", {"L1Loss"})``; None otherwise."""
-    subject: cst.BaseExpression | None = None
-    classes: list[cst.BaseExpression] = []
-    if isinstance(test, cst.Comparison) and len(test.comparisons) == 1:
-        target = test.comparisons[0]
-        if not isinstance(target.operator, (cst.Equal, cst.Is)):
-            return None
-        for side, other in ((test.left, target.comparator), (target.comparator, test.left)):
-            if (
-                isinstance(side, cst.Call)
-                and model.qualname(side.func) == "builtins.type"
-                and len(side.args) == 1
-            ):
-                subject, classes = side.args[0].value, [other]
-                break
-    elif (
-        isinstance(test, cst.Call)
-        and model.qualname(test.func) == "builtins.isinstance"
-        and len(test.args) == 2
-    ):
-        subject = test.args[0].value
-        second = test.args[1].value
-        classes = [e.value for e in second.elements] if isinstance(second, cst.Tuple) else [second]
-    if not isinstance(subject, cst.Name) or not classes:
-        return None
-    names = set()
-    for cls in classes:
-        qualname = model.qualname(cls)
-        name = qualname.rsplit(".", 1)[-1] if qualname is not None else ""
-        # a concrete loss class (none subclasses another): not ``_Loss``,
-        # ``nn.Module``, whose instances every loss object is
-        if not qualname or not qualname.startswith(apis.TORCH_PREFIX):
-            return None
-        if name.startswith("_") or not name.endswith("Loss"):
-            return None
-        names.add(name)
-    return subject.value, frozenset(names)
 
 
 def kinds_of(model: ModuleIndex) -> KindAnalysis:

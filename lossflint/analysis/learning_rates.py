@@ -595,9 +595,8 @@ def _warm_up_to_one(model: ModuleIndex, call: cst.Call) -> bool:
     function defined in the file whose one statement returns that, too)."""
     factor = argument(call, 1, "lr_lambda")
     if isinstance(factor, cst.Name):
-        bindings = model.bindings(factor) or []
-        node = bindings[0].node if len(bindings) == 1 else None
-        if not isinstance(node, cst.FunctionDef):
+        node = model.defined_function(factor)
+        if node is None:
             return False
         body = statements_of(node)
         if len(body) != 1 or not isinstance(body[0], cst.SimpleStatementLine):

@@ -35,7 +35,7 @@ from lossflint.analysis.values import EvalPrediction, Tensor
 
 if TYPE_CHECKING:
     from lossflint.analysis.index import ModuleIndex
-    from lossflint.analysis.names import Binding, Scope
+    from lossflint.analysis.names import Scope
 
 #: how many assignments, calls and returns a value is followed through
 _MAX_DEPTH = 10
@@ -395,14 +395,8 @@ class MetricFacts:
     def _returns(self, call: cst.Call) -> list[cst.BaseExpression]:
         """What a same-file function called here returns, when every ``return``
         gives a value (empty: not such a function)."""
-        func = call.func
-        if not isinstance(func, cst.Name):
-            return []
-        bindings: list[Binding] | None = self.model.bindings(func)
-        if not bindings or len(bindings) != 1 or bindings[0].kind != "def":
-            return []
-        definition = bindings[0].node
-        if not isinstance(definition, cst.FunctionDef):
+        definition = self.model.defined_function(call.func)
+        if definition is None:
             return []
         return self._function_returns(definition)
 

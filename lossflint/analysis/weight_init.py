@@ -19,6 +19,7 @@ from lossflint.analysis import apis
 from lossflint.analysis.calls import argument, keyword, literal_value, positional
 from lossflint.analysis.loops import NORM_HINTS, OUTPUT_LAYER_HINTS
 from lossflint.analysis.names import dotted_text
+from lossflint.analysis.type_tests import class_test
 from lossflint.analysis.values import Layer, Sequential
 from lossflint.analysis.walk import calls_in, names_in
 from lossflint.project.callers import external_calls
@@ -337,29 +338,10 @@ def _isinstance_classes(
         # name holds the text (a norm layer's is not a weight layer's)
         layers = sorted(q for q in apis.WEIGHT_LAYERS if named in q.rsplit(".", 1)[-1])
         return layers if layers and not any(h in named.lower() for h in NORM_HINTS) else ["?"]
-    call = test
-    if isinstance(call, cst.Call) and model.qualname(call.func) == "builtins.isinstance":
-        args = positional(call)
-        if len(args) != 2 or dotted_text(args[0].value) != name:
-            return None
-        spec = args[1].value
-        items = (
-            [e.value for e in spec.elements] if isinstance(spec, (cst.Tuple, cst.List)) else [spec]
-        )
-        names = [model.qualname(i) for i in items]
-        return [n if n is not None else "?" for n in names]
-    if isinstance(test, cst.Comparison) and len(test.comparisons) == 1:
-        # type(m) == nn.Linear / type(m) is nn.Linear
-        left = test.left
-        if (
-            isinstance(left, cst.Call)
-            and model.qualname(left.func) == "builtins.type"
-            and len(left.args) == 1
-            and dotted_text(left.args[0].value) == name
-        ):
-            compared = model.qualname(test.comparisons[0].comparator)
-            return [compared if compared is not None else "?"]
-    return None
+    found = class_test(model, test)
+    if found is None or found.subject != name:
+        return None
+    return [n if n is not None else "?" for n in found.classes]
 
 
 def _class_name_test(model: SemanticModel, test: cst.BaseExpression, name: str) -> str | None:

@@ -55,6 +55,23 @@ FRAMEWORK_INVALID = [
 ]
 
 FRAMEWORK_VALID = [
+    # shuffling left to a setting, or given explicitly over a sorted split
+    """
+    from datasets import load_dataset
+    from torch.utils.data import DataLoader
+    def run(cfg, model, optimizer):
+        ds = load_dataset("imdb").with_format("torch")
+        loader = DataLoader(ds["train"], batch_size=32, shuffle=cfg.shuffle)
+        by_length = DataLoader(ds["train"].sort("length"), batch_size=32, shuffle=True)
+        for batch in loader:
+            model(batch).sum().backward()
+            optimizer.step()
+            optimizer.zero_grad()
+        for batch in by_length:
+            model(batch).sum().backward()
+            optimizer.step()
+            optimizer.zero_grad()
+    """,
     # streamed, shuffled by the library, or split into shuffled parts
     """
     from datasets import load_dataset

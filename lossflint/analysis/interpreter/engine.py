@@ -10,12 +10,12 @@ from typing import TYPE_CHECKING, Any
 
 import libcst as cst
 
-from lossflint.analysis.calls import has_star_args
 from lossflint.analysis.interpreter.base import Env, Frame, V
 from lossflint.analysis.interpreter.expressions import Expressions
 from lossflint.analysis.interpreter.specialise import literal_arguments, tested_parameters
 from lossflint.analysis.interpreter.statements import Statements
 from lossflint.analysis.interpreter.syntax import (
+    argument_names,
     binding_function,
     init_family,
     is_classmethod,
@@ -519,22 +519,17 @@ class Interpreter(Statements[V], Expressions[V]):
     def _record_call_site(
         self, call: cst.Call, func: cst.FunctionDef, bound: cst.ClassDef | None, args: list[V]
     ) -> None:
-        if has_star_args(call):
+        skip = 1 if bound is not None and not is_static(func) else 0
+        names = argument_names(call, func, skip)
+        if names is None:
             self._unpinnable.add(func)
             return
         params = func.params
-        skip = 1 if bound is not None and not is_static(func) else 0
-        in_order = [p.name.value for p in (*params.posonly_params, *params.params)][skip:]
-        every = in_order + [p.name.value for p in params.kwonly_params]
-        seen: Env = {}
-        index = 0
-        for arg, value in zip(call.args, args, strict=False):
-            if arg.keyword is None:
-                if index < len(in_order):
-                    seen[in_order[index]] = value
-                index += 1
-            else:
-                seen[arg.keyword.value] = value
+        every = [p.name.value for p in (*params.posonly_params, *params.params)][skip:]
+        every += [p.name.value for p in params.kwonly_params]
+        seen: Env = {
+            name: value for name, value in zip(names, args, strict=False) if name is not None
+        }
         self._pin(func, every, seen)
 
     def _pin(self, func: cst.FunctionDef, every: list[str], seen: Env) -> None:

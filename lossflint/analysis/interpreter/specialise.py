@@ -15,6 +15,7 @@ from collections.abc import Mapping
 import libcst as cst
 
 from lossflint.analysis.calls import literal_value
+from lossflint.analysis.interpreter.syntax import argument_names
 from lossflint.analysis.walk import nodes_in
 
 #: a parameter tested against more literals than this is a dispatch table,
@@ -28,26 +29,17 @@ def literal_arguments(
     """The literal (``True``, ``"last"``, ``3``, ``None``) arguments ``call``
     passes to the parameters ``wanted`` of ``func`` (``skip``: leading
     parameters bound by the receiver); the defaults of those it leaves out."""
-    params = func.params
-    in_order = [p.name.value for p in (*params.posonly_params, *params.params)][skip:]
+    names = argument_names(call, func, skip)
+    if names is None:
+        return {}
     found: dict[str, object] = {}
-    given: set[str] = set()
-    index = 0
-    for arg in call.args:
-        if arg.star:
-            return {}
-        if arg.keyword is None:
-            name = in_order[index] if index < len(in_order) else None
-            index += 1
-        else:
-            name = arg.keyword.value
-        if name is None:
-            continue
-        given.add(name)
-        if name in wanted:
+    for arg, name in zip(call.args, names, strict=True):
+        if name is not None and name in wanted:
             value = literal_value(arg.value)
             if value is not NotImplemented:
                 found[name] = value
+    given = set(names)
+    params = func.params
     for param in (*params.posonly_params, *params.params, *params.kwonly_params):
         name = param.name.value
         if name in wanted and name not in given and param.default is not None:

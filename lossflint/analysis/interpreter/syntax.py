@@ -39,6 +39,26 @@ def param_names(params: cst.Parameters) -> list[str]:
     ]
 
 
+def argument_names(call: cst.Call, func: cst.FunctionDef, skip: int) -> list[str | None] | None:
+    """The parameter of ``func`` each argument of ``call`` binds, in the
+    call's order (``skip``: leading parameters the receiver binds; None for a
+    positional argument past the last parameter); None when the call unpacks
+    ``*args``/``**kwargs`` (which parameters it binds is unknown)."""
+    params = func.params
+    in_order = [p.name.value for p in (*params.posonly_params, *params.params)][skip:]
+    names: list[str | None] = []
+    index = 0
+    for arg in call.args:
+        if arg.star:
+            return None
+        if arg.keyword is None:
+            names.append(in_order[index] if index < len(in_order) else None)
+            index += 1
+        else:
+            names.append(arg.keyword.value)
+    return names
+
+
 def param_defaults(params: cst.Parameters) -> dict[str, cst.BaseExpression]:
     return {
         p.name.value: p.default

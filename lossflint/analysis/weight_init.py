@@ -19,6 +19,7 @@ from lossflint.analysis import apis
 from lossflint.analysis.calls import argument, keyword, literal_value, positional
 from lossflint.analysis.loops import NORM_HINTS, OUTPUT_LAYER_HINTS
 from lossflint.analysis.names import dotted_text
+from lossflint.analysis.reaching import reaching_assignment
 from lossflint.analysis.type_tests import class_test
 from lossflint.analysis.values import Layer, Sequential
 from lossflint.analysis.walk import calls_in, names_in
@@ -255,6 +256,8 @@ def _keras_hidden(model: SemanticModel, call: cst.Call) -> bool:
                 continue
             if dotted_text(other.func.value) != receiver or not other.args:
                 continue
+            if not _same_binding(model, add.func.value, other.func.value):
+                continue  # ``model = Sequential()`` again: another model's layers
             value = other.args[0].value
             if (
                 isinstance(value, cst.Call)
@@ -262,6 +265,14 @@ def _keras_hidden(model: SemanticModel, call: cst.Call) -> bool:
             ):
                 return True
     return False
+
+
+def _same_binding(model: SemanticModel, one: cst.BaseExpression, other: cst.BaseExpression) -> bool:
+    """Two uses of a receiver name see the same assignment (a notebook that
+    builds a second ``model = Sequential()`` starts a new list of layers)."""
+    if not isinstance(one, cst.Name) or not isinstance(other, cst.Name):
+        return True
+    return reaching_assignment(model, one) is reaching_assignment(model, other)
 
 
 def _functional_hidden(model: SemanticModel, applied: cst.Call) -> bool:

@@ -111,6 +111,17 @@ large constants blow up activations and the loss.
     """
     references = (("PyTorch: torch.nn.init", "https://pytorch.org/docs/stable/nn.init.html"),)
     INVALID = [
+        Invalid(
+            """
+            from keras.models import Sequential
+            from keras.layers import Dense
+            model = Sequential()
+            model.add(Dense(10, activation="softmax"))
+            model = Sequential()
+            model.add(Dense(64, kernel_initializer="zeros"))  # error: LF315 at `Dense(`
+            model.add(Dense(10, activation="softmax"))
+            """
+        ),
         # Keras functional API: a hidden Dense, then Dropout, then the output Dense
         # (whose zero init is the known technique: silent)
         Invalid(
@@ -356,6 +367,19 @@ large constants blow up activations and the loss.
                 torch.nn.init.constant_(m.weight, 42)
 
         block2.apply(init_42)
+        """,
+        # the zero-init output layer of a first model; a second model reuses
+        # the name (a course notebook, audit s18)
+        """
+        from keras.models import Sequential
+        from keras.layers import Dense
+
+        model = Sequential()
+        model.add(Dense(64, activation="relu"))
+        model.add(Dense(10, activation="softmax", kernel_initializer="zeros"))
+        model = Sequential()
+        model.add(Dense(64, activation="relu"))
+        model.add(Dense(10, activation="softmax"))
         """,
     ]
 

@@ -317,6 +317,11 @@ class PixelFacts(Interpreter[Any]):
                 return None
             return _rows_of(tuple(args))
         if qualname in apis.DATA_LOADERS:
+            collate = argument(call, 6, "collate_fn")
+            if collate is not None and not (
+                isinstance(collate, cst.Name) and collate.value == "None"
+            ):
+                return None  # a collate_fn may scale the batch (``ims / 255.``)
             dataset = _value_of(call, args, argument(call, 0, "dataset"))
             if isinstance(dataset, Instance):
                 return self._dataset_rows(dataset)

@@ -14,6 +14,7 @@ from lossflint.registry import Rule
 from lossflint.rules.keras.common import (
     NEEDS,
 )
+from lossflint.rules.keras.lf412_audit_examples import AUDIT_INVALID, AUDIT_VALID
 
 if TYPE_CHECKING:
     from lossflint.analysis.model import SemanticModel
@@ -207,6 +208,7 @@ initialisation.
                 F.cross_entropy(out, Y[i : i + 64]).backward()
             """,
         ),
+        *AUDIT_INVALID,
     ]
     VALID = [
         # the data set goes through its transform (ToTensor scales to [0, 1]);
@@ -350,6 +352,7 @@ initialisation.
         model = keras.Sequential([layers.Flatten(), layers.Dense(10)])
         model.fit(x, y)
         """,
+        *AUDIT_VALID,
     ]
 
     def check(self, model: SemanticModel) -> Iterator[Finding]:

@@ -410,3 +410,39 @@ def test_keras1_names_without_imports() -> None:
         """
     )
     assert [d.code for d in found] == ["LF403", "LF404"]
+
+
+# --- helper packages whose star import re-exports the frameworks ------------------------
+
+
+def test_star_import_of_a_reexporting_helper_binds_the_framework_names() -> None:
+    found = qualnames(
+        "from torch_snippets import *\nx = nn.Linear(2, 2)\ny = F.relu(x)\nz = Report(3)\n"
+    )
+    assert found == {
+        "nn.Linear": "torch.nn.Linear",
+        "F.relu": "torch.nn.functional.relu",
+        "Report": None,
+    }
+    found = qualnames("from fastai.vision.all import *\nm = nn.Sequential()\nl = Linear(2, 2)\n")
+    # ``Linear`` is no name the catalogue lists for fastai: it may bind anything
+    assert found == {"nn.Sequential": "torch.nn.Sequential", "Linear": None}
+
+
+def test_reexporting_helper_star_import_finds_the_bug() -> None:
+    program = """\
+        from torch_snippets import *
+        model = nn.Sequential(nn.Linear(4, 8), nn.Dropout(0.5), nn.Linear(8, 2))
+        opt = optim.Adam(model.parameters(), lr=1e-3)
+        for x, y in loader:
+            loss = F.cross_entropy(model(x), y)
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+        with torch.no_grad():
+            for x, y in val_loader:
+                acc = (model(x).argmax(1) == y).float().mean()
+        """
+    assert codes(textwrap.dedent(program)) == ["LF603"]
+    # an unknown helper package may bind ``nn`` to anything: silent
+    assert codes(textwrap.dedent(program).replace("torch_snippets", "my_helpers")) == []

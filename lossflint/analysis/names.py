@@ -249,18 +249,27 @@ class FreeNames:
         for module in reversed(self.stars):
             if module is None:
                 break
+            reexported = exports.REEXPORTS.get(module)
+            if reexported is not None:
+                if name in reexported:
+                    return reexported[name]
+                break  # it may bind anything else
             exported = exports.star_exports(module)
             if exported is not None and name in exported:
                 return f"{module}.{name}"
         if name in _BUILTINS:
             return "builtins." + name
         meanings = exports.CONVENTIONS.get(name)
-        if meanings is None or None in self.stars:
+        if meanings is None or self._open_star():
             return None
         found = self._convention(name, meanings)
         if found is not None:
             self.assumed[name] = found
         return found
+
+    def _open_star(self) -> bool:
+        """A star import that may bind names the catalogue cannot list."""
+        return any(star is None or star in exports.REEXPORTS for star in self.stars)
 
     def _convention(self, name: str, meanings: dict[str, str]) -> str | None:
         survey = self.survey()
@@ -327,7 +336,8 @@ def _star_module(node: cst.ImportFrom) -> str | None:
     if node.relative or node.module is None:
         return None  # a module of the project: it may bind anything
     module = _prefixed(dotted_text(node.module) or "")
-    return module if exports.star_exports(module) is not None else None
+    known = module in exports.REEXPORTS or exports.star_exports(module) is not None
+    return module if known else None
 
 
 @dataclass

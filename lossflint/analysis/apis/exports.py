@@ -48,6 +48,8 @@ IMPORT_EVIDENCE: dict[str, str] = {
     "theano": OTHER,
     "mindspore": OTHER,
     "oneflow": OTHER,
+    "torch_snippets": TORCH,
+    "fastai": TORCH,
 }
 
 #: attribute names whose use marks a framework's code, in a file without framework
@@ -302,6 +304,46 @@ def _catalogue_names() -> frozenset[str]:
     for attribute in vars(apis).values():
         add(attribute)
     return frozenset(found)
+
+
+_TORCH_CORE = {
+    "torch": "torch",
+    "nn": "torch.nn",
+    "F": "torch.nn.functional",
+    "np": "numpy",
+}
+
+#: third-party helper packages whose star import re-exports the frameworks
+#: (their ``__all__`` / imports): those names mean the framework's; any other
+#: name the star import may bind stays unknown
+REEXPORTS: dict[str, dict[str, str]] = {
+    "torch_snippets": {
+        **_TORCH_CORE,
+        "th": "torch",
+        "optim": "torch.optim",
+        "torchvision": "torchvision",
+        "T": "torchvision.transforms",
+        "transforms": "torchvision.transforms",
+        "Dataset": "torch.utils.data.Dataset",
+        "DataLoader": "torch.utils.data.DataLoader",
+    },
+    **{
+        f"fastai.{module}": _TORCH_CORE
+        for module in (
+            "basics",
+            "torch_basics",
+            "torch_core",
+            "imports",
+            "vision",
+            "vision.all",
+            "text",
+            "text.all",
+            "tabular",
+            "tabular.all",
+            "collab",
+        )
+    },
+}
 
 
 @cache

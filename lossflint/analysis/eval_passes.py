@@ -618,6 +618,11 @@ def _mode_layer(model: ModuleIndex, value: Value) -> cst.Call | None:
                 inner = _class_layer(model, layer.cls, 0)
                 if inner is not None:
                     return inner
+            elif isinstance(layer, Sequential) and layer is not value:
+                # a block a helper builds: ``nn.Sequential(block(16, 32), ...)``
+                inner = _mode_layer(model, layer)
+                if inner is not None:
+                    return inner
         for call in calls_in(value.origin, memo_of(model)):
             if _matters(model, call):
                 return call

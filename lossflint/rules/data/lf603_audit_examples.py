@@ -156,6 +156,26 @@ AUDIT_INVALID = [
             marker="  # error: LF603 at `model(x_test)`",
         )
     ),
+    # the batch norm sits in a block a helper builds (Modern Computer Vision, audit s17)
+    Invalid(
+        """
+        import torch
+        import torch.nn as nn
+
+        def block(ni, no):
+            return nn.Sequential(nn.Linear(ni, no), nn.ReLU(), nn.BatchNorm1d(no))
+
+        model = nn.Sequential(block(16, 32), block(32, 32), nn.Linear(32, 4))
+        opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+        for x, y in trn:
+            opt.zero_grad()
+            nn.functional.mse_loss(model(x), y).backward()
+            opt.step()
+        with torch.no_grad():
+            for x, y in val:
+                vloss = nn.functional.mse_loss(model(x), y)  # error: LF603 at `model(x)`
+        """
+    ),
 ]
 
 AUDIT_VALID = [

@@ -49,6 +49,7 @@ from lossflint.analysis.calls import (
     literal_value,
     positional,
 )
+from lossflint.analysis.config_fields import config_field, instance_field
 from lossflint.analysis.interpreter.syntax import statements_of
 from lossflint.analysis.loops import loops, role_from_name
 from lossflint.analysis.names import dotted_text
@@ -292,6 +293,14 @@ class LearningRates:
         if isinstance(expr, cst.Attribute) and dotted_text(expr.value) == "self":
             bound = self._attribute_assignment(expr)
             return None if bound is None else self.number(bound, depth + 1)
+        if isinstance(expr, cst.Attribute):
+            field = self._config_field(expr)
+            if isinstance(field, ForeignLiteral):
+                number = field.value
+                if isinstance(number, (int, float)) and not isinstance(number, bool):
+                    return float(number), field
+                return None
+            return None if field is None else self.number(field, depth + 1)
         if isinstance(expr, cst.Subscript) and len(expr.slice) == 1:
             element = expr.slice[0].slice
             if not isinstance(element, cst.Index):
@@ -306,6 +315,17 @@ class LearningRates:
                 if found == key:
                     return self.number(value, depth + 1)
         return None
+
+    def _config_field(self, expr: cst.Attribute) -> cst.BaseExpression | ForeignLiteral | None:
+        """``cfg.lr`` of a configuration object (``config_fields``); also
+        ``self.cfg.lr`` when ``self.cfg = Config(...)`` is its one assignment."""
+        base = expr.value
+        if isinstance(base, cst.Attribute) and dotted_text(base.value) == "self":
+            made = self._attribute_assignment(base)
+            if isinstance(made, cst.Call):
+                return instance_field(self.model, made, expr.attr.value)
+            return None
+        return config_field(self.model, expr)
 
     def _single_assignment(self, name: cst.Name) -> cst.BaseExpression | None:
         bindings = self.model.bindings(name)

@@ -26,7 +26,7 @@ from lossflint.analysis.index import ModuleIndex
 from lossflint.analysis.names import dotted_text
 from lossflint.project.context import current
 from lossflint.project.exports import Literal
-from lossflint.project.summary import SModule
+from lossflint.project.summary import SClass, SFunction, SModule
 
 #: subscripts followed into a nested literal
 _MAX_KEYS = 6
@@ -178,3 +178,48 @@ def _change_pattern(name: str) -> re.Pattern[str]:
         rf"|setattr\s*\([^\n]*['\"]{word}['\"]"
         rf"|\bglobal\s+(?:\w+\s*,\s*)*{word}\b"
     )
+
+
+def imported_class(model: ModuleIndex, func: cst.BaseExpression) -> SClass | None:
+    """The project class ``func`` names through ``from mod import Class``."""
+    found = _imported_target(model, func)
+    return found if isinstance(found, SClass) else None
+
+
+def imported_project_callable(model: ModuleIndex, func: cst.BaseExpression) -> bool:
+    """``func`` names a function or class of another project module."""
+    return isinstance(_imported_target(model, func), (SClass, SFunction))
+
+
+def _imported_target(model: ModuleIndex, func: cst.BaseExpression) -> object:
+    """What ``from mod import name`` binds to the name ``func`` in the project."""
+    context = current()
+    if context is None or not isinstance(func, cst.Name):
+        return None
+    binding = _only_import(model, func)
+    if not isinstance(binding, cst.ImportFrom) or isinstance(binding.names, cst.ImportStar):
+        return None
+    for alias in binding.names:
+        name = dotted_text(alias.name) or ""
+        asname = alias.asname.name if alias.asname is not None else None
+        if (asname.value if isinstance(asname, cst.Name) else name) != func.value:
+            continue
+        dotted = (dotted_text(binding.module) or "") if binding.module is not None else ""
+        target = context.import_name(dotted, len(binding.relative), name)
+        return context.resolve(target) if target is not None else None
+    return None
+
+
+def set_by_project(name: str) -> bool:
+    """Whether some project file may set an attribute ``name`` on an object
+    (``cfg.lr = ...``, any ``setattr``); True when the texts cannot be listed."""
+    from lossflint.project.callers import project_texts
+
+    context = current()
+    if context is None:
+        return True
+    texts = project_texts(context.layout)
+    if texts.files is None:
+        return True
+    pattern = re.compile(rf"\.\s*{re.escape(name)}\s*(?:[-+*/]|//|\*\*)?=(?!=)|\bsetattr\s*\(")
+    return any(pattern.search(text) for text in texts.files.values())

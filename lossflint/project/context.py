@@ -221,6 +221,22 @@ class ProjectContext:
             return True
         return self._stars_may_bind(module, exports, name, depth + 1)
 
+    def class_field(
+        self, ref: SValue, name: str
+    ) -> tuple[Literal | None, str, tuple[str, ...] | None] | None:
+        """The literal the body of the project class ``ref`` (with no bases)
+        binds to ``name`` (None when it binds none that way), the class's
+        module, and a dataclass's fields in order; None when the class's
+        syntax cannot say (bases, a module whose exports do not list it)."""
+        shapes = self._class_shapes(ref)
+        if shapes is None or len(shapes) != 1 or shapes[0][1].bases:
+            return None
+        (rel, _), shape = shapes[0]
+        literal = dict(shape.fields).get(name)
+        if literal is None and name in shape.names:
+            return None  # bound otherwise than by one literal
+        return literal, rel, shape.dataclass_fields
+
     def may_have_member(self, ref: SValue, name: str) -> bool:
         """Whether the project class ``ref`` names (or an instance is of) may
         have an attribute ``name``, itself or through a project base, by the

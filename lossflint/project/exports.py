@@ -106,6 +106,11 @@ class ClassShape:
     #: the methods its body defines directly (``def fit(self, ...)``) whose
     #: name nothing sets as an attribute (``self.fit = ...``, ``fit = x``)
     methods: frozenset[str] = frozenset()
+    #: literals the class body binds once (``lr = 0.3``, ``lr: float =
+    #: field(default=0.3)``) that no code of the class sets on an object
+    fields: tuple[tuple[str, Literal], ...] = ()
+    #: a dataclass's fields in order (its annotated names); None otherwise
+    dataclass_fields: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -212,7 +217,8 @@ def module_exports(
                 star,
                 sorted((k, repr(v)) for k, v in constants.items()),
                 sorted(
-                    (k, sorted(v.names), v.bases, sorted(v.methods)) for k, v in classes.items()
+                    (k, sorted(v.names), v.bases, sorted(v.methods), v.fields, v.dataclass_fields)
+                    for k, v in classes.items()
                 ),
                 stars,
             )
@@ -240,13 +246,16 @@ def class_shape(cls: ast.ClassDef) -> ClassShape:
         add_children(node, todo)
     # what any code of it may set on an object (``self.head = ...``,
     # ``setattr(self, "head", ...)``)
+    on_objects: set[str] = set()
     for node in walk(cls):
         if type(node) is ast.Attribute and not isinstance(node.ctx, ast.Load):  # type: ignore[attr-defined]
-            assigned.add(node.attr)  # type: ignore[attr-defined]
+            on_objects.add(node.attr)  # type: ignore[attr-defined]
         elif type(node) is ast.Call and len(node.args) >= 2:  # type: ignore[attr-defined]
             key = node.args[1]  # type: ignore[attr-defined]
             if isinstance(key, ast.Constant) and isinstance(key.value, str):
-                assigned.add(key.value)
+                on_objects.add(key.value)
+    fields = _class_fields(cls, on_objects)
+    assigned |= on_objects
     names |= assigned
     # a method defined once, directly in the body, that nothing else binds
     # (not a property with a setter, a redefinition, ``fit = wrap(fit)``)
@@ -268,8 +277,56 @@ def class_shape(cls: ast.ClassDef) -> ClassShape:
         if counts[stmt.name] == 1 and stmt.name not in assigned and stmt.name not in elsewhere
     }
     return ClassShape(
-        frozenset(names), tuple(_dotted(base) for base in cls.bases), frozenset(methods)
+        frozenset(names),
+        tuple(_dotted(base) for base in cls.bases),
+        frozenset(methods),
+        fields,
+        _dataclass_order(cls),
     )
+
+
+def _class_fields(cls: ast.ClassDef, on_objects: set[str]) -> tuple[tuple[str, Literal], ...]:
+    """Literal class attributes bound once, directly in the body, and never
+    set on an object by the class's code."""
+    bound: dict[str, list[ast.expr | None]] = {}
+    for stmt in cls.body:
+        if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1:
+            target = stmt.targets[0]
+            if isinstance(target, ast.Name):
+                bound.setdefault(target.id, []).append(stmt.value)
+                continue
+        if isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name):
+            bound.setdefault(stmt.target.id, []).append(_field_default(stmt.value))
+            continue
+        for node in walk(stmt):
+            if type(node) is ast.Name and not isinstance(node.ctx, ast.Load):  # type: ignore[attr-defined]
+                bound.setdefault(node.id, []).extend([None, None])  # type: ignore[attr-defined]
+    found: list[tuple[str, Literal]] = []
+    for name, values in bound.items():
+        value = values[0] if len(values) == 1 else None
+        literal = _literal(value, 0) if value is not None else None
+        if literal is not None and name not in on_objects:
+            found.append((name, literal))
+    return tuple(sorted(found, key=lambda item: item[0]))
+
+
+def _field_default(value: ast.expr | None) -> ast.expr | None:
+    """``field(default=0.3)`` → ``0.3``; a bare annotation binds nothing."""
+    if isinstance(value, ast.Call) and _dotted(value.func) in ("field", "dataclasses.field"):
+        return next((kw.value for kw in value.keywords if kw.arg == "default"), None)
+    return value
+
+
+def _dataclass_order(cls: ast.ClassDef) -> tuple[str, ...] | None:
+    for decorator in cls.decorator_list:
+        target = decorator.func if isinstance(decorator, ast.Call) else decorator
+        if _dotted(target) in ("dataclass", "dataclasses.dataclass"):
+            return tuple(
+                stmt.target.id
+                for stmt in cls.body
+                if isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name)
+            )
+    return None
 
 
 def _dotted(node: ast.expr) -> str | None:

@@ -6,7 +6,41 @@ from __future__ import annotations
 
 from lossflint.examples import Invalid
 
+_CONFIG = """
+from dataclasses import dataclass, field
+
+import torch
+import torch.nn as nn
+
+{config}
+
+model = nn.Sequential(nn.Linear(32, 256), nn.ReLU(), nn.Linear(256, 10))
+{made}
+opt = torch.optim.Adam(model.parameters(), lr={lr}){marker}
+for x, y in loader:
+    opt.zero_grad()
+    nn.functional.cross_entropy(model(x), y).backward()
+    opt.step()
+"""
+_DATACLASS = "@dataclass\nclass Config:\n    hidden: int = 256\n    lr: float = 0.3"
+_KAGGLE = "class CFG:\n    epochs = 10\n    lr = 0.5"
+_MARK = "  # error: LF307 at `{}`"
+
 AUDIT_VALID = [
+    # a configuration object whose field is set otherwise than by its class
+    _CONFIG.format(config=_DATACLASS, made="cfg = Config(lr=1e-3)", lr="cfg.lr", marker=""),
+    _CONFIG.format(config=_DATACLASS, made="cfg = Config(256, 1e-3)", lr="cfg.lr", marker=""),
+    _CONFIG.format(config=_DATACLASS, made="cfg = Config(**vars(args))", lr="cfg.lr", marker=""),
+    _CONFIG.format(
+        config=_DATACLASS, made="cfg = Config()\ncfg.lr = args.lr", lr="cfg.lr", marker=""
+    ),
+    _CONFIG.format(
+        config=_KAGGLE + "\n    def __init__(self, lr):\n        self.lr = lr",
+        made="cfg = CFG(1e-3)",
+        lr="cfg.lr",
+        marker="",
+    ),
+    _CONFIG.format(config="class CFG(Base):\n    lr = 0.5", made="", lr="CFG.lr", marker=""),
     # a warm-up capped at 1, then scaled down: the factor never reaches 1
     """
     import torch
@@ -118,6 +152,22 @@ AUDIT_VALID = [
 ]
 
 AUDIT_INVALID = [
+    # a dataclass's default, read from an instance (H16 p02's config, same file)
+    Invalid(
+        _CONFIG.format(
+            config=_DATACLASS, made="cfg = Config()", lr="cfg.lr", marker=_MARK.format("lr=cfg.lr")
+        )
+    ),
+    Invalid(
+        _CONFIG.format(
+            config=_DATACLASS.replace("= 0.3", "= field(default=0.3)"),
+            made="cfg = Config(hidden=128)",
+            lr="cfg.lr",
+            marker=_MARK.format("lr=cfg.lr"),
+        )
+    ),
+    # a Kaggle-style settings class read directly
+    Invalid(_CONFIG.format(config=_KAGGLE, made="", lr="CFG.lr", marker=_MARK.format("lr=CFG.lr"))),
     # a warm-up LambdaLR capped at 1 climbs to the base LR, which is then
     # applied (held-out: linear scaling of an SGD recipe given to AdamW)
     Invalid(

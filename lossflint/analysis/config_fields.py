@@ -1,0 +1,235 @@
+"""What a field of a configuration object holds, read from its class.
+
+Training scripts keep their settings in a class: a dataclass instance
+(``cfg = Config(); Adam(..., lr=cfg.lr)``) or the class itself, Kaggle style
+(``class CFG: lr = 0.3`` ... ``lr=CFG.lr``). ``config_field`` gives the
+expression that sets such a field, when the file says it surely:
+
+- the class is defined in this file, once, and its body assigns the field once
+  (``lr = 0.3``, ``lr: float = 0.3``, ``lr: float = field(default=0.3)``);
+- an instance is the one binding of its name, made by a call of that class
+  that passes the field by keyword (that value), by position (a dataclass's
+  fields in order), or not at all (the class's default); ``*args`` or
+  ``**kwargs`` in the call may set anything: unknown;
+- nothing else sets it: no method of the class assigns ``self.<field>``, no
+  statement of the file assigns ``<anything>.<field>``, and the file never
+  calls ``setattr``.
+
+A class with bases other than ``object`` may inherit or override the field:
+unknown. Anything else is unknown too.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import libcst as cst
+
+from lossflint.analysis.calls import keyword
+from lossflint.analysis.names import dotted_text
+from lossflint.analysis.walk import descendants
+from lossflint.project.constants import (
+    ForeignLiteral,
+    imported_class,
+    imported_project_callable,
+    set_by_project,
+)
+from lossflint.project.context import current
+
+if TYPE_CHECKING:
+    from lossflint.analysis.index import ModuleIndex
+
+_DATACLASS = frozenset({"dataclasses.dataclass"})
+_FIELD = frozenset({"dataclasses.field"})
+
+
+def config_field(
+    model: ModuleIndex, expr: cst.Attribute
+) -> cst.BaseExpression | ForeignLiteral | None:
+    """The expression that gives ``expr`` (``cfg.lr`` / ``CFG.lr``) its value."""
+    name = expr.attr.value
+    base = expr.value
+    if not isinstance(base, cst.Name) or _set_elsewhere(model, name):
+        return None
+    bindings = model.bindings(base) or []
+    if len(bindings) != 1:
+        return None
+    binding = bindings[0]
+    if binding.kind == "class" and isinstance(binding.node, cst.ClassDef):
+        if _handed_on(model, base.value, name):
+            return None
+        return _class_field(model, binding.node, name)
+    if binding.kind != "assign" or not isinstance(binding.node, cst.Call):
+        return None
+    return instance_field(model, binding.node, name)
+
+
+def instance_field(
+    model: ModuleIndex, call: cst.Call, name: str
+) -> cst.BaseExpression | ForeignLiteral | None:
+    """What the field ``name`` of the object ``call`` makes holds: ``call``
+    constructs a class of this file, or one another project module defines
+    (``from config import Config``), and nothing sets the field otherwise."""
+    cls = _defined_class(model, call.func)
+    foreign = imported_class(model, call.func) if cls is None else None
+    if (cls is None and foreign is None) or any(arg.star for arg in call.args):
+        return None
+    if _set_elsewhere(model, name) or _escapes(model, call, name):
+        return None
+    given = keyword(call, name)
+    if given is not None:
+        return given.value
+    context = current()
+    shape = context.class_field(foreign, name) if foreign is not None and context else None
+    if foreign is not None and shape is None:
+        return None
+    positional = [arg.value for arg in call.args if arg.keyword is None]
+    if positional:
+        fields = _dataclass_fields(model, cls) if cls is not None else shape[2]  # type: ignore[index]
+        if fields is None or name not in fields:
+            return None
+        index = fields.index(name)
+        if index < len(positional):
+            return positional[index]
+    if cls is not None:
+        return _class_field(model, cls, name)
+    literal, rel, _ = shape  # type: ignore[misc]
+    if literal is None:
+        return None
+    return ForeignLiteral(literal.value, rel, literal.line, literal.column)
+
+
+def _escapes(model: ModuleIndex, call: cst.Call, name: str) -> bool:
+    """The object ``call`` makes is handed to code that may set its fields:
+    passed to a call other than of this file's functions and classes (or of
+    another project module's, when no project file sets ``.<name>`` or calls
+    ``setattr``): ``parser.parse_args(namespace=cfg)``, ``vars(cfg)``."""
+    holder = model.parent(call)
+    if not isinstance(holder, cst.Assign) or len(holder.targets) != 1:
+        return not isinstance(model.parent(call), cst.Attribute)  # ``Config().lr``
+    held = dotted_text(holder.targets[0].target)
+    return held is None or _handed_on(model, held, name)
+
+
+def _handed_on(model: ModuleIndex, held: str, name: str) -> bool:
+    """``held`` (``cfg``, ``self.cfg``, a settings class) is an argument of a
+    call that may set its field ``name``."""
+    for arg in model.nodes_of_type(cst.Arg):
+        if not isinstance(arg, cst.Arg) or dotted_text(arg.value) != held:
+            continue
+        callee = model.parent(arg)
+        if not isinstance(callee, cst.Call):
+            return True
+        func = callee.func
+        if model.defined_function(func) is not None or _defined_class(model, func) is not None:
+            continue
+        if imported_project_callable(model, func) and not set_by_project(name):
+            continue
+        return True
+    return False
+
+
+def _defined_class(model: ModuleIndex, func: cst.BaseExpression) -> cst.ClassDef | None:
+    if not isinstance(func, cst.Name):
+        return None
+    bindings = model.bindings(func) or []
+    if len(bindings) != 1 or bindings[0].kind != "class":
+        return None
+    node = bindings[0].node
+    return node if isinstance(node, cst.ClassDef) else None
+
+
+def _class_field(model: ModuleIndex, cls: cst.ClassDef, name: str) -> cst.BaseExpression | None:
+    """The one assignment of ``name`` in the body of ``cls``, when no method
+    of it sets ``self.<name>`` (an ``__init__``/``__post_init__`` may)."""
+    if any(dotted_text(base.value) not in ("object",) for base in cls.bases):
+        return None
+    found: list[cst.BaseExpression] = []
+    for stmt in cls.body.body:
+        if isinstance(stmt, cst.FunctionDef):
+            if _assigns_self(stmt, name):
+                return None
+            continue
+        if not isinstance(stmt, cst.SimpleStatementLine):
+            if _binds(stmt, name):
+                return None  # under an ``if``/``try`` in the class body
+            continue
+        for small in stmt.body:
+            if isinstance(small, cst.Assign):
+                for target in small.targets:
+                    if isinstance(target.target, cst.Name) and target.target.value == name:
+                        found.append(small.value)
+            elif (
+                isinstance(small, cst.AnnAssign)
+                and isinstance(small.target, cst.Name)
+                and small.target.value == name
+                and small.value is not None
+            ):
+                found.append(_field_default(model, small.value))
+    if len(found) != 1:
+        return None
+    return found[0]
+
+
+def _field_default(model: ModuleIndex, value: cst.BaseExpression) -> cst.BaseExpression:
+    """``field(default=0.3)`` → ``0.3`` (anything else is itself)."""
+    if isinstance(value, cst.Call) and model.qualname(value.func) in _FIELD:
+        default = keyword(value, "default")
+        if default is not None:
+            return default.value
+    return value
+
+
+def _dataclass_fields(model: ModuleIndex, cls: cst.ClassDef) -> list[str] | None:
+    """A dataclass's fields in order (its annotated names); None for a class
+    that is not one (its constructor's parameters are its ``__init__``'s)."""
+    if not any(
+        model.qualname(d.decorator.func if isinstance(d.decorator, cst.Call) else d.decorator)
+        in _DATACLASS
+        for d in cls.decorators
+    ):
+        return None
+    fields: list[str] = []
+    for stmt in cls.body.body:
+        if isinstance(stmt, cst.SimpleStatementLine):
+            for small in stmt.body:
+                if isinstance(small, cst.AnnAssign) and isinstance(small.target, cst.Name):
+                    fields.append(small.target.value)
+    return fields
+
+
+def _assigns_self(func: cst.FunctionDef, name: str) -> bool:
+    wanted = f"self.{name}"
+    for node in descendants(func):
+        if isinstance(node, (cst.AssignTarget, cst.AugAssign, cst.AnnAssign)):
+            if dotted_text(node.target) == wanted:
+                return True
+    return False
+
+
+def _binds(stmt: cst.CSTNode, name: str) -> bool:
+    return any(isinstance(node, cst.Name) and node.value == name for node in descendants(stmt))
+
+
+def _set_elsewhere(model: ModuleIndex, name: str) -> bool:
+    """``<x>.<name> = ...`` (or ``+=``) anywhere in the file outside a method
+    assigning ``self`` (those are read per class), or a ``setattr`` call."""
+    for node in model.nodes_of_type(cst.Assign, cst.AugAssign, cst.AnnAssign, cst.Call):
+        if isinstance(node, cst.Call):
+            if dotted_text(node.func) == "setattr":
+                return True
+            continue
+        if isinstance(node, cst.Assign):
+            targets = [t.target for t in node.targets]
+        elif isinstance(node, (cst.AugAssign, cst.AnnAssign)):
+            targets = [node.target]
+        else:
+            continue
+        for target in targets:
+            if (
+                isinstance(target, cst.Attribute)
+                and target.attr.value == name
+                and dotted_text(target.value) != "self"
+            ):
+                return True
+    return False

@@ -83,6 +83,8 @@ KEEP_METHODS = frozenset({"tolist", "reshape", "view", "view_as", "squeeze", "fl
 #: methods that keep the rows of an array
 ROW_KEEPING_METHODS = frozenset(
     {"reshape", "astype", "copy", "to_numpy", "values", "float", "reset_index", "tolist", "numpy"}
+    # a one-column array flattened (``fit_transform(df[[col]]).ravel()``)
+    | {"ravel", "flatten", "squeeze"}
 )
 #: reductions of an array whose use in ``(x - mean) / std`` is a standardisation
 MEAN_METHODS = frozenset({"mean"})

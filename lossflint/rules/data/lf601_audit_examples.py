@@ -75,6 +75,18 @@ AUDIT_INVALID = [
         x_train, x_test = train_test_split(df[["income", "age"]].values, test_size=0.25)
         """
     ),
+    # a target column scaled whole, flattened, then cut into time windows (H16 p02)
+    Invalid(
+        """
+        import numpy as np
+        from sklearn.preprocessing import StandardScaler
+
+        def build_splits(df, n_train, n_val, lb):
+            scaler = StandardScaler()
+            y = scaler.fit_transform(df[["load"]].to_numpy()).ravel().astype(np.float32)  # error: LF601 at `scaler.fit_transform(`
+            return y[:n_train], y[n_train - lb : n_train + n_val], y[n_train + n_val - lb :]
+        """
+    ),
 ]
 
 AUDIT_VALID = [

@@ -133,10 +133,13 @@ def _candidates(model: ModuleIndex) -> list[TrainModeEvaluation]:
             continue
         layer: cst.Call | None = None
         layer_site: Origin | None = None
-        if isinstance(value, Foreign):
-            layer_site = _foreign_mode_layer(value)
+        remote = _remote_mode_layer(value) if isinstance(value, Sequential) else None
+        if isinstance(value, Foreign) or remote is not None:
+            layer_site = _foreign_mode_layer(value) if isinstance(value, Foreign) else remote
             if layer_site is None or not (
-                _built_here(model, call.func) or _trained_here(index, receiver)
+                _built_here(model, call.func)
+                or _trained_here(index, receiver)
+                or _trained_by_callers(model, call, receiver)
             ):
                 continue
         else:
@@ -554,6 +557,8 @@ def _foreign_mode_layer(value: Foreign) -> Origin | None:
         cls = context.class_summary(current)
         if cls is None:
             return None
+        if cls.mode_layer is not None:
+            return cls.mode_layer
         for attr in cls.attrs.values():
             found = _mode_layer_in(attr)
             if found is not None:
@@ -574,6 +579,27 @@ def _trained_here(index: LoopIndex, receiver: str) -> bool:
     return any(event.kind == "train" and event.receiver == receiver for event in index.events)
 
 
+def _trained_by_callers(model: ModuleIndex, call: cst.Call, receiver: str) -> bool:
+    """``receiver`` is a parameter of the module-level function ``call`` is
+    in, which only other project files call, each handing it a model it
+    trains and never puts in eval mode (``CallRecord.train_mode``): the
+    function gets the model in train mode."""
+    func = model.enclosing(call, cst.FunctionDef)
+    if not isinstance(func, cst.FunctionDef) or model.parent(func) is not model.module:
+        return False
+    params = [p.name.value for p in (*func.params.posonly_params, *func.params.params)]
+    keyword_only = [p.name.value for p in func.params.kwonly_params]
+    if receiver not in params and receiver not in keyword_only:
+        return False
+    if gradients(model).call_sites(func):
+        return False  # called here too: the pins join what every caller gives
+    records = kinds_of(model).calls_from_other_files(func)
+    if not records or any(record.opaque for record in records):
+        return False
+    place = str(params.index(receiver)) if receiver in params else receiver
+    return all(place in r.train_mode or receiver in r.train_mode for r in records)
+
+
 def _built_here(model: ModuleIndex, receiver: cst.BaseExpression) -> bool:
     """The other module's model is built in this file from its class (``m =
     Net()``), not handed out by a function of that module (``load_model()``
@@ -591,6 +617,22 @@ def _built_here(model: ModuleIndex, receiver: cst.BaseExpression) -> bool:
         if not isinstance(made_by, Foreign) or not isinstance(context.resolve(made_by.ref), SClass):
             return False
     return bool(bindings)
+
+
+def _remote_mode_layer(value: Sequential) -> Origin | None:
+    """A dropout/batch-norm layer of an ``nn.Sequential`` built in another
+    project module (its layers carry their sites there)."""
+    if value.origin is not None:
+        return None
+    for layer in value.layers:
+        if isinstance(layer, Layer) and layer.site is not None:
+            if layer.qualname in apis.MODE_DEPENDENT_LAYERS:
+                return layer.site
+        elif isinstance(layer, Sequential) and layer is not value:
+            found = _remote_mode_layer(layer)
+            if found is not None:
+                return found
+    return None
 
 
 def _mode_layer_in(value: SValue) -> Origin | None:
@@ -631,6 +673,12 @@ def _mode_layer(model: ModuleIndex, value: Value) -> cst.Call | None:
         return None
     del kinds
     return _class_layer(model, value.cls, 0)
+
+
+def class_mode_layer(model: ModuleIndex, cls: cst.ClassDef) -> cst.Call | None:
+    """A dropout/batch-norm layer an ``nn.Module`` class of this file builds
+    (itself, through same-file bases or the same-file classes it builds)."""
+    return _class_layer(model, cls, 0) if _is_torch_module(model, cls) else None
 
 
 def _class_layer(model: ModuleIndex, cls: cst.ClassDef, depth: int) -> cst.Call | None:

@@ -282,3 +282,60 @@ def evals_left_on(model: SemanticModel) -> Iterator[EvalLeftOn]:
             reported.add(id(eval_event.node))
             yield EvalLeftOn(eval_event.node, receiver, call)
             break
+
+
+def train_mode_arguments(model: ModuleIndex, call: cst.Call) -> tuple[str, ...]:
+    """The arguments of ``call`` (``"0"``, ``"1"``, ... by position, keywords
+    by name) holding a model this file trains and never puts in eval mode:
+    the callee surely gets it in train mode (an ``evaluate(model, loader)``
+    of another module that calls no ``eval()`` then evaluates in train mode,
+    LF603). Handed to any other call than one of the same callee, or of a
+    function whose mode changes the file's events show (a same-file one with
+    no ``eval()`` at all, another project module's), it is not sure."""
+    if has_star_args(call):
+        return ()
+    index = loops(model)
+    memo = memo_of(model)
+    trained = trained_models(index, memo)
+    callee = dotted_text(call.func)
+    if not trained or callee is None:
+        return ()
+    switched = {
+        (e.receiver or "").split(".", 1)[0] for e in index.events if e.kind == "eval"
+    }
+    found: list[str] = []
+    position = 0
+    for arg in call.args:
+        place = arg.keyword.value if arg.keyword is not None else str(position)
+        if arg.keyword is None:
+            position += 1
+        key = dotted_text(arg.value)
+        if (
+            key is not None
+            and key in trained
+            and key.split(".", 1)[0] not in switched
+            and _handed_only_to(model, index, key, callee)
+        ):
+            found.append(place)
+    return tuple(found)
+
+
+def _handed_only_to(model: ModuleIndex, index: LoopIndex, key: str, callee: str) -> bool:
+    from lossflint.project.constants import imported_project_callable
+
+    for arg in model.nodes_of_type(cst.Arg):
+        if not isinstance(arg, cst.Arg) or dotted_text(arg.value) != key:
+            continue
+        call = model.parent(arg)
+        if not isinstance(call, cst.Call):
+            return False
+        if dotted_text(call.func) == callee:
+            continue
+        func = index.resolve_function(call)
+        if func is not None:
+            if "eval" in index.function_kinds(func):
+                return False
+            continue
+        if not imported_project_callable(model, call.func):
+            return False
+    return True

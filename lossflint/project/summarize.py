@@ -31,7 +31,7 @@ from lossflint.analysis.calls import argument, has_star_args, literal_value
 from lossflint.analysis.contexts import contexts
 from lossflint.analysis.data_flow import split_returns, trained_parameters, training_returns
 from lossflint.analysis.datasets import ordered_dataset
-from lossflint.analysis.eval_passes import mode_safe_params
+from lossflint.analysis.eval_passes import class_mode_layer, mode_safe_params
 from lossflint.analysis.gradients import GradientFacts, Reach, gradients
 from lossflint.analysis.interpreter.syntax import kept_init
 from lossflint.analysis.kinds import KindAnalysis, _origin_label
@@ -39,6 +39,7 @@ from lossflint.analysis.loops import Event, loops
 from lossflint.analysis.model import SemanticModel
 from lossflint.analysis.names import dotted_name, dotted_text, last_name, target_binds
 from lossflint.analysis.numerics import returns_cosine
+from lossflint.analysis.train_mode import train_mode_arguments
 from lossflint.analysis.values import (
     ClassRef,
     DictValue,
@@ -705,6 +706,7 @@ class Summarizer:
             compiled_per_sample=per_sample,
             compiled_at=f"{self.rel}:{self._position(compile_call)[0]}" if compile_call else "",
             autocast=self._autocast_at(call),
+            train_mode=train_mode_arguments(self.model, call),
         )
 
     def _autocast_at(self, call: cst.Call) -> str:
@@ -865,6 +867,7 @@ class Summarizer:
             accumulates=class_accumulations(cls),
             ordered_dataset=ordered_dataset(self.model, cls),
             keras_model=self._keras_subclass(cls),
+            mode_layer=self._origin(class_mode_layer(self.model, cls), cls.name.value),
         )
 
     def _keras_subclass(self, cls: cst.ClassDef) -> SValue:

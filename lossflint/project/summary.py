@@ -314,6 +314,9 @@ class ClassSummary:
     ordered_dataset: bool = False
     #: a ``keras.Model`` subclass: the model its ``call`` builds (``SKerasModel``)
     keras_model: SValue = S_UNKNOWN
+    #: a dropout/batch-norm layer its code builds, wherever it keeps it
+    #: (``nn.ModuleList(nn.BatchNorm1d(n) for n in dims)``): LF603's evidence
+    mode_layer: Origin | None = None
 
 
 def split_place(file: str) -> tuple[str, int | None]:
@@ -365,6 +368,10 @@ class CallRecord:
     compiled_per_sample: bool = False
     #: where that compile is (``train.py:27``)
     compiled_at: str = ""
+    #: arguments (``"0"`` by position, keywords by name) holding a model the
+    #: caller trains and never puts in eval mode (``train_mode_arguments``):
+    #: a callee evaluating it without ``eval()`` does so in train mode (LF603)
+    train_mode: tuple[str, ...] = ()
     #: the call runs inside an autocast region here: where it is
     #: (``train.py:47``); a ``binary_cross_entropy`` the callee runs raises
     #: under CUDA autocast (LF313)

@@ -32,8 +32,12 @@ Rules whose harm is a NaN/inf *gradient* ask it and stay silent on ``NO``.
    ``.detach()``, a NumPy/``math`` value, data a data library returns (pandas,
    SciPy, ``wave``, ``torchaudio.load``, ...), an integer/boolean tensor (a
    comparison, ``.long()``, ``argmax``), a tensor factory (``torch.arange``,
-   ``torch.zeros``, ``tf.constant``), a module constant (``torch.float32``) or a
-   name bound only to such values (also by unpacking: ``wav, sr = load(...)``);
+   ``torch.zeros``, ``tf.constant``), a module constant (``torch.float32``), a
+   tensor computed under ``no_grad`` (``with torch.no_grad(): t = teacher(x)``),
+   a name bound only to such values (also by unpacking: ``wav, sr = load(...)``)
+   or a parameter every caller passes such a value (``passed_to``: the
+   same-file calls, and for a module's ``forward`` every call of its instances,
+   ``crit(student(x), t.detach())``, when no instance travels out of sight);
 6. it sits in the same scope as a backpropagated loss (``loss.backward()``,
    ``opt.minimize(loss)``, ``tape.gradient(loss, ...)``, ``autograd.grad(loss,
    ...)``) but its value never flows into that loss (names followed through the
@@ -182,6 +186,8 @@ _PASSING_METHODS = frozenset(
         "squeeze_",
     }
 )
+#: tensor methods that may return their receiver itself (no copy, no new history)
+_MAY_RETURN_SELF = frozenset({"contiguous", "type_as", "requires_grad_"})
 #: modules whose functions return data with no autograd history (arrays, frames,
 #: decoded files)
 _DATA_MODULES = frozenset(
@@ -239,6 +245,27 @@ _LOG_METHODS = frozenset(
     {"add_scalar", "add_scalars", "add_histogram", "log", "log_dict", "info", "debug", "warning"}
 )
 _LOG_CALLS = ("builtins.print", "tensorflow.summary.")
+
+#: module methods that return the module itself (``crit = PKT().cuda()``)
+_RETURNS_MODULE = frozenset(
+    {"to", "cuda", "cpu", "train", "eval", "float", "double", "half", "bfloat16", "type"}
+    | {"requires_grad_", "apply", "share_memory"}
+)
+#: module methods that never run its ``forward``
+_INERT_MODULE_METHODS = frozenset(
+    {"parameters", "named_parameters", "buffers", "named_buffers", "state_dict"}
+    | {"load_state_dict", "zero_grad", "register_buffer", "register_parameter", "add_module"}
+    | {"modules", "named_modules", "extra_repr", "get_parameter", "get_buffer"}
+)
+#: methods of a framework model that run it (Keras, Lightning)
+_RUNS_MODULE = frozenset(
+    {"fit", "fit_generator", "predict", "predict_on_batch", "evaluate", "train_on_batch"}
+    | {"test_on_batch", "train_step", "test_step", "predict_step", "training_step"}
+    | {"validation_step", "_call_impl", "_wrapped_call_impl", "compiled_call"}
+)
+#: what lists a module's submodules (or any attribute): a kept instance may
+#: be called through it
+_LISTED_SUBMODULES = ("children", "named_children", "_modules", "getattr", "__dict__", "vars")
 
 #: names whose functions run implicitly (by the framework): their callers are unknown
 _IMPLICIT = frozenset(
@@ -307,6 +334,7 @@ class GradientFacts:
         self._slices: dict[cst.CSTNode, _Slice | None] = {}
         self._uses: dict[cst.CSTNode, dict[str, list[cst.Name]]] = {}
         self._refs: dict[str, list[cst.Name]] | None = None
+        self._runs: dict[cst.FunctionDef, list[tuple[cst.Call, int]] | None] = {}
         self._metric_only: set[str] = set()
         #: functions handed to a data mapping (``ds.map(parse)``): run on data
         self._mapped: set[str] = set()
@@ -460,10 +488,12 @@ class GradientFacts:
 
     def passed_to(self, param: cst.Name) -> list[cst.BaseExpression] | None:
         """What every caller passes for the parameter ``param`` (a name bound
-        only as a parameter): the argument of each same-file call, or the
-        default where a call leaves it out; None when a caller is unknown
-        (another file calls the function, its name is used otherwise, a call
-        unpacks ``*args``/``**kw``) or no call is seen."""
+        only as a parameter): the argument of each same-file call (for a
+        module's ``forward``/``__call__``, also each call of its instances:
+        ``_instance_calls``), or the default where a call leaves it out; None
+        when a caller is unknown (another file calls the function, its name
+        is used otherwise, an instance travels out of sight, a call unpacks
+        ``*args``/``**kw``) or no call is seen."""
         bindings = self.model.bindings(param) or []
         if len(bindings) != 1 or bindings[0].kind != "param":
             return None
@@ -471,15 +501,13 @@ class GradientFacts:
         func = self.model.enclosing(param, cst.FunctionDef)
         if not isinstance(func, cst.FunctionDef) or not isinstance(node, cst.Param):
             return None
-        sites = self._call_sites(func)
+        sites = self._runs_of(func)
         if not sites or kinds_of(self.model).calls_from_other_files(func):
             return None
         names = [p.name.value for p in (*func.params.posonly_params, *func.params.params)]
         passed: list[cst.BaseExpression] = []
-        for call in sites:
-            index = names.index(node.name.value) if node.name.value in names else -1
-            if isinstance(call.func, cst.Attribute) and names[:1] == ["self"]:
-                index -= 1
+        for call, skip in sites:
+            index = names.index(node.name.value) - skip if node.name.value in names else -1
             found: cst.BaseExpression | None = None
             for position, arg in enumerate(call.args):
                 if arg.star:
@@ -495,19 +523,35 @@ class GradientFacts:
             passed.append(found)
         return passed
 
+    def _runs_of(self, func: cst.FunctionDef) -> list[tuple[cst.Call, int]] | None:
+        """Every same-file call that runs ``func``, with how many of its
+        leading parameters the call does not pass (``self`` of ``x.f(...)``
+        and of an instance call); None when a caller is unknown."""
+        if func not in self._runs:
+            self._runs[func] = self._find_runs(func)
+        return self._runs[func]
+
+    def _find_runs(self, func: cst.FunctionDef) -> list[tuple[cst.Call, int]] | None:
+        sites = self._call_sites(func)
+        if sites is None:
+            return None
+        names = [p.name.value for p in (*func.params.posonly_params, *func.params.params)]
+        bound = names[:1] == ["self"]
+        found = [(c, 1 if bound and isinstance(c.func, cst.Attribute) else 0) for c in sites]
+        if func.name.value in _CALLED_THROUGH_INSTANCES:
+            through = self._instance_calls(func) if bound and not func.decorators else None
+            if through is None:
+                return None
+            found.extend((call, 1) for call in through)
+        return found
+
     def _call_sites(self, func: cst.FunctionDef) -> list[cst.Call] | None:
         """Every call of ``func``'s name in the file (``f(...)``, ``x.f(...)``),
         or None when the name is also used otherwise (passed, stored, bound).
         A reference handed to Keras as a metric (``compile(metrics=[f])``) is
         no call and no gradient: it is skipped, and remembered."""
-        if self._refs is None:
-            refs: dict[str, list[cst.Name]] = {}
-            for node in self.model.parents:
-                if isinstance(node, cst.Name):
-                    refs.setdefault(node.value, []).append(node)
-            self._refs = refs
         sites: list[cst.Call] = []
-        for ref in self._refs.get(func.name.value, []):
+        for ref in self._name_refs().get(func.name.value, []):
             parent = self.model.parent(ref)
             if isinstance(parent, cst.FunctionDef) and parent.name is ref:
                 continue
@@ -530,6 +574,132 @@ class GradientFacts:
                 continue
             return None
         return sites
+
+    def _instance_calls(self, func: cst.FunctionDef) -> list[cst.Call] | None:
+        """The calls of the instances of ``func``'s class (its ``forward`` or
+        ``__call__``) in this file: ``crit(a, b)`` after ``crit = PKT()``,
+        ``self.kd(a, b)`` after ``self.kd = PKT()``, ``PKT()(a, b)``,
+        ``self(a, b)`` in the class; None when an instance may be called out
+        of sight: the class or an instance handed on, stored in a container,
+        returned or subclassed, a framework method that runs it (``fit``),
+        submodules listed (``children()``, ``getattr``), another project file
+        that may load this module."""
+        model = self.model
+        cls = self._class_of(func)
+        if cls is None or cls.decorators:
+            return None
+        refs = self._name_refs()
+        defs = [
+            r for r in refs.get(cls.name.value, []) if isinstance(model.parent(r), cst.ClassDef)
+        ]
+        if len(defs) != 1 or model.parent(defs[0]) is not cls:
+            return None
+        if kinds_of(model).instance_calls_from_other_files(func) or imported_elsewhere():
+            return None
+        methods = {s.name.value for s in _class_statements(cls) if isinstance(s, cst.FunctionDef)}
+        sites: list[cst.Call] = []
+        holders: set[tuple[bool, str]] = set()
+        starts: list[cst.BaseExpression] = []
+        for ref in refs[cls.name.value]:
+            parent = model.parent(ref)
+            if parent is cls or _in_super(model, ref):
+                continue
+            if not (isinstance(parent, cst.Call) and parent.func is ref):
+                return None  # the class itself travels: its instances are out of sight
+            starts.append(parent)
+        starts.extend(
+            n
+            for n in _walk(cls)
+            if isinstance(n, cst.Name)
+            and n.value == "self"
+            and self._is_load(n)
+            and not _in_super(model, n)
+        )
+        for start in starts:
+            if not self._follow_instance(start, methods, sites, holders):
+                return None
+        done: set[tuple[bool, str]] = set()
+        while holders - done:
+            if len(done) > _MAX_NAME_CHAIN:
+                return None
+            holder = min(holders - done)
+            done.add(holder)
+            attribute, name = holder
+            if attribute and any(n in refs for n in _LISTED_SUBMODULES):
+                return None  # ``for m in self.children(): m(x)``
+            for ref in refs.get(name, []):
+                parent = model.parent(ref)
+                is_attr = isinstance(parent, cst.Attribute) and parent.attr is ref
+                if is_attr != attribute:
+                    continue
+                expr: cst.BaseExpression = parent if attribute else ref  # type: ignore[assignment]
+                if attribute and _is_target(model, expr):
+                    continue
+                if not attribute and not self._is_load(ref):
+                    continue
+                if not self._follow_instance(expr, methods, sites, holders):
+                    return None
+        return sites
+
+    def _follow_instance(
+        self,
+        expr: cst.BaseExpression,
+        methods: set[str],
+        sites: list[cst.Call],
+        holders: set[tuple[bool, str]],
+    ) -> bool:
+        """Where the instance ``expr`` goes: called (a site), asked for
+        something that does not run it, discarded, or kept in a name or an
+        attribute (a holder, followed next); False when anywhere else."""
+        model = self.model
+        current: cst.CSTNode = expr
+        while True:
+            parent = model.parent(current)
+            if isinstance(parent, cst.Call) and parent.func is current:
+                sites.append(parent)
+                return True
+            if isinstance(parent, cst.Attribute) and parent.value is current:
+                attr = parent.attr.value
+                call = model.parent(parent)
+                if not (isinstance(call, cst.Call) and call.func is parent):
+                    # ``crit.weight``; not ``f = crit.forward``
+                    return attr not in _CALLED_THROUGH_INSTANCES and attr not in _RUNS_MODULE
+                if attr in _CALLED_THROUGH_INSTANCES:
+                    sites.append(call)
+                    return True
+                if attr in _RETURNS_MODULE:
+                    current = call  # ``PKT().cuda()``: the same module
+                    continue
+                return attr in _INERT_MODULE_METHODS or (
+                    attr in methods and attr not in _RUNS_MODULE
+                )
+            if isinstance(parent, cst.Expr):
+                return True
+            if isinstance(parent, (cst.Assign, cst.AnnAssign)) and parent.value is current:
+                targets = (
+                    [t.target for t in parent.targets]
+                    if isinstance(parent, cst.Assign)
+                    else [parent.target]
+                )
+                for target in targets:
+                    if isinstance(target, cst.Name):
+                        holders.add((False, target.value))
+                    elif isinstance(target, cst.Attribute):
+                        holders.add((True, target.attr.value))
+                    else:
+                        return False
+                return True
+            return False
+
+    def _name_refs(self) -> dict[str, list[cst.Name]]:
+        """Every ``Name`` node of the file (attribute names too), by its text."""
+        if self._refs is None:
+            refs: dict[str, list[cst.Name]] = {}
+            for node in self.model.parents:
+                if isinstance(node, cst.Name):
+                    refs.setdefault(node.value, []).append(node)
+            self._refs = refs
+        return self._refs
 
     def _direct_yes(self, func: cst.FunctionDef) -> str | None:
         name = func.name.value
@@ -777,7 +947,7 @@ class GradientFacts:
         (``a(x)`` calling ``b(x)`` calling ``a(x)`` feeds nothing in)."""
         if len(seen) > _MAX_NAME_CHAIN:
             return False
-        for site in self._call_sites(func) or ():
+        for site, _ in self._runs_of(func) or ():
             caller = self.model.enclosing(site, cst.FunctionDef)
             if caller is None:
                 return True
@@ -844,12 +1014,54 @@ class GradientFacts:
                 continue
             if binding.kind != "assign" or not isinstance(binding.node, cst.BaseExpression):
                 value = self._unpacked_value(name, binding.node)
-                if value is None or not self.no_gradient_value(value, depth - 1):
+                if value is None or not (
+                    self._computed_without_grad(value) or self.no_gradient_value(value, depth - 1)
+                ):
                     return False
                 continue
-            if not self.no_gradient_value(binding.node, depth - 1):
+            if not (
+                self._computed_without_grad(binding.node)
+                or self.no_gradient_value(binding.node, depth - 1)
+            ):
                 return False
         return True
+
+    def _computed_without_grad(self, value: cst.BaseExpression) -> bool:
+        """``with torch.no_grad(): t = teacher(x)``: a tensor computed under
+        ``no_grad`` has no history. Not a name or attribute read there (``w =
+        self.weight`` is the parameter itself), nor what may hand its input
+        back unchanged (``x.to(device)``, ``x.float()``, in-place ``x.add_(1)``,
+        ``torch.as_tensor(x)``), nor a class built there (``nn.Linear(4, 2)``,
+        ``nn.Parameter(t)``: its parameters are leaves that want a gradient)."""
+        if not contexts(self.model).in_no_grad(value):
+            return False
+        inner: cst.BaseExpression = value
+        while isinstance(inner, (cst.Subscript, cst.Attribute)) and isinstance(
+            inner.value, (cst.Call, cst.Subscript, cst.Attribute)
+        ):
+            inner = inner.value  # ``teacher(x)[0]``, ``bert(x).last_hidden_state``
+        if isinstance(inner, (cst.BinaryOperation, cst.UnaryOperation)):
+            return True
+        if not isinstance(inner, cst.Call):
+            return False
+        qualname = self.model.qualname(inner.func)
+        if qualname is not None:
+            last = qualname.rsplit(".", 1)[-1]
+            return (
+                qualname.split(".", 1)[0] == "torch"
+                and not last[:1].isupper()
+                and qualname not in apis.ARRAY_WRAPPERS
+                and not any(
+                    a.keyword is not None and a.keyword.value == "requires_grad" for a in inner.args
+                )
+            )
+        func = inner.func
+        if isinstance(func, cst.Attribute):
+            method = func.attr.value
+            return not (
+                method in _RETURNS_MODULE or method.endswith("_") or method in _MAY_RETURN_SELF
+            )
+        return True  # a model or a layer applied
 
     def _unpacked_value(self, name: cst.Name, node: object) -> cst.BaseExpression | None:
         """``a, b = x.detach(), y.detach()``: what ``name`` receives (the
@@ -1062,6 +1274,30 @@ class _Slice:
 
 
 _MISSING = object()
+
+
+def _class_statements(cls: cst.ClassDef) -> list[cst.BaseStatement]:
+    body = cls.body
+    return list(body.body) if isinstance(body, cst.IndentedBlock) else []
+
+
+def _in_super(model: ModuleIndex, ref: cst.Name) -> bool:
+    """``PKT`` or ``self`` in ``super(PKT, self)``."""
+    arg = model.parent(ref)
+    call = model.parent(arg) if isinstance(arg, cst.Arg) and arg.value is ref else None
+    return (
+        isinstance(call, cst.Call)
+        and isinstance(call.func, cst.Name)
+        and call.func.value == "super"
+    )
+
+
+def _is_target(model: ModuleIndex, expr: cst.BaseExpression) -> bool:
+    """``self.kd`` written (``self.kd = ...``, ``self.kd += ...``, ``del self.kd``)."""
+    parent = model.parent(expr)
+    if isinstance(parent, (cst.AssignTarget, cst.Del)):
+        return True
+    return isinstance(parent, (cst.AnnAssign, cst.AugAssign)) and parent.target is expr
 
 
 def _is_metric_class(cls: cst.ClassDef) -> bool:

@@ -331,11 +331,12 @@ def clamp_lower(model: ModuleIndex, expr: cst.BaseExpression) -> cst.BaseExpress
         if info.method.startswith("clamp_min"):
             return argument(call, 0, "min")
         return argument(call, 0, "min", "a_min")
-    if info.qualname in apis.MAXIMUM:
+    if info.qualname in apis.MAXIMUM or info.qualname == "builtins.max":
+        # ``np.maximum(p, 1e-7)``, ``np.maximum(p, eps)``, Python's ``max(p, eps)``
         args = positional(call)
-        if len(args) == 2:
+        if len(args) == 2 and len(call.args) == 2:
             for arg in args:
-                if positive_literal(arg.value) or _finfo_attr(model, arg.value):
+                if _eps_like(model, arg.value) or positive_literal(resolve(model, arg.value)):
                     return arg.value
         return None
     return None
@@ -451,7 +452,10 @@ _IN_PLACE_CLAMPS = frozenset({"clamp_", "clip_", "clamp_min_"})
 def clamped_in_place(model: ModuleIndex, expr: cst.BaseExpression) -> bool:
     """``p`` (a name) clamped in place to a positive lower bound by a statement
     shortly before the one using it, in the same block, with no rebinding of
-    ``p`` in between (C51's ``dist.data.clamp_(0.01, 0.99)`` before ``dist.log()``)."""
+    ``p`` in between (C51's ``dist.data.clamp_(0.01, 0.99)`` before ``dist.log()``),
+    also by conditional assignment: ``if p < eps: p = eps``, ``if p[0, 0] < eps:
+    p[0, 0] = eps`` (a from-scratch NumPy loss), ``p[p < eps] = eps``; an upper
+    clamp written so (``if p > 1 - eps: p = 1 - eps``) in between keeps it."""
     if type(expr) is not cst.Name:
         return False
     name = expr.value
@@ -465,16 +469,113 @@ def clamped_in_place(model: ModuleIndex, expr: cst.BaseExpression) -> bool:
     if statement not in body:
         return False
     for before in reversed(body[: body.index(statement)]):
+        if type(before) is cst.If:
+            clamp = _conditional_clamp(model, before, name)  # type: ignore[arg-type]
+            if clamp is None:
+                return False
+            if clamp:
+                return True
+            continue
         if type(before) is not cst.SimpleStatementLine:
             return False
         for small in before.body:
             if type(small) is cst.Expr and _clamps(small.value, name):
+                return True
+            if type(small) is cst.Assign and _masked_clamp(model, small, name):  # type: ignore[arg-type]
                 return True
             if type(small) in (cst.Assign, cst.AugAssign, cst.AnnAssign) and name in _targets(
                 small
             ):
                 return False
     return False
+
+
+def _conditional_clamp(model: ModuleIndex, stmt: cst.If, name: str) -> bool | None:
+    """``if p < eps: p = eps`` (``p`` or an element ``p[0, 0]``): True when the
+    statement raises ``name`` to a positive bound from below; False when it
+    only writes a positive value there otherwise (the matching upper clamp
+    ``if 1 - p < eps: p = 1 - eps``); None when it is anything else (an
+    ``else``, another statement, a value that may not be positive)."""
+    if stmt.orelse is not None:
+        return None
+    smalls: list[cst.BaseSmallStatement] = []
+    if isinstance(stmt.body, cst.SimpleStatementSuite):
+        smalls = list(stmt.body.body)
+    elif len(stmt.body.body) == 1 and isinstance(stmt.body.body[0], cst.SimpleStatementLine):
+        smalls = list(stmt.body.body[0].body)
+    if len(smalls) != 1 or not isinstance(smalls[0], cst.Assign):
+        return None
+    assign = smalls[0]
+    if len(assign.targets) != 1:
+        return None
+    target = assign.targets[0].target
+    holder = target.value if isinstance(target, cst.Subscript) else target
+    if not (isinstance(holder, cst.Name) and holder.value == name):
+        return None
+    if not _positive_value(model, assign.value):
+        return None
+    return _raises_to_positive(model, stmt.test, target)
+
+
+def _masked_clamp(model: ModuleIndex, assign: cst.Assign, name: str) -> bool:
+    """``p[p < eps] = eps`` (``p[p == 0] = eps``): every element below a
+    positive bound replaced by a positive value."""
+    if len(assign.targets) != 1:
+        return False
+    target = assign.targets[0].target
+    if not (
+        isinstance(target, cst.Subscript)
+        and isinstance(target.value, cst.Name)
+        and target.value.value == name
+        and len(target.slice) == 1
+        and isinstance(target.slice[0].slice, cst.Index)
+    ):
+        return False
+    test = target.slice[0].slice.value
+    return _positive_value(model, assign.value) and _raises_to_positive(model, test, target.value)
+
+
+def _raises_to_positive(
+    model: ModuleIndex, test: cst.BaseExpression, subject: cst.BaseExpression
+) -> bool:
+    """``test`` selects every value of ``subject`` that is not above a
+    positive bound: ``subject < b`` (b > 0), ``subject <= b`` (b >= 0),
+    ``b > subject``, ``subject == 0``."""
+    if not isinstance(test, cst.Comparison) or len(test.comparisons) != 1:
+        return False
+    operator = test.comparisons[0].operator
+    left, right = test.left, test.comparisons[0].comparator
+    if same_code(model, left, subject):
+        bound = right
+        strict = isinstance(operator, cst.LessThan)
+        if not (strict or isinstance(operator, (cst.LessThanEqual, cst.Equal))):
+            return False
+    elif same_code(model, right, subject):
+        bound = left
+        strict = isinstance(operator, cst.GreaterThan)
+        if not (strict or isinstance(operator, (cst.GreaterThanEqual, cst.Equal))):
+            return False
+    else:
+        return False
+    value = literal_value(resolve(model, bound))
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return value > 0 if strict else value >= 0
+    return not isinstance(operator, cst.Equal) and _eps_like(model, bound)
+
+
+def _positive_value(model: ModuleIndex, expr: cst.BaseExpression) -> bool:
+    """``eps``, ``1e-7``, ``1 - eps``, ``1. - 1e-7``: a value written to be positive."""
+    if _eps_like(model, expr) or positive_literal(resolve(model, expr)):
+        return True
+    if not is_binop(expr, cst.Subtract):
+        return False
+    assert isinstance(expr, cst.BinaryOperation)
+    whole, small = literal_value(expr.left), literal_value(expr.right)
+    if not isinstance(whole, (int, float)) or isinstance(whole, bool) or whole <= 0:
+        return False
+    if isinstance(small, (int, float)) and not isinstance(small, bool):
+        return small < whole
+    return whole >= 1 and _eps_like(model, expr.right)
 
 
 def _clamps(call: cst.BaseExpression, name: str) -> bool:

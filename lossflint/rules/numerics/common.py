@@ -10,8 +10,11 @@ import libcst as cst
 
 from lossflint.analysis import apis
 from lossflint.analysis import numerics as num
+from lossflint.analysis.calls import literal_value
 from lossflint.analysis.exp_overflow import exp_call, negative
 from lossflint.analysis.log_calls import LogCall, probability_log
+from lossflint.analysis.reaching import reaching_assignment
+from lossflint.analysis.walk import memo_of, names_in
 
 if TYPE_CHECKING:
     from lossflint.analysis.model import SemanticModel
@@ -59,38 +62,11 @@ def cross_entropy_formula(
         if second is not None:
             core = parent
             members = [first, second] if parent.left is product else [second, first]
-    negated = negative(members[0][0])
-    node: cst.CSTNode = core
-    while True:
-        up = model.parent(node)
-        if isinstance(up, cst.UnaryOperation) and isinstance(up.operator, cst.Minus):
-            negated = True
-        elif isinstance(up, cst.BinaryOperation) and isinstance(up.operator, cst.Multiply):
-            other_side = up.right if up.left is node else up.left
-            negated = negated or negative(other_side)
-        elif isinstance(up, cst.BinaryOperation) and isinstance(up.operator, cst.Divide):
-            if up.left is not node:
-                break
-        elif isinstance(up, cst.Arg):
-            call = model.parent(up)
-            if not (
-                isinstance(call, cst.Call)
-                and call.args
-                and call.args[0] is up
-                and model.qualname(call.func) in (apis.SUM | apis.MEAN)
-            ):
-                break
-            up = call
-        elif (
-            isinstance(up, cst.Attribute) and up.value is node and up.attr.value in ("sum", "mean")
-        ):
-            call = model.parent(up)
-            if not (isinstance(call, cst.Call) and call.func is up):
-                break
-            up = call
-        else:
-            break
-        node = up
+    node, negated, stop = _climb(model, core)
+    negated = negated or negative(members[0][0])
+    if not negated and isinstance(stop, cst.Assign) and stop.value is node:
+        # ``like = y * log(p) + (1 - y) * log(1 - p)``, then ``-mean(like)``
+        negated = _negated_later(model, stop)
     if not negated:
         return None
     if len(members) == 1 and _number(members[0][0]):
@@ -114,6 +90,61 @@ def cross_entropy_formula(
     return Formula(node, tuple(m for _, m in members), len(members) == 2)
 
 
+def _climb(
+    model: SemanticModel, core: cst.BaseExpression
+) -> tuple[cst.CSTNode, bool, cst.CSTNode | None]:
+    """From the formula's core up through signs, products, divisions, sums
+    and means: (the formula's top, whether a sign on the way negates it, the
+    node the climb stopped at)."""
+    negated = False
+    node: cst.CSTNode = core
+    while True:
+        up = model.parent(node)
+        if isinstance(up, cst.UnaryOperation) and isinstance(up.operator, cst.Minus):
+            negated = True
+        elif isinstance(up, cst.BinaryOperation) and isinstance(up.operator, cst.Multiply):
+            other_side = up.right if up.left is node else up.left
+            negated = negated or negative(other_side)
+        elif isinstance(up, cst.BinaryOperation) and isinstance(up.operator, cst.Divide):
+            if up.left is not node:
+                return node, negated, up
+        elif isinstance(up, cst.Arg):
+            call = model.parent(up)
+            if not (
+                isinstance(call, cst.Call)
+                and call.args
+                and call.args[0] is up
+                and model.qualname(call.func) in (apis.SUM | apis.MEAN)
+            ):
+                return node, negated, up
+            up = call
+        elif (
+            isinstance(up, cst.Attribute) and up.value is node and up.attr.value in ("sum", "mean")
+        ):
+            call = model.parent(up)
+            if not (isinstance(call, cst.Call) and call.func is up):
+                return node, negated, up
+            up = call
+        else:
+            return node, negated, up
+        node = up
+
+
+def _negated_later(model: SemanticModel, assign: cst.Assign) -> bool:
+    """The log-likelihood named by ``assign`` (``like = ...``) is negated
+    where that value reaches (``loss = -tf.reduce_mean(like)``)."""
+    if len(assign.targets) != 1 or not isinstance(assign.targets[0].target, cst.Name):
+        return False
+    name = assign.targets[0].target.value
+    scope = model.scope_of(assign).node
+    for use in names_in(scope, name, memo_of(model)):
+        if use is assign.targets[0].target or reaching_assignment(model, use) is not assign.value:
+            continue
+        if _climb(model, use)[1]:
+            return True
+    return False
+
+
 def _number(expr: cst.BaseExpression) -> bool:
     """A numeric literal, signed or not (``-1``, ``0.5``)."""
     if isinstance(expr, cst.UnaryOperation):
@@ -124,12 +155,28 @@ def _number(expr: cst.BaseExpression) -> bool:
 def _log_of_ratio(model: SemanticModel, argument: cst.BaseExpression) -> bool:
     """``new_p / p``: the log of a ratio of two distributions (a KL term, a
     policy's importance weight); a hand-written softmax ``exp(x) / sum(...)``
-    is still a probability."""
+    or sigmoid ``1 / (1 + exp(-z))`` is still a probability."""
     resolved = num.resolve(model, argument)
     if not num.is_binop(resolved, cst.Divide):
         return False
     assert isinstance(resolved, cst.BinaryOperation)
-    return exp_call(model, num.resolve(model, resolved.left)) is None
+    if exp_call(model, num.resolve(model, resolved.left)) is not None:
+        return False
+    return not _hand_written_sigmoid(model, resolved)
+
+
+def _hand_written_sigmoid(model: SemanticModel, division: cst.BinaryOperation) -> bool:
+    """``1 / (1 + exp(-z))`` (any framework's ``exp``, terms in either order)."""
+    one = literal_value(division.left)
+    if isinstance(one, bool) or one not in (1, 1.0):
+        return False
+    terms = num.add_terms(num.resolve(model, division.right))
+    if len(terms) != 2:
+        return False
+    ones = [
+        t for t in terms if not isinstance(literal_value(t), bool) and literal_value(t) in (1, 1.0)
+    ]
+    return len(ones) == 1 and any(exp_call(model, t) is not None for t in terms)
 
 
 def _log_of_exponentials(model: SemanticModel, argument: cst.BaseExpression) -> bool:

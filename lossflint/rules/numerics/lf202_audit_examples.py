@@ -83,4 +83,19 @@ AUDIT_VALID = [
     loss = tf.reduce_sum(kl_divergence(sparsity_target, hidden_mean))
     train_op = tf.train.AdamOptimizer(0.01).minimize(loss)
     """,
+    # relu output clamped in place before its log: by a mask assignment or a
+    # clamp_ method (the guards convention)
+    """
+    import torch
+
+    def log_energy(x, eps=1e-6):
+        h = torch.relu(x)
+        h[h < eps] = eps
+        return torch.log(h).sum()
+
+    def log_energy2(x):
+        h = torch.relu(x)
+        h.clamp_(min=1e-6)
+        return torch.log(h).sum()
+    """,
 ]

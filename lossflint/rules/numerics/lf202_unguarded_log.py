@@ -299,7 +299,7 @@ representable in float16; `torch.finfo(x.dtype).eps` is a dtype-aware choice.
                 return subject + self._evidence(model, value, complement)
             return None
         value = model.value(arg)
-        if self._can_be_zero(model, log, value):
+        if self._can_be_zero(model, log, value) and not num.clamped_in_place(model, arg):
             assert isinstance(value, Tensor)
             return f"{_zero_label(value)}, which can be 0" + self._evidence(model, value, arg)
         if num.is_binop(arg, cst.Divide):

@@ -14,6 +14,7 @@ from lossflint.diagnostics import Finding, Severity
 from lossflint.examples import Invalid
 from lossflint.registry import Rule
 from lossflint.rules.numerics.common import cross_entropy_formula
+from lossflint.rules.numerics.lf203_audit_examples import AUDIT_INVALID, AUDIT_VALID
 
 if TYPE_CHECKING:
     from lossflint.analysis.model import SemanticModel
@@ -29,11 +30,16 @@ class HandWrittenCrossEntropy(Rule):
 Flags a cross-entropy written out by hand: `-(y * torch.log(p)).sum(dim)`,
 `-torch.mean(y * torch.log(p) + (1 - y) * torch.log(1 - p))`, and the TensorFlow
 spellings `-tf.reduce_sum(y * tf.math.log(p))` / `tf.log(p)` (TF1), when the
-log is not guarded (`clamp`, `+ eps`). The finding points at the formula. When
-`p` is softmax/sigmoid output in the same file, LF201 reports the log instead
-(its fix makes the formula stable). The formula illustrated on literal
-probabilities (`np.log(np.array([0.7, 0.2, 0.1]))`) is not reported: a
-constant cannot underflow.
+log is not guarded (`clamp`, `+ eps`, `np.maximum(p, eps)`, or a clamp by
+assignment just before: `if p < eps: p = eps`, `p[p < eps] = eps`). The
+negation may come where the log-likelihood's name is used
+(`like = y * tf.log(p) + ...`, then `loss = -tf.reduce_mean(like)`). The
+finding points at the formula. When `p` is softmax/sigmoid output in the same
+file, LF201 reports the log instead (its fix makes the formula stable); a
+softmax or sigmoid written by hand (`1 / (1 + tf.exp(-z))`) is reported here.
+The formula illustrated on literal probabilities
+(`np.log(np.array([0.7, 0.2, 0.1]))`) is not reported: a constant cannot
+underflow.
 """
     why = """
 The textbook formula is the numerically unstable one: once a probability
@@ -133,8 +139,10 @@ formula no longer sees.
                 return -(y * torch.log(p)).sum(1).mean()  # error: LF203
             """
         ),
+        *AUDIT_INVALID,
     ]
     VALID = [
+        *AUDIT_VALID,
         # the logit of a setting: `-1 * log(x)` weighs no label (a bug report's LabelModel)
         """
         import numpy as np

@@ -7,6 +7,61 @@ from __future__ import annotations
 from lossflint.examples import Invalid
 
 AUDIT_INVALID = [
+    # a distillation loss whose teacher side is always detached where it is
+    # called (RepDistiller's PKT, audit s17): only the student's root fires
+    Invalid(
+        """
+        import torch
+        import torch.nn as nn
+
+        class PKT(nn.Module):
+            def forward(self, f_s, f_t):
+                s_norm = torch.sqrt(torch.sum(f_s ** 2, dim=1))  # error: LF205 at `torch.sqrt(`
+                t_norm = torch.sqrt(torch.sum(f_t ** 2, dim=1))
+                return ((f_s / (s_norm + 1e-7)) - (f_t / (t_norm + 1e-7))).pow(2).mean()
+
+        crit = PKT().cuda()
+        for x in loader:
+            with torch.no_grad():
+                t = teacher(x)
+            loss = crit(student(x), t.detach()) + PKT()(student(x), t)
+            loss.backward()
+        """
+    ),
+    # its twin: one call passes the teacher's features with their gradient
+    Invalid(
+        """
+        import torch
+        import torch.nn as nn
+
+        class PKT(nn.Module):
+            def forward(self, f_s, f_t):
+                s_norm = torch.sqrt(torch.sum(f_s ** 2, dim=1))  # error: LF205 at `torch.sqrt(`
+                t_norm = torch.sqrt(torch.sum(f_t ** 2, dim=1))  # error: LF205 at `torch.sqrt(`
+                return ((f_s / (s_norm + 1e-7)) - (f_t / (t_norm + 1e-7))).pow(2).mean()
+
+        crit = PKT()
+        for x in loader:
+            loss = crit(student(x), teacher(x).detach()) + crit(student(x), teacher(x))
+            loss.backward()
+        """
+    ),
+    # and an instance handed to a function that calls it out of sight
+    Invalid(
+        """
+        import torch
+        import torch.nn as nn
+
+        class PKT(nn.Module):
+            def forward(self, f_s, f_t):
+                t_norm = torch.sqrt(torch.sum(f_t ** 2, dim=1))  # error: LF205 at `torch.sqrt(`
+                return (f_s - f_t / (t_norm + 1e-7)).pow(2).mean()
+
+        crit = PKT()
+        crit(student(x), teacher(x).detach())
+        distill(student, teacher, crit)
+        """
+    ),
     # WGAN-GP's gradient penalty in a method: the gradients are differentiated
     # again (create_graph=True) through the returned penalty (session-9 held-out)
     Invalid(
@@ -294,5 +349,30 @@ AUDIT_VALID = [
         opt.zero_grad()
         loss_fn(x, y).backward()
         opt.step()
+    """,
+    # a loss kept by a distiller and fed teacher features computed under
+    # no_grad (RepDistiller's PKT in a wrapper module, audit s17)
+    """
+    import torch
+    import torch.nn as nn
+
+    class PKT(nn.Module):
+        def __init__(self):
+            super(PKT, self).__init__()
+
+        def forward(self, f_s, f_t):
+            t_norm = torch.sqrt(torch.sum(f_t ** 2, dim=1, keepdim=True))
+            return (f_s - f_t / (t_norm + 1e-7)).pow(2).mean()
+
+    class Distiller(nn.Module):
+        def __init__(self, student, teacher):
+            super().__init__()
+            self.student, self.teacher = student, teacher
+            self.kd = PKT()
+
+        def forward(self, x):
+            with torch.no_grad():
+                feat_t = self.teacher(x)[-1]
+            return self.kd(self.student(x), feat_t)
     """,
 ]

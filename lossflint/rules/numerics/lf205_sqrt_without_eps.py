@@ -38,7 +38,9 @@ training: a sum (or mean) of squares such as a Euclidean distance
 added positive term (`+ eps`, `+ 1e-12`, `+ 1`), a clamp with a positive lower
 bound or `torch.where(d > 0, ...)` silences it. Only where a gradient can flow
 (without a gradient, `sqrt(0) = 0` is harmless): silent under `no_grad` /
-`inference_mode`, on detached/NumPy/integer values, in metric and evaluation
+`inference_mode`, on detached/NumPy/integer values (also a loss module's
+argument that every call in the file passes detached or computed under
+`no_grad`: the teacher side of a distillation loss), in metric and evaluation
 code, on a value that is only logged or turned into a number (`.item()`), in a
 function only called from such places, and beside a backpropagated loss it
 never reaches. Where it is unknown (a snippet, a library function never called

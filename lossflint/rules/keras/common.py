@@ -9,8 +9,6 @@ import libcst as cst
 
 from lossflint.analysis import apis
 from lossflint.analysis import keras as K
-from lossflint.analysis.reaching import reaching_assignment
-from lossflint.analysis.walk import names_in, nodes_in
 from lossflint.diagnostics import RelatedNode, RelatedSite
 
 if TYPE_CHECKING:
@@ -66,29 +64,3 @@ def format_shape(shape: tuple[int | None, ...]) -> str:
     """``shape`` as Python writes the tuple (``(100,)``, ``(28, 28)``)."""
     inner = ", ".join("None" if d is None else str(d) for d in shape)
     return f"({inner},)" if len(shape) == 1 else f"({inner})"
-
-
-def compared_in_notebook(model: SemanticModel, call: cst.Call, fits: list[cst.Call]) -> bool:
-    """A notebook that also fits the same images scaled (``fit(X_train)``,
-    then ``X_norm = (X_train - mean) / std; fit(X_norm)``): a lesson showing
-    what scaling does, not a mistake."""
-    if not model.path.endswith(".ipynb") or not call.args:
-        return False
-    fed = call.args[0].value
-    if not isinstance(fed, cst.Name):
-        return False
-    for other in fits:
-        if other is call or not other.args:
-            continue
-        given = other.args[0].value
-        shapes = [given]
-        if isinstance(given, cst.Name):
-            shapes.append(reaching_assignment(model, given) or given)
-        for shape in shapes:
-            for scaling in nodes_in(shape, cst.BinaryOperation):
-                assert isinstance(scaling, cst.BinaryOperation)
-                if isinstance(scaling.operator, (cst.Divide, cst.Subtract)) and names_in(
-                    scaling, fed.value
-                ):
-                    return True
-    return False

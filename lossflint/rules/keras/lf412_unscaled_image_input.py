@@ -11,7 +11,9 @@ from lossflint.analysis.pixels import pixel_facts
 from lossflint.diagnostics import Finding, RelatedNode, Severity
 from lossflint.examples import Invalid
 from lossflint.registry import Rule
-from lossflint.rules.keras.common import NEEDS, compared_in_notebook
+from lossflint.rules.keras.common import (
+    NEEDS,
+)
 from lossflint.rules.keras.lf412_audit_examples import AUDIT_INVALID, AUDIT_VALID
 
 if TYPE_CHECKING:
@@ -48,9 +50,7 @@ slicing, `TensorDataset`, a `Dataset` class of the file, `random_split`,
 hands the input to a `Linear`/`Conv`/RNN layer) and holds no normalisation
 layer. The data set object itself (`ds[i]`, a `DataLoader` over it) goes
 through its transform (`ToTensor` scales): silent, as is any arithmetic on the
-way, a `DataLoader` with a `collate_fn`, and a loop without `backward()`.
-A notebook that fits the same images scaled later (`fit(X_train)`, then
-`fit((X_train - mean) / std)`) is a lesson comparing the two: silent.
+way, and a loop without `backward()`.
 """
     why = """
 Pixel values up to 255 saturate activations and produce huge initial losses and
@@ -372,14 +372,9 @@ initialisation.
 def _keras_findings(model: SemanticModel, facts: K.KerasFacts) -> Iterator[Finding]:
     uses: list[tuple[K.FitFact | K.ModelInput, str]] = [(fit, "`fit` gets") for fit in facts.fits]
     uses += [(use, "the model is trained on") for use in facts.model_inputs]
-    fits = [fit.call for fit in facts.fits]
     for use, what in uses:
         images = K.images_of(use.x)
-        if (
-            images is not None
-            and _raw(use.model)
-            and not compared_in_notebook(model, use.call, fits)
-        ):
+        if images is not None and _raw(use.model):
             yield Finding(
                 use.call,
                 f"{what} raw 0-255 pixels of `{images.dataset}.load_data()` (line "

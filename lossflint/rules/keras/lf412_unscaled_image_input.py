@@ -50,7 +50,9 @@ slicing, `TensorDataset`, a `Dataset` class of the file, `random_split`,
 hands the input to a `Linear`/`Conv`/RNN layer) and holds no normalisation
 layer. The data set object itself (`ds[i]`, a `DataLoader` over it) goes
 through its transform (`ToTensor` scales): silent, as is any arithmetic on the
-way, and a loop without `backward()`.
+way, a `DataLoader` with a `collate_fn`, and a loop without `backward()`. A
+notebook's raw baseline run is reported even when a later cell scales the images
+(audits label the unscaled run a real, if deliberate, mistake).
 """
     why = """
 Pixel values up to 255 saturate activations and produce huge initial losses and

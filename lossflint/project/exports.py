@@ -298,6 +298,9 @@ def _class_fields(cls: ast.ClassDef, on_objects: set[str]) -> tuple[tuple[str, L
         if isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name):
             bound.setdefault(stmt.target.id, []).append(_field_default(stmt.value))
             continue
+        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            bound.setdefault(stmt.name, []).extend([None, None])
+            continue  # a method's locals are no attributes of the class
         for node in walk(stmt):
             if type(node) is ast.Name and not isinstance(node.ctx, ast.Load):  # type: ignore[attr-defined]
                 bound.setdefault(node.id, []).extend([None, None])  # type: ignore[attr-defined]

@@ -67,7 +67,7 @@ def _find(model: ModuleIndex) -> list[SwappedLoss]:
         name = _keras_loss(model, site.qualname, call)
         if name is None and site.method == "update_state":
             name = ordered_metric(model, call)  # ``self.val_acc.update_state(...)``
-        if name is None or name in apis.KERAS_REGRESSION_LOSSES:
+        if name is None or name in apis.KERAS_ORDER_FREE_LOSSES:
             continue
         first = argument(call, 0, "y_true")
         second = argument(call, 1, "y_pred")
@@ -103,7 +103,7 @@ def _find_in_loss_functions(model: ModuleIndex) -> list[SwappedLoss]:
             if model.enclosing(call, cst.FunctionDef, cst.Lambda) is not func:
                 continue
             name = _keras_loss(model, model.qualname(call.func), call)
-            if name is None or name in apis.KERAS_REGRESSION_LOSSES:
+            if name is None or name in apis.KERAS_ORDER_FREE_LOSSES:
                 continue
             first = argument(call, 0, "y_true")
             second = argument(call, 1, "y_pred")

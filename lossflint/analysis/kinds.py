@@ -139,7 +139,9 @@ class KindAnalysis(Interpreter[Value]):
         value = self.value_of(expr)
         return value.kind if isinstance(value, Tensor) else Kind.UNKNOWN
 
-    def _dense_kind(self, activation: cst.BaseExpression | None) -> Kind | None:
+    def _activation_kind(self, activation: cst.BaseExpression | None) -> Kind | None:
+        """The kind a Keras ``activation`` argument (``"softmax"``,
+        ``tf.nn.sigmoid``) gives: probabilities, or None."""
         if activation is None:
             return None
         name = literal_value(activation)
@@ -354,11 +356,20 @@ class KindAnalysis(Interpreter[Value]):
             # activation=tf.nn.softmax)`: probabilities (no activation: silent,
             # a regression head is no logits)
             dense = qualname == apis.KERAS_DENSE
-            activated = self._dense_kind(argument(call, 1 if dense else 2, "activation"))
+            activated = self._activation_kind(argument(call, 1 if dense else 2, "activation"))
             if activated is not None:
                 if dense:
                     return Layer(activated, qualname, origin=call, where=where)
                 return made(activated)
+        if qualname == apis.KERAS_SOFTMAX_LAYER:
+            # ``p = Softmax()(h)`` in the functional API (any axis: probabilities)
+            return Layer(Kind.PROBS, qualname, origin=call, where=where)
+        if qualname == apis.KERAS_ACTIVATION_LAYER:
+            # ``Activation("softmax")`` / ``Activation(tf.nn.sigmoid)``; another
+            # activation (or one not written as a literal) is silent
+            activated = self._activation_kind(argument(call, 0, "activation"))
+            if activated is not None:
+                return Layer(activated, qualname, origin=call, where=where)
         if qualname in apis.SEQUENTIAL:
             return self._sequential(call, args)
         if qualname in apis.MODULE_DICTS:
@@ -854,10 +865,29 @@ def activation_operand(model: ModuleIndex, call: cst.Call) -> cst.BaseExpression
 
 
 def activation_dim(model: ModuleIndex, call: cst.Call) -> object:
-    """The literal ``dim`` of a softmax call (NotImplemented if not literal/absent)."""
+    """The literal ``dim`` of a softmax call (NotImplemented if not literal/absent);
+    for a Keras layer that applies one, its axis (``keras_layer_axis``)."""
+    keras_axis = keras_layer_axis(model, call)
+    if keras_axis is not NotImplemented:
+        return keras_axis
     if model.qualname(call.func) is not None:
         return literal_value(argument(call, 1, "dim", "axis"))
     return literal_value(argument(call, 0, "dim"))
+
+
+def keras_layer_axis(model: ModuleIndex, ctor: cst.CSTNode | None) -> object:
+    """The axis the activation of a Keras layer built by ``ctor`` normalises:
+    ``Softmax(axis=1)``'s, the last (-1) for ``Softmax()``, ``Activation(...)``
+    and ``Dense(n, activation=...)``; NotImplemented for anything else."""
+    if not isinstance(ctor, cst.Call):
+        return NotImplemented
+    qualname = model.qualname(ctor.func)
+    if qualname in (apis.KERAS_DENSE, apis.KERAS_ACTIVATION_LAYER):
+        return -1
+    if qualname == apis.KERAS_SOFTMAX_LAYER:
+        axis = argument(ctor, 0, "axis")
+        return -1 if axis is None else literal_value(axis)
+    return NotImplemented
 
 
 def kinds_of(model: ModuleIndex) -> KindAnalysis:

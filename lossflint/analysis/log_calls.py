@@ -31,16 +31,27 @@ class LogCall:
 
     node: cst.Call
     argument: cst.BaseExpression
-    framework: str  # "torch", "tensorflow", "numpy"
+    #: "torch", "tensorflow", "numpy"; "keras" for the Keras backend's
+    #: ``K.log`` / ``keras.ops.log`` (no TensorFlow rewrite: Keras 3 may run
+    #: on another backend, and Keras 2's backend has no fused log functions)
+    framework: str
     method: bool
 
 
-def log_calls(model: SemanticModel) -> Iterator[LogCall]:
+def log_calls(model: SemanticModel, keras_backend: bool = False) -> Iterator[LogCall]:
+    """The file's log calls; with ``keras_backend`` also ``K.log(e)`` /
+    ``keras.ops.log(e)`` (LF201 reads them; the rules that suggest or write a
+    framework's clamp or loss do not)."""
     for qualname, framework in apis.LOG_BY_FRAMEWORK.items():
         for site in model.calls_to(qualname):
             args = positional(site.node)
             if len(args) == 1 and len(site.node.args) == 1:
                 yield LogCall(site.node, args[0].value, framework, False)
+    if keras_backend:
+        for site in model.calls_to(*apis.KERAS_BACKEND_LOG):
+            args = positional(site.node)
+            if len(args) == 1 and len(site.node.args) == 1:
+                yield LogCall(site.node, args[0].value, "keras", False)
     for site in model.method_calls("log"):
         call = site.node
         func = call.func

@@ -13,10 +13,12 @@ Public API::
 
 Roles come from the value analyses: in PyTorch, labels are class indices / one-hot
 values (``argmax``, ``.long()``, ``one_hot``) and outputs are a layer's or model's
-output (logits, probabilities, log-probabilities); in Keras, labels are the arrays
-of a ``keras.datasets`` loader (or their ``to_categorical``) and outputs are
-``model(x)``. Only losses whose result depends on the order (cross-entropy,
-NLL, BCE, margin losses; not the symmetric MSE/L1) count.
+output (logits, probabilities, log-probabilities); in Keras, outputs are
+``model(x)`` and targets the labels of a ``keras.datasets`` loader (or their
+``to_categorical``), its images, or the very input the output was computed
+from (``decoded = model(x)``, ``loss(decoded, x)``: an autoencoder's target).
+Only losses whose result depends on the order (cross-entropy, NLL, BCE, margin
+losses; not the symmetric MSE/L1 or cosine similarity) count.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ import libcst as cst
 from lossflint.analysis import apis
 from lossflint.analysis.apis import Kind
 from lossflint.analysis.calls import argument, positional
-from lossflint.analysis.keras import KLoss, KTensor, Labels, keras_facts
+from lossflint.analysis.keras import Images, KLoss, KTensor, Labels, keras_facts
 from lossflint.analysis.kinds import kinds_of
 from lossflint.analysis.names import dotted_text, literal_item
 from lossflint.analysis.reaching import reaching_assignment
@@ -50,6 +52,8 @@ class SwappedLoss:
     second: cst.BaseExpression
     framework: str  # "torch" / "keras"
     loss: str
+    #: what the second argument is, for the message of a Keras call
+    target: str = "the labels"
 
 
 def swapped_losses(model: ModuleIndex) -> list[SwappedLoss]:
@@ -88,20 +92,74 @@ def _find(model: ModuleIndex) -> list[SwappedLoss]:
         name = _keras_loss(model, site.qualname, facts.value(call.func))
         if name is None and site.method == "update_state":
             name = _ordered_metric(model, call)  # ``acc.update_state(preds, labels)``
-        if name is None or name in apis.KERAS_REGRESSION_LOSSES:
+        if name is None or name in apis.KERAS_ORDER_FREE_LOSSES:
             continue
         first = argument(call, 0, "y_true")
         second = argument(call, 1, "y_pred")
         if first is None or second is None:
             continue
         pred, true = facts.value(first), facts.value(second)
-        if (
-            isinstance(pred, KTensor)
-            and pred.model is not None
-            and ((isinstance(true, Labels) and not true.predicted) or _labels_param(model, second))
-        ):
+        if not (isinstance(pred, KTensor) and pred.model is not None):
+            continue
+        if (isinstance(true, Labels) and not true.predicted) or _labels_param(model, second):
             found.append(SwappedLoss(call, first, second, "keras", name))
+        elif _model_input(model, first, second):
+            target = "its own input (the reconstruction target)"
+            found.append(SwappedLoss(call, first, second, "keras", name, target))
+        elif isinstance(true, Images):
+            target = "the input images (the target)"
+            found.append(SwappedLoss(call, first, second, "keras", name, target))
     return found
+
+
+def _model_input(model: ModuleIndex, first: cst.BaseExpression, second: cst.BaseExpression) -> bool:
+    """``decoded = model(x)`` then ``loss(decoded, x)``: the second argument is
+    the input the first (a Keras model's output) was computed from, so it is
+    the target (an autoencoder's), never the prediction. ``x`` must hold data:
+    bound once in its scope, as a parameter or the target of a ``for`` loop
+    around the call, and no model's output."""
+    if not isinstance(second, cst.Name):
+        return False
+    produced: cst.BaseExpression | None = first
+    if isinstance(first, cst.Name):
+        produced = reaching_assignment(model, first)
+    if not isinstance(produced, cst.Call) or not produced.args:
+        return False
+    fed = produced.args[0]
+    if fed.keyword is not None or fed.star or not isinstance(fed.value, cst.Name):
+        return False
+    if fed.value.value != second.value:
+        return False
+    facts = keras_facts(model)
+    made = facts.value(produced)
+    if not (isinstance(made, KTensor) and made.model is not None):
+        return False  # not the model call whose output the first argument holds
+    if isinstance(facts.value(second), KTensor):
+        return False  # another model's output: it may be the prediction
+    bindings = model.bindings(second) or []
+    if len(bindings) != 1 or [id(b) for b in model.bindings(fed.value) or []] != [id(bindings[0])]:
+        return False
+    if bindings[0].kind == "param":
+        return True
+    return _loop_variable(model, second)
+
+
+def _loop_variable(model: ModuleIndex, name: cst.Name) -> bool:
+    """``name`` is the target (or one name of the target) of a ``for`` loop
+    around it, in its own function."""
+    at: cst.CSTNode | None = model.parent(name)
+    while at is not None and not isinstance(at, (cst.FunctionDef, cst.Lambda, cst.ClassDef)):
+        if isinstance(at, cst.For):
+            target = at.target
+            names = (
+                [e.value for e in target.elements]
+                if isinstance(target, (cst.Tuple, cst.List))
+                else [target]
+            )
+            if any(isinstance(n, cst.Name) and n.value == name.value for n in names):
+                return True
+        at = model.parent(at)
+    return False
 
 
 #: the keys a batch (a dict, a namedtuple, a torchtext batch) keeps its labels under

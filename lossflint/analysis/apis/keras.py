@@ -351,6 +351,10 @@ CATEGORICAL_LOSSES = frozenset(
 )
 BINARY_LOSSES = frozenset({"binary_crossentropy", "binary_focal_crossentropy"})
 KERAS_REGRESSION_LOSSES = frozenset({"mse", "mae", "mape", "msle", "huber", "log_cosh"})
+#: losses LF604 leaves alone: the symmetric ones (the cosine similarity, MSE, ...)
+#: and the regression losses (MAPE divides by ``y_true``, but nothing says
+#: which of two real-valued tensors is the target)
+KERAS_ORDER_FREE_LOSSES = KERAS_REGRESSION_LOSSES | {"cosine_similarity"}
 
 LOSS_STRINGS: dict[str, str] = {
     "categorical_crossentropy": "categorical_crossentropy",
@@ -623,6 +627,10 @@ TF_DATASET_KEEPING_METHODS = frozenset(
 
 #: the Dense layer; LF403 reads every call of it for a one-unit softmax
 KERAS_DENSE = "keras.layers.Dense"
+#: Keras layers that only apply an activation, for the value kinds: ``Softmax()``
+#: gives probabilities, ``Activation(act)`` what its activation gives
+KERAS_SOFTMAX_LAYER = "keras.layers.Softmax"
+KERAS_ACTIVATION_LAYER = "keras.layers.Activation"
 #: tensors built from a Python value: constant when that value is
 CONSTANT_TENSORS = frozenset({"tensorflow.constant", "tensorflow.convert_to_tensor"})
 #: trainable variables (``trainable=False`` aside): what a tape or ``minimize``
@@ -692,7 +700,8 @@ TF_SELECTION_FUNCTIONS = frozenset(
 )
 
 #: the Keras backend's (and ``keras.ops``') log, exp, sum and mean, read by
-#: LF204's naive-form search (``K.log(K.sum(K.exp(x)))``)
+#: LF204's naive-form search (``K.log(K.sum(K.exp(x)))``); the log also by
+#: LF201 (``K.log(p)`` of a ``Softmax()`` layer's output)
 KERAS_BACKEND_LOG = frozenset({"keras.backend.log", "keras.ops.log"})
 KERAS_BACKEND_EXP = frozenset({"keras.backend.exp", "keras.ops.exp"})
 KERAS_BACKEND_SUM = frozenset({"keras.backend.sum", "keras.ops.sum"})

@@ -1,4 +1,5 @@
-"""LF604 examples found by the held-out measurements (sessions 10 and 12)."""
+"""LF604 examples found by the held-out measurements (sessions 10 and 12) and the
+real-code audits (session 18: an autoencoder's own input passed as ``y_pred``)."""
 
 from __future__ import annotations
 
@@ -96,7 +97,59 @@ def train_step(images, labels):
     train_acc.update_state({args}
 """
 
+#: an autoencoder's GradientTape step, the loss object called ``(y_true, y_pred)``
+#: (audit s18: sayakpaul/TF-2.0-Hacks Basic_AutoEncoder)
+_AUTOENCODER = """
+import tensorflow as tf
+
+auto_encoder = tf.keras.Sequential([
+    tf.keras.layers.Dense(32, activation="relu"),
+    tf.keras.layers.Dense(784, activation="sigmoid"),
+])
+loss_func = tf.keras.losses.BinaryCrossentropy()
+optimizer = tf.keras.optimizers.Adam()
+
+
+@tf.function
+def model_train(features):
+    with tf.GradientTape() as tape:
+        decoded = auto_encoder(features)
+        loss = {call}
+    gradients = tape.gradient(loss, auto_encoder.trainable_variables)
+    optimizer.apply_gradients(zip(gradients, auto_encoder.trainable_variables))
+    return loss
+"""
+
 AUDIT_INVALID = [
+    # the model's output first, the input it was computed from (the
+    # reconstruction target) second
+    Invalid(
+        _AUTOENCODER.format(call="loss_func(decoded, features)  # error: LF604 at `loss_func(`")
+    ),
+    # ... over the batches of a tf.data pipeline, with the loss function
+    Invalid(
+        """
+        import tensorflow as tf
+        from tensorflow import keras
+
+        (x_train, _), _ = keras.datasets.mnist.load_data()
+        ae = keras.Sequential([keras.layers.Dense(32, activation="relu"), keras.layers.Dense(784, activation="sigmoid")])
+        for batch in tf.data.Dataset.from_tensor_slices(x_train.reshape(-1, 784) / 255.0).batch(64):
+            rec = ae(batch, training=True)
+            loss = keras.losses.binary_crossentropy(rec, batch)  # error: LF604 at `keras.losses`
+        """
+    ),
+    # the images of a Keras data set where the prediction goes
+    Invalid(
+        """
+        from tensorflow import keras
+
+        (x_train, _), _ = keras.datasets.fashion_mnist.load_data()
+        ae = keras.Sequential([keras.layers.Flatten(), keras.layers.Dense(784, activation="sigmoid")])
+        bce = keras.losses.BinaryCrossentropy()
+        loss = bce(ae(x_train[:64]), x_train[:64].reshape(-1, 784))  # error: LF604 at `bce(`
+        """
+    ),
     # a step function's labels parameter first (the PyTorch twin of the Keras case)
     Invalid(
         """
@@ -202,4 +255,21 @@ AUDIT_VALID = [
     """,
     # ... in Keras's order
     _TEST_STEP.format(args="y, probs", marker=""),
+    # the autoencoder in Keras's order; a cosine similarity, whose order does not matter
+    _AUTOENCODER.format(call="loss_func(features, decoded)"),
+    _AUTOENCODER.format(call="tf.keras.losses.cosine_similarity(decoded, features)"),
+    # the second is another model's output (an encoder's code), not data: it may
+    # be the prediction, the first a target computed from it
+    """
+    import tensorflow as tf
+
+    encoder = tf.keras.Sequential([tf.keras.layers.Dense(32, activation="sigmoid")])
+    head = tf.keras.Sequential([tf.keras.layers.Dense(32, activation="sigmoid")])
+    bce = tf.keras.losses.BinaryCrossentropy()
+
+    def step(x):
+        code = encoder(x)
+        target = head(code)
+        return bce(target, code)
+    """,
 ]

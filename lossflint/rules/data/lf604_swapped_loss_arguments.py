@@ -32,7 +32,9 @@ by their key: `batch["labels"]`, `data.y`; the second item of a two-item batch
 whose first the model was run on; a step function's `labels`/`targets`/`y`
 parameter) and the second a layer's or model's output. Keras losses and metrics take `(y_true, y_pred)`:
 flagged when the first is `model(x)` and the second the labels of a
-`keras.datasets` loader (or their `to_categorical`) or a step function's
+`keras.datasets` loader (or their `to_categorical`), its images, the very `x`
+the output was computed from (an autoencoder's target: a parameter or a loop
+variable, not another model's output) or a step function's
 `labels` parameter, and in a custom
 `train_step(self, data)` / `test_step` of a `keras.Model` subclass when the first
 is `self(x, ...)` and the second the labels unpacked from `data` (`x, y = data`:
@@ -42,8 +44,8 @@ Keras's contract for the batch it passes), and in a custom loss or metric
 (accuracy, AUC, precision/recall, cross-entropy metrics) is read the same way.
 
 Only losses whose value depends on the order count (cross-entropy, NLL, binary
-cross-entropy, margin losses); MSE/L1 are symmetric. Silent whenever either role is
-unknown.
+cross-entropy, margin losses); MSE/L1 and the cosine similarity are symmetric.
+Silent whenever either role is unknown.
 """
     why = """
 PyTorch and Keras disagree on the order, and code moved between them (or written
@@ -367,7 +369,7 @@ intended one); keyword arguments keep their names and exchange their values.
             else:
                 detail = (
                     f"Keras's `{found.loss}` takes `(y_true, y_pred)`: `{_clip(first)}` is the "
-                    f"model's output and `{_clip(second)}` the labels"
+                    f"model's output and `{_clip(second)}` {found.target}"
                 )
             yield Finding(
                 found.call,

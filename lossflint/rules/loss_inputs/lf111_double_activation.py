@@ -7,14 +7,22 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
+from lossflint.analysis import apis
 from lossflint.analysis.apis import Kind
 from lossflint.analysis.calls import literal_value
-from lossflint.analysis.kinds import activation_dim, activation_operand
+from lossflint.analysis.keras import KLayer, keras_facts
+from lossflint.analysis.kinds import activation_dim, activation_operand, keras_layer_axis
 from lossflint.analysis.values import Layer, Tensor
-from lossflint.diagnostics import Finding, Severity
+from lossflint.diagnostics import Finding, RelatedNode, Severity
 from lossflint.examples import Invalid
 from lossflint.registry import Rule
-from lossflint.rules.loss_inputs.common import PROBABILITY_KINDS, evidence, message, related
+from lossflint.rules.loss_inputs.common import (
+    PROBABILITY_KINDS,
+    evidence,
+    expr_label,
+    message,
+    related,
+)
 
 if TYPE_CHECKING:
     from lossflint.analysis.model import SemanticModel
@@ -30,7 +38,9 @@ class DoubleActivation(Rule):
 Flags an activation applied to a value that already went through one: softmax
 of softmax output, sigmoid of sigmoid output, softmax of sigmoid output —
 inline, through variables, or in a layer (`self.act(x)` with `self.act =
-nn.Softmax(dim=1)`).
+nn.Softmax(dim=1)`; in Keras an `Activation("softmax")` or `Softmax()` layer
+right after `Dense(n, activation="softmax")`, in the functional API or a
+`Sequential`, only dropout between them).
 """
     why = """
 A second softmax flattens the distribution towards uniform (all inputs lie in
@@ -93,6 +103,36 @@ always a forgotten activation in the model plus another in the training code.
             p = torch.softmax(torch.softmax(z, dim=1) / 0.5, dim=1)  # error: LF111 at `torch.softmax(`
             """
         ),
+        # a Keras functional model's softmax head followed by another softmax
+        # (audit s18: omerbsezer/LSTM_RNN_Tutorials_with_Demo)
+        Invalid(
+            """
+            from keras.layers import Activation, Dense, Input, LSTM
+            from keras.models import Model
+
+            sentence = Input(shape=(10, 50))
+            X = LSTM(128)(sentence)
+            X = Dense(5, activation="softmax")(X)
+            X = Activation("softmax")(X)  # error: LF111 at `Activation("softmax")(X)`
+            model = Model(inputs=sentence, outputs=X)
+            model.compile(loss="categorical_crossentropy", optimizer="adam")
+            """
+        ),
+        # ... and in a Sequential, dropout between them or not
+        Invalid(
+            """
+            from tensorflow import keras
+            model = keras.Sequential([
+                keras.layers.Dense(64, activation="relu"),
+                keras.layers.Dense(5, activation="softmax"),
+                keras.layers.Dropout(0.1),
+                keras.layers.Softmax(),  # error: LF111 at `keras.layers.Softmax()`
+            ])
+            tagger = keras.Sequential()
+            tagger.add(keras.layers.Dense(1, activation="sigmoid"))
+            tagger.add(keras.layers.Activation("sigmoid"))  # error: LF111 at `keras.layers.Activation("sigmoid")`
+            """
+        ),
     ]
     VALID = [
         # a sigmoid hidden layer feeding a softmax head: weights between them
@@ -101,6 +141,21 @@ always a forgotten activation in the model plus another in the training code.
         inp = keras.layers.Input(shape=(64,))
         hidden = keras.layers.Dense(256, activation="sigmoid")(inp)
         out = keras.layers.Dense(10, activation="softmax")(hidden)
+        gated = keras.layers.Dense(10)(hidden)
+        probs = keras.layers.Softmax()(gated)
+        """,
+        # the Keras head written as a linear Dense and an activation layer; a
+        # softmax over another axis (the time steps) of per-step probabilities
+        """
+        from keras.layers import Activation, Dense, Input, LSTM, Softmax
+        from keras.models import Sequential
+
+        sentence = Input(shape=(10, 50))
+        X = Dense(5)(LSTM(128)(sentence))
+        X = Activation("softmax")(X)
+        steps = Dense(5, activation="softmax")(LSTM(128, return_sequences=True)(sentence))
+        over_time = Softmax(axis=1)(steps)
+        model = Sequential([Dense(64, activation="sigmoid"), Dense(5), Activation("softmax")])
         """,
         """
         import torch
@@ -137,6 +192,7 @@ always a forgotten activation in the model plus another in the training code.
     ]
 
     def check(self, model: SemanticModel) -> Iterator[Finding]:
+        yield from _in_keras_stacks(model)
         for site in model.calls:
             call = site.node
             outer = model.value(call)
@@ -159,7 +215,11 @@ always a forgotten activation in the model plus another in the training code.
             ):
                 continue
             if pair == (Kind.PROBS, Kind.PROBS) and isinstance(inner.origin, cst.Call):
-                outer_dim = activation_dim(model, call) if outer.origin is call else NotImplemented
+                outer_dim = (
+                    activation_dim(model, call)
+                    if outer.origin is call
+                    else keras_layer_axis(model, outer.origin)  # ``Softmax(axis=1)(p)``
+                )
                 inner_dim = activation_dim(model, inner.origin)
                 if NotImplemented not in (outer_dim, inner_dim) and outer_dim != inner_dim:
                     continue  # normalising over two different axes
@@ -185,6 +245,62 @@ always a forgotten activation in the model plus another in the training code.
         ):
             return call.args[0].value
         return None
+
+
+#: (inner, outer) activations that flatten: softmax of softmax, sigmoid of
+#: sigmoid, softmax of sigmoid
+_DOUBLE = frozenset({("softmax", "softmax"), ("sigmoid", "sigmoid"), ("sigmoid", "softmax")})
+
+
+def _in_keras_stacks(model: SemanticModel) -> Iterator[Finding]:
+    """A Keras ``Sequential`` whose activation layer (``Activation("softmax")``,
+    ``Softmax()``) follows a layer that already applied one (``Dense(5,
+    activation="softmax")``), only dropout between them. A functional model's
+    layer calls are read through the value kinds (``check``)."""
+    facts = keras_facts(model)
+    if not facts.relevant:
+        return
+    seen: set[cst.CSTNode] = set()
+    for kmodel in facts.models.values():
+        if kmodel.style != "sequential":
+            continue
+        layers = kmodel.layers
+        for index, layer in enumerate(layers):
+            outer = _keras_activation(layer, alone=True)
+            if layer is None or outer is None or layer.node in seen:
+                continue
+            before = index - 1
+            while before >= 0 and _dropout(layers[before]):
+                before -= 1
+            prev = layers[before] if before >= 0 else None
+            inner = _keras_activation(prev, alone=False)
+            if prev is None or inner is None or (inner, outer) not in _DOUBLE:
+                continue
+            seen.add(layer.node)
+            yield Finding(
+                node=layer.node,
+                message=message(
+                    f"{outer} applied to {inner} output",
+                    f"the layer before it, `{expr_label(model, prev.node)}` at line "
+                    f"{model.line_of(prev.node)}, already applies {inner}",
+                    "apply the activation once",
+                ),
+                related=(RelatedNode(f"{inner} applied here", prev.node),),
+            )
+
+
+def _dropout(layer: KLayer | None) -> bool:
+    return layer is not None and layer.name in apis.DROPOUT_LAYERS
+
+
+def _keras_activation(layer: KLayer | None, alone: bool) -> str | None:
+    """The probability activation a Keras layer ends in: an activation layer's
+    (over the last axis), or, unless ``alone``, a ``Dense`` layer's."""
+    if layer is None or layer.far or layer.activation not in ("softmax", "sigmoid"):
+        return None
+    if layer.name == "Activation" or layer.name in apis.ACTIVATION_LAYERS:
+        return None if layer.other_axis else layer.activation
+    return layer.activation if not alone and layer.name == "Dense" else None
 
 
 #: layers that only apply an activation: a ``Dense(10, activation="softmax")``

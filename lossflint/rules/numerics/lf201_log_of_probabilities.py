@@ -15,6 +15,7 @@ from lossflint.diagnostics import Finding, RelatedNode, RelatedSite, Severity
 from lossflint.examples import Invalid
 from lossflint.registry import Rule
 from lossflint.rules.numerics.fixes import log_probability_fix
+from lossflint.rules.numerics.lf201_audit_examples import AUDIT_INVALID, AUDIT_VALID
 
 if TYPE_CHECKING:
     from lossflint.analysis.model import SemanticModel
@@ -30,8 +31,10 @@ class LogOfProbabilities(Rule):
     what = """
 Flags the logarithm of softmax or sigmoid output: `torch.log(torch.softmax(x, 1))`,
 `x.softmax(1).log()`, `torch.log(torch.sigmoid(z))`, `torch.log(1 - torch.sigmoid(z))`,
-`tf.math.log(tf.nn.softmax(x))`, and `np.log` applied to such framework tensors,
-inline or through a variable that holds softmax/sigmoid output on every path.
+`tf.math.log(tf.nn.softmax(x))`, the Keras backend's `K.log` / `keras.ops.log`, and
+`np.log` applied to such framework tensors, inline or through a variable that holds
+softmax/sigmoid output on every path (also a Keras layer's: `Softmax()(x)`,
+`Activation("sigmoid")(x)`, `Dense(n, activation="softmax")(x)`).
 """
     why = """
 Softmax and sigmoid underflow to exactly 0 for large negative inputs (a logit
@@ -202,6 +205,7 @@ in another statement, the finding has no automatic fix.
             p = np.log(torch.sigmoid(t))  # error: LF201 at `np.log(`
             """
         ),
+        *AUDIT_INVALID,
     ]
     VALID = [
         # clamped in place just before the log (C51 / Rainbow DQN)
@@ -278,10 +282,11 @@ in another statement, the finding has no automatic fix.
         p = p.clamp(1e-6, 1.0)
         lp = torch.log(p)
         """,
+        *AUDIT_VALID,
     ]
 
     def check(self, model: SemanticModel) -> Iterator[Finding]:
-        for log in log_calls(model):
+        for log in log_calls(model, keras_backend=True):
             finding = self._check_log(model, log)
             if finding is not None:
                 yield finding
@@ -303,8 +308,9 @@ in another statement, the finding has no automatic fix.
         if value.kind is Kind.PROBS:
             message += "; use log_softmax"
         else:
-            # TensorFlow spells it ``tf.math.log_sigmoid``; torch ``F.logsigmoid``
-            fused = "log_sigmoid" if log.framework == "tensorflow" else "logsigmoid"
+            # TensorFlow spells it ``tf.math.log_sigmoid`` (Keras ``ops.log_sigmoid``);
+            # torch ``F.logsigmoid``
+            fused = "log_sigmoid" if log.framework in ("tensorflow", "keras") else "logsigmoid"
             message += f"; use {fused}" + ("(-x)" if complement is not None else "")
         fix = (
             log_probability_fix(model, log, target, value.kind, complement is not None)

@@ -1,0 +1,96 @@
+"""LF201 examples from the real-code audit of session 18 (Keras functional
+models: the output of a ``Softmax()`` / ``Activation("softmax")`` layer, the
+Keras backend's ``K.log``); kept apart so the rule module stays small."""
+
+from __future__ import annotations
+
+from lossflint.examples import Invalid
+
+#: a confidence penalty on a Keras model's softmax output, trained through
+#: ``add_loss`` (kpot/keras-transformer example/models.py)
+_PENALTY = """
+import tensorflow as tf
+from keras import backend as K
+from keras.layers import Dense, Input, Softmax
+from keras.models import Model
+
+
+def gpt_model(seq_len, vocab, weight=0.1):
+    word_ids = Input(shape=(seq_len,), dtype="int32")
+    output_softmax_layer = Softmax(name="word_predictions")
+    hidden = Dense(vocab)(word_ids)
+    word_predictions = output_softmax_layer(hidden)
+    model = Model(inputs=[word_ids], outputs=[word_predictions])
+    confidence_penalty = K.mean(weight * K.sum(word_predictions * {log}, axis=-1)){marker}
+    model.add_loss(confidence_penalty)
+    return model
+"""
+
+AUDIT_INVALID = [
+    Invalid(_PENALTY.format(log="K.log(word_predictions)", marker="  # error: LF201 at `K.log(`")),
+    Invalid(
+        _PENALTY.format(
+            log="tf.math.log(word_predictions)", marker="  # error: LF201 at `tf.math.log(`"
+        )
+    ),
+    # ``Activation("softmax")`` / ``Activation(tf.nn.sigmoid)`` layers, tf.keras spelling
+    Invalid(
+        """
+        import tensorflow as tf
+
+        inputs = tf.keras.Input(shape=(16,))
+        probs = tf.keras.layers.Activation("softmax")(tf.keras.layers.Dense(5)(inputs))
+        entropy = -tf.reduce_sum(probs * tf.math.log(probs), axis=-1)  # error: LF201 at `tf.math.log(`
+        gate = tf.keras.layers.Activation(tf.nn.sigmoid)(tf.keras.layers.Dense(1)(inputs))
+        off = tf.keras.backend.log(1.0 - gate)  # error: LF201 at `tf.keras.backend.log(`
+        """
+    ),
+    # the functional ``Dense(n, activation="softmax")``, through ``keras.ops.log``
+    Invalid(
+        """
+        import keras
+
+        inputs = keras.Input(shape=(16,))
+        p = keras.layers.Dense(10, activation="softmax")(inputs)
+        lp = keras.ops.log(p)  # error: LF201 at `keras.ops.log(`
+        """
+    ),
+]
+
+AUDIT_VALID = [
+    # guarded: an eps added, or clipped away from 0 (as Keras's own losses do)
+    _PENALTY.format(log="K.log(word_predictions + K.epsilon())", marker=""),
+    _PENALTY.format(log="K.log(K.clip(word_predictions, K.epsilon(), 1.0))", marker=""),
+    # the stable form: log_softmax of the scores
+    """
+    import tensorflow as tf
+
+    inputs = tf.keras.Input(shape=(16,))
+    scores = tf.keras.layers.Dense(5)(inputs)
+    log_probs = tf.nn.log_softmax(scores)
+    entropy = -tf.reduce_sum(tf.exp(log_probs) * log_probs, axis=-1)
+    """,
+    # an activation that is no probability, or named by a variable: not known
+    """
+    from keras import backend as K
+    from keras.layers import Activation, Dense, Input
+
+    inputs = Input(shape=(16,))
+    positive = Activation("softplus")(Dense(5)(inputs))
+    act = "softmax" if multi_class else "sigmoid"
+    scores = Activation(act)(Dense(5)(inputs))
+    penalty = K.sum(K.log(positive)) + K.sum(K.log(scores))
+    """,
+    # a project's own layer called Softmax (it clips) is not Keras's
+    """
+    import tensorflow as tf
+
+    class Softmax(tf.keras.layers.Layer):
+        def call(self, x):
+            return tf.clip_by_value(tf.nn.softmax(x), 1e-7, 1.0)
+
+    inputs = tf.keras.Input(shape=(16,))
+    p = Softmax()(tf.keras.layers.Dense(5)(inputs))
+    nll = -tf.math.log(p)
+    """,
+]

@@ -27,6 +27,7 @@ The facts are built once per file and cached on the model (``keras_facts``).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
@@ -837,6 +838,30 @@ class KerasFacts(Interpreter[Any]):
 
     # --- calls -----------------------------------------------------------------
 
+    def _grown_elsewhere(self, expr: cst.BaseExpression) -> bool:
+        """Whether ``expr`` names an imported constant (a list literal in
+        another module: ``CLASSES = ["a", "b"]``) that some project file may
+        grow or shrink in place (``CLASSES.append(...)``, ``CLASSES += [...]``);
+        True when the project's texts cannot be read."""
+        if not isinstance(expr, cst.Name):
+            return True
+        bindings = self.model.bindings(expr) or []
+        if len(bindings) != 1:
+            return True
+        if bindings[0].kind != "import":
+            return False
+        context = project_context()
+        if context is None:
+            return True
+        texts = callers.project_texts(context.layout).files
+        if texts is None:
+            return True
+        word = re.escape(expr.value)
+        pattern = re.compile(
+            rf"\b{word}\s*(?:\.\s*(?:{'|'.join(apis.LIST_GROWING_METHODS)})\s*\(|[-+*]=|\[[^\n]*\]\s*=)"
+        )
+        return any(expr.value in text and pattern.search(text) for text in texts.values())
+
     def _api(self, call: cst.Call, qualname: str, args: list[Any], env: Env) -> Any:
         first = args[0] if args else None
         if (
@@ -890,6 +915,17 @@ class KerasFacts(Interpreter[Any]):
             # ``keras.losses.categorical_crossentropy(y, model(x))``
             self._loss_called(call, loss)
             return None
+        if (
+            qualname == apis.BUILTIN_LEN
+            and len(call.args) == 1
+            and not call.args[0].star
+            and isinstance(first, TupleValue)
+            and all(isinstance(item, Const) for item in first.items)
+            and not self._grown_elsewhere(call.args[0].value)
+        ):
+            # ``len(CLASSES)`` of a tuple of constants (one written in another
+            # module, which no project file changes): a number of classes
+            return Const(len(first.items))
         if qualname in apis.ONE_HOT_FUNCS:
             base = first
             return Labels("onehot", call, per_sample=isinstance(base, Labels) and base.per_sample)
@@ -1472,6 +1508,8 @@ def _int(expr: cst.BaseExpression | None, env: Env, facts: KerasFacts) -> int | 
         if isinstance(expr, cst.Name):
             # a local (even unknown) hides the module-level name
             known = env[expr.value] if expr.value in env else facts.name_value(expr, env)
+        elif isinstance(expr, cst.Call):
+            known = facts.values.get(expr)  # ``len(CLASSES)``, evaluated with the call's args
         value = known.value if isinstance(known, Const) else None
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 

@@ -37,6 +37,9 @@ from lossflint.analysis.names import dotted_text, literal_item
 from lossflint.analysis.reaching import reaching_assignment
 from lossflint.analysis.values import Tensor
 from lossflint.analysis.walk import memo_of, nodes_in
+from lossflint.project import bridge
+from lossflint.project.context import current as project_context
+from lossflint.project.summary import SAlias, SClass, SObject, SValue
 
 if TYPE_CHECKING:
     from lossflint.analysis.index import ModuleIndex
@@ -71,7 +74,10 @@ def _find(model: ModuleIndex) -> list[SwappedLoss]:
             continue
         a, b = kinds.value_of(first), kinds.value_of(second)
         if not isinstance(b, Tensor) or b.kind not in _OUTPUT_KINDS:
-            continue
+            if (isinstance(b, Tensor) and b.kind is not Kind.UNKNOWN) or not _trainer_output(
+                model, second
+            ):
+                continue
         known = a.kind if isinstance(a, Tensor) else None
         if known in _LABEL_KINDS or (
             known is None
@@ -175,7 +181,7 @@ def _labels_by_key(model: ModuleIndex, expr: cst.BaseExpression, depth: int = 0)
         return False
     expr = _unmoved(expr)
     if isinstance(expr, cst.Call):
-        return False
+        return _key_taken(expr) in _LABEL_KEYS
     found = literal_item(expr)
     if found is not None:
         return found[1] in _LABEL_KEYS
@@ -188,6 +194,182 @@ def _labels_by_key(model: ModuleIndex, expr: cst.BaseExpression, depth: int = 0)
     if isinstance(expr, cst.Name):
         value = reaching_assignment(model, expr)
         return value is not None and _labels_by_key(model, value, depth + 1)
+    return False
+
+
+def _key_taken(call: cst.Call) -> str | None:
+    """``batch.pop("labels")`` / ``batch.get("labels")`` → "labels": the
+    literal key a dict method takes the value of (not on ``self``)."""
+    func = call.func
+    if (
+        not isinstance(func, cst.Attribute)
+        or func.attr.value not in _KEY_METHODS
+        or not isinstance(func.value, cst.Name)
+        or func.value.value == "self"
+        or not call.args
+        or call.args[0].keyword is not None
+        or call.args[0].star
+        or not isinstance(call.args[0].value, cst.SimpleString)
+    ):
+        return None
+    key = call.args[0].value.evaluated_value
+    return key if isinstance(key, str) else None
+
+
+_KEY_METHODS = frozenset({"pop", "get"})
+
+
+def _trainer_output(model: ModuleIndex, expr: cst.BaseExpression, depth: int = 0) -> bool:
+    """What the model a Hugging Face trainer's ``compute_loss(self, model,
+    inputs, ...)`` is handed returns (the trainer's contract: ``model`` is the
+    model being trained): ``model(**inputs).logits``, the call itself, or an
+    item unpacked from it (``logits, aux = model(**inputs)``) when the labels
+    were popped out of the batch first (else an HF model returns its own loss
+    first)."""
+    if depth > 4:
+        return False
+    expr = _unmoved(expr)
+    if isinstance(expr, cst.Name):
+        bindings = model.bindings(expr) or []
+        if len(bindings) != 1:
+            return False
+        value = reaching_assignment(model, expr)
+        if value is not None:
+            return _trainer_output(model, value, depth + 1)
+        call = _unpacked_from(model, expr)
+        return call is not None and _labels_popped(model, call)
+    if isinstance(expr, cst.Attribute) and expr.attr.value == apis.HF_LOGITS_FIELD:
+        inner = _unmoved(expr.value)
+        if isinstance(inner, cst.Name):
+            if len(model.bindings(inner) or []) != 1:
+                return False
+            inner = reaching_assignment(model, inner) or inner
+        return isinstance(inner, cst.Call) and _trainer_model_call(model, inner)
+    return isinstance(expr, cst.Call) and _trainer_model_call(model, expr)
+
+
+def _unpacked_from(model: ModuleIndex, name: cst.Name) -> cst.Call | None:
+    """The model call a name is unpacked from, in the one assignment of its
+    function binding it (``logits, aux = model(**inputs)``)."""
+    func = model.enclosing(name, cst.FunctionDef)
+    if func is None:
+        return None
+    found = [
+        node.value
+        for node in model.assignments.get(func, [])
+        for target in node.targets
+        if isinstance(target.target, (cst.Tuple, cst.List))
+        and any(
+            isinstance(e.value, cst.Name) and e.value.value == name.value
+            for e in target.target.elements
+            if not isinstance(e, cst.StarredElement)
+        )
+    ]
+    if len(found) != 1 or not isinstance(found[0], cst.Call):
+        return None
+    return found[0] if _trainer_model_call(model, found[0]) else None
+
+
+def _labels_popped(model: ModuleIndex, call: cst.Call) -> bool:
+    """``inputs.pop("labels")`` in the function before ``model(**inputs)``:
+    the batch the model gets holds no labels, so it returns no loss."""
+    splatted = [
+        a.value.value for a in call.args if a.star == "**" and isinstance(a.value, cst.Name)
+    ]
+    func = model.enclosing(call, cst.FunctionDef)
+    if len(splatted) != 1 or not isinstance(func, cst.FunctionDef):
+        return False
+    for site in model.calls:
+        node = site.node
+        if (
+            _key_taken(node) == apis.HF_LABELS_KEY
+            and isinstance(node.func, cst.Attribute)
+            and node.func.attr.value == "pop"
+            and isinstance(node.func.value, cst.Name)
+            and node.func.value.value == splatted[0]
+            and model.enclosing(node, cst.FunctionDef) is func
+            and _before(model, func, node, call)
+        ):
+            return True
+    return False
+
+
+def _before(
+    model: ModuleIndex, func: cst.FunctionDef, first: cst.CSTNode, then: cst.CSTNode
+) -> bool:
+    """``first`` sits in a statement of ``func``'s body (at its top level)
+    that runs before the one holding ``then``."""
+    body = list(func.body.body) if isinstance(func.body, cst.IndentedBlock) else []
+
+    def index(node: cst.CSTNode) -> int | None:
+        at: cst.CSTNode | None = node
+        while at is not None and model.parent(at) is not func.body:
+            at = model.parent(at)
+        return next((i for i, stmt in enumerate(body) if stmt is at), None)
+
+    a, b = index(first), index(then)
+    return a is not None and b is not None and a < b
+
+
+def _trainer_model_call(model: ModuleIndex, call: cst.Call) -> bool:
+    """``model(...)`` where ``model`` is the model parameter of a Hugging Face
+    trainer subclass's ``compute_loss``, never rebound."""
+    if not isinstance(call.func, cst.Name):
+        return False
+    bindings = model.bindings(call.func) or []
+    if len(bindings) != 1 or bindings[0].kind != "param":
+        return False
+    func = model.enclosing(call, cst.FunctionDef)
+    if not isinstance(func, cst.FunctionDef) or func.name.value != apis.HF_COMPUTE_LOSS:
+        return False
+    params = [*func.params.posonly_params, *func.params.params]
+    if len(params) < 3 or params[1].name.value != call.func.value:
+        return False
+    cls = model.parent(func)
+    while cls is not None and not isinstance(cls, (cst.ClassDef, cst.FunctionDef, cst.Module)):
+        cls = model.parent(cls)
+    return isinstance(cls, cst.ClassDef) and _hf_trainer_class(model, cls, 0)
+
+
+def _hf_trainer_class(model: ModuleIndex, cls: cst.ClassDef, depth: int) -> bool:
+    """A subclass (in this file, or through bases of another project module)
+    of a Hugging Face trainer."""
+    if depth > 8:
+        return False
+    for base in cls.bases:
+        if base.keyword is not None:
+            continue
+        qualname = model.qualname(base.value)
+        if qualname in apis.HF_LOSS_TRAINERS:
+            return True
+        if isinstance(base.value, cst.Name):
+            bindings = model.module_scope.bindings.get(base.value.value, [])
+            if len(bindings) == 1 and isinstance(bindings[0].node, cst.ClassDef):
+                if _hf_trainer_class(model, bindings[0].node, depth + 1):
+                    return True
+                continue
+        if qualname is not None and qualname.split(".", 1)[0] not in bridge.FRAMEWORK_ROOTS:
+            found = bridge.value_of_qualname(qualname)
+            if found is not None and _project_trainer(found, depth + 1):
+                return True
+    return False
+
+
+def _project_trainer(value: SValue, depth: int) -> bool:
+    context = project_context()
+    if context is None or depth > 8:
+        return False
+    value = context.resolve(value)
+    if not isinstance(value, SClass):
+        return False
+    summary = context.class_summary(value)
+    if summary is None:
+        return False
+    for base in summary.bases:
+        if isinstance(base, SObject) and base.qualname in apis.HF_LOSS_TRAINERS:
+            return True
+        if isinstance(base, (SClass, SAlias)) and _project_trainer(base, depth + 1):
+            return True
     return False
 
 

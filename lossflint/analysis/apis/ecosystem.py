@@ -78,6 +78,23 @@ HF_TRAINERS = frozenset(
     }
 )
 HF_METRICS_KEYWORD = "compute_metrics"
+#: Hugging Face trainers whose ``compute_loss(self, model, inputs, ...)`` a
+#: subclass overrides: ``model`` is the model being trained, ``inputs`` the
+#: batch (a dict; its labels under ``"labels"``), by the trainer's contract
+HF_LOSS_TRAINERS = HF_TRAINERS | frozenset(
+    {
+        "transformers.Seq2SeqTrainer",
+        "transformers.trainer_seq2seq.Seq2SeqTrainer",
+        "trl.SFTTrainer",
+        "trl.RewardTrainer",
+        "trl.trainer.RewardTrainer",
+    }
+)
+HF_COMPUTE_LOSS = "compute_loss"
+#: the key a Hugging Face batch keeps its labels under
+HF_LABELS_KEY = "labels"
+#: what an HF model output holds its scores under (``outputs.logits``)
+HF_LOGITS_FIELD = "logits"
 #: what makes the predictions something else: a hook that may argmax them,
 #: generation (token ids), a trainer class that generates
 HF_PREDICTIONS_CHANGED_BY = ("preprocess_logits_for_metrics", "predict_with_generate")

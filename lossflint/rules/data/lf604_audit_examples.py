@@ -1,5 +1,6 @@
 """LF604 examples found by the held-out measurements (sessions 10 and 12) and the
-real-code audits (session 18: an autoencoder's own input passed as ``y_pred``)."""
+real-code audits (session 18: an autoencoder's own input passed as ``y_pred``), and
+a Hugging Face trainer's ``compute_loss`` (held-out session 16)."""
 
 from __future__ import annotations
 
@@ -120,7 +121,44 @@ def model_train(features):
     return loss
 """
 
+#: a Hugging Face trainer subclass: ``compute_loss`` gets the model being
+#: trained and the batch, its labels under "labels" (held-out s16 p08)
+_HF_TRAINER = """
+import torch.nn as nn
+from transformers import {base}
+
+
+class BaselineTrainer({base}):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.criterion = nn.CrossEntropyLoss(label_smoothing=0.1)
+
+    def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
+        labels = inputs.{take}("labels")
+        {outputs} = model(**inputs)
+        loss = {call}
+        return loss
+"""
+
 AUDIT_INVALID = [
+    # the labels popped from the batch first, an item of the model's output second
+    Invalid(
+        _HF_TRAINER.format(
+            base="Trainer",
+            take="pop",
+            outputs="intent_logits, oos_prob, _",
+            call="self.criterion(labels, intent_logits)  # error: LF604 at `self.criterion(`",
+        )
+    ),
+    # ... the logits of an HF model's output
+    Invalid(
+        _HF_TRAINER.format(
+            base="Trainer",
+            take="get",
+            outputs="out",
+            call="nn.functional.cross_entropy(labels, out.logits)  # error: LF604",
+        )
+    ),
     # the model's output first, the input it was computed from (the
     # reconstruction target) second
     Invalid(
@@ -192,6 +230,22 @@ AUDIT_INVALID = [
 ]
 
 AUDIT_VALID = [
+    # the trainer's order
+    _HF_TRAINER.format(
+        base="Trainer", take="pop", outputs="logits, _, _", call="self.criterion(logits, labels)"
+    ),
+    # the labels left in the batch: an HF model then returns its own loss first,
+    # so the first item unpacked may be that loss
+    _HF_TRAINER.format(
+        base="Trainer", take="get", outputs="first, _", call="self.criterion(labels, first)"
+    ),
+    # not a Hugging Face trainer: ``model`` and ``inputs`` are whatever its caller passes
+    _HF_TRAINER.format(
+        base="object",
+        take="pop",
+        outputs="logits, _",
+        call="self.criterion(labels, logits)",
+    ).replace("from transformers import object", ""),
     # a project's own loss taking (target, prediction): only torch's ordered
     # losses are read by their positions
     """

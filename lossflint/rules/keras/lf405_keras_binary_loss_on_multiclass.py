@@ -62,6 +62,18 @@ binary accuracy, which is inflated (about 0.8 at chance level for 5 classes).
     )
     fix_safety = "There is no automatic fix: use `categorical_crossentropy` (or sigmoid outputs for multi-label)."
     INVALID = [
+        # the number of units counted from a tuple of class names (held-out s16 p09)
+        Invalid(
+            """
+            from tensorflow import keras
+            from tensorflow.keras import layers
+
+            CLASSES = ("world", "sports", "business", "tech")
+            model = keras.Sequential([layers.Dense(64, activation="relu"),
+                                      layers.Dense(len(CLASSES), activation="softmax")])
+            model.compile(loss="binary_crossentropy", metrics=["accuracy"])  # error: LF405 at `loss=`
+            """
+        ),
         # a pasted snippet that starts at `model.add(...)` (Stack Overflow 42081257)
         Invalid(
             """
@@ -131,6 +143,20 @@ binary accuracy, which is inflated (about 0.8 at chance level for 5 classes).
         ),
     ]
     VALID = [
+        # ... two names: a two-unit softmax is a binary choice; a list may grow
+        # before the model is built, so its length is not known
+        """
+        from tensorflow import keras
+        from tensorflow.keras import layers
+
+        CLASSES = ("negative", "positive")
+        TAGS = ["a", "b", "c"]
+        TAGS.extend(extra_tags)
+        binary = keras.Sequential([layers.Dense(len(CLASSES), activation="softmax")])
+        binary.compile(loss="binary_crossentropy")
+        tagger = keras.Sequential([layers.Dense(len(TAGS), activation="softmax")])
+        tagger.compile(loss="binary_crossentropy")
+        """,
         # `model` bound by a call the file does not know: not a fresh Sequential
         """
         model = load_pretrained("base")

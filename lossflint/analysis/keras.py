@@ -27,7 +27,6 @@ The facts are built once per file and cached on the model (``keras_facts``).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
@@ -838,30 +837,6 @@ class KerasFacts(Interpreter[Any]):
 
     # --- calls -----------------------------------------------------------------
 
-    def _grown_elsewhere(self, expr: cst.BaseExpression) -> bool:
-        """Whether ``expr`` names an imported constant (a list literal in
-        another module: ``CLASSES = ["a", "b"]``) that some project file may
-        grow or shrink in place (``CLASSES.append(...)``, ``CLASSES += [...]``);
-        True when the project's texts cannot be read."""
-        if not isinstance(expr, cst.Name):
-            return True
-        bindings = self.model.bindings(expr) or []
-        if len(bindings) != 1:
-            return True
-        if bindings[0].kind != "import":
-            return False
-        context = project_context()
-        if context is None:
-            return True
-        texts = callers.project_texts(context.layout).files
-        if texts is None:
-            return True
-        word = re.escape(expr.value)
-        pattern = re.compile(
-            rf"\b{word}\s*(?:\.\s*(?:{'|'.join(apis.LIST_GROWING_METHODS)})\s*\(|[-+*]=|\[[^\n]*\]\s*=)"
-        )
-        return any(expr.value in text and pattern.search(text) for text in texts.values())
-
     def _api(self, call: cst.Call, qualname: str, args: list[Any], env: Env) -> Any:
         first = args[0] if args else None
         if (
@@ -921,7 +896,6 @@ class KerasFacts(Interpreter[Any]):
             and not call.args[0].star
             and isinstance(first, TupleValue)
             and all(isinstance(item, Const) for item in first.items)
-            and not self._grown_elsewhere(call.args[0].value)
         ):
             # ``len(CLASSES)`` of a tuple of constants (one written in another
             # module, which no project file changes): a number of classes

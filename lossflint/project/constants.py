@@ -172,7 +172,9 @@ def _change_pattern(name: str) -> re.Pattern[str]:
     word = re.escape(name)
     return re.compile(
         rf"\b{word}\s*\[[^\n]*\]\s*(?:[-+*/%&|^@]|//|\*\*|<<|>>)?=(?!=)"  # NAME[k] = / +=
-        rf"|\b{word}\s*\.\s*(?:update|setdefault|pop|popitem|clear|__setitem__|__delitem__)\s*\("
+        rf"|\b{word}\s*\.\s*(?:update|setdefault|pop|popitem|clear|__setitem__|__delitem__"
+        rf"|append|extend|insert|remove|sort|reverse)\s*\("
+        rf"|\b{word}\s*(?:\+|\*)=(?!=)"  # NAME += [...]
         rf"|\.\s*{word}\s*(?:[-+*/%&|^@]|//|\*\*|<<|>>)?=(?!=)"  # module.NAME = ...
         rf"|\bdel\s+{word}\s*\["
         rf"|setattr\s*\([^\n]*['\"]{word}['\"]"

@@ -37,8 +37,6 @@ BUILTINS_PREFIX = "builtins."
 TO_PYTHON_NUMBER = frozenset({"builtins.float", "builtins.int", "math.isfinite"})
 #: the built-in that counts the items of a sequence (``len(CLASSES)``)
 BUILTIN_LEN = "builtins.len"
-#: methods that change a list's length in place
-LIST_GROWING_METHODS = ("append", "extend", "insert", "remove", "pop", "clear")
 #: built-ins that cast a hard label and keep it hard: ``int(p > 0.5)``
 BUILTIN_LABEL_CASTS = frozenset({"builtins.int", "builtins.bool", "builtins.float"})
 #: the built-in that gathers predictions like ``torch.cat`` (``COLLECT_FUNCS``)

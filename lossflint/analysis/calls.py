@@ -12,10 +12,15 @@ after the first by position without checking for that form.
 from __future__ import annotations
 
 from functools import cache
+from typing import TYPE_CHECKING
 
 import libcst as cst
 
 from lossflint.analysis import apis
+from lossflint.analysis.names import dotted_text
+
+if TYPE_CHECKING:
+    from lossflint.analysis.index import ModuleIndex
 
 
 def positional(call: cst.Call) -> list[cst.Arg]:
@@ -104,3 +109,15 @@ def literal_value(expr: cst.BaseExpression | None) -> object:
         if isinstance(inner, (int, float)) and not isinstance(inner, bool):
             return -inner
     return NotImplemented
+
+
+def calls_passing(model: ModuleIndex, key: str) -> list[cst.Call | None]:
+    """Every call that gets ``key`` (``cfg``, ``self.cfg``) as an argument, as
+    written (None where the argument's parent is no call: cannot happen in
+    valid syntax, read as "handed to unknown code")."""
+    found: list[cst.Call | None] = []
+    for arg in model.nodes_of_type(cst.Arg):
+        if isinstance(arg, cst.Arg) and dotted_text(arg.value) == key:
+            parent = model.parent(arg)
+            found.append(parent if isinstance(parent, cst.Call) else None)
+    return found

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
-from lossflint.analysis.calls import keyword
+from lossflint.analysis.calls import calls_passing, keyword
 from lossflint.analysis.names import dotted_text
 from lossflint.analysis.walk import descendants
 from lossflint.project.constants import (
@@ -114,11 +114,8 @@ def _escapes(model: ModuleIndex, call: cst.Call, name: str) -> bool:
 def _handed_on(model: ModuleIndex, held: str, name: str) -> bool:
     """``held`` (``cfg``, ``self.cfg``, a settings class) is an argument of a
     call that may set its field ``name``."""
-    for arg in model.nodes_of_type(cst.Arg):
-        if not isinstance(arg, cst.Arg) or dotted_text(arg.value) != held:
-            continue
-        callee = model.parent(arg)
-        if not isinstance(callee, cst.Call):
+    for callee in calls_passing(model, held):
+        if callee is None:
             return True
         func = callee.func
         if model.defined_function(func) is not None or _defined_class(model, func) is not None:

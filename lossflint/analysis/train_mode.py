@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
-from lossflint.analysis.calls import argument, has_star_args, literal_value
+from lossflint.analysis.calls import argument, calls_passing, has_star_args, literal_value
 from lossflint.analysis.contexts import ContextIndex, contexts
 from lossflint.analysis.loops import FROZEN_MODEL_HINTS, Event, Loop, LoopIndex, loops
 from lossflint.analysis.names import dotted_text
@@ -323,11 +323,8 @@ def train_mode_arguments(model: ModuleIndex, call: cst.Call) -> tuple[str, ...]:
 def _handed_only_to(model: ModuleIndex, index: LoopIndex, key: str, callee: str) -> bool:
     from lossflint.project.constants import imported_project_callable
 
-    for arg in model.nodes_of_type(cst.Arg):
-        if not isinstance(arg, cst.Arg) or dotted_text(arg.value) != key:
-            continue
-        call = model.parent(arg)
-        if not isinstance(call, cst.Call):
+    for call in calls_passing(model, key):
+        if call is None:
             return False
         if dotted_text(call.func) == callee:
             continue

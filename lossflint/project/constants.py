@@ -100,9 +100,10 @@ def import_literal(node: cst.Import | cst.ImportFrom, local: str) -> ForeignLite
     return ForeignLiteral(literal.value, rel, literal.line, literal.column)
 
 
-def _from_import(binding: cst.ImportFrom, local: str) -> tuple[Literal, str, str] | None:
-    context = current()
-    assert context is not None
+def _imported_as(binding: cst.ImportFrom, local: str) -> tuple[str, int, str] | None:
+    """(module as written, relative level, imported name) of the alias of
+    ``from ... import ...`` that binds ``local``; None for a star import or
+    another name."""
     if isinstance(binding.names, cst.ImportStar):
         return None
     for alias in binding.names:
@@ -111,9 +112,18 @@ def _from_import(binding: cst.ImportFrom, local: str) -> tuple[Literal, str, str
         if (asname.value if isinstance(asname, cst.Name) else name) != local:
             continue
         dotted = (dotted_text(binding.module) or "") if binding.module is not None else ""
-        found = context.imported_constant(dotted, len(binding.relative), name)
-        return (found[0], found[1], name) if found is not None else None
+        return dotted, len(binding.relative), name
     return None
+
+
+def _from_import(binding: cst.ImportFrom, local: str) -> tuple[Literal, str, str] | None:
+    context = current()
+    assert context is not None
+    imported = _imported_as(binding, local)
+    if imported is None:
+        return None
+    found = context.imported_constant(*imported)
+    return (found[0], found[1], imported[2]) if found is not None else None
 
 
 def _only_import(model: ModuleIndex, name: cst.Name) -> cst.Import | cst.ImportFrom | None:
@@ -141,17 +151,11 @@ def _module_of(model: ModuleIndex, expr: cst.BaseExpression) -> str | None:
         qualname = model.qualname(expr)
         module = context.import_module(qualname) if qualname is not None else None
         return module.file if module is not None else None
-    if expr is not root or isinstance(binding.names, cst.ImportStar):
+    imported = _imported_as(binding, root.value) if expr is root else None
+    if imported is None:
         return None
-    for alias in binding.names:
-        name = dotted_text(alias.name) or ""
-        asname = alias.asname.name if alias.asname is not None else None
-        if (asname.value if isinstance(asname, cst.Name) else name) != root.value:
-            continue
-        dotted = (dotted_text(binding.module) or "") if binding.module is not None else ""
-        target = context.import_name(dotted, len(binding.relative), name)
-        return target.file if isinstance(target, SModule) else None
-    return None
+    target = context.import_name(*imported)
+    return target.file if isinstance(target, SModule) else None
 
 
 def _changed_elsewhere(name: str) -> bool:
@@ -199,17 +203,11 @@ def _imported_target(model: ModuleIndex, func: cst.BaseExpression) -> object:
     if context is None or not isinstance(func, cst.Name):
         return None
     binding = _only_import(model, func)
-    if not isinstance(binding, cst.ImportFrom) or isinstance(binding.names, cst.ImportStar):
+    imported = _imported_as(binding, func.value) if isinstance(binding, cst.ImportFrom) else None
+    if imported is None:
         return None
-    for alias in binding.names:
-        name = dotted_text(alias.name) or ""
-        asname = alias.asname.name if alias.asname is not None else None
-        if (asname.value if isinstance(asname, cst.Name) else name) != func.value:
-            continue
-        dotted = (dotted_text(binding.module) or "") if binding.module is not None else ""
-        target = context.import_name(dotted, len(binding.relative), name)
-        return context.resolve(target) if target is not None else None
-    return None
+    target = context.import_name(*imported)
+    return context.resolve(target) if target is not None else None
 
 
 def set_by_project(name: str) -> bool:

@@ -252,7 +252,10 @@ def bounded_exp(model: SemanticModel, operand: cst.BaseExpression) -> bool:
     if num.is_constant(model, operand):
         return True
     if isinstance(operand, cst.Name) and any(
-        num.is_binop(value, cst.Subtract) for value in num.assignments(model, operand)
+        isinstance(value, cst.BinaryOperation)
+        and isinstance(value.operator, cst.Subtract)
+        and _shift(model, value)
+        for value in num.assignments(model, operand)
     ):
         return True
     operand = num.resolve(model, operand)
@@ -263,8 +266,10 @@ def bounded_exp(model: SemanticModel, operand: cst.BaseExpression) -> bool:
         Kind.SIGMOID_PROBS,
     ):
         return True
-    if negative(operand) or num.is_binop(operand, cst.Subtract):
+    if negative(operand):
         return True
+    if isinstance(operand, cst.BinaryOperation) and isinstance(operand.operator, cst.Subtract):
+        return _shift(model, operand)
     # a negated scale: ``-0.5 * d**2``, ``-d / (2 * s**2)`` (Gaussian kernels)
     if isinstance(operand, cst.BinaryOperation) and isinstance(
         operand.operator, (cst.Multiply, cst.Divide)
@@ -280,6 +285,161 @@ def bounded_exp(model: SemanticModel, operand: cst.BaseExpression) -> bool:
         if any(num.is_binop(side, cst.Subtract) for side in scaled):
             return True
     return literal_value(operand) is not NotImplemented
+
+
+def _shift(model: SemanticModel, sub: cst.BinaryOperation) -> bool:
+    """``a - b`` in an exponent keeps ``exp`` from overflowing (the max trick:
+    ``x - x.max()``, ``x - m``, ``x - lse``, a constant bound ``s - 1 / T``)
+    unless it corrects raw scores: ``a`` a (scaled) matrix product and ``b`` a
+    tensor computed from none of its names and no maximum
+    (``u @ v.t() / T - logq.unsqueeze(0)``, a sampling-bias correction: log q
+    is at most 0, so it only raises the scores)."""
+    if not _product_scores(model, sub.left):
+        return True
+    if _max_like(model, sub.right):
+        return True
+    if _names_in(model, sub.left) & _names_in(model, sub.right):
+        return True  # computed from the scores themselves
+    return not _tensor_valued(model, sub.right)
+
+
+#: reductions whose value is the largest of what they reduce (or above it)
+_MAX_REDUCTIONS = frozenset(
+    {"max", "amax", "nanmax", "logsumexp", "reduce_max", "reduce_logsumexp", "cummax"}
+)
+#: methods and attributes that keep the values of a maximum (reshaped, detached)
+_KEEPS_VALUES = frozenset(
+    {"unsqueeze", "view", "reshape", "detach", "expand", "expand_as", "squeeze", "values"}
+)
+
+
+def _max_like(model: SemanticModel, expr: cst.BaseExpression, depth: int = 6) -> bool:
+    """``expr`` (through names, reshapes, ``.values``, ``[0]``) is a maximum."""
+    for _ in range(depth):
+        expr = num.resolve(model, expr)
+        if isinstance(expr, cst.Subscript):
+            expr = expr.value
+        elif isinstance(expr, cst.Attribute) and expr.attr.value in _KEEPS_VALUES:
+            expr = expr.value
+        elif isinstance(expr, cst.Call):
+            func = expr.func
+            name = func.attr.value if isinstance(func, cst.Attribute) else None
+            qualname = model.qualname(func)
+            if qualname is not None:
+                name = qualname.rsplit(".", 1)[-1]
+            if name in _MAX_REDUCTIONS:
+                return True
+            if name in _KEEPS_VALUES and isinstance(func, cst.Attribute) and qualname is None:
+                expr = func.value
+            else:
+                return False
+        else:
+            return False
+    return False
+
+
+def _product_scores(model: SemanticModel, expr: cst.BaseExpression, depth: int = 4) -> bool:
+    """``expr`` (through names) is a matrix product, maybe scaled by a name or
+    a number: ``u @ v.t() / T``, ``scale * torch.matmul(q, k)``."""
+    for _ in range(depth):
+        expr = num.resolve(model, expr)
+        if isinstance(expr, cst.BinaryOperation):
+            if isinstance(expr.operator, cst.MatrixMultiply):
+                return True
+            if isinstance(expr.operator, cst.Divide) and _scale(expr.right):
+                expr = expr.left
+                continue
+            if isinstance(expr.operator, cst.Multiply):
+                if _scale(expr.right):
+                    expr = expr.left
+                    continue
+                if _scale(expr.left):
+                    expr = expr.right
+                    continue
+            return False
+        if isinstance(expr, cst.Call):
+            if model.qualname(expr.func) in apis.MATMUL:
+                return True
+            func = expr.func
+            return (
+                model.qualname(func) is None
+                and isinstance(func, cst.Attribute)
+                and func.attr.value in ("matmul", "mm", "bmm")
+            )
+        return False
+    return False
+
+
+def _scale(expr: cst.BaseExpression) -> bool:
+    """A temperature or a scale: a name, ``self.t``, a number."""
+    if isinstance(expr, (cst.Name, cst.Integer, cst.Float)):
+        return True
+    return isinstance(expr, cst.Attribute) and isinstance(expr.value, cst.Name)
+
+
+def _names_in(model: SemanticModel, expr: cst.BaseExpression, depth: int = 4) -> set[str]:
+    """The names ``expr`` reads, and those the names bound once read."""
+    found: set[str] = set()
+    todo = [(expr, depth)]
+    while todo:
+        node, left = todo.pop()
+        for inner in _read_names(node):
+            if inner.value in found:
+                continue
+            found.add(inner.value)
+            if left > 0:
+                value = num.bound_value(model, inner)
+                if value is not None:
+                    todo.append((value, left - 1))
+    return found
+
+
+#: methods of tensors (not of Python numbers) that keep or move their values
+_TENSOR_METHODS = frozenset(
+    {"unsqueeze", "view", "reshape", "expand", "expand_as", "repeat", "to", "cuda", "float"}
+)
+
+
+def _tensor_valued(model: SemanticModel, expr: cst.BaseExpression) -> bool:
+    """``expr`` is a tensor, not a number (a constant bound such as ``1 / T``
+    is a shift): a tensor's method or an index in it, or a framework call."""
+    if num.is_tensor_expr(model, expr):
+        return True
+    for node in _walk_nodes(expr):
+        if isinstance(node, cst.Subscript):
+            return True
+        if (
+            isinstance(node, cst.Call)
+            and isinstance(node.func, cst.Attribute)
+            and node.func.attr.value in _TENSOR_METHODS
+            and model.qualname(node.func) is None
+        ):
+            return True
+    return False
+
+
+def _walk_nodes(expr: cst.CSTNode) -> Iterator[cst.CSTNode]:
+    todo = [expr]
+    while todo:
+        node = todo.pop()
+        yield node
+        if not isinstance(node, (cst.Lambda, cst.FunctionDef)):
+            todo.extend(node.children)
+
+
+def _read_names(expr: cst.CSTNode) -> Iterator[cst.Name]:
+    """The names ``expr`` reads (not attribute names or keywords)."""
+    todo = [expr]
+    while todo:
+        node = todo.pop()
+        if isinstance(node, cst.Name):
+            yield node
+        elif isinstance(node, cst.Attribute):
+            todo.append(node.value)
+        elif isinstance(node, cst.Arg):
+            todo.append(node.value)
+        elif not isinstance(node, (cst.Lambda, cst.FunctionDef)):
+            todo.extend(node.children)
 
 
 def exp_framework(model: SemanticModel, call: cst.Call) -> str | None:

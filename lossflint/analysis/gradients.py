@@ -49,7 +49,9 @@ Rules whose harm is a NaN/inf *gradient* ask it and stay silent on ``NO``.
 
 **YES**: inside a ``tf.GradientTape()`` block; in the backward slice of a loss of
 its scope (6 above); in a ``forward``/``call``/``__call__``/``training_step``/
-``train_step`` method or a function whose name says loss/criterion.
+``train_step`` method or a function whose name says loss/criterion; a top-level
+function of a module whose name says so (``losses.py``) that another project
+file calls where no gradient is ruled out.
 
 Then, as a documented heuristic below those: **NO** when the enclosing function's
 or class's name says it evaluates, measures, post-processes, assigns targets or
@@ -71,6 +73,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cached_property
+from pathlib import PurePosixPath
 from typing import TYPE_CHECKING
 
 import libcst as cst
@@ -83,6 +86,7 @@ from lossflint.analysis.loops import loops
 from lossflint.analysis.names import dotted_text
 from lossflint.analysis.walk import own_returns
 from lossflint.project.callers import imported_elsewhere
+from lossflint.project.context import current as project_context
 
 if TYPE_CHECKING:
     from lossflint.analysis.index import ModuleIndex
@@ -402,7 +406,7 @@ class GradientFacts:
         if named is not None:
             return Answer(Reach.NO, named)
         if func is not None:
-            reason = self._called_from_yes(func)
+            reason = self._called_from_yes(func) or self._loss_module_helper(func)
             if reason is not None:
                 return Answer(Reach.YES, reason)
         return _UNKNOWN
@@ -720,6 +724,36 @@ class GradientFacts:
                 break
         self._function_yes[func] = found
         return found
+
+    def _loss_module_helper(self, func: cst.FunctionDef) -> str | None:
+        """A top-level function of a module whose name says it holds losses
+        (``losses.py``, ``loss.py``, ``criterion.py``, ``objectives.py``, a
+        ``losses/`` package) that another project file calls where a gradient
+        is not ruled out (``point = masked_mae(mu, y, mask)`` in a
+        ``training_step``): a loss helper. Evaluation-named helpers are
+        ``_named_no``'s, asked first; callers that all run without gradients
+        make it NO (``_never_differentiated``)."""
+        if self.model.parent(func) is not self.model.module:
+            return None
+        context = project_context()
+        rel = context.rel if context is not None else None
+        if not rel:
+            return None
+        words = {
+            word
+            for part in PurePosixPath(rel.replace("\\", "/")).with_suffix("").parts
+            for token in name_tokens(part)
+            for word in (token, token.removesuffix("s"))
+        }
+        if not _GRAD_ROOT_TOKENS & words:
+            return None
+        records = kinds_of(self.model).calls_from_other_files(func)
+        if not any(not r.opaque and not r.no_grad for r in records):
+            return None
+        return (
+            f"{func.name.value} is a loss helper of {rel} that another project file "
+            "calls where gradients are not ruled out"
+        )
 
     def _named_no(self, func: cst.FunctionDef | None, cls: cst.CSTNode | None) -> str | None:
         names = []

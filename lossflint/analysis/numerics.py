@@ -1279,3 +1279,65 @@ def nonzero_by_construction(model: ModuleIndex, expr: cst.BaseExpression, depth:
             nonzero_by_construction(model, arg.value, depth - 1) for arg in info.node.args[1:]
         )
     return False
+
+
+#: activations whose non-negative output is float data, never integers
+_FLOAT_ACTIVATIONS = frozenset({"relu", "relu6"})
+
+
+def relu_output(model: ModuleIndex, value: Tensor) -> bool:
+    """The non-negative ``value`` is a relu's output (here, or in another
+    project module as its ``site`` says: ``F.relu(self.head(h))`` of a model
+    in ``model.py``): activations of float values, so a ``.float()`` cast
+    of it (``pred.float()`` of an fp16 model) is no integer position or count
+    cast to float."""
+    origin = value.origin
+    if isinstance(origin, cst.Call):
+        func = origin.func
+        qualname = model.qualname(func)
+        if qualname is not None:
+            name = qualname.rsplit(".", 1)[-1]
+        elif isinstance(func, cst.Attribute):
+            name = func.attr.value
+        else:
+            name = func.value if isinstance(func, cst.Name) else ""
+        return name.lower() in _FLOAT_ACTIVATIONS
+    site = value.site
+    return site is not None and site.label.rsplit(".", 1)[-1].lower() in _FLOAT_ACTIVATIONS
+
+
+def guard_operand(
+    model: ModuleIndex, expr: cst.BaseExpression, depth: int = 4
+) -> tuple[cst.BaseExpression, str] | None:
+    """What a guard keeps away from 0, and the guard (``"clamp"`` or
+    ``"eps"``): ``x`` of ``x.clamp(eps, 1 - eps)``, ``torch.clamp(x, min=eps)``,
+    ``tf.clip_by_value(x, eps, 1)``, ``maximum(x, eps)`` and ``x + eps``, also
+    through names bound once (a parameter rebound once at the top of the body
+    too); None when ``expr`` is no such guard (a clamp by assignment, a
+    project's clip helper: what they clamp is not read here)."""
+    for _ in range(depth):
+        if not isinstance(expr, cst.Name):
+            break
+        value = bound_value(model, expr)
+        if value is None:
+            return None
+        expr = value
+    if clamp_lower(model, expr) is not None:
+        info = call_info(model, expr)
+        assert info is not None
+        if info.receiver is not None and info.method in apis.CLAMP_METHODS:
+            return info.receiver, "clamp"
+        args = [a.value for a in positional(info.node)]
+        if info.qualname in apis.CLAMP:
+            first = argument(info.node, 0, "input", "t", "x", "a")
+            return (first, "clamp") if first is not None else None
+        # ``maximum(p, eps)``: the argument that is not the bound
+        operands = [a for a in args if not (_eps_like(model, a) or positive_literal(a))]
+        return (operands[0], "clamp") if len(operands) == 1 and len(args) == 2 else None
+    if is_binop(expr, cst.Add):
+        terms = add_terms(expr)
+        bounds = [t for t in terms if _eps_like(model, t) or _positive_power(model, t)]
+        operands = [t for t in terms if not any(t is b for b in bounds)]
+        if bounds and len(operands) == 1:
+            return operands[0], "eps"
+    return None

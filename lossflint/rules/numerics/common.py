@@ -10,10 +10,13 @@ import libcst as cst
 
 from lossflint.analysis import apis
 from lossflint.analysis import numerics as num
+from lossflint.analysis.apis import Kind
 from lossflint.analysis.calls import literal_value
 from lossflint.analysis.exp_overflow import exp_call, negative
-from lossflint.analysis.log_calls import LogCall, probability_log
+from lossflint.analysis.keras import keras_facts
+from lossflint.analysis.log_calls import LogCall, one_minus, probability_log
 from lossflint.analysis.reaching import reaching_assignment
+from lossflint.analysis.values import Tensor
 from lossflint.analysis.walk import memo_of, names_in
 
 if TYPE_CHECKING:
@@ -25,6 +28,10 @@ class Formula:
     top: cst.CSTNode
     logs: tuple[LogCall, ...]
     binary: bool
+    #: the guard on its log ("clamp" or "eps"), "" when unguarded; a guarded
+    #: formula is one on softmax/sigmoid output (``source``) of a framework log
+    guard: str = ""
+    source: str = ""
 
 
 def _log_product(
@@ -71,23 +78,97 @@ def cross_entropy_formula(
         return None
     if len(members) == 1 and _number(members[0][0]):
         return None  # `-1 * log(x)` is `-log(x)`: no label weighs it (a logit of a setting)
+    guarded = False
     for factor, member in members:
         if probability_log(model, member) is not None:
             return None  # LF201 rewrites the log itself
-        if num.is_guarded(model, member.argument):
-            return None
-        if _log_of_exponentials(model, member.argument):
+        stripped = num.guard_operand(model, member.argument)
+        argument = stripped[0] if stripped is not None else member.argument
+        if _log_of_exponentials(model, argument):
             return None  # -t * log(sum(exp(x))): a log-sum-exp (LF204's), not of a probability
         unsigned = (
             factor.expression
             if isinstance(factor, cst.UnaryOperation) and isinstance(factor.operator, cst.Minus)
             else factor
         )
-        if num.same_code(model, unsigned, member.argument):
-            return None  # entropy -p*log(p) (or `- p * log(p)`), not a cross-entropy
-        if _log_of_ratio(model, member.argument):
+        if num.same_code(model, unsigned, member.argument) or num.same_code(
+            model, unsigned, argument
+        ):
+            return None  # entropy -p*log(p) (or `- p * log(p + eps)`), not a cross-entropy
+        if _log_of_ratio(model, argument):
             return None  # -q*log(p/q): a KL divergence or importance weight, not a CE
-    return Formula(node, tuple(m for _, m in members), len(members) == 2)
+        guarded = guarded or num.is_guarded(model, member.argument)
+    member_logs = tuple(m for _, m in members)
+    if not guarded:
+        return Formula(node, member_logs, len(members) == 2)
+    found = _guarded_source(model, member_logs)
+    if found is None:
+        return None  # p of unknown origin, or a NumPy formula: the guard is the fix
+    return Formula(node, member_logs, len(members) == 2, guard=found[1], source=found[0])
+
+
+def _guarded_source(model: SemanticModel, logs: tuple[LogCall, ...]) -> tuple[str, str] | None:
+    """A guarded formula still worth replacing: every log a framework's
+    (torch, TensorFlow, the Keras backend's; never NumPy or ``math``), of a
+    probability known to be softmax/sigmoid output once its guard is
+    stripped (``sigmoid(z).clamp(eps, 1 - eps)``, ``p + eps`` with ``p`` a
+    model's softmax): (``"softmax"``/``"sigmoid"``, the guard), or None."""
+    sources: set[str] = set()
+    guards: list[str] = []
+    for log in logs:
+        if log.framework not in _FRAMEWORK_LOGS:
+            return None
+        found = num.guard_operand(model, log.argument)
+        probability = found[0] if found is not None else log.argument
+        if found is not None:
+            guards.append(found[1])
+        complement = one_minus(probability)
+        if complement is not None:
+            inner = num.guard_operand(model, complement)
+            probability = inner[0] if inner is not None else complement
+            if inner is not None:
+                guards.append(inner[1])
+        source = _probability_source(model, probability)
+        if source is None:
+            return None
+        sources.add(source)
+    if not guards or len(sources) != 1:
+        return None
+    return sources.pop(), "clamp" if "clamp" in guards else "eps"
+
+
+#: the logs whose formula a built-in loss on logits can replace ("keras": the
+#: backend's ``K.log``, which ``log_index`` does not list yet: ``K.clip`` is no
+#: guard the catalogue knows)
+_FRAMEWORK_LOGS = frozenset({"torch", "tensorflow", "keras"})
+
+
+def _probability_source(model: SemanticModel, expr: cst.BaseExpression) -> str | None:
+    """``"softmax"``/``"sigmoid"`` when ``expr`` is known to be such output:
+    its kind (this file, a model's output, a parameter every caller fills so),
+    or a softmax/sigmoid written by hand."""
+    value = model.value(expr)
+    if isinstance(value, Tensor) and value.kind is Kind.PROBS:
+        return "softmax"
+    if isinstance(value, Tensor) and value.kind is Kind.SIGMOID_PROBS:
+        return "sigmoid"
+    head = keras_facts(model).output_activation(expr)
+    if head is not None and head[0] in ("softmax", "sigmoid"):
+        return head[0]  # ``probs = model(x)`` of a Keras model ending in softmax
+    resolved = num.resolve(model, expr)
+    if not num.is_binop(resolved, cst.Divide):
+        return None
+    assert isinstance(resolved, cst.BinaryOperation)
+    if _hand_written_sigmoid(model, resolved):
+        return "sigmoid"
+    operand = num.sum_operand(model, num.resolve(model, resolved.right))
+    if (
+        exp_call(model, resolved.left) is not None
+        and operand is not None
+        and exp_call(model, operand) is not None
+    ):
+        return "softmax"
+    return None
 
 
 def _climb(

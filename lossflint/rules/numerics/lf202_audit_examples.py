@@ -50,6 +50,19 @@ AUDIT_INVALID = [
         train_op = tf.train.AdamOptimizer(0.01).minimize(loss)
         """,
     ),
+    # relu output cast to float (``.float()`` of an fp16 model's head): still
+    # 0 wherever the relu is, no integer positions (held-out s16 p04)
+    Invalid(
+        """
+        import torch
+        import torch.nn.functional as F
+
+        class LogMSE(torch.nn.Module):
+            def forward(self, h, target):
+                pred = F.relu(self.head(h)).float()
+                return ((torch.log(pred) - torch.log(target)) ** 2).mean()  # error: LF202 at `torch.log(pred)`
+        """
+    ),
 ]
 
 AUDIT_VALID = [
@@ -97,5 +110,13 @@ AUDIT_VALID = [
         h = torch.relu(x)
         h.clamp_(min=1e-6)
         return torch.log(h).sum()
+    """,
+    # abs of integer offsets cast to float: positions (the relu twin above is data)
+    """
+    import torch
+
+    def log_distance(i, j):
+        n = torch.abs(i - j)
+        return torch.log(n.float() + 1.0) - torch.log(n.float())
     """,
 ]

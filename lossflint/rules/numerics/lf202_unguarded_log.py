@@ -345,7 +345,7 @@ representable in float16; `torch.finfo(x.dtype).eps` is a dtype-aware choice.
     def _can_be_zero(model: SemanticModel, log: LogCall, value: object) -> bool:
         if not isinstance(value, Tensor) or value.kind is not Kind.NON_NEGATIVE:
             return False
-        if value.float_cast:
+        if value.float_cast and not num.relu_output(model, value):
             return False  # abs of integers cast to float: positions/counts (bucketing)
         if _exp_origin(model, value.origin):
             return False  # exp(x) > 0 (LF204 covers its overflow)

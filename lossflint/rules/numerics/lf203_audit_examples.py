@@ -1,7 +1,9 @@
 """LF203 examples from the real-code audit s17: a probability clamped by
 conditional assignment (silent) next to twins that leave 0 possible, and a
-hand-written sigmoid (a probability, not a ratio); kept apart so the rule
-module stays small."""
+hand-written sigmoid (a probability, not a ratio); from the held-out sets
+(s11, s14, s16): guarded formulas on softmax/sigmoid output of a framework
+log (reported) next to guarded entropies, NumPy formulas and guarded values
+of unknown origin (silent); kept apart so the rule module stays small."""
 
 from __future__ import annotations
 
@@ -76,6 +78,57 @@ AUDIT_INVALID = [
             return -(y * np.log(p) + (1 - y) * np.log(1 - p))  # error: LF203 at `-(y`
         """
     ),
+    # guarded, on softmax/sigmoid output: the built-in loss on logits replaces it
+    Invalid(
+        """
+        import torch
+
+        def weighted_bce(logits, target, pos_weight=5.0):
+            p = torch.sigmoid(logits).clamp(1e-10, 1.0 - 1e-10)
+            loss = -(pos_weight * target * torch.log(p) + (1 - target) * torch.log(1 - p))  # error: LF203 at `-(pos_weight`
+            return loss.mean()
+        """
+    ),
+    Invalid(
+        """
+        import tensorflow as tf
+
+        def soft_cross_entropy(target_probs, probs):
+            probs = tf.clip_by_value(probs, 1e-7, 1.0)
+            return -tf.reduce_sum(target_probs * tf.math.log(probs), axis=-1)  # error: LF203 at `-tf.reduce_sum(`
+
+        def train_step(model, opt, x, target, tau):
+            with tf.GradientTape() as tape:
+                logits = model(x, training=True)
+                loss = tf.reduce_mean(soft_cross_entropy(target, tf.nn.softmax(logits / tau)))
+            grads = tape.gradient(loss, model.trainable_variables)
+            opt.apply_gradients(zip(grads, model.trainable_variables))
+        """
+    ),
+    Invalid(
+        """
+        import torch
+
+        def bce(z, t):
+            q = 1 / (1 + torch.exp(-z))
+            return -(t * torch.log(q + 1e-8) + (1 - t) * torch.log(1 - q + 1e-8)).mean()  # error: LF203 at `-(t`
+        """
+    ),
+    # the output of a Keras model ending in softmax
+    Invalid(
+        """
+        import tensorflow as tf
+
+        model = tf.keras.Sequential([tf.keras.layers.Dense(10, activation="softmax")])
+
+        @tf.function
+        def train_step(x, y):
+            with tf.GradientTape() as tape:
+                probs = model(x, training=True)
+                loss = tf.reduce_mean(-tf.reduce_sum(y * tf.math.log(probs + 1e-7), axis=1))  # error: LF203 at `tf.reduce_mean(`
+            return tape.gradient(loss, model.trainable_variables)
+        """
+    ),
 ]
 
 AUDIT_VALID = [
@@ -133,5 +186,45 @@ AUDIT_VALID = [
 
     like = y * tf.log(p_1) + (1 - y) * tf.log(1 - p_1)
     tf.summary.scalar("log_likelihood", tf.reduce_mean(like))
+    """,
+    # entropy terms with an eps, the same p on both sides (VQ-VAE's codebook
+    # perplexity, an entropy summary in TF)
+    """
+    import torch
+    import torch.nn.functional as F
+
+    def perplexity(distances, n_codes):
+        encodings = F.one_hot(distances.argmin(1), n_codes).float()
+        avg_probs = torch.mean(encodings, dim=0)
+        return torch.exp(-(avg_probs * torch.log(avg_probs + 1e-10)).sum())
+
+    def entropy_bonus(logits):
+        probs = F.softmax(logits, dim=-1)
+        return -(probs * torch.log(probs + 1e-10)).sum(-1).mean()
+    """,
+    """
+    import tensorflow as tf
+
+    def entropy_summary(logits, step):
+        prob = tf.nn.softmax(logits)
+        entropy = -(prob * tf.math.log(prob + 1e-8))
+        tf.summary.scalar("entropy", tf.reduce_mean(tf.reduce_sum(entropy, axis=-1)), step)
+    """,
+    # guarded and NumPy: a from-scratch formula whose clip is the fix
+    """
+    import numpy as np
+
+    def bce(z, y, eps=1e-12):
+        p = 1 / (1 + np.exp(-z))
+        p = np.clip(p, eps, 1 - eps)
+        return -np.mean(y * np.log(p) + (1 - y) * np.log(1 - p))
+    """,
+    # guarded, p of unknown origin (a parameter)
+    """
+    import torch
+
+    def bce(p, t):
+        p = p.clamp(1e-7, 1 - 1e-7)
+        return -(t * torch.log(p) + (1 - t) * torch.log(1 - p)).mean()
     """,
 ]

@@ -29,14 +29,23 @@ class HandWrittenCrossEntropy(Rule):
     what = """
 Flags a cross-entropy written out by hand: `-(y * torch.log(p)).sum(dim)`,
 `-torch.mean(y * torch.log(p) + (1 - y) * torch.log(1 - p))`, and the TensorFlow
-spellings `-tf.reduce_sum(y * tf.math.log(p))` / `tf.log(p)` (TF1), when the
-log is not guarded (`clamp`, `+ eps`, `np.maximum(p, eps)`, or a clamp by
-assignment just before: `if p < eps: p = eps`, `p[p < eps] = eps`). The
+spellings `-tf.reduce_sum(y * tf.math.log(p))` / `tf.log(p)` (TF1). The
 negation may come where the log-likelihood's name is used
-(`like = y * tf.log(p) + ...`, then `loss = -tf.reduce_mean(like)`). The
-finding points at the formula. When `p` is softmax/sigmoid output in the same
-file, LF201 reports the log instead (its fix makes the formula stable); a
-softmax or sigmoid written by hand (`1 / (1 + tf.exp(-z))`) is reported here.
+(`like = y * tf.log(p) + ...`, then `loss = -tf.reduce_mean(like)`). The finding points at the formula. When `p`
+is softmax/sigmoid output in the same file and the log is unguarded, LF201
+reports the log instead (its fix makes the formula stable); a softmax or
+sigmoid written by hand (`1 / (1 + tf.exp(-z))`) is reported here.
+
+A guarded log (`clamp`, `+ eps`, `tf.clip_by_value`, `maximum(p, eps)`) is
+reported only when the built-in loss on logits can replace the formula: the
+log is torch's or TensorFlow's (never NumPy's or `math`'s) and `p`, with its guard stripped, is known to be softmax/sigmoid
+output (here, a model's output, a parameter every caller fills so, a Keras
+model ending in softmax, or written by hand). There the guard keeps the loss
+finite but costs it: a clamp zeroes the gradient wherever `p` saturates past
+its bounds, an eps biases the loss. A guarded `p` of unknown origin, a NumPy
+formula and a clamp by assignment (`if p < eps: p = eps`, `p[p < eps] = eps`)
+are not reported: the guard is the fix there. Entropy terms
+(`-(p * log(p + eps))`, the same `p` on both sides) are not cross-entropies.
 The formula illustrated on literal probabilities
 (`np.log(np.array([0.7, 0.2, 0.1]))`) is not reported: a constant cannot
 underflow.
@@ -318,11 +327,25 @@ formula no longer sees.
             framework = formula.logs[0].framework
             what = "binary cross-entropy" if formula.binary else "cross-entropy"
             use = _USE[framework if framework in _USE else "torch"][formula.binary]
-            yield Finding(
-                node=formula.top,
-                message=f"hand-written {what}: log(p) is -inf once p underflows to 0, "
-                f"and 0 * -inf is NaN; use {use}",
-            )
+            if formula.guard:
+                harm = _GUARD_HARM[formula.guard]
+                message = (
+                    f"hand-written {what} on {formula.source} output: the {formula.guard} "
+                    f"keeps log(p) finite but {harm}; use {use}"
+                )
+            else:
+                message = (
+                    f"hand-written {what}: log(p) is -inf once p underflows to 0, "
+                    f"and 0 * -inf is NaN; use {use}"
+                )
+            yield Finding(node=formula.top, message=message)
+
+
+#: what a guard costs a formula on softmax/sigmoid output
+_GUARD_HARM = {
+    "clamp": "zeroes the gradient wherever p saturates past its bounds",
+    "eps": "biases the loss and its gradient",
+}
 
 
 #: the stable form to suggest, per framework of the log: (categorical, binary)

@@ -12,6 +12,7 @@ from lossflint.diagnostics import Finding, Severity
 from lossflint.examples import Invalid
 from lossflint.registry import Rule
 from lossflint.rules.numerics.fixes import logsumexp_fix, softmax_fix, softplus_fix
+from lossflint.rules.numerics.lf204_audit_examples import AUDIT_INVALID, AUDIT_VALID
 
 if TYPE_CHECKING:
     from lossflint.analysis.model import SemanticModel
@@ -32,7 +33,9 @@ inline or through variables; logsumexp and logaddexp also in NumPy
 (`np.log(np.sum(np.exp(x)))` overflows at x ≳ 709 in float64). `exp` of a
 value that cannot be large (log-probabilities, a negated value, `x - x.max()`
 also through a reassignment `x = x - m`, a constant such as `exp(30.)`) is not
-reported, nor NumPy's softplus (curves plotted over small ranges), nor `math`
+reported — but a tensor subtracted from a (scaled) matrix product that is
+computed from none of its names and is no maximum is a correction, not a shift
+(`u @ v.t() / T - logq.unsqueeze(0)`: log q only raises the scores) —, nor NumPy's softplus (curves plotted over small ranges), nor `math`
 (it raises OverflowError instead of returning inf). A division reported here
 is not reported again by LF206.
 """
@@ -75,6 +78,7 @@ for inline forms only: `logsumexp` needs the reduced `dim` (`torch.sum` without
 `torch.nn.functional` is imported as `F` when the file does not import it yet.
 """
     INVALID = [
+        *AUDIT_INVALID,
         # written with transposes so the row sums broadcast (a course notebook)
         Invalid(
             """
@@ -179,6 +183,7 @@ for inline forms only: `logsumexp` needs the reduced `dim` (`torch.sum` without
         ),
     ]
     VALID = [
+        *AUDIT_VALID,
         # the fused form, and the mean of exp of a shifted value
         """
         import math

@@ -1,0 +1,80 @@
+"""LF204 examples from the held-out set s16: a subtraction in the exponent that
+is a correction of raw scores, not the max trick (reported), next to twins
+that do shift by the maximum or by a constant bound (silent); kept apart so
+the rule module stays small."""
+
+from __future__ import annotations
+
+from lossflint.examples import Invalid
+
+AUDIT_INVALID = [
+    # the sampling-bias correction (Yi et al. 2019) of in-batch softmax scores:
+    # log q <= 0 only raises unnormalised dot products divided by a temperature
+    Invalid(
+        """
+        import torch
+
+        def logq_corrected_softmax(u, v, item_logq, temperature=0.05):
+            scores = u @ v.t() / temperature - item_logq.unsqueeze(0)
+            pos = scores.diagonal()
+            log_z = torch.log(torch.sum(torch.exp(scores), dim=1))  # error: LF204 at `torch.log(`
+            return (log_z - pos).mean()
+        """,
+        fixed="""
+        import torch
+
+        def logq_corrected_softmax(u, v, item_logq, temperature=0.05):
+            scores = u @ v.t() / temperature - item_logq.unsqueeze(0)
+            pos = scores.diagonal()
+            log_z = torch.logsumexp(scores, dim=1)  # error: LF204 at `torch.log(`
+            return (log_z - pos).mean()
+        """,
+    ),
+    Invalid(
+        """
+        import torch
+
+        def corrected(q, k, log_prior):
+            s = torch.matmul(q, k.t()) * 20.0 - log_prior[None, :]
+            return torch.log(torch.exp(s).sum(-1))  # error: LF204 at `torch.log(`
+        """
+    ),
+]
+
+AUDIT_VALID = [
+    # the max of the same scores subtracted, through a name
+    """
+    import torch
+
+    def lse(u, v, temperature=0.05):
+        scores = u @ v.t() / temperature
+        m = scores.max(dim=1, keepdim=True).values
+        shifted = scores - m
+        return torch.log(torch.exp(shifted).sum(dim=1)) + m.squeeze(1)
+    """,
+    # a constant bound of cosine scores (at most 1 / T)
+    """
+    import torch
+    import torch.nn.functional as F
+
+    def bounded(u, v, temperature=0.1):
+        u, v = F.normalize(u, dim=-1), F.normalize(v, dim=-1)
+        s = u @ v.t() / temperature - 1.0 / temperature
+        return torch.log(torch.exp(s).sum(dim=1))
+    """,
+    # a shift of unknown origin on scores of unknown range (a parameter)
+    """
+    import torch
+
+    def lse_given_max(scores, m):
+        return torch.log(torch.exp(scores - m.unsqueeze(1)).sum(dim=1)) + m
+    """,
+    # the row maximum of a matrix product subtracted inline
+    """
+    import torch
+
+    def partition(q, k):
+        s = q @ k.transpose(-2, -1)
+        return torch.log(torch.exp(s - torch.amax(s, dim=-1, keepdim=True)).sum(-1))
+    """,
+]

@@ -144,10 +144,6 @@ def test_relu_output_of_a_model_elsewhere(tmp_path: Path) -> None:
     assert ("losses.py", 7) in findings(tmp_path, files, ["LF202"])
 
 
-@pytest.mark.xfail(
-    reason="needs analysis/kinds.py to keep a tensor's `site` through `.float()` casts",
-    strict=False,
-)
 def test_relu_output_of_a_model_elsewhere_cast_to_float(tmp_path: Path) -> None:
     files = {"model.py": MODEL, "losses.py": LOG_LOSS, "train.py": TRAIN.format(cast=".float()")}
     assert ("losses.py", 7) in findings(tmp_path, files, ["LF202"])

@@ -479,7 +479,7 @@ class KindAnalysis(Interpreter[Value]):
                 if name in apis.FLOAT_CASTS or (
                     name in ("to", "type") and _casts_to_float(call, self.model)
                 ):
-                    return Tensor(receiver.kind, True, receiver.origin, receiver.where)
+                    return Tensor(receiver.kind, True, receiver.origin, receiver.where, receiver.site)
                 return receiver
             if name in apis.SELECTION_METHODS:
                 return receiver  # ``p.gather(1, y)``: some of the same values

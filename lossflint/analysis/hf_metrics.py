@@ -11,8 +11,6 @@ from lossflint.analysis.calls import has_star_args
 from lossflint.analysis.index import ModuleIndex
 from lossflint.analysis.interpreter.syntax import statements_of
 from lossflint.project import bridge
-from lossflint.project.context import current as project_context
-from lossflint.project.summary import SAlias, SClass, SObject, SValue
 
 #: project base classes followed up to a Hugging Face trainer
 _MAX_BASES = 8
@@ -63,7 +61,12 @@ def _logits_trainer(model: ModuleIndex, func: cst.BaseExpression) -> bool:
     if qualname is None or qualname.split(".", 1)[0] in bridge.FRAMEWORK_ROOTS:
         return False
     found = bridge.value_of_qualname(qualname)
-    return found is not None and _project_subclass(found, 0)
+    return found is not None and bridge.derives_from(
+        found,
+        apis.HF_TRAINERS,
+        # overriding its prediction loop: the predictions may be anything
+        unless=lambda cls: any(m in apis.HF_PREDICTION_METHODS for m in cls.methods),
+    )
 
 
 def _same_file_subclass(model: ModuleIndex, cls: cst.ClassDef, depth: int) -> bool:
@@ -89,21 +92,3 @@ def _overrides_prediction(cls: cst.ClassDef) -> bool:
     )
 
 
-def _project_subclass(value: SValue, depth: int) -> bool:
-    """A class of another project module that subclasses a Hugging Face
-    trainer without overriding its prediction loop (its summary's bases)."""
-    context = project_context()
-    if context is None or depth > _MAX_BASES:
-        return False
-    value = context.resolve(value)
-    if not isinstance(value, SClass):
-        return False
-    summary = context.class_summary(value)
-    if summary is None or any(m in apis.HF_PREDICTION_METHODS for m in summary.methods):
-        return False
-    for base in summary.bases:
-        if isinstance(base, SObject) and base.qualname in apis.HF_TRAINERS:
-            return True
-        if isinstance(base, (SClass, SAlias)) and _project_subclass(base, depth + 1):
-            return True
-    return False

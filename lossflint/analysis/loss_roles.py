@@ -38,8 +38,6 @@ from lossflint.analysis.reaching import reaching_assignment
 from lossflint.analysis.values import Tensor
 from lossflint.analysis.walk import memo_of, nodes_in
 from lossflint.project import bridge
-from lossflint.project.context import current as project_context
-from lossflint.project.summary import SAlias, SClass, SObject, SValue
 
 if TYPE_CHECKING:
     from lossflint.analysis.index import ModuleIndex
@@ -350,26 +348,8 @@ def _hf_trainer_class(model: ModuleIndex, cls: cst.ClassDef, depth: int) -> bool
                 continue
         if qualname is not None and qualname.split(".", 1)[0] not in bridge.FRAMEWORK_ROOTS:
             found = bridge.value_of_qualname(qualname)
-            if found is not None and _project_trainer(found, depth + 1):
+            if found is not None and bridge.derives_from(found, apis.HF_LOSS_TRAINERS):
                 return True
-    return False
-
-
-def _project_trainer(value: SValue, depth: int) -> bool:
-    context = project_context()
-    if context is None or depth > 8:
-        return False
-    value = context.resolve(value)
-    if not isinstance(value, SClass):
-        return False
-    summary = context.class_summary(value)
-    if summary is None:
-        return False
-    for base in summary.bases:
-        if isinstance(base, SObject) and base.qualname in apis.HF_LOSS_TRAINERS:
-            return True
-        if isinstance(base, (SClass, SAlias)) and _project_trainer(base, depth + 1):
-            return True
     return False
 
 

@@ -33,6 +33,7 @@ from lossflint.project.summary import (
     SInstance,
     SLayer,
     SModule,
+    SObject,
     SSequential,
     STensor,
     SValue,
@@ -155,6 +156,29 @@ def _project_classes(
         yield current_value, cls
         if cls is not None:
             todo.extend(cls.bases)
+
+
+def derives_from(
+    value: SValue,
+    qualnames: frozenset[str],
+    unless: Callable[[ClassSummary], bool] | None = None,
+    context: ProjectContext | None = None,
+) -> bool:
+    """The project class ``value`` has a framework base in ``qualnames`` along
+    its project bases (``class DistillTrainer(BaseTrainer)``, ``BaseTrainer``
+    deriving from ``transformers.Trainer`` in another module); False when a
+    class along the way answers ``unless`` (it overrides what matters)."""
+    context = context or current()
+    if context is None or not isinstance(context.resolve(value), SClass):
+        return False
+    for _, cls in _project_classes(context, value):
+        if cls is None:
+            continue
+        if unless is not None and unless(cls):
+            return False
+        if any(isinstance(b, SObject) and b.qualname in qualnames for b in cls.bases):
+            return True
+    return False
 
 
 def _file_of_method(context: ProjectContext, start: SValue, owner: str) -> str | None:

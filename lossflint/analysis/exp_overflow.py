@@ -405,7 +405,7 @@ def _tensor_valued(model: SemanticModel, expr: cst.BaseExpression) -> bool:
     is a shift): a tensor's method or an index in it, or a framework call."""
     if num.is_tensor_expr(model, expr):
         return True
-    for node in _walk_nodes(expr):
+    for node in num.expression_nodes(expr):
         if isinstance(node, cst.Subscript):
             return True
         if (
@@ -416,15 +416,6 @@ def _tensor_valued(model: SemanticModel, expr: cst.BaseExpression) -> bool:
         ):
             return True
     return False
-
-
-def _walk_nodes(expr: cst.CSTNode) -> Iterator[cst.CSTNode]:
-    todo = [expr]
-    while todo:
-        node = todo.pop()
-        yield node
-        if not isinstance(node, (cst.Lambda, cst.FunctionDef)):
-            todo.extend(node.children)
 
 
 def _read_names(expr: cst.CSTNode) -> Iterator[cst.Name]:

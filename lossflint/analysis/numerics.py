@@ -1011,7 +1011,7 @@ def is_tensor_expr(model: ModuleIndex, expr: cst.BaseExpression) -> bool:
     """Evidence that ``expr`` computes on framework tensors: it holds a call of
     a torch/TensorFlow function, a tensor-only method, or a value the dataflow
     knows to be a tensor."""
-    for node in _walk(expr):
+    for node in expression_nodes(expr):
         if isinstance(node, cst.Call):
             qualname = model.qualname(node.func)
             if qualname is not None:
@@ -1034,7 +1034,8 @@ def is_tensor_expr(model: ModuleIndex, expr: cst.BaseExpression) -> bool:
     return False
 
 
-def _walk(expr: cst.CSTNode) -> Iterator[cst.CSTNode]:
+def expression_nodes(expr: cst.CSTNode) -> Iterator[cst.CSTNode]:
+    """``expr`` and the nodes under it, not entering a lambda or a def."""
     todo = [expr]
     while todo:
         node = todo.pop()
@@ -1045,7 +1046,7 @@ def _walk(expr: cst.CSTNode) -> Iterator[cst.CSTNode]:
 
 
 def contains(outer: cst.CSTNode, inner: cst.CSTNode) -> bool:
-    return any(node is inner for node in _walk(outer))
+    return any(node is inner for node in expression_nodes(outer))
 
 
 def same_code(model: ModuleIndex, a: cst.CSTNode, b: cst.CSTNode) -> bool:

@@ -41,6 +41,15 @@ AUDIT_VALID = [
         marker="",
     ),
     _CONFIG.format(config="class CFG(Base):\n    lr = 0.5", made="", lr="CFG.lr", marker=""),
+    # the dataclass rescales its base rate by the batch size after init
+    _CONFIG.format(
+        config=_DATACLASS
+        + "\n    batch_size: int = 64\n\n    def __post_init__(self):\n"
+        + "        self.lr = self.lr * self.batch_size / 256",
+        made="cfg = Config()",
+        lr="cfg.lr",
+        marker="",
+    ),
     # a warm-up capped at 1, then scaled down: the factor never reaches 1
     """
     import torch

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
+from lossflint.analysis import apis
 from lossflint.analysis.calls import calls_passing, keyword
 from lossflint.analysis.names import dotted_text
 from lossflint.analysis.walk import descendants
@@ -39,8 +40,6 @@ from lossflint.project.context import current
 if TYPE_CHECKING:
     from lossflint.analysis.index import ModuleIndex
 
-_DATACLASS = frozenset({"dataclasses.dataclass"})
-_FIELD = frozenset({"dataclasses.field"})
 
 
 def config_field(
@@ -170,7 +169,7 @@ def _class_field(model: ModuleIndex, cls: cst.ClassDef, name: str) -> cst.BaseEx
 
 def _field_default(model: ModuleIndex, value: cst.BaseExpression) -> cst.BaseExpression:
     """``field(default=0.3)`` → ``0.3`` (anything else is itself)."""
-    if isinstance(value, cst.Call) and model.qualname(value.func) in _FIELD:
+    if isinstance(value, cst.Call) and model.qualname(value.func) in apis.DATACLASS_FIELD:
         default = keyword(value, "default")
         if default is not None:
             return default.value
@@ -182,7 +181,7 @@ def _dataclass_fields(model: ModuleIndex, cls: cst.ClassDef) -> list[str] | None
     that is not one (its constructor's parameters are its ``__init__``'s)."""
     if not any(
         model.qualname(d.decorator.func if isinstance(d.decorator, cst.Call) else d.decorator)
-        in _DATACLASS
+        in apis.DATACLASS_DECORATORS
         for d in cls.decorators
     ):
         return None

@@ -394,10 +394,6 @@ def _names_in(model: SemanticModel, expr: cst.BaseExpression, depth: int = 4) ->
     return found
 
 
-#: methods of tensors (not of Python numbers) that keep or move their values
-_TENSOR_METHODS = frozenset(
-    {"unsqueeze", "view", "reshape", "expand", "expand_as", "repeat", "to", "cuda", "float"}
-)
 
 
 def _tensor_valued(model: SemanticModel, expr: cst.BaseExpression) -> bool:
@@ -411,7 +407,7 @@ def _tensor_valued(model: SemanticModel, expr: cst.BaseExpression) -> bool:
         if (
             isinstance(node, cst.Call)
             and isinstance(node.func, cst.Attribute)
-            and node.func.attr.value in _TENSOR_METHODS
+            and node.func.attr.value in apis.TENSOR_VALUE_METHODS
             and model.qualname(node.func) is None
         ):
             return True

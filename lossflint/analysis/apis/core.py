@@ -140,3 +140,12 @@ SELECTION_METHODS = frozenset(
 
 #: names of positive infinity (a gradient clip at that norm only measures it)
 INFINITIES = frozenset({"math.inf", "numpy.inf", "torch.inf"})
+
+#: a configuration class's decorator and field helper (``analysis/config_fields.py``)
+DATACLASS_DECORATORS = frozenset({"dataclasses.dataclass"})
+DATACLASS_FIELD = frozenset({"dataclasses.field"})
+#: tensor methods (not of Python numbers) that keep or move their values: a
+#: value they give is a tensor (``analysis/exp_overflow.py``)
+TENSOR_VALUE_METHODS = frozenset(
+    {"unsqueeze", "view", "reshape", "expand", "expand_as", "repeat", "to", "cuda", "float"}
+)

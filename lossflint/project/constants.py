@@ -161,15 +161,21 @@ def _module_of(model: ModuleIndex, expr: cst.BaseExpression) -> str | None:
 def _changed_elsewhere(name: str) -> bool:
     """Whether some project file may change ``name`` in place or rebind it as
     a module attribute; True when the project's texts cannot be listed."""
+    return _in_project_texts(_change_pattern(name), name)
+
+
+def _in_project_texts(pattern: re.Pattern[str], word: str = "") -> bool:
+    """Whether some project file's text (one holding ``word``) matches
+    ``pattern``; True when the texts cannot be listed (unknown: assume so)."""
     from lossflint.project.callers import project_texts
 
     context = current()
-    assert context is not None
+    if context is None:
+        return True
     texts = project_texts(context.layout)
     if texts.files is None:
         return True
-    pattern = _change_pattern(name)
-    return any(name in text and pattern.search(text) for text in texts.files.values())
+    return any(word in text and pattern.search(text) for text in texts.files.values())
 
 
 def _change_pattern(name: str) -> re.Pattern[str]:
@@ -213,13 +219,6 @@ def _imported_target(model: ModuleIndex, func: cst.BaseExpression) -> object:
 def set_by_project(name: str) -> bool:
     """Whether some project file may set an attribute ``name`` on an object
     (``cfg.lr = ...``, any ``setattr``); True when the texts cannot be listed."""
-    from lossflint.project.callers import project_texts
-
-    context = current()
-    if context is None:
-        return True
-    texts = project_texts(context.layout)
-    if texts.files is None:
-        return True
-    pattern = re.compile(rf"\.\s*{re.escape(name)}\s*(?:[-+*/]|//|\*\*)?=(?!=)|\bsetattr\s*\(")
-    return any(pattern.search(text) for text in texts.files.values())
+    return _in_project_texts(
+        re.compile(rf"\.\s*{re.escape(name)}\s*(?:[-+*/]|//|\*\*)?=(?!=)|\bsetattr\s*\(")
+    )

@@ -23,6 +23,7 @@ from __future__ import annotations
 import ast
 import hashlib
 import warnings
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final
 
@@ -132,7 +133,7 @@ class Exports:
     #: ``TRAIN = {"lr": 0.2}``)
     constants: dict[str, Literal] = field(default_factory=dict)
     #: top-level classes bound once: what they may have as attributes
-    classes: dict[str, ClassShape] = field(default_factory=dict)
+    classes: Mapping[str, ClassShape] = field(default_factory=dict)
     #: the ``from x import *`` statements (what ``star`` may bind comes from them)
     star_imports: tuple[ImportSpec, ...] = ()
 
@@ -204,11 +205,14 @@ def module_exports(
         else:
             full.add(name)
     constants = _constants(tree, sites)
-    classes = {
-        stmt.name: class_shape(stmt)
-        for stmt in tree.body
-        if isinstance(stmt, ast.ClassDef) and isinstance(values.get(stmt.name), SClass)
-    }
+    classes = ClassShapes(
+        text,
+        {
+            stmt.name: statement_span(stmt)
+            for stmt in tree.body
+            if isinstance(stmt, ast.ClassDef) and isinstance(values.get(stmt.name), SClass)
+        },
+    )
     digest = hashlib.sha256(
         repr(
             (
@@ -216,15 +220,63 @@ def module_exports(
                 sorted(full),
                 star,
                 sorted((k, repr(v)) for k, v in constants.items()),
-                sorted(
-                    (k, sorted(v.names), v.bases, sorted(v.methods), v.fields, v.dataclass_fields)
-                    for k, v in classes.items()
-                ),
+                classes.texts(),
                 stars,
             )
         ).encode()
     ).hexdigest()
     return Exports(values, frozenset(full), star, False, digest, constants, classes, tuple(stars))
+
+
+def statement_span(stmt: ast.stmt) -> tuple[int, int]:
+    """A statement's first line (its first decorator's) and last line."""
+    first = min([stmt.lineno, *(d.lineno for d in getattr(stmt, "decorator_list", ()))])
+    return first, stmt.end_lineno or stmt.lineno
+
+
+class ClassShapes(Mapping[str, ClassShape]):
+    """The shapes of a module's top-level classes, each read from its own
+    lines when first asked: reading every class's body for what it sets on
+    objects cost a tenth of a cold run, and most classes are never asked."""
+
+    def __init__(self, text: str, spans: dict[str, tuple[int, int]]) -> None:
+        self._lines = text.splitlines(keepends=True) if spans else []
+        self._spans = spans
+        self._shapes: dict[str, ClassShape | None] = {}
+
+    def __getitem__(self, name: str) -> ClassShape:
+        if name not in self._spans:
+            raise KeyError(name)
+        if name not in self._shapes:
+            self._shapes[name] = self._read(name)
+        found = self._shapes[name]
+        if found is None:
+            raise KeyError(name)
+        return found
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._spans)
+
+    def __len__(self) -> int:
+        return len(self._spans)
+
+    def texts(self) -> list[tuple[str, str]]:
+        """Each class's lines: its shape is a function of them (for the
+        exports' hash, which must not need the shapes)."""
+        return sorted((name, self._text(name)) for name in self._spans)
+
+    def _text(self, name: str) -> str:
+        first, last = self._spans[name]
+        return "".join(self._lines[first - 1 : last])
+
+    def _read(self, name: str) -> ClassShape | None:
+        first, _ = self._spans[name]
+        # the same line numbers as in the module (literals carry theirs)
+        tree = parse_syntax("\n" * (first - 1) + self._text(name))
+        for stmt in tree.body if tree is not None else ():
+            if isinstance(stmt, ast.ClassDef) and stmt.name == name:
+                return class_shape(stmt)
+        return None
 
 
 def class_shape(cls: ast.ClassDef) -> ClassShape:

@@ -30,10 +30,11 @@ from __future__ import annotations
 
 import ast
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from lossflint.project.ast_walk import walk
-from lossflint.project.exports import parse_syntax, statement_bindings
+from lossflint.project.exports import parse_syntax, statement_bindings, statement_span
 from lossflint.project.mutations import changed_in_place
 
 #: above this fraction of the module's lines an item text saves too little:
@@ -120,8 +121,7 @@ def item_plan(text: str, tree: ast.Module | None = None) -> ItemPlan | None:
     effects: dict[str, list[int]] = {}
     seen: dict[str, int] = {}
     for index, stmt in enumerate(tree.body):
-        first = min([stmt.lineno, *(d.lineno for d in getattr(stmt, "decorator_list", ()))])
-        spans.append((first, stmt.end_lineno or stmt.lineno))
+        spans.append(statement_span(stmt))
         names: set[str] = set()
         bound: set[str] = set()
         star = False
@@ -195,7 +195,7 @@ def _class_plan(cls: ast.ClassDef) -> ClassPlan:
         header |= {n.id for n in walk(node) if isinstance(n, ast.Name)}
     members = []
     for stmt in cls.body:
-        first = min([stmt.lineno, *(d.lineno for d in getattr(stmt, "decorator_list", ()))])
+        first, _ = statement_span(stmt)
         method = isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef))
         me: str | None = None
         if method:
@@ -377,13 +377,45 @@ def item_text(plan: ItemPlan, item: str) -> str | None:
     )
     if len(plan.lines) - dropped > MAX_KEPT * len(plan.lines):
         return None
-    out = []
-    for number, text in enumerate(plan.lines, start=1):
-        if in_statements[number] and not keep_line[number]:
-            out.append(text[len(text.rstrip("\r\n")) :])
-        else:
+    blanked = [
+        in_statements[number] and not keep_line[number] for number in range(len(plan.lines) + 1)
+    ]
+    return "".join(_folded(plan.lines, blanked))
+
+
+#: a run of blanked lines is written as one string statement: the parser
+#: builds a node for every empty line (5,000 of them cost 23 ms), a string of
+#: any length is one token; the lines, and so every position, stay the same
+_FILLER = '"""'
+
+
+def _folded(lines: Sequence[str], blanked: Sequence[bool]) -> list[str]:
+    """``lines`` with each blanked line emptied (its line ending kept); a run
+    of two or more, with the whitespace-only lines after it, becomes a string
+    statement at the indentation of the first statement it replaces."""
+    out: list[str] = []
+    number, total = 1, len(lines)
+    while number <= total:
+        text = lines[number - 1]
+        if not blanked[number]:
             out.append(text)
-    return "".join(out)
+            number += 1
+            continue
+        last = number
+        while last < total and (blanked[last + 1] or not lines[last].strip()):
+            last += 1
+        while last > number and not blanked[last]:
+            last -= 1  # the whitespace lines after the run stay as they are
+        ends = [line[len(line.rstrip("\r\n")) :] for line in lines[number - 1 : last]]
+        if last == number or not ends[-1]:
+            out.extend(ends)  # one line, or a run ending the file without a newline
+        else:
+            indent = text[: len(text) - len(text.lstrip(" \t"))]
+            out.append(f"{indent}{_FILLER}{ends[0]}")
+            out.extend(ends[1:-1])
+            out.append(f"{_FILLER}{ends[-1]}")
+        number = last + 1
+    return out
 
 
 def _main_guard(stmt: ast.stmt) -> bool:

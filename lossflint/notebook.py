@@ -77,6 +77,7 @@ _SHELL_COMMAND = re.compile(
 # Cell magics that run their body as Python in the kernel: the body is linted.
 PYTHON_CELL_MAGICS = frozenset({"time", "timeit", "capture", "prun", "debug", "memit", "mprun"})
 _CELL_MAGIC = re.compile(r"^[ \t]*%%(?P<name>\w*)")
+_COMMENT = re.compile(r"^[ \t]*#")
 _MAX_UNMASK_TRIES = 20
 # ``% (i, x)``: the modulo operator continuing an expression (no magic's name
 # follows the ``%``)
@@ -156,6 +157,16 @@ def cell_source(cell: Any) -> str:
     return source if isinstance(source, str) else ""
 
 
+#: kernels of other languages, as their ``kernelspec`` names them when it
+#: gives no ``language`` (Colab's Swift notebooks: ``{"name": "swift"}``);
+#: a Python kernel's name is anything its owner chose ("tf2", "myenv")
+_OTHER_KERNELS = re.compile(
+    r"^(swift|ir|r|julia|scala|spylon-kernel|bash|sh|javascript|typescript|deno|"
+    r"xcpp|c\+\+|java|kotlin|go|gophernotes|rust|evcxr|haskell|ruby|sas|matlab|"
+    r"octave|sql|wolfram|maxima|fsharp|csharp|\.net)(\b|[-_ ]|\d|$)"
+)
+
+
 def _language(metadata: Any) -> str | None:
     """The kernel language a notebook's metadata names, lower-cased."""
     if not isinstance(metadata, dict):
@@ -164,6 +175,12 @@ def _language(metadata: Any) -> str | None:
         table = metadata.get(key)
         if isinstance(table, dict) and isinstance(table.get(field_name), str):
             return str(table[field_name]).lower()
+    spec = metadata.get("kernelspec")
+    if isinstance(spec, dict):
+        for field_name in ("name", "display_name"):
+            name = spec.get(field_name)
+            if isinstance(name, str) and _OTHER_KERNELS.match(name.strip().lower()):
+                return name.strip().lower()
     return None
 
 
@@ -195,7 +212,8 @@ def mask_ipython(text: str, masks: dict[int, str]) -> str | None:
     cell magic other than those of :data:`PYTHON_CELL_MAGICS`). Original lines
     are stored in ``masks`` under the id written into the replacement."""
     lines = text.split("\n")
-    first = next((line for line in lines if line.strip()), "")
+    # Colab runs a cell magic under comment lines (``# Download\n%%bash``)
+    first = next((line for line in lines if line.strip() and not _COMMENT.match(line)), "")
     magic = _CELL_MAGIC.match(first)
     if magic is not None and magic.group("name") not in PYTHON_CELL_MAGICS:
         return None

@@ -486,6 +486,37 @@ def test_notebook_of_another_language_is_skipped():
     assert lint(py_nb) == [(1, 2, 5, "LF201")]
 
 
+@pytest.mark.parametrize(
+    "spec, skipped",
+    [
+        # Colab's Swift notebooks name only the kernel
+        ({"name": "swift", "display_name": "Swift"}, True),
+        ({"name": "julia-1.9", "display_name": "Julia 1.9.3"}, True),
+        ({"display_name": "R"}, True),
+        # a Python kernel may be named anything: only another language's name skips
+        ({"name": "tf2", "display_name": "TensorFlow 2"}, False),
+        ({"name": "rapids-23", "display_name": "rapids"}, False),
+        ({"name": "conda-env-torch-py", "display_name": "Python [conda env:torch]"}, False),
+    ],
+)
+def test_a_kernel_named_for_another_language_is_skipped(spec: dict[str, str], skipped: bool):
+    text = notebook(
+        ("code", "import torch\np = torch.log(torch.softmax(x, 1))"),
+        metadata={"kernelspec": spec},
+    )
+    assert lint(text) == ([] if skipped else [(1, 2, 5, "LF201")])
+
+
+def test_a_cell_magic_under_comment_lines_skips_the_cell():
+    # Colab runs ``%%bash`` under a comment; not a syntax error of Python
+    text = notebook(
+        ("code", "import torch"),
+        ("code", "# get the data\n\n%%bash\nwget -q https://x/y.zip && unzip y.zip\n"),
+        ("code", "# timing\n%%time\np = torch.log(torch.softmax(x, 1))\n"),
+    )
+    assert lint(text) == [(3, 3, 5, "LF201")]
+
+
 def test_cells_tagged_with_another_language_are_skipped():
     nb = json.loads(
         notebook(

@@ -1093,6 +1093,11 @@ def _call_mode_free(model: ModuleIndex, call: cst.Call, depth: int) -> bool:
         )  # (input, hidden, layers, bias, batch_first, dropout)
         value = literal_value(dropout) if dropout is not None else 0
         return dropout is None or (isinstance(value, (int, float)) and value == 0)
+    if qualname in apis.INSTANCE_NORMS:
+        # statistics of the batch in both modes unless running ones are kept
+        index = 3 if ".Lazy" in qualname else 4
+        tracked = argument(call, index, "track_running_stats")
+        return tracked is None or literal_value(tracked) is False
     if not qualname.startswith("torch."):
         return False  # a model or layer from another library
     # any other torch.nn class is a layer not known to be mode-free
@@ -1145,7 +1150,11 @@ def _size_of_a_layer(model: ModuleIndex, name: cst.Name, node: cst.CSTNode) -> b
         return False
     for call in nodes_in(func.body, cst.Call, memo=memo_of(model)):
         qualname = model.qualname(call.func)  # type: ignore[attr-defined]
-        if qualname not in apis.MODE_FREE_LAYERS and qualname not in apis.RECURRENT_LAYERS:
+        if (
+            qualname not in apis.MODE_FREE_LAYERS
+            and qualname not in apis.RECURRENT_LAYERS
+            and qualname not in apis.INSTANCE_NORMS
+        ):
             continue
         for arg in call.args:  # type: ignore[attr-defined]
             if type(arg.value) is cst.Name and arg.value.value == name.value:

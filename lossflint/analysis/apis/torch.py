@@ -663,6 +663,11 @@ MODE_FREE_LAYERS = frozenset(
 )
 #: recurrent layers: mode-free unless built with ``dropout`` > 0
 RECURRENT_LAYERS = frozenset({"torch.nn.LSTM", "torch.nn.GRU", "torch.nn.RNN"})
+#: instance norms: mode-free unless built with ``track_running_stats=True``
+#: (argument 4; 3 for the lazy ones, which take no ``num_features``)
+INSTANCE_NORMS = frozenset(
+    f"torch.nn.{lazy}InstanceNorm{d}d" for lazy in ("", "Lazy") for d in (1, 2, 3)
+)
 #: what in a functional call's name makes it behave differently in train mode
 MODE_DEPENDENT_WORDS = ("dropout", "batch_norm", "rrelu", "instance_norm")
 #: what a module holds when it is built from these: a container of its arguments

@@ -173,6 +173,31 @@ def main(loader, eval_loader, eval_steps):
         _train_epoch()
 """
 
+_INSTANCE_NORM = """
+import torch
+import torch.nn as nn
+
+class ResidualBlock(nn.Module):
+    def __init__(self, ch):
+        super().__init__()
+        self.block = nn.Sequential(
+            nn.ReflectionPad2d(1), nn.Conv2d(ch, ch, 3), nn.InstanceNorm2d(ch{extra}), nn.ReLU(),
+        )
+
+    def forward(self, x):
+        return x + self.block(x)
+
+G = nn.Sequential(nn.Conv2d(3, 8, 7), nn.InstanceNorm2d(8), ResidualBlock(8), nn.Tanh())
+opt = torch.optim.Adam(G.parameters(), lr=2e-4)
+for epoch in range(5):
+    for x in loader:
+        opt.zero_grad()
+        G(x).abs().mean().backward()
+        opt.step()
+    G.eval(){marker}
+    sample = G(x)
+"""
+
 AUDIT_INVALID = [
     Invalid(_GLOBAL_TEST.format(marker="  # error: LF309", restore="")),
     # the step method clips only when configured: its backward and step still
@@ -219,6 +244,8 @@ AUDIT_INVALID = [
     # the batch loop leaves it in eval mode for the rest of the epoch (texar's
     # bert_classifier_main.py, B10)
     Invalid(_CLOSURES.format(marker="  # error: LF309", restore="")),
+    # ... an instance norm that keeps running statistics uses them in eval mode
+    Invalid(_INSTANCE_NORM.format(extra=", track_running_stats=True", marker="  # error: LF309")),
 ]
 
 AUDIT_VALID = [
@@ -244,4 +271,6 @@ AUDIT_VALID = [
     """,
     # Modern-Computer-Vision-with-PyTorch: no dropout, no batch norm, eval() changes nothing
     _FACTORY.format(extra="", marker=""),
+    # ... its CycleGAN: instance norms keep no running statistics by default
+    _INSTANCE_NORM.format(extra="", marker=""),
 ]

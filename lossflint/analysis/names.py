@@ -239,7 +239,9 @@ class FreeNames:
         self.module = module
         #: canonical module of each star import, in source order (None: not a
         #: module the catalogue knows)
-        self.stars: tuple[str | None, ...] = tuple(_star_imports(module))
+        #: each ``from m import *``, in source order
+        self.star_nodes: tuple[cst.ImportFrom, ...] = tuple(_star_imports(module))
+        self.stars: tuple[str | None, ...] = tuple(_star_module(n) for n in self.star_nodes)
         self._survey: _Survey | None = None
         #: names resolved by convention so far → what they were taken for
         self.assumed: dict[str, str] = {}
@@ -291,8 +293,8 @@ class FreeNames:
         return self._survey
 
 
-def _star_imports(module: cst.Module) -> Iterator[str | None]:
-    """Canonical module of each ``from m import *``, in source order. Python
+def _star_imports(module: cst.Module) -> Iterator[cst.ImportFrom]:
+    """Each ``from m import *``, in source order. Python
     allows them only at module level (also under ``if``/``try``/``with``/loops),
     so function and class bodies are not searched."""
     todo: list[cst.CSTNode] = list(reversed(module.body))
@@ -302,7 +304,7 @@ def _star_imports(module: cst.Module) -> Iterator[str | None]:
         if kind is cst.SimpleStatementLine or kind is cst.SimpleStatementSuite:
             for small in node.body:  # type: ignore[attr-defined]
                 if type(small) is cst.ImportFrom and type(small.names) is cst.ImportStar:
-                    yield _star_module(small)
+                    yield small  # type: ignore[misc]
         elif kind in _BLOCKS:
             nested: list[cst.CSTNode] = []
             for name in _BLOCKS[kind]:

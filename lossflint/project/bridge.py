@@ -18,10 +18,11 @@ Everything returns None when the project does not know: unknown means silence.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 
 import libcst as cst
 
+from lossflint.analysis.apis.exports import REEXPORTS, star_exports
 from lossflint.project.context import ProjectContext, current
 from lossflint.project.summary import (
     S_UNKNOWN,
@@ -84,6 +85,39 @@ def value_of_import(
         bound = asname.value if isinstance(asname, cst.Name) else name
         if bound == local:
             return context.import_name(module, level, name)
+    return None
+
+
+def value_of_star(
+    stars: Sequence[cst.ImportFrom],
+    canonical: Sequence[str | None],
+    local: str,
+    context: ProjectContext | None = None,
+) -> SValue | None:
+    """A name its module binds nowhere, bound by ``from <project module> import
+    *`` (``canonical``: each star import's module when the catalogue knows it,
+    :class:`~lossflint.analysis.names.FreeNames`). The last star import that
+    binds it decides; one that may bind it with what is not the project's (a
+    framework, a module outside the project) leaves it unknown."""
+    context = context or current()
+    if context is None:
+        return None
+    for node, known in zip(reversed(stars), reversed(canonical), strict=True):
+        if known is not None:
+            exported = star_exports(known)
+            if exported is None or known in REEXPORTS or local in exported:
+                return None  # a framework's name (the catalogue reads it), or maybe one
+            continue
+        level = len(node.relative)
+        module = _dotted(node.module) if node.module is not None else ""
+        if not level and module.split(".", 1)[0] in FRAMEWORK_ROOTS:
+            return None
+        found = context.star_name(module, level, local)
+        if found is None:
+            return None  # not the project's: it may bind anything
+        binds, value = found
+        if binds:
+            return value
     return None
 
 

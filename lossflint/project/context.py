@@ -408,6 +408,18 @@ class ProjectContext:
                 out[name] = self.resolve(value)
         return out
 
+    def star_name(self, dotted: str, level: int, name: str) -> tuple[bool, SValue | None] | None:
+        """Whether ``from <dots>dotted import *`` of a project module binds
+        ``name`` (its ``__all__``, else its public names), and to what (None:
+        bound, to nothing known); None when it is no project module."""
+        target = self._target(dotted, level)
+        if not isinstance(target, Module) or target.rel == self.rel:
+            return None
+        if not self._star_may_bind(target, name, 0):
+            return False, None
+        # what it binds is what ``from <dots>dotted import name`` would
+        return True, self.import_name(dotted, level, name)
+
     def module_attr(self, module: SModule, name: str) -> SValue | None:
         """``module.name``: a name the module binds, or one of its submodules."""
         exported = self._exported(module.file, name)

@@ -3,6 +3,7 @@ its joins, the state of a run, and the hooks a domain overrides."""
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
@@ -10,7 +11,7 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 import libcst as cst
 
 from lossflint.analysis.calls import argument, literal_value
-from lossflint.analysis.names import dotted_text
+from lossflint.analysis.names import dotted_text, free_names
 from lossflint.analysis.values import DictValue, Foreign, Instance, TupleValue
 from lossflint.project import bridge
 from lossflint.project.context import current as project_context
@@ -22,6 +23,8 @@ if TYPE_CHECKING:
 
 V = TypeVar("V")
 _MISSING = object()
+#: what a name bound nowhere in a file most often is: no star import asked
+_BUILTIN_NAMES = frozenset(vars(builtins))
 #: a name or dotted attribute path (``self.fc``) → its abstract value
 Env = dict[str, Any]
 
@@ -153,6 +156,16 @@ class Base(Generic[V]):
         if project_context() is None:
             return self.unknown
         found = bridge.value_of_import(node, local)
+        return self.from_summary(found) if found is not None else self.unknown
+
+    def project_star_name(self, ident: str) -> V:
+        """A name the file binds nowhere, bound by ``from <project module> import *``."""
+        if project_context() is None or ident in _BUILTIN_NAMES:
+            return self.unknown
+        free = free_names(self.model.module_scope)
+        if not free.star_nodes:
+            return self.unknown
+        found = bridge.value_of_star(free.star_nodes, free.stars, ident)
         return self.from_summary(found) if found is not None else self.unknown
 
     def project_qualname(self, qualname: str) -> V | None:

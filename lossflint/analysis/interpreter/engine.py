@@ -1029,7 +1029,9 @@ class Interpreter(Statements[V], Expressions[V]):
         if ident in names:
             return names[ident]
         bindings = self.model.module_scope.bindings.get(ident)
-        if bindings and len(bindings) == 1:
+        if not bindings:
+            return self.project_star_name(ident)
+        if len(bindings) == 1:
             only = bindings[0]
             if only.kind == "class" and isinstance(only.node, cst.ClassDef):
                 return ClassRef(only.node)

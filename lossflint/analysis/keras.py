@@ -11,7 +11,11 @@ What is followed:
 
 - ``keras.Sequential([...])``, ``Sequential()`` + ``model.add(...)``, the
   functional API (``x = Dense(64)(inp)`` ... ``Model(inputs=inp, outputs=out)``)
-  and subclassed models whose ``call`` returns a layer's output;
+  and subclassed models whose ``call`` returns a layer's output; a functional
+  model with several outputs (a list, tuple or dict of them) keeps each
+  output's head (``KModel.outputs``), which unpacking, indexing or a key of
+  its call's result selects, and ``compile`` pairs a loss given per output
+  with its output only where that is certain (``HeadLoss``);
 - ``model.compile(loss=..., metrics=[...])`` with string, class and function
   losses, and loss objects called on ``model(x)`` in custom training loops;
 - ``keras.datasets.X.load_data()`` arrays, whether they are scaled before
@@ -39,7 +43,7 @@ from lossflint.analysis.interpreter import Env, Interpreter
 from lossflint.analysis.keras_untrained import never_trained
 from lossflint.analysis.layer_lists import private_list
 from lossflint.analysis.names import dotted_text
-from lossflint.analysis.values import Foreign, Instance, TupleValue, common_tail
+from lossflint.analysis.values import DictValue, Foreign, Instance, TupleValue, common_tail
 from lossflint.project import bridge, callers
 from lossflint.project.constants import import_literal
 from lossflint.project.context import current as project_context
@@ -83,9 +87,21 @@ class KLayer:
     far: bool = False
     #: where, when ``far``
     origin: Origin | None = field(default=None, repr=False, compare=False)
+    #: the literal ``name=`` it is given (a multi-output model's output names)
+    layer_name: str | None = None
 
     def label(self) -> str:
         return self.name
+
+
+@dataclass(frozen=True)
+class KOutput:
+    """One output of a multi-output functional model (``Model(inp, [a, b])``,
+    ``Model(inp, {"count": a, ...})``): the layers that make it and its name
+    (the dict key, else the ``name=`` of its last layer; None: not known)."""
+
+    layers: tuple[KLayer | None, ...]
+    name: str | None = None
 
 
 @dataclass(frozen=True)
@@ -99,6 +115,21 @@ class KModel:
     #: helper's layers applied to its argument (``def head(x, n)``)
     style: str
     input_shape: tuple[int | None, ...] | None = None
+    #: a multi-output model: each output in order (its ``layers`` are then
+    #: ``(None,)``: no one head is the model's)
+    outputs: tuple[KOutput, ...] = ()
+    #: its outputs were given as a dict: calling it returns a dict by key
+    keyed: bool = False
+    #: one output of a multi-output model (``outputs[head_index]``), as the
+    #: value of that output's tensor holds it
+    head_index: int | None = None
+
+    def output_model(self, index: int) -> KModel:
+        """The model as seen from its output ``index``: that output's layers."""
+        out = self.outputs[index]
+        return KModel(
+            self.node, out.layers, "functional", self.input_shape, head_index=index
+        )
 
     @property
     def complete(self) -> bool:
@@ -273,6 +304,20 @@ class CompileFact:
     metrics: tuple[str, ...] = ()
     #: when it ran, in program order (cell order in a notebook)
     order: int = 0
+    #: a multi-output model's losses given per output (``loss=[l1, l2]``,
+    #: ``loss={"bins": ...}``), each where its output is certain
+    heads: tuple[HeadLoss, ...] = ()
+
+
+@dataclass(frozen=True)
+class HeadLoss:
+    """The loss ``compile`` gives one output of a multi-output model, and the
+    metrics given that output alone."""
+
+    index: int
+    loss: KLoss
+    report: cst.CSTNode = field(repr=False)
+    metrics: tuple[str, ...] = ()
 
 
 @dataclass(eq=False)
@@ -370,6 +415,7 @@ class KerasFacts(Interpreter[Any]):
         self.first_inputs: list[FirstInput] = []
         self.model_inputs: list[ModelInput] = []
         self.tf_losses: list[TfCrossEntropy] = []
+        self._called_losses: dict[cst.Call, KLoss | None] = {}
         self.tf1 = False
         self.image_format_set = False
         self._class_models: dict[cst.ClassDef, KModel | None] = {}
@@ -422,6 +468,11 @@ class KerasFacts(Interpreter[Any]):
         head = value.model.head()
         return (head.activation, value.model) if head is not None else None
 
+    def loss_called_at(self, call: cst.Call) -> KLoss | None:
+        """The loss object ``call`` calls on a model's output in a custom loop
+        (``poisson(pred, y)`` of a ``poisson`` another module built)."""
+        return self._called_losses.get(call)
+
     def loss_uses(self) -> Iterator[LossUse]:
         """compile(loss=...) paired with its model (and the labels of a later
         fit), then custom-loop loss calls."""
@@ -431,6 +482,13 @@ class KerasFacts(Interpreter[Any]):
             if self._loss_never_run(comp):
                 continue
             yield LossUse(comp.loss_arg, comp.model, comp.loss, self.labels_for(comp), comp)
+        for comp in self.compiles:
+            if comp.model is None or not comp.heads or self._loss_never_run(comp):
+                continue
+            for head in comp.heads:
+                # the labels of a fit are those of every output: not this one's
+                own = CompileFact(comp.call, None, head.loss, None, head.metrics, comp.order)
+                yield LossUse(head.report, comp.model.output_model(head.index), head.loss, None, own)
         yield from self.loop_losses
 
     def _loss_never_run(self, comp: CompileFact) -> bool:
@@ -539,6 +597,14 @@ class KerasFacts(Interpreter[Any]):
             return None
         if not items or any(isinstance(item, (KLayer, KModel)) for item in items):
             return LayerList(items)
+        if any(isinstance(item, KTensor) and not item.predicted for item in items):
+            # ``outputs = [count, bins]``: a multi-output model's outputs
+            return TupleValue(items)
+        return None
+
+    def dict_display(self, expr: cst.Dict, items: list[tuple[str, Any]]) -> Any:
+        if any(isinstance(value, KTensor) and not value.predicted for _, value in items):
+            return DictValue(tuple(items))  # ``{"count": count, "bins": bins}``
         return None
 
     def _join_models(self, a: KModel, b: KModel) -> KModel | None:
@@ -547,7 +613,7 @@ class KerasFacts(Interpreter[Any]):
         that built it differently (an ``add`` after an ``if``, in a loop that
         may not run) keep the layers they end with alike, after an unknown
         layer: the head is what the loss rules read."""
-        if a.node is not b.node or a.style != b.style:
+        if a.node is not b.node or a.style != b.style or a.outputs or b.outputs:
             return None
         short, long = (a, b) if len(a.layers) <= len(b.layers) else (b, a)
         if a.input_shape != b.input_shape or long.layers[: len(short.layers)] != short.layers:
@@ -569,6 +635,11 @@ class KerasFacts(Interpreter[Any]):
     def _common_tail(a: KModel, b: KModel) -> KModel:
         shape = a.input_shape if a.input_shape == b.input_shape else None
         return KModel(a.node, common_tail(a.layers, b.layers, None), a.style, shape)
+
+    def in_tape(self, node: cst.CSTNode) -> bool:
+        """``node`` runs in a ``with tf.GradientTape() as tape:`` block of its
+        own function."""
+        return self._in_tape(node)
 
     def _in_tape(self, node: cst.CSTNode) -> bool:
         """``node`` runs in a ``with tf.GradientTape() as tape:`` block."""
@@ -597,6 +668,7 @@ class KerasFacts(Interpreter[Any]):
         self.compiles, self.fits, self.loop_losses = [], [], []
         self.models, self.first_inputs, self.tf_losses = {}, [], []
         self.model_inputs = []
+        self._called_losses = {}
         self._class_models = {}
         self._clock = 0
 
@@ -621,6 +693,11 @@ class KerasFacts(Interpreter[Any]):
         if isinstance(base, ModuleRef):
             return ModuleRef(f"{base.qualname}.{expr.attr.value}")
         if isinstance(base, KModel) and expr.attr.value in ("output", "outputs"):
+            if base.outputs:
+                # a list of symbolic tensors, one per output
+                return TupleValue(
+                    tuple(KTensor(out.layers, base.input_shape) for out in base.outputs)  # type: ignore[misc]
+                )
             return KTensor(base.layers, base.input_shape, base)
         return None
 
@@ -649,22 +726,19 @@ class KerasFacts(Interpreter[Any]):
         """A Keras model built in another project module (``build_model()``):
         its layers as that module's summary lists them, located at the call
         in this file that built it."""
+        if isinstance(value, SKerasModel) and value.style == "output" and value.layers:
+            # another module's model output (a parameter every caller there
+            # fills with ``model(x)``, a helper returning it): located here
+            place = at if at is not None else self.model.module
+            chain = _far_layers(place, value.layers)
+            return KTensor(chain, None, KModel(place, chain, "functional"))
         if isinstance(value, SKerasModel) and isinstance(at, cst.Call) and value.layers:
-            layers: tuple[KLayer | None, ...] = tuple(
-                KLayer(
-                    at,
-                    layer.name,
-                    layer.units,
-                    layer.activation,
-                    return_sequences=layer.return_sequences,
-                    other_axis=layer.other_axis,
-                    far=True,
-                    origin=layer.origin,
+            layers = _far_layers(at, value.layers)
+            if value.outputs:
+                outputs = tuple(
+                    KOutput(_far_layers(at, out.layers), out.name or None) for out in value.outputs
                 )
-                if layer is not None
-                else None
-                for layer in value.layers
-            )
+                return KModel(at, layers, value.style, outputs=outputs, keyed=value.keyed)
             if value.style == "tensor":
                 # another module's helper applies these layers to what it is
                 # given (``head(x, n)``): this call's first argument
@@ -724,16 +798,20 @@ class KerasFacts(Interpreter[Any]):
             found = replace(found, from_logits=_passed_flag(call, callee, found.from_logits_param))
         if isinstance(found, SKerasModel) and any(
             layer is not None and (layer.units_param or layer.activation_param)
-            for layer in found.layers
+            for layer in (*found.layers, *(i for out in found.outputs for i in out.layers))
         ):
             # ``tagger(8)`` of ``def tagger(n_tags): ... Dense(n_tags, ...)``,
             # ``build_cnn()`` of ``def build_cnn(head_activation="softmax")``
+            def called(layers: tuple[SKerasLayer | None, ...]) -> tuple[SKerasLayer | None, ...]:
+                return tuple(
+                    _as_called(call, callee, layer, self.values) if layer is not None else None
+                    for layer in layers
+                )
+
             found = replace(
                 found,
-                layers=tuple(
-                    _as_called(call, callee, layer, self.values) if layer is not None else None
-                    for layer in found.layers
-                ),
+                layers=called(found.layers),
+                outputs=tuple(replace(out, layers=called(out.layers)) for out in found.outputs),
             )
         return self.from_summary(found, call) if found is not None else self.unknown
 
@@ -771,6 +849,8 @@ class KerasFacts(Interpreter[Any]):
             arg = args[0] if args else None
             if isinstance(arg, Images) and self.recording and self._in_tape(call):
                 _merge(self.model_inputs, ModelInput(call, callee, arg), "model", "x")
+            if callee.outputs:
+                return _output_values(callee, predicted=False)
             if (
                 isinstance(arg, KTensor)
                 and not arg.predicted
@@ -782,6 +862,9 @@ class KerasFacts(Interpreter[Any]):
         if isinstance(callee, KLoss):
             if callee.style == "class":
                 self._loss_called(call, callee)
+            if self.recording:
+                known = self._called_losses.get(call, callee)
+                self._called_losses[call] = callee if known == callee else None
             return None
         if isinstance(callee, ModuleRef):
             return self._api(call, callee.qualname, args, env)
@@ -871,6 +954,12 @@ class KerasFacts(Interpreter[Any]):
                 # `outputs=[x]`: a model with one output
                 outputs = outputs.elements[0].value
             value = self.eval(outputs, env) if outputs is not None else None
+            if (isinstance(value, TupleValue) and len(value.items) > 1) or (
+                isinstance(value, DictValue) and value.items
+            ):
+                model = _with_outputs(call, value)
+                self._note_model(model)
+                return model
             if isinstance(value, KTensor) and value.model is None:
                 model = KModel(call, value.chain, "functional", value.input_shape)
                 self._note_model(model)
@@ -1010,6 +1099,8 @@ class KerasFacts(Interpreter[Any]):
             # Keras 1: 'th' (Theano) is channels first, 'tf' channels last
             order_value = literal_value(ordering)
             channels_first = order_value == "th" if order_value in ("th", "tf") else None
+        named = keyword_value(call, "name")
+        layer_name = literal_value(named) if named is not None else None
         return KLayer(
             node=call,
             name=short,
@@ -1022,6 +1113,7 @@ class KerasFacts(Interpreter[Any]):
             channels_first=channels_first,
             inner=inner,
             other_axis=other_axis,
+            layer_name=layer_name if isinstance(layer_name, str) else None,
         )
 
     def _activation(self, expr: cst.BaseExpression | None, env: Env) -> str | None:
@@ -1257,6 +1349,8 @@ class KerasFacts(Interpreter[Any]):
                 _merge(self.fits, fact, "model", "x", "y")
             return None
         if name in ("predict", "predict_on_batch", "__call__"):
+            if model.outputs:
+                return _output_values(model, predicted=True)
             return KTensor(model.layers, model.input_shape, model, predicted=True)
         if name == "predict_classes":
             return Labels("int", call, predicted=True)
@@ -1267,22 +1361,57 @@ class KerasFacts(Interpreter[Any]):
         loss: KLoss | None = None
         if loss_arg is not None:
             loss = self._loss_of(loss_arg.value, env)
-        metrics: list[str] = []
+        metrics: tuple[str, ...] = ()
         metrics_expr = argument(call, None, "metrics")
         if isinstance(metrics_expr, (cst.List, cst.Tuple)):
-            for element in metrics_expr.elements:
-                value = literal_value(element.value)
-                if isinstance(value, str):
-                    metrics.append(value.lower())
-                else:
-                    qualname = self.model.qualname(
-                        element.value.func if isinstance(element.value, cst.Call) else element.value
-                    )
-                    if qualname is not None and qualname.startswith(apis.METRICS_PREFIX):
-                        metrics.append(_snake(qualname.rsplit(".", 1)[-1]))
+            metrics = self._metric_names([element.value for element in metrics_expr.elements])
+        heads: tuple[HeadLoss, ...] = ()
+        if model is not None and model.outputs and loss_arg is not None:
+            heads = self._head_losses(loss_arg.value, metrics_expr, model, env)
         self._clock += 1
-        fact = CompileFact(call, model, loss, loss_arg, tuple(metrics), self._clock)
+        fact = CompileFact(call, model, loss, loss_arg, metrics, self._clock, heads)
         _merge(self.compiles, fact, "model")
+
+    def _metric_names(self, exprs: list[cst.BaseExpression]) -> tuple[str, ...]:
+        metrics: list[str] = []
+        for expr in exprs:
+            value = literal_value(expr)
+            if isinstance(value, str):
+                metrics.append(value.lower())
+            else:
+                qualname = self.model.qualname(expr.func if isinstance(expr, cst.Call) else expr)
+                if qualname is not None and qualname.startswith(apis.METRICS_PREFIX):
+                    metrics.append(_snake(qualname.rsplit(".", 1)[-1]))
+        return tuple(metrics)
+
+    def _head_losses(
+        self,
+        expr: cst.BaseExpression,
+        metrics_expr: cst.BaseExpression | None,
+        model: KModel,
+        env: Env,
+    ) -> tuple[HeadLoss, ...]:
+        """The losses a multi-output model's ``compile`` gives its outputs, only
+        where the output each belongs to is certain: a list (or tuple) of one
+        loss per output, in the outputs' order, or a dict keyed by the
+        outputs' names (a key naming no single output is left out)."""
+        pairs = _per_output(expr, model)
+        if not pairs:
+            return ()
+        given = _per_output(metrics_expr, model)
+        if isinstance(metrics_expr, (cst.List, cst.Tuple)) and not all(
+            isinstance(node, (cst.List, cst.Tuple)) for _, node in given
+        ):
+            # ``metrics=["accuracy", "mae"]``: each for every output (Keras 2),
+            # not one per output
+            given = []
+        metrics = {index: self._metric_names(_items(node)) for index, node in given}
+        heads: list[HeadLoss] = []
+        for index, node in pairs:
+            loss = self._loss_of(node, env)
+            if loss is not None:
+                heads.append(HeadLoss(index, loss, node, metrics.get(index, ())))
+        return tuple(heads)
 
     def _loss_of(self, expr: cst.BaseExpression, env: Env) -> KLoss | None:
         value = literal_value(expr)
@@ -1317,6 +1446,105 @@ class KerasFacts(Interpreter[Any]):
 
 
 # --- helpers ---------------------------------------------------------------------
+
+
+def _with_outputs(call: cst.Call, value: TupleValue | DictValue) -> KModel:
+    """``Model(inp, [count, bins])`` / ``Model(inp, {"count": count, ...})``:
+    a model with one head per output (an output we cannot read is a head of
+    unknown layers)."""
+    keyed = isinstance(value, DictValue)
+    pairs: list[tuple[str | None, Any]] = (
+        list(value.items) if isinstance(value, DictValue) else [(None, v) for v in value.items]
+    )
+    outputs: list[KOutput] = []
+    for key, item in pairs:
+        layers: tuple[KLayer | None, ...] = (None,)
+        if isinstance(item, KTensor) and not item.predicted and item.chain:
+            layers = item.chain if item.model is None else (None, *item.chain)
+        name = key
+        if not keyed:
+            last = layers[-1]
+            name = last.layer_name if isinstance(last, KLayer) else None
+        outputs.append(KOutput(layers, name))
+    return KModel(call, (None,), "functional", None, outputs=tuple(outputs), keyed=keyed)
+
+
+def _output_values(model: KModel, *, predicted: bool) -> Any:
+    """What calling (or ``predict`` of) a multi-output model returns: one
+    output tensor per head, in a dict when its outputs were given by key."""
+    items = tuple(
+        KTensor(out.layers, model.input_shape, model.output_model(index), predicted=predicted)
+        for index, out in enumerate(model.outputs)
+    )
+    if not model.keyed:
+        return TupleValue(items)  # type: ignore[arg-type]
+    names = [out.name for out in model.outputs]
+    if any(name is None for name in names):
+        return None
+    pairs = tuple((str(name), item) for name, item in zip(names, items, strict=True))
+    return DictValue(pairs)  # type: ignore[arg-type]
+
+
+def _per_output(
+    expr: cst.BaseExpression | None, model: KModel
+) -> list[tuple[int, cst.BaseExpression]]:
+    """A ``compile`` argument given per output, as (output, expression):
+    a list/tuple with one item per output (any other length: none), or a
+    dict display whose keys name outputs (a ``**`` in it: none)."""
+    if isinstance(expr, (cst.List, cst.Tuple)):
+        elements = expr.elements
+        if len(elements) != len(model.outputs) or any(
+            isinstance(e, cst.StarredElement) for e in elements
+        ):
+            return []
+        return [(index, element.value) for index, element in enumerate(elements)]
+    if not isinstance(expr, cst.Dict):
+        return []
+    found: list[tuple[int, cst.BaseExpression]] = []
+    for element in expr.elements:
+        if not isinstance(element, cst.DictElement):
+            return []
+        key = literal_value(element.key)
+        index = output_index(model, key) if isinstance(key, str) else None
+        if index is not None:
+            found.append((index, element.value))
+    return found
+
+
+def _items(expr: cst.BaseExpression) -> list[cst.BaseExpression]:
+    """The metrics of one output: a list of them, or one."""
+    if isinstance(expr, (cst.List, cst.Tuple)):
+        return [element.value for element in expr.elements]
+    return [expr]
+
+
+def output_index(model: KModel, key: str) -> int | None:
+    """The output of ``model`` a ``compile`` dict key names: the output's key
+    (outputs given as a dict) or its last layer's name; None unless exactly
+    one output is so named."""
+    found = [index for index, out in enumerate(model.outputs) if out.name == key]
+    return found[0] if len(found) == 1 else None
+
+
+def _far_layers(
+    at: cst.CSTNode, layers: tuple[SKerasLayer | None, ...]
+) -> tuple[KLayer | None, ...]:
+    """Another module's layers (a summary's), located at ``at`` here."""
+    return tuple(
+        KLayer(
+            at,  # type: ignore[arg-type]
+            layer.name,
+            layer.units,
+            layer.activation,
+            return_sequences=layer.return_sequences,
+            other_axis=layer.other_axis,
+            far=True,
+            origin=layer.origin,
+        )
+        if layer is not None
+        else None
+        for layer in layers
+    )
 
 
 def _holds_images(value: Any) -> bool:
@@ -1592,8 +1820,8 @@ def compiled_calls(model: ModuleIndex) -> dict[cst.Call, tuple[str, bool, cst.Ca
     found: dict[cst.Call, tuple[str, bool, cst.Call]] = {}
     for use in facts.loss_uses():
         node = use.model.node if use.model is not None else None
-        if use.compile is None or not isinstance(node, cst.Call):
-            continue
+        if use.compile is None or use.compile.model is None or not isinstance(node, cst.Call):
+            continue  # (a loss of one output of a multi-output model: not the model's)
         if use.loss.name in apis.CE_LOSSES and node not in found:
             labels = use.labels
             per_sample = isinstance(labels, Labels) and labels.per_sample

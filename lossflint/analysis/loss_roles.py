@@ -31,9 +31,10 @@ import libcst as cst
 from lossflint.analysis import apis
 from lossflint.analysis.apis import Kind
 from lossflint.analysis.calls import argument, positional
+from lossflint.analysis.gradients import gradients
 from lossflint.analysis.keras import Images, KLoss, KTensor, Labels, keras_facts
 from lossflint.analysis.kinds import kinds_of
-from lossflint.analysis.names import dotted_text, literal_item
+from lossflint.analysis.names import dotted_text, literal_item, target_binds
 from lossflint.analysis.reaching import reaching_assignment
 from lossflint.analysis.values import Tensor
 from lossflint.analysis.walk import memo_of, nodes_in
@@ -93,7 +94,9 @@ def _find(model: ModuleIndex) -> list[SwappedLoss]:
         return found
     for site in model.calls:
         call = site.node
-        name = _keras_loss(model, site.qualname, facts.value(call.func))
+        name = _keras_loss(
+            model, site.qualname, facts.value(call.func) or facts.loss_called_at(call)
+        )
         if name is None and site.method == "update_state":
             name = _ordered_metric(model, call)  # ``acc.update_state(preds, labels)``
         if name is None or name in apis.KERAS_ORDER_FREE_LOSSES:
@@ -107,6 +110,9 @@ def _find(model: ModuleIndex) -> list[SwappedLoss]:
             continue
         if (isinstance(true, Labels) and not true.predicted) or _labels_param(model, second):
             found.append(SwappedLoss(call, first, second, "keras", name))
+        elif facts.in_tape(call) and _batch_item_param(model, second):
+            target = "an item of the training batch (the target)"
+            found.append(SwappedLoss(call, first, second, "keras", name, target))
         elif _model_input(model, first, second):
             target = "its own input (the reconstruction target)"
             found.append(SwappedLoss(call, first, second, "keras", name, target))
@@ -146,6 +152,70 @@ def _model_input(model: ModuleIndex, first: cst.BaseExpression, second: cst.Base
     if bindings[0].kind == "param":
         return True
     return _loop_variable(model, second)
+
+
+def _batch_item_param(model: ModuleIndex, expr: cst.BaseExpression) -> bool:
+    """``count[:, None]`` where ``count`` is a parameter of a step function
+    that every call (all in this file) fills with an item of the batch a
+    ``for`` loop unpacks (``for images, count, bins in ds: train_step(images,
+    count, bins)``), not rebound in the loop: data the step trains toward,
+    never a model's prediction."""
+    name = _reshaped(expr)
+    if not isinstance(name, cst.Name):
+        return False
+    passed = gradients(model).passed_to(name)
+    if not passed:
+        return False
+    facts = keras_facts(model)
+    return all(
+        isinstance(given, cst.Name)
+        and _unpacked_batch_item(model, given)
+        and not isinstance(facts.value(given), KTensor)
+        for given in passed
+    )
+
+
+def _reshaped(expr: cst.BaseExpression) -> cst.BaseExpression:
+    """``y[:, None]`` / ``y[..., None]`` / ``y[:]`` → ``y``: the same values,
+    another shape."""
+    expr = _unmoved(expr)
+    while isinstance(expr, cst.Subscript) and all(
+        _new_axis_or_all(element.slice) for element in expr.slice
+    ):
+        expr = _unmoved(expr.value)
+    return expr
+
+
+def _new_axis_or_all(index: cst.BaseSlice) -> bool:
+    """``:`` / ``None`` / ``...`` in a subscript: every value kept."""
+    if isinstance(index, cst.Slice):
+        return index.lower is None and index.upper is None and index.step is None
+    if not isinstance(index, cst.Index):
+        return False
+    value = index.value
+    return isinstance(value, cst.Ellipsis) or (isinstance(value, cst.Name) and value.value == "None")
+
+
+def _unpacked_batch_item(model: ModuleIndex, name: cst.Name) -> bool:
+    """``name`` is one of two or more plain names a ``for`` loop around it
+    unpacks each item into, and no assignment in the loop rebinds it."""
+    at: cst.CSTNode | None = model.parent(name)
+    while at is not None and not isinstance(at, (cst.FunctionDef, cst.Lambda, cst.ClassDef)):
+        if isinstance(at, cst.For):
+            target = at.target
+            if not isinstance(target, (cst.Tuple, cst.List)) or len(target.elements) < 2:
+                return False
+            if not any(
+                isinstance(e.value, cst.Name) and e.value.value == name.value
+                for e in target.elements
+            ):
+                return False
+            for node in cast("list[cst.Assign]", nodes_in(at, cst.Assign, memo=memo_of(model))):
+                if any(target_binds(t.target, name.value) for t in node.targets):
+                    return False
+            return True
+        at = model.parent(at)
+    return False
 
 
 def _loop_variable(model: ModuleIndex, name: cst.Name) -> bool:

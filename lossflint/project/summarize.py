@@ -29,7 +29,12 @@ from lossflint.analysis.accumulation import class_accumulations, detached
 from lossflint.analysis.apis import Kind
 from lossflint.analysis.calls import argument, has_star_args, literal_value
 from lossflint.analysis.contexts import contexts
-from lossflint.analysis.data_flow import split_returns, trained_parameters, training_returns
+from lossflint.analysis.data_flow import (
+    calls_a_trainer_elsewhere,
+    split_returns,
+    trained_parameters,
+    training_returns,
+)
 from lossflint.analysis.datasets import ordered_dataset
 from lossflint.analysis.eval_passes import class_mode_layer, mode_safe_params
 from lossflint.analysis.gradients import GradientFacts, Reach, gradients
@@ -45,6 +50,7 @@ from lossflint.analysis.values import (
     DictValue,
     FunctionRef,
     Instance,
+    Instances,
     Layer,
     LossObject,
     Registry,
@@ -72,11 +78,13 @@ from lossflint.project.summary import (
     SDict,
     SFunction,
     SInstance,
+    SInstances,
     SKerasBatches,
     SKerasData,
     SKerasLayer,
     SKerasLoss,
     SKerasModel,
+    SKerasOutput,
     SLayer,
     SLoss,
     SModule,
@@ -728,7 +736,9 @@ class Summarizer:
 
     @cached_property
     def _training_returns(self) -> dict[cst.Call, tuple[str, ...]]:
-        if not any(e.kind == "backward" for e in loops(self.model).events):
+        if not any(
+            e.kind == "backward" for e in loops(self.model).events
+        ) and not calls_a_trainer_elsewhere(self.model):
             return {}  # nothing here (or in a function it calls) trains
         return training_returns(self.model)
 
@@ -769,12 +779,22 @@ class Summarizer:
 
     def _argument(self, expr: cst.BaseExpression) -> SValue:
         value = self.kinds.values.get(expr)
-        if value is None:
-            return S_UNKNOWN
         try:
-            return self.value(value)
+            found = self.value(value) if value is not None else S_UNKNOWN
+            if found == S_UNKNOWN and self._keras is not None:
+                # a Keras model's output (``bin_probs`` of ``count, bin_probs =
+                # model(x)``): what the callee's parameter holds
+                found = self._keras_output(self._keras.values.get(expr))
+            return found
         except RecursionError:
             return S_UNKNOWN
+
+    def _keras_output(self, value: Any) -> SValue:
+        from lossflint.analysis.keras import KTensor
+
+        if isinstance(value, KTensor) and value.model is not None:
+            return self._keras_value(value)
+        return S_UNKNOWN
 
     def _used_otherwise(self, ref: SFunction | SClass, called_as: dict[str, int]) -> bool:
         """Whether a name bound to ``ref`` appears other than in an import or
@@ -1009,6 +1029,14 @@ class Summarizer:
             origin = self._origin(value.node, "")
             param = self._parameter_of(value) if value.from_logits is None else ""
             return SKerasLoss(value.name, value.from_logits, origin, param)
+        if isinstance(value, KTensor) and value.model is not None and not value.predicted:
+            # ``model(x)`` (one output of a multi-output model too): its head
+            # crosses files as the model's output (style "output")
+            if not value.chain or all(layer is None for layer in value.chain):
+                return S_UNKNOWN
+            return SKerasModel(
+                self._keras_layers(value.chain), "output", self._origin(value.model.node, "")
+            )
         if isinstance(value, KTensor):
             # ``def head(x, n): return Dense(n, activation="softmax")(x)``: what
             # a caller passes in, through these layers (style "tensor")
@@ -1023,10 +1051,37 @@ class Summarizer:
             value = KModel(last.node, value.chain[1:], "tensor")
         if not isinstance(value, KModel) or not value.layers:
             return S_UNKNOWN
+        outputs = tuple(
+            SKerasOutput(self._keras_layers(out.layers), out.name or "") for out in value.outputs
+        )
+        return SKerasModel(
+            self._keras_layers(value.layers),
+            value.style,
+            self._origin(value.node, ""),
+            outputs,
+            value.keyed,
+        )
+
+    def _keras_layers(self, chain: tuple[Any, ...]) -> tuple[SKerasLayer | None, ...]:
+        from lossflint.analysis.keras import KLayer
+
         layers: list[SKerasLayer | None] = []
-        for layer in value.layers:
+        for layer in chain:
             if not isinstance(layer, KLayer):
                 layers.append(None)
+                continue
+            if layer.far:
+                # built by another module's factory: where it was built there
+                layers.append(
+                    SKerasLayer(
+                        layer.name,
+                        layer.units,
+                        layer.activation,
+                        layer.return_sequences,
+                        layer.other_axis,
+                        layer.origin,
+                    )
+                )
                 continue
             layers.append(
                 SKerasLayer(
@@ -1040,7 +1095,7 @@ class Summarizer:
                     *self._activation_parameter(layer),
                 )
             )
-        return SKerasModel(tuple(layers), value.style, self._origin(value.node, ""))
+        return tuple(layers)
 
     def _units_parameter(self, layer: Any) -> tuple[str, int | None]:
         """``n`` (and its literal default) in ``Dense(n, ...)`` when the units
@@ -1142,6 +1197,8 @@ class Summarizer:
         if isinstance(value, Instance):
             name = self._names.get(value.cls)
             return SInstance(self.rel, name) if name is not None else S_UNKNOWN
+        if isinstance(value, Instances):
+            return self._instances(value)
         if isinstance(value, ClassRef):
             name = self._names.get(value.cls)
             return SClass(self.rel, name) if name is not None else S_UNKNOWN
@@ -1149,6 +1206,15 @@ class Summarizer:
             name = self._names.get(value.func)
             return SFunction(self.rel, name) if name is not None else S_UNKNOWN
         return S_UNKNOWN
+
+    def _instances(self, value: Instances) -> SValue:
+        """One of several classes, this file's or other modules': each named."""
+        members: list[SValue] = [self.value(Instance(cls)) for cls in value.classes]
+        members += [getattr(other, "ref", S_UNKNOWN) for other in value.foreign]
+        if not members or not all(isinstance(m, SInstance) for m in members):
+            return S_UNKNOWN
+        ordered = sorted(members, key=lambda m: (getattr(m, "file", ""), getattr(m, "name", "")))
+        return SInstances(tuple(dict.fromkeys(ordered)))
 
     def _origin(self, node: cst.CSTNode | None, where: str) -> Origin | None:
         if node is None:

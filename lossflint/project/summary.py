@@ -142,13 +142,28 @@ class SKerasLayer:
 
 
 @dataclass(frozen=True)
+class SKerasOutput:
+    """One output of a multi-output Keras model: its layers and its name (the
+    dict key it was given under, else its last layer's ``name=``; "": none)."""
+
+    layers: tuple[SKerasLayer | None, ...] = ()
+    name: str = ""
+
+
+@dataclass(frozen=True)
 class SKerasModel(SValue):
     """A Keras model built in another module (``build_model()`` returns it):
-    its ordered layers (None: a layer that cannot be read)."""
+    its ordered layers (None: a layer that cannot be read). Style "output":
+    not a model but a model's output (``model(x)``), handed to another
+    module's function or returned by one."""
 
     layers: tuple[SKerasLayer | None, ...] = ()
     style: str = "sequential"
     origin: Origin | None = None
+    #: a multi-output model (``Model(inp, [count, bins])``): each output
+    outputs: tuple[SKerasOutput, ...] = ()
+    #: its outputs were given as a dict: calling it returns a dict by key
+    keyed: bool = False
 
 
 @dataclass(frozen=True)
@@ -202,6 +217,15 @@ class SClass(SValue):
 class SInstance(SValue):
     file: str
     name: str
+
+
+@dataclass(frozen=True)
+class SInstances(SValue):
+    """An instance of one of several project classes (``build_model(args.arch)``
+    picking a closed registry's entry by a name known at run time only):
+    calling it gives what every class's call gives, when they agree."""
+
+    members: tuple[SValue, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -418,6 +442,7 @@ _VALUE_TYPES: dict[str, type[SValue]] = {
         SKerasBatches,
         SClass,
         SInstance,
+        SInstances,
         SFunction,
         SModule,
         SAlias,

@@ -140,7 +140,37 @@ class BaselineTrainer({base}):
         return loss
 """
 
+#: a multi-output model's step, called with the items of each batch (held-out s16 p11)
+_HEADS_STEP = """
+import tensorflow as tf
+from tensorflow import keras
+from tensorflow.keras import layers
+
+inp = keras.Input(shape=(64,))
+count = layers.Dense(1, activation="softplus")(inp)
+bins = layers.Dense(10, activation="softmax")(inp)
+model = keras.Model(inp, [count, bins])
+poisson = keras.losses.Poisson()
+
+def train_step(images, count, bins):
+    with tf.GradientTape() as tape:
+        pred_count, bin_probs = model(images, training=True)
+        loss = poisson({args}){marker}
+    return tape.gradient(loss, model.trainable_variables)
+
+for images, count, bins in train_ds:
+    train_step({passed})
+"""
+
 AUDIT_INVALID = [
+    # the count head's loss object called (y_pred, y_true)
+    Invalid(
+        _HEADS_STEP.format(
+            args="pred_count, count[:, None]",
+            marker="  # error: LF604 at `poisson(`",
+            passed="images, count, bins",
+        )
+    ),
     # the labels popped from the batch first, an item of the model's output second
     Invalid(
         _HF_TRAINER.format(
@@ -230,6 +260,14 @@ AUDIT_INVALID = [
 ]
 
 AUDIT_VALID = [
+    # ... in Keras's order
+    _HEADS_STEP.format(
+        args="count[:, None], pred_count", marker="", passed="images, count, bins"
+    ),
+    # the step handed another model's prediction, not a batch's item: it may be the target
+    _HEADS_STEP.format(
+        args="pred_count, count", marker="", passed="images, teacher(images), bins"
+    ),
     # the trainer's order
     _HF_TRAINER.format(
         base="Trainer", take="pop", outputs="logits, _, _", call="self.criterion(logits, labels)"

@@ -38,7 +38,8 @@ flagged when the first is `model(x)` and the second the labels of a
 `keras.datasets` loader (or their `to_categorical`), its images, the very `x`
 the output was computed from (an autoencoder's target: a parameter or a loop
 variable, not another model's output) or a step function's
-`labels` parameter, and in a custom
+`labels` parameter (or, in a `tf.GradientTape` block, a parameter every call
+fills with an item of a batch a `for` loop unpacks), and in a custom
 `train_step(self, data)` / `test_step` of a `keras.Model` subclass when the first
 is `self(x, ...)` and the second the labels unpacked from `data` (`x, y = data`:
 Keras's contract for the batch it passes), and in a custom loss or metric

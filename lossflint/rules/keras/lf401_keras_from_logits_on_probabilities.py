@@ -16,6 +16,7 @@ from lossflint.rules.keras.common import (
     output_related,
     uses,
 )
+from lossflint.rules.keras.heads_examples import LF401_INVALID, LF401_VALID
 
 if TYPE_CHECKING:
     from lossflint.analysis.model import SemanticModel
@@ -69,6 +70,7 @@ what the model needs). Removing the activation from the last layer instead is
 equally right (and numerically better); choose one.
 """
     INVALID = [
+        *LF401_INVALID,
         Invalid(
             """
             from tensorflow import keras
@@ -131,6 +133,7 @@ equally right (and numerically better); choose one.
         ),
     ]
     VALID = [
+        *LF401_VALID,
         # one unit under a categorical loss is LF404's finding
         """
         from tensorflow import keras

@@ -19,6 +19,7 @@ from lossflint.rules.keras.common import (
     output_related,
     short,
 )
+from lossflint.rules.keras.heads_examples import LF406_INVALID, LF406_VALID
 
 if TYPE_CHECKING:
     from lossflint.analysis.model import SemanticModel
@@ -74,6 +75,7 @@ output compares floats to labels: a meaningless number that looks like a metric.
         "There is no automatic fix: pick a cross-entropy loss, or drop the accuracy metric."
     )
     INVALID = [
+        *LF406_INVALID,
         Invalid(
             """
             from tensorflow import keras
@@ -129,6 +131,7 @@ output compares floats to labels: a meaningless number that looks like a metric.
         ),
     ]
     VALID = [
+        *LF406_VALID,
         """
         from tensorflow import keras
         from tensorflow.keras import layers

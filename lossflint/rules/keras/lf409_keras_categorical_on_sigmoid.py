@@ -16,6 +16,7 @@ from lossflint.rules.keras.common import (
     output_related,
     uses,
 )
+from lossflint.rules.keras.heads_examples import LF409_INVALID, LF409_VALID
 
 if TYPE_CHECKING:
     from lossflint.analysis.model import SemanticModel
@@ -61,6 +62,7 @@ softmax output.
     )
     fix_safety = "There is no automatic fix: the choice depends on single- vs multi-label targets."
     INVALID = [
+        *LF409_INVALID,
         # a unit count not known here: with one unit the loss is identically 0
         # (LF404's case), with more it is this one (H11 p20: `tags.shape[1]`)
         Invalid(
@@ -116,6 +118,7 @@ softmax output.
         ),
     ]
     VALID = [
+        *LF409_VALID,
         # the branches end with different layers: the head is unknown
         """
         from keras.models import Sequential

@@ -35,7 +35,51 @@ for images, labels in val_ds:
 {use}
 """
 
+#: a functional model with three heads (held-out s16 p11): only ``bins`` is softmax
+_HEADS_MODEL = """
+import tensorflow as tf
+from tensorflow import keras
+from tensorflow.keras import layers
+
+inp = keras.Input(shape=(64,))
+x = layers.Dense(32, activation="relu")(inp)
+count = layers.Dense(1, activation="softplus", name="count")(x)
+bins = layers.Dense(10, activation="softmax", name="bins")(x)
+presence = layers.Dense(6, name="presence")(x)
+model = keras.Model(inp, {outputs})
+
+def step(images, labels):
+    with tf.GradientTape() as tape:
+{use}
+"""
+
+_CE = "tf.nn.sparse_softmax_cross_entropy_with_logits("
+_AT = f"  # error: LF101 at `{_CE}`"
+
 AUDIT_INVALID = [
+    # the softmax head, unpacked from the call
+    Invalid(
+        _HEADS_MODEL.format(
+            outputs="[count, bins, presence]",
+            use="        n, probs, logits = model(images)\n"
+            f"        loss = {_CE}labels=labels, logits=probs){_AT}",
+        )
+    ),
+    # ... indexed, and a tuple of outputs
+    Invalid(
+        _HEADS_MODEL.format(
+            outputs="(count, bins, presence)",
+            use=f"        loss = {_CE}labels=labels, logits=model(images)[1]){_AT}",
+        )
+    ),
+    # ... by its key, outputs given as a dict
+    Invalid(
+        _HEADS_MODEL.format(
+            outputs='{"count": count, "bins": bins, "presence": presence}',
+            use="        out = model(images)\n"
+            f'        loss = {_CE}labels=labels, logits=out["bins"]){_AT}',
+        )
+    ),
     Invalid(
         _PROBABILITY_MODEL.format(
             use="    probs = probability_model(images)\n"
@@ -48,6 +92,24 @@ AUDIT_INVALID = [
 ]
 
 AUDIT_VALID = [
+    # the linear head of the same model is logits
+    _HEADS_MODEL.format(
+        outputs="[count, bins, presence]",
+        use="        n, probs, logits = model(images)\n"
+        "        loss = tf.nn.sigmoid_cross_entropy_with_logits(labels=labels, logits=logits)\n"
+        f"        loss2 = {_CE}labels=labels, logits=model(images)[2])",
+    ),
+    # a key the outputs do not have, an index chosen at run time: unknown
+    _HEADS_MODEL.format(
+        outputs='{"count": count, "bins": bins, "presence": presence}',
+        use="        out = model(images)\n"
+        f'        loss = {_CE}labels=labels, logits=out["presence"] + out[key])',
+    ),
+    # an output re-used as two heads: the second is the logits layer
+    _HEADS_MODEL.format(
+        outputs="[presence, presence]",
+        use=f"        a, b = model(images)\n        loss = {_CE}labels=labels, logits=b)",
+    ),
     # the classifier's logits go to the loss, the wrapper only predicts
     _PROBABILITY_MODEL.format(
         use="    loss = tf.nn.sparse_softmax_cross_entropy_with_logits("

@@ -137,6 +137,16 @@ class Part(Value):
 
 
 @dataclass(frozen=True)
+class Rows(Value):
+    """One side of a ``train_test_split`` of row numbers
+    (``train_test_split(np.arange(len(df)))``): indexing an array with it
+    takes that side's rows (``X[idx_train]``)."""
+
+    split: cst.CSTNode = field(repr=False)
+    shuffled: bool = False
+
+
+@dataclass(frozen=True)
 class Fitted:
     """An array transformed with statistics of all its rows."""
 
@@ -203,6 +213,7 @@ class DataFacts(Interpreter[Any]):
         self._slices: dict[cst.CSTNode, list[tuple[str, str, cst.CSTNode]]] = {}
         #: fits on a concatenation one of whose arrays, transformed, was sliced
         self._part_sliced: set[cst.CSTNode] = set()
+        self._row_splits = False
         self._adapted: dict[Data, tuple[cst.Call, str]] = {}
         #: whether the interpreter ran (a file it is not relevant to has no facts)
         self.ran = self._relevant(for_returns)
@@ -241,7 +252,7 @@ class DataFacts(Interpreter[Any]):
             inlined = any(e.kind == "backward" for e in loops(self.model).events)
             if loader and (inlined or self._loader_in_factory()):
                 return True
-            if for_returns and (trains or inlined):
+            if for_returns and (trains or inlined or calls_a_trainer_elsewhere(self.model)):
                 return True
         if for_returns and project_context() is not None:
             if any(site.qualname in apis.TRAIN_TEST_SPLIT for site in self.model.calls):
@@ -279,9 +290,14 @@ class DataFacts(Interpreter[Any]):
         self.next_calls, self._slices, self._adapted = {}, {}, {}
         self._part_sliced = set()
         self.trained_elsewhere, self.returned_trained_elsewhere = {}, []
+        self._row_splits = False
 
     def worth_another_round(self) -> bool:
-        return bool(self.loaders or self.leaks or self._slices or self._adapted)
+        # a split of row numbers: a nested function indexing a scaled array
+        # with them (``def take(idx): return X[idx]``) sees both next round
+        return bool(
+            self.loaders or self.leaks or self._slices or self._adapted or self._row_splits
+        )
 
     def _attrs_set_by(self, cls: cst.ClassDef, func: cst.FunctionDef, flow: bool) -> Env:
         # Lightning runs ``setup()`` before ``train_dataloader()``: ``self.train``
@@ -461,7 +477,12 @@ class DataFacts(Interpreter[Any]):
             # shuffled by default; ``shuffle=False`` (or a value not known to be
             # True) keeps the order
             shuffled = shuffle is None or literal_value(shuffle.value) is True
-            return TupleValue(tuple(Part(call, shuffled) for _ in range(2 * arrays)))
+            parts: list[Any] = []
+            for arg in call.args[:arrays]:
+                side = Rows(call, shuffled) if _row_numbers(self.model, arg.value) else None
+                self._row_splits = self._row_splits or side is not None
+                parts += [side or Part(call, shuffled), side or Part(call, shuffled)]
+            return TupleValue(tuple(parts))
         if qualname in apis.SHUFFLE_ARRAYS:
             if any(a.star or a.keyword is not None for a in call.args):
                 return None
@@ -500,6 +521,13 @@ class DataFacts(Interpreter[Any]):
             part: Any = Part(expr)
         else:
             part = None
+        rows = self.values.get(first.value) if isinstance(first, cst.Index) else None
+        if isinstance(rows, Rows) and len(expr.slice) == 1:
+            # ``X[idx_train]`` of a split of row numbers: one side's rows; of a
+            # scaled array, the split divides rows whose statistics the fit read
+            if isinstance(base, Fitted) and self.recording:
+                self.leaks.append(Leak(base.fit, rows.split, "train_test_split"))
+            return Part(rows.split, rows.shuffled)
         if isinstance(base, Fitted) and part is None:
             # columns or a mask of the scaled array (``X[cols]``, ``X.iloc[:, 1:]``):
             # still scaled with the statistics of all its rows
@@ -878,6 +906,72 @@ class DataFacts(Interpreter[Any]):
 # --- helpers -----------------------------------------------------------------------------
 
 
+def calls_a_trainer_elsewhere(model: ModuleIndex) -> bool:
+    """A function, or a method of a class, imported from another project
+    module that iterates a loader it is handed while it trains
+    (``FunctionSummary.trains_on``: ``trainer.train_epoch(train_loader)``)
+    is called here by its name: a loader another module's factory returns
+    may reach it (``training_returns``)."""
+    context = project_context()
+    if context is None:
+        return False
+    called = {site.method for site in model.calls if site.method is not None}
+    called |= {site.node.func.value for site in model.calls if type(site.node.func) is cst.Name}
+    for scope in model.scopes.values():
+        for local, bindings in scope.bindings.items():
+            for binding in bindings:
+                if binding.kind != "import" or not isinstance(binding.node, cst.ImportFrom):
+                    continue
+                ref = bridge.value_of_import(binding.node, local)
+                if ref is not None and called & _trainers(context, context.resolve(ref), local):
+                    return True
+    return False
+
+
+def _trainers(context: Any, ref: Any, local: str) -> set[str]:
+    """The names by which the project function or class ``ref`` (imported as
+    ``local``) trains on a loader it is handed: the function's, or those of
+    the class's own methods."""
+    if isinstance(ref, SFunction):
+        summary = context.function_summary(ref)
+        return {local} if summary is not None and summary.trains_on else set()
+    if isinstance(ref, SClass):
+        module = context.item_summary(ref.file, ref.name)
+        if module is None:
+            return set()
+        prefix = ref.name + "."
+        return {
+            name[len(prefix) :]
+            for name, function in module.functions.items()
+            if name.startswith(prefix) and function.trains_on
+        }
+    return set()
+
+
+def _row_numbers(model: ModuleIndex, expr: cst.BaseExpression) -> bool:
+    """``np.arange(len(df))``, ``range(X.shape[0])``: the numbers of an
+    array's rows (a range with one argument, the length of something)."""
+    if not isinstance(expr, cst.Call) or len(expr.args) != 1:
+        return False
+    arg = expr.args[0]
+    qualname = model.qualname(expr.func)
+    if arg.keyword is not None or arg.star or not (
+        qualname in apis.CONSTANT_GRIDS or qualname == "builtins.range"
+    ):
+        return False
+    size = arg.value
+    if isinstance(size, cst.Call):
+        return model.qualname(size.func) == apis.BUILTIN_LEN and len(size.args) == 1
+    return (
+        isinstance(size, cst.Subscript)
+        and isinstance(size.value, cst.Attribute)
+        and size.value.attr.value == "shape"
+        and len(size.slice) == 1
+        and isinstance(size.slice[0].slice, cst.Index)
+        and literal_value(size.slice[0].slice.value) == 0
+    )
+
+
 def _item(value: Any, part: str) -> Any:
     """``value``'s item ``part`` ("" itself, "0" a tuple's first, "train" a key)."""
     if not part:
@@ -1197,6 +1291,7 @@ __all__ = [
     "LoaderInfo",
     "TupleValue",
     "data_facts",
+    "calls_a_trainer_elsewhere",
     "may_leak",
     "may_load_in_order",
     "training_loaders",

@@ -51,8 +51,10 @@ def zero_able(
                 return None, None
             label = "the count of a mask"
         elif method == "norm" and not num.is_binop(num.resolve(model, operand), cst.Subtract):
-            if not _zero_able_norm(model, operand, numerator):
+            found = _zero_able_norm(model, operand, numerator)
+            if found is None:
                 return None, None
+            label = found or label
         elif method == "std" and not _centred(numerator):
             return None, None
         return label, framework
@@ -125,16 +127,24 @@ def _computed_by_callers(model: SemanticModel, mask: cst.BaseExpression) -> bool
 
 def _zero_able_norm(
     model: SemanticModel, operand: cst.BaseExpression, numerator: cst.BaseExpression
-) -> bool:
+) -> str | None:
     """``x / x.norm()`` where ``x`` is relu/abs output (all-zero for a dead
-    row) and a gradient flows: x/||x|| has a 0/0 gradient there. Learned
-    embeddings of unknown kind are left alone (essentially never all-zero)."""
-    if not num.same_code(model, operand, numerator):
-        return False
+    row) and a gradient flows: x/||x|| has a 0/0 gradient there; or another
+    numerator over the norm of a relu/abs/square output (``||S - S'|| / ||S||``
+    of a magnitude ``S = stft(clean).abs()``: x/0 for a silent crop). Learned
+    embeddings of unknown kind are left alone (essentially never all-zero).
+    The label of the norm ("" for the plain one), or None."""
     value = model.value(num.resolve(model, operand))
     if not (isinstance(value, Tensor) and value.kind is Kind.NON_NEGATIVE):
-        return False
-    return gradients(model).reach(numerator) is Reach.YES
+        return None
+    label = ""
+    if not num.same_code(model, operand, numerator):
+        function = num.origin_function(model, value)
+        if function not in num.ZERO_PRESERVING:
+            return None  # exp output (never 0), or an origin not known
+        where = f" ({value.site.describe()})" if value.site is not None else ""
+        label = f"the norm of {function} output{where}"
+    return label if gradients(model).reach(numerator) is Reach.YES else None
 
 
 def reduced_operands(model: SemanticModel, expr: cst.BaseExpression) -> list[cst.BaseExpression]:

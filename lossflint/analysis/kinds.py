@@ -446,6 +446,22 @@ class KindAnalysis(Interpreter[Value]):
     ) -> Value:
         return receiver if func.attr.value in _MODULE_SELF_METHODS else UNKNOWN
 
+    def _instances_method(
+        self, call: cst.Call, name: str, receiver: Instances, args: list[Value], env: Env
+    ) -> Value:
+        """``model.to(device)`` of one of several classes (``build_model(args.arch)``
+        of a registry): the same model when no class defines the method."""
+        if name not in _MODULE_SELF_METHODS or any(
+            self.method(cls, name) is not None for cls in receiver.classes
+        ):
+            return UNKNOWN
+        for other in receiver.foreign:
+            if not isinstance(other, Foreign):
+                return UNKNOWN
+            if self.foreign_method_call(call, other, name, args, env) is not other:
+                return UNKNOWN
+        return receiver
+
     def method_call(
         self, call: cst.Call, func: cst.Attribute, receiver: Value, args: list[Value], env: Env
     ) -> Value:
@@ -470,6 +486,8 @@ class KindAnalysis(Interpreter[Value]):
             return UNKNOWN
         if isinstance(receiver, (ClassRef, FunctionRef, TupleValue)):
             return UNKNOWN
+        if isinstance(receiver, Instances):
+            return self._instances_method(call, name, receiver, args, env)
         passed = self._accelerator_pass_through(call, func, args)
         if passed is not None:
             return passed

@@ -36,12 +36,19 @@ class LogCall:
     #: on another backend, and Keras 2's backend has no fused log functions)
     framework: str
     method: bool
+    #: 0 for the natural log; 2 / 10 for ``log2`` / ``log10`` (0 gives -inf in
+    #: any base, but ``log_softmax`` or a built-in loss is no rewrite of them)
+    base: int = 0
 
 
-def log_calls(model: SemanticModel, keras_backend: bool = False) -> Iterator[LogCall]:
+def log_calls(
+    model: SemanticModel, keras_backend: bool = False, bases: bool = False
+) -> Iterator[LogCall]:
     """The file's log calls; with ``keras_backend`` also ``K.log(e)`` /
     ``keras.ops.log(e)`` (LF201 reads them; the rules that suggest or write a
-    framework's clamp or loss do not)."""
+    framework's clamp or loss do not); with ``bases`` also ``torch.log10(e)``,
+    ``np.log2(e)``, ``e.log10()`` (LF202 reads them: where a value is 0 their
+    log is -inf too)."""
     for qualname, framework in apis.LOG_BY_FRAMEWORK.items():
         for site in model.calls_to(qualname):
             args = positional(site.node)
@@ -58,11 +65,24 @@ def log_calls(model: SemanticModel, keras_backend: bool = False) -> Iterator[Log
         # ``e.log()`` with no argument: a tensor method (NumPy arrays have none)
         if not call.args and isinstance(func, cst.Attribute):
             yield LogCall(call, func.value, "torch", True)
+    if not bases:
+        return
+    for qualname, (framework, base) in apis.LOG_BASES_BY_FRAMEWORK.items():
+        for site in model.calls_to(qualname):
+            args = positional(site.node)
+            if len(args) == 1 and len(site.node.args) == 1:
+                yield LogCall(site.node, args[0].value, framework, False, base)
+    for method, base in apis.LOG_BASE_METHODS.items():
+        for site in model.method_calls(method):
+            func = site.node.func
+            if not site.node.args and isinstance(func, cst.Attribute):
+                yield LogCall(site.node, func.value, "torch", True, base)
 
 
-def log_index(model: SemanticModel) -> dict[cst.Call, LogCall]:
-    """Every log call of the file, by its call node."""
-    return {log.node: log for log in log_calls(model)}
+def log_index(model: SemanticModel, bases: bool = False) -> dict[cst.Call, LogCall]:
+    """Every log call of the file, by its call node (``bases``: with the
+    base-2/10 logs)."""
+    return {log.node: log for log in log_calls(model, bases=bases)}
 
 
 def one_minus(expr: cst.BaseExpression) -> cst.BaseExpression | None:

@@ -1292,6 +1292,17 @@ def relu_output(model: ModuleIndex, value: Tensor) -> bool:
     in ``model.py``): activations of float values, so a ``.float()`` cast
     of it (``pred.float()`` of an fp16 model) is no integer position or count
     cast to float."""
+    return origin_function(model, value) in _FLOAT_ACTIVATIONS
+
+
+#: functions whose non-negative output is 0 wherever (all of) their input is
+ZERO_PRESERVING = frozenset({"relu", "relu6", "abs", "square"})
+
+
+def origin_function(model: ModuleIndex, value: Tensor) -> str:
+    """The lower-cased name of the function whose call gave ``value`` its kind
+    (here, or in another project module as its ``site`` says:
+    ``self.stft(clean).abs`` → "abs"); "" when no call did."""
     origin = value.origin
     if isinstance(origin, cst.Call):
         func = origin.func
@@ -1302,9 +1313,11 @@ def relu_output(model: ModuleIndex, value: Tensor) -> bool:
             name = func.attr.value
         else:
             name = func.value if isinstance(func, cst.Name) else ""
-        return name.lower() in _FLOAT_ACTIVATIONS
+        return name.lower()
     site = value.site
-    return site is not None and site.label.rsplit(".", 1)[-1].lower() in _FLOAT_ACTIVATIONS
+    if origin is None and site is not None:
+        return site.label.rsplit(".", 1)[-1].lower()
+    return ""
 
 
 def guard_operand(

@@ -53,7 +53,7 @@ def constant_hidden_inits(model: SemanticModel) -> Iterator[ConstantInit]:
                 if not isinstance(found, (int, float)) or isinstance(found, bool):
                     continue
                 constant = float(found)
-            if _hidden_weight(model, call, target, weight_layer_count):
+            if _hidden_weight(model, call, target, weight_layer_count, constant):
                 yield ConstantInit(call, constant)
     for site in model.method_calls("fill_", "zero_"):
         call = site.node
@@ -71,7 +71,7 @@ def constant_hidden_inits(model: SemanticModel) -> Iterator[ConstantInit]:
             if call.args:
                 continue
             constant = 0.0
-        if _hidden_weight(model, call, func.value, weight_layer_count):
+        if _hidden_weight(model, call, func.value, weight_layer_count, constant):
             yield ConstantInit(call, constant)
     for site in model.calls_to(*apis.KERAS_WEIGHT_LAYERS):
         call = site.node
@@ -90,13 +90,14 @@ def _hidden_weight(
     call: cst.Call,
     target: cst.BaseExpression,
     weight_layer_count: int,
+    constant: float = 0.0,
 ) -> bool:
     """``target`` is ``<layer>.weight`` (or its ``.data``) of a hidden layer."""
     if isinstance(target, cst.Attribute) and target.attr.value == "data":
         target = target.value
     if not (isinstance(target, cst.Attribute) and target.attr.value == "weight"):
         return False
-    return _hidden(model, call, target.value, weight_layer_count)
+    return _hidden(model, call, target.value, weight_layer_count, constant)
 
 
 def _hidden(
@@ -104,6 +105,7 @@ def _hidden(
     call: cst.Call,
     owner: cst.BaseExpression,
     weight_layer_count: int,
+    constant: float = 0.0,
 ) -> bool:
     # (a) `if isinstance(m, nn.Linear): ...` in an init function
     if isinstance(owner, cst.Name):
@@ -121,7 +123,7 @@ def _hidden(
         and isinstance(owner.value, cst.Name)
         and owner.value.value == "self"
     ):
-        return _hidden_attribute(model, call, owner.attr.value)
+        return _hidden_attribute(model, call, owner.attr.value, zero=constant == 0)
     # (c) `seq[0].weight` of an nn.Sequential
     if isinstance(owner, cst.Subscript) and len(owner.slice) == 1:
         element = owner.slice[0].slice
@@ -408,10 +410,20 @@ def _names_class_of(model: SemanticModel, expr: cst.BaseExpression, name: str) -
 
 
 def _hidden_attribute(
-    model: SemanticModel, call: cst.Call, attr: str, kinds: frozenset[str] = apis.WEIGHT_LAYERS
+    model: SemanticModel,
+    call: cst.Call,
+    attr: str,
+    kinds: frozenset[str] = apis.WEIGHT_LAYERS,
+    zero: bool = True,
 ) -> bool:
+    """``self.<attr>`` is a hidden layer: not named for normalisation, not the
+    layer ``forward`` returns, feeding another layer; named like an output,
+    offset or gate projection (``proj``, ``gate``, ``head``) it is a hidden
+    layer only for a non-zero constant (their zero init is a known technique)."""
     lowered = attr.lower()
-    if any(h in lowered for h in OUTPUT_LAYER_HINTS) or any(h in lowered for h in NORM_HINTS):
+    if any(h in lowered for h in NORM_HINTS):
+        return False
+    if zero and any(h in lowered for h in OUTPUT_LAYER_HINTS):
         return False
     cls = model.enclosing(call, cst.ClassDef)
     if not isinstance(cls, cst.ClassDef):

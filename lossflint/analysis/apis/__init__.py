@@ -42,6 +42,7 @@ SOFTMAX = torch.SOFTMAX | keras.SOFTMAX | numpy.SOFTMAX
 LOG_SOFTMAX = torch.LOG_SOFTMAX | keras.LOG_SOFTMAX
 SIGMOID = torch.SIGMOID | keras.SIGMOID
 LOG = torch.LOG | keras.LOG | numpy.LOG
+LOG_BASES = {**torch.LOG_BASES, **numpy.LOG_BASES}
 EXP = torch.EXP | keras.EXP | numpy.EXP
 NON_NEGATIVE_FUNCS = torch.NON_NEGATIVE_FUNCS | keras.NON_NEGATIVE_FUNCS
 ARGMAX = torch.ARGMAX | keras.ARGMAX | numpy.ARGMAX
@@ -51,6 +52,11 @@ INT_DTYPES = torch.INT_DTYPES | keras.INT_DTYPES | numpy.INT_DTYPES
 
 #: log functions → their framework, and what log(sigmoid) becomes in each
 LOG_BY_FRAMEWORK = _by_framework(LOG)
+#: base-2/10 logarithm functions → (their framework, the base); methods: ``x.log2()``
+LOG_BASES_BY_FRAMEWORK = {
+    name: (framework_of(name) or "", base) for name, base in sorted(LOG_BASES.items())
+}
+LOG_BASE_METHODS = {"log10": 10, "log2": 2}
 LOG_SIGMOID = {"torch": torch.TORCH_LOG_SIGMOID, "tensorflow": keras.TF_LOG_SIGMOID}
 LOGADDEXP = {
     "torch": torch.TORCH_LOGADDEXP,

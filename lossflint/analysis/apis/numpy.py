@@ -11,6 +11,7 @@ from __future__ import annotations
 
 SOFTMAX = frozenset({"numpy.softmax"})
 LOG = frozenset({"numpy.log"})
+LOG_BASES = {"numpy.log10": 10, "numpy.log2": 2}
 EXP = frozenset({"numpy.exp"})
 ARGMAX = frozenset({"numpy.argmax"})
 ACOS = frozenset({"numpy.arccos", "numpy.arcsin"})

@@ -30,6 +30,8 @@ LOG_SOFTMAX = frozenset(
 )
 SIGMOID = frozenset({"torch.sigmoid", "torch.nn.functional.sigmoid", "torch.special.expit"})
 LOG = frozenset({"torch.log", "torch.special.log"})
+#: logarithms in another base (0 gives -inf as for ``log``; ``log1p`` is no log of 0)
+LOG_BASES = {"torch.log10": 10, "torch.log2": 2}
 EXP = frozenset({"torch.exp"})
 NON_NEGATIVE_FUNCS = frozenset(
     {"torch.relu", "torch.nn.functional.relu", "torch.abs", "torch.square", "torch.exp"}

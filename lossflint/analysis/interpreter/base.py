@@ -12,10 +12,18 @@ import libcst as cst
 
 from lossflint.analysis.calls import argument, literal_value
 from lossflint.analysis.names import dotted_text, free_names
-from lossflint.analysis.values import DictValue, Foreign, Instance, TupleValue
+from lossflint.analysis.values import DictValue, Foreign, Instance, Instances, TupleValue
 from lossflint.project import bridge
 from lossflint.project.context import current as project_context
-from lossflint.project.summary import SClass, SFunction, SInstance, SModule, SValue
+from lossflint.project.summary import (
+    SClass,
+    SDict,
+    SFunction,
+    SInstance,
+    SInstances,
+    SModule,
+    SValue,
+)
 
 if TYPE_CHECKING:
     from lossflint.analysis.index import ModuleIndex
@@ -147,6 +155,10 @@ class Base(Generic[V]):
         kind) into its values; anything else is unknown."""
         if isinstance(value, (SClass, SInstance, SFunction, SModule)):
             return Foreign(value)  # type: ignore[return-value]
+        if isinstance(value, SInstances) and all(isinstance(m, SInstance) for m in value.members):
+            # one of several classes: calling it joins what each returns
+            members = frozenset(Foreign(m) for m in value.members)
+            return Instances(frozenset(), members)  # type: ignore[return-value]
         return self.unknown
 
     # --- other project modules, read through their summaries ---------------------
@@ -188,6 +200,14 @@ class Base(Generic[V]):
         if picked is not None:
             # ``get_model("convnet")``: the registry entry that key picks
             return self.from_summary(picked, call)
+        entries = _registry_entries(callee.ref, key_of)
+        if entries:
+            # ``build_model(args.arch)``: one of the entries (any other key
+            # raises), so what every entry agrees on
+            joined = self.from_summary(entries[0], call)
+            for entry in entries[1:]:
+                joined = self.join(joined, self.from_summary(entry, call))
+            return joined
         found = bridge.call(callee.ref)
         return self.from_summary(found, call) if found is not None else self.unknown
 
@@ -353,3 +373,28 @@ class Base(Generic[V]):
         self, call: cst.Call, func: cst.Attribute, receiver: Instance, args: list[V], env: Env
     ) -> V:
         raise NotImplementedError
+
+
+def _registry_entries(ref: SValue, key_of: Any) -> list[SValue]:
+    """What each entry of the closed registry a project function picks its
+    result from by a parameter (``FunctionSummary.by_key``) makes, when the
+    call's key is not a literal (a literal key is ``bridge.keyed_call``'s);
+    empty when the function picks nothing so."""
+    context = project_context()
+    if context is None:
+        return []
+    resolved = context.resolve(ref)
+    if not isinstance(resolved, SFunction):
+        return []
+    function = context.function_summary(resolved)
+    if (
+        function is None
+        or not function.key_param
+        or not isinstance(function.by_key, SDict)
+        or function.key_param not in function.params
+    ):
+        return []
+    key = key_of(function.key_param, function.params.index(function.key_param))
+    if key is not None and key is not NotImplemented:
+        return []  # a literal key: the entry it names, or none
+    return [context.resolve(entry) for entry in function.by_key.items.values()]

@@ -20,6 +20,33 @@ class LogDiceLoss(nn.Module):
 """
 
 AUDIT_INVALID = [
+    # base-10 log of an energy ratio whose numerator is a sum of squares: 0 for
+    # a silent reference or alpha = 0 (held-out s17 p01, SI-SDR)
+    Invalid(
+        """
+        import torch
+
+        def si_sdr_loss(est, ref, eps=1e-8):
+            alpha = (est * ref).sum(-1, keepdim=True) / (ref.pow(2).sum(-1, keepdim=True) + eps)
+            target = alpha * ref
+            noise = est - target
+            ratio = target.pow(2).sum(dim=-1) / (noise.pow(2).sum(dim=-1) + eps)
+            return -10.0 * torch.log10(ratio).mean()  # error: LF202 at `torch.log10(`
+        """
+    ),
+    # base-2 log as a tensor method
+    Invalid(
+        """
+        import torch
+        gap = torch.relu(margin - d)
+        loss = -gap.log2().mean()  # error: LF202 at `gap.log2(`
+        """,
+        fixed="""
+        import torch
+        gap = torch.relu(margin - d)
+        loss = -gap.clamp_min(1e-7).log2().mean()  # error: LF202 at `gap.log2(`
+        """,
+    ),
     # the log of a Dice score whose intersection is 0 on a tile without
     # foreground (H14 p08)
     Invalid(
@@ -66,6 +93,23 @@ AUDIT_INVALID = [
 ]
 
 AUDIT_VALID = [
+    # box-coder targets (no gradient) and ratios of unknown sign where none is known
+    """
+    import torch
+
+    class BoxCoder:
+        def encode(self, w, wa):
+            return torch.log(w / wa)
+
+    def ratio(a, b, s):
+        return torch.log((a - b) / s)
+    """,
+    # a bucket index (T5-style relative positions): cast back to integers
+    """
+    import torch
+    n = torch.abs(rel)
+    b = (torch.log(n.float() / 8) / 2.77 * 8).to(torch.long)
+    """,
     # smoothed numerator and denominator: never 0
     _LOG_DICE.format(dice="(2 * inter + eps) / (union + eps)", marker=""),
     # a LeakyReLU flow's log-Jacobian: 1 or 1/slope everywhere (Practical_DL)
@@ -118,5 +162,38 @@ AUDIT_VALID = [
     def log_distance(i, j):
         n = torch.abs(i - j)
         return torch.log(n.float() + 1.0) - torch.log(n.float())
+    """,
+    # SI-SDR with the numerator guarded too
+    """
+    import torch
+
+    def si_sdr_loss(est, ref, eps=1e-8):
+        target = ref * (est * ref).sum(-1, keepdim=True) / (ref.pow(2).sum(-1, keepdim=True) + eps)
+        ratio = (target.pow(2).sum(-1) + eps) / ((est - target).pow(2).sum(-1) + eps)
+        return -10.0 * torch.log10(ratio).mean()
+    """,
+    # the SNR of an evaluation in dB (no gradient), NumPy data mixed at an SNR,
+    # Python's math.log10: no tensor log of a training value
+    """
+    import math
+    import numpy as np
+    import torch
+
+    @torch.no_grad()
+    def evaluate_snr(est, ref):
+        return 10 * torch.log10(ref.pow(2).sum(-1) / (est - ref).pow(2).sum(-1)).mean().item()
+
+    def mix_loss(clean, noise, snr_db):
+        current = 10 * np.log10(np.sum(clean ** 2) / np.sum(noise ** 2))
+        return clean + noise * 10 ** ((current - snr_db) / 20), math.log10(abs(snr_db) ** 2 / 4)
+    """,
+    # log1p of a magnitude is finite at 0: a guard, not a log of 0
+    """
+    import torch
+    import torch.nn as nn
+
+    class Front(nn.Module):
+        def forward(self, spec):
+            return torch.log1p(spec.abs() ** 2).mean(1)
     """,
 ]

@@ -32,13 +32,15 @@ class UnguardedLog(Rule):
     needs = ("log",)
     what = """
 Flags `log(x)` (`torch.log`, `x.log()`, `tf.math.log`, `np.log` on framework
-tensors) when `x` can be exactly 0 and nothing keeps it away from 0:
+tensors; base 2 and 10 too: `torch.log10`, `x.log2()`) when `x` can be exactly 0 and nothing keeps it away from 0:
 `log(1 - p)` of softmax output, the output of `relu`/`abs`/`square`/an even
 power, or a ratio whose numerator is one of those (or a count); where a
 gradient is known to flow (a loss, a `forward`, the backward slice) also a
 ratio whose numerator is a sum over a mask (`(e * pos_mask).sum(1) / ...`,
 0 for a row without positives) or a difference. The value is followed
-through variables. A clamp/clip (`clamp_min(eps)`), an added positive term
+through variables (where a gradient is known to flow, also a ratio whose
+numerator is a sum of squares: an SI-SDR of a silent reference). `log1p` is
+no log of 0. A clamp/clip (`clamp_min(eps)`), an added positive term
 (`+ eps`, `+ 1e-8`, `+ torch.finfo(dtype).eps`) or `torch.where(x > 0, ...)`
 silences the rule. `log(softmax)` / `log(sigmoid)` are LF201's, and a log
 inside a hand-written cross-entropy formula is LF203's.
@@ -242,31 +244,15 @@ representable in float16; `torch.finfo(x.dtype).eps` is a dtype-aware choice.
         h = h + 1e-6
         l = torch.log(h)
         """,
-        # box-coder targets (no gradient) and ratios of unknown sign where none is known
-        """
-        import torch
-
-        class BoxCoder:
-            def encode(self, w, wa):
-                return torch.log(w / wa)
-
-        def ratio(a, b, s):
-            return torch.log((a - b) / s)
-        """,
-        # a bucket index (T5-style relative positions): cast back to integers
-        """
-        import torch
-        n = torch.abs(rel)
-        b = (torch.log(n.float() / 8) / 2.77 * 8).to(torch.long)
-        """,
     ]
 
     def check(self, model: SemanticModel) -> Iterator[Finding]:
-        logs = log_index(model)
+        logs = log_index(model, bases=True)
+        natural = {node: log for node, log in logs.items() if not log.base}
         for log in logs.values():
-            if probability_log(model, log) is not None:
+            if not log.base and probability_log(model, log) is not None:
                 continue  # LF201
-            if cross_entropy_formula(model, log, logs) is not None:
+            if not log.base and cross_entropy_formula(model, log, natural) is not None:
                 continue  # LF203
             subject = self._zero_source(model, log)
             if subject is None:
@@ -336,6 +322,9 @@ representable in float16; `torch.finfo(x.dtype).eps` is a dtype-aware choice.
             return None
         if num.masked_sum(model, numerator) is not None:
             return "a ratio whose numerator (a sum over a mask) can be 0"
+        if num.is_sum_of_squares(model, numerator):
+            squares = "a square" if num.is_square(model, numerator) else "a sum of squares"
+            return f"a ratio whose numerator ({squares}) can be 0"
         diff = num.resolve(model, numerator)
         if num.is_binop(diff, cst.Subtract) and not num.is_constant(model, diff, 6, facts.passed_to):
             return "a ratio whose numerator (a difference) can be 0"

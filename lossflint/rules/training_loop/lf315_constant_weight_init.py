@@ -9,6 +9,7 @@ from lossflint.analysis import weight_init
 from lossflint.diagnostics import Finding, Severity
 from lossflint.examples import Invalid
 from lossflint.registry import Rule
+from lossflint.rules.training_loop.lf315_audit_examples import AUDIT_INVALID, AUDIT_VALID
 
 if TYPE_CHECKING:
     from lossflint.analysis.model import SemanticModel
@@ -111,6 +112,7 @@ large constants blow up activations and the loss.
     """
     references = (("PyTorch: torch.nn.init", "https://pytorch.org/docs/stable/nn.init.html"),)
     INVALID = [
+        *AUDIT_INVALID,
         Invalid(
             """
             from keras.models import Sequential
@@ -214,6 +216,7 @@ large constants blow up activations and the loss.
         ),
     ]
     VALID = [
+        *AUDIT_VALID,
         # a fixed summing layer: constant on purpose, never trained
         """
         from tensorflow import keras

@@ -1,0 +1,53 @@
+"""LF315 examples from the held-out set s17: a projection named like an
+output/gate layer (``proj``) set to a non-zero constant while it feeds another
+layer is hidden (only the zero init of such a layer is a known technique);
+kept apart so the rule module stays small."""
+
+from __future__ import annotations
+
+from lossflint.examples import Invalid
+
+_SAGE = """
+import torch.nn as nn
+import torch.nn.functional as F
+
+class SAGE(nn.Module):
+    def __init__(self, hidden, n_classes):
+        super().__init__()
+        self.body = nn.Linear(hidden, hidden)
+        self.proj = nn.Linear(hidden, hidden)
+        self.cls = nn.Linear(hidden, n_classes)
+        nn.init.{init}(self.proj.weight{value}){marker}
+        nn.init.zeros_(self.proj.bias)
+
+    def forward(self, x):
+        x = F.relu(self.proj(F.relu(self.body(x))))
+        return self.cls(x)
+"""
+
+AUDIT_INVALID = [
+    Invalid(
+        _SAGE.format(
+            init="constant_", value=", 0.05", marker="  # error: LF315 at `nn.init.constant_(`"
+        )
+    ),
+]
+
+AUDIT_VALID = [
+    # the zero init of a projection named like a gate or an output (a known technique)
+    _SAGE.format(init="zeros_", value="", marker=""),
+    # a non-zero constant on the layer forward returns: the final layer
+    """
+    import torch.nn as nn
+
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.body = nn.Linear(8, 8)
+            self.proj = nn.Linear(8, 2)
+            nn.init.constant_(self.proj.weight, 0.05)
+
+        def forward(self, x):
+            return self.proj(self.body(x))
+    """,
+]

@@ -12,6 +12,7 @@ import libcst as cst
 
 from lossflint.analysis import apis
 from lossflint.analysis.contexts import contexts
+from lossflint.analysis.gradients import gradients
 from lossflint.analysis.loops import LoopIndex, loops
 from lossflint.analysis.names import dotted_text, literal_item
 from lossflint.analysis.values import Foreign, Tensor
@@ -329,17 +330,30 @@ _GRAPH_KEEPING_METHODS = frozenset(
 )
 
 
-def attached_loss(model: SemanticModel, value: cst.BaseExpression) -> bool:
+def attached_loss(model: SemanticModel, value: cst.BaseExpression, depth: int = 3) -> bool:
     """``value`` is a loss still attached to its autograd graph."""
     if type(value) is cst.BinaryOperation:
         # `loss.detach() * x.size(0)`: attached only through an attached operand
-        return attached_loss(model, value.left) or attached_loss(model, value.right)
+        return attached_loss(model, value.left, depth) or attached_loss(model, value.right, depth)
     if type(value) is cst.UnaryOperation:
-        return attached_loss(model, value.expression)
+        return attached_loss(model, value.expression, depth)
     if detached(model, value):
         return False
-    if isinstance(value, cst.Name) and sometimes_detached(model, value):
-        return False
+    if isinstance(value, cst.Call) and any(
+        attached_loss(model, operand, depth) for operand in _graph_keeping_operands(model, value)
+    ):
+        return True  # `torch.abs(loss)`, `loss.detach().mul(loss)`
+    if isinstance(value, cst.Name):
+        if sometimes_detached(model, value):
+            return False
+        bound = [b.node for b in model.bindings(value) or []]
+        if depth > 0 and bound and all(type(n) in _ARITHMETIC for n in bound):
+            # `m = loss.detach() * lam`: the name holds what its arithmetic
+            # holds, as the same expression written inline would
+            return any(
+                attached_loss(model, n, depth - 1)  # type: ignore[arg-type]
+                for n in bound
+            )
     found = model.value(value)
     return isinstance(found, Tensor) and found.kind is apis.Kind.LOSS
 
@@ -359,6 +373,13 @@ def detached(model: SemanticModel, value: cst.BaseExpression, depth: int = 3) ->
     binding of which is such a value (``loss_val = loss.data``)."""
     while isinstance(value, cst.Subscript):
         value = value.value
+    if isinstance(value, cst.UnaryOperation):
+        return detached(model, value.expression, depth)
+    if isinstance(value, cst.BinaryOperation):
+        # `loss.detach() + torch.abs(bal)`: no graph when no operand has one
+        return _without_graph(model, value.left, depth) and _without_graph(
+            model, value.right, depth
+        )
     if isinstance(value, cst.Attribute):
         return value.attr.value == "data"
     if isinstance(value, cst.Call):
@@ -369,8 +390,19 @@ def detached(model: SemanticModel, value: cst.BaseExpression, depth: int = 3) ->
                 return True
             if method in _GRAPH_KEEPING_METHODS:
                 return detached(model, func.value, depth)
-        if model.qualname(func) in apis.TO_PYTHON_NUMBER:
+            if method in _ELEMENTWISE_METHODS:
+                return detached(model, func.value, depth) and all(
+                    _without_graph(model, a.value, depth) for a in value.args
+                )
+        qualname = model.qualname(func)
+        if qualname in apis.TO_PYTHON_NUMBER:
             return True
+        if _framework_function(qualname, value):
+            # `torch.abs(bal)` of a detached `bal`: computed from values
+            # without a graph, it has none
+            return bool(value.args) and all(
+                _without_graph(model, a.value, depth) for a in value.args
+            )
         return depth > 0 and _returns_detached(model, value, depth - 1)
     if isinstance(value, cst.Name) and depth > 0:
         bindings = model.bindings(value) or []
@@ -381,12 +413,86 @@ def detached(model: SemanticModel, value: cst.BaseExpression, depth: int = 3) ->
             (
                 b.kind == "assign"
                 and isinstance(b.node, cst.BaseExpression)
-                and detached(model, b.node, depth - 1)
+                and (detached(model, b.node, depth - 1) or _computed_without_grad(model, b.node))
             )
             or b in unpacked
             for b in bindings
         )
     return False
+
+
+#: expressions a name can be bound to whose graph is their operands'
+_ARITHMETIC = (cst.BinaryOperation, cst.UnaryOperation)
+
+#: tensor methods computing elementwise from their receiver and arguments
+_ELEMENTWISE_METHODS = frozenset(
+    {"abs", "add", "sub", "mul", "div", "pow", "sqrt", "exp", "log", "neg", "clamp", "reshape"}
+)
+
+
+#: framework functions whose result keeps the graph of their arguments
+_GRAPH_KEEPING_FUNCTIONS = (
+    apis.NON_NEGATIVE_FUNCS
+    | apis.SQRT
+    | apis.POW
+    | apis.SQUARE
+    | apis.EXP
+    | apis.LOG
+    | apis.SUM
+    | apis.MEAN
+    | apis.CLAMP
+    | apis.NORM
+)
+
+
+def _graph_keeping_operands(model: SemanticModel, call: cst.Call) -> list[cst.BaseExpression]:
+    """What ``call`` passes its graph on from: the arguments of ``torch.abs(x)``,
+    the receiver of ``x.sum()``, receiver and arguments of ``x.mul(y)``."""
+    func = call.func
+    args = [a.value for a in call.args]
+    if isinstance(func, cst.Attribute):
+        method = func.attr.value
+        if method in _GRAPH_KEEPING_METHODS:
+            return [func.value]
+        if method in _ELEMENTWISE_METHODS:
+            return [func.value, *args]
+    qualname = model.qualname(func)
+    if qualname in _GRAPH_KEEPING_FUNCTIONS and _framework_function(qualname, call):
+        return args
+    return []
+
+
+def _framework_function(qualname: str | None, call: cst.Call) -> bool:
+    """``call`` is a framework function computing from its arguments alone
+    (``torch.abs(x)``): not a class (``nn.Parameter``), nor a tensor asked to
+    want a gradient (``torch.tensor(v, requires_grad=True)``)."""
+    if qualname is None or not qualname.startswith(apis.TORCH_PREFIX):
+        return False
+    if qualname in apis.TRAINABLE_VARIABLES or qualname.rsplit(".", 1)[-1][:1].isupper():
+        return False
+    return not any(a.keyword is not None and a.keyword.value == "requires_grad" for a in call.args)
+
+
+def _without_graph(model: SemanticModel, operand: cst.BaseExpression, depth: int) -> bool:
+    """An operand holds no graph: detached (above), a number, or a value the
+    gradient facts say carries none (``x.size(0)``, a constant, a
+    hyper-parameter). A loss needs the evidence above (`.detach()`,
+    ``.item()``, computed under ``no_grad``): a graph-carrying operand keeps
+    the graph of the whole expression."""
+    if detached(model, operand, depth):
+        return True
+    if type(operand) in (cst.Integer, cst.Float):
+        return True
+    found = model.value(operand)
+    if isinstance(found, Tensor) and found.kind is apis.Kind.LOSS:
+        return False
+    return gradients(model).no_gradient_value(operand)
+
+
+def _computed_without_grad(model: SemanticModel, value: cst.BaseExpression) -> bool:
+    """``with torch.no_grad(): val = crit(model(x), y)``: computed there, not a
+    name or attribute read there (``w = self.weight`` is the parameter)."""
+    return type(value) not in (cst.Name, cst.Attribute) and contexts(model).in_no_grad(value)
 
 
 def _unpacks_detached(model: SemanticModel, name: cst.Name, count: int, depth: int) -> bool:

@@ -1,22 +1,27 @@
 """Optimisers a training loop builds on every pass (LF311): a constructor in
-the loop's body, or a same-file factory called there whose one statement
-returns one (``optimizer = make_optimizer(model, lr)``)."""
+the loop's body, a same-file factory called there whose one statement
+returns one (``optimizer = make_optimizer(model, lr)``), or a same-file
+function that builds one and runs one epoch with it, called by an epoch loop
+(``for epoch in range(n): train_model(model, loader)``)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, cast
 
 import libcst as cst
 
 from lossflint.analysis.calls import argument, has_star_args, positional
 from lossflint.analysis.interpreter.syntax import param_names
-from lossflint.analysis.loops import loops
+from lossflint.analysis.loops import Loop, loops
+from lossflint.analysis.names import dotted_text
 from lossflint.analysis.walk import calls_in, memo_of, nodes_in
 
 if TYPE_CHECKING:
     from lossflint.analysis.index import ModuleIndex
-    from lossflint.analysis.loops import Loop, LoopIndex
+    from lossflint.analysis.loops import LoopIndex
 
 
 def optimizers_built_per_pass(
@@ -165,3 +170,120 @@ def _steps_in_loop(
         if _steps_in_loop(index, callee, target, inner, depth + 1):
             return True
     return False
+
+
+@dataclass(frozen=True)
+class EpochCallBuild:
+    """An optimiser a function builds on every call, before the one batch
+    loop that steps it, and a call of that function on every pass of an epoch
+    loop: one optimiser per epoch."""
+
+    #: the constructor, in the called function
+    ctor: cst.Call
+    #: the call in the epoch loop
+    call: cst.Call
+    #: the epoch loop around the call
+    loop: cst.For | cst.While
+    #: what the optimiser is built over, in the caller's terms
+    params: cst.BaseExpression
+
+
+#: a loop target saying each pass is a run of its own (a new optimiser per
+#: fold, trial or seed is right)
+_PER_RUN = re.compile(r"fold|trial|run|seed|repeat|experiment|split|config|cfg|stage|cycle")
+
+
+def optimizers_built_per_epoch_call(model: ModuleIndex) -> Iterator[EpochCallBuild]:
+    """Optimisers built by a same-file function (``train_model(model, it,
+    epoch)``) that an epoch loop (``for epoch in range(n)``, ``while``) calls
+    on every pass: the function builds it unconditionally (not ``if opt is
+    None``), over no model of its own making, then steps it in a batch loop
+    that is its only loop level (a function running every epoch itself is
+    called once per fold or trial)."""
+    index = loops(model)
+    built: dict[cst.FunctionDef, list[cst.Call]] = {}
+    for event in index.events:
+        if event.kind != "optim_ctor" or event.origin is not None or event.far:
+            continue
+        ctor = event.node
+        func = model.enclosing(ctor, cst.FunctionDef, cst.Lambda, cst.ClassDef)
+        if isinstance(ctor, cst.Call) and isinstance(func, cst.FunctionDef):
+            if _built_for_one_epoch(model, index, func, ctor):
+                built.setdefault(func, []).append(ctor)
+    if not built:
+        return
+    for site in model.calls:
+        call = site.node
+        if site.qualname is not None:
+            continue
+        func = index.resolve_function(call)
+        if func is None or func not in built:
+            continue
+        loop = _epoch_loop_around(model, index, call)
+        if loop is None:
+            continue
+        for ctor in built[func]:
+            params = _params_at_call(call, func, argument(ctor, 0, "params"))
+            if params is not None:
+                yield EpochCallBuild(ctor, call, loop, params)
+
+
+def _built_for_one_epoch(
+    model: ModuleIndex, index: LoopIndex, func: cst.FunctionDef, ctor: cst.Call
+) -> bool:
+    """``optim = Adam(...)`` as a statement of ``func``'s body (under no
+    branch), over parameters of no model ``func`` assigns, stepped after it in
+    a training iteration of ``func`` that no other loop of ``func`` holds."""
+    parent = model.parent(ctor)
+    if not isinstance(parent, cst.Assign) or len(parent.targets) != 1:
+        return False
+    target = dotted_text(parent.targets[0].target)
+    if target is None or not _every_pass(model, ctor, func):
+        return False
+    params = argument(ctor, 0, "params")
+    if params is None:
+        return False
+    assigned = {
+        text.split(".")[0] if not text.startswith("self.") else text
+        for node in nodes_in(func.body, cst.AssignTarget)
+        if (text := dotted_text(node.target)) is not None  # type: ignore[attr-defined]
+    }
+    read = {n.value for n in nodes_in(params, cst.Name)}  # type: ignore[attr-defined]
+    read |= {
+        t
+        for a in nodes_in(params, cst.Attribute)
+        if (t := dotted_text(a)) is not None  # type: ignore[arg-type]
+    }
+    if read & assigned:
+        return False  # a model built in the function: a restart per call
+    line = model.line_of(ctor)
+    for loop in index.loops:
+        if (
+            loop.parent is None
+            and loop.is_iteration
+            and model.enclosing(loop.node, cst.FunctionDef, cst.Lambda, cst.ClassDef) is func
+            and any(s.event.receiver == target for s in loop.of("step"))
+            and model.line_of(loop.node) > line
+        ):
+            return True
+    return False
+
+
+def _epoch_loop_around(
+    model: ModuleIndex, index: LoopIndex, call: cst.Call
+) -> cst.For | cst.While | None:
+    """The innermost loop around ``call`` in its function, when it repeats
+    (``range``, ``while``: not a loop over data, folds or trials) and runs
+    ``call`` on every pass."""
+    for ancestor in model.ancestors(call):
+        if isinstance(ancestor, (cst.FunctionDef, cst.Lambda, cst.ClassDef)):
+            return None
+        if isinstance(ancestor, (cst.For, cst.While)):
+            loop = index.loop_of_node(ancestor) or Loop(ancestor)
+            if not index.counts_passes(loop) or not _every_pass(model, call, ancestor):
+                return None
+            targets = nodes_in(ancestor.target, cst.Name) if isinstance(ancestor, cst.For) else []
+            if any(_PER_RUN.search(cast("cst.Name", n).value.lower()) for n in targets):
+                return None
+            return ancestor
+    return None

@@ -170,6 +170,35 @@ AUDIT_INVALID = [
                 print(totalloss)
         """,
     ),
+    # audit s19: one operand of the sum still has the graph, so the sum has it
+    Invalid(
+        """
+        import torch
+        import torch.nn.functional as F
+
+        m_lst = []
+        for x in loader:
+            d_loss = F.l1_loss(D(x), x)
+            opt.zero_grad()
+            d_loss.backward()
+            opt.step()
+            m = d_loss.detach() + torch.abs(d_loss)
+            m_lst.append(m)  # error: LF306 at `m_lst.append(`
+        """,
+        fixed="""
+        import torch
+        import torch.nn.functional as F
+
+        m_lst = []
+        for x in loader:
+            d_loss = F.l1_loss(D(x), x)
+            opt.zero_grad()
+            d_loss.backward()
+            opt.step()
+            m = d_loss.detach() + torch.abs(d_loss)
+            m_lst.append(m.detach())  # error: LF306 at `m_lst.append(`
+        """,
+    ),
 ]
 
 AUDIT_VALID = [
@@ -277,5 +306,48 @@ AUDIT_VALID = [
         cost.backward()
         optimizer.step()
         loss_avg.add(cost)
+    """,
+    # audit s19 (GAN-Tutorial BEGAN): arithmetic of detached values has no
+    # graph, through names and elementwise torch functions
+    """
+    import torch
+    import torch.nn.functional as F
+
+    m_lst = []
+    for x in loader:
+        d_loss = F.l1_loss(D(x), x)
+        g_loss = F.l1_loss(D(G(x)), x)
+        opt.zero_grad()
+        d_loss.backward()
+        opt.step()
+        bal = (gamma * d_loss - g_loss).detach()
+        m_global = d_loss.detach() + torch.abs(bal)
+        m_lst.append(m_global)
+        scaled = d_loss.detach() * 2
+        m_lst.append(scaled)
+    """,
+    # a number or a hyper-parameter times the detached loss, a negation, a
+    # loss computed under no_grad then scaled
+    """
+    import torch
+    import torch.nn.functional as F
+
+    def train(model, loader, opt, weight):
+        history, total = [], 0.0
+        for x, y in loader:
+            opt.zero_grad()
+            loss = F.mse_loss(model(x), y)
+            loss.backward()
+            opt.step()
+            weighted = loss.detach() * weight
+            history.append(weighted)
+            neg = -loss.detach()
+            history.append(neg)
+            total += loss.item() * x.size(0)
+            with torch.no_grad():
+                val = F.mse_loss(model(x), y)
+            val_sum = val * x.size(0) + 1
+            history.append(val_sum)
+        return history, total
     """,
 ]

@@ -31,7 +31,9 @@ Flags `total += loss` and `losses.append(loss)` inside a training loop (a loop w
 `backward()`) when the value is a loss still attached to the autograd graph (the
 result of a loss call, or arithmetic on one, or a name that `.backward()` is called
 on in the same pass of the loop; not `.item()`/`.detach()`/`.data`/`float()`, inline
-or through a name bound only to such values), outside `no_grad()`, and the
+or through a name bound only to such values, nor arithmetic or elementwise `torch`
+calls of values that all have no graph, `loss.detach() + torch.abs(bal.detach())`),
+outside `no_grad()`, and the
 accumulator is never itself back-propagated. In a step function (an ignite
 `train_step`, a manual Lightning `training_step`) the append to a list that
 outlives the call (`self.losses`, the enclosing function's list) counts too.

@@ -1,5 +1,6 @@
 """LF311 examples found by the held-out measurements: an optimiser rebuilt
-every epoch through a same-file factory."""
+every epoch through a same-file factory, or by the function that runs each
+epoch (audit s19)."""
 
 from __future__ import annotations
 
@@ -53,7 +54,49 @@ class Learner:
             self.all_batches(self.train_dl)
 """
 
+#: one epoch of training in a function the script calls once per epoch
+#: (prakashpandey9/Text-Classification-Pytorch, audit s19)
+_EPOCH_FUNCTION = """
+import torch
+import torch.nn.functional as F
+
+
+def train_model(model, train_iter, epoch):
+{build}
+    model.train()
+    for text, target in train_iter:
+        optim.zero_grad()
+        loss = F.cross_entropy(model(text), target)
+        loss.backward()
+        optim.step()
+
+
+{main}
+"""
+
+_ADAM_IN_FUNCTION = (
+    "    optim = torch.optim.Adam(filter(lambda p: p.requires_grad, model.parameters()))"
+)
+_EPOCHS = (
+    "model = build_model()\nfor epoch in range(10):\n    train_model(model, train_iter, epoch)"
+)
+
 AUDIT_INVALID = [
+    Invalid(
+        _EPOCH_FUNCTION.format(
+            build=_ADAM_IN_FUNCTION + "  # error: LF311 at `torch.optim.Adam(`", main=_EPOCHS
+        )
+    ),
+    # a `while` loop counting epochs, the call inside a `with`
+    Invalid(
+        _EPOCH_FUNCTION.format(
+            build="    optim = torch.optim.RMSprop(model.parameters(), lr=1e-3)"
+            "  # error: LF311 at `torch.optim.RMSprop(`",
+            main="def main(model, epochs):\n    epoch = 0\n    while epoch < epochs:\n"
+            "        with timer():\n            train_model(model, loader, epoch)\n"
+            "        epoch += 1",
+        )
+    ),
     Invalid(
         _LEARNER.format(
             body="            self.opt = torch.optim.SGD(self.model.parameters(), lr=0.1, momentum=0.9)"
@@ -90,5 +133,48 @@ AUDIT_VALID = [
     _FACTORY.format(
         ctor="SGD(model.parameters(), lr=lr)",
         body="        optimizer = make_optimizer(model, 1e-2)",
+    ),
+    # the function is called once
+    _EPOCH_FUNCTION.format(build=_ADAM_IN_FUNCTION, main="train_model(build_model(), it, 0)"),
+    # one call per fold or trial: a fresh optimiser for each run is right
+    _EPOCH_FUNCTION.format(
+        build=_ADAM_IN_FUNCTION,
+        main="for fold in range(5):\n    train_model(model, folds[fold], 0)",
+    ),
+    # a new model per pass, handed to the function: a restart
+    _EPOCH_FUNCTION.format(
+        build=_ADAM_IN_FUNCTION,
+        main="for epoch in range(10):\n    model = build_model()\n"
+        "    train_model(model, it, epoch)",
+    ),
+    # the function builds the model too
+    _EPOCH_FUNCTION.format(build="    model = build_model()\n" + _ADAM_IN_FUNCTION, main=_EPOCHS),
+    # built on the first call only
+    _EPOCH_FUNCTION.format(
+        build="    global optim\n    if optim is None:\n" + "    " + _ADAM_IN_FUNCTION,
+        main="optim = None\n" + _EPOCHS,
+    ),
+    # the function runs every epoch itself: called once per run
+    """
+    import torch
+    import torch.nn.functional as F
+
+    def fit(model, loader, epochs):
+        opt = torch.optim.Adam(model.parameters())
+        for epoch in range(epochs):
+            for x, y in loader:
+                opt.zero_grad()
+                F.cross_entropy(model(x), y).backward()
+                opt.step()
+
+    for run in range(3):
+        fit(model, loader, 10)
+    for _ in range(3):
+        fit(model, loader, 10)
+    """,
+    # a loop over learning rates, not epochs
+    _EPOCH_FUNCTION.format(
+        build=_ADAM_IN_FUNCTION,
+        main="for lr in (1e-3, 1e-4):\n    train_model(model, it, lr)",
     ),
 ]

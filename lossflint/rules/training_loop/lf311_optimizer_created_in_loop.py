@@ -8,9 +8,13 @@ from typing import TYPE_CHECKING
 import libcst as cst
 
 from lossflint.analysis.calls import argument, literal_value
-from lossflint.analysis.loops import loops
+from lossflint.analysis.loops import OptimizerCtor, loops
 from lossflint.analysis.names import dotted_text
-from lossflint.analysis.optimizer_builds import optimizers_built_per_pass, stepped_by_callee
+from lossflint.analysis.optimizer_builds import (
+    optimizers_built_per_epoch_call,
+    optimizers_built_per_pass,
+    stepped_by_callee,
+)
 from lossflint.analysis.walk import SubtreeMemo, descendants, memo_of, nodes_in
 from lossflint.diagnostics import Finding, RelatedNode, Severity
 from lossflint.examples import Invalid
@@ -32,9 +36,13 @@ Flags a torch optimiser constructed, unconditionally, in the body of the trainin
 iteration that steps it (the loop with `backward()` and `step()`), or at the top of
 the epoch loop (`for epoch in range(n)`, `while`) that runs that iteration directly
 (a step decay done by rebuilding Adam), directly or by a same-file factory
-that returns the constructor (`optimizer = make_optimizer(model, lr)`). Plain SGD without momentum has no state and
-is not reported; neither are optimisers built per stage, cycle or trial in an outer
-loop, over parameters the loop picks, or for a model built in the same iteration.
+that returns the constructor (`optimizer = make_optimizer(model, lr)`); also a
+same-file function that builds one (not only on its first call) and runs one
+epoch with it, called on every pass of an epoch loop (`for epoch in range(n):
+train_model(model, loader)`). Plain SGD without momentum has no state and is not
+reported; neither are optimisers built per stage, cycle, fold or trial in an outer
+loop, over parameters the loop picks, or for a model built in the same iteration
+(or in the same function).
 """
     why = """
 Momentum buffers and Adam's first/second moment estimates live in the optimiser.
@@ -276,13 +284,9 @@ schedulers attached to the old optimiser stop acting.
                 continue
             assigned: set[str] | None = None  # asked only of a loop with a candidate
             for call, ctor, params in optimizers_built_per_pass(model, loop):
-                info = index.optimizer_info(ctor)
-                if info is None or info.framework != "torch":
+                info = _stateful(model, ctor)
+                if info is None:
                     continue
-                if info.name == "SGD":
-                    momentum = literal_value(argument(ctor, 2, "momentum"))
-                    if argument(ctor, 2, "momentum") is None or momentum in (0, 0.0):
-                        continue
                 parent = model.parent(call)
                 target = (
                     dotted_text(parent.targets[0].target)
@@ -312,6 +316,42 @@ schedulers attached to the old optimiser stop acting.
                     "it once before the loop (and change its learning rate with a scheduler)",
                     related=related,
                 )
+        yield from _built_per_epoch_call(model)
+
+
+def _built_per_epoch_call(model: SemanticModel) -> Iterator[Finding]:
+    """An optimiser built by a function that an epoch loop calls on every pass
+    (``for epoch in range(n): train_model(model, it)``): reported at the
+    constructor, once, naming the call."""
+    reported: set[cst.Call] = set()
+    for build in optimizers_built_per_epoch_call(model):
+        info = _stateful(model, build.ctor)
+        if info is None or build.ctor in reported:
+            continue
+        roots = {n.split(".")[0] for n in _names_in(build.params)}
+        assigned = _names_assigned_in(build.loop.body, memo_of(model))
+        if roots & (assigned - {"self"}) or _attributes_in(build.params) & assigned:
+            continue  # a model built on every pass: a restart per run
+        reported.add(build.ctor)
+        yield Finding(
+            build.ctor,
+            f"{info.name} optimizer constructed in `{model.code(build.call.func)}()`, which the "
+            f"epoch loop calls on every pass: its state (momentum, Adam moments) is reset at "
+            "every epoch; construct it once before the loop and pass it in",
+            related=(RelatedNode("the call in the epoch loop", build.call),),
+        )
+
+
+def _stateful(model: SemanticModel, ctor: cst.Call) -> OptimizerCtor | None:
+    """The torch optimiser ``ctor`` builds, when it keeps state (not plain SGD)."""
+    info = loops(model).optimizer_info(ctor)
+    if info is None or info.framework != "torch":
+        return None
+    if info.name == "SGD":
+        momentum = argument(ctor, 2, "momentum")
+        if momentum is None or literal_value(momentum) in (0, 0.0):
+            return None
+    return info
 
 
 def _targets_of(node: cst.CSTNode) -> set[str]:

@@ -923,9 +923,26 @@ def calls_a_trainer_elsewhere(model: ModuleIndex) -> bool:
                 if binding.kind != "import" or not isinstance(binding.node, cst.ImportFrom):
                     continue
                 ref = bridge.value_of_import(binding.node, local)
-                if ref is not None and called & _trainers(context, context.resolve(ref), local):
+                if ref is None:
+                    continue
+                ref = context.resolve(ref)
+                # the syntax first: a summary only of what is called here
+                if isinstance(ref, SFunction) and local not in called:
+                    continue
+                names = _own_names(context, ref) if isinstance(ref, SClass) else None
+                if names is not None and not called & names:
+                    continue
+                if called & _trainers(context, ref, local):
                     return True
     return False
+
+
+def _own_names(context: Any, ref: SClass) -> frozenset[str] | None:
+    """What the class's own body may bind (its exports' class shape); None
+    when its syntax cannot say."""
+    module = context.store.module(ref.file)
+    shape = context.store.exports(module).classes.get(ref.name) if module is not None else None
+    return shape.names if shape is not None else None
 
 
 def _trainers(context: Any, ref: Any, local: str) -> set[str]:

@@ -204,7 +204,7 @@ def module_exports(
             values[name] = SFunction(module.rel, name)
         else:
             full.add(name)
-    constants = _constants(tree, sites)
+    constants = _constants(tree, sites, text)
     classes = ClassShapes(
         text,
         {
@@ -404,7 +404,9 @@ def _dotted(node: ast.expr) -> str | None:
 _MAX_LITERAL_DEPTH = 6
 
 
-def _constants(tree: ast.Module, sites: dict[str, list[ast.AST]]) -> dict[str, Literal]:
+def _constants(
+    tree: ast.Module, sites: dict[str, list[ast.AST]], text: str | None = None
+) -> dict[str, Literal]:
     """Top-level ``NAME = <literal>`` bound once and never changed in place by
     this module (``NAME["k"] = ...``, ``NAME.update(...)``, ``del NAME[k]``)."""
     found: dict[str, Literal] = {}
@@ -422,9 +424,17 @@ def _constants(tree: ast.Module, sites: dict[str, list[ast.AST]]) -> dict[str, L
             found[target.id] = literal
     if not found:
         return found
+    if text is not None and all(_once(text, name) for name in found):
+        # a name written once in the whole text (its binding) is changed nowhere
+        return found
     for name in changed_in_place(tree):
         found.pop(name, None)
     return found
+
+
+def _once(text: str, name: str) -> bool:
+    first = text.find(name)
+    return first >= 0 and text.find(name, first + len(name)) < 0
 
 
 def _literal(node: ast.AST, depth: int) -> Literal | None:

@@ -43,7 +43,15 @@ from lossflint.analysis.interpreter import Env, Interpreter
 from lossflint.analysis.keras_untrained import never_trained
 from lossflint.analysis.layer_lists import private_list
 from lossflint.analysis.names import dotted_text
-from lossflint.analysis.values import DictValue, Foreign, Instance, TupleValue, common_tail
+from lossflint.analysis.values import (
+    DictValue,
+    Foreign,
+    FunctionRef,
+    Instance,
+    TupleValue,
+    common_tail,
+)
+from lossflint.analysis.walk import descendants
 from lossflint.project import bridge, callers
 from lossflint.project.constants import import_literal
 from lossflint.project.context import current as project_context
@@ -240,6 +248,16 @@ class ScaledLabels:
 
     statement: cst.CSTNode = field(repr=False)
     labels: Labels
+
+
+@dataclass(frozen=True)
+class Divided:
+    """An array of unknown origin divided (``y / y.max()``, ``y /= 255``) by
+    ``statement``: never integer class indices any more. LF413 reports it
+    where it is the target of a loss that takes class indices only
+    (``sparse_categorical_crossentropy``)."""
+
+    statement: cst.CSTNode = field(repr=False)
 
 
 @dataclass(frozen=True)
@@ -486,10 +504,36 @@ class KerasFacts(Interpreter[Any]):
             if comp.model is None or not comp.heads or self._loss_never_run(comp):
                 continue
             for head in comp.heads:
-                # the labels of a fit are those of every output: not this one's
                 own = CompileFact(comp.call, None, head.loss, None, head.metrics, comp.order)
-                yield LossUse(head.report, comp.model.output_model(head.index), head.loss, None, own)
+                labels = self._head_labels(comp, head.index)
+                yield LossUse(
+                    head.report, comp.model.output_model(head.index), head.loss, labels, own
+                )
         yield from self.loop_losses
+
+    def _head_labels(self, comp: CompileFact, index: int) -> Any:
+        """The labels output ``index`` of ``comp``'s multi-output model is
+        trained on: the item of each later fit's ``y`` given per output (a
+        dict keyed by output names, a list or tuple with one entry per
+        output), when every such fit gives it and they agree."""
+        assert comp.model is not None
+        outputs = comp.model.outputs
+        names = {out.name for out in outputs}
+        name = outputs[index].name
+        found: Any = None
+        for y in self.labels_each(comp):
+            item = None
+            if isinstance(y, DictValue) and name is not None:
+                if all(key in names for key, _ in y.items):
+                    item = y.get(name)
+            elif isinstance(y, TupleValue) and len(y.items) == len(outputs):
+                item = y.items[index]
+            if item is None:
+                return None
+            found = item if found is None else _join(found, item)
+            if found is None:
+                return None
+        return found
 
     def _loss_never_run(self, comp: CompileFact) -> bool:
         """``comp`` provably never reaches a fit/evaluate in the file (a GAN
@@ -575,7 +619,52 @@ class KerasFacts(Interpreter[Any]):
             return self._join_models(a, b)
         if isinstance(a, LayerList) and isinstance(b, LayerList) and a != b:
             return LayerList(common_tail(a.items, b.items, None))
+        if isinstance(a, KTensor) and isinstance(b, KTensor) and a != b:
+            return self._join_tensors(a, b)
         return _join(a, b)
+
+    def _join_tensors(self, a: KTensor, b: KTensor) -> KTensor | None:
+        """A functional trunk grown by a loop that surely runs (``x = inp``;
+        ``for f in (64, 128): x = conv_block(x, f)``) joined with itself
+        before the loop: the loop's layers, once, as ``_join_models`` reads a
+        Sequential grown by ``add``. Its layers are made in the loop's body,
+        or by a same-file function called only there. Anything else (an
+        ``if`` that adds a layer, a loop that may not run): unknown."""
+        if a.model is not None or b.model is not None or a.predicted or b.predicted:
+            return None
+        if a.input_shape != b.input_shape:
+            return None
+        short, long = (a, b) if len(a.chain) <= len(b.chain) else (b, a)
+        size = len(short.chain)
+        extra = long.chain[size:]
+        if not extra or long.chain[:size] != short.chain:
+            return None
+        if not all(layer is not None and self._made_in_loop(layer.node) for layer in extra):
+            return None
+        return replace(long, chain=_once(long.chain))
+
+    def _made_in_loop(self, node: cst.CSTNode) -> bool:
+        """``node`` runs in a loop that surely runs: in its body, or in a
+        top-level function of this file whose name is used only to call it
+        there (``def conv_block(x, f)``, called in ``for f in (64, 128):``)."""
+        if self._in_loop(node):
+            return True
+        func = self.model.enclosing(node, cst.FunctionDef)
+        if not isinstance(func, cst.FunctionDef) or self.model.parent(func) is not self.model.module:
+            return False
+        name = func.name.value
+        if len(self.model.module_scope.bindings.get(name, ())) != 1:
+            return False
+        calls = 0
+        for use in self.model.nodes_of_type(cst.Name):
+            assert isinstance(use, cst.Name)
+            if use.value != name or use is func.name:
+                continue
+            call = self.model.parent(use)
+            if not (isinstance(call, cst.Call) and call.func is use and self._in_loop(call)):
+                return False
+            calls += 1
+        return calls > 0
 
     def _assign(self, target: cst.BaseExpression, value: Any, env: Env) -> None:
         loop = self.model.parent(target)
@@ -590,6 +679,9 @@ class KerasFacts(Interpreter[Any]):
         super()._assign(target, value, env)
 
     def _eval_inner(self, expr: cst.BaseExpression, env: Env) -> Any:
+        if type(expr) is cst.DictComp:
+            found = self._dict_per_item(expr, env)
+            return found if found is not None else super()._eval_inner(expr, env)
         if type(expr) is not cst.List:
             return super()._eval_inner(expr, env)
         items = tuple(self.eval(element.value, env) for element in expr.elements)
@@ -597,15 +689,50 @@ class KerasFacts(Interpreter[Any]):
             return None
         if not items or any(isinstance(item, (KLayer, KModel)) for item in items):
             return LayerList(items)
-        if any(isinstance(item, KTensor) and not item.predicted for item in items):
-            # ``outputs = [count, bins]``: a multi-output model's outputs
+        if any(_per_output_item(item) for item in items):
+            # ``outputs = [count, bins]``: a multi-output model's outputs;
+            # ``fit(x, [y_count, y_bins])``: its labels, one per output
             return TupleValue(items)
         return None
 
     def dict_display(self, expr: cst.Dict, items: list[tuple[str, Any]]) -> Any:
-        if any(isinstance(value, KTensor) and not value.predicted for _, value in items):
-            return DictValue(tuple(items))  # ``{"count": count, "bins": bins}``
+        if any(_per_output_item(value) for _, value in items):
+            # ``{"count": count, "bins": bins}``; the labels ``fit`` gets by output name
+            return DictValue(tuple(items))
         return None
+
+    def _dict_per_item(self, expr: cst.DictComp, env: Env) -> DictValue | None:
+        """``{k: v[idx] for k, v in targets.items()}`` over a dict of known
+        items (the labels of each output): each key's value computed from its
+        item."""
+        comp = expr.for_in
+        target, source = comp.target, comp.iter
+        if comp.inner_for_in is not None or comp.ifs or comp.asynchronous is not None:
+            return None
+        if not (
+            isinstance(target, cst.Tuple)
+            and len(target.elements) == 2
+            and all(
+                isinstance(e, cst.Element) and isinstance(e.value, cst.Name)
+                for e in target.elements
+            )
+            and isinstance(expr.key, cst.Name)
+            and expr.key.value == target.elements[0].value.value  # type: ignore[attr-defined]
+            and isinstance(source, cst.Call)
+            and isinstance(source.func, cst.Attribute)
+            and source.func.attr.value == "items"
+            and not source.args
+        ):
+            return None
+        mapping = self.eval(source.func.value, env)
+        if not isinstance(mapping, DictValue) or not mapping.items:
+            return None
+        items: list[tuple[str, Any]] = []
+        for key, value in mapping.items:
+            inner = dict(env)
+            self._assign(target, TupleValue((Const(key), value)), inner)  # type: ignore[arg-type]
+            items.append((key, self.eval(expr.value, inner)))
+        return DictValue(tuple(items))  # type: ignore[arg-type]
 
     def _join_models(self, a: KModel, b: KModel) -> KModel | None:
         """A model grown by a loop (``for _ in range(20): model.add(Dense(100))``)
@@ -775,6 +902,12 @@ class KerasFacts(Interpreter[Any]):
             return KLoss(value.name, value.from_logits, node, "class", elsewhere=far, origin=origin)
         return super().from_summary(value, at)
 
+    def _call(self, call: cst.Call, callee: Any, args: list[Any], env: Env) -> Any:
+        result = super()._call(call, callee, args, env)
+        if isinstance(callee, FunctionRef) and callee.bound is None:
+            return _applied_to_argument(self.model, call, callee.func, args, result)
+        return result
+
     def _call_instance(self, call: cst.Call, cls: cst.ClassDef, args: list[Any], env: Env) -> Any:
         # ``self(x, training=True)`` in a ``keras.Model`` subclass's
         # ``train_step``: the model's own output
@@ -916,6 +1049,8 @@ class KerasFacts(Interpreter[Any]):
                 return Const(_const_op(op, left.value, right.value))
             except Exception:
                 return None
+        if left is None and op == "Divide" and not _unit(right):
+            return Divided(self.stmt)
         return None
 
     # --- calls -----------------------------------------------------------------
@@ -1561,6 +1696,82 @@ def _holds_labels(value: Any) -> bool:
     """A tuple of arrays with a dataset's labels in it (``(x_train / 255, y_train)``):
     iterating the dataset hands them to the loss (LF604, LF407 in a custom loop)."""
     return isinstance(value, TupleValue) and any(isinstance(i, Labels) for i in value.items)
+
+
+def _unit(value: Any) -> bool:
+    """1 or -1: dividing by it keeps integers integers."""
+    return isinstance(value, Const) and type(value.value) in (int, float) and value.value in (1, -1)
+
+
+def _per_output_item(value: Any) -> bool:
+    """A symbolic tensor (a model's output) or ground-truth labels: what a
+    list or dict given per output of a multi-output model holds."""
+    if isinstance(value, KTensor):
+        return not value.predicted
+    return isinstance(value, Labels) and not value.predicted
+
+
+def _once(chain: tuple[KLayer | None, ...]) -> tuple[KLayer | None, ...]:
+    """``chain`` with a block of layers at its end made by the same
+    constructor calls as the block before it (another pass of a loop's
+    body) kept once."""
+    nodes = [layer.node if layer is not None else None for layer in chain]
+    size = 1
+    while size <= len(nodes) // 2:
+        block = nodes[len(nodes) - size :]
+        if None not in block and block == nodes[len(nodes) - 2 * size : len(nodes) - size]:
+            del nodes[len(nodes) - size :]
+            chain = chain[: len(nodes)]
+            size = 1
+        else:
+            size += 1
+    return chain
+
+
+def _applied_to_argument(
+    model: ModuleIndex, call: cst.Call, func: cst.FunctionDef, args: list[Any], result: Any
+) -> Any:
+    """A same-file helper that applies layers to its first parameter
+    (``def conv_block(x, filters): x = Conv2D(filters, 3)(x); ...; return
+    MaxPooling2D()(x)``) returns its layers after an unknown one, the
+    parameter its call sites disagree on: at a call given a symbolic tensor,
+    they follow that tensor's layers, as another module's helper's do (style
+    "tensor" in ``from_summary``). The helper must apply a layer to that
+    parameter itself."""
+    if not (
+        isinstance(result, KTensor)
+        and result.model is None
+        and not result.predicted
+        and len(result.chain) > 1
+        and result.chain[0] is None
+        and all(layer is not None for layer in result.chain[1:])
+    ):
+        return result
+    if not call.args or call.args[0].keyword is not None or call.args[0].star:
+        return result
+    given = args[0] if args else None
+    if not isinstance(given, KTensor) or given.predicted or given.model is not None:
+        return result
+    params = func.params.params
+    if not params or not _layer_applied_to(model, func, params[0].name.value):
+        return result
+    return KTensor((*given.chain, *result.chain[1:]), given.input_shape)
+
+
+def _layer_applied_to(model: ModuleIndex, func: cst.FunctionDef, name: str) -> bool:
+    """``func`` calls a layer on its parameter ``name``: ``Conv2D(f, 3)(name)``."""
+    for node in descendants(func.body):
+        if (
+            isinstance(node, cst.Call)
+            and isinstance(node.func, cst.Call)
+            and node.args
+            and isinstance(node.args[0].value, cst.Name)
+            and node.args[0].value.value == name
+            and model.enclosing(node, cst.FunctionDef) is func
+            and (model.qualname(node.func.func) or "").startswith(apis.LAYER_PREFIXES)
+        ):
+            return True
+    return False
 
 
 def _runs(model: ModuleIndex, iterable: cst.BaseExpression) -> bool:

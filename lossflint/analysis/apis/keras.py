@@ -119,13 +119,28 @@ KERAS_ROOTS = ("keras", "tensorflow")
 
 # --- activations and value kinds (PyTorch-style dataflow) ------------------------------
 
+
+def _backend_math(*names: str) -> frozenset[str]:
+    """The Keras 2 backend's math functions (``from keras import backend as K``;
+    ``K.sqrt``, ``K.sum``, ``K.clip``: TensorFlow's ``tf.sqrt``,
+    ``tf.reduce_sum``, ``tf.clip_by_value`` under another name, same
+    positional arguments) and their Keras 3 spelling in ``keras.ops``. Only
+    functions whose meaning and argument order match TF's are listed (not
+    ``K.argmax``, whose default axis differs, nor ``K.relu``, leaky with
+    ``alpha``, nor ``K.softmax``); ``K.log`` and ``K.exp`` are read separately
+    (``KERAS_BACKEND_LOG``/``_EXP``: no TensorFlow rewrite is written for them)."""
+    return frozenset(f"{module}.{name}" for module in ("keras.backend", "keras.ops") for name in names)
+
+
 TF_SOFTMAX = frozenset({"tensorflow.nn.softmax", "tensorflow.math.softmax"})
 TF_SIGMOID = frozenset({"tensorflow.sigmoid", "tensorflow.nn.sigmoid", "tensorflow.math.sigmoid"})
+#: not ``K.softmax``: LF201's fix renames the function ``log_softmax`` in its
+#: module, and the Keras 2 backend has none
 SOFTMAX = TF_SOFTMAX | {"keras.activations.softmax", "keras.ops.softmax"}
 LOG_SOFTMAX = frozenset(
     {"tensorflow.nn.log_softmax", "tensorflow.math.log_softmax", "keras.ops.log_softmax"}
 )
-SIGMOID = TF_SIGMOID | {"keras.activations.sigmoid", "keras.ops.sigmoid"}
+SIGMOID = TF_SIGMOID | {"keras.activations.sigmoid"} | _backend_math("sigmoid")
 LOG = frozenset({"tensorflow.math.log", "tensorflow.log"})
 EXP = frozenset({"tensorflow.math.exp", "tensorflow.exp"})
 NON_NEGATIVE_FUNCS = frozenset(
@@ -138,6 +153,7 @@ NON_NEGATIVE_FUNCS = frozenset(
         "tensorflow.exp",
         "tensorflow.math.exp",
     }
+    | _backend_math("abs", "square")
 )
 ARGMAX = frozenset({"tensorflow.argmax", "tensorflow.math.argmax"})
 ONE_HOT = frozenset({"tensorflow.one_hot", "keras.utils.to_categorical"})
@@ -510,9 +526,9 @@ IMAGE_FORMAT_CHANNELS_LAST = frozenset({"channels_last", "tf"})
 
 # --- numerics -----------------------------------------------------------------------
 
-SQRT = frozenset({"tensorflow.sqrt", "tensorflow.math.sqrt"})
-POW = frozenset({"tensorflow.pow", "tensorflow.math.pow"})
-SQUARE = frozenset({"tensorflow.square", "tensorflow.math.square"})
+SQRT = frozenset({"tensorflow.sqrt", "tensorflow.math.sqrt"}) | _backend_math("sqrt")
+POW = frozenset({"tensorflow.pow", "tensorflow.math.pow", "keras.backend.pow", "keras.ops.power"})
+SQUARE = frozenset({"tensorflow.square", "tensorflow.math.square"}) | _backend_math("square")
 #: TF1's ``Print(input_, data, ...)``: ``input_`` passes through, ``data`` is printed
 TF_PRINT = frozenset({"tensorflow.Print", "tensorflow.compat.v1.Print"})
 #: ``tf.nn.l2_loss(t)`` = sum(t ** 2) / 2
@@ -524,13 +540,14 @@ LOG1P = frozenset({"tensorflow.math.log1p"})
 NORMALIZE = frozenset(
     {"tensorflow.math.l2_normalize", "tensorflow.nn.l2_normalize", "tensorflow.linalg.l2_normalize"}
 )
-SUM = frozenset({"tensorflow.reduce_sum", "tensorflow.math.reduce_sum"})
-MEAN = frozenset({"tensorflow.reduce_mean", "tensorflow.math.reduce_mean"})
+SUM = frozenset({"tensorflow.reduce_sum", "tensorflow.math.reduce_sum"}) | _backend_math("sum")
+MEAN = frozenset({"tensorflow.reduce_mean", "tensorflow.math.reduce_mean"}) | _backend_math("mean")
 NORM = frozenset({"tensorflow.norm", "tensorflow.linalg.norm"})
-STD = frozenset({"tensorflow.math.reduce_std", "tensorflow.reduce_std"})
+STD = frozenset({"tensorflow.math.reduce_std", "tensorflow.reduce_std"}) | _backend_math("std")
 MATMUL = frozenset({"tensorflow.matmul", "tensorflow.linalg.matmul"})
-CLAMP = frozenset({"tensorflow.clip_by_value"})
-MAXIMUM = frozenset({"tensorflow.maximum", "tensorflow.math.maximum"})
+#: ``K.clip(x, min_value, max_value)``, ``keras.ops.clip(x, x_min, x_max)``
+CLAMP = frozenset({"tensorflow.clip_by_value"}) | _backend_math("clip")
+MAXIMUM = frozenset({"tensorflow.maximum", "tensorflow.math.maximum"}) | _backend_math("maximum")
 WHERE = frozenset({"tensorflow.where"})
 MAX_REDUCTIONS = frozenset({"tensorflow.reduce_max", "tensorflow.math.reduce_max"})
 

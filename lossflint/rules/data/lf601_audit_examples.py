@@ -87,6 +87,29 @@ AUDIT_INVALID = [
             return y[:n_train], y[n_train - lb : n_train + n_val], y[n_train + n_val - lb :]
         """
     ),
+    # scaled whole, then split by row numbers (held-out H17 p09), through a
+    # nested helper that takes the rows; or by positions of a range
+    Invalid(
+        """
+        import numpy as np
+        from sklearn.model_selection import train_test_split
+        from sklearn.preprocessing import StandardScaler
+
+        def income_arrays(df, cols):
+            num = StandardScaler().fit_transform(df[cols].to_numpy())  # error: LF601 at `StandardScaler().fit_transform(`
+            y = df["income"].to_numpy()
+            idx_train, idx_test = train_test_split(np.arange(len(df)), test_size=0.2, stratify=y)
+
+            def take(idx):
+                return {"numeric": num[idx]}
+
+            return take(idx_train), take(idx_test), y[idx_train], y[idx_test]
+
+        X = StandardScaler().fit_transform(F)  # error: LF601 at `StandardScaler().fit_transform(F)`
+        tr, te = train_test_split(range(X.shape[0]), random_state=0)
+        X_tr, X_te = X[tr], X[te]
+        """
+    ),
 ]
 
 AUDIT_VALID = [
@@ -119,5 +142,20 @@ AUDIT_VALID = [
     scores = zscore(df[["a", "b"]].values, axis=1)
     mixed = (df["a"] - df["b"].mean()) / df["a"].std()
     parts = train_test_split(scores, mixed)
+    """,
+    # split first by row numbers, the scaler fitted on the training rows; the
+    # scaled array indexed by a split of something else's positions is not known
+    """
+    import numpy as np
+    from sklearn.model_selection import train_test_split
+    from sklearn.preprocessing import StandardScaler
+
+    idx_tr, idx_te = train_test_split(np.arange(len(df)), test_size=0.2)
+    scaler = StandardScaler().fit(X[idx_tr])
+    X = scaler.transform(X)
+    X_train, X_test = X[idx_tr], X[idx_te]
+    Z = StandardScaler().fit_transform(F)
+    picked, rest = train_test_split(np.linspace(0, 1, 50))
+    Z_cols = Z[:, :3]
     """,
 ]

@@ -14,6 +14,7 @@ from lossflint.rules.keras.common import (
     loss_text,
     uses,
 )
+from lossflint.rules.keras.lf407_audit_examples import AUDIT_INVALID, AUDIT_VALID
 
 if TYPE_CHECKING:
     from lossflint.analysis.model import SemanticModel
@@ -139,6 +140,7 @@ shape `(N, 1)`) silently computes a wrong loss.
             model.fit(x / 255.0, labels)
             """,
         ),
+        *AUDIT_INVALID,
     ]
     VALID = [
         # the integer labels come after the one-hot fit, and no fit follows this
@@ -206,6 +208,7 @@ shape `(N, 1)`) silently computes a wrong loss.
         model.compile(loss='categorical_crossentropy')
         model.fit(x, load_labels())
         """,
+        *AUDIT_VALID,
     ]
 
     def check(self, model: SemanticModel) -> Iterator[Finding]:

@@ -34,13 +34,48 @@ for x, y in loader:
     opt.step()
 """
 
+#: a functional trunk built by a helper called in a loop, two heads (held-out
+#: session 17, p12)
+_TRUNK = """
+import keras
+from keras import layers
+
+def conv_block(x, filters):
+    x = layers.Conv2D(filters, 3, padding="same")(x){extra}
+    return layers.MaxPooling2D()(x)
+
+def build(n_fine=100, n_coarse=20):
+    inp = keras.Input(shape=(32, 32, 3))
+    x = inp
+    for f in {filters}:
+        x = conv_block(x, f)
+    x = layers.GlobalAveragePooling2D()(x)
+    fine = layers.Dense(n_fine, activation="softmax", name="fine")(x)
+    coarse = layers.Dense(n_coarse, activation="softmax", name="coarse")(x)
+    return keras.Model(inp, [fine, coarse])
+
+(x_train, y_train), _ = keras.datasets.cifar100.load_data()
+model = build()
+model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+model.fit(x_train, [y_train, y_train], epochs=2){mark}
+"""
+
+_LAYER = "\n    x = layers.{}(x)"
+
 AUDIT_INVALID = [
     # no collate function: the raw uint8 rows reach the model
     Invalid(_LOADER.format(collate="None", mark="  # error: LF412 at `model(`")),
+    Invalid(_TRUNK.format(extra="", filters="(64, 128)", mark="  # error: LF412")),
 ]
 
 AUDIT_VALID = [
     # the images are scaled by the data set's collate_fn, which the loader runs
     # on every batch (Modern Computer Vision with PyTorch, audit s17)
     _LOADER.format(collate="train.collate_fn", mark=""),
+    # a scaling layer in the helper; a loop that may not run (the layers the
+    # model holds are not known); batch norm after each convolution (counted
+    # as normalising: the convolution's outputs are rescaled per batch)
+    _TRUNK.format(extra=_LAYER.format("Rescaling(1 / 255.0)"), filters="(64, 128)", mark=""),
+    _TRUNK.format(extra="", filters="filters", mark=""),
+    _TRUNK.format(extra=_LAYER.format("BatchNormalization()"), filters="(64, 128)", mark=""),
 ]

@@ -387,9 +387,12 @@ def _keras_findings(model: SemanticModel, facts: K.KerasFacts) -> Iterator[Findi
 
 
 def _raw(kmodel: K.KModel | None) -> bool:
-    """A model we fully see, with no scaling layer, takes the images as they are."""
-    if kmodel is None or not kmodel.complete:
+    """A model we fully see (each output of a multi-output one), with no
+    scaling layer, takes the images as they are."""
+    if kmodel is None:
         return False
-    return not any(
-        layer is not None and layer.name in apis.SCALING_LAYERS for layer in kmodel.layers
+    parts = [out.layers for out in kmodel.outputs] if kmodel.outputs else [kmodel.layers]
+    return all(
+        layers and all(layer is not None and layer.name not in apis.SCALING_LAYERS for layer in layers)
+        for layers in parts
     )

@@ -14,6 +14,7 @@ from lossflint.diagnostics import Finding, RelatedNode, Severity
 from lossflint.examples import Invalid
 from lossflint.registry import Rule
 from lossflint.rules.keras.common import NEEDS, loss_text, short
+from lossflint.rules.keras.lf413_audit_examples import AUDIT_INVALID, AUDIT_VALID
 
 if TYPE_CHECKING:
     from lossflint.analysis.model import SemanticModel
@@ -30,7 +31,10 @@ Flags a statement that divides class labels (from a `keras.datasets` loader, or
 one-hot labels) like pixels (`y_train / 255`, `y_train /= 255`) or fits a scaler
 on them (`StandardScaler().fit_transform(y_train)`), when those labels reach
 `fit` (or a loss) of a model trained with a classification loss, also through
-a `tf.data` dataset to a loss object in a custom loop.
+a `tf.data` dataset to a loss object in a custom loop. Labels of any origin
+divided by something other than 1 (`y_train / y_train.max()`) and given as they
+are to `fit` under `sparse_categorical_crossentropy`, which takes class indices
+only, are flagged too (an `astype`, rounding or `//` on the way: silent).
 
 PyTorch loops too: the labels of those loaders or of a torchvision data set
 (`.targets`), followed like LF412's pixels (`torch.tensor`, `.long()`,
@@ -156,6 +160,7 @@ targets that do not sum to 1. The model learns the wrong classes, with no error.
                 criterion(model(xb), yb).backward()
             """,
         ),
+        *AUDIT_INVALID,
     ]
     VALID = [
         # a PyTorch loop: only the inputs are scaled
@@ -219,6 +224,7 @@ targets that do not sum to 1. The model learns the wrong classes, with no error.
         model.compile(loss='mse')
         model.fit(x / 255.0, y)
         """,
+        *AUDIT_VALID,
     ]
 
     def check(self, model: SemanticModel) -> Iterator[Finding]:
@@ -228,7 +234,11 @@ targets that do not sum to 1. The model learns the wrong classes, with no error.
             if use.loss.name not in apis.CE_LOSSES:
                 continue
             # each fit on its own: scaled labels in one are a bug whatever another fits on
-            each = [use.labels] if use.compile is None else facts.labels_each(use.compile)
+            each = (
+                facts.labels_each(use.compile)
+                if use.compile is not None and use.compile.model is not None
+                else [use.labels]
+            )
             for labels in each:
                 if isinstance(labels, K.ScaledLabels) and labels.statement not in seen:
                     seen.add(labels.statement)
@@ -238,6 +248,19 @@ targets that do not sum to 1. The model learns the wrong classes, with no error.
                         labels.labels.origin,
                         use.report,
                         loss_text(model, use),
+                    )
+                elif (
+                    isinstance(labels, K.Divided)
+                    and use.loss.name == _SPARSE
+                    and labels.statement not in seen
+                ):
+                    seen.add(labels.statement)
+                    yield Finding(
+                        labels.statement,
+                        f"the labels are divided here and then trained with "
+                        f"{loss_text(model, use)}, which takes integer class indices: they "
+                        "become fractions (cast back to the wrong classes); scale only the inputs",
+                        related=(RelatedNode("the loss", use.report),),
                     )
         for loss, scaled in pixel_facts(model).scaled_label_losses():
             if scaled.statement not in seen:
@@ -249,6 +272,9 @@ targets that do not sum to 1. The model learns the wrong classes, with no error.
                     loss,
                     f"`{short(model, loss.func, 60)}`",
                 )
+
+
+_SPARSE = "sparse_categorical_crossentropy"
 
 
 def _finding(

@@ -111,6 +111,10 @@ THIRD_PARTY_CLASSIFIERS = frozenset(
 SKLEARN_PIPELINES = frozenset({"sklearn.pipeline.Pipeline", "sklearn.pipeline.make_pipeline"})
 #: stack the rows of several tables into one (``pd.concat([train, test])``)
 ROW_CONCATS = frozenset({"pandas.concat", "numpy.concatenate", "numpy.vstack", "numpy.append"})
+#: arrays filled with one value, their shape the first argument
+FILLED_ARRAYS = frozenset(
+    {"numpy.ones", "numpy.zeros", "numpy.full", "numpy.empty", "tensorflow.ones", "tensorflow.zeros"}
+)
 #: functions returning their first argument's rows, in order (columns changed)
 ROW_KEEPING_FUNCS = frozenset({"pandas.get_dummies"})
 CONSTANT_TENSORS = frozenset({"numpy.array", "numpy.asarray"})

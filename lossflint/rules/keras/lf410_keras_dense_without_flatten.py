@@ -9,6 +9,7 @@ import libcst as cst
 
 from lossflint.analysis import apis
 from lossflint.analysis import keras as K
+from lossflint.analysis.keras_patch_labels import per_position_labels
 from lossflint.diagnostics import Finding, RelatedNode, Severity
 from lossflint.examples import Invalid
 from lossflint.registry import Rule
@@ -19,6 +20,24 @@ from lossflint.rules.keras.common import (
 
 if TYPE_CHECKING:
     from lossflint.analysis.model import SemanticModel
+
+
+_PATCH = """
+import numpy as np
+from tensorflow.keras.layers import Conv2D, Dense, Input
+from tensorflow.keras.models import Model
+
+inp = Input(shape=(64, 64, 3))
+x = Conv2D(64, 3, strides=2, padding="same")(inp)
+x = Conv2D(128, 3, strides=2, padding="same")(x)
+x = Dense(256)(x){marker}
+out = Dense(1, activation="sigmoid")(x)
+disc = Model(inp, out)
+disc.compile(loss="binary_crossentropy", optimizer="adam")
+real = {labels}
+for images in batches:
+    disc.train_on_batch(images, real)
+"""
 
 
 class DenseWithoutFlatten(Rule):
@@ -76,6 +95,8 @@ is silently computed per pixel / per time step against broadcast labels.
     )
     fix_safety = "There is no automatic fix: insert `Flatten()` or a global pooling layer."
     INVALID = [
+        # the patch discriminator's twin trained on one label per sample
+        Invalid(_PATCH.format(labels="np.ones((batch_size, 1))", marker="  # error: LF410")),
         # the functional model's one output given as a list (`outputs=[x]`)
         Invalid(
             """
@@ -170,13 +191,16 @@ is silently computed per pixel / per time step against broadcast labels.
         model = keras.Sequential([layers.LSTM(8), layers.Dense(1, activation='sigmoid')])
         model.compile(loss='binary_crossentropy')
         """,
+        # a patch discriminator (SRGAN): labels for every position of the map
+        _PATCH.format(labels="np.ones((batch_size, 16, 16, 1))", marker=""),
+        _PATCH.format(labels="np.zeros((batch_size,) + (16, 16, 1))", marker=""),
     ]
 
     def check(self, model: SemanticModel) -> Iterator[Finding]:
         seen: set[cst.CSTNode] = set()
         facts = K.keras_facts(model)
-        if not facts.relevant:
-            return
+        if not facts.relevant or per_position_labels(model):
+            return  # a patch discriminator, trained on labels with the map's axes
         for use in facts.loss_uses():
             if use.model is None or use.loss.name not in apis.CE_LOSSES:
                 continue

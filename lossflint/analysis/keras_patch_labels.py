@@ -1,0 +1,88 @@
+"""Labels made for every position of a feature map.
+
+A patch discriminator (SRGAN, pix2pix in Keras) applies ``Dense`` to a
+convolution's output on purpose and trains it on labels with the same axes:
+``valid = np.ones((batch_size, 16, 16, 1))`` given to ``train_on_batch``. A
+``Dense`` head without ``Flatten`` is then no bug (LF410): such labels in the
+file are the evidence.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+import libcst as cst
+
+from lossflint.analysis import apis
+from lossflint.analysis.calls import argument
+
+if TYPE_CHECKING:
+    from lossflint.analysis.index import ModuleIndex
+
+#: the Keras methods whose second argument holds the targets
+_TRAINING_METHODS = frozenset({"fit", "train_on_batch", "test_on_batch", "evaluate"})
+#: more than (batch, units): labels per position
+_MIN_RANK = 3
+
+
+def per_position_labels(model: ModuleIndex) -> bool:
+    """A ``fit``/``train_on_batch`` of the file is given targets made with a
+    shape of three or more axes (``np.ones((n, 16, 16, 1))``, ``np.zeros((n,)
+    + patch)`` with a literal ``patch``), directly, by a name bound once, or
+    as one of a multi-output model's targets."""
+    for call in model.nodes_of_type(cst.Call):
+        func = call.func  # type: ignore[attr-defined]
+        if not isinstance(func, cst.Attribute) or func.attr.value not in _TRAINING_METHODS:
+            continue
+        target = argument(call, 1, "y")  # type: ignore[arg-type]
+        if target is not None and any(_shaped(model, t, 0) for t in _targets(target)):
+            return True
+    return False
+
+
+def _targets(target: cst.BaseExpression) -> Iterator[cst.BaseExpression]:
+    if isinstance(target, (cst.List, cst.Tuple)):
+        for element in target.elements:
+            yield element.value
+    elif isinstance(target, cst.Dict):
+        for item in target.elements:
+            if isinstance(item, cst.DictElement):
+                yield item.value
+    else:
+        yield target
+
+
+def _shaped(model: ModuleIndex, expr: cst.BaseExpression, depth: int) -> bool:
+    if depth > 2:
+        return False
+    if isinstance(expr, cst.Name):
+        value = _bound_once(model, expr)
+        return value is not None and _shaped(model, value, depth + 1)
+    if not isinstance(expr, cst.Call) or model.qualname(expr.func) not in apis.FILLED_ARRAYS:
+        return False
+    shape = argument(expr, 0, "shape")
+    return shape is not None and _rank(model, shape, depth) >= _MIN_RANK
+
+
+def _rank(model: ModuleIndex, shape: cst.BaseExpression, depth: int) -> int:
+    """How many axes a shape literal has (0: not known)."""
+    if isinstance(shape, cst.Tuple):
+        if any(isinstance(e, cst.StarredElement) for e in shape.elements):
+            return 0
+        return len(shape.elements)
+    if isinstance(shape, cst.BinaryOperation) and isinstance(shape.operator, cst.Add):
+        left, right = _rank(model, shape.left, depth), _rank(model, shape.right, depth)
+        return left + right if left and right else 0
+    if isinstance(shape, cst.Name) and depth < 2:
+        value = _bound_once(model, shape)
+        return _rank(model, value, depth + 1) if value is not None else 0
+    return 0
+
+
+def _bound_once(model: ModuleIndex, name: cst.Name) -> cst.BaseExpression | None:
+    bindings = model.bindings(name) or []
+    if len(bindings) != 1 or bindings[0].kind != "assign":
+        return None
+    node = bindings[0].node
+    return node if isinstance(node, cst.BaseExpression) else None

@@ -561,3 +561,62 @@ def test_a_helper_every_caller_gives_numpy_carries_no_gradient() -> None:
     # ``x = normalize(x)``: what it returns, from what its callers pass
     fed_back = source.replace('data = prepare("x.npy")', "v = np.ones(3)\nv = normalize(v)")
     assert _reach(fed_back, "arr.std()")[0] is NO
+
+
+_MAGNITUDE = """
+import torch
+
+def transform(re, im):
+    return torch.sqrt(re**2 + im**2), torch.atan2(im.data, re.data)
+
+def mel(re, im):
+{body}
+"""
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        # audit s20 (melgan/tacotron2 STFT): detached after a tuple unpack
+        ("    mags, phases = transform(re, im)\n    return mags.data", NO),
+        ("    mags, _ = transform(re, im)\n    mags = mags.data\n    return mags * 2", NO),
+        # the other part is kept with its graph: the call as a whole is not detached
+        ("    mags, phases = transform(re, im)\n    return mags.data, phases", UNKNOWN),
+        # read before the rebinding that detaches it
+        ("    m, p = transform(re, im)\n    s = m.sum()\n    m = m.data\n    return s", UNKNOWN),
+        # detached on one path only
+        (
+            "    m, p = transform(re, im)\n    if p.any():\n        m = m.data\n    return m",
+            UNKNOWN,
+        ),
+        # starred parts count like names: unread, or read with their graph
+        ("    *ms, p = transform(re, im)\n    return p.data", NO),
+        ("    *ms, p = transform(re, im)\n    return ms", UNKNOWN),
+        # an attribute target keeps a part out of sight
+        ("    self.m, p = transform(re, im)\n    return p.data", UNKNOWN),
+        # a name the function declares global is read elsewhere
+        ("    global m\n    m, p = transform(re, im)\n    return m.data", UNKNOWN),
+    ],
+)
+def test_detaching_an_unpacked_or_rebound_result(body: str, expected: Reach) -> None:
+    source = _MAGNITUDE.format(body=body)
+    assert _reach(source, "transform(re, im)")[0] is expected
+    assert _reach(source, "torch.sqrt(re**2 + im**2)")[0] is expected
+
+
+def test_rebinding_a_name_to_its_own_data_detaches_it() -> None:
+    source = """
+    import torch
+    def magnitude(re, im):
+        return torch.sqrt(re**2 + im**2)
+    def mel(re, im):
+        m = magnitude(re, im)
+        m = m.data
+        return m
+    """
+    assert _reach(source, "torch.sqrt(re**2 + im**2)")[0] is NO
+    # in a loop, the value of the previous pass may reach the use: not known
+    looped = source.replace(
+        "        m = m.data\n", "        for _ in range(3):\n            m = m.data + m\n"
+    )
+    assert _reach(looped, "torch.sqrt(re**2 + im**2)")[0] is not NO

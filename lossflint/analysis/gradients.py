@@ -84,6 +84,7 @@ from lossflint.analysis.contexts import contexts
 from lossflint.analysis.kinds import kinds_of
 from lossflint.analysis.loops import loops
 from lossflint.analysis.names import dotted_text
+from lossflint.analysis.reaching import reaching_assignment
 from lossflint.analysis.walk import own_returns
 from lossflint.project.callers import imported_elsewhere
 from lossflint.project.context import current as project_context
@@ -855,16 +856,60 @@ class GradientFacts:
         )
 
     def _name_only_leaves(self, assign: cst.Assign, depth: int) -> bool:
-        if len(assign.targets) != 1 or not isinstance(assign.targets[0].target, cst.Name):
+        """The value ``assign`` binds only leaves the graph: every use of its
+        name that this binding may reach does (``m = f(x); m = m.data;
+        return m``: the ``return`` reads the later binding). A tuple target
+        (``mags, phases = transform(y)``) takes the whole value apart: each
+        name's reached uses must leave it, or the name is never read (a part
+        thrown away); at least one use must be seen."""
+        if len(assign.targets) != 1:
             return False
-        name = assign.targets[0].target.value
+        target = assign.targets[0].target
         scope = self.model.scope_of(assign)
         if scope.kind != "function":
             return False  # module-level names may be read by anything
-        uses = self._uses_in(scope.node).get(name, [])
-        if not uses:
+        declared = scope.globals | scope.nonlocals
+        if isinstance(target, cst.Name):
+            if target.value in declared:
+                return False  # read by other functions
+            uses = self._reached_uses(assign, scope.node, target.value)
+            return bool(uses) and all(self.leaves_graph(use, depth) for use in uses)
+        if not isinstance(target, (cst.Tuple, cst.List)) or self._reads_locals_by_name():
             return False
-        return all(self.leaves_graph(use, depth) for use in uses)
+        names = [e.value for e in target.elements]
+        if not names or not all(isinstance(n, cst.Name) and n.value not in declared for n in names):
+            return False  # ``self.m, p = ...``: a part kept out of sight
+        seen = False
+        for element in names:
+            assert isinstance(element, cst.Name)
+            uses = self._reached_uses(assign, scope.node, element.value)
+            if not all(self.leaves_graph(use, depth) for use in uses):
+                return False
+            seen = seen or bool(uses)
+        return seen
+
+    def _reached_uses(
+        self, assign: cst.Assign, scope_node: cst.CSTNode, name: str
+    ) -> list[cst.Name]:
+        """The reads of ``name`` in ``scope_node`` that ``assign`` may give
+        their value: all but those another plain assignment surely gives it
+        (``reaching.reaching_assignment``)."""
+        uses = self._uses_in(scope_node).get(name, [])
+        reached: list[cst.Name] = []
+        for use in uses:
+            if _in_unpacking_target(self.model, use):
+                continue  # ``mags, phases = ...`` binds, it does not read
+            found = reaching_assignment(self.model, use)
+            if found is not None and not (found is assign.value or _contains(assign.value, found)):
+                continue
+            reached.append(use)
+        return reached
+
+    def _reads_locals_by_name(self) -> bool:
+        """The file may read a local by its name as a string (``locals()``,
+        ``vars()``, ``eval``, ``exec``): an unread name may still be read."""
+        refs = self._name_refs()
+        return any(n in refs for n in ("locals", "vars", "eval", "exec"))
 
     def _uses_in(self, scope_node: cst.CSTNode) -> dict[str, list[cst.Name]]:
         found = self._uses.get(scope_node)
@@ -1403,6 +1448,19 @@ def _is_keras_metric(model: ModuleIndex, ref: cst.Name) -> bool:
         and isinstance(call.func, cst.Attribute)
         and call.func.attr.value == "compile"
     )
+
+
+def _in_unpacking_target(model: ModuleIndex, name: cst.Name) -> bool:
+    """``name`` is a part of a tuple or list assignment target (``a, b = ...``)."""
+    child: cst.CSTNode = name
+    parent = model.parent(name)
+    inside = False
+    while isinstance(parent, (cst.Element, cst.StarredElement, cst.Tuple, cst.List)):
+        if isinstance(parent, (cst.Element, cst.StarredElement)) and parent.value is not child:
+            return False
+        inside = inside or isinstance(parent, (cst.Tuple, cst.List))
+        child, parent = parent, model.parent(parent)
+    return inside and isinstance(parent, cst.AssignTarget) and parent.target is child
 
 
 def _is_detached_target(target: cst.BaseExpression) -> bool:

@@ -17,6 +17,7 @@ from lossflint.examples import Invalid
 from lossflint.registry import Rule
 from lossflint.rules.numerics.fixes import EPS_SQRT, method_fix
 from lossflint.rules.numerics.lf205_audit_examples import AUDIT_INVALID, AUDIT_VALID
+from lossflint.rules.numerics.lf205_audit_s20_examples import AUDIT_S20_INVALID, AUDIT_S20_VALID
 
 if TYPE_CHECKING:
     from lossflint.analysis.model import SemanticModel
@@ -158,9 +159,11 @@ the value by at most 1e-6.
             """,
         ),
         *AUDIT_INVALID,
+        *AUDIT_S20_INVALID,
     ]
     VALID = [
         *AUDIT_VALID,
+        *AUDIT_S20_VALID,
         # a positive term under the root in any form (issue 15)
         """
         import torch

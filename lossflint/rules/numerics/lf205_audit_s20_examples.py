@@ -1,0 +1,107 @@
+"""LF205 examples from audit s20 (seungwonpark/melgan and NVIDIA/tacotron2's
+STFT: a magnitude detached with ``.data`` after a tuple unpack, or by
+rebinding its own name), and the twins that still fire; kept apart so the
+rule module stays small."""
+
+from __future__ import annotations
+
+from lossflint.examples import Invalid
+
+AUDIT_S20_INVALID = [
+    # the unpacked magnitude feeds what the function returns, undetached
+    Invalid(
+        """
+        import torch
+
+        def transform(re, im):
+            magnitude = torch.sqrt(re**2 + im**2)  # error: LF205 at `torch.sqrt(`
+            phase = torch.atan2(im.data, re.data)
+            return magnitude, phase
+
+        def mel(re, im):
+            mags, phases = transform(re, im)
+            return mags.sum(), phases.data
+        """
+    ),
+    # read before the rebinding that detaches it
+    Invalid(
+        """
+        import torch
+
+        def magnitude(re, im):
+            return torch.sqrt(re**2 + im**2)  # error: LF205 at `torch.sqrt(`
+
+        def mel(re, im):
+            m = magnitude(re, im)
+            out = m.mean()
+            m = m.data
+            return m, out
+        """
+    ),
+    # rebound to `.data` on one path only: the other still returns the graph
+    Invalid(
+        """
+        import torch
+
+        def magnitude(re, im):
+            return torch.sqrt(re**2 + im**2)  # error: LF205 at `torch.sqrt(`
+
+        def mel(re, im, keep):
+            m = magnitude(re, im)
+            if keep:
+                m = m.data
+            return m
+        """
+    ),
+]
+
+AUDIT_S20_VALID = [
+    # the tuple a function returns, unpacked, then detached (phases unused)
+    """
+    import torch
+
+    def transform(re, im):
+        magnitude = torch.sqrt(re**2 + im**2)
+        phase = torch.atan2(im.data, re.data)
+        return magnitude, phase
+
+    def mel(re, im):
+        mags, phases = transform(re, im)
+        out = mags.data
+        return out
+    """,
+    # the name rebound to its own `.data`
+    """
+    import torch
+
+    def magnitude(re, im):
+        return torch.sqrt(re**2 + im**2)
+
+    def mel(re, im):
+        m = magnitude(re, im)
+        m = m.data
+        return m
+    """,
+    # both at once, in a module's method (TacotronSTFT.mel_spectrogram)
+    """
+    import torch
+
+    class STFT(torch.nn.Module):
+        def transform(self, input_data):
+            real_part, imag_part = input_data[:, 0], input_data[:, 1]
+            magnitude = torch.sqrt(real_part**2 + imag_part**2)
+            phase = torch.autograd.Variable(torch.atan2(imag_part.data, real_part.data))
+            return magnitude, phase
+
+    class TacotronSTFT(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.stft_fn = STFT()
+
+        def mel_spectrogram(self, y):
+            magnitudes, phases = self.stft_fn.transform(y)
+            magnitudes = magnitudes.data
+            mel_output = torch.matmul(self.mel_basis, magnitudes)
+            return mel_output
+    """,
+]

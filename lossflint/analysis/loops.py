@@ -24,6 +24,9 @@ Public API::
     LoopIndex.comparable(a, b)    # both run in the same block, so source order is run order
     LoopIndex.always_before(a, b) # a's block holds b's and a comes first: a ran when b runs
     index.exclusive(a, b)         # different arms of one ``if``: never both in one pass
+    index.phase_test(loop, e)     # ``if phase == 'train': e`` (the name constant in a pass)
+    index.first_pass_takes(loop, t)  # ``for phase in ['train', 'val']``: the first pass takes t
+    index.guarded_by(e, t)        # ``e`` under an ``if`` with the same test
 
     index.resolve_function(call)  # the same-file function/method a call runs, if known
 
@@ -57,8 +60,10 @@ from lossflint.analysis.item_scope import item_functions, only_item
 from lossflint.analysis.kinds import kinds_of
 from lossflint.analysis.loop_callees import callee_events
 from lossflint.analysis.manual_updates import manual_updates
-from lossflint.analysis.names import dotted_text
+from lossflint.analysis.names import dotted_text, target_binds
+from lossflint.analysis.reaching import reaching_assignment
 from lossflint.analysis.values import FunctionRef, Instance
+from lossflint.analysis.walk import descendants
 from lossflint.project.context import current as project_context
 from lossflint.project.events import inlined_events
 
@@ -685,6 +690,50 @@ class LoopIndex:
         clip(...)``) and comes first in source order."""
         return a.order < b.order and b.chain[: len(a.chain)] == a.chain
 
+    # --- passes of a phase loop -------------------------------------------------
+
+    def phase_test(self, loop: Loop, event: LoopEvent) -> PhaseTest | None:
+        """``for phase in ...: if phase == 'train': event``: the one test (a
+        name equal to a string) every block between ``loop``'s body and
+        ``event`` is the ``if`` body of, the name not rebound in that body
+        (the loop's own target, or a name from outside); None otherwise."""
+        found: PhaseTest | None = None
+        for block in event.chain:
+            test = _phase_test_of(self.model, block)
+            if test is None or (found is not None and test != found):
+                return None
+            found = test
+        body = getattr(loop.node, "body", None)
+        if found is None or body is None or _binds_name(body, found.name):
+            return None
+        return found
+
+    def first_pass_takes(self, loop: Loop, test: PhaseTest) -> bool:
+        """``loop`` runs over a list or tuple written out (here, or in the
+        assignment just before) whose first item makes ``test`` true:
+        ``for phase in ['train', 'val']`` and ``phase == 'train'``."""
+        node = loop.node
+        if not isinstance(node, cst.For) or not isinstance(node.target, cst.Name):
+            return False
+        if node.target.value != test.name:
+            return False
+        items: cst.BaseExpression | None = node.iter
+        if isinstance(items, cst.Name):
+            items = reaching_assignment(self.model, items)
+        if not isinstance(items, (cst.List, cst.Tuple)) or not items.elements:
+            return False
+        first = items.elements[0]
+        return (
+            not isinstance(first, cst.StarredElement)
+            and isinstance(first.value, cst.SimpleString)
+            and first.value.evaluated_value == test.value
+        )
+
+    def guarded_by(self, event: LoopEvent, test: PhaseTest) -> bool:
+        """``event`` sits in the body of an ``if`` with ``test`` (``if phase
+        == 'train': loss.backward(); optimizer.step()``)."""
+        return any(_phase_test_of(self.model, block) == test for block in event.chain)
+
     # --- same-file callees ----------------------------------------------------
 
     @cached_property
@@ -822,6 +871,54 @@ def loops(model: ModuleIndex) -> LoopIndex:
 
 
 # --- helpers --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PhaseTest:
+    """``phase == 'train'``: a name compared with a string (either side)."""
+
+    name: str
+    value: str
+
+
+def _phase_test_of(model: ModuleIndex, block: cst.CSTNode) -> PhaseTest | None:
+    """The test of the ``if`` whose body ``block`` is, when it is ``name ==
+    'text'`` (or ``'text' == name``)."""
+    parent = model.parent(block)
+    if not isinstance(parent, cst.If) or parent.body is not block:
+        return None
+    test = parent.test
+    if not isinstance(test, cst.Comparison) or len(test.comparisons) != 1:
+        return None
+    target = test.comparisons[0]
+    if not isinstance(target.operator, cst.Equal):
+        return None
+    for name, text in ((test.left, target.comparator), (target.comparator, test.left)):
+        if isinstance(name, cst.Name) and isinstance(text, cst.SimpleString):
+            value = text.evaluated_value
+            if isinstance(value, str):
+                return PhaseTest(name.value, value)
+    return None
+
+
+def _binds_name(node: cst.CSTNode, name: str) -> bool:
+    """Whether ``node`` assigns ``name`` (a target, ``for``, ``with ... as``,
+    ``:=``, ``global``/``nonlocal``)."""
+    for inner in descendants(node):
+        if isinstance(inner, (cst.Global, cst.Nonlocal)):
+            if any(n.name.value == name for n in inner.names):
+                return True
+            continue
+        target: cst.CSTNode | None = None
+        if isinstance(inner, (cst.AssignTarget, cst.AugAssign, cst.AnnAssign, cst.NamedExpr)):
+            target = inner.target
+        elif isinstance(inner, (cst.For, cst.CompFor)):
+            target = inner.target
+        elif isinstance(inner, cst.AsName):
+            target = inner.name
+        if target is not None and target_binds(target, name):
+            return True
+    return False
 
 
 #: ``opt`` / ``self.optimizer`` → the dotted text; None otherwise (rules read it from here)

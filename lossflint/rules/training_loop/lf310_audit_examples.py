@@ -84,6 +84,57 @@ AUDIT_INVALID = [
                     optimizer.step()
         """,
     ),
+    # the older PyTorch transfer-learning tutorial (usuyama/pytorch-unet,
+    # audit s20): the training pass steps the scheduler before its batches
+    Invalid(
+        """
+        import torch
+
+        def train_model(model, criterion, optimizer, scheduler, dataloaders, num_epochs=25):
+            for epoch in range(num_epochs):
+                for phase in ['train', 'val']:
+                    if phase == 'train':
+                        scheduler.step()  # error: LF310 at `scheduler.step()`
+                        model.train()
+                    else:
+                        model.eval()
+                    for inputs, labels in dataloaders[phase]:
+                        optimizer.zero_grad()
+                        with torch.set_grad_enabled(phase == 'train'):
+                            loss = criterion(model(inputs), labels)
+                            if phase == 'train':
+                                loss.backward()
+                                optimizer.step()
+        """,
+    ),
+    # phases of unknown order, but the optimizer steps under the same test
+    # (and the phase loop written over a name holding the list)
+    Invalid(
+        """
+        import torch
+
+        def fit(model, loaders, optimizer, scheduler, phases, epochs):
+            for epoch in range(epochs):
+                for phase in phases:
+                    if phase == "train":
+                        scheduler.step()  # error: LF310 at `scheduler.step()`
+                    for x, y in loaders[phase]:
+                        loss = torch.nn.functional.mse_loss(model(x), y)
+                        if phase == "train":
+                            optimizer.zero_grad()
+                            loss.backward()
+                            optimizer.step()
+            order = ["train", "val"]
+            for epoch in range(epochs):
+                for phase in order:
+                    if "train" == phase:
+                        scheduler.step()  # error: LF310 at `scheduler.step()`
+                    for x, y in loaders[phase]:
+                        optimizer.zero_grad()
+                        torch.nn.functional.mse_loss(model(x), y).backward()
+                        optimizer.step()
+        """,
+    ),
 ]
 
 AUDIT_VALID = [
@@ -214,5 +265,34 @@ AUDIT_VALID = [
             optimizer.step()
             if (i + 1) % every == 0:
                 scheduler.step()
+    """,
+    # the newer tutorial: the scheduler stepped after the training pass's
+    # batches; a validation-pass step, after the training pass stepped the
+    # optimizer
+    """
+    import torch
+
+    def train_model(model, criterion, optimizer, scheduler, dataloaders, num_epochs=25):
+        for epoch in range(num_epochs):
+            for phase in ['train', 'val']:
+                model.train(phase == 'train')
+                for inputs, labels in dataloaders[phase]:
+                    optimizer.zero_grad()
+                    with torch.set_grad_enabled(phase == 'train'):
+                        loss = criterion(model(inputs), labels)
+                        if phase == 'train':
+                            loss.backward()
+                            optimizer.step()
+                if phase == 'train':
+                    scheduler.step()
+        for epoch in range(num_epochs):
+            for phase in ['train', 'val']:
+                if phase == 'val':
+                    scheduler.step()
+                for inputs, labels in dataloaders[phase]:
+                    if phase == 'train':
+                        optimizer.zero_grad()
+                        criterion(model(inputs), labels).backward()
+                        optimizer.step()
     """,
 ]

@@ -45,7 +45,9 @@ the top of an epoch loop whose batch loop steps the optimiser (also when a funct
 called after it runs that batch loop: of this file, or of another module handed the
 optimiser the scheduler wraps, `engine.train_one_epoch(model, loader, optimizer)`), and
 at the top of a function that runs one epoch's batch loop itself (`def run_epoch(self):
-self.scheduler.step(); for batch in loader: ...`). A scheduler `step(x)`
+self.scheduler.step(); for batch in loader: ...`). A step under `if phase == 'train':`
+counts when the training pass surely runs it first: the loop is `for phase in ['train',
+'val']`, or the optimiser steps under the same test. A scheduler `step(x)`
 with an argument (ReduceLROnPlateau's metric, an epoch number) is not reported.
 A function whose body is one training iteration (an ignite `train_step`) counts as
 such a loop.
@@ -234,6 +236,11 @@ step decay), and PyTorch warns: "Detected call of `lr_scheduler.step()` before
                 # under an `if` (gradient accumulation), only a step in the same
                 # block follows it for sure; `if scheduler is not None:` guards nothing
                 every_pass = sched.direct or _self_guarded(model, sched)
+                # `for phase in ['train', 'val']: if phase == 'train': scheduler.step()`:
+                # the training pass steps it before its batch loop
+                phase = None if every_pass else index.phase_test(loop, sched)
+                if phase is not None and index.first_pass_takes(loop, phase):
+                    every_pass = True
                 if _built_by_other(model, sched.event.receiver, sched.node):
                     continue
                 if any(s.order < sched.order for s in steps):
@@ -241,7 +248,12 @@ step decay), and PyTorch warns: "Detected call of `lr_scheduler.step()` before
                 later = [
                     s
                     for s in steps
-                    if s.order > sched.order and (every_pass or index.comparable(s, sched))
+                    if s.order > sched.order
+                    and (
+                        every_pass
+                        or index.comparable(s, sched)
+                        or (phase is not None and index.guarded_by(s, phase))
+                    )
                 ]
                 if not later:
                     continue

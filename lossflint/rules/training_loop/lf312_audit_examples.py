@@ -66,6 +66,50 @@ AUDIT_INVALID = [
                 optimizer.step()
         """,
     ),
+    # held-out S18 p07: the half model's loop fires; a later fp32 model's
+    # loop reusing the name `loss` does not (the binding just above counts)
+    Invalid(
+        """
+        import torch
+        import torch.nn as nn
+
+        model = nn.Sequential(nn.Linear(16, 64), nn.ReLU(), nn.Linear(64, 8)).cuda().half()
+        optimizer = torch.optim.Adam(model.parameters(), lr=1e-3, eps=1e-4)
+        criterion = nn.CrossEntropyLoss()
+        for x, y in train_loader:
+            loss = criterion(model(x.cuda().half()), y.cuda())
+            optimizer.zero_grad()
+            loss.backward()  # error: LF312
+            optimizer.step()
+
+        chord_model = nn.Linear(192, 1)
+        chord_opt = torch.optim.SGD(chord_model.parameters(), lr=0.01)
+        for epoch in range(200):
+            chord_opt.zero_grad()
+            loss = nn.functional.mse_loss(chord_model(chroma), targets)
+            loss.backward()
+            chord_opt.step()
+        """
+    ),
+    # cast back with .float() outside no_grad: the gradients reaching the
+    # half model's weights are still float16
+    Invalid(
+        """
+        import torch
+        import torch.nn as nn
+        import torch.nn.functional as F
+
+        backbone = nn.Sequential(nn.Linear(784, 512), nn.ReLU()).cuda().half()
+        head = nn.Linear(512, 10).cuda()
+        opt = torch.optim.SGD([*backbone.parameters(), *head.parameters()], lr=0.1)
+        for x, y in loader:
+            feats = backbone(x.cuda().half()).float()
+            loss = F.cross_entropy(head(feats), y.cuda())
+            opt.zero_grad()
+            loss.backward()  # error: LF312
+            opt.step()
+        """
+    ),
 ]
 
 AUDIT_VALID = [
@@ -122,5 +166,77 @@ AUDIT_VALID = [
                 loss = self.criterion(self.model(x), y)
                 loss.backward()
                 self.optimizer.step()
+    """,
+    # held-out S18 p07: a half model only sampled; the fp32 model trained
+    # after it reuses the name `loss` of the half model's evaluation
+    """
+    import torch
+    import torch.nn as nn
+
+    model = nn.Sequential(nn.Linear(16, 64), nn.ReLU(), nn.Linear(64, 8)).cuda().half()
+    model.load_state_dict(torch.load("melody.pt"))
+    criterion = nn.CrossEntropyLoss()
+    with torch.no_grad():
+        for x, y in val_loader:
+            loss = criterion(model(x.cuda().half()), y.cuda())
+            print(loss.item())
+
+    chord_model = nn.Linear(192, 1)
+    chord_opt = torch.optim.SGD(chord_model.parameters(), lr=0.01)
+    for epoch in range(200):
+        chord_opt.zero_grad()
+        out = chord_model(chroma)
+        loss = nn.functional.mse_loss(out, targets)
+        loss.backward()
+        chord_opt.step()
+    """,
+    # held-out S17 p07: an fp32 probe trained on a frozen half model's
+    # features (computed under no_grad, cast back with .float()); the name
+    # `mu` was unpacked from the half model's output earlier
+    """
+    import torch
+    import torch.nn as nn
+    import torch.nn.functional as F
+
+    class VAE(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.enc = nn.Linear(784, 20)
+            self.dec = nn.Linear(20, 784)
+
+        def forward(self, x):
+            mu = self.enc(x)
+            return self.dec(mu), mu
+
+    model = VAE().cuda().half()
+    model.eval()
+    with torch.no_grad():
+        x_hat, mu = model(sample.cuda().half())
+    probe = nn.Linear(20, 10).cuda()
+    probe_opt = torch.optim.Adam(probe.parameters(), lr=1e-3)
+    for x, y in loader:
+        probe_opt.zero_grad()
+        with torch.no_grad():
+            mu = model.enc(x.cuda().half()).float()
+        probe_loss = F.cross_entropy(probe(mu), y.cuda())
+        probe_loss.backward()
+        probe_opt.step()
+    """,
+    # the frozen half model called directly under no_grad
+    """
+    import torch
+    import torch.nn as nn
+    import torch.nn.functional as F
+
+    backbone = nn.Sequential(nn.Linear(784, 512), nn.ReLU()).cuda().half()
+    head = nn.Linear(512, 10).cuda()
+    opt = torch.optim.SGD(head.parameters(), lr=0.1)
+    for x, y in loader:
+        with torch.no_grad():
+            feats = backbone(x.cuda().half()).float()
+        loss = F.cross_entropy(head(feats), y.cuda())
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
     """,
 ]

@@ -11,6 +11,7 @@ from lossflint.analysis.branches import exclusive
 from lossflint.analysis.contexts import ContextIndex, contexts
 from lossflint.analysis.loops import loops
 from lossflint.analysis.names import dotted_text
+from lossflint.analysis.reaching import reaching_assignment
 from lossflint.analysis.walk import calls_in
 from lossflint.diagnostics import Finding, RelatedNode, Severity
 from lossflint.examples import Invalid
@@ -30,10 +31,11 @@ class Fp16WithoutGradScaler(Rule):
     what = """
 Flags `loss.backward()` in a function (or module body) that runs float16 autocast
 (`torch.cuda.amp.autocast()`, `torch.autocast("cuda")`, `dtype=torch.float16`) or
-calls a model converted with `.half()`, when the file has no `GradScaler` and the
-backward is not `scaler.scale(loss).backward()`. bfloat16 autocast (the CPU default)
-needs no scaler and is not reported; neither is `accelerator.backward(loss)`, which
-scales by itself.
+calls a model converted with `.half()` (not under `no_grad`) to compute the loss
+(the `loss = ...` just above the backward, when there is one), when the file has no
+`GradScaler` and the backward is not `scaler.scale(loss).backward()`. bfloat16
+autocast (the CPU default) needs no scaler and is not reported; neither is
+`accelerator.backward(loss)`, which scales by itself.
 """
     why = """
 float16 has 5 exponent bits: gradients below ~6e-8 round to 0 and those below ~6e-5
@@ -318,7 +320,12 @@ def _fp16_evidence(
     around it (or around the assignment of the name), or a call of a .half() model
     inside it. Names are followed two levels (``out = model(x)``; ``loss = crit(out)``)."""
     candidates: list[cst.BaseExpression] = [expr]
-    if isinstance(expr, cst.Name):
+    reaching = reaching_assignment(model, expr) if isinstance(expr, cst.Name) else None
+    if reaching is not None:
+        # ``loss = chord_crit(out, y)`` just above: an earlier ``loss`` of a
+        # half model's loop does not reach this backward
+        candidates = [reaching]
+    elif isinstance(expr, cst.Name):
         bindings = model.bindings(expr) or []
         candidates = [
             b.node
@@ -336,7 +343,9 @@ def _fp16_evidence(
         if region is not None and region.dtype == "float16":
             return region.node
         for call in calls_in(value):
-            if call in half_calls:
+            # a half model run under no_grad (a frozen feature extractor)
+            # passes no gradient back in float16
+            if call in half_calls and not ctx.in_no_grad(call):
                 return call
         if depth < 2:
             for name in _names_nodes(value):

@@ -47,11 +47,15 @@ def zero_able(
         if num.is_count(model, expr):
             label = "a count"
         elif method == "sum":
-            if not _caller_mask_count(model, operand, numerator):
-                return None, None
-            label = "the count of a mask"
+            if _caller_mask_count(model, operand, numerator):
+                label = "the count of a mask"
+            else:
+                found = _zero_able_magnitude(model, operand, numerator, "sum")
+                if found is None:
+                    return None, None
+                label = found
         elif method == "norm" and not num.is_binop(num.resolve(model, operand), cst.Subtract):
-            found = _zero_able_norm(model, operand, numerator)
+            found = _zero_able_magnitude(model, operand, numerator, "norm")
             if found is None:
                 return None, None
             label = found or label
@@ -125,25 +129,29 @@ def _computed_by_callers(model: SemanticModel, mask: cst.BaseExpression) -> bool
     return False
 
 
-def _zero_able_norm(
-    model: SemanticModel, operand: cst.BaseExpression, numerator: cst.BaseExpression
+def _zero_able_magnitude(
+    model: SemanticModel, operand: cst.BaseExpression, numerator: cst.BaseExpression, method: str
 ) -> str | None:
-    """``x / x.norm()`` where ``x`` is relu/abs output (all-zero for a dead
-    row) and a gradient flows: x/||x|| has a 0/0 gradient there; or another
-    numerator over the norm of a relu/abs/square output (``||S - S'|| / ||S||``
-    of a magnitude ``S = stft(clean).abs()``: x/0 for a silent crop). Learned
-    embeddings of unknown kind are left alone (essentially never all-zero).
-    The label of the norm ("" for the plain one), or None."""
+    """Where a gradient flows, a norm or a sum (the L1 norm of non-negative
+    values: ``x.abs().sum()`` is ``x.norm(p=1)``) that is 0 for an all-zero
+    input. A norm: ``x / x.norm()`` where ``x`` is relu/abs output (all-zero
+    for a dead row: x/||x|| has a 0/0 gradient there), or another numerator
+    over the norm of a relu/abs/square output (``||S - S'|| / ||S||`` of a
+    magnitude ``S = stft(clean).abs()``: x/0 for a silent crop). A sum: of
+    relu/abs/square output only, with any numerator (``err / hr.abs().sum()``
+    of a relative L1: x/0 for an all-black crop). Learned embeddings and
+    weights of unknown kind are left alone (essentially never all-zero). The
+    label of the reduction ("" for the plain norm), or None."""
     value = model.value(num.resolve(model, operand))
     if not (isinstance(value, Tensor) and value.kind is Kind.NON_NEGATIVE):
         return None
     label = ""
-    if not num.same_code(model, operand, numerator):
+    if method == "sum" or not num.same_code(model, operand, numerator):
         function = num.origin_function(model, value)
         if function not in num.ZERO_PRESERVING:
             return None  # exp output (never 0), or an origin not known
         where = f" ({value.site.describe()})" if value.site is not None else ""
-        label = f"the norm of {function} output{where}"
+        label = f"the {method} of {function} output{where}"
     return label if gradients(model).reach(numerator) is Reach.YES else None
 
 

@@ -94,15 +94,15 @@ def naive_forms(model: SemanticModel) -> Iterator[NaiveForm]:
     """The forms through ``log`` calls, then through ``log1p``, then the
     divisions."""
     for log in log_calls(model):
+        if log.framework == "keras":
+            # the Keras backend's log computes on TensorFlow's tensors (Keras 2)
+            form = _log_form(model, log.node, log.argument, "tensorflow", False)
+            if form is not None and form.kind == "logsumexp":
+                yield replace(form, inline=False)  # no K.logsumexp rewrite
+            continue
         form = _log_form(model, log.node, log.argument, log.framework, False)
         if form is not None:
             yield form
-    for site in model.calls_to(*apis.KERAS_BACKEND_LOG):
-        args = positional(site.node)
-        if len(args) == 1 and len(site.node.args) == 1:
-            form = _log_form(model, site.node, args[0].value, "tensorflow", False)
-            if form is not None and form.kind == "logsumexp":
-                yield replace(form, inline=False)  # no K.logsumexp rewrite
     for qualname, framework in apis.LOG1P_BY_FRAMEWORK.items():
         for site in model.calls_to(qualname):
             args = positional(site.node)

@@ -1,7 +1,8 @@
 """Logarithm calls across frameworks, and the ``log`` of probabilities.
 
 Several LF2xx rules start from the same question, "where is a logarithm taken
-and of what": ``torch.log(e)``, ``e.log()``, ``tf.math.log(e)``, ``np.log(e)``.
+and of what": ``torch.log(e)``, ``e.log()``, ``tf.math.log(e)``, ``np.log(e)``,
+the Keras backend's ``K.log(e)`` / ``keras.ops.log(e)``.
 This module finds them once, with the framework each belongs to, and
 recognises the ``log(softmax)`` / ``log(sigmoid)`` / ``log(1 - sigmoid)``
 pattern that LF201 reports and the other rules leave to it.
@@ -27,7 +28,7 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class LogCall:
-    """``torch.log(e)`` / ``e.log()`` / ``tf.math.log(e)`` / ``np.log(e)``."""
+    """``torch.log(e)`` / ``e.log()`` / ``tf.math.log(e)`` / ``np.log(e)`` / ``K.log(e)``."""
 
     node: cst.Call
     argument: cst.BaseExpression
@@ -41,24 +42,21 @@ class LogCall:
     base: int = 0
 
 
-def log_calls(
-    model: SemanticModel, keras_backend: bool = False, bases: bool = False
-) -> Iterator[LogCall]:
-    """The file's log calls; with ``keras_backend`` also ``K.log(e)`` /
-    ``keras.ops.log(e)`` (LF201 reads them; the rules that suggest or write a
-    framework's clamp or loss do not); with ``bases`` also ``torch.log10(e)``,
-    ``np.log2(e)``, ``e.log10()`` (LF202 reads them: where a value is 0 their
-    log is -inf too)."""
+def log_calls(model: SemanticModel, bases: bool = False) -> Iterator[LogCall]:
+    """The file's log calls, the Keras backend's ``K.log(e)`` /
+    ``keras.ops.log(e)`` among them (framework "keras": a rule that writes or
+    suggests a framework's clamp or fused function offers none for them);
+    with ``bases`` also ``torch.log10(e)``, ``np.log2(e)``, ``e.log10()``
+    (LF202 reads them: where a value is 0 their log is -inf too)."""
     for qualname, framework in apis.LOG_BY_FRAMEWORK.items():
         for site in model.calls_to(qualname):
             args = positional(site.node)
             if len(args) == 1 and len(site.node.args) == 1:
                 yield LogCall(site.node, args[0].value, framework, False)
-    if keras_backend:
-        for site in model.calls_to(*apis.KERAS_BACKEND_LOG):
-            args = positional(site.node)
-            if len(args) == 1 and len(site.node.args) == 1:
-                yield LogCall(site.node, args[0].value, "keras", False)
+    for site in model.calls_to(*apis.KERAS_BACKEND_LOG):
+        args = positional(site.node)
+        if len(args) == 1 and len(site.node.args) == 1:
+            yield LogCall(site.node, args[0].value, "keras", False)
     for site in model.method_calls("log"):
         call = site.node
         func = call.func

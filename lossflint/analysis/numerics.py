@@ -326,7 +326,7 @@ def clamp_lower(model: ModuleIndex, expr: cst.BaseExpression) -> cst.BaseExpress
     if info.qualname in apis.CLAMP:
         if info.qualname == apis.CLAMP_MIN:
             return argument(call, 1, "min")
-        return argument(call, 1, "min", "clip_value_min", "a_min")
+        return argument(call, 1, *apis.CLIP_MIN_KEYWORDS)
     if info.method in apis.CLAMP_METHODS:
         if info.method.startswith("clamp_min"):
             return argument(call, 0, "min")
@@ -352,8 +352,8 @@ def clamp_bounds(
     call = info.node
     if info.qualname in apis.CLAMP:
         return (
-            argument(call, 1, "min", "clip_value_min", "a_min"),
-            argument(call, 2, "max", "clip_value_max", "a_max"),
+            argument(call, 1, *apis.CLIP_MIN_KEYWORDS),
+            argument(call, 2, *apis.CLIP_MAX_KEYWORDS),
         )
     if info.method in ("clamp", "clip", "clamp_", "clip_"):
         return (argument(call, 0, "min", "a_min"), argument(call, 1, "max", "a_max"))

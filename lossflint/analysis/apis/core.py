@@ -138,6 +138,13 @@ SELECTION_METHODS = frozenset(
     }
 )
 
+#: the bounds' keywords of the clip functions (``CLAMP``): torch's ``min``/``max``,
+#: ``tf.clip_by_value``'s ``clip_value_min``, NumPy's ``a_min``, the Keras 2
+#: backend's ``K.clip(x, min_value, max_value)`` and Keras 3's
+#: ``keras.ops.clip(x, x_min, x_max)``
+CLIP_MIN_KEYWORDS = ("min", "clip_value_min", "a_min", "min_value", "x_min")
+CLIP_MAX_KEYWORDS = ("max", "clip_value_max", "a_max", "max_value", "x_max")
+
 #: names of positive infinity (a gradient clip at that norm only measures it)
 INFINITIES = frozenset({"math.inf", "numpy.inf", "torch.inf"})
 

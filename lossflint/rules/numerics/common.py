@@ -138,8 +138,7 @@ def _guarded_source(model: SemanticModel, logs: tuple[LogCall, ...]) -> tuple[st
 
 
 #: the logs whose formula a built-in loss on logits can replace ("keras": the
-#: backend's ``K.log``, which ``log_index`` does not list yet: ``K.clip`` is no
-#: guard the catalogue knows)
+#: backend's ``K.log`` / ``keras.ops.log``, guarded by ``K.clip`` / ``ops.clip``)
 _FRAMEWORK_LOGS = frozenset({"torch", "tensorflow", "keras"})
 
 

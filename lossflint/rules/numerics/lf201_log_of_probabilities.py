@@ -286,7 +286,7 @@ in another statement, the finding has no automatic fix.
     ]
 
     def check(self, model: SemanticModel) -> Iterator[Finding]:
-        for log in log_calls(model, keras_backend=True):
+        for log in log_calls(model):
             finding = self._check_log(model, log)
             if finding is not None:
                 yield finding

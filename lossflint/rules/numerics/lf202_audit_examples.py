@@ -90,6 +90,16 @@ AUDIT_INVALID = [
                 return ((torch.log(pred) - torch.log(target)) ** 2).mean()  # error: LF202 at `torch.log(pred)`
         """
     ),
+    # the Keras backend's log of a magnitude (abs output) in a custom loss
+    Invalid(
+        """
+        from tensorflow.keras import backend as K
+
+        def log_magnitude_loss(y_true, y_pred):
+            log_pred = K.log(K.abs(y_pred))  # error: LF202 at `K.log(`
+            return K.mean(K.abs(K.log(K.abs(y_true) + K.epsilon()) - log_pred))
+        """
+    ),
 ]
 
 AUDIT_VALID = [
@@ -195,5 +205,15 @@ AUDIT_VALID = [
     class Front(nn.Module):
         def forward(self, spec):
             return torch.log1p(spec.abs() ** 2).mean(1)
+    """,
+    # ... clipped by keyword (Keras 2's ``min_value=``, Keras 3's ``x_min=``)
+    """
+    from tensorflow.keras import backend as K
+    from keras import ops
+
+    def log_magnitude_loss(y_true, y_pred):
+        log_pred = K.log(K.clip(K.abs(y_pred), min_value=K.epsilon(), max_value=None))
+        log_true = ops.log(ops.clip(ops.abs(y_true), x_min=1e-7, x_max=1e7))
+        return K.mean(K.abs(log_true - log_pred))
     """,
 ]

@@ -31,8 +31,8 @@ class UnguardedLog(Rule):
     fix_kind = "unsafe"
     needs = ("log",)
     what = """
-Flags `log(x)` (`torch.log`, `x.log()`, `tf.math.log`, `np.log` on framework
-tensors; base 2 and 10 too: `torch.log10`, `x.log2()`) when `x` can be exactly 0 and nothing keeps it away from 0:
+Flags `log(x)` (`torch.log`, `x.log()`, `tf.math.log`, the Keras backend's `K.log` / `keras.ops.log`, `np.log` on
+framework tensors; base 2 and 10 too: `torch.log10`, `x.log2()`) when `x` can be exactly 0 and nothing keeps it from 0:
 `log(1 - p)` of softmax output, the output of `relu`/`abs`/`square`/an even
 power, or a ratio whose numerator is one of those (or a count); where a
 gradient is known to flow (a loss, a `forward`, the backward slice) also a
@@ -40,7 +40,7 @@ ratio whose numerator is a sum over a mask (`(e * pos_mask).sum(1) / ...`,
 0 for a row without positives) or a difference. The value is followed
 through variables (where a gradient is known to flow, also a ratio whose
 numerator is a sum of squares: an SI-SDR of a silent reference). `log1p` is
-no log of 0. A clamp/clip (`clamp_min(eps)`), an added positive term
+no log of 0. A clamp/clip (`clamp_min(eps)`, `K.clip(x, min_value=eps, ...)`), an added positive term
 (`+ eps`, `+ 1e-8`, `+ torch.finfo(dtype).eps`) or `torch.where(x > 0, ...)`
 silences the rule. `log(softmax)` / `log(sigmoid)` are LF201's, and a log
 inside a hand-written cross-entropy formula is LF203's.

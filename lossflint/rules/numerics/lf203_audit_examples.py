@@ -129,6 +129,22 @@ AUDIT_INVALID = [
             return tape.gradient(loss, model.trainable_variables)
         """
     ),
+    # the Keras backend's log (held-out s18 p09): a weighted categorical
+    # cross-entropy of a custom loss
+    Invalid(
+        """
+        import numpy as np
+        from tensorflow.keras import backend as K
+
+        def weighted_categorical_crossentropy(class_weights):
+            w = K.constant(np.asarray(class_weights, dtype="float32"))
+
+            def loss(y_true, y_pred):
+                return -K.sum(y_true * K.log(y_pred) * w, axis=-1)  # error: LF203 at `-K.sum(`
+
+            return loss
+        """
+    ),
 ]
 
 AUDIT_VALID = [
@@ -226,5 +242,22 @@ AUDIT_VALID = [
     def bce(p, t):
         p = p.clamp(1e-7, 1 - 1e-7)
         return -(t * torch.log(p) + (1 - t) * torch.log(1 - p)).mean()
+    """,
+    # Keras' own formula: p of unknown origin clipped first (Keras 2's
+    # ``K.clip(x, min_value, max_value)``, Keras 3's ``ops.clip(x, x_min, x_max)``,
+    # bounds given by keyword): the guard is the fix
+    """
+    from tensorflow.keras import backend as K
+
+    def weighted_cce(y_true, y_pred, w):
+        y_pred = K.clip(y_pred, min_value=K.epsilon(), max_value=1.0 - K.epsilon())
+        return -K.sum(y_true * K.log(y_pred) * w, axis=-1)
+    """,
+    """
+    from keras import ops
+
+    def bce(y_true, y_pred):
+        p = ops.clip(y_pred, x_min=1e-7, x_max=1 - 1e-7)
+        return -ops.mean(y_true * ops.log(p) + (1 - y_true) * ops.log(1 - p))
     """,
 ]

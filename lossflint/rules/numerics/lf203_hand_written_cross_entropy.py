@@ -28,17 +28,18 @@ class HandWrittenCrossEntropy(Rule):
     needs = ("log",)
     what = """
 Flags a cross-entropy written out by hand: `-(y * torch.log(p)).sum(dim)`,
-`-torch.mean(y * torch.log(p) + (1 - y) * torch.log(1 - p))`, and the TensorFlow
-spellings `-tf.reduce_sum(y * tf.math.log(p))` / `tf.log(p)` (TF1). The
+`-torch.mean(y * torch.log(p) + (1 - y) * torch.log(1 - p))`, the TensorFlow
+spellings `-tf.reduce_sum(y * tf.math.log(p))` / `tf.log(p)` (TF1), and the Keras
+backend's `-K.sum(y_true * K.log(y_pred), axis=-1)` (or `keras.ops`). The
 negation may come where the log-likelihood's name is used
 (`like = y * tf.log(p) + ...`, then `loss = -tf.reduce_mean(like)`). The finding points at the formula. When `p`
 is softmax/sigmoid output in the same file and the log is unguarded, LF201
 reports the log instead (its fix makes the formula stable); a softmax or
 sigmoid written by hand (`1 / (1 + tf.exp(-z))`) is reported here.
 
-A guarded log (`clamp`, `+ eps`, `tf.clip_by_value`, `maximum(p, eps)`) is
+A guarded log (`clamp`, `+ eps`, `tf.clip_by_value`, `K.clip`, `maximum(p, eps)`) is
 reported only when the built-in loss on logits can replace the formula: the
-log is torch's or TensorFlow's (never NumPy's or `math`'s) and `p`, with its guard stripped, is known to be softmax/sigmoid
+log is torch's, TensorFlow's or the Keras backend's (never NumPy's or `math`'s) and `p`, with its guard stripped, is known to be softmax/sigmoid
 output (here, a model's output, a parameter every caller fills so, a Keras
 model ending in softmax, or written by hand). There the guard keeps the loss
 finite but costs it: a clamp zeroes the gradient wherever `p` saturates past
@@ -357,6 +358,10 @@ _USE = {
     "tensorflow": (
         "`tf.nn.softmax_cross_entropy_with_logits`",
         "`tf.nn.sigmoid_cross_entropy_with_logits`",
+    ),
+    "keras": (
+        "`keras.losses.categorical_crossentropy(y, logits, from_logits=True)` on the logits",
+        "`keras.losses.binary_crossentropy(y, logits, from_logits=True)` on the logits",
     ),
     "numpy": (
         "`scipy.special.log_softmax` on the scores, or clip p to [eps, 1] first",

@@ -97,6 +97,38 @@ AUDIT_INVALID = [
             return signal
         """,
     ),
+    # a relative L1 over the sum of the target's magnitude (abs output, the L1
+    # norm): x/0 for an all-black crop (held-out s18 p01)
+    Invalid(
+        """
+        import torch
+        import torch.nn as nn
+
+        class RelativeL1(nn.Module):
+            def forward(self, sr, hr):
+                err = (sr - hr).abs().sum(dim=(1, 2, 3))
+                return (err / hr.abs().sum(dim=(1, 2, 3))).mean()  # error: LF206 at `err /`
+        """
+    ),
+    # a loss weighted by boundary pixels (abs output), normalised by their sum:
+    # 0/0 for a tile without any boundary (held-out s18 p11, TF)
+    Invalid(
+        """
+        import tensorflow as tf
+
+        def boundary_bce(y_true, logits):
+            edges = tf.abs(y_true - tf.nn.avg_pool2d(y_true, 3, 1, "SAME"))
+            per_pixel = tf.nn.sigmoid_cross_entropy_with_logits(labels=y_true, logits=logits)
+            return tf.reduce_sum(edges * per_pixel) / tf.reduce_sum(edges)  # error: LF206 at `tf.reduce_sum(edges * per_pixel) /`
+
+        @tf.function
+        def train_step(model, opt, x, y):
+            with tf.GradientTape() as tape:
+                loss = boundary_bce(y, model(x, training=True))
+            grads = tape.gradient(loss, model.trainable_variables)
+            opt.apply_gradients(zip(grads, model.trainable_variables))
+        """
+    ),
 ]
 
 AUDIT_VALID = [
@@ -182,5 +214,29 @@ AUDIT_VALID = [
         loss.backward()
         opt.step()
         print(sc_metric(stft(est).abs(), stft(clean).abs()))
+    """,
+    # ... clamped; the magnitude normalised with no gradient (pruning scores);
+    # a sum of weights of unknown kind
+    """
+    import torch
+    import torch.nn as nn
+
+    class RelativeL1(nn.Module):
+        def forward(self, sr, hr):
+            err = (sr - hr).abs().sum(dim=(1, 2, 3))
+            return (err / hr.abs().sum(dim=(1, 2, 3)).clamp_min(1e-6)).mean()
+
+    def saliency(model):
+        with torch.no_grad():
+            scores = [p.abs() / p.abs().sum() for p in model.parameters()]
+        return scores
+    """,
+    """
+    import torch
+    import torch.nn as nn
+
+    class Mixer(nn.Module):
+        def forward(self, feats, weights):
+            return (feats * weights).sum(1) / weights.sum(1)
     """,
 ]

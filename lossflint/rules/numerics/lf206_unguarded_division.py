@@ -34,8 +34,9 @@ Flags `a / d` where `d` is a reduction of tensors that can be 0: `.sum()`,
 or the `p.sum() + t.sum()` of a Dice loss. Where a gradient is known to flow
 (a loss, a `forward`, the backward slice), also the masked mean over a mask
 handed in by a caller, `(x * mask).sum() / mask.sum()` (0/0 for an
-all-padding row), and `h / h.norm()` of relu/abs output (0/0 for a dead row);
-learned embeddings of unknown sign (`e / e.norm()`) are not reported. Followed through variables assigned
+all-padding row), `h / h.norm()` of relu/abs output (0/0 for a dead row), and a division by the sum of
+relu/abs/square output (`err / hr.abs().sum()`, an L1 norm: x/0 for an all-black crop); learned embeddings of
+unknown sign (`e / e.norm()`), weights of unknown kind (`w / w.sum()`) are not reported. Followed through variables assigned
 once. Silent when the denominator is guarded (`+ eps`, `+ smooth`, a clamp
 with a positive bound), tested (`if d > 0:`, `torch.where(d > 0, ...)`), is
 Python's `len(...)` (which raises instead of producing NaN) or a constant, or

@@ -1301,10 +1301,11 @@ class GradientFacts:
                 for arg in call.args:
                     if arg.keyword is not None and arg.keyword.value in ("loss", "target"):
                         roots.append(arg.value)
-        for site in model.calls_to(*apis.AUTOGRAD_GRAD):
+        for site in model.calls_to(*apis.AUTOGRAD_GRAD, *apis.SYMBOLIC_GRADIENTS):
             if site.node.args:
                 roots.append(site.node.args[0].value)
-            if literal_value(argument(site.node, 4, "create_graph")) is True:
+            symbolic = site.qualname in apis.SYMBOLIC_GRADIENTS
+            if symbolic or literal_value(argument(site.node, 4, "create_graph")) is True:
                 # a gradient penalty: the gradients are differentiated again,
                 # through what the function returns into its caller's loss
                 func = model.enclosing(site.node, cst.FunctionDef)

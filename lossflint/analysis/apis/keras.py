@@ -720,6 +720,9 @@ TF_SELECTION_FUNCTIONS = frozenset(
 #: LF204's naive-form search (``K.log(K.sum(K.exp(x)))``); the log also by
 #: LF201 (``K.log(p)`` of a ``Softmax()`` layer's output)
 KERAS_BACKEND_LOG = frozenset({"keras.backend.log", "keras.ops.log"})
+#: symbolic gradients (``K.gradients(loss, x)``): their first argument is
+#: differentiated, and the gradients themselves can be again (a penalty)
+SYMBOLIC_GRADIENTS = frozenset({"keras.backend.gradients", "tensorflow.gradients"})
 KERAS_BACKEND_EXP = frozenset({"keras.backend.exp", "keras.ops.exp"})
 KERAS_BACKEND_SUM = frozenset({"keras.backend.sum", "keras.ops.sum"})
 KERAS_BACKEND_MEAN = frozenset({"keras.backend.mean", "keras.ops.mean"})

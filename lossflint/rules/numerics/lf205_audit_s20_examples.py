@@ -8,6 +8,18 @@ from __future__ import annotations
 from lossflint.examples import Invalid
 
 AUDIT_S20_INVALID = [
+    # a WGAN-GP penalty through the Keras backend: symbolic gradients are
+    # differentiated again (GDL_code, R19)
+    Invalid(
+        """
+        from keras import backend as K
+
+        def gradient_penalty_loss(y_true, y_pred, interpolated_samples):
+            gradients = K.gradients(y_pred, interpolated_samples)[0]
+            norm = K.sqrt(K.sum(K.square(gradients), axis=[1, 2, 3]))  # error: LF205 at `K.sqrt(`
+            return K.mean(K.square(1 - norm))
+        """
+    ),
     # the unpacked magnitude feeds what the function returns, undetached
     Invalid(
         """
@@ -103,5 +115,15 @@ AUDIT_S20_VALID = [
             magnitudes = magnitudes.data
             mel_output = torch.matmul(self.mel_basis, magnitudes)
             return mel_output
+    """,
+    # deep dream (Keras 2): the gradients of the loss are normalised, and
+    # nothing differentiates the normalisation (R15 Deep-Learning-with-Keras)
+    """
+    from keras import backend as K
+
+    loss = K.mean(layer_output)
+    grads = K.gradients(loss, dream)[0]
+    grads /= K.sqrt(K.mean(K.square(grads))) + 1e-5
+    step = K.function([dream], [loss, grads])
     """,
 ]

@@ -383,6 +383,10 @@ def is_guarded(model: ModuleIndex, expr: cst.BaseExpression, depth: int = 3) -> 
         return isinstance(bound, (int, float)) and bound > 0
     if is_binop(expr, cst.Add):
         return any(positive_term(model, term) for term in add_terms(expr))
+    if is_binop(expr, cst.Subtract):
+        # ``1 - p`` with ``p`` clipped below 1 (``clip(p, eps, 1 - eps)``)
+        assert isinstance(expr, cst.BinaryOperation)
+        return _is_one(expr.left) and _held_below_one(model, expr.right, depth)
     if _project_clip(model, expr) or _clipped_elements(model, expr):
         return True
     # casts and selections keep every element's bound (the depth counts names
@@ -396,6 +400,35 @@ def is_guarded(model: ModuleIndex, expr: cst.BaseExpression, depth: int = 3) -> 
     if info is not None and info.qualname in apis.SELECTION_FUNCTIONS:
         first = argument(info.node, 0, "input")
         return first is not None and is_guarded(model, first, depth)
+    return False
+
+
+def _is_one(expr: cst.BaseExpression) -> bool:
+    value = literal_value(expr)
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and value == 1
+
+
+def _held_below_one(model: ModuleIndex, expr: cst.BaseExpression, depth: int) -> bool:
+    """``expr`` is a clamp/clip whose upper bound is a literal below 1 or
+    ``1 - <positive term>`` (``1 - eps``), or a name bound to one (any of its
+    assignments, as for the lower bounds)."""
+    if depth <= 0:
+        return False
+    if isinstance(expr, cst.Name):
+        value = bound_value(model, expr)
+        if value is not None:
+            return _held_below_one(model, value, depth - 1)
+        return any(_held_below_one(model, a, depth - 1) for a in assignments(model, expr))
+    bounds = clamp_bounds(model, expr)
+    upper = bounds[1] if bounds is not None else None
+    if upper is None:
+        return False
+    bound = literal_value(upper)
+    if isinstance(bound, (int, float)) and not isinstance(bound, bool):
+        return bound < 1
+    if is_binop(upper, cst.Subtract):
+        assert isinstance(upper, cst.BinaryOperation)
+        return _is_one(upper.left) and positive_term(model, upper.right)
     return False
 
 

@@ -9,6 +9,18 @@ from __future__ import annotations
 
 from lossflint.examples import Invalid
 
+_FOCAL = """
+import tensorflow as tf
+from tensorflow.keras import backend as K
+
+
+def focal_loss_binary(y_true, y_pred):
+    pt_0 = tf.where(tf.equal(y_true, 0), y_pred, tf.zeros_like(y_pred))
+    epsilon = K.epsilon()
+    pt_0 = {clip}
+    return -K.sum(0.75 * K.pow(pt_0, 2.0) * K.log(1. - pt_0)){marker}
+"""
+
 AUDIT_INVALID = [
     # a hand-written sigmoid is still a probability (tensorchiefs' dl_course
     # logistic regression of the Challenger data, TF1)
@@ -145,6 +157,8 @@ AUDIT_INVALID = [
             return loss
         """
     ),
+    # ... its twin clipped from below only: 1 - p reaches 0
+    Invalid(_FOCAL.format(clip="K.maximum(pt_0, epsilon)", marker="  # error: LF203")),
 ]
 
 AUDIT_VALID = [
@@ -260,4 +274,8 @@ AUDIT_VALID = [
         p = ops.clip(y_pred, x_min=1e-7, x_max=1 - 1e-7)
         return -ops.mean(y_true * ops.log(p) + (1 - y_true) * ops.log(1 - p))
     """,
+    # a focal loss whose probabilities are clipped on both sides: 1 - p stays
+    # above eps too (Advanced-Deep-Learning-with-Keras, R10)
+    _FOCAL.format(clip="K.clip(pt_0, epsilon, 1. - epsilon)", marker=""),
+    _FOCAL.format(clip="tf.clip_by_value(pt_0, 1e-7, 0.9999999)", marker=""),
 ]

@@ -491,6 +491,12 @@ class GradientFacts:
         name is also used otherwise (so callers are unknown)."""
         return self._call_sites(func)
 
+    def _passed_without_gradient(self, value: cst.BaseExpression, depth: int) -> bool:
+        """An argument a caller passes carries no gradient, or its statement
+        never reaches the loss its scope backpropagates (``normalize(grads)``
+        of ``grads = K.gradients(loss, x)[0]`` for a gradient ascent)."""
+        return self.no_gradient_value(value, depth - 1) or self._loss_path(value) is False
+
     def passed_to(self, param: cst.Name) -> list[cst.BaseExpression] | None:
         """What every caller passes for the parameter ``param`` (a name bound
         only as a parameter): the argument of each same-file call (for a
@@ -1087,7 +1093,7 @@ class GradientFacts:
                     not passed
                     or not isinstance(func, cst.FunctionDef)
                     or not self._entered_from_outside(func, frozenset())
-                    or not all(self.no_gradient_value(v, depth - 1) for v in passed)
+                    or not all(self._passed_without_gradient(v, depth) for v in passed)
                 ):
                     return False
                 continue

@@ -126,4 +126,19 @@ AUDIT_S20_VALID = [
     grads /= K.sqrt(K.mean(K.square(grads))) + 1e-5
     step = K.function([dream], [loss, grads])
     """,
+    # ... the gradients normalised by a helper (Keras' filter visualisation)
+    """
+    from keras import backend as K
+
+
+    def normalize(x):
+        return x / (K.sqrt(K.mean(K.square(x))) + K.epsilon())
+
+
+    for filter_index in range(200):
+        loss = K.mean(layer_output[:, :, :, filter_index])
+        grads = K.gradients(loss, input_img)[0]
+        grads = normalize(grads)
+        iterate = K.function([input_img], [loss, grads])
+    """,
 ]

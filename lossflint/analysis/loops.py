@@ -60,10 +60,9 @@ from lossflint.analysis.item_scope import item_functions, only_item
 from lossflint.analysis.kinds import kinds_of
 from lossflint.analysis.loop_callees import callee_events
 from lossflint.analysis.manual_updates import manual_updates
-from lossflint.analysis.names import dotted_text, target_binds
-from lossflint.analysis.reaching import reaching_assignment
+from lossflint.analysis.names import dotted_text
+from lossflint.analysis.reaching import may_bind, reaching_assignment
 from lossflint.analysis.values import FunctionRef, Instance
-from lossflint.analysis.walk import descendants
 from lossflint.project.context import current as project_context
 from lossflint.project.events import inlined_events
 
@@ -704,7 +703,7 @@ class LoopIndex:
                 return None
             found = test
         body = getattr(loop.node, "body", None)
-        if found is None or body is None or _binds_name(body, found.name):
+        if found is None or body is None or may_bind(body, found.name):
             return None
         return found
 
@@ -899,26 +898,6 @@ def _phase_test_of(model: ModuleIndex, block: cst.CSTNode) -> PhaseTest | None:
             if isinstance(value, str):
                 return PhaseTest(name.value, value)
     return None
-
-
-def _binds_name(node: cst.CSTNode, name: str) -> bool:
-    """Whether ``node`` assigns ``name`` (a target, ``for``, ``with ... as``,
-    ``:=``, ``global``/``nonlocal``)."""
-    for inner in descendants(node):
-        if isinstance(inner, (cst.Global, cst.Nonlocal)):
-            if any(n.name.value == name for n in inner.names):
-                return True
-            continue
-        target: cst.CSTNode | None = None
-        if isinstance(inner, (cst.AssignTarget, cst.AugAssign, cst.AnnAssign, cst.NamedExpr)):
-            target = inner.target
-        elif isinstance(inner, (cst.For, cst.CompFor)):
-            target = inner.target
-        elif isinstance(inner, cst.AsName):
-            target = inner.name
-        if target is not None and target_binds(target, name):
-            return True
-    return False
 
 
 #: ``opt`` / ``self.optimizer`` → the dotted text; None otherwise (rules read it from here)

@@ -39,7 +39,7 @@ def reaching_assignment(model: ModuleIndex, use: cst.Name) -> cst.BaseExpression
                 found = _assigned(stmt, name)
                 if found is not None:
                     return found
-                if _binds(stmt, name):
+                if may_bind(stmt, name):
                     return None
         if block is None or (isinstance(at, _STOPS) and not _transparent(at, name)):
             return None
@@ -54,7 +54,7 @@ def reaching_assignment(model: ModuleIndex, use: cst.Name) -> cst.BaseExpression
 def _transparent(node: cst.CSTNode, name: str) -> bool:
     """A loop that never binds ``name`` (its target, its body): the value it
     sees is the one from before the loop."""
-    return isinstance(node, (cst.For, cst.While)) and not _binds(node, name)
+    return isinstance(node, (cst.For, cst.While)) and not may_bind(node, name)
 
 
 def _assigned(stmt: cst.CSTNode, name: str) -> cst.BaseExpression | None:
@@ -69,7 +69,7 @@ def _assigned(stmt: cst.CSTNode, name: str) -> cst.BaseExpression | None:
             item = _tuple_item(target, small.value, name)
             if item is not None:
                 return item
-        if _binds(small, name):
+        if may_bind(small, name):
             return None
     return None
 
@@ -93,8 +93,9 @@ def _tuple_item(
     return None
 
 
-def _binds(node: cst.CSTNode, name: str) -> bool:
-    """Whether anything in ``node`` may bind ``name`` again."""
+def may_bind(node: cst.CSTNode, name: str) -> bool:
+    """Whether anything in ``node`` may bind ``name`` again (a target, ``for``,
+    ``with ... as``, ``:=``, ``del``, a ``def``/``class``, ``global``/``nonlocal``)."""
     for inner in (node, *descendants(node)):
         target: cst.CSTNode | None = None
         if isinstance(inner, (cst.AssignTarget, cst.AugAssign, cst.AnnAssign, cst.NamedExpr)):
@@ -108,7 +109,9 @@ def _binds(node: cst.CSTNode, name: str) -> bool:
         elif isinstance(inner, (cst.FunctionDef, cst.ClassDef)):
             target = inner.name
         elif isinstance(inner, (cst.Global, cst.Nonlocal)):
-            return any(n.name.value == name for n in inner.names)
+            if any(n.name.value == name for n in inner.names):
+                return True
+            continue
         if target is not None and target_binds(target, name):
             return True
     return False

@@ -217,3 +217,43 @@ def test_a_plain_method_along_the_bases_is_named_without_a_summary(project: Path
         assert ctx.method_owner(net, "head") is None  # set by Base.__init__
         assert ctx.method_owner(SInstance("models/net.py", "Unknown"), "probs") is None
         assert session.store.computed == []
+
+
+CONFIGS = """\
+import torch
+from dataclasses import dataclass
+x = 1; y = 2
+
+
+@dataclass
+class Config:
+    hidden: int = 256
+    lr: float = 0.3
+
+
+class Other:
+    def fit(self):
+        self.state = 1
+"""
+
+
+def test_shapes_read_from_a_class_s_own_lines_keep_the_module_s_lines(tmp_path: Path) -> None:
+    """Each class's shape is read from its own lines when first asked
+    (``exports.ClassShapes``): the same shape as a parse of the whole module,
+    a literal field at its line in the module, decorators included."""
+    from lossflint.project.exports import module_exports
+    from lossflint.project.layout import Layout, Module
+
+    write(tmp_path, {"pyproject.toml": "", "cfg.py": CONFIGS})
+    module = Module(tmp_path / "cfg.py", "cfg.py")
+    exports = module_exports(CONFIGS, module, Layout(tmp_path))
+    whole = {c.name: class_shape(c) for c in ast.parse(CONFIGS).body if isinstance(c, ast.ClassDef)}
+    assert set(exports.classes) == {"Config", "Other"}
+    for name, shape in whole.items():
+        assert exports.classes[name] == shape
+    fields = dict(exports.classes["Config"].fields)
+    assert fields["lr"].value == 0.3 and fields["lr"].line == 9
+    assert exports.classes["Config"].dataclass_fields == ("hidden", "lr")
+    # the exports' hash follows a class's text: a changed default is a change
+    changed = module_exports(CONFIGS.replace("0.3", "0.03"), module, Layout(tmp_path))
+    assert changed.hash != exports.hash

@@ -90,3 +90,30 @@ def test_what_a_star_import_may_not_bind_stays_unknown(
     tmp_path: Path, imports: str, exported: str
 ) -> None:
     assert findings(tmp_path, imports, exported) == []
+
+
+def test_a_notebook_s_star_import_of_a_project_module_is_followed(tmp_path: Path) -> None:
+    import json
+
+    (tmp_path / "pyproject.toml").write_text("")
+    (tmp_path / "netdefs.py").write_text(NETDEFS.format(all="['D']"))
+    cells = TRAIN.format(imports="from netdefs import *").split("\n\n")
+    notebook = {
+        "cells": [
+            {
+                "cell_type": "code",
+                "metadata": {},
+                "outputs": [],
+                "execution_count": None,
+                "source": c,
+            }
+            for c in cells
+        ],
+        "metadata": {},
+        "nbformat": 4,
+        "nbformat_minor": 5,
+    }
+    (tmp_path / "train.ipynb").write_text(json.dumps(notebook))
+    result = run_files([tmp_path / "train.ipynb"], Settings(root=tmp_path), jobs=1)
+    assert not result.errors
+    assert [(d.cell, d.code) for d in result.diagnostics] == [(2, "LF104")]

@@ -237,10 +237,10 @@ class FreeNames:
 
     def __init__(self, module: cst.Module) -> None:
         self.module = module
-        #: canonical module of each star import, in source order (None: not a
-        #: module the catalogue knows)
         #: each ``from m import *``, in source order
         self.star_nodes: tuple[cst.ImportFrom, ...] = tuple(_star_imports(module))
+        #: canonical module of each, in the same order (None: not a module the
+        #: catalogue knows)
         self.stars: tuple[str | None, ...] = tuple(_star_module(n) for n in self.star_nodes)
         self._survey: _Survey | None = None
         #: names resolved by convention so far → what they were taken for
@@ -267,6 +267,20 @@ class FreeNames:
         found = self._convention(name, meanings)
         if found is not None:
             self.assumed[name] = found
+        return found
+
+    def unread_stars(self, name: str) -> list[cst.ImportFrom]:
+        """The star imports the catalogue cannot read that may bind ``name``,
+        last first: those after the last one of a catalogue module that may
+        bind it (a project module's, for the project analysis to ask)."""
+        found: list[cst.ImportFrom] = []
+        for node, module in zip(reversed(self.star_nodes), reversed(self.stars), strict=True):
+            if module is None:
+                found.append(node)
+                continue
+            exported = exports.star_exports(module)
+            if module in exports.REEXPORTS or exported is None or name in exported:
+                break  # a framework's name, or maybe one
         return found
 
     def _open_star(self) -> bool:

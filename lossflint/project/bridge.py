@@ -22,7 +22,6 @@ from collections.abc import Callable, Iterator, Sequence
 
 import libcst as cst
 
-from lossflint.analysis.apis.exports import REEXPORTS, star_exports
 from lossflint.project.context import ProjectContext, current
 from lossflint.project.summary import (
     S_UNKNOWN,
@@ -89,25 +88,17 @@ def value_of_import(
 
 
 def value_of_star(
-    stars: Sequence[cst.ImportFrom],
-    canonical: Sequence[str | None],
-    local: str,
-    context: ProjectContext | None = None,
+    stars: Sequence[cst.ImportFrom], local: str, context: ProjectContext | None = None
 ) -> SValue | None:
     """A name its module binds nowhere, bound by ``from <project module> import
-    *`` (``canonical``: each star import's module when the catalogue knows it,
-    :class:`~lossflint.analysis.names.FreeNames`). The last star import that
-    binds it decides; one that may bind it with what is not the project's (a
-    framework, a module outside the project) leaves it unknown."""
+    *``: ``stars`` are the star imports that may bind it, last first, that the
+    catalogue does not read (:meth:`~lossflint.analysis.names.FreeNames.unread_stars`).
+    The first that binds it decides; one that is not the project's (a module
+    outside the project) may bind anything: unknown."""
     context = context or current()
     if context is None:
         return None
-    for node, known in zip(reversed(stars), reversed(canonical), strict=True):
-        if known is not None:
-            exported = star_exports(known)
-            if exported is None or known in REEXPORTS or local in exported:
-                return None  # a framework's name (the catalogue reads it), or maybe one
-            continue
+    for node in stars:
         level = len(node.relative)
         module = _dotted(node.module) if node.module is not None else ""
         if not level and module.split(".", 1)[0] in FRAMEWORK_ROOTS:
@@ -255,6 +246,32 @@ def keyed_call(value: SValue, key_of: Callable[[str, int], object]) -> SValue | 
     """What calling the project function ``value`` returns when it picks its
     result from a closed registry by a parameter (``FunctionSummary.by_key``)
     and ``key_of(parameter, position)`` gives the literal key the call passes."""
+    found = _keyed(value, key_of)
+    if found is None:
+        return None
+    context, entries, key = found
+    entry = entries.items.get(key) if isinstance(key, str) else None
+    return context.resolve(entry) if entry is not None else None
+
+
+def registry_entries(value: SValue, key_of: Callable[[str, int], object]) -> list[SValue]:
+    """What each entry of that closed registry makes, when the call's key is
+    not a literal (``build_model(args.arch)``: any other key raises); empty
+    when the function picks nothing so or the key is a literal
+    (:func:`keyed_call`'s)."""
+    found = _keyed(value, key_of)
+    if found is None:
+        return []
+    context, entries, key = found
+    if key is not None and key is not NotImplemented:
+        return []
+    return [context.resolve(entry) for entry in entries.items.values()]
+
+
+def _keyed(
+    value: SValue, key_of: Callable[[str, int], object]
+) -> tuple[ProjectContext, SDict, object] | None:
+    """The project function ``value``'s registry and the key a call passes."""
     context = current()
     if context is None:
         return None
@@ -270,8 +287,7 @@ def keyed_call(value: SValue, key_of: Callable[[str, int], object]) -> SValue | 
     ):
         return None
     key = key_of(function.key_param, function.params.index(function.key_param))
-    found = function.by_key.items.get(key) if isinstance(key, str) else None
-    return context.resolve(found) if found is not None else None
+    return context, function.by_key, key
 
 
 def accumulations(

@@ -1070,19 +1070,9 @@ class Summarizer:
             if not isinstance(layer, KLayer):
                 layers.append(None)
                 continue
-            if layer.far:
-                # built by another module's factory: where it was built there
-                layers.append(
-                    SKerasLayer(
-                        layer.name,
-                        layer.units,
-                        layer.activation,
-                        layer.return_sequences,
-                        layer.other_axis,
-                        layer.origin,
-                    )
-                )
-                continue
+            # a layer another module's factory built: where it was built there,
+            # with no parameter of this module's functions in it
+            far = bool(layer.far)
             layers.append(
                 SKerasLayer(
                     layer.name,
@@ -1090,9 +1080,9 @@ class Summarizer:
                     layer.activation,
                     layer.return_sequences,
                     layer.other_axis,
-                    self._origin(layer.node, ""),
-                    *self._units_parameter(layer),
-                    *self._activation_parameter(layer),
+                    layer.origin if far else self._origin(layer.node, ""),
+                    *(() if far else self._units_parameter(layer)),
+                    *(() if far else self._activation_parameter(layer)),
                 )
             )
         return tuple(layers)

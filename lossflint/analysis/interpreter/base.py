@@ -17,7 +17,6 @@ from lossflint.project import bridge
 from lossflint.project.context import current as project_context
 from lossflint.project.summary import (
     SClass,
-    SDict,
     SFunction,
     SInstance,
     SInstances,
@@ -177,7 +176,7 @@ class Base(Generic[V]):
         free = free_names(self.model.module_scope)
         if not free.star_nodes:
             return self.unknown
-        found = bridge.value_of_star(free.star_nodes, free.stars, ident)
+        found = bridge.value_of_star(free.unread_stars(ident), ident)
         return self.from_summary(found) if found is not None else self.unknown
 
     def project_qualname(self, qualname: str) -> V | None:
@@ -200,7 +199,7 @@ class Base(Generic[V]):
         if picked is not None:
             # ``get_model("convnet")``: the registry entry that key picks
             return self.from_summary(picked, call)
-        entries = _registry_entries(callee.ref, key_of)
+        entries = bridge.registry_entries(callee.ref, key_of)
         if entries:
             # ``build_model(args.arch)``: one of the entries (any other key
             # raises), so what every entry agrees on
@@ -374,27 +373,3 @@ class Base(Generic[V]):
     ) -> V:
         raise NotImplementedError
 
-
-def _registry_entries(ref: SValue, key_of: Any) -> list[SValue]:
-    """What each entry of the closed registry a project function picks its
-    result from by a parameter (``FunctionSummary.by_key``) makes, when the
-    call's key is not a literal (a literal key is ``bridge.keyed_call``'s);
-    empty when the function picks nothing so."""
-    context = project_context()
-    if context is None:
-        return []
-    resolved = context.resolve(ref)
-    if not isinstance(resolved, SFunction):
-        return []
-    function = context.function_summary(resolved)
-    if (
-        function is None
-        or not function.key_param
-        or not isinstance(function.by_key, SDict)
-        or function.key_param not in function.params
-    ):
-        return []
-    key = key_of(function.key_param, function.params.index(function.key_param))
-    if key is not None and key is not NotImplemented:
-        return []  # a literal key: the entry it names, or none
-    return [context.resolve(entry) for entry in function.by_key.items.values()]

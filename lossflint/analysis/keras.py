@@ -39,6 +39,7 @@ import libcst as cst
 
 from lossflint.analysis import apis
 from lossflint.analysis.calls import argument, has_star_args, keyword, literal_value
+from lossflint.analysis.gradients import gradients
 from lossflint.analysis.interpreter import Env, Interpreter
 from lossflint.analysis.keras_untrained import never_trained
 from lossflint.analysis.layer_lists import private_list
@@ -563,6 +564,15 @@ class KerasFacts(Interpreter[Any]):
                 return None
         return found
 
+    def labels_of(self, use: LossUse) -> list[Any]:
+        """The labels ``use``'s loss is trained on, one entry per fit: each fit
+        of a whole model after its compile on its own; else (the loss of one
+        output of a multi-output model, a custom loop's loss call) the labels
+        known for it."""
+        if use.compile is not None and use.compile.model is not None:
+            return self.labels_each(use.compile)
+        return [use.labels]
+
     def labels_each(self, comp: CompileFact) -> list[Any]:
         """The labels of each fit of ``comp``'s model after it, up to the
         model's next compile, in order (None for a fit whose labels are
@@ -652,19 +662,10 @@ class KerasFacts(Interpreter[Any]):
         func = self.model.enclosing(node, cst.FunctionDef)
         if not isinstance(func, cst.FunctionDef) or self.model.parent(func) is not self.model.module:
             return False
-        name = func.name.value
-        if len(self.model.module_scope.bindings.get(name, ())) != 1:
+        if len(self.model.module_scope.bindings.get(func.name.value, ())) != 1:
             return False
-        calls = 0
-        for use in self.model.nodes_of_type(cst.Name):
-            assert isinstance(use, cst.Name)
-            if use.value != name or use is func.name:
-                continue
-            call = self.model.parent(use)
-            if not (isinstance(call, cst.Call) and call.func is use and self._in_loop(call)):
-                return False
-            calls += 1
-        return calls > 0
+        calls = gradients(self.model).call_sites(func)
+        return bool(calls) and all(self._in_loop(call) for call in calls or ())
 
     def _assign(self, target: cst.BaseExpression, value: Any, env: Env) -> None:
         loop = self.model.parent(target)

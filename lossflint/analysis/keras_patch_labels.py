@@ -16,6 +16,7 @@ import libcst as cst
 
 from lossflint.analysis import apis
 from lossflint.analysis.calls import argument
+from lossflint.analysis.numerics import bound_value
 
 if TYPE_CHECKING:
     from lossflint.analysis.index import ModuleIndex
@@ -31,11 +32,8 @@ def per_position_labels(model: ModuleIndex) -> bool:
     shape of three or more axes (``np.ones((n, 16, 16, 1))``, ``np.zeros((n,)
     + patch)`` with a literal ``patch``), directly, by a name bound once, or
     as one of a multi-output model's targets."""
-    for call in model.nodes_of_type(cst.Call):
-        func = call.func  # type: ignore[attr-defined]
-        if not isinstance(func, cst.Attribute) or func.attr.value not in _TRAINING_METHODS:
-            continue
-        target = argument(call, 1, "y")  # type: ignore[arg-type]
+    for site in model.method_calls(*_TRAINING_METHODS):
+        target = argument(site.node, 1, "y")
         if target is not None and any(_shaped(model, t, 0) for t in _targets(target)):
             return True
     return False
@@ -57,7 +55,7 @@ def _shaped(model: ModuleIndex, expr: cst.BaseExpression, depth: int) -> bool:
     if depth > 2:
         return False
     if isinstance(expr, cst.Name):
-        value = _bound_once(model, expr)
+        value = bound_value(model, expr)
         return value is not None and _shaped(model, value, depth + 1)
     if not isinstance(expr, cst.Call) or model.qualname(expr.func) not in apis.FILLED_ARRAYS:
         return False
@@ -75,14 +73,6 @@ def _rank(model: ModuleIndex, shape: cst.BaseExpression, depth: int) -> int:
         left, right = _rank(model, shape.left, depth), _rank(model, shape.right, depth)
         return left + right if left and right else 0
     if isinstance(shape, cst.Name) and depth < 2:
-        value = _bound_once(model, shape)
+        value = bound_value(model, shape)
         return _rank(model, value, depth + 1) if value is not None else 0
     return 0
-
-
-def _bound_once(model: ModuleIndex, name: cst.Name) -> cst.BaseExpression | None:
-    bindings = model.bindings(name) or []
-    if len(bindings) != 1 or bindings[0].kind != "assign":
-        return None
-    node = bindings[0].node
-    return node if isinstance(node, cst.BaseExpression) else None

@@ -34,8 +34,8 @@ from lossflint.analysis.calls import argument, positional
 from lossflint.analysis.gradients import gradients
 from lossflint.analysis.keras import Images, KLoss, KTensor, Labels, keras_facts
 from lossflint.analysis.kinds import kinds_of
-from lossflint.analysis.names import dotted_text, literal_item, target_binds
-from lossflint.analysis.reaching import reaching_assignment
+from lossflint.analysis.names import dotted_text, literal_item
+from lossflint.analysis.reaching import may_bind, reaching_assignment
 from lossflint.analysis.values import Tensor
 from lossflint.analysis.walk import memo_of, nodes_in
 from lossflint.project import bridge
@@ -193,34 +193,32 @@ def _new_axis_or_all(index: cst.BaseSlice) -> bool:
     if not isinstance(index, cst.Index):
         return False
     value = index.value
-    return isinstance(value, cst.Ellipsis) or (isinstance(value, cst.Name) and value.value == "None")
+    return isinstance(value, cst.Ellipsis) or (
+        isinstance(value, cst.Name) and value.value == "None"
+    )
 
 
 def _unpacked_batch_item(model: ModuleIndex, name: cst.Name) -> bool:
     """``name`` is one of two or more plain names a ``for`` loop around it
-    unpacks each item into, and no assignment in the loop rebinds it."""
-    at: cst.CSTNode | None = model.parent(name)
-    while at is not None and not isinstance(at, (cst.FunctionDef, cst.Lambda, cst.ClassDef)):
-        if isinstance(at, cst.For):
-            target = at.target
-            if not isinstance(target, (cst.Tuple, cst.List)) or len(target.elements) < 2:
-                return False
-            if not any(
-                isinstance(e.value, cst.Name) and e.value.value == name.value
-                for e in target.elements
-            ):
-                return False
-            for node in cast("list[cst.Assign]", nodes_in(at, cst.Assign, memo=memo_of(model))):
-                if any(target_binds(t.target, name.value) for t in node.targets):
-                    return False
-            return True
-        at = model.parent(at)
-    return False
+    unpacks each item into, and nothing in the loop's body binds it again."""
+    loop = _binding_loop(model, name)
+    return (
+        loop is not None
+        and isinstance(loop.target, (cst.Tuple, cst.List))
+        and len(loop.target.elements) >= 2
+        and not may_bind(loop.body, name.value)
+    )
 
 
 def _loop_variable(model: ModuleIndex, name: cst.Name) -> bool:
     """``name`` is the target (or one name of the target) of a ``for`` loop
     around it, in its own function."""
+    return _binding_loop(model, name) is not None
+
+
+def _binding_loop(model: ModuleIndex, name: cst.Name) -> cst.For | None:
+    """The innermost ``for`` loop around ``name``, in its own function, whose
+    target is ``name`` or names it among others (``for x, y in loader``)."""
     at: cst.CSTNode | None = model.parent(name)
     while at is not None and not isinstance(at, (cst.FunctionDef, cst.Lambda, cst.ClassDef)):
         if isinstance(at, cst.For):
@@ -231,9 +229,9 @@ def _loop_variable(model: ModuleIndex, name: cst.Name) -> bool:
                 else [target]
             )
             if any(isinstance(n, cst.Name) and n.value == name.value for n in names):
-                return True
+                return at
         at = model.parent(at)
-    return False
+    return None
 
 
 #: the keys a batch (a dict, a namedtuple, a torchtext batch) keeps its labels under

@@ -21,21 +21,38 @@ model.compile(optimizer="adam", loss={losses}){mark}
 model.fit(x_train / 255.0, {labels}, epochs=5)
 """
 
+_SPARSE = '"sparse_categorical_crossentropy"'
+_DENSE = '"categorical_crossentropy"'
+
+
+def _two_heads(losses: str, labels: str, mark: str = "") -> str:
+    """The two-head CIFAR-100 model compiled with ``losses``, fitted on ``labels``."""
+    return _TWO_HEADS.format(losses=losses, labels=labels, mark=mark)
+
+
+def _by_name(fine: str, coarse: str) -> str:
+    return f'{{"fine": {fine}, "coarse": {coarse}}}'
+
+
+def _in_order(fine: str, coarse: str) -> str:
+    return f"[{fine}, {coarse}]"
+
+
 AUDIT_INVALID = [
     # one-hot labels for the `fine` output, given by output name
     Invalid(
-        _TWO_HEADS.format(
-            losses='{"fine": "sparse_categorical_crossentropy", "coarse": "sparse_categorical_crossentropy"}',
-            mark="  # error: LF407 at `\"sparse_categorical_crossentropy\", \"coarse\"`",
-            labels='{"fine": fine_oh, "coarse": coarse_train}',
+        _two_heads(
+            _by_name(_SPARSE, _SPARSE),
+            _by_name("fine_oh", "coarse_train"),
+            mark='  # error: LF407 at `"sparse_categorical_crossentropy", "coarse"`',
         )
     ),
     # ... or as a list in the order of the outputs
     Invalid(
-        _TWO_HEADS.format(
-            losses='["categorical_crossentropy", "categorical_crossentropy"]',
-            mark="  # error: LF407 at `\"categorical_crossentropy\"]`",
-            labels="[fine_oh, coarse_train]",
+        _two_heads(
+            _in_order(_DENSE, _DENSE),
+            _in_order("fine_oh", "coarse_train"),
+            mark='  # error: LF407 at `"categorical_crossentropy"]`',
         )
     ),
     # a dict of every output's labels, each sliced by a comprehension
@@ -63,26 +80,13 @@ AUDIT_INVALID = [
 
 AUDIT_VALID = [
     # each output gets the encoding its loss takes
-    _TWO_HEADS.format(
-        losses='{"fine": "categorical_crossentropy", "coarse": "sparse_categorical_crossentropy"}',
-        mark="",
-        labels='{"fine": fine_oh, "coarse": coarse_train}',
-    ),
+    _two_heads(_by_name(_DENSE, _SPARSE), _by_name("fine_oh", "coarse_train")),
     # a key that names no output: which labels go where is not known
-    _TWO_HEADS.format(
-        losses='{"fine": "sparse_categorical_crossentropy", "coarse": "sparse_categorical_crossentropy"}',
-        mark="",
-        labels='{"fine_labels": fine_oh, "coarse": coarse_train}',
-    ),
+    _two_heads(_by_name(_SPARSE, _SPARSE), '{"fine_labels": fine_oh, "coarse": coarse_train}'),
     # fewer labels than outputs; the labels of two fits that disagree
-    _TWO_HEADS.format(
-        losses='["sparse_categorical_crossentropy", "sparse_categorical_crossentropy"]',
-        mark="",
-        labels="[fine_oh]",
-    ),
-    _TWO_HEADS.format(
-        losses='["sparse_categorical_crossentropy", "sparse_categorical_crossentropy"]',
-        mark="",
-        labels="[fine_train, coarse_train])\nmodel.fit(x_train, [fine_oh, coarse_train]",
+    _two_heads(_in_order(_SPARSE, _SPARSE), "[fine_oh]"),
+    _two_heads(
+        _in_order(_SPARSE, _SPARSE),
+        "[fine_train, coarse_train])\nmodel.fit(x_train, [fine_oh, coarse_train]",
     ),
 ]

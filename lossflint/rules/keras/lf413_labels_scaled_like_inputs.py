@@ -234,12 +234,7 @@ targets that do not sum to 1. The model learns the wrong classes, with no error.
             if use.loss.name not in apis.CE_LOSSES:
                 continue
             # each fit on its own: scaled labels in one are a bug whatever another fits on
-            each = (
-                facts.labels_each(use.compile)
-                if use.compile is not None and use.compile.model is not None
-                else [use.labels]
-            )
-            for labels in each:
+            for labels in facts.labels_of(use):
                 if isinstance(labels, K.ScaledLabels) and labels.statement not in seen:
                     seen.add(labels.statement)
                     yield _finding(
@@ -252,6 +247,7 @@ targets that do not sum to 1. The model learns the wrong classes, with no error.
                 elif (
                     isinstance(labels, K.Divided)
                     and use.loss.name == _SPARSE
+                    and not _two_classes(use)
                     and labels.statement not in seen
                 ):
                     seen.add(labels.statement)
@@ -275,6 +271,14 @@ targets that do not sum to 1. The model learns the wrong classes, with no error.
 
 
 _SPARSE = "sparse_categorical_crossentropy"
+
+
+def _two_classes(use: K.LossUse) -> bool:
+    """The model's head has two units or fewer: labels that are class indices
+    for it, divided by their maximum or by 255 (a 0/255 mask), are 0 and 1
+    still, which the sparse loss casts back to the same classes."""
+    head = use.model.head() if use.model is not None else None
+    return head is not None and head.units is not None and head.units <= 2
 
 
 def _finding(

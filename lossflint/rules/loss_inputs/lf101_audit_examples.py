@@ -99,7 +99,7 @@ AUDIT_VALID = [
         "        loss = tf.nn.sigmoid_cross_entropy_with_logits(labels=labels, logits=logits)\n"
         f"        loss2 = {_CE}labels=labels, logits=model(images)[2])",
     ),
-    # a key the outputs do not have, an index chosen at run time: unknown
+    # the linear head by its key, plus an output chosen at run time (unknown)
     _HEADS_MODEL.format(
         outputs='{"count": count, "bins": bins, "presence": presence}',
         use="        out = model(images)\n"

@@ -6,12 +6,11 @@ trainer computes (LF206)."""
 
 from __future__ import annotations
 
-import textwrap
 from pathlib import Path
 
 import pytest
 
-from lossflint import lint_paths
+from tests.test_numerics_heldout_s16 import findings
 
 UNET = """\
 import torch
@@ -77,16 +76,6 @@ def main(args, loader):
         mask, vad = model(x)
         print(F.binary_cross_entropy(vad, y).item())
 """
-
-
-def findings(root: Path, files: dict[str, str], codes: list[str]) -> list[tuple[str, int]]:
-    (root / "pyproject.toml").write_text("")
-    for name, text in files.items():
-        path = root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(textwrap.dedent(text))
-    found = lint_paths([root], select=codes)
-    return sorted((Path(d.filename).relative_to(root).as_posix(), d.location.row) for d in found)
 
 
 def registry_project(crn_vad: str, key: str = "args.arch", extra: str = "") -> dict[str, str]:

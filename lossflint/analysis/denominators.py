@@ -167,9 +167,14 @@ def reduced_operands(model: SemanticModel, expr: cst.BaseExpression) -> list[cst
     return found
 
 
-def _positive(model: SemanticModel, operand: cst.BaseExpression) -> bool:
-    """Sums of these are > 0: probabilities, exp, guarded values."""
+def _positive(model: SemanticModel, operand: cst.BaseExpression, depth: int = 2) -> bool:
+    """Sums of these are > 0: probabilities, exp, guarded values, and the
+    magnitude of one (``w.abs().sum()`` of softmax weights: an L1 norm of
+    values that are never 0)."""
     resolved = num.resolve(model, operand)
+    inner = num.abs_operand(model, resolved)
+    if inner is not None and depth > 0:
+        return _positive(model, inner, depth - 1)
     value = model.value(resolved)
     if isinstance(value, Tensor) and value.kind in (Kind.PROBS, Kind.SIGMOID_PROBS):
         return True

@@ -394,8 +394,6 @@ def _names_in(model: SemanticModel, expr: cst.BaseExpression, depth: int = 4) ->
     return found
 
 
-
-
 def _tensor_valued(model: SemanticModel, expr: cst.BaseExpression) -> bool:
     """``expr`` is a tensor, not a number (a constant bound such as ``1 / T``
     is a shift): a tensor's method or an index in it, or a framework call."""
@@ -416,17 +414,14 @@ def _tensor_valued(model: SemanticModel, expr: cst.BaseExpression) -> bool:
 
 def _read_names(expr: cst.CSTNode) -> Iterator[cst.Name]:
     """The names ``expr`` reads (not attribute names or keywords)."""
-    todo = [expr]
-    while todo:
-        node = todo.pop()
-        if isinstance(node, cst.Name):
+    skip: set[int] = set()
+    for node in num.expression_nodes(expr):  # a node comes before its children
+        if isinstance(node, cst.Attribute):
+            skip.add(id(node.attr))
+        elif isinstance(node, cst.Arg) and node.keyword is not None:
+            skip.add(id(node.keyword))
+        elif isinstance(node, cst.Name) and id(node) not in skip:
             yield node
-        elif isinstance(node, cst.Attribute):
-            todo.append(node.value)
-        elif isinstance(node, cst.Arg):
-            todo.append(node.value)
-        elif not isinstance(node, (cst.Lambda, cst.FunctionDef)):
-            todo.extend(node.children)
 
 
 def exp_framework(model: SemanticModel, call: cst.Call) -> str | None:

@@ -19,7 +19,7 @@ import libcst as cst
 from lossflint.analysis import apis
 from lossflint.analysis import numerics as num
 from lossflint.analysis.apis import Kind
-from lossflint.analysis.calls import literal_value, positional
+from lossflint.analysis.calls import positional
 from lossflint.analysis.values import Tensor
 
 if TYPE_CHECKING:
@@ -83,25 +83,13 @@ def log_index(model: SemanticModel, bases: bool = False) -> dict[cst.Call, LogCa
     return {log.node: log for log in log_calls(model, bases=bases)}
 
 
-def one_minus(expr: cst.BaseExpression) -> cst.BaseExpression | None:
-    """``1 - e`` / ``1.0 - e`` → e."""
-    if (
-        isinstance(expr, cst.BinaryOperation)
-        and isinstance(expr.operator, cst.Subtract)
-        and literal_value(expr.left) in (1, 1.0)
-        and not isinstance(literal_value(expr.left), bool)
-    ):
-        return expr.right
-    return None
-
-
 def probability_log(
     model: SemanticModel, log: LogCall
 ) -> tuple[Tensor, cst.BaseExpression, cst.BaseExpression | None] | None:
     """LF201's pattern: (the softmax/sigmoid value, the expression holding it,
     the ``1 - x`` operand or None), or None when ``log`` is not one."""
     inner = log.argument
-    complement = one_minus(inner)
+    complement = num.one_minus(inner)
     target = complement if complement is not None else inner
     value = model.value(target)
     if not isinstance(value, Tensor):

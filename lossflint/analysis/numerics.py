@@ -383,10 +383,10 @@ def is_guarded(model: ModuleIndex, expr: cst.BaseExpression, depth: int = 3) -> 
         return isinstance(bound, (int, float)) and bound > 0
     if is_binop(expr, cst.Add):
         return any(positive_term(model, term) for term in add_terms(expr))
-    if is_binop(expr, cst.Subtract):
+    complement = one_minus(expr)
+    if complement is not None:
         # ``1 - p`` with ``p`` clipped below 1 (``clip(p, eps, 1 - eps)``)
-        assert isinstance(expr, cst.BinaryOperation)
-        return _is_one(expr.left) and _held_below_one(model, expr.right, depth)
+        return _held_below_one(model, complement, depth)
     if _project_clip(model, expr) or _clipped_elements(model, expr):
         return True
     # casts and selections keep every element's bound (the depth counts names
@@ -403,33 +403,37 @@ def is_guarded(model: ModuleIndex, expr: cst.BaseExpression, depth: int = 3) -> 
     return False
 
 
-def _is_one(expr: cst.BaseExpression) -> bool:
-    value = literal_value(expr)
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and value == 1
+def one_minus(expr: cst.BaseExpression) -> cst.BaseExpression | None:
+    """``1 - e`` / ``1.0 - e`` → e."""
+    if is_binop(expr, cst.Subtract):
+        assert isinstance(expr, cst.BinaryOperation)
+        one = literal_value(expr.left)
+        if one in (1, 1.0) and not isinstance(one, bool):
+            return expr.right
+    return None
 
 
 def _held_below_one(model: ModuleIndex, expr: cst.BaseExpression, depth: int) -> bool:
-    """``expr`` is a clamp/clip whose upper bound is a literal below 1 or
-    ``1 - <positive term>`` (``1 - eps``), or a name bound to one (any of its
-    assignments, as for the lower bounds)."""
+    """``expr`` is a clamp/clip whose upper bound is below 1: a literal below
+    1, ``1 - <positive term>`` (``1 - eps``), or a bound that is not a literal
+    (``hi``, ``self.max_p``: as for the lower bounds, a bound the code names is
+    taken to be chosen); or a name bound to one (any of its assignments)."""
     if depth <= 0:
         return False
     if isinstance(expr, cst.Name):
-        value = bound_value(model, expr)
-        if value is not None:
-            return _held_below_one(model, value, depth - 1)
         return any(_held_below_one(model, a, depth - 1) for a in assignments(model, expr))
     bounds = clamp_bounds(model, expr)
     upper = bounds[1] if bounds is not None else None
     if upper is None:
         return False
+    upper = resolve(model, upper)
+    complement = one_minus(upper)
+    if complement is not None:
+        return positive_term(model, complement)
     bound = literal_value(upper)
-    if isinstance(bound, (int, float)) and not isinstance(bound, bool):
-        return bound < 1
-    if is_binop(upper, cst.Subtract):
-        assert isinstance(upper, cst.BinaryOperation)
-        return _is_one(upper.left) and positive_term(model, upper.right)
-    return False
+    if bound is NotImplemented:
+        return True
+    return isinstance(bound, (int, float)) and not isinstance(bound, bool) and bound < 1
 
 
 def _clipped_elements(model: ModuleIndex, expr: cst.BaseExpression) -> bool:
@@ -1362,13 +1366,7 @@ def guard_operand(
     through names bound once (a parameter rebound once at the top of the body
     too); None when ``expr`` is no such guard (a clamp by assignment, a
     project's clip helper: what they clamp is not read here)."""
-    for _ in range(depth):
-        if not isinstance(expr, cst.Name):
-            break
-        value = bound_value(model, expr)
-        if value is None:
-            return None
-        expr = value
+    expr = resolve(model, expr, depth)
     if clamp_lower(model, expr) is not None:
         info = call_info(model, expr)
         assert info is not None

@@ -14,7 +14,7 @@ from lossflint.analysis.apis import Kind
 from lossflint.analysis.calls import literal_value
 from lossflint.analysis.exp_overflow import exp_call, negative
 from lossflint.analysis.keras import keras_facts
-from lossflint.analysis.log_calls import LogCall, one_minus, probability_log
+from lossflint.analysis.log_calls import LogCall, probability_log
 from lossflint.analysis.reaching import reaching_assignment
 from lossflint.analysis.values import Tensor
 from lossflint.analysis.walk import memo_of, names_in
@@ -122,7 +122,7 @@ def _guarded_source(model: SemanticModel, logs: tuple[LogCall, ...]) -> tuple[st
         probability = found[0] if found is not None else log.argument
         if found is not None:
             guards.append(found[1])
-        complement = one_minus(probability)
+        complement = num.one_minus(probability)
         if complement is not None:
             inner = num.guard_operand(model, complement)
             probability = inner[0] if inner is not None else complement

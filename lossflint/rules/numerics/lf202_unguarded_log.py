@@ -10,7 +10,7 @@ import libcst as cst
 from lossflint.analysis import numerics as num
 from lossflint.analysis.apis import Kind
 from lossflint.analysis.gradients import Reach, gradients
-from lossflint.analysis.log_calls import LogCall, log_index, one_minus, probability_log
+from lossflint.analysis.log_calls import LogCall, log_index, probability_log
 from lossflint.analysis.values import Tensor
 from lossflint.diagnostics import Finding, FixSpec, Severity
 from lossflint.examples import Invalid
@@ -275,7 +275,7 @@ representable in float16; `torch.finfo(x.dtype).eps` is a dtype-aware choice.
 
     def _zero_source(self, model: SemanticModel, log: LogCall) -> str | None:
         arg = log.argument
-        complement = one_minus(arg)
+        complement = num.one_minus(arg)
         if complement is not None:
             value = model.value(complement)
             if isinstance(value, Tensor) and value.kind is Kind.PROBS:

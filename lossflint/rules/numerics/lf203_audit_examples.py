@@ -278,4 +278,9 @@ AUDIT_VALID = [
     # above eps too (Advanced-Deep-Learning-with-Keras, R10)
     _FOCAL.format(clip="K.clip(pt_0, epsilon, 1. - epsilon)", marker=""),
     _FOCAL.format(clip="tf.clip_by_value(pt_0, 1e-7, 0.9999999)", marker=""),
+    # ... clipped by keyword, or below a bound the code names (a parameter)
+    _FOCAL.format(clip="K.clip(pt_0, min_value=epsilon, max_value=1. - epsilon)", marker=""),
+    _FOCAL.format(clip="K.clip(pt_0, epsilon, max_p)", marker="").replace(
+        "y_pred):", "y_pred, max_p=0.999):"
+    ),
 ]

@@ -239,4 +239,15 @@ AUDIT_VALID = [
         def forward(self, feats, weights):
             return (feats * weights).sum(1) / weights.sum(1)
     """,
+    # an L1 normalisation of values that are never 0 (softmax weights, exp)
+    """
+    import torch
+    import torch.nn as nn
+
+    class Pool(nn.Module):
+        def forward(self, scores, feats):
+            w = torch.softmax(scores, -1).abs()
+            e = torch.exp(feats).abs()
+            return (w / w.sum(-1, keepdim=True)).sum() + (e / e.sum(-1, keepdim=True)).sum()
+    """,
 ]

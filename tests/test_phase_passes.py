@@ -66,6 +66,46 @@ def test_lf310_silent_when_the_order_of_phases_is_unknown() -> None:
         """,
         "LF310",
     )
+    # the control: phases written out, or the step under the same test, fires
+    assert _codes(
+        """
+        def fit(model, loaders, optimizer, scheduler):
+            for phase in ['train', 'val']:
+                if phase == 'train':
+                    scheduler.step()
+                for x, y in loaders[phase]:
+                    if model.training:
+                        model(x, y).backward()
+                        optimizer.step()
+        """,
+        "LF310",
+    ) == [5]
+    assert _codes(
+        """
+        def fit(model, loaders, optimizer, scheduler, phases):
+            for phase in phases:
+                if phase == 'train':
+                    scheduler.step()
+                for x, y in loaders[phase]:
+                    if phase == 'train':
+                        model(x, y).backward()
+                        optimizer.step()
+        """,
+        "LF310",
+    ) == [5]
+
+
+REBOUND = """
+def fit(model, loaders, optimizer, scheduler, warm):
+    for phase in ['train', 'val']:
+        if phase == 'train':
+            scheduler.step()
+        {rebind}
+        for x, y in loaders[phase]:
+            if phase == 'train':
+                model(x, y).backward()
+                optimizer.step()
+"""
 
 
 def test_lf310_silent_when_the_phase_name_is_rebound_in_the_pass() -> None:
@@ -83,6 +123,10 @@ def test_lf310_silent_when_the_phase_name_is_rebound_in_the_pass() -> None:
         """,
         "LF310",
     )
+    # every way of binding it again (not only a plain assignment), and the control
+    for rebind in ("phase += ''", "for phase in warm: pass", "(phase := warm(phase))"):
+        assert not _codes(REBOUND.format(rebind=rebind), "LF310"), rebind
+    assert _codes(REBOUND.format(rebind="other = warm(phase)"), "LF310") == [5]
 
 
 def test_lf310_silent_under_another_test_or_a_second_condition() -> None:
@@ -100,6 +144,20 @@ def test_lf310_silent_under_another_test_or_a_second_condition() -> None:
         """,
         "LF310",
     )
+    # the control: the same loop with the one test fires
+    assert _codes(
+        """
+        def fit(model, loaders, optimizer, scheduler):
+            for epoch in range(10):
+                for phase in ['train', 'val']:
+                    if phase == 'train':
+                        scheduler.step()
+                    for x, y in loaders[phase]:
+                        model(x, y).backward()
+                        optimizer.step()
+        """,
+        "LF310",
+    ) == [6]
 
 
 def test_lf310_fires_on_the_tutorial() -> None:

@@ -926,43 +926,27 @@ def calls_a_trainer_elsewhere(model: ModuleIndex) -> bool:
                 if ref is None:
                     continue
                 ref = context.resolve(ref)
-                # the syntax first: a summary only of what is called here
-                if isinstance(ref, SFunction) and local not in called:
-                    continue
-                names = _own_names(context, ref) if isinstance(ref, SClass) else None
-                if names is not None and not called & names:
-                    continue
-                if called & _trainers(context, ref, local):
+                if _trains_on_loaders(context, ref, local, called):
                     return True
     return False
 
 
-def _own_names(context: Any, ref: SClass) -> frozenset[str] | None:
-    """What the class's own body may bind (its exports' class shape); None
-    when its syntax cannot say."""
-    module = context.store.module(ref.file)
-    shape = context.store.exports(module).classes.get(ref.name) if module is not None else None
-    return shape.names if shape is not None else None
-
-
-def _trainers(context: Any, ref: Any, local: str) -> set[str]:
-    """The names by which the project function or class ``ref`` (imported as
-    ``local``) trains on a loader it is handed: the function's, or those of
-    the class's own methods."""
+def _trains_on_loaders(context: Any, ref: Any, local: str, called: set[str]) -> bool:
+    """The project function ``ref`` (imported as ``local``, called here) or a
+    method of the project class ``ref`` called here (its own or a project
+    base's: :meth:`~lossflint.project.context.ProjectContext.method_summary`,
+    which asks the classes' syntax before any summary) trains on a loader it
+    is handed."""
     if isinstance(ref, SFunction):
-        summary = context.function_summary(ref)
-        return {local} if summary is not None and summary.trains_on else set()
+        # the syntax first: a summary only of what is called here
+        summary = context.function_summary(ref) if local in called else None
+        return summary is not None and summary.trains_on
     if isinstance(ref, SClass):
-        module = context.item_summary(ref.file, ref.name)
-        if module is None:
-            return set()
-        prefix = ref.name + "."
-        return {
-            name[len(prefix) :]
-            for name, function in module.functions.items()
-            if name.startswith(prefix) and function.trains_on
-        }
-    return set()
+        for name in sorted(called):
+            summary = context.method_summary(ref, name)
+            if summary is not None and summary.trains_on:
+                return True
+    return False
 
 
 def _row_numbers(model: ModuleIndex, expr: cst.BaseExpression) -> bool:

@@ -199,7 +199,8 @@ def optimizers_built_per_epoch_call(model: ModuleIndex) -> Iterator[EpochCallBui
     on every pass: the function builds it unconditionally (not ``if opt is
     None``), over no model of its own making, then steps it in a batch loop
     that is its only loop level (a function running every epoch itself is
-    called once per fold or trial)."""
+    called once per fold or trial); not when the loop hands it a model it
+    builds or picks on that pass (a run of its own)."""
     index = loops(model)
     built: dict[cst.FunctionDef, list[cst.Call]] = {}
     for event in index.events:
@@ -224,8 +225,11 @@ def optimizers_built_per_epoch_call(model: ModuleIndex) -> Iterator[EpochCallBui
             continue
         for ctor in built[func]:
             params = _params_at_call(call, func, argument(ctor, 0, "params"))
-            if params is not None:
-                yield EpochCallBuild(ctor, call, loop, params)
+            if params is None or _fresh_or_picked(model, params, loop):
+                continue
+            if reads_renewed(model, params, loop.body):
+                continue  # a model built on every pass: a restart per run
+            yield EpochCallBuild(ctor, call, loop, params)
 
 
 def _built_for_one_epoch(
@@ -241,20 +245,7 @@ def _built_for_one_epoch(
     if target is None or not _every_pass(model, ctor, func):
         return False
     params = argument(ctor, 0, "params")
-    if params is None:
-        return False
-    assigned = {
-        text.split(".")[0] if not text.startswith("self.") else text
-        for node in nodes_in(func.body, cst.AssignTarget)
-        if (text := dotted_text(node.target)) is not None  # type: ignore[attr-defined]
-    }
-    read = {n.value for n in nodes_in(params, cst.Name)}  # type: ignore[attr-defined]
-    read |= {
-        t
-        for a in nodes_in(params, cst.Attribute)
-        if (t := dotted_text(a)) is not None  # type: ignore[arg-type]
-    }
-    if read & assigned:
+    if params is None or reads_renewed(model, params, func.body, owners=True):
         return False  # a model built in the function: a restart per call
     line = model.line_of(ctor)
     for loop in index.loops:
@@ -266,6 +257,49 @@ def _built_for_one_epoch(
             and model.line_of(loop.node) > line
         ):
             return True
+    return False
+
+
+def reads_renewed(
+    model: ModuleIndex, params: cst.BaseExpression, body: cst.CSTNode, *, owners: bool = False
+) -> bool:
+    """``params`` reads a name or a dotted attribute that ``body`` assigns (a
+    model built there, ``model = Net()``, ``self.model = Net()``: a restart,
+    not a reset); ``owners``: also the owner of an assigned attribute
+    (``model.head = nn.Linear(...)``)."""
+    assigned = {
+        text
+        for target in nodes_in(body, cst.AssignTarget, memo=memo_of(model))
+        if (text := dotted_text(target.target)) is not None  # type: ignore[attr-defined]
+    }
+    if owners:
+        assigned |= {t.split(".")[0] for t in assigned if not t.startswith("self.")}
+    read = {n.value for n in nodes_in(params, cst.Name)}  # type: ignore[attr-defined]
+    read.discard("self")
+    read |= {
+        text
+        for attribute in nodes_in(params, cst.Attribute)
+        if (text := dotted_text(attribute)) is not None  # type: ignore[arg-type]
+    }
+    return bool(read & assigned)
+
+
+def _fresh_or_picked(
+    model: ModuleIndex, params: cst.BaseExpression, loop: cst.For | cst.While
+) -> bool:
+    """What the epoch loop hands the function is new or different on each
+    pass: a model built in the call (``train_one_epoch(Net(), it)``,
+    ``deepcopy(model)``) or picked by the loop's target (``nets[epoch]``)."""
+    items = params.elements if isinstance(params, cst.Tuple) else ()
+    for item in items:
+        value = item.value
+        if isinstance(value, cst.Call) and (
+            isinstance(value.func, cst.Name) or model.qualname(value.func) is not None
+        ):
+            return True
+    if isinstance(loop, cst.For):
+        targets = {n.value for n in nodes_in(loop.target, cst.Name)}  # type: ignore[attr-defined]
+        return any(n.value in targets for n in nodes_in(params, cst.Name))  # type: ignore[attr-defined]
     return False
 
 

@@ -423,11 +423,14 @@ def _hidden_attribute(
     lowered = attr.lower()
     if any(h in lowered for h in NORM_HINTS):
         return False
-    if zero and any(h in lowered for h in OUTPUT_LAYER_HINTS):
+    output_like = any(h in lowered for h in OUTPUT_LAYER_HINTS)
+    if zero and output_like:
         return False
     cls = model.enclosing(call, cst.ClassDef)
     if not isinstance(cls, cst.ClassDef):
         return False
+    if output_like and _ends_residual_branch(model, cls, attr):
+        return False  # ``x = x + self.out_proj(h)``: a small start of the branch, like zero
     layers: list[str] = []
     for site in model.calls:
         if site.qualname not in kinds:
@@ -456,6 +459,23 @@ def _hidden_attribute(
     # feeds another weight layer (zero-initialised offset/gate projections
     # whose output is used directly are a known technique)
     return _feeds_another_layer(model, cls, attr, set(layers) - {attr})
+
+
+def _ends_residual_branch(model: SemanticModel, cls: cst.ClassDef, attr: str) -> bool:
+    """A method adds ``self.<attr>(...)`` to something (``x + self.out_proj(h)``,
+    ``x += self.out_proj(h)``): the last layer of a residual branch."""
+    for node in cls.body.body:
+        if not isinstance(node, cst.FunctionDef):
+            continue
+        for inner in calls_in(node):
+            if dotted_text(inner.func) != f"self.{attr}":
+                continue
+            parent = model.parent(inner)
+            if isinstance(parent, cst.BinaryOperation) and isinstance(parent.operator, cst.Add):
+                return True
+            if isinstance(parent, cst.AugAssign) and isinstance(parent.operator, cst.AddAssign):
+                return True
+    return False
 
 
 def _feeds_another_layer(

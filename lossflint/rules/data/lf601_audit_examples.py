@@ -158,4 +158,19 @@ AUDIT_VALID = [
     picked, rest = train_test_split(np.linspace(0, 1, 50))
     Z_cols = Z[:, :3]
     """,
+    # a new split of row numbers per repetition, the scaler refitted on each
+    # training side
+    """
+    import numpy as np
+    from sklearn.model_selection import train_test_split
+    from sklearn.preprocessing import StandardScaler
+
+    def repeated(X):
+        for seed in range(5):
+            tr, te = train_test_split(np.arange(len(X)), random_state=seed)
+            scaler = StandardScaler()
+            X_tr = scaler.fit_transform(X[tr])
+            X_te = scaler.transform(X[te])
+            yield X_tr, X_te
+    """,
 ]

@@ -246,6 +246,8 @@ AUDIT_INVALID = [
     Invalid(_CLOSURES.format(marker="  # error: LF309", restore="")),
     # ... an instance norm that keeps running statistics uses them in eval mode
     Invalid(_INSTANCE_NORM.format(extra=", track_running_stats=True", marker="  # error: LF309")),
+    # ... given by position (num_features, eps, momentum, affine, track_running_stats)
+    Invalid(_INSTANCE_NORM.format(extra=", 1e-5, 0.1, False, True", marker="  # error: LF309")),
 ]
 
 AUDIT_VALID = [
@@ -273,4 +275,7 @@ AUDIT_VALID = [
     _FACTORY.format(extra="", marker=""),
     # ... its CycleGAN: instance norms keep no running statistics by default
     _INSTANCE_NORM.format(extra="", marker=""),
+    # ... an affine instance norm (learned scale and shift) keeps none either
+    _INSTANCE_NORM.format(extra=", affine=True", marker=""),
+    _INSTANCE_NORM.format(extra=", 1e-5, 0.1, True", marker=""),
 ]

@@ -172,6 +172,15 @@ AUDIT_VALID = [
     for _ in range(3):
         fit(model, loader, 10)
     """,
+    # independent runs: each pass hands the function a new model, or another one
+    _EPOCH_FUNCTION.format(
+        build=_ADAM_IN_FUNCTION,
+        main="for _ in range(5):\n    runs.append(train_model(build_model(), it, 0))",
+    ),
+    _EPOCH_FUNCTION.format(
+        build=_ADAM_IN_FUNCTION,
+        main="for epoch in range(2):\n    train_model(nets[epoch], it, epoch)",
+    ),
     # a loop over learning rates, not epochs
     _EPOCH_FUNCTION.format(
         build=_ADAM_IN_FUNCTION,

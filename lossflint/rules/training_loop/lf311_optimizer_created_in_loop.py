@@ -13,9 +13,10 @@ from lossflint.analysis.names import dotted_text
 from lossflint.analysis.optimizer_builds import (
     optimizers_built_per_epoch_call,
     optimizers_built_per_pass,
+    reads_renewed,
     stepped_by_callee,
 )
-from lossflint.analysis.walk import SubtreeMemo, descendants, memo_of, nodes_in
+from lossflint.analysis.walk import descendants
 from lossflint.diagnostics import Finding, RelatedNode, Severity
 from lossflint.examples import Invalid
 from lossflint.registry import Rule
@@ -282,7 +283,6 @@ schedulers attached to the old optimiser stop acting.
             stepped = {s.event.receiver for s in loop.of("step")}
             if not stepped and not through:
                 continue
-            assigned: set[str] | None = None  # asked only of a loop with a candidate
             for call, ctor, params in optimizers_built_per_pass(model, loop):
                 info = _stateful(model, ctor)
                 if info is None:
@@ -299,11 +299,9 @@ schedulers attached to the old optimiser stop acting.
                     stepped_by_callee(index, loop, call, target) if through else target in stepped
                 ):
                     continue
-                roots = {n.split(".")[0] for n in _names_in(params)} if params else set()
-                if assigned is None:
-                    assigned = _names_assigned_in(loop.node.body, memo_of(model))
-                if roots & (assigned - {"self"}) or _attributes_in(params) & assigned:
+                if params is not None and reads_renewed(model, params, loop.node.body):
                     continue  # a model built in this iteration (``self.model = Net()``)
+                roots = _names_in(params) if params is not None else set()
                 if not loop.is_iteration and roots & _targets_of(loop.node):
                     continue  # one optimiser per stage: ``for params in stages``
                 every = "iteration" if loop.is_iteration else "epoch"
@@ -328,10 +326,6 @@ def _built_per_epoch_call(model: SemanticModel) -> Iterator[Finding]:
         info = _stateful(model, build.ctor)
         if info is None or build.ctor in reported:
             continue
-        roots = {n.split(".")[0] for n in _names_in(build.params)}
-        assigned = _names_assigned_in(build.loop.body, memo_of(model))
-        if roots & (assigned - {"self"}) or _attributes_in(build.params) & assigned:
-            continue  # a model built on every pass: a restart per run
         reported.add(build.ctor)
         yield Finding(
             build.ctor,
@@ -356,27 +350,6 @@ def _stateful(model: SemanticModel, ctor: cst.Call) -> OptimizerCtor | None:
 
 def _targets_of(node: cst.CSTNode) -> set[str]:
     return _names_in(node.target) if isinstance(node, cst.For) else set()
-
-
-def _names_assigned_in(node: cst.CSTNode, memo: SubtreeMemo) -> set[str]:
-    """Names and ``self.x`` attributes assigned under ``node``."""
-    found = set()
-    for target in nodes_in(node, cst.AssignTarget, memo=memo):
-        text = dotted_text(target.target)  # type: ignore[attr-defined]
-        if text is not None:
-            found.add(text)
-    return found
-
-
-def _attributes_in(node: cst.CSTNode | None) -> set[str]:
-    """``self.model`` for ``self.model.parameters()``: the dotted attributes read."""
-    if node is None:
-        return set()
-    return {
-        text
-        for attribute in descendants(node)
-        if isinstance(attribute, cst.Attribute) and (text := dotted_text(attribute)) is not None
-    }
 
 
 def _names_in(node: cst.CSTNode) -> set[str]:

@@ -36,6 +36,25 @@ AUDIT_INVALID = [
 AUDIT_VALID = [
     # the zero init of a projection named like a gate or an output (a known technique)
     _SAGE.format(init="zeros_", value="", marker=""),
+    # a small constant on the last layer of a residual branch (its output
+    # added to the stream): the block starts near the identity, like a zero init
+    """
+    import torch.nn as nn
+    import torch.nn.functional as F
+
+    class Block(nn.Module):
+        def __init__(self, d, n):
+            super().__init__()
+            self.fc = nn.Linear(d, d)
+            self.out_proj = nn.Linear(d, d)
+            self.norm = nn.LayerNorm(d)
+            self.head = nn.Linear(d, n)
+            nn.init.constant_(self.out_proj.weight, 1e-4)
+
+        def forward(self, x):
+            x = x + self.out_proj(F.gelu(self.fc(x)))
+            return self.head(self.norm(x))
+    """,
     # a non-zero constant on the layer forward returns: the final layer
     """
     import torch.nn as nn

@@ -1315,9 +1315,23 @@ class GradientFacts:
                 # a gradient penalty: the gradients are differentiated again,
                 # through what the function returns into its caller's loss
                 func = model.enclosing(site.node, cst.FunctionDef)
-                if isinstance(func, cst.FunctionDef):
+                if isinstance(func, cst.FunctionDef) and not (
+                    symbolic and func in self._evaluating_functions
+                ):
                     roots.extend(r.value for r in own_returns(func) if r.value is not None)
         return roots
+
+    @cached_property
+    def _evaluating_functions(self) -> set[cst.FunctionDef]:
+        """Functions that evaluate their symbolic graph to NumPy (``iterate =
+        K.function(...)``: a gradient ascent, a filter visualisation): what
+        they return is no loss of their caller."""
+        found: set[cst.FunctionDef] = set()
+        for site in self.model.calls_to(*apis.SYMBOLIC_EVALUATION):
+            func = self.model.enclosing(site.node, cst.FunctionDef)
+            if isinstance(func, cst.FunctionDef):
+                found.add(func)
+        return found
 
     def _in_data_mapping(self, node: cst.CSTNode) -> bool:
         """``df.apply(lambda x: (x - x.mean()) / x.std())``, ``ds.map(lambda x:

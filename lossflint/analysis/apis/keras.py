@@ -723,6 +723,9 @@ KERAS_BACKEND_LOG = frozenset({"keras.backend.log", "keras.ops.log"})
 #: symbolic gradients (``K.gradients(loss, x)``): their first argument is
 #: differentiated, and the gradients themselves can be again (a penalty)
 SYMBOLIC_GRADIENTS = frozenset({"keras.backend.gradients", "tensorflow.gradients"})
+#: a symbolic graph evaluated to NumPy arrays (``K.function(inputs, outputs)``):
+#: what it computes is not differentiated again
+SYMBOLIC_EVALUATION = frozenset({"keras.backend.function"})
 KERAS_BACKEND_EXP = frozenset({"keras.backend.exp", "keras.ops.exp"})
 KERAS_BACKEND_SUM = frozenset({"keras.backend.sum", "keras.ops.sum"})
 KERAS_BACKEND_MEAN = frozenset({"keras.backend.mean", "keras.ops.mean"})

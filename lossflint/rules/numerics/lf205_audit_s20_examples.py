@@ -126,6 +126,25 @@ AUDIT_S20_VALID = [
     grads /= K.sqrt(K.mean(K.square(grads))) + 1e-5
     step = K.function([dream], [loss, grads])
     """,
+    # ... in a function that evaluates its graph to NumPy and returns an image
+    # (Deep Learning with Python's generate_pattern): no loss of its caller
+    """
+    import numpy as np
+    from keras import backend as K
+
+
+    def generate_pattern(layer_name, filter_index, size=150):
+        layer_output = model.get_layer(layer_name).output
+        loss = K.mean(layer_output[:, :, :, filter_index])
+        grads = K.gradients(loss, model.input)[0]
+        grads /= K.sqrt(K.mean(K.square(grads))) + 1e-5
+        iterate = K.function([model.input], [loss, grads])
+        img = np.random.random((1, size, size, 3)) * 20 + 128.0
+        for i in range(40):
+            loss_value, grads_value = iterate([img])
+            img += grads_value
+        return deprocess_image(img[0])
+    """,
     # ... the gradients normalised by a helper (Keras' filter visualisation)
     """
     from keras import backend as K

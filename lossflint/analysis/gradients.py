@@ -1197,29 +1197,47 @@ class GradientFacts:
         defined = _defined_names(self.model, small)
         if defined is None:
             return None
-        return _overlap(defined, found.names)
+        return small in found.statements
 
     def _build_slice(self, scope_node: cst.CSTNode) -> _Slice | None:
+        """The statements of ``scope_node`` whose values can flow into one of
+        its loss roots: a definition counts only where it can reach the
+        statement reading it -- above it, or in a loop around both. A
+        script's ``img, loss = kept[i]`` after its gradient ascent does not
+        pull everything ``kept`` holds into the ``loss`` differentiated above."""
         roots = [r for r in self._loss_roots if _scope_node(self.model, r) is scope_node]
         if not roots:
             return None
         statements = [
-            (node, None if defined is None else defined - self._module_receivers(node), used)
-            for node, defined, used in _small_statements(scope_node)
+            _Statement(
+                node,
+                None if defined is None else defined - self._module_receivers(node),
+                used,
+                order,
+                loops,
+            )
+            for order, (node, defined, used, loops) in enumerate(_ordered_statements(scope_node))
         ]
-        names: set[str] = set()
+        where = {s.node: s for s in statements}
+        todo: list[tuple[set[str], _Statement | None]] = []
         for root in roots:
-            names |= _loaded_names(root)
-        changed = True
-        while changed:
-            changed = False
-            for _, defined, used in statements:
-                if defined is None or not _overlap(defined, names):
+            small = self.model.enclosing(root, cst.BaseSmallStatement)
+            todo.append((_loaded_names(root), where.get(small) if small is not None else None))
+        kept: set[cst.CSTNode] = set()
+        while todo:
+            names, reader = todo.pop()
+            for statement in statements:
+                defined = statement.defined
+                if (
+                    statement.node in kept
+                    or defined is None
+                    or not _overlap(defined, names)
+                    or not _may_reach(statement, reader)
+                ):
                     continue
-                if not used <= names:
-                    names |= used
-                    changed = True
-        return _Slice(tuple(roots), frozenset(names))
+                kept.add(statement.node)
+                todo.append((statement.used, statement))
+        return _Slice(tuple(roots), frozenset(kept))
 
     def _module_receivers(self, node: cst.CSTNode) -> set[str]:
         """``np.save(path, x)``: a call on an imported module changes no name
@@ -1369,8 +1387,29 @@ class GradientFacts:
 @dataclass(frozen=True)
 class _Slice:
     roots: tuple[cst.BaseExpression, ...]
-    #: names whose values can flow into one of the roots
-    names: frozenset[str]
+    #: the statements whose values can flow into one of the roots
+    statements: frozenset[cst.CSTNode]
+
+
+@dataclass(frozen=True)
+class _Statement:
+    node: cst.CSTNode
+    #: the names it can change (None: it may hand values anywhere)
+    defined: set[str] | None
+    used: set[str]
+    #: its place in the source
+    order: int
+    #: the loops of its scope around it
+    loops: frozenset[cst.CSTNode]
+
+
+def _may_reach(definition: _Statement, reader: _Statement | None) -> bool:
+    """Whether what ``definition`` binds can still be there when ``reader``
+    runs: it comes first, or a loop around both brings it round again (an
+    unknown reader: it may)."""
+    if reader is None or definition.order < reader.order:
+        return True
+    return bool(definition.loops & reader.loops)
 
 
 _MISSING = object()
@@ -1609,29 +1648,31 @@ def _defined_names(model: ModuleIndex, small: cst.CSTNode) -> set[str] | None:
     return names
 
 
-def _small_statements(
+def _ordered_statements(
     scope_node: cst.CSTNode,
-) -> Iterator[tuple[cst.CSTNode, set[str] | None, set[str]]]:
-    """(statement, names it defines, names it reads) for the statements of a
-    scope (not of nested functions or classes); ``for`` targets read the
-    iterable and ``with ... as`` names read the context expression."""
-    todo: list[cst.CSTNode] = [scope_node]
+) -> Iterator[tuple[cst.CSTNode, set[str] | None, set[str], frozenset[cst.CSTNode]]]:
+    """(statement, names it defines, names it reads, loops around it) for the
+    statements of a scope (not of nested functions or classes), in source
+    order; ``for`` targets read the iterable and ``with ... as`` names read
+    the context expression."""
+    todo: list[tuple[cst.CSTNode, frozenset[cst.CSTNode]]] = [(scope_node, frozenset())]
     first = True
     while todo:
-        node = todo.pop()
+        node, loops = todo.pop()
         if not first and isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
             continue
         first = False
         if isinstance(node, cst.BaseSmallStatement):
-            yield node, _defined_names_plain(node), _loaded_names(node)
+            yield node, _defined_names_plain(node), _loaded_names(node), loops
             continue
         if isinstance(node, cst.For):
-            yield node, target_names(node.target), _loaded_names(node.iter)
+            yield node, target_names(node.target), _loaded_names(node.iter), loops
         elif isinstance(node, cst.With):
             for item in node.items:
                 if item.asname is not None:
-                    yield item, target_names(item.asname.name), _loaded_names(item.item)
-        todo.extend(node.children)
+                    yield item, target_names(item.asname.name), _loaded_names(item.item), loops
+        inner = loops | {node} if isinstance(node, (cst.For, cst.While)) else loops
+        todo.extend((child, inner) for child in reversed(node.children))
 
 
 def _defined_names_plain(small: cst.CSTNode) -> set[str] | None:

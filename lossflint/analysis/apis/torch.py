@@ -186,6 +186,9 @@ MODULE_WRAPPERS = frozenset(
         "torch.nn.DataParallel",
         "torch.nn.parallel.DataParallel",
         "torch.nn.parallel.data_parallel.DataParallel",
+        # ``model = torch.compile(model)``: an OptimizedModule whose calls run
+        # the original forward (its train()/eval() reach the original too)
+        "torch.compile",
     }
 )
 #: layers with a weight matrix whose units must differ (not norms, not embeddings)

@@ -65,6 +65,19 @@ AUDIT_S20_INVALID = [
             return m
         """
     ),
+    # a value made after the backward in the loop body reaches the next
+    # pass's loss round the loop
+    Invalid(
+        """
+        import torch
+
+        prev = torch.zeros(1)
+        for x, y in loader:
+            loss = criterion(model(x), y) + prev
+            loss.backward()
+            prev = torch.sqrt((model.weight**2).sum())  # error: LF205 at `torch.sqrt(`
+        """
+    ),
 ]
 
 AUDIT_S20_VALID = [
@@ -159,5 +172,26 @@ AUDIT_S20_VALID = [
         grads = K.gradients(loss, input_img)[0]
         grads = normalize(grads)
         iterate = K.function([input_img], [loss, grads])
+    """,
+    # ... and the script's stitching at its end rebinds `loss` from the kept
+    # images: a later binding does not reach the gradient taken above
+    # (R19 Keras-Deep-Learning-Cookbook)
+    """
+    from keras import backend as K
+
+
+    def normalize(x):
+        return x / (K.sqrt(K.mean(K.square(x))) + K.epsilon())
+
+
+    kept = []
+    for filter_index in range(200):
+        loss = K.mean(layer_output[:, :, :, filter_index])
+        grads = normalize(K.gradients(loss, input_img)[0])
+        iterate = K.function([input_img], [loss, grads])
+        loss_value, grads_value = iterate([data])
+        kept.append((data, loss_value))
+    for i in range(8):
+        img, loss = kept[i]
     """,
 ]

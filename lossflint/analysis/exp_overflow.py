@@ -49,6 +49,8 @@ class NaiveForm:
     inline: bool = False
     #: ``log(mean(exp(x)))``: logsumexp(x) - log(n), overflowing the same way
     mean: bool = False
+    #: ``log(1 + sum(exp(x)))``: softplus(logsumexp(x)) (an N-pair loss)
+    plus_one: bool = False
 
 
 def exp_call(model: SemanticModel, expr: cst.BaseExpression) -> cst.Call | None:
@@ -160,7 +162,32 @@ def _log_form(
                 if exp is not None:
                     inline = resolved is arg and exp is other
                     return _softplus(model, node, exp, framework, inline)
+                summed = _log_one_plus_sum(model, node, other, framework)
+                if summed is not None:
+                    return summed
     return None
+
+
+def _log_one_plus_sum(
+    model: SemanticModel, node: cst.Call, other: cst.BaseExpression, framework: str
+) -> NaiveForm | None:
+    """``log(1 + sum(exp(x)))``: the log-sum-exp of x with a zero appended,
+    overflowing as soon as one x does (no fix: it is softplus(logsumexp(x)))."""
+    total = num.resolve(model, other)
+    reduced = _reduced(model, total)
+    if reduced is None or reduced[1]:
+        return None
+    exp = exp_call(model, reduced[0])
+    if exp is None:
+        return None
+    x = exp_operand(model, exp)
+    assert x is not None
+    if bounded_exp(model, x) or not _framework_ok(model, exp, framework):
+        return None
+    found = exp_framework(model, exp)
+    if found == "numpy":
+        return None  # as the NumPy softplus: plotted over small ranges
+    return NaiveForm("logsumexp", node, framework, found, x, total, plus_one=True)
 
 
 def _log_add_exp(
@@ -252,9 +279,12 @@ def bounded_exp(model: SemanticModel, operand: cst.BaseExpression) -> bool:
     if num.is_constant(model, operand):
         return True
     if isinstance(operand, cst.Name) and any(
-        isinstance(value, cst.BinaryOperation)
-        and isinstance(value.operator, cst.Subtract)
-        and _shift(model, value)
+        (
+            isinstance(value, cst.BinaryOperation)
+            and isinstance(value.operator, cst.Subtract)
+            and _shift(model, value)
+        )
+        or _shifted_in_place(model, operand, value)
         for value in num.assignments(model, operand)
     ):
         return True
@@ -285,6 +315,19 @@ def bounded_exp(model: SemanticModel, operand: cst.BaseExpression) -> bool:
         if any(num.is_binop(side, cst.Subtract) for side in scaled):
             return True
     return literal_value(operand) is not NotImplemented
+
+
+def _shifted_in_place(model: SemanticModel, name: cst.Name, value: cst.BaseExpression) -> bool:
+    """``x -= x.max(...)`` (also ``x -= tf.reduce_max(x, ...)``): the max trick
+    written as an augmented assignment, whose binding holds only the
+    subtracted side."""
+    statement = model.parent(value)
+    return (
+        isinstance(statement, cst.AugAssign)
+        and statement.value is value
+        and isinstance(statement.operator, cst.SubtractAssign)
+        and _max_like(model, value)
+    )
 
 
 def _shift(model: SemanticModel, sub: cst.BinaryOperation) -> bool:

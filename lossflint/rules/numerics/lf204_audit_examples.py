@@ -39,6 +39,27 @@ AUDIT_INVALID = [
             return torch.log(torch.exp(s).sum(-1))  # error: LF204 at `torch.log(`
         """
     ),
+    # masked in place, but never shifted by the row maximum
+    Invalid(
+        """
+        import tensorflow as tf
+
+        def attention_probs(scores, mask):
+            scores -= (1.0 - mask) * 1000.0
+            scores_exp = tf.exp(scores)
+            return scores_exp / tf.reduce_sum(scores_exp, axis=1, keepdims=True)  # error: LF204 at `scores_exp / tf.reduce_sum(scores_exp, axis=1, keepdims=True)`
+        """
+    ),
+    # the N-pair loss on unnormalised embeddings: log(1 + sum(exp(.)))
+    # (R21 Deep-Metric-Learning-Baselines)
+    Invalid(
+        """
+        import torch
+
+        def npair(anchor, positive, negatives):
+            return torch.log(1 + torch.sum(torch.exp(anchor.mm((negatives - positive).t()))))  # error: LF204 at `torch.log(`
+        """
+    ),
 ]
 
 AUDIT_VALID = [
@@ -76,5 +97,31 @@ AUDIT_VALID = [
     def partition(q, k):
         s = q @ k.transpose(-2, -1)
         return torch.log(torch.exp(s - torch.amax(s, dim=-1, keepdim=True)).sum(-1))
+    """,
+    # the max trick written in place, then masked (R21 nlp_course attention)
+    """
+    import tensorflow as tf
+
+    def attention_probs(scores, mask):
+        scores -= tf.reduce_max(scores, axis=1, keepdims=True)
+        scores -= (1.0 - mask) * 1000.0
+        scores_exp = tf.exp(scores)
+        return scores_exp / tf.reduce_sum(scores_exp, axis=1, keepdims=True)
+    """,
+    # ... and in torch
+    """
+    import torch
+
+    def lse(x):
+        m = x.max(dim=-1, keepdim=True).values
+        x -= m
+        return torch.log(torch.exp(x).sum(dim=-1)) + m.squeeze(-1)
+    """,
+    # ... with distances made negative first: exp(-d) is at most 1
+    """
+    import torch
+
+    def soft_margin(d_neg):
+        return torch.log(1 + torch.sum(torch.exp(-d_neg)))
     """,
 ]

@@ -314,6 +314,12 @@ def _finding(model: SemanticModel, form: exp_overflow.NaiveForm) -> Finding:
         fix = None
         if form.inline:
             fix = logsumexp_fix(model, node, form.total, x, form.exp_framework, framework)
+        if form.plus_one:
+            return Finding(
+                node=node,
+                message="log(1 + sum(exp(x))) overflows once x ≳ 88 (float32); it is "
+                "softplus(logsumexp(x)): use those, which subtract the maximum first",
+            )
         if form.mean:
             return Finding(
                 node=node,

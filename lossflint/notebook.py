@@ -18,7 +18,11 @@ notebooks copied from Colab often hold). A cell magic whose body is Python run
 in the kernel (``%%time``, ``%%timeit``, ``%%capture``, ``%%prun``, ...) has its
 first line masked and its body linted; any other cell magic (``%%bash``,
 ``%%writefile``, ``%%html``, ``%%script``, an unknown one) makes the whole cell
-non-Python: it is skipped. A code cell that still cannot be parsed gets LF900
+non-Python: it is left out of the program. A ``%%writefile x.py`` cell writes
+a script the notebook then runs (``!python x.py``, a Kaggle multi-GPU run, a
+cloud training job): its body is linted as a program of its own, reported in
+that cell (without fixes; unparseable bodies, ``-a`` appends and other file
+types are skipped). A code cell that still cannot be parsed gets LF900
 and is left out of the program; the other cells are linted. A notebook whose kernel is
 another language (R, Julia, ...) and cells that VS Code tags with another
 language are not linted.
@@ -78,6 +82,8 @@ _SHELL_COMMAND = re.compile(
 PYTHON_CELL_MAGICS = frozenset({"time", "timeit", "capture", "prun", "debug", "memit", "mprun"})
 _CELL_MAGIC = re.compile(r"^[ \t]*%%(?P<name>\w*)")
 _COMMENT = re.compile(r"^[ \t]*#")
+# ``%%writefile train.py`` (not ``-a``: an appended piece is no whole script)
+_WRITEFILE = re.compile(r"^[ \t]*%%writefile[ \t]+(?P<path>[^\s-]\S*\.py)[ \t]*\r?$")
 _MAX_UNMASK_TRIES = 20
 # ``% (i, x)``: the modulo operator continuing an expression (no magic's name
 # follows the ``%``)
@@ -421,6 +427,42 @@ def map_diagnostic(program: Program, diag: Diagnostic) -> Diagnostic:
     )
 
 
+def script_programs(nb: dict[str, Any]) -> list[Program]:
+    """The ``%%writefile x.py`` cells, each a program of its own: the magic's
+    line (and the comments above it) blanked, rows kept."""
+    programs: list[Program] = []
+    for number, index, text in code_cells(nb):
+        lines = text.split("\n")
+        row = next(
+            (i for i, line in enumerate(lines) if line.strip() and not _COMMENT.match(line)),
+            None,
+        )
+        if row is None or _WRITEFILE.match(lines[row]) is None:
+            continue
+        body = "\n".join(["" for _ in lines[: row + 1]] + lines[row + 1 :])
+        if not body.strip():
+            continue
+        body = body if body.endswith("\n") else body + "\n"
+        line_map: list[tuple[int, int] | None] = [None]
+        line_map.extend((number, r) for r in range(1, len(source_lines(body)) + 1))
+        programs.append(Program(body, line_map, [CodeCell(number, index, text, body)], {}))
+    return programs
+
+
+def _lint_scripts(
+    nb: dict[str, Any], filename: str, ruleset: RuleSet, ignored: list[str], result: LintResult
+) -> None:
+    for script in script_programs(nb):
+        if isinstance(parse(script.text, filename), Diagnostic):
+            continue  # a template or a fragment: not ours to report
+        inner = lint_text(script.text, filename, ruleset, ignored)
+        result.errors.extend(inner.errors)
+        # the fixer rewrites the notebook's program, which this cell is not part of
+        result.diagnostics.extend(
+            replace(map_diagnostic(script, d), fix=None) for d in inner.diagnostics
+        )
+
+
 def lint_notebook(data: bytes, filename: str, ruleset: RuleSet, ignored: list[str]) -> LintResult:
     report_syntax = ruleset.report_syntax and not any("LF900".startswith(i) for i in ignored)
     result = LintResult()
@@ -438,6 +480,7 @@ def lint_notebook(data: bytes, filename: str, ruleset: RuleSet, ignored: list[st
         inner = lint_text(program.text, filename, ruleset, ignored)
         result.errors.extend(inner.errors)
         result.diagnostics.extend(map_diagnostic(program, d) for d in inner.diagnostics)
+    _lint_scripts(nb, filename, ruleset, ignored, result)
     result.diagnostics.sort(key=Diagnostic.sort_key)
     return result
 

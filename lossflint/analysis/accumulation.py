@@ -16,8 +16,16 @@ from lossflint.analysis.gradients import gradients
 from lossflint.analysis.loops import LoopIndex, loops
 from lossflint.analysis.names import dotted_text, literal_item
 from lossflint.analysis.values import Foreign, Tensor
-from lossflint.analysis.walk import Subtree, children, descendants, memo_of, own_returns
+from lossflint.analysis.walk import (
+    Subtree,
+    calls_in,
+    children,
+    descendants,
+    memo_of,
+    own_returns,
+)
 from lossflint.project import bridge
+from lossflint.project.events import callee_events
 
 if TYPE_CHECKING:
     from lossflint.analysis.model import SemanticModel
@@ -240,8 +248,8 @@ def graph_leaks(model: SemanticModel) -> Iterator[GraphLeak]:
     ctx = contexts(model)
     training_loops = {lp.node for lp in index.loops if lp.is_training}
     step_functions: set[cst.CSTNode] = {lp.node for lp in index.step_functions}
-    if not training_loops and not step_functions:
-        return
+    if not training_loops and not step_functions and not model.nodes_of_type(cst.For, cst.While):
+        return  # no loop can train, not even through a call (``_training_calls``)
     for acc in accumulations(model):
         node, value = acc.node, acc.value
         in_step = False
@@ -250,7 +258,7 @@ def graph_leaks(model: SemanticModel) -> Iterator[GraphLeak]:
             # to a list that outlives the call (self.losses, a closure's list)
             # grows with every iteration
             in_step = _outlives_step_function(model, index, acc, step_functions)
-            if not in_step:
+            if not in_step and not _from_training_call(model, index, node, value):
                 continue
         if ctx.in_no_grad(node):
             continue
@@ -269,6 +277,82 @@ def graph_leaks(model: SemanticModel) -> Iterator[GraphLeak]:
         if backpropagated(model, index, node, acc.accumulator):
             continue
         yield GraphLeak(acc, by_kind)
+
+
+def _from_training_call(
+    model: SemanticModel, index: LoopIndex, node: cst.CSTNode, value: cst.BaseExpression
+) -> bool:
+    """``value`` is what a training call of the loop around ``node`` returns
+    (``logs["loss_g"]`` with ``logs = trainer.train_step(x, y)``, or the call
+    itself): that call back-propagates on every pass
+    (:func:`_training_calls`). Another call's loss (a ``val_step`` of another
+    module, whose ``no_grad`` its summary does not say) is not judged."""
+    while type(value) is cst.Subscript:
+        value = value.value  # type: ignore[attr-defined]
+    made: list[cst.CSTNode | None] = [value]
+    if isinstance(value, cst.Name):
+        bindings = model.bindings(value) or []
+        made = [b.node if b.kind == "assign" else None for b in bindings]
+    if not made or not all(isinstance(m, cst.Call) for m in made):
+        return False
+    training = _training_calls(model, index, node)
+    return all(any(m is call for call in training) for m in made)
+
+
+def _training_calls(model: SemanticModel, index: LoopIndex, node: cst.CSTNode) -> list[cst.Call]:
+    """The calls the innermost loop around ``node`` (in its function) makes,
+    as statements of its body (on every pass), of a function that
+    back-propagates on every call outside a loop of its own: a training step
+    whose events are not all sure, so not inlined (``logs =
+    trainer.train_step(x, y)`` whose discriminator update is under a
+    condition, its generator update not), of another module by its summary,
+    or of this file."""
+    loop = next(
+        (
+            a
+            for a in model.ancestors(node)
+            if isinstance(a, (cst.For, cst.While, cst.FunctionDef, cst.Lambda, cst.ClassDef))
+        ),
+        None,
+    )
+    if not isinstance(loop, (cst.For, cst.While)) or not isinstance(loop.body, cst.IndentedBlock):
+        return []
+    statements = list(loop.body.body)
+    found: list[cst.Call] = []
+    for call in calls_in(loop.body, memo_of(model)):
+        if model.statement_of(call) not in statements:
+            continue  # under an ``if`` or a loop of the body: not on every pass
+        func = index.resolve_function(call)
+        if func is None:
+            far = callee_events(call, model.kinds.value_of) or []
+            if any(e.kind == "backward" and not e.conditional and not e.nested for e in far):
+                found.append(call)
+            continue
+        if any(
+            event.kind == "backward"
+            and event.origin is None
+            and model.enclosing(event.node, cst.FunctionDef) is func
+            and _every_call(model, event.node, func)
+            for event in index.events
+        ):
+            found.append(call)
+    return found
+
+
+def _every_call(model: SemanticModel, node: cst.CSTNode, func: cst.FunctionDef) -> bool:
+    """``node`` runs whenever ``func`` does: no branch, loop, handler or
+    conditional expression of ``func`` around it."""
+    for ancestor in model.ancestors(node):
+        if ancestor is func:
+            return True
+        if isinstance(
+            ancestor,
+            (cst.If, cst.IfExp, cst.For, cst.While, cst.Try, cst.Match, cst.BooleanOperation),
+        ):
+            return False
+        if isinstance(ancestor, (cst.FunctionDef, cst.Lambda, cst.ClassDef)):
+            return False
+    return False
 
 
 def _outlives_step_function(
@@ -538,6 +622,8 @@ def _returns_detached(
     values = [node.value for node in own_returns(func)]
     if not values:
         return False
+    if index is None and all(_without_grad_return(model, func, r) for r in own_returns(func)):
+        return True  # computed with gradients off (``@torch.no_grad()``): no graph
     for value in values:
         if index is not None:
             if not isinstance(value, cst.Tuple) or len(value.elements) != size:
@@ -548,6 +634,16 @@ def _returns_detached(
         if value is None or not detached(model, value, depth):  # type: ignore[arg-type]
             return False
     return True
+
+
+def _without_grad_return(model: SemanticModel, func: cst.FunctionDef, node: cst.Return) -> bool:
+    """What ``node`` returns was computed with gradients off: the whole
+    function runs so (``@torch.no_grad()``), or the value is computed inside
+    a ``no_grad`` block (not a name bound before it)."""
+    region = contexts(model).grad_region(node)
+    if region is None or node.value is None:
+        return False
+    return region is func or _computed_without_grad(model, node.value)
 
 
 def backpropagated_value(

@@ -45,6 +45,7 @@ from lossflint.analysis import apis
 from lossflint.analysis.calls import (
     argument,
     argument_node,
+    calls_passing,
     has_star_args,
     literal_value,
     positional,
@@ -308,6 +309,12 @@ class LearningRates:
             key = literal_value(element.value)
             if not isinstance(key, str):
                 return None
+            copied = self._foreign_copy_item(expr)
+            if copied is not None:
+                number = copied.value
+                if isinstance(number, (int, float)) and not isinstance(number, bool):
+                    return float(number), copied
+                return None
             container = self._dict_literal(expr.value, depth)
             if container is None:
                 return None
@@ -364,6 +371,9 @@ class LearningRates:
         """A dict written out: ``{"lr": 0.1}`` or ``dict(lr=0.1)``."""
         if isinstance(expr, cst.Dict) or self._dict_call(expr):
             return expr  # type: ignore[return-value]
+        source = self._copied(expr)
+        if source is not None and depth <= 4:
+            return self._dict_literal(source, depth + 1)  # ``copy.deepcopy(CONFIG)``
         if isinstance(expr, cst.Subscript):
             # CONFIG["optim"]["lr"]
             if len(expr.slice) != 1 or not isinstance(expr.slice[0].slice, cst.Index):
@@ -376,14 +386,79 @@ class LearningRates:
                 if found == key:
                     return value if isinstance(value, cst.Dict) or self._dict_call(value) else None  # type: ignore[return-value]
             return None
-        if not isinstance(expr, cst.Name):
+        if not isinstance(expr, cst.Name) or depth > 4:
             return None
         bound = self._single_assignment(expr)
-        if bound is None or self._mutated(expr.value):
+        if bound is None or self._mutated(expr.value) or self._handed_on(expr.value):
             return None
         if isinstance(bound, cst.Dict) or self._dict_call(bound):
             return bound  # type: ignore[return-value]
+        if isinstance(bound, (cst.Subscript, cst.Call)):
+            # ``optim_cfg = CONFIG["optim"]``, ``cfg = copy.deepcopy(CONFIG)``
+            return self._dict_literal(bound, depth + 1)
         return None
+
+    def _copied(self, expr: cst.BaseExpression) -> cst.BaseExpression | None:
+        """What ``copy.deepcopy(X)``, ``copy.copy(X)``, ``dict(X)`` or
+        ``X.copy()`` copies: the copy holds X's items when it is made."""
+        if not isinstance(expr, cst.Call):
+            return None
+        func = expr.func
+        if isinstance(func, cst.Attribute) and func.attr.value == "copy" and not expr.args:
+            if self.model.qualname(func) is None:  # ``cfg.copy()``, not the ``copy`` module's
+                return func.value
+        if self.model.qualname(expr.func) in _COPIES and len(expr.args) == 1:
+            arg = expr.args[0]
+            return arg.value if arg.keyword is None and not arg.star else None
+        return None
+
+    def _handed_on(self, name: str) -> bool:
+        """``name`` (a config dict) is an argument of a call that may change
+        it (``apply_overrides(cfg, args.override)``): anything but printing,
+        measuring or copying it."""
+        for call in calls_passing(self.model, name):
+            if call is None or self.model.qualname(call.func) not in _READS_ONLY:
+                return True
+        return False
+
+    def _foreign_copy_item(self, expr: cst.Subscript) -> ForeignLiteral | None:
+        """``cfg["optim"]["lr"]`` where ``cfg`` is bound once, never changed
+        nor handed on, to a copy of another project module's literal dict
+        constant (``cfg = copy.deepcopy(CONFIG)``, ``from config import
+        CONFIG``): the literal there, when every key is in it."""
+        keys: list[str] = []
+        base: cst.BaseExpression = expr
+        while isinstance(base, cst.Subscript) and len(keys) < 6:
+            if len(base.slice) != 1 or not isinstance(base.slice[0].slice, cst.Index):
+                return None
+            key = literal_value(base.slice[0].slice.value)
+            if not isinstance(key, str):
+                return None
+            keys.append(key)
+            base = base.value
+        if not isinstance(base, cst.Name):
+            return None
+        bound = self._single_assignment(base)
+        source = self._copied(bound) if bound is not None else None
+        if source is None or self._mutated(base.value) or self._handed_on(base.value):
+            return None
+        if isinstance(source, cst.Name) and (
+            self._mutated(source.value) or self._handed_on(source.value)
+        ):
+            return None
+        found = imported_literal(self.model, source)
+        if found is None:
+            return None
+        value: object = found.value
+        literal = None
+        for key in reversed(keys):
+            if not isinstance(value, dict) or key not in value:
+                return None
+            literal = value[key]
+            value = literal.value
+        if literal is None:
+            return None
+        return ForeignLiteral(literal.value, found.file, literal.line, literal.column)
 
     def _dict_call(self, expr: cst.BaseExpression) -> bool:
         """``dict(lr=0.1, momentum=0.9)``: keywords only."""
@@ -445,6 +520,28 @@ class LearningRates:
                 return [], name
             values.append(float(value))
         return values, name
+
+
+#: calls that copy a dict: the copy holds what the original holds
+_COPIES = frozenset({"copy.deepcopy", "copy.copy", "builtins.dict"})
+#: calls a config dict may be handed to without changing it (printed,
+#: saved, logged); any other call, a project helper above all, may override
+#: its entries
+_READS_ONLY = _COPIES | frozenset(
+    {
+        "builtins.print",
+        "builtins.len",
+        "builtins.repr",
+        "builtins.str",
+        "json.dump",
+        "json.dumps",
+        "pprint.pprint",
+        "yaml.dump",
+        "yaml.safe_dump",
+        "wandb.init",
+        "mlflow.log_params",
+    }
+)
 
 
 def learning_rates(model: ModuleIndex) -> LearningRates:

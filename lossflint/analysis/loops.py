@@ -648,6 +648,16 @@ class LoopIndex:
         """The loop a ``for``/``while`` statement is, if it is one the index keeps."""
         return self._loop_nodes.get(node)
 
+    def loop_or_bare(self, node: cst.For | cst.While) -> Loop:
+        """The loop the index keeps for ``node``, or, for a loop holding no
+        event of its own (its body only calls functions: ``for epoch in
+        range(n): train_one_epoch(...)``), one with the event kinds of the
+        same-file functions it calls, not added to the index."""
+        found = self._loop_nodes.get(node)
+        if found is not None:
+            return found
+        return Loop(node, callee_kinds=self._callee_kinds(node))
+
     def loop_of(self, node: cst.CSTNode) -> Loop | None:
         for ancestor in self.model.ancestors(node):
             if isinstance(ancestor, (cst.FunctionDef, cst.Lambda, cst.ClassDef)):

@@ -172,6 +172,114 @@ def _steps_in_loop(
     return False
 
 
+#: comparisons whose truth, for a counter compared with a fixed bound, changes
+#: at one pass at most (``epoch >= freeze_epochs``; not ``epoch % 2 == 0``)
+_MILESTONE_TESTS = (
+    cst.LessThan,
+    cst.LessThanEqual,
+    cst.GreaterThan,
+    cst.GreaterThanEqual,
+    cst.Equal,
+    cst.NotEqual,
+)
+
+#: same-file helpers followed when a counter is handed on
+_MILESTONE_DEPTH = 2
+
+
+def changes_only_at_milestones(model: ModuleIndex, params: cst.CSTNode, counters: set[str]) -> bool:
+    """``params`` reads the epoch counter(s) ``counters`` at most once, as one side
+    of a comparison with a bound that does not read them (``frontend if epoch
+    >= k else head``), directly or in a same-file function (or a method of
+    the same class) it is handed to (``param_groups(model, epoch)`` appending
+    a group ``if epoch >= args.freeze_epochs``): what it gives is the same on
+    every pass but one milestone. An optimiser built over it on every pass is
+    then reset on passes where nothing changed, not rebuilt for a new set of
+    parameters. Silent for a counter read otherwise (gradual unfreezing,
+    ``model.layers[-(epoch + 1):]``), or compared more than once (``stage ==
+    0`` ... ``stage == 1``: a new set on every pass), or a loop over stages,
+    cycles, folds or runs by its name."""
+    if any(_PER_RUN.search(name.lower()) for name in counters):
+        return False
+    tests = _milestone_tests(model, params, counters, 0)
+    return tests is not None and tests <= 1  # 0: handed to a helper that ignores it
+
+
+def _milestone_tests(
+    model: ModuleIndex, node: cst.CSTNode, counters: set[str], depth: int
+) -> int | None:
+    """How many comparisons with a fixed bound read ``counters`` under
+    ``node`` (through the same-file functions they are handed to); None when
+    one is read otherwise."""
+    reads = [
+        n
+        for n in nodes_in(node, cst.Name)
+        if cast("cst.Name", n).value in counters and _is_read(model, n)
+    ]
+    index = loops(model)
+    count = 0
+    for name in reads:
+        parent = model.parent(name)
+        if isinstance(parent, cst.ComparisonTarget):
+            parent = model.parent(parent)
+        if isinstance(parent, cst.Comparison):
+            if not _fixed_comparison(parent, name, counters):  # type: ignore[arg-type]
+                return None
+            count += 1
+            continue
+        if not isinstance(parent, cst.Arg):
+            return None
+        call = model.parent(parent)
+        if not isinstance(call, cst.Call) or depth >= _MILESTONE_DEPTH or has_star_args(call):
+            return None
+        func = index.resolve_function(call)
+        handed = _parameter_for(call, func, parent) if func is not None else None
+        if func is None or handed is None:
+            return None
+        inner = _milestone_tests(model, func.body, {handed}, depth + 1)
+        if inner is None:
+            return None
+        count += inner
+    return count
+
+
+def _is_read(model: ModuleIndex, name: cst.CSTNode) -> bool:
+    """A ``Name`` that reads a variable: not an attribute's name
+    (``args.epoch``), a keyword (``f(epoch=...)``) or a parameter."""
+    parent = model.parent(name)
+    if isinstance(parent, cst.Attribute) and parent.attr is name:
+        return False
+    if isinstance(parent, cst.Arg) and parent.keyword is name:
+        return False
+    return not isinstance(parent, cst.Param)
+
+
+def _fixed_comparison(test: cst.Comparison, name: cst.Name, counters: set[str]) -> bool:
+    """``name <op> bound`` (or ``bound <op> name``): one ordering or equality
+    operator, the bound reading no counter."""
+    if len(test.comparisons) != 1:
+        return False
+    (target,) = test.comparisons
+    if not isinstance(target.operator, _MILESTONE_TESTS):
+        return False
+    sides = (test.left, target.comparator)
+    if name not in sides:
+        return False
+    other = sides[1] if sides[0] is name else sides[0]
+    return not any(cast("cst.Name", n).value in counters for n in nodes_in(other, cst.Name))
+
+
+def _parameter_for(call: cst.Call, func: cst.FunctionDef, arg: cst.Arg) -> str | None:
+    """The parameter of ``func`` that ``arg`` of ``call`` binds."""
+    if arg.keyword is not None:
+        return arg.keyword.value if arg.keyword.value in param_names(func.params) else None
+    ordered = [p.name.value for p in (*func.params.posonly_params, *func.params.params)]
+    if ordered[:1] in (["self"], ["cls"]) and isinstance(call.func, cst.Attribute):
+        ordered = ordered[1:]
+    position = [a for a in call.args if a.keyword is None].index(arg)
+    return ordered[position] if position < len(ordered) else None
+
+
 @dataclass(frozen=True)
 class EpochCallBuild:
     """An optimiser a function builds on every call, before the one batch

@@ -5,9 +5,9 @@ mode (:func:`evals_left_on`)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 import libcst as cst
 
@@ -15,7 +15,7 @@ from lossflint.analysis.calls import argument, calls_passing, has_star_args, lit
 from lossflint.analysis.contexts import ContextIndex, contexts
 from lossflint.analysis.loops import FROZEN_MODEL_HINTS, Event, Loop, LoopIndex, loops
 from lossflint.analysis.names import dotted_text
-from lossflint.analysis.walk import SubtreeMemo, calls_in, memo_of, nodes_in
+from lossflint.analysis.walk import SubtreeMemo, calls_in, memo_of, names_in, nodes_in
 
 if TYPE_CHECKING:
     from lossflint.analysis.index import ModuleIndex
@@ -234,10 +234,15 @@ class EvalLeftOn:
     #: the call in the epoch loop that reaches the ``.eval()`` (``None``: the
     #: ``.eval()`` is in the loop itself)
     through: cst.Call | None = None
+    #: the call of the same-file function running the loop's training
+    #: iteration (``train_one_epoch(model, ...)``; None: the loop holds it)
+    trains: cst.Call | None = None
 
 
 def evals_left_on(model: SemanticModel) -> Iterator[EvalLeftOn]:
-    """Per epoch loop (a training loop holding the training iteration) that
+    """Per epoch loop (a training loop holding the training iteration, or a
+    loop counting passes whose body calls a same-file function running the
+    iteration: ``for epoch in range(n): train_one_epoch(model, ...)``) that
     calls no ``.train()``: its first ``.eval()`` of a trained model (one whose
     parameters go to an optimiser, put in train mode elsewhere, or called with
     gradients on in the loop; not a frozen teacher), else the first one reached
@@ -248,40 +253,201 @@ def evals_left_on(model: SemanticModel) -> Iterator[EvalLeftOn]:
     trained = trained_models(index, memo)
     frozen = frozen_models(model)
     reported: set[int] = set()
+
+    def eligible(receiver: str | None, loop: Loop) -> bool:
+        if receiver is None:
+            return False
+        if receiver in frozen or any(h in receiver.lower() for h in FROZEN_MODEL_HINTS):
+            return False  # a teacher / EMA / target network stays in eval mode
+        return receiver in trained or called_with_grad(ctx, loop, receiver, memo)
+
     for loop in index.loops:
         if not loop.is_training or not any(lp.is_iteration for lp in (loop, *loop.descendants())):
             continue
         if restores_train_mode(loop, memo):
             continue
-
-        def eligible(receiver: str | None, loop: Loop = loop) -> bool:
-            if receiver is None:
-                return False
-            if receiver in frozen or any(h in receiver.lower() for h in FROZEN_MODEL_HINTS):
-                return False  # a teacher / EMA / target network stays in eval mode
-            return receiver in trained or called_with_grad(ctx, loop, receiver, memo)
-
-        direct = [e for e in loop.of("eval") if eligible(e.event.receiver)]
-        if direct:
-            event = direct[0]
-            if id(event.node) in reported:
-                continue
-            reported.add(id(event.node))
-            assert event.event.receiver is not None
-            yield EvalLeftOn(event.node, event.event.receiver)
+        yield from _left_on(model, index, loop, eligible, reported)
+    for loop, calls in _epochs_through_calls(model, index):
+        if restores_train_mode(loop, memo):
             continue
-        # `validate(model)` / `self.evaluate()` calling `.eval()` on the trained model
-        for call, eval_event, receiver, written in evals_through_calls(model, index, loop):
-            if id(eval_event.node) in reported:
-                continue
-            # ``self.img_enc`` of the class whose method ran the ``.eval()``:
-            # trained where that class wrote it (its optimiser, ``train_start``)
-            inside = written.startswith("self.") and eligible(written)
-            if not (eligible(receiver) or inside):
-                continue
-            reported.add(id(eval_event.node))
-            yield EvalLeftOn(eval_event.node, receiver, call)
-            break
+
+        def trained_here(
+            receiver: str | None,
+            loop: Loop = loop,
+            calls: list[tuple[cst.Call, cst.FunctionDef]] = calls,
+        ) -> bool:
+            # the model the called function trains, and the same on every pass
+            return (
+                eligible(receiver, loop)
+                and receiver is not None
+                and not _renewed_in(model, loop, receiver)
+                and any(_trains(model, index, call, func, receiver) for call, func in calls)
+            )
+
+        yield from _left_on(model, index, loop, trained_here, reported, calls[0][0])
+
+
+def _left_on(
+    model: SemanticModel,
+    index: LoopIndex,
+    loop: Loop,
+    eligible: Callable[[str | None, Loop], bool],
+    reported: set[int],
+    trains: cst.Call | None = None,
+) -> Iterator[EvalLeftOn]:
+    """The first ``.eval()`` of ``loop`` (or of a same-file function it
+    calls) on a model ``eligible`` accepts, not reported yet; ``trains``: the
+    call running the loop's training iteration, when it is not in the loop."""
+    direct = [e for e in loop.of("eval") if eligible(e.event.receiver, loop)]
+    if direct:
+        event = direct[0]
+        if id(event.node) in reported:
+            return
+        reported.add(id(event.node))
+        assert event.event.receiver is not None
+        yield EvalLeftOn(event.node, event.event.receiver, trains=trains)
+        return
+    # `validate(model)` / `self.evaluate()` calling `.eval()` on the trained model
+    for call, eval_event, receiver, written in evals_through_calls(model, index, loop):
+        if id(eval_event.node) in reported:
+            continue
+        # ``self.img_enc`` of the class whose method ran the ``.eval()``:
+        # trained where that class wrote it (its optimiser, ``train_start``)
+        inside = written.startswith("self.") and eligible(written, loop)
+        if not (eligible(receiver, loop) or inside):
+            continue
+        reported.add(id(eval_event.node))
+        yield EvalLeftOn(eval_event.node, receiver, call, trains)
+        return
+
+
+def _epochs_through_calls(
+    model: SemanticModel, index: LoopIndex
+) -> list[tuple[Loop, list[tuple[cst.Call, cst.FunctionDef]]]]:
+    """Loops counting passes (``for epoch in range(n)``, ``while``) that are
+    no training loop themselves, whose body calls a same-file function
+    running one epoch: a training iteration at the top loop level of that
+    function (``train_one_epoch(model, loader, ...)``; one that loops over
+    epochs itself is a whole run, called per fold or trial), with those calls."""
+    epoch_functions = model.analysis(_one_epoch_functions)
+    if not epoch_functions:
+        return []
+    found: dict[cst.CSTNode, list[tuple[cst.Call, cst.FunctionDef]]] = {}
+    for site in model.calls:
+        call = site.node
+        func = index.resolve_function(call) if site.qualname is None else None
+        if func is None or func not in epoch_functions:
+            continue
+        around = next(
+            (
+                a
+                for a in model.ancestors(call)
+                if isinstance(a, (cst.For, cst.While, cst.FunctionDef, cst.Lambda, cst.ClassDef))
+            ),
+            None,
+        )
+        if isinstance(around, (cst.For, cst.While)):
+            found.setdefault(around, []).append((call, func))
+    result = []
+    for node, calls in found.items():
+        assert isinstance(node, (cst.For, cst.While))
+        loop = index.loop_or_bare(node)
+        if loop.is_training or not index.counts_passes(loop):
+            continue  # a training loop itself: read as one above
+        result.append((loop, calls))
+    return result
+
+
+def _one_epoch_functions(model: ModuleIndex) -> dict[cst.FunctionDef, Loop]:
+    """Same-file functions whose one loop level holds a training iteration
+    (no ``for``/``while`` of theirs around it), with that iteration (built
+    once per file: asked per epoch loop and per call)."""
+    found: dict[cst.FunctionDef, Loop] = {}
+    for loop in loops(model).loops:
+        if not loop.is_iteration:
+            continue
+        func = None
+        for ancestor in model.ancestors(loop.node):
+            if isinstance(ancestor, (cst.For, cst.While, cst.Lambda, cst.ClassDef)):
+                break
+            if isinstance(ancestor, cst.FunctionDef):
+                func = ancestor
+                break
+        if func is not None:
+            found.setdefault(func, loop)
+    return found
+
+
+def _trains(
+    model: SemanticModel, index: LoopIndex, call: cst.Call, func: cst.FunctionDef, receiver: str
+) -> bool:
+    """The training iteration ``func`` runs for ``call`` reads ``receiver``
+    (as ``func`` names it: the parameter it is handed to, ``self.x`` of a
+    method of the same object, a name both share): the epoch loop's model is
+    the one trained there."""
+    iteration = model.analysis(_one_epoch_functions).get(func)
+    if iteration is None:
+        return False
+    inside = _as_callee_sees(model, call, func, receiver)
+    if inside is None:
+        return False
+    head = inside.split(".")[0]
+    for name in names_in(iteration.node, head, memo_of(model)):
+        parent = model.parent(name)
+        if isinstance(parent, cst.Attribute) and parent.attr is name:
+            continue
+        whole = _dotted_from(model, name) or ""
+        if "." not in inside or whole == inside or whole.startswith(inside + "."):
+            return True
+    return False
+
+
+def _dotted_from(model: SemanticModel, name: cst.Name) -> str | None:
+    """The whole dotted name ``name`` starts (``self.model`` of ``self.model(x)``)."""
+    node: cst.CSTNode = name
+    while isinstance(parent := model.parent(node), cst.Attribute) and parent.value is node:
+        node = parent
+    return dotted_text(node)  # type: ignore[arg-type]
+
+
+def _as_callee_sees(
+    model: SemanticModel, call: cst.Call, func: cst.FunctionDef, receiver: str
+) -> str | None:
+    """``receiver`` (as the caller names it) in ``func``'s terms: the
+    parameter an argument ``receiver`` (or a prefix of it) binds, itself for
+    ``self.x`` handed on by ``self.method()`` or for a name both share."""
+    if has_star_args(call):
+        return None
+    params = [p.name.value for p in func.params.params]
+    is_method = isinstance(call.func, cst.Attribute) and dotted_text(call.func.value) == "self"
+    if params[:1] == ["self"] and isinstance(call.func, cst.Attribute):
+        params = params[1:]
+        if is_method and receiver.startswith("self."):
+            return receiver
+    for position, name in enumerate(params):
+        passed = argument(call, position, name)
+        text = dotted_text(passed) if passed is not None else None
+        if text is None:
+            continue
+        if text == receiver:
+            return name
+        if receiver.startswith(text + "."):
+            return name + receiver[len(text) :]
+    head = receiver.split(".")[0]
+    if head != "self" and _global_in_both(model, func, call, head):
+        return receiver
+    return None
+
+
+def _renewed_in(model: SemanticModel, loop: Loop, receiver: str) -> bool:
+    """The loop body binds the model (or what holds it) anew: a fresh model,
+    in train mode, on every pass."""
+    heads = {receiver, receiver.split(".")[0]}
+    for target in nodes_in(loop.node.body, cst.AssignTarget, memo=memo_of(model)):
+        text = dotted_text(cast("cst.AssignTarget", target).target)
+        if text is not None and text in heads:
+            return True
+    return False
 
 
 def train_mode_arguments(model: ModuleIndex, call: cst.Call) -> tuple[str, ...]:

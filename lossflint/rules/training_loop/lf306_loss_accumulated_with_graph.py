@@ -36,7 +36,10 @@ calls of values that all have no graph, `loss.detach() + torch.abs(bal.detach())
 outside `no_grad()`, and the
 accumulator is never itself back-propagated. In a step function (an ignite
 `train_step`, a manual Lightning `training_step`) the append to a list that
-outlives the call (`self.losses`, the enclosing function's list) counts too.
+outlives the call (`self.losses`, the enclosing function's list) counts too, and
+so does what a loop accumulates of a training step it calls on every pass whose
+other events are not sure (`logs = trainer.train_step(x, y)` with a conditional
+discriminator update; `total += logs["loss_g"]`).
 """
     why = """
 A loss tensor keeps a reference to its whole autograd graph (every activation saved

@@ -26,7 +26,50 @@ _DATACLASS = "@dataclass\nclass Config:\n    hidden: int = 256\n    lr: float = 
 _KAGGLE = "class CFG:\n    epochs = 10\n    lr = 0.5"
 _MARK = "  # error: LF307 at `{}`"
 
+#: a config dict copied before use (held-out s18: ``cfg`` made from a
+#: module-level dict literal holding the LR)
+_COPIED = """
+import copy
+
+import torch
+import torch.nn as nn
+
+SETTINGS = {{"optim": {{"lr": 0.3, "betas": (0.9, 0.99)}}, "epochs": 40}}
+
+
+def train(loader{params}):
+    cfg = {copy}
+{before}    net = nn.Sequential(nn.Linear(64, 256), nn.ReLU(), nn.Linear(256, 8))
+    opt = torch.optim.Adam(net.parameters(), lr={lr}){marker}
+{after}    for x, y in loader:
+        opt.zero_grad()
+        nn.functional.cross_entropy(net(x), y).backward()
+        opt.step()
+"""
+
+
+def _copied(
+    copy: str = "copy.deepcopy(SETTINGS)",
+    lr: str = 'cfg["optim"]["lr"]',
+    marker: str = "",
+    before: str = "",
+    after: str = "",
+    params: str = "",
+) -> str:
+    return _COPIED.format(
+        copy=copy, lr=lr, marker=marker, before=before, after=after, params=params
+    )
+
+
 AUDIT_VALID = [
+    # the copy is changed before the optimiser reads it
+    _copied(before='    cfg["optim"]["lr"] = lr\n', params=", lr"),
+    # handed to code that may change it (command-line overrides)
+    _copied(before="    apply_overrides(cfg, overrides)\n", params=", overrides"),
+    # the LR applied is the one-cycle schedule's peak, not the config's
+    _copied(
+        after="    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=1e-3, total_steps=100)\n"
+    ),
     # a configuration object whose field is set otherwise than by its class
     _CONFIG.format(config=_DATACLASS, made="cfg = Config(lr=1e-3)", lr="cfg.lr", marker=""),
     _CONFIG.format(config=_DATACLASS, made="cfg = Config(256, 1e-3)", lr="cfg.lr", marker=""),
@@ -161,6 +204,12 @@ AUDIT_VALID = [
 ]
 
 AUDIT_INVALID = [
+    Invalid(_copied(marker="  # error: LF307 at `lr=`")),
+    # a part of the dict, by a name of its own; a shallow copy
+    Invalid(
+        _copied(copy='dict(SETTINGS)["optim"]', lr='cfg["lr"]', marker="  # error: LF307 at `lr=`")
+    ),
+    Invalid(_copied(copy="SETTINGS.copy()", marker="  # error: LF307 at `lr=`")),
     # a dataclass's default, read from an instance (H16 p02's config, same file)
     Invalid(
         _CONFIG.format(

@@ -40,8 +40,9 @@ class HighLearningRate(Rule):
     what = """
 Flags the learning rate given to a torch optimiser (`torch.optim.Adam(params, lr=...)`,
 positional or keyword) or a Keras optimiser (`keras.optimizers.Adam(learning_rate=...)`,
-legacy `lr=`) when it is a number, a module-level constant, or a key of a module-level
-config dict literal (`CONFIG = {"lr": 0.5}`; `CONFIG["lr"]`), and it is at least the
+legacy `lr=`) when it is a number, a module-level constant, or a key of a config dict
+literal (`CONFIG = {"lr": 0.5}`; `CONFIG["lr"]`, or of a copy of it that is never changed
+nor handed to other code: `cfg = copy.deepcopy(CONFIG)`), and it is at least the
 family's threshold: adaptive optimisers >= 0.1, SGD >= 1.0. Adadelta and LBFGS (lr ~ 1
 is their normal setting) are never reported. String optimisers (`optimizer="adam"`)
 have no learning rate to check.
@@ -63,8 +64,7 @@ possibly with an activation; a Keras model of `Dense` layers with no activation
 between them), whose convex, small problem tolerates a large step; toy models of
 fewer than 1,000 weights whose layer sizes the file gives (a hello-RNN over five
 characters; for Keras, every layer counted from the model's input shape:
-`Dense`, `SimpleRNN`/`LSTM`/`GRU`, `Embedding`, `Conv1D`/`Conv2D`, pooling); files
-that loop
+`Dense`, `SimpleRNN`/`LSTM`/`GRU`, `Embedding`, `Conv1D`/`Conv2D`, pooling); files that loop
 over several learning rates on purpose (`for lr in [1e-3, 1e-2, 0.1, 1.0]`), and
 notebooks that build the same optimiser with a high and a normal learning rate to
 show the difference.

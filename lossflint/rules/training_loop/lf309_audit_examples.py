@@ -198,7 +198,88 @@ for epoch in range(5):
     sample = G(x)
 """
 
+#: the epoch loop trains through a same-file function running one epoch
+#: (held-out s18: ``train_one_epoch(...)`` called from the loop in ``main``)
+_EPOCH_FUNCTION = """
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+def run_epoch(net, batches, opt):
+{head}    for x, y in batches:
+        opt.zero_grad()
+        F.cross_entropy(net(x), y).backward()
+        opt.step()
+
+
+def check(net, batches):
+{check}    with torch.no_grad():
+        total = sum(F.cross_entropy(net(x), y).item() for x, y in batches)
+{after}    return total
+
+
+def main(train_batches, val_batches, n_epochs=20):
+{build}    for ep in range(n_epochs):
+{top}        run_epoch(net, train_batches, opt)
+{eval}        print(ep, check(net, val_batches))
+"""
+
+_NET = (
+    "    net = nn.Sequential(nn.Linear(16, 64), nn.Dropout(0.3), nn.Linear(64, 4))\n"
+    "    opt = torch.optim.SGD(net.parameters(), lr=0.05, momentum=0.9)\n"
+)
+
+
+def _epoch_function(
+    head: str = "",
+    check: str = "",
+    after: str = "",
+    build: str = _NET,
+    top: str = "",
+    eval: str = "",
+) -> str:
+    return _EPOCH_FUNCTION.format(
+        head=head, check=check, after=after, build=build, top=top, eval=eval
+    )
+
+
+#: a class whose epoch loop runs the batches in a method of its own
+_METHOD_EPOCHS = """
+import torch
+import torch.nn.functional as F
+
+
+class Fitter:
+    def __init__(self, net, loader):
+        self.net, self.loader = net, loader
+        self.opt = torch.optim.Adam(self.net.parameters(), lr=1e-3)
+
+    def one_epoch(self):
+{head}        for x, y in self.loader:
+            self.opt.zero_grad()
+            F.mse_loss(self.net(x), y).backward()
+            self.opt.step()
+
+    def fit(self, epochs):
+        for epoch in range(epochs):
+            self.one_epoch()
+            self.net.eval(){marker}
+            self.report()
+"""
+
 AUDIT_INVALID = [
+    Invalid(_epoch_function(eval="        net.eval()  # error: LF309 at `net.eval(`\n")),
+    # the `.eval()` in the evaluation helper the loop calls
+    Invalid(_epoch_function(check="    net.eval()  # error: LF309 at `net.eval(`\n")),
+    # a `while` loop over epochs
+    Invalid(
+        _epoch_function(eval="        net.eval()  # error: LF309 at `net.eval(`\n").replace(
+            "    for ep in range(n_epochs):\n",
+            "    ep = 0\n    while ep < n_epochs:\n        ep += 1\n",
+        )
+    ),
+    Invalid(_METHOD_EPOCHS.format(head="", marker="  # error: LF309 at `self.net.eval(`")),
     Invalid(_GLOBAL_TEST.format(marker="  # error: LF309", restore="")),
     # the step method clips only when configured: its backward and step still
     # run on every call, so the loop over batches trains (session-9 held-out)
@@ -251,6 +332,29 @@ AUDIT_INVALID = [
 ]
 
 AUDIT_VALID = [
+    # the epoch function puts the model in train mode itself
+    _epoch_function(head="    net.train()\n", eval="        net.eval()\n"),
+    _METHOD_EPOCHS.format(head="        self.net.train()\n", marker=""),
+    # the evaluation helper switches back to train mode at its end
+    _epoch_function(check="    net.eval()\n", after="    net.train()\n"),
+    # a new model on every pass (one run per trial), in train mode when built
+    _epoch_function(build="", top=_NET.replace("    ", "        ", 2), eval="        net.eval()\n"),
+    # the loop evaluates another model than the one the function trains
+    _epoch_function(
+        build=_NET
+        + "    clf = nn.Sequential(nn.Linear(4, 8), nn.BatchNorm1d(8), nn.Linear(8, 2))\n"
+        "    clf_opt = torch.optim.Adam(clf.parameters())\n",
+        eval="        clf.eval()\n",
+    ),
+    # the function runs every epoch itself: the outer loop repeats whole runs
+    _epoch_function(head="    for _ in range(10):\n", eval="        net.eval()\n")
+    .replace(
+        "    for x, y in batches:\n        opt", "        for x, y in batches:\n            opt"
+    )
+    .replace(
+        "\n        F.cross_entropy(net(x), y).backward()\n        opt.step()",
+        "\n            F.cross_entropy(net(x), y).backward()\n            opt.step()",
+    ),
     _GLOBAL_TEST.format(marker="", restore="\n    model.train()"),
     # ... and its twin whose validate() puts the encoder back through the wrapper
     _WRAPPER.format(marker="", restore="\n    model.train_start()"),

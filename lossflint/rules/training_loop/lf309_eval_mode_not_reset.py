@@ -33,7 +33,10 @@ whose parameters go to an optimiser, that is put in train mode elsewhere, or tha
 is called with gradients on in the loop (a frozen teacher's `eval()` is fine).
 `.train()` counts through methods that return the module (`model.to(device).train()`).
 An `eval()` inside a same-file helper the loop calls (`validate(model)`,
-`self.evaluate()`) is reported at that `eval()`.
+`self.evaluate()`) is reported at that `eval()`. The iteration may also run in a
+same-file function training one epoch that a `range`/`while` loop calls
+(`for epoch in range(n): train_one_epoch(model, ...)`): the model must then be one
+that function trains, the same on every pass.
 """
     why = """
 `eval()` switches dropout off and makes batch-norm use its running statistics. If
@@ -362,13 +365,17 @@ behaves differently from what the first epoch trained.
             if call is None and (far := eval_elsewhere(model, left.node, receiver)):
                 yield far
                 continue
+            runs = left.trains  # the loop trains through a same-file function
+            where = f" (trained by `{model.code(runs.func)}()`)" if runs is not None else ""
+            trained = (RelatedNode("the training call", runs),) if runs is not None else ()
             if call is None:
                 yield Finding(
                     left.node,
-                    f"`{receiver}.eval()` inside the epoch loop and no `{receiver}.train()` "
+                    f"`{receiver}.eval()` inside the epoch loop{where} and no `{receiver}.train()` "
                     "in that loop: after the first evaluation the model keeps training in "
                     "eval mode (no dropout, frozen batch-norm); call "
                     f"`{receiver}.train()` at the top of each epoch",
+                    related=trained,
                 )
                 continue
             yield Finding(
@@ -377,7 +384,7 @@ behaves differently from what the first epoch trained.
                 f"epoch loop (line {model.line_of(call)}) and nothing in that loop calls "
                 f"`{receiver}.train()`: later epochs train in eval mode (no dropout, "
                 f"frozen batch-norm); call `{receiver}.train()` at the top of each epoch",
-                related=(RelatedNode("the call in the epoch loop", call),),
+                related=(RelatedNode("the call in the epoch loop", call), *trained),
             )
 
 

@@ -81,7 +81,51 @@ _EPOCHS = (
     "model = build_model()\nfor epoch in range(10):\n    train_model(model, train_iter, epoch)"
 )
 
+#: param groups rebuilt every epoch by a helper the counter is handed to
+#: (held-out s18: a group unfrozen at a milestone, the optimiser built anew on
+#: every pass)
+_GROUPS = """
+import torch
+import torch.nn.functional as F
+
+
+def groups_for(net, epoch, warm):
+    body = [p for n, p in net.named_parameters() if not n.startswith("stem")]
+    out = [{{"params": body}}]
+{test}
+    return out
+
+
+def run(net, loader, warm=3, epochs=30):
+    for epoch in range(epochs):
+{build}
+        net.train()
+        for x, y in loader:
+            opt.zero_grad()
+            F.cross_entropy(net(x), y).backward()
+            opt.step()
+"""
+
+_MILESTONE = (
+    '    if epoch >= warm:\n        out.append({"params": net.stem.parameters(), "lr": 1e-4})'
+)
+_GROUPS_ADAM = "        opt = torch.optim.Adam(groups_for(net, epoch, warm), lr=1e-3)"
+
 AUDIT_INVALID = [
+    Invalid(
+        _GROUPS.format(
+            test=_MILESTONE, build=_GROUPS_ADAM + "  # error: LF311 at `torch.optim.Adam(`"
+        )
+    ),
+    # the counter chooses the parameters inline, at one milestone
+    Invalid(
+        _GROUPS.format(
+            test="",
+            build="        opt = torch.optim.AdamW(  # error: LF311 at `torch.optim.AdamW(`\n"
+            "            net.parameters() if epoch >= warm else net.head.parameters()\n"
+            "        )",
+        )
+    ),
     Invalid(
         _EPOCH_FUNCTION.format(
             build=_ADAM_IN_FUNCTION + "  # error: LF311 at `torch.optim.Adam(`", main=_EPOCHS
@@ -114,6 +158,26 @@ AUDIT_INVALID = [
 ]
 
 AUDIT_VALID = [
+    # gradual unfreezing: one more block of parameters on every pass
+    _GROUPS.format(
+        test='    out.append({"params": net.blocks[-(epoch + 1)].parameters()})',
+        build=_GROUPS_ADAM,
+    ),
+    # several milestones: a new set of groups on (possibly) every pass
+    _GROUPS.format(
+        test=_MILESTONE + "\n    if epoch == 1:\n        out = out[:1]\n"
+        "    if epoch == 2:\n        out.reverse()",
+        build=_GROUPS_ADAM,
+    ),
+    # the same helper, built once before the loop, rebuilt at the milestone only
+    _GROUPS.format(test=_MILESTONE, build="        if epoch == warm:\n    " + _GROUPS_ADAM).replace(
+        "    for epoch in range(epochs):\n",
+        "    opt = torch.optim.Adam(groups_for(net, 0, warm))\n    for epoch in range(epochs):\n",
+    ),
+    # a loop over stages, not epochs: one optimiser per stage
+    _GROUPS.format(test=_MILESTONE, build=_GROUPS_ADAM.replace("epoch,", "stage,")).replace(
+        "for epoch in range(epochs)", "for stage in range(epochs)"
+    ),
     # one model per fold, its optimiser with it
     _LEARNER.format(
         body="            self.model = build_model()\n"

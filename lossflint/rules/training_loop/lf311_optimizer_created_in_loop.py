@@ -11,6 +11,7 @@ from lossflint.analysis.calls import argument, literal_value
 from lossflint.analysis.loops import OptimizerCtor, loops
 from lossflint.analysis.names import dotted_text
 from lossflint.analysis.optimizer_builds import (
+    changes_only_at_milestones,
     optimizers_built_per_epoch_call,
     optimizers_built_per_pass,
     reads_renewed,
@@ -43,7 +44,9 @@ epoch with it, called on every pass of an epoch loop (`for epoch in range(n):
 train_model(model, loader)`). Plain SGD without momentum has no state and is not
 reported; neither are optimisers built per stage, cycle, fold or trial in an outer
 loop, over parameters the loop picks, or for a model built in the same iteration
-(or in the same function).
+(or in the same function). Parameters that read the epoch counter in one comparison
+only (`param_groups(model, epoch)` adding a group `if epoch >= k`) change at one
+milestone: rebuilding every epoch is reported.
 """
     why = """
 Momentum buffers and Adam's first/second moment estimates live in the optimiser.
@@ -302,8 +305,17 @@ schedulers attached to the old optimiser stop acting.
                 if params is not None and reads_renewed(model, params, loop.node.body):
                     continue  # a model built in this iteration (``self.model = Net()``)
                 roots = _names_in(params) if params is not None else set()
-                if not loop.is_iteration and roots & _targets_of(loop.node):
-                    continue  # one optimiser per stage: ``for params in stages``
+                counters = _targets_of(loop.node)
+                if not loop.is_iteration and roots & counters:
+                    # one optimiser per stage (``for params in stages``), unless
+                    # the epoch counter only decides a milestone
+                    # (``param_groups(model, epoch)``, a group added ``if epoch >= k``)
+                    assert params is not None
+                    if not (
+                        index.counts_passes(loop)
+                        and changes_only_at_milestones(model, params, counters)
+                    ):
+                        continue
                 every = "iteration" if loop.is_iteration else "epoch"
                 via = "" if call is ctor else f" (by `{model.code(call.func)}()`)"
                 related = () if call is ctor else (RelatedNode("the constructor", ctor),)

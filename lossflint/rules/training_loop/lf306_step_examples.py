@@ -1,0 +1,105 @@
+"""LF306 examples of held-out s18: what a loop accumulates of a training
+step it calls on every pass whose events are not all sure (a dict of its
+losses), and the values without a graph next to it; kept apart so the audit
+examples module stays small."""
+
+from __future__ import annotations
+
+from lossflint.examples import Invalid
+
+#: a trainer whose step returns a dict of its losses; its discriminator
+#: update runs only under a condition, so its events are not inlined at the
+#: call (held-out s18: ``logs = trainer.train_step(...)``, then
+#: ``epoch_g += logs["loss_g"]``)
+_STEP_DICT = """
+import torch
+import torch.nn.functional as F
+
+
+class PairTrainer:
+    def __init__(self, gen, disc, opt_g, opt_d, adv_weight):
+        self.gen, self.disc = gen, disc
+        self.opt_g, self.opt_d = opt_g, opt_d
+        self.adv_weight = adv_weight
+
+    def step(self, src, tgt):
+        fake = self.gen(src)
+        if self.adv_weight > 0:
+            self.opt_d.zero_grad()
+            real_score, fake_score = self.disc(tgt), self.disc(fake.detach())
+            (F.softplus(fake_score).mean() + F.softplus(-real_score).mean()).backward()
+            self.opt_d.step()
+        self.opt_g.zero_grad()
+        rec = F.l1_loss(fake, tgt)
+        rec.backward()
+        self.opt_g.step()
+        return {{"rec": {rec}, "mean": fake.mean().item()}}
+
+{extra}
+
+def fit(gen, disc, loader, epochs):
+    trainer = PairTrainer(
+        gen, disc, torch.optim.Adam(gen.parameters()), torch.optim.Adam(disc.parameters()), 0.1
+    )
+    for epoch in range(epochs):
+        total, means = 0.0, []
+        for src, tgt in loader:
+{body}
+        print(epoch, total, means)
+"""
+
+
+def _step_dict(rec: str = "rec", extra: str = "", body: str = "") -> str:
+    return _STEP_DICT.format(rec=rec, extra=extra, body=body)
+
+
+_ADDS = (
+    "            logs = trainer.step(src, tgt)\n"
+    '            total += logs["rec"]{marker}\n'
+    '            means.append(logs["mean"])'
+)
+
+STEP_INVALID = [
+    Invalid(_step_dict(body=_ADDS.format(marker="  # error: LF306 at `total += logs`"))),
+]
+
+STEP_VALID = [
+    # the step hands back plain numbers (`.item()`)
+    _step_dict(rec="rec.item()", body=_ADDS.format(marker="")),
+    # a loss computed with gradients off by a same-file method decorated
+    # `no_grad`, in a loop that trains (the step's events are inlined)
+    """
+    import torch
+    import torch.nn.functional as F
+
+    class Runner:
+        def __init__(self, model, opt):
+            self.model, self.opt = model, opt
+
+        def train_step(self, x, y):
+            self.opt.zero_grad()
+            loss = F.cross_entropy(self.model(x), y)
+            loss.backward()
+            self.opt.step()
+
+        @torch.no_grad()
+        def val_step(self, x, y):
+            return {"loss": F.cross_entropy(self.model(x), y)}
+
+    def fit(model, opt, loader):
+        runner = Runner(model, opt)
+        seen = 0.0
+        for x, y in loader:
+            runner.train_step(x, y)
+            logs = runner.val_step(x, y)
+            seen += logs["loss"]
+        return seen
+    """,
+    # losses computed with gradients off, by a method decorated `no_grad`
+    _step_dict(
+        extra="    @torch.no_grad()\n    def check(self, src, tgt):\n"
+        '        return {"rec": F.l1_loss(self.gen(src), tgt)}\n',
+        body="            trainer.step(src, tgt)\n"
+        '            total += trainer.check(src, tgt)["rec"]',
+    ),
+]

@@ -41,11 +41,15 @@ from lossflint.analysis.values import (
     Registry,
     Sequential,
     Tensor,
+    Thunk,
     TupleValue,
     Value,
     common_tail,
 )
+from lossflint.analysis.walk import nodes_in
+from lossflint.project import bridge, callers
 from lossflint.project.summary import (
+    CallRecord,
     Origin,
     SDict,
     SInstance,
@@ -171,6 +175,16 @@ class KindAnalysis(Interpreter[Value]):
         return f"{what} at line {line}{suffix}"
 
     # --- domain -------------------------------------------------------------
+
+    def contract_pins(self) -> list[tuple[cst.FunctionDef, str, Value]]:
+        found: list[tuple[cst.FunctionDef, str, Value]] = []
+        for init, records in self._external_inits.items():
+            cls = self.class_of_method(init)
+            pin = hf_trainer_model_pin(self.model, cls, init, records) if cls else None
+            if pin is not None:
+                values = [self.from_summary(given) for given in pin.models]
+                found.append((pin.method, pin.param, self._join_all(values)))
+        return found
 
     def begin_round(self) -> None:
         self.loss_calls = {}
@@ -298,7 +312,7 @@ class KindAnalysis(Interpreter[Value]):
             items
             and len(items) == len(expr.elements)
             and len(items) <= _MAX_CLASSES_JOINED
-            and all(isinstance(v, (ClassRef, FunctionRef, Foreign)) for _, v in items)
+            and all(isinstance(v, (ClassRef, FunctionRef, Foreign, Thunk)) for _, v in items)
             and not added_to(self.model, expr)
         ):
             return Registry(tuple(items))
@@ -911,3 +925,176 @@ def keras_layer_axis(model: ModuleIndex, ctor: cst.CSTNode | None) -> object:
 def kinds_of(model: ModuleIndex) -> KindAnalysis:
     """The value-kind analysis of ``model``, run on first use and kept on the model."""
     return model.analysis(KindAnalysis)
+
+
+# --- the model a Hugging Face trainer subclass's ``compute_loss`` is handed ---
+
+
+@dataclass(frozen=True)
+class TrainerModelPin:
+    """``compute_loss(self, model, inputs)`` of a Hugging Face trainer
+    subclass built in other files with ``model=...``: by the trainer's
+    contract its ``model`` parameter is that model (wrapped for devices at
+    most: DataParallel/DDP wrappers return what the model returns)."""
+
+    method: cst.FunctionDef
+    param: str
+    #: what each construction passes as the trainer's model
+    models: tuple[SValue, ...]
+
+
+def hf_trainer_model_pin(
+    model: ModuleIndex, cls: cst.ClassDef, init: cst.FunctionDef, records: list[CallRecord]
+) -> TrainerModelPin | None:
+    """The pin of ``cls.compute_loss``'s model parameter from the other files'
+    constructions of ``cls`` (``records``, all of them: the engine lists those
+    of a class named in its file only where defined, constructed or
+    annotated), when nothing can hand the method another model: ``cls`` is a
+    Hugging Face trainer subclass whose own ``__init__`` only forwards
+    ``*args, **kwargs`` to the trainer's, nothing in the class rebinds
+    ``self.model``, no construction gives ``model_init`` (the trainer then
+    builds its model from it), this file constructs it nowhere, no project
+    file subclasses it, and ``compute_loss`` is defined once, undecorated,
+    named here only where defined or called on ``self`` and called in no
+    other file out of sight."""
+    method = _own_method(cls, apis.HF_COMPUTE_LOSS)
+    if method is None or init.decorators or not hf_trainer_class(model, cls, 0):
+        return None
+    params = [*method.params.posonly_params, *method.params.params]
+    if len(params) < 3 or method.params.posonly_params:
+        return None
+    if not _forwards_to_base(model, init) or _rebinds_model(cls):
+        return None
+    name = cls.name.value
+    if any(
+        isinstance(site.node.func, cst.Name) and site.node.func.value == name
+        for site in model.calls
+    ):
+        return None  # constructed here too: what it is given there is not in the records
+    models: list[SValue] = []
+    for record in records:
+        if record.opaque or record.name != name or "model_init" in record.keywords:
+            return None
+        given = record.keywords.get("model", record.args[0] if record.args else None)
+        if given is None:
+            return None
+        models.append(given)
+    if not models or not _only_self_calls(model, method) or callers.subclassed(name) is not False:
+        return None
+    elsewhere = callers.external_method_calls([f"{name}.{apis.HF_COMPUTE_LOSS}"])
+    if elsewhere is None or any(r.opaque for rs in elsewhere.values() for r in rs):
+        return None
+    return TrainerModelPin(method, params[1].name.value, tuple(models))
+
+
+def _own_method(cls: cst.ClassDef, name: str) -> cst.FunctionDef | None:
+    """``cls``'s method ``name``, defined once in its body and undecorated."""
+    body = cls.body.body if isinstance(cls.body, cst.IndentedBlock) else ()
+    found = [s for s in body if isinstance(s, cst.FunctionDef) and s.name.value == name]
+    if len(found) != 1 or found[0].decorators:
+        return None
+    return found[0]
+
+
+def _forwards_to_base(model: ModuleIndex, init: cst.FunctionDef) -> bool:
+    """``def __init__(self, *args, teacher=None, **kwargs):
+    super().__init__(*args, **kwargs)``: the trainer's own parameters
+    (``model`` first) get exactly what the construction passes; ``args`` and
+    ``kwargs`` are read nowhere else, and no keyword-only parameter takes the
+    trainer's ``model`` for itself."""
+    params = init.params
+    if len(params.params) != 1 or params.posonly_params:  # ``self`` alone
+        return False
+    if any(p.name.value in ("model", "model_init") for p in params.kwonly_params):
+        return False
+    stars: dict[str, str] = {}
+    if isinstance(params.star_arg, cst.Param):
+        stars["*"] = params.star_arg.name.value
+    if params.star_kwarg is not None:
+        stars["**"] = params.star_kwarg.name.value
+    if not stars:
+        return False
+    forwarded = 0
+    for call in nodes_in(init.body, cst.Call):
+        assert isinstance(call, cst.Call)
+        func = call.func
+        if not (
+            isinstance(func, cst.Attribute)
+            and func.attr.value == "__init__"
+            and isinstance(func.value, cst.Call)
+            and isinstance(func.value.func, cst.Name)
+            and func.value.func.value == "super"
+        ):
+            continue
+        given = {a.star: a.value.value for a in call.args if isinstance(a.value, cst.Name)}
+        if len(call.args) != len(stars) or given != stars:
+            return False
+        forwarded += 1
+    if forwarded != 1:
+        return False
+    # read as variables (``self.args`` is the trainer's attribute, not them)
+    attrs = {id(n.attr) for n in nodes_in(init.body, cst.Attribute) if isinstance(n, cst.Attribute)}
+    mentions = [
+        n
+        for n in nodes_in(init.body, cst.Name)
+        if isinstance(n, cst.Name) and n.value in stars.values() and id(n) not in attrs
+    ]
+    return len(mentions) == len(stars)
+
+
+def _rebinds_model(cls: cst.ClassDef) -> bool:
+    """Something in the class assigns ``self.model`` / ``self.model_wrapped``
+    (the trainer then trains something else than it was given)."""
+    for node in nodes_in(cls, cst.AssignTarget, cst.AugAssign, cst.AnnAssign):
+        target = node.target  # type: ignore[attr-defined]
+        for item in nodes_in(target, cst.Attribute):
+            assert isinstance(item, cst.Attribute)
+            if item.attr.value in ("model", "model_wrapped") and isinstance(item.value, cst.Name):
+                return True
+    return False
+
+
+def _only_self_calls(model: ModuleIndex, method: cst.FunctionDef) -> bool:
+    """``method``'s name appears in this file only where it is defined or
+    called on ``self`` (those calls pin it too)."""
+    short = method.name.value
+    for node in model.nodes_of_type(cst.Name):
+        assert isinstance(node, cst.Name)
+        if node.value != short or node is method.name:
+            continue
+        holder = model.parent(node)
+        call = model.parent(holder) if holder is not None else None
+        if not (
+            isinstance(holder, cst.Attribute)
+            and holder.attr is node
+            and isinstance(holder.value, cst.Name)
+            and holder.value.value == "self"
+            and isinstance(call, cst.Call)
+            and call.func is holder
+        ):
+            return False
+    return True
+
+
+def hf_trainer_class(model: ModuleIndex, cls: cst.ClassDef, depth: int) -> bool:
+    """A subclass (in this file, or through bases of another project module)
+    of a Hugging Face trainer."""
+    if depth > 8:
+        return False
+    for base in cls.bases:
+        if base.keyword is not None:
+            continue
+        qualname = model.qualname(base.value)
+        if qualname in apis.HF_LOSS_TRAINERS:
+            return True
+        if isinstance(base.value, cst.Name):
+            bindings = model.module_scope.bindings.get(base.value.value, [])
+            if len(bindings) == 1 and isinstance(bindings[0].node, cst.ClassDef):
+                if hf_trainer_class(model, bindings[0].node, depth + 1):
+                    return True
+                continue
+        if qualname is not None and qualname.split(".", 1)[0] not in bridge.FRAMEWORK_ROOTS:
+            found = bridge.value_of_qualname(qualname)
+            if found is not None and bridge.derives_from(found, apis.HF_LOSS_TRAINERS):
+                return True
+    return False

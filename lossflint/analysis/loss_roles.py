@@ -33,12 +33,11 @@ from lossflint.analysis.apis import Kind
 from lossflint.analysis.calls import argument, positional
 from lossflint.analysis.gradients import gradients
 from lossflint.analysis.keras import Images, KLoss, KTensor, Labels, keras_facts
-from lossflint.analysis.kinds import kinds_of
+from lossflint.analysis.kinds import hf_trainer_class, kinds_of
 from lossflint.analysis.names import dotted_text, literal_item
 from lossflint.analysis.reaching import may_bind, reaching_assignment
 from lossflint.analysis.values import Tensor
 from lossflint.analysis.walk import memo_of, nodes_in
-from lossflint.project import bridge
 
 if TYPE_CHECKING:
     from lossflint.analysis.index import ModuleIndex
@@ -394,31 +393,7 @@ def _trainer_model_call(model: ModuleIndex, call: cst.Call) -> bool:
     cls = model.parent(func)
     while cls is not None and not isinstance(cls, (cst.ClassDef, cst.FunctionDef, cst.Module)):
         cls = model.parent(cls)
-    return isinstance(cls, cst.ClassDef) and _hf_trainer_class(model, cls, 0)
-
-
-def _hf_trainer_class(model: ModuleIndex, cls: cst.ClassDef, depth: int) -> bool:
-    """A subclass (in this file, or through bases of another project module)
-    of a Hugging Face trainer."""
-    if depth > 8:
-        return False
-    for base in cls.bases:
-        if base.keyword is not None:
-            continue
-        qualname = model.qualname(base.value)
-        if qualname in apis.HF_LOSS_TRAINERS:
-            return True
-        if isinstance(base.value, cst.Name):
-            bindings = model.module_scope.bindings.get(base.value.value, [])
-            if len(bindings) == 1 and isinstance(bindings[0].node, cst.ClassDef):
-                if _hf_trainer_class(model, bindings[0].node, depth + 1):
-                    return True
-                continue
-        if qualname is not None and qualname.split(".", 1)[0] not in bridge.FRAMEWORK_ROOTS:
-            found = bridge.value_of_qualname(qualname)
-            if found is not None and bridge.derives_from(found, apis.HF_LOSS_TRAINERS):
-                return True
-    return False
+    return isinstance(cls, cst.ClassDef) and hf_trainer_class(model, cls, 0)
 
 
 def _labels_param(model: ModuleIndex, expr: cst.BaseExpression) -> bool:

@@ -135,6 +135,16 @@ class Registry(Value):
 
 
 @dataclass(frozen=True)
+class Thunk(Value):
+    """``lambda: UNet("resnet34")``, a lambda without parameters whose body
+    names only module-level names bound once (what it gives cannot change
+    between its definition and its call): calling it gives ``value``. What a
+    registry of builders holds (``MODELS = {"r34": lambda: UNet("resnet34")}``)."""
+
+    value: Any
+
+
+@dataclass(frozen=True)
 class OneOf(Value):
     """``MODELS[name]`` with ``name`` not known: one of a registry's values;
     calling it gives what every one of them gives, when they agree."""

@@ -29,7 +29,15 @@ from lossflint.analysis.interpreter.syntax import (
 from lossflint.analysis.item_scope import item_functions, only_item
 from lossflint.analysis.names import dotted_text, qualname_of_bindings
 from lossflint.analysis.registries import only_called
-from lossflint.analysis.values import ClassRef, Foreign, FunctionRef, Instance, Instances, OneOf
+from lossflint.analysis.values import (
+    ClassRef,
+    Foreign,
+    FunctionRef,
+    Instance,
+    Instances,
+    OneOf,
+    Thunk,
+)
 from lossflint.analysis.walk import calls_in
 from lossflint.project import bridge, callers
 from lossflint.project.context import FOR_SUMMARY
@@ -788,6 +796,18 @@ class Interpreter(Statements[V], Expressions[V]):
                     continue
                 for record in records:
                     self._record_external(func, record, skip)
+        for func, param, value in self.contract_pins():
+            # a framework calls the method with this (``compute_loss``'s model)
+            params = func.params
+            every = [p.name.value for p in (*params.posonly_params, *params.params)][1:]
+            every += [p.name.value for p in params.kwonly_params]
+            self._pin(func, every, {param: value})
+
+    def contract_pins(self) -> list[tuple[cst.FunctionDef, str, V]]:
+        """Parameters of methods a framework calls, with what its contract
+        says they hold, from the constructions other files make (the domain
+        knows the frameworks): (method, parameter, value)."""
+        return []
 
     def _record_external(self, func: cst.FunctionDef, record: CallRecord, skip: int = 0) -> None:
         """``skip``: 1 for an ``__init__`` (``self`` is not passed)."""
@@ -893,6 +913,9 @@ class Interpreter(Statements[V], Expressions[V]):
         if isinstance(callee, OneOf):
             # ``MODELS[cfg.model](n)``: what every registered class or function gives
             return self._join_all([self._call(call, c, args, env) for c in callee.choices])
+        if isinstance(callee, Thunk):
+            # ``MODELS[name]()`` of ``{"r34": lambda: UNet("resnet34")}``
+            return callee.value if not call.args else self.unknown  # type: ignore[no-any-return]
         if isinstance(callee, Foreign):
             found = self.foreign_call_value(call, callee, args)
             return found if found is not None else self.call_foreign(call, callee)

@@ -20,8 +20,10 @@ from lossflint.analysis.values import (
     Instance,
     OneOf,
     Registry,
+    Thunk,
     TupleValue,
 )
+from lossflint.analysis.walk import nodes_in
 
 _ABSENT = object()
 
@@ -283,6 +285,61 @@ class Expressions(Base[V]):
     def _eval_literal(self, expr: cst.BaseExpression, env: Env) -> V:
         return self.literal(expr)
 
+    def _eval_lambda(self, expr: cst.Lambda, env: Env) -> V:
+        """A lambda without parameters whose body's value is fixed where it is
+        written (``lambda: UNet("resnet34")``): a ``Thunk`` of that value,
+        evaluated without recording (the body runs where it is called)."""
+        params = expr.params
+        if (
+            params.params
+            or params.posonly_params
+            or params.kwonly_params
+            or isinstance(params.star_arg, cst.Param)
+            or params.star_kwarg is not None
+            or not _fixed_body(self.model, expr.body)
+        ):
+            return self.unknown
+        value = self.eval_quietly(expr.body, env)
+        return self.unknown if value == self.unknown else Thunk(value)  # type: ignore[return-value]
+
+
+#: what a lambda body may hold to be evaluated where it is written: calls,
+#: attributes, names and literals (no comprehension, nested lambda or walrus
+#: binding names of its own)
+_FIXED_NODES = (
+    cst.Lambda,
+    cst.NamedExpr,
+    cst.ListComp,
+    cst.SetComp,
+    cst.DictComp,
+    cst.GeneratorExp,
+)
+
+
+def _fixed_body(model: Any, body: cst.BaseExpression) -> bool:
+    """Every name ``body`` reads is unbound in the file or bound once, at the
+    module's top level (a class, a function, an import, a constant): its value
+    where the lambda is written is its value where it is called."""
+    if nodes_in(body, *_FIXED_NODES):
+        return False
+    skipped: set[int] = set()
+    for node in nodes_in(body, cst.Attribute, cst.Arg):
+        if isinstance(node, cst.Attribute):
+            skipped.add(id(node.attr))
+        elif isinstance(node, cst.Arg) and node.keyword is not None:
+            skipped.add(id(node.keyword))
+    module_bindings = model.module_scope.bindings
+    for name in nodes_in(body, cst.Name):
+        assert isinstance(name, cst.Name)
+        if id(name) in skipped or name.value in ("True", "False", "None"):
+            continue
+        found = model.bindings(name)
+        if found is None:
+            continue  # a builtin, or a framework name of a snippet
+        if found is not module_bindings.get(name.value) or len(found) != 1:
+            return False
+    return True
+
 
 _HANDLERS: dict[type, Any] = {
     cst.Subscript: Expressions._eval_subscript,
@@ -306,4 +363,5 @@ _HANDLERS: dict[type, Any] = {
     cst.Integer: Expressions._eval_literal,
     cst.Float: Expressions._eval_literal,
     cst.SimpleString: Expressions._eval_literal,
+    cst.Lambda: Expressions._eval_lambda,
 }

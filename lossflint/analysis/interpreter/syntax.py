@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
+from lossflint.analysis.walk import nodes_in
+
 if TYPE_CHECKING:
     from lossflint.analysis.index import ModuleIndex
     from lossflint.analysis.names import Scope
@@ -125,22 +127,27 @@ def kept_init(model: ModuleIndex, cls: cst.ClassDef) -> cst.FunctionDef | None:
     init = _own_init(owner)
     if init is None or init.decorators:
         return None
+    if _forwards_all(init) and _calls_a_method_parameter(owner):
+        # a framework class's subclass forwarding everything to the base
+        # (``super().__init__(*args, **kwargs)``) whose methods call what
+        # they are handed (``compute_loss(self, model, inputs)``): the base
+        # keeps the arguments, a framework contract says what the methods get
+        return init
     names = param_names(init.params)
     if len(names) < 2:
         return None
     me, params = names[0], set(names[1:])
     held: set[str] = set()
     for node in model.assignments.get(init, ()):
-        if _root_name(node.value) not in params:
-            continue
         for target in node.targets:
-            t = target.target
-            if (
-                isinstance(t, cst.Attribute)
-                and isinstance(t.value, cst.Name)
-                and t.value.value == me
-            ):
-                held.add(t.attr.value)
+            for t, value in _kept_pairs(target.target, node.value):
+                if (
+                    isinstance(t, cst.Attribute)
+                    and isinstance(t.value, cst.Name)
+                    and t.value.value == me
+                    and _root_name(value) in params
+                ):
+                    held.add(t.attr.value)
     if not held:
         return None
     family = init_family(owner, classes)
@@ -158,6 +165,58 @@ def kept_init(model: ModuleIndex, cls: cst.ClassDef) -> cst.FunctionDef | None:
         ):
             return init
     return None
+
+
+def _forwards_all(init: cst.FunctionDef) -> bool:
+    """``def __init__(self, *args, ..., **kwargs): super().__init__(*args,
+    **kwargs)``: every argument but keyword-only ones reaches the base."""
+    params = init.params
+    if not isinstance(params.star_arg, cst.Param) or params.star_kwarg is None:
+        return False
+    stars = {"*": params.star_arg.name.value, "**": params.star_kwarg.name.value}
+    for call in nodes_in(init.body, cst.Call):
+        assert isinstance(call, cst.Call)
+        func = call.func
+        if (
+            isinstance(func, cst.Attribute)
+            and func.attr.value == "__init__"
+            and isinstance(func.value, cst.Call)
+            and isinstance(func.value.func, cst.Name)
+            and func.value.func.value == "super"
+        ):
+            given = {a.star: getattr(a.value, "value", None) for a in call.args}
+            return len(call.args) == 2 and given == stars
+    return False
+
+
+def _calls_a_method_parameter(cls: cst.ClassDef) -> bool:
+    """A method of ``cls`` calls one of its parameters other than ``self``
+    (``outputs = model(**inputs)``)."""
+    for stmt in statements_of(cls):
+        if not isinstance(stmt, cst.FunctionDef) or stmt.name.value == "__init__":
+            continue
+        params = set(param_names(stmt.params)[1:])
+        for call in nodes_in(stmt.body, cst.Call):
+            assert isinstance(call, cst.Call)
+            if isinstance(call.func, cst.Name) and call.func.value in params:
+                return True
+    return False
+
+
+def _kept_pairs(
+    target: cst.BaseExpression, value: cst.BaseExpression
+) -> list[tuple[cst.BaseExpression, cst.BaseExpression]]:
+    """The (target, value) pairs an assignment binds: ``self.model = model``,
+    and item by item ``self.model, self.opt = model, opt`` (a tuple of as many
+    plain items on both sides; a starred item pairs nothing)."""
+    if isinstance(target, (cst.Tuple, cst.List)) and isinstance(value, (cst.Tuple, cst.List)):
+        targets, values = target.elements, value.elements
+        if len(targets) != len(values) or any(
+            isinstance(e, cst.StarredElement) for e in (*targets, *values)
+        ):
+            return []
+        return [(t.value, v.value) for t, v in zip(targets, values, strict=True)]
+    return [(target, value)]
 
 
 def _own_init(cls: cst.ClassDef) -> cst.FunctionDef | None:

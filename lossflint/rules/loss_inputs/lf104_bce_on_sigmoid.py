@@ -16,6 +16,7 @@ from lossflint.diagnostics import Applicability, Finding, FixSpec, NodeEdit, Sev
 from lossflint.examples import Invalid
 from lossflint.rules.loss_inputs.common import LossInputRule, inputs_of_kind, loss_label
 from lossflint.rules.loss_inputs.fixes import rename_call
+from lossflint.rules.loss_inputs.lf104_audit_examples import AUDIT_INVALID, AUDIT_VALID
 
 if TYPE_CHECKING:
     from lossflint.analysis.model import SemanticModel
@@ -265,6 +266,7 @@ saturation. Loss objects (`nn.BCELoss()`) are not rewritten automatically.
             loss = criterion(net(x), y)  # error: LF104 at `criterion(`
             """,
         ),
+        *AUDIT_INVALID,
     ]
     VALID = [
         # the registry is handed away: its functions may be called with anything
@@ -320,6 +322,7 @@ saturation. Loss objects (`nn.BCELoss()`) are not rewritten automatically.
             return a
         loss = binary_cross_entropy(torch.sigmoid(z), y)
         """,
+        *AUDIT_VALID,
     ]
 
     def findings(self, model: SemanticModel) -> Iterator[Finding]:

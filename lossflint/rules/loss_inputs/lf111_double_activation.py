@@ -10,6 +10,7 @@ import libcst as cst
 from lossflint.analysis import apis
 from lossflint.analysis.apis import Kind
 from lossflint.analysis.calls import literal_value
+from lossflint.analysis.gradients import gradients
 from lossflint.analysis.keras import KLayer, keras_facts
 from lossflint.analysis.kinds import activation_dim, activation_operand, keras_layer_axis
 from lossflint.analysis.values import Layer, Tensor
@@ -23,6 +24,7 @@ from lossflint.rules.loss_inputs.common import (
     message,
     related,
 )
+from lossflint.rules.loss_inputs.lf111_audit_examples import AUDIT_INVALID, AUDIT_VALID
 
 if TYPE_CHECKING:
     from lossflint.analysis.model import SemanticModel
@@ -133,6 +135,7 @@ always a forgotten activation in the model plus another in the training code.
             tagger.add(keras.layers.Activation("sigmoid"))  # error: LF111 at `keras.layers.Activation("sigmoid")`
             """
         ),
+        *AUDIT_INVALID,
     ]
     VALID = [
         # a sigmoid hidden layer feeding a softmax head: weights between them
@@ -189,6 +192,7 @@ always a forgotten activation in the model plus another in the training code.
         import torch
         a = torch.softmax(torch.softmax(s, dim=-1), dim=1)
         """,
+        *AUDIT_VALID,
     ]
 
     def check(self, model: SemanticModel) -> Iterator[Finding]:
@@ -203,7 +207,7 @@ always a forgotten activation in the model plus another in the training code.
                 operand = self._layer_operand(model, call)
             if operand is None:
                 continue
-            operand = _untempered(operand)
+            operand = _untempered(model, operand)
             inner = model.value(operand)
             if not isinstance(inner, Tensor):
                 continue
@@ -314,17 +318,36 @@ _ACTIVATION_LAYERS = frozenset({"Softmax", "Sigmoid", "Activation", "Softmax2d",
 _FLAT_SCALE = 4.0
 
 
-def _untempered(operand: cst.BaseExpression) -> cst.BaseExpression:
+def _untempered(model: SemanticModel, operand: cst.BaseExpression) -> cst.BaseExpression:
     """``p / 0.5`` or ``p * 2`` → ``p``: a mild constant temperature keeps
     probabilities in a range a softmax still flattens; a sharp one
-    (``p / 0.05``) may be a deliberate sharpening and is left alone."""
+    (``p / 0.05``) may be a deliberate sharpening and is left alone. The
+    factor may be a parameter every caller passes a mild literal for
+    (``def sample(model, temperature=1.0)`` called with ``temperature=0.9``):
+    one unknown or sharp value at any call keeps it."""
     if not isinstance(operand, cst.BinaryOperation):
         return operand
-    factor = literal_value(operand.right)
-    if not isinstance(factor, (int, float)) or isinstance(factor, bool) or factor <= 0:
+    factors = _factors(model, operand.right)
+    if not factors:
         return operand
-    if isinstance(operand.operator, cst.Divide) and 1 / factor <= _FLAT_SCALE:
+    if isinstance(operand.operator, cst.Divide) and all(1 / f <= _FLAT_SCALE for f in factors):
         return operand.left
-    if isinstance(operand.operator, cst.Multiply) and factor <= _FLAT_SCALE:
+    if isinstance(operand.operator, cst.Multiply) and all(f <= _FLAT_SCALE for f in factors):
         return operand.left
     return operand
+
+
+def _factors(model: SemanticModel, expr: cst.BaseExpression) -> list[float]:
+    """The positive numbers ``expr`` may hold: a literal, or what every caller
+    passes for a parameter (its default where a call leaves it out); empty
+    when any of them is not a positive literal."""
+    candidates: list[cst.BaseExpression] = [expr]
+    if isinstance(expr, cst.Name):
+        candidates = gradients(model).passed_to(expr) or []
+    found: list[float] = []
+    for candidate in candidates:
+        factor = literal_value(candidate)
+        if not isinstance(factor, (int, float)) or isinstance(factor, bool) or factor <= 0:
+            return []
+        found.append(float(factor))
+    return found

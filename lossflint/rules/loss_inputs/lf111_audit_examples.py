@@ -1,0 +1,69 @@
+"""LF111 examples found by the held-out measurements (session 18): the
+temperature of a sampling softmax given as a parameter."""
+
+from __future__ import annotations
+
+from lossflint.examples import Invalid
+
+#: a token model whose head is ``{head}``, sampled with a temperature that
+#: is a parameter of the sampling function
+_SAMPLER = """
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+class TokenGRU(nn.Module):
+    def __init__(self, vocab=100, hidden=64):
+        super().__init__()
+        self.emb = nn.Embedding(vocab, hidden)
+        self.rnn = nn.GRU(hidden, hidden, batch_first=True)
+        self.head = {head}
+
+    def forward(self, ids, h=None):
+        out, h = self.rnn(self.emb(ids), h)
+        return self.head(out), h
+
+def generate(net, start, n=50, temp=1.0):
+    ids, h = torch.tensor([[start]]), None
+    for _ in range(n):
+        scores, h = net(ids, h)
+        probs = F.softmax(scores[0, -1] / temp, dim=-1){marker}
+        ids = torch.multinomial(probs, 1).view(1, 1)
+    return ids
+
+gru = TokenGRU()
+{calls}
+"""
+
+_SOFTMAX_HEAD = "nn.Sequential(nn.Linear(hidden, vocab), nn.Softmax(dim=-1))"
+_MARKER = "  # error: LF111 at `F.softmax(`"
+
+AUDIT_INVALID = [
+    # every call passes a mild temperature (or keeps the default 1.0)
+    Invalid(
+        _SAMPLER.format(
+            head=_SOFTMAX_HEAD,
+            marker=_MARKER,
+            calls="a = generate(gru, 3, temp=0.8)\nb = generate(gru, 4)",
+        )
+    ),
+]
+
+AUDIT_VALID = [
+    # the head is linear: the sampling softmax is the only one
+    _SAMPLER.format(
+        head="nn.Linear(hidden, vocab)", marker="", calls="a = generate(gru, 3, temp=0.8)"
+    ),
+    # one call sharpens hard (0.05): possibly a deliberate choice
+    _SAMPLER.format(
+        head=_SOFTMAX_HEAD,
+        marker="",
+        calls="a = generate(gru, 3, temp=0.8)\nb = generate(gru, 4, temp=0.05)",
+    ),
+    # a temperature not known at one call
+    _SAMPLER.format(
+        head=_SOFTMAX_HEAD, marker="", calls="a = generate(gru, 3, temp=float(input()))"
+    ),
+    # the function is handed on: its callers are not all seen
+    _SAMPLER.format(head=_SOFTMAX_HEAD, marker="", calls="run = [generate]"),
+]

@@ -144,6 +144,25 @@ class Rows(Value):
 
     split: cst.CSTNode = field(repr=False)
     shuffled: bool = False
+    #: how the rows were divided: "train_test_split", or "folds" (the
+    #: train/test rows of one fold of a cross-validation splitter)
+    how: str = "train_test_split"
+
+
+@dataclass(frozen=True)
+class Splitter:
+    """A cross-validation splitter (``KFold(5)``, ``StratifiedKFold(...)``)."""
+
+    ctor: cst.Call = field(repr=False)
+
+
+@dataclass(frozen=True)
+class Folds:
+    """``splitter.split(X)``: (train rows, test rows) pairs, one per fold;
+    ``enumerated``: under ``enumerate``, each item is (fold number, pair)."""
+
+    split: cst.Call = field(repr=False)
+    enumerated: bool = False
 
 
 @dataclass(frozen=True)
@@ -174,7 +193,7 @@ class Leak:
 
     fit: cst.CSTNode
     split: cst.CSTNode
-    how: str  # "train_test_split", "slices", "caller"
+    how: str  # "train_test_split", "folds", "slices", "caller"
     scaler: str = ""
     #: where a caller in another module splits it (``how`` "caller")
     where: str = ""
@@ -344,6 +363,8 @@ class DataFacts(Interpreter[Any]):
             self._note_slice(fit, cast(cst.Slice, sliced.slice[0].slice), sliced)
 
     def _assign(self, target: cst.BaseExpression, value: Any, env: Env) -> None:
+        if value is None:
+            value = self._fold_item(target)
         if (
             isinstance(value, Returned)
             and not value.part
@@ -355,6 +376,19 @@ class DataFacts(Interpreter[Any]):
                 self._assign(element.value, Returned(value.call, str(position)), env)
             return
         super()._assign(target, value, env)
+
+    def _fold_item(self, target: cst.BaseExpression) -> Any:
+        """The target of ``for tr, te in kf.split(X):`` (the engine binds a
+        loop's target to unknown): one fold's train and test rows."""
+        loop = self.model.parent(target)
+        if not isinstance(loop, cst.For) or loop.target is not target:
+            return None
+        folds = self.values.get(loop.iter)
+        if not isinstance(folds, Folds):
+            return None
+        side = Rows(folds.split, how="folds")
+        pair = TupleValue((side, side))
+        return TupleValue((None, pair)) if folds.enumerated else pair  # type: ignore[arg-type]
 
     def dict_display(self, expr: cst.Dict, items: list[tuple[str, Any]]) -> Any:
         return DictValue(tuple(items))
@@ -451,7 +485,15 @@ class DataFacts(Interpreter[Any]):
             return DataSet("shuffled", call)
         if qualname in apis.ITERATION_WRAPPERS:
             first = args[0] if args and call.args[0].keyword is None else None
+            if isinstance(first, Folds):
+                counted = qualname == "builtins.enumerate"
+                # ``enumerate(enumerate(...))``: items no target here unpacks
+                if counted and first.enumerated:
+                    return None
+                return Folds(first.split, counted or first.enumerated)
             return first if isinstance(first, (Loader, Returned)) else None
+        if qualname in apis.CV_SPLITTERS:
+            return Splitter(call)
         if qualname == apis.NEXT:
             if args and isinstance(args[0], Loader) and self.recording:
                 self.next_calls[call] = args[0]
@@ -526,7 +568,7 @@ class DataFacts(Interpreter[Any]):
             # ``X[idx_train]`` of a split of row numbers: one side's rows; of a
             # scaled array, the split divides rows whose statistics the fit read
             if isinstance(base, Fitted) and self.recording:
-                self.leaks.append(Leak(base.fit, rows.split, "train_test_split"))
+                self.leaks.append(Leak(base.fit, rows.split, rows.how))
             return Part(rows.split, rows.shuffled)
         if isinstance(base, Fitted) and part is None:
             # columns or a mask of the scaled array (``X[cols]``, ``X.iloc[:, 1:]``):
@@ -578,6 +620,11 @@ class DataFacts(Interpreter[Any]):
         name = func.attr.value
         if isinstance(receiver, Scaler):
             return self._scaler_method(call, func, name, receiver, env)
+        if isinstance(receiver, Splitter) and name == "split":
+            # a nested function indexing a scaled array with a fold's rows
+            # sees them next round
+            self._row_splits = True
+            return Folds(call)
         if isinstance(receiver, LightningTrainer) and name == "fit":
             loader = argument(call, 1, *apis.LIGHTNING_TRAIN_LOADER_KEYWORDS)
             if loader is not None and self.recording:
@@ -640,13 +687,18 @@ class DataFacts(Interpreter[Any]):
         data_expr = argument(call, 0, "X", "data")
         if name in ("fit", "adapt", "fit_transform") and data_expr is not None:
             data = self.values.get(data_expr)
+            whole = _all_values_of(data_expr)
+            if not isinstance(data, (Part, Data)) and whole is not data_expr:
+                data = self.values.get(whole)  # ``X_train.reshape(-1, 1)``: a part still
             if isinstance(data, Part):
                 # fitted on a training part: splitting it again is validation;
                 # the transformed rows keep the part's order
                 return data if name == "fit_transform" and data.shuffled else None
             if not isinstance(data, Data):
                 data = Data(call)
-                data_key = dotted_text(data_expr)
+                # ``adapt(X.reshape(-1, n_feats))``, ``fit(df.values)``: every
+                # value of ``X`` is read, so ``X`` itself is the array fitted on
+                data_key = dotted_text(whole)
                 if data_key is not None:
                     env[data_key] = data
             fitted = Scaler(
@@ -971,6 +1023,24 @@ def _row_numbers(model: ModuleIndex, expr: cst.BaseExpression) -> bool:
         and isinstance(size.slice[0].slice, cst.Index)
         and literal_value(size.slice[0].slice.value) == 0
     )
+
+
+def _all_values_of(expr: cst.BaseExpression) -> cst.BaseExpression:
+    """``X.reshape(-1, n)``, ``X.astype("float32")``, ``df.values``: the array
+    whose every value the expression holds (a new shape or dtype, the same
+    numbers), else ``expr`` itself."""
+    for _ in range(8):
+        if (
+            isinstance(expr, cst.Call)
+            and isinstance(expr.func, cst.Attribute)
+            and expr.func.attr.value in apis.ROW_KEEPING_METHODS
+        ):
+            expr = expr.func.value
+        elif isinstance(expr, cst.Attribute) and expr.attr.value in apis.ROW_KEEPING_METHODS:
+            expr = expr.value
+        else:
+            break
+    return expr
 
 
 def _item(value: Any, part: str) -> Any:

@@ -54,7 +54,7 @@ from lossflint.analysis.values import (
 )
 from lossflint.analysis.walk import descendants
 from lossflint.project import bridge, callers
-from lossflint.project.constants import import_literal
+from lossflint.project.constants import ForeignLiteral, import_literal, imported_literal
 from lossflint.project.context import current as project_context
 from lossflint.project.summary import (
     Origin,
@@ -814,9 +814,6 @@ class KerasFacts(Interpreter[Any]):
     def unary(self, expr: cst.UnaryOperation, operand: Any) -> Any:
         return self.literal(expr) if isinstance(expr.operator, cst.Minus) else None
 
-    def module_attribute(self, qualname: str, expr: cst.Attribute) -> Any:
-        return ModuleRef(qualname)
-
     def attribute(self, expr: cst.Attribute, base: Any) -> Any:
         if isinstance(base, ModuleRef):
             return ModuleRef(f"{base.qualname}.{expr.attr.value}")
@@ -960,15 +957,23 @@ class KerasFacts(Interpreter[Any]):
         )
         if found is self.unknown or unknown_items:
             # ``from config import NUM_CLASSES``: a number written in another module
-            literal = import_literal(node, local)
-            if literal is not None and isinstance(literal.value, (int, float, str)):
-                return Const(literal.value)
-            if literal is not None and isinstance(literal.value, tuple):
-                # `input_shape=FRAME_SHAPE`, `FRAME_SHAPE = (98,)` in config.py
-                items = tuple(getattr(v, "value", v) for v in literal.value)
-                if all(isinstance(v, (int, float, str, type(None))) for v in items):
-                    return TupleValue(tuple(Const(v) for v in items))  # type: ignore[misc]
+            known = _foreign_constant(import_literal(node, local))
+            if known is not None:
+                return known
         return found
+
+    def module_attribute(self, qualname: str, expr: cst.Attribute) -> Any:
+        if (
+            project_context() is not None
+            and qualname.split(".", 1)[0] not in bridge.FRAMEWORK_ROOTS
+        ):
+            # ``cfg.CLASSES`` of ``import config as cfg``: a constant written
+            # in another project module (one no project file changes), as
+            # ``from config import CLASSES`` reads it
+            known = _foreign_constant(imported_literal(self.model, expr))
+            if known is not None:
+                return known
+        return ModuleRef(qualname)
 
     def call_value(self, call: cst.Call, callee: Any, args: list[Any], env: Env) -> Any:
         if isinstance(callee, KLayer):
@@ -1959,6 +1964,21 @@ def _shape(
             # rank is what LF408/LF411 judge
             dims.append(_int(element.value, env, facts))
     return tuple(dims)
+
+
+def _foreign_constant(literal: ForeignLiteral | None) -> Const | TupleValue | None:
+    """A number, a string or a tuple of them written in another project
+    module (``NUM_CLASSES = 10``, ``FRAME_SHAPE = (98,)``, a list of class
+    names), as this domain holds it."""
+    if literal is None:
+        return None
+    if isinstance(literal.value, (int, float, str)):
+        return Const(literal.value)
+    if isinstance(literal.value, tuple):
+        items = tuple(getattr(v, "value", v) for v in literal.value)
+        if all(isinstance(v, (int, float, str, type(None))) for v in items):
+            return TupleValue(tuple(Const(v) for v in items))  # type: ignore[misc]
+    return None
 
 
 def _as_layers(value: Any) -> tuple[KLayer | None, ...]:

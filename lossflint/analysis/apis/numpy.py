@@ -153,6 +153,29 @@ STANDARDISE_FUNCS = frozenset({"scipy.stats.zscore", "scipy.stats.mstats.zscore"
 TRAIN_TEST_SPLIT = frozenset(
     {"sklearn.model_selection.train_test_split", "sklearn.cross_validation.train_test_split"}
 )
+#: cross-validation splitters: ``splitter.split(X)`` yields each fold's
+#: (train rows, test rows) as arrays of row numbers (LF601: an array scaled
+#: whole, indexed with them, trains on rows scaled with the test fold's statistics)
+CV_SPLITTERS = frozenset(
+    f"sklearn.model_selection.{name}"
+    for name in (
+        "KFold",
+        "StratifiedKFold",
+        "GroupKFold",
+        "StratifiedGroupKFold",
+        "RepeatedKFold",
+        "RepeatedStratifiedKFold",
+        "ShuffleSplit",
+        "StratifiedShuffleSplit",
+        "GroupShuffleSplit",
+        "TimeSeriesSplit",
+        "LeaveOneOut",
+        "LeavePOut",
+        "LeaveOneGroupOut",
+        "LeavePGroupsOut",
+        "PredefinedSplit",
+    )
+)
 #: calls that return their arrays in one random order (LF602: a data set over
 #: them is already a random permutation)
 SHUFFLE_ARRAYS = frozenset({"sklearn.utils.shuffle"})

@@ -110,6 +110,62 @@ AUDIT_INVALID = [
         X_tr, X_te = X[tr], X[te]
         """
     ),
+    # a Keras Normalization adapted on every row of a reshaped array, applied
+    # to the array, which a same-file helper then cuts into head and tail
+    Invalid(
+        """
+        import numpy as np
+        from tensorflow.keras import layers
+
+        def standardise(series):
+            norm = layers.Normalization(axis=-1)
+            norm.adapt(series.reshape(-1, series.shape[-1]))  # error: LF601 at `norm.adapt(`
+            return norm(series).numpy()
+
+        def chronological(series, targets, frac=0.1):
+            cut = int(len(series) * (1 - frac))
+            return (series[:cut], targets[:cut]), (series[cut:], targets[cut:])
+
+        def datasets(path):
+            series, targets = np.load(path)["x"], np.load(path)["y"]
+            series = standardise(series)
+            return chronological(series, targets)
+        """
+    ),
+    # a scaled array indexed with each fold's rows of a cross-validation loop
+    Invalid(
+        """
+        import numpy as np
+        from sklearn.model_selection import KFold
+        from sklearn.preprocessing import StandardScaler
+        from sklearn.svm import SVC
+
+        feats = StandardScaler().fit_transform(np.load("feats.npy"))  # error: LF601 at `StandardScaler().fit_transform(`
+        labels = np.load("labels.npy")
+        accuracies = []
+        for train_rows, test_rows in KFold(n_splits=10, shuffle=True).split(feats):
+            svm = SVC().fit(feats[train_rows], labels[train_rows])
+            accuracies.append(svm.score(feats[test_rows], labels[test_rows]))
+        """
+    ),
+    # numbered folds of a stratified splitter over a frame scaled whole
+    Invalid(
+        """
+        import pandas as pd
+        from sklearn.ensemble import GradientBoostingClassifier
+        from sklearn.model_selection import StratifiedKFold
+        from sklearn.preprocessing import MinMaxScaler
+
+        def cross_validate_frame(frame, target):
+            y = frame.pop(target)
+            scaler = MinMaxScaler()
+            X = pd.DataFrame(scaler.fit_transform(frame), columns=frame.columns)  # error: LF601 at `scaler.fit_transform(`
+            splitter = StratifiedKFold(n_splits=4)
+            for k, (fit_idx, held_idx) in enumerate(splitter.split(X, y)):
+                gbm = GradientBoostingClassifier().fit(X.iloc[fit_idx], y.iloc[fit_idx])
+                print(k, gbm.score(X.iloc[held_idx], y.iloc[held_idx]))
+        """
+    ),
 ]
 
 AUDIT_VALID = [
@@ -172,5 +228,73 @@ AUDIT_VALID = [
             X_tr = scaler.fit_transform(X[tr])
             X_te = scaler.transform(X[te])
             yield X_tr, X_te
+    """,
+    # adapted on the training rows (reshaped to one row per time step) after
+    # the split, applied to both parts
+    """
+    import numpy as np
+    from tensorflow.keras import layers
+
+    series = np.load("series.npy")
+    cut = int(0.8 * len(series))
+    train_part, test_part = series[:cut], series[cut:]
+    norm = layers.Normalization(axis=-1)
+    norm.adapt(train_part.reshape(-1, train_part.shape[-1]))
+    train_part, test_part = norm(train_part), norm(test_part)
+    """,
+    # adapted on a reshaped training part that is split again for validation
+    """
+    from sklearn.model_selection import train_test_split
+    from tensorflow.keras import layers
+
+    n = int(len(cubes) * 0.9)
+    cubes_train, cubes_test = cubes[:n], cubes[n:]
+    norm = layers.Normalization()
+    norm.adapt(cubes_train.reshape(-1, 4))
+    fit_part, val_part = train_test_split(cubes_train)
+    model_input = norm(fit_part)
+    """,
+    # the scaler fitted inside each fold on that fold's training rows
+    """
+    import numpy as np
+    from sklearn.linear_model import Ridge
+    from sklearn.model_selection import KFold
+    from sklearn.preprocessing import StandardScaler
+
+    errors = []
+    for tr, te in KFold(5).split(X):
+        scaler = StandardScaler().fit(X[tr])
+        ridge = Ridge().fit(scaler.transform(X[tr]), y[tr])
+        errors.append(np.mean((ridge.predict(scaler.transform(X[te])) - y[te]) ** 2))
+    """,
+    # folds of the raw array given to a Pipeline, which fits its scaler per fold;
+    # the array scaled whole only for a plot
+    """
+    import matplotlib.pyplot as plt
+    from sklearn.decomposition import PCA
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import TimeSeriesSplit
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    shown = StandardScaler().fit_transform(X)
+    plt.scatter(*PCA(2).fit_transform(shown).T)
+    pipe = make_pipeline(StandardScaler(), LogisticRegression())
+    for fold, (a, b) in enumerate(TimeSeriesSplit(4).split(X)):
+        pipe.fit(X[a], y[a])
+        print(fold, pipe.score(X[b], y[b]))
+    """,
+    # a helper that fits on what it is given, given the training part
+    """
+    from sklearn.model_selection import train_test_split
+    from sklearn.preprocessing import RobustScaler
+
+    def scaled(values):
+        scaler = RobustScaler()
+        return scaler.fit_transform(values), scaler
+
+    X_tr, X_te, y_tr, y_te = train_test_split(X, y, test_size=0.25)
+    X_tr, scaler = scaled(X_tr)
+    X_te = scaler.transform(X_te)
     """,
 ]

@@ -29,7 +29,10 @@ test parts: `StandardScaler` / `MinMaxScaler` / `RobustScaler` / `MaxAbsScaler`
 `.fit_transform(X)` (or `.fit(X)` then `.transform(X)` of the same, unchanged `X`),
 Keras `Normalization().adapt(X)`, or `(X - X.mean()) / X.std()` (and
 `(X - X.min()) / (X.max() - X.min())`) over the array — when the result goes into
-`train_test_split`, or is sliced into a head `[:n]` and a tail `[n:]`. A scaler
+`train_test_split`, is sliced into a head `[:n]` and a tail `[n:]`, or is
+indexed with the rows of each fold of a cross-validation splitter
+(`for tr, te in KFold(5).split(X): ... X[tr] ...`). A fit on `X.reshape(...)`
+or `X.values` is a fit on `X`. A scaler
 fitted on `X` whose `X` is split afterwards counts when the fitted scaler is used
 after the split.
 
@@ -341,13 +344,21 @@ scale of the past) and features with outliers.
                 split = f"`train_test_split` at {leak.where}"
             elif leak.how == "train_test_split":
                 split = f"`train_test_split` at line {model.line_of(leak.split)}"
+            elif leak.how == "folds" and isinstance(leak.split, cst.Call):
+                line = model.line_of(leak.split)
+                split = f"the folds of `{_short(model, leak.split)}` at line {line}"
             else:
                 split = f"slices at line {model.line_of(leak.split)}"
+            parts = "cross-validation folds" if leak.how == "folds" else "train/test"
+            advice = (
+                "fit inside each fold on its training rows (or use a `Pipeline`)"
+                if leak.how == "folds"
+                else "split first and fit on the training part only"
+            )
             yield Finding(
                 fit,
-                f"{what} and is then split into train/test ({split}): test-set statistics "
-                "leak into training and the evaluation is optimistic; split first and fit "
-                "on the training part only",
+                f"{what} and is then split into {parts} ({split}): test-set statistics "
+                f"leak into training and the evaluation is optimistic; {advice}",
                 related=(RelatedNode("the split", leak.split),) if leak.how != "caller" else (),
             )
 

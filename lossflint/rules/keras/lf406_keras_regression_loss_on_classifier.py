@@ -20,6 +20,7 @@ from lossflint.rules.keras.common import (
     short,
 )
 from lossflint.rules.keras.heads_examples import LF406_INVALID, LF406_VALID
+from lossflint.rules.keras.lf406_audit_examples import AUDIT_INVALID, AUDIT_VALID
 
 if TYPE_CHECKING:
     from lossflint.analysis.model import SemanticModel
@@ -34,7 +35,9 @@ class RegressionLossOnClassifier(Rule):
     what = """
 Flags `mse`/`mae` (and the other regression losses: `mape`, `msle`, `huber`,
 `log_cosh`) on a model with a softmax output, or with a sigmoid output trained
-on class labels of the file (dataset labels, `to_categorical`); and a
+on class labels of the file (dataset labels, `to_categorical`) or compiled, as
+one unit, with an accuracy metric (binary accuracy thresholds it at 0.5 against
+0/1 targets: a binary classifier); and a
 regression loss compiled with an accuracy metric where the accuracy is
 meaningless: on an output of several units, or on a one-unit output whose
 targets are not binary (regression data such as `boston_housing` or
@@ -76,6 +79,7 @@ output compares floats to labels: a meaningless number that looks like a metric.
     )
     INVALID = [
         *LF406_INVALID,
+        *AUDIT_INVALID,
         Invalid(
             """
             from tensorflow import keras
@@ -132,6 +136,7 @@ output compares floats to labels: a meaningless number that looks like a metric.
     ]
     VALID = [
         *LF406_VALID,
+        *AUDIT_VALID,
         """
         from tensorflow import keras
         from tensorflow.keras import layers
@@ -210,6 +215,9 @@ output compares floats to labels: a meaningless number that looks like a metric.
             head = use.model.head() if use.model is not None else None
             labels = use.labels
             reason = None
+            accuracy = use.compile is not None and bool(
+                set(use.compile.metrics) & apis.ACCURACY_METRICS
+            )
             if head is not None and head.activation == "softmax" and head.units != 1:
                 reason = (
                     f"the model ends in softmax ({layer_evidence(model, head.activation_layer)})"
@@ -224,7 +232,21 @@ output compares floats to labels: a meaningless number that looks like a metric.
                     f"the model ends in sigmoid ({layer_evidence(model, head.activation_layer)}) "
                     "and is trained on class labels"
                 )
-            elif use.compile is not None and set(use.compile.metrics) & apis.ACCURACY_METRICS:
+            elif (
+                head is not None
+                and head.activation == "sigmoid"
+                and head.units == 1
+                and accuracy
+                and _meaningless_accuracy(model, head, labels) is None
+            ):
+                # binary accuracy thresholds the sigmoid at 0.5 against 0/1
+                # targets: the compile itself says the unit is a classifier
+                reason = (
+                    f"the model ends in one sigmoid unit "
+                    f"({layer_evidence(model, head.activation_layer)}) scored with accuracy, "
+                    "a binary classifier"
+                )
+            elif accuracy:
                 meaningless = _meaningless_accuracy(model, head, labels)
                 if meaningless is not None:
                     yield Finding(

@@ -1,0 +1,72 @@
+"""LF406 examples of a one-unit sigmoid scored with accuracy (session 18
+held-out misses); kept apart so the rule module stays small."""
+
+from __future__ import annotations
+
+from lossflint.examples import Invalid
+
+AUDIT_INVALID = [
+    # binary accuracy thresholds the sigmoid at 0.5 against 0/1 targets: the
+    # compile itself says the unit is a classifier, whatever the labels are
+    Invalid(
+        """
+        from tensorflow import keras
+        from tensorflow.keras import layers
+
+        churn = keras.Sequential([
+            layers.Input((20,)),
+            layers.Dense(16, activation="relu"),
+            layers.Dense(1, activation="sigmoid"),
+        ])
+        churn.compile(optimizer="rmsprop", loss="mean_absolute_error", metrics=["acc"])  # error: LF406 at `loss=`
+        churn.fit(features, churned)
+        """
+    ),
+    Invalid(
+        """
+        import keras
+
+        inputs = keras.Input((8,))
+        hidden = keras.layers.Dense(8, activation="tanh")(inputs)
+        spam = keras.layers.Dense(1, activation="sigmoid")(hidden)
+        model = keras.Model(inputs, spam)
+        model.compile(loss=keras.losses.MeanSquaredError(), metrics=[keras.metrics.BinaryAccuracy()])  # error: LF406 at `loss=`
+        """
+    ),
+]
+
+AUDIT_VALID = [
+    # a sigmoid regression of a [0, 1] target, scored with an error metric
+    """
+    from tensorflow import keras
+    from tensorflow.keras import layers
+
+    share = keras.Sequential([layers.Input((12,)), layers.Dense(1, activation="sigmoid")])
+    share.compile(loss="mse", metrics=["mae"])
+    """,
+    # a sigmoid regression head and a classifier head: accuracy only on the
+    # classifier, by output name
+    """
+    from tensorflow import keras
+    from tensorflow.keras import layers
+
+    inp = keras.Input((32,))
+    h = layers.Dense(32, activation="relu")(inp)
+    fill = layers.Dense(1, activation="sigmoid", name="fill")(h)
+    kind = layers.Dense(4, activation="softmax", name="kind")(h)
+    model = keras.Model(inp, [fill, kind])
+    model.compile(
+        loss={"fill": "mse", "kind": "categorical_crossentropy"},
+        metrics={"fill": ["mae"], "kind": ["accuracy"]},
+    )
+    """,
+    # one linear unit fitted with mse to 0/1 targets, scored with accuracy:
+    # a regression used as a classifier, the accuracy Keras picks is binary
+    """
+    from tensorflow import keras
+    from tensorflow.keras import layers
+
+    scorer = keras.Sequential([layers.Input((6,)), layers.Dense(1)])
+    scorer.compile(loss="mse", metrics=["accuracy"])
+    """,
+]

@@ -86,7 +86,7 @@ from lossflint.analysis.loops import loops
 from lossflint.analysis.names import dotted_text
 from lossflint.analysis.reaching import reaching_assignment
 from lossflint.analysis.walk import own_returns
-from lossflint.project.callers import imported_elsewhere
+from lossflint.project.callers import imported_elsewhere, named_where_loaded
 from lossflint.project.context import current as project_context
 
 if TYPE_CHECKING:
@@ -440,7 +440,7 @@ class GradientFacts:
             return f"{name} is a test that never differentiates"
         if name in _IMPLICIT or name.startswith("__"):
             if name in _CALLED_THROUGH_INSTANCES:
-                return self._instances_never_differentiated(func)
+                return self._instances_never_differentiated(func) or self._never_run(func)
             return None
         if self._differentiates(func):
             # it back-propagates itself (a training loop, ``main``): a call
@@ -465,6 +465,31 @@ class GradientFacts:
             return f"{name} is only mapped over data (.map/.apply)"
         where = next((f" ({r.file}:{r.line})" for r in others if r.line), "")
         return f"{name} is only called where no gradient flows{where}"
+
+    def _never_run(self, func: cst.FunctionDef) -> str | None:
+        """A ``forward`` whose every run is known (no instance of its class is
+        called, handed on or reachable from another file) and is where no
+        gradient flows: an STFT module used only through ``.transform`` to
+        make mel targets."""
+        cls = self._class_of(func)
+        if cls is None or not self._constructed_here(cls):
+            # a model class no code of this file builds is built elsewhere
+            # (by a script, a config, a snippet's reader): its forward may run
+            return None
+        runs = self._runs_of(func)
+        if runs is None or any(self.answer(call).reach is not Reach.NO for call, _ in runs):
+            return None
+        if not runs:
+            return f"{cls.name.value}'s instances are never called"
+        return f"{cls.name.value} is only called where no gradient flows"
+
+    def _constructed_here(self, cls: cst.ClassDef) -> bool:
+        """Some code of this file builds an instance (``STFT(...)``)."""
+        for ref in self._name_refs().get(cls.name.value, []):
+            parent = self.model.parent(ref)
+            if isinstance(parent, cst.Call) and parent.func is ref:
+                return True
+        return False
 
     def _instances_never_differentiated(self, func: cst.FunctionDef) -> str | None:
         """A class's ``forward`` whose every call is through instances other
@@ -605,7 +630,7 @@ class GradientFacts:
         ]
         if len(defs) != 1 or model.parent(defs[0]) is not cls:
             return None
-        if kinds_of(model).instance_calls_from_other_files(func) or imported_elsewhere():
+        if kinds_of(model).instance_calls_from_other_files(func):
             return None
         methods = {s.name.value for s in _class_statements(cls) if isinstance(s, cst.FunctionDef)}
         sites: list[cst.Call] = []
@@ -650,6 +675,12 @@ class GradientFacts:
                     continue
                 if not self._follow_instance(expr, methods, sites, holders):
                     return None
+        # a file that loads this module may reach an instance only by naming
+        # the class or a name one is kept in (``taco.stft_fn(y)``)
+        if imported_elsewhere() and named_where_loaded(
+            {cls.name.value} | {name for _, name in holders}
+        ) is not False:
+            return None
         return sites
 
     def _follow_instance(

@@ -355,6 +355,26 @@ def imported_elsewhere() -> bool | None:
     import of it, or a notebook line naming it where it may load it); None
     when the project cannot be searched. A script no file loads runs only as
     itself: what it does not train, nothing trains."""
+    texts = _loading_texts()
+    if texts is None:
+        return None
+    return next(texts, None) is not None
+
+
+def named_where_loaded(names: set[str]) -> bool | None:
+    """Whether a project file that may load the module being linted names
+    one of ``names`` as a word (a class, an attribute its instances are kept
+    in); None when the project cannot be searched. No such file: the module's
+    own file is the only place where they can be reached."""
+    texts = _loading_texts()
+    if texts is None:
+        return None
+    return any(any(_names(text, name) for name in names) for text in texts)
+
+
+def _loading_texts() -> Iterator[str] | None:
+    """The texts of the other project files that may load the module being
+    linted (lazily: the first one answers :func:`imported_elsewhere`)."""
     found = _searchable()
     if found is None:
         return None
@@ -365,17 +385,20 @@ def imported_elsewhere() -> bool | None:
     if isinstance(overlays, dict):
         paths |= {p for p in overlays if layout.contains(p) and p.endswith(_SUFFIXES)}
     paths.discard(str(me.path))
-    for path in paths:
-        text = _text_of(context, path, texts)
-        if stem not in text and "from ." not in text:
-            continue
-        if path.endswith(".ipynb"):
-            if _names(text, stem) and _loads_module(text, stem):
-                return True
-            continue
-        if me.rel in texts.imported(layout, path, text):
-            return True
-    return False
+
+    def loading() -> Iterator[str]:
+        for path in sorted(paths):
+            text = _text_of(context, path, texts)
+            if stem not in text and "from ." not in text:
+                continue
+            if path.endswith(".ipynb"):
+                if _names(text, stem) and _loads_module(text, stem):
+                    yield text
+                continue
+            if me.rel in texts.imported(layout, path, text):
+                yield text
+
+    return loading()
 
 
 def _only_reexported(text: str, name: str) -> bool:

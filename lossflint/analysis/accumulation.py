@@ -25,7 +25,7 @@ from lossflint.analysis.walk import (
     own_returns,
 )
 from lossflint.project import bridge
-from lossflint.project.events import callee_events
+from lossflint.project.events import callee_events, callee_summary
 
 if TYPE_CHECKING:
     from lossflint.analysis.model import SemanticModel
@@ -286,7 +286,7 @@ def _from_training_call(
     (``logs["loss_g"]`` with ``logs = trainer.train_step(x, y)``, or the call
     itself): that call back-propagates on every pass
     (:func:`_training_calls`). Another call's loss (a ``val_step`` of another
-    module, whose ``no_grad`` its summary does not say) is not judged."""
+    module, which may run under ``no_grad``) is not judged."""
     while type(value) is cst.Subscript:
         value = value.value  # type: ignore[attr-defined]
     made: list[cst.CSTNode | None] = [value]
@@ -618,7 +618,11 @@ def _returns_detached(
     ``index`` has none (``return output, loss.data[0]``)."""
     func = loops(model).resolve_function(call)
     if func is None:
-        return False
+        # another project module's function: its summary says whether what it
+        # returns (all of it, so any item too) was computed with gradients off
+        # (a ``@torch.no_grad()`` ``val_step`` returning a dict of its losses)
+        found = callee_summary(call, model.kinds.value_of)
+        return found is not None and found[1].no_grad
     values = [node.value for node in own_returns(func)]
     if not values:
         return False
@@ -634,6 +638,67 @@ def _returns_detached(
         if value is None or not detached(model, value, depth):  # type: ignore[arg-type]
             return False
     return True
+
+
+def returns_without_grad(model: SemanticModel, func: cst.FunctionDef) -> bool:
+    """Every ``return`` of ``func`` gives a value computed with gradients off
+    (for its summary: a caller in another module reads it): the function runs
+    so (``@torch.no_grad()``), or the value is built inside a ``no_grad``
+    block and hands on no name bound outside one (``return {"loss": loss}``
+    of a ``loss`` computed before the block keeps its graph)."""
+    returns = own_returns(func)
+    if not returns:
+        return False
+    ctx = contexts(model)
+    for node in returns:
+        value = node.value
+        region = ctx.grad_region(node)
+        if region is None or value is None:
+            return False
+        if region is not func and not _built_without_grad(model, value):
+            return False
+    return True
+
+
+def _built_without_grad(model: SemanticModel, value: cst.BaseExpression) -> bool:
+    """``value`` (inside a ``no_grad`` block) holds only what was computed
+    with gradients off: anything an operation makes there is new and has no
+    graph; a name (or an attribute or item of one) hands on what it was
+    bound to, which must be bound inside such a block too."""
+    ctx = contexts(model)
+    if isinstance(value, (cst.Tuple, cst.List, cst.Set)):
+        return all(_built_without_grad(model, e.value) for e in value.elements)
+    if isinstance(value, cst.Dict):
+        return all(
+            isinstance(e, cst.DictElement) and _built_without_grad(model, e.value)
+            for e in value.elements
+        )
+    if isinstance(value, (cst.Attribute, cst.Subscript)):
+        return _built_without_grad(model, value.value)
+    if isinstance(value, cst.Name):
+        if value.value in ("None", "True", "False"):
+            return True
+        bindings = model.bindings(value)
+        # a parameter, a global or an unpacking: what it holds is not known here
+        return bool(bindings) and all(
+            b.kind == "assign" and b.node is not None and ctx.in_no_grad(b.node)
+            for b in bindings or []
+        )
+    if isinstance(value, cst.IfExp):
+        return _built_without_grad(model, value.body) and _built_without_grad(model, value.orelse)
+    # made by an operation in the block (a comprehension hands on items as they are)
+    return isinstance(value, _MADE_HERE)
+
+
+#: expressions whose value an operation inside the block makes afresh
+_MADE_HERE = (
+    cst.Call,
+    cst.BinaryOperation,
+    cst.UnaryOperation,
+    cst.Comparison,
+    cst.BaseNumber,
+    cst.BaseString,
+)
 
 
 def _without_grad_return(model: SemanticModel, func: cst.FunctionDef, node: cst.Return) -> bool:

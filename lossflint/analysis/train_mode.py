@@ -15,6 +15,7 @@ from lossflint.analysis.calls import argument, calls_passing, has_star_args, lit
 from lossflint.analysis.contexts import ContextIndex, contexts
 from lossflint.analysis.loops import FROZEN_MODEL_HINTS, Event, Loop, LoopIndex, loops
 from lossflint.analysis.names import dotted_text
+from lossflint.analysis.reaching import may_bind, reaching_assignment
 from lossflint.analysis.walk import SubtreeMemo, calls_in, memo_of, names_in, nodes_in
 
 if TYPE_CHECKING:
@@ -298,7 +299,16 @@ def _left_on(
     """The first ``.eval()`` of ``loop`` (or of a same-file function it
     calls) on a model ``eligible`` accepts, not reported yet; ``trains``: the
     call running the loop's training iteration, when it is not in the loop."""
-    direct = [e for e in loop.of("eval") if eligible(e.event.receiver, loop)]
+    # an `.eval()` after the loop's last training step (`if i == len(loader) - 1:`,
+    # or followed by `break`) leaves no step of this loop in eval mode: the
+    # enclosing loop, checked on its own, says whether the next pass resets it
+    direct = [
+        e
+        for e in loop.of("eval")
+        if eligible(e.event.receiver, loop)
+        and not after_last_step(model, index, loop, e.node)
+        and not _same_in_both_modes(model, e.node, None, e.event.receiver)
+    ]
     if direct:
         event = direct[0]
         if id(event.node) in reported:
@@ -309,16 +319,37 @@ def _left_on(
         return
     # `validate(model)` / `self.evaluate()` calling `.eval()` on the trained model
     for call, eval_event, receiver, written in evals_through_calls(model, index, loop):
-        if id(eval_event.node) in reported:
+        if id(eval_event.node) in reported or after_last_step(model, index, loop, call):
             continue
         # ``self.img_enc`` of the class whose method ran the ``.eval()``:
         # trained where that class wrote it (its optimiser, ``train_start``)
         inside = written.startswith("self.") and eligible(written, loop)
         if not (eligible(receiver, loop) or inside):
             continue
+        if _same_in_both_modes(model, eval_event.node, call, receiver):
+            continue  # another loop may hand the same helper a model that changes
         reported.add(id(eval_event.node))
         yield EvalLeftOn(eval_event.node, receiver, call, trains)
         return
+
+
+def _same_in_both_modes(
+    model: SemanticModel, eval_call: cst.CSTNode, through: cst.Call | None, receiver: str | None
+) -> bool:
+    """The model put in eval mode has no dropout, batch norm or anything else
+    that eval mode changes (known to its last layer): leaving it so is
+    harmless. Put there by a call in the loop (``test_step(model=m1)``), the
+    model is what that call hands over: the helper's parameter joins every
+    model the file evaluates with it."""
+    from lossflint.analysis.eval_passes import surely_mode_free
+
+    if through is not None:
+        for arg in through.args:
+            if receiver is not None and dotted_text(arg.value) == receiver:
+                return surely_mode_free(model, model.kinds.value_of(arg.value))
+    if not isinstance(eval_call, cst.Call) or not isinstance(eval_call.func, cst.Attribute):
+        return False
+    return surely_mode_free(model, model.kinds.value_of(eval_call.func.value))
 
 
 def _epochs_through_calls(
@@ -502,3 +533,306 @@ def _handed_only_to(model: ModuleIndex, index: LoopIndex, key: str, callee: str)
         if not imported_project_callable(model, call.func):
             return False
     return True
+
+
+# --- an ``.eval()`` after the last training step of its loop --------------------
+
+#: kinds whose running after an ``.eval()`` means a step of the loop ran in eval mode
+_TRAINING_KINDS = ("backward", "step")
+#: calls whose result has as many items as their first argument (a loop over it
+#: makes as many passes): ``list(enumerate(loader))``, ``tqdm(steps)``
+_SAME_LENGTH = frozenset({"builtins.list", "builtins.tuple", "builtins.enumerate"})
+#: how many ``name = value`` / wrapper steps the items of a loop are followed through
+_MAX_ALIASES = 6
+
+
+def after_last_step(
+    model: SemanticModel, index: LoopIndex, loop: Loop, node: cst.CSTNode
+) -> bool:
+    """``node`` (an ``.eval()``, or the call reaching one) in ``loop``'s own
+    body (no inner loop around it) runs only after the loop's last training
+    step: under a last-pass test of the loop's own counter (``if i ==
+    len(loader) - 1:`` in ``for i, b in enumerate(loader)``, ``i + 1 ==
+    n`` in ``for i in range(n)``) with no training step after it in the pass,
+    or followed by an unconditional ``break``/``return`` with no training step
+    in between. No step of ``loop`` then runs in eval mode; whether the next
+    pass of an enclosing loop does is that loop's question (the Heaton
+    notebooks: ``model.train()`` at the top of the epoch loop, ``model.eval()``
+    on the last batch)."""
+    if not isinstance(loop.node, (cst.For, cst.While)):
+        return False
+    child: cst.CSTNode = node
+    for ancestor in model.ancestors(node):
+        if ancestor is loop.node:
+            if child is not loop.node.body:
+                return False  # the loop's header or else clause
+            break
+        if isinstance(
+            ancestor,
+            (cst.For, cst.While, cst.FunctionDef, cst.Lambda, cst.ClassDef, cst.CompFor),
+        ):
+            return False  # an inner loop or function: not once per pass of `loop`
+        child = ancestor
+    else:
+        return False
+    return _leaves_loop_after(model, index, loop, node) or _on_last_pass(
+        model, index, loop, node
+    )
+
+
+def _later_siblings(
+    model: SemanticModel, loop: Loop, node: cst.CSTNode
+) -> Iterator[tuple[cst.CSTNode, cst.CSTNode]]:
+    """What runs after ``node`` in the same pass of ``loop`` (conservatively:
+    an ``else`` arm after its ``if`` body too), level by level up to the loop
+    body, each with the block (or statement) holding it."""
+    child = node
+    for ancestor in model.ancestors(node):
+        if ancestor is loop.node:
+            return
+        after = False
+        for sibling in ancestor.children:
+            if sibling is child:
+                after = True
+            elif after:
+                yield sibling, ancestor
+        child = ancestor
+
+
+def _trains_in(
+    model: SemanticModel, index: LoopIndex, loop: Loop, roots: list[cst.CSTNode]
+) -> bool:
+    """A training step of ``loop`` (or a call of a same-file function
+    running one) sits under one of ``roots``."""
+    if not roots:
+        return False
+    marked = {id(r) for r in roots}
+    for event in loop.of(*_TRAINING_KINDS):
+        if id(event.node) in marked or any(id(a) in marked for a in model.ancestors(event.node)):
+            return True
+    memo = memo_of(model)
+    for root in roots:
+        for call in calls_in(root, memo):
+            func = index.resolve_function(call)
+            if func is not None and set(_TRAINING_KINDS) & index.function_kinds(func):
+                return True
+    return False
+
+
+def _leaves_loop_after(
+    model: SemanticModel, index: LoopIndex, loop: Loop, node: cst.CSTNode
+) -> bool:
+    """An unconditional ``break``/``return`` follows ``node`` (at its level or
+    one of the blocks around it, up to the loop body) with no training step
+    in between: nothing of the loop runs after it."""
+    passed: list[cst.CSTNode] = []
+    for sibling, _holder in _later_siblings(model, loop, node):
+        if _is_exit(sibling):
+            return not _trains_in(model, index, loop, passed)
+        passed.append(sibling)
+    return False
+
+
+def _is_exit(node: cst.CSTNode) -> bool:
+    """``break`` / ``return`` as a statement (or a line of them)."""
+    if isinstance(node, (cst.Break, cst.Return)):
+        return True
+    return isinstance(node, cst.SimpleStatementLine) and any(
+        isinstance(s, (cst.Break, cst.Return)) for s in node.body
+    )
+
+
+def _on_last_pass(
+    model: SemanticModel, index: LoopIndex, loop: Loop, node: cst.CSTNode
+) -> bool:
+    """``node`` sits in the body of an ``if`` testing the last pass of
+    ``loop`` on its own counter, and nothing after that ``if`` in the pass
+    trains."""
+    if not isinstance(loop.node, cst.For):
+        return False
+    counted = _pass_counter(model, loop.node)
+    if counted is None:
+        return False
+    counter, lengths, bounds = counted
+    child = node
+    for ancestor in model.ancestors(node):
+        if ancestor is loop.node:
+            return False
+        if (
+            isinstance(ancestor, cst.If)
+            and child is ancestor.body
+            and _is_last_pass_test(model, ancestor.test, counter, lengths, bounds)
+        ):
+            rest = [ancestor, *(s for s, _ in _later_siblings(model, loop, ancestor))]
+            # a step under the `if` itself before the eval ran in train mode; one
+            # after it would not: count the whole `if` (rare, and firing is the old answer)
+            return not _trains_in(model, index, loop, rest)
+        child = ancestor
+    return False
+
+
+def _pass_counter(
+    model: SemanticModel, node: cst.For
+) -> tuple[str, set[str], set[str]] | None:
+    """The name counting the passes of ``node`` from 0, the texts of what has
+    as many items as the loop makes passes (``len()`` of them is the pass
+    count) and the texts of the bound itself: ``for i, b in
+    enumerate(loader)`` → ("i", {"loader", ...}, {}); ``for i in range(n)``
+    → ("i", {}, {"n"}); ``for i in range(len(xs))`` → ("i", {"xs"},
+    {"len(xs)"}). None when the loop counts nothing or rebinds a name read."""
+    target = node.target
+    lengths: set[str] = set()
+    bounds: set[str] = set()
+    if isinstance(target, cst.Name):
+        items = _unwrap_progress(node.iter)
+        if not (
+            isinstance(items, cst.Call)
+            and model.qualname(items.func) == "builtins.range"
+            and len(items.args) == 1
+            and items.args[0].keyword is None
+            and items.args[0].star == ""
+        ):
+            return None
+        bound = items.args[0].value
+        bounds.add(_text(model, bound))
+        measured = _measured(model, bound)
+        if measured is not None:
+            lengths = _same_length(model, measured)[0]
+        counter = target.value
+    elif isinstance(target, (cst.Tuple, cst.List)) and len(target.elements) == 2:
+        first = target.elements[0].value
+        if not isinstance(first, cst.Name):
+            return None
+        lengths, enumerated = _same_length(model, node.iter)
+        if enumerated != 1:
+            return None  # `i` counts the passes only through one enumerate()
+        counter = first.value
+    else:
+        return None
+    names = {counter} | {t.split(".")[0].split("(")[0] for t in lengths | bounds}
+    if any(may_bind(node.body, name) for name in names):
+        return None  # the counter or the collection changes inside the loop
+    return counter, lengths, bounds
+
+
+def _unwrap_progress(expr: cst.BaseExpression) -> cst.BaseExpression:
+    """``tqdm(x, ...)`` (a progress bar: the same items) → ``x``."""
+    while (
+        isinstance(expr, cst.Call)
+        and (dotted_text(expr.func) or "").rsplit(".", 1)[-1] in ("tqdm", "track")
+        and expr.args
+        and expr.args[0].keyword is None
+        and expr.args[0].star == ""
+    ):
+        expr = expr.args[0].value
+    return expr
+
+
+def _same_length(model: SemanticModel, expr: cst.BaseExpression) -> tuple[set[str], int]:
+    """The texts of ``expr`` and of what it has as many items as: through
+    ``name = value``, ``list()``/``tuple()``, progress bars and ``enumerate()``
+    (without a start), with how many ``enumerate()`` calls were passed."""
+    texts: set[str] = set()
+    enumerated = 0
+    current: cst.BaseExpression | None = expr
+    for _ in range(_MAX_ALIASES):
+        if current is None:
+            break
+        texts.add(_text(model, current))
+        if isinstance(current, cst.Name):
+            current = reaching_assignment(model, current)
+            continue
+        unwrapped = _unwrap_progress(current)
+        if unwrapped is not current:
+            current = unwrapped
+            continue
+        if not isinstance(current, cst.Call) or len(current.args) != 1:
+            break
+        arg = current.args[0]
+        if arg.keyword is not None or arg.star != "":
+            break
+        qualname = model.qualname(current.func)
+        if qualname not in _SAME_LENGTH:
+            break
+        enumerated += qualname == "builtins.enumerate"
+        current = arg.value
+    return texts, enumerated
+
+
+def _measured(model: SemanticModel, expr: cst.BaseExpression) -> cst.BaseExpression | None:
+    """``x`` of ``len(x)``, also through a name bound to it (``n_batches =
+    len(loader)``)."""
+    if isinstance(expr, cst.Name):
+        value = reaching_assignment(model, expr)
+        if value is None:
+            return None
+        expr = value
+    if (
+        isinstance(expr, cst.Call)
+        and model.qualname(expr.func) == "builtins.len"
+        and len(expr.args) == 1
+        and expr.args[0].keyword is None
+        and expr.args[0].star == ""
+    ):
+        return expr.args[0].value
+    return None
+
+
+def _is_last_pass_test(
+    model: SemanticModel,
+    test: cst.BaseExpression,
+    counter: str,
+    lengths: set[str],
+    bounds: set[str],
+) -> bool:
+    """``i == N - 1`` / ``i + 1 == N`` (either side, parenthesised or not)
+    where ``N`` is the pass count: a bound of ``bounds``, or ``len()`` of
+    something with as many items as the loop (directly or through a name)."""
+    if not isinstance(test, cst.Comparison) or len(test.comparisons) != 1:
+        return False
+    target = test.comparisons[0]
+    if not isinstance(target.operator, cst.Equal):
+        return False
+    for this, that in ((test.left, target.comparator), (target.comparator, test.left)):
+        bound: cst.BaseExpression | None = None
+        if _is_name(this, counter) and _plus_minus_one(that, cst.Subtract) is not None:
+            bound = _plus_minus_one(that, cst.Subtract)
+        elif (
+            isinstance(this, cst.BinaryOperation)
+            and isinstance(this.operator, cst.Add)
+            and any(
+                _is_name(a, counter) and _is_one(b)
+                for a, b in ((this.left, this.right), (this.right, this.left))
+            )
+        ):
+            bound = that
+        if bound is None:
+            continue
+        if _text(model, bound) in bounds:
+            return True
+        measured = _measured(model, bound)
+        if measured is not None and _same_length(model, measured)[0] & lengths:
+            return True
+    return False
+
+
+def _plus_minus_one(expr: cst.BaseExpression, op: type) -> cst.BaseExpression | None:
+    """``N`` of ``N - 1``."""
+    if isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, op) and _is_one(expr.right):
+        return expr.left
+    return None
+
+
+def _is_one(expr: cst.BaseExpression) -> bool:
+    return isinstance(expr, cst.Integer) and expr.value == "1"
+
+
+def _is_name(expr: cst.BaseExpression, name: str) -> bool:
+    return isinstance(expr, cst.Name) and expr.value == name
+
+
+def _text(model: SemanticModel, expr: cst.BaseExpression) -> str:
+    """The code of ``expr`` without its own parentheses."""
+    if getattr(expr, "lpar", None):
+        expr = expr.with_changes(lpar=(), rpar=())
+    return model.code(expr)

@@ -25,7 +25,7 @@ from typing import Any
 import libcst as cst
 
 from lossflint.analysis import apis
-from lossflint.analysis.accumulation import class_accumulations, detached
+from lossflint.analysis.accumulation import class_accumulations, detached, returns_without_grad
 from lossflint.analysis.apis import Kind
 from lossflint.analysis.calls import argument, has_star_args, literal_value
 from lossflint.analysis.contexts import contexts
@@ -322,6 +322,7 @@ class Summarizer:
             key_param,
             by_key,
             mode_safe_params(self.model, func),
+            returns_without_grad(self.model, func),
         )
 
     def _keyed_returns(self, func: cst.FunctionDef) -> tuple[str, SValue]:

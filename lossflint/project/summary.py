@@ -31,7 +31,7 @@ from functools import cache
 from typing import Any, Union
 
 #: changes whenever the shape of a summary changes (old cache entries are misses)
-SUMMARY_FORMAT = 15
+SUMMARY_FORMAT = 16
 #: nothing real nests deeper; more is damage (or an attack on the decoder)
 MAX_DEPTH = 64
 
@@ -313,6 +313,11 @@ class FunctionSummary:
     #: no ``.eval()``/``.train()``, never handed on: ``eval_passes``): a
     #: caller handing it a model still knows the model's mode (LF603)
     mode_safe: tuple[str, ...] = ()
+    #: every ``return`` gives a value computed with gradients off (the function
+    #: is ``@torch.no_grad()``/``@torch.inference_mode()``, or the value is built
+    #: in a ``with torch.no_grad():`` block from names bound there): what a
+    #: caller accumulates of it (``total += logs["loss"]``) holds no graph (LF306)
+    no_grad: bool = False
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ apart so the rule module stays small."""
 from __future__ import annotations
 
 from lossflint.examples import Invalid
+from lossflint.rules.training_loop.lf309_loop_examples import LOOP_INVALID, LOOP_VALID
 
 _FACTORY = """
 import torch
@@ -269,6 +270,7 @@ class Fitter:
 """
 
 AUDIT_INVALID = [
+    *LOOP_INVALID,
     Invalid(_epoch_function(eval="        net.eval()  # error: LF309 at `net.eval(`\n")),
     # the `.eval()` in the evaluation helper the loop calls
     Invalid(_epoch_function(check="    net.eval()  # error: LF309 at `net.eval(`\n")),
@@ -332,6 +334,7 @@ AUDIT_INVALID = [
 ]
 
 AUDIT_VALID = [
+    *LOOP_VALID,
     # the epoch function puts the model in train mode itself
     _epoch_function(head="    net.train()\n", eval="        net.eval()\n"),
     _METHOD_EPOCHS.format(head="        self.net.train()\n", marker=""),

@@ -5,10 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-import libcst as cst
-
 from lossflint.analysis import train_mode
-from lossflint.analysis.eval_passes import surely_mode_free
 from lossflint.diagnostics import Finding, RelatedNode, Severity
 from lossflint.examples import Invalid
 from lossflint.registry import Rule
@@ -36,7 +33,9 @@ An `eval()` inside a same-file helper the loop calls (`validate(model)`,
 `self.evaluate()`) is reported at that `eval()`. The iteration may also run in a
 same-file function training one epoch that a `range`/`while` loop calls
 (`for epoch in range(n): train_one_epoch(model, ...)`): the model must then be one
-that function trains, the same on every pass.
+that function trains, the same on every pass. An `eval()` after a loop's last step
+(`if i == len(loader) - 1:` on that loop's counter, or then `break`) is the enclosing
+loop's: silent when it calls `.train()` before its next step.
 """
     why = """
 `eval()` switches dropout off and makes batch-norm use its running statistics. If
@@ -360,8 +359,6 @@ behaves differently from what the first epoch trained.
     def check(self, model: SemanticModel) -> Iterator[Finding]:
         for left in train_mode.evals_left_on(model):
             receiver, call = left.receiver, left.through
-            if _computes_the_same_in_both_modes(model, left.node):
-                continue
             if call is None and (far := eval_elsewhere(model, left.node, receiver)):
                 yield far
                 continue
@@ -386,12 +383,3 @@ behaves differently from what the first epoch trained.
                 f"frozen batch-norm); call `{receiver}.train()` at the top of each epoch",
                 related=(RelatedNode("the call in the epoch loop", call), *trained),
             )
-
-
-def _computes_the_same_in_both_modes(model: SemanticModel, eval_call: cst.CSTNode) -> bool:
-    """The model put in eval mode has no dropout, batch norm or anything else
-    that eval mode changes (known to its last layer): leaving it so is harmless."""
-    if not isinstance(eval_call, cst.Call) or not isinstance(eval_call.func, cst.Attribute):
-        return False
-    value = model.kinds.value_of(eval_call.func.value)
-    return surely_mode_free(model, value)

@@ -1,0 +1,106 @@
+"""LF306 across modules: a training loop accumulating what another module's
+validation step returns (``logs = engine.val_step(x, y); total +=
+logs["loss"]``). The callee's summary says whether it runs with gradients off
+(``@torch.no_grad()``/``@torch.inference_mode()``, or its value built in a
+``with torch.no_grad():`` block): then the running total holds no graph."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from lossflint import lint_paths
+from lossflint.project.summary import FunctionSummary, summary_from_json, summary_to_json
+
+ENGINE = """\
+import torch
+import torch.nn.functional as F
+
+
+class Engine:
+    def __init__(self, model):
+        self.model = model
+
+DECORATOR    def val_step(self, x, y):
+BODY
+"""
+
+#: the losses computed where the step runs (under the decorator, if any)
+_PLAIN = """\
+        out = self.model(x)
+        return {"loss": F.cross_entropy(out, y), "acc": (out.argmax(1) == y).float().mean()}"""
+
+#: the losses computed in a ``no_grad`` block
+_BLOCK = """\
+        with torch.no_grad():
+            out = self.model(x)
+            loss = F.cross_entropy(out, y)
+            return {"loss": loss, "n": x.size(0)}"""
+
+#: the loss computed before the block, handed on from inside it: it keeps its graph
+_BEFORE_BLOCK = """\
+        loss = F.cross_entropy(self.model(x), y)
+        with torch.no_grad():
+            return {"loss": loss, "n": x.size(0)}"""
+
+TRAIN = """\
+import torch
+import torch.nn.functional as F
+
+from engine import Engine
+
+
+def main(model, loader, val_x, val_y):
+    opt = torch.optim.SGD(model.parameters(), lr=0.1)
+    engine = Engine(model)
+    for epoch in range(3):
+        total = 0.0
+        for x, y in loader:
+            opt.zero_grad()
+            F.cross_entropy(model(x), y).backward()
+            opt.step()
+            logs = engine.val_step(val_x, val_y)
+            total += logs["loss"]
+        print(epoch, total)
+"""
+
+
+def _found(tmp_path: Path, decorator: str, body: str) -> list[str]:
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'p'\n")
+    (tmp_path / "engine.py").write_text(ENGINE.replace("DECORATOR", decorator).replace("BODY", body))
+    (tmp_path / "train.py").write_text(TRAIN)
+    return sorted(
+        f"{Path(d.filename).name}:{d.location.row}:{d.code}"
+        for d in lint_paths([tmp_path], select=["LF306"], jobs=1)
+    )
+
+
+@pytest.mark.parametrize(
+    ("decorator", "body"),
+    [
+        ("    @torch.no_grad()\n", _PLAIN),
+        ("    @torch.inference_mode()\n", _PLAIN),
+        ("", _BLOCK),
+    ],
+)
+def test_silent_when_the_callee_runs_without_grad(
+    tmp_path: Path, decorator: str, body: str
+) -> None:
+    assert _found(tmp_path, decorator, body) == []
+
+
+@pytest.mark.parametrize("body", [_PLAIN, _BEFORE_BLOCK])
+def test_fires_when_the_callee_keeps_the_graph(tmp_path: Path, body: str) -> None:
+    assert _found(tmp_path, "", body) == ["train.py:17:LF306"]
+
+
+def test_summary_field_round_trips() -> None:
+    from lossflint.project.summary import ModuleSummary
+
+    summary = ModuleSummary(
+        "engine.py", functions={"Engine.val_step": FunctionSummary("Engine.val_step", 9, no_grad=True)}
+    )
+    assert summary_from_json(summary_to_json(summary)) == summary
+    plain = ModuleSummary("engine.py", functions={"f": FunctionSummary("f", 1)})
+    assert "no_grad" not in str(summary_to_json(plain))  # the default is left out

@@ -18,7 +18,7 @@ import libcst as cst
 
 from lossflint.analysis import apis
 from lossflint.analysis.apis import Kind
-from lossflint.analysis.calls import argument, has_star_args, literal_value, positional
+from lossflint.analysis.calls import argument, has_star_args, keyword, literal_value, positional
 from lossflint.analysis.hf_metrics import metrics_trainer
 from lossflint.analysis.interpreter import Env, Interpreter
 from lossflint.analysis.interpreter.syntax import param_names
@@ -28,6 +28,7 @@ from lossflint.analysis.registries import added_to
 from lossflint.analysis.type_tests import class_test
 from lossflint.analysis.values import (
     UNKNOWN,
+    Batches,
     ClassRef,
     DictValue,
     EvalPrediction,
@@ -337,6 +338,9 @@ class KindAnalysis(Interpreter[Value]):
         def made(kind: Kind) -> Tensor:
             return Tensor(kind, origin=call, where=where)
 
+        batches = self._batches_call(call, qualname, args)
+        if batches is not None:
+            return batches
         if qualname in apis.SELECTION_FUNCTIONS or qualname in apis.TF_SELECTION_FUNCTIONS:
             # a selection of probabilities is still probabilities
             picked = _argument_value(call, args, 0, "input")
@@ -475,6 +479,68 @@ class KindAnalysis(Interpreter[Value]):
             if self.foreign_method_call(call, other, name, args, env) is not other:
                 return UNKNOWN
         return receiver
+
+    def _batches_call(self, call: cst.Call, qualname: str, args: list[Value]) -> Value | None:
+        """Labelled data sets and what keeps their labels: a torchvision
+        classification data set, a ``DataLoader``/``Subset``/``random_split``
+        of one, ``enumerate``/``tqdm``/``iter`` over one, ``next(...)`` of
+        one (None: not such a call)."""
+        if qualname in apis.TORCHVISION_CLASSIFICATION_DATASETS:
+            changer = argument(call, None, "target_transform")
+            if (changer is not None and literal_value(changer) is not None) or (
+                self._labels_changed_after
+            ):
+                return UNKNOWN
+            labels = Tensor(Kind.CLASS_INDICES, origin=call, where=self.frame.label)
+            return Batches(TupleValue((UNKNOWN, labels)))
+        if qualname in apis.DATA_LOADERS:
+            if any(keyword(call, name) is not None for name in apis.LOADER_BATCH_CHANGERS):
+                return UNKNOWN
+            found = _argument_value(call, args, 0, "dataset")
+            return found if isinstance(found, Batches) else UNKNOWN
+        if qualname in apis.DATASET_SUBSETS:
+            found = _argument_value(call, args, 0, "dataset")
+            return found if isinstance(found, Batches) else UNKNOWN
+        if qualname == apis.RANDOM_SPLIT:
+            found = _argument_value(call, args, 0, "dataset")
+            lengths = argument(call, 1, "lengths")
+            if isinstance(found, Batches) and isinstance(lengths, (cst.List, cst.Tuple)):
+                if not any(isinstance(e, cst.StarredElement) for e in lengths.elements):
+                    return TupleValue(tuple(found for _ in lengths.elements))
+            return UNKNOWN
+        if qualname in apis.ITERATION_WRAPPERS:
+            found = args[0] if args and len(positional(call)) >= 1 else UNKNOWN
+            if not isinstance(found, Batches):
+                return None
+            if qualname == "builtins.enumerate":
+                return Batches(TupleValue((UNKNOWN, found.element)))
+            return found
+        if qualname == apis.NEXT and len(call.args) == 1:
+            found = args[0] if args else UNKNOWN
+            return found.element if isinstance(found, Batches) else None
+        return None
+
+    @cached_property
+    def _labels_changed_after(self) -> bool:
+        """The file writes a data set's labels (``ds.targets = ...``,
+        ``ds.target_transform = ...``): its labels are not the set's own."""
+        for node in self.model.nodes_of_type(cst.Attribute):
+            if (
+                isinstance(node, cst.Attribute)
+                and node.attr.value in apis.DATASET_LABEL_ATTRIBUTES
+                and _is_written(self.model, node)
+            ):
+                return True
+        return False
+
+    def _assign(self, target: cst.BaseExpression, value: Value, env: Env) -> None:
+        loop = self.model.parent(target)
+        if value is UNKNOWN and isinstance(loop, cst.For) and loop.target is target:
+            # ``for x, y in loader:``: the batches of a labelled data set
+            iterated = self.eval_quietly(loop.iter, env)
+            if isinstance(iterated, Batches):
+                value = iterated.element
+        super()._assign(target, value, env)
 
     def method_call(
         self, call: cst.Call, func: cst.Attribute, receiver: Value, args: list[Value], env: Env
@@ -1098,3 +1164,11 @@ def hf_trainer_class(model: ModuleIndex, cls: cst.ClassDef, depth: int) -> bool:
             if found is not None and bridge.derives_from(found, apis.HF_LOSS_TRAINERS):
                 return True
     return False
+
+
+def _is_written(model: ModuleIndex, node: cst.Attribute) -> bool:
+    """``node`` is assigned to (``ds.targets = ...``, ``ds.targets += ...``)."""
+    parent = model.parent(node)
+    if isinstance(parent, cst.AssignTarget):
+        return True
+    return isinstance(parent, (cst.AnnAssign, cst.AugAssign)) and parent.target is node

@@ -145,6 +145,14 @@ class Thunk(Value):
 
 
 @dataclass(frozen=True)
+class Batches(Value):
+    """A labelled data set or a loader over it (``datasets.MNIST(...)``,
+    ``DataLoader(ds)``): iterating it yields ``element`` (``(inputs, labels)``)."""
+
+    element: Value
+
+
+@dataclass(frozen=True)
 class OneOf(Value):
     """``MODELS[name]`` with ``name`` not known: one of a registry's values;
     calling it gives what every one of them gives, when they agree."""

@@ -577,6 +577,48 @@ MAP_DATASETS = frozenset(
 #: every data set class under these prefixes is map-style
 MAP_DATASET_PREFIXES = ("torchvision.datasets.", "torchaudio.datasets.")
 RANDOM_SPLIT = "torch.utils.data.random_split"
+#: torchvision classification data sets: ``ds[i]`` is ``(image, class index)``
+#: unless a ``target_transform`` changes the label
+TORCHVISION_CLASSIFICATION_DATASETS = frozenset(
+    f"torchvision.datasets.{name}"
+    for name in (
+        "MNIST",
+        "FashionMNIST",
+        "KMNIST",
+        "EMNIST",
+        "QMNIST",
+        "CIFAR10",
+        "CIFAR100",
+        "SVHN",
+        "STL10",
+        "USPS",
+        "ImageFolder",
+        "DatasetFolder",
+        "ImageNet",
+        "GTSRB",
+        "Food101",
+        "Flowers102",
+        "EuroSAT",
+        "DTD",
+        "FER2013",
+        "mnist.MNIST",
+        "mnist.FashionMNIST",
+        "mnist.KMNIST",
+        "mnist.EMNIST",
+        "mnist.QMNIST",
+        "cifar.CIFAR10",
+        "cifar.CIFAR100",
+        "folder.ImageFolder",
+        "folder.DatasetFolder",
+    )
+)
+#: what a labelled data set's labels are changed through after it is built
+#: (``train_ds.targets = (train_ds.targets == 3).float()``)
+DATASET_LABEL_ATTRIBUTES = frozenset(
+    {"targets", "labels", "train_labels", "test_labels", "target_transform", "samples", "imgs"}
+)
+#: ``DataLoader`` keywords that change what a batch holds
+LOADER_BATCH_CHANGERS = frozenset({"collate_fn"})
 #: torchvision data sets that are iterable (streamed), by class name
 ITERABLE_TORCHVISION = frozenset({"Kinetics"})
 #: Hugging Face ``datasets``: what loads a data set (a ``DatasetDict`` of

@@ -69,4 +69,28 @@ AUDIT_VALID = [
     scorer = keras.Sequential([layers.Input((6,)), layers.Dense(1)])
     scorer.compile(loss="mse", metrics=["accuracy"])
     """,
+    # a GAN's discriminator trained with mse: the least-squares GAN objective
+    # (LSGAN, SRGAN), on purpose (R19 Generative-Adversarial-Networks-Projects)
+    """
+    from keras.layers import Dense, Flatten, Input
+    from keras.models import Model
+
+    def build_discriminator():
+        inp = Input((64, 64, 3))
+        return Model(inp, Dense(1, activation="sigmoid")(Flatten()(inp)))
+
+    discriminator = build_discriminator()
+    discriminator.compile(loss="mse", optimizer="adam", metrics=["accuracy"])
+    """,
+    # ... compiled in the discriminator's own class
+    """
+    from keras.layers import Dense, Flatten, Input
+    from keras.models import Model
+
+    class Discriminator:
+        def __init__(self):
+            inp = Input((28, 28, 1))
+            self.model = Model(inp, Dense(1, activation="sigmoid")(Flatten()(inp)))
+            self.model.compile(loss="mse", optimizer="adam", metrics=["accuracy"])
+    """,
 ]

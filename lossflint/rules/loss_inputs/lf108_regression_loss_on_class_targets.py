@@ -112,8 +112,34 @@ indices silently broadcasts to `(N, N, C)`.
             loss = nn.MSELoss()(model(X), y)  # error: LF108 at `nn.MSELoss()(`
             """
         ),
+        # the digit labels of MNIST regressed (a classic beginner's bug)
+        Invalid(
+            """
+            import torch.nn as nn
+            from torch.utils.data import DataLoader
+            from torchvision import datasets, transforms
+
+            ds = datasets.MNIST("data", train=True, transform=transforms.ToTensor())
+            crit = nn.MSELoss()
+            for x, y in DataLoader(ds, batch_size=32, shuffle=True):
+                loss = crit(model(x).squeeze(1), y.float())  # error: LF108 at `crit(`
+                loss.backward()
+            """
+        ),
     ]
+
     VALID = [
+        # a binary task made from MNIST by rewriting its labels
+        """
+        import torch.nn.functional as F
+        from torch.utils.data import DataLoader
+        from torchvision import datasets
+
+        ds = datasets.MNIST("data", train=True, transform=tfm)
+        ds.targets = (ds.targets == 3).long()
+        for x, y in DataLoader(ds, batch_size=32, shuffle=True):
+            F.mse_loss(model(x).squeeze(1), y.float()).backward()
+        """,
         # a dispatch on the loss's class: the class-index branch never runs for
         # the L1 loss the callers pass (MultiBench's deal_with_objective)
         """

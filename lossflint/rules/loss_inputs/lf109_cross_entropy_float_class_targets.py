@@ -91,6 +91,20 @@ Unsafe: an inline `.float()` on the target becomes `.long()`.
             loss = F.cross_entropy(student(x), pseudo.double())  # error: LF109 at `F.cross_entropy(`
             """
         ),
+        # the labels of a torchvision classification data set, batched
+        Invalid(
+            """
+            import torch.nn.functional as F
+            from torch.utils.data import DataLoader
+            from torchvision import datasets, transforms
+
+            train_ds = datasets.FashionMNIST("data", train=True, transform=transforms.ToTensor())
+            loader = DataLoader(train_ds, batch_size=64, shuffle=True)
+            for i, (x, y) in enumerate(loader):
+                loss = F.cross_entropy(model(x), y.float())  # error: LF109 at `F.cross_entropy(`
+                loss.backward()
+            """
+        ),
     ]
     VALID = [
         """
@@ -115,6 +129,38 @@ Unsafe: an inline `.float()` on the target becomes `.long()`.
         import torch.nn.functional as F
         y = torch.randint(0, 5, (8,))
         loss = F.cross_entropy(logits, y)
+        """,
+        # a collate_fn mixing samples (mixup/cutmix) makes soft labels
+        """
+        import torch.nn.functional as F
+        from torch.utils.data import DataLoader
+        from torchvision import datasets
+
+        train_ds = datasets.CIFAR10("data", train=True, transform=tfm)
+        loader = DataLoader(train_ds, batch_size=64, shuffle=True, collate_fn=mixup_collate)
+        for x, y in loader:
+            F.cross_entropy(model(x), y.float()).backward()
+        """,
+        # labels rewritten after the data set is built
+        """
+        import torch.nn.functional as F
+        from torch.utils.data import DataLoader
+        from torchvision import datasets
+
+        train_ds = datasets.MNIST("data", train=True, transform=tfm)
+        train_ds.targets = F.one_hot(train_ds.targets, 10)
+        for x, y in DataLoader(train_ds, batch_size=64, shuffle=True):
+            F.cross_entropy(model(x), y.float()).backward()
+        """,
+        # a target_transform: labels are what it makes
+        """
+        import torch.nn.functional as F
+        from torch.utils.data import DataLoader
+        from torchvision import datasets
+
+        ds = datasets.MNIST("data", transform=tfm, target_transform=smooth_labels)
+        for x, y in DataLoader(ds, batch_size=64, shuffle=True):
+            F.cross_entropy(model(x), y.float()).backward()
         """,
     ]
 

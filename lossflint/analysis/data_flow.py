@@ -166,6 +166,14 @@ class Folds:
 
 
 @dataclass(frozen=True)
+class EmptyList:
+    """``windows = []``: a list nothing was appended to yet (a loop that
+    appends may run no time: its join with what the loop appended is that)."""
+
+    node: cst.CSTNode = field(repr=False)
+
+
+@dataclass(frozen=True)
 class Fitted:
     """An array transformed with statistics of all its rows."""
 
@@ -183,6 +191,9 @@ class LoaderInfo:
     ordered: bool
     #: ``shuffle=False`` written out (vs. left to its default)
     explicit: bool = False
+    #: the ``sampler=`` argument when it is None on one path only (``DistributedSampler(ds)
+    #: if num_gpus > 1 else None``): the conditional expression it holds
+    none_sampler: cst.IfExp | None = None
     #: the ``shuffle=`` argument, when there is one to rewrite
     shuffle_arg: cst.Arg | None = None
 
@@ -393,6 +404,9 @@ class DataFacts(Interpreter[Any]):
     def dict_display(self, expr: cst.Dict, items: list[tuple[str, Any]]) -> Any:
         return DictValue(tuple(items))
 
+    def list_display(self, expr: cst.List, items: list[Any]) -> Any:
+        return EmptyList(expr) if not expr.elements else None
+
     def foreign_method_call(
         self, call: cst.Call, receiver: Foreign, name: str, args: list[Any], env: Env
     ) -> Any:
@@ -461,6 +475,11 @@ class DataFacts(Interpreter[Any]):
         # pin one parameter): still a part, in a random order only if both are
         if isinstance(a, Part) and isinstance(b, Part) and a != b:
             return Part(a.split, a.shuffled and b.shuffled)
+        # ``windows = []`` joined with the windows a loop appended to it
+        if isinstance(a, EmptyList) and isinstance(b, Fitted) and b.how == "windows":
+            return b
+        if isinstance(b, EmptyList) and isinstance(a, Fitted) and a.how == "windows":
+            return a
         return super().join(a, b)
 
     def api_call(self, call: cst.Call, qualname: str, args: list[Any], env: Env) -> Any:
@@ -532,6 +551,36 @@ class DataFacts(Interpreter[Any]):
         if qualname in apis.ARRAY_WRAPPERS:
             first = args[0] if args else None
             return first if isinstance(first, (Fitted, Part, Returned)) else None
+        if qualname in apis.ROW_KEEPING_FUNCS and args and isinstance(args[0], Fitted):
+            return args[0]  # ``pd.get_dummies(df, columns=[...])``: the same rows
+        if qualname in apis.COLUMN_CONCATS:
+            return self._column_concat(call, qualname)
+        return None
+
+    def _column_concat(self, call: cst.Call, qualname: str) -> Any:
+        """``pd.concat([df, dummies], axis=1)``, ``np.column_stack([X, extra])``:
+        the rows of each array side by side; scaled whole when one of them is
+        (the others add columns, never rows)."""
+        if not call.args or call.args[0].keyword is not None or call.args[0].star:
+            return None
+        listed = call.args[0].value
+        if not isinstance(listed, (cst.List, cst.Tuple)):
+            return None
+        if qualname not in apis.ALWAYS_COLUMN_CONCATS:
+            axis = argument(call, 1, "axis")
+            # a literal axis other than the rows' (``axis=1``, ``axis="columns"``,
+            # ``axis=-1``); anything else may stack rows (a concatenation of parts)
+            value = literal_value(axis)
+            if not isinstance(value, (int, str)) or isinstance(value, bool):
+                return None
+            if value in (0, "index", "rows"):
+                return None
+        for element in listed.elements:
+            if isinstance(element, cst.StarredElement):
+                return None
+            found = self.values.get(element.value)
+            if isinstance(found, Fitted):
+                return found
         return None
 
     def construct(self, call: cst.Call, cls: cst.ClassDef, args: list[Any]) -> Any:
@@ -543,6 +592,8 @@ class DataFacts(Interpreter[Any]):
     def attribute(self, expr: cst.Attribute, base: Any) -> Any:
         if isinstance(base, (Fitted, Returned)) and expr.attr.value in ("iloc", "values"):
             return base
+        if isinstance(base, Fitted) and expr.attr.value == "loc":
+            return base  # ``df.loc[:, cols]``, ``df.loc[mask]``: read as subscripts are
         if isinstance(base, Part) and base.shuffled and expr.attr.value != "T":
             return base  # a column (``df_train.text``), ``.values``: the same rows
         return None
@@ -570,6 +621,10 @@ class DataFacts(Interpreter[Any]):
             if isinstance(base, Fitted) and self.recording:
                 self.leaks.append(Leak(base.fit, rows.split, rows.how))
             return Part(rows.split, rows.shuffled)
+        if isinstance(base, Part) and part is None and _column_key(first):
+            # ``tr[cols]`` of a training part: its columns, the same rows (a
+            # scaler fitted on them is fitted on the part)
+            return base
         if isinstance(base, Fitted) and part is None:
             # columns or a mask of the scaled array (``X[cols]``, ``X.iloc[:, 1:]``):
             # still scaled with the statistics of all its rows
@@ -605,6 +660,10 @@ class DataFacts(Interpreter[Any]):
             if key is not None:
                 env[key] = value
                 return
+        if _new_column(target) and isinstance(env.get(dotted_text(target.value) or ""), Fitted):
+            # ``df["yr"] = pd.cut(df.yr, bins)`` after scaling other columns of
+            # ``df``: one column set, the scaled ones and all the rows stay
+            return
         super().store_item(target, value, env)
 
     def binary(self, op: str, left: Any, right: Any, node: cst.CSTNode) -> Any:
@@ -641,15 +700,43 @@ class DataFacts(Interpreter[Any]):
             return None
         if isinstance(receiver, (Fitted, Returned)) and name in apis.ROW_KEEPING_METHODS:
             return receiver
+        if isinstance(receiver, Fitted) and _keeps_frame_rows(call, name):
+            # ``df = df.drop(cols, axis=1)``, ``df.assign(...)``, ``df.dropna()``:
+            # the scaled rows are all still there (or a cleaned subset of them,
+            # never one side of a split), scaled with every row's statistics
+            return receiver
         if isinstance(receiver, Part) and receiver.shuffled and name in apis.ROW_KEEPING_METHODS:
             return receiver
         if isinstance(receiver, (DataSet, DataSplits)):
             return _hf_method(call, name, receiver)
+        if name == "append" and (
+            isinstance(receiver, EmptyList)
+            or (isinstance(receiver, Fitted) and receiver.how == "windows")
+        ):
+            self._append_window(call, func, receiver, env)
+            return None
         if name == apis.FRAME_SAMPLE_METHOD and any(
             keyword(call, word) is not None for word in apis.FRAME_SAMPLE_KEYWORDS
         ):
             return Part(call, True)  # ``df.sample(frac=1)``: the rows in a random order
         return None
+
+    def _append_window(
+        self, call: cst.Call, func: cst.Attribute, receiver: EmptyList | Fitted, env: Env
+    ) -> None:
+        """``seq.append(X_scaled[i - w:i])`` in a loop: the list holds windows
+        (or rows) of an array scaled with all its rows; stacked and sliced
+        into a head and a tail, it is split as the array would be. Anything
+        else appended makes the list unknown."""
+        key = dotted_text(func.value)
+        if key is None:
+            return
+        item = call.args[0].value if len(call.args) == 1 and not call.args[0].star else None
+        base = self.values.get(item.value) if isinstance(item, cst.Subscript) else None
+        if isinstance(base, Fitted) and (isinstance(receiver, EmptyList) or receiver.fit is base.fit):
+            env[key] = Fitted(base.fit, "windows")
+        else:
+            env[key] = None
 
     # --- loaders ---------------------------------------------------------------------
 
@@ -661,7 +748,7 @@ class DataFacts(Interpreter[Any]):
         return "backward" in kinds and "step" in kinds
 
     def _loader_info(self, call: cst.Call, dataset: Any) -> LoaderInfo:
-        if _surely_unordered(call):
+        if _surely_unordered(self.model, call):
             return LoaderInfo(call, ordered=False)
         map_style = (
             (isinstance(dataset, DataSet) and dataset.style == "map")
@@ -676,7 +763,13 @@ class DataFacts(Interpreter[Any]):
         if shuffle is not None and shuffle_arg is None:
             # positional shuffle: rewrite the argument itself
             shuffle_arg = positional(call)[apis.LOADER_SHUFFLE_POSITION]
-        return LoaderInfo(call, ordered=True, explicit=explicit, shuffle_arg=shuffle_arg)
+        return LoaderInfo(
+            call,
+            ordered=True,
+            explicit=explicit,
+            none_sampler=_none_sampler(self.model, call),
+            shuffle_arg=shuffle_arg,
+        )
 
     # --- preprocessing ---------------------------------------------------------------
 
@@ -1001,6 +1094,49 @@ def _trains_on_loaders(context: Any, ref: Any, local: str, called: set[str]) -> 
     return False
 
 
+def _keeps_frame_rows(call: cst.Call, name: str) -> bool:
+    """A DataFrame method that keeps its rows where they are (columns added,
+    dropped, renamed, filled) or drops rows to clean them (``dropna``), never
+    to set some aside: ``drop`` counts only for columns (``axis=1``,
+    ``columns=``); ``drop(test_idx)`` and ``sample(frac=0.8)`` are how a split
+    is written by hand, and a row-sample of the scaled frame is not the whole."""
+    if name in apis.FRAME_ROW_KEEPING_METHODS:
+        return not any(a.star for a in call.args)
+    if name == "drop":
+        if any(a.star for a in call.args) or keyword(call, "index") is not None:
+            return False
+        if keyword(call, "columns") is not None:
+            return True
+        axis = argument(call, 1, "axis")
+        return axis is not None and literal_value(axis) in (1, "columns")
+    if name == apis.FRAME_SAMPLE_METHOD:
+        # ``df.sample(frac=1)``: every row, in a random order
+        frac = keyword(call, "frac")
+        return frac is not None and literal_value(frac.value) in (1, 1.0) and len(call.args) == 1
+    return False
+
+
+def _column_key(first: cst.BaseSlice | None) -> bool:
+    """``[cols]``, ``["age"]``, ``[["a", "b"]]``: a key naming columns (a name
+    or strings), not a row number or a mask."""
+    if not isinstance(first, cst.Index):
+        return False
+    key = first.value
+    if isinstance(key, cst.List):
+        return all(isinstance(literal_value(e.value), str) for e in key.elements)
+    return isinstance(key, cst.Name) or isinstance(literal_value(key), str)
+
+
+def _new_column(target: cst.Subscript) -> bool:
+    """``df["name"] = ...``: one column named by a literal string (a scaled
+    frame keeps its rows and its other columns; the scaled columns are
+    listed in a variable, so overwriting one of them this way is not the
+    pattern of code that scales)."""
+    if len(target.slice) != 1 or not isinstance(target.slice[0].slice, cst.Index):
+        return False
+    return isinstance(literal_value(target.slice[0].slice.value), str)
+
+
 def _row_numbers(model: ModuleIndex, expr: cst.BaseExpression) -> bool:
     """``np.arange(len(df))``, ``range(X.shape[0])``: the numbers of an
     array's rows (a range with one argument, the length of something)."""
@@ -1229,7 +1365,7 @@ def _has_formula(model: ModuleIndex) -> bool:
     )
 
 
-def _surely_unordered(call: cst.Call) -> bool:
+def _surely_unordered(model: ModuleIndex, call: cst.Call) -> bool:
     """A ``DataLoader(...)`` call that shuffles or samples whatever its data
     set is, read off its arguments (or one whose arguments are not known)."""
     if any(a.star for a in call.args) or argument(call, 0, "dataset") is None:
@@ -1242,9 +1378,45 @@ def _surely_unordered(call: cst.Call) -> bool:
         (apis.LOADER_BATCH_SAMPLER_POSITION, "batch_sampler"),
     ):
         given = argument(call, index, name)
-        if given is not None and literal_value(given) is not None:
+        if (
+            given is not None
+            and literal_value(given) is not None
+            and not _none_on_a_path(model, given)
+        ):
             return True
     return False
+
+
+def _none_sampler(model: ModuleIndex, call: cst.Call) -> cst.IfExp | None:
+    """The conditional expression a loader's ``sampler=`` holds when it is
+    None on one of its paths (``_none_on_a_path``)."""
+    given = argument(call, apis.LOADER_SAMPLER_POSITION, "sampler")
+    if given is None or not _none_on_a_path(model, given):
+        return None
+    chosen = given if isinstance(given, cst.IfExp) else None
+    if isinstance(given, cst.Name):
+        chosen = cast(cst.IfExp, reaching_assignment(model, given))
+    return chosen
+
+
+def _none_on_a_path(model: ModuleIndex, given: cst.BaseExpression) -> bool:
+    """``sampler=train_sampler`` after ``train_sampler = DistributedSampler(ds)
+    if num_gpus > 1 else None`` (the last binding on every path): on the
+    single-process path nothing samples (with ``shuffle=False`` or left out,
+    nothing shuffles either). Only a conditional expression whose test is not
+    a literal, so both of its sides can run; ``shuffle=(sampler is None)``
+    already made the loader unordered above."""
+    if isinstance(given, cst.IfExp):
+        chosen: cst.BaseExpression | None = given
+    elif isinstance(given, cst.Name):
+        chosen = reaching_assignment(model, given)
+    else:
+        return False
+    if not isinstance(chosen, cst.IfExp) or literal_value(chosen.test) is not NotImplemented:
+        return False
+    return any(
+        isinstance(side, cst.Name) and side.value == "None" for side in (chosen.body, chosen.orelse)
+    )
 
 
 def _names_in(model: ModuleIndex, names: frozenset[str]) -> Iterator[cst.Name]:
@@ -1276,7 +1448,11 @@ def may_load_in_order(model: ModuleIndex) -> bool:
             node, parent = parent, model.parent(parent)
         if isinstance(parent, cst.ImportAlias) and parent.asname is None:
             continue  # ``from torch.utils.data import DataLoader``: its uses are names too
-        if isinstance(parent, cst.Call) and parent.func is node and _surely_unordered(parent):
+        if (
+            isinstance(parent, cst.Call)
+            and parent.func is node
+            and _surely_unordered(model, parent)
+        ):
             continue
         if _type_only(model, node):
             continue

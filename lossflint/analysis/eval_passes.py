@@ -52,13 +52,14 @@ from lossflint.analysis.values import (
     Sequential,
     Value,
 )
-from lossflint.analysis.walk import calls_in, memo_of, names_in, nodes_in
+from lossflint.analysis.walk import calls_in, memo_of, names_in, nodes_in, own_returns
 from lossflint.project.context import current as project_context
 from lossflint.project.summary import (
     Origin,
     SClass,
     SFunction,
     SInstance,
+    SInstances,
     SLayer,
     SObject,
     SSequential,
@@ -614,9 +615,39 @@ def _built_here(model: ModuleIndex, receiver: cst.BaseExpression) -> bool:
         if binding.kind != "assign" or not isinstance(built, cst.Call):
             return False
         made_by = kinds.value_of(built.func)
-        if not isinstance(made_by, Foreign) or not isinstance(context.resolve(made_by.ref), SClass):
+        if not isinstance(made_by, Foreign):
+            return False
+        made = context.resolve(made_by.ref)
+        if not isinstance(made, SClass) and not _fresh_from_factory(made):
             return False
     return bool(bindings)
+
+
+def _fresh_from_factory(ref: SValue) -> bool:
+    """``build_model(cfg)`` of another project module, which constructs and
+    returns the model (``return MODELS[cfg.name](...)``) and puts it in no
+    mode (no ``.eval()`` among its events, inlined from what it calls): the
+    model comes back in train mode, as a constructor gives it. Not when that
+    module keeps an instance of the class at module level (``return MODEL``
+    may hand out one that was put in eval mode there)."""
+    context = project_context()
+    if context is None or not isinstance(ref, SFunction):
+        return False
+    summary = context.function_summary(ref)
+    if summary is None or any(event.kind == "eval" for event in summary.events):
+        return False
+    returned = summary.returns
+    classes = returned.members if isinstance(returned, SInstances) else (returned,)
+    if not classes or not all(isinstance(c, SInstance) for c in classes):
+        return False
+    module = context.summary(ref.file)
+    if module is None:
+        return False
+    for value in module.names.values():
+        held = value.members if isinstance(value, SInstances) else (value,)
+        if any(isinstance(v, SInstance) and v in classes for v in held):
+            return False
+    return True
 
 
 def _remote_mode_layer(value: Sequential) -> Origin | None:
@@ -694,7 +725,71 @@ def _class_layer(model: ModuleIndex, cls: cst.ClassDef, depth: int) -> cst.Call 
                     inner = _class_layer(model, ref.cls, depth + 1)
                     if inner is not None:
                         return inner
+                if isinstance(ref, FunctionRef):
+                    # ``self.enc = nn.Sequential(conv_block(3, 64), ...)``: the
+                    # layers a same-file helper builds and returns
+                    inner = _returned_layer(model, ref.func, depth + 1)
+                    if inner is not None:
+                        return inner
     return None
+
+
+def _returned_layer(model: ModuleIndex, func: cst.FunctionDef, depth: int) -> cst.Call | None:
+    """A dropout/batch-norm layer a same-file function returns: built in a
+    ``return`` (``return nn.Sequential(conv, nn.BatchNorm2d(c), ...)``) or put
+    into a name it returns (``layers = [...]``, ``layers.append(...)``,
+    ``layers += [...]`` then ``return nn.Sequential(*layers)``); a layer the
+    function builds for anything else (a probe, a test) is not the model's."""
+    returns = [r.value for r in own_returns(func) if r.value is not None]
+    if not returns:
+        return None
+    returned = {
+        cast(cst.Name, n).value
+        for value in returns
+        for n in nodes_in(value, cst.Name, memo=memo_of(model))
+    }
+    kinds = kinds_of(model)
+    for call in calls_in(func, memo_of(model)):
+        if model.enclosing(call, cst.FunctionDef) is not func or not _kept(model, call, returned):
+            continue
+        if _matters(model, call):
+            return call
+        if depth < 3 and model.qualname(call.func) is None:
+            ref = kinds.value_of(call.func)
+            if isinstance(ref, ClassRef):
+                inner = _class_layer(model, ref.cls, depth + 1)
+            elif isinstance(ref, FunctionRef) and ref.func is not func:
+                inner = _returned_layer(model, ref.func, depth + 1)
+            else:
+                inner = None
+            if inner is not None:
+                return inner
+    return None
+
+
+def _kept(model: ModuleIndex, call: cst.Call, returned: set[str]) -> bool:
+    """``call`` is in what its function returns: inside a ``return``, or in
+    a statement that binds, extends or appends to a returned name."""
+    node: cst.CSTNode | None = call
+    while node is not None and not isinstance(node, cst.BaseSmallStatement):
+        node = model.parent(node)
+    if isinstance(node, cst.Return):
+        return True
+    if isinstance(node, cst.Assign):
+        return any(
+            isinstance(t.target, cst.Name) and t.target.value in returned for t in node.targets
+        )
+    if isinstance(node, (cst.AugAssign, cst.AnnAssign)):
+        return isinstance(node.target, cst.Name) and node.target.value in returned
+    if isinstance(node, cst.Expr) and isinstance(node.value, cst.Call):
+        func = node.value.func
+        return (
+            isinstance(func, cst.Attribute)
+            and func.attr.value in ("append", "extend", "add_module", "insert")
+            and isinstance(func.value, cst.Name)
+            and func.value.value in returned
+        )
+    return False
 
 
 def _matters(model: ModuleIndex, call: cst.Call) -> bool:

@@ -88,6 +88,10 @@ class MetricFacts:
                 return "probabilities", value
             if value.kind is Kind.LOGITS:
                 return "logits", value
+            if value.kind is Kind.LOG_PROBS:
+                # ``log_softmax`` output (or its max over classes): floats <= 0,
+                # never equal to a class label either
+                return "log-probabilities", value
         kvalue = self.keras.value(expr)
         if isinstance(kvalue, K.TfLogits):
             return "logits", kvalue
@@ -602,6 +606,18 @@ def _named_logits(expr: cst.BaseExpression) -> bool:
     if isinstance(expr, cst.Attribute):
         name = expr.attr.value
     return name is not None and "logit" in name.lower()
+
+
+def constant(model: ModuleIndex, expr: cst.BaseExpression) -> bool:
+    """A number written as a call or a constant (``float("-inf")``,
+    ``math.inf``, ``-np.inf``): comparing scores with it counts masked or
+    saturated entries, not correct predictions."""
+    if isinstance(expr, cst.UnaryOperation):
+        expr = expr.expression
+    if isinstance(expr, cst.Call) and model.qualname(expr.func) == "builtins.float":
+        return len(expr.args) == 1 and literal_value(expr.args[0].value) is not NotImplemented
+    qualname = model.qualname(expr) if isinstance(expr, cst.Attribute) else None
+    return qualname is not None and qualname.rsplit(".", 1)[-1] in ("inf", "nan", "pi", "e")
 
 
 def metric_facts(model: ModuleIndex) -> MetricFacts:

@@ -117,6 +117,29 @@ FILLED_ARRAYS = frozenset(
 )
 #: functions returning their first argument's rows, in order (columns changed)
 ROW_KEEPING_FUNCS = frozenset({"pandas.get_dummies"})
+#: concatenations that put arrays side by side when ``axis`` names the columns
+#: (``pd.concat([df, dummies], axis=1)``); ``column_stack`` always does
+COLUMN_CONCATS = frozenset({"pandas.concat", "numpy.concatenate", "numpy.column_stack"})
+ALWAYS_COLUMN_CONCATS = frozenset({"numpy.column_stack"})
+#: DataFrame methods keeping the rows in place (columns changed), or dropping
+#: rows only to clean them (``dropna``, ``drop_duplicates``)
+FRAME_ROW_KEEPING_METHODS = frozenset(
+    {
+        "assign",
+        "rename",
+        "fillna",
+        "replace",
+        "round",
+        "clip",
+        "add_prefix",
+        "add_suffix",
+        "select_dtypes",
+        "infer_objects",
+        "convert_dtypes",
+        "dropna",
+        "drop_duplicates",
+    }
+)
 CONSTANT_TENSORS = frozenset({"numpy.array", "numpy.asarray"})
 #: a grid of numbers fixed by constant arguments (a curve plotted over it)
 CONSTANT_GRIDS = frozenset({"numpy.arange", "numpy.linspace", "numpy.logspace"})

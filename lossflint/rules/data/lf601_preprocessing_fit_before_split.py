@@ -12,6 +12,12 @@ from lossflint.diagnostics import Finding, RelatedNode, Severity
 from lossflint.examples import Invalid
 from lossflint.registry import Rule
 from lossflint.rules.data.lf601_audit_examples import AUDIT_INVALID, AUDIT_VALID
+from lossflint.rules.data.lf601_frame_examples import (
+    FRAME_INVALID,
+    FRAME_VALID,
+    WINDOW_INVALID,
+    WINDOW_VALID,
+)
 
 if TYPE_CHECKING:
     from lossflint.analysis.model import SemanticModel
@@ -32,7 +38,11 @@ Keras `Normalization().adapt(X)`, or `(X - X.mean()) / X.std()` (and
 `train_test_split`, is sliced into a head `[:n]` and a tail `[n:]`, or is
 indexed with the rows of each fold of a cross-validation splitter
 (`for tr, te in KFold(5).split(X): ... X[tr] ...`). A fit on `X.reshape(...)`
-or `X.values` is a fit on `X`. A scaler
+or `X.values` is a fit on `X`. A frame keeps what it was scaled with through
+operations that keep its rows (`df[cols] = scaler.fit_transform(df[cols])`, then
+`df = df.drop(cols, axis=1)`, `pd.concat([df, dummies], axis=1)`, `df.rename(...)`,
+a new column `df["c"] = ...`), and a list of windows appended in a loop from the
+scaled array (`seq.append(X_scaled[t - w:t])`) is split as the array is. A scaler
 fitted on `X` whose `X` is split afterwards counts when the fitted scaler is used
 after the split.
 
@@ -85,6 +95,8 @@ scale of the past) and features with outliers.
     )
     INVALID = [
         *AUDIT_INVALID,
+        *FRAME_INVALID,
+        *WINDOW_INVALID,
         # standardised by hand, then sliced into test, validation and train
         # parts (H11 p13)
         Invalid(
@@ -203,6 +215,8 @@ scale of the past) and features with outliers.
     ]
     VALID = [
         *AUDIT_VALID,
+        *FRAME_VALID,
+        *WINDOW_VALID,
         # Kaggle's train and unlabelled test frames stacked, encoded and scaled
         # together, then cut back at len(train) (spaceship-titanic, R9)
         """

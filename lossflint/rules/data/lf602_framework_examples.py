@@ -1,6 +1,7 @@
 """LF602 examples from framework data sets and hooks: Hugging Face
 ``datasets`` splits, torchvision classes named from their module, the
-Hugging Face Trainer's ``get_train_dataloader`` (session-14 audits)."""
+Hugging Face Trainer's ``get_train_dataloader`` (session-14 audits), a
+sampler that is None on the single-process path (audit R21)."""
 
 from lossflint.examples import Invalid
 
@@ -52,6 +53,36 @@ FRAMEWORK_INVALID = [
                 return DataLoader(ds, batch_size=8)
         """,
     ),
+    # the sampler is None on the single-process path (the default run), and
+    # nothing shuffles there (NVIDIA/waveglow train.py, audit R21)
+    Invalid(
+        """
+        import torch
+        from torch.utils.data import DataLoader, Dataset
+        from torch.utils.data.distributed import DistributedSampler
+
+        class Clips(Dataset):
+            def __init__(self, wavs):
+                self.wavs = wavs
+
+            def __len__(self):
+                return len(self.wavs)
+
+            def __getitem__(self, i):
+                return self.wavs[i]
+
+        def fit(net, wavs, world_size):
+            clips = Clips(wavs)
+            sampler = DistributedSampler(clips) if world_size > 1 else None
+            feed = DataLoader(clips, batch_size=4, sampler=sampler, shuffle=False)  # error: LF602 at `DataLoader(clips`
+            opt = torch.optim.Adam(net.parameters())
+            for epoch in range(5):
+                for w in feed:
+                    opt.zero_grad()
+                    net(w).pow(2).mean().backward()
+                    opt.step()
+        """
+    ),
 ]
 
 FRAMEWORK_VALID = [
@@ -91,5 +122,115 @@ FRAMEWORK_VALID = [
         model(batch).sum().backward()
         optimizer.step()
         optimizer.zero_grad()
+    """,
+    # shuffled exactly when there is no sampler (the usual idiom)
+    """
+    import torch
+    from torch.utils.data import DataLoader, Dataset, RandomSampler
+    from torch.utils.data.distributed import DistributedSampler
+
+    class Clips(Dataset):
+        def __init__(self, wavs):
+            self.wavs = wavs
+
+        def __len__(self):
+            return len(self.wavs)
+
+        def __getitem__(self, i):
+            return self.wavs[i]
+
+    def fit(net, wavs, world_size):
+        clips = Clips(wavs)
+        sampler = DistributedSampler(clips) if world_size > 1 else None
+        feed = DataLoader(clips, sampler=sampler, shuffle=(sampler is None))
+        opt = torch.optim.Adam(net.parameters())
+        for epoch in range(5):
+            for w in feed:
+                opt.zero_grad()
+                net(w).pow(2).mean().backward()
+                opt.step()
+    """,
+    # a random sampler on the other path
+    """
+    import torch
+    from torch.utils.data import DataLoader, Dataset, RandomSampler
+    from torch.utils.data.distributed import DistributedSampler
+
+    class Clips(Dataset):
+        def __init__(self, wavs):
+            self.wavs = wavs
+
+        def __len__(self):
+            return len(self.wavs)
+
+        def __getitem__(self, i):
+            return self.wavs[i]
+
+    def fit(net, wavs, world_size):
+        clips = Clips(wavs)
+        sampler = DistributedSampler(clips) if world_size > 1 else RandomSampler(clips)
+        feed = DataLoader(clips, sampler=sampler, shuffle=False)
+        opt = torch.optim.Adam(net.parameters())
+        for epoch in range(5):
+            for w in feed:
+                opt.zero_grad()
+                net(w).pow(2).mean().backward()
+                opt.step()
+    """,
+    # the None replaced before the loader is built
+    """
+    import torch
+    from torch.utils.data import DataLoader, Dataset, RandomSampler
+    from torch.utils.data.distributed import DistributedSampler
+
+    class Clips(Dataset):
+        def __init__(self, wavs):
+            self.wavs = wavs
+
+        def __len__(self):
+            return len(self.wavs)
+
+        def __getitem__(self, i):
+            return self.wavs[i]
+
+    def fit(net, wavs, world_size):
+        clips = Clips(wavs)
+        sampler = DistributedSampler(clips) if world_size > 1 else None
+        if sampler is None:
+            sampler = RandomSampler(clips)
+        feed = DataLoader(clips, sampler=sampler)
+        opt = torch.optim.Adam(net.parameters())
+        for epoch in range(5):
+            for w in feed:
+                opt.zero_grad()
+                net(w).pow(2).mean().backward()
+                opt.step()
+    """,
+    # a literal test: the None side never runs
+    """
+    import torch
+    from torch.utils.data import DataLoader, Dataset, RandomSampler
+    from torch.utils.data.distributed import DistributedSampler
+
+    class Clips(Dataset):
+        def __init__(self, wavs):
+            self.wavs = wavs
+
+        def __len__(self):
+            return len(self.wavs)
+
+        def __getitem__(self, i):
+            return self.wavs[i]
+
+    def fit(net, wavs, world_size):
+        clips = Clips(wavs)
+        sampler = DistributedSampler(clips) if True else None
+        feed = DataLoader(clips, sampler=sampler, shuffle=False)
+        opt = torch.optim.Adam(net.parameters())
+        for epoch in range(5):
+            for w in feed:
+                opt.zero_grad()
+                net(w).pow(2).mean().backward()
+                opt.step()
     """,
 ]

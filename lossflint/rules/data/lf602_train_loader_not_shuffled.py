@@ -9,7 +9,7 @@ import libcst as cst
 
 from lossflint.analysis.data_flow import training_loaders
 from lossflint.analysis.test_files import is_test_path
-from lossflint.diagnostics import Finding, RelatedNode, Severity
+from lossflint.diagnostics import Finding, FixSpec, RelatedNode, Severity
 from lossflint.examples import Invalid
 from lossflint.registry import Rule
 from lossflint.rules.data.fixes import shuffle_fix
@@ -37,7 +37,8 @@ override of the Hugging Face Trainer's `get_train_dataloader`) —
 when it reads a map-style data set (`TensorDataset`, a `torchvision.datasets`
 class, a Hugging Face `datasets` split not streamed nor `.shuffle()`d, a project
 `Dataset` class whose `__getitem__` reads its index) with neither
-`shuffle=True` nor a `sampler=` / `batch_sampler=`.
+`shuffle=True` nor a `sampler=` / `batch_sampler=`, or with a sampler that is
+`None` on one side of a conditional (`DistributedSampler(ds) if n_gpus > 1 else None`).
 
 Silent when the data set is iterable or of unknown kind (a base class from another
 module than torch's `Dataset`), ignores the index it is given (random items),
@@ -377,11 +378,18 @@ with `# noqa: LF602`.
                 "caller": f"it is returned to {elsewhere}, which trains on it",
             }[how]
             why = "`shuffle=False`" if info.explicit else "no `shuffle=True` and no sampler"
+            advice = "pass `shuffle=True` or a sampler"
+            fix: FixSpec | None = shuffle_fix(info.call, info.shuffle_arg)
+            if (sampler := info.none_sampler) is not None:  # ``shuffle=True`` + a sampler raises
+                when = "false" if model.code(sampler.orelse) == "None" else "true"
+                why = f"a sampler that is None when `{model.code(sampler.test)}` is {when} "
+                why += f"(line {model.line_of(sampler)}) and no `shuffle=True`"
+                advice, fix = "on that path pass `shuffle=True` (`shuffle=(sampler is None)`)", None
             yield Finding(
                 info.call,
                 f"training `DataLoader` with {why}: {use}, in the data set's order every "
-                "epoch (often sorted by class or time); pass `shuffle=True` or a sampler",
-                fix=shuffle_fix(info.call, info.shuffle_arg),
+                f"epoch (often sorted by class or time); {advice}",
+                fix=fix,
                 related=(RelatedNode("trained on here", evidence),)
                 if how not in ("hook", "caller")
                 else (),

@@ -176,6 +176,36 @@ AUDIT_INVALID = [
                 vloss = nn.functional.mse_loss(model(x), y)  # error: LF603 at `model(x)`
         """
     ),
+    # batch norm built by a same-file helper function the class calls (H18 p05)
+    Invalid(
+        """
+        import torch
+        import torch.nn as nn
+
+        def down(cin, cout):
+            layers = [nn.Conv2d(cin, cout, 3, padding=1)]
+            layers += [nn.BatchNorm2d(cout), nn.ReLU()]
+            return nn.Sequential(*layers)
+
+        class Tower(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.stem = nn.Sequential(down(1, 8), down(8, 16))
+
+            def forward(self, x):
+                return self.stem(x).flatten(1)
+
+        tower = Tower()
+        opt = torch.optim.SGD(tower.parameters(), lr=0.05)
+        for xb, yb in batches:
+            opt.zero_grad()
+            nn.functional.cross_entropy(tower(xb), yb).backward()
+            opt.step()
+        with torch.no_grad():
+            emb = tower(xq)  # error: LF603 at `tower(xq)`
+            acc = (emb.argmax(1) == yq).float().mean()
+        """
+    ),
 ]
 
 AUDIT_VALID = [
@@ -274,4 +304,32 @@ AUDIT_VALID = [
         "for _ in range(50):\n    train_epoch()\n    model.apply(freeze_bn)\n",
         marker="",
     ),
+    # a helper that builds a batch norm it does not return (a shape probe):
+    # the layers the class keeps are mode-free
+    """
+    import torch
+    import torch.nn as nn
+
+    def down(cin, cout):
+        nn.BatchNorm2d(cout)
+        return nn.Sequential(nn.Conv2d(cin, cout, 3, padding=1), nn.ReLU())
+
+    class Tower(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.stem = nn.Sequential(down(1, 8), down(8, 16))
+
+        def forward(self, x):
+            return self.stem(x).flatten(1)
+
+    tower = Tower()
+    opt = torch.optim.SGD(tower.parameters(), lr=0.05)
+    for xb, yb in batches:
+        opt.zero_grad()
+        nn.functional.cross_entropy(tower(xb), yb).backward()
+        opt.step()
+    with torch.no_grad():
+        emb = tower(xq)
+        acc = (emb.argmax(1) == yq).float().mean()
+    """,
 ]

@@ -25,8 +25,9 @@ class AccuracyOnScores(Rule):
     what = """
 Flags `(pred == y)` (or `!=`, `torch.eq`, `tf.equal`, `pred.eq(y)`) summed or
 averaged into an accuracy, and `sklearn.metrics.accuracy_score`, when `pred`
-holds a model's probabilities or logits (softmax/sigmoid output, a `Linear`
-output, `model.predict(...)` of a Keras model) with no argmax or threshold.
+holds a model's probabilities, log-probabilities or logits (softmax/sigmoid/
+log_softmax output, a `Linear` output, `model.predict(...)` of a Keras model, or
+the maximum value of one of those, `p.max(dim=1)[0]`) with no argmax or threshold.
 """
     why = """
 Float scores essentially never equal integer labels: the accuracy is ≈ 0 no
@@ -154,6 +155,18 @@ training run is judged, early-stopped or tuned on that number.
             print(acc_fn(y_true, np.concatenate(all_probs)))  # error: LF501 at `acc_fn(`
             """
         ),
+        # log-probabilities (log_softmax), and their max value (not its index)
+        Invalid(
+            """
+            import torch
+            import torch.nn.functional as F
+            with torch.no_grad():
+                lp = F.log_softmax(-dists, dim=1)
+                top = lp.max(dim=1)[0]
+                hit = (top == targets).float().mean()  # error: LF501 at `top == targets`
+                hit2 = torch.eq(lp, targets).sum()  # error: LF501 at `torch.eq(lp, targets)`
+            """
+        ),
     ]
     VALID = [
         # compute_metrics takes the argmax of the logits first
@@ -247,6 +260,18 @@ training run is judged, early-stopped or tuned on that number.
         p = torch.softmax(z, 1)
         mask = p == p.max(dim=1, keepdim=True).values
         """,
+        # log-probabilities: argmax, the indices of max, a count of -inf entries
+        """
+        import torch
+        import torch.nn.functional as F
+        lp = F.log_softmax(model(x), dim=-1)
+        a = (lp.argmax(-1) == y).float().mean()
+        b = (lp.max(dim=-1)[1] == y).float().mean()
+        _, guess = lp.max(-1)
+        c = (guess == y).sum()
+        masked = (lp == float("-inf")).sum()
+        best = (lp == lp.max(dim=-1, keepdim=True)[0]).sum()
+        """,
     ]
 
     def check(self, model: SemanticModel) -> Iterator[Finding]:
@@ -256,7 +281,7 @@ training run is judged, early-stopped or tuned on that number.
                 found = facts.score_kind(pred)
                 if found is None or facts.score_kind(other) is not None:
                     continue
-                if literal_value(other) is not NotImplemented:
+                if literal_value(other) is not NotImplemented or M.constant(model, other):
                     continue
                 if facts.derived_from(other, pred):
                     break  # scores compared with themselves: peak finding, not accuracy

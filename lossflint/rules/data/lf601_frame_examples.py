@@ -1,0 +1,178 @@
+"""LF601 examples of a DataFrame scaled whole and then rebound by operations
+that keep its rows (columns dropped, added, renamed; frames put side by side)
+before the split (audit R22); kept apart so the rule module stays small."""
+
+from __future__ import annotations
+
+from lossflint.examples import Invalid
+
+FRAME_INVALID = [
+    # scaled in place, rebound by a column drop and a side-by-side concat
+    Invalid(
+        """
+        import pandas as pd
+        from sklearn.model_selection import train_test_split
+        from sklearn.preprocessing import MinMaxScaler
+
+        frame = pd.read_csv("patients.csv")
+        numeric = ["age", "bmi", "glucose"]
+        mm = MinMaxScaler()
+        frame[numeric] = mm.fit_transform(frame[numeric])  # error: LF601 at `mm.fit_transform(`
+        onehot = pd.get_dummies(frame[["ward"]])
+        frame = frame.drop(["ward"], axis=1)
+        frame = pd.concat([frame, onehot], axis=1)
+        features = frame.drop(columns=["outcome"]).values
+        labels = frame["outcome"].values
+        f_tr, f_te, l_tr, l_te = train_test_split(features, labels, test_size=0.25)
+        """
+    ),
+    # new columns written after the scaling, then renamed and cleaned
+    Invalid(
+        """
+        import pandas as pd
+        from sklearn.model_selection import train_test_split
+        from sklearn.preprocessing import StandardScaler
+
+        houses = pd.read_csv("houses.csv")
+        cols = ["area", "rooms"]
+        houses[cols] = StandardScaler().fit_transform(houses[cols])  # error: LF601 at `StandardScaler().fit_transform(`
+        houses["decade"] = pd.cut(houses.built, range(1900, 2030, 10))
+        houses = houses.rename(columns={"area": "area_z"}).dropna()
+        train_df, test_df = train_test_split(houses, test_size=0.2)
+        """
+    ),
+    # extra columns stacked beside a scaled array, then sliced head/tail
+    Invalid(
+        """
+        import numpy as np
+        from sklearn.preprocessing import RobustScaler
+
+        scaled = RobustScaler().fit_transform(raw)  # error: LF601 at `RobustScaler().fit_transform(raw)`
+        scaled = np.column_stack([scaled, flags])
+        cut = int(0.8 * len(scaled))
+        x_fit, x_eval = scaled[:cut], scaled[cut:]
+        """
+    ),
+    Invalid(
+        """
+        import numpy as np
+        from sklearn.model_selection import train_test_split
+        from sklearn.preprocessing import StandardScaler
+
+        z = StandardScaler().fit_transform(table)  # error: LF601 at `StandardScaler().fit_transform(table)`
+        z = np.concatenate([z, extra], axis=1)
+        a_tr, a_te = train_test_split(z, test_size=0.3)
+        """
+    ),
+]
+
+FRAME_VALID = [
+    # rows stacked onto the scaled frame (axis 0): the parts the user joined,
+    # not one data set known to be scaled whole
+    """
+    import pandas as pd
+    from sklearn.model_selection import train_test_split
+    from sklearn.preprocessing import StandardScaler
+
+    df[cols] = StandardScaler().fit_transform(df[cols])
+    df = pd.concat([df, extra_rows])
+    d_tr, d_te = train_test_split(df, test_size=0.2)
+    """,
+    # rows dropped by label (a hand-written split: the test rows set aside)
+    """
+    from sklearn.model_selection import train_test_split
+    from sklearn.preprocessing import StandardScaler
+
+    df[cols] = StandardScaler().fit_transform(df[cols])
+    holdout = df.loc[holdout_ids]
+    df = df.drop(holdout_ids)
+    d_tr, d_va = train_test_split(df, test_size=0.2)
+    """,
+    # a sampled fraction of the scaled frame is one side of a manual split
+    """
+    from sklearn.model_selection import train_test_split
+    from sklearn.preprocessing import StandardScaler
+
+    df[cols] = StandardScaler().fit_transform(df[cols])
+    df = df.sample(frac=0.8, random_state=1)
+    d_tr, d_va = train_test_split(df, test_size=0.2)
+    """,
+    # the name rebound to the raw frame before the split
+    """
+    import pandas as pd
+    from sklearn.model_selection import train_test_split
+    from sklearn.preprocessing import StandardScaler
+
+    df = raw.copy()
+    df[cols] = StandardScaler().fit_transform(df[cols])
+    print(df.describe())
+    df = raw.drop(["id"], axis=1)
+    d_tr, d_te = train_test_split(df, test_size=0.2)
+    """,
+    # fitted on the training part, then columns added beside it and split
+    # again for validation
+    """
+    import pandas as pd
+    from sklearn.model_selection import train_test_split
+    from sklearn.preprocessing import StandardScaler
+
+    tr, te = train_test_split(df, test_size=0.2)
+    tr[cols] = StandardScaler().fit_transform(tr[cols])
+    tr = pd.concat([tr, pd.get_dummies(tr[["cat"]])], axis=1)
+    tr = tr.drop(["cat"], axis=1)
+    t_fit, t_val = train_test_split(tr, test_size=0.1)
+    """,
+    # side-by-side concat whose axis is not a literal
+    """
+    import numpy as np
+    from sklearn.model_selection import train_test_split
+    from sklearn.preprocessing import StandardScaler
+
+    z = StandardScaler().fit_transform(table)
+    z = np.concatenate([z, extra], axis=stack_axis)
+    a_tr, a_te = train_test_split(z, test_size=0.3)
+    """,
+]
+
+#: a series scaled whole, cut into windows in a loop, the windows split by index
+_WINDOWS = """
+import numpy as np
+from sklearn.preprocessing import MinMaxScaler
+
+series = MinMaxScaler().fit_transform(prices)  {marker}
+inputs = []
+for t in range(lag, len(series)):
+    {append}
+inputs = np.array(inputs)
+n_fit = int(0.9 * len(inputs))
+{split}
+"""
+
+WINDOW_INVALID = [
+    Invalid(
+        _WINDOWS.format(
+            marker="# error: LF601 at `MinMaxScaler().fit_transform(prices)`",
+            append="inputs.append(series[t - lag:t])",
+            split="w_fit, w_hold = inputs[:n_fit], inputs[n_fit:]",
+        )
+    ),
+]
+
+WINDOW_VALID = [
+    # windows of the scaled series only predicted on, never split
+    _WINDOWS.format(
+        marker="", append="inputs.append(series[t - lag:t])", split="print(model.predict(inputs))"
+    ),
+    # something else appended too: the list's rows are not only the scaled ones
+    _WINDOWS.format(
+        marker="",
+        append="inputs.append(series[t - lag:t])\n    inputs.append(noise(lag))",
+        split="w_fit, w_hold = inputs[:n_fit], inputs[n_fit:]",
+    ),
+    # windows of the raw series; the scaled one is only plotted
+    _WINDOWS.format(
+        marker="",
+        append="inputs.append(prices[t - lag:t])",
+        split="w_fit, w_hold = inputs[:n_fit], inputs[n_fit:]",
+    ),
+]

@@ -430,6 +430,12 @@ def attached_loss(model: SemanticModel, value: cst.BaseExpression, depth: int = 
     if isinstance(value, cst.Name):
         if sometimes_detached(model, value):
             return False
+        items = _unpacked_items(model, value) if depth > 0 else None
+        if items is not None:
+            # ``total, node = compute(out, y)`` with ``return sloss.data * norm,
+            # sloss``: attached only if the item it takes is (the kind of a
+            # tuple's item says loss for ``sloss.data`` too)
+            return any(attached_loss(model, item, depth - 1) for item in items)
         bound = [b.node for b in model.bindings(value) or []]
         if depth > 0 and bound and all(type(n) in _ARITHMETIC for n in bound):
             # `m = loss.detach() * lam`: the name holds what its arithmetic
@@ -583,8 +589,21 @@ def _unpacks_detached(model: SemanticModel, name: cst.Name, count: int, depth: i
     """``name``'s ``count`` bindings by unpacking are all ``..., name = f(...)``
     with ``f`` a same-file function whose every return is a tuple holding a
     value without a graph there (``return output, loss.data[0]``)."""
-    scope = model.scope_of(name)
     found = 0
+    for call, at, size in _unpackings(model, name):
+        found += 1
+        if call is None or not _returns_detached(model, call, depth, index=at, size=size):
+            return False
+    return found == count
+
+
+def _unpackings(
+    model: SemanticModel, name: cst.Name
+) -> Iterator[tuple[cst.Call | None, int, int]]:
+    """``..., name = f(...)`` in ``name``'s scope: the call (None when the
+    value is not a call or the target has a starred name), ``name``'s place
+    and the number of names."""
+    scope = model.scope_of(name)
     for stmt in model.assignments.get(scope.node, []):
         for target in stmt.targets:
             if not isinstance(target.target, (cst.Tuple, cst.List)):
@@ -595,14 +614,35 @@ def _unpacks_detached(model: SemanticModel, name: cst.Name, count: int, depth: i
             ]
             if not at:
                 continue
-            found += 1
-            if any(type(e) is cst.StarredElement for e in target.target.elements):
-                return False
-            if not isinstance(stmt.value, cst.Call):
-                return False
-            if not _returns_detached(model, stmt.value, depth, index=at[0], size=len(names)):
-                return False
-    return found == count
+            starred = any(type(e) is cst.StarredElement for e in target.target.elements)
+            call = stmt.value if isinstance(stmt.value, cst.Call) and not starred else None
+            yield call, at[0], len(names)
+
+
+def _unpacked_items(model: SemanticModel, name: cst.Name) -> list[cst.BaseExpression] | None:
+    """What a name bound only by unpacking a same-file function's returns
+    holds: item ``i`` of every tuple it returns (``loss, node = compute(...)``
+    with ``return sloss.data * norm, sloss``), or None when some binding is
+    not such an unpacking."""
+    bindings = model.bindings(name) or []
+    if not bindings or any(b.kind != "other" or b.node is not None for b in bindings):
+        return None
+    items: list[cst.BaseExpression] = []
+    unpackings = list(_unpackings(model, name))
+    if len(unpackings) != len(bindings):
+        return None
+    for call, at, size in unpackings:
+        func = loops(model).resolve_function(call) if call is not None else None
+        returns = [node.value for node in own_returns(func)] if func is not None else []
+        if not returns:
+            return None
+        for value in returns:
+            if not isinstance(value, cst.Tuple) or len(value.elements) != size:
+                return None
+            if any(type(e) is cst.StarredElement for e in value.elements):
+                return None
+            items.append(value.elements[at].value)
+    return items
 
 
 def _returns_detached(

@@ -845,6 +845,11 @@ class LoopIndex:
             if isinstance(owner, Instance):
                 found = kinds_of(self.model).method(owner.cls, func.attr.value)
                 return found or _function_attribute(self.model, owner.cls, func.attr.value)
+        if isinstance(value, Instance):
+            # ``loss_compute(out, y, norm)`` on an instance of a class of this
+            # file runs its ``__call__`` (an ``nn.Module``'s ``forward`` is
+            # reached through ``nn.Module.__call__``, not resolved here)
+            return kinds_of(self.model).method(value.cls, "__call__")
         return None
 
     def _callee_kinds(self, loop_node: cst.CSTNode) -> set[str]:

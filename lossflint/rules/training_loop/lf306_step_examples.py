@@ -59,8 +59,42 @@ _ADDS = (
     '            means.append(logs["mean"])'
 )
 
+#: a loss computer returning ``(detached total, graph)`` (annotated-transformer,
+#: audit R23): which item a loop sums decides
+_LOSS_COMPUTE = """
+import torch
+import torch.nn as nn
+
+class SimpleLossCompute:
+    def __init__(self, generator, criterion):
+        self.generator, self.criterion = generator, criterion
+
+    def __call__(self, x, y, norm):
+        x = self.generator(x)
+        sloss = self.criterion(x.view(-1, x.size(-1)), y.view(-1)) / norm
+        return sloss.data * norm, sloss
+
+def run_epoch(data_iter, model, loss_compute, optimizer):
+    total_loss = 0
+    for batch in data_iter:
+        out = model(batch.src)
+        loss, loss_node = loss_compute(out, batch.tgt_y, batch.ntokens)
+        loss_node.backward()
+        optimizer.step()
+        optimizer.zero_grad()
+        total_loss += {summed}
+    return total_loss
+
+model = nn.Linear(4, 4)
+opt = torch.optim.Adam(model.parameters())
+run_epoch([], model, SimpleLossCompute(nn.Linear(4, 4), nn.CrossEntropyLoss()), opt)
+"""
+
 STEP_INVALID = [
     Invalid(_step_dict(body=_ADDS.format(marker="  # error: LF306 at `total += logs`"))),
+    Invalid(
+        _LOSS_COMPUTE.format(summed="loss_node  # error: LF306 at `total_loss += loss_node`")
+    ),
 ]
 
 STEP_VALID = [
@@ -102,4 +136,6 @@ STEP_VALID = [
         body="            trainer.step(src, tgt)\n"
         '            total += trainer.check(src, tgt)["rec"]',
     ),
+    # the detached item is summed, the other back-propagated
+    _LOSS_COMPUTE.format(summed="loss"),
 ]

@@ -211,12 +211,39 @@ def _softplus(
 ) -> NaiveForm | None:
     x = exp_operand(model, exp)
     assert x is not None
-    if bounded_exp(model, x) or not _framework_ok(model, exp, framework):
+    if not _negated_logits(model, x) and bounded_exp(model, x):
+        return None
+    if not _framework_ok(model, exp, framework):
         return None
     found = exp_framework(model, exp)
     if found == "numpy":
         return None  # NumPy softplus: plotted over small ranges in tutorials
     return NaiveForm("softplus", node, framework, found, x, inline=inline)
+
+
+def _negated_logits(model: SemanticModel, x: cst.BaseExpression) -> bool:
+    """``-logits``, ``-y * logits`` (the logistic loss ``log(1 + exp(-y f))``):
+    a negated score of either sign, as large as the score is negative (a
+    negated distance or square stays bounded)."""
+    factors = [x]
+    if isinstance(x, cst.BinaryOperation) and isinstance(x.operator, cst.Multiply):
+        factors = [x.left, x.right]
+    negated = False
+    for i, factor in enumerate(factors):
+        if isinstance(factor, cst.UnaryOperation) and isinstance(factor.operator, cst.Minus):
+            negated, factors[i] = True, factor.expression
+    if not negated:
+        return False
+    if len(factors) == 1:
+        inner = num.resolve(model, factors[0])
+        if isinstance(inner, cst.BinaryOperation) and isinstance(inner.operator, cst.Multiply):
+            factors = [inner.left, inner.right]
+    return any(_is_logits(model, factor) for factor in factors)
+
+
+def _is_logits(model: SemanticModel, expr: cst.BaseExpression) -> bool:
+    value = model.value(num.resolve(model, expr))
+    return isinstance(value, Tensor) and value.kind is Kind.LOGITS
 
 
 def _ratio_form(model: SemanticModel, division: cst.BinaryOperation) -> NaiveForm | None:

@@ -60,6 +60,31 @@ AUDIT_INVALID = [
             return torch.log(1 + torch.sum(torch.exp(anchor.mm((negatives - positive).t()))))  # error: LF204 at `torch.log(`
         """
     ),
+    # the logistic loss written by hand on a model's scores: exp(-y * f)
+    # overflows once a score is confidently wrong (audit R23)
+    Invalid(
+        """
+        import torch
+        import torch.nn as nn
+
+        model = nn.Linear(10, 1)
+
+        def logistic_loss(x, y):
+            out = model(x).squeeze(-1)
+            return torch.log(1 + torch.exp(-y * out)).mean()  # error: LF204 at `torch.log(`
+        """,
+        fixed="""
+        import torch
+        import torch.nn as nn
+        import torch.nn.functional as F
+
+        model = nn.Linear(10, 1)
+
+        def logistic_loss(x, y):
+            out = model(x).squeeze(-1)
+            return F.softplus(-y * out).mean()  # error: LF204 at `torch.log(`
+        """,
+    ),
 ]
 
 AUDIT_VALID = [
@@ -123,5 +148,16 @@ AUDIT_VALID = [
 
     def soft_margin(d_neg):
         return torch.log(1 + torch.sum(torch.exp(-d_neg)))
+    """,
+    # a negated square or distance of the model's output is at most 0
+    """
+    import torch
+    import torch.nn as nn
+
+    model = nn.Linear(10, 4)
+
+    def margin(x):
+        d = (model(x) ** 2).sum(-1)
+        return torch.log(1 + torch.exp(-d)).mean()
     """,
 ]

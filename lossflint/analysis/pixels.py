@@ -587,12 +587,9 @@ def _value_of(call: cst.Call, args: list[Any], expr: cst.BaseExpression | None) 
 
 
 def _stack_takes_raw(stack: TorchStack) -> bool:
-    """The first layer with weights gets the input as it is, and no layer normalises."""
-    if any(
-        isinstance(layer, TorchLayer) and layer.qualname in apis.TORCH_NORM_LAYERS
-        for layer in stack.layers
-    ):
-        return False
+    """The first layer with weights gets the input as it is: no layer before
+    it normalises (a batch norm after the first convolution leaves that
+    convolution fed 0-255 values)."""
     for layer in stack.layers:
         if not isinstance(layer, TorchLayer):
             return False

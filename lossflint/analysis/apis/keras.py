@@ -347,6 +347,11 @@ SCALING_LAYERS = frozenset(
     }
 )
 
+#: layers with weights that take the model's input as it is: a scaling layer
+#: after one of them (``Conv2D`` then ``BatchNormalization``) leaves that layer
+#: fed raw pixels
+INPUT_WEIGHT_LAYERS = CONV_LAYERS | RECURRENT | frozenset({"Dense", "LocallyConnected2D"})
+
 # --- losses----------------------------------------------------------------
 
 CE_LOSSES = frozenset(

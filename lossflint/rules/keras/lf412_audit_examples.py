@@ -66,16 +66,71 @@ AUDIT_INVALID = [
     # no collate function: the raw uint8 rows reach the model
     Invalid(_LOADER.format(collate="None", mark="  # error: LF412 at `model(`")),
     Invalid(_TRUNK.format(extra="", filters="(64, 128)", mark="  # error: LF412")),
+    # a batch norm or a rescaling after the first convolution: that
+    # convolution still gets 0-255 values (held-out s17 p12, s18 p12)
+    Invalid(
+        _TRUNK.format(
+            extra=_LAYER.format("BatchNormalization()"), filters="(64, 128)", mark="  # error: LF412"
+        )
+    ),
+    Invalid(
+        _TRUNK.format(
+            extra=_LAYER.format("Rescaling(1 / 255.0)"), filters="(64, 128)", mark="  # error: LF412"
+        )
+    ),
+    Invalid(
+        """
+        import torch
+        from torch import nn
+        from torchvision import datasets
+        train = datasets.CIFAR10("data", train=True)
+        model = nn.Sequential(nn.Conv2d(3, 16, 3), nn.BatchNorm2d(16), nn.ReLU(), nn.Flatten(),
+                              nn.LazyLinear(10))
+        opt = torch.optim.SGD(model.parameters(), lr=0.01)
+        X = torch.tensor(train.data).permute(0, 3, 1, 2).float()
+        for xb in X.split(64):
+            model(xb).sum().backward()  # error: LF412 at `model(`
+            opt.step()
+        """
+    ),
 ]
 
 AUDIT_VALID = [
     # the images are scaled by the data set's collate_fn, which the loader runs
     # on every batch (Modern Computer Vision with PyTorch, audit s17)
     _LOADER.format(collate="train.collate_fn", mark=""),
-    # a scaling layer in the helper; a loop that may not run (the layers the
-    # model holds are not known); batch norm after each convolution (counted
-    # as normalising: the convolution's outputs are rescaled per batch)
-    _TRUNK.format(extra=_LAYER.format("Rescaling(1 / 255.0)"), filters="(64, 128)", mark=""),
+    # a loop that may not run (the layers the model holds are not known)
     _TRUNK.format(extra="", filters="filters", mark=""),
-    _TRUNK.format(extra=_LAYER.format("BatchNormalization()"), filters="(64, 128)", mark=""),
+    # a batch norm before the first layer with weights normalises the input
+    """
+    from tensorflow import keras
+    from tensorflow.keras import layers
+    (x, y), _ = keras.datasets.cifar10.load_data()
+    model = keras.Sequential([
+        layers.BatchNormalization(input_shape=(32, 32, 3)),
+        layers.Conv2D(16, 3, activation="relu"),
+        layers.BatchNormalization(),
+        layers.Flatten(),
+        layers.Dense(10, activation="softmax"),
+    ])
+    model.compile(loss="sparse_categorical_crossentropy")
+    model.fit(x, y)
+    """,
+    # not pixels
+    """
+    from tensorflow import keras
+    from tensorflow.keras import layers
+    (x, y), _ = keras.datasets.boston_housing.load_data()
+    model = keras.Sequential([layers.Dense(1)])
+    model.fit(x, y)
+    """,
+    # standardised
+    """
+    from tensorflow import keras
+    from tensorflow.keras import layers
+    (x, y), _ = keras.datasets.mnist.load_data()
+    x = (x - x.mean()) / x.std()
+    model = keras.Sequential([layers.Flatten(), layers.Dense(10)])
+    model.fit(x, y)
+    """,
 ]

@@ -30,7 +30,9 @@ class UnscaledImageInput(Rule):
 Flags `fit` receiving images of `keras.datasets.{mnist,fashion_mnist,cifar10,
 cifar100}.load_data()` that were not scaled on the way (no `/ 255`, no
 arithmetic at all) when the model has no scaling layer (`Rescaling`,
-`Normalization`, `BatchNormalization`, ...). Reshapes, `astype` and indexing keep
+`Normalization`, `BatchNormalization`, ...) before its first convolution or
+dense layer (a batch norm after the first convolution leaves that convolution
+fed 0-255 values). Reshapes, `astype` and indexing keep
 the pixels raw. A `fit` in a function sees the data its call sites hold, in
 program order (cell order in a notebook), not a later rebinding of the name.
 
@@ -47,8 +49,8 @@ model called in a loop that runs `backward()` (or in a function that does),
 through `torch.tensor`/`from_numpy`, `.float()`/`.to()`/`.view()`, indexing,
 slicing, `TensorDataset`, a `Dataset` class of the file, `random_split`,
 `DataLoader`, `zip`, `enumerate`, `split`/`chunk`. The model is built in the file (`nn.Sequential`, or an `nn.Module` whose `forward`
-hands the input to a `Linear`/`Conv`/RNN layer) and holds no normalisation
-layer. The data set object itself (`ds[i]`, a `DataLoader` over it) goes
+hands the input to a `Linear`/`Conv`/RNN layer) with no normalisation layer
+before that layer (an `nn.Module` subclass: none at all, its order unknown). The data set object itself (`ds[i]`, a `DataLoader` over it) goes
 through its transform (`ToTensor` scales): silent, as is any arithmetic on the
 way, a `DataLoader` with a `collate_fn`, and a loop without `backward()`. A
 notebook's raw baseline run is reported even when a later cell scales the images
@@ -329,29 +331,12 @@ initialisation.
         model = keras.Sequential([layers.Rescaling(1 / 255), layers.Flatten(), layers.Dense(10)])
         model.fit(x, y)
         """,
-        # not pixels
-        """
-        from tensorflow import keras
-        from tensorflow.keras import layers
-        (x, y), _ = keras.datasets.boston_housing.load_data()
-        model = keras.Sequential([layers.Dense(1)])
-        model.fit(x, y)
-        """,
         # a model we cannot see may rescale
         """
         from tensorflow import keras
         from tensorflow.keras import layers
         (x, y), _ = keras.datasets.mnist.load_data()
         model = keras.models.load_model('m.keras')
-        model.fit(x, y)
-        """,
-        # standardised
-        """
-        from tensorflow import keras
-        from tensorflow.keras import layers
-        (x, y), _ = keras.datasets.mnist.load_data()
-        x = (x - x.mean()) / x.std()
-        model = keras.Sequential([layers.Flatten(), layers.Dense(10)])
         model.fit(x, y)
         """,
         *AUDIT_VALID,
@@ -388,11 +373,19 @@ def _keras_findings(model: SemanticModel, facts: K.KerasFacts) -> Iterator[Findi
 
 def _raw(kmodel: K.KModel | None) -> bool:
     """A model we fully see (each output of a multi-output one), with no
-    scaling layer, takes the images as they are."""
+    scaling layer before its first convolution or dense layer, takes the
+    images as they are (a batch norm after the first convolution leaves
+    that convolution fed 0-255 values)."""
     if kmodel is None:
         return False
     parts = [out.layers for out in kmodel.outputs] if kmodel.outputs else [kmodel.layers]
-    return all(
-        layers and all(layer is not None and layer.name not in apis.SCALING_LAYERS for layer in layers)
-        for layers in parts
-    )
+    return all(layers and _raw_until_weights(layers) for layers in parts)
+
+
+def _raw_until_weights(layers: tuple[K.KLayer | None, ...]) -> bool:
+    for layer in layers:
+        if layer is None or layer.name in apis.SCALING_LAYERS:
+            return False
+        if layer.name in apis.INPUT_WEIGHT_LAYERS:
+            return True
+    return True

@@ -30,7 +30,7 @@ import libcst as cst
 
 from lossflint.analysis import apis
 from lossflint.analysis.apis import Kind
-from lossflint.analysis.calls import argument, positional
+from lossflint.analysis.calls import argument, literal_value, positional
 from lossflint.analysis.gradients import gradients
 from lossflint.analysis.keras import Images, KLoss, KTensor, Labels, keras_facts
 from lossflint.analysis.kinds import hf_trainer_class, kinds_of
@@ -245,6 +245,8 @@ def _labels_by_key(model: ModuleIndex, expr: cst.BaseExpression, depth: int = 0)
     if depth > 4:
         return False
     expr = _unmoved(expr)
+    if isinstance(expr, (cst.Comparison, cst.BinaryOperation)):
+        return _derived_mask(model, expr, depth)
     if isinstance(expr, cst.Call):
         return _key_taken(expr) in _LABEL_KEYS
     found = literal_item(expr)
@@ -260,6 +262,41 @@ def _labels_by_key(model: ModuleIndex, expr: cst.BaseExpression, depth: int = 0)
         value = reaching_assignment(model, expr)
         return value is not None and _labels_by_key(model, value, depth + 1)
     return False
+
+
+def _derived_mask(
+    model: ModuleIndex, expr: cst.Comparison | cst.BinaryOperation, depth: int
+) -> bool:
+    """A 0/1 target computed from the labels alone: ``labels > 0``,
+    ``(labels > 0) & (labels % 2 == 1)`` (a boundary or positive-class mask
+    built from the tags), never from a model's output."""
+    if isinstance(expr, cst.Comparison):
+        return (
+            len(expr.comparisons) == 1
+            and literal_value(expr.comparisons[0].comparator) is not NotImplemented
+            and _labels_arithmetic(model, expr.left, depth)
+        )
+    if isinstance(expr.operator, (cst.BitAnd, cst.BitOr)):
+        sides = (_unmoved(expr.left), _unmoved(expr.right))
+        return all(
+            isinstance(side, (cst.Comparison, cst.BinaryOperation))
+            and _derived_mask(model, side, depth + 1)
+            for side in sides
+        )
+    return False
+
+
+def _labels_arithmetic(model: ModuleIndex, expr: cst.BaseExpression, depth: int) -> bool:
+    """The labels, or their remainder or quotient by a number (``labels % 2``)."""
+    if (
+        isinstance(expr, cst.BinaryOperation)
+        and isinstance(expr.operator, (cst.Modulo, cst.FloorDivide))
+        and literal_value(expr.right) is not NotImplemented
+    ):
+        expr = expr.left
+    return not isinstance(expr, (cst.Comparison, cst.BinaryOperation)) and _labels_by_key(
+        model, expr, depth + 1
+    )
 
 
 def _key_taken(call: cst.Call) -> str | None:
@@ -310,6 +347,19 @@ def _trainer_output(model: ModuleIndex, expr: cst.BaseExpression, depth: int = 0
                 return False
             inner = reaching_assignment(model, inner) or inner
         return isinstance(inner, cst.Call) and _trainer_model_call(model, inner)
+    found = literal_item(expr)
+    if found is not None and isinstance(found[1], str) and found[1] != "loss":
+        # ``outputs["boundary_logits"]``: an output the model returns under its
+        # key, once the labels were popped (no loss of its own in the dict)
+        assert isinstance(expr, cst.Subscript)
+        inner = _unmoved(expr.value)
+        if isinstance(inner, cst.Name) and len(model.bindings(inner) or []) == 1:
+            inner = reaching_assignment(model, inner) or inner
+        return (
+            isinstance(inner, cst.Call)
+            and _trainer_model_call(model, inner)
+            and _labels_popped(model, inner)
+        )
     return isinstance(expr, cst.Call) and _trainer_model_call(model, expr)
 
 

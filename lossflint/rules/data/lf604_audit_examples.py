@@ -257,6 +257,20 @@ AUDIT_INVALID = [
     ),
     # the metric kept on the model, updated (y_pred, y_true) (H12 p11)
     Invalid(_TEST_STEP.format(args="probs, y", marker="  # error: LF604 at `self.val_acc`")),
+    # a 0/1 target built from the popped labels, passed first (held-out s17 p08)
+    Invalid(
+        """
+        import torch.nn.functional as F
+        from transformers import Trainer
+
+        class TaggingTrainer(Trainer):
+            def compute_loss(self, model, inputs, return_outputs=False, **kwargs):
+                labels = inputs.pop("labels")
+                outputs = model(**inputs)
+                boundary = ((labels > 0) & (labels % 2 == 1)).float()
+                return F.binary_cross_entropy_with_logits(boundary, outputs["boundary_logits"])  # error: LF604 at `F.binary_cross_entropy_with_logits(`
+        """
+    ),
 ]
 
 AUDIT_VALID = [
@@ -363,5 +377,21 @@ AUDIT_VALID = [
         code = encoder(x)
         target = head(code)
         return bce(target, code)
+    """,
+    # the mask from the labels in the target's place; a mask from the
+    # model's scores is no label
+    """
+    import torch.nn.functional as F
+    from transformers import Trainer
+
+    class TaggingTrainer(Trainer):
+        def compute_loss(self, model, inputs, return_outputs=False, **kwargs):
+            labels = inputs.pop("labels")
+            outputs = model(**inputs)
+            boundary = ((labels > 0) & (labels % 2 == 1)).float()
+            a = F.binary_cross_entropy_with_logits(outputs["boundary_logits"], boundary)
+            confident = (outputs["scores"] > 0).float()
+            b = F.binary_cross_entropy_with_logits(confident, outputs["boundary_logits"])
+            return a + b
     """,
 ]

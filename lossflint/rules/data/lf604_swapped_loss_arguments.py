@@ -31,9 +31,10 @@ indices from `argmax`/`.long()`/`randint`, `one_hot` values, or a batch's labels
 by their key: `batch["labels"]`, `data.y`; the second item of a two-item batch
 whose first the model was run on; a step function's `labels`/`targets`/`y`
 parameter; `inputs.pop("labels")` in a Hugging Face trainer's `compute_loss(self,
-model, inputs)`) and the second a layer's or model's output (there, what
-`model(**inputs)` returns: its `.logits`, or an item of it once the labels are
-popped). Keras losses and metrics take `(y_true, y_pred)`:
+model, inputs)`, or a 0/1 mask computed from those alone: `((labels > 0) &
+(labels % 2 == 1)).float()`) and the second a layer's or model's output (there,
+what `model(**inputs)` returns: its `.logits`, or an item of it, unpacked or by
+key, once the labels are popped). Keras losses and metrics take `(y_true, y_pred)`:
 flagged when the first is `model(x)` and the second the labels of a
 `keras.datasets` loader (or their `to_categorical`), its images, the very `x`
 the output was computed from (an autoencoder's target: a parameter or a loop

@@ -36,7 +36,7 @@ from lossflint.analysis.data_flow import Loader, data_facts
 from lossflint.analysis.interpreter.syntax import statements_of
 from lossflint.analysis.kinds import activation_dim, activation_operand, kinds_of
 from lossflint.analysis.names import dotted_text
-from lossflint.analysis.values import Tensor
+from lossflint.analysis.values import Layer, Tensor
 from lossflint.analysis.walk import calls_in, memo_of, nodes_in
 
 if TYPE_CHECKING:
@@ -79,6 +79,7 @@ def _find(model: ModuleIndex) -> list[BatchSoftmax]:
         if dim is None or not isinstance(value, Tensor) or value.kind is not Kind.LOGITS:
             continue
         candidates[call] = dim
+    candidates.update(_softmax_modules(model))
     if not candidates:
         return []
     found: dict[cst.Call, BatchSoftmax] = {}
@@ -119,6 +120,34 @@ def _find(model: ModuleIndex) -> list[BatchSoftmax]:
         if _in_batch_loop(model, loss.node, facts.values):
             found[origin] = BatchSoftmax(origin, candidates[origin], loss.node, "loss")
     return list(found.values())
+
+
+def _softmax_modules(model: ModuleIndex) -> dict[cst.Call, cst.BaseExpression]:
+    """``softmax = nn.Softmax(dim=0)`` built in this file and applied only to
+    logits (``softmax(model(x))``): keyed by the construction, which the
+    outputs of its calls name as their origin and which holds the ``dim``."""
+    kinds = kinds_of(model)
+    applied: dict[cst.Call, bool] = {}
+    for site in model.calls:
+        call = site.node
+        if site.qualname is not None:
+            continue
+        layer = kinds.value_of(call.func)
+        if not isinstance(layer, Layer) or layer.qualname not in apis.SOFTMAX_MODULES:
+            continue
+        ctor = layer.origin
+        if not isinstance(ctor, cst.Call) or layer.site is not None:
+            continue
+        operand = argument(call, 0, "input")
+        value = kinds.value_of(operand) if operand is not None else None
+        logits = isinstance(value, Tensor) and value.kind is Kind.LOGITS
+        applied[ctor] = applied.get(ctor, True) and logits
+    found: dict[cst.Call, cst.BaseExpression] = {}
+    for ctor, logits in applied.items():
+        dim = argument(ctor, 0, "dim")
+        if logits and dim is not None and literal_value(dim) == 0:
+            found[ctor] = dim
+    return found
 
 
 def _softmax_origin(

@@ -741,6 +741,9 @@ PEAK_LR_SCHEDULERS: dict[str, tuple[int, str]] = {
     "torch.optim.lr_scheduler.OneCycleLR": (1, "max_lr"),
     "torch.optim.lr_scheduler.CyclicLR": (2, "max_lr"),
 }
+#: the module forms of softmax (``nn.Softmax(dim=0)``): their ``dim`` is the
+#: constructor's first argument
+SOFTMAX_MODULES = frozenset({"torch.nn.Softmax", "torch.nn.LogSoftmax"})
 #: torch layers a linear/logistic regression is made of
 LINEAR_LAYERS = frozenset({"torch.nn.Linear", "torch.nn.LazyLinear"})
 #: torch modules without weights a linear/logistic regression may hold next to its

@@ -23,8 +23,10 @@ class SoftmaxOverBatch(Rule):
     fix_kind = "unsafe"
     needs = ("softmax",)
     what = """
-Flags PyTorch `softmax`/`log_softmax` (functional, `torch.*` or the tensor method)
-with `dim=0` on a model's output (a linear/convolution layer or a model whose
+Flags PyTorch `softmax`/`log_softmax` (functional, `torch.*`, the tensor method,
+or an `nn.Softmax(dim=0)`/`nn.LogSoftmax(dim=0)` module built in the file and
+applied only to logits: reported at its construction) with `dim=0` on a model's
+output (a linear/convolution layer or a model whose
 `forward` ends in one) when the code shows the tensor is (batch, classes): the
 result is reduced over classes along `dim=1` (`.argmax(1)`, `torch.max(p, 1)`,
 `.topk(k, dim=1)`), it feeds a loss computed in a loop over a `DataLoader`'s
@@ -157,6 +159,18 @@ check which axis holds the classes.
             confidence, label = torch.max(scores, 1)
             """,
         ),
+        # the module form, built once with dim=0 (MLOps-Basics, audit R25)
+        Invalid(
+            """
+            import torch.nn as nn
+
+            model = nn.Sequential(nn.Linear(16, 32), nn.ReLU(), nn.Linear(32, 2))
+            softmax = nn.Softmax(dim=0)  # error: LF605 at `nn.Softmax(dim=0)`
+            for x, y in loader:
+                probs = softmax(model(x))
+                acc = (probs.argmax(dim=1) == y).float().mean()
+            """
+        ),
     ]
     VALID = [
         # sequence-first attention: the batch-normed features are moved back to
@@ -245,6 +259,18 @@ check which axis holds the classes.
         scorer = torch.nn.Linear(16, 1)
         p = scorer(items).squeeze(-1).softmax(0)
         chosen = p.argmax(0)
+        """,
+        # the module form on one sample's scores (a 1-D vector), and on a
+        # tensor that is not a model's output
+        """
+        import torch
+        import torch.nn as nn
+
+        model = nn.Sequential(nn.Linear(16, 32), nn.ReLU(), nn.Linear(32, 2))
+        softmax = nn.Softmax(dim=0)
+        scores = softmax(model(x)[0])
+        best = scores.argmax(dim=0)
+        weights = nn.Softmax(dim=0)(torch.randn(4, 3)).argmax(dim=1)
         """,
     ]
 

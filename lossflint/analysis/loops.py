@@ -526,7 +526,16 @@ class LoopIndex:
         }
         if not wanted:
             return []
-        called_in_loops = {func for call, func in self._resolved_calls if self._loops_around(call)}
+        # a function whose events a loop of this file inlines is checked there;
+        # one no loop can inline (its backward and step under ``if train:``)
+        # is still one iteration when it runs: checked on its own
+        called_in_loops = {
+            func
+            for call, func in self._resolved_calls
+            if func in wanted
+            and self._loops_around(call)
+            and self._events_at(call, func) is not None
+        }
         inlined: dict[cst.FunctionDef, list[Event] | None] = {}
         for call, callee in self._resolved_calls:
             func, in_loop = self._owner(call)

@@ -205,6 +205,27 @@ clipped to a tiny step, or, with `clip_grad_value_`, the threshold is meaningles
                         opt.zero_grad()
             """,
         ),
+        # the step under `if train:` in a function a loop calls: no loop can
+        # inline it, so it is checked as one iteration (minGPT-ddp, audit R25)
+        Invalid(
+            """
+            import torch
+
+            scaler = torch.amp.GradScaler("cuda")
+
+            def run_batch(model, optimizer, loss, train):
+                if train:
+                    optimizer.zero_grad()
+                    scaler.scale(loss).backward()
+                    torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)  # error: LF302
+                    scaler.step(optimizer)
+                    scaler.update()
+
+            def run_epoch(model, optimizer, losses):
+                for loss in losses:
+                    run_batch(model, optimizer, loss, True)
+            """
+        ),
     ]
     VALID = [
         # the `else:` arm backs the loss up unscaled: its clip is right (the
@@ -305,6 +326,25 @@ clipped to a tiny step, or, with `clip_grad_value_`, the threshold is meaningles
         class Model(L.LightningModule):
             def training_step(self, batch, batch_idx):
                 return self.model(batch).loss
+        """,
+        # the same function unscaling first
+        """
+        import torch
+
+        scaler = torch.amp.GradScaler("cuda")
+
+        def run_batch(model, optimizer, loss, train):
+            if train:
+                optimizer.zero_grad()
+                scaler.scale(loss).backward()
+                scaler.unscale_(optimizer)
+                torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+                scaler.step(optimizer)
+                scaler.update()
+
+        def run_epoch(model, optimizer, losses):
+            for loss in losses:
+                run_batch(model, optimizer, loss, True)
         """,
     ]
 

@@ -621,9 +621,15 @@ class DataFacts(Interpreter[Any]):
             if isinstance(base, Fitted) and self.recording:
                 self.leaks.append(Leak(base.fit, rows.split, rows.how))
             return Part(rows.split, rows.shuffled)
-        if isinstance(base, Part) and part is None and _column_key(first):
+        if (
+            isinstance(base, Part)
+            and part is None
+            and _column_key(first)
+            and not _every_row_shuffled(base.split)
+        ):
             # ``tr[cols]`` of a training part: its columns, the same rows (a
-            # scaler fitted on them is fitted on the part)
+            # scaler fitted on them is fitted on the part); not of
+            # ``df.sample(frac=1)``, which is every row, only reordered
             return base
         if isinstance(base, Fitted) and part is None:
             # columns or a mask of the scaled array (``X[cols]``, ``X.iloc[:, 1:]``):
@@ -1116,6 +1122,16 @@ def _keeps_frame_rows(call: cst.Call, name: str) -> bool:
     return False
 
 
+def _every_row_shuffled(split: cst.CSTNode) -> bool:
+    """``df.sample(frac=1)``: the whole frame in a random order, no split."""
+    return (
+        isinstance(split, cst.Call)
+        and isinstance(split.func, cst.Attribute)
+        and split.func.attr.value == apis.FRAME_SAMPLE_METHOD
+        and _keeps_frame_rows(split, apis.FRAME_SAMPLE_METHOD)
+    )
+
+
 def _column_key(first: cst.BaseSlice | None) -> bool:
     """``[cols]``, ``["age"]``, ``[["a", "b"]]``: a key naming columns (a name
     or strings), not a row number or a mask."""
@@ -1306,23 +1322,43 @@ def _standardised(model: ModuleIndex, node: cst.BinaryOperation) -> str | None:
     if not isinstance(left, cst.BinaryOperation) or not isinstance(left.operator, cst.Subtract):
         return None
     array = _array_text(left.left)
-    if array is None or _reduction_of(left.right) != (array, "center"):
+    if array is None or _reduction_of(model, left.right) != (array, "center"):
         return None
     right = node.right
-    if _reduction_of(right) == (array, "spread"):
+    if _reduction_of(model, right) == (array, "spread"):
         return array
     if isinstance(right, cst.BinaryOperation) and isinstance(right.operator, cst.Subtract):
-        if _reduction_of(right.left) == (array, "spread") and _reduction_of(right.right) == (
-            array,
-            "center",
-        ):
+        if _reduction_of(model, right.left) == (array, "spread") and _reduction_of(
+            model, right.right
+        ) == (array, "center"):
             return array
     return None
 
 
-def _reduction_of(expr: cst.BaseExpression) -> tuple[str, str] | None:
-    """``x.mean()`` → (x, "center"); ``x.std()`` → (x, "spread"); ``x.min()`` → center."""
-    if not isinstance(expr, cst.Call) or not isinstance(expr.func, cst.Attribute):
+def _reduction_of(
+    model: ModuleIndex, expr: cst.BaseExpression, depth: int = 0
+) -> tuple[str, str] | None:
+    """``x.mean()`` → (x, "center"); ``x.std()`` → (x, "spread"); ``x.min()`` →
+    center; ``np.mean(x, axis=0)`` / ``np.std(x, 0)`` the same, and a name the
+    one assignment reaching it binds to one of those (``mu = np.mean(x, 0)``)."""
+    if isinstance(expr, cst.Name) and depth < 2:
+        bound = reaching_assignment(model, expr)
+        return _reduction_of(model, bound, depth + 1) if bound is not None else None
+    if not isinstance(expr, cst.Call):
+        return None
+    qualname = model.qualname(expr.func)
+    if qualname in apis.CENTER_FUNCS or qualname in apis.SPREAD_FUNCS:
+        given = argument(expr, 0, "a")
+        axis = argument(expr, 1, "axis")
+        if given is None or (axis is not None and literal_value(axis) != 0):
+            return None
+        if any(a.star for a in expr.args):
+            return None
+        array = _array_text(given)
+        if array is None:
+            return None
+        return array, "center" if qualname in apis.CENTER_FUNCS else "spread"
+    if not isinstance(expr.func, cst.Attribute):
         return None
     if any(a.keyword is None for a in expr.args):
         # ``x.mean(1)``: along an axis given by position (axis 0 is the data set,
@@ -1355,7 +1391,10 @@ def _has_formula(model: ModuleIndex) -> bool:
     """``(x - x.mean()) / x.std()`` may be split: the file splits with
     sklearn, or slices arrays (``X[:n_test], X[n_test:]``)."""
     methods = {site.method for site in model.calls if site.method is not None}
-    if not (methods & apis.MEAN_METHODS and methods & apis.SPREAD_METHODS):
+    functions = {site.qualname for site in model.calls if site.qualname is not None}
+    centred = methods & apis.MEAN_METHODS or functions & apis.CENTER_FUNCS
+    spread = methods & apis.SPREAD_METHODS or functions & apis.SPREAD_FUNCS
+    if not (centred and spread):
         return False
     if any(site.qualname in apis.TRAIN_TEST_SPLIT for site in model.calls):
         return True
@@ -1433,7 +1472,10 @@ def may_leak(model: ModuleIndex) -> bool:
     if any(_names_in(model, _SCALER_NAMES)):
         return True
     methods = {site.method for site in model.calls if site.method is not None}
-    return bool(methods & _CENTRES) and bool(methods & apis.SPREAD_METHODS)
+    if methods & _CENTRES and methods & apis.SPREAD_METHODS:
+        return True
+    functions = {site.qualname for site in model.calls if site.qualname is not None}
+    return bool(functions & apis.CENTER_FUNCS) and bool(functions & apis.SPREAD_FUNCS)
 
 
 def may_load_in_order(model: ModuleIndex) -> bool:

@@ -20,6 +20,10 @@ SUM = frozenset({"numpy.sum"})
 MEAN = frozenset({"numpy.mean"})
 NORM = frozenset({"numpy.linalg.norm"})
 STD = frozenset({"numpy.std"})
+#: NumPy functions giving an array's centre or spread along its rows
+#: (``np.mean(X, axis=0)``): a standardisation with named statistics
+CENTER_FUNCS = frozenset({"numpy.mean", "numpy.nanmean", "numpy.min", "numpy.amin"})
+SPREAD_FUNCS = frozenset({"numpy.std", "numpy.nanstd", "numpy.var", "numpy.max", "numpy.amax"})
 CLAMP = frozenset({"numpy.clip"})
 MAXIMUM = frozenset({"numpy.maximum"})
 FINFO = frozenset({"numpy.finfo"})

@@ -64,6 +64,34 @@ FRAME_INVALID = [
         a_tr, a_te = train_test_split(z, test_size=0.3)
         """
     ),
+    # the statistics in named variables, NumPy functions (ax-va Keras book,
+    # audit R25)
+    Invalid(
+        """
+        import numpy as np
+
+        features = np.random.rand(506, 13)
+        mu = np.mean(features, axis=0)
+        sigma = np.std(features, axis=0)
+        features_norm = (features - mu) / sigma  # error: LF601 at `(features - mu) / sigma`
+        train_x, dev_x = features_norm[:400], features_norm[400:]
+        """
+    ),
+    # columns of the whole frame reshuffled (`sample(frac=1)` is every row):
+    # fitted on everything, then split (R9 stroke-prediction notebooks)
+    Invalid(
+        """
+        import pandas as pd
+        from sklearn.model_selection import train_test_split
+        from sklearn.preprocessing import StandardScaler
+
+        df = pd.read_csv("stroke.csv").sample(frac=1)
+        X = df[["age", "bmi"]]
+        scaler = StandardScaler()
+        scaler.fit(X)  # error: LF601 at `scaler.fit(`
+        X_tr, X_te = train_test_split(scaler.transform(X), test_size=0.3)
+        """
+    ),
 ]
 
 FRAME_VALID = [
@@ -131,6 +159,16 @@ FRAME_VALID = [
     z = StandardScaler().fit_transform(table)
     z = np.concatenate([z, extra], axis=stack_axis)
     a_tr, a_te = train_test_split(z, test_size=0.3)
+    """,    # named statistics of the training part, applied to both parts
+    """
+    import numpy as np
+
+    features = np.random.rand(506, 13)
+    train_x, dev_x = features[:400], features[400:]
+    mu = np.mean(train_x, axis=0)
+    sigma = np.std(train_x, axis=0)
+    train_x = (train_x - mu) / sigma
+    dev_x = (dev_x - mu) / sigma
     """,
 ]
 

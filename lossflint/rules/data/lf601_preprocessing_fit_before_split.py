@@ -33,7 +33,8 @@ class PreprocessingFitBeforeSplit(Rule):
 Flags a scaler fitted on a whole array that is afterwards split into training and
 test parts: `StandardScaler` / `MinMaxScaler` / `RobustScaler` / `MaxAbsScaler`
 `.fit_transform(X)` (or `.fit(X)` then `.transform(X)` of the same, unchanged `X`),
-Keras `Normalization().adapt(X)`, or `(X - X.mean()) / X.std()` (and
+Keras `Normalization().adapt(X)`, or `(X - X.mean()) / X.std()` (also with
+`mu = np.mean(X, axis=0)` and `sigma = np.std(X, axis=0)` named first; and
 `(X - X.min()) / (X.max() - X.min())`) over the array — when the result goes into
 `train_test_split`, is sliced into a head `[:n]` and a tail `[n:]`, or is
 indexed with the rows of each fold of a cross-validation splitter

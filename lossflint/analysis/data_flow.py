@@ -1339,7 +1339,8 @@ def _reduction_of(
     model: ModuleIndex, expr: cst.BaseExpression, depth: int = 0
 ) -> tuple[str, str] | None:
     """``x.mean()`` → (x, "center"); ``x.std()`` → (x, "spread"); ``x.min()`` →
-    center; ``np.mean(x, axis=0)`` / ``np.std(x, 0)`` the same, and a name the
+    center; ``np.mean(x, axis=0)`` / ``np.std(x, 0)`` the same (the axis
+    given), and a name the
     one assignment reaching it binds to one of those (``mu = np.mean(x, 0)``)."""
     if isinstance(expr, cst.Name) and depth < 2:
         bound = reaching_assignment(model, expr)
@@ -1350,7 +1351,9 @@ def _reduction_of(
     if qualname in apis.CENTER_FUNCS or qualname in apis.SPREAD_FUNCS:
         given = argument(expr, 0, "a")
         axis = argument(expr, 1, "axis")
-        if given is None or (axis is not None and literal_value(axis) != 0):
+        # per-feature statistics only: ``np.mean(images)`` is one pixel mean
+        # over everything, two scalars (R10, R12 image loaders: harmless)
+        if given is None or axis is None or literal_value(axis) != 0:
             return None
         if any(a.star for a in expr.args):
             return None

@@ -159,7 +159,16 @@ FRAME_VALID = [
     z = StandardScaler().fit_transform(table)
     z = np.concatenate([z, extra], axis=stack_axis)
     a_tr, a_te = train_test_split(z, test_size=0.3)
-    """,    # named statistics of the training part, applied to both parts
+    """,    # one pixel mean and deviation over every image (two scalars), then split
+    """
+    import numpy as np
+    from sklearn.model_selection import train_test_split
+
+    images = np.random.rand(100, 28, 28)
+    images = (images - np.mean(images)) / np.std(images)
+    x_tr, x_te = train_test_split(images, test_size=0.2)
+    """,
+    # named statistics of the training part, applied to both parts
     """
     import numpy as np
 

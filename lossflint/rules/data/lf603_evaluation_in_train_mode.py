@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from lossflint.analysis.eval_passes import evaluations_in_train_mode
+from lossflint.analysis.test_files import is_test_path
 from lossflint.diagnostics import Finding, RelatedNode, RelatedSite, Severity
 from lossflint.examples import Invalid
 from lossflint.registry import Rule
@@ -33,7 +34,9 @@ have put it in eval mode: no `model.eval()` / `model.train(False)` /
 Only models the analysis knows count: instances of a same-file `nn.Module` class
 (its submodule classes included) and `nn.Sequential` stacks, also kept on a plain
 trainer class (`self.net = net`; not on a Lightning module or another library
-class, which switch modes themselves). Silent when any `eval()` in the file has a
+class, which switch modes themselves). Silent in test files (`tests/`,
+`test_*.py`: a unit test runs a model for its output's shape), and when any
+`eval()` in the file has a
 receiver the analysis cannot identify, when the model is passed to a function of
 another module that may switch it (one that only calls it cannot:
 `FunctionSummary.mode_safe`), inside a training function or loop
@@ -369,6 +372,8 @@ depend on the batch size and composition.
     ]
 
     def check(self, model: SemanticModel) -> Iterator[Finding]:
+        if is_test_path(model.path):
+            return  # unit tests run models for shapes and smoke checks, not evaluations
         for found in evaluations_in_train_mode(model):
             related: tuple[RelatedNode | RelatedSite, ...]
             if found.layer is not None:

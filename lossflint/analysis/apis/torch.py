@@ -579,16 +579,21 @@ MAP_DATASET_PREFIXES = ("torchvision.datasets.", "torchaudio.datasets.")
 RANDOM_SPLIT = "torch.utils.data.random_split"
 #: torchvision classification data sets: ``ds[i]`` is ``(image, class index)``
 #: unless a ``target_transform`` changes the label
+#: torchvision's MNIST-like and CIFAR data sets (classification sets whose
+#: ``.data`` holds the raw pixels)
+_TORCHVISION_PIXEL_SETS = (
+    "MNIST",
+    "FashionMNIST",
+    "KMNIST",
+    "EMNIST",
+    "QMNIST",
+    "CIFAR10",
+    "CIFAR100",
+)
 TORCHVISION_CLASSIFICATION_DATASETS = frozenset(
     f"torchvision.datasets.{name}"
     for name in (
-        "MNIST",
-        "FashionMNIST",
-        "KMNIST",
-        "EMNIST",
-        "QMNIST",
-        "CIFAR10",
-        "CIFAR100",
+        *_TORCHVISION_PIXEL_SETS,
         "SVHN",
         "STL10",
         "USPS",
@@ -792,13 +797,7 @@ MODEL_WRAPPERS: dict[str, tuple[int, str]] = {
 TORCHVISION_PIXEL_DATASETS = frozenset(
     f"torchvision.datasets.{name}"
     for name in (
-        "MNIST",
-        "FashionMNIST",
-        "KMNIST",
-        "EMNIST",
-        "QMNIST",
-        "CIFAR10",
-        "CIFAR100",
+        *_TORCHVISION_PIXEL_SETS,
         "mnist.MNIST",
         "mnist.FashionMNIST",
         "mnist.KMNIST",

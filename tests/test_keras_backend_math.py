@@ -148,4 +148,3 @@ VALID = [
 @pytest.mark.parametrize("source", VALID)
 def test_valid(source: str) -> None:
     assert found(source) == []
-

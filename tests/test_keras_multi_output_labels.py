@@ -77,7 +77,9 @@ def findings(root: Path, files: dict[str, str], *codes: str) -> list[tuple[str, 
     return sorted((Path(d.filename).name, d.location.row, d.code) for d in found)
 
 
-def project(extra: str = "", fine_loss: str = "sparse_categorical_crossentropy", x: str = "x_train"):
+def project(
+    extra: str = "", fine_loss: str = "sparse_categorical_crossentropy", x: str = "x_train"
+):
     return {
         "data.py": DATA,
         "models.py": MODELS.format(extra=extra),

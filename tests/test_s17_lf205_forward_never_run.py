@@ -96,12 +96,15 @@ for re, im in batches:
 
 
 def test_an_instance_called_in_its_own_file_fires(tmp_path: Path) -> None:
-    own = STFT + """
+    own = (
+        STFT
+        + """
 
 model = MelSTFT()
 for re, im in batches:
     loss = model.stft_fn(re, im).mean()
     loss.backward()
 """
+    )
     root = _project(tmp_path, {"stft.py": own})
     assert _found(root) == ["stft.py:6:LF205"]

@@ -39,7 +39,9 @@ def _lines(top: str, test: str) -> list[int]:
     return [d.location.row for d in result.diagnostics if d.code == "LF309"]
 
 
-@pytest.mark.parametrize("test", ["i == len(steps) - 1", "i + 1 == len(data)", "(i + 1) == len(steps)"])
+@pytest.mark.parametrize(
+    "test", ["i == len(steps) - 1", "i + 1 == len(data)", "(i + 1) == len(steps)"]
+)
 def test_last_batch_eval_with_reset_is_silent(test: str) -> None:
     assert _lines("model.train()", test) == []
 

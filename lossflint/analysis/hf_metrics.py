@@ -90,5 +90,3 @@ def _overrides_prediction(cls: cst.ClassDef) -> bool:
         isinstance(stmt, cst.FunctionDef) and stmt.name.value in apis.HF_PREDICTION_METHODS
         for stmt in statements_of(cls)
     )
-
-

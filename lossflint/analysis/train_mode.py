@@ -185,9 +185,7 @@ def _as_caller_sees(
     return None
 
 
-def _global_in_both(
-    model: SemanticModel, func: cst.FunctionDef, call: cst.Call, name: str
-) -> bool:
+def _global_in_both(model: SemanticModel, func: cst.FunctionDef, call: cst.Call, name: str) -> bool:
     """``name`` means the same binding in ``func`` and in the code making
     ``call``: a module-level name, or a local of a function enclosing both
     (``model`` of ``main()`` read by its nested ``_train_epoch`` and
@@ -497,9 +495,7 @@ def train_mode_arguments(model: ModuleIndex, call: cst.Call) -> tuple[str, ...]:
     callee = dotted_text(call.func)
     if not trained or callee is None:
         return ()
-    switched = {
-        (e.receiver or "").split(".", 1)[0] for e in index.events if e.kind == "eval"
-    }
+    switched = {(e.receiver or "").split(".", 1)[0] for e in index.events if e.kind == "eval"}
     found: list[str] = []
     position = 0
     for arg in call.args:
@@ -546,9 +542,7 @@ _SAME_LENGTH = frozenset({"builtins.list", "builtins.tuple", "builtins.enumerate
 _MAX_ALIASES = 6
 
 
-def after_last_step(
-    model: SemanticModel, index: LoopIndex, loop: Loop, node: cst.CSTNode
-) -> bool:
+def after_last_step(model: SemanticModel, index: LoopIndex, loop: Loop, node: cst.CSTNode) -> bool:
     """``node`` (an ``.eval()``, or the call reaching one) in ``loop``'s own
     body (no inner loop around it) runs only after the loop's last training
     step: under a last-pass test of the loop's own counter (``if i ==
@@ -575,9 +569,7 @@ def after_last_step(
         child = ancestor
     else:
         return False
-    return _leaves_loop_after(model, index, loop, node) or _on_last_pass(
-        model, index, loop, node
-    )
+    return _leaves_loop_after(model, index, loop, node) or _on_last_pass(model, index, loop, node)
 
 
 def _later_siblings(
@@ -642,9 +634,7 @@ def _is_exit(node: cst.CSTNode) -> bool:
     )
 
 
-def _on_last_pass(
-    model: SemanticModel, index: LoopIndex, loop: Loop, node: cst.CSTNode
-) -> bool:
+def _on_last_pass(model: SemanticModel, index: LoopIndex, loop: Loop, node: cst.CSTNode) -> bool:
     """``node`` sits in the body of an ``if`` testing the last pass of
     ``loop`` on its own counter, and nothing after that ``if`` in the pass
     trains."""
@@ -671,9 +661,7 @@ def _on_last_pass(
     return False
 
 
-def _pass_counter(
-    model: SemanticModel, node: cst.For
-) -> tuple[str, set[str], set[str]] | None:
+def _pass_counter(model: SemanticModel, node: cst.For) -> tuple[str, set[str], set[str]] | None:
     """The name counting the passes of ``node`` from 0, the texts of what has
     as many items as the loop makes passes (``len()`` of them is the pass
     count) and the texts of the bound itself: ``for i, b in
@@ -818,7 +806,11 @@ def _is_last_pass_test(
 
 def _plus_minus_one(expr: cst.BaseExpression, op: type) -> cst.BaseExpression | None:
     """``N`` of ``N - 1``."""
-    if isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, op) and _is_one(expr.right):
+    if (
+        isinstance(expr, cst.BinaryOperation)
+        and isinstance(expr.operator, op)
+        and _is_one(expr.right)
+    ):
         return expr.left
     return None
 

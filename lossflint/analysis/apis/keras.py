@@ -129,7 +129,9 @@ def _backend_math(*names: str) -> frozenset[str]:
     ``K.argmax``, whose default axis differs, nor ``K.relu``, leaky with
     ``alpha``, nor ``K.softmax``); ``K.log`` and ``K.exp`` are read separately
     (``KERAS_BACKEND_LOG``/``_EXP``: no TensorFlow rewrite is written for them)."""
-    return frozenset(f"{module}.{name}" for module in ("keras.backend", "keras.ops") for name in names)
+    return frozenset(
+        f"{module}.{name}" for module in ("keras.backend", "keras.ops") for name in names
+    )
 
 
 TF_SOFTMAX = frozenset({"tensorflow.nn.softmax", "tensorflow.math.softmax"})

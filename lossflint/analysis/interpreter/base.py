@@ -372,4 +372,3 @@ class Base(Generic[V]):
         self, call: cst.Call, func: cst.Attribute, receiver: Instance, args: list[V], env: Env
     ) -> V:
         raise NotImplementedError
-

@@ -159,7 +159,7 @@ FRAME_VALID = [
     z = StandardScaler().fit_transform(table)
     z = np.concatenate([z, extra], axis=stack_axis)
     a_tr, a_te = train_test_split(z, test_size=0.3)
-    """,    # one pixel mean and deviation over every image (two scalars), then split
+    """,  # one pixel mean and deviation over every image (two scalars), then split
     """
     import numpy as np
     from sklearn.model_selection import train_test_split

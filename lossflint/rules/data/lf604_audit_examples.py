@@ -275,13 +275,9 @@ AUDIT_INVALID = [
 
 AUDIT_VALID = [
     # ... in Keras's order
-    _HEADS_STEP.format(
-        args="count[:, None], pred_count", marker="", passed="images, count, bins"
-    ),
+    _HEADS_STEP.format(args="count[:, None], pred_count", marker="", passed="images, count, bins"),
     # the step handed another model's prediction, not a batch's item: it may be the target
-    _HEADS_STEP.format(
-        args="pred_count, count", marker="", passed="images, teacher(images), bins"
-    ),
+    _HEADS_STEP.format(args="pred_count, count", marker="", passed="images, teacher(images), bins"),
     # the trainer's order
     _HF_TRAINER.format(
         base="Trainer", take="pop", outputs="logits, _, _", call="self.criterion(logits, labels)"

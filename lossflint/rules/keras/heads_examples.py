@@ -27,9 +27,7 @@ def _model(compile: str, outputs: str = "[count, bins, presence]", presence: str
     return _MODEL.format(compile=compile, outputs=outputs, presence=presence)
 
 
-_PER_POSITION = (
-    'loss=["poisson", keras.losses.SparseCategoricalCrossentropy({bins}), {presence}])'
-)
+_PER_POSITION = 'loss=["poisson", keras.losses.SparseCategoricalCrossentropy({bins}), {presence}])'
 
 LF401_INVALID = [
     # the softmax head's loss is told it gets logits
@@ -47,14 +45,10 @@ LF401_INVALID = [
 LF401_VALID = [
     # the logits head gets `from_logits=True`, the softmax head the default
     _model(
-        _PER_POSITION.format(
-            bins="", presence="keras.losses.BinaryCrossentropy(from_logits=True)"
-        )
+        _PER_POSITION.format(bins="", presence="keras.losses.BinaryCrossentropy(from_logits=True)")
     ),
     # fewer losses than outputs: which loss is whose is not certain
-    _model(
-        'loss=["poisson", keras.losses.SparseCategoricalCrossentropy(from_logits=True)])'
-    ),
+    _model('loss=["poisson", keras.losses.SparseCategoricalCrossentropy(from_logits=True)])'),
     # a dict key naming no output, and one loss for every output
     _model('loss={"bin": keras.losses.SparseCategoricalCrossentropy(from_logits=True)})'),
     _model("loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))"),
@@ -66,14 +60,14 @@ LF402_INVALID = [
         _model(
             'loss={"count": "poisson", "bins": "sparse_categorical_crossentropy",\n'
             '                    "presence": "binary_crossentropy"})'
-            "  # error: LF402 at `\"binary_crossentropy\"`"
+            '  # error: LF402 at `"binary_crossentropy"`'
         )
     ),
     # ... outputs given as a dict: its keys name them
     Invalid(
         _model(
             'loss={"n": "poisson", "p": "binary_crossentropy"})'
-            "  # error: LF402 at `\"binary_crossentropy\"`",
+            '  # error: LF402 at `"binary_crossentropy"`',
             outputs='{"n": count, "p": presence}',
         )
     ),
@@ -98,7 +92,7 @@ LF406_INVALID = [
     Invalid(
         _model(
             'loss=["poisson", "mse", "binary_crossentropy"],'
-            "  # error: LF406 at `\"mse\"`\n"
+            '  # error: LF406 at `"mse"`\n'
             '              metrics={"bins": ["accuracy"]})',
             presence='activation="sigmoid", ',
         )
@@ -118,7 +112,7 @@ LF409_INVALID = [
     Invalid(
         _model(
             'loss=["poisson", "sparse_categorical_crossentropy", "categorical_crossentropy"])'
-            "  # error: LF409 at `\"categorical_crossentropy\"`",
+            '  # error: LF409 at `"categorical_crossentropy"`',
             presence='activation="sigmoid", ',
         )
     ),

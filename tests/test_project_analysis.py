@@ -1593,7 +1593,7 @@ def test_a_notebook_caller_is_named_by_its_cell() -> None:
     notebook file."""
     _, _, output = _check(PROJECTS / "notebook_caller", ".", "--output-format", "json", "-q")
     found = {d["code"]: d for d in json.loads(output[: output.rindex("]") + 1])}
-    assert "`train_test_split` at churn.ipynb:cell 4:1" in found["LF601"]["message"]
+    assert "the split at churn.ipynb:cell 4:1" in found["LF601"]["message"]
     assert "returned to churn.ipynb:cell 5:3, which trains on it" in found["LF602"]["message"]
     assert "nn.Softmax at churn.ipynb:cell 5:1" in found["LF101"]["message"]
     assert [

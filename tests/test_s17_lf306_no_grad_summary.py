@@ -2,7 +2,8 @@
 validation step returns (``logs = engine.val_step(x, y); total +=
 logs["loss"]``). The callee's summary says whether it runs with gradients off
 (``@torch.no_grad()``/``@torch.inference_mode()``, or its value built in a
-``with torch.no_grad():`` block): then the running total holds no graph."""
+``with torch.no_grad():`` block), or returns values without a graph
+(``loss.item()``): then the running total holds no graph."""
 
 from __future__ import annotations
 
@@ -68,7 +69,9 @@ def main(model, loader, val_x, val_y):
 
 def _found(tmp_path: Path, decorator: str, body: str) -> list[str]:
     (tmp_path / "pyproject.toml").write_text("[project]\nname = 'p'\n")
-    (tmp_path / "engine.py").write_text(ENGINE.replace("DECORATOR", decorator).replace("BODY", body))
+    (tmp_path / "engine.py").write_text(
+        ENGINE.replace("DECORATOR", decorator).replace("BODY", body)
+    )
     (tmp_path / "train.py").write_text(TRAIN)
     return sorted(
         f"{Path(d.filename).name}:{d.location.row}:{d.code}"
@@ -99,8 +102,75 @@ def test_summary_field_round_trips() -> None:
     from lossflint.project.summary import ModuleSummary
 
     summary = ModuleSummary(
-        "engine.py", functions={"Engine.val_step": FunctionSummary("Engine.val_step", 9, no_grad=True)}
+        "engine.py",
+        functions={"Engine.val_step": FunctionSummary("Engine.val_step", 9, no_grad=True)},
     )
     assert summary_from_json(summary_to_json(summary)) == summary
     plain = ModuleSummary("engine.py", functions={"f": FunctionSummary("f", 1)})
     assert "no_grad" not in str(summary_to_json(plain))  # the default is left out
+
+
+HELPERS = """\
+import torch.nn as nn
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(10, 3)
+        self.softmax = nn.LogSoftmax(1)
+
+    def forward(self, x):
+        return self.softmax(self.fc(x))
+
+
+def scalar(x):
+    return {value}
+"""
+
+LOOP = """\
+import torch
+import torch.nn.functional as F
+from helpers import *
+
+
+def train(data, epochs):
+    model = Net()
+    optim = torch.optim.SGD(model.parameters(), lr=0.01)
+    for epoch in range(epochs):
+        loss_sum = 0
+        for x, y in data:
+            model.zero_grad()
+            loss = F.nll_loss(model(x), y)
+            loss.backward()
+            optim.step()
+            loss = scalar(loss)
+            loss_sum += loss
+        print(loss_sum / len(data))
+"""
+
+
+@pytest.mark.parametrize(
+    ("value", "found"),
+    [
+        # a Python number: nothing is kept (threelittlemonkeys' vdcnn, audit R26)
+        ("x.view(-1).data.tolist()[0]", []),
+        ("x.item()", []),
+        ("float(x.detach())", []),
+        # the tensor itself: the running sum keeps every graph
+        ("x * 1.0", ["train.py:17:LF306"]),
+    ],
+)
+def test_a_loss_rebound_by_another_module_s_helper(
+    tmp_path: Path, value: str, found: list[str]
+) -> None:
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'p'\n")
+    (tmp_path / "helpers.py").write_text(HELPERS.format(value=value))
+    (tmp_path / "train.py").write_text(LOOP)
+    assert (
+        sorted(
+            f"{Path(d.filename).name}:{d.location.row}:{d.code}"
+            for d in lint_paths([tmp_path], select=["LF306"], jobs=1)
+        )
+        == found
+    )

@@ -22,6 +22,7 @@ from lossflint.analysis.walk import (
     children,
     descendants,
     memo_of,
+    nodes_in,
     own_returns,
 )
 from lossflint.project import bridge
@@ -276,7 +277,40 @@ def graph_leaks(model: SemanticModel) -> Iterator[GraphLeak]:
                 continue
         if backpropagated(model, index, node, acc.accumulator):
             continue
+        if acc.method is None and _reset_each_window(model, node, acc.accumulator):
+            continue
         yield GraphLeak(acc, by_kind)
+
+
+def _reset_each_window(model: SemanticModel, node: cst.CSTNode, accumulator: str) -> bool:
+    """``total += loss`` of a loop whose body also rebinds ``total``
+    (``if accelerator.sync_gradients: ...; total = 0``): the sum spans a few
+    iterations, a gradient-accumulation window, not every one of them."""
+    loop = next(
+        (
+            a
+            for a in model.ancestors(node)
+            if isinstance(a, (cst.For, cst.While, cst.FunctionDef, cst.Lambda, cst.ClassDef))
+        ),
+        None,
+    )
+    if not isinstance(loop, (cst.For, cst.While)):
+        return False
+    for assign in nodes_in(loop.body, cst.Assign):
+        assert isinstance(assign, cst.Assign)
+        for target in assign.targets:
+            names = (
+                [e.value for e in target.target.elements]
+                if isinstance(target.target, (cst.Tuple, cst.List))
+                else [target.target]
+            )
+            read = any(
+                isinstance(n, (cst.Name, cst.Attribute)) and dotted_text(n) == accumulator
+                for n in descendants(assign.value)
+            )
+            if not read and any(dotted_text(n) == accumulator for n in names):
+                return True  # ``total = 0``, not ``total = total + loss``
+    return False
 
 
 def _from_training_call(
@@ -597,9 +631,7 @@ def _unpacks_detached(model: SemanticModel, name: cst.Name, count: int, depth: i
     return found == count
 
 
-def _unpackings(
-    model: SemanticModel, name: cst.Name
-) -> Iterator[tuple[cst.Call | None, int, int]]:
+def _unpackings(model: SemanticModel, name: cst.Name) -> Iterator[tuple[cst.Call | None, int, int]]:
     """``..., name = f(...)`` in ``name``'s scope: the call (None when the
     value is not a call or the target has a starred name), ``name``'s place
     and the number of names."""
@@ -685,10 +717,14 @@ def returns_without_grad(model: SemanticModel, func: cst.FunctionDef) -> bool:
     (for its summary: a caller in another module reads it): the function runs
     so (``@torch.no_grad()``), or the value is built inside a ``no_grad``
     block and hands on no name bound outside one (``return {"loss": loss}``
-    of a ``loss`` computed before the block keeps its graph)."""
+    of a ``loss`` computed before the block keeps its graph), or every value
+    returned has none (``return x.view(-1).data.tolist()[0]``, ``return
+    loss.item()``)."""
     returns = own_returns(func)
     if not returns:
         return False
+    if all(node.value is not None and detached(model, node.value) for node in returns):
+        return True
     ctx = contexts(model)
     for node in returns:
         value = node.value

@@ -21,12 +21,13 @@ unknown. Anything else is unknown too.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 import libcst as cst
 
 from lossflint.analysis import apis
-from lossflint.analysis.calls import calls_passing, keyword
+from lossflint.analysis.calls import calls_passing, keyword, literal_value
 from lossflint.analysis.names import dotted_text
 from lossflint.analysis.walk import descendants
 from lossflint.project.constants import (
@@ -36,10 +37,10 @@ from lossflint.project.constants import (
     set_by_project,
 )
 from lossflint.project.context import current
+from lossflint.project.summary import SField, SInstance
 
 if TYPE_CHECKING:
     from lossflint.analysis.index import ModuleIndex
-
 
 
 def config_field(
@@ -96,6 +97,64 @@ def instance_field(
     if literal is None:
         return None
     return ForeignLiteral(literal.value, rel, literal.line, literal.column)
+
+
+def built_numbers(
+    model: ModuleIndex, name: cst.Name, fields: Iterable[str]
+) -> list[tuple[str, float, cst.BaseExpression | ForeignLiteral]]:
+    """The numbers the fields of the object ``name`` holds, when ``name`` is
+    bound once to a construction of a configuration class (``cfg =
+    TrainConfig()``) and nothing here sets them, each with what gives it: an
+    expression of this file (``TrainConfig(lr=0.2)``) or the literal of the
+    class's body."""
+    found: list[tuple[str, float, cst.BaseExpression | ForeignLiteral]] = []
+    for field in fields:
+        given = config_field(model, cst.Attribute(value=name, attr=cst.Name(field)))
+        number = given.value if isinstance(given, ForeignLiteral) else literal_value(given)
+        if given is None or not isinstance(number, (int, float)) or isinstance(number, bool):
+            continue
+        found.append((field, float(number), given))
+    return found
+
+
+def passed_config_field(model: ModuleIndex, name: cst.Name, field: str) -> ForeignLiteral | None:
+    """``self.cfg.lr`` where ``self.cfg = cfg`` keeps the ``__init__``
+    parameter ``cfg`` (``name``): the number every construction of the class
+    in other project files gives the field (``AnomalyModule(cfg)`` of ``cfg =
+    TrainConfig()``, whose ``lr: float = 0.2``), when they agree and nothing
+    in this file sets it."""
+    from lossflint.analysis.kinds import kinds_of
+
+    bindings = model.bindings(name) or []
+    init = model.enclosing(name, cst.FunctionDef)
+    if (
+        len(bindings) != 1
+        or bindings[0].kind != "param"
+        or not isinstance(init, cst.FunctionDef)
+        or init.name.value != "__init__"
+        or _set_elsewhere(model, field)
+    ):
+        return None
+    params = [p.name.value for p in (*init.params.posonly_params, *init.params.params)]
+    if name.value not in params or params.index(name.value) == 0:
+        return None
+    position = params.index(name.value) - 1
+    records = kinds_of(model).inits_from_other_files(init)
+    found: list[SField] = []
+    for record in records:
+        given = record.keywords.get(name.value)
+        if given is None and position < len(record.args):
+            given = record.args[position]
+        if record.opaque or not isinstance(given, SInstance):
+            return None
+        numbers = [f for f in given.fields if f.name == field]
+        if not numbers:
+            return None
+        found.append(numbers[0])
+    if not found or any(f.value != found[0].value for f in found):
+        return None
+    first = found[0]
+    return ForeignLiteral(first.value, first.file, first.line, first.column)
 
 
 def _escapes(model: ModuleIndex, call: cst.Call, name: str) -> bool:

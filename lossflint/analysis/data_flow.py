@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any, cast
 import libcst as cst
 
 from lossflint.analysis import apis
+from lossflint.analysis.accelerators import passed_through
 from lossflint.analysis.calls import argument, keyword, literal_value, positional
 from lossflint.analysis.datasets import ordered_dataset
 from lossflint.analysis.interpreter import Env, Interpreter
@@ -38,6 +39,7 @@ from lossflint.analysis.interpreter.syntax import param_names
 from lossflint.analysis.loops import LoopIndex, loops
 from lossflint.analysis.names import dotted_text, literal_item
 from lossflint.analysis.reaching import reaching_assignment
+from lossflint.analysis.trainer_datasets import trainer_train_set
 from lossflint.analysis.values import DictValue, Foreign, FunctionRef, Instance, TupleValue, Value
 from lossflint.analysis.walk import calls_in, memo_of, nodes_in, own_returns
 from lossflint.project import bridge, callers
@@ -204,7 +206,7 @@ class Leak:
 
     fit: cst.CSTNode
     split: cst.CSTNode
-    how: str  # "train_test_split", "folds", "slices", "caller"
+    how: str  # "train_test_split", "folds", "slices", "mask", "caller"
     scaler: str = ""
     #: where a caller in another module splits it (``how`` "caller")
     where: str = ""
@@ -243,6 +245,9 @@ class DataFacts(Interpreter[Any]):
         self._slices: dict[cst.CSTNode, list[tuple[str, str, cst.CSTNode]]] = {}
         #: fits on a concatenation one of whose arrays, transformed, was sliced
         self._part_sliced: set[cst.CSTNode] = set()
+        #: rows of a scaled array taken by a random mask (``X[msk]``) or its
+        #: complement (``X[~msk]``): (the mask's drawing, complement) -> the subscript
+        self._masks: dict[cst.CSTNode, dict[tuple[cst.Comparison, bool], cst.Subscript]] = {}
         self._row_splits = False
         self._adapted: dict[Data, tuple[cst.Call, str]] = {}
         #: whether the interpreter ran (a file it is not relevant to has no facts)
@@ -284,9 +289,8 @@ class DataFacts(Interpreter[Any]):
                 return True
             if for_returns and (trains or inlined or calls_a_trainer_elsewhere(self.model)):
                 return True
-        if for_returns and project_context() is not None:
-            if any(site.qualname in apis.TRAIN_TEST_SPLIT for site in self.model.calls):
-                return True  # a split of what another module's function returned
+        if for_returns and project_context() is not None and _splits(self.model):
+            return True  # a split of what another module's function returned
         return _has_formula(self.model)
 
     def _loader_in_factory(self) -> bool:
@@ -313,12 +317,13 @@ class DataFacts(Interpreter[Any]):
             len(self._adapted),
             sum(len(found) for found in self._slices.values()),
             len(self._slices),
+            sum(len(found) for found in self._masks.values()),
         )
 
     def begin_round(self) -> None:
         self.loaders, self.leaks, self.lightning_fits, self.engine_runs = {}, [], [], []
         self.next_calls, self._slices, self._adapted = {}, {}, {}
-        self._part_sliced = set()
+        self._part_sliced, self._masks = set(), {}
         self.trained_elsewhere, self.returned_trained_elsewhere = {}, []
         self._row_splits = False
 
@@ -326,7 +331,12 @@ class DataFacts(Interpreter[Any]):
         # a split of row numbers: a nested function indexing a scaled array
         # with them (``def take(idx): return X[idx]``) sees both next round
         return bool(
-            self.loaders or self.leaks or self._slices or self._adapted or self._row_splits
+            self.loaders
+            or self.leaks
+            or self._slices
+            or self._masks
+            or self._adapted
+            or self._row_splits
         )
 
     def _attrs_set_by(self, cls: cst.ClassDef, func: cst.FunctionDef, flow: bool) -> Env:
@@ -338,6 +348,7 @@ class DataFacts(Interpreter[Any]):
     def _call(self, call: cst.Call, callee: Any, args: list[Any], env: Env) -> Any:
         if isinstance(callee, Foreign) and isinstance(callee.ref, SFunction):
             self._note_trained_elsewhere(call, callee.ref, args, 0)
+            self._split_by_helper(call, callee.ref, args)
             result = super()._call(call, callee, args, env)
             return Returned(call) if result is None else result
         if isinstance(callee, FunctionRef) and self.recording:
@@ -414,6 +425,27 @@ class DataFacts(Interpreter[Any]):
         if isinstance(method, SFunction) and isinstance(receiver.ref, SInstance):
             self._note_trained_elsewhere(call, method, args, 1)  # after ``self``
         return super().foreign_method_call(call, receiver, name, args, env)
+
+    def _split_by_helper(self, call: cst.Call, ref: SFunction, args: list[Any]) -> None:
+        """``fu.split(X, y)`` of another module's function that divides those
+        parameters into parts (``FunctionSummary.splits``): a split here."""
+        if not self.recording or any(a.star for a in call.args):
+            return
+        context = project_context()
+        summary = context.function_summary(ref) if context is not None else None
+        if summary is None or not summary.splits:
+            return
+        given: list[cst.Arg] = []
+        values: list[Any] = []
+        for position, (arg, value) in enumerate(zip(call.args, args, strict=False)):
+            if arg.keyword is not None:
+                param = arg.keyword.value
+            else:
+                param = summary.params[position] if position < len(summary.params) else ""
+            if param in summary.splits:
+                given.append(arg)
+                values.append(value)
+        self._split(call, values, given, how="helper")
 
     def _note_trained_elsewhere(
         self, call: cst.Call, ref: SFunction, args: list[Any], skip: int
@@ -590,6 +622,8 @@ class DataFacts(Interpreter[Any]):
         return Instance(cls)
 
     def attribute(self, expr: cst.Attribute, base: Any) -> Any:
+        if isinstance(base, Instance) and trainer_train_set(self.model, expr, base.cls):
+            return DataSet("map", expr)  # a Trainer subclass's ``self.train_dataset``
         if isinstance(base, (Fitted, Returned)) and expr.attr.value in ("iloc", "values"):
             return base
         if isinstance(base, Fitted) and expr.attr.value == "loc":
@@ -635,6 +669,10 @@ class DataFacts(Interpreter[Any]):
             # columns or a mask of the scaled array (``X[cols]``, ``X.iloc[:, 1:]``):
             # still scaled with the statistics of all its rows
             part = base
+        if isinstance(base, Fitted) and self.recording and len(expr.slice) == 1:
+            mask = random_mask(self.model, first.value) if isinstance(first, cst.Index) else None
+            if mask is not None:
+                self._masks.setdefault(base.fit, {}).setdefault(mask, expr)
         if isinstance(base, Fitted) and self.recording and expr.slice:
             if base.how == "part":
                 # one of the stacked arrays, itself split (``x_lab[:n_val]``)
@@ -706,6 +744,9 @@ class DataFacts(Interpreter[Any]):
             return None
         if isinstance(receiver, (Fitted, Returned)) and name in apis.ROW_KEEPING_METHODS:
             return receiver
+        passed = passed_through(self.model, call, func, args)
+        if passed is not None:
+            return passed  # ``model, opt, loader = accelerator.prepare(model, opt, loader)``
         if isinstance(receiver, Fitted) and _keeps_frame_rows(call, name):
             # ``df = df.drop(cols, axis=1)``, ``df.assign(...)``, ``df.dropna()``:
             # the scaled rows are all still there (or a cleaned subset of them,
@@ -739,7 +780,9 @@ class DataFacts(Interpreter[Any]):
             return
         item = call.args[0].value if len(call.args) == 1 and not call.args[0].star else None
         base = self.values.get(item.value) if isinstance(item, cst.Subscript) else None
-        if isinstance(base, Fitted) and (isinstance(receiver, EmptyList) or receiver.fit is base.fit):
+        if isinstance(base, Fitted) and (
+            isinstance(receiver, EmptyList) or receiver.fit is base.fit
+        ):
             env[key] = Fitted(base.fit, "windows")
         else:
             env[key] = None
@@ -843,14 +886,22 @@ class DataFacts(Interpreter[Any]):
             parts.append(value)
         return tuple(parts)
 
-    def _split(self, call: cst.Call, args: list[Any]) -> None:
+    def _split(
+        self,
+        call: cst.Call,
+        args: list[Any],
+        given: list[cst.Arg] | None = None,
+        how: str = "train_test_split",
+    ) -> None:
+        """The arrays of ``call`` (``given``: those of its arguments, when not
+        all of its positional ones) are divided into parts."""
         if not self.recording:
             return
-        for arg, value in zip(call.args, args, strict=False):
-            if arg.keyword is not None or arg.star:
+        for arg, value in zip(call.args if given is None else given, args, strict=False):
+            if (given is None and arg.keyword is not None) or arg.star:
                 continue
             if isinstance(value, Fitted):
-                self.leaks.append(Leak(value.fit, call, "train_test_split"))
+                self.leaks.append(Leak(value.fit, call, how))
             elif isinstance(value, Returned):
                 # ``X = prepare(df)[0].values`` then split: the other module
                 # may have scaled all of it (``CallRecord.split``)
@@ -890,6 +941,13 @@ class DataFacts(Interpreter[Any]):
                 if kind in ("tail", "mid") and first in heads and id(fit) not in seen:
                     seen.add(id(fit))
                     yield Leak(fit, heads[first], "slices")
+
+        for fit, masks in self._masks.items():
+            # ``X[msk]`` and ``X[~msk]`` of ``msk = np.random.rand(n) < 0.8``
+            for (drawn, complement), node in masks.items():
+                if not complement and (drawn, True) in masks and id(fit) not in seen:
+                    seen.add(id(fit))
+                    yield Leak(fit, node, "mask")
 
     def _split_by_callers(self) -> Iterator[Leak]:
         """Arrays a module-level function here scales whole and returns,
@@ -1132,6 +1190,40 @@ def _every_row_shuffled(split: cst.CSTNode) -> bool:
     )
 
 
+def random_mask(
+    model: ModuleIndex, index: cst.BaseExpression
+) -> tuple[cst.Comparison, bool] | None:
+    """``msk`` or its complement (``~msk``, ``np.logical_not(msk)``), where
+    ``msk = np.random.rand(n) < 0.8`` surely reaches the use: the mask's
+    drawing, and whether the rows are its complement."""
+    complement = False
+    if isinstance(index, cst.UnaryOperation) and isinstance(index.operator, cst.BitInvert):
+        index, complement = index.expression, True
+    elif (
+        isinstance(index, cst.Call)
+        and len(index.args) == 1
+        and model.qualname(index.func) in apis.LOGICAL_NOT
+    ):
+        index, complement = index.args[0].value, True
+    if not isinstance(index, cst.Name):
+        return None
+    value = reaching_assignment(model, index)
+    if not isinstance(value, cst.Comparison) or len(value.comparisons) != 1:
+        return None
+    sides = (value.left, value.comparisons[0].comparator)
+    draws = [
+        side
+        for side in sides
+        if isinstance(side, cst.Call) and model.qualname(side.func) in apis.UNIFORM_DRAWS
+    ]
+    if len(draws) != 1 or not isinstance(
+        value.comparisons[0].operator,
+        (cst.LessThan, cst.LessThanEqual, cst.GreaterThan, cst.GreaterThanEqual),
+    ):
+        return None
+    return value, complement
+
+
 def _column_key(first: cst.BaseSlice | None) -> bool:
     """``[cols]``, ``["age"]``, ``[["a", "b"]]``: a key naming columns (a name
     or strings), not a row number or a mask."""
@@ -1160,8 +1252,10 @@ def _row_numbers(model: ModuleIndex, expr: cst.BaseExpression) -> bool:
         return False
     arg = expr.args[0]
     qualname = model.qualname(expr.func)
-    if arg.keyword is not None or arg.star or not (
-        qualname in apis.CONSTANT_GRIDS or qualname == "builtins.range"
+    if (
+        arg.keyword is not None
+        or arg.star
+        or not (qualname in apis.CONSTANT_GRIDS or qualname == "builtins.range")
     ):
         return False
     size = arg.value
@@ -1392,7 +1486,8 @@ def _array_text(expr: cst.BaseExpression) -> str | None:
 
 def _has_formula(model: ModuleIndex) -> bool:
     """``(x - x.mean()) / x.std()`` may be split: the file splits with
-    sklearn, or slices arrays (``X[:n_test], X[n_test:]``)."""
+    sklearn, slices arrays (``X[:n_test], X[n_test:]``) or draws a random
+    mask of rows (``X[msk], X[~msk]``)."""
     methods = {site.method for site in model.calls if site.method is not None}
     functions = {site.qualname for site in model.calls if site.qualname is not None}
     centred = methods & apis.MEAN_METHODS or functions & apis.CENTER_FUNCS
@@ -1401,10 +1496,13 @@ def _has_formula(model: ModuleIndex) -> bool:
         return False
     if any(site.qualname in apis.TRAIN_TEST_SPLIT for site in model.calls):
         return True
-    return any(
+    if any(
         isinstance(node, cst.Slice) and (node.lower is not None or node.upper is not None)
         for node in model.nodes_of_type(cst.Slice)
-    )
+    ):
+        return True
+    # ``X[msk]`` / ``X[~msk]`` of a random mask
+    return any(site.qualname in apis.UNIFORM_DRAWS for site in model.calls)
 
 
 def _surely_unordered(model: ModuleIndex, call: cst.Call) -> bool:
@@ -1554,7 +1652,7 @@ def training_returns(model: ModuleIndex) -> dict[cst.Call, tuple[str, ...]]:
 def split_returns(model: ModuleIndex) -> dict[cst.Call, tuple[tuple[str, ...], cst.Call]]:
     """For the module's summary: the calls of other modules' functions whose
     result (or an item of it) a ``train_test_split`` here divides, with the split."""
-    if not any(site.qualname in apis.TRAIN_TEST_SPLIT for site in model.calls):
+    if not _splits(model):
         return {}
     facts = data_facts(model)
     if not facts.ran:
@@ -1562,6 +1660,25 @@ def split_returns(model: ModuleIndex) -> dict[cst.Call, tuple[tuple[str, ...], c
     if not facts.ran:
         return {}
     return {call: (tuple(parts), split) for call, (parts, split) in facts.split_returns.items()}
+
+
+def _splits(model: ModuleIndex) -> bool:
+    """The module calls ``train_test_split``, or another project module's
+    function that divides what it is given (``FunctionSummary.splits``)."""
+    context = project_context()
+    for site in model.calls:
+        if site.qualname in apis.TRAIN_TEST_SPLIT:
+            return True
+        if context is None or site.qualname is None:
+            continue
+        if site.qualname.split(".", 1)[0] in bridge.FRAMEWORK_ROOTS:
+            continue
+        ref = bridge.value_of_qualname(site.qualname, context)
+        ref = context.resolve(ref) if ref is not None else None
+        summary = context.function_summary(ref) if isinstance(ref, SFunction) else None
+        if summary is not None and summary.splits:
+            return True
+    return False
 
 
 def _facts_for_returns(model: ModuleIndex) -> DataFacts:

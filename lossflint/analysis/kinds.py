@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 import libcst as cst
 
 from lossflint.analysis import apis
+from lossflint.analysis.accelerators import passed_through
 from lossflint.analysis.apis import Kind
 from lossflint.analysis.calls import argument, has_star_args, keyword, literal_value, positional
 from lossflint.analysis.hf_metrics import metrics_trainer
@@ -568,7 +569,7 @@ class KindAnalysis(Interpreter[Value]):
             return UNKNOWN
         if isinstance(receiver, Instances):
             return self._instances_method(call, name, receiver, args, env)
-        passed = self._accelerator_pass_through(call, func, args)
+        passed = passed_through(self.model, call, func, args)
         if passed is not None:
             return passed
         where = self.frame.label
@@ -577,7 +578,9 @@ class KindAnalysis(Interpreter[Value]):
                 if name in apis.FLOAT_CASTS or (
                     name in ("to", "type") and _casts_to_float(call, self.model)
                 ):
-                    return Tensor(receiver.kind, True, receiver.origin, receiver.where, receiver.site)
+                    return Tensor(
+                        receiver.kind, True, receiver.origin, receiver.where, receiver.site
+                    )
                 return receiver
             if name in apis.SELECTION_METHODS:
                 return receiver  # ``p.gather(1, y)``: some of the same values
@@ -596,37 +599,6 @@ class KindAnalysis(Interpreter[Value]):
             if self._receiver_is_framework_object(func.value, env):
                 return Tensor(apis.METHOD_KINDS[name], origin=call, where=where)
         return UNKNOWN
-
-    def _accelerator_pass_through(
-        self, call: cst.Call, func: cst.Attribute, args: list[Value]
-    ) -> Value | None:
-        """``accelerator.prepare(model, loader)`` and the like hand back what
-        they are given (the receiver built by ``Accelerator(...)`` here)."""
-        how = apis.ACCELERATOR_PASS_THROUGH.get(func.attr.value)
-        if how is None or has_star_args(call) or not args:
-            return None
-        if not isinstance(func.value, cst.Name):
-            return None
-        bindings = self.model.bindings(func.value) or []
-        named = "accelerator" in func.value.value.lower()
-        if not bindings or not all(
-            (
-                b.kind == "assign"
-                and isinstance(b.node, cst.Call)
-                and self.model.qualname(b.node.func) in apis.ACCELERATORS
-            )
-            # a parameter named so (``def evaluate(model, loader, accelerator)``),
-            # in a file that builds an Accelerator
-            or (b.kind == "param" and named and self._builds_accelerator())
-            for b in bindings
-        ):
-            return None
-        if how == "each" and len(args) > 1:
-            return TupleValue(tuple(args))
-        return args[0]
-
-    def _builds_accelerator(self) -> bool:
-        return any(site.qualname in apis.ACCELERATORS for site in self.model.calls)
 
     def _receiver_is_framework_object(self, expr: cst.BaseExpression, env: Env) -> bool:
         """A plain receiver (not ``self``, not a module, not a same-file object):

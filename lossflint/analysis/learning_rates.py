@@ -50,7 +50,7 @@ from lossflint.analysis.calls import (
     literal_value,
     positional,
 )
-from lossflint.analysis.config_fields import config_field, instance_field
+from lossflint.analysis.config_fields import config_field, instance_field, passed_config_field
 from lossflint.analysis.interpreter.syntax import statements_of
 from lossflint.analysis.loops import loops, role_from_name
 from lossflint.analysis.names import dotted_text
@@ -331,6 +331,9 @@ class LearningRates:
             made = self._attribute_assignment(base)
             if isinstance(made, cst.Call):
                 return instance_field(self.model, made, expr.attr.value)
+            if isinstance(made, cst.Name):
+                # ``self.cfg = cfg`` of ``__init__(self, cfg)``: what the callers built
+                return passed_config_field(self.model, made, expr.attr.value)
             return None
         return config_field(self.model, expr)
 

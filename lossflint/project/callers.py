@@ -372,6 +372,21 @@ def named_where_loaded(names: set[str]) -> bool | None:
     return any(any(_names(text, name) for name in names) for text in texts)
 
 
+def named_in_project(names: set[str]) -> bool | None:
+    """Whether any other file of the project names one of ``names`` as a
+    word (``IterableDataset``, ``streaming``); None when the project cannot
+    be searched."""
+    found = _searchable()
+    if found is None:
+        return None
+    context, _, me, texts = found
+    return any(
+        any(_names(_text_of(context, path, texts), name) for name in names)
+        for path in texts.files or ()
+        if path != str(me.path)
+    )
+
+
 def _loading_texts() -> Iterator[str] | None:
     """The texts of the other project files that may load the module being
     linted (lazily: the first one answers :func:`imported_elsewhere`)."""

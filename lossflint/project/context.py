@@ -237,6 +237,15 @@ class ProjectContext:
             return None  # bound otherwise than by one literal
         return literal, rel, shape.dataclass_fields
 
+    def literal_fields(self, ref: SValue) -> tuple[str, ...]:
+        """The names the body of the project class ``ref`` (with no bases)
+        binds once to a literal (``lr = 0.3``, ``lr: float = 0.3``) that no
+        code of the class sets on an object; empty when its syntax cannot say."""
+        shapes = self._class_shapes(ref)
+        if shapes is None or len(shapes) != 1 or shapes[0][1].bases:
+            return ()
+        return tuple(name for name, _ in shapes[0][1].fields)
+
     def may_have_member(self, ref: SValue, name: str) -> bool:
         """Whether the project class ``ref`` names (or an instance is of) may
         have an attribute ``name``, itself or through a project base, by the

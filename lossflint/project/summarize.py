@@ -19,6 +19,7 @@ summaries); what other files may use is then written down as plain data:
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from functools import cached_property
 from typing import Any
 
@@ -28,6 +29,7 @@ from lossflint.analysis import apis
 from lossflint.analysis.accumulation import class_accumulations, detached, returns_without_grad
 from lossflint.analysis.apis import Kind
 from lossflint.analysis.calls import argument, has_star_args, literal_value
+from lossflint.analysis.config_fields import built_numbers
 from lossflint.analysis.contexts import contexts
 from lossflint.analysis.data_flow import (
     calls_a_trainer_elsewhere,
@@ -44,6 +46,7 @@ from lossflint.analysis.loops import Event, loops
 from lossflint.analysis.model import SemanticModel
 from lossflint.analysis.names import dotted_name, dotted_text, last_name, target_binds
 from lossflint.analysis.numerics import returns_cosine
+from lossflint.analysis.split_helpers import split_parameters
 from lossflint.analysis.train_mode import train_mode_arguments
 from lossflint.analysis.values import (
     ClassRef,
@@ -61,7 +64,7 @@ from lossflint.analysis.values import (
 )
 from lossflint.analysis.walk import own_returns
 from lossflint.project import bridge
-from lossflint.project.constants import imported_literal
+from lossflint.project.constants import ForeignLiteral, imported_literal
 from lossflint.project.context import FOR_SUMMARY, ONLY_ITEM, ProjectContext
 from lossflint.project.exports import ImportSpec, import_value
 from lossflint.project.layout import Module
@@ -76,6 +79,7 @@ from lossflint.project.summary import (
     SAlias,
     SClass,
     SDict,
+    SField,
     SFunction,
     SInstance,
     SInstances,
@@ -323,6 +327,7 @@ class Summarizer:
             by_key,
             mode_safe_params(self.model, func),
             returns_without_grad(self.model, func),
+            split_parameters(self.model, func, params),
         )
 
     def _keyed_returns(self, func: cst.FunctionDef) -> tuple[str, SValue]:
@@ -786,9 +791,25 @@ class Summarizer:
                 # a Keras model's output (``bin_probs`` of ``count, bin_probs =
                 # model(x)``): what the callee's parameter holds
                 found = self._keras_output(self._keras.values.get(expr))
+            if isinstance(found, SInstance) and isinstance(expr, cst.Name):
+                found = self._with_fields(found, expr)
             return found
         except RecursionError:
             return S_UNKNOWN
+
+    def _with_fields(self, instance: SInstance, name: cst.Name) -> SInstance:
+        """``cfg`` of ``cfg = TrainConfig()`` handed to another module: the
+        numbers its fields surely hold (``Trainer(cfg)``'s ``self.cfg.lr``)."""
+        names = self.context.literal_fields(instance)
+        numbers = built_numbers(self.model, name, names) if names else []
+        fields: list[SField] = []
+        for field_name, number, given in numbers:
+            if isinstance(given, ForeignLiteral):
+                fields.append(SField(field_name, number, given.file, given.line, given.column))
+            else:
+                line, column = self._position(given)
+                fields.append(SField(field_name, number, self.rel, line, column))
+        return replace(instance, fields=tuple(fields)) if fields else instance
 
     def _keras_output(self, value: Any) -> SValue:
         from lossflint.analysis.keras import KTensor

@@ -31,7 +31,7 @@ from functools import cache
 from typing import Any, Union
 
 #: changes whenever the shape of a summary changes (old cache entries are misses)
-SUMMARY_FORMAT = 16
+SUMMARY_FORMAT = 17
 #: nothing real nests deeper; more is damage (or an attack on the decoder)
 MAX_DEPTH = 64
 
@@ -214,9 +214,26 @@ class SClass(SValue):
 
 
 @dataclass(frozen=True)
+class SField:
+    """A number a field of a configuration object surely holds (a literal of
+    the class body, or of the call that built the object), and where it is
+    written."""
+
+    name: str
+    value: float
+    file: str
+    line: int
+    column: int
+
+
+@dataclass(frozen=True)
 class SInstance(SValue):
     file: str
     name: str
+    #: an object of a configuration class, built by the module passing it
+    #: (``cfg = TrainConfig()``) and changed by no code of it: the numbers its
+    #: fields hold (``analysis/config_fields.py``); empty otherwise
+    fields: tuple[SField, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -315,9 +332,14 @@ class FunctionSummary:
     mode_safe: tuple[str, ...] = ()
     #: every ``return`` gives a value computed with gradients off (the function
     #: is ``@torch.no_grad()``/``@torch.inference_mode()``, or the value is built
-    #: in a ``with torch.no_grad():`` block from names bound there): what a
-    #: caller accumulates of it (``total += logs["loss"]``) holds no graph (LF306)
+    #: in a ``with torch.no_grad():`` block from names bound there), or one
+    #: without a graph (``return loss.item()``): what a caller accumulates of
+    #: it (``total += logs["loss"]``) holds no graph (LF306)
     no_grad: bool = False
+    #: parameters it divides into train/test parts, unchanged: handed to a
+    #: ``train_test_split``, or indexed by a random mask and its complement
+    #: (``analysis/split_helpers.py``): a caller's scaled array is split (LF601)
+    splits: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -468,7 +490,7 @@ def _encode(value: Any) -> Any:
         return [_encode(v) for v in value]
     if isinstance(value, dict):
         return {str(k): _encode(v) for k, v in value.items()}
-    if value is None or isinstance(value, (str, int, bool)):
+    if value is None or isinstance(value, (str, int, bool, float)):
         return value
     raise TypeError(f"not a summary field: {type(value).__name__}")
 
@@ -525,6 +547,10 @@ def _decode(data: Any, hint: Any, depth: int) -> Any:
         if type(data) is not int or not -(2**31) < data < 2**31:
             raise BadSummary("expected an integer")
         return data
+    if hint is float:
+        if type(data) not in (int, float) or data != data or abs(data) == float("inf"):
+            raise BadSummary("expected a number")
+        return float(data)
     if origin is tuple:
         (inner, _) = typing.get_args(hint)
         if type(data) is not list:

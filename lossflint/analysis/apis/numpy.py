@@ -24,6 +24,16 @@ STD = frozenset({"numpy.std"})
 #: (``np.mean(X, axis=0)``): a standardisation with named statistics
 CENTER_FUNCS = frozenset({"numpy.mean", "numpy.nanmean", "numpy.min", "numpy.amin"})
 SPREAD_FUNCS = frozenset({"numpy.std", "numpy.nanstd", "numpy.var", "numpy.max", "numpy.amax"})
+#: uniform draws in [0, 1): ``np.random.rand(n) < 0.8`` is a random mask of rows
+UNIFORM_DRAWS = frozenset(
+    {
+        "numpy.random.rand",
+        "numpy.random.random",
+        "numpy.random.random_sample",
+        "numpy.random.uniform",
+    }
+)
+LOGICAL_NOT = frozenset({"numpy.logical_not"})
 CLAMP = frozenset({"numpy.clip"})
 MAXIMUM = frozenset({"numpy.maximum"})
 FINFO = frozenset({"numpy.finfo"})
@@ -43,6 +53,9 @@ PRESERVING_FUNCS = frozenset(
         "numpy.ravel",
     }
 )
+
+#: functions joining arrays along their rows: raw pixels joined stay raw pixels
+JOINING_FUNCS = frozenset({"numpy.concatenate", "numpy.vstack", "numpy.row_stack"})
 
 # comparisons and reductions (metrics)
 EQ_FUNCS = frozenset({"numpy.equal"})
@@ -117,7 +130,14 @@ SKLEARN_PIPELINES = frozenset({"sklearn.pipeline.Pipeline", "sklearn.pipeline.ma
 ROW_CONCATS = frozenset({"pandas.concat", "numpy.concatenate", "numpy.vstack", "numpy.append"})
 #: arrays filled with one value, their shape the first argument
 FILLED_ARRAYS = frozenset(
-    {"numpy.ones", "numpy.zeros", "numpy.full", "numpy.empty", "tensorflow.ones", "tensorflow.zeros"}
+    {
+        "numpy.ones",
+        "numpy.zeros",
+        "numpy.full",
+        "numpy.empty",
+        "tensorflow.ones",
+        "tensorflow.zeros",
+    }
 )
 #: functions returning their first argument's rows, in order (columns changed)
 ROW_KEEPING_FUNCS = frozenset({"pandas.get_dummies"})

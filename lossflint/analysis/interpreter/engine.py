@@ -779,6 +779,12 @@ class Interpreter(Statements[V], Expressions[V]):
         self._external_records()
         return list(self._external_methods.get(func, ()))
 
+    def inits_from_other_files(self, init: cst.FunctionDef) -> list[CallRecord]:
+        """The constructions other project files make of the top-level classes
+        running ``init`` (opaque records included); empty when none is known."""
+        self._external_records()
+        return list(self._external_inits.get(init, ()))
+
     def _add_external_pins(self) -> None:
         """Join what other files' calls pass into this round's parameter pins
         (a function used there other than called is unpinnable)."""

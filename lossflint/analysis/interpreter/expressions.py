@@ -118,7 +118,9 @@ class Expressions(Base[V]):
                 if self.recording:
                     self._escapes(ref, expr, env)
                 return ref  # type: ignore[return-value]
-            return self.unknown
+            # an attribute a framework base class sets (``self.train_dataset``
+            # of a Hugging Face ``Trainer`` subclass): the domain's to say
+            return self.attribute(expr, base)
         if isinstance(base, TupleValue) and len(base.items) == 2:
             # ``torch.max(x, 1).indices``
             if expr.attr.value == "indices":

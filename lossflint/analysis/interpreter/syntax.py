@@ -164,7 +164,30 @@ def kept_init(model: ModuleIndex, cls: cst.ClassDef) -> cst.FunctionDef | None:
             and any(klass in model.ancestors(site.node) for klass in family)
         ):
             return init
+        if _reads_kept_rate(site.node, held) and any(
+            klass in model.ancestors(site.node) for klass in family
+        ):
+            # ``Adam(..., lr=self.cfg.lr)``: the configuration a caller built
+            # says the rate (LF307)
+            return init
     return None
+
+
+def _reads_kept_rate(call: cst.Call, held: set[str]) -> bool:
+    """``lr=self.<held>.<field>`` among ``call``'s keywords."""
+    for arg in call.args:
+        value = arg.value
+        if (
+            arg.keyword is not None
+            and arg.keyword.value in ("lr", "learning_rate")
+            and isinstance(value, cst.Attribute)
+            and isinstance(value.value, cst.Attribute)
+            and value.value.attr.value in held
+            and isinstance(value.value.value, cst.Name)
+            and value.value.value.value == "self"
+        ):
+            return True
+    return False
 
 
 def _forwards_all(init: cst.FunctionDef) -> bool:

@@ -18,6 +18,7 @@ from lossflint.rules.data.lf601_frame_examples import (
     WINDOW_INVALID,
     WINDOW_VALID,
 )
+from lossflint.rules.data.lf601_mask_examples import MASK_INVALID, MASK_VALID
 
 if TYPE_CHECKING:
     from lossflint.analysis.model import SemanticModel
@@ -36,7 +37,10 @@ test parts: `StandardScaler` / `MinMaxScaler` / `RobustScaler` / `MaxAbsScaler`
 Keras `Normalization().adapt(X)`, or `(X - X.mean()) / X.std()` (also with
 `mu = np.mean(X, axis=0)` and `sigma = np.std(X, axis=0)` named first; and
 `(X - X.min()) / (X.max() - X.min())`) over the array — when the result goes into
-`train_test_split`, is sliced into a head `[:n]` and a tail `[n:]`, or is
+`train_test_split`, is sliced into a head `[:n]` and a tail `[n:]`, is split by
+a random mask of rows and its complement (`msk = np.random.rand(len(X)) < 0.8`,
+then `X[msk]` and `X[~msk]`), is handed to a project function that does one of these
+(`split(X, y)` of `utils.py`), or is
 indexed with the rows of each fold of a cross-validation splitter
 (`for tr, te in KFold(5).split(X): ... X[tr] ...`). A fit on `X.reshape(...)`
 or `X.values` is a fit on `X`. A frame keeps what it was scaled with through
@@ -96,6 +100,7 @@ scale of the past) and features with outliers.
     )
     INVALID = [
         *AUDIT_INVALID,
+        *MASK_INVALID,
         *FRAME_INVALID,
         *WINDOW_INVALID,
         # standardised by hand, then sliced into test, validation and train
@@ -216,6 +221,7 @@ scale of the past) and features with outliers.
     ]
     VALID = [
         *AUDIT_VALID,
+        *MASK_VALID,
         *FRAME_VALID,
         *WINDOW_VALID,
         # Kaggle's train and unlabelled test frames stacked, encoded and scaled
@@ -356,12 +362,18 @@ scale of the past) and features with outliers.
                 what = "the array is standardised with its own statistics"
             if leak.how == "caller":
                 what = f"{what}, returns it to a caller,"
-                split = f"`train_test_split` at {leak.where}"
+                split = f"the split at {leak.where}"
             elif leak.how == "train_test_split":
                 split = f"`train_test_split` at line {model.line_of(leak.split)}"
+            elif leak.how == "helper" and isinstance(leak.split, cst.Call):
+                line = model.line_of(leak.split)
+                split = f"`{_short(model, leak.split)}`, which splits it, at line {line}"
             elif leak.how == "folds" and isinstance(leak.split, cst.Call):
                 line = model.line_of(leak.split)
                 split = f"the folds of `{_short(model, leak.split)}` at line {line}"
+            elif leak.how == "mask":
+                line = model.line_of(leak.split)
+                split = f"a random row mask and its complement at line {line}"
             else:
                 split = f"slices at line {model.line_of(leak.split)}"
             parts = "cross-validation folds" if leak.how == "folds" else "train/test"

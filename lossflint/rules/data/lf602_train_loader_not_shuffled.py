@@ -36,7 +36,8 @@ is given to a Lightning `Trainer.fit` / returned by a `train_dataloader` hook (o
 override of the Hugging Face Trainer's `get_train_dataloader`) —
 when it reads a map-style data set (`TensorDataset`, a `torchvision.datasets`
 class, a Hugging Face `datasets` split not streamed nor `.shuffle()`d, a project
-`Dataset` class whose `__getitem__` reads its index) with neither
+`Dataset` class whose `__getitem__` reads its index, the `self.train_dataset` of a Hugging
+Face `Trainer` subclass in a project that never streams) with neither
 `shuffle=True` nor a `sampler=` / `batch_sampler=`, or with a sampler that is
 `None` on one side of a conditional (`DistributedSampler(ds) if n_gpus > 1 else None`).
 

@@ -90,14 +90,35 @@ opt = torch.optim.Adam(model.parameters())
 run_epoch([], model, SimpleLossCompute(nn.Linear(4, 4), nn.CrossEntropyLoss()), opt)
 """
 
+#: a gradient-accumulation loop (accelerate): ``{reset}`` where the running
+#: loss is set back to zero (priyammaz/PyTorch-Adventures, audit R26)
+_WINDOW = """
+import torch
+
+def train(model, loader, loss_fn, optimizer, accelerator, epochs, steps):
+    for epoch in range(epochs):
+        accumulated_loss = 0
+        for images, targets in loader:
+            with accelerator.accumulate(model):
+                loss = loss_fn(model(images), targets)
+                accumulated_loss += loss / steps{marker}
+                accelerator.backward(loss)
+                if accelerator.sync_gradients:
+                    print(accelerator.gather_for_metrics(accumulated_loss).mean().item()){reset}
+                optimizer.step()
+                optimizer.zero_grad()
+"""
+
 STEP_INVALID = [
+    # reset once per epoch only: the graph of every batch of the epoch stays
+    Invalid(_WINDOW.format(marker="  # error: LF306 at `accumulated_loss +=`", reset="")),
     Invalid(_step_dict(body=_ADDS.format(marker="  # error: LF306 at `total += logs`"))),
-    Invalid(
-        _LOSS_COMPUTE.format(summed="loss_node  # error: LF306 at `total_loss += loss_node`")
-    ),
+    Invalid(_LOSS_COMPUTE.format(summed="loss_node  # error: LF306 at `total_loss += loss_node`")),
 ]
 
 STEP_VALID = [
+    # set back to zero at every optimiser step: it sums one window of batches
+    _WINDOW.format(marker="", reset="\n                    accumulated_loss = 0"),
     # the step hands back plain numbers (`.item()`)
     _step_dict(rec="rec.item()", body=_ADDS.format(marker="")),
     # a loss computed with gradients off by a same-file method decorated

@@ -41,8 +41,8 @@ class HighLearningRate(Rule):
 Flags the learning rate given to a torch optimiser (`torch.optim.Adam(params, lr=...)`,
 positional or keyword) or a Keras optimiser (`keras.optimizers.Adam(learning_rate=...)`,
 legacy `lr=`) when it is a number, a module-level constant, or a key of a config dict
-literal (`CONFIG = {"lr": 0.5}`; `CONFIG["lr"]`, or of a copy of it that is never changed
-nor handed to other code: `cfg = copy.deepcopy(CONFIG)`), and it is at least the
+literal (`CONFIG = {"lr": 0.5}`; `CONFIG["lr"]`, or of a never-changed copy of it), or a field of
+a config object (`self.cfg.lr` where every caller builds `cfg = TrainConfig()`), and it is at least the
 family's threshold: adaptive optimisers >= 0.1, SGD >= 1.0. Adadelta and LBFGS (lr ~ 1
 is their normal setting) are never reported. String optimisers (`optimizer="adam"`)
 have no learning rate to check.

@@ -1,0 +1,48 @@
+"""Accelerate's accelerator hands back what it is given
+(``model, loader = accelerator.prepare(model, loader)``): both interpreters
+follow the values through it."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import libcst as cst
+
+from lossflint.analysis import apis
+from lossflint.analysis.calls import has_star_args
+from lossflint.analysis.values import TupleValue
+
+if TYPE_CHECKING:
+    from lossflint.analysis.index import ModuleIndex
+
+
+def passed_through(model: ModuleIndex, call: cst.Call, func: cst.Attribute, args: list[Any]) -> Any:
+    """What ``accelerator.prepare(model, loader)`` and the like give back of
+    ``args`` (one value per argument, a tuple for several; None: not such a
+    call), the receiver being built by ``Accelerator(...)`` here, or a
+    parameter named so in a file that builds one."""
+    how = apis.ACCELERATOR_PASS_THROUGH.get(func.attr.value)
+    if how is None or has_star_args(call) or not args:
+        return None
+    if not isinstance(func.value, cst.Name):
+        return None
+    bindings = model.bindings(func.value) or []
+    named = "accelerator" in func.value.value.lower()
+    if not bindings or not all(
+        (
+            b.kind == "assign"
+            and isinstance(b.node, cst.Call)
+            and model.qualname(b.node.func) in apis.ACCELERATORS
+        )
+        # ``def evaluate(model, loader, accelerator)`` in a file that builds one
+        or (b.kind == "param" and named and _builds_accelerator(model))
+        for b in bindings
+    ):
+        return None
+    if how == "each" and len(args) > 1:
+        return TupleValue(tuple(args))
+    return args[0]
+
+
+def _builds_accelerator(model: ModuleIndex) -> bool:
+    return any(site.qualname in apis.ACCELERATORS for site in model.calls)

@@ -1,0 +1,88 @@
+"""LF601 examples of a split by a random mask of rows (``msk =
+np.random.rand(len(df)) < 0.8``, then ``X[msk]`` and ``X[~msk]``): the pandas
+idiom and the book code of audit R25 (Michelucci, ch. 4)."""
+
+from __future__ import annotations
+
+from lossflint.examples import Invalid
+
+MASK_INVALID = [
+    # a scaler fitted on every row, the rows then split by a random mask
+    Invalid(
+        """
+        import numpy as np
+        import pandas as pd
+        from sklearn.linear_model import LogisticRegression
+        from sklearn.preprocessing import StandardScaler
+
+        df = pd.read_csv("data.csv")
+        X = StandardScaler().fit_transform(df[["a", "b"]])  # error: LF601 at `StandardScaler().fit_transform(`
+        y = df["label"].values
+        msk = np.random.rand(len(df)) < 0.8
+        X_train, X_test = X[msk], X[~msk]
+        y_train, y_test = y[msk], y[~msk]
+        print(LogisticRegression().fit(X_train, y_train).score(X_test, y_test))
+        """
+    ),
+    # a hand-written standardisation; the complement by ``np.logical_not``
+    Invalid(
+        """
+        import numpy as np
+        from tensorflow import keras
+
+        features = np.loadtxt("boston.csv", delimiter=",")
+        target = features[:, -1]
+        features_norm = (features - features.mean(axis=0)) / features.std(axis=0)  # error: LF601 at `(features - features.mean(axis=0)) / features.std(axis=0)`
+        rnd = 0.8 > np.random.random(len(target))
+        train_x, dev_x = features_norm[rnd], features_norm[np.logical_not(rnd)]
+        model = keras.Sequential([keras.layers.Dense(20, activation="relu"), keras.layers.Dense(1)])
+        model.compile(loss="mse", optimizer="adam")
+        model.fit(train_x, target[rnd], validation_data=(dev_x, target[~rnd]))
+        """
+    ),
+]
+
+MASK_VALID = [
+    # split by the mask first, the scaler fitted on the training rows
+    """
+    import numpy as np
+    import pandas as pd
+    from sklearn.preprocessing import StandardScaler
+
+    df = pd.read_csv("data.csv")
+    msk = np.random.rand(len(df)) < 0.8
+    train, test = df[msk], df[~msk]
+    scaler = StandardScaler().fit(train)
+    X_train, X_test = scaler.transform(train), scaler.transform(test)
+    """,
+    # a mask that is not drawn at random: the rows of one class and the others
+    """
+    import pandas as pd
+    from sklearn.preprocessing import StandardScaler
+
+    df = pd.read_csv("data.csv")
+    X = StandardScaler().fit_transform(df[["a", "b"]])
+    fraud = df["label"].values == 1
+    normal, anomalies = X[~fraud], X[fraud]
+    """,
+    # two different draws under one name: no mask and its own complement
+    """
+    import numpy as np
+    from sklearn.preprocessing import StandardScaler
+
+    X = StandardScaler().fit_transform(np.load("x.npy"))
+    msk = np.random.rand(len(X)) < 0.8
+    subset = X[msk]
+    msk = np.random.rand(len(X)) < 0.5
+    other = X[~msk]
+    """,
+    # one side only: a random subsample of the scaled rows (for a plot)
+    """
+    import numpy as np
+    from sklearn.preprocessing import StandardScaler
+
+    X = StandardScaler().fit_transform(np.load("x.npy"))
+    keep = np.random.rand(len(X)) < 0.1
+    sample = X[keep]
+    """,
+]

@@ -19,7 +19,10 @@ The evidence that axis 0 is the batch, one of:
   one), whose input's axis 0 is the batch, with no axis moved on the way.
 
 A 1-D vector (one sample's scores, attention weights over positions) never
-carries that evidence, and stays silent.
+carries that evidence, and stays silent. The operand must be known as a model's
+logits, except for the first kind of evidence on the softmax's own result
+(``torch.softmax(y_logit, dim=0).argmax(dim=1)``): the scores of a model the
+analysis cannot see, unless they are known to be something else.
 """
 
 from __future__ import annotations
@@ -36,6 +39,7 @@ from lossflint.analysis.data_flow import Loader, data_facts
 from lossflint.analysis.interpreter.syntax import statements_of
 from lossflint.analysis.kinds import activation_dim, activation_operand, kinds_of
 from lossflint.analysis.names import dotted_text
+from lossflint.analysis.reaching import reaching_assignment
 from lossflint.analysis.values import Layer, Tensor
 from lossflint.analysis.walk import calls_in, memo_of, nodes_in
 
@@ -61,6 +65,7 @@ def softmax_over_batch(model: ModuleIndex) -> list[BatchSoftmax]:
 def _find(model: ModuleIndex) -> list[BatchSoftmax]:
     kinds = kinds_of(model)
     candidates: dict[cst.Call, cst.BaseExpression] = {}
+    unseen: dict[cst.Call, cst.BaseExpression] = {}
     for site in model.calls:
         call = site.node
         qualname = site.qualname
@@ -76,11 +81,18 @@ def _find(model: ModuleIndex) -> list[BatchSoftmax]:
             continue
         dim = argument(call, 1, "dim") if qualname is not None else argument(call, 0, "dim")
         value = kinds.value_of(operand)
-        if dim is None or not isinstance(value, Tensor) or value.kind is not Kind.LOGITS:
+        if dim is None:
             continue
-        candidates[call] = dim
+        if isinstance(value, Tensor) and value.kind is Kind.LOGITS:
+            candidates[call] = dim
+        elif (not isinstance(value, Tensor) or value.kind is Kind.UNKNOWN) and _unseen_model_output(
+            model, operand
+        ):
+            # scores of a model the analysis cannot see (imported through a
+            # ``sys.path`` entry): only an argmax over dim 1 of the result tells
+            unseen[call] = dim
     candidates.update(_softmax_modules(model))
-    if not candidates:
+    if not candidates and not unseen:
         return []
     found: dict[cst.Call, BatchSoftmax] = {}
     # an argmax / max over dim 1 of the normalised tensor
@@ -102,6 +114,10 @@ def _find(model: ModuleIndex) -> list[BatchSoftmax]:
         origin = _softmax_origin(model, receiver, candidates)
         if origin is not None and origin not in found:
             found[origin] = BatchSoftmax(origin, candidates[origin], call, "argmax")
+        elif isinstance(receiver, cst.Call) and receiver in unseen and receiver not in found:
+            # ``torch.softmax(logits, dim=0).argmax(dim=1)``: normalised down
+            # the columns, then read along the rows
+            found[receiver] = BatchSoftmax(receiver, unseen[receiver], call, "argmax")
     # the logits were computed from a batch-normalised tensor (``forward``'s
     # ``self.bn1(self.fc1(x))``): axis 0 is the batch
     for call, dim in candidates.items():
@@ -120,6 +136,36 @@ def _find(model: ModuleIndex) -> list[BatchSoftmax]:
         if _in_batch_loop(model, loss.node, facts.values):
             found[origin] = BatchSoftmax(origin, candidates[origin], loss.node, "loss")
     return list(found.values())
+
+
+#: tensor methods that keep what a tensor holds (a model's scores stay scores)
+_KEEPING = frozenset({"squeeze", "detach", "cpu", "float", "to", "contiguous"})
+#: methods only a model has: the object a call runs is one
+_MODEL_METHODS = frozenset({"eval", "train", "parameters", "load_state_dict", "state_dict"})
+
+
+def _unseen_model_output(model: ModuleIndex, operand: cst.BaseExpression) -> bool:
+    """``y_logit.squeeze()`` of ``y_logit = model(X)``, where ``model`` is an
+    object the file puts in eval mode, loads or optimises (``model.eval()``):
+    the output of a model whose class the analysis cannot read."""
+    while (
+        isinstance(operand, cst.Call)
+        and isinstance(operand.func, cst.Attribute)
+        and operand.func.attr.value in _KEEPING
+    ):
+        operand = operand.func.value
+    if isinstance(operand, cst.Name):
+        bound = reaching_assignment(model, operand)
+        operand = bound if bound is not None else operand
+    if not isinstance(operand, cst.Call) or not isinstance(operand.func, cst.Name):
+        return False
+    name = operand.func.value
+    return any(
+        site.method in _MODEL_METHODS
+        and isinstance(site.node.func, cst.Attribute)
+        and dotted_text(site.node.func.value) == name
+        for site in model.calls
+    )
 
 
 def _softmax_modules(model: ModuleIndex) -> dict[cst.Call, cst.BaseExpression]:

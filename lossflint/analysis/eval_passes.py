@@ -119,10 +119,13 @@ def _candidates(model: ModuleIndex) -> list[TrainModeEvaluation]:
         region = ctx.grad_region(call)
         if region is None:
             continue
-        receiver = dotted_text(call.func)
+        target = call.func
+        if isinstance(target, cst.Attribute) and target.attr.value == "forward":
+            target = target.value  # ``out, _ = model.forward(image)``
+        receiver = dotted_text(target)
         if receiver is None or (id(region), receiver) in seen:
             continue
-        value = _called_model(model, call.func) if receiver != "self" else UNKNOWN
+        value = _called_model(model, target) if receiver != "self" else UNKNOWN
         if not isinstance(value, (Instance, Sequential, Foreign)):
             # ``output, loss = self._forward_pass(x, y)``: the model runs in a
             # same-file helper the region calls (training calls it too)
@@ -138,7 +141,7 @@ def _candidates(model: ModuleIndex) -> list[TrainModeEvaluation]:
         if isinstance(value, Foreign) or remote is not None:
             layer_site = _foreign_mode_layer(value) if isinstance(value, Foreign) else remote
             if layer_site is None or not (
-                _built_here(model, call.func)
+                _built_here(model, target)
                 or _trained_here(index, receiver)
                 or _trained_by_callers(model, call, receiver)
             ):
@@ -233,10 +236,16 @@ def _pass_after_training(model: ModuleIndex, region: cst.CSTNode) -> bool:
     ):
         return False  # no epoch loop, or one that trains in the pass's own iteration
     memo = memo_of(model)
+    passed: cst.CSTNode = region
     if not nodes_in(region, cst.For, cst.While, memo=memo):
-        return False
+        # ``for x, y in val_loader: with torch.no_grad(): ...``: the region is
+        # the body of a loop over other data, itself in the epoch loop
+        inner = enclosing[0]
+        if len(enclosing) < 2 or any(e.kind == "backward" for e in inner.events):
+            return False
+        passed, enclosing = inner.node, enclosing[1:]
     order = model.analysis(_call_order)
-    starts = [order[id(c)] for c in calls_in(region, memo) if id(c) in order]
+    starts = [order[id(c)] for c in calls_in(passed, memo) if id(c) in order]
     if not starts:
         return False
     return any(

@@ -677,9 +677,10 @@ class GradientFacts:
                     return None
         # a file that loads this module may reach an instance only by naming
         # the class or a name one is kept in (``taco.stft_fn(y)``)
-        if imported_elsewhere() and named_where_loaded(
-            {cls.name.value} | {name for _, name in holders}
-        ) is not False:
+        if (
+            imported_elsewhere()
+            and named_where_loaded({cls.name.value} | {name for _, name in holders}) is not False
+        ):
             return None
         return sites
 
@@ -850,7 +851,16 @@ class GradientFacts:
                 call = model.parent(parent)
                 if not isinstance(call, cst.Call):
                     return False
-                return self._sink_call(call)
+                if self._sink_call(call):
+                    return True
+                if (
+                    call.args[0] is parent
+                    and parent.keyword is None
+                    and model.qualname(call.func) in apis.PASSING_FUNCS
+                ):
+                    current = call  # ``torch.sum(torch.sqrt(d))``: the value goes on
+                    continue
+                return False
             if isinstance(parent, cst.Element):
                 # ``tf.Print(x, [tf.sqrt(...)], "msg")``: the data list is printed only
                 listed = model.parent(parent)

@@ -136,9 +136,7 @@ class KModel:
     def output_model(self, index: int) -> KModel:
         """The model as seen from its output ``index``: that output's layers."""
         out = self.outputs[index]
-        return KModel(
-            self.node, out.layers, "functional", self.input_shape, head_index=index
-        )
+        return KModel(self.node, out.layers, "functional", self.input_shape, head_index=index)
 
     @property
     def complete(self) -> bool:
@@ -660,7 +658,10 @@ class KerasFacts(Interpreter[Any]):
         if self._in_loop(node):
             return True
         func = self.model.enclosing(node, cst.FunctionDef)
-        if not isinstance(func, cst.FunctionDef) or self.model.parent(func) is not self.model.module:
+        if (
+            not isinstance(func, cst.FunctionDef)
+            or self.model.parent(func) is not self.model.module
+        ):
             return False
         if len(self.model.module_scope.bindings.get(func.name.value, ())) != 1:
             return False
@@ -747,7 +748,8 @@ class KerasFacts(Interpreter[Any]):
         if a.input_shape != b.input_shape or long.layers[: len(short.layers)] != short.layers:
             return self._common_tail(a, b)
         if not all(
-            layer is not None and self._in_loop(layer.node)
+            layer is not None
+            and (self._in_loop(layer.node) or (short.layers and self._in_count_loop(layer.node)))
             for layer in long.layers[len(short.layers) :]
         ):
             return self._common_tail(a, b)
@@ -790,6 +792,24 @@ class KerasFacts(Interpreter[Any]):
                 return False
             if isinstance(ancestor, cst.For):
                 return _runs(self.model, ancestor.iter)
+        return False
+
+    def _in_count_loop(self, node: cst.CSTNode) -> bool:
+        """``node`` is in the body of ``for _ in range(n_hidden)``, a count
+        not known: the model holds the loop's layers once after the layers
+        before it (``n_hidden == 0`` would leave them out; a rule reading
+        the model reads the path that runs the loop)."""
+        for ancestor in self.model.ancestors(node):
+            if isinstance(ancestor, (cst.FunctionDef, cst.ClassDef, cst.Lambda, cst.While)):
+                return False
+            if isinstance(ancestor, cst.For):
+                iterable = ancestor.iter
+                return (
+                    isinstance(iterable, cst.Call)
+                    and self.model.qualname(iterable.func) == "builtins.range"
+                    and len(iterable.args) == 1
+                    and iterable.args[0].keyword is None
+                )
         return False
 
     def begin_round(self) -> None:
@@ -1029,7 +1049,15 @@ class KerasFacts(Interpreter[Any]):
         env[params[0].name.value] = Instance(cls)
         env[params[1].name.value] = KTensor(())
         _, result = self.run_body(call, env, cls)
-        found = KModel(cls, result.chain, "subclassed") if isinstance(result, KTensor) else None
+        found: KModel | None = None
+        if isinstance(result, KTensor):
+            found = KModel(cls, result.chain, "subclassed")
+        elif (isinstance(result, TupleValue) and len(result.items) > 1) or (
+            isinstance(result, DictValue) and result.items
+        ):
+            # ``return change_logits, lc_prob``: one output per item, as a
+            # functional model's ``outputs=[...]``
+            found = _with_outputs(cls, result, "subclassed")
         self._class_models[cls] = found
         if found is not None:
             self._note_model(found)
@@ -1144,6 +1172,12 @@ class KerasFacts(Interpreter[Any]):
             return self._load_data(call, qualname.split(".")[2])
         if qualname in apis.PRESERVING_FUNCS:
             return first if isinstance(first, (Images, Labels, ScaledLabels)) else None
+        if qualname in apis.JOINING_FUNCS and isinstance(first, TupleValue) and first.items:
+            # ``np.concatenate((x_train, x_test))``: what every part holds
+            head = first.items[0]
+            if isinstance(head, (Images, Labels)) and all(item == head for item in first.items):
+                return head
+            return None
         if qualname in apis.TF_DATASET_FROM_ARRAYS:
             return Batches(first) if _holds_images(first) or _holds_labels(first) else None
         if qualname == "builtins.enumerate" and isinstance(first, Batches) and len(args) == 1:
@@ -1589,7 +1623,9 @@ class KerasFacts(Interpreter[Any]):
 # --- helpers ---------------------------------------------------------------------
 
 
-def _with_outputs(call: cst.Call, value: TupleValue | DictValue) -> KModel:
+def _with_outputs(
+    node: cst.CSTNode, value: TupleValue | DictValue, style: str = "functional"
+) -> KModel:
     """``Model(inp, [count, bins])`` / ``Model(inp, {"count": count, ...})``:
     a model with one head per output (an output we cannot read is a head of
     unknown layers)."""
@@ -1607,7 +1643,7 @@ def _with_outputs(call: cst.Call, value: TupleValue | DictValue) -> KModel:
             last = layers[-1]
             name = last.layer_name if isinstance(last, KLayer) else None
         outputs.append(KOutput(layers, name))
-    return KModel(call, (None,), "functional", None, outputs=tuple(outputs), keyed=keyed)
+    return KModel(node, (None,), style, None, outputs=tuple(outputs), keyed=keyed)
 
 
 def _output_values(model: KModel, *, predicted: bool) -> Any:

@@ -17,6 +17,7 @@ import libcst as cst
 
 from lossflint.analysis import apis
 from lossflint.analysis.calls import argument, keyword, literal_value, positional
+from lossflint.analysis.layer_list_inits import class_layer_attrs, hidden_list_layer, operand_names
 from lossflint.analysis.loops import NORM_HINTS, OUTPUT_LAYER_HINTS
 from lossflint.analysis.names import dotted_text
 from lossflint.analysis.reaching import reaching_assignment
@@ -116,7 +117,8 @@ def _hidden(
             if _applied_to_single_layers(model, call):
                 return False
             return weight_layer_count >= 2 or _init_function_used_elsewhere(model, call)
-        return False
+        # (a') ``for layer in self.hidden: layer.weight.data.fill_(c)`` of a module list
+        return not classes and hidden_list_layer(model, call, owner, zero=constant == 0)
     # (b) `self.fc1.weight` of a class with a later weight layer
     if (
         isinstance(owner, cst.Attribute)
@@ -431,21 +433,7 @@ def _hidden_attribute(
         return False
     if output_like and _ends_residual_branch(model, cls, attr):
         return False  # ``x = x + self.out_proj(h)``: a small start of the branch, like zero
-    layers: list[str] = []
-    for site in model.calls:
-        if site.qualname not in kinds:
-            continue
-        parent = model.parent(site.node)
-        if not isinstance(parent, cst.Assign) or len(parent.targets) != 1:
-            continue
-        target = parent.targets[0].target
-        if (
-            isinstance(target, cst.Attribute)
-            and isinstance(target.value, cst.Name)
-            and target.value.value == "self"
-            and model.enclosing(site.node, cst.ClassDef) is cls
-        ):
-            layers.append(target.attr.value)
+    layers = class_layer_attrs(model, cls, kinds)
     if attr not in layers or layers[-1] == attr:
         return False
     # the layer whose output forward (Keras: call) returns is the final one
@@ -511,40 +499,10 @@ def _feeds_another_layer(
             for arg in outer.args:
                 if any(
                     isinstance(n, cst.Name) and n.value in fed_names
-                    for n in _operand_names(model, arg.value)
+                    for n in operand_names(model, arg.value)
                 ):
                     return True
     return False
-
-
-def _operand_names(model: SemanticModel, expr: cst.BaseExpression) -> list[cst.Name]:
-    """Names an argument expression is computed from (calls, arithmetic, indexing)."""
-    found: list[cst.Name] = []
-    stack: list[cst.BaseExpression] = [expr]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, cst.Name):
-            found.append(node)
-        elif isinstance(node, cst.Call):
-            # through framework functions, tensor methods and self.<module>
-            # calls only: an arbitrary helper may use its input in any way
-            qualname = model.qualname(node.func)
-            callee = dotted_text(node.func) or ""
-            if (qualname or "").startswith(apis.TORCH_PREFIX) or callee.startswith("self."):
-                stack.extend(a.value for a in node.args)
-            elif isinstance(node.func, cst.Attribute) and qualname is None:
-                stack.append(node.func.value)
-        elif isinstance(node, cst.Attribute):
-            stack.append(node.value)
-        elif isinstance(node, cst.Subscript):
-            stack.append(node.value)
-        elif isinstance(node, cst.BinaryOperation):
-            stack.extend((node.left, node.right))
-        elif isinstance(node, cst.UnaryOperation):
-            stack.append(node.expression)
-        elif isinstance(node, (cst.Tuple, cst.List)):
-            stack.extend(e.value for e in node.elements)
-    return found
 
 
 def _in_return(model: SemanticModel, node: cst.CSTNode) -> bool:

@@ -287,6 +287,36 @@ LOG1P = frozenset({"torch.log1p"})
 COSINE_SIMILARITY = frozenset({"torch.nn.functional.cosine_similarity", "torch.cosine_similarity"})
 NORMALIZE = frozenset({"torch.nn.functional.normalize"})
 SUM = frozenset({"torch.sum", "torch.nansum"})
+#: functions whose result carries their first argument's value (and gradient) on
+PASSING_FUNCS = frozenset(
+    f"torch.{name}"
+    for name in (
+        "sum",
+        "nansum",
+        "mean",
+        "abs",
+        "sqrt",
+        "square",
+        "exp",
+        "log",
+        "pow",
+        "max",
+        "min",
+        "amax",
+        "amin",
+        "clamp",
+        "squeeze",
+        "unsqueeze",
+        "reshape",
+        "flatten",
+        "transpose",
+        "mul",
+        "div",
+        "add",
+        "sub",
+        "norm",
+    )
+)
 MEAN = frozenset({"torch.mean"})
 NORM = frozenset({"torch.norm", "torch.linalg.norm", "torch.linalg.vector_norm"})
 STD = frozenset({"torch.std"})
@@ -332,8 +362,7 @@ REDUCE_FUNCS = frozenset({"torch.sum", "torch.mean", "torch.count_nonzero"})
 COMPARISON_FUNCS = frozenset(
     f"torch.{name}"
     for name in (
-        "lt le gt ge eq ne less less_equal greater greater_equal not_equal equal"
-        " isclose allclose"
+        "lt le gt ge eq ne less less_equal greater greater_equal not_equal equal isclose allclose"
     ).split()
 )
 
@@ -723,6 +752,7 @@ INSTANCE_NORMS = frozenset(
 #: what in a functional call's name makes it behave differently in train mode
 MODE_DEPENDENT_WORDS = ("dropout", "batch_norm", "rrelu", "instance_norm")
 #: what a module holds when it is built from these: a container of its arguments
+MODULE_LIST = "torch.nn.ModuleList"
 MODULE_CONTAINERS = frozenset({"torch.nn.Sequential", "torch.nn.ModuleList", "torch.nn.ModuleDict"})
 #: methods that move or cast a module and return the module itself
 #: (``Net().cuda()``, ``.to(device)``)

@@ -11,6 +11,7 @@ from lossflint.diagnostics import Finding, RelatedNode, RelatedSite, Severity
 from lossflint.examples import Invalid
 from lossflint.registry import Rule
 from lossflint.rules.data.lf603_audit_examples import AUDIT_INVALID, AUDIT_VALID
+from lossflint.rules.data.lf603_epoch_examples import EPOCH_INVALID, EPOCH_VALID
 
 if TYPE_CHECKING:
     from lossflint.analysis.model import SemanticModel
@@ -230,6 +231,7 @@ depend on the batch size and composition.
             """,
         ),
         *AUDIT_INVALID,
+        *EPOCH_INVALID,
     ]
     VALID = [
         # eval() before, train() after
@@ -249,15 +251,6 @@ depend on the batch size and composition.
         import torch.nn as nn
 
         model = nn.Sequential(nn.Linear(20, 64), nn.ReLU(), nn.Linear(64, 2))
-        with torch.no_grad():
-            acc = (model(x_test).argmax(1) == y_test).float().mean()
-        """,
-        # dropout with p=0 does nothing
-        """
-        import torch
-        import torch.nn as nn
-
-        model = nn.Sequential(nn.Linear(20, 64), nn.Dropout(0.0), nn.Linear(64, 2))
         with torch.no_grad():
             acc = (model(x_test).argmax(1) == y_test).float().mean()
         """,
@@ -369,6 +362,7 @@ depend on the batch size and composition.
         run(net, torch.optim.Adam(net.parameters()), train_batches, dev_batches, 5)
         """,
         *AUDIT_VALID,
+        *EPOCH_VALID,
     ]
 
     def check(self, model: SemanticModel) -> Iterator[Finding]:

@@ -12,6 +12,7 @@ from lossflint.examples import Invalid
 from lossflint.registry import Rule
 from lossflint.rules.data.fixes import swap_fix
 from lossflint.rules.data.lf604_audit_examples import AUDIT_INVALID, AUDIT_VALID
+from lossflint.rules.data.lf604_subclass_examples import SUBCLASS_INVALID, SUBCLASS_VALID
 
 if TYPE_CHECKING:
     from lossflint.analysis.model import SemanticModel
@@ -244,6 +245,7 @@ intended one); keyword arguments keep their names and exchange their values.
             """,
         ),
         *AUDIT_INVALID,
+        *SUBCLASS_INVALID,
     ]
     VALID = [
         # ... in the right order; and a regression loss, whose order does not matter
@@ -354,6 +356,7 @@ intended one); keyword arguments keep their names and exchange their values.
                 return loss
         """,
         *AUDIT_VALID,
+        *SUBCLASS_VALID,
     ]
 
     def check(self, model: SemanticModel) -> Iterator[Finding]:

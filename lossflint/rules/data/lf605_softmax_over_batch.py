@@ -32,7 +32,10 @@ result is reduced over classes along `dim=1` (`.argmax(1)`, `torch.max(p, 1)`,
 `.topk(k, dim=1)`), it feeds a loss computed in a loop over a `DataLoader`'s
 batches, or the logits are computed in the same function from a batch-norm layer's
 output (`self.fc3(F.relu(self.bn2(self.fc2(x))))`, or an `nn.Sequential` holding one:
-its input's axis 0 is the batch), with no `permute`/`transpose` on the way.
+its input's axis 0 is the batch), with no `permute`/`transpose` on the way. The
+output of a model whose class cannot be read (imported through a `sys.path`
+entry, `model.eval()` called on it) counts when the result's own `.argmax(dim=1)`
+shows the classes.
 
 Silent on a 1-D vector (one sample's scores, attention weights over positions,
 a policy's action scores), where dim 0 is the only axis, and whenever nothing
@@ -72,6 +75,24 @@ output changes (it becomes right). For outputs with more axes (sequences, images
 check which axis holds the classes.
 """
     INVALID = [
+        # a model whose class the analysis cannot read (``sys.path`` import), put
+        # in eval mode: its output normalised down the columns, read along the rows
+        Invalid(
+            """
+            import sys
+            import torch
+
+            sys.path.append("../toolbox")
+            from my_models import TinyNet
+
+            model = TinyNet(784, 10)
+            model.eval()
+            with torch.inference_mode():
+                for X, y in test_loader:
+                    y_logit = model(X)
+                    y_pred = torch.softmax(y_logit.squeeze(), dim=0).argmax(dim=1)  # error: LF605 at `torch.softmax(`
+            """
+        ),
         # the batch norm sits in the head's nn.Sequential
         Invalid(
             """
@@ -173,6 +194,16 @@ check which axis holds the classes.
         ),
     ]
     VALID = [
+        # soft assignments normalised over the samples on purpose (SwAV-like),
+        # then each sample's prototype: no model output is normalised
+        """
+        import torch
+
+        def assign(emb, protos):
+            scores = emb @ protos.T
+            q = torch.softmax(scores / 0.05, dim=0)
+            return q.argmax(dim=1)
+        """,
         # sequence-first attention: the batch-normed features are moved back to
         # (time, batch, ...) before the scores, and dim 0 is time
         """

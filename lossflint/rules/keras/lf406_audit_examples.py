@@ -36,6 +36,26 @@ AUDIT_INVALID = [
 ]
 
 AUDIT_VALID = [
+    # a mean squared error only reported by the evaluation step: nothing
+    # trains on it (Qinbf/Deep-Learning-Tensorflow2, audit R26)
+    """
+    import tensorflow as tf
+
+    model = tf.keras.Sequential([tf.keras.layers.Flatten(), tf.keras.layers.Dense(10, activation="softmax")])
+    optimizer = tf.keras.optimizers.SGD(0.1)
+    test_loss = tf.keras.metrics.Mean()
+
+    @tf.function
+    def train_step(data, label):
+        with tf.GradientTape() as tape:
+            loss = tf.keras.losses.categorical_crossentropy(label, model(data))
+        grads = tape.gradient(loss, model.trainable_variables)
+        optimizer.apply_gradients(zip(grads, model.trainable_variables))
+
+    @tf.function
+    def test_step(data, label):
+        test_loss(tf.keras.losses.MSE(label, model(data)))
+    """,
     # a sigmoid regression of a [0, 1] target, scored with an error metric
     """
     from tensorflow import keras

@@ -9,6 +9,7 @@ import libcst as cst
 
 from lossflint.analysis import apis
 from lossflint.analysis import keras as K
+from lossflint.analysis.gradients import Reach, gradients
 from lossflint.analysis.names import dotted_text
 from lossflint.diagnostics import Finding, Severity
 from lossflint.examples import Invalid
@@ -212,6 +213,10 @@ output compares floats to labels: a meaningless number that looks like a metric.
             return
         for use in facts.loss_uses():
             if use.loss.name not in apis.KERAS_REGRESSION_LOSSES:
+                continue
+            if use.compile is None and gradients(model).reach(use.report) is Reach.NO:
+                # ``t_loss = mse(labels, model(x))`` of a ``test_step``: a reported
+                # number, nothing is trained on it
                 continue
             head = use.model.head() if use.model is not None else None
             labels = use.labels

@@ -62,7 +62,46 @@ model.fit(x_train, [y_train, y_train], epochs=2){mark}
 
 _LAYER = "\n    x = layers.{}(x)"
 
+#: hidden layers added by a loop over a count only its caller knows (handson-ml3
+#: ch. 19's trial script, audit R25); ``{first}``: the layers before the loop
+_COUNT_LOOP = """
+import tensorflow as tf
+
+def build_model(n_hidden, n_neurons):
+    model = tf.keras.Sequential()
+    {first}
+    for _ in range(n_hidden):
+        model.add(tf.keras.layers.Dense(n_neurons, activation="relu"))
+    model.add(tf.keras.layers.Dense(10, activation="softmax"))
+    model.compile(loss="sparse_categorical_crossentropy", optimizer="sgd")
+    return model
+
+(X_train, y_train), _ = tf.keras.datasets.mnist.load_data()
+model = build_model(args.n_hidden, args.n_neurons)
+model.fit(X_train, y_train, epochs=10){mark}
+"""
+
 AUDIT_INVALID = [
+    # the two parts of the loader joined again (kim135797531/study-tf-keras-pytorch, R26)
+    Invalid(
+        """
+        import numpy as np
+        from tensorflow.keras import datasets, layers, models
+
+        (x_train, y_train), (x_test, y_test) = datasets.mnist.load_data()
+        X = np.concatenate((x_train, x_test)).reshape(-1, 784)
+        y = np.concatenate((y_train, y_test))
+        model = models.Sequential([layers.Dense(200, activation="sigmoid"), layers.Dense(10, activation="softmax")])
+        model.compile(loss="sparse_categorical_crossentropy", optimizer="sgd")
+        model.fit(X, y, epochs=5)  # error: LF412 at `model.fit(`
+        """
+    ),
+    Invalid(
+        _COUNT_LOOP.format(
+            first="model.add(tf.keras.layers.Flatten(input_shape=[28, 28]))",
+            mark="  # error: LF412 at `model.fit(`",
+        )
+    ),
     # no collate function: the raw uint8 rows reach the model
     Invalid(_LOADER.format(collate="None", mark="  # error: LF412 at `model(`")),
     Invalid(_TRUNK.format(extra="", filters="(64, 128)", mark="  # error: LF412")),
@@ -70,12 +109,16 @@ AUDIT_INVALID = [
     # convolution still gets 0-255 values (held-out s17 p12, s18 p12)
     Invalid(
         _TRUNK.format(
-            extra=_LAYER.format("BatchNormalization()"), filters="(64, 128)", mark="  # error: LF412"
+            extra=_LAYER.format("BatchNormalization()"),
+            filters="(64, 128)",
+            mark="  # error: LF412",
         )
     ),
     Invalid(
         _TRUNK.format(
-            extra=_LAYER.format("Rescaling(1 / 255.0)"), filters="(64, 128)", mark="  # error: LF412"
+            extra=_LAYER.format("Rescaling(1 / 255.0)"),
+            filters="(64, 128)",
+            mark="  # error: LF412",
         )
     ),
     Invalid(
@@ -96,6 +139,12 @@ AUDIT_INVALID = [
 ]
 
 AUDIT_VALID = [
+    # ... with the pixels rescaled by the first layer
+    _COUNT_LOOP.format(
+        first="model.add(tf.keras.layers.Rescaling(1 / 255, input_shape=[28, 28]))\n    "
+        "model.add(tf.keras.layers.Flatten())",
+        mark="",
+    ),
     # the images are scaled by the data set's collate_fn, which the loader runs
     # on every batch (Modern Computer Vision with PyTorch, audit s17)
     _LOADER.format(collate="train.collate_fn", mark=""),

@@ -81,6 +81,23 @@ AUDIT_S20_INVALID = [
 ]
 
 AUDIT_S20_VALID = [
+    # a convergence test of k-means: the root only decides whether to stop
+    # (kim135797531/study-tf-keras-pytorch, audit R26)
+    """
+    import torch
+
+    def kmeans(X, n_clusters, tol=1e-4):
+        state = X[torch.randperm(len(X))[:n_clusters]].clone()
+        while True:
+            choice = torch.argmin(((X.unsqueeze(1) - state.unsqueeze(0)) ** 2).sum(-1), dim=1)
+            prev = state.clone()
+            for k in range(n_clusters):
+                state[k] = X[choice == k].mean(dim=0)
+            center_shift = torch.sum(torch.sqrt(torch.sum((state - prev) ** 2, dim=1)))
+            if center_shift ** 2 < tol:
+                break
+        return choice, state
+    """,
     # the tuple a function returns, unpacked, then detached (phases unused)
     """
     import torch

@@ -11,8 +11,13 @@ from lossflint.diagnostics import Finding, RelatedNode, Severity
 from lossflint.examples import Invalid
 from lossflint.registry import Rule
 from lossflint.rules.training_loop.common import iterations, short, written
+from lossflint.rules.training_loop.lf304_accumulation_examples import (
+    ACCUMULATION_INVALID,
+    ACCUMULATION_VALID,
+)
 
 if TYPE_CHECKING:
+    from lossflint.analysis.loops import LoopEvent, LoopIndex
     from lossflint.analysis.model import SemanticModel
 
 
@@ -25,7 +30,13 @@ class ZeroGradBeforeStep(Rule):
     what = """
 Flags a `zero_grad()` that runs after the `backward()` and before the `step()` it
 feeds, in the same block of a training iteration (no other `backward()` between it
-and the step). A `zero_grad()` of another optimiser (GANs) is not reported.
+and the step), the `backward()` in that block or in one holding it (`if (i + 1) % k
+== 0: zero_grad(); step()` after it). A `zero_grad()` of another optimiser (GANs) is not reported.
+
+Also flags the gradient-accumulation form across iterations: `zero_grad()` on every
+iteration, `backward()` on every iteration, and the `step()` only every few
+(`if (i + 1) % accumulate == 0:`): each step sees the last micro-batch alone.
+A step skipped on another condition (a non-finite loss) is not reported.
 """
     why = """
 The gradients computed by `backward()` are erased before the optimiser reads them:
@@ -70,6 +81,7 @@ flat and nothing trains.
         ),
     )
     INVALID = [
+        *ACCUMULATION_INVALID,
         Invalid(
             """
             import torch
@@ -117,6 +129,7 @@ flat and nothing trains.
         ),
     ]
     VALID = [
+        *ACCUMULATION_VALID,
         """
         import torch
 
@@ -200,13 +213,59 @@ flat and nothing trains.
     ]
 
     def check(self, model: SemanticModel) -> Iterator[Finding]:
+        yield from self._within_iteration(model)
+        yield from self._across_iterations(model)
+
+    def _across_iterations(self, model: SemanticModel) -> Iterator[Finding]:
+        """``zero_grad(); loss.backward(); if (i + 1) % k == 0: step()``."""
+        for index, loop in iterations(model, step_functions=True):
+            backwards = [b for b in loop.of("backward") if not b.conditional and not b.nested]
+            steps = [s for s in loop.of("step") if not s.event.closure and not s.nested]
+            stepped = {s.event.receiver for s in steps}
+            for zero in loop.of("zero_grad"):
+                if zero.conditional or zero.nested:
+                    continue
+                for step in steps:
+                    if not step.conditional or not any(
+                        zero.order < b.order < step.order for b in backwards
+                    ):
+                        continue
+                    if step.event.receiver != zero.event.receiver and (
+                        len(stepped) != 1 or _clears_an_optimizer(index, zero)
+                    ):
+                        continue
+                    test = _counter_test(model, written(step))
+                    if test is None:
+                        continue
+                    at, step_at = written(zero), written(step)
+                    yield Finding(
+                        at,
+                        f"gradients cleared on every iteration but `{short(model, step_at)}` "
+                        f"(line {model.line_of(step_at)}) runs only when "
+                        f"`{model.module.code_for_node(test)}`: the micro-batches accumulated "
+                        "before are erased and each step sees the last one alone; clear them "
+                        "after the step, under the same condition",
+                        related=(RelatedNode("the step", step_at),),
+                    )
+                    break
+
+    def _within_iteration(self, model: SemanticModel) -> Iterator[Finding]:
         reported: set[int] = set()
         for index, loop in iterations(model, step_functions=True):
             backwards = loop.of("backward")
             steps = [s for s in loop.of("step") if not s.event.closure]
             stepped = {s.event.receiver for s in steps}
             for zero in loop.of("zero_grad"):
-                if not any(b.order < zero.order and index.comparable(b, zero) for b in backwards):
+                # the backward in the same block, or in one holding the
+                # zero_grad's (``backward(); if (i + 1) % k == 0: zero_grad(); step()``)
+                if not any(
+                    b.order < zero.order
+                    and (
+                        index.comparable(b, zero)
+                        or (not zero.nested and index.always_before(b, zero))
+                    )
+                    for b in backwards
+                ):
                     continue
                 following = [s for s in steps if s.order > zero.order and index.comparable(s, zero)]
                 if not following:
@@ -216,14 +275,7 @@ flat and nothing trains.
                     continue
                 receiver = zero.event.receiver
                 if receiver != step.event.receiver:
-                    node = written(zero)
-                    target = (
-                        node.func.value
-                        if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute)
-                        else None
-                    )
-                    is_optimizer = target is not None and index.role(target) == "optimizer"
-                    if is_optimizer or len(stepped) != 1:
+                    if _clears_an_optimizer(index, zero) or len(stepped) != 1:
                         continue
                 at, step_at = written(zero), written(step)
                 if id(at) in reported:
@@ -236,3 +288,39 @@ flat and nothing trains.
                     "nothing trains; clear them before backward() or after step()",
                     related=(RelatedNode("the step", step_at),),
                 )
+
+
+def _clears_an_optimizer(index: LoopIndex, zero: LoopEvent) -> bool:
+    """``opt_d.zero_grad()`` (not ``model.zero_grad()``): another optimiser's."""
+    node = written(zero)
+    target = (
+        node.func.value
+        if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute)
+        else None
+    )
+    return target is not None and index.role(target) == "optimizer"
+
+
+def _counter_test(model: SemanticModel, node: cst.CSTNode) -> cst.BaseExpression | None:
+    """The test of an ``if`` around ``node`` in its loop that holds every few
+    iterations: ``(i + 1) % accumulate == 0``, ``step % k == 0``."""
+    for ancestor in model.ancestors(node):
+        if isinstance(ancestor, (cst.For, cst.While, cst.FunctionDef, cst.Lambda)):
+            return None
+        if not isinstance(ancestor, cst.If):
+            continue
+        # ``... % k == 0 or i + 1 == n_batches`` (the last batch steps too)
+        tests = [ancestor.test]
+        while tests:
+            test = tests.pop()
+            if isinstance(test, cst.BooleanOperation):
+                tests.extend((test.left, test.right))
+            elif (
+                isinstance(test, cst.Comparison)
+                and len(test.comparisons) == 1
+                and isinstance(test.comparisons[0].operator, cst.Equal)
+                and isinstance(test.left, cst.BinaryOperation)
+                and isinstance(test.left.operator, cst.Modulo)
+            ):
+                return test
+    return None

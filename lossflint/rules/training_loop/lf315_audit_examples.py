@@ -25,7 +25,41 @@ class SAGE(nn.Module):
         return self.cls(x)
 """
 
+#: a trunk of layers in a module list, then a head (held-out s16 p04);
+#: ``{init}``: the loop that sets the list's weights
+_TRUNK = """
+import torch.nn as nn
+import torch.nn.functional as F
+
+class MLP(nn.Module):
+    def __init__(self, dims=(2048, 1024, 512), n_out=1):
+        super().__init__()
+        self.hidden = nn.ModuleList(nn.Linear(a, b) for a, b in zip(dims[:-1], dims[1:]))
+        self.norms = nn.ModuleList(nn.BatchNorm1d(b) for b in dims[1:])
+        self.head = nn.Linear(dims[-1], n_out)
+        {init}
+
+    def forward(self, x):
+        h = x
+        for lin, bn in zip(self.hidden, self.norms):
+            h = F.relu(bn(lin(h)))
+        return self.head(h)
+"""
+
 AUDIT_INVALID = [
+    Invalid(
+        _TRUNK.format(
+            init="for layer in self.hidden:\n            layer.weight.data.fill_(0.01)"
+            "  # error: LF315 at `layer.weight.data.fill_(0.01)`\n"
+            "            layer.bias.data.zero_()"
+        )
+    ),
+    Invalid(
+        _TRUNK.format(
+            init="for lin in self.hidden:\n            nn.init.zeros_(lin.weight)"
+            "  # error: LF315 at `nn.init.zeros_(lin.weight)`"
+        )
+    ),
     Invalid(
         _SAGE.format(
             init="constant_", value=", 0.05", marker="  # error: LF315 at `nn.init.constant_(`"
@@ -34,6 +68,27 @@ AUDIT_INVALID = [
 ]
 
 AUDIT_VALID = [
+    # the biases of the list's layers, and the norms' weights
+    _TRUNK.format(
+        init="for layer in self.hidden:\n            nn.init.zeros_(layer.bias)\n"
+        "        for bn in self.norms:\n            nn.init.ones_(bn.weight)"
+    ),
+    # a list of output heads, each applied to the same features: final layers
+    """
+    import torch.nn as nn
+
+    class MultiTask(nn.Module):
+        def __init__(self, d, sizes):
+            super().__init__()
+            self.body = nn.Linear(d, d)
+            self.heads = nn.ModuleList([nn.Linear(d, k) for k in sizes])
+            for head in self.heads:
+                head.weight.data.fill_(0.01)
+
+        def forward(self, x):
+            h = self.body(x)
+            return [head(h) for head in self.heads]
+    """,
     # the zero init of a projection named like a gate or an output (a known technique)
     _SAGE.format(init="zeros_", value="", marker=""),
     # a small constant on the last layer of a residual branch (its output

@@ -66,15 +66,15 @@ Flags a hidden layer's weight set to one constant: `nn.init.constant_(w, c)`,
 `kernel_initializer="zeros"` / `"ones"` / `Constant(c)`. "Hidden" means: every
 `Linear`/`Conv` of a model with several of them (`if isinstance(m, nn.Linear)` in an
 init function of a file that builds several, or of a `utils` module another project
-module uses: `model.apply(init_weights)`), an attribute layer that is not the model's last one, an element of
+module uses: `model.apply(init_weights)`), an attribute layer that is not the model's last one, the layers of
+an `nn.ModuleList` of weight layers that feed another layer (`for layer in self.hidden: ...`), an element of
 `nn.Sequential` / `keras.Sequential` followed by another weight layer. Biases,
 normalisation layers, the final layer and zero-init of a residual branch's last
 norm are known techniques and stay silent.
 """
     why = """
 Units that start with identical weights compute identical outputs and receive
-identical gradients: the symmetry is never broken, so a layer of 512 units learns
-like a layer of one. With zeros the gradient through the layer can vanish entirely;
+identical gradients: the symmetry is never broken, so 512 units learn like one. With zeros the gradient through the layer can vanish entirely;
 large constants blow up activations and the loss.
 """
     example = """

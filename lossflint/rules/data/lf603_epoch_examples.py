@@ -1,0 +1,63 @@
+"""LF603 examples of a validation loop in the epoch loop of a training
+function, each batch under its own ``no_grad`` block, with the model handed
+in as a parameter (priyammaz/PyTorch-Adventures' ViT notebook, audit R26);
+kept apart so the rule module stays small."""
+
+from __future__ import annotations
+
+from lossflint.examples import Invalid
+
+#: ``{call}``: how the model runs on a validation batch; ``{before}``: what
+#: precedes the validation loop
+_EPOCHS = """
+import torch
+from torch import nn
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.drop = nn.Dropout(0.2)
+        self.head = nn.Linear(32, 2)
+
+    def forward(self, x):
+        return self.head(self.drop(x)), None
+
+def train(model, epochs, optimizer, loss_fn, trainloader, valloader):
+    for epoch in range(epochs):
+        for image, label in trainloader:
+            optimizer.zero_grad()
+            out, _ = model.forward(image)
+            loss_fn(out, label).backward()
+            optimizer.step()
+{before}        for image, label in valloader:
+            with torch.no_grad():
+                out, _ = {call}
+                val_loss = loss_fn(out, label).item()
+        print(epoch, val_loss)
+
+model = Net()
+train(model, 10, torch.optim.Adam(model.parameters()), nn.CrossEntropyLoss(), [], [])
+"""
+
+EPOCH_INVALID = [
+    Invalid(
+        _EPOCHS.format(before="", call="model.forward(image)  # error: LF603 at `model.forward(`")
+    ),
+    Invalid(_EPOCHS.format(before="", call="model(image)  # error: LF603 at `model(image)`")),
+]
+
+EPOCH_VALID = [
+    # dropout with p=0 does nothing
+    """
+    import torch
+    import torch.nn as nn
+
+    model = nn.Sequential(nn.Linear(20, 64), nn.Dropout(0.0), nn.Linear(64, 2))
+    with torch.no_grad():
+        acc = (model(x_test).argmax(1) == y_test).float().mean()
+    """,
+    _EPOCHS.format(before="        model.eval()\n", call="model.forward(image)").replace(
+        "        for image, label in trainloader:",
+        "        model.train()\n        for image, label in trainloader:",
+    ),
+]

@@ -1,0 +1,60 @@
+"""LF304 examples of gradient accumulation wiped on every iteration
+(Lornatang/YOLOv3-PyTorch's trainer, audit R26); kept apart so the rule module
+stays small."""
+
+from __future__ import annotations
+
+from lossflint.examples import Invalid
+
+#: ``{top}``: what the iteration starts with; ``{after}``: what follows the step
+_ACCUMULATE = """
+import torch
+import torch.nn.functional as F
+
+def train(model, loader, optim, scaler, accumulate=8):
+    for batch_idx, (x, y) in enumerate(loader):
+{top}        with torch.autocast("cuda"):
+            loss = F.cross_entropy(model(x), y) / accumulate
+        scaler.scale(loss).backward()
+        if {test}:
+            scaler.step(optim)
+            scaler.update(){after}
+"""
+
+ACCUMULATION_INVALID = [
+    # cleared inside the step's condition, before the step (held-out s18 p02:
+    # Lightning's manual optimisation)
+    Invalid(
+        """
+        import pytorch_lightning as pl
+        import torch.nn.functional as F
+
+        class Pose(pl.LightningModule):
+            def training_step(self, batch, batch_idx):
+                opt = self.optimizers()
+                x, y = batch
+                self.manual_backward(F.mse_loss(self(x), y) / 4)
+                if (batch_idx + 1) % 4 == 0:
+                    opt.zero_grad()  # error: LF304 at `opt.zero_grad()`
+                    opt.step()
+        """
+    ),
+    Invalid(
+        _ACCUMULATE.format(
+            top="        model.zero_grad(set_to_none=True)  # error: LF304 at `model.zero_grad(`\n",
+            test="(batch_idx + 1) % accumulate == 0 or batch_idx + 1 == len(loader)",
+            after="",
+        )
+    ),
+]
+
+ACCUMULATION_VALID = [
+    # cleared after the step, under its condition
+    _ACCUMULATE.format(
+        top="",
+        test="(batch_idx + 1) % accumulate == 0",
+        after="\n            optim.zero_grad(set_to_none=True)",
+    ),
+    # a step skipped when the loss is not finite: each iteration steps on its own batch
+    _ACCUMULATE.format(top="        optim.zero_grad()\n", test="torch.isfinite(loss)", after=""),
+]

@@ -174,3 +174,28 @@ def test_a_loss_rebound_by_another_module_s_helper(
         )
         == found
     )
+
+
+def test_the_summary_reads_returns_off_the_expression(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Whether a ``return`` holds a graph is read off the expression alone when
+    a module is summarised: following names through the gradient analysis for
+    every return of every function took minutes on lucidrains'
+    denoising-diffusion-pytorch (``karras_unet.py``)."""
+    import libcst as cst
+
+    from lossflint.analysis import gradients
+    from lossflint.analysis.accumulation import returns_without_grad
+    from lossflint.analysis.model import SemanticModel
+
+    def refuse(*_args: object, **_kwargs: object) -> bool:
+        raise AssertionError("the gradient analysis was asked")
+
+    monkeypatch.setattr(gradients.GradientFacts, "no_gradient_value", refuse)
+    source = (
+        "def scalar(x):\n    return x.view(-1).data.tolist()[0]\n\n"
+        "def mix(a, b):\n    return a * 0.5 + b.detach()\n"
+    )
+    model = SemanticModel(cst.parse_module(source), "helpers.py")
+    scalar, mix = [n for n in model.module.body if isinstance(n, cst.FunctionDef)]
+    assert returns_without_grad(model, scalar)
+    assert not returns_without_grad(model, mix)

@@ -723,7 +723,7 @@ def returns_without_grad(model: SemanticModel, func: cst.FunctionDef) -> bool:
     returns = own_returns(func)
     if not returns:
         return False
-    if all(node.value is not None and detached(model, node.value) for node in returns):
+    if all(node.value is not None and _plainly_detached(model, node.value) for node in returns):
         return True
     ctx = contexts(model)
     for node in returns:
@@ -734,6 +734,22 @@ def returns_without_grad(model: SemanticModel, func: cst.FunctionDef) -> bool:
         if region is not func and not _built_without_grad(model, value):
             return False
     return True
+
+
+def _plainly_detached(model: SemanticModel, value: cst.BaseExpression) -> bool:
+    """``loss.item()``, ``x.view(-1).data.tolist()[0]``, ``float(loss)``,
+    ``loss.detach()``, ``x.data``: no graph, read off the expression alone (a
+    summary asks it of every ``return``: no name or call is followed)."""
+    while isinstance(value, cst.Subscript):
+        value = value.value
+    if isinstance(value, cst.Attribute):
+        return value.attr.value == "data"
+    if not isinstance(value, cst.Call):
+        return False
+    func = value.func
+    if isinstance(func, cst.Attribute) and func.attr.value in apis.DETACHING_METHODS:
+        return True
+    return model.qualname(func) in apis.TO_PYTHON_NUMBER
 
 
 def _built_without_grad(model: SemanticModel, value: cst.BaseExpression) -> bool:

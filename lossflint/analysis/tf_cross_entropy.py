@@ -39,6 +39,11 @@ def holds_logits(keras_value: Any, kind_value: Any) -> bool:
     if isinstance(keras_value, K.TfLogits):
         return True
     if isinstance(keras_value, K.KTensor) and keras_value.model is not None:
+        last = keras_value.chain[-1] if keras_value.chain else None
+        if isinstance(last, K.KLayer) and last.activation not in (None, "linear"):
+            # ``policy = tf.nn.softmax(logits)`` of the model's output: its
+            # probabilities (an entropy bonus: ``labels=policy, logits=logits``)
+            return False
         head = keras_value.model.head()
         return head is not None and head.activation == "linear"
     return isinstance(kind_value, Tensor) and kind_value.kind is Kind.LOGITS

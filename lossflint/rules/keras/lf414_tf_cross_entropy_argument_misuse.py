@@ -192,6 +192,25 @@ result: the fix cannot see what the arguments hold at run time.
         ),
     ]
     VALID = [
+        # an A3C entropy bonus: the policy's own probabilities as labels (R12)
+        """
+        import tensorflow as tf
+        from tensorflow import keras
+
+        class ActorCritic(keras.Model):
+            def __init__(self, n):
+                super().__init__()
+                self.policy_logits = keras.layers.Dense(n)
+                self.values = keras.layers.Dense(1)
+
+            def call(self, x):
+                return self.policy_logits(x), self.values(x)
+
+        def loss(model, states):
+            logits, values = model(states)
+            policy = tf.nn.softmax(logits)
+            return tf.nn.softmax_cross_entropy_with_logits(labels=policy, logits=logits)
+        """,
         # ... the same integer labels given to the sparse version
         """
         import tensorflow as tf

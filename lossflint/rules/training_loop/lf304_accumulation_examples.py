@@ -49,6 +49,25 @@ ACCUMULATION_INVALID = [
 ]
 
 ACCUMULATION_VALID = [
+    # a generator stepped every n_critic iterations with its own clear and backward
+    # (yunjey/stargan, R16)
+    """
+    import torch
+
+    def train(G, D, g_opt, d_opt, loader, n_critic=5):
+        for i, (x, c) in enumerate(loader):
+            g_opt.zero_grad()
+            d_opt.zero_grad()
+            d_loss = -D(x).mean() + D(G(x, c).detach()).mean()
+            d_loss.backward()
+            d_opt.step()
+            if (i + 1) % n_critic == 0:
+                g_opt.zero_grad()
+                d_opt.zero_grad()
+                g_loss = -D(G(x, c)).mean()
+                g_loss.backward()
+                g_opt.step()
+    """,
     # cleared after the step, under its condition
     _ACCUMULATE.format(
         top="",

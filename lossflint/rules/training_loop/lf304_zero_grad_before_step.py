@@ -230,6 +230,13 @@ flat and nothing trains.
                         zero.order < b.order < step.order for b in backwards
                     ):
                         continue
+                    if any(
+                        e.order < step.order and index.comparable(e, step)
+                        for e in (*loop.of("zero_grad"), *loop.of("backward"))
+                    ):
+                        # the step's block clears and back-propagates itself (a
+                        # GAN's generator every ``n_critic`` iterations)
+                        continue
                     if step.event.receiver != zero.event.receiver and (
                         len(stepped) != 1 or _clears_an_optimizer(index, zero)
                     ):

@@ -283,9 +283,12 @@ def graph_leaks(model: SemanticModel) -> Iterator[GraphLeak]:
 
 
 def _reset_each_window(model: SemanticModel, node: cst.CSTNode, accumulator: str) -> bool:
-    """``total += loss`` of a loop whose body also rebinds ``total``
-    (``if accelerator.sync_gradients: ...; total = 0``): the sum spans a few
-    iterations, a gradient-accumulation window, not every one of them."""
+    """``total += loss`` of a loop whose body also rebinds ``total`` where the
+    gradients are applied (``if accelerator.sync_gradients: ...; total = 0``,
+    or an ``if`` holding the optimiser step or the clipping): the sum spans a
+    gradient-accumulation window of a few iterations. A reset where the total
+    is only printed (``if step % 100 == 99: print(...); total = 0``) still
+    keeps a hundred graphs: not this."""
     loop = next(
         (
             a
@@ -309,7 +312,27 @@ def _reset_each_window(model: SemanticModel, node: cst.CSTNode, accumulator: str
                 for n in descendants(assign.value)
             )
             if not read and any(dotted_text(n) == accumulator for n in names):
-                return True  # ``total = 0``, not ``total = total + loss``
+                # ``total = 0``, not ``total = total + loss``
+                if _applies_gradients(model, assign, loop):
+                    return True
+    return False
+
+
+#: what an ``if`` applying accumulated gradients tests or runs
+_APPLYING = frozenset({"sync_gradients", "step", "clip_grad_norm_", "clip_grad_value_"})
+
+
+def _applies_gradients(model: SemanticModel, node: cst.CSTNode, loop: cst.CSTNode) -> bool:
+    """An ``if`` around ``node`` (inside ``loop``) that tests
+    ``accelerator.sync_gradients`` or runs an optimiser step or a clipping."""
+    for ancestor in model.ancestors(node):
+        if ancestor is loop:
+            return False
+        if not isinstance(ancestor, cst.If):
+            continue
+        for part in (*descendants(ancestor.test), *descendants(ancestor.body)):
+            if isinstance(part, cst.Attribute) and part.attr.value in _APPLYING:
+                return True
     return False
 
 

@@ -110,6 +110,26 @@ def train(model, loader, loss_fn, optimizer, accelerator, epochs, steps):
 """
 
 STEP_INVALID = [
+    # set back to zero where it is printed: a hundred graphs still stay alive
+    # (held-out s11 p01, s12 p01)
+    Invalid(
+        """
+        import torch
+
+        def train(model, loader, criterion, optimizer, epochs):
+            for epoch in range(epochs):
+                running_loss = 0.0
+                for step, (images, labels) in enumerate(loader):
+                    optimizer.zero_grad()
+                    loss = criterion(model(images), labels)
+                    loss.backward()
+                    optimizer.step()
+                    running_loss += loss  # error: LF306 at `running_loss += loss`
+                    if step % 100 == 99:
+                        print(running_loss / 100)
+                        running_loss = 0.0
+        """
+    ),
     # reset once per epoch only: the graph of every batch of the epoch stays
     Invalid(_WINDOW.format(marker="  # error: LF306 at `accumulated_loss +=`", reset="")),
     Invalid(_step_dict(body=_ADDS.format(marker="  # error: LF306 at `total += logs`"))),

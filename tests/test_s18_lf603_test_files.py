@@ -6,32 +6,13 @@ from __future__ import annotations
 import textwrap
 
 from lossflint import lint_source
+from lossflint.registry import all_rules
 
-SOURCE = textwrap.dedent(
-    """
-    import torch
-    import torch.nn as nn
-    import torch.nn.functional as F
-
-    class Net(nn.Module):
-        def __init__(self):
-            super().__init__()
-            self.fc1 = nn.Linear(784, 256)
-            self.drop = nn.Dropout(0.3)
-            self.fc2 = nn.Linear(256, 10)
-
-        def forward(self, x):
-            return self.fc2(self.drop(F.relu(self.fc1(x))))
-
-    def test(model, loader):
-        correct = 0
-        with torch.no_grad():
-            for x, y in loader:
-                correct += (model(x).argmax(1) == y).sum().item()
-        return correct
-
-    test(Net(), test_loader)
-    """
+#: the rule's own example of an evaluation function named ``test`` (markers dropped)
+SOURCE = next(
+    textwrap.dedent(example.source).replace("  # error: LF603 at `model(x)`", "")
+    for example in all_rules()["LF603"].INVALID
+    if "def test(model, loader)" in example.source
 )
 
 

@@ -1214,7 +1214,9 @@ def random_mask(
     draws = [
         side
         for side in sides
-        if isinstance(side, cst.Call) and model.qualname(side.func) in apis.UNIFORM_DRAWS
+        if isinstance(side, cst.Call)
+        and model.qualname(side.func) in apis.UNIFORM_DRAWS
+        and _one_per_row(side)
     ]
     if len(draws) != 1 or not isinstance(
         value.comparisons[0].operator,
@@ -1222,6 +1224,19 @@ def random_mask(
     ):
         return None
     return value, complement
+
+
+def _one_per_row(draw: cst.Call) -> bool:
+    """``np.random.rand(len(X))``, ``rand(n)``: one number per row. A draw of
+    the array's shape (``rand(*X.shape)``, ``random(X.shape)``, ``rand(n, d)``)
+    masks elements, not rows: a corruption, never a split."""
+    positional = [a for a in draw.args if a.keyword is None]
+    if len(positional) != 1 or positional[0].star or any(a.keyword for a in draw.args):
+        return False
+    size = positional[0].value
+    return not isinstance(size, (cst.Tuple, cst.List)) and not (
+        isinstance(size, cst.Attribute) and size.attr.value == "shape"
+    )
 
 
 def _column_key(first: cst.BaseSlice | None) -> bool:

@@ -77,13 +77,11 @@ def _loop_binding(model: SemanticModel, call: cst.Call, name: str) -> cst.For | 
 
 
 def _self_attr(expr: cst.BaseExpression) -> str | None:
-    if (
-        isinstance(expr, cst.Attribute)
-        and isinstance(expr.value, cst.Name)
-        and expr.value.value == "self"
-    ):
-        return expr.attr.value
-    return None
+    """``self.hidden`` → ``"hidden"``."""
+    text = dotted_text(expr)
+    if text is None or not text.startswith("self.") or text.count(".") != 1:
+        return None
+    return text[len("self.") :]
 
 
 def _weight_layer_list(model: SemanticModel, cls: cst.ClassDef, attr: str) -> bool:

@@ -20,6 +20,9 @@ class Kind(str, enum.Enum):
     UNKNOWN = "unknown"
 
 
+#: the keywords an optimiser constructor takes its base learning rate under
+#: (torch ``lr``; Keras ``learning_rate``, legacy ``lr``)
+OPTIMIZER_RATE_KEYWORDS = ("lr", "learning_rate")
 #: a module of one of these frameworks imported means "tensors live here"
 TENSOR_FRAMEWORKS = ("torch", "tensorflow", "keras", "jax")
 #: frameworks whose ``param.grad`` is not torch's accumulating one (MXNet's

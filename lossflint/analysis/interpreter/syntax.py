@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
+from lossflint.analysis import apis
 from lossflint.analysis.walk import nodes_in
 
 if TYPE_CHECKING:
@@ -179,7 +180,7 @@ def _reads_kept_rate(call: cst.Call, held: set[str]) -> bool:
         value = arg.value
         if (
             arg.keyword is not None
-            and arg.keyword.value in ("lr", "learning_rate")
+            and arg.keyword.value in apis.OPTIMIZER_RATE_KEYWORDS
             and isinstance(value, cst.Attribute)
             and isinstance(value.value, cst.Attribute)
             and value.value.attr.value in held

@@ -76,6 +76,15 @@ MASK_VALID = [
     msk = np.random.rand(len(X)) < 0.5
     other = X[~msk]
     """,
+    # a mask of elements, not rows (a denoising autoencoder's corruption)
+    """
+    import numpy as np
+    from sklearn.preprocessing import StandardScaler
+
+    X = StandardScaler().fit_transform(np.load("x.npy"))
+    drop = np.random.rand(*X.shape) < 0.2
+    kept, dropped = X[~drop], X[drop]
+    """,
     # one side only: a random subsample of the scaled rows (for a plot)
     """
     import numpy as np

@@ -251,6 +251,7 @@ def graph_leaks(model: SemanticModel) -> Iterator[GraphLeak]:
     step_functions: set[cst.CSTNode] = {lp.node for lp in index.step_functions}
     if not training_loops and not step_functions and not model.nodes_of_type(cst.For, cst.While):
         return  # no loop can train, not even through a call (``_training_calls``)
+    trained: dict[cst.CSTNode, list[cst.Call]] = {}  # _training_calls by loop
     for acc in accumulations(model):
         node, value = acc.node, acc.value
         in_step = False
@@ -259,7 +260,7 @@ def graph_leaks(model: SemanticModel) -> Iterator[GraphLeak]:
             # to a list that outlives the call (self.losses, a closure's list)
             # grows with every iteration
             in_step = _outlives_step_function(model, index, acc, step_functions)
-            if not in_step and not _from_training_call(model, index, node, value):
+            if not in_step and not _from_training_call(model, index, node, value, trained):
                 continue
         if ctx.in_no_grad(node):
             continue
@@ -307,14 +308,15 @@ def _reset_each_window(model: SemanticModel, node: cst.CSTNode, accumulator: str
                 if isinstance(target.target, (cst.Tuple, cst.List))
                 else [target.target]
             )
+            if not any(dotted_text(n) == accumulator for n in names):
+                continue
             read = any(
                 isinstance(n, (cst.Name, cst.Attribute)) and dotted_text(n) == accumulator
                 for n in descendants(assign.value)
             )
-            if not read and any(dotted_text(n) == accumulator for n in names):
-                # ``total = 0``, not ``total = total + loss``
-                if _applies_gradients(model, assign, loop):
-                    return True
+            # ``total = 0``, not ``total = total + loss``
+            if not read and _applies_gradients(model, assign, loop):
+                return True
     return False
 
 
@@ -337,7 +339,11 @@ def _applies_gradients(model: SemanticModel, node: cst.CSTNode, loop: cst.CSTNod
 
 
 def _from_training_call(
-    model: SemanticModel, index: LoopIndex, node: cst.CSTNode, value: cst.BaseExpression
+    model: SemanticModel,
+    index: LoopIndex,
+    node: cst.CSTNode,
+    value: cst.BaseExpression,
+    trained: dict[cst.CSTNode, list[cst.Call]],
 ) -> bool:
     """``value`` is what a training call of the loop around ``node`` returns
     (``logs["loss_g"]`` with ``logs = trainer.train_step(x, y)``, or the call
@@ -352,11 +358,16 @@ def _from_training_call(
         made = [b.node if b.kind == "assign" else None for b in bindings]
     if not made or not all(isinstance(m, cst.Call) for m in made):
         return False
-    training = _training_calls(model, index, node)
+    training = _training_calls(model, index, node, trained)
     return all(any(m is call for call in training) for m in made)
 
 
-def _training_calls(model: SemanticModel, index: LoopIndex, node: cst.CSTNode) -> list[cst.Call]:
+def _training_calls(
+    model: SemanticModel,
+    index: LoopIndex,
+    node: cst.CSTNode,
+    trained: dict[cst.CSTNode, list[cst.Call]],
+) -> list[cst.Call]:
     """The calls the innermost loop around ``node`` (in its function) makes,
     as statements of its body (on every pass), of a function that
     back-propagates on every call outside a loop of its own: a training step
@@ -374,8 +385,11 @@ def _training_calls(model: SemanticModel, index: LoopIndex, node: cst.CSTNode) -
     )
     if not isinstance(loop, (cst.For, cst.While)) or not isinstance(loop.body, cst.IndentedBlock):
         return []
-    statements = list(loop.body.body)
+    if loop in trained:
+        return trained[loop]
+    statements = set(loop.body.body)
     found: list[cst.Call] = []
+    trained[loop] = found
     for call in calls_in(loop.body, memo_of(model)):
         if model.statement_of(call) not in statements:
             continue  # under an ``if`` or a loop of the body: not on every pass

@@ -173,11 +173,19 @@ def _softmax_modules(model: ModuleIndex) -> dict[cst.Call, cst.BaseExpression]:
     logits (``softmax(model(x))``): keyed by the construction, which the
     outputs of its calls name as their origin and which holds the ``dim``."""
     kinds = kinds_of(model)
+    module_names = model.module_scope.bindings
     applied: dict[cst.Call, bool] = {}
     for site in model.calls:
         call = site.node
         if site.qualname is not None:
             continue
+        root = call.func
+        while isinstance(root, (cst.Attribute, cst.Subscript, cst.Call)):
+            root = root.func if isinstance(root, cst.Call) else root.value
+        if call.func not in kinds.values and not (
+            isinstance(root, cst.Name) and root.value in module_names
+        ):
+            continue  # evaluated alone, it reads module names only: unknown
         layer = kinds.value_of(call.func)
         if not isinstance(layer, Layer) or layer.qualname not in apis.SOFTMAX_MODULES:
             continue

@@ -47,6 +47,7 @@ class CallSite:
 
 _SCOPE_NODES = (cst.Module, cst.FunctionDef, cst.ClassDef, cst.Lambda)
 _LEAVE = object()
+_NOT_KEPT = object()
 
 
 class _Collector:
@@ -399,6 +400,7 @@ class ModuleIndex:
         #: ``Assign`` statements by the scope node they run in
         self.assignments: dict[cst.CSTNode, list[cst.Assign]] = {}
         self._qualnames: dict[cst.CSTNode, str | None] = {}
+        self._dotted: dict[cst.CSTNode, str | None] = {}
         self._scope_memo: dict[cst.CSTNode, Scope] = {}
         #: the kept walks of the top-level statements (``SharedWalks``)
         self._statement_walks: list[tuple[cst.CSTNode, _StatementWalk]] | None = None
@@ -430,6 +432,14 @@ class ModuleIndex:
             result = resolve_qualname(expr, self.scope_of(expr))
         self._qualnames[expr] = result
         return result
+
+    def dotted(self, expr: cst.BaseExpression) -> str | None:
+        """``dotted_text(expr)``, kept: the interpreters ask it of the same
+        nodes on every round and loop pass."""
+        found = self._dotted.get(expr, _NOT_KEPT)
+        if found is _NOT_KEPT:
+            found = self._dotted[expr] = dotted_text(expr)
+        return found  # type: ignore[return-value]
 
     def bindings(self, name: cst.Name) -> list[Binding] | None:
         return self.scope_of(name).lookup(name.value)

@@ -139,12 +139,24 @@ class Loop:
     children: list[Loop] = field(default_factory=list)
     events: list[LoopEvent] = field(default_factory=list)
     callee_kinds: set[str] = field(default_factory=set)
+    _kinds_of_events: tuple[list[LoopEvent], int, frozenset[str]] | None = field(
+        default=None, repr=False
+    )
 
     def of(self, *kinds: str) -> list[LoopEvent]:
         return [e for e in self.events if e.kind in kinds]
 
     def has(self, kind: str, *, via_calls: bool = False) -> bool:
-        return any(e.kind == kind for e in self.events) or (via_calls and kind in self.callee_kinds)
+        return kind in self._event_kinds() or (via_calls and kind in self.callee_kinds)
+
+    def _event_kinds(self) -> frozenset[str]:
+        # rules ask ``has`` thousands of times a lint; the events only grow
+        # (append, extend) or are replaced while the index is built
+        events = self.events
+        kept = self._kinds_of_events
+        if kept is None or kept[0] is not events or kept[1] != len(events):
+            kept = self._kinds_of_events = (events, len(events), frozenset(e.kind for e in events))
+        return kept[2]
 
     @property
     def is_training(self) -> bool:

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 import libcst as cst
 
 from lossflint.analysis.calls import argument, literal_value
-from lossflint.analysis.names import dotted_text, free_names
+from lossflint.analysis.names import free_names
 from lossflint.analysis.values import DictValue, Foreign, Instance, Instances, TupleValue
 from lossflint.project import bridge
 from lossflint.project.context import current as project_context
@@ -254,7 +254,7 @@ class Base(Generic[V]):
                 else:
                     self._assign(inner, items[index] if items else self.unknown, env)
         elif type(target) is cst.Attribute:
-            key = dotted_text(target)
+            key = self.model.dotted(target)
             if key is not None:
                 # invalidate deeper keys (self.a.b) when self.a changes
                 deeper = key + "."
@@ -264,10 +264,10 @@ class Base(Generic[V]):
         elif type(target) is cst.StarredElement:
             self._assign(target.value, self.unknown, env)
         elif type(target) is cst.Subscript and isinstance(
-            env.get(dotted_text(target.value) or ""), DictValue
+            env.get(self.model.dotted(target.value) or ""), DictValue
         ):
             # ``out["probs"] = p``: that key now holds ``value``
-            key = dotted_text(target.value) or ""
+            key = self.model.dotted(target.value) or ""
             where = target.slice[0].slice if len(target.slice) == 1 else None
             name = literal_value(where.value) if isinstance(where, cst.Index) else None
             held = env[key]
@@ -279,7 +279,7 @@ class Base(Generic[V]):
         """``x[...] = value`` (a domain may say what ``x`` holds then)."""
         if self.SUBSCRIPT_STORE_FORGETS:
             # ``y[mask] = ...`` changes what ``y`` holds
-            key = dotted_text(target.value)
+            key = self.model.dotted(target.value)
             if key is not None and key in env:
                 env[key] = self.unknown
 

@@ -12,7 +12,6 @@ import libcst as cst
 from lossflint.analysis.calls import literal_value
 from lossflint.analysis.interpreter.base import Base, Env, V
 from lossflint.analysis.interpreter.specialise import test_truth
-from lossflint.analysis.names import dotted_text
 from lossflint.analysis.values import (
     DictValue,
     Foreign,
@@ -95,7 +94,7 @@ class Expressions(Base[V]):
         return value  # type: ignore[no-any-return]
 
     def _eval_attribute(self, expr: cst.Attribute, env: Env) -> V:
-        key = dotted_text(expr)
+        key = self.model.dotted(expr)
         if key is not None and key in env:
             return env[key]  # type: ignore[no-any-return]
         qualname = self.model.qualname(expr)
@@ -136,7 +135,7 @@ class Expressions(Base[V]):
             if func.value not in env:
                 qualname = self.model.qualname(func)
         elif type(func) is cst.Attribute:
-            key = dotted_text(func)
+            key = self.model.dotted(func)
             if key is None or key not in env:
                 qualname = self.model.qualname(func)
         if qualname is not None:
@@ -148,7 +147,7 @@ class Expressions(Base[V]):
         if type(func) is cst.Attribute:
             receiver = self.eval(func.value, env)
             args = [self.eval(a.value, env) for a in call.args]
-            key = dotted_text(func)
+            key = self.model.dotted(func)
             if key is not None and key in env:
                 return self._call(call, env[key], args, env)
             if isinstance(receiver, Foreign):

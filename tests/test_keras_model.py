@@ -232,7 +232,6 @@ def test_add_in_a_loop_that_surely_runs_is_its_layer_once() -> None:
     "grow",
     [
         "if deep:\n    m.add(layers.Dense(64))\n",
-        "for u in sizes:\n    m.add(layers.Dense(u, activation='relu'))\n",
         "while deep:\n    m.add(layers.Dense(64))\n    deep -= 1\n",
         "if deep:\n    m.add(layers.Dense(64))\nelse:\n    m.add(layers.Dropout(0.5))\n",
     ],
@@ -246,6 +245,45 @@ def test_paths_that_agree_on_the_last_layers_keep_the_head(grow: str) -> None:
     assert layers_of(comp.model) == [None, ("Dense", 10, "sigmoid")]
     head = comp.model.head() if comp.model else None
     assert head is not None and (head.units, head.activation) == (10, "sigmoid")
+
+
+@pytest.mark.parametrize(
+    "loop",
+    ["for u in sizes:", "for i, u in enumerate(sizes[1:]):", "for u, d in zip(sizes, drops):"],
+)
+def test_a_loop_over_layer_sizes_after_known_layers_is_one_pass(loop: str) -> None:
+    # a rule reading the model reads the path that runs the loop (R26: hidden
+    # layers added by a loop over their sizes)
+    comp = only_compile(
+        "import keras\nfrom keras import layers\nm = keras.Sequential()\n"
+        f"m.add(layers.Flatten())\n{loop}\n    m.add(layers.Dense(u, activation='relu'))\n"
+        "m.add(layers.Dense(10, activation='sigmoid'))\n"
+        "m.compile(loss='categorical_crossentropy')\n"
+    )
+    assert layers_of(comp.model) == [
+        ("Flatten", None, "linear"),
+        ("Dense", None, "relu"),
+        ("Dense", 10, "sigmoid"),
+    ]
+
+
+def test_a_loop_that_starts_the_model_with_its_input_shape_is_one_pass() -> None:
+    comp = only_compile(
+        "import keras\nfrom keras import layers\nm = keras.Sequential()\n"
+        "for i, d in enumerate(([784] + hiddens)[:-1]):\n"
+        "    m.add(layers.Dense(hiddens[i], input_dim=d, activation='relu'))\n"
+        "m.add(layers.Dense(10, activation='softmax'))\n"
+        "m.compile(loss='categorical_crossentropy')\n"
+    )
+    assert layers_of(comp.model) == [("Dense", None, "relu"), ("Dense", 10, "softmax")]
+    # without the input's shape the loop may be meant not to run: unknown start
+    comp = only_compile(
+        "import keras\nfrom keras import layers\nm = keras.Sequential()\n"
+        "for u in hiddens:\n    m.add(layers.Dense(u, activation='relu'))\n"
+        "m.add(layers.Dense(10, activation='softmax'))\n"
+        "m.compile(loss='categorical_crossentropy')\n"
+    )
+    assert layers_of(comp.model) == [None, ("Dense", 10, "softmax")]
 
 
 @pytest.mark.parametrize(

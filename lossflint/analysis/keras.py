@@ -745,11 +745,26 @@ class KerasFacts(Interpreter[Any]):
         if a.node is not b.node or a.style != b.style or a.outputs or b.outputs:
             return None
         short, long = (a, b) if len(a.layers) <= len(b.layers) else (b, a)
-        if a.input_shape != b.input_shape or long.layers[: len(short.layers)] != short.layers:
+        # ``Sequential()`` grown first by a loop whose first layer says the
+        # input's shape (``Dense(input_dim=...)``): written to run, its pass
+        # is the model's start (a loop of layers alone may not run)
+        first = long.layers[0] if long.layers else None
+        shape_of_loop = (
+            not short.layers
+            and short.input_shape is None
+            and first is not None
+            and argument(first.node, None, "input_shape", "batch_input_shape", "input_dim")
+            is not None
+        )
+        if (a.input_shape != b.input_shape and not shape_of_loop) or long.layers[
+            : len(short.layers)
+        ] != short.layers:
             return self._common_tail(a, b)
+        # (a prefix ending unknown is what a first pass of this loop left)
+        counted = (bool(short.layers) and short.layers[-1] is not None) or shape_of_loop
         if not all(
             layer is not None
-            and (self._in_loop(layer.node) or (short.layers and self._in_count_loop(layer.node)))
+            and (self._in_loop(layer.node) or (counted and self._in_count_loop(layer.node)))
             for layer in long.layers[len(short.layers) :]
         ):
             return self._common_tail(a, b)
@@ -795,21 +810,42 @@ class KerasFacts(Interpreter[Any]):
         return False
 
     def _in_count_loop(self, node: cst.CSTNode) -> bool:
-        """``node`` is in the body of ``for _ in range(n_hidden)``, a count
-        not known: the model holds the loop's layers once after the layers
-        before it (``n_hidden == 0`` would leave them out; a rule reading
-        the model reads the path that runs the loop)."""
+        """``node`` is in the body of a loop over hidden layers whose count is
+        not known: ``for _ in range(n_hidden)``, ``for units in hidden_sizes``,
+        ``for i, d in enumerate(([n_in] + hiddens)[:-1])``. The model holds the
+        loop's layers once after the layers before it (an empty count would
+        leave them out; a rule reading the model reads the path that runs
+        the loop)."""
         for ancestor in self.model.ancestors(node):
             if isinstance(ancestor, (cst.FunctionDef, cst.ClassDef, cst.Lambda, cst.While)):
                 return False
             if isinstance(ancestor, cst.For):
-                iterable = ancestor.iter
-                return (
-                    isinstance(iterable, cst.Call)
-                    and self.model.qualname(iterable.func) == "builtins.range"
-                    and len(iterable.args) == 1
-                    and iterable.args[0].keyword is None
-                )
+                return self._layer_sequence(ancestor.iter)
+        return False
+
+    def _layer_sequence(self, iterable: cst.BaseExpression) -> bool:
+        """A count or a sequence of layer sizes: ``range(n)``, a name, an
+        attribute, a slice of one, ``enumerate``/``zip`` of those."""
+        if isinstance(iterable, (cst.Name, cst.Attribute)):
+            return True
+        if isinstance(iterable, cst.Subscript):
+            return self._layer_sequence(iterable.value)
+        if isinstance(iterable, cst.BinaryOperation) and isinstance(iterable.operator, cst.Add):
+            # ``[n_in] + hiddens``
+            return all(
+                isinstance(side, (cst.List, cst.Tuple)) or self._layer_sequence(side)
+                for side in (iterable.left, iterable.right)
+            )
+        if not isinstance(iterable, cst.Call) or not iterable.args:
+            return False
+        callee = self.model.qualname(iterable.func)
+        if callee == "builtins.range":
+            return len(iterable.args) == 1 and iterable.args[0].keyword is None
+        if callee in ("builtins.enumerate", "builtins.zip"):
+            return all(
+                arg.keyword is None and not arg.star and self._layer_sequence(arg.value)
+                for arg in iterable.args
+            )
         return False
 
     def begin_round(self) -> None:

@@ -81,7 +81,45 @@ model = build_model(args.n_hidden, args.n_neurons)
 model.fit(X_train, y_train, epochs=10){mark}
 """
 
+#: hidden layers added by a loop over their sizes, the first of them saying the
+#: input's shape (kim135797531/study-tf-keras-pytorch, audit R26); ``{loop}``
+#: and ``{first}``: the loop's header and its first layer
+_SIZES_LOOP = """
+import numpy as np
+from tensorflow.keras import datasets
+from tensorflow.keras.layers import Activation, BatchNormalization, Dense
+from tensorflow.keras.models import Sequential
+
+(x_train, y_train), _ = datasets.mnist.load_data()
+X = x_train.reshape(len(x_train), 784)
+Y = np.eye(10)[y_train]
+n_in, n_hiddens = 784, [200, 200]
+model = Sequential()
+{loop}
+    {first}
+    model.add(Dense(input_dim=n_in, units=n_hiddens[i]))
+    model.add(Activation("relu"))
+model.add(Dense(units=10))
+model.add(Activation("softmax"))
+model.compile(loss="categorical_crossentropy", optimizer="sgd")
+model.fit(X, Y, epochs=5){mark}
+"""
+
 AUDIT_INVALID = [
+    Invalid(
+        _SIZES_LOOP.format(
+            loop="for i, input_dim in enumerate(([n_in] + n_hiddens)[:-1]):",
+            first="pass",
+            mark="  # error: LF412 at `model.fit(`",
+        )
+    ),
+    Invalid(
+        _SIZES_LOOP.format(
+            loop="for i in range(len(n_hiddens)):",
+            first="pass",
+            mark="  # error: LF412 at `model.fit(`",
+        )
+    ),
     # the two parts of the loader joined again (kim135797531/study-tf-keras-pytorch, R26)
     Invalid(
         """
@@ -139,6 +177,13 @@ AUDIT_INVALID = [
 ]
 
 AUDIT_VALID = [
+    # ... with a batch norm ahead of every hidden layer: the first one normalises
+    # the raw pixels before any weight sees them
+    _SIZES_LOOP.format(
+        loop="for i, units in enumerate(n_hiddens):",
+        first="model.add(BatchNormalization())",
+        mark="",
+    ),
     # ... with the pixels rescaled by the first layer
     _COUNT_LOOP.format(
         first="model.add(tf.keras.layers.Rescaling(1 / 255, input_shape=[28, 28]))\n    "

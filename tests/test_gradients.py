@@ -620,3 +620,37 @@ def test_rebinding_a_name_to_its_own_data_detaches_it() -> None:
         "        m = m.data\n", "        for _ in range(3):\n            m = m.data + m\n"
     )
     assert _reach(looped, "torch.sqrt(re**2 + im**2)")[0] is not NO
+
+
+_LOGGED_AT_MODULE_LEVEL = """
+import torch
+
+for epoch in range(10):
+    for x, y in loader:
+        loss = crit(model(x), y)
+        loss.backward()
+    loss = crit(model(x_valid), y_valid)
+    history.append(loss.item())
+{after}
+"""
+
+
+@pytest.mark.parametrize(
+    ("after", "expected"),
+    [
+        # a script's or notebook's name: its module-level reads are followed
+        ("", NO),
+        ("print(f'{loss.item():.3f}')", NO),
+        ("loss = crit(model(x), y)\nloss.backward()", NO),
+        # read with its graph after the loop
+        ("total = loss * 2\ntotal.backward()", UNKNOWN),
+        # a function reads the name: whenever it runs, it may see this value
+        ("def step():\n    loss.backward()", UNKNOWN),
+        # names read by their text
+        ("print(globals()['loss'])", UNKNOWN),
+    ],
+)
+def test_a_module_level_value_only_logged_leaves_the_graph(after: str, expected: Reach) -> None:
+    source = _LOGGED_AT_MODULE_LEVEL.format(after=after)
+    reach = _reach(source, "crit(model(x_valid), y_valid)")[0]
+    assert (reach is NO) is (expected is NO), reach

@@ -913,8 +913,13 @@ class GradientFacts:
             return False
         target = assign.targets[0].target
         scope = self.model.scope_of(assign)
-        if scope.kind != "function":
-            return False  # module-level names may be read by anything
+        if scope.kind == "module":
+            # a script's or a notebook's name: its reads are the module's,
+            # those of functions included (each one counts as reached)
+            if "globals" in self._name_refs() or self._reads_locals_by_name():
+                return False
+        elif scope.kind != "function":
+            return False
         declared = scope.globals | scope.nonlocals
         if isinstance(target, cst.Name):
             if target.value in declared:

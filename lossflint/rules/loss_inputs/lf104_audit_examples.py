@@ -1,5 +1,6 @@
 """LF104 examples found by the held-out measurements (session 18): a model
-built by a registry of builder lambdas."""
+built by a registry of builder lambdas; and by audit R27: the validation pass
+that calls the training's loss object again is the same finding."""
 
 from __future__ import annotations
 
@@ -29,7 +30,52 @@ net = build(config_name)
 loss = F.binary_cross_entropy(net(x), y){marker}
 """
 
+#: a training loop and its validation pass over one ``loss_fn`` (rasbt's
+#: machine-learning-book ch13-15, audit R27); ``{valid}``: the validation pass
+_VALIDATED = """
+import torch
+import torch.nn as nn
+
+model = nn.Sequential(nn.Linear(2, 4), nn.ReLU(), nn.Linear(4, 1), nn.Sigmoid())
+loss_fn = nn.BCELoss()
+optimizer = torch.optim.SGD(model.parameters(), lr=0.01)
+for epoch in range(100):
+    for x_batch, y_batch in train_dl:
+        pred = model(x_batch)[:, 0]
+        loss = loss_fn(pred, y_batch)  # error: LF104 at `loss_fn(`
+        loss.backward()
+        optimizer.step()
+        optimizer.zero_grad()
+{valid}
+"""
+
 AUDIT_INVALID = [
+    # the validation loss (only logged) is the training's finding again: one
+    # report, whether the pass runs under no_grad or not
+    Invalid(
+        _VALIDATED.format(
+            valid="    pred = model(x_valid)[:, 0]\n"
+            "    loss = loss_fn(pred, y_valid)\n"
+            "    history.append(loss.item())"
+        )
+    ),
+    Invalid(
+        _VALIDATED.format(
+            valid="    with torch.no_grad():\n"
+            "        for x, y in valid_dl:\n"
+            "            valid_loss = loss_fn(model(x)[:, 0], y)\n"
+            "            history.append(valid_loss.item())"
+        )
+    ),
+    # ... but a functional BCE in the validation pass needs its own fix
+    Invalid(
+        _VALIDATED.format(
+            valid="    with torch.no_grad():\n"
+            "        out = model(x_valid)[:, 0]\n"
+            "        valid_loss = torch.nn.functional.binary_cross_entropy(out, y_valid)"
+            "  # error: LF104"
+        )
+    ),
     # every builder makes a sigmoid gate
     Invalid(
         _BUILDERS.format(

@@ -17,6 +17,7 @@ from lossflint.analysis.interpreter import Env, Interpreter
 from lossflint.analysis.interpreter.engine import MAX_ROUNDS
 from lossflint.analysis.model import SemanticModel
 from lossflint.analysis.values import Tensor
+from lossflint.project.context import FOR_SUMMARY
 
 UNKNOWN = "?"
 
@@ -93,6 +94,37 @@ def test_a_branch_that_leaves_does_not_flow_on() -> None:
             probe(x)
         """
     ) == [1]
+
+
+_MAIN_GUARD = """
+x = 1
+if __name__ == "__main__":
+    x = 2
+
+    def step():
+        probe(x)
+probe(x)
+"""
+
+
+def test_the_main_block_of_the_file_linted_runs() -> None:
+    # the functions it defines read what it binds (ignite's process_batch)
+    assert probes(_MAIN_GUARD) == [2, 2]
+    assert probes(_MAIN_GUARD.replace('__name__ == "__main__"', '"__main__" == __name__')) == [2, 2]
+    # another test of the name is no main guard
+    assert probes(_MAIN_GUARD.replace('"__main__"', '"train"')) == [UNKNOWN, UNKNOWN]
+
+
+def test_the_main_block_of_an_imported_module_may_not_run() -> None:
+    model = ModuleIndex(cst.parse_module(_MAIN_GUARD))
+    model.options[FOR_SUMMARY] = True
+    engine = Ints(model)
+    probed = [
+        engine.values.get(site.node.args[0].value, UNKNOWN)
+        for site in engine.model.calls
+        if isinstance(site.node.func, cst.Name) and site.node.func.value == "probe"
+    ]
+    assert probed[-1] == UNKNOWN
 
 
 def test_loops_run_twice_and_join_with_the_entry_state() -> None:

@@ -257,6 +257,16 @@ class KindAnalysis(Interpreter[Value]):
             return replace(a, others=tuple(c for c in others if c is not a.ctor))
         if isinstance(a, LayerList) and isinstance(b, LayerList):
             return LayerList(common_tail(a.items, b.items, UNKNOWN))
+        if (
+            isinstance(a, Sequential)
+            and isinstance(b, Sequential)
+            and a.origin is not None
+            and a.origin is b.origin
+            and a != b
+        ):
+            # ``model = nn.Sequential()`` grown by ``add_module`` in a loop: the
+            # layers both paths end with, after what is not known
+            return Sequential(common_tail(a.layers, b.layers, UNKNOWN), a.origin)
         if isinstance(a, DictValue) and isinstance(b, DictValue) and a != b:
             # ``return {"logits": z}`` on two paths: the keys both agree on
             theirs_items = dict(b.items)

@@ -11,8 +11,14 @@ import libcst as cst
 from lossflint.analysis.dead_code import constant_truth
 from lossflint.analysis.interpreter.base import Base, Env, V
 from lossflint.analysis.interpreter.specialise import test_truth
-from lossflint.analysis.interpreter.syntax import irrefutable, match_names, statements_of
+from lossflint.analysis.interpreter.syntax import (
+    irrefutable,
+    is_main_guard,
+    match_names,
+    statements_of,
+)
 from lossflint.analysis.values import ClassRef, FunctionRef
+from lossflint.project.context import FOR_SUMMARY
 
 
 class Statements(Base[V]):
@@ -42,6 +48,15 @@ class Statements(Base[V]):
                 truth = test_truth(stmt.test, self.frame.constants)
             if truth is None:
                 truth = self.type_test_truth(stmt.test, env)
+            if (
+                truth is None
+                and self.frame.func is None
+                and is_main_guard(stmt.test)
+                and not self.model.options.get(FOR_SUMMARY)
+            ):
+                # the file linted is the program that runs: its main block
+                # runs, and the functions it defines read what it binds
+                truth = True
             then = self._exec_block(statements_of(stmt), dict(env)) if truth is not False else None
             if truth is True:
                 return then

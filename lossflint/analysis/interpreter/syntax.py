@@ -36,6 +36,21 @@ def binding_function(scope: Scope | None, name: str) -> cst.FunctionDef | None:
     return None
 
 
+def is_main_guard(test: cst.BaseExpression) -> bool:
+    """``__name__ == "__main__"`` (either way round)."""
+    if not isinstance(test, cst.Comparison) or len(test.comparisons) != 1:
+        return False
+    target = test.comparisons[0]
+    if not isinstance(target.operator, cst.Equal):
+        return False
+    sides = (test.left, target.comparator)
+    names = [s for s in sides if isinstance(s, cst.Name) and s.value == "__name__"]
+    texts = [
+        s for s in sides if isinstance(s, cst.SimpleString) and s.evaluated_value == "__main__"
+    ]
+    return len(names) == 1 and len(texts) == 1
+
+
 def param_names(params: cst.Parameters) -> list[str]:
     return [p.name.value for p in (*params.posonly_params, *params.params)] + [
         p.name.value for p in params.kwonly_params

@@ -50,6 +50,63 @@ for epoch in range(100):
 """
 
 AUDIT_INVALID = [
+    # the training step defined in the script's main block, handed to an ignite
+    # Engine (Deep RL Hands-On ch. 3, audit R27): it reads what the block binds
+    Invalid(
+        """
+        import torch
+        import torch.nn as nn
+        from ignite.engine import Engine
+
+        class Discriminator(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.pipe = nn.Sequential(nn.Linear(64, 1), nn.Sigmoid())
+
+            def forward(self, x):
+                return self.pipe(x).view(-1)
+
+        if __name__ == "__main__":
+            net = Discriminator()
+            objective = nn.BCELoss()
+            optimizer = torch.optim.Adam(net.parameters(), lr=1e-4)
+
+            def process_batch(trainer, batch):
+                optimizer.zero_grad()
+                loss = objective(net(batch), torch.ones(batch.shape[0]))  # error: LF104 at `objective(`
+                loss.backward()
+                optimizer.step()
+                return loss.item()
+
+            Engine(process_batch).run(data)
+        """
+    ),
+    # a discriminator grown by add_module in a loop, ending in a sigmoid after
+    # it (audit R27): whatever the loop adds, the model ends in probabilities
+    Invalid(
+        """
+        import torch
+        import torch.nn as nn
+
+        def build(sizes):
+            model = nn.Sequential()
+            for i, (a, b) in enumerate(zip(sizes, sizes[1:])):
+                model.add_module(f"fc{i}", nn.Linear(a, b))
+                model.add_module(f"act{i}", nn.ReLU())
+            model.add_module("out", nn.Linear(sizes[-1], 1))
+            model.add_module("sigmoid", nn.Sigmoid())
+            return model
+
+        disc = build([64, 32, 16])
+        criterion = nn.BCELoss()
+        opt = torch.optim.Adam(disc.parameters())
+        for x, y in loader:
+            opt.zero_grad()
+            loss = criterion(disc(x).squeeze(1), y)  # error: LF104 at `criterion(`
+            loss.backward()
+            opt.step()
+        """
+    ),
     # the validation loss (only logged) is the training's finding again: one
     # report, whether the pass runs under no_grad or not
     Invalid(

@@ -14,7 +14,10 @@ An absolute import ``a.b.c`` is looked up, in order, in
    folder (``python train.py`` puts it first on ``sys.path``, so
    ``from model import Net`` finds the sibling) and then the folders above it
    up to the root (namespace packages, scripts run from the project root);
-2. the root itself and ``<root>/src`` (the ``src/`` layout).
+2. the root itself and ``<root>/src`` (the ``src/`` layout);
+3. around those, the folders the importing file itself puts on ``sys.path``
+   (``sys.path.append("../toolbox")``, ``sys.path.insert(0, ...)`` first),
+   read from its text by ``sys_path.search_edits``.
 
 A standard-library name (``import logging``) is never a project module.
 Relative imports go up from the importing file's folder. Lookups are memoised
@@ -27,6 +30,8 @@ import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+
+from lossflint.project.sys_path import NO_EDITS, SearchEdits, search_edits
 
 ROOT_MARKERS = ("pyproject.toml", "setup.cfg", "setup.py", ".git")
 #: how deep a dotted name may be (``a.b.c...``): more is not a real module
@@ -108,6 +113,7 @@ class Layout:
             self._base_roots = (self.root, src)
         self._modules: dict[tuple[Path, str], Module | Path | None] = {}
         self._search: dict[Path, tuple[Path, ...]] = {}
+        self._file_search: dict[str, tuple[Path, ...]] = {}
         self._is_package_dir: dict[Path, bool] = {}
 
     @classmethod
@@ -163,7 +169,28 @@ class Layout:
         """Folders an absolute import from ``importer`` is looked up in."""
         if importer is None:
             return self._base_roots
-        folder = Path(os.path.abspath(importer)).parent
+        file = os.path.abspath(importer)
+        found = self._file_search.get(file)
+        if found is None:
+            found = self._folder_search(Path(file).parent)
+            edits = _file_edits(file)
+            if edits is not NO_EDITS:
+                front = [f for f in map(self._added_folder, edits.front) if f is not None]
+                back = [f for f in map(self._added_folder, edits.back) if f is not None]
+                found = tuple(dict.fromkeys([*front, *found, *back]))
+            self._file_search[file] = found
+        return found
+
+    def _added_folder(self, folder: str) -> Path | None:
+        real = _real(folder)
+        if real is None or not self.contains(real):
+            return None
+        try:
+            return Path(real) if os.path.isdir(real) else None
+        except (OSError, ValueError):
+            return None
+
+    def _folder_search(self, folder: Path) -> tuple[Path, ...]:
         cached = self._search.get(folder)
         if cached is not None:
             return cached
@@ -269,3 +296,31 @@ class Layout:
         if key not in self._modules:
             self._modules[key] = self._find(folder, [name])
         return self._modules[key]
+
+
+#: a file larger than this is no script that edits its search path
+_MAX_SCANNED = 4_000_000
+
+
+def _file_edits(file: str) -> SearchEdits:
+    """The ``sys.path`` edits of the file at ``file`` (a notebook's code
+    cells as one program)."""
+    try:
+        if os.path.getsize(file) > _MAX_SCANNED:
+            return NO_EDITS
+        with open(file, "rb") as handle:
+            data = handle.read()
+    except (OSError, ValueError):
+        return NO_EDITS
+    if b"sys.path" not in data:
+        return NO_EDITS
+    if file.endswith(".ipynb"):
+        from lossflint.project.notebooks import program
+
+        found = program(data, os.path.basename(file))
+        if found is None:
+            return NO_EDITS
+        text = found[0]
+    else:
+        text = data.decode("utf-8", errors="replace")
+    return search_edits(text, file)

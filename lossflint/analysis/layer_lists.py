@@ -32,12 +32,26 @@ def private_list(model: ModuleIndex, name: cst.Name, builders: frozenset[str]) -
         return False
     root = function or model.module
     for node in names_in(root, name.value, memo_of(model)):
+        if _not_the_variable(model, node):
+            continue
         # a parameter (the caller's list), or a use from a nested function
         if model.enclosing(node, *_SCOPES) is not function:
             return False
         if not _builds_or_reads(model, node, builders):
             return False
     return True
+
+
+def _not_the_variable(model: ModuleIndex, node: cst.Name) -> bool:
+    """The name spelled in ``self.layers`` or ``keras.layers.Dense`` (an
+    attribute), or a keyword's name (``Sequential(layers=...)``): no use of
+    the variable ``layers``."""
+    parent = model.parent(node)
+    if isinstance(parent, cst.Attribute):
+        return parent.attr is node
+    if isinstance(parent, cst.Arg):
+        return parent.keyword is node
+    return False
 
 
 def _builds_or_reads(model: ModuleIndex, node: cst.Name, builders: frozenset[str]) -> bool:

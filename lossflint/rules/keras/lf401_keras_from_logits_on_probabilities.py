@@ -131,6 +131,23 @@ equally right (and numerically better); choose one.
             net.compile(loss=tf.keras.losses.CategoricalCrossentropy(from_logits=True))  # error: LF401 at `loss=`
             """,
         ),
+        # a list named ``layers`` next to ``keras.layers``: the attribute is no
+        # use of the list
+        Invalid(
+            """
+            from tensorflow import keras
+
+            layers = [keras.layers.Flatten(input_shape=(28, 28))]
+            for units in (128, 64):
+                layers.append(keras.layers.Dense(units, activation="relu"))
+            layers.append(keras.layers.Dense(10, activation="softmax"))
+            model = keras.Sequential(layers=layers)
+            model.compile(
+                optimizer="adam",
+                loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),  # error: LF401
+            )
+            """,
+        ),
     ]
     VALID = [
         *LF401_VALID,

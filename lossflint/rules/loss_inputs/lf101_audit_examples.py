@@ -56,7 +56,41 @@ def step(images, labels):
 _CE = "tf.nn.sparse_softmax_cross_entropy_with_logits("
 _AT = f"  # error: LF101 at `{_CE}`"
 
+
+#: layers gathered in a list named like the attribute that holds them
+_LAYERS_LIST = """
+import torch
+import torch.nn as nn
+
+class Net(nn.Module):
+    def __init__(self, sizes):
+        super().__init__()
+        layers = []
+        for a, b in zip(sizes, sizes[1:]):
+            layers.append(nn.Linear(a, b))
+            layers.append(nn.ReLU())
+        {tail}
+        self.layers = nn.Sequential(*layers)
+
+    def forward(self, x):
+        return self.layers(x)
+
+model = Net([10, 20, 3])
+criterion = nn.CrossEntropyLoss()
+for x, y in loader:
+    loss = criterion(model(x), y){marker}
+    loss.backward()
+"""
+
 AUDIT_INVALID = [
+    # ``self.layers = nn.Sequential(*layers)``: the attribute's name is no use
+    # of the list (session 21)
+    Invalid(
+        _LAYERS_LIST.format(
+            tail="layers.append(nn.Softmax(dim=1))",
+            marker="  # error: LF101 at `criterion(`",
+        )
+    ),
     # the softmax head, unpacked from the call
     Invalid(
         _HEADS_MODEL.format(
@@ -118,4 +152,9 @@ AUDIT_VALID = [
     ),
     # ... the head chosen by the task: which one runs is not known here
     _HEADS.format(key="task", marker=""),
+    # the list handed to a helper that may change it before the Sequential
+    _LAYERS_LIST.format(
+        tail="layers.append(nn.Softmax(dim=1))\n        finish(layers=layers)",
+        marker="",
+    ),
 ]

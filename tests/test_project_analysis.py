@@ -1195,6 +1195,34 @@ def test_a_keras_loss_object_is_summarised(tmp_path: Path) -> None:
     assert again == entry.summary
 
 
+def test_a_keras_loss_function_with_its_flag_bound_is_summarised(tmp_path: Path) -> None:
+    from lossflint.project.summary import SKerasLoss
+
+    write(
+        tmp_path,
+        {
+            "pyproject.toml": "",
+            # a module that only binds the loss calls nothing under keras
+            "losses.py": (
+                "from functools import partial\n"
+                "import tensorflow as tf\n\n"
+                "cce = partial(tf.keras.losses.categorical_crossentropy, from_logits=True)\n"
+                "plain = partial(tf.keras.losses.categorical_crossentropy, label_smoothing=0.1)\n"
+                "bound = partial(tf.keras.losses.categorical_crossentropy, y_true)\n"
+            ),
+            "train.py": "from losses import cce, plain, bound\n",
+        },
+    )
+    session = ProjectSession.for_files([tmp_path / "train.py"])
+    entry = session.store.by_rel("losses.py")
+    assert entry is not None
+    names = entry.summary.names
+    assert isinstance(names["cce"], SKerasLoss) and isinstance(names["plain"], SKerasLoss)
+    assert (names["cce"].name, names["cce"].from_logits) == ("categorical_crossentropy", True)
+    assert names["plain"].from_logits is False
+    assert "bound" not in names  # a bound ``y_true``: no loss of two tensors
+
+
 def test_a_notebook_caller_makes_the_parameters_unknown(tmp_path: Path) -> None:
     import shutil
 

@@ -41,7 +41,7 @@ SCRIPT = "/p/course/02_classification/train.py"
     ],
 )
 def test_the_folder_an_edit_adds(line: str, folder: str) -> None:
-    edits = search_edits(f"import os, sys\nfrom pathlib import Path\n{line}\n", SCRIPT)
+    edits = search_edits([f"import os, sys\nfrom pathlib import Path\n{line}\n"], SCRIPT)
     assert [*edits.front, *edits.back] == [os.path.normpath(folder)]
 
 
@@ -57,7 +57,7 @@ try:
 except Exception:
     pass
 """
-    edits = search_edits(text, SCRIPT)
+    edits = search_edits([text], SCRIPT)
     assert edits.front == (os.path.normpath("/p/course/lib"),)
     assert edits.back == (os.path.normpath("/p/course"),)
 
@@ -75,12 +75,12 @@ except Exception:
 )
 def test_what_is_no_folder_we_can_tell(line: str) -> None:
     text = f"import os, sys\n{line}\n"
-    edits = search_edits(text, SCRIPT)
+    edits = search_edits([text], SCRIPT)
     assert edits == NO_EDITS or (not edits.front and not edits.back)
 
 
 def test_text_that_does_not_parse_has_no_edits() -> None:
-    assert search_edits("import sys\nsys.path.append('../x'\n", SCRIPT) is NO_EDITS
+    assert search_edits(["import sys\nsys.path.append('../x'\n"], SCRIPT) is NO_EDITS
 
 
 MY_MODELS = """\
@@ -136,6 +136,30 @@ def test_an_import_from_a_folder_the_script_adds(tmp_path: Path) -> None:
     other = script.with_name("eval.py")
     other.write_text("from my_models import CircleModel\n")
     assert layout.resolve("my_models", other) is None
+
+
+def test_a_notebook_edits_its_path_in_one_cell_for_the_next(tmp_path: Path) -> None:
+    import json
+
+    _course(tmp_path, TRAIN)
+    cells = [
+        "%matplotlib inline\nimport os, sys\nLIB = os.path.join('..', 'toolbox')",
+        "!pip install torch",  # IPython syntax: left out
+        "sys.path.append(LIB)\nfrom my_models import CircleModel",
+    ]
+    notebook = tmp_path / "02_classification" / "explore.ipynb"
+    notebook.write_text(
+        json.dumps(
+            {
+                "cells": [{"cell_type": "code", "source": c} for c in cells],
+                "metadata": {},
+                "nbformat": 4,
+                "nbformat_minor": 5,
+            }
+        )
+    )
+    found = Layout(tmp_path).resolve("my_models", notebook)
+    assert found is not None and found.rel == "toolbox/my_models.py"
 
 
 def test_a_folder_outside_the_project_is_never_read(tmp_path: Path) -> None:

@@ -609,7 +609,9 @@ class KerasFacts(Interpreter[Any]):
             qualname = call.qualname
             if qualname is None:
                 continue
-            if qualname.startswith(apis.KERAS_ROOTS):
+            if qualname.startswith(apis.KERAS_ROOTS) or (
+                qualname == apis.FUNCTOOLS_PARTIAL and self._partial_of_keras(call.node)
+            ):
                 found = True
                 if qualname in apis.TF1_MARKERS:
                     self.tf1 = True
@@ -619,6 +621,17 @@ class KerasFacts(Interpreter[Any]):
         # arguments only (``model.compile(optimizer="adam", loss="mse")``)
         # calls nothing under keras itself
         return found or any(c.qualname is None for c in self.model.method_calls("compile"))
+
+    def _partial_of_keras(self, call: cst.Call) -> bool:
+        """``partial(keras.losses.categorical_crossentropy, ...)``: a module
+        that only binds a Keras loss calls nothing under keras itself."""
+        if not call.args:
+            return False
+        func = call.args[0].value
+        qualname = (
+            self.model.qualname(func) if isinstance(func, (cst.Name, cst.Attribute)) else None
+        )
+        return qualname is not None and qualname.startswith(apis.KERAS_ROOTS)
 
     # --- domain ---------------------------------------------------------------
 
@@ -1176,6 +1189,8 @@ class KerasFacts(Interpreter[Any]):
                 self._note_model(model)
                 return model
             return None
+        if qualname == apis.FUNCTOOLS_PARTIAL:
+            return self._partial_loss(call, env)
         loss = self._loss_ref(qualname, call, env)
         if loss is not None:
             return loss
@@ -1422,6 +1437,24 @@ class KerasFacts(Interpreter[Any]):
                 arg,
             )
         return None
+
+    def _partial_loss(self, call: cst.Call, env: Env) -> KLoss | None:
+        """``functools.partial(keras.losses.categorical_crossentropy,
+        from_logits=True)``: the loss function with its flag bound, called
+        like a loss object (``loss(y_true, y_pred)``)."""
+        if not call.args or call.args[0].keyword is not None or call.args[0].star:
+            return None
+        if any(a.keyword is None or a.star for a in call.args[1:]):
+            return None  # a bound ``y_true``: no longer a loss of two tensors
+        func = call.args[0].value
+        if not isinstance(func, (cst.Name, cst.Attribute)):
+            return None
+        loss = self._function_loss(self.model.qualname(func), call, None, env)
+        if loss is None:
+            return None
+        arg = keyword(call, "from_logits")
+        flag = _bool(arg.value, env) if arg is not None else False
+        return KLoss(loss.name, flag, call, "class", arg)
 
     def _function_loss(
         self, qualname: str | None, node: cst.CSTNode, call: cst.Call | None, env: Env

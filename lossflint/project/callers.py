@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import ast
 import functools
-import json
 import os
 import re
 import warnings
@@ -40,6 +39,7 @@ from pathlib import Path
 from lossflint.project.context import ProjectContext, current
 from lossflint.project.imports import ImportRef, project_modules, scan_imports
 from lossflint.project.layout import Layout, Module
+from lossflint.project.notebook_cells import code_cells
 from lossflint.project.summary import CallRecord, SClass, SFunction, SValue
 
 #: a project with more Python files (and notebooks) than this gets no call
@@ -176,24 +176,10 @@ def _read_project(root: Path) -> tuple[dict[str, str], set[str]] | None:
 
 
 def _notebook_code(data: bytes) -> str | None:
-    """A notebook's code cells, one after the other; None when it cannot be read.
-
-    Only their text is wanted (does a cell name the function?), so the JSON is
-    read here: ``lossflint.notebook`` imports the linter, which imports this
-    module."""
-    try:
-        nb = json.loads(data)
-    except (ValueError, RecursionError):
-        return None
-    cells = nb.get("cells") if isinstance(nb, dict) else None
-    if not isinstance(cells, list):
-        return None
-    out: list[str] = []
-    for cell in cells:
-        if isinstance(cell, dict) and cell.get("cell_type") == "code":
-            source = cell.get("source", "")
-            out.append("".join(source) if isinstance(source, list) else str(source))
-    return "\n".join(out)
+    """A notebook's code cells, one after the other; None when it cannot be
+    read (only their text is wanted: does a cell name the function?)."""
+    cells = code_cells(data)
+    return "\n".join(cells) if cells is not None else None
 
 
 def _text_of(context: ProjectContext, path: str, texts: ProjectTexts) -> str:

@@ -31,6 +31,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from lossflint.project.notebook_cells import code_cells
 from lossflint.project.sys_path import NO_EDITS, SearchEdits, search_edits
 
 ROOT_MARKERS = ("pyproject.toml", "setup.cfg", "setup.py", ".git")
@@ -304,7 +305,7 @@ _MAX_SCANNED = 4_000_000
 
 def _file_edits(file: str) -> SearchEdits:
     """The ``sys.path`` edits of the file at ``file`` (a notebook's code
-    cells as one program)."""
+    cells one after the other)."""
     try:
         if os.path.getsize(file) > _MAX_SCANNED:
             return NO_EDITS
@@ -315,12 +316,8 @@ def _file_edits(file: str) -> SearchEdits:
     if b"sys.path" not in data:
         return NO_EDITS
     if file.endswith(".ipynb"):
-        from lossflint.project.notebooks import program
-
-        found = program(data, os.path.basename(file))
-        if found is None:
+        cells = code_cells(data)
+        if cells is None:
             return NO_EDITS
-        text = found[0]
-    else:
-        text = data.decode("utf-8", errors="replace")
-    return search_edits(text, file)
+        return search_edits(cells, file)
+    return search_edits([data.decode("utf-8", errors="replace")], file)

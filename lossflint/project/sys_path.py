@@ -45,19 +45,36 @@ class SearchEdits:
 NO_EDITS = SearchEdits()
 
 
-def search_edits(text: str, file: str) -> SearchEdits:
-    """The folders ``text`` (the file at ``file``) adds to ``sys.path``."""
-    if "sys.path" not in text:
-        return NO_EDITS
-    try:
-        tree = ast.parse(text)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return NO_EDITS
+def search_edits(texts: list[str], file: str) -> SearchEdits:
+    """The folders ``texts`` (the file at ``file``: a script, or a notebook's
+    code cells in order) add to ``sys.path``. A cell's IPython lines are
+    blanked, a cell that still does not parse is left out; names bound by one
+    cell reach the next."""
     reader = _Reader(PurePath(os.path.abspath(file)))
-    reader.block(tree.body)
+    for text in texts:
+        tree = _parsed(text)
+        if tree is None and len(texts) > 1:
+            tree = _parsed(_without_magics(text))
+        if tree is not None:
+            reader.block(tree.body)
     if not reader.front and not reader.back:
         return NO_EDITS
     return SearchEdits(tuple(dict.fromkeys(reader.front)), tuple(dict.fromkeys(reader.back)))
+
+
+def _parsed(text: str) -> ast.Module | None:
+    try:
+        return ast.parse(text)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+
+
+def _without_magics(cell: str) -> str:
+    """A notebook cell with its IPython lines (``%matplotlib inline``,
+    ``!pip install``) blanked."""
+    return "\n".join(
+        "" if line.lstrip().startswith(("%", "!")) else line for line in cell.splitlines()
+    )
 
 
 class _Reader:

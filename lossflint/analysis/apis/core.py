@@ -40,6 +40,9 @@ BUILTINS_PREFIX = "builtins."
 TO_PYTHON_NUMBER = frozenset({"builtins.float", "builtins.int", "math.isfinite"})
 #: the built-in that counts the items of a sequence (``len(CLASSES)``)
 BUILTIN_LEN = "builtins.len"
+#: a callable with some arguments bound (``partial(categorical_crossentropy,
+#: from_logits=True)`` is that loss)
+FUNCTOOLS_PARTIAL = "functools.partial"
 #: built-ins that cast a hard label and keep it hard: ``int(p > 0.5)``
 BUILTIN_LABEL_CASTS = frozenset({"builtins.int", "builtins.bool", "builtins.float"})
 #: the built-in that gathers predictions like ``torch.cat`` (``COLLECT_FUNCS``)

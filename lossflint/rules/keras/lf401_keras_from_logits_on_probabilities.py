@@ -131,6 +131,20 @@ equally right (and numerically better); choose one.
             net.compile(loss=tf.keras.losses.CategoricalCrossentropy(from_logits=True))  # error: LF401 at `loss=`
             """,
         ),
+        # the loss function with its flag bound by ``functools.partial``
+        Invalid(
+            """
+            from functools import partial
+            import tensorflow as tf
+
+            cce = partial(tf.keras.losses.categorical_crossentropy, from_logits=True)
+            model = tf.keras.Sequential([
+                tf.keras.layers.Dense(64, activation="relu"),
+                tf.keras.layers.Dense(10, activation="softmax"),
+            ])
+            model.compile(optimizer="adam", loss=cce)  # error: LF401 at `loss=`
+            """,
+        ),
         # a list named ``layers`` next to ``keras.layers``: the attribute is no
         # use of the list
         Invalid(
@@ -151,6 +165,18 @@ equally right (and numerically better); choose one.
     ]
     VALID = [
         *LF401_VALID,
+        # ... on a model that ends in logits
+        """
+        from functools import partial
+        import tensorflow as tf
+
+        cce = partial(tf.keras.losses.categorical_crossentropy, from_logits=True)
+        model = tf.keras.Sequential([
+            tf.keras.layers.Dense(64, activation="relu"),
+            tf.keras.layers.Dense(10),
+        ])
+        model.compile(optimizer="adam", loss=cce)
+        """,
         # one unit under a categorical loss is LF404's finding
         """
         from tensorflow import keras

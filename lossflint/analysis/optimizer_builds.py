@@ -369,16 +369,24 @@ def _built_for_one_epoch(
 
 
 def reads_renewed(
-    model: ModuleIndex, params: cst.BaseExpression, body: cst.CSTNode, *, owners: bool = False
+    model: ModuleIndex,
+    params: cst.BaseExpression,
+    body: cst.CSTNode,
+    *,
+    owners: bool = False,
+    counters: frozenset[str] = frozenset(),
 ) -> bool:
     """``params`` reads a name or a dotted attribute that ``body`` assigns (a
     model built there, ``model = Net()``, ``self.model = Net()``: a restart,
     not a reset); ``owners``: also the owner of an assigned attribute
-    (``model.head = nn.Linear(...)``)."""
+    (``model.head = nn.Linear(...)``). An assignment made only at a milestone
+    of the epoch counters ``counters`` (``if epoch == unfreeze_at: p.requires_grad
+    = True``) renews nothing on the other passes."""
     assigned = {
         text
         for target in nodes_in(body, cst.AssignTarget, memo=memo_of(model))
         if (text := dotted_text(target.target)) is not None  # type: ignore[attr-defined]
+        and not (counters and _at_a_milestone(model, target, body, counters))
     }
     if owners:
         assigned |= {t.split(".")[0] for t in assigned if not t.startswith("self.")}
@@ -390,6 +398,23 @@ def reads_renewed(
         if (text := dotted_text(attribute)) is not None  # type: ignore[arg-type]
     }
     return bool(read & assigned)
+
+
+def _at_a_milestone(
+    model: ModuleIndex, node: cst.CSTNode, body: cst.CSTNode, counters: frozenset[str]
+) -> bool:
+    """``node`` runs under an ``if`` of ``body`` that tests the epoch counter
+    against a fixed bound (``if epoch == args.unfreeze_at:``)."""
+    for ancestor in model.ancestors(node):
+        if ancestor is body:
+            return False
+        if isinstance(ancestor, (cst.FunctionDef, cst.Lambda, cst.ClassDef)):
+            return False
+        if isinstance(ancestor, cst.If) and changes_only_at_milestones(
+            model, ancestor.test, set(counters)
+        ):
+            return _milestone_tests(model, ancestor.test, set(counters), 0) == 1
+    return False
 
 
 def _fresh_or_picked(

@@ -111,7 +111,38 @@ _MILESTONE = (
 )
 _GROUPS_ADAM = "        opt = torch.optim.Adam(groups_for(net, epoch, warm), lr=1e-3)"
 
+#: unfreezing the backbone at one epoch, the optimiser rebuilt {where}
+_UNFREEZE = """
+import torch
+
+model = CRNN(80)
+for p in model.cnn.parameters():
+    p.requires_grad = False
+for epoch in range(args.epochs):
+    if {test}:
+        for p in model.cnn.parameters():
+            p.requires_grad = True
+{build}
+    for images, targets in train_loader:
+        optimizer.zero_grad()
+        loss = ctc(model(images), targets)
+        loss.backward()
+        optimizer.step()
+"""
+_EVERY_EPOCH = (
+    "    optimizer = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=3e-4)"
+)
+
 AUDIT_INVALID = [
+    # the parameters change at one milestone; the Adam moments are reset at
+    # every epoch (held-out s17 p04)
+    Invalid(
+        _UNFREEZE.format(
+            where="every epoch",
+            test="epoch == args.unfreeze_at",
+            build=_EVERY_EPOCH + "  # error: LF311 at `torch.optim.AdamW(`",
+        )
+    ),
     Invalid(
         _GROUPS.format(
             test=_MILESTONE, build=_GROUPS_ADAM + "  # error: LF311 at `torch.optim.Adam(`"
@@ -158,6 +189,28 @@ AUDIT_INVALID = [
 ]
 
 AUDIT_VALID = [
+    # ... rebuilt at the milestone only
+    _UNFREEZE.format(
+        where="there",
+        test="epoch == args.unfreeze_at",
+        build="    " + _EVERY_EPOCH,
+    ).replace("for epoch in", _EVERY_EPOCH.strip() + "\nfor epoch in"),
+    # ... toggled on a pattern of passes, not at one milestone: which passes
+    # change the parameters is not known, silence
+    _UNFREEZE.format(
+        where="every epoch",
+        test="epoch >= args.unfreeze_at and epoch % 2 == 0",
+        build=_EVERY_EPOCH,
+    ),
+    # gradual unfreezing: a new layer on every pass
+    _UNFREEZE.format(
+        where="every epoch",
+        test="True",
+        build=_EVERY_EPOCH,
+    ).replace(
+        "model.cnn.parameters():\n            p.requires",
+        "model.cnn[-(epoch + 1)].parameters():\n            p.requires",
+    ),
     # gradual unfreezing: one more block of parameters on every pass
     _GROUPS.format(
         test='    out.append({"params": net.blocks[-(epoch + 1)].parameters()})',

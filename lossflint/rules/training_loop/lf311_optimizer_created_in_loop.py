@@ -302,10 +302,13 @@ schedulers attached to the old optimiser stop acting.
                     stepped_by_callee(index, loop, call, target) if through else target in stepped
                 ):
                     continue
-                if params is not None and reads_renewed(model, params, loop.node.body):
+                counters = _targets_of(loop.node)
+                milestones = frozenset(counters) if index.counts_passes(loop) else frozenset()
+                if params is not None and reads_renewed(
+                    model, params, loop.node.body, counters=milestones
+                ):
                     continue  # a model built in this iteration (``self.model = Net()``)
                 roots = _names_in(params) if params is not None else set()
-                counters = _targets_of(loop.node)
                 if not loop.is_iteration and roots & counters:
                     # one optimiser per stage (``for params in stages``), unless
                     # the epoch counter only decides a milestone

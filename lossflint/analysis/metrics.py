@@ -602,9 +602,16 @@ def _call_name(node: cst.CSTNode) -> str:
 
 
 def _named_logits(expr: cst.BaseExpression) -> bool:
+    """A name, attribute or string key that says it holds logits (``logits``,
+    ``out.logits``, ``out["aspect_logits"]``)."""
     name = expr.value if isinstance(expr, cst.Name) else None
     if isinstance(expr, cst.Attribute):
         name = expr.attr.value
+    if isinstance(expr, cst.Subscript) and len(expr.slice) == 1:
+        index = expr.slice[0].slice
+        if isinstance(index, cst.Index) and isinstance(index.value, cst.SimpleString):
+            key = index.value.evaluated_value
+            name = key if isinstance(key, str) else None
     return name is not None and "logit" in name.lower()
 
 

@@ -33,7 +33,35 @@ def evaluate(loader):
     return ({compared} > 0.5).numpy(){marker}
 """
 
+#: a model returning its heads in a dict, thresholded in an inference script
+#: (H18 p08)
+_DICT_HEADS = """
+import torch
+import torch.nn as nn
+
+class Student(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.sentiment_head = nn.Linear(768, 2)
+        self.aspect_head = nn.Linear(768, 6)
+
+    def forward(self, h):
+        return {{"logits": self.sentiment_head(h), "aspect_logits": self.aspect_head(h)}}
+
+model = Student()
+model.eval()
+with torch.inference_mode():
+    out = model(h)
+    {use}
+"""
+
 AUDIT_INVALID = [
+    # the key says the head holds logits
+    Invalid(
+        _DICT_HEADS.format(
+            use='aspects_on = out["aspect_logits"] > 0.5  # error: LF504 at `out["aspect_logits"] > 0.5`'
+        )
+    ),
     # (H14 p06)
     Invalid(
         _TWO_HEADS.format(
@@ -45,6 +73,9 @@ AUDIT_INVALID = [
 ]
 
 AUDIT_VALID = [
+    # probabilities first, or the softmax of the other head
+    _DICT_HEADS.format(use='aspects_on = out["aspect_logits"].sigmoid() > 0.5'),
+    _DICT_HEADS.format(use='positive = out["logits"].softmax(dim=-1)[:, 1] > 0.5'),
     # the same tuple assignment turns the logits into probabilities first
     _TWO_HEADS.format(
         rebind="logits, sevs = torch.sigmoid(torch.cat(logits)), torch.cat(sevs)",

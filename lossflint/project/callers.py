@@ -33,14 +33,14 @@ import os
 import re
 import warnings
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from lossflint.project.context import ProjectContext, current
 from lossflint.project.imports import ImportRef, project_modules, scan_imports
 from lossflint.project.layout import Layout, Module
 from lossflint.project.notebook_cells import code_cells
-from lossflint.project.summary import CallRecord, SClass, SFunction, SValue
+from lossflint.project.summary import S_UNKNOWN, CallRecord, SClass, SFunction, SValue
 
 #: a project with more Python files (and notebooks) than this gets no call
 #: sites from other files
@@ -288,10 +288,11 @@ def external_calls(names: list[str]) -> dict[str, list[CallRecord]] | None:
             if summary is None or not isinstance(caller, Module):
                 return None  # a caller that cannot be read: its calls are unknown
             listed: set[str] = set()
-            for record in summary.calls:
-                if record.file == me.rel and record.name in wanted:
-                    out[record.name].append(record)
-                    listed.add(record.name)
+            for record in _with_callers_pins(
+                context, caller, [r for r in summary.calls if r.file == me.rel and r.name in wanted]
+            ):
+                out[record.name].append(record)
+                listed.add(record.name)
             text = _text_of(context, path, texts)
             reexported = False
             for name in wanted - listed:
@@ -311,6 +312,39 @@ def external_calls(names: list[str]) -> dict[str, list[CallRecord]] | None:
             if reexported:
                 targets.append((caller, depth + 1))
     return out
+
+
+def _with_callers_pins(
+    context: ProjectContext, caller: Module, records: list[CallRecord]
+) -> list[CallRecord]:
+    """``records`` (``caller``'s calls of the module linted); where one passes
+    a value the caller's own summary does not know, the same call as a lint
+    of the caller sees it, its parameters pinned by its callers
+    (``engine.py``'s ``silog_loss(pred, gt)``, ``pred`` from the model
+    ``train.py`` hands the trainer)."""
+    if not any(_passes_unknown(r) for r in records):
+        return records
+    pinned = context.pinned_calls(caller)
+    if not pinned:
+        return records
+    # the same calls in the same order (positions are not always computed):
+    # matched per callee, in order, when both list as many
+    theirs = [r for r in pinned if r.file == records[0].file and not r.opaque]
+    out: list[CallRecord] = []
+    for name in dict.fromkeys(r.name for r in records):
+        mine = [r for r in records if r.name == name]
+        same = [r for r in theirs if r.name == name]
+        if len(same) == len(mine) and not any(r.opaque for r in mine):
+            out.extend(replace(t, line=m.line, column=m.column) for t, m in zip(same, mine, strict=True))
+        else:
+            out.extend(mine)
+    return out
+
+
+def _passes_unknown(record: CallRecord) -> bool:
+    return not record.opaque and any(
+        value == S_UNKNOWN for value in (*record.args, *record.keywords.values())
+    )
 
 
 def _notebook_calls(

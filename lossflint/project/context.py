@@ -28,6 +28,7 @@ from lossflint.project import digests
 from lossflint.project.exports import FULL, ClassShape, Exports, Literal
 from lossflint.project.layout import Layout, Module
 from lossflint.project.summary import (
+    CallRecord,
     ClassSummary,
     FunctionSummary,
     ModuleSummary,
@@ -73,6 +74,13 @@ class SummarySource(Protocol):
 #: ``ModuleIndex.options`` key set on the analysis of a module for its summary
 #: (not a reported lint): its parameters are not pinned by other files' calls
 FOR_SUMMARY = "lossflint.for_summary"
+#: ``ModuleIndex.options`` key set beside :data:`FOR_SUMMARY` on the analysis
+#: of a caller whose call records a lint reads one hop further
+#: (``SummaryStore.pinned_calls``): its parameters are pinned by its own
+#: callers after all (``engine.py``'s ``self.model`` from ``train.py``)
+PIN_EXTERNAL = "lossflint.pin_external"
+#: callers a lint reads that way, at most (each costs an analysis of the caller)
+MAX_PINNED_CALLERS = 4
 #: ``ModuleIndex.options`` key: the summary is of one item (``Net``,
 #: ``Net.forward``, ``build``): only that item's functions run for their own
 #: sake, the others when the item calls them (what a summary answers for an
@@ -102,8 +110,14 @@ def active(context: ProjectContext | None) -> Iterator[ProjectContext | None]:
 
 
 class ProjectContext:
-    def __init__(self, store: SummarySource, importer: Path, item: str | None = None) -> None:
+    def __init__(
+        self, store: SummarySource, importer: Path, item: str | None = None, *, lint: bool = False
+    ) -> None:
         self.store = store
+        #: the context of a reported lint (not of a summary's computation)
+        self.lint = lint
+        #: callers' pinned call records read so far (None: not to be had)
+        self._pinned: dict[str, tuple[CallRecord, ...] | None] = {}
         self.layout = store.layout
         self.importer = importer
         #: the item of ``importer`` whose summary is being computed (None: the
@@ -128,6 +142,46 @@ class ProjectContext:
         if entry is None or not entry.summary.parsed:
             return None
         return entry.summary
+
+    def pinned_calls(self, caller: Module) -> tuple[CallRecord, ...] | None:
+        """``caller``'s calls with its parameters pinned by its own callers
+        (``SummaryStore.pinned_calls``), for a lint only and for a few callers
+        (each is an analysis of the caller); what computing them read becomes
+        this lint's deps, and the records' hash with them."""
+        if caller.rel in self._pinned:
+            return self._pinned[caller.rel]
+        compute = getattr(self.store, "pinned_calls", None)
+        if (
+            not self.lint
+            or compute is None
+            or caller.rel == self.rel
+            or len(self._pinned) >= MAX_PINNED_CALLERS
+        ):
+            return None
+        self._pinned[caller.rel] = None  # a call asked while computing: none
+        found = compute(caller)
+        if found is None:
+            return None
+        for rel, digest in found.used.items():
+            if rel != self.rel:
+                self._merge_use(rel, digest)
+        self._read_keys |= found.read_keys - {self.rel or ""}
+        uses = self._uses(caller.rel)
+        uses.pinned = found.hash
+        self.used[caller.rel] = uses.render()
+        self._pinned[caller.rel] = found.records
+        return found.records
+
+    def _merge_use(self, rel: str, digest: str) -> None:
+        theirs = digests.parse(digest)
+        if theirs is None:
+            return
+        mine = self._uses(rel)
+        mine.summary = mine.summary or theirs.summary
+        mine.exports = mine.exports or theirs.exports
+        for item, value in theirs.items.items():
+            mine.items.setdefault(item, value)
+        self.used[rel] = mine.render()
 
     def used_keys(self) -> frozenset[str]:
         """What was read, as the store's keys (modules' paths, items' keys)."""

@@ -11,8 +11,9 @@ still written when no item was used):
 - ``<summary hash>``
 - ``x:<exports hash>``
 - ``b:<summary hash>:<exports hash>``
-- ``u:s=<summary hash>;x=<exports hash>;i.<item>=<item summary hash>;...``
-  (each part optional, items sorted)
+- ``u:s=<summary hash>;x=<exports hash>;i.<item>=<item summary hash>;...;p=<hash>``
+  (each part optional, items sorted; ``p``: the hash of the module's call
+  records with its parameters pinned by its own callers, ``store.pinned_calls``)
 """
 
 from __future__ import annotations
@@ -44,13 +45,17 @@ class Uses:
     exports: str = ""
     #: item → its summary's hash
     items: dict[str, str] = field(default_factory=dict)
+    #: the hash of its pinned call records ("" when not used)
+    pinned: str = ""
 
     def render(self) -> str:
-        if self.items:
+        if self.items or self.pinned:
             parts = [f"s={self.summary}"] if self.summary else []
             if self.exports:
                 parts.append(f"x={self.exports}")
             parts.extend(f"i.{item}={digest}" for item, digest in sorted(self.items.items()))
+            if self.pinned:
+                parts.append(f"p={self.pinned}")
             return USES_DIGEST + ";".join(parts)
         if self.summary and self.exports:
             return f"{BOTH_DIGEST}{self.summary}:{self.exports}"
@@ -73,9 +78,11 @@ def parse(digest: str) -> Uses | None:
                 out.exports = value
             elif key.startswith("i.") and all(p.isidentifier() for p in key[2:].split(".")):
                 out.items[key[2:]] = value
+            elif key == "p":
+                out.pinned = value
             else:
                 return None
-        return out if out.summary or out.exports or out.items else None
+        return out if out.summary or out.exports or out.items or out.pinned else None
     if digest.startswith(BOTH_DIGEST):
         summary, _, exports = digest[len(BOTH_DIGEST) :].partition(":")
         ok = _is_hash(summary) and _is_hash(exports)

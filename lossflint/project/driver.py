@@ -87,7 +87,9 @@ class ProjectSession:
     def linting(self, path: Path | str) -> Iterator[ProjectContext | None]:
         """Activate the project for the lint of ``path`` (nothing for a file
         outside the project: it is linted on its own)."""
-        context: ProjectContext | None = ProjectContext(self.store, Path(os.path.abspath(path)))
+        context: ProjectContext | None = ProjectContext(
+            self.store, Path(os.path.abspath(path)), lint=True
+        )
         if context is not None and context.rel is None:
             context = None
         with active(context):

@@ -39,7 +39,7 @@ from lossflint.project.digests import ITEM_SEPARATOR, item_key
 from lossflint.project.exports import UNKNOWN_EXPORTS, Exports, module_exports, parse_syntax
 from lossflint.project.items import ItemPlan, item_plan, item_text
 from lossflint.project.layout import Layout, Module
-from lossflint.project.summary import ModuleSummary, empty_summary, summary_hash
+from lossflint.project.summary import CallRecord, ModuleSummary, empty_summary, summary_hash
 from lossflint.project.summary_cache import CachedSummary, SummaryBackend
 
 if TYPE_CHECKING:
@@ -77,6 +77,18 @@ class _Computing:
 
 def file_sha(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
+
+
+@dataclass(frozen=True)
+class PinnedCalls:
+    """A module's call records with its parameters pinned by its callers
+    (:meth:`SummaryStore.pinned_calls`), and what computing them read."""
+
+    records: tuple[CallRecord, ...]
+    #: module → digest of what was used of it (``ProjectContext.used``)
+    used: dict[str, str]
+    read_keys: frozenset[str]
+    hash: str
 
 
 class SummaryStore:
@@ -210,6 +222,10 @@ class SummaryStore:
                 return False  # the whole module answers for it now
             entry = self._get(module, item_key(rel, item), item)
             if entry is None or entry.hash != recorded:
+                return False
+        if uses.pinned:
+            pinned = self.pinned_calls(module)
+            if pinned is None or pinned.hash != uses.pinned:
                 return False
         return True
 
@@ -436,6 +452,35 @@ class SummaryStore:
             (dep := self._memo.get(item_key(rel, item))) is not None and dep.hash == digest
             for item, digest in uses.items.items()
         )
+
+    def pinned_calls(self, module: Module) -> PinnedCalls | None:
+        """The calls ``module`` makes of other project modules, analysed as a
+        lint analyses it: its functions' and classes' parameters pinned by
+        its callers in other files (``engine.py``'s ``silog_loss(pred, ...)``,
+        ``pred`` from the ``self.model`` that ``train.py`` constructs the
+        trainer with). Not a summary (a summary is what the module says on its
+        own): computed on demand, never cached; what it read comes with it.
+        None for a notebook or a module that cannot be read."""
+        if self._summarizer is not None or notebooks.is_notebook(module.rel):
+            return None
+        data = self._read(module)
+        text = _decode(data) if data is not None and len(data) <= MAX_MODULE_BYTES else None
+        if text is None:
+            return None
+        from lossflint.project.context import ProjectContext, active
+        from lossflint.project.summarize import pinned_call_records
+
+        context = ProjectContext(self, module.path)
+        with active(context):
+            try:
+                records = pinned_call_records(text, module, context)
+            except RecursionError:
+                return None
+        if records is None:
+            return None
+        used = {rel: digest for rel, digest in context.used.items() if rel != module.rel and digest}
+        calls_only = ModuleSummary(file=module.rel, parsed=True, calls=records)
+        return PinnedCalls(records, used, context.used_keys(), summary_hash(calls_only))
 
     def _summarise(self, module: Module, key: str, item: str | None, data: bytes) -> CachedSummary:
         from lossflint.project.context import ProjectContext, active

@@ -65,7 +65,7 @@ from lossflint.analysis.values import (
 from lossflint.analysis.walk import own_returns
 from lossflint.project import bridge
 from lossflint.project.constants import ForeignLiteral, imported_literal
-from lossflint.project.context import FOR_SUMMARY, ONLY_ITEM, ProjectContext
+from lossflint.project.context import FOR_SUMMARY, ONLY_ITEM, PIN_EXTERNAL, ProjectContext
 from lossflint.project.exports import ImportSpec, import_value
 from lossflint.project.layout import Module
 from lossflint.project.summary import (
@@ -132,6 +132,23 @@ def summarize_text(text: str, module: Module, context: ProjectContext) -> Module
     if item is not None:
         model.options[ONLY_ITEM] = item
     return Summarizer(model, module, context, text, item).summary()
+
+
+def pinned_call_records(
+    text: str, module: Module, context: ProjectContext
+) -> tuple[CallRecord, ...] | None:
+    """The calls of ``text`` (``module``) of other project modules, its
+    parameters pinned by its callers in other files as in a lint of it
+    (``SummaryStore.pinned_calls``); None when it does not parse."""
+    from lossflint.linter import parse
+
+    parsed = parse(text, module.rel)
+    if not isinstance(parsed, cst.Module):
+        return None
+    model = SemanticModel(parsed, module.rel, source=text)
+    model.options[FOR_SUMMARY] = True
+    model.options[PIN_EXTERNAL] = True
+    return Summarizer(model, module, context, text)._calls()
 
 
 class Summarizer:

@@ -40,7 +40,7 @@ from lossflint.analysis.values import (
 )
 from lossflint.analysis.walk import calls_in
 from lossflint.project import bridge, callers
-from lossflint.project.context import FOR_SUMMARY
+from lossflint.project.context import FOR_SUMMARY, PIN_EXTERNAL
 from lossflint.project.context import current as project_context
 from lossflint.project.summary import CallRecord, SClass, SInstance
 
@@ -561,7 +561,7 @@ class Interpreter(Statements[V], Expressions[V]):
         self._external = {}
         if (
             not self.PINS_FROM_OTHER_FILES
-            or self.model.options.get(FOR_SUMMARY)
+            or (self.model.options.get(FOR_SUMMARY) and not self.model.options.get(PIN_EXTERNAL))
             or project_context() is None
         ):
             return self._external

@@ -335,7 +335,9 @@ def _with_callers_pins(
         mine = [r for r in records if r.name == name]
         same = [r for r in theirs if r.name == name]
         if len(same) == len(mine) and not any(r.opaque for r in mine):
-            out.extend(replace(t, line=m.line, column=m.column) for t, m in zip(same, mine, strict=True))
+            out.extend(
+                replace(t, line=m.line, column=m.column) for t, m in zip(same, mine, strict=True)
+            )
         else:
             out.extend(mine)
     return out

@@ -56,6 +56,7 @@ LEGACY_REDUCTION_POSITIONS: dict[str, tuple[int, int]] = {
     "torch.nn.CosineEmbeddingLoss": (1, 2),
     "torch.nn.MarginRankingLoss": (1, 2),
     "torch.nn.NLLLoss": (1, 3),
+    "torch.nn.NLLLoss2d": (1, 3),
     "torch.nn.CrossEntropyLoss": (1, 3),
     "torch.nn.PoissonNLLLoss": (2, 4),
     "torch.nn.MultiMarginLoss": (3, 4),
@@ -230,6 +231,9 @@ CONSTANT_INITS: dict[str, float | None] = {
 LOSS_CLASSES: dict[str, str] = {
     "torch.nn.CrossEntropyLoss": "torch.nn.functional.cross_entropy",
     "torch.nn.NLLLoss": "torch.nn.functional.nll_loss",
+    # the 0.3-era alias of NLLLoss for images (removed in later releases, still
+    # in segmentation repositories)
+    "torch.nn.NLLLoss2d": "torch.nn.functional.nll_loss",
     "torch.nn.BCELoss": "torch.nn.functional.binary_cross_entropy",
     "torch.nn.BCEWithLogitsLoss": "torch.nn.functional.binary_cross_entropy_with_logits",
     "torch.nn.KLDivLoss": "torch.nn.functional.kl_div",

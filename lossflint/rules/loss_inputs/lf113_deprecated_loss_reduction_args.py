@@ -73,6 +73,18 @@ the deprecated arguments.
                     self.nll_loss = nn.NLLLoss(weight, size_average, ignore_index)  # error: LF113 at `nn.NLLLoss(`
             """
         ),
+        # ... and its image alias of the same era (audit R28: zijundeng's
+        # pytorch-semantic-segmentation)
+        Invalid(
+            """
+            import torch.nn as nn
+
+            class CrossEntropyLoss2d(nn.Module):
+                def __init__(self, weight=None, size_average=True, ignore_index=255):
+                    super().__init__()
+                    self.nll_loss = nn.NLLLoss2d(weight, size_average, ignore_index)  # error: LF113 at `nn.NLLLoss2d(`
+            """
+        ),
         Invalid(
             """
             import torch.nn as nn

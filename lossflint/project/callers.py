@@ -55,6 +55,9 @@ MAX_TOTAL_BYTES = 32 * 1024 * 1024
 #: importers of one module whose summaries are read; more: unknown (each may
 #: cost a summary the run would not compute otherwise)
 MAX_IMPORTERS = 8
+#: files naming a method of the module without importing it whose summaries
+#: are read to tell whose method they call (past it: out of sight)
+MAX_STRANGERS = 16
 #: notebooks are read too: one that names a function is a caller we do not
 #: analyse, so that function's parameters stay unknown
 _SUFFIXES = (".py", ".ipynb")
@@ -540,27 +543,68 @@ def external_method_calls(methods: list[str]) -> dict[str, list[CallRecord]] | N
     context, layout, me, texts = found
     shorts = {method: method.rsplit(".", 1)[-1] for method in methods}
     out: dict[str, list[CallRecord]] = {method: [] for method in methods}
-    importers = [path for path, _ in _files_naming(context, layout, me, texts, shorts, out)]
+    strangers: list[tuple[str, list[str]]] = []
+    importers = [
+        path for path, _ in _files_naming(context, layout, me, texts, shorts, out, strangers)
+    ]
     if len(importers) > MAX_IMPORTERS:
         return None
-    for path in importers:
+    # a script that does not import the module, naming the method only where
+    # its own analysis resolves the call to another class (a sibling folder's
+    # ``model.add_loss_op(...)`` on its own model): nothing of ours is called
+    # there. Read only while the bound allows; past it, out of sight.
+    strangers = [
+        (path, named)
+        for path, named in strangers
+        if any(
+            len(re.findall(rf"\b{re.escape(shorts[key])}\b", text))
+            > _own_method_mentions(text, shorts[key])
+            for key in named
+            for text in (_text_of(context, path, texts),)
+        )
+    ]
+    if len(strangers) <= MAX_STRANGERS:
+        readable = [path for path, _ in strangers]
+    else:
+        readable = []
+        for _, named in strangers:
+            for key in named:
+                out[key].append(CallRecord(me.rel, key, 0, 0, opaque=True))
+    for path in [*importers, *readable]:
         caller = layout.module_for_file(path)
         summary = context.summary(caller.rel) if isinstance(caller, Module) else None
         if summary is None:
+            if path in readable:
+                for method in shorts:
+                    out[method].append(CallRecord(me.rel, method, 0, 0, opaque=True))
+                continue
             return None
         text = _text_of(context, path, texts)
         for method, short in shorts.items():
             mentions = len(re.findall(rf"\b{re.escape(short)}\b", text))
+            if path in readable:
+                mentions -= _own_method_mentions(text, short)
             if not mentions:
                 continue
             listed = [r for r in summary.calls if r.name.rsplit(".", 1)[-1] == short]
-            if mentions > len(listed):
+            if mentions > len(listed) or any(r.opaque for r in listed):
                 # a call on an instance the analysis does not know, the method
                 # passed as a value, a mention in a comment: silence
                 out[method].append(CallRecord(me.rel, method, 0, 0, opaque=True))
                 continue
             out[method].extend(r for r in listed if r.file == me.rel and r.name == method)
     return out
+
+
+def _own_method_mentions(text: str, short: str) -> int:
+    """In a file that defines a method ``short`` of its own (another class
+    of the same shape: a sibling folder's model), its definitions and its
+    calls on ``self``: none of them is a call of ours."""
+    word = re.escape(short)
+    defined = len(re.findall(rf"\bdef\s+{word}\b", text))
+    if not defined:
+        return 0
+    return defined + len(re.findall(rf"\bself\s*\.\s*{word}\b", text))
 
 
 def external_instance_calls(
@@ -602,12 +646,15 @@ def _files_naming(
     texts: ProjectTexts,
     words: Mapping[str, str],
     out: dict[str, list[CallRecord]],
+    strangers: list[tuple[str, list[str]]] | None = None,
 ) -> Iterator[tuple[str, list[str]]]:
     """The project files (other than ``me``) whose text names a word of
     ``words`` (key → the word: ``Trainer.fit`` → ``fit``), with the keys
     named, when they import ``me``; one that names a word without importing
     it (a notebook, an instance handed over) gets an opaque record in ``out``
-    for each key it names: whoever calls there is out of sight."""
+    for each key it names: whoever calls there is out of sight. With
+    ``strangers``, a Python file of the latter kind is put there instead, for
+    the caller to read."""
     patterns = {word: re.compile(rf"\b{re.escape(word)}\b") for word in set(words.values())}
     paths = set(texts.files or ())
     overlays = getattr(context.store, "overlays", None)
@@ -626,6 +673,9 @@ def _files_naming(
         else:
             imports = me.rel in texts.imported(layout, path, text)
         if not imports:
+            if strangers is not None and not path.endswith(".ipynb"):
+                strangers.append((path, named))
+                continue
             for key in named:
                 out[key].append(CallRecord(me.rel, key, 0, 0, opaque=True))
             continue

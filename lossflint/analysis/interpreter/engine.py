@@ -592,7 +592,9 @@ class Interpreter(Statements[V], Expressions[V]):
             elif name in inits:
                 # a base class and its subclasses run the same __init__
                 self._external_inits.setdefault(inits[name].init, []).extend(records)
-        methods = self._pinnable_methods(inits)
+        methods = self._pinnable_methods(
+            {**self._setter_classes(), **{name: init.cls for name, init in inits.items()}}
+        )
         try:
             called = callers.external_method_calls(sorted(methods)) if methods else None
         except (RecursionError, OSError, ValueError):
@@ -642,17 +644,44 @@ class Interpreter(Statements[V], Expressions[V]):
                 mentioned[node.value] = mentioned.get(node.value, 0) + 1
         return {k: v for k, v in found.items() if mentioned.get(v[0], 0) == 1}
 
-    def _pinnable_methods(self, inits: dict[str, _Init]) -> dict[str, cst.FunctionDef]:
+    def _setter_classes(self) -> dict[str, cst.ClassDef]:
+        """Top-level classes, named in this file only where defined,
+        constructed or annotated, with a method that keeps a parameter the
+        class calls (``def add_loss_op(self, loss_op): self.loss_op =
+        loss_op``, then ``self.loss_op(y_pred, y)``): what other files pass
+        to the setter is what the class calls."""
+        bindings = self.model.module_scope.bindings
+        found: dict[str, cst.ClassDef] = {}
+        for stmt in self.model.module.body:
+            if (
+                isinstance(stmt, cst.ClassDef)
+                and len(bindings.get(stmt.name.value, ())) == 1
+                and _keeps_a_called_parameter(stmt)
+            ):
+                found[stmt.name.value] = stmt
+        if not found:
+            return {}
+        used_otherwise = {
+            node.value
+            for node, parent in self.model.parents.items()
+            if isinstance(node, cst.Name)
+            and node.value in found
+            and not _constructs_or_defines(node, parent, self.model.parents.get(parent))
+        }
+        return {name: cls for name, cls in found.items() if name not in used_otherwise}
+
+    def _pinnable_methods(self, classes: dict[str, cst.ClassDef]) -> dict[str, cst.FunctionDef]:
         """Methods (``Trainer.fit``) of the classes whose constructions are
-        pinned (``inits``: a trainer keeping its model and loss), undecorated,
+        pinned (a trainer keeping its model and loss) or with a setter
+        (``_setter_classes``), undecorated,
         defined once in their class, taking more than ``self``, and named in
         this file only where defined or called on ``self`` (a call on another
         receiver, or the method passed as a value, has arguments no record
         shows). ``forward``/``call``/``__call__`` are called through the
         instance: not these."""
         found: dict[str, cst.FunctionDef] = {}
-        for name, init in inits.items():
-            defs = [n for n in statements_of(init.cls) if isinstance(n, cst.FunctionDef)]
+        for name, cls in classes.items():
+            defs = [n for n in statements_of(cls) if isinstance(n, cst.FunctionDef)]
             for func in defs:
                 short = func.name.value
                 if (
@@ -712,7 +741,7 @@ class Interpreter(Statements[V], Expressions[V]):
             for node, parent in self.model.parents.items()
             if isinstance(node, cst.Name)
             and node.value in wanted
-            and not _constructs_or_defines(node, parent)
+            and not _constructs_or_defines(node, parent, self.model.parents.get(parent))
             and not self._base_of_same_init(node, parent, candidates)
         }
         kept = {name: init for name, init in candidates.items() if name not in used_otherwise}
@@ -1000,6 +1029,9 @@ class Interpreter(Statements[V], Expressions[V]):
         out: Env = {}
         saved = self.frame
         self.frame = self._frame_for(func, cls)
+        # a setter (``def add_loss_op(self, loss_op): self.loss_op = loss_op``)
+        # stores what its calls pass
+        params = self._entry_env(func, cls) if self._pins.get(func) else {}
         try:
             for node in self.model.assignments.get(func, ()):
                 for target in node.targets:
@@ -1009,7 +1041,11 @@ class Interpreter(Statements[V], Expressions[V]):
                         and isinstance(t.value, cst.Name)
                         and t.value.value == self_name[0]
                     ):
-                        value = self.eval_quietly(node.value, {})
+                        value = (
+                            params.get(node.value.value, self.unknown)
+                            if isinstance(node.value, cst.Name) and node.value.value in params
+                            else self.eval_quietly(node.value, {})
+                        )
                         name = t.attr.value
                         out[name] = self.join(out[name], value) if name in out else value
         finally:
@@ -1071,11 +1107,61 @@ class Interpreter(Statements[V], Expressions[V]):
         return self.unknown
 
 
-def _constructs_or_defines(name: cst.Name, parent: cst.CSTNode) -> bool:
-    """``class Trainer``, ``Trainer(...)``, ``t: Trainer``."""
+def _keeps_a_called_parameter(cls: cst.ClassDef) -> bool:
+    """A method of ``cls`` other than ``__init__`` assigns one of its
+    parameters to ``self.<attr>`` and some method calls ``self.<attr>(...)``."""
+    kept: set[str] = set()
+    called: set[str] = set()
+    for func in statements_of(cls):
+        if not isinstance(func, cst.FunctionDef):
+            continue
+        params = param_names(func.params)
+        if func.name.value != "__init__" and len(params) > 1:
+            for stmt in statements_of(func):
+                if not isinstance(stmt, cst.SimpleStatementLine):
+                    continue
+                for small in stmt.body:
+                    if (
+                        isinstance(small, cst.Assign)
+                        and isinstance(small.value, cst.Name)
+                        and small.value.value in params[1:]
+                    ):
+                        for target in small.targets:
+                            t = target.target
+                            if (
+                                isinstance(t, cst.Attribute)
+                                and isinstance(t.value, cst.Name)
+                                and t.value.value == params[0]
+                            ):
+                                kept.add(t.attr.value)
+        for call in calls_in(func.body):
+            callee = call.func
+            if (
+                isinstance(callee, cst.Attribute)
+                and isinstance(callee.value, cst.Name)
+                and callee.value.value == "self"
+            ):
+                called.add(callee.attr.value)
+    return bool(kept & called)
+
+
+def _constructs_or_defines(
+    name: cst.Name, parent: cst.CSTNode, grandparent: cst.CSTNode | None = None
+) -> bool:
+    """``class Trainer``, ``Trainer(...)``, ``t: Trainer``, and
+    ``super(Trainer, self)`` (Python 2's spelling of ``super()``, inside the
+    class: no use of it elsewhere)."""
     if isinstance(parent, cst.ClassDef) and parent.name is name:
         return True
     if isinstance(parent, cst.Annotation):
+        return True
+    if (
+        isinstance(parent, cst.Arg)
+        and parent.value is name
+        and isinstance(grandparent, cst.Call)
+        and isinstance(grandparent.func, cst.Name)
+        and grandparent.func.value == "super"
+    ):
         return True
     return isinstance(parent, cst.Call) and parent.func is name
 

@@ -150,6 +150,9 @@ class Expressions(Base[V]):
             key = self.model.dotted(func)
             if key is not None and key in env:
                 return self._call(call, env[key], args, env)
+            if func.attr.value == "__call__":
+                # ``self.__call__(x)``, ``model.__call__(x)``: the call itself
+                return self._call(call, receiver, args, env)
             if isinstance(receiver, Foreign):
                 return self.foreign_method_call(call, receiver, func.attr.value, args, env)
             if isinstance(receiver, Instance):

@@ -116,8 +116,66 @@ original was wrong.
                     return self.loss(self.net(x), y)  # error: LF102 at `self.loss(`
             """
         ),
+        # the loss object handed to a setter, the model called by its dunder
+        # (audit R28: a text-classification collection's eight models)
+        Invalid(
+            """
+            import torch
+            from torch import nn
+
+            class TextCNN(nn.Module):
+                def __init__(self):
+                    super(TextCNN, self).__init__()
+                    self.fc = nn.Linear(300, 4)
+                    self.softmax = nn.Softmax(dim=1)
+
+                def forward(self, x):
+                    return self.softmax(self.fc(x))
+
+                def add_loss_op(self, loss_op):
+                    self.loss_op = loss_op
+
+                def run_epoch(self, batches, optimizer):
+                    for x, y in batches:
+                        optimizer.zero_grad()
+                        y_pred = self.__call__(x)
+                        loss = self.loss_op(y_pred, y)  # error: LF102 at `self.loss_op(`
+                        loss.backward()
+                        optimizer.step()
+
+            model = TextCNN()
+            model.add_loss_op(nn.NLLLoss())
+            model.run_epoch(batches, torch.optim.SGD(model.parameters(), lr=0.1))
+            """
+        ),
     ]
     VALID = [
+        # ... the setter given a loss that takes probabilities' logs itself:
+        # which one runs is not known
+        """
+        import torch
+        from torch import nn
+
+        class TextCNN(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.fc = nn.Linear(300, 4)
+
+            def forward(self, x):
+                return torch.log_softmax(self.fc(x), dim=1)
+
+            def add_loss_op(self, loss_op):
+                self.loss_op = loss_op
+
+            def run_epoch(self, batches):
+                for x, y in batches:
+                    loss = self.loss_op(self.__call__(x), y)
+                    loss.backward()
+
+        model = TextCNN()
+        model.add_loss_op(nn.NLLLoss())
+        model.add_loss_op(lambda p, y: nn.functional.nll_loss(p, y))
+        """,
         # log_softmax written by hand: logits minus their logsumexp
         """
         import torch.nn as nn

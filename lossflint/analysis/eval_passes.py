@@ -1,7 +1,7 @@
 """Evaluation passes that run a model in train mode (LF603, the converse of LF309).
 
 An evaluation pass is a ``no_grad``/``inference_mode`` region (or a function
-decorated with one) that calls a model and computes something from it that only
+decorated with one, or a function named as evaluating: ``evaluate_model``) that calls a model and computes something from it that only
 evaluation computes: a loss, an ``argmax``/``max``, a comparison, a metric. It is
 in train mode for sure when:
 
@@ -85,6 +85,8 @@ class TrainModeEvaluation:
     layer: cst.Call | None
     #: that constructor in another project module (the model's class is there)
     layer_site: Origin | None = None
+    #: the region is a function named as evaluating, with no ``no_grad``
+    by_name: bool = False
 
 
 def evaluations_in_train_mode(model: ModuleIndex) -> list[TrainModeEvaluation]:
@@ -112,11 +114,18 @@ def _candidates(model: ModuleIndex) -> list[TrainModeEvaluation]:
     # under one are asked (the regions' calls are listed once, kept by node)
     memo = memo_of(model)
     in_regions = {id(c) for node in ctx.grad_off_nodes() for c in calls_in(node, memo)}
+    functions = _evaluation_functions(model, training_funcs)
+    in_functions = {id(c): func for func in functions for c in calls_in(func, memo)}
     for site in model.calls:
         call = site.node
-        if site.qualname is not None or id(call) not in in_regions:
+        if site.qualname is not None or (
+            id(call) not in in_regions and id(call) not in in_functions
+        ):
             continue
         region = ctx.grad_region(call)
+        by_name = region is None
+        if region is None:
+            region = in_functions.get(id(call))
         if region is None:
             continue
         target = call.func
@@ -169,7 +178,44 @@ def _candidates(model: ModuleIndex) -> list[TrainModeEvaluation]:
         ):
             continue
         seen.add((id(region), receiver))
-        found.append(TrainModeEvaluation(call, region, receiver, layer, layer_site))
+        found.append(TrainModeEvaluation(call, region, receiver, layer, layer_site, by_name))
+    return found
+
+
+#: the names of functions that evaluate (``evaluate_model``, ``test``,
+#: ``compute_accuracy``, ``predict``)
+_EVALUATION_NAME = re.compile(
+    r"(^|_)(eval|evaluate|evaluation|test|testing|valid|validate|validation|predict|"
+    r"accuracy)(_|$)",
+    re.I,
+)
+
+
+def _evaluation_functions(
+    model: ModuleIndex, training_funcs: set[cst.CSTNode | None]
+) -> list[cst.FunctionDef]:
+    """Functions that are an evaluation pass without a ``no_grad`` region:
+    named as evaluating (``evaluate_model``), no ``backward()``/``step()``
+    of their own and not called in a training iteration (``training_funcs``),
+    computing what evaluation computes (``_evaluates``). ``torch.no_grad``
+    only saves memory there: the dropout is on all the same."""
+    index = loops(model)
+    stepping = {
+        model.enclosing(e.node, cst.FunctionDef)
+        for e in index.events
+        if e.kind in ("backward", "step", "zero_grad")
+    }
+    found: list[cst.FunctionDef] = []
+    for node in model.nodes_of_type(cst.FunctionDef):
+        func = cast("cst.FunctionDef", node)
+        if (
+            not _EVALUATION_NAME.search(func.name.value)
+            or func in training_funcs
+            or func in stepping
+            or not _evaluates(model, func)
+        ):
+            continue
+        found.append(func)
     return found
 
 

@@ -136,7 +136,46 @@ model = nn.Sequential(nn.Conv3d(1, 4, 3), nn.BatchNorm3d(4), nn.ReLU(), nn.Flatt
 Trainer(model, torch.optim.Adam(model.parameters()), nn.CrossEntropyLoss(), loaders).train()
 """
 
+#: an evaluation helper with no ``no_grad``, called after training (audit R28:
+#: a text-classification collection's ``utils.evaluate_model``)
+_EVALUATE_MODEL = """
+import torch
+import torch.nn as nn
+from sklearn.metrics import accuracy_score
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.dropout = nn.Dropout(0.5)
+        self.fc = nn.Linear(300, 4)
+
+    def forward(self, x):
+        return self.fc(self.dropout(x))
+
+def {name}(model, batches):
+    preds, ys = [], []
+    for x, y in batches:
+        y_pred = model(x){marker}
+        preds.extend(y_pred.argmax(1).tolist())
+        ys.extend(y.tolist())
+    return accuracy_score(ys, preds)
+
+model = Net()
+opt = torch.optim.Adam(model.parameters())
+for epoch in range(5):
+    for x, y in train_batches:
+        opt.zero_grad()
+        nn.functional.cross_entropy(model(x), y).backward()
+        opt.step()
+    {before}print({name}(model, val_batches))
+"""
+
 AUDIT_INVALID = [
+    Invalid(
+        _EVALUATE_MODEL.format(
+            name="evaluate_model", marker="  # error: LF603 at `model(x)`", before=""
+        )
+    ),
     # validation every 100 iterations, the model run by the training helper
     Invalid(
         _MIDEPOCH.format(
@@ -209,6 +248,10 @@ AUDIT_INVALID = [
 ]
 
 AUDIT_VALID = [
+    # ... put in eval mode first
+    _EVALUATE_MODEL.format(name="evaluate_model", marker="", before="model.eval()\n    "),
+    # ... a helper whose name says nothing of evaluating
+    _EVALUATE_MODEL.format(name="summarise", marker="", before=""),
     # the same validation puts the model in eval mode first
     _MIDEPOCH.format(
         call='self.validate(self.loaders["val"])',

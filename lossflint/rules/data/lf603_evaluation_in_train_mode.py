@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
+import libcst as cst
+
 from lossflint.analysis.eval_passes import evaluations_in_train_mode
 from lossflint.analysis.test_files import is_test_path
 from lossflint.diagnostics import Finding, RelatedNode, RelatedSite, Severity
@@ -22,12 +24,25 @@ class EvaluationInTrainMode(Rule):
     name = "evaluation-in-train-mode"
     severity = Severity.WARNING
     summary = "evaluation under `no_grad` of a model with dropout/batch norm never put in eval mode"
-    needs = ("no_grad", "inference_mode", "set_grad_enabled")
+    needs = (
+        "no_grad",
+        "inference_mode",
+        "set_grad_enabled",
+        # the names of evaluation functions (``evaluate_model``)
+        "eval",
+        "test",
+        "valid",
+        "predict",
+        "accuracy",
+    )
     what = """
 Flags the first model call of an evaluation pass — a `torch.no_grad()` /
-`torch.inference_mode()` block (or a function decorated with one) that computes a
-loss, an `argmax`/`max`, a comparison or a metric from the model's output, or
-collects its outputs over batches (`feats.append(model(x).cpu())`) — when
+`torch.inference_mode()` block (or a function decorated with one), or a
+function named as evaluating (`evaluate_model`, `test`, `compute_accuracy`,
+`predict`) with no `backward()`/`step()` of its own and not called in a
+training iteration, that computes a loss, an `argmax`/`max`, a comparison or
+a metric from the model's output, or collects its outputs over batches
+(`feats.append(model(x).cpu())`) — when
 the model holds dropout (`p > 0`) or batch-norm layers and nothing in the file can
 have put it in eval mode: no `model.eval()` / `model.train(False)` /
 `model.training = False` on it. The converse of LF309.
@@ -383,9 +398,14 @@ depend on the batch size and composition.
             called = model.code(found.call.func)
             # the model runs in a helper the region calls (``self._forward_pass(x, y)``)
             via = f" (by `{called}()`)" if called != found.receiver else ""
+            where = (
+                f"by `{found.region.name.value}()`"
+                if found.by_name and isinstance(found.region, cst.FunctionDef)
+                else "under no_grad"
+            )
             yield Finding(
                 found.call,
-                f"`{found.receiver}` is evaluated{via} under no_grad in train mode: it holds "
+                f"`{found.receiver}` is evaluated{via} {where} in train mode: it holds "
                 f"{held} and nothing puts it in eval "
                 "mode, so dropout stays on and batch norm uses batch statistics — the "
                 f"metrics are noisy and wrong; call `{found.receiver}.eval()` before "

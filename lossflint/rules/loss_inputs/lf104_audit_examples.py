@@ -124,6 +124,17 @@ AUDIT_INVALID = [
             "            history.append(valid_loss.item())"
         )
     ),
+    # ... but a pass that trains on it under no_grad by mistake (pseudo-labels,
+    # LF308) is no validation: its own report (H11 p09)
+    Invalid(
+        _VALIDATED.format(
+            valid="    with torch.no_grad():\n"
+            "        for x, y in unlabelled_dl:\n"
+            "            pseudo_loss = loss_fn(model(x)[:, 0], y)  # error: LF104 at `loss_fn(`\n"
+            "            pseudo_loss.backward()  # error: LF308\n"
+            "            optimizer.step()"
+        )
+    ),
     # ... but a functional BCE in the validation pass needs its own fix
     Invalid(
         _VALIDATED.format(

@@ -12,6 +12,7 @@ from lossflint.analysis import numerics as num
 from lossflint.analysis.apis import Kind
 from lossflint.analysis.gradients import Reach, gradients
 from lossflint.analysis.kinds import LossCall, activation_operand
+from lossflint.analysis.loops import loops
 from lossflint.analysis.values import Tensor
 from lossflint.diagnostics import Applicability, Finding, FixSpec, NodeEdit, Severity
 from lossflint.examples import Invalid
@@ -373,12 +374,19 @@ def _without_evaluation_repeats(
         for loss, _, value in found
         if loss.ctor is not None and facts.reach(loss.node) is not Reach.NO
     }
+    index = loops(model)
     return [
         (loss, expr, value)
         for loss, expr, value in found
         if loss.ctor is None
         or (loss.ctor, value.origin) not in trained
         or facts.reach(loss.node) is not Reach.NO
+        # a loop that backs it up under no_grad by mistake (LF308) trains on it
+        or any(
+            e.kind == "backward" and not e.nested
+            for lp in index.enclosing_loops(loss.node)
+            for e in lp.events
+        )
     ]
 
 

@@ -1076,12 +1076,17 @@ def _collects_outputs(model: ModuleIndex, region: cst.CSTNode, call: cst.Call) -
         if len(site.args) != 1:
             continue
         arg = site.args[0].value
-        while (
-            isinstance(arg, cst.Call)
-            and isinstance(arg.func, cst.Attribute)
-            and arg.func.attr.value in _KEEPING
-        ):
-            arg = arg.func.value
+        while True:
+            if (
+                isinstance(arg, cst.Call)
+                and isinstance(arg.func, cst.Attribute)
+                and arg.func.attr.value in _KEEPING
+            ):
+                arg = arg.func.value
+            elif isinstance(arg, cst.Subscript):
+                arg = arg.value  # ``out.cpu()[keep]``: some of the same values
+            else:
+                break
         if arg is call or (isinstance(arg, cst.Name) and arg.value in computed):
             return True
     return False

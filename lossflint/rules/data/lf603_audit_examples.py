@@ -171,6 +171,27 @@ for epoch in range(5):
 """
 
 AUDIT_INVALID = [
+    # the outputs collected through a mask (H17 p05: knowledge tracing)
+    Invalid(
+        """
+        import torch
+        import torch.nn as nn
+
+        model = nn.Sequential(nn.Linear(8, 32), nn.Dropout(0.3), nn.Linear(32, 1))
+        opt = torch.optim.Adam(model.parameters())
+        for epoch in range(5):
+            model.train()
+            for x, y, mask in train_dl:
+                opt.zero_grad()
+                nn.functional.binary_cross_entropy_with_logits(model(x), y).backward()
+                opt.step()
+        outs = []
+        with torch.no_grad():
+            for x, y, mask in test_dl:
+                out = model(x)  # error: LF603
+                outs.append(out.cpu()[mask.bool()])
+        """
+    ),
     Invalid(
         _EVALUATE_MODEL.format(
             name="evaluate_model", marker="  # error: LF603 at `model(x)`", before=""

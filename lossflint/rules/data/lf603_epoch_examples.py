@@ -47,6 +47,17 @@ EPOCH_INVALID = [
 ]
 
 EPOCH_VALID = [
+    # Monte-Carlo dropout keeps dropout on at test time
+    """
+    import torch
+    import torch.nn as nn
+
+    # MC dropout: average several stochastic passes
+    model = nn.Sequential(nn.Linear(20, 64), nn.Dropout(0.5), nn.Linear(64, 2))
+    with torch.no_grad():
+        probs = torch.stack([model(x).softmax(1) for _ in range(20)]).mean(0)
+        pred = probs.argmax(1)
+    """,
     # dropout with p=0 does nothing
     """
     import torch

@@ -24,16 +24,10 @@ class EvaluationInTrainMode(Rule):
     name = "evaluation-in-train-mode"
     severity = Severity.WARNING
     summary = "evaluation under `no_grad` of a model with dropout/batch norm never put in eval mode"
+    # the region words, and the names of evaluation functions (``evaluate_model``)
     needs = (
-        "no_grad",
-        "inference_mode",
-        "set_grad_enabled",
-        # the names of evaluation functions (``evaluate_model``)
-        "eval",
-        "test",
-        "valid",
-        "predict",
-        "accuracy",
+        *("no_grad", "inference_mode", "set_grad_enabled"),
+        *("eval", "test", "valid", "predict", "accuracy"),
     )
     what = """
 Flags the first model call of an evaluation pass — a `torch.no_grad()` /
@@ -307,17 +301,6 @@ depend on the batch size and composition.
         with torch.no_grad():
             acc = (model(x_test).argmax(1) == y_test).float().mean()
         """,
-        # Monte-Carlo dropout keeps dropout on at test time
-        """
-        import torch
-        import torch.nn as nn
-
-        # MC dropout: average several stochastic passes
-        model = nn.Sequential(nn.Linear(20, 64), nn.Dropout(0.5), nn.Linear(64, 2))
-        with torch.no_grad():
-            probs = torch.stack([model(x).softmax(1) for _ in range(20)]).mean(0)
-            pred = probs.argmax(1)
-        """,
         # generating samples (no evaluation): a GAN generator in train mode
         """
         import torch
@@ -398,11 +381,9 @@ depend on the batch size and composition.
             called = model.code(found.call.func)
             # the model runs in a helper the region calls (``self._forward_pass(x, y)``)
             via = f" (by `{called}()`)" if called != found.receiver else ""
-            where = (
-                f"by `{found.region.name.value}()`"
-                if found.by_name and isinstance(found.region, cst.FunctionDef)
-                else "under no_grad"
-            )
+            region = found.region
+            named = found.by_name and isinstance(region, cst.FunctionDef)
+            where = f"by `{region.name.value}()`" if named else "under no_grad"  # type: ignore[attr-defined]
             yield Finding(
                 found.call,
                 f"`{found.receiver}` is evaluated{via} {where} in train mode: it holds "

@@ -381,8 +381,7 @@ def _without_evaluation_repeats(
         if loss.ctor is None
         or (loss.ctor, value.origin) not in trained
         or facts.reach(loss.node) is not Reach.NO
-        # a loop that backs it up under no_grad by mistake (LF308) trains on it
-        or any(
+        or any(  # backed up under no_grad by mistake (LF308): a training site
             e.kind == "backward" and not e.nested
             for lp in index.enclosing_loops(loss.node)
             for e in lp.events

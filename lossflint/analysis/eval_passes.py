@@ -179,7 +179,9 @@ def _candidates(model: ModuleIndex) -> list[TrainModeEvaluation]:
             continue
         seen.add((id(region), receiver))
         found.append(TrainModeEvaluation(call, region, receiver, layer, layer_site, by_name))
-    return found
+    # an evaluation function a no_grad pass calls is reported there, once
+    helpers = {index.resolve_function(f.call) for f in found if not f.by_name}
+    return [f for f in found if not (f.by_name and f.region in helpers)]
 
 
 #: the names of functions that evaluate (``evaluate_model``, ``test``,

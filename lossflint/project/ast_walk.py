@@ -58,3 +58,18 @@ def add_children(node: ast.AST, todo: list[ast.AST]) -> None:
             todo.extend(v for v in value if isinstance(v, ast.AST))
         elif isinstance(value, ast.AST):
             todo.append(value)
+
+
+def dotted_name(node: ast.expr) -> str | None:
+    """``a.b.C`` as a string; a subscripted base (``Generic[T]``,
+    ``Base[int]``) by what it subscripts; None for anything else."""
+    if isinstance(node, ast.Subscript):
+        node = node.value
+    parts: list[str] = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if not isinstance(node, ast.Name):
+        return None
+    parts.append(node.id)
+    return ".".join(reversed(parts))

@@ -27,7 +27,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final
 
-from lossflint.project.ast_walk import add_children, walk
+from lossflint.project.ast_walk import add_children, dotted_name, walk
 from lossflint.project.layout import Layout, Module
 from lossflint.project.mutations import changed_in_place
 from lossflint.project.summary import S_UNKNOWN, SAlias, SClass, SFunction, SModule, SValue
@@ -330,7 +330,7 @@ def class_shape(cls: ast.ClassDef) -> ClassShape:
     }
     return ClassShape(
         frozenset(names),
-        tuple(_dotted(base) for base in cls.bases),
+        tuple(dotted_name(base) for base in cls.bases),
         frozenset(methods),
         fields,
         _dataclass_order(cls),
@@ -367,7 +367,7 @@ def _class_fields(cls: ast.ClassDef, on_objects: set[str]) -> tuple[tuple[str, L
 
 def _field_default(value: ast.expr | None) -> ast.expr | None:
     """``field(default=0.3)`` → ``0.3``; a bare annotation binds nothing."""
-    if isinstance(value, ast.Call) and _dotted(value.func) in ("field", "dataclasses.field"):
+    if isinstance(value, ast.Call) and dotted_name(value.func) in ("field", "dataclasses.field"):
         return next((kw.value for kw in value.keywords if kw.arg == "default"), None)
     return value
 
@@ -375,28 +375,13 @@ def _field_default(value: ast.expr | None) -> ast.expr | None:
 def _dataclass_order(cls: ast.ClassDef) -> tuple[str, ...] | None:
     for decorator in cls.decorator_list:
         target = decorator.func if isinstance(decorator, ast.Call) else decorator
-        if _dotted(target) in ("dataclass", "dataclasses.dataclass"):
+        if dotted_name(target) in ("dataclass", "dataclasses.dataclass"):
             return tuple(
                 stmt.target.id
                 for stmt in cls.body
                 if isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name)
             )
     return None
-
-
-def _dotted(node: ast.expr) -> str | None:
-    """``a.b.C`` as a string; a subscripted base (``Generic[T]``,
-    ``Base[int]``) by what it subscripts."""
-    if isinstance(node, ast.Subscript):
-        node = node.value
-    parts: list[str] = []
-    while isinstance(node, ast.Attribute):
-        parts.append(node.attr)
-        node = node.value
-    if not isinstance(node, ast.Name):
-        return None
-    parts.append(node.id)
-    return ".".join(reversed(parts))
 
 
 #: methods that change a dict or list in place

@@ -25,6 +25,8 @@ import os
 from dataclasses import dataclass
 from pathlib import PurePath
 
+from lossflint.project.ast_walk import dotted_name
+
 #: what ``_folder`` evaluates to: a path (a ``str`` or a ``Path``: the
 #: distinction does not matter here), or None when it is not known
 _Path = PurePath | None
@@ -181,7 +183,7 @@ class _Reader:
         return parents[index.value] if 0 <= index.value < len(parents) else None
 
     def _call(self, call: ast.Call) -> _Path:
-        name = _dotted(call.func)
+        name = dotted_name(call.func)
         args = call.args
         if call.keywords or any(isinstance(a, ast.Starred) for a in args):
             return None
@@ -216,15 +218,4 @@ class _Reader:
 
 
 def _is_sys_path(expr: ast.expr) -> bool:
-    return _dotted(expr) == "sys.path"
-
-
-def _dotted(expr: ast.expr) -> str | None:
-    parts: list[str] = []
-    while isinstance(expr, ast.Attribute):
-        parts.append(expr.attr)
-        expr = expr.value
-    if not isinstance(expr, ast.Name):
-        return None
-    parts.append(expr.id)
-    return ".".join(reversed(parts))
+    return dotted_name(expr) == "sys.path"

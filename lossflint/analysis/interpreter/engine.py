@@ -4,7 +4,7 @@ sites, escapes, closures, module names, ``self`` attributes."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -661,14 +661,26 @@ class Interpreter(Statements[V], Expressions[V]):
                 found[stmt.name.value] = stmt
         if not found:
             return {}
-        used_otherwise = {
-            node.value
-            for node, parent in self.model.parents.items()
-            if isinstance(node, cst.Name)
-            and node.value in found
-            and not _constructs_or_defines(node, parent, self.model.parents.get(parent))
-        }
+        used_otherwise = self._used_otherwise(set(found))
         return {name: cls for name, cls in found.items() if name not in used_otherwise}
+
+    def _used_otherwise(
+        self,
+        names: set[str],
+        also_fine: Callable[[cst.Name, cst.CSTNode], bool] | None = None,
+    ) -> set[str]:
+        """Which of the classes ``names`` this file names other than where it
+        defines, constructs or annotates them (a base class, a registry
+        entry, a factory's argument): constructions out of sight reach them."""
+        parents = self.model.parents
+        return {
+            node.value
+            for node, parent in parents.items()
+            if isinstance(node, cst.Name)
+            and node.value in names
+            and not _constructs_or_defines(node, parent, parents.get(parent))
+            and not (also_fine is not None and also_fine(node, parent))
+        }
 
     def _pinnable_methods(self, classes: dict[str, cst.ClassDef]) -> dict[str, cst.FunctionDef]:
         """Methods (``Trainer.fit``) of the classes whose constructions are
@@ -736,14 +748,9 @@ class Interpreter(Statements[V], Expressions[V]):
         wanted = set(candidates)
         # used here other than constructed (a base class, a registry entry, a
         # factory's argument): constructions out of sight reach its __init__
-        used_otherwise = {
-            node.value
-            for node, parent in self.model.parents.items()
-            if isinstance(node, cst.Name)
-            and node.value in wanted
-            and not _constructs_or_defines(node, parent, self.model.parents.get(parent))
-            and not self._base_of_same_init(node, parent, candidates)
-        }
+        used_otherwise = self._used_otherwise(
+            wanted, lambda node, parent: self._base_of_same_init(node, parent, candidates)
+        )
         kept = {name: init for name, init in candidates.items() if name not in used_otherwise}
         # the family of an __init__ (its class and the subclasses inheriting
         # it) is pinned whole or not at all

@@ -10,15 +10,14 @@ import libcst as cst
 from lossflint.analysis import apis
 from lossflint.analysis import numerics as num
 from lossflint.analysis.apis import Kind
-from lossflint.analysis.gradients import Reach, gradients
 from lossflint.analysis.kinds import LossCall, activation_operand
-from lossflint.analysis.loops import loops
 from lossflint.analysis.values import Tensor
 from lossflint.diagnostics import Applicability, Finding, FixSpec, NodeEdit, Severity
 from lossflint.examples import Invalid
 from lossflint.rules.loss_inputs.common import LossInputRule, inputs_of_kind, loss_label
 from lossflint.rules.loss_inputs.fixes import rename_call
 from lossflint.rules.loss_inputs.lf104_audit_examples import AUDIT_INVALID, AUDIT_VALID
+from lossflint.rules.loss_inputs.lf104_repeats import without_evaluation_repeats
 
 if TYPE_CHECKING:
     from lossflint.analysis.model import SemanticModel
@@ -333,7 +332,7 @@ saturation. Loss objects (`nn.BCELoss()`) are not rewritten automatically.
             for loss, expr, value in inputs_of_kind(model, (apis.BCE,), (Kind.SIGMOID_PROBS,))
             if not _of_constant_logits(model, value)
         ]
-        for loss, expr, value in _without_evaluation_repeats(model, found):
+        for loss, expr, value in without_evaluation_repeats(model, found):
             yield self.report(
                 model,
                 loss,
@@ -359,34 +358,6 @@ saturation. Loss objects (`nn.BCELoss()`) are not rewritten automatically.
             "use binary_cross_entropy_with_logits on the logits",
             (NodeEdit(loss.node, renamed.with_changes(args=args)),),
         )
-
-
-def _without_evaluation_repeats(
-    model: SemanticModel, found: list[tuple[LossCall, cst.BaseExpression, Tensor]]
-) -> list[tuple[LossCall, cst.BaseExpression, Tensor]]:
-    """The findings less the validation passes that call the same loss object
-    on the same sigmoid as a training call reported too (``loss_fn(pred,
-    y_valid)`` after the batch loop): no gradient goes through them, and the
-    fix of the object and the model fixes them with it."""
-    facts = gradients(model)
-    trained = {
-        (loss.ctor, value.origin)
-        for loss, _, value in found
-        if loss.ctor is not None and facts.reach(loss.node) is not Reach.NO
-    }
-    index = loops(model)
-    return [
-        (loss, expr, value)
-        for loss, expr, value in found
-        if loss.ctor is None
-        or (loss.ctor, value.origin) not in trained
-        or facts.reach(loss.node) is not Reach.NO
-        or any(  # backed up under no_grad by mistake (LF308): a training site
-            e.kind == "backward" and not e.nested
-            for lp in index.enclosing_loops(loss.node)
-            for e in lp.events
-        )
-    ]
 
 
 def _of_constant_logits(model: SemanticModel, value: Tensor) -> bool:

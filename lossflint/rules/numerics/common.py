@@ -32,6 +32,10 @@ class Formula:
     #: formula is one on softmax/sigmoid output (``source``) of a framework log
     guard: str = ""
     source: str = ""
+    #: an unguarded log of softmax/sigmoid output held in a variable, a
+    #: parameter or a model's output (LF201 reports only the inline
+    #: ``log(softmax(z))``, which its fix rewrites): the value
+    probabilities: Tensor | None = None
 
 
 def _log_product(
@@ -79,9 +83,13 @@ def cross_entropy_formula(
     if len(members) == 1 and _number(members[0][0]):
         return None  # `-1 * log(x)` is `-log(x)`: no label weighs it (a logit of a setting)
     guarded = False
+    probabilities: Tensor | None = None
     for factor, member in members:
-        if probability_log(model, member) is not None:
-            return None  # LF201 rewrites the log itself
+        known = probability_log(model, member)
+        if known is not None and known[0].origin is known[1]:
+            return None  # LF201 rewrites the inline ``log(softmax(z))`` itself
+        if known is not None and probabilities is None:
+            probabilities = known[0]
         stripped = num.guard_operand(model, member.argument)
         argument = stripped[0] if stripped is not None else member.argument
         if _log_of_exponentials(model, argument):
@@ -100,7 +108,7 @@ def cross_entropy_formula(
         guarded = guarded or num.is_guarded(model, member.argument)
     member_logs = tuple(m for _, m in members)
     if not guarded:
-        return Formula(node, member_logs, len(members) == 2)
+        return Formula(node, member_logs, len(members) == 2, probabilities=probabilities)
     found = _guarded_source(model, member_logs)
     if found is None:
         return None  # p of unknown origin, or a NumPy formula: the guard is the fix
@@ -268,3 +276,17 @@ def _log_of_exponentials(model: SemanticModel, argument: cst.BaseExpression) -> 
     return num.is_binop(resolved, cst.Add) and any(
         exp_call(model, term) is not None for term in num.add_terms(resolved)
     )
+
+
+def of_constants(model: SemanticModel, origin: object) -> bool:
+    """The softmax/sigmoid call's input is fixed by the code (``torch.tensor([[1.5, 0.8]])``)."""
+    if not isinstance(origin, cst.Call):
+        return False
+    qualname = model.qualname(origin.func)
+    if qualname is not None:
+        if qualname not in apis.SOFTMAX and qualname not in apis.SIGMOID:
+            return False  # nn.Softmax(dim=1): its input is the module's call, not here
+        first = origin.args[0] if origin.args else None  # torch.softmax(x, 1), F.sigmoid(x)
+        return first is not None and first.keyword is None and num.is_constant(model, first.value)
+    func = origin.func  # x.softmax(1)
+    return isinstance(func, cst.Attribute) and num.is_constant(model, func.value)

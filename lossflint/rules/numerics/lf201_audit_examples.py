@@ -55,9 +55,26 @@ AUDIT_INVALID = [
         lp = keras.ops.log(p)  # error: LF201 at `keras.ops.log(`
         """
     ),
+    # inline inside a formula: LF201's fix makes the formula stable as it stands
+    Invalid(
+        """
+        import torch
+
+        def soft_ce(z, y):
+            return -(y * torch.log(torch.softmax(z, dim=1))).sum(1).mean()  # error: LF201 at `torch.log(`
+        """
+    ),
 ]
 
 AUDIT_VALID = [
+    # a hand-written BCE on sigmoid output held in a variable: LF203 reports the formula
+    """
+    import torch
+
+    def bce(z, t):
+        p = torch.sigmoid(z)
+        return -(t * torch.log(p) + (1 - t) * torch.log(1 - p)).mean()
+    """,
     # guarded: an eps added, or clipped away from 0 (as Keras's own losses do)
     _PENALTY.format(log="K.log(word_predictions + K.epsilon())", marker=""),
     _PENALTY.format(log="K.log(K.clip(word_predictions, K.epsilon(), 1.0))", marker=""),

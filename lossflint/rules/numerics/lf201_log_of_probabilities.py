@@ -7,13 +7,12 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
-from lossflint.analysis import apis
 from lossflint.analysis.apis import Kind
-from lossflint.analysis.log_calls import LogCall, log_calls, probability_log
-from lossflint.analysis.numerics import is_constant
+from lossflint.analysis.log_calls import LogCall, log_calls, log_index, probability_log
 from lossflint.diagnostics import Finding, RelatedNode, RelatedSite, Severity
 from lossflint.examples import Invalid
 from lossflint.registry import Rule
+from lossflint.rules.numerics.common import cross_entropy_formula, of_constants
 from lossflint.rules.numerics.fixes import log_probability_fix
 from lossflint.rules.numerics.lf201_audit_examples import AUDIT_INVALID, AUDIT_VALID
 
@@ -34,7 +33,10 @@ Flags the logarithm of softmax or sigmoid output: `torch.log(torch.softmax(x, 1)
 `tf.math.log(tf.nn.softmax(x))`, the Keras backend's `K.log` / `keras.ops.log`, and
 `np.log` applied to such framework tensors, inline or through a variable that holds
 softmax/sigmoid output on every path (also a Keras layer's: `Softmax()(x)`,
-`Activation("sigmoid")(x)`, `Dense(n, activation="softmax")(x)`).
+`Activation("sigmoid")(x)`, `Dense(n, activation="softmax")(x)`). A log of such a
+variable inside a hand-written cross-entropy (`-(y * torch.log(p)).sum(1)`) is
+LF203's: that finding points at the formula, whose fix is the built-in loss on
+the logits.
 """
     why = """
 Softmax and sigmoid underflow to exactly 0 for large negative inputs (a logit
@@ -104,17 +106,6 @@ in another statement, the finding has no automatic fix.
             train_iters(Decoder(), torch.randn(2, 4), torch.tensor([0, 1]))
             """
         ),
-        # clamped in place to [0, 1]: 0 stays possible
-        Invalid(
-            """
-            import torch.nn.functional as F
-
-            def td_loss(logits, proj_dist):
-                dist = F.softmax(logits, dim=1)
-                dist.data.clamp_(0, 1)
-                return -(proj_dist * dist.log()).sum(1).mean()  # error: LF201 at `dist.log()`
-            """
-        ),
         # a selection of probabilities is still probabilities (d2l-style
         # softmax regression, the TF1 REINFORCE estimator)
         Invalid(
@@ -177,16 +168,6 @@ in another statement, the finding has no automatic fix.
             import torch.nn.functional as F
             lq = F.logsigmoid(a + b)  # error: LF201 at `torch.log(`
             """,
-        ),
-        Invalid(
-            """
-            import torch.nn.functional as F
-            import torch
-
-            def loss_fn(logits, y):
-                probs = F.softmax(logits, dim=-1)
-                return -(y * torch.log(probs)).sum()  # error: LF201 at `torch.log(`
-            """
         ),
         Invalid(
             """
@@ -286,19 +267,28 @@ in another statement, the finding has no automatic fix.
     ]
 
     def check(self, model: SemanticModel) -> Iterator[Finding]:
+        logs: dict[cst.Call, LogCall] = {}
         for log in log_calls(model):
-            finding = self._check_log(model, log)
+            finding = self._check_log(model, log, logs)
             if finding is not None:
                 yield finding
 
-    def _check_log(self, model: SemanticModel, log: LogCall) -> Finding | None:
+    def _check_log(
+        self, model: SemanticModel, log: LogCall, logs: dict[cst.Call, LogCall]
+    ) -> Finding | None:
         found = probability_log(model, log)
         if found is None:
             return None
         value, target, complement = found
-        if _of_constants(model, value.origin):
+        if of_constants(model, value.origin):
             return None  # a printed illustration: softmax of fixed numbers is far from 0
         inline = value.origin is target
+        if not inline:
+            if not logs:
+                logs.update(log_index(model))
+            formula = cross_entropy_formula(model, log, logs)
+            if formula is not None and log in formula.logs:
+                return None  # `-(y * log(p))` with p softmax output: LF203 reports the formula
         what = "softmax" if value.kind is Kind.PROBS else "sigmoid"
         evidence = "" if inline else model.kinds.describe(value)
         subject = f"1 - {what}" if complement is not None else what
@@ -324,17 +314,3 @@ in another statement, the finding has no automatic fix.
         elif not inline and value.origin is not None:
             related = (RelatedNode(f"{what} applied here", value.origin),)
         return Finding(node=log.node, message=message, fix=fix, related=related)
-
-
-def _of_constants(model: SemanticModel, origin: object) -> bool:
-    """The softmax/sigmoid call's input is fixed by the code (``torch.tensor([[1.5, 0.8]])``)."""
-    if not isinstance(origin, cst.Call):
-        return False
-    qualname = model.qualname(origin.func)
-    if qualname is not None:
-        if qualname not in apis.SOFTMAX and qualname not in apis.SIGMOID:
-            return False  # nn.Softmax(dim=1): its input is the module's call, not here
-        first = origin.args[0] if origin.args else None  # torch.softmax(x, 1), F.sigmoid(x)
-        return first is not None and first.keyword is None and is_constant(model, first.value)
-    func = origin.func  # x.softmax(1)
-    return isinstance(func, cst.Attribute) and is_constant(model, func.value)

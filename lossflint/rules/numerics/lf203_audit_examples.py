@@ -22,6 +22,45 @@ def focal_loss_binary(y_true, y_pred):
 """
 
 AUDIT_INVALID = [
+    # the formula on softmax output held in a variable: LF203 reports the
+    # formula, LF201 only an inline `log(softmax(z))` (its fix rewrites that);
+    # clamped in place to [0, 1], 0 stays possible (C51's projected distribution)
+    Invalid(
+        """
+        import torch.nn.functional as F
+
+        def td_loss(logits, proj_dist):
+            dist = F.softmax(logits, dim=1)
+            dist.data.clamp_(0, 1)
+            return -(proj_dist * dist.log()).sum(1).mean()  # error: LF203 at `-(`
+        """
+    ),
+    Invalid(
+        """
+        import torch.nn.functional as F
+        import torch
+
+        def loss_fn(logits, y):
+            probs = F.softmax(logits, dim=-1)
+            return -(y * torch.log(probs)).sum()  # error: LF203 at `-(`
+        """
+    ),
+    # p filled by its only caller with sigmoid output (a consistency term)
+    Invalid(
+        """
+        import tensorflow as tf
+
+        def soft_bce(y_true, p, smoothing=0.05):
+            y = y_true * (1.0 - smoothing) + 0.5 * smoothing
+            return -tf.reduce_mean(y * tf.math.log(p) + (1.0 - y) * tf.math.log(1.0 - p))  # error: LF203
+
+        def consistency(model, a, b):
+            with tf.GradientTape() as tape:
+                z1, z2 = model(a), model(b)
+                loss = soft_bce(tf.stop_gradient(tf.sigmoid(z1)), tf.sigmoid(z2))
+            return tape.gradient(loss, model.trainable_variables)
+        """
+    ),
     # a hand-written sigmoid is still a probability (tensorchiefs' dl_course
     # logistic regression of the Challenger data, TF1)
     Invalid(

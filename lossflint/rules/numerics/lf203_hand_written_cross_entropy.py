@@ -8,12 +8,14 @@ from typing import TYPE_CHECKING
 import libcst as cst
 
 from lossflint.analysis import numerics as num
+from lossflint.analysis.apis import Kind
 from lossflint.analysis.gradients import gradients
 from lossflint.analysis.log_calls import log_index
-from lossflint.diagnostics import Finding, Severity
+from lossflint.analysis.values import Tensor
+from lossflint.diagnostics import Finding, RelatedNode, RelatedSite, Severity
 from lossflint.examples import Invalid
 from lossflint.registry import Rule
-from lossflint.rules.numerics.common import cross_entropy_formula
+from lossflint.rules.numerics.common import cross_entropy_formula, of_constants
 from lossflint.rules.numerics.lf203_audit_examples import AUDIT_INVALID, AUDIT_VALID
 
 if TYPE_CHECKING:
@@ -32,10 +34,12 @@ Flags a cross-entropy written out by hand: `-(y * torch.log(p)).sum(dim)`,
 spellings `-tf.reduce_sum(y * tf.math.log(p))` / `tf.log(p)` (TF1), and the Keras
 backend's `-K.sum(y_true * K.log(y_pred), axis=-1)` (or `keras.ops`). The
 negation may come where the log-likelihood's name is used
-(`like = y * tf.log(p) + ...`, then `loss = -tf.reduce_mean(like)`). The finding points at the formula. When `p`
-is softmax/sigmoid output in the same file and the log is unguarded, LF201
-reports the log instead (its fix makes the formula stable); a softmax or
-sigmoid written by hand (`1 / (1 + tf.exp(-z))`) is reported here.
+(`like = y * tf.log(p) + ...`, then `loss = -tf.reduce_mean(like)`). The finding points at the formula and, when `p` is known softmax/sigmoid
+output (a variable, a model's output, a parameter every caller fills so, also
+in another file), names where it comes from. Only a log of inline softmax
+(`y * torch.log(torch.softmax(z, 1))`) is LF201's instead: its fix makes the
+formula stable as it stands. A softmax or sigmoid written by hand
+(`1 / (1 + tf.exp(-z))`) is reported here.
 
 A guarded log (`clamp`, `+ eps`, `tf.clip_by_value`, `K.clip`, `maximum(p, eps)`) is
 reported only when the built-in loss on logits can replace the formula: the
@@ -256,11 +260,10 @@ formula no longer sees.
         def energy(x, t):
             return -t * torch.log(torch.sum(torch.exp(x), dim=-1))
         """,
-        # softmax inside: LF201 reports the log and fixes it
+        # softmax inline: LF201 reports the log and fixes it
         """
         import torch
-        probs = torch.softmax(z, 1)
-        loss = -(y * torch.log(probs)).sum()
+        loss = -(y * torch.log(torch.softmax(z, 1))).sum()
         """,
         # a KL divergence between the policy before and after a step, logged
         # (Deep-Reinforcement-Learning-Hands-On): the log of a ratio, not of p
@@ -335,11 +338,34 @@ formula no longer sees.
                     f"keeps log(p) finite but {harm}; use {use}"
                 )
             else:
-                message = (
-                    f"hand-written {what}: log(p) is -inf once p underflows to 0, "
-                    f"and 0 * -inf is NaN; use {use}"
-                )
-            yield Finding(node=formula.top, message=message)
+                known = formula.probabilities
+                if known is not None and of_constants(model, known.origin):
+                    continue  # softmax of fixed numbers is far from 0
+                message = f"hand-written {what}{_evidence(model, known)}: log(p) is -inf once p underflows to 0, and 0 * -inf is NaN; use {use}"
+            related = _related(known) if not formula.guard else ()
+            yield Finding(node=formula.top, message=message, related=related)
+
+
+def _evidence(model: SemanticModel, known: Tensor | None) -> str:
+    """`` on softmax output (it comes from ...)`` for a formula whose ``p`` is
+    known softmax/sigmoid output, else ``""``."""
+    if known is None:
+        return ""
+    what = "softmax" if known.kind is Kind.PROBS else "sigmoid"
+    described = model.kinds.describe(known)
+    return f" on {what} output" + (f" (it comes from {described})" if described else "")
+
+
+def _related(known: Tensor | None) -> tuple[RelatedNode | RelatedSite, ...]:
+    if known is None:
+        return ()
+    what = "softmax" if known.kind is Kind.PROBS else "sigmoid"
+    if known.site is not None:  # produced in another project module
+        site = known.site
+        return (RelatedSite(f"{what} applied here", site.file, site.line, site.column),)
+    if known.origin is not None:
+        return (RelatedNode(f"{what} applied here", known.origin),)
+    return ()
 
 
 #: what a guard costs a formula on softmax/sigmoid output

@@ -16,6 +16,7 @@ from lossflint.analysis.contexts import ContextIndex, contexts
 from lossflint.analysis.loops import FROZEN_MODEL_HINTS, Event, Loop, LoopIndex, loops
 from lossflint.analysis.names import dotted_text
 from lossflint.analysis.reaching import may_bind, reaching_assignment
+from lossflint.analysis.trains_itself import self_in_train_mode
 from lossflint.analysis.walk import SubtreeMemo, calls_in, memo_of, names_in, nodes_in
 
 if TYPE_CHECKING:
@@ -493,7 +494,7 @@ def train_mode_arguments(model: ModuleIndex, call: cst.Call) -> tuple[str, ...]:
     memo = memo_of(model)
     trained = trained_models(index, memo)
     callee = dotted_text(call.func)
-    if not trained or callee is None:
+    if callee is None:
         return ()
     switched = {(e.receiver or "").split(".", 1)[0] for e in index.events if e.kind == "eval"}
     found: list[str] = []
@@ -503,7 +504,10 @@ def train_mode_arguments(model: ModuleIndex, call: cst.Call) -> tuple[str, ...]:
         if arg.keyword is None:
             position += 1
         key = dotted_text(arg.value)
-        if (
+        if key == "self":
+            if self_in_train_mode(model, index, memo, call, callee):
+                found.append(place)
+        elif (
             key is not None
             and key in trained
             and key.split(".", 1)[0] not in switched

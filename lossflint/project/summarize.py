@@ -170,6 +170,8 @@ class Summarizer:
         self._names: dict[cst.CSTNode, str] = {}
         self._classes: dict[str, cst.ClassDef] = {}
         self._functions: dict[str, cst.FunctionDef] = {}
+        #: what this file's ``from mod import *`` of project modules bind (``_star_bound``)
+        self._star_values: dict[str, SValue] | None = None
         for stmt in model.module.body:
             if isinstance(stmt, cst.ClassDef):
                 self._classes[stmt.name.value] = stmt
@@ -241,6 +243,37 @@ class Summarizer:
             for name, value in self.context.star_names(dotted or "", level).items():
                 out.setdefault(name, value)
         return out
+
+    def _star_bound(
+        self, name: cst.Name
+    ) -> tuple[SFunction | SClass | None, SFunction | None] | None:
+        """What a call of ``name``, bound by no statement of this file, calls
+        when the file's ``from mod import *`` of project modules bind it to one
+        function or class of another module (as :meth:`_calls` keeps them: the
+        target, and the ``forward`` an instance of the class runs); None when
+        nothing here binds it so."""
+        if self.model.bindings(name):
+            return None
+        if self._star_values is None:
+            self._star_values = {}
+            for stmt in self._star_imports():
+                level = len(stmt.relative)
+                dotted = dotted_text(stmt.module) if stmt.module is not None else ""
+                for key, value in self.context.star_names(dotted or "", level).items():
+                    value = self.context.resolve(value)
+                    if self._star_values.setdefault(key, value) != value:
+                        self._star_values[key] = S_UNKNOWN  # two modules bind it differently
+        found = self._star_values.get(name.value)
+        if not isinstance(found, (SFunction, SClass)) or found.file == self.rel:
+            return None
+        if "." in found.name or (isinstance(found, SClass) and not self._keeps_arguments(found)):
+            return None
+        runs = (
+            self._call_method(SInstance(found.file, found.name))
+            if isinstance(found, SClass)
+            else None
+        )
+        return found, runs
 
     def _star_imports(self) -> list[cst.ImportFrom]:
         found = []
@@ -528,6 +561,13 @@ class Summarizer:
                 # ``loss_fn = my_loss`` then ``loss_fn(pred, y)``: a call of ``my_loss``
                 qualname, original = aliases[func_expr.value]
                 called_as[original] = called_as.get(original, 0) + 1
+            elif qualname is None and isinstance(func_expr, cst.Name):
+                starred = self._star_bound(func_expr)
+                if starred is not None:
+                    # ``from utils import *`` then ``evaluate_model(model, it)``
+                    qualname = f"*{func_expr.value}"
+                    resolved.setdefault(qualname, starred[0])
+                    classes.setdefault(qualname, starred[1])
             if qualname is None:
                 method = self._method_called(site.node)
                 through_instance = False

@@ -81,6 +81,7 @@ import libcst as cst
 from lossflint.analysis import apis
 from lossflint.analysis.calls import argument, literal_value
 from lossflint.analysis.contexts import contexts
+from lossflint.analysis.function_values import value_calls
 from lossflint.analysis.kinds import kinds_of
 from lossflint.analysis.loops import loops
 from lossflint.analysis.names import dotted_text
@@ -341,6 +342,8 @@ class GradientFacts:
         self._refs: dict[str, list[cst.Name]] | None = None
         self._runs: dict[cst.FunctionDef, list[tuple[cst.Call, int]] | None] = {}
         self._metric_only: set[str] = set()
+        #: calls of a function through a ``partial`` value: the keywords it binds
+        self._bound_at: dict[cst.Call, dict[str, cst.BaseExpression]] = {}
         #: functions handed to a data mapping (``ds.map(parse)``): run on data
         self._mapped: set[str] = set()
         self._active: set[cst.CSTNode] = set()
@@ -553,7 +556,7 @@ class GradientFacts:
                 elif arg.keyword is None and position == index:
                     found = arg.value
             if found is None:
-                found = node.default
+                found = self._bound_at.get(call, {}).get(node.name.value, node.default)
             if found is None:
                 return None
             passed.append(found)
@@ -601,6 +604,13 @@ class GradientFacts:
             call = self.model.parent(expr)
             if isinstance(call, cst.Call) and call.func is expr:
                 sites.append(call)
+                continue
+            through = value_calls(self.model, ref) if expr is ref else None
+            if through is not None:
+                # ``fn = partial(f, k=2)`` then ``fn(x)`` or ``g(fn)`` calling it
+                for call_through, bound in through:
+                    sites.append(call_through)
+                    self._bound_at[call_through] = bound
                 continue
             if _is_keras_metric(self.model, ref):
                 self._metric_only.add(func.name.value)
@@ -1371,6 +1381,17 @@ class GradientFacts:
                 for arg in call.args:
                     if arg.keyword is not None and arg.keyword.value in ("loss", "target"):
                         roots.append(arg.value)
+            func = model.enclosing(call, cst.FunctionDef)
+            if (
+                isinstance(call.func, cst.Attribute)
+                and call.func.attr.value == "gradient"
+                and isinstance(func, cst.FunctionDef)
+                and self._called_in_tape(func)
+            ):
+                # TF2's gradient penalty: an outer tape records the inner
+                # tape's gradients, differentiated again through what the
+                # function returns into its caller's loss
+                roots.extend(r.value for r in own_returns(func) if r.value is not None)
         for site in model.calls_to(*apis.AUTOGRAD_GRAD, *apis.SYMBOLIC_GRADIENTS):
             if site.node.args:
                 roots.append(site.node.args[0].value)
@@ -1414,6 +1435,12 @@ class GradientFacts:
             and call.func.attr.value in _DATA_MAPPINGS
             and self.model.qualname(call.func) is None
         )
+
+    def _called_in_tape(self, func: cst.FunctionDef) -> bool:
+        """Some call of ``func`` in the file runs inside a ``tf.GradientTape()``
+        block (``c_gp = self.gradient_penalty(...)`` in a ``train_step``)."""
+        sites = self._call_sites(func)
+        return bool(sites) and any(self._in_tape(call) for call in sites or ())
 
     def _in_tape(self, node: cst.CSTNode) -> bool:
         child = node

@@ -8,6 +8,36 @@ from __future__ import annotations
 from lossflint.examples import Invalid
 
 AUDIT_S20_INVALID = [
+    # TF2's WGAN-GP: the inner tape's gradients, taken in a method a
+    # train_step calls inside its own tape, are differentiated again
+    # (davidADSP's Generative Deep Learning 2nd ed., audit s29)
+    Invalid(
+        """
+        import tensorflow as tf
+        from tensorflow import keras
+
+        class WGANGP(keras.Model):
+            def gradient_penalty(self, real, fake):
+                alpha = tf.random.normal([tf.shape(real)[0], 1, 1, 1])
+                interpolated = real + alpha * (fake - real)
+                with tf.GradientTape() as gp_tape:
+                    gp_tape.watch(interpolated)
+                    pred = self.critic(interpolated, training=True)
+                grads = gp_tape.gradient(pred, [interpolated])[0]
+                norm = tf.sqrt(tf.reduce_sum(tf.square(grads), axis=[1, 2, 3]))  # error: LF205 at `tf.sqrt(`
+                return tf.reduce_mean((norm - 1.0) ** 2)
+
+            def train_step(self, real):
+                z = tf.random.normal((tf.shape(real)[0], 128))
+                with tf.GradientTape() as tape:
+                    fake = self.generator(z, training=True)
+                    loss = tf.reduce_mean(self.critic(fake)) - tf.reduce_mean(self.critic(real))
+                    loss += 10.0 * self.gradient_penalty(real, fake)
+                grads = tape.gradient(loss, self.critic.trainable_variables)
+                self.c_optimizer.apply_gradients(zip(grads, self.critic.trainable_variables))
+                return {"c_loss": loss}
+        """
+    ),
     # a WGAN-GP penalty through the Keras backend: symbolic gradients are
     # differentiated again (GDL_code, R19)
     Invalid(

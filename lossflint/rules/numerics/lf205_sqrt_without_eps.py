@@ -18,6 +18,10 @@ from lossflint.registry import Rule
 from lossflint.rules.numerics.fixes import EPS_SQRT, method_fix
 from lossflint.rules.numerics.lf205_audit_examples import AUDIT_INVALID, AUDIT_VALID
 from lossflint.rules.numerics.lf205_audit_s20_examples import AUDIT_S20_INVALID, AUDIT_S20_VALID
+from lossflint.rules.numerics.lf205_function_value_examples import (
+    FUNCTION_VALUE_INVALID,
+    FUNCTION_VALUE_VALID,
+)
 
 if TYPE_CHECKING:
     from lossflint.analysis.model import SemanticModel
@@ -160,10 +164,12 @@ the value by at most 1e-6.
         ),
         *AUDIT_INVALID,
         *AUDIT_S20_INVALID,
+        *FUNCTION_VALUE_INVALID,
     ]
     VALID = [
         *AUDIT_VALID,
         *AUDIT_S20_VALID,
+        *FUNCTION_VALUE_VALID,
         # a positive term under the root in any form (issue 15)
         """
         import torch

@@ -1,0 +1,93 @@
+"""LF205 examples of helpers called through a value of them (audit s29: a
+score-based diffusion notebook's noise schedule reached only through
+``functools.partial`` and a parameter), and the twins that still fire; kept
+apart so the rule module stays small."""
+
+from __future__ import annotations
+
+from lossflint.examples import Invalid
+
+_SCHEDULE = """
+import functools
+
+import torch
+
+
+def noise_scale(t, sigma_min=0.01, sigma_max=10):
+    noise = sigma_min * (sigma_max / sigma_min) ** t
+    return torch.sqrt(noise ** 2 - sigma_min ** 2){marker}
+
+
+def loss_func(model, x, noise_scale, eps=1e-3):
+    random_t = {t}
+    std = noise_scale(random_t)
+    z = torch.randn_like(x)
+    score = model(x + z * std[:, None])
+    return torch.sum((score * std[:, None] + z) ** 2, dim=-1).mean()
+
+
+model = torch.nn.Linear(4, 4)
+opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+{bind}
+loss = loss_func(model, torch.randn(8, 4), {value})
+loss.backward()
+opt.step()
+"""
+
+_RANDOM_T = "torch.rand(x.shape[0]) * (1.0 - eps) + eps"
+_LEARNED_T = "model(x).mean(dim=1).sigmoid()"
+_PARTIAL = "scale_fn = functools.partial(noise_scale, sigma_min=0.01, sigma_max=10)"
+
+FUNCTION_VALUE_INVALID = [
+    # the same schedule of a learned time step: a gradient reaches the root
+    Invalid(
+        _SCHEDULE.format(
+            t=_LEARNED_T,
+            bind=_PARTIAL,
+            value="scale_fn",
+            marker="  # error: LF205 at `torch.sqrt(`",
+        )
+    ),
+    # the partial binds the gradient-carrying argument itself
+    Invalid(
+        """
+        import functools
+        import torch
+
+        def dist(a, b):
+            return torch.sqrt(((a - b) ** 2).sum(1))  # error: LF205 at `torch.sqrt(`
+
+        model = torch.nn.Linear(4, 4)
+        x = torch.randn(8, 4)
+        to_origin = functools.partial(dist, a=model(x))
+        loss = to_origin(b=torch.zeros(4)).mean()
+        loss.backward()
+        """
+    ),
+    # handed to code that is no same-file function: its calls are out of sight
+    Invalid(
+        """
+        import functools
+        import torch
+
+        def dist(a, b):
+            return torch.sqrt(((a - b) ** 2).sum(1))  # error: LF205 at `torch.sqrt(`
+
+        metric = functools.partial(dist, b=0.0)
+        trainer = Trainer(metric=metric)
+        """
+    ),
+]
+
+FUNCTION_VALUE_VALID = [
+    # a random time step only: no gradient reaches the schedule's root
+    _SCHEDULE.format(t=_RANDOM_T, bind=_PARTIAL, value="scale_fn", marker=""),
+    # the same through a plain alias, and handed directly
+    _SCHEDULE.format(t=_RANDOM_T, bind="scale_fn = noise_scale", value="scale_fn", marker=""),
+    _SCHEDULE.format(
+        t=_RANDOM_T,
+        bind="",
+        value="functools.partial(noise_scale, sigma_max=25)",
+        marker="",
+    ),
+]

@@ -243,6 +243,10 @@ class KindAnalysis(Interpreter[Value]):
     def subscript(self, expr: cst.Subscript, base: Value) -> Value:
         return base if isinstance(base, Tensor) else UNKNOWN
 
+    def unpacked_item(self, value: Value) -> Value:
+        # rows (or the parts a split made) of probabilities are probabilities
+        return value if isinstance(value, Tensor) and value.kind in _PART_KINDS else UNKNOWN
+
     def join(self, a: Value, b: Value) -> Value:
         if (
             isinstance(a, LossObject)
@@ -352,6 +356,13 @@ class KindAnalysis(Interpreter[Value]):
         batches = self._batches_call(call, qualname, args)
         if batches is not None:
             return batches
+        if qualname in apis.PART_FUNCTIONS:
+            # ``a, b = tf.split(p, 2)``: each part holds some of the same values
+            parts = _argument_value(
+                call, args, 0, "input" if qualname.startswith("torch") else "value"
+            )
+            if isinstance(parts, Tensor) and parts.kind in _PART_KINDS:
+                return parts
         if qualname in apis.SELECTION_FUNCTIONS or qualname in apis.TF_SELECTION_FUNCTIONS:
             # a selection of probabilities is still probabilities
             picked = _argument_value(call, args, 0, "input")
@@ -594,6 +605,8 @@ class KindAnalysis(Interpreter[Value]):
                 return receiver
             if name in apis.SELECTION_METHODS:
                 return receiver  # ``p.gather(1, y)``: some of the same values
+            if name in apis.PART_METHODS and receiver.kind in _PART_KINDS:
+                return receiver  # ``a, b = p.chunk(2)``: parts of the same values
             if name in ("max", "min") and (positional(call) or argument(call, None, "dim")):
                 indices = Tensor(Kind.CLASS_INDICES, origin=call, where=where)
                 return TupleValue((_max_values(receiver), indices))
@@ -728,17 +741,26 @@ class KindAnalysis(Interpreter[Value]):
 
     def _record_tf_loss(self, call: cst.Call, qualname: str) -> None:
         keywords = {a.keyword.value: a.value for a in call.args if a.keyword is not None}
+        # TF2's order is ``(labels, logits)`` for every one of them (TF1's
+        # sentinel makes positional calls raise: LF414's)
+        ordered = (
+            [a.value for a in call.args if a.keyword is None] if not has_star_args(call) else []
+        )
         self.loss_calls[call] = LossCall(
             node=call,
             functional=qualname,
-            input_expr=keywords.get("logits"),
-            target_expr=keywords.get("labels"),
+            input_expr=keywords.get("logits", ordered[1] if len(ordered) > 1 else None),
+            target_expr=keywords.get("labels", ordered[0] if ordered else None),
             keywords=keywords,
             where=self.frame.label,
         )
 
 
 # --- helpers ------------------------------------------------------------------
+
+#: kinds whose parts (a split, unpacked rows) keep the kind: a part of a
+#: distribution is still probabilities; logits, losses and labels are left alone
+_PART_KINDS = frozenset({Kind.PROBS, Kind.SIGMOID_PROBS, Kind.LOG_PROBS})
 
 
 def _argument_value(call: cst.Call, args: list[Value], index: int, keyword: str) -> Value:

@@ -890,6 +890,12 @@ VALUE_KEEPING_METHODS = KIND_PRESERVING_METHODS | frozenset(
 #: calls and methods that cut an array into batches of its rows
 BATCH_SPLITTING_FUNCS = frozenset({"torch.split", "torch.chunk", "torch.tensor_split"})
 BATCH_SPLITTING_METHODS = frozenset({"split", "chunk", "tensor_split"})
+#: calls and methods that cut a tensor into parts (a list of them, or unpacked):
+#: parts of probabilities are probabilities
+PART_FUNCTIONS = frozenset(
+    {*BATCH_SPLITTING_FUNCS, "torch.unbind", "tensorflow.split", "tensorflow.unstack"}
+)
+PART_METHODS = frozenset({*BATCH_SPLITTING_METHODS, "unbind"})
 #: layers with weights that take the input as it is (no normalisation of their own)
 TORCH_INPUT_LAYERS = frozenset(
     f"torch.nn.{name}"

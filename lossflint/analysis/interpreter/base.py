@@ -247,12 +247,13 @@ class Base(Generic[V]):
                 and not any(type(e) is cst.StarredElement for e in elements)
             ):
                 items = value.items
+            each = self.unpacked_item(value) if items is None else self.unknown
             for index, element in enumerate(elements):
                 inner = element.value
                 if type(element) is cst.StarredElement:
                     self._assign(inner, self.unknown, env)
                 else:
-                    self._assign(inner, items[index] if items else self.unknown, env)
+                    self._assign(inner, items[index] if items else each, env)
         elif type(target) is cst.Attribute:
             key = self.model.dotted(target)
             if key is not None:
@@ -274,6 +275,11 @@ class Base(Generic[V]):
             env[key] = held.with_item(name, value) if isinstance(name, str) else self.unknown
         elif type(target) is cst.Subscript:
             self.store_item(target, value, env)
+
+    def unpacked_item(self, value: V) -> V:
+        """What each name of ``a, b = value`` holds when ``value`` is no tuple
+        the domain built (a domain may say: rows of one tensor)."""
+        return self.unknown
 
     def store_item(self, target: cst.Subscript, value: V, env: Env) -> None:
         """``x[...] = value`` (a domain may say what ``x`` holds then)."""

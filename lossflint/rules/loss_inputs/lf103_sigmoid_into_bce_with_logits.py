@@ -67,6 +67,28 @@ Unsafe: for an inline sigmoid the fix passes its argument instead. The loss
 value changes, because the original was wrong.
 """
     INVALID = [
+        # TF2's positional order is (labels, logits); the sigmoid outputs of
+        # both halves of a split (a GAIL discriminator, audit s29)
+        Invalid(
+            """
+            import tensorflow as tf
+
+            def disc_loss(model, x):
+                expert_out, policy_out = tf.sigmoid(tf.split(model(x), 2, axis=0))
+                real = tf.nn.sigmoid_cross_entropy_with_logits(tf.ones_like(policy_out), policy_out)  # error: LF103
+                return real
+            """
+        ),
+        Invalid(
+            """
+            import torch
+            import torch.nn.functional as F
+
+            def loss_fn(model, x, y):
+                p_a, p_b = torch.sigmoid(model(x)).chunk(2, dim=1)
+                return F.binary_cross_entropy_with_logits(p_a, y)  # error: LF103
+            """
+        ),
         # a custom TF training step on a Keras model that ends in a sigmoid
         Invalid(
             """
@@ -120,6 +142,22 @@ value changes, because the original was wrong.
         ),
     ]
     VALID = [
+        # positional (labels, logits) on raw scores; the logits' halves
+        """
+        import tensorflow as tf
+
+        def disc_loss(model, x):
+            expert_out, policy_out = tf.split(model(x), 2, axis=0)
+            return tf.nn.sigmoid_cross_entropy_with_logits(tf.ones_like(policy_out), policy_out)
+        """,
+        # the sigmoid is the labels' (soft targets), positionally first
+        """
+        import tensorflow as tf
+
+        def distill(student, teacher, x):
+            soft = tf.sigmoid(teacher(x))
+            return tf.nn.sigmoid_cross_entropy_with_logits(soft, student(x))
+        """,
         """
         import torch.nn.functional as F
         loss = F.binary_cross_entropy_with_logits(z, y)

@@ -1583,13 +1583,11 @@ class KerasFacts(Interpreter[Any]):
                 x_expr = argument(call, 0, "x")
                 y_expr = argument(call, 1, "y")
                 self._clock += 1
-                fact = FitFact(
-                    call,
-                    model,
-                    self.values.get(x_expr) if x_expr is not None else None,
-                    self.values.get(y_expr) if y_expr is not None else None,
-                    self._clock,
-                )
+                x_value = self.values.get(x_expr) if x_expr is not None else None
+                y_value = self.values.get(y_expr) if y_expr is not None else None
+                if y_expr is None:
+                    y_value = labels_of_batches(x_value)  # ``fit(ds)`` of (x, y) pairs
+                fact = FitFact(call, model, x_value, y_value, self._clock)
                 _merge(self.fits, fact, "model", "x", "y")
             return None
         if name in ("predict", "predict_on_batch", "__call__"):
@@ -2120,6 +2118,20 @@ def _snake(name: str) -> str:
             out.append("_")
         out.append(ch.lower())
     return "".join(out)
+
+
+def labels_of_batches(value: Any) -> Labels | None:
+    """The labels of a dataset of ``(x, y)`` pairs (``from_tensor_slices((x,
+    y)).batch(32)`` handed to ``fit``), when they are known labels."""
+    if isinstance(value, Batches):
+        element = value.element
+        if (
+            isinstance(element, TupleValue)
+            and len(element.items) == 2
+            and isinstance(element.items[1], Labels)
+        ):
+            return element.items[1]
+    return None
 
 
 def images_of(value: Any) -> Images | None:

@@ -78,6 +78,22 @@ shape `(N, 1)`) silently computes a wrong loss.
     )
     fix_safety = "There is no automatic fix: change the loss or the label encoding, not both."
     INVALID = [
+        # the labels reach fit inside a tf.data dataset of (x, y) pairs
+        Invalid(
+            """
+            import tensorflow as tf
+            from tensorflow import keras
+
+            def to_dataset(x, y, batch_size=128):
+                return tf.data.Dataset.from_tensor_slices((x, y)).shuffle(1000).batch(batch_size)
+
+            (x_train, y_train), _ = keras.datasets.mnist.load_data()
+            y_train_oh = keras.utils.to_categorical(y_train, 10)
+            model = keras.Sequential([keras.layers.Flatten(), keras.layers.Dense(10, activation="softmax")])
+            model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")  # error: LF407
+            model.fit(to_dataset(x_train / 255.0, y_train_oh), epochs=4)
+            """
+        ),
         # the one-hot labels go through scikit-learn's split first (a forum snippet)
         Invalid(
             """
@@ -143,6 +159,17 @@ shape `(N, 1)`) silently computes a wrong loss.
         *AUDIT_INVALID,
     ]
     VALID = [
+        # a dataset of integer labels for the sparse loss
+        """
+        import tensorflow as tf
+        from tensorflow import keras
+
+        (x_train, y_train), _ = keras.datasets.mnist.load_data()
+        ds = tf.data.Dataset.from_tensor_slices((x_train / 255.0, y_train)).batch(32)
+        model = keras.Sequential([keras.layers.Flatten(), keras.layers.Dense(10, activation="softmax")])
+        model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+        model.fit(ds, epochs=4)
+        """,
         # the integer labels come after the one-hot fit, and no fit follows this
         # compile (fchollet's Reuters notebooks: the sparse loss as the alternative)
         """

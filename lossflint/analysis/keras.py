@@ -288,6 +288,15 @@ class Batches:
 
 
 @dataclass(frozen=True)
+class ParamSlot:
+    """A parameter of the function whose summary is being built (``x`` of
+    ``def to_dataset(x, y)``), kept as such where it goes into a dataset:
+    each caller fills it (``KerasFacts.PARAM_SLOTS``)."""
+
+    name: str
+
+
+@dataclass(frozen=True)
 class Enumerated:
     """``enumerate(batches)``: yields ``(index, element)``."""
 
@@ -422,6 +431,9 @@ class KerasFacts(Interpreter[Any]):
     # a builder's parameters are pinned by its calls in other files too, when
     # they all agree: ``image_backbone()`` relies on ``input_shape=(3, 96, 96)``
     PINS_FROM_OTHER_FILES = True
+    # the summary's run: a parameter nothing pins stays itself (``ParamSlot``)
+    # where it goes into a dataset, for each caller to fill
+    PARAM_SLOTS = False
 
     def __init__(self, model: ModuleIndex) -> None:
         super().__init__(model, None)
@@ -989,6 +1001,35 @@ class KerasFacts(Interpreter[Any]):
             return None
         return self._subclassed(cls)
 
+    def _entry_env(self, func: cst.FunctionDef, cls: cst.ClassDef | None) -> Env:
+        env = super()._entry_env(func, cls)
+        if self.PARAM_SLOTS and cls is None:
+            for param in (*func.params.posonly_params, *func.params.params):
+                name = param.name.value
+                if env.get(name, self.unknown) is self.unknown:
+                    env[name] = ParamSlot(name)
+        return env
+
+    def foreign_call_value(self, call: cst.Call, callee: Foreign, args: list[Any]) -> Any:
+        found = bridge.call(callee.ref)
+        if not isinstance(found, SKerasBatches) or not any(found.params):
+            return None
+        # ``to_dataset(x_train, y_oh)`` of ``def to_dataset(x, y)`` in data.py:
+        # the dataset of what this call passes
+        element = found.element
+        if not isinstance(element, STuple) or len(element.items) != len(found.params):
+            return None
+        by_arg = {id(arg): value for arg, value in zip(call.args, args, strict=False)}
+        items: list[Any] = []
+        for item, param in zip(element.items, found.params, strict=True):
+            if not param:
+                items.append(self.from_summary(item, call))
+                continue
+            chosen = _chosen(call, callee, param)
+            items.append(by_arg.get(id(chosen)) if isinstance(chosen, cst.Arg) else None)
+        held = TupleValue(tuple(items))
+        return Batches(held) if _holds_images(held) or _holds_labels(held) else None
+
     def call_foreign(self, call: cst.Call, callee: Foreign) -> Any:
         found = bridge.call(callee.ref)
         if isinstance(callee.ref, SClass):
@@ -1230,7 +1271,9 @@ class KerasFacts(Interpreter[Any]):
                 return head
             return None
         if qualname in apis.TF_DATASET_FROM_ARRAYS:
-            return Batches(first) if _holds_images(first) or _holds_labels(first) else None
+            if _holds_images(first) or _holds_labels(first) or _holds_slots(first):
+                return Batches(first)
+            return None
         if qualname == "builtins.enumerate" and isinstance(first, Batches) and len(args) == 1:
             return Enumerated(first)
         if qualname in apis.SCALERS:
@@ -1799,6 +1842,12 @@ def _holds_images(value: Any) -> bool:
     return isinstance(value, TupleValue) and any(
         isinstance(i, (Images, ScaledLabels)) for i in value.items
     )
+
+
+def _holds_slots(value: Any) -> bool:
+    """``(x, y)`` of ``from_tensor_slices((x, y))`` with a parameter of the
+    summarised function among the items (``ParamSlot``)."""
+    return isinstance(value, TupleValue) and any(isinstance(i, ParamSlot) for i in value.items)
 
 
 def _holds_labels(value: Any) -> bool:

@@ -354,6 +354,15 @@ class Summarizer:
                     returns = found
                 elif _has_unknown(returns):
                     returns = _merge(returns, found)
+        if returns == S_UNKNOWN and self._keras_slots is not None:
+            # ``def to_dataset(x, y): return from_tensor_slices((x, y)).batch(n)``:
+            # a dataset of what each caller passes
+            try:
+                found = self._keras_value(self._keras_slots._function_returns(func))
+            except RecursionError:
+                found = S_UNKNOWN
+            if isinstance(found, SKerasBatches) and any(found.params):
+                returns = found
         if (
             isinstance(returns, STensor)
             and returns.kind == Kind.LOSS.name
@@ -1046,6 +1055,22 @@ class Summarizer:
         return None
 
     @cached_property
+    def _keras_slots(self) -> Any:
+        """The Keras facts with the parameters nothing pins kept as
+        ``ParamSlot``: what a function builds a dataset of (only for a module
+        whose text builds datasets from arrays)."""
+        if self._keras is None or "from_tensor" not in self.text:
+            return None
+        from lossflint.analysis.keras import KerasFacts
+
+        class KerasSlots(KerasFacts):
+            PINS_FROM_CALLS = False
+            GLOBALS_AT_CALL_SITES = False
+            PARAM_SLOTS = True
+
+        return KerasSlots(self.model)
+
+    @cached_property
     def _keras_alone(self) -> Any:
         """The Keras facts as another file calling the module's functions sees
         them: no parameter pinned by the module's own calls, module names as
@@ -1089,6 +1114,7 @@ class Summarizer:
             KModel,
             KTensor,
             Labels,
+            ParamSlot,
         )
 
         if isinstance(value, TupleValue) and depth < 3:
@@ -1096,6 +1122,11 @@ class Summarizer:
             return STuple(items) if not all(i == S_UNKNOWN for i in items) else S_UNKNOWN
         if isinstance(value, Batches) and depth < 3:
             element = self._keras_value(value.element, depth + 1)
+            held = value.element
+            if isinstance(held, TupleValue) and any(isinstance(i, ParamSlot) for i in held.items):
+                params = tuple(i.name if isinstance(i, ParamSlot) else "" for i in held.items)
+                items = element.items if isinstance(element, STuple) else (S_UNKNOWN,) * len(params)
+                return SKerasBatches(STuple(tuple(items)), params)
             return SKerasBatches(element) if element != S_UNKNOWN else S_UNKNOWN
         if isinstance(value, Images):
             return SKerasData(

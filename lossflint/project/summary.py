@@ -31,7 +31,7 @@ from functools import cache
 from typing import Any, Union
 
 #: changes whenever the shape of a summary changes (old cache entries are misses)
-SUMMARY_FORMAT = 18
+SUMMARY_FORMAT = 19
 #: nothing real nests deeper; more is damage (or an attack on the decoder)
 MAX_DEPTH = 64
 
@@ -202,6 +202,10 @@ class SKerasBatches(SValue):
     ``element`` (an ``STuple`` of ``SKerasData`` and unknowns)."""
 
     element: SValue
+    #: per item of ``element``, the parameter of the function returning the
+    #: dataset that item is (``def to_dataset(x, y)``: ``("x", "y")``; "" for
+    #: an item of its own): each call fills it with what it passes
+    params: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -50,6 +50,29 @@ for epoch in range(100):
 """
 
 AUDIT_INVALID = [
+    # a clamped sigmoid is still sigmoid output (argus-freesound, audit s29):
+    # through a parameter rebound by the clamp, and inline
+    Invalid(
+        """
+        import torch
+        import torch.nn.functional as F
+        from torch import nn
+
+        def l_soft(y_pred, y_true, beta):
+            y_pred = torch.clamp(y_pred, 1e-7, 1.0)
+            with torch.no_grad():
+                y_true_update = beta * y_true + (1 - beta) * y_pred
+            return F.binary_cross_entropy(y_pred, y_true_update)  # error: LF104
+
+        class LSoftLoss(nn.Module):
+            def forward(self, output, target):
+                return l_soft(torch.sigmoid(output), target, 0.5)
+
+        def clamped(output, target):
+            p = torch.sigmoid(output).clamp(1e-7, 1 - 1e-7)
+            return F.binary_cross_entropy(p, target)  # error: LF104
+        """
+    ),
     # the training step defined in the script's main block, handed to an ignite
     # Engine (Deep RL Hands-On ch. 3, audit R27): it reads what the block binds
     Invalid(
@@ -154,6 +177,14 @@ AUDIT_INVALID = [
 ]
 
 AUDIT_VALID = [
+    # a clamped value of unknown origin: the clamp is the guard
+    """
+    import torch
+    import torch.nn.functional as F
+
+    def loss_fn(p, y):
+        return F.binary_cross_entropy(torch.clamp(p, 1e-7, 1 - 1e-7), y)
+    """,
     # one builder makes a linear layer: which one runs is not known here
     _BUILDERS.format(
         entries='"small": lambda: Gate(8), "linear": lambda: nn.Linear(8, 1)', marker=""

@@ -17,6 +17,7 @@ from lossflint.examples import Invalid
 from lossflint.rules.loss_inputs.common import LossInputRule, inputs_of_kind, loss_label
 from lossflint.rules.loss_inputs.fixes import rename_call
 from lossflint.rules.loss_inputs.lf104_audit_examples import AUDIT_INVALID, AUDIT_VALID
+from lossflint.rules.loss_inputs.lf104_clamped import clamped_sigmoid_inputs
 from lossflint.rules.loss_inputs.lf104_repeats import without_evaluation_repeats
 
 if TYPE_CHECKING:
@@ -66,7 +67,9 @@ class BceOnSigmoid(LossInputRule):
     fix_kind = "safe"
     needs = ("binary_cross_entropy", "BCELoss")
     what = """
-Flags `nn.BCELoss` / `F.binary_cross_entropy` applied to sigmoid output. A sigmoid
+Flags `nn.BCELoss` / `F.binary_cross_entropy` applied to sigmoid output, also
+clamped first (`torch.sigmoid(z).clamp(1e-7, 1 - 1e-7)`: the clamp keeps the log
+finite and zeroes the gradient wherever the sigmoid saturates). A sigmoid
 of a value the code fixes (literals, `torch.tensor([...])` of them, arithmetic of
 those) is an illustration with no weight to train: silent.
 """
@@ -307,12 +310,6 @@ saturation. Loss objects (`nn.BCELoss()`) are not rewritten automatically.
         loss = F.binary_cross_entropy(p, y)
         """,
         """
-        import torch
-        import torch.nn.functional as F
-        p = torch.sigmoid(z).clamp(1e-6, 1 - 1e-6)
-        loss = F.binary_cross_entropy(p, y)
-        """,
-        """
         import torch.nn.functional as F
         import torch
         loss = F.binary_cross_entropy(torch.softmax(z, 1)[:, 1], y)
@@ -341,6 +338,17 @@ saturation. Loss objects (`nn.BCELoss()`) are not rewritten automatically.
                 f"{loss_label(model, loss)} on sigmoid output saturates",
                 "use binary_cross_entropy_with_logits / BCEWithLogitsLoss on the logits",
                 fix=self._fix(model, loss, expr, value),
+            )
+        clamped = [f for f in clamped_sigmoid_inputs(model) if not _of_constant_logits(model, f[2])]
+        for loss, expr, value in without_evaluation_repeats(model, clamped):
+            yield self.report(
+                model,
+                loss,
+                expr,
+                value,
+                f"{loss_label(model, loss)} on clamped sigmoid output: the clamp keeps log(p) "
+                "finite but zeroes the gradient wherever the sigmoid saturates",
+                "use binary_cross_entropy_with_logits / BCEWithLogitsLoss on the logits",
             )
 
     def _fix(

@@ -58,6 +58,40 @@ class TrainedModels:
             and self._only_applied(ctor.call)
         )
 
+    def restore_only(self, ctor: OptimizerCtor) -> bool:
+        """A Keras/TF optimiser no code applies: never compiled, no
+        ``apply_gradients``/``minimize`` that may be its, its name read only
+        by ``tf.train.Checkpoint(optimizer=opt)`` (built to restore a
+        checkpoint's slots, as TensorFlow's guides do): its rate moves nothing."""
+        if ctor.framework == "torch" or self._compile_of(ctor.call) is not None:
+            return False
+        parent = self.model.parent(ctor.call)
+        if not (
+            isinstance(parent, cst.Assign)
+            and len(parent.targets) == 1
+            and isinstance(parent.targets[0].target, cst.Name)
+        ):
+            return False
+        reads = [
+            name
+            for name in names_in(
+                self.model.module, parent.targets[0].target.value, memo_of(self.model)
+            )
+            if not isinstance(self.model.parent(name), (cst.AssignTarget, cst.Param))
+            and any(b.node is ctor.call for b in self.model.bindings(name) or ())
+        ]
+        return bool(reads) and all(self._in_checkpoint(name) for name in reads)
+
+    def _in_checkpoint(self, name: cst.Name) -> bool:
+        arg = self.model.parent(name)
+        call = self.model.parent(arg) if isinstance(arg, cst.Arg) else None
+        return (
+            isinstance(arg, cst.Arg)
+            and arg.value is name
+            and isinstance(call, cst.Call)
+            and (self.model.qualname(call.func) or "") in apis.TF_CHECKPOINTS
+        )
+
     def _keras_applied_to(self, ctor: cst.Call) -> list[K.KModel | None]:
         """The models whose variables ``opt.apply_gradients(zip(grads,
         model.trainable_variables))`` updates with this optimiser, in a custom

@@ -721,12 +721,19 @@ def _notebook_scan(
     if code is None:
         return None
     lines = code.splitlines()
-    running = tuple(line for line in lines if _RUNS_CODE.search(line))
+    running = tuple(line for line in lines if _RUNS_CODE.search(_without_comment(line)))
     # IPython lines are no Python: blanked, one for one
     masked = "\n".join("" if _MAGIC_LINE.match(line) else line for line in lines)
     imported = _imported(layout, path, masked)
     _NOTEBOOK_SCANS[key] = (text, imported, running)
     return imported, running
+
+
+def _without_comment(line: str) -> str:
+    """The line less a comment (``# run the snippet in ...``: prose); a ``#``
+    after a quote may be inside a string, so that line is kept whole."""
+    head, sharp, _ = line.partition("#")
+    return head if sharp and "'" not in head and '"' not in head else line
 
 
 def changed_elsewhere(name: str) -> bool:

@@ -62,6 +62,16 @@ def _copied(
 
 
 AUDIT_VALID = [
+    # an optimiser built only to restore a checkpoint's slots applies no rate
+    # (tensorflow/docs' estimator guide, audit s30)
+    """
+    import tensorflow as tf
+
+    opt = tf.keras.optimizers.Adam(0.1)
+    net = Net()
+    ckpt = tf.train.Checkpoint(step=tf.Variable(1), optimizer=opt, net=net)
+    ckpt.restore(tf.train.latest_checkpoint("./ckpts/"))
+    """,
     # the copy is changed before the optimiser reads it
     _copied(before='    cfg["optim"]["lr"] = lr\n', params=", lr"),
     # handed to code that may change it (command-line overrides)
@@ -204,6 +214,21 @@ AUDIT_VALID = [
 ]
 
 AUDIT_INVALID = [
+    # checkpointed and applied: the rate trains the model
+    Invalid(
+        """
+        import tensorflow as tf
+
+        opt = tf.keras.optimizers.Adam(0.1)  # error: LF307
+        ckpt = tf.train.Checkpoint(optimizer=opt, net=net)
+
+        def train_step(x, y):
+            with tf.GradientTape() as tape:
+                loss = tf.reduce_mean(tf.square(net(x) - y))
+            grads = tape.gradient(loss, net.trainable_variables)
+            opt.apply_gradients(zip(grads, net.trainable_variables))
+        """
+    ),
     Invalid(_copied(marker="  # error: LF307 at `lr=`")),
     # a part of the dict, by a name of its own; a shallow copy
     Invalid(

@@ -342,6 +342,8 @@ class GradientFacts:
         self._refs: dict[str, list[cst.Name]] | None = None
         self._runs: dict[cst.FunctionDef, list[tuple[cst.Call, int]] | None] = {}
         self._metric_only: set[str] = set()
+        #: ``self.<attr>`` written once in the file: (its class, the value)
+        self._attribute_writes: dict[str, tuple[cst.ClassDef, cst.BaseExpression] | None] = {}
         #: calls of a function through a ``partial`` value: the keywords it binds
         self._bound_at: dict[cst.Call, dict[str, cst.BaseExpression]] = {}
         #: functions handed to a data mapping (``ds.map(parse)``): run on data
@@ -1040,6 +1042,10 @@ class GradientFacts:
         if isinstance(expr, cst.Attribute):
             if expr.attr.value in _DETACHED_ATTRIBUTES:
                 return True
+            kept = self._attribute_written_once(expr)
+            if kept is not None:
+                # ``self.sigmas = torch.exp(torch.linspace(...))`` of ``__init__``
+                return self.no_gradient_value(kept, depth - 1)
             qualname = model.qualname(expr)
             # a module's attribute read as a value (``torch.float32``, ``np.pi``)
             return qualname is not None and qualname.split(".", 1)[0] in _CONSTANT_MODULES
@@ -1080,6 +1086,54 @@ class GradientFacts:
                 self.no_gradient_value(e, depth - 1) for e in operands
             )
         return False
+
+    def _attribute_written_once(self, expr: cst.Attribute) -> cst.BaseExpression | None:
+        """What ``self.<attr>`` holds when the file writes that attribute name
+        once, as ``self.<attr> = value`` in a method of the class reading it,
+        and never changes it in place (``requires_grad_``, ``setattr``): the
+        value; None otherwise."""
+        if not (isinstance(expr.value, cst.Name) and expr.value.value == "self"):
+            return None
+        ident = expr.attr.value
+        if ident not in self._attribute_writes:
+            self._attribute_writes[ident] = self._find_attribute_write(ident)
+        found = self._attribute_writes[ident]
+        if found is None:
+            return None
+        cls, value = found
+        return value if self.model.enclosing(expr, cst.ClassDef) is cls else None
+
+    def _find_attribute_write(self, ident: str) -> tuple[cst.ClassDef, cst.BaseExpression] | None:
+        model = self.model
+        writes: list[tuple[cst.CSTNode, cst.BaseExpression | None]] = []
+        for name in self._name_refs().get(ident, []):
+            attribute = model.parent(name)
+            if not (isinstance(attribute, cst.Attribute) and attribute.attr is name):
+                continue
+            holder = model.parent(attribute)
+            if isinstance(holder, cst.AssignTarget):
+                statement = model.parent(holder)
+                value = statement.value if isinstance(statement, cst.Assign) else None
+                writes.append((attribute, value))
+            elif isinstance(holder, (cst.AugAssign, cst.AnnAssign)) and holder.target is attribute:
+                writes.append((attribute, None))
+            elif isinstance(holder, cst.Attribute) and holder.attr.value in _IN_PLACE_GRAD:
+                return None  # ``self.sigmas.requires_grad_()``
+            elif isinstance(holder, (cst.Tuple, cst.List, cst.Element)):
+                return None  # unpacked into: ``self.a, self.b = ...``
+        if "setattr" in self._name_refs() or len(writes) != 1:
+            return None
+        attribute, value = writes[0]
+        cls = model.enclosing(attribute, cst.ClassDef)
+        if (
+            value is None
+            or not isinstance(attribute, cst.Attribute)
+            or not isinstance(attribute.value, cst.Name)
+            or attribute.value.value != "self"
+            or not isinstance(cls, cst.ClassDef)
+        ):
+            return None
+        return cls, value
 
     def _entered_from_outside(self, func: cst.FunctionDef, seen: frozenset[cst.CSTNode]) -> bool:
         """Whether a call of ``func`` runs from outside the functions that
@@ -1524,6 +1578,9 @@ def _is_metric_class(cls: cst.ClassDef) -> bool:
             return True
     return False
 
+
+#: what changes a kept tensor after its assignment (may make it require or hold gradients)
+_IN_PLACE_GRAD = frozenset({"requires_grad_", "requires_grad", "set_", "copy_", "data"})
 
 #: ``compile`` keywords whose functions Keras evaluates outside the gradient tape
 _METRIC_KEYWORDS = frozenset({"metrics", "weighted_metrics"})

@@ -8,6 +8,39 @@ from __future__ import annotations
 from lossflint.examples import Invalid
 
 AUDIT_S20_INVALID = [
+    # a learned scale kept on self: gradients reach it
+    Invalid(
+        """
+        import torch
+        from torch import nn
+
+        class Gate(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.scale = nn.Parameter(torch.ones(4))
+
+            def forward(self, x):
+                return x * torch.sqrt((self.scale ** 2).sum())  # error: LF205 at `torch.sqrt(`
+        """
+    ),
+    # a table another method rewrites with anything
+    Invalid(
+        """
+        import torch
+        from torch import nn
+
+        class Gate(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.table = torch.linspace(0, 1, 4)
+
+            def forward(self, x):
+                return x * torch.sqrt((self.table ** 2).sum())  # error: LF205 at `torch.sqrt(`
+
+            def tune(self, other):
+                self.table = other
+        """
+    ),
     # TF2's WGAN-GP: the inner tape's gradients, taken in a method a
     # train_step calls inside its own tape, are differentiated again
     # (davidADSP's Generative Deep Learning 2nd ed., audit s29)
@@ -111,6 +144,21 @@ AUDIT_S20_INVALID = [
 ]
 
 AUDIT_S20_VALID = [
+    # a constant table kept on self, written once (score_sde_pytorch's VESDE,
+    # audit s30): no gradient reaches its entries
+    """
+    import numpy as np
+    import torch
+
+    class NoiseLevels:
+        def __init__(self, sigma_min=0.01, sigma_max=50, N=1000):
+            self.N = N
+            self.discrete_sigmas = torch.exp(torch.linspace(np.log(sigma_min), np.log(sigma_max), N))
+
+        def step_size(self, t):
+            timestep = (t * (self.N - 1)).long()
+            return torch.sqrt(self.discrete_sigmas[timestep] ** 2 - self.discrete_sigmas[timestep - 1] ** 2)
+    """,
     # a convergence test of k-means: the root only decides whether to stop
     # (kim135797531/study-tf-keras-pytorch, audit R26)
     """

@@ -451,6 +451,8 @@ class GradientFacts:
             # it back-propagates itself (a training loop, ``main``): a call
             # discarding its result (``main()``) does not stop the gradients inside
             return None
+        if name in _OPTIMIZER_UPDATES and self._optimizer_method(func):
+            return f"{name} is an optimiser's update rule: the gradients are taken before it"
         sites = self._call_sites(func)
         if sites is None:
             return None
@@ -1087,6 +1089,17 @@ class GradientFacts:
             )
         return False
 
+    def _optimizer_method(self, func: cst.FunctionDef) -> bool:
+        """``func`` is a method of an optimiser class: a base spelled
+        ``...Optimizer``, or the update signature (``grad``, ``var``)."""
+        cls = self._class_of(func)
+        if cls is None:
+            return False
+        if any("ptimizer" in self.model.code(base.value) for base in cls.bases):
+            return True
+        params = {p.name.value for p in func.params.params}
+        return bool(params & {"grad", "gradient", "grads", "gradients"})
+
     def _attribute_written_once(self, expr: cst.Attribute) -> cst.BaseExpression | None:
         """What ``self.<attr>`` holds when the file writes that attribute name
         once, as ``self.<attr> = value`` in a method of the class reading it,
@@ -1578,6 +1591,21 @@ def _is_metric_class(cls: cst.ClassDef) -> bool:
             return True
     return False
 
+
+#: the methods of a Keras/TF optimiser that compute the update from gradients
+#: already taken (Keras 2 ``get_updates``, TF2's ``_resource_apply_*``, Keras 3's
+#: ``update_step``): nothing differentiates them
+_OPTIMIZER_UPDATES = frozenset(
+    {
+        "get_updates",
+        "_resource_apply_dense",
+        "_resource_apply_sparse",
+        "_resource_apply_sparse_duplicate_indices",
+        "_apply_dense",
+        "_apply_sparse",
+        "update_step",
+    }
+)
 
 #: what changes a kept tensor after its assignment (may make it require or hold gradients)
 _IN_PLACE_GRAD = frozenset({"requires_grad_", "requires_grad", "set_", "copy_", "data"})

@@ -144,6 +144,20 @@ AUDIT_S20_INVALID = [
 ]
 
 AUDIT_S20_VALID = [
+    # only an optimiser's update rule uses it (bert4keras' AdaFactor, audit s30):
+    # the gradients are taken before the update, which nothing differentiates
+    """
+    from tensorflow import keras
+    import tensorflow.keras.backend as K
+
+    def root_mean_square(x, axis=None):
+        return K.sqrt(K.mean(K.square(x), axis=axis))
+
+    class AdaFactor(keras.optimizers.Optimizer):
+        def _resource_apply_dense(self, grad, var):
+            u = grad / K.maximum(1.0, root_mean_square(grad))
+            return K.update(var, var - self.lr * u * K.maximum(root_mean_square(var), 1e-3))
+    """,
     # a constant table kept on self, written once (score_sde_pytorch's VESDE,
     # audit s30): no gradient reaches its entries
     """

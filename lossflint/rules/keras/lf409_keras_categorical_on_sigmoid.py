@@ -166,11 +166,21 @@ softmax output.
                 and head.activation == "sigmoid"
                 and (head.units is None or head.units > 1)
             ):
-                count = f"{head.units} " if head.units is not None else ""
+                if head.units is not None:
+                    what = f"{head.units} independent sigmoid outputs"
+                    harm = "the loss assumes they sum to 1"
+                else:
+                    # the builder's unit count differs between its calls: one
+                    # unit makes the loss constant (LF404), several do not sum to 1
+                    what = "sigmoid output"
+                    harm = (
+                        "the loss assumes a softmax over the classes (constant on one unit, "
+                        "wrong on several independent ones)"
+                    )
                 yield Finding(
                     use.report,
-                    f"{loss_text(model, use)} on {count}independent sigmoid outputs "
-                    f"({layer_evidence(model, head.activation_layer)}): the loss assumes they "
-                    "sum to 1; use `binary_crossentropy` (multi-label) or softmax (single label)",
+                    f"{loss_text(model, use)} on {what} "
+                    f"({layer_evidence(model, head.activation_layer)}): {harm}; "
+                    "use `binary_crossentropy` (multi-label) or softmax (single label)",
                     related=output_related(head),
                 )

@@ -6,6 +6,8 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from lossflint.analysis import apis
+from lossflint.analysis import keras as K
+from lossflint.analysis.calls import argument, literal_value
 from lossflint.diagnostics import Finding, Severity
 from lossflint.examples import Invalid
 from lossflint.registry import Rule
@@ -14,6 +16,7 @@ from lossflint.rules.keras.common import (
     layer_evidence,
     loss_text,
     output_related,
+    short,
     uses,
 )
 
@@ -29,12 +32,16 @@ class CategoricalOnSingleUnit(Rule):
     needs = NEEDS
     what = """
 Flags `categorical_crossentropy` / `sparse_categorical_crossentropy` (string,
-class or function) on a model whose output layer has a single unit.
+class or function) on a model whose output layer has a single unit, and
+TensorFlow's `tf.nn.(sparse_)softmax_cross_entropy_with_logits` given such a
+model's output as `logits` in a custom loop.
 """
     why = """
 Categorical cross-entropy compares a distribution over classes. Over one unit
 Keras renormalises the output to 1.0 and the loss is identically 0 (or, for the
 sparse loss on a linear unit, log-softmax of one value is 0): nothing trains.
+TensorFlow's softmax cross-entropy does the same over the last axis: the
+softmax of one logit is 1 whatever the logit.
 """
     example = """
     from tensorflow import keras
@@ -104,6 +111,32 @@ sparse loss on a linear unit, log-softmax of one value is 0): nothing trains.
             model.compile(loss='categorical_crossentropy', optimizer='adam')  # error: LF404 at `loss=`
             """,
         ),
+        Invalid(
+            """
+            import tensorflow as tf
+            model = tf.keras.Sequential([tf.keras.layers.Dense(1, input_shape=(1,))])
+            def train_step(features, labels):
+                with tf.GradientTape() as tape:
+                    logits = model(features)
+                    loss = tf.reduce_mean(tf.nn.softmax_cross_entropy_with_logits(labels=labels, logits=logits))  # error: LF404 at `tf.nn.softmax_cross_entropy_with_logits`
+                return tape.gradient(loss, model.trainable_variables)
+            """,
+        ),
+        Invalid(
+            """
+            import tensorflow as tf
+            model = tf.keras.Sequential([tf.keras.layers.Dense(1, input_shape=(1,))])
+            strategy = tf.distribute.MirroredStrategy()
+            def train_step(dist_inputs):
+                def step_fn(inputs):
+                    features, labels = inputs
+                    logits = model(features)
+                    cross_entropy = tf.nn.softmax_cross_entropy_with_logits(  # error: LF404 at `tf.nn.softmax_cross_entropy_with_logits`
+                        logits=logits, labels=labels)
+                    return tf.reduce_sum(cross_entropy)
+                return strategy.run(step_fn, args=(dist_inputs,))
+            """,
+        ),
     ]
     VALID = [
         """
@@ -146,6 +179,31 @@ sparse loss on a linear unit, log-softmax of one value is 0): nothing trains.
         b = keras.Sequential([layers.Dense(5, activation='softmax')])
         b.compile(loss='categorical_crossentropy')
         """,
+        # a softmax over another axis: one score per time step, normalised
+        # over the steps (pointer networks, attention pooling)
+        """
+        import tensorflow as tf
+        scorer = tf.keras.Sequential([tf.keras.layers.Dense(1)])
+        def loss_fn(x, target):
+            scores = scorer(x)
+            return tf.nn.softmax_cross_entropy_with_logits(labels=target, logits=scores, axis=1)
+        """,
+        # a sigmoid cross-entropy on one logit is the right loss
+        """
+        import tensorflow as tf
+        model = tf.keras.Sequential([tf.keras.layers.Dense(1)])
+        def loss_fn(x, y):
+            return tf.nn.sigmoid_cross_entropy_with_logits(labels=y, logits=model(x))
+        """,
+        # the logits of several one-unit models put side by side: two classes
+        """
+        import tensorflow as tf
+        a = tf.keras.Sequential([tf.keras.layers.Dense(1)])
+        b = tf.keras.Sequential([tf.keras.layers.Dense(1)])
+        def loss_fn(x, y):
+            logits = tf.concat([a(x), b(x)], axis=-1)
+            return tf.nn.softmax_cross_entropy_with_logits(labels=y, logits=logits)
+        """,
     ]
 
     def check(self, model: SemanticModel) -> Iterator[Finding]:
@@ -158,3 +216,30 @@ sparse loss on a linear unit, log-softmax of one value is 0): nothing trains.
                     "trains; use `binary_crossentropy` with a sigmoid output",
                     related=output_related(head),
                 )
+        facts = K.keras_facts(model)
+        for fact in facts.tf_losses if facts.relevant else ():
+            one = _one_unit_logits(fact)
+            if one is not None and one.dense:
+                yield Finding(
+                    fact.call,
+                    f"`{short(model, fact.call.func, 60)}(...)` on a one-unit output "
+                    f"({layer_evidence(model, one.dense)}): the softmax of one logit is "
+                    "always 1, the loss is constant and nothing trains; use "
+                    "`tf.nn.sigmoid_cross_entropy_with_logits` for one output",
+                    related=output_related(one),
+                )
+
+
+def _one_unit_logits(fact: K.TfCrossEntropy) -> K.Head | None:
+    """The one-unit head of the model whose output is ``fact``'s softmax
+    logits, normalised over their last axis."""
+    if fact.qualname not in apis.TF_SOFTMAX_CE:
+        return None
+    axis = argument(fact.call, 2 if fact.positional else None, "axis", "dim")
+    if axis is not None and literal_value(axis) != -1:
+        return None
+    logits = fact.logits
+    if not isinstance(logits, K.KTensor) or logits.model is None or logits.predicted:
+        return None
+    head = logits.model.head()
+    return head if head is not None and head.units == 1 else None

@@ -1125,7 +1125,8 @@ def _rebinds_model(cls: cst.ClassDef) -> bool:
 
 
 def _only_self_calls(model: ModuleIndex, method: cst.FunctionDef) -> bool:
-    """``method``'s name appears in this file only where it is defined or
+    """``method``'s name appears in this file only where it is defined (it,
+    or a same-named method of another class: a definition calls nothing) or
     called on ``self`` (those calls pin it too)."""
     short = method.name.value
     for node in model.nodes_of_type(cst.Name):
@@ -1133,6 +1134,8 @@ def _only_self_calls(model: ModuleIndex, method: cst.FunctionDef) -> bool:
         if node.value != short or node is method.name:
             continue
         holder = model.parent(node)
+        if isinstance(holder, cst.FunctionDef) and holder.name is node:
+            continue
         call = model.parent(holder) if holder is not None else None
         if not (
             isinstance(holder, cst.Attribute)

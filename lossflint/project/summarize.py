@@ -41,6 +41,7 @@ from lossflint.analysis.datasets import ordered_dataset
 from lossflint.analysis.eval_passes import class_mode_layer, mode_safe_params
 from lossflint.analysis.gradients import GradientFacts, Reach, gradients
 from lossflint.analysis.interpreter.syntax import kept_init
+from lossflint.analysis.keyword_dicts import unpacked_keywords
 from lossflint.analysis.kinds import KindAnalysis, _origin_label
 from lossflint.analysis.loops import Event, loops
 from lossflint.analysis.model import SemanticModel
@@ -625,7 +626,8 @@ class Summarizer:
             if written is not None:
                 called_as[written] = called_as.get(written, 0) + 1
             call = site.node
-            if has_star_args(call) or len(records) >= MAX_CALL_RECORDS:
+            unpacked = unpacked_keywords(self.model, call) if has_star_args(call) else ()
+            if unpacked is None or len(records) >= MAX_CALL_RECORDS:
                 opaque.setdefault(ref, CallRecord(ref.file, ref.name, 0, 0, opaque=True))
                 continue
             records.append(self._record(ref, call))
@@ -761,10 +763,13 @@ class Summarizer:
 
     def _record(self, ref: SFunction | SClass, call: cst.Call) -> CallRecord:
         line, column = self._cheap_position(call)
-        args = tuple(self._argument(a.value) for a in call.args if a.keyword is None)
+        args = tuple(self._argument(a.value) for a in call.args if a.keyword is None and not a.star)
         keywords = {
             a.keyword.value: self._argument(a.value) for a in call.args if a.keyword is not None
         }
+        # ``Trainer(**common)`` of ``common = dict(model=net, ...)``
+        for key, value in unpacked_keywords(self.model, call) or ():
+            keywords[key] = self._argument(value)
         no_grad = self._gradients.reach(call) is Reach.NO
         trained = self._training_returns.get(call, ())
         split, split_node = self._split_returns.get(call, ((), None))

@@ -40,6 +40,8 @@ BUILTINS_PREFIX = "builtins."
 TO_PYTHON_NUMBER = frozenset({"builtins.float", "builtins.int", "math.isfinite"})
 #: the built-in that counts the items of a sequence (``len(CLASSES)``)
 BUILTIN_LEN = "builtins.len"
+#: the built-in that builds a dict from keywords (``dict(model=net, args=targs)``)
+BUILTIN_DICT = "builtins.dict"
 #: a callable with some arguments bound (``partial(categorical_crossentropy,
 #: from_logits=True)`` is that loss)
 FUNCTOOLS_PARTIAL = "functools.partial"

@@ -41,7 +41,7 @@ from lossflint.analysis import apis
 from lossflint.analysis.calls import argument, has_star_args, keyword, literal_value
 from lossflint.analysis.gradients import gradients
 from lossflint.analysis.interpreter import Env, Interpreter
-from lossflint.analysis.keras_untrained import never_trained
+from lossflint.analysis.keras_untrained import never_trained, recompiled_before_use
 from lossflint.analysis.layer_lists import private_list
 from lossflint.analysis.names import dotted_text
 from lossflint.analysis.values import (
@@ -552,6 +552,8 @@ class KerasFacts(Interpreter[Any]):
         evaluated."""
         if comp.model is None:
             return False
+        if recompiled_before_use(self.model, comp.call):
+            return True
         node = comp.model.node
         if any(fit.model is not None and fit.model.node is node for fit in self.fits):
             return False  # the same model fitted under another name

@@ -8,6 +8,11 @@ the file must be one that cannot train or evaluate it (``predict``, a call
 building another model, ``trainable = False``, ...). Anything else (passed to
 an unknown function, returned, aliased, stored on an object) is unknown, and
 unknown keeps the finding.
+
+A compile replaced by the next statement's compile of the same model, with
+nothing in between (``model.compile(loss='mse')`` then
+``model.compile(loss='categorical_crossentropy')``, two configurations shown
+side by side) never runs its loss either.
 """
 
 from __future__ import annotations
@@ -88,6 +93,45 @@ def never_trained(
         # module to fit; only a training script's idle compile is provably dead
         return False
     return _uses_are_safe(index, index.module, func.value.value, is_model, _DEPTH)
+
+
+def recompiled_before_use(index: ModuleIndex, compile_call: cst.Call) -> bool:
+    """``name.compile(...)`` is a statement of its own, and a following
+    statement of the same block compiles ``name`` again, with no statement in
+    between mentioning ``name``: the first loss is replaced before anything
+    can train or evaluate the model with it."""
+    func = compile_call.func
+    if not isinstance(func, cst.Attribute) or not isinstance(func.value, cst.Name):
+        return False
+    ident = func.value.value
+    line = index.statement_of(compile_call)
+    if not _compiles(line, ident) or line.body[0].value is not compile_call:  # type: ignore[attr-defined]
+        return False
+    block = index.parent(line)
+    body = getattr(block, "body", None)
+    if not isinstance(body, (list, tuple)) or line not in body:
+        return False
+    for statement in body[body.index(line) + 1 :]:
+        if _compiles(statement, ident):
+            return True
+        if next(iter(names_in(statement, ident, memo_of(index))), None) is not None:
+            return False
+    return False
+
+
+def _compiles(statement: cst.CSTNode, ident: str) -> bool:
+    """``statement`` is ``ident.compile(...)`` alone (its value unused)."""
+    if not isinstance(statement, cst.SimpleStatementLine) or len(statement.body) != 1:
+        return False
+    expr = statement.body[0]
+    call = expr.value if isinstance(expr, cst.Expr) else None
+    return (
+        isinstance(call, cst.Call)
+        and isinstance(call.func, cst.Attribute)
+        and call.func.attr.value == "compile"
+        and isinstance(call.func.value, cst.Name)
+        and call.func.value.value == ident
+    )
 
 
 def _uses_are_safe(

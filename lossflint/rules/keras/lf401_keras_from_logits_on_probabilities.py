@@ -49,6 +49,7 @@ trains slowly or not at all, with no error.
     model = keras.Sequential([layers.Dense(64, activation="relu"),
                               layers.Dense(10, activation="softmax")])
     model.compile(loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))  # error: LF401
+    model.fit(x_train, y_train)
     model.compile(loss=keras.losses.SparseCategoricalCrossentropy())                  # OK
     """
     use_instead = """

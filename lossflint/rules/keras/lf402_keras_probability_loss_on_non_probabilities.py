@@ -78,6 +78,7 @@ regions of the output space stop learning.
 
     model = keras.Sequential([layers.Dense(64, activation="relu"), layers.Dense(10)])
     model.compile(loss="sparse_categorical_crossentropy")                             # error: LF402
+    model.fit(x_train, y_train)
     model.compile(loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))  # OK
     """
     use_instead = """

@@ -49,6 +49,7 @@ softmax of one logit is 1 whatever the logit.
 
     model = keras.Sequential([layers.Dense(1, activation="sigmoid")])
     model.compile(loss="categorical_crossentropy")   # error: LF404 (the loss is always 0)
+    model.fit(x_train, y_train)
     model.compile(loss="binary_crossentropy")        # OK
     """
     use_instead = """

@@ -44,6 +44,7 @@ binary accuracy, which is inflated (about 0.8 at chance level for 5 classes).
 
     model = keras.Sequential([layers.Dense(5, activation="softmax")])
     model.compile(loss="binary_crossentropy", metrics=["accuracy"])       # error: LF405
+    model.fit(x_train, y_train)
     model.compile(loss="categorical_crossentropy", metrics=["accuracy"])  # OK
     """
     use_instead = """

@@ -113,4 +113,20 @@ AUDIT_VALID = [
             self.model = Model(inp, Dense(1, activation="sigmoid")(Flatten()(inp)))
             self.model.compile(loss="mse", optimizer="adam", metrics=["accuracy"])
     """,
+    # two configurations shown side by side: the second compile replaces the
+    # first before anything trains (tensorflow/docs r1 keras guide, audit R30)
+    """
+    import tensorflow as tf
+    from tensorflow.keras import layers
+
+    model = tf.keras.Sequential([layers.Dense(64, activation="relu"),
+                                 layers.Dense(10, activation="softmax")])
+    # Configure a model for mean-squared error regression.
+    model.compile(optimizer=tf.train.AdamOptimizer(0.01), loss="mse", metrics=["mae"])
+    # Configure a model for categorical classification.
+    model.compile(optimizer=tf.train.RMSPropOptimizer(0.01),
+                  loss=tf.keras.losses.categorical_crossentropy,
+                  metrics=[tf.keras.metrics.categorical_accuracy])
+    model.fit(data, labels, epochs=10, batch_size=32)
+    """,
 ]

@@ -63,6 +63,7 @@ output compares floats to labels: a meaningless number that looks like a metric.
 
     model = keras.Sequential([layers.Dense(10, activation="softmax")])
     model.compile(loss="mse", metrics=["accuracy"])                       # error: LF406
+    model.fit(x_train, y_train)
     model.compile(loss="categorical_crossentropy", metrics=["accuracy"])  # OK
     """
     use_instead = """

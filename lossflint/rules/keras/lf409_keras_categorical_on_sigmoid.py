@@ -45,6 +45,7 @@ softmax output.
 
     model = keras.Sequential([layers.Dense(10, activation="sigmoid")])
     model.compile(loss="categorical_crossentropy")   # error: LF409
+    model.fit(x_train, y_train)
     model.compile(loss="binary_crossentropy")        # OK: multi-label
     """
     use_instead = """

@@ -938,6 +938,10 @@ class DataFacts(Interpreter[Any]):
             for kind, bound, _node in slices:
                 # ``X[n_test:]``, or ``X[n_test + n_val:]`` after a validation part
                 first = bound.split("+", 1)[0].strip()
+                if kind == "tail" and first not in heads:
+                    # ``X[n - seq_len:]``: the test part with the look-back
+                    # window its first sample needs, all the held-out rows
+                    first = _before_offset(bound)
                 if kind in ("tail", "mid") and first in heads and id(fit) not in seen:
                     seen.add(id(fit))
                     yield Leak(fit, heads[first], "slices")
@@ -1418,6 +1422,14 @@ def _unwrapped(model: ModuleIndex, expr: cst.BaseExpression) -> cst.BaseExpressi
     ):
         expr = expr.args[0].value
     return expr
+
+
+def _before_offset(bound: str) -> str:
+    """``n-80`` / ``n-seq_len`` → ``n``: a bound moved back by a count."""
+    head, sep, offset = bound.rpartition("-")
+    if not sep or not head or not (offset.isdigit() or offset.isidentifier()):
+        return ""
+    return head
 
 
 def _bound(model: ModuleIndex, expr: cst.BaseExpression | None) -> str:

@@ -1,12 +1,29 @@
 """LF601 examples of a split by a random mask of rows (``msk =
 np.random.rand(len(df)) < 0.8``, then ``X[msk]`` and ``X[~msk]``): the pandas
-idiom and the book code of audit R25 (Michelucci, ch. 4)."""
+idiom and the book code of audit R25 (Michelucci, ch. 4); and a time series
+split by slices whose test part starts a look-back window early (audit R31)."""
 
 from __future__ import annotations
 
 from lossflint.examples import Invalid
 
 MASK_INVALID = [
+    # the test slice starts ``sequence_len`` rows before the split point, so
+    # that its first window has its history: still all the held-out rows
+    # (ProfessorDong/Deep-Learning-Course-Examples StockPricePrediction)
+    Invalid(
+        """
+        import math
+        from sklearn.preprocessing import MinMaxScaler
+
+        dataset = df.filter(["Close"]).values
+        training_data_len = math.ceil(len(dataset) * .8)
+        scaler = MinMaxScaler(feature_range=(0, 1))
+        scaled_data = scaler.fit_transform(dataset)  # error: LF601 at `scaler.fit_transform(dataset)`
+        train_data = scaled_data[0:training_data_len, :]
+        test_data = scaled_data[training_data_len - sequence_len:, :]
+        """
+    ),
     # a scaler fitted on every row, the rows then split by a random mask
     Invalid(
         """
@@ -43,6 +60,15 @@ MASK_INVALID = [
 ]
 
 MASK_VALID = [
+    # the slice moved back by a window ends at the split point: the last
+    # training rows, nothing held out is read
+    """
+    from sklearn.preprocessing import MinMaxScaler
+
+    scaled = MinMaxScaler().fit_transform(series)
+    train = scaled[:n_train]
+    warmup = scaled[n_train - window:n_train]
+    """,
     # split by the mask first, the scaler fitted on the training rows
     """
     import numpy as np

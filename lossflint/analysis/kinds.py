@@ -605,6 +605,9 @@ class KindAnalysis(Interpreter[Value]):
                 return receiver
             if name in apis.SELECTION_METHODS:
                 return receiver  # ``p.gather(1, y)``: some of the same values
+            if receiver.kind in _PROBABILITY_KINDS and _upper_clamp_only(call, name):
+                # ``p.clamp(max=1 - 1e-20)``: a 0 stays 0 (no guard for log)
+                return receiver
             if name in apis.PART_METHODS and receiver.kind in _PART_KINDS:
                 return receiver  # ``a, b = p.chunk(2)``: parts of the same values
             if name in ("max", "min") and (positional(call) or argument(call, None, "dim")):
@@ -909,6 +912,21 @@ def _max_values(scores: Value) -> Value:
     if isinstance(scores, Tensor) and scores.kind in _SCORE_KINDS:
         return scores
     return UNKNOWN
+
+
+_PROBABILITY_KINDS = frozenset({Kind.PROBS, Kind.SIGMOID_PROBS})
+
+
+def _upper_clamp_only(call: cst.Call, name: str) -> bool:
+    """``x.clamp(max=v)``, ``x.clip(None, v)``, ``x.clamp_max(v)``: bounded
+    from above only."""
+    if name == "clamp_max":
+        return True
+    if name not in ("clamp", "clip"):
+        return False
+    lower = argument(call, 0, "min")
+    upper = argument(call, 1, "max")
+    return upper is not None and (lower is None or literal_value(lower) is None)
 
 
 def _is_dim_reduction(call: cst.Call) -> bool:

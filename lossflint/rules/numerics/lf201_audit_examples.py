@@ -27,6 +27,27 @@ def gpt_model(seq_len, vocab, weight=0.1):
 """
 
 AUDIT_INVALID = [
+    # a clamp from above only keeps a 0 at 0 (and 1 - 1e-20 is 1.0 in float32):
+    # no guard (higgsfield/RL-Adventure-2 ACER, audit R31)
+    Invalid(
+        """
+        import torch
+        import torch.nn as nn
+
+        class ActorCritic(nn.Module):
+            def __init__(self, n_in, n_act):
+                super().__init__()
+                self.actor = nn.Sequential(nn.Linear(n_in, 64), nn.Linear(64, n_act), nn.Softmax(dim=1))
+
+            def forward(self, x):
+                return self.actor(x).clamp(max=1 - 1e-20)
+
+        model = ActorCritic(4, 2)
+        p = model(torch.randn(8, 4))
+        entropy = -(p.log() * p).sum(1).mean(0)  # error: LF201 at `p.log()`
+        entropy.backward()
+        """
+    ),
     Invalid(_PENALTY.format(log="K.log(word_predictions)", marker="  # error: LF201 at `K.log(`")),
     Invalid(
         _PENALTY.format(
@@ -67,6 +88,14 @@ AUDIT_INVALID = [
 ]
 
 AUDIT_VALID = [
+    # bounded from below as well: the clamp is the guard
+    """
+    import torch
+    import torch.nn.functional as F
+
+    p = F.softmax(logits, dim=1).clamp(min=1e-8, max=1.0)
+    entropy = -(p.log() * p).sum(1).mean()
+    """,
     # a hand-written BCE on sigmoid output held in a variable: LF203 reports the formula
     """
     import torch

@@ -6,12 +6,11 @@ and a model class that trains itself in ``run_epoch(self, ...)`` and hands
 
 from __future__ import annotations
 
-import textwrap
 from pathlib import Path
 
 import pytest
 
-from lossflint import lint_paths
+from tests.test_lf603_across_files import lf603
 
 UTILS = """\
 import numpy as np
@@ -69,14 +68,6 @@ if __name__ == "__main__":
         model.run_epoch(train_it, val_it)
 {final}    print(evaluate_model(model, test_it))
 """
-
-
-def lf603(root: Path, files: dict[str, str]) -> list[tuple[str, int]]:
-    (root / "pyproject.toml").write_text("")
-    for name, text in files.items():
-        (root / name).write_text(textwrap.dedent(text))
-    found = lint_paths([root], select=["LF603"])
-    return [(Path(d.filename).name, d.location.row) for d in found]
 
 
 def project(

@@ -324,32 +324,30 @@ saturation. Loss objects (`nn.BCELoss()`) are not rewritten automatically.
     ]
 
     def findings(self, model: SemanticModel) -> Iterator[Finding]:
-        found = [
+        plain = [
             (loss, expr, value)
             for loss, expr, value in inputs_of_kind(model, (apis.BCE,), (Kind.SIGMOID_PROBS,))
             if not _of_constant_logits(model, value)
         ]
-        for loss, expr, value in without_evaluation_repeats(model, found):
-            yield self.report(
-                model,
-                loss,
-                expr,
-                value,
-                f"{loss_label(model, loss)} on sigmoid output saturates",
-                "use binary_cross_entropy_with_logits / BCEWithLogitsLoss on the logits",
-                fix=self._fix(model, loss, expr, value),
-            )
         clamped = [f for f in clamped_sigmoid_inputs(model) if not _of_constant_logits(model, f[2])]
-        for loss, expr, value in without_evaluation_repeats(model, clamped):
-            yield self.report(
-                model,
-                loss,
-                expr,
-                value,
-                f"{loss_label(model, loss)} on clamped sigmoid output: the clamp keeps log(p) "
-                "finite but zeroes the gradient wherever the sigmoid saturates",
-                "use binary_cross_entropy_with_logits / BCEWithLogitsLoss on the logits",
-            )
+        for found, what in (
+            (plain, "on sigmoid output saturates"),
+            (
+                clamped,
+                "on clamped sigmoid output: the clamp keeps log(p) finite but zeroes the "
+                "gradient wherever the sigmoid saturates",
+            ),
+        ):
+            for loss, expr, value in without_evaluation_repeats(model, found):
+                yield self.report(
+                    model,
+                    loss,
+                    expr,
+                    value,
+                    f"{loss_label(model, loss)} {what}",
+                    "use binary_cross_entropy_with_logits / BCEWithLogitsLoss on the logits",
+                    fix=self._fix(model, loss, expr, value) if found is plain else None,
+                )
 
     def _fix(
         self, model: SemanticModel, loss: LossCall, expr: cst.BaseExpression, value: Tensor

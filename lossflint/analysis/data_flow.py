@@ -704,7 +704,9 @@ class DataFacts(Interpreter[Any]):
             if key is not None:
                 env[key] = value
                 return
-        if _new_column(target) and isinstance(env.get(dotted_text(target.value) or ""), Fitted):
+        if _new_column(self.model, target) and isinstance(
+            env.get(dotted_text(target.value) or ""), Fitted
+        ):
             # ``df["yr"] = pd.cut(df.yr, bins)`` after scaling other columns of
             # ``df``: one column set, the scaled ones and all the rows stay
             return
@@ -1254,14 +1256,25 @@ def _column_key(first: cst.BaseSlice | None) -> bool:
     return isinstance(key, cst.Name) or isinstance(literal_value(key), str)
 
 
-def _new_column(target: cst.Subscript) -> bool:
-    """``df["name"] = ...``: one column named by a literal string (a scaled
-    frame keeps its rows and its other columns; the scaled columns are
-    listed in a variable, so overwriting one of them this way is not the
-    pattern of code that scales)."""
+def _new_column(model: ModuleIndex, target: cst.Subscript) -> bool:
+    """``df["name"] = ...``: one column named by a literal string, or by the
+    variable of a loop over column names (``for feat in sparse_features:
+    df[feat] = LabelEncoder().fit_transform(df[feat])``): a scaled frame keeps
+    its rows and its other columns; the scaled columns are listed in a
+    variable, so overwriting one of them this way is not the pattern of code
+    that scales."""
     if len(target.slice) != 1 or not isinstance(target.slice[0].slice, cst.Index):
         return False
-    return isinstance(literal_value(target.slice[0].slice.value), str)
+    key = target.slice[0].slice.value
+    if isinstance(key, cst.Name):
+        loop = model.enclosing(target, cst.For)
+        return isinstance(loop, cst.For) and _loop_variable(loop, key.value)
+    return isinstance(literal_value(key), str)
+
+
+def _loop_variable(loop: cst.For, name: str) -> bool:
+    """``name`` is the variable ``loop`` binds, alone (not a tuple of them)."""
+    return isinstance(loop.target, cst.Name) and loop.target.value == name
 
 
 def _row_numbers(model: ModuleIndex, expr: cst.BaseExpression) -> bool:

@@ -7,6 +7,23 @@ from __future__ import annotations
 from lossflint.examples import Invalid
 
 FRAME_INVALID = [
+    # label-encoded column by column after the scaling: the scaled columns
+    # stay scaled with every row (shenweichen/DeepCTR run_mtl, audit R32)
+    Invalid(
+        """
+        import pandas as pd
+        from sklearn.model_selection import train_test_split
+        from sklearn.preprocessing import LabelEncoder, MinMaxScaler
+
+        data = pd.read_csv("census-income.sample")
+        mms = MinMaxScaler(feature_range=(0, 1))
+        data[dense_features] = mms.fit_transform(data[dense_features])  # error: LF601 at `mms.fit_transform(`
+        for feat in sparse_features:
+            lbe = LabelEncoder()
+            data[feat] = lbe.fit_transform(data[feat])
+        train, test = train_test_split(data, test_size=0.2, random_state=2020)
+        """
+    ),
     # scaled in place, rebound by a column drop and a side-by-side concat
     Invalid(
         """

@@ -122,7 +122,10 @@ class KindAnalysis(Interpreter[Value]):
     """The value-kind domain; ``run`` (in ``__init__``) fills ``values`` and
     ``loss_calls``."""
 
-    CALL_METHODS = ("forward", "__call__")
+    # a Keras ``Layer``/``Model`` subclass runs its ``call`` (the base class's
+    # ``__call__`` dispatches to it): after ``__call__``, which a class
+    # defining both runs itself
+    CALL_METHODS = ("forward", "__call__", "call")
     PINS_FROM_OTHER_FILES = True
     # its hooks read no fact they record; ``loss_calls`` is a dict written
     # again with the same call's loss

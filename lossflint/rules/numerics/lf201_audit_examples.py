@@ -27,6 +27,26 @@ def gpt_model(seq_len, vocab, weight=0.1):
 """
 
 AUDIT_INVALID = [
+    # the output of a Keras subclassed layer whose ``call`` ends in a sigmoid
+    # (shenweichen/DeepCTR DIEN auxiliary loss, audit R32)
+    Invalid(
+        """
+        import tensorflow as tf
+        from tensorflow.keras.layers import Dense, Layer
+
+        class ClickNet(Layer):
+            def __init__(self):
+                super().__init__()
+                self.dense = Dense(1)
+
+            def call(self, inputs):
+                return tf.sigmoid(self.dense(inputs))
+
+        def auxiliary_loss(h):
+            p = ClickNet()(h)
+            return -tf.reduce_mean(tf.math.log(p))  # error: LF201 at `tf.math.log(p)`
+        """
+    ),
     # a clamp from above only keeps a 0 at 0 (and 1 - 1e-20 is 1.0 in float32):
     # no guard (higgsfield/RL-Adventure-2 ACER, audit R31)
     Invalid(
@@ -88,6 +108,20 @@ AUDIT_INVALID = [
 ]
 
 AUDIT_VALID = [
+    # a class whose own ``__call__`` is what calling it runs (``call`` is a helper)
+    """
+    import tensorflow as tf
+
+    class Scorer:
+        def call(self, x):
+            return tf.sigmoid(x)
+
+        def __call__(self, x):
+            return tf.nn.log_softmax(x)
+
+    def loss(z):
+        return -tf.reduce_mean(tf.math.log(Scorer()(z)))
+    """,
     # bounded from below as well: the clamp is the guard
     """
     import torch

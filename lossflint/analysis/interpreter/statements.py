@@ -8,6 +8,7 @@ from collections.abc import Sequence
 
 import libcst as cst
 
+from lossflint.analysis.calls import literal_value
 from lossflint.analysis.dead_code import constant_truth
 from lossflint.analysis.interpreter.base import Base, Env, V
 from lossflint.analysis.interpreter.specialise import test_truth
@@ -18,6 +19,7 @@ from lossflint.analysis.interpreter.syntax import (
     statements_of,
 )
 from lossflint.analysis.values import ClassRef, FunctionRef
+from lossflint.analysis.walk import nodes_in
 from lossflint.project.context import FOR_SUMMARY
 
 
@@ -126,7 +128,9 @@ class Statements(Base[V]):
         else:
             self.eval(stmt.test, env)
         current = dict(env)
-        exits: list[Env | None] = [dict(env)]
+        # a body sure to run (``for i in range(3)``) leaves no path around it
+        once = isinstance(stmt, cst.For) and self._runs_at_least_once(stmt)
+        exits: list[Env | None] = [] if once else [dict(env)]
         records = self.records_made()
         for pass_ in range(2):
             body_env = dict(current)
@@ -136,6 +140,11 @@ class Statements(Base[V]):
             # a body that always leaves (break/return) still reached here
             if out is None:
                 out = body_env
+            if once and pass_ == 0:
+                joined = out
+                exits.append(dict(joined))
+                current = joined
+                continue
             joined = self._join_envs([current, out]) or current
             if (
                 pass_ == 0
@@ -152,6 +161,27 @@ class Statements(Base[V]):
         if stmt.orelse is not None:
             current = self._exec_block(statements_of(stmt.orelse), current) or current
         return self._join_envs([*exits, current])
+
+    def _runs_at_least_once(self, stmt: cst.For) -> bool:
+        """``for`` over ``range(k)`` with a literal ``k > 0`` (or literal
+        bounds) or over a non-empty literal list/tuple, whose body has no
+        ``break``/``continue`` (a path leaving it early is not followed)."""
+        if nodes_in(stmt.body, cst.Break, cst.Continue):
+            return False
+        it = stmt.iter
+        if isinstance(it, (cst.List, cst.Tuple)):
+            return bool(it.elements) and not any(
+                isinstance(e, cst.StarredElement) for e in it.elements
+            )
+        if not isinstance(it, cst.Call) or self.model.qualname(it.func) != "builtins.range":
+            return False
+        bounds = [literal_value(a.value) for a in it.args]
+        if any(a.keyword is not None or a.star for a in it.args) or not 1 <= len(bounds) <= 2:
+            return False
+        if not all(isinstance(b, int) and not isinstance(b, bool) for b in bounds):
+            return False
+        start, stop = (0, bounds[0]) if len(bounds) == 1 else bounds
+        return stop > start  # type: ignore[operator]
 
     def _exec_small(self, small: cst.BaseSmallStatement, env: Env) -> bool:
         """Run one small statement; False when it leaves the block."""

@@ -50,6 +50,30 @@ for epoch in range(100):
 """
 
 AUDIT_INVALID = [
+    # every layer's output through the sigmoid, in a loop sure to run
+    # (shenweichen/DeepCTR-Torch DNN with activation='sigmoid', audit R32)
+    Invalid(
+        """
+        import torch.nn as nn
+        import torch.nn.functional as F
+
+        class AuxNet(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.fc = nn.Linear(8, 8)
+                self.act = nn.Sigmoid()
+
+            def forward(self, x):
+                for _ in range(3):
+                    x = self.act(self.fc(x))
+                return x
+
+        aux = AuxNet()
+
+        def aux_loss(h, y):
+            return F.binary_cross_entropy(aux(h), y)  # error: LF104 at `F.binary_cross_entropy`
+        """
+    ),
     # a clamped sigmoid is still sigmoid output (argus-freesound, audit s29):
     # through a parameter rebound by the clamp, and inline
     Invalid(
@@ -177,6 +201,25 @@ AUDIT_INVALID = [
 ]
 
 AUDIT_VALID = [
+    # a loop that may not run (no layers) returns its input as it came
+    """
+    import torch.nn as nn
+    import torch.nn.functional as F
+
+    class Stack(nn.Module):
+        def __init__(self, blocks):
+            super().__init__()
+            self.blocks = blocks
+            self.act = nn.Sigmoid()
+
+        def forward(self, x):
+            for block in self.blocks:
+                x = self.act(block(x))
+            return x
+
+    def loss(net, h, y):
+        return F.binary_cross_entropy(Stack(net)(h), y)
+    """,
     # a clamped value of unknown origin: the clamp is the guard
     """
     import torch

@@ -1266,6 +1266,8 @@ class KerasFacts(Interpreter[Any]):
             return self._load_data(call, qualname.split(".")[2])
         if qualname in apis.PRESERVING_FUNCS:
             return first if isinstance(first, (Images, Labels, ScaledLabels)) else None
+        if qualname in apis.TF_STOP_GRADIENT and isinstance(first, KTensor):
+            return first  # ``tf.stop_gradient(model(u))``: the predictions, as targets
         if qualname in apis.JOINING_FUNCS and isinstance(first, TupleValue) and first.items:
             # ``np.concatenate((x_train, x_test))``: what every part holds
             head = first.items[0]

@@ -690,6 +690,10 @@ def is_constant(
             passed = passed_to(expr)
             if passed and all(is_constant(model, v, depth - 1, passed_to) for v in passed):
                 return True
+        # a local bound once and never changed (``c = torch.ones_like(p)``)
+        local = bound_value(model, expr)
+        if local is not None and is_constant(model, local, depth - 1):
+            return True
         # the assignment that surely reaches this use (a notebook's later cell
         # rebinding the name to a constant grid), else every binding
         reaching = reaching_assignment(model, expr)
@@ -713,6 +717,11 @@ def is_constant(
     if isinstance(expr, cst.Call) and model.qualname(expr.func) in apis.CONSTANT_TENSORS:
         args = positional(expr)
         return bool(args) and is_constant(model, args[0].value, depth - 1)
+    if isinstance(expr, cst.Call) and model.qualname(expr.func) in apis.FILLED_TENSORS:
+        return True  # ``torch.ones_like(p)``: one value, whatever the shape
+    if isinstance(expr, cst.Call) and model.qualname(expr.func) in apis.FULL_TENSORS:
+        fill = argument(expr, 1, "fill_value", "value")
+        return fill is not None and is_constant(model, fill, depth - 1)
     if isinstance(expr, cst.Call) and model.qualname(expr.func) in apis.CONSTANT_GRIDS:
         # ``np.arange(0.01, 1, 0.01)``: a curve plotted over fixed numbers
         args = positional(expr)

@@ -442,6 +442,8 @@ ONE_HOT_FUNCS = ONE_HOT | {"keras.utils.np_utils.to_categorical", "keras.ops.one
 #: argmax beyond ``ARGMAX`` that the Keras facts follow
 KERAS_ARGMAX = frozenset({"keras.ops.argmax", "keras.backend.argmax"})
 #: functions that keep what an array holds (pixels stay pixels, labels stay labels)
+#: a tensor with its gradient cut: the same values (a model's predictions as targets)
+TF_STOP_GRADIENT = frozenset({"tensorflow.stop_gradient", "keras.ops.stop_gradient"})
 PRESERVING_FUNCS = frozenset(
     {
         "tensorflow.cast",
@@ -657,6 +659,10 @@ KERAS_SOFTMAX_LAYER = "keras.layers.Softmax"
 KERAS_ACTIVATION_LAYER = "keras.layers.Activation"
 #: tensors built from a Python value: constant when that value is
 CONSTANT_TENSORS = frozenset({"tensorflow.constant", "tensorflow.convert_to_tensor"})
+FILLED_TENSORS = frozenset(
+    {"tensorflow.ones", "tensorflow.zeros", "tensorflow.ones_like", "tensorflow.zeros_like"}
+)
+FULL_TENSORS = frozenset({"tensorflow.fill"})
 #: trainable variables (``trainable=False`` aside): what a tape or ``minimize``
 #: differentiates, whatever initial value they wrap
 TRAINABLE_VARIABLES = frozenset(

@@ -167,6 +167,8 @@ FRAME_ROW_KEEPING_METHODS = frozenset(
 CONSTANT_TENSORS = frozenset({"numpy.array", "numpy.asarray"})
 #: a grid of numbers fixed by constant arguments (a curve plotted over it)
 CONSTANT_GRIDS = frozenset({"numpy.arange", "numpy.linspace", "numpy.logspace"})
+FILLED_TENSORS = frozenset({"numpy.ones", "numpy.zeros", "numpy.ones_like", "numpy.zeros_like"})
+FULL_TENSORS = frozenset({"numpy.full", "numpy.full_like"})
 #: NumPy powers and roots (a power of a positive constant is positive)
 SCALAR_POWERS = frozenset({"numpy.square", "numpy.sqrt"})
 #: calls that gather or convert predictions and keep what they hold (metrics)

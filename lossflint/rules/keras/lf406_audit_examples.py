@@ -129,4 +129,31 @@ AUDIT_VALID = [
                   metrics=[tf.keras.metrics.categorical_accuracy])
     model.fit(data, labels, epochs=10, batch_size=32)
     """,
+    # the mean squared error between the student's softmax and a teacher's
+    # predictions: a consistency term (ICT / Mean Teacher), the classifier
+    # trains with cross-entropy (ryancheunggit/tensorflow2_model_zoo, audit R33)
+    """
+    import tensorflow as tf
+    from tensorflow import keras
+    from tensorflow.keras import layers
+
+    class Net(keras.Model):
+        def __init__(self):
+            super().__init__()
+            self.fc = layers.Dense(10)
+
+        def call(self, x):
+            return tf.nn.softmax(self.fc(x))
+
+    model, teacher = Net(), Net()
+    data_criterion = keras.losses.SparseCategoricalCrossentropy()
+    consistency_criterion = keras.losses.MeanSquaredError()
+
+    def train_step(x, y, u):
+        q = teacher(u)
+        with tf.GradientTape() as tape:
+            loss = data_criterion(y, model(x)) + consistency_criterion(q, model(u))
+            loss += consistency_criterion(tf.stop_gradient(model(x)), model(u))
+        return tape.gradient(loss, model.trainable_variables)
+    """,
 ]

@@ -225,7 +225,12 @@ output compares floats to labels: a meaningless number that looks like a metric.
             accuracy = use.compile is not None and bool(
                 set(use.compile.metrics) & apis.ACCURACY_METRICS
             )
-            if head is not None and head.activation == "softmax" and head.units != 1:
+            if (
+                head is not None
+                and head.activation == "softmax"
+                and head.units != 1
+                and not _predicted(labels)
+            ):
                 reason = (
                     f"the model ends in softmax ({layer_evidence(model, head.activation_layer)})"
                 )
@@ -270,6 +275,13 @@ output compares floats to labels: a meaningless number that looks like a metric.
                     "use a cross-entropy loss",
                     related=output_related(head) if head is not None else (),
                 )
+
+
+def _predicted(labels: object) -> bool:
+    """The targets are a model's predictions (a teacher's softmax, the model's
+    own under ``stop_gradient``): a consistency loss between two
+    distributions (Mean Teacher, ICT), not a classifier trained on labels."""
+    return isinstance(labels, K.KTensor) or (isinstance(labels, K.Labels) and labels.predicted)
 
 
 def _meaningless_accuracy(model: SemanticModel, head: K.Head | None, labels: object) -> str | None:

@@ -139,6 +139,9 @@ def _guarded_source(model: SemanticModel, logs: tuple[LogCall, ...]) -> tuple[st
         source = _probability_source(model, probability)
         if source is None:
             return None
+        value = model.value(probability)
+        if isinstance(value, Tensor) and of_constants(model, value.origin):
+            return None  # ``softmax(ones_like(p))``: a fixed prior, nothing to replace
         sources.add(source)
     if not guards or len(sources) != 1:
         return None
@@ -196,6 +199,14 @@ def _climb(
         elif isinstance(up, cst.BinaryOperation) and isinstance(up.operator, cst.Divide):
             if up.left is not node:
                 return node, negated, up
+        elif (
+            isinstance(up, cst.BinaryOperation)
+            and isinstance(up.operator, cst.Subtract)
+            and up.right is node
+        ):
+            # ``J = L - alpha * ce + U``: subtracted, the log-likelihood is
+            # negated (the formula ends here, the rest is other terms)
+            return node, not negated, up
         elif isinstance(up, cst.Arg):
             call = model.parent(up)
             if not (

@@ -22,6 +22,32 @@ def focal_loss_binary(y_true, y_pred):
 """
 
 AUDIT_INVALID = [
+    # the log-likelihood subtracted from the objective (a semi-supervised
+    # VAE's J = L - alpha * ce; wohlert/semi-supervised-pytorch, audit R33)
+    Invalid(
+        """
+        import torch
+        import torch.nn as nn
+        import torch.nn.functional as F
+
+        class Classifier(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.fc = nn.Linear(784, 10)
+
+            def forward(self, x):
+                return F.softmax(self.fc(x), dim=-1)
+
+        model = Classifier()
+        optimizer = torch.optim.Adam(model.parameters())
+        for x, y, elbo in batches:
+            probs = model(x)
+            classication_loss = torch.sum(y * torch.log(probs + 1e-8), dim=1).mean()  # error: LF203 at `torch.sum(y`
+            J = elbo - 0.1 * classication_loss
+            J.backward()
+            optimizer.step()
+        """
+    ),
     # the formula on softmax output held in a variable: LF203 reports the
     # formula, LF201 only an inline `log(softmax(z))` (its fix rewrites that);
     # clamped in place to [0, 1], 0 stays possible (C51's projected distribution)
@@ -201,6 +227,21 @@ AUDIT_INVALID = [
 ]
 
 AUDIT_VALID = [
+    # the cross-entropy against a uniform prior: softmax of ones is 1/K, a
+    # constant (wohlert/semi-supervised-pytorch log_standard_categorical, R33)
+    """
+    import torch
+    import torch.nn.functional as F
+
+    def log_standard_categorical(p):
+        prior = F.softmax(torch.ones_like(p), dim=1)
+        prior.requires_grad = False
+        return -torch.sum(p * torch.log(prior + 1e-8), dim=1)
+
+    def log_uniform(p):
+        prior = F.softmax(torch.full((4, 10), 2.0), dim=1)
+        return -torch.sum(p * torch.log(prior), dim=1)
+    """,
     # the only element of a (1, 1) array clamped to [1e-7, 1 - 1e-7] by
     # conditional assignment (Hands-On GANs with PyTorch, Chapter01/simple_gan.py)
     """

@@ -328,6 +328,11 @@ formula no longer sees.
                 # the formula illustrated on literal probabilities (also through the
                 # parameters of a function only ever called with such): no underflow
                 continue
+            known = formula.probabilities
+            if known is not None and of_constants(model, known.origin):
+                # softmax of fixed numbers (a uniform prior ``softmax(ones_like(p))``):
+                # far from 0, and no gradient reaches it
+                continue
             framework = formula.logs[0].framework
             what = "binary cross-entropy" if formula.binary else "cross-entropy"
             use = _USE[framework if framework in _USE else "torch"][formula.binary]
@@ -338,9 +343,6 @@ formula no longer sees.
                     f"keeps log(p) finite but {harm}; use {use}"
                 )
             else:
-                known = formula.probabilities
-                if known is not None and of_constants(model, known.origin):
-                    continue  # softmax of fixed numbers is far from 0
                 message = f"hand-written {what}{_evidence(model, known)}: log(p) is -inf once p underflows to 0, and 0 * -inf is NaN; use {use}"
             related = _related(known) if not formula.guard else ()
             yield Finding(node=formula.top, message=message, related=related)

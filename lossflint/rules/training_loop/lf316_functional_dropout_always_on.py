@@ -290,7 +290,7 @@ def _only_from_forward(model: SemanticModel, func: cst.FunctionDef) -> str | Non
     file (one at least, and none from another file) is in a module's
     ``forward``; None otherwise."""
     facts = gradients(model)
-    sites = facts.call_sites(func)
+    sites = [s for s in facts.call_sites(func) if not _own_method_of_another_class(model, s, func)]
     if not sites or model.kinds.calls_from_other_files(func):
         return None
     for call in sites:
@@ -305,6 +305,24 @@ def _only_from_forward(model: SemanticModel, func: cst.FunctionDef) -> str | Non
     cls = model.enclosing(first, cst.ClassDef)
     owner = f"{cls.name.value}.forward" if isinstance(cls, cst.ClassDef) else "forward"
     return f" (it runs in {owner}, line {model.line_of(first)})"
+
+
+def _own_method_of_another_class(
+    model: SemanticModel, call: cst.Call, func: cst.FunctionDef
+) -> bool:
+    """``self.step(x)`` in another class that defines its own ``step``: a
+    call of that one, not of ``func`` (two decoders with a same-named method)."""
+    if not (
+        isinstance(call.func, cst.Attribute)
+        and isinstance(call.func.value, cst.Name)
+        and call.func.value.value == "self"
+    ):
+        return False
+    cls = model.enclosing(call, cst.ClassDef)
+    if not isinstance(cls, cst.ClassDef) or cls is model.enclosing(func, cst.ClassDef):
+        return False
+    body = cls.body.body if isinstance(cls.body, cst.IndentedBlock) else ()
+    return any(isinstance(s, cst.FunctionDef) and s.name.value == func.name.value for s in body)
 
 
 def _is_self_training(expr: cst.BaseExpression) -> bool:

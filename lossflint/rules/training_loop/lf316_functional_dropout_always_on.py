@@ -290,7 +290,9 @@ def _only_from_forward(model: SemanticModel, func: cst.FunctionDef) -> str | Non
     file (one at least, and none from another file) is in a module's
     ``forward``; None otherwise."""
     facts = gradients(model)
-    sites = [s for s in facts.call_sites(func) if not _own_method_of_another_class(model, s, func)]
+    sites = [
+        s for s in facts.call_sites(func) or () if not _own_method_of_another_class(model, s, func)
+    ]
     if not sites or model.kinds.calls_from_other_files(func):
         return None
     for call in sites:

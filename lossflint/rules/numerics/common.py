@@ -182,11 +182,13 @@ def _probability_source(model: SemanticModel, expr: cst.BaseExpression) -> str |
 
 
 def _climb(
-    model: SemanticModel, core: cst.BaseExpression
+    model: SemanticModel, core: cst.BaseExpression, subtracted: bool = False
 ) -> tuple[cst.CSTNode, bool, cst.CSTNode | None]:
     """From the formula's core up through signs, products, divisions, sums
     and means: (the formula's top, whether a sign on the way negates it, the
-    node the climb stopped at)."""
+    node the climb stopped at). ``subtracted``: a subtraction of it negates
+    it too (only for a log-likelihood named first, whose shape is already
+    that of a cross-entropy: ``- b * log(a)`` inline is any formula's term)."""
     negated = False
     node: cst.CSTNode = core
     while True:
@@ -200,7 +202,8 @@ def _climb(
             if up.left is not node:
                 return node, negated, up
         elif (
-            isinstance(up, cst.BinaryOperation)
+            subtracted
+            and isinstance(up, cst.BinaryOperation)
             and isinstance(up.operator, cst.Subtract)
             and up.right is node
         ):
@@ -239,7 +242,7 @@ def _negated_later(model: SemanticModel, assign: cst.Assign) -> bool:
     for use in names_in(scope, name, memo_of(model)):
         if use is assign.targets[0].target or reaching_assignment(model, use) is not assign.value:
             continue
-        if _climb(model, use)[1]:
+        if _climb(model, use, subtracted=True)[1]:
             return True
     return False
 

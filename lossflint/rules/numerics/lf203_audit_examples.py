@@ -227,6 +227,14 @@ AUDIT_INVALID = [
 ]
 
 AUDIT_VALID = [
+    # a term of another formula subtracted inline: the KL divergence of two
+    # Gamma distributions (AntixK/PyTorch-VAE gamma_vae.py)
+    """
+    import torch
+
+    def I_function(a, b, c, d):
+        return - c * d / a - b * torch.log(a) - torch.lgamma(b) + (b - 1) * (torch.digamma(d) + torch.log(c))
+    """,
     # the cross-entropy against a uniform prior: softmax of ones is 1/K, a
     # constant (wohlert/semi-supervised-pytorch log_standard_categorical, R33)
     """

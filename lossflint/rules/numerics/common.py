@@ -77,7 +77,7 @@ def cross_entropy_formula(
     negated = negated or negative(members[0][0])
     if not negated and isinstance(stop, cst.Assign) and stop.value is node:
         # ``like = y * log(p) + (1 - y) * log(1 - p)``, then ``-mean(like)``
-        negated = _negated_later(model, stop)
+        negated = _negated_later(model, stop, subtracted=_reduced(model, node))
     if not negated:
         return None
     if len(members) == 1 and _number(members[0][0]):
@@ -232,9 +232,22 @@ def _climb(
         node = up
 
 
-def _negated_later(model: SemanticModel, assign: cst.Assign) -> bool:
+def _reduced(model: SemanticModel, node: cst.CSTNode) -> bool:
+    """``node`` is a sum or mean (``torch.sum(y * log(p), 1).mean()``)."""
+    if not isinstance(node, cst.Call):
+        return False
+    func = node.func
+    if isinstance(func, cst.Attribute) and func.attr.value in ("sum", "mean"):
+        return True
+    return model.qualname(func) in (apis.SUM | apis.MEAN)
+
+
+def _negated_later(model: SemanticModel, assign: cst.Assign, subtracted: bool = False) -> bool:
     """The log-likelihood named by ``assign`` (``like = ...``) is negated
-    where that value reaches (``loss = -tf.reduce_mean(like)``)."""
+    where that value reaches (``loss = -tf.reduce_mean(like)``); with
+    ``subtracted`` (a summed log-likelihood), also where it is subtracted
+    (``J = L - alpha * ce``: a flow's ``logdet - dlogdet`` of an unsummed
+    ``h * w * log|det W|`` is no cross-entropy)."""
     if len(assign.targets) != 1 or not isinstance(assign.targets[0].target, cst.Name):
         return False
     name = assign.targets[0].target.value
@@ -242,7 +255,7 @@ def _negated_later(model: SemanticModel, assign: cst.Assign) -> bool:
     for use in names_in(scope, name, memo_of(model)):
         if use is assign.targets[0].target or reaching_assignment(model, use) is not assign.value:
             continue
-        if _climb(model, use, subtracted=True)[1]:
+        if _climb(model, use, subtracted=subtracted)[1]:
             return True
     return False
 

@@ -227,6 +227,19 @@ AUDIT_INVALID = [
 ]
 
 AUDIT_VALID = [
+    # a normalising flow's log-determinant, named and subtracted in reverse
+    # (phlippe/uvadlc_notebooks Glow InvConv2d)
+    """
+    import torch
+    import torch.nn.functional as F
+
+    def inv_conv(input, logdet, weight, reverse=False):
+        _, _, height, width = input.shape
+        dlogdet = height * width * torch.log(torch.abs(torch.det(weight.squeeze())))
+        if not reverse:
+            return F.conv2d(input, weight), logdet + dlogdet
+        return F.conv2d(input, weight.squeeze().inverse()[..., None, None]), logdet - dlogdet
+    """,
     # a term of another formula subtracted inline: the KL divergence of two
     # Gamma distributions (AntixK/PyTorch-VAE gamma_vae.py)
     """

@@ -159,6 +159,17 @@ NON_NEGATIVE_FUNCS = frozenset(
 )
 ARGMAX = frozenset({"tensorflow.argmax", "tensorflow.math.argmax"})
 ONE_HOT = frozenset({"tensorflow.one_hot", "keras.utils.to_categorical"})
+#: samplers whose first argument (or ``logits=``) is unnormalised log-probabilities:
+#: a -inf there is a class of probability 0, never drawn
+LOGIT_SAMPLERS = frozenset(
+    {
+        "tensorflow.random.categorical",
+        "tensorflow.random.stateless_categorical",
+        "tensorflow.multinomial",
+        "tensorflow_probability.distributions.Categorical",
+        "keras.random.categorical",
+    }
+)
 
 #: TensorFlow losses whose ``logits=`` argument takes raw scores
 TF_SOFTMAX_CE = frozenset(

@@ -511,6 +511,11 @@ AUTOGRAD_GRAD = frozenset({"torch.autograd.grad"})
 CONSTANT_TENSORS = frozenset({"torch.tensor", "torch.as_tensor"})
 #: a grid of numbers fixed by constant arguments
 CONSTANT_GRIDS = frozenset({"torch.arange", "torch.linspace", "torch.logspace"})
+#: distributions built from logits (``Categorical(logits=torch.log(p))``): a -inf
+#: logit is a class of probability 0
+LOGIT_DISTRIBUTIONS = frozenset(
+    {"torch.distributions.Categorical", "torch.distributions.categorical.Categorical"}
+)
 #: tensors of one repeated value, whatever their shape (``torch.ones_like(p)``)
 FILLED_TENSORS = frozenset({"torch.ones", "torch.zeros", "torch.ones_like", "torch.zeros_like"})
 #: ... of the value given second (``torch.full(shape, 0.5)``)

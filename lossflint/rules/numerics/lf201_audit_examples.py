@@ -108,6 +108,21 @@ AUDIT_INVALID = [
 ]
 
 AUDIT_VALID = [
+    # the log of a policy's softmax only draws an action: a -inf logit is an
+    # action of probability 0 (REINFORCE samplers, audits R12 and R33)
+    """
+    import tensorflow as tf
+    import torch
+    from torch.distributions import Categorical
+
+    def act(policy, s):
+        prob = tf.nn.softmax(policy(s), axis=1)
+        return tf.random.categorical(tf.math.log(prob), 1)[0]
+
+    def act_torch(net, s):
+        p = torch.softmax(net(s), dim=-1)
+        return Categorical(logits=torch.log(p)).sample()
+    """,
     # a class whose own ``__call__`` is what calling it runs (``call`` is a helper)
     """
     import tensorflow as tf

@@ -1136,7 +1136,8 @@ def _equality_or_threshold(kinds: KindAnalysis, node: cst.Comparison) -> bool:
     left = node.left
     for target in node.comparisons:
         if isinstance(target.operator, cst.Equal):
-            return True
+            # ``y.shape == a.shape``: a smoke test of a module, no prediction
+            return not (_shape_read(left) or _shape_read(target.comparator))
         if isinstance(target.operator, _ORDERINGS) and (
             _probability_cut(left)
             and _probabilities(kinds, target.comparator)
@@ -1145,6 +1146,25 @@ def _equality_or_threshold(kinds: KindAnalysis, node: cst.Comparison) -> bool:
         ):
             return True
         left = target.comparator
+    return False
+
+
+#: what a tensor's attributes and methods say of its shape or type
+_SHAPE_ATTRIBUTES = frozenset({"shape", "ndim", "dtype", "device"})
+_SHAPE_METHODS = frozenset({"size", "dim", "numel", "type"})
+
+
+def _shape_read(expr: cst.BaseExpression) -> bool:
+    """``x.shape``, ``x.shape[0]``, ``x.size(1)``, ``x.dim()``, ``len(x)``."""
+    while isinstance(expr, cst.Subscript):
+        expr = expr.value
+    if isinstance(expr, cst.Attribute):
+        return expr.attr.value in _SHAPE_ATTRIBUTES
+    if isinstance(expr, cst.Call):
+        func = expr.func
+        if isinstance(func, cst.Attribute):
+            return func.attr.value in _SHAPE_METHODS
+        return isinstance(func, cst.Name) and func.value == "len"
     return False
 
 

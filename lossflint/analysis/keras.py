@@ -146,6 +146,9 @@ class KModel:
         """The output: last Dense, its units and the final activation."""
         activation: str | None = None
         act_layer: KLayer | None = None
+        # a Flatten/Reshape after the Dense: ``Dense(1)`` on per-token features
+        # then ``Flatten()`` is one unit per token, not one output
+        reshaped = False
         for layer in reversed(self.layers):
             if layer is None:
                 # ``Sequential([classifier, Softmax()])``: whatever comes before,
@@ -163,14 +166,18 @@ class KModel:
                     if activation is None:
                         return None
                 continue
-            if layer.name in apis.DROPOUT_LAYERS or layer.name in apis.SHAPE_ONLY_LAYERS:
+            if layer.name in apis.DROPOUT_LAYERS:
+                continue
+            if layer.name in apis.SHAPE_ONLY_LAYERS:
+                reshaped = True
                 continue
             if layer.name == "Dense":
+                units = None if reshaped else layer.units
                 if activation is None:
                     if layer.activation is None:
                         return None
-                    return Head(layer, layer.units, layer.activation, layer)
-                return Head(layer, layer.units, activation, act_layer or layer)
+                    return Head(layer, units, layer.activation, layer)
+                return Head(layer, units, activation, act_layer or layer)
             if layer.name in apis.CONV_LAYERS:
                 # a fully convolutional output (segmentation): its activation
                 # is the model's, its unit count is not known

@@ -47,6 +47,29 @@ EPOCH_INVALID = [
 ]
 
 EPOCH_VALID = [
+    # a smoke test of a module's output shape: no prediction is scored
+    # (MedicalZooPytorch HighResNet3D test_all_modules, audit R34)
+    """
+    import torch
+    import torch.nn as nn
+
+    class ConvRed(nn.Module):
+        def __init__(self, in_channels):
+            super().__init__()
+            self.bn = nn.BatchNorm3d(in_channels)
+            self.conv = nn.Conv3d(in_channels, in_channels, 3, padding=1)
+
+        def forward(self, x):
+            return self.conv(torch.relu(self.bn(x)))
+
+    def test_all_modules():
+        a = torch.rand(1, 16, 32, 32, 32)
+        m2 = ConvRed(in_channels=16)
+        y = m2(a)
+        assert y.shape == a.shape, print(y.shape)
+        assert y.size(1) == 16 and len(y) == 1
+        print("ConvRed OK")
+    """,
     # Monte-Carlo dropout keeps dropout on at test time
     """
     import torch

@@ -180,6 +180,19 @@ softmax of one logit is 1 whatever the logit.
         b = keras.Sequential([layers.Dense(5, activation='softmax')])
         b.compile(loss='categorical_crossentropy')
         """,
+        # one logit per token, flattened: the softmax runs over the token
+        # positions (a span-extraction head; dimitreOliveira/Tweet-Sentiment-
+        # Extraction, audit R34)
+        """
+        from tensorflow.keras import layers, losses, Model
+        MAX_LEN = 96
+        hidden = layers.Input(shape=(MAX_LEN, 768))
+        x = layers.Dense(1)(hidden)
+        x = layers.Flatten()(x)
+        y_start = layers.Activation('softmax', name='y_start')(x)
+        model = Model(hidden, y_start)
+        model.compile('adam', loss=losses.CategoricalCrossentropy())
+        """,
         # a softmax over another axis: one score per time step, normalised
         # over the steps (pointer networks, attention pooling)
         """

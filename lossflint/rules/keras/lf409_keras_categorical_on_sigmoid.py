@@ -64,6 +64,18 @@ softmax output.
     fix_safety = "There is no automatic fix: the choice depends on single- vs multi-label targets."
     INVALID = [
         *LF409_INVALID,
+        # one sigmoid logit per token, flattened: independent sigmoids over the
+        # positions under a categorical loss (Tweet-Sentiment-Extraction, R34)
+        Invalid(
+            """
+            from tensorflow.keras import layers, losses, Model
+            hidden = layers.Input(shape=(96, 768))
+            x = layers.Flatten()(layers.Dense(1)(hidden))
+            y_start = layers.Activation('sigmoid', name='y_start')(x)
+            model = Model(hidden, y_start)
+            model.compile('adam', loss=losses.CategoricalCrossentropy())  # error: LF409 at `loss=`
+            """,
+        ),
         # a unit count not known here: with one unit the loss is identically 0
         # (LF404's case), with more it is this one (H11 p20: `tags.shape[1]`)
         Invalid(

@@ -257,6 +257,15 @@ class ScaledLabels:
 
 
 @dataclass(frozen=True)
+class Mixed:
+    """Arithmetic on a model's output (``lam * teacher(u1) + (1 - lam) *
+    teacher(u2)``, a mixup of predictions): no longer a model's output tensor,
+    still predictions (LF406: targets guessed by a model)."""
+
+    statement: cst.CSTNode = field(repr=False)
+
+
+@dataclass(frozen=True)
 class Divided:
     """An array of unknown origin divided (``y / y.max()``, ``y /= 255``) by
     ``statement``: never integer class indices any more. LF413 reports it
@@ -1184,6 +1193,11 @@ class KerasFacts(Interpreter[Any]):
                 return None
         if left is None and op == "Divide" and not _unit(right):
             return Divided(self.stmt)
+        if op in ("Add", "Subtract", "Multiply", "Divide") and any(
+            isinstance(v, Mixed) or (isinstance(v, KTensor) and v.model is not None)
+            for v in (left, right)
+        ):
+            return Mixed(self.stmt)
         return None
 
     # --- calls -----------------------------------------------------------------

@@ -155,5 +155,16 @@ AUDIT_VALID = [
             loss = data_criterion(y, model(x)) + consistency_criterion(q, model(u))
             loss += consistency_criterion(tf.stop_gradient(model(x)), model(u))
         return tape.gradient(loss, model.trainable_variables)
+
+    def mixup(u1, u2, lambd):
+        q1 = teacher(u1, training=False)
+        q2 = teacher(u2, training=False)
+        return lambd * u1 + (1 - lambd) * u2, lambd * q1 + (1 - lambd) * q2
+
+    def ict_step(u_batch_1, u_batch_2, lambd):
+        u_mixed, q_guessed = mixup(u_batch_1, u_batch_2, lambd)
+        with tf.GradientTape() as tape:
+            loss = consistency_criterion(q_guessed, model(u_mixed))
+        return tape.gradient(loss, model.trainable_variables)
     """,
 ]

@@ -281,7 +281,9 @@ def _predicted(labels: object) -> bool:
     """The targets are a model's predictions (a teacher's softmax, the model's
     own under ``stop_gradient``): a consistency loss between two
     distributions (Mean Teacher, ICT), not a classifier trained on labels."""
-    return isinstance(labels, K.KTensor) or (isinstance(labels, K.Labels) and labels.predicted)
+    return isinstance(labels, (K.KTensor, K.Mixed)) or (
+        isinstance(labels, K.Labels) and labels.predicted
+    )
 
 
 def _meaningless_accuracy(model: SemanticModel, head: K.Head | None, labels: object) -> str | None:

@@ -87,7 +87,7 @@ from lossflint.analysis.loops import loops
 from lossflint.analysis.names import dotted_text
 from lossflint.analysis.reaching import reaching_assignment
 from lossflint.analysis.walk import own_returns
-from lossflint.project.callers import imported_elsewhere, named_where_loaded
+from lossflint.project.callers import imported_elsewhere, named_in_project, named_where_loaded
 from lossflint.project.context import current as project_context
 
 if TYPE_CHECKING:
@@ -528,6 +528,30 @@ class GradientFacts:
         never reaches the loss its scope backpropagates (``normalize(grads)``
         of ``grads = K.gradients(loss, x)[0]`` for a gradient ascent)."""
         return self.no_gradient_value(value, depth - 1) or self._loss_path(value) is False
+
+    def _surely_false(self, flag: cst.BaseExpression) -> bool:
+        """``requires_grad=False``, or a parameter whose every caller passes
+        ``False`` (its default ``False`` where a call leaves it out, or where
+        nothing calls the function: ``random_quaternions(n,
+        requires_grad=False)``, a helper no code uses)."""
+        if literal_value(flag) is False:
+            return True
+        if not isinstance(flag, cst.Name):
+            return False
+        passed = self.passed_to(flag)
+        if passed:
+            return all(literal_value(value) is False for value in passed)
+        bindings = self.model.bindings(flag) or []
+        node = bindings[0].node if len(bindings) == 1 and bindings[0].kind == "param" else None
+        func = self.model.enclosing(flag, cst.FunctionDef)
+        if not isinstance(node, cst.Param) or not isinstance(func, cst.FunctionDef):
+            return False
+        runs = self._runs_of(func)
+        if runs is None or runs or kinds_of(self.model).calls_from_other_files(func):
+            return False  # called in ways ``passed_to`` cannot read
+        if named_in_project({func.name.value}) is not False:
+            return False  # another module may call it
+        return node.default is not None and literal_value(node.default) is False
 
     def passed_to(self, param: cst.Name) -> list[cst.BaseExpression] | None:
         """What every caller passes for the parameter ``param`` (a name bound
@@ -1058,9 +1082,11 @@ class GradientFacts:
                 if qualname in apis.TRAINABLE_VARIABLES:
                     return _frozen_variable(expr)
                 if qualname in apis.TENSOR_FACTORIES:
-                    return not any(
-                        a.keyword is not None and a.keyword.value in ("requires_grad", "trainable")
+                    return all(
+                        self._surely_false(a.value)
                         for a in expr.args
+                        if a.keyword is not None
+                        and a.keyword.value in ("requires_grad", "trainable")
                     )
                 if qualname in _PYTHON_VALUE_BUILTINS or qualname in apis.ARGMAX:
                     return True

@@ -868,9 +868,11 @@ class LoopIndex:
                 return found or _function_attribute(self.model, owner.cls, func.attr.value)
         if isinstance(value, Instance):
             # ``loss_compute(out, y, norm)`` on an instance of a class of this
-            # file runs its ``__call__`` (an ``nn.Module``'s ``forward`` is
-            # reached through ``nn.Module.__call__``, not resolved here)
-            return kinds_of(self.model).method(value.cls, "__call__")
+            # file runs its ``__call__``; ``model(x)`` its ``forward`` (through
+            # ``nn.Module.__call__``: a forward that starts with
+            # ``self.zero_grad()`` clears the gradients on every call)
+            kinds = kinds_of(self.model)
+            return kinds.method(value.cls, "__call__") or kinds.method(value.cls, "forward")
         return None
 
     def _callee_kinds(self, loop_node: cst.CSTNode) -> set[str]:

@@ -28,7 +28,7 @@ from lossflint.analysis.loop_callees import OPTIONAL_EVENTS
 from lossflint.analysis.names import dotted_text
 from lossflint.project import bridge
 from lossflint.project.context import current
-from lossflint.project.summary import EventSummary, FunctionSummary, SClass, SFunction
+from lossflint.project.summary import EventSummary, FunctionSummary, SClass, SFunction, SInstance
 
 
 @dataclass(frozen=True)
@@ -80,6 +80,15 @@ def callee_summary(
         ref = getattr(evaluate(func), "ref", None)  # type: ignore[operator]
         if ref is not None:
             ref = context.resolve(ref)
+        if isinstance(ref, SInstance):
+            # ``model(x, y)`` of another module's class runs its ``forward``
+            # (or ``__call__``/``call``): a forward that clears the gradients
+            instance, ref = ref, None
+            for method in bridge.CALL_METHODS:
+                found = bridge.attribute(instance, method, context)
+                if isinstance(found, SFunction):
+                    ref, receiver, bound = found, dotted_text(func), True
+                    break
     if not isinstance(ref, SFunction):
         return None
     summary = context.function_summary(ref)

@@ -80,6 +80,23 @@ FUNCTION_VALUE_INVALID = [
 ]
 
 FUNCTION_VALUE_VALID = [
+    # a random tensor made with requires_grad=False, literally or through a
+    # parameter every call leaves at its default False (pytorch3d's
+    # random_quaternions, audit R35)
+    """
+    import torch
+
+    def random_quaternions(n, dtype=None, requires_grad=False):
+        o = torch.randn((n, 4), dtype=dtype, requires_grad=requires_grad)
+        s = (o * o).sum(1)
+        return o / torch.sqrt(s)[:, None]
+
+    def random_rotations(n):
+        o = torch.randn((n, 4), requires_grad=False)
+        return o / torch.sqrt((o * o).sum(1))[:, None]
+
+    q = random_quaternions(8)
+    """,
     # a random time step only: no gradient reaches the schedule's root
     _SCHEDULE.format(t=_RANDOM_T, bind=_PARTIAL, value="scale_fn", marker=""),
     # the same through a plain alias, and handed directly

@@ -62,6 +62,32 @@ AUDIT_INVALID = [
 ]
 
 AUDIT_VALID = [
+    # the model's forward clears its gradients on every call (audit R35,
+    # threelittlemonkeys/seq2seq-pytorch: encoder and decoder optimisers)
+    """
+    import torch
+    import torch.nn as nn
+    import torch.nn.functional as F
+
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.enc = nn.Linear(4, 8)
+            self.dec = nn.Linear(8, 3)
+
+        def forward(self, x, y):
+            self.zero_grad()
+            return F.cross_entropy(self.dec(self.enc(x)), y)
+
+    model = Net()
+    enc_optim = torch.optim.Adam(model.enc.parameters(), lr=1e-3)
+    dec_optim = torch.optim.Adam(model.dec.parameters(), lr=1e-3)
+    for x, y in batches:
+        loss = model(x, y)
+        loss.backward()
+        enc_optim.step()
+        dec_optim.step()
+    """,
     # the head's optimiser steps over a part of the model another one clears,
     # under another name (review of session 9)
     """

@@ -529,18 +529,20 @@ class GradientFacts:
         of ``grads = K.gradients(loss, x)[0]`` for a gradient ascent)."""
         return self.no_gradient_value(value, depth - 1) or self._loss_path(value) is False
 
-    def _surely_false(self, flag: cst.BaseExpression) -> bool:
+    def _surely_false(self, flag: cst.BaseExpression, depth: int = 3) -> bool:
         """``requires_grad=False``, or a parameter whose every caller passes
         ``False`` (its default ``False`` where a call leaves it out, or where
         nothing calls the function: ``random_quaternions(n,
         requires_grad=False)``, a helper no code uses)."""
         if literal_value(flag) is False:
             return True
-        if not isinstance(flag, cst.Name):
+        if not isinstance(flag, cst.Name) or depth <= 0:
             return False
         passed = self.passed_to(flag)
         if passed:
-            return all(literal_value(value) is False for value in passed)
+            # ``random_rotations(n, requires_grad=False)`` passing its own
+            # parameter on to ``random_quaternions``
+            return all(self._surely_false(value, depth - 1) for value in passed)
         bindings = self.model.bindings(flag) or []
         node = bindings[0].node if len(bindings) == 1 and bindings[0].kind == "param" else None
         func = self.model.enclosing(flag, cst.FunctionDef)

@@ -91,11 +91,15 @@ FUNCTION_VALUE_VALID = [
         s = (o * o).sum(1)
         return o / torch.sqrt(s)[:, None]
 
-    def random_rotations(n):
+    def random_rotations(n, requires_grad=False):
+        return random_quaternions(n, requires_grad=requires_grad)
+
+    def random_versors(n):
         o = torch.randn((n, 4), requires_grad=False)
         return o / torch.sqrt((o * o).sum(1))[:, None]
 
     q = random_quaternions(8)
+    r = random_rotations(4)
     """,
     # a random time step only: no gradient reaches the schedule's root
     _SCHEDULE.format(t=_RANDOM_T, bind=_PARTIAL, value="scale_fn", marker=""),

@@ -4,7 +4,8 @@ A patch discriminator (SRGAN, pix2pix in Keras) applies ``Dense`` to a
 convolution's output on purpose and trains it on labels with the same axes:
 ``valid = np.ones((batch_size, 16, 16, 1))`` given to ``train_on_batch``. A
 ``Dense`` head without ``Flatten`` is then no bug (LF410): such labels in the
-file are the evidence.
+file are the evidence, and so are images as targets (``fit(x, x)``, an
+autoencoder; ``y.reshape(n, 28, 28, 1)``): a per-pixel reconstruction.
 """
 
 from __future__ import annotations
@@ -34,8 +35,17 @@ def per_position_labels(model: ModuleIndex) -> bool:
     as one of a multi-output model's targets."""
     for site in model.method_calls(*_TRAINING_METHODS):
         target = argument(site.node, 1, "y")
-        if target is not None and any(_shaped(model, t, 0) for t in _targets(target)):
+        if target is None:
+            continue
+        if any(_shaped(model, t, 0) for t in _targets(target)):
             return True
+        inputs = argument(site.node, 0, "x")
+        if (
+            isinstance(inputs, cst.Name)
+            and isinstance(target, cst.Name)
+            and inputs.value == target.value
+        ):
+            return True  # ``fit(x, x)``: the inputs reconstructed, position by position
     return False
 
 
@@ -57,6 +67,16 @@ def _shaped(model: ModuleIndex, expr: cst.BaseExpression, depth: int) -> bool:
     if isinstance(expr, cst.Name):
         value = bound_value(model, expr)
         return value is not None and _shaped(model, value, depth + 1)
+    if (
+        isinstance(expr, cst.Call)
+        and isinstance(expr.func, cst.Attribute)
+        and expr.func.attr.value == "reshape"
+    ):
+        # ``x_train.reshape(60000, 28, 28, 1)`` / ``.reshape((n, 28, 28, 1))``
+        args = [a for a in expr.args if a.keyword is None and not a.star]
+        if len(args) == 1:
+            return _rank(model, args[0].value, depth) >= _MIN_RANK
+        return len(args) >= _MIN_RANK and len(args) == len(expr.args)
     if not isinstance(expr, cst.Call) or model.qualname(expr.func) not in apis.FILLED_ARRAYS:
         return False
     shape = argument(expr, 0, "shape")

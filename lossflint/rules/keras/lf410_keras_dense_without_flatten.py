@@ -150,6 +150,28 @@ is silently computed per pixel / per time step against broadcast labels.
         ),
     ]
     VALID = [
+        # a per-pixel reconstruction: Dense(1) on a feature map is a 1x1
+        # convolution, fitted on images (tremblerz/age-gender-estimator-keras,
+        # audit R36)
+        """
+        from keras.layers import Input, Conv2D, Dense
+        from keras.models import Model
+        inp = Input(shape=(28, 28, 1))
+        h = Conv2D(8, (3, 3), padding="same", activation="relu")(inp)
+        out = Dense(1, activation="sigmoid")(h)
+        m = Model(inp, out)
+        m.compile(optimizer="adam", loss="binary_crossentropy")
+        m.fit(x_train, x_train, epochs=1)
+        """,
+        """
+        from keras.layers import Input, Conv2D, Dense
+        from keras.models import Model
+        inp = Input(shape=(28, 28, 1))
+        out = Dense(1, activation="sigmoid")(Conv2D(8, (3, 3), padding="same")(inp))
+        m = Model(inp, out)
+        m.compile(optimizer="adam", loss="binary_crossentropy")
+        m.fit(noisy, clean.reshape(60000, 28, 28, 1), epochs=1)
+        """,
         """
         from tensorflow import keras
         from tensorflow.keras import layers

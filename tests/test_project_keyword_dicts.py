@@ -91,3 +91,10 @@ def test_other_class_calling_compute_loss_by_name(tmp_path: Path) -> None:
         "\n\ndef probe(trainer, other, batch):\n    return trainer.compute_loss(other, batch)\n"
     )
     assert findings(tmp_path, files) == []
+
+
+def test_dict_handed_to_a_function_stays_opaque(tmp_path: Path) -> None:
+    # the function may add, drop or change a key before the unpacking
+    between = "    add_defaults(common)\n"
+    files = project(train=train("dict(model=net, args=targs)", between))
+    assert findings(tmp_path, files) == []

@@ -15,6 +15,7 @@ import libcst as cst
 
 from lossflint.analysis import apis
 from lossflint.analysis.numerics import bound_value
+from lossflint.analysis.walk import memo_of, names_in
 
 if TYPE_CHECKING:
     from lossflint.analysis.index import ModuleIndex
@@ -72,9 +73,8 @@ def _items(model: ModuleIndex, value: cst.BaseExpression) -> Keywords | None:
 def _only_unpacked(model: ModuleIndex, name: cst.Name) -> bool:
     """Every other mention of ``name``'s binding is a ``**name`` argument."""
     bindings = model.bindings(name)
-    for node in model.nodes_of_type(cst.Name):
-        assert isinstance(node, cst.Name)
-        if node is name or node.value != name.value or model.bindings(node) != bindings:
+    for node in names_in(model.module, name.value, memo_of(model)):
+        if node is name or model.bindings(node) != bindings:
             continue
         parent = model.parent(node)
         if isinstance(parent, cst.Arg) and parent.star == "**" and parent.value is node:

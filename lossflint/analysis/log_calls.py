@@ -104,3 +104,17 @@ def probability_log(
     if log.framework == "numpy" and not isinstance(value.origin, cst.Call):
         return None
     return value, target, complement
+
+
+def sampling_logits(model: SemanticModel, node: cst.CSTNode) -> bool:
+    """``tf.random.categorical(tf.math.log(p), 1)``, ``Categorical(logits=log(p))``:
+    the log only draws a class, where -inf is a class of probability 0."""
+    arg = model.parent(node)
+    call = model.parent(arg) if isinstance(arg, cst.Arg) else None
+    if not isinstance(arg, cst.Arg) or not isinstance(call, cst.Call) or arg.value is not node:
+        return False
+    qualname = model.qualname(call.func)
+    keyword = arg.keyword.value if arg.keyword is not None else None
+    if qualname in apis.LOGIT_SAMPLERS:
+        return keyword == "logits" or (keyword is None and call.args[0] is arg)
+    return qualname in apis.LOGIT_DISTRIBUTIONS and keyword == "logits"

@@ -27,6 +27,17 @@ def gpt_model(seq_len, vocab, weight=0.1):
 """
 
 AUDIT_INVALID = [
+    # ``torch.multinomial`` takes weights, not logits: the log of the softmax
+    # is no sampler's input there (and -inf makes it raise)
+    Invalid(
+        """
+        import torch
+
+        def act(net, s):
+            p = torch.softmax(net(s), dim=-1)
+            return torch.multinomial(torch.log(p), 1)  # error: LF201 at `torch.log(p)`
+        """
+    ),
     # the output of a Keras subclassed layer whose ``call`` ends in a sigmoid
     # (shenweichen/DeepCTR DIEN auxiliary loss, audit R32)
     Invalid(

@@ -7,9 +7,14 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
-from lossflint.analysis import apis
 from lossflint.analysis.apis import Kind
-from lossflint.analysis.log_calls import LogCall, log_calls, log_index, probability_log
+from lossflint.analysis.log_calls import (
+    LogCall,
+    log_calls,
+    log_index,
+    probability_log,
+    sampling_logits,
+)
 from lossflint.diagnostics import Finding, RelatedNode, RelatedSite, Severity
 from lossflint.examples import Invalid
 from lossflint.registry import Rule
@@ -278,7 +283,7 @@ in another statement, the finding has no automatic fix.
         self, model: SemanticModel, log: LogCall, logs: dict[cst.Call, LogCall]
     ) -> Finding | None:
         found = probability_log(model, log)
-        if found is None or _sampling_logits(model, log.node):
+        if found is None or sampling_logits(model, log.node):
             return None
         value, target, complement = found
         if of_constants(model, value.origin):
@@ -315,17 +320,3 @@ in another statement, the finding has no automatic fix.
         elif not inline and value.origin is not None:
             related = (RelatedNode(f"{what} applied here", value.origin),)
         return Finding(node=log.node, message=message, fix=fix, related=related)
-
-
-def _sampling_logits(model: SemanticModel, node: cst.CSTNode) -> bool:
-    """``tf.random.categorical(tf.math.log(p), 1)``, ``Categorical(logits=log(p))``:
-    the log only draws a class, where -inf is a class of probability 0."""
-    arg = model.parent(node)
-    call = model.parent(arg) if isinstance(arg, cst.Arg) else None
-    if not isinstance(arg, cst.Arg) or not isinstance(call, cst.Call) or arg.value is not node:
-        return False
-    qualname = model.qualname(call.func)
-    keyword = arg.keyword.value if arg.keyword is not None else None
-    if qualname in apis.LOGIT_SAMPLERS:
-        return keyword == "logits" or (keyword is None and call.args[0] is arg)
-    return qualname in apis.LOGIT_DISTRIBUTIONS and keyword == "logits"

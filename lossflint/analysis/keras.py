@@ -421,6 +421,15 @@ class TfCrossEntropy:
     logits: Any
     positional: bool
 
+    @property
+    def softmax_over_last_axis(self) -> bool:
+        """A softmax cross-entropy normalising over the last axis (the
+        default ``axis=-1``, or written so)."""
+        if self.qualname not in apis.TF_SOFTMAX_CE:
+            return False
+        axis = argument(self.call, 2 if self.positional else None, "axis", "dim")
+        return axis is None or literal_value(axis) == -1
+
 
 def _join(a: Any, b: Any) -> Any:
     # values are compared structurally: a layer re-created by the second

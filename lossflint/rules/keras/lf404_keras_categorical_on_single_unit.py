@@ -7,7 +7,6 @@ from typing import TYPE_CHECKING
 
 from lossflint.analysis import apis
 from lossflint.analysis import keras as K
-from lossflint.analysis.calls import argument, literal_value
 from lossflint.diagnostics import Finding, Severity
 from lossflint.examples import Invalid
 from lossflint.registry import Rule
@@ -247,10 +246,7 @@ softmax of one logit is 1 whatever the logit.
 def _one_unit_logits(fact: K.TfCrossEntropy) -> K.Head | None:
     """The one-unit head of the model whose output is ``fact``'s softmax
     logits, normalised over their last axis."""
-    if fact.qualname not in apis.TF_SOFTMAX_CE:
-        return None
-    axis = argument(fact.call, 2 if fact.positional else None, "axis", "dim")
-    if axis is not None and literal_value(axis) != -1:
+    if not fact.softmax_over_last_axis:
         return None
     logits = fact.logits
     if not isinstance(logits, K.KTensor) or logits.model is None or logits.predicted:

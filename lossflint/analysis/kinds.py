@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
-from lossflint.analysis import apis
+from lossflint.analysis import apis, tensor_lists
 from lossflint.analysis.accelerators import passed_through
 from lossflint.analysis.apis import Kind
 from lossflint.analysis.calls import argument, has_star_args, keyword, literal_value, positional
@@ -43,6 +43,7 @@ from lossflint.analysis.values import (
     Registry,
     Sequential,
     Tensor,
+    TensorList,
     Thunk,
     TupleValue,
     Value,
@@ -244,6 +245,8 @@ class KindAnalysis(Interpreter[Value]):
         return {params[0]: EvalPrediction((logits, UNKNOWN))}
 
     def subscript(self, expr: cst.Subscript, base: Value) -> Value:
+        if isinstance(base, TensorList):
+            return tensor_lists.subscripted(expr, base)
         return base if isinstance(base, Tensor) else UNKNOWN
 
     def unpacked_item(self, value: Value) -> Value:
@@ -264,6 +267,8 @@ class KindAnalysis(Interpreter[Value]):
             return replace(a, others=tuple(c for c in others if c is not a.ctor))
         if isinstance(a, LayerList) and isinstance(b, LayerList):
             return LayerList(common_tail(a.items, b.items, UNKNOWN))
+        if isinstance(a, TensorList) and isinstance(b, TensorList):
+            return tensor_lists.joined(a, b)
         if (
             isinstance(a, Sequential)
             and isinstance(b, Sequential)
@@ -297,6 +302,9 @@ class KindAnalysis(Interpreter[Value]):
         if op == "Add" and isinstance(left, LayerList):
             # ``layers += [nn.Linear(h, 1)]``
             return LayerList(grown(left.items, right))
+        if op == "Add" and isinstance(left, TensorList):
+            # ``outputs = outputs + [p]``
+            return tensor_lists.joined(left, right) if isinstance(right, TensorList) else UNKNOWN
         if op == "Power" and isinstance(node, cst.BinaryOperation):
             exponent = literal_value(node.right)
             if (
@@ -316,7 +324,8 @@ class KindAnalysis(Interpreter[Value]):
 
     def list_display(self, expr: cst.List, items: list[Value]) -> Value:
         if not self._unpacks_into_sequential:
-            return UNKNOWN  # no list of this file can become a stack's layers
+            # no list of this file can become a stack's layers
+            return tensor_lists.displayed(expr, items)
         built: tuple[Value, ...] = ()
         for element, value in zip(expr.elements, items, strict=True):
             if type(element) is cst.StarredElement:
@@ -359,6 +368,9 @@ class KindAnalysis(Interpreter[Value]):
         batches = self._batches_call(call, qualname, args)
         if batches is not None:
             return batches
+        collected = tensor_lists.collected(call, qualname, args)
+        if collected is not None:
+            return collected
         if qualname in apis.PART_FUNCTIONS:
             # ``a, b = tf.split(p, 2)``: each part holds some of the same values
             parts = _argument_value(
@@ -565,7 +577,34 @@ class KindAnalysis(Interpreter[Value]):
             iterated = self.eval_quietly(loop.iter, env)
             if isinstance(iterated, Batches):
                 value = iterated.element
+            elif isinstance(iterated, TensorList):
+                value = tensor_lists.item(iterated)  # ``for p in policies:``
+            else:
+                value = self._enumerated_list(loop.iter, env)
+        if isinstance(value, TensorList) and type(target) is not cst.Name:
+            value = UNKNOWN  # ``self.saved = []``: other methods append unseen
         super()._assign(target, value, env)
+
+    def _enumerated_list(self, iterated: cst.BaseExpression, env: Env) -> Value:
+        """``for i, p in enumerate(policies):``"""
+        if (
+            type(iterated) is cst.Call
+            and len(iterated.args) == 1
+            and not iterated.args[0].keyword
+            and not iterated.args[0].star
+            and self.model.qualname(iterated.func) == "builtins.enumerate"
+        ):
+            held = self.eval_quietly(iterated.args[0].value, env)
+            if isinstance(held, TensorList):
+                return tensor_lists.enumerated(held)
+        return UNKNOWN
+
+    def store_item(self, target: cst.Subscript, value: Value, env: Env) -> None:
+        key = self.model.dotted(target.value)
+        held = env.get(key) if key is not None else None
+        if key is not None and isinstance(held, TensorList):
+            # ``outputs[t] = p``
+            env[key] = tensor_lists.with_item(held, value)
 
     def method_call(
         self, call: cst.Call, func: cst.Attribute, receiver: Value, args: list[Value], env: Env
@@ -573,6 +612,11 @@ class KindAnalysis(Interpreter[Value]):
         name = func.attr.value
         if isinstance(receiver, (LayerList, DictValue)):
             return _container_method(call, func, receiver, args, env)
+        if isinstance(receiver, TensorList):
+            after, result = tensor_lists.method(call, name, receiver, args)
+            if type(func.value) is cst.Name:
+                env[func.value.value] = after
+            return result
         if isinstance(receiver, ForeignLoss):
             if name in _LAYER_SELF_METHODS:
                 return receiver

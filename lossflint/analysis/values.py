@@ -127,6 +127,15 @@ class LayerList(Value):
 
 
 @dataclass(frozen=True)
+class TensorList(Value):
+    """A list every known item of which is a tensor of one kind
+    (``policies.append(model(x))`` in a rollout); ``element`` None: an empty
+    list, nothing known went in yet (``analysis/tensor_lists.py``)."""
+
+    element: Tensor | None
+
+
+@dataclass(frozen=True)
 class Registry(Value):
     """A dict display of classes or functions that nothing in the module adds
     to (``MODELS = {"mlp": MLP, "cnn": CNN}``): ``MODELS[name]`` is one of them."""

@@ -123,6 +123,32 @@ AUDIT_INVALID = [
     ),
     # the classification head of a ModuleDict ends in softmax
     Invalid(_HEADS.format(key='"cls"', marker="  # error: LF101 at `nn.CrossEntropyLoss()(`")),
+    # a decoder collects each step's softmax in a list, stacked for the loss
+    Invalid(
+        """
+        import torch
+        import torch.nn as nn
+        import torch.nn.functional as F
+
+        class Decoder(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.cell = nn.GRUCell(8, 8)
+                self.out = nn.Linear(8, 20)
+
+            def forward(self, h, steps):
+                outputs = []
+                for t in range(steps):
+                    h = self.cell(h, h)
+                    outputs.append(F.softmax(self.out(h), dim=1))
+                return torch.stack(outputs)
+
+        decoder = Decoder()
+        criterion = nn.CrossEntropyLoss()
+        scores = decoder(torch.zeros(4, 8), 10)
+        loss = criterion(scores.view(-1, 20), y.view(-1))  # error: LF101 at `criterion(`
+        """
+    ),
 ]
 
 AUDIT_VALID = [
@@ -152,6 +178,27 @@ AUDIT_VALID = [
     ),
     # ... the head chosen by the task: which one runs is not known here
     _HEADS.format(key="task", marker=""),
+    # the decoder's list collects the scores; the softmax only picks the next input
+    """
+    import torch
+    import torch.nn as nn
+    import torch.nn.functional as F
+
+    class Decoder(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.out = nn.Linear(8, 20)
+
+        def forward(self, h, steps):
+            outputs = []
+            for t in range(steps):
+                scores = self.out(h)
+                outputs.append(scores)
+                h = F.softmax(scores, dim=1) @ self.out.weight
+            return torch.stack(outputs)
+
+    loss = nn.CrossEntropyLoss()(Decoder()(h0, 10).view(-1, 20), y.view(-1))
+    """,
     # the list handed to a helper that may change it before the Sequential
     _LAYERS_LIST.format(
         tail="layers.append(nn.Softmax(dim=1))\n        finish(layers=layers)",

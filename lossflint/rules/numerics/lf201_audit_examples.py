@@ -79,6 +79,37 @@ AUDIT_INVALID = [
         entropy.backward()
         """
     ),
+    # a rollout collects each step's policy in a list and reads it back by
+    # index and by iteration (ACER, higgsfield/RL-Adventure-2, audit R31)
+    Invalid(
+        """
+        import torch
+        import torch.nn as nn
+
+        class Actor(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.net = nn.Sequential(nn.Linear(4, 2), nn.Softmax(dim=1))
+
+            def forward(self, x):
+                return self.net(x)
+
+        def entropies(policies):
+            return [-(p.log() * p).sum(1) for p in policies]
+
+        model = Actor()
+        policies = []
+        for step in range(5):
+            policies.append(model(torch.randn(1, 4)))
+        loss = 0
+        for step in range(5):
+            loss += -(policies[step].log() * policies[step]).sum(1).mean()  # error: LF201 at `policies[step].log()`
+        for i, p in enumerate(policies):
+            loss += p.log().mean()  # error: LF201 at `p.log()`
+        loss = loss + torch.stack(policies).log().sum()  # error: LF201 at `torch.stack(policies).log()`
+        loss.backward()
+        """
+    ),
     Invalid(_PENALTY.format(log="K.log(word_predictions)", marker="  # error: LF201 at `K.log(`")),
     Invalid(
         _PENALTY.format(
@@ -147,6 +178,31 @@ AUDIT_VALID = [
 
     def loss(z):
         return -tf.reduce_mean(tf.math.log(Scorer()(z)))
+    """,
+    # a list holding scores as well as probabilities, a list kept on the
+    # object (other methods add to it unseen), a list joined along the class
+    # axis: what an item holds is not known
+    """
+    import torch
+
+    class Agent:
+        def __init__(self, net):
+            self.net = net
+            self.saved = []
+
+        def act(self, s):
+            self.saved.append(torch.softmax(self.net(s), dim=1))
+
+        def finish(self):
+            return sum(p.log().sum() for p in self.saved) + self.saved[0].log().sum()
+
+    def mixed(net, s):
+        outs = [torch.softmax(net(s), dim=1)]
+        outs.append(net(s))
+        return outs[-1].log()
+
+    def side_by_side(p, q):
+        return torch.cat([p, q.softmax(dim=1)], dim=1).log()
     """,
     # bounded from below as well: the clamp is the guard
     """

@@ -1,0 +1,106 @@
+"""Lists of tensors of one kind, for the value-kind interpreter (``kinds``).
+
+A rollout or a decoder collects its outputs in a list and reads them back
+later: ``policies.append(model(state))`` then ``policies[step].log()``, or
+``outputs.append(F.softmax(self.out(h)))`` then ``torch.stack(outputs)``. The
+list holds values of one kind only while everything that goes in is known
+and of that kind; anything else that may change it (a method we do not
+follow, an item written with another kind) makes it unknown, and a list kept
+on an object (``self.saved = []``) is never tracked: other methods append to
+it unseen.
+"""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from lossflint.analysis.calls import argument, literal_value
+from lossflint.analysis.values import UNKNOWN, Tensor, TensorList, TupleValue, Value
+
+#: an empty list: nothing known went in yet
+EMPTY = TensorList(None)
+#: list methods that read it and leave it as it is
+_READING = frozenset({"copy", "index", "count"})
+#: calls whose result is the list's items joined along the batch axis
+_JOINING = frozenset({"torch.cat", "torch.concat", "torch.concatenate", "torch.stack"})
+
+
+def displayed(expr: cst.List, items: list[Value]) -> Value:
+    """``[]``, ``[p]``, ``[p, *more]``: a list of one kind, else unknown."""
+    held: TensorList = EMPTY
+    for element, value in zip(expr.elements, items, strict=True):
+        if type(element) is cst.StarredElement:
+            if not isinstance(value, TensorList):
+                return UNKNOWN
+            added: Value = joined(held, value)
+        else:
+            added = with_item(held, value)
+        if not isinstance(added, TensorList):
+            return UNKNOWN
+        held = added
+    return held
+
+
+def with_item(held: TensorList, value: Value) -> Value:
+    """``held`` after ``append(value)``."""
+    if not isinstance(value, Tensor):
+        return UNKNOWN
+    return joined(held, TensorList(value))
+
+
+def joined(a: TensorList, b: TensorList) -> Value:
+    """The list on either of two paths (a loop's first pass and its next)."""
+    if a.element is None:
+        return b
+    if b.element is None or a.element == b.element:
+        return a
+    return UNKNOWN
+
+
+def item(held: TensorList) -> Value:
+    """What ``held[i]`` or ``for x in held`` gives."""
+    return held.element if held.element is not None else UNKNOWN
+
+
+def subscripted(expr: cst.Subscript, held: TensorList) -> Value:
+    """``held[i]`` is an item; ``held[1:]`` the same kind of list."""
+    if len(expr.slice) != 1:
+        return UNKNOWN
+    where = expr.slice[0].slice
+    if isinstance(where, cst.Slice):
+        return held
+    return item(held)
+
+
+def method(call: cst.Call, name: str, held: TensorList, args: list[Value]) -> tuple[Value, Value]:
+    """``held.<name>(...)``: (the list afterwards, what the call gives)."""
+    if name == "append" and len(args) == 1 and not call.args[0].star:
+        return with_item(held, args[0]), UNKNOWN
+    if name == "extend" and len(args) == 1 and not call.args[0].star:
+        more = args[0]
+        return (joined(held, more) if isinstance(more, TensorList) else UNKNOWN), UNKNOWN
+    if name == "insert" and len(args) == 2:
+        return with_item(held, args[1]), UNKNOWN
+    if name == "pop":
+        return held, item(held)
+    if name == "copy":
+        return held, held
+    if name in _READING:
+        return held, UNKNOWN
+    return UNKNOWN, UNKNOWN
+
+
+def collected(call: cst.Call, qualname: str, args: list[Value]) -> Value | None:
+    """``torch.cat(outputs)`` / ``torch.stack(policies)`` along the batch
+    axis: a tensor of the items' kind; None when this is no such call."""
+    if qualname not in _JOINING or not args or not isinstance(args[0], TensorList):
+        return None
+    dim = argument(call, 1, "dim")
+    if dim is not None and literal_value(dim) != 0:
+        return UNKNOWN  # along another axis: a row no longer sums to one
+    return item(args[0])
+
+
+def enumerated(held: TensorList) -> Value:
+    """``for i, p in enumerate(held)``: what each ``(i, p)`` holds."""
+    return TupleValue((UNKNOWN, item(held)))

@@ -27,7 +27,7 @@ from lossflint.analysis.values import Tensor
 if TYPE_CHECKING:
     from lossflint.analysis.model import SemanticModel
 
-FormKind = Literal["logsumexp", "logaddexp", "softplus", "softmax"]
+FormKind = Literal["logsumexp", "logaddexp", "softplus", "softmax", "log_ratio"]
 
 
 @dataclass(frozen=True)
@@ -151,6 +151,9 @@ def _log_form(
             inline=resolved is arg and exp is operand and not mean,
             mean=mean,
         )
+    if num.is_binop(resolved, cst.Divide):
+        assert isinstance(resolved, cst.BinaryOperation)
+        return _log_ratio(model, node, resolved, framework)
     if num.is_binop(resolved, cst.Add):
         assert isinstance(resolved, cst.BinaryOperation)
         pair = _log_add_exp(model, node, resolved, framework)
@@ -166,6 +169,60 @@ def _log_form(
                 if summed is not None:
                     return summed
     return None
+
+
+def _log_ratio(
+    model: SemanticModel, node: cst.Call, division: cst.BinaryOperation, framework: str
+) -> NaiveForm | None:
+    """``log(exp(s) / sum(exp(S), 1))``: the log-likelihood of one score
+    against all (a skip-gram's naive softmax), both overflowing; the division
+    of one tensor's own exps is the softmax form, reported at the division."""
+    exp_above = exp_call(model, division.left)
+    operand = num.sum_operand(model, _unshaped(num.resolve(model, division.right)))
+    exp_below = exp_call(model, operand) if operand is not None else None
+    if exp_above is None or exp_below is None:
+        return None
+    above, below = exp_operand(model, exp_above), exp_operand(model, exp_below)
+    assert above is not None and below is not None
+    if num.same_code(model, _untransposed(above), _untransposed(below)):
+        return None
+    if bounded_exp(model, above) or bounded_exp(model, below):
+        return None
+    if not (
+        _framework_ok(model, exp_above, framework) and _framework_ok(model, exp_below, framework)
+    ):
+        return None
+    if exp_framework(model, exp_below) not in ("torch", "tensorflow"):
+        return None
+    return NaiveForm("log_ratio", node, framework, exp_framework(model, exp_below), above)
+
+
+def _unshaped(expr: cst.BaseExpression) -> cst.BaseExpression:
+    """``t`` of ``t.unsqueeze(1)``, ``t.view(-1, 1)``, ``t.reshape(...)``,
+    ``t[:, None]``: the same values in another shape (a row sum made to
+    broadcast against the rows)."""
+    while True:
+        if (
+            isinstance(expr, cst.Call)
+            and isinstance(expr.func, cst.Attribute)
+            and expr.func.attr.value in _RESHAPES
+        ):
+            expr = expr.func.value
+        elif isinstance(expr, cst.Subscript) and all(
+            isinstance(e.slice, cst.Index)
+            and literal_value(e.slice.value) is None
+            or isinstance(e.slice, cst.Slice)
+            and e.slice.lower is None
+            and e.slice.upper is None
+            for e in expr.slice
+        ):
+            expr = expr.value
+        else:
+            return expr
+
+
+#: methods that change a tensor's shape, not its values
+_RESHAPES = frozenset({"unsqueeze", "view", "reshape", "expand_as", "expand"})
 
 
 def _log_one_plus_sum(
@@ -248,7 +305,7 @@ def _is_logits(model: SemanticModel, expr: cst.BaseExpression) -> bool:
 
 def _ratio_form(model: SemanticModel, division: cst.BinaryOperation) -> NaiveForm | None:
     denominator = num.resolve(model, division.right)
-    operand = num.sum_operand(model, denominator)
+    operand = num.sum_operand(model, _unshaped(denominator))
     if operand is None:
         return None
     exp_below = exp_call(model, operand)

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 import libcst as cst
 
 from lossflint.analysis.apis.core import FUNCTOOLS_PARTIAL
+from lossflint.analysis.walk import memo_of, nodes_in
 
 if TYPE_CHECKING:
     from lossflint.analysis.index import ModuleIndex
@@ -45,21 +46,31 @@ def value_calls(model: ModuleIndex, ref: cst.Name) -> list[ValueCall] | None:
 
 
 def _uses(
-    model: ModuleIndex, value: cst.BaseExpression, bound: dict[str, cst.BaseExpression], hops: int
+    model: ModuleIndex,
+    value: cst.BaseExpression,
+    bound: dict[str, cst.BaseExpression],
+    hops: int,
+    factories: int = 1,
 ) -> list[ValueCall] | None:
     parent = model.parent(value)
     if isinstance(parent, cst.Arg) and not parent.star and hops > 0:
         return _through_parameter(model, parent, bound)
+    if isinstance(parent, cst.Return) and factories > 0 and isinstance(value, cst.Name):
+        return _factory_calls(model, parent, value, bound, hops)
     if not isinstance(parent, cst.AssignTarget) and isinstance(parent, cst.Assign):
         targets = parent.targets
         if len(targets) != 1 or not isinstance(targets[0].target, cst.Name):
             return None
-        return _alias_calls(model, targets[0].target, bound, hops)
+        return _alias_calls(model, targets[0].target, bound, hops, factories)
     return None
 
 
 def _alias_calls(
-    model: ModuleIndex, alias: cst.Name, bound: dict[str, cst.BaseExpression], hops: int
+    model: ModuleIndex,
+    alias: cst.Name,
+    bound: dict[str, cst.BaseExpression],
+    hops: int,
+    factories: int,
 ) -> list[ValueCall] | None:
     """``fn = partial(f, ...)`` bound once: every use of ``fn`` is a call, or
     an argument of a same-file function only calling it."""
@@ -76,7 +87,44 @@ def _alias_calls(
         if isinstance(parent, cst.Call) and parent.func is use:
             found.append((parent, bound))
             continue
-        through = _uses(model, use, bound, hops)
+        through = _uses(model, use, bound, hops, factories)
+        if through is None:
+            return None
+        found.extend(through)
+    return found
+
+
+def _factory_calls(
+    model: ModuleIndex,
+    returned: cst.Return,
+    name: cst.Name,
+    bound: dict[str, cst.BaseExpression],
+    hops: int,
+) -> list[ValueCall] | None:
+    """``def get_loss_func(kind): if kind == "clip_bce": return clip_bce``,
+    every return of it that function's name (a call that falls off the end
+    gives None, and calling None raises): each ``loss_func =
+    get_loss_func(...)`` bound once leads to the calls of ``loss_func``
+    (audit R34: PANNs' loss chosen by a factory)."""
+    factory = model.enclosing(returned, cst.FunctionDef, cst.Lambda, cst.ClassDef)
+    if not isinstance(factory, cst.FunctionDef) or factory.decorators:
+        return None
+    for other in nodes_in(factory, cst.Return, memo=memo_of(model)):
+        if model.enclosing(other, cst.FunctionDef, cst.Lambda) is not factory:
+            continue
+        if not isinstance(other, cst.Return) or not isinstance(other.value, cst.Name):
+            return None
+        if other.value.value != name.value:
+            return None  # one of several functions: which one is called is not known
+    uses = _loads(model, model.module, factory.name.value, factory)
+    if not uses:
+        return None
+    found: list[ValueCall] = []
+    for use in uses:
+        call = model.parent(use)
+        if not isinstance(call, cst.Call) or call.func is not use:
+            return None  # the factory itself handed on: its results are not followed
+        through = _uses(model, call, bound, hops, factories=0)
         if through is None:
             return None
         found.extend(through)

@@ -1203,6 +1203,17 @@ class GradientFacts:
     def _name_no_gradient(self, name: cst.Name, depth: int) -> bool:
         if name.value in ("True", "False", "None"):
             return True
+        if self._name_no_gradient_anywhere(name, depth):
+            return True
+        # ``output = output.data`` just above this use: the value here, whatever
+        # the name held before (a loop variable with a gradient)
+        reached = reaching_assignment(self.model, name) if depth > 0 else None
+        return reached is not None and (
+            self._computed_without_grad(reached) or self.no_gradient_value(reached, depth - 1)
+        )
+
+    def _name_no_gradient_anywhere(self, name: cst.Name, depth: int) -> bool:
+        """No binding of ``name`` in its scope gives it a gradient."""
         key = (self.model.scope_of(name).node, name.value)
         known = self._names_known.get(key)
         if known is not None:

@@ -6,6 +6,8 @@ convolution's output on purpose and trains it on labels with the same axes:
 ``Dense`` head without ``Flatten`` is then no bug (LF410): such labels in the
 file are the evidence, and so are images as targets (``fit(x, x)``, an
 autoencoder; ``y.reshape(n, 28, 28, 1)``): a per-pixel reconstruction.
+The evidence holds for the model those calls train; a call whose model is
+not known holds for every model of the file.
 """
 
 from __future__ import annotations
@@ -28,25 +30,31 @@ _TRAINING_METHODS = frozenset({"fit", "train_on_batch", "test_on_batch", "evalua
 _MIN_RANK = 3
 
 
-def per_position_labels(model: ModuleIndex) -> bool:
-    """A ``fit``/``train_on_batch`` of the file is given targets made with a
-    shape of three or more axes (``np.ones((n, 16, 16, 1))``, ``np.zeros((n,)
-    + patch)`` with a literal ``patch``), directly, by a name bound once, or
-    as one of a multi-output model's targets."""
+def per_position_fits(model: ModuleIndex) -> list[cst.Call]:
+    """The ``fit``/``train_on_batch`` calls of the file given targets made with
+    a shape of three or more axes (``np.ones((n, 16, 16, 1))``, ``np.zeros((n,)
+    + patch)`` with a literal ``patch``), directly, by a name bound once, or as
+    one of a multi-output model's targets, or given their inputs as targets."""
+    found = []
     for site in model.method_calls(*_TRAINING_METHODS):
-        target = argument(site.node, 1, "y")
-        if target is None:
-            continue
-        if any(_shaped(model, t, 0) for t in _targets(target)):
-            return True
-        inputs = argument(site.node, 0, "x")
-        if (
-            isinstance(inputs, cst.Name)
-            and isinstance(target, cst.Name)
-            and inputs.value == target.value
-        ):
-            return True  # ``fit(x, x)``: the inputs reconstructed, position by position
-    return False
+        if _per_position(model, site.node):
+            found.append(site.node)
+    return found
+
+
+def _per_position(model: ModuleIndex, call: cst.Call) -> bool:
+    target = argument(call, 1, "y")
+    if target is None:
+        return False
+    if any(_shaped(model, t, 0) for t in _targets(target)):
+        return True
+    inputs = argument(call, 0, "x")
+    # ``fit(x, x)``: the inputs reconstructed, position by position
+    return (
+        isinstance(inputs, cst.Name)
+        and isinstance(target, cst.Name)
+        and inputs.value == target.value
+    )
 
 
 def _targets(target: cst.BaseExpression) -> Iterator[cst.BaseExpression]:

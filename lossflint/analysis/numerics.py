@@ -342,6 +342,25 @@ def clamp_lower(model: ModuleIndex, expr: cst.BaseExpression) -> cst.BaseExpress
     return None
 
 
+def clamped_at_zero(model: ModuleIndex, expr: cst.BaseExpression) -> cst.BaseExpression | None:
+    """What ``x.clamp(0, 1)``, ``x.clamp(min=0)``, ``torch.clamp(x, min=0.0)``
+    clamps: a lower bound of 0 keeps a 0 (no guard for a root or a log), so
+    the clamped value is what to look at; None when ``expr`` is no such clamp."""
+    lower = clamp_lower(model, expr)
+    if (
+        lower is None
+        or literal_value(lower) not in (0, 0.0)
+        or isinstance(literal_value(lower), bool)
+    ):
+        return None
+    info = call_info(model, expr)
+    assert info is not None
+    if info.receiver is not None:
+        return info.receiver
+    first = positional(info.node)
+    return first[0].value if first and info.qualname in apis.CLAMP else None
+
+
 def clamp_bounds(
     model: ModuleIndex, expr: cst.BaseExpression
 ) -> tuple[cst.BaseExpression | None, cst.BaseExpression | None] | None:

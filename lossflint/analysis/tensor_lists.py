@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import libcst as cst
 
-from lossflint.analysis.calls import argument, literal_value
 from lossflint.analysis.values import UNKNOWN, Tensor, TensorList, TupleValue, Value
 
 #: an empty list: nothing known went in yet
@@ -90,14 +89,13 @@ def method(call: cst.Call, name: str, held: TensorList, args: list[Value]) -> tu
     return UNKNOWN, UNKNOWN
 
 
-def collected(call: cst.Call, qualname: str, args: list[Value]) -> Value | None:
-    """``torch.cat(outputs)`` / ``torch.stack(policies)`` along the batch
-    axis: a tensor of the items' kind; None when this is no such call."""
+def collected(qualname: str, args: list[Value]) -> Value | None:
+    """``torch.cat(outputs)`` / ``torch.stack(policies, 1)``: every entry is
+    an entry of an item (a decoder's steps, joined along any axis and viewed
+    back as rows), so the tensor has the items' kind; None when this is no
+    such call."""
     if qualname not in _JOINING or not args or not isinstance(args[0], TensorList):
         return None
-    dim = argument(call, 1, "dim")
-    if dim is not None and literal_value(dim) != 0:
-        return UNKNOWN  # along another axis: a row no longer sums to one
     return item(args[0])
 
 

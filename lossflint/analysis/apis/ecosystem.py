@@ -64,6 +64,14 @@ ACCELERATOR_PASS_THROUGH = {
 #: ignite's engine: ``Engine(process_function)`` runs the function once per batch,
 #: and nothing else in ignite clears the gradients
 IGNITE_ENGINES = frozenset({"ignite.engine.Engine", "ignite.engine.engine.Engine"})
+#: ignite's trainer whose own process function steps the optimiser every iteration
+IGNITE_SUPERVISED_TRAINERS = frozenset({"ignite.engine.create_supervised_trainer"})
+#: ignite events fired before an epoch's first iteration (``Events.EPOCH_STARTED``)
+IGNITE_EARLY_EVENTS = frozenset(
+    f"ignite.engine.{module}Events.{event}"
+    for module in ("", "events.")
+    for event in ("EPOCH_STARTED", "STARTED")
+)
 
 #: Hugging Face trainers that hand ``compute_metrics`` an ``EvalPrediction``
 #: whose ``predictions`` are the model's logits (``transformers.Trainer`` and

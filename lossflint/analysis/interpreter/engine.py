@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import libcst as cst
 
+from lossflint.analysis.function_values import value_calls
 from lossflint.analysis.interpreter.base import Env, Frame, V
 from lossflint.analysis.interpreter.expressions import Expressions
 from lossflint.analysis.interpreter.specialise import literal_arguments, tested_parameters
@@ -900,6 +901,8 @@ class Interpreter(Statements[V], Expressions[V]):
             and only_called(self.model, holder)
         ):
             return  # ``LOSSES = {"bce": bce}``, only ever ``LOSSES[name](...)``
+        if isinstance(parent, cst.Return) and self._factory_result_seen(expr):
+            return  # ``loss_func = get_loss_func(kind)``: its calls are seen
         given = self.callback_arguments(expr, value.func)
         if given is not None:
             # a framework calls it with what the domain knows it passes
@@ -908,6 +911,14 @@ class Interpreter(Statements[V], Expressions[V]):
         self._unpinnable.add(value.func)
         if value.func in self._nested.get(self.frame.func, ()):  # type: ignore[arg-type]
             self._capture(value.func, env)
+
+    def _factory_result_seen(self, expr: cst.BaseExpression) -> bool:
+        """``return clip_bce`` in a factory no other file calls, whose every
+        result is bound to a name only ever called (``function_values``)."""
+        factory = self.model.enclosing(expr, cst.FunctionDef, cst.Lambda, cst.ClassDef)
+        if not isinstance(factory, cst.FunctionDef) or factory in self._external_records():
+            return False
+        return type(expr) is cst.Name and value_calls(self.model, expr) is not None
 
     def _capture(self, func: cst.FunctionDef, env: Env) -> None:
         """Where ``func`` may run, its enclosing function's locals are ``env``."""

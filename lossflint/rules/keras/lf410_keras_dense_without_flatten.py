@@ -9,7 +9,7 @@ import libcst as cst
 
 from lossflint.analysis import apis
 from lossflint.analysis import keras as K
-from lossflint.analysis.keras_patch_labels import per_position_labels
+from lossflint.analysis.keras_patch_labels import per_position_fits
 from lossflint.diagnostics import Finding, RelatedNode, Severity
 from lossflint.examples import Invalid
 from lossflint.registry import Rule
@@ -97,6 +97,25 @@ is silently computed per pixel / per time step against broadcast labels.
     INVALID = [
         # the patch discriminator's twin trained on one label per sample
         Invalid(_PATCH.format(labels="np.ones((batch_size, 1))", marker="  # error: LF410")),
+        # an autoencoder fitted on its inputs in the same notebook says nothing
+        # of the classifier beside it
+        Invalid(
+            """
+            from tensorflow import keras
+            from tensorflow.keras import layers
+            (x, y), _ = keras.datasets.mnist.load_data()
+            inp = keras.Input(shape=(28, 28, 1))
+            ae = keras.Model(inp, layers.Dense(1, activation="sigmoid")(layers.Conv2D(8, 3, padding="same")(inp)))
+            ae.compile(optimizer="adam", loss="binary_crossentropy")
+            ae.fit(x, x, epochs=1)
+            clf = keras.Sequential([
+                layers.Conv2D(32, 3, activation="relu"),
+                layers.Dense(10, activation="softmax"),  # error: LF410 at `layers.Dense(`
+            ])
+            clf.compile(loss="sparse_categorical_crossentropy")
+            clf.fit(x, y)
+            """,
+        ),
         # the functional model's one output given as a list (`outputs=[x]`)
         Invalid(
             """
@@ -163,6 +182,21 @@ is silently computed per pixel / per time step against broadcast labels.
         m.compile(optimizer="adam", loss="binary_crossentropy")
         m.fit(x_train, x_train, epochs=1)
         """,
+        # ... built by a factory and fitted under another name
+        """
+        from keras.layers import Input, Conv2D, Dense
+        from keras.models import Model
+
+        def build():
+            inp = Input(shape=(28, 28, 1))
+            out = Dense(1, activation="sigmoid")(Conv2D(8, (3, 3), padding="same")(inp))
+            model = Model(inp, out)
+            model.compile(optimizer="adam", loss="binary_crossentropy")
+            return model
+
+        ae = build()
+        ae.fit(x_train, x_train, epochs=1)
+        """,
         """
         from keras.layers import Input, Conv2D, Dense
         from keras.models import Model
@@ -221,10 +255,19 @@ is silently computed per pixel / per time step against broadcast labels.
     def check(self, model: SemanticModel) -> Iterator[Finding]:
         seen: set[cst.CSTNode] = set()
         facts = K.keras_facts(model)
-        if not facts.relevant or per_position_labels(model):
-            return  # a patch discriminator, trained on labels with the map's axes
+        if not facts.relevant:
+            return
+        # a patch discriminator or an autoencoder, trained on targets with the
+        # map's axes: the models those calls train (all, when one is not known)
+        per_position = per_position_fits(model)
+        trained = {id(fit.call): fit.model.node for fit in facts.fits if fit.model is not None}
+        if any(id(call) not in trained for call in per_position):
+            return
+        exempt = {trained[id(call)] for call in per_position}
         for use in facts.loss_uses():
             if use.model is None or use.loss.name not in apis.CE_LOSSES:
+                continue
+            if use.model.node in exempt:
                 continue
             labels = use.labels
             per_sample = isinstance(labels, K.Labels) and labels.per_sample
@@ -235,7 +278,8 @@ is silently computed per pixel / per time step against broadcast labels.
                 continue
             seen.add(found[0].node)
             yield _finding(model, *found)
-        yield from self._compiled_elsewhere(model, facts, seen)
+        if not per_position:
+            yield from self._compiled_elsewhere(model, facts, seen)
 
     def _compiled_elsewhere(
         self, model: SemanticModel, facts: K.KerasFacts, seen: set[cst.CSTNode]

@@ -191,6 +191,39 @@ AUDIT_INVALID = [
             "  # error: LF104"
         )
     ),
+    # the loss chosen by a factory that returns one function (PANNs'
+    # ``get_loss_func``, audit R34)
+    Invalid(
+        """
+        import torch
+        import torch.nn.functional as F
+
+        class Tagger(torch.nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.fc = torch.nn.Linear(64, 527)
+
+            def forward(self, x):
+                return {"clipwise_output": torch.sigmoid(self.fc(x))}
+
+        def clip_bce(output_dict, target):
+            return F.binary_cross_entropy(output_dict["clipwise_output"], target)  # error: LF104
+
+        def get_loss_func(loss_type):
+            if loss_type == "clip_bce":
+                return clip_bce
+
+        def train(args, loader):
+            model = Tagger()
+            optimizer = torch.optim.Adam(model.parameters())
+            loss_func = get_loss_func(args.loss_type)
+            for x, y in loader:
+                loss = loss_func(model(x), y)
+                optimizer.zero_grad()
+                loss.backward()
+                optimizer.step()
+        """
+    ),
     # every builder makes a sigmoid gate
     Invalid(
         _BUILDERS.format(
@@ -227,6 +260,30 @@ AUDIT_VALID = [
 
     def loss_fn(p, y):
         return F.binary_cross_entropy(torch.clamp(p, 1e-7, 1 - 1e-7), y)
+    """,
+    # a factory choosing between two losses: which one runs is not known here
+    """
+    import torch
+    import torch.nn.functional as F
+
+    def clip_bce(out, target):
+        return F.binary_cross_entropy(out, target)
+
+    def clip_bce_logits(out, target):
+        return F.binary_cross_entropy_with_logits(out, target)
+
+    def get_loss_func(loss_type):
+        if loss_type == "clip_bce":
+            return clip_bce
+        return clip_bce_logits
+
+    def train(args, model, loader, optimizer):
+        loss_func = get_loss_func(args.loss_type)
+        for x, y in loader:
+            loss = loss_func(torch.sigmoid(model(x)), y)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
     """,
     # one builder makes a linear layer: which one runs is not known here
     _BUILDERS.format(

@@ -61,6 +61,31 @@ cross_entropy uses): the fix passes its argument directly, which gives the same
 loss. With `dim=-1` the fix is marked unsafe (equal only for 2-D inputs).
 """
     INVALID = [
+        # each decoder step's log-probabilities collected, joined and viewed
+        # back as rows (DSKSD/DeepNLP-models-Pytorch, audit R39)
+        Invalid(
+            """
+            import torch
+            import torch.nn as nn
+            import torch.nn.functional as F
+
+            class Decoder(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.cell = nn.GRUCell(16, 16)
+                    self.fc = nn.Linear(16, 10)
+
+                def forward(self, h, steps):
+                    decodes = []
+                    for _ in range(steps):
+                        h = self.cell(h, h)
+                        decodes.append(F.log_softmax(self.fc(h), 1))
+                    return torch.cat(decodes, 1).view(h.size(0) * steps, -1)
+
+            preds = Decoder()(h0, 3)
+            loss = nn.CrossEntropyLoss(ignore_index=0)(preds, targets.view(-1))  # error: LF112
+            """
+        ),
         Invalid(
             """
             import torch.nn.functional as F

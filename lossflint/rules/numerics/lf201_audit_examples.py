@@ -180,8 +180,7 @@ AUDIT_VALID = [
         return -tf.reduce_mean(tf.math.log(Scorer()(z)))
     """,
     # a list holding scores as well as probabilities, a list kept on the
-    # object (other methods add to it unseen), a list joined along the class
-    # axis: what an item holds is not known
+    # object (other methods add to it unseen): what an item holds is not known
     """
     import torch
 

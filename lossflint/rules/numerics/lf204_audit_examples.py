@@ -8,6 +8,21 @@ from __future__ import annotations
 from lossflint.examples import Invalid
 
 AUDIT_INVALID = [
+    # a skip-gram's naive softmax: one score against all of the vocabulary's,
+    # the row sum unsqueezed to broadcast (DSKSD/DeepNLP-models-Pytorch, audit R39)
+    Invalid(
+        """
+        import torch
+
+        def nll(u_target, u_all, c):
+            scores = u_target.bmm(c).squeeze(2)
+            norm_scores = u_all.bmm(c).squeeze(2)
+            return -torch.mean(torch.log(torch.exp(scores) / torch.sum(torch.exp(norm_scores), 1).unsqueeze(1)))  # error: LF204 at `torch.log(`
+
+        def probs(scores):
+            return torch.exp(scores) / torch.exp(scores).sum(1)[:, None]  # error: LF204 at `torch.exp(scores) /`
+        """
+    ),
     # the sampling-bias correction (Yi et al. 2019) of in-batch softmax scores:
     # log q <= 0 only raises unnormalised dot products divided by a temperature
     Invalid(
@@ -88,6 +103,17 @@ AUDIT_INVALID = [
 ]
 
 AUDIT_VALID = [
+    # the scores shifted by their maximum first; a ratio of bounded exps
+    """
+    import torch
+
+    def nll(scores, norm_scores):
+        m = norm_scores.max(1, keepdim=True).values
+        return -torch.log(torch.exp(scores - m) / torch.exp(norm_scores - m).sum(1).unsqueeze(1))
+
+    def kernel(d, D):
+        return torch.log(torch.exp(-d) / torch.exp(-D).sum(1).unsqueeze(1))
+    """,
     # the max of the same scores subtracted, through a name
     """
     import torch

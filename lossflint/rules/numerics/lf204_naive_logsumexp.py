@@ -303,6 +303,12 @@ def _finding(model: SemanticModel, form: exp_overflow.NaiveForm) -> Finding:
             message=f"log(exp(a) + exp(b)) overflows once a or b ≳ {limit}; use {fused}",
         )
     assert x is not None
+    if form.kind == "log_ratio":
+        return Finding(
+            node=node,
+            message="log(exp(s) / sum(exp(x))) overflows once a score ≳ 88 (float32): "
+            "inf / inf = NaN; use s - logsumexp(x) (log_softmax and gather)",
+        )
     if form.kind == "logsumexp":
         assert isinstance(node, cst.Call) and form.total is not None
         if framework == "numpy":

@@ -18,6 +18,7 @@ from lossflint.registry import Rule
 from lossflint.rules.numerics.fixes import EPS_SQRT, method_fix
 from lossflint.rules.numerics.lf205_audit_examples import AUDIT_INVALID, AUDIT_VALID
 from lossflint.rules.numerics.lf205_audit_s20_examples import AUDIT_S20_INVALID, AUDIT_S20_VALID
+from lossflint.rules.numerics.lf205_audit_s37_examples import AUDIT_S37_INVALID, AUDIT_S37_VALID
 from lossflint.rules.numerics.lf205_function_value_examples import (
     FUNCTION_VALUE_INVALID,
     FUNCTION_VALUE_VALID,
@@ -164,11 +165,13 @@ the value by at most 1e-6.
         ),
         *AUDIT_INVALID,
         *AUDIT_S20_INVALID,
+        *AUDIT_S37_INVALID,
         *FUNCTION_VALUE_INVALID,
     ]
     VALID = [
         *AUDIT_VALID,
         *AUDIT_S20_VALID,
+        *AUDIT_S37_VALID,
         *FUNCTION_VALUE_VALID,
         # a positive term under the root in any form (issue 15)
         """
@@ -290,6 +293,10 @@ the value by at most 1e-6.
         if num.is_guarded(model, operand):
             return None
         resolved = num.resolve(model, operand)
+        clamped = num.clamped_at_zero(model, resolved)
+        if clamped is not None:
+            # ``(1 - cos ** 2).clamp(0, 1)``: a 0 stays 0 under the root
+            resolved = num.resolve(model, clamped)
         difference = False
         if num.is_sum_of_squares(model, resolved):
             what = "a sum of squares"

@@ -9,6 +9,7 @@ import libcst as cst
 
 from lossflint.analysis import apis
 from lossflint.analysis.callee_steps import scheduler_before_own_loop, stepping_call_after
+from lossflint.analysis.engine_events import early_scheduler_steps
 from lossflint.analysis.loops import LoopEvent, loops
 from lossflint.analysis.names import dotted_text
 from lossflint.analysis.values import ClassRef
@@ -27,6 +28,7 @@ from lossflint.rules.training_loop.common import (
     written,
 )
 from lossflint.rules.training_loop.lf310_audit_examples import AUDIT_INVALID, AUDIT_VALID
+from lossflint.rules.training_loop.lf310_ignite_examples import IGNITE_INVALID, IGNITE_VALID
 
 if TYPE_CHECKING:
     from lossflint.analysis.model import SemanticModel
@@ -143,9 +145,11 @@ step decay), and PyTorch warns: "Detected call of `lr_scheduler.step()` before
             """,
         ),
         *AUDIT_INVALID,
+        *IGNITE_INVALID,
     ]
     VALID = [
         *AUDIT_VALID,
+        *IGNITE_VALID,
         """
         import torch
 
@@ -304,6 +308,25 @@ step decay), and PyTorch warns: "Detected call of `lr_scheduler.step()` before
                 f"the optimizer (line {model.line_of(stepped_at)}): the first value of the "
                 "schedule is skipped (PyTorch warns); step the scheduler after the batch loop",
                 related=(RelatedNode("the optimizer step", stepped_at),),
+            )
+        # ``@trainer.on(Events.EPOCH_STARTED) def adjust(engine): scheduler.step()``
+        for early in early_scheduler_steps(model):
+            node = early.sched.node
+            if id(node) in reported or _built_by_other(model, early.sched.receiver, node):
+                continue
+            reported.add(id(node))
+            where = "in every iteration of ignite's supervised trainer"
+            links: tuple[RelatedNode, ...] = ()
+            if early.step is not None:
+                where = f"line {model.line_of(early.step.node)}"
+                links = (RelatedNode("the optimizer step", early.step.node),)
+            yield Finding(
+                node,
+                f"scheduler stepped in an `Events.{early.event}` handler, which runs before "
+                f"the {'epoch' if early.event == 'EPOCH_STARTED' else 'run'}'s first "
+                f"optimizer step ({where}): the first value of the schedule is skipped "
+                "(PyTorch warns); attach it to `Events.EPOCH_COMPLETED`",
+                related=links,
             )
 
 

@@ -1,0 +1,73 @@
+"""LF310 examples of ignite's event handlers (audit s37: reid-strong-baseline
+steps its warm-up schedule in an ``Events.EPOCH_STARTED`` handler); kept
+apart so the rule module stays small."""
+
+from __future__ import annotations
+
+from lossflint.examples import Invalid
+
+#: an engine whose process function steps the optimiser, and a handler
+_ENGINE = """
+import torch
+from ignite.engine import Engine, Events, create_supervised_evaluator
+
+def create_trainer(model, optimizer):
+    def _update(engine, batch):
+        model.train()
+        optimizer.zero_grad()
+        x, y = batch
+        loss = torch.nn.functional.cross_entropy(model(x), y)
+        loss.backward()
+        optimizer.step()
+        return loss.item()
+    return Engine(_update)
+
+def do_train(model, optimizer, loader):
+    scheduler = torch.optim.lr_scheduler.MultiStepLR(optimizer, milestones=[40, 70])
+    trainer = create_trainer(model, optimizer)
+    evaluator = create_supervised_evaluator(model)
+{handler}
+    trainer.run(loader, max_epochs=120)
+"""
+
+IGNITE_INVALID = [
+    Invalid(
+        _ENGINE.format(
+            handler="    @trainer.on(Events.EPOCH_STARTED)\n"
+            "    def adjust_learning_rate(engine):\n"
+            "        scheduler.step()  # error: LF310"
+        )
+    ),
+    Invalid(
+        _ENGINE.format(
+            handler="    def adjust_learning_rate(engine):\n"
+            "        scheduler.step()  # error: LF310\n"
+            "    trainer.add_event_handler(Events.STARTED, adjust_learning_rate)"
+        )
+    ),
+]
+
+IGNITE_VALID = [
+    # after the epoch's iterations
+    _ENGINE.format(
+        handler="    @trainer.on(Events.EPOCH_COMPLETED)\n"
+        "    def adjust_learning_rate(engine):\n"
+        "        scheduler.step()"
+    ),
+    # from the second epoch on: the optimiser has stepped by then
+    _ENGINE.format(
+        handler="    @trainer.on(Events.EPOCH_STARTED(every=2))\n"
+        "    def adjust_learning_rate(engine):\n"
+        "        scheduler.step()\n"
+        "    @trainer.on(Events.EPOCH_STARTED)\n"
+        "    def warm(engine):\n"
+        "        if engine.state.epoch > 1:\n"
+        "            scheduler.step()"
+    ),
+    # an evaluator's handler: no optimiser step there
+    _ENGINE.format(
+        handler="    @evaluator.on(Events.EPOCH_STARTED)\n"
+        "    def adjust_learning_rate(engine):\n"
+        "        scheduler.step()"
+    ),
+]

@@ -42,7 +42,7 @@ class EarlyStep:
 def early_scheduler_steps(model: ModuleIndex) -> list[EarlyStep]:
     """Each unconditional ``scheduler.step()`` of a handler registered on an
     early event of an engine whose process function steps an optimiser."""
-    if not model.calls_to(*apis.IGNITE_ENGINES, *apis.IGNITE_SUPERVISED_TRAINERS):
+    if not any(model.calls_to(*apis.IGNITE_ENGINES, *apis.IGNITE_SUPERVISED_TRAINERS)):
         return []
     index = loops(model)
     found: list[EarlyStep] = []
@@ -80,7 +80,7 @@ def _registrations(model: ModuleIndex) -> list[tuple[cst.FunctionDef, cst.Name, 
     """(handler, the engine's name, the event) of ``@engine.on(Events.X)``
     decorators and ``engine.add_event_handler(Events.X, handler)`` calls."""
     found: list[tuple[cst.FunctionDef, cst.Name, str]] = []
-    for func in nodes_in(model.module, cst.FunctionDef, memo=memo_of(model)):
+    for func in model.nodes_of_type(cst.FunctionDef):
         assert isinstance(func, cst.FunctionDef)
         for decorator in func.decorators:
             call = decorator.decorator

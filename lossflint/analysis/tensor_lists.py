@@ -14,14 +14,13 @@ from __future__ import annotations
 
 import libcst as cst
 
+from lossflint.analysis import apis
 from lossflint.analysis.values import UNKNOWN, Tensor, TensorList, TupleValue, Value
 
 #: an empty list: nothing known went in yet
 EMPTY = TensorList(None)
 #: list methods that read it and leave it as it is
 _READING = frozenset({"copy", "index", "count"})
-#: calls whose result is the list's items joined along the batch axis
-_JOINING = frozenset({"torch.cat", "torch.concat", "torch.concatenate", "torch.stack"})
 
 
 def displayed(expr: cst.List, items: list[Value]) -> Value:
@@ -94,7 +93,7 @@ def collected(qualname: str, args: list[Value]) -> Value | None:
     an entry of an item (a decoder's steps, joined along any axis and viewed
     back as rows), so the tensor has the items' kind; None when this is no
     such call."""
-    if qualname not in _JOINING or not args or not isinstance(args[0], TensorList):
+    if qualname not in apis.JOIN_FUNCTIONS or not args or not isinstance(args[0], TensorList):
         return None
     return item(args[0])
 

@@ -578,6 +578,8 @@ ORDERED_TORCH_LOSSES = frozenset(
         "torch.nn.functional.multi_margin_loss",
     }
 )
+#: calls joining a list of tensors (a decoder's steps) into one tensor
+JOIN_FUNCTIONS = frozenset({"torch.cat", "torch.concat", "torch.concatenate", "torch.stack"})
 #: calls that gather or convert predictions and keep what they hold (metrics)
 COLLECT_FUNCS = frozenset(
     {

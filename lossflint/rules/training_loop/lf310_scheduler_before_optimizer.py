@@ -7,17 +7,13 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
-from lossflint.analysis import apis
 from lossflint.analysis.callee_steps import scheduler_before_own_loop, stepping_call_after
 from lossflint.analysis.engine_events import early_scheduler_steps
 from lossflint.analysis.loops import LoopEvent, loops
 from lossflint.analysis.names import dotted_text
-from lossflint.analysis.values import ClassRef
+from lossflint.analysis.scheduler_classes import own_protocol_scheduler
 from lossflint.diagnostics import Finding, RelatedNode, Severity
 from lossflint.examples import Invalid
-from lossflint.project import bridge
-from lossflint.project.context import current as current_project
-from lossflint.project.summary import SClass, SObject
 from lossflint.registry import Rule
 from lossflint.rules.training_loop.common import (
     elsewhere,
@@ -245,7 +241,7 @@ step decay), and PyTorch warns: "Detected call of `lr_scheduler.step()` before
                 phase = None if every_pass else index.phase_test(loop, sched)
                 if phase is not None and index.first_pass_takes(loop, phase):
                     every_pass = True
-                if _built_by_other(model, sched.event.receiver, sched.node):
+                if own_protocol_scheduler(model, sched.event.receiver, sched.node):
                     continue
                 if any(s.order < sched.order for s in steps):
                     continue
@@ -283,7 +279,7 @@ step decay), and PyTorch warns: "Detected call of `lr_scheduler.step()` before
             for sched in loop.of("sched_step"):
                 if not sched.direct or sched.event.closure or id(written(sched)) in reported:
                     continue
-                if _built_by_other(model, sched.event.receiver, sched.node):
+                if own_protocol_scheduler(model, sched.event.receiver, sched.node):
                     continue
                 call = stepping_call_after(index, loop, sched)
                 if call is None:
@@ -298,7 +294,7 @@ step decay), and PyTorch warns: "Detected call of `lr_scheduler.step()` before
                 )
         # ``def run_epoch(self): self.scheduler.step(); for batch in ...:``
         for event, call, batches in scheduler_before_own_loop(index):
-            if id(call) in reported or _built_by_other(model, event.receiver, call):
+            if id(call) in reported or own_protocol_scheduler(model, event.receiver, call):
                 continue
             reported.add(id(call))
             stepped_at = batches.of("step")[0].node
@@ -312,7 +308,7 @@ step decay), and PyTorch warns: "Detected call of `lr_scheduler.step()` before
         # ``@trainer.on(Events.EPOCH_STARTED) def adjust(engine): scheduler.step()``
         for early in early_scheduler_steps(model):
             node = early.sched.node
-            if id(node) in reported or _built_by_other(model, early.sched.receiver, node):
+            if id(node) in reported or own_protocol_scheduler(model, early.sched.receiver, node):
                 continue
             reported.add(id(node))
             where = "in every iteration of ignite's supervised trainer"
@@ -348,71 +344,3 @@ def _self_guarded(model: SemanticModel, sched: LoopEvent) -> bool:
         if dotted_text(condition) != receiver:
             return False
     return True
-
-
-def _built_by_other(model: SemanticModel, receiver: str | None, at: cst.CSTNode) -> bool:
-    """The "scheduler" is an instance of a class the project wrote (here or
-    in another module) that defines its own ``step()`` or derives from no
-    framework scheduler (I-JEPA's ``WarmupCosineSchedule``): its protocol is
-    its own and ``step()`` may set the rate for the coming update. A factory function (``scheduler =
-    get_scheduler(opt, cfg)``) may return a torch scheduler: still reported."""
-    if receiver is None:
-        return False
-    scope = model.enclosing(at, cst.FunctionDef)
-    for site in model.calls:
-        parent = model.parent(site.node)
-        if not isinstance(parent, cst.Assign) or not any(
-            dotted_text(t.target) == receiver for t in parent.targets
-        ):
-            continue
-        if model.enclosing(site.node, cst.FunctionDef) is not scope:
-            continue  # another function's variable of the same name
-        if site.qualname is None:
-            made_by = model.kinds.value_of(site.node.func)
-            if not isinstance(made_by, ClassRef):
-                return False
-            cls = made_by.cls
-            own_step = (
-                any(
-                    isinstance(item, cst.FunctionDef) and item.name.value == "step"
-                    for item in cls.body.body
-                )
-                if isinstance(cls.body, cst.IndentedBlock)
-                else False
-            )
-            return own_step or all(_plain_base(model.qualname(b.value)) for b in cls.bases)
-        if (
-            site.qualname.startswith(apis.SCHEDULER_PREFIXES)
-            or site.qualname in apis.SCHEDULER_FUNCTIONS
-        ):
-            return False
-        return _project_plain_class(site.qualname)
-    return False
-
-
-def _plain_base(qualname: str | None) -> bool:
-    """``object`` or a framework class that is no scheduler; a base of this
-    file or an unknown one might derive from a scheduler."""
-    if qualname is None:
-        return False
-    return qualname in ("object", "builtins.object") or (
-        "." in qualname and not qualname.startswith(apis.SCHEDULER_PREFIXES)
-    )
-
-
-def _project_plain_class(qualname: str) -> bool:
-    context = current_project()
-    if context is None:
-        return False
-    found = bridge.value_of_qualname(qualname, context)
-    found = context.resolve(found) if found is not None else None
-    if not isinstance(found, SClass):
-        return False  # a function (a factory) or nothing known
-    summary = context.class_summary(found)
-    if summary is None:
-        return False
-    # a class with a step() of its own follows its own protocol
-    return "step" in summary.methods or all(
-        isinstance(base, SObject) and not base.qualname.startswith(apis.SCHEDULER_PREFIXES)
-        for base in summary.bases
-    )

@@ -1,0 +1,89 @@
+"""Schedulers that follow their own protocol: an instance of a class the
+project wrote that defines its own ``step()`` or derives from no framework
+scheduler (I-JEPA's ``WarmupCosineSchedule``), whose ``step()`` may set the
+rate for the coming update, so stepping it before the optimiser is no bug
+(LF310)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import libcst as cst
+
+from lossflint.analysis import apis
+from lossflint.analysis.names import dotted_text
+from lossflint.analysis.values import ClassRef
+from lossflint.project import bridge
+from lossflint.project.context import current as current_project
+from lossflint.project.summary import SClass, SObject
+
+if TYPE_CHECKING:
+    from lossflint.analysis.model import SemanticModel
+
+
+def own_protocol_scheduler(model: SemanticModel, receiver: str | None, at: cst.CSTNode) -> bool:
+    """The "scheduler" is an instance of a class the project wrote (here or
+    in another module) that defines its own ``step()`` or derives from no
+    framework scheduler (I-JEPA's ``WarmupCosineSchedule``): its protocol is
+    its own and ``step()`` may set the rate for the coming update. A factory function (``scheduler =
+    get_scheduler(opt, cfg)``) may return a torch scheduler: still reported."""
+    if receiver is None:
+        return False
+    scope = model.enclosing(at, cst.FunctionDef)
+    for site in model.calls:
+        parent = model.parent(site.node)
+        if not isinstance(parent, cst.Assign) or not any(
+            dotted_text(t.target) == receiver for t in parent.targets
+        ):
+            continue
+        if model.enclosing(site.node, cst.FunctionDef) is not scope:
+            continue  # another function's variable of the same name
+        if site.qualname is None:
+            made_by = model.kinds.value_of(site.node.func)
+            if not isinstance(made_by, ClassRef):
+                return False
+            cls = made_by.cls
+            own_step = (
+                any(
+                    isinstance(item, cst.FunctionDef) and item.name.value == "step"
+                    for item in cls.body.body
+                )
+                if isinstance(cls.body, cst.IndentedBlock)
+                else False
+            )
+            return own_step or all(_plain_base(model.qualname(b.value)) for b in cls.bases)
+        if (
+            site.qualname.startswith(apis.SCHEDULER_PREFIXES)
+            or site.qualname in apis.SCHEDULER_FUNCTIONS
+        ):
+            return False
+        return _project_plain_class(site.qualname)
+    return False
+
+
+def _plain_base(qualname: str | None) -> bool:
+    """``object`` or a framework class that is no scheduler; a base of this
+    file or an unknown one might derive from a scheduler."""
+    if qualname is None:
+        return False
+    return qualname in ("object", "builtins.object") or (
+        "." in qualname and not qualname.startswith(apis.SCHEDULER_PREFIXES)
+    )
+
+
+def _project_plain_class(qualname: str) -> bool:
+    context = current_project()
+    if context is None:
+        return False
+    found = bridge.value_of_qualname(qualname, context)
+    found = context.resolve(found) if found is not None else None
+    if not isinstance(found, SClass):
+        return False  # a function (a factory) or nothing known
+    summary = context.class_summary(found)
+    if summary is None:
+        return False
+    # a class with a step() of its own follows its own protocol
+    return "step" in summary.methods or all(
+        isinstance(base, SObject) and not base.qualname.startswith(apis.SCHEDULER_PREFIXES)
+        for base in summary.bases
+    )

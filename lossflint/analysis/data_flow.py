@@ -512,6 +512,14 @@ class DataFacts(Interpreter[Any]):
             return b
         if isinstance(b, EmptyList) and isinstance(a, Fitted) and a.how == "windows":
             return a
+        if (
+            isinstance(a, Fitted)
+            and isinstance(b, Fitted)
+            and (a.how == "windows") == (b.how == "windows")
+        ):
+            # a column scaled again under an ``if``: either way the frame holds
+            # columns scaled with the statistics of all its rows
+            return a
         return super().join(a, b)
 
     def api_call(self, call: cst.Call, qualname: str, args: list[Any], env: Env) -> Any:
@@ -586,10 +594,10 @@ class DataFacts(Interpreter[Any]):
         if qualname in apis.ROW_KEEPING_FUNCS and args and isinstance(args[0], Fitted):
             return args[0]  # ``pd.get_dummies(df, columns=[...])``: the same rows
         if qualname in apis.COLUMN_CONCATS:
-            return self._column_concat(call, qualname)
+            return self._column_concat(call, qualname, env)
         return None
 
-    def _column_concat(self, call: cst.Call, qualname: str) -> Any:
+    def _column_concat(self, call: cst.Call, qualname: str, env: Env) -> Any:
         """``pd.concat([df, dummies], axis=1)``, ``np.column_stack([X, extra])``:
         the rows of each array side by side; scaled whole when one of them is
         (the others add columns, never rows)."""
@@ -610,7 +618,9 @@ class DataFacts(Interpreter[Any]):
         for element in listed.elements:
             if isinstance(element, cst.StarredElement):
                 return None
-            found = self.values.get(element.value)
+            # in this run's environment: a function run for a call whose
+            # literals decide its branches (``if normalize:``) sees its own frame
+            found = self.eval_quietly(element.value, env)
             if isinstance(found, Fitted):
                 return found
         return None
@@ -648,6 +658,15 @@ class DataFacts(Interpreter[Any]):
             part: Any = Part(expr)
         else:
             part = None
+        threshold = _index_threshold(expr, first)
+        if threshold is not None and isinstance(base, Fitted):
+            # ``df[df.index < n]`` / ``df[df.index >= n]``: a head and a tail
+            if self.recording:
+                side, bound = threshold
+                self._slices.setdefault(base.fit, []).append(
+                    (side, _bound(self.model, bound), expr)
+                )
+            return Part(expr)
         rows = self.values.get(first.value) if isinstance(first, cst.Index) else None
         if isinstance(rows, Rows) and len(expr.slice) == 1:
             # ``X[idx_train]`` of a split of row numbers: one side's rows; of a
@@ -1445,6 +1464,30 @@ def _before_offset(bound: str) -> str:
     return head
 
 
+def _index_threshold(
+    expr: cst.Subscript, first: cst.BaseSlice | None
+) -> tuple[str, cst.BaseExpression] | None:
+    """``X[X.index < n]`` → ("head", n); ``X[X.index >= n]`` → ("tail", n):
+    the rows before or from a point of the index (a time series cut by date
+    or position)."""
+    if len(expr.slice) != 1 or not isinstance(first, cst.Index):
+        return None
+    test = first.value
+    if not isinstance(test, cst.Comparison) or len(test.comparisons) != 1:
+        return None
+    left = test.left
+    if not (isinstance(left, cst.Attribute) and left.attr.value == "index"):
+        return None
+    if dotted_text(left.value) is None or dotted_text(left.value) != dotted_text(expr.value):
+        return None
+    target = test.comparisons[0]
+    if isinstance(target.operator, (cst.LessThan, cst.LessThanEqual)):
+        return "head", target.comparator
+    if isinstance(target.operator, (cst.GreaterThan, cst.GreaterThanEqual)):
+        return "tail", target.comparator
+    return None
+
+
 def _bound(model: ModuleIndex, expr: cst.BaseExpression | None) -> str:
     return "" if expr is None else "".join(model.code(expr).split())
 
@@ -1530,7 +1573,7 @@ def _has_formula(model: ModuleIndex) -> bool:
     mask of rows (``X[msk], X[~msk]``)."""
     methods = {site.method for site in model.calls if site.method is not None}
     functions = {site.qualname for site in model.calls if site.qualname is not None}
-    centred = methods & apis.MEAN_METHODS or functions & apis.CENTER_FUNCS
+    centred = methods & _CENTRES or functions & apis.CENTER_FUNCS
     spread = methods & apis.SPREAD_METHODS or functions & apis.SPREAD_FUNCS
     if not (centred and spread):
         return False
@@ -1541,6 +1584,12 @@ def _has_formula(model: ModuleIndex) -> bool:
         for node in model.nodes_of_type(cst.Slice)
     ):
         return True
+    if any(
+        _index_threshold(node, node.slice[0].slice if node.slice else None) is not None
+        for node in model.nodes_of_type(cst.Subscript)
+        if isinstance(node, cst.Subscript)
+    ):
+        return True  # ``X[X.index < n]``
     # ``X[msk]`` / ``X[~msk]`` of a random mask
     return any(site.qualname in apis.UNIFORM_DRAWS for site in model.calls)
 

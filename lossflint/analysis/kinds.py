@@ -368,7 +368,7 @@ class KindAnalysis(Interpreter[Value]):
         batches = self._batches_call(call, qualname, args)
         if batches is not None:
             return batches
-        collected = tensor_lists.collected(qualname, args)
+        collected = tensor_lists.collected(call, qualname, args, where)
         if collected is not None:
             return collected
         if qualname in apis.PART_FUNCTIONS:

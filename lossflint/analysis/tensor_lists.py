@@ -15,6 +15,7 @@ from __future__ import annotations
 import libcst as cst
 
 from lossflint.analysis import apis
+from lossflint.analysis.calls import argument, literal_value
 from lossflint.analysis.values import UNKNOWN, Tensor, TensorList, TupleValue, Value
 
 #: an empty list: nothing known went in yet
@@ -88,14 +89,23 @@ def method(call: cst.Call, name: str, held: TensorList, args: list[Value]) -> tu
     return UNKNOWN, UNKNOWN
 
 
-def collected(qualname: str, args: list[Value]) -> Value | None:
+def collected(call: cst.Call, qualname: str, args: list[Value], where: str) -> Value | None:
     """``torch.cat(outputs)`` / ``torch.stack(policies, 1)``: every entry is
-    an entry of an item (a decoder's steps, joined along any axis and viewed
-    back as rows), so the tensor has the items' kind; None when this is no
-    such call."""
+    an entry of an item (a decoder's steps, joined and viewed back as rows),
+    so the tensor has the items' kind; None when this is no such call. Joined
+    along the first axis it is the items' tensor (the same axes); stacked, or
+    joined along another axis, its axes are not the items': it comes from
+    this call (a rule reading the axes of the softmax that made the items
+    would read the wrong ones)."""
     if qualname not in apis.JOIN_FUNCTIONS or not args or not isinstance(args[0], TensorList):
         return None
-    return item(args[0])
+    element = args[0].element
+    if element is None:
+        return UNKNOWN
+    dim = argument(call, 1, "dim", "axis")
+    if qualname not in apis.STACK_FUNCTIONS and (dim is None or literal_value(dim) == 0):
+        return element
+    return Tensor(element.kind, element.float_cast, call, where)
 
 
 def enumerated(held: TensorList) -> Value:

@@ -93,6 +93,8 @@ KEEP_METHODS = frozenset({"tolist", "reshape", "view", "view_as", "squeeze", "fl
 #: methods that keep the rows of an array
 ROW_KEEPING_METHODS = frozenset(
     {"reshape", "astype", "copy", "to_numpy", "values", "float", "reset_index", "tolist", "numpy"}
+    # pandas < 1.0's ``df.as_matrix()`` (``.values``)
+    | {"as_matrix"}
     # a one-column array flattened (``fit_transform(df[[col]]).ravel()``)
     | {"ravel", "flatten", "squeeze"}
 )

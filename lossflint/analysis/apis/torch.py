@@ -580,6 +580,8 @@ ORDERED_TORCH_LOSSES = frozenset(
 )
 #: calls joining a list of tensors (a decoder's steps) into one tensor
 JOIN_FUNCTIONS = frozenset({"torch.cat", "torch.concat", "torch.concatenate", "torch.stack"})
+#: ... of them, those adding an axis
+STACK_FUNCTIONS = frozenset({"torch.stack"})
 #: calls that gather or convert predictions and keep what they hold (metrics)
 COLLECT_FUNCS = frozenset(
     {

@@ -8,6 +8,56 @@ from __future__ import annotations
 from lossflint.examples import Invalid
 
 MASK_INVALID = [
+    # the frame normalised with its own mean and range, then cut where its
+    # index passes a point (BenjiKCF event-driven LSTM notebook, audit R38)
+    Invalid(
+        """
+        import pandas as pd
+
+        df = pd.read_csv("prices.csv")
+        norm = (df - df.mean()) / (df.max() - df.min())  # error: LF601
+        train = norm[norm.index < 900]
+        test = norm[norm.index >= 900]
+        """
+    ),
+    # min-max scaling by hand over the whole array
+    Invalid(
+        """
+        import numpy as np
+
+        X = np.load("x.npy")
+        Xn = (X - X.min(axis=0)) / (X.max(axis=0) - X.min(axis=0))  # error: LF601
+        X_train, X_test = Xn[:900], Xn[900:]
+        """
+    ),
+    # a column scaled again under an ``if``; pandas < 1.0's ``as_matrix()``;
+    # a column moved last with a column concat (BenjiKCF stock LSTM, audit R38)
+    Invalid(
+        """
+        import numpy as np
+        import pandas as pd
+        from sklearn.preprocessing import MinMaxScaler
+
+        def get_stock_data(path, normalize=True, with_high=False):
+            df = pd.read_csv(path)
+            if normalize:
+                scaler = MinMaxScaler()
+                df["Open"] = scaler.fit_transform(df.Open.values.reshape(-1, 1))  # error: LF601
+                if with_high:
+                    df["High"] = scaler.fit_transform(df.High.values.reshape(-1, 1))
+            close = df["Close"]
+            df.drop(labels=["Close"], axis=1, inplace=True)
+            return pd.concat([df, close], axis=1)
+
+        data = get_stock_data("prices.csv").as_matrix()
+        windows = []
+        for i in range(len(data) - 23):
+            windows.append(data[i: i + 23])
+        windows = np.array(windows)
+        row = round(0.9 * windows.shape[0])
+        train, test = windows[:int(row)], windows[int(row):]
+        """
+    ),
     # the test slice starts ``sequence_len`` rows before the split point, so
     # that its first window has its history: still all the held-out rows
     # (ProfessorDong/Deep-Learning-Course-Examples StockPricePrediction)
@@ -60,6 +110,17 @@ MASK_INVALID = [
 ]
 
 MASK_VALID = [
+    # cut by the index first, the scaler fitted on the earlier rows only
+    """
+    import pandas as pd
+    from sklearn.preprocessing import MinMaxScaler
+
+    df = pd.read_csv("prices.csv")
+    train = df[df.index < 900]
+    test = df[df.index >= 900]
+    scaler = MinMaxScaler().fit(train)
+    train_s, test_s = scaler.transform(train), scaler.transform(test)
+    """,
     # the slice moved back by a window ends at the split point: the last
     # training rows, nothing held out is read
     """

@@ -219,6 +219,7 @@ binary accuracy, which is inflated (about 0.8 at chance level for 5 classes).
                     use.report,
                     f"{loss_text(model, use)} on a softmax over {head.units} classes "
                     f"({layer_evidence(model, head.dense)}): each class is scored as an "
-                    "independent binary problem; use `categorical_crossentropy`",
+                    "independent binary problem; use `categorical_crossentropy` (or, for "
+                    "multi-label targets, a sigmoid output)",
                     related=output_related(head),
                 )

@@ -39,7 +39,7 @@ Keras `Normalization().adapt(X)`, or `(X - X.mean()) / X.std()` (also with
 `(X - X.min()) / (X.max() - X.min())`) over the array — when the result goes into
 `train_test_split`, is sliced into a head `[:n]` and a tail `[n:]`, is split by
 a random mask of rows and its complement (`msk = np.random.rand(len(X)) < 0.8`,
-then `X[msk]` and `X[~msk]`), is handed to a project function that does one of these
+then `X[msk]` and `X[~msk]`) or by a point of its index (`X[X.index < n]`), is handed to a project function that does one of these
 (`split(X, y)` of `utils.py`), or is
 indexed with the rows of each fold of a cross-validation splitter
 (`for tr, te in KFold(5).split(X): ... X[tr] ...`). A fit on `X.reshape(...)`

@@ -28,8 +28,10 @@ class NaiveLogsumexp(Rule):
     what = """
 Flags the naive forms of four fused functions: `log(sum(exp(x)))` (logsumexp),
 `log(exp(a) + exp(b))` (logaddexp), `log(1 + exp(x))` / `log1p(exp(x))`
-(softplus) and `exp(x) / exp(x).sum(dim)` (softmax), in torch and TensorFlow,
-inline or through variables; logsumexp and logaddexp also in NumPy
+(softplus) and `exp(x) / exp(x).sum(dim)` (softmax, also with the row sums
+reshaped to broadcast: `.unsqueeze(1)`, `.view(-1, 1)`, `[:, None]`), and the
+log-likelihood of one score against all, `log(exp(s) / sum(exp(S), 1))` (a
+skip-gram's naive softmax), in torch and TensorFlow, inline or through variables; logsumexp and logaddexp also in NumPy
 (`np.log(np.sum(np.exp(x)))` overflows at x ≳ 709 in float64). `exp` of a
 value that cannot be large (log-probabilities, a negated value, `x - x.max()`
 also through a reassignment `x = x - m`, a constant such as `exp(30.)`) is not

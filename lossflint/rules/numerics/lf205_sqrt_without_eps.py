@@ -42,7 +42,8 @@ training: a sum (or mean) of squares such as a Euclidean distance
 `((a - b) ** 2).sum(1)`, a square, or a difference from a square
 (`1 - c ** 2`, `E[x²] - E[x]²`). Followed through variables assigned once. An
 added positive term (`+ eps`, `+ 1e-12`, `+ 1`), a clamp with a positive lower
-bound or `torch.where(d > 0, ...)` silences it. Only where a gradient can flow
+bound or `torch.where(d > 0, ...)` silences it; a clamp at 0 keeps the 0 and is
+looked through (`sqrt((1 - cos ** 2).clamp(0, 1))`, ArcFace). Only where a gradient can flow
 (without a gradient, `sqrt(0) = 0` is harmless): silent under `no_grad` /
 `inference_mode`, on detached/NumPy/integer values (also a loss module's
 argument that every call in the file passes detached or computed under

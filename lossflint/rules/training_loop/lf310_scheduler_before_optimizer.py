@@ -48,7 +48,10 @@ counts when the training pass surely runs it first: the loop is `for phase in ['
 'val']`, or the optimiser steps under the same test. A scheduler `step(x)`
 with an argument (ReduceLROnPlateau's metric, an epoch number) is not reported.
 A function whose body is one training iteration (an ignite `train_step`) counts as
-such a loop.
+such a loop, and an ignite handler registered on `Events.EPOCH_STARTED` or
+`Events.STARTED` of an engine whose process function steps the optimiser
+(`@trainer.on(Events.EPOCH_STARTED)`, `trainer.add_event_handler(...)`) runs before
+the epoch's first iteration: its unconditional `scheduler.step()` is reported.
 """
     why = """
 Since PyTorch 1.1 the scheduler must step after the optimiser. Stepping it first

@@ -1,7 +1,9 @@
 """Evaluation passes that run a model in train mode (LF603, the converse of LF309).
 
 An evaluation pass is a ``no_grad``/``inference_mode`` region (or a function
-decorated with one, or a function named as evaluating: ``evaluate_model``) that calls a model and computes something from it that only
+decorated with one, or a function named as evaluating: ``evaluate_model``, or a
+module-level statement after a module-level training loop: a notebook's
+``preds = model(X_test)``) that calls a model and computes something from it that only
 evaluation computes: a loss, an ``argmax``/``max``, a comparison, a metric. It is
 in train mode for sure when:
 
@@ -116,16 +118,21 @@ def _candidates(model: ModuleIndex) -> list[TrainModeEvaluation]:
     in_regions = {id(c) for node in ctx.grad_off_nodes() for c in calls_in(node, memo)}
     functions = _evaluation_functions(model, training_funcs)
     in_functions = {id(c): func for func in functions for c in calls_in(func, memo)}
+    after_training = _after_module_level_training(model, index)
     for site in model.calls:
         call = site.node
         if site.qualname is not None or (
-            id(call) not in in_regions and id(call) not in in_functions
+            id(call) not in in_regions
+            and id(call) not in in_functions
+            and id(call) not in after_training
         ):
             continue
         region = ctx.grad_region(call)
         by_name = region is None
         if region is None:
             region = in_functions.get(id(call))
+        if region is None:
+            region, by_name = after_training.get(id(call)), False
         if region is None:
             continue
         target = call.func
@@ -1013,11 +1020,39 @@ def _mode_safe_use(model: ModuleIndex, name: cst.Name, seen: set[tuple[int, str]
     return _param_mode_safe(model, callee, target, seen)
 
 
+def _after_module_level_training(
+    model: ModuleIndex, index: LoopIndex
+) -> dict[int, cst.SimpleStatementLine]:
+    """The calls of module-level statements that follow a module-level
+    training loop (a notebook's ``preds = model(X_test)`` after its training
+    cell): evaluation passes too when what they compute is evaluation."""
+    training = {
+        id(stmt)
+        for loop in index.loops
+        if loop.is_training
+        and isinstance(loop.node, (cst.For, cst.While))
+        and (stmt := _top_statement(model, loop.node)) is not None
+    }
+    if not training:
+        return {}
+    found: dict[int, cst.SimpleStatementLine] = {}
+    trained = False
+    memo = memo_of(model)
+    for stmt in model.module.body:
+        if id(stmt) in training:
+            trained = True
+        elif trained and isinstance(stmt, cst.SimpleStatementLine):
+            for call in calls_in(stmt, memo):
+                found[id(call)] = stmt
+    return found
+
+
 def _evaluated_after(model: ModuleIndex, region: cst.CSTNode) -> bool:
-    """``with torch.no_grad(): preds = model(x)`` followed, in the same block,
-    by an evaluation of what the block assigned (``acc = (preds.argmax(1) ==
+    """``with torch.no_grad(): preds = model(x)`` (or, after a module-level
+    training loop, ``preds = model(X_test)``) followed, in the same block, by
+    an evaluation of what the block assigned (``acc = (preds.argmax(1) ==
     y).float().mean()``)."""
-    if not isinstance(region, cst.With):
+    if not isinstance(region, (cst.With, cst.SimpleStatementLine)):
         return False
     block = model.parent(region)
     body = getattr(block, "body", None)
@@ -1026,7 +1061,7 @@ def _evaluated_after(model: ModuleIndex, region: cst.CSTNode) -> bool:
     memo = memo_of(model)
     assigned = {
         t.target.value
-        for node in nodes_in(region.body, cst.Assign, memo=memo)
+        for node in nodes_in(region, cst.Assign, memo=memo)
         for t in node.targets  # type: ignore[attr-defined]
         if isinstance(t.target, cst.Name)
     }

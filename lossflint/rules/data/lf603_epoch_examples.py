@@ -39,7 +39,41 @@ model = Net()
 train(model, 10, torch.optim.Adam(model.parameters()), nn.CrossEntropyLoss(), [], [])
 """
 
+#: a notebook that trains at module level, then scores the test set
+_NOTEBOOK = """
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+class MNISTClassifier(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc1 = nn.Linear(784, 64)
+        self.fc2 = nn.Linear(64, 10)
+        self.dropout = nn.Dropout(p=0.2)
+
+    def forward(self, x):
+        return F.log_softmax(self.fc2(self.dropout(F.relu(self.fc1(x)))), dim=1)
+
+model = MNISTClassifier()
+opt = torch.optim.Adam(model.parameters(), lr=0.001)
+for epoch in range(5):
+    opt.zero_grad()
+    loss = F.nll_loss(model(X), y)
+    loss.backward()
+    opt.step()
+{after}
+"""
+
 EPOCH_INVALID = [
+    # (Hands-On NLP with PyTorch 1.x, Chapter02/NN.ipynb, audit R39)
+    Invalid(
+        _NOTEBOOK.format(
+            after="preds = model(X_test)  # error: LF603\n"
+            "_, labels = torch.max(preds.data, 1)\n"
+            "print((labels == y_test).float().mean().item())"
+        )
+    ),
     Invalid(
         _EPOCHS.format(before="", call="model.forward(image)  # error: LF603 at `model.forward(`")
     ),
@@ -47,6 +81,11 @@ EPOCH_INVALID = [
 ]
 
 EPOCH_VALID = [
+    # put in eval mode first; a statement that scores nothing
+    _NOTEBOOK.format(
+        after="model.eval()\npreds = model(X_test)\nprint((preds.argmax(1) == y_test).float().mean())"
+    ),
+    _NOTEBOOK.format(after="torch.save(model.state_dict(), 'm.pt')\nsample = model(X_test[:1])"),
     # a smoke test of a module's output shape: no prediction is scored
     # (MedicalZooPytorch HighResNet3D test_all_modules, audit R34)
     """

@@ -34,7 +34,8 @@ Flags the first model call of an evaluation pass — a `torch.no_grad()` /
 `torch.inference_mode()` block (or a function decorated with one), or a
 function named as evaluating (`evaluate_model`, `test`, `compute_accuracy`,
 `predict`) with no `backward()`/`step()` of its own and not called in a
-training iteration, that computes a loss, an `argmax`/`max`, a comparison or
+training iteration, or a module-level statement after a module-level training
+loop (a notebook's `preds = model(X_test)`), that computes a loss, an `argmax`/`max`, a comparison or
 a metric from the model's output, or collects its outputs over batches
 (`feats.append(model(x).cpu())`) — when
 the model holds dropout (`p > 0`) or batch-norm layers and nothing in the file can
@@ -384,6 +385,8 @@ depend on the batch size and composition.
             region = found.region
             named = found.by_name and isinstance(region, cst.FunctionDef)
             where = f"by `{region.name.value}()`" if named else "under no_grad"  # type: ignore[attr-defined]
+            if isinstance(region, cst.SimpleStatementLine):
+                where = "after the training loop"
             yield Finding(
                 found.call,
                 f"`{found.receiver}` is evaluated{via} {where} in train mode: it holds "

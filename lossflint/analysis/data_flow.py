@@ -789,6 +789,15 @@ class DataFacts(Interpreter[Any]):
             return Part(call, True)  # ``df.sample(frac=1)``: the rows in a random order
         return None
 
+    def comprehension(self, expr: cst.BaseExpression, element: Any) -> Any:
+        """``[X_scaled[i:i + w] for i in range(n)]``: windows of a scaled array,
+        as the loop that appends them (``_append_window``)."""
+        if type(expr) is cst.ListComp and isinstance(expr.elt, cst.Subscript):
+            base = self.values.get(expr.elt.value)
+            if isinstance(base, Fitted):
+                return Fitted(base.fit, "windows")
+        return None
+
     def _append_window(
         self, call: cst.Call, func: cst.Attribute, receiver: EmptyList | Fitted, env: Env
     ) -> None:

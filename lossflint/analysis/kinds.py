@@ -334,6 +334,12 @@ class KindAnalysis(Interpreter[Value]):
                 built = (*built, value)
         return LayerList(built)
 
+    def comprehension(self, expr: cst.BaseExpression, element: Value) -> Value:
+        # ``[F.softmax(m(x), 1) for x in xs]``: a list of one kind
+        if type(expr) is cst.ListComp and isinstance(element, Tensor):
+            return TensorList(element)
+        return UNKNOWN
+
     def dict_display(self, expr: cst.Dict, items: list[tuple[str, Value]]) -> Value:
         # a registry of models or losses (``MODELS = {"mlp": MLP}``) ...
         if (
@@ -581,6 +587,11 @@ class KindAnalysis(Interpreter[Value]):
                 value = tensor_lists.item(iterated)  # ``for p in policies:``
             else:
                 value = self._enumerated_list(loop.iter, env)
+        elif value is UNKNOWN and isinstance(loop, cst.CompFor) and loop.target is target:
+            # ``[p.log() for p in policies]``
+            iterated = self.eval_quietly(loop.iter, env)
+            if isinstance(iterated, TensorList):
+                value = tensor_lists.item(iterated)
         if isinstance(value, TensorList) and type(target) is not cst.Name:
             value = UNKNOWN  # ``self.saved = []``: other methods append unseen
         super()._assign(target, value, env)

@@ -112,6 +112,11 @@ class Base(Generic[V]):
         element's the value it unpacks)."""
         return self.unknown
 
+    def comprehension(self, expr: cst.BaseExpression, element: V) -> V:
+        """``[f(x) for x in xs]`` (also a set or generator comprehension):
+        ``element`` is what one item gives."""
+        return self.unknown
+
     def dict_display(self, expr: cst.Dict, items: list[tuple[str, V]]) -> V:
         """``{"k": v, ...}`` with string keys only."""
         return self.unknown

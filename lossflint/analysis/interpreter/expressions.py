@@ -242,9 +242,8 @@ class Expressions(Base[V]):
         if type(expr) is cst.DictComp:
             self.eval(expr.key, inner_env)
             self.eval(expr.value, inner_env)
-        else:
-            self.eval(expr.elt, inner_env)
-        return self.unknown
+            return self.unknown
+        return self.comprehension(expr, self.eval(expr.elt, inner_env))
 
     def _eval_elements(self, expr: cst.List | cst.Set, env: Env) -> V:
         items = [self.eval(element.value, env) for element in expr.elements]

@@ -8,6 +8,17 @@ from __future__ import annotations
 from lossflint.examples import Invalid
 
 MASK_INVALID = [
+    # windows of the scaled series built by a comprehension, then cut
+    Invalid(
+        """
+        import numpy as np
+        from sklearn.preprocessing import MinMaxScaler
+
+        scaled = MinMaxScaler().fit_transform(prices.reshape(-1, 1))  # error: LF601
+        seqs = np.array([scaled[i: i + 30] for i in range(len(scaled) - 30)])
+        x_train, x_test = seqs[:900], seqs[900:]
+        """
+    ),
     # the frame normalised with its own mean and range, then cut where its
     # index passes a point (BenjiKCF event-driven LSTM notebook, audit R38)
     Invalid(

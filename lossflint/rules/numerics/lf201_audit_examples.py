@@ -110,6 +110,18 @@ AUDIT_INVALID = [
         loss.backward()
         """
     ),
+    # ... built by a comprehension, read by another
+    Invalid(
+        """
+        import torch
+        import torch.nn as nn
+
+        net = nn.Sequential(nn.Linear(4, 2), nn.Softmax(dim=1))
+        policies = [net(torch.randn(1, 4)) for _ in range(5)]
+        loss = sum(-(p.log() * p).sum() for p in policies)  # error: LF201 at `p.log()`
+        loss.backward()
+        """
+    ),
     Invalid(_PENALTY.format(log="K.log(word_predictions)", marker="  # error: LF201 at `K.log(`")),
     Invalid(
         _PENALTY.format(

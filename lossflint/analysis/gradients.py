@@ -150,6 +150,9 @@ _DETACHING_METHODS = frozenset(
 _COMPARISON_METHODS = frozenset({"eq", "ne", "gt", "lt", "ge", "le"})
 #: attributes that carry no gradient
 _DETACHED_ATTRIBUTES = frozenset({"data", "shape", "dtype", "device", "ndim", "is_cuda"})
+#: attributes holding the receiver's values (a frame's ``values``, a transpose,
+#: ``torch.max(x, 1).values``): a gradient exactly when the receiver has one
+_PASSING_ATTRIBUTES = frozenset({"values", "T", "mT"})
 #: methods that pass their receiver's value (and gradient) on
 _PASSING_METHODS = frozenset(
     {
@@ -1070,6 +1073,9 @@ class GradientFacts:
         if isinstance(expr, cst.Attribute):
             if expr.attr.value in _DETACHED_ATTRIBUTES:
                 return True
+            if expr.attr.value in _PASSING_ATTRIBUTES:
+                # ``df[cols].values``, ``X.T``: what the receiver holds
+                return self.no_gradient_value(expr.value, depth - 1)
             kept = self._attribute_written_once(expr)
             if kept is not None:
                 # ``self.sigmas = torch.exp(torch.linspace(...))`` of ``__init__``

@@ -29,6 +29,7 @@ from lossflint.analysis.registries import added_to
 from lossflint.analysis.type_tests import class_test
 from lossflint.analysis.values import (
     UNKNOWN,
+    ApiFunction,
     Batches,
     ClassRef,
     DictValue,
@@ -334,9 +335,16 @@ class KindAnalysis(Interpreter[Value]):
                 built = (*built, value)
         return LayerList(built)
 
+    def module_attribute(self, qualname: str, expr: cst.Attribute) -> Value:
+        if qualname in apis.SOFTMAX or qualname in apis.LOG_SOFTMAX or qualname in apis.SIGMOID:
+            parent = self.model.parent(expr)
+            if not (isinstance(parent, cst.Call) and parent.func is expr):
+                return ApiFunction(qualname)  # ``f=torch.sigmoid``: called later
+        return UNKNOWN
+
     def comprehension(self, expr: cst.BaseExpression, element: Value) -> Value:
         # ``[F.softmax(m(x), 1) for x in xs]``: a list of one kind
-        if type(expr) is cst.ListComp and isinstance(element, Tensor):
+        if type(expr) is cst.ListComp and isinstance(element, (Tensor, Instance)):
             return TensorList(element)
         return UNKNOWN
 
@@ -753,6 +761,8 @@ class KindAnalysis(Interpreter[Value]):
             if self.recording:
                 self._record_loss(call, callee.functional, None, callee.ref)
             return Tensor(Kind.LOSS, origin=call, where=self.frame.label)
+        if isinstance(callee, ApiFunction):
+            return self.api_call(call, callee.qualname, args, env)
         return UNKNOWN
 
     def _apply_layer(self, call: cst.Call, layer: Value, value: Value) -> Value:

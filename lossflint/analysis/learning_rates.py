@@ -589,6 +589,7 @@ def high_rates(model: ModuleIndex, limits: dict[str, float]) -> Iterator[HighRat
             continue
         if (
             trained.is_linear(ctor)
+            or trained.is_gaussian_process(ctor)
             or trained.restore_only(ctor)
             or _optimises_tensors(ctor)
             or _applies_to_variables(model, ctor)

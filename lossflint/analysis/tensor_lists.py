@@ -1,4 +1,5 @@
-"""Lists of tensors of one kind, for the value-kind interpreter (``kinds``).
+"""Lists of tensors of one kind (or of instances of one class: an ensemble's
+models), for the value-kind interpreter (``kinds``).
 
 A rollout or a decoder collects its outputs in a list and reads them back
 later: ``policies.append(model(state))`` then ``policies[step].log()``, or
@@ -16,7 +17,7 @@ import libcst as cst
 
 from lossflint.analysis import apis
 from lossflint.analysis.calls import argument, literal_value
-from lossflint.analysis.values import UNKNOWN, Tensor, TensorList, TupleValue, Value
+from lossflint.analysis.values import UNKNOWN, Instance, Tensor, TensorList, TupleValue, Value
 
 #: an empty list: nothing known went in yet
 EMPTY = TensorList(None)
@@ -42,7 +43,7 @@ def displayed(expr: cst.List, items: list[Value]) -> Value:
 
 def with_item(held: TensorList, value: Value) -> Value:
     """``held`` after ``append(value)``."""
-    if not isinstance(value, Tensor):
+    if not isinstance(value, (Tensor, Instance)):
         return UNKNOWN
     return joined(held, TensorList(value))
 
@@ -100,7 +101,7 @@ def collected(call: cst.Call, qualname: str, args: list[Value], where: str) -> V
     if qualname not in apis.JOIN_FUNCTIONS or not args or not isinstance(args[0], TensorList):
         return None
     element = args[0].element
-    if element is None:
+    if not isinstance(element, Tensor):
         return UNKNOWN
     dim = argument(call, 1, "dim", "axis")
     if qualname not in apis.STACK_FUNCTIONS and (dim is None or literal_value(dim) == 0):

@@ -249,6 +249,19 @@ class TrainedModels:
         held = facts.value(variables.value)
         return held if isinstance(held, K.KModel) else None
 
+    def is_gaussian_process(self, ctor: OptimizerCtor) -> bool:
+        """The optimiser fits a Gaussian process's few kernel and likelihood
+        hyperparameters (an instance of a class deriving from a ``gpytorch``
+        model): no network, and gpytorch's documented rate is 0.1."""
+        trained = _parameters_of(ctor.call) if ctor.framework == "torch" else None
+        value = self._model_value(trained) if trained is not None else None
+        if not isinstance(value, Instance):
+            return False
+        return any(
+            (self.model.qualname(base.value) or "").startswith(apis.GAUSSIAN_PROCESS_ROOTS)
+            for base in value.cls.bases
+        )
+
     def _torch_linear(self, expr: cst.BaseExpression) -> bool:
         value = self._model_value(expr)
         if isinstance(value, Layer):

@@ -127,12 +127,21 @@ class LayerList(Value):
 
 
 @dataclass(frozen=True)
+class ApiFunction(Value):
+    """A framework activation named as a value (``f=torch.sigmoid`` handed to
+    a constructor, ``self.act = F.softmax``): calling it is calling the API."""
+
+    qualname: str
+
+
+@dataclass(frozen=True)
 class TensorList(Value):
     """A list every known item of which is a tensor of one kind
-    (``policies.append(model(x))`` in a rollout); ``element`` None: an empty
+    (``policies.append(model(x))`` in a rollout) or an instance of one class
+    (``models = [Model() for _ in range(5)]``); ``element`` None: an empty
     list, nothing known went in yet (``analysis/tensor_lists.py``)."""
 
-    element: Tensor | None
+    element: Tensor | Instance | None
 
 
 @dataclass(frozen=True)

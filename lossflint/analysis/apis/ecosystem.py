@@ -64,6 +64,8 @@ ACCELERATOR_PASS_THROUGH = {
 #: ignite's engine: ``Engine(process_function)`` runs the function once per batch,
 #: and nothing else in ignite clears the gradients
 IGNITE_ENGINES = frozenset({"ignite.engine.Engine", "ignite.engine.engine.Engine"})
+#: Gaussian-process libraries whose models hold a few kernel hyperparameters
+GAUSSIAN_PROCESS_ROOTS = ("gpytorch.",)
 #: ignite's trainer whose own process function steps the optimiser every iteration
 IGNITE_SUPERVISED_TRAINERS = frozenset({"ignite.engine.create_supervised_trainer"})
 #: ignite events fired before an epoch's first iteration (``Events.EPOCH_STARTED``)

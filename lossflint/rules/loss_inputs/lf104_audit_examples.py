@@ -224,6 +224,31 @@ AUDIT_INVALID = [
                 optimizer.step()
         """
     ),
+    # the activation handed to the constructor as a value
+    # (devnag/pytorch-generative-adversarial-networks, audit R40)
+    Invalid(
+        """
+        import torch
+        import torch.nn as nn
+
+        class Discriminator(nn.Module):
+            def __init__(self, n_in, f):
+                super().__init__()
+                self.map = nn.Linear(n_in, 1)
+                self.f = f
+
+            def forward(self, x):
+                return self.f(self.map(x))
+
+        D = Discriminator(4, f=torch.sigmoid)
+        criterion = nn.BCELoss()
+        opt = torch.optim.SGD(D.parameters(), lr=1e-3)
+        for x, y in loader:
+            opt.zero_grad()
+            criterion(D(x), y).backward()  # error: LF104 at `criterion(`
+            opt.step()
+        """
+    ),
     # every builder makes a sigmoid gate
     Invalid(
         _BUILDERS.format(
@@ -260,6 +285,24 @@ AUDIT_VALID = [
 
     def loss_fn(p, y):
         return F.binary_cross_entropy(torch.clamp(p, 1e-7, 1 - 1e-7), y)
+    """,
+    # one class built with two activations: which one a call runs is not known
+    """
+    import torch
+    import torch.nn as nn
+
+    class Head(nn.Module):
+        def __init__(self, f):
+            super().__init__()
+            self.map = nn.Linear(4, 1)
+            self.f = f
+
+        def forward(self, x):
+            return self.f(self.map(x))
+
+    heads = {"p": Head(torch.sigmoid), "z": Head(torch.tanh)}
+    criterion = nn.BCELoss()
+    loss = criterion(Head(act)(x), y)
     """,
     # a factory choosing between two losses: which one runs is not known here
     """

@@ -103,6 +103,27 @@ AUDIT_INVALID = [
 ]
 
 AUDIT_VALID = [
+    # an ensemble of models returning log-probabilities, built and run by
+    # comprehensions (y0ast/deterministic-uncertainty-quantification, audit R41)
+    """
+    import torch
+    from torch import nn
+    from torch.nn import functional as F
+
+    class Model(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.fc = nn.Linear(2, 2)
+
+        def forward(self, x):
+            return F.log_softmax(self.fc(x), dim=1)
+
+    models = [Model() for _ in range(5)]
+    with torch.no_grad():
+        predictions = torch.stack([model(x) for model in models])
+        mean_prediction = torch.mean(predictions.exp(), dim=0)
+        confidence = torch.sum(mean_prediction * torch.log(mean_prediction), dim=1)
+    """,
     # the scores shifted by their maximum first; a ratio of bounded exps
     """
     import torch

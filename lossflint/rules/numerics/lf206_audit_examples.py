@@ -132,6 +132,19 @@ AUDIT_INVALID = [
 ]
 
 AUDIT_VALID = [
+    # a frame's NumPy values standardised before they become a tensor
+    # (Lightning-AI/dl-fundamentals logreg notebooks, audit R41)
+    """
+    import pandas as pd
+    import torch
+
+    df = pd.read_csv("data.csv")
+    X_train = df[["x1", "x2"]].values
+    X_train = (X_train - X_train.mean(axis=0)) / X_train.std(axis=0)
+    X_t = df[["x1", "x2"]].values.T
+    X_t = X_t / X_t.sum(axis=1)
+    features = torch.tensor(X_train, dtype=torch.float32)
+    """,
     # a weighted mean over sample weights (positive: never all zero)
     """
     import torch

@@ -62,6 +62,31 @@ def _copied(
 
 
 AUDIT_VALID = [
+    # a Gaussian process's kernel hyperparameters at gpytorch's documented
+    # rate (y0ast/DUE toy regression, audit R41)
+    """
+    import gpytorch
+    import torch
+
+    class ExactGPModel(gpytorch.models.ExactGP):
+        def __init__(self, train_x, train_y, likelihood):
+            super().__init__(train_x, train_y, likelihood)
+            self.mean_module = gpytorch.means.ConstantMean()
+            self.covar_module = gpytorch.kernels.ScaleKernel(gpytorch.kernels.RBFKernel())
+
+        def forward(self, x):
+            return gpytorch.distributions.MultivariateNormal(self.mean_module(x), self.covar_module(x))
+
+    likelihood = gpytorch.likelihoods.GaussianLikelihood()
+    gp = ExactGPModel(train_x, train_y, likelihood)
+    optimizer = torch.optim.Adam(gp.parameters(), lr=0.1)
+    mll = gpytorch.mlls.ExactMarginalLogLikelihood(likelihood, gp)
+    for i in range(100):
+        optimizer.zero_grad()
+        loss = -mll(gp(train_x), train_y)
+        loss.backward()
+        optimizer.step()
+    """,
     # an optimiser built only to restore a checkpoint's slots applies no rate
     # (tensorflow/docs' estimator guide, audit s30)
     """

@@ -593,6 +593,8 @@ class KindAnalysis(Interpreter[Value]):
                 value = iterated.element
             elif isinstance(iterated, TensorList):
                 value = tensor_lists.item(iterated)  # ``for p in policies:``
+            elif isinstance(iterated, Tensor):
+                value = self.unpacked_item(iterated)  # ``for row in probs:``: rows
             else:
                 value = self._enumerated_list(loop.iter, env)
         elif value is UNKNOWN and isinstance(loop, cst.CompFor) and loop.target is target:

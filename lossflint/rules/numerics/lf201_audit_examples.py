@@ -110,6 +110,18 @@ AUDIT_INVALID = [
         loss.backward()
         """
     ),
+    # the rows of a softmax, one by one
+    Invalid(
+        """
+        import torch.nn.functional as F
+
+        def entropy_loss(logits):
+            total = 0
+            for row in F.softmax(logits, dim=1):
+                total = total - (row * row.log()).sum()  # error: LF201 at `row.log()`
+            return total
+        """
+    ),
     # ... built by a comprehension, read by another
     Invalid(
         """

@@ -280,7 +280,43 @@ def graph_leaks(model: SemanticModel) -> Iterator[GraphLeak]:
             continue
         if acc.method is None and _reset_each_window(model, node, acc.accumulator):
             continue
+        if acc.method is None and _summed_within_a_step(model, index, node, acc.accumulator):
+            continue
         yield GraphLeak(acc, by_kind)
+
+
+def _summed_within_a_step(
+    model: SemanticModel, index: LoopIndex, node: cst.CSTNode, accumulator: str
+) -> bool:
+    """``style_score = 0; for sl in style_losses: style_score += sl.backward()``
+    in an optimisation loop: the inner loop steps no optimiser, and the loop
+    around it sets the total afresh (``total = 0``) in its own body before
+    it, where it steps: the sum spans one step's terms (a style transfer's
+    per-layer losses), not every iteration."""
+    around = index.enclosing_loops(node)
+    if len(around) < 2 or around[0].has("step"):
+        return False
+    inner, outer = around[0].node, around[1]
+    if not outer.has("step"):
+        return False
+    block = model.parent(inner)
+    body = getattr(block, "body", None)
+    if not isinstance(body, (list, tuple)) or inner not in body:
+        return False
+    for stmt in body[: body.index(inner)]:
+        if not isinstance(stmt, cst.SimpleStatementLine):
+            continue
+        for small in stmt.body:
+            if (
+                isinstance(small, cst.Assign)
+                and any(dotted_text(t.target) == accumulator for t in small.targets)
+                and not any(
+                    isinstance(n, (cst.Name, cst.Attribute)) and dotted_text(n) == accumulator
+                    for n in descendants(small.value)
+                )
+            ):
+                return True
+    return False
 
 
 def _reset_each_window(model: SemanticModel, node: cst.CSTNode, accumulator: str) -> bool:

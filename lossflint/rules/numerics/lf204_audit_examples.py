@@ -103,6 +103,24 @@ AUDIT_INVALID = [
 ]
 
 AUDIT_VALID = [
+    # SimCLR's loss written with cosine similarities over a temperature: in
+    # [-1/tau, 1/tau], no overflow (mantasu/cs231n, audit R39)
+    """
+    import torch
+    import torch.nn.functional as F
+
+    def sim(z_i, z_j):
+        norm_dot_product = None
+        norm_dot_product = (z_i / torch.linalg.norm(z_i)) @ (z_j / torch.linalg.norm(z_j))
+        return norm_dot_product
+
+    def pair_loss(z_k, z_k_N, sims_k, tau):
+        return -((sim(z_k, z_k_N) / tau).exp() / (sims_k / tau).exp().sum()).log()
+
+    def nt_xent(a, b, t):
+        s = F.cosine_similarity(a[:, None], b[None], dim=-1) / 0.5
+        return torch.exp(s) / torch.exp(s).sum(1, keepdim=True)
+    """,
     # an ensemble of models returning log-probabilities, built and run by
     # comprehensions (y0ast/deterministic-uncertainty-quantification, audit R41)
     """

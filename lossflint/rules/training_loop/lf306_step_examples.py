@@ -137,6 +137,36 @@ STEP_INVALID = [
 ]
 
 STEP_VALID = [
+    # a style transfer sums one step's per-layer losses, set afresh each step
+    # (yandexdataschool/Practical_DL style transfer, found in session 24)
+    """
+    import torch
+    import torch.nn as nn
+    import torch.nn.functional as F
+
+    class StyleLoss(nn.Module):
+        def __init__(self, target):
+            super().__init__()
+            self.target = target.detach()
+
+        def forward(self, x):
+            self.loss = F.mse_loss(x, self.target)
+            return x
+
+        def backward(self):
+            self.loss.backward(retain_graph=True)
+            return self.loss
+
+    style_losses = [StyleLoss(t) for t in targets]
+    optimizer = torch.optim.LBFGS([input_image])
+    for i in range(300):
+        model(input_image)
+        style_score = 0
+        for sl in style_losses:
+            style_score += sl.backward()
+        optimizer.step(lambda: style_score)
+        optimizer.zero_grad()
+    """,
     # set back to zero at every optimiser step: it sums one window of batches
     _WINDOW.format(marker="", reset="\n                    accumulated_loss = 0"),
     # the step hands back plain numbers (`.item()`)

@@ -563,6 +563,14 @@ class DataFacts(Interpreter[Any]):
             return TrainingEngine(call)
         if qualname in apis.FIT_SCALERS:
             return Scaler(call)
+        if qualname in apis.COLUMN_TRANSFORMERS and any(
+            self.model.qualname(inner.func) in apis.FIT_SCALERS
+            for arg in call.args
+            for inner in calls_in(arg.value)
+        ):
+            # ``make_column_transformer((MinMaxScaler(), cols), ...)``: fitting it
+            # fits the scaler on those columns of every row
+            return Scaler(call)
         if qualname in apis.KERAS_NORMALIZATION:
             return Scaler(call, keras=True)
         if qualname in apis.STANDARDISE_FUNCS and call.args and not call.args[0].star:

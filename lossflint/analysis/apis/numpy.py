@@ -188,6 +188,10 @@ COLLECT_FUNCS = frozenset(
 ARRAY_WRAPPERS = frozenset({"numpy.array", "numpy.asarray", "numpy.float32", "pandas.DataFrame"})
 #: scalers whose ``fit`` learns statistics of the data set (``Normalizer`` scales
 #: each sample on its own and learns nothing: not here)
+#: scikit-learn transformers of columns, each column by its own transformer
+COLUMN_TRANSFORMERS = frozenset(
+    {"sklearn.compose.make_column_transformer", "sklearn.compose.ColumnTransformer"}
+)
 FIT_SCALERS = frozenset(
     {
         "sklearn.preprocessing.StandardScaler",

@@ -7,6 +7,23 @@ from __future__ import annotations
 from lossflint.examples import Invalid
 
 FRAME_INVALID = [
+    # a column transformer holding a scaler, fitted on every row
+    # (curiousily/Deep-Learning-For-Hackers, audit R41)
+    Invalid(
+        """
+        from sklearn.compose import make_column_transformer
+        from sklearn.model_selection import train_test_split
+        from sklearn.preprocessing import MinMaxScaler, OneHotEncoder
+
+        transformer = make_column_transformer(
+            (MinMaxScaler(), ["latitude", "minimum_nights"]),
+            (OneHotEncoder(handle_unknown="ignore"), ["room_type"]),
+        )
+        transformer.fit(X)  # error: LF601
+        X = transformer.transform(X)
+        X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.2)
+        """
+    ),
     # label-encoded column by column after the scaling: the scaled columns
     # stay scaled with every row (shenweichen/DeepCTR run_mtl, audit R32)
     Invalid(
@@ -112,6 +129,21 @@ FRAME_INVALID = [
 ]
 
 FRAME_VALID = [
+    # the same transformer fitted on the training part; one of encoders only
+    """
+    from sklearn.compose import make_column_transformer
+    from sklearn.model_selection import train_test_split
+    from sklearn.preprocessing import MinMaxScaler, OneHotEncoder
+
+    X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.2)
+    transformer = make_column_transformer((MinMaxScaler(), ["latitude"]), remainder="drop")
+    transformer.fit(X_train)
+    X_train, X_test = transformer.transform(X_train), transformer.transform(X_test)
+    encoder = make_column_transformer((OneHotEncoder(), ["room_type"]))
+    encoder.fit(X)
+    Z = encoder.transform(X)
+    Z_train, Z_test = train_test_split(Z, test_size=0.2)
+    """,
     # rows stacked onto the scaled frame (axis 0): the parts the user joined,
     # not one data set known to be scaled whole
     """

@@ -303,20 +303,29 @@ def _summed_within_a_step(
     body = getattr(block, "body", None)
     if not isinstance(body, (list, tuple)) or inner not in body:
         return False
-    for stmt in body[: body.index(inner)]:
-        if not isinstance(stmt, cst.SimpleStatementLine):
-            continue
-        for small in stmt.body:
-            if (
-                isinstance(small, cst.Assign)
-                and any(dotted_text(t.target) == accumulator for t in small.targets)
-                and not any(
-                    isinstance(n, (cst.Name, cst.Attribute)) and dotted_text(n) == accumulator
-                    for n in descendants(small.value)
-                )
-            ):
-                return True
-    return False
+    return any(
+        isinstance(small, cst.Assign) and _sets_afresh(small, accumulator)
+        for stmt in body[: body.index(inner)]
+        if isinstance(stmt, cst.SimpleStatementLine)
+        for small in stmt.body
+    )
+
+
+def _sets_afresh(assign: cst.Assign, accumulator: str) -> bool:
+    """``total = 0`` (or ``a, total = ...``): binds ``accumulator`` to a value
+    that does not read it (not ``total = total + loss``)."""
+    bound = False
+    for target in assign.targets:
+        names = (
+            [e.value for e in target.target.elements]
+            if isinstance(target.target, (cst.Tuple, cst.List))
+            else [target.target]
+        )
+        bound = bound or any(dotted_text(n) == accumulator for n in names)
+    return bound and not any(
+        isinstance(n, (cst.Name, cst.Attribute)) and dotted_text(n) == accumulator
+        for n in descendants(assign.value)
+    )
 
 
 def _reset_each_window(model: SemanticModel, node: cst.CSTNode, accumulator: str) -> bool:
@@ -336,24 +345,11 @@ def _reset_each_window(model: SemanticModel, node: cst.CSTNode, accumulator: str
     )
     if not isinstance(loop, (cst.For, cst.While)):
         return False
-    for assign in nodes_in(loop.body, cst.Assign):
-        assert isinstance(assign, cst.Assign)
-        for target in assign.targets:
-            names = (
-                [e.value for e in target.target.elements]
-                if isinstance(target.target, (cst.Tuple, cst.List))
-                else [target.target]
-            )
-            if not any(dotted_text(n) == accumulator for n in names):
-                continue
-            read = any(
-                isinstance(n, (cst.Name, cst.Attribute)) and dotted_text(n) == accumulator
-                for n in descendants(assign.value)
-            )
-            # ``total = 0``, not ``total = total + loss``
-            if not read and _applies_gradients(model, assign, loop):
-                return True
-    return False
+    return any(
+        _sets_afresh(assign, accumulator) and _applies_gradients(model, assign, loop)
+        for assign in nodes_in(loop.body, cst.Assign)
+        if isinstance(assign, cst.Assign)
+    )
 
 
 #: what an ``if`` applying accumulated gradients tests or runs

@@ -17,7 +17,7 @@ import libcst as cst
 
 from lossflint.analysis import apis
 from lossflint.analysis.loops import Event, loops
-from lossflint.analysis.walk import memo_of, nodes_in
+from lossflint.analysis.walk import own_returns
 
 if TYPE_CHECKING:
     from lossflint.analysis.index import ModuleIndex
@@ -52,11 +52,7 @@ def early_scheduler_steps(model: ModuleIndex) -> list[EarlyStep]:
             continue
         step: Event | None = None
         if process != SUPERVISED:
-            steps = [
-                e
-                for e in index.events
-                if e.kind == "step" and not e.far and _owner(model, e.node) is process
-            ]
+            steps = [e for e in index.events_of(process) if e.kind == "step" and not e.far]
             if not steps:
                 continue
             step = steps[0]
@@ -136,10 +132,7 @@ def _process_of(model: ModuleIndex, engine: cst.Name) -> Process | None:
     if factory is None:
         return None
     processes: set[Process] = set()
-    for node in nodes_in(factory, cst.Return, memo=memo_of(model)):
-        assert isinstance(node, cst.Return)
-        if _owner(model, node) is not factory:
-            continue
+    for node in own_returns(factory):
         if not isinstance(node.value, cst.Call):
             return None
         process = _engine_process(model, node.value)
@@ -156,10 +149,6 @@ def _engine_process(model: ModuleIndex, call: cst.Call) -> Process | None:
     if qualname not in apis.IGNITE_ENGINES or not call.args or call.args[0].keyword:
         return None
     return model.defined_function(call.args[0].value)
-
-
-def _owner(model: ModuleIndex, node: cst.CSTNode) -> cst.CSTNode | None:
-    return model.enclosing(node, cst.FunctionDef, cst.Lambda, cst.ClassDef)
 
 
 def _unconditional_in(model: ModuleIndex, node: cst.CSTNode, handler: cst.FunctionDef) -> bool:

@@ -22,9 +22,7 @@ from lossflint.analysis import numerics as num
 from lossflint.analysis.apis import Kind
 from lossflint.analysis.calls import literal_value, positional
 from lossflint.analysis.log_calls import log_calls
-from lossflint.analysis.reaching import reaching_assignment
 from lossflint.analysis.values import Tensor
-from lossflint.analysis.walk import own_returns
 
 if TYPE_CHECKING:
     from lossflint.analysis.model import SemanticModel
@@ -180,7 +178,7 @@ def _log_ratio(
     against all (a skip-gram's naive softmax), both overflowing; the division
     of one tensor's own exps is the softmax form, reported at the division."""
     exp_above = exp_call(model, division.left)
-    operand = num.sum_operand(model, _unshaped(num.resolve(model, division.right)))
+    operand = num.sum_operand(model, num.strip_shape(model, num.resolve(model, division.right)))
     exp_below = exp_call(model, operand) if operand is not None else None
     if exp_above is None or exp_below is None:
         return None
@@ -197,34 +195,6 @@ def _log_ratio(
     if exp_framework(model, exp_below) not in ("torch", "tensorflow"):
         return None
     return NaiveForm("log_ratio", node, framework, exp_framework(model, exp_below), above)
-
-
-def _unshaped(expr: cst.BaseExpression) -> cst.BaseExpression:
-    """``t`` of ``t.unsqueeze(1)``, ``t.view(-1, 1)``, ``t.reshape(...)``,
-    ``t[:, None]``: the same values in another shape (a row sum made to
-    broadcast against the rows)."""
-    while True:
-        if (
-            isinstance(expr, cst.Call)
-            and isinstance(expr.func, cst.Attribute)
-            and expr.func.attr.value in _RESHAPES
-        ):
-            expr = expr.func.value
-        elif isinstance(expr, cst.Subscript) and all(
-            isinstance(e.slice, cst.Index)
-            and literal_value(e.slice.value) is None
-            or isinstance(e.slice, cst.Slice)
-            and e.slice.lower is None
-            and e.slice.upper is None
-            for e in expr.slice
-        ):
-            expr = expr.value
-        else:
-            return expr
-
-
-#: methods that change a tensor's shape, not its values
-_RESHAPES = frozenset({"unsqueeze", "view", "reshape", "expand_as", "expand"})
 
 
 def _log_one_plus_sum(
@@ -307,7 +277,7 @@ def _is_logits(model: SemanticModel, expr: cst.BaseExpression) -> bool:
 
 def _ratio_form(model: SemanticModel, division: cst.BinaryOperation) -> NaiveForm | None:
     denominator = num.resolve(model, division.right)
-    operand = num.sum_operand(model, _unshaped(denominator))
+    operand = num.sum_operand(model, num.strip_shape(model, denominator))
     if operand is None:
         return None
     exp_below = exp_call(model, operand)
@@ -402,53 +372,10 @@ def bounded_exp(model: SemanticModel, operand: cst.BaseExpression) -> bool:
             return True
         # a cosine similarity over a temperature (SimCLR's ``exp(sim(a, b) / tau)``):
         # in [-1, 1], large only for a temperature below 1/88 written nowhere here
-        if isinstance(operand.operator, cst.Divide) and _cosine(model, operand.left):
+        if isinstance(operand.operator, cst.Divide) and num.is_cosine(model, operand.left):
             tau = literal_value(operand.right)
             return not (isinstance(tau, (int, float)) and 0 < tau < 1 / 88)
     return literal_value(operand) is not NotImplemented
-
-
-def _cosine(model: SemanticModel, expr: cst.BaseExpression, depth: int = 2) -> bool:
-    """A cosine similarity: ``F.cosine_similarity(a, b)``, or a call of a
-    same-file function returning one or the product of two vectors divided
-    by their norms (``(a / torch.linalg.norm(a)) @ (b / torch.linalg.norm(b))``)."""
-    if isinstance(expr, cst.Name) and depth > 0:
-        bound = reaching_assignment(model, expr)
-        return bound is not None and _cosine(model, bound, depth - 1)
-    if not isinstance(expr, cst.Call):
-        return _normalised_product(model, expr)
-    if model.qualname(expr.func) in apis.COSINE_SIMILARITY:
-        return True
-    func = model.defined_function(expr.func)
-    if func is None or depth <= 0:
-        return False
-    returns = [r.value for r in own_returns(func)]
-    return bool(returns) and all(
-        value is not None and _cosine(model, value, depth - 1) for value in returns
-    )
-
-
-def _normalised_product(model: SemanticModel, expr: cst.BaseExpression) -> bool:
-    """``(a / norm(a)) @ (b / norm(b))``: both sides divided by a norm."""
-    if not (
-        isinstance(expr, cst.BinaryOperation)
-        and isinstance(expr.operator, (cst.MatrixMultiply, cst.Multiply))
-    ):
-        return False
-    return all(
-        isinstance(side, cst.BinaryOperation)
-        and isinstance(side.operator, cst.Divide)
-        and _is_norm(model, side.right)
-        for side in (expr.left, expr.right)
-    )
-
-
-def _is_norm(model: SemanticModel, expr: cst.BaseExpression) -> bool:
-    if not isinstance(expr, cst.Call):
-        return False
-    if model.qualname(expr.func) in apis.NORM:
-        return True
-    return isinstance(expr.func, cst.Attribute) and expr.func.attr.value == "norm"
 
 
 def _shifted_in_place(model: SemanticModel, name: cst.Name, value: cst.BaseExpression) -> bool:

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 import libcst as cst
 
 from lossflint.analysis.apis.core import FUNCTOOLS_PARTIAL
-from lossflint.analysis.walk import memo_of, nodes_in
+from lossflint.analysis.walk import own_returns
 
 if TYPE_CHECKING:
     from lossflint.analysis.index import ModuleIndex
@@ -109,10 +109,8 @@ def _factory_calls(
     factory = model.enclosing(returned, cst.FunctionDef, cst.Lambda, cst.ClassDef)
     if not isinstance(factory, cst.FunctionDef) or factory.decorators:
         return None
-    for other in nodes_in(factory, cst.Return, memo=memo_of(model)):
-        if model.enclosing(other, cst.FunctionDef, cst.Lambda) is not factory:
-            continue
-        if not isinstance(other, cst.Return) or not isinstance(other.value, cst.Name):
+    for other in own_returns(factory):
+        if not isinstance(other.value, cst.Name):
             return None
         if other.value.value != name.value:
             return None  # one of several functions: which one is called is not known

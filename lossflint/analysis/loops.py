@@ -497,6 +497,10 @@ class LoopIndex:
             for i, (e, receiver) in enumerate(found)
         ]
 
+    def events_of(self, func: cst.FunctionDef) -> list[Event]:
+        """The events written in ``func`` itself (not in functions nested in it)."""
+        return self._events_by_owner.get(func, [])
+
     @cached_property
     def _events_by_owner(self) -> dict[cst.CSTNode | None, list[Event]]:
         """The events by the function, lambda or class nearest above them."""

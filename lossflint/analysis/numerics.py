@@ -904,9 +904,12 @@ _SHAPE_METHODS = frozenset(
 
 
 def strip_shape(model: ModuleIndex, expr: cst.BaseExpression) -> cst.BaseExpression:
-    """``mask.unsqueeze(-1).float()`` → ``mask``: casts and reshapes keep which
-    entries are zero."""
+    """``mask.unsqueeze(-1).float()``, ``mask[:, None]`` → ``mask``: casts and
+    reshapes keep which entries are zero (and every value)."""
     for _ in range(4):
+        if isinstance(expr, cst.Subscript) and _adds_axes(expr):
+            expr = expr.value
+            continue
         info = call_info(model, expr)
         if (
             info is None
@@ -916,6 +919,22 @@ def strip_shape(model: ModuleIndex, expr: cst.BaseExpression) -> cst.BaseExpress
             break
         expr = info.receiver
     return expr
+
+
+def _adds_axes(expr: cst.Subscript) -> bool:
+    """``x[:, None]``, ``x[None]``, ``x[..., None]``: every entry, new axes."""
+    return any(
+        isinstance(e.slice, cst.Index) and literal_value(e.slice.value) is None for e in expr.slice
+    ) and all(
+        (isinstance(e.slice, cst.Index) and literal_value(e.slice.value) in (None, Ellipsis))
+        or (
+            isinstance(e.slice, cst.Slice)
+            and e.slice.lower is None
+            and e.slice.upper is None
+            and e.slice.step is None
+        )
+        for e in expr.slice
+    )
 
 
 def masked_sum(model: ModuleIndex, expr: cst.BaseExpression) -> cst.BaseExpression | None:
@@ -983,7 +1002,8 @@ def is_cosine(model: ModuleIndex, expr: cst.BaseExpression, depth: int = 3) -> b
     """A cosine similarity: ``F.cosine_similarity``, a dot/sum of products
     with a normalised side, or ``dot / (norm * norm)``."""
     if isinstance(expr, cst.Name) and depth > 0:
-        value = bound_value(model, expr)
+        # bound once, or (``x = None`` first) by the assignment just above the use
+        value = bound_value(model, expr) or reaching_assignment(model, expr)
         return value is not None and is_cosine(model, value, depth - 1)
     info = call_info(model, expr)
     if info is not None:

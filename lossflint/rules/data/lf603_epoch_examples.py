@@ -86,6 +86,8 @@ EPOCH_VALID = [
         after="model.eval()\npreds = model(X_test)\nprint((preds.argmax(1) == y_test).float().mean())"
     ),
     _NOTEBOOK.format(after="torch.save(model.state_dict(), 'm.pt')\nsample = model(X_test[:1])"),
+    # samples drawn after training and shown: nothing scored
+    _NOTEBOOK.format(after="samples = model(noise).exp()\nplt.imshow(samples[0].reshape(28, 28))"),
     # a smoke test of a module's output shape: no prediction is scored
     # (MedicalZooPytorch HighResNet3D test_all_modules, audit R34)
     """

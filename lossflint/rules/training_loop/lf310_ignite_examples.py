@@ -47,6 +47,24 @@ IGNITE_INVALID = [
     ),
 ]
 
+IGNITE_INVALID.append(
+    # ignite's own supervised trainer steps the optimiser every iteration
+    Invalid(
+        """
+        import torch
+        from ignite.engine import Events, create_supervised_trainer
+
+        scheduler = torch.optim.lr_scheduler.StepLR(optimizer, step_size=30)
+        trainer = create_supervised_trainer(model, optimizer, torch.nn.CrossEntropyLoss())
+        trainer.add_event_handler(Events.EPOCH_STARTED, lambda engine: None)
+
+        @trainer.on(Events.EPOCH_STARTED)
+        def adjust(engine):
+            scheduler.step()  # error: LF310
+        """
+    )
+)
+
 IGNITE_VALID = [
     # after the epoch's iterations
     _ENGINE.format(
@@ -63,6 +81,12 @@ IGNITE_VALID = [
         "    def warm(engine):\n"
         "        if engine.state.epoch > 1:\n"
         "            scheduler.step()"
+    ),
+    # ReduceLROnPlateau stepped with a metric at the start of an epoch
+    _ENGINE.format(
+        handler="    @trainer.on(Events.EPOCH_STARTED)\n"
+        "    def adjust_learning_rate(engine):\n"
+        "        scheduler.step(engine.state.metrics.get('loss', 0.0))"
     ),
     # an evaluator's handler: no optimiser step there
     _ENGINE.format(

@@ -89,6 +89,8 @@ class TrainModeEvaluation:
     layer_site: Origin | None = None
     #: the region is a function named as evaluating, with no ``no_grad``
     by_name: bool = False
+    #: the region is a module-level statement after a module-level training loop
+    after_training: bool = False
 
 
 def evaluations_in_train_mode(model: ModuleIndex) -> list[TrainModeEvaluation]:
@@ -185,7 +187,17 @@ def _candidates(model: ModuleIndex) -> list[TrainModeEvaluation]:
         ):
             continue
         seen.add((id(region), receiver))
-        found.append(TrainModeEvaluation(call, region, receiver, layer, layer_site, by_name))
+        found.append(
+            TrainModeEvaluation(
+                call,
+                region,
+                receiver,
+                layer,
+                layer_site,
+                by_name,
+                after_training=isinstance(region, cst.SimpleStatementLine),
+            )
+        )
     # an evaluation function a no_grad pass calls is reported there, once
     helpers = {index.resolve_function(f.call) for f in found if not f.by_name}
     return [f for f in found if not (f.by_name and f.region in helpers)]

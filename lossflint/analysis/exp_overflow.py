@@ -372,7 +372,9 @@ def bounded_exp(model: SemanticModel, operand: cst.BaseExpression) -> bool:
             return True
         # a cosine similarity over a temperature (SimCLR's ``exp(sim(a, b) / tau)``):
         # in [-1, 1], large only for a temperature below 1/88 written nowhere here
-        if isinstance(operand.operator, cst.Divide) and num.is_cosine(model, operand.left):
+        if isinstance(operand.operator, cst.Divide) and num.is_cosine(
+            model, operand.left, every_side=True
+        ):
             tau = literal_value(operand.right)
             return not (isinstance(tau, (int, float)) and 0 < tau < 1 / 88)
     return literal_value(operand) is not NotImplemented

@@ -998,22 +998,26 @@ def is_normalised(model: ModuleIndex, expr: cst.BaseExpression, depth: int = 3) 
     return False
 
 
-def is_cosine(model: ModuleIndex, expr: cst.BaseExpression, depth: int = 3) -> bool:
+def is_cosine(
+    model: ModuleIndex, expr: cst.BaseExpression, depth: int = 3, every_side: bool = False
+) -> bool:
     """A cosine similarity: ``F.cosine_similarity``, a dot/sum of products
-    with a normalised side, or ``dot / (norm * norm)``."""
+    with a normalised side, or ``dot / (norm * norm)``. ``every_side``: a
+    product counts only when both its sides are normalised (a value surely in
+    [-1, 1], not only meant as a cosine)."""
     if isinstance(expr, cst.Name) and depth > 0:
         # bound once, or (``x = None`` first) by the assignment just above the use
         value = bound_value(model, expr) or reaching_assignment(model, expr)
-        return value is not None and is_cosine(model, value, depth - 1)
+        return value is not None and is_cosine(model, value, depth - 1, every_side)
     info = call_info(model, expr)
     if info is not None:
         if info.qualname in apis.COSINE_SIMILARITY:
             return True
         if info.method in ("squeeze", "view", "reshape", "flatten", "diag", "diagonal"):
-            return info.receiver is not None and is_cosine(model, info.receiver, depth)
+            return info.receiver is not None and is_cosine(model, info.receiver, depth, every_side)
         operand = sum_operand(model, expr)
         if operand is not None:
-            return _product_of_normalised(model, resolve(model, operand))
+            return _product_of_normalised(model, resolve(model, operand), every_side)
         if info.qualname in apis.MATMUL or info.qualname == apis.FUNCTIONAL_LINEAR:
             # F.linear(F.normalize(x), F.normalize(W)) is ArcFace's cosine
             args = positional(info.node)
@@ -1022,13 +1026,18 @@ def is_cosine(model: ModuleIndex, expr: cst.BaseExpression, depth: int = 3) -> b
             # one normalised side is enough: ``emb @ F.normalize(W).t()`` is
             # meant as a cosine, ``emb`` normalised by its caller (or not, and
             # then acos of it is worse)
-            return len(args) == 2 and any(is_normalised(model, a.value) for a in args)
+            sides = [is_normalised(model, a.value) for a in args]
+            return len(args) == 2 and (all(sides) if every_side else any(sides))
         # ``pairwise_cosine(a, b)`` imported from another project module
-        return info.method is None and depth > 0 and _returns_cosine(model, info.node, depth - 1)
+        return (
+            info.method is None
+            and depth > 0
+            and _returns_cosine(model, info.node, depth - 1, every_side)
+        )
     if isinstance(expr, cst.Call):
-        return depth > 0 and _returns_cosine(model, expr, depth - 1)
+        return depth > 0 and _returns_cosine(model, expr, depth - 1, every_side)
     if is_binop(expr, cst.MatrixMultiply):
-        return _product_of_normalised(model, expr)
+        return _product_of_normalised(model, expr, every_side)
     if is_binop(expr, cst.Divide):
         assert isinstance(expr, cst.BinaryOperation)
         denominator = expr.right
@@ -1041,7 +1050,9 @@ def is_cosine(model: ModuleIndex, expr: cst.BaseExpression, depth: int = 3) -> b
     return False
 
 
-def _returns_cosine(model: ModuleIndex, call: cst.Call, depth: int) -> bool:
+def _returns_cosine(
+    model: ModuleIndex, call: cst.Call, depth: int, every_side: bool = False
+) -> bool:
     """``pairwise_cosine(a, b)``: a same-file function whose every ``return``
     is a cosine similarity, or another project module's whose summary says so."""
     value = kinds_of(model).value_of(call.func)
@@ -1051,10 +1062,12 @@ def _returns_cosine(model: ModuleIndex, call: cst.Call, depth: int) -> bool:
         return summary is not None and summary.returns_cosine
     if not isinstance(value, FunctionRef):
         return False
-    return returns_cosine(model, value.func, depth)
+    return returns_cosine(model, value.func, depth, every_side)
 
 
-def returns_cosine(model: ModuleIndex, func: cst.FunctionDef, depth: int = 2) -> bool:
+def returns_cosine(
+    model: ModuleIndex, func: cst.FunctionDef, depth: int = 2, every_side: bool = False
+) -> bool:
     """Every ``return`` of ``func`` is a cosine similarity (asked of every
     function for its summary: only one that names a normalisation or a norm
     is looked at)."""
@@ -1065,7 +1078,7 @@ def returns_cosine(model: ModuleIndex, func: cst.FunctionDef, depth: int = 2) ->
         return False
     returns = [node.value for node in own_returns(func)]
     return bool(returns) and all(
-        item is not None and is_cosine(model, item, depth) for item in returns
+        item is not None and is_cosine(model, item, depth, every_side) for item in returns
     )
 
 
@@ -1084,11 +1097,14 @@ _COSINE_WORDS = frozenset(
 )
 
 
-def _product_of_normalised(model: ModuleIndex, expr: cst.BaseExpression) -> bool:
+def _product_of_normalised(
+    model: ModuleIndex, expr: cst.BaseExpression, every_side: bool = False
+) -> bool:
     if isinstance(expr, cst.BinaryOperation) and isinstance(
         expr.operator, (cst.Multiply, cst.MatrixMultiply)
     ):
-        return is_normalised(model, expr.left) or is_normalised(model, expr.right)
+        sides = (is_normalised(model, expr.left), is_normalised(model, expr.right))
+        return all(sides) if every_side else any(sides)
     return False
 
 

@@ -385,7 +385,7 @@ depend on the batch size and composition.
             region = found.region
             named = found.by_name and isinstance(region, cst.FunctionDef)
             where = f"by `{region.name.value}()`" if named else "under no_grad"  # type: ignore[attr-defined]
-            if isinstance(region, cst.SimpleStatementLine):
+            if found.after_training:
                 where = "after the training loop"
             yield Finding(
                 found.call,

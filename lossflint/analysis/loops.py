@@ -523,16 +523,22 @@ class LoopIndex:
         events of the same-file functions they call inlined. Not the ones a
         loop of this file calls: they are inlined at the call."""
         owned: dict[cst.FunctionDef, list[Event]] = {}
-        looping: set[cst.CSTNode] = set()
         for event in self.events:
             if event.far:
                 continue
-            func, in_loop = self._owner(event.node)
+            func, _in_loop = self._owner(event.node)
             if func is None:
                 continue
-            if in_loop:
-                looping.add(func)
             owned.setdefault(func, []).append(event)
+        # a loop of the function's own that backs up and steps is the iteration
+        # (a ``train_epoch``); loops holding a part of one (``for opt in
+        # optimizers: opt.zero_grad()``, a backward per loss) leave the body one
+        # iteration, their events nested in it as in a batch loop
+        looping = {
+            self.model.enclosing(loop.node, cst.FunctionDef, cst.Lambda, cst.ClassDef)
+            for loop in self._loop_nodes.values()
+            if loop.is_iteration
+        }
         # only a function with a backward and a step of its own, outside a loop
         # of its own, can be one: the calls of the others are not looked at
         wanted = {

@@ -13,6 +13,10 @@ from lossflint.diagnostics import Finding, RelatedNode, Severity
 from lossflint.examples import Invalid
 from lossflint.registry import Rule
 from lossflint.rules.training_loop.common import iterations, written
+from lossflint.rules.training_loop.lf302_step_loop_examples import (
+    STEP_LOOP_INVALID,
+    STEP_LOOP_VALID,
+)
 
 if TYPE_CHECKING:
     from lossflint.analysis.loops import LoopEvent
@@ -119,6 +123,7 @@ clipped to a tiny step, or, with `clip_grad_value_`, the threshold is meaningles
         ),
     )
     INVALID = [
+        *STEP_LOOP_INVALID,
         # a step method called from the epoch loop: reported at the clip, where
         # it is written (once, whichever loop calls it)
         Invalid(
@@ -228,6 +233,7 @@ clipped to a tiny step, or, with `clip_grad_value_`, the threshold is meaningles
         ),
     ]
     VALID = [
+        *STEP_LOOP_VALID,
         # the `else:` arm backs the loss up unscaled: its clip is right (the
         # clip of the `if amp:` arm is not)
         """

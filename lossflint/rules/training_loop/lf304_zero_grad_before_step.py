@@ -82,6 +82,21 @@ flat and nothing trains.
     )
     INVALID = [
         *ACCUMULATION_INVALID,
+        # a step function whose teacher's gradients are cleared in a loop of
+        # its own: still one iteration (audit R40)
+        Invalid(
+            """
+            import torch
+
+            def train_step(model, teachers, optimizer, x, y):
+                for t in teachers:
+                    t.zero_grad()
+                loss = torch.nn.functional.mse_loss(model(x), y)
+                loss.backward()
+                optimizer.zero_grad()  # error: LF304
+                optimizer.step()
+            """,
+        ),
         Invalid(
             """
             import torch

@@ -1,0 +1,89 @@
+"""LF302 examples of step functions with loops of their own (simple-nmt's
+dual trainer, audit R40): loops that each hold a part of one iteration leave
+the function one iteration; kept apart so the rule module stays small."""
+
+from __future__ import annotations
+
+from lossflint.examples import Invalid
+
+STEP_LOOP_INVALID = [
+    # two models, two scalers: each part of the iteration in a loop over them
+    Invalid(
+        """
+        import torch
+        from torch import nn
+        from torch.cuda.amp import GradScaler, autocast
+
+        models = [nn.Linear(4, 2), nn.Linear(4, 2)]
+        optimizers = [torch.optim.Adam(m.parameters(), lr=1e-3) for m in models]
+        scalers = [GradScaler(), GradScaler()]
+        crit = nn.CrossEntropyLoss()
+
+        def train_step(x, y):
+            for optimizer in optimizers:
+                optimizer.zero_grad()
+            with autocast():
+                losses = [crit(m(x), y) for m in models]
+            for scaler, loss in zip(scalers, losses):
+                scaler.scale(loss).backward()
+            for model, optimizer, scaler in zip(models, optimizers, scalers):
+                torch.nn.utils.clip_grad_norm_(model.parameters(), 5.0)  # error: LF302
+                scaler.step(optimizer)
+                scaler.update()
+        """
+    ),
+    # only the clearing loops over parameters
+    Invalid(
+        """
+        import torch
+
+        def train_step(model, optimizer, scaler, x, y):
+            for p in model.parameters():
+                p.grad = None
+            with torch.autocast("cuda"):
+                loss = model(x, y)
+            scaler.scale(loss).backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)  # error: LF302
+            scaler.step(optimizer)
+            scaler.update()
+        """
+    ),
+]
+
+STEP_LOOP_VALID = [
+    # the same dual step, unscaled in the loop before its clip
+    """
+    import torch
+    from torch.cuda.amp import autocast
+
+    def train_step(models, optimizers, scalers, crit, x, y):
+        for optimizer in optimizers:
+            optimizer.zero_grad()
+        with autocast():
+            losses = [crit(m(x), y) for m in models]
+        for scaler, loss in zip(scalers, losses):
+            scaler.scale(loss).backward()
+        for model, optimizer, scaler in zip(models, optimizers, scalers):
+            scaler.unscale_(optimizer)
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 5.0)
+            scaler.step(optimizer)
+            scaler.update()
+    """,
+    # a loop of its own that backs up and steps is the iteration (an epoch
+    # function): its clip follows the unscale of that iteration
+    """
+    import torch
+
+    def train_epoch(model, loader, optimizer, scaler):
+        for x, y in loader:
+            optimizer.zero_grad()
+            with torch.autocast("cuda"):
+                loss = model(x, y)
+            scaler.scale(loss).backward()
+            scaler.unscale_(optimizer)
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            scaler.step(optimizer)
+            scaler.update()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+    """,
+]

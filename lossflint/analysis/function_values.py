@@ -22,11 +22,16 @@ if TYPE_CHECKING:
 ValueCall = tuple[cst.Call, dict[str, cst.BaseExpression]]
 
 
-def value_calls(model: ModuleIndex, ref: cst.Name) -> list[ValueCall] | None:
+def value_calls(
+    model: ModuleIndex, ref: cst.Name, elsewhere: frozenset[cst.FunctionDef] = frozenset()
+) -> list[ValueCall] | None:
     """The calls ``ref`` (a use of a function's name other than a call of it)
     leads to, or None when the value may be called out of sight (stored,
     returned, handed to code that is not a same-file function only calling
-    it, bound with positional arguments or ``*args``)."""
+    it, bound with positional arguments or ``*args``). ``elsewhere``: the
+    factories whose calls in other files are followed by whoever asks (their
+    results' calls there are the caller's to read): returning ``ref`` from
+    one of them is no escape, even with no call of it in this file."""
     value: cst.BaseExpression = ref
     bound: dict[str, cst.BaseExpression] = {}
     arg = model.parent(ref)
@@ -42,7 +47,7 @@ def value_calls(model: ModuleIndex, ref: cst.Name) -> list[ValueCall] | None:
                 return None  # positional arguments shift the parameters
             bound = {a.keyword.value: a.value for a in rest if a.keyword is not None}
             value = call
-    return _uses(model, value, bound, hops=1)
+    return _uses(model, value, bound, hops=1, elsewhere=elsewhere)
 
 
 def _uses(
@@ -51,12 +56,13 @@ def _uses(
     bound: dict[str, cst.BaseExpression],
     hops: int,
     factories: int = 1,
+    elsewhere: frozenset[cst.FunctionDef] = frozenset(),
 ) -> list[ValueCall] | None:
     parent = model.parent(value)
     if isinstance(parent, cst.Arg) and not parent.star and hops > 0:
         return _through_parameter(model, parent, bound)
     if isinstance(parent, cst.Return) and factories > 0 and isinstance(value, cst.Name):
-        return _factory_calls(model, parent, value, bound, hops)
+        return _factory_calls(model, parent, value, bound, hops, elsewhere)
     if not isinstance(parent, cst.AssignTarget) and isinstance(parent, cst.Assign):
         targets = parent.targets
         if len(targets) != 1 or not isinstance(targets[0].target, cst.Name):
@@ -100,6 +106,7 @@ def _factory_calls(
     name: cst.Name,
     bound: dict[str, cst.BaseExpression],
     hops: int,
+    elsewhere: frozenset[cst.FunctionDef] = frozenset(),
 ) -> list[ValueCall] | None:
     """``def get_loss_func(kind): if kind == "clip_bce": return clip_bce``,
     every return of it that function's name (a call that falls off the end
@@ -115,7 +122,7 @@ def _factory_calls(
         if other.value.value != name.value:
             return None  # one of several functions: which one is called is not known
     uses = _loads(model, model.module, factory.name.value, factory)
-    if not uses:
+    if uses is None or not (uses or factory in elsewhere):
         return None
     found: list[ValueCall] = []
     for use in uses:
@@ -187,3 +194,23 @@ def _loads(
             return None
         out.append(node)
     return out
+
+
+def module_factories(module: cst.Module) -> dict[str, list[cst.FunctionDef]]:
+    """The module's top-level functions that top-level factories hand out:
+    ``clip_bce`` → [``get_loss_func``] where every return of the (undecorated)
+    factory names that one function. Who calls the factory's results in
+    other files calls it."""
+    tops = {stmt.name.value for stmt in module.body if isinstance(stmt, cst.FunctionDef)}
+    found: dict[str, list[cst.FunctionDef]] = {}
+    for stmt in module.body:
+        if not isinstance(stmt, cst.FunctionDef) or stmt.decorators:
+            continue
+        names = {
+            r.value.value if isinstance(r.value, cst.Name) else None for r in own_returns(stmt)
+        }
+        if len(names) == 1:
+            (name,) = names
+            if name is not None and name in tops and name != stmt.name.value:
+                found.setdefault(name, []).append(stmt)
+    return found

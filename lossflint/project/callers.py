@@ -213,6 +213,10 @@ def _names(text: str, name: str) -> bool:
     return name in text and _word(name).search(text) is not None
 
 
+def _names_any(text: str, names: list[str]) -> bool:
+    return any(_names(text, name) for name in names)
+
+
 def _searchable() -> tuple[ProjectContext, Layout, Module, ProjectTexts] | None:
     """The project around the module being linted, when its other files can
     be searched for callers (a project, the module in it, not too big)."""
@@ -229,19 +233,26 @@ def _searchable() -> tuple[ProjectContext, Layout, Module, ProjectTexts] | None:
     return context, layout, me, texts
 
 
-def external_calls(names: list[str]) -> dict[str, list[CallRecord]] | None:
+def external_calls(
+    names: list[str], factories: Mapping[str, list[str]] | None = None
+) -> dict[str, list[CallRecord]] | None:
     """For each of the named top-level functions of the module being linted,
     the calls other project files make of it (opaque records included);
     None when the project cannot be searched (none, too big). A package
     ``__init__`` that only re-exports a function (``from .losses import
     nll``) is no caller: the files importing the function from the package
-    are searched too (``MAX_REEXPORTS`` deep)."""
+    are searched too (``MAX_REEXPORTS`` deep). ``factories``: the module's
+    factories handing a function out (``clip_bce`` → ``get_loss_func``): a
+    file naming one calls the function through its results, as its summary
+    records (``loss_func = get_loss_func(kind)`` then ``loss_func(out, y)``),
+    or out of sight."""
     found = _searchable() if names else None
     if found is None:
         return None
     context, layout, me, texts = found
     myself = str(me.path)
     wanted = set(names)
+    words = {name: [name, *(factories or {}).get(name, ())] for name in names}
     out: dict[str, list[CallRecord]] = {name: [] for name in names}
     paths = set(texts.files or ())
     overlays = getattr(context.store, "overlays", None)
@@ -265,7 +276,7 @@ def external_calls(names: list[str]) -> dict[str, list[CallRecord]] | None:
                 if path in texts.cells_only and not _loads_module(text, stem):
                     continue  # names the module otherwise (``!python convert.py --output losses.py``)
                 searched.add(path)
-                named = [name for name in wanted if _names(text, name)]
+                named = [name for name in wanted if _names_any(text, words[name])]
                 loads = _notebook_loads(layout, path, text, target, path in texts.cells_only)
                 if named and loads is None:
                     # runs the module (``%run``), or names it where its cells
@@ -279,7 +290,7 @@ def external_calls(names: list[str]) -> dict[str, list[CallRecord]] | None:
                 continue
             if target.rel not in texts.imported(layout, path, text):
                 continue
-            if any(_names(text, name) for name in wanted):
+            if any(_names_any(text, words[name]) for name in wanted):
                 importers.append(path)
         read += len(importers)
         if read > MAX_IMPORTERS:
@@ -307,7 +318,7 @@ def external_calls(names: list[str]) -> dict[str, list[CallRecord]] | None:
                 ):
                     reexported = True
                     continue
-                if not _names(text, name):
+                if not _names_any(text, words[name]):
                     continue  # ``compute_mae`` is not named by ``compute_mae_and_mse``
                 # named but no call of it resolved (``from losses import *``, a
                 # method of the same name, a comment): what it passes is unknown

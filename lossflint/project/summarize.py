@@ -564,9 +564,23 @@ class Summarizer:
         through: dict[tuple[str, SFunction], int] = {}
         classes: dict[str, SFunction | None] = {}
         aliases = self._function_aliases()
+        handed_out = self._factory_results()
         for site in self.model.calls:
             qualname = site.qualname
             func_expr = site.node.func
+            if (
+                qualname is None
+                and isinstance(func_expr, cst.Name)
+                and func_expr.value in handed_out
+            ):
+                # ``loss_func = get_loss_func(kind)`` then ``loss_func(out, y)``:
+                # a call of the function the factory hands out
+                given = handed_out[func_expr.value]
+                if len(records) < MAX_CALL_RECORDS and not has_star_args(site.node):
+                    records.append(self._record(given, site.node))
+                else:
+                    opaque.setdefault(given, CallRecord(given.file, given.name, 0, 0, opaque=True))
+                continue
             if qualname is None and isinstance(func_expr, cst.Name) and func_expr.value in aliases:
                 # ``loss_fn = my_loss`` then ``loss_fn(pred, y)``: a call of ``my_loss``
                 qualname, original = aliases[func_expr.value]
@@ -736,6 +750,43 @@ class Summarizer:
                     ):
                         count += 1
         return count
+
+    def _factory_results(self) -> dict[str, SFunction]:
+        """``loss_func = get_loss_func(kind)``, bound once, only ever called,
+        of another module's factory whose summary returns one function of its
+        module: alias → that function. Its module reads the calls of the alias
+        as its own calls (``callers.external_calls``); a factory result used
+        otherwise is no record, and that module then finds the factory named
+        here without one: out of sight."""
+        called: dict[str, int] = {}
+        for site in self.model.calls:
+            if isinstance(site.node.func, cst.Name):
+                called[site.node.func.value] = called.get(site.node.func.value, 0) + 1
+        found: dict[str, SFunction] = {}
+        for scope in self.model.scopes.values():
+            for alias, bindings in scope.bindings.items():
+                if len(bindings) != 1 or bindings[0].kind != "assign" or not called.get(alias):
+                    continue
+                value = bindings[0].node
+                if not isinstance(value, cst.Call) or self._mentions(alias) != called[alias] + 1:
+                    continue
+                qualname = self.model.qualname(value.func)
+                if qualname is None or qualname.split(".", 1)[0] in bridge.FRAMEWORK_ROOTS:
+                    continue
+                factory = bridge.value_of_qualname(qualname, self.context)
+                factory = self.context.resolve(factory) if factory is not None else None
+                if not isinstance(factory, SFunction) or factory.file == self.rel:
+                    continue
+                summary = self.context.function_summary(factory)
+                given = summary.returns if summary is not None else None
+                if (
+                    isinstance(given, SFunction)
+                    and given.file == factory.file
+                    and "." not in given.name
+                    and "." not in factory.name
+                ):
+                    found[alias] = given
+        return found
 
     def _function_aliases(self) -> dict[str, tuple[str, str]]:
         """``loss_fn = my_loss`` (bound once, to an imported name, and only ever

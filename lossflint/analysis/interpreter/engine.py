@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import libcst as cst
 
-from lossflint.analysis.function_values import value_calls
+from lossflint.analysis.function_values import module_factories, value_calls
 from lossflint.analysis.interpreter.base import Env, Frame, V
 from lossflint.analysis.interpreter.expressions import Expressions
 from lossflint.analysis.interpreter.specialise import literal_arguments, tested_parameters
@@ -107,6 +107,9 @@ class Interpreter(Statements[V], Expressions[V]):
         #: calls other project files make of methods of its top-level classes
         #: on instances they know (``trainer.fit(loader)``)
         self._external_methods: dict[cst.FunctionDef, list[CallRecord]] = {}
+        #: factories whose results' calls in other files were searched as calls
+        #: of the function they hand out (``callers.external_calls``)
+        self._followed_factories: frozenset[cst.FunctionDef] = frozenset()
         # within a round
         self._returns: dict[cst.FunctionDef, V] = {}
         self._in_progress: set[cst.FunctionDef] = set()
@@ -581,10 +584,18 @@ class Interpreter(Statements[V], Expressions[V]):
         }
         inits = self._pinnable_inits()
         names = sorted({*tops, *inits})
+        factories = {
+            name: funcs
+            for name, funcs in module_factories(self.model.module).items()
+            if name in tops
+        }
+        words = {name: [f.name.value for f in funcs] for name, funcs in factories.items()}
         try:
-            found = callers.external_calls(names) if names else None
+            found = callers.external_calls(names, words) if names else None
         except (RecursionError, OSError, ValueError):
             found = None  # the project cannot be searched: nothing pinned from it
+        if found is not None:
+            self._followed_factories = frozenset(f for funcs in factories.values() for f in funcs)
         for name, records in (found or {}).items():
             if not records:
                 continue
@@ -913,12 +924,18 @@ class Interpreter(Statements[V], Expressions[V]):
             self._capture(value.func, env)
 
     def _factory_result_seen(self, expr: cst.BaseExpression) -> bool:
-        """``return clip_bce`` in a factory no other file calls, whose every
-        result is bound to a name only ever called (``function_values``)."""
+        """``return clip_bce`` in a factory whose every result is bound to a
+        name only ever called (``function_values``): here, and in the other
+        files calling it when their calls of its results were searched."""
         factory = self.model.enclosing(expr, cst.FunctionDef, cst.Lambda, cst.ClassDef)
-        if not isinstance(factory, cst.FunctionDef) or factory in self._external_records():
+        if not isinstance(factory, cst.FunctionDef):
             return False
-        return type(expr) is cst.Name and value_calls(self.model, expr) is not None
+        if factory in self._external_records() and factory not in self._followed_factories:
+            return False
+        return (
+            type(expr) is cst.Name
+            and value_calls(self.model, expr, self._followed_factories) is not None
+        )
 
     def _capture(self, func: cst.FunctionDef, env: Env) -> None:
         """Where ``func`` may run, its enclosing function's locals are ``env``."""

@@ -237,6 +237,9 @@ class EvalLeftOn:
     #: the call of the same-file function running the loop's training
     #: iteration (``train_one_epoch(model, ...)``; None: the loop holds it)
     trains: cst.Call | None = None
+    #: the loop is the training iteration itself (the batch loop), not an
+    #: epoch loop around it: the batches after the evaluation train in eval mode
+    per_batch: bool = False
 
 
 def evals_left_on(model: SemanticModel) -> Iterator[EvalLeftOn]:
@@ -314,7 +317,9 @@ def _left_on(
             return
         reported.add(id(event.node))
         assert event.event.receiver is not None
-        yield EvalLeftOn(event.node, event.event.receiver, trains=trains)
+        yield EvalLeftOn(
+            event.node, event.event.receiver, trains=trains, per_batch=loop.is_iteration
+        )
         return
     # `validate(model)` / `self.evaluate()` calling `.eval()` on the trained model
     for call, eval_event, receiver, written in evals_through_calls(model, index, loop):
@@ -328,7 +333,7 @@ def _left_on(
         if _same_in_both_modes(model, eval_event.node, call, receiver):
             continue  # another loop may hand the same helper a model that changes
         reported.add(id(eval_event.node))
-        yield EvalLeftOn(eval_event.node, receiver, call, trains)
+        yield EvalLeftOn(eval_event.node, receiver, call, trains, per_batch=loop.is_iteration)
         return
 
 

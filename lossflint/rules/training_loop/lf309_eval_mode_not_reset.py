@@ -365,21 +365,28 @@ behaves differently from what the first epoch trained.
             runs = left.trains  # the loop trains through a same-file function
             where = f" (trained by `{model.code(runs.func)}()`)" if runs is not None else ""
             trained = (RelatedNode("the training call", runs),) if runs is not None else ()
+            # in the batch loop itself, the batches after the evaluation train
+            # in eval mode whatever heads the epoch: the fix follows the call
+            loop_name, later, fix = (
+                ("training loop", "the batches after it", "right after the evaluation")
+                if left.per_batch
+                else ("epoch loop", "later epochs", "at the top of each epoch")
+            )
             if call is None:
                 yield Finding(
                     left.node,
-                    f"`{receiver}.eval()` inside the epoch loop{where} and no `{receiver}.train()` "
-                    "in that loop: after the first evaluation the model keeps training in "
-                    "eval mode (no dropout, frozen batch-norm); call "
-                    f"`{receiver}.train()` at the top of each epoch",
+                    f"`{receiver}.eval()` inside the {loop_name}{where} and no "
+                    f"`{receiver}.train()` in that loop: after the first evaluation "
+                    f"{later} train in eval mode (no dropout, frozen batch-norm); call "
+                    f"`{receiver}.train()` {fix}",
                     related=trained,
                 )
                 continue
             yield Finding(
                 left.node,
                 f"`{model.code(call.func)}()` puts `{receiver}` in eval mode inside the "
-                f"epoch loop (line {model.line_of(call)}) and nothing in that loop calls "
-                f"`{receiver}.train()`: later epochs train in eval mode (no dropout, "
-                f"frozen batch-norm); call `{receiver}.train()` at the top of each epoch",
-                related=(RelatedNode("the call in the epoch loop", call), *trained),
+                f"{loop_name} (line {model.line_of(call)}) and nothing in that loop calls "
+                f"`{receiver}.train()`: {later} train in eval mode (no dropout, "
+                f"frozen batch-norm); call `{receiver}.train()` {fix}",
+                related=(RelatedNode(f"the call in the {loop_name}", call), *trained),
             )

@@ -116,6 +116,8 @@ class Scaler:
     #: the arrays a fit on their concatenation read (``np.concatenate([x_lab,
     #: x_unl])``): each transformed alone holds statistics of its own rows too
     parts: tuple[Any, ...] = ()
+    #: the array fitted on, a name bound once (``data``): its slices are parts of it
+    of: cst.Name | None = field(default=None, repr=False)
 
 
 @dataclass(frozen=True)
@@ -250,6 +252,11 @@ class DataFacts(Interpreter[Any]):
         self._masks: dict[cst.CSTNode, dict[tuple[cst.Comparison, bool], cst.Subscript]] = {}
         self._row_splits = False
         self._adapted: dict[Data, tuple[cst.Call, str]] = {}
+        #: head/tail/mid slices of arrays bound once (``data[:n]``), by binding
+        self._named_slices: dict[cst.CSTNode, list[tuple[str, str, cst.CSTNode]]] = {}
+        #: a scaler fitted on a whole array transforming one of its slices:
+        #: (the fit, the array's binding)
+        self._slice_transforms: list[tuple[cst.Call, cst.CSTNode]] = []
         #: whether the interpreter ran (a file it is not relevant to has no facts)
         self.ran = self._relevant(for_returns)
         if self.ran:
@@ -324,6 +331,7 @@ class DataFacts(Interpreter[Any]):
         self.loaders, self.leaks, self.lightning_fits, self.engine_runs = {}, [], [], []
         self.next_calls, self._slices, self._adapted = {}, {}, {}
         self._part_sliced, self._masks = set(), {}
+        self._named_slices, self._slice_transforms = {}, []
         self.trained_elsewhere, self.returned_trained_elsewhere = {}, []
         self._row_splits = False
 
@@ -664,6 +672,11 @@ class DataFacts(Interpreter[Any]):
             return base  # columns of an item (``frame[cols]``): all its rows
         if isinstance(first, cst.Slice) and (first.lower is not None or first.upper is not None):
             part: Any = Part(expr)
+            if self.recording and isinstance(expr.value, cst.Name) and len(expr.slice) == 1:
+                binding = self._binding_of(expr.value)
+                kind = _slice_kind(self.model, first)
+                if binding is not None and kind is not None:
+                    self._named_slices.setdefault(binding, []).append((*kind, expr))
         else:
             part = None
         threshold = _index_threshold(expr, first)
@@ -709,16 +722,9 @@ class DataFacts(Interpreter[Any]):
         return part
 
     def _note_slice(self, fit: cst.CSTNode, first: cst.Slice, expr: cst.Subscript) -> None:
-        lower = _bound(self.model, first.lower)
-        upper = _bound(self.model, first.upper)
-        found = self._slices.setdefault(fit, [])
-        if lower in ("", "0") and upper:
-            found.append(("head", upper, expr))
-        elif lower and (first.upper is None or upper.startswith("len(")):
-            found.append(("tail", lower, expr))
-        elif lower and upper:
-            # ``X[n_tr:n_va]``: the part after a head (a validation part)
-            found.append(("mid", lower, expr))
+        kind = _slice_kind(self.model, first)
+        if kind is not None:
+            self._slices.setdefault(fit, []).append((*kind, expr))
 
     def store_item(self, target: cst.Subscript, value: Any, env: Env) -> None:
         if isinstance(value, Fitted):
@@ -865,6 +871,9 @@ class DataFacts(Interpreter[Any]):
     ) -> Any:
         key = dotted_text(func.value)
         data_expr = argument(call, 0, "X", "data")
+        if key is None and name == "fit":
+            # ``scaler = StandardScaler().fit(X)``: ``fit`` returns the scaler
+            key = self._assigned_name(call)
         if name in ("fit", "adapt", "fit_transform") and data_expr is not None:
             data = self.values.get(data_expr)
             whole = _all_values_of(data_expr)
@@ -882,7 +891,12 @@ class DataFacts(Interpreter[Any]):
                 if data_key is not None:
                     env[data_key] = data
             fitted = Scaler(
-                scaler.ctor, scaler.keras, call, data, self._fitted_parts(data_expr, env)
+                scaler.ctor,
+                scaler.keras,
+                call,
+                data,
+                self._fitted_parts(data_expr, env),
+                whole if isinstance(whole, cst.Name) else None,
             )
             if key is not None:
                 env[key] = fitted
@@ -897,10 +911,39 @@ class DataFacts(Interpreter[Any]):
                 return data  # transformed row by row: the part's order
         if name == "transform" and data_expr is not None and scaler.fit is not None:
             given = self.values.get(data_expr)
+            sliced = self._slice_of(given)
+            if sliced is not None and scaler.of is not None and self.recording:
+                # ``scaler.fit(data)`` and ``scaler.transform(data[:n])``
+                array = self._binding_of(scaler.of)
+                if array is not None and array is self._binding_of(sliced):
+                    self._slice_transforms.append((scaler.fit, array))
             if scaler.data is not None and given == scaler.data:
                 return Fitted(scaler.fit, "transform")
             if given is not None and given in scaler.parts:
                 return Fitted(scaler.fit, "part")
+        return None
+
+    def _slice_of(self, value: Any) -> cst.Name | None:
+        """The array a part was sliced from (``data`` of ``data[:n]``)."""
+        split = value.split if isinstance(value, Part) else None
+        if isinstance(split, cst.Subscript) and isinstance(split.value, cst.Name):
+            return split.value
+        return None
+
+    def _binding_of(self, name: cst.Name) -> cst.CSTNode | None:
+        """The one binding of ``name`` (None: bound more than once)."""
+        bindings = self.model.bindings(name) or []
+        return bindings[0].node if len(bindings) == 1 else None
+
+    def _assigned_name(self, call: cst.Call) -> str | None:
+        """The one name ``call`` is assigned to (``name = call``)."""
+        parent = self.model.parent(call)
+        if (
+            isinstance(parent, cst.Assign)
+            and len(parent.targets) == 1
+            and isinstance(parent.targets[0].target, cst.Name)
+        ):
+            return parent.targets[0].target.value
         return None
 
     def _fitted_parts(self, data_expr: cst.BaseExpression, env: Env) -> tuple[Any, ...]:
@@ -967,6 +1010,13 @@ class DataFacts(Interpreter[Any]):
             if id(leak.fit) not in seen:
                 seen.add(id(leak.fit))
                 yield leak
+        for scaler_fit, array in self._slice_transforms:
+            # fitted on all of an array, transforming a slice of it: a leak when
+            # the array is split (a head and the rows after it)
+            split = _split_head(self._named_slices.get(array, []))
+            if split is not None and id(scaler_fit) not in seen:
+                seen.add(id(scaler_fit))
+                yield Leak(scaler_fit, split, "slices")
         for fit, slices in self._slices.items():
             if self._concatenated(fit) and fit not in self._part_sliced:
                 # `pd.concat([train, test])` scaled together and sliced back at
@@ -1355,6 +1405,32 @@ def _all_values_of(expr: cst.BaseExpression) -> cst.BaseExpression:
         else:
             break
     return expr
+
+
+def _slice_kind(model: ModuleIndex, first: cst.Slice) -> tuple[str, str] | None:
+    """A slice's side of a split by rows and its bound: ``("head", "n")`` for
+    ``[:n]``, ``("tail", "n")`` for ``[n:]``, ``("mid", "n")`` for ``[n:m]``."""
+    lower = _bound(model, first.lower)
+    upper = _bound(model, first.upper)
+    if lower in ("", "0") and upper:
+        return "head", upper
+    if lower and (first.upper is None or upper.startswith("len(")):
+        return "tail", lower
+    if lower and upper:
+        # ``X[n_tr:n_va]``: the part after a head (a validation part)
+        return "mid", lower
+    return None
+
+
+def _split_head(slices: list[tuple[str, str, cst.CSTNode]]) -> cst.CSTNode | None:
+    """The head slice of a split among ``slices``: a head ``[:n]`` and a
+    tail or middle part starting at ``n``."""
+    heads = {bound: node for kind, bound, node in slices if kind == "head"}
+    for kind, bound, _node in slices:
+        first = bound.split("+", 1)[0].strip()
+        if kind in ("tail", "mid") and first in heads:
+            return heads[first]
+    return None
 
 
 def _item(value: Any, part: str) -> Any:

@@ -166,6 +166,48 @@ AUDIT_INVALID = [
                 print(k, gbm.score(X.iloc[held_idx], y.iloc[held_idx]))
         """
     ),
+    # fit then split then transform, in the chained and sliced forms the
+    # rule's doc promises (audit R41 probes)
+    Invalid(
+        """
+        import numpy as np
+        from sklearn.model_selection import train_test_split
+        from sklearn.preprocessing import StandardScaler
+
+        X, y = np.load("X.npy"), np.load("y.npy")
+        scaler = StandardScaler().fit(X)  # error: LF601
+        X_train, X_test, y_train, y_test = train_test_split(X, y)
+        X_train = scaler.transform(X_train)
+        X_test = scaler.transform(X_test)
+        """
+    ),
+    Invalid(
+        """
+        import numpy as np
+        from sklearn.preprocessing import MinMaxScaler
+
+        series = np.load("prices.npy").reshape(-1, 1)
+        scaler = MinMaxScaler()
+        scaler.fit(series)  # error: LF601
+        train, test = series[:500], series[500:]
+        train = scaler.transform(train)
+        test = scaler.transform(test)
+        """
+    ),
+    # split first, then fitted on all of it anyway
+    Invalid(
+        """
+        import numpy as np
+        from sklearn.preprocessing import StandardScaler
+
+        data = np.load("series.npy").reshape(-1, 1)
+        n_train = int(len(data) * 0.7)
+        train, test = data[:n_train], data[n_train:]
+        scaler = StandardScaler().fit(data)  # error: LF601
+        train = scaler.transform(train)
+        test = scaler.transform(test)
+        """
+    ),
 ]
 
 AUDIT_VALID = [
@@ -296,5 +338,37 @@ AUDIT_VALID = [
     X_tr, X_te, y_tr, y_te = train_test_split(X, y, test_size=0.25)
     X_tr, scaler = scaled(X_tr)
     X_te = scaler.transform(X_te)
+    """,
+    # the scaler fitted on the head only, then used on both parts
+    """
+    import numpy as np
+    from sklearn.preprocessing import StandardScaler
+
+    data = np.load("series.npy").reshape(-1, 1)
+    train, test = data[:700], data[700:]
+    scaler = StandardScaler().fit(train)
+    train = scaler.transform(train)
+    test = scaler.transform(test)
+    """,
+    # fitted on all of an array and used on a slice of it, but the array is
+    # never split: the slice is a window for plotting
+    """
+    import numpy as np
+    from sklearn.preprocessing import MinMaxScaler
+
+    series = np.load("prices.npy").reshape(-1, 1)
+    scaler = MinMaxScaler().fit(series)
+    recent = scaler.transform(series[:100])
+    """,
+    # the name is bound again between the slices and the fit: another array
+    """
+    import numpy as np
+    from sklearn.preprocessing import StandardScaler
+
+    data = np.load("series.npy").reshape(-1, 1)
+    train, test = data[:700], data[700:]
+    data = np.concatenate([train, train[::-1]])
+    scaler = StandardScaler().fit(data)
+    train = scaler.transform(train)
     """,
 ]

@@ -382,9 +382,11 @@ scale of the past) and features with outliers.
                 if leak.how == "folds"
                 else "split first and fit on the training part only"
             )
+            # split first, then fitted on all of it anyway (``data[:n]`` above)
+            then = "also" if model.line_of(leak.split) < model.line_of(fit) else "then"
             yield Finding(
                 fit,
-                f"{what} and is then split into {parts} ({split}): test-set statistics "
+                f"{what} and is {then} split into {parts} ({split}): test-set statistics "
                 f"leak into training and the evaluation is optimistic; {advice}",
                 related=(RelatedNode("the split", leak.split),) if leak.how != "caller" else (),
             )

@@ -85,7 +85,7 @@ from lossflint.analysis.function_values import value_calls
 from lossflint.analysis.kinds import kinds_of
 from lossflint.analysis.loops import loops
 from lossflint.analysis.names import dotted_text
-from lossflint.analysis.reaching import reaching_assignment
+from lossflint.analysis.reaching import reaches_parameter, reaching_assignment
 from lossflint.analysis.walk import own_returns
 from lossflint.project.callers import imported_elsewhere, named_in_project, named_where_loaded
 from lossflint.project.context import current as project_context
@@ -558,15 +558,19 @@ class GradientFacts:
             return False  # another module may call it
         return node.default is not None and literal_value(node.default) is False
 
-    def passed_to(self, param: cst.Name) -> list[cst.BaseExpression] | None:
+    def passed_to(self, param: cst.Name, rebound: bool = False) -> list[cst.BaseExpression] | None:
         """What every caller passes for the parameter ``param`` (a name bound
-        only as a parameter): the argument of each same-file call (for a
+        only as a parameter; with ``rebound``, also bound again in the
+        function: the caller asks for the parameter's binding alone): the
+        argument of each same-file call (for a
         module's ``forward``/``__call__``, also each call of its instances:
         ``_instance_calls``), or the default where a call leaves it out; None
         when a caller is unknown (another file calls the function, its name
         is used otherwise, an instance travels out of sight, a call unpacks
         ``*args``/``**kw``) or no call is seen."""
         bindings = self.model.bindings(param) or []
+        if rebound:
+            bindings = [b for b in bindings if b.kind == "param"]
         if len(bindings) != 1 or bindings[0].kind != "param":
             return None
         node = bindings[0].node
@@ -1213,6 +1217,9 @@ class GradientFacts:
             return True
         # ``output = output.data`` just above this use: the value here, whatever
         # the name held before (a loop variable with a gradient)
+        if depth > 0 and reaches_parameter(self.model, name):
+            # ``f_t = f_t / norm`` below this use: here it is still the argument
+            return self._param_no_gradient(name, depth)
         reached = reaching_assignment(self.model, name) if depth > 0 else None
         return reached is not None and (
             self._computed_without_grad(reached) or self.no_gradient_value(reached, depth - 1)
@@ -1250,19 +1257,7 @@ class GradientFacts:
                     return False
                 continue
             if binding.kind == "param":
-                # ``def normalize(arr)`` called only here, with NumPy arrays
-                func = (
-                    self.model.enclosing(binding.node, cst.FunctionDef)
-                    if binding.node is not None
-                    else None
-                )
-                passed = self.passed_to(name)
-                if (
-                    not passed
-                    or not isinstance(func, cst.FunctionDef)
-                    or not self._entered_from_outside(func, frozenset())
-                    or not all(self._passed_without_gradient(v, depth) for v in passed)
-                ):
+                if not self._param_no_gradient(name, depth):
                     return False
                 continue
             if binding.kind != "assign" or not isinstance(binding.node, cst.BaseExpression):
@@ -1278,6 +1273,23 @@ class GradientFacts:
             ):
                 return False
         return True
+
+    def _param_no_gradient(self, name: cst.Name, depth: int) -> bool:
+        """Every call hands the parameter ``name`` a value with no gradient
+        (``def normalize(arr)`` called only here, with NumPy arrays)."""
+        binding = next(b for b in self.model.bindings(name) or () if b.kind == "param")
+        func = (
+            self.model.enclosing(binding.node, cst.FunctionDef)
+            if binding.node is not None
+            else None
+        )
+        passed = self.passed_to(name, rebound=True)
+        return bool(
+            passed
+            and isinstance(func, cst.FunctionDef)
+            and self._entered_from_outside(func, frozenset())
+            and all(self._passed_without_gradient(v, depth) for v in passed)
+        )
 
     def _computed_without_grad(self, value: cst.BaseExpression) -> bool:
         """``with torch.no_grad(): t = teacher(x)``: a tensor computed under

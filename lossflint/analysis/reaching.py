@@ -51,6 +51,35 @@ def reaching_assignment(model: ModuleIndex, use: cst.Name) -> cst.BaseExpression
     return None
 
 
+def reaches_parameter(model: ModuleIndex, use: cst.Name) -> bool:
+    """Whether ``use`` surely reads the value its function was called with:
+    the name is a parameter of the innermost function and no statement before
+    the use, on any path from the function's start, binds it again (``f_t =
+    f_t / norm`` after the use leaves the use the argument's)."""
+    name = use.value
+    if not any(b.kind == "param" for b in model.bindings(use) or ()):
+        return False
+    at: cst.CSTNode | None = use
+    while at is not None and not isinstance(at, cst.BaseStatement):
+        at = model.parent(at)
+    if isinstance(at, cst.SimpleStatementLine) and len(at.body) > 1:
+        return False  # ``f_t = 0; y = f_t``: the line's own bindings come first
+    while at is not None:
+        block = model.parent(at)
+        body = getattr(block, "body", None)
+        if isinstance(body, (list, tuple)) and at in body:
+            if any(may_bind(stmt, name) for stmt in body[: body.index(at)]):
+                return False
+        if isinstance(block, cst.FunctionDef):
+            return True
+        if block is None or isinstance(block, (cst.Module, cst.Lambda, cst.ClassDef)):
+            return False
+        if isinstance(block, (cst.For, cst.While)) and not _transparent(block, name):
+            return False  # a later binding in the loop is carried to the next pass
+        at = block
+    return False
+
+
 def _transparent(node: cst.CSTNode, name: str) -> bool:
     """A loop that never binds ``name`` (its target, its body): the value it
     sees is the one from before the loop."""

@@ -74,6 +74,7 @@ POW_BY_FRAMEWORK = _by_framework(POW)
 ACOS_BY_FRAMEWORK = _by_framework(ACOS)
 LOG1P_BY_FRAMEWORK = _by_framework(LOG1P)
 SQUARE = torch.SQUARE | keras.SQUARE
+MULTIPLY = torch.MULTIPLY | keras.MULTIPLY
 NORMALIZE = torch.NORMALIZE | keras.NORMALIZE
 SUM = torch.SUM | keras.SUM | numpy.SUM
 MEAN = torch.MEAN | keras.MEAN | numpy.MEAN

@@ -549,6 +549,7 @@ IMAGE_FORMAT_CHANNELS_LAST = frozenset({"channels_last", "tf"})
 SQRT = frozenset({"tensorflow.sqrt", "tensorflow.math.sqrt"}) | _backend_math("sqrt")
 POW = frozenset({"tensorflow.pow", "tensorflow.math.pow", "keras.backend.pow", "keras.ops.power"})
 SQUARE = frozenset({"tensorflow.square", "tensorflow.math.square"}) | _backend_math("square")
+MULTIPLY = frozenset({"tensorflow.multiply", "tensorflow.math.multiply", "keras.ops.multiply"})
 #: TF1's ``Print(input_, data, ...)``: ``input_`` passes through, ``data`` is printed
 TF_PRINT = frozenset({"tensorflow.Print", "tensorflow.compat.v1.Print"})
 #: ``tf.nn.l2_loss(t)`` = sum(t ** 2) / 2

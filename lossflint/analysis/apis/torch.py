@@ -285,6 +285,7 @@ IMPLICIT_DIM: dict[str, int] = {
 SQRT = frozenset({"torch.sqrt"})
 POW = frozenset({"torch.pow"})
 SQUARE = frozenset({"torch.square"})
+MULTIPLY = frozenset({"torch.mul", "torch.multiply"})
 ACOS = frozenset({"torch.acos", "torch.arccos", "torch.asin", "torch.arcsin"})
 ACOS_METHODS = ("acos", "arccos", "asin", "arcsin")
 LOG1P = frozenset({"torch.log1p"})

@@ -1,6 +1,7 @@
-"""LF205 examples from audit s37 (ArcFace's ``sqrt((1 - cos ** 2).clamp(0, 1))``;
-pytorch-ssd's filter ranking on a name rebound to its own ``.data``); kept
-apart so the rule module stays small."""
+"""LF205 examples from audits s37 and s42 (ArcFace's ``sqrt((1 - cos ** 2).clamp(0,
+1))``, also spelt ``torch.mul(cos, cos)``; pytorch-ssd's filter ranking on a
+name rebound to its own ``.data``; mdistiller's PKT loss on teacher features
+that a later line rebinds); kept apart so the rule module stays small."""
 
 from __future__ import annotations
 
@@ -23,6 +24,33 @@ AUDIT_S37_INVALID = [
                 cosine = F.linear(F.normalize(x), F.normalize(self.weight))
                 sine = torch.sqrt((1.0 - torch.pow(cosine, 2)).clamp(0, 1))  # error: LF205 at `torch.sqrt(`
                 return cosine * 0.88 - sine * 0.48
+        """
+    ),
+    # the square spelt as a product (clovaai/voxceleb_trainer's AAM-softmax)
+    Invalid(
+        """
+        import torch
+        import torch.nn.functional as F
+
+        def aam_logits(x, weight):
+            cosine = F.linear(F.normalize(x), F.normalize(weight))
+            sine = torch.sqrt((1.0 - torch.mul(cosine, cosine)).clamp(0, 1))  # error: LF205 at `torch.sqrt(`
+            return cosine * 0.98 - sine * 0.2
+        """
+    ),
+    # the teacher's features carry a gradient in one call (mutual learning)
+    Invalid(
+        """
+        import torch
+
+        def pkt_loss(f_s, f_t, eps=1e-7):
+            t_norm = torch.sqrt(torch.sum(f_t ** 2, dim=1, keepdim=True))  # error: LF205 at `torch.sqrt(`
+            f_t = f_t / (t_norm + eps)
+            return (f_s - f_t).pow(2).mean()
+
+        def train(student, teacher, loader):
+            for x in loader:
+                pkt_loss(student(x), teacher(x)).backward()
         """
     ),
     Invalid(
@@ -62,5 +90,29 @@ AUDIT_S37_VALID = [
     def margin(x, w):
         cosine = F.linear(F.normalize(x), F.normalize(w))
         return torch.sqrt((1.0 - cosine ** 2).clamp(1e-6, 1))
+    """,
+    # the teacher's features: computed under no_grad by the only caller; the
+    # parameter is rebound after the root, which reads the argument
+    """
+    import torch
+    import torch.nn.functional as F
+
+    def pkt_loss(f_s, f_t, eps=1e-7):
+        s = f_s / (f_s.norm(dim=1, keepdim=True) + eps)
+        t_norm = torch.sqrt(torch.sum(f_t ** 2, dim=1, keepdim=True))
+        f_t = f_t / (t_norm + eps)
+        return (s @ s.t() - f_t @ f_t.t()).pow(2).mean()
+
+    class PKT(torch.nn.Module):
+        def __init__(self, student, teacher):
+            super().__init__()
+            self.student, self.teacher = student, teacher
+
+        def forward_train(self, image, target):
+            logits, feature_student = self.student(image)
+            with torch.no_grad():
+                _, feature_teacher = self.teacher(image)
+            loss = F.cross_entropy(logits, target)
+            return loss + pkt_loss(feature_student["pooled"], feature_teacher["pooled"])
     """,
 ]

@@ -13,6 +13,7 @@ from lossflint.analysis.index import ModuleIndex
 from lossflint.analysis.kinds import kinds_of
 from lossflint.analysis.loops import Event, Loop, LoopEvent, LoopIndex
 from lossflint.analysis.names import dotted_text
+from lossflint.analysis.switches import is_switch
 from lossflint.analysis.walk import calls_in, names_in
 from lossflint.project.events import callee_events
 
@@ -148,6 +149,9 @@ def scheduler_before_own_loop(index: LoopIndex) -> list[tuple[Event, cst.Call, L
             list(func.body.body) if isinstance(func.body, cst.IndentedBlock) else []
         )
         holding = model.statement_of(call)
+        switch = _switch_around(model, holding, func)
+        if switch is not None:
+            holding = switch  # ``if self.enable_lr_schedule:``: on every call once on
         if holding not in body:
             continue  # under an ``if``/``with``: not on every call
         wrapped = _wrapped_optimizer(model, event.receiver, call)
@@ -164,3 +168,19 @@ def scheduler_before_own_loop(index: LoopIndex) -> list[tuple[Event, cst.Call, L
                 found.append((event, call, loop))
                 break
     return found
+
+
+def _switch_around(
+    model: ModuleIndex, stmt: cst.CSTNode | None, func: cst.FunctionDef
+) -> cst.If | None:
+    """The ``if <setting>:`` (no ``else``) whose body holds ``stmt`` directly."""
+    block = model.parent(stmt) if stmt is not None else None
+    test = model.parent(block) if block is not None else None
+    if (
+        isinstance(test, cst.If)
+        and block is test.body
+        and test.orelse is None
+        and is_switch(test.test, func)
+    ):
+        return test
+    return None

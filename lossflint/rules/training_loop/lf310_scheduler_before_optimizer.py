@@ -12,6 +12,7 @@ from lossflint.analysis.engine_events import early_scheduler_steps
 from lossflint.analysis.loops import LoopEvent, loops
 from lossflint.analysis.names import dotted_text
 from lossflint.analysis.scheduler_classes import own_protocol_scheduler
+from lossflint.analysis.switches import switched_blocks
 from lossflint.diagnostics import Finding, RelatedNode, Severity
 from lossflint.examples import Invalid
 from lossflint.registry import Rule
@@ -25,6 +26,7 @@ from lossflint.rules.training_loop.common import (
 )
 from lossflint.rules.training_loop.lf310_audit_examples import AUDIT_INVALID, AUDIT_VALID
 from lossflint.rules.training_loop.lf310_ignite_examples import IGNITE_INVALID, IGNITE_VALID
+from lossflint.rules.training_loop.lf310_switch_examples import SWITCH_INVALID, SWITCH_VALID
 
 if TYPE_CHECKING:
     from lossflint.analysis.model import SemanticModel
@@ -145,10 +147,12 @@ step decay), and PyTorch warns: "Detected call of `lr_scheduler.step()` before
         ),
         *AUDIT_INVALID,
         *IGNITE_INVALID,
+        *SWITCH_INVALID,
     ]
     VALID = [
         *AUDIT_VALID,
         *IGNITE_VALID,
+        *SWITCH_VALID,
         """
         import torch
 
@@ -238,7 +242,11 @@ step decay), and PyTorch warns: "Detected call of `lr_scheduler.step()` before
                     continue
                 # under an `if` (gradient accumulation), only a step in the same
                 # block follows it for sure; `if scheduler is not None:` guards nothing
-                every_pass = sched.direct or _self_guarded(model, sched)
+                every_pass = (
+                    sched.direct
+                    or _self_guarded(model, sched)
+                    or switched_blocks(model, sched.chain, loop.node)
+                )
                 # `for phase in ['train', 'val']: if phase == 'train': scheduler.step()`:
                 # the training pass steps it before its batch loop
                 phase = None if every_pass else index.phase_test(loop, sched)
@@ -280,7 +288,9 @@ step decay), and PyTorch warns: "Detected call of `lr_scheduler.step()` before
             if own is not None and own.of("step"):
                 continue
             for sched in loop.of("sched_step"):
-                if not sched.direct or sched.event.closure or id(written(sched)) in reported:
+                # ``if args.use_scheduler:`` is taken on every pass once switched on
+                every_pass = sched.direct or switched_blocks(model, sched.chain, loop.node)
+                if not every_pass or sched.event.closure or id(written(sched)) in reported:
                     continue
                 if own_protocol_scheduler(model, sched.event.receiver, sched.node):
                     continue

@@ -1,0 +1,88 @@
+"""LF310 examples of scheduler steps under a configuration switch (BERT4Rec-VAE's
+``if self.args.enable_lr_schedule:``, audit R42): a setting fixed for the run
+is taken the same way on every pass; a test that may count passes is not;
+kept apart so the rule module stays small."""
+
+from __future__ import annotations
+
+from lossflint.examples import Invalid
+
+SWITCH_INVALID = [
+    # the epoch function steps the scheduler first whenever it is enabled
+    Invalid(
+        """
+        class Trainer:
+            def __init__(self, args, model, loader, optimizer, lr_scheduler):
+                self.args, self.model, self.loader = args, model, loader
+                self.optimizer, self.lr_scheduler = optimizer, lr_scheduler
+
+            def train_one_epoch(self, epoch):
+                self.model.train()
+                if self.args.enable_lr_schedule:
+                    self.lr_scheduler.step()  # error: LF310
+                for x, y in self.loader:
+                    self.optimizer.zero_grad()
+                    self.model(x, y).backward()
+                    self.optimizer.step()
+        """
+    ),
+    # the same at the top of an epoch loop, the switch compared with a name
+    Invalid(
+        """
+        def train(args, model, loader, optimizer, scheduler):
+            for epoch in range(args.epochs):
+                if args.schedule == "step":
+                    scheduler.step()  # error: LF310
+                for x, y in loader:
+                    optimizer.zero_grad()
+                    model(x, y).backward()
+                    optimizer.step()
+        """
+    ),
+]
+
+SWITCH_VALID = [
+    # tests that count passes: the first epoch is skipped on purpose
+    """
+    def train(model, loader, optimizer, scheduler, epochs):
+        for epoch in range(epochs):
+            if epoch > 0:
+                scheduler.step()
+            for x, y in loader:
+                optimizer.zero_grad()
+                model(x, y).backward()
+                optimizer.step()
+
+    def train_one_epoch(model, loader, optimizer, scheduler, epoch):
+        if epoch:
+            scheduler.step()
+        for x, y in loader:
+            optimizer.zero_grad()
+            model(x, y).backward()
+            optimizer.step()
+    """,
+    # a flag the loop itself sets, and one a trainer changes in its epochs
+    """
+    def train(model, loader, optimizer, scheduler, epochs):
+        for epoch in range(epochs):
+            use_scheduler = epoch >= 5
+            if use_scheduler:
+                scheduler.step()
+            for x, y in loader:
+                optimizer.zero_grad()
+                model(x, y).backward()
+                optimizer.step()
+
+    class Trainer:
+        def fit(self, loader, epochs):
+            self.decay = False
+            for epoch in range(epochs):
+                if self.decay:
+                    self.scheduler.step()
+                for x, y in loader:
+                    self.optimizer.zero_grad()
+                    self.model(x, y).backward()
+                    self.optimizer.step()
+                self.decay = True
+    """,
+]

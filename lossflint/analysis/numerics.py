@@ -212,6 +212,12 @@ def imports_framework(model: ModuleIndex, roots: tuple[str, ...] = apis.TENSOR_F
     return False
 
 
+def tensor_methods_possible(model: ModuleIndex) -> bool:
+    """A method like ``x.pow(2)`` may be a tensor's: the file uses a tensor
+    framework, or no data library either (a snippet, a helper handed tensors)."""
+    return imports_framework(model) or not imports_framework(model, apis.DATA_ARRAY_LIBRARIES)
+
+
 def only_torch(model: ModuleIndex) -> bool:
     """The file imports torch and none of NumPy/TensorFlow/JAX: a method like
     ``x.sum()`` is a torch tensor's."""
@@ -1130,11 +1136,15 @@ def is_tensor_expr(model: ModuleIndex, expr: cst.BaseExpression) -> bool:
                     return True
                 continue
             func = node.func
-            if isinstance(func, cst.Attribute) and (
-                func.attr.value in apis.TENSOR_ONLY_METHODS
-                or any(
-                    a.keyword is not None and a.keyword.value in ("dim", "keepdim")
-                    for a in node.args
+            if (
+                isinstance(func, cst.Attribute)
+                and tensor_methods_possible(model)
+                and (
+                    func.attr.value in apis.TENSOR_ONLY_METHODS
+                    or any(
+                        a.keyword is not None and a.keyword.value in ("dim", "keepdim")
+                        for a in node.args
+                    )
                 )
             ):
                 return True

@@ -30,6 +30,9 @@ TENSOR_FRAMEWORKS = ("torch", "tensorflow", "keras", "jax")
 OTHER_GRAD_FRAMEWORKS = ("mxnet", "paddle", "chainer", "jax")
 #: array libraries whose methods share names with torch's (``x.sum()``)
 NON_TORCH_ARRAY_LIBRARIES = ("numpy", "tensorflow", "keras", "jax", "pandas", "cupy")
+#: array and data-frame libraries whose values share method names with tensors
+#: (polars' ``pl.col(c).pow(2).sqrt()``, pandas' ``s.pow(2)``) and hold no gradient
+DATA_ARRAY_LIBRARIES = ("numpy", "pandas", "polars", "cupy", "dask", "modin", "pyspark")
 
 #: built-ins that round, reduce or cast like the framework functions they sit with
 BUILTIN_ROUND = frozenset({"builtins.round"})

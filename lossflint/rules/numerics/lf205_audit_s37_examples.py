@@ -1,7 +1,8 @@
 """LF205 examples from audits s37 and s42 (ArcFace's ``sqrt((1 - cos ** 2).clamp(0,
 1))``, also spelt ``torch.mul(cos, cos)``; pytorch-ssd's filter ranking on a
 name rebound to its own ``.data``; mdistiller's PKT loss on teacher features
-that a later line rebinds); kept apart so the rule module stays small."""
+that a later line rebinds; s43: polars expressions, whose methods share
+tensors' names); kept apart so the rule module stays small."""
 
 from __future__ import annotations
 
@@ -51,6 +52,18 @@ AUDIT_S37_INVALID = [
         def train(student, teacher, loader):
             for x in loader:
                 pkt_loss(student(x), teacher(x)).backward()
+        """
+    ),
+    # a helper module importing nothing: what it is handed may be tensors
+    Invalid(
+        """
+        def rms(x):
+            return x.pow(2).mean(dim=1).sqrt()  # error: LF205 at `x.pow(2).mean(dim=1).sqrt()`
+
+        def train(model, loader, optimizer):
+            for x in loader:
+                rms(model(x)).mean().backward()
+                optimizer.step()
         """
     ),
     Invalid(
@@ -114,5 +127,14 @@ AUDIT_S37_VALID = [
                 _, feature_teacher = self.teacher(image)
             loss = F.cross_entropy(logits, target)
             return loss + pkt_loss(feature_student["pooled"], feature_teacher["pooled"])
+    """,
+    # realised volatility with polars (machine-learning-for-trading): no tensor
+    """
+    import numpy as np
+    import polars as pl
+
+    daily = pl.read_parquet("bars.parquet")
+    rv = daily.group_by("date").agg(rv=(pl.col("ret").pow(2).sum() * 252).sqrt())
+    cc = daily.with_columns(rv_cc=pl.col("close").log().diff().pow(2).sqrt() * np.sqrt(252))
     """,
 ]

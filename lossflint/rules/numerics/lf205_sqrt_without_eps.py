@@ -366,6 +366,10 @@ def _square_roots(model: SemanticModel) -> Iterator[_Root]:
             base = argument(site.node, 0, "input", "x")
             if base is not None and _is_half_power(argument(site.node, 1, "exponent", "y")):
                 yield _Root(site.node, base, False, framework)
+    # ``x.sqrt()`` is a torch tensor's in a file using a tensor framework or
+    # importing nothing (a snippet); elsewhere (polars' ``pl.col(c).sqrt()``)
+    # only what is surely a tensor counts
+    methods = "torch" if num.tensor_methods_possible(model) else ""
     for site in model.method_calls("sqrt", "pow"):
         func = site.node.func
         assert isinstance(func, cst.Attribute)
@@ -373,7 +377,7 @@ def _square_roots(model: SemanticModel) -> Iterator[_Root]:
             continue
         if site.method == "pow" and not _is_half_power(argument(site.node, 0, "exponent")):
             continue
-        yield _Root(site.node, func.value, True, "torch")
+        yield _Root(site.node, func.value, True, methods)
     for power in num.binary_operations(model, cst.Power):
         if _is_half_power(power.right):
             yield _Root(power, power.left, True, "")

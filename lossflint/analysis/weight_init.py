@@ -17,6 +17,7 @@ import libcst as cst
 
 from lossflint.analysis import apis
 from lossflint.analysis.calls import argument, keyword, literal_value, positional
+from lossflint.analysis.keras_symmetry import drifts_apart, next_weight_layer
 from lossflint.analysis.layer_list_inits import class_layer_attrs, hidden_list_layer, operand_names
 from lossflint.analysis.loops import NORM_HINTS, OUTPUT_LAYER_HINTS
 from lossflint.analysis.names import dotted_text
@@ -83,6 +84,16 @@ def constant_hidden_inits(model: SemanticModel) -> Iterator[ConstantInit]:
         keras_constant = _keras_constant(model, init.value)
         if keras_constant is None or not _keras_hidden(model, call):
             continue
+        following = next_weight_layer(model, call)
+        following_init = keyword(following, "kernel_initializer") if following else None
+        next_constant = (
+            None
+            if following is None
+            else following_init is not None
+            and _keras_constant(model, following_init.value) is not None
+        )
+        if drifts_apart(model, call, keras_constant, next_constant):
+            continue  # the next layer's random weights set its units apart
         yield ConstantInit(call, keras_constant)
 
 

@@ -65,9 +65,56 @@ AUDIT_INVALID = [
             init="constant_", value=", 0.05", marker="  # error: LF315 at `nn.init.constant_(`"
         )
     ),
+    # every layer constant: nothing ever sets the units apart
+    Invalid(
+        """
+        from keras.layers import Dense, Input
+        from keras.models import Model
+
+        inp = Input(shape=(2,))
+        z = Dense(2, activation="relu", kernel_initializer="ones")(inp)  # error: LF315 at `Dense(2`
+        out = Dense(1, activation="sigmoid", kernel_initializer="ones")(z)
+        model = Model(inp, out)
+        """
+    ),
+    # a zero kernel under ReLU is dead whatever follows
+    Invalid(
+        """
+        from tensorflow import keras
+
+        model = keras.Sequential([
+            keras.layers.Dense(32, activation="relu", kernel_initializer="zeros"),  # error: LF315 at `keras.layers.Dense(`
+            keras.layers.Dense(1),
+        ])
+        """
+    ),
 ]
 
 AUDIT_VALID = [
+    # a small constant kernel, then a randomly initialised layer: each unit's
+    # gradient is scaled by its own outgoing weight, so they drift apart on the
+    # first step (dipanjanS' XOR net solves XOR; audit R43)
+    """
+    import numpy as np
+    from keras.layers import Activation, Dense, Input
+    from keras.models import Model
+
+    inp = Input(shape=(2,), dtype="float32")
+    z = Dense(2, name="HiddenLayer", kernel_initializer="ones", activation="relu")(inp)
+    z = Dense(1, name="OutputLayer")(z)
+    model = Model(inp, Activation("sigmoid")(z))
+    model.compile(loss="binary_crossentropy", optimizer="sgd")
+    model.fit(np.array([[0, 0], [1, 1]]), np.array([[0], [0]]), epochs=10)
+    """,
+    # a linear zero kernel, then a random layer: the same
+    """
+    from keras.models import Sequential
+    from keras.layers import Dense
+
+    model = Sequential()
+    model.add(Dense(16, kernel_initializer="zeros"))
+    model.add(Dense(1, activation="sigmoid"))
+    """,
     # the biases of the list's layers, and the norms' weights
     _TRUNK.format(
         init="for layer in self.hidden:\n            nn.init.zeros_(layer.bias)\n"

@@ -171,6 +171,24 @@ def _safe_use(
         # another binding of the name (a parameter): its uses are in this
         # scan too, each judged like ours
         return True
+    holder = index.parent(grand) if grand is not None else None
+    if (
+        isinstance(parent, cst.Element)
+        and isinstance(grand, cst.Tuple)
+        and isinstance(holder, cst.AssignTarget)
+    ):
+        # ``generator, disc = build_models()``: fresh values, like a lone target
+        assign = index.parent(holder)
+        return isinstance(assign, cst.Assign) and isinstance(assign.value, cst.Call)
+    if isinstance(parent, cst.Return) and parent.value is name:
+        return _returned_as_same_name(index, parent, None, name.value)
+    if (
+        isinstance(parent, cst.Element)
+        and isinstance(grand, cst.Tuple)
+        and isinstance(holder, cst.Return)
+    ):
+        position = [e.value for e in grand.elements].index(name)
+        return _returned_as_same_name(index, holder, position, name.value)
     if isinstance(parent, cst.Element) and isinstance(grand, (cst.List, cst.Tuple)):
         arg = index.parent(grand)
         call = index.parent(arg) if arg is not None else None
@@ -223,3 +241,36 @@ def _safe_in_function(
     if param is None:
         return False
     return _uses_are_safe(index, function.body, param.name.value, is_model, depth)
+
+
+def _returned_as_same_name(
+    index: ModuleIndex, returned: cst.CSTNode, position: int | None, ident: str
+) -> bool:
+    """``return generator, discriminator`` of a top-level function every call
+    of which unpacks the result into the same names (``generator,
+    discriminator = build_models()``): the scan of ``ident`` sees those uses."""
+    func = index.enclosing(returned, cst.FunctionDef, cst.Lambda, cst.ClassDef)
+    if not isinstance(func, cst.FunctionDef) or func not in index.module.body:
+        return False
+    uses = list(names_in(index.module, func.name.value, memo_of(index)))
+    calls = [u for u in uses if u is not func.name]
+    if not calls:
+        return False
+    for use in calls:
+        call = index.parent(use)
+        assign = index.parent(call) if isinstance(call, cst.Call) else None
+        if (
+            not isinstance(call, cst.Call)
+            or call.func is not use
+            or not isinstance(assign, cst.Assign)
+            or len(assign.targets) != 1
+        ):
+            return False
+        target: cst.BaseExpression = assign.targets[0].target
+        if position is not None:
+            if not isinstance(target, cst.Tuple) or position >= len(target.elements):
+                return False
+            target = target.elements[position].value
+        if not (isinstance(target, cst.Name) and target.value == ident):
+            return False
+    return True

@@ -20,6 +20,7 @@ from lossflint.rules.keras.common import (
     uses,
 )
 from lossflint.rules.keras.heads_examples import LF402_INVALID, LF402_VALID
+from lossflint.rules.keras.lf402_gan_examples import GAN_INVALID, GAN_VALID
 
 if TYPE_CHECKING:
     from lossflint.analysis.model import SemanticModel
@@ -97,6 +98,7 @@ Unsafe, and offered only for loss classes on a linear output: it sets
 activation (or no activation and `from_logits=True`), which is left to you.
 """
     INVALID = [
+        *GAN_INVALID,
         *LF402_INVALID,
         # the loss a subclassed model keeps, called in its own train_step (H12 p11)
         Invalid(_STEP.format(logits="", marker="  # error: LF402 at `self.loss_fn(`")),
@@ -189,6 +191,7 @@ activation (or no activation and `from_logits=True`), which is left to you.
         ),
     ]
     VALID = [
+        *GAN_VALID,
         *LF402_VALID,
         # ... with from_logits=True
         _STEP.format(logits="from_logits=True", marker=""),

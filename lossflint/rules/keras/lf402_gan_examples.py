@@ -1,0 +1,73 @@
+"""LF402 examples of GAN generators built and compiled by a builder function
+that returns them (Deep-Learning-Quick-Reference's Chapter 13, audit R43);
+kept apart so the rule module stays small."""
+
+from __future__ import annotations
+
+from lossflint.examples import Invalid
+
+_GAN = """
+import numpy as np
+from keras.layers import Activation, Dense, Input
+from keras.models import Model
+
+
+def build_generator():
+    z = Input((100,))
+    return Model(z, Activation("tanh")(Dense(784)(z)))
+
+
+def build_discriminator():
+    img = Input((784,))
+    return Model(img, Dense(1, activation="sigmoid")(Dense(128, activation="relu")(img)))
+
+
+def build_models():
+    discriminator = build_discriminator()
+    discriminator.compile(loss="binary_crossentropy", optimizer="adam")
+    generator = build_generator()
+    generator.compile(loss="binary_crossentropy", optimizer="adam"){marker}
+    z = Input((100,))
+    discriminator.trainable = False
+    combined = Model(z, discriminator(generator(z)))
+    combined.compile(loss="binary_crossentropy", optimizer="adam")
+    return generator, discriminator, combined
+
+
+def train(generator, discriminator, combined, real, steps=100):
+    for _ in range(steps):
+        noise = np.random.normal(0, 1, (32, 100))
+        fake = generator.predict(noise)
+        discriminator.train_on_batch(real, np.ones((32, 1)))
+        discriminator.train_on_batch(fake, np.zeros((32, 1)))
+        combined.train_on_batch(noise, np.ones((32, 1)))
+{tail}
+"""
+
+GAN_INVALID = [
+    # the names the builder's results are unpacked into differ: out of sight
+    Invalid(
+        _GAN.format(
+            marker="  # error: LF402",
+            tail="\n\ng, d, c = build_models()\ntrain(g, d, c, np.random.rand(32, 784))\n",
+        )
+    ),
+    # the generator is fit on its own compiled loss
+    Invalid(
+        _GAN.format(
+            marker="  # error: LF402",
+            tail="\n\ngenerator, discriminator, combined = build_models()\n"
+            "generator.fit(np.random.rand(32, 100), np.random.rand(32, 784))\n",
+        )
+    ),
+]
+
+GAN_VALID = [
+    # trained only through the combined model, the builder's results unpacked
+    # into the names it returns
+    _GAN.format(
+        marker="",
+        tail="\n\ndef main():\n    generator, discriminator, combined = build_models()\n"
+        "    train(generator, discriminator, combined, np.random.rand(32, 784))\n",
+    ),
+]

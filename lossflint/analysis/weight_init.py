@@ -205,7 +205,11 @@ def _init_function_used_elsewhere(model: SemanticModel, call: cst.Call) -> bool:
     return bool(found and found.get(func.name.value))
 
 
-def _keras_constant(model: SemanticModel, expr: cst.BaseExpression) -> float | None:
+def _keras_constant(model: SemanticModel, expr: cst.BaseExpression, depth: int = 2) -> float | None:
+    if isinstance(expr, cst.Name) and depth > 0:
+        # ``init = Constant(value=0)`` then ``kernel_initializer=init``
+        bound = reaching_assignment(model, expr)
+        return _keras_constant(model, bound, depth - 1) if bound is not None else None
     text = literal_value(expr)
     if isinstance(text, str):
         return apis.KERAS_CONSTANT_STRINGS.get(text.lower())

@@ -194,8 +194,13 @@ TF_LOGADDEXP = "tf.math.reduce_logsumexp(tf.stack([a, b]), 0)"
 
 # --- models and layers (the Keras facts) -----------------------------------------------
 
-KERAS_SEQUENTIAL = frozenset({"keras.Sequential", "keras.models.Sequential"})
-FUNCTIONAL_MODEL = frozenset({"keras.Model", "keras.models.Model"})
+#: with the Keras 2.0-2.2 paths (``from keras.engine import Model``)
+KERAS_SEQUENTIAL = frozenset(
+    {"keras.Sequential", "keras.models.Sequential", "keras.engine.sequential.Sequential"}
+)
+FUNCTIONAL_MODEL = frozenset(
+    {"keras.Model", "keras.models.Model", "keras.engine.Model", "keras.engine.training.Model"}
+)
 INPUT = frozenset({"keras.Input", "keras.layers.Input"})
 INPUT_LAYER = frozenset({"keras.layers.InputLayer"})
 LAYERS_PREFIX = "keras.layers."

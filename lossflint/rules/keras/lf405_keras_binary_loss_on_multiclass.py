@@ -63,6 +63,19 @@ binary accuracy, which is inflated (about 0.8 at chance level for 5 classes).
     )
     fix_safety = "There is no automatic fix: use `categorical_crossentropy` (or sigmoid outputs for multi-label)."
     INVALID = [
+        # Keras 2.0-2.2's import path of the functional Model (dipanjanS' transfer
+        # learning notebooks, audit R43)
+        Invalid(
+            """
+            from keras.engine import Model
+            from keras.layers import Dense, Input
+
+            inputs = Input((512,))
+            x = Dense(256, activation="relu")(inputs)
+            model = Model(inputs, Dense(10, activation="softmax")(x))
+            model.compile(loss="binary_crossentropy", optimizer="adam")  # error: LF405
+            """
+        ),
         # the number of units counted from a tuple of class names (held-out s16 p09)
         Invalid(
             """

@@ -77,6 +77,21 @@ AUDIT_INVALID = [
         model = Model(inp, out)
         """
     ),
+    # the initializer held in a variable (DLQR's keras_regression_deep_broken.py)
+    Invalid(
+        """
+        from keras.initializers import Constant
+        from keras.layers import Dense, Input
+        from keras.models import Model
+
+        def build_network(n):
+            init = Constant(value=0)
+            inputs = Input(shape=(n,))
+            x = Dense(32, activation="relu", kernel_initializer=init)(inputs)  # error: LF315 at `Dense(32`
+            out = Dense(1, kernel_initializer=init)(x)
+            return Model(inputs, out)
+        """
+    ),
     # a zero kernel under ReLU is dead whatever follows
     Invalid(
         """

@@ -447,7 +447,7 @@ class MetricFacts:
         if qualname in apis.THIRD_PARTY_CLASSIFIERS:
             return True
         last = qualname.rsplit(".", 1)[-1]
-        if qualname.startswith(apis.SKLEARN_PREFIX) and (
+        if qualname.startswith(apis.SKLEARN_LIKE_PREFIXES) and (
             last.endswith("Classifier") or last in apis.SKLEARN_CLASSIFIERS
         ):
             return True

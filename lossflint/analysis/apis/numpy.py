@@ -69,6 +69,8 @@ REDUCE_FUNCS = frozenset({"numpy.mean", "numpy.sum", "numpy.count_nonzero", "num
 # --- scikit-learn ---------------------------------------------------------------------
 
 SKLEARN_PREFIX = "sklearn."
+#: libraries of scikit-learn estimators: their ``*Classifier`` classes predict hard labels
+SKLEARN_LIKE_PREFIXES = ("sklearn.", "imblearn.")
 #: libraries whose models ``fit`` without gradients (no autograd graph)
 CLASSIC_ML_PREFIXES = ("sklearn.", "cuml.", "xgboost.", "lightgbm.", "catboost.", "scipy.")
 SCALERS = frozenset(

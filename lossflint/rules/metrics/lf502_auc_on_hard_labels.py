@@ -69,6 +69,18 @@ misstates the model (usually far lower, sometimes higher).
     )
     fix_safety = "There is no automatic fix: pass the probabilities/scores."
     INVALID = [
+        # imbalanced-learn's classifiers predict hard labels too (susanli2016's
+        # email-targeting notebook, audit R43)
+        Invalid(
+            """
+            from imblearn.ensemble import BalancedRandomForestClassifier
+            from sklearn.metrics import roc_auc_score
+
+            brf = BalancedRandomForestClassifier(n_estimators=100)
+            brf.fit(X_train, y_train)
+            auc = roc_auc_score(y_test, brf.predict(X_test))  # error: LF502
+            """
+        ),
         # a membership test gives booleans, whatever it tests (H11 p01)
         Invalid(
             """

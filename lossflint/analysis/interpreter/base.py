@@ -6,6 +6,7 @@ from __future__ import annotations
 import builtins
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import libcst as cst
@@ -319,13 +320,35 @@ class Base(Generic[V]):
             keys |= set(other)
         unknown = self.unknown
         join = self.join
+        bottom = self._unbound_is_bottom
         out: Env = {}
         for key in keys:
-            value = live[0].get(key, unknown)
-            for e in live[1:]:
-                value = join(value, e.get(key, unknown))
+            if bottom and key not in _BUILTIN_NAMES:
+                # a path that never bound the name raises NameError at a use:
+                # where a use runs, the name holds what the other paths bound
+                present = [v for e in live if (v := e.get(key, _MISSING)) is not _MISSING]
+                value = present[0]
+                for other_value in present[1:]:
+                    value = join(value, other_value)
+            else:
+                value = live[0].get(key, unknown)
+                for e in live[1:]:
+                    value = join(value, e.get(key, unknown))
             out[key] = value
         return out
+
+    @cached_property
+    def _unbound_is_bottom(self) -> bool:
+        """Every binding of a name is one the interpreter sees: no star import,
+        no ``exec``/``eval``/``globals()``/``locals()``/``vars()`` that could bind
+        names out of sight. Then a name missing from one path's environment is
+        unbound there, not unknown."""
+        model = self.model
+        for node in model.nodes_of_type(cst.ImportFrom):
+            if isinstance(node, cst.ImportFrom) and isinstance(node.names, cst.ImportStar):
+                return False
+        hidden = ("exec", "eval", "globals", "locals", "vars", "__import__")
+        return next(model.calls_to(*(f"builtins.{h}" for h in hidden)), None) is None
 
     def _join_all(self, values: Sequence[V]) -> V:
         if not values:

@@ -50,6 +50,35 @@ for epoch in range(100):
 """
 
 AUDIT_INVALID = [
+    # the loss bound under one `if`, used under another: wherever the use runs,
+    # the name holds the BCELoss (stefan-jansen's TimeGAN, audit R43)
+    Invalid(
+        """
+        import torch
+        import torch.nn as nn
+
+        class Discriminator(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.fc = nn.Linear(8, 1)
+
+            def forward(self, h):
+                return torch.sigmoid(self.fc(h))
+
+        discriminator = Discriminator()
+        SKIP_TRAINING = False
+        if not SKIP_TRAINING:
+            opt = torch.optim.Adam(discriminator.parameters(), lr=1e-3)
+            bce_loss = nn.BCELoss()
+        if not SKIP_TRAINING:
+            for h in batches:
+                y_real = discriminator(h)
+                d_loss = bce_loss(y_real, torch.ones_like(y_real))  # error: LF104
+                opt.zero_grad()
+                d_loss.backward()
+                opt.step()
+        """
+    ),
     # every layer's output through the sigmoid, in a loop sure to run
     # (shenweichen/DeepCTR-Torch DNN with activation='sigmoid', audit R32)
     Invalid(
@@ -259,6 +288,27 @@ AUDIT_INVALID = [
 ]
 
 AUDIT_VALID = [
+    # a star import may bind the name on the other path: unknown there
+    """
+    import torch
+    import torch.nn as nn
+    from losses import *
+
+    class Discriminator(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.fc = nn.Linear(8, 1)
+
+        def forward(self, h):
+            return torch.sigmoid(self.fc(h))
+
+    discriminator = Discriminator()
+    if USE_BCE:
+        bce_loss = nn.BCELoss()
+    for h in batches:
+        y_real = discriminator(h)
+        bce_loss(y_real, torch.ones_like(y_real)).backward()
+    """,
     # a loop that may not run (no layers) returns its input as it came
     """
     import torch.nn as nn

@@ -113,8 +113,9 @@ def cli() -> None:
     "--max-file-size",
     metavar="SIZE",
     default=None,
-    help="Skip files bigger than SIZE with a warning (bytes, or e.g. 512KB, 2MB; 0: no limit; "
-    "default: max-file-size from config, 1MB).",
+    help="Skip Python files bigger than SIZE with a warning (bytes, or e.g. 512KB, 2MB; 0: no "
+    "limit; default: max-file-size from config, 1MB). Notebooks are not limited by their file "
+    "size, which is mostly outputs.",
 )
 @click.option("--fix", is_flag=True, help="Apply safe fixes to the files.")
 @click.option("--unsafe-fixes", is_flag=True, help="With --fix/--diff: apply unsafe fixes too.")

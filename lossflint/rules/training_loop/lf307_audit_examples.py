@@ -239,6 +239,20 @@ AUDIT_VALID = [
 ]
 
 AUDIT_INVALID = [
+    # a single linear layer, but Adam at 1000: no problem takes that step
+    # (lukas/ml-class's keras-cifar demo, audit R43)
+    Invalid(
+        """
+        from tensorflow import keras
+
+        model = keras.Sequential([keras.layers.Flatten(), keras.layers.Dense(10)])
+        model.compile(
+            optimizer=keras.optimizers.Adam(learning_rate=1000),  # error: LF307 at `learning_rate=1000`
+            loss="sparse_categorical_crossentropy",
+        )
+        model.fit(x_train, y_train, epochs=5)
+        """
+    ),
     # checkpointed and applied: the rate trains the model
     Invalid(
         """

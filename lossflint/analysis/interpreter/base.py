@@ -295,7 +295,11 @@ class Base(Generic[V]):
             if key is not None and key in env:
                 env[key] = self.unknown
 
-    def _join_envs(self, envs: Sequence[Env | None]) -> Env | None:
+    def _join_envs(self, envs: Sequence[Env | None], branches: bool = False) -> Env | None:
+        """The environment after paths that meet. ``branches``: the arms of an
+        ``if``/``match``/``try`` (not a loop's passes, whose first entry lacks
+        what the body binds: keeping those values costs more passes than the
+        loops' facts gain)."""
         live = [e for e in envs if e is not None]
         if not live:
             return None
@@ -320,7 +324,7 @@ class Base(Generic[V]):
             keys |= set(other)
         unknown = self.unknown
         join = self.join
-        bottom = self._unbound_is_bottom
+        bottom = branches and self._unbound_is_bottom
         out: Env = {}
         for key in keys:
             if bottom and key not in _BUILTIN_NAMES:

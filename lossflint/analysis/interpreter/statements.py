@@ -70,7 +70,7 @@ class Statements(Base[V]):
                 other = self._exec_block(statements_of(stmt.orelse), dict(env))
             if truth is False:
                 return other
-            return self._join_envs([then, other])
+            return self._join_envs([then, other], branches=True)
         if isinstance(stmt, (cst.For, cst.While)):
             return self._exec_loop(stmt, env)
         if type(stmt) is cst.With:
@@ -91,7 +91,7 @@ class Statements(Base[V]):
                 for name in match_names(case.pattern):
                     case_env[name] = self.unknown
                 arms.append(self._exec_block(statements_of(case), case_env))
-            return self._join_envs(arms)
+            return self._join_envs(arms, branches=True)
         if type(stmt) is cst.FunctionDef:
             ref = FunctionRef(stmt)
             env[stmt.name.value] = ref
@@ -115,7 +115,7 @@ class Statements(Base[V]):
             if handler.name is not None:
                 self._assign(handler.name.name, self.unknown, start)
             outs.append(self._exec_block(statements_of(handler), start))
-        merged = self._join_envs(outs)
+        merged = self._join_envs(outs, branches=True)
         if stmt.finalbody is not None:
             base = merged if merged is not None else dict(before)
             fin = self._exec_block(statements_of(stmt.finalbody), base)

@@ -229,6 +229,10 @@ class ContextIndex:
                         # `model = model.half()` / `model = Net().half()`
                         self.half_models.add(target)
 
+    def converts_to_half(self, call: cst.Call) -> bool:
+        """``x.to(torch.float16)`` / ``x.to(dtype=torch.half)``."""
+        return self._to_dtype(call) == "float16"
+
     def _register(self, owner: cst.CSTNode, expr: cst.BaseExpression) -> None:
         call = expr if isinstance(expr, cst.Call) else None
         func = call.func if call is not None else expr

@@ -113,6 +113,27 @@ AUDIT_INVALID = [
 ]
 
 AUDIT_VALID = [
+    # one test converts its own `model` to float16; another trains a float32
+    # local of the same name and moves it to a device (huggingface/peft's
+    # testing_common.py, audit R44)
+    """
+    import torch
+    from transformers import AutoModel
+
+    class Tester:
+        torch_device = "cpu"
+
+        def _test_merge_layers_fp16(self, model_id):
+            model = AutoModel.from_pretrained(model_id, dtype=torch.float16)
+            model = model.to(device=self.torch_device, dtype=torch.float16)
+            model.eval()
+
+        def _test_training(self, model_id, inputs):
+            model = AutoModel.from_pretrained(model_id)
+            model = model.to(self.torch_device)
+            loss = model(**inputs)[0].sum()
+            loss.backward()
+    """,
     # DeiT/ConvNeXt engines: the amp path goes through a scaler object made
     # in another module, the plain backward only after the fp32 forward
     """

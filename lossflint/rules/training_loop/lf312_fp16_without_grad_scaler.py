@@ -279,6 +279,8 @@ model stop learning, and the loss stalls (or the fp16 weights overflow to inf).
             for site in model.method_calls("half", "to"):
                 func = site.node.func
                 assert isinstance(func, cst.Attribute)
+                if site.method == "to" and not ctx.converts_to_half(site.node):
+                    continue  # ``model.to(device)``: the function's own model stays fp32
                 parent = model.parent(site.node)
                 key = dotted_text(func.value)
                 if isinstance(parent, cst.Assign) and len(parent.targets) == 1:

@@ -14,7 +14,7 @@ from typing import Any
 import libcst as cst
 
 from lossflint import parse_guard
-from lossflint.analysis.dead_code import unreachable
+from lossflint.analysis.dead_code import dead_store, unreachable
 from lossflint.analysis.model import SemanticModel
 from lossflint.analysis.names import assumptions
 from lossflint.diagnostics import (
@@ -210,6 +210,8 @@ def lint_text(
             for finding in rule.check(model):
                 if unreachable(model, finding.node):
                     continue  # ``if False:`` / the ``elif`` of ``if True:``
+                if rule.code.startswith("LF2") and dead_store(model, finding.node):
+                    continue  # a value overwritten before any read: its NaN goes nowhere
                 diagnostic = resolver.diagnostic(rule, finding)
                 if not own_text and diagnostic.fix is not None:
                     diagnostic = replace(diagnostic, fix=None)

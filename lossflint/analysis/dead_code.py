@@ -7,6 +7,9 @@ so nothing there is reported, and the interpreter does not read values out
 of it (``statements.py``). Only literal tests count (``True``, ``0``,
 ``None``, ``""``): a module constant may be edited, and ``__debug__`` or
 ``TYPE_CHECKING`` are not about training code.
+
+A value stored and overwritten before any read (``dead_store``) is never used
+either: what the numerics rules say about it cannot happen.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ import libcst as cst
 
 from lossflint.analysis.calls import literal_value
 from lossflint.analysis.index import ModuleIndex
+from lossflint.analysis.walk import memo_of, names_in
 
 
 def constant_truth(test: cst.BaseExpression) -> bool | None:
@@ -40,4 +44,42 @@ def unreachable(model: ModuleIndex, node: cst.CSTNode) -> bool:
             if constant_truth(parent.test) is False:
                 return True
         child, parent = parent, model.parents.get(parent)
+    return False
+
+
+def dead_store(model: ModuleIndex, node: cst.CSTNode) -> bool:
+    """Whether ``node`` is computed only for ``name = ...`` (the line's one
+    statement) that the following statements of the same block bind again
+    before anything reads ``name``: the value is never used (a log without its
+    guard, overwritten two lines later by the guarded one)."""
+    child: cst.CSTNode = node
+    parent = model.parents.get(child)
+    while parent is not None and not isinstance(parent, (cst.Assign, cst.BaseStatement)):
+        child, parent = parent, model.parents.get(parent)
+    if not isinstance(parent, cst.Assign) or child is not parent.value:
+        return False
+    if len(parent.targets) != 1 or not isinstance(parent.targets[0].target, cst.Name):
+        return False
+    name = parent.targets[0].target.value
+    line = model.parents.get(parent)
+    if not isinstance(line, cst.SimpleStatementLine) or len(line.body) != 1:
+        return False
+    block = model.parents.get(line)
+    body = getattr(block, "body", None)
+    if not isinstance(body, (list, tuple)) or line not in body:
+        return False
+    memo = memo_of(model)
+    for later in body[body.index(line) + 1 :]:
+        if not names_in(later, name, memo):
+            continue
+        small = later.body[0] if isinstance(later, cst.SimpleStatementLine) else None
+        return (
+            isinstance(later, cst.SimpleStatementLine)
+            and len(later.body) == 1
+            and isinstance(small, cst.Assign)
+            and len(small.targets) == 1
+            and isinstance(small.targets[0].target, cst.Name)
+            and small.targets[0].target.value == name
+            and not names_in(small.value, name, memo)
+        )
     return False

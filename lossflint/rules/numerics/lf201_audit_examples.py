@@ -27,6 +27,20 @@ def gpt_model(seq_len, vocab, weight=0.1):
 """
 
 AUDIT_INVALID = [
+    # the unguarded log is read before the guarded one replaces it
+    Invalid(
+        """
+        import torch
+        import torch.nn.functional as F
+
+        def evaluate(logits, eps=1e-8):
+            probs = F.softmax(logits, dim=-1)
+            log_probs = torch.log(probs)  # error: LF201
+            entropy = -(probs * log_probs).sum(-1)
+            log_probs = torch.log(probs + eps)
+            return log_probs, entropy
+        """
+    ),
     # ``torch.multinomial`` takes weights, not logits: the log of the softmax
     # is no sampler's input there (and -inf makes it raise)
     Invalid(
@@ -174,6 +188,20 @@ AUDIT_INVALID = [
 ]
 
 AUDIT_VALID = [
+    # a dead store: overwritten by the guarded log before any read
+    # (quantumiracle/Popular-RL-Algorithms' discrete SAC, audit R44)
+    """
+    import torch
+    import torch.nn.functional as F
+
+    def evaluate(logits, epsilon=1e-8):
+        probs = F.softmax(logits, dim=-1)
+        log_probs = torch.log(probs)
+
+        z = (probs == 0.0).float() * epsilon
+        log_probs = torch.log(probs + z)
+        return log_probs
+    """,
     # the log of a policy's softmax only draws an action: a -inf logit is an
     # action of probability 0 (REINFORCE samplers, audits R12 and R33)
     """

@@ -55,10 +55,10 @@ same value in log space and never underflow.
     import torch.nn.functional as F
 
     log_p = torch.log(torch.softmax(logits, dim=1))  # error: LF201
-    log_p = torch.log_softmax(logits, dim=1)  # OK: stable
+    stable_log_p = torch.log_softmax(logits, dim=1)  # OK: stable
 
     log_q = torch.log(1 - torch.sigmoid(z))  # error: LF201
-    log_q = F.logsigmoid(-z)  # OK: stable
+    stable_log_q = F.logsigmoid(-z)  # OK: stable
     """
     use_instead = """
     import torch

@@ -64,7 +64,7 @@ of equal values are 0, and softmax probabilities saturate to exactly 1, so
 
     gap = torch.relu(margin - d)
     loss = -torch.log(gap).mean()  # error: LF202
-    loss = -torch.log(gap.clamp_min(1e-7)).mean()  # OK: guarded
+    loss_ok = -torch.log(gap.clamp_min(1e-7)).mean()  # OK: guarded
     """
     use_instead = """
     import torch

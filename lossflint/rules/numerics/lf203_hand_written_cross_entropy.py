@@ -67,10 +67,10 @@ value in log space.
     import torch.nn.functional as F
 
     loss = -(y * torch.log(p)).sum(dim=1).mean()  # error: LF203
-    loss = F.cross_entropy(logits, y)  # OK: on logits, stable
+    loss_ok = F.cross_entropy(logits, y)  # OK: on logits, stable
 
     bce = -(t * torch.log(q) + (1 - t) * torch.log(1 - q)).mean()  # error: LF203
-    bce = F.binary_cross_entropy_with_logits(z, t)  # OK
+    bce_ok = F.binary_cross_entropy_with_logits(z, t)  # OK
     """
     use_instead = """
     import torch.nn.functional as F

@@ -51,10 +51,10 @@ the same values with the maximum subtracted first and never overflow.
     import torch.nn.functional as F
 
     lse = torch.log(torch.exp(scores).sum(dim=1))  # error: LF204
-    lse = torch.logsumexp(scores, dim=1)  # OK
+    lse_ok = torch.logsumexp(scores, dim=1)  # OK
 
     sp = torch.log(1 + torch.exp(z))  # error: LF204
-    sp = F.softplus(z)  # OK
+    sp_ok = F.softplus(z)  # OK
     """
     use_instead = """
     import torch

@@ -66,8 +66,8 @@ after one step.
     import torch
 
     d = torch.sqrt(((a - b) ** 2).sum(dim=1))  # error: LF205
-    d = torch.sqrt(((a - b) ** 2).sum(dim=1) + 1e-12)  # OK: finite gradient
-    d = torch.linalg.vector_norm(a - b, dim=1)  # OK too (subgradient 0 at 0)
+    d_ok = torch.sqrt(((a - b) ** 2).sum(dim=1) + 1e-12)  # OK: finite gradient
+    d_ok = torch.linalg.vector_norm(a - b, dim=1)  # OK too (subgradient 0 at 0)
     """
     use_instead = """
     import torch

@@ -62,10 +62,10 @@ NaN spreads to every weight.
     import torch.nn.functional as F
 
     dice = 2 * (p * t).sum() / (p.sum() + t.sum())  # error: LF206
-    dice = (2 * (p * t).sum() + 1) / (p.sum() + t.sum() + 1)  # OK: smoothed
+    dice_ok = (2 * (p * t).sum() + 1) / (p.sum() + t.sum() + 1)  # OK: smoothed
 
     z = (a - b) / (a - b).norm(dim=-1, keepdim=True)  # error: LF206
-    z = F.normalize(a - b, dim=-1)  # OK
+    z_ok = F.normalize(a - b, dim=-1)  # OK
     """
     use_instead = """
     import torch.nn.functional as F

@@ -49,7 +49,7 @@ gradient is NaN for identical embeddings (ArcFace-style angular losses).
     import torch.nn.functional as F
 
     theta = torch.acos(F.cosine_similarity(a, b))  # error: LF207
-    theta = torch.acos(F.cosine_similarity(a, b).clamp(-1 + 1e-7, 1 - 1e-7))  # OK
+    theta_ok = torch.acos(F.cosine_similarity(a, b).clamp(-1 + 1e-7, 1 - 1e-7))  # OK
     """
     use_instead = """
     import torch

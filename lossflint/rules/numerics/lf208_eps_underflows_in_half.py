@@ -59,13 +59,13 @@ get inf/NaN updates.
 
     model = nn.Linear(16, 4).half()
     opt = torch.optim.Adam(model.parameters())  # error: LF208 (eps=1e-8 is 0 in float16)
-    opt = torch.optim.Adam(model.parameters(), eps=1e-4)  # OK
+    opt_ok = torch.optim.Adam(model.parameters(), eps=1e-4)  # OK
 
     net = nn.Linear(16, 4)
     with torch.autocast("cuda", dtype=torch.float16):
         out = net(x)
         p = out.clamp(min=1e-10)  # error: LF208
-        p = out.clamp(min=torch.finfo(out.dtype).tiny)  # OK
+        p_ok = out.clamp(min=torch.finfo(out.dtype).tiny)  # OK
     """
     use_instead = """
     import torch

@@ -39,7 +39,7 @@ of it.
     import torch
 
     hinge = torch.max(torch.zeros_like(d), margin - d)  # error: LF209
-    hinge = torch.relu(margin - d)  # OK
+    hinge_ok = torch.relu(margin - d)  # OK
     """
     use_instead = """
     import torch

@@ -14,6 +14,7 @@ import libcst as cst
 from lossflint.analysis.calls import argument, calls_passing, has_star_args, literal_value
 from lossflint.analysis.contexts import ContextIndex, contexts
 from lossflint.analysis.loops import FROZEN_MODEL_HINTS, Event, Loop, LoopIndex, loops
+from lossflint.analysis.mode_flags import switched_off
 from lossflint.analysis.names import dotted_text
 from lossflint.analysis.reaching import may_bind, reaching_assignment
 from lossflint.analysis.trains_itself import self_in_train_mode
@@ -310,6 +311,7 @@ def _left_on(
         if eligible(e.event.receiver, loop)
         and not after_last_step(model, index, loop, e.node)
         and not _same_in_both_modes(model, e.node, None, e.event.receiver)
+        and not switched_off(model, index, loop.node, e.node)
     ]
     if direct:
         event = direct[0]
@@ -332,6 +334,8 @@ def _left_on(
             continue
         if _same_in_both_modes(model, eval_event.node, call, receiver):
             continue  # another loop may hand the same helper a model that changes
+        if switched_off(model, index, loop.node, eval_event.node):
+            continue  # ``if self.is_test:`` with ``self.is_test = False`` before the loop
         reported.add(id(eval_event.node))
         yield EvalLeftOn(eval_event.node, receiver, call, trains, per_batch=loop.is_iteration)
         return

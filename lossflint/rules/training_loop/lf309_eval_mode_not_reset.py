@@ -11,6 +11,7 @@ from lossflint.examples import Invalid
 from lossflint.registry import Rule
 from lossflint.rules.training_loop.common import eval_elsewhere
 from lossflint.rules.training_loop.lf309_audit_examples import AUDIT_INVALID, AUDIT_VALID
+from lossflint.rules.training_loop.lf309_flag_examples import FLAG_INVALID, FLAG_VALID
 
 if TYPE_CHECKING:
     from lossflint.analysis.model import SemanticModel
@@ -95,6 +96,7 @@ behaves differently from what the first epoch trained.
         ),
     )
     INVALID = [
+        *FLAG_INVALID,
         Invalid(
             """
             import torch
@@ -190,6 +192,7 @@ behaves differently from what the first epoch trained.
         *AUDIT_INVALID,
     ]
     VALID = [
+        *FLAG_VALID,
         # nothing in the model changes in eval mode (no dropout, no batch norm)
         """
         import torch

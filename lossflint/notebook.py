@@ -63,6 +63,12 @@ from lossflint.source import source_lines
 CELL_MARKER = "# --- lossflint: cell boundary ---"
 _MASK = "pass  # lossflint-masked-line-{}"
 _MASK_RE = re.compile(r"^[ \t]*pass  # lossflint-masked-line-(\d+)$")
+# ``%time train(model, loader)``: the line magic runs its statement in the
+# kernel; it is linted as ``if 1: train(model, loader)`` (the same columns),
+# marked so that the original line comes back when fixes are written
+_TIMED = re.compile(r"^(?P<indent>[ \t]*)(?P<magic>%(?:time|timeit|prun)[ \t]+)(?P<code>[^-\s].*)$")
+_TIMED_MARK = "  # lossflint-timed-line-{}"
+_TIMED_RE = re.compile(r"  # lossflint-timed-line-(\d+)$")
 
 _LINE_MAGIC = re.compile(r"^[ \t]*[%!]")
 _ASSIGN_MAGIC = re.compile(r"^[ \t]*[A-Za-z_][\w.,\t ]*=[ \t]*[%!]")
@@ -229,6 +235,12 @@ def mask_ipython(text: str, masks: dict[int, str]) -> str | None:
     for line in lines:
         body = line.rstrip("\r")
         if not continuing:
+            timed = _timed_statement(body)
+            if timed is not None:
+                mask_id = len(masks)
+                masks[mask_id] = body
+                out.append(timed + _TIMED_MARK.format(mask_id) + line[len(body) :])
+                continue
             if not _is_ipython_line(line):
                 out.append(line)
                 continue
@@ -245,6 +257,21 @@ def mask_ipython(text: str, masks: dict[int, str]) -> str | None:
         masks[mask_id] = body
         out.append(indent + _MASK.format(mask_id) + cr)
     return "\n".join(out)
+
+
+def _timed_statement(body: str) -> str | None:
+    """``%time x = f()`` as ``if 1: x = f()`` (``%timeit``/``%prun`` alike,
+    padded to the magic's width), when the statement is one line of Python."""
+    match = _TIMED.match(body)
+    if match is None or body.endswith("\\") or len(match.group("magic")) < len("if 1: "):
+        return None
+    code = match.group("code")
+    try:
+        compile(code, "<magic>", "exec", dont_inherit=True)
+    except (SyntaxError, ValueError):
+        return None
+    pad = " " * (len(match.group("magic")) - len("if 1:"))
+    return f"{match.group('indent')}if 1:{pad}{code}"
 
 
 def _ipython_dedent(text: str) -> tuple[str, str, frozenset[int]] | None:
@@ -516,7 +543,7 @@ def split_program(program: Program, fixed: str) -> list[str] | None:
         lines = []
         for line in chunk:
             body = line.rstrip("\r\n")
-            match = _MASK_RE.match(body)
+            match = _MASK_RE.match(body) or _TIMED_RE.search(body)
             if match is not None and int(match.group(1)) in program.masks:
                 line = program.masks[int(match.group(1))] + line[len(body) :]
             lines.append(line)

@@ -642,3 +642,33 @@ def test_a_message_naming_several_lines_names_their_cells():
         "(the same value also reaches the loss at cell 2, line 3; cell 4, line 3)"
     )
     assert "at cell 1, line 10 in LR.forward" in found[2]
+
+
+def test_timed_statements_are_linted_in_place():
+    """``%time train(...)`` runs its statement in the kernel (audit R44: the only
+    call of a notebook's training function sat behind ``%time``)."""
+    text = notebook(
+        ("code", "import torch"),
+        ("code", "%time p = torch.softmax(x, 1)\n%prun -s time f(p)\nlp = torch.log(p)"),
+    )
+    # the probabilities come from the timed statement
+    assert lint(text) == [(2, 3, 6, "LF201")]
+    masks: dict[int, str] = {}
+    masked = mask_ipython("%time out = run(x)\n    %timeit run(x)\n%time -n 3 f()", masks)
+    assert masked is not None
+    lines = masked.split("\n")
+    # the statement keeps its columns; options or a non-statement stay masked
+    assert lines[0].startswith("if 1: out = run(x)")
+    assert lines[1].startswith("    if 1:   run(x)")
+    assert lines[2].strip().startswith("pass")
+
+
+def test_fix_keeps_a_timed_line_as_written():
+    text = notebook(
+        ("code", "import torch"),
+        ("code", "lp = torch.log(torch.softmax(x, dim=1))\n%time train(lp)"),
+    )
+    result = fix(text.encode())
+    assert result.applied == 1
+    cell = "".join(json.loads(result.data)["cells"][1]["source"])
+    assert cell == "lp = torch.log_softmax(x, dim=1)\n%time train(lp)"

@@ -1032,7 +1032,17 @@ def _origin_label(model: ModuleIndex, origin: cst.CSTNode) -> str:
     """``nn.Softmax``, ``torch.softmax``, ``logits.softmax``: the callee as written."""
     if isinstance(origin, cst.Call):
         text = " ".join(model.code(origin.func).split())
-        return text if len(text) <= 30 else "..." + text[-27:]
+        if len(text) <= 30:
+            return text
+        # the last dotted parts that fit: ``...functional.log_softmax``, not
+        # a name cut mid-word
+        parts = text.split(".")
+        kept = parts[-1]
+        for part in reversed(parts[:-1]):
+            if len(part) + 1 + len(kept) > 27:
+                break
+            kept = f"{part}.{kept}"
+        return "..." + kept[-27:] if len(kept) > 27 else "..." + kept
     return "an expression"
 
 

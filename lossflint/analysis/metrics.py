@@ -255,6 +255,11 @@ class MetricFacts:
         if _is_empty_list(assigned):
             # ``preds = []`` then ``preds.append(out.argmax(1))``
             return self._all_hard(self._appended(name), depth)
+        if assigned is not None and self._zeros(assigned):
+            # ``y_pred = np.zeros(p.shape)`` then ``y_pred[np.where(p >= t)] = 1``
+            marked = self._thresholded_stores(name)
+            if marked is not None:
+                return marked
         if assigned is not None:
             return self.hard_labels(assigned, depth + 1)
         unpacked = self._unpacked(name)
@@ -272,6 +277,42 @@ class MetricFacts:
             if items and len(items) == len(self._returns(value)):
                 return self._all_hard(items, depth)
         return None
+
+    def _zeros(self, expr: cst.BaseExpression) -> bool:
+        """``np.zeros(shape)`` / ``np.zeros_like(p)``."""
+        if not isinstance(expr, cst.Call):
+            return False
+        qualname = self.model.qualname(expr.func) or ""
+        return qualname in apis.FILLED_TENSORS and qualname.rsplit(".", 1)[-1].startswith("zeros")
+
+    def _thresholded_stores(self, name: cst.Name) -> cst.CSTNode | None:
+        """Every item store into ``name`` in its scope writes 0 or 1 at the
+        rows a threshold picks (``y[np.where(p >= t)] = 1``, ``y[p > 0.5] =
+        1``): the first such store, else None."""
+        scope = self.model.scope_of(name).node
+        found: list[cst.CSTNode] = []
+        for node in self.model.nodes_of_type(cst.Assign):
+            assert isinstance(node, cst.Assign)
+            if self.model.scope_of(node).node is not scope:
+                continue
+            for target in node.targets:
+                inner = target.target
+                if not (
+                    isinstance(inner, cst.Subscript)
+                    and isinstance(inner.value, cst.Name)
+                    and inner.value.value == name.value
+                ):
+                    continue
+                index = inner.slice[0].slice if len(inner.slice) == 1 else None
+                picked = index.value if isinstance(index, cst.Index) else None
+                if isinstance(picked, cst.Call) and self.model.qualname(picked.func) in apis.WHERE:
+                    picked = picked.args[0].value if len(picked.args) == 1 else None
+                if picked is None or not _is_threshold(picked):
+                    return None
+                if literal_value(node.value) not in (0, 1):
+                    return None
+                found.append(node)
+        return found[0] if found else None
 
     def _all_hard(self, exprs: list[cst.BaseExpression], depth: int) -> cst.CSTNode | None:
         """The first hard node when every one of ``exprs`` is hard labels."""

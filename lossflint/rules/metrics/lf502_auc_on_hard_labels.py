@@ -69,6 +69,21 @@ misstates the model (usually far lower, sometimes higher).
     )
     fix_safety = "There is no automatic fix: pass the probabilities/scores."
     INVALID = [
+        # 0/1 written at the rows a threshold picks (NielsRogge's multi-label
+        # BERT tutorial, audit R44)
+        Invalid(
+            """
+            import numpy as np
+            import torch
+            from sklearn.metrics import roc_auc_score
+
+            def multi_label_metrics(predictions, labels, threshold=0.5):
+                probs = torch.sigmoid(torch.Tensor(predictions))
+                y_pred = np.zeros(probs.shape)
+                y_pred[np.where(probs >= threshold)] = 1
+                return roc_auc_score(labels, y_pred, average="micro")  # error: LF502
+            """
+        ),
         # imbalanced-learn's classifiers predict hard labels too (susanli2016's
         # email-targeting notebook, audit R43)
         Invalid(
@@ -179,6 +194,16 @@ misstates the model (usually far lower, sometimes higher).
         ),
     ]
     VALID = [
+        # the scores themselves copied at the picked rows
+        """
+        import numpy as np
+        from sklearn.metrics import roc_auc_score
+
+        def masked_auc(probs, labels, keep):
+            y_score = np.zeros(probs.shape)
+            y_score[keep > 0] = probs[keep > 0]
+            return roc_auc_score(labels, y_score)
+        """,
         # a pipeline ending in a regressor (or in a step the file does not know)
         """
         from sklearn.linear_model import Ridge

@@ -55,7 +55,9 @@ from lossflint.project.context import current as project_context
 from lossflint.project.summary import SClass, SInstance, SObject, SValue
 
 if TYPE_CHECKING:
-    from lossflint.analysis.index import ModuleIndex
+    from collections.abc import Iterator
+
+    from lossflint.analysis.index import CallSite, ModuleIndex
 
 
 @dataclass(frozen=True)
@@ -229,9 +231,11 @@ class ContextIndex:
                         # `model = model.half()` / `model = Net().half()`
                         self.half_models.add(target)
 
-    def converts_to_half(self, call: cst.Call) -> bool:
-        """``x.to(torch.float16)`` / ``x.to(dtype=torch.half)``."""
-        return self._to_dtype(call) == "float16"
+    def half_conversions(self) -> Iterator[CallSite]:
+        """``x.half()``, ``x.to(torch.float16)``, ``x.to(dtype=torch.half)``."""
+        for site in self.model.method_calls("half", "to"):
+            if site.method == "half" or self._to_dtype(site.node) == "float16":
+                yield site
 
     def _register(self, owner: cst.CSTNode, expr: cst.BaseExpression) -> None:
         call = expr if isinstance(expr, cst.Call) else None

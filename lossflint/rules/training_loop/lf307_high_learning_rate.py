@@ -64,8 +64,7 @@ possibly with an activation; a Keras model of `Dense` layers with no activation
 between them), whose convex, small problem tolerates a large step; toy models of
 fewer than 1,000 weights whose layer sizes the file gives (a hello-RNN over five
 characters; for Keras, every layer counted from the model's input shape:
-`Dense`, `SimpleRNN`/`LSTM`/`GRU`, `Embedding`, `Conv1D`/`Conv2D`, pooling), unless the
-rate is a hundred times the threshold or more (Adam at 10, SGD at 100); files that loop
+`Dense`, `SimpleRNN`/`LSTM`/`GRU`, `Embedding`, `Conv1D`/`Conv2D`, pooling) unless the rate is 100x the threshold; files that loop
 over several learning rates on purpose (`for lr in [1e-3, 1e-2, 0.1, 1.0]`), and
 notebooks that build the same optimiser with a high and a normal learning rate to
 show the difference.

@@ -276,11 +276,9 @@ model stop learning, and the loss stalls (or the fp16 weights overflow to inf).
         if ctx.half_models:
             # a model converted with .half() in a function and called in the same one
             converted: set[tuple[cst.CSTNode, str]] = set()
-            for site in model.method_calls("half", "to"):
+            for site in ctx.half_conversions():  # not ``model.to(device)``: that stays fp32
                 func = site.node.func
                 assert isinstance(func, cst.Attribute)
-                if site.method == "to" and not ctx.converts_to_half(site.node):
-                    continue  # ``model.to(device)``: the function's own model stays fp32
                 parent = model.parent(site.node)
                 key = dotted_text(func.value)
                 if isinstance(parent, cst.Assign) and len(parent.targets) == 1:

@@ -70,10 +70,7 @@ module uses: `model.apply(init_weights)`), an attribute layer that is not the mo
 an `nn.ModuleList` of weight layers that feed another layer (`for layer in self.hidden: ...`), an element of
 `nn.Sequential` / `keras.Sequential` followed by another weight layer. Biases,
 normalisation layers, the final layer and zero-init of a residual branch's last
-norm are known techniques and stay silent. A Keras layer with a small constant
-kernel followed by a weight layer with a random kernel is silent too: each unit's
-gradient is scaled by its own outgoing weight, so the units drift apart on the first
-step (a zero kernel under ReLU is dead whatever follows, and is reported).
+norm are known techniques and stay silent; so is a Keras layer with a small constant kernel followed by a randomly initialised one (its units drift apart; not a zero kernel under ReLU).
 """
     why = """
 Units that start with identical weights compute identical outputs and receive

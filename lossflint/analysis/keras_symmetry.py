@@ -36,10 +36,10 @@ def drifts_apart(
     if abs(constant) > 1 or next_constant is not False:
         return False
     if constant == 0:
+        # a zero kernel under ReLU is dead; without an activation of its own
+        # an ``Activation("relu")`` layer may follow: not known to train
         activation = keyword(layer, "activation")
-        if activation is None:
-            return True  # linear: a zero kernel still gets each unit's own gradient
-        name = literal_value(activation.value)
+        name = literal_value(activation.value) if activation is not None else None
         if not isinstance(name, str) or name.lower() in _DEAD_AT_ZERO:
             return False
     return True

@@ -92,6 +92,20 @@ AUDIT_INVALID = [
             return Model(inputs, out)
         """
     ),
+    # a zero kernel, then a ReLU layer (yandexdataschool's "how to shoot yourself
+    # in the foot with Keras"): dead whatever follows
+    Invalid(
+        """
+        from keras import initializers as init
+        from keras import layers as L
+        from keras.models import Sequential
+
+        net = Sequential()
+        net.add(L.Conv2D(filters=32, kernel_size=(3, 3), kernel_initializer=init.zeros()))  # error: LF315 at `L.Conv2D(`
+        net.add(L.Activation("relu"))
+        net.add(L.Conv2D(filters=8, kernel_size=(10, 10), kernel_initializer=init.normal()))
+        """
+    ),
     # a zero kernel under ReLU is dead whatever follows
     Invalid(
         """
@@ -121,13 +135,13 @@ AUDIT_VALID = [
     model.compile(loss="binary_crossentropy", optimizer="sgd")
     model.fit(np.array([[0, 0], [1, 1]]), np.array([[0], [0]]), epochs=10)
     """,
-    # a linear zero kernel, then a random layer: the same
+    # a zero kernel under tanh, then a random layer: the same
     """
     from keras.models import Sequential
     from keras.layers import Dense
 
     model = Sequential()
-    model.add(Dense(16, kernel_initializer="zeros"))
+    model.add(Dense(16, kernel_initializer="zeros", activation="tanh"))
     model.add(Dense(1, activation="sigmoid"))
     """,
     # the biases of the list's layers, and the norms' weights

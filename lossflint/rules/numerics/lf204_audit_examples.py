@@ -8,6 +8,20 @@ from __future__ import annotations
 from lossflint.examples import Invalid
 
 AUDIT_INVALID = [
+    # the textbook log(sum(exp(x))) is reported whatever bounds x: here cosine
+    # similarities over a temperature (SimCSE; the held-out s12/s17 projects)
+    Invalid(
+        """
+        import torch
+        import torch.nn.functional as F
+
+        def simcse_loss(z1, z2, temperature=0.05):
+            z1 = F.normalize(z1, dim=-1)
+            z2 = F.normalize(z2, dim=-1)
+            sim = z1 @ z2.t() / temperature
+            return (torch.log(torch.exp(sim).sum(dim=1)) - sim.diag()).mean()  # error: LF204
+        """
+    ),
     # a skip-gram's naive softmax: one score against all of the vocabulary's,
     # the row sum unsqueezed to broadcast (DSKSD/DeepNLP-models-Pytorch, audit R39)
     Invalid(

@@ -256,7 +256,7 @@ class DataFacts(Interpreter[Any]):
         self._named_slices: dict[cst.CSTNode, list[tuple[str, str, cst.CSTNode]]] = {}
         #: a scaler fitted on a whole array transforming one of its slices:
         #: (the fit, the array's binding)
-        self._slice_transforms: list[tuple[cst.Call, cst.CSTNode]] = []
+        self._slice_transforms: list[tuple[cst.CSTNode, cst.CSTNode]] = []
         #: whether the interpreter ran (a file it is not relevant to has no facts)
         self.ran = self._relevant(for_returns)
         if self.ran:
@@ -750,7 +750,25 @@ class DataFacts(Interpreter[Any]):
             array = _standardised(self.model, node)
             if array is not None:
                 return Fitted(node, "formula")
+            self._part_standardised(node)
         return None
+
+    def _part_standardised(self, node: cst.BinaryOperation) -> None:
+        """``(train - mean) / std`` where ``train = data[:n]`` and ``mean, std =
+        data.mean(), data.std()``: a slice scaled with the statistics of the
+        whole array (a leak when the array is split: ``sure_leaks``)."""
+        left = node.left
+        if not self.recording or not _is_subtract(left):
+            return
+        assert isinstance(left, cst.BinaryOperation)
+        sliced = self._slice_of(self.values.get(left.left))
+        array = self._binding_of(sliced) if sliced is not None else None
+        if array is None or sliced is None:
+            return
+        center = _reduction_of(self.model, left.right)
+        spread = _reduction_of(self.model, node.right)
+        if center == (sliced.value, "center") and spread == (sliced.value, "spread"):
+            self._slice_transforms.append((node, array))
 
     def method_call(
         self, call: cst.Call, func: cst.Attribute, receiver: Any, args: list[Any], env: Env
@@ -1012,11 +1030,14 @@ class DataFacts(Interpreter[Any]):
                 yield leak
         for scaler_fit, array in self._slice_transforms:
             # fitted on all of an array, transforming a slice of it: a leak when
-            # the array is split (a head and the rows after it)
+            # the array is split (a head and the rows after it); the formula
+            # written once per part is one leak, of the array's statistics
             split = _split_head(self._named_slices.get(array, []))
-            if split is not None and id(scaler_fit) not in seen:
-                seen.add(id(scaler_fit))
-                yield Leak(scaler_fit, split, "slices")
+            formula = not isinstance(scaler_fit, cst.Call)
+            if split is None or id(scaler_fit) in seen or (formula and id(array) in seen):
+                continue
+            seen.update((id(scaler_fit), id(array)) if formula else (id(scaler_fit),))
+            yield Leak(scaler_fit, split, "part-stats" if formula else "slices")
         for fit, slices in self._slices.items():
             if self._concatenated(fit) and fit not in self._part_sliced:
                 # `pd.concat([train, test])` scaled together and sliced back at
@@ -1405,6 +1426,10 @@ def _all_values_of(expr: cst.BaseExpression) -> cst.BaseExpression:
         else:
             break
     return expr
+
+
+def _is_subtract(expr: cst.BaseExpression) -> bool:
+    return isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, cst.Subtract)
 
 
 def _slice_kind(model: ModuleIndex, first: cst.Slice) -> tuple[str, str] | None:

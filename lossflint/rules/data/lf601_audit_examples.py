@@ -194,6 +194,20 @@ AUDIT_INVALID = [
         test = scaler.transform(test)
         """
     ),
+    # the parts scaled with the whole series' mean and spread
+    # (Modern-Time-Series-Forecasting's "global" normalisation, audit R41)
+    Invalid(
+        """
+        import numpy as np
+
+        data = np.load("series.npy").reshape(-1, 1)
+        n_train = 240
+        train, test = data[:n_train], data[n_train:]
+        mean, std = data.mean(), data.std()
+        train = (train - mean) / std  # error: LF601
+        test = (test - mean) / std
+        """
+    ),
     # split first, then fitted on all of it anyway
     Invalid(
         """
@@ -370,5 +384,15 @@ AUDIT_VALID = [
     data = np.concatenate([train, train[::-1]])
     scaler = StandardScaler().fit(data)
     train = scaler.transform(train)
+    """,
+    # the training part's own statistics, applied to both parts
+    """
+    import numpy as np
+
+    data = np.load("series.npy").reshape(-1, 1)
+    train, test = data[:240], data[240:]
+    mean, std = train.mean(), train.std()
+    train = (train - mean) / std
+    test = (test - mean) / std
     """,
 ]

@@ -358,6 +358,8 @@ scale of the past) and features with outliers.
             fit = leak.fit
             if isinstance(fit, cst.Call):
                 what = f"`{_short(model, fit)}` fits on the whole array"
+            elif leak.how == "part-stats":
+                what = "a part is standardised with the statistics of the whole array, which"
             else:
                 what = "the array is standardised with its own statistics"
             if leak.how == "caller":
@@ -384,9 +386,10 @@ scale of the past) and features with outliers.
             )
             # split first, then fitted on all of it anyway (``data[:n]`` above)
             then = "also" if model.line_of(leak.split) < model.line_of(fit) else "then"
+            then = f"is {then}" if leak.how == "part-stats" else f"and is {then}"
             yield Finding(
                 fit,
-                f"{what} and is {then} split into {parts} ({split}): test-set statistics "
+                f"{what} {then} split into {parts} ({split}): test-set statistics "
                 f"leak into training and the evaluation is optimistic; {advice}",
                 related=(RelatedNode("the split", leak.split),) if leak.how != "caller" else (),
             )

@@ -18,6 +18,7 @@ import libcst as cst
 from lossflint.analysis import apis
 from lossflint.analysis.calls import keyword, literal_value
 from lossflint.analysis.names import dotted_text
+from lossflint.analysis.reaching import reaching_assignment
 from lossflint.analysis.walk import names_in
 
 if TYPE_CHECKING:
@@ -61,10 +62,10 @@ def next_weight_layer(model: SemanticModel, layer: cst.Call) -> cst.Call | None:
     if isinstance(parent, cst.Arg):
         add = model.parent(parent)
         if isinstance(add, cst.Call) and isinstance(add.func, cst.Attribute):
-            return _next_added(model, add)
+            return next_added(model, add)
         return None
     if isinstance(parent, cst.Call) and parent.func is layer:
-        return _next_applied(model, parent)
+        return next_applied(model, parent)
     return None
 
 
@@ -72,7 +73,9 @@ def _weight_layer(model: SemanticModel, expr: cst.BaseExpression) -> bool:
     return isinstance(expr, cst.Call) and model.qualname(expr.func) in apis.KERAS_WEIGHT_LAYERS
 
 
-def _next_added(model: SemanticModel, add: cst.Call) -> cst.Call | None:
+def next_added(model: SemanticModel, add: cst.Call) -> cst.Call | None:
+    """``model.add(layer)``: the weight layer a later ``model.add(...)`` of the
+    same model adds first."""
     assert isinstance(add.func, cst.Attribute)
     receiver = dotted_text(add.func.value)
     later = False
@@ -85,13 +88,18 @@ def _next_added(model: SemanticModel, add: cst.Call) -> cst.Call | None:
             continue
         if dotted_text(other.func.value) != receiver:
             continue
+        if not _same_binding(model, add.func.value, other.func.value):
+            continue  # ``model = Sequential()`` again: another model's layers
         value = other.args[0].value
         if isinstance(value, cst.Call) and _weight_layer(model, value):
             return value
     return None
 
 
-def _next_applied(model: SemanticModel, applied: cst.Call) -> cst.Call | None:
+def next_applied(model: SemanticModel, applied: cst.Call) -> cst.Call | None:
+    """Functional API: the first weight layer applied, later in the same block,
+    to what ``x = layers.Dense(...)(x)`` returns (directly or through layers
+    without weights, ``x = layers.Dropout(0.3)(x)``)."""
     line = model.parent(applied)
     statement = model.parent(line) if isinstance(line, cst.Assign) else None
     if (
@@ -122,3 +130,11 @@ def _next_applied(model: SemanticModel, applied: cst.Call) -> cst.Call | None:
                 if isinstance(target, cst.Name):
                     names.add(target.value)
     return None
+
+
+def _same_binding(model: SemanticModel, one: cst.BaseExpression, other: cst.BaseExpression) -> bool:
+    """Two uses of a receiver name see the same assignment (a notebook that
+    builds a second ``model = Sequential()`` starts a new list of layers)."""
+    if not isinstance(one, cst.Name) or not isinstance(other, cst.Name):
+        return True
+    return reaching_assignment(model, one) is reaching_assignment(model, other)

@@ -17,14 +17,19 @@ import libcst as cst
 
 from lossflint.analysis import apis
 from lossflint.analysis.calls import argument, keyword, literal_value, positional
-from lossflint.analysis.keras_symmetry import drifts_apart, next_weight_layer
+from lossflint.analysis.keras_symmetry import (
+    drifts_apart,
+    next_added,
+    next_applied,
+    next_weight_layer,
+)
 from lossflint.analysis.layer_list_inits import class_layer_attrs, hidden_list_layer, operand_names
 from lossflint.analysis.loops import NORM_HINTS, OUTPUT_LAYER_HINTS
 from lossflint.analysis.names import dotted_text
 from lossflint.analysis.reaching import reaching_assignment
 from lossflint.analysis.type_tests import class_test
 from lossflint.analysis.values import Layer, Sequential
-from lossflint.analysis.walk import calls_in, names_in
+from lossflint.analysis.walk import calls_in
 from lossflint.project.callers import external_calls
 
 if TYPE_CHECKING:
@@ -264,70 +269,14 @@ def _keras_hidden(model: SemanticModel, call: cst.Call) -> bool:
             and add.func.attr.value == "add"
         ):
             return False
-        receiver = dotted_text(add.func.value)
-        later = False
-        for site in model.method_calls("add"):
-            other = site.node
-            if other is add:
-                later = True
-                continue
-            if not later or not isinstance(other.func, cst.Attribute):
-                continue
-            if dotted_text(other.func.value) != receiver or not other.args:
-                continue
-            if not _same_binding(model, add.func.value, other.func.value):
-                continue  # ``model = Sequential()`` again: another model's layers
-            value = other.args[0].value
-            if (
-                isinstance(value, cst.Call)
-                and model.qualname(value.func) in apis.KERAS_WEIGHT_LAYERS
-            ):
-                return True
+        return next_added(model, add) is not None
     return False
-
-
-def _same_binding(model: SemanticModel, one: cst.BaseExpression, other: cst.BaseExpression) -> bool:
-    """Two uses of a receiver name see the same assignment (a notebook that
-    builds a second ``model = Sequential()`` starts a new list of layers)."""
-    if not isinstance(one, cst.Name) or not isinstance(other, cst.Name):
-        return True
-    return reaching_assignment(model, one) is reaching_assignment(model, other)
 
 
 def _functional_hidden(model: SemanticModel, applied: cst.Call) -> bool:
     """Functional API: ``x = layers.Dense(256, ...)(x)`` whose result reaches
-    another weight layer's application later in the same block, directly or
-    through layers without weights (``x = layers.Dropout(0.3)(x)``)."""
-    line = model.parent(applied)
-    statement = model.parent(line) if isinstance(line, cst.Assign) else None
-    if (
-        not isinstance(line, cst.Assign)
-        or len(line.targets) != 1
-        or not isinstance(line.targets[0].target, cst.Name)
-        or not isinstance(statement, cst.SimpleStatementLine)
-    ):
-        return False
-    block = model.parent(statement)
-    body = getattr(block, "body", None)
-    if not isinstance(body, (list, tuple)) or statement not in body:
-        return False
-    names = {line.targets[0].target.value}
-    for later in body[body.index(statement) + 1 :]:
-        if not isinstance(later, cst.SimpleStatementLine):
-            continue
-        for small in later.body:
-            value = small.value if isinstance(small, (cst.Assign, cst.Return, cst.Expr)) else None
-            if not isinstance(value, cst.Call) or not isinstance(value.func, cst.Call):
-                continue
-            if not any(names_in(arg.value, name) for arg in value.args for name in names):
-                continue
-            if model.qualname(value.func.func) in apis.KERAS_WEIGHT_LAYERS:
-                return True
-            if isinstance(small, cst.Assign) and len(small.targets) == 1:
-                target = small.targets[0].target
-                if isinstance(target, cst.Name):
-                    names.add(target.value)
-    return False
+    another weight layer's application later in the same block."""
+    return next_applied(model, applied) is not None
 
 
 def _targets_one_layer(model: SemanticModel, node: cst.CSTNode, name: str) -> bool:

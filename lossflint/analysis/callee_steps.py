@@ -180,7 +180,7 @@ def _switch_around(
         isinstance(test, cst.If)
         and block is test.body
         and test.orelse is None
-        and is_switch(test.test, func)
+        and is_switch(model, test.test, func)
     ):
         return test
     return None

@@ -15,6 +15,7 @@ import libcst as cst
 
 from lossflint.analysis.calls import literal_value
 from lossflint.analysis.names import dotted_text
+from lossflint.analysis.switches import writes_setting
 from lossflint.analysis.walk import descendants
 
 if TYPE_CHECKING:
@@ -31,11 +32,11 @@ def switched_off(
     flag = _guarding_flag(model, node)
     if flag is None or not _cleared_before(model, loop_node, flag):
         return False
-    if _sets(loop_node, flag):
+    if writes_setting(loop_node, flag):
         return False
     for call in (n for n in descendants(loop_node) if isinstance(n, cst.Call)):
         func = index.resolve_function(call)
-        if func is not None and _sets(func, flag):
+        if func is not None and writes_setting(func, flag):
             return False
     return True
 
@@ -77,16 +78,3 @@ def _assigns_false(stmt: cst.CSTNode, flag: str) -> bool:
         and literal_value(small.value) is False
         for small in stmt.body
     )
-
-
-def _sets(root: cst.CSTNode, flag: str) -> bool:
-    """Anything under ``root`` binds ``flag`` (an assignment, ``setattr``)."""
-    attr = flag.rsplit(".", 1)[-1]
-    for node in descendants(root):
-        if isinstance(node, (cst.AssignTarget, cst.AugAssign, cst.AnnAssign)):
-            target = dotted_text(node.target)
-            if target is not None and target.rsplit(".", 1)[-1] == attr:
-                return True
-        if isinstance(node, cst.Call) and dotted_text(node.func) == "setattr":
-            return True
-    return False

@@ -27,6 +27,29 @@ _STOPS = (cst.For, cst.While, cst.FunctionDef, cst.Lambda, cst.ClassDef)
 def reaching_assignment(model: ModuleIndex, use: cst.Name) -> cst.BaseExpression | None:
     """The value of the plain ``name = value`` that every path to ``use``
     passes last; None when that is not certain."""
+    found = _walk_back(model, use)
+    return found if isinstance(found, cst.BaseExpression) else None
+
+
+def reaches_parameter(model: ModuleIndex, use: cst.Name) -> bool:
+    """Whether ``use`` surely reads the value its function was called with:
+    the name is a parameter of the innermost function and no statement before
+    the use, on any path from the function's start, binds it again (``f_t =
+    f_t / norm`` after the use leaves the use the argument's)."""
+    if not any(b.kind == "param" for b in model.bindings(use) or ()):
+        return False
+    line = model.statement_of(use)
+    if isinstance(line, cst.SimpleStatementLine) and len(line.body) > 1:
+        return False  # ``f_t = 0; y = f_t``: the line's own bindings come first
+    return isinstance(_walk_back(model, use), cst.FunctionDef)
+
+
+def _walk_back(model: ModuleIndex, use: cst.Name) -> cst.BaseExpression | cst.FunctionDef | None:
+    """Back from ``use`` over the statements every path to it runs, up
+    through the blocks around it: the value of the last plain ``name =
+    value``; the innermost function when its start is reached with nothing
+    binding the name (the use reads what the call passed); None when another
+    binding, a loop that binds the name, a class body or the module is met."""
     name = use.value
     at: cst.CSTNode | None = use
     while at is not None and not isinstance(at, cst.BaseStatement):
@@ -46,38 +69,11 @@ def reaching_assignment(model: ModuleIndex, use: cst.Name) -> cst.BaseExpression
         if isinstance(block, cst.Module):
             return None
         at = block
+        if isinstance(at, cst.FunctionDef):
+            return at
         if isinstance(at, _STOPS) and not _transparent(at, name):
             return None
     return None
-
-
-def reaches_parameter(model: ModuleIndex, use: cst.Name) -> bool:
-    """Whether ``use`` surely reads the value its function was called with:
-    the name is a parameter of the innermost function and no statement before
-    the use, on any path from the function's start, binds it again (``f_t =
-    f_t / norm`` after the use leaves the use the argument's)."""
-    name = use.value
-    if not any(b.kind == "param" for b in model.bindings(use) or ()):
-        return False
-    at: cst.CSTNode | None = use
-    while at is not None and not isinstance(at, cst.BaseStatement):
-        at = model.parent(at)
-    if isinstance(at, cst.SimpleStatementLine) and len(at.body) > 1:
-        return False  # ``f_t = 0; y = f_t``: the line's own bindings come first
-    while at is not None:
-        block = model.parent(at)
-        body = getattr(block, "body", None)
-        if isinstance(body, (list, tuple)) and at in body:
-            if any(may_bind(stmt, name) for stmt in body[: body.index(at)]):
-                return False
-        if isinstance(block, cst.FunctionDef):
-            return True
-        if block is None or isinstance(block, (cst.Module, cst.Lambda, cst.ClassDef)):
-            return False
-        if isinstance(block, (cst.For, cst.While)) and not _transparent(block, name):
-            return False  # a later binding in the loop is carried to the next pass
-        at = block
-    return False
 
 
 def _transparent(node: cst.CSTNode, name: str) -> bool:

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
+from lossflint.analysis.interpreter.syntax import param_names
 from lossflint.analysis.names import dotted_text
 from lossflint.analysis.reaching import may_bind
 from lossflint.analysis.walk import descendants
@@ -26,10 +27,18 @@ _COUNTER = re.compile(
 )
 
 
-def is_switch(test: cst.BaseExpression, scope: cst.CSTNode) -> bool:
-    """``test`` reads one setting (an attribute chain ``args.use_sched``, or a
-    name), alone, negated, compared with a string literal, or with ``None``,
-    that nothing in ``scope`` (the loop, the function) binds."""
+#: methods that set an object up once: what they write is a setting
+_SETUP_METHODS = frozenset({"__init__", "__post_init__", "setup", "build"})
+
+
+def is_switch(model: ModuleIndex, test: cst.BaseExpression, scope: cst.CSTNode) -> bool:
+    """``test`` reads one setting, alone, negated, compared with a string
+    literal, or with ``None``: a name nothing in ``scope`` (the loop, the
+    function) binds and, for a function, none of its parameters (a caller may
+    pass ``decay=epoch >= 5``); or an attribute chain (``args.use_sched``,
+    ``self.args.enable_lr_schedule``) that the file writes only where objects
+    are set up (``__init__``): one written elsewhere may be switched on
+    between passes (``if epoch == 5: self.decay = True``)."""
     if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
         test = test.expression
     if isinstance(test, cst.Comparison) and len(test.comparisons) == 1:
@@ -49,17 +58,40 @@ def is_switch(test: cst.BaseExpression, scope: cst.CSTNode) -> bool:
     if any(_COUNTER.search(part.lower()) for part in parts[1:] or parts):
         return False
     if isinstance(test, cst.Name):
-        return not may_bind(scope, test.value)
-    return not _assigns_attribute(scope, parts[-1])
+        if isinstance(scope, cst.FunctionDef) and text in param_names(scope.params):
+            return False
+        return not may_bind(scope, text)
+    last = parts[-1]
+    for node in model.nodes_of_type(cst.AssignTarget, cst.AugAssign, cst.AnnAssign):
+        func = model.enclosing(node, cst.FunctionDef)
+        if isinstance(func, cst.FunctionDef) and func.name.value in _SETUP_METHODS:
+            continue
+        if _writes(node, last):  # type: ignore[arg-type]
+            return False
+    return next(model.calls_to("builtins.setattr"), None) is None
 
 
-def _assigns_attribute(scope: cst.CSTNode, attr: str) -> bool:
-    """Whether ``scope`` writes ``<x>.attr`` (an assignment's target)."""
-    for node in descendants(scope):
+def writes_setting(root: cst.CSTNode, flag: str) -> bool:
+    """Whether ``root`` (or something under it) writes ``flag``: an assignment
+    to a target ending in its last part (``self.is_test``, ``agent.is_test``),
+    or a ``setattr``."""
+    last = flag.rsplit(".", 1)[-1]
+    for node in (root, *descendants(root)):
         if isinstance(node, (cst.AssignTarget, cst.AugAssign, cst.AnnAssign)):
-            for inner in (node.target, *descendants(node.target)):
-                if isinstance(inner, cst.Attribute) and inner.attr.value == attr:
-                    return True
+            if _writes(node, last):
+                return True
+        if isinstance(node, cst.Call) and dotted_text(node.func) == "setattr":
+            return True
+    return False
+
+
+def _writes(node: cst.AssignTarget | cst.AugAssign | cst.AnnAssign, last: str) -> bool:
+    """The assignment's target (or a part of a tuple target) ends in ``last``."""
+    for inner in (node.target, *descendants(node.target)):
+        if isinstance(inner, (cst.Name, cst.Attribute)):
+            written = dotted_text(inner)
+            if written is not None and written.rsplit(".", 1)[-1] == last:
+                return True
     return False
 
 
@@ -72,6 +104,6 @@ def switched_blocks(model: ModuleIndex, chain: tuple[cst.CSTNode, ...], scope: c
         test = model.parent(block)
         if not isinstance(test, cst.If) or block is not test.body or test.orelse is not None:
             return False
-        if not is_switch(test.test, scope):
+        if not is_switch(model, test.test, scope):
             return False
     return True

@@ -85,4 +85,39 @@ SWITCH_VALID = [
                     self.optimizer.step()
                 self.decay = True
     """,
+    # switched on between passes by the caller: the first scheduler step comes
+    # after the optimiser steps of the epochs before it
+    """
+    class Trainer:
+        def __init__(self, model, loader, optimizer, scheduler):
+            self.model, self.loader = model, loader
+            self.optimizer, self.scheduler = optimizer, scheduler
+            self.decay = False
+
+        def train_one_epoch(self):
+            if self.decay:
+                self.scheduler.step()
+            for x, y in self.loader:
+                self.optimizer.zero_grad()
+                self.model(x, y).backward()
+                self.optimizer.step()
+
+        def fit(self, epochs):
+            for epoch in range(epochs):
+                if epoch == 5:
+                    self.decay = True
+                self.train_one_epoch()
+
+    def run_epoch(model, loader, optimizer, scheduler, decay):
+        if decay:
+            scheduler.step()
+        for x, y in loader:
+            optimizer.zero_grad()
+            model(x, y).backward()
+            optimizer.step()
+
+    def fit(model, loader, optimizer, scheduler):
+        for epoch in range(10):
+            run_epoch(model, loader, optimizer, scheduler, decay=epoch >= 5)
+    """,
 ]

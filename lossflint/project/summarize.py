@@ -19,6 +19,7 @@ summaries); what other files may use is then written down as plain data:
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import replace
 from functools import cached_property
 from typing import Any
@@ -758,34 +759,26 @@ class Summarizer:
         as its own calls (``callers.external_calls``); a factory result used
         otherwise is no record, and that module then finds the factory named
         here without one: out of sight."""
-        called: dict[str, int] = {}
-        for site in self.model.calls:
-            if isinstance(site.node.func, cst.Name):
-                called[site.node.func.value] = called.get(site.node.func.value, 0) + 1
         found: dict[str, SFunction] = {}
-        for scope in self.model.scopes.values():
-            for alias, bindings in scope.bindings.items():
-                if len(bindings) != 1 or bindings[0].kind != "assign" or not called.get(alias):
-                    continue
-                value = bindings[0].node
-                if not isinstance(value, cst.Call) or self._mentions(alias) != called[alias] + 1:
-                    continue
-                qualname = self.model.qualname(value.func)
-                if qualname is None or qualname.split(".", 1)[0] in bridge.FRAMEWORK_ROOTS:
-                    continue
-                factory = bridge.value_of_qualname(qualname, self.context)
-                factory = self.context.resolve(factory) if factory is not None else None
-                if not isinstance(factory, SFunction) or factory.file == self.rel:
-                    continue
-                summary = self.context.function_summary(factory)
-                given = summary.returns if summary is not None else None
-                if (
-                    isinstance(given, SFunction)
-                    and given.file == factory.file
-                    and "." not in given.name
-                    and "." not in factory.name
-                ):
-                    found[alias] = given
+        for alias, value in self._called_aliases():
+            if not isinstance(value, cst.Call):
+                continue
+            qualname = self.model.qualname(value.func)
+            if qualname is None or qualname.split(".", 1)[0] in bridge.FRAMEWORK_ROOTS:
+                continue
+            factory = bridge.value_of_qualname(qualname, self.context)
+            factory = self.context.resolve(factory) if factory is not None else None
+            if not isinstance(factory, SFunction) or factory.file == self.rel:
+                continue
+            summary = self.context.function_summary(factory)
+            given = summary.returns if summary is not None else None
+            if (
+                isinstance(given, SFunction)
+                and given.file == factory.file
+                and "." not in given.name
+                and "." not in factory.name
+            ):
+                found[alias] = given
         return found
 
     def _function_aliases(self) -> dict[str, tuple[str, str]]:
@@ -793,6 +786,19 @@ class Summarizer:
         called): alias → (the imported name's qualname, the name as written).
         The alias's assignment is the one extra mention of ``my_loss``."""
         found: dict[str, tuple[str, str]] = {}
+        for alias, value in self._called_aliases():
+            if not isinstance(value, cst.Name) or alias in found:
+                continue
+            qualname = self.model.qualname(value)
+            if qualname is None or qualname.split(".", 1)[0] in bridge.FRAMEWORK_ROOTS:
+                continue
+            found[alias] = (qualname, value.value)
+        return found
+
+    def _called_aliases(self) -> Iterator[tuple[str, cst.BaseExpression]]:
+        """Names bound once by a plain assignment and otherwise only called
+        (every other mention of the name in the text is a call of it): the
+        name and the value bound."""
         called: dict[str, int] = {}
         for site in self.model.calls:
             if isinstance(site.node.func, cst.Name):
@@ -802,15 +808,13 @@ class Summarizer:
                 if len(bindings) != 1 or bindings[0].kind != "assign":
                     continue
                 value = bindings[0].node
-                if not isinstance(value, cst.Name):
-                    continue
-                qualname = self.model.qualname(value)
-                if qualname is None or qualname.split(".", 1)[0] in bridge.FRAMEWORK_ROOTS:
-                    continue
                 calls = called.get(alias, 0)
-                if calls and self._mentions(alias) == calls + 1 and alias not in found:
-                    found[alias] = (qualname, value.value)
-        return found
+                if (
+                    isinstance(value, cst.BaseExpression)
+                    and calls
+                    and self._mentions(alias) == calls + 1
+                ):
+                    yield alias, value
 
     def _record(self, ref: SFunction | SClass, call: cst.Call) -> CallRecord:
         line, column = self._cheap_position(call)

@@ -121,3 +121,14 @@ def calls_passing(model: ModuleIndex, key: str) -> list[cst.Call | None]:
             parent = model.parent(arg)
             found.append(parent if isinstance(parent, cst.Call) else None)
     return found
+
+
+def assigned_to(model: ModuleIndex, call: cst.Call) -> str | None:
+    """The one target ``call`` is assigned to, as dotted text (``scaler = ...``,
+    ``self.net: Net = ...``); None for anything else."""
+    parent = model.parent(call)
+    if isinstance(parent, cst.Assign) and len(parent.targets) == 1:
+        return dotted_text(parent.targets[0].target)
+    if isinstance(parent, cst.AnnAssign) and parent.value is call:
+        return dotted_text(parent.target)
+    return None

@@ -47,7 +47,7 @@ from typing import TYPE_CHECKING, TypeVar
 import libcst as cst
 
 from lossflint.analysis import apis
-from lossflint.analysis.calls import argument, keyword, literal_value, positional
+from lossflint.analysis.calls import argument, assigned_to, keyword, literal_value, positional
 from lossflint.analysis.kinds import kinds_of
 from lossflint.analysis.names import dotted_text
 from lossflint.analysis.values import Foreign, Instance, Layer, Sequential
@@ -205,7 +205,7 @@ class ContextIndex:
                 enabled = argument(call, None, "enabled")
                 if literal_value(enabled) is not False:
                     self._file_scaler = True
-                    target = _assigned_to(model, call)
+                    target = assigned_to(model, call)
                     if target is not None:
                         self.scaler_names.add(target)
             method = site.method
@@ -216,7 +216,7 @@ class ContextIndex:
                 statement = model.parent(call)
                 if receiver is None:
                     # `net = nn.Sequential(...).cuda().half()`: converted on construction
-                    target = _assigned_to(model, call)
+                    target = assigned_to(model, call)
                     if target is not None and _is_module_like(call.func.value, model):
                         self.half_models.add(target)
                     continue
@@ -224,7 +224,7 @@ class ContextIndex:
                     # `model.half()` as a statement: modules convert in place
                     self.half_models.add(receiver)
                 else:
-                    target = _assigned_to(model, call)
+                    target = assigned_to(model, call)
                     if target is not None and (
                         target == receiver or _is_module_like(call.func.value, model)
                     ):
@@ -345,15 +345,6 @@ def _build_contexts(model: ModuleIndex) -> ContextIndex:
     index = ContextIndex(model)
     index._build()
     return index
-
-
-def _assigned_to(model: ModuleIndex, call: cst.Call) -> str | None:
-    parent = model.parent(call)
-    if isinstance(parent, cst.Assign) and len(parent.targets) == 1:
-        return dotted_text(parent.targets[0].target)
-    if isinstance(parent, (cst.AnnAssign,)) and parent.value is call:
-        return dotted_text(parent.target)
-    return None
 
 
 def _is_module_like(expr: cst.BaseExpression, model: ModuleIndex) -> bool:

@@ -32,7 +32,7 @@ import libcst as cst
 
 from lossflint.analysis import apis
 from lossflint.analysis.accelerators import passed_through
-from lossflint.analysis.calls import argument, keyword, literal_value, positional
+from lossflint.analysis.calls import argument, assigned_to, keyword, literal_value, positional
 from lossflint.analysis.datasets import ordered_dataset
 from lossflint.analysis.interpreter import Env, Interpreter
 from lossflint.analysis.interpreter.syntax import param_names
@@ -891,7 +891,7 @@ class DataFacts(Interpreter[Any]):
         data_expr = argument(call, 0, "X", "data")
         if key is None and name == "fit":
             # ``scaler = StandardScaler().fit(X)``: ``fit`` returns the scaler
-            key = self._assigned_name(call)
+            key = assigned_to(self.model, call)
         if name in ("fit", "adapt", "fit_transform") and data_expr is not None:
             data = self.values.get(data_expr)
             whole = _all_values_of(data_expr)
@@ -952,17 +952,6 @@ class DataFacts(Interpreter[Any]):
         """The one binding of ``name`` (None: bound more than once)."""
         bindings = self.model.bindings(name) or []
         return bindings[0].node if len(bindings) == 1 else None
-
-    def _assigned_name(self, call: cst.Call) -> str | None:
-        """The one name ``call`` is assigned to (``name = call``)."""
-        parent = self.model.parent(call)
-        if (
-            isinstance(parent, cst.Assign)
-            and len(parent.targets) == 1
-            and isinstance(parent.targets[0].target, cst.Name)
-        ):
-            return parent.targets[0].target.value
-        return None
 
     def _fitted_parts(self, data_expr: cst.BaseExpression, env: Env) -> tuple[Any, ...]:
         """``fit(np.concatenate([a, b]))``: ``a`` and ``b``, each given an
@@ -1112,10 +1101,9 @@ class DataFacts(Interpreter[Any]):
         return False
 
     def _only_binding(self, name: cst.Name) -> cst.BaseExpression | None:
-        bindings = self.model.bindings(name) or []
-        if len(bindings) != 1 or not isinstance(bindings[0].node, cst.BaseExpression):
-            return None
-        return bindings[0].node
+        """The value of the one assignment binding ``name``."""
+        node = self._binding_of(name)
+        return node if isinstance(node, cst.BaseExpression) else None
 
     def _used_after(self, key: str, node: cst.CSTNode) -> bool:
         """``key`` (the fitted scaler) is read after ``node``: transforms, or goes

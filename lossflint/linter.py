@@ -210,7 +210,7 @@ def lint_text(
             for finding in rule.check(model):
                 if unreachable(model, finding.node):
                     continue  # ``if False:`` / the ``elif`` of ``if True:``
-                if rule.code.startswith("LF2") and dead_store(model, finding.node):
+                if rule.about_its_value and dead_store(model, finding.node):
                     continue  # a value overwritten before any read: its NaN goes nowhere
                 diagnostic = resolver.diagnostic(rule, finding)
                 if not own_text and diagnostic.fix is not None:

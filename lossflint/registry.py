@@ -64,6 +64,9 @@ class Rule:
     #: (title, URL) of the framework documentation of the APIs involved
     references: ClassVar[tuple[tuple[str, str], ...]] = ()
     default_enabled: ClassVar[bool] = True
+    #: the finding is about the value its node computes (a log, a root): one
+    #: assigned and bound again before any read (a dead store) is not reported
+    about_its_value: ClassVar[bool] = False
     options: ClassVar[dict[str, Option]] = {}
     VALID: ClassVar[list[str]] = []
     INVALID: ClassVar[list[Any]] = []  # lossflint.examples.Invalid (or the legacy Invalid)

@@ -30,6 +30,7 @@ from lossflint.analysis.calls import argument, literal_value
 from lossflint.analysis.interpreter.syntax import param_defaults, param_names
 from lossflint.analysis.kinds import kinds_of
 from lossflint.analysis.loops import loops
+from lossflint.analysis.names import dotted_text
 from lossflint.analysis.reaching import reaching_assignment
 from lossflint.analysis.values import EvalPrediction, Tensor
 
@@ -291,10 +292,15 @@ class MetricFacts:
         1``): the first such store, else None."""
         scope = self.model.scope_of(name).node
         found: list[cst.CSTNode] = []
-        for node in self.model.nodes_of_type(cst.Assign):
-            assert isinstance(node, cst.Assign)
+        for node in self.model.nodes_of_type(cst.Assign, cst.AugAssign):
             if self.model.scope_of(node).node is not scope:
                 continue
+            if isinstance(node, cst.AugAssign):
+                item = node.target
+                if isinstance(item, cst.Subscript) and dotted_text(item.value) == name.value:
+                    return None  # ``y[m] += p[m]``: scores added in place
+                continue
+            assert isinstance(node, cst.Assign)
             for target in node.targets:
                 inner = target.target
                 if not (

@@ -203,6 +203,12 @@ misstates the model (usually far lower, sometimes higher).
             y_score = np.zeros(probs.shape)
             y_score[keep > 0] = probs[keep > 0]
             return roc_auc_score(labels, y_score)
+
+        def boosted_auc(probs, labels, keep, t=0.5):
+            score = np.zeros(probs.shape)
+            score[probs >= t] = 1
+            score[keep > 0] += probs[keep > 0]
+            return roc_auc_score(labels, score)
         """,
         # a pipeline ending in a regressor (or in a step the file does not know)
         """

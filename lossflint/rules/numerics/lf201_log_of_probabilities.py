@@ -33,6 +33,7 @@ class LogOfProbabilities(Rule):
     summary = "`log(softmax(x))` / `log(sigmoid(x))`: use the fused log-space function"
     fix_kind = "safe"
     needs = ("log",)
+    about_its_value = True
     what = """
 Flags the logarithm of softmax or sigmoid output: `torch.log(torch.softmax(x, 1))`,
 `x.softmax(1).log()`, `torch.log(torch.sigmoid(z))`, `torch.log(1 - torch.sigmoid(z))`,

@@ -30,6 +30,7 @@ class UnguardedLog(Rule):
     summary = "`log` of a value that can be 0 (probabilities, relu/abs/square, a ratio) unguarded"
     fix_kind = "unsafe"
     needs = ("log",)
+    about_its_value = True
     what = """
 Flags `log(x)` (`torch.log`, `x.log()`, `tf.math.log`, the Keras backend's `K.log` / `keras.ops.log`, `np.log` on
 framework tensors; base 2 and 10 too: `torch.log10`, `x.log2()`) when `x` can be exactly 0 and nothing keeps it from 0:

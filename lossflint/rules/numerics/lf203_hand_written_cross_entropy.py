@@ -28,6 +28,7 @@ class HandWrittenCrossEntropy(Rule):
     severity = Severity.WARNING
     summary = "hand-written cross-entropy `-(y * log(p))`: use the built-in loss on logits"
     needs = ("log",)
+    about_its_value = True
     what = """
 Flags a cross-entropy written out by hand: `-(y * torch.log(p)).sum(dim)`,
 `-torch.mean(y * torch.log(p) + (1 - y) * torch.log(1 - p))`, the TensorFlow

@@ -25,6 +25,7 @@ class NaiveLogsumexp(Rule):
     summary = "`log(sum(exp(x)))`, `log(1 + exp(x))`, `exp(x) / exp(x).sum()` overflow"
     fix_kind = "safe"
     needs = ("exp",)
+    about_its_value = True
     what = """
 Flags the naive forms of four fused functions: `log(sum(exp(x)))` (logsumexp),
 `log(exp(a) + exp(b))` (logaddexp), `log(1 + exp(x))` / `log1p(exp(x))`

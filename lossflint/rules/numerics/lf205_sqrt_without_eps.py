@@ -35,6 +35,7 @@ class SqrtWithoutEps(Rule):
     summary = "`sqrt` of a sum of squares or a difference that can be 0, without eps"
     fix_kind = "unsafe"
     needs = ("sqrt", ".5", "pow", "/ 2", "/2")
+    about_its_value = True
     what = """
 Flags a square root (`torch.sqrt(x)`, `x.sqrt()`, `tf.sqrt(x)`, `x ** 0.5`,
 `torch.pow(x, 0.5)`, `x.pow(0.5)`) of a value that is exactly 0 in ordinary

@@ -27,6 +27,7 @@ class UnguardedDivision(Rule):
     summary = "division by a sum/norm/std/count that can be 0, unguarded"
     fix_kind = "unsafe"
     needs = ("sum", "norm", "std")
+    about_its_value = True
     what = """
 Flags `a / d` where `d` is a reduction of tensors that can be 0: `.sum()`,
 `.norm()`, `.std()` (and `torch.sum`, `torch.linalg.norm`, `tf.reduce_sum`,

@@ -27,6 +27,7 @@ class AcosWithoutClamp(Rule):
     summary = "`acos`/`asin` of a cosine similarity without clamping to (-1, 1)"
     fix_kind = "unsafe"
     needs = ("acos", "asin", "arccos", "arcsin")
+    about_its_value = True
     what = """
 Flags `acos`/`asin` (`torch.acos`, `x.acos()`, `torch.arccos`, `tf.math.acos`,
 ...) of a cosine similarity: `F.cosine_similarity(a, b)`, a sum/dot/matmul with

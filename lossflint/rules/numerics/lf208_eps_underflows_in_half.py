@@ -30,6 +30,7 @@ class EpsUnderflowsInHalf(Rule):
     severity = Severity.WARNING
     summary = "eps below 6e-8 on a float16 tensor (or Adam's default eps on a `.half()` model)"
     needs = ("half", "float16", "autocast", "amp")
+    about_its_value = True
     what = """
 Flags an eps that float16 cannot represent (below its smallest subnormal,
 ≈ 6e-8: `1e-8`, `1e-10`, `1e-12`) where it guards a float16 tensor: added to

@@ -25,6 +25,7 @@ class MaxWithZeros(Rule):
     summary = "`torch.max(torch.zeros_like(x), y)`: use `torch.relu(y)`"
     fix_kind = "safe"
     needs = ("zeros",)
+    about_its_value = True
     what = """
 Flags the elementwise maximum with a tensor of zeros, `torch.max(torch.zeros_like(x), y)`,
 `torch.maximum(zeros, y)` (either argument order, the zeros inline or in a

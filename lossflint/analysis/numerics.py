@@ -822,14 +822,10 @@ def is_square(model: ModuleIndex, expr: cst.BaseExpression, depth: int = 3) -> b
     # ``torch.mul(c, c)``, ``c.mul(c)``: a product of a value with itself
     args = [a.value for a in info.node.args if a.keyword is None and not a.star]
     if info.qualname in apis.MULTIPLY and len(args) == 2 == len(info.node.args):
-        return _same_code(model, args[0], args[1])
+        return same_code(model, args[0], args[1])
     if info.method == "mul" and info.receiver is not None and len(info.node.args) == 1 == len(args):
-        return _same_code(model, info.receiver, args[0])
+        return same_code(model, info.receiver, args[0])
     return False
-
-
-def _same_code(model: ModuleIndex, a: cst.BaseExpression, b: cst.BaseExpression) -> bool:
-    return model.code(a).strip("() ") == model.code(b).strip("() ")
 
 
 def is_sum_of_squares(model: ModuleIndex, expr: cst.BaseExpression, depth: int = 3) -> bool:

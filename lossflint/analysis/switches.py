@@ -16,6 +16,7 @@ from lossflint.analysis.interpreter.syntax import param_names
 from lossflint.analysis.names import dotted_text
 from lossflint.analysis.reaching import may_bind
 from lossflint.analysis.walk import descendants
+from lossflint.project.callers import attribute_set_in_loop_elsewhere
 
 if TYPE_CHECKING:
     from lossflint.analysis.index import ModuleIndex
@@ -37,8 +38,9 @@ def is_switch(model: ModuleIndex, test: cst.BaseExpression, scope: cst.CSTNode) 
     function) binds and, for a function, none of its parameters (a caller may
     pass ``decay=epoch >= 5``); or an attribute chain (``args.use_sched``,
     ``self.args.enable_lr_schedule``) that the file writes only where objects
-    are set up (``__init__``): one written elsewhere may be switched on
-    between passes (``if epoch == 5: self.decay = True``)."""
+    are set up (``__init__``) and no other project file writes in a loop: one
+    written elsewhere may be switched on between passes (``if epoch == 5:
+    self.decay = True``, ``trainer.decay = epoch >= 5`` in ``train.py``)."""
     if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
         test = test.expression
     if isinstance(test, cst.Comparison) and len(test.comparisons) == 1:
@@ -68,7 +70,10 @@ def is_switch(model: ModuleIndex, test: cst.BaseExpression, scope: cst.CSTNode) 
             continue
         if _writes(node, last):  # type: ignore[arg-type]
             return False
-    return next(model.calls_to("builtins.setattr"), None) is None
+    if next(model.calls_to("builtins.setattr"), None) is not None:
+        return False
+    # ``trainer.decay = epoch >= 5`` in another module's epoch loop
+    return not attribute_set_in_loop_elsewhere(last)
 
 
 def writes_setting(root: cst.CSTNode, flag: str) -> bool:

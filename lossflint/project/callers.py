@@ -747,6 +747,40 @@ def _without_comment(line: str) -> str:
     return head if sharp and "'" not in head and '"' not in head else line
 
 
+def attribute_set_in_loop_elsewhere(attr: str) -> bool:
+    """Whether another file of the project assigns ``<x>.attr`` inside a loop
+    (a setting switched between passes: ``for epoch in ...: trainer.decay =
+    epoch >= 5``). False when none does or there is no project around the
+    module; True when one does, a notebook writes it, or the project cannot be
+    searched."""
+    if current() is None:
+        return False
+    found = _searchable()
+    if found is None:
+        return True
+    _context, _layout, me, texts = found
+    myself = str(me.path)
+    write = re.compile(rf"\.\s*{re.escape(attr)}\s*(?:=(?!=)|[-+*/|&]=)")
+    for path, text in (texts.files or {}).items():
+        if path == myself or attr not in text or not write.search(text):
+            continue
+        if path.endswith(".ipynb"):
+            return True  # cells run in any order: not read here
+        try:
+            tree = ast.parse(text)
+        except (SyntaxError, ValueError):
+            return True
+        for loop in ast.walk(tree):
+            if isinstance(loop, (ast.For, ast.AsyncFor, ast.While)) and any(
+                isinstance(node, ast.Attribute)
+                and node.attr == attr
+                and isinstance(node.ctx, ast.Store)
+                for node in ast.walk(loop)
+            ):
+                return True
+    return False
+
+
 def changed_elsewhere(name: str) -> bool:
     """Whether another file of the project may change the module-level dict
     ``name`` of the module being linted in place (``MODELS["x"] = X``,

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 import libcst as cst
 
 from lossflint.analysis import apis
+from lossflint.analysis.reaching import reaching_assignment
 from lossflint.analysis.walk import memo_of, names_in
 
 if TYPE_CHECKING:
@@ -92,7 +93,41 @@ def never_trained(
         # nothing is trained here: a snippet, or a model built for another
         # module to fit; only a training script's idle compile is provably dead
         return False
-    return _uses_are_safe(index, index.module, func.value.value, is_model, _DEPTH)
+    ident = func.value.value
+    if index.enclosing(compile_call, cst.FunctionDef, cst.Lambda, cst.ClassDef) is not None:
+        return _uses_are_safe(index, index.module, ident, is_model, _DEPTH)
+    before = _binding_position(index, func.value)
+    return all(
+        _safe_use(index, name, is_model, _DEPTH)
+        for name in names_in(index.module, ident, memo_of(index))
+        if not _runs_before(index, name, before)
+    )
+
+
+def _binding_position(index: ModuleIndex, receiver: cst.Name) -> int | None:
+    """The index in the module's body of the top-level statement holding the
+    ``name = value`` that the compile's receiver surely reads (None: unknown)."""
+    value = reaching_assignment(index, receiver)
+    if value is None:
+        return None
+    at: cst.CSTNode | None = value
+    while at is not None and index.parent(at) is not index.module:
+        at = index.parent(at)
+    body = index.module.body
+    return body.index(at) if at is not None and at in body else None
+
+
+def _runs_before(index: ModuleIndex, name: cst.Name, position: int | None) -> bool:
+    """``name`` is read by a top-level statement before ``position`` (and
+    outside any function or class, which could run later): it sees an earlier
+    model of the same name (a notebook's first ``export_model``), not this one."""
+    if position is None or index.enclosing(name, cst.FunctionDef, cst.Lambda, cst.ClassDef):
+        return False
+    at: cst.CSTNode | None = name
+    while at is not None and index.parent(at) is not index.module:
+        at = index.parent(at)
+    body = index.module.body
+    return at is not None and at in body and body.index(at) < position
 
 
 def recompiled_before_use(index: ModuleIndex, compile_call: cst.Call) -> bool:

@@ -86,6 +86,22 @@ softmax output.
             model.compile(loss='categorical_crossentropy')  # error: LF409 at `loss=`
             """,
         ),
+        # the same, but the second model is evaluated after its compile
+        Invalid(
+            """
+            import tensorflow as tf
+            from tensorflow.keras import layers, losses
+            model = tf.keras.Sequential([layers.Dense(3)])
+            model.compile(loss=losses.SparseCategoricalCrossentropy(from_logits=True))
+            model.fit(x, y)
+            export_model = tf.keras.Sequential([preprocess, model, layers.Activation('softmax')])
+            export_model.compile(loss=losses.SparseCategoricalCrossentropy(from_logits=False))
+            export_model.evaluate(x_test, y_test)
+            export_model = tf.keras.Sequential([vectorize, model, layers.Activation('sigmoid')])
+            export_model.compile(loss=losses.SparseCategoricalCrossentropy(from_logits=False))  # error: LF409 at `loss=`
+            export_model.evaluate(x_test, y_test)
+            """,
+        ),
         Invalid(
             """
             from tensorflow import keras
@@ -161,6 +177,22 @@ softmax output.
         from tensorflow.keras import layers
         model = keras.Sequential([layers.Dense(1, activation='sigmoid')])
         model.compile(loss='binary_crossentropy')
+        """,
+        # the second `export_model` is compiled, then only predicts: its loss
+        # never runs; the `evaluate` above read the first model of that name
+        # (tensorflow/docs text.ipynb, R30)
+        """
+        import tensorflow as tf
+        from tensorflow.keras import layers, losses
+        model = tf.keras.Sequential([layers.Dense(3)])
+        model.compile(loss=losses.SparseCategoricalCrossentropy(from_logits=True))
+        model.fit(x, y)
+        export_model = tf.keras.Sequential([preprocess, model, layers.Activation('softmax')])
+        export_model.compile(loss=losses.SparseCategoricalCrossentropy(from_logits=False))
+        export_model.evaluate(x_test, y_test)
+        export_model = tf.keras.Sequential([vectorize, model, layers.Activation('sigmoid')])
+        export_model.compile(loss=losses.SparseCategoricalCrossentropy(from_logits=False))
+        scores = export_model.predict(inputs)
         """,
         # from_logits=True on sigmoid is LF401's finding, not this one
         """

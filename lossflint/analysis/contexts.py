@@ -193,6 +193,15 @@ class ContextIndex:
             if isinstance(node, cst.FunctionDef):
                 for deco in node.decorators:
                     self._register(node, deco.decorator)
+            elif isinstance(node, cst.ClassDef) and any(
+                model.qualname(base.value) in apis.AUTOGRAD_FUNCTIONS for base in node.bases
+            ):
+                for stmt in getattr(node.body, "body", ()):
+                    if (
+                        isinstance(stmt, cst.FunctionDef)
+                        and stmt.name.value in apis.AUTOGRAD_FUNCTION_METHODS
+                    ):
+                        self._grad.setdefault(stmt, _GradRegion(stmt, False))
         for site in model.calls:
             call = site.node
             parent = model.parent(call)

@@ -418,6 +418,17 @@ NO_GRAD = frozenset(
     }
 )
 ENABLE_GRAD = frozenset({"torch.enable_grad", "torch.autograd.enable_grad"})
+#: custom autograd functions: autograd runs their ``forward`` and ``backward``
+#: with grad mode off (``backward`` on unless ``create_graph=True``)
+AUTOGRAD_FUNCTIONS = frozenset(
+    {
+        "torch.autograd.Function",
+        "torch.autograd.function.Function",
+        "torch.autograd.function.InplaceFunction",
+    }
+)
+#: the methods of a custom autograd function that autograd runs itself
+AUTOGRAD_FUNCTION_METHODS = frozenset({"forward", "backward"})
 SET_GRAD_ENABLED = frozenset({"torch.set_grad_enabled", "torch.autograd.set_grad_enabled"})
 
 #: autocast context managers → default dtype when no ``dtype=`` is given

@@ -137,4 +137,26 @@ AUDIT_S37_VALID = [
     rv = daily.group_by("date").agg(rv=(pl.col("ret").pow(2).sum() * 252).sqrt())
     cc = daily.with_columns(rv_cc=pl.col("close").log().diff().pow(2).sqrt() * np.sqrt(252))
     """,
+    # a memory bank renormalised inside a custom autograd Function's backward
+    # (lemniscate's LinearAverage, R47): autograd runs it with grad mode off
+    """
+    import torch
+    from torch.autograd import Function
+
+    class LinearAverageOp(Function):
+        @staticmethod
+        def forward(ctx, x, y, memory, params):
+            ctx.save_for_backward(x, memory, y, params)
+            return torch.mm(x.data, memory.t()).div_(params[0].item())
+
+        @staticmethod
+        def backward(ctx, grad_output):
+            x, memory, y, params = ctx.saved_tensors
+            grad_input = torch.mm(grad_output.data, memory)
+            weight_pos = memory.index_select(0, y.view(-1)).resize_as_(x)
+            weight_pos.add_(torch.mul(x.data, 1 - params[1].item()))
+            w_norm = weight_pos.pow(2).sum(1, keepdim=True).pow(0.5)
+            memory.index_copy_(0, y, weight_pos.div(w_norm))
+            return grad_input, None, None, None
+    """,
 ]

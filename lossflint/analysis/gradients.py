@@ -86,7 +86,7 @@ from lossflint.analysis.kinds import kinds_of
 from lossflint.analysis.loops import loops
 from lossflint.analysis.names import dotted_text
 from lossflint.analysis.reaching import reaches_parameter, reaching_assignment
-from lossflint.analysis.walk import own_returns
+from lossflint.analysis.walk import memo_of, names_in, own_returns
 from lossflint.project.callers import imported_elsewhere, named_in_project, named_where_loaded
 from lossflint.project.context import current as project_context
 
@@ -121,6 +121,8 @@ _DETACHING_METHODS = frozenset(
         "item",
         "tolist",
         "numpy",
+        # NumPy's and pandas' cast: no torch or TensorFlow tensor has it
+        "astype",
         "long",
         "int",
         "bool",
@@ -1333,7 +1335,11 @@ class GradientFacts:
         binding of a tuple target records no value)."""
         if node is not None:
             return None
-        for assign in self.model.assignments.get(self.model.scope_of(name).node, []):
+        scope = self.model.scope_of(name).node
+        looped = self._loop_source(name, scope)
+        if looped is not None:
+            return looped
+        for assign in self.model.assignments.get(scope, []):
             if len(assign.targets) != 1:
                 continue
             target = assign.targets[0].target
@@ -1352,6 +1358,32 @@ class GradientFacts:
             for t, v in zip(target.elements, value.elements, strict=True):
                 if isinstance(t.value, cst.Name) and t.value.value == name.value:
                     return v.value
+        return None
+
+    def _loop_source(self, name: cst.Name, scope: cst.CSTNode) -> cst.BaseExpression | None:
+        """``for c_pred, c_gt in zip(pred, gt)``: what the loop target ``name``
+        takes its items from (the zipped or enumerated sequences as one tuple;
+        an item of a value with no gradient has none); None when a loop of
+        the scope does not bind it."""
+        for use in names_in(scope, name.value, memo_of(self.model)):
+            at: cst.CSTNode | None = self.model.parent(use)
+            while isinstance(at, (cst.Element, cst.Tuple, cst.List)):
+                at = self.model.parent(at)
+            if not isinstance(at, cst.For) or not _contains(at.target, use):
+                continue
+            source = at.iter
+            if (
+                isinstance(source, cst.Call)
+                and isinstance(source.func, cst.Name)
+                and source.func.value in ("zip", "enumerate")
+                and not self.model.bindings(source.func)
+                and not any(a.star for a in source.args)
+            ):
+                # ``strict=True``, ``start=1``: no items
+                parts = [a for a in source.args if a.keyword is None]
+                parts = parts if source.func.value == "zip" else parts[:1]
+                return cst.Tuple([cst.Element(a.value) for a in parts]) if parts else None
+            return source
         return None
 
     # --- the loss path ----------------------------------------------------------

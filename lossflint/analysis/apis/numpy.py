@@ -268,4 +268,6 @@ GENERATOR_INTEGER_METHODS: dict[str, int] = {"integers": 2, "randint": 2}
 #: the keyword that gives each draw's shape
 SIZE_KEYWORDS = frozenset({"size", "shape"})
 #: ``.astype("int32")``: dtype strings of integers
-INT_DTYPE_STRINGS = frozenset({"int", "int8", "int16", "int32", "int64", "uint8", "long"})
+INT_DTYPE_STRINGS = frozenset(
+    {"int", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64", "long"}
+)

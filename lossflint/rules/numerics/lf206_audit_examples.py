@@ -8,6 +8,25 @@ from __future__ import annotations
 from lossflint.examples import Invalid
 
 AUDIT_INVALID = [
+    # a soft Dice loss over the model's masks, one sample at a time: the items
+    # of the zipped probabilities carry their gradient
+    Invalid(
+        """
+        import torch
+
+        def dice_loss(probs, targets):
+            total = 0
+            for p, t in zip(probs, targets, strict=True):
+                union = p.sum() + t.sum()
+                total = total + 1 - 2 * (p * t).sum() / union  # error: LF206 at `2 *`
+            return total
+
+        def train_step(model, x, y, opt):
+            loss = dice_loss(torch.sigmoid(model(x)), y)
+            loss.backward()
+            opt.step()
+        """
+    ),
     # spectral convergence over the norm of a magnitude (abs output): x/0 for a
     # silent crop (held-out s17 p01; there the magnitude comes from engine.py)
     Invalid(
@@ -262,5 +281,21 @@ AUDIT_VALID = [
             w = torch.softmax(scores, -1).abs()
             e = torch.exp(feats).abs()
             return (w / w.sum(-1, keepdim=True)).sum() + (e / e.sum(-1, keepdim=True)).sum()
+    """,
+    # a NumPy Dice score after inference, per class (pytorch-3dunet, R45): the
+    # zipped arrays were cast with ``astype``, which no tensor has
+    """
+    import numpy as np
+    import torch
+
+    def dice_score(pred, gt):
+        pred = pred.astype("uint16")
+        gt = gt.astype("uint16")
+        per_class = []
+        for c_pred, c_gt in zip(pred, gt, strict=True):
+            intersection = np.logical_and(c_gt, c_pred).sum()
+            union = c_gt.sum() + c_pred.sum()
+            per_class.append(2 * intersection / union)
+        return per_class
     """,
 ]

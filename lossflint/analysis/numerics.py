@@ -828,10 +828,87 @@ def is_square(model: ModuleIndex, expr: cst.BaseExpression, depth: int = 3) -> b
     return False
 
 
+def _negative_literal(expr: cst.BaseExpression) -> bool:
+    value = literal_value(expr)
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and value < 0
+
+
+class _InPlaceScaling(cst.CSTVisitor):
+    """``name *= w`` / ``name /= n`` statements of a scope, and whether
+    anything else changes ``name`` in place."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.scalings = 0
+        self.other = False
+
+    def visit_AugAssign(self, node: cst.AugAssign) -> None:
+        if isinstance(node.target, cst.Name) and node.target.value == self.name:
+            if isinstance(node.operator, (cst.MultiplyAssign, cst.DivideAssign)):
+                self.scalings += 1
+            else:
+                self.other = True
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+        return False  # another scope
+
+
+def _scaled_in_place(model: ModuleIndex, name: cst.Name) -> cst.BaseExpression | None:
+    """``loss = (x - y) ** 2; loss *= focal_weight``: the value ``name`` is
+    bound to once in a function, when every other change of it there is a
+    ``*=``/``/=`` (a product is 0 where the bound value is); None otherwise."""
+    scope = model.scope_of(name)
+    bindings = scope.bindings.get(name.value, [])
+    assigns = [
+        b
+        for b in bindings
+        if b.kind == "assign"
+        and b.node is not None
+        and not isinstance(model.parent(b.node), cst.AugAssign)
+    ]
+    if scope.kind != "function" or len(assigns) != 1 or any(b.kind == "param" for b in bindings):
+        return None
+    value = assigns[0].node
+    if not isinstance(value, cst.BaseExpression) or not isinstance(scope.node, cst.FunctionDef):
+        return None
+    visitor = _InPlaceScaling(name.value)
+    scope.node.body.visit(visitor)
+    if visitor.other or not visitor.scalings:
+        return None
+    if len(bindings) != 1 + visitor.scalings:
+        return None  # bound some other way too (a loop, ``with ... as``)
+    if _changed_otherwise(scope.node.body, name.value):
+        return None
+    return value
+
+
+def _changed_otherwise(body: cst.CSTNode, name: str) -> bool:
+    """``name[i] = v``, ``name.attr = v``, ``name.clamp_(...)``: changes of
+    ``name`` other than an augmented assignment of the name itself."""
+    found = _Mutations()
+    for stmt in _statements(body):
+        if isinstance(stmt, cst.AugAssign) and isinstance(stmt.target, cst.Name):
+            continue
+        stmt.visit(found)
+    return name in found.names
+
+
+def _statements(body: cst.CSTNode) -> list[cst.BaseSmallStatement | cst.BaseCompoundStatement]:
+    out: list[cst.BaseSmallStatement | cst.BaseCompoundStatement] = []
+
+    class _Collect(cst.CSTVisitor):
+        def visit_SimpleStatementLine(self, node: cst.SimpleStatementLine) -> bool:
+            out.extend(node.body)
+            return False
+
+    body.visit(_Collect())
+    return out
+
+
 def is_sum_of_squares(model: ModuleIndex, expr: cst.BaseExpression, depth: int = 3) -> bool:
     """A sum/mean reduction of squares, or squares added together."""
     if isinstance(expr, cst.Name) and depth > 0:
-        value = bound_value(model, expr)
+        value = bound_value(model, expr) or _scaled_in_place(model, expr)
         return value is not None and is_sum_of_squares(model, value, depth - 1)
     operand = reduction(model, expr, apis.SUM, "sum") or reduction(model, expr, apis.MEAN, "mean")
     if operand is not None:
@@ -840,10 +917,11 @@ def is_sum_of_squares(model: ModuleIndex, expr: cst.BaseExpression, depth: int =
     if info is not None and info.qualname in apis.L2_LOSS:
         return True
     if is_binop(expr, cst.Multiply) and depth > 0:
-        # ``2 * tf.nn.l2_loss(d)``: a positive multiple keeps the zero
+        # ``2 * tf.nn.l2_loss(d)``, ``w * (pred - y) ** 2``: a multiple is 0
+        # where the squares are
         assert isinstance(expr, cst.BinaryOperation)
         for scale, other in ((expr.left, expr.right), (expr.right, expr.left)):
-            if positive_literal(scale) and is_sum_of_squares(model, other, depth - 1):
+            if not _negative_literal(scale) and is_sum_of_squares(model, other, depth - 1):
                 return True
     if is_binop(expr, cst.Add):
         assert isinstance(expr, cst.BinaryOperation)

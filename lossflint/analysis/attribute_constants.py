@@ -58,6 +58,18 @@ def number(model: ModuleIndex, expr: cst.BaseExpression, depth: int = 3) -> Numb
         and expr.value.value == "self"
     ):
         return _attribute_number(model, expr)
+    if isinstance(expr, cst.Name):
+        # ``nn.LSTM(..., num_layers=n_layers)`` in ``__init__(self, n_layers=2)``
+        init = model.enclosing(expr, cst.FunctionDef, cst.Lambda, cst.ClassDef)
+        cls = model.enclosing(init, cst.ClassDef) if init is not None else None
+        if (
+            isinstance(init, cst.FunctionDef)
+            and init.name.value == "__init__"
+            and isinstance(cls, cst.ClassDef)
+            and model.parent(model.parent(init)) is cls  # type: ignore[arg-type]
+            and any(b.kind == "param" for b in model.bindings(expr) or ())
+        ):
+            return _parameter_number(model, cls, init, expr.value)
     return None
 
 
@@ -145,12 +157,15 @@ def _parameter_number(
             return None
         if passed is not None and passed != default:
             return None
-    if (
-        project_context() is not None
-        and named_unqualified_where_loaded(cls.name.value) is not False
-    ):
+    if _may_be_constructed_elsewhere(model, cls.name.value):
         return None
     return default
+
+
+def _may_be_constructed_elsewhere(model: ModuleIndex, name: str) -> bool:
+    if str(getattr(model, "path", "")).endswith(".ipynb") or project_context() is None:
+        return False  # no other file can load a notebook (or a lone file)
+    return named_unqualified_where_loaded(name) is not False
 
 
 def _in_super(model: ModuleIndex, arg: cst.CSTNode | None) -> bool:

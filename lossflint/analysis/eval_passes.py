@@ -37,9 +37,11 @@ import libcst as cst
 
 from lossflint.analysis import apis
 from lossflint.analysis.apis import Kind
+from lossflint.analysis.attribute_constants import number
 from lossflint.analysis.calls import argument, literal_value
 from lossflint.analysis.contexts import contexts
 from lossflint.analysis.gradients import gradients, target_names
+from lossflint.analysis.held_out_passes import held_out_pass
 from lossflint.analysis.interpreter.syntax import param_names
 from lossflint.analysis.kinds import KindAnalysis, kinds_of
 from lossflint.analysis.loops import LoopIndex, loops
@@ -168,8 +170,10 @@ def _candidates(model: ModuleIndex) -> list[TrainModeEvaluation]:
             layer = _mode_layer(model, value)
             if layer is None:
                 continue
-        if model.enclosing(call, cst.FunctionDef) in training_funcs and not _pass_after_training(
-            model, region
+        if (
+            model.enclosing(call, cst.FunctionDef) in training_funcs
+            and not _pass_after_training(model, region)
+            and not held_out_pass(model, index, region, call)
         ):
             continue
         if _put_in_train_mode_on_purpose(model, region, receiver):
@@ -178,7 +182,7 @@ def _candidates(model: ModuleIndex) -> list[TrainModeEvaluation]:
             e.kind == "backward" and not e.nested
             for lp in index.enclosing_loops(call)
             for e in lp.events
-        ):
+        ) and not held_out_pass(model, index, region, call):
             continue  # runs in the same iteration as a backward(): part of training
         if _handed_away(model, receiver) or not (
             _evaluates(model, region)
@@ -872,6 +876,15 @@ def _matters(model: ModuleIndex, call: cst.Call) -> bool:
     """A dropout with ``p > 0`` (or the default), or a batch norm that keeps
     running statistics."""
     qualname = model.qualname(call.func)
+    if qualname in apis.RNN_DROPOUT_ARGUMENTS:
+        # ``nn.LSTM(..., num_layers=2, dropout=0.5)``: dropout between the layers
+        layers_at, dropout_at = apis.RNN_DROPOUT_ARGUMENTS[qualname]
+        layers = argument(call, layers_at, "num_layers")
+        dropout = argument(call, dropout_at, "dropout")
+        if layers is None or dropout is None:
+            return False
+        stacked, p = number(model, layers), number(model, dropout)
+        return stacked is not None and stacked > 1 and p is not None and p > 0
     if qualname not in apis.MODE_DEPENDENT_LAYERS:
         return False
     if qualname in apis.TORCH_DROPOUT_LAYERS:

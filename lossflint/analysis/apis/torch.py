@@ -749,6 +749,13 @@ MODE_DEPENDENT_LAYERS = frozenset(
     }
 )
 TORCH_DROPOUT_LAYERS = frozenset(n for n in MODE_DEPENDENT_LAYERS if "Dropout" in n)
+#: recurrent layers with dropout between their stacked layers (only in train
+#: mode, only with ``num_layers > 1``): the positions of ``num_layers`` and ``dropout``
+RNN_DROPOUT_ARGUMENTS: dict[str, tuple[int, int]] = {
+    "torch.nn.LSTM": (2, 5),
+    "torch.nn.GRU": (2, 5),
+    "torch.nn.RNN": (2, 6),
+}
 #: layers whose input has a batch axis first (LF605: what they normalise over
 #: is the samples of a batch)
 BATCH_NORMS = frozenset(n for n in MODE_DEPENDENT_LAYERS if "BatchNorm" in n)

@@ -1,7 +1,10 @@
 """LF603 examples of a validation loop in the epoch loop of a training
 function, each batch under its own ``no_grad`` block, with the model handed
 in as a parameter (priyammaz/PyTorch-Adventures' ViT notebook, audit R26);
-kept apart so the rule module stays small."""
+of a full-batch loop computing the test loss under ``no_grad`` in each
+iteration (curiousily's COVID-19 forecaster, R46); and of recurrent layers,
+whose dropout acts only when they are stacked. Kept apart so the rule module
+stays small."""
 
 from __future__ import annotations
 
@@ -135,4 +138,84 @@ EPOCH_VALID = [
         "        for image, label in trainloader:",
         "        model.train()\n        for image, label in trainloader:",
     ),
+]
+
+EPOCH_INVALID += [
+    Invalid(
+        """
+        import torch
+        from torch import nn
+
+        class Forecaster(nn.Module):
+            def __init__(self, n_features, n_hidden, n_layers=2):
+                super().__init__()
+                self.lstm = nn.LSTM(input_size=n_features, hidden_size=n_hidden,
+                                    num_layers=n_layers, dropout=0.5)
+                self.linear = nn.Linear(n_hidden, 1)
+
+            def forward(self, x):
+                out, _ = self.lstm(x)
+                return self.linear(out[-1])
+
+        model = Forecaster(1, 512, n_layers=2)
+        loss_fn = nn.MSELoss(reduction="sum")
+        optimiser = torch.optim.Adam(model.parameters(), lr=1e-3)
+        for t in range(60):
+            y_pred = model(X_train)
+            loss = loss_fn(y_pred, y_train)
+            with torch.no_grad():
+                y_test_pred = model(X_test)  # error: LF603 at `model(X_test)`
+                test_loss = loss_fn(y_test_pred, y_test)
+            print(t, loss.item(), test_loss.item())
+            optimiser.zero_grad()
+            loss.backward()
+            optimiser.step()
+        """
+    ),
+]
+
+EPOCH_VALID += [
+    # the no_grad pass on validation-named data feeds the loss: a teacher's
+    # targets, part of training
+    """
+    import torch
+    from torch import nn
+
+    student = nn.Sequential(nn.Linear(8, 8), nn.Dropout(0.5), nn.Linear(8, 2))
+    teacher = nn.Sequential(nn.Linear(8, 8), nn.Dropout(0.5), nn.Linear(8, 2))
+    opt = torch.optim.SGD(student.parameters(), lr=0.1)
+    for x_val_aug, y in loader:
+        with torch.no_grad():
+            soft = teacher(x_val_aug).softmax(-1)
+            test_targets = soft.argmax(-1)
+        loss = nn.functional.cross_entropy(student(x_val_aug), test_targets)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    """,
+    # one recurrent layer: its dropout argument does nothing
+    """
+    import torch
+    from torch import nn
+
+    class Forecaster(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.lstm = nn.LSTM(input_size=1, hidden_size=64, num_layers=1, dropout=0.5)
+            self.linear = nn.Linear(64, 1)
+
+        def forward(self, x):
+            out, _ = self.lstm(x)
+            return self.linear(out[-1])
+
+    model = Forecaster()
+    opt = torch.optim.Adam(model.parameters())
+    for t in range(60):
+        loss = ((model(X_train) - y_train) ** 2).mean()
+        with torch.no_grad():
+            test_loss = ((model(X_test) - y_test) ** 2).mean()
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    """,
 ]

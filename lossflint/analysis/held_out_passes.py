@@ -1,0 +1,104 @@
+"""Evaluations on held-out data inside a training iteration.
+
+A ``no_grad`` pass in the same loop iteration as a ``backward()`` is usually
+part of training: a target network's values, a teacher's outputs, an EMA
+model's pseudo-labels feed the loss. A full-batch time-series loop is
+different: each epoch trains on ``X_train``, then computes the test loss on
+``X_test`` under ``no_grad`` (curiousily's COVID-19 forecaster, R46). That
+pass is an evaluation (LF603) when
+
+- every positional input of the model call is held-out data by its name
+  (``X_test``, ``val_x``, ``batch_val``, ``dev_inputs``), and
+- nothing the pass assigns reaches the loss that the iteration
+  backpropagates (followed back through the loop's assignments).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+
+import libcst as cst
+
+from lossflint.analysis.reaching import reaching_assignment
+from lossflint.analysis.walk import memo_of, nodes_in
+
+if TYPE_CHECKING:
+    from lossflint.analysis.index import ModuleIndex
+    from lossflint.analysis.loops import LoopIndex
+
+#: name parts that say "not the training data"
+_HELD_OUT = frozenset({"test", "val", "valid", "validation", "dev", "holdout", "heldout"})
+_PART = re.compile(r"[a-z]+|[0-9]+")
+#: how many assignments back the loss is followed
+_DEPTH = 4
+
+
+def held_out_pass(
+    model: ModuleIndex, index: LoopIndex, region: cst.CSTNode, call: cst.Call
+) -> bool:
+    """``call`` (a model call in the grad-off ``region``) evaluates held-out
+    data in a loop whose iterations backpropagate, and the region feeds none
+    of those losses."""
+    inputs = [a.value for a in call.args if a.keyword is None and not a.star]
+    if not inputs or not all(_held_out(model, expr) for expr in inputs):
+        return False
+    assigned = _assigned_in(model, region)
+    trained = False
+    for loop in index.enclosing_loops(call):
+        for event in loop.events:
+            if event.kind != "backward" or event.nested:
+                continue
+            trained = True
+            loss = event.event.loss
+            if event.chain or event.event.origin is not None or loss is None:
+                return False  # a backward in a helper: what its loss reads is out of sight
+            if _reads_any(model, loss, assigned, _DEPTH):
+                return False
+    return trained
+
+
+def _held_out(model: ModuleIndex, expr: cst.BaseExpression) -> bool:
+    names = [n.value for n in nodes_in(expr, cst.Name, memo=memo_of(model))]
+    return bool(names) and any(_held_out_word(name) for name in names)
+
+
+def _held_out_word(name: str) -> bool:
+    spaced = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name).lower()
+    parts = _PART.findall(spaced)
+    return any(
+        part in _HELD_OUT or (len(part) == 5 and part[0] in "xy" and part[1:] == "test")
+        for part in parts
+    )
+
+
+def _assigned_in(model: ModuleIndex, region: cst.CSTNode) -> set[str]:
+    found: set[str] = set()
+    for target in nodes_in(region, cst.AssignTarget, memo=memo_of(model)):
+        for name in nodes_in(target, cst.Name, memo=memo_of(model)):
+            found.add(name.value)
+    for node in nodes_in(region, cst.AugAssign, memo=memo_of(model)):
+        if isinstance(node.target, cst.Name):
+            found.add(node.target.value)
+    return found
+
+
+def _reads_any(model: ModuleIndex, expr: cst.BaseExpression, names: set[str], depth: int) -> bool:
+    """``expr`` reads one of ``names``, directly or through the plain
+    assignments that reach its names (``depth`` steps back); a name whose
+    value is not certain counts as reading them."""
+    for use in nodes_in(expr, cst.Name, memo=memo_of(model)):
+        if use.value in names:
+            return True
+        if depth <= 0 or not model.bindings(use):
+            continue
+        if any(b.kind in ("import", "def", "class") for b in model.bindings(use) or ()):
+            continue
+        value = reaching_assignment(model, use)
+        if value is None:
+            if any(b.kind != "param" for b in model.bindings(use) or ()):
+                return True  # bound in a loop or a branch: unknown
+            continue
+        if _reads_any(model, value, names, depth - 1):
+            return True
+    return False

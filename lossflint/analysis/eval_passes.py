@@ -883,8 +883,8 @@ def _matters(model: ModuleIndex, call: cst.Call) -> bool:
         dropout = argument(call, dropout_at, "dropout")
         if layers is None or dropout is None:
             return False
-        stacked, p = number(model, layers), number(model, dropout)
-        return stacked is not None and stacked > 1 and p is not None and p > 0
+        stacked, rate = number(model, layers), number(model, dropout)
+        return stacked is not None and stacked > 1 and rate is not None and rate > 0
     if qualname not in apis.MODE_DEPENDENT_LAYERS:
         return False
     if qualname in apis.TORCH_DROPOUT_LAYERS:

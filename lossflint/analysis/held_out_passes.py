@@ -16,7 +16,7 @@ pass is an evaluation (LF603) when
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 import libcst as cst
 
@@ -59,7 +59,7 @@ def held_out_pass(
 
 
 def _held_out(model: ModuleIndex, expr: cst.BaseExpression) -> bool:
-    names = [n.value for n in nodes_in(expr, cst.Name, memo=memo_of(model))]
+    names = [cast(cst.Name, n).value for n in nodes_in(expr, cst.Name, memo=memo_of(model))]
     return bool(names) and any(_held_out_word(name) for name in names)
 
 
@@ -76,10 +76,11 @@ def _assigned_in(model: ModuleIndex, region: cst.CSTNode) -> set[str]:
     found: set[str] = set()
     for target in nodes_in(region, cst.AssignTarget, memo=memo_of(model)):
         for name in nodes_in(target, cst.Name, memo=memo_of(model)):
-            found.add(name.value)
+            found.add(cast(cst.Name, name).value)
     for node in nodes_in(region, cst.AugAssign, memo=memo_of(model)):
-        if isinstance(node.target, cst.Name):
-            found.add(node.target.value)
+        augmented = cast(cst.AugAssign, node).target
+        if isinstance(augmented, cst.Name):
+            found.add(augmented.value)
     return found
 
 
@@ -87,7 +88,8 @@ def _reads_any(model: ModuleIndex, expr: cst.BaseExpression, names: set[str], de
     """``expr`` reads one of ``names``, directly or through the plain
     assignments that reach its names (``depth`` steps back); a name whose
     value is not certain counts as reading them."""
-    for use in nodes_in(expr, cst.Name, memo=memo_of(model)):
+    for node in nodes_in(expr, cst.Name, memo=memo_of(model)):
+        use = cast(cst.Name, node)
         if use.value in names:
             return True
         if depth <= 0 or not model.bindings(use):

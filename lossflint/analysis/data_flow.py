@@ -39,6 +39,7 @@ from lossflint.analysis.interpreter.syntax import param_names
 from lossflint.analysis.loops import LoopIndex, loops
 from lossflint.analysis.names import dotted_text, literal_item
 from lossflint.analysis.reaching import reaching_assignment
+from lossflint.analysis.same_arrays import same_array
 from lossflint.analysis.trainer_datasets import trainer_train_set
 from lossflint.analysis.values import DictValue, Foreign, FunctionRef, Instance, TupleValue, Value
 from lossflint.analysis.walk import calls_in, memo_of, nodes_in, own_returns
@@ -118,6 +119,8 @@ class Scaler:
     parts: tuple[Any, ...] = ()
     #: the array fitted on, a name bound once (``data``): its slices are parts of it
     of: cst.Name | None = field(default=None, repr=False)
+    #: the expression fitted on, when it is not a name (``df.iloc[:, 4:5]``)
+    expr: cst.BaseExpression | None = field(default=None, repr=False, compare=False)
 
 
 @dataclass(frozen=True)
@@ -915,6 +918,7 @@ class DataFacts(Interpreter[Any]):
                 data,
                 self._fitted_parts(data_expr, env),
                 whole if isinstance(whole, cst.Name) else None,
+                None if isinstance(data_expr, cst.Name) else data_expr,
             )
             if key is not None:
                 env[key] = fitted
@@ -936,6 +940,14 @@ class DataFacts(Interpreter[Any]):
                 if array is not None and array is self._binding_of(sliced):
                     self._slice_transforms.append((scaler.fit, array))
             if scaler.data is not None and given == scaler.data:
+                return Fitted(scaler.fit, "transform")
+            if (
+                given is None
+                and scaler.expr is not None
+                and same_array(self.model, scaler.expr, data_expr)
+            ):
+                # ``fit(df.iloc[:, 4:5].astype('float32'))``, then ``transform``
+                # of the same expression: the same rows
                 return Fitted(scaler.fit, "transform")
             if given is not None and given in scaler.parts:
                 return Fitted(scaler.fit, "part")

@@ -7,6 +7,20 @@ from __future__ import annotations
 from lossflint.examples import Invalid
 
 FRAME_INVALID = [
+    # fitted on an expression and transforming the same expression written
+    # again (huseinzol05/Stock-Prediction-Models' notebooks, audit R46)
+    Invalid(
+        """
+        import pandas as pd
+        from sklearn.preprocessing import MinMaxScaler
+
+        df = pd.read_csv("GOOG-year.csv")
+        minmax = MinMaxScaler().fit(df.iloc[:, 4:5].astype("float32"))  # error: LF601 at `MinMaxScaler().fit(`
+        df_log = pd.DataFrame(minmax.transform(df.iloc[:, 4:5].astype("float32")))
+        df_train = df_log.iloc[:-30]
+        df_test = df_log.iloc[-30:]
+        """
+    ),
     # a column transformer holding a scaler, fitted on every row
     # (curiousily/Deep-Learning-For-Hackers, audit R41)
     Invalid(
@@ -129,6 +143,17 @@ FRAME_INVALID = [
 ]
 
 FRAME_VALID = [
+    # the same text over a frame read twice: another array is transformed
+    """
+    import pandas as pd
+    from sklearn.preprocessing import MinMaxScaler
+
+    df = pd.read_csv("train.csv")
+    minmax = MinMaxScaler().fit(df.iloc[:, 4:5].astype("float32"))
+    df = pd.read_csv("test.csv")
+    scaled = pd.DataFrame(minmax.transform(df.iloc[:, 4:5].astype("float32")))
+    first, rest = scaled.iloc[:-30], scaled.iloc[-30:]
+    """,
     # the same transformer fitted on the training part; one of encoders only
     """
     from sklearn.compose import make_column_transformer

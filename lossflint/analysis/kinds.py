@@ -315,6 +315,14 @@ class KindAnalysis(Interpreter[Value]):
                 and exponent > 0
             ):
                 return Tensor(Kind.NON_NEGATIVE, origin=node, where=self.frame.label)
+        if (
+            op == "Subtract"
+            and isinstance(node, cst.BinaryOperation)
+            and literal_value(node.left) in (1, 1.0)
+            and isinstance(right, Tensor)
+            and right.kind is Kind.SIGMOID_PROBS
+        ):
+            return right  # ``1 - torch.sigmoid(z)`` is ``torch.sigmoid(-z)``
         scores = _linear_map_of_logits(op, left, right)
         if scores is not None:
             return scores

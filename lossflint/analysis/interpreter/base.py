@@ -327,7 +327,8 @@ class Base(Generic[V]):
         bottom = branches and self._unbound_is_bottom
         out: Env = {}
         for key in keys:
-            if bottom and key not in _BUILTIN_NAMES:
+            # an attribute (``self.prior_d``) is bound by no star import or exec
+            if (bottom or (branches and "." in key)) and key not in _BUILTIN_NAMES:
                 # a path that never bound the name raises NameError at a use:
                 # where a use runs, the name holds what the other paths bound
                 present = [v for e in live if (v := e.get(key, _MISSING)) is not _MISSING]

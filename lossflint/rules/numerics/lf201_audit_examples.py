@@ -27,6 +27,37 @@ def gpt_model(seq_len, vocab, weight=0.1):
 """
 
 AUDIT_INVALID = [
+    # a discriminator kept on self under an ``if`` in a file with a star
+    # import (GraphCL's deepinfomax, audit R45): no star import binds an
+    # attribute, so the branch's value stands where it is read
+    Invalid(
+        """
+        import torch
+        import torch.nn as nn
+        from utils import *
+
+        class PriorDiscriminator(nn.Module):
+            def __init__(self, d):
+                super().__init__()
+                self.l0 = nn.Linear(d, 1)
+
+            def forward(self, x):
+                return torch.sigmoid(self.l0(x))
+
+        class Infomax(nn.Module):
+            def __init__(self, d, prior):
+                super().__init__()
+                self.prior = prior
+                if self.prior:
+                    self.prior_d = PriorDiscriminator(d)
+
+            def forward(self, y):
+                if self.prior:
+                    term_a = torch.log(self.prior_d(torch.rand_like(y))).mean()  # error: LF201
+                    return -term_a
+                return 0
+        """
+    ),
     # the unguarded log is read before the guarded one replaces it
     Invalid(
         """

@@ -51,6 +51,8 @@ class NaiveForm:
     mean: bool = False
     #: ``log(1 + sum(exp(x)))``: softplus(logsumexp(x)) (an N-pair loss)
     plus_one: bool = False
+    #: ``log(exp(a) + sum(exp(b)))``: one side of the logaddexp form is summed
+    summed: bool = False
 
 
 def exp_call(model: SemanticModel, expr: cst.BaseExpression) -> cst.Call | None:
@@ -222,17 +224,25 @@ def _log_one_plus_sum(
 def _log_add_exp(
     model: SemanticModel, node: cst.Call, added: cst.BinaryOperation, framework: str
 ) -> NaiveForm | None:
-    """``log(exp(a) + exp(b))``: logaddexp."""
+    """``log(exp(a) + exp(b))``: logaddexp; also ``log(exp(a) + sum(exp(b)))``
+    (an additive-margin softmax by hand: the target's score against the
+    others'), a log-sum-exp over both."""
     found = [exp_call(model, side) for side in (added.left, added.right)]
+    summed = False
+    for at, side in enumerate((added.left, added.right)):
+        reduced = _reduced(model, num.resolve(model, side)) if found[at] is None else None
+        if reduced is not None and not reduced[1]:
+            found[at], summed = exp_call(model, reduced[0]), True
     exps = [e for e in found if e is not None]
     if len(exps) != 2:
         return None
     operands = [exp_operand(model, e) for e in exps]
-    if all(o is None or bounded_exp(model, o) for o in operands):
+    # a scaled cosine (``s * cos``) bounds the margin form as it does a ratio
+    if all(o is None or bounded_exp(model, o, cosine=summed) for o in operands):
         return None
     if not all(_framework_ok(model, e, framework) for e in exps):
         return None
-    return NaiveForm("logaddexp", node, framework)
+    return NaiveForm("logaddexp", node, framework, summed=summed)
 
 
 def _softplus(
@@ -383,6 +393,13 @@ def bounded_exp(model: SemanticModel, operand: cst.BaseExpression, cosine: bool 
         ):
             tau = literal_value(operand.right)
             return not (isinstance(tau, (int, float)) and 0 < tau < 1 / 88)
+        # a scaled cosine (``s * cos``, an additive-margin softmax's logits):
+        # at most s, large only for a scale above 88 written here
+        if cosine and isinstance(operand.operator, cst.Multiply):
+            for scale, other in ((operand.left, operand.right), (operand.right, operand.left)):
+                if num.is_cosine(model, other, every_side=True):
+                    factor = num.number(model, scale)
+                    return factor is None or abs(factor) < 88
     return literal_value(operand) is not NotImplemented
 
 

@@ -1109,7 +1109,10 @@ def is_cosine(
     if info is not None:
         if info.qualname in apis.COSINE_SIMILARITY:
             return True
-        if info.method in ("squeeze", "view", "reshape", "flatten", "diag", "diagonal"):
+        if info.method in (
+            *("squeeze", "view", "reshape", "flatten", "diag", "diagonal"),
+            *("gather", "index_select", "masked_select"),  # entries picked from it
+        ):
             return info.receiver is not None and is_cosine(model, info.receiver, depth, every_side)
         operand = sum_operand(model, expr)
         if operand is not None:

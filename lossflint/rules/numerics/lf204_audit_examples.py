@@ -8,6 +8,31 @@ from __future__ import annotations
 from lossflint.examples import Invalid
 
 AUDIT_INVALID = [
+    # an additive-margin softmax by hand whose weights are never normalised
+    # (the loop only rebinds W): s * wf is unbounded (cvqluu's
+    # Angular-Penalty-Softmax-Losses, audit R47)
+    Invalid(
+        """
+        import torch
+        import torch.nn as nn
+        import torch.nn.functional as F
+
+        class AMSoftmax(nn.Module):
+            def __init__(self, d, n, s=30.0, m=0.4):
+                super().__init__()
+                self.s, self.m = s, m
+                self.fc = nn.Linear(d, n, bias=False)
+
+            def forward(self, x, labels, others):
+                for W in self.fc.parameters():
+                    W = F.normalize(W, dim=1)
+                wf = self.fc(F.normalize(x, dim=1))
+                numerator = self.s * (wf.gather(1, labels[:, None]).squeeze(1) - self.m)
+                excl = wf.gather(1, others)
+                denominator = torch.exp(numerator) + torch.sum(torch.exp(self.s * excl), dim=1)
+                return -torch.mean(numerator - torch.log(denominator))  # error: LF204 at `torch.log(`
+        """
+    ),
     # the textbook log(sum(exp(x))) is reported whatever bounds x: here cosine
     # similarities over a temperature (SimCSE; the held-out s12/s17 projects)
     Invalid(
@@ -117,6 +142,25 @@ AUDIT_INVALID = [
 ]
 
 AUDIT_VALID = [
+    # the same margin form over real cosines: s * cos is at most s
+    """
+    import torch
+    import torch.nn as nn
+    import torch.nn.functional as F
+
+    class AMSoftmax(nn.Module):
+        def __init__(self, d, n, s=30.0, m=0.4):
+            super().__init__()
+            self.s, self.m = s, m
+            self.W = nn.Parameter(torch.randn(n, d))
+
+        def forward(self, x, labels, others):
+            cos = F.linear(F.normalize(x, dim=1), F.normalize(self.W, dim=1))
+            numerator = self.s * (cos.gather(1, labels[:, None]).squeeze(1) - self.m)
+            excl = cos.gather(1, others)
+            denominator = torch.exp(numerator) + torch.sum(torch.exp(self.s * excl), dim=1)
+            return -torch.mean(numerator - torch.log(denominator))
+    """,
     # SimCLR's loss written with cosine similarities over a temperature: in
     # [-1/tau, 1/tau], no overflow (mantasu/cs231n, audit R39)
     """

@@ -301,6 +301,12 @@ def _finding(model: SemanticModel, form: exp_overflow.NaiveForm) -> Finding:
     if form.kind == "logaddexp":
         fused = apis.LOGADDEXP.get(framework, apis.LOGADDEXP["tensorflow"])
         limit = "709 (float64)" if framework == "numpy" else "88 (float32)"
+        if form.summed:
+            return Finding(
+                node=node,
+                message=f"log(exp(a) + sum(exp(b))) overflows once a or b ≳ {limit}; it is "
+                "the logsumexp of a and b together: use logsumexp over their concatenation",
+            )
         return Finding(
             node=node,
             message=f"log(exp(a) + exp(b)) overflows once a or b ≳ {limit}; use {fused}",

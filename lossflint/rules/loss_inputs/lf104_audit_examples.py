@@ -50,22 +50,6 @@ for epoch in range(100):
 """
 
 AUDIT_INVALID = [
-    # a focal loss stacking 1 - p and p (1 - sigmoid(z) is sigmoid(-z)):
-    # pytorch-widedeep's FocalLoss, audit R46
-    Invalid(
-        """
-        import torch
-        import torch.nn.functional as F
-        from torch import nn
-
-        class FocalLoss(nn.Module):
-            def forward(self, input, target):
-                input_prob = torch.sigmoid(input)
-                if input.size(1) == 1:
-                    input_prob = torch.cat([1 - input_prob, input_prob], axis=1)
-                return F.binary_cross_entropy(input_prob, target)  # error: LF104
-        """
-    ),
     # the loss bound under one `if`, used under another: wherever the use runs,
     # the name holds the BCELoss (stefan-jansen's TimeGAN, audit R43)
     Invalid(

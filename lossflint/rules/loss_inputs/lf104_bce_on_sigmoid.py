@@ -107,6 +107,22 @@ Safe for the inline functional form: `binary_cross_entropy(sigmoid(x), y)` and
 saturation. Loss objects (`nn.BCELoss()`) are not rewritten automatically.
 """
     INVALID = [
+        # a focal loss stacking 1 - p and p (1 - sigmoid(z) is sigmoid(-z)):
+        # pytorch-widedeep's FocalLoss, audit R46
+        Invalid(
+            """
+            import torch
+            import torch.nn.functional as F
+            from torch import nn
+
+            class FocalLoss(nn.Module):
+                def forward(self, input, target):
+                    input_prob = torch.sigmoid(input)
+                    if input.size(1) == 1:
+                        input_prob = torch.cat([1 - input_prob, input_prob], axis=1)
+                    return F.binary_cross_entropy(input_prob, target)  # error: LF104
+            """
+        ),
         # the sigmoid is in the block a helper builds for ``last_block=True``
         # (lightning-bolts' DCGAN discriminator)
         Invalid(

@@ -1,0 +1,77 @@
+"""A number a class keeps on ``self`` (``analysis/attribute_constants.py``):
+``Normalize(power=2)``'s ``x.pow(self.power).sum(1).pow(1. / self.power)`` is an
+L2 norm (LF205) only while no other file that loads the module may build the
+class with another exponent; ``transforms.Normalize`` in a training script is
+another module's class."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+MODELS = """
+import torch.nn as nn
+
+class Normalize(nn.Module):
+    def __init__(self, power=2):
+        super(Normalize, self).__init__()
+        self.power = power
+
+    def forward(self, x):
+        norm = x.pow(self.power).sum(1, keepdim=True).pow(1. / self.power)
+        return x.div(norm)
+
+class Embedder(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(512, 128)
+        self.l2norm = Normalize(2)
+
+    def forward(self, x):
+        return self.l2norm(self.fc(x))
+"""
+
+
+def _findings(root: Path, train: str) -> list[tuple[str, int, str]]:
+    (root / "pyproject.toml").write_text("")
+    (root / "models.py").write_text(MODELS)
+    (root / "train.py").write_text(train)
+    proc = subprocess.run(
+        [sys.executable, "-m", "lossflint", "check", "--no-cache", "--output-format", "json", "."],
+        cwd=root,
+        capture_output=True,
+        text=True,
+    )
+    assert proc.returncode in (0, 1), proc.stderr
+    return [
+        (Path(d["filename"]).name, d["location"]["row"], d["code"]) for d in json.loads(proc.stdout)
+    ]
+
+
+def test_another_modules_class_of_the_same_name_builds_nothing_here(tmp_path: Path) -> None:
+    train = (
+        "import torch\n"
+        "import torchvision.transforms as transforms\n"
+        "from models import Embedder\n\n"
+        "normalize = transforms.Normalize(mean=(0.5,), std=(0.5,))\n"
+        "net = Embedder()\n"
+        "opt = torch.optim.SGD(net.parameters(), lr=0.03)\n"
+        "for x in loader:\n"
+        "    loss = -net(x).sum()\n"
+        "    opt.zero_grad()\n"
+        "    loss.backward()\n"
+        "    opt.step()\n"
+    )
+    assert ("models.py", 10, "LF205") in _findings(tmp_path, train)
+
+
+def test_a_construction_in_another_module_keeps_the_exponent_unknown(tmp_path: Path) -> None:
+    train = (
+        "import torch\n"
+        "from models import Normalize\n\n"
+        "l1 = Normalize(1)\n"
+        "print(l1(torch.randn(4, 8)))\n"
+    )
+    assert [f for f in _findings(tmp_path, train) if f[2] == "LF205"] == []

@@ -225,14 +225,15 @@ def mask_ipython(text: str, masks: dict[int, str]) -> str | None:
     are stored in ``masks`` under the id written into the replacement."""
     lines = text.split("\n")
     # Colab runs a cell magic under comment lines (``# Download\n%%bash``)
-    first = next((line for line in lines if line.strip() and not _COMMENT.match(line)), "")
+    at = next((i for i, line in enumerate(lines) if line.strip() and not _COMMENT.match(line)), -1)
+    first = lines[at] if at >= 0 else ""
     magic = _CELL_MAGIC.match(first)
     if magic is not None and magic.group("name") not in PYTHON_CELL_MAGICS:
         return None
     out: list[str] = []
     continuing = False
     indent = ""
-    for line in lines:
+    for row, line in enumerate(lines):
         body = line.rstrip("\r")
         if not continuing:
             timed = _timed_statement(body)
@@ -245,9 +246,11 @@ def mask_ipython(text: str, masks: dict[int, str]) -> str | None:
                 out.append(line)
                 continue
             indent = body[: len(body) - len(body.lstrip(" \t"))]
-            if _CELL_MAGIC.match(body):
+            if row == at and _CELL_MAGIC.match(body):
                 # IPython takes a cell magic's line off before running the
-                # body, whatever indentation the line had (" %%time")
+                # body, whatever indentation the line had (" %%time"); further
+                # down, ``%%time`` is a line magic in its block (TF-Agents'
+                # ``try:\n  %%time\nexcept: pass``)
                 indent = ""
         # a magic continued with a backslash goes on on the next line, which
         # gets the magic's indentation

@@ -556,6 +556,19 @@ def test_indented_cell_magic_line_does_not_indent_the_body() -> None:
     assert [d.code for d in result.diagnostics] == ["LF201"]
 
 
+def test_a_cell_magic_line_inside_a_block_is_a_line_magic_there() -> None:
+    """Regression (TF-Agents' ``try:`` / ``  %%time`` / ``except: pass``, audit
+    R49): below the cell's first line, ``%%time`` keeps its block's indentation."""
+    from lossflint.linter import RuleSet
+    from lossflint.notebook import lint_notebook
+
+    source = (
+        "try:\n  %%time\n  import torch\n  lp = torch.log(torch.softmax(x, 1))\nexcept:\n  pass\n"
+    )
+    result = lint_notebook(_one_cell_notebook(source), "nb.ipynb", RuleSet.default(), [])
+    assert [d.code for d in result.diagnostics] == ["LF201"]
+
+
 def _one_cell_notebook(source: str) -> bytes:
     import json
 

@@ -79,6 +79,8 @@ def zero_able(
             num.is_count(model, num.resolve(model, _unweighted(num.resolve(model, t))))
             for t in terms
         )
+        if _complementary(model, terms):
+            return None, None  # ``n_pos + n_neg``: every sample is counted once
         label = "a sum of counts" if counts else "a sum"
         known = frameworks - {None}
         return label, (known.pop() if len(known) == 1 and None not in frameworks else None)
@@ -204,3 +206,81 @@ def _add_terms(expr: cst.BaseExpression) -> list[cst.BaseExpression]:
         assert isinstance(expr, cst.BinaryOperation)
         return [*_add_terms(expr.left), *_add_terms(expr.right)]
     return [expr]
+
+
+#: comparison names → their operator; the pairs of operators that split every value
+_COMPARISONS = {
+    "equal": "==",
+    "eq": "==",
+    "not_equal": "!=",
+    "ne": "!=",
+    "greater": ">",
+    "gt": ">",
+    "less": "<",
+    "lt": "<",
+    "greater_equal": ">=",
+    "ge": ">=",
+    "less_equal": "<=",
+    "le": "<=",
+}
+_OPERATORS = {
+    cst.Equal: "==",
+    cst.NotEqual: "!=",
+    cst.GreaterThan: ">",
+    cst.LessThan: "<",
+    cst.GreaterThanEqual: ">=",
+    cst.LessThanEqual: "<=",
+}
+_SPLITS = ({"==", "!="}, {">", "<="}, {"<", ">="})
+
+
+def _complementary(model: SemanticModel, terms: list[cst.BaseExpression]) -> bool:
+    """Two counts of masks that split the same values (``y == c`` and ``y !=
+    c``, ``y > t`` and ``y <= t``, or ``y == 1`` and ``y == 0`` of binary
+    labels): their sum is the number of values, never 0 for a batch."""
+    if len(terms) != 2:
+        return False
+    tests = []
+    for term in terms:
+        operand = num.sum_operand(model, num.resolve(model, term))
+        test = _comparison(model, num.resolve(model, operand)) if operand is not None else None
+        if test is None:
+            return False
+        tests.append(test)
+    (left_a, op_a, value_a), (left_b, op_b, value_b) = tests
+    if not num.same_code(model, left_a, left_b):
+        return False
+    value_a_code, value_b_code = model.code(value_a).strip(), model.code(value_b).strip()
+    if {op_a, op_b} in _SPLITS:
+        return value_a_code == value_b_code
+    return op_a == op_b == "==" and {value_a_code, value_b_code} in ({"0", "1"}, {"0.", "1."})
+
+
+def _comparison(
+    model: SemanticModel, expr: cst.BaseExpression, depth: int = 3
+) -> tuple[cst.BaseExpression, str, cst.BaseExpression] | None:
+    """``(y, "==", 1)`` of ``y == 1``, ``tf.math.equal(y, 1)``, ``y.eq(1)``,
+    also under a cast (``tf.cast(..., 'float32')``, ``(y == 1).float()``)."""
+    if isinstance(expr, cst.Name) and depth > 0:
+        return _comparison(model, num.resolve(model, expr), depth - 1)
+    if isinstance(expr, cst.Comparison) and len(expr.comparisons) == 1:
+        target = expr.comparisons[0]
+        op = _OPERATORS.get(type(target.operator))
+        return (expr.left, op, target.comparator) if op is not None else None
+    info = num.call_info(model, expr)
+    if info is None or depth <= 0:
+        return None
+    args = [a.value for a in info.node.args if a.keyword is None and not a.star]
+    if info.method in apis.CAST_METHODS and info.receiver is not None:
+        return _comparison(model, info.receiver, depth - 1)
+    if info.qualname is not None and info.qualname.rsplit(".", 1)[-1] == "cast" and args:
+        return _comparison(model, args[0], depth - 1)
+    name = info.method or (info.qualname.rsplit(".", 1)[-1] if info.qualname else None)
+    op = _COMPARISONS.get(name or "")
+    if op is None:
+        return None
+    if info.method is not None and info.receiver is not None and len(args) == 1:
+        return info.receiver, op, args[0]
+    if info.method is None and len(args) == 2:
+        return args[0], op, args[1]
+    return None

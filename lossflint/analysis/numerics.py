@@ -959,6 +959,10 @@ def is_boolean(model: ModuleIndex, expr: cst.BaseExpression, depth: int = 3) -> 
         return True
     if info.method in apis.CAST_METHODS and info.receiver is not None:
         return is_boolean(model, info.receiver, depth)
+    if info.qualname == apis.TF_CAST and info.node.args and depth > 0:
+        return is_boolean(
+            model, info.node.args[0].value, depth - 1
+        )  # ``tf.cast(y == 1, 'float32')``
     return False
 
 

@@ -8,6 +8,21 @@ from __future__ import annotations
 from lossflint.examples import Invalid
 
 AUDIT_INVALID = [
+    # two classes' counts of three: a batch of the third class has neither
+    Invalid(
+        """
+        import tensorflow as tf
+
+        def weighted_bce(y_true, y_pred):
+            pos_mask = tf.cast(tf.math.equal(y_true, 1), "float32")
+            n_pos = tf.reduce_sum(pos_mask)
+            neg_mask = tf.cast(tf.math.equal(y_true, 2), "float32")
+            n_neg = tf.reduce_sum(neg_mask)
+            w_pos = n_neg / (n_pos + n_neg)  # error: LF206 at `n_neg /`
+            bce = tf.keras.losses.BinaryCrossentropy(reduction="none")
+            return tf.reduce_mean(bce(y_true, y_pred) * pos_mask * w_pos)
+        """
+    ),
     # a soft Dice loss over the model's masks, one sample at a time: the items
     # of the zipped probabilities carry their gradient
     Invalid(
@@ -297,5 +312,29 @@ AUDIT_VALID = [
             union = c_gt.sum() + c_pred.sum()
             per_class.append(2 * intersection / union)
         return per_class
+    """,
+    # class-balancing weights over binary labels: the positives and negatives
+    # of a batch together are the batch (manning_tf2_in_action, audit R49)
+    """
+    import tensorflow as tf
+
+    def weighted_bce(y_true, y_pred):
+        pos_mask = tf.cast(tf.math.equal(y_true, 1), "float32")
+        n_pos = tf.reduce_sum(pos_mask)
+        neg_mask = tf.cast(tf.math.equal(y_true, 0), "float32")
+        n_neg = tf.reduce_sum(neg_mask)
+        w_pos = n_neg / (n_pos + n_neg)
+        w_neg = n_pos / (n_pos + n_neg)
+        w_mask = pos_mask * w_pos + neg_mask * w_neg
+        bce = tf.keras.losses.BinaryCrossentropy(reduction="none")
+        return tf.reduce_mean(bce(y_true, y_pred) * w_mask)
+    """,
+    """
+    import torch
+
+    def balance(y, thr):
+        above = (y > thr).float().sum()
+        below = (y <= thr).float().sum()
+        return above / (above + below)
     """,
 ]

@@ -12,7 +12,7 @@ import libcst as cst
 
 from lossflint.analysis import apis
 from lossflint.analysis.names import dotted_text
-from lossflint.analysis.values import ClassRef
+from lossflint.analysis.values import ClassRef, Instance
 from lossflint.project import bridge
 from lossflint.project.context import current as current_project
 from lossflint.project.summary import SClass, SObject
@@ -42,23 +42,62 @@ def own_protocol_scheduler(model: SemanticModel, receiver: str | None, at: cst.C
             made_by = model.kinds.value_of(site.node.func)
             if not isinstance(made_by, ClassRef):
                 return False
-            cls = made_by.cls
-            own_step = (
-                any(
-                    isinstance(item, cst.FunctionDef) and item.name.value == "step"
-                    for item in cls.body.body
-                )
-                if isinstance(cls.body, cst.IndentedBlock)
-                else False
-            )
-            return own_step or all(_plain_base(model.qualname(b.value)) for b in cls.bases)
+            return _own_protocol_class(model, made_by.cls)
         if (
             site.qualname.startswith(apis.SCHEDULER_PREFIXES)
             or site.qualname in apis.SCHEDULER_FUNCTIONS
         ):
             return False
         return _project_plain_class(site.qualname)
+    # not made here: a parameter (``def train(loader, model, optimizer,
+    # scheduler)``) holding what its callers pass
+    func = at.func if isinstance(at, cst.Call) else None
+    if isinstance(func, cst.Attribute):
+        held = model.kinds.value_of(func.value)
+        if isinstance(held, Instance):
+            return _own_protocol_class(model, held.cls)
+        if isinstance(func.value, cst.Name) and any(
+            b.kind == "param" for b in model.bindings(func.value) or ()
+        ):
+            return _every_construction_own(model, func.value.value)
     return False
+
+
+def _every_construction_own(model: SemanticModel, name: str) -> bool:
+    """Every ``name = Cls(...)`` of the file (``= None`` aside) builds a class
+    with its own protocol (``scheduler = CycleScheduler(...)`` under an
+    ``if``, handed to ``train(..., scheduler)``); False when there is none."""
+    found = False
+    for site in model.calls:
+        parent = model.parent(site.node)
+        if not isinstance(parent, cst.Assign) or not any(
+            dotted_text(t.target) == name for t in parent.targets
+        ):
+            continue
+        if site.qualname is None:
+            made_by = model.kinds.value_of(site.node.func)
+            if not isinstance(made_by, ClassRef) or not _own_protocol_class(model, made_by.cls):
+                return False
+        elif site.qualname.startswith(apis.SCHEDULER_PREFIXES) or not _project_plain_class(
+            site.qualname
+        ):
+            return False
+        found = True
+    return found
+
+
+def _own_protocol_class(model: SemanticModel, cls: cst.ClassDef) -> bool:
+    """A class of this file with a ``step()`` of its own, or deriving from no
+    framework scheduler."""
+    own_step = (
+        any(
+            isinstance(item, cst.FunctionDef) and item.name.value == "step"
+            for item in cls.body.body
+        )
+        if isinstance(cls.body, cst.IndentedBlock)
+        else False
+    )
+    return own_step or all(_plain_base(model.qualname(b.value)) for b in cls.bases)
 
 
 def _plain_base(qualname: str | None) -> bool:

@@ -295,4 +295,35 @@ AUDIT_VALID = [
                         criterion(model(inputs), labels).backward()
                         optimizer.step()
     """,
+    # a one-cycle schedule of the project's own, handed to the training
+    # function: its step() writes the rate for the coming update
+    # (rosinality/vq-vae-2-pytorch, audit R48)
+    """
+    import torch
+    from torch import nn
+
+    class CycleScheduler:
+        def __init__(self, optimizer, lr_max, n_iter):
+            self.optimizer, self.lr_max, self.n_iter, self.n = optimizer, lr_max, n_iter, 0
+
+        def step(self):
+            self.n += 1
+            for group in self.optimizer.param_groups:
+                group["lr"] = self.lr_max * min(1.0, self.n / self.n_iter)
+
+    def train(loader, model, optimizer, scheduler):
+        for img in loader:
+            model.zero_grad()
+            nn.functional.mse_loss(model(img), img).backward()
+            if scheduler is not None:
+                scheduler.step()
+            optimizer.step()
+
+    model = nn.Linear(4, 4)
+    optimizer = torch.optim.Adam(model.parameters(), lr=3e-4)
+    scheduler = None
+    if use_schedule:
+        scheduler = CycleScheduler(optimizer, 3e-4, n_iter=100)
+    train(loader, model, optimizer, scheduler)
+    """,
 ]

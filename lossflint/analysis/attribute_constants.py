@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
+from lossflint.analysis import apis
 from lossflint.analysis.calls import literal_value
 from lossflint.analysis.interpreter.syntax import param_defaults
 from lossflint.analysis.walk import memo_of, names_in
@@ -71,6 +72,35 @@ def number(model: ModuleIndex, expr: cst.BaseExpression, depth: int = 3) -> Numb
         ):
             return _parameter_number(model, cls, init, expr.value)
     return None
+
+
+def learned_parameter(model: ModuleIndex, expr: cst.BaseExpression) -> bool:
+    """``self.S`` that the class's ``__init__`` (the file's only write of the
+    attribute) makes an ``nn.Parameter``/``tf.Variable`` of something other
+    than zeros: a learned value, 0 only by accident (the diagonal of Glow's LU
+    1x1 convolution under ``log|S|``)."""
+    if not (
+        isinstance(expr, cst.Attribute)
+        and isinstance(expr.value, cst.Name)
+        and expr.value.value == "self"
+    ):
+        return False
+    write = _only_write(model, expr.attr.value)
+    if write is None or model.enclosing(write[0], cst.ClassDef) is not model.enclosing(
+        expr, cst.ClassDef
+    ):
+        return False
+    value = write[1]
+    if (
+        not isinstance(value, cst.Call)
+        or model.qualname(value.func) not in apis.TRAINABLE_VARIABLES
+    ):
+        return False
+    start = value.args[0].value if value.args else None
+    if start is None or literal_value(start) in (0, 0.0):
+        return False
+    made = model.qualname(start.func) if isinstance(start, cst.Call) else None
+    return made not in apis.ZEROS and made not in ("tensorflow.zeros", "numpy.zeros")
 
 
 def _attribute_number(model: ModuleIndex, expr: cst.Attribute) -> Number | None:

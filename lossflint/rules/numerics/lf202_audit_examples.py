@@ -20,6 +20,21 @@ class LogDiceLoss(nn.Module):
 """
 
 AUDIT_INVALID = [
+    # a learned scale that starts at 0: log|s| is -inf at the first step
+    Invalid(
+        """
+        import torch
+        from torch import nn
+
+        class Scale(nn.Module):
+            def __init__(self, dim):
+                super().__init__()
+                self.s = nn.Parameter(torch.zeros(dim))
+
+            def forward(self, x):
+                return x * self.s, torch.log(torch.abs(self.s)).sum()  # error: LF202
+        """
+    ),
     # base-10 log of an energy ratio whose numerator is a sum of squares: 0 for
     # a silent reference or alpha = 0 (held-out s17 p01, SI-SDR)
     Invalid(
@@ -215,5 +230,24 @@ AUDIT_VALID = [
         log_pred = K.log(K.clip(K.abs(y_pred), min_value=K.epsilon(), max_value=None))
         log_true = ops.log(ops.clip(ops.abs(y_true), x_min=1e-7, x_max=1e7))
         return K.mean(K.abs(log_true - log_pred))
+    """,
+    # the log-determinant of an LU-parameterised 1x1 convolution: log|S| of a
+    # learned diagonal (karpathy/pytorch-normalizing-flows, audit R48)
+    """
+    import torch
+    from torch import nn
+
+    class Invertible1x1Conv(nn.Module):
+        def __init__(self, dim):
+            super().__init__()
+            P, L, U = torch.lu_unpack(*torch.linalg.qr(torch.randn(dim, dim))[0].lu())
+            self.P = P
+            self.L = nn.Parameter(L)
+            self.S = nn.Parameter(U.diag())
+            self.U = nn.Parameter(torch.triu(U, diagonal=1))
+
+        def forward(self, x):
+            W = self.P @ self.L @ (self.U + torch.diag(self.S))
+            return x @ W, torch.sum(torch.log(torch.abs(self.S)))
     """,
 ]

@@ -151,7 +151,9 @@ _DETACHING_METHODS = frozenset(
 #: tensor comparison methods (``a.lt(b)``): boolean, whichever side the value is on
 _COMPARISON_METHODS = frozenset({"eq", "ne", "gt", "lt", "ge", "le"})
 #: attributes that carry no gradient
-_DETACHED_ATTRIBUTES = frozenset({"data", "shape", "dtype", "device", "ndim", "is_cuda"})
+_DETACHED_ATTRIBUTES = frozenset(
+    {"data", "shape", "dtype", "device", "ndim", "is_cuda", "size", "itemsize", "nbytes"}
+)
 #: attributes holding the receiver's values (a frame's ``values``, a transpose,
 #: ``torch.max(x, 1).values``): a gradient exactly when the receiver has one
 _PASSING_ATTRIBUTES = frozenset({"values", "T", "mT"})

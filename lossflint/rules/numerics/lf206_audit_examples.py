@@ -337,4 +337,18 @@ AUDIT_VALID = [
         below = (y <= thr).float().sum()
         return above / (above + below)
     """,
+    # a NumPy statistic printed while tokenising (karpathy/llama2.c, audit R50):
+    # ``size`` read as an attribute is NumPy's element count
+    """
+    import numpy as np
+    import torch
+
+    def process_shard(texts, enc):
+        all_tokens = []
+        for text in texts:
+            all_tokens.extend(enc.encode(text.strip(), bos=True, eos=False))
+        all_tokens = np.array(all_tokens, dtype=np.uint16)
+        avg_seq_len = all_tokens.size / ((all_tokens == 1).sum())
+        print(f"average seqlen: {avg_seq_len:.2f}")
+    """,
 ]

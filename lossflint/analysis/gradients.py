@@ -82,6 +82,7 @@ from lossflint.analysis import apis
 from lossflint.analysis.calls import argument, literal_value
 from lossflint.analysis.contexts import contexts
 from lossflint.analysis.function_values import value_calls
+from lossflint.analysis.interpreter.syntax import param_defaults
 from lossflint.analysis.kinds import kinds_of
 from lossflint.analysis.loops import loops
 from lossflint.analysis.names import dotted_text
@@ -1288,6 +1289,12 @@ class GradientFacts:
             else None
         )
         passed = self.passed_to(name, rebound=True)
+        if not passed and isinstance(func, cst.FunctionDef) and func.name.value == "__init__":
+            # ``def __init__(self, n_fft=320, hop_length=160)`` built out of
+            # sight: a setting, as its default says
+            default = param_defaults(func.params).get(name.value)
+            value = literal_value(default) if default is not None else NotImplemented
+            return isinstance(value, (int, float, str, bool))
         return bool(
             passed
             and isinstance(func, cst.FunctionDef)

@@ -574,6 +574,23 @@ TENSOR_FACTORIES = frozenset(
         "torch.empty_like",
         "torch.rand_like",
         "torch.randn_like",
+        # the legacy constructors copy data into a new leaf
+        "torch.Tensor",
+        "torch.FloatTensor",
+        "torch.DoubleTensor",
+        "torch.HalfTensor",
+        "torch.LongTensor",
+        "torch.IntTensor",
+        "torch.BoolTensor",
+        "torch.ByteTensor",
+        "torch.cuda.FloatTensor",
+        "torch.cuda.LongTensor",
+        # window functions: constants
+        "torch.hann_window",
+        "torch.hamming_window",
+        "torch.blackman_window",
+        "torch.bartlett_window",
+        "torch.kaiser_window",
     }
 )
 #: the loss object whose functional form is ``KL_DIV`` (LF107 reads its

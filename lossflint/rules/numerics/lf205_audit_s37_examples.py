@@ -232,4 +232,31 @@ AUDIT_S37_VALID = [
     l2 = Normalize()
     l1 = Normalize(power=1)
     """,
+    # an STFT magnitude in a feature extractor (kospeech, audit R50): the
+    # legacy Tensor(...) constructor and a window make leaves without history,
+    # and the hop and FFT sizes are settings of an object built out of sight
+    """
+    import numpy as np
+    import torch
+    from torch import Tensor
+
+    class Spectrogram(object):
+        def __init__(self, feature_extract_by="torch", n_fft=320, hop_length=160):
+            self.feature_extract_by = feature_extract_by
+            self.n_fft = n_fft
+            self.hop_length = hop_length
+            self.transforms = None
+
+        def __call__(self, signal):
+            if self.feature_extract_by == "kaldi":
+                spectrogram = self.transforms(Tensor(signal).unsqueeze(0)).transpose(0, 1)
+            else:
+                spectrogram = torch.stft(
+                    Tensor(signal), self.n_fft, hop_length=self.hop_length,
+                    window=torch.hamming_window(self.n_fft), return_complex=False,
+                )
+                spectrogram = (spectrogram[:, :, 0].pow(2) + spectrogram[:, :, 1].pow(2)).pow(0.5)
+                spectrogram = np.log1p(spectrogram.numpy())
+            return spectrogram
+    """,
 ]

@@ -393,6 +393,8 @@ class KindAnalysis(Interpreter[Value]):
         collected = tensor_lists.collected(call, qualname, args, where)
         if collected is not None:
             return collected
+        if qualname == "builtins.list" and not call.args:
+            return tensor_lists.EMPTY  # ``outs = list()``, as ``outs = []``
         if qualname in apis.PART_FUNCTIONS:
             # ``a, b = tf.split(p, 2)``: each part holds some of the same values
             parts = _argument_value(

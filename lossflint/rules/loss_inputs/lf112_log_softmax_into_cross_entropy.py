@@ -61,6 +61,30 @@ cross_entropy uses): the fix passes its argument directly, which gives the same
 loss. With `dim=-1` the fix is marked unsafe (equal only for 2-D inputs).
 """
     INVALID = [
+        # per-step log-probabilities collected in ``list()`` and stacked
+        # (kospeech's LAS decoder, audit R50)
+        Invalid(
+            """
+            import torch
+            import torch.nn as nn
+
+            class Decoder(nn.Module):
+                def __init__(self, hidden, num_classes):
+                    super().__init__()
+                    self.fc = nn.Linear(hidden, num_classes)
+
+                def forward(self, x):
+                    outs = list()
+                    for t in range(x.size(1)):
+                        outs.append(self.fc(x[:, t]).log_softmax(dim=-1))
+                    return torch.stack(outs, dim=1)
+
+            model = Decoder(32, 10)
+            criterion = nn.CrossEntropyLoss()
+            outputs = model(x)
+            loss = criterion(outputs.view(-1, outputs.size(-1)), targets.view(-1))  # error: LF112
+            """
+        ),
         # each decoder step's log-probabilities collected, joined and viewed
         # back as rows (DSKSD/DeepNLP-models-Pytorch, audit R39)
         Invalid(

@@ -531,6 +531,10 @@ class DataFacts(Interpreter[Any]):
             # a column scaled again under an ``if``: either way the frame holds
             # columns scaled with the statistics of all its rows
             return a
+        if isinstance(a, DataSet) and isinstance(b, DataSet) and a.style == b.style == "map":
+            # ``datasets.MNIST(...)`` or ``datasets.CIFAR10(...)`` by a flag:
+            # indexable in stored order either way
+            return a
         return super().join(a, b)
 
     def api_call(self, call: cst.Call, qualname: str, args: list[Any], env: Env) -> Any:

@@ -18,6 +18,26 @@ class TaggingTrainer(Trainer):
 """
 
 FRAMEWORK_INVALID = [
+    # a torchvision data set chosen by a flag: map-style either way
+    # (ritheshkumar95/pytorch-vqvae, audit R48)
+    Invalid(
+        """
+        import torch
+        import torch.nn.functional as F
+        from torchvision import datasets, transforms
+
+        def main(args, model, optimizer):
+            if args.dataset == "mnist":
+                train_set = datasets.MNIST(args.root, train=True, transform=transforms.ToTensor())
+            else:
+                train_set = datasets.CIFAR10(args.root, train=True, transform=transforms.ToTensor())
+            loader = torch.utils.data.DataLoader(train_set, batch_size=32, shuffle=False)  # error: LF602
+            for images, _ in loader:
+                optimizer.zero_grad()
+                F.mse_loss(model(images), images).backward()
+                optimizer.step()
+        """
+    ),
     Invalid(_HF_OVERRIDE.format(extra="", marker="  # error: LF602 at `DataLoader(`")),
     # a Hugging Face data set's split is map-style, in its stored order (imdb's
     # train split is sorted by label; lightning-transformers issue #272)
@@ -99,6 +119,24 @@ FRAMEWORK_INVALID = [
 ]
 
 FRAMEWORK_VALID = [
+    # one branch a random split: the order is unknown
+    """
+    import torch
+    import torch.nn.functional as F
+    from torchvision import datasets, transforms
+
+    def main(args, model, optimizer):
+        full = datasets.MNIST(args.root, train=True, transform=transforms.ToTensor())
+        if args.subset:
+            train_set, _ = torch.utils.data.random_split(full, [50000, 10000])
+        else:
+            train_set = datasets.CIFAR10(args.root, train=True, transform=transforms.ToTensor())
+        loader = torch.utils.data.DataLoader(train_set, batch_size=32, shuffle=False)
+        for images, _ in loader:
+            optimizer.zero_grad()
+            F.mse_loss(model(images), images).backward()
+            optimizer.step()
+    """,
     # the trainer's own sampler, or shuffling
     _HF_OVERRIDE.format(extra=", sampler=self._get_train_sampler()", marker=""),
     _HF_OVERRIDE.format(extra=", shuffle=True", marker=""),

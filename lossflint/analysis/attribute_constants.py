@@ -160,8 +160,9 @@ def _only_write(model: ModuleIndex, ident: str) -> tuple[cst.Attribute, cst.Base
 def _parameter_number(
     model: ModuleIndex, cls: cst.ClassDef, init: cst.FunctionDef, param: str
 ) -> Number | None:
-    """``self.power = power``: the literal default of ``__init__``'s
-    parameter, when every construction of the class seen passes it or nothing."""
+    """``self.power = power``: the one number every construction of the class
+    seen gives ``__init__``'s parameter, passed as a literal or left to a
+    literal default (``UNet(dropout=0.1)`` over ``dropout=0.0``)."""
     params = init.params
     positional = [p.name.value for p in (*params.posonly_params, *params.params)][1:]
     if param not in positional and param not in {p.name.value for p in params.kwonly_params}:
@@ -171,9 +172,10 @@ def _parameter_number(
         return None  # rebound in ``__init__``
     default = literal_value(param_defaults(params).get(param))
     if not isinstance(default, (int, float)) or isinstance(default, bool):
-        return None
+        default = None  # no default: every construction must pass it
     if params.star_arg is not cst.MaybeSentinel.DEFAULT or params.star_kwarg is not None:
         return None
+    values: set[Number | None] = set()
     for use in names_in(model.module, cls.name.value, memo_of(model)):
         if use is cls.name:
             continue
@@ -185,11 +187,12 @@ def _parameter_number(
         passed = _passed(call, positional, param)
         if passed is False:
             return None
-        if passed is not None and passed != default:
-            return None
-    if _may_be_constructed_elsewhere(model, cls.name.value):
+        values.add(default if passed is None else passed)
+    if not values:
+        values.add(default)  # built nowhere here: what the default says
+    if len(values) != 1 or _may_be_constructed_elsewhere(model, cls.name.value):
         return None
-    return default
+    return values.pop()
 
 
 def _may_be_constructed_elsewhere(model: ModuleIndex, name: str) -> bool:

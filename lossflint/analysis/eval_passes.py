@@ -891,8 +891,8 @@ def _matters(model: ModuleIndex, call: cst.Call) -> bool:
         p = argument(call, 0, "p")
         if p is None:
             return True
-        value = literal_value(p)
-        return isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0
+        value = number(model, p)  # also ``nn.Dropout(dropout)`` of ``Net(dropout=0.1)``
+        return value is not None and value > 0
     tracking = argument(call, 4, "track_running_stats")
     return tracking is None or literal_value(tracking) is True
 

@@ -219,3 +219,56 @@ EPOCH_VALID += [
         opt.step()
     """,
 ]
+
+EPOCH_INVALID += [
+    # the dropout rate handed to the constructor (w86763777/pytorch-ddpm's
+    # UNet, audit R48)
+    Invalid(
+        """
+        import torch
+        from torch import nn
+
+        class Net(nn.Module):
+            def __init__(self, dropout=0.0):
+                super().__init__()
+                self.body = nn.Sequential(nn.Linear(8, 8), nn.Dropout(dropout), nn.Linear(8, 1))
+
+            def forward(self, x):
+                return self.body(x)
+
+        model = Net(dropout=0.1)
+        opt = torch.optim.Adam(model.parameters())
+        for x, y in train_batches:
+            opt.zero_grad()
+            ((model(x) - y) ** 2).mean().backward()
+            opt.step()
+        with torch.no_grad():
+            val = sum(((model(x) - y) ** 2).mean().item() for x, y in val_batches)  # error: LF603 at `model(x)`
+        """
+    ),
+]
+
+EPOCH_VALID += [
+    # the same model built without dropout
+    """
+    import torch
+    from torch import nn
+
+    class Net(nn.Module):
+        def __init__(self, dropout=0.0):
+            super().__init__()
+            self.body = nn.Sequential(nn.Linear(8, 8), nn.Dropout(dropout), nn.Linear(8, 1))
+
+        def forward(self, x):
+            return self.body(x)
+
+    model = Net()
+    opt = torch.optim.Adam(model.parameters())
+    for x, y in train_batches:
+        opt.zero_grad()
+        ((model(x) - y) ** 2).mean().backward()
+        opt.step()
+    with torch.no_grad():
+        val = sum(((model(x) - y) ** 2).mean().item() for x, y in val_batches)
+    """,
+]

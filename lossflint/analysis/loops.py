@@ -32,7 +32,8 @@ Public API::
 
 Event kinds: ``zero_grad`` (``x.zero_grad()``, ``p.grad = None``, ``p.grad.zero_()``,
 ``p.grad.fill_(0)``,
-paddle's ``clear_grad()``),
+paddle's ``clear_grad()``), ``grad_freeze`` (``p.grad = None`` over the
+parameters of a part of a model: ``head.last_layer.parameters()``),
 ``forward`` (a loss call), ``backward`` (``loss.backward()``, ``scaler.scale(loss).backward()``,
 ``accelerator.backward(loss)``, ``self.manual_backward(loss)``, ``torch.autograd.backward``),
 ``unscale`` (``scaler.unscale_(opt)``), ``clip`` (``clip_grad_norm_``/``clip_grad_value_``),
@@ -285,6 +286,10 @@ class LoopIndex:
                 # `p.grad = None` clears; `p.grad = g` overwrites (no accumulation
                 # either, but it is not "clearing" for the order rules)
                 kind = "zero_grad" if literal_value(node.value) is None else "grad_set"
+                if kind == "zero_grad" and _clears_a_part(model, node):
+                    # ``for p in head.last_layer.parameters(): p.grad = None``
+                    # between backward and step freezes that part (DINO)
+                    kind = "grad_freeze"
                 # sorts just before the first call that follows it
                 if call_index is None:
                     call_index = {id(site.node): i for i, site in enumerate(model.calls)}
@@ -1030,3 +1035,44 @@ OUTPUT_LAYER_HINTS = (
 NORM_HINTS = ("norm", "bn", "ln", "gn")
 #: models that are kept in eval mode on purpose inside a training loop
 FROZEN_MODEL_HINTS = ("teacher", "ema", "frozen", "target_net", "reference", "ref_model")
+
+
+#: attributes that hold a whole model (a wrapper's ``.module``, a trainer's ``self.model``)
+_WHOLE_MODEL_ATTRIBUTES = frozenset(
+    {"module", "model", "models", "net", "network", "backbone_and_head"}
+)
+
+
+def _clears_a_part(model: ModuleIndex, assign: cst.Assign) -> bool:
+    """``p.grad = None`` for the parameters of a part of a model only: the
+    loop over ``p`` reads ``X.attr.parameters()`` or ``X[i].parameters()``
+    (not a wrapper's ``.module`` nor a trainer's ``self.model``)."""
+    target = next(t.target for t in assign.targets if isinstance(t.target, cst.Attribute))
+    holder = target.value if isinstance(target, cst.Attribute) else None
+    if not isinstance(holder, cst.Name):
+        return False
+    loop = model.enclosing(assign, cst.For, cst.FunctionDef, cst.Lambda, cst.ClassDef)
+    if not isinstance(loop, cst.For):
+        return False
+    names = {n.value for n in _target_names(loop.target)}
+    source = loop.iter
+    if holder.value not in names or not isinstance(source, cst.Call):
+        return False
+    func = source.func
+    if not isinstance(func, cst.Attribute) or func.attr.value not in (
+        "parameters",
+        "named_parameters",
+    ):
+        return False
+    owner = func.value
+    if isinstance(owner, cst.Subscript):
+        return True  # ``head[1].parameters()``
+    return isinstance(owner, cst.Attribute) and owner.attr.value not in _WHOLE_MODEL_ATTRIBUTES
+
+
+def _target_names(target: cst.BaseExpression) -> list[cst.Name]:
+    if isinstance(target, cst.Name):
+        return [target]
+    if isinstance(target, (cst.Tuple, cst.List)):
+        return [n for e in target.elements for n in _target_names(e.value)]
+    return []

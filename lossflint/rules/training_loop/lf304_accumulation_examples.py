@@ -76,4 +76,35 @@ ACCUMULATION_VALID = [
     ),
     # a step skipped when the loss is not finite: each iteration steps on its own batch
     _ACCUMULATE.format(top="        optim.zero_grad()\n", test="torch.isfinite(loss)", after=""),
+    # DINO's frozen last layer: a helper clears the gradients of that part
+    # only, between backward and step (lightly's dino example, audit R51)
+    """
+    import torch
+    from torch import nn
+
+    class Head(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.layers = nn.Linear(8, 8)
+            self.last_layer = nn.Linear(8, 4)
+
+        def cancel_last_layer_gradients(self, epoch, freeze_epochs=1):
+            if epoch >= freeze_epochs:
+                return
+            for param in self.last_layer.parameters():
+                param.grad = None
+
+        def forward(self, x):
+            return self.last_layer(self.layers(x))
+
+    head = Head()
+    optimizer = torch.optim.Adam(head.parameters(), lr=0.001)
+    for epoch in range(10):
+        for x in loader:
+            loss = head(x).pow(2).mean()
+            loss.backward()
+            head.cancel_last_layer_gradients(epoch)
+            optimizer.step()
+            optimizer.zero_grad()
+    """,
 ]

@@ -368,6 +368,9 @@ def bounded_exp(model: SemanticModel, operand: cst.BaseExpression, cosine: bool 
         return True
     if negative(operand):
         return True
+    scaled = _scaled_by_call(model, operand)
+    if scaled is not None and any(negative(factor) for factor in scaled):
+        return True  # ``d.mul(-t)``, ``torch.mul(d, -t)``: a negated scale
     if isinstance(operand, cst.BinaryOperation) and isinstance(operand.operator, cst.Subtract):
         return _shift(model, operand)
     # a negated scale: ``-0.5 * d**2``, ``-d / (2 * s**2)`` (Gaussian kernels)
@@ -401,6 +404,26 @@ def bounded_exp(model: SemanticModel, operand: cst.BaseExpression, cosine: bool 
                     factor = num.number(model, scale)
                     return factor is None or abs(factor) < 88
     return literal_value(operand) is not NotImplemented
+
+
+def _scaled_by_call(
+    model: SemanticModel, expr: cst.BaseExpression
+) -> tuple[cst.BaseExpression, ...] | None:
+    """The factors of ``a.mul(b)``/``a.multiply(b)``/``torch.mul(a, b)``."""
+    if not isinstance(expr, cst.Call):
+        return None
+    args = [a.value for a in expr.args if a.keyword is None and not a.star]
+    func = expr.func
+    if (
+        isinstance(func, cst.Attribute)
+        and func.attr.value in ("mul", "multiply")
+        and model.qualname(func) is None
+        and len(args) == 1
+    ):
+        return func.value, args[0]
+    if model.qualname(func) in apis.MULTIPLY and len(args) == 2:
+        return args[0], args[1]
+    return None
 
 
 def _shifted_in_place(model: SemanticModel, name: cst.Name, value: cst.BaseExpression) -> bool:

@@ -142,6 +142,19 @@ AUDIT_INVALID = [
 ]
 
 AUDIT_VALID = [
+    # a uniformity loss: exp of a squared distance negated by a method call
+    # (lightly's HypersphereLoss, audit R51)
+    """
+    import torch
+    import torch.nn.functional as F
+
+    def uniformity(x, t=2.0):
+        x = F.normalize(x, dim=1)
+        sq_pdist = torch.pdist(x, p=2).pow(2)
+        a = sq_pdist.mul(-t).exp().mean().log()
+        b = torch.mul(sq_pdist, -t).exp().mean().log()
+        return a + b
+    """,
     # the same margin form over real cosines: s * cos is at most s
     """
     import torch

@@ -368,8 +368,8 @@ def bounded_exp(model: SemanticModel, operand: cst.BaseExpression, cosine: bool 
         return True
     if negative(operand):
         return True
-    scaled = _scaled_by_call(model, operand)
-    if scaled is not None and any(negative(factor) for factor in scaled):
+    factors = _scaled_by_call(model, operand)
+    if factors is not None and any(negative(factor) for factor in factors):
         return True  # ``d.mul(-t)``, ``torch.mul(d, -t)``: a negated scale
     if isinstance(operand, cst.BinaryOperation) and isinstance(operand.operator, cst.Subtract):
         return _shift(model, operand)

@@ -328,6 +328,10 @@ _NO_GRAD_TOKENS = frozenset(
     }
 )
 _METRIC_UPDATES = frozenset({"update", "_update", "update_state", "reset"})
+#: name tokens of a plain class that transforms the data it is called on
+_DATA_TRANSFORM_TOKENS = frozenset(
+    {"transform", "transforms", "augment", "augmentation", "augmenter", "aug"}
+)
 
 
 def name_tokens(name: str) -> list[str]:
@@ -410,6 +414,9 @@ class GradientFacts:
             return Answer(Reach.NO, f"it is metric code (class {cls.name.value})")
         if in_slice:
             return Answer(Reach.YES, "it feeds a loss that is backpropagated")
+        transform = self._data_transform(cls)
+        if transform is not None:
+            return Answer(Reach.NO, transform)
         if self._in_tape(node):
             return Answer(Reach.YES, "it runs inside a GradientTape")
         if func is not None:
@@ -858,6 +865,17 @@ class GradientFacts:
         for name in names:
             if _NO_GRAD_TOKENS & set(name_tokens(name)):
                 return f"its name ({name}) says it evaluates, measures or post-processes"
+        return None
+
+    def _data_transform(self, cls: cst.CSTNode | None) -> str | None:
+        """A torchvision-style transform: a plain class, named so, called on
+        the data (``AmplitudeRescaleTransform.__call__``)."""
+        if (
+            isinstance(cls, cst.ClassDef)
+            and all(self.model.code(b.value) == "object" for b in cls.bases)
+            and _DATA_TRANSFORM_TOKENS & set(name_tokens(cls.name.value))
+        ):
+            return f"{cls.name.value} is a data transform (a plain class, no module)"
         return None
 
     # --- where the value goes -------------------------------------------------

@@ -259,4 +259,20 @@ AUDIT_S37_VALID = [
                 spectrogram = np.log1p(spectrogram.numpy())
             return spectrogram
     """,
+    # a Fourier-domain augmentation: a plain transform class called on images
+    # (lightly's AmplitudeRescaleTransform, audit R51)
+    """
+    import torch
+    from torch.distributions import Uniform
+
+    class AmplitudeRescaleTransform:
+        def __init__(self, range=(0.8, 1.75)):
+            self.dist = Uniform(range[0], range[1])
+
+        def __call__(self, freq_image):
+            amplitude = torch.sqrt(freq_image.real**2 + freq_image.imag**2)
+            phase = torch.atan2(freq_image.imag, freq_image.real)
+            amplitude *= self.dist.sample(freq_image.shape[1:]).unsqueeze(0)
+            return torch.complex(amplitude * torch.cos(phase), amplitude * torch.sin(phase))
+    """,
 ]

@@ -911,6 +911,27 @@ def _statements(body: cst.CSTNode) -> list[cst.BaseSmallStatement | cst.BaseComp
     return out
 
 
+def squares_shifted_by_eps(model: ModuleIndex, expr: cst.BaseExpression) -> bool:
+    """``torch.pow(d + eps, 2).sum()``: squares of values shifted by a positive
+    term (``F.pairwise_distance``'s convention), 0 only where every ``d`` is
+    exactly ``-eps``."""
+    operand = reduction(model, expr, apis.SUM, "sum") or reduction(model, expr, apis.MEAN, "mean")
+    square = resolve(model, operand if operand is not None else expr)
+    base: cst.BaseExpression | None = None
+    if is_binop(square, cst.Power):
+        base = cast(cst.BinaryOperation, square).left
+    else:
+        info = call_info(model, square)
+        if info is not None and info.qualname in apis.POW:
+            base = argument(info.node, 0, "input", "x")
+        elif info is not None and info.method == "pow":
+            base = info.receiver
+    if base is None or not is_square(model, square):
+        return False
+    base = resolve(model, base)
+    return is_binop(base, cst.Add) and any(positive_term(model, t) for t in add_terms(base))
+
+
 def is_sum_of_squares(model: ModuleIndex, expr: cst.BaseExpression, depth: int = 3) -> bool:
     """A sum/mean reduction of squares, or squares added together."""
     if isinstance(expr, cst.Name) and depth > 0:

@@ -275,4 +275,15 @@ AUDIT_S37_VALID = [
             amplitude *= self.dist.sample(freq_image.shape[1:]).unsqueeze(0)
             return torch.complex(amplitude * torch.cos(phase), amplitude * torch.sin(phase))
     """,
+    # eps added to the difference before squaring, as F.pairwise_distance
+    # does (cirtorch's contrastive loss, lyakaap's Landmark2019, audit R52)
+    """
+    import torch
+
+    def contrastive_loss(x1, x2, lbl, margin=0.7, eps=1e-6):
+        dif = x1 - x2
+        D = torch.pow(dif + eps, 2).sum(dim=0).sqrt()
+        y = 0.5 * lbl * torch.pow(D, 2) + 0.5 * (1 - lbl) * torch.pow(torch.clamp(margin - D, min=0), 2)
+        return torch.sum(y)
+    """,
 ]

@@ -301,6 +301,8 @@ the value by at most 1e-6.
             resolved = num.resolve(model, clamped)
         difference = False
         if num.is_sum_of_squares(model, resolved):
+            if num.squares_shifted_by_eps(model, resolved):
+                return None  # ``torch.pow(d + eps, 2).sum().sqrt()``
             what = "a sum of squares"
         elif num.is_binop(resolved, cst.Subtract) and (
             num.is_square(model, resolved.right)  # type: ignore[attr-defined]

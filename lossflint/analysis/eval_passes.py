@@ -155,6 +155,8 @@ def _candidates(model: ModuleIndex) -> list[TrainModeEvaluation]:
             receiver, value = inner
         if value in switched and not _switched_only_later(model, value, region):
             continue
+        if _put_in_eval_mode_above(model, region, receiver):
+            continue  # ``model.eval()`` opens the function that evaluates
         layer: cst.Call | None = None
         layer_site: Origin | None = None
         remote = _remote_mode_layer(value) if isinstance(value, Sequential) else None
@@ -455,6 +457,57 @@ def _switched_models(model: ModuleIndex) -> list[Value] | None:
             return None
         found.append(value)
     return found
+
+
+def _put_in_eval_mode_above(model: ModuleIndex, region: cst.CSTNode, receiver: str) -> bool:
+    """A statement of the region's function, before the one holding the
+    region and at the top of its body, is ``receiver.eval()`` (or
+    ``.train(False)``), and none between switches it back: whatever mode the
+    callers leave the model in, the pass runs in eval mode."""
+    func = model.enclosing(region, cst.FunctionDef)
+    if not isinstance(func, cst.FunctionDef) or not isinstance(func.body, cst.IndentedBlock):
+        return False
+    at: cst.CSTNode | None = region
+    while at is not None and model.parent(at) is not func.body:
+        at = model.parent(at)
+    body = list(func.body.body)
+    if not isinstance(at, cst.BaseStatement) or at not in body:
+        return False
+    evaluated = False
+    for stmt in body[: body.index(at)]:
+        mode = _mode_switch(stmt, receiver)
+        if mode is not None:
+            evaluated = mode == "eval"
+        elif receiver in model.code(stmt) and (
+            not isinstance(stmt, cst.SimpleStatementLine)
+            or re.search(rf"[(,]\s*{re.escape(receiver)}\s*[,)]", model.code(stmt))
+        ):
+            # a block that may switch it (``if ...: model.train()``), or a
+            # call it is handed to (``train_one_epoch(model)``)
+            evaluated = False
+    return evaluated
+
+
+def _mode_switch(stmt: cst.BaseStatement, receiver: str) -> str | None:
+    """``receiver.eval()`` → "eval", ``receiver.train()`` → "train" (a
+    statement of its own), else None."""
+    if not isinstance(stmt, cst.SimpleStatementLine) or len(stmt.body) != 1:
+        return None
+    small = stmt.body[0]
+    call = small.value if isinstance(small, cst.Expr) else None
+    if not (
+        isinstance(call, cst.Call)
+        and isinstance(call.func, cst.Attribute)
+        and dotted_text(call.func.value) == receiver
+    ):
+        return None
+    name = call.func.attr.value
+    if name == "eval" and not call.args:
+        return "eval"
+    if name == "train":
+        mode = literal_value(call.args[0].value) if call.args else True
+        return "eval" if mode is False else "train"
+    return None
 
 
 def _switched_only_later(model: ModuleIndex, value: Value, region: cst.CSTNode) -> bool:

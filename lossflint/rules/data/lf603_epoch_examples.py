@@ -272,3 +272,51 @@ EPOCH_VALID += [
         val = sum(((model(x) - y) ** 2).mean().item() for x, y in val_batches)
     """,
 ]
+
+EPOCH_VALID += [
+    # the evaluating function opens with model.eval(); the script's loop
+    # trains, then evaluates (ybabakhin/kaggle_salt_bes_phalanx, audit R52)
+    """
+    import torch
+    from torch import nn
+
+
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.body = nn.Sequential(nn.Conv2d(3, 8, 3), nn.BatchNorm2d(8), nn.Conv2d(8, 1, 1))
+
+        def forward(self, x):
+            return self.body(x)
+
+
+    def test(test_loader, model):
+        running = 0.0
+        model.eval()
+        for inputs, masks in test_loader:
+            with torch.set_grad_enabled(False):
+                outputs = model(inputs)
+                loss = nn.functional.binary_cross_entropy_with_logits(outputs, masks)
+            running += loss.item()
+        return running
+
+
+    def train(train_loader, model):
+        model.train()
+        for inputs, masks in train_loader:
+            optimizer.zero_grad()
+            with torch.set_grad_enabled(True):
+                loss = nn.functional.binary_cross_entropy_with_logits(model(inputs), masks)
+                loss.backward()
+                optimizer.step()
+
+
+    if __name__ == "__main__":
+        salt = Net()
+        for idx in range(5):
+            optimizer = torch.optim.SGD(salt.parameters(), lr=0.01)
+            for epoch in range(10):
+                train(train_loader, salt)
+                val_loss = test(val_loader, salt)
+    """,
+]

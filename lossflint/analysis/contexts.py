@@ -82,6 +82,8 @@ class ContextIndex:
     model: ModuleIndex
     #: With/FunctionDef node → the regions it opens (in item order)
     _grad: dict[cst.CSTNode, _GradRegion] = field(default_factory=dict)
+    #: the ``forward``/``backward`` of custom autograd functions (grad off by autograd)
+    autograd_methods: set[cst.CSTNode] = field(default_factory=set)
     _autocast: dict[cst.CSTNode, AutocastRegion] = field(default_factory=dict)
     half_models: set[str] = field(default_factory=set)
     scaler_names: set[str] = field(default_factory=set)
@@ -202,6 +204,7 @@ class ContextIndex:
                         and stmt.name.value in apis.AUTOGRAD_FUNCTION_METHODS
                     ):
                         self._grad.setdefault(stmt, _GradRegion(stmt, False))
+                        self.autograd_methods.add(stmt)
         for site in model.calls:
             call = site.node
             parent = model.parent(call)

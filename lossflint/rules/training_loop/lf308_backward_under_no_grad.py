@@ -120,6 +120,23 @@ from, an evaluation block.
         ),
     ]
     VALID = [
+        # a custom autograd function whose backward calls an extension's
+        # ``backward`` (peft's FastBlockDiag, harness R44)
+        """
+        import torch
+        from torch.autograd import Function
+
+        class FastBlockDiag(Function):
+            @staticmethod
+            def forward(ctx, input):
+                ctx.save_for_backward(input)
+                return get_cuda_ext().forward(input)[0]
+
+            @staticmethod
+            def backward(ctx, grad_output):
+                (input,) = ctx.saved_tensors
+                return get_cuda_ext().backward(grad_output, input)[0]
+        """,
         # the loss computed outside the block (the binding above it is in a
         # branch: which one reaches the backward is not certain)
         """
@@ -201,8 +218,8 @@ from, an evaluation block.
                 continue
             region = ctx.grad_region(event.node)
             loss = event.loss
-            if region is None or loss is None:
-                continue
+            if region is None or loss is None or region in ctx.autograd_methods:
+                continue  # a custom autograd function's backward computes gradients by hand
             if isinstance(loss, cst.Name):
                 reaching = reaching_assignment(model, loss)
                 if reaching is not None:

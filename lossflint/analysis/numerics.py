@@ -834,11 +834,6 @@ def is_square(model: ModuleIndex, expr: cst.BaseExpression, depth: int = 3) -> b
     return False
 
 
-def _negative_literal(expr: cst.BaseExpression) -> bool:
-    value = literal_value(expr)
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and value < 0
-
-
 class _InPlaceScaling(cst.CSTVisitor):
     """``name *= w`` / ``name /= n`` statements of a scope, and whether
     anything else changes ``name`` in place."""
@@ -944,11 +939,11 @@ def is_sum_of_squares(model: ModuleIndex, expr: cst.BaseExpression, depth: int =
     if info is not None and info.qualname in apis.L2_LOSS:
         return True
     if is_binop(expr, cst.Multiply) and depth > 0:
-        # ``2 * tf.nn.l2_loss(d)``, ``w * (pred - y) ** 2``: a multiple is 0
-        # where the squares are
+        # ``2 * tf.nn.l2_loss(d)``: a positive multiple keeps the zero (not any
+        # factor: ``(expected_power * t.square()).sum()`` of gains never 0)
         assert isinstance(expr, cst.BinaryOperation)
         for scale, other in ((expr.left, expr.right), (expr.right, expr.left)):
-            if not _negative_literal(scale) and is_sum_of_squares(model, other, depth - 1):
+            if positive_literal(scale) and is_sum_of_squares(model, other, depth - 1):
                 return True
     if is_binop(expr, cst.Add):
         assert isinstance(expr, cst.BinaryOperation)

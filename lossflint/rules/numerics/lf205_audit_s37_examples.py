@@ -47,15 +47,6 @@ AUDIT_S37_INVALID = [
                 return torch.sqrt(torch.mean(loss))  # error: LF205 at `torch.sqrt(`
         """
     ),
-    # a weighted sum of squares
-    Invalid(
-        """
-        import torch
-
-        def weighted_rmse(pred, y, w):
-            return torch.sqrt(torch.mean(w * (pred - y) ** 2))  # error: LF205 at `torch.sqrt(`
-        """
-    ),
     # a clamp at 0 keeps the 0 under the root (ronghuaiyang/arcface-pytorch)
     Invalid(
         """
@@ -285,5 +276,15 @@ AUDIT_S37_VALID = [
         D = torch.pow(dif + eps, 2).sum(dim=0).sqrt()
         y = 0.5 * lbl * torch.pow(D, 2) + 0.5 * (1 - lbl) * torch.pow(torch.clamp(margin - D, min=0), 2)
         return torch.sum(y)
+    """,
+    # a power normalisation of random gains (stylegan2-ada's augment pipe,
+    # harness R30): a product of squares with other factors is not a sum of
+    # squares that the rule can say reaches 0
+    """
+    import torch
+
+    def gains(batch_size, num_bands, expected_power, std):
+        t = torch.exp2(torch.randn([batch_size, num_bands]) * std)
+        return t / (expected_power * t.square()).sum(dim=-1, keepdims=True).sqrt()
     """,
 ]

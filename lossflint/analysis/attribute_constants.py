@@ -100,7 +100,7 @@ def learned_parameter(model: ModuleIndex, expr: cst.BaseExpression) -> bool:
     if start is None or literal_value(start) in (0, 0.0):
         return False
     made = model.qualname(start.func) if isinstance(start, cst.Call) else None
-    return made not in apis.ZEROS and made not in ("tensorflow.zeros", "numpy.zeros")
+    return made not in apis.ZERO_STARTS
 
 
 def _attribute_number(model: ModuleIndex, expr: cst.Attribute) -> Number | None:

@@ -337,6 +337,10 @@ WHERE = frozenset({"torch.where"})
 NAN_TO_NUM = frozenset({"torch.nan_to_num"})
 MAX_REDUCTIONS = frozenset({"torch.max", "torch.amax"})
 ZEROS = frozenset({"torch.zeros_like", "torch.zeros"})
+#: zeros in any framework: a parameter started there is 0 at the first step
+ZERO_STARTS = ZEROS | frozenset(
+    {"tensorflow.zeros", "tensorflow.zeros_like", "numpy.zeros", "numpy.zeros_like"}
+)
 ELEMENTWISE_MAX = frozenset({"torch.max", "torch.maximum"})
 BOOL_METHODS = frozenset(
     {"eq", "ne", "gt", "lt", "ge", "le", "bool", "logical_and", "logical_or", "logical_not"}

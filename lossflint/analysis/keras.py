@@ -178,6 +178,12 @@ class KModel:
                         return None
                     return Head(layer, units, layer.activation, layer)
                 return Head(layer, units, activation, act_layer or layer)
+            if layer.name in apis.TANH_RECURRENT and activation is None:
+                # ``LSTM(256)`` last: its output is tanh unless ``activation=`` says
+                final = layer.activation if layer.activation_node is not None else "tanh"
+                if final is None:
+                    return None
+                return Head(None, None, final, layer)
             if layer.name in apis.CONV_LAYERS:
                 # a fully convolutional output (segmentation): its activation
                 # is the model's, its unit count is not known

@@ -316,6 +316,8 @@ KERAS_GLOBAL_POOLINGS = frozenset(
     f"Global{kind}Pooling{dims}" for kind in ("Max", "Average") for dims in ("1D", "2D")
 )
 RECURRENT = frozenset({"LSTM", "GRU", "SimpleRNN", "CuDNNLSTM", "CuDNNGRU", "RNN"})
+#: recurrent layers whose output activation is tanh unless ``activation=`` says otherwise
+TANH_RECURRENT = frozenset({"LSTM", "GRU", "SimpleRNN", "CuDNNLSTM", "CuDNNGRU"})
 WRAPPERS = frozenset({"Bidirectional", "TimeDistributed"})
 
 #: input rank (batch excluded) each layer requires

@@ -98,6 +98,17 @@ Unsafe, and offered only for loss classes on a linear output: it sets
 activation (or no activation and `from_logits=True`), which is left to you.
 """
     INVALID = [
+        # a recurrent layer last: its output is tanh (Deep-Learning-with-
+        # TensorFlow-and-Keras' peephole LSTM, audit R49)
+        Invalid(
+            """
+            from tensorflow import keras
+            from tensorflow.keras import layers
+            model = keras.Sequential([layers.Embedding(1000, 64), layers.LSTM(10)])
+            model.compile(loss="categorical_crossentropy", optimizer="adam")  # error: LF402 at `loss=`
+            model.fit(x, y)
+            """
+        ),
         *GAN_INVALID,
         *LF402_INVALID,
         # the loss a subclassed model keeps, called in its own train_step (H12 p11)
@@ -191,6 +202,14 @@ activation (or no activation and `from_logits=True`), which is left to you.
         ),
     ]
     VALID = [
+        # a recurrent layer last with a sigmoid of its own
+        """
+        from tensorflow import keras
+        from tensorflow.keras import layers
+        model = keras.Sequential([layers.Embedding(1000, 64), layers.GRU(1, activation="sigmoid")])
+        model.compile(loss="binary_crossentropy", optimizer="adam")
+        model.fit(x, y)
+        """,
         *GAN_VALID,
         *LF402_VALID,
         # ... with from_logits=True

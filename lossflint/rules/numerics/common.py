@@ -39,16 +39,30 @@ class Formula:
 
 
 def _log_product(
-    expr: cst.BaseExpression, logs: dict[cst.Call, LogCall]
+    model: SemanticModel, expr: cst.BaseExpression, logs: dict[cst.Call, LogCall]
 ) -> tuple[cst.BaseExpression, LogCall] | None:
-    """``y * log(p)`` / ``log(p) * y`` → (y, the log)."""
-    if not num.is_binop(expr, cst.Multiply):
+    """``y * log(p)`` / ``log(p) * y`` / ``tf.multiply(y, tf.math.log(p))`` → (y, the log)."""
+    sides = _factors(model, expr)
+    if sides is None:
         return None
-    assert isinstance(expr, cst.BinaryOperation)
-    if isinstance(expr.right, cst.Call) and expr.right in logs:
-        return expr.left, logs[expr.right]
-    if isinstance(expr.left, cst.Call) and expr.left in logs:
-        return expr.right, logs[expr.left]
+    left, right = sides
+    if isinstance(right, cst.Call) and right in logs:
+        return left, logs[right]
+    if isinstance(left, cst.Call) and left in logs:
+        return right, logs[left]
+    return None
+
+
+def _factors(
+    model: SemanticModel, expr: cst.BaseExpression
+) -> tuple[cst.BaseExpression, cst.BaseExpression] | None:
+    if num.is_binop(expr, cst.Multiply):
+        assert isinstance(expr, cst.BinaryOperation)
+        return expr.left, expr.right
+    if isinstance(expr, cst.Call) and model.qualname(expr.func) in apis.MULTIPLY:
+        args = [a.value for a in expr.args if a.keyword is None and not a.star]
+        if len(args) == 2 == len(expr.args):
+            return args[0], args[1]
     return None
 
 
@@ -57,24 +71,37 @@ def cross_entropy_formula(
 ) -> Formula | None:
     """The hand-written CE/BCE formula ``log`` is part of (LF203), if any."""
     product = model.parent(log.node)
-    if not isinstance(product, cst.BinaryOperation):
+    if isinstance(product, cst.Arg):
+        product = model.parent(product)  # ``tf.multiply(y, tf.math.log(p))``
+    if not isinstance(product, (cst.BinaryOperation, cst.Call)):
         return None
-    first = _log_product(product, logs)
+    first = _log_product(model, product, logs)
     if first is None:
         return None
     members = [first]
     core: cst.BaseExpression = product
     parent = model.parent(product)
+    # ``- tf.multiply(y, log(p)) - ...``: the product's sign is written apart
+    lead_negated = isinstance(parent, cst.UnaryOperation) and isinstance(parent.operator, cst.Minus)
+    term: cst.BaseExpression = product
+    if lead_negated:
+        assert isinstance(parent, cst.UnaryOperation)
+        term = parent
+        parent = model.parent(parent)
     if isinstance(parent, cst.BinaryOperation) and isinstance(
         parent.operator, (cst.Add, cst.Subtract)
     ):
-        other = parent.right if parent.left is product else parent.left
-        second = _log_product(other, logs)
+        other = parent.right if parent.left is term else parent.left
+        second = _log_product(model, other, logs)
         if second is not None:
             core = parent
-            members = [first, second] if parent.left is product else [second, first]
+            members = [first, second] if parent.left is term else [second, first]
+        elif lead_negated:
+            core = term
+    elif lead_negated:
+        core = term
     node, negated, stop = _climb(model, core)
-    negated = negated or negative(members[0][0])
+    negated = negated or negative(members[0][0]) or lead_negated
     if not negated and isinstance(stop, cst.Assign) and stop.value is node:
         # ``like = y * log(p) + (1 - y) * log(1 - p)``, then ``-mean(like)``
         negated = _negated_later(model, stop, subtracted=_reduced(model, node))

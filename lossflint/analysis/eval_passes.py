@@ -45,6 +45,7 @@ from lossflint.analysis.held_out_passes import held_out_pass
 from lossflint.analysis.interpreter.syntax import param_names
 from lossflint.analysis.kinds import KindAnalysis, kinds_of
 from lossflint.analysis.loops import LoopIndex, loops
+from lossflint.analysis.train_mode import train_mode_arguments
 from lossflint.analysis.names import dotted_text
 from lossflint.analysis.values import (
     UNKNOWN,
@@ -725,12 +726,25 @@ def _trained_by_callers(model: ModuleIndex, call: cst.Call, receiver: str) -> bo
     keyword_only = [p.name.value for p in func.params.kwonly_params]
     if receiver not in params and receiver not in keyword_only:
         return False
-    if gradients(model).call_sites(func):
-        return False  # called here too: the pins join what every caller gives
-    records = kinds_of(model).calls_from_other_files(func)
-    if not records or any(record.opaque for record in records):
-        return False
     place = str(params.index(receiver)) if receiver in params else receiver
+    sites = gradients(model).call_sites(func)
+    if sites is None:
+        return False  # its name used otherwise: callers out of sight
+    if sites:
+        # called here: each call hands it a model this file trains and never
+        # puts in eval mode (``test(valid_loader, model)`` in ``main()``)
+        if any(
+            place not in (found := train_mode_arguments(model, site)) and receiver not in found
+            for site in sites
+        ):
+            return False
+        if project_context() is None:
+            return True
+    records = kinds_of(model).calls_from_other_files(func)
+    if any(record.opaque for record in records or ()):
+        return False
+    if not records:
+        return bool(sites)
     return all(place in r.train_mode or receiver in r.train_mode for r in records)
 
 

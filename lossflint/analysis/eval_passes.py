@@ -45,8 +45,8 @@ from lossflint.analysis.held_out_passes import held_out_pass
 from lossflint.analysis.interpreter.syntax import param_names
 from lossflint.analysis.kinds import KindAnalysis, kinds_of
 from lossflint.analysis.loops import LoopIndex, loops
-from lossflint.analysis.train_mode import train_mode_arguments
 from lossflint.analysis.names import dotted_text
+from lossflint.analysis.train_mode import train_mode_arguments
 from lossflint.analysis.values import (
     UNKNOWN,
     ClassRef,

@@ -458,7 +458,9 @@ class KindAnalysis(Interpreter[Value]):
         if qualname in apis.APPLY_MODULE or qualname in apis.MODULE_WRAPPERS:
             module = _argument_value(call, args, 0, "module")
             if qualname in apis.MODULE_WRAPPERS:
-                return module if isinstance(module, (Layer, Sequential, Instance)) else UNKNOWN
+                # another module's model too (``nn.DataParallel(SpeechTransformer(...))``)
+                wrapped = (Layer, Sequential, Instance, Instances, Foreign)
+                return module if isinstance(module, wrapped) else UNKNOWN
             inputs = _argument_value(call, args, 1, "inputs")
             return self._apply_layer(call, module, inputs)
         if qualname in apis.LOSS_CLASSES:

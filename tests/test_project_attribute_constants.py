@@ -6,10 +6,9 @@ another module's class."""
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
 from pathlib import Path
+
+from tests.project_runs import project_findings
 
 MODELS = """
 import torch.nn as nn
@@ -35,19 +34,7 @@ class Embedder(nn.Module):
 
 
 def _findings(root: Path, train: str) -> list[tuple[str, int, str]]:
-    (root / "pyproject.toml").write_text("")
-    (root / "models.py").write_text(MODELS)
-    (root / "train.py").write_text(train)
-    proc = subprocess.run(
-        [sys.executable, "-m", "lossflint", "check", "--no-cache", "--output-format", "json", "."],
-        cwd=root,
-        capture_output=True,
-        text=True,
-    )
-    assert proc.returncode in (0, 1), proc.stderr
-    return [
-        (Path(d["filename"]).name, d["location"]["row"], d["code"]) for d in json.loads(proc.stdout)
-    ]
+    return project_findings(root, {"models.py": MODELS, "train.py": train})
 
 
 def test_another_modules_class_of_the_same_name_builds_nothing_here(tmp_path: Path) -> None:

@@ -5,10 +5,9 @@ call makes it silent."""
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
 from pathlib import Path
+
+from tests.project_runs import project_findings
 
 MODS = """
 from torch import nn
@@ -54,19 +53,8 @@ def main(train_loader, valid_loader):
 
 
 def _findings(root: Path, switch: str) -> list[tuple[str, int, str]]:
-    (root / "pyproject.toml").write_text("")
-    (root / "mods.py").write_text(MODS)
-    (root / "vqvae.py").write_text(SCRIPT.replace("{switch}", switch))
-    proc = subprocess.run(
-        [sys.executable, "-m", "lossflint", "check", "--no-cache", "--output-format", "json", "."],
-        cwd=root,
-        capture_output=True,
-        text=True,
-    )
-    assert proc.returncode in (0, 1), proc.stderr
-    return [
-        (Path(d["filename"]).name, d["location"]["row"], d["code"]) for d in json.loads(proc.stdout)
-    ]
+    script = SCRIPT.replace("{switch}", switch)
+    return project_findings(root, {"mods.py": MODS, "vqvae.py": script})
 
 
 def test_a_model_of_another_modules_class_handed_in_train_mode(tmp_path: Path) -> None:

@@ -4,10 +4,9 @@ the module boundary (kospeech's test_transformer, audit R50: LF112)."""
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
 from pathlib import Path
+
+from tests.project_runs import project_findings
 
 MODEL = """
 import torch.nn as nn
@@ -38,19 +37,8 @@ for x, y in loader:
 
 
 def _codes(root: Path, wrapped: str) -> list[tuple[str, int, str]]:
-    (root / "pyproject.toml").write_text("")
-    (root / "model.py").write_text(MODEL)
-    (root / "train.py").write_text(TRAIN.replace("{wrapped}", wrapped))
-    proc = subprocess.run(
-        [sys.executable, "-m", "lossflint", "check", "--no-cache", "--output-format", "json", "."],
-        cwd=root,
-        capture_output=True,
-        text=True,
-    )
-    assert proc.returncode in (0, 1), proc.stderr
-    return [
-        (Path(d["filename"]).name, d["location"]["row"], d["code"]) for d in json.loads(proc.stdout)
-    ]
+    train = TRAIN.replace("{wrapped}", wrapped)
+    return project_findings(root, {"model.py": MODEL, "train.py": train})
 
 
 def test_data_parallel_of_another_modules_model(tmp_path: Path) -> None:

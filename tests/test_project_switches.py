@@ -4,10 +4,9 @@ between passes (no switch: silent), a write once before the loop is setup."""
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
 from pathlib import Path
+
+from tests.project_runs import project_findings
 
 ENGINE = """
 class Trainer:
@@ -27,19 +26,7 @@ class Trainer:
 
 
 def _codes(root: Path, train: str) -> list[tuple[str, int, str]]:
-    (root / "pyproject.toml").write_text("")
-    (root / "engine.py").write_text(ENGINE)
-    (root / "train.py").write_text(train)
-    proc = subprocess.run(
-        [sys.executable, "-m", "lossflint", "check", "--no-cache", "--output-format", "json", "."],
-        cwd=root,
-        capture_output=True,
-        text=True,
-    )
-    assert proc.returncode in (0, 1), proc.stderr
-    return [
-        (Path(d["filename"]).name, d["location"]["row"], d["code"]) for d in json.loads(proc.stdout)
-    ]
+    return project_findings(root, {"engine.py": ENGINE, "train.py": train})
 
 
 def test_a_switch_flipped_in_another_modules_loop_is_no_switch(tmp_path: Path) -> None:

@@ -85,7 +85,7 @@ def learned_parameter(model: ModuleIndex, expr: cst.BaseExpression) -> bool:
         and expr.value.value == "self"
     ):
         return False
-    write = _only_write(model, expr.attr.value)
+    write = only_self_write(model, expr.attr.value)
     if write is None or model.enclosing(write[0], cst.ClassDef) is not model.enclosing(
         expr, cst.ClassDef
     ):
@@ -107,7 +107,7 @@ def _attribute_number(model: ModuleIndex, expr: cst.Attribute) -> Number | None:
     cls = model.enclosing(expr, cst.ClassDef)
     if not isinstance(cls, cst.ClassDef):
         return None
-    write = _only_write(model, expr.attr.value)
+    write = only_self_write(model, expr.attr.value)
     if write is None:
         return None
     attribute, value = write
@@ -126,9 +126,13 @@ def _attribute_number(model: ModuleIndex, expr: cst.Attribute) -> Number | None:
     return _parameter_number(model, cls, init, value.value)
 
 
-def _only_write(model: ModuleIndex, ident: str) -> tuple[cst.Attribute, cst.BaseExpression] | None:
+def only_self_write(
+    model: ModuleIndex, ident: str, changed_by: frozenset[str] = frozenset()
+) -> tuple[cst.Attribute, cst.BaseExpression] | None:
     """The one ``self.<ident> = value`` of the file, when nothing else in it
-    writes an attribute of that name (another object's included) or calls
+    writes an attribute of that name (another object's included: an
+    augmented or annotated assignment, an unpacking, a ``del``), calls a
+    method of ``changed_by`` on it (``self.sigmas.requires_grad_()``), or calls
     ``setattr``."""
     memo = memo_of(model)
     if next(iter(names_in(model.module, "setattr", memo)), None) is not None:
@@ -150,9 +154,11 @@ def _only_write(model: ModuleIndex, ident: str) -> tuple[cst.Attribute, cst.Base
             ):
                 return None
             found = (attribute, assign.value)
-        elif isinstance(holder, (cst.AugAssign, cst.AnnAssign, cst.Element, cst.Tuple)) or (
-            isinstance(holder, cst.Del)
-        ):
+        elif isinstance(holder, (cst.AugAssign, cst.AnnAssign, cst.Element, cst.Tuple, cst.List)):
+            return None
+        elif isinstance(holder, cst.Del):
+            return None
+        elif isinstance(holder, cst.Attribute) and holder.attr.value in changed_by:
             return None
     return found
 

@@ -79,6 +79,7 @@ from typing import TYPE_CHECKING
 import libcst as cst
 
 from lossflint.analysis import apis
+from lossflint.analysis.attribute_constants import only_self_write
 from lossflint.analysis.calls import argument, literal_value
 from lossflint.analysis.contexts import contexts
 from lossflint.analysis.function_values import value_calls
@@ -1178,36 +1179,11 @@ class GradientFacts:
         return value if self.model.enclosing(expr, cst.ClassDef) is cls else None
 
     def _find_attribute_write(self, ident: str) -> tuple[cst.ClassDef, cst.BaseExpression] | None:
-        model = self.model
-        writes: list[tuple[cst.CSTNode, cst.BaseExpression | None]] = []
-        for name in self._name_refs().get(ident, []):
-            attribute = model.parent(name)
-            if not (isinstance(attribute, cst.Attribute) and attribute.attr is name):
-                continue
-            holder = model.parent(attribute)
-            if isinstance(holder, cst.AssignTarget):
-                statement = model.parent(holder)
-                value = statement.value if isinstance(statement, cst.Assign) else None
-                writes.append((attribute, value))
-            elif isinstance(holder, (cst.AugAssign, cst.AnnAssign)) and holder.target is attribute:
-                writes.append((attribute, None))
-            elif isinstance(holder, cst.Attribute) and holder.attr.value in _IN_PLACE_GRAD:
-                return None  # ``self.sigmas.requires_grad_()``
-            elif isinstance(holder, (cst.Tuple, cst.List, cst.Element)):
-                return None  # unpacked into: ``self.a, self.b = ...``
-        if "setattr" in self._name_refs() or len(writes) != 1:
+        write = only_self_write(self.model, ident, _IN_PLACE_GRAD)
+        if write is None:
             return None
-        attribute, value = writes[0]
-        cls = model.enclosing(attribute, cst.ClassDef)
-        if (
-            value is None
-            or not isinstance(attribute, cst.Attribute)
-            or not isinstance(attribute.value, cst.Name)
-            or attribute.value.value != "self"
-            or not isinstance(cls, cst.ClassDef)
-        ):
-            return None
-        return cls, value
+        cls = self.model.enclosing(write[0], cst.ClassDef)
+        return (cls, write[1]) if isinstance(cls, cst.ClassDef) else None
 
     def _entered_from_outside(self, func: cst.FunctionDef, seen: frozenset[cst.CSTNode]) -> bool:
         """Whether a call of ``func`` runs from outside the functions that

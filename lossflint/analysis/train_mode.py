@@ -349,7 +349,7 @@ def _same_in_both_modes(
     harmless. Put there by a call in the loop (``test_step(model=m1)``), the
     model is what that call hands over: the helper's parameter joins every
     model the file evaluates with it."""
-    from lossflint.analysis.eval_passes import surely_mode_free
+    from lossflint.analysis.mode_free_models import surely_mode_free
 
     if through is not None:
         for arg in through.args:

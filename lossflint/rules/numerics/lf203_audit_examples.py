@@ -8,6 +8,7 @@ of unknown origin (silent); kept apart so the rule module stays small."""
 from __future__ import annotations
 
 from lossflint.examples import Invalid
+from lossflint.rules.numerics.lf203_call_examples import CALL_INVALID
 
 _FOCAL = """
 import tensorflow as tf
@@ -22,21 +23,7 @@ def focal_loss_binary(y_true, y_pred):
 """
 
 AUDIT_INVALID = [
-    # the products written with tf.multiply (Machine-Learning-Using-
-    # TensorFlow-Cookbook, audit R49)
-    Invalid(
-        """
-        import tensorflow as tf
-
-        def xentropy(y_true, y_pred):
-            return - tf.multiply(y_true, tf.math.log(y_pred)) - tf.multiply((1. - y_true), tf.math.log(1. - y_pred))  # error: LF203
-
-        def train_step(model, x, y, opt):
-            with tf.GradientTape() as tape:
-                loss = tf.reduce_mean(xentropy(y, model(x)))
-            opt.apply_gradients(zip(tape.gradient(loss, model.trainable_variables), model.trainable_variables))
-        """
-    ),
+    *CALL_INVALID,
     # the log-likelihood subtracted from the objective (a semi-supervised
     # VAE's J = L - alpha * ce; wohlert/semi-supervised-pytorch, audit R33)
     Invalid(

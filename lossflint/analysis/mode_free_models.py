@@ -1,0 +1,216 @@
+"""Models that compute the same in train and eval mode (LF603, LF309: no
+evaluation in train mode can be wrong for them), and whether a class is a
+torch module. Kept apart from the evaluation passes so that the train-mode
+facts (``train_mode.py``) and the passes (``eval_passes.py``) can both read it."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import libcst as cst
+
+from lossflint.analysis import apis
+from lossflint.analysis.calls import argument, literal_value
+from lossflint.analysis.kinds import kinds_of
+from lossflint.analysis.names import dotted_text
+from lossflint.analysis.values import (
+    UNKNOWN,
+    ClassRef,
+    FunctionRef,
+    Instance,
+    Layer,
+    Sequential,
+    Value,
+)
+from lossflint.analysis.walk import calls_in, memo_of, nodes_in
+
+if TYPE_CHECKING:
+    from lossflint.analysis.index import ModuleIndex
+
+
+def is_torch_module(model: ModuleIndex, cls: cst.ClassDef) -> bool:
+    for klass in kinds_of(model).mro(cls):
+        for base in klass.bases:
+            if model.qualname(base.value) in apis.TORCH_MODULE_BASES:
+                return True
+    return False
+
+
+def surely_mode_free(model: ModuleIndex, value: Value) -> bool:
+    """Whether ``value`` is a model known to its last layer that computes the
+    same in train and eval mode: an ``nn.Sequential`` or a same-file
+    ``nn.Module`` class built only from layers that do (``apis.MODE_FREE_LAYERS``;
+    recurrent layers without dropout) and same-file classes that are so, whose
+    code never reads ``self.training`` nor calls a dropout or batch norm. Any
+    doubt -- a layer from elsewhere, a submodule handed in or made by a helper
+    -- is False."""
+    if isinstance(value, Sequential):
+        if value.origin is None:
+            return False
+        # a layer the domain does not model (``nn.MaxPool2d(2)``) is still a
+        # call written in the Sequential's own arguments, checked below
+        written = _layers_written_in(value.origin)
+        return all(
+            _layer_mode_free(model, layer) or (layer is UNKNOWN and written)
+            for layer in value.layers
+        ) and all(
+            _call_mode_free(model, call, 0) for call in calls_in(value.origin, memo_of(model))
+        )
+    if isinstance(value, Instance):
+        return _class_mode_free(model, value.cls, 0)
+    return False
+
+
+def _layers_written_in(origin: cst.CSTNode) -> bool:
+    """``nn.Sequential(nn.Conv2d(...), nn.ReLU(), ...)``: every layer is a call
+    written there (no ``*layers``, no layer made elsewhere)."""
+    if not isinstance(origin, cst.Call) or not origin.args:
+        return False
+    return all(
+        not arg.star and arg.keyword is None and type(arg.value) is cst.Call for arg in origin.args
+    )
+
+
+def _layer_mode_free(model: ModuleIndex, layer: Value) -> bool:
+    if isinstance(layer, Layer):
+        return isinstance(layer.origin, cst.Call) and _call_mode_free(model, layer.origin, 0)
+    if isinstance(layer, Instance):
+        return _class_mode_free(model, layer.cls, 0)
+    return isinstance(layer, Sequential) and surely_mode_free(model, layer)
+
+
+def _class_mode_free(model: ModuleIndex, cls: cst.ClassDef, depth: int) -> bool:
+    if depth > 3 or not is_torch_module(model, cls):
+        return False
+    kinds = kinds_of(model)
+    for klass in kinds.mro(cls):
+        for base in klass.bases:
+            name = model.qualname(base.value)
+            if name is not None and name not in apis.TORCH_MODULE_BASES:
+                return False  # a library base class: its layers are unknown
+        for node in nodes_in(
+            klass, cst.Attribute, cst.Call, cst.Assign, cst.AnnAssign, memo=memo_of(model)
+        ):
+            if type(node) is cst.Attribute and node.attr.value == "training":  # type: ignore[attr-defined]
+                return False
+            if type(node) is cst.Call and not _call_mode_free(model, node, depth):  # type: ignore[arg-type]
+                return False
+            if type(node) in (cst.Assign, cst.AnnAssign) and _handed_in_submodule(model, node):
+                return False
+    return True
+
+
+def _call_mode_free(model: ModuleIndex, call: cst.Call, depth: int) -> bool:
+    qualname = model.qualname(call.func)
+    if qualname is None:
+        ref = kinds_of(model).value_of(call.func)
+        if isinstance(ref, ClassRef):
+            return _class_mode_free(model, ref.cls, depth + 1)
+        if isinstance(ref, FunctionRef) and ref.bound is None:
+            # `self.features = make_layers(cfg)`: what it builds is in its body
+            return _function_mode_free(model, ref.func, depth + 1)
+        if isinstance(call.func, cst.Attribute) and call.func.attr.value in _REGISTERS:
+            return False  # add_module / register_module: a submodule we do not see
+        return True  # a method or a same-file function computing, not building
+    if qualname.startswith("builtins."):
+        # setattr(self, name, layer) registers a submodule we do not see
+        return qualname not in ("builtins.setattr", "builtins.getattr", "builtins.eval")
+    short = qualname.rsplit(".", 1)[-1].lower()
+    if any(word in short for word in apis.MODE_DEPENDENT_WORDS):
+        return False
+    if qualname in apis.MODE_FREE_LAYERS or qualname in apis.MODULE_CONTAINERS:
+        return True
+    if qualname in apis.RECURRENT_LAYERS:
+        dropout = argument(
+            call, 5, "dropout"
+        )  # (input, hidden, layers, bias, batch_first, dropout)
+        value = literal_value(dropout) if dropout is not None else 0
+        return dropout is None or (isinstance(value, (int, float)) and value == 0)
+    if qualname in apis.INSTANCE_NORMS:
+        # statistics of the batch in both modes unless running ones are kept
+        index = 3 if ".Lazy" in qualname else 4
+        tracked = argument(call, index, "track_running_stats")
+        return tracked is None or literal_value(tracked) is False
+    if not qualname.startswith("torch."):
+        return False  # a model or layer from another library
+    # any other torch.nn class is a layer not known to be mode-free
+    return not (qualname.startswith("torch.nn.") and qualname.rsplit(".", 1)[-1][:1].isupper())
+
+
+def _function_mode_free(model: ModuleIndex, func: cst.FunctionDef, depth: int) -> bool:
+    """A same-file function called from a model's class builds or computes only
+    what is mode-free (a ``make_layers`` adding batch norms is not)."""
+    if depth > 3:
+        return False
+    for node in nodes_in(func.body, cst.Attribute, cst.Call, memo=memo_of(model)):
+        if isinstance(node, cst.Attribute) and node.attr.value == "training":
+            return False
+        if isinstance(node, cst.Call) and not _call_mode_free(model, node, depth):
+            return False
+    return True
+
+
+_REGISTERS = frozenset({"add_module", "register_module"})
+
+
+def _handed_in_submodule(model: ModuleIndex, node: cst.CSTNode) -> bool:
+    """``self.x = <a name or attribute>``: maybe a module made elsewhere."""
+    if isinstance(node, cst.Assign):
+        targets = [t.target for t in node.targets]
+        value: cst.BaseExpression | None = node.value
+    elif isinstance(node, cst.AnnAssign):
+        targets, value = [node.target], node.value
+    else:
+        return False
+    if not any(isinstance(t, cst.Attribute) and dotted_text(t.value) == "self" for t in targets):
+        return False
+    if isinstance(value, cst.Name) and (
+        _plain_parameter(model, value) or _size_of_a_layer(model, value, node)
+    ):
+        return False  # `self.hidden = hidden` with `hidden: int = 128`
+    return isinstance(value, (cst.Name, cst.Attribute, cst.Subscript))
+
+
+def _size_of_a_layer(model: ModuleIndex, name: cst.Name, node: cst.CSTNode) -> bool:
+    """``name``, a parameter of the function around ``node``, is also handed
+    to a layer constructor of that function that takes sizes, not modules
+    (``nn.LSTM(in_dim, hidden_dim, ...)``): a number, not a submodule."""
+    bindings = model.bindings(name) or []
+    if not bindings or any(b.kind != "param" for b in bindings):
+        return False
+    func = model.enclosing(node, cst.FunctionDef)
+    if not isinstance(func, cst.FunctionDef):
+        return False
+    for call in nodes_in(func.body, cst.Call, memo=memo_of(model)):
+        qualname = model.qualname(call.func)  # type: ignore[attr-defined]
+        if (
+            qualname not in apis.MODE_FREE_LAYERS
+            and qualname not in apis.RECURRENT_LAYERS
+            and qualname not in apis.INSTANCE_NORMS
+        ):
+            continue
+        for arg in call.args:  # type: ignore[attr-defined]
+            if type(arg.value) is cst.Name and arg.value.value == name.value:
+                return True
+    return False
+
+
+_PLAIN_TYPES = frozenset({"int", "float", "bool", "str"})
+
+
+def _plain_parameter(model: ModuleIndex, name: cst.Name) -> bool:
+    """``name`` is a parameter annotated as, or defaulting to, a number or a string."""
+    bindings = model.bindings(name) or []
+    if not bindings or any(b.kind != "param" for b in bindings):
+        return False
+    for binding in bindings:
+        param = binding.node
+        if not isinstance(param, cst.Param):
+            return False
+        annotation = param.annotation
+        if annotation is not None and dotted_text(annotation.annotation) in _PLAIN_TYPES:
+            continue
+        default = literal_value(param.default) if param.default is not None else None
+        if not isinstance(default, (int, float, str)):
+            return False
+    return True

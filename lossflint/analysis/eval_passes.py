@@ -480,9 +480,11 @@ def _put_in_eval_mode_above(model: ModuleIndex, region: cst.CSTNode, receiver: s
         mode = _mode_switch(stmt, receiver)
         if mode is not None:
             evaluated = mode == "eval"
-        elif receiver in model.code(stmt) and (
+        elif receiver.split(".", 1)[0] in model.code(stmt) and (
             not isinstance(stmt, cst.SimpleStatementLine)
-            or re.search(rf"[(,]\s*{re.escape(receiver)}\s*[,)]", model.code(stmt))
+            or re.search(
+                rf"[(,]\s*{re.escape(receiver.split('.', 1)[0])}[\w.]*\s*[,)]", model.code(stmt)
+            )
         ):
             # a block that may switch it (``if ...: model.train()``), or a
             # call it is handed to (``train_one_epoch(model)``)
@@ -492,17 +494,20 @@ def _put_in_eval_mode_above(model: ModuleIndex, region: cst.CSTNode, receiver: s
 
 def _mode_switch(stmt: cst.BaseStatement, receiver: str) -> str | None:
     """``receiver.eval()`` → "eval", ``receiver.train()`` → "train" (a
-    statement of its own), else None."""
+    statement of its own; also of a module holding ``receiver``), else None."""
     if not isinstance(stmt, cst.SimpleStatementLine) or len(stmt.body) != 1:
         return None
     small = stmt.body[0]
     call = small.value if isinstance(small, cst.Expr) else None
-    if not (
-        isinstance(call, cst.Call)
-        and isinstance(call.func, cst.Attribute)
-        and dotted_text(call.func.value) == receiver
-    ):
+    switched = (
+        dotted_text(call.func.value)
+        if isinstance(call, cst.Call) and isinstance(call.func, cst.Attribute)
+        else None
+    )
+    # ``model.eval()`` switches ``model.encoder`` too
+    if switched is None or not (receiver == switched or receiver.startswith(switched + ".")):
         return None
+    assert isinstance(call, cst.Call) and isinstance(call.func, cst.Attribute)
     name = call.func.attr.value
     if name == "eval" and not call.args:
         return "eval"

@@ -320,3 +320,46 @@ EPOCH_VALID += [
                 val_loss = test(val_loader, salt)
     """,
 ]
+
+EPOCH_VALID += [
+    # model.eval() at the top of the decoding function switches its encoder
+    # and decoder too (Perlou's seq2seq, harness R31)
+    """
+    import torch
+    from torch import nn
+
+    class Encoder(nn.Module):
+        def __init__(self, vocab, dim, dropout=0.1):
+            super().__init__()
+            self.embedding = nn.Embedding(vocab, dim)
+            self.dropout = nn.Dropout(dropout)
+            self.rnn = nn.GRU(dim, dim, batch_first=True)
+
+        def forward(self, src):
+            return self.rnn(self.dropout(self.embedding(src)))
+
+    class Seq2Seq(nn.Module):
+        def __init__(self, encoder):
+            super().__init__()
+            self.encoder = encoder
+
+    model = Seq2Seq(Encoder(100, 32))
+    opt = torch.optim.Adam(model.parameters())
+    for src in batches:
+        opt.zero_grad()
+        model.encoder(src)[0].sum().backward()
+        opt.step()
+
+    def greedy_decode(model, src, steps):
+        model.eval()
+        outputs = []
+        with torch.no_grad():
+            _, hidden = model.encoder(src)
+            for _ in range(steps):
+                out, hidden = model.encoder(hidden.argmax(-1))
+                outputs.append(out.argmax(-1).item())
+        return outputs
+
+    print(greedy_decode(model, test_src, 10))
+    """,
+]

@@ -10,6 +10,7 @@ import libcst as cst
 from lossflint.analysis import apis
 from lossflint.analysis import numerics as num
 from lossflint.analysis.calls import argument, has_star_args, keyword, literal_value
+from lossflint.analysis.reaching import reaching_assignment
 from lossflint.diagnostics import Applicability, Finding, FixSpec, NodeEdit, Severity
 from lossflint.examples import Invalid
 from lossflint.registry import Rule
@@ -120,7 +121,8 @@ of elements per sample (which is the point).
         import torch.nn.functional as F
 
         def symmetric_bce(input, target):
-            y_true = target.view(-1, 1)
+            y_true = target
+            y_true = y_true.view(-1, 1)
             y_pred = torch.sigmoid(input).view(-1, 1)
             loss_ce = F.kl_div(torch.log(torch.clamp(y_pred, 1e-7, 1.0)), y_true)
             loss_rce = F.kl_div(torch.log(torch.clamp(y_true, 1e-4, 1.0)), y_pred)
@@ -161,9 +163,12 @@ of elements per sample (which is the point).
 def _one_column(model: SemanticModel, expr: cst.BaseExpression | None) -> bool:
     """``t.view(-1, 1)``/``t.reshape(-1, 1)`` (through a name bound to it): a
     column, one element per row (symmetric BCE written with ``kl_div``)."""
+    for _ in range(4):  # ``y_true_1 = y_true``, ``y_true = y_true.view(-1, 1)``
+        if not isinstance(expr, cst.Name):
+            break
+        expr = reaching_assignment(model, expr) or num.resolve(model, expr)
     if expr is None:
         return False
-    expr = num.resolve(model, expr)
     if not (
         isinstance(expr, cst.Call)
         and isinstance(expr.func, cst.Attribute)

@@ -107,7 +107,7 @@ def _attribute_number(model: ModuleIndex, expr: cst.Attribute) -> Number | None:
     cls = model.enclosing(expr, cst.ClassDef)
     if not isinstance(cls, cst.ClassDef):
         return None
-    write = only_self_write(model, expr.attr.value)
+    write = only_self_write(model, expr.attr.value, cls=cls)
     if write is None:
         return None
     attribute, value = write
@@ -127,13 +127,18 @@ def _attribute_number(model: ModuleIndex, expr: cst.Attribute) -> Number | None:
 
 
 def only_self_write(
-    model: ModuleIndex, ident: str, changed_by: frozenset[str] = frozenset()
+    model: ModuleIndex,
+    ident: str,
+    changed_by: frozenset[str] = frozenset(),
+    cls: cst.ClassDef | None = None,
 ) -> tuple[cst.Attribute, cst.BaseExpression] | None:
     """The one ``self.<ident> = value`` of the file, when nothing else in it
     writes an attribute of that name (another object's included: an
     augmented or annotated assignment, an unpacking, a ``del``), calls a
     method of ``changed_by`` on it (``self.sigmas.requires_grad_()``), or calls
-    ``setattr``."""
+    ``setattr``. With ``cls``, the ``self.<ident> = ...`` of another class
+    that neither derives from it nor is a base of it (by their names here)
+    write other objects (``Spectrogram.n_fft``, ``MelSpectrogram.n_fft``)."""
     memo = memo_of(model)
     if next(iter(names_in(model.module, "setattr", memo)), None) is not None:
         return None
@@ -143,6 +148,12 @@ def only_self_write(
         if not (isinstance(attribute, cst.Attribute) and attribute.attr is name):
             continue
         holder = model.parent(attribute)
+        if (
+            isinstance(holder, cst.AssignTarget)
+            and cls is not None
+            and _unrelated(model, cls, attribute)
+        ):
+            continue
         if isinstance(holder, cst.AssignTarget):
             assign = model.parent(holder)
             if (
@@ -161,6 +172,19 @@ def only_self_write(
         elif isinstance(holder, cst.Attribute) and holder.attr.value in changed_by:
             return None
     return found
+
+
+def _unrelated(model: ModuleIndex, cls: cst.ClassDef, attribute: cst.Attribute) -> bool:
+    """``self.x = ...`` in a method of a class unrelated to ``cls`` (neither
+    names the other among its bases)."""
+    if not (isinstance(attribute.value, cst.Name) and attribute.value.value == "self"):
+        return False
+    other = model.enclosing(attribute, cst.ClassDef)
+    if not isinstance(other, cst.ClassDef) or other is cls:
+        return False
+    names = {cls.name.value, other.name.value}
+    bases = {model.code(b.value).rsplit(".", 1)[-1] for c in (cls, other) for b in c.bases}
+    return not (names & bases)
 
 
 def _parameter_number(

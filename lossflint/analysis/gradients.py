@@ -356,7 +356,9 @@ class GradientFacts:
         self._runs: dict[cst.FunctionDef, list[tuple[cst.Call, int]] | None] = {}
         self._metric_only: set[str] = set()
         #: ``self.<attr>`` written once in the file: (its class, the value)
-        self._attribute_writes: dict[str, tuple[cst.ClassDef, cst.BaseExpression] | None] = {}
+        self._attribute_writes: dict[
+            tuple[str, cst.CSTNode | None], tuple[cst.ClassDef, cst.BaseExpression] | None
+        ] = {}
         #: calls of a function through a ``partial`` value: the keywords it binds
         self._bound_at: dict[cst.Call, dict[str, cst.BaseExpression]] = {}
         #: functions handed to a data mapping (``ds.map(parse)``): run on data
@@ -1170,16 +1172,22 @@ class GradientFacts:
         if not (isinstance(expr.value, cst.Name) and expr.value.value == "self"):
             return None
         ident = expr.attr.value
-        if ident not in self._attribute_writes:
-            self._attribute_writes[ident] = self._find_attribute_write(ident)
-        found = self._attribute_writes[ident]
+        reader = self.model.enclosing(expr, cst.ClassDef)
+        key = (ident, reader)
+        if key not in self._attribute_writes:
+            self._attribute_writes[key] = self._find_attribute_write(
+                ident, reader if isinstance(reader, cst.ClassDef) else None
+            )
+        found = self._attribute_writes[key]
         if found is None:
             return None
         cls, value = found
         return value if self.model.enclosing(expr, cst.ClassDef) is cls else None
 
-    def _find_attribute_write(self, ident: str) -> tuple[cst.ClassDef, cst.BaseExpression] | None:
-        write = only_self_write(self.model, ident, _IN_PLACE_GRAD)
+    def _find_attribute_write(
+        self, ident: str, reader: cst.ClassDef | None = None
+    ) -> tuple[cst.ClassDef, cst.BaseExpression] | None:
+        write = only_self_write(self.model, ident, _IN_PLACE_GRAD, reader)
         if write is None:
             return None
         cls = self.model.enclosing(write[0], cst.ClassDef)

@@ -232,10 +232,10 @@ AUDIT_S37_VALID = [
     from torch import Tensor
 
     class Spectrogram(object):
-        def __init__(self, feature_extract_by="torch", n_fft=320, hop_length=160):
+        def __init__(self, sample_rate=16000, frame_length=20, frame_shift=10, feature_extract_by="torch"):
             self.feature_extract_by = feature_extract_by
-            self.n_fft = n_fft
-            self.hop_length = hop_length
+            self.n_fft = int(round(sample_rate * 0.001 * frame_length))
+            self.hop_length = int(round(sample_rate * 0.001 * frame_shift))
             self.transforms = None
 
         def __call__(self, signal):
@@ -249,6 +249,11 @@ AUDIT_S37_VALID = [
                 spectrogram = (spectrogram[:, :, 0].pow(2) + spectrogram[:, :, 1].pow(2)).pow(0.5)
                 spectrogram = np.log1p(spectrogram.numpy())
             return spectrogram
+
+    class MelSpectrogram(object):
+        def __init__(self, n_fft, hop_length):
+            self.n_fft = n_fft  # another class's attribute of the same name
+            self.hop_length = hop_length
     """,
     # a Fourier-domain augmentation: a plain transform class called on images
     # (lightly's AmplitudeRescaleTransform, audit R51)

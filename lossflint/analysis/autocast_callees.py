@@ -32,10 +32,10 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
-from lossflint.analysis import apis
 from lossflint.analysis.contexts import AutocastRegion, contexts
 from lossflint.analysis.kinds import kinds_of
 from lossflint.analysis.loops import loops
+from lossflint.analysis.mode_free_models import is_torch_module
 from lossflint.analysis.values import Instance
 from lossflint.analysis.walk import calls_in
 
@@ -154,16 +154,8 @@ def _forward_of_called_module(model: ModuleIndex, call: cst.Call) -> cst.Functio
         owner = kinds.value_of(target.value)
         if isinstance(owner, Instance) and kinds.method(owner.cls, target.attr.value) is None:
             value = kinds.class_attrs(owner.cls).get(target.attr.value)
-    if not isinstance(value, Instance) or not _is_torch_module(model, value.cls):
+    if not isinstance(value, Instance) or not is_torch_module(model, value.cls):
         return None
     if kinds.method(value.cls, "__call__") is not None:
         return None  # a __call__ of its own decides what runs
     return kinds.method(value.cls, "forward")
-
-
-def _is_torch_module(model: ModuleIndex, cls: cst.ClassDef) -> bool:
-    for klass in kinds_of(model).mro(cls):
-        for base in klass.bases:
-            if model.qualname(base.value) in apis.TORCH_MODULE_BASES:
-                return True
-    return False

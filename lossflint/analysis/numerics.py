@@ -1573,3 +1573,22 @@ def guard_operand(
         if bounds and len(operands) == 1:
             return operands[0], "eps"
     return None
+
+
+def one_column(model: ModuleIndex, expr: cst.BaseExpression | None) -> bool:
+    """``t.view(-1, 1)``/``t.reshape(-1, 1)`` (through a name bound to it): a
+    column, one element per row (symmetric BCE written with ``kl_div``)."""
+    for _ in range(4):  # ``y_true_1 = y_true``, ``y_true = y_true.view(-1, 1)``
+        if not isinstance(expr, cst.Name):
+            break
+        expr = reaching_assignment(model, expr) or resolve(model, expr)
+    if expr is None:
+        return False
+    if not (
+        isinstance(expr, cst.Call)
+        and isinstance(expr.func, cst.Attribute)
+        and expr.func.attr.value in ("view", "reshape")
+    ):
+        return False
+    shape = [literal_value(a.value) for a in expr.args if a.keyword is None and not a.star]
+    return len(shape) == len(expr.args) == 2 and shape[1] == 1 and shape[0] == -1

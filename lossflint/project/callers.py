@@ -767,16 +767,12 @@ def attribute_set_in_loop_elsewhere(attr: str) -> bool:
     epoch >= 5``). False when none does or there is no project around the
     module; True when one does, a notebook writes it, or the project cannot be
     searched."""
-    if current() is None:
-        return False
-    found = _searchable()
-    if found is None:
+    others = _other_texts()
+    if others is None:
         return True
-    _context, _layout, me, texts = found
-    myself = str(me.path)
     write = re.compile(rf"\.\s*{re.escape(attr)}\s*(?:=(?!=)|[-+*/|&]=)")
-    for path, text in (texts.files or {}).items():
-        if path == myself or attr not in text or not write.search(text):
+    for path, text in others:
+        if attr not in text or not write.search(text):
             continue
         if path.endswith(".ipynb"):
             return True  # cells run in any order: not read here
@@ -801,18 +797,24 @@ def changed_elsewhere(name: str) -> bool:
     ``MODELS.update(...)``: a registry filled from outside). False when no
     other file's text does (or there is no project around the module); True
     when one does, or the project cannot be searched."""
-    if current() is None:
-        return False
-    found = _searchable()
-    if found is None:
+    others = _other_texts()
+    if others is None:
         return True
-    _context, _layout, me, texts = found
-    myself = str(me.path)
     word = re.escape(name)
     changes = re.compile(
         rf"\b{word}\s*\[[^\]\n]*\]\s*(?:=(?!=)|\|=)|\b{word}\s*\.\s*(?:update|setdefault|pop|clear)\s*\(|\b{word}\s*\|="
     )
-    for path, text in (texts.files or {}).items():
-        if path != myself and name in text and changes.search(text):
-            return True
-    return False
+    return any(name in text and changes.search(text) for _path, text in others)
+
+
+def _other_texts() -> list[tuple[str, str]] | None:
+    """(path, text) of the project's files other than the module being linted:
+    none without a project around it; None when the project cannot be searched."""
+    if current() is None:
+        return []
+    found = _searchable()
+    if found is None:
+        return None
+    _context, _layout, me, texts = found
+    myself = str(me.path)
+    return [(path, text) for path, text in (texts.files or {}).items() if path != myself]

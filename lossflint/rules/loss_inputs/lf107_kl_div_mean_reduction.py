@@ -10,7 +10,6 @@ import libcst as cst
 from lossflint.analysis import apis
 from lossflint.analysis import numerics as num
 from lossflint.analysis.calls import argument, has_star_args, keyword, literal_value
-from lossflint.analysis.reaching import reaching_assignment
 from lossflint.diagnostics import Applicability, Finding, FixSpec, NodeEdit, Severity
 from lossflint.examples import Invalid
 from lossflint.registry import Rule
@@ -146,7 +145,7 @@ of elements per sample (which is the point).
             reduction = "mean" if reduction_arg is None else literal_value(reduction_arg)
             if reduction != "mean":
                 continue
-            if site.qualname == apis.KL_DIV and _one_column(model, argument(call, 1, "target")):
+            if site.qualname == apis.KL_DIV and num.one_column(model, argument(call, 1, "target")):
                 continue  # (N, 1): one element per row, 'mean' is 'batchmean'
 
             fixed = set_keyword(call, "reduction", cst.SimpleString('"batchmean"'))
@@ -158,22 +157,3 @@ of elements per sample (which is the point).
                     Applicability.UNSAFE, "use reduction='batchmean'", (NodeEdit(call, fixed),)
                 ),
             )
-
-
-def _one_column(model: SemanticModel, expr: cst.BaseExpression | None) -> bool:
-    """``t.view(-1, 1)``/``t.reshape(-1, 1)`` (through a name bound to it): a
-    column, one element per row (symmetric BCE written with ``kl_div``)."""
-    for _ in range(4):  # ``y_true_1 = y_true``, ``y_true = y_true.view(-1, 1)``
-        if not isinstance(expr, cst.Name):
-            break
-        expr = reaching_assignment(model, expr) or num.resolve(model, expr)
-    if expr is None:
-        return False
-    if not (
-        isinstance(expr, cst.Call)
-        and isinstance(expr.func, cst.Attribute)
-        and expr.func.attr.value in ("view", "reshape")
-    ):
-        return False
-    shape = [literal_value(a.value) for a in expr.args if a.keyword is None and not a.star]
-    return len(shape) == len(expr.args) == 2 and shape[1] == 1 and shape[0] == -1

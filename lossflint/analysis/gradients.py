@@ -91,6 +91,7 @@ from lossflint.analysis.reaching import reaches_parameter, reaching_assignment
 from lossflint.analysis.walk import memo_of, names_in, own_returns
 from lossflint.project.callers import imported_elsewhere, named_in_project, named_where_loaded
 from lossflint.project.context import current as project_context
+from lossflint.project.handed_instances import holders_stay_unrun
 
 if TYPE_CHECKING:
     from lossflint.analysis.index import ModuleIndex
@@ -738,10 +739,13 @@ class GradientFacts:
                 if not self._follow_instance(expr, methods, sites, holders):
                     return None
         # a file that loads this module may reach an instance only by naming
-        # the class or a name one is kept in (``taco.stft_fn(y)``)
-        if (
-            imported_elsewhere()
-            and named_where_loaded({cls.name.value} | {name for _, name in holders}) is not False
+        # the class or a name one is kept in (``taco.stft_fn(y)``); one that
+        # only asks it for other things, or hands it to a project function
+        # that never runs it (``griffin_lim(spec, taco.stft_fn)``), runs none
+        kept = {name for _, name in holders}
+        if imported_elsewhere() and (
+            named_where_loaded({cls.name.value}) is not False
+            or (named_where_loaded(kept) is not False and not holders_stay_unrun(kept))
         ):
             return None
         return sites

@@ -440,6 +440,13 @@ def named_in_project(names: set[str]) -> bool | None:
 def _loading_texts() -> Iterator[str] | None:
     """The texts of the other project files that may load the module being
     linted (lazily: the first one answers :func:`imported_elsewhere`)."""
+    files = loading_files()
+    return None if files is None else (text for _, text in files)
+
+
+def loading_files() -> Iterator[tuple[str, str]] | None:
+    """The other project files that may load the module being linted, with
+    their texts (lazily); None when the project cannot be searched."""
     found = _searchable()
     if found is None:
         return None
@@ -451,17 +458,17 @@ def _loading_texts() -> Iterator[str] | None:
         paths |= {p for p in overlays if layout.contains(p) and p.endswith(_SUFFIXES)}
     paths.discard(str(me.path))
 
-    def loading() -> Iterator[str]:
+    def loading() -> Iterator[tuple[str, str]]:
         for path in sorted(paths):
             text = _text_of(context, path, texts)
             if stem not in text and "from ." not in text:
                 continue
             if path.endswith(".ipynb"):
                 if _names(text, stem) and _loads_module(text, stem):
-                    yield text
+                    yield path, text
                 continue
             if me.rel in texts.imported(layout, path, text):
-                yield text
+                yield path, text
 
     return loading()
 

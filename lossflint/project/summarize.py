@@ -50,6 +50,7 @@ from lossflint.analysis.names import dotted_name, dotted_text, last_name, target
 from lossflint.analysis.numerics import returns_cosine
 from lossflint.analysis.split_helpers import split_parameters
 from lossflint.analysis.train_mode import train_mode_arguments
+from lossflint.analysis.unrun_params import unrun_params
 from lossflint.analysis.values import (
     ClassRef,
     DictValue,
@@ -389,6 +390,7 @@ class Summarizer:
             mode_safe_params(self.model, func),
             returns_without_grad(self.model, func),
             split_parameters(self.model, func, params),
+            unrun_params(self.model, func),
         )
 
     def _keyed_returns(self, func: cst.FunctionDef) -> tuple[str, SValue]:

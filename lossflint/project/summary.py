@@ -31,7 +31,7 @@ from functools import cache
 from typing import Any, Union
 
 #: changes whenever the shape of a summary changes (old cache entries are misses)
-SUMMARY_FORMAT = 20
+SUMMARY_FORMAT = 21
 #: nothing real nests deeper; more is damage (or an attack on the decoder)
 MAX_DEPTH = 64
 
@@ -344,6 +344,10 @@ class FunctionSummary:
     #: ``train_test_split``, or indexed by a random mask and its complement
     #: (``analysis/split_helpers.py``): a caller's scaled array is split (LF601)
     splits: tuple[str, ...] = ()
+    #: parameters it never runs as a module (``stft_fn.transform(x)`` only:
+    #: ``analysis/unrun_params.py``): an instance handed to it keeps every
+    #: run of its ``forward`` in the caller's sight (gradients, LF205)
+    unrun: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -62,3 +62,12 @@ def test_a_construction_in_another_module_keeps_the_exponent_unknown(tmp_path: P
         "print(l1(torch.randn(4, 8)))\n"
     )
     assert [f for f in _findings(tmp_path, train) if f[2] == "LF205"] == []
+
+
+def test_a_construction_through_a_module_alias_keeps_the_exponent_unknown(
+    tmp_path: Path,
+) -> None:
+    train = (
+        "import torch\nimport models as nm\n\nl1 = nm.Normalize(1)\nprint(l1(torch.randn(4, 8)))\n"
+    )
+    assert [f for f in _findings(tmp_path, train) if f[2] == "LF205"] == []

@@ -411,15 +411,26 @@ def named_where_loaded(names: set[str]) -> bool | None:
 def named_unqualified_where_loaded(name: str) -> bool | None:
     """Like :func:`named_where_loaded` for one name, not counting
     ``other.Name`` (``transforms.Normalize`` names another module's class;
-    ``resnet.Normalize``, with the linted module's own stem, counts)."""
+    ``resnet.Normalize``, with the linted module's own stem, counts, and so
+    does ``nm.Normalize`` after ``import models.normalize as nm``)."""
     found = _searchable()
     texts = _loading_texts()
     if found is None or texts is None:
         return None
     me = found[2]
     stem = re.escape(me.path.parent.name if me.is_package else me.path.stem)
-    pattern = re.compile(rf"(?:(?<![\w.])|(?<=\b{stem}\.)){re.escape(name)}(?!\w)")
-    return any(name in text and pattern.search(text) is not None for text in texts)
+    aliasing = re.compile(rf"\b{stem}\s+as\s+(\w+)")
+    for text in texts:
+        if name not in text:
+            continue
+        # one fixed-width look-behind per prefix
+        prefixes = "".join(
+            rf"|(?<=\b{p}\.)" for p in [stem, *map(re.escape, aliasing.findall(text))]
+        )
+        pattern = rf"(?:(?<![\w.]){prefixes}){re.escape(name)}(?!\w)"
+        if re.search(pattern, text) is not None:
+            return True
+    return False
 
 
 def named_in_project(names: set[str]) -> bool | None:

@@ -877,7 +877,8 @@ def _is_loss(value: Value) -> bool:
 
 
 #: how many classes an instance of "one of these" names before it is unknown
-_MAX_CLASSES_JOINED = 8
+#: (pytorch-fm picks one of sixteen CTR models by name)
+_MAX_CLASSES_JOINED = 24
 #: what a Keras head helper's last activation makes of its output
 _KERAS_OUTPUT_KINDS = {"softmax": Kind.PROBS, "sigmoid": Kind.SIGMOID_PROBS}
 

@@ -18,6 +18,7 @@ from lossflint.rules.loss_inputs.common import LossInputRule, inputs_of_kind, lo
 from lossflint.rules.loss_inputs.fixes import rename_call
 from lossflint.rules.loss_inputs.lf104_audit_examples import AUDIT_INVALID, AUDIT_VALID
 from lossflint.rules.loss_inputs.lf104_clamped import clamped_sigmoid_inputs
+from lossflint.rules.loss_inputs.lf104_factory_examples import FACTORY_INVALID, FACTORY_VALID
 from lossflint.rules.loss_inputs.lf104_repeats import without_evaluation_repeats
 
 if TYPE_CHECKING:
@@ -287,6 +288,7 @@ saturation. Loss objects (`nn.BCELoss()`) are not rewritten automatically.
             """,
         ),
         *AUDIT_INVALID,
+        *FACTORY_INVALID,
     ]
     VALID = [
         # the registry is handed away: its functions may be called with anything
@@ -337,6 +339,7 @@ saturation. Loss objects (`nn.BCELoss()`) are not rewritten automatically.
         loss = binary_cross_entropy(torch.sigmoid(z), y)
         """,
         *AUDIT_VALID,
+        *FACTORY_VALID,
     ]
 
     def findings(self, model: SemanticModel) -> Iterator[Finding]:

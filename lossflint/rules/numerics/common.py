@@ -84,6 +84,9 @@ def cross_entropy_formula(
     # ``- tf.multiply(y, log(p)) - ...``: the product's sign is written apart
     lead_negated = isinstance(parent, cst.UnaryOperation) and isinstance(parent.operator, cst.Minus)
     term: cst.BaseExpression = product
+    #: ``-a * log(b) - c``: one term of some other formula (a Gamma density's
+    #: log-normaliser), a cross-entropy only where ``b`` is known
+    loose = False
     if lead_negated:
         assert isinstance(parent, cst.UnaryOperation)
         term = parent
@@ -96,8 +99,10 @@ def cross_entropy_formula(
         if second is not None:
             core = parent
             members = [first, second] if parent.left is term else [second, first]
-        elif lead_negated:
-            core = term
+        else:
+            loose = True
+            if lead_negated:
+                core = term
     elif lead_negated:
         core = term
     node, negated, stop = _climb(model, core)
@@ -134,6 +139,8 @@ def cross_entropy_formula(
             return None  # -q*log(p/q): a KL divergence or importance weight, not a CE
         guarded = guarded or num.is_guarded(model, member.argument)
     member_logs = tuple(m for _, m in members)
+    if loose and probabilities is None:
+        return None
     if not guarded:
         return Formula(node, member_logs, len(members) == 2, probabilities=probabilities)
     found = _guarded_source(model, member_logs)

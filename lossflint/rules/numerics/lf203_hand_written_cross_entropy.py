@@ -17,7 +17,6 @@ from lossflint.examples import Invalid
 from lossflint.registry import Rule
 from lossflint.rules.numerics.common import cross_entropy_formula, of_constants
 from lossflint.rules.numerics.lf203_audit_examples import AUDIT_INVALID, AUDIT_VALID
-from lossflint.rules.numerics.lf203_term_examples import TERM_INVALID, TERM_VALID
 
 if TYPE_CHECKING:
     from lossflint.analysis.model import SemanticModel
@@ -156,11 +155,9 @@ formula no longer sees.
             """
         ),
         *AUDIT_INVALID,
-        *TERM_INVALID,
     ]
     VALID = [
         *AUDIT_VALID,
-        *TERM_VALID,
         # the logit of a setting: `-1 * log(x)` weighs no label (a bug report's LabelModel)
         """
         import numpy as np

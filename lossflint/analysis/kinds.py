@@ -638,6 +638,16 @@ class KindAnalysis(Interpreter[Value]):
         if key is not None and isinstance(held, TensorList):
             # ``outputs[t] = p``
             env[key] = tensor_lists.with_item(held, value)
+        elif (
+            key is not None
+            and isinstance(held, Tensor)
+            and isinstance(value, Tensor)
+            and Kind.UNKNOWN not in (held.kind, value.kind)
+            and value.kind is not held.kind
+        ):
+            # ``output[..., :2] = torch.sigmoid(output[..., :2])`` (a YOLO
+            # head): part of the conv output is probabilities now, part not
+            env[key] = UNKNOWN
 
     def method_call(
         self, call: cst.Call, func: cst.Attribute, receiver: Value, args: list[Value], env: Env

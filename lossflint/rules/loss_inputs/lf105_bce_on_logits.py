@@ -147,6 +147,24 @@ at its construction), which changes what the loss computes.
         ),
     ]
     VALID = [
+        # a YOLO head writes the sigmoid of some channels back into the conv
+        # output: BCE then reads those (DeNA/PyTorch_YOLOv3, audit R53)
+        """
+        import numpy as np
+        import torch
+        import torch.nn as nn
+
+        class YOLOLayer(nn.Module):
+            def __init__(self, in_ch, n_ch):
+                super().__init__()
+                self.bce_loss = nn.BCELoss(reduction="sum")
+                self.conv = nn.Conv2d(in_ch, n_ch, kernel_size=1)
+
+            def forward(self, xin, target, n_ch):
+                output = self.conv(xin)
+                output[..., np.r_[:2, 4:n_ch]] = torch.sigmoid(output[..., np.r_[:2, 4:n_ch]])
+                return self.bce_loss(output[..., :2], target[..., :2])
+        """,
         # a registry whose entries disagree, and one a decorator adds to: which
         # class runs is not known
         """

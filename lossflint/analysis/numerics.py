@@ -1299,10 +1299,13 @@ def _norm_code(text: str) -> str:
 
 
 def mentions(model: ModuleIndex, outer: cst.CSTNode, inner: cst.CSTNode) -> bool:
-    """The code of ``inner`` appears in ``outer`` (a test that checks a value)."""
+    """The code of ``inner`` appears in ``outer`` (a test that checks a value),
+    other than compared with None (``if labels is not None and mask is not
+    None: raise`` checks which arguments were given, not what they hold)."""
     needle = re.escape(_norm_code(model.code(inner)))
     # whole names only: ``n`` is not mentioned by ``not mask.any()``
-    return re.search(rf"(?<![\w.]){needle}(?!\w)", _squash(model.code(outer))) is not None
+    text = re.sub(rf"(?<![\w.]){needle}\s+is\s+(?:not\s+)?None\b", "", _squash(model.code(outer)))
+    return re.search(rf"(?<![\w.]){needle}(?!\w)", text) is not None
 
 
 def where_guarded(model: ModuleIndex, node: cst.CSTNode, subject: cst.CSTNode) -> bool:

@@ -8,6 +8,26 @@ from __future__ import annotations
 from lossflint.examples import Invalid
 
 AUDIT_INVALID = [
+    # a test of which arguments were given guards nothing (SupConLoss in
+    # huggingface/setfit, audit R53: an anchor alone in its class is 0/0)
+    Invalid(
+        """
+        import torch
+        from torch import nn
+
+        class SupConLoss(nn.Module):
+            def forward(self, features, labels=None, mask=None):
+                if labels is not None and mask is not None:
+                    raise ValueError("Cannot define both `labels` and `mask`")
+                elif labels is not None:
+                    mask = torch.eq(labels, labels.T).float()
+                else:
+                    mask = mask.float()
+                log_prob = torch.log_softmax(features @ features.T, dim=1)
+                mean_log_prob_pos = (mask * log_prob).sum(1) / mask.sum(1)  # error: LF206 at `(mask`
+                return -mean_log_prob_pos.mean()
+        """
+    ),
     # two classes' counts of three: a batch of the third class has neither
     Invalid(
         """

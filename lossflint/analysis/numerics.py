@@ -968,12 +968,14 @@ def is_boolean(model: ModuleIndex, expr: cst.BaseExpression, depth: int = 3) -> 
         return True
     if isinstance(expr, cst.UnaryOperation) and isinstance(expr.operator, cst.BitInvert):
         return True
+    if isinstance(expr, cst.Attribute) and expr.attr.value == "data":
+        return is_boolean(model, expr.value, depth)  # ``pos.data.long().sum()``
     info = call_info(model, expr)
     if info is None:
         return False
     if info.qualname in apis.BOOL_FUNCS or info.method in apis.BOOL_METHODS:
         return True
-    if info.method in apis.CAST_METHODS and info.receiver is not None:
+    if info.method in (apis.CAST_METHODS | {"detach"}) and info.receiver is not None:
         return is_boolean(model, info.receiver, depth)
     if info.qualname == apis.TF_CAST and info.node.args and depth > 0:
         return is_boolean(

@@ -8,6 +8,23 @@ from __future__ import annotations
 from lossflint.examples import Invalid
 
 AUDIT_INVALID = [
+    # the number of positive anchors, read through ``.data``, is 0 for an
+    # image with no object (kuangliu/pytorch-retinanet, audit R53)
+    Invalid(
+        """
+        import torch.nn as nn
+        import torch.nn.functional as F
+
+        class FocalLoss(nn.Module):
+            def forward(self, loc_preds, loc_targets, cls_preds, cls_targets):
+                pos = cls_targets > 0
+                num_pos = pos.data.long().sum()
+                loc_loss = F.smooth_l1_loss(loc_preds[pos], loc_targets[pos], reduction="sum")
+                cls_loss = F.binary_cross_entropy_with_logits(cls_preds, cls_targets, reduction="sum")
+                loss = (loc_loss + cls_loss) / num_pos  # error: LF206 at `(loc_loss`
+                return loss
+        """
+    ),
     # a test of which arguments were given guards nothing (SupConLoss in
     # huggingface/setfit, audit R53: an anchor alone in its class is 0/0)
     Invalid(

@@ -248,3 +248,18 @@ def test_lf203_suggests_a_fix_in_the_framework_of_the_log() -> None:
     assert "F." not in message(numpy_bce)
     torch_ce = "import torch\nloss = -(y * torch.log(p)).sum(dim=1).mean()\n"
     assert "`F.cross_entropy` on the logits" in message(torch_ce)
+
+
+def test_lf203_on_sigmoid_output_suggests_the_binary_loss() -> None:
+    """A one-term formula over a sigmoid (a focal loss's ``-w * pt.log()``,
+    kuangliu/pytorch-retinanet, audit R53) is a binary cross-entropy."""
+    from lossflint.linter import RuleSet, lint_text
+
+    source = (
+        "import torch\n"
+        "def focal(x, t, w):\n"
+        "    pt = (2 * x * t + 1).sigmoid()\n"
+        "    return (-w * pt.log()).sum() / 2\n"
+    )
+    (d,) = lint_text(source, "t.py", RuleSet(["LF203"]), []).diagnostics
+    assert "`F.binary_cross_entropy_with_logits` on the logits" in d.message

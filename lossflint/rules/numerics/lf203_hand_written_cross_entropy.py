@@ -336,7 +336,8 @@ formula no longer sees.
                 continue
             framework = formula.logs[0].framework
             what = "binary cross-entropy" if formula.binary else "cross-entropy"
-            use = _USE[framework if framework in _USE else "torch"][formula.binary]
+            binary = formula.binary or (known is not None and known.kind is Kind.SIGMOID_PROBS)
+            use = _USE[framework if framework in _USE else "torch"][binary]
             if formula.guard:
                 harm = _GUARD_HARM[formula.guard]
                 message = (
@@ -378,7 +379,7 @@ _GUARD_HARM = {
 }
 
 
-#: the stable form to suggest, per framework of the log: (categorical, binary)
+#: the stable form to suggest, per framework of the log: (categorical, binary: sigmoid's too)
 _USE = {
     "torch": (
         "`F.cross_entropy` on the logits",

@@ -48,6 +48,7 @@ from lossflint.analysis.values import (
     Thunk,
     TupleValue,
     Value,
+    VisionModel,
     common_tail,
 )
 from lossflint.analysis.walk import nodes_in
@@ -451,6 +452,8 @@ class KindAnalysis(Interpreter[Value]):
                 return Layer(activated, qualname, origin=call, where=where)
         if qualname in apis.SEQUENTIAL:
             return self._sequential(call, args)
+        if qualname in apis.VISION_MODEL_HEADS:
+            return VisionModel(qualname, apis.VISION_MODEL_HEADS[qualname])
         if qualname in apis.MODULE_DICTS:
             # ``nn.ModuleDict({"cls": nn.Sequential(...)})``: its heads by name
             given = _argument_value(call, args, 0, "modules")
@@ -459,7 +462,7 @@ class KindAnalysis(Interpreter[Value]):
             module = _argument_value(call, args, 0, "module")
             if qualname in apis.MODULE_WRAPPERS:
                 # another module's model too (``nn.DataParallel(SpeechTransformer(...))``)
-                wrapped = (Layer, Sequential, Instance, Instances, Foreign)
+                wrapped = (Layer, Sequential, Instance, Instances, Foreign, VisionModel)
                 return module if isinstance(module, wrapped) else UNKNOWN
             inputs = _argument_value(call, args, 1, "inputs")
             return self._apply_layer(call, module, inputs)
@@ -617,6 +620,11 @@ class KindAnalysis(Interpreter[Value]):
         if isinstance(value, TensorList) and type(target) is not cst.Name:
             value = UNKNOWN  # ``self.saved = []``: other methods append unseen
         super()._assign(target, value, env)
+        if type(target) is cst.Attribute and type(target.value) is cst.Name:
+            held = env.get(target.value.value)
+            if isinstance(held, VisionModel) and target.attr.value == held.head_attr:
+                # ``model.fc = nn.Linear(n, 1)``: the model now ends in that head
+                env[target.value.value] = replace(held, head=value)
 
     def _enumerated_list(self, iterated: cst.BaseExpression, env: Env) -> Value:
         """``for i, p in enumerate(policies):``"""
@@ -676,6 +684,10 @@ class KindAnalysis(Interpreter[Value]):
             if name == "forward":
                 return self.call_value(call, receiver, args, env)
             return UNKNOWN
+        if isinstance(receiver, VisionModel):
+            if name in _MODULE_SELF_METHODS:
+                return receiver
+            return self.call_value(call, receiver, args, env) if name == "forward" else UNKNOWN
         if isinstance(receiver, (ClassRef, FunctionRef, TupleValue)):
             return UNKNOWN
         if isinstance(receiver, Instances):
@@ -787,6 +799,8 @@ class KindAnalysis(Interpreter[Value]):
             return Tensor(Kind.LOSS, origin=call, where=self.frame.label)
         if isinstance(callee, ApiFunction):
             return self.api_call(call, callee.qualname, args, env)
+        if isinstance(callee, VisionModel) and callee.head is not None:
+            return self._apply_layer(call, callee.head, UNKNOWN)
         return UNKNOWN
 
     def _apply_layer(self, call: cst.Call, layer: Value, value: Value) -> Value:

@@ -64,6 +64,18 @@ class Sequential(Value):
 
 
 @dataclass(frozen=True)
+class VisionModel(Value):
+    """A torchvision classification model (``models.densenet121()``): what it
+    gives is what its head gives once a script replaces it (``model.classifier
+    = nn.Sequential(nn.Linear(n, 14), nn.Sigmoid())``), unknown before."""
+
+    qualname: str
+    #: the attribute holding the head (``fc``, ``classifier``)
+    head_attr: str
+    head: Value | None = None
+
+
+@dataclass(frozen=True)
 class Instance(Value):
     """An instance of a class defined in this file (``self`` included)."""
 

@@ -1020,3 +1020,27 @@ SELECTION_FUNCTIONS = frozenset(
         "torch.masked_select",
     }
 )
+
+
+#: torchvision classification models by constructor, and the attribute that
+#: holds the last module of their ``forward`` (the head a fine-tuning script
+#: replaces: ``model.fc = nn.Linear(...)``, ``model.classifier = ...``)
+_VISION_FAMILIES = {
+    "fc": "resnet18 resnet34 resnet50 resnet101 resnet152 resnext50_32x4d resnext101_32x8d"
+    " resnext101_64x4d wide_resnet50_2 wide_resnet101_2 inception_v3 googlenet"
+    " shufflenet_v2_x0_5 shufflenet_v2_x1_0 shufflenet_v2_x1_5 shufflenet_v2_x2_0"
+    " regnet_x_400mf regnet_y_400mf",
+    "classifier": "densenet121 densenet161 densenet169 densenet201 vgg11 vgg11_bn vgg13 vgg13_bn"
+    " vgg16 vgg16_bn vgg19 vgg19_bn alexnet mobilenet_v2 mobilenet_v3_large mobilenet_v3_small"
+    " efficientnet_b0 efficientnet_b1 efficientnet_b2 efficientnet_b3 efficientnet_b4"
+    " efficientnet_b5 efficientnet_b6 efficientnet_b7 efficientnet_v2_s efficientnet_v2_m"
+    " efficientnet_v2_l mnasnet0_5 mnasnet1_0 squeezenet1_0 squeezenet1_1 convnext_tiny"
+    " convnext_small convnext_base convnext_large",
+    "heads": "vit_b_16 vit_b_32 vit_l_16 vit_l_32 vit_h_14",
+    "head": "swin_t swin_s swin_b swin_v2_t swin_v2_s swin_v2_b",
+}
+VISION_MODEL_HEADS = {
+    f"torchvision.models.{name}": attr
+    for attr, names in _VISION_FAMILIES.items()
+    for name in names.split()
+}

@@ -6,6 +6,10 @@ agree, and none when one of them does not."""
 from __future__ import annotations
 
 from lossflint.examples import Invalid
+from lossflint.rules.loss_inputs.lf104_vision_head_examples import (
+    VISION_HEAD_INVALID,
+    VISION_HEAD_VALID,
+)
 
 #: ``count`` one-layer models; ``{last}`` is the last one's ``forward``
 _FACTORY = """
@@ -40,10 +44,12 @@ def _factory(last: str, marker: str) -> str:
 
 
 FACTORY_INVALID = [
+    *VISION_HEAD_INVALID,
     Invalid(_factory("torch.sigmoid(x.sum(1))", "  # error: LF104 at `criterion(`")),
 ]
 
 FACTORY_VALID = [
+    *VISION_HEAD_VALID,
     # one of the sixteen gives logits: the model's kind is unknown
     _factory("x.sum(1)", ""),
 ]

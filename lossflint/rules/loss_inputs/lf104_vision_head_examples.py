@@ -1,0 +1,47 @@
+"""LF104 examples of audit R55: a torchvision classifier fine-tuned with a
+replaced head (reproduce-chexnet's ``model.classifier = nn.Sequential(
+nn.Linear(n, 14), nn.Sigmoid())`` on DenseNet-121, trained with ``BCELoss``)
+gives what that head gives; an attribute its ``forward`` never reads is no
+head."""
+
+from __future__ import annotations
+
+from lossflint.examples import Invalid
+
+_FINE_TUNED = """
+import torch
+import torch.nn as nn
+from torchvision import models
+
+def train_model(model, criterion, optimizer, loader):
+    for inputs, labels in loader:
+        outputs = model(inputs)
+        optimizer.zero_grad()
+        loss = criterion(outputs, labels){marker}
+        loss.backward()
+        optimizer.step()
+
+def train_cnn(loader):
+    model = models.{ctor}(weights="DEFAULT")
+    model.{attr} = nn.Sequential(nn.Linear(1024, 14), nn.Sigmoid())
+    model = model.cuda()
+    criterion = nn.BCELoss()
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
+    train_model(model, criterion, optimizer, loader)
+"""
+
+VISION_HEAD_INVALID = [
+    Invalid(
+        _FINE_TUNED.format(
+            ctor="densenet121", attr="classifier", marker="  # error: LF104 at `criterion(`"
+        )
+    ),
+    Invalid(
+        _FINE_TUNED.format(ctor="resnet50", attr="fc", marker="  # error: LF104 at `criterion(`")
+    ),
+]
+
+VISION_HEAD_VALID = [
+    # a ResNet's forward ends in ``fc``: a ``classifier`` attribute is never run
+    _FINE_TUNED.format(ctor="resnet50", attr="classifier", marker=""),
+]

@@ -135,6 +135,12 @@ KIND_PRESERVING_METHODS = frozenset(
         "pin_memory",
         "expand",
         "expand_as",
+        # a test-time augmentation flips probability maps back
+        "flip",
+        "fliplr",
+        "flipud",
+        "roll",
+        "rot90",
     }
 )
 FLOAT_CASTS = frozenset({"float", "double", "half", "bfloat16"})
@@ -917,6 +923,11 @@ TORCH_VALUE_KEEPING_FUNCS = frozenset(
         "torch.squeeze",
         "torch.permute",
         "torch.transpose",
+        "torch.flip",
+        "torch.fliplr",
+        "torch.flipud",
+        "torch.roll",
+        "torch.rot90",
     }
 )
 #: tensor/array methods that keep the values (dtype, device, shape, copies, rows):
@@ -1018,6 +1029,11 @@ SELECTION_FUNCTIONS = frozenset(
         "torch.narrow",
         "torch.select",
         "torch.masked_select",
+        "torch.flip",
+        "torch.fliplr",
+        "torch.flipud",
+        "torch.roll",
+        "torch.rot90",
     }
 )
 

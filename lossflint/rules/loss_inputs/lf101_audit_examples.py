@@ -83,6 +83,22 @@ for x, y in loader:
 """
 
 AUDIT_INVALID = [
+    # a flipped probability map is still one (a test-time augmentation
+    # trained through, Multiclass-Segmentation-in-PyTorch, audit R55)
+    Invalid(
+        """
+        import torch
+        import torch.nn as nn
+
+        def step(model, image, target, optimizer):
+            criterion = nn.CrossEntropyLoss()
+            pred = torch.flip(torch.softmax(model(image), dim=1), dims=[3])
+            loss = criterion(pred, target)  # error: LF101 at `criterion(`
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+        """
+    ),
     # ``self.layers = nn.Sequential(*layers)``: the attribute's name is no use
     # of the list (session 21)
     Invalid(

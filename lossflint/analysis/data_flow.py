@@ -45,7 +45,7 @@ from lossflint.analysis.values import DictValue, Foreign, FunctionRef, Instance,
 from lossflint.analysis.walk import calls_in, memo_of, nodes_in, own_returns
 from lossflint.project import bridge, callers
 from lossflint.project.context import current as project_context
-from lossflint.project.summary import SClass, SFunction, SInstance
+from lossflint.project.summary import FunctionSummary, SClass, SFunction, SInstance
 
 if TYPE_CHECKING:
     from lossflint.analysis.index import ModuleIndex
@@ -295,7 +295,9 @@ class DataFacts(Interpreter[Any]):
             # it is handed: its events are inlined here; one a factory here
             # returns), or a loop here on one another module returns
             inlined = any(e.kind == "backward" for e in loops(self.model).events)
-            if loader and (inlined or self._loader_in_factory()):
+            if loader and (
+                inlined or self._loader_in_factory() or calls_a_trainer_elsewhere(self.model)
+            ):
                 return True
             if for_returns and (trains or inlined or calls_a_trainer_elsewhere(self.model)):
                 return True
@@ -362,6 +364,15 @@ class DataFacts(Interpreter[Any]):
             self._split_by_helper(call, callee.ref, args)
             result = super()._call(call, callee, args, env)
             return Returned(call) if result is None else result
+        if isinstance(callee, Foreign) and isinstance(callee.ref, SClass):
+            # ``Trainer(model, train_dataloader=loader)`` keeping what it trains
+            # on: the class's summary (a method item of ``__init__`` keeps
+            # none of the methods that train)
+            init = SFunction(callee.ref.file, f"{callee.ref.name}.__init__")
+            context = project_context()
+            whole = context.item_summary(callee.ref.file, callee.ref.name) if context else None
+            if whole is not None and init.name in whole.functions:
+                self._note_trained_elsewhere(call, init, args, 1, whole.functions[init.name])
         if isinstance(callee, FunctionRef) and self.recording:
             self._sliced_by_helper(callee.func, args)
         return super()._call(call, callee, args, env)
@@ -459,14 +470,20 @@ class DataFacts(Interpreter[Any]):
         self._split(call, values, given, how="helper")
 
     def _note_trained_elsewhere(
-        self, call: cst.Call, ref: SFunction, args: list[Any], skip: int
+        self,
+        call: cst.Call,
+        ref: SFunction,
+        args: list[Any],
+        skip: int,
+        summary: FunctionSummary | None = None,
     ) -> None:
         """A loader passed to a parameter that the other module's function
         iterates while it trains (``FunctionSummary.trains_on``)."""
         if not self.recording or not any(isinstance(a, (Loader, Returned)) for a in args):
             return
         context = project_context()
-        summary = context.function_summary(ref) if context is not None else None
+        if summary is None and context is not None:
+            summary = context.function_summary(ref)
         if summary is None or not summary.trains_on or any(a.star for a in call.args):
             return
         params = summary.params[skip:]
@@ -477,8 +494,8 @@ class DataFacts(Interpreter[Any]):
             else:
                 param = params[position] if position < len(params) else None
                 position += 1
-            if param not in summary.trains_on:
-                continue
+            if param not in summary.trains_on or _evaluation_name(self.model, arg.value):
+                continue  # ``Trainer(m, train_loader, test_dataloader=test_loader)``
             if isinstance(value, Loader):
                 self.trained_elsewhere[call] = (value, f"{ref.file}:{summary.line}")
             elif isinstance(value, Returned):
@@ -1152,14 +1169,14 @@ class DataFacts(Interpreter[Any]):
             if isinstance(value, Loader) and value.call in self.loaders:
                 if _evaluation_name(self.model, node.iter):
                     continue
-                if _trains(self.model, index, node):
+                if trains_in_loop(self.model, index, node):
                     yield self.loaders[value.call], node.iter, "loop"
         for call, loader in self.next_calls.items():
             arg = argument(call, 0, "iterator")
             if arg is None or _evaluation_name(self.model, arg) or loader.call not in self.loaders:
                 continue
             loop = self.model.enclosing(call, cst.For, cst.While, cst.FunctionDef)
-            if isinstance(loop, (cst.For, cst.While)) and _trains(self.model, index, loop):
+            if isinstance(loop, (cst.For, cst.While)) and trains_in_loop(self.model, index, loop):
                 yield self.loaders[loader.call], call, "loop"
         for call, (loader, _) in self.trained_elsewhere.items():
             arg = next((a.value for a in call.args if self.values.get(a.value) is loader), None)
@@ -1196,7 +1213,7 @@ class DataFacts(Interpreter[Any]):
             if (
                 isinstance(value, Returned)
                 and not _evaluation_name(self.model, node.iter)
-                and _trains(self.model, index, node)
+                and trains_in_loop(self.model, index, node)
             ):
                 parts = found.setdefault(value.call, [])
                 if value.part not in parts:
@@ -1268,6 +1285,12 @@ def _trains_on_loaders(context: Any, ref: Any, local: str, called: set[str]) -> 
         summary = context.function_summary(ref) if local in called else None
         return summary is not None and summary.trains_on
     if isinstance(ref, SClass):
+        if local in called:
+            # ``Trainer(model, train_dataloader=loader)`` keeping what it trains on
+            whole = context.item_summary(ref.file, ref.name)
+            init = whole.functions.get(f"{ref.name}.__init__") if whole is not None else None
+            if init is not None and init.trains_on:
+                return True
         for name in sorted(called):
             summary = context.method_summary(ref, name)
             if summary is not None and summary.trains_on:
@@ -1529,7 +1552,7 @@ def _evaluation_name(model: ModuleIndex, expr: cst.BaseExpression) -> bool:
     return any(word in text for word in _EVALUATION_WORDS)
 
 
-def _trains(model: ModuleIndex, index: LoopIndex, loop: cst.For | cst.While) -> bool:
+def trains_in_loop(model: ModuleIndex, index: LoopIndex, loop: cst.For | cst.While) -> bool:
     """The loop body runs a backward() and an optimiser step (directly, in an
     inner loop, or in a same-file function it calls)."""
     kinds = set(index.kinds_inside(loop) & {"backward", "step"})
@@ -1553,19 +1576,19 @@ def trained_parameters(
     found: list[str] = []
     for loop in nodes_in(func.body, cst.For, memo=memo_of(model)):
         assert isinstance(loop, cst.For)
-        iterated = _unwrapped(model, loop.iter)
+        iterated = unwrapped_iterable(model, loop.iter)
         if (
             isinstance(iterated, cst.Name)
             and iterated.value in params
             and iterated.value not in found
             and model.enclosing(loop, cst.FunctionDef, cst.Lambda) is func
-            and _trains(model, index, loop)
+            and trains_in_loop(model, index, loop)
         ):
             found.append(iterated.value)
     return tuple(found)
 
 
-def _unwrapped(model: ModuleIndex, expr: cst.BaseExpression) -> cst.BaseExpression:
+def unwrapped_iterable(model: ModuleIndex, expr: cst.BaseExpression) -> cst.BaseExpression:
     """``enumerate(tqdm(loader))`` → ``loader``."""
     while (
         isinstance(expr, cst.Call)

@@ -42,6 +42,7 @@ from lossflint.analysis.datasets import ordered_dataset
 from lossflint.analysis.eval_passes import class_mode_layer, mode_safe_params
 from lossflint.analysis.gradients import GradientFacts, Reach, gradients
 from lossflint.analysis.interpreter.syntax import kept_init
+from lossflint.analysis.kept_loaders import kept_and_trained
 from lossflint.analysis.keyword_dicts import unpacked_keywords
 from lossflint.analysis.kinds import KindAnalysis, _origin_label
 from lossflint.analysis.loops import Event, loops
@@ -383,7 +384,7 @@ class Summarizer:
             params,
             returns,
             self._events(func, params),
-            trained_parameters(self.model, func, params),
+            trained_parameters(self.model, func, params) + kept_and_trained(self.model, func),
             returns_cosine(self.model, func),
             key_param,
             by_key,

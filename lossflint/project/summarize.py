@@ -39,6 +39,7 @@ from lossflint.analysis.data_flow import (
     training_returns,
 )
 from lossflint.analysis.datasets import ordered_dataset
+from lossflint.analysis.eval_callers import calls_leaving_eval
 from lossflint.analysis.eval_passes import class_mode_layer, mode_safe_params
 from lossflint.analysis.gradients import GradientFacts, Reach, gradients
 from lossflint.analysis.interpreter.syntax import kept_init
@@ -819,6 +820,10 @@ class Summarizer:
                 ):
                     yield alias, value
 
+    @cached_property
+    def _leaving_eval(self) -> frozenset[cst.Call]:
+        return calls_leaving_eval(self.model)
+
     def _record(self, ref: SFunction | SClass, call: cst.Call) -> CallRecord:
         line, column = self._cheap_position(call)
         args = tuple(self._argument(a.value) for a in call.args if a.keyword is None and not a.star)
@@ -843,6 +848,9 @@ class Summarizer:
             trained=trained,
             # rare: worth a position pass for the callee's message
             trained_at=f"{self.rel}:{self._position(call)[0]}" if trained else "",
+            leaves_eval_at=(
+                f"{self.rel}:{self._position(call)[0]}" if call in self._leaving_eval else ""
+            ),
             split=split,
             split_at=f"{self.rel}:{self._position(split_node)[0]}" if split_node else "",
             compiled=compiled,

@@ -413,6 +413,10 @@ class CallRecord:
     trained: tuple[str, ...] = ()
     #: where that loop is (``train.py:42``), for the callee's message
     trained_at: str = ""
+    #: the call puts a trained model in eval mode inside an epoch loop here
+    #: that never puts it back (``analysis/eval_callers.py``): where (LF309 at
+    #: the callee's ``eval()``)
+    leaves_eval_at: str = ""
     #: what a split here (``train_test_split``) divides, of what the call
     #: returns (parts as for ``trained``): a scaler the callee fitted on the
     #: whole of it leaks (LF601)

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
+from lossflint.analysis.eval_callers import evals_left_by_callers
 from lossflint.analysis.loops import Loop, LoopEvent, LoopIndex, loops
 from lossflint.diagnostics import Finding, RelatedNode, RelatedSite
 from lossflint.project.events import InlinedEvent, inlined_event
@@ -124,3 +125,18 @@ def short(model: SemanticModel, node: cst.CSTNode) -> str:
         return f"{func}()" if len(func) < 60 else "the call"
     text = model.code(node).strip()
     return text if len(text) < 60 else "the statement"
+
+
+def evals_left_by_callers_findings(model: SemanticModel) -> Iterator[Finding]:
+    """LF309 at an ``eval()`` of this module that another module's epoch loop
+    runs and never undoes (``analysis/eval_callers.py``)."""
+    for left in evals_left_by_callers(model):
+        file, _, line = left.caller.rpartition(":")
+        yield Finding(
+            left.node,
+            f"`{left.function}()` puts `{left.receiver}` in eval mode and is called inside "
+            f"an epoch loop ({left.caller}) that never calls `.train()`: later epochs train "
+            "in eval mode (no dropout, frozen batch-norm); call `model.train()` at the top "
+            "of each epoch",
+            related=(RelatedSite("the call in the epoch loop", file, int(line or 0), 0),),
+        )

@@ -9,7 +9,7 @@ from lossflint.analysis import train_mode
 from lossflint.diagnostics import Finding, RelatedNode, Severity
 from lossflint.examples import Invalid
 from lossflint.registry import Rule
-from lossflint.rules.training_loop.common import eval_elsewhere
+from lossflint.rules.training_loop.common import eval_elsewhere, evals_left_by_callers_findings
 from lossflint.rules.training_loop.lf309_audit_examples import AUDIT_INVALID, AUDIT_VALID
 from lossflint.rules.training_loop.lf309_flag_examples import FLAG_INVALID, FLAG_VALID
 
@@ -360,6 +360,7 @@ behaves differently from what the first epoch trained.
     ]
 
     def check(self, model: SemanticModel) -> Iterator[Finding]:
+        yield from evals_left_by_callers_findings(model)
         for left in train_mode.evals_left_on(model):
             receiver, call = left.receiver, left.through
             if call is None and (far := eval_elsewhere(model, left.node, receiver)):

@@ -1,0 +1,62 @@
+"""LF309 points at the ``eval()`` (the reporting convention) also when the
+epoch loop that never undoes it is in another module: ``validate.py``'s
+``model.eval()`` is reported from ``train.py``'s summary (its call record
+says the call leaves the model in eval mode), and ``train.py`` still reports
+the call for a lint of that file alone (held-out H11 p01)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.project_runs import project_findings
+
+VALIDATE = """
+import torch
+
+
+def validate(model, loader):
+    model.eval()
+    correct = 0
+    with torch.no_grad():
+        for images, targets in loader:
+            correct += (model(images).argmax(1) == targets).sum().item()
+    return correct
+"""
+
+TRAIN = """
+import torch
+import torch.nn as nn
+
+from validate import validate
+
+
+def main(train_loader, test_loader):
+    model = nn.Sequential(nn.Linear(8, 16), nn.Dropout(0.5), nn.Linear(16, 3))
+    criterion = nn.CrossEntropyLoss()
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    for epoch in range(10):
+{restore}        for images, labels in train_loader:
+            optimizer.zero_grad()
+            loss = criterion(model(images), labels)
+            loss.backward()
+            optimizer.step()
+        print(validate(model, test_loader))
+"""
+
+
+def _lf309(root: Path, restore: str) -> list[tuple[str, int, str]]:
+    files = {"validate.py": VALIDATE, "train.py": TRAIN.replace("{restore}", restore)}
+    return sorted(f for f in project_findings(root, files) if f[2] == "LF309")
+
+
+def test_the_eval_in_another_module_is_reported_where_it_is(tmp_path: Path) -> None:
+    assert _lf309(tmp_path, "") == [("train.py", 18, "LF309"), ("validate.py", 6, "LF309")]
+
+
+@pytest.mark.parametrize("restore", ["        model.train()\n"])
+def test_an_epoch_loop_that_restores_train_mode_reports_nothing(
+    tmp_path: Path, restore: str
+) -> None:
+    assert _lf309(tmp_path, restore) == []

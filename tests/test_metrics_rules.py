@@ -9,17 +9,18 @@ from lossflint.linter import RuleSet
 F1_MACRO = "from sklearn.metrics import f1_score\nf1 = f1_score(y, p, average='macro')\n"
 
 
-def test_lf503_is_off_by_default() -> None:
-    # sklearn scores 0/0 as 0 and warns: the rule is opt-in (see its docs)
-    assert "LF503" not in RuleSet.default().codes
+def test_lf503_runs_by_default() -> None:
+    # the catalogue lists it among the default rules (severity info); only
+    # LF901 is opt-in
+    assert "LF503" in RuleSet.default().codes
 
 
-def test_lf503_runs_when_selected(run_cli, tmp_path: Path) -> None:
+def test_lf503_reports_and_can_be_ignored(run_cli, tmp_path: Path) -> None:
     (tmp_path / "m.py").write_text(F1_MACRO)
     code, out, _ = run_cli("check", "--isolated", "--no-cache", "m.py", cwd=tmp_path)
-    assert (code, out) == (0, "")
-    code, out, _ = run_cli(
-        "check", "--isolated", "--no-cache", "--extend-select", "LF503", "m.py", cwd=tmp_path
-    )
     assert code == 1
     assert out.startswith("m.py:2:6: LF503 `f1_score` without `zero_division`")
+    code, out, _ = run_cli(
+        "check", "--isolated", "--no-cache", "--ignore", "LF503", "m.py", cwd=tmp_path
+    )
+    assert (code, out) == (0, "")

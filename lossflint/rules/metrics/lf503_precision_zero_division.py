@@ -20,17 +20,15 @@ class PrecisionZeroDivision(Rule):
     code = "LF503"
     name = "precision-zero-division"
     severity = Severity.INFO
-    default_enabled = False
     summary = "sklearn precision/recall/F1 without `zero_division`"
     needs = ("precision", "recall", "f1_score", "fbeta_score")
     what = """
 Flags `sklearn.metrics.precision_score`, `recall_score`, `f1_score`,
 `fbeta_score` and `precision_recall_fscore_support` (also called through an
 alias, `f1 = f1_score`) without `zero_division=` (except `average="micro"`,
-whose denominators are never 0).
-
-Off by default; enable it with `--extend-select LF503` in a project that
-wants the undefined case stated in every call.
+whose denominators are never 0). An information, not a warning: sklearn's
+own default scores the undefined case 0 and warns; the rule asks for that
+choice to be written down.
 """
     why = """
 A class that is never predicted (precision) or never present (recall) makes the
@@ -38,13 +36,12 @@ metric 0/0; a macro average, or a per-class report (`average=None`), then
 holds a number the data did not define. Stating `zero_division=` makes the
 choice visible (`0`, `1`, or `np.nan` to leave the class out of the average).
 
-Why it is off by default: sklearn already handles the case. Its default
-(`zero_division="warn"`) scores it 0 — the pessimistic value almost every
-caller would pick — and emits an `UndefinedMetricWarning` that names the
-classes. On training code no one had tuned to (tutorials, course notebooks,
-research scripts) the rule found nothing useful in 15 findings: each was a call
-where 0 was what the author meant. A rule that fires on the common, correct
-call would teach users to ignore lossflint, so it runs only when asked for.
+sklearn's default (`zero_division="warn"`) scores it 0 and emits an
+`UndefinedMetricWarning` that a training log buries; a per-class or macro
+score of a rare class then reads as a measured 0 (in a model-selection loop,
+a penalty the data never showed). On tutorials the 0 is often what the
+author meant: `zero_division=0` then says so, and the finding is an
+information (severity info), not a warning.
 """
     example = """
     from sklearn.metrics import f1_score

@@ -21,6 +21,7 @@ import libcst as cst
 from lossflint.analysis import apis
 from lossflint.analysis.calls import literal_value
 from lossflint.analysis.interpreter.syntax import param_defaults
+from lossflint.analysis.reaching import reaching_assignment
 from lossflint.analysis.walk import memo_of, names_in
 from lossflint.project.callers import named_unqualified_where_loaded
 from lossflint.project.context import current as project_context
@@ -77,20 +78,28 @@ def number(model: ModuleIndex, expr: cst.BaseExpression, depth: int = 3) -> Numb
 def learned_parameter(model: ModuleIndex, expr: cst.BaseExpression) -> bool:
     """``self.S`` that the class's ``__init__`` (the file's only write of the
     attribute) makes an ``nn.Parameter``/``tf.Variable`` of something other
-    than zeros: a learned value, 0 only by accident (the diagonal of Glow's LU
-    1x1 convolution under ``log|S|``)."""
-    if not (
+    than zeros, or a name bound once to such a variable (``V =
+    tf.Variable(tf.random.normal(...))``): a learned value, 0 only by accident
+    (the diagonal of Glow's LU 1x1 convolution under ``log|S|``, a weight
+    column's norm under weight normalisation)."""
+    if isinstance(expr, cst.Name):
+        bound = reaching_assignment(model, expr)
+        if bound is None:
+            return False
+        value: cst.BaseExpression = bound
+    elif (
         isinstance(expr, cst.Attribute)
         and isinstance(expr.value, cst.Name)
         and expr.value.value == "self"
     ):
+        write = only_self_write(model, expr.attr.value)
+        if write is None or model.enclosing(write[0], cst.ClassDef) is not model.enclosing(
+            expr, cst.ClassDef
+        ):
+            return False
+        value = write[1]
+    else:
         return False
-    write = only_self_write(model, expr.attr.value)
-    if write is None or model.enclosing(write[0], cst.ClassDef) is not model.enclosing(
-        expr, cst.ClassDef
-    ):
-        return False
-    value = write[1]
     if (
         not isinstance(value, cst.Call)
         or model.qualname(value.func) not in apis.TRAINABLE_VARIABLES

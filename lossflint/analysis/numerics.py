@@ -834,6 +834,23 @@ def is_square(model: ModuleIndex, expr: cst.BaseExpression, depth: int = 3) -> b
     return False
 
 
+def squared_base(model: ModuleIndex, expr: cst.BaseExpression) -> cst.BaseExpression | None:
+    """The ``e`` of a sum (or mean) of squares of one value: ``(e ** 2).sum(1)``,
+    ``tf.reduce_sum(tf.square(e), 0)``, ``torch.sum(e * e)``; None otherwise."""
+    operand = reduction(model, expr, apis.SUM, "sum") or reduction(model, expr, apis.MEAN, "mean")
+    square = resolve(model, operand) if operand is not None else None
+    if square is None or not is_square(model, square):
+        return None
+    if isinstance(square, cst.BinaryOperation):
+        return square.left
+    info = call_info(model, square)
+    if info is None:
+        return None
+    if info.receiver is not None and info.method in ("square", "pow", "mul"):
+        return info.receiver
+    return argument(info.node, 0, "input", "x")
+
+
 class _InPlaceScaling(cst.CSTVisitor):
     """``name *= w`` / ``name /= n`` statements of a scope, and whether
     anything else changes ``name`` in place."""

@@ -39,6 +39,33 @@ _LEARNED_T = "model(x).mean(dim=1).sigmoid()"
 _PARTIAL = "scale_fn = functools.partial(noise_scale, sigma_min=0.01, sigma_max=10)"
 
 FUNCTION_VALUE_INVALID = [
+    # a learned weight started at zeros is 0 at the first step
+    Invalid(
+        """
+        import torch
+        from torch import nn
+
+        class Scale(nn.Module):
+            def __init__(self, o):
+                super().__init__()
+                self.V = nn.Parameter(torch.zeros(o))
+
+            def forward(self, x):
+                return x / torch.sqrt((self.V ** 2).sum())  # error: LF205 at `torch.sqrt(`
+        """,
+        fixed="""
+        import torch
+        from torch import nn
+
+        class Scale(nn.Module):
+            def __init__(self, o):
+                super().__init__()
+                self.V = nn.Parameter(torch.zeros(o))
+
+            def forward(self, x):
+                return x / torch.sqrt((self.V ** 2).sum() + 1e-12)  # error: LF205 at `torch.sqrt(`
+        """,
+    ),
     # the same schedule of a learned time step: a gradient reaches the root
     Invalid(
         _SCHEDULE.format(
@@ -80,6 +107,31 @@ FUNCTION_VALUE_INVALID = [
 ]
 
 FUNCTION_VALUE_VALID = [
+    # weight normalisation: the norm of a learned weight (started random) is
+    # 0 only by accident (mean-teacher's weight_norm.py, audit R57)
+    """
+    import tensorflow as tf
+
+    def fully_connected(inputs, num_outputs):
+        V = tf.Variable(tf.random.normal([int(inputs.shape[1]), num_outputs], 0, 0.05))
+        g = tf.Variable(tf.ones([num_outputs]))
+        scaler = g / tf.sqrt(tf.reduce_sum(tf.square(V), [0]))
+        return scaler * tf.matmul(inputs, V)
+    """,
+    """
+    import torch
+    from torch import nn
+
+    class WNLinear(nn.Module):
+        def __init__(self, i, o):
+            super().__init__()
+            self.V = nn.Parameter(torch.randn(o, i) * 0.05)
+            self.g = nn.Parameter(torch.ones(o))
+
+        def forward(self, x):
+            w = self.g[:, None] * self.V / torch.sqrt((self.V ** 2).sum(1, keepdim=True))
+            return x @ w.t()
+    """,
     # a random tensor made with requires_grad=False, literally or through a
     # parameter every call leaves at its default False (pytorch3d's
     # random_quaternions, audit R35)

@@ -10,6 +10,7 @@ import libcst as cst
 
 from lossflint.analysis import apis
 from lossflint.analysis import numerics as num
+from lossflint.analysis.attribute_constants import learned_parameter
 from lossflint.analysis.calls import argument
 from lossflint.analysis.gradients import Reach, gradients
 from lossflint.diagnostics import Applicability, Finding, FixSpec, NodeEdit, Severity
@@ -303,6 +304,8 @@ the value by at most 1e-6.
         if num.is_sum_of_squares(model, resolved):
             if num.squares_shifted_by_eps(model, resolved):
                 return None  # ``torch.pow(d + eps, 2).sum().sqrt()``
+            if _normalises_a_weight(model, root.node, resolved):
+                return None
             what = "a sum of squares"
         elif num.is_binop(resolved, cst.Subtract) and (
             num.is_square(model, resolved.right)  # type: ignore[attr-defined]
@@ -343,6 +346,20 @@ class _Root:
     operand: cst.BaseExpression  # what is square-rooted
     atom: bool  # the operand must bind like an atom (receiver, power base)
     framework: str  # "torch", "tensorflow" or "" (an operator)
+
+
+def _normalises_a_weight(
+    model: SemanticModel, node: cst.CSTNode, squares: cst.BaseExpression
+) -> bool:
+    """``g / sqrt(sum(V ** 2))`` of a learned weight ``V`` (weight
+    normalisation): a divisor whose gradient pushes ``V`` sideways, 0 only by
+    accident. A norm the loss minimises (``loss + sqrt(sum(w ** 2))``, a group
+    lasso) drives ``w`` to 0: still reported."""
+    parent = model.parent(node)
+    if not (num.is_binop(parent, cst.Divide) and parent.right is node):  # type: ignore[union-attr]
+        return False
+    base = num.squared_base(model, squares)
+    return base is not None and learned_parameter(model, num.strip_shape(model, base))
 
 
 def _is_half_power(model: SemanticModel, expr: cst.BaseExpression | None) -> bool:

@@ -356,7 +356,11 @@ def _normalises_a_weight(
     accident. A norm the loss minimises (``loss + sqrt(sum(w ** 2))``, a group
     lasso) drives ``w`` to 0: still reported."""
     parent = model.parent(node)
-    if not (num.is_binop(parent, cst.Divide) and parent.right is node):  # type: ignore[union-attr]
+    if not (
+        isinstance(parent, cst.BinaryOperation)
+        and isinstance(parent.operator, cst.Divide)
+        and parent.right is node
+    ):
         return False
     base = num.squared_base(model, squares)
     return base is not None and learned_parameter(model, num.strip_shape(model, base))

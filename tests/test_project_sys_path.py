@@ -180,3 +180,55 @@ def test_the_model_of_a_sibling_folder_reaches_the_loss(tmp_path: Path) -> None:
     # without the edit, ``my_models`` is not a module of the project: silence
     script.write_text(TRAIN.replace('sys.path.append("../toolbox")\n', ""))
     assert lint_paths([script], select=["LF1"], isolated=True) == []
+
+
+def test_path_helpers_through_aliases_and_an_adder_function() -> None:
+    text = """\
+import os.path as osp
+import sys
+from os.path import join
+
+
+def add_path(path):
+    if path not in sys.path:
+        sys.path.insert(0, path)
+
+
+this_dir = osp.dirname(__file__)
+add_path(osp.join(this_dir, '..', 'lib'))
+add_path(join(this_dir, 'common'))
+"""
+    edits = search_edits([text], SCRIPT)
+    assert edits.front == (
+        os.path.normpath("/p/course/lib"),
+        os.path.normpath("/p/course/02_classification/common"),
+    )
+
+
+INIT_PATHS = """\
+import os.path as osp
+import sys
+
+
+def add_path(path):
+    if path not in sys.path:
+        sys.path.insert(0, path)
+
+
+this_dir = osp.dirname(__file__)
+add_path(osp.join(this_dir, '..', 'toolbox'))
+"""
+
+
+def test_a_sibling_module_imported_for_its_path_edits(tmp_path: Path) -> None:
+    """human-pose-estimation.pytorch's ``import _init_paths`` (audit R58)."""
+    script = _course(
+        tmp_path, TRAIN.replace('sys.path.append("../toolbox")\n', "import _init_paths\n")
+    )
+    (script.parent / "_init_paths.py").write_text(INIT_PATHS)
+    found = Layout(tmp_path).resolve("my_models", script)
+    assert found is not None and found.rel == "toolbox/my_models.py"
+    found_codes = [
+        (d.code, d.location.row) for d in lint_paths([script], select=["LF1"], isolated=True)
+    ]
+    assert found_codes == [("LF103", 14)]

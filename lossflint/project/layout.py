@@ -27,6 +27,7 @@ per run: resolving is a handful of ``stat`` calls, never a directory walk.
 from __future__ import annotations
 
 import os
+import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -301,6 +302,35 @@ class Layout:
 
 #: a file larger than this is no script that edits its search path
 _MAX_SCANNED = 4_000_000
+#: ``import _init_paths`` at the top of a script: a sibling module run for the
+#: ``sys.path`` edits it makes (human-pose-estimation.pytorch, Detectron)
+_PLAIN_IMPORT = re.compile(rb"^import[ \t]+(\w+)[ \t]*(?:#.*)?$", re.MULTILINE)
+
+
+def _imported_edits(file: str, data: bytes) -> SearchEdits:
+    """The ``sys.path`` edits of the sibling modules a script imports at its
+    top level by a plain ``import name`` (their ``__file__`` is theirs)."""
+    folder = os.path.dirname(file)
+    front: list[str] = []
+    back: list[str] = []
+    for match in _PLAIN_IMPORT.finditer(data):
+        sibling = os.path.join(folder, match.group(1).decode("ascii", "replace") + ".py")
+        if sibling == file or not os.path.isfile(sibling):
+            continue
+        try:
+            if os.path.getsize(sibling) > _MAX_SCANNED:
+                continue
+            with open(sibling, "rb") as handle:
+                text = handle.read()
+        except (OSError, ValueError):
+            continue
+        if b"sys.path" in text:
+            found = search_edits([text.decode("utf-8", errors="replace")], sibling)
+            front.extend(found.front)
+            back.extend(found.back)
+    if not front and not back:
+        return NO_EDITS
+    return SearchEdits(tuple(dict.fromkeys(front)), tuple(dict.fromkeys(back)))
 
 
 def _file_edits(file: str) -> SearchEdits:
@@ -314,7 +344,7 @@ def _file_edits(file: str) -> SearchEdits:
     except (OSError, ValueError):
         return NO_EDITS
     if b"sys.path" not in data:
-        return NO_EDITS
+        return _imported_edits(file, data) if file.endswith(".py") else NO_EDITS
     if file.endswith(".ipynb"):
         cells = code_cells(data)
         if cells is None:

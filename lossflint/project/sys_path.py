@@ -13,9 +13,13 @@ editing the search path instead of packaging it::
 string constants, ``__file__``, ``os.path.join/dirname/abspath/realpath/
 normpath``, ``os.getcwd()``, ``pathlib.Path`` with ``.parent``,
 ``.parents[n]``, ``.resolve()``, ``.absolute()`` and ``/``, ``str(...)``, and
-module-level names bound to those. A relative folder is taken from the
-script's own folder (``python train.py`` run where it lies); anything else is
-not a folder we know, and is ignored.
+module-level names bound to those, under the names the file imports them by
+(``import os.path as osp``, ``from os.path import join``), and through a
+helper the file defines (``def add_path(p): sys.path.insert(0, p)``). A
+relative folder is taken from the script's own folder (``python train.py`` run
+where it lies); anything else is not a folder we know, and is ignored. A
+sibling module a script imports only for these edits (``import _init_paths``)
+is read too (``layout._imported_edits``).
 """
 
 from __future__ import annotations
@@ -85,13 +89,25 @@ class _Reader:
         self.names: dict[str, PurePath] = {}
         self.front: list[str] = []
         self.back: list[str] = []
+        #: ``import os.path as osp``, ``from os.path import join``: local → dotted
+        self.aliases: dict[str, str] = {}
+        #: ``def add_path(path): sys.path.insert(0, path)``: name → (the
+        #: parameter's position, whether it goes in front)
+        self.adders: dict[str, tuple[int, bool]] = {}
 
     def block(self, body: list[ast.stmt]) -> None:
         for stmt in body:
             self.statement(stmt)
 
     def statement(self, stmt: ast.stmt) -> None:
-        if isinstance(stmt, ast.Assign):
+        if isinstance(stmt, ast.Import):
+            for alias in stmt.names:
+                if alias.asname is not None:
+                    self.aliases[alias.asname] = alias.name
+        elif isinstance(stmt, ast.ImportFrom) and stmt.module in _PATH_MODULES and not stmt.level:
+            for alias in stmt.names:
+                self.aliases[alias.asname or alias.name] = f"{stmt.module}.{alias.name}"
+        elif isinstance(stmt, ast.Assign):
             value = self.folder(stmt.value)
             for target in stmt.targets:
                 if isinstance(target, ast.Name):
@@ -101,6 +117,10 @@ class _Reader:
                         self.names[target.id] = value
         elif isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call):
             self.edit(stmt.value)
+        elif isinstance(stmt, ast.FunctionDef):
+            adder = _path_adder(stmt)
+            if adder is not None:
+                self.adders[stmt.name] = adder
         elif isinstance(stmt, ast.AugAssign) and _is_sys_path(stmt.target):
             if isinstance(stmt.op, ast.Add) and isinstance(stmt.value, (ast.List, ast.Tuple)):
                 self._add(stmt.value.elts, self.back)
@@ -113,6 +133,11 @@ class _Reader:
 
     def edit(self, call: ast.Call) -> None:
         func = call.func
+        if isinstance(func, ast.Name) and func.id in self.adders and not call.keywords:
+            position, front = self.adders[func.id]
+            if position < len(call.args):
+                self._add([call.args[position]], self.front if front else self.back)
+            return
         if not (isinstance(func, ast.Attribute) and _is_sys_path(func.value)):
             return
         if func.attr == "append" and len(call.args) == 1:
@@ -171,6 +196,16 @@ class _Reader:
             return self._call(expr)
         return None
 
+    def _canonical(self, name: str | None) -> str | None:
+        """``osp.join`` after ``import os.path as osp`` is ``os.path.join``."""
+        if name is None:
+            return None
+        head, dot, rest = name.partition(".")
+        found = self.aliases.get(head)
+        if found is None:
+            return name
+        return f"{found}{dot}{rest}"
+
     def _parents(self, expr: ast.Subscript) -> _Path:
         value = expr.value
         if not (isinstance(value, ast.Attribute) and value.attr == "parents"):
@@ -183,7 +218,7 @@ class _Reader:
         return parents[index.value] if 0 <= index.value < len(parents) else None
 
     def _call(self, call: ast.Call) -> _Path:
-        name = dotted_name(call.func)
+        name = self._canonical(dotted_name(call.func))
         args = call.args
         if call.keywords or any(isinstance(a, ast.Starred) for a in args):
             return None
@@ -215,6 +250,33 @@ class _Reader:
         if isinstance(method, ast.Attribute) and method.attr in _PATH_SAME and not args:
             return self.folder(method.value)
         return None
+
+
+def _path_adder(func: ast.FunctionDef) -> tuple[int, bool] | None:
+    """``def add_path(path): if path not in sys.path: sys.path.insert(0, path)``:
+    the position of the parameter it puts on the search path, and whether in
+    front."""
+    params = [a.arg for a in func.args.args]
+    for node in ast.walk(func):
+        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
+            continue
+        if not _is_sys_path(node.func.value):
+            continue
+        args = node.args
+        added = args[-1] if args else None
+        if not isinstance(added, ast.Name) or added.id not in params:
+            continue
+        if node.func.attr == "append" and len(args) == 1:
+            return params.index(added.id), False
+        if node.func.attr == "insert" and len(args) == 2:
+            at = args[0]
+            front = isinstance(at, ast.Constant) and at.value in (0, 1)
+            return params.index(added.id), front
+    return None
+
+
+#: modules whose path helpers may be imported by name (``from os.path import join``)
+_PATH_MODULES = frozenset({"os", "os.path", "pathlib"})
 
 
 def _is_sys_path(expr: ast.expr) -> bool:

@@ -214,6 +214,21 @@ def _file_of_method(context: ProjectContext, start: SValue, owner: str) -> str |
     return None
 
 
+def returned_argument(value: SValue) -> tuple[int, str] | None:
+    """(position, name) of the parameter a project function returns
+    unchanged (``FunctionSummary.returns_param``), when it is one."""
+    context = current()
+    if context is None:
+        return None
+    value = context.resolve(value)
+    if not isinstance(value, SFunction) or "." in value.name:
+        return None
+    function = context.function_summary(value)
+    if function is None or not function.returns_param:
+        return None
+    return function.params.index(function.returns_param), function.returns_param
+
+
 def call(value: SValue, context: ProjectContext | None = None) -> SValue | None:
     """What calling ``value`` returns, when the project knows."""
     context = context or current()

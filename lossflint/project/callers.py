@@ -504,6 +504,14 @@ def _only_reexported(text: str, name: str) -> bool:
                     return False  # imported under another name, or another thing as it
         elif isinstance(node, ast.Constant) and node.value == name:
             explained += 1
+        elif (
+            isinstance(node, ast.Assign)
+            and any(isinstance(t, ast.Name) and t.id == "__all__" for t in node.targets)
+            and isinstance(node.value, (ast.Tuple, ast.List))
+        ):
+            # ``__all__ = (train_tgt, eval_tgt)``: the objects listed, by mistake
+            # for their names, are still only listed (pytorch-adda)
+            explained += sum(isinstance(e, ast.Name) and e.id == name for e in node.value.elts)
     return len(re.findall(rf"\b{re.escape(name)}\b", text)) == explained
 
 

@@ -393,6 +393,7 @@ class Summarizer:
             returns_without_grad(self.model, func),
             split_parameters(self.model, func, params),
             unrun_params(self.model, func),
+            _returned_param(self.model, func, params),
         )
 
     def _keyed_returns(self, func: cst.FunctionDef) -> tuple[str, SValue]:
@@ -1500,3 +1501,19 @@ def _merge(kinds: SValue, keras: SValue) -> SValue:
     ):
         return STuple(tuple(_merge(a, b) for a, b in zip(kinds.items, keras.items, strict=True)))
     return kinds
+
+
+def _returned_param(model: SemanticModel, func: cst.FunctionDef, params: tuple[str, ...]) -> str:
+    """The parameter every ``return`` of ``func`` gives back, never rebound
+    in it (``def init_model(net, restore): ...; return net``); "" otherwise."""
+    returns = own_returns(func)
+    if not returns:
+        return ""
+    names = {r.value.value if isinstance(r.value, cst.Name) else "" for r in returns}
+    if len(names) != 1:
+        return ""
+    (name,) = names
+    if name not in params or name == "self":
+        return ""
+    bindings = model.bindings(returns[0].value) or []  # type: ignore[arg-type]
+    return name if len(bindings) == 1 and bindings[0].kind == "param" else ""

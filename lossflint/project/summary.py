@@ -348,6 +348,10 @@ class FunctionSummary:
     #: ``analysis/unrun_params.py``): an instance handed to it keeps every
     #: run of its ``forward`` in the caller's sight (gradients, LF205)
     unrun: tuple[str, ...] = ()
+    #: the parameter every ``return`` gives back unchanged (ADDA's
+    #: ``init_model(net, restore)`` loads weights into ``net`` and returns it):
+    #: a call gives what its caller passed there
+    returns_param: str = ""
 
 
 @dataclass(frozen=True)

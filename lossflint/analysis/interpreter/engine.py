@@ -979,6 +979,20 @@ class Interpreter(Statements[V], Expressions[V]):
             if key.startswith(prefix)
         }
 
+    def _returned_argument(self, call: cst.Call, callee: Foreign, args: list[V]) -> V | None:
+        """``init_model(Discriminator(...), restore)`` of another module's
+        function that returns that parameter unchanged: the argument."""
+        returned = bridge.returned_argument(callee.ref)
+        if returned is None or any(a.star for a in call.args):
+            return None
+        position, name = returned
+        for index, arg in enumerate(call.args):
+            if (arg.keyword is not None and arg.keyword.value == name) or (
+                arg.keyword is None and index == position
+            ):
+                return args[index]
+        return None
+
     def _call(self, call: cst.Call, callee: Any, args: list[V], env: Env) -> V:
         if isinstance(callee, OneOf):
             # ``MODELS[cfg.model](n)``: what every registered class or function gives
@@ -988,6 +1002,8 @@ class Interpreter(Statements[V], Expressions[V]):
             return callee.value if not call.args else self.unknown  # type: ignore[no-any-return]
         if isinstance(callee, Foreign):
             found = self.foreign_call_value(call, callee, args)
+            if found is None:
+                found = self._returned_argument(call, callee, args)
             return found if found is not None else self.call_foreign(call, callee)
         if isinstance(callee, FunctionRef):
             return self._call_function(call, callee.func, callee.bound, args, env)

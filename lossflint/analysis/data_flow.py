@@ -494,9 +494,11 @@ class DataFacts(Interpreter[Any]):
             else:
                 param = params[position] if position < len(params) else None
                 position += 1
-            if param not in summary.trains_on or _evaluation_name(self.model, arg.value):
-                continue  # ``Trainer(m, train_loader, test_dataloader=test_loader)``
+            if param not in summary.trains_on:
+                continue
             if isinstance(value, Loader):
+                if call in self.trained_elsewhere and _evaluation_name(self.model, arg.value):
+                    continue  # ``Trainer(m, train_loader, test_dataloader=test_loader)``
                 self.trained_elsewhere[call] = (value, f"{ref.file}:{summary.line}")
             elif isinstance(value, Returned):
                 # ``Trainer(...).fit(train_dl, ...)`` with ``train_dl`` from

@@ -834,6 +834,46 @@ def is_square(model: ModuleIndex, expr: cst.BaseExpression, depth: int = 3) -> b
     return False
 
 
+def is_expanded_squared_distance(model: ModuleIndex, expr: cst.BaseExpression) -> bool:
+    """``|a|² + |b|²ᵀ - 2 a·b`` (a prototypical network's pairwise distance):
+    squared norms added, less twice a product; 0 for equal rows, and slightly
+    negative by rounding."""
+    expr = resolve(model, expr)
+    if not is_binop(expr, cst.Subtract):
+        return False
+    assert isinstance(expr, cst.BinaryOperation)
+    # ``2 * dot``, ``2 * q @ p.t()`` (``(2 * q) @ p.t()``): a factor 2 in the product
+    if not any(number(model, f) == 2 for f in _product_factors(expr.right)):
+        return False
+    terms = add_terms(expr.left)
+    return len(terms) == 2 and all(is_sum_of_squares(model, _untransposed(model, t)) for t in terms)
+
+
+def _product_factors(expr: cst.BaseExpression) -> list[cst.BaseExpression]:
+    """The factors of ``a * b @ c`` (none for anything but a product)."""
+    if is_binop(expr, cst.Multiply) or is_binop(expr, cst.MatrixMultiply):
+        assert isinstance(expr, cst.BinaryOperation)
+        return [
+            *(_product_factors(expr.left) or [expr.left]),
+            *(_product_factors(expr.right) or [expr.right]),
+        ]
+    return []
+
+
+def _untransposed(model: ModuleIndex, expr: cst.BaseExpression) -> cst.BaseExpression:
+    """``x.t()``, ``x.T``, ``tf.transpose(x)`` → ``x``: the same values."""
+    if isinstance(expr, cst.Attribute) and expr.attr.value in ("T", "mT"):
+        return expr.value
+    info = call_info(model, expr)
+    if info is None:
+        return expr
+    if info.receiver is not None and info.method in ("t", "transpose"):
+        return info.receiver
+    if info.qualname in apis.TRANSPOSE_FUNCTIONS and info.node.args:
+        return info.node.args[0].value
+    return expr
+
+
 def squared_base(model: ModuleIndex, expr: cst.BaseExpression) -> cst.BaseExpression | None:
     """The ``e`` of a sum (or mean) of squares of one value: ``(e ** 2).sum(1)``,
     ``tf.reduce_sum(tf.square(e), 0)``, ``torch.sum(e * e)``; None otherwise."""

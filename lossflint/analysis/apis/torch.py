@@ -1060,3 +1060,8 @@ VISION_MODEL_HEADS = {
     for attr, names in _VISION_FAMILIES.items()
     for name in names.split()
 }
+
+#: functions that transpose their first argument (the same values, moved)
+TRANSPOSE_FUNCTIONS = frozenset(
+    {"torch.t", "torch.transpose", "tensorflow.transpose", "tensorflow.linalg.matrix_transpose"}
+)

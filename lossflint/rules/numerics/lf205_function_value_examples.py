@@ -39,6 +39,38 @@ _LEARNED_T = "model(x).mean(dim=1).sigmoid()"
 _PARTIAL = "scale_fn = functools.partial(noise_scale, sigma_min=0.01, sigma_max=10)"
 
 FUNCTION_VALUE_INVALID = [
+    # the pairwise distance written out, |q|² + |p|²ᵀ - 2 q·p: 0 for equal rows
+    # and negative by rounding (prototypical networks, audit R57)
+    Invalid(
+        """
+        import torch
+        import torch.nn.functional as F
+
+        def proto_loss(q, p, y):
+            d2 = (q ** 2).sum(1, keepdim=True) + (p ** 2).sum(1, keepdim=True).t() - 2 * q @ p.t()
+            return F.cross_entropy(-torch.sqrt(d2), y)  # error: LF205 at `torch.sqrt(`
+        """,
+        fixed="""
+        import torch
+        import torch.nn.functional as F
+
+        def proto_loss(q, p, y):
+            d2 = (q ** 2).sum(1, keepdim=True) + (p ** 2).sum(1, keepdim=True).t() - 2 * q @ p.t()
+            return F.cross_entropy(-torch.sqrt(d2.clamp_min(1e-12)), y)  # error: LF205 at `torch.sqrt(`
+        """,
+    ),
+    Invalid(
+        """
+        import tensorflow as tf
+
+        def proto_dist(x):
+            feature, pred = x
+            pred_dist = tf.reduce_sum(pred ** 2, axis=1, keepdims=True)
+            feature_dist = tf.reduce_sum(feature ** 2, axis=1, keepdims=True)
+            dot = tf.matmul(pred, tf.transpose(feature))
+            return tf.nn.softmax(-tf.sqrt(pred_dist + tf.transpose(feature_dist) - 2 * dot))  # error: LF205 at `tf.sqrt(`
+        """
+    ),
     # a learned weight started at zeros is 0 at the first step
     Invalid(
         """
@@ -107,6 +139,14 @@ FUNCTION_VALUE_INVALID = [
 ]
 
 FUNCTION_VALUE_VALID = [
+    # the same distance clamped before the root
+    """
+    import torch
+
+    def dist(q, p):
+        d2 = (q ** 2).sum(1, keepdim=True) + (p ** 2).sum(1, keepdim=True).t() - 2 * q @ p.t()
+        return d2.clamp(min=1e-12).sqrt()
+    """,
     # weight normalisation: the norm of a learned weight (started random) is
     # 0 only by accident (mean-teacher's weight_norm.py, audit R57)
     """

@@ -41,8 +41,9 @@ class SqrtWithoutEps(Rule):
 Flags a square root (`torch.sqrt(x)`, `x.sqrt()`, `tf.sqrt(x)`, `x ** 0.5`,
 `torch.pow(x, 0.5)`, `x.pow(0.5)`) of a value that is exactly 0 in ordinary
 training: a sum (or mean) of squares such as a Euclidean distance
-`((a - b) ** 2).sum(1)`, a square, or a difference from a square
-(`1 - c ** 2`, `E[x²] - E[x]²`). Followed through variables assigned once. An
+`((a - b) ** 2).sum(1)`, a square, a difference from a square
+(`1 - c ** 2`, `E[x²] - E[x]²`), or the distance written out
+(`|a|² + |b|² - 2 a·b`, also negative by rounding). Followed through variables assigned once. An
 added positive term (`+ eps`, `+ 1e-12`, `+ 1`), a clamp with a positive lower
 bound or `torch.where(d > 0, ...)` silences it; a clamp at 0 keeps the 0 and is
 looked through (`sqrt((1 - cos ** 2).clamp(0, 1))`, ArcFace). Only where a gradient can flow
@@ -310,6 +311,7 @@ the value by at most 1e-6.
         elif num.is_binop(resolved, cst.Subtract) and (
             num.is_square(model, resolved.right)  # type: ignore[attr-defined]
             or num.is_sum_of_squares(model, resolved.right)  # type: ignore[attr-defined]
+            or num.is_expanded_squared_distance(model, resolved)
         ):
             what = "a difference"
             difference = True

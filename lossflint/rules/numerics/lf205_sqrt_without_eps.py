@@ -42,8 +42,7 @@ Flags a square root (`torch.sqrt(x)`, `x.sqrt()`, `tf.sqrt(x)`, `x ** 0.5`,
 `torch.pow(x, 0.5)`, `x.pow(0.5)`) of a value that is exactly 0 in ordinary
 training: a sum (or mean) of squares such as a Euclidean distance
 `((a - b) ** 2).sum(1)`, a square, a difference from a square
-(`1 - c ** 2`, `E[x²] - E[x]²`), or the distance written out
-(`|a|² + |b|² - 2 a·b`, also negative by rounding). Followed through variables assigned once. An
+(`1 - c ** 2`, `E[x²] - E[x]²`, a distance written out `|a|² + |b|² - 2 a·b`). Followed through variables assigned once. An
 added positive term (`+ eps`, `+ 1e-12`, `+ 1`), a clamp with a positive lower
 bound or `torch.where(d > 0, ...)` silences it; a clamp at 0 keeps the 0 and is
 looked through (`sqrt((1 - cos ** 2).clamp(0, 1))`, ArcFace). Only where a gradient can flow

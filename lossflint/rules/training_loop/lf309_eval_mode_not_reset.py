@@ -389,7 +389,7 @@ behaves differently from what the first epoch trained.
             yield Finding(
                 left.node,
                 f"`{model.code(call.func)}()` puts `{receiver}` in eval mode inside the "
-                f"{loop_name} (line {model.line_of(call)}) and nothing in that loop calls "
+                f"{loop_name} (called at line {model.line_of(call)}) and nothing in that loop calls "
                 f"`{receiver}.train()`: {later} train in eval mode (no dropout, "
                 f"frozen batch-norm); call `{receiver}.train()` {fix}",
                 related=(RelatedNode(f"the call in the {loop_name}", call), *trained),

@@ -68,7 +68,7 @@ def zero_able(
         for term in terms:
             term = num.resolve(model, _unweighted(num.resolve(model, term)))
             operand = num.sum_operand(model, term)
-            if operand is None or _positive(model, operand):
+            if operand is None or _positive(model, operand, probabilities=False):
                 return None, None
             info = num.call_info(model, term)
             assert info is not None
@@ -169,17 +169,21 @@ def reduced_operands(model: SemanticModel, expr: cst.BaseExpression) -> list[cst
     return found
 
 
-def _positive(model: SemanticModel, operand: cst.BaseExpression, depth: int = 2) -> bool:
+def _positive(
+    model: SemanticModel, operand: cst.BaseExpression, depth: int = 2, probabilities: bool = True
+) -> bool:
     """Sums of these are > 0: probabilities, exp, guarded values, and the
     magnitude of one (``w.abs().sum()`` of softmax weights: an L1 norm of
-    values that are never 0)."""
+    values that are never 0). Without ``probabilities``, a sum of
+    probabilities may be 0: a Dice loss's ``p.sum() + t.sum()`` over a map
+    the loss drives to 0 wherever the target is empty, where they underflow."""
     resolved = num.resolve(model, operand)
     inner = num.abs_operand(model, resolved)
     if inner is not None and depth > 0:
-        return _positive(model, inner, depth - 1)
+        return _positive(model, inner, depth - 1, probabilities)
     value = model.value(resolved)
     if isinstance(value, Tensor) and value.kind in (Kind.PROBS, Kind.SIGMOID_PROBS):
-        return True
+        return probabilities
     exp = num.resolve(model, resolved)
     if isinstance(exp, cst.Call) and num.exp_operand(model, exp) is not None:
         return True

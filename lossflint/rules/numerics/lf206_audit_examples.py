@@ -6,45 +6,10 @@ module stays small."""
 from __future__ import annotations
 
 from lossflint.examples import Invalid
+from lossflint.rules.numerics.lf206_audit_s27_examples import S27_INVALID
 
 AUDIT_INVALID = [
-    # the number of positive anchors, read through ``.data``, is 0 for an
-    # image with no object (kuangliu/pytorch-retinanet, audit R53)
-    Invalid(
-        """
-        import torch.nn as nn
-        import torch.nn.functional as F
-
-        class FocalLoss(nn.Module):
-            def forward(self, loc_preds, loc_targets, cls_preds, cls_targets):
-                pos = cls_targets > 0
-                num_pos = pos.data.long().sum()
-                loc_loss = F.smooth_l1_loss(loc_preds[pos], loc_targets[pos], reduction="sum")
-                cls_loss = F.binary_cross_entropy_with_logits(cls_preds, cls_targets, reduction="sum")
-                loss = (loc_loss + cls_loss) / num_pos  # error: LF206 at `(loc_loss`
-                return loss
-        """
-    ),
-    # a test of which arguments were given guards nothing (SupConLoss in
-    # huggingface/setfit, audit R53: an anchor alone in its class is 0/0)
-    Invalid(
-        """
-        import torch
-        from torch import nn
-
-        class SupConLoss(nn.Module):
-            def forward(self, features, labels=None, mask=None):
-                if labels is not None and mask is not None:
-                    raise ValueError("Cannot define both `labels` and `mask`")
-                elif labels is not None:
-                    mask = torch.eq(labels, labels.T).float()
-                else:
-                    mask = mask.float()
-                log_prob = torch.log_softmax(features @ features.T, dim=1)
-                mean_log_prob_pos = (mask * log_prob).sum(1) / mask.sum(1)  # error: LF206 at `(mask`
-                return -mean_log_prob_pos.mean()
-        """
-    ),
+    *S27_INVALID,
     # two classes' counts of three: a batch of the third class has neither
     Invalid(
         """

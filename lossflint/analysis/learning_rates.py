@@ -51,9 +51,10 @@ from lossflint.analysis.calls import (
     positional,
 )
 from lossflint.analysis.config_fields import config_field, instance_field, passed_config_field
-from lossflint.analysis.interpreter.syntax import statements_of
+from lossflint.analysis.interpreter.syntax import param_names, statements_of
 from lossflint.analysis.loops import loops, role_from_name
 from lossflint.analysis.names import dotted_text
+from lossflint.analysis.read_only_params import only_read
 from lossflint.analysis.test_files import is_test_path
 from lossflint.project.constants import ForeignLiteral, imported_literal
 
@@ -420,9 +421,32 @@ class LearningRates:
         it (``apply_overrides(cfg, args.override)``): anything but printing,
         measuring or copying it."""
         for call in calls_passing(self.model, name):
-            if call is None or self.model.qualname(call.func) not in _READS_ONLY:
+            if call is None:
                 return True
+            if self.model.qualname(call.func) in _READS_ONLY or self._read_by_callee(call, name):
+                continue
+            return True
         return False
+
+    def _read_by_callee(self, call: cst.Call, name: str) -> bool:
+        """``build_loaders(CONFIG)`` of a same-file function that only reads
+        the parameter it gets."""
+        func = loops(self.model).resolve_function(call)
+        if func is None or any(a.star for a in call.args):
+            return False
+        params = param_names(func.params)
+        if params[:1] == ["self"] and isinstance(call.func, cst.Attribute):
+            params = params[1:]
+        for position, arg in enumerate(call.args):
+            if dotted_text(arg.value) != name:
+                continue
+            if arg.keyword is not None:
+                param = arg.keyword.value
+            else:
+                param = params[position] if position < len(params) else ""
+            if not only_read(self.model, func, param):
+                return False
+        return True
 
     def _foreign_copy_item(self, expr: cst.Subscript) -> ForeignLiteral | None:
         """``cfg["optim"]["lr"]`` where ``cfg`` is bound once, never changed

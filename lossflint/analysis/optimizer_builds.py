@@ -34,7 +34,7 @@ def optimizers_built_per_pass(
     the call."""
     index = loops(model)
     for event in loop.of("optim_ctor"):
-        if event.direct:
+        if event.direct or _periodic_chain(model, event.chain, loop.node):
             call = event.node
             assert isinstance(call, cst.Call)
             yield call, call, argument(call, 0, "params")
@@ -76,6 +76,41 @@ def _params_at_call(
             return None  # a default: not the caller's
         elements.append(cst.Element(passed.get(name, cst.Name(name))))
     return cst.Tuple(elements)
+
+
+def _periodic_chain(model: ModuleIndex, chain: tuple[cst.CSTNode, ...], loop: cst.CSTNode) -> bool:
+    """Every statement between the loop and the constructor is an ``if`` on
+    the loop's counter modulo a period (``if epoch % decay_every == 0:``, a
+    step decay done by rebuilding Adam every few epochs): built again and
+    again, not once at a milestone."""
+    if not chain or not isinstance(loop, cst.For):
+        return False
+    counters = {n.value for n in nodes_in(loop.target, cst.Name)}
+    for node in chain:
+        # the chain holds the branch's block: its ``if`` is the parent
+        branch = model.parent(node) if isinstance(node, cst.IndentedBlock) else node
+        if not (
+            isinstance(branch, cst.If)
+            and branch.body is node
+            and _tests_period(branch.test, counters)
+        ):
+            return False
+    return True
+
+
+def _tests_period(test: cst.BaseExpression, counters: set[str]) -> bool:
+    for comparison in nodes_in(test, cst.Comparison):
+        assert isinstance(comparison, cst.Comparison)
+        left = comparison.left
+        if (
+            isinstance(left, cst.BinaryOperation)
+            and isinstance(left.operator, cst.Modulo)
+            and any(n.value in counters for n in nodes_in(left.left, cst.Name))  # type: ignore[attr-defined]
+            and len(comparison.comparisons) == 1
+            and isinstance(comparison.comparisons[0].operator, cst.Equal)
+        ):
+            return True
+    return False
 
 
 def _unconditional_in(model: ModuleIndex, call: cst.Call, loop: cst.CSTNode) -> bool:

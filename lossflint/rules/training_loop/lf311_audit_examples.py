@@ -134,6 +134,21 @@ _EVERY_EPOCH = (
 )
 
 AUDIT_INVALID = [
+    # a step decay by rebuilding Adam every few epochs (held-out H13 p05)
+    Invalid(
+        """
+        import torch
+
+        opt = torch.optim.Adam(net.parameters(), lr=2e-4)
+        for epoch in range(100):
+            if epoch > 0 and epoch % 20 == 0:
+                opt = torch.optim.Adam(net.parameters(), lr=2e-4 * 0.5 ** (epoch // 20))  # error: LF311 at `torch.optim.Adam(`
+            for x, y in loader:
+                opt.zero_grad()
+                loss_fn(net(x), y).backward()
+                opt.step()
+        """
+    ),
     # the parameters change at one milestone; the Adam moments are reset at
     # every epoch (held-out s17 p04)
     Invalid(
@@ -189,6 +204,19 @@ AUDIT_INVALID = [
 ]
 
 AUDIT_VALID = [
+    # rebuilt once, at a milestone
+    """
+    import torch
+
+    opt = torch.optim.Adam(net.parameters(), lr=2e-4)
+    for epoch in range(100):
+        if epoch == 50:
+            opt = torch.optim.Adam(net.parameters(), lr=1e-5)
+        for x, y in loader:
+            opt.zero_grad()
+            loss_fn(net(x), y).backward()
+            opt.step()
+    """,
     # ... rebuilt at the milestone only
     _UNFREEZE.format(
         where="there",

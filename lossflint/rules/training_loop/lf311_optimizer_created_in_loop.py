@@ -46,7 +46,8 @@ reported; neither are optimisers built per stage, cycle, fold or trial in an out
 loop, over parameters the loop picks, or for a model built in the same iteration
 (or in the same function). Parameters that read the epoch counter in one comparison
 only (`param_groups(model, epoch)` adding a group `if epoch >= k`) change at one
-milestone: rebuilding every epoch is reported.
+milestone: rebuilding every epoch is reported, and so is a rebuild every few
+epochs (`if epoch % k == 0:`, a step decay).
 """
     why = """
 Momentum buffers and Adam's first/second moment estimates live in the optimiser.
@@ -320,6 +321,8 @@ schedulers attached to the old optimiser stop acting.
                     ):
                         continue
                 every = "iteration" if loop.is_iteration else "epoch"
+                if model.enclosing(call, cst.If, cst.For, cst.While) is not loop.node:
+                    every = f"rebuild (every few {every}s)"
                 via = "" if call is ctor else f" (by `{model.code(call.func)}()`)"
                 related = () if call is ctor else (RelatedNode("the constructor", ctor),)
                 yield Finding(

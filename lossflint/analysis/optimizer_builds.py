@@ -85,7 +85,7 @@ def _periodic_chain(model: ModuleIndex, chain: tuple[cst.CSTNode, ...], loop: cs
     again, not once at a milestone."""
     if not chain or not isinstance(loop, cst.For):
         return False
-    counters = {n.value for n in nodes_in(loop.target, cst.Name)}
+    counters = {n.value for n in nodes_in(loop.target, cst.Name) if isinstance(n, cst.Name)}
     for node in chain:
         # the chain holds the branch's block: its ``if`` is the parent
         branch = model.parent(node) if isinstance(node, cst.IndentedBlock) else node
@@ -105,7 +105,10 @@ def _tests_period(test: cst.BaseExpression, counters: set[str]) -> bool:
         if (
             isinstance(left, cst.BinaryOperation)
             and isinstance(left.operator, cst.Modulo)
-            and any(n.value in counters for n in nodes_in(left.left, cst.Name))  # type: ignore[attr-defined]
+            and any(
+                isinstance(n, cst.Name) and n.value in counters
+                for n in nodes_in(left.left, cst.Name)
+            )
             and len(comparison.comparisons) == 1
             and isinstance(comparison.comparisons[0].operator, cst.Equal)
         ):

@@ -596,7 +596,6 @@ def test_fixture_keras_functional() -> None:
         (41, 40, "LF406"),
         (67, 16, "LF401"),
         (89, 14, "LF504"),
-        (90, 18, "LF503"),
         (91, 19, "LF502"),
     ]
 

@@ -26,9 +26,12 @@ class PrecisionZeroDivision(Rule):
 Flags `sklearn.metrics.precision_score`, `recall_score`, `f1_score`,
 `fbeta_score` and `precision_recall_fscore_support` (also called through an
 alias, `f1 = f1_score`) without `zero_division=` (except `average="micro"`,
-whose denominators are never 0). An information, not a warning: sklearn's
-own default scores the undefined case 0 and warns; the rule asks for that
-choice to be written down.
+whose denominators are never 0) where it scores each class on its own:
+`average="macro"`, `"weighted"`, `"samples"` or `None` (the default of
+`precision_recall_fscore_support`). A binary score (the others' default) is
+0/0 only when the model predicts no positive at all, and is not reported. An
+information, not a warning: sklearn's own default scores the undefined case 0
+and warns; the rule asks for that choice to be written down.
 """
     why = """
 A class that is never predicted (precision) or never present (recall) makes the
@@ -89,7 +92,7 @@ information (severity info), not a warning.
         Invalid(
             """
             from sklearn.metrics import precision_score as prec
-            score = prec(y, p)  # error: LF503 at `prec(`
+            score = prec(y, p, average=None)  # error: LF503 at `prec(`
             """
         ),
         Invalid(
@@ -101,6 +104,12 @@ information (severity info), not a warning.
         ),
     ]
     VALID = [
+        # binary scores (the default average): 0/0 only when the model
+        # predicts no positive at all, which sklearn's warning names
+        """
+        from sklearn.metrics import f1_score, precision_score
+        print(f1_score(y_test, preds), precision_score(y_test, preds, average="binary"))
+        """,
         """
         from sklearn.metrics import f1_score
         f1 = f1_score(y, p, average='macro', zero_division=0)
@@ -129,11 +138,27 @@ information (severity info), not a warning.
         for call, name in M.metric_facts(model).metric_calls(apis.SKLEARN_PRF):
             if keyword(call, "zero_division") is not None or has_star_args(call):
                 continue
-            if literal_value(argument(call, None, "average")) == "micro":
-                continue
             short = name.rsplit(".", 1)[-1]
+            given = argument(call, None, "average")
+            # the default is per class for the support function, binary for the others
+            average = literal_value(given) if given is not None else _DEFAULT_AVERAGE.get(short)
+            if average not in _PER_CLASS:
+                continue
             yield Finding(
                 call,
                 f"`{short}` without `zero_division`: a class with no predicted (or true) "
                 "samples makes it 0/0, silently scored as 0; pass `zero_division=` explicitly",
             )
+
+
+#: ``average`` values that score each class on its own: a class never
+#: predicted (or absent) is 0/0 there
+_PER_CLASS = frozenset({"macro", "weighted", "samples", None})
+#: ``average`` when the call leaves it out
+_DEFAULT_AVERAGE: dict[str, str | None] = {
+    "precision_score": "binary",
+    "recall_score": "binary",
+    "f1_score": "binary",
+    "fbeta_score": "binary",
+    "precision_recall_fscore_support": None,
+}

@@ -22,7 +22,7 @@ from lossflint.analysis import apis
 from lossflint.analysis.calls import literal_value
 from lossflint.analysis.interpreter.syntax import param_defaults
 from lossflint.analysis.reaching import reaching_assignment
-from lossflint.analysis.walk import memo_of, names_in
+from lossflint.analysis.walk import memo_of, names_in, nodes_in
 from lossflint.project.callers import named_unqualified_where_loaded
 from lossflint.project.context import current as project_context
 
@@ -85,7 +85,7 @@ def learned_parameter(model: ModuleIndex, expr: cst.BaseExpression) -> bool:
     if isinstance(expr, cst.Name):
         bound = reaching_assignment(model, expr)
         if bound is None:
-            return False
+            return _variables_everywhere(model, expr)
         value: cst.BaseExpression = bound
     elif (
         isinstance(expr, cst.Attribute)
@@ -110,6 +110,33 @@ def learned_parameter(model: ModuleIndex, expr: cst.BaseExpression) -> bool:
         return False
     made = model.qualname(start.func) if isinstance(start, cst.Call) else None
     return made not in apis.ZERO_STARTS
+
+
+def _variables_everywhere(model: ModuleIndex, name: cst.Name) -> bool:
+    """Every binding of ``name`` in its function makes a trainable variable:
+    ``V = tf.get_variable('V', shape, initializer=...)`` in one branch, ``V, g,
+    b = [tf.get_variable(n) for n in ['V', 'g', 'b']]`` (the same variables,
+    reused) in the other (mean-teacher's weight-normalised layers)."""
+    func = model.enclosing(name, cst.FunctionDef)
+    if func is None:
+        return False
+    found = False
+    for assign in nodes_in(func, cst.Assign, memo=memo_of(model)):
+        assert isinstance(assign, cst.Assign)
+        for target in assign.targets:
+            names = [n for n in nodes_in(target.target, cst.Name) if n.value == name.value]  # type: ignore[attr-defined]
+            if not names:
+                continue
+            value = assign.value
+            if isinstance(value, cst.ListComp):
+                value = value.elt
+            if not (
+                isinstance(value, cst.Call)
+                and model.qualname(value.func) in apis.TRAINABLE_VARIABLES
+            ):
+                return False
+            found = True
+    return found
 
 
 def _attribute_number(model: ModuleIndex, expr: cst.Attribute) -> Number | None:

@@ -158,6 +158,19 @@ FUNCTION_VALUE_VALID = [
         scaler = g / tf.sqrt(tf.reduce_sum(tf.square(V), [0]))
         return scaler * tf.matmul(inputs, V)
     """,
+    # the same variable made in one branch, reused by name in the other
+    """
+    import tensorflow as tf
+
+    def dense(x, num_outputs, init=False):
+        if init:
+            V = tf.get_variable("V", [4, num_outputs], tf.float32, tf.random_normal_initializer(0, 0.05))
+            return x
+        else:
+            V, g, b = [tf.get_variable(var_name) for var_name in ["V", "g", "b"]]
+        scaler = g / tf.sqrt(tf.reduce_sum(tf.square(V), [0]))
+        return scaler * tf.matmul(x, V) + b
+    """,
     """
     import torch
     from torch import nn

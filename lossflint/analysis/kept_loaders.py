@@ -16,6 +16,7 @@ from lossflint.analysis.calls import literal_value
 from lossflint.analysis.data_flow import trained_parameters, trains_in_loop, unwrapped_iterable
 from lossflint.analysis.interpreter.syntax import param_names
 from lossflint.analysis.loops import loops
+from lossflint.analysis.names import self_attribute
 from lossflint.analysis.walk import calls_in, memo_of, nodes_in
 
 if TYPE_CHECKING:
@@ -36,7 +37,7 @@ def kept_and_trained(model: ModuleIndex, func: cst.FunctionDef) -> tuple[str, ..
     kept: dict[str, str] = {}
     for assign in nodes_in(func.body, cst.Assign, memo=memo_of(model)):
         assert isinstance(assign, cst.Assign)
-        attr = _self_attribute(assign.targets[0].target) if len(assign.targets) == 1 else None
+        attr = self_attribute(assign.targets[0].target) if len(assign.targets) == 1 else None
         value = assign.value
         if attr is not None and isinstance(value, cst.Name) and value.value in params:
             kept[attr] = value.value
@@ -47,16 +48,6 @@ def kept_and_trained(model: ModuleIndex, func: cst.FunctionDef) -> tuple[str, ..
     for method in methods.values():
         trained |= _trained_attributes(model, method, methods, set(kept))
     return tuple(param for attr, param in kept.items() if attr in trained)
-
-
-def _self_attribute(expr: cst.BaseExpression) -> str | None:
-    if (
-        isinstance(expr, cst.Attribute)
-        and isinstance(expr.value, cst.Name)
-        and expr.value.value == "self"
-    ):
-        return expr.attr.value
-    return None
 
 
 def _trained_attributes(
@@ -72,11 +63,11 @@ def _trained_attributes(
     index = loops(model)
     for loop in nodes_in(method.body, cst.For, memo=memo_of(model)):
         assert isinstance(loop, cst.For)
-        attr = _self_attribute(unwrapped_iterable(model, loop.iter))
+        attr = self_attribute(unwrapped_iterable(model, loop.iter))
         if attr in kept and trains_in_loop(model, index, loop):
             found.add(attr)
     for call in calls_in(method.body):
-        callee = _self_attribute(call.func)
+        callee = self_attribute(call.func)
         target = methods.get(callee) if callee is not None else None
         if target is None or target is method or any(a.star for a in call.args):
             continue
@@ -85,7 +76,7 @@ def _trained_attributes(
         names = param_names(target.params)[1:]
         trained = trained_parameters(model, target, tuple(names))
         for position, arg in enumerate(call.args):
-            attr = _self_attribute(arg.value)
+            attr = self_attribute(arg.value)
             if attr not in kept:
                 continue
             param = arg.keyword.value if arg.keyword is not None else None

@@ -16,7 +16,7 @@ import libcst as cst
 
 from lossflint.analysis import apis
 from lossflint.analysis.loops import NORM_HINTS, OUTPUT_LAYER_HINTS
-from lossflint.analysis.names import dotted_text
+from lossflint.analysis.names import dotted_text, self_attribute
 from lossflint.analysis.walk import calls_in
 
 if TYPE_CHECKING:
@@ -49,7 +49,7 @@ def hidden_list_layer(model: SemanticModel, call: cst.Call, owner: cst.Name, zer
     """``owner`` is the variable of a loop over ``self.<attr>``, a module list
     of weight layers that feeds another weight layer of its class."""
     loop = _loop_binding(model, call, owner.value)
-    attr = _self_attr(loop.iter) if loop is not None else None
+    attr = self_attribute(loop.iter) if loop is not None else None
     cls = model.enclosing(call, cst.ClassDef)
     if attr is None or not isinstance(cls, cst.ClassDef):
         return False
@@ -76,14 +76,6 @@ def _loop_binding(model: SemanticModel, call: cst.Call, name: str) -> cst.For | 
     return None
 
 
-def _self_attr(expr: cst.BaseExpression) -> str | None:
-    """``self.hidden`` → ``"hidden"``."""
-    text = dotted_text(expr)
-    if text is None or not text.startswith("self.") or text.count(".") != 1:
-        return None
-    return text[len("self.") :]
-
-
 def _weight_layer_list(model: SemanticModel, cls: cst.ClassDef, attr: str) -> bool:
     """The class binds ``self.<attr>`` once, to ``nn.ModuleList`` of weight
     layers written out or built by a comprehension."""
@@ -92,7 +84,10 @@ def _weight_layer_list(model: SemanticModel, cls: cst.ClassDef, attr: str) -> bo
         assign = node
         assert isinstance(assign, cst.Assign)
         for target in assign.targets:
-            if _self_attr(target.target) == attr and model.enclosing(assign, cst.ClassDef) is cls:
+            if (
+                self_attribute(target.target) == attr
+                and model.enclosing(assign, cst.ClassDef) is cls
+            ):
                 values.append(assign.value)
     if len(values) != 1:
         return False
@@ -155,10 +150,10 @@ def _list_feeds_layer(model: SemanticModel, cls: cst.ClassDef, attr: str, others
 
 def _iterates(loop: cst.For, attr: str) -> bool:
     """``for x in self.<attr>``, ``zip(self.<attr>, ...)``, ``enumerate(self.<attr>)``."""
-    if _self_attr(loop.iter) == attr:
+    if self_attribute(loop.iter) == attr:
         return True
     return isinstance(loop.iter, cst.Call) and any(
-        _self_attr(arg.value) == attr for arg in loop.iter.args
+        self_attribute(arg.value) == attr for arg in loop.iter.args
     )
 
 

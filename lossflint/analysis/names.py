@@ -193,6 +193,17 @@ def literal_item(node: cst.BaseExpression) -> tuple[str, str | int] | None:
     return (base, key) if isinstance(key, (str, int)) else None
 
 
+def self_attribute(expr: cst.BaseExpression) -> str | None:
+    """``self.hidden`` → ``"hidden"`` (one attribute of ``self``, no deeper)."""
+    if (
+        isinstance(expr, cst.Attribute)
+        and isinstance(expr.value, cst.Name)
+        and expr.value.value == "self"
+    ):
+        return expr.attr.value
+    return None
+
+
 def dotted_text(node: cst.BaseExpression) -> str | None:
     """``model`` / ``self.net`` → "self.net"; None for anything but a plain chain."""
     parts = dotted_name(node)

@@ -41,7 +41,7 @@ from lossflint.analysis.attribute_constants import number
 from lossflint.analysis.calls import argument, literal_value
 from lossflint.analysis.contexts import contexts
 from lossflint.analysis.gradients import gradients, target_names
-from lossflint.analysis.held_out_passes import held_out_pass
+from lossflint.analysis.held_out_passes import held_out_loops, held_out_pass
 from lossflint.analysis.interpreter.syntax import param_names
 from lossflint.analysis.kinds import KindAnalysis, kinds_of
 from lossflint.analysis.loops import LoopIndex, loops
@@ -95,6 +95,9 @@ class TrainModeEvaluation:
     by_name: bool = False
     #: the region is a module-level statement after a module-level training loop
     after_training: bool = False
+    #: the region is a loop over held-out data with no ``no_grad`` (``for x, y
+    #: in test_loader:`` computing accuracy)
+    over_held_out: bool = False
 
 
 def evaluations_in_train_mode(model: ModuleIndex) -> list[TrainModeEvaluation]:
@@ -125,12 +128,14 @@ def _candidates(model: ModuleIndex) -> list[TrainModeEvaluation]:
     functions = _evaluation_functions(model, training_funcs)
     in_functions = {id(c): func for func in functions for c in calls_in(func, memo)}
     after_training = _after_module_level_training(model, index)
+    held_loops = held_out_loops(model, index)
     for site in model.calls:
         call = site.node
         if site.qualname is not None or (
             id(call) not in in_regions
             and id(call) not in in_functions
             and id(call) not in after_training
+            and id(call) not in held_loops
         ):
             continue
         region = ctx.grad_region(call)
@@ -139,6 +144,8 @@ def _candidates(model: ModuleIndex) -> list[TrainModeEvaluation]:
             region = in_functions.get(id(call))
         if region is None:
             region, by_name = after_training.get(id(call)), False
+        if region is None:
+            region, by_name = held_loops.get(id(call)), False
         if region is None:
             continue
         target = call.func
@@ -204,6 +211,7 @@ def _candidates(model: ModuleIndex) -> list[TrainModeEvaluation]:
                 layer_site,
                 by_name,
                 after_training=isinstance(region, cst.SimpleStatementLine),
+                over_held_out=held_loops.get(id(call)) is region,
             )
         )
     # an evaluation function a no_grad pass calls is reported there, once

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, cast
 import libcst as cst
 
 from lossflint.analysis.reaching import reaching_assignment
-from lossflint.analysis.walk import memo_of, nodes_in
+from lossflint.analysis.walk import calls_in, memo_of, nodes_in
 
 if TYPE_CHECKING:
     from lossflint.analysis.index import ModuleIndex
@@ -104,3 +104,26 @@ def _reads_any(model: ModuleIndex, expr: cst.BaseExpression, names: set[str], de
         if _reads_any(model, value, names, depth - 1):
             return True
     return False
+
+
+def held_out_loops(model: ModuleIndex, index: LoopIndex) -> dict[int, cst.For]:
+    """The loops over held-out data (``for x, y in test_loader:``, ``for batch
+    in val_dl``) that run no ``backward()`` nor optimiser step: evaluation
+    passes even without ``no_grad`` (the catalogue's "computing metrics or
+    predictions only"); by the id of each call in them."""
+    found: dict[int, cst.For] = {}
+    memo = memo_of(model)
+    # the loop index lists the loops that run training events; one it does not
+    # list runs none
+    training = {
+        id(loop.node)
+        for loop in index.loops
+        if any(e.kind in ("backward", "step") for e in loop.events)
+    }
+    for node in nodes_in(model.module, cst.For, memo=memo):
+        assert isinstance(node, cst.For)
+        if id(node) in training or not _held_out(model, node.iter):
+            continue
+        for call in calls_in(node, memo):
+            found.setdefault(id(call), node)
+    return found

@@ -387,6 +387,8 @@ depend on the batch size and composition.
             where = f"by `{region.name.value}()`" if named else "under no_grad"  # type: ignore[attr-defined]
             if found.after_training:
                 where = "after the training loop"
+            elif found.over_held_out:
+                where = "over held-out data"
             yield Finding(
                 found.call,
                 f"`{found.receiver}` is evaluated{via} {where} in train mode: it holds "

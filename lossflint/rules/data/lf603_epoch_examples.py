@@ -9,6 +9,10 @@ stays small."""
 from __future__ import annotations
 
 from lossflint.examples import Invalid
+from lossflint.rules.data.lf603_held_out_loop_examples import (
+    HELD_OUT_LOOP_INVALID,
+    HELD_OUT_LOOP_VALID,
+)
 
 #: ``{call}``: how the model runs on a validation batch; ``{before}``: what
 #: precedes the validation loop
@@ -69,6 +73,7 @@ for epoch in range(5):
 """
 
 EPOCH_INVALID = [
+    *HELD_OUT_LOOP_INVALID,
     # (Hands-On NLP with PyTorch 1.x, Chapter02/NN.ipynb, audit R39)
     Invalid(
         _NOTEBOOK.format(
@@ -84,6 +89,7 @@ EPOCH_INVALID = [
 ]
 
 EPOCH_VALID = [
+    *HELD_OUT_LOOP_VALID,
     # put in eval mode first; a statement that scores nothing
     _NOTEBOOK.format(
         after="model.eval()\npreds = model(X_test)\nprint((preds.argmax(1) == y_test).float().mean())"

@@ -31,12 +31,13 @@ class EvaluationInTrainMode(Rule):
     )
     what = """
 Flags the first model call of an evaluation pass — a `torch.no_grad()` /
-`torch.inference_mode()` block (or a function decorated with one), or a
+`torch.inference_mode()` block (or a function decorated with one), a
 function named as evaluating (`evaluate_model`, `test`, `compute_accuracy`,
 `predict`) with no `backward()`/`step()` of its own and not called in a
-training iteration, or a module-level statement after a module-level training
-loop (a notebook's `preds = model(X_test)`), that computes a loss, an `argmax`/`max`, a comparison or
-a metric from the model's output, or collects its outputs over batches
+training iteration, a module-level statement after a module-level training
+loop (a notebook's `preds = model(X_test)`), or a loop over held-out data
+(`for x, y in test_loader:`) that runs no `backward()` nor step, that computes a loss, an
+`argmax`/`max`, a comparison or a metric from the model's output, or collects its outputs over batches
 (`feats.append(model(x).cpu())`) — when
 the model holds dropout (`p > 0`) or batch-norm layers and nothing in the file can
 have put it in eval mode: no `model.eval()` / `model.train(False)` /
@@ -47,8 +48,7 @@ Only models the analysis knows count: instances of a same-file `nn.Module` class
 trainer class (`self.net = net`; not on a Lightning module or another library
 class, which switch modes themselves). Silent in test files (`tests/`,
 `test_*.py`: a unit test runs a model for its output's shape), and when any
-`eval()` in the file has a
-receiver the analysis cannot identify, when the model is passed to a function of
+`eval()` in the file has a receiver the analysis cannot identify, when the model is passed to a function of
 another module that may switch it (one that only calls it cannot:
 `FunctionSummary.mode_safe`), inside a training function or loop
 (pseudo-labels computed in train mode are a technique) -- except a pass with a

@@ -1,0 +1,63 @@
+"""LF603 examples of an evaluation written without ``no_grad``: a loop over
+held-out data that computes predictions or accuracy and runs no backward
+(LearningToCompare's test blocks, audit R57; the catalogue's "computing
+metrics or predictions only")."""
+
+from __future__ import annotations
+
+from lossflint.examples import Invalid
+
+#: ``{before}``: what precedes the test loop in the epoch loop
+_TUTORIAL = """
+import torch
+import torch.nn as nn
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc1 = nn.Linear(784, 128)
+        self.drop = nn.Dropout(0.5)
+        self.fc2 = nn.Linear(128, 10)
+
+    def forward(self, x):
+        return self.fc2(self.drop(torch.relu(self.fc1(x))))
+
+
+model = Net()
+criterion = nn.CrossEntropyLoss()
+optimizer = torch.optim.SGD(model.parameters(), lr=0.01)
+for epoch in range(5):
+    for x, y in train_loader:
+        optimizer.zero_grad()
+        loss = criterion(model(x), y)
+        loss.backward()
+        optimizer.step()
+{before}    correct = 0
+    for x, y in test_loader:
+        out = model(x){marker}
+        correct += (out.argmax(1) == y).sum().item()
+"""
+
+HELD_OUT_LOOP_INVALID = [
+    Invalid(_TUTORIAL.format(before="", marker="  # error: LF603 at `model(x)`")),
+]
+
+HELD_OUT_LOOP_VALID = [
+    # put in eval mode first (and back after)
+    _TUTORIAL.format(before="    model.eval()\n", marker="").replace(
+        "    for x, y in train_loader:", "    model.train()\n    for x, y in train_loader:"
+    ),
+    # a loop over held-out data that trains (fine-tuning on the validation set)
+    """
+    import torch
+    import torch.nn as nn
+
+    model = nn.Sequential(nn.Linear(4, 8), nn.Dropout(0.2), nn.Linear(8, 2))
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.01)
+    for x, y in val_loader:
+        optimizer.zero_grad()
+        nn.functional.cross_entropy(model(x), y).backward()
+        optimizer.step()
+    """,
+]

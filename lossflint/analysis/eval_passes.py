@@ -45,7 +45,7 @@ from lossflint.analysis.held_out_passes import held_out_loops, held_out_pass
 from lossflint.analysis.interpreter.syntax import param_names
 from lossflint.analysis.kinds import KindAnalysis, kinds_of
 from lossflint.analysis.loops import LoopIndex, loops
-from lossflint.analysis.mode_free_models import is_torch_module
+from lossflint.analysis.mode_free_models import gated_by_flag, is_torch_module
 from lossflint.analysis.names import dotted_text
 from lossflint.analysis.train_mode import train_mode_arguments
 from lossflint.analysis.values import (
@@ -878,7 +878,7 @@ def _class_layer(model: ModuleIndex, cls: cst.ClassDef, depth: int) -> cst.Call 
     memo = memo_of(model)
     for klass in kinds.mro(cls):
         for call in calls_in(klass, memo):
-            if _matters(model, call):
+            if _matters(model, call) and not gated_by_flag(model, klass, call):
                 return call
             if depth < 3 and model.qualname(call.func) is None:
                 ref = kinds.value_of(call.func)

@@ -214,3 +214,56 @@ def _plain_parameter(model: ModuleIndex, name: cst.Name) -> bool:
         if not isinstance(default, (int, float, str)):
             return False
     return True
+
+
+def gated_by_flag(model: ModuleIndex, cls: cst.ClassDef, layer: cst.Call) -> bool:
+    """``self.dropout = nn.Dropout(p)`` applied in ``forward`` only under ``if
+    is_training:``, a parameter of ``forward`` that defaults to False: a call
+    that does not pass it runs no dropout in either mode (DSKSD's
+    DeepNLP-models notebooks)."""
+    assign = model.parent(layer)
+    if not isinstance(assign, cst.Assign) or len(assign.targets) != 1:
+        return False
+    target = assign.targets[0].target
+    if not (
+        isinstance(target, cst.Attribute)
+        and isinstance(target.value, cst.Name)
+        and target.value.value == "self"
+    ):
+        return False
+    attr = target.attr.value
+    forward = next(
+        (
+            s
+            for s in cls.body.body
+            if isinstance(s, cst.FunctionDef) and s.name.value in ("forward", "__call__")
+        ),
+        None,
+    )
+    if forward is None:
+        return False
+    flags = {
+        p.name.value
+        for p in forward.params.params
+        if p.default is not None and literal_value(p.default) in (False, None)
+    }
+    uses = [
+        n
+        for n in nodes_in(forward.body, cst.Attribute, memo=memo_of(model))
+        if isinstance(n, cst.Attribute)
+        and n.attr.value == attr
+        and isinstance(n.value, cst.Name)
+        and n.value.value == "self"
+    ]
+    if not uses or not flags:
+        return False
+    for use in uses:
+        gate = model.enclosing(use, cst.If)
+        if not (
+            isinstance(gate, cst.If)
+            and isinstance(gate.test, cst.Name)
+            and gate.test.value in flags
+            and any(a is gate.body for a in model.ancestors(use))
+        ):
+            return False  # also ``else: x = self.dropout(x)``: runs when the flag is off
+    return True

@@ -44,6 +44,35 @@ HELD_OUT_LOOP_INVALID = [
 ]
 
 HELD_OUT_LOOP_VALID = [
+    # dropout applied only under a flag the test calls leave off (DSKSD's
+    # DeepNLP-models notebooks, R39): no dropout runs in either mode
+    """
+    import torch
+    import torch.nn as nn
+    import torch.nn.functional as F
+
+    class CNNClassifier(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.fc = nn.Linear(100, 2)
+            self.dropout = nn.Dropout(0.5)
+
+        def forward(self, inputs, is_training=False):
+            if is_training:
+                inputs = self.dropout(inputs)
+            return F.log_softmax(self.fc(inputs), 1)
+
+    model = CNNClassifier()
+    optimizer = torch.optim.Adam(model.parameters())
+    for epoch in range(5):
+        for x, y in train_data:
+            optimizer.zero_grad()
+            F.nll_loss(model(x, True), y).backward()
+            optimizer.step()
+    accuracy = 0
+    for x, y in test_data:
+        accuracy += int(model(x).max(1)[1].item() == y)
+    """,
     # put in eval mode first (and back after)
     _TUTORIAL.format(before="    model.eval()\n", marker="").replace(
         "    for x, y in train_loader:", "    model.train()\n    for x, y in train_loader:"

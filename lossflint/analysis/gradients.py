@@ -263,10 +263,7 @@ _LOG_METHODS = frozenset(
 _LOG_CALLS = ("builtins.print", "tensorflow.summary.")
 
 #: module methods that return the module itself (``crit = PKT().cuda()``)
-_RETURNS_MODULE = frozenset(
-    {"to", "cuda", "cpu", "train", "eval", "float", "double", "half", "bfloat16", "type"}
-    | {"requires_grad_", "apply", "share_memory"}
-)
+_RETURNS_MODULE = apis.MODULE_RETURNING_METHODS
 #: module methods that never run its ``forward``
 _INERT_MODULE_METHODS = frozenset(
     {"parameters", "named_parameters", "buffers", "named_buffers", "state_dict"}
@@ -274,11 +271,7 @@ _INERT_MODULE_METHODS = frozenset(
     | {"modules", "named_modules", "extra_repr", "get_parameter", "get_buffer"}
 )
 #: methods of a framework model that run it (Keras, Lightning)
-_RUNS_MODULE = frozenset(
-    {"fit", "fit_generator", "predict", "predict_on_batch", "evaluate", "train_on_batch"}
-    | {"test_on_batch", "train_step", "test_step", "predict_step", "training_step"}
-    | {"validation_step", "_call_impl", "_wrapped_call_impl", "compiled_call"}
-)
+_RUNS_MODULE = apis.MODEL_RUN_METHODS
 #: what lists a module's submodules (or any attribute): a kept instance may
 #: be called through it
 _LISTED_SUBMODULES = ("children", "named_children", "_modules", "getattr", "__dict__", "vars")
@@ -288,7 +281,7 @@ _IMPLICIT = frozenset(
     {"forward", "call", "__call__", "training_step", "train_step", "compute_loss", "__init__"}
 )
 #: methods an instance call runs (``bridge.CALL_METHODS``)
-_CALLED_THROUGH_INSTANCES = frozenset({"forward", "call", "__call__"})
+_CALLED_THROUGH_INSTANCES = apis.MODULE_CALL_METHODS
 _GRAD_ROOT_NAMES = frozenset({"forward", "call", "__call__", "training_step", "train_step"})
 _GRAD_ROOT_TOKENS = frozenset({"loss", "losses", "criterion", "objective"})
 

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
+from lossflint.analysis import apis
 from lossflint.analysis.apis import Kind
 from lossflint.analysis.calls import literal_value
 from lossflint.analysis.reaching import reaching_assignment
@@ -19,10 +20,10 @@ from lossflint.analysis.values import Tensor
 if TYPE_CHECKING:
     from lossflint.analysis.model import SemanticModel
 
-#: casts to a floating dtype written in the loss call
-_FLOAT_CASTS = frozenset({"float", "double", "half"})
-#: words of a field that holds class indices
+#: words of a field that holds class indices, and of one that holds
+#: distributions over classes (``batch["soft_labels"]``: a valid float target)
 _LABEL_WORDS = ("label", "class")
+_SOFT_WORDS = ("soft", "prob", "smooth", "dist", "onehot", "one_hot", "mix")
 #: kinds that are no class indices whatever the field is called
 _SOFT = frozenset({Kind.ONE_HOT, Kind.PROBS, Kind.SIGMOID_PROBS, Kind.LOG_PROBS, Kind.LOGITS})
 
@@ -35,7 +36,7 @@ def cast_label_field(model: SemanticModel, target: cst.BaseExpression) -> str | 
         isinstance(target, cst.Call)
         and not target.args
         and isinstance(target.func, cst.Attribute)
-        and target.func.attr.value in _FLOAT_CASTS
+        and target.func.attr.value in apis.FLOAT_CASTS
     ):
         return None
     receiver = target.func.value
@@ -48,7 +49,8 @@ def cast_label_field(model: SemanticModel, target: cst.BaseExpression) -> str | 
             return None
         receiver = bound
     key = _field_key(receiver)
-    if key is None or not any(word in key.lower() for word in _LABEL_WORDS):
+    lowered = key.lower() if key is not None else ""
+    if not any(w in lowered for w in _LABEL_WORDS) or any(w in lowered for w in _SOFT_WORDS):
         return None
     return key
 

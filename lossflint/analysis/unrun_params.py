@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
+from lossflint.analysis import apis
 from lossflint.analysis.interpreter.syntax import param_names
 from lossflint.analysis.walk import memo_of, names_in
 
@@ -21,12 +22,11 @@ if TYPE_CHECKING:
 
 #: what runs a module's ``forward`` or may hand back the module to be run
 #: (``m.cuda()(x)``), and the framework methods that run a model
-RUNS_MODULE = frozenset(
-    {"forward", "call", "__call__", "_call_impl", "_wrapped_call_impl", "compiled_call"}
-    | {"fit", "fit_generator", "predict", "predict_on_batch", "evaluate", "train_on_batch"}
-    | {"test_on_batch", "train_step", "test_step", "predict_step", "training_step"}
-    | {"validation_step", "to", "cuda", "cpu", "train", "eval", "float", "double", "half"}
-    | {"bfloat16", "type", "requires_grad_", "apply", "share_memory", "__class__"}
+RUNS_MODULE = (
+    apis.MODULE_CALL_METHODS
+    | apis.MODEL_RUN_METHODS
+    | apis.MODULE_RETURNING_METHODS
+    | frozenset({"__class__"})
 )
 
 

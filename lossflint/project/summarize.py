@@ -48,7 +48,13 @@ from lossflint.analysis.keyword_dicts import unpacked_keywords
 from lossflint.analysis.kinds import KindAnalysis, _origin_label
 from lossflint.analysis.loops import Event, loops
 from lossflint.analysis.model import SemanticModel
-from lossflint.analysis.names import dotted_name, dotted_text, last_name, target_binds
+from lossflint.analysis.names import (
+    dotted_name,
+    dotted_text,
+    last_name,
+    self_attribute,
+    target_binds,
+)
 from lossflint.analysis.numerics import returns_cosine
 from lossflint.analysis.split_helpers import split_parameters
 from lossflint.analysis.train_mode import train_mode_arguments
@@ -734,13 +740,7 @@ class Summarizer:
             target = parent.targets[0].target
         if isinstance(target, cst.Name):
             return target.value
-        if (
-            isinstance(target, cst.Attribute)
-            and isinstance(target.value, cst.Name)
-            and target.value.value == "self"
-        ):
-            return target.attr.value
-        return None
+        return self_attribute(target) if target is not None else None
 
     def _bindings_of(self, name: str) -> int:
         """Assignments to ``name`` or ``<x>.name`` in the module."""

@@ -1065,3 +1065,17 @@ VISION_MODEL_HEADS = {
 TRANSPOSE_FUNCTIONS = frozenset(
     {"torch.t", "torch.transpose", "tensorflow.transpose", "tensorflow.linalg.matrix_transpose"}
 )
+
+#: methods of a module that hand back the module itself (``m.cuda()(x)`` runs it)
+MODULE_RETURNING_METHODS = frozenset(
+    {"to", "cuda", "cpu", "train", "eval", "float", "double", "half", "bfloat16", "type"}
+    | {"requires_grad_", "apply", "share_memory"}
+)
+#: what runs a module's ``forward``: calling it, and the framework methods that
+#: run a model (Keras, Lightning)
+MODULE_CALL_METHODS = frozenset({"forward", "call", "__call__"})
+MODEL_RUN_METHODS = frozenset(
+    {"fit", "fit_generator", "predict", "predict_on_batch", "evaluate", "train_on_batch"}
+    | {"test_on_batch", "train_step", "test_step", "predict_step", "training_step"}
+    | {"validation_step", "_call_impl", "_wrapped_call_impl", "compiled_call"}
+)

@@ -150,6 +150,7 @@ Unsafe: an inline `.float()` on the target becomes `.long()`.
         def training_step(self, batch, batch_idx):
             y = F.one_hot(batch["label"], 5)
             soft = F.cross_entropy(self(batch["x"]), batch["soft_targets"].float())
+            soft = soft + F.cross_entropy(self(batch["x"]), batch["soft_labels"].float())
             return F.cross_entropy(self(batch["x"]), y.float()) + soft
         """,
         """

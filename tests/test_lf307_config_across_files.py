@@ -108,3 +108,34 @@ def test_a_module_setting_the_field_itself_keeps_it_silent(tmp_path: Path) -> No
     train = TRAIN.format(build="TrainConfig()", after="")
     files = {"config.py": CONFIG, "module.py": module, "train.py": train}
     assert lf307(tmp_path, files) == []
+
+
+EVALUATE = """\
+from config import TrainConfig
+from module import Forecaster
+
+
+def evaluate(ckpt, loader):
+    model = Forecaster.load_from_checkpoint(ckpt, cfg=TrainConfig(){extra})
+    return [model(x) for x, _ in loader]
+"""
+
+
+def test_a_restored_instance_is_no_other_construction(tmp_path: Path) -> None:
+    """``Forecaster.load_from_checkpoint(ckpt, cfg=...)`` in evaluate.py
+    rebuilds what train.py trained: train.py's construction is still the only
+    one (held-out s17 p02)."""
+    train = TRAIN.format(build="TrainConfig()", after="")
+    evaluate = EVALUATE.format(extra="")
+    files = {"config.py": CONFIG, "module.py": MODULE, "train.py": train, "evaluate.py": evaluate}
+    found = lf307(tmp_path, files)
+    assert [(name, row) for name, row, _ in found] == [("module.py", 18)]
+
+
+def test_a_class_named_otherwise_beside_a_restore_keeps_it_silent(tmp_path: Path) -> None:
+    """evaluate.py also hands the class on (``registry = {"f": Forecaster}``):
+    whatever builds it there is out of sight."""
+    train = TRAIN.format(build="TrainConfig()", after="")
+    evaluate = EVALUATE.format(extra="") + 'registry = {"f": Forecaster}\n'
+    files = {"config.py": CONFIG, "module.py": MODULE, "train.py": train, "evaluate.py": evaluate}
+    assert lf307(tmp_path, files) == []

@@ -749,6 +749,12 @@ GOLDEN = {
     # a per-pixel regression, a tagger fitted on per-token tags, a factory
     # never compiled by an importer (a notebook runs model.py with ``%run``)
     "keras_head_elsewhere_precision": [],
+    # data/loaders.py's helpers return labels divided like pixels (or by their
+    # maximum); train.py fits classifiers on them: LF413 at the division, in
+    # data/loaders.py
+    "labels_scaled_elsewhere": ["data/loaders.py:10:5: LF413", "data/loaders.py:17:5: LF413"],
+    # a regression on them, labels left alone, a two-unit head, a cast back
+    "labels_scaled_elsewhere_precision": [],
     # scheduler.step() at the top of the epoch, then engine.train_one_epoch(...)
     # (its own batch loop steps the optimiser it is handed): LF310; silent in
     # train_ok.py: step(epoch), another optimiser's scheduler, the right order
@@ -1639,6 +1645,16 @@ def test_a_keras_head_built_elsewhere_is_reported_in_its_module() -> None:
     _, found, output = _check(PROJECTS / "keras_head_elsewhere", "model.py")
     assert found == ["model.py:15:9: LF410", "model.py:25:13: LF410"], output
     assert "compiled for classification at train.py:7" in output
+
+
+def test_labels_scaled_in_a_loader_module_are_reported_there() -> None:
+    """LF413 points at the division in data/loaders.py, naming the loss in
+    train.py; train.py alone reports nothing at its own calls."""
+    _, found, output = _check(PROJECTS / "labels_scaled_elsewhere", "train.py")
+    assert found == [], output
+    _, found, output = _check(PROJECTS / "labels_scaled_elsewhere", "data/loaders.py")
+    assert found == ["data/loaders.py:10:5: LF413", "data/loaders.py:17:5: LF413"], output
+    assert "(`sparse_categorical_crossentropy` at train.py:8)" in output
 
 
 def test_a_module_named_like_its_function_is_no_other_use_of_it() -> None:

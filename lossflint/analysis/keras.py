@@ -260,6 +260,9 @@ class ScaledLabels:
 
     statement: cst.CSTNode = field(repr=False)
     labels: Labels
+    #: the statement is in another project module (a loader helper there
+    #: returned them; ``statement`` is the call here): LF413 is reported there
+    far: Origin | None = None
 
 
 @dataclass(frozen=True)
@@ -279,6 +282,8 @@ class Divided:
     (``sparse_categorical_crossentropy``)."""
 
     statement: cst.CSTNode = field(repr=False)
+    #: as for ``ScaledLabels``
+    far: Origin | None = None
 
 
 @dataclass(frozen=True)
@@ -517,6 +522,28 @@ class KerasFacts(Interpreter[Any]):
                         record.compiled_per_sample,
                         record.compiled_at,
                     )
+
+    def scaled_for_callers(self) -> Iterator[tuple[cst.CSTNode, str, str]]:
+        """Statements of this module's functions scaling labels a function
+        returns, which a caller in another module trains a classifier on
+        (``CallRecord.scaled_labels``): the statement, the loss and where
+        the caller uses it (``train.py:14``)."""
+        statements: dict[str, dict[tuple[int, int], cst.CSTNode]] = {}
+        for node in self.model.module.body:
+            if isinstance(node, cst.FunctionDef):
+                held: list[cst.CSTNode] = []
+                _scaled_statements(self._function_returns(node), held, 0)
+                if held:
+                    statements[node.name.value] = {
+                        _place_of(self.model, statement): statement for statement in held
+                    }
+        records = callers.external_calls(sorted(statements)) if statements else None
+        for name, found in (records or {}).items():
+            for record in found:
+                for place in record.scaled_labels if not record.opaque else ():
+                    statement = statements[name].get(place)
+                    if statement is not None:
+                        yield statement, record.scaled_labels_loss, record.scaled_labels_at
 
     def output_activation(self, expr: cst.BaseExpression) -> tuple[str, KModel] | None:
         """The final activation of the Keras model whose output ``expr`` holds
@@ -993,6 +1020,11 @@ class KerasFacts(Interpreter[Any]):
                 return Images(value.dataset, at)
             if value.what == "labels" and value.encoding in ("int", "onehot"):
                 return Labels(value.encoding, at, per_sample=True)
+            if value.what == "scaled" and value.encoding in ("int", "onehot"):
+                labels = Labels(value.encoding, at, per_sample=True)
+                return ScaledLabels(at, labels, far=value.origin)
+            if value.what == "divided" and value.origin is not None:
+                return Divided(at, far=value.origin)
             return None
         if isinstance(value, STuple):
             return TupleValue(tuple(self.from_summary(item, at) for item in value.items))
@@ -1874,6 +1906,22 @@ def _far_layers(
     )
 
 
+def _scaled_statements(value: Any, found: list[cst.CSTNode], depth: int) -> None:
+    """The statements scaling labels (of this module) that ``value`` holds."""
+    if isinstance(value, (ScaledLabels, Divided)) and value.far is None:
+        if value.statement not in found:
+            found.append(value.statement)
+    elif isinstance(value, TupleValue) and depth < 3:
+        for item in value.items:
+            _scaled_statements(item, found, depth + 1)
+
+
+def _place_of(model: ModuleIndex, node: cst.CSTNode) -> tuple[int, int]:
+    """(line, column) as a summary's ``Origin`` gives them."""
+    start = model.position(node).start
+    return start.line, start.column + 1
+
+
 def _holds_images(value: Any) -> bool:
     """Raw images, or labels scaled like them (LF413 in a custom loop), are in
     ``value`` (an array or a tuple of arrays)."""
@@ -2265,6 +2313,43 @@ def compiled_calls(model: ModuleIndex) -> dict[cst.Call, tuple[str, bool, cst.Ca
             per_sample = isinstance(labels, Labels) and labels.per_sample
             found[node] = (use.loss.name, per_sample, use.compile.call)
     return found
+
+
+def scaled_label_calls(
+    model: ModuleIndex,
+) -> dict[cst.Call, tuple[tuple[tuple[int, int], ...], str, cst.CSTNode]]:
+    """For the module's summary: the calls of another module's function
+    (``load_data()``) whose labels, scaled there, a classification loss here
+    trains on: the scaling statements (line, column there), the loss and the
+    ``fit``/loss call. That module reports them (LF413 at the statement)."""
+    facts = keras_facts(model)
+    if not facts.relevant:
+        return {}
+    found: dict[cst.Call, tuple[list[tuple[int, int]], str, cst.CSTNode]] = {}
+    for use in facts.loss_uses():
+        if use.loss.name not in apis.CE_LOSSES:
+            continue
+        for labels in facts.labels_of(use):
+            far = labels.far if isinstance(labels, (ScaledLabels, Divided)) else None
+            if far is None or not isinstance(labels.statement, cst.Call):
+                continue
+            if isinstance(labels, Divided) and (use.loss.name != SPARSE_CE or two_classes(use)):
+                continue
+            places, _, _ = found.setdefault(labels.statement, ([], use.loss.name, use.report))
+            if (far.line, far.column) not in places:
+                places.append((far.line, far.column))
+    return {call: (tuple(places), loss, at) for call, (places, loss, at) in found.items()}
+
+
+SPARSE_CE = "sparse_categorical_crossentropy"
+
+
+def two_classes(use: LossUse) -> bool:
+    """The model's head has two units or fewer: labels that are class indices
+    for it, divided by their maximum or by 255 (a 0/255 mask), are 0 and 1
+    still, which the sparse loss casts back to the same classes."""
+    head = use.model.head() if use.model is not None else None
+    return head is not None and head.units is not None and head.units <= 2
 
 
 def forget_changed(

@@ -36,6 +36,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from lossflint.analysis import apis
 from lossflint.project.context import ProjectContext, current
 from lossflint.project.imports import ImportRef, project_modules, scan_imports
 from lossflint.project.layout import Layout, Module
@@ -320,6 +321,10 @@ def external_calls(
                     continue
                 if not _names_any(text, words[name]):
                     continue  # ``compute_mae`` is not named by ``compute_mae_and_mse``
+                if _only_restored(text, name):
+                    # ``LitModel.load_from_checkpoint(ckpt, cfg=cfg)``: the
+                    # saved model was built by the training run's construction
+                    continue
                 # named but no call of it resolved (``from losses import *``, a
                 # method of the same name, a comment): what it passes is unknown
                 out[name].append(CallRecord(me.rel, name, 0, 0, opaque=True))
@@ -482,6 +487,35 @@ def loading_files() -> Iterator[tuple[str, str]] | None:
                 yield path, text
 
     return loading()
+
+
+def _only_restored(text: str, name: str) -> bool:
+    """``text`` names the class ``name`` only where it imports it under its
+    own name and where it restores a saved instance of it
+    (``apis.RESTORING_CLASS_METHODS``): it constructs none itself."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            tree = ast.parse(text)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return False
+    explained = restored = 0
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom):
+            for alias in node.names:
+                if alias.name == name and alias.asname is None:
+                    explained += 1
+                elif alias.name == name or alias.asname == name:
+                    return False
+        elif (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr in apis.RESTORING_CLASS_METHODS
+            and isinstance(node.func.value, ast.Name)
+            and node.func.value.id == name
+        ):
+            restored += 1
+    return restored > 0 and len(re.findall(rf"\b{re.escape(name)}\b", text)) == explained + restored
 
 
 def _only_reexported(text: str, name: str) -> bool:

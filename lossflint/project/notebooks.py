@@ -74,6 +74,7 @@ def _relocated(value: Any, rel: str, line_map: LineMap, depth: int) -> Any:
             split_at=_place(value.split_at, line_map),
             trained_at=_place(value.trained_at, line_map),
             compiled_at=_place(value.compiled_at, line_map),
+            scaled_labels_at=_place(value.scaled_labels_at, line_map),
             autocast=_place(value.autocast, line_map),
         )
     if isinstance(value, tuple):

@@ -838,6 +838,7 @@ class Summarizer:
         trained = self._training_returns.get(call, ())
         split, split_node = self._split_returns.get(call, ((), None))
         compiled, per_sample, compile_call = self._compiled_returns.get(call, ("", False, None))
+        scaled, scaled_loss, scaled_use = self._scaled_label_returns.get(call, ((), "", None))
         return CallRecord(
             ref.file,
             ref.name,
@@ -857,6 +858,9 @@ class Summarizer:
             compiled=compiled,
             compiled_per_sample=per_sample,
             compiled_at=f"{self.rel}:{self._position(compile_call)[0]}" if compile_call else "",
+            scaled_labels=scaled,
+            scaled_labels_loss=scaled_loss,
+            scaled_labels_at=f"{self.rel}:{self._position(scaled_use)[0]}" if scaled_use else "",
             autocast=self._autocast_at(call),
             train_mode=train_mode_arguments(self.model, call),
         )
@@ -873,6 +877,14 @@ class Summarizer:
         from lossflint.analysis.keras import compiled_calls
 
         return compiled_calls(self.model)
+
+    @cached_property
+    def _scaled_label_returns(
+        self,
+    ) -> dict[cst.Call, tuple[tuple[tuple[int, int], ...], str, cst.CSTNode]]:
+        from lossflint.analysis.keras import scaled_label_calls
+
+        return scaled_label_calls(self.model)
 
     @cached_property
     def _split_returns(self) -> dict[cst.Call, tuple[tuple[str, ...], cst.Call]]:
@@ -1180,6 +1192,7 @@ class Summarizer:
     def _keras_value(self, value: Any, depth: int = 0) -> SValue:
         from lossflint.analysis.keras import (
             Batches,
+            Divided,
             Images,
             KLayer,
             KLoss,
@@ -1187,6 +1200,7 @@ class Summarizer:
             KTensor,
             Labels,
             ParamSlot,
+            ScaledLabels,
         )
 
         if isinstance(value, TupleValue) and depth < 3:
@@ -1207,6 +1221,13 @@ class Summarizer:
         if isinstance(value, Labels) and value.per_sample and not value.predicted:
             origin = self._origin(value.origin, "")
             return SKerasData("labels", encoding=value.encoding, origin=origin)
+        if isinstance(value, ScaledLabels) and value.far is None and value.labels.per_sample:
+            # ``y_train / 255.0`` returned by a loader helper: a caller training
+            # a classifier on it has LF413 reported here
+            origin = self._origin(value.statement, "")
+            return SKerasData("scaled", encoding=value.labels.encoding, origin=origin)
+        if isinstance(value, Divided) and value.far is None:
+            return SKerasData("divided", origin=self._origin(value.statement, ""))
         if isinstance(value, KLoss) and value.style == "class":
             origin = self._origin(value.node, "")
             param = self._parameter_of(value) if value.from_logits is None else ""

@@ -31,7 +31,7 @@ from functools import cache
 from typing import Any, Union
 
 #: changes whenever the shape of a summary changes (old cache entries are misses)
-SUMMARY_FORMAT = 21
+SUMMARY_FORMAT = 22
 #: nothing real nests deeper; more is damage (or an attack on the decoder)
 MAX_DEPTH = 64
 
@@ -186,7 +186,9 @@ class SKerasData(SValue):
     """Arrays of a ``keras.datasets`` loader returned by another module's
     function (``load_mnist()`` in data.py): raw images or their labels."""
 
-    #: "images" (raw 0-255 pixels) or "labels"
+    #: "images" (raw 0-255 pixels), "labels", "scaled" (labels divided like
+    #: images: ``origin`` is the statement) or "divided" (an array of unknown
+    #: origin divided: ``origin`` is the statement)
     what: str
     #: the data set (``mnist``), for images
     dataset: str = ""
@@ -435,6 +437,12 @@ class CallRecord:
     compiled_per_sample: bool = False
     #: where that compile is (``train.py:27``)
     compiled_at: str = ""
+    #: the callee's statements (line, column there) that scale labels the
+    #: call returns, which a classification loss here trains on (LF413 at
+    #: the statement, in the callee), with that loss and where it is
+    scaled_labels: tuple[tuple[int, int], ...] = ()
+    scaled_labels_loss: str = ""
+    scaled_labels_at: str = ""
     #: arguments (``"0"`` by position, keywords by name) holding a model the
     #: caller trains and never puts in eval mode (``train_mode_arguments``):
     #: a callee evaluating it without ``eval()`` does so in train mode (LF603)

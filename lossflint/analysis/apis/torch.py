@@ -1071,6 +1071,9 @@ MODULE_RETURNING_METHODS = frozenset(
     {"to", "cuda", "cpu", "train", "eval", "float", "double", "half", "bfloat16", "type"}
     | {"requires_grad_", "apply", "share_memory"}
 )
+#: class methods rebuilding a saved instance (Lightning): ``__init__`` gets the
+#: hyper-parameters saved by the training run, so such a call pins nothing
+RESTORING_CLASS_METHODS = frozenset({"load_from_checkpoint"})
 #: what runs a module's ``forward``: calling it, and the framework methods that
 #: run a model (Keras, Lightning)
 MODULE_CALL_METHODS = frozenset({"forward", "call", "__call__"})

@@ -34,7 +34,9 @@ on them (`StandardScaler().fit_transform(y_train)`), when those labels reach
 a `tf.data` dataset to a loss object in a custom loop. Labels of any origin
 divided by something other than 1 (`y_train / y_train.max()`) and given as they
 are to `fit` under `sparse_categorical_crossentropy`, which takes class indices
-only, are flagged too (an `astype`, rounding or `//` on the way: silent).
+only, are flagged too (an `astype`, rounding or `//` on the way: silent). A loader
+helper of another project module that scales the labels it returns is reported
+there, at the scaling statement, when a caller trains a classifier on them.
 
 PyTorch loops too: the labels of those loaders or of a torchvision data set
 (`.targets`), followed like LF412's pixels (`torch.tensor`, `.long()`,
@@ -235,7 +237,11 @@ targets that do not sum to 1. The model learns the wrong classes, with no error.
                 continue
             # each fit on its own: scaled labels in one are a bug whatever another fits on
             for labels in facts.labels_of(use):
-                if isinstance(labels, K.ScaledLabels) and labels.statement not in seen:
+                if not isinstance(labels, (K.ScaledLabels, K.Divided)) or labels.far is not None:
+                    continue  # scaled in another module: reported there
+                if labels.statement in seen:
+                    continue
+                if isinstance(labels, K.ScaledLabels):
                     seen.add(labels.statement)
                     yield _finding(
                         model,
@@ -244,20 +250,18 @@ targets that do not sum to 1. The model learns the wrong classes, with no error.
                         use.report,
                         loss_text(model, use),
                     )
-                elif (
-                    isinstance(labels, K.Divided)
-                    and use.loss.name == _SPARSE
-                    and not _two_classes(use)
-                    and labels.statement not in seen
-                ):
+                elif use.loss.name == K.SPARSE_CE and not K.two_classes(use):
                     seen.add(labels.statement)
-                    yield Finding(
-                        labels.statement,
-                        f"the labels are divided here and then trained with "
-                        f"{loss_text(model, use)}, which takes integer class indices: they "
-                        "become fractions (cast back to the wrong classes); scale only the inputs",
-                        related=(RelatedNode("the loss", use.report),),
-                    )
+                    yield _divided(labels.statement, loss_text(model, use), use.report)
+        for statement, used, where in facts.scaled_for_callers() if facts.relevant else ():
+            if statement not in seen:
+                seen.add(statement)
+                yield Finding(
+                    statement,
+                    "labels scaled here are returned to a caller that trains a classifier "
+                    f"on them (`{used}` at {where}): they become fractions, not classes; "
+                    "scale only the inputs",
+                )
         for loss, scaled in pixel_facts(model).scaled_label_losses():
             if scaled.statement not in seen:
                 seen.add(scaled.statement)
@@ -270,15 +274,14 @@ targets that do not sum to 1. The model learns the wrong classes, with no error.
                 )
 
 
-_SPARSE = "sparse_categorical_crossentropy"
-
-
-def _two_classes(use: K.LossUse) -> bool:
-    """The model's head has two units or fewer: labels that are class indices
-    for it, divided by their maximum or by 255 (a 0/255 mask), are 0 and 1
-    still, which the sparse loss casts back to the same classes."""
-    head = use.model.head() if use.model is not None else None
-    return head is not None and head.units is not None and head.units <= 2
+def _divided(statement: cst.CSTNode, loss_name: str, loss: cst.CSTNode) -> Finding:
+    return Finding(
+        statement,
+        f"the labels are divided here and then trained with {loss_name}, which takes "
+        "integer class indices: they become fractions (cast back to the wrong classes); "
+        "scale only the inputs",
+        related=(RelatedNode("the loss", loss),),
+    )
 
 
 def _finding(

@@ -76,8 +76,8 @@ _TRAIN_ROW = (
 )
 
 
-def _lf602(root: Path, shuffle: str) -> list[tuple[str, int, str]]:
-    files = {"trainer.py": TRAINER, "main.py": MAIN.replace("{shuffle}", shuffle)}
+def _lf602(root: Path, shuffle: str, trainer: str = TRAINER) -> list[tuple[str, int, str]]:
+    files = {"trainer.py": trainer, "main.py": MAIN.replace("{shuffle}", shuffle)}
     return [f for f in project_findings(root, files) if f[2] == "LF602"]
 
 
@@ -87,3 +87,26 @@ def test_the_training_loader_a_trainer_keeps_is_reported(tmp_path: Path) -> None
 
 def test_a_shuffled_training_loader_is_not(tmp_path: Path) -> None:
     assert _lf602(tmp_path, ", shuffle=True") == []
+
+
+#: BERT-pytorch's own loop: the wrapped loader bound to a name first
+_BOUND_ITERATOR = TRAINER.replace(
+    "        for i, data in enumerate(data_loader):\n",
+    "        data_iter = tqdm.tqdm(enumerate(data_loader), total=len(data_loader))\n"
+    "        for i, data in data_iter:\n",
+).replace("import torch.nn as nn\n", "import torch.nn as nn\nimport tqdm\n")
+
+
+def test_a_loader_iterated_through_a_bound_progress_bar_is_reported(tmp_path: Path) -> None:
+    assert "data_iter = tqdm.tqdm(" in _BOUND_ITERATOR
+    assert _lf602(tmp_path, "", _BOUND_ITERATOR) == [("main.py", _TRAIN_ROW, "LF602")]
+
+
+def test_a_name_bound_to_a_progress_bar_on_one_path_only_is_not_followed(tmp_path: Path) -> None:
+    """``data_iter`` is the wrapped loader on one path only: the loop's data
+    is not surely the loader."""
+    trainer = _BOUND_ITERATOR.replace(
+        "        for i, data in data_iter:\n",
+        "        if epoch > 5:\n            data_iter = self.cached\n        for i, data in data_iter:\n",
+    )
+    assert _lf602(tmp_path, "", trainer) == []

@@ -1591,7 +1591,17 @@ def trained_parameters(
 
 
 def unwrapped_iterable(model: ModuleIndex, expr: cst.BaseExpression) -> cst.BaseExpression:
-    """``enumerate(tqdm(loader))`` → ``loader``."""
+    """``enumerate(tqdm(loader))`` → ``loader``; also through a name every
+    path binds to such a wrapper (``data_iter = tqdm(enumerate(loader))``
+    then ``for i, data in data_iter``)."""
+    if isinstance(expr, cst.Name):
+        bound = reaching_assignment(model, expr)
+        if (
+            isinstance(bound, cst.Call)
+            and bound.args
+            and model.qualname(bound.func) in apis.ITERATION_WRAPPERS
+        ):
+            expr = bound
     while (
         isinstance(expr, cst.Call)
         and expr.args

@@ -23,6 +23,7 @@ from lossflint.analysis.calls import argument, has_star_args, keyword, literal_v
 from lossflint.analysis.hf_metrics import metrics_trainer
 from lossflint.analysis.interpreter import Env, Interpreter
 from lossflint.analysis.interpreter.syntax import param_names
+from lossflint.analysis.label_shifts import keeps_class_indices
 from lossflint.analysis.layer_lists import private_list
 from lossflint.analysis.names import dotted_text
 from lossflint.analysis.registries import added_to
@@ -553,9 +554,11 @@ class KindAnalysis(Interpreter[Value]):
         one (None: not such a call)."""
         if qualname in apis.TORCHVISION_CLASSIFICATION_DATASETS:
             changer = argument(call, None, "target_transform")
-            if (changer is not None and literal_value(changer) is not None) or (
-                self._labels_changed_after
-            ):
+            if (
+                changer is not None
+                and literal_value(changer) is not None
+                and not keeps_class_indices(self.model, changer)
+            ) or self._labels_changed_after:
                 return UNKNOWN
             labels = Tensor(Kind.CLASS_INDICES, origin=call, where=self.frame.label)
             return Batches(TupleValue((UNKNOWN, labels)))

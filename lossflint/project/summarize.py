@@ -46,6 +46,7 @@ from lossflint.analysis.interpreter.syntax import kept_init
 from lossflint.analysis.kept_loaders import kept_and_trained
 from lossflint.analysis.keyword_dicts import unpacked_keywords
 from lossflint.analysis.kinds import KindAnalysis, _origin_label
+from lossflint.analysis.label_shifts import shifts_its_parameter
 from lossflint.analysis.loops import Event, loops
 from lossflint.analysis.model import SemanticModel
 from lossflint.analysis.names import (
@@ -400,6 +401,7 @@ class Summarizer:
             split_parameters(self.model, func, params),
             unrun_params(self.model, func),
             _returned_param(self.model, func, params),
+            shifts_its_parameter(self.model, func),
         )
 
     def _keyed_returns(self, func: cst.FunctionDef) -> tuple[str, SValue]:

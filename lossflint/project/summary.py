@@ -31,7 +31,7 @@ from functools import cache
 from typing import Any, Union
 
 #: changes whenever the shape of a summary changes (old cache entries are misses)
-SUMMARY_FORMAT = 22
+SUMMARY_FORMAT = 23
 #: nothing real nests deeper; more is damage (or an attack on the decoder)
 MAX_DEPTH = 64
 
@@ -354,6 +354,10 @@ class FunctionSummary:
     #: ``init_model(net, restore)`` loads weights into ``net`` and returns it):
     #: a call gives what its caller passed there
     returns_param: str = ""
+    #: it takes one parameter and gives it back plus or minus an integer
+    #: (``def shift_label(y): return y - 1``): as a ``target_transform`` it
+    #: keeps class indices (``analysis/label_shifts.py``)
+    shifts_param: bool = False
 
 
 @dataclass(frozen=True)

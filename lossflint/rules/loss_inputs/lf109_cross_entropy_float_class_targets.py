@@ -208,6 +208,16 @@ Unsafe: an inline `.float()` on the target becomes `.long()`.
         for x, y in DataLoader(ds, batch_size=64, shuffle=True):
             F.cross_entropy(model(x), y.float()).backward()
         """,
+        # a target_transform dividing the labels: no class indices any more
+        """
+        import torch.nn.functional as F
+        from torch.utils.data import DataLoader
+        from torchvision import datasets
+
+        ds = datasets.EMNIST("data", split="letters", transform=tfm, target_transform=lambda y: y / 26)
+        for x, y in DataLoader(ds, batch_size=64, shuffle=True):
+            F.cross_entropy(model(x), y.float()).backward()
+        """,
     ]
 
     def findings(self, model: SemanticModel) -> Iterator[Finding]:

@@ -83,3 +83,42 @@ def test_a_notebook_that_imports_the_module_and_calls_the_function_is_a_caller(
         notebook("import v\nv.compute_mae(other_model, loader)\n")
     )
     assert codes(tmp_path) == []
+
+
+def test_a_module_named_like_its_function_is_no_call_of_the_function(tmp_path: Path) -> None:
+    """predict.py's ``from train import Net`` names the module, not train.py's
+    function ``train``: the model train.py hands that function stays known
+    (LF101 in the epoch helper; musikalkemist/pytorchforaudio, audit R60)."""
+    from tests.project_runs import project_findings
+
+    train = (
+        "import torch\n"
+        "from torch import nn\n\n\n"
+        "class Net(nn.Module):\n"
+        "    def __init__(self):\n"
+        "        super().__init__()\n"
+        "        self.fc = nn.Linear(10, 3)\n"
+        "        self.softmax = nn.Softmax(dim=1)\n\n"
+        "    def forward(self, x):\n"
+        "        return self.softmax(self.fc(x))\n\n\n"
+        "def train_single_epoch(model, loader, loss_fn, opt):\n"
+        "    for x, y in loader:\n"
+        "        loss = loss_fn(model(x), y)\n"
+        "        opt.zero_grad()\n"
+        "        loss.backward()\n"
+        "        opt.step()\n\n\n"
+        "def train(model, loader, loss_fn, opt, epochs):\n"
+        "    for _ in range(epochs):\n"
+        "        train_single_epoch(model, loader, loss_fn, opt)\n\n\n"
+        'if __name__ == "__main__":\n'
+        "    model = Net()\n"
+        "    opt = torch.optim.Adam(model.parameters(), lr=1e-3)\n"
+        "    train(model, [], nn.CrossEntropyLoss(), opt, 2)\n"
+    )
+    predict = "from train import Net\n\nnet = Net()\n"
+    found = project_findings(tmp_path, {"train.py": train, "predict.py": predict})
+    assert found == [("train.py", 17, "LF101")]
+    # a file that does call the function hands it what it wants: unknown
+    caller = "import train as T\nfrom train import train\n\ntrain(*T.args)\n"
+    found = project_findings(tmp_path, {"train.py": train, "predict.py": caller})
+    assert found == []

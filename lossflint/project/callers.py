@@ -218,6 +218,16 @@ def _names_any(text: str, names: list[str]) -> bool:
     return any(_names(text, name) for name in names)
 
 
+_FROM_IMPORT = re.compile(r"(?m)^([ \t]*from[ \t]+)[\w.]+([ \t]+import\b)")
+
+
+def _without_module_paths(text: str) -> str:
+    """``text`` with the module of each ``from <module> import`` blanked:
+    ``from train import Net`` names the module ``train``, not a function of
+    it called ``train``."""
+    return _FROM_IMPORT.sub(r"\1_\2", text) if "from" in text else text
+
+
 def _searchable() -> tuple[ProjectContext, Layout, Module, ProjectTexts] | None:
     """The project around the module being linted, when its other files can
     be searched for callers (a project, the module in it, not too big)."""
@@ -291,7 +301,7 @@ def external_calls(
                 continue
             if target.rel not in texts.imported(layout, path, text):
                 continue
-            if any(_names_any(text, words[name]) for name in wanted):
+            if any(_names_any(_without_module_paths(text), words[name]) for name in wanted):
                 importers.append(path)
         read += len(importers)
         if read > MAX_IMPORTERS:
@@ -319,8 +329,10 @@ def external_calls(
                 ):
                     reexported = True
                     continue
-                if not _names_any(text, words[name]):
-                    continue  # ``compute_mae`` is not named by ``compute_mae_and_mse``
+                if not _names_any(_without_module_paths(text), words[name]):
+                    # ``compute_mae`` is not named by ``compute_mae_and_mse``, the
+                    # function ``train`` not by ``from train import Net``
+                    continue
                 if _only_restored(text, name):
                     # ``LitModel.load_from_checkpoint(ckpt, cfg=cfg)``: the
                     # saved model was built by the training run's construction

@@ -36,7 +36,7 @@ if TYPE_CHECKING:
 class Accumulation:
     """``accumulator += value`` or ``accumulator.append(value)``."""
 
-    node: cst.AugAssign | cst.Call
+    node: cst.AugAssign | cst.Assign | cst.Call
     accumulator: str
     value: cst.BaseExpression
     #: the method of the object that adds ``value`` in (``meter.update``)
@@ -64,6 +64,18 @@ def accumulations(model: SemanticModel) -> list[Accumulation]:
                     # ``losses += [loss]``: an append of ``loss``
                     value = value.elements[0].value  # type: ignore[attr-defined]
                 found.append(Accumulation(node, accumulator, value))
+    for assign in cast("list[cst.Assign]", model.nodes_of_type(cst.Assign)):
+        # ``total_loss = total_loss + loss``: the ``+=`` written out
+        if len(assign.targets) != 1 or type(assign.value) is not cst.BinaryOperation:
+            continue
+        accumulator = dotted_text(assign.targets[0].target)
+        added = assign.value
+        if (
+            accumulator is not None
+            and type(added.operator) is cst.Add
+            and dotted_text(added.left) == accumulator
+        ):
+            found.append(Accumulation(assign, accumulator, added.right))
     for site in model.method_calls("append"):
         call = site.node
         if (

@@ -14,6 +14,10 @@ from lossflint.examples import Invalid
 from lossflint.registry import Rule
 from lossflint.rules.training_loop.fixes import method_call
 from lossflint.rules.training_loop.lf306_audit_examples import AUDIT_INVALID, AUDIT_VALID
+from lossflint.rules.training_loop.lf306_written_out_examples import (
+    WRITTEN_OUT_INVALID,
+    WRITTEN_OUT_VALID,
+)
 
 if TYPE_CHECKING:
     from lossflint.analysis.model import SemanticModel
@@ -184,35 +188,11 @@ was not used (the accumulator is never back-propagated).
                 print(epoch_loss.item())
             """,
         ),
-        # the loss function is a parameter (its kind unknown), but the accumulated
-        # name is the one back-propagated in the same pass: it has a graph
-        Invalid(
-            """
-            def train_step(model, data_loader, loss_fn, optimizer):
-                train_loss = 0
-                for X, y in data_loader:
-                    loss = loss_fn(model(X), y)
-                    train_loss += loss  # error: LF306 at `train_loss += loss`
-                    optimizer.zero_grad()
-                    loss.backward()
-                    optimizer.step()
-                return train_loss / len(data_loader)
-            """,
-            fixed="""
-            def train_step(model, data_loader, loss_fn, optimizer):
-                train_loss = 0
-                for X, y in data_loader:
-                    loss = loss_fn(model(X), y)
-                    train_loss += loss.item()  # error: LF306 at `train_loss += loss`
-                    optimizer.zero_grad()
-                    loss.backward()
-                    optimizer.step()
-                return train_loss / len(data_loader)
-            """,
-        ),
+        *WRITTEN_OUT_INVALID,
     ]
     VALID = [
         *AUDIT_VALID,
+        *WRITTEN_OUT_VALID,
         # the back-propagated name is rebound to a number before it is summed
         """
         def train_step(model, data_loader, loss_fn, optimizer):
@@ -352,6 +332,14 @@ def _finding(model: SemanticModel, leak: accumulation.GraphLeak) -> Finding:
         method = "detach" if tensor else "item"
         new = node.with_changes(value=method_call(value, method))
         what = f"`{acc.accumulator} += ...`"
+    elif isinstance(node, cst.Assign):
+        # `total = total + loss`
+        tensor = accumulation.used_as_tensor(model, node, acc.accumulator)
+        method = "detach" if tensor else "item"
+        added = node.value
+        assert isinstance(added, cst.BinaryOperation)
+        new = node.with_changes(value=added.with_changes(right=method_call(value, method)))
+        what = f"`{acc.accumulator} = {acc.accumulator} + ...`"
     elif acc.method is not None:
         # `meter.update(loss, n)`: the method adds the loss into the object
         method = "detach"

@@ -1,0 +1,109 @@
+"""LF306 examples of a parameter loss function and of the ``+=`` written
+out (``total_loss = total_loss + loss``: HarryVolek/PyTorch_Speaker_Verification,
+audit R60); kept apart so the rule module stays small."""
+
+from __future__ import annotations
+
+from lossflint.examples import Invalid
+
+WRITTEN_OUT_INVALID = [
+    # the loss function is a parameter (its kind unknown), but the accumulated
+    # name is the one back-propagated in the same pass: it has a graph
+    Invalid(
+        """
+        def train_step(model, data_loader, loss_fn, optimizer):
+            train_loss = 0
+            for X, y in data_loader:
+                loss = loss_fn(model(X), y)
+                train_loss += loss  # error: LF306 at `train_loss += loss`
+                optimizer.zero_grad()
+                loss.backward()
+                optimizer.step()
+            return train_loss / len(data_loader)
+        """,
+        fixed="""
+        def train_step(model, data_loader, loss_fn, optimizer):
+            train_loss = 0
+            for X, y in data_loader:
+                loss = loss_fn(model(X), y)
+                train_loss += loss.item()  # error: LF306 at `train_loss += loss`
+                optimizer.zero_grad()
+                loss.backward()
+                optimizer.step()
+            return train_loss / len(data_loader)
+        """,
+    ),
+    Invalid(
+        """
+        import torch
+        from torch import nn
+
+        model = nn.Linear(10, 3)
+        crit = nn.CrossEntropyLoss()
+        optimizer = torch.optim.SGD(model.parameters(), lr=0.01)
+        for epoch in range(10):
+            total_loss = 0
+            for x, y in loader:
+                optimizer.zero_grad()
+                loss = crit(model(x), y)
+                loss.backward()
+                optimizer.step()
+                total_loss = total_loss + loss  # error: LF306 at `total_loss = total_loss + loss`
+            print(total_loss / len(loader))
+        """,
+        fixed="""
+        import torch
+        from torch import nn
+
+        model = nn.Linear(10, 3)
+        crit = nn.CrossEntropyLoss()
+        optimizer = torch.optim.SGD(model.parameters(), lr=0.01)
+        for epoch in range(10):
+            total_loss = 0
+            for x, y in loader:
+                optimizer.zero_grad()
+                loss = crit(model(x), y)
+                loss.backward()
+                optimizer.step()
+                total_loss = total_loss + loss.item()  # error: LF306 at `total_loss = total_loss + loss`
+            print(total_loss / len(loader))
+        """,
+    ),
+]
+
+WRITTEN_OUT_VALID = [
+    # the sum of this step's terms is what is back-propagated
+    """
+    import torch.nn.functional as F
+
+    for x, y in loader:
+        loss = F.cross_entropy(model(x), y)
+        loss = loss + 1e-4 * sum(p.pow(2).sum() for p in model.parameters())
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+    """,
+    # a number is accumulated
+    """
+    import torch.nn.functional as F
+
+    total = 0.0
+    for x, y in loader:
+        loss = F.cross_entropy(model(x), y)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        total = total + loss.item()
+    """,
+    # per-layer terms summed within one step, then back-propagated
+    """
+    for x in loader:
+        feats = model(x)
+        style = 0
+        for f, g in zip(feats, targets):
+            style = style + ((f - g) ** 2).mean()
+        optimizer.zero_grad()
+        style.backward()
+        optimizer.step()
+    """,
+]

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
+from lossflint.analysis.optimizer_params import optimizer_models
 from lossflint.diagnostics import Finding, RelatedNode, Severity
 from lossflint.examples import Invalid
 from lossflint.registry import Rule
@@ -82,6 +83,19 @@ flat and nothing trains.
     )
     INVALID = [
         *ACCUMULATION_INVALID,
+        # the wrapped model of a DataParallel is the whole model
+        Invalid(
+            """
+            import torch
+
+            optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+            for x, y in loader:
+                loss = criterion(model(x), y)
+                loss.backward()
+                model.module.zero_grad()  # error: LF304 at `model.module.zero_grad()`
+                optimizer.step()
+            """,
+        ),
         # a step function whose teacher's gradients are cleared in a loop of
         # its own: still one iteration (audit R40)
         Invalid(
@@ -145,6 +159,23 @@ flat and nothing trains.
     ]
     VALID = [
         *ACCUMULATION_VALID,
+        # one optimiser over a GAN; each half-step clears the other half's
+        # gradients, so the step updates one half (TranAD's MAD-GAN, audit R59)
+        """
+        import torch
+
+        optimizer = torch.optim.AdamW(model.parameters(), lr=1e-4)
+        for d in loader:
+            model.discriminator.zero_grad()
+            _, real, fake = model(d)
+            (bce(real, ones) + bce(fake, zeros)).backward()
+            model.generator.zero_grad()
+            optimizer.step()
+            z, _, fake = model(d)
+            (bce(fake, ones) + mse(z, d)).backward()
+            model.discriminator.zero_grad()
+            optimizer.step()
+        """,
         """
         import torch
 
@@ -299,6 +330,8 @@ flat and nothing trains.
                 if receiver != step.event.receiver:
                     if _clears_an_optimizer(index, zero) or len(stepped) != 1:
                         continue
+                    if _clears_a_part(model, zero, step):
+                        continue
                 at, step_at = written(zero), written(step)
                 if id(at) in reported:
                     continue
@@ -321,6 +354,19 @@ def _clears_an_optimizer(index: LoopIndex, zero: LoopEvent) -> bool:
         else None
     )
     return target is not None and index.role(target) == "optimizer"
+
+
+def _clears_a_part(model: SemanticModel, zero: LoopEvent, step: LoopEvent) -> bool:
+    """``model.generator.zero_grad()`` before a step of an optimiser over
+    ``model.parameters()``: the other part's gradients survive and the step
+    updates that part (TranAD's MAD-GAN alternates halves so)."""
+    receiver = zero.event.receiver
+    optimizer = step.event.receiver
+    if receiver is None or optimizer is None:
+        return False
+    held = optimizer_models(model).get(optimizer, frozenset())
+    # ``model.module`` of a DataParallel/DDP wrapper is the whole model
+    return any(receiver.startswith(f"{whole}.") and receiver != f"{whole}.module" for whole in held)
 
 
 def _counter_test(model: SemanticModel, node: cst.CSTNode) -> cst.BaseExpression | None:

@@ -24,8 +24,14 @@ def stepping_call_after(index: LoopIndex, loop: Loop, event: LoopEvent) -> cst.C
     that steps an optimiser and steps no scheduler itself."""
     body = getattr(loop.node, "body", None)
     statements: list[cst.CSTNode] = list(body.body) if isinstance(body, cst.IndentedBlock) else []
-    holding = index.model.statement_of(event.node)
-    if holding not in statements:
+    holding: cst.CSTNode | None = index.model.statement_of(event.node)
+    # a step under a switch (``if args.sched == "step":``): the ``if`` is the
+    # loop's statement
+    while holding is not None and holding not in statements:
+        holding = index.model.parent(holding)
+        if holding is loop.node:
+            return None
+    if holding is None:
         return None
     wrapped = _wrapped_optimizer(index.model, event.event.receiver, event.node)
     for stmt in statements[statements.index(holding) + 1 :]:

@@ -68,7 +68,8 @@ def is_switch(model: ModuleIndex, test: cst.BaseExpression, scope: cst.CSTNode) 
         func = model.enclosing(node, cst.FunctionDef)
         if isinstance(func, cst.FunctionDef) and func.name.value in _SETUP_METHODS:
             continue
-        if _writes(node, last):  # type: ignore[arg-type]
+        # ``lr_scheduler = StepLR(...)`` binds a name: no attribute changes
+        if _writes(node, last, attributes_only=True):  # type: ignore[arg-type]
             return False
     if next(model.calls_to("builtins.setattr"), None) is not None:
         return False
@@ -90,9 +91,14 @@ def writes_setting(root: cst.CSTNode, flag: str) -> bool:
     return False
 
 
-def _writes(node: cst.AssignTarget | cst.AugAssign | cst.AnnAssign, last: str) -> bool:
-    """The assignment's target (or a part of a tuple target) ends in ``last``."""
+def _writes(
+    node: cst.AssignTarget | cst.AugAssign | cst.AnnAssign, last: str, attributes_only: bool = False
+) -> bool:
+    """The assignment's target (or a part of a tuple target) ends in ``last``
+    (an attribute's, with ``attributes_only``)."""
     for inner in (node.target, *descendants(node.target)):
+        if attributes_only and isinstance(inner, cst.Name):
+            continue  # a bare name, or a part of an attribute looked at whole
         if isinstance(inner, (cst.Name, cst.Attribute)):
             written = dotted_text(inner)
             if written is not None and written.rsplit(".", 1)[-1] == last:

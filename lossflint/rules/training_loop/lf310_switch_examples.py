@@ -39,6 +39,34 @@ SWITCH_INVALID = [
                     optimizer.step()
         """
     ),
+    # the switch names the scheduler it picks, then a function of the file
+    # trains one epoch (tugstugi/pytorch-speech-commands, audit R60)
+    Invalid(
+        """
+        import torch
+
+        if args.lr_scheduler == "plateau":
+            lr_scheduler = torch.optim.lr_scheduler.ReduceLROnPlateau(optimizer)
+        else:
+            lr_scheduler = torch.optim.lr_scheduler.StepLR(optimizer, step_size=10)
+
+
+        def train(epoch):
+            model.train()
+            for x, y in loader:
+                optimizer.zero_grad()
+                criterion(model(x), y).backward()
+                optimizer.step()
+
+
+        for epoch in range(30):
+            if args.lr_scheduler == "step":
+                lr_scheduler.step()  # error: LF310
+            train(epoch)
+            if args.lr_scheduler == "plateau":
+                lr_scheduler.step(metrics=0.0)
+        """
+    ),
 ]
 
 SWITCH_VALID = [

@@ -107,6 +107,13 @@ def naive_forms(model: SemanticModel) -> Iterator[NaiveForm]:
         form = _log_form(model, log.node, log.argument, log.framework, False)
         if form is not None:
             yield form
+    for site in model.method_calls("log_"):
+        # ``(torch.exp(s).sum(2) + 1e-6).log_()``: in place, the same log
+        func = site.node.func
+        if not site.node.args and isinstance(func, cst.Attribute):
+            form = _log_form(model, site.node, func.value, "torch", False)
+            if form is not None and form.kind == "logsumexp":
+                yield replace(form, inline=False)  # no in-place rewrite
     for qualname, framework in apis.LOG1P_BY_FRAMEWORK.items():
         for site in model.calls_to(qualname):
             args = positional(site.node)
@@ -162,6 +169,13 @@ def _log_form(
         if pair is not None:
             return pair
         for one, other in ((resolved.left, resolved.right), (resolved.right, resolved.left)):
+            if _tiny(one) and _reduced(model, num.resolve(model, other)) is not None:
+                # ``log(exp(x).sum() + 1e-6)``: the eps keeps the log off 0,
+                # not the sum off inf
+                form = _log_form(model, node, other, framework, False)
+                if form is not None and form.kind == "logsumexp":
+                    return replace(form, inline=False)
+        for one, other in ((resolved.left, resolved.right), (resolved.right, resolved.left)):
             if literal_value(one) in (1, 1.0) and not isinstance(literal_value(one), bool):
                 exp = exp_call(model, other)
                 if exp is not None:
@@ -171,6 +185,12 @@ def _log_form(
                 if summed is not None:
                     return summed
     return None
+
+
+def _tiny(expr: cst.BaseExpression) -> bool:
+    """A small positive literal (``1e-6``): an eps."""
+    value = literal_value(expr)
+    return isinstance(value, float) and 0 < value < 1e-2
 
 
 def _log_ratio(

@@ -139,6 +139,26 @@ AUDIT_INVALID = [
             return F.softplus(-y * out).mean()  # error: LF204 at `torch.log(`
         """,
     ),
+    # GE2E's loss: an eps inside the log keeps it off 0, not the sum of
+    # exponentials off inf; in place too (PyTorch_Speaker_Verification, audit R60)
+    Invalid(
+        """
+        import torch
+
+        def calc_loss(sim_matrix, same_idx):
+            pos = sim_matrix[same_idx, :, same_idx]
+            neg = (torch.exp(sim_matrix).sum(dim=2) + 1e-6).log_()  # error: LF204
+            return -(pos - neg).sum()
+        """
+    ),
+    Invalid(
+        """
+        import torch
+
+        def nce(scores):
+            return -torch.log(torch.exp(scores).sum(dim=1) + 1e-8)  # error: LF204 at `torch.log(torch.exp(scores).sum(dim=1) + 1e-8)`
+        """
+    ),
 ]
 
 AUDIT_VALID = [

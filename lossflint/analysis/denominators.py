@@ -59,7 +59,7 @@ def zero_able(
             if found is None:
                 return None, None
             label = found or label
-        elif method == "std" and not _centred(numerator):
+        elif method == "std" and not _centred(num.resolve(model, numerator)):
             return None, None
         return label, framework
     if num.is_binop(expr, cst.Add):
@@ -191,18 +191,22 @@ def _positive(
 
 
 def _centred(numerator: cst.BaseExpression) -> bool:
-    """``x - x.mean()`` / ``x - torch.mean(x)``: the numerator of a standardisation."""
+    """``x - x.mean()`` / ``x - torch.mean(x)`` / ``x - tf.reduce_mean(x)``:
+    the numerator of a standardisation."""
     if not num.is_binop(numerator, cst.Subtract):
         return False
     assert isinstance(numerator, cst.BinaryOperation)
     right = numerator.right
     if isinstance(right, cst.Call):
         func = right.func
-        if isinstance(func, cst.Attribute) and func.attr.value == "mean":
+        if isinstance(func, cst.Attribute) and func.attr.value in _MEANS:
             return True
-        if isinstance(func, cst.Name) and func.value == "mean":
+        if isinstance(func, cst.Name) and func.value in _MEANS:
             return True
     return False
+
+
+_MEANS = frozenset({"mean", "reduce_mean"})
 
 
 def _add_terms(expr: cst.BaseExpression) -> list[cst.BaseExpression]:

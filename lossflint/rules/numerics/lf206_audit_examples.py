@@ -168,6 +168,13 @@ AUDIT_INVALID = [
 ]
 
 AUDIT_VALID = [
+    # a TensorFlow standardisation with an eps
+    """
+    import tensorflow as tf
+
+    def normalize_repr(z):
+        return (z - tf.reduce_mean(z, axis=0)) / (tf.math.reduce_std(z, axis=0) + 1e-5)
+    """,
     # a frame's NumPy values standardised before they become a tensor
     # (Lightning-AI/dl-fundamentals logreg notebooks, audit R41)
     """

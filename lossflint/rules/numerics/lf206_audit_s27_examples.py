@@ -1,7 +1,8 @@
 """LF206 examples of session 27's audits and held-out misses: a test of which
 arguments were given (``mask is not None``) guards nothing (setfit's
 SupConLoss, R53); a count read through ``.data`` (kuangliu's RetinaNet,
-R53); a Dice loss without smoothing over sigmoid output (H12 p02)."""
+R53); a Dice loss without smoothing over sigmoid output (H12 p02); a
+TensorFlow standardisation (Barlow Twins in Keras, audit R61)."""
 
 from __future__ import annotations
 
@@ -62,6 +63,23 @@ S27_INVALID = [
                 log_prob = torch.log_softmax(features @ features.T, dim=1)
                 mean_log_prob_pos = (mask * log_prob).sum(1) / mask.sum(1)  # error: LF206 at `(mask`
                 return -mean_log_prob_pos.mean()
+        """
+    ),
+    # Barlow Twins' batch standardisation in TensorFlow: a projection feature
+    # constant over the batch has std 0 (beresandras/contrastive-classification-keras)
+    Invalid(
+        """
+        import tensorflow as tf
+
+        def normalize_repr(z):
+            return (z - tf.reduce_mean(z, axis=0)) / tf.math.reduce_std(z, axis=0)  # error: LF206
+
+        def train_step(encoder, optimizer, x1, x2):
+            with tf.GradientTape() as tape:
+                c = tf.matmul(normalize_repr(encoder(x1)), normalize_repr(encoder(x2)), transpose_a=True)
+                loss = tf.reduce_sum((tf.eye(128) - c) ** 2)
+            grads = tape.gradient(loss, encoder.trainable_weights)
+            optimizer.apply_gradients(zip(grads, encoder.trainable_weights))
         """
     ),
 ]

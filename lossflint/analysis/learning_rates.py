@@ -87,6 +87,8 @@ class AppliedLR:
     source: cst.CSTNode | ForeignLiteral | None
     #: the scheduler whose peak ``value`` is (``"OneCycleLR"``), None for the base LR
     peak_of: str | None = None
+    #: its argument holding that peak
+    peak_name: str = "max_lr"
 
 
 @dataclass(frozen=True)
@@ -136,9 +138,44 @@ class LearningRates:
             return AppliedLR(peak[0], arg, peak[1], use.name.rsplit(".", 1)[-1])
         arg = self.lr_argument(ctor)
         found = self.number(arg.value) if arg is not None else None
+        if arg is not None and found is None and ctor.framework == "keras":
+            return self._keras_schedule_peak(arg.value)
         if arg is None or found is None:
             return None
         return AppliedLR(found[0], arg, found[1])
+
+    def _keras_schedule_peak(self, expr: cst.BaseExpression) -> AppliedLR | None:
+        """``Adam(learning_rate=InverseTimeDecay(initial_learning_rate=0.1,
+        ...))``, directly or through a name bound once: the rate the
+        schedule starts from (or warms up to), which it then lowers."""
+        if isinstance(expr, cst.Name):
+            bound = self._single_assignment(expr)
+            expr = bound if bound is not None else expr
+        if not isinstance(expr, cst.Call) or has_star_args(expr):
+            return None
+        qualname = self.model.qualname(expr.func) or ""
+        module, _, name = qualname.rpartition(".")
+        if name not in apis.KERAS_LR_SCHEDULES or not module.endswith(apis.KERAS_SCHEDULE_MODULES):
+            return None
+        index, keyword = apis.KERAS_LR_SCHEDULES[name]
+        if name == "CosineDecay" and argument_node(expr, 4, "warmup_target") is not None:
+            index, keyword = 4, "warmup_target"
+        arg = argument_node(expr, index, keyword)
+        if arg is None:
+            return None
+        if keyword == "values":
+            if not isinstance(arg.value, (cst.List, cst.Tuple)):
+                return None
+            numbers = [self.number(e.value) for e in arg.value.elements]
+            if not numbers or any(n is None for n in numbers):
+                return None
+            peak = max((n for n in numbers if n is not None), key=lambda n: n[0])
+        else:
+            found = self.number(arg.value)
+            if found is None:
+                return None
+            peak = found
+        return AppliedLR(peak[0], arg, peak[1], name, keyword)
 
     @cached_property
     def _scheduler_uses(self) -> list[_SchedulerUse]:

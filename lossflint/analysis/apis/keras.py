@@ -764,3 +764,18 @@ KERAS_BACKEND_MEAN = frozenset({"keras.backend.mean", "keras.ops.mean"})
 
 #: TensorFlow's uniform draw: integers when its ``dtype`` is an integer type
 TF_RANDOM_UNIFORM = "tensorflow.random.uniform"
+
+#: Keras learning-rate schedules, by class name (``keras.optimizers.schedules``,
+#: ``tf.keras.optimizers.schedules``, ``tf.keras.experimental``): the argument
+#: holding the rate they start from (PiecewiseConstantDecay: its values, the
+#: largest is judged); they only lower it, but ``CosineDecay``'s
+#: ``warmup_target`` is the peak when given
+KERAS_LR_SCHEDULES: dict[str, tuple[int, str]] = {
+    "ExponentialDecay": (0, "initial_learning_rate"),
+    "InverseTimeDecay": (0, "initial_learning_rate"),
+    "PolynomialDecay": (0, "initial_learning_rate"),
+    "CosineDecay": (0, "initial_learning_rate"),
+    "CosineDecayRestarts": (0, "initial_learning_rate"),
+    "PiecewiseConstantDecay": (1, "values"),
+}
+KERAS_SCHEDULE_MODULES = ("optimizers.schedules", "experimental", "learning_rate_schedule")

@@ -5,6 +5,10 @@ silent); kept apart so the rule module stays small."""
 from __future__ import annotations
 
 from lossflint.examples import Invalid
+from lossflint.rules.training_loop.lf307_keras_schedule_examples import (
+    SCHEDULE_INVALID,
+    SCHEDULE_VALID,
+)
 
 _CONFIG = """
 from dataclasses import dataclass, field
@@ -62,6 +66,7 @@ def _copied(
 
 
 AUDIT_VALID = [
+    *SCHEDULE_VALID,
     # a helper that may override the entry
     """
     import torch
@@ -251,6 +256,7 @@ AUDIT_VALID = [
 ]
 
 AUDIT_INVALID = [
+    *SCHEDULE_INVALID,
     # the config dict handed to a helper that only reads it (held-out H13 p02)
     Invalid(
         """

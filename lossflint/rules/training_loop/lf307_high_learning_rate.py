@@ -56,7 +56,10 @@ wrapper of the project (`GradualWarmupScheduler(optimizer, ...)`), a Keras
 run time: then nothing is reported. Schedulers that start at the base LR or climb
 to it (`StepLR`, cosine annealing from the base LR, transformers'
 `get_*_schedule_with_warmup`) leave the base LR as the peak applied, and it is
-judged.
+judged. A Keras schedule given as the learning rate (`ExponentialDecay`,
+`InverseTimeDecay`, `PolynomialDecay`, `CosineDecay`, `PiecewiseConstantDecay`)
+starts at its `initial_learning_rate` (the largest of its `values`; `CosineDecay`'s
+`warmup_target` when it warms up): that rate is judged and reported.
 
 Not reported: unit tests (`tests/`, `test/`, `test_*.py`, `*_test.py`), where
 optimisers get arbitrary settings; linear and logistic regressions (one `nn.Linear`,
@@ -224,12 +227,6 @@ about `lr` for every weight, so `lr=0.1` rewrites the weights each step.
                 pass
         opt = Adam(params, lr=0.5)
         """,
-        # a learning-rate schedule object
-        """
-        from tensorflow import keras
-        sched = keras.optimizers.schedules.ExponentialDecay(0.5, 100, 0.9)
-        opt = keras.optimizers.Adam(learning_rate=sched)
-        """,
         # Keras SGD default-ish
         """
         import keras
@@ -383,7 +380,7 @@ def _message(model: SemanticModel, high: HighRate) -> str:
     what = (
         f"{ctor.name} learning rate"
         if applied.peak_of is None
-        else f"{ctor.name} peak learning rate (`max_lr` of {applied.peak_of})"
+        else f"{ctor.name} peak learning rate (`{applied.peak_name}` of {applied.peak_of})"
     )
     if ctor.family == "adaptive":
         why = (

@@ -1,0 +1,53 @@
+"""LF307 examples of Keras learning-rate schedules: the rate a schedule starts
+from (or warms up to) is the peak it applies (sayakpaul's
+Knowledge-Distillation-in-Keras, ``InverseTimeDecay(initial_learning_rate=0.1)``,
+audit R61); kept apart so the audit examples module stays small."""
+
+from __future__ import annotations
+
+from lossflint.examples import Invalid
+
+SCHEDULE_INVALID = [
+    Invalid(
+        """
+        import tensorflow as tf
+
+        lr_schedule = tf.keras.optimizers.schedules.InverseTimeDecay(
+            initial_learning_rate=0.1, decay_steps=2.4, decay_rate=1  # error: LF307 at `initial_learning_rate=0.1`
+        )
+        model.compile(tf.keras.optimizers.Adam(learning_rate=lr_schedule), loss="mse")
+        """
+    ),
+    Invalid(
+        """
+        from tensorflow import keras
+
+        steps = keras.optimizers.schedules.PiecewiseConstantDecay([1000, 2000], [0.5, 0.05, 0.005])  # error: LF307 at `[0.5, 0.05, 0.005]`
+        model.compile(optimizer=keras.optimizers.RMSprop(steps), loss="mse")
+        """
+    ),
+]
+
+SCHEDULE_VALID = [
+    # a usual rate, decayed
+    """
+    import tensorflow as tf
+
+    schedule = tf.keras.optimizers.schedules.ExponentialDecay(1e-3, decay_steps=1000, decay_rate=0.9)
+    model.compile(tf.keras.optimizers.Adam(learning_rate=schedule), loss="mse")
+    """,
+    # warm-up from 0.5 by mistake? no: CosineDecay warms up to its warmup_target
+    """
+    import keras
+
+    schedule = keras.optimizers.schedules.CosineDecay(0.0, 10_000, warmup_target=1e-3, warmup_steps=500)
+    model.compile(keras.optimizers.AdamW(schedule), loss="mse")
+    """,
+    # SGD's limit is 1.0
+    """
+    import tensorflow as tf
+
+    schedule = tf.keras.optimizers.schedules.PolynomialDecay(0.1, 10_000, end_learning_rate=1e-4)
+    model.compile(tf.keras.optimizers.SGD(schedule, momentum=0.9), loss="mse")
+    """,
+]

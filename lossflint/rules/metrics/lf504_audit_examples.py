@@ -70,6 +70,21 @@ AUDIT_INVALID = [
             marker="  # error: LF504 at `logits > 0.5`",
         )
     ),
+    # Keras's accuracy under a logits loss: binary accuracy at 0.5
+    # (TensorFlow's transfer-learning tutorial, tensorflow/tensorflow#41413)
+    Invalid(
+        """
+        import tensorflow as tf
+
+        outputs = tf.keras.layers.Dense(1)(features)
+        model = tf.keras.Model(inputs, outputs)
+        model.compile(
+            optimizer="adam",
+            loss=tf.keras.losses.BinaryCrossentropy(from_logits=True),
+            metrics=["accuracy"],  # error: LF504 at `"accuracy"`
+        )
+        """
+    ),
 ]
 
 AUDIT_VALID = [
@@ -82,4 +97,17 @@ AUDIT_VALID = [
         compared="logits",
         marker="",
     ),
+    # the threshold moved to 0 for logits; a sigmoid head scored at 0.5
+    """
+    import tensorflow as tf
+
+    model = tf.keras.Model(inputs, tf.keras.layers.Dense(1)(features))
+    model.compile(
+        optimizer="adam",
+        loss=tf.keras.losses.BinaryCrossentropy(from_logits=True),
+        metrics=[tf.keras.metrics.BinaryAccuracy(threshold=0.0), "AUC"],
+    )
+    probs = tf.keras.Model(inputs, tf.keras.layers.Dense(1, activation="sigmoid")(features))
+    probs.compile(optimizer="adam", loss="binary_crossentropy", metrics=["accuracy"])
+    """,
 ]

@@ -10,7 +10,8 @@ import libcst as cst
 from lossflint.analysis import apis
 from lossflint.analysis import metrics as M
 from lossflint.analysis.calls import argument, literal_value
-from lossflint.diagnostics import Applicability, Finding, FixSpec, NodeEdit, Severity
+from lossflint.analysis.keras_logit_accuracy import logit_accuracies
+from lossflint.diagnostics import Applicability, Finding, FixSpec, NodeEdit, RelatedNode, Severity
 from lossflint.examples import Invalid
 from lossflint.registry import Rule
 from lossflint.rules.metrics.lf504_audit_examples import AUDIT_INVALID, AUDIT_VALID
@@ -32,7 +33,9 @@ Flags `logits > 0.5` (also `>=`, `<`, `torch.gt`, `tf.greater`) and
 logits of a binary classifier: a `Linear`/linear Dense output, in a file that
 trains it with a sigmoid loss on logits (`BCEWithLogitsLoss`,
 `sigmoid_cross_entropy_with_logits`, `from_logits=True`), or a variable named
-as logits.
+as logits. Also Keras's `metrics=["accuracy"]` (or `BinaryAccuracy()` at its
+default threshold) in a `compile` whose loss is `BinaryCrossentropy(from_logits=True)`:
+Keras computes binary accuracy, thresholding the logits at 0.5.
 """
     why = """
 0.5 on the logit scale is probability sigmoid(0.5) ≈ 0.62, and rounding logits
@@ -354,6 +357,15 @@ automatic fix.
                 value = facts.binary_logits(func.value)
                 if value is not None:
                     yield self._finding(model, facts, site.node, value, None)
+        for found in logit_accuracies(model):
+            yield Finding(
+                found.metric,
+                f"Keras computes this accuracy as binary accuracy, thresholding the outputs at "
+                f"0.5, but the loss takes logits (`from_logits=True`, line "
+                f"{model.line_of(found.loss.node)}): 0.5 on the logit scale is probability "
+                "0.62; use `keras.metrics.BinaryAccuracy(threshold=0.0)`",
+                related=(RelatedNode("the loss", found.loss.node),),
+            )
 
     def _finding(
         self,

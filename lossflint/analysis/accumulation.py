@@ -309,7 +309,11 @@ def _summed_within_a_step(
     if len(around) < 2 or around[0].has("step"):
         return False
     inner, outer = around[0].node, around[1]
-    if not outer.has("step"):
+    # the step that follows the sum in the same pass, not one of a batch loop
+    # before it (a validation loop after the training loop sums its losses
+    # over the whole validation set)
+    end = _end_order(model, index, inner)
+    if not any(not e.nested and (end is None or e.order > end) for e in outer.of("step")):
         return False
     block = model.parent(inner)
     body = getattr(block, "body", None)
@@ -321,6 +325,13 @@ def _summed_within_a_step(
         if isinstance(stmt, cst.SimpleStatementLine)
         for small in stmt.body
     )
+
+
+def _end_order(model: SemanticModel, index: LoopIndex, loop: cst.CSTNode) -> float | None:
+    """The order of the last event inside ``loop`` (None: none)."""
+    found = next((lp for lp in index.loops if lp.node is loop), None)
+    orders = [e.order for e in found.events] if found is not None else []
+    return max(orders) if orders else None
 
 
 def _sets_afresh(assign: cst.Assign, accumulator: str) -> bool:

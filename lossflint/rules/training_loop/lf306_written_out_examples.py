@@ -1,6 +1,8 @@
 """LF306 examples of a parameter loss function and of the ``+=`` written
 out (``total_loss = total_loss + loss``: HarryVolek/PyTorch_Speaker_Verification,
-audit R60); kept apart so the rule module stays small."""
+audit R60), and of a validation loop after the training loop in the epoch
+loop, without no_grad (TabSurvey, audit R59); kept apart so the rule module
+stays small."""
 
 from __future__ import annotations
 
@@ -67,6 +69,41 @@ WRITTEN_OUT_INVALID = [
                 optimizer.step()
                 total_loss = total_loss + loss.item()  # error: LF306 at `total_loss = total_loss + loss`
             print(total_loss / len(loader))
+        """,
+    ),
+    # the validation pass sums loss tensors with gradients on
+    Invalid(
+        """
+        import torch
+        from torch import nn
+
+        loss_func = nn.MSELoss()
+        for epoch in range(10):
+            for x, y in train_loader:
+                loss = loss_func(model(x).squeeze(), y)
+                optimizer.zero_grad()
+                loss.backward()
+                optimizer.step()
+            val_loss = 0.0
+            for x, y in val_loader:
+                val_loss += loss_func(model(x).squeeze(), y)  # error: LF306 at `val_loss += loss_func(model(x).squeeze(), y)`
+            print(val_loss.item() / len(val_loader))
+        """,
+        fixed="""
+        import torch
+        from torch import nn
+
+        loss_func = nn.MSELoss()
+        for epoch in range(10):
+            for x, y in train_loader:
+                loss = loss_func(model(x).squeeze(), y)
+                optimizer.zero_grad()
+                loss.backward()
+                optimizer.step()
+            val_loss = 0.0
+            for x, y in val_loader:
+                val_loss += loss_func(model(x).squeeze(), y).detach()  # error: LF306 at `val_loss += loss_func(model(x).squeeze(), y)`
+            print(val_loss.item() / len(val_loader))
         """,
     ),
 ]

@@ -741,7 +741,7 @@ def _same_length(model: SemanticModel, expr: cst.BaseExpression) -> tuple[set[st
             break
         texts.add(_text(model, current))
         if isinstance(current, cst.Name):
-            current = reaching_assignment(model, current)
+            current = reaching_assignment(model, current) or _with_bound(model, current)
             continue
         unwrapped = _unwrap_progress(current)
         if unwrapped is not current:
@@ -758,6 +758,23 @@ def _same_length(model: SemanticModel, expr: cst.BaseExpression) -> tuple[set[st
         enumerated += qualname == "builtins.enumerate"
         current = arg.value
     return texts, enumerated
+
+
+def _with_bound(model: SemanticModel, name: cst.Name) -> cst.BaseExpression | None:
+    """``tqdm(loader)`` of ``with tqdm(loader) as t:`` around ``name`` (``t``),
+    when that is the name's one binding."""
+    bindings = model.bindings(name) or []
+    if len(bindings) != 1 or bindings[0].kind != "other":
+        return None
+    for ancestor in model.ancestors(name):
+        if isinstance(ancestor, (cst.FunctionDef, cst.Lambda, cst.ClassDef)):
+            return None
+        if isinstance(ancestor, cst.With):
+            for item in ancestor.items:
+                bound = item.asname.name if item.asname is not None else None
+                if isinstance(bound, cst.Name) and bound.value == name.value:
+                    return item.item
+    return None
 
 
 def _measured(model: SemanticModel, expr: cst.BaseExpression) -> cst.BaseExpression | None:

@@ -229,4 +229,22 @@ LOOP_VALID = [
         train_step(model=model_2, loader=train_dl, opt=opt_2)
         test_step(model=model_2, loader=test_dl)
     """,
+    # the progress bar bound by ``with ... as t`` counts the loader's batches
+    # (tqch/ddpm-torch's toy trainer, audit R63)
+    """
+    from tqdm import tqdm
+
+    def train(model, optimizer, trainloader, epochs, evaluator):
+        for e in range(epochs):
+            model.train()
+            with tqdm(trainloader) as t:
+                for i, x in enumerate(t):
+                    loss = model(x).pow(2).mean()
+                    optimizer.zero_grad()
+                    loss.backward()
+                    optimizer.step()
+                    if i == len(trainloader) - 1:
+                        model.eval()
+                        evaluator(model)
+    """,
 ]

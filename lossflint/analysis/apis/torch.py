@@ -802,7 +802,9 @@ MODE_FREE_LAYERS = frozenset(
         "Tanhshrink Threshold GLU LayerNorm GroupNorm LocalResponseNorm RMSNorm "
         "Upsample UpsamplingNearest2d UpsamplingBilinear2d PixelShuffle PixelUnshuffle "
         "ZeroPad1d ZeroPad2d ZeroPad3d ConstantPad1d ConstantPad2d ReflectionPad1d "
-        "ReflectionPad2d ReplicationPad1d ReplicationPad2d CosineSimilarity PairwiseDistance"
+        "ReflectionPad2d ReplicationPad1d ReplicationPad2d CosineSimilarity PairwiseDistance "
+        # weights, no layer: the same in both modes
+        "Parameter ParameterList ParameterDict"
     ).split()
 )
 #: recurrent layers: mode-free unless built with ``dropout`` > 0

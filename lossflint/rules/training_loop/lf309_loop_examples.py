@@ -247,4 +247,47 @@ LOOP_VALID = [
                         model.eval()
                         evaluator(model)
     """,
+    # a flow of convolutions and learned scales: eval mode changes nothing
+    # (kamenbliznashki/normalizing_flows' Glow, audit R63)
+    """
+    import torch
+    import torch.nn as nn
+
+    class Actnorm(nn.Module):
+        def __init__(self, c):
+            super().__init__()
+            self.scale = nn.Parameter(torch.ones(1, c, 1, 1))
+            self.bias = nn.Parameter(torch.zeros(1, c, 1, 1))
+
+        def forward(self, x):
+            return (x - self.bias) / self.scale
+
+    class Flow(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.net = nn.Sequential(nn.Conv2d(3, 16, 3, padding=1), Actnorm(16), nn.Conv2d(16, 3, 3, padding=1))
+
+        def forward(self, x):
+            return self.net(x)
+
+    @torch.no_grad()
+    def generate(model, n):
+        model.eval()
+        return model(torch.randn(n, 3, 8, 8))
+
+    def train_epoch(model, loader, optimizer):
+        model.train()
+        for i, x in enumerate(loader):
+            loss = model(x).pow(2).mean()
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            if i % 50 == 0:
+                generate(model, 4)
+
+    model = Flow()
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
+    for epoch in range(3):
+        train_epoch(model, loader, optimizer)
+    """,
 ]

@@ -426,6 +426,19 @@ def reads_renewed(
         if (text := dotted_text(target.target)) is not None  # type: ignore[attr-defined]
         and not (counters and _at_a_milestone(model, target, body, counters))
     }
+    # ``model.reset_parameters()`` / ``model.load_state_dict(init)``: a model
+    # started afresh (ogb's one run per pass of ``for run in range(runs)``)
+    for call in nodes_in(body, cst.Call, memo=memo_of(model)):
+        func = call.func  # type: ignore[attr-defined]
+        if isinstance(func, cst.Attribute) and func.attr.value in _RESTARTS:
+            owner = dotted_text(func.value)
+            if owner is not None and not (
+                counters and _at_a_milestone(model, call, body, counters)
+            ):
+                assigned.add(owner)
+                walked = _walked_modules(model, call, owner)
+                if walked is not None:
+                    assigned.add(walked)
     if owners:
         assigned |= {t.split(".")[0] for t in assigned if not t.startswith("self.")}
     read = {n.value for n in nodes_in(params, cst.Name)}  # type: ignore[attr-defined]
@@ -436,6 +449,28 @@ def reads_renewed(
         if (text := dotted_text(attribute)) is not None  # type: ignore[arg-type]
     }
     return bool(read & assigned)
+
+
+#: methods that start a model afresh
+_RESTARTS = frozenset({"reset_parameters", "load_state_dict"})
+
+
+def _walked_modules(model: ModuleIndex, call: cst.CSTNode, owner: str) -> str | None:
+    """``model`` of ``for m in model.modules(): m.reset_parameters()`` (or of
+    ``for m in model:``), when ``owner`` is that loop's target."""
+    for ancestor in model.ancestors(call):
+        if isinstance(ancestor, (cst.FunctionDef, cst.Lambda, cst.ClassDef)):
+            return None
+        if isinstance(ancestor, cst.For) and dotted_text(ancestor.target) == owner:
+            walked = ancestor.iter
+            if (
+                isinstance(walked, cst.Call)
+                and isinstance(walked.func, cst.Attribute)
+                and walked.func.attr.value in ("modules", "children")
+            ):
+                walked = walked.func.value
+            return dotted_text(walked)
+    return None
 
 
 def _at_a_milestone(

@@ -331,4 +331,25 @@ AUDIT_VALID = [
         build=_ADAM_IN_FUNCTION,
         main="for lr in (1e-3, 1e-4):\n    train_model(model, it, lr)",
     ),
+    # one optimiser per independent run of a model started afresh (ogb's
+    # examples: model.reset_parameters(), then Adam, then the epochs; audit R62)
+    """
+    import torch
+    import torch.nn.functional as F
+
+    def train(model, x, y, optimizer):
+        model.train()
+        optimizer.zero_grad()
+        loss = F.nll_loss(model(x), y)
+        loss.backward()
+        optimizer.step()
+        return loss.item()
+
+    def main(model, x, y, runs=10, epochs=100):
+        for run in range(runs):
+            model.reset_parameters()
+            optimizer = torch.optim.Adam(model.parameters(), lr=0.01)
+            for epoch in range(1, 1 + epochs):
+                train(model, x, y, optimizer)
+    """,
 ]

@@ -131,6 +131,9 @@ class KindAnalysis(Interpreter[Value]):
     # defining both runs itself
     CALL_METHODS = ("forward", "__call__", "call")
     PINS_FROM_OTHER_FILES = True
+    #: a function with one call site sees the module names as they are there
+    #: (two sites joined would lose the model each trains: module's end then)
+    GLOBALS_AT_CALL_SITES = "one_site"
     # its hooks read no fact they record; ``loss_calls`` is a dict written
     # again with the same call's loss
     SKIPS_REPEATED_PASS = True

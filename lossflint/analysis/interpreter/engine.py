@@ -70,7 +70,7 @@ class Interpreter(Statements[V], Expressions[V]):
     #: (joined; program order) instead of their value at the module's end: the
     #: domain's choice (a join of different call sites' values may lose a fact
     #: every one of them has)
-    GLOBALS_AT_CALL_SITES = False
+    GLOBALS_AT_CALL_SITES: bool | str = False
     #: parameters of top-level functions are also pinned by the calls other
     #: project files make of them (``project/callers.py``), in a reported lint
     #: only: the domain's choice
@@ -127,6 +127,8 @@ class Interpreter(Statements[V], Expressions[V]):
         self._next_captures: dict[cst.FunctionDef, Env] = {}
         #: None: a call site whose module names are not known (a caller without a view)
         self._next_views: dict[cst.FunctionDef, Env | None] = {}
+        #: the call nodes each function's view was recorded at (``"one_site"``)
+        self._view_sites: dict[cst.FunctionDef, set[cst.Call]] = {}
         #: module names functions read, and what they gave
         self._view_reads: dict[tuple[cst.FunctionDef, str], Any] = {}
         # structure of the file
@@ -155,6 +157,7 @@ class Interpreter(Statements[V], Expressions[V]):
             self._next_pins = {}
             self._next_captures = {}
             self._next_views = {}
+            self._view_sites = {}
             self._view_reads = {}
             self.begin_round()
             self.recording = True
@@ -354,10 +357,16 @@ class Interpreter(Statements[V], Expressions[V]):
         return settled
 
     def _settle_views(self) -> dict[cst.FunctionDef, Env]:
+        # ``"one_site"``: a function called from one place only sees the names
+        # as they are there (a notebook's ``train()`` of cell 3 does not see
+        # the model cell 5 rebinds); one called from several keeps the module's end
+        one_site = self.GLOBALS_AT_CALL_SITES == "one_site"
         return {
             func: {k: v for k, v in view.items() if k not in self._written_from_functions}
             for func, view in self._next_views.items()
-            if view is not None and func not in self._unpinnable
+            if view is not None
+            and func not in self._unpinnable
+            and not (one_site and len(self._view_sites.get(func, ())) != 1)
         }
 
     # --- functions and calls -----------------------------------------------------------
@@ -470,6 +479,7 @@ class Interpreter(Statements[V], Expressions[V]):
             self._record_call_site(call, func, bound, args)
             if self.GLOBALS_AT_CALL_SITES:
                 self._record_view(func, env)
+                self._view_sites.setdefault(func, set()).add(call)
             if func in self._nested.get(self.frame.func, ()):  # type: ignore[arg-type]
                 self._capture(func, env)
         result = self._function_returns(func)

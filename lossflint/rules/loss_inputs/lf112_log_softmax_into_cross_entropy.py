@@ -138,6 +138,45 @@ loss. With `dim=-1` the fix is marked unsafe (equal only for 2-D inputs).
         ),
     ]
     VALID = [
+        # a notebook's train() of an early cell reads the model of that cell,
+        # not the one a later cell rebinds (Tutorial9 of AntonioLonga's GNN
+        # course, audit R62)
+        """
+        import torch
+        import torch.nn as nn
+        import torch.nn.functional as F
+
+        class A(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.lin = nn.Linear(4, 3)
+
+            def forward(self, x):
+                return self.lin(x)
+
+        class B(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.lin = nn.Linear(4, 3)
+
+            def forward(self, x):
+                return F.log_softmax(self.lin(x), dim=-1)
+
+        model = A()
+        optimizer = torch.optim.Adam(model.parameters(), lr=0.001)
+        loss_fn = nn.CrossEntropyLoss()
+
+        def train():
+            optimizer.zero_grad()
+            loss_fn(model(x), y).backward()
+            optimizer.step()
+
+        for epoch in range(5):
+            train()
+
+        model = B()
+        log_probs = model(x)
+        """,
         """
         import torch.nn.functional as F
         loss = F.nll_loss(F.log_softmax(z, dim=1), y)

@@ -1080,29 +1080,33 @@ class GradientFacts:
         if depth <= 0:
             return False
         model = self.model
+        # the parts of one expression: its size bounds them, ``depth`` bounds
+        # the hops through names, attributes and calls
         if isinstance(expr, cst.UnaryOperation):
-            return self.no_gradient_value(expr.expression, depth - 1)
+            return self.no_gradient_value(expr.expression, depth)
         if isinstance(expr, (cst.BinaryOperation, cst.BooleanOperation)):
-            return self.no_gradient_value(expr.left, depth - 1) and self.no_gradient_value(
-                expr.right, depth - 1
+            return self.no_gradient_value(expr.left, depth) and self.no_gradient_value(
+                expr.right, depth
             )
         if isinstance(expr, cst.IfExp):
-            return self.no_gradient_value(expr.body, depth - 1) and self.no_gradient_value(
-                expr.orelse, depth - 1
+            return self.no_gradient_value(expr.body, depth) and self.no_gradient_value(
+                expr.orelse, depth
             )
         if isinstance(expr, (cst.Tuple, cst.List)):
             return all(
-                isinstance(e, cst.Element) and self.no_gradient_value(e.value, depth - 1)
+                isinstance(e, cst.Element) and self.no_gradient_value(e.value, depth)
                 for e in expr.elements
             )
         if isinstance(expr, cst.Subscript):
-            return self.no_gradient_value(expr.value, depth - 1)
+            return self.no_gradient_value(expr.value, depth)
         if isinstance(expr, cst.Attribute):
             if expr.attr.value in _DETACHED_ATTRIBUTES:
                 return True
             if expr.attr.value in _PASSING_ATTRIBUTES:
                 # ``df[cols].values``, ``X.T``: what the receiver holds
                 return self.no_gradient_value(expr.value, depth - 1)
+            if self._registered_buffer(expr):
+                return True  # ``self.register_buffer("alphas", ...)``: no gradient
             kept = self._attribute_written_once(expr)
             if kept is not None:
                 # ``self.sigmas = torch.exp(torch.linspace(...))`` of ``__init__``
@@ -1160,6 +1164,31 @@ class GradientFacts:
             return True
         params = {p.name.value for p in func.params.params}
         return bool(params & {"grad", "gradient", "grads", "gradients"})
+
+    def _registered_buffer(self, expr: cst.Attribute) -> bool:
+        """``self.<attr>`` that the class around it registers as a buffer
+        (``self.register_buffer("<attr>", t)``) and never assigns otherwise:
+        buffers take no gradient (minDiffusion's DDIM schedule)."""
+        if not (isinstance(expr.value, cst.Name) and expr.value.value == "self"):
+            return False
+        cls = self.model.enclosing(expr, cst.ClassDef)
+        if not isinstance(cls, cst.ClassDef):
+            return False
+        ident = expr.attr.value
+        registered = False
+        for site in self.model.method_calls("register_buffer"):
+            call = site.node
+            first = call.args[0].value if call.args else None
+            if literal_value(first) == ident and self.model.enclosing(call, cst.ClassDef) is cls:
+                registered = True
+        if not registered:
+            return False
+        # never rebound as an attribute (``self.alphas = nn.Parameter(...)``)
+        return only_self_write(self.model, ident, _IN_PLACE_GRAD, cls) is None and not any(
+            isinstance(t.target, cst.Attribute) and t.target.attr.value == ident
+            for t in self.model.nodes_of_type(cst.AssignTarget)
+            if isinstance(t, cst.AssignTarget)
+        )
 
     def _attribute_written_once(self, expr: cst.Attribute) -> cst.BaseExpression | None:
         """What ``self.<attr>`` holds when the file writes that attribute name
@@ -1288,6 +1317,8 @@ class GradientFacts:
             else None
         )
         passed = self.passed_to(name, rebound=True)
+        if passed and all(isinstance(literal_value(v), (int, float, str, bool)) for v in passed):
+            return True  # numbers only (a default, literals at the calls)
         if not passed and isinstance(func, cst.FunctionDef) and func.name.value == "__init__":
             # ``def __init__(self, n_fft=320, hop_length=160)`` built out of
             # sight: a setting, as its default says

@@ -216,4 +216,29 @@ FUNCTION_VALUE_VALID = [
         value="functools.partial(noise_scale, sigma_max=25)",
         marker="",
     ),
+    # a sampler's coefficients from a registered buffer and a numeric setting
+    # (minDiffusion's DDIM, audit R63)
+    """
+    import torch
+    import torch.nn as nn
+
+    class DDIM(nn.Module):
+        def __init__(self, eps_model, n_T=1000, eta=0.0):
+            super().__init__()
+            self.eps_model = eps_model
+            self.n_T = n_T
+            self.eta = eta
+            betas = torch.linspace(1e-4, 0.02, n_T + 1)
+            self.register_buffer("alphabar_t", torch.cumprod(1 - betas, dim=0))
+
+        def sample(self, n, size):
+            x_i = torch.randn(n, *size)
+            for i in range(self.n_T, 1, -1):
+                eps = self.eps_model(x_i)
+                c1 = self.eta * ((1 - self.alphabar_t[i] / self.alphabar_t[i - 1]) * (
+                    1 - self.alphabar_t[i - 1]) / (1 - self.alphabar_t[i])).sqrt()
+                c2 = ((1 - self.alphabar_t[i - 1]) - c1 ** 2).sqrt()
+                x_i = self.alphabar_t[i - 1].sqrt() * x_i + c2 * eps
+            return x_i
+    """,
 ]

@@ -83,6 +83,11 @@ def learned_parameter(model: ModuleIndex, expr: cst.BaseExpression) -> bool:
     (the diagonal of Glow's LU 1x1 convolution under ``log|S|``, a weight
     column's norm under weight normalisation)."""
     if isinstance(expr, cst.Name):
+        given = _lambda_arguments(model, expr)
+        if given is not None:
+            # ``logabs = lambda x: torch.log(torch.abs(x))``, only ever called
+            # on learned parameters (JEM's ActNorm: ``logabs(self.scale)``)
+            return bool(given) and all(learned_parameter(model, arg) for arg in given)
         bound = reaching_assignment(model, expr)
         if bound is None:
             return _variables_everywhere(model, expr)
@@ -110,6 +115,41 @@ def learned_parameter(model: ModuleIndex, expr: cst.BaseExpression) -> bool:
         return False
     made = model.qualname(start.func) if isinstance(start, cst.Call) else None
     return made not in apis.ZERO_STARTS
+
+
+def _lambda_arguments(model: ModuleIndex, name: cst.Name) -> list[cst.BaseExpression] | None:
+    """What every call of the lambda whose parameter ``name`` is passes
+    there, when the lambda is bound once to a name that is only called (one
+    positional argument each); None when ``name`` is no such parameter."""
+    bindings = model.bindings(name) or []
+    if len(bindings) != 1 or bindings[0].kind != "param":
+        return None
+    lam = model.enclosing(name, cst.Lambda)
+    if not isinstance(lam, cst.Lambda) or len(lam.params.params) != 1:
+        return None
+    if lam.params.params[0].name.value != name.value:
+        return None
+    assign = model.parent(lam)
+    if not (
+        isinstance(assign, cst.Assign)
+        and len(assign.targets) == 1
+        and isinstance(assign.targets[0].target, cst.Name)
+    ):
+        return None
+    alias = assign.targets[0].target.value
+    given: list[cst.BaseExpression] = []
+    mentions = 0
+    for node in model.nodes_of_type(cst.Name):
+        if not isinstance(node, cst.Name) or node.value != alias:
+            continue
+        mentions += 1
+        call = model.parent(node)
+        if isinstance(call, cst.Call) and call.func is node:
+            if len(call.args) != 1 or call.args[0].keyword is not None or call.args[0].star:
+                return []
+            given.append(call.args[0].value)
+    # the binding itself, then calls only: the lambda goes nowhere else
+    return given if mentions == len(given) + 1 else []
 
 
 def _variables_everywhere(model: ModuleIndex, name: cst.Name) -> bool:

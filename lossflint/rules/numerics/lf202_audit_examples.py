@@ -250,4 +250,35 @@ AUDIT_VALID = [
             W = self.P @ self.L @ (self.U + torch.diag(self.S))
             return x @ W, torch.sum(torch.log(torch.abs(self.S)))
     """,
+    # the starting value of a parameter, computed once at construction: a new
+    # leaf, no graph behind it (normalizing_flows' Glow 1x1 convolution, R63)
+    """
+    import torch
+    import torch.nn as nn
+
+    class Invertible1x1Conv(nn.Module):
+        def __init__(self, n_channels=3):
+            super().__init__()
+            w = torch.linalg.qr(torch.randn(n_channels, n_channels))[0]
+            p, l, u = torch.linalg.lu(w)
+            s = u.diag()
+            self.log_s = nn.Parameter(s.abs().log())
+    """,
+    # a helper lambda only ever called on a learned scale (JEM's ActNorm, R63)
+    """
+    import torch
+    import torch.nn as nn
+
+    logabs = lambda x: torch.log(torch.abs(x))
+
+    class ActNorm(nn.Module):
+        def __init__(self, in_channel):
+            super().__init__()
+            self.loc = nn.Parameter(torch.zeros(1, in_channel, 1, 1))
+            self.scale = nn.Parameter(torch.ones(1, in_channel, 1, 1))
+
+        def forward(self, x):
+            logdet = x.shape[2] * x.shape[3] * torch.sum(logabs(self.scale))
+            return self.scale * (x + self.loc), logdet
+    """,
 ]

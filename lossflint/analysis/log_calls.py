@@ -106,6 +106,31 @@ def probability_log(
     return value, target, complement
 
 
+def probability_product(
+    model: SemanticModel, log: LogCall
+) -> tuple[Tensor, cst.BaseExpression] | None:
+    """``log(s(x) * (1 - s(x)))``: a product with a sigmoid output (or its
+    complement) among its factors, which underflows to 0 with it (a sigmoid
+    flow's log-determinant); the first such value and its factor."""
+    inner = log.argument
+    if not num.is_binop(inner, cst.Multiply):
+        return None
+    assert isinstance(inner, cst.BinaryOperation)
+    for factor in (inner.left, inner.right):
+        complement = num.one_minus(factor)
+        target = complement if complement is not None else factor
+        value = model.value(target)
+        if (
+            isinstance(value, Tensor)
+            and value.kind in (Kind.PROBS, Kind.SIGMOID_PROBS)
+            and (complement is None or value.kind is Kind.SIGMOID_PROBS)
+            and isinstance(value.origin, cst.Call)
+            and not num.clamped_in_place(model, target)
+        ):
+            return value, factor
+    return None
+
+
 def sampling_logits(model: SemanticModel, node: cst.CSTNode) -> bool:
     """``tf.random.categorical(tf.math.log(p), 1)``, ``Categorical(logits=log(p))``:
     the log only draws a class, where -inf is a class of probability 0."""

@@ -27,6 +27,18 @@ def gpt_model(seq_len, vocab, weight=0.1):
 """
 
 AUDIT_INVALID = [
+    # a sigmoid flow's log-determinant (ikostrikov/pytorch-flows, audit R63)
+    Invalid(
+        """
+        import torch
+        import torch.nn as nn
+
+        class Sigmoid(nn.Module):
+            def forward(self, inputs):
+                s = torch.sigmoid
+                return s(inputs), torch.log(s(inputs) * (1 - s(inputs))).sum(-1)  # error: LF201 at `torch.log(s(inputs) * (1 - s(inputs)))`
+        """
+    ),
     # a discriminator kept on self under an ``if`` in a file with a star
     # import (GraphCL's deepinfomax, audit R45): no star import binds an
     # attribute, so the branch's value stands where it is read

@@ -13,6 +13,7 @@ from lossflint.analysis.log_calls import (
     log_calls,
     log_index,
     probability_log,
+    probability_product,
     sampling_logits,
 )
 from lossflint.diagnostics import Finding, RelatedNode, RelatedSite, Severity
@@ -284,6 +285,20 @@ in another statement, the finding has no automatic fix.
         self, model: SemanticModel, log: LogCall, logs: dict[cst.Call, LogCall]
     ) -> Finding | None:
         found = probability_log(model, log)
+        if found is None and not sampling_logits(model, log.node):
+            product = probability_product(model, log)
+            if product is not None and not of_constants(model, product[0].origin):
+                fused = (
+                    "log_softmax"
+                    if product[0].kind is Kind.PROBS
+                    else "logsigmoid: log(s(x) * (1 - s(x))) = logsigmoid(x) + logsigmoid(-x)"
+                )
+                return Finding(
+                    node=log.node,
+                    message="log of a product holding probabilities underflows to "
+                    f"log(0) = -inf with them; take the sum of the factors' logs, each fused "
+                    f"({fused})",
+                )
         if found is None or sampling_logits(model, log.node):
             return None
         value, target, complement = found

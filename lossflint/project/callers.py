@@ -501,24 +501,45 @@ def loading_files() -> Iterator[tuple[str, str]] | None:
     return loading()
 
 
+def _quiet_parse(text: str) -> ast.Module | None:
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return ast.parse(text)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+
+
+def _own_name_import(node: ast.ImportFrom, name: str) -> int | None:
+    """How often ``node`` imports ``name`` under its own name; None when it
+    imports it under another, or another thing as it."""
+    found = 0
+    for alias in node.names:
+        if alias.name == name and alias.asname is None:
+            found += 1
+        elif alias.name == name or alias.asname == name:
+            return None
+    return found
+
+
+def _words(text: str, name: str) -> int:
+    return len(re.findall(rf"\b{re.escape(name)}\b", text))
+
+
 def _only_restored(text: str, name: str) -> bool:
     """``text`` names the class ``name`` only where it imports it under its
     own name and where it restores a saved instance of it
     (``apis.RESTORING_CLASS_METHODS``): it constructs none itself."""
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            tree = ast.parse(text)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
+    tree = _quiet_parse(text)
+    if tree is None:
         return False
     explained = restored = 0
     for node in ast.walk(tree):
         if isinstance(node, ast.ImportFrom):
-            for alias in node.names:
-                if alias.name == name and alias.asname is None:
-                    explained += 1
-                elif alias.name == name or alias.asname == name:
-                    return False
+            imported = _own_name_import(node, name)
+            if imported is None:
+                return False
+            explained += imported
         elif (
             isinstance(node, ast.Call)
             and isinstance(node.func, ast.Attribute)
@@ -527,27 +548,23 @@ def _only_restored(text: str, name: str) -> bool:
             and node.func.value.id == name
         ):
             restored += 1
-    return restored > 0 and len(re.findall(rf"\b{re.escape(name)}\b", text)) == explained + restored
+    return restored > 0 and _words(text, name) == explained + restored
 
 
 def _only_reexported(text: str, name: str) -> bool:
     """The package ``__init__``'s text names ``name`` only where it imports
     it under its own name or lists it in ``__all__`` (or binds it through
     ``import *``): it passes the function on without calling it."""
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            tree = ast.parse(text)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
+    tree = _quiet_parse(text)
+    if tree is None:
         return False
     explained = 0
     for node in ast.walk(tree):
         if isinstance(node, ast.ImportFrom):
-            for alias in node.names:
-                if alias.name == name and alias.asname is None:
-                    explained += 1
-                elif alias.name == name or alias.asname == name:
-                    return False  # imported under another name, or another thing as it
+            imported = _own_name_import(node, name)
+            if imported is None:
+                return False  # imported under another name, or another thing as it
+            explained += imported
         elif isinstance(node, ast.Constant) and node.value == name:
             explained += 1
         elif (
@@ -558,7 +575,7 @@ def _only_reexported(text: str, name: str) -> bool:
             # ``__all__ = (train_tgt, eval_tgt)``: the objects listed, by mistake
             # for their names, are still only listed (pytorch-adda)
             explained += sum(isinstance(e, ast.Name) and e.id == name for e in node.value.elts)
-    return len(re.findall(rf"\b{re.escape(name)}\b", text)) == explained
+    return _words(text, name) == explained
 
 
 def _reexports(context: ProjectContext, value: SValue | None, me: Module, name: str) -> bool:

@@ -97,11 +97,6 @@ if TYPE_CHECKING:
     from lossflint.analysis.index import ModuleIndex
 
 
-#: constructors making a new leaf tensor of their argument's values: no
-#: gradient reaches back through them
-_FRESH_LEAVES = frozenset({"torch.nn.Parameter", "torch.nn.parameter.Parameter"})
-
-
 class Reach(enum.Enum):
     YES = "yes"
     NO = "no"
@@ -970,7 +965,7 @@ class GradientFacts:
                 return True
             if qualname in apis.COMPARISON_FUNCS:
                 return True  # ``tf.less(dist, t)``: a boolean, like ``dist < t``
-            if qualname in _FRESH_LEAVES:
+            if qualname in apis.FRESH_LEAVES:
                 return True  # ``nn.Parameter(s.abs().log())``: a new leaf, no graph behind
             root = qualname.split(".", 1)[0]
             return root in ("numpy", "math")

@@ -1084,3 +1084,7 @@ MODEL_RUN_METHODS = frozenset(
     | {"test_on_batch", "train_step", "test_step", "predict_step", "training_step"}
     | {"validation_step", "_call_impl", "_wrapped_call_impl", "compiled_call"}
 )
+
+#: constructors making a new leaf tensor of their argument's values: no
+#: gradient reaches back through them (``nn.Parameter(s.abs().log())``)
+FRESH_LEAVES = frozenset({"torch.nn.Parameter", "torch.nn.parameter.Parameter"})

@@ -20,6 +20,7 @@ from lossflint.rules.numerics.fixes import EPS_SQRT, method_fix
 from lossflint.rules.numerics.lf205_audit_examples import AUDIT_INVALID, AUDIT_VALID
 from lossflint.rules.numerics.lf205_audit_s20_examples import AUDIT_S20_INVALID, AUDIT_S20_VALID
 from lossflint.rules.numerics.lf205_audit_s37_examples import AUDIT_S37_INVALID, AUDIT_S37_VALID
+from lossflint.rules.numerics.lf205_basic_examples import BASIC_INVALID, BASIC_VALID
 from lossflint.rules.numerics.lf205_function_value_examples import (
     FUNCTION_VALUE_INVALID,
     FUNCTION_VALUE_VALID,
@@ -170,119 +171,14 @@ the value by at most 1e-6.
         *AUDIT_S20_INVALID,
         *AUDIT_S37_INVALID,
         *FUNCTION_VALUE_INVALID,
+        *BASIC_INVALID,
     ]
     VALID = [
         *AUDIT_VALID,
         *AUDIT_S20_VALID,
         *AUDIT_S37_VALID,
         *FUNCTION_VALUE_VALID,
-        # a positive term under the root in any form (issue 15)
-        """
-        import torch
-        import tensorflow as tf
-        a = tf.sqrt(tf.reduce_sum(tf.square(x - y), 1) + tf.square(1e-3))
-        b = torch.sqrt(((x - y) ** 2).sum(1) + eps ** 2)
-        c = torch.sqrt(eps + ((x - y) ** 2).sum(1) + (z ** 2).sum(1))
-        d = torch.sqrt(((x - y) ** 2).sum(1) + torch.finfo(x.dtype).eps)
-        e = torch.sqrt(((x - y) ** 2).sum(1) + 1e-8 * torch.ones_like(x[:, 0]))
-        """,
-        # TF1 graph: evaluation ops beside the minimised loss (word2vec)
-        """
-        import tensorflow as tf
-        loss_op = tf.reduce_mean(tf.nn.nce_loss(weights=w, biases=b, labels=Y, inputs=e))
-        train_op = tf.train.GradientDescentOptimizer(0.1).minimize(loss_op)
-        norm = embedding / tf.sqrt(tf.reduce_sum(tf.square(embedding), 1, keepdims=True))
-        """,
-        # a gradient norm that is only logged (tensorflow/examples)
-        """
-        import tensorflow as tf
-        def clip_gradient(grads_and_vars):
-            for g, v in grads_and_vars:
-                tf.summary.scalar(v.name, tf.sqrt(tf.reduce_sum(tf.square(g))))
-        """,
-        # a test computing a std from metrics (ignite)
-        """
-        import torch
-        def test_std(state):
-            std = torch.sqrt(state.metrics["mean2"] - state.metrics["mean"] ** 2)
-            assert std.shape == ()
-        """,
-        # evaluation helper (TensorFlow-Examples word2vec, TF2)
-        """
-        import tensorflow as tf
-        def evaluate(x_embed):
-            return x_embed / tf.sqrt(tf.reduce_sum(tf.square(x_embed)))
-        """,
-        # turned into a Python number at once: no gradient flows (diffusers marigold)
-        """
-        import torch
-        def cost(a, b):
-            diff = a - b
-            return (diff**2).mean().sqrt().item()
-        """,
-        """
-        import torch
-        d = torch.sqrt(((a - b) ** 2).sum(1) + 1e-8)
-        """,
-        """
-        import torch
-        d = torch.sqrt(((a - b) ** 2).sum(1) + eps)
-        """,
-        """
-        import torch
-        d = torch.sqrt(((a - b) ** 2).sum(1).clamp_min(1e-12))
-        """,
-        # x ** 2 + 1 cannot be 0
-        """
-        import torch
-        d = torch.sqrt(x ** 2 + 1)
-        """,
-        # plain Python / NumPy: no gradient, no NaN
-        """
-        import math
-        d = ((x1 - x2) ** 2 + (y1 - y2) ** 2) ** 0.5
-        r = math.sqrt(a * a)
-        """,
-        """
-        import numpy as np
-        d = np.sqrt(((a - b) ** 2).sum(axis=1))
-        """,
-        # sqrt of something that is not a square
-        """
-        import torch
-        s = torch.sqrt(var)
-        """,
-        # guarded through a variable
-        """
-        import torch
-        sq = ((a - b) ** 2).sum(1)
-        sq = sq + 1e-9
-        d = sq.sqrt()
-        """,
-        """
-        import torch
-        d2 = (x * x).sum(1)
-        d = torch.where(d2 > 0, d2.sqrt(), d2)
-        """,
-        # a user function named sqrt, a shadowed torch
-        """
-        def sqrt(x):
-            return x
-        d = sqrt((a - b) ** 2)
-        """,
-        """
-        import torch
-        def f(torch, a, b):
-            return torch.sqrt(((a - b) ** 2).sum(1))
-        """,
-        # no gradient flows: sqrt(0) = 0 is fine (e.g. a gradient-norm utility)
-        """
-        import torch
-
-        @torch.no_grad()
-        def total_norm(g):
-            return torch.sqrt((g ** 2).sum())
-        """,
+        *BASIC_VALID,
     ]
 
     def check(self, model: SemanticModel) -> Iterator[Finding]:
@@ -367,6 +263,17 @@ def _normalises_a_weight(
     return base is not None and learned_parameter(model, num.strip_shape(model, base))
 
 
+def _naming_argument(arg: cst.Arg) -> bool:
+    """``name="..."`` or ``out=None``: no change to what is rooted."""
+    if arg.keyword is None or arg.star:
+        return False
+    if arg.keyword.value == "name":
+        return True
+    return (
+        arg.keyword.value == "out" and isinstance(arg.value, cst.Name) and arg.value.value == "None"
+    )
+
+
 def _is_half_power(model: SemanticModel, expr: cst.BaseExpression | None) -> bool:
     """``0.5``, ``1 / 2``, ``1. / self.power`` of ``Normalize(power=2)``."""
     return expr is not None and num.number(model, expr) == 0.5
@@ -376,7 +283,9 @@ def _square_roots(model: SemanticModel) -> Iterator[_Root]:
     for qualname, framework in apis.SQRT_BY_FRAMEWORK.items():
         for site in model.calls_to(qualname):
             arg = argument(site.node, 0, "input", "x")
-            if arg is not None and len(site.node.args) == 1:
+            # ``tf.sqrt(x, name="sin_t")``, ``torch.sqrt(x, out=None)``: still the root of x
+            others = [a for a in site.node.args if a.value is not arg]
+            if arg is not None and all(_naming_argument(a) for a in others):
                 yield _Root(site.node, arg, False, framework)
     for qualname, framework in apis.POW_BY_FRAMEWORK.items():
         for site in model.calls_to(qualname):

@@ -1,0 +1,132 @@
+"""LF205 VALID examples written with the rule: guards in every form, values
+no gradient reaches; kept apart so the rule module stays small."""
+
+from __future__ import annotations
+
+from lossflint.examples import Invalid
+
+BASIC_INVALID = [
+    # a name given to the op changes nothing (peteryuX/arcface-tf2's ArcFace
+    # head, audit R65)
+    Invalid(
+        """
+        import tensorflow as tf
+
+        class ArcMargin(tf.keras.layers.Layer):
+            def call(self, embds, labels):
+                cos_t = tf.matmul(tf.nn.l2_normalize(embds, axis=1), tf.nn.l2_normalize(self.w, axis=0))
+                sin_t = tf.sqrt(1.0 - cos_t**2, name="sin_t")  # error: LF205 at `tf.sqrt(1.0 - cos_t**2, name="sin_t")`
+                return cos_t * self.cos_m - sin_t * self.sin_m
+        """
+    ),
+]
+
+BASIC_VALID = [
+    # a positive term under the root in any form (issue 15)
+    """
+    import torch
+    import tensorflow as tf
+    a = tf.sqrt(tf.reduce_sum(tf.square(x - y), 1) + tf.square(1e-3))
+    b = torch.sqrt(((x - y) ** 2).sum(1) + eps ** 2)
+    c = torch.sqrt(eps + ((x - y) ** 2).sum(1) + (z ** 2).sum(1))
+    d = torch.sqrt(((x - y) ** 2).sum(1) + torch.finfo(x.dtype).eps)
+    e = torch.sqrt(((x - y) ** 2).sum(1) + 1e-8 * torch.ones_like(x[:, 0]))
+    """,
+    # TF1 graph: evaluation ops beside the minimised loss (word2vec)
+    """
+    import tensorflow as tf
+    loss_op = tf.reduce_mean(tf.nn.nce_loss(weights=w, biases=b, labels=Y, inputs=e))
+    train_op = tf.train.GradientDescentOptimizer(0.1).minimize(loss_op)
+    norm = embedding / tf.sqrt(tf.reduce_sum(tf.square(embedding), 1, keepdims=True))
+    """,
+    # a gradient norm that is only logged (tensorflow/examples)
+    """
+    import tensorflow as tf
+    def clip_gradient(grads_and_vars):
+        for g, v in grads_and_vars:
+            tf.summary.scalar(v.name, tf.sqrt(tf.reduce_sum(tf.square(g))))
+    """,
+    # a test computing a std from metrics (ignite)
+    """
+    import torch
+    def test_std(state):
+        std = torch.sqrt(state.metrics["mean2"] - state.metrics["mean"] ** 2)
+        assert std.shape == ()
+    """,
+    # evaluation helper (TensorFlow-Examples word2vec, TF2)
+    """
+    import tensorflow as tf
+    def evaluate(x_embed):
+        return x_embed / tf.sqrt(tf.reduce_sum(tf.square(x_embed)))
+    """,
+    # turned into a Python number at once: no gradient flows (diffusers marigold)
+    """
+    import torch
+    def cost(a, b):
+        diff = a - b
+        return (diff**2).mean().sqrt().item()
+    """,
+    """
+    import torch
+    d = torch.sqrt(((a - b) ** 2).sum(1) + 1e-8)
+    """,
+    """
+    import torch
+    d = torch.sqrt(((a - b) ** 2).sum(1) + eps)
+    """,
+    """
+    import torch
+    d = torch.sqrt(((a - b) ** 2).sum(1).clamp_min(1e-12))
+    """,
+    # x ** 2 + 1 cannot be 0
+    """
+    import torch
+    d = torch.sqrt(x ** 2 + 1)
+    """,
+    # plain Python / NumPy: no gradient, no NaN
+    """
+    import math
+    d = ((x1 - x2) ** 2 + (y1 - y2) ** 2) ** 0.5
+    r = math.sqrt(a * a)
+    """,
+    """
+    import numpy as np
+    d = np.sqrt(((a - b) ** 2).sum(axis=1))
+    """,
+    # sqrt of something that is not a square
+    """
+    import torch
+    s = torch.sqrt(var)
+    """,
+    # guarded through a variable
+    """
+    import torch
+    sq = ((a - b) ** 2).sum(1)
+    sq = sq + 1e-9
+    d = sq.sqrt()
+    """,
+    """
+    import torch
+    d2 = (x * x).sum(1)
+    d = torch.where(d2 > 0, d2.sqrt(), d2)
+    """,
+    # a user function named sqrt, a shadowed torch
+    """
+    def sqrt(x):
+        return x
+    d = sqrt((a - b) ** 2)
+    """,
+    """
+    import torch
+    def f(torch, a, b):
+        return torch.sqrt(((a - b) ** 2).sum(1))
+    """,
+    # no gradient flows: sqrt(0) = 0 is fine (e.g. a gradient-norm utility)
+    """
+    import torch
+
+    @torch.no_grad()
+    def total_norm(g):
+        return torch.sqrt((g ** 2).sum())
+    """,
+]

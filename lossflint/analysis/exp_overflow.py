@@ -22,6 +22,7 @@ from lossflint.analysis import numerics as num
 from lossflint.analysis.apis import Kind
 from lossflint.analysis.calls import literal_value, positional
 from lossflint.analysis.log_calls import log_calls
+from lossflint.analysis.reaching import reaching_assignment
 from lossflint.analysis.values import Tensor
 
 if TYPE_CHECKING:
@@ -56,8 +57,12 @@ class NaiveForm:
 
 
 def exp_call(model: SemanticModel, expr: cst.BaseExpression) -> cst.Call | None:
-    """``expr`` (followed through names) when it is an ``exp`` call."""
+    """``expr`` (followed through names) when it is an ``exp`` call; a name
+    rebound on the way (``x = torch.exp(x)``, then ``log(1 + x.sum(1))``) is
+    followed to the binding every path to it passes last."""
     expr = num.resolve(model, expr)
+    if isinstance(expr, cst.Name):
+        expr = reaching_assignment(model, expr) or expr
     if isinstance(expr, cst.Call) and exp_operand(model, expr) is not None:
         return expr
     return None

@@ -8,6 +8,19 @@ from __future__ import annotations
 from lossflint.examples import Invalid
 
 AUDIT_INVALID = [
+    # the exponentials kept under the same name (pytorch-metric-learning's
+    # ManifoldLoss, audit R65)
+    Invalid(
+        """
+        import torch
+
+        def manifold_term(F, meta_classes, margin=0.1):
+            loss_int = F - F[torch.arange(F.shape[0]), meta_classes].view(-1, 1) + margin
+            loss_int = torch.exp(loss_int)
+            loss_int = torch.log(1 + torch.sum(loss_int, dim=1))  # error: LF204 at `torch.log(1 + torch.sum(loss_int, dim=1))`
+            return loss_int.mean()
+        """
+    ),
     # an additive-margin softmax by hand whose weights are never normalised
     # (the loop only rebinds W): s * wf is unbounded (cvqluu's
     # Angular-Penalty-Softmax-Losses, audit R47)

@@ -109,7 +109,9 @@ def parse_text(text: str, filename: str) -> tuple[cst.Module | Diagnostic, bool]
             filename, f"cannot parse: {refusal.message}", refusal.row, refusal.column
         ), True
     try:
-        return parse_guard.call_with_big_stack(cst.parse_module, text), True
+        module = parse_guard.call_with_big_stack(cst.parse_module, text)
+        older = _python2_except(text, module, filename)
+        return (older if older is not None else module), True
     except cst.ParserSyntaxError as exc:
         # CPython's parser gives better messages and positions; ask it only
         # when libcst already failed
@@ -137,6 +139,51 @@ def parse_text(text: str, filename: str) -> tuple[cst.Module | Diagnostic, bool]
         return syntax_diagnostic(filename, "cannot parse: expression nested too deeply", 1, 1), True
     except Exception as exc:  # the native parser can raise other errors
         return syntax_diagnostic(filename, f"cannot parse: {exc}", 1, 1), True
+
+
+#: ``except Exception, msg:``: Python 2's form, which libcst reads as Python
+#: 3.14's unparenthesised ``except A, B:`` (whose names are classes, not a
+#: lower-case variable)
+_PY2_EXCEPT = re.compile(r"^([ \t]*except[ \t]+)[\w.]+[ \t]*,[ \t]*[a-z_][a-z0-9_]*[ \t]*:", re.M)
+
+
+def _python2_except(text: str, module: cst.Module, filename: str) -> Diagnostic | None:
+    """LF900 at Python 2's ``except Exception, msg:``: a syntax error before
+    Python 3.14, and there a handler of two exception classes, ``msg`` being
+    none (the code was never run on Python 3)."""
+    if "except" not in text:
+        return None
+    found = _PY2_EXCEPT.search(text)
+    if found is None or not any(_python2_handler(h) for h in _handlers(module)):
+        return None
+    row = text.count("\n", 0, found.start()) + 1
+    column = len(found.group(1)) + 1
+    return syntax_diagnostic(
+        filename,
+        "cannot parse: multiple exception types must be parenthesized (Python 2's "
+        "`except X, e:`; write `except X as e:`)",
+        row,
+        column,
+    )
+
+
+def _handlers(module: cst.Module) -> list[cst.ExceptHandler]:
+    found: list[cst.ExceptHandler] = []
+
+    class _Collect(cst.CSTVisitor):
+        def visit_ExceptHandler(self, node: cst.ExceptHandler) -> None:
+            found.append(node)
+
+    module.visit(_Collect())
+    return found
+
+
+def _python2_handler(handler: cst.ExceptHandler) -> bool:
+    kind = handler.type
+    if not isinstance(kind, cst.Tuple) or kind.lpar or len(kind.elements) != 2:
+        return False
+    last = kind.elements[1].value
+    return isinstance(last, cst.Name) and last.value[:1].islower() and handler.name is None
 
 
 _INDENT = re.compile(r"^[ \t\f]*\t[ \t\f]*", re.M)

@@ -150,3 +150,23 @@ def test_match_without_wildcard_may_fall_through() -> None:
 
 def test_guarded_wildcard_may_fall_through() -> None:
     assert _codes(MATCH_GUARDED_WILDCARD) == []
+
+
+def test_python2_except_with_a_variable_is_lf900() -> None:
+    """``except Exception, msg:`` (person-reid-triplet-loss-baseline, audit
+    R65): libcst reads it as 3.14's ``except A, B:``; it is Python 2 code."""
+    text = "try:\n    load()\nexcept Exception, msg:\n    print(msg)\n"
+    found = lint_text(text, "utils.py", RULES, []).diagnostics
+    assert [(d.code, d.location.row, d.location.column) for d in found] == [("LF900", 3, 8)]
+    assert "except X as e" in found[0].message
+
+
+def test_unparenthesised_exception_classes_are_analysed() -> None:
+    """Python 3.14's ``except ValueError, TypeError:`` names two classes."""
+    text = (
+        "import torch\n"
+        "try:\n    load()\nexcept ValueError, TypeError:\n    pass\n"
+        "p = torch.log(torch.softmax(z, 1))\n"
+    )
+    found = lint_text(text, "utils.py", RULES, []).diagnostics
+    assert [d.code for d in found] == ["LF201"]

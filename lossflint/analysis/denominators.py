@@ -19,6 +19,7 @@ from lossflint.analysis import numerics as num
 from lossflint.analysis.apis import Kind
 from lossflint.analysis.gradients import Reach, gradients
 from lossflint.analysis.values import Tensor
+from lossflint.analysis.walk import memo_of, nodes_in
 
 if TYPE_CHECKING:
     from lossflint.analysis.model import SemanticModel
@@ -251,7 +252,15 @@ def _complementary(model: SemanticModel, terms: list[cst.BaseExpression]) -> boo
     tests = []
     for term in terms:
         operand = num.sum_operand(model, num.resolve(model, term))
+        mask = _positively_weighted_mask(model, operand) if operand is not None else None
+        if mask is not None:
+            operand = mask  # ``(sim * pos_mask).sum(1)`` with ``sim = exp(...)``
         test = _comparison(model, num.resolve(model, operand)) if operand is not None else None
+        if test is None and isinstance(operand, cst.Name):
+            # a mask changed in place after it was made (``pos_mask.fill_diagonal_(0)``):
+            # the comparison it was made from still says what it splits
+            made = _made_from(model, operand)
+            test = _comparison(model, made) if made is not None else None
         if test is None:
             return False
         tests.append(test)
@@ -262,6 +271,42 @@ def _complementary(model: SemanticModel, terms: list[cst.BaseExpression]) -> boo
     if {op_a, op_b} in _SPLITS:
         return value_a_code == value_b_code
     return op_a == op_b == "==" and {value_a_code, value_b_code} in ({"0", "1"}, {"0.", "1."})
+
+
+def _positively_weighted_mask(
+    model: SemanticModel, operand: cst.BaseExpression
+) -> cst.BaseExpression | None:
+    """``mask`` of ``values * mask`` (either order) where every value is > 0
+    (exponentials): the weighted sums of complementary masks add up to the
+    sum of all values (SimCLR's ``pos + neg`` over the off-diagonal pairs)."""
+    resolved = num.resolve(model, operand)
+    if not num.is_binop(resolved, cst.Multiply):
+        return None
+    assert isinstance(resolved, cst.BinaryOperation)
+    for values, mask in ((resolved.left, resolved.right), (resolved.right, resolved.left)):
+        if _positive(model, values, probabilities=False):
+            return mask
+    return None
+
+
+def _made_from(model: SemanticModel, name: cst.Name) -> cst.BaseExpression | None:
+    """The value of the one plain assignment of ``name`` in its scope, the
+    only other writes being in-place method calls on it (``m.fill_diagonal_(0)``)."""
+    bindings = model.bindings(name) or []
+    if len(bindings) != 1 or bindings[0].kind != "assign":
+        return None
+    scope = model.scope_of(name).node
+    for node in nodes_in(scope, cst.Attribute, memo=memo_of(model)):
+        if (
+            isinstance(node, cst.Attribute)
+            and isinstance(node.value, cst.Name)
+            and node.value.value == name.value
+            and node.attr.value.endswith("_")
+            and node.attr.value != "fill_diagonal_"
+        ):
+            return None  # ``m.zero_()`` may empty it
+    value = bindings[0].node
+    return value if isinstance(value, cst.BaseExpression) else None
 
 
 def _comparison(

@@ -168,6 +168,23 @@ AUDIT_INVALID = [
 ]
 
 AUDIT_VALID = [
+    # SimCLR's NT-Xent: the exponentials over complementary masks add up to
+    # all off-diagonal pairs, never 0 (vturrisi/solo-learn, audit R64)
+    """
+    import torch
+    import torch.nn.functional as F
+
+    def simclr_loss_func(z, indexes, temperature=0.1):
+        z = F.normalize(z, dim=-1)
+        sim = torch.exp(torch.einsum("if, jf -> ij", z, z) / temperature)
+        indexes = indexes.unsqueeze(0)
+        pos_mask = indexes.t() == indexes
+        pos_mask.fill_diagonal_(0)
+        neg_mask = indexes.t() != indexes
+        pos = torch.sum(sim * pos_mask, 1)
+        neg = torch.sum(sim * neg_mask, 1)
+        return -torch.mean(torch.log(pos.clamp_min(1e-12) / (pos + neg)))
+    """,
     # a TensorFlow standardisation with an eps
     """
     import tensorflow as tf

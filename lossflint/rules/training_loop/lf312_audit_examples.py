@@ -8,6 +8,29 @@ from __future__ import annotations
 from lossflint.examples import Invalid
 
 AUDIT_INVALID = [
+    # converted in main(), trained by a same-file train() it is handed to
+    # (akamaster/pytorch_resnet_cifar10's --half, audit R67)
+    Invalid(
+        """
+        import torch
+        import torch.nn as nn
+
+        def train(loader, model, criterion, optimizer):
+            model.train()
+            for x, y in loader:
+                loss = criterion(model(x.cuda().half()), y.cuda())
+                optimizer.zero_grad()
+                loss.backward()  # error: LF312
+                optimizer.step()
+
+        def main(loader):
+            model = nn.Sequential(nn.Flatten(), nn.Linear(3072, 10)).cuda()
+            model.half()
+            optimizer = torch.optim.SGD(model.parameters(), 0.1, momentum=0.9)
+            for epoch in range(10):
+                train(loader, model, nn.CrossEntropyLoss(), optimizer)
+        """
+    ),
     # a Siamese net converted with .half(): its two outputs unpacked (H15 p07)
     Invalid(
         """

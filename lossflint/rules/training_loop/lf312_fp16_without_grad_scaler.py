@@ -9,8 +9,8 @@ import libcst as cst
 
 from lossflint.analysis.branches import exclusive
 from lossflint.analysis.contexts import ContextIndex, contexts
+from lossflint.analysis.half_models import half_model_calls
 from lossflint.analysis.loops import loops
-from lossflint.analysis.names import dotted_text
 from lossflint.analysis.reaching import reaching_assignment
 from lossflint.analysis.walk import calls_in
 from lossflint.diagnostics import Finding, RelatedNode, Severity
@@ -272,23 +272,7 @@ model stop learning, and the loss stalls (or the fp16 weights overflow to inf).
         ctx = contexts(model)
         if ctx.has_grad_scaler():
             return
-        half_calls: set[cst.Call] = set()
-        if ctx.half_models:
-            # a model converted with .half() in a function and called in the same one
-            converted: set[tuple[cst.CSTNode, str]] = set()
-            for site in ctx.half_conversions():  # not ``model.to(device)``: that stays fp32
-                func = site.node.func
-                assert isinstance(func, cst.Attribute)
-                parent = model.parent(site.node)
-                key = dotted_text(func.value)
-                if isinstance(parent, cst.Assign) and len(parent.targets) == 1:
-                    key = dotted_text(parent.targets[0].target)
-                if key is not None and key in ctx.half_models:
-                    converted.add((_function_of(model, site.node), key))
-            for site in model.calls:
-                key = dotted_text(site.node.func)
-                if key is not None and (_function_of(model, site.node), key) in converted:
-                    half_calls.add(site.node)
+        half_calls = half_model_calls(model)
         if not half_calls and not any(
             r.dtype == "float16" and r.enabled is not False for r in ctx.autocast_regions()
         ):
@@ -392,8 +376,3 @@ def _names_nodes(node: cst.CSTNode) -> list[cst.Name]:
 
     node.visit(_Names())
     return found
-
-
-def _function_of(model: SemanticModel, node: cst.CSTNode) -> cst.CSTNode:
-    found = model.enclosing(node, cst.FunctionDef)
-    return found if found is not None else model.module

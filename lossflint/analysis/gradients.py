@@ -133,6 +133,8 @@ _DETACHING_METHODS = frozenset(
         "short",
         "argmax",
         "argmin",
+        # a shape
+        "get_shape",
         "argsort",
         "size",
         "numel",
@@ -963,6 +965,8 @@ class GradientFacts:
                 return True
             if qualname.startswith(_LOG_CALLS) or qualname in apis.ARGMAX:
                 return True
+            if qualname in apis.KERAS_ARGMAX or qualname in apis.TF_STOP_GRADIENT:
+                return True  # an index, or a value the tape does not follow
             if qualname in apis.COMPARISON_FUNCS:
                 return True  # ``tf.less(dist, t)``: a boolean, like ``dist < t``
             if qualname in apis.FRESH_LEAVES:

@@ -129,4 +129,23 @@ BASIC_VALID = [
     def total_norm(g):
         return torch.sqrt((g ** 2).sum())
     """,
+    # the capsule lengths only pick the longest capsule: argmax, one_hot, a
+    # shape (yongzhuo/Keras-TextClassification's CapsNet mask, audit R66)
+    """
+    import keras.backend as K
+    from keras import layers
+
+    class Mask(layers.Layer):
+        def call(self, inputs, **kwargs):
+            x = K.sqrt(K.sum(K.square(inputs), -1))
+            mask = K.one_hot(indices=K.argmax(x, 1), num_classes=x.get_shape().as_list()[1])
+            return K.batch_flatten(inputs * K.expand_dims(mask, -1))
+    """,
+    # a value the tape does not follow
+    """
+    import tensorflow as tf
+
+    def lengths(v):
+        return tf.stop_gradient(tf.sqrt(tf.reduce_sum(tf.square(v), -1)))
+    """,
 ]

@@ -127,9 +127,16 @@ def naive_forms(model: SemanticModel) -> Iterator[NaiveForm]:
                 if form is not None:
                     yield form
     for division in num.binary_operations(model, cst.Divide):
-        form = _ratio_form(model, division)
+        form = _ratio_form(model, division, division.left, division.right)
         if form is not None:
             yield form
+    for site in model.calls_to(*sorted(apis.DIVIDE_FUNCS)):
+        # ``tf.div(tf.exp(x), tf.reduce_sum(tf.exp(x), 1))``: no rewrite of the call
+        args = positional(site.node)
+        if len(args) == 2 and len(site.node.args) == 2:
+            form = _ratio_form(model, site.node, args[0].value, args[1].value)
+            if form is not None:
+                yield replace(form, inline=False)
 
 
 def _log_form(
@@ -310,13 +317,18 @@ def _is_logits(model: SemanticModel, expr: cst.BaseExpression) -> bool:
     return isinstance(value, Tensor) and value.kind is Kind.LOGITS
 
 
-def _ratio_form(model: SemanticModel, division: cst.BinaryOperation) -> NaiveForm | None:
-    denominator = num.resolve(model, division.right)
+def _ratio_form(
+    model: SemanticModel,
+    division: cst.BinaryOperation | cst.Call,
+    left: cst.BaseExpression,
+    right: cst.BaseExpression,
+) -> NaiveForm | None:
+    denominator = num.resolve(model, right)
     operand = num.sum_operand(model, num.strip_shape(model, denominator))
     if operand is None:
         return None
     exp_below = exp_call(model, operand)
-    exp_above = exp_call(model, division.left)
+    exp_above = exp_call(model, left)
     if exp_below is None or exp_above is None:
         return None
     x_below = exp_operand(model, exp_below)
@@ -331,9 +343,9 @@ def _ratio_form(model: SemanticModel, division: cst.BinaryOperation) -> NaiveFor
     inline = (
         below is x_below
         and above is x_above
-        and exp_above is division.left
+        and exp_above is left
         and exp_below is operand
-        and denominator is division.right
+        and denominator is right
         and isinstance(denominator, cst.Call)
     )
     return NaiveForm("softmax", division, framework, framework, x_above, denominator, inline)

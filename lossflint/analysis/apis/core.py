@@ -169,3 +169,17 @@ DATACLASS_FIELD = frozenset({"dataclasses.field"})
 TENSOR_VALUE_METHODS = frozenset(
     {"unsqueeze", "view", "reshape", "expand", "expand_as", "repeat", "to", "cuda", "float"}
 )
+
+#: division written as a call: ``tf.div(a, b)``, ``torch.div(a, b)``
+DIVIDE_FUNCS = frozenset(
+    {
+        "tensorflow.div",
+        "tensorflow.divide",
+        "tensorflow.truediv",
+        "tensorflow.math.divide",
+        "tensorflow.math.truediv",
+        "torch.div",
+        "torch.divide",
+        "torch.true_divide",
+    }
+)

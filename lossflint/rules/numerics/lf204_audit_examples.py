@@ -8,6 +8,18 @@ from __future__ import annotations
 from lossflint.examples import Invalid
 
 AUDIT_INVALID = [
+    # the division written as a call (yongzhuo/Keras-TextClassification's
+    # LEAM attention, audit R66)
+    Invalid(
+        """
+        import tensorflow as tf
+
+        def attention(pool):
+            exp_logits = tf.exp(tf.reduce_max(pool, axis=-1, keepdims=True))
+            exp_logits_sum = tf.reduce_sum(exp_logits, axis=1, keepdims=True)
+            return tf.math.divide(exp_logits, exp_logits_sum)  # error: LF204 at `tf.math.divide(exp_logits, exp_logits_sum)`
+        """
+    ),
     # the exponentials kept under the same name (pytorch-metric-learning's
     # ManifoldLoss, audit R65)
     Invalid(

@@ -357,10 +357,9 @@ def _finding(model: SemanticModel, form: exp_overflow.NaiveForm) -> Finding:
             message="log(1 + exp(x)) overflows once x ≳ 88 (float32); use softplus",
             fix=fix,
         )
-    assert isinstance(node, cst.BinaryOperation)
     fix = None
     if form.inline:
-        assert isinstance(form.total, cst.Call)
+        assert isinstance(node, cst.BinaryOperation) and isinstance(form.total, cst.Call)
         fix = softmax_fix(model, node, form.total, x, framework)
     return Finding(
         node=node,

@@ -405,6 +405,12 @@ def bounded_exp(model: SemanticModel, operand: cst.BaseExpression, cosine: bool 
         return True
     if negative(operand):
         return True
+    if (
+        isinstance(operand, cst.Call)
+        and isinstance(operand.func, cst.Attribute)
+        and "log_prob" in operand.func.attr.value
+    ):
+        return True  # ``d.log_prob(x)`` of a distribution: <= 0 for probabilities
     factors = _scaled_by_call(model, operand)
     if factors is not None and any(negative(factor) for factor in factors):
         return True  # ``d.mul(-t)``, ``torch.mul(d, -t)``: a negated scale

@@ -729,6 +729,9 @@ def _applies_to_variables(model: ModuleIndex, ctor: OptimizerCtor) -> bool:
             zipped = positional(pairs) if isinstance(pairs, cst.Call) else []
             ok = isinstance(pairs, cst.Call) and dotted_text(pairs.func) == "zip"
             variables = zipped[1].value if ok and len(zipped) == 2 else None
+            if isinstance(pairs, (cst.List, cst.Tuple)):
+                # ``apply_gradients([(grads, combination_image)])``: written pairs
+                variables = _pair_variables(pairs)
         if not isinstance(variables, (cst.List, cst.Tuple)) or not variables.elements:
             return False
         if any(
@@ -737,6 +740,21 @@ def _applies_to_variables(model: ModuleIndex, ctor: OptimizerCtor) -> bool:
         ):
             return False
     return True
+
+
+def _pair_variables(pairs: cst.List | cst.Tuple) -> cst.List | None:
+    """The variables of ``[(g1, v1), (g2, v2)]`` as a list display; None
+    when an item is no written pair."""
+    found: list[cst.Element] = []
+    for element in pairs.elements:
+        pair = element.value if isinstance(element, cst.Element) else None
+        if not isinstance(pair, cst.Tuple) or len(pair.elements) != 2:
+            return None
+        second = pair.elements[1]
+        if not isinstance(second, cst.Element):
+            return None
+        found.append(cst.Element(second.value))
+    return cst.List(found) if found else None
 
 
 #: how a tensor appears in an optimiser's list (a call or a dict is a

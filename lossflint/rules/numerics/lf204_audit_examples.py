@@ -187,6 +187,14 @@ AUDIT_INVALID = [
 ]
 
 AUDIT_VALID = [
+    # the exponentials of a distribution's log-probabilities are at most 1
+    # (Packt's TF/Keras book, a Bayesian network's marginals)
+    """
+    import tensorflow as tf
+
+    p = tf.exp(d.marginalized_log_prob(observations))
+    p = p / tf.reduce_sum(p)
+    """,
     # a uniformity loss: exp of a squared distance negated by a method call
     # (lightly's HypersphereLoss, audit R51)
     """

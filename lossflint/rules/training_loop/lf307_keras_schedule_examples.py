@@ -50,4 +50,18 @@ SCHEDULE_VALID = [
     schedule = tf.keras.optimizers.schedules.PolynomialDecay(0.1, 10_000, end_learning_rate=1e-4)
     model.compile(tf.keras.optimizers.SGD(schedule, momentum=0.9), loss="mse")
     """,
+    # a schedule for an image's pixels, not a network's weights (Keras's
+    # neural style transfer: the gradients applied to one variable)
+    """
+    from tensorflow import keras
+    import tensorflow as tf
+
+    optimizer = keras.optimizers.SGD(
+        keras.optimizers.schedules.ExponentialDecay(initial_learning_rate=100.0, decay_steps=100, decay_rate=0.96)
+    )
+    combination_image = tf.Variable(preprocess_image(base_image_path))
+    for i in range(4000):
+        loss, grads = compute_loss_and_grads(combination_image, base_image, style_reference_image)
+        optimizer.apply_gradients([(grads, combination_image)])
+    """,
 ]

@@ -109,9 +109,7 @@ def parse_text(text: str, filename: str) -> tuple[cst.Module | Diagnostic, bool]
             filename, f"cannot parse: {refusal.message}", refusal.row, refusal.column
         ), True
     try:
-        module = parse_guard.call_with_big_stack(cst.parse_module, text)
-        older = _python2_except(text, module, filename)
-        return (older if older is not None else module), True
+        return parse_guard.call_with_big_stack(cst.parse_module, text), True
     except cst.ParserSyntaxError as exc:
         # CPython's parser gives better messages and positions; ask it only
         # when libcst already failed
@@ -150,7 +148,8 @@ _PY2_EXCEPT = re.compile(r"^([ \t]*except[ \t]+)[\w.]+[ \t]*,[ \t]*[a-z_][a-z0-9
 def _python2_except(text: str, module: cst.Module, filename: str) -> Diagnostic | None:
     """LF900 at Python 2's ``except Exception, msg:``: a syntax error before
     Python 3.14, and there a handler of two exception classes, ``msg`` being
-    none (the code was never run on Python 3)."""
+    none (the code was never run on Python 3). libcst reads the file, so its
+    other findings are reported too."""
     if "except" not in text:
         return None
     found = _PY2_EXCEPT.search(text)
@@ -160,8 +159,9 @@ def _python2_except(text: str, module: cst.Module, filename: str) -> Diagnostic 
     column = len(found.group(1)) + 1
     return syntax_diagnostic(
         filename,
-        "cannot parse: multiple exception types must be parenthesized (Python 2's "
-        "`except X, e:`; write `except X as e:`)",
+        "Python 2 syntax: `except X, e:` is a syntax error before Python 3.14 "
+        "(multiple exception types must be parenthesized) and catches `e` as a "
+        "class after it; write `except X as e:`",
         row,
         column,
     )
@@ -269,6 +269,11 @@ def lint_text(
             if _from_recursion(exc):
                 continue  # libcst turns a RecursionError into a KeyError
             result.errors.append(InternalError(rule.code, filename, describe_exception(exc)))
+    if ruleset.report_syntax and not _is_ignored("LF900", ignored):
+        # the rest of a Python 2 file libcst reads is analysed all the same
+        older = _python2_except(text, module, filename)
+        if older is not None:
+            result.diagnostics.append(older)
     result.diagnostics = _apply_noqa(text, filename, result.diagnostics, ruleset, ignored)
     result.diagnostics.sort(key=Diagnostic.sort_key)
     return result

@@ -154,10 +154,18 @@ def test_guarded_wildcard_may_fall_through() -> None:
 
 def test_python2_except_with_a_variable_is_lf900() -> None:
     """``except Exception, msg:`` (person-reid-triplet-loss-baseline, audit
-    R65): libcst reads it as 3.14's ``except A, B:``; it is Python 2 code."""
-    text = "try:\n    load()\nexcept Exception, msg:\n    print(msg)\n"
+    R65): libcst reads it as 3.14's ``except A, B:``; it is Python 2 code,
+    reported beside the file's findings (LynnHo's TF1 GANs, harness R28)."""
+    text = (
+        "import torch\ntry:\n    load()\nexcept Exception, msg:\n    print(msg)\n"
+        "p = torch.log(torch.softmax(z, 1))\n"
+    )
     found = lint_text(text, "utils.py", RULES, []).diagnostics
-    assert [(d.code, d.location.row, d.location.column) for d in found] == [("LF900", 3, 8)]
+    # the rest of the file is analysed all the same
+    assert [(d.code, d.location.row, d.location.column) for d in found] == [
+        ("LF900", 4, 8),
+        ("LF201", 6, 5),
+    ]
     assert "except X as e" in found[0].message
 
 

@@ -110,3 +110,55 @@ def test_a_name_bound_to_a_progress_bar_on_one_path_only_is_not_followed(tmp_pat
         "        if epoch > 5:\n            data_iter = self.cached\n        for i, data in data_iter:\n",
     )
     assert _lf602(tmp_path, "", trainer) == []
+
+
+_FACTORY = """
+from torch.utils.data import DataLoader, Dataset
+
+
+class Clips(Dataset):
+    def __init__(self, train):
+        self.items = list(range(100 if train else 10))
+
+    def __len__(self):
+        return len(self.items)
+
+    def __getitem__(self, index):
+        return self.items[index]
+
+
+def create_dataloader(train):
+    if train:
+        return DataLoader(Clips(train), batch_size=16, shuffle=True)
+    else:
+        return DataLoader(Clips(train), batch_size=1, shuffle=False)
+"""
+
+_ENGINE = """
+import tqdm
+
+
+def train(model, optimizer, trainloader):
+    for epoch in range(10):
+        loader = tqdm.tqdm(trainloader)
+        for x in loader:
+            optimizer.zero_grad()
+            model(x).mean().backward()
+            optimizer.step()
+"""
+
+_TRAINER = """
+from data import create_dataloader
+from engine import train
+
+trainloader = create_dataloader(True)
+train(model, optimizer, trainloader)
+"""
+
+
+def test_a_factory_choosing_the_shuffled_loader_by_an_argument_is_silent(tmp_path: Path) -> None:
+    """melgan's ``create_dataloader(hp, args, train)`` returns a shuffled
+    loader for training and an ordered one for validation: which one the
+    caller gets is its argument's choice (harness R20)."""
+    files = {"data.py": _FACTORY, "engine.py": _ENGINE, "trainer.py": _TRAINER}
+    assert [f for f in project_findings(tmp_path, files) if f[2] == "LF602"] == []

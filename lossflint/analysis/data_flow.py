@@ -1242,10 +1242,15 @@ class DataFacts(Interpreter[Any]):
         for name, found in (records or {}).items():
             for record in found:
                 for part in record.trained:
-                    for value in self._returned(functions[name]):
-                        item = _item(value, part)
-                        if isinstance(item, Loader) and item.call in self.loaders:
-                            yield self.loaders[item.call], item.call, f"caller {record.trained_at}"
+                    items = [_item(value, part) for value in self._returned(functions[name])]
+                    loaders = [i for i in items if isinstance(i, Loader) and i.call in self.loaders]
+                    if any(not self.loaders[i.call].ordered for i in loaders):
+                        # ``return DataLoader(..., shuffle=True) if train else
+                        # DataLoader(..., shuffle=False)``: which one the caller
+                        # gets is its argument's choice (melgan's create_dataloader)
+                        continue
+                    for item in loaders:
+                        yield self.loaders[item.call], item.call, f"caller {record.trained_at}"
 
 
 # --- helpers -----------------------------------------------------------------------------

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
+from lossflint.analysis.names import dotted_text
 from lossflint.analysis.optimizer_params import optimizer_models
 from lossflint.diagnostics import Finding, RelatedNode, Severity
 from lossflint.examples import Invalid
@@ -16,6 +17,7 @@ from lossflint.rules.training_loop.lf304_accumulation_examples import (
     ACCUMULATION_INVALID,
     ACCUMULATION_VALID,
 )
+from lossflint.rules.training_loop.lf304_part_examples import PART_INVALID, PART_VALID
 
 if TYPE_CHECKING:
     from lossflint.analysis.loops import LoopEvent, LoopIndex
@@ -83,19 +85,7 @@ flat and nothing trains.
     )
     INVALID = [
         *ACCUMULATION_INVALID,
-        # the wrapped model of a DataParallel is the whole model
-        Invalid(
-            """
-            import torch
-
-            optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
-            for x, y in loader:
-                loss = criterion(model(x), y)
-                loss.backward()
-                model.module.zero_grad()  # error: LF304 at `model.module.zero_grad()`
-                optimizer.step()
-            """,
-        ),
+        *PART_INVALID,
         # a step function whose teacher's gradients are cleared in a loop of
         # its own: still one iteration (audit R40)
         Invalid(
@@ -159,23 +149,7 @@ flat and nothing trains.
     ]
     VALID = [
         *ACCUMULATION_VALID,
-        # one optimiser over a GAN; each half-step clears the other half's
-        # gradients, so the step updates one half (TranAD's MAD-GAN, audit R59)
-        """
-        import torch
-
-        optimizer = torch.optim.AdamW(model.parameters(), lr=1e-4)
-        for d in loader:
-            model.discriminator.zero_grad()
-            _, real, fake = model(d)
-            (bce(real, ones) + bce(fake, zeros)).backward()
-            model.generator.zero_grad()
-            optimizer.step()
-            z, _, fake = model(d)
-            (bce(fake, ones) + mse(z, d)).backward()
-            model.discriminator.zero_grad()
-            optimizer.step()
-        """,
+        *PART_VALID,
         """
         import torch
 
@@ -364,7 +338,22 @@ def _clears_a_part(model: SemanticModel, zero: LoopEvent, step: LoopEvent) -> bo
     optimizer = step.event.receiver
     if receiver is None or optimizer is None:
         return False
-    held = optimizer_models(model).get(optimizer, frozenset())
+    held = optimizer_models(model).get(optimizer)
+    if held is None:
+        # an optimiser handed in (its parameters unknown) and a part of a
+        # model the same function runs (``model(d)``): maybe the other
+        # part's step (TranAD's ``backprop(..., optimizer, ...)``)
+        owner = receiver.rsplit(".", 1)[0]
+        func = model.enclosing(zero.node, cst.FunctionDef)
+        return (
+            "." in receiver
+            and not receiver.endswith(".module")
+            and any(
+                dotted_text(site.node.func) == owner
+                and model.enclosing(site.node, cst.FunctionDef) is func
+                for site in model.calls
+            )
+        )
     # ``model.module`` of a DataParallel/DDP wrapper is the whole model
     return any(receiver.startswith(f"{whole}.") and receiver != f"{whole}.module" for whole in held)
 

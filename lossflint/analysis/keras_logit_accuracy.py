@@ -1,8 +1,9 @@
 """Keras accuracy of logits: ``compile(loss=BinaryCrossentropy(from_logits=True),
 metrics=["accuracy"])``.
 
-With a binary cross-entropy loss Keras turns ``"accuracy"`` into binary
-accuracy, which thresholds the model's output at 0.5. The loss says the
+With a binary cross-entropy loss on a one-unit output Keras turns
+``"accuracy"`` into binary accuracy (Keras 3 by the output's shape, Keras 2
+by the loss too), which thresholds the model's output at 0.5. The loss says the
 outputs are logits: 0.5 on the logit scale is probability 0.62, so the
 reported accuracy counts the wrong predictions (TensorFlow's transfer-learning
 tutorial had it, tensorflow/tensorflow#41413; the fix is
@@ -52,8 +53,15 @@ def logit_accuracies(model: SemanticModel) -> Iterator[LogitAccuracy]:
         metrics = argument(comp.call, 2, "metrics")
         if not isinstance(metrics, (cst.List, cst.Tuple)):
             continue
+        # Keras 3 picks binary accuracy for "accuracy" by the output's shape
+        # (one unit), Keras 2 by the loss too: a one-unit head is binary in both
+        one_unit = head is not None and head.units == 1
         for element in metrics.elements:
-            if isinstance(element, cst.Element) and _thresholds_at_half(model, element.value):
+            if not isinstance(element, cst.Element):
+                continue
+            if isinstance(element.value, cst.SimpleString) and not one_unit:
+                continue
+            if _thresholds_at_half(model, element.value):
                 yield LogitAccuracy(element.value, loss, comp.call)
 
 

@@ -33,6 +33,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from lossflint.analysis import apis
 from lossflint.project.ast_walk import walk
 from lossflint.project.exports import parse_syntax, statement_bindings, statement_span
 from lossflint.project.mutations import changed_in_place
@@ -143,7 +144,9 @@ def item_plan(text: str, tree: ast.Module | None = None) -> ItemPlan | None:
                 # ``def register(name): ... REGISTRY[name] = cls``: kept with
                 # the registry, whose entries it may add to
                 effects.setdefault(name, []).append(index)
-        elif star:
+        elif star or _keras_import(stmt):
+            # a Keras/TensorFlow import makes the module's Keras facts run
+            # (``summarize._keras``): every item text keeps it
             always.append(index)
         elif not bound and not _main_guard(stmt):
             for name in names:
@@ -183,6 +186,14 @@ def item_plan(text: str, tree: ast.Module | None = None) -> ItemPlan | None:
         defs,
         classes,
     )
+
+
+def _keras_import(stmt: ast.stmt) -> bool:
+    if isinstance(stmt, ast.Import):
+        return any(a.name.split(".")[0] in apis.KERAS_ROOTS for a in stmt.names)
+    if isinstance(stmt, ast.ImportFrom) and stmt.module and not stmt.level:
+        return stmt.module.split(".")[0] in apis.KERAS_ROOTS
+    return False
 
 
 #: methods a method item always keeps: they set up the instance

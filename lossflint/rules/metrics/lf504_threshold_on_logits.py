@@ -26,7 +26,7 @@ class ThresholdOnLogits(Rule):
     severity = Severity.WARNING
     summary = "logits thresholded at 0.5 (or rounded) as if they were probabilities"
     fix_kind = "unsafe"
-    needs = ("0.5", "round", "greater", "gt")
+    needs = ("0.5", "round", "greater", "gt", "ccuracy")
     what = """
 Flags `logits > 0.5` (also `>=`, `<`, `torch.gt`, `tf.greater`) and
 `round(logits)` (`torch.round`, `np.round`, `.round()`) when the value holds raw

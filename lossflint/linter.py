@@ -17,6 +17,7 @@ from lossflint import parse_guard
 from lossflint.analysis.dead_code import dead_store, unreachable
 from lossflint.analysis.model import SemanticModel
 from lossflint.analysis.names import assumptions
+from lossflint.analysis.walk import nodes_in
 from lossflint.diagnostics import (
     Diagnostic,
     Edit,
@@ -153,7 +154,7 @@ def _python2_except(text: str, module: cst.Module, filename: str) -> Diagnostic 
     if "except" not in text:
         return None
     found = _PY2_EXCEPT.search(text)
-    if found is None or not any(_python2_handler(h) for h in _handlers(module)):
+    if found is None or not any(_python2_handler(h) for h in nodes_in(module, cst.ExceptHandler)):
         return None
     row = text.count("\n", 0, found.start()) + 1
     column = len(found.group(1)) + 1
@@ -167,23 +168,14 @@ def _python2_except(text: str, module: cst.Module, filename: str) -> Diagnostic 
     )
 
 
-def _handlers(module: cst.Module) -> list[cst.ExceptHandler]:
-    found: list[cst.ExceptHandler] = []
-
-    class _Collect(cst.CSTVisitor):
-        def visit_ExceptHandler(self, node: cst.ExceptHandler) -> None:
-            found.append(node)
-
-    module.visit(_Collect())
-    return found
-
-
-def _python2_handler(handler: cst.ExceptHandler) -> bool:
+def _python2_handler(handler: cst.CSTNode) -> bool:
+    if not isinstance(handler, cst.ExceptHandler) or handler.name is not None:
+        return False
     kind = handler.type
     if not isinstance(kind, cst.Tuple) or kind.lpar or len(kind.elements) != 2:
         return False
     last = kind.elements[1].value
-    return isinstance(last, cst.Name) and last.value[:1].islower() and handler.name is None
+    return isinstance(last, cst.Name) and last.value[:1].islower()
 
 
 _INDENT = re.compile(r"^[ \t\f]*\t[ \t\f]*", re.M)

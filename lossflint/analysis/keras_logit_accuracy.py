@@ -24,10 +24,6 @@ from lossflint.analysis.calls import argument, literal_value
 if TYPE_CHECKING:
     from lossflint.analysis.model import SemanticModel
 
-#: metric names Keras reads as binary accuracy under a binary cross-entropy
-_ACCURACY_NAMES = frozenset({"accuracy", "acc", "binary_accuracy"})
-_BINARY_ACCURACY = "BinaryAccuracy"
-
 
 @dataclass(frozen=True)
 class LogitAccuracy:
@@ -68,11 +64,13 @@ def logit_accuracies(model: SemanticModel) -> Iterator[LogitAccuracy]:
 def _thresholds_at_half(model: SemanticModel, metric: cst.BaseExpression) -> bool:
     """``"accuracy"``, or ``BinaryAccuracy()`` with the default 0.5 threshold."""
     if isinstance(metric, cst.SimpleString):
-        return literal_value(metric) in _ACCURACY_NAMES
+        return literal_value(metric) in apis.BINARY_ACCURACY_STRINGS
     if not isinstance(metric, cst.Call):
         return False
     qualname = model.qualname(metric.func) or ""
-    if not qualname.startswith(apis.KERAS_ROOTS) or not qualname.endswith(f".{_BINARY_ACCURACY}"):
+    if not qualname.startswith(apis.KERAS_ROOTS) or not qualname.endswith(
+        f".{apis.BINARY_ACCURACY_CLASS}"
+    ):
         return False
     if any(a.star for a in metric.args):
         return False

@@ -17,8 +17,6 @@ from lossflint.analysis.calls import literal_value
 from lossflint.analysis.interpreter.syntax import param_names
 from lossflint.analysis.walk import own_returns
 from lossflint.project import bridge
-from lossflint.project.context import current as project_context
-from lossflint.project.summary import SFunction
 
 if TYPE_CHECKING:
     from lossflint.analysis.index import ModuleIndex
@@ -36,14 +34,9 @@ def keeps_class_indices(model: ModuleIndex, transform: cst.BaseExpression) -> bo
     qualname = (
         model.qualname(transform) if isinstance(transform, (cst.Name, cst.Attribute)) else None
     )
-    if qualname is None or project_context() is None:
+    if qualname is None:
         return False
-    ref = bridge.value_of_qualname(qualname)
-    context = project_context()
-    if context is None or ref is None:
-        return False
-    ref = context.resolve(ref)
-    summary = context.function_summary(ref) if isinstance(ref, SFunction) else None
+    summary = bridge.function_summary_of(bridge.value_of_qualname(qualname))
     return summary is not None and summary.shifts_param
 
 

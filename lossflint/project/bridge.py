@@ -26,6 +26,7 @@ from lossflint.project.context import ProjectContext, current
 from lossflint.project.summary import (
     S_UNKNOWN,
     ClassSummary,
+    FunctionSummary,
     SAlias,
     SClass,
     SDict,
@@ -214,16 +215,22 @@ def _file_of_method(context: ProjectContext, start: SValue, owner: str) -> str |
     return None
 
 
-def returned_argument(value: SValue) -> tuple[int, str] | None:
-    """(position, name) of the parameter a project function returns
-    unchanged (``FunctionSummary.returns_param``), when it is one."""
+def function_summary_of(value: SValue | None) -> FunctionSummary | None:
+    """The summary of the top-level project function ``value`` names
+    (through aliases and re-exports), when it is one."""
     context = current()
-    if context is None:
+    if context is None or value is None:
         return None
     value = context.resolve(value)
     if not isinstance(value, SFunction) or "." in value.name:
         return None
-    function = context.function_summary(value)
+    return context.function_summary(value)
+
+
+def returned_argument(value: SValue) -> tuple[int, str] | None:
+    """(position, name) of the parameter a project function returns
+    unchanged (``FunctionSummary.returns_param``), when it is one."""
+    function = function_summary_of(value)
     if function is None or not function.returns_param:
         return None
     return function.params.index(function.returns_param), function.returns_param

@@ -183,3 +183,8 @@ DIVIDE_FUNCS = frozenset(
         "torch.true_divide",
     }
 )
+
+#: keywords of a tensor op that change nothing it computes (TensorFlow's
+#: ``name=``; torch's ``out=None``)
+NAMING_KEYWORDS = frozenset({"name"})
+NO_OUTPUT_KEYWORD = "out"

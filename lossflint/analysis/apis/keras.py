@@ -779,3 +779,8 @@ KERAS_LR_SCHEDULES: dict[str, tuple[int, str]] = {
     "PiecewiseConstantDecay": (1, "values"),
 }
 KERAS_SCHEDULE_MODULES = ("optimizers.schedules", "experimental", "learning_rate_schedule")
+
+#: metric strings Keras reads as binary accuracy under a binary loss on one unit
+BINARY_ACCURACY_STRINGS = frozenset({"accuracy", "acc", "binary_accuracy"})
+#: the binary accuracy metric class (threshold 0.5 unless given)
+BINARY_ACCURACY_CLASS = "BinaryAccuracy"

@@ -88,6 +88,30 @@ AUDIT_INVALID = [
 ]
 
 AUDIT_VALID = [
+    # a sigmoid head under a logits loss is LF401's mismatch, not this
+    """
+    import tensorflow as tf
+
+    inputs = tf.keras.Input((8,))
+    model = tf.keras.Model(inputs, tf.keras.layers.Dense(1, activation="sigmoid")(inputs))
+    model.compile(
+        optimizer="adam",
+        loss=tf.keras.losses.BinaryCrossentropy(from_logits=True),
+        metrics=["accuracy"],
+    )
+    """,
+    # several units: Keras 3 picks categorical accuracy (an argmax) by the shape
+    """
+    import tensorflow as tf
+
+    inputs = tf.keras.Input((8,))
+    model = tf.keras.Model(inputs, tf.keras.layers.Dense(5)(inputs))
+    model.compile(
+        optimizer="adam",
+        loss=tf.keras.losses.BinaryCrossentropy(from_logits=True),
+        metrics=["accuracy"],
+    )
+    """,
     # probabilities first, or the softmax of the other head
     _DICT_HEADS.format(use='aspects_on = out["aspect_logits"].sigmoid() > 0.5'),
     _DICT_HEADS.format(use='positive = out["logits"].softmax(dim=-1)[:, 1] > 0.5'),

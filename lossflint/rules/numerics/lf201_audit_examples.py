@@ -231,6 +231,15 @@ AUDIT_INVALID = [
 ]
 
 AUDIT_VALID = [
+    # the product of clamped or guarded sigmoid outputs never reaches 0
+    """
+    import torch
+
+    p = torch.sigmoid(x).clamp(1e-6, 1 - 1e-6)
+    logdet = torch.log(p * (1 - p)).sum()
+    q = torch.sigmoid(x)
+    ld = torch.log(q * (1 - q) + 1e-12).sum()
+    """,
     # a dead store: overwritten by the guarded log before any read
     # (quantumiracle/Popular-RL-Algorithms' discrete SAC, audit R44)
     """

@@ -267,10 +267,12 @@ def _naming_argument(arg: cst.Arg) -> bool:
     """``name="..."`` or ``out=None``: no change to what is rooted."""
     if arg.keyword is None or arg.star:
         return False
-    if arg.keyword.value == "name":
+    if arg.keyword.value in apis.NAMING_KEYWORDS:
         return True
     return (
-        arg.keyword.value == "out" and isinstance(arg.value, cst.Name) and arg.value.value == "None"
+        arg.keyword.value == apis.NO_OUTPUT_KEYWORD
+        and isinstance(arg.value, cst.Name)
+        and arg.value.value == "None"
     )
 
 

@@ -109,6 +109,17 @@ WRITTEN_OUT_INVALID = [
 ]
 
 WRITTEN_OUT_VALID = [
+    # the running sum is what is back-propagated, once, after the loop
+    """
+    import torch.nn.functional as F
+
+    total = 0
+    for x, y in loader:
+        loss = F.cross_entropy(model(x), y)
+        total = total + loss
+    total.backward()
+    optimizer.step()
+    """,
     # the sum of this step's terms is what is back-propagated
     """
     import torch.nn.functional as F

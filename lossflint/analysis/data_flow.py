@@ -35,7 +35,7 @@ from lossflint.analysis.accelerators import passed_through
 from lossflint.analysis.calls import argument, assigned_to, keyword, literal_value, positional
 from lossflint.analysis.datasets import ordered_dataset
 from lossflint.analysis.interpreter import Env, Interpreter
-from lossflint.analysis.interpreter.syntax import param_names
+from lossflint.analysis.interpreter.syntax import arguments_by_param, param_names
 from lossflint.analysis.loops import LoopIndex, loops
 from lossflint.analysis.names import dotted_text, literal_item
 from lossflint.analysis.reaching import reaching_assignment
@@ -457,14 +457,13 @@ class DataFacts(Interpreter[Any]):
         summary = context.function_summary(ref) if context is not None else None
         if summary is None or not summary.splits:
             return
+        binds = {
+            id(a): name for name, a in (arguments_by_param(call, summary.params) or {}).items()
+        }
         given: list[cst.Arg] = []
         values: list[Any] = []
-        for position, (arg, value) in enumerate(zip(call.args, args, strict=False)):
-            if arg.keyword is not None:
-                param = arg.keyword.value
-            else:
-                param = summary.params[position] if position < len(summary.params) else ""
-            if param in summary.splits:
+        for arg, value in zip(call.args, args, strict=False):
+            if binds.get(id(arg)) in summary.splits:
                 given.append(arg)
                 values.append(value)
         self._split(call, values, given, how="helper")
@@ -486,15 +485,12 @@ class DataFacts(Interpreter[Any]):
             summary = context.function_summary(ref)
         if summary is None or not summary.trains_on or any(a.star for a in call.args):
             return
-        params = summary.params[skip:]
-        position = 0
+        binds = {
+            id(a): name
+            for name, a in (arguments_by_param(call, summary.params[skip:]) or {}).items()
+        }
         for arg, value in zip(call.args, args, strict=True):
-            if arg.keyword is not None:
-                param: str | None = arg.keyword.value
-            else:
-                param = params[position] if position < len(params) else None
-                position += 1
-            if param not in summary.trains_on:
+            if binds.get(id(arg)) not in summary.trains_on:
                 continue
             if isinstance(value, Loader):
                 if call in self.trained_elsewhere and _evaluation_name(self.model, arg.value):

@@ -13,7 +13,11 @@ from typing import TYPE_CHECKING
 import libcst as cst
 
 from lossflint.analysis.contexts import contexts
-from lossflint.analysis.interpreter.syntax import param_names
+from lossflint.analysis.interpreter.syntax import (
+    arguments_by_param,
+    filled_positionally,
+    param_names,
+)
 from lossflint.analysis.loops import loops
 from lossflint.analysis.names import dotted_text
 
@@ -56,24 +60,16 @@ def _handed_on(
         if any(a.star for a in call.args):
             continue
         where = _function_of(model, call)
-        given = [
-            (position, arg)
-            for position, arg in enumerate(call.args)
-            if (where, dotted_text(arg.value) or "") in converted
-        ]
-        if not given:
+        if not any((where, dotted_text(arg.value) or "") in converted for arg in call.args):
             continue
         callee = index.resolve_function(call)
         if callee is None:
             continue
         params = param_names(callee.params)
-        if params and params[0] in ("self", "cls"):
-            params = params[1:]
-        for position, arg in given:
-            name = arg.keyword.value if arg.keyword is not None else None
-            if name is None and position < len(params):
-                name = params[position]
-            if name is not None and name in params:
+        for name, arg in (
+            arguments_by_param(call, filled_positionally(callee, call)) or {}
+        ).items():
+            if (where, dotted_text(arg.value) or "") in converted and name in params:
                 found.add((callee, name))
     return found
 

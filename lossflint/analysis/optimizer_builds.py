@@ -13,8 +13,12 @@ from typing import TYPE_CHECKING, cast
 
 import libcst as cst
 
-from lossflint.analysis.calls import argument, has_star_args, positional
-from lossflint.analysis.interpreter.syntax import param_names
+from lossflint.analysis.calls import argument, has_star_args
+from lossflint.analysis.interpreter.syntax import (
+    arguments_by_param,
+    filled_positionally,
+    param_names,
+)
 from lossflint.analysis.loops import Loop, loops
 from lossflint.analysis.names import dotted_text
 from lossflint.analysis.walk import calls_in, memo_of, nodes_in
@@ -60,16 +64,8 @@ def _params_at_call(
     if params is None or has_star_args(call):
         return None
     names = param_names(func.params)
-    ordered = [p.name.value for p in (*func.params.posonly_params, *func.params.params)]
-    if ordered[:1] in (["self"], ["cls"]) and isinstance(call.func, cst.Attribute):
-        ordered = ordered[1:]
-    passed: dict[str, cst.BaseExpression] = {}
-    for position, arg in enumerate(positional(call)):
-        if position < len(ordered):
-            passed[ordered[position]] = arg.value
-    for arg in call.args:
-        if arg.keyword is not None:
-            passed[arg.keyword.value] = arg.value
+    bound = arguments_by_param(call, filled_positionally(func, call)) or {}
+    passed = {name: arg.value for name, arg in bound.items()}
     elements = []
     for name in sorted({n.value for n in nodes_in(params, cst.Name)}):  # type: ignore[attr-defined]
         if name in names and name not in passed:
@@ -309,13 +305,9 @@ def _fixed_comparison(test: cst.Comparison, name: cst.Name, counters: set[str]) 
 
 def _parameter_for(call: cst.Call, func: cst.FunctionDef, arg: cst.Arg) -> str | None:
     """The parameter of ``func`` that ``arg`` of ``call`` binds."""
-    if arg.keyword is not None:
-        return arg.keyword.value if arg.keyword.value in param_names(func.params) else None
-    ordered = [p.name.value for p in (*func.params.posonly_params, *func.params.params)]
-    if ordered[:1] in (["self"], ["cls"]) and isinstance(call.func, cst.Attribute):
-        ordered = ordered[1:]
-    position = [a for a in call.args if a.keyword is None].index(arg)
-    return ordered[position] if position < len(ordered) else None
+    bound = arguments_by_param(call, filled_positionally(func, call)) or {}
+    names = param_names(func.params)
+    return next((name for name, a in bound.items() if a is arg and name in names), None)
 
 
 @dataclass(frozen=True)

@@ -77,6 +77,35 @@ def argument_names(call: cst.Call, func: cst.FunctionDef, skip: int) -> list[str
     return names
 
 
+def filled_positionally(func: cst.FunctionDef, call: cst.Call) -> list[str]:
+    """The parameters of ``func`` that positional arguments of ``call`` fill,
+    in order: without a leading ``self``/``cls`` when the call reaches it as
+    an attribute (``obj.method(x)``, ``Class.build(x)``)."""
+    ordered = [p.name.value for p in (*func.params.posonly_params, *func.params.params)]
+    if ordered[:1] in (["self"], ["cls"]) and isinstance(call.func, cst.Attribute):
+        return ordered[1:]
+    return ordered
+
+
+def arguments_by_param(call: cst.Call, positional: Sequence[str]) -> dict[str, cst.Arg] | None:
+    """Each parameter name → the argument of ``call`` that binds it, given
+    the parameters positional arguments fill in order (a same-file
+    function's, or another module's summary's); None when the call unpacks
+    ``*args``/``**kwargs`` (which parameters it binds is unknown)."""
+    bound: dict[str, cst.Arg] = {}
+    index = 0
+    for arg in call.args:
+        if arg.star:
+            return None
+        if arg.keyword is not None:
+            bound[arg.keyword.value] = arg
+        else:
+            if index < len(positional):
+                bound[positional[index]] = arg
+            index += 1
+    return bound
+
+
 def param_defaults(params: cst.Parameters) -> dict[str, cst.BaseExpression]:
     return {
         p.name.value: p.default

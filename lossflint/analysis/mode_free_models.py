@@ -57,37 +57,87 @@ def surely_mode_free(model: ModuleIndex, value: Value) -> bool:
             _call_mode_free(model, call, 0) for call in calls_in(value.origin, memo_of(model))
         )
     if isinstance(value, Instance):
-        return _class_mode_free(model, value.cls, 0)
+        return _class_mode_free(model, value.cls, 0, None)
     return False
 
 
-def _layers_written_in(origin: cst.CSTNode) -> bool:
+def _layers_written_in(origin: cst.CSTNode, subclass: bool = False) -> bool:
     """``nn.Sequential(nn.Conv2d(...), nn.ReLU(), ...)``: every layer is a call
-    written there (no ``*layers``, no layer made elsewhere)."""
+    written there (no ``*layers``, no layer made elsewhere). A container
+    subclass may also get ``*[Step(c) for _ in range(n)]`` and keyword options."""
     if not isinstance(origin, cst.Call) or not origin.args:
         return False
-    return all(
-        not arg.star and arg.keyword is None and type(arg.value) is cst.Call for arg in origin.args
+    for arg in origin.args:
+        if type(arg.value) is cst.Call and not arg.star and arg.keyword is None:
+            continue
+        if not subclass:
+            return False
+        if arg.keyword is not None and isinstance(
+            arg.value, (cst.Name, cst.Attribute, cst.BaseNumber, cst.SimpleString)
+        ):
+            continue  # ``checkpoint_grads=checkpoint_grads``
+        made = arg.value
+        if not (
+            arg.star == "*"
+            and isinstance(made, (cst.ListComp, cst.GeneratorExp))
+            and type(made.elt) is cst.Call
+        ):
+            return False
+    return True
+
+
+def _own_layers(model: ModuleIndex, cls: cst.ClassDef) -> bool:
+    """A container subclass that hands its base the layers it writes itself
+    (``super().__init__(Actnorm(c), Conv1x1(c))``), not those it is given."""
+    init = next(
+        (s for s in cls.body.body if isinstance(s, cst.FunctionDef) and s.name.value == "__init__"),
+        None,
     )
+    if init is None:
+        return False
+    for call in nodes_in(init.body, cst.Call, memo=memo_of(model)):
+        func = call.func  # type: ignore[attr-defined]
+        if (
+            isinstance(func, cst.Attribute)
+            and func.attr.value == "__init__"
+            and isinstance(func.value, cst.Call)
+            and dotted_text(func.value.func) == "super"
+        ):
+            return _layers_written_in(call)
+    return False
 
 
 def _layer_mode_free(model: ModuleIndex, layer: Value) -> bool:
     if isinstance(layer, Layer):
         return isinstance(layer.origin, cst.Call) and _call_mode_free(model, layer.origin, 0)
     if isinstance(layer, Instance):
-        return _class_mode_free(model, layer.cls, 0)
+        return _class_mode_free(model, layer.cls, 0, None)
     return isinstance(layer, Sequential) and surely_mode_free(model, layer)
 
 
-def _class_mode_free(model: ModuleIndex, cls: cst.ClassDef, depth: int) -> bool:
-    if depth > 3 or not is_torch_module(model, cls):
+def _class_mode_free(
+    model: ModuleIndex, cls: cst.ClassDef, depth: int, made_by: cst.Call | None
+) -> bool:
+    """``made_by``: the construction call, when known; a container subclass
+    (``class FlowSequential(nn.Sequential)``) holds the layers it is given."""
+    if depth > 3:
         return False
     kinds = kinds_of(model)
+    container = False
     for klass in kinds.mro(cls):
         for base in klass.bases:
             name = model.qualname(base.value)
-            if name is not None and name not in apis.TORCH_MODULE_BASES:
+            if name in apis.MODULE_CONTAINERS:
+                container = True
+            elif name is not None and name not in apis.TORCH_MODULE_BASES:
                 return False  # a library base class: its layers are unknown
+    if container and not (
+        _own_layers(model, cls) or (made_by is not None and _layers_written_in(made_by, True))
+    ):
+        return False
+    if not container and not is_torch_module(model, cls):
+        return False
+    for klass in kinds.mro(cls):
         for node in nodes_in(
             klass, cst.Attribute, cst.Call, cst.Assign, cst.AnnAssign, memo=memo_of(model)
         ):
@@ -105,7 +155,7 @@ def _call_mode_free(model: ModuleIndex, call: cst.Call, depth: int) -> bool:
     if qualname is None:
         ref = kinds_of(model).value_of(call.func)
         if isinstance(ref, ClassRef):
-            return _class_mode_free(model, ref.cls, depth + 1)
+            return _class_mode_free(model, ref.cls, depth + 1, call)
         if isinstance(ref, FunctionRef) and ref.bound is None:
             # `self.features = make_layers(cfg)`: what it builds is in its body
             return _function_mode_free(model, ref.func, depth + 1)
@@ -120,6 +170,8 @@ def _call_mode_free(model: ModuleIndex, call: cst.Call, depth: int) -> bool:
         return False
     if qualname in apis.MODE_FREE_LAYERS or qualname in apis.MODULE_CONTAINERS:
         return True
+    if qualname.split(".", 1)[0] in apis.NUMBER_LIBRARIES:
+        return True  # ``math.log(256)`` in a forward
     if qualname in apis.RECURRENT_LAYERS:
         dropout = argument(
             call, 5, "dropout"

@@ -34,6 +34,9 @@ NON_TORCH_ARRAY_LIBRARIES = ("numpy", "tensorflow", "keras", "jax", "pandas", "c
 #: (polars' ``pl.col(c).pow(2).sqrt()``, pandas' ``s.pow(2)``) and hold no gradient
 DATA_ARRAY_LIBRARIES = ("numpy", "pandas", "polars", "cupy", "dask", "modin", "pyspark")
 
+#: libraries of numbers and arrays: their calls compute, they build no layer
+NUMBER_LIBRARIES = frozenset({"math", "numpy", "operator", "random", "cmath", "statistics"})
+
 #: built-ins that round, reduce or cast like the framework functions they sit with
 BUILTIN_ROUND = frozenset({"builtins.round"})
 BUILTIN_REDUCE = frozenset({"builtins.sum", "builtins.float"})

@@ -80,6 +80,8 @@ RANDOM_DRAWS = frozenset(
 )
 #: an order drawn at random (a data set indexing its rows through one)
 RANDOM_ORDERS = RANDOM_DRAWS | frozenset({"numpy.random.permutation", "random.sample"})
+#: shuffles of a list or array in place (``random.shuffle(self.lines)``)
+SHUFFLES_IN_PLACE = frozenset({"random.shuffle", "numpy.random.shuffle"})
 #: ``torch.max(x, dim)`` → (values, indices); ``torch.max(a, b)`` is elementwise
 MAX_MIN = frozenset({"torch.max", "torch.min"})
 FUNCTIONAL_LINEAR = "torch.nn.functional.linear"
@@ -193,6 +195,8 @@ MODULE_WRAPPERS = frozenset(
         "torch.nn.DataParallel",
         "torch.nn.parallel.DataParallel",
         "torch.nn.parallel.data_parallel.DataParallel",
+        "torch.nn.parallel.DistributedDataParallel",
+        "torch.nn.parallel.distributed.DistributedDataParallel",
         # ``model = torch.compile(model)``: an OptimizedModule whose calls run
         # the original forward (its train()/eval() reach the original too)
         "torch.compile",

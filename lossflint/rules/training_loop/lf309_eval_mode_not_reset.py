@@ -12,6 +12,7 @@ from lossflint.registry import Rule
 from lossflint.rules.training_loop.common import eval_elsewhere, evals_left_by_callers_findings
 from lossflint.rules.training_loop.lf309_audit_examples import AUDIT_INVALID, AUDIT_VALID
 from lossflint.rules.training_loop.lf309_flag_examples import FLAG_INVALID, FLAG_VALID
+from lossflint.rules.training_loop.lf309_flow_examples import FLOW_INVALID, FLOW_VALID
 
 if TYPE_CHECKING:
     from lossflint.analysis.model import SemanticModel
@@ -97,6 +98,7 @@ behaves differently from what the first epoch trained.
     )
     INVALID = [
         *FLAG_INVALID,
+        *FLOW_INVALID,
         Invalid(
             """
             import torch
@@ -193,6 +195,7 @@ behaves differently from what the first epoch trained.
     ]
     VALID = [
         *FLAG_VALID,
+        *FLOW_VALID,
         # nothing in the model changes in eval mode (no dropout, no batch norm)
         """
         import torch

@@ -1,0 +1,110 @@
+"""LF309 examples of flow models (normalizing_flows' Glow, audit R63): the
+steps live in a subclass of ``nn.Sequential`` and the model is wrapped in
+DistributedDataParallel or DataParallel. Nothing in it depends on the mode,
+so a sampler's ``model.eval()`` inside the batch loop changes nothing."""
+
+from __future__ import annotations
+
+from lossflint.examples import Invalid
+
+_FLOW = """
+import math
+
+import torch
+import torch.nn as nn
+
+
+class Actnorm(nn.Module):
+    def __init__(self, c):
+        super().__init__()
+        self.scale = nn.Parameter(torch.ones(1, c, 1, 1))
+
+    def forward(self, x):
+        return x * self.scale, self.scale.abs().log().sum() - math.log(256)
+
+
+class FlowSequential(nn.Sequential):
+    def __init__(self, *args, **kwargs):
+        self.checkpoint_grads = kwargs.pop("checkpoint_grads", None)
+        super().__init__(*args, **kwargs)
+
+    def forward(self, x):
+        total = 0.0
+        for module in self:
+            x, logdet = module(x)
+            total = total + logdet
+        return x, total
+
+
+class FlowStep(FlowSequential):
+    def __init__(self, c):
+        super().__init__(Actnorm(c), {second})
+
+
+class Glow(nn.Module):
+    def __init__(self, {params}):
+        super().__init__()
+        self.flowstep = {steps}
+
+    def forward(self, x):
+        return self.flowstep(x)
+
+    def log_prob(self, x):
+        z, logdet = self(x)
+        return -(z**2).flatten(1).sum(1) + logdet
+
+
+@torch.no_grad()
+def generate(model, n):
+    model.eval(){marker}
+    return model(torch.randn(n, 3, 8, 8))
+
+
+def train_epoch(model, loader, optimizer):
+    model.train()
+    for i, (x, _) in enumerate(loader):
+        loss = -model.log_prob(x).mean(0)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        if i % 50 == 0:
+            generate(model, 4)
+
+
+def main(args, loader):
+    model = Glow({built})
+    if args.distributed:
+        model = torch.nn.parallel.DistributedDataParallel(model, device_ids=[args.local_rank])
+    else:
+        model = torch.nn.parallel.DataParallel(model)
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
+    for epoch in range(3):
+        train_epoch(model, loader, optimizer)
+"""
+
+_STEPS = "FlowSequential(*[FlowStep(c) for _ in range(depth)], checkpoint_grads=checkpoint_grads)"
+
+
+def _flow(marker: str = "", second: str = "Actnorm(c)", **given: str) -> str:
+    parts = {"params": "c, depth, checkpoint_grads=False", "steps": _STEPS, "built": "3, 4"}
+    parts.update(given)
+    return _FLOW.format(marker=marker, second=second, **parts)
+
+
+FLOW_INVALID = [
+    # a step holds dropout
+    Invalid(_flow("  # error: LF309", second="nn.Dropout(0.1)")),
+    # the container holds steps handed in from outside
+    Invalid(
+        _flow(
+            "  # error: LF309",
+            params="steps",
+            steps="FlowSequential(*steps)",
+            built="[nn.Dropout(0.5)]",
+        )
+    ),
+]
+
+FLOW_VALID = [
+    _flow(),
+]

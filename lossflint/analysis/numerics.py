@@ -755,6 +755,46 @@ def is_constant(
     return False
 
 
+def constant_number(
+    model: ModuleIndex, expr: cst.BaseExpression, passed_to: PassedTo, depth: int = 4
+) -> float | None:
+    """The one number ``expr`` is: a literal, its negation, or a parameter
+    every caller passes the same such number for (defaults included, through
+    callers' own parameters: ``K=10`` handed on as ``f(crm, K)``)."""
+    value = literal_value(expr)
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return float(value)
+    if depth <= 0:
+        return None
+    if isinstance(expr, cst.UnaryOperation) and isinstance(expr.operator, cst.Minus):
+        inner = constant_number(model, expr.expression, passed_to, depth - 1)
+        return None if inner is None else -inner
+    if not isinstance(expr, cst.Name):
+        return None
+    passed = passed_to(expr)
+    if not passed:
+        return None
+    numbers = {constant_number(model, v, passed_to, depth - 1) for v in passed}
+    return numbers.pop() if len(numbers) == 1 else None
+
+
+def probability_off_a_number(
+    model: ModuleIndex, diff: cst.BaseExpression, passed_to: PassedTo
+) -> bool:
+    """``K - O`` with ``O`` a probability (in [0, 1]) and ``K`` a number
+    further than 1 from 0 (asteroid's ``cRM_tanh_recover`` with K = 10):
+    never 0."""
+    assert isinstance(diff, cst.BinaryOperation)
+    for fixed, other in ((diff.left, diff.right), (diff.right, diff.left)):
+        value = constant_number(model, fixed, passed_to)
+        if value is None or abs(value) <= 1:
+            continue
+        held = kinds_of(model).value_of(other)
+        if isinstance(held, Tensor) and held.kind in (Kind.PROBS, Kind.SIGMOID_PROBS):
+            return True
+    return False
+
+
 def reduction(
     model: ModuleIndex, expr: cst.BaseExpression, functions: frozenset[str], method: str
 ) -> cst.BaseExpression | None:

@@ -20,6 +20,33 @@ class LogDiceLoss(nn.Module):
 """
 
 AUDIT_INVALID = [
+    # a sigmoid output taken off 1: 1 - O is 0 once the sigmoid saturates
+    Invalid(
+        """
+        import torch
+        import torch.nn as nn
+
+        def recover(O, K=1, C=0.1):
+            return -((1.0 / C) * torch.log((K - O) / (K + O)))  # error: LF202
+
+        def icrm(y, crm, K=1, C=0.1):
+            return recover(crm, K, C) * y
+
+        class Net(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.fc = nn.Linear(16, 16)
+
+            def forward(self, x, y):
+                return icrm(y, torch.sigmoid(self.fc(x)))
+
+        net = Net()
+        opt = torch.optim.Adam(net.parameters())
+        loss = net(torch.randn(4, 16), torch.randn(4, 16)).mean()
+        loss.backward()
+        opt.step()
+        """
+    ),
     # a learned scale that starts at 0: log|s| is -inf at the first step
     Invalid(
         """
@@ -280,5 +307,31 @@ AUDIT_VALID = [
         def forward(self, x):
             logdet = x.shape[2] * x.shape[3] * torch.sum(logabs(self.scale))
             return self.scale * (x + self.loc), logdet
+    """,
+    # a probability taken off a number larger than 1 (asteroid's cRM_tanh_recover, R64):
+    # (10 - O) / (10 + O) lies in (0.81, 1)
+    """
+    import torch
+    import torch.nn as nn
+
+    def recover(O, K=10, C=0.1):
+        return -((1.0 / C) * torch.log((K - O) / (K + O)))
+
+    def icrm(y, crm, K=10, C=0.1):
+        return recover(crm, K, C) * y
+
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.fc = nn.Linear(16, 16)
+
+        def forward(self, x, y):
+            return icrm(y, torch.sigmoid(self.fc(x)))
+
+    net = Net()
+    opt = torch.optim.Adam(net.parameters())
+    loss = net(torch.randn(4, 16), torch.randn(4, 16)).mean()
+    loss.backward()
+    opt.step()
     """,
 ]

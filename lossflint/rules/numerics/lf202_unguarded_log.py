@@ -328,8 +328,10 @@ representable in float16; `torch.finfo(x.dtype).eps` is a dtype-aware choice.
             squares = "a square" if num.is_square(model, numerator) else "a sum of squares"
             return f"a ratio whose numerator ({squares}) can be 0"
         diff = num.resolve(model, numerator)
-        if num.is_binop(diff, cst.Subtract) and not num.is_constant(
-            model, diff, 6, facts.passed_to
+        if (
+            num.is_binop(diff, cst.Subtract)
+            and not num.is_constant(model, diff, 6, facts.passed_to)
+            and not num.probability_off_a_number(model, diff, facts.passed_to)
         ):
             return "a ratio whose numerator (a difference) can be 0"
         return None

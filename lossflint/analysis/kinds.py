@@ -538,7 +538,24 @@ class KindAnalysis(Interpreter[Value]):
         self, call: cst.Call, name: str, receiver: Instances, args: list[Value], env: Env
     ) -> Value:
         """``model.to(device)`` of one of several classes (``build_model(args.arch)``
-        of a registry): the same model when no class defines the method."""
+        of a registry): the same model when no class defines the method;
+        ``model.forward(x)``: what every class's ``forward`` returns, joined."""
+        if name == "forward" and not receiver.foreign:
+            classes = sorted(receiver.classes, key=lambda c: c.name.value)
+            methods = [self.method(cls, "forward") for cls in classes]
+            if all(m is not None for m in methods):
+                return self._join_all(
+                    [
+                        self._call_function(call, m, cls, args, env)
+                        for m, cls in zip(methods, classes, strict=True)
+                        if m is not None
+                    ]
+                )
+        if not receiver.foreign and all(self.method(c, name) is None for c in receiver.classes):
+            # ``model.loss(pred, y)``: a loss object every class keeps
+            held = [self.class_attrs(c).get(name) for c in receiver.classes]
+            if held and all(isinstance(v, LossObject) for v in held):
+                return self._call(call, self._join_all(held), args, env)  # type: ignore[arg-type]
         if name not in _MODULE_SELF_METHODS or any(
             self.method(cls, name) is not None for cls in receiver.classes
         ):

@@ -17,6 +17,7 @@ from lossflint.analysis.values import (
     Foreign,
     FunctionRef,
     Instance,
+    Instances,
     OneOf,
     Registry,
     Thunk,
@@ -120,6 +121,15 @@ class Expressions(Base[V]):
             # an attribute a framework base class sets (``self.train_dataset``
             # of a Hugging Face ``Trainer`` subclass): the domain's to say
             return self.attribute(expr, base)
+        if isinstance(base, Instances) and not base.foreign:
+            # ``model.loss`` of a model picked among classes that each set it
+            attr = expr.attr.value
+            held = [
+                self.class_attrs(cls).get(attr)
+                for cls in sorted(base.classes, key=lambda c: c.name.value)
+            ]
+            if all(value is not None for value in held):
+                return self._join_all(held)  # type: ignore[arg-type]
         if isinstance(base, TupleValue) and len(base.items) == 2:
             # ``torch.max(x, 1).indices``
             if expr.attr.value == "indices":

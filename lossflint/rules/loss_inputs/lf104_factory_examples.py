@@ -1,7 +1,9 @@
 """LF104 examples of audit R54: pytorch-fm's ``get_model(name)`` returns one of
 sixteen CTR models, every one ending in ``torch.sigmoid``, trained with
 ``BCELoss``; a factory of that many classes still has one kind when they all
-agree, and none when one of them does not."""
+agree, and none when one of them does not. Also ConvE's (audit R62): the
+model is one of several classes picked by ``if``/``else``, each keeping its
+own ``self.loss = BCELoss()``, trained with ``model.loss(model.forward(...), y)``."""
 
 from __future__ import annotations
 
@@ -43,7 +45,49 @@ def _factory(last: str, marker: str) -> str:
     return _FACTORY.format(classes=classes, last=last, branches=branches, marker=marker)
 
 
+#: two classes, each with its own loss object; ``{out_b}`` ends ``B.forward``
+_CHOSEN = """
+import torch
+import torch.nn as nn
+
+class A(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.emb = nn.Embedding(10, 4)
+        self.loss = nn.BCELoss()
+
+    def forward(self, e):
+        return torch.sigmoid(self.emb(e).sum(1))
+
+class B(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.emb = nn.Embedding(10, 4)
+        self.loss = {loss_b}
+
+    def forward(self, e):
+        return {out_b}
+
+def main(name, e, y):
+    if name == "a":
+        model = A()
+    else:
+        model = B()
+    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+    pred = model.forward(e)
+    loss = model.loss(pred, y){marker}
+    loss.backward()
+    opt.step()
+"""
+
+
+def _chosen(marker: str = "", loss_b: str = "nn.BCELoss()", out_b: str = "") -> str:
+    out_b = out_b or "torch.sigmoid(self.emb(e).sum(1))"
+    return _CHOSEN.format(marker=marker, loss_b=loss_b, out_b=out_b)
+
+
 FACTORY_INVALID = [
+    Invalid(_chosen("  # error: LF104 at `model.loss(`")),
     *VISION_HEAD_INVALID,
     Invalid(_factory("torch.sigmoid(x.sum(1))", "  # error: LF104 at `criterion(`")),
 ]
@@ -52,4 +96,8 @@ FACTORY_VALID = [
     *VISION_HEAD_VALID,
     # one of the sixteen gives logits: the model's kind is unknown
     _factory("x.sum(1)", ""),
+    # the chosen classes give logits to the logits loss each keeps
+    _chosen(loss_b="nn.BCEWithLogitsLoss()", out_b="self.emb(e).sum(1)")
+    .replace("torch.sigmoid(self.emb(e).sum(1))", "self.emb(e).sum(1)")
+    .replace("nn.BCELoss()", "nn.BCEWithLogitsLoss()"),
 ]

@@ -47,7 +47,11 @@ def ordered_dataset(model: ModuleIndex, cls: cst.ClassDef) -> bool:
     init = methods.get("__init__")
     if init is None:
         return True
-    return not _random_rows(model, init) and not _permuted(model, init, getitem)
+    return not (
+        _random_rows(model, init)
+        or _permuted(model, init, getitem)
+        or _shuffled_in_place(model, init, getitem)
+    )
 
 
 def _permuted(model: ModuleIndex, init: cst.FunctionDef, getitem: cst.FunctionDef) -> bool:
@@ -63,6 +67,28 @@ def _permuted(model: ModuleIndex, init: cst.FunctionDef, getitem: cst.FunctionDe
     }
     return any(
         isinstance(node, cst.Attribute) and dotted_text(node) in drawn
+        for node in nodes_in(getitem.body, cst.Attribute, memo=memo_of(model))
+    )
+
+
+def _shuffled_in_place(model: ModuleIndex, init: cst.FunctionDef, getitem: cst.FunctionDef) -> bool:
+    """``__getitem__`` reads a list ``__init__`` shuffles in place
+    (``random.shuffle(root); self.lines = root``, CSRNet's ``listDataset``):
+    item ``i`` is a random row."""
+    shuffled: set[str | None] = set()
+    for node in nodes_in(init.body, cst.Call, memo=memo_of(model)):
+        assert isinstance(node, cst.Call)
+        if node.args and model.qualname(node.func) in apis.SHUFFLES_IN_PLACE:
+            shuffled.add(dotted_text(node.args[0].value))
+    shuffled.discard(None)
+    if not shuffled:
+        return False
+    kept = {name for name in shuffled if name is not None and name.startswith("self.")}
+    for node in model.assignments.get(init, ()):
+        if dotted_text(node.value) in shuffled:
+            kept.update(dotted_text(t.target) for t in node.targets)  # type: ignore[misc]
+    return any(
+        isinstance(node, cst.Attribute) and dotted_text(node) in kept
         for node in nodes_in(getitem.body, cst.Attribute, memo=memo_of(model))
     )
 

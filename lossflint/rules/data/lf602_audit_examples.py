@@ -365,6 +365,28 @@ optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
         criterion(model(x), y).backward()
         opt.step()
     """,
+    # the data set shuffles its own list in __init__ (CSRNet, R70)
+    """
+    import random
+    from torch.utils.data import DataLoader, Dataset
+
+    class ListDataset(Dataset):
+        def __init__(self, root, train=False):
+            if train:
+                root = root * 4
+            random.shuffle(root)
+            self.lines = root
+        def __len__(self):
+            return len(self.lines)
+        def __getitem__(self, index):
+            return load(self.lines[index])
+
+    loader = DataLoader(ListDataset(train_list, train=True), batch_size=1)
+    for img, target in loader:
+        opt.zero_grad()
+        criterion(model(img), target).backward()
+        opt.step()
+    """,
     # ... and its twin that shuffles the training loader
     _IGNITE.format(shuffle=", shuffle=True", marker=""),
 ]

@@ -13,7 +13,11 @@ import libcst as cst
 from lossflint.analysis.function_values import module_factories, value_calls
 from lossflint.analysis.interpreter.base import Env, Frame, V
 from lossflint.analysis.interpreter.expressions import Expressions
-from lossflint.analysis.interpreter.specialise import literal_arguments, tested_parameters
+from lossflint.analysis.interpreter.specialise import (
+    handed_parameters,
+    literal_arguments,
+    tested_parameters,
+)
 from lossflint.analysis.interpreter.statements import Statements
 from lossflint.analysis.interpreter.syntax import (
     argument_names,
@@ -507,7 +511,7 @@ class Interpreter(Statements[V], Expressions[V]):
         if not tested or func in self._in_progress or func in self.model.generators:
             return None
         skip = 1 if bound is not None and not is_static(func) else 0
-        constants = literal_arguments(call, func, skip, tested)
+        constants = literal_arguments(call, func, skip, tested, self.frame.constants)
         if not constants:
             return None
         key = (func, bound, tuple(sorted(constants.items(), key=lambda item: item[0])))
@@ -535,8 +539,37 @@ class Interpreter(Statements[V], Expressions[V]):
                 for name, bound in bindings.items()
                 if len(bound) == 1 and bound[0].kind == "param"
             )
-            found = self._tested[func] = tested_parameters(func, params) if params else frozenset()
+            self._tested[func] = frozenset()  # a recursive call: what the body tests
+            found = tested_parameters(func, params) if params else frozenset()
+            if params:
+                found |= self._handed_to_tested(func, params)
+            self._tested[func] = found
         return found
+
+    def _handed_to_tested(self, func: cst.FunctionDef, params: frozenset[str]) -> frozenset[str]:
+        """Parameters ``func`` hands on by name to a same-file function that
+        branches on them (``att_unet(act="Sigmoid")`` → ``conv_output(x,
+        activation=act)`` → ``if activation == "Sigmoid":``): a call's literal
+        for them decides that branch too."""
+        handed: set[str] = set()
+        for call, param in handed_parameters(func, params):
+            if not isinstance(call.func, cst.Name) or param in handed:
+                continue
+            bindings = self.model.bindings(call.func) or []
+            if len(bindings) != 1 or bindings[0].kind != "def":
+                continue
+            callee = bindings[0].node
+            if not isinstance(callee, cst.FunctionDef) or callee is func:
+                continue
+            names = argument_names(call, callee, 0)
+            callee_tested = self._tested_params(callee)
+            if names is None or not callee_tested:
+                continue
+            for arg, name in zip(call.args, names, strict=True):
+                if name in callee_tested and isinstance(arg.value, cst.Name):
+                    if arg.value.value == param:
+                        handed.add(param)
+        return frozenset(handed)
 
     def _record_call_site(
         self, call: cst.Call, func: cst.FunctionDef, bound: cst.ClassDef | None, args: list[V]

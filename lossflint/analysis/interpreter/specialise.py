@@ -24,11 +24,17 @@ MAX_CONSTANT_PARAMS = 3
 
 
 def literal_arguments(
-    call: cst.Call, func: cst.FunctionDef, skip: int, wanted: frozenset[str]
+    call: cst.Call,
+    func: cst.FunctionDef,
+    skip: int,
+    wanted: frozenset[str],
+    known: Mapping[str, object] | None = None,
 ) -> dict[str, object]:
     """The literal (``True``, ``"last"``, ``3``, ``None``) arguments ``call``
     passes to the parameters ``wanted`` of ``func`` (``skip``: leading
-    parameters bound by the receiver); the defaults of those it leaves out."""
+    parameters bound by the receiver); the defaults of those it leaves out.
+    ``known``: the caller's own parameters that hold a literal of its call
+    (``block(x, last=last)`` inside a ``make(last=True)`` run for that call)."""
     names = argument_names(call, func, skip)
     if names is None:
         return {}
@@ -36,6 +42,8 @@ def literal_arguments(
     for arg, name in zip(call.args, names, strict=True):
         if name is not None and name in wanted:
             value = literal_value(arg.value)
+            if value is NotImplemented and known and isinstance(arg.value, cst.Name):
+                value = known.get(arg.value.value, NotImplemented)
             if value is not NotImplemented:
                 found[name] = value
     given = set(names)
@@ -59,6 +67,20 @@ def tested_parameters(func: cst.FunctionDef, only_params: frozenset[str]) -> fro
             if inner.value in only_params:  # type: ignore[attr-defined]
                 tested.add(inner.value)  # type: ignore[attr-defined]
     return frozenset(tested)
+
+
+def handed_parameters(
+    func: cst.FunctionDef, only_params: frozenset[str]
+) -> list[tuple[cst.Call, str]]:
+    """The calls in ``func`` that hand one of ``only_params`` on as a plain
+    name (``conv_output(x, activation=activation)``), with that parameter:
+    the callee may branch on it."""
+    handed: list[tuple[cst.Call, str]] = []
+    for call in nodes_in(func.body, cst.Call):
+        for arg in call.args:  # type: ignore[attr-defined]
+            if isinstance(arg.value, cst.Name) and arg.value.value in only_params and not arg.star:
+                handed.append((call, arg.value.value))  # type: ignore[arg-type]
+    return handed
 
 
 def test_truth(test: cst.BaseExpression, constants: Mapping[str, object]) -> bool | None:

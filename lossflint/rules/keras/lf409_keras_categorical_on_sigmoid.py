@@ -17,6 +17,7 @@ from lossflint.rules.keras.common import (
     uses,
 )
 from lossflint.rules.keras.heads_examples import LF409_INVALID, LF409_VALID
+from lossflint.rules.keras.lf409_helper_examples import HELPER_INVALID, HELPER_VALID
 
 if TYPE_CHECKING:
     from lossflint.analysis.model import SemanticModel
@@ -64,6 +65,7 @@ softmax output.
     fix_safety = "There is no automatic fix: the choice depends on single- vs multi-label targets."
     INVALID = [
         *LF409_INVALID,
+        *HELPER_INVALID,
         # one sigmoid logit per token, flattened: independent sigmoids over the
         # positions under a categorical loss (Tweet-Sentiment-Extraction, R34)
         Invalid(
@@ -148,6 +150,7 @@ softmax output.
     ]
     VALID = [
         *LF409_VALID,
+        *HELPER_VALID,
         # the branches end with different layers: the head is unknown
         """
         from keras.models import Sequential

@@ -547,6 +547,13 @@ def attached_loss(model: SemanticModel, value: cst.BaseExpression, depth: int = 
         return attached_loss(model, value.left, depth) or attached_loss(model, value.right, depth)
     if type(value) is cst.UnaryOperation:
         return attached_loss(model, value.expression, depth)
+    if type(value) in (cst.Tuple, cst.List) and depth > 0:
+        # ``losses.append((q_loss.mean(), err.mean()))``: each item is kept
+        return any(
+            attached_loss(model, e.value, depth - 1)
+            for e in value.elements  # type: ignore[attr-defined]
+            if not isinstance(e, cst.StarredElement)
+        )
     if detached(model, value):
         return False
     if isinstance(value, cst.Call) and any(
@@ -638,7 +645,7 @@ def detached(model: SemanticModel, value: cst.BaseExpression, depth: int = 3) ->
 
 
 #: expressions a name can be bound to whose graph is their operands'
-_ARITHMETIC = (cst.BinaryOperation, cst.UnaryOperation)
+_ARITHMETIC = (cst.BinaryOperation, cst.UnaryOperation, cst.Tuple, cst.List)
 
 #: tensor methods computing elementwise from their receiver and arguments
 _ELEMENTWISE_METHODS = frozenset(

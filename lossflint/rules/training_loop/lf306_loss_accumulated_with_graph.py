@@ -355,6 +355,14 @@ def _finding(model: SemanticModel, leak: accumulation.GraphLeak) -> Finding:
         method = "detach"
         new = node.with_changes(args=[node.args[0].with_changes(value=method_call(value, method))])
         what = f"`{acc.shown or acc.accumulator}.append(...)`"
+    if _items(model, value):
+        # a tuple has no ``.detach()``: each attached item needs its own
+        return Finding(
+            node,
+            f"{what} keeps the autograd graph of every iteration alive (it holds "
+            f"losses still attached to it): memory grows until OOM; keep each item's "
+            f"`.item()` instead",
+        )
     evidence = model.kinds.describe(model.value(value))
     helper = None if leak.by_kind else accumulation.helper_call(model, value)
     source = f" (the loss from {evidence})" if evidence else ""
@@ -380,3 +388,11 @@ def _finding(model: SemanticModel, leak: accumulation.GraphLeak) -> Finding:
         f"grows until OOM; accumulate `.{method}()` instead",
         fix=FixSpec(Applicability.SAFE, f"accumulate `.{method}()`", (NodeEdit(node, new),)),
     )
+
+
+def _items(model: SemanticModel, value: cst.BaseExpression) -> bool:
+    """``(loss, i)``, or a name bound only to such a tuple or list."""
+    if isinstance(value, cst.Name):
+        bound = [b.node for b in model.bindings(value) or []]
+        return bool(bound) and all(isinstance(n, (cst.Tuple, cst.List)) for n in bound)
+    return isinstance(value, (cst.Tuple, cst.List))

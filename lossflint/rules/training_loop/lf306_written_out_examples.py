@@ -1,12 +1,29 @@
 """LF306 examples of a parameter loss function and of the ``+=`` written
 out (``total_loss = total_loss + loss``: HarryVolek/PyTorch_Speaker_Verification,
 audit R60), and of a validation loop after the training loop in the epoch
-loop, without no_grad (TabSurvey, audit R59); kept apart so the rule module
-stays small."""
+loop, without no_grad (TabSurvey, audit R59), and of a tuple of loss parts
+appended per step (Deep Reinforcement Learning in Action, ch. 8, audit R68);
+kept apart so the rule module stays small."""
 
 from __future__ import annotations
 
 from lossflint.examples import Invalid
+
+_TUPLE = """
+import torch
+import torch.nn.functional as F
+
+losses = []
+for x, y in loader:
+    opt.zero_grad()
+    q_loss = F.mse_loss(model(x), y)
+    err = F.mse_loss(forward_model(x), y, reduction="none")
+    loss = q_loss + err.mean()
+    loss_list = ({first}, {second})
+    losses.append(loss_list){marker}
+    loss.backward()
+    opt.step()
+"""
 
 WRITTEN_OUT_INVALID = [
     # the loss function is a parameter (its kind unknown), but the accumulated
@@ -106,9 +123,19 @@ WRITTEN_OUT_INVALID = [
             print(val_loss.item() / len(val_loader))
         """,
     ),
+    # a tuple of parts still attached: no fix (a tuple has no .detach())
+    Invalid(
+        _TUPLE.format(
+            first="q_loss.mean()",
+            second="err.flatten().mean()",
+            marker="  # error: LF306 at `losses.append(`",
+        )
+    ),
 ]
 
 WRITTEN_OUT_VALID = [
+    # the parts are kept as numbers
+    _TUPLE.format(first="q_loss.item()", second="err.mean().item()", marker=""),
     # the running sum is what is back-propagated, once, after the loop
     """
     import torch.nn.functional as F

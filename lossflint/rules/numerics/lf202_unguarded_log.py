@@ -344,6 +344,8 @@ representable in float16; `torch.finfo(x.dtype).eps` is a dtype-aware choice.
             return False  # abs of integers cast to float: positions/counts (bucketing)
         if _exp_origin(model, value.origin):
             return False  # exp(x) > 0 (LF204 covers its overflow)
+        if value.site is not None and value.site.label.rsplit(".", 1)[-1] in ("exp", "exp_"):
+            return False  # the same, made in another module (a policy's std)
         if isinstance(value.origin, cst.BaseExpression):
             operand = num.abs_operand(model, value.origin)
             if operand is not None and num.nonzero_by_construction(model, operand):

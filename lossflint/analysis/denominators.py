@@ -45,6 +45,8 @@ def zero_able(
         framework = num.framework(info.qualname) if info.qualname else None
         if framework == "numpy":
             return None, None
+        if info.receiver is not None and num.numpy_attribute(model, info.receiver):
+            return None, None  # ``self.adv_buf.std()`` of a NumPy buffer
         if num.is_count(model, expr):
             label = "a count"
         elif method == "sum":

@@ -405,6 +405,8 @@ def bounded_exp(model: SemanticModel, operand: cst.BaseExpression, cosine: bool 
         return True
     if negative(operand):
         return True
+    if cosine and num.unit_bounded(model, operand):
+        return True  # ``exp(F.normalize(q))``: at most e
     if (
         isinstance(operand, cst.Call)
         and isinstance(operand.func, cst.Attribute)
@@ -435,7 +437,7 @@ def bounded_exp(model: SemanticModel, operand: cst.BaseExpression, cosine: bool 
         if (
             cosine
             and isinstance(operand.operator, cst.Divide)
-            and num.is_cosine(model, operand.left, every_side=True)
+            and num.unit_bounded(model, operand.left)
         ):
             tau = literal_value(operand.right)
             return not (isinstance(tau, (int, float)) and 0 < tau < 1 / 88)
@@ -443,7 +445,7 @@ def bounded_exp(model: SemanticModel, operand: cst.BaseExpression, cosine: bool 
         # at most s, large only for a scale above 88 written here
         if cosine and isinstance(operand.operator, cst.Multiply):
             for scale, other in ((operand.left, operand.right), (operand.right, operand.left)):
-                if num.is_cosine(model, other, every_side=True):
+                if num.unit_bounded(model, other):
                     factor = num.number(model, scale)
                     return factor is None or abs(factor) < 88
     return literal_value(operand) is not NotImplemented

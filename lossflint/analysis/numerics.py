@@ -1213,6 +1213,68 @@ def is_normalised(model: ModuleIndex, expr: cst.BaseExpression, depth: int = 3) 
     return False
 
 
+def numpy_attribute(model: ModuleIndex, expr: cst.BaseExpression) -> bool:
+    """``self.adv_buf`` that its class only ever sets to a NumPy (or pandas)
+    array or to arithmetic of itself (``self.adv_buf = (self.adv_buf -
+    m) / s``): no tensor, no gradient."""
+    if not (
+        isinstance(expr, cst.Attribute)
+        and isinstance(expr.value, cst.Name)
+        and expr.value.value == "self"
+    ):
+        return False
+    cls = model.enclosing(expr, cst.ClassDef)
+    if not isinstance(cls, cst.ClassDef):
+        return False
+    target = f"self.{expr.attr.value}"
+    made = False
+    for node in nodes_in(cls.body, cst.Assign, cst.AugAssign, cst.AnnAssign, memo=memo_of(model)):
+        targets = (
+            [t.target for t in node.targets]  # type: ignore[attr-defined]
+            if isinstance(node, cst.Assign)
+            else [node.target]  # type: ignore[attr-defined]
+        )
+        if not any(model.dotted(t) == target for t in targets):
+            continue
+        value = node.value  # type: ignore[attr-defined]
+        if value is None:
+            continue
+        if isinstance(value, cst.Call) and (
+            (model.qualname(value.func) or "").split(".", 1)[0] in apis.DATA_ARRAY_LIBRARIES
+        ):
+            made = True
+            continue
+        for name in nodes_in(value, cst.Name, memo=memo_of(model)):
+            assert isinstance(name, cst.Name)
+            parent = model.parent(name)
+            if name.value == "self" and isinstance(parent, cst.Attribute):
+                if model.dotted(parent) != target:
+                    return False  # another attribute: maybe a tensor
+                continue
+            if isinstance(parent, cst.Attribute) and parent.attr is name:
+                continue  # ``.mean`` of a receiver read above
+            qualname = model.qualname(name) or ""
+            if qualname.split(".", 1)[0] not in apis.DATA_ARRAY_LIBRARIES:
+                return False
+    return made
+
+
+def unit_bounded(model: ModuleIndex, expr: cst.BaseExpression, depth: int = 3) -> bool:
+    """Every element of ``expr`` lies in [-1, 1]: a cosine similarity, an
+    L2-normalised vector (``q = F.normalize(q)``), a tanh output."""
+    if isinstance(expr, cst.Name) and depth > 0:
+        value = bound_value(model, expr)
+        if value is not None and unit_bounded(model, value, depth - 1):
+            return True
+    if is_cosine(model, expr, every_side=True) or is_normalised(model, expr):
+        return True
+    info = call_info(model, expr)
+    return info is not None and (
+        info.qualname in apis.UNIT_BOUNDED
+        or (info.qualname is None and info.method in apis.UNIT_BOUNDED_METHODS)
+    )
+
+
 def is_cosine(
     model: ModuleIndex, expr: cst.BaseExpression, depth: int = 3, every_side: bool = False
 ) -> bool:

@@ -409,6 +409,20 @@ FP16_UNDER_AUTOCAST = frozenset(
         "torch.baddbmm",
     }
 )
+#: functions whose every output element lies in [-1, 1] (and methods so named)
+UNIT_BOUNDED = frozenset(
+    {
+        "torch.tanh",
+        "torch.nn.functional.tanh",
+        "torch.nn.functional.hardtanh",
+        "torch.nn.functional.softsign",
+        "tensorflow.math.tanh",
+        "tensorflow.nn.tanh",
+        "tensorflow.tanh",
+        "keras.activations.tanh",
+    }
+)
+UNIT_BOUNDED_METHODS = frozenset({"tanh"})
 #: elementwise ops that keep their input's dtype
 DTYPE_KEEPING_METHODS = frozenset(
     {"abs", "relu", "square", "neg", "detach", "clone", "contiguous", "tanh", "flatten"}

@@ -8,6 +8,17 @@ from __future__ import annotations
 from lossflint.examples import Invalid
 
 AUDIT_INVALID = [
+    # normalised, but over a temperature below 1/88
+    Invalid(
+        """
+        import torch
+        import torch.nn.functional as F
+
+        def policy(q):
+            q = F.normalize(q)
+            return torch.exp(q / 0.001) / torch.sum(torch.exp(q / 0.001))  # error: LF204
+        """
+    ),
     # the division written as a call (yongzhuo/Keras-TextClassification's
     # LEAM attention, audit R66)
     Invalid(
@@ -187,6 +198,20 @@ AUDIT_INVALID = [
 ]
 
 AUDIT_VALID = [
+    # the Q-values are L2-normalised (or squashed by tanh) first: |q| <= 1
+    # (Deep Reinforcement Learning in Action's curiosity notebook, R68)
+    """
+    import torch
+    import torch.nn.functional as F
+
+    def policy(q, tau=1.4):
+        q = F.normalize(q)
+        return torch.exp(q / tau) / torch.sum(torch.exp(q / tau))
+
+    def squashed(q):
+        q = torch.tanh(q)
+        return torch.exp(q) / torch.sum(torch.exp(q))
+    """,
     # the exponentials of a distribution's log-probabilities are at most 1
     # (Packt's TF/Keras book, a Bayesian network's marginals)
     """

@@ -6,7 +6,7 @@ module stays small."""
 from __future__ import annotations
 
 from lossflint.examples import Invalid
-from lossflint.rules.numerics.lf206_audit_s27_examples import S27_INVALID
+from lossflint.rules.numerics.lf206_audit_s27_examples import S27_INVALID, S27_VALID
 
 AUDIT_INVALID = [
     *S27_INVALID,
@@ -168,6 +168,7 @@ AUDIT_INVALID = [
 ]
 
 AUDIT_VALID = [
+    *S27_VALID,
     # SimCLR's NT-Xent: the exponentials over complementary masks add up to
     # all off-diagonal pairs, never 0 (vturrisi/solo-learn, audit R64)
     """

@@ -2,13 +2,37 @@
 arguments were given (``mask is not None``) guards nothing (setfit's
 SupConLoss, R53); a count read through ``.data`` (kuangliu's RetinaNet,
 R53); a Dice loss without smoothing over sigmoid output (H12 p02); a
-TensorFlow standardisation (Barlow Twins in Keras, audit R61)."""
+TensorFlow standardisation (Barlow Twins in Keras, audit R61); a rollout
+buffer's advantages standardised in place (deep_rl, audit R68): a tensor
+buffer counts, a NumPy one carries no gradient."""
 
 from __future__ import annotations
 
 from lossflint.examples import Invalid
 
+_BUFFER = """
+import numpy as np
+import torch
+
+
+class Buffer:
+    def __init__(self, size):
+        self.adv_buf = {made}
+
+    def finish_path(self):
+        self.adv_buf = (self.adv_buf - self.adv_buf.mean()) / self.adv_buf.std(){marker}
+
+    def get(self):
+        return torch.Tensor(self.adv_buf)
+
+"""
+
+S27_VALID = [
+    _BUFFER.format(made="np.zeros(size, dtype=np.float32)", marker=""),
+]
+
 S27_INVALID = [
+    Invalid(_BUFFER.format(made="torch.zeros(size)", marker="  # error: LF206 at `(self")),
     # a soft Dice loss without smoothing: on an image with an empty mask the
     # loss drives every sigmoid to 0, where they underflow (held-out H12 p02)
     Invalid(

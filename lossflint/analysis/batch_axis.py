@@ -11,8 +11,9 @@ Public API::
 The evidence that axis 0 is the batch, one of:
 
 - the result is reduced over classes along ``dim=1`` (``.argmax(1)``,
-  ``torch.max(p, 1)``, ``.topk(k, dim=1)``): the tensor has a second axis and the
-  code treats it as the classes;
+  ``torch.max(p, 1)``, ``.topk(k, dim=1)``, ``.gather(1, actions)``): the tensor
+  has a second axis and the code treats it as the classes (also for an
+  ``nn.Softmax(dim=0)`` ending an ``nn.Sequential`` after its ``Linear``);
 - the result feeds a loss computed in a loop over a ``DataLoader``'s batches;
 - the logits are computed, in the same function, from the output of a
   batch-norm layer (``self.bn(self.fc(x))``, or an ``nn.Sequential`` holding
@@ -46,8 +47,9 @@ from lossflint.analysis.walk import calls_in, memo_of, nodes_in
 if TYPE_CHECKING:
     from lossflint.analysis.index import ModuleIndex
 
-#: methods/functions that pick or rank classes along a dim
-_CLASS_REDUCTIONS = frozenset({"argmax", "max", "topk", "sort", "argsort"})
+#: methods/functions that pick or rank classes along a dim (``gather(1,
+#: actions)``: the taken action's probability of each row)
+_CLASS_REDUCTIONS = frozenset({"argmax", "max", "topk", "sort", "argsort", "gather"})
 
 
 @dataclass(frozen=True)
@@ -92,6 +94,7 @@ def _find(model: ModuleIndex) -> list[BatchSoftmax]:
             # ``sys.path`` entry): only an argmax over dim 1 of the result tells
             unseen[call] = dim
     candidates.update(_softmax_modules(model))
+    candidates.update(_sequential_heads(model))
     if not candidates and not unseen:
         return []
     found: dict[cst.Call, BatchSoftmax] = {}
@@ -201,6 +204,33 @@ def _softmax_modules(model: ModuleIndex) -> dict[cst.Call, cst.BaseExpression]:
         dim = argument(ctor, 0, "dim")
         if logits and dim is not None and literal_value(dim) == 0:
             found[ctor] = dim
+    return found
+
+
+def _sequential_heads(model: ModuleIndex) -> dict[cst.Call, cst.BaseExpression]:
+    """``nn.Sequential(..., nn.Linear(150, 2), nn.Softmax(dim=0))``: a
+    softmax over dim 0 ending a model right after its linear layer, keyed by
+    its construction (the model's outputs name it as their origin); only the
+    evidence of a second axis read as the classes reports it (Deep
+    Reinforcement Learning in Action's policy net, fine on one state, wrong
+    on the episode's batch)."""
+    found: dict[cst.Call, cst.BaseExpression] = {}
+    for site in model.calls:
+        if site.qualname not in apis.SEQUENTIAL:
+            continue
+        layers = [a.value for a in site.node.args if a.keyword is None and not a.star]
+        if len(layers) < 2 or len(layers) != len(site.node.args):
+            continue
+        head, before = layers[-1], layers[-2]
+        if not (isinstance(head, cst.Call) and isinstance(before, cst.Call)):
+            continue
+        if model.qualname(head.func) not in apis.SOFTMAX_MODULES:
+            continue
+        if model.qualname(before.func) not in apis.LINEAR_LAYERS:
+            continue
+        dim = argument(head, 0, "dim")
+        if dim is not None and literal_value(dim) == 0:
+            found[head] = dim
     return found
 
 

@@ -25,11 +25,12 @@ class SoftmaxOverBatch(Rule):
     what = """
 Flags PyTorch `softmax`/`log_softmax` (functional, `torch.*`, the tensor method,
 or an `nn.Softmax(dim=0)`/`nn.LogSoftmax(dim=0)` module built in the file and
-applied only to logits: reported at its construction) with `dim=0` on a model's
+applied only to logits, or ending an `nn.Sequential` right after its `Linear`:
+reported at its construction) with `dim=0` on a model's
 output (a linear/convolution layer or a model whose
 `forward` ends in one) when the code shows the tensor is (batch, classes): the
 result is reduced over classes along `dim=1` (`.argmax(1)`, `torch.max(p, 1)`,
-`.topk(k, dim=1)`), it feeds a loss computed in a loop over a `DataLoader`'s
+`.topk(k, dim=1)`, `.gather(1, actions)`), it feeds a loss computed in a loop over a `DataLoader`'s
 batches, or the logits are computed in the same function from a batch-norm layer's
 output (`self.fc3(F.relu(self.bn2(self.fc2(x))))`, or an `nn.Sequential` holding one:
 its input's axis 0 is the batch), with no `permute`/`transpose` on the way. The
@@ -75,6 +76,29 @@ output changes (it becomes right). For outputs with more axes (sequences, images
 check which axis holds the classes.
 """
     INVALID = [
+        # a policy net ending in Softmax(dim=0): right for one state, wrong
+        # for the episode's (steps, actions) batch read along dim 1
+        # (Deep Reinforcement Learning in Action, ch. 4, audit R68)
+        Invalid(
+            """
+            import torch
+
+            model = torch.nn.Sequential(
+                torch.nn.Linear(4, 150),
+                torch.nn.LeakyReLU(),
+                torch.nn.Linear(150, 2),
+                torch.nn.Softmax(dim=0),  # error: LF605
+            )
+            optimizer = torch.optim.Adam(model.parameters(), lr=0.009)
+            act_prob = model(torch.from_numpy(state).float())
+            pred_batch = model(state_batch)
+            prob_batch = pred_batch.gather(dim=1, index=action_batch.long().view(-1, 1)).squeeze()
+            loss = -torch.sum(returns * torch.log(prob_batch))
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            """
+        ),
         # a model whose class the analysis cannot read (``sys.path`` import), put
         # in eval mode: its output normalised down the columns, read along the rows
         Invalid(
@@ -194,6 +218,21 @@ check which axis holds the classes.
         ),
     ]
     VALID = [
+        # the same policy net only ever given one state (a 1-D vector)
+        """
+        import torch
+
+        model = torch.nn.Sequential(
+            torch.nn.Linear(4, 150), torch.nn.LeakyReLU(), torch.nn.Linear(150, 2), torch.nn.Softmax(dim=0)
+        )
+        optimizer = torch.optim.Adam(model.parameters(), lr=0.009)
+        for state, action, ret in episode:
+            prob = model(torch.from_numpy(state).float())[action]
+            loss = -ret * torch.log(prob)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+        """,
         # soft assignments normalised over the samples on purpose (SwAV-like),
         # then each sample's prototype: no model output is normalised
         """

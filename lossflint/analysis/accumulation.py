@@ -13,6 +13,7 @@ import libcst as cst
 from lossflint.analysis import apis
 from lossflint.analysis.contexts import contexts
 from lossflint.analysis.gradients import gradients
+from lossflint.analysis.interpreter.syntax import statements_of
 from lossflint.analysis.loops import LoopIndex, loops
 from lossflint.analysis.names import dotted_text, literal_item
 from lossflint.analysis.values import Foreign, Tensor
@@ -292,6 +293,8 @@ def graph_leaks(model: SemanticModel) -> Iterator[GraphLeak]:
             continue
         if acc.method is None and _reset_each_window(model, node, acc.accumulator):
             continue
+        if acc.method is None and _afresh_each_pass(model, node, acc.accumulator):
+            continue
         if acc.method is None and _summed_within_a_step(model, index, node, acc.accumulator):
             continue
         yield GraphLeak(acc, by_kind)
@@ -349,6 +352,31 @@ def _sets_afresh(assign: cst.Assign, accumulator: str) -> bool:
         isinstance(n, (cst.Name, cst.Attribute)) and dotted_text(n) == accumulator
         for n in descendants(assign.value)
     )
+
+
+def _afresh_each_pass(model: SemanticModel, node: cst.CSTNode, accumulator: str) -> bool:
+    """The innermost loop around ``node`` starts its body with ``losses =
+    []`` (a statement of the body itself, before the one holding ``node``):
+    the list holds one pass's values, nothing outlives the pass (PPLM's
+    ``loss_list``)."""
+    loop = next(
+        (
+            a
+            for a in model.ancestors(node)
+            if isinstance(a, (cst.For, cst.While, cst.FunctionDef, cst.Lambda, cst.ClassDef))
+        ),
+        None,
+    )
+    if not isinstance(loop, (cst.For, cst.While)):
+        return False
+    for stmt in statements_of(loop):
+        if any(a is stmt for a in model.ancestors(node)) or stmt is node:
+            return False  # reached the statement holding the accumulation
+        if isinstance(stmt, cst.SimpleStatementLine):
+            for small in stmt.body:
+                if isinstance(small, cst.Assign) and _sets_afresh(small, accumulator):
+                    return True
+    return False
 
 
 def _reset_each_window(model: SemanticModel, node: cst.CSTNode, accumulator: str) -> bool:

@@ -134,6 +134,25 @@ WRITTEN_OUT_INVALID = [
 ]
 
 WRITTEN_OUT_VALID = [
+    # the list is made afresh at the top of every pass: it holds one pass's
+    # losses, which share that pass's graph anyway (PPLM's loss_list, R69)
+    """
+    import torch
+    import torch.nn as nn
+
+    def perturb(model, classifier, x, num_iterations=3):
+        ce_loss = nn.CrossEntropyLoss()
+        for i in range(num_iterations):
+            pert = torch.zeros_like(x, requires_grad=True)
+            loss = 0.0
+            loss_list = []
+            discrim_loss = ce_loss(classifier(model(x + pert)), label)
+            loss += discrim_loss
+            loss_list.append(discrim_loss)
+            loss.backward()
+            x = x + pert.grad.detach()
+        return x
+    """,
     # the parts are kept as numbers
     _TUPLE.format(first="q_loss.item()", second="err.mean().item()", marker=""),
     # the running sum is what is back-propagated, once, after the loop

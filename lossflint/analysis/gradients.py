@@ -1726,11 +1726,13 @@ def _is_metric_class(cls: cst.ClassDef) -> bool:
     return False
 
 
-#: the methods of a Keras/TF optimiser that compute the update from gradients
-#: already taken (Keras 2 ``get_updates``, TF2's ``_resource_apply_*``, Keras 3's
-#: ``update_step``): nothing differentiates them
+#: the methods of an optimiser that compute the update from gradients already
+#: taken (Keras 2 ``get_updates``, TF2's ``_resource_apply_*``, Keras 3's
+#: ``update_step``, a torch ``Optimizer`` subclass's ``step``: LAMB, LARS on
+#: ``p.grad.data``): nothing differentiates them
 _OPTIMIZER_UPDATES = frozenset(
     {
+        "step",
         "get_updates",
         "_resource_apply_dense",
         "_resource_apply_sparse",

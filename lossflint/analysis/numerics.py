@@ -22,7 +22,7 @@ from lossflint.analysis.calls import argument, keyword, literal_value, positiona
 from lossflint.analysis.contexts import contexts
 from lossflint.analysis.kinds import kinds_of
 from lossflint.analysis.reaching import reaching_assignment
-from lossflint.analysis.values import Foreign, FunctionRef, Tensor
+from lossflint.analysis.values import Foreign, FunctionRef, LossObject, Tensor
 from lossflint.analysis.walk import memo_of, nodes_in, own_returns
 from lossflint.project.context import current as project_context
 from lossflint.project.summary import SFunction
@@ -1027,7 +1027,13 @@ def squares_shifted_by_eps(model: ModuleIndex, expr: cst.BaseExpression) -> bool
 def is_sum_of_squares(model: ModuleIndex, expr: cst.BaseExpression, depth: int = 3) -> bool:
     """A sum/mean reduction of squares, or squares added together."""
     if isinstance(expr, cst.Name) and depth > 0:
-        value = bound_value(model, expr) or _scaled_in_place(model, expr)
+        # also a name rebound, read where one assignment surely reaches
+        # (``loss = mse(p, y); loss = torch.sqrt(loss)``)
+        value = (
+            bound_value(model, expr)
+            or _scaled_in_place(model, expr)
+            or reaching_assignment(model, expr)
+        )
         return value is not None and is_sum_of_squares(model, value, depth - 1)
     operand = reduction(model, expr, apis.SUM, "sum") or reduction(model, expr, apis.MEAN, "mean")
     if operand is not None:
@@ -1035,6 +1041,8 @@ def is_sum_of_squares(model: ModuleIndex, expr: cst.BaseExpression, depth: int =
     info = call_info(model, expr)
     if info is not None and info.qualname in apis.L2_LOSS:
         return True
+    if isinstance(expr, cst.Call) and squared_error_loss(model, expr):
+        return True  # ``torch.sqrt(nn.MSELoss()(preds, y))``: an RMSE
     if is_binop(expr, cst.Multiply) and depth > 0:
         # ``2 * tf.nn.l2_loss(d)``: a positive multiple keeps the zero (not any
         # factor: ``(expected_power * t.square()).sum()`` of gains never 0)
@@ -1049,6 +1057,15 @@ def is_sum_of_squares(model: ModuleIndex, expr: cst.BaseExpression, depth: int =
             for side in (expr.left, expr.right)
         )
     return is_square(model, expr)
+
+
+def squared_error_loss(model: ModuleIndex, call: cst.Call) -> bool:
+    """``F.mse_loss(p, y)``, or a call of an ``nn.MSELoss()`` object."""
+    qualname = model.qualname(call.func)
+    if qualname is not None:
+        return qualname in apis.SQUARED_ERROR_LOSSES
+    value = kinds_of(model).value_of(call.func)
+    return isinstance(value, LossObject) and value.functional in apis.SQUARED_ERROR_LOSSES
 
 
 def is_boolean(model: ModuleIndex, expr: cst.BaseExpression, depth: int = 3) -> bool:

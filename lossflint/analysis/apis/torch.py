@@ -270,6 +270,8 @@ NLL = "torch.nn.functional.nll_loss"
 BCE = "torch.nn.functional.binary_cross_entropy"
 BCE_LOGITS = "torch.nn.functional.binary_cross_entropy_with_logits"
 KL_DIV = "torch.nn.functional.kl_div"
+#: losses that are a mean (or sum) of squared errors: 0 on a perfect fit
+SQUARED_ERROR_LOSSES = frozenset({"torch.nn.functional.mse_loss"})
 REGRESSION_LOSSES = frozenset(
     {
         "torch.nn.functional.mse_loss",

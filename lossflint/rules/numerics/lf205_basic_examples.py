@@ -6,6 +6,21 @@ from __future__ import annotations
 from lossflint.examples import Invalid
 
 BASIC_INVALID = [
+    # an RMSE loss: the root of an MSELoss that is 0 on a perfect batch
+    # (kozodoi/Kaggle_Readability, audit R69)
+    Invalid(
+        """
+        import torch
+
+        criterion = torch.nn.MSELoss()
+        for inputs, labels in loader:
+            loss = criterion(model(inputs).squeeze(-1), labels)
+            loss = torch.sqrt(loss)  # error: LF205
+            loss.backward()
+            optimizer.step()
+            optimizer.zero_grad()
+        """
+    ),
     # a name given to the op changes nothing (peteryuX/arcface-tf2's ArcFace
     # head, audit R65)
     Invalid(
@@ -22,6 +37,23 @@ BASIC_INVALID = [
 ]
 
 BASIC_VALID = [
+    # the update rule of an Optimizer subclass works on gradients already
+    # taken (LAMB of lonePatient/BERT-NER-Pytorch, audit R69)
+    """
+    import torch
+    from torch.optim.optimizer import Optimizer
+
+    class Lamb(Optimizer):
+        def step(self, closure=None):
+            for group in self.param_groups:
+                for p in group["params"]:
+                    state = self.state[p]
+                    exp_avg, exp_avg_sq = state["exp_avg"], state["exp_avg_sq"]
+                    weight_norm = p.data.pow(2).sum().sqrt().clamp(0, 10)
+                    adam_step = exp_avg / exp_avg_sq.sqrt().add(group["eps"])
+                    adam_norm = adam_step.pow(2).sum().sqrt()
+                    p.data.add_(adam_step, alpha=-group["lr"] * weight_norm / adam_norm)
+    """,
     # a positive term under the root in any form (issue 15)
     """
     import torch

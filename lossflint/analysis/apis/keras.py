@@ -303,7 +303,13 @@ DROPOUT_LAYERS = frozenset(
         "ActivityRegularization",
     }
 )
-SHAPE_ONLY_LAYERS = frozenset({"Flatten", "Reshape"})
+SHAPE_ONLY_LAYERS = frozenset(
+    {"Flatten", "Reshape"}
+    # repeat or interpolate between values, or cut some off: the output stays
+    # in the range of the input (a ReLU or sigmoid head stays one)
+    | {"UpSampling1D", "UpSampling2D", "UpSampling3D"}
+    | {"Cropping1D", "Cropping2D", "Cropping3D"}
+)
 #: weights of a Keras layer (LF307's toy-model count, ``analysis/keras_size.py``):
 #: recurrent layers → gates (GRU counts its two bias vectors, ``reset_after``)
 KERAS_RNN_GATES = {"SimpleRNN": 1, "LSTM": 4, "GRU": 3}

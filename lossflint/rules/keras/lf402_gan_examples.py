@@ -1,4 +1,4 @@
-"""LF402 examples of GAN generators built and compiled by a builder function
+"""LF402 examples of a head behind an upsampling (audit R69) and of GAN generators built and compiled by a builder function
 that returns them (Deep-Learning-Quick-Reference's Chapter 13, audit R43);
 kept apart so the rule module stays small."""
 
@@ -45,6 +45,22 @@ def train(generator, discriminator, combined, real, steps=100):
 """
 
 GAN_INVALID = [
+    # an upsampling after the ReLU head keeps its values (gmihaila/ml_things'
+    # FCN notebook, audit R69)
+    Invalid(
+        """
+        from keras.layers import Conv2D, Conv2DTranspose, Input, MaxPooling2D, UpSampling2D
+        from keras.models import Model
+
+        model_input = Input(shape=(228, 228, 3))
+        x = Conv2D(32, 3, activation="relu", padding="same")(model_input)
+        x = MaxPooling2D(pool_size=(2, 2))(x)
+        x = Conv2DTranspose(1, 3, activation="relu", padding="same")(x)
+        model_output = UpSampling2D(size=(2, 2))(x)
+        model = Model([model_input], model_output)
+        model.compile(loss="binary_crossentropy", optimizer="adam")  # error: LF402 at `loss=`
+        """
+    ),
     # the names the builder's results are unpacked into differ: out of sight
     Invalid(
         _GAN.format(

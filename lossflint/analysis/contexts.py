@@ -225,10 +225,12 @@ class ContextIndex:
                 if method == "to" and self._to_dtype(call) != "float16":
                     continue
                 receiver = dotted_text(call.func.value)
-                statement = model.parent(call)
+                # ``model = model.half().cuda()``: the moves after it keep the model
+                outermost = _through_moves(model, call)
+                statement = model.parent(outermost)
                 if receiver is None:
                     # `net = nn.Sequential(...).cuda().half()`: converted on construction
-                    target = assigned_to(model, call)
+                    target = assigned_to(model, outermost)
                     if target is not None and _is_module_like(call.func.value, model):
                         self.half_models.add(target)
                     continue
@@ -236,7 +238,7 @@ class ContextIndex:
                     # `model.half()` as a statement: modules convert in place
                     self.half_models.add(receiver)
                 else:
-                    target = assigned_to(model, call)
+                    target = assigned_to(model, outermost)
                     if target is not None and (
                         target == receiver or _is_module_like(call.func.value, model)
                     ):
@@ -400,3 +402,25 @@ def _foreign_module_instance(value: Foreign) -> bool:
 
 def _looks_like_scaler(key: str, known: set[str]) -> bool:
     return key in known or "scaler" in key.rsplit(".", 1)[-1].lower()
+
+
+def _through_moves(model: ModuleIndex, call: cst.Call) -> cst.Call:
+    """``call`` and the device moves chained after it (``.half().cuda()``,
+    ``.half().to(device)``): the outermost call, which holds the same model."""
+    while True:
+        attribute = model.parent(call)
+        outer = model.parent(attribute) if attribute is not None else None
+        if not (
+            isinstance(attribute, cst.Attribute)
+            and isinstance(outer, cst.Call)
+            and outer.func is attribute
+            and attribute.attr.value in ("cuda", "cpu", "to", "train", "eval")
+        ):
+            return call
+        if attribute.attr.value == "to" and any(
+            (arg.keyword is not None and arg.keyword.value == "dtype")
+            or any(word in model.code(arg.value) for word in ("float", "half", "double"))
+            for arg in outer.args
+        ):
+            return call  # ``.half().to(torch.float32)``: a dtype, maybe not fp16 any more
+        call = outer

@@ -16,6 +16,7 @@ from lossflint.analysis.values import Tensor
 from lossflint.diagnostics import Finding, Severity
 from lossflint.examples import Invalid
 from lossflint.registry import Rule
+from lossflint.rules.numerics.lf208_examples import MOVED_INVALID, VALID
 
 if TYPE_CHECKING:
     from lossflint.analysis.model import SemanticModel
@@ -89,6 +90,7 @@ There is no automatic fix: the right eps depends on the scale of the values
 the smallest round value float16 keeps).
 """
     INVALID = [
+        *MOVED_INVALID,
         Invalid(
             """
             import torch
@@ -148,80 +150,7 @@ the smallest round value float16 keeps).
             """
         ),
     ]
-    VALID = [
-        # cast back to float32, or reduced (autocast runs sums and norms in float32)
-        """
-        import torch
-
-        def step(model, x):
-            with torch.cuda.amp.autocast():
-                out = model(x)
-                a = out.float() + 1e-8
-                b = out / (out.norm(dim=1, keepdim=True) + 1e-10)
-            return a, b
-        """,
-        # a same-file function is not a model
-        """
-        import torch
-
-        def make_net(x):
-            return x * 2.0
-
-        with torch.autocast("cuda", dtype=torch.float16):
-            y = make_net(x) + 1e-8
-        """,
-        # float32 tensors
-        """
-        import torch
-        x = torch.randn(8)
-        y = x / (x.abs() + 1e-8)
-        """,
-        # an eps float16 can hold
-        """
-        import torch
-        x = torch.randn(8).half()
-        y = x / (x.abs() + 1e-4)
-        """,
-        # softmax and sum run in float32 under autocast
-        """
-        import torch
-        net = torch.nn.Linear(4, 2)
-        with torch.autocast("cuda", dtype=torch.float16):
-            out = net(x)
-            lp = torch.log(out.softmax(-1) + 1e-8)
-            n = out / (out.sum() + 1e-8)
-        """,
-        # bfloat16 autocast keeps float32's range
-        """
-        import torch
-        net = torch.nn.Linear(4, 2)
-        with torch.autocast("cpu"):
-            out = net(x)
-            p = out.clamp(min=1e-10)
-        """,
-        # Adam over a float32 model, or with a representable eps
-        """
-        import torch
-        model = torch.nn.Linear(4, 2)
-        opt = torch.optim.Adam(model.parameters())
-        """,
-        """
-        import torch
-        model = torch.nn.Linear(4, 2).half()
-        opt = torch.optim.Adam(model.parameters(), eps=1e-4)
-        """,
-        # Python floats
-        """
-        eps = 1e-8
-        y = 1.0 + 1e-8
-        """,
-        # the half tensor is converted back first
-        """
-        import torch
-        x = torch.randn(8).half()
-        y = x.float() + 1e-8
-        """,
-    ]
+    VALID = VALID
 
     def check(self, model: SemanticModel) -> Iterator[Finding]:
         ctx = contexts(model)

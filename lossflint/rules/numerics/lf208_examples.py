@@ -1,0 +1,96 @@
+"""LF208 examples: the VALID ones (eps that float16 keeps, float32 models,
+bfloat16), and a model converted to float16 before its device move
+(rasbt/LLM-finetuning-scripts, audit R69); kept apart so the rule module stays
+small."""
+
+from __future__ import annotations
+
+from lossflint.examples import Invalid
+
+MOVED_INVALID = [
+    # ``.half().cuda()``: the move keeps the float16 model
+    Invalid(
+        """
+        import torch
+
+        model = Net()
+        model = model.half().cuda()
+        optimizer = torch.optim.Adam(model.parameters(), lr=5e-5)  # error: LF208
+        """
+    ),
+]
+
+VALID = [
+    # cast back to float32, or reduced (autocast runs sums and norms in float32)
+    """
+    import torch
+
+    def step(model, x):
+        with torch.cuda.amp.autocast():
+            out = model(x)
+            a = out.float() + 1e-8
+            b = out / (out.norm(dim=1, keepdim=True) + 1e-10)
+        return a, b
+    """,
+    # a same-file function is not a model
+    """
+    import torch
+
+    def make_net(x):
+        return x * 2.0
+
+    with torch.autocast("cuda", dtype=torch.float16):
+        y = make_net(x) + 1e-8
+    """,
+    # float32 tensors
+    """
+    import torch
+    x = torch.randn(8)
+    y = x / (x.abs() + 1e-8)
+    """,
+    # an eps float16 can hold
+    """
+    import torch
+    x = torch.randn(8).half()
+    y = x / (x.abs() + 1e-4)
+    """,
+    # softmax and sum run in float32 under autocast
+    """
+    import torch
+    net = torch.nn.Linear(4, 2)
+    with torch.autocast("cuda", dtype=torch.float16):
+        out = net(x)
+        lp = torch.log(out.softmax(-1) + 1e-8)
+        n = out / (out.sum() + 1e-8)
+    """,
+    # bfloat16 autocast keeps float32's range
+    """
+    import torch
+    net = torch.nn.Linear(4, 2)
+    with torch.autocast("cpu"):
+        out = net(x)
+        p = out.clamp(min=1e-10)
+    """,
+    # Adam over a float32 model, or with a representable eps
+    """
+    import torch
+    model = torch.nn.Linear(4, 2)
+    opt = torch.optim.Adam(model.parameters())
+    """,
+    """
+    import torch
+    model = torch.nn.Linear(4, 2).half()
+    opt = torch.optim.Adam(model.parameters(), eps=1e-4)
+    """,
+    # Python floats
+    """
+    eps = 1e-8
+    y = 1.0 + 1e-8
+    """,
+    # the half tensor is converted back first
+    """
+    import torch
+    x = torch.randn(8).half()
+    y = x.float() + 1e-8
+    """,
+]

@@ -205,6 +205,7 @@ class ContextIndex:
                     ):
                         self._grad.setdefault(stmt, _GradRegion(stmt, False))
                         self.autograd_methods.add(stmt)
+        half_fabrics: set[str] = set()
         for site in model.calls:
             call = site.node
             parent = model.parent(call)
@@ -220,6 +221,11 @@ class ContextIndex:
                     target = assigned_to(model, call)
                     if target is not None:
                         self.scaler_names.add(target)
+            if qualname in apis.FABRIC_CLASSES:
+                precision = literal_value(argument(call, None, "precision"))
+                target = assigned_to(model, call)
+                if precision in apis.FABRIC_HALF_PRECISIONS and target is not None:
+                    half_fabrics.add(target)
             method = site.method
             if method in ("half", "to") and isinstance(call.func, cst.Attribute):
                 if method == "to" and self._to_dtype(call) != "float16":
@@ -244,6 +250,21 @@ class ContextIndex:
                     ):
                         # `model = model.half()` / `model = Net().half()`
                         self.half_models.add(target)
+        if half_fabrics:
+            self._fabric_setups(half_fabrics)
+
+    def _fabric_setups(self, half_fabrics: set[str]) -> None:
+        """``model, optimizer = fabric.setup(model, optimizer)`` of a
+        ``Fabric(precision="16-true")``: the model is float16 (like ``.half()``)."""
+        for site in self.model.method_calls("setup"):
+            call = site.node
+            if not isinstance(call.func, cst.Attribute):
+                continue
+            if dotted_text(call.func.value) not in half_fabrics or not call.args:
+                continue
+            first = dotted_text(call.args[0].value)
+            if first is not None:
+                self.half_models.add(first)
 
     def half_conversions(self) -> Iterator[CallSite]:
         """``x.half()``, ``x.to(torch.float16)``, ``x.to(dtype=torch.half)``."""

@@ -475,6 +475,12 @@ AUTOCAST: dict[str, str | None] = {
 #: ``torch.autocast(device_type)`` → its default dtype
 DEVICE_DEFAULT_DTYPE = {"cuda": "float16", "cpu": "bfloat16", "xpu": "bfloat16", "hpu": "bfloat16"}
 
+#: Lightning Fabric: ``Fabric(precision="16-true")`` converts what ``setup``
+#: gets to float16 (no scaler, unlike "16-mixed")
+FABRIC_CLASSES = frozenset(
+    {"lightning.Fabric", "lightning.fabric.Fabric", "lightning_fabric.Fabric"}
+)
+FABRIC_HALF_PRECISIONS = frozenset({"16-true", "half-true"})
 GRAD_SCALERS = frozenset(
     {
         "torch.cuda.amp.GradScaler",

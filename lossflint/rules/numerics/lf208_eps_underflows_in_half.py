@@ -37,7 +37,8 @@ Flags an eps that float16 cannot represent (below its smallest subnormal,
 ≈ 6e-8: `1e-8`, `1e-10`, `1e-12`) where it guards a float16 tensor: added to
 it (`x + 1e-8`) or as the lower bound of a clamp (`x.clamp(min=1e-10)`,
 `clamp_min`). A tensor is float16 when it comes from `.half()`,
-`.to(torch.float16)`, `dtype=torch.float16`, a model converted with `.half()`,
+`.to(torch.float16)`, `dtype=torch.float16`, a model converted with `.half()` (or set
+up by a `Fabric(precision="16-true")`),
 or, under a float16 autocast region (`torch.autocast("cuda")`,
 `torch.cuda.amp.autocast()`, `dtype=torch.float16`), from a linear/conv layer,
 a matmul or a model ending in one — also a call of something named like a
@@ -274,7 +275,7 @@ the smallest round value float16 keeps).
                     continue  # eps may be passed positionally or through **kwargs
                 yield Finding(
                     node=call,
-                    message=f"`{key}` is float16 (`.half()`) and this optimiser keeps its "
+                    message=f"`{key}` is float16 and this optimiser keeps its "
                     "default eps=1e-8, which rounds to 0 in float16: updates of parameters "
                     "with a zero second moment divide by 0; pass `eps=1e-4` or keep "
                     "float32 master weights (autocast + GradScaler)",

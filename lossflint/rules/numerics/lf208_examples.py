@@ -1,6 +1,6 @@
 """LF208 examples: the VALID ones (eps that float16 keeps, float32 models,
-bfloat16), and a model converted to float16 before its device move
-(rasbt/LLM-finetuning-scripts, audit R69); kept apart so the rule module stays
+bfloat16), a model converted to float16 before its device move or by Lightning Fabric's
+"16-true" precision (rasbt/LLM-finetuning-scripts, audit R69); kept apart so the rule module stays
 small."""
 
 from __future__ import annotations
@@ -8,6 +8,19 @@ from __future__ import annotations
 from lossflint.examples import Invalid
 
 MOVED_INVALID = [
+    # Lightning Fabric's "16-true" precision converts the model in setup()
+    # (rasbt/LLM-finetuning-scripts, audit R69)
+    Invalid(
+        """
+        import torch
+        from lightning import Fabric
+
+        fabric = Fabric(accelerator="cuda", devices=1, precision="16-true")
+        model = Net()
+        optimizer = torch.optim.Adam(model.parameters(), lr=5e-5)  # error: LF208
+        model, optimizer = fabric.setup(model, optimizer)
+        """
+    ),
     # ``.half().cuda()``: the move keeps the float16 model
     Invalid(
         """
@@ -21,6 +34,16 @@ MOVED_INVALID = [
 ]
 
 VALID = [
+    # "16-mixed" keeps float32 weights (autocast and a scaler)
+    """
+    import torch
+    from lightning import Fabric
+
+    fabric = Fabric(accelerator="cuda", devices=1, precision="16-mixed")
+    model = Net()
+    optimizer = torch.optim.Adam(model.parameters(), lr=5e-5)
+    model, optimizer = fabric.setup(model, optimizer)
+    """,
     # cast back to float32, or reduced (autocast runs sums and norms in float32)
     """
     import torch

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, cast
 
 import libcst as cst
 
-from lossflint.analysis.reaching import reaching_assignment
+from lossflint.analysis.reaching import may_bind, reaching_assignment, reaching_line
 from lossflint.analysis.walk import calls_in, memo_of, nodes_in
 
 if TYPE_CHECKING:
@@ -40,7 +40,11 @@ def held_out_pass(
     """``call`` (a model call in the grad-off ``region``) evaluates held-out
     data in a loop whose iterations backpropagate, and the region feeds none
     of those losses."""
-    inputs = [a.value for a in call.args if a.keyword is None and not a.star]
+    inputs = [
+        a.value
+        for a in call.args
+        if a.keyword is None and not a.star and not _plain_constant(a.value)
+    ]
     if not inputs or not all(_held_out(model, expr) for expr in inputs):
         return False
     assigned = _assigned_in(model, region)
@@ -53,14 +57,53 @@ def held_out_pass(
             loss = event.event.loss
             if event.chain or event.event.origin is not None or loss is None:
                 return False  # a backward in a helper: what its loss reads is out of sight
-            if _reads_any(model, loss, assigned, _DEPTH):
+            if _reads_any(model, loss, assigned, _DEPTH, region):
                 return False
     return trained
 
 
+def _plain_constant(expr: cst.BaseExpression) -> bool:
+    """``None`` (no hidden state), a number or a string: no data."""
+    return (isinstance(expr, cst.Name) and expr.value in ("None", "True", "False")) or isinstance(
+        expr, (cst.BaseNumber, cst.SimpleString)
+    )
+
+
 def _held_out(model: ModuleIndex, expr: cst.BaseExpression) -> bool:
-    names = [cast(cst.Name, n).value for n in nodes_in(expr, cst.Name, memo=memo_of(model))]
-    return bool(names) and any(_held_out_word(name) for name in names)
+    names = [cast(cst.Name, n) for n in nodes_in(expr, cst.Name, memo=memo_of(model))]
+    return bool(names) and any(
+        _held_out_word(name.value) or _drawn_from_held_out(model, name) for name in names
+    )
+
+
+def _binding_loop(model: ModuleIndex, name: cst.Name) -> cst.For | None:
+    """The loop around ``name`` whose target binds it, when nothing in that
+    loop's body binds the name again."""
+    loop = model.enclosing(name, cst.For)
+    while isinstance(loop, cst.For):
+        bound = {
+            cast(cst.Name, n).value for n in nodes_in(loop.target, cst.Name, memo=memo_of(model))
+        }
+        if name.value in bound:
+            return None if may_bind(loop.body, name.value) else loop
+        loop = model.enclosing(loop, cst.For)
+    return None
+
+
+def _drawn_from_held_out(model: ModuleIndex, name: cst.Name) -> bool:
+    """``vx`` of ``for vx, vy in val_batches:``: a batch of held-out data."""
+    loop = model.enclosing(name, cst.For)
+    while isinstance(loop, cst.For):
+        bound = {
+            cast(cst.Name, n).value for n in nodes_in(loop.target, cst.Name, memo=memo_of(model))
+        }
+        if name.value in bound:
+            return any(
+                _held_out_word(cast(cst.Name, n).value)
+                for n in nodes_in(loop.iter, cst.Name, memo=memo_of(model))
+            )
+        loop = model.enclosing(loop, cst.For)
+    return False
 
 
 def _held_out_word(name: str) -> bool:
@@ -84,24 +127,52 @@ def _assigned_in(model: ModuleIndex, region: cst.CSTNode) -> set[str]:
     return found
 
 
-def _reads_any(model: ModuleIndex, expr: cst.BaseExpression, names: set[str], depth: int) -> bool:
-    """``expr`` reads one of ``names``, directly or through the plain
-    assignments that reach its names (``depth`` steps back); a name whose
-    value is not certain counts as reading them."""
+def _reads_any(
+    model: ModuleIndex,
+    expr: cst.BaseExpression,
+    names: set[str],
+    depth: int,
+    region: cst.CSTNode,
+) -> bool:
+    """``expr`` reads one of ``names`` as the pass ``region`` binds them,
+    directly or through the plain assignments that reach its names (``depth``
+    steps back); a name whose value is not certain counts as reading them.
+    A name the pass also binds but that an assignment outside it surely
+    reaches (``output`` of the training step, reused by the pass) is that
+    assignment's."""
     for node in nodes_in(expr, cst.Name, memo=memo_of(model)):
         use = cast(cst.Name, node)
-        if use.value in names:
-            return True
         if depth <= 0 or not model.bindings(use):
+            if use.value in names:
+                return True
             continue
         if any(b.kind in ("import", "def", "class") for b in model.bindings(use) or ()):
             continue
         value = reaching_assignment(model, use)
+        line = reaching_line(model, use)
+        if use.value in names and (line is None or any(a is region for a in model.ancestors(line))):
+            return True
+        if value is None and line is not None:
+            # ``output, h = net(x)``: what the unpacked call reads
+            value = next(
+                (
+                    small.value
+                    for small in line.body
+                    if isinstance(small, (cst.Assign, cst.AnnAssign)) and small.value is not None
+                ),
+                None,
+            )
         if value is None:
+            loop = _binding_loop(model, use)
+            if loop is not None and not any(a is region for a in model.ancestors(loop)):
+                # ``y`` of the training loop's ``for x, y in batches:``
+                if _reads_any(model, loop.iter, names, depth - 1, region):
+                    return True
+                continue
             if any(b.kind != "param" for b in model.bindings(use) or ()):
                 return True  # bound in a loop or a branch: unknown
             continue
-        if _reads_any(model, value, names, depth - 1):
+        if _reads_any(model, value, names, depth - 1, region):
             return True
     return False
 

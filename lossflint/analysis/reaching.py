@@ -31,6 +31,14 @@ def reaching_assignment(model: ModuleIndex, use: cst.Name) -> cst.BaseExpression
     return found if isinstance(found, cst.BaseExpression) else None
 
 
+def reaching_line(model: ModuleIndex, use: cst.Name) -> cst.SimpleStatementLine | None:
+    """The simple line (any binding: ``output, h = net(x)`` too) that every
+    path to ``use`` passes last among those binding its name; None when that
+    is not certain (a branch, a loop or a ``with`` may bind it)."""
+    found = _walk_back(model, use, lines=True)
+    return found if isinstance(found, cst.SimpleStatementLine) else None
+
+
 def reaches_parameter(model: ModuleIndex, use: cst.Name) -> bool:
     """Whether ``use`` surely reads the value its function was called with:
     the name is a parameter of the innermost function and no statement before
@@ -44,7 +52,9 @@ def reaches_parameter(model: ModuleIndex, use: cst.Name) -> bool:
     return isinstance(_walk_back(model, use), cst.FunctionDef)
 
 
-def _walk_back(model: ModuleIndex, use: cst.Name) -> cst.BaseExpression | cst.FunctionDef | None:
+def _walk_back(
+    model: ModuleIndex, use: cst.Name, lines: bool = False
+) -> cst.BaseExpression | cst.FunctionDef | cst.SimpleStatementLine | None:
     """Back from ``use`` over the statements every path to it runs, up
     through the blocks around it: the value of the last plain ``name =
     value``; the innermost function when its start is reached with nothing
@@ -59,6 +69,10 @@ def _walk_back(model: ModuleIndex, use: cst.Name) -> cst.BaseExpression | cst.Fu
         body = getattr(block, "body", None)
         if isinstance(body, (list, tuple)) and at in body:
             for stmt in reversed(body[: body.index(at)]):
+                if lines:
+                    if may_bind(stmt, name):
+                        return stmt if isinstance(stmt, cst.SimpleStatementLine) else None
+                    continue
                 found = _assigned(stmt, name)
                 if found is not None:
                     return found

@@ -1,7 +1,9 @@
 """LF603 examples of an evaluation written without ``no_grad``: a loop over
 held-out data that computes predictions or accuracy and runs no backward
 (LearningToCompare's test blocks, audit R57; the catalogue's "computing
-metrics or predictions only")."""
+metrics or predictions only"), and of a validation pass every few batches
+inside the training loop, over batches drawn from the validation data
+(mcleonard/pytorch-charRNN, audit R71)."""
 
 from __future__ import annotations
 
@@ -39,11 +41,53 @@ for epoch in range(5):
         correct += (out.argmax(1) == y).sum().item()
 """
 
+_PERIODIC = """
+import torch
+from torch import nn
+
+
+class CharRNN(nn.Module):
+    def __init__(self, n_chars, n_hidden=32):
+        super().__init__()
+        self.lstm = nn.LSTM(n_chars, n_hidden, 2, batch_first=True)
+        self.dropout = nn.Dropout(0.5)
+        self.fc = nn.Linear(n_hidden, n_chars)
+
+    def forward(self, x, hc):
+        x, hc = self.lstm(x, hc)
+        return self.fc(self.dropout(x).reshape(-1, self.lstm.hidden_size)), hc
+
+
+def train(net, batches, val_batches, print_every=10):
+    net.train()
+    opt = torch.optim.Adam(net.parameters(), lr=0.001)
+    criterion = nn.CrossEntropyLoss()
+    for counter, (x, y) in enumerate(batches):
+        net.zero_grad()
+        output, h = net.forward(x, None)
+        loss = criterion(output, y.view(-1))
+        loss.backward()
+        opt.step()
+        if counter % print_every == 0:
+            val_losses = []
+            for vx, vy in {held}:
+                with torch.no_grad():
+                    output, val_h = net.forward(vx, None){marker}
+                    val_losses.append(criterion(output, vy.view(-1)).item())
+            print(loss.item(), sum(val_losses) / len(val_losses))
+
+
+train(CharRNN(5), batches, val_batches)
+"""
+
 HELD_OUT_LOOP_INVALID = [
     Invalid(_TUTORIAL.format(before="", marker="  # error: LF603 at `model(x)`")),
+    Invalid(_PERIODIC.format(held="val_batches", marker="  # error: LF603 at `net.forward(`")),
 ]
 
 HELD_OUT_LOOP_VALID = [
+    # nothing says the extra batches are held out (a teacher's or a replay pass)
+    _PERIODIC.format(held="extra_batches", marker=""),
     # dropout applied only under a flag the test calls leave off (DSKSD's
     # DeepNLP-models notebooks, R39): no dropout runs in either mode
     """

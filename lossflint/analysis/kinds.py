@@ -253,7 +253,19 @@ class KindAnalysis(Interpreter[Value]):
     def subscript(self, expr: cst.Subscript, base: Value) -> Value:
         if isinstance(base, TensorList):
             return tensor_lists.subscripted(expr, base)
+        if isinstance(base, LayerList):
+            return _layer_of(expr, base)
         return base if isinstance(base, Tensor) else UNKNOWN
+
+    def _module_list(self, call: cst.Call, args: list[Value]) -> Value:
+        """``nn.ModuleList([nn.Sequential(...), ...])``: its modules, in order
+        (``.append`` grows it like a list of layers)."""
+        if args and isinstance(args[0], LayerList):
+            return args[0]
+        listed = argument(call, 0, "modules")
+        if isinstance(listed, cst.List) and all(type(e) is cst.Element for e in listed.elements):
+            return LayerList(tuple(self.value_of(e.value) for e in listed.elements))
+        return UNKNOWN
 
     def unpacked_item(self, value: Value) -> Value:
         # rows (or the parts a split made) of probabilities are probabilities
@@ -458,6 +470,8 @@ class KindAnalysis(Interpreter[Value]):
             return self._sequential(call, args)
         if qualname in apis.VISION_MODEL_HEADS:
             return VisionModel(qualname, apis.VISION_MODEL_HEADS[qualname])
+        if qualname == apis.MODULE_LIST:
+            return self._module_list(call, args)
         if qualname in apis.MODULE_DICTS:
             # ``nn.ModuleDict({"cls": nn.Sequential(...)})``: its heads by name
             given = _argument_value(call, args, 0, "modules")
@@ -1337,3 +1351,19 @@ def _is_written(model: ModuleIndex, node: cst.Attribute) -> bool:
     if isinstance(parent, cst.AssignTarget):
         return True
     return isinstance(parent, (cst.AnnAssign, cst.AugAssign)) and parent.target is node
+
+
+def _layer_of(expr: cst.Subscript, layers: LayerList) -> Value:
+    """``heads[k]`` of a module list: the module at a literal index, or what
+    every module is when they are all known and the same (one per task)."""
+    if len(expr.slice) != 1 or not isinstance(expr.slice[0].slice, cst.Index):
+        return UNKNOWN
+    index = literal_value(expr.slice[0].slice.value)
+    items = layers.items
+    if isinstance(index, int) and not isinstance(index, bool):
+        if UNKNOWN in items or not -len(items) <= index < len(items):
+            return UNKNOWN
+        return items[index]
+    if not items or UNKNOWN in items or any(item != items[0] for item in items):
+        return UNKNOWN
+    return items[0]

@@ -1,6 +1,7 @@
 """LF203 examples of a hand-written cross-entropy whose products are written
-as calls (``tf.multiply``, ``torch.mul``); kept apart so the rule's example
-modules stay small."""
+as calls (``tf.multiply``, ``torch.mul``), or whose probabilities come from a
+task head picked out of an ``nn.ModuleList`` (lorenmt/mtan, audit R73); kept
+apart so the rule's example modules stay small."""
 
 from __future__ import annotations
 
@@ -20,6 +21,34 @@ CALL_INVALID = [
             with tf.GradientTape() as tape:
                 loss = tf.reduce_mean(xentropy(y, model(x)))
             opt.apply_gradients(zip(tape.gradient(loss, model.trainable_variables), model.trainable_variables))
+        """
+    ),
+    # per-task heads in a ModuleList, each ending in a softmax; picked by task index
+    Invalid(
+        """
+        import torch
+        import torch.nn as nn
+
+        class Net(nn.Module):
+            def __init__(self, num_classes):
+                super().__init__()
+                self.linear = nn.ModuleList(
+                    [nn.Sequential(nn.Linear(16, num_classes), nn.Softmax(dim=1))]
+                )
+
+            def forward(self, x, k):
+                return self.linear[k](x)
+
+        def model_fit(x_pred, onehot):
+            return torch.sum(-onehot * torch.log(x_pred + 1e-20), dim=1)  # error: LF203
+
+        net = Net(10)
+        optimizer = torch.optim.SGD(net.parameters(), lr=0.1)
+        for x, onehot in loader:
+            loss = torch.mean(model_fit(net(x, 0), onehot))
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
         """
     ),
 ]

@@ -61,6 +61,23 @@ LEGACY_REDUCTION_POSITIONS: dict[str, tuple[int, int]] = {
     "torch.nn.PoissonNLLLoss": (2, 4),
     "torch.nn.MultiMarginLoss": (3, 4),
     "torch.nn.TripletMarginLoss": (4, 5),
+    # the functional forms (``F.cross_entropy(x, y, w, self.size_average)``)
+    "torch.nn.functional.cross_entropy": (3, 5),
+    "torch.nn.functional.nll_loss": (3, 5),
+    "torch.nn.functional.binary_cross_entropy": (3, 4),
+    "torch.nn.functional.binary_cross_entropy_with_logits": (3, 4),
+    "torch.nn.functional.multilabel_soft_margin_loss": (3, 4),
+    "torch.nn.functional.hinge_embedding_loss": (3, 4),
+    "torch.nn.functional.mse_loss": (2, 3),
+    "torch.nn.functional.l1_loss": (2, 3),
+    "torch.nn.functional.smooth_l1_loss": (2, 3),
+    "torch.nn.functional.kl_div": (2, 3),
+    "torch.nn.functional.soft_margin_loss": (2, 3),
+    "torch.nn.functional.multilabel_margin_loss": (2, 3),
+    "torch.nn.functional.poisson_nll_loss": (4, 6),
+    "torch.nn.functional.margin_ranking_loss": (4, 5),
+    "torch.nn.functional.cosine_embedding_loss": (4, 5),
+    "torch.nn.functional.multi_margin_loss": (5, 6),
 }
 #: draws of random numbers: a data set of such rows has no order to learn
 RANDOM_DRAWS = frozenset(

@@ -21,7 +21,7 @@ class SoftmaxOverBatch(Rule):
     severity = Severity.ERROR
     summary = "softmax/log_softmax over dim 0 (the batch) of a (batch, classes) model output"
     fix_kind = "unsafe"
-    needs = ("softmax",)
+    needs = ("softmax", "Softmax")
     what = """
 Flags PyTorch `softmax`/`log_softmax` (functional, `torch.*`, the tensor method,
 or an `nn.Softmax(dim=0)`/`nn.LogSoftmax(dim=0)` module built in the file and

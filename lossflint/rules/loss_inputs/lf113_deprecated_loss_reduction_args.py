@@ -24,13 +24,15 @@ class DeprecatedLossReductionArgs(Rule):
     severity = Severity.WARNING
     summary = "`size_average=` / `reduce=` on a loss: use `reduction=`"
     fix_kind = "safe"
-    # positional: `nn.NLLLoss(weight, False)` names neither keyword
-    needs = ("size_average", "reduce", "Loss(")
+    # positional: `nn.NLLLoss(weight, False)`, `F.nll_loss(x, y, None, False)`
+    # name neither keyword
+    needs = ("size_average", "reduce", "Loss(", "_loss(", "entropy(", "kl_div(")
     what = """
 Flags any `nn.*Loss` constructor or `F.*` loss function called with the
-`size_average=` and/or `reduce=` keywords, and an `nn.*Loss` constructor given
-them by position (`nn.NLLLoss(weight, size_average, ignore_index)`; a `None`
-there is silent).
+`size_average=` and/or `reduce=` keywords, and an `nn.*Loss` constructor or
+`F.*` loss given them by position (`nn.NLLLoss(weight, size_average,
+ignore_index)`, `F.cross_entropy(x, y, w, self.size_average)`; a `None` there
+is silent).
 """
     why = """
 Both are deprecated since PyTorch 0.4 and easy to get backwards:
@@ -61,6 +63,14 @@ Safe when both values are literals: the fix writes the equivalent
 the deprecated arguments.
 """
     INVALID = [
+        # the functional form, by position (Amazon-Forest-Computer-Vision, audit R72)
+        Invalid(
+            """
+            import torch.nn.functional as F
+            def loss(self, input, target):
+                return F.cross_entropy(input, target, self.weight, self.size_average)  # error: LF113 at `F.cross_entropy(`
+            """
+        ),
         # PyTorch 0.4-era code passes them by position (a segmentation repo's
         # CrossEntropyLoss2d, from a bug report)
         Invalid(
@@ -123,6 +133,11 @@ the deprecated arguments.
         ),
     ]
     VALID = [
+        # position 4 of cross_entropy is ignore_index, not a reduction
+        """
+        import torch.nn.functional as F
+        loss = F.cross_entropy(logits, target, None, None, -1)
+        """,
         # the weight alone, or None where size_average sits
         """
         import torch.nn as nn

@@ -30,7 +30,7 @@ class EpsUnderflowsInHalf(Rule):
     name = "eps-underflows-in-half"
     severity = Severity.WARNING
     summary = "eps below 6e-8 on a float16 tensor (or Adam's default eps on a `.half()` model)"
-    needs = ("half", "float16", "autocast", "amp")
+    needs = ("half", "float16", "autocast", "amp", "16-true")
     about_its_value = True
     what = """
 Flags an eps that float16 cannot represent (below its smallest subnormal,

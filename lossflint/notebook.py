@@ -62,7 +62,17 @@ from lossflint.source import source_lines
 # Between two cells of the program; a comment, so it never changes a parse.
 CELL_MARKER = "# --- lossflint: cell boundary ---"
 _MASK = "pass  # lossflint-masked-line-{}"
-_MASK_RE = re.compile(r"^[ \t]*pass  # lossflint-masked-line-(\d+)$")
+# a line that binds no Python name (``%matplotlib inline``, ``!pip install x``):
+# the snippet reading of the program's free names stands (names.FreeNames)
+_MASK_INERT = "pass  # lossflint-inert-line-{}"
+_MASK_RE = re.compile(r"^[ \t]*pass  # lossflint-(?:masked|inert)-line-(\d+)$")
+# magics that may bind names in the kernel (``%run x.py``, ``%store -r``,
+# ``%%capture out``, ``%load``); any ``x = !cmd`` / ``x = %magic`` binds ``x``
+_BINDING_MAGICS = frozenset(
+    {"run", "load", "store", "capture", "reset", "sx", "system", "macro", "recall", "rerun"}
+    | {"aimport", "autoreload", "env", "alias", "bookmark", "load_ext", "R", "Rpull", "pull"}
+)
+_MAGIC_NAME = re.compile(r"^[ \t]*%{1,2}(?P<name>\w+)")
 # ``%time train(model, loader)``: the line magic runs its statement in the
 # kernel; it is linted as ``if 1: train(model, loader)`` (the same columns),
 # marked so that the original line comes back when fixes are written
@@ -258,7 +268,8 @@ def mask_ipython(text: str, masks: dict[int, str]) -> str | None:
         cr = line[len(body) :]
         mask_id = len(masks)
         masks[mask_id] = body
-        out.append(indent + _MASK.format(mask_id) + cr)
+        mask = _MASK_INERT if _binds_nothing(body) and not continuing else _MASK
+        out.append(indent + mask.format(mask_id) + cr)
     return "\n".join(out)
 
 
@@ -289,6 +300,15 @@ def _ipython_dedent(text: str) -> tuple[str, str, frozenset[int]] | None:
     rows = frozenset(row for row, line in enumerate(lines, start=1) if line.startswith(indent))
     out = [line[len(indent) :] if row in rows else line for row, line in enumerate(lines, 1)]
     return "\n".join(out), indent, rows
+
+
+def _binds_nothing(line: str) -> bool:
+    """An IPython line that cannot bind a Python name: a shell command or
+    help query, or a line magic not known to bind (not an ``x = !cmd``)."""
+    if _ASSIGN_MAGIC.match(line):
+        return False
+    magic = _MAGIC_NAME.match(line)
+    return magic is None or magic.group("name") not in _BINDING_MAGICS
 
 
 def _is_ipython_line(line: str) -> bool:

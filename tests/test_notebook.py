@@ -685,3 +685,32 @@ def test_fix_keeps_a_timed_line_as_written():
     assert result.applied == 1
     cell = "".join(json.loads(result.data)["cells"][1]["source"])
     assert cell == "lp = torch.log_softmax(x, dim=1)\n%time train(lp)"
+
+
+_SOFTMAX_MODEL = (
+    "class Net(torch.nn.Module):\n"
+    "    def __init__(self):\n"
+    "        super().__init__()\n"
+    "        self.softmax = torch.nn.Softmax()\n"
+)
+
+
+@pytest.mark.parametrize("magic", ["%matplotlib inline", "!pip install skorch", "%cd data"])
+def test_a_magic_that_binds_nothing_keeps_the_snippet_reading(magic: str):
+    # the Fraud Detection Handbook's notebooks (audit R73): no import of torch,
+    # which the kernel has from elsewhere; `torch` is read by convention
+    text = notebook(("code", magic + "\n"), ("code", _SOFTMAX_MODEL))
+    assert lint(text) == [(2, 4, 24, "LF110")]
+
+
+@pytest.mark.parametrize("magic", ["%run shared_functions.py", "x = !ls", "%store -r torch"])
+def test_a_magic_that_may_bind_names_blocks_the_snippet_reading(magic: str):
+    text = notebook(("code", magic + "\n"), ("code", _SOFTMAX_MODEL))
+    assert lint(text) == []
+
+
+def test_inert_and_binding_masks_are_both_restored():
+    masks: dict[int, str] = {}
+    masked = mask_ipython("%matplotlib inline\n%run x.py\ny = 1", masks)
+    assert masked == ("pass  # lossflint-inert-line-0\npass  # lossflint-masked-line-1\ny = 1")
+    assert masks == {0: "%matplotlib inline", 1: "%run x.py"}

@@ -1630,6 +1630,11 @@ class GradientFacts:
         if not isinstance(arg, cst.Arg) or arg.value is not lam:
             return False
         call = self.model.parent(arg)
+        if (
+            isinstance(call, cst.Call)
+            and self.model.qualname(call.func) in apis.DATA_TRANSFORM_WRAPPERS
+        ):
+            return True  # ``transforms.Lambda(lambda x: gcn(x, scale="l1"))``: per sample
         return (
             isinstance(call, cst.Call)
             and isinstance(call.func, cst.Attribute)

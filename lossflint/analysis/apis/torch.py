@@ -79,6 +79,11 @@ LEGACY_REDUCTION_POSITIONS: dict[str, tuple[int, int]] = {
     "torch.nn.functional.cosine_embedding_loss": (4, 5),
     "torch.nn.functional.multi_margin_loss": (5, 6),
 }
+#: wrappers that make a function a per-sample data transform
+DATA_TRANSFORM_WRAPPERS = frozenset(
+    {"torchvision.transforms.Lambda", "torchvision.transforms.transforms.Lambda"}
+    | {"torchvision.transforms.v2.Lambda"}
+)
 #: draws of random numbers: a data set of such rows has no order to learn
 RANDOM_DRAWS = frozenset(
     {

@@ -37,6 +37,22 @@ BASIC_INVALID = [
 ]
 
 BASIC_VALID = [
+    # a per-sample data transform (Deep-SVDD-PyTorch's global contrast
+    # normalisation, audit R73)
+    """
+    import torch
+    import torchvision.transforms as transforms
+
+    def global_contrast_normalization(x, scale="l2"):
+        x = x - torch.mean(x)
+        if scale == "l2":
+            return x / torch.sqrt(torch.sum(x**2))
+        return x / torch.mean(torch.abs(x))
+
+    transform = transforms.Compose(
+        [transforms.ToTensor(), transforms.Lambda(lambda x: global_contrast_normalization(x))]
+    )
+    """,
     # the update rule of an Optimizer subclass works on gradients already
     # taken (LAMB of lonePatient/BERT-NER-Pytorch, audit R69)
     """

@@ -6,6 +6,27 @@ from __future__ import annotations
 from lossflint.examples import Invalid
 
 AUDIT_INVALID = [
+    # an autoencoder of a variable width, fitted to reproduce its input
+    # (chen0040/keras-anomaly-detection, audit R73)
+    Invalid(
+        """
+        from keras.layers import Dense, Input
+        from keras.models import Model
+
+        def create_model(input_dim):
+            inputs = Input(shape=(input_dim,))
+            code = Dense(7, activation="relu")(inputs)
+            decoded = Dense(input_dim, activation="relu")(code)
+            model = Model(inputs=inputs, outputs=decoded)
+            model.compile(optimizer="adam", loss="mean_squared_error", metrics=["accuracy"])  # error: LF406 at `loss=`
+            return model
+
+        def fit(data):
+            x_train = data[:800]
+            model = create_model(x_train.shape[1])
+            model.fit(x_train, x_train, epochs=10)
+        """
+    ),
     # binary accuracy thresholds the sigmoid at 0.5 against 0/1 targets: the
     # compile itself says the unit is a classifier, whatever the labels are
     Invalid(
@@ -36,6 +57,21 @@ AUDIT_INVALID = [
 ]
 
 AUDIT_VALID = [
+    # a width not known, fitted to targets of its own: they may be 0/1 labels
+    """
+    from keras.layers import Dense, Input
+    from keras.models import Model
+
+    def create_model(input_dim):
+        inputs = Input(shape=(input_dim,))
+        out = Dense(input_dim, activation="relu")(Dense(7, activation="relu")(inputs))
+        model = Model(inputs=inputs, outputs=out)
+        model.compile(optimizer="adam", loss="mean_squared_error", metrics=["accuracy"])
+        return model
+
+    model = create_model(x_train.shape[1])
+    model.fit(x_train, y_train, epochs=10)
+    """,
     # a mean squared error only reported by the evaluation step: nothing
     # trains on it (Qinbf/Deep-Learning-Tensorflow2, audit R26)
     """

@@ -260,7 +260,9 @@ output compares floats to labels: a meaningless number that looks like a metric.
                     "a binary classifier"
                 )
             elif accuracy:
-                meaningless = _meaningless_accuracy(model, head, labels)
+                meaningless = _meaningless_accuracy(model, head, labels) or _reconstruction(
+                    model, facts, use
+                )
                 if meaningless is not None:
                     yield Finding(
                         use.report,
@@ -339,3 +341,24 @@ def _least_squares_discriminator(model: SemanticModel, report: cst.CSTNode) -> b
         if isinstance(scope, (cst.FunctionDef, cst.ClassDef)):
             names.append(scope.name.value)
     return any(hint in name.lower() for name in names for hint in _DISCRIMINATOR_HINTS)
+
+
+def _reconstruction(model: SemanticModel, facts: K.KerasFacts, use: K.LossUse) -> str | None:
+    """The model is fitted to reproduce its input (``fit(X, X)``: an
+    autoencoder), whatever its output width: accuracy of a reconstruction
+    means nothing."""
+    if use.model is None:
+        return None
+    for fit in facts.fits:
+        if fit.model is None or fit.model.node is not use.model.node:
+            continue
+        inputs = [a for a in fit.call.args if a.keyword is None][:2]
+        if len(inputs) == 2 and dotted_text(inputs[0].value) is not None:
+            if dotted_text(inputs[0].value) == dotted_text(inputs[1].value):
+                x = dotted_text(inputs[0].value)
+                return (
+                    f"the model is fitted to reproduce its input (`fit({x}, {x}, ...)` "
+                    f"at line {model.line_of(fit.call)}, an autoencoder): accuracy of a "
+                    "reconstruction is a meaningless number"
+                )
+    return None

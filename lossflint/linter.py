@@ -94,6 +94,20 @@ def _parse_error_message(exc: cst.ParserSyntaxError) -> str:
     return f"cannot parse: {text}"
 
 
+#: ``x.cuda(async=True)``: PyTorch 0.3's keyword, a reserved word since Python 3.7
+_ASYNC_KEYWORD = re.compile(r"[(,]\s*async\s*=")
+
+
+def _syntax_hint(error: SyntaxError) -> str:
+    """What the usual cause of this error in old training code is."""
+    if error.text is not None and _ASYNC_KEYWORD.search(error.text):
+        return (
+            " (`async` is a reserved word since Python 3.7: "
+            "`.cuda(async=True)` is `.cuda(non_blocking=True)`)"
+        )
+    return ""
+
+
 def parse(text: str, filename: str) -> cst.Module | Diagnostic:
     return parse_text(text, filename)[0]
 
@@ -121,7 +135,7 @@ def parse_text(text: str, filename: str) -> tuple[cst.Module | Diagnostic, bool]
         except SyntaxError as py_exc:
             return syntax_diagnostic(
                 filename,
-                f"cannot parse: {py_exc.msg}",
+                f"cannot parse: {py_exc.msg}{_syntax_hint(py_exc)}",
                 py_exc.lineno or 1,
                 py_exc.offset or 1,
             ), True

@@ -169,6 +169,17 @@ def test_python2_except_with_a_variable_is_lf900() -> None:
     assert "except X as e" in found[0].message
 
 
+def test_async_keyword_of_old_torch_is_lf900_with_its_cause() -> None:
+    """``x.cuda(async=True)`` (PyTorch 0.3, rethinking-network-pruning, audit
+    R75): the message names the reserved word and the keyword to use."""
+    text = "import torch\nx = torch.zeros(3)\ny = x.cuda(async=True)\n"
+    found = lint_text(text, "train.py", RULES, []).diagnostics
+    assert [(d.code, d.location.row) for d in found] == [("LF900", 3)]
+    assert "non_blocking=True" in found[0].message
+    other = lint_text("def f(:\n    pass\n", "train.py", RULES, []).diagnostics
+    assert "async" not in other[0].message
+
+
 def test_unparenthesised_exception_classes_are_analysed() -> None:
     """Python 3.14's ``except ValueError, TypeError:`` names two classes."""
     text = (

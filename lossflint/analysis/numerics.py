@@ -109,6 +109,12 @@ def _mutated_in(model: ModuleIndex, scope_node: cst.CSTNode) -> frozenset[str]:
     return found
 
 
+def changed_in_place(model: ModuleIndex, name: cst.Name) -> bool:
+    """``name`` is changed without a new binding in the scope that reads it
+    (``z[0] = 1``, ``z += 1``, ``z.fill_(1)``)."""
+    return name.value in _mutated_in(model, model.scope_of(name).node)
+
+
 def bound_value(model: ModuleIndex, name: cst.Name) -> cst.BaseExpression | None:
     """The expression a name is bound to when it has exactly one assignment in
     the scope that owns it and is never changed in place; None otherwise."""

@@ -324,9 +324,22 @@ def _pass_after_training(model: ModuleIndex, region: cst.CSTNode) -> bool:
         # ``for x, y in val_loader: with torch.no_grad(): ...``: the region is
         # the body of a loop over other data, itself in the epoch loop
         inner = enclosing[0]
-        if len(enclosing) < 2 or any(e.kind == "backward" for e in inner.events):
+        around = model.enclosing(region, cst.For, cst.While)
+        if (
+            around is not None
+            and around is not inner.node
+            and any(a is inner.node for a in model.ancestors(around))
+        ):
+            # a loop with no training events the loop index does not list
+            passed = around
+        elif not inner.is_training and len(enclosing) >= 2:
+            passed, enclosing = inner.node, enclosing[1:]
+        elif not any(child.is_training for child in inner.children):
             return False
-        passed, enclosing = inner.node, enclosing[1:]
+        else:
+            # in the epoch loop itself, after the loop that trains (an early
+            # stopping check on a kept batch, fast_adversarial): once per epoch
+            passed = region
     order = model.analysis(_call_order)
     starts = [order[id(c)] for c in calls_in(passed, memo) if id(c) in order]
     if not starts:

@@ -124,7 +124,7 @@ def test_lf208_message_for_adam_default():
         "opt = torch.optim.Adam(model.parameters())\n"
     )
     (message,) = _messages(source)
-    assert message.startswith("`model` is float16 (`.half()`) and this optimiser keeps its")
+    assert message.startswith("`model` is float16 and this optimiser keeps its")
 
 
 # --- guards and precision ----------------------------------------------------------------

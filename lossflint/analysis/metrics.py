@@ -28,6 +28,7 @@ from lossflint.analysis import keras as K
 from lossflint.analysis.apis import Kind
 from lossflint.analysis.calls import argument, literal_value
 from lossflint.analysis.interpreter.syntax import param_defaults, param_names
+from lossflint.analysis.gradients import gradients
 from lossflint.analysis.kinds import kinds_of
 from lossflint.analysis.loops import loops
 from lossflint.analysis.names import dotted_text
@@ -200,8 +201,9 @@ class MetricFacts:
         if _is_threshold(expr):
             return expr
         if isinstance(expr, cst.IfExp):
-            # ``1 if p > 0.5 else 0``
-            if _is_threshold(expr.test) and {
+            # ``1 if p > 0.5 else 0``, ``1 if is_anomaly else 0`` of ``for
+            # is_anomaly in dist >= t``
+            if (_is_threshold(expr.test) or self._thresholds_drawn(expr.test)) and {
                 literal_value(expr.body),
                 literal_value(expr.orelse),
             } <= {0, 1}:
@@ -251,7 +253,24 @@ class MetricFacts:
             return self._all_hard(returned, depth)
         return None
 
+    def _thresholds_drawn(self, test: cst.BaseExpression) -> bool:
+        """``is_anomaly`` bound by ``for is_anomaly in dist >= 14:``."""
+        if not isinstance(test, cst.Name):
+            return False
+        loop = self.model.enclosing(test, cst.For)
+        return (
+            isinstance(loop, cst.For)
+            and isinstance(loop.target, cst.Name)
+            and loop.target.value == test.value
+            and _is_threshold(loop.iter)
+        )
+
     def _hard_name(self, name: cst.Name, depth: int) -> cst.CSTNode | None:
+        passed = self._passed_by_every_caller(name)
+        if passed:
+            # ``def report(y_true, y_pred): average_precision_score(y_true,
+            # y_pred)`` called with hard labels (keras-anomaly-detection)
+            return self._all_hard(passed, depth)
         assigned = self._assigned(name)
         if _is_empty_list(assigned):
             # ``preds = []`` then ``preds.append(out.argmax(1))``
@@ -278,6 +297,13 @@ class MetricFacts:
             if items and len(items) == len(self._returns(value)):
                 return self._all_hard(items, depth)
         return None
+
+    def _passed_by_every_caller(self, name: cst.Name) -> list[cst.BaseExpression] | None:
+        """What every same-file caller passes for the parameter ``name``."""
+        bindings = self.model.bindings(name) or []
+        if len(bindings) != 1 or bindings[0].kind != "param":
+            return None
+        return gradients(self.model).passed_to(name)
 
     def _zeros(self, expr: cst.BaseExpression) -> bool:
         """``np.zeros(shape)`` / ``np.zeros_like(p)``."""

@@ -69,6 +69,21 @@ misstates the model (usually far lower, sometimes higher).
     )
     fix_safety = "There is no automatic fix: pass the probabilities/scores."
     INVALID = [
+        # a metric helper handed thresholded distances (keras-anomaly-detection, R73)
+        Invalid(
+            """
+            from sklearn.metrics import average_precision_score
+
+            def report(y_true, y_pred):
+                return average_precision_score(y_true, y_pred)  # error: LF502 at `average_precision_score(`
+
+            def main(dist, y_test, threshold):
+                y_pred = []
+                for is_anomaly in dist >= threshold:
+                    y_pred.append(1 if is_anomaly else 0)
+                report(y_test, y_pred)
+            """
+        ),
         # 0/1 written at the rows a threshold picks (NielsRogge's multi-label
         # BERT tutorial, audit R44)
         Invalid(
@@ -194,6 +209,16 @@ misstates the model (usually far lower, sometimes higher).
         ),
     ]
     VALID = [
+        # the same helper handed the distances themselves
+        """
+        from sklearn.metrics import average_precision_score
+
+        def report(y_true, y_pred):
+            return average_precision_score(y_true, y_pred)
+
+        def main(dist, y_test):
+            report(y_test, dist)
+        """,
         # the scores themselves copied at the picked rows
         """
         import numpy as np

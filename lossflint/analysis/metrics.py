@@ -27,8 +27,8 @@ from lossflint.analysis import apis
 from lossflint.analysis import keras as K
 from lossflint.analysis.apis import Kind
 from lossflint.analysis.calls import argument, literal_value
-from lossflint.analysis.interpreter.syntax import param_defaults, param_names
 from lossflint.analysis.gradients import gradients
+from lossflint.analysis.interpreter.syntax import param_defaults, param_names
 from lossflint.analysis.kinds import kinds_of
 from lossflint.analysis.loops import loops
 from lossflint.analysis.names import dotted_text

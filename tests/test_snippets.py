@@ -446,3 +446,27 @@ def test_reexporting_helper_star_import_finds_the_bug() -> None:
     assert codes(textwrap.dedent(program)) == ["LF603"]
     # an unknown helper package may bind ``nn`` to anything: silent
     assert codes(textwrap.dedent(program).replace("torch_snippets", "my_helpers")) == []
+
+
+# --- module aliases bound by assignment ---------------------------------------------
+
+
+def test_module_alias_bound_by_assignment() -> None:
+    """``keras = tf.keras`` (Lornatang/TensorFlow2-tutorials, audit R74)."""
+    source = "import tensorflow as tf\nkeras = tf.keras\nlayer = keras.layers.Dense(1)\n"
+    assert qualnames(source)["keras.layers.Dense"] == "keras.layers.Dense"
+
+
+@pytest.mark.parametrize(
+    "prelude",
+    [
+        # rebound: which one a call sees is not known
+        "import tensorflow as tf\nkeras = tf.keras\nif cond:\n    keras = other\n",
+        # bound in a function only
+        "import tensorflow as tf\ndef f():\n    keras = tf.keras\n",
+        # a chain of something not imported
+        "keras = config.keras\n",
+    ],
+)
+def test_assigned_alias_that_is_not_certain_stays_unknown(prelude: str) -> None:
+    assert qualnames(prelude + "layer = keras.layers.Dense(1)\n")["keras.layers.Dense"] is None

@@ -222,10 +222,26 @@ def resolve_qualname(node: cst.BaseExpression, scope: Scope) -> str | None:
         if root.startswith("builtins."):
             return ".".join([root, *parts[1:]])
     else:
-        root = qualname_of_bindings(bindings)
+        root = qualname_of_bindings(bindings) or _module_alias(parts[0], bindings, scope)
         if root is None:
             return None
     return canonical(".".join([root, *parts[1:]]))
+
+
+def _module_alias(name: str, bindings: list[Binding], scope: Scope) -> str | None:
+    """``keras = tf.keras``: a name bound once, at module level, to an
+    attribute chain of an imported module, is that chain (TF2 tutorials)."""
+    kept = [b for b in bindings if not _is_none_assignment(b)]
+    if len(kept) != 1 or kept[0].kind != "assign" or not isinstance(kept[0].node, cst.Attribute):
+        return None
+    module = scope.module()
+    if all(b is not kept[0] for b in module.bindings.get(name, ())):
+        return None  # bound in a function or class: not the module's alias
+    chain = dotted_name(kept[0].node)
+    if not chain or chain[0] == name or module.bindings.get(chain[0]) is None:
+        return None
+    root = qualname_of_bindings(module.bindings[chain[0]])
+    return ".".join([root, *chain[1:]]) if root is not None else None
 
 
 def free_names(scope: Scope) -> FreeNames:

@@ -45,6 +45,18 @@ def train(generator, discriminator, combined, real, steps=100):
 """
 
 GAN_INVALID = [
+    # the layers named through ``keras = tf.keras`` (Lornatang/TensorFlow2-tutorials, R74)
+    Invalid(
+        """
+        import tensorflow as tf
+
+        keras = tf.keras
+        base = tf.keras.applications.MobileNetV2(include_top=False, weights="imagenet")
+        model = tf.keras.Sequential([base, tf.keras.layers.GlobalAveragePooling2D(), keras.layers.Dense(1)])
+        model.compile(optimizer="rmsprop", loss="binary_crossentropy")  # error: LF402 at `loss=`
+        model.fit(train_batches, epochs=10)
+        """
+    ),
     # an upsampling after the ReLU head keeps its values (gmihaila/ml_things'
     # FCN notebook, audit R69)
     Invalid(

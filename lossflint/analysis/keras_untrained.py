@@ -24,7 +24,7 @@ import libcst as cst
 
 from lossflint.analysis import apis
 from lossflint.analysis.reaching import reaching_assignment
-from lossflint.analysis.walk import memo_of, names_in
+from lossflint.analysis.walk import memo_of, names_in, nodes_in
 
 if TYPE_CHECKING:
     from lossflint.analysis.index import ModuleIndex
@@ -94,8 +94,23 @@ def never_trained(
         # module to fit; only a training script's idle compile is provably dead
         return False
     ident = func.value.value
-    if index.enclosing(compile_call, cst.FunctionDef, cst.Lambda, cst.ClassDef) is not None:
-        return _uses_are_safe(index, index.module, ident, is_model, _DEPTH)
+    owner = index.enclosing(compile_call, cst.FunctionDef, cst.Lambda, cst.ClassDef)
+    if owner is not None:
+        scope = index.scope_of(func.value)
+        local = (
+            isinstance(owner, cst.FunctionDef)
+            and scope.node is owner
+            and ident in scope.bindings
+            and ident not in scope.globals | scope.nonlocals
+            and not any(
+                isinstance(inner, (cst.FunctionDef, cst.Lambda))
+                for inner in nodes_in(owner.body, cst.FunctionDef, cst.Lambda, memo=memo_of(index))
+            )
+        )
+        # a factory's local model: its uses are the function's (and, returned,
+        # its callers'), not those of another factory's ``model``
+        root: cst.CSTNode = owner if local else index.module
+        return _uses_are_safe(index, root, ident, is_model, _DEPTH)
     before = _binding_position(index, func.value)
     return all(
         _safe_use(index, name, is_model, _DEPTH)
@@ -216,14 +231,14 @@ def _safe_use(
         assign = index.parent(holder)
         return isinstance(assign, cst.Assign) and isinstance(assign.value, cst.Call)
     if isinstance(parent, cst.Return) and parent.value is name:
-        return _returned_as_same_name(index, parent, None, name.value)
+        return _returned_as_same_name(index, parent, None, name.value, is_model, depth)
     if (
         isinstance(parent, cst.Element)
         and isinstance(grand, cst.Tuple)
         and isinstance(holder, cst.Return)
     ):
         position = [e.value for e in grand.elements].index(name)
-        return _returned_as_same_name(index, holder, position, name.value)
+        return _returned_as_same_name(index, holder, position, name.value, is_model, depth)
     if isinstance(parent, cst.Element) and isinstance(grand, (cst.List, cst.Tuple)):
         arg = index.parent(grand)
         call = index.parent(arg) if arg is not None else None
@@ -279,11 +294,18 @@ def _safe_in_function(
 
 
 def _returned_as_same_name(
-    index: ModuleIndex, returned: cst.CSTNode, position: int | None, ident: str
+    index: ModuleIndex,
+    returned: cst.CSTNode,
+    position: int | None,
+    ident: str,
+    is_model: Callable[[cst.BaseExpression], bool],
+    depth: int,
 ) -> bool:
     """``return generator, discriminator`` of a top-level function every call
     of which unpacks the result into the same names (``generator,
-    discriminator = build_models()``): the scan of ``ident`` sees those uses."""
+    discriminator = build_models()``): the scan of ``ident`` sees those uses;
+    into another name (``gen = generator()``), whose own uses are then
+    scanned the same way."""
     func = index.enclosing(returned, cst.FunctionDef, cst.Lambda, cst.ClassDef)
     if not isinstance(func, cst.FunctionDef) or func not in index.module.body:
         return False
@@ -306,6 +328,10 @@ def _returned_as_same_name(
             if not isinstance(target, cst.Tuple) or position >= len(target.elements):
                 return False
             target = target.elements[position].value
-        if not (isinstance(target, cst.Name) and target.value == ident):
+        if not isinstance(target, cst.Name):
+            return False
+        if target.value != ident and (
+            depth <= 0 or not _uses_are_safe(index, index.module, target.value, is_model, depth - 1)
+        ):
             return False
     return True

@@ -64,6 +64,48 @@ class MetricFacts:
         order = {site.node: i for i, site in enumerate(self.model.calls)}
         yield from sorted(direct + aliased, key=lambda found: order[found[0]])
 
+    def metric_object_calls(self, classes: frozenset[str]) -> Iterator[cst.Call]:
+        """Calls of a metric object built from ``classes`` that take
+        ``(y_true, y_pred)``: ``acc = keras.metrics.Accuracy()`` then
+        ``acc(labels, predictions)`` or ``acc.update_state(labels, predictions)``."""
+        for site in self.model.calls:
+            call = site.node
+            func = call.func
+            receiver: cst.BaseExpression | None = None
+            if isinstance(func, cst.Name) and site.qualname is None:
+                receiver = func
+            elif (
+                isinstance(func, cst.Attribute)
+                and func.attr.value == "update_state"
+                and isinstance(func.value, (cst.Name, cst.Attribute))
+            ):
+                receiver = func.value
+            elif isinstance(func, cst.Call) and self.model.qualname(func.func) in classes:
+                yield call  # ``keras.metrics.Accuracy()(y, p)``
+                continue
+            if receiver is None:
+                continue
+            built = (
+                self._single_assignment(receiver)
+                if isinstance(receiver, cst.Name)
+                else self._attribute_assignment(receiver)
+            )
+            if isinstance(built, cst.Call) and self.model.qualname(built.func) in classes:
+                yield call
+
+    def _attribute_assignment(self, attr: cst.BaseExpression) -> cst.BaseExpression | None:
+        """``self.acc = keras.metrics.Accuracy()``, the file's only write of it."""
+        key = self.model.dotted(attr)
+        if key is None:
+            return None
+        found = [
+            node.value
+            for node in self.model.nodes_of_type(cst.Assign)
+            if isinstance(node, cst.Assign)
+            and any(self.model.dotted(t.target) == key for t in node.targets)
+        ]
+        return found[0] if len(found) == 1 else None
+
     @cached_property
     def _aliased_calls(self) -> list[tuple[cst.Call, str]]:
         found = []

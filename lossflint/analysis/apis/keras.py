@@ -790,3 +790,6 @@ KERAS_SCHEDULE_MODULES = ("optimizers.schedules", "experimental", "learning_rate
 BINARY_ACCURACY_STRINGS = frozenset({"accuracy", "acc", "binary_accuracy"})
 #: the binary accuracy metric class (threshold 0.5 unless given)
 BINARY_ACCURACY_CLASS = "BinaryAccuracy"
+#: Keras's exact-match accuracy (``y_pred == y_true``, element by element), as
+#: opposed to the categorical/sparse/binary accuracies that argmax or threshold
+KERAS_EXACT_ACCURACY = frozenset({"keras.metrics.Accuracy"})

@@ -21,7 +21,7 @@ class AccuracyOnScores(Rule):
     name = "accuracy-on-scores"
     severity = Severity.ERROR
     summary = "accuracy computed by comparing probabilities/logits with labels"
-    needs = ("==", "eq", "equal", "accuracy_score")
+    needs = ("==", "eq", "equal", "accuracy_score", "Accuracy")
     what = """
 Flags `(pred == y)` (or `!=`, `torch.eq`, `tf.equal`, `pred.eq(y)`) summed or
 averaged into an accuracy, and `sklearn.metrics.accuracy_score`, when `pred`
@@ -54,6 +54,20 @@ training run is judged, early-stopped or tuned on that number.
         "There is no automatic fix: take `argmax` (multi-class) or threshold (binary) first."
     )
     INVALID = [
+        # Keras's exact-match Accuracy fed the softmax output (Lornatang/TensorFlow2-tutorials, R74)
+        Invalid(
+            """
+            import tensorflow as tf
+            from tensorflow import keras
+
+            model = keras.Sequential([keras.layers.Dense(10, activation="softmax")])
+            accuracy_metric = keras.metrics.Accuracy()
+
+            def train_step(images, labels):
+                predictions = model(images)
+                return accuracy_metric(labels, predictions)  # error: LF501 at `accuracy_metric(`
+            """
+        ),
         # a Hugging Face Trainer hands compute_metrics the logits
         Invalid(
             """
@@ -169,6 +183,20 @@ training run is judged, early-stopped or tuned on that number.
         ),
     ]
     VALID = [
+        # the accuracy that takes the argmax, and the exact one on argmax labels
+        """
+        import tensorflow as tf
+        from tensorflow import keras
+
+        model = keras.Sequential([keras.layers.Dense(10, activation="softmax")])
+        sparse = keras.metrics.SparseCategoricalAccuracy()
+        exact = keras.metrics.Accuracy()
+
+        def train_step(images, labels):
+            predictions = model(images)
+            sparse.update_state(labels, predictions)
+            exact.update_state(labels, tf.argmax(predictions, axis=1))
+        """,
         # compute_metrics takes the argmax of the logits first
         """
         import numpy as np
@@ -294,6 +322,18 @@ training run is judged, early-stopped or tuned on that number.
                     "never equal class labels; take `argmax` (or threshold) first",
                 )
                 break
+        for call in facts.metric_object_calls(apis.KERAS_EXACT_ACCURACY):
+            y_pred = argument(call, 1, "y_pred")
+            found = facts.score_kind(y_pred) if y_pred is not None else None
+            if found is None:
+                continue
+            kind, value = found
+            yield Finding(
+                call,
+                f"`keras.metrics.Accuracy` counts exact matches and gets {kind}"
+                f"{facts.evidence(value)} as `y_pred`: float scores never equal the labels; "
+                "use `SparseCategoricalAccuracy` / `CategoricalAccuracy` (or argmax first)",
+            )
         for call, name in facts.metric_calls(apis.SKLEARN_ACCURACY):
             y_pred = argument(call, 1, "y_pred")
             found = facts.score_kind(y_pred) if y_pred is not None else None

@@ -69,7 +69,19 @@ _MASK_RE = re.compile(r"^[ \t]*pass  # lossflint-(?:masked|inert)-line-(\d+)$")
 # magics that may bind names in the kernel (``%run x.py``, ``%store -r``,
 # ``%%capture out``, ``%load``); any ``x = !cmd`` / ``x = %magic`` binds ``x``
 _BINDING_MAGICS = frozenset(
-    {"run", "load", "store", "capture", "reset", "sx", "system", "macro", "recall", "rerun"}
+    {
+        "run",
+        "load",
+        "store",
+        "capture",
+        "reset",
+        "sx",
+        "system",
+        "macro",
+        "recall",
+        "rerun",
+        "pylab",
+    }
     | {"aimport", "autoreload", "env", "alias", "bookmark", "load_ext", "R", "Rpull", "pull"}
 )
 _MAGIC_NAME = re.compile(r"^[ \t]*%{1,2}(?P<name>\w+)")

@@ -703,7 +703,9 @@ def test_a_magic_that_binds_nothing_keeps_the_snippet_reading(magic: str):
     assert lint(text) == [(2, 4, 24, "LF110")]
 
 
-@pytest.mark.parametrize("magic", ["%run shared_functions.py", "x = !ls", "%store -r torch", "%pylab inline"])
+@pytest.mark.parametrize(
+    "magic", ["%run shared_functions.py", "x = !ls", "%store -r torch", "%pylab inline"]
+)
 def test_a_magic_that_may_bind_names_blocks_the_snippet_reading(magic: str):
     text = notebook(("code", magic + "\n"), ("code", _SOFTMAX_MODEL))
     assert lint(text) == []

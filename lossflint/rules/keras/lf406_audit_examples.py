@@ -6,6 +6,23 @@ from __future__ import annotations
 from lossflint.examples import Invalid
 
 AUDIT_INVALID = [
+    # a later section of the notebook reuses y_train for class labels: it cannot
+    # reach this fit (HOML ch. 13 in TensorFlow-Developer-Certificate, audit R74)
+    Invalid(
+        """
+        from sklearn.datasets import fetch_california_housing
+        from sklearn.model_selection import train_test_split
+        from tensorflow import keras
+
+        housing = fetch_california_housing()
+        X_train, X_valid, y_train, y_valid = train_test_split(housing.data, housing.target)
+        model = keras.models.Sequential([keras.layers.Dense(1)])
+        model.compile(loss="mse", optimizer="sgd", metrics=["accuracy"])  # error: LF406 at `loss=`
+        model.fit(X_train, y_train, epochs=5)
+
+        (X_train, y_train), (X_test, y_test) = keras.datasets.fashion_mnist.load_data()
+        """
+    ),
     # an autoencoder of a variable width, fitted to reproduce its input
     # (chen0040/keras-anomaly-detection, audit R73)
     Invalid(
@@ -57,6 +74,17 @@ AUDIT_INVALID = [
 ]
 
 AUDIT_VALID = [
+    # class labels loaded before the one-unit model: they may be what it is fitted on
+    """
+    from sklearn.datasets import fetch_california_housing
+    from tensorflow import keras
+
+    (X_train, y_train), (X_test, y_test) = keras.datasets.fashion_mnist.load_data()
+    housing = fetch_california_housing()
+    model = keras.models.Sequential([keras.layers.Dense(1)])
+    model.compile(loss="mse", optimizer="sgd", metrics=["accuracy"])
+    model.fit(X_train, y_train == 0, epochs=5)
+    """,
     # a width not known, fitted to targets of its own: they may be 0/1 labels
     """
     from keras.layers import Dense, Input

@@ -314,7 +314,10 @@ def _meaningless_accuracy(model: SemanticModel, head: K.Head | None, labels: obj
             f"{binary}, meaningless on labels of more than two classes "
             f"(`{short(model, origin)}` at line {model.line_of(origin)})"
         )
-    if labels is not None or any(model.calls_to(*sorted(apis.CLASS_DATA_LOADERS))):
+    if labels is not None or any(
+        not _runs_later(model, site.node, head)
+        for site in model.calls_to(*sorted(apis.CLASS_DATA_LOADERS))
+    ):
         return None
     for site in model.calls_to(*sorted(apis.REGRESSION_DATA_LOADERS)):
         return (
@@ -362,3 +365,15 @@ def _reconstruction(model: SemanticModel, facts: K.KerasFacts, use: K.LossUse) -
                     "reconstruction is a meaningless number"
                 )
     return None
+
+
+def _runs_later(model: SemanticModel, loader: cst.Call, head: K.Head) -> bool:
+    """A module-level data loader written after the module-level model of
+    ``head`` (a notebook's later section reusing ``y_train`` for another
+    data set): it cannot be what that model was fitted on."""
+    node = head.activation_layer.node
+    if model.enclosing(loader, cst.FunctionDef, cst.Lambda, cst.ClassDef) is not None:
+        return False
+    if model.enclosing(node, cst.FunctionDef, cst.Lambda, cst.ClassDef) is not None:
+        return False
+    return model.line_of(loader) > model.line_of(node)

@@ -334,12 +334,10 @@ def _pass_after_training(model: ModuleIndex, region: cst.CSTNode) -> bool:
             passed = around
         elif not inner.is_training and len(enclosing) >= 2:
             passed, enclosing = inner.node, enclosing[1:]
-        elif not any(child.is_training for child in inner.children):
-            return False
         else:
-            # in the epoch loop itself, after the loop that trains (an early
-            # stopping check on a kept batch, fast_adversarial): once per epoch
-            passed = region
+            # in the epoch loop itself, on a batch of the training data (the
+            # last one, or one kept for an early-stopping check): a training metric
+            return False
     order = model.analysis(_call_order)
     starts = [order[id(c)] for c in calls_in(passed, memo) if id(c) in order]
     if not starts:

@@ -73,28 +73,26 @@ for epoch in range(5):
 """
 
 EPOCH_INVALID = [
-    # inside a function: an early-stopping check on a kept batch after the
-    # epoch's batch loop (locuslab/fast_adversarial, audit R75)
+    # inside a function: a test loop of its own after the epoch's batch loop
+    # (fast_adversarial's shape, audit R75)
     Invalid(
         """
         import torch
         import torch.nn.functional as F
 
-        def main(loader):
+        def main(loader, test_loader):
             model = torch.nn.Sequential(torch.nn.Linear(8, 8), torch.nn.BatchNorm1d(8))
             opt = torch.optim.SGD(model.parameters(), lr=0.1)
             for epoch in range(10):
-                for i, (X, y) in enumerate(loader):
-                    if i == 0:
-                        first_batch = (X, y)
+                for X, y in loader:
                     loss = F.cross_entropy(model(X), y)
                     opt.zero_grad()
                     loss.backward()
                     opt.step()
-                X, y = first_batch
-                with torch.no_grad():
-                    output = model(X)  # error: LF603 at `model(X)`
-                acc = (output.max(1)[1] == y).float().mean().item()
+                for X, y in test_loader:
+                    with torch.no_grad():
+                        output = model(X)  # error: LF603 at `model(X)`
+                    print((output.max(1)[1] == y).float().mean().item())
         """
     ),
     *HELD_OUT_LOOP_INVALID,

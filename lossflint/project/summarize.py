@@ -256,6 +256,29 @@ class Summarizer:
                 out.setdefault(name, value)
         return out
 
+    def _relatively_imported(
+        self, name: cst.Name
+    ) -> tuple[SFunction | SClass | None, SFunction | None] | None:
+        """What a call of ``name`` calls when a relative import of a project
+        module binds it (``from .preprocessing import gcn``; such a name has no
+        qualified name), as :meth:`_star_bound` gives it."""
+        bindings = self.model.bindings(name) or []
+        node = bindings[0].node if len(bindings) == 1 else None
+        if not isinstance(node, cst.ImportFrom) or not node.relative:
+            return None
+        found = bridge.value_of_import(node, name.value, self.context)
+        found = self.context.resolve(found) if found is not None else None
+        if not isinstance(found, (SFunction, SClass)) or found.file == self.rel:
+            return None
+        if "." in found.name or (isinstance(found, SClass) and not self._keeps_arguments(found)):
+            return None
+        runs = (
+            self._call_method(SInstance(found.file, found.name))
+            if isinstance(found, SClass)
+            else None
+        )
+        return found, runs
+
     def _star_bound(
         self, name: cst.Name
     ) -> tuple[SFunction | SClass | None, SFunction | None] | None:
@@ -600,9 +623,10 @@ class Summarizer:
                 qualname, original = aliases[func_expr.value]
                 called_as[original] = called_as.get(original, 0) + 1
             elif qualname is None and isinstance(func_expr, cst.Name):
-                starred = self._star_bound(func_expr)
+                starred = self._star_bound(func_expr) or self._relatively_imported(func_expr)
                 if starred is not None:
-                    # ``from utils import *`` then ``evaluate_model(model, it)``
+                    # ``from utils import *`` then ``evaluate_model(model, it)``;
+                    # ``from .preprocessing import gcn`` then ``gcn(x)``
                     qualname = f"*{func_expr.value}"
                     resolved.setdefault(qualname, starred[0])
                     classes.setdefault(qualname, starred[1])
@@ -981,7 +1005,16 @@ class Summarizer:
             for local, bindings in scope.bindings.items():
                 for binding in bindings:
                     qualname = binding.qualname
-                    if binding.kind != "import" or not qualname:
+                    if (
+                        qualname is None
+                        and isinstance(binding.node, cst.ImportFrom)
+                        and binding.node.relative
+                    ):
+                        # ``from .preprocessing import gcn``: the name it binds
+                        qualname = _imported_name(binding.node, local)
+                    elif binding.kind != "import":
+                        continue
+                    if not qualname:
                         continue
                     if qualname.rsplit(".", 1)[-1] == short:
                         names.add(local)
@@ -1540,3 +1573,16 @@ def _returned_param(model: SemanticModel, func: cst.FunctionDef, params: tuple[s
         return ""
     bindings = model.bindings(returns[0].value) or []  # type: ignore[arg-type]
     return name if len(bindings) == 1 and bindings[0].kind == "param" else ""
+
+
+def _imported_name(node: cst.ImportFrom, local: str) -> str | None:
+    """The name ``node`` imports under ``local`` (``gcn`` for ``from .pre
+    import gcn`` or ``from .pre import normalise as gcn``)."""
+    if isinstance(node.names, cst.ImportStar):
+        return None
+    for alias in node.names:
+        asname = alias.asname.name if alias.asname is not None else None
+        bound = asname.value if isinstance(asname, cst.Name) else dotted_text(alias.name)
+        if bound == local:
+            return dotted_text(alias.name)
+    return None

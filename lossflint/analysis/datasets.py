@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 import libcst as cst
 
 from lossflint.analysis import apis
+from lossflint.analysis.calls import literal_value
 from lossflint.analysis.interpreter.syntax import statements_of
 from lossflint.analysis.kinds import kinds_of
 from lossflint.analysis.names import dotted_text, last_name
@@ -81,8 +82,8 @@ def _shuffled_in_place(model: ModuleIndex, init: cst.FunctionDef, getitem: cst.F
         if node.args and model.qualname(node.func) in apis.SHUFFLES_IN_PLACE:
             shuffled.add(dotted_text(node.args[0].value))
     shuffled.discard(None)
-    if not shuffled:
-        return False
+    if not shuffled or _seeded(model, init):
+        return False  # ``random.seed(1234)`` first: one fixed order, every epoch (hifi-gan)
     kept = {name for name in shuffled if name is not None and name.startswith("self.")}
     for node in model.assignments.get(init, ()):
         if dotted_text(node.value) in shuffled:
@@ -91,6 +92,16 @@ def _shuffled_in_place(model: ModuleIndex, init: cst.FunctionDef, getitem: cst.F
         isinstance(node, cst.Attribute) and dotted_text(node) in kept
         for node in nodes_in(getitem.body, cst.Attribute, memo=memo_of(model))
     )
+
+
+def _seeded(model: ModuleIndex, init: cst.FunctionDef) -> bool:
+    """``__init__`` seeds the generator with a constant (``random.seed(1234)``)."""
+    for node in nodes_in(init.body, cst.Call, memo=memo_of(model)):
+        assert isinstance(node, cst.Call)
+        if model.qualname(node.func) in apis.SEEDING_CALLS and node.args:
+            if literal_value(node.args[0].value) is not NotImplemented:
+                return True
+    return False
 
 
 def _same_file_mro(model: ModuleIndex, cls: cst.ClassDef) -> list[cst.ClassDef] | None:

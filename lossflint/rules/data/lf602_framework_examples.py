@@ -1,7 +1,8 @@
 """LF602 examples from framework data sets and hooks: Hugging Face
 ``datasets`` splits, torchvision classes named from their module, the
 Hugging Face Trainer's ``get_train_dataloader`` (session-14 audits), a
-sampler that is None on the single-process path (audit R21)."""
+sampler that is None on the single-process path (audit R21), a data set shuffled
+in ``__init__`` under a fixed seed."""
 
 from lossflint.examples import Invalid
 
@@ -18,6 +19,30 @@ class TaggingTrainer(Trainer):
 """
 
 FRAMEWORK_INVALID = [
+    # a shuffle in __init__ under a fixed seed: one order, the same every epoch
+    # (hifi-gan's and melgan's audio data sets)
+    Invalid(
+        """
+        import random
+        from torch.utils.data import DataLoader, Dataset
+
+        class AudioDataset(Dataset):
+            def __init__(self, files):
+                self.audio_files = files
+                random.seed(1234)
+                random.shuffle(self.audio_files)
+            def __len__(self):
+                return len(self.audio_files)
+            def __getitem__(self, index):
+                return load(self.audio_files[index])
+
+        loader = DataLoader(AudioDataset(files), batch_size=16)  # error: LF602 at `DataLoader(`
+        for x in loader:
+            opt.zero_grad()
+            model(x).mean().backward()
+            opt.step()
+        """
+    ),
     # a torchvision data set chosen by a flag: map-style either way
     # (ritheshkumar95/pytorch-vqvae, audit R48)
     Invalid(

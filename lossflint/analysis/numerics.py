@@ -21,6 +21,7 @@ from lossflint.analysis.attribute_constants import number
 from lossflint.analysis.calls import argument, keyword, literal_value, positional
 from lossflint.analysis.contexts import contexts
 from lossflint.analysis.kinds import kinds_of
+from lossflint.analysis.names import last_name
 from lossflint.analysis.reaching import reaching_assignment
 from lossflint.analysis.values import Foreign, FunctionRef, LossObject, Tensor
 from lossflint.analysis.walk import memo_of, nodes_in, own_returns
@@ -107,6 +108,27 @@ def _mutated_in(model: ModuleIndex, scope_node: cst.CSTNode) -> frozenset[str]:
         found = frozenset(visitor.names)
         per_model[scope_node] = found
     return found
+
+
+#: activations whose output is positive (never 0 short of underflow)
+_POSITIVE_ACTIVATIONS = frozenset({"softplus", "exp"})
+
+
+def positive_squared(model: ModuleIndex, expr: cst.CSTNode | None) -> bool:
+    """``sig ** 2`` / ``tf.square(sig)`` of ``sig = softplus(w)`` (a learned
+    scale, tensorchiefs' Bayesian regression): the square of a positive value."""
+    base: cst.BaseExpression | None = None
+    if isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, cst.Power):
+        base = expr.left
+    elif isinstance(expr, cst.Call) and last_name(expr.func) in ("square", "pow") and expr.args:
+        base = expr.args[0].value if last_name(expr.func) == "square" else None
+    if base is None:
+        return False
+    info = call_info(model, resolve(model, base))
+    if info is None:
+        return False
+    name = (info.qualname or "").rsplit(".", 1)[-1] if info.qualname else info.method
+    return name in _POSITIVE_ACTIVATIONS and (info.qualname is not None or info.method == "exp")
 
 
 def changed_in_place(model: ModuleIndex, name: cst.Name) -> bool:

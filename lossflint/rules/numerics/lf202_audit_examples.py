@@ -145,6 +145,18 @@ AUDIT_INVALID = [
 ]
 
 AUDIT_VALID = [
+    # the square of a softplus scale is positive (tensorchiefs' dl_book, ch. 8)
+    """
+    import tensorflow as tf
+
+    log = tf.math.log
+    w = tf.Variable(tf.random.normal((4,)))
+    opt = tf.keras.optimizers.Adam()
+    with tf.GradientTape() as tape:
+        sig_a = tf.math.softplus(w[1])
+        l_kl = -0.5 * (1.0 + log(sig_a**2) - sig_a**2)
+    opt.apply_gradients(zip(tape.gradient(l_kl, [w]), [w]))
+    """,
     # box-coder targets (no gradient) and ratios of unknown sign where none is known
     """
     import torch

@@ -342,8 +342,8 @@ representable in float16; `torch.finfo(x.dtype).eps` is a dtype-aware choice.
             return False
         if value.float_cast and not num.relu_output(model, value):
             return False  # abs of integers cast to float: positions/counts (bucketing)
-        if _exp_origin(model, value.origin):
-            return False  # exp(x) > 0 (LF204 covers its overflow)
+        if _exp_origin(model, value.origin) or num.positive_squared(model, value.origin):
+            return False  # exp(x) > 0 (LF204 covers its overflow); softplus(w) ** 2 too
         if value.site is not None and value.site.label.rsplit(".", 1)[-1] in ("exp", "exp_"):
             return False  # the same, made in another module (a policy's std)
         if isinstance(value.origin, cst.BaseExpression):

@@ -16,6 +16,7 @@ from lossflint.analysis.names import dotted_text
 from lossflint.analysis.values import (
     UNKNOWN,
     ClassRef,
+    Foreign,
     FunctionRef,
     Instance,
     Layer,
@@ -161,6 +162,8 @@ def _call_mode_free(model: ModuleIndex, call: cst.Call, depth: int) -> bool:
             return _function_mode_free(model, ref.func, depth + 1)
         if isinstance(call.func, cst.Attribute) and call.func.attr.value in _REGISTERS:
             return False  # add_module / register_module: a submodule we do not see
+        if isinstance(ref, Foreign):
+            return False  # ``ResStack(256)`` imported relatively: another module's layer
         return True  # a method or a same-file function computing, not building
     if qualname.startswith("builtins."):
         # setattr(self, name, layer) registers a submodule we do not see

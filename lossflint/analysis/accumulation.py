@@ -354,20 +354,23 @@ def _sets_afresh(assign: cst.Assign, accumulator: str) -> bool:
     )
 
 
+def _innermost_loop(model: SemanticModel, node: cst.CSTNode) -> cst.For | cst.While | None:
+    """The loop ``node`` is directly in (not across a function or class)."""
+    for a in model.ancestors(node):
+        if isinstance(a, (cst.For, cst.While)):
+            return a
+        if isinstance(a, (cst.FunctionDef, cst.Lambda, cst.ClassDef)):
+            return None
+    return None
+
+
 def _afresh_each_pass(model: SemanticModel, node: cst.CSTNode, accumulator: str) -> bool:
     """The innermost loop around ``node`` starts its body with ``losses =
     []`` (a statement of the body itself, before the one holding ``node``):
     the list holds one pass's values, nothing outlives the pass (PPLM's
     ``loss_list``)."""
-    loop = next(
-        (
-            a
-            for a in model.ancestors(node)
-            if isinstance(a, (cst.For, cst.While, cst.FunctionDef, cst.Lambda, cst.ClassDef))
-        ),
-        None,
-    )
-    if not isinstance(loop, (cst.For, cst.While)):
+    loop = _innermost_loop(model, node)
+    if loop is None:
         return False
     for stmt in statements_of(loop):
         if any(a is stmt for a in model.ancestors(node)) or stmt is node:
@@ -386,15 +389,8 @@ def _reset_each_window(model: SemanticModel, node: cst.CSTNode, accumulator: str
     gradient-accumulation window of a few iterations. A reset where the total
     is only printed (``if step % 100 == 99: print(...); total = 0``) still
     keeps a hundred graphs: not this."""
-    loop = next(
-        (
-            a
-            for a in model.ancestors(node)
-            if isinstance(a, (cst.For, cst.While, cst.FunctionDef, cst.Lambda, cst.ClassDef))
-        ),
-        None,
-    )
-    if not isinstance(loop, (cst.For, cst.While)):
+    loop = _innermost_loop(model, node)
+    if loop is None:
         return False
     return any(
         _sets_afresh(assign, accumulator) and _applies_gradients(model, assign, loop)

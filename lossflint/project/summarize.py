@@ -268,16 +268,7 @@ class Summarizer:
             return None
         found = bridge.value_of_import(node, name.value, self.context)
         found = self.context.resolve(found) if found is not None else None
-        if not isinstance(found, (SFunction, SClass)) or found.file == self.rel:
-            return None
-        if "." in found.name or (isinstance(found, SClass) and not self._keeps_arguments(found)):
-            return None
-        runs = (
-            self._call_method(SInstance(found.file, found.name))
-            if isinstance(found, SClass)
-            else None
-        )
-        return found, runs
+        return self._called_target(found)
 
     def _star_bound(
         self, name: cst.Name
@@ -299,6 +290,14 @@ class Summarizer:
                     if self._star_values.setdefault(key, value) != value:
                         self._star_values[key] = S_UNKNOWN  # two modules bind it differently
         found = self._star_values.get(name.value)
+        return self._called_target(found)
+
+    def _called_target(
+        self, found: SValue | None
+    ) -> tuple[SFunction | SClass | None, SFunction | None] | None:
+        """Another module's top-level function or class (one whose
+        construction keeps its arguments), and the ``forward`` an instance of
+        the class runs, as :meth:`_calls` keeps them; None for anything else."""
         if not isinstance(found, (SFunction, SClass)) or found.file == self.rel:
             return None
         if "." in found.name or (isinstance(found, SClass) and not self._keeps_arguments(found)):

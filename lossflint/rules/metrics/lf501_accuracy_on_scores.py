@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
+
+import libcst as cst
 
 from lossflint.analysis import apis
 from lossflint.analysis import metrics as M
@@ -323,8 +325,7 @@ training run is judged, early-stopped or tuned on that number.
                 )
                 break
         for call in facts.metric_object_calls(apis.KERAS_EXACT_ACCURACY):
-            y_pred = argument(call, 1, "y_pred")
-            found = facts.score_kind(y_pred) if y_pred is not None else None
+            found = _predicted_scores(facts, call)
             if found is None:
                 continue
             kind, value = found
@@ -335,8 +336,7 @@ training run is judged, early-stopped or tuned on that number.
                 "use `SparseCategoricalAccuracy` / `CategoricalAccuracy` (or argmax first)",
             )
         for call, name in facts.metric_calls(apis.SKLEARN_ACCURACY):
-            y_pred = argument(call, 1, "y_pred")
-            found = facts.score_kind(y_pred) if y_pred is not None else None
+            found = _predicted_scores(facts, call)
             if found is None:
                 continue
             kind, value = found
@@ -345,3 +345,10 @@ training run is judged, early-stopped or tuned on that number.
                 f"`{name.rsplit('.', 1)[-1]}` gets {kind}{facts.evidence(value)} as `y_pred`: "
                 "sklearn raises on continuous predictions; take `argmax` (or threshold) first",
             )
+
+
+def _predicted_scores(facts: M.MetricFacts, call: cst.Call) -> tuple[str, Any] | None:
+    """What kind of scores the metric call gets as ``y_pred`` (its second
+    argument), when they are scores."""
+    y_pred = argument(call, 1, "y_pred")
+    return facts.score_kind(y_pred) if y_pred is not None else None

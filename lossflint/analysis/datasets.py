@@ -98,7 +98,7 @@ def _seeded(model: ModuleIndex, init: cst.FunctionDef) -> bool:
     """``__init__`` seeds the generator with a constant (``random.seed(1234)``)."""
     for node in nodes_in(init.body, cst.Call, memo=memo_of(model)):
         assert isinstance(node, cst.Call)
-        if model.qualname(node.func) in apis.SEEDING_CALLS and node.args:
+        if last_name(node.func) in _SEEDING and node.args:
             if literal_value(node.args[0].value) is not NotImplemented:
                 return True
     return False

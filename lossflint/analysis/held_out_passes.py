@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, cast
 
 import libcst as cst
 
-from lossflint.analysis.reaching import may_bind, reaching_assignment, reaching_line
+from lossflint.analysis.reaching import binding_loop, reaching_assignment, reaching_line
 from lossflint.analysis.walk import calls_in, memo_of, nodes_in
 
 if TYPE_CHECKING:
@@ -76,34 +76,13 @@ def _held_out(model: ModuleIndex, expr: cst.BaseExpression) -> bool:
     )
 
 
-def _binding_loop(model: ModuleIndex, name: cst.Name) -> cst.For | None:
-    """The loop around ``name`` whose target binds it, when nothing in that
-    loop's body binds the name again."""
-    loop = model.enclosing(name, cst.For)
-    while isinstance(loop, cst.For):
-        bound = {
-            cast(cst.Name, n).value for n in nodes_in(loop.target, cst.Name, memo=memo_of(model))
-        }
-        if name.value in bound:
-            return None if may_bind(loop.body, name.value) else loop
-        loop = model.enclosing(loop, cst.For)
-    return None
-
-
 def _drawn_from_held_out(model: ModuleIndex, name: cst.Name) -> bool:
     """``vx`` of ``for vx, vy in val_batches:``: a batch of held-out data."""
-    loop = model.enclosing(name, cst.For)
-    while isinstance(loop, cst.For):
-        bound = {
-            cast(cst.Name, n).value for n in nodes_in(loop.target, cst.Name, memo=memo_of(model))
-        }
-        if name.value in bound:
-            return any(
-                _held_out_word(cast(cst.Name, n).value)
-                for n in nodes_in(loop.iter, cst.Name, memo=memo_of(model))
-            )
-        loop = model.enclosing(loop, cst.For)
-    return False
+    loop = binding_loop(model, name, rebound=True)
+    return loop is not None and any(
+        _held_out_word(cast(cst.Name, n).value)
+        for n in nodes_in(loop.iter, cst.Name, memo=memo_of(model))
+    )
 
 
 def _held_out_word(name: str) -> bool:
@@ -163,7 +142,7 @@ def _reads_any(
                 None,
             )
         if value is None:
-            loop = _binding_loop(model, use)
+            loop = binding_loop(model, use)
             if loop is not None and not any(a is region for a in model.ancestors(loop)):
                 # ``y`` of the training loop's ``for x, y in batches:``
                 if _reads_any(model, loop.iter, names, depth - 1, region):

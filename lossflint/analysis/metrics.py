@@ -26,13 +26,14 @@ import libcst as cst
 from lossflint.analysis import apis
 from lossflint.analysis import keras as K
 from lossflint.analysis.apis import Kind
+from lossflint.analysis.attribute_constants import only_self_write
 from lossflint.analysis.calls import argument, literal_value
 from lossflint.analysis.gradients import gradients
 from lossflint.analysis.interpreter.syntax import param_defaults, param_names
 from lossflint.analysis.kinds import kinds_of
 from lossflint.analysis.loops import loops
-from lossflint.analysis.names import dotted_text
-from lossflint.analysis.reaching import reaching_assignment
+from lossflint.analysis.names import dotted_text, self_attribute
+from lossflint.analysis.reaching import binding_loop, reaching_assignment
 from lossflint.analysis.values import EvalPrediction, Tensor
 
 if TYPE_CHECKING:
@@ -85,26 +86,15 @@ class MetricFacts:
                 continue
             if receiver is None:
                 continue
-            built = (
-                self._single_assignment(receiver)
-                if isinstance(receiver, cst.Name)
-                else self._attribute_assignment(receiver)
-            )
+            built: cst.BaseExpression | None = None
+            if isinstance(receiver, cst.Name):
+                built = self._single_assignment(receiver)
+            elif (ident := self_attribute(receiver)) is not None:
+                # ``self.acc = keras.metrics.Accuracy()``, the file's only write of it
+                write = only_self_write(self.model, ident)
+                built = write[1] if write is not None else None
             if isinstance(built, cst.Call) and self.model.qualname(built.func) in classes:
                 yield call
-
-    def _attribute_assignment(self, attr: cst.BaseExpression) -> cst.BaseExpression | None:
-        """``self.acc = keras.metrics.Accuracy()``, the file's only write of it."""
-        key = self.model.dotted(attr)
-        if key is None:
-            return None
-        found = [
-            node.value
-            for node in self.model.nodes_of_type(cst.Assign)
-            if isinstance(node, cst.Assign)
-            and any(self.model.dotted(t.target) == key for t in node.targets)
-        ]
-        return found[0] if len(found) == 1 else None
 
     @cached_property
     def _aliased_calls(self) -> list[tuple[cst.Call, str]]:
@@ -297,15 +287,8 @@ class MetricFacts:
 
     def _thresholds_drawn(self, test: cst.BaseExpression) -> bool:
         """``is_anomaly`` bound by ``for is_anomaly in dist >= 14:``."""
-        if not isinstance(test, cst.Name):
-            return False
-        loop = self.model.enclosing(test, cst.For)
-        return (
-            isinstance(loop, cst.For)
-            and isinstance(loop.target, cst.Name)
-            and loop.target.value == test.value
-            and _is_threshold(loop.iter)
-        )
+        loop = binding_loop(self.model, test) if isinstance(test, cst.Name) else None
+        return loop is not None and _is_threshold(loop.iter)
 
     def _hard_name(self, name: cst.Name, depth: int) -> cst.CSTNode | None:
         passed = self._passed_by_every_caller(name)

@@ -21,7 +21,7 @@ from lossflint.analysis.attribute_constants import number
 from lossflint.analysis.calls import argument, keyword, literal_value, positional
 from lossflint.analysis.contexts import contexts
 from lossflint.analysis.kinds import kinds_of
-from lossflint.analysis.names import last_name
+from lossflint.analysis.names import self_attribute
 from lossflint.analysis.reaching import reaching_assignment
 from lossflint.analysis.values import Foreign, FunctionRef, LossObject, Tensor
 from lossflint.analysis.walk import memo_of, nodes_in, own_returns
@@ -114,21 +114,74 @@ def _mutated_in(model: ModuleIndex, scope_node: cst.CSTNode) -> frozenset[str]:
 _POSITIVE_ACTIVATIONS = frozenset({"softplus", "exp"})
 
 
+def positive_value(model: ModuleIndex, value: Tensor) -> bool:
+    """A non-negative tensor that is positive by construction: made by ``exp``
+    (here, or in another module: ``Tensor.site`` names the call), or the
+    square of a positive activation's output."""
+    origin = value.origin
+    if isinstance(origin, cst.Call) and exp_operand(model, origin) is not None:
+        return True
+    if value.site is not None and value.site.label.rsplit(".", 1)[-1] in ("exp", "exp_"):
+        return True  # the label is the callee as written: ``torch.exp``, ``log_std.exp``
+    return positive_squared(model, origin)
+
+
 def positive_squared(model: ModuleIndex, expr: cst.CSTNode | None) -> bool:
     """``sig ** 2`` / ``tf.square(sig)`` of ``sig = softplus(w)`` (a learned
     scale, tensorchiefs' Bayesian regression): the square of a positive value."""
-    base: cst.BaseExpression | None = None
-    if isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, cst.Power):
-        base = expr.left
-    elif isinstance(expr, cst.Call) and last_name(expr.func) in ("square", "pow") and expr.args:
-        base = expr.args[0].value if last_name(expr.func) == "square" else None
-    if base is None:
+    if not isinstance(expr, cst.BaseExpression):
         return False
-    info = call_info(model, resolve(model, base))
+    base = square_base(model, expr)
+    info = call_info(model, resolve(model, base)) if base is not None else None
     if info is None:
         return False
-    name = (info.qualname or "").rsplit(".", 1)[-1] if info.qualname else info.method
+    name = info.qualname.rsplit(".", 1)[-1] if info.qualname else info.method
     return name in _POSITIVE_ACTIVATIONS and (info.qualname is not None or info.method == "exp")
+
+
+def zeros_tensor(model: ModuleIndex, expr: cst.BaseExpression, depth: int = 3) -> bool:
+    """A tensor of zeros: made by ``torch.zeros``/``zeros_like``, also
+    wrapped in ``Variable(...)`` or moved (``.cuda()``), through a name
+    every binding of which is such and nothing changes in place
+    (capsule-net-pytorch's margin loss)."""
+    expr = resolve(model, expr)
+    if isinstance(expr, cst.Name) and depth > 0:
+        if changed_in_place(model, expr):
+            return False  # ``z[0] = 1``: not zeros any more
+        bindings = model.bindings(expr) or []
+        # ``zero = zero.cuda()`` keeps what the other bindings made
+        values = [b.node for b in bindings if not _moved_itself(b.node, expr.value)]
+        return (
+            bool(values)
+            and all(b.kind == "assign" for b in bindings)
+            and all(
+                isinstance(v, cst.BaseExpression) and zeros_tensor(model, v, depth - 1)
+                for v in values
+            )
+        )
+    info = call_info(model, expr)
+    if info is None:
+        return False
+    if info.qualname in apis.ZEROS:
+        return True
+    if info.qualname in apis.TORCH_VALUE_KEEPING_FUNCS and info.node.args:
+        return zeros_tensor(model, info.node.args[0].value, depth)
+    return (
+        info.method in apis.KIND_PRESERVING_METHODS
+        and info.receiver is not None
+        and zeros_tensor(model, info.receiver, depth)
+    )
+
+
+def _moved_itself(value: cst.CSTNode | None, name: str) -> bool:
+    """``zero.cuda()`` bound to ``zero`` again."""
+    return (
+        isinstance(value, cst.Call)
+        and isinstance(value.func, cst.Attribute)
+        and value.func.attr.value in apis.KIND_PRESERVING_METHODS
+        and isinstance(value.func.value, cst.Name)
+        and value.func.value.value == name
+    )
 
 
 def changed_in_place(model: ModuleIndex, name: cst.Name) -> bool:
@@ -789,15 +842,10 @@ def constant_number(
     """The one number ``expr`` is: a literal, its negation, or a parameter
     every caller passes the same such number for (defaults included, through
     callers' own parameters: ``K=10`` handed on as ``f(crm, K)``)."""
-    value = literal_value(expr)
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
+    value = number(model, expr)
+    if value is not None:
         return float(value)
-    if depth <= 0:
-        return None
-    if isinstance(expr, cst.UnaryOperation) and isinstance(expr.operator, cst.Minus):
-        inner = constant_number(model, expr.expression, passed_to, depth - 1)
-        return None if inner is None else -inner
-    if not isinstance(expr, cst.Name):
+    if depth <= 0 or not isinstance(expr, cst.Name):
         return None
     passed = passed_to(expr)
     if not passed:
@@ -946,8 +994,13 @@ def squared_base(model: ModuleIndex, expr: cst.BaseExpression) -> cst.BaseExpres
     """The ``e`` of a sum (or mean) of squares of one value: ``(e ** 2).sum(1)``,
     ``tf.reduce_sum(tf.square(e), 0)``, ``torch.sum(e * e)``; None otherwise."""
     operand = reduction(model, expr, apis.SUM, "sum") or reduction(model, expr, apis.MEAN, "mean")
-    square = resolve(model, operand) if operand is not None else None
-    if square is None or not is_square(model, square):
+    return square_base(model, resolve(model, operand)) if operand is not None else None
+
+
+def square_base(model: ModuleIndex, square: cst.BaseExpression) -> cst.BaseExpression | None:
+    """The ``e`` of a square written ``e ** 2``, ``tf.square(e)``, ``e.pow(2)``
+    or ``e * e``; None when ``square`` is no square."""
+    if not is_square(model, square):
         return None
     if isinstance(square, cst.BinaryOperation):
         return square.left
@@ -1262,16 +1315,11 @@ def numpy_attribute(model: ModuleIndex, expr: cst.BaseExpression) -> bool:
     """``self.adv_buf`` that its class only ever sets to a NumPy (or pandas)
     array or to arithmetic of itself (``self.adv_buf = (self.adv_buf -
     m) / s``): no tensor, no gradient."""
-    if not (
-        isinstance(expr, cst.Attribute)
-        and isinstance(expr.value, cst.Name)
-        and expr.value.value == "self"
-    ):
-        return False
+    ident = self_attribute(expr)
     cls = model.enclosing(expr, cst.ClassDef)
-    if not isinstance(cls, cst.ClassDef):
+    if ident is None or not isinstance(cls, cst.ClassDef):
         return False
-    target = f"self.{expr.attr.value}"
+    target = f"self.{ident}"
     made = False
     for node in nodes_in(cls.body, cst.Assign, cst.AugAssign, cst.AnnAssign, memo=memo_of(model)):
         targets = (

@@ -39,6 +39,18 @@ def reaching_line(model: ModuleIndex, use: cst.Name) -> cst.SimpleStatementLine 
     return found if isinstance(found, cst.SimpleStatementLine) else None
 
 
+def binding_loop(model: ModuleIndex, name: cst.Name, rebound: bool = False) -> cst.For | None:
+    """The ``for`` around ``name`` whose target binds it (``vx`` of ``for vx,
+    vy in val_batches:``), when nothing in that loop's body binds it again
+    (with ``rebound``, also then: ``vx = vx.cuda()`` keeps the batch)."""
+    loop = model.enclosing(name, cst.For)
+    while isinstance(loop, cst.For):
+        if target_binds(loop.target, name.value):
+            return None if not rebound and may_bind(loop.body, name.value) else loop
+        loop = model.enclosing(loop, cst.For)
+    return None
+
+
 def reaches_parameter(model: ModuleIndex, use: cst.Name) -> bool:
     """Whether ``use`` surely reads the value its function was called with:
     the name is a parameter of the innermost function and no statement before

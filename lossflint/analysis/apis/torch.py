@@ -102,8 +102,6 @@ RANDOM_DRAWS = frozenset(
 )
 #: an order drawn at random (a data set indexing its rows through one)
 RANDOM_ORDERS = RANDOM_DRAWS | frozenset({"numpy.random.permutation", "random.sample"})
-#: seeding a generator: what it draws next is fixed
-SEEDING_CALLS = frozenset({"random.seed", "numpy.random.seed", "torch.manual_seed"})
 #: shuffles of a list or array in place (``random.shuffle(self.lines)``)
 SHUFFLES_IN_PLACE = frozenset({"random.shuffle", "numpy.random.shuffle"})
 #: ``torch.max(x, dim)`` → (values, indices); ``torch.max(a, b)`` is elementwise

@@ -71,6 +71,7 @@ def train(net, batches, val_batches, print_every=10):
         if counter % print_every == 0:
             val_losses = []
             for vx, vy in {held}:
+                vx = vx.float()
                 with torch.no_grad():
                     output, val_h = net.forward(vx, None){marker}
                     val_losses.append(criterion(output, vy.view(-1)).item())

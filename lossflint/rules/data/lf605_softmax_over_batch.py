@@ -227,8 +227,8 @@ check which axis holds the classes.
         )
         optimizer = torch.optim.Adam(model.parameters(), lr=0.009)
         for state, action, ret in episode:
-            prob = model(torch.from_numpy(state).float())[action]
-            loss = -ret * torch.log(prob)
+            probs = model(torch.from_numpy(state).float())
+            loss = -ret * torch.distributions.Categorical(probs=probs).log_prob(action)
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()

@@ -324,27 +324,28 @@ training run is judged, early-stopped or tuned on that number.
                     "never equal class labels; take `argmax` (or threshold) first",
                 )
                 break
-        for call in facts.metric_object_calls(apis.KERAS_EXACT_ACCURACY):
-            found = _predicted_scores(facts, call)
-            if found is None:
-                continue
-            kind, value = found
-            yield Finding(
+        keras = (
+            (
                 call,
-                f"`keras.metrics.Accuracy` counts exact matches and gets {kind}"
-                f"{facts.evidence(value)} as `y_pred`: float scores never equal the labels; "
-                "use `SparseCategoricalAccuracy` / `CategoricalAccuracy` (or argmax first)",
+                "`keras.metrics.Accuracy` counts exact matches and gets {}{} as `y_pred`: float "
+                "scores never equal the labels; use `SparseCategoricalAccuracy` / "
+                "`CategoricalAccuracy` (or argmax first)",
             )
-        for call, name in facts.metric_calls(apis.SKLEARN_ACCURACY):
-            found = _predicted_scores(facts, call)
-            if found is None:
-                continue
-            kind, value = found
-            yield Finding(
+            for call in facts.metric_object_calls(apis.KERAS_EXACT_ACCURACY)
+        )
+        sklearn = (
+            (
                 call,
-                f"`{name.rsplit('.', 1)[-1]}` gets {kind}{facts.evidence(value)} as `y_pred`: "
-                "sklearn raises on continuous predictions; take `argmax` (or threshold) first",
+                f"`{name.rsplit('.', 1)[-1]}` gets {{}}{{}} as `y_pred`: sklearn raises on "
+                "continuous predictions; take `argmax` (or threshold) first",
             )
+            for call, name in facts.metric_calls(apis.SKLEARN_ACCURACY)
+        )
+        for call, message in (*keras, *sklearn):
+            found = _predicted_scores(facts, call)
+            if found is not None:
+                kind, value = found
+                yield Finding(call, message.format(kind, facts.evidence(value)))
 
 
 def _predicted_scores(facts: M.MetricFacts, call: cst.Call) -> tuple[str, Any] | None:

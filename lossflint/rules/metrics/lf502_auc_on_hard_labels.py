@@ -219,6 +219,17 @@ misstates the model (usually far lower, sometimes higher).
         def main(dist, y_test):
             report(y_test, dist)
         """,
+        # one caller hands it scores, another hard labels: not every caller's are hard
+        """
+        from sklearn.metrics import roc_auc_score
+
+        def report(y_true, y_score):
+            return roc_auc_score(y_true, y_score)
+
+        def main(scores, y_test, threshold):
+            report(y_test, scores)
+            report(y_test, (scores > threshold).astype(int))
+        """,
         # the scores themselves copied at the picked rows
         """
         import numpy as np

@@ -19,34 +19,36 @@ class LogDiceLoss(nn.Module):
         return -torch.log(dice).mean(){marker}
 """
 
+#: asteroid's complex-mask recovery (audit R64): ``log((K - O) / (K + O))`` of
+#: a sigmoid output ``O`` two calls away, ``K`` a default handed on
+_RECOVER = """
+import torch
+import torch.nn as nn
+
+def recover(O, K={k}, C=0.1):
+    return -((1.0 / C) * torch.log((K - O) / (K + O))){marker}
+
+def icrm(y, crm, K={k}, C=0.1):
+    return recover(crm, K, C) * y
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(16, 16)
+
+    def forward(self, x, y):
+        return icrm(y, torch.sigmoid(self.fc(x)))
+
+net = Net()
+opt = torch.optim.Adam(net.parameters())
+loss = net(torch.randn(4, 16), torch.randn(4, 16)).mean()
+loss.backward()
+opt.step()
+"""
+
 AUDIT_INVALID = [
     # a sigmoid output taken off 1: 1 - O is 0 once the sigmoid saturates
-    Invalid(
-        """
-        import torch
-        import torch.nn as nn
-
-        def recover(O, K=1, C=0.1):
-            return -((1.0 / C) * torch.log((K - O) / (K + O)))  # error: LF202
-
-        def icrm(y, crm, K=1, C=0.1):
-            return recover(crm, K, C) * y
-
-        class Net(nn.Module):
-            def __init__(self):
-                super().__init__()
-                self.fc = nn.Linear(16, 16)
-
-            def forward(self, x, y):
-                return icrm(y, torch.sigmoid(self.fc(x)))
-
-        net = Net()
-        opt = torch.optim.Adam(net.parameters())
-        loss = net(torch.randn(4, 16), torch.randn(4, 16)).mean()
-        loss.backward()
-        opt.step()
-        """
-    ),
+    Invalid(_RECOVER.format(k=1, marker="  # error: LF202")),
     # a learned scale that starts at 0: log|s| is -inf at the first step
     Invalid(
         """
@@ -322,28 +324,5 @@ AUDIT_VALID = [
     """,
     # a probability taken off a number larger than 1 (asteroid's cRM_tanh_recover, R64):
     # (10 - O) / (10 + O) lies in (0.81, 1)
-    """
-    import torch
-    import torch.nn as nn
-
-    def recover(O, K=10, C=0.1):
-        return -((1.0 / C) * torch.log((K - O) / (K + O)))
-
-    def icrm(y, crm, K=10, C=0.1):
-        return recover(crm, K, C) * y
-
-    class Net(nn.Module):
-        def __init__(self):
-            super().__init__()
-            self.fc = nn.Linear(16, 16)
-
-        def forward(self, x, y):
-            return icrm(y, torch.sigmoid(self.fc(x)))
-
-    net = Net()
-    opt = torch.optim.Adam(net.parameters())
-    loss = net(torch.randn(4, 16), torch.randn(4, 16)).mean()
-    loss.backward()
-    opt.step()
-    """,
+    _RECOVER.format(k=10, marker=""),
 ]

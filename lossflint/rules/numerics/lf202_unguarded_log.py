@@ -342,10 +342,8 @@ representable in float16; `torch.finfo(x.dtype).eps` is a dtype-aware choice.
             return False
         if value.float_cast and not num.relu_output(model, value):
             return False  # abs of integers cast to float: positions/counts (bucketing)
-        if _exp_origin(model, value.origin) or num.positive_squared(model, value.origin):
-            return False  # exp(x) > 0 (LF204 covers its overflow); softplus(w) ** 2 too
-        if value.site is not None and value.site.label.rsplit(".", 1)[-1] in ("exp", "exp_"):
-            return False  # the same, made in another module (a policy's std)
+        if num.positive_value(model, value):
+            return False  # exp(x) > 0 (LF204 covers its overflow), here or in another module
         if isinstance(value.origin, cst.BaseExpression):
             operand = num.abs_operand(model, value.origin)
             if operand is not None and num.nonzero_by_construction(model, operand):
@@ -367,10 +365,6 @@ representable in float16; `torch.finfo(x.dtype).eps` is a dtype-aware choice.
     def _fix(model: SemanticModel, log: LogCall) -> FixSpec | None:
         message = f"clamp the argument to at least {EPS_LOG}"
         return clamp_fix(model, log.argument, log.framework, EPS_LOG, message)
-
-
-def _exp_origin(model: SemanticModel, origin: cst.CSTNode | None) -> bool:
-    return isinstance(origin, cst.Call) and num.exp_operand(model, origin) is not None
 
 
 def _framework_origin(model: SemanticModel, origin: cst.CSTNode | None) -> bool:

@@ -166,9 +166,9 @@ could broadcast `y` to a larger shape.
             if len(call.args) != 2 or any(a.keyword is not None or a.star for a in call.args):
                 continue
             first, second = (a.value for a in call.args)
-            if self._zeros(model, first):
+            if num.zeros_tensor(model, first):
                 other, zeros = second, first
-            elif self._zeros(model, second):
+            elif num.zeros_tensor(model, second):
                 other, zeros = first, second
             else:
                 continue
@@ -192,51 +192,3 @@ could broadcast `y` to a larger shape.
                 "use `torch.relu(y)` (or `y.clamp_min(0)`)",
                 fix=fix,
             )
-
-    @staticmethod
-    def _zeros(model: SemanticModel, expr: cst.BaseExpression, depth: int = 3) -> bool:
-        """A tensor of zeros: made by ``torch.zeros``/``zeros_like``, also
-        wrapped in ``Variable(...)`` or moved (``.cuda()``), through a name
-        every binding of which is such (capsule-net-pytorch's margin loss)."""
-        expr = num.resolve(model, expr)
-        if isinstance(expr, cst.Name) and depth > 0:
-            if num.changed_in_place(model, expr):
-                return False  # ``z[0] = 1``: not zeros any more
-            bindings = model.bindings(expr) or []
-            # ``zero = zero.cuda()`` keeps what the other bindings made
-            values = [b.node for b in bindings if not _moved_itself(b.node, expr.value)]
-            return (
-                bool(values)
-                and all(b.kind == "assign" for b in bindings)
-                and all(
-                    isinstance(v, cst.BaseExpression) and MaxWithZeros._zeros(model, v, depth - 1)
-                    for v in values
-                )
-            )
-        info = num.call_info(model, expr)
-        if info is None:
-            return False
-        if info.qualname in apis.ZEROS:
-            return True
-        if info.qualname in apis.TORCH_VALUE_KEEPING_FUNCS and info.node.args:
-            return MaxWithZeros._zeros(model, info.node.args[0].value, depth)
-        return (
-            info.method in _KEEPING_VALUES
-            and info.receiver is not None
-            and MaxWithZeros._zeros(model, info.receiver, depth)
-        )
-
-
-#: methods that move or cast a tensor and keep its values
-_KEEPING_VALUES = frozenset({"cuda", "cpu", "to", "float", "double", "detach", "clone", "type_as"})
-
-
-def _moved_itself(value: cst.CSTNode | None, name: str) -> bool:
-    """``zero.cuda()`` bound to ``zero`` again."""
-    return (
-        isinstance(value, cst.Call)
-        and isinstance(value.func, cst.Attribute)
-        and value.func.attr.value in _KEEPING_VALUES
-        and isinstance(value.func.value, cst.Name)
-        and value.func.value.value == name
-    )

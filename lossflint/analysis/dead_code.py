@@ -10,15 +10,18 @@ of it (``statements.py``). Only literal tests count (``True``, ``0``,
 
 A value stored and overwritten before any read (``dead_store``) is never used
 either: what the numerics rules say about it cannot happen.
+
+An ``except`` fallback for an old library (``old_version_fallback``) runs only
+where the call its ``try`` makes fails: on today's library it never runs.
 """
 
 from __future__ import annotations
 
 import libcst as cst
 
-from lossflint.analysis.calls import literal_value
+from lossflint.analysis.calls import argument, literal_value
 from lossflint.analysis.index import ModuleIndex
-from lossflint.analysis.walk import memo_of, names_in
+from lossflint.analysis.walk import calls_in, memo_of, names_in
 
 
 def constant_truth(test: cst.BaseExpression) -> bool | None:
@@ -83,3 +86,18 @@ def dead_store(model: ModuleIndex, node: cst.CSTNode) -> bool:
             and not names_in(small.value, name, memo)
         )
     return False
+
+
+def old_version_fallback(model: ModuleIndex, call: cst.Call, keyword: str) -> bool:
+    """``try: F.softmax(x, dim=1) except: F.softmax(x)``: ``call``, in an
+    ``except`` handler, makes the call its ``try`` makes with ``keyword``,
+    without it (torch < 0.3 had no ``dim``): it runs only where that fails."""
+    handler = model.enclosing(call, cst.ExceptHandler)
+    attempt = model.parent(handler) if handler is not None else None
+    if not isinstance(attempt, cst.Try):
+        return False
+    qualname = model.qualname(call.func)
+    return qualname is not None and any(
+        model.qualname(other.func) == qualname and argument(other, None, keyword) is not None
+        for other in calls_in(attempt.body, memo_of(model))
+    )

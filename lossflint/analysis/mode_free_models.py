@@ -24,6 +24,8 @@ from lossflint.analysis.values import (
     Value,
 )
 from lossflint.analysis.walk import calls_in, memo_of, nodes_in
+from lossflint.project.context import current as project_context
+from lossflint.project.summary import SAlias, SClass, SInstance, SValue
 
 if TYPE_CHECKING:
     from lossflint.analysis.index import ModuleIndex
@@ -39,27 +41,60 @@ def is_torch_module(model: ModuleIndex, cls: cst.ClassDef) -> bool:
 
 def surely_mode_free(model: ModuleIndex, value: Value) -> bool:
     """Whether ``value`` is a model known to its last layer that computes the
-    same in train and eval mode: an ``nn.Sequential`` or a same-file
-    ``nn.Module`` class built only from layers that do (``apis.MODE_FREE_LAYERS``;
-    recurrent layers without dropout) and same-file classes that are so, whose
+    same in train and eval mode: an ``nn.Sequential`` or an ``nn.Module``
+    class built only from layers that do (``apis.MODE_FREE_LAYERS``; recurrent
+    layers without dropout) and project classes that are so (same file, or
+    another module's as its summary says: ``ClassSummary.mode_free``), whose
     code never reads ``self.training`` nor calls a dropout or batch norm. Any
-    doubt -- a layer from elsewhere, a submodule handed in or made by a helper
-    -- is False."""
+    doubt -- a library layer, a submodule handed in or made by a helper of
+    another module -- is False."""
+    needs: list[SValue] = []
     if isinstance(value, Sequential):
         if value.origin is None:
             return False
         # a layer the domain does not model (``nn.MaxPool2d(2)``) is still a
         # call written in the Sequential's own arguments, checked below
         written = _layers_written_in(value.origin)
-        return all(
-            _layer_mode_free(model, layer) or (layer is UNKNOWN and written)
+        free = all(
+            _layer_mode_free(model, layer, needs) or (layer is UNKNOWN and written)
             for layer in value.layers
         ) and all(
-            _call_mode_free(model, call, 0) for call in calls_in(value.origin, memo_of(model))
+            _call_mode_free(model, call, 0, needs)
+            for call in calls_in(value.origin, memo_of(model))
         )
-    if isinstance(value, Instance):
-        return _class_mode_free(model, value.cls, 0, None)
-    return False
+    elif isinstance(value, Instance):
+        free = _class_mode_free(model, value.cls, 0, None, needs)
+    elif isinstance(value, Foreign):
+        needs.append(value.ref)
+        free = True
+    else:
+        return False
+    return free and all(foreign_mode_free(ref) for ref in needs)
+
+
+def class_mode_free(model: ModuleIndex, cls: cst.ClassDef) -> tuple[SValue, ...] | None:
+    """For the module's summary: None unless ``cls`` is a torch module that
+    computes the same in both modes provided the classes of other project
+    modules it builds (returned, ``Block(32)`` imported relatively) do."""
+    needs: list[SValue] = []
+    if not _class_mode_free(model, cls, 0, None, needs):
+        return None
+    return tuple(needs)
+
+
+def foreign_mode_free(ref: SValue, depth: int = 0) -> bool:
+    """A class (or an instance of one) of another project module that its
+    summary says is mode-free, and so are the classes it builds in turn."""
+    context = project_context()
+    if context is None or depth > 4:
+        return False
+    found = context.resolve(ref)
+    if not isinstance(found, (SClass, SInstance)):
+        return False
+    cls = context.class_summary(found)
+    if cls is None or cls.mode_free is None:
+        return False
+    return all(foreign_mode_free(inner, depth + 1) for inner in cls.mode_free)
 
 
 def _layers_written_in(origin: cst.CSTNode, subclass: bool = False) -> bool:
@@ -108,16 +143,23 @@ def _own_layers(model: ModuleIndex, cls: cst.ClassDef) -> bool:
     return False
 
 
-def _layer_mode_free(model: ModuleIndex, layer: Value) -> bool:
+def _layer_mode_free(model: ModuleIndex, layer: Value, needs: list[SValue]) -> bool:
     if isinstance(layer, Layer):
-        return isinstance(layer.origin, cst.Call) and _call_mode_free(model, layer.origin, 0)
+        return isinstance(layer.origin, cst.Call) and _call_mode_free(model, layer.origin, 0, needs)
     if isinstance(layer, Instance):
-        return _class_mode_free(model, layer.cls, 0, None)
+        return _class_mode_free(model, layer.cls, 0, None, needs)
+    if isinstance(layer, Foreign):
+        needs.append(layer.ref)
+        return True
     return isinstance(layer, Sequential) and surely_mode_free(model, layer)
 
 
 def _class_mode_free(
-    model: ModuleIndex, cls: cst.ClassDef, depth: int, made_by: cst.Call | None
+    model: ModuleIndex,
+    cls: cst.ClassDef,
+    depth: int,
+    made_by: cst.Call | None,
+    needs: list[SValue],
 ) -> bool:
     """``made_by``: the construction call, when known; a container subclass
     (``class FlowSequential(nn.Sequential)``) holds the layers it is given."""
@@ -144,26 +186,31 @@ def _class_mode_free(
         ):
             if type(node) is cst.Attribute and node.attr.value == "training":  # type: ignore[attr-defined]
                 return False
-            if type(node) is cst.Call and not _call_mode_free(model, node, depth):  # type: ignore[arg-type]
+            if type(node) is cst.Call and not _call_mode_free(model, node, depth, needs):  # type: ignore[arg-type]
                 return False
             if type(node) in (cst.Assign, cst.AnnAssign) and _handed_in_submodule(model, node):
                 return False
     return True
 
 
-def _call_mode_free(model: ModuleIndex, call: cst.Call, depth: int) -> bool:
+def _call_mode_free(model: ModuleIndex, call: cst.Call, depth: int, needs: list[SValue]) -> bool:
     qualname = model.qualname(call.func)
     if qualname is None:
         ref = kinds_of(model).value_of(call.func)
         if isinstance(ref, ClassRef):
-            return _class_mode_free(model, ref.cls, depth + 1, call)
+            return _class_mode_free(model, ref.cls, depth + 1, call, needs)
         if isinstance(ref, FunctionRef) and ref.bound is None:
             # `self.features = make_layers(cfg)`: what it builds is in its body
-            return _function_mode_free(model, ref.func, depth + 1)
+            return _function_mode_free(model, ref.func, depth + 1, needs)
         if isinstance(call.func, cst.Attribute) and call.func.attr.value in _REGISTERS:
             return False  # add_module / register_module: a submodule we do not see
         if isinstance(ref, Foreign):
-            return False  # ``ResStack(256)`` imported relatively: another module's layer
+            # ``ResStack(256)`` imported relatively: mode-free if that
+            # module's summary says the class is
+            if isinstance(ref.ref, (SClass, SAlias)):
+                needs.append(ref.ref)
+                return True
+            return False
         return True  # a method or a same-file function computing, not building
     if qualname.startswith("builtins."):
         # setattr(self, name, layer) registers a submodule we do not see
@@ -192,7 +239,9 @@ def _call_mode_free(model: ModuleIndex, call: cst.Call, depth: int) -> bool:
     return not (qualname.startswith("torch.nn.") and qualname.rsplit(".", 1)[-1][:1].isupper())
 
 
-def _function_mode_free(model: ModuleIndex, func: cst.FunctionDef, depth: int) -> bool:
+def _function_mode_free(
+    model: ModuleIndex, func: cst.FunctionDef, depth: int, needs: list[SValue]
+) -> bool:
     """A same-file function called from a model's class builds or computes only
     what is mode-free (a ``make_layers`` adding batch norms is not)."""
     if depth > 3:
@@ -200,7 +249,7 @@ def _function_mode_free(model: ModuleIndex, func: cst.FunctionDef, depth: int) -
     for node in nodes_in(func.body, cst.Attribute, cst.Call, memo=memo_of(model)):
         if isinstance(node, cst.Attribute) and node.attr.value == "training":
             return False
-        if isinstance(node, cst.Call) and not _call_mode_free(model, node, depth):
+        if isinstance(node, cst.Call) and not _call_mode_free(model, node, depth, needs):
             return False
     return True
 

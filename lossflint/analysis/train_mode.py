@@ -351,10 +351,13 @@ def _same_in_both_modes(
     model the file evaluates with it."""
     from lossflint.analysis.mode_free_models import surely_mode_free
 
-    if through is not None:
-        for arg in through.args:
-            if receiver is not None and dotted_text(arg.value) == receiver:
-                return surely_mode_free(model, model.kinds.value_of(arg.value))
+    # ``validate(generator, critic, loader)`` of another module puts its
+    # parameters in eval mode: the model is the argument the receiver names
+    for handed_to in (through, eval_call):
+        if isinstance(handed_to, cst.Call) and receiver is not None:
+            for arg in handed_to.args:
+                if dotted_text(arg.value) == receiver:
+                    return surely_mode_free(model, model.kinds.value_of(arg.value))
     if not isinstance(eval_call, cst.Call) or not isinstance(eval_call.func, cst.Attribute):
         return False
     return surely_mode_free(model, model.kinds.value_of(eval_call.func.value))

@@ -48,6 +48,7 @@ from lossflint.analysis.keyword_dicts import unpacked_keywords
 from lossflint.analysis.kinds import KindAnalysis, _origin_label
 from lossflint.analysis.label_shifts import shifts_its_parameter
 from lossflint.analysis.loops import Event, loops
+from lossflint.analysis.mode_free_models import class_mode_free
 from lossflint.analysis.model import SemanticModel
 from lossflint.analysis.names import (
     dotted_name,
@@ -1094,7 +1095,15 @@ class Summarizer:
             ordered_dataset=ordered_dataset(self.model, cls),
             keras_model=self._keras_subclass(cls),
             mode_layer=self._origin(class_mode_layer(self.model, cls), cls.name.value),
+            mode_free=self._mode_free(cls),
         )
+
+    def _mode_free(self, cls: cst.ClassDef) -> tuple[SValue, ...] | None:
+        try:
+            needs = class_mode_free(self.model, cls)
+        except RecursionError:
+            return None
+        return needs
 
     def _keras_subclass(self, cls: cst.ClassDef) -> SValue:
         """A ``keras.Model`` subclass: the model its ``call`` builds (its last

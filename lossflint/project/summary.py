@@ -31,7 +31,7 @@ from functools import cache
 from typing import Any, Union
 
 #: changes whenever the shape of a summary changes (old cache entries are misses)
-SUMMARY_FORMAT = 24
+SUMMARY_FORMAT = 25
 #: nothing real nests deeper; more is damage (or an attack on the decoder)
 MAX_DEPTH = 64
 
@@ -386,6 +386,10 @@ class ClassSummary:
     #: a dropout/batch-norm layer its code builds, wherever it keeps it
     #: (``nn.ModuleList(nn.BatchNorm1d(n) for n in dims)``): LF603's evidence
     mode_layer: Origin | None = None
+    #: None unless the class computes the same in train and eval mode
+    #: (no dropout, batch norm or ``self.training``), provided the classes of
+    #: other project modules it builds, listed here, do too (LF309/LF603)
+    mode_free: tuple[SValue, ...] | None = None
 
 
 def split_place(file: str) -> tuple[str, int | None]:

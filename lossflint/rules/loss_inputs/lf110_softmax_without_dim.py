@@ -9,7 +9,7 @@ import libcst as cst
 
 from lossflint.analysis import apis
 from lossflint.analysis.calls import argument, has_star_args
-from lossflint.analysis.walk import calls_in, memo_of
+from lossflint.analysis.dead_code import old_version_fallback
 from lossflint.diagnostics import Applicability, Finding, FixSpec, NodeEdit, Severity
 from lossflint.examples import Invalid
 from lossflint.registry import Rule
@@ -164,7 +164,7 @@ the suggestion before applying it.
                 call = site.node
                 if has_star_args(call) or argument(call, dim_index, "dim") is not None:
                     continue
-                if _old_torch_fallback(model, call, qualname):
+                if old_version_fallback(model, call, "dim"):
                     continue
                 fixed = with_keyword(call, "dim", cst.UnaryOperation(cst.Minus(), cst.Integer("1")))
                 short = qualname.rsplit(".", 1)[-1]
@@ -178,16 +178,3 @@ the suggestion before applying it.
                         (NodeEdit(call, fixed),),
                     ),
                 )
-
-
-def _old_torch_fallback(model: SemanticModel, call: cst.Call, qualname: str) -> bool:
-    """``try: F.softmax(x, dim=1) except: F.softmax(x)``: the call without
-    ``dim`` runs only where the one with it fails (torch < 0.3 had no ``dim``)."""
-    handler = model.enclosing(call, cst.ExceptHandler)
-    attempt = model.parent(handler) if handler is not None else None
-    if not isinstance(attempt, cst.Try):
-        return False
-    return any(
-        model.qualname(other.func) == qualname and argument(other, None, "dim") is not None
-        for other in calls_in(attempt.body, memo_of(model))
-    )

@@ -162,9 +162,40 @@ def _class_mode_free(
     needs: list[SValue],
 ) -> bool:
     """``made_by``: the construction call, when known; a container subclass
-    (``class FlowSequential(nn.Sequential)``) holds the layers it is given."""
-    if depth > 3:
-        return False
+    (``class FlowSequential(nn.Sequential)``) holds the layers it is given.
+    Each class is judged once per construction (Glow nests classes five deep);
+    one that builds itself is not mode-free."""
+    verdicts = model.analysis(_verdicts)
+    key = (cls, made_by)
+    if key not in verdicts:
+        if depth > _MAX_DEPTH:
+            return False
+        verdicts[key] = (False, ())  # while judged: a cycle is not mode-free
+        inner: list[SValue] = []
+        free = _class_verdict(model, cls, depth, made_by, inner)
+        verdicts[key] = (free, tuple(inner))
+    free, inner_needs = verdicts[key]
+    if free:
+        needs.extend(inner_needs)
+    return free
+
+
+_MAX_DEPTH = 8
+
+
+def _verdicts(
+    model: ModuleIndex,
+) -> dict[tuple[cst.ClassDef, cst.Call | None], tuple[bool, tuple[SValue, ...]]]:
+    return {}
+
+
+def _class_verdict(
+    model: ModuleIndex,
+    cls: cst.ClassDef,
+    depth: int,
+    made_by: cst.Call | None,
+    needs: list[SValue],
+) -> bool:
     kinds = kinds_of(model)
     container = False
     for klass in kinds.mro(cls):
@@ -244,7 +275,7 @@ def _function_mode_free(
 ) -> bool:
     """A same-file function called from a model's class builds or computes only
     what is mode-free (a ``make_layers`` adding batch norms is not)."""
-    if depth > 3:
+    if depth > _MAX_DEPTH:
         return False
     for node in nodes_in(func.body, cst.Attribute, cst.Call, memo=memo_of(model)):
         if isinstance(node, cst.Attribute) and node.attr.value == "training":

@@ -744,11 +744,16 @@ def _computed_without_grad(model: SemanticModel, value: cst.BaseExpression) -> b
 
 def _unpacks_detached(model: SemanticModel, name: cst.Name, count: int, depth: int) -> bool:
     """``name``'s ``count`` bindings by unpacking are all ``..., name = f(...)``
-    with ``f`` a same-file function whose every return is a tuple holding a
-    value without a graph there (``return output, loss.data[0]``)."""
+    made with gradients off (``with torch.no_grad(): batch_loss, coord =
+    criterion(out, y)``) or with ``f`` a same-file function whose every
+    return is a tuple holding a value without a graph there (``return output,
+    loss.data[0]``)."""
     found = 0
+    ctx = contexts(model)
     for call, at, size in _unpackings(model, name):
         found += 1
+        if call is not None and ctx.in_no_grad(call):
+            continue
         if call is None or not _returns_detached(model, call, depth, index=at, size=size):
             return False
     return found == count

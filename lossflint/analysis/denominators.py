@@ -339,3 +339,40 @@ def _comparison(
     if info.method is None and len(args) == 2:
         return args[0], op, args[1]
     return None
+
+
+def mask_tests(model: SemanticModel, operand: cst.BaseExpression) -> list[cst.BaseExpression]:
+    """What a test of the summed mask ``operand`` may name: the mask itself
+    (casts dropped: ``pos_inds.float()``) and the values it selects, bound
+    once in the same function (``pos_pred = pred[pos_inds]`` is empty
+    exactly when the mask is: CenterNet's ``if pos_pred.nelement() == 0:``)."""
+    while (
+        isinstance(operand, cst.Call)
+        and isinstance(operand.func, cst.Attribute)
+        and operand.func.attr.value in apis.CAST_METHODS
+        and not operand.args
+    ):
+        operand = operand.func.value
+    if not isinstance(operand, (cst.Name, cst.Attribute)):
+        return []
+    found: list[cst.BaseExpression] = [operand]
+    if not isinstance(operand, cst.Name):
+        return found
+    function = model.enclosing(operand, cst.FunctionDef)
+    if not isinstance(function, cst.FunctionDef):
+        return found
+    for assign in nodes_in(function.body, cst.Assign, memo=memo_of(model)):
+        value = assign.value  # type: ignore[attr-defined]
+        targets = assign.targets  # type: ignore[attr-defined]
+        if (
+            isinstance(value, cst.Subscript)
+            and len(value.slice) == 1
+            and isinstance(value.slice[0].slice, cst.Index)
+            and isinstance(value.slice[0].slice.value, cst.Name)
+            and value.slice[0].slice.value.value == operand.value
+            and len(targets) == 1
+            and isinstance(targets[0].target, cst.Name)
+            and num.bound_value(model, targets[0].target) is value
+        ):
+            found.append(targets[0].target)
+    return found

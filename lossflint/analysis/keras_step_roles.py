@@ -107,14 +107,26 @@ def _find_in_loss_functions(model: ModuleIndex) -> list[SwappedLoss]:
                 continue
             first = argument(call, 0, "y_true")
             second = argument(call, 1, "y_pred")
+            if first is None or second is None:
+                continue
+            # a part of either is still what it is a part of (a detection
+            # loss packs its anchors' mask into ``y_true[..., :n]``)
+            pred, true = _sliced_name(first), _sliced_name(second)
             if (
-                isinstance(first, cst.Name)
-                and first.value == "y_pred"
-                and isinstance(second, cst.Name)
-                and second.value == "y_true"
+                isinstance(pred, cst.Name)
+                and pred.value == "y_pred"
+                and isinstance(true, cst.Name)
+                and true.value == "y_true"
             ):
                 found.append(SwappedLoss(call, first, second, "keras", name))
     return found
+
+
+def _sliced_name(expr: cst.BaseExpression) -> cst.BaseExpression:
+    """``y_true[:, :, :, n:]`` → ``y_true``."""
+    while isinstance(expr, cst.Subscript):
+        expr = expr.value
+    return expr
 
 
 def _step_roles(model: ModuleIndex, step: cst.FunctionDef) -> tuple[str, str] | None:

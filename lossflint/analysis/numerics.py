@@ -1564,7 +1564,8 @@ def mentions(model: ModuleIndex, outer: cst.CSTNode, inner: cst.CSTNode) -> bool
 
 def where_guarded(model: ModuleIndex, node: cst.CSTNode, subject: cst.CSTNode) -> bool:
     """``node`` sits in a branch of ``torch.where(<test of subject>, ...)`` or
-    under ``if <test of subject>:`` / a conditional expression testing it."""
+    under ``if <test of subject>:`` (either branch: the ``else`` of ``if n ==
+    0:``) / a conditional expression testing it."""
     child: cst.CSTNode = node
     for ancestor in model.ancestors(node):
         if isinstance(ancestor, cst.Call) and model.qualname(ancestor.func) in apis.WHERE:
@@ -1576,6 +1577,10 @@ def where_guarded(model: ModuleIndex, node: cst.CSTNode, subject: cst.CSTNode) -
             if mentions(model, _test_of(model, ancestor.test), subject):
                 return True
         if isinstance(ancestor, (cst.If, cst.While)) and child is ancestor.body:
+            if mentions(model, _test_of(model, ancestor.test), subject):
+                return True
+        if isinstance(ancestor, cst.If) and child is ancestor.orelse:
+            # ``if num_pos == 0: loss = -neg else: loss = -(pos + neg) / num_pos``
             if mentions(model, _test_of(model, ancestor.test), subject):
                 return True
         if isinstance(ancestor, (cst.IndentedBlock, cst.Module)) and _checked_before(

@@ -1,6 +1,9 @@
 """LF604 examples of a ``keras.Model`` subclass whose ``call`` returns several
 outputs (held-out session 18 p11: a Siamese change detector returning its change
-logits and its land-cover probabilities, trained in a ``tf.GradientTape`` step)."""
+logits and its land-cover probabilities, trained in a ``tf.GradientTape`` step).
+And a custom loss ``(y_true, y_pred)`` that slices both (kentaroy47's
+frcnn-from-scratch-with-keras, audit R76: the RPN's ``y_true`` packs the
+anchors' validity mask before the labels)."""
 
 from __future__ import annotations
 
@@ -43,7 +46,25 @@ def fit(train_ds, epochs):
             train_step(t1, t2, change)
 """
 
+_RPN_LOSS = """
+from keras import backend as K
+
+
+def rpn_loss_cls(num_anchors, epsilon=1e-4):
+    def rpn_loss_cls_fixed_num(y_true, y_pred):
+        valid = y_true[:, :, :, :num_anchors]
+        bce = K.binary_crossentropy({args}){marker}
+        return K.sum(valid * bce) / K.sum(epsilon + valid)
+    return rpn_loss_cls_fixed_num
+"""
+
 SUBCLASS_INVALID = [
+    Invalid(
+        _RPN_LOSS.format(
+            args="y_pred[:, :, :, :], y_true[:, :, :, num_anchors:]",
+            marker="  # error: LF604 at `K.binary`",
+        )
+    ),
     # the first output unpacked from the model's tuple, passed as ``y_true``
     Invalid(
         _TWO_HEADS.format(
@@ -61,6 +82,7 @@ SUBCLASS_INVALID = [
 ]
 
 SUBCLASS_VALID = [
+    _RPN_LOSS.format(args="y_true[:, :, :, num_anchors:], y_pred", marker=""),
     # Keras's order
     _TWO_HEADS.format(
         unpack="change_logits, lc_prob = model((t1, t2), training=True)",

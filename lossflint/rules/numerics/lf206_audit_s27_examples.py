@@ -4,7 +4,10 @@ SupConLoss, R53); a count read through ``.data`` (kuangliu's RetinaNet,
 R53); a Dice loss without smoothing over sigmoid output (H12 p02); a
 TensorFlow standardisation (Barlow Twins in Keras, audit R61); a rollout
 buffer's advantages standardised in place (deep_rl, audit R68): a tensor
-buffer counts, a NumPy one carries no gradient."""
+buffer counts, a NumPy one carries no gradient. CornerNet's focal loss as
+CenterNet copies it (audit R76): divided by the count of positives only in
+the ``else`` of ``if num_pos == 0:``, or of a test that the positives'
+selection is empty; its twin divides whatever the count."""
 
 from __future__ import annotations
 
@@ -27,11 +30,33 @@ class Buffer:
 
 """
 
+_FOCAL = """
+import torch
+
+
+def neg_loss(pred, gt):
+    pos_inds = gt.eq(1)
+    pos_pred = pred[pos_inds]
+    pos_loss = (torch.log(pos_pred.clamp_min(1e-4)) * torch.pow(1 - pos_pred, 2)).sum()
+    neg_loss = (torch.log((1 - pred).clamp_min(1e-4)) * torch.pow(pred, 2) * gt.lt(1)).sum()
+    num_pos = pos_inds.float().sum()
+{body}
+"""
+
 S27_VALID = [
+    _FOCAL.format(
+        body="    if num_pos == 0:\n        return -neg_loss\n    else:\n"
+        "        return -(pos_loss + neg_loss) / num_pos"
+    ),
+    _FOCAL.format(
+        body="    if pos_pred.nelement() == 0:\n        loss = -neg_loss\n    else:\n"
+        "        loss = -(pos_loss + neg_loss) / num_pos\n    return loss"
+    ),
     _BUFFER.format(made="np.zeros(size, dtype=np.float32)", marker=""),
 ]
 
 S27_INVALID = [
+    Invalid(_FOCAL.format(body="    return -(pos_loss + neg_loss) / num_pos  # error: LF206")),
     Invalid(_BUFFER.format(made="torch.zeros(size)", marker="  # error: LF206 at `(self")),
     # a soft Dice loss without smoothing: on an image with an empty mask the
     # loss drives every sigmoid to 0, where they underflow (held-out H12 p02)

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import libcst as cst
 
 from lossflint.analysis import numerics as num
-from lossflint.analysis.denominators import reduced_operands, zero_able
+from lossflint.analysis.denominators import mask_tests, reduced_operands, zero_able
 from lossflint.analysis.gradients import Reach, gradients
 from lossflint.diagnostics import Finding, Severity
 from lossflint.examples import Invalid
@@ -379,8 +379,8 @@ certain.
             return None
         # a test of what is summed (``if not mask.any(): return``) guards too
         for operand in reduced_operands(model, num.resolve(model, denominator)):
-            if isinstance(operand, (cst.Name, cst.Attribute)) and num.where_guarded(
-                model, division, operand
+            if any(
+                num.where_guarded(model, division, tested) for tested in mask_tests(model, operand)
             ):
                 return None
         if num.nan_to_num_guarded(model, division):

@@ -1,7 +1,9 @@
 """LF306 examples of held-out s18: what a loop accumulates of a training
 step it calls on every pass whose events are not all sure (a dict of its
 losses), and the values without a graph next to it; kept apart so the audit
-examples module stays small."""
+examples module stays small. A criterion returning a tuple, unpacked under
+``no_grad`` and the total appended after the block (uvipen's Yolo-v2, audit
+R76: silent), and the twin without ``no_grad``."""
 
 from __future__ import annotations
 
@@ -109,7 +111,41 @@ def train(model, loader, loss_fn, optimizer, accelerator, epochs, steps):
                 optimizer.zero_grad()
 """
 
+#: a validation pass over a criterion returning (total, parts...)
+_UNPACKED_EVAL = """
+import torch
+import torch.nn as nn
+
+
+class YoloLoss(nn.Module):
+    def forward(self, output, target):
+        mse = nn.MSELoss(reduction="sum")
+        coord = mse(output[:, :2], target[:, :2])
+        conf = mse(output[:, 2:], target[:, 2:])
+        return coord + conf, coord, conf
+
+
+def train(model, loader, val_loader, optimizer):
+    criterion = YoloLoss()
+    for epoch in range(10):
+        for x, y in loader:
+            optimizer.zero_grad()
+            loss, coord, conf = criterion(model(x), y)
+            loss.backward()
+            optimizer.step()
+        model.eval()
+        losses = []
+        for x, y in val_loader:
+{guard}
+            batch_loss, batch_coord, batch_conf = criterion(model(x), y)
+            losses.append(batch_loss * x.size(0)){marker}
+        print(sum(losses))
+        model.train()
+"""
+
 STEP_INVALID = [
+    # the same pass with gradients on: every batch's graph is kept
+    Invalid(_UNPACKED_EVAL.format(guard="", marker="  # error: LF306").replace("\n\n", "\n")),
     # set back to zero where it is printed: a hundred graphs still stay alive
     # (held-out s11 p01, s12 p01)
     Invalid(
@@ -137,6 +173,9 @@ STEP_INVALID = [
 ]
 
 STEP_VALID = [
+    _UNPACKED_EVAL.format(guard="            with torch.no_grad():", marker="").replace(
+        "\n            batch_loss,", "\n                batch_loss,"
+    ),
     # a style transfer sums one step's per-layer losses, set afresh each step
     # (yandexdataschool/Practical_DL style transfer, found in session 24)
     """

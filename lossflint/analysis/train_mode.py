@@ -5,6 +5,7 @@ mode (:func:`evals_left_on`)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, cast
@@ -213,6 +214,36 @@ def _evals_by_function(model: ModuleIndex) -> dict[cst.CSTNode | None, list[Even
     return found
 
 
+def _drawn_from_untrained(
+    model: ModuleIndex,
+    loop: Loop,
+    receiver: str,
+    index: LoopIndex,
+    trained: set[str],
+    memo: SubtreeMemo | None,
+) -> bool:
+    """``for model in self.uploaded_models: model.eval(); logits += model(z)``
+    in a loop that trains a generator (PFLlib's FedGen server): the receiver
+    is drawn from a collection no optimiser of the file takes parameters from
+    and nothing puts in train mode; called with gradients on only to pass
+    them to what is trained."""
+    if not index.optimizer_ctors:
+        return False
+    ctors = " ".join(model.code(ctor.call) for ctor in index.optimizer_ctors)
+    drawn = False
+    for node in nodes_in(loop.node.body, cst.For, memo=memo):
+        if not (isinstance(node.target, cst.Name) and node.target.value == receiver):  # type: ignore[attr-defined]
+            continue
+        source = dotted_text(node.iter)  # type: ignore[attr-defined]
+        if source is None:
+            return False
+        last = source.rsplit(".", 1)[-1]
+        if source in trained or re.search(rf"(?<![\w]){re.escape(last)}(?!\w)", ctors):
+            return False
+        drawn = True
+    return drawn
+
+
 def called_with_grad(
     ctx: ContextIndex, loop: Loop, receiver: str, memo: SubtreeMemo | None = None
 ) -> bool:
@@ -263,7 +294,11 @@ def evals_left_on(model: SemanticModel) -> Iterator[EvalLeftOn]:
             return False
         if receiver in frozen or any(h in receiver.lower() for h in FROZEN_MODEL_HINTS):
             return False  # a teacher / EMA / target network stays in eval mode
-        return receiver in trained or called_with_grad(ctx, loop, receiver, memo)
+        if receiver in trained:
+            return True
+        return called_with_grad(ctx, loop, receiver, memo) and not _drawn_from_untrained(
+            model, loop, receiver, index, trained, memo
+        )
 
     for loop in index.loops:
         if not loop.is_training or not any(lp.is_iteration for lp in (loop, *loop.descendants())):

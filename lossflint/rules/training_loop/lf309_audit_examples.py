@@ -6,8 +6,11 @@ apart so the rule module stays small."""
 from __future__ import annotations
 
 from lossflint.examples import Invalid
+from lossflint.rules.training_loop.lf309_collection_examples import (
+    COLLECTION_INVALID,
+    COLLECTION_VALID,
+)
 from lossflint.rules.training_loop.lf309_loop_examples import LOOP_INVALID, LOOP_VALID
-from lossflint.rules.training_loop.lf309_nesting_examples import NESTING_INVALID, NESTING_VALID
 
 _FACTORY = """
 import torch
@@ -272,7 +275,7 @@ class Fitter:
 
 AUDIT_INVALID = [
     *LOOP_INVALID,
-    *NESTING_INVALID,
+    *COLLECTION_INVALID,
     Invalid(_epoch_function(eval="        net.eval()  # error: LF309 at `net.eval(`\n")),
     # the `.eval()` in the evaluation helper the loop calls
     Invalid(_epoch_function(check="    net.eval()  # error: LF309 at `net.eval(`\n")),
@@ -337,7 +340,7 @@ AUDIT_INVALID = [
 
 AUDIT_VALID = [
     *LOOP_VALID,
-    *NESTING_VALID,
+    *COLLECTION_VALID,
     # the epoch function puts the model in train mode itself
     _epoch_function(head="    net.train()\n", eval="        net.eval()\n"),
     _METHOD_EPOCHS.format(head="        self.net.train()\n", marker=""),

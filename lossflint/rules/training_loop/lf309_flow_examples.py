@@ -1,7 +1,10 @@
 """LF309 examples of flow models (normalizing_flows' Glow, audit R63): the
 steps live in a subclass of ``nn.Sequential`` and the model is wrapped in
 DistributedDataParallel or DataParallel. Nothing in it depends on the mode,
-so a sampler's ``model.eval()`` inside the batch loop changes nothing."""
+so a sampler's ``model.eval()`` inside the batch loop changes nothing. Its
+classes nest five deep (a level holds a container of steps, each a container
+subclass of layer classes): mode-free all the way down (silent), and the twin
+whose innermost class holds a dropout."""
 
 from __future__ import annotations
 
@@ -91,7 +94,95 @@ def _flow(marker: str = "", second: str = "Actnorm(c)", **given: str) -> str:
     return _FLOW.format(marker=marker, second=second, **parts)
 
 
+_GLOW = """
+import torch
+import torch.nn as nn
+
+
+class Actnorm(nn.Module):
+    def __init__(self, c):
+        super().__init__()
+        self.scale = nn.Parameter(torch.ones(1, c, 1, 1))
+
+    def forward(self, x):
+        return x * self.scale
+
+
+class Coupling(nn.Module):
+    def __init__(self, c):
+        super().__init__()
+        self.net = nn.Sequential(nn.Conv2d(c, c, 3, padding=1), nn.ReLU(){extra})
+        self.norm = Actnorm(c)
+
+    def forward(self, x):
+        return x + self.norm(self.net(x))
+
+
+class FlowSequential(nn.Sequential):
+    def __init__(self, *args, **kwargs):
+        self.checkpoint_grads = kwargs.pop("checkpoint_grads", None)
+        super().__init__(*args, **kwargs)
+
+
+class FlowStep(FlowSequential):
+    def __init__(self, c):
+        super().__init__(Actnorm(c), Coupling(c))
+
+
+class FlowLevel(nn.Module):
+    def __init__(self, c, depth):
+        super().__init__()
+        self.steps = FlowSequential(*[FlowStep(c) for _ in range(depth)], checkpoint_grads=False)
+
+    def forward(self, x):
+        return self.steps(x)
+
+
+class Glow(nn.Module):
+    def __init__(self, c, depth, levels):
+        super().__init__()
+        self.levels = nn.ModuleList([FlowLevel(c, depth) for _ in range(levels)])
+
+    def forward(self, x):
+        for level in self.levels:
+            x = level(x)
+        return x
+
+
+@torch.no_grad()
+def generate(model, n):
+    model.eval(){marker}
+    return model(torch.randn(n, 3, 8, 8))
+
+
+def train_epoch(model, loader, optimizer):
+    model.train()
+    for i, x in enumerate(loader):
+        loss = model(x).pow(2).mean()
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        if i % 50 == 0:
+            samples = generate(model, 4)
+
+
+model = Glow(3, 4, 3)
+optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
+for epoch in range(10):
+    train_epoch(model, loader, optimizer)
+"""
+
+_NESTED_INVALID = [
+    Invalid(_GLOW.format(extra=", nn.Dropout2d(0.1)", marker="  # error: LF309")),
+]
+
+_NESTED_VALID = [
+    _GLOW.format(extra="", marker=""),
+]
+
+
 FLOW_INVALID = [
+    *_NESTED_INVALID,
     # a step holds dropout
     Invalid(_flow("  # error: LF309", second="nn.Dropout(0.1)")),
     # the container holds steps handed in from outside
@@ -106,5 +197,6 @@ FLOW_INVALID = [
 ]
 
 FLOW_VALID = [
+    *_NESTED_VALID,
     _flow(),
 ]

@@ -164,7 +164,11 @@ def stepped_by_callee(index: LoopIndex, loop: Loop, built: cst.Call, target: str
     """``self.opt``, built at ``built`` in ``loop``, is stepped by a same-file
     method that a later statement of the loop's body calls on every pass
     (``self.all_batches(self.train_dl)``, which runs ``self.one_batch`` per
-    batch), in a loop of that method or of one it calls (three calls deep)."""
+    batch), in one loop of that method or of one it calls (three calls deep).
+    Stepped inside two loops (``self.finetune_model(epochs)``: an epoch loop
+    over a batch loop), the callee runs whole epochs: ``loop`` counts rounds
+    of them (KD_Lib's iterative pruning), and a fresh optimiser per round is
+    a choice."""
     if not target.startswith("self."):
         return False
     model = index.model
@@ -177,33 +181,50 @@ def stepped_by_callee(index: LoopIndex, loop: Loop, built: cst.Call, target: str
             continue
         func = index.resolve_function(call)
         if func is not None and model.enclosing(func, cst.ClassDef) is cls:
-            if _steps_in_loop(index, func, target, looped=False, depth=0):
+            if _loops_to_step(index, func, target, looped=0, depth=0) == 1:
                 return True
     return False
 
 
-def _steps_in_loop(
-    index: LoopIndex, func: cst.FunctionDef, target: str, looped: bool, depth: int
-) -> bool:
+def _loops_to_step(
+    index: LoopIndex, func: cst.FunctionDef, target: str, looped: int, depth: int
+) -> int | None:
+    """The fewest loops around a ``target.step()`` that ``func`` makes (or a
+    function it calls), ``looped`` of them around the call of ``func``; None
+    when it makes none inside a loop."""
     model = index.model
     memo = memo_of(model)
+    found: list[int] = []
     for event in index.events:
         if event.kind != "step" or event.receiver != target:
             continue
-        if model.enclosing(event.node, cst.FunctionDef) is func and (
-            looped or index.enclosing_loops(event.node)
-        ):
-            return True
-    if depth >= 3:
-        return False
-    for call in calls_in(func, memo):
-        callee = index.resolve_function(call)
-        if callee is None or callee is func:
-            continue
-        inner = looped or bool(index.enclosing_loops(call))
-        if _steps_in_loop(index, callee, target, inner, depth + 1):
-            return True
-    return False
+        if model.enclosing(event.node, cst.FunctionDef) is func:
+            around = looped + _loops_around(model, event.node, func)
+            if around:
+                found.append(around)
+    if depth < 3:
+        for call in calls_in(func, memo):
+            callee = index.resolve_function(call)
+            if callee is None or callee is func:
+                continue
+            inner = _loops_to_step(
+                index, callee, target, looped + _loops_around(model, call, func), depth + 1
+            )
+            if inner is not None:
+                found.append(inner)
+    return min(found) if found else None
+
+
+def _loops_around(model: ModuleIndex, node: cst.CSTNode, func: cst.FunctionDef) -> int:
+    """The ``for``/``while`` statements of ``func`` around ``node`` (also the
+    loops the index leaves out for holding no event of their own)."""
+    count = 0
+    for ancestor in model.ancestors(node):
+        if ancestor is func:
+            break
+        if isinstance(ancestor, (cst.For, cst.While)):
+            count += 1
+    return count
 
 
 #: comparisons whose truth, for a counter compared with a fixed bound, changes

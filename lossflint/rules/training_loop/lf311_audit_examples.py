@@ -1,6 +1,7 @@
 """LF311 examples found by the held-out measurements: an optimiser rebuilt
 every epoch through a same-file factory, or by the function that runs each
-epoch (audit s19)."""
+epoch (audit s19); not once per round of a method that runs whole epochs
+itself (audit R78)."""
 
 from __future__ import annotations
 
@@ -259,6 +260,41 @@ AUDIT_VALID = [
     _GROUPS.format(test=_MILESTONE, build=_GROUPS_ADAM.replace("epoch,", "stage,")).replace(
         "for epoch in range(epochs)", "for stage in range(epochs)"
     ),
+    # a fresh optimiser per pruning round, each round fine-tuning whole epochs
+    # through a method (KD_Lib's iterative pruning, audit R78)
+    """
+    import torch
+    import torch.nn as nn
+
+
+    class Pruner:
+        def __init__(self, model, train_loader):
+            self.model = model
+            self.train_loader = train_loader
+            self.loss_fn = nn.CrossEntropyLoss()
+            self.optimizer = torch.optim.Adam(self.model.parameters())
+
+        def train_model(self):
+            for data, label in self.train_loader:
+                loss = self.loss_fn(self.model(data), label)
+                self.optimizer.zero_grad()
+                loss.backward()
+                self.optimizer.step()
+
+        def finetune_model(self, epochs):
+            for ep in range(epochs):
+                self.train_model()
+
+        def prune_model(self):
+            pass
+
+        def prune(self, num_iterations=10, train_epochs=10):
+            for it in range(num_iterations):
+                if it != 0:
+                    self.prune_model()
+                self.optimizer = torch.optim.Adam(self.model.parameters())
+                self.finetune_model(train_epochs)
+    """,
     # one model per fold, its optimiser with it
     _LEARNER.format(
         body="            self.model = build_model()\n"

@@ -646,6 +646,10 @@ class GradientFacts:
                 continue
             if isinstance(parent, cst.Param):
                 continue
+            if not (isinstance(parent, cst.Attribute) and parent.attr is ref) and _another_variable(
+                self.model, ref, func
+            ):
+                continue  # ``loss, rse = model.evaluate(...)``: a local named like it
             expr: cst.CSTNode = ref
             if isinstance(parent, cst.Attribute) and parent.attr is ref:
                 expr = parent
@@ -663,6 +667,8 @@ class GradientFacts:
             if _is_keras_metric(self.model, ref):
                 self._metric_only.add(func.name.value)
                 continue
+            if _keras_custom_object(self.model, ref):
+                continue  # ``load_model(p, custom_objects={"rmse": rmse})``: a registration
             if _is_data_mapping_argument(self.model, expr):
                 self._mapped.add(func.name.value)
                 continue
@@ -974,8 +980,12 @@ class GradientFacts:
             root = qualname.split(".", 1)[0]
             return root in ("numpy", "math")
         func = call.func
+        # ``self.register_buffer("psi", precompute(grid))``: a constant of the
+        # module (a graph kept in a buffer would fail on the second backward)
         return isinstance(func, cst.Attribute) and (
-            func.attr.value in _LOG_METHODS or func.attr.value in _COMPARISON_METHODS
+            func.attr.value in _LOG_METHODS
+            or func.attr.value in _COMPARISON_METHODS
+            or func.attr.value == "register_buffer"
         )
 
     def _name_only_leaves(self, assign: cst.Assign, depth: int) -> bool:
@@ -1809,6 +1819,21 @@ def _is_keras_metric(model: ModuleIndex, ref: cst.Name) -> bool:
     )
 
 
+def _keras_custom_object(model: ModuleIndex, ref: cst.Name) -> bool:
+    """``ref`` is a value of the ``custom_objects={...}`` dict a Keras model
+    is loaded with: named so that the saved configuration can find it, not
+    called here."""
+    element = model.parent(ref)
+    if not (isinstance(element, cst.DictElement) and element.value is ref):
+        return False
+    arg = model.parent(model.parent(element) or element)
+    return (
+        isinstance(arg, cst.Arg)
+        and arg.keyword is not None
+        and arg.keyword.value == "custom_objects"
+    )
+
+
 def _in_unpacking_target(model: ModuleIndex, name: cst.Name) -> bool:
     """``name`` is a part of a tuple or list assignment target (``a, b = ...``)."""
     child: cst.CSTNode = name
@@ -1844,6 +1869,15 @@ def _frozen_variable(call: cst.Call) -> bool:
     return False
 
 
+def _another_variable(model: ModuleIndex, ref: cst.Name, func: cst.FunctionDef) -> bool:
+    """``ref`` names a variable of another scope, bound only by assignments
+    (``gp = tf.square(...)`` in a method named ``gp``), never ``func``."""
+    bindings = model.bindings(ref) or []
+    return bool(bindings) and all(
+        b.kind in ("assign", "other") and b.node is not func for b in bindings
+    )
+
+
 def _call_operands(model: ModuleIndex, call: cst.Call) -> list[cst.BaseExpression] | None:
     """What a framework function or tensor method computes from: its receiver
     and arguments; None for calls of other things (user functions, layers)."""
@@ -1853,6 +1887,8 @@ def _call_operands(model: ModuleIndex, call: cst.Call) -> list[cst.BaseExpressio
         return operands if qualname.split(".", 1)[0] in ("torch", "tensorflow", "keras") else None
     func = call.func
     if isinstance(func, cst.Attribute):
+        if func.attr.value in apis.SHAPE_ARGUMENT_METHODS:
+            return [func.value]  # ``grid.repeat(n, 1)``: n is a count
         return [func.value, *operands]
     return None
 

@@ -1001,6 +1001,28 @@ VALUE_KEEPING_METHODS = KIND_PRESERVING_METHODS | frozenset(
         "transpose_",
     }
 )
+#: tensor methods whose arguments are sizes, dims or a tensor whose shape
+#: only is read: what they give is computed from the receiver alone
+SHAPE_ARGUMENT_METHODS = frozenset(
+    {
+        "repeat",
+        "tile",
+        "view",
+        "view_as",
+        "reshape",
+        "reshape_as",
+        "expand",
+        "expand_as",
+        "permute",
+        "transpose",
+        "unsqueeze",
+        "squeeze",
+        "flatten",
+        "roll",
+        "flip",
+        "narrow",
+    }
+)
 #: calls and methods that cut an array into batches of its rows
 BATCH_SPLITTING_FUNCS = frozenset({"torch.split", "torch.chunk", "torch.tensor_split"})
 BATCH_SPLITTING_METHODS = frozenset({"split", "chunk", "tensor_split"})

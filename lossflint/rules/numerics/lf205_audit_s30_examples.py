@@ -1,0 +1,108 @@
+"""LF205 examples of session 30's audits: what never meets a gradient -- a
+filter precomputed into a buffer (neuraloperator's DISCO convolution), the
+norm of an integer wavenumber grid (its spectrum helper), a Keras metric
+whose name a local variable reuses (LSTNet's ``loss, rse =
+model.evaluate(...)``) or registered in ``custom_objects`` -- and WGAN-GP's
+penalty in a method whose name its own local reuses (MorvanZhou's
+mnistGANs), which does."""
+
+from __future__ import annotations
+
+from lossflint.examples import Invalid
+
+_BUFFER = """
+import torch
+import torch.nn as nn
+
+
+def precompute_filter(grid_in, grid_out):
+    diffs = grid_in.reshape(2, 1, -1) - grid_out.reshape(2, -1, 1)
+    return torch.sqrt(diffs[0] ** 2 + diffs[1] ** 2){marker}
+
+
+class DiscoConv(nn.Module):
+    def __init__(self, grid_in, grid_out):
+        super().__init__()
+        self.register_buffer("psi", precompute_filter(grid_in, grid_out), persistent=False)
+        self.weight = nn.Parameter(torch.randn(4))
+
+    def forward(self, x{args}):
+        return x @ {psi} * self.weight.sum()
+"""
+
+_METRIC = """
+from tensorflow.keras import backend as K
+from tensorflow.keras.models import load_model
+
+
+def rse(y_true, y_pred):
+    num = K.sqrt(K.mean(K.square(y_true - y_pred))){marker}
+    return num / K.std(y_true)
+
+
+def compile_model(model):
+    model.compile(optimizer="adam", loss={loss}, metrics=[rse])
+
+
+def report(model, x, y):
+    loss, rse = model.evaluate(x, y)
+    print(loss, rse)
+
+
+def restore(path):
+    return load_model(path, custom_objects={{"rse": rse}})
+"""
+
+AUDIT_S30_INVALID = [
+    # the same helper run in forward on what the model computes
+    Invalid(
+        _BUFFER.format(
+            marker="  # error: LF205",
+            args=", grid_out",
+            psi="precompute_filter(self.weight.reshape(2, 2), grid_out)",
+        )
+    ),
+    # the metric is also the loss
+    Invalid(_METRIC.format(marker="  # error: LF205", loss="rse")),
+    Invalid(
+        """
+        import tensorflow as tf
+        from tensorflow import keras
+
+
+        class WGANgp(keras.Model):
+            def gp(self, real_img, fake_img):
+                e = tf.random.uniform((len(real_img), 1, 1, 1), 0, 1)
+                noise_img = e * real_img + (1.0 - e) * fake_img
+                with tf.GradientTape() as tape:
+                    tape.watch(noise_img)
+                    o = self.d(noise_img)
+                g = tape.gradient(o, noise_img)
+                g_norm2 = tf.sqrt(tf.reduce_sum(tf.square(g), axis=[1, 2, 3]))  # error: LF205
+                gp = tf.square(g_norm2 - 1.0)
+                return tf.reduce_mean(gp)
+
+            def train_d(self, real_img, fake_img):
+                with tf.GradientTape() as tape:
+                    gp = self.gp(real_img, fake_img)
+                    loss = tf.reduce_mean(self.d(fake_img)) - tf.reduce_mean(self.d(real_img)) + 10.0 * gp
+                grads = tape.gradient(loss, self.d.trainable_variables)
+                self.opt.apply_gradients(zip(grads, self.d.trainable_variables))
+        """
+    ),
+]
+
+AUDIT_S30_VALID = [
+    _BUFFER.format(marker="", args="", psi="self.psi"),
+    _METRIC.format(marker="", loss='"mean_absolute_error"'),
+    # |k| of an integer wavenumber grid, tiled with .repeat(n, 1)
+    """
+    import torch
+
+
+    def spectrum_2d(signal, n):
+        signal = torch.fft.fft2(signal, norm="ortho")
+        k = torch.cat((torch.arange(0, n // 2), torch.arange(-n // 2, 0)), 0).repeat(n, 1)
+        return torch.sqrt(k.transpose(0, 1) ** 2 + k**2), signal
+    """,
+]

@@ -609,7 +609,10 @@ def sometimes_detached(model: SemanticModel, name: cst.Name) -> bool:
     """Some binding of ``name`` holds no graph (``loss = loss.detach()`` after
     the backward): which binding reaches a use is unknown, so is its graph."""
     return any(
-        b.kind == "assign" and isinstance(b.node, cst.BaseExpression) and detached(model, b.node)
+        b.kind == "assign"
+        and isinstance(b.node, cst.BaseExpression)
+        and not isinstance(b.node, cst.BaseNumber)  # ``errG = 0``: a start, not a detach
+        and detached(model, b.node)
         for b in model.bindings(name) or []
     )
 
@@ -620,6 +623,8 @@ def detached(model: SemanticModel, value: cst.BaseExpression, depth: int = 3) ->
     binding of which is such a value (``loss_val = loss.data``)."""
     while isinstance(value, cst.Subscript):
         value = value.value
+    if isinstance(value, cst.BaseNumber):
+        return True  # ``errG = 0`` before the loop rebinds it to the step's detached loss
     if isinstance(value, cst.UnaryOperation):
         return detached(model, value.expression, depth)
     if isinstance(value, cst.BinaryOperation):

@@ -214,6 +214,19 @@ def _evals_by_function(model: ModuleIndex) -> dict[cst.CSTNode | None, list[Even
     return found
 
 
+def _trained_around(model: ModuleIndex, index: LoopIndex, loop: Loop, receiver: str) -> bool:
+    """The function running ``loop`` puts ``receiver`` in train mode itself
+    (``self.teacher_model.train()`` before fine-tuning the teacher): named
+    like a frozen model, it is the one trained here (KD_Lib's BERT2LSTM)."""
+    func = model.enclosing(loop.node, cst.FunctionDef)
+    return func is not None and any(
+        event.kind == "train"
+        and event.receiver == receiver
+        and model.enclosing(event.node, cst.FunctionDef) is func
+        for event in index.events
+    )
+
+
 def _drawn_from_untrained(
     model: ModuleIndex,
     loop: Loop,
@@ -292,7 +305,11 @@ def evals_left_on(model: SemanticModel) -> Iterator[EvalLeftOn]:
     def eligible(receiver: str | None, loop: Loop) -> bool:
         if receiver is None:
             return False
-        if receiver in frozen or any(h in receiver.lower() for h in FROZEN_MODEL_HINTS):
+        if receiver in frozen:
+            return False
+        if any(h in receiver.lower() for h in FROZEN_MODEL_HINTS) and not _trained_around(
+            model, index, loop, receiver
+        ):
             return False  # a teacher / EMA / target network stays in eval mode
         if receiver in trained:
             return True

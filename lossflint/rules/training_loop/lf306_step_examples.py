@@ -3,7 +3,9 @@ step it calls on every pass whose events are not all sure (a dict of its
 losses), and the values without a graph next to it; kept apart so the audit
 examples module stays small. A criterion returning a tuple, unpacked under
 ``no_grad`` and the total appended after the block (uvipen's Yolo-v2, audit
-R76: silent), and the twin without ``no_grad``."""
+R76: silent), and the twin without ``no_grad``. A step returning detached
+losses into names set to 0 before the loop (tjwei's pix2pix notebook, audit
+R77: silent), and the twin returning them attached."""
 
 from __future__ import annotations
 
@@ -143,7 +145,33 @@ def train(model, loader, val_loader, optimizer):
         model.train()
 """
 
+_PRESET = """
+import torch
+import torch.nn as nn
+
+net = nn.Linear(4, 1)
+opt = torch.optim.Adam(net.parameters())
+mse, l1 = nn.MSELoss(), nn.L1Loss()
+
+
+def netG_train(a, b):
+    net.zero_grad()
+    out = net(a)
+    err_fake, err_l1 = mse(out, b), l1(out, b)
+    (err_fake + 100 * err_l1).backward()
+    opt.step()
+    return {returned}
+
+
+errL1 = errG = 0
+errG_sum = errL1_sum = 0
+for a, b in loader:
+    errG, errL1 = netG_train(a, b)
+    errG_sum += errG{marker}
+"""
+
 STEP_INVALID = [
+    Invalid(_PRESET.format(returned="err_fake, err_l1", marker="  # error: LF306")),
     # the same pass with gradients on: every batch's graph is kept
     Invalid(_UNPACKED_EVAL.format(guard="", marker="  # error: LF306").replace("\n\n", "\n")),
     # set back to zero where it is printed: a hundred graphs still stay alive
@@ -173,6 +201,7 @@ STEP_INVALID = [
 ]
 
 STEP_VALID = [
+    _PRESET.format(returned="err_fake.detach(), err_l1.data", marker=""),
     _UNPACKED_EVAL.format(guard="            with torch.no_grad():", marker="").replace(
         "\n            batch_loss,", "\n                batch_loss,"
     ),

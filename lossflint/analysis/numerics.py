@@ -1481,10 +1481,16 @@ def _product_of_normalised(
     return False
 
 
-def is_tensor_expr(model: ModuleIndex, expr: cst.BaseExpression) -> bool:
+def is_tensor_expr(model: ModuleIndex, expr: cst.BaseExpression, depth: int = 2) -> bool:
     """Evidence that ``expr`` computes on framework tensors: it holds a call of
     a torch/TensorFlow function, a tensor-only method, or a value the dataflow
-    knows to be a tensor."""
+    knows to be a tensor; a name rebound from itself (``diff = diff ** 0.5``)
+    by the value that reaches it."""
+    if isinstance(expr, cst.Name) and depth > 0:
+        reached = reaching_assignment(model, expr)
+        if reached is not None and reached is not expr:
+            if is_tensor_expr(model, reached, depth - 1):
+                return True
     for node in expression_nodes(expr):
         if isinstance(node, cst.Call):
             qualname = model.qualname(node.func)

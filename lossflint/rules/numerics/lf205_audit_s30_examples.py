@@ -4,7 +4,8 @@ norm of an integer wavenumber grid (its spectrum helper), a Keras metric
 whose name a local variable reuses (LSTNet's ``loss, rse =
 model.evaluate(...)``) or registered in ``custom_objects`` -- and WGAN-GP's
 penalty in a method whose name its own local reuses (MorvanZhou's
-mnistGANs), which does."""
+mnistGANs) and neuraloperator's H1 loss (``diff = diff ** 0.5`` of a sum of
+squared differences), which do."""
 
 from __future__ import annotations
 
@@ -54,6 +55,27 @@ def restore(path):
 """
 
 AUDIT_S30_INVALID = [
+    Invalid(
+        """
+        import torch
+
+
+        class H1Loss:
+            def abs(self, x, y):
+                diff = torch.sum((x - y) ** 2, dim=-1, keepdim=False)
+                diff = diff**0.5  # error: LF205
+                return diff.sum()
+
+
+        def train(model, loader, opt):
+            loss_fn = H1Loss()
+            for x, y in loader:
+                loss = loss_fn.abs(model(x), y)
+                opt.zero_grad()
+                loss.backward()
+                opt.step()
+        """
+    ),
     # the same helper run in forward on what the model computes
     Invalid(
         _BUFFER.format(

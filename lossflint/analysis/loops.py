@@ -864,9 +864,12 @@ class LoopIndex:
             # self.helper(): a method of the enclosing class
             cls = self.model.enclosing(call, cst.ClassDef)
             if isinstance(cls, cst.ClassDef):
-                for stmt in cls.body.body:
-                    if isinstance(stmt, cst.FunctionDef) and stmt.name.value == func.attr.value:
-                        return stmt
+                # along the same-file bases too (``self._evaluate_model(model)``
+                # inherited from KD_Lib's BaseClass)
+                for klass in kinds_of(self.model).mro(cls):
+                    for stmt in klass.body.body:
+                        if isinstance(stmt, cst.FunctionDef) and stmt.name.value == func.attr.value:
+                            return stmt
                 return _function_attribute(self.model, cls, func.attr.value)
             return None
         if isinstance(call.func, cst.Name):

@@ -5,7 +5,8 @@ No optimiser takes their parameters and nothing puts them in train mode:
 they are frozen, and eval mode is what they should be in (silent). The twin
 also optimises them, so eval mode leaks into their training. A teacher is
 frozen by name, unless the function fine-tunes it, putting it in train mode
-first (KD_Lib's BERT2LSTM, audit R78)."""
+first (KD_Lib's BERT2LSTM, audit R78). An evaluation helper inherited from a
+same-file base class (KD_Lib's TAKD) is followed like the class's own."""
 
 from __future__ import annotations
 
@@ -64,7 +65,36 @@ class BERT2LSTM:
             return [self.teacher_model(b[0])[1].argmax(1) for b in self.val_loader]
 """
 
+_INHERITED = """
+import torch
+import torch.nn.functional as F
+
+
+class BaseClass:
+    def __init__(self, train_loader, val_loader):
+        self.train_loader = train_loader
+        self.val_loader = val_loader
+
+    def _evaluate_model(self, model):
+        model.eval(){marker}
+        with torch.no_grad():
+            return sum((model(x).argmax(1) == y).sum().item() for x, y in self.val_loader)
+
+
+class TAKD(BaseClass):
+    def train_distil(self, model, optimizer, epochs=20):
+        model.train()
+        for epoch in range(epochs):{top}
+            for data, target in self.train_loader:
+                loss = F.cross_entropy(model(data), target)
+                optimizer.zero_grad()
+                loss.backward()
+                optimizer.step()
+            acc = self._evaluate_model(model)
+"""
+
 COLLECTION_INVALID = [
+    Invalid(_INHERITED.format(marker="  # error: LF309", top="")),
     Invalid(_TEACHER.format(marker="  # error: LF309")),
     Invalid(
         _FEDGEN.format(
@@ -75,5 +105,6 @@ COLLECTION_INVALID = [
 ]
 
 COLLECTION_VALID = [
+    _INHERITED.format(marker="", top="\n            model.train()"),
     _FEDGEN.format(params="generator.parameters()", marker=""),
 ]

@@ -1603,6 +1603,12 @@ class GradientFacts:
                 # tape's gradients, differentiated again through what the
                 # function returns into its caller's loss
                 roots.extend(r.value for r in own_returns(func) if r.value is not None)
+        for site in model.method_calls("get_updates"):
+            # Keras 2's graph-mode training: ``opt.get_updates(params, [],
+            # loss)`` (2.0) or ``opt.get_updates(loss, params)`` (2.1 on)
+            loss = _keras2_updates_loss(site.node)
+            if loss is not None:
+                roots.append(loss)
         for site in model.calls_to(*apis.AUTOGRAD_GRAD, *apis.SYMBOLIC_GRADIENTS):
             if site.node.args:
                 roots.append(site.node.args[0].value)
@@ -1817,6 +1823,21 @@ def _is_keras_metric(model: ModuleIndex, ref: cst.Name) -> bool:
         and isinstance(call.func, cst.Attribute)
         and call.func.attr.value == "compile"
     )
+
+
+def _keras2_updates_loss(call: cst.Call) -> cst.BaseExpression | None:
+    """The loss of a Keras 2 optimiser's ``get_updates`` call."""
+    keyword = next((a.value for a in call.args if a.keyword and a.keyword.value == "loss"), None)
+    if keyword is not None:
+        return keyword
+    positional = [a.value for a in call.args if a.keyword is None and not a.star]
+    if len(positional) == 3:
+        return positional[2]
+    if len(positional) == 2 and not isinstance(positional[0], (cst.List, cst.Tuple)):
+        named = dotted_text(positional[0]) or ""
+        last = named.rsplit(".", 1)[-1].lower()
+        return None if "weight" in last or "param" in last else positional[0]
+    return None
 
 
 def _keras_custom_object(model: ModuleIndex, ref: cst.Name) -> bool:

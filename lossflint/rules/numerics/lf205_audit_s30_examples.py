@@ -5,7 +5,8 @@ whose name a local variable reuses (LSTNet's ``loss, rse =
 model.evaluate(...)``) or registered in ``custom_objects`` -- and WGAN-GP's
 penalty in a method whose name its own local reuses (MorvanZhou's
 mnistGANs) and neuraloperator's H1 loss (``diff = diff ** 0.5`` of a sum of
-squared differences), which do."""
+squared differences) and a Keras 2 graph-mode WGAN-GP whose loss goes to
+``get_updates`` (tjwei's GANotebooks), which do."""
 
 from __future__ import annotations
 
@@ -55,6 +56,27 @@ def restore(path):
 """
 
 AUDIT_S30_INVALID = [
+    Invalid(
+        """
+        import keras.backend as K
+        from keras.layers import Conv2D, Dense, Flatten, Input
+        from keras.models import Sequential
+        from keras.optimizers import Adam
+
+        netD = Sequential([Conv2D(8, 3, input_shape=(32, 32, 3)), Flatten(), Dense(1)])
+        real_input = Input(shape=(32, 32, 3))
+        fake_input = Input(shape=(32, 32, 3))
+        eps_input = K.placeholder(shape=(None, 1, 1, 1))
+        mixed_input = eps_input * real_input + (1 - eps_input) * fake_input
+        loss_real = K.mean(netD(real_input))
+        loss_fake = K.mean(netD(fake_input))
+        grad_mixed = K.gradients(netD(mixed_input), [mixed_input])[0]
+        norm_grad_mixed = K.sqrt(K.sum(K.square(grad_mixed), axis=[1, 2, 3]))  # error: LF205
+        loss = loss_fake - loss_real + 10 * K.mean(K.square(norm_grad_mixed - 1))
+        updates = Adam(lr=1e-4).get_updates(netD.trainable_weights, [], loss)
+        netD_train = K.function([real_input, fake_input, eps_input], [loss], updates)
+        """
+    ),
     Invalid(
         """
         import torch

@@ -144,10 +144,16 @@ information (severity info), not a warning.
             average = literal_value(given) if given is not None else _DEFAULT_AVERAGE.get(short)
             if average not in _PER_CLASS:
                 continue
+            # ``average="samples"`` scores each sample's labels on their own
+            empty = (
+                "a sample with no predicted (or true) labels"
+                if average == "samples"
+                else "a class with no predicted (or true) samples"
+            )
             yield Finding(
                 call,
-                f"`{short}` without `zero_division`: a class with no predicted (or true) "
-                "samples makes it 0/0, silently scored as 0; pass `zero_division=` explicitly",
+                f"`{short}` without `zero_division`: {empty} makes it 0/0, silently scored "
+                "as 0; pass `zero_division=` explicitly",
             )
 
 

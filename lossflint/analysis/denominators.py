@@ -17,7 +17,9 @@ import libcst as cst
 from lossflint.analysis import apis
 from lossflint.analysis import numerics as num
 from lossflint.analysis.apis import Kind
+from lossflint.analysis.calls import argument, literal_value
 from lossflint.analysis.gradients import Reach, gradients
+from lossflint.analysis.reaching import reaching_assignment
 from lossflint.analysis.values import Tensor
 from lossflint.analysis.walk import memo_of, nodes_in
 
@@ -102,6 +104,39 @@ def _unweighted(term: cst.BaseExpression) -> cst.BaseExpression:
     return term
 
 
+def _joined_with_ones(model: SemanticModel, mask: cst.BaseExpression) -> bool:
+    """``mask = torch.cat([mask.new_full((n, 1), 1), mask[:, :-1]], 1)``: a
+    column of ones joined to the mask (a caption's first token always
+    counts; ruotianluo's ImageCaptioning): no row of it sums to 0."""
+    if isinstance(mask, cst.Name):
+        reached = reaching_assignment(model, mask)
+        if reached is None:
+            return False
+        mask = reached
+    joined = model.qualname(mask.func) if isinstance(mask, cst.Call) else None
+    if joined not in apis.JOIN_FUNCTIONS or joined == "torch.stack":
+        return False
+    assert isinstance(mask, cst.Call)
+    parts = mask.args[0].value if mask.args else None
+    if not isinstance(parts, (cst.List, cst.Tuple)):
+        return False
+    for element in parts.elements:
+        part = element.value
+        if not isinstance(part, cst.Call):
+            continue
+        if model.qualname(part.func) in ("torch.ones", "torch.ones_like"):
+            return True
+        func = part.func
+        if isinstance(func, cst.Attribute) and func.attr.value == "new_ones":
+            return True
+        if isinstance(func, cst.Attribute) and func.attr.value == "new_full":
+            fill = argument(part, 1, "fill_value")
+            value = literal_value(fill) if fill is not None else None
+            if isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0:
+                return True
+    return False
+
+
 def _caller_mask_count(
     model: SemanticModel, operand: cst.BaseExpression, numerator: cst.BaseExpression
 ) -> bool:
@@ -110,6 +145,8 @@ def _caller_mask_count(
     the gradient fact is unknown (a helper never called in the file) the mask's
     emptiness is anybody's guess: silent."""
     if not num.is_mask(model, operand):
+        return False
+    if _joined_with_ones(model, num.strip_shape(model, operand)):
         return False
     masked = num.masked_sum(model, numerator)
     if masked is None or not num.same_code(model, masked, num.strip_shape(model, operand)):

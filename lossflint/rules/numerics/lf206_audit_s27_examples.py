@@ -7,7 +7,9 @@ buffer's advantages standardised in place (deep_rl, audit R68): a tensor
 buffer counts, a NumPy one carries no gradient. CornerNet's focal loss as
 CenterNet copies it (audit R76): divided by the count of positives only in
 the ``else`` of ``if num_pos == 0:``, or of a test that the positives'
-selection is empty; its twin divides whatever the count."""
+selection is empty; its twin divides whatever the count. A caption mask
+joined to a column of ones (ruotianluo's ImageCaptioning, audit R79): no row
+sums to 0; its twin without the column."""
 
 from __future__ import annotations
 
@@ -43,7 +45,23 @@ def neg_loss(pred, gt):
 {body}
 """
 
+_CAPTION_MASK = """
+import torch
+import torch.nn as nn
+
+
+class LanguageModelCriterion(nn.Module):
+    def forward(self, logp, seq):
+        mask = (seq > 0).to(logp){joined}
+        out = -logp.gather(2, seq.unsqueeze(2)).squeeze(2)
+        return ((out * mask).sum(1) / mask.sum(1)).mean(){marker}
+"""
+
 S27_VALID = [
+    _CAPTION_MASK.format(
+        joined="\n        mask = torch.cat([mask.new_full((mask.size(0), 1), 1), mask[:, :-1]], 1)",
+        marker="",
+    ),
     _FOCAL.format(
         body="    if num_pos == 0:\n        return -neg_loss\n    else:\n"
         "        return -(pos_loss + neg_loss) / num_pos"
@@ -56,6 +74,7 @@ S27_VALID = [
 ]
 
 S27_INVALID = [
+    Invalid(_CAPTION_MASK.format(joined="", marker="  # error: LF206")),
     Invalid(_FOCAL.format(body="    return -(pos_loss + neg_loss) / num_pos  # error: LF206")),
     Invalid(_BUFFER.format(made="torch.zeros(size)", marker="  # error: LF206 at `(self")),
     # a soft Dice loss without smoothing: on an image with an empty mask the

@@ -63,7 +63,7 @@ from lossflint.analysis.loop_callees import callee_events
 from lossflint.analysis.manual_updates import manual_updates
 from lossflint.analysis.names import dotted_text
 from lossflint.analysis.reaching import may_bind, reaching_assignment
-from lossflint.analysis.values import FunctionRef, Instance
+from lossflint.analysis.values import ClassRef, FunctionRef, Instance
 from lossflint.project.context import current as project_context
 from lossflint.project.events import inlined_events
 
@@ -884,6 +884,12 @@ class LoopIndex:
             if isinstance(owner, Instance):
                 found = kinds_of(self.model).method(owner.cls, func.attr.value)
                 return found or _function_attribute(self.model, owner.cls, func.attr.value)
+            if isinstance(owner, ClassRef):
+                # ``Trainer.epochVal(model, loader)``: a method without ``self``
+                # called on its class (gaetandi's cheXpert notebook)
+                found = kinds_of(self.model).method(owner.cls, func.attr.value)
+                if found is not None and _without_instance(found):
+                    return found
         if isinstance(value, Instance):
             # ``loss_compute(out, y, norm)`` on an instance of a class of this
             # file runs its ``__call__``; ``model(x)`` its ``forward`` (through
@@ -961,6 +967,17 @@ dotted = dotted_text
 
 
 _OPT_TOKENS = frozenset({"opt", "optim", "optimizer", "optimiser", "optimizers", "opts"})
+
+
+def _without_instance(func: cst.FunctionDef) -> bool:
+    """A method its class's name calls as a plain function: a static method,
+    or one whose first parameter is no ``self``/``cls``."""
+    if any(dotted(d.decorator) == "classmethod" for d in func.decorators):
+        return False
+    if any(dotted(d.decorator) == "staticmethod" for d in func.decorators):
+        return True
+    first = [p.name.value for p in (*func.params.posonly_params, *func.params.params)][:1]
+    return first not in (["self"], ["cls"])
 
 
 def role_from_name(key: str) -> str | None:

@@ -6,7 +6,9 @@ they are frozen, and eval mode is what they should be in (silent). The twin
 also optimises them, so eval mode leaks into their training. A teacher is
 frozen by name, unless the function fine-tunes it, putting it in train mode
 first (KD_Lib's BERT2LSTM, audit R78). An evaluation helper inherited from a
-same-file base class (KD_Lib's TAKD) is followed like the class's own."""
+same-file base class (KD_Lib's TAKD) is followed like the class's own, and
+so is a self-less method called on its class (``Trainer.epochVal(model,
+...)`` in gaetandi's cheXpert notebook, audit R80)."""
 
 from __future__ import annotations
 
@@ -93,7 +95,31 @@ class TAKD(BaseClass):
             acc = self._evaluate_model(model)
 """
 
+_CLASS_CALLS = """
+import torch
+import torch.nn as nn
+
+
+class Trainer:
+    def epochTrain(model, loader_train, loader_val, optimizer, loss):
+        model.train()
+        for batchID, (x, y) in enumerate(loader_train):
+            lossvalue = loss(model(x), y)
+            optimizer.zero_grad()
+            lossvalue.backward()
+            optimizer.step()
+            if batchID % 35 == 0:
+                Trainer.epochVal(model, loader_val, loss)
+
+    def epochVal(model, loader_val, loss):
+        model.eval(){marker}
+        with torch.no_grad():
+            total = sum(loss(model(x), y).item() for x, y in loader_val){restore}
+        return total
+"""
+
 COLLECTION_INVALID = [
+    Invalid(_CLASS_CALLS.format(marker="  # error: LF309", restore="")),
     Invalid(_INHERITED.format(marker="  # error: LF309", top="")),
     Invalid(_TEACHER.format(marker="  # error: LF309")),
     Invalid(
@@ -105,6 +131,7 @@ COLLECTION_INVALID = [
 ]
 
 COLLECTION_VALID = [
+    _CLASS_CALLS.format(marker="", restore="\n        model.train()"),
     _INHERITED.format(marker="", top="\n            model.train()"),
     _FEDGEN.format(params="generator.parameters()", marker=""),
 ]

@@ -29,7 +29,8 @@ class DeprecatedLossReductionArgs(Rule):
     needs = ("size_average", "reduce", "Loss(", "_loss(", "entropy(", "kl_div(")
     what = """
 Flags any `nn.*Loss` constructor or `F.*` loss function called with the
-`size_average=` and/or `reduce=` keywords, and an `nn.*Loss` constructor or
+`size_average=` and/or `reduce=` keywords (other than `None`, their default,
+which leaves `reduction=` in force), and an `nn.*Loss` constructor or
 `F.*` loss given them by position (`nn.NLLLoss(weight, size_average,
 ignore_index)`, `F.cross_entropy(x, y, w, self.size_average)`; a `None` there
 is silent).
@@ -131,8 +132,26 @@ the deprecated arguments.
             crit = nn.BCELoss(size_average=avg)  # error: LF113 at `nn.BCELoss(`
             """
         ),
+        # one of them set, the other left at None
+        Invalid(
+            """
+            import torch.nn.functional as F
+            l = F.mse_loss(x, y, size_average=False, reduce=None)  # error: LF113 at `F.mse_loss(`
+            """,
+            fixed="""
+            import torch.nn.functional as F
+            l = F.mse_loss(x, y, reduction="sum")  # error: LF113 at `F.mse_loss(`
+            """,
+        ),
     ]
     VALID = [
+        # None is their default: `reduction` applies (cszn's DnCNN, audit R82)
+        """
+        import torch.nn as nn
+        import torch.nn.functional as F
+        a = F.mse_loss(x, y, size_average=None, reduce=None, reduction='sum')
+        b = nn.MSELoss(size_average=None, reduce=None, reduction='sum')
+        """,
         # position 4 of cross_entropy is ignore_index, not a reduction
         """
         import torch.nn.functional as F
@@ -174,10 +193,14 @@ the deprecated arguments.
         names = (*apis.LOSS_CLASSES, *apis.LOSS_FUNCTIONS)
         for site in model.calls_to(*names):
             call = site.node
+            # ``size_average=None, reduce=None`` are the defaults: ``reduction``
+            # applies (cszn's DnCNN passes them beside ``reduction='sum'``)
             legacy = [
                 a
                 for a in call.args
-                if a.keyword is not None and a.keyword.value in ("size_average", "reduce")
+                if a.keyword is not None
+                and a.keyword.value in ("size_average", "reduce")
+                and not (isinstance(a.value, cst.Name) and a.value.value == "None")
             ]
             if legacy:
                 yield Finding(

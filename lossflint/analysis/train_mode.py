@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, cast
 
 import libcst as cst
 
+from lossflint.analysis import apis
 from lossflint.analysis.calls import argument, calls_passing, has_star_args, literal_value
 from lossflint.analysis.contexts import ContextIndex, contexts
 from lossflint.analysis.loops import FROZEN_MODEL_HINTS, Event, Loop, LoopIndex, loops
@@ -57,19 +58,13 @@ def frozen_models(model: SemanticModel) -> set[str]:
     }
 
 
-#: ``nn.Module`` methods that return the module itself
-_MODULE_RETURNING = frozenset(
-    {"to", "cuda", "cpu", "float", "half", "double", "bfloat16", "train", "eval", "requires_grad_"}
-)
-
-
 def module_receiver(expr: cst.BaseExpression) -> str | None:
     """The dotted name of the module ``expr`` is, through methods that return
     the module itself: ``model.to(device)`` is ``model``."""
     while (
         isinstance(expr, cst.Call)
         and isinstance(expr.func, cst.Attribute)
-        and expr.func.attr.value in _MODULE_RETURNING
+        and expr.func.attr.value in apis.MODULE_RETURNING_METHODS
     ):
         expr = expr.func.value
     return dotted_text(expr)

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import libcst as cst
 
+from lossflint.analysis import apis
 from lossflint.analysis.function_values import module_factories, value_calls
 from lossflint.analysis.interpreter.base import Env, Frame, V
 from lossflint.analysis.interpreter.expressions import Expressions
@@ -1135,6 +1136,8 @@ class Interpreter(Statements[V], Expressions[V]):
                         and isinstance(t.value, cst.Name)
                         and t.value.value == self_name[0]
                     ):
+                        if _moved_in_place(node.value, self_name[0], t.attr.value):
+                            continue  # ``self.model = self.model.cuda()``: the same model
                         value = (
                             params.get(node.value.value, self.unknown)
                             if isinstance(node.value, cst.Name) and node.value.value in params
@@ -1275,3 +1278,17 @@ def _calls_a_parameter(func: cst.FunctionDef) -> bool:
         if isinstance(callee, cst.Attribute) and callee.attr.value in _TRAINING_METHODS:
             return True
     return False
+
+
+def _moved_in_place(value: cst.BaseExpression, receiver: str, attr: str) -> bool:
+    """``self.<attr>.cuda()`` (a move, cast or mode switch of the module
+    held there), assigned back to ``self.<attr>``."""
+    return (
+        isinstance(value, cst.Call)
+        and isinstance(value.func, cst.Attribute)
+        and value.func.attr.value in apis.MODULE_RETURNING_METHODS
+        and isinstance(value.func.value, cst.Attribute)
+        and value.func.value.attr.value == attr
+        and isinstance(value.func.value.value, cst.Name)
+        and value.func.value.value.value == receiver
+    )

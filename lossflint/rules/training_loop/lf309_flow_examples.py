@@ -4,7 +4,9 @@ DistributedDataParallel or DataParallel. Nothing in it depends on the mode,
 so a sampler's ``model.eval()`` inside the batch loop changes nothing. Its
 classes nest five deep (a level holds a container of steps, each a container
 subclass of layer classes): mode-free all the way down (silent), and the twin
-whose innermost class holds a dropout."""
+whose innermost class holds a dropout. A mode-free UNet built in a helper
+method and moved with ``self.model = self.model.cuda()`` is still known
+(joeylitalien's noise2noise, audit R82); its twin with a batch norm fires."""
 
 from __future__ import annotations
 
@@ -181,7 +183,48 @@ _NESTED_VALID = [
 ]
 
 
+_MOVED = """
+import torch
+import torch.nn as nn
+
+
+class UNet(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.body = nn.Sequential(nn.Conv2d(3, 48, 3, padding=1), {norm}nn.Conv2d(48, 3, 3, padding=1))
+
+    def forward(self, x):
+        return self.body(x)
+
+
+class Noise2Noise:
+    def __init__(self, use_cuda):
+        self._compile(use_cuda)
+
+    def _compile(self, use_cuda):
+        self.model = UNet()
+        self.optim = torch.optim.Adam(self.model.parameters(), lr=1e-3)
+        self.loss = nn.L1Loss()
+        if use_cuda:
+            self.model = self.model.cuda()
+
+    def eval(self, valid_loader):
+        self.model.train(False){marker}
+        return [self.loss(self.model(s), t).item() for s, t in valid_loader]
+
+    def train(self, train_loader, valid_loader, epochs):
+        self.model.train(True)
+        for epoch in range(epochs):
+            for source, target in train_loader:
+                loss = self.loss(self.model(source), target)
+                self.optim.zero_grad()
+                loss.backward()
+                self.optim.step()
+            self.eval(valid_loader)
+"""
+
 FLOW_INVALID = [
+    Invalid(_MOVED.format(norm="nn.BatchNorm2d(48), ", marker="  # error: LF309")),
     *_NESTED_INVALID,
     # a step holds dropout
     Invalid(_flow("  # error: LF309", second="nn.Dropout(0.1)")),
@@ -197,6 +240,7 @@ FLOW_INVALID = [
 ]
 
 FLOW_VALID = [
+    _MOVED.format(norm="nn.LeakyReLU(0.1), ", marker=""),
     *_NESTED_VALID,
     _flow(),
 ]

@@ -275,9 +275,17 @@ class FreeNames:
 
     def meaning(self, name: str) -> str | None:
         """Qualified name of the unbound ``name`` (not canonical), or None."""
-        for module in reversed(self.stars):
+        closed = True  # every star import that may bind it is read
+        for node, module in zip(reversed(self.star_nodes), reversed(self.stars), strict=True):
             if module is None:
-                break
+                star = _project_star_meaning(node, name)
+                if star is None:
+                    closed = False
+                    break  # not the project's: it may bind anything
+                binds, qualname = star
+                if binds:
+                    return qualname
+                continue
             reexported = exports.REEXPORTS.get(module)
             if reexported is not None:
                 if name in reexported:
@@ -289,7 +297,7 @@ class FreeNames:
         if name in _BUILTINS:
             return "builtins." + name
         meanings = exports.CONVENTIONS.get(name)
-        if meanings is None or self._open_star():
+        if meanings is None or not closed or self._open_star(project_read=True):
             return None
         found = self._convention(name, meanings)
         if found is not None:
@@ -310,9 +318,14 @@ class FreeNames:
                 break  # a framework's name, or maybe one
         return found
 
-    def _open_star(self) -> bool:
-        """A star import that may bind names the catalogue cannot list."""
-        return any(star is None or star in exports.REEXPORTS for star in self.stars)
+    def _open_star(self, project_read: bool = False) -> bool:
+        """A star import that may bind names the catalogue cannot list
+        (``project_read``: the project's own were read and bind nothing)."""
+        return any(
+            (star is None and not (project_read and _project_star(node)))
+            or star in exports.REEXPORTS
+            for node, star in zip(self.star_nodes, self.stars, strict=True)
+        )
 
     def _convention(self, name: str, meanings: dict[str, str]) -> str | None:
         survey = self.survey()
@@ -332,6 +345,31 @@ class FreeNames:
         if self._survey is None:
             self._survey = _Survey(self.module, self.stars)
         return self._survey
+
+
+def _project_star_meaning(node: cst.ImportFrom, name: str) -> tuple[bool, str | None] | None:
+    """``from models import *`` of a project module, under the project
+    analysis: whether it binds ``name``, and the framework name it hands on
+    (``models/__init__.py``'s ``import torch.nn as nn``); None when it is no
+    project module or no project is analysed."""
+    from lossflint.project.context import current  # the project layer sits above this one
+
+    context = current()
+    if context is None:
+        return None
+    module = dotted_text(node.module) if node.module is not None else ""
+    return context.star_outside_name(module or "", len(node.relative), name)
+
+
+def _project_star(node: cst.ImportFrom) -> bool:
+    """``from models import *`` names a module of the analysed project."""
+    from lossflint.project.context import current
+
+    context = current()
+    module = dotted_text(node.module) if node.module is not None else ""
+    return (
+        context is not None and context.import_module(module or "", len(node.relative)) is not None
+    )
 
 
 def _star_imports(module: cst.Module) -> Iterator[cst.ImportFrom]:

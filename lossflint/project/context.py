@@ -483,6 +483,21 @@ class ProjectContext:
         # what it binds is what ``from <dots>dotted import name`` would
         return True, self.import_name(dotted, level, name)
 
+    def star_outside_name(
+        self, dotted: str, level: int, name: str
+    ) -> tuple[bool, str | None] | None:
+        """Whether ``from <dots>dotted import *`` of a project module binds
+        ``name``, and the framework name it hands on when the module imports
+        it (``import torch.nn as nn`` in ``models/__init__.py``: ``nn`` is
+        ``torch.nn`` after ``from models import *``); None when it is no
+        project module."""
+        target = self._target(dotted, level)
+        if not isinstance(target, Module) or target.rel == self.rel:
+            return None
+        if not self._star_may_bind(target, name, 0):
+            return False, None
+        return True, self.store.exports(target).imported.get(name)
+
     def module_attr(self, module: SModule, name: str) -> SValue | None:
         """``module.name``: a name the module binds, or one of its submodules."""
         exported = self._exported(module.file, name)

@@ -84,6 +84,28 @@ def import_value(layout: Layout, importer: Module, spec: ImportSpec, local: str)
     return S_UNKNOWN
 
 
+def _outside_name(layout: Layout, importer: Module, spec: ImportSpec, local: str) -> str | None:
+    """The dotted name an absolute import of a module outside the project
+    binds to ``local`` (``import torch.nn as nn`` → ``torch.nn``, ``from torch
+    import nn`` → ``torch.nn``); None for a relative import or a project module."""
+    if spec.level:
+        return None
+    for full, asname in spec.aliases:
+        if spec.is_from:
+            if (asname or full) != local:
+                continue
+            dotted = f"{spec.module}.{full}"
+        else:
+            if (asname or full.split(".")[0]) != local:
+                continue
+            dotted = full if asname is not None else full.split(".")[0]
+        root = dotted.split(".")[0]
+        if layout.resolve_any(root, importer.path) is not None:
+            return None  # a project package of that name shadows it
+        return dotted
+    return None
+
+
 @dataclass(frozen=True)
 class Literal:
     """A module-level constant as plain data, with where its value is written:
@@ -136,6 +158,10 @@ class Exports:
     classes: Mapping[str, ClassShape] = field(default_factory=dict)
     #: the ``from x import *`` statements (what ``star`` may bind comes from them)
     star_imports: tuple[ImportSpec, ...] = ()
+    #: names bound once by an absolute import of something outside the project
+    #: → what they name (``import torch.nn as nn`` → ``torch.nn``): what a
+    #: ``from module import *`` hands on of the frameworks
+    imported: dict[str, str] = field(default_factory=dict)
 
     def lookup(self, name: str) -> SValue | None | _Full:
         """The summary value of ``name``; None when the module does not bind
@@ -190,6 +216,7 @@ def module_exports(
                     sites.setdefault(name, []).extend((node, node))
     top = {id(stmt) for stmt in tree.body}
     values: dict[str, SValue] = {}
+    imported: dict[str, str] = {}
     full: set[str] = set()
     for name, where in sites.items():
         if len(where) != 1:
@@ -197,7 +224,12 @@ def module_exports(
             continue
         node = where[0]
         if isinstance(node, (ast.Import, ast.ImportFrom)):
-            values[name] = import_value(layout, module, _spec(node), name)
+            spec = _spec(node)
+            values[name] = import_value(layout, module, spec, name)
+            if values[name] == S_UNKNOWN:
+                outside = _outside_name(layout, module, spec, name)
+                if outside is not None:
+                    imported[name] = outside
         elif isinstance(node, ast.ClassDef) and id(node) in top:
             values[name] = SClass(module.rel, name)
         elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and id(node) in top:
@@ -222,10 +254,13 @@ def module_exports(
                 sorted((k, repr(v)) for k, v in constants.items()),
                 classes.texts(),
                 stars,
+                sorted(imported.items()),
             )
         ).encode()
     ).hexdigest()
-    return Exports(values, frozenset(full), star, False, digest, constants, classes, tuple(stars))
+    return Exports(
+        values, frozenset(full), star, False, digest, constants, classes, tuple(stars), imported
+    )
 
 
 def statement_span(stmt: ast.stmt) -> tuple[int, int]:

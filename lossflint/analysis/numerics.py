@@ -1481,11 +1481,11 @@ def _product_of_normalised(
     return False
 
 
-def is_tensor_expr(model: ModuleIndex, expr: cst.BaseExpression, depth: int = 2) -> bool:
+def is_tensor_expr(model: ModuleIndex, expr: cst.BaseExpression, depth: int = 0) -> bool:
     """Evidence that ``expr`` computes on framework tensors: it holds a call of
     a torch/TensorFlow function, a tensor-only method, or a value the dataflow
-    knows to be a tensor; a name rebound from itself (``diff = diff ** 0.5``)
-    by the value that reaches it."""
+    knows to be a tensor; with ``depth``, a name by the value that reaches it
+    (``diff = diff ** 0.5`` of ``diff = torch.sum(...)``)."""
     if isinstance(expr, cst.Name) and depth > 0:
         reached = reaching_assignment(model, expr)
         if reached is not None and reached is not expr:

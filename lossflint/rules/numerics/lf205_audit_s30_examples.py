@@ -137,6 +137,18 @@ AUDIT_S30_INVALID = [
 ]
 
 AUDIT_S30_VALID = [
+    # an initialiser rescaling a random tensor (state-spaces' S4D init)
+    """
+    import torch
+
+
+    def init_ssm(H, N, w):
+        B = torch.randn(H, N // 2, dtype=torch.cfloat)
+        norm = -B / w
+        zeta = 2 * torch.sum(torch.abs(norm) ** 2, dim=-1, keepdim=True)
+        B = B / zeta**0.5
+        return w, B
+    """,
     _BUFFER.format(marker="", args="", psi="self.psi"),
     _METRIC.format(marker="", loss='"mean_absolute_error"'),
     # |k| of an integer wavenumber grid, tiled with .repeat(n, 1)

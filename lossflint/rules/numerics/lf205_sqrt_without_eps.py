@@ -215,11 +215,18 @@ the value by at most 1e-6.
             difference = True
         else:
             return None
+        # ``d ** 0.5`` is a tensor's root when the expression shows a tensor;
+        # when only the value reaching ``d`` does, only where a gradient is
+        # known to flow (s4's initialisers rescale random tensors so)
+        followed = False
         if not root.framework and not num.is_tensor_expr(model, operand):
-            return None
+            if not num.is_tensor_expr(model, operand, depth=2):
+                return None
+            followed = True
         if num.where_guarded(model, root.node, operand):
             return None
-        if gradients(model).reach(root.node) is Reach.NO:
+        reach = gradients(model).reach(root.node)
+        if reach is Reach.NO or (followed and reach is not Reach.YES):
             return None  # sqrt(0) = 0 is fine; only its gradient is not
         fix: FixSpec | None
         if difference:

@@ -64,6 +64,8 @@ def surely_mode_free(model: ModuleIndex, value: Value) -> bool:
         )
     elif isinstance(value, Instance):
         free = _class_mode_free(model, value.cls, 0, None, needs)
+    elif isinstance(value, Layer):
+        free = _layer_mode_free(model, value, needs)  # a bare ``nn.Linear(1, 1)``
     elif isinstance(value, Foreign):
         needs.append(value.ref)
         free = True

@@ -141,12 +141,28 @@ def cross_entropy_formula(
     member_logs = tuple(m for _, m in members)
     if loose and probabilities is None:
         return None
+    if len(members) == 1 and probabilities is None and _named_weights(members[0][0]):
+        return None  # ``-sum(self.weights * log(lhs))``: a weighted log-likelihood (a KDE's)
     if not guarded:
         return Formula(node, member_logs, len(members) == 2, probabilities=probabilities)
     found = _guarded_source(model, member_logs)
     if found is None:
         return None  # p of unknown origin, or a NumPy formula: the guard is the fix
     return Formula(node, member_logs, len(members) == 2, guard=found[1], source=found[0])
+
+
+def _named_weights(factor: cst.BaseExpression) -> bool:
+    """``w``, ``weights``, ``self.sample_weight``: weights, not labels."""
+    if isinstance(factor, cst.UnaryOperation):
+        factor = factor.expression
+    name = (
+        factor.value
+        if isinstance(factor, cst.Name)
+        else factor.attr.value
+        if isinstance(factor, cst.Attribute)
+        else None
+    )
+    return name is not None and (name == "w" or "weight" in name.lower())
 
 
 def _guarded_source(model: SemanticModel, logs: tuple[LogCall, ...]) -> tuple[str, str] | None:

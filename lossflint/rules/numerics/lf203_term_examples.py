@@ -1,13 +1,31 @@
 """LF203 examples of audit R55: ``- shape * np.log(scale) - gammaln(shape)``
 (a Gamma density's log-normaliser in nipy's mixture model, copied into
 3DUnetCNN) is one negated term of some formula, not a cross-entropy; the same
-shape over a known softmax output is one."""
+shape over a known softmax output is one. A kernel density's weighted
+log-likelihood ``-sum(self.weights * log(lhs))`` (HpBandSter, audit R81) is
+weighted by weights, not labels; the same over labels is a cross-entropy."""
 
 from __future__ import annotations
 
 from lossflint.examples import Invalid
 
+_KDE = """
+import numpy as np
+
+
+class MultivariateKDE:
+    def __init__(self, data, weights):
+        self.data = data
+        self.weights = weights
+
+    def loo_negloglikelihood(self, labels):
+        pdfs = np.exp(-((self.data[:, None, :] - self.data[None, :, :]) ** 2)).sum(axis=-2)
+        lhs = np.prod(pdfs, axis=-1)
+        return -np.sum({factor} * np.log(lhs)){marker}
+"""
+
 TERM_INVALID = [
+    Invalid(_KDE.format(factor="labels", marker="  # error: LF203")),
     Invalid(
         """
         import torch
@@ -29,6 +47,7 @@ TERM_INVALID = [
 ]
 
 TERM_VALID = [
+    _KDE.format(factor="self.weights", marker=""),
     """
     import numpy as np
     import scipy.special as sp

@@ -6,7 +6,9 @@ classes nest five deep (a level holds a container of steps, each a container
 subclass of layer classes): mode-free all the way down (silent), and the twin
 whose innermost class holds a dropout. A mode-free UNet built in a helper
 method and moved with ``self.model = self.model.cuda()`` is still known
-(joeylitalien's noise2noise, audit R82); its twin with a batch norm fires."""
+(joeylitalien's noise2noise, audit R82); its twin with a batch norm fires.
+A bare ``nn.Linear`` is mode-free too (anyscale's Ray Train notebook, audit
+R81); an ``nn.Sequential`` with a dropout is not."""
 
 from __future__ import annotations
 
@@ -223,7 +225,41 @@ class Noise2Noise:
             self.eval(valid_loader)
 """
 
+_BARE = """
+import torch
+from torch import nn
+
+
+def train_epoch(dataloader, model, loss_fn, optimizer):
+    for X, y in dataloader:
+        loss = loss_fn(model(X), y)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+
+
+def validate_epoch(dataloader, model, loss_fn):
+    model.eval(){marker}
+    with torch.no_grad():
+        return sum(loss_fn(model(X), y).item() for X, y in dataloader)
+
+
+def train_func(train_loader, validation_loader, epochs=20):
+    model = {model}
+    loss_fn = nn.MSELoss()
+    optimizer = torch.optim.SGD(model.parameters(), lr=1e-2)
+    for e in range(epochs):
+        train_epoch(train_loader, model, loss_fn, optimizer)
+        validate_epoch(validation_loader, model, loss_fn)
+"""
+
 FLOW_INVALID = [
+    Invalid(
+        _BARE.format(
+            model="nn.Sequential(nn.Linear(1, 8), nn.Dropout(0.2), nn.Linear(8, 1))",
+            marker="  # error: LF309",
+        )
+    ),
     Invalid(_MOVED.format(norm="nn.BatchNorm2d(48), ", marker="  # error: LF309")),
     *_NESTED_INVALID,
     # a step holds dropout
@@ -240,6 +276,7 @@ FLOW_INVALID = [
 ]
 
 FLOW_VALID = [
+    _BARE.format(model="nn.Linear(1, 1)", marker=""),
     _MOVED.format(norm="nn.LeakyReLU(0.1), ", marker=""),
     *_NESTED_VALID,
     _flow(),

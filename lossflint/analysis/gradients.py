@@ -69,6 +69,7 @@ functions never called in the file).
 from __future__ import annotations
 
 import enum
+import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -873,6 +874,11 @@ class GradientFacts:
         for name in names:
             if _NO_GRAD_TOKENS & set(name_tokens(name)):
                 return f"its name ({name}) says it evaluates, measures or post-processes"
+        if func is not None and self.model.parent(func) is self.model.module:
+            # ``talos/metrics/keras_metrics.py``'s ``rmse``: a module of metrics
+            stem = os.path.splitext(os.path.basename(str(self.model.path)))[0]
+            if {"metric", "metrics"} & set(name_tokens(stem)):
+                return f"it is in a module of metrics ({stem})"
         return None
 
     def _data_transform(self, cls: cst.CSTNode | None) -> str | None:

@@ -712,6 +712,27 @@ class LoopIndex:
                 found.append(self._loop_nodes[ancestor])
         return found
 
+    def gradients_made_between(self, loop: Loop, after: float, before: float) -> bool:
+        """Between the events at ``after`` and ``before`` of ``loop``, the
+        gradients are made otherwise than by a ``backward()``: written into
+        ``p.grad``, or by a helper named for it that the file cannot follow
+        (``architect.unrolled_backward(x, y)`` of DARTS, which assigns the
+        ``torch.autograd.grad`` results to ``alpha.grad``)."""
+        if any(after < e.order < before for e in loop.of("grad_set")):
+            return True
+        for order, site in enumerate(self.model.calls):
+            if not after < order < before or not isinstance(site.node.func, cst.Attribute):
+                continue
+            name = site.node.func.attr.value
+            if (
+                name != "backward"
+                and name.endswith("backward")
+                and self.resolve_function(site.node) is None
+                and any(a is loop.node for a in self.model.ancestors(site.node))
+            ):
+                return True
+        return False
+
     @staticmethod
     def comparable(a: LoopEvent, b: LoopEvent) -> bool:
         """Both run in the same block of the same pass: source order is run order."""

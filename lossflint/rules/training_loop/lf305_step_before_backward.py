@@ -137,6 +137,22 @@ trains at all when the gradients were just cleared.
         ),
     ]
     VALID = [
+        # DARTS: the architecture's gradients come from a helper that assigns
+        # `torch.autograd.grad` results to `alpha.grad` (kubeflow/katib, audit R81)
+        """
+        import torch
+        from torch import nn
+
+        def train(loader, valid_loader, model, architect, w_optim, alpha_optim):
+            for (x, y), (vx, vy) in zip(loader, valid_loader):
+                alpha_optim.zero_grad()
+                architect.unrolled_backward(vx, vy)
+                alpha_optim.step()
+                w_optim.zero_grad()
+                loss = model.criterion(model(x), y)
+                loss.backward()
+                w_optim.step()
+        """,
         # each optimiser steps after the backward that follows its own clearing
         """
         import torch
@@ -246,6 +262,8 @@ trains at all when the gradients were just cleared.
                 since = max(cleared, default=float("-inf"))
                 if any(since < b.order < step.order for b in backwards):
                     continue
+                if index.gradients_made_between(loop, since, step.order):
+                    continue  # DARTS: the architecture's gradients set by a helper
                 later = [b for b in backwards if b.order > step.order and index.comparable(b, step)]
                 if not later:
                     continue

@@ -572,6 +572,19 @@ class DataFacts(Interpreter[Any]):
             return DataSet("shuffled" if _any_shuffled(args) else "map", call)
         if qualname == apis.RANDOM_SPLIT:
             return DataSet("shuffled", call)
+        if qualname in apis.DATASET_SUBSETS:
+            # ``Subset(mnist, indices=range(0, n, 5))``: the data set's items in
+            # their stored order; other indices (a permutation) may be anything
+            base = args[0] if args and call.args[0].keyword is None else None
+            indices = argument(call, 1, "indices")
+            if (
+                isinstance(base, DataSet)
+                and base.style == "map"
+                and isinstance(indices, cst.Call)
+                and self.model.qualname(indices.func) == "builtins.range"
+            ):
+                return DataSet("map", call)
+            return None
         if qualname in apis.ITERATION_WRAPPERS:
             first = args[0] if args and call.args[0].keyword is None else None
             if isinstance(first, Folds):

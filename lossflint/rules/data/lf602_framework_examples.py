@@ -2,7 +2,8 @@
 ``datasets`` splits, torchvision classes named from their module, the
 Hugging Face Trainer's ``get_train_dataloader`` (session-14 audits), a
 sampler that is None on the single-process path (audit R21), a data set shuffled
-in ``__init__`` under a fixed seed."""
+in ``__init__`` under a fixed seed, a ``Subset`` of a stored data set by
+``range`` (audit R81)."""
 
 from lossflint.examples import Invalid
 
@@ -18,7 +19,29 @@ class TaggingTrainer(Trainer):
         return loader
 """
 
+#: a ``Subset`` of a stored data set (wandb's sweep example, audit R81)
+_SUBSET = """
+import torch
+import torch.nn.functional as F
+from torchvision import datasets, transforms
+
+
+def build_loader(batch_size):
+    dataset = datasets.MNIST(".", train=True, download=True, transform=transforms.ToTensor())
+    sub_dataset = torch.utils.data.Subset(dataset, indices={indices})
+    return torch.utils.data.DataLoader(sub_dataset, batch_size=batch_size){marker}
+
+
+def train_epoch(network, optimizer):
+    for data, target in build_loader(64):
+        optimizer.zero_grad()
+        F.nll_loss(network(data), target).backward()
+        optimizer.step()
+"""
+
 FRAMEWORK_INVALID = [
+    # every fifth item, in stored order
+    Invalid(_SUBSET.format(indices="range(0, 60000, 5)", marker="  # error: LF602")),
     # a shuffle in __init__ under a fixed seed: one order, the same every epoch
     # (hifi-gan's and melgan's audio data sets)
     Invalid(
@@ -144,6 +167,8 @@ FRAMEWORK_INVALID = [
 ]
 
 FRAMEWORK_VALID = [
+    # a random subset: a permutation's order
+    _SUBSET.format(indices="torch.randperm(60000)[:12000]", marker=""),
     # one branch a random split: the order is unknown
     """
     import torch

@@ -113,10 +113,8 @@ def _joined_with_ones(model: SemanticModel, mask: cst.BaseExpression) -> bool:
         if reached is None:
             return False
         mask = reached
-    joined = model.qualname(mask.func) if isinstance(mask, cst.Call) else None
-    if joined not in apis.JOIN_FUNCTIONS or joined == "torch.stack":
+    if not isinstance(mask, cst.Call) or model.qualname(mask.func) not in apis.CONCATENATIONS:
         return False
-    assert isinstance(mask, cst.Call)
     parts = mask.args[0].value if mask.args else None
     if not isinstance(parts, (cst.List, cst.Tuple)):
         return False
@@ -124,7 +122,7 @@ def _joined_with_ones(model: SemanticModel, mask: cst.BaseExpression) -> bool:
         part = element.value
         if not isinstance(part, cst.Call):
             continue
-        if model.qualname(part.func) in ("torch.ones", "torch.ones_like"):
+        if model.qualname(part.func) in apis.ONES_FACTORIES:
             return True
         func = part.func
         if isinstance(func, cst.Attribute) and func.attr.value == "new_ones":

@@ -874,8 +874,15 @@ class GradientFacts:
         for name in names:
             if _NO_GRAD_TOKENS & set(name_tokens(name)):
                 return f"its name ({name}) says it evaluates, measures or post-processes"
-        if func is not None and self.model.parent(func) is self.model.module:
-            # ``talos/metrics/keras_metrics.py``'s ``rmse``: a module of metrics
+        if (
+            func is not None
+            and self.model.parent(func) is self.model.module
+            and not self._call_sites(func)
+            and all(r.opaque for r in kinds_of(self.model).calls_from_other_files(func) or ())
+        ):
+            # ``talos/metrics/keras_metrics.py``'s ``rmse``, called nowhere
+            # (other modules hand it to ``compile(metrics=...)``): a module of
+            # metrics; one a training loss calls is judged by its callers
             stem = os.path.splitext(os.path.basename(str(self.model.path)))[0]
             if {"metric", "metrics"} & set(name_tokens(stem)):
                 return f"it is in a module of metrics ({stem})"

@@ -671,6 +671,10 @@ ORDERED_TORCH_LOSSES = frozenset(
     }
 )
 #: calls joining a list of tensors (a decoder's steps) into one tensor
+#: tensors of ones: ``torch.ones(n)``, ``torch.ones_like(x)``
+ONES_FACTORIES = frozenset({"torch.ones", "torch.ones_like"})
+#: joins along an existing axis (``torch.stack`` makes a new one)
+CONCATENATIONS = frozenset({"torch.cat", "torch.concat", "torch.concatenate"})
 JOIN_FUNCTIONS = frozenset({"torch.cat", "torch.concat", "torch.concatenate", "torch.stack"})
 #: ... of them, those adding an axis
 STACK_FUNCTIONS = frozenset({"torch.stack"})

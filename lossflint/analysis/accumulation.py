@@ -623,8 +623,6 @@ def detached(model: SemanticModel, value: cst.BaseExpression, depth: int = 3) ->
     binding of which is such a value (``loss_val = loss.data``)."""
     while isinstance(value, cst.Subscript):
         value = value.value
-    if isinstance(value, cst.BaseNumber):
-        return True  # ``errG = 0`` before the loop rebinds it to the step's detached loss
     if isinstance(value, cst.UnaryOperation):
         return detached(model, value.expression, depth)
     if isinstance(value, cst.BinaryOperation):
@@ -661,15 +659,21 @@ def detached(model: SemanticModel, value: cst.BaseExpression, depth: int = 3) ->
         unpacked = [b for b in bindings if b.kind == "other" and b.node is None]
         if unpacked and not _unpacks_detached(model, value, len(unpacked), depth - 1):
             return False
+        # ``errG = 0`` before the loop, rebound to the step's detached loss:
+        # a number to start from holds no graph
         return bool(bindings) and all(
             (
                 b.kind == "assign"
                 and isinstance(b.node, cst.BaseExpression)
-                and (detached(model, b.node, depth - 1) or _computed_without_grad(model, b.node))
+                and (
+                    isinstance(b.node, cst.BaseNumber)
+                    or detached(model, b.node, depth - 1)
+                    or _computed_without_grad(model, b.node)
+                )
             )
             or b in unpacked
             for b in bindings
-        )
+        ) and not all(isinstance(b.node, cst.BaseNumber) for b in bindings)
     return False
 
 

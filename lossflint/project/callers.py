@@ -333,6 +333,15 @@ def external_calls(
                     # ``compute_mae`` is not named by ``compute_mae_and_mse``, the
                     # function ``train`` not by ``from train import Net``
                     continue
+                if _never_taken(text, stem, name):
+                    # ``loss, rse, corr = model.evaluate(...)`` in LSTNet's main.py:
+                    # its own variable, never the module's ``rse``
+                    continue
+                if _only_keras_metric(text, name):
+                    # ``compile(metrics=[rmse])``, ``custom_objects={"rmse": rmse}``:
+                    # Keras computes it outside the tape (mounalab's RNN.py)
+                    out[name].append(CallRecord(me.rel, name, 0, 0, no_grad=True))
+                    continue
                 if _only_restored(text, name):
                     # ``LitModel.load_from_checkpoint(ckpt, cfg=cfg)``: the
                     # saved model was built by the training run's construction
@@ -524,6 +533,53 @@ def _own_name_import(node: ast.ImportFrom, name: str) -> int | None:
 
 def _words(text: str, name: str) -> int:
     return len(re.findall(rf"\b{re.escape(name)}\b", text))
+
+
+def _never_taken(text: str, stem: str, name: str) -> bool:
+    """``text`` (a module that imports the one named ``stem``) never takes
+    ``name`` from it: no ``from ...stem import name`` (or ``*``) and no
+    attribute ``.name``; False when it does not parse."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            tree = ast.parse(text)
+    except (SyntaxError, ValueError):
+        return False
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[-1] == stem:
+            if any(alias.name in (name, "*") for alias in node.names):
+                return False
+        elif isinstance(node, ast.ImportFrom) and not node.module:
+            if any(alias.name in (name, "*", stem) for alias in node.names):
+                return False  # ``from . import stem`` / relative names: not sure
+        elif isinstance(node, ast.Attribute) and node.attr == name:
+            return False
+    return True
+
+
+def _only_keras_metric(text: str, name: str) -> bool:
+    """Every use of ``name`` in ``text`` is an item of a ``metrics=`` argument
+    or a value of a ``custom_objects=`` dict (an import of it aside)."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            tree = ast.parse(text)
+    except (SyntaxError, ValueError):
+        return False
+    allowed: set[int] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.keyword) and node.arg in ("metrics", "custom_objects"):
+            value = node.value
+            items = (
+                value.elts
+                if isinstance(value, (ast.List, ast.Tuple))
+                else value.values
+                if isinstance(value, ast.Dict)
+                else [value]
+            )
+            allowed.update(id(item) for item in items if isinstance(item, ast.Name))
+    uses = [n for n in ast.walk(tree) if isinstance(n, ast.Name) and n.id == name]
+    return bool(uses) and all(id(n) in allowed for n in uses)
 
 
 def _only_restored(text: str, name: str) -> bool:

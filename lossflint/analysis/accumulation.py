@@ -661,19 +661,23 @@ def detached(model: SemanticModel, value: cst.BaseExpression, depth: int = 3) ->
             return False
         # ``errG = 0`` before the loop, rebound to the step's detached loss:
         # a number to start from holds no graph
-        return bool(bindings) and all(
-            (
-                b.kind == "assign"
-                and isinstance(b.node, cst.BaseExpression)
-                and (
-                    isinstance(b.node, cst.BaseNumber)
-                    or detached(model, b.node, depth - 1)
-                    or _computed_without_grad(model, b.node)
+        return (
+            bool(bindings)
+            and all(
+                (
+                    b.kind == "assign"
+                    and isinstance(b.node, cst.BaseExpression)
+                    and (
+                        isinstance(b.node, cst.BaseNumber)
+                        or detached(model, b.node, depth - 1)
+                        or _computed_without_grad(model, b.node)
+                    )
                 )
+                or b in unpacked
+                for b in bindings
             )
-            or b in unpacked
-            for b in bindings
-        ) and not all(isinstance(b.node, cst.BaseNumber) for b in bindings)
+            and not all(isinstance(b.node, cst.BaseNumber) for b in bindings)
+        )
     return False
 
 

@@ -240,9 +240,10 @@ def _drawn_from_untrained(
     ctors = " ".join(model.code(ctor.call) for ctor in index.optimizer_ctors)
     drawn = False
     for node in nodes_in(loop.node.body, cst.For, memo=memo):
-        if not (isinstance(node.target, cst.Name) and node.target.value == receiver):  # type: ignore[attr-defined]
+        drawn_from = _iterated_for(node, receiver)  # type: ignore[arg-type]
+        if drawn_from is None:
             continue
-        source = dotted_text(node.iter)  # type: ignore[attr-defined]
+        source = dotted_text(drawn_from)
         if source is None:
             return False
         last = source.rsplit(".", 1)[-1]
@@ -250,6 +251,28 @@ def _drawn_from_untrained(
             return False
         drawn = True
     return drawn
+
+
+def _iterated_for(loop: cst.For, name: str) -> cst.BaseExpression | None:
+    """What ``for <name> in X`` draws ``name`` from: ``X``; also ``for w,
+    model in zip(weights, models)`` (``models``) and ``for i, model in
+    enumerate(models)``; None when the loop does not bind ``name`` so."""
+    target, source = loop.target, loop.iter
+    if isinstance(target, cst.Name):
+        return source if target.value == name else None
+    if not isinstance(target, cst.Tuple) or not isinstance(source, cst.Call):
+        return None
+    names = [e.value.value if isinstance(e.value, cst.Name) else None for e in target.elements]
+    if name not in names:
+        return None
+    at = names.index(name)
+    args = [a.value for a in source.args if a.keyword is None and not a.star]
+    called = dotted_text(source.func)
+    if called == "zip" and len(args) == len(names):
+        return args[at]
+    if called == "enumerate" and len(names) == 2 and at == 1 and args:
+        return args[0]
+    return None
 
 
 def called_with_grad(

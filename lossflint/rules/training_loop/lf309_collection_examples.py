@@ -134,4 +134,11 @@ COLLECTION_VALID = [
     _CLASS_CALLS.format(marker="", restore="\n        model.train()"),
     _INHERITED.format(marker="", top="\n            model.train()"),
     _FEDGEN.format(params="generator.parameters()", marker=""),
+    # ... weighted, drawn through zip (PFLlib's own code)
+    _FEDGEN.format(params="generator.parameters()", marker="")
+    .replace(
+        "for model in self.uploaded_models:", "for w, model in zip(weights, self.uploaded_models):"
+    )
+    .replace("logits += model(z)", "logits += model(z) * w")
+    .replace("def train_generator(self, labels):", "def train_generator(self, labels, weights):"),
 ]

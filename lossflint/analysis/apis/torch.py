@@ -227,6 +227,8 @@ MODULE_WRAPPERS = frozenset(
         # ``model = torch.compile(model)``: an OptimizedModule whose calls run
         # the original forward (its train()/eval() reach the original too)
         "torch.compile",
+        # Ray Train wraps the model in DistributedDataParallel (or leaves it)
+        "ray.train.torch.prepare_model",
     }
 )
 #: layers with a weight matrix whose units must differ (not norms, not embeddings)

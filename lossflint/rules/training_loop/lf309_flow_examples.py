@@ -277,6 +277,10 @@ FLOW_INVALID = [
 
 FLOW_VALID = [
     _BARE.format(model="nn.Linear(1, 1)", marker=""),
+    # ... wrapped by Ray Train for distributed training
+    _BARE.format(model="train.torch.prepare_model(nn.Linear(1, 1))", marker="").replace(
+        "from torch import nn\n", "from ray import train\nfrom torch import nn\n"
+    ),
     _MOVED.format(norm="nn.LeakyReLU(0.1), ", marker=""),
     *_NESTED_VALID,
     _flow(),

@@ -458,6 +458,14 @@ class GradientFacts:
         name = func.name.value
         if name.startswith("test") and not self._differentiates(func):
             return f"{name} is a test that never differentiates"
+        if (
+            name == "__init__"
+            and self._class_of(func) is not None
+            and not self._differentiates(func)
+        ):
+            # a layer's constructor precomputes constants (a filter matrix, a
+            # grid's distances) for buffers and parameters: no gradient reaches them
+            return "it runs in a constructor (__init__), before any loss exists"
         if name in _IMPLICIT or name.startswith("__"):
             if name in _CALLED_THROUGH_INSTANCES:
                 return self._instances_never_differentiated(func) or self._never_run(func)

@@ -137,6 +137,33 @@ AUDIT_S30_INVALID = [
 ]
 
 AUDIT_S30_VALID = [
+    # the filter precomputed in a constructor, unpacked and copied into a
+    # dense matrix before it is registered (neuraloperator's local DISCO)
+    """
+    import torch
+    import torch.nn as nn
+
+
+    def precompute_filter(grid_in, grid_out):
+        diffs = grid_in.reshape(2, 1, -1) - grid_out.reshape(2, -1, 1)
+        r = torch.sqrt(diffs[0] ** 2 + diffs[1] ** 2)
+        idx = torch.nonzero(r < 1.0).T
+        return idx, r[r < 1.0]
+
+
+    class LocalDisco(nn.Module):
+        def __init__(self, grid_in, grid_out, n):
+            super().__init__()
+            idx, vals = precompute_filter(grid_in, grid_out)
+            dense = torch.zeros(n, n)
+            for k in range(len(vals)):
+                dense[idx[0, k], idx[1, k]] = vals[k]
+            self.register_buffer("psi", dense)
+            self.weight = nn.Parameter(torch.randn(n))
+
+        def forward(self, x):
+            return x @ self.psi * self.weight
+    """,
     # an initialiser rescaling a random tensor (state-spaces' S4D init)
     """
     import torch

@@ -458,14 +458,11 @@ class GradientFacts:
         name = func.name.value
         if name.startswith("test") and not self._differentiates(func):
             return f"{name} is a test that never differentiates"
-        if (
-            name == "__init__"
-            and self._class_of(func) is not None
-            and not self._differentiates(func)
-        ):
+        if name == "__init__" and self._module_constructor(func):
             # a layer's constructor precomputes constants (a filter matrix, a
-            # grid's distances) for buffers and parameters: no gradient reaches them
-            return "it runs in a constructor (__init__), before any loss exists"
+            # grid's distances) for buffers and parameters: no gradient reaches
+            # them (a TF1 model's ``__init__`` builds its loss graph: not this)
+            return "it runs in a torch module's constructor, before any loss exists"
         if name in _IMPLICIT or name.startswith("__"):
             if name in _CALLED_THROUGH_INSTANCES:
                 return self._instances_never_differentiated(func) or self._never_run(func)
@@ -495,6 +492,16 @@ class GradientFacts:
             return f"{name} is only mapped over data (.map/.apply)"
         where = next((f" ({r.file}:{r.line})" for r in others if r.line), "")
         return f"{name} is only called where no gradient flows{where}"
+
+    def _module_constructor(self, func: cst.FunctionDef) -> bool:
+        """``func`` is the ``__init__`` of an ``nn.Module`` class that does not
+        back-propagate itself."""
+        from lossflint.analysis.mode_free_models import is_torch_module
+
+        cls = self._class_of(func)
+        return (
+            cls is not None and is_torch_module(self.model, cls) and not self._differentiates(func)
+        )
 
     def _never_run(self, func: cst.FunctionDef) -> str | None:
         """A ``forward`` whose every run is known (no instance of its class is

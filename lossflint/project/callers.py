@@ -31,13 +31,13 @@ import ast
 import functools
 import os
 import re
-import warnings
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from lossflint.analysis import apis
 from lossflint.project.context import ProjectContext, current
+from lossflint.project.exports import parse_syntax
 from lossflint.project.imports import ImportRef, project_modules, scan_imports
 from lossflint.project.layout import Layout, Module
 from lossflint.project.notebook_cells import code_cells
@@ -510,15 +510,6 @@ def loading_files() -> Iterator[tuple[str, str]] | None:
     return loading()
 
 
-def _quiet_parse(text: str) -> ast.Module | None:
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            return ast.parse(text)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return None
-
-
 def _own_name_import(node: ast.ImportFrom, name: str) -> int | None:
     """How often ``node`` imports ``name`` under its own name; None when it
     imports it under another, or another thing as it."""
@@ -539,11 +530,8 @@ def _never_taken(text: str, stem: str, name: str) -> bool:
     """``text`` (a module that imports the one named ``stem``) never takes
     ``name`` from it: no ``from ...stem import name`` (or ``*``) and no
     attribute ``.name``; False when it does not parse."""
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            tree = ast.parse(text)
-    except (SyntaxError, ValueError):
+    tree = parse_syntax(text)
+    if tree is None:
         return False
     for node in ast.walk(tree):
         if isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[-1] == stem:
@@ -560,11 +548,8 @@ def _never_taken(text: str, stem: str, name: str) -> bool:
 def _only_keras_metric(text: str, name: str) -> bool:
     """Every use of ``name`` in ``text`` is an item of a ``metrics=`` argument
     or a value of a ``custom_objects=`` dict (an import of it aside)."""
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            tree = ast.parse(text)
-    except (SyntaxError, ValueError):
+    tree = parse_syntax(text)
+    if tree is None:
         return False
     allowed: set[int] = set()
     for node in ast.walk(tree):
@@ -586,7 +571,7 @@ def _only_restored(text: str, name: str) -> bool:
     """``text`` names the class ``name`` only where it imports it under its
     own name and where it restores a saved instance of it
     (``apis.RESTORING_CLASS_METHODS``): it constructs none itself."""
-    tree = _quiet_parse(text)
+    tree = parse_syntax(text)
     if tree is None:
         return False
     explained = restored = 0
@@ -611,7 +596,7 @@ def _only_reexported(text: str, name: str) -> bool:
     """The package ``__init__``'s text names ``name`` only where it imports
     it under its own name or lists it in ``__all__`` (or binds it through
     ``import *``): it passes the function on without calling it."""
-    tree = _quiet_parse(text)
+    tree = parse_syntax(text)
     if tree is None:
         return False
     explained = 0

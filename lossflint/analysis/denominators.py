@@ -378,16 +378,10 @@ def _comparison(
 
 def mask_tests(model: SemanticModel, operand: cst.BaseExpression) -> list[cst.BaseExpression]:
     """What a test of the summed mask ``operand`` may name: the mask itself
-    (casts dropped: ``pos_inds.float()``) and the values it selects, bound
+    (casts and reshapes dropped: ``pos_inds.float()``) and the values it selects, bound
     once in the same function (``pos_pred = pred[pos_inds]`` is empty
     exactly when the mask is: CenterNet's ``if pos_pred.nelement() == 0:``)."""
-    while (
-        isinstance(operand, cst.Call)
-        and isinstance(operand.func, cst.Attribute)
-        and operand.func.attr.value in apis.CAST_METHODS
-        and not operand.args
-    ):
-        operand = operand.func.value
+    operand = num.strip_shape(model, operand)
     if not isinstance(operand, (cst.Name, cst.Attribute)):
         return []
     found: list[cst.BaseExpression] = [operand]

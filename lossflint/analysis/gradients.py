@@ -88,7 +88,7 @@ from lossflint.analysis.interpreter.syntax import param_defaults
 from lossflint.analysis.kinds import kinds_of
 from lossflint.analysis.loops import loops
 from lossflint.analysis.names import dotted_text
-from lossflint.analysis.reaching import reaches_parameter, reaching_assignment
+from lossflint.analysis.reaching import iterated_parts, reaches_parameter, reaching_assignment
 from lossflint.analysis.walk import memo_of, names_in, own_returns
 from lossflint.project.callers import imported_elsewhere, named_in_project, named_where_loaded
 from lossflint.project.context import current as project_context
@@ -1455,17 +1455,10 @@ class GradientFacts:
             if not isinstance(at, cst.For) or not _contains(at.target, use):
                 continue
             source = at.iter
-            if (
-                isinstance(source, cst.Call)
-                and isinstance(source.func, cst.Name)
-                and source.func.value in ("zip", "enumerate")
-                and not self.model.bindings(source.func)
-                and not any(a.star for a in source.args)
-            ):
-                # ``strict=True``, ``start=1``: no items
-                parts = [a for a in source.args if a.keyword is None]
-                parts = parts if source.func.value == "zip" else parts[:1]
-                return cst.Tuple([cst.Element(a.value) for a in parts]) if parts else None
+            parts = iterated_parts(self.model, source)
+            if parts is not None:
+                sequences = [p for p in parts if p is not None]
+                return cst.Tuple([cst.Element(p) for p in sequences]) if sequences else None
             return source
         return None
 
@@ -1631,7 +1624,7 @@ class GradientFacts:
                 # tape's gradients, differentiated again through what the
                 # function returns into its caller's loss
                 roots.extend(r.value for r in own_returns(func) if r.value is not None)
-        for site in model.method_calls("get_updates"):
+        for site in model.method_calls(apis.KERAS2_GET_UPDATES):
             # Keras 2's graph-mode training: ``opt.get_updates(params, [],
             # loss)`` (2.0) or ``opt.get_updates(loss, params)`` (2.1 on)
             loss = _keras2_updates_loss(site.node)
@@ -1796,7 +1789,6 @@ _OPTIMIZER_UPDATES = frozenset(
 _IN_PLACE_GRAD = frozenset({"requires_grad_", "requires_grad", "set_", "copy_", "data"})
 
 #: ``compile`` keywords whose functions Keras evaluates outside the gradient tape
-_METRIC_KEYWORDS = frozenset({"metrics", "weighted_metrics"})
 
 
 def _deleted_names(node: cst.Del) -> set[str]:
@@ -1843,7 +1835,7 @@ def _is_keras_metric(model: ModuleIndex, ref: cst.Name) -> bool:
         parent = model.parent(node)
     if not (isinstance(parent, cst.Arg) and parent.value is node and parent.keyword is not None):
         return False
-    if parent.keyword.value not in _METRIC_KEYWORDS:
+    if parent.keyword.value not in apis.KERAS_METRIC_KEYWORDS:
         return False
     call = model.parent(parent)
     return (
@@ -1879,7 +1871,7 @@ def _keras_custom_object(model: ModuleIndex, ref: cst.Name) -> bool:
     return (
         isinstance(arg, cst.Arg)
         and arg.keyword is not None
-        and arg.keyword.value == "custom_objects"
+        and arg.keyword.value == apis.KERAS_CUSTOM_OBJECTS
     )
 
 

@@ -464,7 +464,7 @@ class LoopIndex:
         at the call, in its order (``loop_callees.py``)."""
         touched: set[Loop] = set()
         for call, func in self._resolved_calls:
-            loop_nodes = self._loops_around(call)
+            loop_nodes = self.loops_around(call)
             if not loop_nodes:
                 continue
             events = self._events_at(call, func)
@@ -560,7 +560,7 @@ class LoopIndex:
             func
             for call, func in self._resolved_calls
             if func in wanted
-            and self._loops_around(call)
+            and self.loops_around(call)
             and self._events_at(call, func) is not None
         }
         inlined: dict[cst.FunctionDef, list[Event] | None] = {}
@@ -603,7 +603,9 @@ class LoopIndex:
                 return (ancestor if isinstance(ancestor, cst.FunctionDef) else None), in_loop
         return None, in_loop
 
-    def _loops_around(self, node: cst.CSTNode) -> list[cst.For | cst.While]:
+    def loops_around(self, node: cst.CSTNode) -> list[cst.For | cst.While]:
+        """The ``for``/``while`` statements around ``node`` in its function,
+        innermost first (also those the index leaves out for holding no event)."""
         found: list[cst.For | cst.While] = []
         for ancestor in self.model.ancestors(node):
             if isinstance(ancestor, (cst.FunctionDef, cst.Lambda, cst.ClassDef)):

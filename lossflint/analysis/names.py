@@ -352,24 +352,26 @@ def _project_star_meaning(node: cst.ImportFrom, name: str) -> tuple[bool, str | 
     analysis: whether it binds ``name``, and the framework name it hands on
     (``models/__init__.py``'s ``import torch.nn as nn``); None when it is no
     project module or no project is analysed."""
+    found = _project_star_target(node)
+    return found[0].star_outside_name(found[1], found[2], name) if found is not None else None
+
+
+def _project_star(node: cst.ImportFrom) -> bool:
+    """``from models import *`` names a module of the analysed project."""
+    found = _project_star_target(node)
+    return found is not None and found[0].import_module(found[1], found[2]) is not None
+
+
+def _project_star_target(node: cst.ImportFrom) -> tuple[Any, str, int] | None:
+    """The project being analysed, and the module and level the star import
+    names; None when no project is analysed."""
     from lossflint.project.context import current  # the project layer sits above this one
 
     context = current()
     if context is None:
         return None
     module = dotted_text(node.module) if node.module is not None else ""
-    return context.star_outside_name(module or "", len(node.relative), name)
-
-
-def _project_star(node: cst.ImportFrom) -> bool:
-    """``from models import *`` names a module of the analysed project."""
-    from lossflint.project.context import current
-
-    context = current()
-    module = dotted_text(node.module) if node.module is not None else ""
-    return (
-        context is not None and context.import_module(module or "", len(node.relative)) is not None
-    )
+    return context, module or "", len(node.relative)
 
 
 def _star_imports(module: cst.Module) -> Iterator[cst.ImportFrom]:
@@ -624,3 +626,15 @@ def assumptions(
                     seen.add(id(value))
                     todo.append(value)
     return dict(sorted(found.items()))
+
+
+def module_receiver(expr: cst.BaseExpression) -> str | None:
+    """The dotted name of the module ``expr`` is, through methods that return
+    the module itself: ``model.to(device)`` is ``model``."""
+    while (
+        isinstance(expr, cst.Call)
+        and isinstance(expr.func, cst.Attribute)
+        and expr.func.attr.value in apis.MODULE_RETURNING_METHODS
+    ):
+        expr = expr.func.value
+    return dotted_text(expr)

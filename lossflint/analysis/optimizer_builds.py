@@ -199,7 +199,7 @@ def _loops_to_step(
         if event.kind != "step" or event.receiver != target:
             continue
         if model.enclosing(event.node, cst.FunctionDef) is func:
-            around = looped + _loops_around(model, event.node, func)
+            around = looped + len(index.loops_around(event.node))
             if around:
                 found.append(around)
     if depth < 3:
@@ -208,23 +208,11 @@ def _loops_to_step(
             if callee is None or callee is func:
                 continue
             inner = _loops_to_step(
-                index, callee, target, looped + _loops_around(model, call, func), depth + 1
+                index, callee, target, looped + len(index.loops_around(call)), depth + 1
             )
             if inner is not None:
                 found.append(inner)
     return min(found) if found else None
-
-
-def _loops_around(model: ModuleIndex, node: cst.CSTNode, func: cst.FunctionDef) -> int:
-    """The ``for``/``while`` statements of ``func`` around ``node`` (also the
-    loops the index leaves out for holding no event of their own)."""
-    count = 0
-    for ancestor in model.ancestors(node):
-        if ancestor is func:
-            break
-        if isinstance(ancestor, (cst.For, cst.While)):
-            count += 1
-    return count
 
 
 #: comparisons whose truth, for a counter compared with a fixed bound, changes

@@ -39,6 +39,28 @@ def reaching_line(model: ModuleIndex, use: cst.Name) -> cst.SimpleStatementLine 
     return found if isinstance(found, cst.SimpleStatementLine) else None
 
 
+def iterated_parts(
+    model: ModuleIndex, source: cst.BaseExpression
+) -> list[cst.BaseExpression | None] | None:
+    """What each name of a ``for`` target over ``source`` draws from, in
+    order: ``zip(a, b)`` → ``[a, b]``; ``enumerate(a)`` → ``[None, a]`` (the
+    counter draws from nothing); None for any other iterable, a shadowed
+    ``zip``/``enumerate`` or a call unpacking ``*args``. Keywords (``strict``,
+    ``start``) are no sequences."""
+    if not (
+        isinstance(source, cst.Call)
+        and isinstance(source.func, cst.Name)
+        and source.func.value in ("zip", "enumerate")
+        and not model.bindings(source.func)
+        and not any(a.star for a in source.args)
+    ):
+        return None
+    parts: list[cst.BaseExpression | None] = [a.value for a in source.args if a.keyword is None]
+    if source.func.value == "enumerate":
+        return [None, *parts[:1]]
+    return parts
+
+
 def binding_loop(model: ModuleIndex, name: cst.Name, rebound: bool = False) -> cst.For | None:
     """The ``for`` around ``name`` whose target binds it (``vx`` of ``for vx,
     vy in val_batches:``), when nothing in that loop's body binds it again

@@ -12,13 +12,12 @@ from typing import TYPE_CHECKING, cast
 
 import libcst as cst
 
-from lossflint.analysis import apis
 from lossflint.analysis.calls import argument, calls_passing, has_star_args, literal_value
 from lossflint.analysis.contexts import ContextIndex, contexts
 from lossflint.analysis.loops import FROZEN_MODEL_HINTS, Event, Loop, LoopIndex, loops
 from lossflint.analysis.mode_flags import switched_off
-from lossflint.analysis.names import dotted_text
-from lossflint.analysis.reaching import may_bind, reaching_assignment
+from lossflint.analysis.names import dotted_text, module_receiver
+from lossflint.analysis.reaching import iterated_parts, may_bind, reaching_assignment
 from lossflint.analysis.trains_itself import self_in_train_mode
 from lossflint.analysis.walk import SubtreeMemo, calls_in, memo_of, names_in, nodes_in
 
@@ -56,18 +55,6 @@ def frozen_models(model: SemanticModel) -> set[str]:
         and isinstance(site.node.func, cst.Attribute)
         and (key := dotted_text(site.node.func.value)) is not None
     }
-
-
-def module_receiver(expr: cst.BaseExpression) -> str | None:
-    """The dotted name of the module ``expr`` is, through methods that return
-    the module itself: ``model.to(device)`` is ``model``."""
-    while (
-        isinstance(expr, cst.Call)
-        and isinstance(expr.func, cst.Attribute)
-        and expr.func.attr.value in apis.MODULE_RETURNING_METHODS
-    ):
-        expr = expr.func.value
-    return dotted_text(expr)
 
 
 def restores_train_mode(loop: Loop, memo: SubtreeMemo | None = None) -> bool:
@@ -240,7 +227,7 @@ def _drawn_from_untrained(
     ctors = " ".join(model.code(ctor.call) for ctor in index.optimizer_ctors)
     drawn = False
     for node in nodes_in(loop.node.body, cst.For, memo=memo):
-        drawn_from = _iterated_for(node, receiver)  # type: ignore[arg-type]
+        drawn_from = _iterated_for(model, node, receiver)  # type: ignore[arg-type]
         if drawn_from is None:
             continue
         source = dotted_text(drawn_from)
@@ -253,26 +240,20 @@ def _drawn_from_untrained(
     return drawn
 
 
-def _iterated_for(loop: cst.For, name: str) -> cst.BaseExpression | None:
+def _iterated_for(model: ModuleIndex, loop: cst.For, name: str) -> cst.BaseExpression | None:
     """What ``for <name> in X`` draws ``name`` from: ``X``; also ``for w,
     model in zip(weights, models)`` (``models``) and ``for i, model in
     enumerate(models)``; None when the loop does not bind ``name`` so."""
-    target, source = loop.target, loop.iter
+    target = loop.target
     if isinstance(target, cst.Name):
-        return source if target.value == name else None
-    if not isinstance(target, cst.Tuple) or not isinstance(source, cst.Call):
+        return loop.iter if target.value == name else None
+    if not isinstance(target, cst.Tuple):
         return None
     names = [e.value.value if isinstance(e.value, cst.Name) else None for e in target.elements]
-    if name not in names:
+    parts = iterated_parts(model, loop.iter)
+    if name not in names or parts is None or len(parts) != len(names):
         return None
-    at = names.index(name)
-    args = [a.value for a in source.args if a.keyword is None and not a.star]
-    called = dotted_text(source.func)
-    if called == "zip" and len(args) == len(names):
-        return args[at]
-    if called == "enumerate" and len(names) == 2 and at == 1 and args:
-        return args[0]
-    return None
+    return parts[names.index(name)]
 
 
 def called_with_grad(

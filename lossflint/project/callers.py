@@ -553,7 +553,9 @@ def _only_keras_metric(text: str, name: str) -> bool:
         return False
     allowed: set[int] = set()
     for node in ast.walk(tree):
-        if isinstance(node, ast.keyword) and node.arg in ("metrics", "custom_objects"):
+        if isinstance(node, ast.keyword) and (
+            node.arg in apis.KERAS_METRIC_KEYWORDS or node.arg == apis.KERAS_CUSTOM_OBJECTS
+        ):
             value = node.value
             items = (
                 value.elts

@@ -401,6 +401,12 @@ KERAS_REGRESSION_LOSSES = frozenset({"mse", "mae", "mape", "msle", "huber", "log
 #: losses LF604 leaves alone: the symmetric ones (the cosine similarity, MSE, ...)
 #: and the regression losses (MAPE divides by ``y_true``, but nothing says
 #: which of two real-valued tensors is the target)
+#: ``compile(...)`` keywords listing metrics: Keras computes them outside the tape
+KERAS_METRIC_KEYWORDS = frozenset({"metrics", "weighted_metrics"})
+#: the keyword of ``load_model``/``model_from_json`` naming user functions
+KERAS_CUSTOM_OBJECTS = "custom_objects"
+#: Keras 2's graph-mode optimiser method taking the loss to minimise
+KERAS2_GET_UPDATES = "get_updates"
 KERAS_ORDER_FREE_LOSSES = KERAS_REGRESSION_LOSSES | {"cosine_similarity"}
 
 LOSS_STRINGS: dict[str, str] = {

@@ -10,7 +10,6 @@ from typing import TYPE_CHECKING, Any
 
 import libcst as cst
 
-from lossflint.analysis import apis
 from lossflint.analysis.function_values import module_factories, value_calls
 from lossflint.analysis.interpreter.base import Env, Frame, V
 from lossflint.analysis.interpreter.expressions import Expressions
@@ -33,7 +32,7 @@ from lossflint.analysis.interpreter.syntax import (
     top_classes,
 )
 from lossflint.analysis.item_scope import item_functions, only_item
-from lossflint.analysis.names import dotted_text, qualname_of_bindings
+from lossflint.analysis.names import dotted_text, module_receiver, qualname_of_bindings
 from lossflint.analysis.registries import only_called
 from lossflint.analysis.values import (
     ClassRef,
@@ -1283,12 +1282,4 @@ def _calls_a_parameter(func: cst.FunctionDef) -> bool:
 def _moved_in_place(value: cst.BaseExpression, receiver: str, attr: str) -> bool:
     """``self.<attr>.cuda()`` (a move, cast or mode switch of the module
     held there), assigned back to ``self.<attr>``."""
-    return (
-        isinstance(value, cst.Call)
-        and isinstance(value.func, cst.Attribute)
-        and value.func.attr.value in apis.MODULE_RETURNING_METHODS
-        and isinstance(value.func.value, cst.Attribute)
-        and value.func.value.attr.value == attr
-        and isinstance(value.func.value.value, cst.Name)
-        and value.func.value.value.value == receiver
-    )
+    return isinstance(value, cst.Call) and module_receiver(value) == f"{receiver}.{attr}"

@@ -137,6 +137,23 @@ trains at all when the gradients were just cleared.
         ),
     ]
     VALID = [
+        # the same, the gradients of the architecture assigned in the loop
+        """
+        import torch
+
+        def train(loader, valid_loader, model, alphas, w_optim, alpha_optim):
+            for (x, y), (vx, vy) in zip(loader, valid_loader):
+                alpha_optim.zero_grad()
+                val_loss = model.criterion(model(vx), vy)
+                grads = torch.autograd.grad(val_loss, alphas)
+                for alpha, g in zip(alphas, grads):
+                    alpha.grad = g
+                alpha_optim.step()
+                w_optim.zero_grad()
+                loss = model.criterion(model(x), y)
+                loss.backward()
+                w_optim.step()
+        """,
         # DARTS: the architecture's gradients come from a helper that assigns
         # `torch.autograd.grad` results to `alpha.grad` (kubeflow/katib, audit R81)
         """

@@ -563,6 +563,14 @@ PROJECTS = Path(__file__).resolve().parent.parent / "fixtures" / "projects"
 
 #: codes and positions of ``lossflint check .`` in each project
 GOLDEN = {
+    # a script that trains nothing and imports nothing that trains: its RMSE
+    # has no gradient; the same script beside a machine trained by autograd
+    "hand_trained_script": ["train.py:16:18: LF205"],
+    "hand_trained_script_precision": [],
+    # a model module's __main__ self-test with anomaly mode on: silent when
+    # no backward pass runs there
+    "anomaly_self_test": ["net.py:18:5: LF314"],
+    "anomaly_self_test_precision": [],
     "softmax_model": [
         "explore.ipynb:cell 3:5:8: LF101",
         # model(x) and other(x): one cause (Net.forward's softmax), a finding

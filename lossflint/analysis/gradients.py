@@ -88,9 +88,19 @@ from lossflint.analysis.interpreter.syntax import param_defaults
 from lossflint.analysis.kinds import kinds_of
 from lossflint.analysis.loops import loops
 from lossflint.analysis.names import dotted_text
-from lossflint.analysis.reaching import iterated_parts, reaches_parameter, reaching_assignment
+from lossflint.analysis.reaching import (
+    iterated_parts,
+    reaches_parameter,
+    reaching_assignment,
+    rebound_before,
+)
 from lossflint.analysis.walk import memo_of, names_in, own_returns
-from lossflint.project.callers import imported_elsewhere, named_in_project, named_where_loaded
+from lossflint.project.callers import (
+    imported_elsewhere,
+    imports_training,
+    named_in_project,
+    named_where_loaded,
+)
 from lossflint.project.context import current as project_context
 from lossflint.project.handed_instances import holders_stay_unrun
 
@@ -348,6 +358,7 @@ class GradientFacts:
         self._function_no: dict[cst.FunctionDef, str | None] = {}
         self._function_yes: dict[cst.FunctionDef, str | None] = {}
         self._slices: dict[cst.CSTNode, _Slice | None] = {}
+        self._class_slices: dict[cst.ClassDef, frozenset[cst.CSTNode] | None] = {}
         self._uses: dict[cst.CSTNode, dict[str, list[cst.Name]]] = {}
         self._refs: dict[str, list[cst.Name]] | None = None
         self._runs: dict[cst.FunctionDef, list[tuple[cst.Call, int]] | None] = {}
@@ -473,6 +484,11 @@ class GradientFacts:
             return None
         if name in _OPTIMIZER_UPDATES and self._optimizer_method(func):
             return f"{name} is an optimiser's update rule: the gradients are taken before it"
+        cls = self._class_of(func)
+        if cls is not None and _optimizer_class(self.model, cls):
+            # a helper of the update rule (``self._l2_norm(grad)`` reached
+            # through ``self.fn``): an optimiser is never differentiated
+            return f"{name} is a method of the optimiser {cls.name.value}"
         sites = self._call_sites(func)
         if sites is None:
             return None
@@ -1030,7 +1046,7 @@ class GradientFacts:
         if scope.kind == "module":
             # a script's or a notebook's name: its reads are the module's,
             # those of functions included (each one counts as reached)
-            if "globals" in self._name_refs() or self._reads_locals_by_name():
+            if self._reads_names_by_text("globals", *_LOCALS_BY_TEXT):
                 return False
         elif scope.kind != "function":
             return False
@@ -1040,7 +1056,9 @@ class GradientFacts:
                 return False  # read by other functions
             uses = self._reached_uses(assign, scope.node, target.value)
             return bool(uses) and all(self.leaves_graph(use, depth) for use in uses)
-        if not isinstance(target, (cst.Tuple, cst.List)) or self._reads_locals_by_name():
+        if not isinstance(target, (cst.Tuple, cst.List)) or self._reads_names_by_text(
+            *_LOCALS_BY_TEXT
+        ):
             return False
         names = [e.value for e in target.elements]
         if not names or not all(isinstance(n, cst.Name) and n.value not in declared for n in names):
@@ -1071,11 +1089,19 @@ class GradientFacts:
             reached.append(use)
         return reached
 
-    def _reads_locals_by_name(self) -> bool:
-        """The file may read a local by its name as a string (``locals()``,
-        ``vars()``, ``eval``, ``exec``): an unread name may still be read."""
-        refs = self._name_refs()
-        return any(n in refs for n in ("locals", "vars", "eval", "exec"))
+    def _reads_names_by_text(self, *builtins: str) -> bool:
+        """The file may read a name by its text as a string: it calls one of
+        ``builtins`` (``locals``, ``vars``, ``eval``, ``exec``, ``globals``),
+        not a method of that name (``model.eval()``) nor a name of its own."""
+        model = self.model
+        for builtin in builtins:
+            for ref in self._name_refs().get(builtin, ()):
+                parent = model.parent(ref)
+                if isinstance(parent, cst.Attribute) and parent.attr is ref:
+                    continue
+                if not model.bindings(ref):
+                    return True
+        return False
 
     def _uses_in(self, scope_node: cst.CSTNode) -> dict[str, list[cst.Name]]:
         found = self._uses.get(scope_node)
@@ -1204,7 +1230,7 @@ class GradientFacts:
         cls = self._class_of(func)
         if cls is None:
             return False
-        if any("ptimizer" in self.model.code(base.value) for base in cls.bases):
+        if _optimizer_class(self.model, cls):
             return True
         params = {p.name.value for p in func.params.params}
         return bool(params & {"grad", "gradient", "grads", "gradients"})
@@ -1474,7 +1500,7 @@ class GradientFacts:
             found = self._build_slice(scope_node)
             self._slices[scope_node] = found
         if found is None:
-            return None
+            return False if self._attribute_never_read_by_loss(node) else None
         assert isinstance(found, _Slice)
         for root in found.roots:
             if root is node or _contains(root, node):
@@ -1485,7 +1511,15 @@ class GradientFacts:
         defined = _defined_names(self.model, small)
         if defined is None:
             return None
-        return small in found.statements
+        if small in found.statements:
+            return True
+        # a nested ``def step(): loss.backward()`` may run whenever: it sees
+        # whatever value the name holds then
+        if defined & found.inner_reads or self._reads_names_by_text(*_LOCALS_BY_TEXT):
+            return None
+        if scope_node is self.model.module and self._reads_names_by_text("globals"):
+            return None
+        return False
 
     def _build_slice(self, scope_node: cst.CSTNode) -> _Slice | None:
         """The statements of ``scope_node`` whose values can flow into one of
@@ -1521,11 +1555,122 @@ class GradientFacts:
                     or defined is None
                     or not _overlap(defined, names)
                     or not _may_reach(statement, reader)
+                    or self._killed_round_loop(statement, reader, names)
                 ):
                     continue
                 kept.add(statement.node)
                 todo.append((statement.used, statement))
-        return _Slice(tuple(roots), frozenset(kept))
+        return _Slice(tuple(roots), frozenset(kept), self._inner_reads(scope_node))
+
+    def _attribute_never_read_by_loss(self, node: cst.CSTNode) -> bool:
+        """``self.rmse = tf.sqrt(...)`` in a method of a TF1-style class whose
+        other methods minimise ``self.loss``: a statement binding only
+        attributes of ``self`` that no loss of the class reads, through any
+        of its methods, and that nothing outside the class names."""
+        model = self.model
+        small = model.enclosing(node, cst.BaseSmallStatement)
+        func = self._function_of(node)
+        cls = self._class_of(func) if func is not None else None
+        if small is None or cls is None or _scope_node(model, small) is not func:
+            return False
+        defined = _defined_names(model, small)
+        if not defined or not all(n.startswith("self.") for n in defined):
+            return False
+        kept = self._class_slice(cls)
+        if kept is None or small in kept:
+            return False
+        attrs = {n.removeprefix("self.") for n in defined}
+        methods = set(_class_statements(cls))
+        for ref in model.nodes_of_type(cst.Attribute):
+            assert isinstance(ref, cst.Attribute)
+            if ref.attr.value not in attrs:
+                continue
+            if cls not in model.ancestors(ref) or _scope_node(model, ref) not in methods:
+                return False  # ``net.rmse`` outside the class, or in a closure
+        # a class minimising its own loss keeps its other tensors for
+        # reports, unless a file loading it names them (a snippet: none)
+        return named_where_loaded(attrs) is not True
+
+    def _class_slice(self, cls: cst.ClassDef) -> frozenset[cst.CSTNode] | None:
+        """The statements of ``cls``'s methods whose values may flow into a
+        loss root in one of them, the methods taken in any order (each one's
+        locals apart, ``self.<attr>`` shared); None when no method holds a
+        root or a value may leave through what the walk cannot see."""
+        found = self._class_slices.get(cls, _MISSING)
+        if found is not _MISSING:
+            return found  # type: ignore[return-value]
+        model = self.model
+        methods = [s for s in _class_statements(cls) if isinstance(s, cst.FunctionDef)]
+        statements: list[tuple[cst.CSTNode, set[str] | None, set[str]]] = []
+        todo: list[set[str]] = []
+        for method in methods:
+            own = method.name.value
+
+            def local(names: set[str], own: str = own) -> set[str]:
+                return {n if n.startswith("self") else f"{own}:{n}" for n in names}
+
+            for stmt, defined, used, _loops in _ordered_statements(method):
+                if isinstance(stmt, cst.Return):
+                    defined = {f"self.{own}"}  # what a call of the method gives
+                statements.append((stmt, None if defined is None else local(defined), local(used)))
+            todo.extend(
+                local(_loaded_names(r)) for r in self._loss_roots if _scope_node(model, r) is method
+            )
+        if any(
+            cls in model.ancestors(r) and _scope_node(model, r) not in methods
+            for r in self._loss_roots
+        ):
+            todo = []  # a loss in a closure: its reads are out of this walk
+        if not todo:
+            self._class_slices[cls] = None
+            return None
+        kept: set[cst.CSTNode] = set()
+        while todo:
+            names = todo.pop()
+            for stmt, defined, used in statements:
+                if stmt in kept:
+                    continue
+                if defined is None or _overlap(defined, names):
+                    kept.add(stmt)
+                    todo.append(used)
+        self._class_slices[cls] = frozenset(kept)
+        return self._class_slices[cls]
+
+    def _inner_reads(self, scope_node: cst.CSTNode) -> frozenset[str]:
+        """The names of ``scope_node`` read by loss roots in functions defined
+        inside it (not bound again on the way out)."""
+        found: set[str] = set()
+        for root in self._loss_roots:
+            if _scope_node(self.model, root) is scope_node:
+                continue
+            if scope_node is not self.model.module and not any(
+                a is scope_node for a in self.model.ancestors(root)
+            ):
+                continue
+            found |= {
+                name
+                for name in _loaded_names(root)
+                if _reads_outer(self.model, root, name, scope_node)
+            }
+        return frozenset(found)
+
+    def _killed_round_loop(
+        self, definition: _Statement, reader: _Statement | None, names: set[str]
+    ) -> bool:
+        """``definition`` reaches ``reader`` only round a loop, and the loop
+        body binds every name it shares with ``names`` again before ``reader``."""
+        if reader is None or definition.order < reader.order or definition.defined is None:
+            return False
+        shared = definition.loops & reader.loops
+        loop = self.model.parent(reader.node)
+        while loop is not None and loop not in shared:
+            loop = self.model.parent(loop)
+        if loop is None:
+            return False
+        return all(
+            rebound_before(self.model, reader.node, name, loop)
+            for name in definition.defined & names
+        )
 
     def _module_receivers(self, node: cst.CSTNode) -> set[str]:
         """``np.save(path, x)``: a call on an imported module changes no name
@@ -1553,9 +1698,24 @@ class GradientFacts:
         model = self.model
         if self._loss_roots or loops(model).optimizer_ctors:
             return False
-        if any(
-            not self._fits_a_classic_model(s.node) for s in model.method_calls(*_TRAINING_METHODS)
+        trains = [
+            s
+            for s in model.method_calls(*_TRAINING_METHODS)
+            if not self._fits_a_classic_model(s.node)
+        ]
+        if any(s.method != "train" for s in trains):
+            return False
+        if (
+            _runs_as_script(model.module)
+            and imported_elsewhere() is False
+            and imports_training() is False
         ):
+            # a script no file loads, whose own text and the project modules
+            # it imports have no word of training (an RBM trained by hand with
+            # its own ``rbm.train(...)``, reporting its RMSE): nothing is ever
+            # differentiated
+            return True
+        if trains:
             return False
         if str(getattr(model, "path", "")).endswith(".ipynb"):
             return True
@@ -1567,6 +1727,16 @@ class GradientFacts:
         if not any(True for _ in model.method_calls("eval", "predict")):
             return False
         return imported_elsewhere() is False
+
+    @cached_property
+    def trains_here(self) -> bool:
+        """Whether the file itself may train: it backpropagates, builds an
+        optimiser or calls a training method (``fit``, ``step``, ``train``...)
+        that is not a classic model's."""
+        model = self.model
+        return bool(self._loss_roots or loops(model).optimizer_ctors) or any(
+            not self._fits_a_classic_model(s.node) for s in model.method_calls(*_TRAINING_METHODS)
+        )
 
     def _fits_a_classic_model(self, call: cst.Call) -> bool:
         """``knn.fit(embeddings)`` on an sklearn (or boosting library) object
@@ -1705,6 +1875,8 @@ class _Slice:
     roots: tuple[cst.BaseExpression, ...]
     #: the statements whose values can flow into one of the roots
     statements: frozenset[cst.CSTNode]
+    #: the scope's names that a loss root of a function inside it reads
+    inner_reads: frozenset[str]
 
 
 @dataclass(frozen=True)
@@ -1729,6 +1901,9 @@ def _may_reach(definition: _Statement, reader: _Statement | None) -> bool:
 
 
 _MISSING = object()
+
+#: builtins reading a function's locals by their text
+_LOCALS_BY_TEXT = ("locals", "vars", "eval", "exec")
 
 
 def _class_statements(cls: cst.ClassDef) -> list[cst.BaseStatement]:
@@ -1782,6 +1957,7 @@ _OPTIMIZER_UPDATES = frozenset(
         "_apply_dense",
         "_apply_sparse",
         "update_step",
+        "apply_gradients",
     }
 )
 
@@ -1934,6 +2110,38 @@ def _call_operands(model: ModuleIndex, call: cst.Call) -> list[cst.BaseExpressio
     return None
 
 
+def _optimizer_class(model: ModuleIndex, cls: cst.ClassDef) -> bool:
+    """A class with a base spelled ``...Optimizer`` (torch's, Keras's, a
+    wrapper's)."""
+    return any("ptimizer" in model.code(base.value) for base in cls.bases)
+
+
+def _runs_as_script(module: cst.Module) -> bool:
+    """A module with a program of its own: a top-level call, loop, ``with``
+    or ``if __name__ == "__main__":`` (not only definitions and constants)."""
+    for stmt in module.body:
+        if isinstance(stmt, (cst.For, cst.While, cst.With, cst.If)):
+            return True
+        if isinstance(stmt, cst.SimpleStatementLine) and any(
+            isinstance(small, cst.Expr) and isinstance(small.value, cst.Call) for small in stmt.body
+        ):
+            return True
+    return False
+
+
+def _reads_outer(model: ModuleIndex, node: cst.CSTNode, name: str, scope_node: cst.CSTNode) -> bool:
+    """Whether ``name`` read at ``node`` is the one of the enclosing
+    ``scope_node`` (no function in between binds it)."""
+    scope = model.scope_of(node)
+    while scope.parent is not None and scope.node is not scope_node:
+        if name in scope.globals:
+            return scope_node is model.module
+        if name in scope.bindings:
+            return False
+        scope = scope.parent
+    return True
+
+
 def _scope_node(model: ModuleIndex, node: cst.CSTNode) -> cst.CSTNode:
     found = model.enclosing(node, cst.FunctionDef, cst.Lambda)
     return found if found is not None else model.module
@@ -1965,6 +2173,23 @@ def _loaded_names(node: cst.CSTNode) -> set[str]:
         if type(current) is cst.Name:
             found.add(current.value)  # type: ignore[attr-defined]
         todo.extend(current.children)
+    return found
+
+
+def _read_names(small: cst.BaseSmallStatement) -> set[str]:
+    """The names a simple statement reads: ``loss = K.mean(out)`` reads
+    ``K`` and ``out``, not the ``loss`` it replaces (an attribute or item
+    target reads its object)."""
+    if not isinstance(small, cst.Assign):
+        return _loaded_names(small)
+    found = _loaded_names(small.value)
+    todo: list[cst.BaseExpression] = [t.target for t in small.targets]
+    while todo:
+        target = todo.pop()
+        if isinstance(target, (cst.Tuple, cst.List)):
+            todo.extend(e.value for e in target.elements)
+        elif not isinstance(target, cst.Name):
+            found |= _loaded_names(target)
     return found
 
 
@@ -2039,7 +2264,7 @@ def _ordered_statements(
             continue
         first = False
         if isinstance(node, cst.BaseSmallStatement):
-            yield node, _defined_names_plain(node), _loaded_names(node), loops
+            yield node, _defined_names_plain(node), _read_names(node), loops
             continue
         if isinstance(node, cst.For):
             yield node, target_names(node.target), _loaded_names(node.iter), loops

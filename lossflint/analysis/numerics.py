@@ -829,11 +829,45 @@ def is_constant(
     if isinstance(expr, cst.Call) and model.qualname(expr.func) in apis.FULL_TENSORS:
         fill = argument(expr, 1, "fill_value", "value")
         return fill is not None and is_constant(model, fill, depth - 1)
+    if isinstance(expr, cst.Call) and _pure_call_of_constants(model, expr, depth - 1):
+        return True  # ``_sigmoid(3.0)`` of a test's expected value
     if isinstance(expr, cst.Call) and model.qualname(expr.func) in apis.CONSTANT_GRIDS:
         # ``np.arange(0.01, 1, 0.01)``: a curve plotted over fixed numbers
         args = positional(expr)
         return bool(args) and all(is_constant(model, a.value, depth - 1) for a in args)
     return False
+
+
+def _pure_call_of_constants(model: ModuleIndex, call: cst.Call, depth: int) -> bool:
+    """A call of a function of the file whose whole body returns NumPy/math
+    arithmetic of its parameters (``def _sigmoid(x): return 1 / (1 +
+    np.exp(-x))``), with constant positional arguments."""
+    func = model.defined_function(call.func)
+    if func is None or depth <= 0 or not call.args:
+        return False
+    params = func.params
+    if isinstance(params.star_arg, cst.Param) or params.kwonly_params or params.star_kwarg:
+        return False
+    names = [p.name.value for p in params.params]
+    if len(call.args) != len(names) or any(a.keyword is not None or a.star for a in call.args):
+        return False
+    body = func.body
+    if not isinstance(body, cst.IndentedBlock) or len(body.body) != 1:
+        return False
+    returns = own_returns(func)
+    if len(returns) != 1 or returns[0].value is None:
+        return False
+    for node in nodes_in(returns[0].value, cst.Name):
+        assert isinstance(node, cst.Name)
+        parent = model.parent(node)
+        if isinstance(parent, cst.Attribute) and parent.attr is node:
+            continue
+        if node.value in names:
+            continue
+        qualname = model.qualname(parent if isinstance(parent, cst.Attribute) else node) or ""
+        if not qualname.startswith(("numpy.", "math.")):
+            return False
+    return all(is_constant(model, a.value, depth - 1) for a in call.args)
 
 
 def constant_number(

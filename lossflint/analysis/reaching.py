@@ -188,3 +188,40 @@ def may_bind(node: cst.CSTNode, name: str) -> bool:
         if target is not None and target_binds(target, name):
             return True
     return False
+
+
+def rebound_before(model: ModuleIndex, node: cst.CSTNode, name: str, stop: cst.CSTNode) -> bool:
+    """Whether every path from the start of ``stop``'s body (a loop) to
+    ``node`` binds ``name`` again with ``=``: a value carried round the loop
+    from a later binding (``img, loss = kept[i]`` at the end of a script's
+    outer loop) never reaches ``node`` when the loop body assigns ``loss``
+    first, in both branches of an ``if`` too."""
+    at: cst.CSTNode | None = node
+    while at is not None and at is not stop:
+        block = model.parent(at)
+        body = getattr(block, "body", None)
+        if isinstance(body, (list, tuple)) and at in body:
+            if any(_surely_binds(stmt, name) for stmt in body[: body.index(at)]):
+                return True
+        at = block
+    return False
+
+
+def _surely_binds(node: cst.CSTNode, name: str) -> bool:
+    """``node`` binds ``name`` with ``=`` on every path through it (no
+    ``try``, no loop: those may skip the binding)."""
+    if isinstance(node, cst.Assign):
+        return any(target_binds(t.target, name) for t in node.targets)
+    if isinstance(node, cst.SimpleStatementLine):
+        return any(_surely_binds(small, name) for small in node.body)
+    if isinstance(node, cst.IndentedBlock):
+        return any(_surely_binds(stmt, name) for stmt in node.body)
+    if isinstance(node, (cst.Else, cst.With)):
+        return _surely_binds(node.body, name)
+    if isinstance(node, cst.If):
+        return (
+            node.orelse is not None
+            and _surely_binds(node.body, name)
+            and _surely_binds(node.orelse, name)
+        )
+    return False

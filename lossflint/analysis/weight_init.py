@@ -89,6 +89,8 @@ def constant_hidden_inits(model: SemanticModel) -> Iterator[ConstantInit]:
         keras_constant = _keras_constant(model, init.value)
         if keras_constant is None or not _keras_hidden(model, call):
             continue
+        if abs(keras_constant) <= 1 and literal_value(argument(call, 0, "units")) == 1:
+            continue  # one unit has no twin to stay equal to (a learned global bias)
         following = next_weight_layer(model, call)
         following_init = keyword(following, "kernel_initializer") if following else None
         next_constant = (

@@ -423,6 +423,36 @@ def imported_elsewhere() -> bool | None:
     return next(texts, None) is not None
 
 
+def imports_training(own: bool = True, limit: int = 64) -> bool | None:
+    """Whether the module being linted (unless not ``own``), or a project
+    module it imports (transitively, up to ``limit`` modules), has a word of
+    training in its text (``apis.TRAINING_TEXT_MARKERS``); None when the
+    project cannot be searched or is too wide to follow."""
+    found = _searchable()
+    if found is None:
+        return None
+    context, layout, me, texts = found
+    todo = [str(me.path)]
+    seen = set(todo)
+    while todo:
+        path = todo.pop()
+        text = _text_of(context, path, texts)
+        if path == str(me.path) and not text:
+            return None  # the linted text is not on the record
+        if (own or path != str(me.path)) and any(
+            marker in text for marker in apis.TRAINING_TEXT_MARKERS
+        ):
+            return True
+        for module in project_modules(layout, Path(path), scan_imports(text)):
+            other = str(module.path)
+            if other not in seen:
+                if len(seen) >= limit:
+                    return None
+                seen.add(other)
+                todo.append(other)
+    return False
+
+
 def named_where_loaded(names: set[str]) -> bool | None:
     """Whether a project file that may load the module being linted names
     one of ``names`` as a word (a class, an attribute its instances are kept

@@ -111,3 +111,29 @@ HF_PREDICTIONS_CHANGED_BY = ("preprocess_logits_for_metrics", "predict_with_gene
 HF_GENERATING_TRAINERS = ("Seq2SeqTrainer",)
 #: methods of a trainer subclass that may change what ``compute_metrics`` gets
 HF_PREDICTION_METHODS = ("prediction_step", "evaluation_loop", "evaluate", "predict")
+
+#: words in a file's text that may take a gradient or train (any framework):
+#: a project file without any of them trains nothing
+TRAINING_TEXT_MARKERS = (
+    "backward(",
+    "step(",
+    "minimize(",
+    "apply_gradients(",
+    "fit(",
+    "fit_generator(",
+    "train_on_batch(",
+    "GradientTape",
+    "gradients(",
+    "autograd",
+    "grad(",
+    "Trainer",
+    "trainer",
+    "training_step",
+    "compute_loss",
+    "optim.",
+    "optimizer",
+    "Optimizer",
+    "Estimator",
+    "estimator",
+    "get_updates",
+)

@@ -136,9 +136,10 @@ def _backend_math(*names: str) -> frozenset[str]:
 
 TF_SOFTMAX = frozenset({"tensorflow.nn.softmax", "tensorflow.math.softmax"})
 TF_SIGMOID = frozenset({"tensorflow.sigmoid", "tensorflow.nn.sigmoid", "tensorflow.math.sigmoid"})
-#: not ``K.softmax``: LF201's fix renames the function ``log_softmax`` in its
-#: module, and the Keras 2 backend has none
-SOFTMAX = TF_SOFTMAX | {"keras.activations.softmax", "keras.ops.softmax"}
+#: the Keras 2 backend's ``K.softmax`` too (LF201 writes no fix for it: that
+#: backend has no ``log_softmax`` to rename it to)
+KERAS_BACKEND_SOFTMAX = "keras.backend.softmax"
+SOFTMAX = TF_SOFTMAX | {"keras.activations.softmax", "keras.ops.softmax", KERAS_BACKEND_SOFTMAX}
 LOG_SOFTMAX = frozenset(
     {"tensorflow.nn.log_softmax", "tensorflow.math.log_softmax", "keras.ops.log_softmax"}
 )

@@ -132,6 +132,8 @@ def log_probability_fix(
             return None
         if producer_framework is None and log.framework != "torch":
             return None
+        if model.qualname(func) == apis.KERAS_BACKEND_SOFTMAX:
+            return None
         new = producer.with_changes(func=func.with_changes(attr=cst.Name("log_softmax")))
         return FixSpec(Applicability.SAFE, "use log_softmax", (NodeEdit(log.node, new),))
     # sigmoid

@@ -27,6 +27,25 @@ def gpt_model(seq_len, vocab, weight=0.1):
 """
 
 AUDIT_INVALID = [
+    # the Keras 2 backend's K.log of K.softmax in an ordinal NADE loss
+    # (MetaRec's NADE-CF-Keras); no fix: that backend has no log_softmax
+    Invalid(
+        """
+        from keras import backend as K
+
+        def rating_cost(args):
+            scores, ratings = args
+            prob = K.softmax(K.cumsum(scores, axis=2))
+            acc = K.cumsum(prob, axis=2)
+            return -K.sum((K.log(prob) - K.log(acc)) * ratings, axis=2)  # error: LF201 at `K.log(prob)`
+        """
+    ),
+    Invalid(
+        """
+        from keras import backend as K
+        lp = K.log(K.softmax(scores))  # error: LF201 at `K.log(`
+        """
+    ),
     # a sigmoid flow's log-determinant (ikostrikov/pytorch-flows, audit R63)
     Invalid(
         """

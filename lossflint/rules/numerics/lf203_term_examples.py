@@ -67,4 +67,18 @@ TERM_VALID = [
     def gamma_log_normaliser(shape, rate):
         return - shape * torch.log(rate) + torch.lgamma(shape)
     """,
+    # a unit test's expected value: the formula on a NumPy sigmoid of fixed
+    # numbers (tensorflow/recommenders' retrieval_test)
+    """
+    import numpy as np
+
+
+    def _sigmoid(x):
+        return 1.0 / (1 + np.exp(-x))
+
+
+    def test_weighted_loss():
+        expected = -0.7 * np.log(_sigmoid(3.0)) - 0.3 * np.log(1 - _sigmoid(4.0))
+        assert abs(expected - 0.4) < 1.0
+    """,
 ]

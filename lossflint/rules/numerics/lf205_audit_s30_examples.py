@@ -55,7 +55,34 @@ def restore(path):
     return load_model(path, custom_objects={{"rse": rse}})
 """
 
+_TF1_CLASS = """
+import tensorflow.compat.v1 as tf
+
+
+class NNMF:
+    def __init__(self, n_users, n_items, d):
+        self.users = tf.placeholder(tf.int32, [None])
+        self.items = tf.placeholder(tf.int32, [None])
+        self.target = tf.placeholder(tf.float32, [None])
+        self._init_vars(n_users, n_items, d)
+        self.rmse = tf.sqrt(tf.reduce_mean(tf.square(self.r - self.target))){marker}
+        self._init_ops()
+
+    def _init_vars(self, n_users, n_items, d):
+        self.U = tf.Variable(tf.truncated_normal([n_users, d], stddev=0.1))
+        self.V = tf.Variable(tf.truncated_normal([n_items, d], stddev=0.1))
+        u = tf.nn.embedding_lookup(self.U, self.users)
+        v = tf.nn.embedding_lookup(self.V, self.items)
+        self.r = tf.reduce_sum(u * v, axis=1)
+
+    def _init_ops(self):
+        self.loss = {loss}
+        self.train_step = tf.train.RMSPropOptimizer(1e-3).minimize(self.loss)
+"""
+
 AUDIT_S30_INVALID = [
+    # the class minimises its RMSE itself
+    Invalid(_TF1_CLASS.format(marker="  # error: LF205", loss="self.rmse")),
     Invalid(
         """
         import keras.backend as K
@@ -188,4 +215,60 @@ AUDIT_S30_VALID = [
         k = torch.cat((torch.arange(0, n // 2), torch.arange(-n // 2, 0)), 0).repeat(n, 1)
         return torch.sqrt(k.transpose(0, 1) ** 2 + k**2), signal
     """,
+    # a Keras filter-visualisation script: the gradient of each filter's
+    # activation, normalised, is only evaluated through K.function; the
+    # ``img, loss = kept[i]`` of the outer loop's end never reaches the
+    # ``loss`` the next round assigns before K.gradients (Hyperopt-Keras-CNN)
+    """
+    import numpy as np
+    from keras import backend as K
+
+
+    def normalize(x):
+        return x / (K.sqrt(K.mean(K.square(x))) + 1e-5)
+
+
+    input_img = model.input
+    for layer_name in ["add_1", "add_2"]:
+        kept = []
+        for index in range(16):
+            if K.image_data_format() == "channels_first":
+                loss = K.mean(model.get_layer(layer_name).output[:, index])
+            else:
+                loss = K.mean(model.get_layer(layer_name).output[..., index])
+            grads = normalize(K.gradients(loss, input_img)[0])
+            iterate = K.function([input_img], [loss, grads])
+            data = np.random.random((1, 32, 32, 3))
+            for _ in range(20):
+                loss_value, grads_value = iterate([data])
+                data += grads_value
+            kept.append((data[0], loss_value))
+        for i in range(len(kept)):
+            img, loss = kept[i]
+    """,
+    # a Keras optimiser wrapper normalising each gradient by its norm in
+    # ``apply_gradients``, through a helper kept in ``self.fn``: an update
+    # rule is never differentiated (handwritten-text-recognition)
+    """
+    import tensorflow as tf
+
+
+    class GradientNormalization(tf.keras.optimizers.Optimizer):
+        def __init__(self, optimizer, **kwargs):
+            super().__init__(learning_rate=0.001, **kwargs)
+            self.optimizer = optimizer
+            self.fn = self._l2_norm
+
+        def apply_gradients(self, grads_and_vars):
+            grads_and_vars = [
+                (tf.math.divide_no_nan(g, self.fn(g)), v) for g, v in grads_and_vars
+            ]
+            return self.optimizer.apply_gradients(grads_and_vars)
+
+        def _l2_norm(self, grad):
+            return tf.sqrt(tf.reduce_sum(tf.square(grad)))
+    """,
+    # a TF1 class minimising its own loss in one method, its RMSE kept in
+    # another for reports (MetaRec's NNMF)
+    _TF1_CLASS.format(marker="", loss="tf.reduce_sum(tf.square(self.target - self.r))"),
 ]

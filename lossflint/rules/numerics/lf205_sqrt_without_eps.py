@@ -52,7 +52,10 @@ looked through (`sqrt((1 - cos ** 2).clamp(0, 1))`, ArcFace). Only where a gradi
 `inference_mode`, on detached/NumPy/integer values (also a loss module's
 argument that every call in the file passes detached or computed under
 `no_grad`: the teacher side of a distillation loss), in metric and evaluation
-code, on a value that is only logged or turned into a number (`.item()`), in a
+code, in a script no file loads that trains nothing (no backward, optimiser,
+fit or word of training in it or the project modules it imports: an RBM
+trained by hand printing its RMSE), on a value that is only logged or turned
+into a number (`.item()`), in a
 function only called from such places, and beside a backpropagated loss it
 never reaches. Where it is unknown (a snippet, a library function never called
 in the file) it fires: on the corpora those are distances and norms of

@@ -9,8 +9,10 @@ import libcst as cst
 
 from lossflint.analysis import apis
 from lossflint.analysis.calls import argument, literal_value
+from lossflint.analysis.gradients import gradients
 from lossflint.diagnostics import Finding, Severity
 from lossflint.examples import Invalid
+from lossflint.project.callers import imports_training
 from lossflint.registry import Rule
 
 if TYPE_CHECKING:
@@ -26,7 +28,10 @@ class AnomalyDetectionLeftOn(Rule):
     what = """
 Flags `torch.autograd.set_detect_anomaly(True)` and `torch.autograd.detect_anomaly()`
 that are not inside an `if` (other than `if __name__ == "__main__":`) or a function
-whose name says it debugs or tests.
+whose name says it debugs or tests. In a project, a model module's `__main__`
+self-test that trains nothing (no backward, optimiser or fit in the file, no
+word of training in the project modules it imports) is silent too: no backward
+pass runs to be slowed.
 """
     why = """
 Anomaly mode records a traceback for every autograd node and checks every backward
@@ -125,7 +130,7 @@ easy to leave on after the NaN was found.
             if site.qualname in apis.ANOMALY_SETTERS:
                 if literal_value(argument(call, 0, "mode")) is not True:
                     continue
-            if self._guarded(model, call):
+            if self._guarded(model, call) or _no_backward_follows(model, call):
                 continue
             yield Finding(
                 call,
@@ -147,3 +152,14 @@ easy to leave on after the NaN was found.
 
 def _is_main_guard(model: SemanticModel, test: cst.BaseExpression) -> bool:
     return "__name__" in model.code(test) and "__main__" in model.code(test)
+
+
+def _no_backward_follows(model: SemanticModel, call: cst.Call) -> bool:
+    """A ``__main__`` self-test of a model module that only runs a forward
+    pass: the file trains nothing and the project modules it imports have no
+    word of training (in a project only: a snippet's ``main()`` may train)."""
+    if not any(
+        isinstance(a, cst.If) and _is_main_guard(model, a.test) for a in model.ancestors(call)
+    ):
+        return False
+    return not gradients(model).trains_here and imports_training(own=False) is False

@@ -200,4 +200,18 @@ AUDIT_VALID = [
         def forward(self, x):
             return self.proj(self.body(x))
     """,
+    # a one-unit Dense on a constant input: a learned global bias, no twin
+    # unit to stay equal to (fun-rec's BiasSVD)
+    """
+    import tensorflow as tf
+    from tensorflow.keras.layers import Add, Dense, Dot, Embedding, Flatten, Input, Lambda
+    from tensorflow.keras.models import Model
+
+    u, i = Input(shape=(1,)), Input(shape=(1,))
+    dot = Dot(axes=1)([Flatten()(Embedding(100, 8)(u)), Flatten()(Embedding(50, 8)(i))])
+    ones = Lambda(lambda x: tf.ones_like(x))(dot)
+    bias = Dense(1, kernel_initializer="zeros", name="global_bias")(ones)
+    output = Dense(1, activation="sigmoid")(Add()([bias, dot]))
+    model = Model(inputs=[u, i], outputs=output)
+    """,
 ]

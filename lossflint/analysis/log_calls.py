@@ -108,11 +108,16 @@ def probability_log(
 
 def probability_product(
     model: SemanticModel, log: LogCall
-) -> tuple[Tensor, cst.BaseExpression] | None:
+) -> tuple[Tensor, cst.BaseExpression, bool] | None:
     """``log(s(x) * (1 - s(x)))``: a product with a sigmoid output (or its
     complement) among its factors, which underflows to 0 with it (a sigmoid
-    flow's log-determinant); the first such value and its factor."""
-    inner = log.argument
+    flow's log-determinant); the first such value, its factor and whether the
+    product is reduced first (``log(mean(softmax(a) * sigmoid(d)))``, BPR-max:
+    every term can underflow together). Followed through a name bound once."""
+    inner = num.resolve(model, log.argument)
+    reduced = num.reduction(model, inner, apis.MEAN, "mean") or num.sum_operand(model, inner)
+    if reduced is not None:
+        inner = num.resolve(model, reduced)
     if not num.is_binop(inner, cst.Multiply):
         return None
     assert isinstance(inner, cst.BinaryOperation)
@@ -127,7 +132,7 @@ def probability_product(
             and isinstance(value.origin, cst.Call)
             and not num.clamped_in_place(model, target)
         ):
-            return value, factor
+            return value, factor, reduced is not None
     return None
 
 

@@ -1165,6 +1165,10 @@ def is_sum_of_squares(model: ModuleIndex, expr: cst.BaseExpression, depth: int =
         for scale, other in ((expr.left, expr.right), (expr.right, expr.left)):
             if positive_literal(scale) and is_sum_of_squares(model, other, depth - 1):
                 return True
+    if is_binop(expr, cst.Divide) and depth > 0:
+        # ``K.sum(sq) / K.maximum(count, 1)``, a masked mean: 0 stays 0
+        assert isinstance(expr, cst.BinaryOperation)
+        return is_sum_of_squares(model, expr.left, depth - 1)
     if is_binop(expr, cst.Add):
         assert isinstance(expr, cst.BinaryOperation)
         return all(

@@ -22,6 +22,7 @@ from lossflint.registry import Rule
 from lossflint.rules.numerics.common import cross_entropy_formula, of_constants
 from lossflint.rules.numerics.fixes import log_probability_fix
 from lossflint.rules.numerics.lf201_audit_examples import AUDIT_INVALID, AUDIT_VALID
+from lossflint.rules.numerics.lf201_product_examples import PRODUCT_INVALID, PRODUCT_VALID
 
 if TYPE_CHECKING:
     from lossflint.analysis.model import SemanticModel
@@ -41,7 +42,10 @@ Flags the logarithm of softmax or sigmoid output: `torch.log(torch.softmax(x, 1)
 `tf.math.log(tf.nn.softmax(x))`, the Keras backend's `K.log` / `keras.ops.log`, and
 `np.log` applied to such framework tensors, inline or through a variable that holds
 softmax/sigmoid output on every path (also a Keras layer's: `Softmax()(x)`,
-`Activation("sigmoid")(x)`, `Dense(n, activation="softmax")(x)`). A log of such a
+`Activation("sigmoid")(x)`, `Dense(n, activation="softmax")(x)`, `K.softmax(x)`).
+Also the log of a product holding such output (`log(s(x) * (1 - s(x)))`), or of
+its mean or sum (GRU4Rec's BPR-max `-log(mean(softmax(a) * sigmoid(d)))`), with no
+eps inside the log. A log of such a
 variable inside a hand-written cross-entropy (`-(y * torch.log(p)).sum(1)`) is
 LF203's: that finding points at the formula, whose fix is the built-in loss on
 the logits.
@@ -195,6 +199,7 @@ in another statement, the finding has no automatic fix.
             """
         ),
         *AUDIT_INVALID,
+        *PRODUCT_INVALID,
     ]
     VALID = [
         # clamped in place just before the log (C51 / Rainbow DQN)
@@ -272,6 +277,7 @@ in another statement, the finding has no automatic fix.
         lp = torch.log(p)
         """,
         *AUDIT_VALID,
+        *PRODUCT_VALID,
     ]
 
     def check(self, model: SemanticModel) -> Iterator[Finding]:
@@ -288,6 +294,14 @@ in another statement, the finding has no automatic fix.
         if found is None and not sampling_logits(model, log.node):
             product = probability_product(model, log)
             if product is not None and not of_constants(model, product[0].origin):
+                if product[2]:
+                    return Finding(
+                        node=log.node,
+                        message="log of a mean or sum of products holding probabilities "
+                        "underflows to log(0) = -inf once every term does; add an eps "
+                        "inside the log or compute it in log space (logsumexp of the "
+                        "factors' fused logs)",
+                    )
                 fused = (
                     "log_softmax"
                     if product[0].kind is Kind.PROBS

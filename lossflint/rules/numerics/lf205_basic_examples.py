@@ -6,6 +6,30 @@ from __future__ import annotations
 from lossflint.examples import Invalid
 
 BASIC_INVALID = [
+    # a masked RMSE loss: the masked sum over the count of rated items is 0
+    # on a perfect row (MetaRec's NVIDIA-DeepRec in Keras)
+    Invalid(
+        """
+        from keras import backend as K
+
+        def masked_rmse(y_true, y_pred):
+            mask = K.cast(K.not_equal(y_true, 0), K.floatx())
+            sq = K.square(mask * (y_true - y_pred))
+            return K.sqrt(K.sum(sq, axis=-1) / K.maximum(K.sum(mask, axis=-1), 1))  # error: LF205
+
+        model.compile(optimizer="sgd", loss=masked_rmse)
+        """,
+        fixed="""
+        from keras import backend as K
+
+        def masked_rmse(y_true, y_pred):
+            mask = K.cast(K.not_equal(y_true, 0), K.floatx())
+            sq = K.square(mask * (y_true - y_pred))
+            return K.sqrt(K.sum(sq, axis=-1) / K.maximum(K.sum(mask, axis=-1), 1) + 1e-12)  # error: LF205
+
+        model.compile(optimizer="sgd", loss=masked_rmse)
+        """,
+    ),
     # an RMSE loss: the root of an MSELoss that is 0 on a perfect batch
     # (kozodoi/Kaggle_Readability, audit R69)
     Invalid(

@@ -1,0 +1,51 @@
+"""LF201 examples of a log of a reduced product of probabilities: GRU4Rec's
+BPR-max loss (``-log(mean(softmax(s) * sigmoid(d)))``, audit s83), where every
+term can underflow together; and the same with an eps, which stays silent."""
+
+from __future__ import annotations
+
+from lossflint.examples import Invalid
+
+_BPR_MAX = """
+import torch
+import torch.nn.functional as F
+
+
+class BPRMax(torch.nn.Module):
+    def forward(self, logit):
+        softmax_scores = F.softmax(logit - torch.diag(logit).view(-1, 1), dim=1)
+        diff = logit.diag().view(-1, 1).expand_as(logit) - logit
+        return -torch.log({inner}){marker}
+"""
+
+PRODUCT_INVALID = [
+    Invalid(
+        _BPR_MAX.format(
+            inner="torch.mean(softmax_scores * torch.sigmoid(diff))",
+            marker="  # error: LF201 at `torch.log(`",
+        )
+    ),
+    # the product bound to a name first
+    Invalid(
+        """
+        import torch
+        import torch.nn.functional as F
+
+        def weighted(logit, diff):
+            p = F.softmax(logit, dim=1) * torch.sigmoid(diff)
+            return -torch.log(p)  # error: LF201 at `torch.log(`
+        """
+    ),
+]
+
+PRODUCT_VALID = [
+    _BPR_MAX.format(inner="torch.mean(softmax_scores * torch.sigmoid(diff)) + 1e-24", marker=""),
+    # a mean of a softmax alone is 1 / C: no underflow
+    """
+    import torch
+    import torch.nn.functional as F
+
+    def mean_prob(logit):
+        return -torch.log(torch.mean(F.softmax(logit, dim=1)))
+    """,
+]

@@ -636,9 +636,21 @@ class DataFacts(Interpreter[Any]):
                 parts += [side or Part(call, shuffled), side or Part(call, shuffled)]
             return TupleValue(tuple(parts))
         if qualname in apis.SHUFFLE_ARRAYS:
-            if any(a.star or a.keyword is not None for a in call.args):
+            if any(a.star for a in call.args):
                 return None
-            return TupleValue(tuple(Part(call, True) for _ in call.args))
+            # ``random_state=``, ``n_samples=`` change no order's randomness
+            positional_arrays = [a for a in call.args if a.keyword is None]
+            if len(positional_arrays) == 1:
+                return Part(call, True)  # ``X = shuffle(X)``: one array, not a tuple
+            return TupleValue(tuple(Part(call, True) for _ in positional_arrays))
+        if qualname in apis.RANDOM_SUBSETS and call.args and not call.args[0].star:
+            return Part(call, True)  # ``random.sample(corpus, n)``: in a random order
+        if qualname in apis.SHUFFLE_IN_PLACE and len(call.args) == 1:
+            # ``random.shuffle(train_data)``: the list's rows, now in a random order
+            target = call.args[0].value
+            if isinstance(target, cst.Name) and not call.args[0].star:
+                env[target.value] = Part(call, True)
+            return None
         if qualname in apis.ARRAY_WRAPPERS:
             first = args[0] if args else None
             return first if isinstance(first, (Fitted, Part, Returned)) else None

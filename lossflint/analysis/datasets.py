@@ -170,3 +170,22 @@ def _random_rows(model: ModuleIndex, init: cst.FunctionDef) -> bool:
         elif not isinstance(value, (cst.Name, cst.Integer, cst.Float)):
             return False
     return drawn
+
+
+def pairs_neighbouring_rows(model: ModuleIndex) -> bool:
+    """The file pairs a batch's rows by position: ``out[::2]`` with
+    ``out[1::2]`` (CoSENT's flattened sentence pairs); shuffling the items
+    would split every pair."""
+    starts: dict[str, set[int]] = {}
+    for node in model.nodes_of_type(cst.Subscript):
+        assert isinstance(node, cst.Subscript)
+        first = node.slice[0].slice if node.slice else None
+        if not isinstance(first, cst.Slice) or first.upper is not None:
+            continue
+        if first.step is None or literal_value(first.step) != 2:
+            continue
+        start = 0 if first.lower is None else literal_value(first.lower)
+        base = dotted_text(node.value)
+        if base is not None and start in (0, 1):
+            starts.setdefault(base, set()).add(start)
+    return any(found == {0, 1} for found in starts.values())

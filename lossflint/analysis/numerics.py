@@ -467,10 +467,17 @@ def clamp_bounds(
     return None
 
 
-def is_guarded(model: ModuleIndex, expr: cst.BaseExpression, depth: int = 3) -> bool:
+def is_guarded(
+    model: ModuleIndex,
+    expr: cst.BaseExpression,
+    depth: int = 3,
+    passed_to: PassedTo | None = None,
+) -> bool:
     """``expr`` is kept strictly positive by the code: a clamp/clip/maximum with
     a positive lower bound (or a bound that is not a literal), an added
-    positive term, or a name bound once to such an expression."""
+    positive term, or a name bound once to such an expression; ``1 - x`` and
+    ``1 - x ** 2`` of an ``x`` clamped into [0, 1) (with ``passed_to``, also a
+    parameter every caller passes such a value for: MuRP's ``_arsech``)."""
     if depth <= 0:
         return False
     if isinstance(expr, cst.Name):
@@ -478,10 +485,18 @@ def is_guarded(model: ModuleIndex, expr: cst.BaseExpression, depth: int = 3) -> 
             return True
         value = bound_value(model, expr)
         if value is not None:
-            return is_guarded(model, value, depth - 1)
+            return is_guarded(model, value, depth - 1, passed_to)
         # reassigned (``p = p.clamp(eps, 1 - eps)`` over a parameter): a guard
         # on any assignment may be the one that reaches, so stay silent
-        return any(is_guarded(model, assigned, depth - 1) for assigned in assignments(model, expr))
+        return any(
+            is_guarded(model, assigned, depth - 1, passed_to)
+            for assigned in assignments(model, expr)
+        )
+    complement = one_minus(expr)
+    if complement is not None:
+        base = square_base(model, resolve(model, complement))
+        if base is not None and _held_in_unit(model, base, depth, passed_to):
+            return True  # ``1 - x ** 2`` with ``x`` in [0, 1)
     lower = clamp_lower(model, expr)
     if lower is not None:
         bound = literal_value(lower)
@@ -541,6 +556,30 @@ def _held_below_one(model: ModuleIndex, expr: cst.BaseExpression, depth: int) ->
     if bound is NotImplemented:
         return True
     return isinstance(bound, (int, float)) and not isinstance(bound, bool) and bound < 1
+
+
+def _held_in_unit(
+    model: ModuleIndex, expr: cst.BaseExpression, depth: int, passed_to: PassedTo | None
+) -> bool:
+    """``expr`` is clamped into [0, 1): a lower bound of at least 0 and an
+    upper one below 1 (its square is below 1 too); through names bound to
+    such a clamp, and parameters every caller passes one for."""
+    if depth <= 0:
+        return False
+    if isinstance(expr, cst.Name):
+        found = assignments(model, expr)
+        if not found and passed_to is not None:
+            found = passed_to(expr) or []
+        return bool(found) and all(
+            _held_in_unit(model, value, depth - 1, passed_to) for value in found
+        )
+    bounds = clamp_bounds(model, expr)
+    if bounds is None or bounds[0] is None:
+        return False
+    lower = literal_value(resolve(model, bounds[0]))
+    if not isinstance(lower, (int, float)) or isinstance(lower, bool) or lower < 0:
+        return False
+    return _held_below_one(model, expr, depth)
 
 
 def _clipped_elements(model: ModuleIndex, expr: cst.BaseExpression) -> bool:
@@ -1552,6 +1591,10 @@ def is_tensor_expr(model: ModuleIndex, expr: cst.BaseExpression, depth: int = 0)
         if isinstance(node, (cst.Name, cst.Attribute, cst.Call)):
             value = kinds_of(model).value_of(node)
             if isinstance(value, Tensor) and value.kind is not Kind.UNKNOWN:
+                return True
+        if isinstance(node, cst.Name) and node is not expr and depth > 0:
+            # ``(re ** 2 + im ** 2) ** 0.5`` of ``re = out[:, 0]``
+            if is_tensor_expr(model, node, depth - 1):
                 return True
     return False
 

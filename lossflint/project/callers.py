@@ -80,6 +80,8 @@ class ProjectTexts:
     cells_only: frozenset[str] = frozenset()
     #: class name → whether a file may subclass it (``subclassed``), without overlays
     subclassed: dict[str, bool] = field(default_factory=dict)
+    #: a text search over every file (``constants._in_project_texts``) → its answer
+    searches: dict[str, bool] = field(default_factory=dict)
 
     def imported(self, layout: Layout, path: str, text: str) -> frozenset[str]:
         """The project modules the file at ``path`` imports (its text is

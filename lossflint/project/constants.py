@@ -161,12 +161,14 @@ def _module_of(model: ModuleIndex, expr: cst.BaseExpression) -> str | None:
 def _changed_elsewhere(name: str) -> bool:
     """Whether some project file may change ``name`` in place or rebind it as
     a module attribute; True when the project's texts cannot be listed."""
-    return _in_project_texts(_change_pattern(name), name)
+    return _in_project_texts(f"changed:{name}", _change_pattern(name), name)
 
 
-def _in_project_texts(pattern: re.Pattern[str], word: str = "") -> bool:
+def _in_project_texts(key: str, pattern: re.Pattern[str], word: str = "") -> bool:
     """Whether some project file's text (one holding ``word``) matches
-    ``pattern``; True when the texts cannot be listed (unknown: assume so)."""
+    ``pattern``; True when the texts cannot be listed (unknown: assume so).
+    Remembered per project listing under ``key``: a file asks for many names,
+    and each search reads every text of the project."""
     from lossflint.project.callers import project_texts
 
     context = current()
@@ -175,7 +177,12 @@ def _in_project_texts(pattern: re.Pattern[str], word: str = "") -> bool:
     texts = project_texts(context.layout)
     if texts.files is None:
         return True
-    return any(word in text and pattern.search(text) for text in texts.files.values())
+    found = texts.searches.get(key)
+    if found is None:
+        found = texts.searches[key] = any(
+            word in text and pattern.search(text) is not None for text in texts.files.values()
+        )
+    return found
 
 
 def _change_pattern(name: str) -> re.Pattern[str]:
@@ -219,6 +226,11 @@ def _imported_target(model: ModuleIndex, func: cst.BaseExpression) -> object:
 def set_by_project(name: str) -> bool:
     """Whether some project file may set an attribute ``name`` on an object
     (``cfg.lr = ...``, any ``setattr``); True when the texts cannot be listed."""
+    if _in_project_texts("setattr", _SETATTR, "setattr"):
+        return True
     return _in_project_texts(
-        re.compile(rf"\.\s*{re.escape(name)}\s*(?:[-+*/]|//|\*\*)?=(?!=)|\bsetattr\s*\(")
+        f"set:{name}", re.compile(rf"\.\s*{re.escape(name)}\s*(?:[-+*/]|//|\*\*)?=(?!=)"), name
     )
+
+
+_SETATTR = re.compile(r"\bsetattr\s*\(")

@@ -234,6 +234,10 @@ CV_SPLITTERS = frozenset(
 #: calls that return their arrays in one random order (LF602: a data set over
 #: them is already a random permutation)
 SHUFFLE_ARRAYS = frozenset({"sklearn.utils.shuffle"})
+#: a random subset of a sequence, in a random order
+RANDOM_SUBSETS = frozenset({"random.sample", "numpy.random.permutation"})
+#: shuffle their one argument in place
+SHUFFLE_IN_PLACE = frozenset({"random.shuffle", "numpy.random.shuffle"})
 #: ``df.sample(frac=1)``: a pandas frame's rows in a random order
 FRAME_SAMPLE_METHOD = "sample"
 FRAME_SAMPLE_KEYWORDS = ("frac",)

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import libcst as cst
 
 from lossflint.analysis.data_flow import training_loaders
+from lossflint.analysis.datasets import pairs_neighbouring_rows
 from lossflint.analysis.test_files import is_test_path
 from lossflint.diagnostics import Finding, FixSpec, RelatedNode, Severity
 from lossflint.examples import Invalid
@@ -15,6 +16,10 @@ from lossflint.registry import Rule
 from lossflint.rules.data.fixes import shuffle_fix
 from lossflint.rules.data.lf602_audit_examples import AUDIT_INVALID, AUDIT_VALID
 from lossflint.rules.data.lf602_framework_examples import FRAMEWORK_INVALID, FRAMEWORK_VALID
+from lossflint.rules.data.lf602_shuffled_list_examples import (
+    SHUFFLED_LIST_INVALID,
+    SHUFFLED_LIST_VALID,
+)
 
 if TYPE_CHECKING:
     from lossflint.analysis.model import SemanticModel
@@ -46,7 +51,9 @@ module than torch's `Dataset`), ignores the index it is given (random items),
 comes from `random_split`
 or is built from arrays already in a random order (the parts of a
 `train_test_split` without `shuffle=False`, `sklearn.utils.shuffle`,
-`df.sample(frac=...)`), when any sampler is given (distributed, weighted,
+`random.shuffle(rows)` before the loader, `random.sample`,
+`df.sample(frac=...)`), when the file's loss pairs neighbouring rows (`out[::2]`
+with `out[1::2]`: shuffling would split every pair), when any sampler is given (distributed, weighted,
 ...), when `shuffle=` is not a literal `False`, and for loaders named like
 evaluation data (`val_loader`, `test_loader`), which test-time adaptation may step
 on.
@@ -221,6 +228,7 @@ with `# noqa: LF602`.
         ),
         *AUDIT_INVALID,
         *FRAMEWORK_INVALID,
+        *SHUFFLED_LIST_INVALID,
     ]
     VALID = [
         # shuffled, and a validation loader that need not be
@@ -253,45 +261,6 @@ with `# noqa: LF602`.
                 opt.zero_grad()
                 torch.nn.functional.mse_loss(model(xb), yb).backward()
                 opt.step()
-        """,
-        # a weighted sampler given by position
-        """
-        import torch
-        from torch.utils.data import DataLoader, TensorDataset, WeightedRandomSampler
-
-        ds = TensorDataset(x, y)
-        sampler = WeightedRandomSampler(weights, num_samples=len(ds))
-        loader = DataLoader(ds, 64, False, sampler)
-        for xb, yb in loader:
-            opt.zero_grad()
-            torch.nn.functional.mse_loss(model(xb), yb).backward()
-            opt.step()
-        """,
-        # an iterable data set cannot be shuffled by the loader
-        """
-        import torch
-        from torch.utils.data import DataLoader, IterableDataset
-
-        class Stream(IterableDataset):
-            def __iter__(self):
-                yield from read_shards()
-
-        loader = DataLoader(Stream(), batch_size=32)
-        for xb, yb in loader:
-            opt.zero_grad()
-            torch.nn.functional.mse_loss(model(xb), yb).backward()
-            opt.step()
-        """,
-        # the loader is only evaluated on
-        """
-        import torch
-        from torch.utils.data import DataLoader, TensorDataset
-
-        loader = DataLoader(TensorDataset(x, y), batch_size=64)
-        model.eval()
-        with torch.no_grad():
-            for xb, yb in loader:
-                preds = model(xb).argmax(1)
         """,
         # Lightning's train_dataloader hook with shuffle
         """
@@ -356,11 +325,14 @@ with `# noqa: LF602`.
         """,
         *AUDIT_VALID,
         *FRAMEWORK_VALID,
+        *SHUFFLED_LIST_VALID,
     ]
 
     def check(self, model: SemanticModel) -> Iterator[Finding]:
         if is_test_path(model.path):
             return  # a test's fixture trains on a fixed order (or noise) on purpose
+        if pairs_neighbouring_rows(model):
+            return  # ``out[::2]`` with ``out[1::2]``: items paired by their order
         reported: set[int] = set()
         for info, evidence, how in training_loaders(model):
             if not info.ordered or id(info.call) in reported:

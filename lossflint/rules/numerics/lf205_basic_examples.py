@@ -6,6 +6,40 @@ from __future__ import annotations
 from lossflint.examples import Invalid
 
 BASIC_INVALID = [
+    # the magnitude of a complex mask a transposed convolution predicts, in
+    # the model's forward (DCCRN, audit s84)
+    Invalid(
+        """
+        import torch
+        import torch.nn as nn
+
+        class Net(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.dec = nn.ConvTranspose2d(4, 2, 3, padding=1)
+
+            def forward(self, x, spec_mags):
+                out = self.dec(x)
+                mask_real, mask_imag = out[:, 0], out[:, 1]
+                mask_mags = (mask_real**2 + mask_imag**2) ** 0.5  # error: LF205
+                return torch.tanh(mask_mags) * spec_mags
+        """,
+        fixed="""
+        import torch
+        import torch.nn as nn
+
+        class Net(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.dec = nn.ConvTranspose2d(4, 2, 3, padding=1)
+
+            def forward(self, x, spec_mags):
+                out = self.dec(x)
+                mask_real, mask_imag = out[:, 0], out[:, 1]
+                mask_mags = (mask_real**2 + mask_imag**2 + 1e-12) ** 0.5  # error: LF205
+                return torch.tanh(mask_mags) * spec_mags
+        """,
+    ),
     # a masked RMSE loss: the masked sum over the count of rated items is 0
     # on a perfect row (MetaRec's NVIDIA-DeepRec in Keras)
     Invalid(

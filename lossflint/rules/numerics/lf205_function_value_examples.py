@@ -38,7 +38,28 @@ _RANDOM_T = "torch.rand(x.shape[0]) * (1.0 - eps) + eps"
 _LEARNED_T = "model(x).mean(dim=1).sigmoid()"
 _PARTIAL = "scale_fn = functools.partial(noise_scale, sigma_min=0.01, sigma_max=10)"
 
+_MURP = """
+import torch
+import torch.nn as nn
+
+
+class MuRP(nn.Module):
+    def __init__(self, n, d):
+        super().__init__()
+        self.ent = nn.Embedding(n, d)
+
+    @staticmethod
+    def _arsech(x):
+        return torch.log((1 + torch.sqrt(1 - x.pow(2))) / x){marker}
+
+    def forward(self, h, t):
+        d = torch.norm(self.ent(h) - self.ent(t), 2, dim=-1)
+        return (2.0 * self._arsech({arg})) ** 2
+"""
+
 FUNCTION_VALUE_INVALID = [
+    # arsech of a distance no caller clamps below 1
+    Invalid(_MURP.format(marker="  # error: LF205", arg="torch.clamp(d, 1e-10)")),
     # the pairwise distance written out, |q|² + |p|²ᵀ - 2 q·p: 0 for equal rows
     # and negative by rounding (prototypical networks, audit R57)
     Invalid(
@@ -241,4 +262,7 @@ FUNCTION_VALUE_VALID = [
                 x_i = self.alphabar_t[i - 1].sqrt() * x_i + c2 * eps
             return x_i
     """,
+    # every caller clamps x into [1e-10, 1 - 1e-5]: 1 - x ** 2 > 0 (pykg2vec's
+    # MuRP, audit s86)
+    _MURP.format(marker="", arg="torch.clamp(d, 1e-10, 1 - 1e-5)"),
 ]

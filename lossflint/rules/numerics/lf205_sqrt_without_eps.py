@@ -195,7 +195,7 @@ the value by at most 1e-6.
 
     def _check(self, model: SemanticModel, root: _Root) -> Finding | None:
         operand = root.operand
-        if num.is_guarded(model, operand):
+        if num.is_guarded(model, operand, passed_to=gradients(model).passed_to):
             return None
         resolved = num.resolve(model, operand)
         clamped = num.clamped_at_zero(model, resolved)

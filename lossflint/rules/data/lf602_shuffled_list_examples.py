@@ -1,0 +1,129 @@
+"""LF602 examples of training lists already in a random order before the
+loader is built: ``random.shuffle`` in place, ``random.sample`` (SimCSE-Chinese,
+audit s87) and ``sklearn.utils.shuffle`` of one array, a loss pairing
+neighbouring rows; and a list shuffled only after its loader was built, which
+still fires. Also the rule's own simple silences: a weighted sampler given by
+position, an iterable data set, a loader only evaluated on."""
+
+from __future__ import annotations
+
+from lossflint.examples import Invalid
+
+_LIST = """
+import random
+
+import torch
+from sklearn.utils import shuffle
+from torch.utils.data import DataLoader, Dataset, TensorDataset
+
+
+class Pairs(Dataset):
+    def __init__(self, data):
+        self.data = data
+
+    def __len__(self):
+        return len(self.data)
+
+    def __getitem__(self, index):
+        return self.data[index]
+
+
+corpus = [torch.randn(16) for _ in range(1000)]
+{prepare}
+loader = DataLoader({dataset}, batch_size=8){marker}
+for batch in loader:
+    loss = model(batch).pow(2).mean()
+    optimizer.zero_grad()
+    loss.backward()
+    optimizer.step()
+{after}
+"""
+
+SHUFFLED_LIST_INVALID = [
+    # shuffled after the loader read it in order
+    Invalid(
+        _LIST.format(
+            prepare="train = list(corpus)",
+            dataset="Pairs(train)",
+            marker="  # error: LF602",
+            after="random.shuffle(train)",
+        )
+    ),
+]
+
+SHUFFLED_LIST_VALID = [
+    _LIST.format(
+        prepare="train = list(corpus)\nrandom.shuffle(train)",
+        dataset="Pairs(train)",
+        marker="",
+        after="",
+    ),
+    _LIST.format(
+        prepare="train = random.sample(corpus, 100)", dataset="Pairs(train)", marker="", after=""
+    ),
+    _LIST.format(
+        prepare="X = shuffle(torch.stack(corpus), random_state=0)",
+        dataset="TensorDataset(X)",
+        marker="",
+        after="",
+    ),
+    # the loss pairs neighbouring rows (``y[::2]`` with ``y[1::2]``): the
+    # items must keep their order (CoSENT_Pytorch, audit s87)
+    """
+    import torch
+    from torch.utils.data import DataLoader, TensorDataset
+
+    def cosent_loss(y_true, y_pred):
+        y_pred = torch.nn.functional.normalize(y_pred, dim=1)
+        cos = torch.sum(y_pred[::2] * y_pred[1::2], dim=1) * 20
+        diff = cos[:, None] - cos[None, :]
+        mask = (y_true[::2][:, None] < y_true[::2][None, :]).float()
+        return torch.logsumexp((diff - (1 - mask) * 1e12).view(-1), dim=0)
+
+    loader = DataLoader(TensorDataset(x, y), shuffle=False, batch_size=16)
+    for xb, yb in loader:
+        loss = cosent_loss(yb, model(xb))
+        loss.backward()
+        optimizer.step()
+        optimizer.zero_grad()
+    """,
+    # a weighted sampler given by position
+    """
+    import torch
+    from torch.utils.data import DataLoader, TensorDataset, WeightedRandomSampler
+
+    ds = TensorDataset(x, y)
+    sampler = WeightedRandomSampler(weights, num_samples=len(ds))
+    loader = DataLoader(ds, 64, False, sampler)
+    for xb, yb in loader:
+        opt.zero_grad()
+        torch.nn.functional.mse_loss(model(xb), yb).backward()
+        opt.step()
+    """,
+    # an iterable data set cannot be shuffled by the loader
+    """
+    import torch
+    from torch.utils.data import DataLoader, IterableDataset
+
+    class Stream(IterableDataset):
+        def __iter__(self):
+            yield from read_shards()
+
+    loader = DataLoader(Stream(), batch_size=32)
+    for xb, yb in loader:
+        opt.zero_grad()
+        torch.nn.functional.mse_loss(model(xb), yb).backward()
+        opt.step()
+    """,
+    # the loader is only evaluated on
+    """
+    import torch
+    from torch.utils.data import DataLoader, TensorDataset
+
+    loader = DataLoader(TensorDataset(x, y), batch_size=64)
+    model.eval()
+    with torch.no_grad():
+        for xb, yb in loader:
+            preds = model(xb).argmax(1)
+    """,
+]

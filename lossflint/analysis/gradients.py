@@ -2117,16 +2117,21 @@ def _optimizer_class(model: ModuleIndex, cls: cst.ClassDef) -> bool:
 
 
 def _runs_as_script(module: cst.Module) -> bool:
-    """A module with a program of its own: a top-level call, loop, ``with``
-    or ``if __name__ == "__main__":`` (not only definitions and constants)."""
+    """A module with a program of its own: a top-level loop or ``with``, an
+    ``if __name__ == "__main__":``, or calls made at the top level (two at
+    least: a library module may set up a logger or a seed)."""
+    calls = 0
     for stmt in module.body:
-        if isinstance(stmt, (cst.For, cst.While, cst.With, cst.If)):
+        if isinstance(stmt, (cst.For, cst.While, cst.With)):
             return True
-        if isinstance(stmt, cst.SimpleStatementLine) and any(
-            isinstance(small, cst.Expr) and isinstance(small.value, cst.Call) for small in stmt.body
-        ):
+        if isinstance(stmt, cst.If) and "__main__" in module.code_for_node(stmt.test):
             return True
-    return False
+        if isinstance(stmt, cst.SimpleStatementLine):
+            calls += sum(
+                isinstance(small, cst.Expr) and isinstance(small.value, cst.Call)
+                for small in stmt.body
+            )
+    return calls >= 2
 
 
 def _reads_outer(model: ModuleIndex, node: cst.CSTNode, name: str, scope_node: cst.CSTNode) -> bool:

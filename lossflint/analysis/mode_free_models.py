@@ -302,7 +302,9 @@ def _handed_in_submodule(model: ModuleIndex, node: cst.CSTNode) -> bool:
     if not any(isinstance(t, cst.Attribute) and dotted_text(t.value) == "self" for t in targets):
         return False
     if isinstance(value, cst.Name) and (
-        _plain_parameter(model, value) or _size_of_a_layer(model, value, node)
+        value.value in ("None", "True", "False")  # ``self.norm = None``: no module
+        or _plain_parameter(model, value)
+        or _size_of_a_layer(model, value, node)
     ):
         return False  # `self.hidden = hidden` with `hidden: int = 128`
     return isinstance(value, (cst.Name, cst.Attribute, cst.Subscript))

@@ -136,4 +136,7 @@ TRAINING_TEXT_MARKERS = (
     "Estimator",
     "estimator",
     "get_updates",
+    "train_model(",
+    "fine_tune(",
+    "optax",
 )

@@ -284,4 +284,42 @@ FLOW_VALID = [
     _MOVED.format(norm="nn.LeakyReLU(0.1), ", marker=""),
     *_NESTED_VALID,
     _flow(),
+    # a generator whose optional norm is None: nothing eval mode changes,
+    # put in eval mode by a helper method (segan's shape, audit s84)
+    """
+    import torch
+    import torch.nn as nn
+    import torch.nn.functional as F
+
+    class Generator(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.conv = nn.Conv1d(1, 8, 3, padding=1)
+            self.norm = None
+            self.out = nn.Conv1d(8, 1, 3, padding=1)
+
+        def forward(self, x):
+            h = self.conv(x)
+            if self.norm is not None:
+                h = self.norm(h)
+            return self.out(torch.relu(h))
+
+    class Trainer:
+        def __init__(self):
+            self.G = Generator()
+
+        def evaluate(self, x):
+            self.G.eval()
+            with torch.no_grad():
+                return self.G(x).mean()
+
+        def train(self, data):
+            opt = torch.optim.Adam(self.G.parameters(), lr=1e-3)
+            for it, (x, y) in enumerate(data):
+                opt.zero_grad()
+                F.l1_loss(self.G(x), y).backward()
+                opt.step()
+                if it % 100 == 0:
+                    self.evaluate(x)
+    """,
 ]

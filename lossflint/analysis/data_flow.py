@@ -798,6 +798,12 @@ class DataFacts(Interpreter[Any]):
             if array is not None:
                 return Fitted(node, "formula")
             self._part_standardised(node)
+        if (
+            op == "Divide"
+            and isinstance(node, cst.AugAssign)
+            and _standardised_in_place(self.model, node)
+        ):
+            return Fitted(node, "formula")
         return None
 
     def _part_standardised(self, node: cst.BinaryOperation) -> None:
@@ -1693,6 +1699,33 @@ def _standardised(model: ModuleIndex, node: cst.BinaryOperation) -> str | None:
         ) == (array, "center"):
             return array
     return None
+
+
+def _standardised_in_place(model: ModuleIndex, node: cst.AugAssign) -> bool:
+    """``x /= np.std(x, axis=0) (+ eps)`` right after ``x -= np.mean(x,
+    axis=0)`` (a few statements before, in the same block): ``x`` standardised
+    with its own statistics, written in place."""
+    target = _array_text(node.target)
+    divisor = node.value
+    if isinstance(divisor, cst.BinaryOperation) and isinstance(divisor.operator, cst.Add):
+        divisor = divisor.left  # ``+ eps``
+    if target is None or _reduction_of(model, divisor) != (target, "spread"):
+        return False
+    line = model.parent(node)
+    block = model.parent(line) if line is not None else None
+    body = list(getattr(block, "body", ()))
+    if line not in body:
+        return False
+    for earlier in reversed(body[max(0, body.index(line) - 3) : body.index(line)]):
+        for small in getattr(earlier, "body", ()):
+            if (
+                isinstance(small, cst.AugAssign)
+                and isinstance(small.operator, cst.SubtractAssign)
+                and _array_text(small.target) == target
+                and _reduction_of(model, small.value) == (target, "center")
+            ):
+                return True
+    return False
 
 
 def _reduction_of(

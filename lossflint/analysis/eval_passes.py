@@ -1280,8 +1280,11 @@ def _equality_or_threshold(kinds: KindAnalysis, node: cst.Comparison) -> bool:
     left = node.left
     for target in node.comparisons:
         if isinstance(target.operator, cst.Equal):
-            # ``y.shape == a.shape``: a smoke test of a module, no prediction
-            return not (_shape_read(left) or _shape_read(target.comparator))
+            # ``y.shape == a.shape``: a smoke test of a module, no prediction;
+            # nor ``set(out.keys()) == {8}``, ``name == "train"``: a literal
+            # collection or a string is no label
+            sides = (left, target.comparator)
+            return not any(_shape_read(side) or _literal_display(side) for side in sides)
         if isinstance(target.operator, _ORDERINGS) and (
             _probability_cut(left)
             and _probabilities(kinds, target.comparator)
@@ -1309,6 +1312,20 @@ def _shape_read(expr: cst.BaseExpression) -> bool:
         if isinstance(func, cst.Attribute):
             return func.attr.value in _SHAPE_METHODS
         return isinstance(func, cst.Name) and func.value == "len"
+    return False
+
+
+def _literal_display(expr: cst.BaseExpression) -> bool:
+    """A string, or a set/list/tuple/dict written out of literals."""
+    if isinstance(expr, (cst.SimpleString, cst.ConcatenatedString, cst.FormattedString)):
+        return True
+    if isinstance(expr, (cst.Set, cst.List, cst.Tuple)):
+        return all(
+            not isinstance(e, cst.StarredElement) and literal_value(e.value) is not NotImplemented
+            for e in expr.elements
+        )
+    if isinstance(expr, cst.Dict):
+        return not expr.elements
     return False
 
 

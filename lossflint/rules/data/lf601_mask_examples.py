@@ -1,13 +1,30 @@
 """LF601 examples of a split by a random mask of rows (``msk =
 np.random.rand(len(df)) < 0.8``, then ``X[msk]`` and ``X[~msk]``): the pandas
 idiom and the book code of audit R25 (Michelucci, ch. 4); and a time series
-split by slices whose test part starts a look-back window early (audit R31)."""
+split by slices whose test part starts a look-back window early (audit R31);
+and a standardisation written in place (``X -= np.mean(X, axis=0); X /=
+np.std(X, axis=0)``, the traffic-sign notebook of audit s89)."""
 
 from __future__ import annotations
 
 from lossflint.examples import Invalid
 
 MASK_INVALID = [
+    Invalid(
+        """
+        import numpy as np
+        from sklearn.model_selection import train_test_split
+
+        def preprocess_features(X):
+            X = np.float32(X)
+            X -= np.mean(X, axis=0)
+            X /= np.std(X, axis=0) + np.finfo("float32").eps  # error: LF601
+            return X
+
+        X_norm = preprocess_features(X_train)
+        X_tr, X_val, y_tr, y_val = train_test_split(X_norm, y_train, test_size=0.2)
+        """
+    ),
     # windows of the scaled series built by a comprehension, then cut
     Invalid(
         """
@@ -200,5 +217,15 @@ MASK_VALID = [
     X = StandardScaler().fit_transform(np.load("x.npy"))
     keep = np.random.rand(len(X)) < 0.1
     sample = X[keep]
+    """,
+    # the same in place after the split, on the training part only
+    """
+    import numpy as np
+    from sklearn.model_selection import train_test_split
+
+    X_tr, X_val, y_tr, y_val = train_test_split(X, y, test_size=0.2)
+    mean, std = np.mean(X_tr, axis=0), np.std(X_tr, axis=0)
+    X_tr -= np.mean(X_tr, axis=0)
+    X_tr /= np.std(X_tr, axis=0)
     """,
 ]

@@ -134,4 +134,27 @@ HELD_OUT_LOOP_VALID = [
         nn.functional.cross_entropy(model(x), y).backward()
         optimizer.step()
     """,
+    # a pytest shape test: comparing a dict's keys with a literal set
+    # computes no metric (udacity-landmark-classification, audit s89)
+    """
+    import torch
+    import torch.nn as nn
+
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.bn = nn.BatchNorm1d(8)
+            self.fc = nn.Linear(8, 3)
+            self.last = {}
+
+        def forward(self, x):
+            self.last = {8: self.fc(self.bn(x))}
+            return self.last[8]
+
+    def test_side_channel():
+        model = Net()
+        out = model(torch.randn(2, 8))
+        assert out.shape == torch.Size([2, 3])
+        assert set(model.last.keys()) == {8}
+    """,
 ]

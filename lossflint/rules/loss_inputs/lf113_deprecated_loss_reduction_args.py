@@ -9,6 +9,10 @@ import libcst as cst
 
 from lossflint.analysis import apis
 from lossflint.analysis.calls import keyword, literal_value, positional
+from lossflint.analysis.names import self_attribute
+from lossflint.analysis.numerics import assignments
+from lossflint.analysis.values import LossObject
+from lossflint.analysis.walk import nodes_in
 from lossflint.diagnostics import Applicability, Finding, FixSpec, NodeEdit, Severity
 from lossflint.examples import Invalid
 from lossflint.registry import Rule
@@ -33,7 +37,10 @@ Flags any `nn.*Loss` constructor or `F.*` loss function called with the
 which leaves `reduction=` in force), and an `nn.*Loss` constructor or
 `F.*` loss given them by position (`nn.NLLLoss(weight, size_average,
 ignore_index)`, `F.cross_entropy(x, y, w, self.size_average)`; a `None` there
-is silent).
+is silent). Also `loss_fn.size_average = False` (or `.reduce = ...`) set on a
+torch loss object after it was built (SentEval's classifier): the loss reads
+only `reduction`, fixed at construction, so the assignment does nothing and the
+loss stays a mean.
 """
     why = """
 Both are deprecated since PyTorch 0.4 and easy to get backwards:
@@ -143,8 +150,33 @@ the deprecated arguments.
             l = F.mse_loss(x, y, reduction="sum")  # error: LF113 at `F.mse_loss(`
             """,
         ),
+        # set on the object after it was built: ignored since PyTorch 0.4
+        # (SentEval's classifier, vendored by SimCSE and DiffCSE, audit s87)
+        Invalid(
+            """
+            import torch.nn as nn
+
+            class Classifier:
+                def __init__(self, d, n):
+                    self.model = nn.Linear(d, n)
+                    self.loss_fn = nn.CrossEntropyLoss()
+                    self.loss_fn.size_average = False  # error: LF113 at `self.loss_fn.size_average = False`
+            """
+        ),
     ]
     VALID = [
+        """
+        import torch.nn as nn
+        loss_fn = nn.CrossEntropyLoss()
+        loss_fn.reduction = "sum"
+        """,
+        # not a loss object: an option of the file's own
+        """
+        class Options:
+            pass
+        opts = Options()
+        opts.size_average = False
+        """,
         # None is their default: `reduction` applies (cszn's DnCNN, audit R82)
         """
         import torch.nn as nn
@@ -190,6 +222,7 @@ the deprecated arguments.
     ]
 
     def check(self, model: SemanticModel) -> Iterator[Finding]:
+        yield from self._set_after_construction(model)
         names = (*apis.LOSS_CLASSES, *apis.LOSS_FUNCTIONS)
         for site in model.calls_to(*names):
             call = site.node
@@ -215,6 +248,35 @@ the deprecated arguments.
                     message="`size_average`/`reduce` passed by position are deprecated and "
                     "override `reduction`: pass `reduction='mean' | 'sum' | 'none'` by name",
                 )
+
+    @staticmethod
+    def _set_after_construction(model: SemanticModel) -> Iterator[Finding]:
+        """``loss_fn.size_average = False`` on a built torch loss: the loss
+        reads ``reduction``, fixed when it was constructed."""
+        for node in model.nodes_of_type(cst.Assign):
+            assert isinstance(node, cst.Assign)
+            if len(node.targets) != 1:
+                continue
+            target = node.targets[0].target
+            if not (
+                isinstance(target, cst.Attribute)
+                and target.attr.value in ("size_average", "reduce")
+                and isinstance(literal_value(node.value), bool)
+            ):
+                continue
+            if not _built_loss(model, target.value, node):
+                continue
+            meant = {
+                ("size_average", False): "sum",
+                ("size_average", True): "mean",
+                ("reduce", False): "none",
+            }.get((target.attr.value, literal_value(node.value) is True))
+            advice = f"`reduction = '{meant}'`" if meant else "`reduction=` when building it"
+            yield Finding(
+                node=node,
+                message=f"`{target.attr.value}` set on a built loss does nothing since PyTorch "
+                f"0.4 (the loss reads `reduction`, fixed when it was constructed): set {advice}",
+            )
 
     @staticmethod
     def _legacy_reduction(call: cst.Call) -> str | None:
@@ -259,3 +321,23 @@ def _positional_legacy(call: cst.Call, qualname: str | None) -> bool:
 
 def _is_none(expr: cst.BaseExpression) -> bool:
     return isinstance(expr, cst.Name) and expr.value == "None"
+
+
+def _built_loss(model: SemanticModel, receiver: cst.BaseExpression, at: cst.Assign) -> bool:
+    """``receiver`` (a name, or ``self.<attr>``) holds a torch loss object:
+    every assignment of it in the scope (the class, for an attribute) is one."""
+    if isinstance(receiver, cst.Name):
+        values = assignments(model, receiver)
+    else:
+        attr = self_attribute(receiver)
+        cls = model.enclosing(at, cst.ClassDef)
+        if attr is None or cls is None:
+            return False
+        values = [
+            node.value
+            for node in nodes_in(cls, cst.Assign)
+            if isinstance(node, cst.Assign)
+            and node is not at
+            and any(self_attribute(t.target) == attr for t in node.targets)
+        ]
+    return bool(values) and all(isinstance(model.value(v), LossObject) for v in values)

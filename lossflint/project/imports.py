@@ -40,7 +40,7 @@ def scan_imports(text: str) -> list[ImportRef]:
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return []
     found: list[ImportRef] = []
-    for node in ast.walk(tree):
+    for node in _statements(tree):
         if isinstance(node, ast.Import):
             for alias in node.names:
                 found.append(ImportRef(alias.name, 0, (), False, node.lineno))
@@ -49,6 +49,24 @@ def scan_imports(text: str) -> list[ImportRef]:
             star = any(a.name == "*" for a in node.names)
             found.append(ImportRef(node.module or "", node.level or 0, names, star, node.lineno))
     found.sort(key=lambda ref: ref.line)
+    return found
+
+
+def _statements(tree: ast.Module) -> list[ast.stmt]:
+    """Every statement of the tree, nested ones too, without entering an
+    expression: imports are statements, and the expressions are most of a
+    module's nodes (``ast.walk`` spent 5 of 10 s of a project's scan there)."""
+    found: list[ast.stmt] = []
+    todo: list[ast.stmt] = list(tree.body)
+    while todo:
+        node = todo.pop()
+        found.append(node)
+        for field in ("body", "orelse", "finalbody"):
+            inner = getattr(node, field, None)
+            if isinstance(inner, list):
+                todo.extend(n for n in inner if isinstance(n, ast.stmt))
+        for holder in (*getattr(node, "handlers", ()), *getattr(node, "cases", ())):
+            todo.extend(holder.body)
     return found
 
 

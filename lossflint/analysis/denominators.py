@@ -68,7 +68,10 @@ def zero_able(
             return None, None
         return label, framework
     if num.is_binop(expr, cst.Add):
-        terms = _add_terms(expr)
+        # ``i + j + smooth`` with ``smooth = 0.0``: a zero term guards nothing
+        terms = [t for t in _add_terms(expr) if not _zero_number(model, t)]
+        if not terms:
+            return None, None
         frameworks: set[str | None] = set()
         for term in terms:
             term = num.resolve(model, _unweighted(num.resolve(model, term)))
@@ -245,6 +248,12 @@ def _centred(numerator: cst.BaseExpression) -> bool:
 
 
 _MEANS = frozenset({"mean", "reduce_mean"})
+
+
+def _zero_number(model: SemanticModel, term: cst.BaseExpression) -> bool:
+    """``0.0``, or a name bound once to it."""
+    value = literal_value(num.resolve(model, term))
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and value == 0
 
 
 def _add_terms(expr: cst.BaseExpression) -> list[cst.BaseExpression]:

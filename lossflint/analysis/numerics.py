@@ -396,7 +396,17 @@ def positive_term(model: ModuleIndex, expr: cst.BaseExpression) -> bool:
     if positive_literal(expr) or _finfo_attr(model, expr) or _positive_power(model, expr):
         return True
     if isinstance(expr, cst.Name):
-        return expr.value not in ("True", "False", "None")
+        if expr.value in ("True", "False", "None"):
+            return False
+        # ``smooth = 0.0  # may change``: a name bound only to numbers, none
+        # of them positive, adds nothing
+        bound = assignments(model, expr)
+        numbers = [literal_value(value) for value in bound]
+        return not (
+            bound
+            and all(isinstance(n, (int, float)) and not isinstance(n, bool) for n in numbers)
+            and not any(n > 0 for n in numbers)  # type: ignore[operator]
+        )
     if isinstance(expr, cst.Attribute):
         return model.qualname(expr) is None
     if is_binop(expr, cst.Multiply) or is_binop(expr, cst.Divide):

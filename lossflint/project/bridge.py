@@ -124,6 +124,15 @@ def value_of_qualname(qualname: str, context: ProjectContext | None = None) -> S
         module = context.import_module(".".join(parts[:cut]))
         if module is None:
             continue
+        if cut == len(parts) > 1:
+            # ``from pkg.models import TempCNN`` where ``pkg/models/__init__``
+            # re-binds the name to the class of ``TempCNN.py``: Python takes
+            # the package's attribute before the submodule
+            parent = context.import_module(".".join(parts[:-1]))
+            bound = context.module_attr(parent, parts[-1]) if parent is not None else None
+            resolved = context.resolve(bound) if bound is not None else None
+            if resolved is not None and not isinstance(resolved, SModule):
+                return bound
         value: SValue | None = module
         for name in parts[cut:]:
             value = attribute(value, name, context) if value is not None else None

@@ -74,6 +74,21 @@ S27_VALID = [
 ]
 
 S27_INVALID = [
+    # a smoothing term bound to 0.0 adds nothing (DeepGlobe's dice loss,
+    # audit s91)
+    Invalid(
+        """
+        import torch
+
+        def soft_dice_coeff(y_true, y_pred):
+            smooth = 0.0  # may change
+            i = torch.sum(y_true)
+            j = torch.sum(y_pred)
+            intersection = torch.sum(y_true * y_pred)
+            score = (2.0 * intersection + smooth) / (i + j + smooth)  # error: LF206
+            return score.mean()
+        """
+    ),
     Invalid(_CAPTION_MASK.format(joined="", marker="  # error: LF206")),
     Invalid(_FOCAL.format(body="    return -(pos_loss + neg_loss) / num_pos  # error: LF206")),
     Invalid(_BUFFER.format(made="torch.zeros(size)", marker="  # error: LF206 at `(self")),

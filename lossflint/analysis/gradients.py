@@ -94,7 +94,7 @@ from lossflint.analysis.reaching import (
     reaching_assignment,
     rebound_before,
 )
-from lossflint.analysis.walk import memo_of, names_in, own_returns
+from lossflint.analysis.walk import memo_of, names_in, nodes_in, own_returns
 from lossflint.project.callers import (
     imported_elsewhere,
     imports_training,
@@ -1637,21 +1637,22 @@ class GradientFacts:
         return self._class_slices[cls]
 
     def _inner_reads(self, scope_node: cst.CSTNode) -> frozenset[str]:
-        """The names of ``scope_node`` read by loss roots in functions defined
-        inside it (not bound again on the way out)."""
+        """The names of ``scope_node`` that functions defined inside it read
+        (not bound again on the way out): a closure may run whenever, and may
+        be handed to code that differentiates it (TRPO's ``get_loss`` given to
+        ``trpo_step``), so what it reads may feed a loss."""
+        model = self.model
         found: set[str] = set()
-        for root in self._loss_roots:
-            if _scope_node(self.model, root) is scope_node:
+        for node in nodes_in(scope_node, cst.Name, memo=memo_of(model)):
+            assert isinstance(node, cst.Name)
+            inner = _scope_node(model, node)
+            if inner is scope_node or inner is node:
                 continue
-            if scope_node is not self.model.module and not any(
-                a is scope_node for a in self.model.ancestors(root)
-            ):
+            parent = model.parent(node)
+            if isinstance(parent, cst.Attribute) and parent.attr is node:
                 continue
-            found |= {
-                name
-                for name in _loaded_names(root)
-                if _reads_outer(self.model, root, name, scope_node)
-            }
+            if node.value not in found and _reads_outer(model, node, node.value, scope_node):
+                found.add(node.value)
         return frozenset(found)
 
     def _killed_round_loop(

@@ -74,6 +74,28 @@ S27_VALID = [
 ]
 
 S27_INVALID = [
+    # advantages normalised in the loop, read by the closure handed to the
+    # TRPO step that differentiates it (Deep-RL Hands-On's TRPO, R39)
+    Invalid(
+        """
+        import torch
+        import torch.nn.functional as F
+
+
+        def train(net_act, net_crt, batches, trpo_step, opt_crt):
+            for states, adv, ref in batches:
+                adv = (adv - torch.mean(adv)) / torch.std(adv)  # error: LF206
+                opt_crt.zero_grad()
+                loss_value = F.mse_loss(net_crt(states).squeeze(-1), ref)
+                loss_value.backward()
+                opt_crt.step()
+
+                def get_loss():
+                    return (-adv.unsqueeze(-1) * net_act(states)).mean()
+
+                trpo_step(net_act, get_loss)
+        """
+    ),
     # a smoothing term bound to 0.0 adds nothing (DeepGlobe's dice loss,
     # audit s91)
     Invalid(

@@ -47,6 +47,7 @@ from lossflint.analysis.kinds import KindAnalysis, kinds_of
 from lossflint.analysis.loops import LoopIndex, loops
 from lossflint.analysis.mode_free_models import gated_by_flag, is_torch_module
 from lossflint.analysis.names import dotted_text
+from lossflint.analysis.reaching import reaching_assignment
 from lossflint.analysis.train_mode import train_mode_arguments
 from lossflint.analysis.values import (
     UNKNOWN,
@@ -1284,7 +1285,9 @@ def _equality_or_threshold(kinds: KindAnalysis, node: cst.Comparison) -> bool:
             # nor ``set(out.keys()) == {8}``, ``name == "train"``: a literal
             # collection or a string is no label
             sides = (left, target.comparator)
-            return not any(_shape_read(side) or _literal_display(side) for side in sides)
+            return not any(
+                _shape_read(side) or _literal_display(kinds.model, side) for side in sides
+            )
         if isinstance(target.operator, _ORDERINGS) and (
             _probability_cut(left)
             and _probabilities(kinds, target.comparator)
@@ -1315,8 +1318,23 @@ def _shape_read(expr: cst.BaseExpression) -> bool:
     return False
 
 
-def _literal_display(expr: cst.BaseExpression) -> bool:
-    """A string, or a set/list/tuple/dict written out of literals."""
+def _literal_display(model: ModuleIndex, expr: cst.BaseExpression, depth: int = 2) -> bool:
+    """A string, or a set/list/tuple/dict written out of literals; also a name
+    bound once to one, and ``set(...)``/``sorted(...)``/``list(...)``/
+    ``tuple(...)`` of one (``set(granularities)``)."""
+    if isinstance(expr, cst.Name) and depth > 0:
+        bound = reaching_assignment(model, expr)
+        return bound is not None and _literal_display(model, bound, depth - 1)
+    if (
+        isinstance(expr, cst.Call)
+        and isinstance(expr.func, cst.Name)
+        and expr.func.value in ("set", "sorted", "list", "tuple", "frozenset")
+        and not model.bindings(expr.func)
+        and len(expr.args) == 1
+        and not expr.args[0].star
+        and depth > 0
+    ):
+        return _literal_display(model, expr.args[0].value, depth - 1)
     if isinstance(expr, (cst.SimpleString, cst.ConcatenatedString, cst.FormattedString)):
         return True
     if isinstance(expr, (cst.Set, cst.List, cst.Tuple)):

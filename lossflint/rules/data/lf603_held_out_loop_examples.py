@@ -156,5 +156,7 @@ HELD_OUT_LOOP_VALID = [
         out = model(torch.randn(2, 8))
         assert out.shape == torch.Size([2, 3])
         assert set(model.last.keys()) == {8}
+        granularities = [8]
+        assert set(model.last.keys()) == set(granularities)
     """,
 ]

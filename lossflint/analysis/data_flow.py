@@ -38,7 +38,7 @@ from lossflint.analysis.interpreter import Env, Interpreter
 from lossflint.analysis.interpreter.syntax import arguments_by_param, param_names
 from lossflint.analysis.loops import LoopIndex, loops
 from lossflint.analysis.names import dotted_text, literal_item
-from lossflint.analysis.reaching import reaching_assignment
+from lossflint.analysis.reaching import reaching_assignment, reaching_line
 from lossflint.analysis.same_arrays import same_array
 from lossflint.analysis.trainer_datasets import trainer_train_set
 from lossflint.analysis.values import DictValue, Foreign, FunctionRef, Instance, TupleValue, Value
@@ -1702,30 +1702,26 @@ def _standardised(model: ModuleIndex, node: cst.BinaryOperation) -> str | None:
 
 
 def _standardised_in_place(model: ModuleIndex, node: cst.AugAssign) -> bool:
-    """``x /= np.std(x, axis=0) (+ eps)`` right after ``x -= np.mean(x,
-    axis=0)`` (a few statements before, in the same block): ``x`` standardised
-    with its own statistics, written in place."""
+    """``x /= np.std(x, axis=0) (+ eps)`` whose ``x`` was last bound by ``x
+    -= np.mean(x, axis=0)``: ``x`` standardised with its own statistics,
+    written in place."""
     target = _array_text(node.target)
     divisor = node.value
     if isinstance(divisor, cst.BinaryOperation) and isinstance(divisor.operator, cst.Add):
         divisor = divisor.left  # ``+ eps``
     if target is None or _reduction_of(model, divisor) != (target, "spread"):
         return False
-    line = model.parent(node)
-    block = model.parent(line) if line is not None else None
-    body = list(getattr(block, "body", ()))
-    if line not in body:
+    if not isinstance(node.target, cst.Name):
         return False
-    for earlier in reversed(body[max(0, body.index(line) - 3) : body.index(line)]):
-        for small in getattr(earlier, "body", ()):
-            if (
-                isinstance(small, cst.AugAssign)
-                and isinstance(small.operator, cst.SubtractAssign)
-                and _array_text(small.target) == target
-                and _reduction_of(model, small.value) == (target, "center")
-            ):
-                return True
-    return False
+    # the binding every path to this one passes last: ``x -= mean``
+    centred = reaching_line(model, node.target)
+    return centred is not None and any(
+        isinstance(small, cst.AugAssign)
+        and isinstance(small.operator, cst.SubtractAssign)
+        and _array_text(small.target) == target
+        and _reduction_of(model, small.value) == (target, "center")
+        for small in centred.body
+    )
 
 
 def _reduction_of(

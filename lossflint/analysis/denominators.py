@@ -251,9 +251,9 @@ _MEANS = frozenset({"mean", "reduce_mean"})
 
 
 def _zero_number(model: SemanticModel, term: cst.BaseExpression) -> bool:
-    """``0.0``, or a name bound once to it."""
-    value = literal_value(num.resolve(model, term))
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and value == 0
+    """``0.0``, or a name bound only to it."""
+    numbers = num.numbers_bound(model, term)
+    return numbers is not None and all(n == 0 for n in numbers)
 
 
 def _add_terms(expr: cst.BaseExpression) -> list[cst.BaseExpression]:

@@ -84,7 +84,7 @@ from lossflint.analysis.attribute_constants import only_self_write
 from lossflint.analysis.calls import argument, literal_value
 from lossflint.analysis.contexts import contexts
 from lossflint.analysis.function_values import value_calls
-from lossflint.analysis.interpreter.syntax import param_defaults
+from lossflint.analysis.interpreter.syntax import is_main_guard, param_defaults
 from lossflint.analysis.kinds import kinds_of
 from lossflint.analysis.loops import loops
 from lossflint.analysis.names import dotted_text
@@ -105,7 +105,7 @@ from lossflint.project.context import current as project_context
 from lossflint.project.handed_instances import holders_stay_unrun
 
 if TYPE_CHECKING:
-    from lossflint.analysis.index import ModuleIndex
+    from lossflint.analysis.index import CallSite, ModuleIndex
 
 
 class Reach(enum.Enum):
@@ -1574,7 +1574,7 @@ class GradientFacts:
         if small is None or cls is None or _scope_node(model, small) is not func:
             return False
         defined = _defined_names(model, small)
-        if not defined or not all(n.startswith("self.") for n in defined):
+        if not defined or not all(n.startswith("self.") for n in defined):  # not bare ``self``
             return False
         kept = self._class_slice(cls)
         if kept is None or small in kept:
@@ -1607,7 +1607,7 @@ class GradientFacts:
             own = method.name.value
 
             def local(names: set[str], own: str = own) -> set[str]:
-                return {n if n.startswith("self") else f"{own}:{n}" for n in names}
+                return {n if _is_self_name(n) else f"{own}:{n}" for n in names}
 
             for stmt, defined, used, _loops in _ordered_statements(method):
                 if isinstance(stmt, cst.Return):
@@ -1699,11 +1699,7 @@ class GradientFacts:
         model = self.model
         if self._loss_roots or loops(model).optimizer_ctors:
             return False
-        trains = [
-            s
-            for s in model.method_calls(*_TRAINING_METHODS)
-            if not self._fits_a_classic_model(s.node)
-        ]
+        trains = self._training_calls
         if any(s.method != "train" for s in trains):
             return False
         if (
@@ -1734,10 +1730,16 @@ class GradientFacts:
         """Whether the file itself may train: it backpropagates, builds an
         optimiser or calls a training method (``fit``, ``step``, ``train``...)
         that is not a classic model's."""
-        model = self.model
-        return bool(self._loss_roots or loops(model).optimizer_ctors) or any(
-            not self._fits_a_classic_model(s.node) for s in model.method_calls(*_TRAINING_METHODS)
-        )
+        return bool(self._loss_roots or loops(self.model).optimizer_ctors or self._training_calls)
+
+    @cached_property
+    def _training_calls(self) -> list[CallSite]:
+        """The file's calls of training methods, less a classic model's ``fit``."""
+        return [
+            s
+            for s in self.model.method_calls(*_TRAINING_METHODS)
+            if not self._fits_a_classic_model(s.node)
+        ]
 
     def _fits_a_classic_model(self, call: cst.Call) -> bool:
         """``knn.fit(embeddings)`` on an sklearn (or boosting library) object
@@ -1876,7 +1878,7 @@ class _Slice:
     roots: tuple[cst.BaseExpression, ...]
     #: the statements whose values can flow into one of the roots
     statements: frozenset[cst.CSTNode]
-    #: the scope's names that a loss root of a function inside it reads
+    #: the scope's names that a function defined inside it reads
     inner_reads: frozenset[str]
 
 
@@ -2125,7 +2127,7 @@ def _runs_as_script(module: cst.Module) -> bool:
     for stmt in module.body:
         if isinstance(stmt, (cst.For, cst.While, cst.With)):
             return True
-        if isinstance(stmt, cst.If) and "__main__" in module.code_for_node(stmt.test):
+        if isinstance(stmt, cst.If) and is_main_guard(stmt.test):
             return True
         if isinstance(stmt, cst.SimpleStatementLine):
             calls += sum(
@@ -2197,6 +2199,11 @@ def _read_names(small: cst.BaseSmallStatement) -> set[str]:
         elif not isinstance(target, cst.Name):
             found |= _loaded_names(target)
     return found
+
+
+def _is_self_name(name: str) -> bool:
+    """``self`` or ``self.<attr>`` as the slices spell them."""
+    return name == "self" or name.startswith("self.")
 
 
 def _is_self(expr: cst.BaseExpression) -> bool:

@@ -400,19 +400,26 @@ def positive_term(model: ModuleIndex, expr: cst.BaseExpression) -> bool:
             return False
         # ``smooth = 0.0  # may change``: a name bound only to numbers, none
         # of them positive, adds nothing
-        bound = assignments(model, expr)
-        numbers = [literal_value(value) for value in bound]
-        return not (
-            bound
-            and all(isinstance(n, (int, float)) and not isinstance(n, bool) for n in numbers)
-            and not any(n > 0 for n in numbers)  # type: ignore[operator]
-        )
+        numbers = numbers_bound(model, expr)
+        return numbers is None or any(n > 0 for n in numbers)
     if isinstance(expr, cst.Attribute):
         return model.qualname(expr) is None
     if is_binop(expr, cst.Multiply) or is_binop(expr, cst.Divide):
         assert isinstance(expr, cst.BinaryOperation)
         return positive_term(model, expr.left) and positive_term(model, expr.right)
     return False
+
+
+def numbers_bound(model: ModuleIndex, expr: cst.BaseExpression) -> list[float] | None:
+    """The numbers ``expr`` can be: a number literal, or a name every
+    assignment of which is one (``smooth = 0.0``); None otherwise."""
+    values = assignments(model, expr) if isinstance(expr, cst.Name) else [expr]
+    numbers = [literal_value(value) for value in values]
+    if not numbers or not all(
+        isinstance(n, (int, float)) and not isinstance(n, bool) for n in numbers
+    ):
+        return None
+    return [float(n) for n in numbers]  # type: ignore[arg-type]
 
 
 def clamp_lower(model: ModuleIndex, expr: cst.BaseExpression) -> cst.BaseExpression | None:
@@ -914,8 +921,9 @@ def _pure_call_of_constants(model: ModuleIndex, call: cst.Call, depth: int) -> b
         if node.value in names:
             continue
         qualname = model.qualname(parent if isinstance(parent, cst.Attribute) else node) or ""
-        if not qualname.startswith(("numpy.", "math.")):
-            return False
+        parts = qualname.split(".")
+        if parts[0] not in apis.NUMBER_LIBRARIES or "random" in parts:
+            return False  # not a number library's function, or a random draw
     return all(is_constant(model, a.value, depth - 1) for a in call.args)
 
 

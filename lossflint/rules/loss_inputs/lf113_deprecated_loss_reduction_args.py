@@ -9,10 +9,10 @@ import libcst as cst
 
 from lossflint.analysis import apis
 from lossflint.analysis.calls import keyword, literal_value, positional
+from lossflint.analysis.kinds import ForeignLoss
 from lossflint.analysis.names import self_attribute
 from lossflint.analysis.numerics import assignments
 from lossflint.analysis.values import LossObject
-from lossflint.analysis.walk import nodes_in
 from lossflint.diagnostics import Applicability, Finding, FixSpec, NodeEdit, Severity
 from lossflint.examples import Invalid
 from lossflint.registry import Rule
@@ -324,20 +324,19 @@ def _is_none(expr: cst.BaseExpression) -> bool:
 
 
 def _built_loss(model: SemanticModel, receiver: cst.BaseExpression, at: cst.Assign) -> bool:
-    """``receiver`` (a name, or ``self.<attr>``) holds a torch loss object:
-    every assignment of it in the scope (the class, for an attribute) is one."""
+    """``receiver`` (a name, or ``self.<attr>``) holds a torch loss object (also
+    one a project module builds): every
+    assignment of the name is one, or the class's attribute is one (as the
+    value-kind analysis leaves it after its methods)."""
     if isinstance(receiver, cst.Name):
         values = assignments(model, receiver)
-    else:
-        attr = self_attribute(receiver)
-        cls = model.enclosing(at, cst.ClassDef)
-        if attr is None or cls is None:
-            return False
-        values = [
-            node.value
-            for node in nodes_in(cls, cst.Assign)
-            if isinstance(node, cst.Assign)
-            and node is not at
-            and any(self_attribute(t.target) == attr for t in node.targets)
-        ]
-    return bool(values) and all(isinstance(model.value(v), LossObject) for v in values)
+        return bool(values) and all(isinstance(model.value(v), _LOSS_OBJECTS) for v in values)
+    attr = self_attribute(receiver)
+    cls = model.enclosing(at, cst.ClassDef)
+    if attr is None or not isinstance(cls, cst.ClassDef):
+        return False
+    return isinstance(model.kinds.class_attrs(cls).get(attr), _LOSS_OBJECTS)
+
+
+#: a torch loss object built here, or in another project module (``build_loss()``)
+_LOSS_OBJECTS = (LossObject, ForeignLoss)

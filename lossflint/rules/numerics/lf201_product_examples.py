@@ -48,4 +48,9 @@ PRODUCT_VALID = [
     def mean_prob(logit):
         return -torch.log(torch.mean(F.softmax(logit, dim=1)))
     """,
+    # the Keras backend's softmax with an epsilon under the log
+    """
+    import keras.backend as K
+    lp = K.log(K.softmax(scores) + K.epsilon())
+    """,
 ]

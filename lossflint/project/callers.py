@@ -82,6 +82,20 @@ class ProjectTexts:
     subclassed: dict[str, bool] = field(default_factory=dict)
     #: a text search over every file (``constants._in_project_texts``) → its answer
     searches: dict[str, bool] = field(default_factory=dict)
+    #: (path, pattern) → how often the pattern occurs in the file's listed text
+    counts: dict[tuple[str, str], int] = field(default_factory=dict)
+
+    def count(self, path: str, text: str, pattern: str) -> int:
+        """``len(re.findall(pattern, text))``, kept per file while ``text`` is
+        the listed one (every module linted in a run asks about the same
+        words of the same files: ``forward``, ``fit``)."""
+        if self.files is None or self.files.get(path) is not text:
+            return len(re.findall(pattern, text))
+        key = (path, pattern)
+        found = self.counts.get(key)
+        if found is None:
+            found = self.counts[key] = len(re.findall(pattern, text))
+        return found
 
     def imported(self, layout: Layout, path: str, text: str) -> frozenset[str]:
         """The project modules the file at ``path`` imports (its text is
@@ -746,8 +760,8 @@ def external_method_calls(methods: list[str]) -> dict[str, list[CallRecord]] | N
         (path, named)
         for path, named in strangers
         if any(
-            len(re.findall(rf"\b{re.escape(shorts[key])}\b", text))
-            > _own_method_mentions(text, shorts[key])
+            _mentions(texts, path, text, shorts[key])
+            > _own_method_mentions(texts, path, text, shorts[key])
             for key in named
             for text in (_text_of(context, path, texts),)
         )
@@ -770,9 +784,9 @@ def external_method_calls(methods: list[str]) -> dict[str, list[CallRecord]] | N
             return None
         text = _text_of(context, path, texts)
         for method, short in shorts.items():
-            mentions = len(re.findall(rf"\b{re.escape(short)}\b", text))
+            mentions = _mentions(texts, path, text, short)
             if path in readable:
-                mentions -= _own_method_mentions(text, short)
+                mentions -= _own_method_mentions(texts, path, text, short)
             if not mentions:
                 continue
             listed = [r for r in summary.calls if r.name.rsplit(".", 1)[-1] == short]
@@ -785,15 +799,20 @@ def external_method_calls(methods: list[str]) -> dict[str, list[CallRecord]] | N
     return out
 
 
-def _own_method_mentions(text: str, short: str) -> int:
+def _mentions(texts: ProjectTexts, path: str, text: str, short: str) -> int:
+    """How often the file names ``short`` as a word."""
+    return texts.count(path, text, rf"\b{re.escape(short)}\b")
+
+
+def _own_method_mentions(texts: ProjectTexts, path: str, text: str, short: str) -> int:
     """In a file that defines a method ``short`` of its own (another class
     of the same shape: a sibling folder's model), its definitions and its
     calls on ``self``: none of them is a call of ours."""
     word = re.escape(short)
-    defined = len(re.findall(rf"\bdef\s+{word}\b", text))
+    defined = texts.count(path, text, rf"\bdef\s+{word}\b")
     if not defined:
         return 0
-    return defined + len(re.findall(rf"\bself\s*\.\s*{word}\b", text))
+    return defined + texts.count(path, text, rf"\bself\s*\.\s*{word}\b")
 
 
 def external_instance_calls(
@@ -844,7 +863,7 @@ def _files_naming(
     for each key it names: whoever calls there is out of sight. With
     ``strangers``, a Python file of the latter kind is put there instead, for
     the caller to read."""
-    patterns = {word: re.compile(rf"\b{re.escape(word)}\b") for word in set(words.values())}
+    patterns = {word: rf"\b{re.escape(word)}\b" for word in set(words.values())}
     paths = set(texts.files or ())
     overlays = getattr(context.store, "overlays", None)
     if isinstance(overlays, dict):
@@ -854,7 +873,11 @@ def _files_naming(
         if path == myself:
             continue
         text = _text_of(context, path, texts)
-        named = [k for k, word in words.items() if word in text and patterns[word].search(text)]
+        named = [
+            k
+            for k, word in words.items()
+            if word in text and texts.count(path, text, patterns[word]) > 0
+        ]
         if not named:
             continue
         if path.endswith(".ipynb"):

@@ -162,6 +162,9 @@ _DETACHING_METHODS = frozenset(
         "isfinite",
         "any",
         "all",
+        # a TF1 optimiser's (gradient, variable) pairs, made for
+        # ``apply_gradients``: no loss is differentiated through them
+        "compute_gradients",
     }
 )
 #: tensor comparison methods (``a.lt(b)``): boolean, whichever side the value is on
@@ -268,6 +271,10 @@ _DATA_MAPPINGS = frozenset({"apply", "applymap", "map", "transform", "agg", "agg
 #: builtins whose result is a plain Python value
 _PYTHON_VALUE_BUILTINS = frozenset(
     {"builtins.len", "builtins.float", "builtins.int", "builtins.bool", "builtins.range"}
+)
+#: builtins whose items are their arguments' items (``zip(grads, dists)``)
+_ITEM_PASSING_BUILTINS = frozenset(
+    {"builtins.zip", "builtins.enumerate", "builtins.reversed", "builtins.list", "builtins.tuple"}
 )
 #: logging receivers/methods: a value handed to them is only displayed
 _LOG_METHODS = frozenset(
@@ -601,7 +608,9 @@ class GradientFacts:
             return False  # another module may call it
         return node.default is not None and literal_value(node.default) is False
 
-    def passed_to(self, param: cst.Name, rebound: bool = False) -> list[cst.BaseExpression] | None:
+    def passed_to(
+        self, param: cst.Name, rebound: bool = False, plain: bool = False
+    ) -> list[cst.BaseExpression] | None:
         """What every caller passes for the parameter ``param`` (a name bound
         only as a parameter; with ``rebound``, also bound again in the
         function: the caller asks for the parameter's binding alone): the
@@ -610,7 +619,9 @@ class GradientFacts:
         ``_instance_calls``), or the default where a call leaves it out; None
         when a caller is unknown (another file calls the function, its name
         is used otherwise, an instance travels out of sight, a call unpacks
-        ``*args``/``**kw``) or no call is seen."""
+        ``*args``/``**kw``) or no call is seen. With ``plain``, a top-level
+        function's callers are its calls by name: ``model.train()`` is no run
+        of ``def train(model, loader, epoch)``."""
         bindings = self.model.bindings(param) or []
         if rebound:
             bindings = [b for b in bindings if b.kind == "param"]
@@ -625,6 +636,10 @@ class GradientFacts:
             return None
         names = [p.name.value for p in (*func.params.posonly_params, *func.params.params)]
         passed: list[cst.BaseExpression] = []
+        if plain and isinstance(self.model.parent(func), cst.Module):
+            sites = [(call, skip) for call, skip in sites if isinstance(call.func, cst.Name)]
+            if not sites:
+                return None
         for call, skip in sites:
             index = names.index(node.name.value) - skip if node.name.value in names else -1
             found: cst.BaseExpression | None = None
@@ -1162,11 +1177,20 @@ class GradientFacts:
             return self.no_gradient_value(expr.body, depth) and self.no_gradient_value(
                 expr.orelse, depth
             )
-        if isinstance(expr, (cst.Tuple, cst.List)):
+        if isinstance(expr, (cst.Tuple, cst.List, cst.Set)):
             return all(
                 isinstance(e, cst.Element) and self.no_gradient_value(e.value, depth)
                 for e in expr.elements
             )
+        if isinstance(expr, cst.Dict):
+            return all(
+                isinstance(e, cst.DictElement) and self.no_gradient_value(e.value, depth)
+                for e in expr.elements
+            )
+        if isinstance(expr, cst.DictComp):
+            return self.no_gradient_value(expr.value, depth - 1)
+        if isinstance(expr, (cst.ListComp, cst.SetComp, cst.GeneratorExp)):
+            return self.no_gradient_value(expr.elt, depth - 1)
         if isinstance(expr, cst.Subscript):
             return self.no_gradient_value(expr.value, depth)
         if isinstance(expr, cst.Attribute):
@@ -1199,6 +1223,11 @@ class GradientFacts:
                     )
                 if qualname in _PYTHON_VALUE_BUILTINS or qualname in apis.ARGMAX:
                     return True
+                if qualname in _ITEM_PASSING_BUILTINS:
+                    return bool(expr.args) and all(
+                        a.keyword is None and self.no_gradient_value(a.value, depth - 1)
+                        for a in expr.args
+                    )
                 if root in _DATA_MODULES or qualname in _DATA_READERS:
                     return True
                 if root not in ("torch", "tensorflow", "keras"):
@@ -1324,8 +1353,12 @@ class GradientFacts:
             # ``f_t = f_t / norm`` below this use: here it is still the argument
             return self._param_no_gradient(name, depth)
         reached = reaching_assignment(self.model, name) if depth > 0 else None
-        return reached is not None and (
-            self._computed_without_grad(reached) or self.no_gradient_value(reached, depth - 1)
+        return (
+            reached is not None
+            and (self._computed_without_grad(reached) or self.no_gradient_value(reached, depth - 1))
+            and not (
+                isinstance(reached, _CONTAINERS) and not self._items_stored_no_gradient(name, depth)
+            )
         )
 
     def _name_no_gradient_anywhere(self, name: cst.Name, depth: int) -> bool:
@@ -1375,6 +1408,43 @@ class GradientFacts:
                 or self.no_gradient_value(binding.node, depth - 1)
             ):
                 return False
+            if isinstance(binding.node, _CONTAINERS) and not self._items_stored_no_gradient(
+                name, depth
+            ):
+                return False
+        return True
+
+    def _items_stored_no_gradient(self, name: cst.Name, depth: int) -> bool:
+        """``Y = {}`` then ``with torch.no_grad(): Y[part] = gen(X[part])``:
+        what the scope stores into the container ``name`` carries no gradient
+        either (item assignments and ``append``/``update``-style calls)."""
+        model = self.model
+        scope = model.scope_of(name).node
+        for assign in model.assignments.get(scope, []):
+            for target in assign.targets:
+                if _stores_into(target.target, name.value) and not (
+                    self._computed_without_grad(assign.value)
+                    or self.no_gradient_value(assign.value, depth - 1)
+                ):
+                    return False
+        for use in self._uses_in(scope).get(name.value, ()):
+            parent = model.parent(use)
+            if isinstance(parent, cst.Subscript) and parent.value is use:
+                holder = model.parent(parent)
+                if isinstance(holder, cst.AugAssign) and holder.target is parent:
+                    if not self.no_gradient_value(holder.value, depth - 1):
+                        return False
+                continue
+            if not (isinstance(parent, cst.Attribute) and parent.value is use):
+                continue
+            call = model.parent(parent)
+            if parent.attr.value in _FILLING_METHODS and isinstance(call, cst.Call):
+                if not all(
+                    self._computed_without_grad(a.value)
+                    or self.no_gradient_value(a.value, depth - 1)
+                    for a in call.args
+                ):
+                    return False
         return True
 
     def _param_no_gradient(self, name: cst.Name, depth: int) -> bool:
@@ -1478,7 +1548,7 @@ class GradientFacts:
             at: cst.CSTNode | None = self.model.parent(use)
             while isinstance(at, (cst.Element, cst.Tuple, cst.List)):
                 at = self.model.parent(at)
-            if not isinstance(at, cst.For) or not _contains(at.target, use):
+            if not isinstance(at, (cst.For, cst.CompFor)) or not _contains(at.target, use):
                 continue
             source = at.iter
             parts = iterated_parts(self.model, source)
@@ -2096,6 +2166,22 @@ def _another_variable(model: ModuleIndex, ref: cst.Name, func: cst.FunctionDef) 
     return bool(bindings) and all(
         b.kind in ("assign", "other") and b.node is not func for b in bindings
     )
+
+
+#: literal containers whose items a scope may fill later (``Y = {}``)
+_CONTAINERS = (cst.Dict, cst.List, cst.Set, cst.DictComp, cst.ListComp, cst.SetComp)
+
+#: methods that put their arguments into a container
+_FILLING_METHODS = frozenset({"append", "extend", "insert", "update", "setdefault", "add"})
+
+
+def _stores_into(target: cst.BaseExpression, name: str) -> bool:
+    """``name[k] = ...`` (also ``name[k][j] = ...``)."""
+    if not isinstance(target, cst.Subscript):
+        return False
+    while isinstance(target, cst.Subscript):
+        target = target.value
+    return isinstance(target, cst.Name) and target.value == name
 
 
 def _call_operands(model: ModuleIndex, call: cst.Call) -> list[cst.BaseExpression] | None:

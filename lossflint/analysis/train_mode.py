@@ -356,10 +356,12 @@ def _left_on(
     # an `.eval()` after the loop's last training step (`if i == len(loader) - 1:`,
     # or followed by `break`) leaves no step of this loop in eval mode: the
     # enclosing loop, checked on its own, says whether the next pass resets it
+    eval_throughout = _evaluated_before_training(model, loop, trains)
     direct = [
         e
         for e in loop.of("eval")
         if eligible(e.event.receiver, loop)
+        and e.event.receiver not in eval_throughout
         and not after_last_step(model, index, loop, e.node)
         and not _same_in_both_modes(model, e.node, None, e.event.receiver)
         and not switched_off(model, index, loop.node, e.node)
@@ -378,6 +380,8 @@ def _left_on(
     for call, eval_event, receiver, written in evals_through_calls(model, index, loop):
         if id(eval_event.node) in reported or after_last_step(model, index, loop, call):
             continue
+        if receiver in eval_throughout:
+            continue
         # ``self.img_enc`` of the class whose method ran the ``.eval()``:
         # trained where that class wrote it (its optimiser, ``train_start``)
         inside = written.startswith("self.") and eligible(written, loop)
@@ -390,6 +394,48 @@ def _left_on(
         reported.add(id(eval_event.node))
         yield EvalLeftOn(eval_event.node, receiver, call, trains, per_batch=loop.is_iteration)
         return
+
+
+def _evaluated_before_training(
+    model: SemanticModel, loop: Loop, trains: cst.Call | None
+) -> set[str]:
+    """The models an unconditional ``.eval()`` of the loop's own body puts in
+    eval mode right before the pass trains (``t_model.eval()`` heading the
+    epoch, then the batch loop): every step, the first epoch's too, runs in
+    eval mode, by design (a head trained over a frozen batch-norm backbone):
+    no later epoch differs from the first. Not when the model is evaluated in
+    between (``model.eval(); validate(model)``, a ``no_grad`` block): the
+    statements between are simple ones that do not name it."""
+    body = loop.node.body
+    if not isinstance(body, cst.IndentedBlock):
+        return set()
+    position = {id(stmt): at for at, stmt in enumerate(body.body)}
+
+    def top(node: cst.CSTNode) -> int | None:
+        at: cst.CSTNode | None = node
+        while at is not None and id(at) not in position:
+            at = model.parent(at)
+        return position[id(at)] if at is not None else None
+
+    training = [trains] if trains is not None else [e.node for e in loop.of("backward", "step")]
+    starts = [i for i in (top(node) for node in training) if i is not None]
+    if not starts:
+        return set()
+    first = min(starts)
+    out: set[str] = set()
+    for e in loop.of("eval"):
+        receiver = e.event.receiver
+        at = top(e.node)
+        if receiver is None or e.conditional or e.nested or at is None or at >= first:
+            continue
+        root = receiver.split(".", 1)[0]
+        between = body.body[at + 1 : first]
+        if all(
+            isinstance(stmt, cst.SimpleStatementLine) and not names_in(stmt, root)
+            for stmt in between
+        ):
+            out.add(receiver)
+    return out
 
 
 def _same_in_both_modes(

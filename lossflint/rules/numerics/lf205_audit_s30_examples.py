@@ -6,7 +6,10 @@ model.evaluate(...)``) or registered in ``custom_objects`` -- and WGAN-GP's
 penalty in a method whose name its own local reuses (MorvanZhou's
 mnistGANs) and neuraloperator's H1 loss (``diff = diff ** 0.5`` of a sum of
 squared differences) and a Keras 2 graph-mode WGAN-GP whose loss goes to
-``get_updates`` (tjwei's GANotebooks), which do."""
+``get_updates`` (tjwei's GANotebooks), which do. A TF1 optimiser's
+``compute_gradients`` pairs, zipped, whose norm only sets a clipping
+threshold (KD_methods_with_TF, audit s92): no loss is differentiated
+through them; the twin is a ``tf.gradients`` penalty that the loss adds."""
 
 from __future__ import annotations
 
@@ -80,7 +83,39 @@ class NNMF:
         self.train_step = tf.train.RMSPropOptimizer(1e-3).minimize(self.loss)
 """
 
+_TF1_CLIP = """
+import tensorflow as tf
+
+
+def optimizer_w_distillation(class_loss, dist_loss, lr):
+    variables = tf.get_collection(tf.GraphKeys.TRAINABLE_VARIABLES)
+    optimize = tf.train.MomentumOptimizer(lr, 0.9)
+    gradients = optimize.compute_gradients(class_loss, var_list=variables)
+    gradient_dist = optimize.compute_gradients(dist_loss, var_list=variables)
+    for i, (gc, gd) in enumerate(zip(gradients, gradient_dist)):
+        if gd[0] is not None:
+            {norm}
+            gradients[i] = (gc[0] + tf.clip_by_norm(gd[0], norm), gc[1])
+    return optimize.apply_gradients(gradients)
+"""
+
 AUDIT_S30_INVALID = [
+    Invalid(
+        """
+        import tensorflow as tf
+
+
+        def optimizer_w_penalty(class_loss, lr, x_hat, critic):
+            optimize = tf.train.MomentumOptimizer(lr, 0.9)
+            grads = tf.gradients(critic(x_hat), [x_hat])[0]
+            slopes = tf.sqrt(tf.reduce_sum(tf.square(grads), axis=1))  # error: LF205
+            loss = class_loss + tf.reduce_mean((slopes - 1.0) ** 2)
+            gradients = optimize.compute_gradients(loss)
+            for i, (g, v) in enumerate(gradients):
+                gradients[i] = (tf.clip_by_norm(g, 5.0), v)
+            return optimize.apply_gradients(gradients)
+        """
+    ),
     # the class minimises its RMSE itself
     Invalid(_TF1_CLASS.format(marker="  # error: LF205", loss="self.rmse")),
     Invalid(
@@ -164,6 +199,7 @@ AUDIT_S30_INVALID = [
 ]
 
 AUDIT_S30_VALID = [
+    _TF1_CLIP.format(norm="norm = tf.sqrt(tf.reduce_sum(tf.square(gc[0])))"),
     # the filter precomputed in a constructor, unpacked and copied into a
     # dense matrix before it is registered (neuraloperator's local DISCO)
     """

@@ -9,7 +9,10 @@ CenterNet copies it (audit R76): divided by the count of positives only in
 the ``else`` of ``if num_pos == 0:``, or of a test that the positives'
 selection is empty; its twin divides whatever the count. A caption mask
 joined to a column of ones (ruotianluo's ImageCaptioning, audit R79): no row
-sums to 0; its twin without the column."""
+sums to 0; its twin without the column. Regression targets a generator network made
+under ``no_grad`` into a dict of parts, standardised by the train part's
+std (rtdl-revisiting-models, audit R86): no gradient; the twin stores the
+trained model's outputs."""
 
 from __future__ import annotations
 
@@ -57,7 +60,27 @@ class LanguageModelCriterion(nn.Module):
         return ((out * mask).sum(1) / mask.sum(1)).mean(){marker}
 """
 
+_PARTS = """
+import torch
+import torch.nn as nn
+
+
+def targets(gen, model, X, opt):
+    Y = {{}}
+    for part in ["train", "val"]:
+{store}
+    Y = {{k: (v - Y["train"].mean()) / Y["train"].std() for k, v in Y.items()}}{marker}
+    loss = (model(X["train"]).squeeze(1) - Y["train"]).pow(2).mean()
+    loss.backward()
+    opt.step()
+"""
+
 S27_VALID = [
+    _PARTS.format(
+        store="        with torch.no_grad():\n            Y[part] = gen(X[part]).squeeze(1)",
+        marker="",
+    ),
+    _PARTS.format(store="        Y[part] = X[part].detach().sum(1)", marker=""),
     _CAPTION_MASK.format(
         joined="\n        mask = torch.cat([mask.new_full((mask.size(0), 1), 1), mask[:, :-1]], 1)",
         marker="",
@@ -112,6 +135,18 @@ S27_INVALID = [
         """
     ),
     Invalid(_CAPTION_MASK.format(joined="", marker="  # error: LF206")),
+    Invalid(
+        _PARTS.format(
+            store="        Y[part] = model(X[part]).squeeze(1)", marker="  # error: LF206 at `(v"
+        )
+    ),
+    Invalid(
+        _PARTS.format(
+            store="        with torch.no_grad():\n            Y[part] = gen(X[part]).squeeze(1)\n"
+            "        Y.setdefault('all', model(X[part]))",
+            marker="  # error: LF206 at `(v",
+        )
+    ),
     Invalid(_FOCAL.format(body="    return -(pos_loss + neg_loss) / num_pos  # error: LF206")),
     Invalid(_BUFFER.format(made="torch.zeros(size)", marker="  # error: LF206 at `(self")),
     # a soft Dice loss without smoothing: on an image with an empty mask the

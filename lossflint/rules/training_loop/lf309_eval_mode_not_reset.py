@@ -37,8 +37,9 @@ same-file function training one epoch that a `range`/`while` loop calls
 (`for epoch in range(n): train_one_epoch(model, ...)`): the model must then be one
 that function trains, the same on every pass. An `eval()` after a loop's last step
 (`if i == len(loader) - 1:` on that loop's counter, or then `break`) is the enclosing
-loop's: silent when it calls `.train()` before its next step.
-"""
+loop's: silent when it calls `.train()` before its next step. An unconditional `eval()`
+right before the epoch's training (nothing between names the model) trains every
+epoch in eval mode on purpose (a head over a frozen batch-norm backbone): silent."""
     why = """
 `eval()` switches dropout off and makes batch-norm use its running statistics. If
 the loop never switches back, every epoch after the first validation trains in eval

@@ -3,7 +3,11 @@ on the last pass of the batch loop (``if i == len(steps) - 1:``) or followed
 by ``break`` runs after that loop's last training step, and the epoch loop's
 ``model.train()`` resets it (silent); the same without that reset, a test on
 another counter or length, a step after the test, or a periodic test fire.
-Kept apart so the rule module stays small."""
+Kept apart so the rule module stays small. A head trained on purpose over a
+frozen batch-norm backbone in eval mode (SSKD's ``student.py``, audit s92):
+``t_model.eval()`` heads every epoch right before the batch loop, so no
+epoch, the first included, trains in train mode (silent); its twins evaluate
+the model in between (``validate(model)``, a ``no_grad`` pass) and fire."""
 
 from __future__ import annotations
 
@@ -93,7 +97,38 @@ def _epoch(head: str, test: str, top: str = _RESET, marker: str = "", tail: str 
 
 _ENUM = "i, (x, y) in enumerate(loader)"
 
+#: SSKD: ``t_model.eval()`` heads the epoch, before the training pass
+_HEADED = """
+import torch
+import torch.nn.functional as F
+
+
+def fit(t_model, t_optimizer, train_loader, val_loader, epochs, validate):
+    for epoch in range(epochs):
+        t_model.eval(){marker}
+        meter = []{between}
+        for x, y in train_loader:
+            t_optimizer.zero_grad()
+            loss = F.cross_entropy(t_model(x, bb_grad=False), y)
+            loss.backward()
+            t_optimizer.step()
+            meter.append(loss.item())
+        t_model.eval()
+        with torch.no_grad():
+            acc = [t_model(x).argmax(1) == y for x, y in val_loader]
+"""
+
 LOOP_INVALID = [
+    Invalid(
+        _HEADED.format(marker="  # error: LF309", between="\n        validate(t_model, val_loader)")
+    ),
+    Invalid(
+        _HEADED.format(
+            marker="  # error: LF309",
+            between="\n        with torch.no_grad():\n"
+            "            acc = [t_model(x).argmax(1) == y for x, y in val_loader]",
+        )
+    ),
     # the helper evaluates a model without dropout from one loop and one with
     # dropout from another: the second loop trains in eval mode
     Invalid(
@@ -168,6 +203,7 @@ LOOP_INVALID = [
 ]
 
 LOOP_VALID = [
+    _HEADED.format(marker="", between=""),
     # through a helper, the epoch loop resetting train mode
     _HELPER.format(top=_RESET, marker=""),
     # the Heaton form: eval on the last batch, train() at the top of each epoch

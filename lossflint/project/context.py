@@ -496,7 +496,28 @@ class ProjectContext:
             return None
         if not self._star_may_bind(target, name, 0):
             return False, None
-        return True, self.store.exports(target).imported.get(name)
+        return True, self._star_imported(target, name, 0)
+
+    def _star_imported(self, module: Module, name: str, depth: int) -> str | None:
+        """The framework name ``module`` binds to ``name``: its own import, or
+        one a star import of another project module hands on (``utils/__init__``
+        doing ``from .quant_modules import *``, which imports ``F``)."""
+        exports = self.store.exports(module)
+        found = exports.imported.get(name)
+        if found is not None or name in exports.values or name in exports.full:
+            return found
+        if depth >= MAX_STAR_DEPTH:
+            return None
+        for spec in reversed(exports.star_imports):
+            if spec.level:
+                target = self.layout.resolve_relative_any(module.path, spec.level, spec.module)
+            else:
+                target = self.layout.resolve_any(spec.module, module.path)
+            if not isinstance(target, Module):
+                return None  # outside the project, or unsure: it may bind it
+            if self._star_may_bind(target, name, depth + 1):
+                return self._star_imported(target, name, depth + 1)
+        return None
 
     def module_attr(self, module: SModule, name: str) -> SValue | None:
         """``module.name``: a name the module binds, or one of its submodules."""

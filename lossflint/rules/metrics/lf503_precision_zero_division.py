@@ -5,9 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
+import libcst as cst
+
 from lossflint.analysis import apis
 from lossflint.analysis import metrics as M
 from lossflint.analysis.calls import argument, has_star_args, keyword, literal_value
+from lossflint.analysis.reaching import reaching_assignment
 from lossflint.diagnostics import Finding, Severity
 from lossflint.examples import Invalid
 from lossflint.registry import Rule
@@ -28,7 +31,8 @@ Flags `sklearn.metrics.precision_score`, `recall_score`, `f1_score`,
 alias, `f1 = f1_score`) without `zero_division=` (except `average="micro"`,
 whose denominators are never 0) where it scores each class on its own:
 `average="macro"`, `"weighted"`, `"samples"` or `None` (the default of
-`precision_recall_fscore_support`). A binary score (the others' default) is
+`precision_recall_fscore_support`), also through a name or a conditional whose
+every value is one of these. A binary score (the others' default) is
 0/0 only when the model predicts no positive at all, and is not reported. An
 information, not a warning: sklearn's own default scores the undefined case 0
 and warns; the rule asks for that choice to be written down.
@@ -102,8 +106,27 @@ information (severity info), not a warning.
             score = metric(y, p, average='macro')  # error: LF503 at `metric(`
             """
         ),
+        # ``average`` read through a name, both arms per class (audit s93)
+        Invalid(
+            """
+            from sklearn.metrics import f1_score
+
+            def scores(y, p, n_classes):
+                average = 'weighted' if n_classes > 10 else 'macro'
+                return f1_score(y, p, average=average)  # error: LF503 at `f1_score(`
+            """
+        ),
     ]
     VALID = [
+        # one arm binary: not known to score per class (ml-sound-classifier's
+        # ``lib_train.py``, audit s93)
+        """
+        from sklearn.metrics import f1_score
+
+        def scores(y, p, n_classes):
+            average = 'weighted' if n_classes > 2 else 'binary'
+            return f1_score(y, p, average=average)
+        """,
         # binary scores (the default average): 0/0 only when the model
         # predicts no positive at all, which sklearn's warning names
         """
@@ -141,9 +164,12 @@ information (severity info), not a warning.
             short = name.rsplit(".", 1)[-1]
             given = argument(call, None, "average")
             # the default is per class for the support function, binary for the others
-            average = literal_value(given) if given is not None else _DEFAULT_AVERAGE.get(short)
-            if average not in _PER_CLASS:
+            averages = (
+                _averages(model, given) if given is not None else {_DEFAULT_AVERAGE.get(short)}
+            )
+            if not averages or not averages <= _PER_CLASS:
                 continue
+            average = "samples" if averages == {"samples"} else next(iter(averages - {"samples"}))
             # ``average="samples"`` scores each sample's labels on their own
             empty = (
                 "a sample with no predicted (or true) labels"
@@ -155,6 +181,25 @@ information (severity info), not a warning.
                 f"`{short}` without `zero_division`: {empty} makes it 0/0, silently scored "
                 "as 0; pass `zero_division=` explicitly",
             )
+
+
+def _averages(model: SemanticModel, given: cst.BaseExpression, depth: int = 3) -> set[object]:
+    """The literal values ``average=`` may take: the literal, both arms of a
+    conditional, what a name every path binds last holds (``average =
+    "weighted" if n > 2 else "macro"``); empty when any is unknown."""
+    value = literal_value(given)
+    if value is not NotImplemented:
+        return {value}
+    if depth <= 0:
+        return set()
+    if isinstance(given, cst.IfExp):
+        body = _averages(model, given.body, depth - 1)
+        orelse = _averages(model, given.orelse, depth - 1)
+        return body | orelse if body and orelse else set()
+    if isinstance(given, cst.Name):
+        reached = reaching_assignment(model, given)
+        return _averages(model, reached, depth - 1) if reached is not None else set()
+    return set()
 
 
 #: ``average`` values that score each class on its own: a class never

@@ -12,7 +12,7 @@ from lossflint.analysis.engine_events import early_scheduler_steps
 from lossflint.analysis.loops import LoopEvent, loops
 from lossflint.analysis.names import dotted_text
 from lossflint.analysis.scheduler_classes import own_protocol_scheduler
-from lossflint.analysis.switches import switched_blocks
+from lossflint.analysis.switches import first_pass_blocks, switched_blocks
 from lossflint.diagnostics import Finding, RelatedNode, Severity
 from lossflint.examples import Invalid
 from lossflint.registry import Rule
@@ -47,7 +47,9 @@ optimiser the scheduler wraps, `engine.train_one_epoch(model, loader, optimizer)
 at the top of a function that runs one epoch's batch loop itself (`def run_epoch(self):
 self.scheduler.step(); for batch in loader: ...`). A step under `if phase == 'train':`
 counts when the training pass surely runs it first: the loop is `for phase in ['train',
-'val']`, or the optimiser steps under the same test. A scheduler `step(x)`
+'val']`, or the optimiser steps under the same test. So does a warm-up step under a
+test that holds on the run's first pass (`if epoch <= 0:`, `if i < warmup_iters:`,
+the counter counted from 0 by its loop or by every same-file caller). A scheduler `step(x)`
 with an argument (ReduceLROnPlateau's metric, an epoch number) is not reported.
 A function whose body is one training iteration (an ignite `train_step`) counts as
 such a loop, and an ignite handler registered on `Events.EPOCH_STARTED` or
@@ -246,6 +248,11 @@ step decay), and PyTorch warns: "Detected call of `lr_scheduler.step()` before
                     sched.direct
                     or _self_guarded(model, sched)
                     or switched_blocks(model, sched.chain, loop.node)
+                    # ``if epoch <= 0: warmup.step()``: taken on the run's first pass
+                    or (
+                        not isinstance(loop.node, cst.FunctionDef)
+                        and first_pass_blocks(model, sched.chain, loop.node)
+                    )
                 )
                 # `for phase in ['train', 'val']: if phase == 'train': scheduler.step()`:
                 # the training pass steps it before its batch loop

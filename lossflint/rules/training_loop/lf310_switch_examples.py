@@ -1,13 +1,53 @@
 """LF310 examples of scheduler steps under a configuration switch (BERT4Rec-VAE's
 ``if self.args.enable_lr_schedule:``, audit R42): a setting fixed for the run
 is taken the same way on every pass; a test that may count passes is not;
-kept apart so the rule module stays small."""
+kept apart so the rule module stays small. A warm-up stepped under a test
+that holds on the run's first pass (Teacher-free-KD's ``if epoch <= 0:``
+with the epoch counted from 0 by its caller, audit s92; ``if i <
+warmup_iters:``) runs before the first optimiser step; a test false on the
+first pass (``if epoch >= 5:``, epochs counted from 1) or a counter not
+known to start at 0 stays silent."""
 
 from __future__ import annotations
 
 from lossflint.examples import Invalid
 
+_WARMUP = """
+import torch
+
+
+def train(model, optimizer, loader, warmup_scheduler, epoch):
+    model.train()
+    for x, y in loader:
+        if {test}:
+            warmup_scheduler.step(){marker}
+        loss = torch.nn.functional.cross_entropy(model(x), y)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+
+
+def main(model, optimizer, loader, warmup_scheduler, epochs):
+    for epoch in range({epochs}):
+        train(model, optimizer, loader, warmup_scheduler, epoch)
+"""
+
 SWITCH_INVALID = [
+    Invalid(_WARMUP.format(test="epoch <= 0", marker="  # error: LF310", epochs="epochs")),
+    Invalid(_WARMUP.format(test="epoch < 1", marker="  # error: LF310", epochs="0, epochs")),
+    Invalid(
+        """
+        import torch
+
+        def fit(model, optimizer, loader, warmup_scheduler, warmup_iters):
+            for i, (x, y) in enumerate(loader):
+                if i < warmup_iters:
+                    warmup_scheduler.step()  # error: LF310
+                optimizer.zero_grad()
+                torch.nn.functional.mse_loss(model(x), y).backward()
+                optimizer.step()
+        """
+    ),
     # the epoch function steps the scheduler first whenever it is enabled
     Invalid(
         """
@@ -70,6 +110,9 @@ SWITCH_INVALID = [
 ]
 
 SWITCH_VALID = [
+    _WARMUP.format(test="epoch >= 5", marker="", epochs="epochs"),
+    _WARMUP.format(test="epoch <= 1", marker="", epochs="2, epochs"),
+    _WARMUP.format(test="epoch <= 0", marker="", epochs="1, epochs + 1"),
     # tests that count passes: the first epoch is skipped on purpose
     """
     def train(model, loader, optimizer, scheduler, epochs):

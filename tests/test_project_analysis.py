@@ -669,6 +669,10 @@ GOLDEN = {
     "star_framework_names": ["run.py:6:47: LF110", "run.py:7:8: LF113"],
     # the package binds nn and F to its own helpers: not torch's
     "star_framework_names_precision": [],
+    # the teacher's features detached by the only caller, in another module:
+    # only the student's root meets a gradient (SemCKD's PKT, audit s92)
+    "detached_argument_elsewhere": ["distiller/pkt.py:14:23: LF205"],
+    "detached_argument_elsewhere_twin": ["lib/losses.py:5:32: LF205", "lib/losses.py:6:32: LF205"],
     # F bound two star imports away (HAWQ: utils/__init__ star-imports a submodule)
     "star_chain_names": ["train.py:10:12: LF107"],
     # the chain binds the project's own F

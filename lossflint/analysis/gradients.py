@@ -576,6 +576,44 @@ class GradientFacts:
         name is also used otherwise (so callers are unknown)."""
         return self._call_sites(func)
 
+    def arguments_without_gradient(self, call: cst.Call) -> tuple[str, ...]:
+        """The arguments of ``call`` (``"0"`` by position, keywords by name)
+        that carry no gradient there (``f_t.detach()``, a teacher's output
+        made under ``no_grad``)."""
+        found: list[str] = []
+        position = 0
+        for arg in call.args:
+            if arg.star:
+                break
+            value = arg.value
+            place = arg.keyword.value if arg.keyword is not None else str(position)
+            if arg.keyword is None:
+                position += 1
+            if not isinstance(value, (cst.Integer, cst.Float, cst.SimpleString)) and (
+                self._computed_without_grad(value) or self.no_gradient_value(value)
+            ):
+                found.append(place)
+        return tuple(found)
+
+    def _external_no_gradient(self, func: cst.FunctionDef, name: cst.Name) -> bool:
+        """Every call other project files make of ``func`` (a top-level
+        function, or the ``forward`` of a class its instances run) hands the
+        parameter ``name`` a value with no gradient (``CallRecord.no_grad_args``)."""
+        params = [p.name.value for p in (*func.params.posonly_params, *func.params.params)]
+        if name.value not in params:
+            return False
+        kinds = kinds_of(self.model)
+        if isinstance(self.model.parent(func), cst.Module):
+            records, skip = kinds.calls_from_other_files(func), 0
+        elif func.name.value in _CALLED_THROUGH_INSTANCES and params[:1] == ["self"]:
+            records, skip = kinds.instance_calls_from_other_files(func), 1
+        else:
+            return False
+        if not records or any(r.opaque for r in records):
+            return False
+        place = str(params.index(name.value) - skip)
+        return all(place in r.no_grad_args or name.value in r.no_grad_args for r in records)
+
     def _passed_without_gradient(self, value: cst.BaseExpression, depth: int) -> bool:
         """An argument a caller passes carries no gradient, or its statement
         never reaches the loss its scope backpropagates (``normalize(grads)``
@@ -1465,6 +1503,9 @@ class GradientFacts:
             default = param_defaults(func.params).get(name.value)
             value = literal_value(default) if default is not None else NotImplemented
             return isinstance(value, (int, float, str, bool))
+        if not passed and isinstance(func, cst.FunctionDef) and project_context() is not None:
+            # called from other project files only (``crit_kd(f_s, f_t.detach())``)
+            return self._external_no_gradient(func, name)
         return bool(
             passed
             and isinstance(func, cst.FunctionDef)

@@ -889,6 +889,7 @@ class Summarizer:
             scaled_labels_at=f"{self.rel}:{self._position(scaled_use)[0]}" if scaled_use else "",
             autocast=self._autocast_at(call),
             train_mode=train_mode_arguments(self.model, call),
+            no_grad_args=self._gradients.arguments_without_gradient(call),
         )
 
     def _autocast_at(self, call: cst.Call) -> str:

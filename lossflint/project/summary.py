@@ -455,6 +455,10 @@ class CallRecord:
     #: caller trains and never puts in eval mode (``train_mode_arguments``):
     #: a callee evaluating it without ``eval()`` does so in train mode (LF603)
     train_mode: tuple[str, ...] = ()
+    #: arguments (as ``train_mode``) that carry no gradient at the call
+    #: (``crit_kd(f_s, f_t.detach())``, a value made under ``no_grad``): a
+    #: callee's division or root of that parameter meets no gradient (LF205/LF206)
+    no_grad_args: tuple[str, ...] = ()
     #: the call runs inside an autocast region here: where it is
     #: (``train.py:47``); a ``binary_cross_entropy`` the callee runs raises
     #: under CUDA autocast (LF313)

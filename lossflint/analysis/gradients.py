@@ -126,6 +126,8 @@ _MAX_CALL_DEPTH = 24
 #: how many names deep, and how deep in each name's value, "does this value
 #: carry a gradient?" is followed
 _MAX_NAME_CHAIN = 10
+#: functions visited while looking for a call from outside a function's callers
+_MAX_CALLERS_SEARCHED = 200
 _NAME_VALUE_DEPTH = 8
 
 #: methods whose result carries no gradient (numbers, integers, booleans, detached)
@@ -272,6 +274,8 @@ _DATA_MAPPINGS = frozenset({"apply", "applymap", "map", "transform", "agg", "agg
 _PYTHON_VALUE_BUILTINS = frozenset(
     {"builtins.len", "builtins.float", "builtins.int", "builtins.bool", "builtins.range"}
 )
+#: how deep a call record's arguments are read for a gradient
+_ARGUMENT_DEPTH = 3
 #: builtins whose items are their arguments' items (``zip(grads, dists)``)
 _ITEM_PASSING_BUILTINS = frozenset(
     {"builtins.zip", "builtins.enumerate", "builtins.reversed", "builtins.list", "builtins.tuple"}
@@ -369,6 +373,8 @@ class GradientFacts:
         self._uses: dict[cst.CSTNode, dict[str, list[cst.Name]]] = {}
         self._refs: dict[str, list[cst.Name]] | None = None
         self._runs: dict[cst.FunctionDef, list[tuple[cst.Call, int]] | None] = {}
+        self._sites: dict[cst.FunctionDef, list[cst.Call] | None] = {}
+        self._entered: dict[cst.FunctionDef, bool] = {}
         self._metric_only: set[str] = set()
         #: ``self.<attr>`` written once in the file: (its class, the value)
         self._attribute_writes: dict[
@@ -589,8 +595,10 @@ class GradientFacts:
             place = arg.keyword.value if arg.keyword is not None else str(position)
             if arg.keyword is None:
                 position += 1
+            # a few hops only: every argument of every recorded call is asked,
+            # and a deep chain of names costs exponentially
             if not isinstance(value, (cst.Integer, cst.Float, cst.SimpleString)) and (
-                self._computed_without_grad(value) or self.no_gradient_value(value)
+                self._computed_without_grad(value) or self.no_gradient_value(value, _ARGUMENT_DEPTH)
             ):
                 found.append(place)
         return tuple(found)
@@ -1261,10 +1269,11 @@ class GradientFacts:
                     )
                 if qualname in _PYTHON_VALUE_BUILTINS or qualname in apis.ARGMAX:
                     return True
-                if qualname in _ITEM_PASSING_BUILTINS:
-                    return bool(expr.args) and all(
-                        a.keyword is None and self.no_gradient_value(a.value, depth - 1)
-                        for a in expr.args
+                if qualname in _ITEM_PASSING_BUILTINS or qualname in apis.ITERATION_WRAPPERS:
+                    # ``tqdm(enumerate(coefs), desc=...)``: the items of what it wraps
+                    wrapped = [a for a in expr.args if a.keyword is None]
+                    return bool(wrapped) and all(
+                        not a.star and self.no_gradient_value(a.value, depth - 1) for a in wrapped
                     )
                 if root in _DATA_MODULES or qualname in _DATA_READERS:
                     return True
@@ -1360,19 +1369,39 @@ class GradientFacts:
         """Whether a call of ``func`` runs from outside the functions that
         call one another (module code, or a function nobody in the file
         calls): only then do its callers' arguments say what it receives
-        (``a(x)`` calling ``b(x)`` calling ``a(x)`` feeds nothing in)."""
-        if len(seen) > _MAX_NAME_CHAIN:
-            return False
-        for site, _ in self._runs_of(func) or ():
-            caller = self.model.enclosing(site, cst.FunctionDef)
-            if caller is None:
-                return True
-            if caller is func or caller in seen or not isinstance(caller, cst.FunctionDef):
-                continue
-            sites = self._call_sites(caller)
-            if sites == [] or (sites and self._entered_from_outside(caller, seen | {func})):
-                return True
-        return False
+        (``a(x)`` calling ``b(x)`` calling ``a(x)`` feeds nothing in). A
+        search of the callers, each visited once (the paths through a file's
+        many ``forward`` methods are exponentially many)."""
+        known = self._entered.get(func)
+        if known is not None:
+            return known
+        visited: set[cst.CSTNode] = {func, *seen}
+        todo = [func]
+        found = False
+        while todo and not found and len(visited) <= _MAX_CALLERS_SEARCHED:
+            current = todo.pop()
+            for site, _ in self._runs_of(current) or ():
+                caller = self.model.enclosing(site, cst.FunctionDef)
+                if caller is None:
+                    found = True
+                    break
+                if caller in visited or not isinstance(caller, cst.FunctionDef):
+                    continue
+                visited.add(caller)
+                sites = self._sites_of(caller)
+                if sites == []:
+                    found = True
+                    break
+                if sites:
+                    todo.append(caller)
+        if not seen:
+            self._entered[func] = found
+        return found
+
+    def _sites_of(self, func: cst.FunctionDef) -> list[cst.Call] | None:
+        if func not in self._sites:
+            self._sites[func] = self._call_sites(func)
+        return self._sites[func]
 
     def _plain_function(self, func: cst.BaseExpression) -> cst.FunctionDef | None:
         """The same-file function ``func`` names (bound once, not a
@@ -1545,9 +1574,10 @@ class GradientFacts:
         func = inner.func
         if isinstance(func, cst.Attribute):
             method = func.attr.value
-            return not (
-                method in _RETURNS_MODULE or method.endswith("_") or method in _MAY_RETURN_SELF
-            )
+            if method in _RETURNS_MODULE or method.endswith("_") or method in _MAY_RETURN_SELF:
+                # ``gen(x).cpu()``: what it moves was computed here too
+                return isinstance(func.value, cst.Call) and self._computed_without_grad(func.value)
+            return True
         return True  # a model or a layer applied
 
     def _unpacked_value(self, name: cst.Name, node: object) -> cst.BaseExpression | None:

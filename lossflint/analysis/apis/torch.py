@@ -132,11 +132,6 @@ METHOD_MAX_POSITIONAL: dict[str, int] = {
 }
 
 #: tensor methods that keep the kind of their receiver
-#: ``nn.Module`` methods that return the module itself (moved, cast or
-#: switched): ``self.model = self.model.cuda()`` keeps the same model
-MODULE_RETURNING_METHODS = frozenset(
-    {"to", "cuda", "cpu", "float", "half", "double", "bfloat16", "train", "eval", "requires_grad_"}
-)
 KIND_PRESERVING_METHODS = frozenset(
     {
         "to",

@@ -81,6 +81,10 @@ S27_VALID = [
         marker="",
     ),
     _PARTS.format(store="        Y[part] = X[part].detach().sum(1)", marker=""),
+    # moved to the CPU after it was made under no_grad (rtdl's ``Y_mlp``)
+    _PARTS.format(
+        store="        with torch.no_grad():\n            Y[part] = gen(X[part]).cpu()", marker=""
+    ),
     _CAPTION_MASK.format(
         joined="\n        mask = torch.cat([mask.new_full((mask.size(0), 1), 1), mask[:, :-1]], 1)",
         marker="",

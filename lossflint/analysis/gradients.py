@@ -611,9 +611,22 @@ class GradientFacts:
         if name.value not in params:
             return False
         kinds = kinds_of(self.model)
+        # only where this file neither calls it nor hands it on (``self.sim =
+        # order_sim`` runs it in training, out of the records' sight)
         if isinstance(self.model.parent(func), cst.Module):
+            if self._sites_of(func) != []:
+                return False
             records, skip = kinds.calls_from_other_files(func), 0
         elif func.name.value in _CALLED_THROUGH_INSTANCES and params[:1] == ["self"]:
+            cls = self._class_of(func)
+            if cls is None or any(
+                not (
+                    isinstance(parent := self.model.parent(ref), cst.ClassDef)
+                    and parent.name is ref
+                )
+                for ref in self._name_refs().get(cls.name.value, ())
+            ):
+                return False
             records, skip = kinds.instance_calls_from_other_files(func), 1
         else:
             return False

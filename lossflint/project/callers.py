@@ -325,16 +325,12 @@ def external_calls(
         for path in importers:
             searched.add(path)
             caller = layout.module_for_file(path)
-            if not isinstance(caller, Module):
+            summary = context.summary(caller.rel) if isinstance(caller, Module) else None
+            if summary is None or not isinstance(caller, Module):
                 return None  # a caller that cannot be read: its calls are unknown
-            # a package's names say what it re-exports; another caller's calls do
-            summary = context.summary(caller.rel) if caller.is_package else None
-            calls = summary.calls if summary is not None else context.calls(caller.rel)
-            if calls is None:
-                return None
             listed: set[str] = set()
             for record in _with_callers_pins(
-                context, caller, [r for r in calls if r.file == me.rel and r.name in wanted]
+                context, caller, [r for r in summary.calls if r.file == me.rel and r.name in wanted]
             ):
                 out[record.name].append(record)
                 listed.add(record.name)
@@ -342,7 +338,7 @@ def external_calls(
             reexported = False
             for name in wanted - listed:
                 if (
-                    summary is not None
+                    caller.is_package
                     and depth < MAX_REEXPORTS
                     and _reexports(context, summary.names.get(name), me, name)
                     and _only_reexported(text, name)
@@ -779,8 +775,8 @@ def external_method_calls(methods: list[str]) -> dict[str, list[CallRecord]] | N
                 out[key].append(CallRecord(me.rel, key, 0, 0, opaque=True))
     for path in [*importers, *readable]:
         caller = layout.module_for_file(path)
-        calls = context.calls(caller.rel) if isinstance(caller, Module) else None
-        if calls is None:
+        summary = context.summary(caller.rel) if isinstance(caller, Module) else None
+        if summary is None:
             if path in readable:
                 for method in shorts:
                     out[method].append(CallRecord(me.rel, method, 0, 0, opaque=True))
@@ -793,7 +789,7 @@ def external_method_calls(methods: list[str]) -> dict[str, list[CallRecord]] | N
                 mentions -= _own_method_mentions(texts, path, text, short)
             if not mentions:
                 continue
-            listed = [r for r in calls if r.name.rsplit(".", 1)[-1] == short]
+            listed = [r for r in summary.calls if r.name.rsplit(".", 1)[-1] == short]
             if mentions > len(listed) or any(r.opaque for r in listed):
                 # a call on an instance the analysis does not know, the method
                 # passed as a value, a mention in a comment: silence
@@ -843,11 +839,11 @@ def external_instance_calls(
         return None
     for path, named in importers:
         caller = layout.module_for_file(path)
-        calls = context.calls(caller.rel) if isinstance(caller, Module) else None
-        if calls is None:
+        summary = context.summary(caller.rel) if isinstance(caller, Module) else None
+        if summary is None:
             return None
         for method in named:
-            out[method].extend(r for r in calls if r.file == me.rel and r.name == method)
+            out[method].extend(r for r in summary.calls if r.file == me.rel and r.name == method)
     return out
 
 

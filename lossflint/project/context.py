@@ -25,7 +25,6 @@ from pathlib import Path
 from typing import Protocol
 
 from lossflint.project import digests
-from lossflint.project.digests import CALLS_ITEM
 from lossflint.project.exports import FULL, ClassShape, Exports, Literal
 from lossflint.project.layout import Layout, Module
 from lossflint.project.summary import (
@@ -143,24 +142,6 @@ class ProjectContext:
         if entry is None or not entry.summary.parsed:
             return None
         return entry.summary
-
-    def calls(self, rel: str) -> tuple[CallRecord, ...] | None:
-        """What a project module's summary records of its calls of other
-        project modules (computed alone when its whole summary is not here:
-        ``SummaryStore.get_calls``); None when it cannot be read."""
-        module = self.store.module(rel)
-        get_calls = getattr(self.store, "get_calls", None)
-        if module is None or get_calls is None:
-            whole = self.summary(rel)
-            return whole.calls if whole is not None else None
-        entry, alone = get_calls(module)
-        if alone:
-            self._use_item(rel, CALLS_ITEM, entry)
-        else:
-            self._use_summary(rel, entry)
-        if entry is None or not entry.summary.parsed:
-            return None
-        return entry.summary.calls
 
     def pinned_calls(self, caller: Module) -> tuple[CallRecord, ...] | None:
         """``caller``'s calls with its parameters pinned by its own callers

@@ -31,9 +31,6 @@ USES_DIGEST = "u:"
 _HEX = frozenset("0123456789abcdef")
 #: between a module's path and an item's name in the store's keys of item summaries
 ITEM_SEPARATOR = "::"
-#: the item of a module's calls alone (``SummaryStore.get_calls``): the whole
-#: text analysed, only its records of calls of other project modules kept
-CALLS_ITEM = "<calls>"
 
 
 def item_key(rel: str, item: str) -> str:

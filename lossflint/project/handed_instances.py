@@ -18,7 +18,7 @@ from lossflint.analysis.unrun_params import RUNS_MODULE
 from lossflint.project.callers import loading_files
 from lossflint.project.context import ProjectContext, current
 from lossflint.project.layout import Module
-from lossflint.project.summary import CallRecord, SFunction
+from lossflint.project.summary import ModuleSummary, SFunction
 
 #: loading files read at most: past it, the instances are out of sight
 _MAX_FILES = 8
@@ -63,7 +63,7 @@ def _file_keeps_unrun(context: ProjectContext, path: str, text: str, holders: se
             isinstance(node, ast.Name) and node.id in holders
         ):
             mentions.append(node)
-    calls: tuple[CallRecord, ...] | None = None
+    summary: ModuleSummary | None = None
     for mention in mentions:
         if isinstance(mention.ctx, (ast.Store, ast.Del)):
             continue  # another object's attribute set, or a name bound here
@@ -86,23 +86,23 @@ def _file_keeps_unrun(context: ProjectContext, path: str, text: str, holders: se
             return False
         if not isinstance(call, ast.Call) or keyword is None and position < 0:
             return False
-        if calls is None:
-            calls = _calls_of(context, path)
-            if calls is None:
+        if summary is None:
+            summary = _summary_of(context, path)
+            if summary is None:
                 return False
-        if not _callee_never_runs(context, calls, call, position, keyword):
+        if not _callee_never_runs(context, summary, call, position, keyword):
             return False
     return True
 
 
-def _calls_of(context: ProjectContext, path: str) -> tuple[CallRecord, ...] | None:
+def _summary_of(context: ProjectContext, path: str) -> ModuleSummary | None:
     module = context.layout.module_for_file(path)
-    return context.calls(module.rel) if isinstance(module, Module) else None
+    return context.summary(module.rel) if isinstance(module, Module) else None
 
 
 def _callee_never_runs(
     context: ProjectContext,
-    calls: tuple[CallRecord, ...],
+    summary: ModuleSummary,
     call: ast.Call,
     position: int,
     keyword: str | None,
@@ -114,7 +114,7 @@ def _callee_never_runs(
     written = func.id if isinstance(func, ast.Name) else getattr(func, "attr", None)
     if written is None:
         return False
-    records = [r for r in calls if r.name.rsplit(".", 1)[-1] == written]
+    records = [r for r in summary.calls if r.name.rsplit(".", 1)[-1] == written]
     targets = {(r.file, r.name) for r in records}
     if not records or any(r.opaque for r in records) or len(targets) != 1:
         return False

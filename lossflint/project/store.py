@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from lossflint.project import digests, notebooks
-from lossflint.project.digests import CALLS_ITEM, ITEM_SEPARATOR, item_key
+from lossflint.project.digests import ITEM_SEPARATOR, item_key
 from lossflint.project.exports import UNKNOWN_EXPORTS, Exports, module_exports, parse_syntax
 from lossflint.project.items import ItemPlan, item_plan, item_text
 from lossflint.project.layout import Layout, Module
@@ -154,21 +154,6 @@ class SummaryStore:
         if key not in self._memo and not self._item_affordable(module, text):
             return (self.get(module) if whole else None), False
         return self._get(module, key, item), True
-
-    def get_calls(self, module: Module) -> tuple[CachedSummary | None, bool]:
-        """A summary that holds ``module``'s calls of other project modules
-        (what a callee reads of its callers): the whole summary when it is
-        here already (or for a notebook, or another summarizer), else one
-        that computes the calls alone (no function or class entries: callers
-        are read for their calls, often many of them, and big); with True
-        when it is the calls' own."""
-        if (
-            self._summarizer is not None
-            or notebooks.is_notebook(module.rel)
-            or module.rel in self._memo
-        ):
-            return self.get(module), False
-        return self._get(module, item_key(module.rel, CALLS_ITEM), CALLS_ITEM), True
 
     def _item_affordable(self, module: Module, text: str) -> bool:
         """Whether one more item text of ``module`` costs less than its whole
@@ -349,12 +334,6 @@ class SummaryStore:
         key = item_key(module.rel, item)
         if key in self._item_texts:
             return self._item_texts[key]
-        if item == CALLS_ITEM:
-            data = self._read(module)
-            found = self._item_texts[key] = (
-                _decode(data) if data is not None and len(data) <= MAX_MODULE_BYTES else None
-            )
-            return found
         if module.rel not in self._plans:
             data = self._read(module)
             text = _decode(data) if data is not None and len(data) <= MAX_MODULE_BYTES else None

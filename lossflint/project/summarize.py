@@ -79,7 +79,6 @@ from lossflint.analysis.walk import own_returns
 from lossflint.project import bridge
 from lossflint.project.constants import ForeignLiteral, imported_literal
 from lossflint.project.context import FOR_SUMMARY, ONLY_ITEM, PIN_EXTERNAL, ProjectContext
-from lossflint.project.digests import CALLS_ITEM
 from lossflint.project.exports import ImportSpec, import_value
 from lossflint.project.layout import Module
 from lossflint.project.summary import (
@@ -143,7 +142,7 @@ def summarize_text(text: str, module: Module, context: ProjectContext) -> Module
     # a summary is what the module says on its own: parameters are not pinned
     # by its callers in other files (whose summaries read this one: a cycle)
     model.options[FOR_SUMMARY] = True
-    if item is not None and item != CALLS_ITEM:
+    if item is not None:
         model.options[ONLY_ITEM] = item
     return Summarizer(model, module, context, text, item).summary()
 
@@ -200,8 +199,6 @@ class Summarizer:
                 self._names[stmt] = stmt.name.value
 
     def summary(self) -> ModuleSummary:
-        if self.item == CALLS_ITEM:
-            return ModuleSummary(file=self.rel, parsed=True, calls=self._calls())
         names = self._module_names()
         if self.item is not None:
             # an item's summary: what the item's askers read (its name, its

@@ -451,6 +451,11 @@ def main() -> None:
     servers = args.servers
     if servers is None:
         servers = "" if args.server_cmd else "lossflint,ruff"
+    if servers == "both":
+        servers = "lossflint,ruff"
+    unknown = [n for n in filter(None, servers.split(",")) if n not in ("lossflint", "ruff")]
+    if unknown:
+        parser.error(f"--servers: unknown server {unknown[0]!r} (lossflint, ruff or both)")
     for name in filter(None, servers.split(",")):
         if name == "lossflint":
             commands[name] = [sys.executable, "-m", "lossflint", "server"]

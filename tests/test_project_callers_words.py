@@ -122,3 +122,19 @@ def test_a_module_named_like_its_function_is_no_call_of_the_function(tmp_path: P
     caller = "import train as T\nfrom train import train\n\ntrain(*T.args)\n"
     found = project_findings(tmp_path, {"train.py": train, "predict.py": caller})
     assert found == []
+
+
+def test_word_counts_are_kept_only_for_the_listed_text() -> None:
+    """``ProjectTexts.count`` keeps a file's count while the text asked about
+    is the listed one; an editor's unsaved text of that file is counted
+    afresh, not answered from the listed text's count."""
+    from lossflint.project.callers import ProjectTexts
+
+    listed = "trainer.fit(x)\ntrainer.fit(y)\n"
+    texts = ProjectTexts(root="/p", files={"/p/a.py": listed})
+    pattern = r"\bfit\b"
+    assert texts.count("/p/a.py", listed, pattern) == 2
+    assert texts.counts[("/p/a.py", pattern)] == 2
+    unsaved = "trainer.fit(x)\n"
+    assert texts.count("/p/a.py", unsaved, pattern) == 1
+    assert texts.count("/p/a.py", listed, pattern) == 2

@@ -410,6 +410,35 @@ def positive_term(model: ModuleIndex, expr: cst.BaseExpression) -> bool:
     return False
 
 
+def literals_bound(
+    model: ModuleIndex, expr: cst.BaseExpression, depth: int = 3
+) -> list[object] | None:
+    """The literal values ``expr`` can be: a literal, both arms of a
+    conditional, a name every binding of which assigns one of these
+    (``average = "weighted" if n > 2 else "macro"``); None otherwise."""
+    value = literal_value(expr)
+    if value is not NotImplemented:
+        return [value]
+    if depth <= 0:
+        return None
+    if isinstance(expr, cst.IfExp):
+        body = literals_bound(model, expr.body, depth - 1)
+        orelse = literals_bound(model, expr.orelse, depth - 1)
+        return body + orelse if body is not None and orelse is not None else None
+    if not isinstance(expr, cst.Name):
+        return None
+    values = assignments(model, expr)
+    if not values or len(values) != len(model.bindings(expr) or []):
+        return None  # a parameter, a loop target, an import too
+    out: list[object] = []
+    for assigned in values:
+        found = literals_bound(model, assigned, depth - 1)
+        if found is None:
+            return None
+        out.extend(found)
+    return out
+
+
 def numbers_bound(model: ModuleIndex, expr: cst.BaseExpression) -> list[float] | None:
     """The numbers ``expr`` can be: a number literal, or a name every
     assignment of which is one (``smooth = 0.0``); None otherwise."""

@@ -753,7 +753,7 @@ def _on_last_pass(model: SemanticModel, index: LoopIndex, loop: Loop, node: cst.
     trains."""
     if not isinstance(loop.node, cst.For):
         return False
-    counted = _pass_counter(model, loop.node)
+    counted = pass_counter(model, loop.node)
     if counted is None:
         return False
     counter, lengths, bounds = counted
@@ -774,13 +774,14 @@ def _on_last_pass(model: SemanticModel, index: LoopIndex, loop: Loop, node: cst.
     return False
 
 
-def _pass_counter(model: SemanticModel, node: cst.For) -> tuple[str, set[str], set[str]] | None:
+def pass_counter(model: SemanticModel, node: cst.For) -> tuple[str, set[str], set[str]] | None:
     """The name counting the passes of ``node`` from 0, the texts of what has
     as many items as the loop makes passes (``len()`` of them is the pass
     count) and the texts of the bound itself: ``for i, b in
     enumerate(loader)`` → ("i", {"loader", ...}, {}); ``for i in range(n)``
-    → ("i", {}, {"n"}); ``for i in range(len(xs))`` → ("i", {"xs"},
-    {"len(xs)"}). None when the loop counts nothing or rebinds a name read."""
+    (``range(0, n)``) → ("i", {}, {"n"}); ``for i in range(len(xs))`` →
+    ("i", {"xs"}, {"len(xs)"}). None when the loop counts nothing or rebinds
+    a name read."""
     target = node.target
     lengths: set[str] = set()
     bounds: set[str] = set()
@@ -789,12 +790,12 @@ def _pass_counter(model: SemanticModel, node: cst.For) -> tuple[str, set[str], s
         if not (
             isinstance(items, cst.Call)
             and model.qualname(items.func) == "builtins.range"
-            and len(items.args) == 1
-            and items.args[0].keyword is None
-            and items.args[0].star == ""
+            and len(items.args) in (1, 2)
+            and all(a.keyword is None and a.star == "" for a in items.args)
+            and (len(items.args) == 1 or literal_value(items.args[0].value) == 0)
         ):
             return None
-        bound = items.args[0].value
+        bound = items.args[-1].value
         bounds.add(_text(model, bound))
         measured = _measured(model, bound)
         if measured is not None:

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Protocol
 
 from lossflint.project import digests
-from lossflint.project.exports import FULL, ClassShape, Exports, Literal
+from lossflint.project.exports import FULL, ClassShape, Exports, ImportSpec, Literal
 from lossflint.project.layout import Layout, Module
 from lossflint.project.summary import (
     CallRecord,
@@ -245,15 +245,19 @@ class ProjectContext:
         of a module outside the project binds nothing known, as the summary's
         ``star_names`` answers)."""
         for spec in exports.star_imports:
-            if spec.level:
-                target = self.layout.resolve_relative_any(module.path, spec.level, spec.module)
-            else:
-                target = self.layout.resolve_any(spec.module, module.path)
+            target = self._star_target(module, spec)
             if target is not None and not isinstance(target, Module):
                 return True  # a package folder without a module: unsure
             if isinstance(target, Module) and self._star_may_bind(target, name, depth):
                 return True
         return False
+
+    def _star_target(self, module: Module, spec: ImportSpec) -> Module | Path | None:
+        """What ``from <spec> import *`` in ``module`` names: a project module,
+        a package folder, or None (outside the project)."""
+        if spec.level:
+            return self.layout.resolve_relative_any(module.path, spec.level, spec.module)
+        return self.layout.resolve_any(spec.module, module.path)
 
     def _star_may_bind(self, module: Module, name: str, depth: int) -> bool:
         """Whether ``from <module> import *`` may bind ``name`` (what a
@@ -509,10 +513,7 @@ class ProjectContext:
         if depth >= MAX_STAR_DEPTH:
             return None
         for spec in reversed(exports.star_imports):
-            if spec.level:
-                target = self.layout.resolve_relative_any(module.path, spec.level, spec.module)
-            else:
-                target = self.layout.resolve_any(spec.module, module.path)
+            target = self._star_target(module, spec)
             if not isinstance(target, Module):
                 return None  # outside the project, or unsure: it may bind it
             if self._star_may_bind(target, name, depth + 1):

@@ -5,12 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-import libcst as cst
-
 from lossflint.analysis import apis
 from lossflint.analysis import metrics as M
-from lossflint.analysis.calls import argument, has_star_args, keyword, literal_value
-from lossflint.analysis.reaching import reaching_assignment
+from lossflint.analysis.calls import argument, has_star_args, keyword
+from lossflint.analysis.numerics import literals_bound
 from lossflint.diagnostics import Finding, Severity
 from lossflint.examples import Invalid
 from lossflint.registry import Rule
@@ -164,9 +162,8 @@ information (severity info), not a warning.
             short = name.rsplit(".", 1)[-1]
             given = argument(call, None, "average")
             # the default is per class for the support function, binary for the others
-            averages = (
-                _averages(model, given) if given is not None else {_DEFAULT_AVERAGE.get(short)}
-            )
+            bound = literals_bound(model, given) if given is not None else None
+            averages = set(bound or ()) if given is not None else {_DEFAULT_AVERAGE.get(short)}
             if not averages or not averages <= _PER_CLASS:
                 continue
             average = "samples" if averages == {"samples"} else next(iter(averages - {"samples"}))
@@ -181,25 +178,6 @@ information (severity info), not a warning.
                 f"`{short}` without `zero_division`: {empty} makes it 0/0, silently scored "
                 "as 0; pass `zero_division=` explicitly",
             )
-
-
-def _averages(model: SemanticModel, given: cst.BaseExpression, depth: int = 3) -> set[object]:
-    """The literal values ``average=`` may take: the literal, both arms of a
-    conditional, what a name every path binds last holds (``average =
-    "weighted" if n > 2 else "macro"``); empty when any is unknown."""
-    value = literal_value(given)
-    if value is not NotImplemented:
-        return {value}
-    if depth <= 0:
-        return set()
-    if isinstance(given, cst.IfExp):
-        body = _averages(model, given.body, depth - 1)
-        orelse = _averages(model, given.orelse, depth - 1)
-        return body | orelse if body and orelse else set()
-    if isinstance(given, cst.Name):
-        reached = reaching_assignment(model, given)
-        return _averages(model, reached, depth - 1) if reached is not None else set()
-    return set()
 
 
 #: ``average`` values that score each class on its own: a class never

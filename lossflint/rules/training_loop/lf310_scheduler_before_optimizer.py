@@ -9,10 +9,11 @@ import libcst as cst
 
 from lossflint.analysis.callee_steps import scheduler_before_own_loop, stepping_call_after
 from lossflint.analysis.engine_events import early_scheduler_steps
+from lossflint.analysis.first_pass import first_pass_blocks
 from lossflint.analysis.loops import LoopEvent, loops
 from lossflint.analysis.names import dotted_text
 from lossflint.analysis.scheduler_classes import own_protocol_scheduler
-from lossflint.analysis.switches import first_pass_blocks, switched_blocks
+from lossflint.analysis.switches import switched_blocks
 from lossflint.diagnostics import Finding, RelatedNode, Severity
 from lossflint.examples import Invalid
 from lossflint.registry import Rule

@@ -113,6 +113,8 @@ SWITCH_VALID = [
     _WARMUP.format(test="epoch >= 5", marker="", epochs="epochs"),
     _WARMUP.format(test="epoch <= 1", marker="", epochs="2, epochs"),
     _WARMUP.format(test="epoch <= 0", marker="", epochs="1, epochs + 1"),
+    # resumed from a start not known to be 0 (``range(start_epoch, n)``): unsure
+    _WARMUP.format(test="epoch <= 0", marker="", epochs="epochs // 2, epochs"),
     # tests that count passes: the first epoch is skipped on purpose
     """
     def train(model, loader, optimizer, scheduler, epochs):

@@ -1,0 +1,91 @@
+"""Tests that hold on a run's first pass through a loop: a pass counter
+counted from 0 and fixed within the loop, compared as small (``if epoch <=
+0:``, ``if i < warmup_iters:``, ``if step == 0:``). What such a test guards
+runs in the first iteration there is, before anything later in it: a
+scheduler stepped there before the optimiser skips the schedule's first
+value (LF310)."""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, cast
+
+import libcst as cst
+
+from lossflint.analysis.gradients import gradients
+from lossflint.analysis.names import dotted_text
+from lossflint.analysis.train_mode import pass_counter
+
+if TYPE_CHECKING:
+    from lossflint.analysis.index import ModuleIndex
+    from lossflint.analysis.model import SemanticModel
+
+
+def first_pass_blocks(
+    model: ModuleIndex, chain: tuple[cst.CSTNode, ...], loop: cst.For | cst.While
+) -> bool:
+    """Every block of ``chain`` is the body of an ``if`` whose test holds on
+    the run's first pass through ``loop``: a pass counter counted from 0 and
+    fixed within the loop compared as small (``if epoch <= 0:``, ``if i <
+    warmup:``, ``if step == 0:``): what it guards runs in the first iteration
+    there is, before anything later in that iteration."""
+    if not chain:
+        return False
+    for block in chain:
+        test = model.parent(block)
+        if not isinstance(test, cst.If) or block is not test.body:
+            return False
+        if not _true_at_zero(model, test.test, loop):
+            return False
+    return True
+
+
+def _true_at_zero(model: ModuleIndex, test: cst.BaseExpression, loop: cst.CSTNode) -> bool:
+    if not isinstance(test, cst.Comparison) or len(test.comparisons) != 1:
+        return False
+    left, target = test.left, test.comparisons[0]
+    operator, bound = target.operator, target.comparator
+    if not (isinstance(left, cst.Name) and _zero_based_counter(model, left, loop)):
+        return False
+    if isinstance(bound, cst.Integer):
+        value = int(bound.value)
+        return (
+            (isinstance(operator, cst.LessThan) and value > 0)
+            or (isinstance(operator, cst.LessThanEqual) and value >= 0)
+            or (isinstance(operator, cst.Equal) and value == 0)
+        )
+    # ``if i < warmup_iters:``: a warm-up length, positive by its meaning
+    return (
+        isinstance(operator, cst.LessThan)
+        and isinstance(bound, (cst.Name, cst.Attribute))
+        and re.search(r"warm", dotted_text(bound) or "", re.IGNORECASE) is not None
+    )
+
+
+def _zero_based_counter(
+    model: ModuleIndex, name: cst.Name, loop: cst.CSTNode, depth: int = 1
+) -> bool:
+    """``name`` counts passes from 0 and is fixed inside ``loop``: the target
+    of ``loop`` or of a loop around it counting from 0 (``train_mode.pass_counter``:
+    ``range(n)``, ``enumerate(xs)``, through ``tqdm``), or a parameter every
+    same-file caller passes such a counter."""
+    bindings = model.bindings(name) or []
+    if len(bindings) != 1:
+        return False
+    binding = bindings[0]
+    if binding.kind == "param":
+        if depth <= 0:
+            return False
+        passed = gradients(model).passed_to(name, plain=True)
+        return bool(passed) and all(
+            isinstance(arg, cst.Name) and _zero_based_counter(model, arg, arg, depth - 1)
+            for arg in passed or ()
+        )
+    at: cst.CSTNode | None = loop
+    while at is not None:
+        if isinstance(at, cst.For):
+            counted = pass_counter(cast("SemanticModel", model), at)
+            if counted is not None and counted[0] == name.value:
+                return True
+        at = model.parent(at)
+    return False

@@ -1277,7 +1277,9 @@ def is_boolean(model: ModuleIndex, expr: cst.BaseExpression, depth: int = 3) -> 
     """A mask: a comparison, ``&``/``|``/``~`` of masks, ``.eq()``-style
     methods, or a cast of a mask."""
     if isinstance(expr, cst.Name) and depth > 0:
-        value = bound_value(model, expr)
+        # also a name rebound later, read where one assignment surely reaches
+        # (``count = mask.sum()`` before ``mask = mask.unsqueeze(-1)``)
+        value = bound_value(model, expr) or reaching_assignment(model, expr)
         return value is not None and is_boolean(model, value, depth - 1)
     if isinstance(expr, cst.Comparison):
         return True
@@ -1305,9 +1307,9 @@ def is_boolean(model: ModuleIndex, expr: cst.BaseExpression, depth: int = 3) -> 
 
 def is_count(model: ModuleIndex, expr: cst.BaseExpression, depth: int = 3) -> bool:
     """A sum of a mask (``(pred == y).sum()``), possibly cast, or a name bound
-    once to one."""
+    once to one (or reached by one assignment)."""
     if isinstance(expr, cst.Name) and depth > 0:
-        value = bound_value(model, expr)
+        value = bound_value(model, expr) or reaching_assignment(model, expr)
         return value is not None and is_count(model, value, depth - 1)
     info = call_info(model, expr)
     if info is not None and info.method in apis.CAST_METHODS and info.receiver is not None:

@@ -12,7 +12,8 @@ joined to a column of ones (ruotianluo's ImageCaptioning, audit R79): no row
 sums to 0; its twin without the column. Regression targets a generator network made
 under ``no_grad`` into a dict of parts, standardised by the train part's
 std (rtdl-revisiting-models, audit R86): no gradient; the twin stores the
-trained model's outputs."""
+trained model's outputs. A mask's count taken before the mask is reshaped
+(channel-distillation, audit R92)."""
 
 from __future__ import annotations
 
@@ -224,6 +225,23 @@ S27_INVALID = [
                 loss = tf.reduce_sum((tf.eye(128) - c) ** 2)
             grads = tape.gradient(loss, encoder.trainable_weights)
             optimizer.apply_gradients(zip(grads, encoder.trainable_weights))
+        """
+    ),
+    # the count taken before the mask is reshaped for broadcasting (a KD loss
+    # over the samples the teacher gets right, channel-distillation, audit R92):
+    # a batch the teacher gets all wrong divides by 0
+    Invalid(
+        """
+        import torch
+        import torch.nn.functional as F
+
+        def kd_on_correct(stu_pred, tea_pred, label, t=4.0):
+            s = F.log_softmax(stu_pred / t, dim=1)
+            p = F.softmax(tea_pred / t, dim=1)
+            mask = torch.eq(label, torch.argmax(p, dim=1)).float()
+            count = mask.sum()
+            mask = mask.unsqueeze(-1)
+            return F.kl_div(s * mask, p * mask, reduction="sum") / count  # error: LF206 at `F.kl_div(`
         """
     ),
 ]

@@ -215,6 +215,8 @@ class KTensor:
     input_shape: tuple[int | None, ...] | None = None
     model: KModel | None = None
     predicted: bool = False  # numpy output of predict()
+    #: the ``y_pred`` a ``compile(loss=f)`` hands ``f``
+    handed: bool = False
 
 
 @dataclass(frozen=True)
@@ -545,12 +547,38 @@ class KerasFacts(Interpreter[Any]):
                     if statement is not None:
                         yield statement, record.scaled_labels_loss, record.scaled_labels_at
 
-    def output_activation(self, expr: cst.BaseExpression) -> tuple[str, KModel] | None:
+    def callback_arguments(self, expr: cst.BaseExpression, func: cst.FunctionDef) -> Env | None:
+        """``model.compile(loss=f)``: Keras calls ``f(y_true, y_pred)`` with the
+        model's output as ``y_pred`` (a single-output model seen here; a
+        method, or a function taking fewer than two parameters, is not such a
+        loss)."""
+        arg = self.model.parent(expr)
+        call = self.model.parent(arg) if isinstance(arg, cst.Arg) else None
+        if (
+            not isinstance(call, cst.Call)
+            or not isinstance(call.func, cst.Attribute)
+            or call.func.attr.value != "compile"
+            or _arg(call, 1, "loss") is not arg
+            or self.class_of_method(func) is not None
+        ):
+            return None
+        compiled = self.values.get(call.func.value)
+        params = [p.name.value for p in (*func.params.posonly_params, *func.params.params)]
+        if not isinstance(compiled, KModel) or compiled.outputs or len(params) < 2:
+            return None
+        return {params[1]: KTensor(compiled.layers, compiled.input_shape, compiled, handed=True)}
+
+    def output_activation(
+        self, expr: cst.BaseExpression, handed: bool = True
+    ) -> tuple[str, KModel] | None:
         """The final activation of the Keras model whose output ``expr`` holds
-        (``model(x)``, not ``model.predict(x)``), and that model; None when
-        ``expr`` is no such output or its head cannot be read."""
+        (``model(x)``, not ``model.predict(x)``; with ``handed``, also the
+        ``y_pred`` a compiled loss function receives), and that model; None
+        when ``expr`` is no such output or its head cannot be read."""
         value = self.values.get(expr)
         if not isinstance(value, KTensor) or value.model is None or value.predicted:
+            return None
+        if value.handed and not handed:
             return None
         head = value.model.head()
         return (head.activation, value.model) if head is not None else None

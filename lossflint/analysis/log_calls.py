@@ -20,6 +20,7 @@ from lossflint.analysis import apis
 from lossflint.analysis import numerics as num
 from lossflint.analysis.apis import Kind
 from lossflint.analysis.calls import positional
+from lossflint.analysis.keras import keras_facts
 from lossflint.analysis.values import Tensor
 
 if TYPE_CHECKING:
@@ -91,8 +92,9 @@ def probability_log(
     inner = log.argument
     complement = num.one_minus(inner)
     target = complement if complement is not None else inner
-    value = model.value(target)
-    if not isinstance(value, Tensor):
+    found = model.value(target)
+    value = found if isinstance(found, Tensor) else _keras_output(model, target)
+    if value is None:
         return None
     if complement is not None and value.kind is not Kind.SIGMOID_PROBS:
         return None
@@ -104,6 +106,27 @@ def probability_log(
     if log.framework == "numpy" and not isinstance(value.origin, cst.Call):
         return None
     return value, target, complement
+
+
+def _keras_output(model: SemanticModel, expr: cst.BaseExpression) -> Tensor | None:
+    """The output of a Keras model ending in softmax or sigmoid (``model(x)``,
+    or the ``y_pred`` a ``compile(loss=f)`` hands ``f``), as a tensor of that
+    kind made by the layer setting the activation."""
+    head = keras_facts(model).output_activation(expr)
+    kind = _KERAS_HEAD_KINDS.get(head[0]) if head is not None else None
+    if head is None or kind is None:
+        return None
+    found = head[1].head()
+    layer = found.activation_layer if found is not None else None
+    if layer is None:
+        return None
+    if layer.far:
+        return Tensor(kind, origin=layer.node, site=layer.origin)
+    return Tensor(kind, origin=layer.node)
+
+
+#: the tensor kind a Keras model's final activation gives its output
+_KERAS_HEAD_KINDS = {"softmax": Kind.PROBS, "sigmoid": Kind.SIGMOID_PROBS}
 
 
 def probability_product(

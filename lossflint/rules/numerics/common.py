@@ -186,7 +186,9 @@ def _guarded_source(model: SemanticModel, logs: tuple[LogCall, ...]) -> tuple[st
             probability = inner[0] if inner is not None else complement
             if inner is not None:
                 guards.append(inner[1])
-        source = _probability_source(model, probability)
+        # a compiled loss's clipped ``y_pred`` is Keras's own recipe (its
+        # ``categorical_crossentropy`` on probabilities clips the same way)
+        source = _probability_source(model, probability, handed=False)
         if source is None:
             return None
         value = model.value(probability)
@@ -203,16 +205,19 @@ def _guarded_source(model: SemanticModel, logs: tuple[LogCall, ...]) -> tuple[st
 _FRAMEWORK_LOGS = frozenset({"torch", "tensorflow", "keras"})
 
 
-def _probability_source(model: SemanticModel, expr: cst.BaseExpression) -> str | None:
+def _probability_source(
+    model: SemanticModel, expr: cst.BaseExpression, handed: bool = True
+) -> str | None:
     """``"softmax"``/``"sigmoid"`` when ``expr`` is known to be such output:
     its kind (this file, a model's output, a parameter every caller fills so),
-    or a softmax/sigmoid written by hand."""
+    or a softmax/sigmoid written by hand; ``handed``: also the ``y_pred`` a
+    Keras ``compile(loss=f)`` gives ``f``."""
     value = model.value(expr)
     if isinstance(value, Tensor) and value.kind is Kind.PROBS:
         return "softmax"
     if isinstance(value, Tensor) and value.kind is Kind.SIGMOID_PROBS:
         return "sigmoid"
-    head = keras_facts(model).output_activation(expr)
+    head = keras_facts(model).output_activation(expr, handed)
     if head is not None and head[0] in ("softmax", "sigmoid"):
         return head[0]  # ``probs = model(x)`` of a Keras model ending in softmax
     resolved = num.resolve(model, expr)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from lossflint.examples import Invalid
 from lossflint.rules.numerics.lf203_call_examples import CALL_INVALID
+from lossflint.rules.numerics.lf203_compiled_loss_examples import COMPILED_INVALID, COMPILED_VALID
 from lossflint.rules.numerics.lf203_term_examples import TERM_INVALID, TERM_VALID
 
 _FOCAL = """
@@ -25,6 +26,7 @@ def focal_loss_binary(y_true, y_pred):
 
 AUDIT_INVALID = [
     *CALL_INVALID,
+    *COMPILED_INVALID,
     *TERM_INVALID,
     # the log-likelihood subtracted from the objective (a semi-supervised
     # VAE's J = L - alpha * ce; wohlert/semi-supervised-pytorch, audit R33)
@@ -232,6 +234,7 @@ AUDIT_INVALID = [
 
 AUDIT_VALID = [
     *TERM_VALID,
+    *COMPILED_VALID,
     # a normalising flow's log-determinant, named and subtracted in reverse
     # (phlippe/uvadlc_notebooks Glow InvConv2d)
     """

@@ -82,6 +82,7 @@ def _periodic_chain(model: ModuleIndex, chain: tuple[cst.CSTNode, ...], loop: cs
     if not chain or not isinstance(loop, cst.For):
         return False
     counters = {n.value for n in nodes_in(loop.target, cst.Name) if isinstance(n, cst.Name)}
+    counters |= _stepped_counters(loop)
     for node in chain:
         # the chain holds the branch's block: its ``if`` is the parent
         branch = model.parent(node) if isinstance(node, cst.IndentedBlock) else node
@@ -92,6 +93,25 @@ def _periodic_chain(model: ModuleIndex, chain: tuple[cst.CSTNode, ...], loop: cs
         ):
             return False
     return True
+
+
+def _stepped_counters(loop: cst.For) -> set[str]:
+    """Names the loop's body counts up on every pass (``step += 1`` as one of
+    its statements): a step counter, periodic like the loop's own."""
+    found: set[str] = set()
+    body = loop.body.body if isinstance(loop.body, cst.IndentedBlock) else ()
+    for stmt in body:
+        if not isinstance(stmt, cst.SimpleStatementLine):
+            continue
+        for small in stmt.body:
+            if (
+                isinstance(small, cst.AugAssign)
+                and isinstance(small.operator, cst.AddAssign)
+                and isinstance(small.target, cst.Name)
+                and isinstance(small.value, cst.Integer)
+            ):
+                found.add(small.target.value)
+    return found
 
 
 def _tests_period(test: cst.BaseExpression, counters: set[str]) -> bool:

@@ -47,7 +47,8 @@ loop, over parameters the loop picks, or for a model built in the same iteration
 (or in the same function). Parameters that read the epoch counter in one comparison
 only (`param_groups(model, epoch)` adding a group `if epoch >= k`) change at one
 milestone: rebuilding every epoch is reported, and so is a rebuild every few
-epochs (`if epoch % k == 0:`, a step decay).
+epochs (`if epoch % k == 0:`, a step decay) or every few steps of a counter the
+loop counts up (`step += 1; if step % 1000 == 0:`).
 """
     why = """
 Momentum buffers and Adam's first/second moment estimates live in the optimiser.
@@ -149,6 +150,22 @@ schedulers attached to the old optimiser stop acting.
                         criterion(model(x), y).backward()
                         optimizer.step()
             """,
+        ),
+        # a step decay by rebuilding every 1,000 batches on a counted step (audit R93)
+        Invalid(
+            """
+            import torch
+
+            def train(model, loader, criterion, step=0):
+                opt = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+                for x, y in loader:
+                    opt.zero_grad()
+                    criterion(model(x), y).backward()
+                    opt.step()
+                    step += 1
+                    if step % 1000 == 0:
+                        opt = torch.optim.SGD(model.parameters(), lr=0.1 * 0.5 ** (step // 1000), momentum=0.9)  # error: LF311 at `torch.optim.SGD(`
+            """
         ),
     ]
     VALID = [

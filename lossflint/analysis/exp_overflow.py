@@ -282,7 +282,7 @@ def _softplus(
 ) -> NaiveForm | None:
     x = exp_operand(model, exp)
     assert x is not None
-    if not _negated_logits(model, x) and bounded_exp(model, x):
+    if not _negated_logits(model, x) and not _margin(model, x) and bounded_exp(model, x):
         return None
     if not _framework_ok(model, exp, framework):
         return None
@@ -290,6 +290,19 @@ def _softplus(
     if found == "numpy":
         return None  # NumPy softplus: plotted over small ranges in tutorials
     return NaiveForm("softplus", node, framework, found, x, inline=inline)
+
+
+def _margin(model: SemanticModel, x: cst.BaseExpression) -> bool:
+    """``pos - neg`` under a softplus (a soft-margin triplet or BPR loss
+    written ``log1p(exp(d_ap - d_an))``): a difference of two scores, as large
+    as they are apart. Not the max trick, which has no place in a softplus
+    (``x - x.max()``, a maximum subtracted, stays bounded)."""
+    if not num.is_binop(x, cst.Subtract):
+        return False
+    assert isinstance(x, cst.BinaryOperation)
+    if _max_like(model, x.right) or num.is_constant(model, x.right):
+        return False
+    return not (_names_in(model, x.left) & _names_in(model, x.right))
 
 
 def _negated_logits(model: SemanticModel, x: cst.BaseExpression) -> bool:

@@ -1292,6 +1292,8 @@ class GradientFacts:
                     return True
                 if root not in ("torch", "tensorflow", "keras"):
                     return False
+                if qualname.startswith(apis.TF_VARIABLE_MAKERS):
+                    return False  # ``tf.layers.dense(x, 6)`` makes its weights
             elif isinstance(expr.func, cst.Attribute):
                 if expr.func.attr.value in _DETACHING_METHODS:
                     return True

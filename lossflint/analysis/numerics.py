@@ -1265,10 +1265,11 @@ def is_sum_of_squares(model: ModuleIndex, expr: cst.BaseExpression, depth: int =
 
 
 def squared_error_loss(model: ModuleIndex, call: cst.Call) -> bool:
-    """``F.mse_loss(p, y)``, or a call of an ``nn.MSELoss()`` object."""
+    """``F.mse_loss(p, y)``, ``tf.losses.mean_squared_error(y, p)``, or a call
+    of an ``nn.MSELoss()`` object."""
     qualname = model.qualname(call.func)
     if qualname is not None:
-        return qualname in apis.SQUARED_ERROR_LOSSES
+        return qualname in apis.SQUARED_ERROR_LOSSES or qualname in apis.TF_SQUARED_ERROR_LOSSES
     value = kinds_of(model).value_of(call.func)
     return isinstance(value, LossObject) and value.functional in apis.SQUARED_ERROR_LOSSES
 

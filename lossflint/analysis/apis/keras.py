@@ -574,6 +574,19 @@ MULTIPLY = frozenset({"tensorflow.multiply", "tensorflow.math.multiply", "keras.
 TF_PRINT = frozenset({"tensorflow.Print", "tensorflow.compat.v1.Print"})
 #: ``tf.nn.l2_loss(t)`` = sum(t ** 2) / 2
 L2_LOSS = frozenset({"tensorflow.nn.l2_loss"})
+#: TensorFlow's and Keras's mean squared error functions (not scikit-learn's
+#: metric of NumPy arrays): 0 on a perfect fit, as ``F.mse_loss``
+TF_SQUARED_ERROR_LOSSES = frozenset(
+    {
+        "tensorflow.losses.mean_squared_error",
+        "keras.losses.mean_squared_error",
+        "keras.losses.mse",
+        "keras.losses.MSE",
+        "keras.metrics.mean_squared_error",
+        "keras.metrics.mse",
+        "keras.metrics.MSE",
+    }
+)
 ACOS = frozenset(
     {"tensorflow.acos", "tensorflow.math.acos", "tensorflow.asin", "tensorflow.math.asin"}
 )
@@ -706,6 +719,22 @@ TRAINABLE_VARIABLES = frozenset(
         "keras.Variable",
         "keras.backend.variable",
     }
+)
+#: TF1 functions that make trainable variables of their own and apply them
+#: (``tf.layers.dense(x, 6)``, an RNN over a cell): their output carries a
+#: gradient whatever their arguments are (prefixes of qualified names)
+TF_VARIABLE_MAKERS = (
+    "tensorflow.layers.",
+    "tensorflow.contrib.layers.",
+    "tensorflow.contrib.slim.",
+    "tensorflow.contrib.rnn.",
+    "tensorflow.contrib.seq2seq.",
+    "tensorflow.nn.rnn_cell.",
+    "tensorflow.nn.dynamic_rnn",
+    "tensorflow.nn.bidirectional_dynamic_rnn",
+    "tensorflow.nn.static_rnn",
+    "tensorflow.nn.raw_rnn",
+    "tf_slim.",
 )
 #: tensor factories: their result has no gradient history
 TENSOR_FACTORIES = frozenset(

@@ -2,7 +2,8 @@
 1))``, also spelt ``torch.mul(cos, cos)``; pytorch-ssd's filter ranking on a
 name rebound to its own ``.data``; mdistiller's PKT loss on teacher features
 that a later line rebinds; s43: polars expressions, whose methods share
-tensors' names); kept apart so the rule module stays small."""
+tensors' names; s95: TensorFlow's MSE under a root, a TF1 layer on a
+placeholder); kept apart so the rule module stays small."""
 
 from __future__ import annotations
 
@@ -112,9 +113,38 @@ AUDIT_S37_INVALID = [
             return torch.sqrt(((a - b) ** 2).sum(1).clamp(min=0))  # error: LF205 at `torch.sqrt(`
         """
     ),
+    # an RMSE through TensorFlow's own MSE, minimised (TimeGAN's embedder, audit R95)
+    Invalid(
+        """
+        import tensorflow as tf
+
+        def embedder_loss(X, X_tilde, e_vars):
+            E_loss0 = 10 * tf.sqrt(tf.losses.mean_squared_error(X, X_tilde))  # error: LF205 at `tf.sqrt(`
+            return tf.train.AdamOptimizer().minimize(E_loss0, var_list=e_vars)
+        """
+    ),
+    # a TF1 layer applied to a placeholder makes weights: its output takes a gradient
+    Invalid(
+        """
+        import tensorflow as tf
+
+        X = tf.placeholder(tf.float32, [None, 6])
+        Y = tf.layers.dense(X, 6)
+        loss = tf.sqrt(tf.reduce_mean(tf.square(X - Y)))  # error: LF205 at `tf.sqrt(`
+        train_op = tf.train.AdamOptimizer().minimize(loss)
+        """
+    ),
 ]
 
 AUDIT_S37_VALID = [
+    # scikit-learn's MSE of NumPy predictions: an RMSE reported, never differentiated
+    """
+    import numpy as np
+    from sklearn.metrics import mean_squared_error
+
+    def rmse(model, x, y):
+        return np.sqrt(mean_squared_error(y, model.predict(x)))
+    """,
     # the name rebound to its own detached value just above the root
     """
     import torch

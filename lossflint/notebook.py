@@ -103,7 +103,8 @@ _HELP = re.compile(r"^[ \t]*(\?{1,2}[ \t]*[\w.*]+|[\w.*]+[ \t]*\?{1,2})[ \t]*$")
 # a Python line such as ``pip = 3`` or ``pip - q`` is not taken.
 _SHELL_COMMAND = re.compile(
     r"^[ \t]*(?:(?:pip3?|conda|mamba|apt|cd|ls|ll|cat|mkdir|rmdir|mv|cp|rm|less|more|man)"
-    r"[ \t]+(?P<arg>-{1,2}[A-Za-z]|[A-Za-z_./~][\w.]*)"
+    # a quoted argument (``cd 'Colab Notebooks'``): a name then a string is no Python
+    r"[ \t]+(?P<arg>-{1,2}[A-Za-z]|[A-Za-z_./~][\w.]*|'[^'\n]*'|\"[^\"\n]*\")"
     r"|apt-get[ \t]+\S)"
 )
 # Cell magics that run their body as Python in the kernel: the body is linted.

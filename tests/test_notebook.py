@@ -241,6 +241,15 @@ def test_ipython_shell_aliases_and_wildcard_search_are_masked_not_lf900():
     assert lint(text) == [(3, 2, 5, "LF201")]
 
 
+def test_shell_aliases_with_a_quoted_argument_are_masked_not_lf900():
+    # Colab's ``cd 'Colab Notebooks'``: a folder name with a space, quoted (audit R95)
+    text = notebook(
+        ("code", "cd 'Colab Notebooks'\nls \"My Drive/data\""),
+        ("code", "import torch\np = torch.log(torch.softmax(x, 1))"),
+    )
+    assert lint(text) == [(2, 2, 5, "LF201")]
+
+
 def test_python_lines_starting_with_an_alias_name_stay_python():
     text = notebook(
         (

@@ -972,8 +972,15 @@ class KerasFacts(Interpreter[Any]):
     def worth_another_round(self) -> bool:
         # nothing Keras-like was built: module names seen from functions,
         # parameters and closures cannot give more
-        return bool(self.compiles or self.fits or self.models) or any(
-            isinstance(value, _INTERESTING) for value in self.values.values()
+        return (
+            bool(self.compiles or self.fits or self.models)
+            or any(isinstance(value, _INTERESTING) for value in self.values.values())
+            # another file hands a function a model's output (``compile(loss=f)``)
+            or any(
+                isinstance(value, _INTERESTING)
+                for pins in self._pins.values()
+                for value in pins.values()
+            )
         )
 
     def literal(self, expr: cst.BaseExpression) -> Any:
@@ -1025,7 +1032,7 @@ class KerasFacts(Interpreter[Any]):
             # fills with ``model(x)``, a helper returning it): located here
             place = at if at is not None else self.model.module
             chain = _far_layers(place, value.layers)
-            return KTensor(chain, None, KModel(place, chain, "functional"))
+            return KTensor(chain, None, KModel(place, chain, "functional"), handed=value.handed)
         if isinstance(value, SKerasModel) and isinstance(at, cst.Call) and value.layers:
             layers = _far_layers(at, value.layers)
             if value.outputs:

@@ -683,6 +683,16 @@ class Summarizer:
                 opaque.setdefault(ref, CallRecord(ref.file, ref.name, 0, 0, opaque=True))
                 continue
             records.append(self._record(ref, call))
+        for record, ref, written in self._compiled_losses(resolved):
+            # ``model.compile(loss=entropy_loss)`` of another module's function:
+            # Keras calls it with the model's output (any other mention of it
+            # here makes it opaque below)
+            if len(records) >= MAX_CALL_RECORDS:
+                opaque.setdefault(ref, CallRecord(ref.file, ref.name, 0, 0, opaque=True))
+                continue
+            targets.add(ref)
+            called_as[written] = called_as.get(written, 0) + 1
+            records.append(record)
         for ref in sorted(targets, key=lambda r: (r.file, r.name)):
             if ref not in opaque and self._used_otherwise(ref, called_as):
                 opaque[ref] = CallRecord(ref.file, ref.name, 0, 0, opaque=True)
@@ -690,6 +700,43 @@ class Summarizer:
             if method not in opaque and self._escapes(call, method, through):
                 opaque[method] = CallRecord(method.file, method.name, 0, 0, opaque=True)
         return (*records, *opaque.values())
+
+    def _compiled_losses(
+        self, resolved: dict[str, SFunction | SClass | None]
+    ) -> Iterator[tuple[CallRecord, SFunction, str]]:
+        """``model.compile(loss=f)`` with ``f`` a top-level function of another
+        project module and ``model`` a single-output Keras model seen here:
+        the call Keras makes, ``f(y_true, y_pred)`` with the model's output
+        (marked as handed by a compile); with the function and the name
+        written."""
+        if self._keras is None:
+            return
+        from lossflint.analysis.keras import KModel, KTensor
+
+        for site in self.model.method_calls("compile"):
+            call = site.node
+            loss = argument(call, 1, "loss")
+            if not isinstance(loss, cst.Name) or not isinstance(call.func, cst.Attribute):
+                continue
+            qualname = self.model.qualname(loss)
+            if qualname is None or qualname.split(".", 1)[0] in bridge.FRAMEWORK_ROOTS:
+                continue
+            if qualname not in resolved:
+                found = bridge.value_of_qualname(qualname, self.context)
+                found = self.context.resolve(found) if found is not None else None
+                resolved[qualname] = found if isinstance(found, (SFunction, SClass)) else None
+            ref = resolved[qualname]
+            if not isinstance(ref, SFunction) or ref.file == self.rel or "." in ref.name:
+                continue
+            compiled = self._keras.values.get(call.func.value)
+            if not isinstance(compiled, KModel) or compiled.outputs or not compiled.layers:
+                continue
+            output = self._keras_value(KTensor(compiled.layers, compiled.input_shape, compiled))
+            if not isinstance(output, SKerasModel):
+                continue
+            line, column = self._cheap_position(call)
+            args = (S_UNKNOWN, replace(output, handed=True))
+            yield CallRecord(ref.file, ref.name, line, column, args), ref, loss.value
 
     def _instance_called(self, call: cst.Call) -> SFunction | None:
         """``crit(out, y)`` where ``crit`` is an instance of a class of
@@ -1173,7 +1220,12 @@ class Summarizer:
 
     @cached_property
     def _keras(self) -> Any:
-        """The Keras facts of the module, when it imports Keras or TensorFlow."""
+        """The Keras facts of the module, when it imports Keras or TensorFlow
+        or compiles a model (one another module's factory built)."""
+        if ".compile(" in self.text:
+            from lossflint.analysis.keras import keras_facts
+
+            return keras_facts(self.model)
         for bindings in self.model.module_scope.bindings.values():
             for binding in bindings:
                 if binding.qualname and binding.qualname.split(".")[0] in ("keras", "tensorflow"):

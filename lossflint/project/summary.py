@@ -164,6 +164,8 @@ class SKerasModel(SValue):
     outputs: tuple[SKerasOutput, ...] = ()
     #: its outputs were given as a dict: calling it returns a dict by key
     keyed: bool = False
+    #: style "output": the ``y_pred`` a ``compile(loss=f)`` hands ``f``
+    handed: bool = False
 
 
 @dataclass(frozen=True)

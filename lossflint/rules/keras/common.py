@@ -23,6 +23,9 @@ def short(model: SemanticModel, node: cst.CSTNode, limit: int = 48) -> str:
 
 
 def layer_evidence(model: SemanticModel, layer: K.KLayer) -> str:
+    if layer.far and layer.origin is not None and layer.node is model.module:
+        # a model another file hands in (``compile(loss=f)`` there): no call here built it
+        return f"`{layer.origin.label}` at {layer.origin.file}:{layer.origin.line}"
     return f"`{short(model, layer.node)}` at line {model.line_of(layer.node)}"
 
 
@@ -49,7 +52,11 @@ def output_related(
 ) -> tuple[RelatedNode | RelatedSite, ...]:
     far = loss.origin if loss is not None else None
     built = (RelatedSite("the loss is built here", far.file, far.line, far.column),) if far else ()
-    return (RelatedNode(what, head.activation_layer.node), *built)
+    layer = head.activation_layer
+    if layer.far and layer.origin is not None and isinstance(layer.node, cst.Module):
+        site = layer.origin
+        return (RelatedSite(what, site.file, site.line, site.column), *built)
+    return (RelatedNode(what, layer.node), *built)
 
 
 def input_rank_layer(layer: K.KLayer) -> tuple[str, int] | None:

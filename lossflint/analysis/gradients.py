@@ -94,6 +94,7 @@ from lossflint.analysis.reaching import (
     reaching_assignment,
     rebound_before,
 )
+from lossflint.analysis.test_files import is_test_path
 from lossflint.analysis.walk import memo_of, names_in, nodes_in, own_returns
 from lossflint.project.callers import (
     imported_elsewhere,
@@ -454,7 +455,15 @@ class GradientFacts:
             reason = self._called_from_yes(func) or self._loss_module_helper(func)
             if reason is not None:
                 return Answer(Reach.YES, reason)
+        if self._test_file:
+            # test scaffolding (a solver's norm callback, a benchmark problem):
+            # only code a test is seen differentiating counts there
+            return Answer(Reach.NO, "it is test code no backward is seen reaching")
         return _UNKNOWN
+
+    @cached_property
+    def _test_file(self) -> bool:
+        return is_test_path(str(getattr(self.model, "path", "")))
 
     # --- functions ------------------------------------------------------------
 

@@ -48,7 +48,7 @@ Only where a gradient can flow: silent where none does (under `no_grad`,
 counts of hard predictions and other integer/boolean/NumPy values, also
 through a helper's parameters when every call of it in the file passes such
 values, metric classes and evaluation code, a value only logged or turned
-into a number).
+into a number, code of a unit test's file no backward is seen reaching).
 There a zero denominator makes a NaN *metric*, which metric libraries define
 away (sklearn's `zero_division`, LF503), not a NaN model. Unknown (a
 snippet, a library function never called in the file) fires.

@@ -178,10 +178,31 @@ def _handed_on(model: ModuleIndex, held: str, name: str) -> bool:
         func = callee.func
         if model.defined_function(func) is not None or _defined_class(model, func) is not None:
             continue
+        if model.qualname(func) in _READING_BUILTINS:
+            continue  # ``print(cfg)``: read, never set
         if imported_project_callable(model, func) and not set_by_project(name):
             continue
         return True
     return False
+
+
+#: built-ins that only read the object they are given (``vars`` and
+#: ``setattr`` hand out or change its fields)
+_READING_BUILTINS = frozenset(
+    f"builtins.{name}"
+    for name in (
+        "print",
+        "str",
+        "repr",
+        "format",
+        "len",
+        "type",
+        "id",
+        "hash",
+        "isinstance",
+        "hasattr",
+    )
+)
 
 
 def _defined_class(model: ModuleIndex, func: cst.BaseExpression) -> cst.ClassDef | None:
@@ -288,3 +309,39 @@ def _set_elsewhere(model: ModuleIndex, name: str) -> bool:
             ):
                 return True
     return False
+
+
+def branch_not_taken(model: ModuleIndex, node: cst.CSTNode) -> bool:
+    """``node`` sits in a branch a configuration field decides against: the
+    body of ``if cfg.optimizer == "adam":`` (or the ``elif`` after a test
+    that holds) where ``cfg.optimizer`` is the literal ``"sgd"``."""
+    child, parent = node, model.parents.get(node)
+    while parent is not None:
+        if type(parent) is cst.If:
+            truth = _config_test(model, parent.test)
+            if truth is False and child is parent.body:
+                return True
+            if truth is True and child is parent.orelse:
+                return True
+        child, parent = parent, model.parents.get(parent)
+    return False
+
+
+def _config_test(model: ModuleIndex, test: cst.BaseExpression) -> bool | None:
+    """Whether ``cfg.<field> == <literal>`` (or ``!=``) holds, the field a
+    literal of its configuration class; None when not known."""
+    if not isinstance(test, cst.Comparison) or len(test.comparisons) != 1:
+        return None
+    target = test.comparisons[0]
+    if not isinstance(target.operator, (cst.Equal, cst.NotEqual)):
+        return None
+    expected = literal_value(target.comparator)
+    if not isinstance(test.left, cst.Attribute) or not isinstance(expected, str):
+        return None
+    found = config_field(model, test.left)
+    value = found.value if isinstance(found, ForeignLiteral) else None
+    if isinstance(found, cst.BaseExpression):
+        value = literal_value(found)
+    if not isinstance(value, str):
+        return None
+    return (value == expected) is isinstance(target.operator, cst.Equal)

@@ -50,7 +50,12 @@ from lossflint.analysis.calls import (
     literal_value,
     positional,
 )
-from lossflint.analysis.config_fields import config_field, instance_field, passed_config_field
+from lossflint.analysis.config_fields import (
+    branch_not_taken,
+    config_field,
+    instance_field,
+    passed_config_field,
+)
 from lossflint.analysis.interpreter.syntax import param_names, statements_of
 from lossflint.analysis.loops import loops, role_from_name
 from lossflint.analysis.names import dotted_text
@@ -645,8 +650,8 @@ def high_rates(model: ModuleIndex, limits: dict[str, float]) -> Iterator[HighRat
     shown = _demonstrations(model, rates, ctors, limits)
     for ctor in ctors:
         limit = limits[ctor.family]
-        if has_star_args(ctor.call) or ctor.call in shown:
-            continue
+        if has_star_args(ctor.call) or ctor.call in shown or branch_not_taken(model, ctor.call):
+            continue  # (``if cfg.optimizer == "adam":`` with ``optimizer = "sgd"``)
         if clipped and ctor.family == "sgd":
             continue
         applied = rates.applied(ctor)

@@ -218,9 +218,28 @@ def _imported_target(model: ModuleIndex, func: cst.BaseExpression) -> object:
     binding = _only_import(model, func)
     imported = _imported_as(binding, func.value) if isinstance(binding, cst.ImportFrom) else None
     if imported is None:
-        return None
+        return _star_imported(model, func) if not model.bindings(func) else None
     target = context.import_name(*imported)
     return context.resolve(target) if target is not None else None
+
+
+def _star_imported(model: ModuleIndex, name: cst.Name) -> object:
+    """What the one ``from mod import *`` of a project module binding
+    ``name`` (bound nowhere in the file) gives it (ModelsGenesis's
+    ``from utils import *`` then ``generate_pair(...)``)."""
+    context = current()
+    assert context is not None
+    found: list[object] = []
+    for stmt in model.nodes_of_type(cst.ImportFrom):
+        if not isinstance(stmt, cst.ImportFrom) or not isinstance(stmt.names, cst.ImportStar):
+            continue
+        dotted = dotted_text(stmt.module) if stmt.module is not None else ""
+        bound = context.star_name(dotted or "", len(stmt.relative), name.value)
+        if bound is None:
+            return None  # a star import of a module out of sight may bind it
+        if bound[0]:
+            found.append(bound[1])
+    return context.resolve(found[0]) if len(found) == 1 and found[0] is not None else None
 
 
 def set_by_project(name: str) -> bool:

@@ -5,6 +5,7 @@ silent); kept apart so the rule module stays small."""
 from __future__ import annotations
 
 from lossflint.examples import Invalid
+from lossflint.rules.training_loop.lf307_config_examples import CONFIG_INVALID, CONFIG_VALID
 from lossflint.rules.training_loop.lf307_keras_schedule_examples import (
     SCHEDULE_INVALID,
     SCHEDULE_VALID,
@@ -67,6 +68,7 @@ def _copied(
 
 AUDIT_VALID = [
     *SCHEDULE_VALID,
+    *CONFIG_VALID,
     # a helper that may override the entry
     """
     import torch
@@ -257,6 +259,7 @@ AUDIT_VALID = [
 
 AUDIT_INVALID = [
     *SCHEDULE_INVALID,
+    *CONFIG_INVALID,
     # the config dict handed to a helper that only reads it (held-out H13 p02)
     Invalid(
         """

@@ -26,7 +26,7 @@ from lossflint.analysis.index import ModuleIndex
 from lossflint.analysis.names import dotted_text
 from lossflint.project.context import current
 from lossflint.project.exports import Literal
-from lossflint.project.summary import SClass, SFunction, SModule
+from lossflint.project.summary import SClass, SFunction, SModule, SValue
 
 #: subscripts followed into a nested literal
 _MAX_KEYS = 6
@@ -229,7 +229,7 @@ def _star_imported(model: ModuleIndex, name: cst.Name) -> object:
     ``from utils import *`` then ``generate_pair(...)``)."""
     context = current()
     assert context is not None
-    found: list[object] = []
+    found: list[SValue | None] = []
     for stmt in model.nodes_of_type(cst.ImportFrom):
         if not isinstance(stmt, cst.ImportFrom) or not isinstance(stmt.names, cst.ImportStar):
             continue
@@ -239,7 +239,8 @@ def _star_imported(model: ModuleIndex, name: cst.Name) -> object:
             return None  # a star import of a module out of sight may bind it
         if bound[0]:
             found.append(bound[1])
-    return context.resolve(found[0]) if len(found) == 1 and found[0] is not None else None
+    first = found[0] if len(found) == 1 else None
+    return context.resolve(first) if first is not None else None
 
 
 def set_by_project(name: str) -> bool:

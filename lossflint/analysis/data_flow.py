@@ -40,6 +40,7 @@ from lossflint.analysis.loops import LoopIndex, loops
 from lossflint.analysis.names import dotted_text, literal_item
 from lossflint.analysis.reaching import reaching_assignment, reaching_line
 from lossflint.analysis.same_arrays import same_array
+from lossflint.analysis.scaler_refits import cancelled_by_refit
 from lossflint.analysis.trainer_datasets import trainer_train_set
 from lossflint.analysis.values import DictValue, Foreign, FunctionRef, Instance, TupleValue, Value
 from lossflint.analysis.walk import calls_in, memo_of, nodes_in, own_returns
@@ -1072,6 +1073,10 @@ class DataFacts(Interpreter[Any]):
         for leak in self.leaks:
             if leak.scaler and not self._used_after(leak.scaler, leak.split):
                 continue
+            if leak.how in ("folds", "train_test_split") and cancelled_by_refit(
+                self.model, leak.fit, leak.split
+            ):
+                continue  # each fold refits a StandardScaler on its training rows
             if id(leak.fit) not in seen:
                 seen.add(id(leak.fit))
                 yield leak

@@ -1,12 +1,31 @@
 """LF601 examples of a DataFrame scaled whole and then rebound by operations
 that keep its rows (columns dropped, added, renamed; frames put side by side)
-before the split (audit R22); kept apart so the rule module stays small."""
+before the split (audit R22), or refitted per fold (audit R96); kept apart so the rule module stays small."""
 
 from __future__ import annotations
 
 from lossflint.examples import Invalid
 
 FRAME_INVALID = [
+    # ... its twin refitting a MaxAbsScaler, which does not centre: the shift stays
+    Invalid(
+        """
+        import pandas as pd
+        from scipy.stats import zscore
+        from sklearn.model_selection import KFold
+        from sklearn.preprocessing import MaxAbsScaler
+
+        df = pd.read_csv("jh-simple-dataset.csv")
+        df["income"] = zscore(df["income"])  # error: LF601 at `zscore(`
+        x = df[["income", "aspect"]].values
+        y = df["age"].values
+        for train_idx, test_idx in KFold(n_splits=5, shuffle=True).split(x):
+            x_train, x_test = x[train_idx], x[test_idx]
+            scaler = MaxAbsScaler()
+            x_train = scaler.fit_transform(x_train)
+            model.fit(x_train, y[train_idx])
+        """
+    ),
     # fitted on an expression and transforming the same expression written
     # again (huseinzol05/Stock-Prediction-Models' notebooks, audit R46)
     Invalid(
@@ -143,6 +162,25 @@ FRAME_INVALID = [
 ]
 
 FRAME_VALID = [
+    # z-scored whole, then each fold refits a StandardScaler on its training
+    # rows: the refit undoes the affine map (jeffheaton's app_deep_learning, R96)
+    """
+    import pandas as pd
+    from scipy.stats import zscore
+    from sklearn.model_selection import KFold
+    from sklearn.preprocessing import StandardScaler
+
+    df = pd.read_csv("jh-simple-dataset.csv")
+    df["income"] = zscore(df["income"])
+    x = df[["income", "aspect"]].values
+    y = df["age"].values
+    for train_idx, test_idx in KFold(n_splits=5, shuffle=True).split(x):
+        x_train, x_test = x[train_idx], x[test_idx]
+        scaler = StandardScaler()
+        x_train = scaler.fit_transform(x_train)
+        x_test = scaler.transform(x_test)
+        model.fit(x_train, y[train_idx])
+    """,
     # the same text over a frame read twice: another array is transformed
     """
     import pandas as pd

@@ -22,14 +22,6 @@ from lossflint.analysis import numerics as num
 if TYPE_CHECKING:
     from lossflint.analysis.index import ModuleIndex
 
-#: scalers that centre and scale each column: refitted, they absorb any affine map before them
-_CENTRING = frozenset(
-    {
-        "sklearn.preprocessing.StandardScaler",
-        "sklearn.preprocessing.MinMaxScaler",
-        "sklearn.preprocessing.RobustScaler",
-    }
-)
 _FITS = ("fit", "fit_transform")
 
 
@@ -46,7 +38,7 @@ def cancelled_by_refit(model: ModuleIndex, fit: cst.CSTNode, split: cst.CSTNode)
             continue
         if model.enclosing(call, cst.FunctionDef) is not scope:
             continue
-        if _scaler_of(model, call) in _CENTRING:
+        if _scaler_of(model, call) in apis.CENTRING_SCALERS:
             return True
     return False
 

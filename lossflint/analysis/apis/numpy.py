@@ -202,6 +202,15 @@ FIT_SCALERS = frozenset(
         "sklearn.preprocessing.MaxAbsScaler",
     }
 )
+#: scalers that centre and scale each column: refitted, they absorb any affine
+#: map of the columns before them
+CENTRING_SCALERS = frozenset(
+    {
+        "sklearn.preprocessing.StandardScaler",
+        "sklearn.preprocessing.MinMaxScaler",
+        "sklearn.preprocessing.RobustScaler",
+    }
+)
 #: functions that standardise an array with its own statistics (a scaler's
 #: ``fit_transform`` in one call)
 STANDARDISE_FUNCS = frozenset({"scipy.stats.zscore", "scipy.stats.mstats.zscore"})

@@ -733,6 +733,12 @@ class KindAnalysis(Interpreter[Value]):
         if passed is not None:
             return passed
         where = self.frame.label
+        if name in ("scatter_", "scatter") and self._one_hot_scatter(call, func):
+            # ``y_onehot = torch.zeros(n, k); y_onehot.scatter_(1, y.view(-1, 1), 1)``
+            made_hot = Tensor(Kind.ONE_HOT, origin=call, where=where)
+            if name == "scatter_" and type(func.value) is cst.Name:
+                env[func.value.value] = made_hot
+            return made_hot
         if isinstance(receiver, Tensor):
             if name in apis.KIND_PRESERVING_METHODS:
                 if name in apis.FLOAT_CASTS or (
@@ -764,6 +770,19 @@ class KindAnalysis(Interpreter[Value]):
             if self._receiver_is_framework_object(func.value, env):
                 return Tensor(apis.METHOD_KINDS[name], origin=call, where=where)
         return UNKNOWN
+
+    def _one_hot_scatter(self, call: cst.Call, func: cst.Attribute) -> bool:
+        """``zeros.scatter_(dim, index, 1)``: a 1 at each label's column of a
+        tensor of zeros (built inline, or bound once to ``torch.zeros``)."""
+        args = positional(call)
+        if len(args) != 3 or len(call.args) != 3 or literal_value(args[2].value) not in (1, 1.0):
+            return False
+        receiver: cst.BaseExpression | None = func.value
+        if isinstance(receiver, cst.Name):
+            bindings = self.model.bindings(receiver) or []
+            node = bindings[0].node if len(bindings) == 1 and bindings[0].kind == "assign" else None
+            receiver = node if isinstance(node, cst.BaseExpression) else None
+        return isinstance(receiver, cst.Call) and self.model.qualname(receiver.func) in apis.ZEROS
 
     def _receiver_is_framework_object(self, expr: cst.BaseExpression, env: Env) -> bool:
         """A plain receiver (not ``self``, not a module, not a same-file object):

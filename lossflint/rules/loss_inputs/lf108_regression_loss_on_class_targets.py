@@ -126,9 +126,41 @@ indices silently broadcasts to `(N, N, C)`.
                 loss.backward()
             """
         ),
+        # one-hot rows scattered into zeros by hand, the labels written first
+        # (rasbt's stat479 MLP lecture)
+        Invalid(
+            """
+            import torch
+            import torch.nn.functional as F
+
+            def to_onehot(y, num_classes):
+                y_onehot = torch.zeros(y.size(0), num_classes)
+                y_onehot.scatter_(1, y.view(-1, 1).long(), 1).float()
+                return y_onehot
+
+            def step(model, x, y):
+                probas = torch.softmax(model(x), dim=1)
+                return F.mse_loss(to_onehot(y, 10), probas)  # error: LF108 at `F.mse_loss(`
+            """
+        ),
     ]
 
     VALID = [
+        # label smoothing scattered into a filled tensor: soft targets, and a
+        # student matched to a teacher's softmax (distillation)
+        """
+        import torch
+        import torch.nn.functional as F
+
+        def smooth(y, k, eps=0.1):
+            return torch.full((y.size(0), k), eps / k).scatter_(1, y.view(-1, 1), 1 - eps)
+
+        def step(student, teacher, x, y):
+            p_s = torch.softmax(student(x), dim=1)
+            with torch.no_grad():
+                p_t = torch.softmax(teacher(x), dim=1)
+            return F.mse_loss(p_s, smooth(y, 10)) + F.mse_loss(p_s, p_t)
+        """,
         # a binary task made from MNIST by rewriting its labels
         """
         import torch.nn.functional as F
@@ -209,14 +241,13 @@ indices silently broadcasts to `(N, N, C)`.
             if target is not None and target[1].kind is Kind.CLASS_INDICES:
                 reason = "its target holds class indices"
                 evidence_pair = target
-            elif (
-                inp is not None
-                and inp[1].kind is Kind.PROBS
-                and target is not None
-                and target[1].kind in (Kind.CLASS_INDICES, Kind.ONE_HOT)
-            ):
-                reason = "it compares softmax output with class labels"
-                evidence_pair = inp
+            elif inp is not None and target is not None:
+                # either order: these losses are symmetric (``mse_loss(y_onehot, probas)``)
+                for probs, labels in ((inp, target), (target, inp)):
+                    if probs[1].kind is Kind.PROBS and labels[1].kind in _LABEL_KINDS:
+                        reason = "it compares softmax output with class labels"
+                        evidence_pair = probs
+                        break
             if reason is None or evidence_pair is None:
                 continue
             expr, value = evidence_pair
@@ -228,3 +259,7 @@ indices silently broadcasts to `(N, N, C)`.
                 f"{loss_label(model, loss)} trains a classifier as a regression: {reason}",
                 "use cross_entropy on the logits",
             )
+
+
+#: what a classifier's labels are, as indices or one-hot rows
+_LABEL_KINDS = (Kind.CLASS_INDICES, Kind.ONE_HOT)

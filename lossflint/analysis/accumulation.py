@@ -16,6 +16,7 @@ from lossflint.analysis.gradients import gradients
 from lossflint.analysis.interpreter.syntax import statements_of
 from lossflint.analysis.loops import LoopIndex, loops
 from lossflint.analysis.names import dotted_text, literal_item
+from lossflint.analysis.reaching import reaching_assignment
 from lossflint.analysis.values import Foreign, Tensor
 from lossflint.analysis.walk import (
     Subtree,
@@ -585,6 +586,11 @@ def attached_loss(model: SemanticModel, value: cst.BaseExpression, depth: int = 
     ):
         return True  # `torch.abs(loss)`, `loss.detach().mul(loss)`
     if isinstance(value, cst.Name):
+        reaching = reaching_assignment(model, value) if depth > 0 else None
+        if reaching is not None:
+            # the one assignment every path to this use passes last (``cost``
+            # rebound to a float after the batch loop does not reach it)
+            return attached_loss(model, reaching, depth - 1)
         if sometimes_detached(model, value):
             return False
         items = _unpacked_items(model, value) if depth > 0 else None

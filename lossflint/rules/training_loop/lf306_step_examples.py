@@ -198,9 +198,44 @@ STEP_INVALID = [
     Invalid(_WINDOW.format(marker="  # error: LF306 at `accumulated_loss +=`", reset="")),
     Invalid(_step_dict(body=_ADDS.format(marker="  # error: LF306 at `total += logs`"))),
     Invalid(_LOSS_COMPUTE.format(summed="loss_node  # error: LF306 at `total_loss += loss_node`")),
+    # the name rebound to an evaluation's float after the batch loop: at the
+    # append it still holds the step's loss (rasbt's stat479 dropout lecture, R96)
+    Invalid(
+        """
+        import torch
+        import torch.nn.functional as F
+
+        minibatch_cost = []
+        for epoch in range(3):
+            model.train()
+            for features, targets in train_loader:
+                cost = F.cross_entropy(model(features), targets)
+                optimizer.zero_grad()
+                cost.backward()
+                minibatch_cost.append(cost)  # error: LF306
+                optimizer.step()
+            model.eval()
+            with torch.no_grad():
+                cost = float(F.cross_entropy(model(x_valid), y_valid))
+        """
+    ),
 ]
 
 STEP_VALID = [
+    # detached just before the append: the value that reaches it has no graph
+    """
+    import torch.nn.functional as F
+
+    losses = []
+    for features, targets in train_loader:
+        loss = F.cross_entropy(model(features), targets)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        loss = loss.detach()
+        losses.append(loss)
+    loss = F.cross_entropy(model(x_valid), y_valid)
+    """,
     _PRESET.format(returned="err_fake.detach(), err_l1.data", marker=""),
     _UNPACKED_EVAL.format(guard="            with torch.no_grad():", marker="").replace(
         "\n            batch_loss,", "\n                batch_loss,"

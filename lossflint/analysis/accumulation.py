@@ -585,6 +585,8 @@ def attached_loss(model: SemanticModel, value: cst.BaseExpression, depth: int = 
         attached_loss(model, operand, depth) for operand in _graph_keeping_operands(model, value)
     ):
         return True  # `torch.abs(loss)`, `loss.detach().mul(loss)`
+    if isinstance(value, cst.Call) and _makes_backpropagated_loss(model, value):
+        return True  # ``tre_after += tre(warped, fixed)`` of the ``loss = tre(...)`` it trains on
     if isinstance(value, cst.Name):
         reaching = reaching_assignment(model, value) if depth > 0 else None
         if reaching is not None:
@@ -609,6 +611,33 @@ def attached_loss(model: SemanticModel, value: cst.BaseExpression, depth: int = 
             )
     found = model.value(value)
     return isinstance(found, Tensor) and found.kind is apis.Kind.LOSS
+
+
+def _makes_backpropagated_loss(model: SemanticModel, call: cst.Call) -> bool:
+    """``call`` calls a function of the file that, in the same function, also
+    computes the loss a ``backward()`` there runs on (``loss = tre(...)``;
+    ``loss.backward()``): a metric written as the training loss keeps its
+    graph as the loss does. Not under ``no_grad``."""
+    func = call.func
+    if not isinstance(func, cst.Name) or model.defined_function(func) is None:
+        return False
+    if contexts(model).in_no_grad(call):
+        return False
+    scope = model.enclosing(call, cst.FunctionDef)
+    for site in model.method_calls("backward"):
+        receiver = site.node.func
+        if not isinstance(receiver, cst.Attribute) or not isinstance(receiver.value, cst.Name):
+            continue
+        if model.enclosing(site.node, cst.FunctionDef) is not scope:
+            continue
+        made = reaching_assignment(model, receiver.value)
+        if (
+            isinstance(made, cst.Call)
+            and isinstance(made.func, cst.Name)
+            and made.func.value == func.value
+        ):
+            return True
+    return False
 
 
 def sometimes_detached(model: SemanticModel, name: cst.Name) -> bool:

@@ -180,7 +180,7 @@ def _returned_constructor(model: ModuleIndex, func: cst.FunctionDef) -> cst.Call
     return None
 
 
-def stepped_by_callee(index: LoopIndex, loop: Loop, built: cst.Call, target: str) -> bool:
+def stepped_by_callee(index: LoopIndex, loop: Loop, built: cst.Call, target: str | None) -> bool:
     """``self.opt``, built at ``built`` in ``loop``, is stepped by a same-file
     method that a later statement of the loop's body calls on every pass
     (``self.all_batches(self.train_dl)``, which runs ``self.one_batch`` per
@@ -188,9 +188,11 @@ def stepped_by_callee(index: LoopIndex, loop: Loop, built: cst.Call, target: str
     Stepped inside two loops (``self.finetune_model(epochs)``: an epoch loop
     over a batch loop), the callee runs whole epochs: ``loop`` counts rounds
     of them (KD_Lib's iterative pruning), and a fresh optimiser per round is
-    a choice."""
-    if not target.startswith("self."):
-        return False
+    a choice. A plain name (or the constructor itself, given inline) handed
+    to a same-file function called so is followed to the parameter it fills
+    (``train_model(model, data, loss_fn, optimizer)``)."""
+    if target is None or not target.startswith("self."):
+        return _stepped_through_argument(index, loop, built, target)
     model = index.model
     cls = model.enclosing(built, cst.ClassDef)
     memo = memo_of(model)
@@ -203,6 +205,38 @@ def stepped_by_callee(index: LoopIndex, loop: Loop, built: cst.Call, target: str
         if func is not None and model.enclosing(func, cst.ClassDef) is cls:
             if _loops_to_step(index, func, target, looped=0, depth=0) == 1:
                 return True
+    return False
+
+
+def _stepped_through_argument(
+    index: LoopIndex, loop: Loop, built: cst.Call, target: str | None
+) -> bool:
+    """The optimiser built at ``built`` (bound to ``target``, or None: an
+    argument itself) is an argument of a same-file function called on every
+    pass of ``loop``, which steps the parameter it fills inside one loop."""
+    model = index.model
+    memo = memo_of(model)
+    holder = model.parent(model.parent(built))  # ``train(..., optimizer=Adam(...))``
+    for call in calls_in(loop.node.body, memo):
+        if call is built:
+            continue
+        if target is None and call is not holder:
+            continue
+        if target is not None and model.line_of(call) < model.line_of(built):
+            continue
+        if not _every_pass(model, call, loop.node):
+            continue
+        func = index.resolve_function(call)
+        if func is None or isinstance(call.func, cst.Attribute):
+            continue
+        bound = arguments_by_param(call, filled_positionally(func, call)) or {}
+        for param, arg in bound.items():
+            value = arg.value
+            if value is built or (
+                target is not None and isinstance(value, cst.Name) and value.value == target
+            ):
+                if _loops_to_step(index, func, param, looped=0, depth=0) == 1:
+                    return True
     return False
 
 

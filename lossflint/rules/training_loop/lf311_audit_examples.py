@@ -6,6 +6,7 @@ itself (audit R78)."""
 from __future__ import annotations
 
 from lossflint.examples import Invalid
+from lossflint.rules.training_loop.lf311_handed_examples import HANDED_INVALID, HANDED_VALID
 
 _FACTORY = """
 import torch
@@ -135,6 +136,7 @@ _EVERY_EPOCH = (
 )
 
 AUDIT_INVALID = [
+    *HANDED_INVALID,
     # a step decay by rebuilding Adam every few epochs (held-out H13 p05)
     Invalid(
         """
@@ -205,6 +207,7 @@ AUDIT_INVALID = [
 ]
 
 AUDIT_VALID = [
+    *HANDED_VALID,
     # rebuilt once, at a milestone
     """
     import torch

@@ -314,10 +314,12 @@ schedulers attached to the old optimiser stop acting.
                     if isinstance(parent, cst.Assign) and len(parent.targets) == 1
                     else None
                 )
-                if target is None:
-                    continue
+                if target is None and not isinstance(parent, cst.Arg):
+                    continue  # (an argument: ``train(model, opt=Adam(...))``)
                 if not (
-                    stepped_by_callee(index, loop, call, target) if through else target in stepped
+                    stepped_by_callee(index, loop, call, target)
+                    if through or target is None
+                    else target in stepped
                 ):
                     continue
                 counters = _targets_of(loop.node)
@@ -327,6 +329,8 @@ schedulers attached to the old optimiser stop acting.
                 ):
                     continue  # a model built in this iteration (``self.model = Net()``)
                 roots = _names_in(params) if params is not None else set()
+                if loop.is_iteration and roots & counters:
+                    continue  # ``for model in models``: one optimiser per model trained
                 if not loop.is_iteration and roots & counters:
                     # one optimiser per stage (``for params in stages``), unless
                     # the epoch counter only decides a milestone

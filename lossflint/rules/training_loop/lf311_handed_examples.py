@@ -1,0 +1,61 @@
+"""LF311 examples of an optimiser handed to the function that trains with it
+(kennyleung-su/cs231n-sl-classification, audit R96): built on every epoch and
+passed to a same-file ``train_model`` stepping it per batch, its state is
+reset every epoch; one optimiser per model of a list is a choice (audit R96's
+probe); kept apart so the audit examples module stays small."""
+
+from __future__ import annotations
+
+from lossflint.examples import Invalid
+
+_TRAIN = """
+import torch
+
+def train_model(model, data, loss_fn, optimizer):
+    model.train()
+    for X, y in data:
+        loss = loss_fn(model(X), y)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+
+"""
+
+HANDED_INVALID = [
+    Invalid(
+        _TRAIN
+        + """
+for epoch in range(1, 20):
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)  # error: LF311 at `torch.optim.Adam(`
+    train_model(model, data, loss_fn, optimizer)
+"""
+    ),
+    Invalid(
+        _TRAIN
+        + """
+for epoch in range(1, 20):
+    train_model(
+        model, data, loss_fn,
+        optimizer=torch.optim.Adam(model.parameters(), lr=1e-3),  # error: LF311 at `torch.optim.Adam(`
+    )
+"""
+    ),
+]
+
+HANDED_VALID = [
+    # one optimiser per model trained, and one per run of whole epochs
+    _TRAIN
+    + """
+for model in [torch.nn.Linear(10, 3), torch.nn.Linear(10, 3)]:
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
+    for X, y in data:
+        optimizer.zero_grad()
+        loss_fn(model(X), y).backward()
+        optimizer.step()
+
+for lr in (1e-3, 1e-2):
+    net = torch.nn.Linear(10, 3)
+    opt = torch.optim.SGD(net.parameters(), lr=lr)
+    train_model(net, data, loss_fn, opt)
+""",
+]

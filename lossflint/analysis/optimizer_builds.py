@@ -216,7 +216,8 @@ def _stepped_through_argument(
     pass of ``loop``, which steps the parameter it fills inside one loop."""
     model = index.model
     memo = memo_of(model)
-    holder = model.parent(model.parent(built))  # ``train(..., optimizer=Adam(...))``
+    arg = model.parent(built)
+    holder = model.parent(arg) if arg is not None else None  # ``train(..., opt=Adam(...))``
     for call in calls_in(loop.node.body, memo):
         if call is built:
             continue

@@ -40,7 +40,7 @@ def zero_able(
         operand = num.reduction(model, expr, functions, method)
         if operand is None:
             continue
-        if _positive(model, operand):
+        if _positive(model, operand) or (method == "sum" and _hot_total(model, expr, operand)):
             return None, None
         info = num.call_info(model, expr)
         assert info is not None
@@ -93,6 +93,21 @@ def zero_able(
         known = frameworks - {None}
         return label, (known.pop() if len(known) == 1 and None not in frameworks else None)
     return None, None
+
+
+def _hot_total(
+    model: SemanticModel, total: cst.BaseExpression, operand: cst.BaseExpression
+) -> bool:
+    """``mask.sum()`` over all of a tensor with ones in every row (one-hot
+    labels, MAE's mask of k patches per image): at least one per row."""
+    if not isinstance(total, cst.Call) or any(a.keyword is not None for a in total.args):
+        return False
+    if len(total.args) != (
+        0 if isinstance(total.func, cst.Attribute) and total.func.value is operand else 1
+    ):
+        return False
+    value = model.value(num.resolve(model, operand))
+    return isinstance(value, Tensor) and value.kind in (Kind.ONE_HOT, Kind.ROW_HOT)
 
 
 def _unweighted(term: cst.BaseExpression) -> cst.BaseExpression:

@@ -733,9 +733,10 @@ class KindAnalysis(Interpreter[Value]):
         if passed is not None:
             return passed
         where = self.frame.label
-        if name in ("scatter_", "scatter") and self._one_hot_scatter(call, func):
+        hot = self._scattered_ones(call, func) if name in ("scatter_", "scatter") else None
+        if hot is not None:
             # ``y_onehot = torch.zeros(n, k); y_onehot.scatter_(1, y.view(-1, 1), 1)``
-            made_hot = Tensor(Kind.ONE_HOT, origin=call, where=where)
+            made_hot = Tensor(hot, origin=call, where=where)
             if name == "scatter_" and type(func.value) is cst.Name:
                 env[func.value.value] = made_hot
             return made_hot
@@ -771,18 +772,27 @@ class KindAnalysis(Interpreter[Value]):
                 return Tensor(apis.METHOD_KINDS[name], origin=call, where=where)
         return UNKNOWN
 
-    def _one_hot_scatter(self, call: cst.Call, func: cst.Attribute) -> bool:
-        """``zeros.scatter_(dim, index, 1)``: a 1 at each label's column of a
-        tensor of zeros (built inline, or bound once to ``torch.zeros``)."""
+    def _scattered_ones(self, call: cst.Call, func: cst.Attribute) -> Kind | None:
+        """``zeros.scatter_(1, index, 1)``: ones scattered along the rows of a
+        tensor of zeros (built inline, or bound once to ``torch.zeros``): one
+        per row at each label's column (``index`` a column: ``y.view(-1, 1)``)
+        is one-hot labels; several (``ids[:, :k]``), ones in every row."""
         args = positional(call)
         if len(args) != 3 or len(call.args) != 3 or literal_value(args[2].value) not in (1, 1.0):
-            return False
+            return None
+        if literal_value(args[0].value) not in (1, -1):
+            return None
         receiver: cst.BaseExpression | None = func.value
         if isinstance(receiver, cst.Name):
             bindings = self.model.bindings(receiver) or []
             node = bindings[0].node if len(bindings) == 1 and bindings[0].kind == "assign" else None
             receiver = node if isinstance(node, cst.BaseExpression) else None
-        return isinstance(receiver, cst.Call) and self.model.qualname(receiver.func) in apis.ZEROS
+        if (
+            not isinstance(receiver, cst.Call)
+            or self.model.qualname(receiver.func) not in apis.ZEROS
+        ):
+            return None
+        return Kind.ONE_HOT if _a_column(args[1].value) else Kind.ROW_HOT
 
     def _receiver_is_framework_object(self, expr: cst.BaseExpression, env: Env) -> bool:
         """A plain receiver (not ``self``, not a module, not a same-file object):
@@ -1386,3 +1396,24 @@ def _layer_of(expr: cst.Subscript, layers: LayerList) -> Value:
     if not items or UNKNOWN in items or any(item != items[0] for item in items):
         return UNKNOWN
     return items[0]
+
+
+def _a_column(index: cst.BaseExpression) -> bool:
+    """``y.view(-1, 1)``, ``y.reshape(-1, 1)``, ``y.unsqueeze(1)``, ``y[:, None]``
+    (a cast around or inside kept): one index per row."""
+    while (
+        isinstance(index, cst.Call)
+        and isinstance(index.func, cst.Attribute)
+        and index.func.attr.value in ("long", "int", "to", "type", "cuda", "cpu")
+    ):
+        index = index.func.value
+    if isinstance(index, cst.Subscript):
+        last = index.slice[-1].slice if index.slice else None
+        return isinstance(last, cst.Index) and literal_value(last.value) is None
+    if not isinstance(index, cst.Call) or not isinstance(index.func, cst.Attribute):
+        return False
+    values = [literal_value(a.value) for a in index.args]
+    method = index.func.attr.value
+    if method in ("view", "reshape"):
+        return values == [-1, 1]
+    return method == "unsqueeze" and values in ([1], [-1])

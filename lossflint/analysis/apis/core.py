@@ -15,6 +15,8 @@ class Kind(str, enum.Enum):
     LOG_PROBS = "log-probabilities"
     CLASS_INDICES = "class indices"
     ONE_HOT = "one-hot labels"
+    #: 0/1 with ones in every row (``zeros.scatter_(1, ids[:, :k], 1)``, MAE's mask)
+    ROW_HOT = "ones in every row"
     NON_NEGATIVE = "non-negative values"
     LOSS = "a loss"
     UNKNOWN = "unknown"

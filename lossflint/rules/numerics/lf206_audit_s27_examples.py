@@ -77,6 +77,31 @@ def targets(gen, model, X, opt):
 """
 
 S27_VALID = [
+    # MAE's mask scattered into zeros, k patches per image, returned by the
+    # model: its total is at least one per image (CS182's q_mae, audit R96)
+    """
+    import torch
+    import torch.nn as nn
+
+    class MaskedAutoEncoder(nn.Module):
+        def __init__(self, num_patches=64, mask_ratio=0.75, dim=48):
+            super().__init__()
+            self.masked_length = int(num_patches * mask_ratio)
+            self.num_patches = num_patches
+            self.proj = nn.Linear(dim, dim)
+
+        def forward(self, patches):
+            ids = torch.rand(patches.shape[0], self.num_patches).argsort(dim=1)
+            mask = torch.zeros(patches.shape[0], self.num_patches)
+            mask.scatter_(1, ids[:, : self.masked_length], 1.0)
+            return self.proj(patches), mask
+
+    model = MaskedAutoEncoder()
+    for patches in loader:
+        pred, mask = model(patches)
+        loss = torch.sum(torch.mean(torch.square(patches - pred), dim=-1) * mask) / mask.sum()
+        loss.backward()
+    """,
     _PARTS.format(
         store="        with torch.no_grad():\n            Y[part] = gen(X[part]).squeeze(1)",
         marker="",

@@ -84,7 +84,7 @@ from lossflint.analysis.attribute_constants import only_self_write
 from lossflint.analysis.calls import argument, literal_value
 from lossflint.analysis.contexts import contexts
 from lossflint.analysis.function_values import value_calls
-from lossflint.analysis.interpreter.syntax import is_main_guard, param_defaults
+from lossflint.analysis.interpreter.syntax import arguments_by_param, is_main_guard, param_defaults
 from lossflint.analysis.kinds import kinds_of
 from lossflint.analysis.loops import loops
 from lossflint.analysis.names import dotted_text
@@ -422,7 +422,9 @@ class GradientFacts:
             return Answer(Reach.NO, "the notebook never trains (no backward, optimiser or fit)")
         func = self._function_of(node)
         if func is not None:
-            reason = self._function_never_differentiated(func)
+            reason = self._function_never_differentiated(func) or self._branch_never_differentiated(
+                node, func
+            )
             if reason is not None:
                 return Answer(Reach.NO, reason)
         if self._in_data_mapping(node):
@@ -932,6 +934,57 @@ class GradientFacts:
             return f"it is in {name}, which the framework differentiates"
         if _GRAD_ROOT_TOKENS & set(name_tokens(name)):
             return f"it is in {name}, a loss"
+        return None
+
+    def _branch_never_differentiated(self, node: cst.CSTNode, func: cst.FunctionDef) -> str | None:
+        """``node`` runs only when an optional parameter is given (the ``else``
+        of ``if vx is None:``), and every same-file call giving it runs without
+        gradients (MONAI's ``tre(..., vx=vx)`` in validation under ``no_grad``,
+        the training loss calling ``tre(a, b)``)."""
+        param = self._given_branch(node, func)
+        if param is None:
+            return None
+        runs = self._runs_of(func)
+        if runs is None or named_in_project({func.name.value}) is True:
+            return None
+        names = [p.name.value for p in (*func.params.posonly_params, *func.params.params)]
+        for call, skip in runs:
+            bound = arguments_by_param(call, names[skip:])
+            if bound is None:
+                return None
+            given = bound.get(param)
+            if given is None or given.value is None or literal_value(given.value) is None:
+                continue  # the default: this branch does not run
+            if self.answer(call).reach is not Reach.NO:
+                return None
+        return f"it runs only when {param} is given, and every call giving it has no gradient"
+
+    def _given_branch(self, node: cst.CSTNode, func: cst.FunctionDef) -> str | None:
+        """The parameter (default ``None``) whose being given the branch around
+        ``node`` tests: ``if p is not None:`` (its body) or ``if p is None:``
+        (its ``else``)."""
+        defaults = {
+            p.name.value
+            for p in (*func.params.posonly_params, *func.params.params, *func.params.kwonly_params)
+            if p.default is not None and literal_value(p.default) is None
+        }
+        child, parent = node, self.model.parent(node)
+        while parent is not None and parent is not func:
+            if isinstance(parent, cst.If):
+                test = parent.test
+                if (
+                    isinstance(test, cst.Comparison)
+                    and len(test.comparisons) == 1
+                    and isinstance(test.left, cst.Name)
+                    and test.left.value in defaults
+                    and literal_value(test.comparisons[0].comparator) is None
+                ):
+                    operator = test.comparisons[0].operator
+                    if isinstance(operator, cst.IsNot) and child is parent.body:
+                        return test.left.value
+                    if isinstance(operator, cst.Is) and isinstance(child, cst.Else):
+                        return test.left.value
+            child, parent = parent, self.model.parent(parent)
         return None
 
     def _called_from_yes(self, func: cst.FunctionDef) -> str | None:

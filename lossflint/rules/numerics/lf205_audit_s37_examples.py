@@ -137,6 +137,23 @@ AUDIT_S37_INVALID = [
 ]
 
 AUDIT_S37_VALID = [
+    # the branch taken only when vx is given, which only validation under
+    # no_grad does (MONAI's learn2reg tutorial, audit R94)
+    """
+    import torch
+
+    def tre(fixed, moving, vx=None):
+        if vx is None:
+            return ((fixed - moving) ** 2).sum(-1).add(1e-9).sqrt().mean()
+        else:
+            return ((fixed - moving).mul(vx) ** 2).sum(-1).sqrt().mean()
+
+    for kp in loader:
+        loss = tre(kp + model(kp), kp)
+        loss.backward()
+        with torch.no_grad():
+            metric = tre(kp + model(kp), kp, vx=vx)
+    """,
     # scikit-learn's MSE of NumPy predictions: an RMSE reported, never differentiated
     """
     import numpy as np

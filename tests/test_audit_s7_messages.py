@@ -63,3 +63,12 @@ def test_lf201_in_tensorflow_names_log_sigmoid():
     source = "import tensorflow as tf\np = tf.sigmoid(x)\nloss = -tf.reduce_mean(tf.log(1 - p))\n"
     message = _messages(source)["LF201"]
     assert message.endswith("use log_sigmoid(-x)")
+
+
+def test_lf110_names_a_misspelt_dim_keyword() -> None:
+    # torchxrayvision's attention_map.py: F.softmax(x, dims=-1) raises TypeError (audit R94)
+    text = "import torch.nn.functional as F\np = F.softmax(x, dims=-1)\n"
+    found = lint_text(text, "example.py", RuleSet(["LF110"]), []).diagnostics
+    assert [d.code for d in found] == ["LF110"]
+    assert "given `dims=`" in found[0].message
+    assert found[0].fix is None  # adding dim= beside dims= would still raise

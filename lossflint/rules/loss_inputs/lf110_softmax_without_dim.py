@@ -168,11 +168,21 @@ the suggestion before applying it.
                     continue
                 fixed = with_keyword(call, "dim", cst.UnaryOperation(cst.Minus(), cst.Integer("1")))
                 short = qualname.rsplit(".", 1)[-1]
+                misspelt = [a.keyword.value for a in call.args if a.keyword is not None]
+                misspelt = [k for k in misspelt if k in ("dims", "axis")]
+                message = (
+                    f"`{short}` given `{misspelt[0]}=`, which it does not take (a TypeError "
+                    "when it runs); pass `dim=`"
+                    if misspelt
+                    else f"`{short}` without `dim`: the axis is guessed from the "
+                    "input's rank (dim 0 for 1-D/3-D inputs); pass `dim=` explicitly"
+                )
                 yield Finding(
                     node=call,
-                    message=f"`{short}` without `dim`: the axis is guessed from the "
-                    "input's rank (dim 0 for 1-D/3-D inputs); pass `dim=` explicitly",
-                    fix=FixSpec(
+                    message=message,
+                    fix=None
+                    if misspelt
+                    else FixSpec(
                         Applicability.UNSAFE,
                         "add `dim=-1` (use `dim=1` for (N, C, H, W) inputs)",
                         (NodeEdit(call, fixed),),

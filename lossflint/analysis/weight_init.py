@@ -29,7 +29,7 @@ from lossflint.analysis.names import dotted_text
 from lossflint.analysis.reaching import reaching_assignment
 from lossflint.analysis.type_tests import class_test
 from lossflint.analysis.values import Layer, Sequential
-from lossflint.analysis.walk import calls_in
+from lossflint.analysis.walk import calls_in, nodes_in
 from lossflint.project.callers import external_calls
 
 if TYPE_CHECKING:
@@ -143,7 +143,9 @@ def _hidden(
         and isinstance(owner.value, cst.Name)
         and owner.value.value == "self"
     ):
-        return _hidden_attribute(model, call, owner.attr.value, zero=constant == 0)
+        return _hidden_attribute(
+            model, call, owner.attr.value, zero=constant == 0, constant=constant
+        )
     # (c) `seq[0].weight` of an nn.Sequential
     if isinstance(owner, cst.Subscript) and len(owner.slice) == 1:
         element = owner.slice[0].slice
@@ -383,6 +385,7 @@ def _hidden_attribute(
     attr: str,
     kinds: frozenset[str] = apis.WEIGHT_LAYERS,
     zero: bool = True,
+    constant: float = 0.0,
 ) -> bool:
     """``self.<attr>`` is a hidden layer: not named for normalisation, not the
     layer ``forward`` returns, feeding another layer; named like an output,
@@ -402,6 +405,8 @@ def _hidden_attribute(
     layers = class_layer_attrs(model, cls, kinds)
     if attr not in layers or layers[-1] == attr:
         return False
+    if abs(constant) <= 1 and _one_unit(model, cls, attr):
+        return False  # one output unit has no twin to stay equal to (an attention gate's)
     # the layer whose output forward (Keras: call) returns is the final one
     for node in cls.body.body:
         if isinstance(node, cst.FunctionDef) and node.name.value in ("forward", "call"):
@@ -413,6 +418,21 @@ def _hidden_attribute(
     # feeds another weight layer (zero-initialised offset/gate projections
     # whose output is used directly are a known technique)
     return _feeds_another_layer(model, cls, attr, set(layers) - {attr})
+
+
+def _one_unit(model: SemanticModel, cls: cst.ClassDef, attr: str) -> bool:
+    """``self.<attr> = nn.Conv1d(c, 1, 9)`` / ``nn.Linear(d, 1)`` in ``cls``:
+    a layer with one output unit."""
+    for assign in nodes_in(cls, cst.Assign):
+        assert isinstance(assign, cst.Assign)
+        value = assign.value
+        if not isinstance(value, cst.Call) or model.qualname(value.func) not in apis.WEIGHT_LAYERS:
+            continue
+        if not any(dotted_text(t.target) == f"self.{attr}" for t in assign.targets):
+            continue
+        out = argument(value, 1, "out_features") or argument(value, 1, "out_channels")
+        return out is not None and literal_value(out) == 1
+    return False
 
 
 def _ends_residual_branch(model: SemanticModel, cls: cst.ClassDef, attr: str) -> bool:

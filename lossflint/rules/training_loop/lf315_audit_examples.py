@@ -120,6 +120,27 @@ AUDIT_INVALID = [
 ]
 
 AUDIT_VALID = [
+    # a zero-initialised attention gate of one output channel (2s-AGCN's
+    # temporal attention, pytorch_geometric_temporal, audit R97): one unit has
+    # no twin to stay equal to, whatever layer its gate later feeds
+    """
+    import torch.nn as nn
+
+    class UnitGCN(nn.Module):
+        def __init__(self, out_c):
+            super().__init__()
+            self.conv_ta = nn.Conv1d(out_c, 1, 9, padding=4)
+            nn.init.constant_(self.conv_ta.weight, 0)
+            self.fc1c = nn.Linear(out_c, out_c // 2)
+            self.fc2c = nn.Linear(out_c // 2, out_c)
+            self.sigmoid = nn.Sigmoid()
+
+        def forward(self, y):
+            se1 = self.sigmoid(self.conv_ta(y.mean(-1)))
+            y = y * se1.unsqueeze(-1) + y
+            se1 = self.fc1c(y.mean(-1).mean(-1)).relu()
+            return y * self.sigmoid(self.fc2c(se1)).unsqueeze(-1).unsqueeze(-1) + y
+    """,
     # a small constant kernel, then a randomly initialised layer: each unit's
     # gradient is scaled by its own outgoing weight, so they drift apart on the
     # first step (dipanjanS' XOR net solves XOR; audit R43)

@@ -49,9 +49,31 @@ AUDIT_INVALID = [
             body="self.drop(x)",
         ),
     ),
+    # a new nn.Dropout on every forward (NGCF-PyTorch's message dropout, audit R97)
+    Invalid(
+        """
+        import torch.nn as nn
+
+        class NGCF(nn.Module):
+            def forward(self, ego, drop_flag=True):
+                side = self.W_gc(ego)
+                ego = nn.Dropout(self.mess_dropout[0])(side)  # error: LF316 at `nn.Dropout(`
+                return ego
+        """
+    ),
 ]
 
 AUDIT_VALID = [
+    # built in forward, but only applied in training mode
+    """
+    import torch.nn as nn
+
+    class Net(nn.Module):
+        def forward(self, x, p=0.1):
+            if self.training:
+                x = nn.Dropout(p)(x)
+            return x
+    """,
     # input noise for data augmentation, called outside any model
     """
     import torch.nn.functional as F

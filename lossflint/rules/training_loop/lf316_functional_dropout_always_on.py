@@ -10,6 +10,7 @@ import libcst as cst
 from lossflint.analysis import apis
 from lossflint.analysis.calls import argument, has_star_args
 from lossflint.analysis.gradients import gradients
+from lossflint.analysis.training_branches import training_only
 from lossflint.diagnostics import Applicability, Finding, FixSpec, NodeEdit, Severity
 from lossflint.examples import Invalid
 from lossflint.registry import Rule
@@ -26,7 +27,7 @@ class FunctionalDropoutAlwaysOn(Rule):
     severity = Severity.ERROR
     summary = "`F.dropout` in `forward` without `training=self.training`"
     fix_kind = "safe"
-    needs = ("dropout",)
+    needs = ("dropout", "Dropout")
     what = """
 Flags `F.dropout`, `F.dropout1d/2d/3d`, `F.alpha_dropout` and
 `F.feature_alpha_dropout` called in a module's `forward` method without a `training`
@@ -35,7 +36,9 @@ that only a module's `forward` calls (every call in the file, none from another
 file; the message names the forward). A call that only runs in training mode is
 silent: under `if self.training:` (or `self.training and ...`), in the `else` of
 `if not self.training:`, in `x if self.training else y`, or after
-`if not self.training: return ...`.
+`if not self.training: return ...`. Also an `nn.Dropout(p)` built and applied
+inside `forward` (`nn.Dropout(p)(x)`): a new module on every call, in training
+mode whatever `model.eval()` set.
 """
     why = """
 The functional form defaults to `training=True`: unlike `nn.Dropout`, it does not
@@ -256,7 +259,7 @@ switches it off after `model.eval()`, which is what the module's other layers do
             via = "" if func.name.value == "forward" and method else _only_from_forward(model, func)
             if via is None or (not via and not method):
                 continue
-            if method and _training_only(model, call, func):
+            if method and training_only(model, call, func):
                 continue  # `if self.training:` already switches it off after eval()
             short = (site.qualname or "dropout").rsplit(".", 1)[-1]
             fix = None
@@ -274,6 +277,29 @@ switches it off after `model.eval()`, which is what the module's other layers do
                 f"model.eval(); {advice}",
                 fix=fix,
             )
+        yield from _built_in_forward(model)
+
+
+def _built_in_forward(model: SemanticModel) -> Iterator[Finding]:
+    """``nn.Dropout(p)(x)`` in a module's ``forward``: a new module on every
+    call, never switched by ``model.eval()`` (NGCF-PyTorch, audit R97)."""
+    for site in model.calls_to(*apis.TORCH_DROPOUT_LAYERS):
+        ctor = site.node
+        applied = model.parent(ctor)
+        func = model.enclosing(ctor, cst.FunctionDef)
+        if not (isinstance(applied, cst.Call) and applied.func is ctor):
+            continue
+        if not isinstance(func, cst.FunctionDef) or func.name.value != "forward":
+            continue
+        if not _module_method(model, func) or training_only(model, applied, func):
+            continue
+        short = (site.qualname or "Dropout").rsplit(".", 1)[-1]
+        yield Finding(
+            ctor,
+            f"`{short}` built inside forward is a new module on every call, always in "
+            "training mode: dropout stays on after model.eval(); build it once in "
+            "`__init__` (or call `F.dropout(..., training=self.training)`)",
+        )
 
 
 def _module_method(model: SemanticModel, func: cst.FunctionDef) -> bool:
@@ -325,69 +351,3 @@ def _own_method_of_another_class(
         return False
     body = cls.body.body if isinstance(cls.body, cst.IndentedBlock) else ()
     return any(isinstance(s, cst.FunctionDef) and s.name.value == func.name.value for s in body)
-
-
-def _is_self_training(expr: cst.BaseExpression) -> bool:
-    return (
-        isinstance(expr, cst.Attribute)
-        and isinstance(expr.value, cst.Name)
-        and expr.value.value == "self"
-        and expr.attr.value == "training"
-    )
-
-
-def _implies_training(test: cst.BaseExpression, holds: bool) -> bool:
-    """``test`` being ``holds`` (true or false) means ``self.training`` is true."""
-    if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
-        return _implies_training(test.expression, not holds)
-    if holds and _is_self_training(test):
-        return True
-    if isinstance(test, cst.BooleanOperation):
-        # `a and b` true: both are; `a or b` false: both are
-        if isinstance(test.operator, cst.And) == holds:
-            return _implies_training(test.left, holds) or _implies_training(test.right, holds)
-    return False
-
-
-def _exits(block: cst.BaseSuite) -> bool:
-    """The block ends by leaving the function (``return``/``raise``)."""
-    body = block.body
-    if not body:
-        return False
-    last = body[-1]
-    if isinstance(last, cst.SimpleStatementLine):
-        return any(isinstance(s, (cst.Return, cst.Raise)) for s in last.body)
-    return isinstance(last, (cst.Return, cst.Raise))  # `if c: return x` on one line
-
-
-def _training_only(model: SemanticModel, call: cst.Call, func: cst.FunctionDef) -> bool:
-    """``call`` only runs in training mode: under ``if self.training [and ...]:``,
-    in the ``else`` of ``if not self.training:``, in ``x if self.training else y``,
-    or after ``if not self.training: return ...`` in an enclosing block."""
-    child: cst.CSTNode = call
-    for ancestor in model.ancestors(call):
-        if ancestor is func:
-            return False
-        if isinstance(ancestor, cst.If):
-            if child is ancestor.body and _implies_training(ancestor.test, True):
-                return True
-            if child is ancestor.orelse and _implies_training(ancestor.test, False):
-                return True
-        elif isinstance(ancestor, cst.IfExp):
-            if child is ancestor.body and _implies_training(ancestor.test, True):
-                return True
-            if child is ancestor.orelse and _implies_training(ancestor.test, False):
-                return True
-        elif isinstance(ancestor, (cst.IndentedBlock, cst.Module)):
-            for statement in ancestor.body:
-                if statement is child:
-                    break
-                if (
-                    isinstance(statement, cst.If)
-                    and statement.orelse is None
-                    and _exits(statement.body)
-                    and _implies_training(statement.test, False)
-                ):
-                    return True
-        child = ancestor
-    return False

@@ -337,7 +337,9 @@ def _ratio_form(
     right: cst.BaseExpression,
 ) -> NaiveForm | None:
     denominator = num.resolve(model, right)
-    operand = num.sum_operand(model, num.strip_shape(model, denominator))
+    padded = _eps_padded(model, denominator)
+    summed = num.resolve(model, padded) if padded is not None else denominator
+    operand = num.sum_operand(model, num.strip_shape(model, summed))
     if operand is None:
         return None
     exp_below = exp_call(model, operand)
@@ -354,7 +356,8 @@ def _ratio_form(
     if framework not in ("torch", "tensorflow"):
         return None
     inline = (
-        below is x_below
+        padded is None
+        and below is x_below
         and above is x_above
         and exp_above is left
         and exp_below is operand
@@ -362,6 +365,27 @@ def _ratio_form(
         and isinstance(denominator, cst.Call)
     )
     return NaiveForm("softmax", division, framework, framework, x_above, denominator, inline)
+
+
+def _eps_padded(model: SemanticModel, expr: cst.BaseExpression) -> cst.BaseExpression | None:
+    """``s`` of ``s + eps``: an eps keeps the denominator off 0, not the
+    exponentials off inf (gsasrec's XE-NDCG, audit R97)."""
+    if not num.is_binop(expr, cst.Add):
+        return None
+    assert isinstance(expr, cst.BinaryOperation)
+    for one, other in ((expr.left, expr.right), (expr.right, expr.left)):
+        if _tiny(one) or (isinstance(one, cst.Name) and _tiny(_named_value(model, one))):
+            return other
+    return None
+
+
+def _named_value(model: SemanticModel, name: cst.Name) -> cst.BaseExpression:
+    """What ``name`` is bound to once, or a parameter's default (``eps=1e-5``)."""
+    bindings = model.bindings(name) or []
+    node = bindings[0].node if len(bindings) == 1 else None
+    if isinstance(node, cst.Param) and node.default is not None:
+        return node.default
+    return num.resolve(model, name)
 
 
 def _untransposed(expr: cst.BaseExpression) -> cst.BaseExpression:

@@ -1017,7 +1017,15 @@ def _shadows_module(model: ModuleIndex, expr: cst.BaseExpression) -> bool:
 
 
 def sum_operand(model: ModuleIndex, expr: cst.BaseExpression) -> cst.BaseExpression | None:
-    return reduction(model, expr, apis.SUM, "sum")
+    return reduction(model, expr, apis.SUM, "sum") or _counted_operand(model, expr)
+
+
+def _counted_operand(model: ModuleIndex, expr: cst.BaseExpression) -> cst.BaseExpression | None:
+    """``x`` of ``tf.count_nonzero(x)``: a sum of ``x != 0``."""
+    if not isinstance(expr, cst.Call) or model.qualname(expr.func) not in apis.COUNT_NONZERO:
+        return None
+    first = argument(expr, 0, "input")
+    return first if first is not None else argument(expr, 0, "input_tensor")
 
 
 def exp_operand(model: ModuleIndex, expr: cst.BaseExpression) -> cst.BaseExpression | None:
@@ -1315,6 +1323,8 @@ def is_count(model: ModuleIndex, expr: cst.BaseExpression, depth: int = 3) -> bo
     info = call_info(model, expr)
     if info is not None and info.method in apis.CAST_METHODS and info.receiver is not None:
         return is_count(model, info.receiver, depth)
+    if _counted_operand(model, expr) is not None:
+        return True  # ``tf.count_nonzero(pred * labels)``
     operand = sum_operand(model, expr)
     return operand is not None and is_boolean(model, operand)
 
@@ -1351,6 +1361,9 @@ def strip_shape(model: ModuleIndex, expr: cst.BaseExpression) -> cst.BaseExpress
             expr = expr.value
             continue
         info = call_info(model, expr)
+        if info is not None and info.qualname in apis.SHAPE_FUNCTIONS and info.node.args:
+            expr = info.node.args[0].value  # ``tf.expand_dims(s, 1)``
+            continue
         if (
             info is None
             or info.receiver is None

@@ -184,6 +184,17 @@ for inline forms only: `logsumexp` needs the reduced `dim` (`torch.sum` without
             v = torch.log(torch.exp(a) + torch.exp(b))  # error: LF204 at `torch.log(`
             """
         ),
+        # the sum reshaped and padded with an eps (gsasrec's XE-NDCG, audit R97):
+        # the eps keeps the denominator off 0, not the exponentials off inf
+        Invalid(
+            """
+            import tensorflow as tf
+
+            def xendcg(pred, eps=1e-5):
+                e = tf.exp(pred)
+                return e / (tf.expand_dims(tf.math.reduce_sum(e, axis=1), 1) + eps)  # error: LF204
+            """
+        ),
     ]
     VALID = [
         *AUDIT_VALID,

@@ -269,4 +269,15 @@ S27_INVALID = [
             return F.kl_div(s * mask, p * mask, reduction="sum") / count  # error: LF206 at `F.kl_div(`
         """
     ),
+    # counts of TensorFlow's count_nonzero (PetarV-'s GAT micro-F1, audit R97)
+    Invalid(
+        """
+        import tensorflow as tf
+
+        def micro_f1(predicted, labels):
+            tp = tf.count_nonzero(predicted * labels)
+            fp = tf.count_nonzero(predicted * (labels - 1))
+            return tp / (tp + fp)  # error: LF206 at `tp / (tp + fp)`
+        """
+    ),
 ]

@@ -29,12 +29,18 @@ def plural(count: int, word: str, suffix: str = "s") -> str:
     return f"{count} {word}{'' if count == 1 else suffix}"
 
 
-def summary(diagnostics: list[Diagnostic], files: int, unsafe_fixes: bool) -> str:
+def summary(diagnostics: list[Diagnostic], files: int, unsafe_fixes: bool, errors: int = 0) -> str:
     """``Found N problems.`` and, as ruff says it, what ``--fix`` would apply
-    and how many unsafe fixes ``--unsafe-fixes`` would add."""
+    and how many unsafe fixes ``--unsafe-fixes`` would add; a run some error
+    cut short never says all checks passed."""
+    stopped = f"{plural(errors, 'error')} stopped part of the checks (see above)."
     if not diagnostics:
+        if errors:
+            return f"No problems found in {plural(files, 'file')}, but {stopped}"
         return f"All checks passed ({plural(files, 'file')})."
     lines = [f"Found {plural(len(diagnostics), 'problem')}."]
+    if errors:
+        lines.append(stopped[0].upper() + stopped[1:])
     safe = sum(1 for d in diagnostics if _fix_kind(d) is Applicability.SAFE)
     unsafe = sum(1 for d in diagnostics if _fix_kind(d) is Applicability.UNSAFE)
     fixable, hidden = (safe + unsafe, 0) if unsafe_fixes else (safe, unsafe)
@@ -173,7 +179,7 @@ class Report:
         diagnostics = result.diagnostics
         self.emit(self.render(diagnostics, source_lines(stdin)))
         if self.output_format in ("concise", "full") and not self.statistics:
-            self.note(summary(diagnostics, result.files, self.unsafe_fixes))
+            self.note(summary(diagnostics, result.files, self.unsafe_fixes, len(result.errors)))
         if result.errors:
             return EXIT_ERROR
         return EXIT_FINDINGS if diagnostics and not self.exit_zero else EXIT_CLEAN

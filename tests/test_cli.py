@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 from pathlib import Path
 
@@ -378,6 +379,9 @@ def test_internal_error_reported_exit_2(project, monkeypatch, capsys):
         "lossflint: error: internal error in LF201 on pkg/loss.py: ValueError: kaboom"
         in captured.err
     )
+    # the summary says the checks were cut short, never that they all passed
+    assert "All checks passed" not in captured.err
+    assert re.search(r"\d+ errors? stopped part of the checks \(see above\)\.", captured.err)
 
 
 def test_rules_listing_formats(run_cli):

@@ -552,3 +552,19 @@ def test_a_reassigned_flag_is_not_decided_by_the_call() -> None:
         probe(block(False))
     """
     assert probes(source) == [UNKNOWN, UNKNOWN]
+
+
+def test_one_line_function_bodies_are_statements_of_the_tree() -> None:
+    # ``def f(x): return x / 255`` beside Keras labels: LF413 asked the position
+    # of a statement made up for the one-line body and raised KeyError (fastai's
+    # courses, audit R98)
+    from lossflint.linter import RuleSet, lint_text
+
+    text = (
+        "from keras.datasets import mnist\n"
+        "(X_train, y_train), (X_test, y_test) = mnist.load_data()\n"
+        "def norm_input(x): return x / 255\n"
+        "y_train = norm_input(y_train)\n"
+    )
+    result = lint_text(text, "example.py", RuleSet(["LF413"]), [])
+    assert not result.errors

@@ -376,7 +376,7 @@ def _afresh_each_pass(model: SemanticModel, node: cst.CSTNode, accumulator: str)
     for stmt in statements_of(loop):
         if any(a is stmt for a in model.ancestors(node)) or stmt is node:
             return False  # reached the statement holding the accumulation
-        if isinstance(stmt, cst.SimpleStatementLine):
+        if isinstance(stmt, (cst.SimpleStatementLine, cst.SimpleStatementSuite)):
             for small in stmt.body:
                 if isinstance(small, cst.Assign) and _sets_afresh(small, accumulator):
                     return True

@@ -813,7 +813,9 @@ def _warm_up_to_one(model: ModuleIndex, call: cst.Call) -> bool:
         if node is None:
             return False
         body = statements_of(node)
-        if len(body) != 1 or not isinstance(body[0], cst.SimpleStatementLine):
+        if len(body) != 1 or not isinstance(
+            body[0], (cst.SimpleStatementLine, cst.SimpleStatementSuite)
+        ):
             return False
         small = body[0].body[0]
         factor = small.value if isinstance(small, cst.Return) else None

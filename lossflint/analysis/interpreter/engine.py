@@ -1214,7 +1214,7 @@ def _keeps_a_called_parameter(cls: cst.ClassDef) -> bool:
         params = param_names(func.params)
         if func.name.value != "__init__" and len(params) > 1:
             for stmt in statements_of(func):
-                if not isinstance(stmt, cst.SimpleStatementLine):
+                if not isinstance(stmt, (cst.SimpleStatementLine, cst.SimpleStatementSuite)):
                     continue
                 for small in stmt.body:
                     if (

@@ -37,8 +37,8 @@ class Statements(Base[V]):
 
     def _exec_stmt(self, stmt: cst.CSTNode, env: Env) -> Env | None:
         self.stmt = stmt
-        if type(stmt) is cst.SimpleStatementLine:
-            for small in stmt.body:
+        if type(stmt) is cst.SimpleStatementLine or type(stmt) is cst.SimpleStatementSuite:
+            for small in stmt.body:  # type: ignore[attr-defined]
                 if not self._exec_small(small, env):
                     return None
             return env

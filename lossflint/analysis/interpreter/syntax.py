@@ -21,7 +21,9 @@ def statements_of(node: cst.CSTNode) -> Sequence[cst.CSTNode]:
     if isinstance(body, cst.IndentedBlock):
         return body.body
     if isinstance(body, cst.SimpleStatementSuite):
-        return [cst.SimpleStatementLine(body=body.body)]
+        # ``def f(x): return x / 255``: the suite itself, a node of the tree
+        # (its small statements are a line's; a made-up line has no position)
+        return [body]
     if isinstance(body, (list, tuple)):
         return body
     return []

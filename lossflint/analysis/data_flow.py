@@ -1152,7 +1152,8 @@ class DataFacts(Interpreter[Any]):
                     break
                 data = data.func.value  # `.reset_index(drop=True)`, `.values`
             if isinstance(data, cst.Attribute):
-                data = data.value
+                data = data.value  # ``train_test[num].values``: its columns, then the frame
+                continue
             if isinstance(data, cst.Call):
                 qualname = self.model.qualname(data.func)
                 if qualname in apis.ROW_KEEPING_FUNCS and data.args:

@@ -162,6 +162,21 @@ FRAME_INVALID = [
 ]
 
 FRAME_VALID = [
+    # the competition's unlabelled test set stacked under train for one scaling,
+    # the columns read through `.values` (Allstate, PraveenAdepu's kaggle_competitions, R98)
+    """
+    import pandas as pd
+    from sklearn.preprocessing import StandardScaler
+
+    train = pd.read_csv("train.csv")
+    test = pd.read_csv("test.csv")
+    ntrain = train.shape[0]
+    train_test = pd.concat((train, test)).reset_index(drop=True)
+    num = [c for c in train.columns if c.startswith("cont")]
+    train_test[num] = StandardScaler().fit_transform(train_test[num].values)
+    train = train_test.iloc[:ntrain, :].copy()
+    test = train_test.iloc[ntrain:, :].copy()
+    """,
     # z-scored whole, then each fold refits a StandardScaler on its training
     # rows: the refit undoes the affine map (jeffheaton's app_deep_learning, R96)
     """

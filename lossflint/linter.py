@@ -154,6 +154,26 @@ def parse_text(text: str, filename: str) -> tuple[cst.Module | Diagnostic, bool]
         return syntax_diagnostic(filename, f"cannot parse: {exc}", 1, 1), True
 
 
+def _without_ipython_lines(text: str, filename: str, error: Diagnostic) -> cst.Module | None:
+    """The module of a ``.py`` file whose syntax error is an IPython line
+    (``%matplotlib inline``, ``!pip install ...`` of an exported notebook),
+    parsed with every such line masked as a notebook cell's are; None when
+    the error is something else or the masked text does not parse either."""
+    if not filename.endswith(".py"):
+        return None
+    from lossflint.notebook import is_ipython_line, mask_ipython
+
+    lines = text.split("\n")
+    row = error.location.row
+    if not 0 < row <= len(lines) or not is_ipython_line(lines[row - 1]):
+        return None
+    masked = mask_ipython(text, {})
+    if masked is None:
+        return None
+    parsed, own = parse_text(masked, filename)
+    return parsed if isinstance(parsed, cst.Module) and own else None
+
+
 #: ``except Exception, msg:``: Python 2's form, which libcst reads as Python
 #: 3.14's unparenthesised ``except A, B:`` (whose names are classes, not a
 #: lower-case variable)
@@ -241,9 +261,18 @@ def lint_text(
     else:
         parsed, own_text = parse_text(text, filename)
     if isinstance(parsed, Diagnostic):
+        recovered = _without_ipython_lines(text, filename, parsed) if module is None else None
+        if recovered is not None:
+            hint = " (an IPython line: the file runs only in IPython; the rest is checked)"
+            parsed = replace(parsed, message=parsed.message + hint)
         if ruleset.report_syntax and not _is_ignored("LF900", ignored):
             result.diagnostics.append(parsed)
-        return result
+        if recovered is None:
+            return result
+        # a notebook exported as a script (``%matplotlib inline`` left in):
+        # LF900 at the magic, the rest read with its IPython lines masked,
+        # no fix written (the tree is not the file's text)
+        parsed, own_text = recovered, False
     # a text parsed here is the module's source (positions are cheaper with it)
     source = text if module is None and own_text else None
     module = parsed

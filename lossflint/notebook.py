@@ -265,7 +265,7 @@ def mask_ipython(text: str, masks: dict[int, str]) -> str | None:
                 masks[mask_id] = body
                 out.append(timed + _TIMED_MARK.format(mask_id) + line[len(body) :])
                 continue
-            if not _is_ipython_line(line):
+            if not is_ipython_line(line):
                 out.append(line)
                 continue
             indent = body[: len(body) - len(body.lstrip(" \t"))]
@@ -324,7 +324,7 @@ def _binds_nothing(line: str) -> bool:
     return magic is None or magic.group("name") not in _BINDING_MAGICS
 
 
-def _is_ipython_line(line: str) -> bool:
+def is_ipython_line(line: str) -> bool:
     if _LINE_MAGIC.match(line) or _ASSIGN_MAGIC.match(line) or _HELP.match(line):
         return True
     command = _SHELL_COMMAND.match(line)

@@ -293,3 +293,19 @@ def test_unreadable_file_named_on_the_command_line(tree: Path) -> None:
         BUG_LINE,
         "secret.py:1:1: LF900 cannot read file: Permission denied",
     ]
+
+
+def test_a_script_exported_from_a_notebook_is_checked_past_its_magics() -> None:
+    # ``%matplotlib inline`` left in a .py (PraveenAdepu's kaggle_competitions,
+    # audit R98): LF900 at the magic, the rest still read, no fix offered
+    from lossflint.linter import RuleSet, lint_text
+
+    text = "import torch\n%matplotlib inline\n!pip install x\np = torch.log(torch.softmax(x, 1))\n"
+    found = lint_text(text, "train.py", RuleSet(["LF900", "LF201"]), []).diagnostics
+    assert [(d.code, d.location.row) for d in found] == [("LF900", 2), ("LF201", 4)]
+    assert "IPython" in found[0].message
+    assert found[1].fix is None
+    # any other syntax error still stops the file
+    broken = "import torch\nx = = 1\np = torch.log(torch.softmax(x, 1))\n"
+    found = lint_text(broken, "train.py", RuleSet(["LF900", "LF201"]), []).diagnostics
+    assert [d.code for d in found] == ["LF900"]

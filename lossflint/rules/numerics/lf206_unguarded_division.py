@@ -26,7 +26,7 @@ class UnguardedDivision(Rule):
     severity = Severity.WARNING
     summary = "division by a sum/norm/std/count that can be 0, unguarded"
     fix_kind = "unsafe"
-    needs = ("sum", "norm", "std")
+    needs = ("sum", "norm", "std", "count_nonzero")
     about_its_value = True
     what = """
 Flags `a / d` where `d` is a reduction of tensors that can be 0: `.sum()`,

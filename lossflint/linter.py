@@ -161,7 +161,7 @@ def _without_ipython_lines(text: str, filename: str, error: Diagnostic) -> cst.M
     the error is something else or the masked text does not parse either."""
     if not filename.endswith(".py"):
         return None
-    from lossflint.notebook import is_ipython_line, mask_ipython
+    from lossflint.ipython_lines import is_ipython_line, mask_ipython
 
     lines = text.split("\n")
     row = error.location.row

@@ -1,0 +1,141 @@
+"""IPython-only lines (magics, shell commands, help queries) and how they
+are masked so the rest of a cell, or of a script exported from a notebook,
+parses as Python: each replaced one for one by a ``pass`` line carrying an
+id, the original kept under that id."""
+
+from __future__ import annotations
+
+import keyword
+import re
+
+# Between two cells of the program; a comment, so it never changes a parse.
+CELL_MARKER = "# --- lossflint: cell boundary ---"
+_MASK = "pass  # lossflint-masked-line-{}"
+# a line that binds no Python name (``%matplotlib inline``, ``!pip install x``):
+# the snippet reading of the program's free names stands (names.FreeNames)
+_MASK_INERT = "pass  # lossflint-inert-line-{}"
+MASK_RE = re.compile(r"^[ \t]*pass  # lossflint-(?:masked|inert)-line-(\d+)$")
+# magics that may bind names in the kernel (``%run x.py``, ``%store -r``,
+# ``%%capture out``, ``%load``); any ``x = !cmd`` / ``x = %magic`` binds ``x``
+_BINDING_MAGICS = frozenset(
+    {
+        "run",
+        "load",
+        "store",
+        "capture",
+        "reset",
+        "sx",
+        "system",
+        "macro",
+        "recall",
+        "rerun",
+        "pylab",
+    }
+    | {"aimport", "autoreload", "env", "alias", "bookmark", "load_ext", "R", "Rpull", "pull"}
+)
+_MAGIC_NAME = re.compile(r"^[ \t]*%{1,2}(?P<name>\w+)")
+# ``%time train(model, loader)``: the line magic runs its statement in the
+# kernel; it is linted as ``if 1: train(model, loader)`` (the same columns),
+# marked so that the original line comes back when fixes are written
+_TIMED = re.compile(r"^(?P<indent>[ \t]*)(?P<magic>%(?:time|timeit|prun)[ \t]+)(?P<code>[^-\s].*)$")
+_TIMED_MARK = "  # lossflint-timed-line-{}"
+TIMED_RE = re.compile(r"  # lossflint-timed-line-(\d+)$")
+
+_LINE_MAGIC = re.compile(r"^[ \t]*[%!]")
+_ASSIGN_MAGIC = re.compile(r"^[ \t]*[A-Za-z_][\w.,\t ]*=[ \t]*[%!]")
+# ``x?``, ``??x`` and IPython's wildcard search ``torch.*Tensor?``
+_HELP = re.compile(r"^[ \t]*(\?{1,2}[ \t]*[\w.*]+|[\w.*]+[ \t]*\?{1,2})[ \t]*$")
+# ``pip install x`` without ``!``: IPython's automagic runs ``pip``/``conda``/
+# ``mamba`` as ``%pip``/...; ``apt-get``/``pip3`` lines are pasted from Colab;
+# ``ls``/``cat``/``mkdir``/... are IPython's default shell aliases. The
+# second word is an argument (a name, a path, an option), never an operator, so
+# a Python line such as ``pip = 3`` or ``pip - q`` is not taken.
+_SHELL_COMMAND = re.compile(
+    r"^[ \t]*(?:(?:pip3?|conda|mamba|apt|cd|ls|ll|cat|mkdir|rmdir|mv|cp|rm|less|more|man)"
+    # a quoted argument (``cd 'Colab Notebooks'``): a name then a string is no Python
+    r"[ \t]+(?P<arg>-{1,2}[A-Za-z]|[A-Za-z_./~][\w.]*|'[^'\n]*'|\"[^\"\n]*\")"
+    r"|apt-get[ \t]+\S)"
+)
+# Cell magics that run their body as Python in the kernel: the body is linted.
+PYTHON_CELL_MAGICS = frozenset({"time", "timeit", "capture", "prun", "debug", "memit", "mprun"})
+_CELL_MAGIC = re.compile(r"^[ \t]*%%(?P<name>\w*)")
+COMMENT_LINE = re.compile(r"^[ \t]*#")
+
+
+def mask_ipython(text: str, masks: dict[int, str]) -> str | None:
+    """``text`` with IPython-only lines replaced by ``pass`` lines (same
+    indentation, one for one), or None for a cell whose body is not Python (a
+    cell magic other than those of :data:`PYTHON_CELL_MAGICS`). Original lines
+    are stored in ``masks`` under the id written into the replacement."""
+    lines = text.split("\n")
+    # Colab runs a cell magic under comment lines (``# Download\n%%bash``)
+    at = next(
+        (i for i, line in enumerate(lines) if line.strip() and not COMMENT_LINE.match(line)), -1
+    )
+    first = lines[at] if at >= 0 else ""
+    magic = _CELL_MAGIC.match(first)
+    if magic is not None and magic.group("name") not in PYTHON_CELL_MAGICS:
+        return None
+    out: list[str] = []
+    continuing = False
+    indent = ""
+    for row, line in enumerate(lines):
+        body = line.rstrip("\r")
+        if not continuing:
+            timed = _timed_statement(body)
+            if timed is not None:
+                mask_id = len(masks)
+                masks[mask_id] = body
+                out.append(timed + _TIMED_MARK.format(mask_id) + line[len(body) :])
+                continue
+            if not is_ipython_line(line):
+                out.append(line)
+                continue
+            indent = body[: len(body) - len(body.lstrip(" \t"))]
+            if row == at and _CELL_MAGIC.match(body):
+                # IPython takes a cell magic's line off before running the
+                # body, whatever indentation the line had (" %%time"); further
+                # down, ``%%time`` is a line magic in its block (TF-Agents'
+                # ``try:\n  %%time\nexcept: pass``)
+                indent = ""
+        # a magic continued with a backslash goes on on the next line, which
+        # gets the magic's indentation
+        continuing = body.endswith("\\")
+        cr = line[len(body) :]
+        mask_id = len(masks)
+        masks[mask_id] = body
+        mask = _MASK_INERT if _binds_nothing(body) and not continuing else _MASK
+        out.append(indent + mask.format(mask_id) + cr)
+    return "\n".join(out)
+
+
+def _timed_statement(body: str) -> str | None:
+    """``%time x = f()`` as ``if 1: x = f()`` (``%timeit``/``%prun`` alike,
+    padded to the magic's width), when the statement is one line of Python."""
+    match = _TIMED.match(body)
+    if match is None or body.endswith("\\") or len(match.group("magic")) < len("if 1: "):
+        return None
+    code = match.group("code")
+    try:
+        compile(code, "<magic>", "exec", dont_inherit=True)
+    except (SyntaxError, ValueError):
+        return None
+    pad = " " * (len(match.group("magic")) - len("if 1:"))
+    return f"{match.group('indent')}if 1:{pad}{code}"
+
+
+def _binds_nothing(line: str) -> bool:
+    """An IPython line that cannot bind a Python name: a shell command or
+    help query, or a line magic not known to bind (not an ``x = !cmd``)."""
+    if _ASSIGN_MAGIC.match(line):
+        return False
+    magic = _MAGIC_NAME.match(line)
+    return magic is None or magic.group("name") not in _BINDING_MAGICS
+
+
+def is_ipython_line(line: str) -> bool:
+    if _LINE_MAGIC.match(line) or _ASSIGN_MAGIC.match(line) or _HELP.match(line):
+        return True
+    command = _SHELL_COMMAND.match(line)
+    # ``pip in names`` / ``cd if x else y`` are Python
+    return command is not None and not keyword.iskeyword(command.group("arg") or "")

@@ -432,7 +432,11 @@ def bounded_exp(model: SemanticModel, operand: cst.BaseExpression, cosine: bool 
         for value in num.assignments(model, operand)
     ):
         return True
+    if isinstance(operand, cst.Name) and _squashed(model, reaching_assignment(model, operand)):
+        return True  # ``a = torch.tanh(a); a = torch.exp(a)``: at most e
     operand = num.resolve(model, operand)
+    if _squashed(model, operand):
+        return True
     value = model.value(operand)
     if isinstance(value, Tensor) and value.kind in (
         Kind.LOG_PROBS,
@@ -486,6 +490,21 @@ def bounded_exp(model: SemanticModel, operand: cst.BaseExpression, cosine: bool 
                     factor = num.number(model, scale)
                     return factor is None or abs(factor) < 88
     return literal_value(operand) is not NotImplemented
+
+
+def _squashed(model: SemanticModel, expr: cst.BaseExpression | None) -> bool:
+    """``torch.tanh(x)``, ``x.tanh()``, ``torch.sigmoid(x)``: in [-1, 1]."""
+    if not isinstance(expr, cst.Call):
+        return False
+    if model.qualname(expr.func) in apis.BOUNDED_ACTIVATIONS:
+        return True
+    func = expr.func
+    return (
+        isinstance(func, cst.Attribute)
+        and func.attr.value in ("tanh", "sigmoid")
+        and not expr.args
+        and model.qualname(func) is None
+    )
 
 
 def _scaled_by_call(

@@ -29,6 +29,24 @@ LOG_SOFTMAX = frozenset(
     {"torch.log_softmax", "torch.nn.functional.log_softmax", "torch.special.log_softmax"}
 )
 SIGMOID = frozenset({"torch.sigmoid", "torch.nn.functional.sigmoid", "torch.special.expit"})
+#: squashing functions: their output lies in [-1, 1] (an ``exp`` of it is at most e)
+BOUNDED_ACTIVATIONS = frozenset(
+    {
+        "torch.tanh",
+        "torch.nn.functional.tanh",
+        "torch.sigmoid",
+        "torch.nn.functional.sigmoid",
+        "torch.sin",
+        "torch.cos",
+        "tensorflow.tanh",
+        "tensorflow.math.tanh",
+        "tensorflow.sigmoid",
+        "tensorflow.math.sigmoid",
+        "tensorflow.nn.sigmoid",
+        "keras.backend.tanh",
+        "keras.backend.sigmoid",
+    }
+)
 LOG = frozenset({"torch.log", "torch.special.log"})
 #: logarithms in another base (0 gives -inf as for ``log``; ``log1p`` is no log of 0)
 LOG_BASES = {"torch.log10": 10, "torch.log2": 2}

@@ -197,6 +197,16 @@ for inline forms only: `logsumexp` needs the reduced `dim` (`torch.sum` without
         ),
     ]
     VALID = [
+        # exp of a tanh is at most e (kaggle_jigsaw's attention, audit R98)
+        """
+        import torch
+
+        def attend(scores, rnn_output):
+            w = torch.tanh(scores)
+            w = torch.exp(w)
+            w = w / (torch.sum(w, dim=1, keepdim=True) + 1e-7)
+            return torch.sum(w * rnn_output, dim=1)
+        """,
         *AUDIT_VALID,
         # the fused form, and the mean of exp of a shifted value
         """

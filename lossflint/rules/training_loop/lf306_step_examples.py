@@ -170,6 +170,21 @@ for a, b in loader:
     errG_sum += errG{marker}
 """
 
+_TRE = """
+import torch
+
+def tre(fixed, moving):
+    return ((fixed - moving) ** 2).sum(-1).add(1e-9).sqrt().mean()
+
+for fixed, moving in loader:
+    ddf = model(fixed, moving)
+    loss = tre(fixed + ddf, moving)
+    opt.zero_grad()
+    loss.backward()
+    opt.step()
+{metric}
+"""
+
 STEP_INVALID = [
     Invalid(_PRESET.format(returned="err_fake, err_l1", marker="  # error: LF306")),
     # the same pass with gradients on: every batch's graph is kept
@@ -221,44 +236,15 @@ STEP_INVALID = [
     ),
     # a metric written as the training loss, summed undetached (MONAI's
     # learn2reg registration tutorial, audit R94)
-    Invalid(
-        """
-        import torch
-
-        def tre(fixed, moving):
-            return ((fixed - moving) ** 2).sum(-1).add(1e-9).sqrt().mean()
-
-        for epoch in range(epochs):
-            tre_after = 0
-            for fixed, moving in loader:
-                ddf = model(fixed, moving)
-                loss = tre(fixed + ddf, moving)
-                opt.zero_grad()
-                loss.backward()
-                opt.step()
-                tre_after += tre(fixed + ddf, moving)  # error: LF306
-        """
-    ),
+    Invalid(_TRE.format(metric="    tre_after += tre(fixed + ddf, moving)  # error: LF306")),
 ]
 
 STEP_VALID = [
     # ... the same metric under no_grad, and another function's value
-    """
-    import torch
-
-    def tre(fixed, moving):
-        return ((fixed - moving) ** 2).sum(-1).add(1e-9).sqrt().mean()
-
-    for fixed, moving in loader:
-        ddf = model(fixed, moving)
-        loss = tre(fixed + ddf, moving)
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-        with torch.no_grad():
-            tre_after += tre(fixed + ddf, moving)
-        count += len(fixed)
-    """,
+    _TRE.format(
+        metric="    with torch.no_grad():\n        tre_after += tre(fixed + ddf, moving)\n"
+        "    count += len(fixed)"
+    ),
     # detached just before the append: the value that reaches it has no graph
     """
     import torch.nn.functional as F

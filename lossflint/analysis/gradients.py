@@ -978,7 +978,8 @@ class GradientFacts:
                     and isinstance(test.left, cst.Name)
                     and test.left.value in defaults
                     and literal_value(test.comparisons[0].comparator) is None
-                ):
+                    and len(self.model.bindings(test.left) or ()) == 1
+                ):  # (the parameter never rebound: ``vx = vx or 1`` takes the branch anyway)
                     operator = test.comparisons[0].operator
                     if isinstance(operator, cst.IsNot) and child is parent.body:
                         return test.left.value

@@ -134,6 +134,25 @@ AUDIT_S37_INVALID = [
         train_op = tf.train.AdamOptimizer().minimize(loss)
         """
     ),
+    # ... its twin rebinding the parameter first: the branch runs in training too
+    Invalid(
+        """
+        import torch
+
+        def tre(fixed, moving, vx=None):
+            vx = vx if vx is not None else torch.ones(3)
+            if vx is None:
+                return ((fixed - moving) ** 2).sum(-1).add(1e-9).sqrt().mean()
+            else:
+                return ((fixed - moving).mul(vx) ** 2).sum(-1).sqrt().mean()  # error: LF205 at `((fixed`
+
+        for kp in loader:
+            loss = tre(kp + model(kp), kp)
+            loss.backward()
+            with torch.no_grad():
+                metric = tre(kp + model(kp), kp, vx=vx)
+        """
+    ),
 ]
 
 AUDIT_S37_VALID = [

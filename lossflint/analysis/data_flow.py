@@ -1162,11 +1162,42 @@ class DataFacts(Interpreter[Any]):
                 return qualname in apis.ROW_CONCATS
             if not isinstance(data, cst.Name):
                 return False
-            # the binding just above (``df = df.drop(...)`` after the concat)
-            data = reaching_assignment(self.model, data) or self._only_binding(data)
+            # the binding just above (``df = df.drop(...)`` after the concat), or
+            # the item a same-file helper returns (``train_test, ntrain =
+            # munge(train, test)`` of ``return pd.concat(...), len(train)``)
+            data = (
+                reaching_assignment(self.model, data)
+                or self._only_binding(data)
+                or self._helper_item(data)
+            )
             if data is None:
                 return False
         return False
+
+    def _helper_item(self, name: cst.Name) -> cst.BaseExpression | None:
+        """What ``name`` receives when its one binding unpacks the call of a
+        same-file function whose one ``return`` is a tuple: that item."""
+        scope = self.model.scope_of(name).node
+        found: list[tuple[int, cst.BaseExpression]] = []
+        for assign in nodes_in(scope, cst.Assign, memo=memo_of(self.model)):
+            assert isinstance(assign, cst.Assign)
+            target = assign.targets[0].target if len(assign.targets) == 1 else None
+            if not isinstance(target, cst.Tuple) or any(
+                isinstance(e, cst.StarredElement) for e in target.elements
+            ):
+                continue
+            for index, element in enumerate(target.elements):
+                if isinstance(element.value, cst.Name) and element.value.value == name.value:
+                    found.append((index, assign.value))
+        if len(found) != 1 or len(self.model.bindings(name) or ()) != 1:
+            return None
+        index, value = found[0]
+        func = self.model.defined_function(value.func) if isinstance(value, cst.Call) else None
+        returns = own_returns(func) if func is not None else []
+        if len(returns) != 1 or not isinstance(returns[0].value, cst.Tuple):
+            return None
+        items = returns[0].value.elements
+        return items[index].value if index < len(items) else None
 
     def _only_binding(self, name: cst.Name) -> cst.BaseExpression | None:
         """The value of the one assignment binding ``name``."""

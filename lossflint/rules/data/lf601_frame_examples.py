@@ -159,9 +159,43 @@ FRAME_INVALID = [
         X_tr, X_te = train_test_split(scaler.transform(X), test_size=0.3)
         """
     ),
+    # ... its twin: the helper returns one data set read whole, then split
+    Invalid(
+        """
+        import pandas as pd
+        from sklearn.preprocessing import StandardScaler
+
+        def load(path):
+            df = pd.read_csv(path)
+            return df, int(len(df) * 0.8)
+
+        df, n = load("train.csv")
+        num = [c for c in df.columns if c.startswith("cont")]
+        df[num] = StandardScaler().fit_transform(df[num].values)  # error: LF601 at `StandardScaler().fit_transform(`
+        train = df.iloc[:n, :].copy()
+        valid = df.iloc[n:, :].copy()
+        """
+    ),
 ]
 
 FRAME_VALID = [
+    # ... stacked by a helper returning the frame and the split point
+    # (Allstate's mungeskewed, the same repository)
+    """
+    import pandas as pd
+    from sklearn.preprocessing import StandardScaler
+
+    def munge(train, test):
+        ntrain = train.shape[0]
+        train_test = pd.concat((train, test)).reset_index(drop=True)
+        return train_test, ntrain
+
+    train_test, ntrain = munge(pd.read_csv("train.csv"), pd.read_csv("test.csv"))
+    num = [c for c in train_test.columns if c.startswith("cont")]
+    train_test[num] = StandardScaler().fit_transform(train_test[num].values)
+    train = train_test.iloc[:ntrain, :].copy()
+    test = train_test.iloc[ntrain:, :].copy()
+    """,
     # the competition's unlabelled test set stacked under train for one scaling,
     # the columns read through `.values` (Allstate, PraveenAdepu's kaggle_competitions, R98)
     """

@@ -17,6 +17,7 @@ from lossflint.analysis.interpreter.syntax import statements_of
 from lossflint.analysis.loops import LoopIndex, loops
 from lossflint.analysis.names import dotted_text, literal_item
 from lossflint.analysis.reaching import reaching_assignment
+from lossflint.analysis.unpacked_returns import unpacked_items, unpackings
 from lossflint.analysis.values import Foreign, Tensor
 from lossflint.analysis.walk import (
     Subtree,
@@ -595,7 +596,7 @@ def attached_loss(model: SemanticModel, value: cst.BaseExpression, depth: int = 
             return attached_loss(model, reaching, depth - 1)
         if sometimes_detached(model, value):
             return False
-        items = _unpacked_items(model, value) if depth > 0 else None
+        items = unpacked_items(model, value) if depth > 0 else None
         if items is not None:
             # ``total, node = compute(out, y)`` with ``return sloss.data * norm,
             # sloss``: attached only if the item it takes is (the kind of a
@@ -624,13 +625,13 @@ def _makes_backpropagated_loss(model: SemanticModel, call: cst.Call) -> bool:
     if contexts(model).in_no_grad(call):
         return False
     scope = model.enclosing(call, cst.FunctionDef)
-    for site in model.method_calls("backward"):
-        receiver = site.node.func
-        if not isinstance(receiver, cst.Attribute) or not isinstance(receiver.value, cst.Name):
+    for event in loops(model).events:
+        loss = event.loss
+        if event.kind != "backward" or event.origin is not None or not isinstance(loss, cst.Name):
             continue
-        if model.enclosing(site.node, cst.FunctionDef) is not scope:
+        if model.enclosing(event.node, cst.FunctionDef) is not scope:
             continue
-        made = reaching_assignment(model, receiver.value)
+        made = reaching_assignment(model, loss)
         if (
             isinstance(made, cst.Call)
             and isinstance(made.func, cst.Name)
@@ -798,59 +799,13 @@ def _unpacks_detached(model: SemanticModel, name: cst.Name, count: int, depth: i
     loss.data[0]``)."""
     found = 0
     ctx = contexts(model)
-    for call, at, size in _unpackings(model, name):
+    for call, at, size in unpackings(model, name):
         found += 1
         if call is not None and ctx.in_no_grad(call):
             continue
         if call is None or not _returns_detached(model, call, depth, index=at, size=size):
             return False
     return found == count
-
-
-def _unpackings(model: SemanticModel, name: cst.Name) -> Iterator[tuple[cst.Call | None, int, int]]:
-    """``..., name = f(...)`` in ``name``'s scope: the call (None when the
-    value is not a call or the target has a starred name), ``name``'s place
-    and the number of names."""
-    scope = model.scope_of(name)
-    for stmt in model.assignments.get(scope.node, []):
-        for target in stmt.targets:
-            if not isinstance(target.target, (cst.Tuple, cst.List)):
-                continue
-            names = [e.value for e in target.target.elements]
-            at = [
-                i for i, n in enumerate(names) if isinstance(n, cst.Name) and n.value == name.value
-            ]
-            if not at:
-                continue
-            starred = any(type(e) is cst.StarredElement for e in target.target.elements)
-            call = stmt.value if isinstance(stmt.value, cst.Call) and not starred else None
-            yield call, at[0], len(names)
-
-
-def _unpacked_items(model: SemanticModel, name: cst.Name) -> list[cst.BaseExpression] | None:
-    """What a name bound only by unpacking a same-file function's returns
-    holds: item ``i`` of every tuple it returns (``loss, node = compute(...)``
-    with ``return sloss.data * norm, sloss``), or None when some binding is
-    not such an unpacking."""
-    bindings = model.bindings(name) or []
-    if not bindings or any(b.kind != "other" or b.node is not None for b in bindings):
-        return None
-    items: list[cst.BaseExpression] = []
-    unpackings = list(_unpackings(model, name))
-    if len(unpackings) != len(bindings):
-        return None
-    for call, at, size in unpackings:
-        func = loops(model).resolve_function(call) if call is not None else None
-        returns = [node.value for node in own_returns(func)] if func is not None else []
-        if not returns:
-            return None
-        for value in returns:
-            if not isinstance(value, cst.Tuple) or len(value.elements) != size:
-                return None
-            if any(type(e) is cst.StarredElement for e in value.elements):
-                return None
-            items.append(value.elements[at].value)
-    return items
 
 
 def _returns_detached(

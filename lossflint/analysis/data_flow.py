@@ -42,6 +42,7 @@ from lossflint.analysis.reaching import reaching_assignment, reaching_line
 from lossflint.analysis.same_arrays import same_array
 from lossflint.analysis.scaler_refits import cancelled_by_refit
 from lossflint.analysis.trainer_datasets import trainer_train_set
+from lossflint.analysis.unpacked_returns import unpacked_items
 from lossflint.analysis.values import DictValue, Foreign, FunctionRef, Instance, TupleValue, Value
 from lossflint.analysis.walk import calls_in, memo_of, nodes_in, own_returns
 from lossflint.project import bridge, callers
@@ -1168,36 +1169,11 @@ class DataFacts(Interpreter[Any]):
             data = (
                 reaching_assignment(self.model, data)
                 or self._only_binding(data)
-                or self._helper_item(data)
+                or _only_item(unpacked_items(self.model, data))
             )
             if data is None:
                 return False
         return False
-
-    def _helper_item(self, name: cst.Name) -> cst.BaseExpression | None:
-        """What ``name`` receives when its one binding unpacks the call of a
-        same-file function whose one ``return`` is a tuple: that item."""
-        scope = self.model.scope_of(name).node
-        found: list[tuple[int, cst.BaseExpression]] = []
-        for assign in nodes_in(scope, cst.Assign, memo=memo_of(self.model)):
-            assert isinstance(assign, cst.Assign)
-            target = assign.targets[0].target if len(assign.targets) == 1 else None
-            if not isinstance(target, cst.Tuple) or any(
-                isinstance(e, cst.StarredElement) for e in target.elements
-            ):
-                continue
-            for index, element in enumerate(target.elements):
-                if isinstance(element.value, cst.Name) and element.value.value == name.value:
-                    found.append((index, assign.value))
-        if len(found) != 1 or len(self.model.bindings(name) or ()) != 1:
-            return None
-        index, value = found[0]
-        func = self.model.defined_function(value.func) if isinstance(value, cst.Call) else None
-        returns = own_returns(func) if func is not None else []
-        if len(returns) != 1 or not isinstance(returns[0].value, cst.Tuple):
-            return None
-        items = returns[0].value.elements
-        return items[index].value if index < len(items) else None
 
     def _only_binding(self, name: cst.Name) -> cst.BaseExpression | None:
         """The value of the one assignment binding ``name``."""
@@ -2043,3 +2019,8 @@ __all__ = [
     "may_load_in_order",
     "training_loaders",
 ]
+
+
+def _only_item(items: list[cst.BaseExpression] | None) -> cst.BaseExpression | None:
+    """The one value a list of returned items holds (one ``return``)."""
+    return items[0] if items is not None and len(items) == 1 else None

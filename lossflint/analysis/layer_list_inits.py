@@ -10,6 +10,7 @@ output heads (``self.heads``, each applied to the same features) is not.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 import libcst as cst
@@ -27,7 +28,14 @@ def class_layer_attrs(
     model: SemanticModel, cls: cst.ClassDef, kinds: frozenset[str] = apis.WEIGHT_LAYERS
 ) -> list[str]:
     """``self.<attr> = <layer of kinds>(...)`` in the class's methods, in order."""
-    layers: list[str] = []
+    return [attr for attr, _ in class_layer_sites(model, cls, kinds)]
+
+
+def class_layer_sites(
+    model: SemanticModel, cls: cst.ClassDef, kinds: frozenset[str] = apis.WEIGHT_LAYERS
+) -> Iterator[tuple[str, cst.Call]]:
+    """``(attr, constructor)`` of each ``self.<attr> = <layer of kinds>(...)``
+    in the class's methods, in order."""
     for site in model.calls:
         if site.qualname not in kinds:
             continue
@@ -41,8 +49,7 @@ def class_layer_attrs(
             and target.value.value == "self"
             and model.enclosing(site.node, cst.ClassDef) is cls
         ):
-            layers.append(target.attr.value)
-    return layers
+            yield target.attr.value, site.node
 
 
 def hidden_list_layer(model: SemanticModel, call: cst.Call, owner: cst.Name, zero: bool) -> bool:

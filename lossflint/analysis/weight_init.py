@@ -23,13 +23,18 @@ from lossflint.analysis.keras_symmetry import (
     next_applied,
     next_weight_layer,
 )
-from lossflint.analysis.layer_list_inits import class_layer_attrs, hidden_list_layer, operand_names
+from lossflint.analysis.layer_list_inits import (
+    class_layer_attrs,
+    class_layer_sites,
+    hidden_list_layer,
+    operand_names,
+)
 from lossflint.analysis.loops import NORM_HINTS, OUTPUT_LAYER_HINTS
 from lossflint.analysis.names import dotted_text
 from lossflint.analysis.reaching import reaching_assignment
 from lossflint.analysis.type_tests import class_test
 from lossflint.analysis.values import Layer, Sequential
-from lossflint.analysis.walk import calls_in, nodes_in
+from lossflint.analysis.walk import calls_in
 from lossflint.project.callers import external_calls
 
 if TYPE_CHECKING:
@@ -422,17 +427,12 @@ def _hidden_attribute(
 
 def _one_unit(model: SemanticModel, cls: cst.ClassDef, attr: str) -> bool:
     """``self.<attr> = nn.Conv1d(c, 1, 9)`` / ``nn.Linear(d, 1)`` in ``cls``:
-    a layer with one output unit."""
-    for assign in nodes_in(cls, cst.Assign):
-        assert isinstance(assign, cst.Assign)
-        value = assign.value
-        if not isinstance(value, cst.Call) or model.qualname(value.func) not in apis.WEIGHT_LAYERS:
-            continue
-        if not any(dotted_text(t.target) == f"self.{attr}" for t in assign.targets):
-            continue
-        out = argument(value, 1, "out_features") or argument(value, 1, "out_channels")
-        return out is not None and literal_value(out) == 1
-    return False
+    a layer with one output unit (every construction of it)."""
+    ctors = [call for name, call in class_layer_sites(model, cls) if name == attr]
+    return bool(ctors) and all(
+        literal_value(argument(c, 1, "out_features") or argument(c, 1, "out_channels")) == 1
+        for c in ctors
+    )
 
 
 def _ends_residual_branch(model: SemanticModel, cls: cst.ClassDef, attr: str) -> bool:

@@ -574,21 +574,28 @@ MULTIPLY = frozenset({"tensorflow.multiply", "tensorflow.math.multiply", "keras.
 TF_PRINT = frozenset({"tensorflow.Print", "tensorflow.compat.v1.Print"})
 #: ``tf.nn.l2_loss(t)`` = sum(t ** 2) / 2
 L2_LOSS = frozenset({"tensorflow.nn.l2_loss"})
+#: squashing functions: their output lies in [-1, 1] (an ``exp`` of it is at most e)
+BOUNDED_ACTIVATIONS = frozenset(
+    {
+        "tensorflow.tanh",
+        "tensorflow.math.tanh",
+        "tensorflow.sigmoid",
+        "tensorflow.math.sigmoid",
+        "tensorflow.nn.sigmoid",
+        "keras.backend.tanh",
+        "keras.backend.sigmoid",
+    }
+)
 #: functions that only reshape their first argument (every value kept)
 SHAPE_FUNCTIONS = frozenset(
     {
         "tensorflow.expand_dims",
         "tensorflow.reshape",
         "tensorflow.squeeze",
-        "torch.unsqueeze",
-        "torch.reshape",
-        "torch.squeeze",
     }
 )
 #: counts of the non-zero entries: a count of a mask, 0 when none is set
-COUNT_NONZERO = frozenset(
-    {"tensorflow.math.count_nonzero", "tensorflow.count_nonzero", "torch.count_nonzero"}
-)
+COUNT_NONZERO = frozenset({"tensorflow.math.count_nonzero", "tensorflow.count_nonzero"})
 #: TensorFlow's and Keras's mean squared error functions (not scikit-learn's
 #: metric of NumPy arrays): 0 on a perfect fit, as ``F.mse_loss``
 TF_SQUARED_ERROR_LOSSES = frozenset(

@@ -29,6 +29,10 @@ LOG_SOFTMAX = frozenset(
     {"torch.log_softmax", "torch.nn.functional.log_softmax", "torch.special.log_softmax"}
 )
 SIGMOID = frozenset({"torch.sigmoid", "torch.nn.functional.sigmoid", "torch.special.expit"})
+#: functions that only reshape their first argument (every value kept)
+SHAPE_FUNCTIONS = frozenset({"torch.unsqueeze", "torch.reshape", "torch.squeeze"})
+#: the count of the non-zero entries: a count of a mask, 0 when none is set
+COUNT_NONZERO = frozenset({"torch.count_nonzero"})
 #: squashing functions: their output lies in [-1, 1] (an ``exp`` of it is at most e)
 BOUNDED_ACTIVATIONS = frozenset(
     {
@@ -38,13 +42,6 @@ BOUNDED_ACTIVATIONS = frozenset(
         "torch.nn.functional.sigmoid",
         "torch.sin",
         "torch.cos",
-        "tensorflow.tanh",
-        "tensorflow.math.tanh",
-        "tensorflow.sigmoid",
-        "tensorflow.math.sigmoid",
-        "tensorflow.nn.sigmoid",
-        "keras.backend.tanh",
-        "keras.backend.sigmoid",
     }
 )
 LOG = frozenset({"torch.log", "torch.special.log"})

@@ -6,6 +6,7 @@ the rule module stays small."""
 from __future__ import annotations
 
 from lossflint.examples import Invalid
+from lossflint.rules.numerics.lf204_margin_examples import MARGIN_INVALID, MARGIN_VALID
 
 AUDIT_INVALID = [
     # normalised, but over a temperature below 1/88
@@ -195,16 +196,7 @@ AUDIT_INVALID = [
             return -torch.log(torch.exp(scores).sum(dim=1) + 1e-8)  # error: LF204 at `torch.log(torch.exp(scores).sum(dim=1) + 1e-8)`
         """
     ),
-    # a soft-margin triplet loss on the hardest pair's distances (ConSERT's
-    # BatchHardSoftMarginTripletLoss, audit R45): as large as they are apart
-    Invalid(
-        """
-        import torch
-
-        def soft_margin(d_ap, d_an):
-            return torch.log1p(torch.exp(d_ap - d_an)).mean()  # error: LF204
-        """
-    ),
+    *MARGIN_INVALID,
 ]
 
 AUDIT_VALID = [
@@ -384,12 +376,5 @@ AUDIT_VALID = [
         d = (model(x) ** 2).sum(-1)
         return torch.log(1 + torch.exp(-d)).mean()
     """,
-    # the max trick inside a softplus: bounded
-    """
-    import torch
-
-    def shifted(x):
-        m = x.max(dim=1)[0]
-        return torch.log1p(torch.exp(x - x.max())) + torch.log1p(torch.exp(x - m))
-    """,
+    *MARGIN_VALID,
 ]

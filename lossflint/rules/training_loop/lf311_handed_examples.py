@@ -43,6 +43,27 @@ for epoch in range(1, 20):
 ]
 
 HANDED_VALID = [
+    # a fresh optimiser per fold or restart, handed to a trainer that runs whole
+    # epochs itself: each run starts anew on purpose
+    """
+import torch
+
+def fit(model, loader, opt, epochs):
+    for epoch in range(epochs):
+        for x, y in loader:
+            opt.zero_grad()
+            torch.nn.functional.cross_entropy(model(x), y).backward()
+            opt.step()
+
+for fold in range(5):
+    net = torch.nn.Linear(10, 3)
+    opt = torch.optim.Adam(net.parameters(), lr=1e-3)
+    fit(net, loader, opt, 10)
+
+for restart in range(3):
+    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+    fit(model, loader, opt, 10)
+""",
     # one optimiser per model trained, and one per run of whole epochs
     _TRAIN
     + """

@@ -1,0 +1,43 @@
+"""LF204 examples of a softplus of a difference (``log1p(exp(a - b))``): a
+margin between two scores is as large as they are apart (a soft-margin
+triplet loss, ConSERT, audit R45), unless a maximum is subtracted (the max
+trick) or both scores are cosines (at most 2 apart); kept apart so the audit
+examples module stays small."""
+
+from __future__ import annotations
+
+from lossflint.examples import Invalid
+
+MARGIN_INVALID = [
+    # a soft-margin triplet loss on the hardest pair's distances (ConSERT's
+    # BatchHardSoftMarginTripletLoss, audit R45): as large as they are apart
+    Invalid(
+        """
+        import torch
+
+        def soft_margin(d_ap, d_an):
+            return torch.log1p(torch.exp(d_ap - d_an)).mean()  # error: LF204
+        """
+    ),
+]
+
+MARGIN_VALID = [
+    # the max trick inside a softplus: bounded
+    """
+    import torch
+
+    def shifted(x):
+        m = x.max(dim=1)[0]
+        return torch.log1p(torch.exp(x - x.max())) + torch.log1p(torch.exp(x - m))
+    """,
+    # a margin of two cosine similarities: at most 2, exp(2) cannot overflow
+    """
+    import torch
+    import torch.nn.functional as F
+
+    def soft_margin(a, p, n):
+        pos = F.cosine_similarity(a, p)
+        neg = F.cosine_similarity(a, n)
+        return torch.log1p(torch.exp(neg - pos)).mean()
+    """,
+]

@@ -563,6 +563,11 @@ PROJECTS = Path(__file__).resolve().parent.parent / "fixtures" / "projects"
 
 #: codes and positions of ``lossflint check .`` in each project
 GOLDEN = {
+    # an optimiser rebuilt every epoch and handed to another module's trainer
+    # stepping it per batch; silent when that trainer runs whole epochs
+    # itself (a fresh one per fold or restart) or each model gets its own
+    "optimizer_per_epoch_elsewhere": ["train.py:12:17: LF311", "train.py:16:11: LF311"],
+    "optimizer_per_epoch_elsewhere_precision": [],
     # a script that trains nothing and imports nothing that trains: its RMSE
     # has no gradient; the same script beside a machine trained by autograd
     "hand_trained_script": ["train.py:16:18: LF205"],

@@ -103,6 +103,8 @@ class Event:
     inner: bool = False
     #: inlined from a function of another module (``node`` is the call)
     far: bool = False
+    #: inlined from two loops of that function: the call runs whole epochs
+    deep: bool = False
     #: a step written by hand: ``p.data -= lr * p.grad`` (``manual_updates.py``)
     manual: bool = False
 
@@ -335,7 +337,15 @@ class LoopIndex:
             return []
         step = 1 / (len(found) + 1)
         return [
-            Event(e.kind, call, e.receiver, order=order + (i + 1) * step, inner=e.nested, far=True)
+            Event(
+                e.kind,
+                call,
+                e.receiver,
+                order=order + (i + 1) * step,
+                inner=e.nested,
+                far=True,
+                deep=e.deep,
+            )
             for i, e in enumerate(found)
         ]
 

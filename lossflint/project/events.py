@@ -46,6 +46,8 @@ class InlinedEvent:
     nested: bool = False
     #: under an ``if`` of the callee (listed by ``callee_events`` only)
     conditional: bool = False
+    #: inside two loops of the callee: the call runs whole epochs (``fit``)
+    deep: bool = False
 
     def describe(self) -> str:
         """``engine.py:15 in Trainer.train_step``"""
@@ -147,6 +149,7 @@ def _in_callers_terms(
             ref.name,
             e.nested,
             e.conditional,
+            e.deep,
         )
         for e in events
     ]

@@ -474,7 +474,7 @@ class Summarizer:
     def _events(self, func: cst.FunctionDef, params: tuple[str, ...]) -> tuple[EventSummary, ...]:
         if func not in self._owned:
             return ()
-        return tuple(self._events_in(func, params, 0, False, False, frozenset()))
+        return tuple(self._events_in(func, params, 0, False, 0, frozenset()))
 
     @cached_property
     def _owned(self) -> dict[cst.CSTNode, list[tuple[float, Event | cst.Call]]]:
@@ -511,14 +511,16 @@ class Summarizer:
         params: tuple[str, ...],
         depth: int,
         conditional: bool,
-        nested: bool,
+        looped: int,
         seen: frozenset[cst.CSTNode],
     ) -> list[EventSummary]:
+        """The events ``func`` runs, with those of the same-file functions it
+        calls inlined; ``looped``: loops around the call that got here."""
         index = loops(self.model)
         out: list[EventSummary] = []
         for _, item in self._owned.get(func, ()):
             if isinstance(item, Event):
-                out.append(self._event(item, func, params, conditional, nested))
+                out.append(self._event(item, func, params, conditional, looped))
                 continue
             if depth >= MAX_INLINE_DEPTH:
                 continue
@@ -530,13 +532,10 @@ class Summarizer:
                 (),
                 depth + 1,
                 conditional or self._under(item, func, _BRANCHES),
-                nested or self._under(item, func, _LOOPS),
+                looped + self._loops_around(item, func),
                 seen | {func},
             )
-            out.extend(
-                EventSummary(e.kind, e.line, e.column, e.receiver, None, e.conditional, e.nested)
-                for e in inner
-            )
+            out.extend(replace(e, param=None) for e in inner)
         return out
 
     def _event(
@@ -545,7 +544,7 @@ class Summarizer:
         func: cst.FunctionDef,
         params: tuple[str, ...],
         conditional: bool,
-        nested: bool,
+        looped: int,
     ) -> EventSummary:
         position = self._position(event.node)
         receiver = event.receiver
@@ -554,6 +553,7 @@ class Summarizer:
         if head in params:
             # -1: the parameter's name, rebound first (``model = deepcopy(model)``)
             param = params.index(head) if self._only_param(func, head) else REBOUND_PARAM
+        around = looped + self._loops_around(event.node, func)
         return EventSummary(
             kind=event.kind,
             line=position[0],
@@ -561,8 +561,19 @@ class Summarizer:
             receiver=receiver,
             param=param,
             conditional=conditional or self._under(event.node, func, _BRANCHES),
-            nested=nested or self._under(event.node, func, _LOOPS),
+            nested=around >= 1,
+            deep=around >= 2,
         )
+
+    def _loops_around(self, node: cst.CSTNode, func: cst.FunctionDef) -> int:
+        """Loops of ``func`` around ``node`` (at most 2: what the events tell)."""
+        count = 0
+        for ancestor in self.model.ancestors(node):
+            if ancestor is func or count >= 2:
+                break
+            if isinstance(ancestor, _LOOPS):
+                count += 1
+        return count
 
     def _only_param(self, func: cst.FunctionDef, name: str | None) -> bool:
         """Whether ``name`` stays the parameter in ``func`` (``model =

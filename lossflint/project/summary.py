@@ -31,7 +31,7 @@ from functools import cache
 from typing import Any, Union
 
 #: changes whenever the shape of a summary changes (old cache entries are misses)
-SUMMARY_FORMAT = 25
+SUMMARY_FORMAT = 26
 #: nothing real nests deeper; more is damage (or an attack on the decoder)
 MAX_DEPTH = 64
 
@@ -311,6 +311,9 @@ class EventSummary:
     conditional: bool = False
     #: inside a loop of the function
     nested: bool = False
+    #: inside two loops of it (``fit``'s epoch loop over its batch loop): a
+    #: call runs whole epochs
+    deep: bool = False
     #: the file, when the event was inlined from another module
     file: str | None = None
 

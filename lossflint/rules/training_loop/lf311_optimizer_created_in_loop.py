@@ -301,7 +301,9 @@ schedulers attached to the old optimiser stop acting.
             through = not loop.is_iteration and not index.is_epoch_loop(loop)
             if through and (loop.children or not index.counts_passes(loop)):
                 continue  # an outer loop over cycles or stages of epoch loops
-            stepped = {s.event.receiver for s in loop.of("step")}
+            # stepped in two loops of another module's ``fit``: this loop counts runs
+            steps = [s for s in loop.of("step") if not s.event.deep]
+            stepped = {s.event.receiver for s in steps}
             if not stepped and not through:
                 continue
             for call, ctor, params in optimizers_built_per_pass(model, loop):
@@ -341,7 +343,9 @@ schedulers attached to the old optimiser stop acting.
                         and changes_only_at_milestones(model, params, counters)
                     ):
                         continue
-                every = "iteration" if loop.is_iteration else "epoch"
+                # stepped in the batch loop of another module's ``train_one_epoch``
+                inner = any(s.event.inner for s in steps if s.event.receiver == target)
+                every = "iteration" if loop.is_iteration and not inner else "epoch"
                 if model.enclosing(call, cst.If, cst.For, cst.While) is not loop.node:
                     every = f"rebuild (every few {every}s)"
                 via = "" if call is ctor else f" (by `{model.code(call.func)}()`)"

@@ -93,6 +93,7 @@ from lossflint.analysis.reaching import (
     reaches_parameter,
     reaching_assignment,
     rebound_before,
+    refilled_before,
 )
 from lossflint.analysis.test_files import is_test_path
 from lossflint.analysis.walk import memo_of, names_in, nodes_in, own_returns
@@ -1492,6 +1493,8 @@ class GradientFacts:
             return True
         if self._name_no_gradient_anywhere(name, depth):
             return True
+        if refilled_before(self.model, name, apis.RANDOM_REFILLS) is not None:
+            return True  # ``w.normal_(0, 1)`` above: fresh draws, whatever ``w`` was
         # ``output = output.data`` just above this use: the value here, whatever
         # the name held before (a loop variable with a gradient)
         if depth > 0 and reaches_parameter(self.model, name):

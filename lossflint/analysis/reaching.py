@@ -124,6 +124,43 @@ def _walk_back(
     return None
 
 
+def refilled_before(model: ModuleIndex, use: cst.Name, methods: frozenset[str]) -> cst.Call | None:
+    """``weight.normal_(0, 1)`` as a statement that every path to ``use``
+    runs, inside the same function, with nothing binding the name between
+    (``weight *= gain / sqrt(weight.pow(2).sum())`` reads the redrawn
+    values): the call, for a method of ``methods``."""
+    name = use.value
+    at: cst.CSTNode | None = model.statement_of(use)
+    while at is not None and not isinstance(at, (cst.Module, cst.FunctionDef, *_STOPS)):
+        block = model.parent(at)
+        body = getattr(block, "body", None)
+        if isinstance(body, (list, tuple)) and at in body:
+            for stmt in reversed(body[: body.index(at)]):
+                call = _method_statement(stmt, name, methods)
+                if call is not None:
+                    return call
+                if may_bind(stmt, name):
+                    return None
+        at = block
+    return None
+
+
+def _method_statement(stmt: cst.CSTNode, name: str, methods: frozenset[str]) -> cst.Call | None:
+    if not isinstance(stmt, cst.SimpleStatementLine):
+        return None
+    for small in reversed(stmt.body):
+        if (
+            isinstance(small, cst.Expr)
+            and isinstance(small.value, cst.Call)
+            and isinstance(small.value.func, cst.Attribute)
+            and isinstance(small.value.func.value, cst.Name)
+            and small.value.func.value.value == name
+            and small.value.func.attr.value in methods
+        ):
+            return small.value
+    return None
+
+
 def _transparent(node: cst.CSTNode, name: str) -> bool:
     """A loop that never binds ``name`` (its target, its body): the value it
     sees is the one from before the loop."""

@@ -36,6 +36,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from lossflint.analysis import apis
+from lossflint.project.code_words import code_text, code_words
 from lossflint.project.context import ProjectContext, current
 from lossflint.project.exports import parse_syntax
 from lossflint.project.imports import ImportRef, project_modules, scan_imports
@@ -85,16 +86,18 @@ class ProjectTexts:
     #: (path, pattern) → how often the pattern occurs in the file's listed text
     counts: dict[tuple[str, str], int] = field(default_factory=dict)
 
-    def count(self, path: str, text: str, pattern: str) -> int:
-        """``len(re.findall(pattern, text))``, kept per file while ``text`` is
+    def count(self, path: str, text: str, pattern: str, code: bool = False) -> int:
+        """``len(re.findall(pattern, text))`` (with ``code``, in a Python
+        file's code only: ``code_words.py``), kept per file while ``text`` is
         the listed one (every module linted in a run asks about the same
         words of the same files: ``forward``, ``fit``)."""
+        subject = code_text(text) if code and path.endswith(".py") else text
         if self.files is None or self.files.get(path) is not text:
-            return len(re.findall(pattern, text))
-        key = (path, pattern)
+            return len(re.findall(pattern, subject))
+        key = (path, pattern + "\0code" if code else pattern)
         found = self.counts.get(key)
         if found is None:
-            found = self.counts[key] = len(re.findall(pattern, text))
+            found = self.counts[key] = len(re.findall(pattern, subject))
         return found
 
     def imported(self, layout: Layout, path: str, text: str) -> frozenset[str]:
@@ -569,7 +572,7 @@ def _own_name_import(node: ast.ImportFrom, name: str) -> int | None:
 
 
 def _words(text: str, name: str) -> int:
-    return len(re.findall(rf"\b{re.escape(name)}\b", text))
+    return code_words(text, name)
 
 
 def _never_taken(text: str, stem: str, name: str) -> bool:
@@ -801,7 +804,7 @@ def external_method_calls(methods: list[str]) -> dict[str, list[CallRecord]] | N
 
 def _mentions(texts: ProjectTexts, path: str, text: str, short: str) -> int:
     """How often the file names ``short`` as a word."""
-    return texts.count(path, text, rf"\b{re.escape(short)}\b")
+    return texts.count(path, text, rf"\b{re.escape(short)}\b", code=True)
 
 
 def _own_method_mentions(texts: ProjectTexts, path: str, text: str, short: str) -> int:
@@ -809,10 +812,10 @@ def _own_method_mentions(texts: ProjectTexts, path: str, text: str, short: str) 
     of the same shape: a sibling folder's model), its definitions and its
     calls on ``self``: none of them is a call of ours."""
     word = re.escape(short)
-    defined = texts.count(path, text, rf"\bdef\s+{word}\b")
+    defined = texts.count(path, text, rf"\bdef\s+{word}\b", code=True)
     if not defined:
         return 0
-    return defined + texts.count(path, text, rf"\bself\s*\.\s*{word}\b")
+    return defined + texts.count(path, text, rf"\bself\s*\.\s*{word}\b", code=True)
 
 
 def external_instance_calls(

@@ -77,6 +77,7 @@ from lossflint.analysis.values import (
 )
 from lossflint.analysis.walk import own_returns
 from lossflint.project import bridge
+from lossflint.project.code_words import code_words
 from lossflint.project.constants import ForeignLiteral, imported_literal
 from lossflint.project.context import FOR_SUMMARY, ONLY_ITEM, PIN_EXTERNAL, ProjectContext
 from lossflint.project.exports import ImportSpec, import_value
@@ -1109,9 +1110,9 @@ class Summarizer:
         ]
 
     def _mentions(self, name: str) -> int:
-        """How often ``name`` appears in the module's text as a word (comments
-        included: a mention there counts, silence over a guess)."""
-        return len(re.findall(rf"\b{re.escape(name)}\b", self.text))
+        """How often ``name`` appears in the module's code as a word (not in
+        a comment or a docstring: they call nothing)."""
+        return code_words(self.text, name)
 
     # --- classes -------------------------------------------------------------------
 

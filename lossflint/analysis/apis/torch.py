@@ -116,6 +116,12 @@ RANDOM_DRAWS = frozenset(
     }
 )
 #: an order drawn at random (a data set indexing its rows through one)
+#: tensor methods that overwrite every element with fresh random draws
+#: (``w.normal_(0, 1)``): what the tensor held before, gradient included, is gone
+RANDOM_REFILLS = frozenset(
+    {"normal_", "uniform_", "bernoulli_", "exponential_", "random_", "geometric_", "cauchy_"}
+    | {"log_normal_"}
+)
 RANDOM_ORDERS = RANDOM_DRAWS | frozenset({"numpy.random.permutation", "random.sample"})
 #: shuffles of a list or array in place (``random.shuffle(self.lines)``)
 SHUFFLES_IN_PLACE = frozenset({"random.shuffle", "numpy.random.shuffle"})

@@ -92,6 +92,17 @@ BASIC_INVALID = [
                 return cos_t * self.cos_m - sin_t * self.sin_m
         """
     ),
+    # a redraw under an ``if`` may not run: the argument may be what was passed
+    Invalid(
+        """
+        import torch
+
+        def normc(w, redraw):
+            if redraw:
+                w.normal_(0, 1)
+            return w / torch.sqrt((w ** 2).sum(1, keepdim=True))  # error: LF205 at `torch.sqrt((w ** 2).sum(1, keepdim=True))`
+        """
+    ),
 ]
 
 BASIC_VALID = [
@@ -253,5 +264,15 @@ BASIC_VALID = [
 
     def lengths(v):
         return tf.stop_gradient(tf.sqrt(tf.reduce_sum(tf.square(v), -1)))
+    """,
+    # an initialiser redraws its argument in place before the root: fresh
+    # random values carry no gradient, whatever the tensor was (baselines'
+    # normc init, passed as a value to another module's ``init``; audit s99)
+    """
+    import torch
+
+    def init_normc_(weight, gain=1):
+        weight.normal_(0, 1)
+        weight *= gain / torch.sqrt(weight.pow(2).sum(1, keepdim=True))
     """,
 ]

@@ -1,0 +1,47 @@
+"""How often a Python file names a word in its code, not in its comments or
+prose strings.
+
+Whether a project function is used other than called (passed on, aliased) is
+decided by counting the words of a file against the calls its summary lists:
+a mention the summary does not explain makes the callers opaque. A comment
+(``# same as init_normc_(w)``) or a docstring naming the function explains
+nothing and must not change what a rule says about the function. A string that
+is exactly the name (``getattr(losses, "nll")``, ``__all__``) and f-strings
+(their ``{...}`` is code) still count.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+
+_TOKENS = re.compile(
+    r"""(?P<comment>\#[^\n]*)"""
+    r"""|(?P<prefix>[rRbBuUfF]{0,2})(?P<string>'''(?:\\.|[^\\])*?'''|\"\"\"(?:\\.|[^\\])*?\"\"\""""
+    r"""|'(?:\\.|[^\\'\n])*'|"(?:\\.|[^\\"\n])*")""",
+    re.S,
+)
+_IDENTIFIER = re.compile(r"""(['"])[A-Za-z_]\w*\1""")
+
+
+def _kept(match: re.Match[str]) -> str:
+    if match.group("comment") is not None:
+        return ""
+    if "f" in match.group("prefix").lower() or _IDENTIFIER.fullmatch(match.group("string")):
+        return match.group(0)
+    return '""'
+
+
+@functools.lru_cache(maxsize=64)
+def code_text(text: str) -> str:
+    """``text`` without comments and with prose strings emptied."""
+    if "#" not in text and "'" not in text and '"' not in text:
+        return text
+    return _TOKENS.sub(_kept, text)
+
+
+def code_words(text: str, name: str) -> int:
+    """How often ``name`` is a word of ``text``'s code."""
+    if name not in text:
+        return 0
+    return len(re.findall(rf"\b{re.escape(name)}\b", code_text(text)))

@@ -1,0 +1,47 @@
+"""Words of a Python file's code: what decides whether a project function is
+used other than called (``project/code_words.py``)."""
+
+from __future__ import annotations
+
+import pytest
+
+from lossflint.project.code_words import code_text, code_words
+
+TEXT = '''"""Docs mention nll(p, y) and nll."""
+import losses
+# nll(p, y) in a comment
+loss = losses.nll(p, y)  # nll again
+fn = getattr(losses, "nll")
+msg = f"{nll(p, y)}"
+note = 'not nll'
+raw = r"nll \\d"
+long = """nll
+nll"""
+'''
+
+
+def test_comments_and_prose_strings_are_not_code() -> None:
+    # the call, the exact-name string, the f-string's expression
+    assert code_words(TEXT, "nll") == 3
+    assert code_words(TEXT, "losses") == 3
+    assert code_words(TEXT, "absent") == 0
+
+
+@pytest.mark.parametrize(
+    ("text", "count"),
+    [
+        ("x = '#'  # nll\nnll(x)\n", 1),
+        ("s = 'it''s'\nnll(s)\n", 1),
+        ('s = "a \\" nll"\nnll(s)\n', 1),
+        ("s = b'nll'\n", 1),  # exactly the name: getattr-style use counts
+        ("s = 'nll(x)'\n", 0),
+        ("s = 'unterminated nll\n", 1),  # not a string the scanner knows: kept
+    ],
+)
+def test_scanner_edges(text: str, count: int) -> None:
+    assert code_words(text, "nll") == count
+
+
+def test_text_without_quotes_or_comments_is_itself() -> None:
+    text = "a = nll(b)\n"
+    assert code_text(text) is text

@@ -6,7 +6,8 @@ teacher-forcing path under ``elif`` after ``if True:``). Nothing there runs,
 so nothing there is reported, and the interpreter does not read values out
 of it (``statements.py``). Only literal tests count (``True``, ``0``,
 ``None``, ``""``): a module constant may be edited, and ``__debug__`` or
-``TYPE_CHECKING`` are not about training code.
+``TYPE_CHECKING`` are not about training code. A test of the torch release
+against one before 1.0 counts too: no supported torch takes the old branch.
 
 A value stored and overwritten before any read (``dead_store``) is never used
 either: what the numerics rules say about it cannot happen.
@@ -19,8 +20,10 @@ from __future__ import annotations
 
 import libcst as cst
 
+from lossflint.analysis import apis
 from lossflint.analysis.calls import argument, literal_value
 from lossflint.analysis.index import ModuleIndex
+from lossflint.analysis.names import dotted_text
 from lossflint.analysis.walk import calls_in, memo_of, names_in
 
 
@@ -28,8 +31,59 @@ def constant_truth(test: cst.BaseExpression) -> bool | None:
     """Whether a literal test is true; None for anything else."""
     value = literal_value(test)
     if value is NotImplemented:
-        return None
+        return _old_torch_test(test)
     return bool(value)
+
+
+_VERSION_WRAPPERS = frozenset(
+    {"LooseVersion", "StrictVersion", "parse", "Version", "parse_version"}
+)
+_HOLDS = {"<": (True, False), "<=": (True, True), ">": (False, False), ">=": (False, True)}
+
+
+def _old_torch_test(test: cst.BaseExpression) -> bool | None:
+    """``LooseVersion(torch.__version__) < LooseVersion("0.3")`` (or
+    ``version.parse``, a plain string comparison): a test against a torch
+    release before 1.0, which no supported torch is. The branch for the old
+    release never runs (``F.log_softmax(input)`` there had no ``dim``)."""
+    if not isinstance(test, cst.Comparison) or len(test.comparisons) != 1:
+        return None
+    target = test.comparisons[0]
+    op = {
+        cst.LessThan: "<",
+        cst.LessThanEqual: "<=",
+        cst.GreaterThan: ">",
+        cst.GreaterThanEqual: ">=",
+    }.get(type(target.operator))
+    if op is None:
+        return None
+    left, right = _version_side(test.left), _version_side(target.comparator)
+    if left == "torch" and isinstance(right, str) and right != "torch":
+        release, torch_first = right, True
+    elif right == "torch" and isinstance(left, str) and left != "torch":
+        release, torch_first = left, False
+    else:
+        return None
+    if not release.startswith("0."):
+        return None
+    # torch (>= 1.0) against a release 0.x: torch is the greater side
+    below, _ = _HOLDS[op]
+    return not below if torch_first else below
+
+
+def _version_side(expr: cst.BaseExpression) -> str | None:
+    """ "torch" for ``torch.__version__`` (wrapped in a version parser or
+    not), the literal for a version string; None otherwise."""
+    if isinstance(expr, cst.Call) and len(expr.args) == 1:
+        func = expr.func
+        name = func.attr.value if isinstance(func, cst.Attribute) else getattr(func, "value", None)
+        if name not in _VERSION_WRAPPERS:
+            return None
+        expr = expr.args[0].value
+    if isinstance(expr, cst.Attribute) and dotted_text(expr) == apis.TORCH_VERSION:
+        return "torch"
+    value = literal_value(expr)
+    return value if isinstance(value, str) else None
 
 
 def unreachable(model: ModuleIndex, node: cst.CSTNode) -> bool:

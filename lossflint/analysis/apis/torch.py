@@ -24,6 +24,8 @@ CANONICAL_PREFIXES: tuple[tuple[str, str], ...] = (
 
 # --- activations and value kinds ------------------------------------------------
 
+#: the release string, as tests of it are written (``torch.__version__ < "0.4"``)
+TORCH_VERSION = "torch.__version__"
 SOFTMAX = frozenset({"torch.softmax", "torch.nn.functional.softmax", "torch.special.softmax"})
 LOG_SOFTMAX = frozenset(
     {"torch.log_softmax", "torch.nn.functional.log_softmax", "torch.special.log_softmax"}

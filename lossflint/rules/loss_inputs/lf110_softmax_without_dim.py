@@ -105,8 +105,38 @@ the suggestion before applying it.
             act = torch.nn.Softmax()  # error: LF110 at `torch.nn.Softmax(`
             """
         ),
+        # a test against a newer release than 0.x says nothing about the branch
+        Invalid(
+            """
+            import torch
+            import torch.nn.functional as F
+            from packaging import version
+
+            def log_probs(x):
+                if version.parse(torch.__version__) >= version.parse("0.4"):
+                    return F.log_softmax(x)  # error: LF110 at `F.log_softmax(`
+                return F.log_softmax(x, dim=1)
+            """
+        ),
     ]
     VALID = [
+        # the branch for torch before 0.3 (which had no `dim`) never runs on a
+        # supported torch (wkentaro/pytorch-fcn's cross_entropy2d, audit s100)
+        """
+        from distutils.version import LooseVersion
+
+        import torch
+        import torch.nn.functional as F
+
+        def cross_entropy2d(input, target):
+            if LooseVersion(torch.__version__) < LooseVersion("0.3"):
+                log_p = F.log_softmax(input)
+            else:
+                log_p = F.log_softmax(input, dim=1)
+            if "0.4.0" > torch.__version__:
+                log_p = F.log_softmax(input)
+            return F.nll_loss(log_p, target)
+        """,
         # the fallback for torch < 0.3, which had no `dim` (howardyclo's
         # pytorch-seq2seq-example, audit R71)
         """

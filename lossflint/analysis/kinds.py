@@ -434,6 +434,13 @@ class KindAnalysis(Interpreter[Value]):
             return made(Kind.CLASS_INDICES)
         if qualname in apis.ONE_HOT:
             return made(Kind.ONE_HOT)
+        if qualname in apis.EXP:
+            # ``torch.exp(F.log_softmax(h, 1))``: the probabilities again
+            logged = _argument_value(
+                call, args, 0, "input" if qualname.startswith("torch") else "x"
+            )
+            if isinstance(logged, Tensor) and logged.kind is Kind.LOG_PROBS:
+                return made(Kind.PROBS)
         if qualname in apis.NON_NEGATIVE_FUNCS:
             return made(Kind.NON_NEGATIVE)
         if qualname in apis.MAX_MIN:
@@ -741,6 +748,8 @@ class KindAnalysis(Interpreter[Value]):
                 env[func.value.value] = made_hot
             return made_hot
         if isinstance(receiver, Tensor):
+            if name in apis.EXP_METHODS and receiver.kind is Kind.LOG_PROBS and not call.args:
+                return Tensor(Kind.PROBS, origin=call, where=where)  # ``log_p.exp()``
             if name in apis.KIND_PRESERVING_METHODS:
                 if name in apis.FLOAT_CASTS or (
                     name in ("to", "type") and _casts_to_float(call, self.model)

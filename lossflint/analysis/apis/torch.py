@@ -50,6 +50,7 @@ LOG = frozenset({"torch.log", "torch.special.log"})
 #: logarithms in another base (0 gives -inf as for ``log``; ``log1p`` is no log of 0)
 LOG_BASES = {"torch.log10": 10, "torch.log2": 2}
 EXP = frozenset({"torch.exp"})
+EXP_METHODS = frozenset({"exp"})
 NON_NEGATIVE_FUNCS = frozenset(
     {"torch.relu", "torch.nn.functional.relu", "torch.abs", "torch.square", "torch.exp"}
 )

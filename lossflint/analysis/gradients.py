@@ -2000,7 +2000,8 @@ class GradientFacts:
         for event in loops(model).events:
             if event.kind == "backward" and event.loss is not None:
                 roots.append(event.loss)
-        for site in model.method_calls("minimize", "gradient"):
+        # TF1's ``opt.compute_gradients(loss)`` before ``apply_gradients``, as ``minimize``
+        for site in model.method_calls("minimize", "gradient", "compute_gradients"):
             call = site.node
             if call.args and call.args[0].keyword is None:
                 roots.append(call.args[0].value)

@@ -196,6 +196,25 @@ AUDIT_S30_INVALID = [
                 self.opt.apply_gradients(zip(grads, self.d.trainable_variables))
         """
     ),
+    # TF1's update by hand: the loss goes to ``compute_gradients`` and the
+    # pairs to ``apply_gradients`` (tdeboissiere's WGAN-GP, audit s102)
+    Invalid(
+        """
+        import tensorflow as tf
+
+        def penalty(D, real, fake):
+            eps = tf.random_uniform([64, 1, 1, 1], 0.0, 1.0)
+            x_hat = real + eps * (fake - real)
+            grad = tf.gradients(D(x_hat), [x_hat])[0]
+            slopes = tf.sqrt(tf.reduce_sum(tf.square(grad), axis=[1, 2, 3]))  # error: LF205 at `tf.sqrt(tf.reduce_sum(tf.square(grad), axis=[1, 2, 3]))`
+            return tf.reduce_mean((slopes - 1.0) ** 2)
+
+        d_loss = tf.reduce_mean(D(fake)) - tf.reduce_mean(D(real))
+        d_loss += 10 * penalty(D, real, fake)
+        opt = tf.train.AdamOptimizer(1e-4)
+        update = opt.apply_gradients(opt.compute_gradients(d_loss, var_list=d_vars))
+        """
+    ),
 ]
 
 AUDIT_S30_VALID = [
@@ -307,4 +326,16 @@ AUDIT_S30_VALID = [
     # a TF1 class minimising its own loss in one method, its RMSE kept in
     # another for reports (MetaRec's NNMF)
     _TF1_CLASS.format(marker="", loss="tf.reduce_sum(tf.square(self.target - self.r))"),
+    # an RMSE only logged beside the loss handed to ``compute_gradients``
+    """
+    import tensorflow as tf
+
+    x = tf.placeholder(tf.float32, [None, 4])
+    y = tf.placeholder(tf.float32, [None, 1])
+    pred = tf.layers.dense(x, 1)
+    rmse = tf.sqrt(tf.reduce_mean(tf.square(pred - y)))
+    loss = tf.reduce_mean(tf.square(pred - y))
+    opt = tf.train.AdamOptimizer(1e-3)
+    train_op = opt.apply_gradients(opt.compute_gradients(loss))
+    """,
 ]

@@ -743,6 +743,11 @@ GOLDEN = {
     # a project scheduler class with its own step() (stepped first on
     # purpose); a project factory returning torch schedulers is reported
     "own_scheduler": ["train.py:23:13: LF310"],
+    # a trainer stepping the scheduler it is handed before the optimiser: a
+    # torch StepLR is reported; in a project that writes its own schedulers
+    # (built from a registry by a config string) which one arrives is unknown
+    "scheduler_handed_to_trainer": ["engine/trainer.py:15:13: LF310"],
+    "scheduler_handed_to_trainer_precision": [],
     # a unit count from settings.py; another one prepare.py rebinds at run time;
     # zoo.tagger(8) builds Dense(n_tags) with n_tags = 8 (unknown from argv)
     # a unit count from the command line: categorical cross-entropy on sigmoid

@@ -6,6 +6,7 @@ rate for the coming update, so stepping it before the optimiser is no bug
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
 import libcst as cst
@@ -14,6 +15,7 @@ from lossflint.analysis import apis
 from lossflint.analysis.names import dotted_text
 from lossflint.analysis.values import ClassRef, Instance
 from lossflint.project import bridge
+from lossflint.project.constants import in_project_texts
 from lossflint.project.context import current as current_project
 from lossflint.project.summary import SClass, SObject
 
@@ -59,8 +61,51 @@ def own_protocol_scheduler(model: SemanticModel, receiver: str | None, at: cst.C
         if isinstance(func.value, cst.Name) and any(
             b.kind == "param" for b in model.bindings(func.value) or ()
         ):
-            return _every_construction_own(model, func.value.value)
+            if _every_construction_own(model, func.value.value):
+                return True
+        # handed in from out of sight (``self.scheduler = scheduler`` in a
+        # trainer's ``__init__``) in a project that writes its own schedulers
+        # (OpenTransformer's ``BaseScheduler(object)``, built by a registry):
+        # which one arrives is unknown
+        if not _framework_scheduler_assigned(model, receiver):
+            return _own_scheduler_written(model)
     return False
+
+
+#: a scheduler-named class of no base or ``object`` (``class NoamScheduler:``)
+_OWN_SCHEDULER_CLASS = re.compile(
+    r"^[ \t]*class[ \t]+\w*Sched\w*[ \t]*(?:\([ \t]*(?:object)?[ \t]*\))?[ \t]*:", re.MULTILINE
+)
+
+
+def _framework_scheduler_assigned(model: SemanticModel, receiver: str) -> bool:
+    """Some ``<receiver> = <framework scheduler>(...)`` in the file, in any
+    function (``self.scheduler = StepLR(...)`` in ``__init__``)."""
+    for site in model.calls:
+        parent = model.parent(site.node)
+        if (
+            isinstance(parent, cst.Assign)
+            and any(dotted_text(t.target) == receiver for t in parent.targets)
+            and site.qualname is not None
+            and (
+                site.qualname.startswith(apis.SCHEDULER_PREFIXES)
+                or site.qualname in apis.SCHEDULER_FUNCTIONS
+            )
+        ):
+            return True
+    return False
+
+
+def _own_scheduler_written(model: SemanticModel) -> bool:
+    """This file or another of the project defines a scheduler class of its
+    own protocol."""
+    for cls in model.nodes_of_type(cst.ClassDef):
+        assert isinstance(cls, cst.ClassDef)
+        if "Sched" in cls.name.value and _own_protocol_class(model, cls):
+            return True
+    return current_project() is not None and in_project_texts(
+        "own-scheduler-class", _OWN_SCHEDULER_CLASS, "Sched"
+    )
 
 
 def _every_construction_own(model: SemanticModel, name: str) -> bool:

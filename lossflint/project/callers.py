@@ -81,7 +81,7 @@ class ProjectTexts:
     cells_only: frozenset[str] = frozenset()
     #: class name → whether a file may subclass it (``subclassed``), without overlays
     subclassed: dict[str, bool] = field(default_factory=dict)
-    #: a text search over every file (``constants._in_project_texts``) → its answer
+    #: a text search over every file (``constants.in_project_texts``) → its answer
     searches: dict[str, bool] = field(default_factory=dict)
     #: (path, pattern) → how often the pattern occurs in the file's listed text
     counts: dict[tuple[str, str], int] = field(default_factory=dict)

@@ -161,10 +161,10 @@ def _module_of(model: ModuleIndex, expr: cst.BaseExpression) -> str | None:
 def _changed_elsewhere(name: str) -> bool:
     """Whether some project file may change ``name`` in place or rebind it as
     a module attribute; True when the project's texts cannot be listed."""
-    return _in_project_texts(f"changed:{name}", _change_pattern(name), name)
+    return in_project_texts(f"changed:{name}", _change_pattern(name), name)
 
 
-def _in_project_texts(key: str, pattern: re.Pattern[str], word: str = "") -> bool:
+def in_project_texts(key: str, pattern: re.Pattern[str], word: str = "") -> bool:
     """Whether some project file's text (one holding ``word``) matches
     ``pattern``; True when the texts cannot be listed (unknown: assume so).
     Remembered per project listing under ``key``: a file asks for many names,
@@ -246,9 +246,9 @@ def _star_imported(model: ModuleIndex, name: cst.Name) -> object:
 def set_by_project(name: str) -> bool:
     """Whether some project file may set an attribute ``name`` on an object
     (``cfg.lr = ...``, any ``setattr``); True when the texts cannot be listed."""
-    if _in_project_texts("setattr", _SETATTR, "setattr"):
+    if in_project_texts("setattr", _SETATTR, "setattr"):
         return True
-    return _in_project_texts(
+    return in_project_texts(
         f"set:{name}", re.compile(rf"\.\s*{re.escape(name)}\s*(?:[-+*/]|//|\*\*)?=(?!=)"), name
     )
 

@@ -444,7 +444,7 @@ def bounded_exp(model: SemanticModel, operand: cst.BaseExpression, cosine: bool 
         Kind.SIGMOID_PROBS,
     ):
         return True
-    if negative(operand):
+    if negative(operand) or _negated(model, operand, 3):
         return True
     if cosine and num.unit_bounded(model, operand):
         return True  # ``exp(F.normalize(q))``: at most e
@@ -490,6 +490,32 @@ def bounded_exp(model: SemanticModel, operand: cst.BaseExpression, cosine: bool 
                     factor = num.number(model, scale)
                     return factor is None or abs(factor) < 88
     return literal_value(operand) is not NotImplemented
+
+
+def _negated(model: SemanticModel, expr: cst.BaseExpression, depth: int) -> bool:
+    """A negated value, scaled or divided, written in steps: ``-d2 / (2 *
+    s**2)``, ``neg = -d2; e = neg / k``, ``h *= -1; h /= 2 * s**2`` (a
+    Gaussian heatmap's exponent, lightning-pose)."""
+    if negative(expr):
+        return True
+    if isinstance(expr, cst.BinaryOperation) and isinstance(
+        expr.operator, (cst.Multiply, cst.Divide)
+    ):
+        sides = [expr.left, expr.right] if isinstance(expr.operator, cst.Multiply) else [expr.left]
+        return any(negative(side) for side in sides) or (
+            depth > 0 and any(_negated(model, side, depth - 1) for side in sides)
+        )
+    if depth <= 0 or not isinstance(expr, cst.Name):
+        return False
+    for value in num.assignments(model, expr):
+        statement = model.parent(value)
+        if isinstance(statement, cst.AugAssign):
+            if isinstance(statement.operator, cst.MultiplyAssign) and negative(value):
+                return True  # ``h *= -1``
+            continue
+        if _negated(model, value, depth - 1):
+            return True
+    return False
 
 
 def _squashed(model: SemanticModel, expr: cst.BaseExpression | None) -> bool:

@@ -7,6 +7,7 @@ examples module stays small."""
 from __future__ import annotations
 
 from lossflint.examples import Invalid
+from lossflint.rules.numerics.lf204_gaussian_examples import GAUSSIAN_INVALID, GAUSSIAN_VALID
 
 MARGIN_INVALID = [
     # a soft-margin triplet loss on the hardest pair's distances (ConSERT's
@@ -19,6 +20,7 @@ MARGIN_INVALID = [
             return torch.log1p(torch.exp(d_ap - d_an)).mean()  # error: LF204
         """
     ),
+    *GAUSSIAN_INVALID,
 ]
 
 MARGIN_VALID = [
@@ -40,4 +42,5 @@ MARGIN_VALID = [
         neg = F.cosine_similarity(a, n)
         return torch.log1p(torch.exp(neg - pos)).mean()
     """,
+    *GAUSSIAN_VALID,
 ]

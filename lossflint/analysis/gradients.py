@@ -308,6 +308,8 @@ _IMPLICIT = frozenset(
 )
 #: methods an instance call runs (``bridge.CALL_METHODS``)
 _CALLED_THROUGH_INSTANCES = apis.MODULE_CALL_METHODS
+#: of those, the ones only a framework base class calls (HF ``Trainer.compute_loss``)
+_PLAIN_CALLED = frozenset({"compute_loss", "training_step", "train_step"})
 _GRAD_ROOT_NAMES = frozenset({"forward", "call", "__call__", "training_step", "train_step"})
 _GRAD_ROOT_TOKENS = frozenset({"loss", "losses", "criterion", "objective"})
 
@@ -499,7 +501,7 @@ class GradientFacts:
             # grid's distances) for buffers and parameters: no gradient reaches
             # them (a TF1 model's ``__init__`` builds its loss graph: not this)
             return "it runs in a torch module's constructor, before any loss exists"
-        if name in _IMPLICIT or name.startswith("__"):
+        if (name in _IMPLICIT and not self._plain_method(func)) or name.startswith("__"):
             if name in _CALLED_THROUGH_INSTANCES:
                 return self._instances_never_differentiated(func) or self._never_run(func)
             return None
@@ -533,6 +535,16 @@ class GradientFacts:
             return f"{name} is only mapped over data (.map/.apply)"
         where = next((f" ({r.file}:{r.line})" for r in others if r.line), "")
         return f"{name} is only called where no gradient flows{where}"
+
+    def _plain_method(self, func: cst.FunctionDef) -> bool:
+        """``compute_loss`` of a class deriving from nothing (lightning-pose's
+        ``RegressionRMSELoss``): no framework calls it, its own callers do."""
+        if func.name.value not in _PLAIN_CALLED:
+            return False
+        cls = self._class_of(func)
+        return isinstance(cls, cst.ClassDef) and all(
+            self.model.qualname(base.value) in ("object", "builtins.object") for base in cls.bases
+        )
 
     def _module_constructor(self, func: cst.FunctionDef) -> bool:
         """``func`` is the ``__init__`` of an ``nn.Module`` class that does not

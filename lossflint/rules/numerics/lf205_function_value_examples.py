@@ -57,6 +57,34 @@ class MuRP(nn.Module):
         return (2.0 * self._arsech({arg})) ** 2
 """
 
+_PLAIN_RMSE = """
+import torch
+import torch.nn.functional as F
+
+
+class RMSELoss:
+    def compute_loss(self, targets, predictions):
+        per_point = torch.mean(F.mse_loss(targets, predictions, reduction="none"), dim=1)
+        return torch.sqrt(per_point){marker}
+
+    def __call__(self, targets, predictions):
+        return self.compute_loss(targets, predictions).mean()
+
+
+class Tracker(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.head = torch.nn.Linear(16, 4)
+        self.rmse = RMSELoss()
+
+    def training_step(self, x, keypoints):
+        pred = self.head(x)
+        loss = F.mse_loss(pred, keypoints)
+        rmse = self.rmse(keypoints, pred)
+        {use}
+        return loss
+"""
+
 FUNCTION_VALUE_INVALID = [
     # arsech of a distance no caller clamps below 1
     Invalid(_MURP.format(marker="  # error: LF205", arg="torch.clamp(d, 1e-10)")),
@@ -156,6 +184,11 @@ FUNCTION_VALUE_INVALID = [
         metric = functools.partial(dist, b=0.0)
         trainer = Trainer(metric=metric)
         """
+    ),
+    # ``compute_loss`` of a plain class is run by its own callers: here the
+    # RMSE is what is backpropagated (lightning-pose's shape, audit s103)
+    Invalid(
+        _PLAIN_RMSE.format(marker="  # error: LF205 at `torch.sqrt(per_point)`", use="loss = rmse")
     ),
 ]
 
@@ -265,4 +298,6 @@ FUNCTION_VALUE_VALID = [
     # every caller clamps x into [1e-10, 1 - 1e-5]: 1 - x ** 2 > 0 (pykg2vec's
     # MuRP, audit s86)
     _MURP.format(marker="", arg="torch.clamp(d, 1e-10, 1 - 1e-5)"),
+    # ... and here it is only logged: no gradient reaches the root
+    _PLAIN_RMSE.format(marker="", use='print("rmse", rmse.item())'),
 ]

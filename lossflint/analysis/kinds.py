@@ -30,6 +30,7 @@ from lossflint.analysis.registries import added_to
 from lossflint.analysis.type_tests import class_test
 from lossflint.analysis.values import (
     UNKNOWN,
+    AnyLoss,
     ApiFunction,
     Batches,
     ClassRef,
@@ -283,6 +284,8 @@ class KindAnalysis(Interpreter[Value]):
                 return a
             others = tuple(dict.fromkeys((*a.others, b.ctor, *b.others)))
             return replace(a, others=tuple(c for c in others if c is not a.ctor))
+        if isinstance(a, _LOSS_OBJECTS) and isinstance(b, _LOSS_OBJECTS):
+            return AnyLoss()  # another loss on each branch: a loss, not which
         if isinstance(a, LayerList) and isinstance(b, LayerList):
             return LayerList(common_tail(a.items, b.items, UNKNOWN))
         if isinstance(a, TensorList) and isinstance(b, TensorList):
@@ -716,7 +719,7 @@ class KindAnalysis(Interpreter[Value]):
             if name in _LAYER_SELF_METHODS:
                 return receiver
             return self.call_value(call, receiver, args, env) if name == "forward" else UNKNOWN
-        if isinstance(receiver, (Layer, Sequential, LossObject)):
+        if isinstance(receiver, (Layer, Sequential, LossObject, AnyLoss)):
             if name in _LAYER_SELF_METHODS:
                 return receiver
             if isinstance(receiver, Sequential) and name in ("add_module", "append"):
@@ -868,6 +871,8 @@ class KindAnalysis(Interpreter[Value]):
             if self.recording:
                 self._record_loss(call, callee.functional, callee.ctor, others=callee.others)
             return Tensor(Kind.LOSS, origin=call, where=self.frame.label)
+        if isinstance(callee, AnyLoss):
+            return Tensor(Kind.LOSS, origin=call, where=self.frame.label)
         if isinstance(callee, ForeignLoss):
             if self.recording:
                 self._record_loss(call, callee.functional, None, callee.ref)
@@ -969,6 +974,9 @@ def _parsed_keywords(loss: SLoss) -> dict[str, cst.BaseExpression]:
         except (cst.ParserSyntaxError, RecursionError, ValueError):
             continue
     return out
+
+
+_LOSS_OBJECTS = (LossObject, ForeignLoss, AnyLoss)
 
 
 def _is_loss(value: Value) -> bool:

@@ -118,6 +118,13 @@ class LossObject(Value):
 
 
 @dataclass(frozen=True)
+class AnyLoss(Value):
+    """One of several loss objects (``loss_func = nn.MSELoss()`` on one
+    branch, ``nn.CrossEntropyLoss()`` on another): calling it computes a
+    loss, which one is not known."""
+
+
+@dataclass(frozen=True)
 class TupleValue(Value):
     items: tuple[Value, ...]
 

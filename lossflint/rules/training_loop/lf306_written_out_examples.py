@@ -131,6 +131,32 @@ WRITTEN_OUT_INVALID = [
             marker="  # error: LF306 at `losses.append(`",
         )
     ),
+    # the loss object chosen by the objective (TabSurvey's BaseModelTorch,
+    # audit s103): each branch builds a loss, so calling it computes one
+    Invalid(
+        """
+        import torch.nn as nn
+
+        def fit(model, opt, loader, val_loader, objective):
+            if objective == "regression":
+                loss_func = nn.MSELoss()
+            elif objective == "classification":
+                loss_func = nn.CrossEntropyLoss()
+            else:
+                loss_func = nn.BCEWithLogitsLoss()
+            history = []
+            for epoch in range(10):
+                for x, y in loader:
+                    opt.zero_grad()
+                    loss_func(model(x), y).backward()
+                    opt.step()
+                val_loss = 0.0
+                for x, y in val_loader:
+                    val_loss += loss_func(model(x), y)  # error: LF306 at `val_loss += loss_func(model(x), y)`
+                history.append(val_loss.item())
+            return history
+        """
+    ),
 ]
 
 WRITTEN_OUT_VALID = [
@@ -199,5 +225,25 @@ WRITTEN_OUT_VALID = [
         optimizer.zero_grad()
         style.backward()
         optimizer.step()
+    """,
+    # ... and the same validation pass under no_grad
+    """
+    import torch
+    import torch.nn as nn
+
+    def fit(model, opt, loader, val_loader, objective):
+        loss_func = nn.MSELoss() if objective == "regression" else nn.CrossEntropyLoss()
+        history = []
+        for epoch in range(10):
+            for x, y in loader:
+                opt.zero_grad()
+                loss_func(model(x), y).backward()
+                opt.step()
+            val_loss = 0.0
+            with torch.no_grad():
+                for x, y in val_loader:
+                    val_loss += loss_func(model(x), y)
+            history.append(val_loss.item())
+        return history
     """,
 ]

@@ -14,11 +14,12 @@ from lossflint.analysis import apis
 from lossflint.analysis.contexts import contexts
 from lossflint.analysis.gradients import gradients
 from lossflint.analysis.interpreter.syntax import statements_of
+from lossflint.analysis.kinds import ForeignLoss
 from lossflint.analysis.loops import LoopIndex, loops
 from lossflint.analysis.names import dotted_text, literal_item
-from lossflint.analysis.reaching import reaching_assignment
+from lossflint.analysis.reaching import binding_loop, reaching_assignment
 from lossflint.analysis.unpacked_returns import unpacked_items, unpackings
-from lossflint.analysis.values import Foreign, Tensor
+from lossflint.analysis.values import AnyLoss, Foreign, LossObject, Tensor
 from lossflint.analysis.walk import (
     Subtree,
     calls_in,
@@ -291,6 +292,8 @@ def graph_leaks(model: SemanticModel) -> Iterator[GraphLeak]:
             values = [b.node for b in model.bindings(value) or [] if b.kind == "assign"]
             if values and all(v is not None and ctx.in_no_grad(v) for v in values):
                 continue
+        if _graphless(model, value, 3):
+            continue  # `te_loss = crit(te_pred, y)` of predictions made under no_grad
         if backpropagated(model, index, node, acc.accumulator):
             continue
         if acc.method is None and _reset_each_window(model, node, acc.accumulator):
@@ -767,6 +770,42 @@ def _framework_function(qualname: str | None, call: cst.Call) -> bool:
     if qualname in apis.TRAINABLE_VARIABLES or qualname.rsplit(".", 1)[-1][:1].isupper():
         return False
     return not any(a.keyword is not None and a.keyword.value == "requires_grad" for a in call.args)
+
+
+def _graphless(model: SemanticModel, expr: cst.BaseExpression, depth: int) -> bool:
+    """A loss (times numbers) whose every input carries no gradient: the
+    predictions made under ``no_grad`` just above, then the loss computed
+    outside the block (Hierarchical-attention-networks' ``te_loss *
+    num_sample``). A torch loss object holds no parameters of its own."""
+    facts = gradients(model)
+    if isinstance(expr, cst.Name) and depth > 0:
+        reached = reaching_assignment(model, expr)
+        return reached is not None and _graphless(model, reached, depth - 1)
+    if isinstance(expr, cst.BinaryOperation):
+        return _graphless(model, expr.left, depth) and _graphless(model, expr.right, depth)
+    found = model.value(expr)
+    if isinstance(found, Tensor) and found.kind is apis.Kind.LOSS:
+        return (
+            isinstance(expr, cst.Call)
+            and (
+                isinstance(model.value(expr.func), (LossObject, AnyLoss, ForeignLoss))
+                or model.qualname(expr.func) in apis.LOSS_FUNCTIONS
+            )
+            and bool(expr.args)
+            and not any(a.star for a in expr.args)
+            and all(
+                # the targets may be the batch's labels; the prediction is not
+                facts.no_gradient_value(a.value) or (i > 0 and _batch_item(model, a.value))
+                for i, a in enumerate(expr.args)
+            )
+        )
+    return type(expr) in (cst.Integer, cst.Float) or facts.no_gradient_value(expr)
+
+
+def _batch_item(model: SemanticModel, expr: cst.BaseExpression) -> bool:
+    """A name the loop over the batches binds (``for te_x, te_y in
+    test_loader``), not bound again in it: data, which holds no graph."""
+    return isinstance(expr, cst.Name) and binding_loop(model, expr) is not None
 
 
 def _without_graph(model: SemanticModel, operand: cst.BaseExpression, depth: int) -> bool:

@@ -25,6 +25,26 @@ for x, y in loader:
     opt.step()
 """
 
+_EVAL_AFTER_BLOCK = """
+import torch
+import torch.nn as nn
+
+model = nn.Linear(10, 4)
+criterion = nn.CrossEntropyLoss()
+optimizer = torch.optim.SGD(model.parameters(), lr=0.01)
+for epoch in range(2):
+    for x, y in loader:
+        optimizer.zero_grad()
+        criterion(model(x), y).backward()
+        optimizer.step()
+    losses = []
+    for te_x, te_y in test_loader:
+        {predict}
+        te_loss = criterion(te_pred, te_y)
+        losses.append(te_loss * len(te_y)){marker}
+    print(sum(losses) / len(test_loader.dataset))
+"""
+
 WRITTEN_OUT_INVALID = [
     # the loss function is a parameter (its kind unknown), but the accumulated
     # name is the one back-propagated in the same pass: it has a graph
@@ -157,6 +177,13 @@ WRITTEN_OUT_INVALID = [
             return history
         """
     ),
+    # the loss of predictions made with gradients on, kept per test batch
+    Invalid(
+        _EVAL_AFTER_BLOCK.format(
+            predict="te_pred = model(te_x)",
+            marker="  # error: LF306 at `losses.append(te_loss * len(te_y))`",
+        )
+    ),
 ]
 
 WRITTEN_OUT_VALID = [
@@ -246,4 +273,9 @@ WRITTEN_OUT_VALID = [
             history.append(val_loss.item())
         return history
     """,
+    # the predictions made under no_grad, the loss computed after the block
+    # (Hierarchical-attention-networks, audit s104): no graph to keep
+    _EVAL_AFTER_BLOCK.format(
+        predict="with torch.no_grad():\n            te_pred = model(te_x)", marker=""
+    ),
 ]

@@ -1016,6 +1016,17 @@ class KerasFacts(Interpreter[Any]):
             changed_in_place(env[key], env)
         return self._api(call, qualname, args, env)
 
+    def comprehension_item(self, iterable: Any) -> Any:
+        # one image of raw pixel arrays is raw pixels (``for img in x_train``)
+        return iterable if isinstance(iterable, Images) else None
+
+    def comprehension(self, expr: cst.BaseExpression, element: Any) -> Any:
+        # ``[cv2.resize(img, (224, 224)) for img in x_train]``: every item is
+        # still raw pixels (a list comprehension; a generator is consumed once)
+        if type(expr) is cst.ListComp and isinstance(element, Images):
+            return element
+        return None
+
     def instance_method(
         self, call: cst.Call, func: cst.Attribute, receiver: Instance, args: list[Any], env: Env
     ) -> Any:

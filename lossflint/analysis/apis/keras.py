@@ -501,6 +501,7 @@ PRESERVING_METHODS = frozenset(
         "float",
         "double",
         "view",
+        "transpose",
     }
 )
 INT_DTYPES = frozenset(f"tensorflow.{t}" for t in ("int32", "int64", "int16", "int8", "uint8"))

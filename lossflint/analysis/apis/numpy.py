@@ -51,6 +51,9 @@ PRESERVING_FUNCS = frozenset(
         "numpy.array",
         "numpy.squeeze",
         "numpy.ravel",
+        "numpy.transpose",
+        # OpenCV's resize interpolates: the values keep their 0-255 scale
+        "cv2.resize",
     }
 )
 

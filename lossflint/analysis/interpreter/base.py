@@ -113,6 +113,11 @@ class Base(Generic[V]):
         element's the value it unpacks)."""
         return self.unknown
 
+    def comprehension_item(self, iterable: V) -> V:
+        """What the target of a comprehension's one ``for`` holds, given what
+        it iterates (``img`` of ``[resize(img) for img in x_train]``)."""
+        return self.unknown
+
     def comprehension(self, expr: cst.BaseExpression, element: V) -> V:
         """``[f(x) for x in xs]`` (also a set or generator comprehension):
         ``element`` is what one item gives."""

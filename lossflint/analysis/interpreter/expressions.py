@@ -243,9 +243,11 @@ class Expressions(Base[V]):
     def _eval_comprehension(self, expr: Any, env: Env) -> V:
         inner_env = dict(env)
         comp: cst.CompFor | None = expr.for_in
+        single = comp is not None and comp.inner_for_in is None
         while comp is not None:
-            self.eval(comp.iter, inner_env)
-            self._assign(comp.target, self.unknown, inner_env)
+            iterated = self.eval(comp.iter, inner_env)
+            item = self.comprehension_item(iterated) if single else self.unknown
+            self._assign(comp.target, item, inner_env)
             for cond in comp.ifs:
                 self.eval(cond.test, inner_env)
             comp = comp.inner_for_in

@@ -105,6 +105,21 @@ model.compile(loss="categorical_crossentropy", optimizer="sgd")
 model.fit(X, Y, epochs=5){mark}
 """
 
+_RESIZED = """
+import cv2
+import numpy as np
+from keras.datasets import cifar10
+from keras.layers import Conv2D, Dense, Flatten
+from keras.models import Sequential
+
+(x_train, y_train), _ = cifar10.load_data()
+x_train = np.array([{item} for img in x_train[:3000]])
+model = Sequential([Conv2D(32, 3, activation="relu", input_shape=(224, 224, 3)), Flatten(),
+                    Dense(10, activation="softmax")])
+model.compile("sgd", "sparse_categorical_crossentropy")
+model.fit(x_train, y_train){mark}
+"""
+
 AUDIT_INVALID = [
     Invalid(
         _SIZES_LOOP.format(
@@ -174,6 +189,19 @@ AUDIT_INVALID = [
             opt.step()
         """
     ),
+    # each image resized (or transposed) in a list comprehension is still
+    # 0-255 pixels (flyyufelix/cnn_finetune, audit s105)
+    Invalid(
+        _RESIZED.format(
+            item="cv2.resize(img, (224, 224))",
+            mark="  # error: LF412 at `model.fit(x_train, y_train)`",
+        )
+    ),
+    Invalid(
+        _RESIZED.format(
+            item="img.transpose(1, 0, 2)", mark="  # error: LF412 at `model.fit(x_train, y_train)`"
+        )
+    ),
 ]
 
 AUDIT_VALID = [
@@ -227,4 +255,7 @@ AUDIT_VALID = [
     model = keras.Sequential([layers.Flatten(), layers.Dense(10)])
     model.fit(x, y)
     """,
+    # ... scaled image by image, or by a preprocessing function
+    _RESIZED.format(item="cv2.resize(img, (224, 224)) / 255.0", mark=""),
+    _RESIZED.format(item="preprocess(img)", mark=""),
 ]

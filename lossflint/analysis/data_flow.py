@@ -82,6 +82,9 @@ class DataSplits:
 @dataclass(frozen=True)
 class Loader:
     call: cst.Call = field(repr=False)
+    #: the loaders other paths bind to the same name (``if binary:
+    #: DataLoader(a) else: DataLoader(b)``): reported only when all agree
+    others: tuple[cst.Call, ...] = field(default=(), repr=False)
 
 
 @dataclass(frozen=True)
@@ -548,6 +551,20 @@ class DataFacts(Interpreter[Any]):
             # a column scaled again under an ``if``: either way the frame holds
             # columns scaled with the statistics of all its rows
             return a
+        if (
+            isinstance(a, TupleValue)
+            and isinstance(b, TupleValue)
+            and type(a) is type(b)
+            and len(a.items) == len(b.items)
+            and any(isinstance(i, Loader) for i in a.items)
+        ):
+            # ``return train_loader, x, y`` on each branch: item by item
+            return TupleValue(tuple(self.join(x, y) for x, y in zip(a.items, b.items, strict=True)))
+        if isinstance(a, Loader) and isinstance(b, Loader):
+            # a loader built on each branch: either one is trained on
+            calls = {c: None for c in (a.call, *a.others, b.call, *b.others)}
+            ordered = sorted(calls, key=lambda c: (self.model.line_of(c), id(c)))
+            return Loader(ordered[0], tuple(ordered[1:]))
         if isinstance(a, DataSet) and isinstance(b, DataSet) and a.style == b.style == "map":
             # ``datasets.MNIST(...)`` or ``datasets.CIFAR10(...)`` by a flag:
             # indexable in stored order either way
@@ -1212,31 +1229,49 @@ class DataFacts(Interpreter[Any]):
                 if _evaluation_name(self.model, node.iter):
                     continue
                 if trains_in_loop(self.model, index, node):
-                    yield self.loaders[value.call], node.iter, "loop"
+                    for info in self._agreed(value):
+                        yield info, node.iter, "loop"
         for call, loader in self.next_calls.items():
             arg = argument(call, 0, "iterator")
             if arg is None or _evaluation_name(self.model, arg) or loader.call not in self.loaders:
                 continue
             loop = self.model.enclosing(call, cst.For, cst.While, cst.FunctionDef)
             if isinstance(loop, (cst.For, cst.While)) and trains_in_loop(self.model, index, loop):
-                yield self.loaders[loader.call], call, "loop"
+                for info in self._agreed(loader):
+                    yield info, call, "loop"
         for call, (loader, _) in self.trained_elsewhere.items():
             arg = next((a.value for a in call.args if self.values.get(a.value) is loader), None)
             if arg is not None and _evaluation_name(self.model, arg):
                 continue
             if loader.call in self.loaders:
-                yield self.loaders[loader.call], call, "function"
+                for info in self._agreed(loader):
+                    yield info, call, "function"
         for loader, fit in self.lightning_fits:
             if loader.call in self.loaders:
-                yield self.loaders[loader.call], fit, "lightning"
+                for info in self._agreed(loader):
+                    yield info, fit, "lightning"
         for loader, run in self.engine_runs:
             if loader.call in self.loaders:
-                yield self.loaders[loader.call], run, "engine"
+                for info in self._agreed(loader):
+                    yield info, run, "engine"
         for node in self.model.parents:
             if type(node) is cst.FunctionDef and node.name.value in _TRAINING_LOADER_HOOKS:
                 for value in self._returned(node):
                     if isinstance(value, Loader) and value.call in self.loaders:
-                        yield self.loaders[value.call], node, "hook"
+                        for info in self._agreed(value):
+                            yield info, node, "hook"
+
+    def _agreed(self, loader: Loader) -> list[LoaderInfo]:
+        """The loader's info, and those of the loaders other paths bind in its
+        place, when every one is known and all are in data-set order (or
+        there is just the one): whichever runs, the batches come unshuffled."""
+        infos = [self.loaders.get(call) for call in (loader.call, *loader.others)]
+        known = [i for i in infos if i is not None]
+        if len(known) != len(infos):
+            return []
+        if len(known) > 1 and not all(i.ordered for i in known):
+            return []
+        return known
 
     def _returned(self, func: cst.FunctionDef) -> Iterator[Any]:
         for node in own_returns(func):

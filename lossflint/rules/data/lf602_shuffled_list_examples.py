@@ -2,7 +2,8 @@
 loader is built: ``random.shuffle`` in place, ``random.sample`` (SimCSE-Chinese,
 audit s87) and ``sklearn.utils.shuffle`` of one array, a loss pairing
 neighbouring rows; and a list shuffled only after its loader was built, which
-still fires. Also the rule's own simple silences: a weighted sampler given by
+still fires; a loader built unshuffled on each branch of an ``if``. Also the
+rule's own simple silences: a weighted sampler given by
 position, an iterable data set, a loader only evaluated on."""
 
 from __future__ import annotations
@@ -39,6 +40,31 @@ for batch in loader:
 {after}
 """
 
+_BRANCHES = """
+import torch
+from torch.utils.data import DataLoader, TensorDataset
+
+
+def load(kind, x, y):
+    if kind == "imdb":
+        loader = DataLoader(TensorDataset(x, y), batch_size=32){first}
+        return loader, x, y
+    else:
+        loader = DataLoader(TensorDataset(x, y), batch_size=64{shuffle}){second}
+        return loader, y, x
+
+
+def train(model, loader, criterion, opt):
+    for xb, yb in loader:
+        opt.zero_grad()
+        criterion(model(xb), yb).backward()
+        opt.step()
+
+
+loader, _, _ = load(args.dataset, x, y)
+train(model, loader, torch.nn.BCEWithLogitsLoss(), torch.optim.Adam(model.parameters()))
+"""
+
 SHUFFLED_LIST_INVALID = [
     # shuffled after the loader read it in order
     Invalid(
@@ -47,6 +73,15 @@ SHUFFLED_LIST_INVALID = [
             dataset="Pairs(train)",
             marker="  # error: LF602",
             after="random.shuffle(train)",
+        )
+    ),
+    # a loader built on each branch, neither shuffled: whichever is returned
+    # trains in data-set order (Structured-Self-Attention, audit s104)
+    Invalid(
+        _BRANCHES.format(
+            first="  # error: LF602 at `DataLoader(`",
+            shuffle="",
+            second="  # error: LF602 at `DataLoader(`",
         )
     ),
 ]
@@ -126,4 +161,6 @@ SHUFFLED_LIST_VALID = [
         for xb, yb in loader:
             preds = model(xb).argmax(1)
     """,
+    # ... one of them shuffled: which one is trained on is not known
+    _BRANCHES.format(first="", shuffle=", shuffle=True", second=""),
 ]

@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
+from lossflint.analysis.reaching import reaches_parameter
+
 if TYPE_CHECKING:
     from lossflint.analysis.index import ModuleIndex
 
@@ -77,3 +79,18 @@ def training_only(model: ModuleIndex, call: cst.Call, func: cst.FunctionDef) -> 
                     return True
         child = ancestor
     return False
+
+
+def rate_set_by_caller(
+    model: ModuleIndex, rate: cst.BaseExpression | None, func: cst.FunctionDef
+) -> bool:
+    """The dropout rate is a parameter of ``forward`` with no default that
+    the use still reads (``def forward(self, x, d, L)``, called with ``0.0``
+    to evaluate): every caller chooses it, so evaluation may switch it off
+    (the spectral GNN notebook of dataflowr)."""
+    if func.name.value != "forward" or not isinstance(rate, cst.Name):
+        return False
+    if not reaches_parameter(model, rate):
+        return False
+    params = (*func.params.posonly_params, *func.params.params, *func.params.kwonly_params)
+    return any(p.name.value == rate.value and p.default is None for p in params)

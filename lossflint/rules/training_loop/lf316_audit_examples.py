@@ -64,6 +64,20 @@ AUDIT_INVALID = [
 ]
 
 AUDIT_VALID = [
+    # the rate is an argument of every forward call: evaluation passes 0.0
+    # (dataflowr's spectral GNN notebook, audit R15)
+    """
+    import torch.nn as nn
+    import torch.nn.functional as F
+
+    class Graph(nn.Module):
+        def forward(self, x, d, L):
+            x = nn.Dropout(d)(F.relu(self.fc1(x)))
+            return self.fc2(F.dropout(x, d))
+
+    y = net(train_x, 0.5, L)
+    y = net(test_x, 0.0, L)
+    """,
     # built in forward, but only applied in training mode
     """
     import torch.nn as nn

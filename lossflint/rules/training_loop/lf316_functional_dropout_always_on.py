@@ -10,7 +10,7 @@ import libcst as cst
 from lossflint.analysis import apis
 from lossflint.analysis.calls import argument, has_star_args
 from lossflint.analysis.gradients import gradients
-from lossflint.analysis.training_branches import training_only
+from lossflint.analysis.training_branches import rate_set_by_caller, training_only
 from lossflint.diagnostics import Applicability, Finding, FixSpec, NodeEdit, Severity
 from lossflint.examples import Invalid
 from lossflint.registry import Rule
@@ -261,6 +261,8 @@ switches it off after `model.eval()`, which is what the module's other layers do
                 continue
             if method and training_only(model, call, func):
                 continue  # `if self.training:` already switches it off after eval()
+            if rate_set_by_caller(model, argument(call, 1, "p"), func):
+                continue  # `F.dropout(x, d)`: each call of forward sets the rate
             short = (site.qualname or "dropout").rsplit(".", 1)[-1]
             fix = None
             advice = "pass `training=self.training`"
@@ -292,6 +294,8 @@ def _built_in_forward(model: SemanticModel) -> Iterator[Finding]:
         if not isinstance(func, cst.FunctionDef) or func.name.value != "forward":
             continue
         if not _module_method(model, func) or training_only(model, applied, func):
+            continue
+        if rate_set_by_caller(model, argument(ctor, 0, "p"), func):
             continue
         short = (site.qualname or "Dropout").rsplit(".", 1)[-1]
         yield Finding(

@@ -165,7 +165,11 @@ def _caller_mask_count(
     if _joined_with_ones(model, num.strip_shape(model, operand)):
         return False
     masked = num.masked_sum(model, numerator)
-    if masked is None or not num.same_code(model, masked, num.strip_shape(model, operand)):
+    if masked is None or not any(
+        # ``mask_ = mask.expand_as(target)`` divides: the mask it reshapes
+        num.same_code(model, masked, num.strip_shape(model, side))
+        for side in (operand, num.resolve(model, operand))
+    ):
         return False
     if _computed_by_callers(model, masked):
         return False

@@ -280,4 +280,17 @@ S27_INVALID = [
             return tp / (tp + fp)  # error: LF206 at `tp / (tp + fp)`
         """
     ),
+    # the mask reshaped under another name first (r9y9/wavenet_vocoder's
+    # masked losses, audit s101): its count is still the mask's
+    Invalid(
+        """
+        import torch.nn as nn
+
+        class MaskedMSELoss(nn.Module):
+            def forward(self, input, target, mask):
+                mask_ = mask.expand_as(target)
+                losses = nn.functional.mse_loss(input, target, reduction="none")
+                return (losses * mask_).sum() / mask_.sum()  # error: LF206 at `(losses * mask_).sum() / mask_.sum()`
+        """
+    ),
 ]

@@ -117,7 +117,11 @@ def assumption_note(assumed: dict[str, str], shown: int = 3) -> str:
     names it read by convention ("" if none)."""
     if not assumed:
         return ""
-    parts = [f"{name} is {meaning}" for name, meaning in assumed.items()]
+    # ``torch`` used without an import reads "torch is imported", not "torch is torch"
+    parts = [
+        f"{name} is {meaning}" if name != meaning else f"{name} is imported"
+        for name, meaning in assumed.items()
+    ]
     more = f" and {len(parts) - shown} more" if len(parts) > shown else ""
     return f" (assuming {', '.join(parts[:shown])}{more})"
 

@@ -470,3 +470,10 @@ def test_module_alias_bound_by_assignment() -> None:
 )
 def test_assigned_alias_that_is_not_certain_stays_unknown(prelude: str) -> None:
     assert qualnames(prelude + "layer = keras.layers.Dense(1)\n")["keras.layers.Dense"] is None
+
+
+def test_assumption_note_says_a_name_read_as_itself_is_imported() -> None:
+    from lossflint.diagnostics import assumption_note
+
+    assert assumption_note({"torch": "torch"}) == " (assuming torch is imported)"
+    assert assumption_note({"np": "numpy"}) == " (assuming np is numpy)"

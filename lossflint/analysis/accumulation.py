@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, cast
 import libcst as cst
 
 from lossflint.analysis import apis
+from lossflint.analysis.calls import literal_value
 from lossflint.analysis.contexts import contexts
 from lossflint.analysis.gradients import gradients
 from lossflint.analysis.interpreter.syntax import statements_of
@@ -991,6 +992,16 @@ def backpropagated_value(
         return backpropagated_value(model, index, node, value.expression)
     if isinstance(value, cst.Call):
         return returns_backpropagated(model, index, value)
+    item = literal_item(value)
+    if item is not None and isinstance(value, cst.Subscript) and isinstance(value.value, cst.Name):
+        # ``metrics = trainer.train_on_batch(x, y)`` returning ``{"loss": loss}``
+        held = model.bindings(value.value) or []
+        return bool(held) and all(
+            b.kind == "assign"
+            and isinstance(b.node, cst.Call)
+            and returns_backpropagated(model, index, b.node, item[1])
+            for b in held
+        )
     if not isinstance(value, cst.Name):
         return False
     bindings = model.bindings(value)
@@ -1062,16 +1073,19 @@ def backpropagated_item(
     return None
 
 
-def returns_backpropagated(model: SemanticModel, index: LoopIndex, call: cst.Call) -> bool:
+def returns_backpropagated(
+    model: SemanticModel, index: LoopIndex, call: cst.Call, key: str | int | None = None
+) -> bool:
     """``call`` runs a same-file function that returns the one name it calls
     ``.backward()`` on (a ``train_step`` returning its loss): the result has a
-    graph."""
+    graph. With ``key``, the item of the dict every return writes out
+    (``return {"loss": loss}``, read as ``metrics["loss"]``)."""
     func = index.resolve_function(call)
     if func is None:
         return False
     returned: set[str] = set()
     for node in own_returns(func):
-        value = node.value
+        value = node.value if key is None else _dict_item(node.value, key)
         if not isinstance(value, cst.Name):
             return False
         returned.add(value.value)
@@ -1097,15 +1111,30 @@ def returns_backpropagated(model: SemanticModel, index: LoopIndex, call: cst.Cal
     return False
 
 
+def _dict_item(value: cst.BaseExpression | None, key: str | int) -> cst.BaseExpression | None:
+    """``value`` of ``key`` in a dict written out (``{"loss": loss, "acc": acc}``)."""
+    if not isinstance(value, cst.Dict):
+        return None
+    for element in value.elements:
+        if isinstance(element, cst.DictElement) and literal_value(element.key) == key:
+            return element.value
+    return None
+
+
 def helper_call(model: SemanticModel, value: cst.BaseExpression) -> cst.Call | None:
     """The call of a same-file function whose back-propagated loss ``value`` is
-    (``value`` itself, or what every binding of the name holds)."""
+    (``value`` itself, or what every binding of the name holds; or the item of
+    the dict it returns: ``metrics["loss"]``)."""
     index = loops(model)
+    key: str | int | None = None
+    item = literal_item(value)
+    if item is not None and isinstance(value, cst.Subscript) and isinstance(value.value, cst.Name):
+        key, value = item[1], value.value
     calls = [value] if isinstance(value, cst.Call) else []
     if isinstance(value, cst.Name):
         calls = [b.node for b in model.bindings(value) or [] if isinstance(b.node, cst.Call)]
     for call in calls:
-        if returns_backpropagated(model, index, call):
+        if returns_backpropagated(model, index, call, key):
             return call
     return None
 

@@ -185,6 +185,32 @@ for fixed, moving in loader:
 {metric}
 """
 
+_DICT_STEP = """
+import torch
+import torch.nn.functional as F
+
+
+class Trainer:
+    def __init__(self, model, loss_function, opt):
+        self.model, self.loss_function, self.opt = model, loss_function, opt
+
+    def train_on_batch(self, x, y):
+        self.opt.zero_grad()
+        loss = self.loss_function(self.model(x), y).mean()
+        loss.backward()
+        self.opt.step()
+        return {{"loss": {returned}}}
+
+
+def run(model, batches):
+    trainer = Trainer(model, F.mse_loss, torch.optim.Adam(model.parameters(), lr=1e-3))
+    history = []
+    for x, y in batches:
+        metrics = trainer.train_on_batch(x, y)
+        history.append(metrics["loss"]){marker}
+    return history
+"""
+
 STEP_INVALID = [
     Invalid(_PRESET.format(returned="err_fake, err_l1", marker="  # error: LF306")),
     # the same pass with gradients on: every batch's graph is kept
@@ -237,6 +263,13 @@ STEP_INVALID = [
     # a metric written as the training loss, summed undetached (MONAI's
     # learn2reg registration tutorial, audit R94)
     Invalid(_TRE.format(metric="    tre_after += tre(fixed + ddf, moving)  # error: LF306")),
+    # a step returning the loss it backpropagated in a dict (Qwicen/node's
+    # Trainer.train_on_batch, audit s103), its loss function handed in
+    Invalid(
+        _DICT_STEP.format(
+            returned="loss", marker='  # error: LF306 at `history.append(metrics["loss"])`'
+        )
+    ),
 ]
 
 STEP_VALID = [
@@ -335,4 +368,6 @@ STEP_VALID = [
     ),
     # the detached item is summed, the other back-propagated
     _LOSS_COMPUTE.format(summed="loss"),
+    # ... returning its value
+    _DICT_STEP.format(returned="loss.item()", marker=""),
 ]

@@ -708,6 +708,12 @@ class KindAnalysis(Interpreter[Value]):
         self, call: cst.Call, func: cst.Attribute, receiver: Value, args: list[Value], env: Env
     ) -> Value:
         name = func.attr.value
+        if name == "backward" and receiver is UNKNOWN and type(func.value) is cst.Name:
+            if not positional(call):
+                # ``loss.backward()``: whatever computed it (a loss function
+                # handed in), the name holds a loss with its graph from here on
+                env[func.value.value] = Tensor(Kind.LOSS, origin=call, where=self.frame.label)
+            return UNKNOWN
         if isinstance(receiver, (LayerList, DictValue)):
             return _container_method(call, func, receiver, args, env)
         if isinstance(receiver, TensorList):
@@ -1150,6 +1156,13 @@ def _casts_to_float(call: cst.Call, model: ModuleIndex) -> bool:
 
 def _origin_label(model: ModuleIndex, origin: cst.CSTNode) -> str:
     """``nn.Softmax``, ``torch.softmax``, ``logits.softmax``: the callee as written."""
+    if (
+        isinstance(origin, cst.Call)
+        and isinstance(origin.func, cst.Attribute)
+        and origin.func.attr.value == "backward"
+        and isinstance(origin.func.value, cst.Name)
+    ):
+        return f"`{origin.func.value.value}.backward()`"  # a loss known by its backward
     if isinstance(origin, cst.Call):
         text = " ".join(model.code(origin.func).split())
         if len(text) <= 30:

@@ -534,10 +534,14 @@ def is_guarded(
             return is_guarded(model, value, depth - 1, passed_to)
         # reassigned (``p = p.clamp(eps, 1 - eps)`` over a parameter): a guard
         # on any assignment may be the one that reaches, so stay silent
-        return any(
-            is_guarded(model, assigned, depth - 1, passed_to)
-            for assigned in assignments(model, expr)
-        )
+        found = assignments(model, expr)
+        if not found and passed_to is not None:
+            # a parameter every caller passes a clipped value for
+            passed = passed_to(expr) or []
+            return bool(passed) and all(
+                is_guarded(model, value, depth - 1, passed_to) for value in passed
+            )
+        return any(is_guarded(model, assigned, depth - 1, passed_to) for assigned in found)
     complement = one_minus(expr)
     if complement is not None:
         base = square_base(model, resolve(model, complement))

@@ -13,6 +13,7 @@ from lossflint.analysis import numerics as num
 from lossflint.analysis.apis import Kind
 from lossflint.analysis.calls import literal_value
 from lossflint.analysis.exp_overflow import exp_call, negative
+from lossflint.analysis.gradients import gradients
 from lossflint.analysis.keras import keras_facts
 from lossflint.analysis.log_calls import LogCall, probability_log
 from lossflint.analysis.reaching import reaching_assignment
@@ -137,7 +138,9 @@ def cross_entropy_formula(
             return None  # entropy -p*log(p) (or `- p * log(p + eps)`), not a cross-entropy
         if _log_of_ratio(model, argument):
             return None  # -q*log(p/q): a KL divergence or importance weight, not a CE
-        guarded = guarded or num.is_guarded(model, member.argument)
+        guarded = guarded or num.is_guarded(
+            model, member.argument, passed_to=gradients(model).passed_to
+        )
     member_logs = tuple(m for _, m in members)
     if loose and probabilities is None:
         return None

@@ -8,7 +8,7 @@ of unknown origin (silent); kept apart so the rule module stays small."""
 from __future__ import annotations
 
 from lossflint.examples import Invalid
-from lossflint.rules.numerics.lf203_call_examples import CALL_INVALID
+from lossflint.rules.numerics.lf203_call_examples import CALL_INVALID, CALL_VALID
 from lossflint.rules.numerics.lf203_compiled_loss_examples import COMPILED_INVALID, COMPILED_VALID
 from lossflint.rules.numerics.lf203_term_examples import TERM_INVALID, TERM_VALID
 
@@ -234,6 +234,7 @@ AUDIT_INVALID = [
 
 AUDIT_VALID = [
     *TERM_VALID,
+    *CALL_VALID,
     *COMPILED_VALID,
     # a normalising flow's log-determinant, named and subtracted in reverse
     # (phlippe/uvadlc_notebooks Glow InvConv2d)

@@ -1,11 +1,27 @@
 """LF203 examples of a hand-written cross-entropy whose products are written
 as calls (``tf.multiply``, ``torch.mul``), or whose probabilities come from a
-task head picked out of an ``nn.ModuleList`` (lorenmt/mtan, audit R73); kept
+task head picked out of an ``nn.ModuleList`` (lorenmt/mtan, audit R73); a
+helper every caller hands clipped probabilities (audit s107); kept
 apart so the rule's example modules stay small."""
 
 from __future__ import annotations
 
 from lossflint.examples import Invalid
+
+_HELPER = """
+import numpy as np
+
+
+def crossentropy(model, X, true):
+    def _entropy(true, pred):
+        return -(true * np.log(pred)){marker}
+
+    pred_proba = model.predict_proba(X){clip}
+    c_entropy = np.zeros(len(true))
+    for c in range(pred_proba.shape[1]):
+        c_entropy += _entropy(true == c, pred_proba[:, c])
+    return c_entropy.mean()
+"""
 
 CALL_INVALID = [
     # the products written with tf.multiply (Machine-Learning-Using-
@@ -51,4 +67,12 @@ CALL_INVALID = [
             optimizer.step()
         """
     ),
+    # a helper whose only caller passes unclipped probabilities
+    Invalid(_HELPER.format(marker="  # error: LF203", clip="")),
+]
+
+CALL_VALID = [
+    # ... clipped at the call: every value the helper gets is in [1e-5, 1 - 1e-5]
+    # (cerlymarco's permutation importance, audit s107)
+    _HELPER.format(marker="", clip=".clip(1e-5, 1 - 1e-5)"),
 ]

@@ -50,6 +50,7 @@ def ordered_dataset(model: ModuleIndex, cls: cst.ClassDef) -> bool:
         return True
     return not (
         _random_rows(model, init)
+        or _appended_draws(model, init)
         or _permuted(model, init, getitem)
         or _shuffled_in_place(model, init, getitem)
     )
@@ -137,11 +138,20 @@ def _reads_index(getitem: cst.FunctionDef) -> bool:
         if type(node) is cst.Call and last_name(node.func) in _SEEDING
         for arg in node.args
     }
+    # ``if index % 2 == 1:`` (a balanced pair's kind): the parity picks no row
+    parity = {
+        id(node.left)
+        for node in nodes
+        if type(node) is cst.BinaryOperation
+        and isinstance(node.operator, cst.Modulo)
+        and isinstance(node.right, cst.Integer)
+    }
     return any(
         type(node) is cst.Name
         and node.value == name
         and node is not params[1].name
         and id(node) not in seeds
+        and id(node) not in parity
         for node in nodes
     )
 
@@ -170,6 +180,41 @@ def _random_rows(model: ModuleIndex, init: cst.FunctionDef) -> bool:
         elif not isinstance(value, (cst.Name, cst.Integer, cst.Float)):
             return False
     return drawn
+
+
+def _appended_draws(model: ModuleIndex, init: cst.FunctionDef) -> bool:
+    """Every row ``__init__`` appends to a list it keeps is made of random
+    draws (a triplet set regenerated each epoch: ``pos = np.random.choice(ids)``,
+    ``self.triplets.append((pos, neg))``): the stored order is already random."""
+    memo = memo_of(model)
+    drawn = {
+        t.target.value
+        for node in nodes_in(init.body, cst.Assign, memo=memo)
+        if isinstance(node, cst.Assign)
+        and isinstance(node.value, cst.Call)
+        and model.qualname(node.value.func) in (apis.RANDOM_DRAWS | apis.RANDOM_PICKS)
+        for t in node.targets
+        if isinstance(t.target, cst.Name)
+    }
+    appended = [
+        call
+        for call in nodes_in(init.body, cst.Call, memo=memo)
+        if isinstance(call, cst.Call)
+        and isinstance(call.func, cst.Attribute)
+        and call.func.attr.value == "append"
+        and isinstance(call.func.value, cst.Attribute)
+        and dotted_text(call.func.value.value) == "self"
+    ]
+    if not appended or not drawn:
+        return False
+    for call in appended:
+        if len(call.args) != 1:
+            return False
+        row = call.args[0].value
+        names = {n.value for n in (row, *descendants(row)) if isinstance(n, cst.Name)}
+        if not names or not names <= drawn:
+            return False
+    return True
 
 
 def pairs_neighbouring_rows(model: ModuleIndex) -> bool:

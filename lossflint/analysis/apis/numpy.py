@@ -287,3 +287,15 @@ SIZE_KEYWORDS = frozenset({"size", "shape"})
 INT_DTYPE_STRINGS = frozenset(
     {"int", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64", "long"}
 )
+
+#: draws that pick items or numbers at random (a data set sampling its items)
+RANDOM_PICKS = frozenset(
+    {
+        "numpy.random.choice",
+        "random.choice",
+        "random.randint",
+        "random.sample",
+        "random.random",
+        "random.uniform",
+    }
+)

@@ -65,6 +65,37 @@ loader, _, _ = load(args.dataset, x, y)
 train(model, loader, torch.nn.BCEWithLogitsLoss(), torch.optim.Adam(model.parameters()))
 """
 
+_SAMPLED = """
+import random
+
+import numpy as np
+import torch
+from torch.utils.data import DataLoader, Dataset
+
+
+class Pairs(Dataset):
+    def __init__(self, groups, n):
+        self.groups = groups
+        self.rows = []
+        for _ in range(n):
+            a = np.random.choice(len(groups))
+            b = np.random.choice(len(groups))
+            self.rows.append({row})
+
+    def __len__(self):
+        return len(self.rows)
+
+    def __getitem__(self, index):
+        {pick}
+
+
+loader = DataLoader(Pairs(groups, 1000), batch_size=32){marker}
+for x in loader:
+    opt.zero_grad()
+    model(x).sum().backward()
+    opt.step()
+"""
+
 SHUFFLED_LIST_INVALID = [
     # shuffled after the loader read it in order
     Invalid(
@@ -82,6 +113,21 @@ SHUFFLED_LIST_INVALID = [
             first="  # error: LF602 at `DataLoader(`",
             shuffle="",
             second="  # error: LF602 at `DataLoader(`",
+        )
+    ),
+    # the rows kept in the data's order, picked by the index (wrapped round)
+    Invalid(
+        _SAMPLED.format(
+            row="groups[_]",
+            pick="return self.rows[index % len(self.rows)]",
+            marker="  # error: LF602 at `DataLoader(`",
+        )
+    ),
+    Invalid(
+        _SAMPLED.format(
+            row="(groups[_], a)",
+            pick="return self.rows[index]",
+            marker="  # error: LF602 at `DataLoader(`",
         )
     ),
 ]
@@ -163,4 +209,13 @@ SHUFFLED_LIST_VALID = [
     """,
     # ... one of them shuffled: which one is trained on is not known
     _BRANCHES.format(first="", shuffle=", shuffle=True", second=""),
+    # rows drawn at random in __init__ (a triplet set regenerated each epoch,
+    # facenet-pytorch-glint360k), or items drawn at random with only the
+    # index's parity read (siamese-pytorch's balanced pairs; audit s106)
+    _SAMPLED.format(row="(a, b)", pick="return self.rows[index]", marker=""),
+    _SAMPLED.format(
+        row="(a, b)",
+        pick="same = index % 2 == 1\n        return random.choice(self.groups), same",
+        marker="",
+    ),
 ]

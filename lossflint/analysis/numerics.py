@@ -1282,8 +1282,13 @@ def squared_error_loss(model: ModuleIndex, call: cst.Call) -> bool:
     qualname = model.qualname(call.func)
     if qualname is not None:
         return qualname in apis.SQUARED_ERROR_LOSSES or qualname in apis.TF_SQUARED_ERROR_LOSSES
-    value = kinds_of(model).value_of(call.func)
-    return isinstance(value, LossObject) and value.functional in apis.SQUARED_ERROR_LOSSES
+    kinds = kinds_of(model)
+    value = kinds.value_of(call.func)
+    if isinstance(value, LossObject) and value.functional in apis.SQUARED_ERROR_LOSSES:
+        return True
+    # ``self.mse(target, output)`` with ``self.mse = nn.MSELoss()`` in ``__init__``
+    recorded = kinds.loss_calls.get(call)
+    return recorded is not None and recorded.functional in apis.SQUARED_ERROR_LOSSES
 
 
 def is_boolean(model: ModuleIndex, expr: cst.BaseExpression, depth: int = 3) -> bool:

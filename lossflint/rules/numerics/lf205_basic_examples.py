@@ -92,6 +92,27 @@ BASIC_INVALID = [
                 return cos_t * self.cos_m - sin_t * self.sin_m
         """
     ),
+    # an RMSE loss over an MSELoss object the module keeps (flow-forecast's
+    # RMSELoss, audit s107)
+    Invalid(
+        """
+        import torch
+
+        class RMSELoss(torch.nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.mse = torch.nn.MSELoss()
+
+            def forward(self, output, target):
+                return torch.sqrt(self.mse(target, output))  # error: LF205 at `torch.sqrt(self.mse(target, output))`
+
+        crit = RMSELoss()
+        for x, y in loader:
+            opt.zero_grad()
+            crit(model(x), y).backward()
+            opt.step()
+        """
+    ),
     # a redraw under an ``if`` may not run: the argument may be what was passed
     Invalid(
         """
@@ -106,6 +127,18 @@ BASIC_INVALID = [
 ]
 
 BASIC_VALID = [
+    # the same RMSE as a metric, under no_grad
+    """
+    import torch
+
+    class Evaluator:
+        def __init__(self):
+            self.mse = torch.nn.MSELoss()
+
+        @torch.no_grad()
+        def rmse(self, output, target):
+            return torch.sqrt(self.mse(target, output)).item()
+    """,
     # a per-sample data transform (Deep-SVDD-PyTorch's global contrast
     # normalisation, audit R73)
     """

@@ -91,13 +91,17 @@ class ProjectTexts:
         file's code only: ``code_words.py``), kept per file while ``text`` is
         the listed one (every module linted in a run asks about the same
         words of the same files: ``forward``, ``fit``)."""
-        subject = code_text(text) if code and path.endswith(".py") else text
+        code = code and path.endswith(".py")
         if self.files is None or self.files.get(path) is not text:
-            return len(re.findall(pattern, subject))
+            return len(re.findall(pattern, code_text(text) if code else text))
         key = (path, pattern + "\0code" if code else pattern)
         found = self.counts.get(key)
         if found is None:
-            found = self.counts[key] = len(re.findall(pattern, subject))
+            if code and not re.search(pattern, text):
+                found = 0  # not even in the comments: no need to strip them
+            else:
+                found = len(re.findall(pattern, code_text(text) if code else text))
+            self.counts[key] = found
         return found
 
     def imported(self, layout: Layout, path: str, text: str) -> frozenset[str]:

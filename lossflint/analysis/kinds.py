@@ -203,6 +203,8 @@ class KindAnalysis(Interpreter[Value]):
         self.loss_calls = {}
 
     def attribute(self, expr: cst.Attribute, base: Value) -> Value:
+        if isinstance(base, Tensor) and base.kind is Kind.LOSS and expr.attr.value == "data":
+            return UNKNOWN  # ``loss.data``: no graph
         if isinstance(base, Tensor) and expr.attr.value in ("data", "T", "mT"):
             return base
         if isinstance(base, EvalPrediction) and expr.attr.value in _EVAL_PREDICTION_FIELDS:
@@ -757,6 +759,8 @@ class KindAnalysis(Interpreter[Value]):
                 env[func.value.value] = made_hot
             return made_hot
         if isinstance(receiver, Tensor):
+            if receiver.kind is Kind.LOSS and name in _GRAPH_DROPPING:
+                return UNKNOWN  # ``loss.detach()``: the value, without the graph LF306 is about
             if name in apis.EXP_METHODS and receiver.kind is Kind.LOG_PROBS and not call.args:
                 return Tensor(Kind.PROBS, origin=call, where=where)  # ``log_p.exp()``
             if name in apis.KIND_PRESERVING_METHODS:
@@ -983,6 +987,8 @@ def _parsed_keywords(loss: SLoss) -> dict[str, cst.BaseExpression]:
 
 
 _LOSS_OBJECTS = (LossObject, ForeignLoss, AnyLoss)
+#: methods giving a loss's value without its graph
+_GRAPH_DROPPING = frozenset({"detach", "item", "numpy", "tolist"})
 
 
 def _is_loss(value: Value) -> bool:

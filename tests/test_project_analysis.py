@@ -575,6 +575,9 @@ GOLDEN = {
     # function handed in): kept per batch; silent when it returns .item()
     "step_returns_loss_elsewhere": ["train.py:12:5: LF306"],
     "step_returns_loss_elsewhere_precision": [],
+    # a test loader (one of two, by a flag) handed to another module's
+    # train-or-evaluate function without an optimiser: evaluated on
+    "loader_evaluated_elsewhere_precision": [],
     # a script that trains nothing and imports nothing that trains: its RMSE
     # has no gradient; the same script beside a machine trained by autograd
     "hand_trained_script": ["train.py:16:18: LF205"],

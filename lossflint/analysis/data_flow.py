@@ -498,8 +498,10 @@ class DataFacts(Interpreter[Any]):
             if binds.get(id(arg)) not in summary.trains_on:
                 continue
             if isinstance(value, Loader):
-                if call in self.trained_elsewhere and _evaluation_name(self.model, arg.value):
-                    continue  # ``Trainer(m, train_loader, test_dataloader=test_loader)``
+                if _evaluation_name(self.model, arg.value):
+                    # ``Trainer(m, train_loader, test_dataloader=test_loader)``,
+                    # ``train_val(model, test_loader, None)``: evaluated on
+                    continue
                 self.trained_elsewhere[call] = (value, f"{ref.file}:{summary.line}")
             elif isinstance(value, Returned):
                 # ``Trainer(...).fit(train_dl, ...)`` with ``train_dl`` from

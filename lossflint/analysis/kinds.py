@@ -286,6 +286,12 @@ class KindAnalysis(Interpreter[Value]):
                 return a
             others = tuple(dict.fromkeys((*a.others, b.ctor, *b.others)))
             return replace(a, others=tuple(c for c in others if c is not a.ctor))
+        if (
+            isinstance(a, ForeignLoss)
+            and isinstance(b, ForeignLoss)
+            and (a.ref.functional, a.ref.keywords) == (b.ref.functional, b.ref.keywords)
+        ):
+            return a  # the same loss of another module, located at two places
         if isinstance(a, _LOSS_OBJECTS) and isinstance(b, _LOSS_OBJECTS):
             return AnyLoss()  # another loss on each branch: a loss, not which
         if isinstance(a, LayerList) and isinstance(b, LayerList):

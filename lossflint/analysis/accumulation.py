@@ -805,8 +805,8 @@ def _graphless(model: SemanticModel, expr: cst.BaseExpression, depth: int) -> bo
 
 def _batch_item(model: SemanticModel, expr: cst.BaseExpression) -> bool:
     """A name the loop over the batches binds (``for te_x, te_y in
-    test_loader``), not bound again in it: data, which holds no graph."""
-    return isinstance(expr, cst.Name) and binding_loop(model, expr) is not None
+    test_loader``; ``te_y = te_y.cuda()`` keeps it): data, which holds no graph."""
+    return isinstance(expr, cst.Name) and binding_loop(model, expr, rebound=True) is not None
 
 
 def _without_graph(model: SemanticModel, operand: cst.BaseExpression, depth: int) -> bool:

@@ -39,6 +39,8 @@ for epoch in range(2):
         optimizer.step()
     losses = []
     for te_x, te_y in test_loader:
+        if torch.cuda.is_available():
+            te_y = te_y.cuda()
         {predict}
         te_loss = criterion(te_pred, te_y)
         losses.append(te_loss * len(te_y)){marker}

@@ -45,3 +45,19 @@ def test_scanner_edges(text: str, count: int) -> None:
 def test_text_without_quotes_or_comments_is_itself() -> None:
     text = "a = nll(b)\n"
     assert code_text(text) is text
+
+
+def test_project_texts_count_code_words_of_python_files_only() -> None:
+    from lossflint.project.callers import ProjectTexts
+
+    py = "step(x)  # step(y) again\n'''step(z)'''\n"
+    nb = '{"cells": [{"source": ["step(x)  # step(y)"]}]}'
+    texts = ProjectTexts(root="/p", files={"/p/a.py": py, "/p/b.ipynb": nb})
+    pattern = r"\bstep\b"
+    assert texts.count("/p/a.py", py, pattern, code=True) == 1
+    assert texts.count("/p/a.py", py, pattern, code=True) == 1  # kept, same answer
+    assert texts.count("/p/a.py", py, pattern) == 3
+    # a notebook's text is JSON: every string would be "prose", so it is read whole
+    assert texts.count("/p/b.ipynb", nb, pattern, code=True) == 2
+    # a file not listed (unsaved editor text) is counted the same way, not kept
+    assert texts.count("/p/c.py", py, pattern, code=True) == 1

@@ -1923,3 +1923,11 @@ def test_a_notebook_naming_another_in_its_prose_does_not_run_it(tmp_path: Path) 
     running = _notebook(("code", "%run 06_digits.ipynb\nnormalize(model(x))\n"))
     (tmp_path / "sol.ipynb").write_text(running)
     assert _check(tmp_path, "06_digits.ipynb")[1] == ["06_digits.ipynb:cell 1:4:28: LF206"]
+
+
+def test_optimizer_rebuilt_per_epoch_elsewhere_says_every_epoch() -> None:
+    # the batch loop is in engine/loops.py: the loop here is the epoch loop
+    _, found, output = _check(PROJECTS / "optimizer_per_epoch_elsewhere", "train.py")
+    assert found == ["train.py:12:17: LF311", "train.py:16:11: LF311"], output
+    assert output.count("reset at every epoch") == 2, output
+    assert "every iteration" not in output, output

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, cast
 import libcst as cst
 
 from lossflint.analysis import apis
-from lossflint.analysis.calls import literal_value
+from lossflint.analysis.calls import literal_items
 from lossflint.analysis.contexts import contexts
 from lossflint.analysis.gradients import gradients
 from lossflint.analysis.interpreter.syntax import statements_of
@@ -800,7 +800,7 @@ def _graphless(model: SemanticModel, expr: cst.BaseExpression, depth: int) -> bo
                 for i, a in enumerate(expr.args)
             )
         )
-    return type(expr) in (cst.Integer, cst.Float) or facts.no_gradient_value(expr)
+    return _without_graph(model, expr, depth)
 
 
 def _batch_item(model: SemanticModel, expr: cst.BaseExpression) -> bool:
@@ -1085,7 +1085,7 @@ def returns_backpropagated(
         return False
     returned: set[str] = set()
     for node in own_returns(func):
-        value = node.value if key is None else _dict_item(node.value, key)
+        value = node.value if key is None else _dict_item(model, node.value, key)
         if not isinstance(value, cst.Name):
             return False
         returned.add(value.value)
@@ -1111,14 +1111,16 @@ def returns_backpropagated(
     return False
 
 
-def _dict_item(value: cst.BaseExpression | None, key: str | int) -> cst.BaseExpression | None:
-    """``value`` of ``key`` in a dict written out (``{"loss": loss, "acc": acc}``)."""
-    if not isinstance(value, cst.Dict):
+def _dict_item(
+    model: SemanticModel, value: cst.BaseExpression | None, key: str | int
+) -> cst.BaseExpression | None:
+    """``value`` of ``key`` in a dict written out (``{"loss": loss}``,
+    ``dict(loss=loss)``)."""
+    if isinstance(value, cst.Call) and model.qualname(value.func) != apis.BUILTIN_DICT:
         return None
-    for element in value.elements:
-        if isinstance(element, cst.DictElement) and literal_value(element.key) == key:
-            return element.value
-    return None
+    if not isinstance(value, (cst.Dict, cst.Call)):
+        return None
+    return next((v for k, v in literal_items(value) if k == key), None)
 
 
 def helper_call(model: SemanticModel, value: cst.BaseExpression) -> cst.Call | None:

@@ -82,6 +82,18 @@ def argument_node(call: cst.Call, index: int | None, *names: str) -> cst.Arg | N
     return None
 
 
+def literal_items(container: cst.Dict | cst.Call) -> list[tuple[object, cst.BaseExpression]]:
+    """The literal keys of a dict written out (``{"lr": 0.1}``, or the
+    keywords of a ``dict(lr=0.1)`` call), with their values."""
+    if isinstance(container, cst.Call):
+        return [(a.keyword.value, a.value) for a in container.args if a.keyword is not None]
+    return [
+        (literal_value(item.key), item.value)
+        for item in container.elements
+        if isinstance(item, cst.DictElement)
+    ]
+
+
 def literal_value(expr: cst.BaseExpression | None) -> object:
     """Python value of a simple literal (numbers, strings, True/False/None,
     unary minus); ``NotImplemented`` if it is not one."""

@@ -47,6 +47,7 @@ from lossflint.analysis.kinds import KindAnalysis, kinds_of
 from lossflint.analysis.loops import LoopIndex, loops
 from lossflint.analysis.mode_free_models import gated_by_flag, is_torch_module
 from lossflint.analysis.names import dotted_text
+from lossflint.analysis.plain_classes import plain_class
 from lossflint.analysis.reaching import reaching_assignment
 from lossflint.analysis.train_mode import train_mode_arguments
 from lossflint.analysis.values import (
@@ -268,7 +269,7 @@ def _called_model(model: ModuleIndex, func: cst.BaseExpression) -> Value:
     owner = kinds.value_of(func.value)
     if (
         isinstance(owner, Instance)
-        and _plain_class(model, owner.cls)
+        and plain_class(model, owner.cls)
         and kinds.method(owner.cls, func.attr.value) is None
     ):
         return kinds.class_attrs(owner.cls).get(func.attr.value, value)
@@ -293,19 +294,6 @@ def _model_in_helper(
         if isinstance(value, (Instance, Sequential, Foreign)):
             return receiver, value
     return None
-
-
-def _plain_class(model: ModuleIndex, cls: cst.ClassDef) -> bool:
-    """A class of this file deriving from nothing else (a hand-written
-    trainer): a library base (a LightningModule, an HF Trainer) or an
-    ``nn.Module`` holding the model may switch its mode itself."""
-    family = kinds_of(model).mro(cls)
-    known = {klass.name.value for klass in family}
-    return all(
-        isinstance(base.value, cst.Name) and base.value.value in known | {"object"}
-        for klass in family
-        for base in klass.bases
-    )
 
 
 def _pass_after_training(model: ModuleIndex, region: cst.CSTNode) -> bool:

@@ -459,14 +459,10 @@ def bounded_exp(model: SemanticModel, operand: cst.BaseExpression, cosine: bool 
         return True  # ``d.mul(-t)``, ``torch.mul(d, -t)``: a negated scale
     if isinstance(operand, cst.BinaryOperation) and isinstance(operand.operator, cst.Subtract):
         return _shift(model, operand)
-    # a negated scale: ``-0.5 * d**2``, ``-d / (2 * s**2)`` (Gaussian kernels)
+    # (a negated scale, ``-0.5 * d**2``, ``-d / (2 * s**2)``: ``_negated`` above)
     if isinstance(operand, cst.BinaryOperation) and isinstance(
         operand.operator, (cst.Multiply, cst.Divide)
     ):
-        if negative(operand.left) or (
-            isinstance(operand.operator, cst.Multiply) and negative(operand.right)
-        ):
-            return True
         # a scaled shift: ``r * (x - x_max)``, ``(x - m) / T`` (LSE pooling, tempered)
         scaled = [operand.left]
         if isinstance(operand.operator, cst.Multiply):
@@ -502,9 +498,7 @@ def _negated(model: SemanticModel, expr: cst.BaseExpression, depth: int) -> bool
         expr.operator, (cst.Multiply, cst.Divide)
     ):
         sides = [expr.left, expr.right] if isinstance(expr.operator, cst.Multiply) else [expr.left]
-        return any(negative(side) for side in sides) or (
-            depth > 0 and any(_negated(model, side, depth - 1) for side in sides)
-        )
+        return any(negative(side) or _negated(model, side, depth - 1) for side in sides)
     if depth <= 0 or not isinstance(expr, cst.Name):
         return False
     for value in num.assignments(model, expr):

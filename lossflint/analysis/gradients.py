@@ -88,6 +88,7 @@ from lossflint.analysis.interpreter.syntax import arguments_by_param, is_main_gu
 from lossflint.analysis.kinds import kinds_of
 from lossflint.analysis.loops import loops
 from lossflint.analysis.names import dotted_text
+from lossflint.analysis.plain_classes import plain_class
 from lossflint.analysis.reaching import (
     iterated_parts,
     reaches_parameter,
@@ -542,9 +543,7 @@ class GradientFacts:
         if func.name.value not in _PLAIN_CALLED:
             return False
         cls = self._class_of(func)
-        return isinstance(cls, cst.ClassDef) and all(
-            self.model.qualname(base.value) in ("object", "builtins.object") for base in cls.bases
-        )
+        return isinstance(cls, cst.ClassDef) and plain_class(self.model, cls)
 
     def _module_constructor(self, func: cst.FunctionDef) -> bool:
         """``func`` is the ``__init__`` of an ``nn.Module`` class that does not

@@ -47,6 +47,7 @@ from lossflint.analysis.calls import (
     argument_node,
     calls_passing,
     has_star_args,
+    literal_items,
     literal_value,
     positional,
 )
@@ -361,7 +362,7 @@ class LearningRates:
             container = self._dict_literal(expr.value, depth)
             if container is None:
                 return None
-            for found, value in _items(container):
+            for found, value in literal_items(container):
                 if found == key:
                     return self.number(value, depth + 1)
         return None
@@ -428,7 +429,7 @@ class LearningRates:
             outer = self._dict_literal(expr.value, depth + 1)
             if outer is None or not isinstance(key, str):
                 return None
-            for found, value in _items(outer):
+            for found, value in literal_items(outer):
                 if found == key:
                     return value if isinstance(value, cst.Dict) or self._dict_call(value) else None  # type: ignore[return-value]
             return None
@@ -790,17 +791,6 @@ def _demonstrations(
         if any(value < limit for _, value in built):
             shown |= {call for call, value in built if value >= limit}
     return shown
-
-
-def _items(container: cst.Dict | cst.Call) -> list[tuple[object, cst.BaseExpression]]:
-    """The literal keys of a dict written out, with their values."""
-    if isinstance(container, cst.Call):
-        return [(a.keyword.value, a.value) for a in container.args if a.keyword is not None]
-    return [
-        (literal_value(item.key), item.value)
-        for item in container.elements
-        if isinstance(item, cst.DictElement)
-    ]
 
 
 def _warm_up_to_one(model: ModuleIndex, call: cst.Call) -> bool:

@@ -7,6 +7,7 @@ rate for the coming update, so stepping it before the optimiser is no bug
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 import libcst as cst
@@ -20,6 +21,7 @@ from lossflint.project.context import current as current_project
 from lossflint.project.summary import SClass, SObject
 
 if TYPE_CHECKING:
+    from lossflint.analysis.index import CallSite
     from lossflint.analysis.model import SemanticModel
 
 
@@ -32,12 +34,7 @@ def own_protocol_scheduler(model: SemanticModel, receiver: str | None, at: cst.C
     if receiver is None:
         return False
     scope = model.enclosing(at, cst.FunctionDef)
-    for site in model.calls:
-        parent = model.parent(site.node)
-        if not isinstance(parent, cst.Assign) or not any(
-            dotted_text(t.target) == receiver for t in parent.targets
-        ):
-            continue
+    for site in _assigned_calls(model, receiver):
         if model.enclosing(site.node, cst.FunctionDef) is not scope:
             continue  # another function's variable of the same name
         if site.qualname is None:
@@ -45,10 +42,7 @@ def own_protocol_scheduler(model: SemanticModel, receiver: str | None, at: cst.C
             if not isinstance(made_by, ClassRef):
                 return False
             return _own_protocol_class(model, made_by.cls)
-        if (
-            site.qualname.startswith(apis.SCHEDULER_PREFIXES)
-            or site.qualname in apis.SCHEDULER_FUNCTIONS
-        ):
+        if _framework_scheduler(site.qualname):
             return False
         return _project_plain_class(site.qualname)
     # not made here: a parameter (``def train(loader, model, optimizer,
@@ -78,22 +72,28 @@ _OWN_SCHEDULER_CLASS = re.compile(
 )
 
 
+def _assigned_calls(model: SemanticModel, name: str) -> Iterator[CallSite]:
+    """The calls of the file whose value ``name = f(...)`` binds (a dotted
+    name too: ``self.scheduler``), in any function."""
+    for site in model.calls:
+        parent = model.parent(site.node)
+        if isinstance(parent, cst.Assign) and any(
+            dotted_text(t.target) == name for t in parent.targets
+        ):
+            yield site
+
+
+def _framework_scheduler(qualname: str) -> bool:
+    return qualname.startswith(apis.SCHEDULER_PREFIXES) or qualname in apis.SCHEDULER_FUNCTIONS
+
+
 def _framework_scheduler_assigned(model: SemanticModel, receiver: str) -> bool:
     """Some ``<receiver> = <framework scheduler>(...)`` in the file, in any
     function (``self.scheduler = StepLR(...)`` in ``__init__``)."""
-    for site in model.calls:
-        parent = model.parent(site.node)
-        if (
-            isinstance(parent, cst.Assign)
-            and any(dotted_text(t.target) == receiver for t in parent.targets)
-            and site.qualname is not None
-            and (
-                site.qualname.startswith(apis.SCHEDULER_PREFIXES)
-                or site.qualname in apis.SCHEDULER_FUNCTIONS
-            )
-        ):
-            return True
-    return False
+    return any(
+        site.qualname is not None and _framework_scheduler(site.qualname)
+        for site in _assigned_calls(model, receiver)
+    )
 
 
 def _own_scheduler_written(model: SemanticModel) -> bool:
@@ -113,12 +113,7 @@ def _every_construction_own(model: SemanticModel, name: str) -> bool:
     with its own protocol (``scheduler = CycleScheduler(...)`` under an
     ``if``, handed to ``train(..., scheduler)``); False when there is none."""
     found = False
-    for site in model.calls:
-        parent = model.parent(site.node)
-        if not isinstance(parent, cst.Assign) or not any(
-            dotted_text(t.target) == name for t in parent.targets
-        ):
-            continue
+    for site in _assigned_calls(model, name):
         if site.qualname is None:
             made_by = model.kinds.value_of(site.node.func)
             if not isinstance(made_by, ClassRef) or not _own_protocol_class(model, made_by.cls):

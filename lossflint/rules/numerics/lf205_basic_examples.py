@@ -127,6 +127,25 @@ BASIC_INVALID = [
 ]
 
 BASIC_VALID = [
+    # the same RMSE over the module's MSELoss, only logged in validation_step
+    """
+    import pytorch_lightning as pl
+    import torch
+
+    class Regressor(pl.LightningModule):
+        def __init__(self):
+            super().__init__()
+            self.net = torch.nn.Linear(8, 1)
+            self.mse = torch.nn.MSELoss()
+
+        def training_step(self, batch, batch_idx):
+            x, y = batch
+            return self.mse(self.net(x), y)
+
+        def validation_step(self, batch, batch_idx):
+            x, y = batch
+            self.log("val_rmse", torch.sqrt(self.mse(self.net(x), y)))
+    """,
     # the same RMSE as a metric, under no_grad
     """
     import torch

@@ -122,6 +122,28 @@ def test_root_without_marker_is_the_common_folder(tmp_path: Path) -> None:
     assert find_root([tmp_path / "a/x/one.py", tmp_path / "a/y/two.py"]) == (tmp_path / "a")
 
 
+def test_root_that_is_a_package_resolves_its_own_name(tmp_path: Path) -> None:
+    # ``check .`` inside the package ``pk`` (no marker above): its modules
+    # import each other as ``pk.utils``; nothing outside the root is named
+    write(
+        tmp_path,
+        {"w/pk/__init__.py": "", "w/pk/utils.py": "", "w/pk/a2c.py": "", "w/other.py": ""},
+    )
+    layout = Layout(tmp_path / "w/pk")
+    importer = tmp_path / "w/pk/a2c.py"
+    assert layout.resolve("pk.utils", importer) == Module(
+        (tmp_path / "w/pk/utils.py").resolve(), "utils.py"
+    )
+    assert layout.resolve("pk", importer) == Module(
+        (tmp_path / "w/pk/__init__.py").resolve(), "__init__.py"
+    )
+    assert layout.resolve("other", importer) is None
+    assert layout.resolve("pk.missing", importer) is None
+    assert Layout(tmp_path / "w").resolve("pk.utils", importer) == Module(
+        (tmp_path / "w/pk/utils.py").resolve(), "pk/utils.py"
+    )
+
+
 def test_imports_resolve_to_project_files(project: Path) -> None:
     layout = Layout(project)
     train = project / "train.py"

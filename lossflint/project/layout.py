@@ -14,7 +14,9 @@ An absolute import ``a.b.c`` is looked up, in order, in
    folder (``python train.py`` puts it first on ``sys.path``, so
    ``from model import Net`` finds the sibling) and then the folders above it
    up to the root (namespace packages, scripts run from the project root);
-2. the root itself and ``<root>/src`` (the ``src/`` layout);
+2. the root itself and ``<root>/src`` (the ``src/`` layout); when the root is
+   itself a package (``check .`` inside ``pk/``, no marker above), a name under
+   it (``pk.utils``) is found in the root (nothing above it is read);
 3. around those, the folders the importing file itself puts on ``sys.path``
    (``sys.path.append("../toolbox")``, ``sys.path.insert(0, ...)`` first),
    read from its text by ``sys_path.search_edits``.
@@ -30,6 +32,7 @@ import os
 import re
 import sys
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 from lossflint.project.notebook_cells import code_cells
@@ -165,7 +168,35 @@ class Layout:
             found = self._modules[key]
             if found is not None:
                 return found
-        return None
+        return self._inside_root_package(parts)
+
+    def _inside_root_package(self, parts: list[str]) -> Module | Path | None:
+        """``pk.utils`` when the root is the package ``pk`` itself (``check .``
+        inside it, no marker above): the module is ``<root>/utils.py``, found
+        without looking outside the root."""
+        chain = self._root_packages
+        if not chain or len(parts) < len(chain) or parts[: len(chain)] != chain:
+            return None
+        rest = parts[len(chain) :]
+        if not rest:
+            return self._inside_file(self.root / "__init__.py")
+        key = (self.root, "^" + ".".join(rest))
+        if key not in self._modules:
+            self._modules[key] = self._find(self.root, rest)
+        return self._modules[key]
+
+    @cached_property
+    def _root_packages(self) -> list[str]:
+        """The dotted name of the root when it is a package (``["pk"]``, or
+        ``["pk", "sub"]`` inside a package ``pk``): only ``__init__.py``s are
+        looked at above it, nothing is read."""
+        names: list[str] = []
+        folder = self.root
+        while folder.parent != folder and self._package_dir(folder):
+            names.append(folder.name)
+            folder = folder.parent
+        names.reverse()
+        return names if all(n.isidentifier() for n in names) else []
 
     def search_path(self, importer: Path | str | None) -> tuple[Path, ...]:
         """Folders an absolute import from ``importer`` is looked up in."""

@@ -534,26 +534,36 @@ def _switched_only_later(model: ModuleIndex, value: Value, region: cst.CSTNode) 
     again in a refit loop). A call that may switch it unseen (another module's
     function given the model) makes the mode unknown."""
     top = _top_statement(model, region)
-    tops = [top] if top is not None else _module_level_callers(model, region)
-    if not tops:
+    runs: list[tuple[cst.CSTNode, cst.Call | None]] = (
+        [(top, None)] if top is not None else _module_level_callers(model, region)
+    )
+    if not runs:
         return False
     body: list[cst.CSTNode] = list(model.module.body)
-    for top in tops:
+    for top, caller in runs:
         walker = _ModeWalk(model, value)
         for statement in body[: body.index(top)]:
+            if isinstance(statement, (cst.FunctionDef, cst.ClassDef)):
+                continue  # a definition runs nothing
             walker.statement(statement)
             if walker.mode == "unknown":
                 return False
+        if caller is not None:
+            # what the caller's statement does before the call
+            # (``model.eval(); val(loader, model)`` in the epoch loop)
+            walker.before(top, caller)
         if not (walker.trained and walker.mode == "train"):
             return False
     return True
 
 
-def _module_level_callers(model: ModuleIndex, region: cst.CSTNode) -> list[cst.CSTNode]:
+def _module_level_callers(
+    model: ModuleIndex, region: cst.CSTNode
+) -> list[tuple[cst.CSTNode, cst.Call | None]]:
     """For a region in a module-level function (``def extract(loader): with
-    torch.no_grad(): ...``): the module-level statements that call it, when
-    every use of its name is such a call (its callers are all known); else
-    none."""
+    torch.no_grad(): ...``): the module-level statements that call it, with
+    the call, when every use of its name is such a call (its callers are all
+    known); else none."""
     func = model.enclosing(region, cst.FunctionDef)
     if not isinstance(func, cst.FunctionDef) or model.parent(func) is not model.module:
         return []
@@ -563,7 +573,9 @@ def _module_level_callers(model: ModuleIndex, region: cst.CSTNode) -> list[cst.C
     return memo[func]
 
 
-def _callers_memo(model: ModuleIndex) -> dict[cst.FunctionDef, list[cst.CSTNode]]:
+def _callers_memo(
+    model: ModuleIndex,
+) -> dict[cst.FunctionDef, list[tuple[cst.CSTNode, cst.Call | None]]]:
     return {}
 
 
@@ -578,18 +590,20 @@ def _called_at_module_level(model: ModuleIndex) -> frozenset[str]:
     )
 
 
-def _callers_at_module_level(model: ModuleIndex, func: cst.FunctionDef) -> list[cst.CSTNode]:
+def _callers_at_module_level(
+    model: ModuleIndex, func: cst.FunctionDef
+) -> list[tuple[cst.CSTNode, cst.Call | None]]:
     if func.name.value not in model.analysis(_called_at_module_level):
         return []  # not called at module level: no need for every site
     sites = gradients(model).call_sites(func)
     if not sites:
         return []
-    tops: list[cst.CSTNode] = []
+    tops: list[tuple[cst.CSTNode, cst.Call | None]] = []
     for call in sites:
         top = _top_statement(model, call)
         if top is None or model.enclosing(call, cst.FunctionDef) is not None:
             return []
-        tops.append(top)
+        tops.append((top, call))
     return tops
 
 
@@ -609,6 +623,14 @@ class _ModeWalk:
     def statement(self, node: cst.CSTNode, depth: int = 0) -> None:
         for call in calls_in(node, memo_of(self.model)):
             self._call(call, node, depth)
+
+    def before(self, top: cst.CSTNode, stop: cst.Call) -> None:
+        """The calls of the module-level statement ``top`` that come before
+        ``stop`` in the source (a loop's body read once)."""
+        for call in calls_in(top, memo_of(self.model)):
+            if call is stop or self.mode == "unknown":
+                return
+            self._call(call, top, 0)
 
     def _call(self, call: cst.Call, within: cst.CSTNode, depth: int) -> None:
         func = call.func

@@ -531,9 +531,25 @@ TF1_MARKERS = frozenset(
         "tensorflow.disable_eager_execution",
         "tensorflow.train.GradientDescentOptimizer",
         "tensorflow.train.AdamOptimizer",
+        "tensorflow.train.MomentumOptimizer",
+        "tensorflow.train.RMSPropOptimizer",
+        "tensorflow.train.AdagradOptimizer",
+        "tensorflow.train.AdadeltaOptimizer",
+        "tensorflow.train.FtrlOptimizer",
+        "tensorflow.train.Saver",
+        "tensorflow.reset_default_graph",
+        "tensorflow.add_to_collection",
+        "tensorflow.get_collection",
+        "tensorflow.assign",
         "tensorflow.log",
         "tensorflow.get_variable",
         "tensorflow.variable_scope",
+        # TF 0.x names removed in 1.0: the ``(logits, labels)`` order's code
+        "tensorflow.op_scope",
+        "tensorflow.variable_op_scope",
+        "tensorflow.mul",
+        "tensorflow.sub",
+        "tensorflow.neg",
     }
 )
 #: the ``tf.nn`` ones, whose arguments are keyword-only in TF2

@@ -3,7 +3,9 @@ held-out data that computes predictions or accuracy and runs no backward
 (LearningToCompare's test blocks, audit R57; the catalogue's "computing
 metrics or predictions only"), and of a validation pass every few batches
 inside the training loop, over batches drawn from the validation data
-(mcleonard/pytorch-charRNN, audit R71)."""
+(mcleonard/pytorch-charRNN, audit R71); and of a script's epoch loop that
+puts the model in eval mode right before calling a ``val()`` that has no
+``eval()`` of its own (AstarLight/Lets_OCR, audit s110)."""
 
 from __future__ import annotations
 
@@ -81,12 +83,75 @@ def train(net, batches, val_batches, print_every=10):
 train(CharRNN(5), batches, val_batches)
 """
 
+#: ``{call}``: how the script's epoch loop calls ``val``
+_SCRIPT_CALLER = """
+import torch
+import torch.nn as nn
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(3, 8, 3)
+        self.bn = nn.BatchNorm2d(8)
+
+    def forward(self, x):
+        return self.bn(self.conv(x))
+
+
+def val(test_loader, model, criterion):
+    for img, target in test_loader:
+        loss = criterion(model(img), target){marker}
+        print(loss.item())
+
+
+def train(train_loader, model, criterion, optimizer):
+    model.train()
+    for img, target in train_loader:
+        loss = criterion(model(img), target)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+
+
+if __name__ == "__main__":
+    model = Net()
+    criterion = nn.MSELoss()
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-4)
+    for epoch in range(10):
+        train(train_loader, model, criterion, optimizer)
+{call}
+    model.eval()
+    torch.save(model(example), "out.pt")
+"""
+
 HELD_OUT_LOOP_INVALID = [
     Invalid(_TUTORIAL.format(before="", marker="  # error: LF603 at `model(x)`")),
     Invalid(_PERIODIC.format(held="val_batches", marker="  # error: LF603 at `net.forward(`")),
+    # train() leaves the model in train mode; the only eval() comes after the loop
+    Invalid(
+        _SCRIPT_CALLER.format(
+            call="        val(test_loader, model, criterion)",
+            marker="  # error: LF603 at `model(img)`",
+        )
+    ),
 ]
 
 HELD_OUT_LOOP_VALID = [
+    # the script's loop puts the model in eval mode before calling val() (and
+    # back after): val() needs no eval() of its own
+    _SCRIPT_CALLER.format(
+        call="""        if epoch % 2 == 0:
+            model.eval()
+            val(test_loader, model, criterion)
+            model.train()""",
+        marker="",
+    ),
+    _SCRIPT_CALLER.format(
+        call="""        model.eval()
+        val(test_loader, model, criterion)""",
+        marker="",
+    ),
     # nothing says the extra batches are held out (a teacher's or a replay pass)
     _PERIODIC.format(held="extra_batches", marker=""),
     # dropout applied only under a flag the test calls leave off (DSKSD's

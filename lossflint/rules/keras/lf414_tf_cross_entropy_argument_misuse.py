@@ -22,6 +22,7 @@ from lossflint.diagnostics import Applicability, Finding, FixSpec, NodeEdit, Rel
 from lossflint.examples import Invalid
 from lossflint.registry import Rule
 from lossflint.rules.keras import fixes
+from lossflint.rules.keras.lf414_tf1_marker_examples import TF1_MARKER_INVALID, TF1_MARKER_VALID
 
 if TYPE_CHECKING:
     from lossflint.analysis.model import SemanticModel
@@ -190,8 +191,10 @@ result: the fix cannot see what the arguments hold at run time.
             ce = tf.nn.softmax_cross_entropy_with_logits(labels=y, logits=head(x))  # error: LF414
             """,
         ),
+        *TF1_MARKER_INVALID,
     ]
     VALID = [
+        *TF1_MARKER_VALID,
         # an A3C entropy bonus: the policy's own probabilities as labels (R12)
         """
         import tensorflow as tf

@@ -62,6 +62,7 @@ from lossflint.analysis.loops import loops, role_from_name
 from lossflint.analysis.names import dotted_text
 from lossflint.analysis.read_only_params import only_read
 from lossflint.analysis.test_files import is_test_path
+from lossflint.analysis.walk import descendants
 from lossflint.project.constants import ForeignLiteral, imported_literal
 
 __all__ = ["ForeignLiteral", "is_test_path"]
@@ -122,6 +123,8 @@ class LearningRates:
         if ctor.framework == "keras" and self._keras_lr_callback:
             return None
         if ctor.framework == "torch" and self._param_group_lr_set:
+            return None
+        if ctor.framework == "torch" and _every_group_sets_lr(self.model, ctor.call):
             return None
         keys = self._keys_of(ctor.call)
         uses = self._scheduler_uses
@@ -761,6 +764,86 @@ def _pair_variables(pairs: cst.List | cst.Tuple) -> cst.List | None:
             return None
         found.append(cst.Element(second.value))
     return cst.List(found) if found else None
+
+
+def _every_group_sets_lr(model: ModuleIndex, call: cst.Call) -> bool:
+    """``Adam([{"params": ..., "lr": base_lr}, ...], lr=0.1)``: every
+    parameter group sets its own rate, so the constructor's applies to none
+    (XNOR-Net builds the list with ``params += [{..., "lr": base_lr}]``)."""
+    params = argument(call, 0, "params")
+    if isinstance(params, cst.Name):
+        scope = model.enclosing(call, cst.FunctionDef) or model.module
+        groups = _groups_written(scope, params.value)
+        return bool(groups) and all(_group_sets_lr(g) for g in groups)
+    return _group_list_sets_lr(params)
+
+
+def _group_list_sets_lr(expr: cst.BaseExpression | None) -> bool:
+    if isinstance(expr, (cst.List, cst.Tuple)):
+        return bool(expr.elements) and all(
+            isinstance(e, cst.Element) and _group_sets_lr(e.value) for e in expr.elements
+        )
+    if isinstance(expr, cst.ListComp):
+        return _group_sets_lr(expr.elt)
+    return False
+
+
+def _group_sets_lr(expr: cst.BaseExpression) -> bool:
+    """``{"params": p, "lr": x}`` / ``dict(params=p, lr=x)``."""
+    if isinstance(expr, cst.Dict):
+        return any(
+            isinstance(e, cst.DictElement)
+            and isinstance(e.key, cst.SimpleString)
+            and e.key.evaluated_value == "lr"
+            for e in expr.elements
+        )
+    if isinstance(expr, cst.Call) and dotted_text(expr.func) == "dict":
+        return any(a.keyword is not None and a.keyword.value == "lr" for a in expr.args)
+    return False
+
+
+def _groups_written(scope: cst.CSTNode, name: str) -> list[cst.BaseExpression] | None:
+    """What is put into the list ``name`` in ``scope``: ``name = [...]``,
+    ``name += [...]``, ``name.append(g)``; None when it is written otherwise
+    (another value, ``extend`` of something not written out, a loop target)."""
+    found: list[cst.BaseExpression] = []
+    for node in descendants(scope):
+        kind = type(node)
+        if kind is cst.Assign:
+            if any(_names(t.target, name) for t in node.targets):  # type: ignore[attr-defined]
+                value = node.value  # type: ignore[attr-defined]
+                if not isinstance(value, (cst.List, cst.Tuple, cst.ListComp)):
+                    return None
+                if isinstance(value, cst.ListComp):
+                    found.append(value.elt)
+                else:
+                    found.extend(e.value for e in value.elements if isinstance(e, cst.Element))
+                    if any(not isinstance(e, cst.Element) for e in value.elements):
+                        return None
+        elif kind is cst.AugAssign or kind is cst.AnnAssign or kind is cst.For:
+            target = node.target  # type: ignore[attr-defined]
+            if _names(target, name):
+                value = getattr(node, "value", None)
+                if kind is not cst.AugAssign or not isinstance(value, (cst.List, cst.Tuple)):
+                    return None
+                for element in value.elements:
+                    if not isinstance(element, cst.Element):
+                        return None
+                    found.append(element.value)
+        elif kind is cst.Call:
+            func = node.func  # type: ignore[attr-defined]
+            if isinstance(func, cst.Attribute) and _names(func.value, name):
+                method = func.attr.value
+                args = node.args  # type: ignore[attr-defined]
+                if method == "append" and len(args) == 1 and not args[0].star:
+                    found.append(args[0].value)
+                elif method in ("extend", "insert", "__iadd__"):
+                    return None
+    return found
+
+
+def _names(expr: cst.BaseExpression, name: str) -> bool:
+    return isinstance(expr, cst.Name) and expr.value == name
 
 
 #: how a tensor appears in an optimiser's list (a call or a dict is a

@@ -6,6 +6,10 @@ from __future__ import annotations
 
 from lossflint.examples import Invalid
 from lossflint.rules.training_loop.lf307_config_examples import CONFIG_INVALID, CONFIG_VALID
+from lossflint.rules.training_loop.lf307_param_group_examples import (
+    PARAM_GROUP_INVALID,
+    PARAM_GROUP_VALID,
+)
 from lossflint.rules.training_loop.lf307_keras_schedule_examples import (
     SCHEDULE_INVALID,
     SCHEDULE_VALID,
@@ -69,6 +73,7 @@ def _copied(
 AUDIT_VALID = [
     *SCHEDULE_VALID,
     *CONFIG_VALID,
+    *PARAM_GROUP_VALID,
     # a helper that may override the entry
     """
     import torch
@@ -260,6 +265,7 @@ AUDIT_VALID = [
 AUDIT_INVALID = [
     *SCHEDULE_INVALID,
     *CONFIG_INVALID,
+    *PARAM_GROUP_INVALID,
     # the config dict handed to a helper that only reads it (held-out H13 p02)
     Invalid(
         """

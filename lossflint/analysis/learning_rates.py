@@ -774,7 +774,7 @@ def _every_group_sets_lr(model: ModuleIndex, call: cst.Call) -> bool:
     if isinstance(params, cst.Name):
         scope = model.enclosing(call, cst.FunctionDef) or model.module
         groups = _groups_written(scope, params.value)
-        return bool(groups) and all(_group_sets_lr(g) for g in groups)
+        return groups is not None and bool(groups) and all(_group_sets_lr(g) for g in groups)
     return _group_list_sets_lr(params)
 
 

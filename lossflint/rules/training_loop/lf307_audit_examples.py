@@ -6,13 +6,13 @@ from __future__ import annotations
 
 from lossflint.examples import Invalid
 from lossflint.rules.training_loop.lf307_config_examples import CONFIG_INVALID, CONFIG_VALID
-from lossflint.rules.training_loop.lf307_param_group_examples import (
-    PARAM_GROUP_INVALID,
-    PARAM_GROUP_VALID,
-)
 from lossflint.rules.training_loop.lf307_keras_schedule_examples import (
     SCHEDULE_INVALID,
     SCHEDULE_VALID,
+)
+from lossflint.rules.training_loop.lf307_param_group_examples import (
+    PARAM_GROUP_INVALID,
+    PARAM_GROUP_VALID,
 )
 
 _CONFIG = """

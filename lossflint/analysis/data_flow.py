@@ -1232,7 +1232,8 @@ class DataFacts(Interpreter[Any]):
                     continue
                 if trains_in_loop(self.model, index, node):
                     for info in self._agreed(value):
-                        yield info, node.iter, "loop"
+                        if not self._evaluation_bound(info.call):
+                            yield info, node.iter, "loop"
         for call, loader in self.next_calls.items():
             arg = argument(call, 0, "iterator")
             if arg is None or _evaluation_name(self.model, arg) or loader.call not in self.loaders:
@@ -1262,6 +1263,15 @@ class DataFacts(Interpreter[Any]):
                     if isinstance(value, Loader) and value.call in self.loaders:
                         for info in self._agreed(value):
                             yield info, node, "hook"
+
+    def _evaluation_bound(self, call: cst.Call) -> bool:
+        """The loader is bound to an evaluation name (``val_dl =
+        DataLoader(val_ds)``): one of several a shared epoch helper iterates
+        (``loss_epoch(model, val_dl)`` under ``no_grad``), evaluated on."""
+        parent = self.model.parent(call)
+        return isinstance(parent, cst.Assign) and all(
+            _evaluation_name(self.model, t.target) for t in parent.targets
+        )
 
     def _agreed(self, loader: Loader) -> list[LoaderInfo]:
         """The loader's info, and those of the loaders other paths bind in its
@@ -1864,6 +1874,8 @@ def _surely_unordered(model: ModuleIndex, call: cst.Call) -> bool:
     shuffle = argument(call, apis.LOADER_SHUFFLE_POSITION, "shuffle")
     if shuffle is not None and literal_value(shuffle) is not False:
         return True
+    if _whole_data_set(argument(call, apis.LOADER_BATCH_SIZE_POSITION, "batch_size")):
+        return True  # full-batch gradient descent: one batch, in any order
     for index, name in (
         (apis.LOADER_SAMPLER_POSITION, "sampler"),
         (apis.LOADER_BATCH_SAMPLER_POSITION, "batch_sampler"),
@@ -1875,6 +1887,30 @@ def _surely_unordered(model: ModuleIndex, call: cst.Call) -> bool:
             and not _none_on_a_path(model, given)
         ):
             return True
+    return False
+
+
+def _whole_data_set(size: cst.BaseExpression | None) -> bool:
+    """``batch_size=len(ds)``, ``x.shape[0]``, ``x.size(0)``: every sample
+    in one batch (udlbook's full-batch gradient descent)."""
+    if isinstance(size, cst.Call):
+        func = size.func
+        if isinstance(func, cst.Name):
+            return func.value == "len" and len(size.args) == 1
+        return (
+            isinstance(func, cst.Attribute)
+            and func.attr.value == "size"
+            and len(size.args) == 1
+            and literal_value(size.args[0].value) == 0
+        )
+    if isinstance(size, cst.Subscript) and len(size.slice) == 1:
+        index = size.slice[0].slice
+        return (
+            isinstance(size.value, cst.Attribute)
+            and size.value.attr.value == "shape"
+            and isinstance(index, cst.Index)
+            and literal_value(index.value) == 0
+        )
     return False
 
 

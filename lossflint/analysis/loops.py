@@ -62,6 +62,7 @@ from lossflint.analysis.kinds import kinds_of
 from lossflint.analysis.loop_callees import callee_events
 from lossflint.analysis.manual_updates import manual_updates
 from lossflint.analysis.names import dotted_text
+from lossflint.analysis.plain_classes import plain_class
 from lossflint.analysis.reaching import may_bind, reaching_assignment
 from lossflint.analysis.values import ClassRef, FunctionRef, Instance
 from lossflint.project.context import current as project_context
@@ -233,10 +234,17 @@ class LoopIndex:
 
     def _constructed_roles(self) -> dict[str, set[str]]:
         roles: dict[str, set[str]] = {}
+        own = self._hand_written_optimizers()
         for site in self.model.calls:
-            if site.qualname is None:
+            func = site.node.func
+            if own and type(func) is cst.Name and func.value in own:
+                # ``optim = SGD(parameters=w)`` of the file's own ``class SGD``
+                # (a NumPy framework built by hand): its step is not torch's
+                role: str | None = "own"
+            elif site.qualname is None:
                 continue
-            role = self._ctor_role(site.node)
+            else:
+                role = self._ctor_role(site.node)
             if role is None:
                 continue
             parent = self.model.parent(site.node)
@@ -246,6 +254,23 @@ class LoopIndex:
                     if key is not None:
                         roles.setdefault(key, set()).add(role)
         return roles
+
+    def _hand_written_optimizers(self) -> set[str]:
+        """The file's module-level classes deriving from nothing that define
+        ``step``: optimisers written by hand, whose ``step`` may clear the
+        gradients itself (Grokking Deep Learning's ``SGD.step(zero=True)``)."""
+        found: set[str] = set()
+        for stmt in self.model.module.body:
+            if (
+                type(stmt) is cst.ClassDef
+                and type(stmt.body) is cst.IndentedBlock
+                and any(
+                    type(s) is cst.FunctionDef and s.name.value == "step" for s in stmt.body.body
+                )
+                and plain_class(self.model, stmt)
+            ):
+                found.add(stmt.name.value)
+        return found
 
     def role(self, expr: cst.BaseExpression) -> str | None:
         """What ``expr`` holds: "optimizer", "scheduler", "scaler", or None."""

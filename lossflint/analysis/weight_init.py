@@ -152,24 +152,35 @@ def _hidden(
             model, call, owner.attr.value, zero=constant == 0, constant=constant
         )
     # (c) `seq[0].weight` of an nn.Sequential
-    if isinstance(owner, cst.Subscript) and len(owner.slice) == 1:
-        element = owner.slice[0].slice
-        if not isinstance(element, cst.Index):
-            return False
-        position = literal_value(element.value)
-        container = model.value(owner.value)
-        if not isinstance(position, int) or isinstance(position, bool) or position < 0:
-            return False
-        if not isinstance(container, Sequential) or position >= len(container.layers):
-            return False
-        layer = container.layers[position]
-        if not (isinstance(layer, Layer) and layer.qualname in apis.WEIGHT_LAYERS):
-            return False
-        return any(
-            isinstance(later, Layer) and later.qualname in apis.WEIGHT_LAYERS
-            for later in container.layers[position + 1 :]
-        )
-    return False
+    found = _sequential_item(model, owner)
+    if found is None:
+        return False
+    container, position = found
+    layer = container.layers[position]
+    if not (isinstance(layer, Layer) and layer.qualname in apis.WEIGHT_LAYERS):
+        return False
+    return any(
+        isinstance(later, Layer) and later.qualname in apis.WEIGHT_LAYERS
+        for later in container.layers[position + 1 :]
+    )
+
+
+def _sequential_item(
+    model: SemanticModel, expr: cst.BaseExpression
+) -> tuple[Sequential, int] | None:
+    """``seq[2]`` of a known ``nn.Sequential``: the container and the index."""
+    if not isinstance(expr, cst.Subscript) or len(expr.slice) != 1:
+        return None
+    element = expr.slice[0].slice
+    if not isinstance(element, cst.Index):
+        return None
+    position = literal_value(element.value)
+    container = model.value(expr.value)
+    if not isinstance(position, int) or isinstance(position, bool) or position < 0:
+        return None
+    if not isinstance(container, Sequential) or position >= len(container.layers):
+        return None
+    return container, position
 
 
 def _applied_to_single_layers(model: SemanticModel, call: cst.Call) -> bool:
@@ -193,6 +204,16 @@ def _applied_to_single_layers(model: SemanticModel, call: cst.Call) -> bool:
         return False
     for receiver in receivers:
         value = model.value(receiver)
+        item = _sequential_item(model, receiver)
+        if item is not None:
+            # ``net[2].apply(init_42)``: that layer; hidden when a weight layer follows
+            container, position = item
+            if any(
+                isinstance(later, Layer) and later.qualname in apis.WEIGHT_LAYERS
+                for later in container.layers[position + 1 :]
+            ):
+                return False
+            value = container.layers[position]
         if isinstance(value, Layer):
             continue
         if not isinstance(value, Sequential) or any(layer is None for layer in value.layers):

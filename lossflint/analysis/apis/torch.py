@@ -730,6 +730,7 @@ DATA_LOADERS = frozenset(
 )
 #: where ``DataLoader(dataset, batch_size, shuffle, sampler, batch_sampler, ...)``
 #: takes its arguments
+LOADER_BATCH_SIZE_POSITION = 1
 LOADER_SHUFFLE_POSITION = 2
 LOADER_SAMPLER_POSITION = 3
 LOADER_BATCH_SAMPLER_POSITION = 4

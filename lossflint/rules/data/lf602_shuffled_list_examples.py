@@ -130,6 +130,39 @@ SHUFFLED_LIST_INVALID = [
             marker="  # error: LF602 at `DataLoader(`",
         )
     ),
+    # one epoch helper shared by the training and the validation loader:
+    # only the training one is trained on (PyTorch-Computer-Vision-Cookbook,
+    # audit s109); val_dl reaches the loop only under no_grad, opt=None
+    Invalid(
+        """
+        import torch
+        from torch.utils.data import DataLoader, TensorDataset
+
+        train_dl = DataLoader(TensorDataset(x_train, y_train), batch_size=8)  # error: LF602 at `DataLoader(`
+        val_dl = DataLoader(TensorDataset(x_val, y_val), batch_size=8)
+
+        def loss_batch(loss_func, yb, yb_h, opt=None):
+            loss = loss_func(yb_h, yb)
+            if opt is not None:
+                loss.backward()
+                opt.step()
+                opt.zero_grad()
+            return loss.item()
+
+        def loss_epoch(model, loss_func, dataset_dl, opt=None):
+            total = 0.0
+            for xb, yb in dataset_dl:
+                total += loss_batch(loss_func, yb, model(xb), opt)
+            return total
+
+        for epoch in range(5):
+            model.train()
+            loss_epoch(model, loss_func, train_dl, opt)
+            model.eval()
+            with torch.no_grad():
+                loss_epoch(model, loss_func, val_dl)
+        """
+    ),
 ]
 
 SHUFFLED_LIST_VALID = [
@@ -218,4 +251,17 @@ SHUFFLED_LIST_VALID = [
         pick="same = index % 2 == 1\n        return random.choice(self.groups), same",
         marker="",
     ),
+    # full-batch gradient descent: one batch holds every sample (udlbook, s109)
+    """
+    import torch
+    from torch.utils.data import DataLoader, TensorDataset
+
+    ds = TensorDataset(x_train, y_train)
+    data_loader = DataLoader(ds, batch_size=len(ds), shuffle=False)
+    for epoch in range(100):
+        for x_batch, y_batch in data_loader:
+            optimizer.zero_grad()
+            loss_function(model(x_batch), y_batch).backward()
+            optimizer.step()
+    """,
 ]

@@ -59,6 +59,28 @@ AUDIT_INVALID = [
             opt.step()  # error: LF303 at `opt.step()`
         """
     ),
+    # a torch optimiser written in the file: zero_grad is still the caller's
+    Invalid(
+        """
+        import torch
+
+        class MySGD(torch.optim.Optimizer):
+            def __init__(self, params, lr=0.1):
+                super().__init__(params, dict(lr=lr))
+
+            def step(self, closure=None):
+                for group in self.param_groups:
+                    for p in group["params"]:
+                        p.data.add_(p.grad, alpha=-group["lr"])
+
+        model = torch.nn.Linear(2, 1)
+        optim = MySGD(model.parameters())
+        for x, y in loader:
+            loss = ((model(x) - y) ** 2).mean()
+            loss.backward()
+            optim.step()  # error: LF303 at `optim.step()`
+        """
+    ),
 ]
 
 AUDIT_VALID = [
@@ -228,5 +250,28 @@ AUDIT_VALID = [
         loss = nn.functional.cross_entropy(net(X), y)
         loss.backward()
         opt.step()
+    """,
+    # an optimiser of a NumPy framework built by hand (Grokking Deep Learning,
+    # audit s109): its own step() clears the gradients, torch's rule is moot
+    """
+    import numpy as np
+
+    class SGD(object):
+        def __init__(self, parameters, alpha=0.1):
+            self.parameters = parameters
+            self.alpha = alpha
+
+        def step(self, zero=True):
+            for p in self.parameters:
+                p.data -= p.grad.data * self.alpha
+                if zero:
+                    p.grad.data *= 0
+
+    optim = SGD(parameters=w, alpha=0.1)
+    for i in range(10):
+        pred = data.mm(w[0]).mm(w[1])
+        loss = ((pred - target) * (pred - target)).sum(0)
+        loss.backward(Tensor(np.ones_like(loss.data)))
+        optim.step()
     """,
 ]

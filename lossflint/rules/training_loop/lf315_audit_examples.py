@@ -117,6 +117,21 @@ AUDIT_INVALID = [
         ])
         """
     ),
+    # the init function applied to a hidden item of the Sequential
+    Invalid(
+        """
+        import torch
+        from torch import nn
+
+        net = nn.Sequential(nn.LazyLinear(8), nn.ReLU(), nn.LazyLinear(1))
+
+        def init_42(module):
+            if type(module) == nn.Linear:
+                nn.init.constant_(module.weight, 42)  # error: LF315 at `nn.init.constant_(`
+
+        net[0].apply(init_42)
+        """
+    ),
 ]
 
 AUDIT_VALID = [
@@ -234,5 +249,18 @@ AUDIT_VALID = [
     bias = Dense(1, kernel_initializer="zeros", name="global_bias")(ones)
     output = Dense(1, activation="sigmoid")(Add()([bias, dot]))
     model = Model(inputs=[u, i], outputs=output)
+    """,
+    # ... and to its final layer only (d2l's init-param notebook, audit s109)
+    """
+    import torch
+    from torch import nn
+
+    net = nn.Sequential(nn.LazyLinear(8), nn.ReLU(), nn.LazyLinear(1))
+
+    def init_42(module):
+        if type(module) == nn.Linear:
+            nn.init.constant_(module.weight, 42)
+
+    net[2].apply(init_42)
     """,
 ]

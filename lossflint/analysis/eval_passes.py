@@ -59,6 +59,7 @@ from lossflint.analysis.values import (
     Layer,
     Sequential,
     Value,
+    VisionModel,
 )
 from lossflint.analysis.walk import calls_in, memo_of, names_in, nodes_in, own_returns
 from lossflint.project.context import current as project_context
@@ -100,6 +101,8 @@ class TrainModeEvaluation:
     #: the region is a loop over held-out data with no ``no_grad`` (``for x, y
     #: in test_loader:`` computing accuracy)
     over_held_out: bool = False
+    #: the model is torchvision's (``resnet18``), whose layers are not in the file
+    vision: str = ""
 
 
 def evaluations_in_train_mode(model: ModuleIndex) -> list[TrainModeEvaluation]:
@@ -157,7 +160,9 @@ def _candidates(model: ModuleIndex) -> list[TrainModeEvaluation]:
         if receiver is None or (id(region), receiver) in seen:
             continue
         value = _called_model(model, target) if receiver != "self" else UNKNOWN
-        if not isinstance(value, (Instance, Sequential, Foreign)):
+        if isinstance(value, VisionModel):
+            value = _unheaded(value)
+        if not isinstance(value, (Instance, Sequential, Foreign, VisionModel)):
             # ``output, loss = self._forward_pass(x, y)``: the model runs in a
             # same-file helper the region calls (training calls it too)
             inner = _model_in_helper(model, index, call)
@@ -170,8 +175,14 @@ def _candidates(model: ModuleIndex) -> list[TrainModeEvaluation]:
             continue  # ``model.eval()`` opens the function that evaluates
         layer: cst.Call | None = None
         layer_site: Origin | None = None
+        vision = ""
         remote = _remote_mode_layer(value) if isinstance(value, Sequential) else None
-        if isinstance(value, Foreign) or remote is not None:
+        if isinstance(value, VisionModel):
+            # torchvision builds it in train mode, with batch norm / dropout
+            if value.qualname not in apis.VISION_MODELS_WITH_MODE_LAYERS:
+                continue
+            vision = value.qualname.rsplit(".", 1)[-1]
+        elif isinstance(value, Foreign) or remote is not None:
             layer_site = _foreign_mode_layer(value) if isinstance(value, Foreign) else remote
             if layer_site is None or not (
                 _built_here(model, target)
@@ -214,6 +225,7 @@ def _candidates(model: ModuleIndex) -> list[TrainModeEvaluation]:
                 by_name,
                 after_training=isinstance(region, cst.SimpleStatementLine),
                 over_held_out=held_loops.get(id(call)) is region,
+                vision=vision,
             )
         )
     # an evaluation function a no_grad pass calls is reported there, once
@@ -463,10 +475,18 @@ def _switched_models(model: ModuleIndex) -> list[Value] | None:
                     receivers.append(t.value)
     for receiver in receivers:
         value = kinds.value_of(receiver)
-        if not isinstance(value, (Instance, Sequential, Foreign)):
+        if isinstance(value, VisionModel):
+            value = _unheaded(value)
+        if not isinstance(value, (Instance, Sequential, Foreign, VisionModel)):
             return None
         found.append(value)
     return found
+
+
+def _unheaded(value: VisionModel) -> VisionModel:
+    """The torchvision model whatever head a script gave it (``model.fc =
+    nn.Linear(n, 10)`` after ``model.eval()`` is the same model)."""
+    return VisionModel(value.qualname, value.head_attr)
 
 
 def _put_in_eval_mode_above(model: ModuleIndex, region: cst.CSTNode, receiver: str) -> bool:

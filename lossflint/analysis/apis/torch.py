@@ -1167,6 +1167,12 @@ VISION_MODEL_HEADS = {
     for name in names.split()
 }
 
+#: the torchvision models holding batch norm, dropout or stochastic depth (the
+#: ViTs' dropout defaults to 0: they behave the same in either mode)
+VISION_MODELS_WITH_MODE_LAYERS = frozenset(
+    name for name in VISION_MODEL_HEADS if not name.startswith("torchvision.models.vit_")
+)
+
 #: functions that transpose their first argument (the same values, moved)
 TRANSPOSE_FUNCTIONS = frozenset(
     {"torch.t", "torch.transpose", "tensorflow.transpose", "tensorflow.linalg.matrix_transpose"}

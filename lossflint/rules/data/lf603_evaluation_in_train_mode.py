@@ -14,6 +14,7 @@ from lossflint.examples import Invalid
 from lossflint.registry import Rule
 from lossflint.rules.data.lf603_audit_examples import AUDIT_INVALID, AUDIT_VALID
 from lossflint.rules.data.lf603_epoch_examples import EPOCH_INVALID, EPOCH_VALID
+from lossflint.rules.data.lf603_mode_examples import MODE_INVALID, MODE_VALID
 
 if TYPE_CHECKING:
     from lossflint.analysis.model import SemanticModel
@@ -44,7 +45,9 @@ have put it in eval mode: no `model.eval()` / `model.train(False)` /
 `model.training = False` on it. The converse of LF309.
 
 Only models the analysis knows count: instances of a same-file `nn.Module` class
-(its submodule classes included) and `nn.Sequential` stacks, also kept on a plain
+(its submodule classes included), `nn.Sequential` stacks and torchvision's
+classifiers (`resnet18()`, `mobilenet_v3_small()`; not the ViTs, whose dropout
+is 0), also kept on a plain
 trainer class (`self.net = net`; not on a Lightning module or another library
 class, which switch modes themselves). Silent in test files (`tests/`,
 `test_*.py`: a unit test runs a model for its output's shape), and when any
@@ -241,6 +244,7 @@ depend on the batch size and composition.
             """,
         ),
         *AUDIT_INVALID,
+        *MODE_INVALID,
         *EPOCH_INVALID,
     ]
     VALID = [
@@ -330,36 +334,7 @@ depend on the batch size and composition.
             opt.step()
             print(batch_accuracy(x, y))
         """,
-        # an eval() on a model the analysis cannot identify: nothing is sure
-        """
-        import torch
-        import torch.nn as nn
-
-        model = nn.Sequential(nn.Linear(20, 64), nn.Dropout(0.5), nn.Linear(64, 2))
-        for m in model.modules():
-            m.eval()
-        with torch.no_grad():
-            acc = (model(x_test).argmax(1) == y_test).float().mean()
-        """,
-        # dropout switched on by hand right before the pass: sampled predictions on purpose
-        """
-        import torch
-        import torch.nn as nn
-
-        def run(model, optimizer, train_batches, dev_batches, n_epochs):
-            for epoch in range(n_epochs):
-                for x, y in train_batches:
-                    optimizer.zero_grad()
-                    nn.functional.cross_entropy(model(x), y).backward()
-                    optimizer.step()
-                model.train()
-                with torch.no_grad():
-                    for x, y in dev_batches:
-                        votes = torch.stack([model(x).argmax(1) for _ in range(8)])
-
-        net = nn.Sequential(nn.Linear(30, 64), nn.Dropout(0.5), nn.Linear(64, 3))
-        run(net, torch.optim.Adam(net.parameters()), train_batches, dev_batches, 5)
-        """,
+        *MODE_VALID,
         *AUDIT_VALID,
         *EPOCH_VALID,
     ]
@@ -377,6 +352,9 @@ depend on the batch size and composition.
                 held = f"`{site.label}` ({site.file}:{site.line})"
                 what = "the layer that behaves differently"
                 related = (RelatedSite(what, site.file, site.line, site.column),)
+            elif found.vision:
+                held = f"torchvision's `{found.vision}` batch norm / dropout layers"
+                related = ()
             else:
                 continue
             called = model.code(found.call.func)

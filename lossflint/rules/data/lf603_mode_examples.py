@@ -1,0 +1,91 @@
+"""LF603 examples about which models count and which mode they are in: an
+``eval()`` on a receiver the analysis cannot identify, dropout switched on by
+hand, and torchvision's classifiers, built in train mode with batch norm and
+dropout (Python-Deep-Learning-Third-Edition's mixed-precision fine-tuning,
+audit s109); kept apart so the rule module stays small."""
+
+from __future__ import annotations
+
+from lossflint.examples import Invalid
+
+_TORCHVISION = """
+import torch
+import torch.nn as nn
+from torchvision.models import {builder}
+
+
+def train_model(model, loss_function, optimizer, data_loader):
+    for inputs, labels in data_loader:
+        optimizer.zero_grad()
+        loss_function(model(inputs), labels).backward()
+        optimizer.step()
+
+
+def test_model(model, loss_function, data_loader):
+    correct = 0
+    for inputs, labels in data_loader:
+        outputs = model(inputs){marker}
+        correct += torch.sum(outputs.argmax(1) == labels)
+    return correct
+
+
+model = {builder}(weights="DEFAULT")
+model.classifier = nn.Linear(model.classifier[0].in_features, 10)
+optimizer = torch.optim.Adam(model.parameters())
+for epoch in range(5):
+    {before}train_model(model, nn.CrossEntropyLoss(), optimizer, train_loader)
+    {between}test_model(model, nn.CrossEntropyLoss(), val_loader)
+"""
+
+MODE_INVALID = [
+    Invalid(
+        _TORCHVISION.format(
+            builder="mobilenet_v3_small",
+            marker="  # error: LF603 at `model(inputs)`",
+            before="",
+            between="",
+        )
+    ),
+]
+
+MODE_VALID = [
+    # an eval() on a model the analysis cannot identify: nothing is sure
+    """
+    import torch
+    import torch.nn as nn
+
+    model = nn.Sequential(nn.Linear(20, 64), nn.Dropout(0.5), nn.Linear(64, 2))
+    for m in model.modules():
+        m.eval()
+    with torch.no_grad():
+        acc = (model(x_test).argmax(1) == y_test).float().mean()
+    """,
+    # dropout switched on by hand right before the pass: sampled predictions on purpose
+    """
+    import torch
+    import torch.nn as nn
+
+    def run(model, optimizer, train_batches, dev_batches, n_epochs):
+        for epoch in range(n_epochs):
+            for x, y in train_batches:
+                optimizer.zero_grad()
+                nn.functional.cross_entropy(model(x), y).backward()
+                optimizer.step()
+            model.train()
+            with torch.no_grad():
+                for x, y in dev_batches:
+                    votes = torch.stack([model(x).argmax(1) for _ in range(8)])
+
+    net = nn.Sequential(nn.Linear(30, 64), nn.Dropout(0.5), nn.Linear(64, 3))
+    run(net, torch.optim.Adam(net.parameters()), train_batches, dev_batches, 5)
+    """,
+    # the torchvision model is put in eval mode before the test, and back
+    _TORCHVISION.format(
+        builder="mobilenet_v3_small",
+        marker="",
+        before="model.train()\n    ",
+        between="model.eval()\n    ",
+    ),
+    # a ViT's dropout is 0 by default: both modes compute the same
+    _TORCHVISION.format(builder="vit_b_16", marker="", before="", between=""),
+]

@@ -64,7 +64,9 @@ def zero_able(
             if found is None:
                 return None, None
             label = found or label
-        elif method == "std" and not _centred(num.resolve(model, numerator)):
+        elif method == "std" and (
+            not _centred(num.resolve(model, numerator)) or _random_draws(model, operand)
+        ):
             return None, None
         return label, framework
     if num.is_binop(expr, cst.Add):
@@ -93,6 +95,25 @@ def zero_able(
         known = frameworks - {None}
         return label, (known.pop() if len(known) == 1 and None not in frameworks else None)
     return None, None
+
+
+def _random_draws(model: SemanticModel, expr: cst.BaseExpression, depth: int = 4) -> bool:
+    """``expr`` holds continuous random draws (``torch.randn(5000)``, also
+    wrapped: ``K.variable(np.random.normal(size=5000))``, ``.float()``)."""
+    for _ in range(depth):
+        expr = num.resolve(model, expr)
+        if not isinstance(expr, cst.Call):
+            return False
+        qualname = model.qualname(expr.func)
+        if qualname in apis.CONTINUOUS_RANDOM_DRAWS:
+            return True
+        if isinstance(expr.func, cst.Attribute) and qualname is None:
+            expr = expr.func.value  # ``.float()``, ``.to(device)``
+        elif expr.args and not expr.args[0].keyword:
+            expr = expr.args[0].value  # ``K.variable(...)``, ``torch.tensor(...)``
+        else:
+            return False
+    return False
 
 
 def _hot_total(

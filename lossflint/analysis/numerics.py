@@ -687,8 +687,9 @@ def clamped_in_place(model: ModuleIndex, expr: cst.BaseExpression) -> bool:
     shortly before the one using it, in the same block, with no rebinding of
     ``p`` in between (C51's ``dist.data.clamp_(0.01, 0.99)`` before ``dist.log()``),
     also by conditional assignment: ``if p < eps: p = eps``, ``if p[0, 0] < eps:
-    p[0, 0] = eps`` (a from-scratch NumPy loss), ``p[p < eps] = eps``; an upper
-    clamp written so (``if p > 1 - eps: p = 1 - eps``) in between keeps it."""
+    p[0, 0] = eps`` (a from-scratch NumPy loss), ``p[p < eps] = eps``, ``p +=
+    1e-12`` (also before ``p /= p.sum()``); an upper clamp written so (``if p > 1
+    - eps: p = 1 - eps``) in between keeps it."""
     if type(expr) is not cst.Name:
         return False
     name = expr.value
@@ -716,10 +717,31 @@ def clamped_in_place(model: ModuleIndex, expr: cst.BaseExpression) -> bool:
                 return True
             if type(small) is cst.Assign and _masked_clamp(model, small, name):  # type: ignore[arg-type]
                 return True
+            if type(small) is cst.AugAssign and _names_it(small.target, name):  # type: ignore[attr-defined]
+                shift = _shift_in_place(model, small, name)  # type: ignore[arg-type]
+                if shift is None:
+                    continue  # ``p /= p.sum()``: a normalisation keeps the sign
+                return shift
             if type(small) in (cst.Assign, cst.AugAssign, cst.AnnAssign) and name in _targets(
                 small
             ):
                 return False
+    return False
+
+
+def _names_it(target: cst.BaseExpression, name: str) -> bool:
+    return type(target) is cst.Name and target.value == name
+
+
+def _shift_in_place(model: ModuleIndex, aug: cst.AugAssign, name: str) -> bool | None:
+    """``p += 1e-12`` (True: raised above 0), ``p /= p.sum()`` / ``p /=
+    np.sum(p)`` (None: a normalisation, look further back), else False."""
+    if type(aug.operator) is cst.AddAssign:
+        return positive_term(model, aug.value)
+    if type(aug.operator) is cst.DivideAssign:
+        operand = reduction(model, aug.value, apis.SUM, "sum")
+        if operand is not None and _names_it(operand, name):
+            return None
     return False
 
 
@@ -1217,9 +1239,9 @@ def _statements(body: cst.CSTNode) -> list[cst.BaseSmallStatement | cst.BaseComp
 
 
 def squares_shifted_by_eps(model: ModuleIndex, expr: cst.BaseExpression) -> bool:
-    """``torch.pow(d + eps, 2).sum()``: squares of values shifted by a positive
-    term (``F.pairwise_distance``'s convention), 0 only where every ``d`` is
-    exactly ``-eps``."""
+    """``torch.pow(d + eps, 2).sum()``, ``tf.square(s + 1e-2)``: squares of
+    values shifted by a positive term (``F.pairwise_distance``'s convention), 0
+    only where every ``d`` is exactly ``-eps``."""
     operand = reduction(model, expr, apis.SUM, "sum") or reduction(model, expr, apis.MEAN, "mean")
     square = resolve(model, operand if operand is not None else expr)
     base: cst.BaseExpression | None = None
@@ -1227,13 +1249,16 @@ def squares_shifted_by_eps(model: ModuleIndex, expr: cst.BaseExpression) -> bool
         base = cast(cst.BinaryOperation, square).left
     else:
         info = call_info(model, square)
-        if info is not None and info.qualname in apis.POW:
+        if info is not None and info.qualname in apis.POW | apis.SQUARE:
             base = argument(info.node, 0, "input", "x")
-        elif info is not None and info.method == "pow":
+        elif info is not None and info.method in ("pow", "square"):
             base = info.receiver
     if base is None or not is_square(model, square):
         return False
     base = resolve(model, base)
+    if isinstance(base, cst.Name):
+        # ``s = s + 1e-2`` rebinding the name before the square
+        base = reaching_assignment(model, base) or base
     return is_binop(base, cst.Add) and any(positive_term(model, t) for t in add_terms(base))
 
 

@@ -218,7 +218,7 @@ def _drawn_from_untrained(
     memo: SubtreeMemo | None,
 ) -> bool:
     """``for model in self.uploaded_models: model.eval(); logits += model(z)``
-    in a loop that trains a generator (PFLlib's FedGen server): the receiver
+    (or ``user.model.eval()`` for ``user`` in ``users``) in a loop that trains a generator (PFLlib's FedGen server): the receiver
     is drawn from a collection no optimiser of the file takes parameters from
     and nothing puts in train mode; called with gradients on only to pass
     them to what is trained."""
@@ -226,8 +226,11 @@ def _drawn_from_untrained(
         return False
     ctors = " ".join(model.code(ctor.call) for ctor in index.optimizer_ctors)
     drawn = False
+    # ``for user in self.users: user.model.eval()`` (FedGen's server): the
+    # receiver hangs off what the loop draws
+    root = receiver.split(".", 1)[0]
     for node in nodes_in(loop.node.body, cst.For, memo=memo):
-        drawn_from = _iterated_for(model, node, receiver)  # type: ignore[arg-type]
+        drawn_from = _iterated_for(model, node, root)  # type: ignore[arg-type]
         if drawn_from is None:
             continue
         source = dotted_text(drawn_from)

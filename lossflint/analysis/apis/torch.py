@@ -118,6 +118,26 @@ RANDOM_DRAWS = frozenset(
         "numpy.random.random",
     }
 )
+#: draws of continuous random numbers: many of them have a std far from 0
+#: (DevNet's reference scores ``torch.randn(5000)``)
+CONTINUOUS_RANDOM_DRAWS = frozenset(
+    {
+        "torch.randn",
+        "torch.rand",
+        "torch.normal",
+        "numpy.random.randn",
+        "numpy.random.rand",
+        "numpy.random.normal",
+        "numpy.random.uniform",
+        "numpy.random.random",
+        "tensorflow.random.normal",
+        "tensorflow.random.uniform",
+        "tensorflow.random_normal",
+        "tensorflow.random_uniform",
+        "keras.backend.random_normal",
+        "keras.backend.random_uniform",
+    }
+)
 #: an order drawn at random (a data set indexing its rows through one)
 #: tensor methods that overwrite every element with fresh random draws
 #: (``w.normal_(0, 1)``): what the tensor held before, gradient included, is gone

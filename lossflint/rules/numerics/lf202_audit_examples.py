@@ -144,6 +144,16 @@ AUDIT_INVALID = [
             return K.mean(K.abs(K.log(K.abs(y_true) + K.epsilon()) - log_pred))
         """
     ),
+    # ... its twin without the shift
+    Invalid(
+        """
+        import tensorflow as tf
+
+        def kl_loss(x):
+            std = tf.layers.dense(x, units=8, activation=tf.nn.relu)
+            return -tf.reduce_mean(tf.reduce_sum(tf.log(tf.square(std)), 1))  # error: LF202 at `tf.log(`
+        """
+    ),
 ]
 
 AUDIT_VALID = [
@@ -325,4 +335,17 @@ AUDIT_VALID = [
     # a probability taken off a number larger than 1 (asteroid's cRM_tanh_recover, R64):
     # (10 - O) / (10 + O) lies in (0.81, 1)
     _RECOVER.format(k=10, marker=""),
+    # the log-variance term of a VAE over a std kept off 0 (VAE-LSTM for
+    # anomaly detection, audit s112): the square is at least 1e-4
+    """
+    import tensorflow as tf
+
+    def kl_loss(x):
+        mean = tf.layers.dense(x, units=8, activation=None)
+        std = tf.layers.dense(x, units=8, activation=tf.nn.relu)
+        std = std + 1e-2
+        kl = tf.reduce_sum(tf.square(mean), 1) + tf.reduce_sum(tf.square(std), 1)
+        kl -= tf.reduce_sum(tf.log(tf.square(std)), 1)
+        return 0.5 * tf.reduce_mean(kl - tf.reduce_sum(tf.log(tf.square(mean + 1.0)), 1))
+    """,
 ]

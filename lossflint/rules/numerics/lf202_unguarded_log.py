@@ -345,6 +345,8 @@ representable in float16; `torch.finfo(x.dtype).eps` is a dtype-aware choice.
         if num.positive_value(model, value):
             return False  # exp(x) > 0 (LF204 covers its overflow), here or in another module
         if isinstance(value.origin, cst.BaseExpression):
+            if num.squares_shifted_by_eps(model, value.origin):
+                return False  # ``log(square(std + 1e-2))``: at least 1e-4
             operand = num.abs_operand(model, value.origin)
             if operand is not None and num.nonzero_by_construction(model, operand):
                 return False  # |where(c, ones, 100 * ones)|: never 0

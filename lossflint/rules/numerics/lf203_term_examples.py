@@ -3,7 +3,8 @@
 3DUnetCNN) is one negated term of some formula, not a cross-entropy; the same
 shape over a known softmax output is one. A kernel density's weighted
 log-likelihood ``-sum(self.weights * log(lhs))`` (HpBandSter, audit R81) is
-weighted by weights, not labels; the same over labels is a cross-entropy."""
+weighted by weights, not labels; the same over labels is a cross-entropy.
+LODA's histogram raised off 0 in place (``h += 1e-12``, audit s112) is guarded."""
 
 from __future__ import annotations
 
@@ -80,5 +81,22 @@ TERM_VALID = [
     def test_weighted_loss():
         expected = -0.7 * np.log(_sigmoid(3.0)) - 0.3 * np.log(1 - _sigmoid(4.0))
         assert abs(expected - 0.4) < 1.0
+    """,
+    # LODA's anomaly score (pyod, audit s112): the histogram is raised off 0
+    # in place, then normalised, before its log
+    """
+    import numpy as np
+
+    def loda_scores(X, projections, weights, limits, n_bins=10):
+        scores = np.zeros([X.shape[0], 1])
+        for i in range(len(weights)):
+            projected = projections[i, :].dot(X.T)
+            histogram, edges = np.histogram(projected, bins=n_bins, density=False)
+            histogram = histogram.astype(np.float64)
+            histogram += 1e-12
+            histogram /= np.sum(histogram)
+            inds = np.searchsorted(edges[: n_bins - 1], projected, side="left")
+            scores[:, 0] += -weights[i] * np.log(histogram[inds])
+        return scores
     """,
 ]

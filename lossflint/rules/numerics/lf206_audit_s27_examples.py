@@ -124,6 +124,23 @@ S27_VALID = [
         "        loss = -(pos_loss + neg_loss) / num_pos\n    return loss"
     ),
     _BUFFER.format(made="np.zeros(size, dtype=np.float32)", marker=""),
+    # DevNet's deviation loss: the std of 5000 fresh N(0, 1) draws is ~1 (pyod,
+    # deviation-network, audit s112)
+    """
+    import numpy as np
+    import torch
+    from keras import backend as K
+
+    def deviation_loss(y_true, y_pred):
+        ref = torch.randn(5000, device=y_pred.device)
+        dev = (y_pred - ref.mean()) / ref.std()
+        return torch.mean((1 - y_true) * dev.abs() + y_true * torch.clamp(5.0 - dev, min=0))
+
+    def keras_deviation_loss(y_true, y_pred):
+        ref = K.variable(np.random.normal(loc=0.0, scale=1.0, size=5000), dtype="float32")
+        dev = (y_pred - K.mean(ref)) / K.std(ref)
+        return K.mean((1 - y_true) * K.abs(dev))
+    """,
 ]
 
 S27_INVALID = [

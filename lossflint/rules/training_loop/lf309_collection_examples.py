@@ -128,6 +128,15 @@ COLLECTION_INVALID = [
             marker="  # error: LF309",
         )
     ),
+    Invalid(
+        _FEDGEN.format(
+            params="[*generator.parameters(), *(p for u in uploaded_models for p in u.model.parameters())]",
+            marker="  # error: LF309",
+        )
+        .replace("for model in self.uploaded_models:", "for user in self.uploaded_models:")
+        .replace("model.eval()", "user.model.eval()")
+        .replace("logits += model(z)", "logits += user.model(z)")
+    ),
 ]
 
 COLLECTION_VALID = [
@@ -141,4 +150,9 @@ COLLECTION_VALID = [
     )
     .replace("logits += model(z)", "logits += model(z) * w")
     .replace("def train_generator(self, labels):", "def train_generator(self, labels, weights):"),
+    # ... each a user's model (zhuangdizhu/FedGen's own server, audit s111)
+    _FEDGEN.format(params="generator.parameters()", marker="")
+    .replace("for model in self.uploaded_models:", "for user in self.uploaded_models:")
+    .replace("model.eval()", "user.model.eval()")
+    .replace("logits += model(z)", "logits += user.model(z)"),
 ]

@@ -504,6 +504,11 @@ class KindAnalysis(Interpreter[Value]):
             return self._apply_layer(call, module, inputs)
         if qualname in apis.LOSS_CLASSES:
             return LossObject(apis.LOSS_CLASSES[qualname], call)
+        if qualname in apis.GRAPH_KEEPING_REDUCTIONS:
+            # ``torch.mean(loss)`` is ``loss.mean()``: still the loss, graph and all
+            reduced = _argument_value(call, args, 0, "input")
+            if _is_loss(reduced) and len(call.args) == 1:
+                return reduced
         if qualname in apis.LOSS_FUNCTIONS:
             if self.recording:
                 self._record_loss(call, qualname, None)

@@ -186,6 +186,26 @@ WRITTEN_OUT_INVALID = [
             marker="  # error: LF306 at `losses.append(te_loss * len(te_y))`",
         )
     ),
+    # ``torch.mean(loss)`` is the loss as ``loss.mean()`` is (FedGen's user
+    # step, audit s111)
+    Invalid(
+        """
+        import torch
+        import torch.nn as nn
+
+        def train(model, batches, optimizer):
+            crit = nn.NLLLoss(reduction="none")
+            total = 0
+            for x, y in batches:
+                optimizer.zero_grad()
+                teacher = 10.0 * torch.mean(crit(model(x), y))
+                loss = crit(model(x), y).mean() + teacher
+                loss.backward()
+                optimizer.step()
+                total += teacher  # error: LF306 at `total += teacher`
+            return total
+        """
+    ),
 ]
 
 WRITTEN_OUT_VALID = [

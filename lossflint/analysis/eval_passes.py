@@ -1271,7 +1271,7 @@ def _collects_outputs(model: ModuleIndex, region: cst.CSTNode, call: cst.Call) -
 
 def _evaluates(model: ModuleIndex, region: cst.CSTNode) -> bool:
     """The region computes what evaluation computes: a loss, an argmax, a
-    comparison, a metric."""
+    comparison, a metric, an error (a squared or absolute difference)."""
     kinds = kinds_of(model)
     memo = memo_of(model)
     for call in calls_in(region, memo):
@@ -1297,7 +1297,36 @@ def _evaluates(model: ModuleIndex, region: cst.CSTNode) -> bool:
     for node in nodes_in(region, cst.Comparison, memo=memo):
         if _equality_or_threshold(kinds, node):  # type: ignore[arg-type]
             return True
-    return False
+    return any(
+        _error_of(node) for node in nodes_in(region, cst.BinaryOperation, cst.Call, memo=memo)
+    )
+
+
+def _error_of(node: cst.CSTNode) -> bool:
+    """A squared or absolute difference (``((model(x) - x) ** 2).mean(1)``,
+    ``torch.abs(out - y)``): a reconstruction error or an anomaly score."""
+    if type(node) is cst.BinaryOperation:
+        return (
+            type(node.operator) is cst.Power
+            and literal_value(node.right) == 2
+            and _difference(node.left)
+        )
+    if type(node) is not cst.Call:
+        return False
+    func = node.func
+    name = func.attr.value if type(func) is cst.Attribute else getattr(func, "value", "")
+    args = [a.value for a in node.args]
+    method = type(func) is cst.Attribute and len(args) == (1 if name == "pow" else 0)
+    if name not in ("pow", "square", "abs") or (
+        name == "pow" and (not args or literal_value(args[-1]) != 2)
+    ):
+        return False
+    operand = func.value if method else args[0] if args else None  # type: ignore[attr-defined]
+    return operand is not None and _difference(operand)
+
+
+def _difference(expr: cst.BaseExpression) -> bool:
+    return type(expr) is cst.BinaryOperation and type(expr.operator) is cst.Subtract
 
 
 _ORDERINGS = (cst.GreaterThan, cst.GreaterThanEqual, cst.LessThan, cst.LessThanEqual)

@@ -2,7 +2,8 @@
 ``eval()`` on a receiver the analysis cannot identify, dropout switched on by
 hand, and torchvision's classifiers, built in train mode with batch norm and
 dropout (Python-Deep-Learning-Third-Edition's mixed-precision fine-tuning,
-audit s109); kept apart so the rule module stays small."""
+audit s109); and which passes evaluate: a reconstruction error is an anomaly
+score (GANomaly, audit s112); kept apart so the rule module stays small."""
 
 from __future__ import annotations
 
@@ -37,7 +38,35 @@ for epoch in range(5):
     {between}test_model(model, nn.CrossEntropyLoss(), val_loader)
 """
 
+#: ``{score}``: what the no_grad pass computes from the reconstruction
+_SCORES = """
+import torch
+import torch.nn as nn
+
+model = nn.Sequential(nn.Linear(20, 8), nn.BatchNorm1d(8), nn.ReLU(), nn.Linear(8, 20))
+opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+model.train()
+for x in train_loader:
+    opt.zero_grad()
+    ((model(x) - x) ** 2).mean().backward()
+    opt.step()
+scores = []
+with torch.no_grad():
+    for x in test_loader:
+        recon = model(x){marker}
+        scores.append({score})
+"""
+
 MODE_INVALID = [
+    # an anomaly score (a reconstruction error) is an evaluation too (GANomaly, audit s112)
+    Invalid(
+        _SCORES.format(
+            marker="  # error: LF603 at `model(x)`", score="((recon - x) ** 2).mean(dim=1)"
+        )
+    ),
+    Invalid(
+        _SCORES.format(marker="  # error: LF603 at `model(x)`", score="(recon - x).abs().sum(1)")
+    ),
     Invalid(
         _TORCHVISION.format(
             builder="mobilenet_v3_small",
@@ -49,6 +78,8 @@ MODE_INVALID = [
 ]
 
 MODE_VALID = [
+    # embeddings kept for later, no error computed: no evaluation seen here
+    _SCORES.format(marker="", score="recon.cpu()"),
     # an eval() on a model the analysis cannot identify: nothing is sure
     """
     import torch

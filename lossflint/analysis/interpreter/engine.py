@@ -121,6 +121,10 @@ class Interpreter(Statements[V], Expressions[V]):
         self._class_attrs: dict[cst.ClassDef, Env] = {}
         #: classes whose ``class_attrs`` are being computed (``__init__`` runs)
         self._attrs_in_progress: set[cst.ClassDef] = set()
+        #: classes whose attributes were computed again this round (once at most)
+        self._attrs_retried: set[cst.ClassDef] = set()
+        #: calls of a function already running (its returns not known yet)
+        self._reentries = 0
         #: ``self.<attr>`` values a method called as ``self.helper()`` from
         #: ``__init__`` starts with (the attributes are not known yet otherwise)
         self._seeds: dict[cst.FunctionDef, Env] = {}
@@ -157,6 +161,7 @@ class Interpreter(Statements[V], Expressions[V]):
             self._returns = {}
             self._specialisations = {}
             self._class_attrs = {}
+            self._attrs_retried = set()
             self._seeds = {}
             self._next_pins = {}
             self._next_captures = {}
@@ -380,6 +385,7 @@ class Interpreter(Statements[V], Expressions[V]):
         if func in self._returns:
             return self._returns[func]
         if func in self._in_progress or self._depth > MAX_DEPTH:
+            self._reentries += 1
             return self.unknown
         self._in_progress.add(func)
         self._depth += 1
@@ -1088,10 +1094,18 @@ class Interpreter(Statements[V], Expressions[V]):
             return self._class_attrs[cls]
         self._class_attrs[cls] = {}
         self._attrs_in_progress.add(cls)
+        reentries = self._reentries
         try:
-            return self._compute_class_attrs(cls)
+            attrs = self._compute_class_attrs(cls)
         finally:
             self._attrs_in_progress.discard(cls)
+        if self._reentries != reentries and cls not in self._attrs_retried:
+            # first asked from inside a method they call (``self.disc =
+            # self._discriminator()`` while ``_discriminator`` reads
+            # ``self.n_features``): computed once more when next asked
+            self._attrs_retried.add(cls)
+            del self._class_attrs[cls]
+        return attrs
 
     def _compute_class_attrs(self, cls: cst.ClassDef) -> Env:
         attrs: Env = {}
@@ -1126,6 +1140,13 @@ class Interpreter(Statements[V], Expressions[V]):
         # a setter (``def add_loss_op(self, loss_op): self.loss_op = loss_op``)
         # stores what its calls pass
         params = self._entry_env(func, cls) if self._pins.get(func) else {}
+        # ``self.disc = self._build_disc()`` in a method other than ``__init__``:
+        # ``self`` is the instance, so its methods' results are known
+        own = (
+            {self_name[0]: Instance(cls)}
+            if not is_static(func) and not is_classmethod(func)
+            else {}
+        )
         try:
             for node in self.model.assignments.get(func, ()):
                 for target in node.targets:
@@ -1140,7 +1161,7 @@ class Interpreter(Statements[V], Expressions[V]):
                         value = (
                             params.get(node.value.value, self.unknown)
                             if isinstance(node.value, cst.Name) and node.value.value in params
-                            else self.eval_quietly(node.value, {})
+                            else self.eval_quietly(node.value, own)
                         )
                         name = t.attr.value
                         out[name] = self.join(out[name], value) if name in out else value

@@ -3,7 +3,9 @@ sixteen CTR models, every one ending in ``torch.sigmoid``, trained with
 ``BCELoss``; a factory of that many classes still has one kind when they all
 agree, and none when one of them does not. Also ConvE's (audit R62): the
 model is one of several classes picked by ``if``/``else``, each keeping its
-own ``self.loss = BCELoss()``, trained with ``model.loss(model.forward(...), y)``."""
+own ``self.loss = BCELoss()``, trained with ``model.loss(model.forward(...), y)``.
+A discriminator a plain class builds in a method (``self.disc =
+self._discriminator()``, pyod, audit s112) is followed too."""
 
 from __future__ import annotations
 
@@ -86,13 +88,44 @@ def _chosen(marker: str = "", loss_b: str = "nn.BCELoss()", out_b: str = "") -> 
     return _CHOSEN.format(marker=marker, loss_b=loss_b, out_b=out_b)
 
 
+#: a plain class building its discriminator in a method other than
+#: ``__init__`` (pyod's AnoGAN / ALAD, audit s112)
+_BUILT_BY_METHOD = """
+import torch
+import torch.nn as nn
+
+
+class AnoGAN:
+    def __init__(self, n_features=8):
+        self.n_features = n_features
+
+    def _discriminator(self):
+        return nn.Sequential(nn.Linear(self.n_features, 16), nn.ReLU(), nn.Linear(16, 1){head})
+
+    def _build_model(self):
+        self.disc = self._discriminator()
+        self.opt = torch.optim.Adam(self.disc.parameters(), lr=1e-4)
+
+    def train_step(self, x_real):
+        self.opt.zero_grad()
+        out = self.disc(x_real)
+        loss = nn.BCELoss()(out, torch.ones_like(out)){marker}
+        loss.backward()
+        self.opt.step()
+"""
+
 FACTORY_INVALID = [
+    Invalid(
+        _BUILT_BY_METHOD.format(head=", nn.Sigmoid()", marker="  # error: LF104 at `nn.BCELoss()(`")
+    ),
     Invalid(_chosen("  # error: LF104 at `model.loss(`")),
     *VISION_HEAD_INVALID,
     Invalid(_factory("torch.sigmoid(x.sum(1))", "  # error: LF104 at `criterion(`")),
 ]
 
 FACTORY_VALID = [
+    # the same discriminator ending in a logit, with the fused loss
+    _BUILT_BY_METHOD.format(head="", marker="").replace("nn.BCELoss()", "nn.BCEWithLogitsLoss()"),
     *VISION_HEAD_VALID,
     # one of the sixteen gives logits: the model's kind is unknown
     _factory("x.sum(1)", ""),

@@ -22,8 +22,9 @@ from lossflint.analysis.calls import argument, keyword, literal_value, positiona
 from lossflint.analysis.contexts import contexts
 from lossflint.analysis.kinds import kinds_of
 from lossflint.analysis.names import self_attribute
+from lossflint.analysis.plain_classes import plain_class
 from lossflint.analysis.reaching import reaching_assignment
-from lossflint.analysis.values import Foreign, FunctionRef, LossObject, Tensor
+from lossflint.analysis.values import UNKNOWN, Foreign, FunctionRef, Instance, LossObject, Tensor
 from lossflint.analysis.walk import memo_of, nodes_in, own_returns
 from lossflint.project.context import current as project_context
 from lossflint.project.summary import SFunction
@@ -1236,6 +1237,30 @@ def _statements(body: cst.CSTNode) -> list[cst.BaseSmallStatement | cst.BaseComp
 
     body.visit(_Collect())
     return out
+
+
+def square_of_a_setting(
+    model: ModuleIndex, origin: cst.BaseExpression, passed_to: PassedTo | None = None
+) -> bool:
+    """The square of a number fixed by the code (``1.0 ** 2``, a parameter
+    every caller passes a number for) or of a field of a plain object
+    (``self.prior.sigma`` of ``gaussian(0, 1)``): a setting, not a tensor
+    that can reach 0."""
+    kinds = kinds_of(model)
+    if isinstance(origin, cst.Name):
+        # ``prior_cov, var = self.prior.sigma ** 2, s ** 2``: where its value was made
+        held = kinds.value_of(origin)
+        if isinstance(held, Tensor) and isinstance(held.origin, cst.BaseExpression):
+            origin = held.origin
+    base = square_base(model, origin)
+    if base is None:
+        return False
+    if is_constant(model, base, 6, passed_to):
+        return True
+    if not isinstance(base, cst.Attribute) or kinds.value_of(base) is not UNKNOWN:
+        return False
+    owner = kinds.value_of(base.value)
+    return isinstance(owner, Instance) and plain_class(model, owner.cls)
 
 
 def squares_shifted_by_eps(model: ModuleIndex, expr: cst.BaseExpression) -> bool:

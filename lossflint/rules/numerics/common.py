@@ -115,6 +115,11 @@ def cross_entropy_formula(
         return None
     if len(members) == 1 and _number(members[0][0]):
         return None  # `-1 * log(x)` is `-log(x)`: no label weighs it (a logit of a setting)
+    passed_to = gradients(model).passed_to
+    if len(members) == 1 and num.is_constant(model, _unsigned(members[0][0]), 6, passed_to):
+        # ``-no_dim * log(sigma)`` with ``no_dim`` a number every caller passes:
+        # a Gaussian likelihood's normaliser, no label weighs it
+        return None
     guarded = False
     probabilities: Tensor | None = None
     for factor, member in members:
@@ -127,6 +132,9 @@ def cross_entropy_formula(
         argument = stripped[0] if stripped is not None else member.argument
         if _log_of_exponentials(model, argument):
             return None  # -t * log(sum(exp(x))): a log-sum-exp (LF204's), not of a probability
+        value = model.value(argument)
+        if known is None and isinstance(value, Tensor) and num.positive_value(model, value):
+            return None  # ``log(sigma)`` of ``sigma = out.exp()``: a scale, not a probability
         unsigned = (
             factor.expression
             if isinstance(factor, cst.UnaryOperation) and isinstance(factor.operator, cst.Minus)
@@ -138,9 +146,7 @@ def cross_entropy_formula(
             return None  # entropy -p*log(p) (or `- p * log(p + eps)`), not a cross-entropy
         if _log_of_ratio(model, argument):
             return None  # -q*log(p/q): a KL divergence or importance weight, not a CE
-        guarded = guarded or num.is_guarded(
-            model, member.argument, passed_to=gradients(model).passed_to
-        )
+        guarded = guarded or num.is_guarded(model, member.argument, passed_to=passed_to)
     member_logs = tuple(m for _, m in members)
     if loose and probabilities is None:
         return None
@@ -152,6 +158,12 @@ def cross_entropy_formula(
     if found is None:
         return None  # p of unknown origin, or a NumPy formula: the guard is the fix
     return Formula(node, member_logs, len(members) == 2, guard=found[1], source=found[0])
+
+
+def _unsigned(factor: cst.BaseExpression) -> cst.BaseExpression:
+    if isinstance(factor, cst.UnaryOperation) and isinstance(factor.operator, cst.Minus):
+        return factor.expression
+    return factor
 
 
 def _named_weights(factor: cst.BaseExpression) -> bool:

@@ -335,6 +335,37 @@ AUDIT_VALID = [
     # a probability taken off a number larger than 1 (asteroid's cRM_tanh_recover, R64):
     # (10 - O) / (10 + O) lies in (0.81, 1)
     _RECOVER.format(k=10, marker=""),
+    # a Bayes-by-backprop layer's KL against a fixed prior: the prior's
+    # variance is a setting, never 0 (Bayesian-Neural-Networks, audit s113)
+    """
+    import torch
+    import torch.nn as nn
+
+    class gaussian:
+        def __init__(self, mu, sigma):
+            self.mu = mu
+            self.sigma = sigma
+
+    class BayesLinear(nn.Module):
+        def __init__(self, n_in, n_out, prior):
+            super().__init__()
+            self.prior = prior
+            self.rhos = nn.Parameter(torch.zeros(n_in, n_out))
+
+        def forward(self, x):
+            stds = nn.functional.softplus(self.rhos)
+            prior_cov, post_cov = self.prior.sigma ** 2, stds ** 2
+            kl = 0.5 * torch.log(prior_cov / post_cov).sum()
+            return x @ stds, kl + 0.5 * torch.log(1.0 ** 2 / post_cov).sum()
+
+    layer = BayesLinear(3, 1, gaussian(0, 1))
+    opt = torch.optim.Adam(layer.parameters(), lr=1e-3)
+    for x, y in batches:
+        opt.zero_grad()
+        out, kl = layer(x)
+        (((out - y) ** 2).sum() + kl).backward()
+        opt.step()
+    """,
     # the log-variance term of a VAE over a std kept off 0 (VAE-LSTM for
     # anomaly detection, audit s112): the square is at least 1e-4
     """

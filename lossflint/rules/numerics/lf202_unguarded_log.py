@@ -324,7 +324,9 @@ representable in float16; `torch.finfo(x.dtype).eps` is a dtype-aware choice.
             return None
         if num.masked_sum(model, numerator) is not None:
             return "a ratio whose numerator (a sum over a mask) can be 0"
-        if num.is_sum_of_squares(model, numerator):
+        if num.is_sum_of_squares(model, numerator) and not num.square_of_a_setting(
+            model, num.resolve(model, numerator), facts.passed_to
+        ):
             squares = "a square" if num.is_square(model, numerator) else "a sum of squares"
             return f"a ratio whose numerator ({squares}) can be 0"
         diff = num.resolve(model, numerator)
@@ -347,6 +349,8 @@ representable in float16; `torch.finfo(x.dtype).eps` is a dtype-aware choice.
         if isinstance(value.origin, cst.BaseExpression):
             if num.squares_shifted_by_eps(model, value.origin):
                 return False  # ``log(square(std + 1e-2))``: at least 1e-4
+            if num.square_of_a_setting(model, value.origin, gradients(model).passed_to):
+                return False  # ``self.prior.sigma ** 2``: a fixed prior's variance
             operand = num.abs_operand(model, value.origin)
             if operand is not None and num.nonzero_by_construction(model, operand):
                 return False  # |where(c, ones, 100 * ones)|: never 0

@@ -82,6 +82,25 @@ TERM_VALID = [
         expected = -0.7 * np.log(_sigmoid(3.0)) - 0.3 * np.log(1 - _sigmoid(4.0))
         assert abs(expected - 0.4) < 1.0
     """,
+    # a Gaussian likelihood's normaliser over a learned scale (Bayesian-Neural-
+    # Networks' regression notebooks, audit s113): no label, no probability
+    """
+    import numpy as np
+    import torch
+
+    def log_gaussian_loss(output, target, sigma, no_dim):
+        exponent = -0.5 * (target - output) ** 2 / sigma ** 2
+        log_coeff = -no_dim * torch.log(sigma) - 0.5 * no_dim * np.log(2 * np.pi)
+        return -(log_coeff + exponent).sum()
+
+    def scale_term(s, k):
+        return (-k * torch.log(s.exp())).sum()
+
+    for x, y in batches:
+        out = net(x)
+        loss = log_gaussian_loss(out[:, :1], y, out[:, 1:].exp(), 1)
+        loss.backward()
+    """,
     # LODA's anomaly score (pyod, audit s112): the histogram is raised off 0
     # in place, then normalised, before its log
     """

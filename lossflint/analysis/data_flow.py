@@ -1230,7 +1230,7 @@ class DataFacts(Interpreter[Any]):
             if isinstance(value, Loader) and value.call in self.loaders:
                 if _evaluation_name(self.model, node.iter):
                     continue
-                if trains_in_loop(self.model, index, node):
+                if trains_in_loop(self.model, index, node) and not _fits_each_batch(index, node):
                     for info in self._agreed(value):
                         if not self._evaluation_bound(info.call):
                             yield info, node.iter, "loop"
@@ -1644,6 +1644,22 @@ _EVALUATION_WORDS = ("test", "val", "eval", "dev", "calib", "query", "support")
 def _evaluation_name(model: ModuleIndex, expr: cst.BaseExpression) -> bool:
     text = model.code(expr).lower()
     return any(word in text for word in _EVALUATION_WORDS)
+
+
+def _fits_each_batch(index: LoopIndex, node: cst.For) -> bool:
+    """The loop builds a fresh optimiser for each batch and steps it only in
+    an inner loop (PDEBench's inverse problems: fit one sample's initial
+    condition, then the next): each batch is its own problem, the order of
+    the batches teaches nothing."""
+    loop = index.loop_of_node(node)
+    if loop is None:
+        return False
+    steps = loop.of("step")
+    return (
+        any(not e.nested for e in loop.of("optim_ctor"))
+        and bool(steps)
+        and all(e.nested for e in steps)
+    )
 
 
 def trains_in_loop(model: ModuleIndex, index: LoopIndex, loop: cst.For | cst.While) -> bool:

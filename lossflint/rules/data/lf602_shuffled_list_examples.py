@@ -251,6 +251,21 @@ SHUFFLED_LIST_VALID = [
         pick="same = index % 2 == 1\n        return random.choice(self.groups), same",
         marker="",
     ),
+    # one inverse problem per sample: a fresh optimiser fits each batch in an
+    # inner loop (PDEBench's inverse training, audit s114)
+    """
+    import torch
+    from torch.utils.data import DataLoader, TensorDataset
+
+    loader = DataLoader(TensorDataset(u0s, targets), batch_size=1, shuffle=False)
+    for x, y in loader:
+        optimizer = torch.optim.Adam(model_ic.parameters(), lr=1e-2)
+        for _ in range(100):
+            loss = loss_fn(surrogate(model_ic()), y)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+    """,
     # full-batch gradient descent: one batch holds every sample (udlbook, s109)
     """
     import torch

@@ -56,6 +56,7 @@ from lossflint.analysis.values import (
     Foreign,
     FunctionRef,
     Instance,
+    Instances,
     Layer,
     Sequential,
     Value,
@@ -162,7 +163,7 @@ def _candidates(model: ModuleIndex) -> list[TrainModeEvaluation]:
         value = _called_model(model, target) if receiver != "self" else UNKNOWN
         if isinstance(value, VisionModel):
             value = _unheaded(value)
-        if not isinstance(value, (Instance, Sequential, Foreign, VisionModel)):
+        if not isinstance(value, (Instance, Instances, Sequential, Foreign, VisionModel)):
             # ``output, loss = self._forward_pass(x, y)``: the model runs in a
             # same-file helper the region calls (training calls it too)
             inner = _model_in_helper(model, index, call)
@@ -477,7 +478,7 @@ def _switched_models(model: ModuleIndex) -> list[Value] | None:
         value = kinds.value_of(receiver)
         if isinstance(value, VisionModel):
             value = _unheaded(value)
-        if not isinstance(value, (Instance, Sequential, Foreign, VisionModel)):
+        if not isinstance(value, (Instance, Instances, Sequential, Foreign, VisionModel)):
             return None
         found.append(value)
     return found
@@ -903,6 +904,13 @@ def _mode_layer(model: ModuleIndex, value: Value) -> cst.Call | None:
             if _matters(model, call):
                 return call
         return None
+    if isinstance(value, Instances) and not value.foreign and value.classes:
+        # ``UNet1d(...) if dims == 1 else UNet2d(...)``: every choice holds one
+        layers = [
+            _class_layer(model, cls, 0) if is_torch_module(model, cls) else None
+            for cls in sorted(value.classes, key=lambda c: c.name.value)
+        ]
+        return layers[0] if all(layer is not None for layer in layers) else None
     if not isinstance(value, Instance) or not is_torch_module(model, value.cls):
         return None
     del kinds

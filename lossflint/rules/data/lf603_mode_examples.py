@@ -57,7 +57,51 @@ with torch.no_grad():
         scores.append({score})
 """
 
+#: the model is one of two classes, both with batch norm (PDEBench's UNets, audit s114)
+_CHOSEN = """
+import torch
+from torch import nn
+
+
+class UNet1d(nn.Module):
+    def __init__(self, c):
+        super().__init__()
+        self.enc = nn.Sequential(nn.Conv1d(c, 32, 3, padding=1), nn.BatchNorm1d(32), nn.Tanh())
+
+    def forward(self, x):
+        return self.enc(x)
+
+
+class UNet2d(nn.Module):
+    def __init__(self, c):
+        super().__init__()
+        self.enc = nn.Sequential(nn.Conv2d(c, 32, 3, padding=1), nn.BatchNorm2d(32), nn.Tanh())
+
+    def forward(self, x):
+        return self.enc(x)
+
+
+def run_training(train_loader, val_loader, epochs, c, dims):
+    if dims == 1:
+        model = UNet1d(c)
+    elif dims == 2:
+        model = UNet2d(c)
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
+    for ep in range(epochs):
+        model.train()
+        for xx, yy in train_loader:
+            loss = nn.functional.mse_loss(model(xx), yy)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+        {before}val_l2 = 0
+        with torch.no_grad():
+            for xx, yy in val_loader:
+                val_l2 += nn.functional.mse_loss(model(xx), yy).item(){marker}
+"""
+
 MODE_INVALID = [
+    Invalid(_CHOSEN.format(before="", marker="  # error: LF603 at `model(xx)`")),
     # an anomaly score (a reconstruction error) is an evaluation too (GANomaly, audit s112)
     Invalid(
         _SCORES.format(
@@ -78,6 +122,7 @@ MODE_INVALID = [
 ]
 
 MODE_VALID = [
+    _CHOSEN.format(before="model.eval()\n        ", marker=""),
     # embeddings kept for later, no error computed: no evaluation seen here
     _SCORES.format(marker="", score="recon.cpu()"),
     # an eval() on a model the analysis cannot identify: nothing is sure

@@ -116,6 +116,10 @@ def load_notebook(data: bytes) -> dict[str, Any]:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise NotebookError(f"cannot read notebook: not UTF-8 (byte {exc.start})") from exc
+    if not text.strip():
+        # a zero-byte placeholder (d2l's chapters, a file an editor created):
+        # Jupyter and VS Code open it as an empty notebook, with no code to check
+        return {"cells": []}
     try:
         nb = json.loads(text)
     except json.JSONDecodeError as exc:

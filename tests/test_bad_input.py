@@ -94,6 +94,15 @@ def test_notebook_that_is_not_json(tree: Path) -> None:
     ]
 
 
+def test_empty_notebook_has_no_code(tree: Path) -> None:
+    # a zero-byte placeholder opens as an empty notebook in Jupyter and VS Code
+    (tree / "empty.ipynb").write_bytes(b"")
+    (tree / "blank.ipynb").write_text("\n  \n")
+    proc = lossflint(".", cwd=tree)
+    assert proc.returncode == 1
+    assert proc.stdout.splitlines() == [BUG_LINE]
+
+
 def test_path_that_does_not_exist(tree: Path) -> None:
     proc = lossflint("bug.py", "nosuch.py", cwd=tree)
     assert (proc.returncode, proc.stdout) == (2, "")

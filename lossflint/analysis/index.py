@@ -21,7 +21,7 @@ from libcst.metadata import CodeRange
 
 from lossflint.analysis.names import Binding, Scope, dotted_text, resolve_qualname
 from lossflint.analysis.positions import LazyPositions
-from lossflint.analysis.walk import Subtree, children
+from lossflint.analysis.walk import Subtree, children, forget_bound_names
 
 _A = TypeVar("_A")
 
@@ -387,6 +387,8 @@ class ModuleIndex:
     def __init__(
         self, module: cst.Module, path: str = "<string>", source: str | None = None
     ) -> None:
+        # the binding memo holds subtrees of the modules read before: let them go
+        forget_bound_names()
         self.module = module
         self.path = path
         #: the text ``module`` was parsed from, when the caller has it (positions

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 import libcst as cst
 
 from lossflint.analysis.names import target_binds
-from lossflint.analysis.walk import descendants
+from lossflint.analysis.walk import bound_names
 
 if TYPE_CHECKING:
     from lossflint.analysis.index import ModuleIndex
@@ -206,25 +206,7 @@ def _tuple_item(
 def may_bind(node: cst.CSTNode, name: str) -> bool:
     """Whether anything in ``node`` may bind ``name`` again (a target, ``for``,
     ``with ... as``, ``:=``, ``del``, a ``def``/``class``, ``global``/``nonlocal``)."""
-    for inner in (node, *descendants(node)):
-        target: cst.CSTNode | None = None
-        if isinstance(inner, (cst.AssignTarget, cst.AugAssign, cst.AnnAssign, cst.NamedExpr)):
-            target = inner.target
-        elif isinstance(inner, (cst.For, cst.CompFor)):
-            target = inner.target
-        elif isinstance(inner, cst.AsName):
-            target = inner.name
-        elif isinstance(inner, cst.Del):
-            target = inner.target
-        elif isinstance(inner, (cst.FunctionDef, cst.ClassDef)):
-            target = inner.name
-        elif isinstance(inner, (cst.Global, cst.Nonlocal)):
-            if any(n.name.value == name for n in inner.names):
-                return True
-            continue
-        if target is not None and target_binds(target, name):
-            return True
-    return False
+    return name in bound_names(node)
 
 
 def rebound_before(model: ModuleIndex, node: cst.CSTNode, name: str, stop: cst.CSTNode) -> bool:

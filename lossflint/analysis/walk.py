@@ -24,6 +24,7 @@ from __future__ import annotations
 import dataclasses
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Sequence
+from functools import lru_cache
 from typing import Any, TypeVar, cast
 
 import libcst as cst
@@ -332,3 +333,44 @@ def own_returns(func: cst.FunctionDef) -> list[cst.Return]:
             continue
         todo.extend(reversed(children(current)))
     return found
+
+
+@lru_cache(maxsize=16384)
+def bound_names(node: cst.CSTNode) -> frozenset[str]:
+    """Every name ``node`` may bind (one walk per node: ``_walk_back`` asks
+    the same statements about many names; nodes hash by identity)."""
+    found: set[str] = set()
+    for inner in (node, *descendants(node)):
+        target: cst.CSTNode | None = None
+        if isinstance(inner, (cst.AssignTarget, cst.AugAssign, cst.AnnAssign, cst.NamedExpr)):
+            target = inner.target
+        elif isinstance(inner, (cst.For, cst.CompFor)):
+            target = inner.target
+        elif isinstance(inner, cst.AsName):
+            target = inner.name
+        elif isinstance(inner, cst.Del):
+            target = inner.target
+        elif isinstance(inner, (cst.FunctionDef, cst.ClassDef)):
+            target = inner.name
+        elif isinstance(inner, (cst.Global, cst.Nonlocal)):
+            found.update(n.name.value for n in inner.names)
+            continue
+        if target is not None:
+            _target_names(target, found)
+    return frozenset(found)
+
+
+def forget_bound_names() -> None:
+    """Drop the memo (a new module is read: the old trees need not stay)."""
+    bound_names.cache_clear()
+
+
+def _target_names(target: cst.CSTNode, into: set[str]) -> None:
+    """The names ``target_binds`` says an assignment target binds."""
+    if isinstance(target, cst.Name):
+        into.add(target.value)
+    elif isinstance(target, (cst.Tuple, cst.List)):
+        for element in target.elements:
+            _target_names(element.value, into)
+    elif isinstance(target, cst.StarredElement):
+        _target_names(target.value, into)

@@ -55,8 +55,10 @@ or is built from arrays already in a random order (the parts of a
 `df.sample(frac=...)`), when the file's loss pairs neighbouring rows (`out[::2]`
 with `out[1::2]`: shuffling would split every pair), when any sampler is given (distributed, weighted,
 ...), when `shuffle=` is not a literal `False`, and for loaders named like
-evaluation data (`val_loader`, `test_loader`), which test-time adaptation may step
-on.
+evaluation data (`val_loader`, `test_loader`, also when a shared epoch helper
+iterates them beside the training loader), which test-time adaptation may step
+on; for a full batch (`batch_size=len(ds)`) and for a loop that fits each batch
+with a fresh optimiser in an inner loop (one inverse problem per sample).
 """
     why = """
 Without shuffling, every epoch sees the batches in the data set's stored order,

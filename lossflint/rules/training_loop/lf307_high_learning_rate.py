@@ -53,7 +53,7 @@ overwrite the optimiser's `lr` and climb to their `max_lr`: that `max_lr` is jud
 (`lr=1` with a Noam factor; a warm-up `min(1, step / n)` alone climbs to it), a warm-up
 wrapper of the project (`GradualWarmupScheduler(optimizer, ...)`), a Keras
 `LearningRateScheduler` callback or `param_group["lr"] = ...` assignments set it at
-run time: then nothing is reported. Schedulers that start at the base LR or climb
+run time, or every parameter group sets its own `lr`: then nothing is reported. Schedulers that start at the base LR or climb
 to it (`StepLR`, cosine annealing from the base LR, transformers'
 `get_*_schedule_with_warmup`) leave the base LR as the peak applied, and it is
 judged. A Keras schedule given as the learning rate (`ExponentialDecay`,

@@ -645,6 +645,13 @@ class _ModeWalk:
         for call in calls_in(node, memo_of(self.model)):
             self._call(call, node, depth)
 
+    def _same(self, expr: cst.BaseExpression) -> bool:
+        """``expr`` holds the walked model (a torchvision model whatever its head)."""
+        held = self.kinds.value_of(expr)
+        if isinstance(held, VisionModel):
+            held = _unheaded(held)
+        return held == self.value
+
     def before(self, top: cst.CSTNode, stop: cst.Call) -> None:
         """The calls of the module-level statement ``top`` that come before
         ``stop`` in the source (a loop's body read once)."""
@@ -656,7 +663,7 @@ class _ModeWalk:
     def _call(self, call: cst.Call, within: cst.CSTNode, depth: int) -> None:
         func = call.func
         if isinstance(func, cst.Attribute) and func.attr.value in ("train", "eval"):
-            if self.kinds.value_of(func.value) == self.value:
+            if self._same(func.value):
                 mode = "eval" if func.attr.value == "eval" else "train"
                 flag = argument(call, 0, "mode") if mode == "train" else None
                 if flag is not None:
@@ -670,7 +677,7 @@ class _ModeWalk:
         if (
             isinstance(func, cst.Attribute)
             and func.attr.value == "apply"
-            and self.kinds.value_of(func.value) == self.value
+            and self._same(func.value)
         ):
             # ``model.apply(set_bn_eval)``: a function run on every submodule
             # may switch some of them to eval mode
@@ -687,7 +694,7 @@ class _ModeWalk:
                 self.mode = "unknown"
             return
         for position, arg in enumerate(call.args):
-            if self.kinds.value_of(arg.value) == self.value and not _mode_safe_in_callee(
+            if self._same(arg.value) and not _mode_safe_in_callee(
                 self.model, call, position
             ):
                 self.mode = "unknown"  # handed to code this walk cannot see

@@ -162,6 +162,24 @@ MODE_VALID = [
         before="model.train()\n    ",
         between="model.eval()\n    ",
     ),
+    # a notebook's cells in order: eval() on the torchvision model (its head
+    # replaced) right before the predictions (rcprati's lec03, R74)
+    """
+    import torch
+    import torch.nn as nn
+    from torchvision import models
+
+    base = models.resnet18(weights="DEFAULT")
+    base.fc = nn.Linear(base.fc.in_features, 10)
+    optimizer = torch.optim.Adam(base.fc.parameters())
+    for x, y in train_loader:
+        optimizer.zero_grad()
+        nn.functional.cross_entropy(base(x), y).backward()
+        optimizer.step()
+    base.eval()
+    with torch.no_grad():
+        preds = base(sample_imgs).argmax(dim=1)
+    """,
     # a ViT's dropout is 0 by default: both modes compute the same
     _TORCHVISION.format(builder="vit_b_16", marker="", before="", between=""),
 ]

@@ -172,6 +172,8 @@ def _candidates(model: ModuleIndex) -> list[TrainModeEvaluation]:
             receiver, value = inner
         if value in switched and not _switched_only_later(model, value, region):
             continue
+        if _owner_switched(model, target, switched):
+            continue  # ``model.eval()`` switches ``model.semantic_encoder`` too
         if _put_in_eval_mode_above(model, region, receiver):
             continue  # ``model.eval()`` opens the function that evaluates
         layer: cst.Call | None = None
@@ -482,6 +484,19 @@ def _switched_models(model: ModuleIndex) -> list[Value] | None:
             return None
         found.append(value)
     return found
+
+
+def _owner_switched(model: ModuleIndex, target: cst.BaseExpression, switched: list[Value]) -> bool:
+    """A module holding the called one (``model`` of ``model.encoder(x)``) is
+    one something may put in eval mode: that switches its submodules too."""
+    kinds = kinds_of(model)
+    owner = target.value if isinstance(target, cst.Attribute) else None
+    while owner is not None:
+        held = kinds.value_of(owner)
+        if isinstance(held, (Instance, Instances, Sequential, Foreign)) and held in switched:
+            return True
+        owner = owner.value if isinstance(owner, cst.Attribute) else None
+    return False
 
 
 def _unheaded(value: VisionModel) -> VisionModel:

@@ -180,6 +180,35 @@ MODE_VALID = [
     with torch.no_grad():
         preds = base(sample_imgs).argmax(dim=1)
     """,
+    # eval() on the model switches its torchvision encoder too (MONAI's
+    # diffusion autoencoder tutorial, R94)
+    """
+    import torch
+    import torchvision
+
+    class DiffusionAE(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.semantic_encoder = torchvision.models.resnet18()
+            self.head = torch.nn.Linear(1000, 1)
+
+        def forward(self, x):
+            return self.head(self.semantic_encoder(x))
+
+    model = DiffusionAE()
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-5)
+    for epoch in range(10):
+        for x, y in train_loader:
+            model.train()
+            optimizer.zero_grad()
+            torch.nn.functional.mse_loss(model(x), y).backward()
+            optimizer.step()
+        model.eval()
+        with torch.no_grad():
+            for x, y in val_loader:
+                latent = model.semantic_encoder(x)
+                val_loss = torch.nn.functional.mse_loss(model.head(latent), y)
+    """,
     # a ViT's dropout is 0 by default: both modes compute the same
     _TORCHVISION.format(builder="vit_b_16", marker="", before="", between=""),
 ]

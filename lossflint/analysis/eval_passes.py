@@ -486,6 +486,10 @@ def _switched_models(model: ModuleIndex) -> list[Value] | None:
     return found
 
 
+def _contains(outer: cst.CSTNode, node: cst.CSTNode, model: ModuleIndex) -> bool:
+    return any(a is outer for a in model.ancestors(node))
+
+
 def _owner_switched(model: ModuleIndex, target: cst.BaseExpression, switched: list[Value]) -> bool:
     """A module holding the called one (``model`` of ``model.encoder(x)``) is
     one something may put in eval mode: that switches its submodules too."""
@@ -584,10 +588,10 @@ def _switched_only_later(model: ModuleIndex, value: Value, region: cst.CSTNode) 
             walker.statement(statement)
             if walker.mode == "unknown":
                 return False
-        if caller is not None:
-            # what the caller's statement does before the call
-            # (``model.eval(); val(loader, model)`` in the epoch loop)
-            walker.before(top, caller)
+        # what the statement does before the call or the region (``model.eval();
+        # val(loader, model)``, ``model.eval()`` then ``with torch.no_grad():`` in
+        # the epoch loop)
+        walker.before(top, caller if caller is not None else region)
         if not (walker.trained and walker.mode == "train"):
             return False
     return True
@@ -667,11 +671,14 @@ class _ModeWalk:
             held = _unheaded(held)
         return held == self.value
 
-    def before(self, top: cst.CSTNode, stop: cst.Call) -> None:
+    def before(self, top: cst.CSTNode, stop: cst.CSTNode) -> None:
         """The calls of the module-level statement ``top`` that come before
-        ``stop`` in the source (a loop's body read once)."""
+        ``stop`` (a call, or the region holding the evaluation) in the source
+        (a loop's body read once)."""
+        if stop is top:
+            return
         for call in calls_in(top, memo_of(self.model)):
-            if call is stop or self.mode == "unknown":
+            if call is stop or self.mode == "unknown" or _contains(stop, call, self.model):
                 return
             self._call(call, top, 0)
 
@@ -709,9 +716,7 @@ class _ModeWalk:
                 self.mode = "unknown"
             return
         for position, arg in enumerate(call.args):
-            if self._same(arg.value) and not _mode_safe_in_callee(
-                self.model, call, position
-            ):
+            if self._same(arg.value) and not _mode_safe_in_callee(self.model, call, position):
                 self.mode = "unknown"  # handed to code this walk cannot see
                 return
 

@@ -209,6 +209,29 @@ MODE_VALID = [
                 latent = model.semantic_encoder(x)
                 val_loss = torch.nn.functional.mse_loss(model.head(latent), y)
     """,
+    # a script trained once, then an epoch loop that puts the model in eval
+    # mode before each validation (jeffheaton's LSTM notebook, rasbt's
+    # resnet-blocks, R96)
+    """
+    import torch
+    import torch.nn as nn
+
+    model = nn.Sequential(nn.Linear(8, 32), nn.Dropout(0.2), nn.Linear(32, 1))
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
+    for x, y in warmup_loader:
+        optimizer.zero_grad()
+        nn.functional.mse_loss(model(x), y).backward()
+        optimizer.step()
+    for epoch in range(100):
+        model.train()
+        for x, y in train_loader:
+            optimizer.zero_grad()
+            nn.functional.mse_loss(model(x), y).backward()
+            optimizer.step()
+        model.eval()
+        with torch.no_grad():
+            val_losses = [nn.functional.mse_loss(model(x), y).item() for x, y in test_loader]
+    """,
     # a ViT's dropout is 0 by default: both modes compute the same
     _TORCHVISION.format(builder="vit_b_16", marker="", before="", between=""),
 ]

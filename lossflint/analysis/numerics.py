@@ -894,6 +894,8 @@ def is_constant(
         return False
     if isinstance(expr, (cst.Integer, cst.Float)):
         return True
+    if isinstance(expr, cst.Attribute) and model.qualname(expr) in apis.MATH_CONSTANTS:
+        return True  # ``np.pi``
     if isinstance(expr, cst.UnaryOperation):
         return is_constant(model, expr.expression, depth - 1, passed_to)
     if isinstance(expr, cst.BinaryOperation):

@@ -193,3 +193,9 @@ DIVIDE_FUNCS = frozenset(
 #: ``name=``; torch's ``out=None``)
 NAMING_KEYWORDS = frozenset({"name"})
 NO_OUTPUT_KEYWORD = "out"
+
+
+#: named numbers of the math libraries (``np.log(2 * np.pi)`` is a constant)
+MATH_CONSTANTS = frozenset(
+    {"math.pi", "math.e", "math.tau", "numpy.pi", "numpy.e", "torch.pi", "torch.e"}
+)

@@ -71,6 +71,8 @@ def cross_entropy_formula(
     model: SemanticModel, log: LogCall, logs: dict[cst.Call, LogCall]
 ) -> Formula | None:
     """The hand-written CE/BCE formula ``log`` is part of (LF203), if any."""
+    if num.is_constant(model, log.argument, 6):
+        return None  # ``log(2 * pi)``: a normaliser; the formula's other log is asked itself
     product = model.parent(log.node)
     if isinstance(product, cst.Arg):
         product = model.parent(product)  # ``tf.multiply(y, tf.math.log(p))``
@@ -97,6 +99,8 @@ def cross_entropy_formula(
     ):
         other = parent.right if parent.left is term else parent.left
         second = _log_product(model, other, logs)
+        if second is not None and num.is_constant(model, second[1].argument, 6):
+            second = None  # ``- 0.5 * k * log(2 * pi)``: a normaliser, no probability
         if second is not None:
             core = parent
             members = [first, second] if parent.left is term else [second, first]
@@ -116,7 +120,7 @@ def cross_entropy_formula(
     if len(members) == 1 and _number(members[0][0]):
         return None  # `-1 * log(x)` is `-log(x)`: no label weighs it (a logit of a setting)
     passed_to = gradients(model).passed_to
-    if len(members) == 1 and num.is_constant(model, _unsigned(members[0][0]), 6, passed_to):
+    if len(members) == 1 and _numeric_factor(model, _unsigned(members[0][0]), passed_to):
         # ``-no_dim * log(sigma)`` with ``no_dim`` a number every caller passes:
         # a Gaussian likelihood's normaliser, no label weighs it
         return None
@@ -135,6 +139,8 @@ def cross_entropy_formula(
         value = model.value(argument)
         if known is None and isinstance(value, Tensor) and num.positive_value(model, value):
             return None  # ``log(sigma)`` of ``sigma = out.exp()``: a scale, not a probability
+        if known is None and _named_scale(argument):
+            return None  # ``-no_dim * log(sigma)``: a Gaussian likelihood's normaliser
         unsigned = (
             factor.expression
             if isinstance(factor, cst.UnaryOperation) and isinstance(factor.operator, cst.Minus)
@@ -158,6 +164,40 @@ def cross_entropy_formula(
     if found is None:
         return None  # p of unknown origin, or a NumPy formula: the guard is the fix
     return Formula(node, member_logs, len(members) == 2, guard=found[1], source=found[0])
+
+
+#: names of a scale, whose log is a likelihood's normaliser, not a probability's
+_SCALE_TOKENS = frozenset({"sigma", "std", "stddev", "scale", "var", "variance"})
+
+
+def _named_scale(expr: cst.BaseExpression) -> bool:
+    """``sigma``, ``self.noise_std``, ``log_var``'s ``var``: a scale by its name."""
+    name = (
+        expr.value
+        if isinstance(expr, cst.Name)
+        else expr.attr.value
+        if isinstance(expr, cst.Attribute)
+        else None
+    )
+    return name is not None and bool(_SCALE_TOKENS & set(name.lower().split("_")))
+
+
+def _numeric_factor(
+    model: SemanticModel, factor: cst.BaseExpression, passed_to: num.PassedTo
+) -> bool:
+    """A number (``2``, ``k = 3``), or a parameter every caller passes a number
+    for; not a tensor filled later (C51's ``target_pmfs = zeros_like(p)``
+    then ``index_add_``)."""
+    if num.number(model, factor) is not None:
+        return True
+    if not isinstance(factor, cst.Name):
+        return False
+    passed = passed_to(factor)
+    return (
+        passed is not None
+        and bool(passed)
+        and all(num.number(model, v) is not None for v in passed)
+    )
 
 
 def _unsigned(factor: cst.BaseExpression) -> cst.BaseExpression:

@@ -101,6 +101,21 @@ TERM_VALID = [
         loss = log_gaussian_loss(out[:, :1], y, out[:, 1:].exp(), 1)
         loss.backward()
     """,
+    # ... the same functions handed around as values (self.loss_func =
+    # log_gaussian_loss): a log of a scale by its name, a log of 2 pi
+    """
+    import numpy as np
+    import torch
+
+    def log_gaussian_loss(output, target, sigma, no_dim):
+        exponent = -0.5 * (target - output) ** 2 / sigma ** 2
+        log_coeff = -no_dim * torch.log(sigma) - 0.5 * no_dim * np.log(2 * np.pi)
+        return -(log_coeff + exponent).sum()
+
+    def homoscedastic_loss(output, target, noise_std, no_dim):
+        log_coeff = -no_dim * torch.log(noise_std)
+        return -(log_coeff - 0.5 * (target - output) ** 2 / noise_std ** 2).sum()
+    """,
     # LODA's anomaly score (pyod, audit s112): the histogram is raised off 0
     # in place, then normalised, before its log
     """

@@ -170,7 +170,7 @@ def _candidates(model: ModuleIndex) -> list[TrainModeEvaluation]:
             if inner is None or (id(region), inner[0]) in seen:
                 continue
             receiver, value = inner
-        if value in switched and not _switched_only_later(model, value, region):
+        if _among(value, switched) and not _switched_only_later(model, value, region):
             continue
         if _owner_switched(model, target, switched):
             continue  # ``model.eval()`` switches ``model.semantic_encoder`` too
@@ -490,6 +490,23 @@ def _contains(outer: cst.CSTNode, node: cst.CSTNode, model: ModuleIndex) -> bool
     return any(a is outer for a in model.ancestors(node))
 
 
+def _classes(value: Value) -> frozenset[cst.ClassDef]:
+    if isinstance(value, Instance):
+        return frozenset({value.cls})
+    if isinstance(value, Instances):
+        return value.classes
+    return frozenset()
+
+
+def _among(value: Value, switched: list[Value]) -> bool:
+    """``value`` is one of the switched models, or shares a class with one (a
+    notebook's two ``ConvNet`` classes joined where a helper gets either)."""
+    if value in switched:
+        return True
+    mine = _classes(value)
+    return bool(mine) and any(mine & _classes(other) for other in switched)
+
+
 def _owner_switched(model: ModuleIndex, target: cst.BaseExpression, switched: list[Value]) -> bool:
     """A module holding the called one (``model`` of ``model.encoder(x)``) is
     one something may put in eval mode: that switches its submodules too."""
@@ -497,7 +514,7 @@ def _owner_switched(model: ModuleIndex, target: cst.BaseExpression, switched: li
     owner = target.value if isinstance(target, cst.Attribute) else None
     while owner is not None:
         held = kinds.value_of(owner)
-        if isinstance(held, (Instance, Instances, Sequential, Foreign)) and held in switched:
+        if isinstance(held, (Instance, Instances, Sequential, Foreign)) and _among(held, switched):
             return True
         owner = owner.value if isinstance(owner, cst.Attribute) else None
     return False

@@ -232,6 +232,66 @@ MODE_VALID = [
         with torch.no_grad():
             val_losses = [nn.functional.mse_loss(model(x), y).item() for x, y in test_loader]
     """,
+    # a notebook redefining its model class: the helper gets either, and each
+    # is put in eval mode before it runs (rasbt's 2-resnet-example, R16)
+    """
+    import torch
+
+
+    class ConvNet(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.block = torch.nn.Sequential(torch.nn.Conv2d(1, 4, 1), torch.nn.BatchNorm2d(4))
+
+        def forward(self, x):
+            return self.block(x).mean((2, 3))
+
+
+    model = ConvNet()
+    optimizer = torch.optim.Adam(model.parameters())
+
+
+    def compute_accuracy(model, data_loader):
+        correct = 0
+        for features, targets in data_loader:
+            correct += (model(features).argmax(1) == targets).sum()
+        return correct
+
+
+    for epoch in range(3):
+        model = model.train()
+        for features, targets in train_loader:
+            optimizer.zero_grad()
+            torch.nn.functional.cross_entropy(model(features), targets).backward()
+            optimizer.step()
+        model = model.eval()
+        with torch.set_grad_enabled(False):
+            print(compute_accuracy(model, train_loader))
+
+    print(compute_accuracy(model, test_loader))
+
+
+    class ConvNet(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.block = torch.nn.Sequential(torch.nn.Conv2d(1, 8, 1), torch.nn.BatchNorm2d(8))
+
+        def forward(self, x):
+            return self.block(x).mean((2, 3))
+
+
+    model = ConvNet()
+    optimizer = torch.optim.Adam(model.parameters())
+    for epoch in range(3):
+        model = model.train()
+        for features, targets in train_loader:
+            optimizer.zero_grad()
+            torch.nn.functional.cross_entropy(model(features), targets).backward()
+            optimizer.step()
+        model = model.eval()
+
+    print(compute_accuracy(model, test_loader))
+    """,
     # a ViT's dropout is 0 by default: both modes compute the same
     _TORCHVISION.format(builder="vit_b_16", marker="", before="", between=""),
 ]

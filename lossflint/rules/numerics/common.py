@@ -19,6 +19,13 @@ from lossflint.analysis.log_calls import LogCall, probability_log
 from lossflint.analysis.reaching import reaching_assignment
 from lossflint.analysis.values import Tensor
 from lossflint.analysis.walk import memo_of, names_in
+from lossflint.rules.numerics.log_terms import (
+    named_scale,
+    named_weights,
+    numeric_factor,
+    plain_number,
+    without_sign,
+)
 
 if TYPE_CHECKING:
     from lossflint.analysis.model import SemanticModel
@@ -117,10 +124,10 @@ def cross_entropy_formula(
         negated = _negated_later(model, stop, subtracted=_reduced(model, node))
     if not negated:
         return None
-    if len(members) == 1 and _number(members[0][0]):
+    if len(members) == 1 and plain_number(members[0][0]):
         return None  # `-1 * log(x)` is `-log(x)`: no label weighs it (a logit of a setting)
     passed_to = gradients(model).passed_to
-    if len(members) == 1 and _numeric_factor(model, _unsigned(members[0][0]), passed_to):
+    if len(members) == 1 and numeric_factor(model, without_sign(members[0][0]), passed_to):
         # ``-no_dim * log(sigma)`` with ``no_dim`` a number every caller passes:
         # a Gaussian likelihood's normaliser, no label weighs it
         return None
@@ -139,7 +146,7 @@ def cross_entropy_formula(
         value = model.value(argument)
         if known is None and isinstance(value, Tensor) and num.positive_value(model, value):
             return None  # ``log(sigma)`` of ``sigma = out.exp()``: a scale, not a probability
-        if known is None and _named_scale(argument):
+        if known is None and named_scale(argument):
             return None  # ``-no_dim * log(sigma)``: a Gaussian likelihood's normaliser
         unsigned = (
             factor.expression
@@ -156,7 +163,7 @@ def cross_entropy_formula(
     member_logs = tuple(m for _, m in members)
     if loose and probabilities is None:
         return None
-    if len(members) == 1 and probabilities is None and _named_weights(members[0][0]):
+    if len(members) == 1 and probabilities is None and named_weights(members[0][0]):
         return None  # ``-sum(self.weights * log(lhs))``: a weighted log-likelihood (a KDE's)
     if not guarded:
         return Formula(node, member_logs, len(members) == 2, probabilities=probabilities)
@@ -164,60 +171,6 @@ def cross_entropy_formula(
     if found is None:
         return None  # p of unknown origin, or a NumPy formula: the guard is the fix
     return Formula(node, member_logs, len(members) == 2, guard=found[1], source=found[0])
-
-
-#: names of a scale, whose log is a likelihood's normaliser, not a probability's
-_SCALE_TOKENS = frozenset({"sigma", "std", "stddev", "scale", "var", "variance"})
-
-
-def _named_scale(expr: cst.BaseExpression) -> bool:
-    """``sigma``, ``self.noise_std``, ``log_var``'s ``var``: a scale by its name."""
-    name = (
-        expr.value
-        if isinstance(expr, cst.Name)
-        else expr.attr.value
-        if isinstance(expr, cst.Attribute)
-        else None
-    )
-    return name is not None and bool(_SCALE_TOKENS & set(name.lower().split("_")))
-
-
-def _numeric_factor(
-    model: SemanticModel, factor: cst.BaseExpression, passed_to: num.PassedTo
-) -> bool:
-    """A number (``2``, ``k = 3``), or a parameter every caller passes a number
-    for; not a tensor filled later (C51's ``target_pmfs = zeros_like(p)``
-    then ``index_add_``)."""
-    if num.number(model, factor) is not None:
-        return True
-    if not isinstance(factor, cst.Name):
-        return False
-    passed = passed_to(factor)
-    return (
-        passed is not None
-        and bool(passed)
-        and all(num.number(model, v) is not None for v in passed)
-    )
-
-
-def _unsigned(factor: cst.BaseExpression) -> cst.BaseExpression:
-    if isinstance(factor, cst.UnaryOperation) and isinstance(factor.operator, cst.Minus):
-        return factor.expression
-    return factor
-
-
-def _named_weights(factor: cst.BaseExpression) -> bool:
-    """``w``, ``weights``, ``self.sample_weight``: weights, not labels."""
-    if isinstance(factor, cst.UnaryOperation):
-        factor = factor.expression
-    name = (
-        factor.value
-        if isinstance(factor, cst.Name)
-        else factor.attr.value
-        if isinstance(factor, cst.Attribute)
-        else None
-    )
-    return name is not None and (name == "w" or "weight" in name.lower())
 
 
 def _guarded_source(model: SemanticModel, logs: tuple[LogCall, ...]) -> tuple[str, str] | None:
@@ -368,13 +321,6 @@ def _negated_later(model: SemanticModel, assign: cst.Assign, subtracted: bool = 
         if _climb(model, use, subtracted=subtracted)[1]:
             return True
     return False
-
-
-def _number(expr: cst.BaseExpression) -> bool:
-    """A numeric literal, signed or not (``-1``, ``0.5``)."""
-    if isinstance(expr, cst.UnaryOperation):
-        expr = expr.expression
-    return isinstance(expr, (cst.Integer, cst.Float))
 
 
 def _log_of_ratio(model: SemanticModel, argument: cst.BaseExpression) -> bool:

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 import libcst as cst
 
 from lossflint.analysis import numerics as num
+from lossflint.analysis.names import last_name
 
 if TYPE_CHECKING:
     from lossflint.analysis.model import SemanticModel
@@ -27,13 +28,7 @@ SCALE_TOKENS = frozenset({"sigma", "std", "stddev", "scale", "var", "variance"})
 
 def named_scale(expr: cst.BaseExpression) -> bool:
     """``sigma``, ``self.noise_std``, ``log_var``'s ``var``: a scale by its name."""
-    name = (
-        expr.value
-        if isinstance(expr, cst.Name)
-        else expr.attr.value
-        if isinstance(expr, cst.Attribute)
-        else None
-    )
+    name = last_name(expr)
     return name is not None and bool(SCALE_TOKENS & set(name.lower().split("_")))
 
 
@@ -65,11 +60,5 @@ def named_weights(factor: cst.BaseExpression) -> bool:
     """``w``, ``weights``, ``self.sample_weight``: weights, not labels."""
     if isinstance(factor, cst.UnaryOperation):
         factor = factor.expression
-    name = (
-        factor.value
-        if isinstance(factor, cst.Name)
-        else factor.attr.value
-        if isinstance(factor, cst.Attribute)
-        else None
-    )
+    name = last_name(factor)
     return name is not None and (name == "w" or "weight" in name.lower())

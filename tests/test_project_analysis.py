@@ -585,6 +585,11 @@ PROJECTS = Path(__file__).resolve().parent.parent / "fixtures" / "projects"
 
 #: codes and positions of ``lossflint check .`` in each project
 GOLDEN = {
+    # an optimiser class in another module: a torch subclass still needs
+    # zero_grad; one written by hand (a NumPy framework's SGD) steps its own way
+    "optimizer_written_elsewhere": ["train.py:9:5: LF303"],
+    "optimizer_written_elsewhere_precision": [],
+    "framework_written_by_hand": ["train.py:16:15: LF602"],
     # an optimiser rebuilt every epoch and handed to another module's trainer
     # stepping it per batch; silent when that trainer runs whole epochs
     # itself (a fresh one per fold or restart) or each model gets its own

@@ -1665,13 +1665,15 @@ def _fits_each_batch(index: LoopIndex, node: cst.For) -> bool:
 def trains_in_loop(model: ModuleIndex, index: LoopIndex, loop: cst.For | cst.While) -> bool:
     """The loop body runs a backward() and an optimiser step (directly, in an
     inner loop, or in a same-file function it calls)."""
-    kinds = set(index.kinds_inside(loop) & {"backward", "step"})
+    wanted = {"backward", "step", "own_step"}
+    kinds = set(index.kinds_inside(loop) & wanted)
     if len(kinds) < 2:
         for call in calls_in(loop.body):
             func = index.resolve_function(call)
             if func is not None:
-                kinds |= index.function_kinds(func) & {"backward", "step"}
-    return kinds == {"backward", "step"}
+                kinds |= index.function_kinds(func) & wanted
+    # a hand-written optimiser (a from-scratch framework) trains on the batches too
+    return "backward" in kinds and bool(kinds & {"step", "own_step"})
 
 
 def trained_parameters(
@@ -1890,7 +1892,7 @@ def _surely_unordered(model: ModuleIndex, call: cst.Call) -> bool:
     shuffle = argument(call, apis.LOADER_SHUFFLE_POSITION, "shuffle")
     if shuffle is not None and literal_value(shuffle) is not False:
         return True
-    if _whole_data_set(argument(call, apis.LOADER_BATCH_SIZE_POSITION, "batch_size")):
+    if _whole_data_set(model, argument(call, apis.LOADER_BATCH_SIZE_POSITION, "batch_size")):
         return True  # full-batch gradient descent: one batch, in any order
     for index, name in (
         (apis.LOADER_SAMPLER_POSITION, "sampler"),
@@ -1906,13 +1908,16 @@ def _surely_unordered(model: ModuleIndex, call: cst.Call) -> bool:
     return False
 
 
-def _whole_data_set(size: cst.BaseExpression | None) -> bool:
-    """``batch_size=len(ds)``, ``x.shape[0]``, ``x.size(0)``: every sample
-    in one batch (udlbook's full-batch gradient descent)."""
+def _whole_data_set(model: ModuleIndex, size: cst.BaseExpression | None) -> bool:
+    """``batch_size=len(ds)``, ``x.shape[0]``, ``x.size(0)`` (also through a
+    name bound to one): every sample in one batch (udlbook's full-batch
+    gradient descent)."""
+    if isinstance(size, cst.Name):
+        size = reaching_assignment(model, size)
     if isinstance(size, cst.Call):
         func = size.func
         if isinstance(func, cst.Name):
-            return func.value == "len" and len(size.args) == 1
+            return model.qualname(func) == "builtins.len" and len(size.args) == 1
         return (
             isinstance(func, cst.Attribute)
             and func.attr.value == "size"

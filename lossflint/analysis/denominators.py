@@ -19,9 +19,10 @@ from lossflint.analysis import numerics as num
 from lossflint.analysis.apis import Kind
 from lossflint.analysis.calls import argument, literal_value
 from lossflint.analysis.gradients import Reach, gradients
+from lossflint.analysis.loops import loops
 from lossflint.analysis.reaching import reaching_assignment
 from lossflint.analysis.values import Tensor
-from lossflint.analysis.walk import memo_of, nodes_in
+from lossflint.analysis.walk import memo_of, nodes_in, own_returns
 
 if TYPE_CHECKING:
     from lossflint.analysis.model import SemanticModel
@@ -107,6 +108,13 @@ def _random_draws(model: SemanticModel, expr: cst.BaseExpression, depth: int = 4
         qualname = model.qualname(expr.func)
         if qualname in apis.CONTINUOUS_RANDOM_DRAWS:
             return True
+        func = loops(model).resolve_function(expr)
+        if func is not None:
+            # ``ref = reference_scores(5000)`` of a same-file function drawing them
+            returns = [r.value for r in own_returns(func)]
+            return bool(returns) and all(
+                value is not None and _random_draws(model, value, depth - 1) for value in returns
+            )
         if isinstance(expr.func, cst.Attribute) and qualname is None:
             expr = expr.func.value  # ``.float()``, ``.to(device)``
         elif expr.args and not expr.args[0].keyword:

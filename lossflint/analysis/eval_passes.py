@@ -36,6 +36,7 @@ from typing import TYPE_CHECKING, cast
 import libcst as cst
 
 from lossflint.analysis import apis
+from lossflint.analysis import numerics as num
 from lossflint.analysis.apis import Kind
 from lossflint.analysis.attribute_constants import number
 from lossflint.analysis.calls import argument, literal_value
@@ -486,10 +487,6 @@ def _switched_models(model: ModuleIndex) -> list[Value] | None:
     return found
 
 
-def _contains(outer: cst.CSTNode, node: cst.CSTNode, model: ModuleIndex) -> bool:
-    return any(a is outer for a in model.ancestors(node))
-
-
 def _classes(value: Value) -> frozenset[cst.ClassDef]:
     if isinstance(value, Instance):
         return frozenset({value.cls})
@@ -695,7 +692,7 @@ class _ModeWalk:
         if stop is top:
             return
         for call in calls_in(top, memo_of(self.model)):
-            if call is stop or self.mode == "unknown" or _contains(stop, call, self.model):
+            if call is stop or self.mode == "unknown" or self.model.within(call, stop):
                 return
             self._call(call, top, 0)
 
@@ -1350,35 +1347,22 @@ def _evaluates(model: ModuleIndex, region: cst.CSTNode) -> bool:
         if _equality_or_threshold(kinds, node):  # type: ignore[arg-type]
             return True
     return any(
-        _error_of(node) for node in nodes_in(region, cst.BinaryOperation, cst.Call, memo=memo)
+        _error_of(model, node)
+        for node in nodes_in(region, cst.BinaryOperation, cst.Call, memo=memo)
     )
 
 
-def _error_of(node: cst.CSTNode) -> bool:
+def _error_of(model: ModuleIndex, node: cst.CSTNode) -> bool:
     """A squared or absolute difference (``((model(x) - x) ** 2).mean(1)``,
     ``torch.abs(out - y)``): a reconstruction error or an anomaly score."""
-    if type(node) is cst.BinaryOperation:
-        return (
-            type(node.operator) is cst.Power
-            and literal_value(node.right) == 2
-            and _difference(node.left)
-        )
-    if type(node) is not cst.Call:
+    if not isinstance(node, cst.BaseExpression):
         return False
-    func = node.func
-    name = func.attr.value if type(func) is cst.Attribute else getattr(func, "value", "")
-    args = [a.value for a in node.args]
-    method = type(func) is cst.Attribute and len(args) == (1 if name == "pow" else 0)
-    if name not in ("pow", "square", "abs") or (
-        name == "pow" and (not args or literal_value(args[-1]) != 2)
-    ):
-        return False
-    operand = func.value if method else args[0] if args else None  # type: ignore[attr-defined]
-    return operand is not None and _difference(operand)
-
-
-def _difference(expr: cst.BaseExpression) -> bool:
-    return type(expr) is cst.BinaryOperation and type(expr.operator) is cst.Subtract
+    operand = num.square_base(model, node) or num.abs_operand(model, node)
+    if operand is None and isinstance(node, cst.Call) and node.args:
+        # ``abs(out - y)``, ``np.abs(...)``: the same error, computed off the graph
+        if model.qualname(node.func) in apis.PLAIN_ABS:
+            operand = node.args[0].value
+    return operand is not None and num.is_binop(operand, cst.Subtract)
 
 
 _ORDERINGS = (cst.GreaterThan, cst.GreaterThanEqual, cst.LessThan, cst.LessThanEqual)

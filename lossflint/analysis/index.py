@@ -579,6 +579,10 @@ class ModuleIndex:
             yield parent
             parent = self.parents.get(parent)
 
+    def within(self, node: cst.CSTNode, outer: cst.CSTNode) -> bool:
+        """``node`` is ``outer`` or lies inside it."""
+        return node is outer or any(up is outer for up in self.ancestors(node))
+
     def statement_of(self, node: cst.CSTNode) -> cst.CSTNode:
         """The statement (simple line or compound statement) holding ``node``."""
         current: cst.CSTNode = node

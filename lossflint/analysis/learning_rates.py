@@ -62,7 +62,7 @@ from lossflint.analysis.loops import loops, role_from_name
 from lossflint.analysis.names import dotted_text
 from lossflint.analysis.read_only_params import only_read
 from lossflint.analysis.test_files import is_test_path
-from lossflint.analysis.walk import descendants
+from lossflint.analysis.walk import descendants, own_returns
 from lossflint.project.constants import ForeignLiteral, imported_literal
 
 __all__ = ["ForeignLiteral", "is_test_path"]
@@ -771,11 +771,27 @@ def _every_group_sets_lr(model: ModuleIndex, call: cst.Call) -> bool:
     parameter group sets its own rate, so the constructor's applies to none
     (XNOR-Net builds the list with ``params += [{..., "lr": base_lr}]``)."""
     params = argument(call, 0, "params")
-    if isinstance(params, cst.Name):
-        scope = model.enclosing(call, cst.FunctionDef) or model.module
-        groups = _groups_written(scope, params.value)
+    scope = model.enclosing(call, cst.FunctionDef) or model.module
+    return params is not None and _groups_set_lr(model, params, scope, 2)
+
+
+def _groups_set_lr(
+    model: ModuleIndex, expr: cst.BaseExpression, scope: cst.CSTNode, depth: int
+) -> bool:
+    """The groups ``expr`` holds each set ``lr``: a list written out, a name
+    the scope fills with such groups, or what a same-file function building
+    them returns (``param_groups(model, base_lr)``)."""
+    if isinstance(expr, cst.Name):
+        groups = _groups_written(scope, expr.value)
         return groups is not None and bool(groups) and all(_group_sets_lr(g) for g in groups)
-    return _group_list_sets_lr(params)
+    if isinstance(expr, cst.Call) and depth > 0:
+        func = loops(model).resolve_function(expr)
+        returns = [r.value for r in own_returns(func)] if func is not None else []
+        return bool(returns) and all(
+            value is not None and _groups_set_lr(model, value, func, depth - 1)  # type: ignore[arg-type]
+            for value in returns
+        )
+    return _group_list_sets_lr(expr)
 
 
 def _group_list_sets_lr(expr: cst.BaseExpression | None) -> bool:

@@ -64,7 +64,8 @@ from lossflint.analysis.manual_updates import manual_updates
 from lossflint.analysis.names import dotted_text
 from lossflint.analysis.plain_classes import plain_class
 from lossflint.analysis.reaching import may_bind, reaching_assignment
-from lossflint.analysis.values import ClassRef, FunctionRef, Instance
+from lossflint.analysis.values import ClassRef, Foreign, FunctionRef, Instance
+from lossflint.project import bridge
 from lossflint.project.context import current as project_context
 from lossflint.project.events import inlined_events
 
@@ -237,9 +238,9 @@ class LoopIndex:
         own = self._hand_written_optimizers()
         for site in self.model.calls:
             func = site.node.func
-            if own and type(func) is cst.Name and func.value in own:
-                # ``optim = SGD(parameters=w)`` of the file's own ``class SGD``
-                # (a NumPy framework built by hand): its step is not torch's
+            if (own and type(func) is cst.Name and func.value in own) or self._foreign_own(func):
+                # ``optim = SGD(parameters=w)`` of a ``class SGD`` written by hand
+                # (a NumPy framework, here or in another module): its step is not torch's
                 role: str | None = "own"
             elif site.qualname is None:
                 continue
@@ -251,9 +252,18 @@ class LoopIndex:
             if isinstance(parent, cst.Assign):
                 for target in parent.targets:
                     key = dotted(target.target)
-                    if key is not None:
-                        roles.setdefault(key, set()).add(role)
+                    if key is None or (role == "own" and role_from_name(key) == "scheduler"):
+                        continue  # a scheduler written by hand steps as a scheduler
+                    roles.setdefault(key, set()).add(role)
         return roles
+
+    def _foreign_own(self, func: cst.BaseExpression) -> bool:
+        """``SGD`` imported from another project module that writes it by hand
+        (``bridge.hand_written_optimizer``)."""
+        if project_context() is None or type(func) not in (cst.Name, cst.Attribute):
+            return False
+        value = kinds_of(self.model).value_of(func)
+        return isinstance(value, Foreign) and bridge.hand_written_optimizer(value.ref)
 
     def _hand_written_optimizers(self) -> set[str]:
         """The file's module-level classes deriving from nothing that define
@@ -440,6 +450,10 @@ class LoopIndex:
                 return Event("step", call, receiver, closure=bool(call.args))
             if role == "scaler" and args:
                 return Event("step", call, dotted(args[0].value), scaled=True)
+            if role == "own":
+                # a hand-written optimiser's step: training, but its gradients
+                # are its own business (LF303 does not ask for zero_grad)
+                return Event("own_step", call, receiver)
             return None
         if method == "eval" and not call.args:
             return Event("eval", call, receiver)

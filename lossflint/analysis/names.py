@@ -168,11 +168,22 @@ def target_binds(target: cst.CSTNode, name: str) -> bool:
     ``a, name``, ``[*name]``)."""
     if isinstance(target, cst.Name):
         return target.value == name
+    return name in bound_by(target)
+
+
+def bound_by(target: cst.CSTNode) -> set[str]:
+    """The names the assignment target ``target`` binds (``a, [*b]``: a and
+    b; an attribute or an item binds none)."""
+    if isinstance(target, cst.Name):
+        return {target.value}
     if isinstance(target, (cst.Tuple, cst.List)):
-        return any(target_binds(e.value, name) for e in target.elements)
+        found: set[str] = set()
+        for element in target.elements:
+            found |= bound_by(element.value)
+        return found
     if isinstance(target, cst.StarredElement):
-        return target_binds(target.value, name)
-    return False
+        return bound_by(target.value)
+    return set()
 
 
 def literal_item(node: cst.BaseExpression) -> tuple[str, str | int] | None:

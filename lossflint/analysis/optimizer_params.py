@@ -142,17 +142,8 @@ def rebuilt_over_kept_models(model: ModuleIndex, loop: Loop) -> bool:
             b
             for name in models
             for b in model.scope_of(call).lookup(name.split(".")[0]) or []
-            if b.node is not None and _within(model, b.node, loop.node)
+            if b.node is not None and model.within(b.node, loop.node)
         ]
         if not inside:
             return True
-    return False
-
-
-def _within(model: ModuleIndex, node: cst.CSTNode, outer: cst.CSTNode) -> bool:
-    at: cst.CSTNode | None = node
-    while at is not None:
-        if at is outer:
-            return True
-        at = model.parents.get(at)
     return False

@@ -62,6 +62,5 @@ def _is_method(model: ModuleIndex, func: cst.FunctionDef) -> bool:
 
 
 def _within(model: ModuleIndex, node: cst.CSTNode, method: cst.FunctionDef) -> bool:
-    if node is method:
-        return False  # a step function is not a loop of the method
-    return any(up is method for up in model.ancestors(node))
+    # a step function is not a loop of the method
+    return node is not method and model.within(node, method)

@@ -29,6 +29,8 @@ from typing import Any, TypeVar, cast
 
 import libcst as cst
 
+from lossflint.analysis.names import bound_by
+
 _T = TypeVar("_T")
 
 #: fields that hold only tokens and whitespace: never walked
@@ -356,21 +358,10 @@ def bound_names(node: cst.CSTNode) -> frozenset[str]:
             found.update(n.name.value for n in inner.names)
             continue
         if target is not None:
-            _target_names(target, found)
+            found |= bound_by(target)
     return frozenset(found)
 
 
 def forget_bound_names() -> None:
     """Drop the memo (a new module is read: the old trees need not stay)."""
     bound_names.cache_clear()
-
-
-def _target_names(target: cst.CSTNode, into: set[str]) -> None:
-    """The names ``target_binds`` says an assignment target binds."""
-    if isinstance(target, cst.Name):
-        into.add(target.value)
-    elif isinstance(target, (cst.Tuple, cst.List)):
-        for element in target.elements:
-            _target_names(element.value, into)
-    elif isinstance(target, cst.StarredElement):
-        _target_names(target.value, into)

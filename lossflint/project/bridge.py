@@ -216,6 +216,21 @@ def derives_from(
     return False
 
 
+def hand_written_optimizer(value: SValue, context: ProjectContext | None = None) -> bool:
+    """The project class ``value`` derives from no framework class along its
+    project bases and defines ``step``: an optimiser written by hand (a NumPy
+    framework's ``SGD``), whose ``step`` is its own."""
+    context = context or current()
+    if context is None or not isinstance(context.resolve(value), SClass):
+        return False
+    steps = False
+    for _, cls in _project_classes(context, value):
+        if cls is None or any(isinstance(b, SObject) for b in cls.bases):
+            return False
+        steps = steps or "step" in cls.methods
+    return steps
+
+
 def _file_of_method(context: ProjectContext, start: SValue, owner: str) -> str | None:
     """The module of the class ``owner`` met along ``start``'s project bases."""
     for klass, _ in _project_classes(context, start):

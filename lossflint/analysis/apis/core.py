@@ -199,3 +199,6 @@ NO_OUTPUT_KEYWORD = "out"
 MATH_CONSTANTS = frozenset(
     {"math.pi", "math.e", "math.tau", "numpy.pi", "numpy.e", "torch.pi", "torch.e"}
 )
+
+#: absolute values outside the tensor frameworks (``abs(x)``, ``np.abs(x)``)
+PLAIN_ABS = frozenset({"builtins.abs", "numpy.abs", "numpy.absolute"})

@@ -273,6 +273,12 @@ SHUFFLED_LIST_VALID = [
 
     ds = TensorDataset(x_train, y_train)
     data_loader = DataLoader(ds, batch_size=len(ds), shuffle=False)
+    full = x_train.shape[0]
+    whole = DataLoader(ds, batch_size=full, shuffle=False)
+    for x_batch, y_batch in whole:
+        optimizer.zero_grad()
+        loss_function(model(x_batch), y_batch).backward()
+        optimizer.step()
     for epoch in range(100):
         for x_batch, y_batch in data_loader:
             optimizer.zero_grad()

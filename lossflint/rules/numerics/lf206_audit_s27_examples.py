@@ -124,6 +124,18 @@ S27_VALID = [
         "        loss = -(pos_loss + neg_loss) / num_pos\n    return loss"
     ),
     _BUFFER.format(made="np.zeros(size, dtype=np.float32)", marker=""),
+    # ... the draws made by a same-file helper
+    """
+    import torch
+
+    def reference_scores(n):
+        return torch.randn(n)
+
+    def deviation_loss(y_true, y_pred):
+        ref = reference_scores(5000)
+        dev = (y_pred - ref.mean()) / ref.std()
+        return torch.mean((1 - y_true) * dev.abs())
+    """,
     # DevNet's deviation loss: the std of 5000 fresh N(0, 1) draws is ~1 (pyod,
     # deviation-network, audit s112)
     """
@@ -144,6 +156,20 @@ S27_VALID = [
 ]
 
 S27_INVALID = [
+    # the helper hands back scores of unknown spread: their std can be 0
+    Invalid(
+        """
+        import torch
+
+        def reference_scores(n):
+            return scorer(torch.zeros(n))
+
+        def deviation_loss(y_true, y_pred):
+            ref = reference_scores(5000)
+            dev = (y_pred - ref.mean()) / ref.std()  # error: LF206 at `(y_pred`
+            return torch.mean((1 - y_true) * dev.abs())
+        """
+    ),
     # advantages normalised in the loop, read by the closure handed to the
     # TRPO step that differentiates it (Deep-RL Hands-On's TRPO, R39)
     Invalid(

@@ -47,8 +47,9 @@ optimisers (`optimizer_E.zero_grad()`, then `optimizer_D.step()` over another
 model nothing clears) is reported at the uncleared optimiser's `step()`, when every
 clearing in the loop is of a known optimiser or model. An ignite `Engine(update)`'s
 process function is a whole iteration: a step in it with nothing in the file that
-clears is reported. Silent on an optimiser the file writes as a plain class with
-its own `step` (a NumPy framework built by hand, whose step may clear).
+clears is reported. Silent on an optimiser written as a plain class with its own
+`step`, here or in another project module (a NumPy framework built by hand,
+whose step may clear).
 """
     why = """
 `backward()` adds to `.grad`. Without clearing, the gradient of step *n* is the sum

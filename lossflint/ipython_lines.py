@@ -116,11 +116,13 @@ def _timed_statement(body: str) -> str | None:
     if match is None or body.endswith("\\") or len(match.group("magic")) < len("if 1: "):
         return None
     code = match.group("code")
+    pad = " " * (len(match.group("magic")) - len("if 1:"))
     try:
-        compile(code, "<magic>", "exec", dont_inherit=True)
+        # compiled as rewritten: a one-line compound statement
+        # (``%time for x in xs: f(x)``) compiles alone but not after ``if 1:``
+        compile(f"if 1:{pad}{code}", "<magic>", "exec", dont_inherit=True)
     except (SyntaxError, ValueError):
         return None
-    pad = " " * (len(match.group("magic")) - len("if 1:"))
     return f"{match.group('indent')}if 1:{pad}{code}"
 
 

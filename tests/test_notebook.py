@@ -685,6 +685,20 @@ def test_timed_statements_are_linted_in_place():
     assert lines[2].strip().startswith("pass")
 
 
+def test_timed_one_line_compound_statement_is_masked():
+    """Regression (audit s118, MONAI bootcamp): ``%time for item in ds: print(item)``
+    is valid IPython; ``if 1: for ...`` is not, so the line is masked (no LF900)."""
+    text = notebook(
+        ("code", "import torch"),
+        (
+            "code",
+            "%time for item in ds: print(item)\n%timeit while f(): pass\n"
+            "lp = torch.log(torch.softmax(x, 1))",
+        ),
+    )
+    assert lint(text) == [(2, 3, 6, "LF201")]
+
+
 def test_fix_keeps_a_timed_line_as_written():
     text = notebook(
         ("code", "import torch"),

@@ -826,6 +826,10 @@ class GradientFacts:
         if kinds_of(model).instance_calls_from_other_files(func):
             return None
         methods = {s.name.value for s in _class_statements(cls) if isinstance(s, cst.FunctionDef)}
+        # ``self.enc(x)`` runs the submodule ``__init__`` built, not this module
+        methods_or_fields = methods | {
+            f"<field>{name}" for name in _built_fields(cls) if name not in methods
+        }
         sites: list[cst.Call] = []
         holders: set[tuple[bool, str]] = set()
         starts: list[cst.BaseExpression] = []
@@ -845,7 +849,7 @@ class GradientFacts:
             and not _in_super(model, n)
         )
         for start in starts:
-            if not self._follow_instance(start, methods, sites, holders):
+            if not self._follow_instance(start, methods_or_fields, sites, holders):
                 return None
         done: set[tuple[bool, str]] = set()
         while holders - done:
@@ -866,7 +870,7 @@ class GradientFacts:
                     continue
                 if not attribute and not self._is_load(ref):
                     continue
-                if not self._follow_instance(expr, methods, sites, holders):
+                if not self._follow_instance(expr, methods_or_fields, sites, holders):
                     return None
         # a file that loads this module may reach an instance only by naming
         # the class or a name one is kept in (``taco.stft_fn(y)``); one that
@@ -909,8 +913,10 @@ class GradientFacts:
                 if attr in _RETURNS_MODULE:
                     current = call  # ``PKT().cuda()``: the same module
                     continue
-                return attr in _INERT_MODULE_METHODS or (
-                    attr in methods and attr not in _RUNS_MODULE
+                return (
+                    attr in _INERT_MODULE_METHODS
+                    or (attr in methods and attr not in _RUNS_MODULE)
+                    or f"<field>{attr}" in methods
                 )
             if isinstance(parent, cst.Expr):
                 return True
@@ -1204,7 +1210,11 @@ class GradientFacts:
             if target.value in declared:
                 return False  # read by other functions
             uses = self._reached_uses(assign, scope.node, target.value)
-            return bool(uses) and all(self.leaves_graph(use, depth) for use in uses)
+            if not uses:
+                # a function's local never read (RawNet's ``inputs_norm``): no
+                # gradient flows from a value thrown away
+                return scope.kind == "function" and not self._reads_names_by_text(*_LOCALS_BY_TEXT)
+            return all(self.leaves_graph(use, depth) for use in uses)
         if not isinstance(target, (cst.Tuple, cst.List)) or self._reads_names_by_text(
             *_LOCALS_BY_TEXT
         ):
@@ -1328,7 +1338,7 @@ class GradientFacts:
         if isinstance(expr, cst.Subscript):
             return self.no_gradient_value(expr.value, depth)
         if isinstance(expr, cst.Attribute):
-            if expr.attr.value in _DETACHED_ATTRIBUTES:
+            if expr.attr.value in _DETACHED_ATTRIBUTES or _names_a_data_source(expr.attr.value):
                 return True
             if expr.attr.value in _PASSING_ATTRIBUTES:
                 # ``df[cols].values``, ``X.T``: what the receiver holds
@@ -1500,7 +1510,7 @@ class GradientFacts:
         return node if node is not None and node not in self.model.generators else None
 
     def _name_no_gradient(self, name: cst.Name, depth: int) -> bool:
-        if name.value in ("True", "False", "None"):
+        if name.value in ("True", "False", "None") or _names_a_data_source(name.value):
             return True
         if self._name_no_gradient_anywhere(name, depth):
             return True
@@ -2141,6 +2151,42 @@ _MISSING = object()
 
 #: builtins reading a function's locals by their text
 _LOCALS_BY_TEXT = ("locals", "vars", "eval", "exec")
+
+
+def _names_a_data_source(name: str) -> bool:
+    """A loader or data set by its name (``self.train_ds``, ``trainloader``,
+    ``val_dl``): what it yields is data, never a value with a gradient, even
+    when where it was built is out of sight (another module's ``load_data``)."""
+    lowered = name.lower()
+    if "loader" in lowered or "dataset" in lowered:
+        return True
+    return bool({"ds", "dl"} & set(name_tokens(name)))
+
+
+def _built_fields(cls: cst.ClassDef) -> set[str]:
+    """The attributes ``cls`` binds only to what a call builds
+    (``self.enc = nn.Conv2d(3, 1, 1)``): its submodules and helpers."""
+    built: set[str] = set()
+    other: set[str] = set()
+    for node in _walk(cls):
+        if not isinstance(node, cst.Assign):
+            continue
+        for target in node.targets:
+            field = target.target
+            if not (
+                isinstance(field, cst.Attribute)
+                and isinstance(field.value, cst.Name)
+                and field.value.value == "self"
+            ):
+                continue
+            value = node.value
+            maker = value.func if isinstance(value, cst.Call) else None
+            # a call of ``self``'s own (``self.fn = self.make()``) may hand it back
+            from_self = isinstance(maker, cst.Attribute) and (
+                isinstance(maker.value, cst.Name) and maker.value.value == "self"
+            )
+            (built if maker is not None and not from_self else other).add(field.attr.value)
+    return built - other
 
 
 def _class_statements(cls: cst.ClassDef) -> list[cst.BaseStatement]:

@@ -943,6 +943,10 @@ def is_constant(
     if isinstance(expr, cst.Call) and model.qualname(expr.func) in apis.FULL_TENSORS:
         fill = argument(expr, 1, "fill_value", "value")
         return fill is not None and is_constant(model, fill, depth - 1)
+    if isinstance(expr, cst.Call) and model.qualname(expr.func) in apis.PURE_ARRAY_FUNCS:
+        return bool(expr.args) and all(
+            not a.star and is_constant(model, a.value, depth - 1) for a in expr.args
+        )
     if isinstance(expr, cst.Call) and _pure_call_of_constants(model, expr, depth - 1):
         return True  # ``_sigmoid(3.0)`` of a test's expected value
     if isinstance(expr, cst.Call) and model.qualname(expr.func) in apis.CONSTANT_GRIDS:
@@ -2027,6 +2031,9 @@ def guard_operand(
     too); None when ``expr`` is no such guard (a clamp by assignment, a
     project's clip helper: what they clamp is not read here)."""
     expr = resolve(model, expr, depth)
+    if isinstance(expr, cst.Name):
+        # a clamp rebinding the same name (``p = torch.clamp(p, eps, 1 - eps)``)
+        expr = reaching_assignment(model, expr) or expr
     if clamp_lower(model, expr) is not None:
         info = call_info(model, expr)
         assert info is not None

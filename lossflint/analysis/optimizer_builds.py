@@ -19,8 +19,10 @@ from lossflint.analysis.interpreter.syntax import (
     filled_positionally,
     param_names,
 )
+from lossflint.analysis.kinds import kinds_of
 from lossflint.analysis.loops import Loop, loops
 from lossflint.analysis.names import dotted_text
+from lossflint.analysis.values import FunctionRef
 from lossflint.analysis.walk import calls_in, memo_of, nodes_in
 
 if TYPE_CHECKING:
@@ -486,7 +488,10 @@ def reads_renewed(
     # started afresh (ogb's one run per pass of ``for run in range(runs)``)
     for call in nodes_in(body, cst.Call, memo=memo_of(model)):
         func = call.func  # type: ignore[attr-defined]
-        if isinstance(func, cst.Attribute) and func.attr.value in _RESTARTS:
+        if isinstance(func, cst.Attribute) and (
+            func.attr.value in _RESTARTS
+            or (func.attr.value == "apply" and _initialises(model, cast("cst.Call", call)))
+        ):
             owner = dotted_text(func.value)
             if owner is not None and not (
                 counters and _at_a_milestone(model, call, body, counters)
@@ -509,6 +514,25 @@ def reads_renewed(
 
 #: methods that start a model afresh
 _RESTARTS = frozenset({"reset_parameters", "load_state_dict"})
+
+
+def _initialises(model: ModuleIndex, call: cst.Call) -> bool:
+    """``model.apply(init_weights)``: the function applied initialises weights
+    (a same-file function calling ``nn.init`` or ``reset_parameters``; one
+    from elsewhere by its name), a restart of the same model in place."""
+    fn = argument(call, 0, "fn")
+    if fn is None:
+        return False
+    value = kinds_of(model).value_of(fn)
+    if isinstance(value, FunctionRef):
+        for inner in calls_in(value.func):
+            name = model.qualname(inner.func) or ""
+            attr = inner.func.attr.value if isinstance(inner.func, cst.Attribute) else ""
+            if name.startswith("torch.nn.init.") or attr == "reset_parameters":
+                return True
+        return False
+    text = (dotted_text(fn) or "").rsplit(".", 1)[-1].lower()
+    return "init" in text or "reset" in text
 
 
 def _walked_modules(model: ModuleIndex, call: cst.CSTNode, owner: str) -> str | None:

@@ -174,6 +174,18 @@ CONSTANT_TENSORS = frozenset({"numpy.array", "numpy.asarray"})
 CONSTANT_GRIDS = frozenset({"numpy.arange", "numpy.linspace", "numpy.logspace"})
 FILLED_TENSORS = frozenset({"numpy.ones", "numpy.zeros", "numpy.ones_like", "numpy.zeros_like"})
 FULL_TENSORS = frozenset({"numpy.full", "numpy.full_like"})
+#: functions whose value is fixed when their arguments are (``softmax([0.5, 0.2])``
+#: as a test's expected value)
+PURE_ARRAY_FUNCS = frozenset(
+    {
+        "numpy.exp",
+        "numpy.log",
+        "numpy.tanh",
+        "scipy.special.softmax",
+        "scipy.special.log_softmax",
+        "scipy.special.expit",
+    }
+)
 #: NumPy powers and roots (a power of a positive constant is positive)
 SCALAR_POWERS = frozenset({"numpy.square", "numpy.sqrt"})
 #: calls that gather or convert predictions and keep what they hold (metrics)

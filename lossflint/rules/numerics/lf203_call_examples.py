@@ -1,7 +1,10 @@
 """LF203 examples of a hand-written cross-entropy whose products are written
 as calls (``tf.multiply``, ``torch.mul``), or whose probabilities come from a
 task head picked out of an ``nn.ModuleList`` (lorenmt/mtan, audit R73); a
-helper every caller hands clipped probabilities (audit s107); kept
+helper every caller hands clipped probabilities (audit s107); a test's
+expected value computed with SciPy's softmax of literal scores (allRank,
+audit s116); a prior-matching term on the batch's mean prediction
+(PseudoLabeling, audit s120); kept
 apart so the rule's example modules stay small."""
 
 from __future__ import annotations
@@ -23,7 +26,22 @@ def crossentropy(model, X, true):
     return c_entropy.mean()
 """
 
+_PRIOR = """
+import torch
+import torch.nn.functional as F
+
+
+def loss_soft_reg_ep(preds, soft_labels, num_classes):
+    prob = F.softmax(preds, dim=1)
+    prob_avg = torch.mean(prob, dim=0)
+    p = torch.ones(num_classes) / num_classes
+    L_c = -torch.mean(torch.sum(soft_labels * F.log_softmax(preds, dim=1), dim=1))
+    L_p = -torch.sum(torch.log({probs}) * p){marker}
+    return L_c + L_p
+"""
+
 CALL_INVALID = [
+    Invalid(_PRIOR.format(probs="prob", marker="  # error: LF203")),
     # the products written with tf.multiply (Machine-Learning-Using-
     # TensorFlow-Cookbook, audit R49)
     Invalid(
@@ -69,10 +87,34 @@ CALL_INVALID = [
     ),
     # a helper whose only caller passes unclipped probabilities
     Invalid(_HELPER.format(marker="  # error: LF203", clip="")),
+    # the same SciPy softmax, of a model's scores: p can underflow
+    Invalid(
+        """
+        import numpy as np
+        from scipy.special import softmax
+
+        def expected_loss(model, x, y_true):
+            y_pred = model.predict(x)
+            return - np.sum(y_true * np.log(softmax(y_pred)))  # error: LF203
+        """
+    ),
 ]
 
 CALL_VALID = [
+    # the log of the batch's mean prediction against a uniform prior
+    _PRIOR.format(probs="prob_avg", marker=""),
     # ... clipped at the call: every value the helper gets is in [1e-5, 1 - 1e-5]
     # (cerlymarco's permutation importance, audit s107)
     _HELPER.format(marker="", clip=".clip(1e-5, 1 - 1e-5)"),
+    # a unit test's expected value: softmax of literal scores cannot underflow
+    """
+    import numpy as np
+    from scipy.special import softmax
+
+    def test_listnet_simple(result):
+        y_pred = [0.5, 0.2]
+        y_true = [1.0, 0.0]
+        expected = - np.sum(softmax(y_true) * np.log(softmax(y_pred)))
+        assert result == expected
+    """,
 ]

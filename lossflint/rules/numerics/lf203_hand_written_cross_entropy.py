@@ -7,9 +7,7 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
-from lossflint.analysis import numerics as num
 from lossflint.analysis.apis import Kind
-from lossflint.analysis.gradients import gradients
 from lossflint.analysis.log_calls import log_index
 from lossflint.analysis.values import Tensor
 from lossflint.diagnostics import Finding, RelatedNode, RelatedSite, Severity
@@ -17,6 +15,7 @@ from lossflint.examples import Invalid
 from lossflint.registry import Rule
 from lossflint.rules.numerics.common import cross_entropy_formula, of_constants
 from lossflint.rules.numerics.lf203_audit_examples import AUDIT_INVALID, AUDIT_VALID
+from lossflint.rules.numerics.log_terms import cannot_underflow
 
 if TYPE_CHECKING:
     from lossflint.analysis.model import SemanticModel
@@ -324,10 +323,7 @@ formula no longer sees.
             if formula is None or formula.top in seen:
                 continue
             seen.add(formula.top)
-            passed_to = gradients(model).passed_to
-            if all(num.is_constant(model, m.argument, 6, passed_to) for m in formula.logs):
-                # the formula illustrated on literal probabilities (also through the
-                # parameters of a function only ever called with such): no underflow
+            if cannot_underflow(model, [m.argument for m in formula.logs]):
                 continue
             known = formula.probabilities
             if known is not None and of_constants(model, known.origin):

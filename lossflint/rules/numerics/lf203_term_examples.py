@@ -4,7 +4,9 @@
 shape over a known softmax output is one. A kernel density's weighted
 log-likelihood ``-sum(self.weights * log(lhs))`` (HpBandSter, audit R81) is
 weighted by weights, not labels; the same over labels is a cross-entropy.
-LODA's histogram raised off 0 in place (``h += 1e-12``, audit s112) is guarded."""
+LODA's histogram raised off 0 in place (``h += 1e-12``, audit s112) is guarded.
+A sigmoid output clamped under its own name (``y_prob = torch.clamp(y_prob,
+1e-5, 1 - 1e-5)``, AttentionDeepMIL, audit s118) is still sigmoid output."""
 
 from __future__ import annotations
 
@@ -25,7 +27,24 @@ class MultivariateKDE:
         return -np.sum({factor} * np.log(lhs)){marker}
 """
 
+_CLAMPED = """
+import torch
+import torch.nn as nn
+
+
+class Attention(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.classifier = nn.Sequential(nn.Linear(5, 1), nn.Sigmoid())
+
+    def calculate_objective(self, x, y, scores):
+        y_prob = {source}
+        y_prob = torch.clamp(y_prob, min=1e-5, max=1. - 1e-5)
+        return -1. * (y * torch.log(y_prob) + (1. - y) * torch.log(1. - y_prob)){marker}
+"""
+
 TERM_INVALID = [
+    Invalid(_CLAMPED.format(source="self.classifier(x)", marker="  # error: LF203 at `-1. * (`")),
     Invalid(_KDE.format(factor="labels", marker="  # error: LF203")),
     Invalid(
         """
@@ -48,6 +67,8 @@ TERM_INVALID = [
 ]
 
 TERM_VALID = [
+    # clamped scores of unknown origin: the clamp is the fix there
+    _CLAMPED.format(source="scores", marker=""),
     _KDE.format(factor="self.weights", marker=""),
     """
     import numpy as np

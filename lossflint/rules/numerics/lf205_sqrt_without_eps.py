@@ -21,6 +21,10 @@ from lossflint.rules.numerics.lf205_audit_examples import AUDIT_INVALID, AUDIT_V
 from lossflint.rules.numerics.lf205_audit_s20_examples import AUDIT_S20_INVALID, AUDIT_S20_VALID
 from lossflint.rules.numerics.lf205_audit_s30_examples import AUDIT_S30_INVALID, AUDIT_S30_VALID
 from lossflint.rules.numerics.lf205_audit_s37_examples import AUDIT_S37_INVALID, AUDIT_S37_VALID
+from lossflint.rules.numerics.lf205_audit_s117_examples import (
+    AUDIT_S117_INVALID,
+    AUDIT_S117_VALID,
+)
 from lossflint.rules.numerics.lf205_basic_examples import BASIC_INVALID, BASIC_VALID
 from lossflint.rules.numerics.lf205_function_value_examples import (
     FUNCTION_VALUE_INVALID,
@@ -175,6 +179,7 @@ the value by at most 1e-6.
         *AUDIT_INVALID,
         *AUDIT_S20_INVALID,
         *AUDIT_S37_INVALID,
+        *AUDIT_S117_INVALID,
         *AUDIT_S30_INVALID,
         *FUNCTION_VALUE_INVALID,
         *BASIC_INVALID,
@@ -183,6 +188,7 @@ the value by at most 1e-6.
         *AUDIT_VALID,
         *AUDIT_S20_VALID,
         *AUDIT_S37_VALID,
+        *AUDIT_S117_VALID,
         *AUDIT_S30_VALID,
         *FUNCTION_VALUE_VALID,
         *BASIC_VALID,

@@ -8,8 +8,13 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
+from lossflint.analysis import apis
 from lossflint.analysis import numerics as num
+from lossflint.analysis.apis import Kind
+from lossflint.analysis.calls import argument
+from lossflint.analysis.gradients import gradients
 from lossflint.analysis.names import last_name
+from lossflint.analysis.values import Tensor
 
 if TYPE_CHECKING:
     from lossflint.analysis.model import SemanticModel
@@ -62,3 +67,30 @@ def named_weights(factor: cst.BaseExpression) -> bool:
         factor = factor.expression
     name = last_name(factor)
     return name is not None and (name == "w" or "weight" in name.lower())
+
+
+def cannot_underflow(model: SemanticModel, arguments: list[cst.BaseExpression]) -> bool:
+    """Every log of the formula reads literal probabilities (the formula
+    illustrated, also through the parameters of a function only ever called
+    with such), or every one a batch's mean prediction (a prior-matching
+    term): no underflow, and no loss on logits to suggest."""
+    passed_to = gradients(model).passed_to
+    if all(num.is_constant(model, a, 6, passed_to) for a in arguments):
+        return True
+    return all(_batch_average(model, a) for a in arguments)
+
+
+def _batch_average(model: SemanticModel, expr: cst.BaseExpression) -> bool:
+    """``torch.mean(softmax(z, 1), dim=0)``: probabilities averaged over an
+    axis (the batch's marginal, a prior-matching term's): no loss on logits
+    computes its log, and the average of many rows does not underflow."""
+    resolved = num.resolve(model, expr)
+    operand = num.reduction(model, resolved, apis.MEAN, "mean")
+    if operand is None or not isinstance(resolved, cst.Call):
+        return False
+    info = num.call_info(model, resolved)
+    position = 0 if info is not None and info.receiver is not None else 1
+    if argument(resolved, position, "dim", "axis") is None:
+        return False  # a mean over everything: one number
+    value = model.value(num.resolve(model, operand))
+    return isinstance(value, Tensor) and value.kind in (Kind.PROBS, Kind.SIGMOID_PROBS)

@@ -2,7 +2,9 @@
 (kennyleung-su/cs231n-sl-classification, audit R96): built on every epoch and
 passed to a same-file ``train_model`` stepping it per batch, its state is
 reset every epoch; one optimiser per model of a list is a choice (audit R96's
-probe); kept apart so the audit examples module stays small."""
+probe), and so is one per random restart that re-initialises the model in
+place (``model.apply(init_weights)``, haowei01/pytorch-examples, audit s116);
+kept apart so the audit examples module stays small."""
 
 from __future__ import annotations
 
@@ -42,7 +44,39 @@ for epoch in range(1, 20):
     ),
 ]
 
+_RESTARTS = """
+import torch
+from torch import nn
+
+
+def init_weights(m):
+    if type(m) == nn.Linear:
+        nn.init.xavier_uniform_(m.weight)
+
+
+def freeze_norms(m):
+    if isinstance(m, nn.BatchNorm1d):
+        m.eval()
+
+
+def train(model, opt, x, y, steps):
+    for _ in range(steps):
+        opt.zero_grad()
+        nn.functional.mse_loss(model(x), y).backward()
+        opt.step()
+
+
+def restarts(model, x, y, rounds=3):
+    for r in range(rounds):
+        model.apply({fn})
+        opt = torch.optim.Adam(model.parameters(), lr=1e-3){marker}
+        train(model, opt, x, y, 100)
+"""
+
 HANDED_VALID = [
+    # random restarts: each round re-initialises the model's weights in place
+    _RESTARTS.format(fn="init_weights", marker=""),
+    _RESTARTS.format(fn="weights_init_normal", marker=""),
     # a fresh optimiser per fold or restart, handed to a trainer that runs whole
     # epochs itself: each run starts anew on purpose
     """

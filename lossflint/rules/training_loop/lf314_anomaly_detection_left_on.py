@@ -88,6 +88,19 @@ easy to leave on after the NaN was found.
                 main()
             """,
         ),
+        Invalid(
+            """
+            import contextlib
+
+            import torch
+
+            # the flag decides something else: anomaly mode stays on
+            def train(model, x, cfg):
+                ctx = contextlib.nullcontext() if cfg.quiet else contextlib.nullcontext()
+                with ctx, torch.autograd.detect_anomaly():  # error: LF314 at `torch.autograd.detect_anomaly(`
+                    model(x).mean().backward()
+            """,
+        ),
     ]
     VALID = [
         """
@@ -116,6 +129,17 @@ easy to leave on after the NaN was found.
         set_detect_anomaly(True)
         """,
         """
+        import contextlib
+
+        import torch
+
+        # behind a flag in a conditional expression (allRank's main.py)
+        def train(model, x, cfg):
+            ctx = torch.autograd.detect_anomaly() if cfg.detect_anomaly else contextlib.nullcontext()
+            with ctx:
+                model(x).mean().backward()
+        """,
+        """
         import torch
 
         def test_gradients(model, x):
@@ -142,6 +166,9 @@ easy to leave on after the NaN was found.
     def _guarded(model: SemanticModel, call: cst.Call) -> bool:
         for ancestor in model.ancestors(call):
             if isinstance(ancestor, cst.If) and not _is_main_guard(model, ancestor.test):
+                return True
+            # ``detect_anomaly() if cfg.detect_anomaly else nullcontext()``
+            if isinstance(ancestor, cst.IfExp) and not model.within(call, ancestor.test):
                 return True
             if isinstance(ancestor, cst.FunctionDef):
                 name = ancestor.name.value.lower()

@@ -37,6 +37,7 @@ MODULES = (
     "keras.initializers",
     "keras.regularizers",
     "keras.ops",
+    "sklearn.metrics",
 )
 
 TARGET = Path(__file__).resolve().parent.parent / "lossflint/analysis/apis/exports_installed.py"
@@ -52,7 +53,7 @@ def exported(module_name: str) -> list[str]:
 
 def main() -> None:
     versions = []
-    for package in ("torch", "numpy", "keras"):
+    for package in ("torch", "numpy", "keras", "sklearn"):
         versions.append(f"{package} {importlib.import_module(package).__version__}")
     out = [
         '"""Public names that ``from <module> import *`` binds, per module, as installed',

@@ -20,8 +20,10 @@ from lossflint.project.events import callee_events
 
 def stepping_call_after(index: LoopIndex, loop: Loop, event: LoopEvent) -> cst.Call | None:
     """A call, in a statement of ``loop``'s own body after the one holding
-    ``event`` (not under an ``if``: on every pass), of a same-file function
-    that steps an optimiser and steps no scheduler itself."""
+    ``event``, of a same-file function that steps an optimiser and steps no
+    scheduler itself. The call may sit in a branch (``if algo == BASELINE:
+    baseline_loop(...)``): whichever pass first steps the optimiser, the
+    scheduler stepped before it on that pass and every earlier one."""
     body = getattr(loop.node, "body", None)
     statements: list[cst.CSTNode] = list(body.body) if isinstance(body, cst.IndentedBlock) else []
     holding: cst.CSTNode | None = index.model.statement_of(event.node)
@@ -34,10 +36,11 @@ def stepping_call_after(index: LoopIndex, loop: Loop, event: LoopEvent) -> cst.C
     if holding is None:
         return None
     wrapped = _wrapped_optimizer(index.model, event.event.receiver, event.node)
-    for stmt in statements[statements.index(holding) + 1 :]:
-        if not isinstance(stmt, cst.SimpleStatementLine):
-            continue
-        for call in calls_in(stmt):
+    lines = [
+        line for stmt in statements[statements.index(holding) + 1 :] for line in _lines_of(stmt)
+    ]
+    for line in lines:
+        for call in calls_in(line):
             func = index.resolve_function(call)
             if func is None:
                 # a function of another module: the events its summary lists
@@ -60,6 +63,31 @@ def stepping_call_after(index: LoopIndex, loop: Loop, event: LoopEvent) -> cst.C
             if "step" in kinds and "sched_step" not in kinds and _reaches(call, func, wrapped):
                 return call
     return None
+
+
+def _lines_of(stmt: cst.CSTNode) -> list[cst.CSTNode]:
+    """The simple statements of ``stmt``, through the branches of an ``if``
+    and the bodies of ``with``/``try`` (not of a nested loop: its passes are
+    no longer this loop's)."""
+    if isinstance(stmt, cst.SimpleStatementLine):
+        return [stmt]
+    blocks: list[cst.CSTNode] = []
+    if isinstance(stmt, (cst.If, cst.Else)):
+        blocks.append(stmt.body)
+        if isinstance(stmt, cst.If) and stmt.orelse is not None:
+            blocks.append(stmt.orelse)
+    elif isinstance(stmt, (cst.With, cst.Try, cst.Finally)):
+        blocks.append(stmt.body)
+    lines: list[cst.CSTNode] = []
+    for block in blocks:
+        if isinstance(block, (cst.If, cst.Else)):
+            lines.extend(_lines_of(block))
+        elif isinstance(block, cst.IndentedBlock):
+            for inner in block.body:
+                lines.extend(_lines_of(inner))
+        elif isinstance(block, cst.SimpleStatementSuite):
+            lines.append(block)  # ``if fast: train(...)`` on one line
+    return lines
 
 
 def _may_be(call: cst.Call, stepped: str | None, scheduler: str | None, model: ModuleIndex) -> bool:

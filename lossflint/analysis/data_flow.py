@@ -33,7 +33,7 @@ import libcst as cst
 from lossflint.analysis import apis
 from lossflint.analysis.accelerators import passed_through
 from lossflint.analysis.calls import argument, assigned_to, keyword, literal_value, positional
-from lossflint.analysis.datasets import ordered_dataset
+from lossflint.analysis.datasets import map_dataset_class, ordered_dataset
 from lossflint.analysis.interpreter import Env, Interpreter
 from lossflint.analysis.interpreter.syntax import arguments_by_param, param_names
 from lossflint.analysis.loops import LoopIndex, loops
@@ -242,6 +242,7 @@ class DataFacts(Interpreter[Any]):
         self.lightning_fits: list[tuple[Loader, cst.Call]] = []
         #: ``trainer.run(loader)`` of an ignite engine whose process function trains
         self.engine_runs: list[tuple[Loader, cst.Call]] = []
+        self.monai_trainers: list[tuple[Loader, cst.Call]] = []
         self.next_calls: dict[cst.Call, Loader] = {}
         #: what other modules' functions returned, handed to another module's
         #: function that trains on it
@@ -286,7 +287,11 @@ class DataFacts(Interpreter[Any]):
                 or name in apis.STANDARDISE_FUNCS
             ):
                 scaler = True
-            elif name in apis.LIGHTNING_TRAINERS or site.method in ("backward", "fit"):
+            elif (
+                name in apis.LIGHTNING_TRAINERS
+                or name in apis.MONAI_SUPERVISED_TRAINERS
+                or site.method in ("backward", "fit")
+            ):
                 trains = True
         if loader and not trains:
             trains = any(
@@ -328,6 +333,7 @@ class DataFacts(Interpreter[Any]):
             len(self.leaks),
             len(self.lightning_fits),
             len(self.engine_runs),
+            len(self.monai_trainers),
             len(self.next_calls),
             len(self.trained_elsewhere),
             len(self.returned_trained_elsewhere),
@@ -339,6 +345,7 @@ class DataFacts(Interpreter[Any]):
 
     def begin_round(self) -> None:
         self.loaders, self.leaks, self.lightning_fits, self.engine_runs = {}, [], [], []
+        self.monai_trainers = []
         self.next_calls, self._slices, self._adapted = {}, {}, {}
         self._part_sliced, self._masks = set(), {}
         self._named_slices, self._slice_transforms = {}, []
@@ -579,7 +586,7 @@ class DataFacts(Interpreter[Any]):
             if self.recording:
                 self.loaders[call] = self._loader_info(call, args[0] if args else None)
             return loader
-        if qualname in apis.MAP_DATASETS or _map_dataset_class(qualname):
+        if qualname in apis.MAP_DATASETS or map_dataset_class(qualname):
             return DataSet("shuffled" if _any_shuffled(args) else "map", call)
         if qualname in apis.HF_LOAD_DATASET:
             streaming = argument(call, 99, "streaming")
@@ -625,6 +632,12 @@ class DataFacts(Interpreter[Any]):
             return LightningTrainer(call)
         if qualname in apis.IGNITE_ENGINES and self._trains(args[0] if args else None):
             return TrainingEngine(call)
+        if qualname in apis.MONAI_SUPERVISED_TRAINERS and self.recording:
+            given = argument(call, apis.MONAI_TRAIN_LOADER_POSITION, "train_data_loader")
+            trained = self.values.get(given) if given is not None else None
+            if isinstance(trained, Loader):
+                self.monai_trainers.append((trained, call))
+            return None
         if qualname in apis.FIT_SCALERS:
             return Scaler(call)
         if qualname in apis.COLUMN_TRANSFORMERS and any(
@@ -1257,6 +1270,10 @@ class DataFacts(Interpreter[Any]):
             if loader.call in self.loaders:
                 for info in self._agreed(loader):
                     yield info, run, "engine"
+        for loader, trainer in self.monai_trainers:
+            if loader.call in self.loaders:
+                for info in self._agreed(loader):
+                    yield info, trainer, "monai"
         for node in self.model.parents:
             if type(node) is cst.FunctionDef and node.name.value in _TRAINING_LOADER_HOOKS:
                 for value in self._returned(node):
@@ -1599,21 +1616,6 @@ def _holds_fitted(value: Any) -> bool:
     if isinstance(value, TupleValue):
         return any(isinstance(item, Fitted) for item in value.items)
     return False
-
-
-def _map_dataset_class(qualname: str) -> bool:
-    """A torchvision/torchaudio data set class, named from the package
-    (``torchvision.datasets.MNIST``) or its module (``...datasets.mnist.MNIST``)."""
-    if not qualname.startswith(apis.MAP_DATASET_PREFIXES):
-        return False
-    parts = qualname.split(".")
-    if len(parts) == 3:
-        name = parts[2]
-    elif len(parts) == 4 and parts[3][:1].isupper():
-        name = parts[3]
-    else:
-        return False
-    return name not in apis.ITERABLE_TORCHVISION
 
 
 def _hf_method(call: cst.Call, name: str, receiver: DataSet | DataSplits) -> Any:

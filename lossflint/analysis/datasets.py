@@ -41,9 +41,13 @@ def ordered_dataset(model: ModuleIndex, cls: cst.ClassDef) -> bool:
         if isinstance(stmt, cst.FunctionDef)
     }
     getitem = methods.get("__getitem__")
-    if getitem is None or "__iter__" in methods:
+    if "__iter__" in methods:
         return False
-    if not _reads_index(getitem):
+    if getitem is None:
+        # ``class CIFAR10SSL(datasets.CIFAR10)``: torchvision's item ``i`` is row ``i``
+        if not _inherits_map_dataset(model, classes):
+            return False
+    elif not _reads_index(getitem):
         return False  # ``__getitem__`` ignores its index: it samples at random
     init = methods.get("__init__")
     if init is None:
@@ -51,9 +55,34 @@ def ordered_dataset(model: ModuleIndex, cls: cst.ClassDef) -> bool:
     return not (
         _random_rows(model, init)
         or _appended_draws(model, init)
-        or _permuted(model, init, getitem)
-        or _shuffled_in_place(model, init, getitem)
+        or (getitem is not None and _permuted(model, init, getitem))
+        or (getitem is not None and _shuffled_in_place(model, init, getitem))
     )
+
+
+def _inherits_map_dataset(model: ModuleIndex, classes: list[cst.ClassDef]) -> bool:
+    return any(
+        map_dataset_class(model.qualname(base.value) or "")
+        for klass in classes
+        for base in klass.bases
+    )
+
+
+def map_dataset_class(qualname: str) -> bool:
+    """A torchvision/torchaudio data set class (or MONAI's, ``apis.MAP_DATASETS``), named from the package
+    (``torchvision.datasets.MNIST``) or its module (``...datasets.mnist.MNIST``)."""
+    if qualname in apis.MAP_DATASETS:
+        return True
+    if not qualname.startswith(apis.MAP_DATASET_PREFIXES):
+        return False
+    parts = qualname.split(".")
+    if len(parts) == 3:
+        name = parts[2]
+    elif len(parts) == 4 and parts[3][:1].isupper():
+        name = parts[3]
+    else:
+        return False
+    return name not in apis.ITERABLE_TORCHVISION
 
 
 def _permuted(model: ModuleIndex, init: cst.FunctionDef, getitem: cst.FunctionDef) -> bool:
@@ -116,7 +145,7 @@ def _same_file_mro(model: ModuleIndex, cls: cst.ClassDef) -> list[cst.ClassDef] 
             qualname = model.qualname(base.value)
             if qualname in apis.ITERABLE_DATASET_BASES:
                 return None
-            if qualname in apis.MAP_DATASET_BASES:
+            if qualname in apis.MAP_DATASET_BASES or map_dataset_class(qualname or ""):
                 continue
             ref = kinds.value_of(base.value)
             if not (isinstance(ref, ClassRef) and ref.cls in classes):

@@ -33,6 +33,7 @@ def zero_able(
 ) -> tuple[str | None, str | None]:
     """(what the denominator ``expr`` is, its framework when known), or
     (None, None) when it is not a denominator that is 0 in practice."""
+    expr = _union_total(model, expr)
     for functions, method, label in (
         (apis.SUM, "sum", "a sum"),
         (apis.NORM, "norm", "a norm"),
@@ -55,6 +56,8 @@ def zero_able(
         elif method == "sum":
             if _caller_mask_count(model, operand, numerator):
                 label = "the count of a mask"
+            elif _union(model, operand):
+                label = "a sum"  # ``sum(t + p - t * p)``: an IoU's union, 0 for empty masks
             else:
                 found = _zero_able_magnitude(model, operand, numerator, "sum")
                 if found is None:
@@ -96,6 +99,43 @@ def zero_able(
         known = frameworks - {None}
         return label, (known.pop() if len(known) == 1 and None not in frameworks else None)
     return None, None
+
+
+def _union_total(model: SemanticModel, expr: cst.BaseExpression) -> cst.BaseExpression:
+    """``t.sum() + p.sum() - inter`` with ``inter`` the sum of a product (an
+    IoU's union): as zero-able as ``t.sum() + p.sum()``, which it is read as."""
+    if not num.is_binop(expr, cst.Subtract):
+        return expr
+    assert isinstance(expr, cst.BinaryOperation)
+    if not num.is_binop(expr.left, cst.Add):
+        return expr
+    inter = num.resolve(model, expr.right)
+    operand = num.reduction(model, inter, apis.SUM, "sum")
+    if operand is None or not num.is_binop(num.resolve(model, operand), cst.Multiply):
+        return expr
+    return expr.left
+
+
+def _union(model: SemanticModel, operand: cst.BaseExpression) -> bool:
+    """``t + p`` or ``t + p - t * p`` summed in one reduction (a soft IoU's
+    union, a Dice denominator written as one sum): 0 when both maps are,
+    like ``t.sum() + p.sum()``; not when a term is a number (a smoothing eps)
+    or known positive."""
+    resolved = num.resolve(model, operand)
+    if num.is_binop(resolved, cst.Subtract):
+        assert isinstance(resolved, cst.BinaryOperation)
+        if not num.is_binop(resolved.right, cst.Multiply):
+            return False
+        resolved = resolved.left
+    terms = _add_terms(resolved)
+    if len(terms) != 2:
+        return False
+    for term in terms:
+        if isinstance(term, (cst.Integer, cst.Float)) or num.is_constant(model, term):
+            return False
+        if _positive(model, term, probabilities=False):
+            return False
+    return True
 
 
 def _random_draws(model: SemanticModel, expr: cst.BaseExpression, depth: int = 4) -> bool:

@@ -41,8 +41,12 @@ def is_switch(model: ModuleIndex, test: cst.BaseExpression, scope: cst.CSTNode) 
     are set up (``__init__``) and no other project file writes in a loop: one
     written elsewhere may be switched on between passes (``if epoch == 5:
     self.decay = True``, ``trainer.decay = epoch >= 5`` in ``train.py``)."""
+    if isinstance(test, cst.BooleanOperation) and isinstance(test.operator, cst.And):
+        # ``if args.dynamic_lr and args.optimizer != "Adam":``: settings both
+        return is_switch(model, test.left, scope) and is_switch(model, test.right, scope)
     if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
         test = test.expression
+    test = _unwrapped(test)
     if isinstance(test, cst.Comparison) and len(test.comparisons) == 1:
         other = test.comparisons[0]
         literal = isinstance(other.comparator, cst.SimpleString) or (
@@ -52,7 +56,14 @@ def is_switch(model: ModuleIndex, test: cst.BaseExpression, scope: cst.CSTNode) 
             other.operator, (cst.Equal, cst.NotEqual, cst.Is, cst.IsNot)
         ):
             return False
-        test = test.left
+        test = _unwrapped(test.left)
+    keyed = _keyed_setting(test)
+    if keyed is not None:
+        # ``parser["lr_decay"]``: a key of a settings dict nothing rewrites
+        base, key = keyed
+        if _COUNTER.search(key.lower()):
+            return False
+        return is_switch(model, base, scope) and not _key_written(model, key)
     text = dotted_text(test)
     if text is None or text in ("True", "False", "None"):
         return False
@@ -75,6 +86,48 @@ def is_switch(model: ModuleIndex, test: cst.BaseExpression, scope: cst.CSTNode) 
         return False
     # ``trainer.decay = epoch >= 5`` in another module's epoch loop
     return not attribute_set_in_loop_elsewhere(last)
+
+
+def _unwrapped(test: cst.BaseExpression) -> cst.BaseExpression:
+    """``bool(x)`` / ``int(x)`` read as ``x``."""
+    if (
+        isinstance(test, cst.Call)
+        and isinstance(test.func, cst.Name)
+        and test.func.value in ("bool", "int")
+        and len(test.args) == 1
+        and test.args[0].keyword is None
+        and not test.args[0].star
+    ):
+        return test.args[0].value
+    return test
+
+
+def _keyed_setting(test: cst.BaseExpression) -> tuple[cst.BaseExpression, str] | None:
+    """``cfg["key"]``: the settings object and the key."""
+    if not isinstance(test, cst.Subscript) or len(test.slice) != 1:
+        return None
+    index = test.slice[0].slice
+    if not isinstance(index, cst.Index) or not isinstance(index.value, cst.SimpleString):
+        return None
+    if dotted_text(test.value) is None:
+        return None
+    key = index.value.evaluated_value
+    return (test.value, key) if isinstance(key, str) else None
+
+
+def _key_written(model: ModuleIndex, key: str) -> bool:
+    """Some item assignment of the file may write the key ``key`` (any
+    subscript target whose key is that string, or is not a literal)."""
+    for node in model.nodes_of_type(cst.AssignTarget, cst.AugAssign, cst.AnnAssign):
+        for inner in (node.target, *descendants(node.target)):  # type: ignore[attr-defined]
+            if not isinstance(inner, cst.Subscript):
+                continue
+            index = inner.slice[0].slice if len(inner.slice) == 1 else None
+            if not (isinstance(index, cst.Index) and isinstance(index.value, cst.SimpleString)):
+                return True
+            if index.value.evaluated_value == key:
+                return True
+    return False
 
 
 def writes_setting(root: cst.CSTNode, flag: str) -> bool:

@@ -64,6 +64,13 @@ ACCELERATOR_PASS_THROUGH = {
 #: ignite's engine: ``Engine(process_function)`` runs the function once per batch,
 #: and nothing else in ignite clears the gradients
 IGNITE_ENGINES = frozenset({"ignite.engine.Engine", "ignite.engine.engine.Engine"})
+#: MONAI's trainer engine: ``SupervisedTrainer(device, max_epochs,
+#: train_data_loader, network, optimizer, loss_function)`` steps the optimiser
+#: on every batch of its loader
+MONAI_SUPERVISED_TRAINERS = frozenset(
+    {"monai.engines.SupervisedTrainer", "monai.engines.trainer.SupervisedTrainer"}
+)
+MONAI_TRAIN_LOADER_POSITION = 2
 #: Gaussian-process libraries whose models hold a few kernel hyperparameters
 GAUSSIAN_PROCESS_ROOTS = ("gpytorch.",)
 #: ignite's trainer whose own process function steps the optimiser every iteration

@@ -746,6 +746,9 @@ DATA_LOADERS = frozenset(
     {
         "torch.utils.data.DataLoader",
         "torch.utils.data.dataloader.DataLoader",
+        # MONAI's subclass, with the same arguments
+        "monai.data.DataLoader",
+        "monai.data.dataloader.DataLoader",
     }
 )
 #: where ``DataLoader(dataset, batch_size, shuffle, sampler, batch_sampler, ...)``
@@ -759,6 +762,24 @@ MAP_DATASETS = frozenset(
     {
         "torch.utils.data.TensorDataset",
         "torch.utils.data.dataset.TensorDataset",
+        # MONAI's indexable data sets (not its iterable ones: GridPatchDataset,
+        # IterableDataset, ShuffleBuffer)
+        *(
+            f"monai.data.{module}{name}"
+            for module in ("", "dataset.")
+            for name in (
+                "Dataset",
+                "ArrayDataset",
+                "CacheDataset",
+                "PersistentDataset",
+                "LMDBDataset",
+                "CacheNTransDataset",
+                "ZipDataset",
+                "NPZDictItemDataset",
+            )
+        ),
+        "monai.data.ImageDataset",
+        "monai.data.image_dataset.ImageDataset",
     }
 )
 #: every data set class under these prefixes is map-style

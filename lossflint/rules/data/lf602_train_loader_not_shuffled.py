@@ -16,6 +16,7 @@ from lossflint.registry import Rule
 from lossflint.rules.data.fixes import shuffle_fix
 from lossflint.rules.data.lf602_audit_examples import AUDIT_INVALID, AUDIT_VALID
 from lossflint.rules.data.lf602_framework_examples import FRAMEWORK_INVALID, FRAMEWORK_VALID
+from lossflint.rules.data.lf602_library_dataset_examples import LIBRARY_INVALID, LIBRARY_VALID
 from lossflint.rules.data.lf602_shuffled_list_examples import (
     SHUFFLED_LIST_INVALID,
     SHUFFLED_LIST_VALID,
@@ -37,10 +38,10 @@ Flags a `DataLoader(...)` whose batches are trained on — a loop over it (direc
 through `enumerate`/`tqdm`/`iter`+`next`, through a function it is passed to, in
 this file or another project module, or in another module that trains on what the
 function building it returns) runs a `backward()` and an optimiser `step()`, or it
-is given to a Lightning `Trainer.fit` / returned by a `train_dataloader` hook (or an
-override of the Hugging Face Trainer's `get_train_dataloader`) —
-when it reads a map-style data set (`TensorDataset`, a `torchvision.datasets`
-class, a Hugging Face `datasets` split not streamed nor `.shuffle()`d, a project
+is given to a Lightning `Trainer.fit` or MONAI's `SupervisedTrainer` / returned by a
+`train_dataloader` hook (or an override of the Hugging Face Trainer's
+`get_train_dataloader`) — when it reads a map-style data set (`TensorDataset`, a
+`torchvision.datasets` class, MONAI's `Dataset`/`ArrayDataset`/`CacheDataset`, a Hugging Face `datasets` split not streamed nor `.shuffle()`d, a project
 `Dataset` class whose `__getitem__` reads its index, the `self.train_dataset` of a Hugging
 Face `Trainer` subclass in a project that never streams) with neither
 `shuffle=True` nor a `sampler=` / `batch_sampler=`, or with a sampler that is
@@ -230,6 +231,7 @@ with `# noqa: LF602`.
         ),
         *AUDIT_INVALID,
         *FRAMEWORK_INVALID,
+        *LIBRARY_INVALID,
         *SHUFFLED_LIST_INVALID,
     ]
     VALID = [
@@ -327,6 +329,7 @@ with `# noqa: LF602`.
         """,
         *AUDIT_VALID,
         *FRAMEWORK_VALID,
+        *LIBRARY_VALID,
         *SHUFFLED_LIST_VALID,
     ]
 
@@ -348,6 +351,7 @@ with `# noqa: LF602`.
                 "loop": f"its batches are trained on (line {line})",
                 "lightning": f"a Lightning trainer trains on it (line {line})",
                 "engine": f"an ignite engine whose process function trains runs it (line {line})",
+                "monai": f"MONAI's SupervisedTrainer trains on it (line {line})",
                 "hook": f"it is what `{hook}` returns, the loader the framework trains on",
                 "function": f"`{callee}` trains on its batches (line {line})",
                 "caller": f"it is returned to {elsewhere}, which trains on it",

@@ -1,5 +1,7 @@
 """LF111 examples found by the held-out measurements (session 18): the
-temperature of a sampling softmax given as a parameter."""
+temperature of a sampling softmax given as a parameter. A focal loss taking
+``F.log_softmax`` of a model that already ends in ``nn.Softmax``
+(voice-activity-detection, audit s117)."""
 
 from __future__ import annotations
 
@@ -38,7 +40,36 @@ gru = TokenGRU()
 _SOFTMAX_HEAD = "nn.Sequential(nn.Linear(hidden, vocab), nn.Softmax(dim=-1))"
 _MARKER = "  # error: LF111 at `F.softmax(`"
 
+_FOCAL = """
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.lin = nn.Linear(40, 2)
+        self.softmax = nn.Softmax(dim=1)
+
+    def forward(self, x):
+        return {returned}
+
+
+class FocalLoss(nn.Module):
+    def forward(self, input, target):
+        logpt = F.log_softmax(input, dim=1).gather(1, target.view(-1, 1)).view(-1){marker}
+        return -((1 - logpt.exp()) ** 2 * logpt).mean()
+
+
+net = Net()
+criterion = FocalLoss()
+for X, y in batches:
+    loss = criterion(net(X), y)
+    loss.backward()
+"""
+
 AUDIT_INVALID = [
+    Invalid(_FOCAL.format(returned="self.softmax(self.lin(x))", marker="  # error: LF111")),
     # every call passes a mild temperature (or keeps the default 1.0)
     Invalid(
         _SAMPLER.format(
@@ -50,6 +81,7 @@ AUDIT_INVALID = [
 ]
 
 AUDIT_VALID = [
+    _FOCAL.format(returned="self.lin(x)", marker=""),
     # the head is linear: the sampling softmax is the only one
     _SAMPLER.format(
         head="nn.Linear(hidden, vocab)", marker="", calls="a = generate(gru, 3, temp=0.8)"

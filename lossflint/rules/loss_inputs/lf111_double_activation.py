@@ -38,7 +38,7 @@ class DoubleActivation(Rule):
     needs = ("softmax", "sigmoid", "Softmax", "Sigmoid")
     what = """
 Flags an activation applied to a value that already went through one: softmax
-of softmax output, sigmoid of sigmoid output, softmax of sigmoid output —
+(or `log_softmax`) of softmax output, sigmoid of sigmoid output, softmax of sigmoid output —
 inline, through variables, or in a layer (`self.act(x)` with `self.act =
 nn.Softmax(dim=1)`; in Keras an `Activation("softmax")` or `Softmax()` layer
 right after `Dense(n, activation="softmax")`, in the functional API or a
@@ -200,7 +200,12 @@ always a forgotten activation in the model plus another in the training code.
         for site in model.calls:
             call = site.node
             outer = model.value(call)
-            if not isinstance(outer, Tensor) or outer.kind not in PROBABILITY_KINDS:
+            # ``F.log_softmax(p)`` is a softmax too (``activation_operand`` only
+            # reads activations: ``torch.log(p)`` is LF201's)
+            if not isinstance(outer, Tensor) or outer.kind not in (
+                *PROBABILITY_KINDS,
+                Kind.LOG_PROBS,
+            ):
                 continue
             operand = activation_operand(model, call)
             if operand is None:
@@ -216,9 +221,11 @@ always a forgotten activation in the model plus another in the training code.
                 (Kind.PROBS, Kind.PROBS),
                 (Kind.SIGMOID_PROBS, Kind.SIGMOID_PROBS),
                 (Kind.SIGMOID_PROBS, Kind.PROBS),
+                (Kind.PROBS, Kind.LOG_PROBS),
+                (Kind.SIGMOID_PROBS, Kind.LOG_PROBS),
             ):
                 continue
-            if pair == (Kind.PROBS, Kind.PROBS) and isinstance(inner.origin, cst.Call):
+            if pair[0] is Kind.PROBS and isinstance(inner.origin, cst.Call):
                 outer_dim = (
                     activation_dim(model, call)
                     if outer.origin is call
@@ -227,7 +234,11 @@ always a forgotten activation in the model plus another in the training code.
                 inner_dim = activation_dim(model, inner.origin)
                 if NotImplemented not in (outer_dim, inner_dim) and outer_dim != inner_dim:
                     continue  # normalising over two different axes
-            names = {Kind.PROBS: "softmax", Kind.SIGMOID_PROBS: "sigmoid"}
+            names = {
+                Kind.PROBS: "softmax",
+                Kind.SIGMOID_PROBS: "sigmoid",
+                Kind.LOG_PROBS: "log_softmax",
+            }
             yield Finding(
                 node=call,
                 message=message(

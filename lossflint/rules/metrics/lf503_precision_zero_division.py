@@ -77,6 +77,14 @@ information (severity info), not a warning.
             f1 = f1_score(y_true, y_pred, average='macro')  # error: LF503 at `f1_score(`
             """
         ),
+        # bound by a star import (TorchSSL's evaluate(), audit s120)
+        Invalid(
+            """
+            from sklearn.metrics import *
+            f1 = f1_score(y_true, y_pred, average='macro')  # error: LF503 at `f1_score(`
+            f1_ok = f1_score(y_true, y_pred, average='macro', zero_division=0)
+            """
+        ),
         Invalid(
             """
             import sklearn.metrics as skm

@@ -1,12 +1,40 @@
 """LF301 examples from the held-out projects of 2026-12-02: a clip that runs
 only sometimes, after a step that always ran, and the shapes that stay
-silent; kept apart so the rule module stays small."""
+silent; a clip above the backward of its own arm, after the other arm's
+backward in the source (castorini/hedwig, audit s121); kept apart so the rule
+module stays small."""
 
 from __future__ import annotations
 
 from lossflint.examples import Invalid
 
+_ARMS = """
+import torch
+import torch.nn.functional as F
+
+
+def train_epoch(model, loader, optimizer, config):
+    for step, (x, y) in enumerate(loader):
+        if config["model"] == "bert":
+            F.binary_cross_entropy_with_logits(model(x), y).backward()
+            optimizer.step()
+            optimizer.zero_grad()
+        else:
+{else_body}
+"""
+
 AUDIT_INVALID = [
+    Invalid(
+        _ARMS.format(
+            else_body=(
+                "            torch.nn.utils.clip_grad_norm_(model.parameters(), 25.0)"
+                "  # error: LF301\n"
+                "            F.binary_cross_entropy_with_logits(model(x), y).backward()\n"
+                "            optimizer.step()\n"
+                "            optimizer.zero_grad()"
+            )
+        )
+    ),
     # Accelerate's shape with the clip moved below the step: whenever it runs,
     # the update has already used the unclipped gradients
     Invalid(
@@ -26,6 +54,14 @@ AUDIT_INVALID = [
 ]
 
 AUDIT_VALID = [
+    _ARMS.format(
+        else_body=(
+            "            F.binary_cross_entropy_with_logits(model(x), y).backward()\n"
+            "            torch.nn.utils.clip_grad_norm_(model.parameters(), 25.0)\n"
+            "            optimizer.step()\n"
+            "            optimizer.zero_grad()"
+        )
+    ),
     # the same `if` before the step: Accelerate's documented shape
     """
     import torch

@@ -346,7 +346,11 @@ clipping that was meant to prevent exploding updates does nothing.
             for clip in loop.of("clip"):
                 later_steps = [s for s in steps if s.order > clip.order]
                 later_backwards = [b for b in backwards if b.order > clip.order]
-                earlier_backwards = [b for b in backwards if b.order < clip.order]
+                # a backward in the other arm of an ``if`` (hedwig's BERT path)
+                # never runs before this clip
+                earlier_backwards = [
+                    b for b in backwards if b.order < clip.order and not index.exclusive(b, clip)
+                ]
                 before = [s for s in steps if index.always_before(s, clip) and not s.event.closure]
                 if before and not later_steps and not later_backwards:
                     step = before[-1]

@@ -6,7 +6,12 @@ that holds on the run's first pass (Teacher-free-KD's ``if epoch <= 0:``
 with the epoch counted from 0 by its caller, audit s92; ``if i <
 warmup_iters:``) runs before the first optimiser step; a test false on the
 first pass (``if epoch >= 5:``, epochs counted from 1) or a counter not
-known to start at 0 stays silent."""
+known to start at 0 stays silent. A key of a settings dict
+(``if bool(parser["do_lr_decay"]):``, RawNet, audit s117) is a switch unless
+the file writes that key; an epoch loop that steps the scheduler, then calls
+a training function in one branch of a dispatch (``if algo == BASELINE:
+baseline_loop(...)``, haowei01/pytorch-examples, audit s116), steps it before
+the optimiser whichever branch trains."""
 
 from __future__ import annotations
 
@@ -32,7 +37,51 @@ def main(model, optimizer, loader, warmup_scheduler, epochs):
         train(model, optimizer, loader, warmup_scheduler, epoch)
 """
 
+_DICT = """
+import torch
+
+parser = {{"do_lr_decay": 1, "lr_decay": "keras"}}
+
+
+def train_model(model, db_gen, optimizer, lr_scheduler, criterion):
+    model.train()
+    for m_batch, m_label in db_gen:
+        if bool(parser["do_lr_decay"]):
+            if parser["lr_decay"] == "keras": lr_scheduler.step(){marker}
+        loss = criterion(model(m_batch), m_label)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+{after}"""
+
+_DISPATCH = """
+import torch
+
+BASELINE = "baseline"
+
+
+def baseline_loop(net, loss_func, optimizer, loader):
+    for x, y in loader:
+        optimizer.zero_grad()
+        loss_func(net(x), y).backward()
+        optimizer.{step}()
+
+
+def train(net, loader, train_algo, epochs=100):
+    optimizer = torch.optim.Adam(net.parameters(), lr=1e-4)
+    scheduler = torch.optim.lr_scheduler.StepLR(optimizer, step_size=10)
+    for i in range(epochs):
+        scheduler.step(){marker}
+        net.train()
+        if train_algo == BASELINE:
+            baseline_loop(net, torch.nn.MSELoss(), optimizer, loader)
+        else:
+            print("unknown algorithm")
+"""
+
 SWITCH_INVALID = [
+    Invalid(_DICT.format(marker="  # error: LF310", after="")),
+    Invalid(_DISPATCH.format(step="step", marker="  # error: LF310")),
     Invalid(_WARMUP.format(test="epoch <= 0", marker="  # error: LF310", epochs="epochs")),
     Invalid(_WARMUP.format(test="epoch < 1", marker="  # error: LF310", epochs="0, epochs")),
     Invalid(
@@ -64,6 +113,19 @@ SWITCH_INVALID = [
                     self.optimizer.zero_grad()
                     self.model(x, y).backward()
                     self.optimizer.step()
+        """
+    ),
+    # two settings joined by ``and`` (char-cnn-text-classification, audit s121)
+    Invalid(
+        """
+        def train(args, model, loader, optimizer, scheduler):
+            for epoch in range(args.epochs):
+                if args.dynamic_lr and args.optimizer != "Adam":
+                    scheduler.step()  # error: LF310
+                for x, y in loader:
+                    optimizer.zero_grad()
+                    model(x, y).backward()
+                    optimizer.step()
         """
     ),
     # the same at the top of an epoch loop, the switch compared with a name
@@ -110,11 +172,33 @@ SWITCH_INVALID = [
 ]
 
 SWITCH_VALID = [
+    # the key is switched on by the training itself, after some passes
+    _DICT.format(
+        marker="",
+        after="""
+
+def on_plateau():
+    parser["do_lr_decay"] = 1
+""",
+    ),
+    # the branch only zeroes gradients: no optimiser step follows
+    _DISPATCH.format(step="zero_grad", marker=""),
     _WARMUP.format(test="epoch >= 5", marker="", epochs="epochs"),
     _WARMUP.format(test="epoch <= 1", marker="", epochs="2, epochs"),
     _WARMUP.format(test="epoch <= 0", marker="", epochs="1, epochs + 1"),
     # resumed from a start not known to be 0 (``range(start_epoch, n)``): unsure
     _WARMUP.format(test="epoch <= 0", marker="", epochs="epochs // 2, epochs"),
+    # a setting and a counter: the first epoch is skipped
+    """
+    def train(args, model, loader, optimizer, scheduler):
+        for epoch in range(args.epochs):
+            if args.dynamic_lr and epoch > 0:
+                scheduler.step()
+            for x, y in loader:
+                optimizer.zero_grad()
+                model(x, y).backward()
+                optimizer.step()
+    """,
     # tests that count passes: the first epoch is skipped on purpose
     """
     def train(model, loader, optimizer, scheduler, epochs):

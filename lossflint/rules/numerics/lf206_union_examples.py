@@ -1,0 +1,47 @@
+"""LF206 examples of a soft IoU whose union has no smoothing term (audit s119,
+Semantic-Segmentation-Loss-Functions' ``jacard_similarity``): the union of an
+empty mask and an all-zero prediction is 0, written as one sum of ``t + p -
+t * p`` or as ``t.sum() + p.sum() - intersection``; with a smoothing term it
+is never 0."""
+
+from __future__ import annotations
+
+from lossflint.examples import Invalid
+
+_IOU = """
+import keras.backend as K
+
+
+def jacard_similarity(y_true, y_pred):
+    y_true_f = K.flatten(y_true)
+    y_pred_f = K.flatten(y_pred)
+    intersection = K.sum(y_true_f * y_pred_f)
+    union = {union}
+    return intersection / union{marker}
+
+
+def jacard_loss(y_true, y_pred):
+    return 1 - jacard_similarity(y_true, y_pred)
+
+
+model.compile(optimizer="adam", loss=jacard_loss)
+"""
+
+UNION_INVALID = [
+    Invalid(
+        _IOU.format(
+            union="K.sum((y_true_f + y_pred_f) - (y_true_f * y_pred_f))",
+            marker="  # error: LF206",
+        )
+    ),
+    Invalid(
+        _IOU.format(
+            union="K.sum(y_true_f) + K.sum(y_pred_f) - intersection", marker="  # error: LF206"
+        )
+    ),
+]
+
+UNION_VALID = [
+    _IOU.format(union="K.sum((y_true_f + y_pred_f) - (y_true_f * y_pred_f) + 1.0)", marker=""),
+    _IOU.format(union="K.sum(y_true_f) + K.sum(y_pred_f) - intersection + 1e-6", marker=""),
+]

@@ -2160,7 +2160,10 @@ def _names_a_data_source(name: str) -> bool:
     lowered = name.lower()
     if "loader" in lowered or "dataset" in lowered:
         return True
-    return bool({"ds", "dl"} & set(name_tokens(name)))
+    # ``train_ds``, ``val_dl``; not a bare ``ds``/``dl`` (an arc length, a
+    # difference of losses in a hand-written derivative)
+    tokens = name_tokens(name)
+    return len(tokens) > 1 and bool({"ds", "dl"} & set(tokens))
 
 
 def _built_fields(cls: cst.ClassDef) -> set[str]:

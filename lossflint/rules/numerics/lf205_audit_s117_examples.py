@@ -89,6 +89,22 @@ class Trainer:
 """
 
 AUDIT_S117_INVALID = [
+    # a bare ``ds`` is no data set: an arc length of the model's curve
+    Invalid(
+        """
+        import torch
+
+        def curve_length(model, t):
+            s = model(t)
+            ds = s[1:] - s[:-1]
+            return torch.sqrt((ds ** 2).sum())  # error: LF205
+
+        for t in batches:
+            loss = curve_length(model, t)
+            loss.backward()
+            opt.step()
+        """
+    ),
     Invalid(_INPUT.format(fed="self.front(noisy)", marker="  # error: LF205")),
     Invalid(_LAYER.format(marker="  # error: LF205", used="inputs_norm")),
     Invalid(_FORWARD.format(marker="  # error: LF205", used="scaled")),

@@ -21,7 +21,7 @@ from lossflint.analysis.attribute_constants import number
 from lossflint.analysis.calls import argument, keyword, literal_value, positional
 from lossflint.analysis.contexts import contexts
 from lossflint.analysis.kinds import kinds_of
-from lossflint.analysis.names import self_attribute
+from lossflint.analysis.names import dotted_text, self_attribute
 from lossflint.analysis.plain_classes import plain_class
 from lossflint.analysis.reaching import reaching_assignment
 from lossflint.analysis.values import UNKNOWN, Foreign, FunctionRef, Instance, LossObject, Tensor
@@ -543,6 +543,8 @@ def is_guarded(
                 is_guarded(model, value, depth - 1, passed_to) for value in passed
             )
         return any(is_guarded(model, assigned, depth - 1, passed_to) for assigned in found)
+    if isinstance(expr, cst.Attribute) and _attribute_raised(model, expr):
+        return True
     complement = one_minus(expr)
     if complement is not None:
         base = square_base(model, resolve(model, complement))
@@ -727,6 +729,37 @@ def clamped_in_place(model: ModuleIndex, expr: cst.BaseExpression) -> bool:
                 small
             ):
                 return False
+    return False
+
+
+def _attribute_raised(model: ModuleIndex, attr: cst.Attribute) -> bool:
+    """``self.hist`` that a method of its class raises off 0 where it fills it
+    (pyod's LODA: ``self.histograms_[i, :] += 1e-12`` in ``fit``, or
+    ``h += 1e-12`` then ``self.histograms_.append(h)``), read in another."""
+    text = dotted_text(attr)
+    cls = model.enclosing(attr, cst.ClassDef)
+    if text is None or not text.startswith("self.") or not isinstance(cls, cst.ClassDef):
+        return False
+    for node in nodes_in(cls, cst.AugAssign, cst.Call, memo=memo_of(model)):
+        if isinstance(node, cst.AugAssign):
+            target: cst.BaseExpression = node.target  # type: ignore[assignment]
+            while isinstance(target, cst.Subscript):
+                target = target.value
+            if (
+                dotted_text(target) == text
+                and type(node.operator) is cst.AddAssign
+                and positive_term(model, node.value)
+            ):
+                return True
+        elif (
+            isinstance(node, cst.Call)
+            and isinstance(node.func, cst.Attribute)
+            and node.func.attr.value == "append"
+            and dotted_text(node.func.value) == text
+            and len(node.args) == 1
+            and clamped_in_place(model, node.args[0].value)
+        ):
+            return True
     return False
 
 

@@ -4,7 +4,9 @@
 shape over a known softmax output is one. A kernel density's weighted
 log-likelihood ``-sum(self.weights * log(lhs))`` (HpBandSter, audit R81) is
 weighted by weights, not labels; the same over labels is a cross-entropy.
-LODA's histogram raised off 0 in place (``h += 1e-12``, audit s112) is guarded.
+LODA's histogram raised off 0 in place (``h += 1e-12``, audit s112) is guarded,
+also when ``fit`` raises the stored ``self.histograms_`` and another method
+takes its log.
 A sigmoid output clamped under its own name (``y_prob = torch.clamp(y_prob,
 1e-5, 1 - 1e-5)``, AttentionDeepMIL, audit s118) is still sigmoid output."""
 
@@ -43,7 +45,29 @@ class Attention(nn.Module):
         return -1. * (y * torch.log(y_prob) + (1. - y) * torch.log(1. - y_prob)){marker}
 """
 
+_LODA = """
+import numpy as np
+
+
+class LODA:
+    def fit(self, X):
+        self.histograms_ = np.zeros((self.n_cuts, self.n_bins))
+        for i in range(self.n_cuts):
+            projected = self.projections_[i, :].dot(X.T)
+            self.histograms_[i, :], self.limits_[i, :] = np.histogram(projected, bins=self.n_bins)
+{raise_}            self.histograms_[i, :] /= np.sum(self.histograms_[i, :])
+        return self
+
+    def decision_function(self, X, y):
+        scores = np.zeros([X.shape[0], 1])
+        for i in range(self.n_cuts):
+            inds = np.searchsorted(self.limits_[i, : self.n_bins - 1], self.projections_[i, :].dot(X.T))
+            scores[:, 0] += -y[i] * np.log(self.histograms_[i, inds]){marker}
+        return scores
+"""
+
 TERM_INVALID = [
+    Invalid(_LODA.format(raise_="", marker="  # error: LF203")),
     Invalid(_CLAMPED.format(source="self.classifier(x)", marker="  # error: LF203 at `-1. * (`")),
     Invalid(_KDE.format(factor="labels", marker="  # error: LF203")),
     Invalid(
@@ -137,6 +161,7 @@ TERM_VALID = [
         log_coeff = -no_dim * torch.log(noise_std)
         return -(log_coeff - 0.5 * (target - output) ** 2 / noise_std ** 2).sum()
     """,
+    _LODA.format(raise_="            self.histograms_[i, :] += 1e-12\n", marker=""),
     # LODA's anomaly score (pyod, audit s112): the histogram is raised off 0
     # in place, then normalised, before its log
     """

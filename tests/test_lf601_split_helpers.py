@@ -1,8 +1,9 @@
 """LF601 through a project's splitting helper: ``split(X, y)`` of another
 module that hands its parameters to ``train_test_split`` or takes a random
-mask of rows and its complement (``FunctionSummary.splits``). An array
-scaled whole and handed to it is split (held-out s18 p10, audit R25's
-Michelucci examples)."""
+mask of rows and its complement, or slices a head and the tail after it
+(``FunctionSummary.splits``). An array scaled whole and handed to it is split
+(held-out s18 p10, audit R25's Michelucci examples, audit s122's
+``divideTrainTest``)."""
 
 from __future__ import annotations
 
@@ -28,6 +29,12 @@ import numpy as np
 def split(X, y, train_proportion=0.8):
     rnd = np.random.rand(len(y)) < train_proportion
     return (X[rnd], y[rnd]), (X[~rnd], y[~rnd])
+"""
+
+SPLIT_SLICES = """\
+def split(X, y, rate=0.75):
+    n = int(len(X) * rate)
+    return (X[0:n], y[0:n]), (X[n:], y[n:])
 """
 
 SCALE = """\
@@ -62,7 +69,7 @@ def lf601(root: Path, files: dict[str, str]) -> list[tuple[str, int, str]]:
     )
 
 
-@pytest.mark.parametrize("splits", [SPLIT_TTS, SPLIT_MASK])
+@pytest.mark.parametrize("splits", [SPLIT_TTS, SPLIT_MASK, SPLIT_SLICES])
 def test_scaled_in_one_module_split_by_another_s_helper(tmp_path: Path, splits: str) -> None:
     body = "X, scaler = scale_features(X)\nparts = split(X, y)"
     files = {"prep.py": SCALE, "splits.py": splits, "main.py": MAIN.format(body=body)}
@@ -86,6 +93,12 @@ def test_scaled_here_split_by_another_module_s_helper(tmp_path: Path) -> None:
         (
             SPLIT_TTS,
             "(X_tr, X_te, y_tr, y_te) = split(X, y)\nX_tr = StandardScaler().fit_transform(X_tr)",
+        ),
+        # a head and the shifted tail of a sequence (inputs and next-step
+        # targets) is no split
+        (
+            "def split(X, y):\n    return X[:-1], X[1:]\n",
+            "X = StandardScaler().fit_transform(X)\nparts = split(X, y)",
         ),
         # a helper that takes one side only is no split
         (

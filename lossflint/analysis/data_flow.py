@@ -755,7 +755,7 @@ class DataFacts(Interpreter[Any]):
             part: Any = Part(expr)
             if self.recording and isinstance(expr.value, cst.Name) and len(expr.slice) == 1:
                 binding = self._binding_of(expr.value)
-                kind = _slice_kind(self.model, first)
+                kind = slice_kind(self.model, first)
                 if binding is not None and kind is not None:
                     self._named_slices.setdefault(binding, []).append((*kind, expr))
         else:
@@ -803,7 +803,7 @@ class DataFacts(Interpreter[Any]):
         return part
 
     def _note_slice(self, fit: cst.CSTNode, first: cst.Slice, expr: cst.Subscript) -> None:
-        kind = _slice_kind(self.model, first)
+        kind = slice_kind(self.model, first)
         if kind is not None:
             self._slices.setdefault(fit, []).append((*kind, expr))
 
@@ -1121,7 +1121,7 @@ class DataFacts(Interpreter[Any]):
             # fitted on all of an array, transforming a slice of it: a leak when
             # the array is split (a head and the rows after it); the formula
             # written once per part is one leak, of the array's statistics
-            split = _split_head(self._named_slices.get(array, []))
+            split = split_head(self._named_slices.get(array, []))
             formula = not isinstance(scaler_fit, cst.Call)
             if split is None or id(scaler_fit) in seen or (formula and id(array) in seen):
                 continue
@@ -1570,7 +1570,7 @@ def _is_subtract(expr: cst.BaseExpression) -> bool:
     return isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, cst.Subtract)
 
 
-def _slice_kind(model: ModuleIndex, first: cst.Slice) -> tuple[str, str] | None:
+def slice_kind(model: ModuleIndex, first: cst.Slice) -> tuple[str, str] | None:
     """A slice's side of a split by rows and its bound: ``("head", "n")`` for
     ``[:n]``, ``("tail", "n")`` for ``[n:]``, ``("mid", "n")`` for ``[n:m]``."""
     lower = _bound(model, first.lower)
@@ -1585,7 +1585,7 @@ def _slice_kind(model: ModuleIndex, first: cst.Slice) -> tuple[str, str] | None:
     return None
 
 
-def _split_head(slices: list[tuple[str, str, cst.CSTNode]]) -> cst.CSTNode | None:
+def split_head(slices: list[tuple[str, str, cst.CSTNode]]) -> cst.CSTNode | None:
     """The head slice of a split among ``slices``: a head ``[:n]`` and a
     tail or middle part starting at ``n``."""
     heads = {bound: node for kind, bound, node in slices if kind == "head"}

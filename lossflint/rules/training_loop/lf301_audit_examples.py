@@ -1,8 +1,9 @@
 """LF301 examples from the held-out projects of 2026-12-02: a clip that runs
 only sometimes, after a step that always ran, and the shapes that stay
 silent; a clip above the backward of its own arm, after the other arm's
-backward in the source (castorini/hedwig, audit s121); kept apart so the rule
-module stays small."""
+backward in the source (castorini/hedwig, audit s121); a clip under ``if
+args.clip > 0:`` above the backward (locuslab/TCN, audit s122); kept apart so
+the rule module stays small."""
 
 from __future__ import annotations
 
@@ -23,7 +24,29 @@ def train_epoch(model, loader, optimizer, config):
 {else_body}
 """
 
+_SWITCHED = """
+import torch
+
+
+def train(model, batches, optimizer, args):
+    for i, (x, y) in enumerate(batches):
+{body}
+"""
+
 AUDIT_INVALID = [
+    Invalid(
+        _SWITCHED.format(
+            body=(
+                "        optimizer.zero_grad()\n"
+                "        loss = ((model(x) - y) ** 2).mean()\n"
+                "        if args.clip > 0:\n"
+                "            torch.nn.utils.clip_grad_norm_(model.parameters(), args.clip)"
+                "  # error: LF301\n"
+                "        loss.backward()\n"
+                "        optimizer.step()"
+            )
+        )
+    ),
     Invalid(
         _ARMS.format(
             else_body=(
@@ -54,6 +77,17 @@ AUDIT_INVALID = [
 ]
 
 AUDIT_VALID = [
+    # accumulated gradients clipped and stepped at the top of every k-th pass,
+    # before this batch's backward adds to the next accumulation
+    _SWITCHED.format(
+        body=(
+            "        if i > 0 and i % args.accum == 0:\n"
+            "            torch.nn.utils.clip_grad_norm_(model.parameters(), args.clip)\n"
+            "            optimizer.step()\n"
+            "            optimizer.zero_grad()\n"
+            "        ((model(x) - y) ** 2).mean().backward()"
+        )
+    ),
     _ARMS.format(
         else_body=(
             "            F.binary_cross_entropy_with_logits(model(x), y).backward()\n"

@@ -380,10 +380,12 @@ clipping that was meant to prevent exploding updates does nothing.
                         related=(RelatedNode("the step", step_at),),
                     )
                     continue
+                # a backward in the clip's block or one holding it (``if args.clip
+                # > 0: clip(...)`` then ``loss.backward()``) follows every clip
                 after = [
                     b
                     for b in later_backwards
-                    if index.comparable(b, clip) and not earlier_backwards
+                    if clip.chain[: len(b.chain)] == b.chain and not earlier_backwards
                 ]
                 if after and any(s.order > after[0].order for s in later_steps):
                     backward = after[0]

@@ -360,8 +360,8 @@ _DATA_TRANSFORM_TOKENS = frozenset(
 
 def name_tokens(name: str) -> list[str]:
     """``build_targets`` → build, targets; ``BoxCoder`` → box, coder;
-    ``post_process`` counts as ``postprocess``."""
-    spaced = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name).lower()
+    ``ATSSAssigner`` → atss, assigner; ``post_process`` counts as ``postprocess``."""
+    spaced = re.sub(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", "_", name).lower()
     tokens = [t for t in spaced.split("_") if t]
     joined = [a + b for a, b in zip(tokens, tokens[1:], strict=False) if a == "post"]
     return tokens + joined

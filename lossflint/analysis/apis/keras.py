@@ -50,6 +50,8 @@ KERAS_LEGACY_PREFIXES: tuple[tuple[str, str], ...] = tuple(
     ("keras.engine.sequential.", "keras.models."),
     ("keras.engine.topology.", "keras.layers."),
     ("keras.engine.input_layer.", "keras.layers."),
+    # Keras 2 re-exported its backend as ``keras.layers.K`` (``from keras.layers import K``)
+    ("keras.layers.K.", "keras.backend."),
 )
 #: Keras 1/2 class names → the modern class (same meaning for what lossflint reads)
 KERAS_LEGACY_NAMES: dict[str, str] = {

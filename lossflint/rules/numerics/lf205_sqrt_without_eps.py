@@ -25,6 +25,10 @@ from lossflint.rules.numerics.lf205_audit_s117_examples import (
     AUDIT_S117_INVALID,
     AUDIT_S117_VALID,
 )
+from lossflint.rules.numerics.lf205_audit_s124_examples import (
+    AUDIT_S124_INVALID,
+    AUDIT_S124_VALID,
+)
 from lossflint.rules.numerics.lf205_basic_examples import BASIC_INVALID, BASIC_VALID
 from lossflint.rules.numerics.lf205_function_value_examples import (
     FUNCTION_VALUE_INVALID,
@@ -180,6 +184,7 @@ the value by at most 1e-6.
         *AUDIT_S20_INVALID,
         *AUDIT_S37_INVALID,
         *AUDIT_S117_INVALID,
+        *AUDIT_S124_INVALID,
         *AUDIT_S30_INVALID,
         *FUNCTION_VALUE_INVALID,
         *BASIC_INVALID,
@@ -189,6 +194,7 @@ the value by at most 1e-6.
         *AUDIT_S20_VALID,
         *AUDIT_S37_VALID,
         *AUDIT_S117_VALID,
+        *AUDIT_S124_VALID,
         *AUDIT_S30_VALID,
         *FUNCTION_VALUE_VALID,
         *BASIC_VALID,

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from lossflint.analysis.learning_rates import is_test_path
+from lossflint.analysis.test_files import is_test_path
 from lossflint.linter import RuleSet, lint_text
 from lossflint.notebook import lint_notebook
 
@@ -47,7 +47,23 @@ def test_points_at_the_lr_argument_with_a_message_that_does_not_repeat_itself() 
 )
 def test_unit_tests_are_exempt(path: str) -> None:
     assert is_test_path(path)
+    as_test = "import pytest\n\n\ndef test_step():\n" + "".join(
+        f"    {line}\n" for line in HIGH.splitlines()
+    )
+    assert findings(as_test, path) == []
+
+
+@pytest.mark.parametrize("path", ["tests/test_trainer.py", "test/optim.py", "conftest.py"])
+def test_files_in_tests_folders_are_tests_whatever_they_hold(path: str) -> None:
     assert findings(HIGH, path) == []
+
+
+@pytest.mark.parametrize("path", ["music_test.py", "poly_music/music_test.py", "test_sgd.py"])
+def test_a_script_named_like_a_test_is_no_test(path: str) -> None:
+    """locuslab/TCN names its training scripts ``*_test.py`` (audit s122):
+    no test function, class or framework, no exemption."""
+    assert is_test_path(path)
+    assert len(findings(HIGH, path)) == 1
 
 
 @pytest.mark.parametrize("path", ["train.py", "latest/train.py", "contest.py", "testing.py"])

@@ -23,13 +23,21 @@ for epoch in range(5):
 """
 
 
-def codes(filename: str) -> list[str]:
-    return [d.code for d in lint_text(FIXTURE, filename, RuleSet(["LF602"]), []).diagnostics]
+def codes(filename: str, text: str = FIXTURE) -> list[str]:
+    return [d.code for d in lint_text(text, filename, RuleSet(["LF602"]), []).diagnostics]
 
 
-@pytest.mark.parametrize("path", ["tests/helpers/boring_model.py", "test_loop.py", "conftest.py"])
+@pytest.mark.parametrize("path", ["tests/helpers/boring_model.py", "conftest.py"])
 def test_unit_tests_are_exempt(path: str) -> None:
     assert codes(path) == []
+
+
+def test_a_file_named_like_a_test_is_one_when_it_holds_tests() -> None:
+    as_test = "import pytest\n" + FIXTURE
+    assert codes("test_loop.py", as_test) == []
+    # a training script named ``*_test.py`` (locuslab/TCN's ``music_test.py``)
+    assert codes("test_loop.py") == ["LF602"]
+    assert codes("music_test.py") == ["LF602"]
 
 
 def test_the_same_loop_elsewhere_fires() -> None:

@@ -96,7 +96,7 @@ from lossflint.analysis.reaching import (
     rebound_before,
     refilled_before,
 )
-from lossflint.analysis.test_files import is_test_path
+from lossflint.analysis.test_files import is_test_module
 from lossflint.analysis.walk import memo_of, names_in, nodes_in, own_returns
 from lossflint.project.callers import (
     imported_elsewhere,
@@ -469,7 +469,7 @@ class GradientFacts:
 
     @cached_property
     def _test_file(self) -> bool:
-        return is_test_path(str(getattr(self.model, "path", "")))
+        return is_test_module(self.model)
 
     # --- functions ------------------------------------------------------------
 

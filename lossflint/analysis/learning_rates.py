@@ -17,7 +17,7 @@ LF307 asks here, for each optimiser constructor of the loop index
   the base LR as the peak actually applied.
 - :meth:`LearningRates.compares_rates`: the file loops over several learning
   rates on purpose (``for lr in [1e-3, 1e-2, 0.1, 1.0]``).
-- :func:`is_test_path`: unit tests build optimisers with arbitrary settings.
+- :func:`is_test_module`: unit tests build optimisers with arbitrary settings.
 - :func:`high_rates`: the constructors whose applied LR reaches their family's
   limit, less the lessons (a linear model, a toy, a notebook comparing a high
   LR with a normal one, a test file, a loop over rates).
@@ -61,11 +61,11 @@ from lossflint.analysis.interpreter.syntax import param_names, statements_of
 from lossflint.analysis.loops import loops, role_from_name
 from lossflint.analysis.names import dotted_text
 from lossflint.analysis.read_only_params import only_read
-from lossflint.analysis.test_files import is_test_path
+from lossflint.analysis.test_files import is_test_module
 from lossflint.analysis.walk import descendants, own_returns
 from lossflint.project.constants import ForeignLiteral, imported_literal
 
-__all__ = ["ForeignLiteral", "is_test_path"]
+__all__ = ["ForeignLiteral", "is_test_module"]
 from lossflint.analysis.trained_models import trained_models
 
 if TYPE_CHECKING:
@@ -639,7 +639,7 @@ def high_rates(model: ModuleIndex, limits: dict[str, float]) -> Iterator[HighRat
     """The optimiser constructors of a family in ``limits`` whose applied LR
     reaches that family's limit: not in test files or files comparing rates,
     not for a linear model or a toy, not a notebook's demonstration."""
-    if is_test_path(model.path):
+    if is_test_module(model):
         return
     rates = learning_rates(model)
     trained = trained_models(model)

@@ -4,6 +4,40 @@ and loaders over fixed noise on purpose (LF307, LF602 stay silent there)."""
 from __future__ import annotations
 
 from pathlib import PurePath
+from typing import TYPE_CHECKING
+
+import libcst as cst
+
+if TYPE_CHECKING:
+    from lossflint.analysis.index import ModuleIndex
+
+#: frameworks whose import says a file holds tests
+_TEST_FRAMEWORKS = ("pytest", "unittest", "nose", "hypothesis")
+
+
+def is_test_module(model: ModuleIndex) -> bool:
+    """A unit test by its path (``is_test_path``); a file named so outside a
+    tests folder only when it shows tests too (a ``test_`` function, a
+    ``Test`` class, a test framework imported): TCN's ``music_test.py`` is
+    its training script."""
+    path = str(getattr(model, "path", ""))
+    if not is_test_path(path):
+        return False
+    parts = PurePath(path.replace("\\", "/")).parts
+    if any(folder in ("tests", "test") for folder in parts[:-1]):
+        return True
+    if parts and parts[-1] == "conftest.py":
+        return True
+    for stmt in model.module.body:
+        if isinstance(stmt, cst.FunctionDef) and stmt.name.value.startswith("test"):
+            return True
+        if isinstance(stmt, cst.ClassDef) and stmt.name.value.startswith("Test"):
+            return True
+    return any(
+        binding.kind == "import" and (binding.qualname or "").split(".", 1)[0] in _TEST_FRAMEWORKS
+        for bindings in model.module_scope.bindings.values()
+        for binding in bindings
+    )
 
 
 def is_test_path(path: str) -> bool:

@@ -9,7 +9,7 @@ import libcst as cst
 
 from lossflint.analysis.data_flow import training_loaders
 from lossflint.analysis.datasets import pairs_neighbouring_rows
-from lossflint.analysis.test_files import is_test_path
+from lossflint.analysis.test_files import is_test_module
 from lossflint.diagnostics import Finding, FixSpec, RelatedNode, Severity
 from lossflint.examples import Invalid
 from lossflint.registry import Rule
@@ -334,7 +334,7 @@ with `# noqa: LF602`.
     ]
 
     def check(self, model: SemanticModel) -> Iterator[Finding]:
-        if is_test_path(model.path):
+        if is_test_module(model):
             return  # a test's fixture trains on a fixed order (or noise) on purpose
         if pairs_neighbouring_rows(model):
             return  # ``out[::2]`` with ``out[1::2]``: items paired by their order

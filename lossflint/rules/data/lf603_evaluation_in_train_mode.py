@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import libcst as cst
 
 from lossflint.analysis.eval_passes import evaluations_in_train_mode
-from lossflint.analysis.test_files import is_test_path
+from lossflint.analysis.test_files import is_test_module
 from lossflint.diagnostics import Finding, RelatedNode, RelatedSite, Severity
 from lossflint.examples import Invalid
 from lossflint.registry import Rule
@@ -340,7 +340,7 @@ depend on the batch size and composition.
     ]
 
     def check(self, model: SemanticModel) -> Iterator[Finding]:
-        if is_test_path(model.path):
+        if is_test_module(model):
             return  # unit tests run models for shapes and smoke checks, not evaluations
         for found in evaluations_in_train_mode(model):
             related: tuple[RelatedNode | RelatedSite, ...]

@@ -50,7 +50,7 @@ classifiers (`resnet18()`, `mobilenet_v3_small()`; not the ViTs, whose dropout
 is 0), also kept on a plain
 trainer class (`self.net = net`; not on a Lightning module or another library
 class, which switch modes themselves). Silent in test files (`tests/`,
-`test_*.py`: a unit test runs a model for its output's shape), and when any
+or `test_*.py` holding tests: a unit test runs a model for its output's shape), and when any
 `eval()` in the file has a receiver the analysis cannot identify, when the model is passed to a function of
 another module that may switch it (one that only calls it cannot:
 `FunctionSummary.mode_safe`), inside a training function or loop

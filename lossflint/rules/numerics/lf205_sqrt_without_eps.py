@@ -65,7 +65,7 @@ fit or word of training in it or the project modules it imports: an RBM
 trained by hand printing its RMSE), on a value that is only logged or turned
 into a number (`.item()`), in a
 function only called from such places, and beside a backpropagated loss it
-never reaches. In a unit test's file (`tests/`, `test_*.py`) only code a test is
+never reaches. In a unit test's file (`tests/`, a `test_*.py` holding tests) only code a test is
 seen differentiating counts. Where it is unknown (a snippet, a library function never called
 in the file) it fires: on the corpora those are distances and norms of
 model outputs. `** 0.5` counts only on tensors (a framework call or a tensor

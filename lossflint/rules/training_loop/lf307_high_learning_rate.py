@@ -61,8 +61,9 @@ judged. A Keras schedule given as the learning rate (`ExponentialDecay`,
 starts at its `initial_learning_rate` (the largest of its `values`; `CosineDecay`'s
 `warmup_target` when it warms up): that rate is judged and reported.
 
-Not reported: unit tests (`tests/`, `test/`, `test_*.py`, `*_test.py`), where
-optimisers get arbitrary settings; linear and logistic regressions (one `nn.Linear`,
+Not reported: unit tests (`tests/`, `test/`, and `test_*.py`, `*_test.py` that
+hold a test function or class or import a test framework), where optimisers get
+arbitrary settings; linear and logistic regressions (one `nn.Linear`,
 possibly with an activation; a Keras model of `Dense` layers with no activation
 between them), whose convex, small problem tolerates a large step; toy models of
 fewer than 1,000 weights whose layer sizes the file gives (a hello-RNN over five

@@ -221,7 +221,9 @@ def _class_verdict(
                 return False
             if type(node) is cst.Call and not _call_mode_free(model, node, depth, needs):  # type: ignore[arg-type]
                 return False
-            if type(node) in (cst.Assign, cst.AnnAssign) and _handed_in_submodule(model, node):
+            if type(node) in (cst.Assign, cst.AnnAssign) and _handed_in_submodule(
+                model, node, klass
+            ):
                 return False
     return True
 
@@ -290,8 +292,11 @@ def _function_mode_free(
 _REGISTERS = frozenset({"add_module", "register_module"})
 
 
-def _handed_in_submodule(model: ModuleIndex, node: cst.CSTNode) -> bool:
-    """``self.x = <a name or attribute>``: maybe a module made elsewhere."""
+def _handed_in_submodule(model: ModuleIndex, node: cst.CSTNode, cls: cst.ClassDef) -> bool:
+    """``self.x = <a name or attribute>``: maybe a module made elsewhere; not
+    when the class never runs ``self.x`` nor hands it on whole (a size kept for
+    ``extra_repr``: ``self.input_dim = input_dim``), nor when it is a function
+    by its parameter's default (``activation=F.relu``)."""
     if isinstance(node, cst.Assign):
         targets = [t.target for t in node.targets]
         value: cst.BaseExpression | None = node.value
@@ -307,7 +312,48 @@ def _handed_in_submodule(model: ModuleIndex, node: cst.CSTNode) -> bool:
         or _size_of_a_layer(model, value, node)
     ):
         return False  # `self.hidden = hidden` with `hidden: int = 128`
-    return isinstance(value, (cst.Name, cst.Attribute, cst.Subscript))
+    if not isinstance(value, (cst.Name, cst.Attribute, cst.Subscript)):
+        return False
+    if isinstance(value, cst.Name) and _function_default(model, value):
+        return False
+    fields = [t.attr.value for t in targets if isinstance(t, cst.Attribute)]
+    return any(_run_or_handed_on(model, cls, field) for field in fields)
+
+
+def _function_default(model: ModuleIndex, name: cst.Name) -> bool:
+    """``name`` is a parameter defaulting to a framework function (``F.relu``)."""
+    bindings = model.bindings(name) or []
+    if len(bindings) != 1 or not isinstance(bindings[0].node, cst.Param):
+        return False
+    default = bindings[0].node.default
+    qualname = model.qualname(default) if default is not None else None
+    return qualname is not None and (
+        qualname.startswith("torch.nn.functional.")
+        or (qualname.startswith("torch.") and qualname.rsplit(".", 1)[-1][:1].islower())
+    )
+
+
+def _run_or_handed_on(model: ModuleIndex, cls: cst.ClassDef, field: str) -> bool:
+    """``self.<field>`` is called (``self.act(x)``), iterated, or passed whole
+    somewhere in ``cls``: it may be a module; one only read as a number is not."""
+    for node in nodes_in(cls, cst.Attribute, memo=memo_of(model)):
+        assert isinstance(node, cst.Attribute)
+        if node.attr.value != field or dotted_text(node.value) != "self":
+            continue
+        parent = model.parent(node)
+        if isinstance(parent, cst.Call) and parent.func is node:
+            return True
+        if isinstance(parent, (cst.Arg, cst.Element, cst.For, cst.CompFor, cst.Return)):
+            return True
+        if isinstance(parent, cst.Attribute) and parent.value is node:
+            return True  # ``self.block.forward(x)``, ``self.encoder.layers``
+        if isinstance(parent, cst.Subscript) and parent.value is node:
+            item = model.parent(parent)
+            if isinstance(item, cst.Call) and item.func is parent:
+                return True  # ``self.layers[i](x)``; not ``self.sizes[i]``
+        if isinstance(parent, cst.Assign) and parent.value is node:
+            return True  # ``layer = self.block``: followed no further
+    return False
 
 
 def _size_of_a_layer(model: ModuleIndex, name: cst.Name, node: cst.CSTNode) -> bool:

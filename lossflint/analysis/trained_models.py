@@ -30,6 +30,7 @@ from lossflint.analysis.calls import argument_node, literal_value, positional
 from lossflint.analysis.keras_size import keras_parameter_count
 from lossflint.analysis.kinds import kinds_of
 from lossflint.analysis.names import dotted_text
+from lossflint.analysis.single_weight import single_weight_class
 from lossflint.analysis.values import Instance, Layer, Sequential, Value
 from lossflint.analysis.walk import memo_of, names_in
 
@@ -54,8 +55,11 @@ class TrainedModels:
         applied = self._keras_applied_to(ctor.call)
         return (
             bool(applied)
-            and all(m is not None and _keras_linear(m) for m in applied)
             and self._only_applied(ctor.call)
+            and all(
+                (m is not None and _keras_linear(m)) or self._single_weight_updated(ctor.call)
+                for m in applied
+            )
         )
 
     def restore_only(self, ctor: OptimizerCtor) -> bool:
@@ -229,9 +233,31 @@ class TrainedModels:
             given.append(arg.value)
         return given
 
+    def _single_weight_updated(self, ctor: cst.Call) -> bool:
+        """Every ``apply_gradients`` of this optimiser updates an instance of a
+        class of the file written as one weight matrix (``single_weight``)."""
+        sites = [
+            site.node
+            for site in self.model.method_calls("apply_gradients")
+            if isinstance(site.node.func, cst.Attribute)
+            and self._is_ctor(site.node.func.value, ctor, 0) is not False
+        ]
+        for call in sites:
+            receiver = self._updated_receiver(call)
+            value = kinds_of(self.model).value_of(receiver) if receiver is not None else None
+            if not (isinstance(value, Instance) and single_weight_class(self.model, value.cls)):
+                return False
+        return bool(sites)
+
     def _updated_model(self, call: cst.Call, facts: K.KerasFacts) -> K.KModel | None:
         """``model`` of ``apply_gradients(zip(grads, model.trainable_variables))``
         (the variables possibly through a name assigned once)."""
+        receiver = self._updated_receiver(call)
+        held = facts.value(receiver) if receiver is not None else None
+        return held if isinstance(held, K.KModel) else None
+
+    def _updated_receiver(self, call: cst.Call) -> cst.BaseExpression | None:
+        """``model`` of ``apply_gradients(zip(grads, model.trainable_variables))``."""
         pairs = argument_node(call, 0, "grads_and_vars")
         if pairs is None or not isinstance(pairs.value, cst.Call):
             return None
@@ -246,8 +272,7 @@ class TrainedModels:
             and variables.attr.value in ("trainable_variables", "trainable_weights")
         ):
             return None
-        held = facts.value(variables.value)
-        return held if isinstance(held, K.KModel) else None
+        return variables.value
 
     def is_gaussian_process(self, ctor: OptimizerCtor) -> bool:
         """The optimiser fits a Gaussian process's few kernel and likelihood
@@ -270,7 +295,7 @@ class TrainedModels:
             names = [item.qualname if isinstance(item, Layer) else "" for item in value.layers]
             return _one_linear_layer(names)
         if isinstance(value, Instance):
-            return self._linear_class(value.cls)
+            return self._linear_class(value.cls) or single_weight_class(self.model, value.cls)
         return False
 
     def _linear_class(self, cls: cst.ClassDef) -> bool:

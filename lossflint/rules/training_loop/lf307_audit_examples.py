@@ -5,14 +5,12 @@ silent); kept apart so the rule module stays small."""
 from __future__ import annotations
 
 from lossflint.examples import Invalid
+from lossflint.rules.training_loop import lf307_param_group_examples as groups
+from lossflint.rules.training_loop import lf307_single_weight_examples as single
 from lossflint.rules.training_loop.lf307_config_examples import CONFIG_INVALID, CONFIG_VALID
 from lossflint.rules.training_loop.lf307_keras_schedule_examples import (
     SCHEDULE_INVALID,
     SCHEDULE_VALID,
-)
-from lossflint.rules.training_loop.lf307_param_group_examples import (
-    PARAM_GROUP_INVALID,
-    PARAM_GROUP_VALID,
 )
 
 _CONFIG = """
@@ -73,7 +71,8 @@ def _copied(
 AUDIT_VALID = [
     *SCHEDULE_VALID,
     *CONFIG_VALID,
-    *PARAM_GROUP_VALID,
+    *groups.PARAM_GROUP_VALID,
+    *single.SINGLE_WEIGHT_VALID,
     # a helper that may override the entry
     """
     import torch
@@ -265,7 +264,8 @@ AUDIT_VALID = [
 AUDIT_INVALID = [
     *SCHEDULE_INVALID,
     *CONFIG_INVALID,
-    *PARAM_GROUP_INVALID,
+    *groups.PARAM_GROUP_INVALID,
+    *single.SINGLE_WEIGHT_INVALID,
     # the config dict handed to a helper that only reads it (held-out H13 p02)
     Invalid(
         """

@@ -1,7 +1,10 @@
 """LF309 examples of evaluations behind a test flag (the DQN agents of
 rainbow-is-all-you-need, audit R44): ``if self.is_test: self.dqn.eval()``
-never runs while ``train()``, which set ``self.is_test = False``, loops; kept
-apart so the rule module stays small."""
+never runs while ``train()``, which set ``self.is_test = False``, loops. A
+hand-written GCN layer keeping its sizes (``self.input_dim = input_dim``) and
+its activation function (``activation=F.relu``) holds no module that eval
+mode changes (FighterLYL/GraphNeuralNetwork, audit s123); kept apart so the
+rule module stays small."""
 
 from __future__ import annotations
 
@@ -35,7 +38,56 @@ class Agent:
             self.update_model(state, target)
 """
 
+_GCN = """
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+class GraphConvolution(nn.Module):
+    def __init__(self, input_dim, output_dim, activation=F.relu{extra_param}):
+        super().__init__()
+        self.input_dim = input_dim
+        self.output_dim = output_dim
+        self.activation = activation
+{extra}        self.weight = nn.Parameter(torch.Tensor(input_dim, output_dim))
+
+    def forward(self, adjacency, x):
+        h = torch.sparse.mm(adjacency, torch.mm({x}, self.weight))
+        return self.activation(h)
+
+    def extra_repr(self):
+        return f"{{self.input_dim}} -> {{self.output_dim}}"
+
+
+model = GraphConvolution(1433, 7)
+optimizer = torch.optim.Adam(model.parameters(), lr=0.01)
+
+
+def test(adj, x):
+    model.eval(){marker}
+    with torch.no_grad():
+        return model(adj, x).argmax(1)
+
+
+for epoch in range(200):
+    loss = F.cross_entropy(model(adj, x)[mask], y[mask])
+    optimizer.zero_grad()
+    loss.backward()
+    optimizer.step()
+    test(adj, x)
+"""
+
 FLAG_INVALID = [
+    # a dropout handed in and run: eval mode switches it off for good
+    Invalid(
+        _GCN.format(
+            extra_param=", dropout=None",
+            extra="        self.dropout = dropout\n",
+            x="self.dropout(x)",
+            marker="  # error: LF309",
+        )
+    ),
     # nothing clears the flag before the loop: a test run before leaves it on
     Invalid(_AGENT.format(marker="  # error: LF309", extra="", before="")),
     # the loop's own update switches it on
@@ -49,5 +101,7 @@ FLAG_INVALID = [
 ]
 
 FLAG_VALID = [
+    # sizes and an activation function kept: nothing eval mode changes
+    _GCN.format(extra_param="", extra="", x="x", marker=""),
     _AGENT.format(marker="", extra="", before="        self.is_test = False\n"),
 ]

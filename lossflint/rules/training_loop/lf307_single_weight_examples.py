@@ -1,0 +1,84 @@
+"""LF307 examples of a model written as one weight matrix (SGC in
+CrawlScript/tf_geometric's demo, audit s123: a logistic regression on
+features propagated over the graph, trained with Adam at 0.2 as its paper
+does): as convex as one ``nn.Linear`` or ``Dense``; two matrices with a
+non-linearity between them are a network."""
+
+from __future__ import annotations
+
+from lossflint.examples import Invalid
+
+_KERAS = """
+import tensorflow as tf
+
+
+class SGC(tf.keras.Model):
+    def __init__(self, units, k=2):
+        super().__init__()
+        self.units = units
+        self.k = k
+
+    def build(self, input_shape):
+        self.kernel = self.add_weight("kernel", shape=[input_shape[0][-1], self.units])
+        self.bias = self.add_weight("bias", shape=[self.units], initializer="zeros")
+{more}
+    def call(self, inputs):
+        x, adj = inputs
+        h = x @ self.kernel
+{hidden}        for _ in range(self.k):
+            h = tf.sparse.sparse_dense_matmul(adj, h)
+        return h + self.bias
+
+
+model = SGC(7, k=2)
+optimizer = tf.keras.optimizers.Adam(learning_rate=0.2){marker}
+
+for step in range(200):
+    with tf.GradientTape() as tape:
+        logits = model([x, adj], training=True)
+        loss = tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(labels=y, logits=logits))
+    grads = tape.gradient(loss, model.trainable_variables)
+    optimizer.apply_gradients(zip(grads, model.trainable_variables))
+"""
+
+_TORCH = """
+import torch
+import torch.nn as nn
+
+
+class SGC(nn.Module):
+    def __init__(self, in_dim, out_dim):
+        super().__init__()
+        self.weight = nn.Parameter(torch.randn(in_dim, out_dim))
+        self.bias = nn.Parameter(torch.zeros(out_dim))
+{more}
+    def forward(self, x, adj):
+        h = adj @ (adj @ x)
+{hidden}        return h @ self.weight + self.bias
+
+
+model = SGC(1433, 7)
+optimizer = torch.optim.Adam(model.parameters(), lr=0.2){marker}
+"""
+
+SINGLE_WEIGHT_INVALID = [
+    Invalid(
+        _KERAS.format(
+            more='        self.hidden = self.add_weight("hidden", shape=[self.units, self.units])\n',
+            hidden="        h = tf.nn.relu(h @ self.hidden)\n",
+            marker="  # error: LF307",
+        )
+    ),
+    Invalid(
+        _TORCH.format(
+            more="        self.hidden = nn.Parameter(torch.randn(in_dim, in_dim))\n",
+            hidden="        h = torch.relu(h @ self.hidden)\n",
+            marker="  # error: LF307",
+        )
+    ),
+]
+
+SINGLE_WEIGHT_VALID = [
+    _KERAS.format(more="", hidden="", marker=""),
+    _TORCH.format(more="", hidden="", marker=""),
+]

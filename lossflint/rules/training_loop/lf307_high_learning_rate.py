@@ -65,7 +65,8 @@ Not reported: unit tests (`tests/`, `test/`, and `test_*.py`, `*_test.py` that
 hold a test function or class or import a test framework), where optimisers get
 arbitrary settings; linear and logistic regressions (one `nn.Linear`,
 possibly with an activation; a Keras model of `Dense` layers with no activation
-between them), whose convex, small problem tolerates a large step; toy models of
+between them; a class holding one weight matrix, `nn.Parameter` or `add_weight`,
+and no layer: SGC), whose convex, small problem tolerates a large step; toy models of
 fewer than 1,000 weights whose layer sizes the file gives (a hello-RNN over five
 characters; for Keras, every layer counted from the model's input shape:
 `Dense`, `SimpleRNN`/`LSTM`/`GRU`, `Embedding`, `Conv1D`/`Conv2D`, pooling) unless the rate is 100x the threshold; files that loop

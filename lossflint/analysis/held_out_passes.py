@@ -89,9 +89,15 @@ def _held_out_word(name: str) -> bool:
     spaced = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name).lower()
     parts = _PART.findall(spaced)
     return any(
-        part in _HELD_OUT or (len(part) == 5 and part[0] in "xy" and part[1:] == "test")
+        part in _HELD_OUT
+        or (len(part) == 5 and part[0] in "xy" and part[1:] == "test")
+        or any(part.startswith(word) and part[len(word) :] in _DATA_WORDS for word in _HELD_OUT)
         for part in parts
     )
+
+
+#: what follows a held-out word run together with it (``testloader``, ``valset``)
+_DATA_WORDS = frozenset({"loader", "set", "data", "dataset", "dl", "ds", "batches", "x", "y"})
 
 
 def _assigned_in(model: ModuleIndex, region: cst.CSTNode) -> set[str]:

@@ -5,7 +5,9 @@ metrics or predictions only"), and of a validation pass every few batches
 inside the training loop, over batches drawn from the validation data
 (mcleonard/pytorch-charRNN, audit R71); and of a script's epoch loop that
 puts the model in eval mode right before calling a ``val()`` that has no
-``eval()`` of its own (AstarLight/Lets_OCR, audit s110)."""
+``eval()`` of its own (AstarLight/Lets_OCR, audit s110); the held-out loader
+also when its name runs the words together (``testloader``, Packt's Graph
+Machine Learning, audit s123)."""
 
 from __future__ import annotations
 
@@ -38,7 +40,7 @@ for epoch in range(5):
         loss.backward()
         optimizer.step()
 {before}    correct = 0
-    for x, y in test_loader:
+    for x, y in {held}:
         out = model(x){marker}
         correct += (out.argmax(1) == y).sum().item()
 """
@@ -126,7 +128,12 @@ if __name__ == "__main__":
 """
 
 HELD_OUT_LOOP_INVALID = [
-    Invalid(_TUTORIAL.format(before="", marker="  # error: LF603 at `model(x)`")),
+    Invalid(
+        _TUTORIAL.format(before="", held="test_loader", marker="  # error: LF603 at `model(x)`")
+    ),
+    Invalid(
+        _TUTORIAL.format(before="", held="testloader", marker="  # error: LF603 at `model(x)`")
+    ),
     Invalid(_PERIODIC.format(held="val_batches", marker="  # error: LF603 at `net.forward(`")),
     # train() leaves the model in train mode; the only eval() comes after the loop
     Invalid(
@@ -138,6 +145,8 @@ HELD_OUT_LOOP_INVALID = [
 ]
 
 HELD_OUT_LOOP_VALID = [
+    # a word that only starts like one (``testimonials``, ``development``) is no held-out data
+    _TUTORIAL.format(before="", held="testimonials", marker=""),
     # the script's loop puts the model in eval mode before calling val() (and
     # back after): val() needs no eval() of its own
     _SCRIPT_CALLER.format(
@@ -184,7 +193,7 @@ HELD_OUT_LOOP_VALID = [
         accuracy += int(model(x).max(1)[1].item() == y)
     """,
     # put in eval mode first (and back after)
-    _TUTORIAL.format(before="    model.eval()\n", marker="").replace(
+    _TUTORIAL.format(before="    model.eval()\n", held="test_loader", marker="").replace(
         "    for x, y in train_loader:", "    model.train()\n    for x, y in train_loader:"
     ),
     # a loop over held-out data that trains (fine-tuning on the validation set)

@@ -655,11 +655,21 @@ model = Net()
             ),
             True,
         ),
+        # a module handed in and run: it may hold dropout
+        (
+            _PLAIN_NET.format(extra="")
+            .replace("self.hidden = hidden", "self.body = body")
+            .replace("hidden: int = 64", "hidden: int = 64, body=None")
+            .replace("self.fc1(x)", "self.fc1(self.body(x))"),
+            True,
+        ),
+        # ... handed in and never run (kept for a caller that never comes), or
+        # a size kept beside the layers (audit s123's GCN layers): nothing to switch
         (
             _PLAIN_NET.format(extra="")
             .replace("self.hidden = hidden", "self.body = body")
             .replace("hidden: int = 64", "hidden: int = 64, body=None"),
-            True,
+            False,
         ),
         # a same-file helper builds the layers: batch norms there change in eval mode
         (

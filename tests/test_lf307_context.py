@@ -53,6 +53,14 @@ def test_unit_tests_are_exempt(path: str) -> None:
     assert findings(as_test, path) == []
 
 
+def test_a_test_case_class_makes_a_test_file() -> None:
+    """tensorflow/recommenders' ``tpu_embedding_layer_test.py``: test methods of a
+    ``...Test(tf.test.TestCase)`` class, no module-level test function."""
+    body = "".join(f"        {line}\n" for line in HIGH.splitlines())
+    text = f"class LayerTest(tf.test.TestCase):\n    def test_step(self):\n{body}"
+    assert findings(text, "layer_test.py") == []
+
+
 @pytest.mark.parametrize("path", ["tests/test_trainer.py", "test/optim.py", "conftest.py"])
 def test_files_in_tests_folders_are_tests_whatever_they_hold(path: str) -> None:
     assert findings(HIGH, path) == []

@@ -8,11 +8,13 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
+from lossflint.analysis.walk import memo_of, nodes_in
+
 if TYPE_CHECKING:
     from lossflint.analysis.index import ModuleIndex
 
 #: frameworks whose import says a file holds tests
-_TEST_FRAMEWORKS = ("pytest", "unittest", "nose", "hypothesis")
+_TEST_FRAMEWORKS = ("pytest", "unittest", "nose", "hypothesis", "absl.testing")
 
 
 def is_test_module(model: ModuleIndex) -> bool:
@@ -28,10 +30,11 @@ def is_test_module(model: ModuleIndex) -> bool:
         return True
     if parts and parts[-1] == "conftest.py":
         return True
-    for stmt in model.module.body:
-        if isinstance(stmt, cst.FunctionDef) and stmt.name.value.startswith("test"):
-            return True
-        if isinstance(stmt, cst.ClassDef) and stmt.name.value.startswith("Test"):
+    for node in nodes_in(model.module, cst.FunctionDef, cst.ClassDef, memo=memo_of(model)):
+        name = node.name.value  # type: ignore[attr-defined]
+        if isinstance(node, cst.FunctionDef) and name.startswith("test"):
+            return True  # also a method of a TestCase class
+        if isinstance(node, cst.ClassDef) and (name.startswith("Test") or name.endswith("Test")):
             return True
     return any(
         binding.kind == "import" and (binding.qualname or "").split(".", 1)[0] in _TEST_FRAMEWORKS

@@ -175,8 +175,10 @@ def _candidates(model: ModuleIndex) -> list[TrainModeEvaluation]:
             continue
         if _owner_switched(model, target, switched):
             continue  # ``model.eval()`` switches ``model.semantic_encoder`` too
-        if _put_in_eval_mode_above(model, region, receiver):
-            continue  # ``model.eval()`` opens the function that evaluates
+        if _put_in_eval_mode_above(model, region, receiver) or _switched_just_before(
+            model, call, receiver
+        ):
+            continue  # ``model.eval()`` opens the function, or the block, that evaluates
         layer: cst.Call | None = None
         layer_site: Origin | None = None
         vision = ""
@@ -552,6 +554,30 @@ def _put_in_eval_mode_above(model: ModuleIndex, region: cst.CSTNode, receiver: s
             # call it is handed to (``train_one_epoch(model)``)
             evaluated = False
     return evaluated
+
+
+def _switched_just_before(model: ModuleIndex, call: cst.Call, receiver: str) -> bool:
+    """The nearest mode switch of ``receiver`` above ``call``, in the blocks
+    that hold it (up to its function or the module), is ``receiver.eval()``
+    (``with torch.no_grad():`` / ``model.eval()`` / ``for x in test_loader:``,
+    udacity's validation pass): the pass runs in eval mode. A statement
+    between them that may switch it unseen (a block naming it, a call given
+    it) leaves the mode unknown."""
+    root = receiver.split(".", 1)[0]
+    node: cst.CSTNode = call
+    while True:
+        parent = model.parent(node)
+        if parent is None or isinstance(parent, (cst.FunctionDef, cst.Module, cst.Lambda)):
+            return False
+        if isinstance(parent, cst.IndentedBlock) and isinstance(node, cst.BaseStatement):
+            before = list(parent.body)[: list(parent.body).index(node)]
+            for stmt in reversed(before):
+                mode = _mode_switch(stmt, receiver)
+                if mode is not None:
+                    return mode == "eval"
+                if root in model.code(stmt):
+                    return False  # (a block or a call that may switch it)
+        node = parent
 
 
 def _mode_switch(stmt: cst.BaseStatement, receiver: str) -> str | None:

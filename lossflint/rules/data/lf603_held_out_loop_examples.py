@@ -7,7 +7,9 @@ inside the training loop, over batches drawn from the validation data
 puts the model in eval mode right before calling a ``val()`` that has no
 ``eval()`` of its own (AstarLight/Lets_OCR, audit s110); the held-out loader
 also when its name runs the words together (``testloader``, Packt's Graph
-Machine Learning, audit s123)."""
+Machine Learning, audit s123); a pass whose ``with torch.no_grad():`` block
+starts with ``model.eval()`` runs in eval mode (udacity's "Inference and
+Validation", seen in the session-36 harness)."""
 
 from __future__ import annotations
 
@@ -127,7 +129,24 @@ if __name__ == "__main__":
     torch.save(model(example), "out.pt")
 """
 
+_IN_BLOCK = _TUTORIAL.replace(
+    "    correct = 0\n    for x, y in {held}:",
+    "    with torch.no_grad():\n        {switch}\n        for x, y in {held}:",
+).replace(
+    "        out = model(x){marker}\n        correct += (out.argmax(1) == y).sum().item()",
+    "            out = model(x){marker}\n            loss = criterion(out, y)\n    model.train()",
+)
+
 HELD_OUT_LOOP_INVALID = [
+    # nothing switches it in the block
+    Invalid(
+        _IN_BLOCK.format(
+            before="",
+            held="testloader",
+            switch="pass",
+            marker="  # error: LF603 at `model(x)`",
+        )
+    ),
     Invalid(
         _TUTORIAL.format(before="", held="test_loader", marker="  # error: LF603 at `model(x)`")
     ),
@@ -145,6 +164,7 @@ HELD_OUT_LOOP_INVALID = [
 ]
 
 HELD_OUT_LOOP_VALID = [
+    _IN_BLOCK.format(before="", held="testloader", switch="model.eval()", marker=""),
     # a word that only starts like one (``testimonials``, ``development``) is no held-out data
     _TUTORIAL.format(before="", held="testimonials", marker=""),
     # the script's loop puts the model in eval mode before calling val() (and

@@ -89,6 +89,16 @@ builds (or fails on the tiny first axis) and learns nonsense.
                 layers.Flatten(), layers.Dense(10, activation='softmax')])
             """,
         ),
+        # Keras 2's name with Keras 1's sizes (PraveenAdepu's Cdiscount reference):
+        # Conv2D exists only with Keras 2's channels-last default
+        Invalid(
+            """
+            from keras.models import Sequential
+            from keras.layers import Conv2D
+            model = Sequential()
+            model.add(Conv2D(16, 3, 3, input_shape=(3, 16, 16)))  # error: LF411 at `Conv2D(`
+            """,
+        ),
         # the same layer in Keras 2's spelling: channels-last by default
         Invalid(
             """
@@ -286,5 +296,12 @@ def _keras1_layer(node: cst.CSTNode) -> bool:
         return False  # the ordering written out: read as given
     if any(a.keyword is not None and a.keyword.value in _KERAS1_KEYWORDS for a in node.args):
         return True
+    # ``Convolution2D(32, 3, 3)``; not Keras 2's ``Conv2D(16, 3, 3)`` (strides 3)
+    func = node.func
+    name = func.attr.value if isinstance(func, cst.Attribute) else getattr(func, "value", "")
     positional = [a for a in node.args if a.keyword is None and not a.star]
-    return len(positional) >= 3 and all(isinstance(a.value, cst.Integer) for a in positional[:3])
+    return (
+        name == "Convolution2D"
+        and len(positional) >= 3
+        and all(isinstance(a.value, cst.Integer) for a in positional[:3])
+    )

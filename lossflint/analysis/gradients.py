@@ -87,7 +87,7 @@ from lossflint.analysis.function_values import value_calls
 from lossflint.analysis.interpreter.syntax import arguments_by_param, is_main_guard, param_defaults
 from lossflint.analysis.kinds import kinds_of
 from lossflint.analysis.loops import loops
-from lossflint.analysis.names import dotted_text
+from lossflint.analysis.names import dotted_text, self_attribute
 from lossflint.analysis.plain_classes import plain_class
 from lossflint.analysis.reaching import (
     iterated_parts,
@@ -2175,12 +2175,8 @@ def _built_fields(cls: cst.ClassDef) -> set[str]:
         if not isinstance(node, cst.Assign):
             continue
         for target in node.targets:
-            field = target.target
-            if not (
-                isinstance(field, cst.Attribute)
-                and isinstance(field.value, cst.Name)
-                and field.value.value == "self"
-            ):
+            field = self_attribute(target.target)
+            if field is None:
                 continue
             value = node.value
             maker = value.func if isinstance(value, cst.Call) else None
@@ -2188,7 +2184,7 @@ def _built_fields(cls: cst.ClassDef) -> set[str]:
             from_self = isinstance(maker, cst.Attribute) and (
                 isinstance(maker.value, cst.Name) and maker.value.value == "self"
             )
-            (built if maker is not None and not from_self else other).add(field.attr.value)
+            (built if maker is not None and not from_self else other).add(field)
     return built - other
 
 

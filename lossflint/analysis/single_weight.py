@@ -12,6 +12,7 @@ import libcst as cst
 
 from lossflint.analysis import apis
 from lossflint.analysis.calls import argument, positional
+from lossflint.analysis.names import self_attribute
 from lossflint.analysis.walk import memo_of, nodes_in
 
 if TYPE_CHECKING:
@@ -42,10 +43,7 @@ def single_weight_class(model: ModuleIndex, cls: cst.ClassDef) -> bool:
 def _kept_on_self(model: ModuleIndex, call: cst.Call) -> bool:
     parent = model.parent(call)
     return isinstance(parent, cst.Assign) and any(
-        isinstance(t.target, cst.Attribute)
-        and isinstance(t.target.value, cst.Name)
-        and t.target.value.value == "self"
-        for t in parent.targets
+        self_attribute(t.target) is not None for t in parent.targets
     )
 
 

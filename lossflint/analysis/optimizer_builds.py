@@ -484,22 +484,7 @@ def reads_renewed(
         if (text := dotted_text(target.target)) is not None  # type: ignore[attr-defined]
         and not (counters and _at_a_milestone(model, target, body, counters))
     }
-    # ``model.reset_parameters()`` / ``model.load_state_dict(init)``: a model
-    # started afresh (ogb's one run per pass of ``for run in range(runs)``)
-    for call in nodes_in(body, cst.Call, memo=memo_of(model)):
-        func = call.func  # type: ignore[attr-defined]
-        if isinstance(func, cst.Attribute) and (
-            func.attr.value in _RESTARTS
-            or (func.attr.value == "apply" and _initialises(model, cast("cst.Call", call)))
-        ):
-            owner = dotted_text(func.value)
-            if owner is not None and not (
-                counters and _at_a_milestone(model, call, body, counters)
-            ):
-                assigned.add(owner)
-                walked = _walked_modules(model, call, owner)
-                if walked is not None:
-                    assigned.add(walked)
+    assigned |= _restarted(model, body, counters, depth=2)
     if owners:
         assigned |= {t.split(".")[0] for t in assigned if not t.startswith("self.")}
     read = {n.value for n in nodes_in(params, cst.Name)}  # type: ignore[attr-defined]
@@ -514,6 +499,39 @@ def reads_renewed(
 
 #: methods that start a model afresh
 _RESTARTS = frozenset({"reset_parameters", "load_state_dict"})
+
+
+def _restarted(
+    model: ModuleIndex, body: cst.CSTNode, counters: frozenset[str], *, depth: int
+) -> set[str]:
+    """What ``body`` starts afresh: ``model.reset_parameters()``,
+    ``model.load_state_dict(init)``, ``model.apply(init_weights)`` (ogb's one
+    run per pass of ``for run in range(runs)``), also inside a method of the
+    same class it calls (``self.uniform_init_weight()``, whose ``self.ranker``
+    is the caller's), ``depth`` calls deep."""
+    restarted: set[str] = set()
+    for node in nodes_in(body, cst.Call, memo=memo_of(model)):
+        call = cast("cst.Call", node)
+        if counters and _at_a_milestone(model, call, body, counters):
+            continue
+        func = call.func
+        if not isinstance(func, cst.Attribute):
+            continue
+        if func.attr.value in _RESTARTS or (
+            func.attr.value == "apply" and _initialises(model, call)
+        ):
+            owner = dotted_text(func.value)
+            if owner is not None:
+                restarted.add(owner)
+                walked = _walked_modules(model, call, owner)
+                if walked is not None:
+                    restarted.add(walked)
+        elif depth > 0 and isinstance(func.value, cst.Name) and func.value.value == "self":
+            method = loops(model).resolve_function(call)
+            if method is not None:
+                inner = _restarted(model, method.body, frozenset(), depth=depth - 1)
+                restarted |= {o for o in inner if o.startswith("self.")}
+    return restarted
 
 
 def _initialises(model: ModuleIndex, call: cst.Call) -> bool:

@@ -3,7 +3,8 @@
 passed to a same-file ``train_model`` stepping it per batch, its state is
 reset every epoch; one optimiser per model of a list is a choice (audit R96's
 probe), and so is one per random restart that re-initialises the model in
-place (``model.apply(init_weights)``, haowei01/pytorch-examples, audit s116);
+place (``model.apply(init_weights)``, also through a method of the trainer,
+haowei01/pytorch-examples, audit s116);
 kept apart so the audit examples module stays small."""
 
 from __future__ import annotations
@@ -21,6 +22,34 @@ def train_model(model, data, loss_fn, optimizer):
         loss.backward()
         optimizer.step()
 
+"""
+
+_TRAINER = """
+import torch
+from torch import nn
+
+
+class Trainer:
+    def __init__(self, ranker, x, y):
+        self.ranker, self.x, self.y = ranker, x, y
+
+    def {method}(self):
+        def init_weights(m):
+            if type(m) == nn.Linear:
+                nn.init.xavier_uniform_(m.weight)
+        {body}
+
+    def train(self, steps):
+        for step in range(steps):
+            self.optimizer.zero_grad()
+            nn.functional.mse_loss(self.ranker(self.x), self.y).backward()
+            self.optimizer.step()
+
+    def init_and_train(self, train_rounds=3, steps=100):
+        for train_round in range(train_rounds):
+            self.{method}()
+            self.optimizer = torch.optim.Adam(self.ranker.parameters(), lr=1e-3){marker}
+            self.train(steps)
 """
 
 HANDED_INVALID = [
@@ -41,6 +70,14 @@ for epoch in range(1, 20):
         optimizer=torch.optim.Adam(model.parameters(), lr=1e-3),  # error: LF311 at `torch.optim.Adam(`
     )
 """
+    ),
+    # the method called on every round restarts nothing
+    Invalid(
+        _TRAINER.format(
+            method="log_round",
+            body="print(init_weights)",
+            marker="  # error: LF311 at `torch.optim.Adam(`",
+        )
     ),
 ]
 
@@ -74,6 +111,11 @@ def restarts(model, x, y, rounds=3):
 """
 
 HANDED_VALID = [
+    # each round re-initialises the model through a method of the trainer
+    # (haowei01/pytorch-examples, audit s116)
+    _TRAINER.format(
+        method="uniform_init_weight", body="self.ranker.apply(init_weights)", marker=""
+    ),
     # random restarts: each round re-initialises the model's weights in place
     _RESTARTS.format(fn="init_weights", marker=""),
     _RESTARTS.format(fn="weights_init_normal", marker=""),

@@ -70,7 +70,6 @@ from __future__ import annotations
 
 import enum
 import os
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cached_property
@@ -87,7 +86,7 @@ from lossflint.analysis.function_values import value_calls
 from lossflint.analysis.interpreter.syntax import arguments_by_param, is_main_guard, param_defaults
 from lossflint.analysis.kinds import kinds_of
 from lossflint.analysis.loops import loops
-from lossflint.analysis.names import dotted_text, self_attribute
+from lossflint.analysis.names import dotted_text, name_words, self_attribute
 from lossflint.analysis.plain_classes import plain_class
 from lossflint.analysis.reaching import (
     iterated_parts,
@@ -359,10 +358,8 @@ _DATA_TRANSFORM_TOKENS = frozenset(
 
 
 def name_tokens(name: str) -> list[str]:
-    """``build_targets`` → build, targets; ``BoxCoder`` → box, coder;
-    ``ATSSAssigner`` → atss, assigner; ``post_process`` counts as ``postprocess``."""
-    spaced = re.sub(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", "_", name).lower()
-    tokens = [t for t in spaced.split("_") if t]
+    """``name_words``, where ``post_process`` also counts as ``postprocess``."""
+    tokens = name_words(name)
     joined = [a + b for a, b in zip(tokens, tokens[1:], strict=False) if a == "post"]
     return tokens + joined
 

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, cast
 
 import libcst as cst
 
+from lossflint.analysis.names import name_words
 from lossflint.analysis.reaching import binding_loop, reaching_assignment, reaching_line
 from lossflint.analysis.walk import calls_in, memo_of, nodes_in
 
@@ -86,8 +87,7 @@ def _drawn_from_held_out(model: ModuleIndex, name: cst.Name) -> bool:
 
 
 def _held_out_word(name: str) -> bool:
-    spaced = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name).lower()
-    parts = _PART.findall(spaced)
+    parts = [part for word in name_words(name) for part in _PART.findall(word)]
     return any(
         part in _HELD_OUT
         or (len(part) == 5 and part[0] in "xy" and part[1:] == "test")

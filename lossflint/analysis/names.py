@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import builtins
 import dataclasses
+import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -202,6 +203,18 @@ def literal_item(node: cst.BaseExpression) -> tuple[str, str | int] | None:
     else:
         return None
     return (base, key) if isinstance(key, (str, int)) else None
+
+
+def name_words(name: str) -> list[str]:
+    """An identifier's words, lower-cased: ``build_targets`` → build, targets;
+    ``BoxCoder`` → box, coder; ``ATSSAssigner`` → atss, assigner."""
+    spaced = _WORD_BREAK.sub("_", name).lower()
+    return [word for word in spaced.split("_") if word]
+
+
+#: where a word starts inside an identifier: after a lower-case letter or
+#: digit (``boxCoder``), or at the last capital of an acronym (``ATSSAssigner``)
+_WORD_BREAK = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
 
 
 def self_attribute(expr: cst.BaseExpression) -> str | None:

@@ -38,6 +38,7 @@ from lossflint.analysis.interpreter import Env, Interpreter
 from lossflint.analysis.interpreter.syntax import arguments_by_param, param_names
 from lossflint.analysis.loops import LoopIndex, loops
 from lossflint.analysis.names import dotted_text, literal_item
+from lossflint.analysis.positional_batches import slices_by_batch_counter
 from lossflint.analysis.reaching import reaching_assignment, reaching_line
 from lossflint.analysis.same_arrays import same_array
 from lossflint.analysis.scaler_refits import cancelled_by_refit
@@ -622,6 +623,10 @@ class DataFacts(Interpreter[Any]):
                     return None
                 return Folds(first.split, counted or first.enumerated)
             return first if isinstance(first, (Loader, Returned)) else None
+        if qualname == "builtins.zip":
+            # ``zip(pbar, loader)``: a progress bar zipped with the batches
+            zipped = [a for a in args if isinstance(a, Loader)]
+            return zipped[0] if len(zipped) == 1 else None
         if qualname in apis.CV_SPLITTERS:
             return Splitter(call)
         if qualname == apis.NEXT:
@@ -1243,7 +1248,11 @@ class DataFacts(Interpreter[Any]):
             if isinstance(value, Loader) and value.call in self.loaders:
                 if _evaluation_name(self.model, node.iter):
                     continue
-                if trains_in_loop(self.model, index, node) and not _fits_each_batch(index, node):
+                if (
+                    trains_in_loop(self.model, index, node)
+                    and not _fits_each_batch(index, node)
+                    and not slices_by_batch_counter(self.model, node)
+                ):
                     for info in self._agreed(value):
                         if not self._evaluation_bound(info.call):
                             yield info, node.iter, "loop"

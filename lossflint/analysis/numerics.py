@@ -1339,6 +1339,8 @@ def is_sum_of_squares(model: ModuleIndex, expr: cst.BaseExpression, depth: int =
         return value is not None and is_sum_of_squares(model, value, depth - 1)
     operand = reduction(model, expr, apis.SUM, "sum") or reduction(model, expr, apis.MEAN, "mean")
     if operand is not None:
+        # ``K.sum(K.batch_flatten(K.square(g)), axis=1)``: flattened squares
+        operand = strip_shape(model, operand)
         return is_square(model, operand) or is_sum_of_squares(model, operand, depth - 1)
     info = call_info(model, expr)
     if info is not None and info.qualname in apis.L2_LOSS:

@@ -34,8 +34,15 @@ def own_protocol_scheduler(model: SemanticModel, receiver: str | None, at: cst.C
     if receiver is None:
         return False
     scope = model.enclosing(at, cst.FunctionDef)
+    # ``self.lr_scheduler = WarmupPolyLR(...)`` in ``__init__`` is the one
+    # another method of the class steps
+    on_self = receiver.startswith("self.")
+    cls = model.enclosing(at, cst.ClassDef) if on_self else None
     for site in _assigned_calls(model, receiver):
-        if model.enclosing(site.node, cst.FunctionDef) is not scope:
+        if on_self and cls is not None:
+            if model.enclosing(site.node, cst.ClassDef) is not cls:
+                continue  # another class's attribute of the same name
+        elif model.enclosing(site.node, cst.FunctionDef) is not scope:
             continue  # another function's variable of the same name
         if site.qualname is None:
             made_by = model.kinds.value_of(site.node.func)

@@ -611,6 +611,10 @@ SHAPE_FUNCTIONS = frozenset(
         "tensorflow.expand_dims",
         "tensorflow.reshape",
         "tensorflow.squeeze",
+        "keras.backend.batch_flatten",
+        "keras.backend.flatten",
+        "keras.backend.reshape",
+        "keras.ops.reshape",
     }
 )
 #: counts of the non-zero entries: a count of a mask, 0 when none is set
@@ -640,6 +644,10 @@ MEAN = frozenset({"tensorflow.reduce_mean", "tensorflow.math.reduce_mean"}) | _b
 NORM = frozenset({"tensorflow.norm", "tensorflow.linalg.norm"})
 STD = frozenset({"tensorflow.math.reduce_std", "tensorflow.reduce_std"}) | _backend_math("std")
 MATMUL = frozenset({"tensorflow.matmul", "tensorflow.linalg.matmul"})
+#: tensors made of a Python list's items (LF206)
+LIST_TENSORS = frozenset(
+    {"tensorflow.constant", "tensorflow.convert_to_tensor", "tensorflow.stack", "tensorflow.concat"}
+)
 #: ``K.clip(x, min_value, max_value)``, ``keras.ops.clip(x, x_min, x_max)``
 CLAMP = frozenset({"tensorflow.clip_by_value"}) | _backend_math("clip")
 MAXIMUM = frozenset({"tensorflow.maximum", "tensorflow.math.maximum"}) | _backend_math("maximum")

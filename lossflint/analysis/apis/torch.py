@@ -32,7 +32,7 @@ LOG_SOFTMAX = frozenset(
 )
 SIGMOID = frozenset({"torch.sigmoid", "torch.nn.functional.sigmoid", "torch.special.expit"})
 #: functions that only reshape their first argument (every value kept)
-SHAPE_FUNCTIONS = frozenset({"torch.unsqueeze", "torch.reshape", "torch.squeeze"})
+SHAPE_FUNCTIONS = frozenset({"torch.unsqueeze", "torch.reshape", "torch.squeeze", "torch.flatten"})
 #: the count of the non-zero entries: a count of a mask, 0 when none is set
 COUNT_NONZERO = frozenset({"torch.count_nonzero"})
 #: squashing functions: their output lies in [-1, 1] (an ``exp`` of it is at most e)
@@ -286,6 +286,10 @@ WEIGHT_LAYERS = frozenset(
         "torch.nn.ConvTranspose2d",
         "torch.nn.ConvTranspose3d",
     }
+)
+#: layers whose output is ``(N, C, H, W)``: its class axis is dim 1 (LF110)
+IMAGE_MAP_LAYERS = frozenset(
+    {"torch.nn.Conv2d", "torch.nn.ConvTranspose2d", "torch.nn.LazyConv2d", "torch.nn.BatchNorm2d"}
 )
 FUNCTIONAL_DROPOUT = frozenset(
     {
@@ -872,6 +876,18 @@ ITERABLE_DATASET_BASES = frozenset(
         "torch.utils.data.dataset.IterableDataset",
         "torch.utils.data.IterDataPipe",
         "torchdata.datapipes.iter.IterDataPipe",
+    }
+)
+#: tensors made of a Python list's items, one row per item (an episode's
+#: returns gathered step by step: LF206)
+LIST_TENSORS = frozenset(
+    {
+        "torch.tensor",
+        "torch.as_tensor",
+        "torch.Tensor",
+        "torch.FloatTensor",
+        "torch.stack",
+        "torch.cat",
     }
 )
 #: calls that keep the rows (and the statistics) of their first argument (LF601)

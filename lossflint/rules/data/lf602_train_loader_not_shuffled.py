@@ -17,6 +17,7 @@ from lossflint.rules.data.fixes import shuffle_fix
 from lossflint.rules.data.lf602_audit_examples import AUDIT_INVALID, AUDIT_VALID
 from lossflint.rules.data.lf602_framework_examples import FRAMEWORK_INVALID, FRAMEWORK_VALID
 from lossflint.rules.data.lf602_library_dataset_examples import LIBRARY_INVALID, LIBRARY_VALID
+from lossflint.rules.data.lf602_positional_examples import POSITIONAL_INVALID, POSITIONAL_VALID
 from lossflint.rules.data.lf602_shuffled_list_examples import (
     SHUFFLED_LIST_INVALID,
     SHUFFLED_LIST_VALID,
@@ -232,6 +233,7 @@ with `# noqa: LF602`.
         *AUDIT_INVALID,
         *FRAMEWORK_INVALID,
         *LIBRARY_INVALID,
+        *POSITIONAL_INVALID,
         *SHUFFLED_LIST_INVALID,
     ]
     VALID = [
@@ -330,6 +332,7 @@ with `# noqa: LF602`.
         *AUDIT_VALID,
         *FRAMEWORK_VALID,
         *LIBRARY_VALID,
+        *POSITIONAL_VALID,
         *SHUFFLED_LIST_VALID,
     ]
 

@@ -3,7 +3,8 @@
 ``slim/losses.py``, written with TF 0.x's ``tf.op_scope``/``tf.mul``, and
 syntaxnet's graph builder with ``tf.train.MomentumOptimizer``), where a
 positional ``(logits, labels)`` call raises; and TF2 code, where the same
-positional call is ``(labels, logits)`` and stays silent."""
+positional call is ``(labels, logits)`` and stays silent, unless the arguments' names
+say TF 1's old order (``(logits, y)``, darkflow, audit s126)."""
 
 from __future__ import annotations
 
@@ -43,6 +44,34 @@ TF1_MARKER_INVALID = [
             return tf.train.MomentumOptimizer(learning_rate, 0.9).minimize(cost)
         """,
     ),
+    # TF 1's old order by the arguments' names, in a file with no other mark
+    # of TF 1 (darkflow's loss builder, audit s126): TF 1 raises, TF 2 swaps
+    Invalid(
+        """
+        import tensorflow as tf
+
+        def loss(self, net_out):
+            if self.meta["type"] == "softmax":
+                loss = tf.nn.softmax_cross_entropy_with_logits(logits, y)  # error: LF414 at `tf.nn.softmax_cross_entropy_with_logits(`
+                self.loss = tf.reduce_mean(loss)
+        """,
+        fixed="""
+        import tensorflow as tf
+
+        def loss(self, net_out):
+            if self.meta["type"] == "softmax":
+                loss = tf.nn.softmax_cross_entropy_with_logits(logits=logits, labels=y)  # error: LF414 at `tf.nn.softmax_cross_entropy_with_logits(`
+                self.loss = tf.reduce_mean(loss)
+        """,
+    ),
+    Invalid(
+        """
+        import tensorflow as tf
+
+        def loss(net_out, labels):
+            return tf.reduce_mean(tf.nn.softmax_cross_entropy_with_logits(net_out, labels))  # error: LF414 at `tf.nn.softmax_cross_entropy_with_logits(`
+        """
+    ),
 ]
 
 TF1_MARKER_VALID = [
@@ -54,5 +83,37 @@ TF1_MARKER_VALID = [
         return tf.reduce_mean(tf.nn.softmax_cross_entropy_with_logits(one_hot_labels, logits))
 
     opt = tf.keras.optimizers.SGD(learning_rate=0.1, momentum=0.9)
+    """,
+    # TF2's order, the arguments named for it
+    """
+    import tensorflow as tf
+
+    def loss(labels, logits, y_onehot, scores, target, output):
+        a = tf.nn.softmax_cross_entropy_with_logits(labels, logits)
+        b = tf.nn.softmax_cross_entropy_with_logits(y_onehot, scores)
+        return a + b + tf.nn.sigmoid_cross_entropy_with_logits(target, output)
+    """,
+    # TF2: positional (labels, logits) is the documented order
+    """
+    import tensorflow as tf
+    def step(y, logits):
+        return tf.nn.sparse_softmax_cross_entropy_with_logits(y, logits)
+    """,
+    # sparse version with index labels
+    """
+    import tensorflow as tf
+    y = tf.placeholder(tf.int64, [None])
+    loss = tf.nn.sparse_softmax_cross_entropy_with_logits(labels=y, logits=logits)
+    """,
+    # soft labels from a teacher (distillation)
+    """
+    import tensorflow as tf
+    loss = tf.nn.softmax_cross_entropy_with_logits(labels=tf.nn.softmax(teacher / T), logits=student / T)
+    """,
+    # one-hot int placeholder of rank 2 in the dense version
+    """
+    import tensorflow as tf
+    y = tf.placeholder(tf.int32, [None, 10])
+    loss = tf.nn.softmax_cross_entropy_with_logits(labels=y, logits=logits)
     """,
 ]

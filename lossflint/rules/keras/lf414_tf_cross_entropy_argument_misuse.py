@@ -11,6 +11,7 @@ import libcst as cst
 from lossflint.analysis import apis
 from lossflint.analysis import keras as K
 from lossflint.analysis.calls import argument, keyword
+from lossflint.analysis.names import dotted_text, name_words
 from lossflint.analysis.tf_cross_entropy import (
     class_index_origin,
     drawn_class_indices,
@@ -247,34 +248,11 @@ result: the fix cannot see what the arguments hold at run time.
         logits = tf.matmul(x, W)
         loss = tf.nn.softmax_cross_entropy_with_logits(labels=y, logits=logits)
         """,
-        # TF2: positional (labels, logits) is the documented order
-        """
-        import tensorflow as tf
-        def step(y, logits):
-            return tf.nn.sparse_softmax_cross_entropy_with_logits(y, logits)
-        """,
-        # sparse version with index labels
-        """
-        import tensorflow as tf
-        y = tf.placeholder(tf.int64, [None])
-        loss = tf.nn.sparse_softmax_cross_entropy_with_logits(labels=y, logits=logits)
-        """,
-        # soft labels from a teacher (distillation)
-        """
-        import tensorflow as tf
-        loss = tf.nn.softmax_cross_entropy_with_logits(labels=tf.nn.softmax(teacher / T), logits=student / T)
-        """,
         # a user function of the same name
         """
         def softmax_cross_entropy_with_logits(a, b):
             return a - b
         loss = softmax_cross_entropy_with_logits(logits, y)
-        """,
-        # one-hot int placeholder of rank 2 in the dense version
-        """
-        import tensorflow as tf
-        y = tf.placeholder(tf.int32, [None, 10])
-        loss = tf.nn.softmax_cross_entropy_with_logits(labels=y, logits=logits)
         """,
     ]
 
@@ -305,6 +283,17 @@ class _Arguments:
     logits: Any
 
 
+#: words naming a model's scores, or the targets
+_LOGIT_WORDS = frozenset({"logits", "logit"})
+_LABEL_WORDS = frozenset({"labels", "label", "onehot", "targets", "target"})
+
+
+def _named(expr: cst.BaseExpression, words: frozenset[str]) -> bool:
+    """A name (or ``self.<name>``) with one of ``words`` among its words."""
+    text = dotted_text(expr)
+    return text is not None and bool(words & set(name_words(text.rsplit(".", 1)[-1])))
+
+
 def _short(fact: K.TfCrossEntropy) -> str:
     return fact.qualname.rsplit(".", 1)[-1]
 
@@ -318,7 +307,10 @@ def _positional(fact: K.TfCrossEntropy, kinds: _Arguments, *, tf1: bool) -> Find
         holds_logits(fact.labels, kinds.labels)
         or labels_description(fact.logits, kinds.logits) is not None
     )
-    if not (tf1 or swapped):
+    # ``(logits, y)``, ``(net_out, labels)``: TF 1's order by name, which TF 1
+    # rejects and TF 2 reads swapped
+    by_name = _named(args[0].value, _LOGIT_WORDS) or _named(args[1].value, _LABEL_WORDS)
+    if not (tf1 or swapped or by_name):
         return None
     if labels_description(fact.labels, kinds.labels):
         names = ("labels", "logits")
@@ -329,6 +321,12 @@ def _positional(fact: K.TfCrossEntropy, kinds: _Arguments, *, tf1: bool) -> Find
             f"`{_short(fact)}` called with positional arguments: TF 1.x raises "
             "`ValueError` (only named arguments are accepted); pass "
             "`labels=` and `logits=`"
+        )
+    elif not swapped:
+        message = (
+            f"`{_short(fact)}` called with positional arguments in TF 1's old order "
+            "(logits, labels): TF 1.x raises `ValueError` and TF 2 reads the first as "
+            "`labels`, swapped; pass `labels=` and `logits=` by name"
         )
     else:
         message = (

@@ -10,6 +10,7 @@ import libcst as cst
 from lossflint.analysis import apis
 from lossflint.analysis.calls import argument, has_star_args
 from lossflint.analysis.dead_code import old_version_fallback
+from lossflint.analysis.image_maps import image_map
 from lossflint.diagnostics import Applicability, Finding, FixSpec, NodeEdit, Severity
 from lossflint.examples import Invalid
 from lossflint.registry import Rule
@@ -17,6 +18,23 @@ from lossflint.rules.cst_edits import with_keyword
 
 if TYPE_CHECKING:
     from lossflint.analysis.model import SemanticModel
+
+
+_RPN = """
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+class RPN(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.score = nn.Conv2d(512, 18, 1)
+
+    def forward(self, x):
+        s = self.score(x)
+        s = s.view(s.size(0), 2, -1, s.size(3))
+        return {out}{marker}
+"""
 
 
 class SoftmaxWithoutDim(Rule):
@@ -60,10 +78,24 @@ deprecated and warns at run time.
     )
     fix_safety = """
 Unsafe: the fix adds `dim=-1` (the last axis, the class axis of `(N, C)` and
-`(N, T, C)` tensors). For `(N, C, H, W)` inputs the class axis is `dim=1`: check
+`(N, T, C)` tensors), or `dim=1` where the input is known to be an `(N, C, H, W)`
+map (a 2-D convolution's output, a reshape to four sizes), the axis PyTorch
+picks today. For other `(N, C, H, W)` inputs the class axis is `dim=1`: check
 the suggestion before applying it.
 """
     INVALID = [
+        # an (N, C, H, W) map: the fix keeps the implicit dim 1, the channels
+        # (longcw/faster_rcnn_pytorch's RPN scores, audit s126)
+        Invalid(
+            _RPN.format(out="F.softmax(s)", marker="  # error: LF110 at `F.softmax(`"),
+            fixed=_RPN.format(out="F.softmax(s, dim=1)", marker="  # error: LF110 at `F.softmax(`"),
+        ),
+        Invalid(
+            _RPN.format(out="F.softmax(self.score(x))", marker="  # error: LF110 at `F.softmax(`"),
+            fixed=_RPN.format(
+                out="F.softmax(self.score(x), dim=1)", marker="  # error: LF110 at `F.softmax(`"
+            ),
+        ),
         Invalid(
             """
             import torch.nn.functional as F
@@ -196,7 +228,15 @@ the suggestion before applying it.
                     continue
                 if old_version_fallback(model, call, "dim"):
                     continue
-                fixed = with_keyword(call, "dim", cst.UnaryOperation(cst.Minus(), cst.Integer("1")))
+                # an (N, C, H, W) map: the implicit dim is 1, the channels; keep it
+                given = argument(call, 0, "input") if dim_index == 1 else None
+                channels = given is not None and image_map(model, given)
+                dim: cst.BaseExpression = (
+                    cst.Integer("1")
+                    if channels
+                    else cst.UnaryOperation(cst.Minus(), cst.Integer("1"))
+                )
+                fixed = with_keyword(call, "dim", dim)
                 short = qualname.rsplit(".", 1)[-1]
                 misspelt = [a.keyword.value for a in call.args if a.keyword is not None]
                 misspelt = [k for k in misspelt if k in ("dims", "axis")]
@@ -214,7 +254,9 @@ the suggestion before applying it.
                     if misspelt
                     else FixSpec(
                         Applicability.UNSAFE,
-                        "add `dim=-1` (use `dim=1` for (N, C, H, W) inputs)",
+                        "add `dim=1`, the channels of this (N, C, H, W) map"
+                        if channels
+                        else "add `dim=-1` (use `dim=1` for (N, C, H, W) inputs)",
                         (NodeEdit(call, fixed),),
                     ),
                 )

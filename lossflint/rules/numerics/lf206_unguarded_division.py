@@ -10,6 +10,7 @@ import libcst as cst
 from lossflint.analysis import numerics as num
 from lossflint.analysis.denominators import mask_tests, reduced_operands, zero_able
 from lossflint.analysis.gradients import Reach, gradients
+from lossflint.analysis.rollout_returns import standardised_rollout
 from lossflint.diagnostics import Finding, Severity
 from lossflint.examples import Invalid
 from lossflint.registry import Rule
@@ -44,7 +45,10 @@ Python's `len(...)` (which raises instead of producing NaN) or a constant, or
 when it sums probabilities or `exp` (positive; a naive softmax is LF204's).
 Method reductions count only in files that import a tensor framework.
 
-Only where a gradient can flow: silent where none does (under `no_grad`,
+Only where a gradient can flow, or where an episode's returns, a tensor
+made from a list filled step by step, are standardised by their own
+`std()` (one step: NaN; equal returns: 0/0; the policy loss they weight
+turns NaN): silent where none does (under `no_grad`,
 counts of hard predictions and other integer/boolean/NumPy values, also
 through a helper's parameters when every call of it in the file passes such
 values, metric classes and evaluation code, a value only logged or turned
@@ -198,13 +202,6 @@ certain.
             tp = ((pred == 1) & (y == 1)).sum()
             fp = ((pred == 1) & (y == 0)).sum()
             return tp / (tp + fp)
-        """,
-        # NumPy preprocessing (d2l): no gradient
-        """
-        import numpy as np
-        import tensorflow as tf
-        data = np.genfromtxt("airfoil.dat", dtype=np.float32)
-        data = (data - data.mean(axis=0)) / data.std(axis=0)
         """,
         # a test over boolean NumPy masks (ignite)
         """
@@ -385,7 +382,8 @@ certain.
                 return None
         if num.nan_to_num_guarded(model, division):
             return None
-        if gradients(model).reach(division) is Reach.NO:
+        no_gradient = gradients(model).reach(division) is Reach.NO
+        if no_gradient and not standardised_rollout(model, division):
             return None  # metric/evaluation/NumPy code: see `what`
         if framework is None and num.only_torch(model):
             framework = "torch"

@@ -1,0 +1,43 @@
+"""LF205 examples of squares flattened before they are summed: a WGAN-GP
+gradient norm written with Keras 2's backend, ``K.sqrt(K.sum(K.batch_flatten(
+K.square(grad)), axis=1))`` (Hands-On GANs with Keras, chapter 7, audit s127),
+and its torch spelling; a reshape keeps every square, so the sum is still 0
+for a zero gradient. Guarded twins stay silent."""
+
+from __future__ import annotations
+
+from lossflint.examples import Invalid
+
+_GRAD_NORM = """
+from keras import backend as K
+from keras.layers import Layer
+
+
+class GradNorm(Layer):
+    def call(self, inputs):
+        target, wrt = inputs
+        grad = K.gradients(target, wrt)[0]
+        return K.sqrt(K.sum(K.batch_flatten(K.square(grad)), axis=1, keepdims=True){eps}){marker}
+"""
+
+_TORCH = """
+import torch
+
+
+def gradient_penalty(critic, real, fake):
+    mixed = (real + fake) / 2
+    mixed.requires_grad_(True)
+    grad = torch.autograd.grad(critic(mixed).sum(), mixed, create_graph=True)[0]
+    norm = torch.sqrt(torch.flatten(grad ** 2, 1).sum(1){eps}){marker}
+    return ((norm - 1) ** 2).mean()
+"""
+
+FLATTENED_INVALID = [
+    Invalid(_GRAD_NORM.format(eps="", marker="  # error: LF205 at `K.sqrt(`")),
+    Invalid(_TORCH.format(eps="", marker="  # error: LF205 at `torch.sqrt(`")),
+]
+
+FLATTENED_VALID = [
+    _GRAD_NORM.format(eps=" + K.epsilon()", marker=""),
+    _TORCH.format(eps=" + 1e-12", marker=""),
+]

@@ -1,0 +1,77 @@
+"""LF206 examples of standardisations: an episode's discounted returns, a
+Python list filled step by step and made a tensor, divided by their own
+``std()`` (nikhilbarhate99/Actor-Critic-PyTorch, audit s125): no gradient
+flows through them, yet one step or equal returns make the policy loss NaN.
+A dataset's columns (d2l's NumPy preprocessing, a torch tensor loaded whole)
+and a spread along an axis stay silent: unknown whether a column is constant."""
+
+from __future__ import annotations
+
+from lossflint.examples import Invalid
+
+_RETURNS = """
+import torch
+import torch.nn.functional as F
+
+
+def calculate_loss(rewards_seen, logprobs, values, gamma=0.99):
+    returns = []
+    running = 0
+    for reward in rewards_seen[::-1]:
+        running = reward + gamma * running
+        returns.insert(0, running)
+    returns = torch.tensor(returns)
+    returns = (returns - returns.mean()) / {std}{marker}
+    loss = 0
+    for logprob, value, ret in zip(logprobs, values, returns):
+        loss += -logprob * (ret - value.item()) + F.smooth_l1_loss(value, ret)
+    return loss
+"""
+
+ROLLOUT_INVALID = [
+    Invalid(_RETURNS.format(std="returns.std()", marker="  # error: LF206 at `(returns -`")),
+    Invalid(
+        _RETURNS.format(std="(returns.std())", marker="  # error: LF206 at `(returns -`"),
+        fixed=_RETURNS.format(
+            std="(returns.std()).clamp_min(1e-12)", marker="  # error: LF206 at `(returns -`"
+        ),
+    ),
+    Invalid(
+        """
+        import torch
+
+        def advantages(buffer, critic):
+            adv = []
+            for state, ret in buffer:
+                adv.append(ret - critic(state).detach())
+            adv = torch.stack(adv)
+            return (adv - adv.mean()) / torch.std(adv)  # error: LF206 at `(adv -`
+        """
+    ),
+]
+
+ROLLOUT_VALID = [
+    # guarded, as PyTorch's REINFORCE example writes it
+    _RETURNS.format(std="(returns.std() + 1e-8)", marker=""),
+    # NumPy preprocessing (d2l): no gradient
+    """
+    import numpy as np
+    import tensorflow as tf
+    data = np.genfromtxt("airfoil.dat", dtype=np.float32)
+    data = (data - data.mean(axis=0)) / data.std(axis=0)
+    """,
+    # a dataset loaded whole, and a list's spread along an axis
+    """
+    import numpy as np
+    import torch
+
+    X = torch.tensor(np.load("features.npy"))
+    X = (X - X.mean()) / X.std()
+
+    rows = []
+    for line in open("data.csv"):
+        rows.append([float(v) for v in line.split(",")])
+    T = torch.tensor(rows)
+    T = (T - T.mean(0)) / T.std(0)
+    """,
+]

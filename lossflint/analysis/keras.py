@@ -247,6 +247,15 @@ class Images:
 
 
 @dataclass(frozen=True)
+class ScaledImages:
+    """``keras.datasets`` pixels divided down (``x / 255``, ``(x - 127.5) /
+    127.5``, ``x * (1 / 255)``): what a model trained on them expects."""
+
+    dataset: str
+    origin: cst.CSTNode = field(repr=False)
+
+
+@dataclass(frozen=True)
 class Labels:
     encoding: str  # "int" or "onehot"
     origin: cst.CSTNode = field(repr=False)
@@ -453,7 +462,18 @@ def _join(a: Any, b: Any) -> Any:
 
 
 #: values whose existence makes a second round worth it
-_INTERESTING = (KModel, KLoss, Images, Labels, ScaledLabels, TfLogits, TfProbs, KTensor, Scaler)
+_INTERESTING = (
+    KModel,
+    KLoss,
+    Images,
+    ScaledImages,
+    Labels,
+    ScaledLabels,
+    TfLogits,
+    TfProbs,
+    KTensor,
+    Scaler,
+)
 
 
 class KerasFacts(Interpreter[Any]):
@@ -477,6 +497,8 @@ class KerasFacts(Interpreter[Any]):
         super().__init__(model, None)
         self.compiles: list[CompileFact] = []
         self.fits: list[FitFact] = []
+        #: ``evaluate``/``predict`` calls and the inputs they get
+        self.evaluations: list[FitFact] = []
         self.loop_losses: list[LossUse] = []
         self.models: dict[cst.CSTNode, KModel] = {}
         self.first_inputs: list[FirstInput] = []
@@ -963,6 +985,7 @@ class KerasFacts(Interpreter[Any]):
 
     def begin_round(self) -> None:
         self.compiles, self.fits, self.loop_losses = [], [], []
+        self.evaluations = []
         self.models, self.first_inputs, self.tf_losses = {}, [], []
         self.model_inputs = []
         self._called_losses = {}
@@ -1265,6 +1288,9 @@ class KerasFacts(Interpreter[Any]):
         return found
 
     def binary(self, op: str, left: Any, right: Any, node: cst.CSTNode) -> Any:
+        pixels = _pixel_arithmetic(op, left, right)
+        if pixels is not None:
+            return pixels
         if isinstance(left, Labels) and not left.predicted:
             if op in ("Divide", "FloorDivide") or (
                 op == "Multiply" and isinstance(right, Const) and _is_fraction(right.value)
@@ -1751,6 +1777,10 @@ class KerasFacts(Interpreter[Any]):
                 fact = FitFact(call, model, x_value, y_value, self._clock)
                 _merge(self.fits, fact, "model", "x", "y")
             return None
+        if name in ("evaluate", "predict", "predict_on_batch") and self.recording:
+            x_expr = argument(call, 0, "x")
+            x_value = self.values.get(x_expr) if x_expr is not None else None
+            _merge(self.evaluations, FitFact(call, model, x_value, None, self._clock), "x")
         if name in ("predict", "predict_on_batch", "__call__"):
             if model.outputs:
                 return _output_values(model, predicted=True)
@@ -2276,6 +2306,28 @@ def _as_layers(value: Any) -> tuple[KLayer | None, ...]:
         # ``keras.Input(shape=...)`` as the first element of a Sequential
         return ()
     return (None,)
+
+
+def _pixel_arithmetic(op: str, left: Any, right: Any) -> Images | ScaledImages | None:
+    """Raw pixels shifted by a constant or multiplied by one of at least 1
+    (``(x - 255.0) * 2 - 1``, a typo for ``/ 255``) are still 0-255 in size;
+    divided down, or multiplied by a fraction, they are scaled."""
+    for images, other in ((left, right), (right, left)):
+        if isinstance(images, ScaledImages) and op in ("Add", "Subtract", "Multiply", "Divide"):
+            return images if isinstance(other, Const) else None
+        if not isinstance(images, Images) or not isinstance(other, Const):
+            continue
+        value = other.value
+        if not isinstance(value, (int, float)) or isinstance(value, bool):
+            return None
+        if op in ("Add", "Subtract"):
+            return images
+        if op == "Multiply":
+            return images if abs(value) >= 1 else ScaledImages(images.dataset, images.origin)
+        if op == "Divide" and images is left and abs(value) > 1:
+            return ScaledImages(images.dataset, images.origin)
+        return None
+    return None
 
 
 def _is_fraction(value: Any) -> bool:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
+import libcst as cst
+
 from lossflint.analysis import apis
 from lossflint.analysis import keras as K
 from lossflint.analysis.pixels import pixel_facts
@@ -15,6 +17,7 @@ from lossflint.rules.keras.common import (
     NEEDS,
 )
 from lossflint.rules.keras.lf412_audit_examples import AUDIT_INVALID, AUDIT_VALID
+from lossflint.rules.keras.lf412_scaled_examples import SCALED_INVALID, SCALED_VALID
 
 if TYPE_CHECKING:
     from lossflint.analysis.model import SemanticModel
@@ -213,6 +216,7 @@ initialisation.
             """,
         ),
         *AUDIT_INVALID,
+        *SCALED_INVALID,
     ]
     VALID = [
         # the data set goes through its transform (ToTensor scales to [0, 1]);
@@ -282,30 +286,6 @@ initialisation.
             with tf.GradientTape() as tape:
                 out = model(xb)
         """,
-        # the function is only called while X_train is scaled; the raw CIFAR-10
-        # X_train comes after the last call (handson-ml3 ch. 11)
-        """
-        import tensorflow as tf
-
-        fashion_mnist = tf.keras.datasets.fashion_mnist.load_data()
-        (X_train, y_train), (X_test, y_test) = fashion_mnist
-        X_train, X_test = X_train / 255, X_test / 255
-
-
-        def build_and_train_model():
-            model = tf.keras.Sequential([
-                tf.keras.layers.Flatten(input_shape=[28, 28]),
-                tf.keras.layers.Dense(10, activation="softmax"),
-            ])
-            model.compile(loss="sparse_categorical_crossentropy", optimizer="sgd")
-            return model.fit(X_train, y_train, epochs=1)
-
-
-        history = build_and_train_model()
-
-        cifar10 = tf.keras.datasets.cifar10.load_data()
-        (X_train, y_train), (X_test, y_test) = cifar10
-        """,
         """
         from tensorflow import keras
         from tensorflow.keras import layers
@@ -323,14 +303,6 @@ initialisation.
         model = keras.Sequential([layers.Flatten(), layers.Dense(10)])
         model.fit(x, y)
         """,
-        # the model rescales
-        """
-        from tensorflow import keras
-        from tensorflow.keras import layers
-        (x, y), _ = keras.datasets.cifar10.load_data()
-        model = keras.Sequential([layers.Rescaling(1 / 255), layers.Flatten(), layers.Dense(10)])
-        model.fit(x, y)
-        """,
         # a model we cannot see may rescale
         """
         from tensorflow import keras
@@ -340,12 +312,14 @@ initialisation.
         model.fit(x, y)
         """,
         *AUDIT_VALID,
+        *SCALED_VALID,
     ]
 
     def check(self, model: SemanticModel) -> Iterator[Finding]:
         facts = K.keras_facts(model)
         if facts.relevant:
             yield from _keras_findings(model, facts)
+            yield from _evaluated_raw(model, facts)
         for raw in pixel_facts(model).raw_inputs():
             yield Finding(
                 raw.call,
@@ -369,6 +343,37 @@ def _keras_findings(model: SemanticModel, facts: K.KerasFacts) -> Iterator[Findi
                 "`Rescaling(1/255)` layer",
                 related=(RelatedNode("the images are loaded here", images.origin),),
             )
+
+
+def _evaluated_raw(model: SemanticModel, facts: K.KerasFacts) -> Iterator[Finding]:
+    """``evaluate``/``predict`` given raw pixels of a data set whose pixels
+    the same model was fitted on scaled (``X_train / 255`` but ``X_test``
+    left as loaded): the model sees inputs 255 times larger than in training."""
+    for use in facts.evaluations:
+        images = K.images_of(use.x)
+        if images is None or use.model is None:
+            continue
+        fitted = [
+            fit
+            for fit in facts.fits
+            if fit.model is not None
+            and fit.model.node is use.model.node
+            and isinstance(fit.x, K.ScaledImages)
+            and fit.x.dataset == images.dataset
+        ]
+        if not fitted:
+            continue
+        method = use.call.func.attr.value if isinstance(use.call.func, cst.Attribute) else ""
+        yield Finding(
+            use.call,
+            f"`{method}` gets raw 0-255 pixels of `{images.dataset}.load_data()` (line "
+            f"{model.line_of(images.origin)}) while the model was fitted on scaled ones (line "
+            f"{model.line_of(fitted[0].call)}); scale these the same way",
+            related=(
+                RelatedNode("the images are loaded here", images.origin),
+                RelatedNode("fitted on scaled pixels here", fitted[0].call),
+            ),
+        )
 
 
 def _raw(kmodel: K.KModel | None) -> bool:

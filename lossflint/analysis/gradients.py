@@ -517,6 +517,9 @@ class GradientFacts:
         sites = self._call_sites(func)
         if sites is None:
             return None
+        # a recursive call (by name: a dispatcher's ``Bias().lmo(g)`` inside
+        # ``Auto.lmo``) adds no caller
+        sites = [call for call in sites if not self.model.within(call, func)]
         others = kinds_of(self.model).calls_from_other_files(func)
         as_metric = name in self._metric_only
         mapped = name in self._mapped

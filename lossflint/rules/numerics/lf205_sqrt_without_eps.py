@@ -30,6 +30,7 @@ from lossflint.rules.numerics.lf205_audit_s124_examples import (
     AUDIT_S124_VALID,
 )
 from lossflint.rules.numerics.lf205_basic_examples import BASIC_INVALID, BASIC_VALID
+from lossflint.rules.numerics.lf205_dispatcher_examples import DISPATCHER_INVALID, DISPATCHER_VALID
 from lossflint.rules.numerics.lf205_flattened_examples import FLATTENED_INVALID, FLATTENED_VALID
 from lossflint.rules.numerics.lf205_function_value_examples import (
     FUNCTION_VALUE_INVALID,
@@ -187,6 +188,7 @@ the value by at most 1e-6.
         *AUDIT_S117_INVALID,
         *AUDIT_S124_INVALID,
         *FLATTENED_INVALID,
+        *DISPATCHER_INVALID,
         *AUDIT_S30_INVALID,
         *FUNCTION_VALUE_INVALID,
         *BASIC_INVALID,
@@ -198,6 +200,7 @@ the value by at most 1e-6.
         *AUDIT_S117_VALID,
         *AUDIT_S124_VALID,
         *FLATTENED_VALID,
+        *DISPATCHER_VALID,
         *AUDIT_S30_VALID,
         *FUNCTION_VALUE_VALID,
         *BASIC_VALID,

@@ -293,7 +293,7 @@ def graph_leaks(model: SemanticModel) -> Iterator[GraphLeak]:
             values = [b.node for b in model.bindings(value) or [] if b.kind == "assign"]
             if values and all(v is not None and ctx.in_no_grad(v) for v in values):
                 continue
-        if _graphless(model, value, 3):
+        if graphless(model, value, 3):
             continue  # `te_loss = crit(te_pred, y)` of predictions made under no_grad
         if backpropagated(model, index, node, acc.accumulator):
             continue
@@ -773,7 +773,7 @@ def _framework_function(qualname: str | None, call: cst.Call) -> bool:
     return not any(a.keyword is not None and a.keyword.value == "requires_grad" for a in call.args)
 
 
-def _graphless(model: SemanticModel, expr: cst.BaseExpression, depth: int) -> bool:
+def graphless(model: SemanticModel, expr: cst.BaseExpression, depth: int) -> bool:
     """A loss (times numbers) whose every input carries no gradient: the
     predictions made under ``no_grad`` just above, then the loss computed
     outside the block (Hierarchical-attention-networks' ``te_loss *
@@ -781,9 +781,9 @@ def _graphless(model: SemanticModel, expr: cst.BaseExpression, depth: int) -> bo
     facts = gradients(model)
     if isinstance(expr, cst.Name) and depth > 0:
         reached = reaching_assignment(model, expr)
-        return reached is not None and _graphless(model, reached, depth - 1)
+        return reached is not None and graphless(model, reached, depth - 1)
     if isinstance(expr, cst.BinaryOperation):
-        return _graphless(model, expr.left, depth) and _graphless(model, expr.right, depth)
+        return graphless(model, expr.left, depth) and graphless(model, expr.right, depth)
     found = model.value(expr)
     if isinstance(found, Tensor) and found.kind is apis.Kind.LOSS:
         return (

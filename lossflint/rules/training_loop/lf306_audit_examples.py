@@ -5,6 +5,10 @@ module stays small."""
 from __future__ import annotations
 
 from lossflint.examples import Invalid
+from lossflint.rules.training_loop.lf306_evaluation_examples import (
+    EVALUATION_INVALID,
+    EVALUATION_VALID,
+)
 from lossflint.rules.training_loop.lf306_step_examples import STEP_INVALID, STEP_VALID
 
 _METER = """
@@ -39,6 +43,7 @@ for x, y in batches:
 
 AUDIT_INVALID = [
     *STEP_INVALID,
+    *EVALUATION_INVALID,
     # a list kept in a dict of the trainer (session-11 held-out H13 p02)
     Invalid(
         """
@@ -205,6 +210,7 @@ AUDIT_INVALID = [
 
 AUDIT_VALID = [
     *STEP_VALID,
+    *EVALUATION_VALID,
     # the list kept in a dict is back-propagated as a whole
     """
     import torch

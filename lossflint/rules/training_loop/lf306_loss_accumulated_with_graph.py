@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import libcst as cst
 
 from lossflint.analysis import accumulation
+from lossflint.analysis.eval_accumulation import all_graph_leaks
 from lossflint.analysis.loops import loops
 from lossflint.diagnostics import Applicability, Finding, FixSpec, NodeEdit, Severity
 from lossflint.examples import Invalid
@@ -43,7 +44,9 @@ accumulator is never itself back-propagated. In a step function (an ignite
 outlives the call (`self.losses`, the enclosing function's list) counts too, and
 so does what a loop accumulates of a training step it calls on every pass whose
 other events are not sure (`logs = trainer.train_step(x, y)` with a conditional
-discriminator update; `total += logs["loss_g"]`).
+discriminator update; `total += logs["loss_g"]`). So does an evaluation loop (in a
+function that calls `.eval()` or is named for evaluation, trains nothing, and whose
+every caller is known and runs it with gradients on) summing a loss of a model's output.
 """
     why = """
 A loss tensor keeps a reference to its whole autograd graph (every activation saved
@@ -124,36 +127,6 @@ was not used (the accumulator is never back-propagated).
                     optimizer.step()
                     total += loss.item()  # error: LF306 at `total += loss`
                 return total / len(loader)
-            """,
-        ),
-        Invalid(
-            """
-            import torch
-            import torch.nn.functional as F
-
-            class Trainer:
-                def fit(self, loader):
-                    self.history = []
-                    for x, y in loader:
-                        self.opt.zero_grad()
-                        loss = F.cross_entropy(self.model(x), y)
-                        loss.backward()
-                        self.opt.step()
-                        self.history.append(loss)  # error: LF306 at `self.history.append(`
-            """,
-            fixed="""
-            import torch
-            import torch.nn.functional as F
-
-            class Trainer:
-                def fit(self, loader):
-                    self.history = []
-                    for x, y in loader:
-                        self.opt.zero_grad()
-                        loss = F.cross_entropy(self.model(x), y)
-                        loss.backward()
-                        self.opt.step()
-                        self.history.append(loss.detach())  # error: LF306 at `self.history.append(`
             """,
         ),
         Invalid(
@@ -311,7 +284,7 @@ was not used (the accumulator is never back-propagated).
     ]
 
     def check(self, model: SemanticModel) -> Iterator[Finding]:
-        for leak in accumulation.graph_leaks(model):
+        for leak in all_graph_leaks(model):
             yield _finding(model, leak)
 
 

@@ -1,0 +1,103 @@
+"""LF306 examples of losses kept with their graph outside a training loop's
+own body: a trainer's history list (``self.history.append(loss)``), and an
+evaluation loop that never turns gradients off (GPT2-Chinese's ``eval.py``,
+audit s128): ``evaluate`` puts the model in eval mode and sums
+``F.cross_entropy(model(x), y)`` over its batches, run by ``main()`` with
+gradients on. Its twin runs under ``no_grad``; a helper nobody calls in
+sight may be wrapped by its caller, and a sum of losses back-propagated
+after the loop is a gradient accumulation."""
+
+from __future__ import annotations
+
+from lossflint.examples import Invalid
+
+_EVALUATE = """
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+
+def evaluate(model, loader):
+    model.eval()
+    total_loss = 0
+    for x, y in loader:
+        loss = F.cross_entropy(model(x), y)
+        total_loss += loss{marker}
+    return total_loss / len(loader)
+
+
+def main():
+    model = Net()
+    model.load_state_dict(torch.load("model.pt"))
+{call}
+
+
+if __name__ == "__main__":
+    main()
+"""
+
+EVALUATION_INVALID = [
+    Invalid(
+        """
+        import torch
+        import torch.nn.functional as F
+
+        class Trainer:
+            def fit(self, loader):
+                self.history = []
+                for x, y in loader:
+                    self.opt.zero_grad()
+                    loss = F.cross_entropy(self.model(x), y)
+                    loss.backward()
+                    self.opt.step()
+                    self.history.append(loss)  # error: LF306 at `self.history.append(`
+        """,
+        fixed="""
+        import torch
+        import torch.nn.functional as F
+
+        class Trainer:
+            def fit(self, loader):
+                self.history = []
+                for x, y in loader:
+                    self.opt.zero_grad()
+                    loss = F.cross_entropy(self.model(x), y)
+                    loss.backward()
+                    self.opt.step()
+                    self.history.append(loss.detach())  # error: LF306 at `self.history.append(`
+        """,
+    ),
+    Invalid(
+        _EVALUATE.format(
+            marker="  # error: LF306 at `total_loss += loss`",
+            call="    print(np.exp(evaluate(model, loader)))",
+        )
+    ),
+]
+
+EVALUATION_VALID = [
+    _EVALUATE.format(
+        marker="", call="    with torch.no_grad():\n        print(np.exp(evaluate(model, loader)))"
+    ),
+    # a helper no code in sight calls, and a sum back-propagated after the loop
+    """
+    import torch.nn.functional as F
+
+
+    def validate(model, loader):
+        model.eval()
+        total = 0
+        for x, y in loader:
+            total += F.cross_entropy(model(x), y)
+        return total
+
+
+    def accumulated_step(model, batches, opt):
+        model.eval()
+        total = 0
+        for x, y in batches:
+            total += F.mse_loss(model(x), y)
+        total.backward()
+        opt.step()
+    """,
+]

@@ -244,6 +244,24 @@ def _names_any(text: str, names: list[str]) -> bool:
 _FROM_IMPORT = re.compile(r"(?m)^([ \t]*from[ \t]+)[\w.]+([ \t]+import\b)")
 
 
+def _named_text(text: str) -> str:
+    """What of ``text`` may name a function: its code (``code_text``), the
+    module of each ``from <module> import`` blanked."""
+    return _without_module_paths(code_text(text))
+
+
+def _only_imported(text: str, names: list[str]) -> bool:
+    """Every mention of ``names`` in ``text``'s code is in an import
+    statement (``from utils.utils import L2``): imported, never used."""
+    code = code_text(text)
+    lines = [line for line in code.splitlines() if _names_any(line, names)]
+    return bool(lines) and all(_IMPORT_LINE.match(line) and " as " not in line for line in lines)
+
+
+#: a one-line import statement (``from m import a, b`` / ``import m``)
+_IMPORT_LINE = re.compile(r"[ \t]*(?:from[ \t]+[\w.]+[ \t]+)?import[ \t]+[\w., \t]+$")
+
+
 def _without_module_paths(text: str) -> str:
     """``text`` with the module of each ``from <module> import`` blanked:
     ``from train import Net`` names the module ``train``, not a function of
@@ -324,7 +342,7 @@ def external_calls(
                 continue
             if target.rel not in texts.imported(layout, path, text):
                 continue
-            if any(_names_any(_without_module_paths(text), words[name]) for name in wanted):
+            if any(_names_any(_named_text(text), words[name]) for name in wanted):
                 importers.append(path)
         read += len(importers)
         if read > MAX_IMPORTERS:
@@ -352,9 +370,13 @@ def external_calls(
                 ):
                     reexported = True
                     continue
-                if not _names_any(_without_module_paths(text), words[name]):
+                if not _names_any(_named_text(text), words[name]):
                     # ``compute_mae`` is not named by ``compute_mae_and_mse``, the
-                    # function ``train`` not by ``from train import Net``
+                    # function ``train`` not by ``from train import Net``, nor by a
+                    # comment or a help string ("L2-loss" of irfanICMLL's options)
+                    continue
+                if _only_imported(text, words[name]):
+                    # ``from utils.utils import L2`` and no other mention: no call
                     continue
                 if _never_taken(text, stem, name):
                     # ``loss, rse, corr = model.evaluate(...)`` in LSTNet's main.py:

@@ -60,6 +60,7 @@ from lossflint.analysis.config_fields import (
 from lossflint.analysis.interpreter.syntax import param_names, statements_of
 from lossflint.analysis.loops import loops, role_from_name
 from lossflint.analysis.names import dotted_text
+from lossflint.analysis.reaching import reaching_assignment
 from lossflint.analysis.read_only_params import only_read
 from lossflint.analysis.test_files import is_test_module
 from lossflint.analysis.walk import descendants, own_returns
@@ -336,7 +337,9 @@ class LearningRates:
                     return float(number), foreign
                 return None
         if isinstance(expr, cst.Name):
-            bound = self._single_assignment(expr)
+            # bound once, or (``lr = 1e-2`` in one cell, ``lr = 1.0`` in a
+            # later one) by the assignment every path to the use passes last
+            bound = self._single_assignment(expr) or reaching_assignment(self.model, expr)
             return None if bound is None else self.number(bound, depth + 1)
         if isinstance(expr, cst.Attribute) and dotted_text(expr.value) == "self":
             bound = self._attribute_assignment(expr)

@@ -1,7 +1,9 @@
 """LF307 examples of a learning rate read from a configuration class
 (MrGiovanni/ModelsGenesis, audit R94): printing the configuration reads it,
-and only the optimiser its ``optimizer`` field picks is built; kept apart so
-the audit examples module stays small."""
+and only the optimiser its ``optimizer`` field picks is built. A module-level
+name bound again (``lr = 1e-2``, later ``lr = 1.0``: a seminar's script, audit
+s129) gives the optimiser the value that reaches it. Kept apart so the audit
+examples module stays small."""
 
 from __future__ import annotations
 
@@ -28,7 +30,29 @@ CONFIG_INVALID = [
     ),
 ]
 
+_REBOUND = """
+import torch
+
+lr = {first}
+model = torch.nn.Sequential(torch.nn.Linear(784, 512), torch.nn.Tanh(), torch.nn.Linear(512, 10))
+optimizer = torch.optim.SGD(model.parameters(), lr=lr)
+train_model(model, optimizer, loader)
+
+lr = {second}
+model2 = torch.nn.Sequential(torch.nn.Linear(784, 512), torch.nn.Tanh(), torch.nn.Linear(512, 10))
+optimizer2 = torch.optim.SGD(model2.parameters(), lr=lr){marker}
+train_model(model2, optimizer2, loader)
+"""
+
+CONFIG_INVALID.append(
+    Invalid(_REBOUND.format(first="1e-2", second="1.0", marker="  # error: LF307 at `lr=lr)`"))
+)
+
 CONFIG_VALID = [
+    _REBOUND.format(first="1.0", second="1e-2", marker="").replace(
+        "optimizer = torch.optim.SGD(model.parameters(), lr=lr)",
+        "optimizer = torch.optim.SGD(model.parameters(), lr=0.01)",
+    ),
     # the Adam branch is not the one the configuration picks
     """
     import torch

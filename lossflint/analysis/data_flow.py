@@ -192,6 +192,14 @@ class Fitted:
 
     fit: cst.CSTNode = field(repr=False)
     how: str  # "fit_transform", "transform", "formula"
+    #: the fits of columns stored in the same frame before (``df[xs] =
+    #: x_scaler.fit_transform(...)``, then ``df["y"] = y_scaler...``)
+    earlier: tuple[cst.CSTNode, ...] = field(default=(), repr=False, compare=False)
+
+    @property
+    def fits(self) -> tuple[cst.CSTNode, ...]:
+        """Every fit whose statistics the array holds, the latest first."""
+        return (self.fit, *self.earlier)
 
 
 # --- facts -------------------------------------------------------------------------------
@@ -770,16 +778,15 @@ class DataFacts(Interpreter[Any]):
             # ``df[df.index < n]`` / ``df[df.index >= n]``: a head and a tail
             if self.recording:
                 side, bound = threshold
-                self._slices.setdefault(base.fit, []).append(
-                    (side, _bound(self.model, bound), expr)
-                )
+                for fit in base.fits:
+                    self._slices.setdefault(fit, []).append((side, _bound(self.model, bound), expr))
             return Part(expr)
         rows = self.values.get(first.value) if isinstance(first, cst.Index) else None
         if isinstance(rows, Rows) and len(expr.slice) == 1:
             # ``X[idx_train]`` of a split of row numbers: one side's rows; of a
             # scaled array, the split divides rows whose statistics the fit read
             if isinstance(base, Fitted) and self.recording:
-                self.leaks.append(Leak(base.fit, rows.split, rows.how))
+                self.leaks.extend(Leak(fit, rows.split, rows.how) for fit in base.fits)
             return Part(rows.split, rows.shuffled)
         if (
             isinstance(base, Part)
@@ -798,13 +805,15 @@ class DataFacts(Interpreter[Any]):
         if isinstance(base, Fitted) and self.recording and len(expr.slice) == 1:
             mask = random_mask(self.model, first.value) if isinstance(first, cst.Index) else None
             if mask is not None:
-                self._masks.setdefault(base.fit, {}).setdefault(mask, expr)
+                for fit in base.fits:
+                    self._masks.setdefault(fit, {}).setdefault(mask, expr)
         if isinstance(base, Fitted) and self.recording and expr.slice:
             if base.how == "part":
                 # one of the stacked arrays, itself split (``x_lab[:n_val]``)
                 self._part_sliced.add(base.fit)
             if isinstance(first, cst.Slice):
-                self._note_slice(base.fit, first, expr)
+                for fit in base.fits:
+                    self._note_slice(fit, first, expr)
         return part
 
     def _note_slice(self, fit: cst.CSTNode, first: cst.Slice, expr: cst.Subscript) -> None:
@@ -821,6 +830,9 @@ class DataFacts(Interpreter[Any]):
                 frame = frame.value
             key = dotted_text(frame)
             if key is not None:
+                held = env.get(key)
+                if isinstance(held, Fitted) and all(f is not value.fit for f in held.fits):
+                    value = Fitted(value.fit, value.how, held.fits)
                 env[key] = value
                 return
         if _new_column(self.model, target) and isinstance(
@@ -1090,7 +1102,7 @@ class DataFacts(Interpreter[Any]):
             if (given is None and arg.keyword is not None) or arg.star:
                 continue
             if isinstance(value, Fitted):
-                self.leaks.append(Leak(value.fit, call, how))
+                self.leaks.extend(Leak(fit, call, how) for fit in value.fits)
             elif isinstance(value, Returned):
                 # ``X = prepare(df)[0].values`` then split: the other module
                 # may have scaled all of it (``CallRecord.split``)

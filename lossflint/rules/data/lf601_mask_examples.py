@@ -3,13 +3,36 @@ np.random.rand(len(df)) < 0.8``, then ``X[msk]`` and ``X[~msk]``): the pandas
 idiom and the book code of audit R25 (Michelucci, ch. 4); and a time series
 split by slices whose test part starts a look-back window early (audit R31);
 and a standardisation written in place (``X -= np.mean(X, axis=0); X /=
-np.std(X, axis=0)``, the traffic-sign notebook of audit s89)."""
+np.std(X, axis=0)``, the traffic-sign notebook of audit s89); two scalers
+storing their columns in one frame before it is sliced (deepschool.io's bike
+sharing lessons, audit s129): each fit leaks."""
 
 from __future__ import annotations
 
 from lossflint.examples import Invalid
 
+_TWO_SCALERS = """
+import pandas as pd
+from sklearn.preprocessing import StandardScaler
+
+rides = pd.read_csv("hour.csv")
+{split_before}quant_features = ["temp", "hum", "windspeed"]
+x_scaler = StandardScaler()
+{frame}[quant_features] = x_scaler.fit_transform({frame}[quant_features].values){x_marker}
+y_scaler = StandardScaler()
+{frame}["cnt"] = y_scaler.fit_transform({frame}["cnt"].values[:, None]){y_marker}
+{split_after}"""
+
 MASK_INVALID = [
+    Invalid(
+        _TWO_SCALERS.format(
+            split_before="",
+            frame="rides",
+            x_marker="  # error: LF601 at `x_scaler.fit_transform(`",
+            y_marker="  # error: LF601 at `y_scaler.fit_transform(`",
+            split_after="train_data = rides[: -21 * 24]\ntest_data = rides[-21 * 24 :]\n",
+        )
+    ),
     Invalid(
         """
         import numpy as np
@@ -228,4 +251,12 @@ MASK_VALID = [
     X_tr -= np.mean(X_tr, axis=0)
     X_tr /= np.std(X_tr, axis=0)
     """,
+    # both scalers fitted on the training rows only
+    _TWO_SCALERS.format(
+        split_before="train_data = rides[: -21 * 24].copy()\ntest_data = rides[-21 * 24 :]\n",
+        frame="train_data",
+        x_marker="",
+        y_marker="",
+        split_after="",
+    ),
 ]

@@ -1445,7 +1445,18 @@ def is_mask(model: ModuleIndex, expr: cst.BaseExpression) -> bool:
         return False
     lowered = name.lower()
     words = lowered.split("_")
-    return "mask" in lowered or words[0] in ("is", "has") and len(words) > 1 or "valid" in words
+    return (
+        "mask" in lowered
+        or words[0] in ("is", "has")
+        and len(words) > 1
+        or "valid" in words
+        or bool(_INDICATOR_WORDS & set(words))
+    )
+
+
+#: a survival model's 0/1 indicator per sample (pycox's ``events``): a batch
+#: may hold none
+_INDICATOR_WORDS = frozenset({"event", "events"})
 
 
 _SHAPE_METHODS = frozenset(
@@ -1505,13 +1516,31 @@ def masked_sum(model: ModuleIndex, expr: cst.BaseExpression) -> cst.BaseExpressi
     if operand is None:
         return None
     operand = resolve(model, operand)
-    if is_binop(operand, cst.Multiply):
-        assert isinstance(operand, cst.BinaryOperation)
-        for side, other in ((operand.right, operand.left), (operand.left, operand.right)):
+    factors = _two_factors(operand)
+    if factors is not None:
+        for side, other in (factors[::-1], factors):
             if is_mask(model, side) or (
                 _is_target(model, side) and _is_probabilities(model, other)
             ):
                 return strip_shape(model, resolve(model, side))
+    return None
+
+
+def _two_factors(
+    expr: cst.BaseExpression,
+) -> tuple[cst.BaseExpression, cst.BaseExpression] | None:
+    """``a * b`` or ``a.mul(b)`` (pycox's ``log_h.sub(c).mul(events)``)."""
+    if isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, cst.Multiply):
+        return expr.left, expr.right
+    if (
+        isinstance(expr, cst.Call)
+        and isinstance(expr.func, cst.Attribute)
+        and expr.func.attr.value == "mul"
+        and len(expr.args) == 1
+        and expr.args[0].keyword is None
+        and not expr.args[0].star
+    ):
+        return expr.func.value, expr.args[0].value
     return None
 
 
@@ -1928,6 +1957,37 @@ def binary_operations(model: ModuleIndex, op: type) -> list[cst.BinaryOperation]
     model's parent map: no extra walk)."""
     every = model.analysis(_all_binary_operations)
     return [n for n in every if isinstance(n.operator, op)]
+
+
+@dataclass(frozen=True)
+class Division:
+    """``a / d``, ``a.div(d)``, ``torch.div(a, d)``: ``node`` is reported."""
+
+    node: cst.BaseExpression
+    left: cst.BaseExpression
+    right: cst.BaseExpression
+
+
+def divisions(model: ModuleIndex) -> list[Division]:
+    """Every true division of the file, written with ``/`` or as a call
+    (pycox's ``loss.sum().div(events.sum())``), in source order; not a
+    floor division (``rounding_mode=``)."""
+    found = [Division(b, b.left, b.right) for b in binary_operations(model, cst.Divide)]
+    for site in model.method_calls(*apis.DIVIDE_METHODS):
+        call, func = site.node, site.node.func
+        if isinstance(func, cst.Attribute) and len(call.args) == 1 and _plain(call.args[0]):
+            found.append(Division(call, func.value, call.args[0].value))
+    for site in model.calls_to(*apis.DIVIDE_FUNCTIONS):
+        args = site.node.args
+        if len(args) == 2 and all(_plain(a) for a in args):
+            found.append(Division(site.node, args[0].value, args[1].value))
+    if len(found) > 1:
+        found.sort(key=lambda d: model.line_of(d.node))
+    return found
+
+
+def _plain(arg: cst.Arg) -> bool:
+    return arg.keyword is None and not arg.star
 
 
 def _all_binary_operations(model: ModuleIndex) -> list[cst.BinaryOperation]:

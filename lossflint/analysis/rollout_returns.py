@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from lossflint.analysis.model import SemanticModel
 
 
-def standardised_rollout(model: SemanticModel, division: cst.BinaryOperation) -> bool:
+def standardised_rollout(model: SemanticModel, division: num.Division) -> bool:
     """``division`` is ``(r - r.mean()) / r.std()`` (or ``torch.std(r)``) over
     all of ``r``, and ``r`` is a tensor made from a list built empty in the
     code and filled there (``returns.insert(0, R)``), in one update of a
@@ -48,7 +48,7 @@ def standardised_rollout(model: SemanticModel, division: cst.BinaryOperation) ->
         items = argument(made, 0, "values")
     if not isinstance(items, cst.Name):
         return False
-    return _filled_list(model, items) and _one_update(model, division)
+    return _filled_list(model, items) and _one_update(model, division.node)
 
 
 def _whole(std: cst.BaseExpression, operand: cst.Name) -> bool:
@@ -77,7 +77,7 @@ def _filled_list(model: SemanticModel, items: cst.Name) -> bool:
     return False
 
 
-def _one_update(model: SemanticModel, division: cst.BinaryOperation) -> bool:
+def _one_update(model: SemanticModel, division: cst.CSTNode) -> bool:
     """``division`` is part of one update: in a training iteration or a step
     function, or in a function that trains over no loop of its own and
     computes a loss or a gradient after it (``calculate_loss(rewards)``). A

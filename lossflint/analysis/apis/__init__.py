@@ -86,6 +86,7 @@ GRAPH_KEEPING_REDUCTIONS = torch.SUM | torch.MEAN | keras.SUM | keras.MEAN
 NORM = torch.NORM | keras.NORM | numpy.NORM
 STD = torch.STD | keras.STD | numpy.STD
 LIST_TENSORS = torch.LIST_TENSORS | keras.LIST_TENSORS
+DIVIDE_FUNCTIONS = torch.DIVIDE_FUNCTIONS | keras.DIVIDE_FUNCTIONS
 MATMUL = torch.MATMUL | keras.MATMUL
 CLAMP = torch.CLAMP | keras.CLAMP | numpy.CLAMP
 MAXIMUM = torch.MAXIMUM | keras.MAXIMUM | numpy.MAXIMUM

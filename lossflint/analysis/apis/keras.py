@@ -644,6 +644,9 @@ MEAN = frozenset({"tensorflow.reduce_mean", "tensorflow.math.reduce_mean"}) | _b
 NORM = frozenset({"tensorflow.norm", "tensorflow.linalg.norm"})
 STD = frozenset({"tensorflow.math.reduce_std", "tensorflow.reduce_std"}) | _backend_math("std")
 MATMUL = frozenset({"tensorflow.matmul", "tensorflow.linalg.matmul"})
+DIVIDE_FUNCTIONS = frozenset(
+    {"tensorflow.math.divide", "tensorflow.divide", "tensorflow.math.truediv"}
+)
 #: tensors made of a Python list's items (LF206)
 LIST_TENSORS = frozenset(
     {"tensorflow.constant", "tensorflow.convert_to_tensor", "tensorflow.stack", "tensorflow.concat"}

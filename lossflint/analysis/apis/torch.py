@@ -412,6 +412,9 @@ PASSING_FUNCS = frozenset(
 MEAN = frozenset({"torch.mean"})
 NORM = frozenset({"torch.norm", "torch.linalg.norm", "torch.linalg.vector_norm"})
 STD = frozenset({"torch.std"})
+#: true division written as a call: ``torch.div(a, d)``, ``a.div(d)``
+DIVIDE_FUNCTIONS = frozenset({"torch.div", "torch.true_divide", "torch.divide"})
+DIVIDE_METHODS = ("div", "div_", "true_divide", "divide")
 EINSUM = "torch.einsum"
 MATMUL = frozenset({"torch.matmul", "torch.mm", "torch.bmm", "torch.dot", EINSUM})
 #: functions that bound their first argument from below (min at index 1)

@@ -3,7 +3,10 @@ Python list filled step by step and made a tensor, divided by their own
 ``std()`` (nikhilbarhate99/Actor-Critic-PyTorch, audit s125): no gradient
 flows through them, yet one step or equal returns make the policy loss NaN.
 A dataset's columns (d2l's NumPy preprocessing, a torch tensor loaded whole)
-and a spread along an axis stay silent: unknown whether a column is constant."""
+and a spread along an axis stay silent: unknown whether a column is constant.
+A division written as a call (pycox's Cox partial likelihood,
+``loss.mul(events).sum().div(events.sum())``, audit s129: a batch without
+events is NaN, pycox issue #124) is a division; guarded, it is silent."""
 
 from __future__ import annotations
 
@@ -50,7 +53,46 @@ ROLLOUT_INVALID = [
     ),
 ]
 
+_COX = """
+import torch
+
+
+def cox_ph_loss_sorted(log_h, events, eps=1e-7):
+    events = events.view(-1)
+    log_h = log_h.view(-1)
+    gamma = log_h.max()
+    log_cumsum_h = log_h.sub(gamma).exp().cumsum(0).add(eps).log().add(gamma)
+    return -log_h.sub(log_cumsum_h).mul(events).sum().div({count}){marker}
+
+
+class CoxPHLoss(torch.nn.Module):
+    def forward(self, log_h, durations, events):
+        idx = durations.sort(descending=True)[1]
+        return cox_ph_loss_sorted(log_h[idx], events[idx])
+
+
+net = torch.nn.Sequential(torch.nn.Linear(9, 32), torch.nn.ReLU(), torch.nn.Linear(32, 1))
+opt = torch.optim.Adam(net.parameters(), lr=1e-3)
+crit = CoxPHLoss()
+for x, t, e in loader:
+    opt.zero_grad()
+    loss = crit(net(x), t, e)
+    loss.backward()
+    opt.step()
+"""
+
+ROLLOUT_INVALID.append(
+    Invalid(
+        _COX.format(count="events.sum()", marker="  # error: LF206 at `log_h.sub(log_cumsum_h)`"),
+        fixed=_COX.format(
+            count="events.sum().clamp_min(1e-12)",
+            marker="  # error: LF206 at `log_h.sub(log_cumsum_h)`",
+        ),
+    )
+)
+
 ROLLOUT_VALID = [
+    _COX.format(count="events.sum().clamp_min(1)", marker=""),
     # guarded, as PyTorch's REINFORCE example writes it
     _RETURNS.format(std="(returns.std() + 1e-8)", marker=""),
     # NumPy preprocessing (d2l): no gradient

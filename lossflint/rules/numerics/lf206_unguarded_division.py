@@ -5,8 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-import libcst as cst
-
 from lossflint.analysis import numerics as num
 from lossflint.analysis.denominators import mask_tests, reduced_operands, zero_able
 from lossflint.analysis.gradients import Reach, gradients
@@ -30,7 +28,7 @@ class UnguardedDivision(Rule):
     needs = ("sum", "norm", "std", "count_nonzero")
     about_its_value = True
     what = """
-Flags `a / d` where `d` is a reduction of tensors that can be 0: `.sum()`,
+Flags `a / d` (also `a.div(d)`, `torch.div(a, d)`) where `d` is a reduction of tensors that can be 0: `.sum()`,
 `.norm()`, `.std()` (and `torch.sum`, `torch.linalg.norm`, `tf.reduce_sum`,
 `tf.norm`, ...), or a sum of such reductions, like `tp + fp` counts of a mask
 or the `p.sum() + t.sum()` of a Dice loss. Where a gradient is known to flow
@@ -358,16 +356,16 @@ certain.
 
     def check(self, model: SemanticModel) -> Iterator[Finding]:
         any_framework = num.imports_framework(model)
-        for division in num.binary_operations(model, cst.Divide):
+        for division in num.divisions(model):
             finding = self._check(model, division, any_framework)
             if finding is not None:
                 yield finding
 
     def _check(
-        self, model: SemanticModel, division: cst.BinaryOperation, any_framework: bool
+        self, model: SemanticModel, found: num.Division, any_framework: bool
     ) -> Finding | None:
-        denominator = division.right
-        what, framework = zero_able(model, num.resolve(model, denominator), division.left)
+        division, denominator = found.node, found.right
+        what, framework = zero_able(model, num.resolve(model, denominator), found.left)
         if what is None:
             return None
         if framework is None and not any_framework:
@@ -383,7 +381,7 @@ certain.
         if num.nan_to_num_guarded(model, division):
             return None
         no_gradient = gradients(model).reach(division) is Reach.NO
-        if no_gradient and not standardised_rollout(model, division):
+        if no_gradient and not standardised_rollout(model, found):
             return None  # metric/evaluation/NumPy code: see `what`
         if framework is None and num.only_torch(model):
             framework = "torch"

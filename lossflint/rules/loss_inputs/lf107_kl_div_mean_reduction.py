@@ -10,6 +10,7 @@ import libcst as cst
 from lossflint.analysis import apis
 from lossflint.analysis import numerics as num
 from lossflint.analysis.calls import argument, has_star_args, keyword, literal_value
+from lossflint.analysis.class_counts import scaled_by_class_count
 from lossflint.diagnostics import Applicability, Finding, FixSpec, NodeEdit, Severity
 from lossflint.examples import Invalid
 from lossflint.registry import Rule
@@ -17,6 +18,25 @@ from lossflint.rules.loss_inputs.fixes import set_keyword
 
 if TYPE_CHECKING:
     from lossflint.analysis.model import SemanticModel
+
+
+_LWF = """
+import torch.nn.functional as F
+
+
+def distillation_loss(y, teacher_scores, T, scale):
+    return F.kl_div(F.log_softmax(y / T, dim=1), F.softmax(teacher_scores / T, dim=1)) * {scale}{marker}
+
+
+def do_batch(model, old_model, optimizer, batch, label, T=2.0):
+    target_logits = old_model(batch).detach()
+    scale = target_logits.size(-1)
+    optimizer.zero_grad()
+    out = model(batch)
+    loss = distillation_loss(out, target_logits, T, scale) + F.cross_entropy(out, label)
+    loss.backward()
+    optimizer.step()
+"""
 
 
 class KlDivMeanReduction(Rule):
@@ -58,6 +78,8 @@ Unsafe: `reduction="batchmean"` changes the loss value by a factor of the number
 of elements per sample (which is the point).
 """
     INVALID = [
+        # a distillation loss scaled by T * T only: still a mean over classes too
+        Invalid(_LWF.format(scale="T * T", marker="  # error: LF107 at `F.kl_div(`")),
         Invalid(
             """
             import torch.nn as nn
@@ -88,6 +110,10 @@ of elements per sample (which is the point).
         ),
     ]
     VALID = [
+        # times the number of classes, passed in or inline: the batch mean
+        # (arunmallya/packnet's LwF, audit s130)
+        _LWF.format(scale="scale", marker=""),
+        _LWF.format(scale="y.size(1)", marker=""),
         """
         import torch.nn as nn
         kl = nn.KLDivLoss(reduction='batchmean')
@@ -147,6 +173,8 @@ of elements per sample (which is the point).
                 continue
             if site.qualname == apis.KL_DIV and num.one_column(model, argument(call, 1, "target")):
                 continue  # (N, 1): one element per row, 'mean' is 'batchmean'
+            if scaled_by_class_count(model, call):
+                continue  # mean over N x C, times C: the batch mean (packnet's LwF)
 
             fixed = set_keyword(call, "reduction", cst.SimpleString('"batchmean"'))
             yield Finding(

@@ -187,6 +187,13 @@ class EmptyList:
 
 
 @dataclass(frozen=True)
+class RowWise:
+    """A transformer learning nothing of the rows (``apis.ROW_WISE_TRANSFORMERS``)."""
+
+    call: cst.Call = field(repr=False)
+
+
+@dataclass(frozen=True)
 class Fitted:
     """An array transformed with statistics of all its rows."""
 
@@ -653,6 +660,8 @@ class DataFacts(Interpreter[Any]):
             return None
         if qualname in apis.FIT_SCALERS:
             return Scaler(call)
+        if qualname in apis.ROW_WISE_TRANSFORMERS:
+            return RowWise(call)
         if qualname in apis.COLUMN_TRANSFORMERS and any(
             self.model.qualname(inner.func) in apis.FIT_SCALERS
             for arg in call.args
@@ -880,6 +889,10 @@ class DataFacts(Interpreter[Any]):
         name = func.attr.value
         if isinstance(receiver, Scaler):
             return self._scaler_method(call, func, name, receiver, env)
+        if isinstance(receiver, RowWise) and name in ("fit_transform", "transform"):
+            # ``PolynomialFeatures(2).fit_transform(scaled)``: still scaled
+            given = args[0] if args and not call.args[0].star else None
+            return given if isinstance(given, Fitted) else None
         if isinstance(receiver, Splitter) and name == "split":
             # a nested function indexing a scaled array with a fold's rows
             # sees them next round

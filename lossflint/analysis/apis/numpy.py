@@ -217,6 +217,17 @@ FIT_SCALERS = frozenset(
         "sklearn.preprocessing.MaxAbsScaler",
     }
 )
+#: transformers that learn no statistic of the rows (``PolynomialFeatures``
+#: learns only the column count; ``Normalizer`` scales each row on its own):
+#: their output holds the statistics their input holds
+ROW_WISE_TRANSFORMERS = frozenset(
+    {
+        "sklearn.preprocessing.PolynomialFeatures",
+        "sklearn.preprocessing.Normalizer",
+        "sklearn.preprocessing.FunctionTransformer",
+        "sklearn.preprocessing.Binarizer",
+    }
+)
 #: scalers that centre and scale each column: refitted, they absorb any affine
 #: map of the columns before them
 CENTRING_SCALERS = frozenset(

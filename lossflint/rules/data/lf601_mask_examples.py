@@ -5,7 +5,9 @@ split by slices whose test part starts a look-back window early (audit R31);
 and a standardisation written in place (``X -= np.mean(X, axis=0); X /=
 np.std(X, axis=0)``, the traffic-sign notebook of audit s89); two scalers
 storing their columns in one frame before it is sliced (deepschool.io's bike
-sharing lessons, audit s129): each fit leaks."""
+sharing lessons, audit s129): each fit leaks; scaled rows through
+``PolynomialFeatures`` (a contest solution of esokolov's ml-course-hse, audit
+s129) keep the scaler's statistics."""
 
 from __future__ import annotations
 
@@ -23,7 +25,26 @@ y_scaler = StandardScaler()
 {frame}["cnt"] = y_scaler.fit_transform({frame}["cnt"].values[:, None]){y_marker}
 {split_after}"""
 
+_POLY = """
+import numpy as np
+import pandas as pd
+from sklearn.model_selection import train_test_split
+from sklearn.preprocessing import PolynomialFeatures, StandardScaler
+
+df = pd.DataFrame(np.load("x.npy"))
+target = np.load("y.npy")
+{before}poly = PolynomialFeatures(2)
+df = pd.DataFrame(poly.fit_transform(df))
+X_train, X_test, y_train, y_test = train_test_split(df, target, train_size=0.8)
+{after}"""
+
 MASK_INVALID = [
+    Invalid(
+        _POLY.format(
+            before="df = StandardScaler().fit_transform(df)  # error: LF601\n",
+            after="",
+        )
+    ),
     Invalid(
         _TWO_SCALERS.format(
             split_before="",
@@ -258,5 +279,9 @@ MASK_VALID = [
         x_marker="",
         y_marker="",
         split_after="",
+    ),
+    _POLY.format(
+        before="",
+        after="scaler = StandardScaler().fit(X_train)\nX_train, X_test = scaler.transform(X_train), scaler.transform(X_test)\n",
     ),
 ]

@@ -42,7 +42,9 @@ def zero_able(
         operand = num.reduction(model, expr, functions, method)
         if operand is None:
             continue
-        if _positive(model, operand) or (method == "sum" and _hot_total(model, expr, operand)):
+        if _positive(model, operand) or (
+            method == "sum" and (_hot_total(model, expr, operand) or _self_matched(model, operand))
+        ):
             return None, None
         info = num.call_info(model, expr)
         assert info is not None
@@ -177,6 +179,47 @@ def _hot_total(
         return False
     value = model.value(num.resolve(model, operand))
     return isinstance(value, Tensor) and value.kind in (Kind.ONE_HOT, Kind.ROW_HOT)
+
+
+def _self_matched(model: SemanticModel, operand: cst.BaseExpression) -> bool:
+    """``torch.eq(idx, idx_all)`` with ``idx_all = torch.cat([idx.t(), queue],
+    dim=1)``: each row of the matches has its own column, so its sum is at
+    least 1 (ALBEF's and BLIP's retrieval targets)."""
+    matches = num.strip_shape(model, num.resolve(model, operand))
+    pair = _equality_operands(model, matches)
+    if pair is None:
+        return False
+    own, every = pair
+    joined = num.resolve(model, every)
+    info = num.call_info(model, joined)
+    if info is None or info.qualname not in apis.CONCATENATIONS or not info.node.args:
+        return False
+    parts = info.node.args[0].value
+    if not isinstance(parts, (cst.List, cst.Tuple)) or not parts.elements:
+        return False
+    first = parts.elements[0].value
+    return num.same_code(model, num.untransposed(model, first), num.untransposed(model, own))
+
+
+def _equality_operands(
+    model: SemanticModel, expr: cst.BaseExpression
+) -> tuple[cst.BaseExpression, cst.BaseExpression] | None:
+    """``a == b``, ``torch.eq(a, b)``, ``a.eq(b)``: ``(a, b)``."""
+    if (
+        isinstance(expr, cst.Comparison)
+        and len(expr.comparisons) == 1
+        and isinstance(expr.comparisons[0].operator, cst.Equal)
+    ):
+        return expr.left, expr.comparisons[0].comparator
+    info = num.call_info(model, expr)
+    if info is None:
+        return None
+    args = [a.value for a in info.node.args if a.keyword is None and not a.star]
+    if info.qualname in apis.EQ_FUNCS and len(args) == 2:
+        return args[0], args[1]
+    if info.method == "eq" and info.receiver is not None and len(args) == 1:
+        return info.receiver, args[0]
+    return None
 
 
 def _unweighted(term: cst.BaseExpression) -> cst.BaseExpression:

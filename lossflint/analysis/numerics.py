@@ -1156,7 +1156,7 @@ def is_expanded_squared_distance(model: ModuleIndex, expr: cst.BaseExpression) -
     if not any(number(model, f) == 2 for f in _product_factors(expr.right)):
         return False
     terms = add_terms(expr.left)
-    return len(terms) == 2 and all(is_sum_of_squares(model, _untransposed(model, t)) for t in terms)
+    return len(terms) == 2 and all(is_sum_of_squares(model, untransposed(model, t)) for t in terms)
 
 
 def _product_factors(expr: cst.BaseExpression) -> list[cst.BaseExpression]:
@@ -1170,7 +1170,7 @@ def _product_factors(expr: cst.BaseExpression) -> list[cst.BaseExpression]:
     return []
 
 
-def _untransposed(model: ModuleIndex, expr: cst.BaseExpression) -> cst.BaseExpression:
+def untransposed(model: ModuleIndex, expr: cst.BaseExpression) -> cst.BaseExpression:
     """``x.t()``, ``x.T``, ``tf.transpose(x)`` → ``x``: the same values."""
     if isinstance(expr, cst.Attribute) and expr.attr.value in ("T", "mT"):
         return expr.value

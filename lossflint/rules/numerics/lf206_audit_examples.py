@@ -7,12 +7,17 @@ from __future__ import annotations
 
 from lossflint.examples import Invalid
 from lossflint.rules.numerics.lf206_audit_s27_examples import S27_INVALID, S27_VALID
+from lossflint.rules.numerics.lf206_comparison_examples import (
+    COMPARISON_INVALID,
+    COMPARISON_VALID,
+)
 from lossflint.rules.numerics.lf206_rollout_examples import ROLLOUT_INVALID, ROLLOUT_VALID
 from lossflint.rules.numerics.lf206_union_examples import UNION_INVALID, UNION_VALID
 
 AUDIT_INVALID = [
     *S27_INVALID,
     *ROLLOUT_INVALID,
+    *COMPARISON_INVALID,
     *UNION_INVALID,
     # two classes' counts of three: a batch of the third class has neither
     Invalid(
@@ -174,6 +179,7 @@ AUDIT_INVALID = [
 AUDIT_VALID = [
     *S27_VALID,
     *ROLLOUT_VALID,
+    *COMPARISON_VALID,
     *UNION_VALID,
     # SimCLR's NT-Xent: the exponentials over complementary masks add up to
     # all off-diagonal pairs, never 0 (vturrisi/solo-learn, audit R64)

@@ -36,6 +36,7 @@ from lossflint.analysis.calls import argument, assigned_to, keyword, literal_val
 from lossflint.analysis.datasets import map_dataset_class, ordered_dataset
 from lossflint.analysis.interpreter import Env, Interpreter
 from lossflint.analysis.interpreter.syntax import arguments_by_param, param_names
+from lossflint.analysis.loader_subclasses import loader_subclass
 from lossflint.analysis.loops import LoopIndex, loops
 from lossflint.analysis.names import dotted_text, literal_item
 from lossflint.analysis.positional_batches import slices_by_batch_counter
@@ -44,7 +45,15 @@ from lossflint.analysis.same_arrays import same_array
 from lossflint.analysis.scaler_refits import cancelled_by_refit
 from lossflint.analysis.trainer_datasets import trainer_train_set
 from lossflint.analysis.unpacked_returns import unpacked_items
-from lossflint.analysis.values import DictValue, Foreign, FunctionRef, Instance, TupleValue, Value
+from lossflint.analysis.values import (
+    ClassRef,
+    DictValue,
+    Foreign,
+    FunctionRef,
+    Instance,
+    TupleValue,
+    Value,
+)
 from lossflint.analysis.walk import calls_in, memo_of, nodes_in, own_returns
 from lossflint.project import bridge, callers
 from lossflint.project.context import current as project_context
@@ -293,9 +302,18 @@ class DataFacts(Interpreter[Any]):
         summary asks which results of other modules' functions a loop here
         trains on (``training_returns``)."""
         loader = scaler = trains = False
+        subclasses = {
+            cls.name.value
+            for cls in cast("list[cst.ClassDef]", self.model.nodes_of_type(cst.ClassDef))
+            if loader_subclass(self.model, cls)
+        }
         for site in self.model.calls:
             name = site.qualname
-            if name in apis.DATA_LOADERS:
+            if name in apis.DATA_LOADERS or (
+                name is None
+                and isinstance(site.node.func, cst.Name)
+                and site.node.func.value in subclasses
+            ):
                 loader = True
             elif (
                 name in apis.FIT_SCALERS
@@ -387,6 +405,9 @@ class DataFacts(Interpreter[Any]):
         return super()._attrs_set_by(cls, func, flow or setup)
 
     def _call(self, call: cst.Call, callee: Any, args: list[Any], env: Env) -> Any:
+        if isinstance(callee, ClassRef) and loader_subclass(self.model, callee.cls):
+            # ``AudioDataLoader(ds, batch_size=1)``: a DataLoader by another name
+            return self.api_call(call, apis.DATA_LOADER, args, env)
         if isinstance(callee, Foreign) and isinstance(callee.ref, SFunction):
             self._note_trained_elsewhere(call, callee.ref, args, 0)
             self._split_by_helper(call, callee.ref, args)
@@ -1674,7 +1695,7 @@ def _any_shuffled(args: list[Any]) -> bool:
 
 #: names of loaders that are evaluated on, even when a loop over them steps an
 #: optimiser (test-time adaptation, adversarial examples)
-_EVALUATION_WORDS = ("test", "val", "eval", "dev", "calib", "query", "support")
+_EVALUATION_WORDS = ("test", "val", "eval", "dev", "calib", "query", "support", "cv_", "_cv")
 
 
 def _evaluation_name(model: ModuleIndex, expr: cst.BaseExpression) -> bool:

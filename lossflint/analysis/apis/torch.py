@@ -749,6 +749,8 @@ MAX_WITH_INDICES = frozenset({"torch.max", "torch.min"})
 
 # --- data loading (LF602) -----------------------------------------------------------
 
+#: the loader a subclass passing its arguments on stands for
+DATA_LOADER = "torch.utils.data.DataLoader"
 DATA_LOADERS = frozenset(
     {
         "torch.utils.data.DataLoader",

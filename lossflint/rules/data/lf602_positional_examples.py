@@ -7,6 +7,10 @@ loader zipped with a progress bar (``zip(pbar, loader)``, VQGAN-pytorch,
 audit s127) is iterated all the same."""
 
 from lossflint.examples import Invalid
+from lossflint.rules.data.lf602_loader_subclass_examples import (
+    LOADER_SUBCLASS_INVALID,
+    LOADER_SUBCLASS_VALID,
+)
 
 _SLICED = """
 import pickle
@@ -74,11 +78,13 @@ for epoch in range(100):
 """
 
 POSITIONAL_INVALID = [
+    *LOADER_SUBCLASS_INVALID,
     Invalid(_SLICED.format(loop=_WINDOW, marker="  # error: LF602")),
     Invalid(_ZIPPED),
 ]
 
 POSITIONAL_VALID = [
+    *LOADER_SUBCLASS_VALID,
     _SLICED.format(loop=_ENUMERATED, marker=""),
     _SLICED.format(loop=_COUNTED, marker=""),
 ]

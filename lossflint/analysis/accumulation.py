@@ -256,6 +256,8 @@ class GraphLeak:
     #: the value is a loss by its kind; otherwise it is a name ``.backward()`` is
     #: called on in the same pass of the loop
     by_kind: bool
+    #: in an evaluation loop that never turns gradients off (``eval_accumulation``)
+    evaluating: bool = False
 
 
 def graph_leaks(model: SemanticModel) -> Iterator[GraphLeak]:

@@ -68,7 +68,7 @@ def evaluation_graph_leaks(model: SemanticModel) -> Iterator[GraphLeak]:
             continue
         if backpropagated(model, index, node, acc.accumulator):
             continue
-        yield GraphLeak(acc, True)
+        yield GraphLeak(acc, True, evaluating=True)
 
 
 def _run_with_gradients(model: SemanticModel, func: cst.FunctionDef, depth: int) -> bool:

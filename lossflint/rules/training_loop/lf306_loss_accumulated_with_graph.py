@@ -355,10 +355,11 @@ def _finding(model: SemanticModel, leak: accumulation.GraphLeak) -> Finding:
     elif not evidence and not leak.by_kind:
         name = accumulation.backpropagated_operand(model, loops(model), node, value)
         source = f" (`{name.value}` is back-propagated in this loop)" if name else ""
+    advice = " (or evaluate under `torch.no_grad()`)" if leak.evaluating else ""
     return Finding(
         node,
         f"{what} keeps the autograd graph of every iteration alive{source}: memory "
-        f"grows until OOM; accumulate `.{method}()` instead",
+        f"grows until OOM; accumulate `.{method}()` instead{advice}",
         fix=FixSpec(Applicability.SAFE, f"accumulate `.{method}()`", (NodeEdit(node, new),)),
     )
 

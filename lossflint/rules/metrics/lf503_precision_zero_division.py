@@ -9,6 +9,7 @@ from lossflint.analysis import apis
 from lossflint.analysis import metrics as M
 from lossflint.analysis.calls import argument, has_star_args, keyword
 from lossflint.analysis.numerics import literals_bound
+from lossflint.analysis.test_files import is_test_module
 from lossflint.diagnostics import Finding, Severity
 from lossflint.examples import Invalid
 from lossflint.registry import Rule
@@ -31,7 +32,10 @@ whose denominators are never 0) where it scores each class on its own:
 `average="macro"`, `"weighted"`, `"samples"` or `None` (the default of
 `precision_recall_fscore_support`), also through a name or a conditional whose
 every value is one of these. A binary score (the others' default) is
-0/0 only when the model predicts no positive at all, and is not reported. An
+0/0 only when the model predicts no positive at all, and is not reported; nor
+is an F-score per class over the labels present (no `labels=`): its
+denominator `2tp + fp + fn` is positive for each of them. Unit tests, which
+compare against sklearn's reference values, are not reported. An
 information, not a warning: sklearn's own default scores the undefined case 0
 and warns; the rule asks for that choice to be written down.
 """
@@ -49,15 +53,15 @@ author meant: `zero_division=0` then says so, and the finding is an
 information (severity info), not a warning.
 """
     example = """
-    from sklearn.metrics import f1_score
+    from sklearn.metrics import precision_score
 
-    f1_score(y_true, y_pred, average="macro")                    # error: LF503
-    f1_score(y_true, y_pred, average="macro", zero_division=0)   # explicit
+    precision_score(y_true, y_pred, average="macro")                    # error: LF503
+    precision_score(y_true, y_pred, average="macro", zero_division=0)   # explicit
     """
     use_instead = """
-    from sklearn.metrics import f1_score
+    from sklearn.metrics import precision_score
 
-    f1_score(y_true, y_pred, average="macro", zero_division=0)
+    precision_score(y_true, y_pred, average="macro", zero_division=0)
     """
     references = (
         (
@@ -74,15 +78,15 @@ information (severity info), not a warning.
         Invalid(
             """
             from sklearn.metrics import f1_score
-            f1 = f1_score(y_true, y_pred, average='macro')  # error: LF503 at `f1_score(`
+            f1 = f1_score(y_true, y_pred, average='macro', labels=[0, 1, 2])  # error: LF503 at `f1_score(`
             """
         ),
         # bound by a star import (TorchSSL's evaluate(), audit s120)
         Invalid(
             """
             from sklearn.metrics import *
-            f1 = f1_score(y_true, y_pred, average='macro')  # error: LF503 at `f1_score(`
-            f1_ok = f1_score(y_true, y_pred, average='macro', zero_division=0)
+            p = precision_score(y_true, y_pred, average='macro')  # error: LF503 at `precision_score(`
+            p_ok = precision_score(y_true, y_pred, average='macro', zero_division=0)
             """
         ),
         Invalid(
@@ -107,23 +111,34 @@ information (severity info), not a warning.
         ),
         Invalid(
             """
-            from sklearn.metrics import f1_score
-            metric = f1_score
+            from sklearn.metrics import recall_score
+            metric = recall_score
             score = metric(y, p, average='macro')  # error: LF503 at `metric(`
             """
         ),
         # ``average`` read through a name, both arms per class (audit s93)
         Invalid(
             """
-            from sklearn.metrics import f1_score
+            from sklearn.metrics import precision_score
 
             def scores(y, p, n_classes):
                 average = 'weighted' if n_classes > 10 else 'macro'
-                return f1_score(y, p, average=average)  # error: LF503 at `f1_score(`
+                return precision_score(y, p, average=average)  # error: LF503 at `precision_score(`
             """
         ),
     ]
     VALID = [
+        # F-scores per class over the labels present: never 0/0 (safari's
+        # f1_macro, audit s133)
+        """
+        from sklearn.metrics import f1_score, fbeta_score
+
+        def f1_macro(logits, y):
+            y_hat = logits.argmax(-1)
+            return f1_score(y.cpu().numpy(), y_hat.cpu().numpy(), average="macro")
+
+        f2 = fbeta_score(y, p, beta=2, average="weighted")
+        """,
         # one arm binary: not known to score per class (ml-sound-classifier's
         # ``lib_train.py``, audit s93)
         """
@@ -164,6 +179,8 @@ information (severity info), not a warning.
     ]
 
     def check(self, model: SemanticModel) -> Iterator[Finding]:
+        if is_test_module(model):
+            return  # a test compares against sklearn's reference value
         for call, name in M.metric_facts(model).metric_calls(apis.SKLEARN_PRF):
             if keyword(call, "zero_division") is not None or has_star_args(call):
                 continue
@@ -175,6 +192,14 @@ information (severity info), not a warning.
             if not averages or not averages <= _PER_CLASS:
                 continue
             average = "samples" if averages == {"samples"} else next(iter(averages - {"samples"}))
+            if (
+                short in _F_SCORES
+                and average != "samples"
+                and argument(call, None, "labels") is None
+            ):
+                # per class over the labels present in either array: 2tp + fp + fn > 0
+                # for each, so F is never 0/0 (safari's f1_macro, ignite's tests)
+                continue
             # ``average="samples"`` scores each sample's labels on their own
             empty = (
                 "a sample with no predicted (or true) labels"
@@ -191,6 +216,8 @@ information (severity info), not a warning.
 #: ``average`` values that score each class on its own: a class never
 #: predicted (or absent) is 0/0 there
 _PER_CLASS = frozenset({"macro", "weighted", "samples", None})
+#: scores whose denominator, ``2tp + fp + fn``, counts every label present
+_F_SCORES = frozenset({"f1_score", "fbeta_score"})
 #: ``average`` when the call leaves it out
 _DEFAULT_AVERAGE: dict[str, str | None] = {
     "precision_score": "binary",

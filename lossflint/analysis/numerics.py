@@ -411,6 +411,21 @@ def positive_term(model: ModuleIndex, expr: cst.BaseExpression) -> bool:
     return False
 
 
+def _square_of_a_name(model: ModuleIndex, term: cst.BaseExpression) -> bool:
+    """``c ** 2``, ``c * c``, ``self.c.pow(2)``: the square of a name or an
+    attribute, not of an expression (``(pred - target) ** 2``) nor a literal."""
+    base = square_base(model, term)
+    if base is None:
+        return False
+    # ``huber_c = huber_c.view(-1, 1, 1, 1)``: a reshape keeps the values
+    base = strip_shape(model, resolve(model, base))
+    if isinstance(base, cst.Name):
+        base = strip_shape(model, reaching_assignment(model, base) or base)
+    return isinstance(base, cst.Name) or (
+        isinstance(base, cst.Attribute) and model.qualname(base) is None
+    )
+
+
 def literals_bound(
     model: ModuleIndex, expr: cst.BaseExpression, depth: int = 3
 ) -> list[object] | None:
@@ -557,7 +572,16 @@ def is_guarded(
             return True
         return isinstance(bound, (int, float)) and bound > 0
     if is_binop(expr, cst.Add):
-        return any(positive_term(model, term) for term in add_terms(expr))
+        terms = add_terms(expr)
+        if any(
+            _positive_power(model, t) or (positive_term(model, t) and not is_square(model, t))
+            for t in terms
+        ):
+            return True
+        # ``(pred - target) ** 2 + c ** 2``: the pseudo-Huber constant squared,
+        # not ``re * re + im * im``, a magnitude that is 0 where every part is
+        named = [t for t in terms if _square_of_a_name(model, t)]
+        return bool(named) and len(named) < len(terms)
     complement = one_minus(expr)
     if complement is not None:
         # ``1 - p`` with ``p`` clipped below 1 (``clip(p, eps, 1 - eps)``)

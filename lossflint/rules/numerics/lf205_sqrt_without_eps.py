@@ -36,6 +36,10 @@ from lossflint.rules.numerics.lf205_function_value_examples import (
     FUNCTION_VALUE_INVALID,
     FUNCTION_VALUE_VALID,
 )
+from lossflint.rules.numerics.lf205_pseudo_huber_examples import (
+    PSEUDO_HUBER_INVALID,
+    PSEUDO_HUBER_VALID,
+)
 
 if TYPE_CHECKING:
     from lossflint.analysis.model import SemanticModel
@@ -189,6 +193,7 @@ the value by at most 1e-6.
         *AUDIT_S124_INVALID,
         *FLATTENED_INVALID,
         *DISPATCHER_INVALID,
+        *PSEUDO_HUBER_INVALID,
         *AUDIT_S30_INVALID,
         *FUNCTION_VALUE_INVALID,
         *BASIC_INVALID,
@@ -201,6 +206,7 @@ the value by at most 1e-6.
         *AUDIT_S124_VALID,
         *FLATTENED_VALID,
         *DISPATCHER_VALID,
+        *PSEUDO_HUBER_VALID,
         *AUDIT_S30_VALID,
         *FUNCTION_VALUE_VALID,
         *BASIC_VALID,

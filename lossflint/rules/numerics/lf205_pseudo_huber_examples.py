@@ -1,0 +1,38 @@
+"""LF205 examples of squares added under a root: the pseudo-Huber loss
+``sqrt((pred - target) ** 2 + c ** 2)`` (kohya-ss/sd-scripts, audit s133)
+adds its constant squared, a guard like ``+ c * c``; a magnitude written with
+products, ``sqrt(re * re + im * im)``, is 0 where both parts are, as its
+``**`` spelling is."""
+
+from __future__ import annotations
+
+from lossflint.examples import Invalid
+
+PSEUDO_HUBER_INVALID = [
+    Invalid(
+        """
+        import torch
+
+        def magnitude_loss(spec, target):
+            re, im = spec[..., 0], spec[..., 1]
+            mag = torch.sqrt(re * re + im * im)  # error: LF205 at `torch.sqrt(`
+            return (mag - target).abs().mean()
+        """
+    ),
+]
+
+PSEUDO_HUBER_VALID = [
+    """
+    import torch
+
+    def conditional_loss(model_pred, target, huber_c):
+        huber_c = huber_c.view(-1, *([1] * (model_pred.ndim - 1)))
+        loss = 2 * huber_c * (torch.sqrt((model_pred - target) ** 2 + huber_c**2) - huber_c)
+        return loss.mean()
+
+    def train_step(unet, x, target, optimizer):
+        loss = conditional_loss(unet(x), target, torch.full((x.shape[0],), 0.1))
+        loss.backward()
+        optimizer.step()
+    """,
+]

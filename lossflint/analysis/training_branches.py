@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
-from lossflint.analysis.reaching import reaches_parameter
+from lossflint.analysis.calls import literal_value
+from lossflint.analysis.reaching import reaches_parameter, reaching_assignment
 
 if TYPE_CHECKING:
     from lossflint.analysis.index import ModuleIndex
@@ -94,3 +95,20 @@ def rate_set_by_caller(
         return False
     params = (*func.params.posonly_params, *func.params.params, *func.params.kwonly_params)
     return any(p.name.value == rate.value and p.default is None for p in params)
+
+
+def rate_off_in_eval(model: ModuleIndex, rate: cst.BaseExpression | None) -> bool:
+    """The dropout rate is 0 outside training: ``p if self.training else 0.0``
+    (HazyResearch/safari's attention), also through a name bound to it just
+    above the call (``p = self.dropout_p if self.training else 0.0``)."""
+    if isinstance(rate, cst.Name):
+        rate = reaching_assignment(model, rate)
+    if not isinstance(rate, cst.IfExp):
+        return False
+    if _implies_training(rate.test, True):
+        off = rate.orelse
+    elif _implies_training(rate.test, False):
+        off = rate.body
+    else:
+        return False
+    return literal_value(off) in (0, 0.0)

@@ -27,7 +27,31 @@ class Net(nn.Module):
         return self.fc({body})
 """
 
+_ATTENTION = """
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+class SelfAttention(nn.Module):
+    def __init__(self, dropout_p=0.1):
+        super().__init__()
+        self.dropout_p = dropout_p
+
+    def forward(self, q, k, v):
+        attention = torch.softmax(torch.einsum("bthd,bshd->bhts", q, k), dim=-1)
+        {line}
+        return torch.einsum("bhts,bshd->bthd", attention, v)
+"""
+
 AUDIT_INVALID = [
+    # a rate that is not 0 outside training
+    Invalid(
+        _ATTENTION.format(
+            line="attention = F.dropout(attention, self.dropout_p if self.training else 0.5)"
+            "  # error: LF316 at `F.dropout(`"
+        )
+    ),
     # a top-level helper that forward calls: always on (no fix: it has no self)
     Invalid(
         _NET.format(
@@ -64,6 +88,13 @@ AUDIT_INVALID = [
 ]
 
 AUDIT_VALID = [
+    # the rate is 0 outside training (HazyResearch/safari, audit s133)
+    _ATTENTION.format(
+        line="attention = F.dropout(attention, self.dropout_p if self.training else 0.0)"
+    ),
+    _ATTENTION.format(
+        line="p = self.dropout_p if self.training else 0.0\n        attention = F.dropout(attention, p)"
+    ),
     # the rate is an argument of every forward call: evaluation passes 0.0
     # (dataflowr's spectral GNN notebook, audit R15)
     """

@@ -10,7 +10,11 @@ import libcst as cst
 from lossflint.analysis import apis
 from lossflint.analysis.calls import argument, has_star_args
 from lossflint.analysis.gradients import gradients
-from lossflint.analysis.training_branches import rate_set_by_caller, training_only
+from lossflint.analysis.training_branches import (
+    rate_off_in_eval,
+    rate_set_by_caller,
+    training_only,
+)
 from lossflint.diagnostics import Applicability, Finding, FixSpec, NodeEdit, Severity
 from lossflint.examples import Invalid
 from lossflint.registry import Rule
@@ -263,6 +267,8 @@ switches it off after `model.eval()`, which is what the module's other layers do
                 continue  # `if self.training:` already switches it off after eval()
             if rate_set_by_caller(model, argument(call, 1, "p"), func):
                 continue  # `F.dropout(x, d)`: each call of forward sets the rate
+            if rate_off_in_eval(model, argument(call, 1, "p")):
+                continue  # `F.dropout(x, p if self.training else 0.0)`
             short = (site.qualname or "dropout").rsplit(".", 1)[-1]
             fix = None
             advice = "pass `training=self.training`"

@@ -24,19 +24,25 @@ def passed_through(model: ModuleIndex, call: cst.Call, func: cst.Attribute, args
     how = apis.ACCELERATOR_PASS_THROUGH.get(func.attr.value)
     if how is None or has_star_args(call) or not args:
         return None
-    if not isinstance(func.value, cst.Name):
+    if _accelerator_on_self(model, func.value):
+        bindings = None
+    elif not isinstance(func.value, cst.Name):
         return None
-    bindings = model.bindings(func.value) or []
-    named = "accelerator" in func.value.value.lower()
-    if not bindings or not all(
-        (
-            b.kind == "assign"
-            and isinstance(b.node, cst.Call)
-            and model.qualname(b.node.func) in apis.ACCELERATORS
+    else:
+        bindings = model.bindings(func.value) or []
+    named = isinstance(func.value, cst.Name) and "accelerator" in func.value.value.lower()
+    if bindings is not None and (
+        not bindings
+        or not all(
+            (
+                b.kind == "assign"
+                and isinstance(b.node, cst.Call)
+                and model.qualname(b.node.func) in apis.ACCELERATORS
+            )
+            # ``def evaluate(model, loader, accelerator)`` in a file that builds one
+            or (b.kind == "param" and named and _builds_accelerator(model))
+            for b in bindings
         )
-        # ``def evaluate(model, loader, accelerator)`` in a file that builds one
-        or (b.kind == "param" and named and _builds_accelerator(model))
-        for b in bindings
     ):
         return None
     if how == "each" and len(args) > 1:
@@ -46,3 +52,20 @@ def passed_through(model: ModuleIndex, call: cst.Call, func: cst.Attribute, args
 
 def _builds_accelerator(model: ModuleIndex) -> bool:
     return any(site.qualname in apis.ACCELERATORS for site in model.calls)
+
+
+def _accelerator_on_self(model: ModuleIndex, receiver: cst.BaseExpression) -> bool:
+    """``self.accelerator`` in a file that imports Accelerate's
+    ``Accelerator`` (a trainer handed one in its constructor: skorch's
+    accelerate example)."""
+    return (
+        isinstance(receiver, cst.Attribute)
+        and isinstance(receiver.value, cst.Name)
+        and receiver.value.value == "self"
+        and "accelerator" in receiver.attr.value.lower()
+        and any(
+            binding.kind == "import" and binding.qualname in apis.ACCELERATORS
+            for bindings in model.module_scope.bindings.values()
+            for binding in bindings
+        )
+    )

@@ -40,6 +40,34 @@ def train_epoch(network, optimizer):
 """
 
 FRAMEWORK_INVALID = [
+    # prepared by the Accelerator a trainer is handed (skorch's accelerate
+    # example, audit s133): what ``prepare`` gives back is the loader
+    Invalid(
+        """
+        import torch
+        from accelerate import Accelerator
+
+        class Net:
+            def __init__(self, module, accelerator):
+                self.module = module
+                self.accelerator = accelerator
+
+            def fit(self, X, y):
+                dataset = torch.utils.data.TensorDataset(torch.as_tensor(X), torch.as_tensor(y))
+                dataloader = torch.utils.data.DataLoader(dataset, batch_size=64)  # error: LF602
+                optimizer = torch.optim.SGD(self.module.parameters(), lr=0.01)
+                self.module, optimizer = self.accelerator.prepare(self.module, optimizer)
+                dataloader = self.accelerator.prepare(dataloader)
+                for epoch in range(5):
+                    for source, targets in dataloader:
+                        optimizer.zero_grad()
+                        loss = torch.nn.functional.nll_loss(self.module(source), targets)
+                        self.accelerator.backward(loss)
+                        optimizer.step()
+
+        net = Net(torch.nn.Linear(100, 2), Accelerator())
+        """
+    ),
     # every fifth item, in stored order
     Invalid(_SUBSET.format(indices="range(0, 60000, 5)", marker="  # error: LF602")),
     # a shuffle in __init__ under a fixed seed: one order, the same every epoch

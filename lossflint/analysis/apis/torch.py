@@ -271,6 +271,9 @@ MODULE_WRAPPERS = frozenset(
         "torch.compile",
         # Ray Train wraps the model in DistributedDataParallel (or leaves it)
         "ray.train.torch.prepare_model",
+        # ignite's ``idist.auto_model(model)``: the model, or DDP/DataParallel of it
+        "ignite.distributed.auto_model",
+        "ignite.distributed.auto.auto_model",
     }
 )
 #: layers with a weight matrix whose units must differ (not norms, not embeddings)
@@ -1027,6 +1030,8 @@ MODEL_WRAPPERS: dict[str, tuple[int, str]] = {
     "torch.nn.parallel.DistributedDataParallel": (0, "module"),
     "torch.distributed.fsdp.FullyShardedDataParallel": (0, "module"),
     "torch.compile": (0, "model"),
+    "ignite.distributed.auto_model": (0, "model"),
+    "ignite.distributed.auto.auto_model": (0, "model"),
 }
 
 # --- raw pixels on their way to a model (LF412, LF413) ------------------------------

@@ -5,7 +5,9 @@ agree, and none when one of them does not. Also ConvE's (audit R62): the
 model is one of several classes picked by ``if``/``else``, each keeping its
 own ``self.loss = BCELoss()``, trained with ``model.loss(model.forward(...), y)``.
 A discriminator a plain class builds in a method (``self.disc =
-self._discriminator()``, pyod, audit s112) is followed too."""
+self._discriminator()``, pyod, audit s112) is followed too, and so is a model
+ignite's ``idist.auto_model`` wraps (pytorch-ignite's DCGAN template, audit
+s133)."""
 
 from __future__ import annotations
 
@@ -115,6 +117,22 @@ class AnoGAN:
 """
 
 FACTORY_INVALID = [
+    Invalid(
+        """
+        import ignite.distributed as idist
+        import torch
+        from torch import nn
+
+        netD = idist.auto_model(nn.Sequential(nn.Flatten(), nn.Linear(64, 1), nn.Sigmoid()))
+        bce = nn.BCELoss()
+        opt = torch.optim.Adam(netD.parameters(), lr=2e-4)
+        for x, y in loader:
+            loss = bce(netD(x).view(-1), y)  # error: LF104 at `bce(`
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+        """
+    ),
     Invalid(
         _BUILT_BY_METHOD.format(head=", nn.Sigmoid()", marker="  # error: LF104 at `nn.BCELoss()(`")
     ),

@@ -394,7 +394,9 @@ class EpochCallBuild:
 
 #: a loop target saying each pass is a run of its own (a new optimiser per
 #: fold, trial or seed is right)
-_PER_RUN = re.compile(r"fold|trial|run|seed|repeat|experiment|split|config|cfg|stage|cycle")
+_PER_RUN = re.compile(
+    r"fold|trial|run|seed|repeat|experiment|split|config|cfg|stage|cycle|task|context|domain"
+)
 
 
 def optimizers_built_per_epoch_call(model: ModuleIndex) -> Iterator[EpochCallBuild]:
@@ -425,7 +427,7 @@ def optimizers_built_per_epoch_call(model: ModuleIndex) -> Iterator[EpochCallBui
         if func is None or func not in built:
             continue
         loop = _epoch_loop_around(model, index, call)
-        if loop is None:
+        if loop is None or _hands_a_picked_item(model, call, loop):
             continue
         for ctor in built[func]:
             params = _params_at_call(call, func, argument(ctor, 0, "params"))
@@ -434,6 +436,25 @@ def optimizers_built_per_epoch_call(model: ModuleIndex) -> Iterator[EpochCallBui
             if reads_renewed(model, params, loop.body):
                 continue  # a model built on every pass: a restart per run
             yield EpochCallBuild(ctor, call, loop, params)
+
+
+def _hands_a_picked_item(model: ModuleIndex, call: cst.Call, loop: cst.For | cst.While) -> bool:
+    """``train(model, train_datasets[context_id])``: the call is handed the
+    item of a collection the loop's counter picks, a data set of its own on
+    every pass (a task of continual learning, GMvandeVen's tutorial), whose
+    run builds its own optimiser."""
+    if not isinstance(loop, cst.For):
+        return False
+    counters = {cast("cst.Name", n).value for n in nodes_in(loop.target, cst.Name)}
+    for arg in call.args:
+        value = arg.value
+        if isinstance(value, cst.Subscript) and any(
+            cast("cst.Name", n).value in counters
+            for element in value.slice
+            for n in nodes_in(element, cst.Name)
+        ):
+            return True
+    return False
 
 
 def _built_for_one_epoch(

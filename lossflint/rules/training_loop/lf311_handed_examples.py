@@ -111,6 +111,29 @@ def restarts(model, x, y, rounds=3):
 """
 
 HANDED_VALID = [
+    # one task per pass, each a training run of its own (GMvandeVen's
+    # continual-learning tutorial, audit s134): the loop picks the data set
+    """
+import torch
+import torch.nn.functional as F
+
+
+def train(model, dataset, iters, lr):
+    optimizer = torch.optim.Adam(model.parameters(), lr=lr)
+    batches = iter(torch.utils.data.DataLoader(dataset, batch_size=128, shuffle=True))
+    for _ in range(iters):
+        x, y = next(batches)
+        optimizer.zero_grad()
+        F.cross_entropy(model(x), y).backward()
+        optimizer.step()
+
+
+for context_id in range(5):
+    train(model, train_datasets[context_id], iters=2, lr=0.01)
+
+for t in range(5):
+    train(model, permuted[t], iters=2, lr=0.01)
+""",
     # each round re-initialises the model through a method of the trainer
     # (haowei01/pytorch-examples, audit s116)
     _TRAINER.format(

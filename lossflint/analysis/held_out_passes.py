@@ -148,7 +148,7 @@ def _reads_any(
                 None,
             )
         if value is None:
-            loop = binding_loop(model, use)
+            loop = binding_loop(model, use) or _moved_batch_loop(model, use)
             if loop is not None and not any(a is region for a in model.ancestors(loop)):
                 # ``y`` of the training loop's ``for x, y in batches:``
                 if _reads_any(model, loop.iter, names, depth - 1, region):
@@ -160,6 +160,37 @@ def _reads_any(
         if _reads_any(model, value, names, depth - 1, region):
             return True
     return False
+
+
+def _moved_batch_loop(model: ModuleIndex, use: cst.Name) -> cst.For | None:
+    """The ``for`` whose target binds ``use`` when the loop's body binds it
+    again only from itself (``real = real.to(device)``): every value it
+    holds is the loop's batch."""
+    loop = binding_loop(model, use, rebound=True)
+    if loop is None:
+        return None
+    for node in nodes_in(loop.body, cst.Assign, memo=memo_of(model)):
+        assign = cast(cst.Assign, node)
+        if any(_binds(t.target, use.value) for t in assign.targets) and not any(
+            cast(cst.Name, n).value == use.value
+            for n in nodes_in(assign.value, cst.Name, memo=memo_of(model))
+        ):
+            return None
+    for node in nodes_in(loop.body, cst.AugAssign, cst.For, cst.With, memo=memo_of(model)):
+        target = node.target if isinstance(node, (cst.AugAssign, cst.For)) else None
+        if target is not None and _binds(target, use.value):
+            return None
+        if isinstance(node, cst.With) and any(
+            item.asname is not None and _binds(item.asname.name, use.value) for item in node.items
+        ):
+            return None
+    return loop
+
+
+def _binds(target: cst.BaseExpression, name: str) -> bool:
+    return any(
+        cast(cst.Name, n).value == name for n in nodes_in(target, cst.Name)
+    ) and not isinstance(target, (cst.Attribute, cst.Subscript))
 
 
 def held_out_loops(model: ModuleIndex, index: LoopIndex) -> dict[int, cst.For]:

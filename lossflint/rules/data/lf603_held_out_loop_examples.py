@@ -9,7 +9,9 @@ puts the model in eval mode right before calling a ``val()`` that has no
 also when its name runs the words together (``testloader``, Packt's Graph
 Machine Learning, audit s123); a pass whose ``with torch.no_grad():`` block
 starts with ``model.eval()`` runs in eval mode (udacity's "Inference and
-Validation", seen in the session-36 harness)."""
+Validation", seen in the session-36 harness); a validation pass inside the
+batch loop whose batch is moved first (``real = real.to(device)``: still the
+loader's batch, Coursera's GAN assignment, audit s135)."""
 
 from __future__ import annotations
 
@@ -138,6 +140,28 @@ _IN_BLOCK = _TUTORIAL.replace(
 )
 
 HELD_OUT_LOOP_INVALID = [
+    Invalid(
+        """
+        import torch
+        from torch import nn
+
+        classifier = nn.Sequential(nn.Conv2d(3, 8, 3), nn.BatchNorm2d(8), nn.Flatten(), nn.LazyLinear(10))
+        opt = torch.optim.Adam(classifier.parameters(), lr=2e-4)
+        for epoch in range(20):
+            for real, labels in dataloader:
+                real = real.to(device)
+                opt.zero_grad()
+                labels_hat = classifier(real)
+                loss = nn.functional.cross_entropy(labels_hat, labels)
+                loss.backward()
+                opt.step()
+                correct = 0
+                with torch.no_grad():
+                    for val_example, val_label in validation_dataloader:
+                        labels_hat = classifier(val_example)  # error: LF603 at `classifier(val_example)`
+                        correct += (labels_hat.argmax(1) == val_label).float().sum()
+        """
+    ),
     # nothing switches it in the block
     Invalid(
         _IN_BLOCK.format(

@@ -424,7 +424,8 @@ class LoopIndex:
             return self._backward_event(call, receiver_expr, receiver)
         if method == "manual_backward":
             return Event("backward", call, receiver, loss=args[0].value if args else None)
-        if method in ("zero_grad", "clear_grad", "clear_gradients"):  # paddle: clear_grad
+        # paddle: clear_grad; hand-written frameworks (a CMU 11-785 MLP): zero_grads
+        if method in ("zero_grad", "clear_grad", "clear_gradients", "zero_grads"):
             return Event("zero_grad", call, receiver)
         zeroes = method == "zero_" or (
             method in ("fill_", "mul_") and len(args) == 1 and literal_value(args[0].value) == 0

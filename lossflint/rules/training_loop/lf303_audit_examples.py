@@ -84,6 +84,22 @@ AUDIT_INVALID = [
 ]
 
 AUDIT_VALID = [
+    # a hand-written MLP's ``zero_grads()`` clears its gradients (CMU 11-785's
+    # autograder tests, audit s135)
+    """
+    import numpy as np
+    from hw1 import hw1
+    from mytorch.optim import adam
+
+    def test_adam():
+        mlp = hw1.MLP(784, 10, [64, 32], [hw1.ReLU(), hw1.ReLU(), hw1.Identity()])
+        optim = adam.Adam(mlp)
+        for _ in range(10):
+            mlp.zero_grads()
+            mlp.forward(x)
+            mlp.backward(y)
+            optim.step()
+    """,
     # the model's forward clears its gradients on every call (audit R35,
     # threelittlemonkeys/seq2seq-pytorch: encoder and decoder optimisers)
     """

@@ -347,10 +347,19 @@ class TrainedModels:
             return self._layer_count(value.origin, None)
         if isinstance(value, Sequential):
             total = 0
-            for item in value.layers:
-                if not isinstance(item, Layer):
-                    return None
-                count = self._layer_count(item.origin, None)
+            built = value.origin
+            # ``nn.Sequential(nn.Linear(5, 2), nn.BatchNorm1d(2))``: each layer's
+            # call, also one the value kinds do not model (a norm)
+            calls: list[cst.CSTNode | None] = (
+                [a.value for a in built.args]
+                if isinstance(built, cst.Call)
+                and self.model.parent(built) is not None  # built in this file
+                and built.args
+                and not any(a.star or a.keyword is not None for a in built.args)
+                else [item.origin if isinstance(item, Layer) else None for item in value.layers]
+            )
+            for call in calls:
+                count = self._layer_count(call, None)
                 if count is None:
                     return None
                 total += count
@@ -470,15 +479,24 @@ class TrainedModels:
         if short in apis.RECURRENT_GATES:
             layers = argument_node(call, 2, "num_layers")
             both = argument_node(call, None, "bidirectional")
-            if (layers is not None and literal_value(layers.value) != 1) or (
-                both is not None and literal_value(both.value) is not False
-            ):
+            # ``num_layers=num_layers`` of a constructor parameter set to 1
+            depth = self._int(layers.value, cls) if layers is not None else 1
+            if depth is None or (both is not None and literal_value(both.value) is not False):
                 return None
             inputs, hidden = values
             gates = apis.RECURRENT_GATES[short]
-            return gates * (inputs * hidden + hidden * hidden + (2 * hidden if with_bias else 0))
+            per_layer = hidden * hidden + (2 * hidden if with_bias else 0)
+            return gates * (
+                inputs * hidden + per_layer + (depth - 1) * (hidden * hidden + per_layer)
+            )
         if short == "Embedding":
             return values[0] * values[1]
+        if len(values) == 1:
+            # a norm layer: a scale and a shift per feature, unless ``affine=False``
+            affine = argument_node(call, None, "affine", "elementwise_affine")
+            return (
+                0 if affine is not None and literal_value(affine.value) is False else 2 * values[0]
+            )
         inputs, outputs = values
         return inputs * outputs + (outputs if with_bias else 0)
 

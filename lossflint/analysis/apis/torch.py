@@ -1014,6 +1014,11 @@ LAYER_SIZE_ARGUMENTS: dict[str, tuple[str, ...]] = {
     "torch.nn.RNN": ("input_size", "hidden_size"),
     "torch.nn.GRU": ("input_size", "hidden_size"),
     "torch.nn.LSTM": ("input_size", "hidden_size"),
+    # a scale and a shift per feature (``affine=True``, their default)
+    "torch.nn.BatchNorm1d": ("num_features",),
+    "torch.nn.BatchNorm2d": ("num_features",),
+    "torch.nn.BatchNorm3d": ("num_features",),
+    "torch.nn.LayerNorm": ("normalized_shape",),
 }
 #: weight matrices per recurrent layer (one per gate), by ``torch.nn`` class name
 RECURRENT_GATES = {"RNN": 1, "GRU": 3, "LSTM": 4}

@@ -1,6 +1,5 @@
-"""LF307 examples from the audits: rates compared on purpose, pixels
-optimised directly, and SGD whose gradient norm is clipped every step (all
-silent); kept apart so the rule module stays small."""
+"""LF307 examples from the audits: rates compared on purpose, pixels optimised
+directly, SGD whose gradient norm is clipped every step (all silent)."""
 
 from __future__ import annotations
 
@@ -12,6 +11,7 @@ from lossflint.rules.training_loop.lf307_keras_schedule_examples import (
     SCHEDULE_INVALID,
     SCHEDULE_VALID,
 )
+from lossflint.rules.training_loop.lf307_toy_examples import TOY_INVALID, TOY_VALID
 
 _CONFIG = """
 from dataclasses import dataclass, field
@@ -71,6 +71,7 @@ def _copied(
 AUDIT_VALID = [
     *SCHEDULE_VALID,
     *CONFIG_VALID,
+    *TOY_VALID,
     *groups.PARAM_GROUP_VALID,
     *single.SINGLE_WEIGHT_VALID,
     # a helper that may override the entry
@@ -264,6 +265,7 @@ AUDIT_VALID = [
 AUDIT_INVALID = [
     *SCHEDULE_INVALID,
     *CONFIG_INVALID,
+    *TOY_INVALID,
     *groups.PARAM_GROUP_INVALID,
     *single.SINGLE_WEIGHT_INVALID,
     # the config dict handed to a helper that only reads it (held-out H13 p02)

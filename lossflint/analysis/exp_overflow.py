@@ -92,9 +92,14 @@ def _reduced(
 
 
 def negative(expr: cst.BaseExpression) -> bool:
-    """``-e`` or a negative number."""
+    """``-e``, a negative number, or a product or quotient with one negative
+    side (``-1 / m``, the mean cost of Ng's course)."""
     if isinstance(expr, cst.UnaryOperation) and isinstance(expr.operator, cst.Minus):
         return True
+    if isinstance(expr, cst.BinaryOperation) and isinstance(
+        expr.operator, (cst.Multiply, cst.Divide)
+    ):
+        return negative(expr.left) != negative(expr.right)
     value = literal_value(expr)
     return isinstance(value, (int, float)) and not isinstance(value, bool) and value < 0
 

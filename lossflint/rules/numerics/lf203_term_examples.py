@@ -67,6 +67,19 @@ class LODA:
 """
 
 TERM_INVALID = [
+    # the mean taken by a negative factor in front (``(-1 / m) * np.sum(...)``,
+    # the logistic-regression cost of Ng's course, audit s135)
+    Invalid(
+        """
+        import numpy as np
+
+        def propagate(w, b, X, Y):
+            m = X.shape[1]
+            A = 1 / (1 + np.exp(-(np.dot(w.T, X) + b)))
+            cost = (-1 / m) * np.sum(Y * np.log(A) + (1 - Y) * np.log(1 - A))  # error: LF203 at `(-1 / m) *`
+            return cost
+        """
+    ),
     Invalid(_LODA.format(raise_="", marker="  # error: LF203")),
     Invalid(_CLAMPED.format(source="self.classifier(x)", marker="  # error: LF203 at `-1. * (`")),
     Invalid(_KDE.format(factor="labels", marker="  # error: LF203")),

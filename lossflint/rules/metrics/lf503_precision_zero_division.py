@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
+import libcst as cst
+
 from lossflint.analysis import apis
 from lossflint.analysis import metrics as M
 from lossflint.analysis.calls import argument, has_star_args, keyword
@@ -34,7 +36,9 @@ whose denominators are never 0) where it scores each class on its own:
 every value is one of these. A binary score (the others' default) is
 0/0 only when the model predicts no positive at all, and is not reported; nor
 is an F-score per class over the labels present (no `labels=`): its
-denominator `2tp + fp + fn` is positive for each of them. Unit tests, which
+denominator `2tp + fp + fn` is positive for each of them (unless an argument
+is thresholded scores, `preds > th`: maybe a multi-label indicator matrix,
+every column of which is a label). Unit tests, which
 compare against sklearn's reference values, are not reported. An
 information, not a warning: sklearn's own default scores the undefined case 0
 and warns; the rule asks for that choice to be written down.
@@ -79,6 +83,15 @@ information (severity info), not a warning.
             """
             from sklearn.metrics import f1_score
             f1 = f1_score(y_true, y_pred, average='macro', labels=[0, 1, 2])  # error: LF503 at `f1_score(`
+            """
+        ),
+        # a threshold sweep over multi-label scores: every column is a label
+        # (Packt's Graph Machine Learning, audit s123)
+        Invalid(
+            """
+            from sklearn.metrics import f1_score
+            for th in [0.1, 0.3, 0.5]:
+                print(th, f1_score(target, preds > th, average="macro"))  # error: LF503 at `f1_score(`
             """
         ),
         # bound by a star import (TorchSSL's evaluate(), audit s120)
@@ -196,9 +209,12 @@ information (severity info), not a warning.
                 short in _F_SCORES
                 and average != "samples"
                 and argument(call, None, "labels") is None
+                and not _thresholded(call)
             ):
                 # per class over the labels present in either array: 2tp + fp + fn > 0
-                # for each, so F is never 0/0 (safari's f1_macro, ignite's tests)
+                # for each, so F is never 0/0 (safari's f1_macro, ignite's tests); not
+                # thresholded scores (``preds > th``), maybe a multi-label indicator
+                # matrix, whose every column is a label
                 continue
             # ``average="samples"`` scores each sample's labels on their own
             empty = (
@@ -216,6 +232,13 @@ information (severity info), not a warning.
 #: ``average`` values that score each class on its own: a class never
 #: predicted (or absent) is 0/0 there
 _PER_CLASS = frozenset({"macro", "weighted", "samples", None})
+
+
+def _thresholded(call: cst.Call) -> bool:
+    """``f1_score(target, preds > th)``: an argument compared to a threshold."""
+    return any(isinstance(a.value, cst.Comparison) for a in call.args[:2])
+
+
 #: scores whose denominator, ``2tp + fp + fn``, counts every label present
 _F_SCORES = frozenset({"f1_score", "fbeta_score"})
 #: ``average`` when the call leaves it out

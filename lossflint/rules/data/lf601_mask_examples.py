@@ -39,6 +39,21 @@ X_train, X_test, y_train, y_test = train_test_split(df, target, train_size=0.8)
 {after}"""
 
 MASK_INVALID = [
+    # columns standardised one by one with ``zscore``: one leak, reported once
+    # (jeffheaton's t81_558 notebooks, seen in the session-37 harness)
+    Invalid(
+        """
+        import pandas as pd
+        from scipy.stats import zscore
+        from sklearn.model_selection import train_test_split
+
+        df = pd.read_csv("auto-mpg.csv")
+        df["displacement"] = zscore(df["displacement"])
+        df["horsepower"] = zscore(df["horsepower"])
+        df["weight"] = zscore(df["weight"])  # error: LF601
+        x_train, x_test, y_train, y_test = train_test_split(df[["displacement", "weight"]], df["mpg"])
+        """
+    ),
     Invalid(
         _POLY.format(
             before="df = StandardScaler().fit_transform(df)  # error: LF601\n",

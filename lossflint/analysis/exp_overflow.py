@@ -92,14 +92,29 @@ def _reduced(
 
 
 def negative(expr: cst.BaseExpression) -> bool:
-    """``-e``, a negative number, or a product or quotient with one negative
-    side (``-1 / m``, the mean cost of Ng's course)."""
+    """``-e``, a negative number, or a negative number scaled by a count
+    (``-1 / m``, the mean cost of Ng's course)."""
     if isinstance(expr, cst.UnaryOperation) and isinstance(expr.operator, cst.Minus):
         return True
     if isinstance(expr, cst.BinaryOperation) and isinstance(
         expr.operator, (cst.Multiply, cst.Divide)
     ):
-        return negative(expr.left) != negative(expr.right)
+        # a negative number scaled by a count (``-1 / m``, ``-1.0 / x.shape[0]``),
+        # not a product of tensors (``-c * p.detach()``, a weighted term)
+        for sign, scale in ((expr.left, expr.right), (expr.right, expr.left)):
+            if _negative_number(sign) and isinstance(
+                scale, (cst.Name, cst.Attribute, cst.Subscript, cst.Integer, cst.Float)
+            ):
+                return True
+        return False
+    value = literal_value(expr)
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and value < 0
+
+
+def _negative_number(expr: cst.BaseExpression) -> bool:
+    """``-1``, ``-1.0``: a negative literal."""
+    if isinstance(expr, cst.UnaryOperation) and isinstance(expr.operator, cst.Minus):
+        return isinstance(expr.expression, (cst.Integer, cst.Float))
     value = literal_value(expr)
     return isinstance(value, (int, float)) and not isinstance(value, bool) and value < 0
 

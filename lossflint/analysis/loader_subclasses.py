@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 import libcst as cst
 
 from lossflint.analysis import apis
-from lossflint.analysis.walk import calls_in
+from lossflint.analysis.interpreter.syntax import forwards_all
 
 if TYPE_CHECKING:
     from lossflint.analysis.index import ModuleIndex
@@ -28,35 +28,11 @@ def loader_subclass(model: ModuleIndex, cls: cst.ClassDef) -> bool:
         return True
     if len(inits) != 1:
         return False
-    return _forwards_everything(model, inits[0])
+    return _forwards_everything(inits[0])
 
 
-def _forwards_everything(model: ModuleIndex, init: cst.FunctionDef) -> bool:
+def _forwards_everything(init: cst.FunctionDef) -> bool:
     """``def __init__(self, *args, **kwargs)`` calling
-    ``super().__init__(*args, **kwargs)`` (or ``super(C, self).__init__``),
-    nothing else changing how it samples."""
-    params = init.params
-    star = params.star_arg
-    if (
-        len(params.params) != 1
-        or params.kwonly_params
-        or not isinstance(star, cst.Param)
-        or params.star_kwarg is None
-    ):
-        return False
-    names = (star.name.value, params.star_kwarg.name.value)
-    for call in calls_in(init):
-        func = call.func
-        if (
-            isinstance(func, cst.Attribute)
-            and func.attr.value == "__init__"
-            and isinstance(func.value, cst.Call)
-            and isinstance(func.value.func, cst.Name)
-            and func.value.func.value == "super"
-        ):
-            passed = [
-                (a.star, a.value.value if isinstance(a.value, cst.Name) else None)
-                for a in call.args
-            ]
-            return passed == [("*", names[0]), ("**", names[1])]
-    return False
+    ``super().__init__(*args, **kwargs)`` (or ``super(C, self).__init__``):
+    no argument of its own that could change how it samples."""
+    return len(init.params.params) == 1 and forwards_all(init)

@@ -174,7 +174,7 @@ def kept_init(model: ModuleIndex, cls: cst.ClassDef) -> cst.FunctionDef | None:
     init = _own_init(owner)
     if init is None or init.decorators:
         return None
-    if _forwards_all(init) and _calls_a_method_parameter(owner):
+    if forwards_all(init) and _calls_a_method_parameter(owner):
         # a framework class's subclass forwarding everything to the base
         # (``super().__init__(*args, **kwargs)``) whose methods call what
         # they are handed (``compute_loss(self, model, inputs)``): the base
@@ -237,7 +237,7 @@ def _reads_kept_rate(call: cst.Call, held: set[str]) -> bool:
     return False
 
 
-def _forwards_all(init: cst.FunctionDef) -> bool:
+def forwards_all(init: cst.FunctionDef) -> bool:
     """``def __init__(self, *args, ..., **kwargs): super().__init__(*args,
     **kwargs)``: every argument but keyword-only ones reaches the base."""
     params = init.params

@@ -3,7 +3,10 @@ name (epfml/llm-baselines' Scion optimiser, audit s128): ``Auto.lmo(g)``
 hands its argument on to ``Bias().lmo(g)``, a call by the name every ``lmo``
 answers to; the dispatcher's own calls add no caller, so every ``lmo`` runs
 only on ``p.grad`` in the optimiser's ``step``, where no gradient flows. The
-same helpers run in a model's ``forward`` take one."""
+same helpers run in a model's ``forward`` take one. A method calling its base's
+``super().loss(...)`` overrides it: the base's own code (d2l's trainer, out of
+sight) calls it too, not only the validation step in view (d2l's seq2seq, seen
+in the session-37 harness)."""
 
 from __future__ import annotations
 
@@ -69,6 +72,23 @@ for x, y in loader:
 """
 
 DISPATCHER_INVALID = [
+    Invalid(
+        """
+        import torch
+        from d2l import torch as d2l
+
+        class Seq2Seq(d2l.EncoderDecoder):
+            def validation_step(self, batch):
+                Y_hat = self(*batch[:-1])
+                self.plot("loss", self.loss(Y_hat, batch[-1]), train=False)
+
+        @d2l.add_to_class(Seq2Seq)
+        def loss(self, Y_hat, Y):
+            l = super(Seq2Seq, self).loss(Y_hat, Y, averaged=False)
+            mask = (Y.reshape(-1) != self.tgt_pad).type(torch.float32)
+            return torch.sqrt(((l * mask) ** 2).sum())  # error: LF205 at `torch.sqrt(`
+        """
+    ),
     Invalid(_HELPERS.format(marker="  # error: LF205 at `torch.sqrt(`") + _MODEL),
 ]
 

@@ -28,6 +28,7 @@ from lossflint.analysis.kinds import kinds_of
 from lossflint.analysis.loops import loops
 from lossflint.analysis.names import name_words
 from lossflint.analysis.reaching import reaching_assignment
+from lossflint.analysis.values import FunctionRef
 from lossflint.analysis.walk import calls_in
 
 if TYPE_CHECKING:
@@ -134,6 +135,9 @@ def _of_a_model_output(model: SemanticModel, value: cst.BaseExpression, loop: cs
             and model.within(made, loop)
             and model.qualname(made.func) is None
             and not _tensor_method(made)
+            # ``model(x, individual.param)`` of a same-file function: weights
+            # handed in, maybe without gradients (a genetic algorithm's)
+            and not isinstance(kinds_of(model).value_of(made.func), FunctionRef)
         ):
             return True
     return False

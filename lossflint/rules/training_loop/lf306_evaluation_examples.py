@@ -76,6 +76,24 @@ EVALUATION_INVALID = [
 ]
 
 EVALUATION_VALID = [
+    # a functional model whose weights are handed in (a genetic algorithm's
+    # population, DeepReinforcementLearningInAction ch. 6): maybe no gradients
+    """
+    import torch
+
+    def model(x, W):
+        return torch.softmax(x @ W, dim=1)
+
+    def evaluate_population(pop):
+        avg_fit = 0
+        for individual in pop:
+            x, y = next(iter(train_loader))
+            loss = torch.nn.functional.nll_loss(model(x, individual.param), y)
+            avg_fit += loss
+        return avg_fit / len(pop)
+
+    pop, fit = evaluate_population(spawn_population())
+    """,
     _EVALUATE.format(
         marker="", call="    with torch.no_grad():\n        print(np.exp(evaluate(model, loader)))"
     ),

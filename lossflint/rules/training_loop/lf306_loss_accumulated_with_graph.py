@@ -30,7 +30,8 @@ class LossAccumulatedWithGraph(Rule):
     severity = Severity.WARNING
     summary = "a loss that requires grad accumulated across iterations (`+=` / `append`)"
     fix_kind = "safe"
-    needs = ("backward",)
+    # an evaluation loop names itself (``evaluate``, ``validate``, ``test``) or calls ``.eval()``
+    needs = ("backward", "eval", "test", "val")
     what = """
 Flags `total += loss` and `losses.append(loss)` inside a training loop (a loop with
 `backward()`) when the value is a loss still attached to the autograd graph (the

@@ -185,11 +185,10 @@ def _self_matched(model: SemanticModel, operand: cst.BaseExpression) -> bool:
     """``torch.eq(idx, idx_all)`` with ``idx_all = torch.cat([idx.t(), queue],
     dim=1)``: each row of the matches has its own column, so its sum is at
     least 1 (ALBEF's and BLIP's retrieval targets)."""
-    matches = num.strip_shape(model, num.resolve(model, operand))
-    pair = _equality_operands(model, matches)
-    if pair is None:
+    compared = _comparison(model, num.strip_shape(model, num.resolve(model, operand)))
+    if compared is None or compared[1] != "==":
         return False
-    own, every = pair
+    own, _, every = compared
     joined = num.resolve(model, every)
     info = num.call_info(model, joined)
     if info is None or info.qualname not in apis.CONCATENATIONS or not info.node.args:
@@ -199,27 +198,6 @@ def _self_matched(model: SemanticModel, operand: cst.BaseExpression) -> bool:
         return False
     first = parts.elements[0].value
     return num.same_code(model, num.untransposed(model, first), num.untransposed(model, own))
-
-
-def _equality_operands(
-    model: SemanticModel, expr: cst.BaseExpression
-) -> tuple[cst.BaseExpression, cst.BaseExpression] | None:
-    """``a == b``, ``torch.eq(a, b)``, ``a.eq(b)``: ``(a, b)``."""
-    if (
-        isinstance(expr, cst.Comparison)
-        and len(expr.comparisons) == 1
-        and isinstance(expr.comparisons[0].operator, cst.Equal)
-    ):
-        return expr.left, expr.comparisons[0].comparator
-    info = num.call_info(model, expr)
-    if info is None:
-        return None
-    args = [a.value for a in info.node.args if a.keyword is None and not a.star]
-    if info.qualname in apis.EQ_FUNCS and len(args) == 2:
-        return args[0], args[1]
-    if info.method == "eq" and info.receiver is not None and len(args) == 1:
-        return info.receiver, args[0]
-    return None
 
 
 def _unweighted(term: cst.BaseExpression) -> cst.BaseExpression:

@@ -29,7 +29,6 @@ from lossflint.analysis.loops import loops
 from lossflint.analysis.names import name_words
 from lossflint.analysis.reaching import reaching_assignment
 from lossflint.analysis.values import FunctionRef
-from lossflint.analysis.walk import calls_in
 
 if TYPE_CHECKING:
     from lossflint.analysis.model import SemanticModel
@@ -96,18 +95,16 @@ def _run_with_gradients(model: SemanticModel, func: cst.FunctionDef, depth: int)
 
 
 def _evaluates(model: SemanticModel, func: cst.FunctionDef) -> bool:
-    """``func`` puts a model in eval mode, or is named for evaluation
-    (``evaluate``, ``validate``, ``test_epoch``), and differentiates nothing."""
+    """``func`` puts a model in eval mode (``.eval()``, ``.train(False)``), or
+    is named for evaluation (``evaluate``, ``validate``, ``test_epoch``), and
+    differentiates nothing (no backward, no optimiser or scheduler step)."""
+    kinds = {e.kind for e in loops(model).events if model.within(e.node, func)}
     named = bool(_EVALUATION_WORDS & set(name_words(func.name.value)))
-    switched = any(
-        isinstance(call.func, cst.Attribute) and call.func.attr.value == "eval" and not call.args
-        for call in calls_in(func)
-    )
-    backward = any(
-        isinstance(call.func, cst.Attribute) and call.func.attr.value in ("backward", "step")
-        for call in calls_in(func)
-    )
-    return (named or switched) and not backward
+    return (named or "eval" in kinds) and not kinds & _TRAINING_EVENTS
+
+
+#: events of a function that trains
+_TRAINING_EVENTS = frozenset({"backward", "step", "own_step", "sched_step"})
 
 
 #: words naming an evaluation function

@@ -94,16 +94,18 @@ def _reduced(
 def negative(expr: cst.BaseExpression) -> bool:
     """``-e``, a negative number, or a negative number divided by a count
     (``-1 / m``, the mean cost of Ng's course)."""
+    if _negative_number(expr):
+        return True
     if isinstance(expr, cst.UnaryOperation) and isinstance(expr.operator, cst.Minus):
         return True
-    if isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, cst.Divide):
-        # a negative number divided by a count (``-1 / m``, ``-1.0 / x.shape[0]``),
-        # not a product (``-1 * discount * delta * log(p)``, a policy-gradient term)
-        return _negative_number(expr.left) and isinstance(
-            expr.right, (cst.Name, cst.Attribute, cst.Subscript, cst.Integer, cst.Float)
-        )
-    value = literal_value(expr)
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and value < 0
+    # a negative number divided by a count (``-1 / m``, ``-1.0 / x.shape[0]``),
+    # not a product (``-1 * discount * delta * log(p)``, a policy-gradient term)
+    return (
+        isinstance(expr, cst.BinaryOperation)
+        and isinstance(expr.operator, cst.Divide)
+        and _negative_number(expr.left)
+        and isinstance(expr.right, (cst.Name, cst.Attribute, cst.Subscript, cst.Integer, cst.Float))
+    )
 
 
 def _negative_number(expr: cst.BaseExpression) -> bool:

@@ -20,9 +20,9 @@ from typing import TYPE_CHECKING, cast
 
 import libcst as cst
 
-from lossflint.analysis.names import name_words
+from lossflint.analysis.names import bound_by, name_words
 from lossflint.analysis.reaching import binding_loop, reaching_assignment, reaching_line
-from lossflint.analysis.walk import calls_in, memo_of, nodes_in
+from lossflint.analysis.walk import calls_in, memo_of, names_in, nodes_in
 
 if TYPE_CHECKING:
     from lossflint.analysis.index import ModuleIndex
@@ -169,28 +169,19 @@ def _moved_batch_loop(model: ModuleIndex, use: cst.Name) -> cst.For | None:
     loop = binding_loop(model, use, rebound=True)
     if loop is None:
         return None
-    for node in nodes_in(loop.body, cst.Assign, memo=memo_of(model)):
-        assign = cast(cst.Assign, node)
-        if any(_binds(t.target, use.value) for t in assign.targets) and not any(
-            cast(cst.Name, n).value == use.value
-            for n in nodes_in(assign.value, cst.Name, memo=memo_of(model))
-        ):
-            return None
-    for node in nodes_in(loop.body, cst.AugAssign, cst.For, cst.With, memo=memo_of(model)):
-        target = node.target if isinstance(node, (cst.AugAssign, cst.For)) else None
-        if target is not None and _binds(target, use.value):
-            return None
-        if isinstance(node, cst.With) and any(
-            item.asname is not None and _binds(item.asname.name, use.value) for item in node.items
-        ):
+    name, memo = use.value, memo_of(model)
+    for node in nodes_in(loop.body, cst.Assign, cst.AugAssign, cst.For, cst.With, memo=memo):
+        if isinstance(node, cst.Assign):
+            if any(name in bound_by(t.target) for t in node.targets) and not names_in(
+                node.value, name, memo
+            ):
+                return None  # bound to something else
+        elif isinstance(node, cst.With):
+            if any(i.asname is not None and name in bound_by(i.asname.name) for i in node.items):
+                return None
+        elif name in bound_by(cast("cst.AugAssign | cst.For", node).target):
             return None
     return loop
-
-
-def _binds(target: cst.BaseExpression, name: str) -> bool:
-    return any(
-        cast(cst.Name, n).value == name for n in nodes_in(target, cst.Name)
-    ) and not isinstance(target, (cst.Attribute, cst.Subscript))
 
 
 def held_out_loops(model: ModuleIndex, index: LoopIndex) -> dict[int, cst.For]:

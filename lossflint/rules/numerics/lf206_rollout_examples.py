@@ -92,6 +92,26 @@ ROLLOUT_INVALID.append(
 )
 
 ROLLOUT_VALID = [
+    # divisions written as calls that cannot be 0/0 in training: a renorm in
+    # place under no_grad, a constant, a clamped norm
+    """
+    import torch
+
+    class WeightNorm(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.w = torch.nn.Parameter(torch.randn(10, 10))
+
+        def renorm(self):
+            with torch.no_grad():
+                self.w.div_(self.w.norm(dim=1, keepdim=True))
+
+    def to_unit(t):
+        return torch.div(t, 255.0)
+
+    def row_norm(emb):
+        return emb.div(emb.norm(p=2, dim=1, keepdim=True).clamp_min(1e-12))
+    """,
     _COX.format(count="events.sum().clamp_min(1)", marker=""),
     # guarded, as PyTorch's REINFORCE example writes it
     _RETURNS.format(std="(returns.std() + 1e-8)", marker=""),

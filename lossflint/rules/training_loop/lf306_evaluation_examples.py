@@ -76,6 +76,54 @@ EVALUATION_INVALID = [
 ]
 
 EVALUATION_VALID = [
+    # gradients off by a decorator, or by the caller's inference mode
+    """
+    import torch
+    import torch.nn.functional as F
+
+    @torch.no_grad()
+    def evaluate(model, loader):
+        model.eval()
+        total = 0
+        for x, y in loader:
+            total += F.cross_entropy(model(x), y)
+        return total / len(loader)
+
+    def test(model, loader):
+        model.eval()
+        total = 0
+        for x, y in loader:
+            total += F.cross_entropy(model(x), y)
+        return total
+
+    def main():
+        model = torch.nn.Linear(4, 2)
+        evaluate(model, loader)
+        with torch.inference_mode():
+            test(model, loader)
+
+    if __name__ == "__main__":
+        main()
+    """,
+    # TensorFlow keeps no graph outside a GradientTape
+    """
+    import tensorflow as tf
+
+    model = tf.keras.Sequential([tf.keras.layers.Dense(10)])
+    loss_object = tf.keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+
+    def evaluate(model, dataset):
+        total = 0.0
+        for images, labels in dataset:
+            total += loss_object(labels, model(images, training=False))
+        return total
+
+    def main():
+        print(evaluate(model, test_ds))
+
+    if __name__ == "__main__":
+        main()
+    """,
     # a functional model whose weights are handed in (a genetic algorithm's
     # population, DeepReinforcementLearningInAction ch. 6): maybe no gradients
     """

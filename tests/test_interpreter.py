@@ -296,13 +296,30 @@ class IntsUnpinned(Ints):
 
 def test_without_pins_from_calls_parameters_are_unknown() -> None:
     """What a function says for a caller in another file (its summary)."""
-    source = "def f(p):\n    probe(p)\n    return p\ndef g():\n    probe(f(1))\nf(1)\ng()\n"
+    source = (
+        "def f(p):\n    probe(p)\n    q = p\n    return q\ndef g():\n    probe(f(1))\nf(1)\ng()\n"
+    )
     assert probes(source) == [1, 1]
     assert probes(source, IntsUnpinned) == [UNKNOWN, UNKNOWN]
     for domain, pinned in ((Ints, [True, False]), (IntsUnpinned, [False, False])):
         engine = run(source, domain)
         functions = [n for n in engine.model.module.body if isinstance(n, cst.FunctionDef)]
         assert [engine.pinned(f) for f in functions] == pinned
+
+
+def test_a_function_giving_its_parameter_back_is_the_argument_of_each_call() -> None:
+    """``to_device(x, device)``: each call is what it hands over, not the join."""
+    helper = (
+        "def f(p, device):\n    if device is None:\n        return p\n    return p.to(device)\n"
+    )
+    assert probes(helper + "probe(f(1, None))\nprobe(f(2, None))\n") == [1, 2]
+    assert probes(helper + "probe(f(device=None, p=3))\n", IntsUnpinned) == [3]
+    # ``p.to(dtype)`` changes the value: not given back as it is
+    to_dtype = "def f(p, dtype):\n    return p.to(dtype)\n"
+    assert probes(to_dtype + "probe(f(1, 0))\nprobe(f(2, 0))\n") == [UNKNOWN, UNKNOWN]
+    # a body that rebinds the parameter, or gives back another name: the join
+    rebinds = "def f(p):\n    p = p\n    return p\n"
+    assert probes(rebinds + "probe(f(1))\nprobe(f(2))\n") == [UNKNOWN, UNKNOWN]
 
 
 def test_an_alias_is_not_an_escape() -> None:

@@ -35,6 +35,30 @@ def constant_truth(test: cst.BaseExpression) -> bool | None:
     return bool(value)
 
 
+def module_flag_truth(model: ModuleIndex, test: cst.BaseExpression) -> bool | None:
+    """``if scaledata:`` (or ``if not scaledata:``) of a top-level
+    ``scaledata = True`` the module binds nowhere else: the branch the code as
+    written takes. Module level only: a function may be called after another
+    module changed the flag."""
+    negate = type(test) is cst.UnaryOperation and type(test.operator) is cst.Not
+    name = test.expression if negate else test  # type: ignore[attr-defined]
+    if type(name) is not cst.Name:
+        return None
+    bindings = model.module_scope.bindings.get(name.value, ())
+    if len(bindings) != 1 or bindings[0].kind != "assign":
+        return None
+    assign = model.parents.get(bindings[0].node) if bindings[0].node is not None else None
+    if type(assign) is not cst.Assign or len(assign.targets) != 1:
+        return None
+    line = model.parents.get(assign)
+    if line is None or type(model.parents.get(line)) is not cst.Module:
+        return None
+    value = literal_value(assign.value)
+    if type(value) is not bool:
+        return None
+    return value is not negate
+
+
 _VERSION_WRAPPERS = frozenset(
     {"LooseVersion", "StrictVersion", "parse", "Version", "parse_version"}
 )

@@ -28,6 +28,7 @@ from lossflint.analysis.interpreter.syntax import (
     kept_init,
     param_defaults,
     param_names,
+    passed_through,
     statements_of,
     top_classes,
 )
@@ -492,10 +493,12 @@ class Interpreter(Statements[V], Expressions[V]):
                 self._view_sites.setdefault(func, set()).add(call)
             if func in self._nested.get(self.frame.func, ()):  # type: ignore[arg-type]
                 self._capture(func, env)
-        result = self._function_returns(func)
-        special = self._specialised(call, func, bound)
-        if special is not None:
-            result = special
+        result = self._handed_back(call, func, bound, args)
+        if result is None:
+            result = self._function_returns(func)
+            special = self._specialised(call, func, bound)
+            if special is not None:
+                result = special
         # what the callee rebinds through global/nonlocal is no longer known here
         caller = self.frame.func
         for name in self._global_writes.get(func, ()):
@@ -505,6 +508,24 @@ class Interpreter(Statements[V], Expressions[V]):
             if owner is caller:
                 env.pop(name, None)
         return result
+
+    def _handed_back(
+        self, call: cst.Call, func: cst.FunctionDef, bound: cst.ClassDef | None, args: list[V]
+    ) -> V | None:
+        """What this call hands to a function that gives its parameter back
+        (``to_device(model, device)``), rather than the join over every call;
+        None for any other function."""
+        through = passed_through(func)
+        if through is None:
+            return None
+        skip = 1 if bound is not None and not is_static(func) else 0
+        names = argument_names(call, func, skip)
+        if names is None:
+            return None
+        for name, value in zip(names, args, strict=False):
+            if name == through:
+                return value
+        return None
 
     def _specialised(
         self, call: cst.Call, func: cst.FunctionDef, bound: cst.ClassDef | None

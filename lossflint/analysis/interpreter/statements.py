@@ -9,7 +9,7 @@ from collections.abc import Sequence
 import libcst as cst
 
 from lossflint.analysis.calls import literal_value
-from lossflint.analysis.dead_code import constant_truth
+from lossflint.analysis.dead_code import constant_truth, module_flag_truth
 from lossflint.analysis.interpreter.base import Base, Env, V
 from lossflint.analysis.interpreter.specialise import test_truth
 from lossflint.analysis.interpreter.syntax import (
@@ -50,6 +50,8 @@ class Statements(Base[V]):
                 truth = test_truth(stmt.test, self.frame.constants)
             if truth is None:
                 truth = self.type_test_truth(stmt.test, env)
+            if truth is None and self.frame.func is None:
+                truth = module_flag_truth(self.model, stmt.test)
             if (
                 truth is None
                 and self.frame.func is None

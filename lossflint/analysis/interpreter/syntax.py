@@ -4,12 +4,13 @@ match patterns, the owner of a ``nonlocal`` name."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 import libcst as cst
 
 from lossflint.analysis import apis
-from lossflint.analysis.walk import nodes_in
+from lossflint.analysis.walk import bound_names, nodes_in, own_returns
 
 if TYPE_CHECKING:
     from lossflint.analysis.index import ModuleIndex
@@ -355,3 +356,46 @@ def _root_name(expr: cst.BaseExpression) -> str | None:
             expr = expr.value
         else:
             return None
+
+
+#: methods that give back the object itself, moved (a module) or an equal copy (a tensor)
+_MOVES = frozenset({"to", "cuda", "cpu"})
+
+
+@lru_cache(maxsize=4096)
+def passed_through(func: cst.FunctionDef) -> str | None:
+    """The parameter every ``return`` of ``func`` gives back, as it is or
+    moved (``return x``, ``return x.to(device)``): ``to_device(model,
+    device)`` is the model it is handed, whatever else other calls hand it.
+    None when a return gives anything else or the body rebinds the name."""
+    returns = own_returns(func)
+    found: str | None = None
+    for ret in returns:
+        value = ret.value
+        if (
+            type(value) is cst.Call
+            and type(value.func) is cst.Attribute
+            and value.func.attr.value in _MOVES
+            and all(_names_a_device(arg) for arg in value.args)
+        ):
+            value = value.func.value
+        if type(value) is not cst.Name or found not in (None, value.value):
+            return None
+        found = value.value
+    params = func.params
+    named = {p.name.value for p in (*params.posonly_params, *params.params, *params.kwonly_params)}
+    if found is None or found not in named or found in bound_names(func.body):
+        return None
+    return None if nodes_in(func.body, cst.Yield) else found
+
+
+def _names_a_device(arg: cst.Arg) -> bool:
+    """``x.to(device)``, ``x.to("cuda")``, ``non_blocking=True``: not a dtype
+    (``x.to(torch.float16)`` changes what the value is)."""
+    if arg.keyword is not None:
+        return arg.keyword.value in ("device", "non_blocking")
+    value = arg.value
+    if type(value) in (cst.SimpleString, cst.Integer):
+        return True  # ``.to("cuda")``, ``.cuda(0)``
+    last = value.attr.value if type(value) is cst.Attribute else getattr(value, "value", None)
+    return isinstance(last, str) and any(w in last.lower() for w in ("device", "gpu", "rank"))

@@ -19,6 +19,7 @@ from lossflint.rules.data.lf601_frame_examples import (
     WINDOW_VALID,
 )
 from lossflint.rules.data.lf601_mask_examples import MASK_INVALID, MASK_VALID
+from lossflint.rules.data.lf601_script_examples import SCRIPT_INVALID, SCRIPT_VALID
 
 if TYPE_CHECKING:
     from lossflint.analysis.model import SemanticModel
@@ -103,20 +104,7 @@ scale of the past) and features with outliers.
         *MASK_INVALID,
         *FRAME_INVALID,
         *WINDOW_INVALID,
-        # standardised by hand, then sliced into test, validation and train
-        # parts (H11 p13)
-        Invalid(
-            """
-            def make_splits(df, test_frac=0.15, val_frac=0.15):
-                X = df[FEATURES].values.astype("float32")
-                X = (X - X.mean(axis=0)) / X.std(axis=0)  # error: LF601 at `(X - X.mean(axis=0)) / X.std(axis=0)`
-                n_test, n_val = int(len(X) * test_frac), int(len(X) * val_frac)
-                X_test = X[:n_test]
-                X_val = X[n_test:n_test + n_val]
-                X_train = X[n_test + n_val:]
-                return X_train, X_val, X_test
-            """,
-        ),
+        *SCRIPT_INVALID,
         # scaled columns stored back into the frame that is then split
         # (handson-unsupervised-learning, B10), and a column subset of a
         # scaled frame split (CheMLFlow, B10)
@@ -224,6 +212,7 @@ scale of the past) and features with outliers.
         *MASK_VALID,
         *FRAME_VALID,
         *WINDOW_VALID,
+        *SCRIPT_VALID,
         # Kaggle's train and unlabelled test frames stacked, encoded and scaled
         # together, then cut back at len(train) (spaceship-titanic, R9)
         """

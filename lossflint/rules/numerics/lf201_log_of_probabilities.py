@@ -23,6 +23,7 @@ from lossflint.rules.numerics.common import cross_entropy_formula, of_constants
 from lossflint.rules.numerics.fixes import log_probability_fix
 from lossflint.rules.numerics.lf201_audit_examples import AUDIT_INVALID, AUDIT_VALID
 from lossflint.rules.numerics.lf201_compiled_loss_examples import COMPILED_INVALID, COMPILED_VALID
+from lossflint.rules.numerics.lf201_helper_examples import HELPER_INVALID, HELPER_VALID
 from lossflint.rules.numerics.lf201_product_examples import PRODUCT_INVALID, PRODUCT_VALID
 
 if TYPE_CHECKING:
@@ -202,6 +203,7 @@ in another statement, the finding has no automatic fix.
         *AUDIT_INVALID,
         *PRODUCT_INVALID,
         *COMPILED_INVALID,
+        *HELPER_INVALID,
     ]
     VALID = [
         # clamped in place just before the log (C51 / Rainbow DQN)
@@ -281,6 +283,7 @@ in another statement, the finding has no automatic fix.
         *AUDIT_VALID,
         *PRODUCT_VALID,
         *COMPILED_VALID,
+        *HELPER_VALID,
     ]
 
     def check(self, model: SemanticModel) -> Iterator[Finding]:

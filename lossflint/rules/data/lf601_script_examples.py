@@ -1,0 +1,50 @@
+"""LF601 examples of scripts: a fit under ``if scaledata:``, a top-level flag
+the module sets to a literal once, is the branch the code as written takes (the
+Coursera recommender assignment, audit s129); a flag set twice, or to False,
+leaves the branch unknown or not taken: silence. A standardisation written by
+hand, then sliced into three parts (H11 p13)."""
+
+from __future__ import annotations
+
+from lossflint.examples import Invalid
+
+_FLAG = """
+import numpy as np
+from sklearn.model_selection import train_test_split
+from sklearn.preprocessing import StandardScaler
+
+item_train = np.load("items.npy")
+scaledata = {flag}
+if {test}:
+    scaler = StandardScaler()
+    scaler.fit(item_train){marker}
+    item_train = scaler.transform(item_train)
+{again}item_train, item_test = train_test_split(item_train, train_size=0.80, shuffle=True)
+"""
+
+_MARK = "  # error: LF601 at `scaler.fit(`"
+
+SCRIPT_INVALID = [
+    Invalid(
+        """
+        def make_splits(df, test_frac=0.15, val_frac=0.15):
+            X = df[FEATURES].values.astype("float32")
+            X = (X - X.mean(axis=0)) / X.std(axis=0)  # error: LF601 at `(X - X.mean(axis=0)) / X.std(axis=0)`
+            n_test, n_val = int(len(X) * test_frac), int(len(X) * val_frac)
+            X_test = X[:n_test]
+            X_val = X[n_test:n_test + n_val]
+            X_train = X[n_test + n_val:]
+            return X_train, X_val, X_test
+        """,
+    ),
+    Invalid(_FLAG.format(flag="True", test="scaledata", marker=_MARK, again="")),
+    Invalid(_FLAG.format(flag="False", test="not scaledata", marker=_MARK, again="")),
+]
+
+SCRIPT_VALID = [
+    _FLAG.format(flag="False", test="scaledata", marker="", again=""),
+    # bound again further down (a notebook cell that switches it): not one value
+    _FLAG.format(flag="True", test="scaledata", marker="", again="scaledata = False\n"),
+    # not a literal: a command-line switch
+    _FLAG.format(flag="args.scale", test="scaledata", marker="", again=""),
+]

@@ -1,0 +1,61 @@
+"""LF201 examples of a model handed through a helper that gives its argument
+back (``to_device(x, device)`` returning ``x`` or ``x.to(device)``), called on
+tensors and on the model alike: each call is the value it is handed (skorch's
+MNIST benchmark, audit s133). A helper that gives back something else on one
+path is not followed."""
+
+from __future__ import annotations
+
+from lossflint.examples import Invalid
+
+_HELPER = """
+import torch
+from torch import nn
+
+
+def to_device(X, device):
+    if device is None:
+        return X
+    return {moved}
+
+
+class ClassifierModule(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.out = nn.Sequential(nn.Linear(784, 128), nn.ReLU(), nn.Linear(128, 10), nn.Softmax(dim=-1))
+
+    def forward(self, X):
+        return self.out(X)
+
+
+def train_step(model, iterator, device, criterion, optimizer):
+    model.train()
+    for Xi, yi in iterator:
+        Xi, yi = to_device(Xi, device), to_device(yi, device)
+        optimizer.zero_grad()
+        y_pred = torch.log(model(Xi)){marker}
+        loss = criterion(y_pred, yi)
+        loss.backward()
+        optimizer.step()
+
+
+def train_torch(model, iterator, device):
+    model = to_device(model, device)
+    optimizer = torch.optim.Adadelta(model.parameters(), lr=0.1)
+    for epoch in range(3):
+        train_step(model, iterator, device=device, criterion=nn.NLLLoss(), optimizer=optimizer)
+
+
+def performance_torch(iterator, device):
+    return train_torch(ClassifierModule(), iterator, device)
+"""
+
+HELPER_INVALID = [
+    Invalid(_HELPER.format(moved="X.to(device)", marker="  # error: LF201 at `torch.log(`")),
+    Invalid(_HELPER.format(moved="X.cuda()", marker="  # error: LF201 at `torch.log(`")),
+]
+
+HELPER_VALID = [
+    # on one path the helper gives back another module: the model is not known
+    _HELPER.format(moved="nn.Sequential(*list(X.children())[:-1])", marker=""),
+]

@@ -89,7 +89,7 @@ class KLayer:
     input_shape_node: cst.BaseExpression | None = field(default=None, repr=False)
     return_sequences: bool = False
     channels_first: bool | None = False  # None: not a literal
-    inner: KLayer | None = None  # wrapped layer of Bidirectional/TimeDistributed
+    inner: KLayer | None = None  # wrapped layer of Bidirectional/TimeDistributed, RNN's cell
     #: ``Softmax(axis=...)`` that is not the last axis
     other_axis: bool = False
     #: built in another module (``node`` is the call here that got it)
@@ -1479,8 +1479,8 @@ class KerasFacts(Interpreter[Any]):
             axis = argument(call, 0, "axis") if short == "Softmax" else None
             if axis is not None and literal_value(axis) != -1:
                 other_axis = True
-        elif short in apis.WRAPPERS:
-            layer_arg = argument(call, 0, "layer")
+        elif short in apis.WRAPPERS or short == "RNN":
+            layer_arg = argument(call, 0, "cell" if short == "RNN" else "layer")
             value = self.values.get(layer_arg) if layer_arg is not None else None
             if isinstance(value, KLayer):
                 inner = value

@@ -2,8 +2,8 @@
 (LF307: a model under 1,000 weights is a toy, on which a large step is fine).
 
 The shape (batch axis excluded) is followed layer by layer from the model's
-input: ``Dense``/``SimpleRNN``/``LSTM``/``GRU`` (and ``Bidirectional`` of one)
-read its last axis, ``Embedding`` and the channels-last ``Conv1D``/``Conv2D``
+input: ``Dense``/``SimpleRNN``/``LSTM``/``GRU`` (and ``Bidirectional`` of one,
+``RNN`` of their cell, ``TimeDistributed`` of a layer) read its last axis, ``Embedding`` and the channels-last ``Conv1D``/``Conv2D``
 their arguments, ``Flatten``/pooling reshape it; activations, dropout and
 ``InputLayer`` hold no weights. Anything else, a size the file does not give,
 or a layer the Keras domain could not see: None (no exemption).
@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from dataclasses import replace
 
 import libcst as cst
 
@@ -31,7 +32,9 @@ def keras_parameter_count(kmodel: K.KModel, int_of: IntOf) -> int | None:
     shape = kmodel.input_shape
     first = kmodel.layers[0]
     if shape is None and first is not None:
-        shape = first.input_shape or _input_dim(first, int_of)
+        # a wrapped layer or an RNN's cell may carry the model's input shape
+        inner = first.inner.input_shape if first.inner is not None else None
+        shape = first.input_shape or _input_dim(first, int_of) or inner
     if shape is None:
         return None
     total = 0
@@ -82,8 +85,13 @@ def _layer(layer: K.KLayer, shape: Shape, int_of: IntOf) -> tuple[int, Shape] | 
     if name == "Embedding":
         sizes = _sizes(layer.node, int_of, (0, "input_dim"), (1, "output_dim"))
         return None if sizes is None else (sizes[0] * sizes[1], (*shape, sizes[1]))
-    if name in apis.KERAS_RNN_GATES or (name == "Bidirectional" and layer.inner is not None):
+    if name in apis.KERAS_RNN_GATES or (
+        name in ("Bidirectional", "RNN") and layer.inner is not None
+    ):
         return _recurrent(layer, shape, last, int_of)
+    if name == "TimeDistributed" and layer.inner is not None and len(shape) > 1:
+        found = _layer(layer.inner, shape[1:], int_of)
+        return None if found is None else (found[0], (shape[0], *found[1]))
     if name in apis.KERAS_CONVOLUTIONS:
         return _convolution(layer, shape, last, int_of)
     if name in apis.KERAS_POOLINGS:
@@ -93,12 +101,21 @@ def _layer(layer: K.KLayer, shape: Shape, int_of: IntOf) -> tuple[int, Shape] | 
 
 def _recurrent(layer: K.KLayer, shape: Shape, last: int, int_of: IntOf) -> tuple[int, Shape] | None:
     copies = 1
-    if layer.name == "Bidirectional":
+    return_sequences = layer.return_sequences
+    if layer.name == "RNN":
+        assert layer.inner is not None
+        cell = apis.KERAS_RNN_CELLS.get(layer.inner.name)
+        if cell is None:
+            return None
+        # ``RNN(LSTMCell(n))`` holds the weights of ``LSTM(n)``
+        layer = replace(layer.inner, name=cell)
+    elif layer.name == "Bidirectional":
         assert layer.inner is not None
         merge = argument_node(layer.node, 1, "merge_mode")
         if merge is not None and literal_value(merge.value) != "concat":
             return None
         copies, layer = 2, layer.inner
+        return_sequences = layer.return_sequences
     gates = apis.KERAS_RNN_GATES.get(layer.name)
     sizes = _sizes(layer.node, int_of, (0, "units"))
     if gates is None or sizes is None or len(shape) != 2:
@@ -107,7 +124,7 @@ def _recurrent(layer: K.KLayer, shape: Shape, last: int, int_of: IntOf) -> tuple
     biases = gates * units * (2 if layer.name == "GRU" else 1) if _uses_bias(layer) else 0
     count = copies * (gates * (last * units + units * units) + biases)
     out = copies * units
-    return count, ((shape[0], out) if layer.return_sequences else (out,))
+    return count, ((shape[0], out) if return_sequences else (out,))
 
 
 def _convolution(

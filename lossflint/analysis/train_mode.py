@@ -433,8 +433,12 @@ def _evaluated_before_training(
             continue
         root = receiver.split(".", 1)[0]
         between = body.body[at + 1 : first]
+        # heading the very loop that steps, the model's calls before the
+        # backward are that step's forward pass (DeepSDF's per-iteration
+        # ``decoder.eval()`` while optimising a latent code)
         if all(
-            isinstance(stmt, cst.SimpleStatementLine) and not names_in(stmt, root)
+            isinstance(stmt, cst.SimpleStatementLine)
+            and (loop.is_iteration or not names_in(stmt, root))
             for stmt in between
         ):
             out.add(receiver)

@@ -316,6 +316,8 @@ SHAPE_ONLY_LAYERS = frozenset(
 #: weights of a Keras layer (LF307's toy-model count, ``analysis/keras_size.py``):
 #: recurrent layers → gates (GRU counts its two bias vectors, ``reset_after``)
 KERAS_RNN_GATES = {"SimpleRNN": 1, "LSTM": 4, "GRU": 3}
+#: the cells ``keras.layers.RNN(cell)`` unrolls: the same weights as their layer
+KERAS_RNN_CELLS = {"SimpleRNNCell": "SimpleRNN", "LSTMCell": "LSTM", "GRUCell": "GRU"}
 KERAS_CONVOLUTIONS = frozenset({"Conv1D", "Conv2D", "Convolution1D", "Convolution2D"})
 KERAS_POOLINGS = frozenset(
     {"MaxPooling1D", "MaxPooling2D", "AveragePooling1D", "AveragePooling2D"}

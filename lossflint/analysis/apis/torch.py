@@ -1107,10 +1107,15 @@ VALUE_KEEPING_METHODS = KIND_PRESERVING_METHODS | frozenset(
         "transpose_",
     }
 )
-#: tensor methods whose arguments are sizes, dims or a tensor whose shape
-#: only is read: what they give is computed from the receiver alone
+#: tensor methods whose arguments are sizes, dims, a device, a dtype or a
+#: tensor whose shape, dtype or device only is read (``grid.type_as(x)``):
+#: what they give is computed from the receiver alone
 SHAPE_ARGUMENT_METHODS = frozenset(
     {
+        "type_as",
+        "to",
+        "cuda",
+        "cpu",
         "repeat",
         "tile",
         "view",

@@ -3,7 +3,9 @@ name is an acronym and a word (mmdet's ``ATSSAssigner``, vendored in a
 HubMap solution) assigns targets, no gradient; the same distance in a loss
 class does take one. Keras 2's backend re-exported as ``keras.layers.K``
 (Avito's RMSE losses, ``from keras.layers import K`` and ``ks.layers.K``) is
-the backend."""
+the backend. A coordinate grid cast with ``grid.type_as(x)`` (DGMR's
+CoordConv, audit s136) takes only ``x``'s dtype and device, not its gradient;
+the same distance of ``x`` itself does."""
 
 from __future__ import annotations
 
@@ -24,7 +26,22 @@ class {name}:
         return distances.topk(self.topk, dim=0, largest=False)
 """
 
+_COORDS = """
+import torch
+import torch.nn as nn
+
+
+class AddCoords(nn.Module):
+    def forward(self, input_tensor):
+        batch_size, _, x_dim, y_dim = input_tensor.size()
+        xx = torch.arange(x_dim).repeat(1, y_dim, 1).float() / (x_dim - 1)
+        yy = torch.arange(y_dim).repeat(1, x_dim, 1).transpose(1, 2).float() / (y_dim - 1)
+        rr = torch.sqrt(torch.pow({xx} - 0.5, 2) + torch.pow(yy.type_as(input_tensor) - 0.5, 2)){marker}
+        return torch.cat([input_tensor, rr], dim=1)
+"""
+
 AUDIT_S124_INVALID = [
+    Invalid(_COORDS.format(xx="input_tensor[:, :1]", marker="  # error: LF205")),
     Invalid(
         _CENTRES.format(name="CentreDistanceLoss", method="forward", marker="  # error: LF205")
     ),
@@ -53,4 +70,6 @@ AUDIT_S124_INVALID = [
 AUDIT_S124_VALID = [
     # anchors picked for their targets: no gradient reaches the distances
     _CENTRES.format(name="ATSSAssigner", method="assign", marker=""),
+    _COORDS.format(xx="xx.type_as(input_tensor)", marker=""),
+    _COORDS.format(xx="xx.to(input_tensor)", marker=""),
 ]

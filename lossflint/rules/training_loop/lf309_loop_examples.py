@@ -326,4 +326,21 @@ LOOP_VALID = [
     for epoch in range(3):
         train_epoch(model, loader, optimizer)
     """,
+    # test-time optimisation of a latent code (DeepSDF's reconstruct, audit s136):
+    # ``decoder.eval()`` heads every step, so no step differs from the first
+    """
+    import torch
+    import torch.nn as nn
+
+    decoder = nn.Sequential(nn.Linear(259, 512), nn.ReLU(), nn.Dropout(0.2), nn.Linear(512, 1))
+    latent = torch.zeros(1, 256, requires_grad=True)
+    optimizer = torch.optim.Adam([latent], lr=5e-4)
+    for e in range(100):
+        decoder.eval()
+        optimizer.zero_grad()
+        pred = decoder(torch.cat([latent.expand(64, -1), xyz], 1))
+        loss = (pred - sdf_gt).abs().mean()
+        loss.backward()
+        optimizer.step()
+    """,
 ]

@@ -36,6 +36,10 @@ def test_comments_and_prose_strings_are_not_code() -> None:
         ("s = b'nll'\n", 1),  # exactly the name: getattr-style use counts
         ("s = 'nll(x)'\n", 0),
         ("s = 'unterminated nll\n", 1),  # not a string the scanner knows: kept
+        # a value compared, not a reference (galerkin-transformer's decoder_type, audit s136)
+        ("if kind == 'nll':\n    pass\n", 0),
+        ("if 'nll' != kind:\n    pass\n", 0),
+        ("ok = kind=='nll' or getattr(m, 'nll')\n", 1),
     ],
 )
 def test_scanner_edges(text: str, count: int) -> None:

@@ -7,7 +7,8 @@ a mention the summary does not explain makes the callers opaque. A comment
 (``# same as init_normc_(w)``) or a docstring naming the function explains
 nothing and must not change what a rule says about the function. A string that
 is exactly the name (``getattr(losses, "nll")``, ``__all__``) and f-strings
-(their ``{...}`` is code) still count.
+(their ``{...}`` is code) still count, unless compared with ``==``/``!=``
+(``decoder_type == "attention"`` tests a value).
 """
 
 from __future__ import annotations
@@ -22,6 +23,15 @@ _TOKENS = re.compile(
     re.S,
 )
 _IDENTIFIER = re.compile(r"""(['"])[A-Za-z_]\w*\1""")
+#: a name-like string compared with ``==``/``!=`` (``decoder_type == 'attention'``):
+#: a value tested, never a reference to a function
+_COMPARED = re.compile(
+    r"""(?P<op>[=!]=)[ \t]*(['"])[A-Za-z_]\w*\2|(['"])[A-Za-z_]\w*\3(?=[ \t]*[=!]=)"""
+)
+
+
+def _compared(match: re.Match[str]) -> str:
+    return f'{match.group("op")} ""' if match.group("op") else '""'
 
 
 def _kept(match: re.Match[str]) -> str:
@@ -37,6 +47,8 @@ def code_text(text: str) -> str:
     """``text`` without comments and with prose strings emptied."""
     if "#" not in text and "'" not in text and '"' not in text:
         return text
+    if "==" in text or "!=" in text:
+        text = _COMPARED.sub(_compared, text)
     return _TOKENS.sub(_kept, text)
 
 

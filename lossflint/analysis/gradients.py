@@ -1261,6 +1261,8 @@ class GradientFacts:
                 parent = model.parent(ref)
                 if isinstance(parent, cst.Attribute) and parent.attr is ref:
                     continue
+                if builtin == "vars" and isinstance(parent, cst.Call) and parent.args:
+                    continue  # ``vars(args)`` reads ``args.__dict__``, not local names
                 if not model.bindings(ref):
                     return True
         return False

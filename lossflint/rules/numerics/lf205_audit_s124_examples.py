@@ -5,7 +5,9 @@ class does take one. Keras 2's backend re-exported as ``keras.layers.K``
 (Avito's RMSE losses, ``from keras.layers import K`` and ``ks.layers.K``) is
 the backend. A coordinate grid cast with ``grid.type_as(x)`` (DGMR's
 CoordConv, audit s136) takes only ``x``'s dtype and device, not its gradient;
-the same distance of ``x`` itself does."""
+the same distance of ``x`` itself does. An RMS computed for a summary only
+stays silent though the script calls ``vars(args)`` (WaveGAN, audit s138):
+with an argument, ``vars`` reads that object's attributes, not local names."""
 
 from __future__ import annotations
 
@@ -72,4 +74,21 @@ AUDIT_S124_VALID = [
     _CENTRES.format(name="ATSSAssigner", method="assign", marker=""),
     _COORDS.format(xx="xx.type_as(input_tensor)", marker=""),
     _COORDS.format(xx="xx.to(input_tensor)", marker=""),
+    """
+    import tensorflow as tf
+
+
+    def train(x, args):
+        G_z = tf.layers.conv1d(tf.random_uniform([64, 16384, 1], -1.0, 1.0), 1, 25, padding="same")
+        G_z_rms = tf.sqrt(tf.reduce_mean(tf.square(G_z[:, :, 0]), axis=1))
+        tf.summary.scalar("G_z_rms", tf.reduce_mean(G_z_rms))
+        G_loss = -tf.reduce_mean(G_z)
+        return tf.train.AdamOptimizer(1e-4).minimize(G_loss)
+
+
+    if __name__ == "__main__":
+        args = parse_args()
+        print(sorted(vars(args).items()))
+        train(load(), args)
+    """,
 ]

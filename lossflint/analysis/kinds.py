@@ -29,6 +29,7 @@ from lossflint.analysis.names import dotted_text
 from lossflint.analysis.registries import added_to
 from lossflint.analysis.type_tests import class_test
 from lossflint.analysis.values import (
+    NONE,
     UNKNOWN,
     AnyLoss,
     ApiFunction,
@@ -43,6 +44,7 @@ from lossflint.analysis.values import (
     Layer,
     LayerList,
     LossObject,
+    NoneValue,
     Registry,
     Sequential,
     Tensor,
@@ -274,7 +276,16 @@ class KindAnalysis(Interpreter[Value]):
         # rows (or the parts a split made) of probabilities are probabilities
         return value if isinstance(value, Tensor) and value.kind in _PART_KINDS else UNKNOWN
 
+    def literal(self, expr: cst.BaseExpression) -> Value:
+        if type(expr) is cst.Name and expr.value == "None":
+            return NONE
+        return UNKNOWN
+
     def join(self, a: Value, b: Value) -> Value:
+        if type(a) is NoneValue:
+            return b
+        if type(b) is NoneValue:
+            return a
         if (
             isinstance(a, LossObject)
             and isinstance(b, LossObject)

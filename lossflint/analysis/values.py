@@ -34,6 +34,19 @@ UNKNOWN = UnknownValue()
 
 
 @dataclass(frozen=True)
+class NoneValue(UnknownValue):
+    """``None``: unknown to every rule, but a path binding it carries no kind a
+    join must reconcile (``out = None`` before the branch that sets it: where
+    ``out`` is used as a tensor, the ``None`` path would have raised)."""
+
+    def __repr__(self) -> str:
+        return "NONE"
+
+
+NONE = NoneValue()
+
+
+@dataclass(frozen=True)
 class Tensor(Value):
     kind: Kind
     #: cast to a floating dtype (``.float()``) after it got its kind

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from lossflint.examples import Invalid
 from lossflint.rules.loss_inputs.lf104_vision_head_examples import (
+    NONE_BRANCH_INVALID,
+    NONE_BRANCH_VALID,
     VISION_HEAD_INVALID,
     VISION_HEAD_VALID,
 )
@@ -138,6 +140,7 @@ FACTORY_INVALID = [
     ),
     Invalid(_chosen("  # error: LF104 at `model.loss(`")),
     *VISION_HEAD_INVALID,
+    *NONE_BRANCH_INVALID,
     Invalid(_factory("torch.sigmoid(x.sum(1))", "  # error: LF104 at `criterion(`")),
 ]
 
@@ -145,6 +148,7 @@ FACTORY_VALID = [
     # the same discriminator ending in a logit, with the fused loss
     _BUILT_BY_METHOD.format(head="", marker="").replace("nn.BCELoss()", "nn.BCEWithLogitsLoss()"),
     *VISION_HEAD_VALID,
+    *NONE_BRANCH_VALID,
     # one of the sixteen gives logits: the model's kind is unknown
     _factory("x.sum(1)", ""),
     # the chosen classes give logits to the logits loss each keeps

@@ -2,7 +2,8 @@
 replaced head (reproduce-chexnet's ``model.classifier = nn.Sequential(
 nn.Linear(n, 14), nn.Sigmoid())`` on DenseNet-121, trained with ``BCELoss``)
 gives what that head gives; an attribute its ``forward`` never reads is no
-head."""
+head. A value bound to None on another path is what the path reaching the loss
+gives (deepvoice3, audit s138)."""
 
 from __future__ import annotations
 
@@ -44,4 +45,37 @@ VISION_HEAD_INVALID = [
 VISION_HEAD_VALID = [
     # a ResNet's forward ends in ``fc``: a ``classifier`` attribute is never run
     _FINE_TUNED.format(ctor="resnet50", attr="classifier", marker=""),
+]
+
+#: deepvoice3's stop-token loss (audit s138): ``done_hat`` is None on a path
+#: that never reaches the loss; the other path's sigmoid is what the loss gets
+_NONE_BRANCH = """
+import torch
+import torch.nn as nn
+
+net = nn.Linear(80, 1)
+optimizer = torch.optim.Adam(net.parameters(), lr=1e-3)
+binary_criterion = nn.BCELoss()
+for mel, done in loader:
+    optimizer.zero_grad()
+    done_hat = None
+    if train_seq2seq:
+        done_hat = {head}
+    if done_hat is not None:
+        loss = binary_criterion(done_hat, done){marker}
+        loss.backward()
+    optimizer.step()
+"""
+
+NONE_BRANCH_INVALID = [
+    Invalid(
+        _NONE_BRANCH.format(
+            head="torch.sigmoid(net(mel))", marker="  # error: LF104 at `binary_criterion(`"
+        )
+    ),
+]
+
+NONE_BRANCH_VALID = [
+    # probabilities of another kind on the one path that sets it: not a sigmoid
+    _NONE_BRANCH.format(head="torch.softmax(net(mel), dim=0)", marker=""),
 ]

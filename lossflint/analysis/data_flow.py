@@ -79,6 +79,19 @@ class DataSet:
     origin: cst.CSTNode = field(repr=False)
 
 
+class NoneLiteral:
+    """``None``: unknown to every question, but a path binding it adds nothing
+    a join must reconcile (``test_dataset=None`` handed to a trainer that
+    picks ``self.train_dataset if is_train else self.test_dataset``: the
+    ``None`` path never builds a loader that runs)."""
+
+    def __repr__(self) -> str:
+        return "NONE"
+
+
+NONE = NoneLiteral()
+
+
 @dataclass(frozen=True)
 class DataSplits:
     """A Hugging Face ``DatasetDict`` (``load_dataset("imdb")``): each split is
@@ -579,7 +592,14 @@ class DataFacts(Interpreter[Any]):
             return DataSet("shuffled", call)
         return None
 
+    def literal(self, expr: cst.BaseExpression) -> Any:
+        return NONE if type(expr) is cst.Name and expr.value == "None" else None
+
     def join(self, a: Any, b: Any) -> Any:
+        if a is NONE:
+            return b
+        if b is NONE:
+            return a
         # two parts (``create_loader(df_train)`` and ``create_loader(df_val)``
         # pin one parameter): still a part, in a random order only if both are
         if isinstance(a, Part) and isinstance(b, Part) and a != b:

@@ -4,7 +4,10 @@ without ``shuffle``, its utterances sorted longest first come in that order
 every epoch. The cross-validation loader the same epoch function iterates
 with ``backward``/``step`` only ``if not cross_valid`` is evaluated on, not
 trained on (``cv_loader``). A subclass that overrides what it samples is
-not a ``DataLoader`` by another name."""
+not a ``DataLoader`` by another name. The minGPT trainer of CS224N's a5
+(audit s135) builds one loader over ``self.train_dataset if is_train else
+self.test_dataset``, with ``test_dataset=None`` from its one construction:
+the training pass's loader."""
 
 from __future__ import annotations
 
@@ -89,11 +92,60 @@ for x, y in loader:
     opt.step()
 """
 
+_MIN_GPT = """
+import torch
+from torch.utils.data import DataLoader, Dataset
+
+
+class CharDataset(Dataset):
+    def __init__(self, data):
+        self.data = data
+
+    def __len__(self):
+        return len(self.data)
+
+    def __getitem__(self, idx):
+        return self.data[idx], self.data[idx]
+
+
+class Trainer:
+    def __init__(self, model, train_dataset, test_dataset, config):
+        self.model, self.train_dataset, self.test_dataset, self.config = model, train_dataset, test_dataset, config
+
+    def train(self):
+        model, config = self.model, self.config
+        optimizer = torch.optim.AdamW(model.parameters(), lr=config.learning_rate)
+
+        def run_epoch(split):
+            is_train = split == "train"
+            model.train(is_train)
+            data = self.train_dataset if is_train else self.test_dataset
+            loader = DataLoader(data, batch_size=config.batch_size{shuffle}){marker}
+            for x, y in loader:
+                with torch.set_grad_enabled(is_train):
+                    logits, loss = model(x, y)
+                if is_train:
+                    model.zero_grad()
+                    loss.backward()
+                    optimizer.step()
+
+        for epoch in range(config.max_epochs):
+            run_epoch("train")
+            if self.test_dataset is not None:
+                run_epoch("test")
+
+
+def main(model, text, config):
+    Trainer(model, CharDataset(text), None, config).train()
+"""
+
 LOADER_SUBCLASS_INVALID = [
+    Invalid(_MIN_GPT.format(shuffle="", marker="  # error: LF602 at `DataLoader(`")),
     Invalid(_SOLVER.format(shuffle="", marker="  # error: LF602 at `AudioDataLoader(`")),
 ]
 
 LOADER_SUBCLASS_VALID = [
     _SOLVER.format(shuffle=", shuffle=True", marker=""),
     _OWN_INIT,
+    _MIN_GPT.format(shuffle=", shuffle=True", marker=""),
 ]

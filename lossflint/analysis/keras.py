@@ -52,7 +52,7 @@ from lossflint.analysis.values import (
     TupleValue,
     common_tail,
 )
-from lossflint.analysis.walk import descendants
+from lossflint.analysis.walk import calls_in, descendants
 from lossflint.project import bridge, callers
 from lossflint.project.constants import ForeignLiteral, import_literal, imported_literal
 from lossflint.project.context import current as project_context
@@ -312,6 +312,10 @@ class Const:
     value: Any
 
 
+#: the calls that build a Keras model: a function making one is specialised per call
+_MODEL_BUILDERS = apis.KERAS_SEQUENTIAL | apis.FUNCTIONAL_MODEL
+
+
 @dataclass(frozen=True)
 class ModuleRef:
     qualname: str
@@ -508,6 +512,7 @@ class KerasFacts(Interpreter[Any]):
         self.tf1 = False
         self.image_format_set = False
         self._class_models: dict[cst.ClassDef, KModel | None] = {}
+        self._builds_keras: dict[cst.FunctionDef, bool] = {}
         self._clock = 0
         #: the import statement whose name is being read from another module
         self._importing: cst.CSTNode | None = None
@@ -1009,6 +1014,27 @@ class KerasFacts(Interpreter[Any]):
     def literal(self, expr: cst.BaseExpression) -> Any:
         value = literal_value(expr)
         return Const(value) if value is not NotImplemented else None
+
+    def constant(self, value: object) -> Any:
+        return Const(value)
+
+    def _tested_params(self, func: cst.FunctionDef) -> frozenset[str]:
+        """Every parameter of a function building a Keras model: each call's
+        literals (``make_model(n_classes=1, head_activation="sigmoid")``)
+        give that call's model, not the join of every call's."""
+        found = super()._tested_params(func)
+        builds = self._builds_keras.get(func)
+        if builds is None:
+            builds = any(
+                self.model.qualname(c.func) in _MODEL_BUILDERS for c in calls_in(func.body)
+            )
+            self._builds_keras[func] = builds
+        if not builds:
+            return found
+        bindings = self.model.scopes[func].bindings
+        return found | frozenset(
+            name for name, bound in bindings.items() if len(bound) == 1 and bound[0].kind == "param"
+        )
 
     def unary(self, expr: cst.UnaryOperation, operand: Any) -> Any:
         return self.literal(expr) if isinstance(expr.operator, cst.Minus) else None

@@ -59,6 +59,17 @@ if TYPE_CHECKING:
 #: ``loss(out)`` takes four); a module stops as soon as nothing changes
 MAX_ROUNDS = 5
 _ABSENT = object()
+
+
+def _hashable(value: object) -> bool:
+    """A literal a specialisation can be keyed by (not ``[1, 2]``)."""
+    try:
+        hash(value)
+    except TypeError:
+        return False
+    return True
+
+
 MAX_DEPTH = 40  # nested on-demand function runs
 
 
@@ -539,6 +550,7 @@ class Interpreter(Statements[V], Expressions[V]):
             return None
         skip = 1 if bound is not None and not is_static(func) else 0
         constants = literal_arguments(call, func, skip, tested, self.frame.constants)
+        constants = {k: v for k, v in constants.items() if _hashable(v)}
         if not constants:
             return None
         key = (func, bound, tuple(sorted(constants.items(), key=lambda item: item[0])))
@@ -550,12 +562,22 @@ class Interpreter(Statements[V], Expressions[V]):
         self._in_progress.add(func)
         self._depth += 1
         try:
-            _, result = self.run_body(func, self._entry_env(func, cls), cls, constants)
+            env = self._entry_env(func, cls)
+            for name, value in constants.items():
+                bound_value = self.constant(value)
+                if bound_value is not None:
+                    env[name] = bound_value
+            _, result = self.run_body(func, env, cls, constants)
         finally:
             self._in_progress.discard(func)
             self._depth -= 1
         self._specialisations[key] = result
         return result
+
+    def constant(self, value: object) -> V | None:
+        """How the domain holds a literal a call passes (``n_classes=1``), for
+        a body specialised to that call; None: the parameter keeps its pin."""
+        return None
 
     def _tested_params(self, func: cst.FunctionDef) -> frozenset[str]:
         found = self._tested.get(func)

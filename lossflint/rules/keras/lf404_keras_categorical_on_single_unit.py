@@ -70,6 +70,24 @@ softmax of one logit is 1 whatever the logit.
     )
     fix_safety = "There is no automatic fix: use `binary_crossentropy` with a sigmoid output."
     INVALID = [
+        # one factory, two calls: each call's literals give its own model
+        Invalid(
+            """
+            from tensorflow import keras
+            from tensorflow.keras import layers
+
+            def make_model(n_classes=10, head_activation="softmax"):
+                inputs = keras.Input(shape=(32,))
+                x = layers.Dense(64, activation="relu")(inputs)
+                outputs = layers.Dense(n_classes, activation=head_activation)(x)
+                return keras.Model(inputs, outputs)
+
+            model = make_model()
+            model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+            binary = make_model(n_classes=1, head_activation="sigmoid")
+            binary.compile(optimizer="adam", loss="categorical_crossentropy")  # error: LF404 at `loss=`
+            """
+        ),
         Invalid(
             """
             from tensorflow import keras
@@ -139,6 +157,22 @@ softmax of one logit is 1 whatever the logit.
         ),
     ]
     VALID = [
+        # the same factory, the one-unit call compiled with a binary loss
+        """
+        from tensorflow import keras
+        from tensorflow.keras import layers
+
+        def make_model(n_classes=10, head_activation="softmax"):
+            inputs = keras.Input(shape=(32,))
+            x = layers.Dense(64, activation="relu")(inputs)
+            outputs = layers.Dense(n_classes, activation=head_activation)(x)
+            return keras.Model(inputs, outputs)
+
+        model = make_model()
+        model.compile(optimizer="adam", loss="categorical_crossentropy")
+        binary = make_model(n_classes=1, head_activation="sigmoid")
+        binary.compile(optimizer="adam", loss="binary_crossentropy")
+        """,
         """
         from tensorflow import keras
         from tensorflow.keras import layers

@@ -7,7 +7,9 @@ the backend. A coordinate grid cast with ``grid.type_as(x)`` (DGMR's
 CoordConv, audit s136) takes only ``x``'s dtype and device, not its gradient;
 the same distance of ``x`` itself does. An RMS computed for a summary only
 stays silent though the script calls ``vars(args)`` (WaveGAN, audit s138):
-with an argument, ``vars`` reads that object's attributes, not local names."""
+with an argument, ``vars`` reads that object's attributes, not local names.
+A root of ``1 - p_norm_sq`` after ``if (p_norm_sq >= 1).any(): raise``
+(NeRF++'s ``intersect_sphere``, audit s136) is guarded by that test."""
 
 from __future__ import annotations
 
@@ -42,7 +44,20 @@ class AddCoords(nn.Module):
         return torch.cat([input_tensor, rr], dim=1)
 """
 
+_SPHERE = """
+import torch
+
+
+def intersect_sphere(ray_o, ray_d):
+    d1 = -torch.sum(ray_d * ray_o, dim=-1) / torch.sum(ray_d * ray_d, dim=-1)
+    p = ray_o + d1.unsqueeze(-1) * ray_d
+    p_norm_sq = torch.sum(p * p, dim=-1)
+{check}    d2 = torch.sqrt(1.0 - p_norm_sq){marker}
+    return d1 + d2
+"""
+
 AUDIT_S124_INVALID = [
+    Invalid(_SPHERE.format(check="", marker="  # error: LF205")),
     Invalid(_COORDS.format(xx="input_tensor[:, :1]", marker="  # error: LF205")),
     Invalid(
         _CENTRES.format(name="CentreDistanceLoss", method="forward", marker="  # error: LF205")
@@ -74,6 +89,10 @@ AUDIT_S124_VALID = [
     _CENTRES.format(name="ATSSAssigner", method="assign", marker=""),
     _COORDS.format(xx="xx.type_as(input_tensor)", marker=""),
     _COORDS.format(xx="xx.to(input_tensor)", marker=""),
+    _SPHERE.format(
+        check='    if (p_norm_sq >= 1.0).any():\n        raise ValueError("cameras outside the unit sphere")\n',
+        marker="",
+    ),
     """
     import tensorflow as tf
 

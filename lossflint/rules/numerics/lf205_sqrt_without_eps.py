@@ -253,6 +253,9 @@ the value by at most 1e-6.
             followed = True
         if num.where_guarded(model, root.node, operand):
             return None
+        if difference and num.where_guarded(model, root.node, resolved.right):  # type: ignore[attr-defined]
+            # ``if (p_norm_sq >= 1).any(): raise`` before ``sqrt(1 - p_norm_sq)``
+            return None
         reach = gradients(model).reach(root.node)
         if reach is Reach.NO or (followed and reach is not Reach.YES):
             return None  # sqrt(0) = 0 is fine; only its gradient is not

@@ -446,7 +446,7 @@ def bounded_exp(model: SemanticModel, operand: cst.BaseExpression, cosine: bool 
             and _shift(model, value)
         )
         or _shifted_in_place(model, operand, value)
-        for value in num.assignments(model, operand)
+        for value in _assignments_before(model, operand)
     ):
         return True
     if isinstance(operand, cst.Name) and _squashed(model, reaching_assignment(model, operand)):
@@ -518,7 +518,7 @@ def _negated(model: SemanticModel, expr: cst.BaseExpression, depth: int) -> bool
         return any(negative(side) or _negated(model, side, depth - 1) for side in sides)
     if depth <= 0 or not isinstance(expr, cst.Name):
         return False
-    for value in num.assignments(model, expr):
+    for value in _assignments_before(model, expr, reaching=False):
         statement = model.parent(value)
         if isinstance(statement, cst.AugAssign):
             if isinstance(statement.operator, cst.MultiplyAssign) and negative(value):
@@ -562,6 +562,20 @@ def _scaled_by_call(
     if model.qualname(func) in apis.MULTIPLY and len(args) == 2:
         return args[0], args[1]
     return None
+
+
+def _assignments_before(
+    model: SemanticModel, use: cst.Name, reaching: bool = True
+) -> list[cst.BaseExpression]:
+    """What may be bound to ``use`` where it is read: the assignment reaching
+    it when that is certain (and asked), else every assignment but the one
+    whose own right-hand side reads it (``z = -log(sum(exp(z)))`` reads the
+    ``z`` of before, not its own negated result)."""
+    last = reaching_assignment(model, use) if reaching else None
+    if last is not None:
+        return [last]
+    around = set(map(id, model.ancestors(use)))
+    return [v for v in num.assignments(model, use) if id(model.parent(v)) not in around]
 
 
 def _shifted_in_place(model: SemanticModel, name: cst.Name, value: cst.BaseExpression) -> bool:

@@ -1,13 +1,39 @@
 """LF204 examples of a Gaussian kernel's exponent written in steps: the
 negated squared distance over ``2 * sigma**2`` is at most 0 however it is
 spelled (lightning-pose's target heatmaps, audit s103: ``h *= -1`` then
-``h /= 2 * sigma**2``), while an unsigned distance can overflow."""
+``h /= 2 * sigma**2``), while an unsigned distance can overflow. A name
+rebound by the very statement that takes its ``exp`` is read as it was
+before: the MDN-RNN's ``z_loss = -K.log(K.sum(K.exp(z_loss), 1))`` and
+``log_pi = log_pi - K.log(K.sum(K.exp(log_pi), 1))`` (WorldModels, audit
+s139) are not their own negated or shifted results."""
 
 from __future__ import annotations
 
 from lossflint.examples import Invalid
 
 GAUSSIAN_INVALID = [
+    Invalid(
+        """
+        import numpy as np
+        from tensorflow.keras import backend as K
+
+        def z_loss_fn(log_pi, mu, log_sigma, z_true):
+            z_loss = log_pi + (-0.5 * ((z_true - mu) / K.exp(log_sigma)) ** 2 - log_sigma)
+            z_loss = -K.log(K.sum(K.exp(z_loss), 1, keepdims=True))  # error: LF204 at `K.log(`
+            return K.mean(z_loss)
+        """
+    ),
+    Invalid(
+        """
+        import tensorflow as tf
+        from tensorflow.keras import backend as K
+
+        def get_mixture_coef(z_pred):
+            log_pi, mu, log_sigma = tf.split(z_pred, 3, 1)
+            log_pi = log_pi - K.log(K.sum(K.exp(log_pi), axis=1, keepdims=True))  # error: LF204 at `K.log(`
+            return log_pi, mu, log_sigma
+        """
+    ),
     # the squared distance itself, never negated: exp grows with it
     Invalid(
         """

@@ -116,3 +116,58 @@ def test_a_second_caller_with_an_eval_model_keeps_it_silent(tmp_path: Path) -> N
 def test_a_model_without_dropout_or_batch_norm_is_silent(tmp_path: Path) -> None:
     train = TRAIN.format(imports="", model="nn.Sequential(nn.Linear(10, 2))", before="")
     assert lf603(tmp_path, {"evaluation.py": EVALUATION, "train.py": train}) == []
+
+
+VALIDATING = """\
+import torch
+{imports}
+net = {build}
+{moved}opt = torch.optim.Adagrad(net.parameters())
+for epoch in range(10):
+    for x in train_batches:
+        opt.zero_grad()
+        net(x).pow(2).mean().backward()
+        opt.step()
+    val_loss = 0
+    for x in val_batches:
+        val_loss += net(x).pow(2).mean().item()
+    print(val_loss, sample(net, val_batches[0]))
+"""
+
+SAMPLER = """\
+import torch
+
+
+def sample(net, x):
+    h = torch.zeros(x.size(0), net.hidden{switch})
+    with torch.no_grad():
+        return net(x) + h.sum()
+"""
+
+
+@pytest.mark.parametrize(
+    ("build", "moved"),
+    [
+        ("MLP()", "net = net.cuda()\n"),  # social-lstm's ``if use_cuda: net = net.cuda()``
+        ("MLP().to('cuda')", ""),
+    ],
+)
+def test_a_moved_model_of_another_module_is_the_model_built_here(
+    tmp_path: Path, build: str, moved: str
+) -> None:
+    """quancore/social-lstm (audit s139): the validation pass of a model class
+    of another module, moved to the GPU, and handed to a helper of another
+    module that only reads a size off it (``torch.zeros(n, net.hidden)``)."""
+    imports = "from models import MLP\nfrom sampling import sample\n"
+    train = VALIDATING.format(imports=imports, build=build, moved=moved)
+    files = {"models.py": MODELS, "sampling.py": SAMPLER.format(switch=""), "train.py": train}
+    row = train.splitlines().index("        val_loss += net(x).pow(2).mean().item()") + 1
+    assert lf603(tmp_path, files) == [("train.py", row)]
+
+
+def test_a_helper_handing_a_submodule_elsewhere_may_switch_it(tmp_path: Path) -> None:
+    imports = "from models import MLP\nfrom sampling import sample\n"
+    train = VALIDATING.format(imports=imports, build="MLP()", moved="")
+    sampler = SAMPLER.format(switch="").replace("net.hidden)", "1)\n    freeze(net.hidden)")
+    files = {"models.py": MODELS, "sampling.py": sampler, "train.py": train}
+    assert lf603(tmp_path, files) == []

@@ -864,6 +864,14 @@ def _built_here(model: ModuleIndex, receiver: cst.BaseExpression) -> bool:
         built = binding.node
         if binding.kind != "assign" or not isinstance(built, cst.Call):
             return False
+        if _moved_copy(built, receiver.value):
+            continue  # ``net = net.cuda()``: the same model, moved
+        while (
+            isinstance(built.func, cst.Attribute)
+            and isinstance(built.func.value, cst.Call)
+            and built.func.attr.value in _MOVING_METHODS
+        ):
+            built = built.func.value  # ``Net().to(device)``
         made_by = kinds.value_of(built.func)
         if not isinstance(made_by, Foreign):
             return False
@@ -871,6 +879,21 @@ def _built_here(model: ModuleIndex, receiver: cst.BaseExpression) -> bool:
         if not isinstance(made, SClass) and not _fresh_from_factory(made):
             return False
     return bool(bindings)
+
+
+#: module methods that give the module back and change no mode
+_MOVING_METHODS = apis.MODULE_RETURNING_METHODS - {"eval", "train"}
+
+
+def _moved_copy(built: cst.Call, name: str) -> bool:
+    """``net.cuda()``, ``net.to(device)`` of ``net`` itself: the same module."""
+    func = built.func
+    return (
+        isinstance(func, cst.Attribute)
+        and isinstance(func.value, cst.Name)
+        and func.value.value == name
+        and func.attr.value in _MOVING_METHODS
+    )
 
 
 def _fresh_from_factory(ref: SValue) -> bool:
@@ -1133,6 +1156,8 @@ _SWITCHES_MODE = frozenset(
         "requires_grad_",
     }
 )
+#: libraries whose functions only read what a model's attribute holds
+_SIZING_ROOTS = frozenset({"torch", "numpy", "math"})
 #: attributes of a model that are plain values, not submodules
 _PLAIN_ATTRIBUTES = frozenset({"device", "dtype", "config", "training", "num_classes"})
 #: builtins that only look at what they are given
@@ -1191,7 +1216,13 @@ def _mode_safe_use(model: ModuleIndex, name: cst.Name, seen: set[tuple[int, str]
         # an attribute read (``model.config.n``), not stored nor handed on
         # (``x.to(model.device)`` hands on a device, not a module)
         if isinstance(parent, cst.Arg) and isinstance(node, cst.Attribute):
-            return node.attr.value in _PLAIN_ATTRIBUTES
+            if node.attr.value in _PLAIN_ATTRIBUTES:
+                return True
+            # ``torch.zeros(n, net.hidden)``: a framework function sizes a
+            # tensor with it; it switches no module's mode
+            call = model.parent(parent)
+            qualname = model.qualname(call.func) if isinstance(call, cst.Call) else None
+            return qualname is not None and qualname.split(".", 1)[0] in _SIZING_ROOTS
         return not isinstance(parent, (cst.Arg, cst.AssignTarget, cst.Element, cst.AugAssign))
     if not isinstance(parent, cst.Arg):
         return False

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import libcst as cst
 
 from lossflint.analysis.data_flow import data_facts, may_leak
+from lossflint.analysis.scale_invariant import affine_fit, only_invariant_models
 from lossflint.diagnostics import Finding, RelatedNode, Severity
 from lossflint.examples import Invalid
 from lossflint.registry import Rule
@@ -54,8 +55,11 @@ after the split.
 
 Silent when the scaler is fitted on the training part, inside a `Pipeline` (which
 cross-validation refits per fold), for `Normalizer` (it scales each sample on its
-own and learns nothing), and whenever the array that is split is not certainly the
-one that was scaled.
+own and learns nothing), whenever the array that is split is not certainly the
+one that was scaled, and when every model fitted on the training part of a
+`train_test_split` is a tree ensemble or least squares (`RandomForest*`,
+`XGB*`, `LGBM*`, `LinearRegression`, ...), whose predictions no per-feature
+scaling changes.
 """
     why = """
 The scaler's statistics (mean, standard deviation, minimum, maximum) then include
@@ -345,6 +349,12 @@ scale of the past) and features with outliers.
         facts = data_facts(model)
         for leak in facts.sure_leaks():
             fit = leak.fit
+            if (
+                leak.how == "train_test_split"
+                and affine_fit(model, fit)
+                and only_invariant_models(model, leak.split)
+            ):
+                continue  # trees / least squares: a feature's scale changes no prediction
             if isinstance(fit, cst.Call):
                 what = f"`{_short(model, fit)}` fits on the whole array"
             elif leak.how == "part-stats":

@@ -2,7 +2,10 @@
 the module sets to a literal once, is the branch the code as written takes (the
 Coursera recommender assignment, audit s129); a flag set twice, or to False,
 leaves the branch unknown or not taken: silence. A standardisation written by
-hand, then sliced into three parts (H11 p13)."""
+hand, then sliced into three parts (H11 p13). Scaled whole, then split for a
+tree ensemble or least squares only: their predictions ignore a feature's
+scale, nothing leaks (bnsreenu's XGBoost notebook, audit s137); a model that
+does not, among them, is reported."""
 
 from __future__ import annotations
 
@@ -24,7 +27,28 @@ if {test}:
 
 _MARK = "  # error: LF601 at `scaler.fit(`"
 
+_TREES = """
+import numpy as np
+from sklearn.ensemble import RandomForestClassifier
+from sklearn.model_selection import train_test_split
+from sklearn.preprocessing import MinMaxScaler
+from sklearn.svm import SVC
+from xgboost import XGBClassifier
+
+X, Y = np.load("x.npy"), np.load("y.npy")
+scaler = MinMaxScaler()
+scaler.fit(X){marker}
+X = scaler.transform(X)
+X_train, X_test, y_train, y_test = train_test_split(X, Y, test_size=0.25)
+forest = RandomForestClassifier(n_estimators=100)
+forest.fit(X_train, y_train)
+boosted = {second}
+boosted.fit(X_train, y_train)
+print(forest.score(X_test, y_test), boosted.score(X_test, y_test))
+"""
+
 SCRIPT_INVALID = [
+    Invalid(_TREES.format(second="SVC()", marker="  # error: LF601 at `scaler.fit(`")),
     Invalid(
         """
         def make_splits(df, test_frac=0.15, val_frac=0.15):
@@ -42,6 +66,7 @@ SCRIPT_INVALID = [
 ]
 
 SCRIPT_VALID = [
+    _TREES.format(second="XGBClassifier()", marker=""),
     _FLAG.format(flag="False", test="scaledata", marker="", again=""),
     # bound again further down (a notebook cell that switches it): not one value
     _FLAG.format(flag="True", test="scaledata", marker="", again="scaledata = False\n"),

@@ -190,7 +190,10 @@ class KModel:
                 final = activation if activation is not None else layer.activation
                 if final is None:
                     return None
-                return Head(None, None, final, act_layer or layer)
+                given = argument(layer.node, 0, "filters")
+                filters = literal_value(given) if given is not None else None
+                channels = filters if type(filters) is int else None
+                return Head(None, None, final, act_layer or layer, channels)
             if activation is not None:
                 return Head(None, None, activation, act_layer or layer)
             return None
@@ -204,6 +207,8 @@ class Head:
     activation: str
     #: the layer that sets the final activation (the Dense or an Activation layer)
     activation_layer: KLayer
+    #: a fully convolutional output's channels, when its ``filters`` is a literal
+    channels: int | None = None
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,22 @@ from __future__ import annotations
 from lossflint.examples import Invalid
 
 AUDIT_INVALID = [
+    # image to image with mse and "accuracy" (bnsreenu's colourisation, audit s137):
+    # categorical accuracy over the output's channels
+    Invalid(
+        """
+        from keras.models import Sequential
+        from keras.layers import Conv2D, MaxPooling2D, UpSampling2D
+
+        model = Sequential()
+        model.add(Conv2D(32, (3, 3), activation="relu", padding="same", input_shape=(64, 64, 1)))
+        model.add(MaxPooling2D((2, 2), padding="same"))
+        model.add(UpSampling2D((2, 2)))
+        model.add(Conv2D(2, (3, 3), activation="tanh", padding="same"))
+        model.compile(optimizer="adam", loss="mse", metrics=["accuracy"])  # error: LF406 at `loss=`
+        model.fit(X, Y, epochs=5)
+        """
+    ),
     # a later section of the notebook reuses y_train for class labels: it cannot
     # reach this fit (HOML ch. 13 in TensorFlow-Developer-Certificate, audit R74)
     Invalid(
@@ -230,5 +246,16 @@ AUDIT_VALID = [
         with tf.GradientTape() as tape:
             loss = consistency_criterion(q_guessed, model(u_mixed))
         return tape.gradient(loss, model.trainable_variables)
+    """,
+    # one output channel: binary accuracy per pixel, meaningful on a binary mask
+    """
+    from keras.models import Sequential
+    from keras.layers import Conv2D
+
+    model = Sequential()
+    model.add(Conv2D(32, (3, 3), activation="relu", padding="same", input_shape=(64, 64, 1)))
+    model.add(Conv2D(1, (3, 3), activation="sigmoid", padding="same"))
+    model.compile(optimizer="adam", loss="mse", metrics=["accuracy"])
+    model.fit(images, masks, epochs=5)
     """,
 ]

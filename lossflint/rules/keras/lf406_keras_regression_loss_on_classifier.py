@@ -292,6 +292,14 @@ def _meaningless_accuracy(model: SemanticModel, head: K.Head | None, labels: obj
     """Why an accuracy metric on this regression output means nothing, or None
     when it may be meaningful (a one-unit output on binary targets) or the
     output is not known."""
+    if head is not None and head.units is None and head.channels is not None and head.channels > 1:
+        # ``Conv2D(3, ...)`` last: "accuracy" becomes categorical accuracy, an
+        # argmax over the channels of each pixel of a reconstructed image
+        return (
+            f"on an output of {head.channels} channels "
+            f"({layer_evidence(model, head.activation_layer)}) Keras compares the argmax over "
+            "the channels of each pixel with the targets', a meaningless number"
+        )
     if head is None or head.units is None:
         return None
     if head.units != 1:

@@ -143,3 +143,39 @@ def test_lf603_the_metric_right_after_the_no_grad_block() -> None:
     other = "acc = (other.argmax(1) == y_test).float().mean()"
     assert _lint("LF603", AFTER_NO_GRAD.format(after=other)) == []
     assert _lint("LF603", AFTER_NO_GRAD.format(after="torch.save(preds, 'p.pt')")) == []
+
+
+def test_lf602_names_the_condition_on_which_the_training_loader_loses_its_sampler() -> None:
+    """FourCastNet (audit s136): ``sampler=sampler if train else None`` over
+    ``sampler = DistributedSampler(ds) if distributed else None``: the training
+    loader is unsampled when ``distributed`` is false, not when ``train`` is."""
+    source = """
+    import torch
+    from torch.utils.data import DataLoader, Dataset
+    from torch.utils.data.distributed import DistributedSampler
+
+    class Frames(Dataset):
+        def __init__(self, path):
+            self.x = torch.load(path)
+
+        def __len__(self):
+            return len(self.x) - 1
+
+        def __getitem__(self, i):
+            return self.x[i], self.x[i + 1]
+
+    def get_data_loader(distributed, train):
+        dataset = Frames("era5.pt")
+        sampler = DistributedSampler(dataset, shuffle=train) if distributed else None
+        return DataLoader(dataset, batch_size=4, shuffle=False, sampler=sampler if train else None)
+
+    loader = get_data_loader(torch.distributed.is_initialized(), train=True)
+    model = torch.nn.Linear(3, 1)
+    opt = torch.optim.SGD(model.parameters(), lr=0.1)
+    for x, y in loader:
+        opt.zero_grad()
+        torch.nn.functional.mse_loss(model(x), y).backward()
+        opt.step()
+    """
+    (found,) = _lint("LF602", source)
+    assert "when `distributed` is false" in found.message

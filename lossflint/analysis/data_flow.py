@@ -2037,7 +2037,18 @@ def _none_sampler(model: ModuleIndex, call: cst.Call) -> cst.IfExp | None:
     chosen = given if isinstance(given, cst.IfExp) else None
     if isinstance(given, cst.Name):
         chosen = cast(cst.IfExp, reaching_assignment(model, given))
+    if chosen is not None:
+        # ``sampler=sampler if train else None`` over ``sampler = DistributedSampler(ds)
+        # if distributed else None`` (FourCastNet): the training loader loses its
+        # sampler on the inner condition's None path, not on ``train``'s
+        kept = chosen.orelse if _is_none(chosen.body) else chosen.body
+        if isinstance(kept, cst.Name) and _none_on_a_path(model, kept):
+            chosen = cast(cst.IfExp, reaching_assignment(model, kept))
     return chosen
+
+
+def _is_none(expr: cst.BaseExpression) -> bool:
+    return isinstance(expr, cst.Name) and expr.value == "None"
 
 
 def _none_on_a_path(model: ModuleIndex, given: cst.BaseExpression) -> bool:

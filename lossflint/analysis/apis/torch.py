@@ -1107,15 +1107,15 @@ VALUE_KEEPING_METHODS = KIND_PRESERVING_METHODS | frozenset(
         "transpose_",
     }
 )
-#: tensor methods whose arguments are sizes, dims, a device, a dtype or a
-#: tensor whose shape, dtype or device only is read (``grid.type_as(x)``):
-#: what they give is computed from the receiver alone
+#: tensor methods whose arguments are sizes, dims or a tensor whose shape or
+#: dtype only is read (``grid.type_as(x)``): what they give is computed from
+#: the receiver alone. (``.to(device)`` stays out: an unknown device keeps
+#: PPO's advantage standardisation ``(adv - adv.mean()) / adv.std()`` of a
+#: helper's tensor, moved with ``adv.to(device)``, among the values LF206 asks
+#: about; see ``rollout_returns.py``.)
 SHAPE_ARGUMENT_METHODS = frozenset(
     {
         "type_as",
-        "to",
-        "cuda",
-        "cpu",
         "repeat",
         "tile",
         "view",

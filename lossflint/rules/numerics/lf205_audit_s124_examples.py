@@ -88,7 +88,6 @@ AUDIT_S124_VALID = [
     # anchors picked for their targets: no gradient reaches the distances
     _CENTRES.format(name="ATSSAssigner", method="assign", marker=""),
     _COORDS.format(xx="xx.type_as(input_tensor)", marker=""),
-    _COORDS.format(xx="xx.to(input_tensor)", marker=""),
     _SPHERE.format(
         check='    if (p_norm_sq >= 1.0).any():\n        raise ValueError("cameras outside the unit sphere")\n',
         marker="",

@@ -6,7 +6,9 @@ A dataset's columns (d2l's NumPy preprocessing, a torch tensor loaded whole)
 and a spread along an axis stay silent: unknown whether a column is constant.
 A division written as a call (pycox's Cox partial likelihood,
 ``loss.mul(events).sum().div(events.sum())``, audit s129: a batch without
-events is NaN, pycox issue #124) is a division; guarded, it is silent."""
+events is NaN, pycox issue #124) is a division; guarded, it is silent. PPO's
+advantages from a helper, moved with ``.to(device)`` and standardised by their
+own ``torch.std`` (Deep RL Hands-On, audit R39), stay reported."""
 
 from __future__ import annotations
 
@@ -32,6 +34,30 @@ def calculate_loss(rewards_seen, logprobs, values, gamma=0.99):
 """
 
 ROLLOUT_INVALID = [
+    Invalid(
+        """
+        import torch
+        import torch.nn.functional as F
+
+        def calc_adv_ref(values, dones, rewards, gamma):
+            result_adv, result_ref = [], []
+            last_gae = 0.0
+            for val, next_val, done, reward in zip(values[:-1], values[1:], dones[:-1], rewards[:-1]):
+                delta = reward + (0.0 if done else gamma * next_val) - val
+                last_gae = delta + gamma * last_gae
+                result_adv.append(last_gae)
+                result_ref.append(last_gae + val)
+            return torch.FloatTensor(result_adv[::-1]), torch.FloatTensor(result_ref[::-1])
+
+        def batch_generator(net, trj_states, trj_dones, trj_rewards, gamma, device):
+            policy_t, trj_values_t = net(torch.FloatTensor(trj_states).to(device))
+            adv_t, ref_t = calc_adv_ref(trj_values_t.data.cpu().numpy(), trj_dones, trj_rewards, gamma)
+            adv_t = adv_t.to(device)
+            logpolicy_t = F.log_softmax(policy_t, dim=1)
+            adv_t = (adv_t - torch.mean(adv_t)) / torch.std(adv_t)  # error: LF206 at `(adv_t - torch.mean(adv_t)) / torch.std(adv_t)`
+            return logpolicy_t, adv_t, ref_t
+        """
+    ),
     Invalid(_RETURNS.format(std="returns.std()", marker="  # error: LF206 at `(returns -`")),
     Invalid(
         _RETURNS.format(std="(returns.std())", marker="  # error: LF206 at `(returns -`"),

@@ -386,6 +386,12 @@ def passed_through(func: cst.FunctionDef) -> str | None:
     named = {p.name.value for p in (*params.posonly_params, *params.params, *params.kwonly_params)}
     if found is None or found not in named or found in bound_names(func.body):
         return None
+    # read nowhere but in what is returned: ``x[x >= 0.5] = 1`` before
+    # ``return x`` changes what it gives back (a thresholding helper)
+    uses = _count_names(func.body, found)
+    returned = sum(_count_names(r, found) for r in returns)
+    if uses != returned:
+        return None
     return None if nodes_in(func.body, cst.Yield) else found
 
 
@@ -399,3 +405,7 @@ def _names_a_device(arg: cst.Arg) -> bool:
         return True  # ``.to("cuda")``, ``.cuda(0)``
     last = value.attr.value if type(value) is cst.Attribute else getattr(value, "value", None)
     return isinstance(last, str) and any(w in last.lower() for w in ("device", "gpu", "rank"))
+
+
+def _count_names(node: cst.CSTNode, name: str) -> int:
+    return len([n for n in nodes_in(node, cst.Name) if isinstance(n, cst.Name) and n.value == name])

@@ -185,6 +185,23 @@ training run is judged, early-stopped or tuned on that number.
         ),
     ]
     VALID = [
+        # a helper that thresholds its argument in place, then gives it back
+        # (Deep Learning Quick Reference's ``class_from_prob``)
+        """
+        from sklearn.metrics import accuracy_score
+        from tensorflow import keras
+
+        def class_from_prob(x, operating_point=0.5):
+            x[x >= operating_point] = 1
+            x[x < operating_point] = 0
+            return x
+
+        model = keras.Sequential([keras.layers.Dense(16, activation="relu"), keras.layers.Dense(1, activation="sigmoid")])
+        model.compile(optimizer="adam", loss="binary_crossentropy")
+        model.fit(train_X, train_y, epochs=20)
+        y_hat_val = class_from_prob(model.predict(val_X))
+        print(accuracy_score(val_y, y_hat_val))
+        """,
         # the accuracy that takes the argmax, and the exact one on argmax labels
         """
         import tensorflow as tf

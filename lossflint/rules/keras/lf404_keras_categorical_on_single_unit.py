@@ -23,6 +23,24 @@ if TYPE_CHECKING:
     from lossflint.analysis.model import SemanticModel
 
 
+#: a Keras model factory called twice, the second time for one sigmoid unit
+_FACTORY = """
+from tensorflow import keras
+from tensorflow.keras import layers
+
+def make_model(n_classes=10, head_activation="softmax"):
+    inputs = keras.Input(shape=(32,))
+    x = layers.Dense(64, activation="relu")(inputs)
+    outputs = layers.Dense(n_classes, activation=head_activation)(x)
+    return keras.Model(inputs, outputs)
+
+model = make_model()
+model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+binary = make_model(n_classes=1, head_activation="sigmoid")
+binary.compile(optimizer="adam", loss="{loss}"){marker}
+"""
+
+
 class CategoricalOnSingleUnit(Rule):
     code = "LF404"
     name = "keras-categorical-on-single-unit"
@@ -72,21 +90,7 @@ softmax of one logit is 1 whatever the logit.
     INVALID = [
         # one factory, two calls: each call's literals give its own model
         Invalid(
-            """
-            from tensorflow import keras
-            from tensorflow.keras import layers
-
-            def make_model(n_classes=10, head_activation="softmax"):
-                inputs = keras.Input(shape=(32,))
-                x = layers.Dense(64, activation="relu")(inputs)
-                outputs = layers.Dense(n_classes, activation=head_activation)(x)
-                return keras.Model(inputs, outputs)
-
-            model = make_model()
-            model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
-            binary = make_model(n_classes=1, head_activation="sigmoid")
-            binary.compile(optimizer="adam", loss="categorical_crossentropy")  # error: LF404 at `loss=`
-            """
+            _FACTORY.format(loss="categorical_crossentropy", marker="  # error: LF404 at `loss=`")
         ),
         Invalid(
             """
@@ -158,21 +162,7 @@ softmax of one logit is 1 whatever the logit.
     ]
     VALID = [
         # the same factory, the one-unit call compiled with a binary loss
-        """
-        from tensorflow import keras
-        from tensorflow.keras import layers
-
-        def make_model(n_classes=10, head_activation="softmax"):
-            inputs = keras.Input(shape=(32,))
-            x = layers.Dense(64, activation="relu")(inputs)
-            outputs = layers.Dense(n_classes, activation=head_activation)(x)
-            return keras.Model(inputs, outputs)
-
-        model = make_model()
-        model.compile(optimizer="adam", loss="categorical_crossentropy")
-        binary = make_model(n_classes=1, head_activation="sigmoid")
-        binary.compile(optimizer="adam", loss="binary_crossentropy")
-        """,
+        _FACTORY.format(loss="binary_crossentropy", marker=""),
         """
         from tensorflow import keras
         from tensorflow.keras import layers

@@ -50,6 +50,12 @@ class IntsAtCallSites(Ints):
     GLOBALS_AT_CALL_SITES = True
 
 
+class IntsKeepingNone(Ints):
+    """The same domain, with ``None`` kept apart (as value kinds and data flow do)."""
+
+    NONE = "None"
+
+
 def run(source: str, domain: type[Ints] = Ints) -> Ints:
     return domain(ModuleIndex(cst.parse_module(textwrap.dedent(source))))
 
@@ -66,6 +72,21 @@ def probes(source: str, domain: type[Ints] = Ints) -> list[Any]:
 
 
 # --- statements and joins -----------------------------------------------------
+
+
+def test_a_domain_keeping_none_apart_joins_it_to_the_other_path() -> None:
+    """``out = None`` before the branch that sets it: where it meets the other
+    path, a domain with a ``NONE`` value takes the other path's value; any
+    other domain joins ``None`` like a value (here: unknown)."""
+    source = """
+    out = None
+    if c:
+        out = 3
+    probe(out)
+    probe(out if d else None)
+    """
+    assert probes(source, IntsKeepingNone) == [3, 3]
+    assert probes(source) == [UNKNOWN, UNKNOWN]
 
 
 def test_branches_join_equal_values_survive_others_become_unknown() -> None:

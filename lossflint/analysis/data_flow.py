@@ -268,6 +268,7 @@ class DataFacts(Interpreter[Any]):
 
     SUBSCRIPT_STORE_FORGETS = True
     CALL_METHODS = ()
+    NONE = NONE
     # a loop body's second pass is skipped only after a first that recorded
     # nothing new (``records_made``): the hooks read what was recorded
     # (``_adapted``, values) and the passes append to lists
@@ -592,14 +593,7 @@ class DataFacts(Interpreter[Any]):
             return DataSet("shuffled", call)
         return None
 
-    def literal(self, expr: cst.BaseExpression) -> Any:
-        return NONE if type(expr) is cst.Name and expr.value == "None" else None
-
-    def join(self, a: Any, b: Any) -> Any:
-        if a is NONE:
-            return b
-        if b is NONE:
-            return a
+    def join_values(self, a: Any, b: Any) -> Any:
         # two parts (``create_loader(df_train)`` and ``create_loader(df_val)``
         # pin one parameter): still a part, in a random order only if both are
         if isinstance(a, Part) and isinstance(b, Part) and a != b:
@@ -635,7 +629,7 @@ class DataFacts(Interpreter[Any]):
             # ``datasets.MNIST(...)`` or ``datasets.CIFAR10(...)`` by a flag:
             # indexable in stored order either way
             return a
-        return super().join(a, b)
+        return super().join_values(a, b)
 
     def api_call(self, call: cst.Call, qualname: str, args: list[Any], env: Env) -> Any:
         if qualname in apis.DATA_LOADERS:

@@ -767,7 +767,7 @@ class KerasFacts(Interpreter[Any]):
 
     # --- domain ---------------------------------------------------------------
 
-    def join(self, a: Any, b: Any) -> Any:
+    def join_values(self, a: Any, b: Any) -> Any:
         if isinstance(a, KModel) and isinstance(b, KModel) and a != b:
             return self._join_models(a, b)
         if isinstance(a, LayerList) and isinstance(b, LayerList) and a != b:

@@ -44,7 +44,6 @@ from lossflint.analysis.values import (
     Layer,
     LayerList,
     LossObject,
-    NoneValue,
     Registry,
     Sequential,
     Tensor,
@@ -128,6 +127,8 @@ class LossCall:
 class KindAnalysis(Interpreter[Value]):
     """The value-kind domain; ``run`` (in ``__init__``) fills ``values`` and
     ``loss_calls``."""
+
+    NONE = NONE
 
     # a Keras ``Layer``/``Model`` subclass runs its ``call`` (the base class's
     # ``__call__`` dispatches to it): after ``__call__``, which a class
@@ -276,16 +277,7 @@ class KindAnalysis(Interpreter[Value]):
         # rows (or the parts a split made) of probabilities are probabilities
         return value if isinstance(value, Tensor) and value.kind in _PART_KINDS else UNKNOWN
 
-    def literal(self, expr: cst.BaseExpression) -> Value:
-        if type(expr) is cst.Name and expr.value == "None":
-            return NONE
-        return UNKNOWN
-
-    def join(self, a: Value, b: Value) -> Value:
-        if type(a) is NoneValue:
-            return b
-        if type(b) is NoneValue:
-            return a
+    def join_values(self, a: Value, b: Value) -> Value:
         if (
             isinstance(a, LossObject)
             and isinstance(b, LossObject)
@@ -336,7 +328,7 @@ class KindAnalysis(Interpreter[Value]):
             classes, foreign = mine[0] | theirs[0], mine[1] | theirs[1]
             if len(classes) + len(foreign) <= _MAX_CLASSES_JOINED:
                 return Instances(classes, foreign)
-        return super().join(a, b)
+        return super().join_values(a, b)
 
     def binary(self, op: str, left: Value, right: Value, node: cst.CSTNode) -> Value:
         if op == "Add" and isinstance(left, LayerList):

@@ -31,6 +31,8 @@ if TYPE_CHECKING:
 
 V = TypeVar("V")
 _MISSING = object()
+#: ``Base.NONE`` of a domain that does not keep ``None`` apart
+NO_NONE = object()
 #: what a name bound nowhere in a file most often is: no star import asked
 _BUILTIN_NAMES = frozenset(vars(builtins))
 #: a name or dotted attribute path (``self.fc``) → its abstract value
@@ -60,6 +62,12 @@ class Base(Generic[V]):
     CALL_METHODS: tuple[str, ...] = ("__call__",)
     #: ``x[i] = v`` makes ``x`` unknown (True) or leaves it (False)
     SUBSCRIPT_STORE_FORGETS = False
+    #: the domain's value of the ``None`` literal, when it keeps one apart
+    #: (``NO_NONE``: ``None`` is what ``literal`` says, joined like any value).
+    #: A path binding it adds nothing a join must reconcile: ``out = None``
+    #: before the branch that sets it, where ``out`` is used as a tensor or a
+    #: loader, is the other path's value (the ``None`` path would have raised)
+    NONE: Any = NO_NONE
 
     def __init__(self, model: ModuleIndex, unknown: V) -> None:
         self.model = model
@@ -76,6 +84,17 @@ class Base(Generic[V]):
     # --- domain hooks ------------------------------------------------------------
 
     def join(self, a: V, b: V) -> V:
+        """Two paths' values where they meet: the domain's ``join_values``,
+        with the ``None`` of a domain that keeps it apart absorbed."""
+        none = self.NONE
+        if none is not NO_NONE:
+            if a is none:
+                return b
+            if b is none:
+                return a
+        return self.join_values(a, b)
+
+    def join_values(self, a: V, b: V) -> V:
         if a is b or a == b:
             return a
         return self.unknown

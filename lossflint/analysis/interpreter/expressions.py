@@ -10,7 +10,7 @@ from typing import Any
 import libcst as cst
 
 from lossflint.analysis.calls import literal_value
-from lossflint.analysis.interpreter.base import Base, Env, V
+from lossflint.analysis.interpreter.base import NO_NONE, Base, Env, V
 from lossflint.analysis.interpreter.specialise import test_truth
 from lossflint.analysis.values import (
     DictValue,
@@ -87,6 +87,8 @@ class Expressions(Base[V]):
         if ident in env:
             value = env[ident]
         elif ident in ("True", "False", "None"):
+            if ident == "None" and self.NONE is not NO_NONE:
+                return self.NONE  # type: ignore[no-any-return]
             return self.literal(expr)
         else:
             value = self._free(ident)

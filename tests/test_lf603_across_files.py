@@ -165,6 +165,17 @@ def test_a_moved_model_of_another_module_is_the_model_built_here(
     assert lf603(tmp_path, files) == [("train.py", row)]
 
 
+def test_a_model_handed_to_apply_may_have_been_switched(tmp_path: Path) -> None:
+    """``net = net.apply(set_bn_eval)``: ``apply`` returns the module too, but
+    its function may put submodules in eval mode."""
+    imports = "from models import MLP, set_bn_eval\nfrom sampling import sample\n"
+    train = VALIDATING.format(
+        imports=imports, build="MLP()", moved="net = net.apply(set_bn_eval)\n"
+    )
+    files = {"models.py": MODELS, "sampling.py": SAMPLER.format(switch=""), "train.py": train}
+    assert lf603(tmp_path, files) == []
+
+
 def test_a_helper_handing_a_submodule_elsewhere_may_switch_it(tmp_path: Path) -> None:
     imports = "from models import MLP\nfrom sampling import sample\n"
     train = VALIDATING.format(imports=imports, build="MLP()", moved="")

@@ -31,6 +31,20 @@ def has_star_args(call: cst.Call) -> bool:
     return any(a.star for a in call.args)
 
 
+def super_method(call: cst.Call) -> str | None:
+    """The method ``super().m(...)`` / ``super(C, self).m(...)`` calls (``m``);
+    None for any other call."""
+    func = call.func
+    if (
+        isinstance(func, cst.Attribute)
+        and isinstance(func.value, cst.Call)
+        and isinstance(func.value.func, cst.Name)
+        and func.value.func.value == "super"
+    ):
+        return func.attr.value
+    return None
+
+
 def keyword(call: cst.Call, *names: str) -> cst.Arg | None:
     legacy: tuple[str, ...] = ()
     for arg in call.args:

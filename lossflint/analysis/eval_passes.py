@@ -881,8 +881,9 @@ def _built_here(model: ModuleIndex, receiver: cst.BaseExpression) -> bool:
     return bool(bindings)
 
 
-#: module methods that give the module back and change no mode
-_MOVING_METHODS = apis.MODULE_RETURNING_METHODS - {"eval", "train"}
+#: module methods that give the module back and change no mode (not
+#: ``apply(fn)``, whose ``fn`` may switch submodules: ``apply(set_bn_eval)``)
+_MOVING_METHODS = apis.MODULE_MOVES - {"eval", "train"}
 
 
 def _moved_copy(built: cst.Call, name: str) -> bool:

@@ -80,7 +80,7 @@ import libcst as cst
 
 from lossflint.analysis import apis
 from lossflint.analysis.attribute_constants import only_self_write
-from lossflint.analysis.calls import argument, literal_value
+from lossflint.analysis.calls import argument, literal_value, super_method
 from lossflint.analysis.contexts import contexts
 from lossflint.analysis.function_values import value_calls
 from lossflint.analysis.interpreter.syntax import arguments_by_param, is_main_guard, param_defaults
@@ -520,9 +520,7 @@ class GradientFacts:
         # a recursive call (by name: a dispatcher's ``Bias().lmo(g)`` inside
         # ``Auto.lmo``) adds no caller; ``super().loss(...)`` stays: the method
         # overrides a base's, which code out of sight calls (d2l's trainer)
-        sites = [
-            call for call in sites if not self.model.within(call, func) or _through_super(call)
-        ]
+        sites = [call for call in sites if not self.model.within(call, func) or super_method(call)]
         others = kinds_of(self.model).calls_from_other_files(func)
         as_metric = name in self._metric_only
         mapped = name in self._mapped
@@ -2624,14 +2622,3 @@ def target_names(target: cst.BaseExpression) -> set[str]:
 def gradients(model: ModuleIndex) -> GradientFacts:
     """The gradient facts of ``model``, built on first use and kept on the model."""
     return model.analysis(GradientFacts)
-
-
-def _through_super(call: cst.Call) -> bool:
-    """``super().loss(...)`` / ``super(C, self).loss(...)``."""
-    func = call.func
-    return (
-        isinstance(func, cst.Attribute)
-        and isinstance(func.value, cst.Call)
-        and isinstance(func.value.func, cst.Name)
-        and func.value.func.value == "super"
-    )

@@ -19,7 +19,14 @@ import libcst as cst
 from lossflint.analysis import apis, tensor_lists
 from lossflint.analysis.accelerators import passed_through
 from lossflint.analysis.apis import Kind
-from lossflint.analysis.calls import argument, has_star_args, keyword, literal_value, positional
+from lossflint.analysis.calls import (
+    argument,
+    has_star_args,
+    keyword,
+    literal_value,
+    positional,
+    super_method,
+)
 from lossflint.analysis.hf_metrics import metrics_trainer
 from lossflint.analysis.interpreter import Env, Interpreter
 from lossflint.analysis.interpreter.syntax import param_names
@@ -1338,14 +1345,7 @@ def _forwards_to_base(model: ModuleIndex, init: cst.FunctionDef) -> bool:
     forwarded = 0
     for call in nodes_in(init.body, cst.Call):
         assert isinstance(call, cst.Call)
-        func = call.func
-        if not (
-            isinstance(func, cst.Attribute)
-            and func.attr.value == "__init__"
-            and isinstance(func.value, cst.Call)
-            and isinstance(func.value.func, cst.Name)
-            and func.value.func.value == "super"
-        ):
+        if super_method(call) != "__init__":
             continue
         given = {a.star: a.value.value for a in call.args if isinstance(a.value, cst.Name)}
         if len(call.args) != len(stars) or given != stars:

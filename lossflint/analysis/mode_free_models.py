@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 import libcst as cst
 
 from lossflint.analysis import apis
-from lossflint.analysis.calls import argument, literal_value
+from lossflint.analysis.calls import argument, literal_value, super_method
 from lossflint.analysis.kinds import kinds_of
 from lossflint.analysis.names import dotted_text
 from lossflint.analysis.values import (
@@ -134,13 +134,7 @@ def _own_layers(model: ModuleIndex, cls: cst.ClassDef) -> bool:
     if init is None:
         return False
     for call in nodes_in(init.body, cst.Call, memo=memo_of(model)):
-        func = call.func  # type: ignore[attr-defined]
-        if (
-            isinstance(func, cst.Attribute)
-            and func.attr.value == "__init__"
-            and isinstance(func.value, cst.Call)
-            and dotted_text(func.value.func) == "super"
-        ):
+        if super_method(call) == "__init__":  # type: ignore[arg-type]
             return _layers_written_in(call)
     return False
 

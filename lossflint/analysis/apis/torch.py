@@ -971,6 +971,9 @@ MODULE_CONTAINERS = frozenset({"torch.nn.Sequential", "torch.nn.ModuleList", "to
 MODULE_MOVES = frozenset(
     {"to", "cuda", "cpu", "float", "double", "half", "bfloat16", "eval", "train"}
 )
+#: of those, the ones that only move a module or tensor to a device (given a
+#: device, not a dtype): what they return holds the same values
+DEVICE_MOVES = frozenset({"to", "cuda", "cpu"})
 #: containers of named submodules
 MODULE_DICTS = frozenset({"torch.nn.ModuleDict", "torch.nn.modules.container.ModuleDict"})
 TORCH_MODULE_BASES = frozenset({"torch.nn.Module"})

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 import libcst as cst
 
 from lossflint.analysis import apis
+from lossflint.analysis.calls import super_method
 from lossflint.analysis.walk import bound_names, nodes_in, own_returns
 
 if TYPE_CHECKING:
@@ -247,14 +248,7 @@ def forwards_all(init: cst.FunctionDef) -> bool:
     stars = {"*": params.star_arg.name.value, "**": params.star_kwarg.name.value}
     for call in nodes_in(init.body, cst.Call):
         assert isinstance(call, cst.Call)
-        func = call.func
-        if (
-            isinstance(func, cst.Attribute)
-            and func.attr.value == "__init__"
-            and isinstance(func.value, cst.Call)
-            and isinstance(func.value.func, cst.Name)
-            and func.value.func.value == "super"
-        ):
+        if super_method(call) == "__init__":
             given = {a.star: getattr(a.value, "value", None) for a in call.args}
             return len(call.args) == 2 and given == stars
     return False
@@ -358,10 +352,6 @@ def _root_name(expr: cst.BaseExpression) -> str | None:
             return None
 
 
-#: methods that give back the object itself, moved (a module) or an equal copy (a tensor)
-_MOVES = frozenset({"to", "cuda", "cpu"})
-
-
 @lru_cache(maxsize=4096)
 def passed_through(func: cst.FunctionDef) -> str | None:
     """The parameter every ``return`` of ``func`` gives back, as it is or
@@ -375,7 +365,7 @@ def passed_through(func: cst.FunctionDef) -> str | None:
         if (
             type(value) is cst.Call
             and type(value.func) is cst.Attribute
-            and value.func.attr.value in _MOVES
+            and value.func.attr.value in apis.DEVICE_MOVES
             and all(_names_a_device(arg) for arg in value.args)
         ):
             value = value.func.value

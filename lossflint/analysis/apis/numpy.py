@@ -237,6 +237,18 @@ CENTRING_SCALERS = frozenset(
         "sklearn.preprocessing.RobustScaler",
     }
 )
+#: estimators whose predictions a per-feature affine map of the inputs leaves
+#: unchanged (trees split each feature at a threshold; least squares with an
+#: intercept absorbs a shift and a scale): by class name, in the libraries of
+#: ``CLASSIC_ML_PREFIXES`` (``sklearn.ensemble.forest`` of old releases too)
+SCALE_INVARIANT_ESTIMATORS = frozenset(
+    {"DecisionTreeClassifier", "DecisionTreeRegressor", "ExtraTreeClassifier"}
+    | {"ExtraTreeRegressor", "RandomForestClassifier", "RandomForestRegressor"}
+    | {"ExtraTreesClassifier", "ExtraTreesRegressor", "GradientBoostingClassifier"}
+    | {"GradientBoostingRegressor", "HistGradientBoostingClassifier"}
+    | {"HistGradientBoostingRegressor", "XGBClassifier", "XGBRegressor", "LGBMClassifier"}
+    | {"LGBMRegressor", "CatBoostClassifier", "CatBoostRegressor", "LinearRegression"}
+)
 #: functions that standardise an array with its own statistics (a scaler's
 #: ``fit_transform`` in one call)
 STANDARDISE_FUNCS = frozenset({"scipy.stats.zscore", "scipy.stats.mstats.zscore"})

@@ -30,7 +30,7 @@ _MARK = "  # error: LF601 at `scaler.fit(`"
 _TREES = """
 import numpy as np
 from sklearn.ensemble import RandomForestClassifier
-from sklearn.model_selection import train_test_split
+from sklearn.model_selection import cross_val_score, train_test_split
 from sklearn.preprocessing import MinMaxScaler
 from sklearn.svm import SVC
 from xgboost import XGBClassifier
@@ -45,10 +45,18 @@ forest.fit(X_train, y_train)
 boosted = {second}
 boosted.fit(X_train, y_train)
 print(forest.score(X_test, y_test), boosted.score(X_test, y_test))
-"""
+{extra}"""
 
 SCRIPT_INVALID = [
-    Invalid(_TREES.format(second="SVC()", marker="  # error: LF601 at `scaler.fit(`")),
+    Invalid(_TREES.format(second="SVC()", marker=_MARK, extra="")),
+    # the training part handed to another model than the trees: it sees the leak
+    Invalid(
+        _TREES.format(
+            second="XGBClassifier()",
+            marker=_MARK,
+            extra="print(cross_val_score(SVC(), X_train, y_train))\n",
+        )
+    ),
     Invalid(
         """
         def make_splits(df, test_frac=0.15, val_frac=0.15):
@@ -66,7 +74,13 @@ SCRIPT_INVALID = [
 ]
 
 SCRIPT_VALID = [
-    _TREES.format(second="XGBClassifier()", marker=""),
+    _TREES.format(second="XGBClassifier()", marker="", extra=""),
+    # one name for two tree models in turn (a notebook comparing them)
+    _TREES.format(
+        second="XGBClassifier()",
+        marker="",
+        extra="forest = XGBClassifier(n_estimators=50)\nforest.fit(X_train, y_train)\n",
+    ),
     _FLAG.format(flag="False", test="scaledata", marker="", again=""),
     # bound again further down (a notebook cell that switches it): not one value
     _FLAG.format(flag="True", test="scaledata", marker="", again="scaledata = False\n"),

@@ -57,13 +57,22 @@ def _codes(root: Path, body: str) -> list[tuple[str, int, str]]:
     return [f for f in project_findings(root, files) if f[2] == "LF112"]
 
 
-def test_a_helper_returning_its_argument_keeps_the_model(tmp_path: Path) -> None:
-    assert _codes(tmp_path, "    return net") == [("train.py", 13, "LF112")]
+@pytest.mark.parametrize("body", ["    return net", "    return net.to(device)"])
+def test_a_helper_returning_its_argument_keeps_the_model(tmp_path: Path, body: str) -> None:
+    """Also moved to a device (skorch's ``to_device``, the same helper as
+    the interpreter's ``passed_through`` reads in one file)."""
+    body = body if "device" not in body else "    device = 'cpu'\n" + body
+    assert _codes(tmp_path, body) == [("train.py", 13, "LF112")]
 
 
 @pytest.mark.parametrize(
     "body",
-    ["    net = torch.nn.DataParallel(net).module.float()\n    return net", "    return None"],
+    [
+        "    net = torch.nn.DataParallel(net).module.float()\n    return net",
+        "    return None",
+        # changed in place before it is given back: not what the caller passed
+        "    torch.nn.utils.remove_weight_norm(net)\n    return net",
+    ],
 )
 def test_a_helper_that_rebuilds_it_does_not(tmp_path: Path, body: str) -> None:
     assert _codes(tmp_path, body) == []

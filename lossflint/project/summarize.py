@@ -42,7 +42,7 @@ from lossflint.analysis.datasets import ordered_dataset
 from lossflint.analysis.eval_callers import calls_leaving_eval
 from lossflint.analysis.eval_passes import class_mode_layer, mode_safe_params
 from lossflint.analysis.gradients import GradientFacts, Reach, gradients
-from lossflint.analysis.interpreter.syntax import kept_init
+from lossflint.analysis.interpreter.syntax import kept_init, passed_through
 from lossflint.analysis.kept_loaders import kept_and_trained
 from lossflint.analysis.keyword_dicts import unpacked_keywords
 from lossflint.analysis.kinds import KindAnalysis, _origin_label
@@ -424,7 +424,7 @@ class Summarizer:
             returns_without_grad(self.model, func),
             split_parameters(self.model, func, params),
             unrun_params(self.model, func),
-            _returned_param(self.model, func, params),
+            _returned_param(func, params),
             shifts_its_parameter(self.model, func),
         )
 
@@ -1632,20 +1632,11 @@ def _merge(kinds: SValue, keras: SValue) -> SValue:
     return kinds
 
 
-def _returned_param(model: SemanticModel, func: cst.FunctionDef, params: tuple[str, ...]) -> str:
-    """The parameter every ``return`` of ``func`` gives back, never rebound
-    in it (``def init_model(net, restore): ...; return net``); "" otherwise."""
-    returns = own_returns(func)
-    if not returns:
-        return ""
-    names = {r.value.value if isinstance(r.value, cst.Name) else "" for r in returns}
-    if len(names) != 1:
-        return ""
-    (name,) = names
-    if name not in params or name == "self":
-        return ""
-    bindings = model.bindings(returns[0].value) or []  # type: ignore[arg-type]
-    return name if len(bindings) == 1 and bindings[0].kind == "param" else ""
+def _returned_param(func: cst.FunctionDef, params: tuple[str, ...]) -> str:
+    """The parameter every ``return`` gives back unchanged (``passed_through``),
+    when the summary lists it (``bridge.returned_argument`` asks its position)."""
+    name = passed_through(func)
+    return name if name is not None and name in params else ""
 
 
 def _imported_name(node: cst.ImportFrom, local: str) -> str | None:

@@ -523,20 +523,17 @@ class Interpreter(Statements[V], Expressions[V]):
     def _handed_back(
         self, call: cst.Call, func: cst.FunctionDef, bound: cst.ClassDef | None, args: list[V]
     ) -> V | None:
-        """What this call hands to a function that gives its parameter back
-        (``to_device(model, device)``), rather than the join over every call;
-        None for any other function."""
+        """What this call hands to a same-file function that gives its parameter
+        back (``to_device(model, device)``), rather than the join over every
+        call; None for any other function."""
         through = passed_through(func)
         if through is None:
             return None
         skip = 1 if bound is not None and not is_static(func) else 0
-        names = argument_names(call, func, skip)
-        if names is None:
-            return None
-        for name, value in zip(names, args, strict=False):
-            if name == through:
-                return value
-        return None
+        params = func.params
+        positional = [p.name.value for p in (*params.posonly_params, *params.params)][skip:]
+        position = positional.index(through) if through in positional else None
+        return self._argument_at(call, args, position, through)
 
     def _specialised(
         self, call: cst.Call, func: cst.FunctionDef, bound: cst.ClassDef | None
@@ -1075,9 +1072,17 @@ class Interpreter(Statements[V], Expressions[V]):
         """``init_model(Discriminator(...), restore)`` of another module's
         function that returns that parameter unchanged: the argument."""
         returned = bridge.returned_argument(callee.ref)
-        if returned is None or any(a.star for a in call.args):
+        if returned is None:
             return None
-        position, name = returned
+        return self._argument_at(call, args, *returned)
+
+    @staticmethod
+    def _argument_at(call: cst.Call, args: list[V], position: int | None, name: str) -> V | None:
+        """The value ``call`` passes to the parameter ``name`` (at ``position``
+        among the positional ones, None: keyword-only); None when not passed
+        or when ``*args``/``**kwargs`` hide which."""
+        if any(a.star for a in call.args):
+            return None
         for index, arg in enumerate(call.args):
             if (arg.keyword is not None and arg.keyword.value == name) or (
                 arg.keyword is None and index == position

@@ -11,7 +11,7 @@ import libcst as cst
 
 from lossflint.analysis import apis
 from lossflint.analysis.calls import super_method
-from lossflint.analysis.walk import bound_names, nodes_in, own_returns
+from lossflint.analysis.walk import bound_names, children, descendants, nodes_in, own_returns
 
 if TYPE_CHECKING:
     from lossflint.analysis.index import ModuleIndex
@@ -355,9 +355,13 @@ def _root_name(expr: cst.BaseExpression) -> str | None:
 @lru_cache(maxsize=4096)
 def passed_through(func: cst.FunctionDef) -> str | None:
     """The parameter every ``return`` of ``func`` gives back, as it is or
-    moved (``return x``, ``return x.to(device)``): ``to_device(model,
-    device)`` is the model it is handed, whatever else other calls hand it.
-    None when a return gives anything else or the body rebinds the name."""
+    moved to a device (``return x``, ``return x.to(device)``), never rebound
+    nor changed in place in the body (ADDA's ``init_model(net, restore)``
+    loads weights into ``net`` and returns it; ``to_device(model, device)``):
+    a call gives what its caller passed there. None when a return gives
+    anything else, or the body stores into it (``x[x >= 0.5] = 1`` of a
+    thresholding helper), hands it to a call, or calls an in-place method
+    of it (``x.clamp_(0, 1)``)."""
     returns = own_returns(func)
     found: str | None = None
     for ret in returns:
@@ -374,15 +378,43 @@ def passed_through(func: cst.FunctionDef) -> str | None:
         found = value.value
     params = func.params
     named = {p.name.value for p in (*params.posonly_params, *params.params, *params.kwonly_params)}
-    if found is None or found not in named or found in bound_names(func.body):
+    if found is None or found == "self" or found not in named or found in bound_names(func.body):
         return None
-    # read nowhere but in what is returned: ``x[x >= 0.5] = 1`` before
-    # ``return x`` changes what it gives back (a thresholding helper)
-    uses = _count_names(func.body, found)
-    returned = sum(_count_names(r, found) for r in returns)
-    if uses != returned:
-        return None
+    returned = {id(n) for r in returns for n in nodes_in(r, cst.Name)}
+    for use in nodes_in(func.body, cst.Name):
+        if isinstance(use, cst.Name) and use.value == found and id(use) not in returned:
+            if not _leaves_unchanged(func, use):
+                return None
     return None if nodes_in(func.body, cst.Yield) else found
+
+
+def _leaves_unchanged(func: cst.FunctionDef, use: cst.Name) -> bool:
+    """``use`` reads the parameter without changing it: a test (``x is
+    None``), or the receiver of a method that is not in place
+    (``net.load_state_dict(...)``, ``x.dim()``)."""
+    parents = _parents_within(func)
+    parent = parents.get(id(use))
+    if isinstance(parent, cst.ComparisonTarget) or (
+        isinstance(parent, cst.Comparison) and parent.left is use
+    ):
+        return True
+    call = parents.get(id(parent)) if isinstance(parent, cst.Attribute) else None
+    return (
+        isinstance(parent, cst.Attribute)
+        and parent.value is use
+        and isinstance(call, cst.Call)
+        and call.func is parent
+        and not parent.attr.value.endswith("_")
+    )
+
+
+@lru_cache(maxsize=256)
+def _parents_within(func: cst.FunctionDef) -> dict[int, cst.CSTNode]:
+    found: dict[int, cst.CSTNode] = {}
+    for node in (func.body, *descendants(func.body)):
+        for child in children(node):
+            found[id(child)] = node
+    return found
 
 
 def _names_a_device(arg: cst.Arg) -> bool:
@@ -395,7 +427,3 @@ def _names_a_device(arg: cst.Arg) -> bool:
         return True  # ``.to("cuda")``, ``.cuda(0)``
     last = value.attr.value if type(value) is cst.Attribute else getattr(value, "value", None)
     return isinstance(last, str) and any(w in last.lower() for w in ("device", "gpu", "rank"))
-
-
-def _count_names(node: cst.CSTNode, name: str) -> int:
-    return len([n for n in nodes_in(node, cst.Name) if isinstance(n, cst.Name) and n.value == name])

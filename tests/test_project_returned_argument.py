@@ -57,7 +57,10 @@ def _codes(root: Path, body: str) -> list[tuple[str, int, str]]:
     return [f for f in project_findings(root, files) if f[2] == "LF112"]
 
 
-@pytest.mark.parametrize("body", ["    return net", "    return net.to(device)"])
+@pytest.mark.parametrize(
+    "body",
+    ["    return net", "    return net.to(device)", "    net.restored = True\n    return net"],
+)
 def test_a_helper_returning_its_argument_keeps_the_model(tmp_path: Path, body: str) -> None:
     """Also moved to a device (skorch's ``to_device``, the same helper as
     the interpreter's ``passed_through`` reads in one file)."""

@@ -389,22 +389,24 @@ def passed_through(func: cst.FunctionDef) -> str | None:
 
 
 def _leaves_unchanged(func: cst.FunctionDef, use: cst.Name) -> bool:
-    """``use`` reads the parameter without changing it: a test (``x is
-    None``), or the receiver of a method that is not in place
-    (``net.load_state_dict(...)``, ``x.dim()``)."""
+    """``use`` reads the parameter without changing what it computes: a test
+    (``x is None``), the receiver of a method that is not in place
+    (``net.load_state_dict(...)``, ``net.apply(init_weights)``, ``x.dim()``),
+    a flag set on it (``net.restored = True``)."""
     parents = _parents_within(func)
     parent = parents.get(id(use))
     if isinstance(parent, cst.ComparisonTarget) or (
         isinstance(parent, cst.Comparison) and parent.left is use
     ):
         return True
-    call = parents.get(id(parent)) if isinstance(parent, cst.Attribute) else None
+    if not isinstance(parent, cst.Attribute) or parent.value is not use:
+        return False
+    above = parents.get(id(parent))
+    if isinstance(above, cst.AssignTarget):
+        # ``net.restored = True``: a flag on the module, not its values (``x.data = ...``)
+        return parent.attr.value != "data"
     return (
-        isinstance(parent, cst.Attribute)
-        and parent.value is use
-        and isinstance(call, cst.Call)
-        and call.func is parent
-        and not parent.attr.value.endswith("_")
+        isinstance(above, cst.Call) and above.func is parent and not parent.attr.value.endswith("_")
     )
 
 

@@ -74,7 +74,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import PurePosixPath
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 import libcst as cst
 
@@ -104,6 +104,7 @@ from lossflint.project.callers import (
     named_where_loaded,
 )
 from lossflint.project.context import current as project_context
+from lossflint.project.events import callee_summary
 from lossflint.project.handed_instances import holders_stay_unrun
 
 if TYPE_CHECKING:
@@ -389,6 +390,7 @@ class GradientFacts:
         self._active: set[cst.CSTNode] = set()
         self._names_active: set[tuple[cst.CSTNode, str]] = set()
         self._names_known: dict[tuple[cst.CSTNode, str], bool] = {}
+        self._class_writes: dict[cst.ClassDef, dict[str, list[cst.Assign]]] = {}
 
     # --- queries ------------------------------------------------------------
 
@@ -785,6 +787,8 @@ class GradientFacts:
                 expr = parent
             call = self.model.parent(expr)
             if isinstance(call, cst.Call) and call.func is expr:
+                if isinstance(expr, cst.Attribute) and self._held_other_object(expr.value, func):
+                    continue  # ``self.model.train()`` in ``Trainer.train``
                 sites.append(call)
                 continue
             through = value_calls(self.model, ref) if expr is ref else None
@@ -804,6 +808,48 @@ class GradientFacts:
                 continue
             return None
         return sites
+
+    def _held_other_object(self, receiver: cst.BaseExpression, func: cst.FunctionDef) -> bool:
+        """``receiver`` is ``self.<attr>`` in the class of the method ``func``,
+        and every write of that attribute in the class builds an object of
+        another class (``self.model = DDP(TSCNet().cuda())``): calling a
+        method of that name on it does not run ``func``."""
+        cls = self._class_of(func)
+        if (
+            cls is None
+            or not isinstance(receiver, cst.Attribute)
+            or not isinstance(receiver.value, cst.Name)
+            or receiver.value.value != "self"
+            or self.model.enclosing(receiver, cst.ClassDef) is not cls
+        ):
+            return False
+        writes = [target.value for target in self._self_writes(cls).get(receiver.attr.value, [])]
+        return bool(writes) and all(_builds_other(self.model, w, cls) for w in writes)
+
+    def _self_writes(self, cls: cst.ClassDef) -> dict[str, list[cst.Assign]]:
+        """``self.<attr> = value`` statements of the class, by attribute; an
+        attribute also written otherwise (augmented, unpacked, ``setattr``)
+        maps to an empty list."""
+        found = self._class_writes.get(cls)
+        if found is None:
+            found = {}
+            spoiled: set[str] = set()
+            for node in nodes_in(cls, cst.Assign, cst.AugAssign, cst.AnnAssign):
+                targets = (
+                    [t.target for t in node.targets]
+                    if isinstance(node, cst.Assign)
+                    else [cast("cst.AugAssign | cst.AnnAssign", node).target]
+                )
+                for target in targets:
+                    for part in _self_attributes(target):
+                        if isinstance(node, cst.Assign) and part is target:
+                            found.setdefault(part.attr.value, []).append(node)
+                        else:
+                            spoiled.add(part.attr.value)
+            for attr in spoiled:
+                found[attr] = []
+            self._class_writes[cls] = found
+        return found
 
     def _instance_calls(self, func: cst.FunctionDef) -> list[cst.Call] | None:
         """The calls of the instances of ``func``'s class (its ``forward`` or
@@ -1379,7 +1425,11 @@ class GradientFacts:
                 if root in _DATA_MODULES or qualname in _DATA_READERS:
                     return True
                 if root not in ("torch", "tensorflow", "keras"):
-                    return False
+                    # ``power_compress(spec)`` of ``utils.py``: computed from
+                    # what it is given
+                    return self._other_module_helper(expr) and all(
+                        not a.star and self.no_gradient_value(a.value, depth - 1) for a in expr.args
+                    )
                 if qualname.startswith(apis.TF_VARIABLE_MAKERS):
                     return False  # ``tf.layers.dense(x, 6)`` makes its weights
             elif isinstance(expr.func, cst.Attribute):
@@ -1397,11 +1447,23 @@ class GradientFacts:
                         value is not None and self.no_gradient_value(value, depth - 1)
                         for value in returns
                     )
+                if self._other_module_helper(expr):
+                    return all(
+                        not a.star and self.no_gradient_value(a.value, depth - 1) for a in expr.args
+                    )
             operands = _call_operands(model, expr)
             return operands is not None and all(
                 self.no_gradient_value(e, depth - 1) for e in operands
             )
         return False
+
+    def _other_module_helper(self, call: cst.Call) -> bool:
+        """``call`` runs another project module's function whose returns
+        carry a gradient only through its parameters."""
+        if project_context() is None:
+            return False
+        found = callee_summary(call, kinds_of(self.model).value_of)
+        return found is not None and not found[3] and found[1].grad_from_params
 
     def _optimizer_method(self, func: cst.FunctionDef) -> bool:
         """``func`` is a method of an optimiser class: a base spelled
@@ -1492,7 +1554,9 @@ class GradientFacts:
                     continue
                 visited.add(caller)
                 sites = self._sites_of(caller)
-                if sites == []:
+                if not sites:
+                    # nobody in the file calls it, or it is handed on
+                    # (``mp.spawn(main, ...)``): entered from outside
                     found = True
                     break
                 if sites:
@@ -2396,6 +2460,37 @@ def _stores_into(target: cst.BaseExpression, name: str) -> bool:
     return isinstance(target, cst.Name) and target.value == name
 
 
+def _self_attributes(target: cst.BaseExpression) -> Iterator[cst.Attribute]:
+    """The ``self.<attr>`` targets in an assignment target (``self.a, b = ...``
+    too)."""
+    if isinstance(target, cst.Attribute):
+        if isinstance(target.value, cst.Name) and target.value.value == "self":
+            yield target
+    elif isinstance(target, (cst.Tuple, cst.List)):
+        for element in target.elements:
+            yield from _self_attributes(element.value)
+
+
+def _builds_other(model: ModuleIndex, value: cst.BaseExpression, cls: cst.ClassDef) -> bool:
+    """``value`` builds an object of a class other than ``cls``: a call of a
+    class spelled with a capital (``DDP(...)``, ``nn.Linear(4, 2)``,
+    ``TSCNet(...).cuda()``), maybe moved to a device."""
+    while (
+        isinstance(value, cst.Call)
+        and isinstance(value.func, cst.Attribute)
+        and value.func.attr.value in apis.DEVICE_MOVES
+    ):
+        value = value.func.value
+    if not isinstance(value, cst.Call):
+        return False
+    name = (
+        value.func.attr.value
+        if isinstance(value.func, cst.Attribute)
+        else (value.func.value if isinstance(value.func, cst.Name) else "")
+    )
+    return name[:1].isupper() and name != cls.name.value
+
+
 def _call_operands(model: ModuleIndex, call: cst.Call) -> list[cst.BaseExpression] | None:
     """What a framework function or tensor method computes from: its receiver
     and arguments; None for calls of other things (user functions, layers)."""
@@ -2405,8 +2500,10 @@ def _call_operands(model: ModuleIndex, call: cst.Call) -> list[cst.BaseExpressio
         return operands if qualname.split(".", 1)[0] in ("torch", "tensorflow", "keras") else None
     func = call.func
     if isinstance(func, cst.Attribute):
-        if func.attr.value in apis.SHAPE_ARGUMENT_METHODS:
-            return [func.value]  # ``grid.repeat(n, 1)``: n is a count
+        if func.attr.value in apis.SHAPE_ARGUMENT_METHODS | apis.DEVICE_MOVES:
+            # ``grid.repeat(n, 1)``: n is a count; ``x.to(other)`` takes only
+            # the device and dtype of ``other``, never its gradient
+            return [func.value]
         return [func.value, *operands]
     return None
 
@@ -2622,3 +2719,39 @@ def target_names(target: cst.BaseExpression) -> set[str]:
 def gradients(model: ModuleIndex) -> GradientFacts:
     """The gradient facts of ``model``, built on first use and kept on the model."""
     return model.analysis(GradientFacts)
+
+
+class _FromParams(GradientFacts):
+    """Gradient facts where the parameters of one function (``of``) are taken
+    to carry none: what its returns carry then comes from elsewhere."""
+
+    of: cst.FunctionDef | None = None
+
+    def _param_no_gradient(self, name: cst.Name, depth: int) -> bool:
+        binding = next(b for b in self.model.bindings(name) or () if b.kind == "param")
+        if (
+            binding.node is not None
+            and self.model.enclosing(binding.node, cst.FunctionDef) is self.of
+        ):
+            return True
+        return super()._param_no_gradient(name, depth)
+
+
+def returns_only_from_params(model: ModuleIndex, func: cst.FunctionDef) -> bool:
+    """Every ``return`` of ``func`` carries a gradient only if an argument
+    does: computed from its parameters, constants and framework operations
+    (``power_compress(spec)``), no layer, no module-level tensor, no call of
+    something unknown. A call of it from another module whose arguments carry
+    no gradient gives none (``FunctionSummary.grad_from_params``)."""
+    if not func.params.params or func in model.generators:
+        return False
+    returns = [r.value for r in own_returns(func)]
+    if not returns or any(value is None for value in returns):
+        return False
+    facts = model.analysis(_FromParams)
+    if facts.of is not func:
+        # what was learnt under another function's assumption does not hold
+        facts.of = func
+        facts._names_known.clear()
+        facts._answers.clear()
+    return all(value is not None and facts.no_gradient_value(value) for value in returns)

@@ -41,7 +41,7 @@ from lossflint.analysis.data_flow import (
 from lossflint.analysis.datasets import ordered_dataset
 from lossflint.analysis.eval_callers import calls_leaving_eval
 from lossflint.analysis.eval_passes import class_mode_layer, mode_safe_params
-from lossflint.analysis.gradients import GradientFacts, Reach, gradients
+from lossflint.analysis.gradients import GradientFacts, Reach, gradients, returns_only_from_params
 from lossflint.analysis.interpreter.syntax import kept_init, passed_through
 from lossflint.analysis.kept_loaders import kept_and_trained
 from lossflint.analysis.keyword_dicts import unpacked_keywords
@@ -426,6 +426,7 @@ class Summarizer:
             unrun_params(self.model, func),
             _returned_param(func, params),
             shifts_its_parameter(self.model, func),
+            "." not in name and returns_only_from_params(self.model, func),
         )
 
     def _keyed_returns(self, func: cst.FunctionDef) -> tuple[str, SValue]:

@@ -363,6 +363,10 @@ class FunctionSummary:
     #: (``def shift_label(y): return y - 1``): as a ``target_transform`` it
     #: keeps class indices (``analysis/label_shifts.py``)
     shifts_param: bool = False
+    #: every ``return`` is computed from its parameters by framework operations
+    #: and constants only (``power_compress(spec)``, ``normalize(x)``): a call
+    #: whose arguments carry no gradient gives none (``gradients``, LF205)
+    grad_from_params: bool = False
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,9 @@
 A model's root of its own input (CMGAN's input magnitude in ``forward``) has
 no gradient when every call hands the model data: a loop over a loader, by
 name (``self.train_ds``) when where it is built is out of sight; the same
-model fed another model's output differentiates it."""
+model fed another model's output differentiates it. The clean target's
+magnitude (CMGAN's ``train.py``), of batches moved with ``.to(self.gpu_id)``,
+has no gradient either: a device move takes none from its argument."""
 
 from __future__ import annotations
 
@@ -88,7 +90,68 @@ class Trainer:
             self.train_step(batch)
 """
 
+#: CMGAN's train.py: batches moved with ``.to(self.gpu_id)`` (a device of
+#: unknown origin: ``.to`` takes no gradient from its argument), the clean
+#: target's magnitude next to the estimate's; ``self.model.train()`` in
+#: ``Trainer.train`` is no call of it, and ``main`` runs from ``mp.spawn``
+_TARGET = """
+import torch
+import torch.multiprocessing as mp
+import torch.nn.functional as F
+
+from data import load_data
+from models import TSCNet
+
+
+class Trainer:
+    def __init__(self, train_ds, gpu_id):
+        self.train_ds = train_ds
+        self.model = TSCNet().cuda()
+        self.gpu_id = gpu_id
+        self.optimizer = torch.optim.AdamW(self.model.parameters(), lr=5e-4)
+
+    def forward_generator_step(self, clean, noisy):
+        clean_spec = torch.stft(clean, 400, 100, return_complex=False)
+        clean_real, clean_imag = clean_spec[..., 0], clean_spec[..., 1]
+        est_real, est_imag = self.model(noisy)
+        est_mag = torch.sqrt(est_real**2 + est_imag**2{eps}){marker}
+        clean_mag = torch.sqrt(clean_real**2 + clean_imag**2)
+        return est_mag, clean_mag
+
+    def train_step(self, batch):
+        clean = batch[0].to(self.gpu_id)
+        noisy = batch[1].to(self.gpu_id)
+        est_mag, clean_mag = self.forward_generator_step(clean, noisy)
+        loss = F.mse_loss(est_mag, clean_mag)
+        self.optimizer.zero_grad()
+        loss.backward()
+        self.optimizer.step()
+
+    def train(self):
+        for epoch in range(10):
+            self.model.train()
+            for idx, batch in enumerate(self.train_ds):
+                self.train_step(batch)
+{main}"""
+
+_BUILT = """
+
+trainer = Trainer(load_data(0), 0)
+"""
+
+_SPAWNED = """
+
+def main(rank, world_size):
+    trainer = Trainer(load_data(rank), rank)
+    trainer.train()
+
+
+if __name__ == "__main__":
+    mp.spawn(main, args=(2,), nprocs=2)
+"""
+
 AUDIT_S117_INVALID = [
+    Invalid(_TARGET.format(eps="", marker="  # error: LF205", main=_SPAWNED)),
     # a bare ``ds`` is no data set: an arc length of the model's curve
     Invalid(
         """
@@ -116,4 +179,8 @@ AUDIT_S117_VALID = [
     _FORWARD.format(marker="", used="h"),
     # the model only ever sees the batches of the training data set
     _INPUT.format(fed="noisy", marker=""),
+    # the estimate guarded; the clean target's root has no gradient
+    _TARGET.format(eps=" + 1e-9", marker="", main=_SPAWNED),
+    # ``Trainer.train`` run from another file: nothing here calls it
+    _TARGET.format(eps=" + 1e-9", marker="", main=_BUILT),
 ]

@@ -72,3 +72,18 @@ def test_lf110_names_a_misspelt_dim_keyword() -> None:
     assert [d.code for d in found] == ["LF110"]
     assert "given `dims=`" in found[0].message
     assert found[0].fix is None  # adding dim= beside dims= would still raise
+
+
+def test_lf203_on_guarded_sigmoid_suggests_the_sigmoid_loss():
+    # audit s142 (qianguih/voxelnet): a one-term BCE on tf.sigmoid output was
+    # told to use the softmax cross-entropy
+    source = (
+        "import tensorflow as tf\n\n"
+        "EPS = 1e-6\n"
+        "p_pos = tf.sigmoid(p_map)\n"
+        "cls_pos_loss = (-pos_equal_one * tf.log(p_pos + EPS)) / pos_equal_one_sum\n"
+        "loss = tf.reduce_sum(cls_pos_loss)\n"
+    )
+    message = _messages(source)["LF203"]
+    assert "`tf.nn.sigmoid_cross_entropy_with_logits`" in message
+    assert "softmax_cross_entropy" not in message

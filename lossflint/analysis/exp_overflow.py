@@ -22,7 +22,7 @@ from lossflint.analysis import numerics as num
 from lossflint.analysis.apis import Kind
 from lossflint.analysis.calls import literal_value, positional
 from lossflint.analysis.log_calls import log_calls
-from lossflint.analysis.reaching import reaching_assignment
+from lossflint.analysis.reaching import reaching_assignment, reaching_line
 from lossflint.analysis.values import Tensor
 
 if TYPE_CHECKING:
@@ -621,6 +621,11 @@ def _max_like(model: SemanticModel, expr: cst.BaseExpression, depth: int = 6) ->
     """``expr`` (through names, reshapes, ``.values``, ``[0]``) is a maximum."""
     for _ in range(depth):
         expr = num.resolve(model, expr)
+        if isinstance(expr, cst.Name):
+            unpacked = _first_of_unpacked(model, expr)
+            if unpacked is None:
+                return False
+            expr = unpacked  # ``m, _ = torch.max(x, dim=1)``: m is the values
         if isinstance(expr, cst.Subscript):
             expr = expr.value
         elif isinstance(expr, cst.Attribute) and expr.attr.value in _KEEPS_VALUES:
@@ -640,6 +645,23 @@ def _max_like(model: SemanticModel, expr: cst.BaseExpression, depth: int = 6) ->
         else:
             return False
     return False
+
+
+def _first_of_unpacked(model: SemanticModel, name: cst.Name) -> cst.BaseExpression | None:
+    """For ``name, _ = value`` binding ``name`` last (first of the targets),
+    ``value[0]``'s stand-in: ``value`` itself, whose first item a maximum's
+    ``(values, indices)`` is; None otherwise."""
+    line = reaching_line(model, name)
+    if line is None or len(line.body) != 1 or not isinstance(line.body[0], cst.Assign):
+        return None
+    assign = line.body[0]
+    target = assign.targets[0].target if len(assign.targets) == 1 else None
+    if not isinstance(target, cst.Tuple) or not target.elements:
+        return None
+    first = target.elements[0].value
+    if not (isinstance(first, cst.Name) and first.value == name.value):
+        return None
+    return assign.value if isinstance(assign.value, cst.Call) else None
 
 
 def _product_scores(model: SemanticModel, expr: cst.BaseExpression, depth: int = 4) -> bool:

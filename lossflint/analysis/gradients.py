@@ -1692,6 +1692,11 @@ class GradientFacts:
             if binding.node is not None
             else None
         )
+        if _MASK_WORDS & set(name_words(name.value)):
+            # ``mask``, ``attention_mask``, ``action_mask``: which positions
+            # count, data of the batch (a soft mask a layer learns is computed
+            # where it is used, not handed in under that name)
+            return True
         passed = self.passed_to(name, rebound=True)
         if passed and all(isinstance(literal_value(v), (int, float, str, bool)) for v in passed):
             return True  # numbers only (a default, literals at the calls)
@@ -2458,6 +2463,10 @@ def _stores_into(target: cst.BaseExpression, name: str) -> bool:
     while isinstance(target, cst.Subscript):
         target = target.value
     return isinstance(target, cst.Name) and target.value == name
+
+
+#: words of a parameter's name that say it holds a mask of the batch
+_MASK_WORDS = frozenset({"mask", "masks"})
 
 
 def _self_attributes(target: cst.BaseExpression) -> Iterator[cst.Attribute]:

@@ -344,6 +344,9 @@ def _eps_like(model: ModuleIndex, expr: cst.BaseExpression) -> bool:
         return True
     name = None
     if isinstance(expr, cst.Name):
+        bound = resolve(model, expr)
+        if bound is not expr and positive_literal(bound):
+            return True  # ``small_addon_for_BCE = 1e-6``, bound once
         name = expr.value
     elif isinstance(expr, cst.Attribute) and model.qualname(expr) is None:
         name = expr.attr.value

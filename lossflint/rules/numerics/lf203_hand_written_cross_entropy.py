@@ -332,7 +332,11 @@ formula no longer sees.
                 continue
             framework = formula.logs[0].framework
             what = "binary cross-entropy" if formula.binary else "cross-entropy"
-            binary = formula.binary or (known is not None and known.kind is Kind.SIGMOID_PROBS)
+            binary = (
+                formula.binary
+                or (known is not None and known.kind is Kind.SIGMOID_PROBS)
+                or formula.source == "sigmoid"
+            )
             use = _USE[framework if framework in _USE else "torch"][binary]
             if formula.guard:
                 harm = _GUARD_HARM[formula.guard]

@@ -8,7 +8,9 @@ LODA's histogram raised off 0 in place (``h += 1e-12``, audit s112) is guarded,
 also when ``fit`` raises the stored ``self.histograms_`` and another method
 takes its log.
 A sigmoid output clamped under its own name (``y_prob = torch.clamp(y_prob,
-1e-5, 1 - 1e-5)``, AttentionDeepMIL, audit s118) is still sigmoid output."""
+1e-5, 1 - 1e-5)``, AttentionDeepMIL, audit s118) is still sigmoid output.
+An eps bound once to a literal under any name (``small_addon_for_BCE``,
+audit s142) guards as the literal does."""
 
 from __future__ import annotations
 
@@ -99,6 +101,19 @@ TERM_INVALID = [
         net = Net()
         p = net(x)
         loss = - y * torch.log(p) - 0.01 * reg  # error: LF203 at `- y`
+        """
+    ),
+    # an eps under a name of its own, bound once to a literal (qianguih/voxelnet,
+    # audit s142): a guard like ``1e-6`` written inline
+    Invalid(
+        """
+        import tensorflow as tf
+
+        small_addon_for_BCE = 1e-6
+
+        p_pos = tf.sigmoid(p_map)
+        cls_pos_loss = -pos_equal_one * tf.log(p_pos + small_addon_for_BCE) / pos_sum  # error: LF203
+        loss = tf.reduce_sum(cls_pos_loss)
         """
     ),
 ]

@@ -20,6 +20,18 @@ MARGIN_INVALID = [
             return torch.log1p(torch.exp(d_ap - d_an)).mean()  # error: LF204
         """
     ),
+    # the indices of the maximum are no maximum
+    Invalid(
+        """
+        import torch
+
+        def contrastive(features, temperature=0.2):
+            dot = torch.matmul(features[:, 0], features[:, 1].transpose(0, 1)) / temperature
+            _, best = torch.max(dot, dim=1, keepdim=True)
+            logits = dot - best.detach()
+            return torch.log(torch.exp(logits).sum(1))  # error: LF204
+        """
+    ),
     *GAUSSIAN_INVALID,
 ]
 
@@ -41,6 +53,19 @@ MARGIN_VALID = [
         pos = F.cosine_similarity(a, p)
         neg = F.cosine_similarity(a, n)
         return torch.log1p(torch.exp(neg - pos)).mean()
+    """,
+    # the max trick with the maximum unpacked from ``(values, indices)``
+    # and detached (ReChorus's CLRec, audit s143)
+    """
+    import torch
+
+    def contrastive(features, temperature=0.2):
+        dot = torch.matmul(features[:, 0], features[:, 1].transpose(0, 1)) / temperature
+        logits_max, _ = torch.max(dot, dim=1, keepdim=True)
+        logits = dot - logits_max.detach()
+        exp_logits = torch.exp(logits)
+        log_prob = logits - torch.log(exp_logits.sum(1, keepdim=True) + 1e-10)
+        return -log_prob.mean()
     """,
     *GAUSSIAN_VALID,
 ]

@@ -3,7 +3,9 @@ idx_all).float()`` divided by its row sums, where ``idx_all`` starts with
 ``idx`` itself, has a 1 in every row (salesforce/ALBEF's retrieval loss,
 audit s132); without that column a row can be all zeros and the loss NaN. A
 mask counting a loss's valid entries (``torch.ne(labels, -100)``) divides a
-loss that can be all padding."""
+loss that can be all padding. A count of a comparison over a mask handed in
+(trlx's clipped fraction, audit s140) carries no gradient: a parameter named
+a mask is data."""
 
 from __future__ import annotations
 
@@ -52,6 +54,32 @@ COMPARISON_INVALID.append(
     )
 )
 
+#: trlx's PPO value loss (audit s140): the clipped fraction counts a
+#: comparison over the mask it is handed, no gradient in either
+_CLIPFRAC = """
+import torch
+
+
+class PPOMethod:
+    cliprange_value = 0.2
+
+    def loss(self, values, old_values, returns, mask):
+        values_clipped = torch.clamp(
+            values, old_values - self.cliprange_value, old_values + self.cliprange_value
+        )
+        n = mask.sum().clamp_min(1)
+        vf_loss1 = (values - returns) ** 2
+        vf_loss2 = (values_clipped - returns) ** 2
+        vf_loss = 0.5 * torch.sum(torch.max(vf_loss1, vf_loss2) * mask) / n
+        vf_clipfrac = torch.sum({counted}.float() * mask) / mask.sum(){marker}
+        return vf_loss, dict(value_loss=vf_loss.item(), clipfrac=vf_clipfrac)
+"""
+
+COMPARISON_INVALID.append(
+    Invalid(_CLIPFRAC.format(counted="vf_loss2", marker="  # error: LF206 at `torch.sum(`"))
+)
+
 COMPARISON_VALID = [
     _RETRIEVAL.format(columns="idx.t(), self.idx_queue.clone().detach()", marker=""),
+    _CLIPFRAC.format(counted="(vf_loss2 > vf_loss1)", marker=""),
 ]

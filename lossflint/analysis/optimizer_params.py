@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
+from lossflint.analysis.interpreter.syntax import arguments_by_param
 from lossflint.analysis.loops import Loop, LoopEvent, loops
 from lossflint.analysis.names import dotted_text
 from lossflint.analysis.walk import calls_in
@@ -147,3 +148,37 @@ def rebuilt_over_kept_models(model: ModuleIndex, loop: Loop) -> bool:
         if not inside:
             return True
     return False
+
+
+def fresh_model_helper(model: ModuleIndex, call: cst.CSTNode, loop: Loop) -> bool:
+    """``call`` runs a same-file helper that builds its optimiser over the
+    ``.parameters()`` of a model it is handed (trlx's ``self._backprop(model)``),
+    and the loop hands it a model bound in the loop's body: a new model each
+    iteration, nothing accumulates in it across iterations."""
+    if not isinstance(call, cst.Call):
+        return False
+    func = loops(model).resolve_function(call)
+    if func is None:
+        return False
+    params = [p.name.value for p in func.params.params]
+    if params and params[0] == "self" and isinstance(call.func, cst.Attribute):
+        params = params[1:]
+    bound = arguments_by_param(call, params)
+    ctors = [e.node for e in loops(model).events_of(func) if e.kind == "optim_ctor"]
+    if bound is None or not ctors:
+        return False
+    for ctor in ctors:
+        if not isinstance(ctor, cst.Call) or not ctor.args or ctor.args[0].keyword is not None:
+            return False
+        models = _models_of(ctor.args[0].value)
+        if len(models) != 1 or "." in next(iter(models)):
+            return False
+        arg = bound.get(next(iter(models)))
+        if arg is None or not isinstance(arg.value, cst.Name):
+            return False
+        bindings = model.scope_of(call).lookup(arg.value.value) or []
+        if not bindings or not all(
+            b.node is not None and model.within(b.node, loop.node) for b in bindings
+        ):
+            return False
+    return True

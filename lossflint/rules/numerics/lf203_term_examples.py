@@ -68,7 +68,23 @@ class LODA:
         return scores
 """
 
+#: ReChorus's attention rank loss: softmax probabilities, exact 1s taken out
+_RANK = """
+import torch
+
+
+def attention_rank_loss(prediction, target, mask):
+    target_softmax = (target - target.max()).softmax(dim=1)
+    prediction_softmax = (prediction - prediction.max()).softmax(dim=1)
+    p2 = torch.where(mask == 1, prediction_softmax, torch.zeros_like(prediction_softmax))
+    p2 = torch.where({test}, p2, torch.zeros_like(p2))
+    loss_2 = -((1 - target_softmax) * (1 - p2).log()).sum(dim=1){marker}
+    return loss_2.mean()
+"""
+
 TERM_INVALID = [
+    # exact 0s taken out: 1 - p can still be 0
+    Invalid(_RANK.format(test="p2 != 0", marker="  # error: LF203")),
     # the mean taken by a negative factor in front (``(-1 / m) * np.sum(...)``,
     # the logistic-regression cost of Ng's course, audit s135)
     Invalid(
@@ -119,6 +135,8 @@ TERM_INVALID = [
 ]
 
 TERM_VALID = [
+    # every exact 1 replaced before ``log(1 - p)`` (ReChorus, audit s143)
+    _RANK.format(test="p2 != 1", marker=""),
     # clamped scores of unknown origin: the clamp is the fix there
     _CLAMPED.format(source="scores", marker=""),
     _KDE.format(factor="self.weights", marker=""),

@@ -11,9 +11,10 @@ import libcst as cst
 from lossflint.analysis import apis
 from lossflint.analysis import numerics as num
 from lossflint.analysis.apis import Kind
-from lossflint.analysis.calls import argument
+from lossflint.analysis.calls import argument, literal_value
 from lossflint.analysis.gradients import gradients
 from lossflint.analysis.names import last_name
+from lossflint.analysis.reaching import reaching_assignment
 from lossflint.analysis.values import Tensor
 
 if TYPE_CHECKING:
@@ -77,7 +78,39 @@ def cannot_underflow(model: SemanticModel, arguments: list[cst.BaseExpression]) 
     passed_to = gradients(model).passed_to
     if all(num.is_constant(model, a, 6, passed_to) for a in arguments):
         return True
+    if all(_ones_removed(model, a) for a in arguments):
+        return True
     return all(_batch_average(model, a) for a in arguments)
+
+
+def _ones_removed(model: SemanticModel, expr: cst.BaseExpression) -> bool:
+    """``1 - p`` where ``p = torch.where(p != 1, p, 0)`` took out every
+    exact 1 (ReChorus's attention rank loss, audit s143): below 1 in float32
+    is at most ``1 - 2**-24``, so the complement never reaches 0."""
+    complement = num.one_minus(num.resolve(model, expr))
+    if complement is None or not isinstance(complement, cst.Name):
+        return False
+    made = reaching_assignment(model, complement)
+    if not isinstance(made, cst.Call) or model.qualname(made.func) not in apis.WHERE:
+        return False
+    args = [a.value for a in made.args if a.keyword is None]
+    if len(args) != 3 or not isinstance(args[0], cst.Comparison):
+        return False
+    test = args[0]
+    if len(test.comparisons) != 1:
+        return False
+    compare = test.comparisons[0]
+    kept, other = args[1], args[2]
+    return (
+        isinstance(compare.operator, (cst.NotEqual, cst.LessThan))
+        and literal_value(compare.comparator) in (1, 1.0)
+        and model.code(test.left) == model.code(kept)
+        and (literal_value(other) == 0 or _zeros(model, other))
+    )
+
+
+def _zeros(model: SemanticModel, expr: cst.BaseExpression) -> bool:
+    return isinstance(expr, cst.Call) and model.qualname(expr.func) in apis.ZEROS
 
 
 def _batch_average(model: SemanticModel, expr: cst.BaseExpression) -> bool:

@@ -1,11 +1,40 @@
 """LF303 examples of session 8 (hand-written updates, a custom optimiser):
-loops that clear their gradients; kept apart so the rule module stays small."""
+loops that clear their gradients; kept apart so the rule module stays small.
+A helper stepping an optimiser of its own over the model a loop hands it
+(trlx's tests, audit s140) accumulates only when the loop keeps one model."""
 
 from __future__ import annotations
 
 from lossflint.examples import Invalid
 
+#: trlx's tests/test_peft.py (audit s140): a helper runs one backward and
+#: one step with an optimiser of its own over the model it is handed
+_BACKPROP = """
+import torch
+
+
+class TestPeft:
+    def _backprop(self, model):
+        loss = model(torch.randn(2, 3)).sum()
+        loss.backward()
+        optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+        optimizer.step(){marker}
+
+    def test_backprop(self):
+{loop}
+"""
+
+#: a new model each iteration: nothing carries over
+_FRESH = """        for width in [3, 4]:
+            model = torch.nn.Linear(3, width)
+            self._backprop(model)"""
+#: one model stepped again and again: its gradients pile up
+_SHARED = """        model = torch.nn.Linear(3, 4)
+        for _ in range(2):
+            self._backprop(model)"""
+
 AUDIT_INVALID = [
+    Invalid(_BACKPROP.format(marker="  # error: LF303", loop=_SHARED)),
     # ignite's process function is the whole iteration (session-9 held-out H10)
     Invalid(
         """
@@ -84,6 +113,7 @@ AUDIT_INVALID = [
 ]
 
 AUDIT_VALID = [
+    _BACKPROP.format(marker="", loop=_FRESH),
     # a hand-written MLP's ``zero_grads()`` clears its gradients (CMU 11-785's
     # autograder tests, audit s135)
     """

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from lossflint.analysis.engines import uncleared_engine_steps
 from lossflint.analysis.loops import loops
 from lossflint.analysis.optimizer_params import (
+    fresh_model_helper,
     optimizer_models,
     rebuilt_over_kept_models,
     uncleared_step,
@@ -373,6 +374,8 @@ oscillates) instead of decreasing.
             if not steps:
                 continue
             step = steps[0]
+            if fresh_model_helper(model, step.node, loop):
+                continue
             at = written(step)
             if id(at) in reported:
                 continue

@@ -27,6 +27,7 @@ from lossflint.analysis.walk import (
     children,
     descendants,
     memo_of,
+    names_in,
     nodes_in,
     own_returns,
 )
@@ -49,6 +50,10 @@ class Accumulation:
     #: the list as written when it is an item of ``accumulator``
     #: (``self.history["loss"]``: what holds it is ``self.history``)
     shown: str | None = None
+    #: ``losses[i] = loss``: a store at the loop's counter, or into a tensor
+    #: allocated for it (``torch.zeros(n)``, whose every slice write joins
+    #: the graph of what it stores)
+    indexed: bool = False
 
 
 def accumulations(model: SemanticModel) -> list[Accumulation]:
@@ -97,8 +102,48 @@ def accumulations(model: SemanticModel) -> list[Accumulation]:
                 # ``self.history["loss"].append(loss)``: a list kept in a dict
                 shown = model.code(target)
                 found.append(Accumulation(call, item[0], call.args[0].value, shown=shown))
+    found.extend(_indexed_stores(model))
     found.extend(_through_methods(model))
     return found
+
+
+def _indexed_stores(model: SemanticModel) -> Iterator[Accumulation]:
+    """``losses[batch_index] = loss`` inside a loop: at the counter of a loop
+    around it (each iteration a new slot), or into a name bound to a tensor
+    factory's output (the buffer keeps the graph of every slice written)."""
+    for assign in cast("list[cst.Assign]", model.nodes_of_type(cst.Assign)):
+        if len(assign.targets) != 1:
+            continue
+        target = assign.targets[0].target
+        if not isinstance(target, cst.Subscript) or len(target.slice) != 1:
+            continue
+        accumulator = dotted_text(target.value)
+        index = target.slice[0].slice
+        if accumulator is None or not isinstance(index, cst.Index):
+            continue
+        if _loop_counter(model, assign, index.value) or _tensor_buffer(model, target.value):
+            yield Accumulation(assign, accumulator, assign.value, indexed=True)
+
+
+def _loop_counter(model: SemanticModel, node: cst.CSTNode, index: cst.BaseExpression) -> bool:
+    """``index`` is a name a ``for`` around ``node`` binds in its target."""
+    if not isinstance(index, cst.Name):
+        return False
+    for loop in loops(model).enclosing_loops(node):
+        if isinstance(loop.node, cst.For) and names_in(loop.node.target, index.value):
+            return True
+    return False
+
+
+def _tensor_buffer(model: SemanticModel, holder: cst.BaseExpression) -> bool:
+    """``holder`` is a name bound only to a torch factory's output."""
+    if not isinstance(holder, cst.Name):
+        return False
+    values = [b.node for b in model.bindings(holder) or []]
+    return bool(values) and all(
+        isinstance(v, cst.Call) and model.qualname(v.func) in apis.TORCH_BUFFER_FACTORIES
+        for v in values
+    )
 
 
 def _through_methods(model: SemanticModel) -> Iterator[Accumulation]:

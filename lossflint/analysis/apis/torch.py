@@ -430,6 +430,17 @@ WHERE = frozenset({"torch.where"})
 NAN_TO_NUM = frozenset({"torch.nan_to_num"})
 MAX_REDUCTIONS = frozenset({"torch.max", "torch.amax"})
 ZEROS = frozenset({"torch.zeros_like", "torch.zeros"})
+#: tensors allocated to be written slice by slice (``buf[i] = loss``)
+TORCH_BUFFER_FACTORIES = ZEROS | frozenset(
+    {
+        "torch.empty",
+        "torch.empty_like",
+        "torch.ones",
+        "torch.full",
+        "torch.Tensor",
+        "torch.FloatTensor",
+    }
+)
 #: zeros in any framework: a parameter started there is 0 at the first step
 ZERO_STARTS = ZEROS | frozenset(
     {"tensorflow.zeros", "tensorflow.zeros_like", "numpy.zeros", "numpy.zeros_like"}

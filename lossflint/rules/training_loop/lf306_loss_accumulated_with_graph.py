@@ -15,6 +15,7 @@ from lossflint.examples import Invalid
 from lossflint.registry import Rule
 from lossflint.rules.training_loop.fixes import method_call
 from lossflint.rules.training_loop.lf306_audit_examples import AUDIT_INVALID, AUDIT_VALID
+from lossflint.rules.training_loop.lf306_indexed_examples import INDEXED_INVALID, INDEXED_VALID
 from lossflint.rules.training_loop.lf306_written_out_examples import (
     WRITTEN_OUT_INVALID,
     WRITTEN_OUT_VALID,
@@ -33,7 +34,9 @@ class LossAccumulatedWithGraph(Rule):
     # an evaluation loop names itself (``evaluate``, ``validate``, ``test``) or calls ``.eval()``
     needs = ("backward", "eval", "test", "val")
     what = """
-Flags `total += loss` and `losses.append(loss)` inside a training loop (a loop with
+Flags `total += loss` and `losses.append(loss)` (also a store by index,
+`losses[i] = loss` at a loop's counter or into a tensor allocated for it,
+`buf = torch.zeros(n)`) inside a training loop (a loop with
 `backward()`) when the value is a loss still attached to the autograd graph (the
 result of a loss call, or arithmetic on one, or a name that `.backward()` is called
 on in the same pass of the loop; not `.item()`/`.detach()`/`.data`/`float()`, inline
@@ -163,10 +166,12 @@ was not used (the accumulator is never back-propagated).
             """,
         ),
         *WRITTEN_OUT_INVALID,
+        *INDEXED_INVALID,
     ]
     VALID = [
         *AUDIT_VALID,
         *WRITTEN_OUT_VALID,
+        *INDEXED_VALID,
         # the back-propagated name is rebound to a number before it is summed
         """
         def train_step(model, data_loader, loss_fn, optimizer):
@@ -306,6 +311,12 @@ def _finding(model: SemanticModel, leak: accumulation.GraphLeak) -> Finding:
         method = "detach" if tensor else "item"
         new = node.with_changes(value=method_call(value, method))
         what = f"`{acc.accumulator} += ...`"
+    elif isinstance(node, cst.Assign) and acc.indexed:
+        # `losses[i] = loss`: the slot keeps the loss and its graph
+        method = "detach"
+        new = node.with_changes(value=method_call(value, method))
+        assert isinstance(node.targets[0].target, cst.Subscript)
+        what = f"`{model.code(node.targets[0].target)} = ...`"
     elif isinstance(node, cst.Assign):
         # `total = total + loss`
         tensor = accumulation.used_as_tensor(model, node, acc.accumulator)

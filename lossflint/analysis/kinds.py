@@ -445,6 +445,24 @@ class KindAnalysis(Interpreter[Value]):
             picked = _argument_value(call, args, 0, "input")
             if isinstance(picked, Tensor):
                 return picked
+        if qualname in apis.WHERE and qualname.startswith("torch"):
+            # ``torch.where(mask, probs, torch.ones_like(probs))``: padding
+            # filled with probability 1 leaves probabilities
+            kept = _argument_value(call, args, 1, "input")
+            filler = argument(call, 2, "other")
+            if (
+                isinstance(kept, Tensor)
+                and kept.kind in (Kind.PROBS, Kind.SIGMOID_PROBS)
+                and filler is not None
+                and (
+                    literal_value(filler) in (1, 1.0)
+                    or (
+                        isinstance(filler, cst.Call)
+                        and self.model.qualname(filler.func) in apis.ONES_FACTORIES
+                    )
+                )
+            ):
+                return kept
         if qualname in apis.SOFTMAX:
             return made(Kind.PROBS)
         if qualname in apis.LOG_SOFTMAX:

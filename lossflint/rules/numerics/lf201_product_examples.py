@@ -1,7 +1,8 @@
 """LF201 examples of a log of a reduced product of probabilities: GRU4Rec's
 BPR-max loss (``-log(mean(softmax(s) * sigmoid(d)))``, audit s83), where every
 term can underflow together; and the same with an eps, which stays silent.
-Also the probabilities recovered by ``exp`` of log-probabilities, logged again."""
+Also the probabilities recovered by ``exp`` of log-probabilities, logged again,
+and softmax output whose padding ``torch.where`` fills with 1 (ReChorus, audit s143)."""
 
 from __future__ import annotations
 
@@ -19,7 +20,24 @@ class BPRMax(torch.nn.Module):
         return -torch.log({inner}){marker}
 """
 
+#: ReChorus's impression loss (audit s143): padding filled with 1 by
+#: ``torch.where``, the kept entries still softmax output
+_PADDED = """
+import torch
+
+
+def softmax_ce_loss(prediction, mask, pos_length, k):
+    pre_softmax = (prediction - prediction.max(dim=1, keepdim=True)[0]).softmax(dim=1)
+    target_pre = pre_softmax[:, :k]
+    target_pre = torch.where(mask[:, :k] == 1, target_pre, {filler})
+    loss = -(target_pre{eps}).log().sum(axis=1).div(pos_length){marker}
+    return loss.mean()
+"""
+
 PRODUCT_INVALID = [
+    Invalid(
+        _PADDED.format(filler="torch.ones_like(target_pre)", eps="", marker="  # error: LF201")
+    ),
     Invalid(
         _BPR_MAX.format(
             inner="torch.mean(softmax_scores * torch.sigmoid(diff))",
@@ -59,6 +77,7 @@ PRODUCT_INVALID = [
 ]
 
 PRODUCT_VALID = [
+    _PADDED.format(filler="torch.ones_like(target_pre)", eps=" + 1e-10", marker=""),
     # the entropy from the log-probabilities themselves: nothing is logged again
     """
     import torch

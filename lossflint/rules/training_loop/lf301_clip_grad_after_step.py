@@ -18,8 +18,10 @@ from lossflint.rules.training_loop.common import (
     short,
 )
 from lossflint.rules.training_loop.lf301_audit_examples import AUDIT_INVALID, AUDIT_VALID
+from lossflint.rules.training_loop.lf301_basic_examples import BASIC_INVALID, BASIC_VALID
 
 if TYPE_CHECKING:
+    from lossflint.analysis.loops import LoopEvent
     from lossflint.analysis.model import SemanticModel
 
 
@@ -169,131 +171,11 @@ clipping that was meant to prevent exploding updates does nothing.
             """,
         ),
         *AUDIT_INVALID,
+        *BASIC_INVALID,
     ]
     VALID = [
         *AUDIT_VALID,
-        # an infinite max_norm clips nothing: it measures the norm, after the step
-        """
-        import math
-        import torch
-
-        def train_step(model, optimizer, x):
-            optimizer.zero_grad()
-            model(x).mean().backward()
-            optimizer.step()
-            return torch.nn.utils.clip_grad_norm_(model.parameters(), math.inf)
-        """,
-        # the right place
-        """
-        import torch
-
-        def train(model, loader, optimizer, criterion):
-            for x, y in loader:
-                optimizer.zero_grad()
-                loss = criterion(model(x), y)
-                loss.backward()
-                torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-                optimizer.step()
-        """,
-        # gradient accumulation: clip and step in the same `if`
-        """
-        import torch
-        from torch.nn.utils import clip_grad_norm_
-
-        def fit(model, loader, optimizer, accum=4):
-            for i, (x, y) in enumerate(loader):
-                loss = model(x, y) / accum
-                loss.backward()
-                if (i + 1) % accum == 0:
-                    clip_grad_norm_(model.parameters(), 1.0)
-                    optimizer.step()
-                    optimizer.zero_grad()
-        """,
-        # AMP: unscale_, clip, scaler.step(optimizer)
-        """
-        import torch
-        scaler = torch.cuda.amp.GradScaler()
-
-        def fit(model, loader, optimizer):
-            for x, y in loader:
-                optimizer.zero_grad()
-                with torch.autocast('cuda'):
-                    loss = model(x, y)
-                scaler.scale(loss).backward()
-                scaler.unscale_(optimizer)
-                torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-                scaler.step(optimizer)
-                scaler.update()
-        """,
-        # GAN: the clip of G comes after D's step, but before G's own step
-        """
-        import torch
-        from torch.nn.utils import clip_grad_norm_
-
-        def fit(G, D, opt_g, opt_d, loader):
-            for real in loader:
-                opt_d.zero_grad()
-                d_loss = D(real, G).mean()
-                d_loss.backward()
-                opt_d.step()
-                opt_g.zero_grad()
-                g_loss = -D(G()).mean()
-                g_loss.backward()
-                clip_grad_norm_(G.parameters(), 1.0)
-                opt_g.step()
-        """,
-        # measuring the norm after the step, only when logging
-        """
-        import torch
-
-        def train(model, loader, optimizer, criterion):
-            for x, y in loader:
-                optimizer.zero_grad()
-                criterion(model(x), y).backward()
-                optimizer.step()
-                if log_now:
-                    norm = torch.nn.utils.clip_grad_norm_(model.parameters(), float('inf'))
-        """,
-        # LBFGS: backward and clip live in the closure
-        """
-        import torch
-
-        def fit(model, x, y, opt):
-            for _ in range(10):
-                def closure():
-                    opt.zero_grad()
-                    loss = model(x, y)
-                    loss.backward()
-                    torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-                    return loss
-                opt.step(closure)
-        """,
-        # step at the top of the iteration (LF305's finding): the clip sits between
-        # the previous backward and the step
-        """
-        import torch
-
-        def train(model, loader, optimizer, criterion):
-            for x, y in loader:
-                torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-                optimizer.step()
-                optimizer.zero_grad()
-                criterion(model(x), y).backward()
-        """,
-        # a user function with the same name
-        """
-        import torch
-
-        def clip_grad_norm_(params, v):
-            pass
-
-        def fit(model, loader, optimizer):
-            for x in loader:
-                optimizer.zero_grad()
-                model(x).backward()
-                optimizer.step()
-                clip_grad_norm_(model.parameters(), 1.0)
-        """,
+        *BASIC_VALID,
     ]
 
     def _elsewhere(
@@ -352,6 +234,25 @@ clipping that was meant to prevent exploding updates does nothing.
                     b for b in backwards if b.order < clip.order and not index.exclusive(b, clip)
                 ]
                 before = [s for s in steps if index.always_before(s, clip) and not s.event.closure]
+                again = _stepped_again(before, later_steps, later_backwards)
+                if again is not None and (clip.event.origin or clip.node) not in reported:
+                    at = clip.event.origin or clip.node
+                    reported.add(at)
+                    first = before[-1].event.origin or before[-1].node
+                    second = again.event.origin or again.node
+                    yield Finding(
+                        at,
+                        f"gradients clipped after `{short(model, first)}` (line "
+                        f"{model.line_of(first)}): that update already used the unclipped "
+                        f"gradients, and `{short(model, second)}` (line "
+                        f"{model.line_of(second)}) applies them a second time; clip between "
+                        "backward() and a single step()",
+                        related=(
+                            RelatedNode("the first step", first),
+                            RelatedNode("the second step", second),
+                        ),
+                    )
+                    continue
                 if before and not later_steps and not later_backwards:
                     step = before[-1]
                     # an event of a same-file function called in the loop is
@@ -396,3 +297,19 @@ clipping that was meant to prevent exploding updates does nothing.
                         "not exist yet; clip between backward() and step()",
                         related=(RelatedNode("the backward", backward.node),),
                     )
+
+
+def _stepped_again(
+    before: list[LoopEvent], later_steps: list[LoopEvent], later_backwards: list[LoopEvent]
+) -> LoopEvent | None:
+    """The step after a clip of the optimiser that stepped just before it,
+    with no backward in between (Point-MAE's segmentation loop: step, clip,
+    step on the same gradients): the first update was unclipped."""
+    if not before or later_backwards:
+        return None
+    receiver = before[-1].event.receiver
+    if receiver is None:
+        return None
+    return next(
+        (s for s in later_steps if s.event.receiver == receiver and not s.event.closure), None
+    )

@@ -17,7 +17,15 @@ import libcst as cst
 
 from lossflint.analysis import apis
 from lossflint.analysis.calls import argument, literal_value
-from lossflint.analysis.values import UNKNOWN, Instance, Tensor, TensorList, TupleValue, Value
+from lossflint.analysis.values import (
+    UNKNOWN,
+    Instance,
+    LayerList,
+    Tensor,
+    TensorList,
+    TupleValue,
+    Value,
+)
 
 #: an empty list: nothing known went in yet
 EMPTY = TensorList(None)
@@ -98,9 +106,19 @@ def collected(call: cst.Call, qualname: str, args: list[Value], where: str) -> V
     joined along another axis, its axes are not the items': it comes from
     this call (a rule reading the axes of the softmax that made the items
     would read the wrong ones)."""
-    if qualname not in apis.JOIN_FUNCTIONS or not args or not isinstance(args[0], TensorList):
+    if qualname not in apis.JOIN_FUNCTIONS or not args:
         return None
-    element = args[0].element
+    listed = args[0]
+    if isinstance(listed, LayerList) and listed.items:
+        # a file that unpacks lists into ``nn.Sequential`` keeps every list
+        # display as a LayerList: ``torch.cat([pos_prob, neg_prob])`` too
+        held: Value = EMPTY
+        for item_value in listed.items:
+            held = with_item(held, item_value) if isinstance(held, TensorList) else UNKNOWN
+        listed = held
+    if not isinstance(listed, TensorList):
+        return None
+    element = listed.element
     if not isinstance(element, Tensor):
         return UNKNOWN
     dim = argument(call, 1, "dim", "axis")

@@ -118,7 +118,38 @@ class AnoGAN:
         self.opt.step()
 """
 
+#: ReChorus's DIEN auxiliary loss (audit s143): a block whose layers are
+#: listed for ``nn.Sequential(*layers)``, its outputs joined by ``torch.cat``
+_JOINED = """
+import torch
+import torch.nn as nn
+
+
+class MLPBlock(nn.Module):
+    def __init__(self, input_dim, output_dim):
+        super().__init__()
+        layers = [nn.Linear(input_dim, output_dim)]
+        layers.append(nn.{last}())
+        self.mlp = nn.Sequential(*layers)
+
+    def forward(self, x):
+        return self.mlp(x)
+
+
+class DIEN(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.aux_net = MLPBlock(32, 1)
+        self.aux_fn = nn.BCELoss(reduction="none")
+
+    def aux_loss(self, pos, neg):
+        aux_prob = torch.cat([self.aux_net(pos), self.aux_net(neg)], dim=0).view(-1, 1)
+        aux_label = torch.cat([torch.ones(len(pos), 1), torch.zeros(len(neg), 1)], dim=0)
+        return self.aux_fn(aux_prob, aux_label).mean(){marker}
+"""
+
 FACTORY_INVALID = [
+    Invalid(_JOINED.format(last="Sigmoid", marker="  # error: LF104 at `self.aux_fn(`")),
     Invalid(
         """
         import ignite.distributed as idist
@@ -145,6 +176,8 @@ FACTORY_INVALID = [
 ]
 
 FACTORY_VALID = [
+    # the block ends in a layer of unknown range: no kind, no finding
+    _JOINED.format(last="Tanh", marker=""),
     # the same discriminator ending in a logit, with the fused loss
     _BUILT_BY_METHOD.format(head="", marker="").replace("nn.BCELoss()", "nn.BCEWithLogitsLoss()"),
     *VISION_HEAD_VALID,

@@ -136,6 +136,7 @@ def _candidates(model: ModuleIndex) -> list[TrainModeEvaluation]:
     in_functions = {id(c): func for func in functions for c in calls_in(func, memo)}
     after_training = _after_module_level_training(model, index)
     held_loops = held_out_loops(model, index)
+    off_methods = _grad_off_method_calls(model)
     for site in model.calls:
         call = site.node
         if site.qualname is not None or (
@@ -143,10 +144,15 @@ def _candidates(model: ModuleIndex) -> list[TrainModeEvaluation]:
             and id(call) not in in_functions
             and id(call) not in after_training
             and id(call) not in held_loops
+            and id(call) not in off_methods
         ):
             continue
         region = ctx.grad_region(call)
         by_name = region is None
+        if region is None and id(call) in off_methods:
+            # ``model.get_embeddings(x)`` of an ``@torch.inference_mode()``
+            # method: the pass is the code around the call
+            region, by_name = off_methods[id(call)], False
         if region is None:
             region = in_functions.get(id(call))
         if region is None:
@@ -162,6 +168,12 @@ def _candidates(model: ModuleIndex) -> list[TrainModeEvaluation]:
         if receiver is None or (id(region), receiver) in seen:
             continue
         value = _called_model(model, target) if receiver != "self" else UNKNOWN
+        ran = _runs_through_method(model, target)
+        if ran is not None:
+            # ``model.get_embeddings(x)``, a method running the model's layers
+            receiver, value = ran
+            if (id(region), receiver) in seen:
+                continue
         if isinstance(value, VisionModel):
             value = _unheaded(value)
         if not isinstance(value, (Instance, Instances, Sequential, Foreign, VisionModel)):
@@ -290,6 +302,61 @@ def _called_model(model: ModuleIndex, func: cst.BaseExpression) -> Value:
     ):
         return kinds.class_attrs(owner.cls).get(func.attr.value, value)
     return value
+
+
+def _grad_off_method_calls(model: ModuleIndex) -> dict[int, cst.CSTNode]:
+    """Calls, on an instance, of a same-file method decorated to turn
+    gradients off (``@torch.inference_mode()``) that runs the model's layers:
+    id of the call → the function (or module) around it."""
+    decorated = {
+        node.name.value
+        for node in contexts(model).grad_off_nodes()
+        if isinstance(node, cst.FunctionDef) and model.enclosing(node, cst.ClassDef) is not None
+    }
+    found: dict[int, cst.CSTNode] = {}
+    if not decorated:
+        return found
+    kinds = kinds_of(model)
+    for site in model.calls:
+        func = site.node.func
+        if not (isinstance(func, cst.Attribute) and func.attr.value in decorated):
+            continue
+        owner = kinds.value_of(func.value)
+        method = kinds.method(owner.cls, func.attr.value) if isinstance(owner, Instance) else None
+        if method is not None and contexts(model).grad_region(method.body) is method:
+            found[id(site.node)] = model.enclosing(site.node, cst.FunctionDef) or model.module
+    return found
+
+
+def _runs_through_method(
+    model: ModuleIndex, target: cst.BaseExpression
+) -> tuple[str, Value] | None:
+    """``model.get_embeddings`` where ``model`` is an instance of a same-file
+    module class whose method ``get_embeddings`` runs its layers
+    (``self.encoder(x)``, ``self(x)``): the receiver and the instance."""
+    if not isinstance(target, cst.Attribute) or target.attr.value == "forward":
+        return None
+    receiver = dotted_text(target.value)
+    owner = kinds_of(model).value_of(target.value)
+    if receiver is None or receiver == "self" or not isinstance(owner, Instance):
+        return None
+    kinds = kinds_of(model)
+    method = kinds.method(owner.cls, target.attr.value)
+    if method is None:
+        return None
+    attrs = kinds.class_attrs(owner.cls)
+    for inner in calls_in(method, memo_of(model)):
+        func = inner.func
+        if isinstance(func, cst.Name) and func.value == "self":
+            return receiver, owner
+        if (
+            isinstance(func, cst.Attribute)
+            and isinstance(func.value, cst.Name)
+            and func.value.value == "self"
+            and isinstance(attrs.get(func.attr.value), (Layer, Sequential, Instance))
+        ):
+            return receiver, owner
+    return None
 
 
 def _model_in_helper(
@@ -1320,8 +1387,12 @@ def _collects_outputs(model: ModuleIndex, region: cst.CSTNode, call: cst.Call) -
         return False
     # over a data set's (input, label) batches: samples drawn from noise
     # (``for z in fixed_noise: samples.append(gen(z))``) are no evaluation
-    batch = cast(cst.For, loops_in[0]).target
-    if not isinstance(batch, (cst.Tuple, cst.List)):
+    loop = cast(cst.For, loops_in[0])
+    batch = loop.target
+    if not isinstance(batch, (cst.Tuple, cst.List)) and not (
+        isinstance(batch, cst.Name) and _a_loader(loop.iter)
+    ):
+        # ``for x in loader:`` of a data set of bare tensors is a pass too
         return False
     inputs = target_names(batch)
     if not any(names_in(arg.value, name) for arg in call.args for name in inputs):
@@ -1353,6 +1424,12 @@ def _collects_outputs(model: ModuleIndex, region: cst.CSTNode, call: cst.Call) -
         if arg is call or (isinstance(arg, cst.Name) and arg.value in computed):
             return True
     return False
+
+
+def _a_loader(expr: cst.BaseExpression) -> bool:
+    """``loader``, ``self.val_loader``, ``test_dataloader``: named a loader."""
+    text = dotted_text(expr)
+    return text is not None and "loader" in text.rsplit(".", 1)[-1].lower()
 
 
 def _evaluates(model: ModuleIndex, region: cst.CSTNode) -> bool:

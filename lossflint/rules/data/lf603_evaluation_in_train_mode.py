@@ -14,6 +14,7 @@ from lossflint.examples import Invalid
 from lossflint.registry import Rule
 from lossflint.rules.data.lf603_audit_examples import AUDIT_INVALID, AUDIT_VALID
 from lossflint.rules.data.lf603_epoch_examples import EPOCH_INVALID, EPOCH_VALID
+from lossflint.rules.data.lf603_method_examples import METHOD_INVALID, METHOD_VALID
 from lossflint.rules.data.lf603_mode_examples import MODE_INVALID, MODE_VALID
 
 if TYPE_CHECKING:
@@ -246,6 +247,7 @@ depend on the batch size and composition.
         *AUDIT_INVALID,
         *MODE_INVALID,
         *EPOCH_INVALID,
+        *METHOD_INVALID,
     ]
     VALID = [
         # eval() before, train() after
@@ -337,6 +339,7 @@ depend on the batch size and composition.
         *MODE_VALID,
         *AUDIT_VALID,
         *EPOCH_VALID,
+        *METHOD_VALID,
     ]
 
     def check(self, model: SemanticModel) -> Iterator[Finding]:

@@ -111,6 +111,9 @@ MODE_INVALID = [
     Invalid(
         _SCORES.format(marker="  # error: LF603 at `model(x)`", score="(recon - x).abs().sum(1)")
     ),
+    # outputs kept for later over a loader's batches (audit s141: SCARF's
+    # embeddings): computed with batch statistics and dropout on
+    Invalid(_SCORES.format(marker="  # error: LF603 at `model(x)`", score="recon.cpu()")),
     Invalid(
         _TORCHVISION.format(
             builder="mobilenet_v3_small",
@@ -123,8 +126,8 @@ MODE_INVALID = [
 
 MODE_VALID = [
     _CHOSEN.format(before="model.eval()\n        ", marker=""),
-    # embeddings kept for later, no error computed: no evaluation seen here
-    _SCORES.format(marker="", score="recon.cpu()"),
+    # outputs computed over noise, not a loader's batches: samples, no pass
+    _SCORES.format(marker="", score="recon.cpu()").replace("test_loader", "fixed_noise"),
     # an eval() on a model the analysis cannot identify: nothing is sure
     """
     import torch

@@ -72,6 +72,15 @@ def number(model: ModuleIndex, expr: cst.BaseExpression, depth: int = 3) -> Numb
             and any(b.kind == "param" for b in model.bindings(expr) or ())
         ):
             return _parameter_number(model, cls, init, expr.value)
+        if (
+            isinstance(init, cst.FunctionDef)
+            and model.parent(init) is model.module
+            and not init.decorators
+            and any(b.kind == "param" for b in model.bindings(expr) or ())
+        ):
+            # ``def pairwise_distances(a, b, p=2)`` called only here, never
+            # with another ``p``
+            return _parameter_number(model, init, init, expr.value, method=False)
     return None
 
 
@@ -264,13 +273,20 @@ def _unrelated(model: ModuleIndex, cls: cst.ClassDef, attribute: cst.Attribute) 
 
 
 def _parameter_number(
-    model: ModuleIndex, cls: cst.ClassDef, init: cst.FunctionDef, param: str
+    model: ModuleIndex,
+    cls: cst.ClassDef | cst.FunctionDef,
+    init: cst.FunctionDef,
+    param: str,
+    method: bool = True,
 ) -> Number | None:
     """``self.power = power``: the one number every construction of the class
     seen gives ``__init__``'s parameter, passed as a literal or left to a
-    literal default (``UNet(dropout=0.1)`` over ``dropout=0.0``)."""
+    literal default (``UNet(dropout=0.1)`` over ``dropout=0.0``); without
+    ``method``, every call of the top-level function ``cls`` (``init``)."""
     params = init.params
-    positional = [p.name.value for p in (*params.posonly_params, *params.params)][1:]
+    positional = [p.name.value for p in (*params.posonly_params, *params.params)]
+    if method:
+        positional = positional[1:]
     if param not in positional and param not in {p.name.value for p in params.kwonly_params}:
         return None
     scope = model.scope_of(init.body)

@@ -1374,6 +1374,17 @@ def is_sum_of_squares(model: ModuleIndex, expr: cst.BaseExpression, depth: int =
         return True
     if isinstance(expr, cst.Call) and squared_error_loss(model, expr):
         return True  # ``torch.sqrt(nn.MSELoss()(preds, y))``: an RMSE
+    if isinstance(expr, cst.Call) and depth > 0:
+        # ``pairwise_sq(a, b)`` of a same-file helper every return of which
+        # is a sum of squares
+        func = model.defined_function(expr.func)
+        if func is not None and func in model.generators:
+            func = None
+        returns = [r.value for r in own_returns(func)] if func is not None else []
+        if returns and all(
+            value is not None and is_sum_of_squares(model, value, depth - 1) for value in returns
+        ):
+            return True
     if is_binop(expr, cst.Multiply) and depth > 0:
         # ``2 * tf.nn.l2_loss(d)``: a positive multiple keeps the zero (not any
         # factor: ``(expected_power * t.square()).sum()`` of gains never 0)
@@ -1392,6 +1403,41 @@ def is_sum_of_squares(model: ModuleIndex, expr: cst.BaseExpression, depth: int =
             for side in (expr.left, expr.right)
         )
     return is_square(model, expr)
+
+
+def minimum_operand(model: ModuleIndex, expr: cst.BaseExpression) -> cst.BaseExpression | None:
+    """``x`` of a minimum along an axis: ``x.min(1)[0]``, ``x.min(dim=2).values``,
+    ``torch.min(x, dim=1)[0]``, ``x.amin(1)``, ``torch.amin(x, 1)`` (a
+    Chamfer distance's nearest squared distance: 0 where points coincide);
+    not ``torch.min(a, b)`` of two tensors."""
+    if isinstance(expr, cst.Subscript) and len(expr.slice) == 1:
+        index = expr.slice[0].slice
+        if not (isinstance(index, cst.Index) and literal_value(index.value) == 0):
+            return None
+        expr = expr.value
+        values = ("min",)
+    elif isinstance(expr, cst.Attribute) and expr.attr.value == "values":
+        expr = expr.value
+        values = ("min",)
+    else:
+        values = ("amin",)
+    info = call_info(model, expr)
+    if info is None:
+        return None
+    if info.qualname is not None:
+        name = info.qualname.rsplit(".", 1)[-1]
+        if name not in values or not info.qualname.startswith("torch."):
+            return None
+        axis = argument(info.node, 1, "dim")
+        operand = argument(info.node, 0, "input")
+    elif info.method in values and info.receiver is not None:
+        axis = argument(info.node, 0, "dim")
+        operand = info.receiver
+    else:
+        return None
+    if axis is None or not isinstance(literal_value(axis), int):
+        return None  # ``torch.min(a, b)``: elementwise, or the whole tensor
+    return operand
 
 
 def squared_error_loss(model: ModuleIndex, call: cst.Call) -> bool:

@@ -36,6 +36,7 @@ from lossflint.rules.numerics.lf205_function_value_examples import (
     FUNCTION_VALUE_INVALID,
     FUNCTION_VALUE_VALID,
 )
+from lossflint.rules.numerics.lf205_nearest_examples import NEAREST_INVALID, NEAREST_VALID
 from lossflint.rules.numerics.lf205_pseudo_huber_examples import (
     PSEUDO_HUBER_INVALID,
     PSEUDO_HUBER_VALID,
@@ -192,6 +193,7 @@ the value by at most 1e-6.
         *AUDIT_S117_INVALID,
         *AUDIT_S124_INVALID,
         *FLATTENED_INVALID,
+        *NEAREST_INVALID,
         *DISPATCHER_INVALID,
         *PSEUDO_HUBER_INVALID,
         *AUDIT_S30_INVALID,
@@ -205,6 +207,7 @@ the value by at most 1e-6.
         *AUDIT_S117_VALID,
         *AUDIT_S124_VALID,
         *FLATTENED_VALID,
+        *NEAREST_VALID,
         *DISPATCHER_VALID,
         *PSEUDO_HUBER_VALID,
         *AUDIT_S30_VALID,
@@ -227,6 +230,10 @@ the value by at most 1e-6.
         if clamped is not None:
             # ``(1 - cos ** 2).clamp(0, 1)``: a 0 stays 0 under the root
             resolved = num.resolve(model, clamped)
+        nearest = num.minimum_operand(model, resolved)
+        if nearest is not None:
+            # ``M.min(1)[0]`` of squared distances: 0 where two points meet
+            resolved = num.resolve(model, nearest)
         difference = False
         if num.is_sum_of_squares(model, resolved):
             if num.squares_shifted_by_eps(model, resolved):

@@ -5,9 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
+import libcst as cst
+
 from lossflint.analysis import numerics as num
 from lossflint.analysis.denominators import mask_tests, reduced_operands, zero_able
 from lossflint.analysis.gradients import Reach, gradients
+from lossflint.analysis.reaching import reaching_assignment
 from lossflint.analysis.rollout_returns import standardised_rollout
 from lossflint.diagnostics import Finding, Severity
 from lossflint.examples import Invalid
@@ -356,10 +359,19 @@ certain.
 
     def check(self, model: SemanticModel) -> Iterator[Finding]:
         any_framework = num.imports_framework(model)
+        reported: set[tuple[int, str, int]] = set()
         for division in num.divisions(model):
             finding = self._check(model, division, any_framework)
-            if finding is not None:
-                yield finding
+            if finding is None:
+                continue
+            key = _denominator_key(model, division.right)
+            if key is not None:
+                # one denominator, one bug: ``n = mask.sum()`` divides the
+                # loss and three logged statistics of one function (trlx)
+                if key in reported:
+                    continue
+                reported.add(key)
+            yield finding
 
     def _check(
         self, model: SemanticModel, found: num.Division, any_framework: bool
@@ -394,3 +406,14 @@ certain.
             + (f"clamp it ({hint}) or add an eps" if hint else "clamp it or add an eps"),
             fix=fix,
         )
+
+
+def _denominator_key(
+    model: SemanticModel, denominator: cst.BaseExpression
+) -> tuple[int, str, int] | None:
+    """A name as denominator: its scope, its name and the assignment that
+    gives it its value here (the same ``n`` divided twice is one finding)."""
+    if not isinstance(denominator, cst.Name):
+        return None
+    bound = reaching_assignment(model, denominator)
+    return (id(model.scope_of(denominator).node), denominator.value, id(bound))

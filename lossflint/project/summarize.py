@@ -60,7 +60,7 @@ from lossflint.analysis.names import (
 from lossflint.analysis.numerics import returns_cosine
 from lossflint.analysis.split_helpers import split_parameters
 from lossflint.analysis.train_mode import train_mode_arguments
-from lossflint.analysis.unrun_params import unrun_params
+from lossflint.analysis.unrun_params import RUNS_MODULE, unrun_params
 from lossflint.analysis.values import (
     ClassRef,
     DictValue,
@@ -792,7 +792,54 @@ class Summarizer:
         if bound is None:
             return True
         seen = self._bindings_of(bound) + through.get((bound, method), 0)
-        return self._mentions(bound) > seen
+        return self._mentions(bound) - self._asked_only(bound) > seen
+
+    def _asked_only(self, name: str) -> int:
+        """Mentions of ``name`` (or ``<x>.name``) as the receiver of a method
+        that does not run the module (``self.model.parameters()``, a
+        discarded ``self.model.train()``): the instance goes nowhere."""
+        count = 0
+        for node in self.model.nodes_of_type(cst.Name, cst.Attribute):
+            if isinstance(node, cst.Name):
+                if node.value != name:
+                    continue
+            elif not (isinstance(node, cst.Attribute) and node.attr.value == name):
+                continue
+            parent = self.model.parent(node)
+            if self._rewrapped(node, parent, name):
+                count += 1
+                continue
+            if not (isinstance(parent, cst.Attribute) and parent.value is node):
+                continue
+            call = self.model.parent(parent)
+            if not (isinstance(call, cst.Call) and call.func is parent):
+                continue
+            method = parent.attr.value
+            if method in RUNS_MODULE and not (
+                method in apis.MODULE_RETURNING_METHODS
+                and isinstance(self.model.parent(call), cst.Expr)
+            ):
+                continue
+            count += 1
+        return count
+
+    def _rewrapped(self, node: cst.CSTNode, parent: cst.CSTNode | None, name: str) -> bool:
+        """``self.model = DDP(self.model, ...)``: the instance wrapped in
+        place by a wrapper whose calls run its ``forward`` (the wrapper's
+        calls are the instance's)."""
+        if not (isinstance(parent, cst.Arg) and parent.value is node and parent.keyword is None):
+            return False
+        call = self.model.parent(parent)
+        if not (isinstance(call, cst.Call) and call.args and call.args[0] is parent):
+            return False
+        if self.model.qualname(call.func) not in apis.MODULE_WRAPPERS:
+            return False
+        assign = self.model.parent(call)
+        if not (isinstance(assign, cst.Assign) and assign.value is call and len(assign.targets) == 1):
+            return False
+        target = assign.targets[0].target
+        written = target.value if isinstance(target, cst.Name) else self_attribute(target)
+        return written == name
 
     def _bound_name(self, call: cst.Call) -> str | None:
         """The name (or ``self.<name>``) a construction is assigned to, alone

@@ -1,7 +1,9 @@
 """A model another module builds on ``self`` and only asks for things that do
 not run it (``self.model.parameters()``, a bare ``self.model.train()``) or
 wraps in place (``self.model = DDP(self.model)``) is called nowhere but where
-the module calls it (CMGAN's generator, audit s117): its ``forward`` gets
+the module calls it, and one handed to a same-file function that only calls it
+is called there (CMGAN's generator, written with ``super(TSCNet, self)``,
+audit s117): its ``forward`` gets
 the loader's spectrogram, no gradient, so the root of that input's magnitude
 is fine; fed another model's output, it is not."""
 
@@ -20,13 +22,32 @@ import torch.nn as nn
 
 class TSCNet(nn.Module):
     def __init__(self):
-        super().__init__()
+        super(TSCNet, self).__init__()
         self.enc = nn.Conv2d(3, 1, 1)
 
     def forward(self, x):
         mag = torch.sqrt(x[:, 0] ** 2 + x[:, 1] ** 2).unsqueeze(1)
         mask = torch.sigmoid(self.enc(torch.cat([mag, x], dim=1)))
         return mask * mag
+"""
+
+#: evaluation.py: the model handed to a same-file function that only calls it
+_EVALUATION = """
+import torch
+
+from generator import TSCNet
+
+
+@torch.no_grad()
+def enhance_one_track(model, noisy):
+    return model(noisy)
+
+
+def evaluation(model_path, tracks):
+    model = TSCNet().cuda()
+    model.load_state_dict(torch.load(model_path))
+    model.eval()
+    return [enhance_one_track(model, t) for t in tracks]
 """
 
 _TRAIN = """
@@ -68,6 +89,11 @@ class Trainer:
 )
 def test_model_kept_on_self_is_called_only_here(tmp_path: Path, fed: str, expected: list) -> None:
     found = project_findings(
-        tmp_path, {"generator.py": _GENERATOR, "train.py": _TRAIN.format(fed=fed)}
+        tmp_path,
+        {
+            "generator.py": _GENERATOR,
+            "train.py": _TRAIN.format(fed=fed),
+            "evaluation.py": _EVALUATION,
+        },
     )
     assert [f for f in found if f[2] == "LF205"] == expected

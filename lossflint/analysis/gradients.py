@@ -647,8 +647,11 @@ class GradientFacts:
             cls = self._class_of(func)
             if cls is None or any(
                 not (
-                    isinstance(parent := self.model.parent(ref), cst.ClassDef)
-                    and parent.name is ref
+                    (
+                        isinstance(parent := self.model.parent(ref), cst.ClassDef)
+                        and parent.name is ref
+                    )
+                    or _in_super(self.model, ref)
                 )
                 for ref in self._name_refs().get(cls.name.value, ())
             ):
@@ -659,7 +662,10 @@ class GradientFacts:
         if not records or any(r.opaque for r in records):
             return False
         place = str(params.index(name.value) - skip)
-        return all(place in r.no_grad_args or name.value in r.no_grad_args for r in records)
+        # a call made with gradients off builds no graph, whatever it passes
+        return all(
+            r.no_grad or place in r.no_grad_args or name.value in r.no_grad_args for r in records
+        )
 
     def _passed_without_gradient(self, value: cst.BaseExpression, depth: int) -> bool:
         """An argument a caller passes carries no gradient, or its statement

@@ -75,7 +75,7 @@ from lossflint.analysis.values import (
     TupleValue,
     Value,
 )
-from lossflint.analysis.walk import own_returns
+from lossflint.analysis.walk import memo_of, names_in, own_returns
 from lossflint.project import bridge
 from lossflint.project.code_words import code_words
 from lossflint.project.constants import ForeignLiteral, imported_literal
@@ -806,9 +806,23 @@ class Summarizer:
             elif not (isinstance(node, cst.Attribute) and node.attr.value == name):
                 continue
             parent = self.model.parent(node)
-            if self._rewrapped(node, parent, name):
+            if (
+                isinstance(parent, cst.Param)
+                or self._rewrapped(node, parent, name)
+                or self._inspected(node, parent)
+                or self._handed_to_caller(node, parent)
+            ):
+                # a parameter's name (another scope's binding), a rewrap, a
+                # summary, a same-file function that only calls it
                 count += 1
                 continue
+            while (
+                isinstance(parent, cst.Attribute)
+                and parent.value is node
+                and parent.attr.value in apis.WRAPPED_MODULE_ATTRIBUTES
+            ):
+                # ``self.model.module.state_dict()``: the module DDP wraps
+                node, parent = parent, self.model.parent(parent)
             if not (isinstance(parent, cst.Attribute) and parent.value is node):
                 continue
             call = self.model.parent(parent)
@@ -823,6 +837,51 @@ class Summarizer:
             count += 1
         return count
 
+    def _handed_to_caller(self, node: cst.CSTNode, parent: cst.CSTNode | None) -> bool:
+        """``enhance_one_track(model, path)`` of a same-file function that
+        calls its parameter (those calls are recorded where they are written)
+        or asks it for what does not run it, and does nothing else with it."""
+        if not (isinstance(parent, cst.Arg) and parent.value is node and parent.keyword is None):
+            return False
+        call = self.model.parent(parent)
+        if not isinstance(call, cst.Call) or has_star_args(call):
+            return False
+        func = self.model.defined_function(call.func)
+        if func is None or func.params.star_arg is not cst.MaybeSentinel.DEFAULT:
+            return False
+        position = next(i for i, a in enumerate(call.args) if a is parent)
+        params = [*func.params.posonly_params, *func.params.params]
+        if position >= len(params):
+            return False
+        param = params[position].name.value
+        uses = [n for n in names_in(func.body, param, memo_of(self.model))]
+        for use in uses:
+            holder = self.model.parent(use)
+            if isinstance(holder, cst.Call) and holder.func is use:
+                continue
+            if (
+                isinstance(holder, cst.Attribute)
+                and holder.value is use
+                and holder.attr.value not in RUNS_MODULE
+                and isinstance(self.model.parent(holder), cst.Call)
+            ):
+                continue
+            return False
+        return bool(uses)
+
+    def _inspected(self, node: cst.CSTNode, parent: cst.CSTNode | None) -> bool:
+        """``summary(self.model, input_size)`` of torchinfo: layers printed,
+        the model run once on made-up input."""
+        if not (isinstance(parent, cst.Arg) and parent.value is node and parent.keyword is None):
+            return False
+        call = self.model.parent(parent)
+        return (
+            isinstance(call, cst.Call)
+            and bool(call.args)
+            and call.args[0] is parent
+            and self.model.qualname(call.func) in apis.MODEL_INSPECTORS
+        )
+
     def _rewrapped(self, node: cst.CSTNode, parent: cst.CSTNode | None, name: str) -> bool:
         """``self.model = DDP(self.model, ...)``: the instance wrapped in
         place by a wrapper whose calls run its ``forward`` (the wrapper's
@@ -835,7 +894,9 @@ class Summarizer:
         if self.model.qualname(call.func) not in apis.MODULE_WRAPPERS:
             return False
         assign = self.model.parent(call)
-        if not (isinstance(assign, cst.Assign) and assign.value is call and len(assign.targets) == 1):
+        if not (
+            isinstance(assign, cst.Assign) and assign.value is call and len(assign.targets) == 1
+        ):
             return False
         target = assign.targets[0].target
         written = target.value if isinstance(target, cst.Name) else self_attribute(target)

@@ -1280,6 +1280,10 @@ RESTORING_CLASS_METHODS = frozenset({"load_from_checkpoint"})
 #: what runs a module's ``forward``: calling it, and the framework methods that
 #: run a model (Keras, Lightning)
 MODULE_CALL_METHODS = frozenset({"forward", "call", "__call__"})
+#: functions printing a model's layers (by one forward pass on made-up input)
+MODEL_INSPECTORS = frozenset({"torchinfo.summary", "torchsummary.summary"})
+#: attributes of a wrapper holding the wrapped module (DDP's ``module``)
+WRAPPED_MODULE_ATTRIBUTES = frozenset({"module", "_orig_mod"})
 MODEL_RUN_METHODS = frozenset(
     {"fit", "fit_generator", "predict", "predict_on_batch", "evaluate", "train_on_batch"}
     | {"test_on_batch", "train_step", "test_step", "predict_step", "training_step"}

@@ -56,12 +56,13 @@ from typing import TYPE_CHECKING, cast
 import libcst as cst
 
 from lossflint.analysis import apis
+from lossflint.analysis.attribute_constants import only_self_write
 from lossflint.analysis.calls import argument, literal_value, positional
 from lossflint.analysis.item_scope import item_functions, only_item
 from lossflint.analysis.kinds import kinds_of
 from lossflint.analysis.loop_callees import callee_events
 from lossflint.analysis.manual_updates import manual_updates
-from lossflint.analysis.names import dotted_text
+from lossflint.analysis.names import dotted_text, self_attribute
 from lossflint.analysis.plain_classes import plain_class
 from lossflint.analysis.reaching import may_bind, reaching_assignment
 from lossflint.analysis.values import ClassRef, Foreign, FunctionRef, Instance
@@ -441,6 +442,8 @@ class LoopIndex:
         if method == "unscale_":
             opt = dotted(args[0].value) if args else None
             return Event("unscale", call, opt)
+        if method == "unscale_gradients":
+            return Event("unscale", call, None)  # accelerate's, every optimiser
         if method in apis.CLIP_METHODS:
             return Event("clip", call, receiver, managed=True)
         if method == "step":
@@ -485,9 +488,40 @@ class LoopIndex:
                 scaled=True,
             )
         if args and receiver is not None and _DELEGATING_BACKWARD.search(receiver.lower()):
-            # accelerator.backward(loss): the trainer scales and runs it
-            return Event("backward", call, receiver, loss=args[0].value, managed=True)
+            # accelerator.backward(loss): the trainer scales and runs it; an
+            # ``Accelerator(mixed_precision="fp16")`` scales it with a GradScaler
+            return Event(
+                "backward",
+                call,
+                receiver,
+                loss=args[0].value,
+                managed=True,
+                scaled=self._fp16_accelerator(receiver_expr),
+            )
         return Event("backward", call, receiver, loss=receiver_expr)
+
+    def _fp16_accelerator(self, receiver: cst.BaseExpression) -> bool:
+        """``receiver`` is an ``Accelerator`` built here with
+        ``mixed_precision="fp16"`` (or ``"fp16" if args.fp16 else ...``):
+        its ``backward`` scales the loss."""
+        value: cst.CSTNode | None = None
+        if isinstance(receiver, cst.Name):
+            bindings = self.model.bindings(receiver) or []
+            values = [b.node for b in bindings if b.kind == "assign"]
+            value = values[0] if len(values) == 1 == len(bindings) else None
+        elif self_attribute(receiver) is not None:
+            write = only_self_write(self.model, self_attribute(receiver) or "")
+            value = write[1] if write is not None else None
+        if (
+            not isinstance(value, cst.Call)
+            or self.model.qualname(value.func) not in apis.ACCELERATORS
+        ):
+            return False
+        precision = argument(value, None, "mixed_precision")
+        choices = (
+            [precision.body, precision.orelse] if isinstance(precision, cst.IfExp) else [precision]
+        )
+        return any(c is not None and literal_value(c) == "fp16" for c in choices)
 
     # --- loops ----------------------------------------------------------------
 

@@ -383,10 +383,18 @@ clipped to a tiny step, or, with `clip_grad_value_`, the threshold is meaningles
                 if id(at) in reported:
                     continue
                 reported.add(id(at))
-                yield Finding(
-                    at,
-                    "gradients clipped while still multiplied by the GradScaler's loss "
-                    f"scale (backward at line {model.line_of(scaled)}); call "
-                    "`scaler.unscale_(optimizer)` before clipping",
-                    related=(RelatedNode("the scaled backward", scaled),),
-                )
+                if scaled_ones[-1].event.managed:
+                    # ``accelerator.backward(loss)`` of an fp16 Accelerator
+                    message = (
+                        "gradients clipped while still multiplied by the loss scale of the "
+                        "fp16 Accelerator's GradScaler (`accelerator.backward` at line "
+                        f"{model.line_of(scaled)}); clip with `accelerator.clip_grad_norm_`, "
+                        "which unscales first"
+                    )
+                else:
+                    message = (
+                        "gradients clipped while still multiplied by the GradScaler's loss "
+                        f"scale (backward at line {model.line_of(scaled)}); call "
+                        "`scaler.unscale_(optimizer)` before clipping"
+                    )
+                yield Finding(at, message, related=(RelatedNode("the scaled backward", scaled),))

@@ -1,12 +1,38 @@
 """LF302 examples of step functions with loops of their own (simple-nmt's
 dual trainer, audit R40): loops that each hold a part of one iteration leave
-the function one iteration; kept apart so the rule module stays small."""
+the function one iteration; and accelerate's fp16 mixed precision, whose
+``accelerator.backward`` scales the loss (audit s140); kept apart so the rule
+module stays small."""
 
 from __future__ import annotations
 
 from lossflint.examples import Invalid
 
+#: Hugging Face accelerate with fp16 (Joyce94/LLM-RLHF-Tuning, audit s140):
+#: ``accelerator.backward`` scales the loss with a GradScaler of its own
+_ACCELERATE = """
+import torch
+from accelerate import Accelerator
+
+model = torch.nn.Linear(4, 1)
+optimizer = torch.optim.AdamW(model.parameters(), lr=1e-4)
+accelerator = Accelerator(mixed_precision={precision})
+model, optimizer = accelerator.prepare(model, optimizer)
+for batch in loader:
+    loss = model(batch).mean()
+    accelerator.backward(loss)
+    {clip}
+    optimizer.step()
+    optimizer.zero_grad()
+"""
+
 STEP_LOOP_INVALID = [
+    Invalid(
+        _ACCELERATE.format(
+            precision='"fp16" if args.fp16 else "no"',
+            clip="torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)  # error: LF302",
+        )
+    ),
     # two models, two scalers: each part of the iteration in a loop over them
     Invalid(
         """
@@ -51,6 +77,17 @@ STEP_LOOP_INVALID = [
 ]
 
 STEP_LOOP_VALID = [
+    # accelerate's own clip unscales first; bf16 and fp32 scale nothing
+    _ACCELERATE.format(
+        precision='"fp16"', clip="accelerator.clip_grad_norm_(model.parameters(), 1.0)"
+    ),
+    _ACCELERATE.format(
+        precision='"fp16"',
+        clip="accelerator.unscale_gradients()\n    torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)",
+    ),
+    _ACCELERATE.format(
+        precision='"bf16"', clip="torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)"
+    ),
     # the same dual step, unscaled in the loop before its clip
     """
     import torch

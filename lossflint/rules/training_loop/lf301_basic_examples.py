@@ -27,6 +27,11 @@ BASIC_INVALID = [
 
 BASIC_VALID = [
     _TWICE.format(first="", marker=""),
+    # a step, then a new backward: the clip is of the new gradients
+    _TWICE.format(
+        first="\n        optimizer.step()\n        optimizer.zero_grad()\n        criterion(classifier(points), target).backward()",
+        marker="",
+    ),
     # an infinite max_norm clips nothing: it measures the norm, after the step
     """
     import math

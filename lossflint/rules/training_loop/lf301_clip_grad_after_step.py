@@ -234,7 +234,7 @@ clipping that was meant to prevent exploding updates does nothing.
                     b for b in backwards if b.order < clip.order and not index.exclusive(b, clip)
                 ]
                 before = [s for s in steps if index.always_before(s, clip) and not s.event.closure]
-                again = _stepped_again(before, later_steps, later_backwards)
+                again = _stepped_again(before, later_steps, later_backwards, backwards, clip)
                 if again is not None and (clip.event.origin or clip.node) not in reported:
                     at = clip.event.origin or clip.node
                     reported.add(at)
@@ -300,13 +300,19 @@ clipping that was meant to prevent exploding updates does nothing.
 
 
 def _stepped_again(
-    before: list[LoopEvent], later_steps: list[LoopEvent], later_backwards: list[LoopEvent]
+    before: list[LoopEvent],
+    later_steps: list[LoopEvent],
+    later_backwards: list[LoopEvent],
+    backwards: list[LoopEvent],
+    clip: LoopEvent,
 ) -> LoopEvent | None:
     """The step after a clip of the optimiser that stepped just before it,
     with no backward in between (Point-MAE's segmentation loop: step, clip,
     step on the same gradients): the first update was unclipped."""
     if not before or later_backwards:
         return None
+    if any(before[-1].order < b.order < clip.order for b in backwards):
+        return None  # step, backward, clip, step: the clip is of new gradients
     receiver = before[-1].event.receiver
     if receiver is None:
         return None

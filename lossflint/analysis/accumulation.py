@@ -348,6 +348,8 @@ def graph_leaks(model: SemanticModel) -> Iterator[GraphLeak]:
             continue
         if acc.method is None and _afresh_each_pass(model, node, acc.accumulator):
             continue
+        if acc.indexed and _slots_rebuilt_in_a_loop(model, index, node, acc.accumulator):
+            continue
         if acc.method is None and _summed_within_a_step(model, index, node, acc.accumulator):
             continue
         yield GraphLeak(acc, by_kind)
@@ -432,6 +434,19 @@ def _afresh_each_pass(model: SemanticModel, node: cst.CSTNode, accumulator: str)
             for small in stmt.body:
                 if isinstance(small, cst.Assign) and _sets_afresh(small, accumulator):
                     return True
+    return False
+
+
+def _slots_rebuilt_in_a_loop(
+    model: SemanticModel, index: LoopIndex, node: cst.CSTNode, accumulator: str
+) -> bool:
+    """``losses = torch.zeros(accumulation_steps)`` in a loop around ``losses[i]
+    = loss``: slots for one update's micro-batches, dropped with the next
+    (lm-human-preference-details' reward training), not a history."""
+    for loop in index.enclosing_loops(node):
+        for assign in nodes_in(loop.node, cst.Assign):
+            if _sets_afresh(cast(cst.Assign, assign), accumulator):
+                return True
     return False
 
 

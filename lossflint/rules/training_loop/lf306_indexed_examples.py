@@ -61,6 +61,22 @@ INDEXED_INVALID = [
 ]
 
 INDEXED_VALID = [
+    # slots for one update's micro-batches, made anew for each update
+    # (vwxyzjn/lm-human-preference-details, audit s140)
+    """
+    import torch
+
+    def train(model, updates, optimizer, micro_batches):
+        for update in updates:
+            losses = torch.zeros(micro_batches)
+            for step, (x, y) in enumerate(update):
+                loss = torch.nn.functional.cross_entropy(model(x), y)
+                loss.backward()
+                optimizer.step()
+                optimizer.zero_grad()
+                losses[step] = loss
+            print(losses.mean().item())
+    """,
     _BUFFER.format(store="loss_in_one_epoch[batch_index] = loss_temp.item()"),
     # one key, overwritten every step: only the last graph is kept
     _SLOTS.format(store='logs["loss"] = loss'),

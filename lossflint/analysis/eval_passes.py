@@ -149,10 +149,13 @@ def _candidates(model: ModuleIndex) -> list[TrainModeEvaluation]:
             continue
         region = ctx.grad_region(call)
         by_name = region is None
+        decorated = False
         if region is None and id(call) in off_methods:
             # ``model.get_embeddings(x)`` of an ``@torch.inference_mode()``
-            # method: the pass is the code around the call
-            region, by_name = off_methods[id(call)], False
+            # method: the pass is the code around the call, a pass only when
+            # it collects what the method gives over a loader's batches (a
+            # sample printed while training, ``model.write(tokens)``, is not)
+            region, by_name, decorated = off_methods[id(call)], False, True
         if region is None:
             region = in_functions.get(id(call))
         if region is None:
@@ -225,8 +228,7 @@ def _candidates(model: ModuleIndex) -> list[TrainModeEvaluation]:
         ) and not held_out_pass(model, index, region, call):
             continue  # runs in the same iteration as a backward(): part of training
         if _handed_away(model, receiver) or not (
-            _evaluates(model, region)
-            or _evaluated_after(model, region)
+            (not decorated and (_evaluates(model, region) or _evaluated_after(model, region)))
             or _collects_outputs(model, region, call)
         ):
             continue

@@ -190,7 +190,10 @@ class KModel:
                 final = activation if activation is not None else layer.activation
                 if final is None:
                     return None
-                given = argument(layer.node, 0, "filters")
+                # a layer known from another module's summary has no call here
+                given = (
+                    argument(layer.node, 0, "filters") if isinstance(layer.node, cst.Call) else None
+                )
                 filters = literal_value(given) if given is not None else None
                 channels = filters if type(filters) is int else None
                 return Head(None, None, final, act_layer or layer, channels)

@@ -87,3 +87,26 @@ def test_lf203_on_guarded_sigmoid_suggests_the_sigmoid_loss():
     message = _messages(source)["LF203"]
     assert "`tf.nn.sigmoid_cross_entropy_with_logits`" in message
     assert "softmax_cross_entropy" not in message
+
+
+def test_lf302_of_an_fp16_accelerator_kept_on_self_names_its_clip():
+    # audit s140 (LLM-RLHF-Tuning): the Accelerator is an attribute, its
+    # precision a choice that includes fp16
+    source = (
+        "import torch\n"
+        "from accelerate import Accelerator\n\n"
+        "class Trainer:\n"
+        "    def __init__(self, model, optimizer, fp16):\n"
+        "        self.accelerator = Accelerator(mixed_precision='fp16' if fp16 else None)\n"
+        "        self.model, self.optimizer = self.accelerator.prepare(model, optimizer)\n\n"
+        "    def train(self, loader):\n"
+        "        for batch in loader:\n"
+        "            loss = self.model(batch).mean()\n"
+        "            self.accelerator.backward(loss)\n"
+        "            torch.nn.utils.clip_grad_norm_(self.model.parameters(), 1.0)\n"
+        "            self.optimizer.step()\n"
+        "            self.optimizer.zero_grad()\n"
+    )
+    found = lint_text(source, "t.py", RuleSet(["LF302"]), []).diagnostics
+    assert [d.location.row for d in found] == [13]
+    assert "`accelerator.clip_grad_norm_`" in found[0].message

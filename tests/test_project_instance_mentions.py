@@ -54,6 +54,7 @@ _TRAIN = """
 import torch
 import torch.nn.functional as F
 from torch.nn.parallel import DistributedDataParallel as DDP
+from torchinfo import summary
 
 from generator import TSCNet
 
@@ -63,6 +64,7 @@ class Trainer:
         self.train_ds = train_ds
         self.front = torch.nn.Conv2d(2, 2, 1)
         self.model = TSCNet().cuda()
+        summary(self.model, [(1, 2, 8, 8)])
         self.optimizer = torch.optim.AdamW(self.model.parameters(), lr=5e-4)
         self.model = DDP(self.model, device_ids=[gpu_id])
         self.gpu_id = gpu_id
@@ -81,6 +83,7 @@ class Trainer:
             self.model.train()
             for idx, batch in enumerate(self.train_ds):
                 self.train_step(batch)
+            torch.save(self.model.module.state_dict(), "ckpt.pt")
 """
 
 

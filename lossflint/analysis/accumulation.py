@@ -18,7 +18,7 @@ from lossflint.analysis.interpreter.syntax import statements_of
 from lossflint.analysis.kinds import ForeignLoss
 from lossflint.analysis.loops import LoopIndex, loops
 from lossflint.analysis.names import dotted_text, literal_item
-from lossflint.analysis.reaching import binding_loop, reaching_assignment
+from lossflint.analysis.reaching import binding_loop, iterated_parts, reaching_assignment
 from lossflint.analysis.unpacked_returns import unpacked_items, unpackings
 from lossflint.analysis.values import AnyLoss, Foreign, LossObject, Tensor
 from lossflint.analysis.walk import (
@@ -27,7 +27,6 @@ from lossflint.analysis.walk import (
     children,
     descendants,
     memo_of,
-    names_in,
     nodes_in,
     own_returns,
 )
@@ -126,12 +125,28 @@ def _indexed_stores(model: SemanticModel) -> Iterator[Accumulation]:
 
 
 def _loop_counter(model: SemanticModel, node: cst.CSTNode, index: cst.BaseExpression) -> bool:
-    """``index`` is a name a ``for`` around ``node`` binds in its target."""
+    """``index`` counts the passes of a ``for`` around ``node``: the counter
+    of ``enumerate(...)`` or the target of ``range(...)`` (each pass a new
+    slot; a dict's keys, ``logs[name]`` over ``heads.items()``, are the same
+    slots every pass)."""
     if not isinstance(index, cst.Name):
         return False
     for loop in loops(model).enclosing_loops(node):
-        if isinstance(loop.node, cst.For) and names_in(loop.node.target, index.value):
-            return True
+        if not isinstance(loop.node, cst.For):
+            continue
+        source, target = loop.node.iter, loop.node.target
+        if isinstance(source, cst.Call) and isinstance(source.func, cst.Name):
+            if source.func.value == "range" and dotted_text(target) == index.value:
+                return True
+            parts = iterated_parts(model, source)
+            if (
+                source.func.value == "enumerate"
+                and parts is not None
+                and isinstance(target, (cst.Tuple, cst.List))
+                and target.elements
+                and dotted_text(target.elements[0].value) == index.value
+            ):
+                return True
     return False
 
 

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 import libcst as cst
 
 from lossflint.analysis import apis
-from lossflint.analysis.calls import literal_value
+from lossflint.analysis.calls import in_super_arguments, literal_value
 from lossflint.analysis.interpreter.syntax import param_defaults
 from lossflint.analysis.reaching import reaching_assignment
 from lossflint.analysis.walk import memo_of, names_in, nodes_in
@@ -301,9 +301,9 @@ def _parameter_number(
     for use in names_in(model.module, cls.name.value, memo_of(model)):
         if use is cls.name:
             continue
-        call = model.parent(use)
-        if _in_super(model, call):
+        if in_super_arguments(model, use):
             continue  # ``super(Normalize, self).__init__()``
+        call = model.parent(use)
         if not isinstance(call, cst.Call) or call.func is not use:
             return None  # subclassed, handed on, aliased: constructions out of sight
         passed = _passed(call, positional, param)
@@ -321,16 +321,6 @@ def _may_be_constructed_elsewhere(model: ModuleIndex, name: str) -> bool:
     if str(getattr(model, "path", "")).endswith(".ipynb") or project_context() is None:
         return False  # no other file can load a notebook (or a lone file)
     return named_unqualified_where_loaded(name) is not False
-
-
-def _in_super(model: ModuleIndex, arg: cst.CSTNode | None) -> bool:
-    call = model.parent(arg) if isinstance(arg, cst.Arg) else None
-    return (
-        isinstance(call, cst.Call)
-        and isinstance(call.func, cst.Name)
-        and call.func.value == "super"
-        and not model.bindings(call.func)
-    )
 
 
 def _passed(call: cst.Call, positional: list[str], param: str) -> Number | None | bool:

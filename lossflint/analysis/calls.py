@@ -31,6 +31,21 @@ def has_star_args(call: cst.Call) -> bool:
     return any(a.star for a in call.args)
 
 
+def in_super_arguments(model: ModuleIndex, name: cst.Name) -> bool:
+    """``Net`` (or ``self``) in ``super(Net, self)``, Python 2's spelling of
+    ``super()``: no use of the class."""
+    arg = model.parent(name)
+    if not (isinstance(arg, cst.Arg) and arg.value is name):
+        return False
+    call = model.parent(arg)
+    return (
+        isinstance(call, cst.Call)
+        and isinstance(call.func, cst.Name)
+        and call.func.value == "super"
+        and not model.bindings(call.func)
+    )
+
+
 def super_method(call: cst.Call) -> str | None:
     """The method ``super().m(...)`` / ``super(C, self).m(...)`` calls (``m``);
     None for any other call."""

@@ -80,7 +80,7 @@ import libcst as cst
 
 from lossflint.analysis import apis
 from lossflint.analysis.attribute_constants import only_self_write
-from lossflint.analysis.calls import argument, literal_value, super_method
+from lossflint.analysis.calls import argument, in_super_arguments, literal_value, super_method
 from lossflint.analysis.contexts import contexts
 from lossflint.analysis.function_values import value_calls
 from lossflint.analysis.interpreter.syntax import arguments_by_param, is_main_guard, param_defaults
@@ -651,7 +651,7 @@ class GradientFacts:
                         isinstance(parent := self.model.parent(ref), cst.ClassDef)
                         and parent.name is ref
                     )
-                    or _in_super(self.model, ref)
+                    or in_super_arguments(self.model, ref)
                 )
                 for ref in self._name_refs().get(cls.name.value, ())
             ):
@@ -888,7 +888,7 @@ class GradientFacts:
         starts: list[cst.BaseExpression] = []
         for ref in refs[cls.name.value]:
             parent = model.parent(ref)
-            if parent is cls or _in_super(model, ref):
+            if parent is cls or in_super_arguments(model, ref):
                 continue
             if not (isinstance(parent, cst.Call) and parent.func is ref):
                 return None  # the class itself travels: its instances are out of sight
@@ -899,7 +899,7 @@ class GradientFacts:
             if isinstance(n, cst.Name)
             and n.value == "self"
             and self._is_load(n)
-            and not _in_super(model, n)
+            and not in_super_arguments(model, n)
         )
         for start in starts:
             if not self._follow_instance(start, methods_or_fields, sites, holders):
@@ -1579,8 +1579,7 @@ class GradientFacts:
     def _plain_function(self, func: cst.BaseExpression) -> cst.FunctionDef | None:
         """The same-file function ``func`` names (bound once, not a
         generator), whose returns say what a call of it gives."""
-        node = self.model.defined_function(func)
-        return node if node is not None and node not in self.model.generators else None
+        return self.model.returning_function(func)
 
     def _name_no_gradient(self, name: cst.Name, depth: int) -> bool:
         if name.value in ("True", "False", "None") or _names_a_data_source(name.value):
@@ -2269,17 +2268,6 @@ def _built_fields(cls: cst.ClassDef) -> set[str]:
 def _class_statements(cls: cst.ClassDef) -> list[cst.BaseStatement]:
     body = cls.body
     return list(body.body) if isinstance(body, cst.IndentedBlock) else []
-
-
-def _in_super(model: ModuleIndex, ref: cst.Name) -> bool:
-    """``PKT`` or ``self`` in ``super(PKT, self)``."""
-    arg = model.parent(ref)
-    call = model.parent(arg) if isinstance(arg, cst.Arg) and arg.value is ref else None
-    return (
-        isinstance(call, cst.Call)
-        and isinstance(call.func, cst.Name)
-        and call.func.value == "super"
-    )
 
 
 def _is_target(model: ModuleIndex, expr: cst.BaseExpression) -> bool:

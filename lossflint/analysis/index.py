@@ -457,6 +457,12 @@ class ModuleIndex:
         node = bindings[0].node
         return node if isinstance(node, cst.FunctionDef) else None
 
+    def returning_function(self, name: cst.BaseExpression) -> cst.FunctionDef | None:
+        """``defined_function``, when its ``return`` statements say what a
+        call gives (not a generator, whose call gives the generator)."""
+        node = self.defined_function(name)
+        return node if node is not None and node not in self.generators else None
+
     def scope_of(self, node: cst.CSTNode) -> Scope:
         """The scope in which ``node`` is evaluated."""
         memo = self._scope_memo

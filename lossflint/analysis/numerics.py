@@ -1377,9 +1377,7 @@ def is_sum_of_squares(model: ModuleIndex, expr: cst.BaseExpression, depth: int =
     if isinstance(expr, cst.Call) and depth > 0:
         # ``pairwise_sq(a, b)`` of a same-file helper every return of which
         # is a sum of squares
-        func = model.defined_function(expr.func)
-        if func is not None and func in model.generators:
-            func = None
+        func = model.returning_function(expr.func)
         returns = [r.value for r in own_returns(func)] if func is not None else []
         if returns and all(
             value is not None and is_sum_of_squares(model, value, depth - 1) for value in returns

@@ -91,8 +91,8 @@ def _helper_item(model: SemanticModel, name: cst.Name) -> cst.BaseExpression | N
     positions = [
         i for i, n in enumerate(names) if isinstance(n, cst.Name) and n.value == name.value
     ]
-    func = model.defined_function(assign.value.func)
-    if len(positions) != 1 or func is None or func in model.generators:
+    func = model.returning_function(assign.value.func)
+    if len(positions) != 1 or func is None:
         return None
     items: list[cst.BaseExpression] = []
     for ret in own_returns(func):

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import libcst as cst
 
+from lossflint.analysis.calls import in_super_arguments
 from lossflint.analysis.function_values import module_factories, value_calls
 from lossflint.analysis.interpreter.base import Env, Frame, V
 from lossflint.analysis.interpreter.expressions import Expressions
@@ -741,7 +742,7 @@ class Interpreter(Statements[V], Expressions[V]):
             return {}
         mentioned: dict[str, int] = {}
         for node in self.model.parents:
-            if type(node) is cst.Name and not _in_super_call(self.model, node):
+            if type(node) is cst.Name and not in_super_arguments(self.model, node):
                 mentioned[node.value] = mentioned.get(node.value, 0) + 1
         return {k: v for k, v in found.items() if mentioned.get(v[0], 0) == 1}
 
@@ -1308,20 +1309,6 @@ def _keeps_a_called_parameter(cls: cst.ClassDef) -> bool:
             ):
                 called.add(callee.attr.value)
     return bool(kept & called)
-
-
-def _in_super_call(model: ModuleIndex, name: cst.Name) -> bool:
-    """``Net`` in ``super(Net, self)``: Python 2's spelling of ``super()``,
-    no use of the class."""
-    parent = model.parent(name)
-    if not (isinstance(parent, cst.Arg) and parent.value is name):
-        return False
-    call = model.parent(parent)
-    return (
-        isinstance(call, cst.Call)
-        and isinstance(call.func, cst.Name)
-        and call.func.value == "super"
-    )
 
 
 def _constructs_or_defines(

@@ -58,9 +58,42 @@ INDEXED_INVALID = [
         ),
     ),
     Invalid(_SLOTS.format(store="losses[i] = loss  # error: LF306")),
+    # a slot counted by hand: the buffer a torch factory made keeps every graph
+    Invalid(
+        """
+        import torch
+        import torch.nn.functional as F
+
+        def train(model, loader, optimizer, n):
+            history = torch.zeros(n)
+            step = 0
+            for x, y in loader:
+                loss = F.mse_loss(model(x), y)
+                optimizer.zero_grad()
+                loss.backward()
+                optimizer.step()
+                history[step] = loss  # error: LF306
+                step += 1
+            return history
+        """
+    ),
 ]
 
 INDEXED_VALID = [
+    # one slot per head, the same slots every pass: the last graphs only
+    """
+    import torch.nn.functional as F
+
+    def train(model, heads, loader, optimizer, logs):
+        for x, ys in loader:
+            feats = model(x)
+            for name, head in heads.items():
+                loss = F.cross_entropy(head(feats), ys[name])
+                optimizer.zero_grad()
+                loss.backward()
+                optimizer.step()
+                logs[name] = loss
+    """,
     # slots for one update's micro-batches, made anew for each update
     # (vwxyzjn/lm-human-preference-details, audit s140)
     """

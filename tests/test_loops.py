@@ -573,17 +573,21 @@ def test_a_helper_called_in_a_loop_is_ordered_as_if_inlined() -> None:
     assert [e.event.receiver for e in loop.of("step", "zero_grad")] == ["opt", "opt"]
 
 
+def test_a_helpers_clip_under_an_if_is_inlined_too() -> None:
+    # whenever the configured clip runs, it runs after the step: as in a loop
+    # body written out (issue 14: "a clip after step() under an if")
+    body = "opt.step()\n    if log:\n        clip_grad_norm_(model.parameters(), 1.0)"
+    source = HELPER.format(
+        body=body, ret="loss.item()", call="running += train_step(model, opt, criterion, x, y)"
+    )
+    assert _codes(source) == [("LF301", 11)]
+    (loop,) = loops(build(source)).loops
+    assert [e.kind for e in loop.events] == ["zero_grad", "backward", "step", "clip"]
+
+
 @pytest.mark.parametrize(
     ("body", "ret", "call"),
     [
-        # the clip only sometimes: not sure to run after the step (the rest of
-        # the helper is inlined since session 9, so it returns a number here:
-        # a running total of the loss itself would be LF306's)
-        (
-            "opt.step()\n    if log:\n        clip_grad_norm_(model.parameters(), 1.0)",
-            "loss.item()",
-            "running += train_step(model, opt, criterion, x, y)",
-        ),
         # clipped in time, and the helper returns a number
         (
             "clip_grad_norm_(model.parameters(), 1.0)\n    opt.step()",

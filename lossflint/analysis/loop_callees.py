@@ -57,6 +57,11 @@ INLINED = frozenset({"zero_grad", "backward", "unscale", "clip", "step", "sched_
 #: stepped every n iterations) and still be inlined without them: no rule fires
 #: because one of them is missing
 OPTIONAL_EVENTS = frozenset({"clip", "sched_step"})
+#: optional events inlined even under the callee's ``if``: every rule that reads
+#: a clip judges what happens when it runs (``if self.max_grad_norm: clip(...)``
+#: after ``step()``, or on scaled gradients, is wrong whenever it is configured);
+#: a scheduler step is kept out, its rules count how often it runs
+GUARDED_KEPT = frozenset({"clip"})
 _BRANCHES = (
     cst.If,
     cst.IfExp,
@@ -92,7 +97,7 @@ def callee_events(
         return None
     # ``if self.grad_clip: clip_grad_norm_(...)``: the rest still runs on every
     # call; leaving out an optional event can only silence an order rule
-    own = [e for e in own if e not in guarded]
+    own = [e for e in own if e not in guarded or e.kind in GUARDED_KEPT]
     names = _argument_names(call, func)
     return [(e, _rename(e.receiver, names, func)) for e in own]
 

@@ -307,6 +307,13 @@ class MetricFacts:
                 return marked
         if assigned is not None:
             return self.hard_labels(assigned, depth + 1)
+        if len(self.model.bindings(name) or []) > 1:
+            # ``y_scores = np.where(y_scores > 0.5, 1, 0)``: the name (or a
+            # parameter) rebound to its own thresholding; what every path to
+            # here passes last is hard
+            last = reaching_assignment(self.model, name)
+            if last is not None:
+                return self.hard_labels(last, depth + 1)
         unpacked = self._unpacked(name)
         if unpacked is None:
             return None

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import libcst as cst
 
 from lossflint.analysis.calls import has_star_args, positional
-from lossflint.analysis.loop_callees import OPTIONAL_EVENTS
+from lossflint.analysis.loop_callees import GUARDED_KEPT, OPTIONAL_EVENTS
 from lossflint.analysis.names import dotted_text
 from lossflint.project import bridge
 from lossflint.project.context import current
@@ -106,11 +106,16 @@ def inlined_events(call: cst.Call, value_of: object) -> list[InlinedEvent] | Non
     if found is None:
         return None
     ref, summary, receiver, bound = found
-    # a clip or scheduler step under an ``if`` is left out (as for same-file
-    # callees, ``loop_callees.py``); any other conditional event: not sure
-    events = tuple(e for e in summary.events if not (e.conditional and e.kind in OPTIONAL_EVENTS))
+    # a scheduler step under an ``if`` is left out and a clip kept (as for
+    # same-file callees, ``loop_callees.py``); any other conditional event: not sure
+    events = tuple(
+        e
+        for e in summary.events
+        if not (e.conditional and e.kind in OPTIONAL_EVENTS - GUARDED_KEPT)
+    )
+    unsure = any(e.conditional and e.kind not in GUARDED_KEPT for e in events)
     # ``evaluate(*pair, model)``: which parameter each argument is, is unknown
-    if not events or any(e.conditional for e in events) or has_star_args(call):
+    if not events or unsure or has_star_args(call):
         return None
     return _in_callers_terms(call, ref, summary, receiver, bound, events)
 

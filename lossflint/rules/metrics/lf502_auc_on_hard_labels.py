@@ -69,6 +69,21 @@ misstates the model (usually far lower, sometimes higher).
     )
     fix_safety = "There is no automatic fix: pass the probabilities/scores."
     INVALID = [
+        # the name rebound to its own thresholding (rezazad68/BCDU-Net, audit s144)
+        Invalid(
+            """
+            import numpy as np
+            from sklearn.metrics import roc_auc_score
+
+            y_scores = predictions.reshape(-1, 1)
+            y_scores = np.where(y_scores > 0.5, 1, 0)
+            auc = roc_auc_score(y_true, y_scores)  # error: LF502
+
+            def evaluate(y_true, y_scores):
+                y_scores = (y_scores > 0.5).astype(int)
+                return roc_auc_score(y_true, y_scores)  # error: LF502
+            """
+        ),
         # a metric helper handed thresholded distances (keras-anomaly-detection, R73)
         Invalid(
             """
@@ -209,6 +224,16 @@ misstates the model (usually far lower, sometimes higher).
         ),
     ]
     VALID = [
+        # thresholded only on one path: the scores may reach the AUC
+        """
+        import numpy as np
+        from sklearn.metrics import roc_auc_score
+
+        def evaluate(y_true, y_scores, hard):
+            if hard:
+                y_scores = np.where(y_scores > 0.5, 1, 0)
+            return roc_auc_score(y_true, y_scores)
+        """,
         # the same helper handed the distances themselves
         """
         from sklearn.metrics import average_precision_score

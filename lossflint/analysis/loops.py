@@ -48,7 +48,7 @@ step(); zero_grad()``): rules about order only compare events that are ``compara
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, cast
@@ -611,6 +611,25 @@ class LoopIndex:
         as loops over their body (source order is run order there), with the
         events of the same-file functions they call inlined. Not the ones a
         loop of this file calls: they are inlined at the call."""
+        # only a function with a backward and a step of its own, outside a loop
+        # of its own, can be one: the calls of the others are not looked at
+        return self._functions_as_iterations(lambda kinds: {"backward", "step"} <= kinds)
+
+    @cached_property
+    def update_functions(self) -> list[Loop]:
+        """Functions that step and clip but do not back-propagate (``def
+        optimizer_step(opt, model): opt.step(); clip_grad_norm_(...)``), as
+        loops over their body like ``step_functions``: a helper the loops of
+        other modules call after ``backward()``, whose order inside is its own
+        (LF301 reports a clip after its step where it is written)."""
+        return self._functions_as_iterations(
+            lambda kinds: {"step", "clip"} <= kinds and "backward" not in kinds
+        )
+
+    def _functions_as_iterations(self, wanted_kinds: Callable[[set[str]], bool]) -> list[Loop]:
+        """The functions whose own events' kinds ``wanted_kinds`` accepts, with
+        no looping iteration of their own and not inlined by a loop of this
+        file, as loops over their body."""
         owned: dict[cst.FunctionDef, list[Event]] = {}
         for event in self.events:
             if event.far:
@@ -628,12 +647,10 @@ class LoopIndex:
             for loop in self._loop_nodes.values()
             if loop.is_iteration
         }
-        # only a function with a backward and a step of its own, outside a loop
-        # of its own, can be one: the calls of the others are not looked at
         wanted = {
             func
             for func, events in owned.items()
-            if {"backward", "step"} <= {e.kind for e in events} and func not in looping
+            if wanted_kinds({e.kind for e in events}) and func not in looping
         }
         if not wanted:
             return []
@@ -662,10 +679,7 @@ class LoopIndex:
                 so_far.extend(events)
         found = []
         for func, events in owned.items():
-            kinds = {e.kind for e in events}
-            if "backward" not in kinds or "step" not in kinds:
-                continue
-            if func in looping or func in called_in_loops:
+            if func not in wanted or func in called_in_loops:
                 continue
             extra = inlined.get(func, [])
             if extra is None:

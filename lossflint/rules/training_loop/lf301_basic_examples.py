@@ -23,9 +23,36 @@ def train(classifier, loader, optimizer, criterion):
 
 BASIC_INVALID = [
     Invalid(_TWICE.format(first="\n        optimizer.step()", marker="  # error: LF301")),
+    # a helper that steps then clips, called after the caller's backward()
+    # (an optim_utils.py another module's loop calls: held-out H10 p11)
+    Invalid(
+        """
+        import torch
+
+        def optimizer_step(optimizer, model, max_norm=1.0):
+            optimizer.step()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), max_norm)  # error: LF301
+            optimizer.zero_grad(set_to_none=True)
+        """
+    ),
 ]
 
 BASIC_VALID = [
+    # a helper that clips then steps; one that steps a second optimiser after
+    # clipping the generator's gradients (the discriminator's step comes first)
+    """
+    import torch
+
+    def optimizer_step(optimizer, model, max_norm=1.0):
+        torch.nn.utils.clip_grad_norm_(model.parameters(), max_norm)
+        optimizer.step()
+        optimizer.zero_grad()
+
+    def gan_update(opt_d, opt_g, generator):
+        opt_d.step()
+        torch.nn.utils.clip_grad_norm_(generator.parameters(), 1.0)
+        opt_g.step()
+    """,
     _TWICE.format(first="", marker=""),
     # a step, then a new backward: the clip is of the new gradients
     _TWICE.format(

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
+from lossflint.analysis.loops import loops
 from lossflint.diagnostics import Finding, RelatedNode, RelatedSite, Severity
 from lossflint.examples import Invalid
 from lossflint.project.events import InlinedEvent
@@ -222,7 +223,11 @@ clipping that was meant to prevent exploding updates does nothing.
 
     def check(self, model: SemanticModel) -> Iterator[Finding]:
         reported: set[cst.CSTNode] = set()
-        for index, loop in iterations(model, step_functions=True):
+        index = loops(model)
+        # a helper that steps then clips (``optimizer_step(opt, model)``) is
+        # checked where it is written, whichever module's loop calls it
+        helpers = [(index, helper) for helper in index.update_functions]
+        for index, loop in [*iterations(model, step_functions=True), *helpers]:
             steps = loop.of("step")
             backwards = loop.of("backward")
             for clip in loop.of("clip"):
@@ -264,6 +269,8 @@ clipping that was meant to prevent exploding updates does nothing.
                     reported.add(at)
                     clip_far = elsewhere(model, loop, clip)
                     step_far = elsewhere(model, loop, step)
+                    if _one_helper(clip_far, step_far):
+                        continue  # its own file reports it, at the clip
                     if clip_far is not None or step_far is not None:
                         yield self._elsewhere(model, at, step_at, clip_far, step_far)
                         continue
@@ -297,6 +304,14 @@ clipping that was meant to prevent exploding updates does nothing.
                         "not exist yet; clip between backward() and step()",
                         related=(RelatedNode("the backward", backward.node),),
                     )
+
+
+def _one_helper(clip: InlinedEvent | None, step: InlinedEvent | None) -> bool:
+    """The step and the clip after it are both written in one function of
+    another module (a step function, or a helper that steps then clips)."""
+    return (
+        clip is not None and step is not None and (clip.file, clip.where) == (step.file, step.where)
+    )
 
 
 def _stepped_again(

@@ -275,7 +275,21 @@ _WEIGHT_LOADING_METHODS = ("load_state_dict", "load_weights", "from_pretrained")
 _DATA_MAPPINGS = frozenset({"apply", "applymap", "map", "transform", "agg", "aggregate"})
 #: builtins whose result is a plain Python value
 _PYTHON_VALUE_BUILTINS = frozenset(
-    {"builtins.len", "builtins.float", "builtins.int", "builtins.bool", "builtins.range"}
+    {
+        "builtins.len",
+        "builtins.float",
+        "builtins.int",
+        "builtins.bool",
+        "builtins.range",
+        # text and identity: ``return df, f"lag_{n}"``, ``str(x)`` (audit s145)
+        "builtins.str",
+        "builtins.repr",
+        "builtins.format",
+        "builtins.type",
+        "builtins.isinstance",
+        "builtins.hasattr",
+        "builtins.id",
+    }
 )
 #: how deep a call record's arguments are read for a gradient
 _ARGUMENT_DEPTH = 3
@@ -1356,7 +1370,14 @@ class GradientFacts:
             return self._name_no_gradient(expr, depth)
         if isinstance(
             expr,
-            (cst.Integer, cst.Float, cst.Imaginary, cst.SimpleString, cst.ConcatenatedString),
+            (
+                cst.Integer,
+                cst.Float,
+                cst.Imaginary,
+                cst.SimpleString,
+                cst.ConcatenatedString,
+                cst.FormattedString,
+            ),
         ):
             return True
         if isinstance(expr, cst.Comparison):

@@ -7,6 +7,25 @@ reassignment; kept apart so the rule module stays small."""
 from __future__ import annotations
 
 BASIC_VALID = [
+    # a frame returned beside its column names (an f-string, ``str()``, a list
+    # of f-strings) and standardised: pandas preprocessing (yhilpisch/aiif, audit s145)
+    """
+    import pandas as pd
+    import tensorflow as tf
+
+    def add_lags(data, lags):
+        df = pd.DataFrame(data)
+        cols = [f"lag_{i}" for i in range(1, lags + 1)]
+        return df, cols
+
+    def add_returns(data):
+        return pd.DataFrame(data), str(len(data))
+
+    df, cols = add_lags(pd.read_csv("prices.csv"), 5)
+    df = (df - df.mean()) / df.std()
+    returns, name = add_returns(pd.read_csv("prices.csv"))
+    returns = (returns - returns.mean()) / returns.std()
+    """,
     # counts of hard predictions: no gradient, a NaN metric is LF503's business
     """
     import torch

@@ -437,12 +437,24 @@ def _evaluated_before_training(
         # backward are that step's forward pass (DeepSDF's per-iteration
         # ``decoder.eval()`` while optimising a latent code)
         if all(
-            isinstance(stmt, cst.SimpleStatementLine)
+            (
+                isinstance(stmt, cst.SimpleStatementLine)
+                or (isinstance(stmt, cst.If) and _only_simple_branches(model, stmt))
+            )
             and (loop.is_iteration or not names_in(stmt, root))
             for stmt in between
         ):
             out.add(receiver)
     return out
+
+
+def _only_simple_branches(model: SemanticModel, stmt: cst.If) -> bool:
+    """An ``if`` of simple statements only (``if args.progress: loader =
+    tqdm(loader)`` choosing what the epoch reads): no loop, ``with`` (a
+    ``no_grad`` evaluation) or nested definition in it."""
+    return not nodes_in(
+        stmt, cst.For, cst.While, cst.With, cst.FunctionDef, cst.ClassDef, memo=memo_of(model)
+    )
 
 
 def _same_in_both_modes(

@@ -253,7 +253,41 @@ def train_func(train_loader, validation_loader, epochs=20):
         validate_epoch(validation_loader, model, loss_fn)
 """
 
+
+#: linear evaluation over a frozen encoder: ``eval()`` heads every epoch, and an
+#: ``if`` between it and the batch loop picks the loader (AidenDurrant/MoCo-Pytorch,
+#: audit s147); an ``if`` that evaluates there puts the epoch's model in eval mode
+_HEADED = """
+import torch
+import torch.nn as nn
+from tqdm import tqdm
+
+
+def finetune(encoder, dataloaders, args, evaluate):
+    optimiser = torch.optim.SGD(encoder.fc.parameters(), lr=0.1)
+    criterion = nn.CrossEntropyLoss()
+    for epoch in range(args.finetune_epochs):
+        encoder.eval(){marker}
+        if {test}:
+            {branch}
+        else:
+            train_dataloader = dataloaders["train"]
+        for inputs, target in train_dataloader:
+            optimiser.zero_grad()
+            loss = criterion(encoder(inputs), target)
+            loss.backward()
+            optimiser.step()
+"""
+
 FLOW_INVALID = [
+    Invalid(
+        _HEADED.format(
+            marker="  # error: LF309",
+            test="epoch % 5 == 0",
+            branch="with torch.no_grad():\n                evaluate(encoder)\n"
+            '            train_dataloader = dataloaders["train"]',
+        )
+    ),
     Invalid(
         _BARE.format(
             model="nn.Sequential(nn.Linear(1, 8), nn.Dropout(0.2), nn.Linear(8, 1))",
@@ -276,6 +310,11 @@ FLOW_INVALID = [
 ]
 
 FLOW_VALID = [
+    _HEADED.format(
+        marker="",
+        test="args.print_progress",
+        branch='train_dataloader = tqdm(dataloaders["train"])',
+    ),
     _BARE.format(model="nn.Linear(1, 1)", marker=""),
     # ... wrapped by Ray Train for distributed training
     _BARE.format(model="train.torch.prepare_model(nn.Linear(1, 1))", marker="").replace(

@@ -1103,6 +1103,72 @@ def backpropagated_value(
             continue
         if loss.value == value.value and model.scope_of(loss) is model.scope_of(value):
             return True
+    return term_of_backpropagated(model, index, node, value) is not None
+
+
+def term_of_backpropagated(
+    model: SemanticModel, index: LoopIndex, node: cst.CSTNode, value: cst.Name
+) -> cst.Name | None:
+    """The loss back-propagated in the innermost loop around ``node`` whose
+    arithmetic ``value`` is a term of (``loss = align_loss_val + unif_loss_val``)."""
+    enclosing = index.enclosing_loops(node)
+    if not enclosing:
+        return None
+    for event in enclosing[0].of("backward"):
+        loss = event.event.loss
+        if event.event.managed and not _runs_autograd(event.event.receiver):
+            continue
+        if event.nested or not isinstance(loss, cst.Name):
+            continue
+        if model.scope_of(loss) is model.scope_of(value) and _loss_term(model, loss, value):
+            return loss
+    return None
+
+
+def _loss_term(model: SemanticModel, loss: cst.Name, value: cst.Name) -> bool:
+    """``value`` is a term of the arithmetic that makes the back-propagated
+    ``loss`` (``loss = align_loss_val + unif_loss_val``), computed by a call
+    (a loss helper), never detached: it holds a part of the same graph
+    (SsnL/align_uniform's per-term meters, audit s147)."""
+    made = reaching_assignment(model, loss)
+    if made is None or type(made) not in _ARITHMETIC:
+        return False
+    if value.value not in _arithmetic_names(made):
+        return False
+    bound = model.bindings(value) or []
+    return bool(bound) and all(
+        b.kind == "assign"
+        and isinstance(b.node, cst.BaseExpression)
+        and _computed_by_a_call(model, b.node)
+        and not detached(model, b.node)
+        and not gradients(model).no_gradient_value(b.node)
+        for b in bound
+    )
+
+
+def _arithmetic_names(expr: cst.BaseExpression) -> set[str]:
+    if type(expr) is cst.BinaryOperation:
+        return _arithmetic_names(expr.left) | _arithmetic_names(expr.right)
+    if type(expr) is cst.UnaryOperation:
+        return _arithmetic_names(expr.expression)
+    return {expr.value} if isinstance(expr, cst.Name) else set()
+
+
+def _computed_by_a_call(model: SemanticModel, expr: cst.BaseExpression) -> bool:
+    """A call of something that may carry a graph (an argument or receiver
+    that may: ``align_loss(x, y)`` of the model's outputs, ``model.aux_loss()``),
+    or arithmetic over at least one; not a number nor a weight
+    (``w = warmup_weight(epoch)`` in ``loss = ce + w * kl``)."""
+    if isinstance(expr, cst.Call):
+        free = gradients(model).no_gradient_value
+        given = [a.value for a in expr.args if not a.star]
+        if isinstance(expr.func, cst.Attribute):
+            given.append(expr.func.value)
+        return any(not free(e) for e in given)
+    if type(expr) is cst.BinaryOperation:
+        return _computed_by_a_call(model, expr.left) or _computed_by_a_call(model, expr.right)
+    if type(expr) is cst.UnaryOperation:
+        return _computed_by_a_call(model, expr.expression)
     return False
 
 

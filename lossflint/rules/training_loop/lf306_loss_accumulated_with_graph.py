@@ -16,6 +16,7 @@ from lossflint.registry import Rule
 from lossflint.rules.training_loop.fixes import method_call
 from lossflint.rules.training_loop.lf306_audit_examples import AUDIT_INVALID, AUDIT_VALID
 from lossflint.rules.training_loop.lf306_indexed_examples import INDEXED_INVALID, INDEXED_VALID
+from lossflint.rules.training_loop.lf306_term_examples import TERM_INVALID, TERM_VALID
 from lossflint.rules.training_loop.lf306_written_out_examples import (
     WRITTEN_OUT_INVALID,
     WRITTEN_OUT_VALID,
@@ -167,11 +168,13 @@ was not used (the accumulator is never back-propagated).
         ),
         *WRITTEN_OUT_INVALID,
         *INDEXED_INVALID,
+        *TERM_INVALID,
     ]
     VALID = [
         *AUDIT_VALID,
         *WRITTEN_OUT_VALID,
         *INDEXED_VALID,
+        *TERM_VALID,
         # the back-propagated name is rebound to a number before it is summed
         """
         def train_step(model, data_loader, loss_fn, optimizer):
@@ -363,7 +366,12 @@ def _finding(model: SemanticModel, leak: accumulation.GraphLeak) -> Finding:
                 f"(`{model.code(item)}.backward()` is called in this loop): memory grows "
                 f"until OOM; keep `{model.code(item)}.item()` instead of the loss itself",
             )
-        source = f" (`{value.value}` is back-propagated in this loop)"
+        whole = accumulation.term_of_backpropagated(model, loops(model), node, value)
+        source = (
+            f" (`{value.value}` is a term of `{whole.value}`, back-propagated in this loop)"
+            if whole is not None and whole.value != value.value
+            else f" (`{value.value}` is back-propagated in this loop)"
+        )
     elif not evidence and not leak.by_kind:
         name = accumulation.backpropagated_operand(model, loops(model), node, value)
         source = f" (`{name.value}` is back-propagated in this loop)" if name else ""

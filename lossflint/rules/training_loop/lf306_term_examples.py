@@ -1,0 +1,65 @@
+"""LF306 examples of the terms of a back-propagated loss accumulated apart
+(SsnL/align_uniform's per-term meters, audit s147): each term is a part of
+the same graph; a number the loss is weighted by is not."""
+
+from __future__ import annotations
+
+from lossflint.examples import Invalid
+
+_METERS = """
+import torch
+import torch.nn as nn
+
+
+class AverageMeter(object):
+    def __init__(self):
+        self.sum = 0
+        self.count = 0
+
+    def update(self, val, n=1):
+        self.sum += val * n
+        self.count += n
+
+
+def align_loss(x, y, alpha=2):
+    return (x - y).norm(p=2, dim=1).pow(alpha).mean()
+
+
+def uniform_loss(x, t=2):
+    return torch.pdist(x, p=2).pow(2).mul(-t).exp().mean().log()
+
+
+def warmup(epoch):
+    return min(1.0, epoch / 10)
+
+
+def main(loader, epochs):
+    encoder = nn.Linear(32, 8)
+    optim = torch.optim.SGD(encoder.parameters(), lr=0.1)
+    align_meter = AverageMeter()
+    unif_meter = AverageMeter()
+    weight_meter = AverageMeter()
+    for epoch in range(epochs):
+        for im_x, im_y in loader:
+            optim.zero_grad()
+            x, y = encoder(torch.cat([im_x, im_y])).chunk(2)
+            align_loss_val = align_loss(x, y)
+            unif_loss_val = (uniform_loss(x) + uniform_loss(y)) / 2
+            w = warmup(epoch)
+            loss = align_loss_val + w * unif_loss_val
+            align_meter.update({align}, x.shape[0]){marker}
+            unif_meter.update({unif}){marker}
+            weight_meter.update(w)
+            loss.backward()
+            optim.step()
+"""
+
+TERM_INVALID = [
+    Invalid(
+        _METERS.format(align="align_loss_val", unif="unif_loss_val", marker="  # error: LF306")
+    ),
+]
+
+TERM_VALID = [
+    _METERS.format(align="align_loss_val.item()", unif="unif_loss_val.detach()", marker=""),
+]

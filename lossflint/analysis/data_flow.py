@@ -24,6 +24,7 @@ LF602 reads the loaders, LF601 the leaks.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, cast
@@ -1852,7 +1853,7 @@ def _standardised(model: ModuleIndex, node: cst.BinaryOperation) -> str | None:
     left = node.left
     if not isinstance(left, cst.BinaryOperation) or not isinstance(left.operator, cst.Subtract):
         return None
-    array = _array_text(left.left)
+    array = _array_text(left.left, model)
     if array is None or _reduction_of(model, left.right) != (array, "center"):
         return None
     right = node.right
@@ -1911,7 +1912,7 @@ def _reduction_of(
             return None
         if any(a.star for a in expr.args):
             return None
-        array = _array_text(given)
+        array = _array_text(given, model)
         if array is None:
             return None
         return array, "center" if qualname in apis.CENTER_FUNCS else "spread"
@@ -1924,7 +1925,7 @@ def _reduction_of(
     axis = argument(expr, None, "axis", "dim")
     if axis is not None and literal_value(axis) != 0:
         return None
-    array = _array_text(expr.func.value)
+    array = _array_text(expr.func.value, model)
     if array is None:
         return None
     method = expr.func.attr.value
@@ -1935,13 +1936,47 @@ def _reduction_of(
     return None
 
 
-def _array_text(expr: cst.BaseExpression) -> str | None:
+def _array_text(expr: cst.BaseExpression, model: ModuleIndex | None = None) -> str | None:
     """``x``, ``self.x``, or a column by a literal key (``df["age"]``): one
-    array as written, to tell ``(df["a"] - df["a"].mean())`` from a mix."""
+    array as written, to tell ``(df["a"] - df["a"].mean())`` from a mix. With
+    the model, also columns chosen by a name (``df[cols]``) that no loop
+    around varies: a row index ``x[i]`` would be one sample's own statistics."""
     item = literal_item(expr)
     if item is not None:
         return f"{item[0]}[{item[1]!r}]"
-    return None if isinstance(expr, cst.Subscript) else dotted_text(expr)
+    if isinstance(expr, cst.Subscript):
+        key = _fixed_columns(expr, model) if model is not None else None
+        base = dotted_text(expr.value)
+        return f"{base}[{key}]" if key is not None and base is not None else None
+    return dotted_text(expr)
+
+
+#: names of column lists (``cols``, ``feature_columns``, ``num_feats``)
+_COLUMN_NAMES = re.compile(r"col|feat")
+
+
+def _fixed_columns(expr: cst.Subscript, model: ModuleIndex) -> str | None:
+    """The name in ``df[cols]`` when it holds column names -- a list of
+    strings, or named so (``cols``, ``feature_columns``): not a row mask or
+    index -- and no ``for`` or comprehension around binds it."""
+    if len(expr.slice) != 1 or not isinstance(expr.slice[0].slice, cst.Index):
+        return None
+    key = expr.slice[0].slice.value
+    if not isinstance(key, cst.Name):
+        return None
+    bound = reaching_assignment(model, key)
+    strings = isinstance(bound, (cst.List, cst.Tuple)) and all(
+        isinstance(e.value, (cst.SimpleString, cst.FormattedString)) for e in bound.elements
+    )
+    if not strings and not _COLUMN_NAMES.search(key.value.lower()):
+        return None
+    for ancestor in model.ancestors(expr):
+        target = ancestor.target if isinstance(ancestor, (cst.For, cst.CompFor)) else None
+        if target is not None and any(
+            n.value == key.value for n in nodes_in(target, cst.Name) if isinstance(n, cst.Name)
+        ):
+            return None
+    return key.value
 
 
 def _has_formula(model: ModuleIndex) -> bool:

@@ -5,7 +5,9 @@ leaves the branch unknown or not taken: silence. A standardisation written by
 hand, then sliced into three parts (H11 p13). Scaled whole, then split for a
 tree ensemble or least squares only: their predictions ignore a feature's
 scale, nothing leaks (bnsreenu's XGBoost notebook, audit s137); a model that
-does not, among them, is reported."""
+does not, among them, is reported. Columns chosen by a list of names and
+standardised in place (``df[cols] = (df[cols] - ...) / df[cols].std()``, yhilpisch/aiif,
+audit s145), not rows picked by a mask or a sample at a time."""
 
 from __future__ import annotations
 
@@ -47,7 +49,29 @@ boosted.fit(X_train, y_train)
 print(forest.score(X_test, y_test), boosted.score(X_test, y_test))
 {extra}"""
 
+_COLUMNS = """
+import pandas as pd
+from tensorflow import keras
+
+rets = pd.read_csv("returns.csv", index_col=0)
+{setup}
+df = rets.copy()
+{scaled}
+split = int(len(rets) * 0.8)
+model = keras.Sequential([keras.layers.Dense(64, activation="relu"), keras.layers.Dense(1)])
+model.compile(loss="mse", optimizer="adam")
+train = df.iloc[:split]
+test = df.iloc[split:]
+model.fit(train[cols], train["EUR"], epochs=50)
+"""
+
 SCRIPT_INVALID = [
+    Invalid(
+        _COLUMNS.format(
+            setup='cols = ["lag_1", "lag_2"]',
+            scaled="df[cols] = (df[cols] - df[cols].mean()) / df[cols].std()  # error: LF601",
+        )
+    ),
     Invalid(_TREES.format(second="SVC()", marker=_MARK, extra="")),
     # the training part handed to another model than the trees: it sees the leak
     Invalid(
@@ -74,6 +98,17 @@ SCRIPT_INVALID = [
 ]
 
 SCRIPT_VALID = [
+    # rows picked by a mask, and one sample at a time with its own statistics
+    _COLUMNS.format(
+        setup='cols = ["lag_1", "lag_2"]\nrows = rets["EUR"] > 0',
+        scaled="df[rows] = (df[rows] - df[rows].mean()) / df[rows].std()",
+    ),
+    _COLUMNS.format(
+        setup='cols = ["lag_1", "lag_2"]\nfeats = rets[cols].values',
+        scaled="for feat in range(len(feats)):\n"
+        "    feats[feat] = (feats[feat] - feats[feat].mean()) / feats[feat].std()\n"
+        "df[cols] = feats",
+    ),
     _TREES.format(second="XGBClassifier()", marker="", extra=""),
     # one name for two tree models in turn (a notebook comparing them)
     _TREES.format(

@@ -1192,10 +1192,74 @@ class Summarizer:
                             imported[short] = imported.get(short, 0) + 1
         for name in names:
             # ``from evaluate import evaluate``: the module's name is no use of it
-            allowed = imported.get(name, 0) + called_as.get(name, 0) + self._module_words(name)
+            allowed = (
+                imported.get(name, 0)
+                + called_as.get(name, 0)
+                + self._module_words(name)
+                + self._key_only_dict_values(name)
+            )
             if self._mentions(name) > allowed:
                 return True
         return False
+
+    def _key_only_dict_values(self, name: str) -> int:
+        """How often ``name`` is a value of a module-level dict literal that
+        the module reads only for its keys (``LOSSES = {"bce": elbo_loss}``
+        with ``choices=list(LOSSES)``): no call goes through it."""
+        count = 0
+        for node in self.model.nodes_of_type(cst.Dict):
+            assert isinstance(node, cst.Dict)
+            values = [
+                e
+                for e in node.elements
+                if isinstance(e, cst.DictElement)
+                and isinstance(e.value, cst.Name)
+                and e.value.value == name
+            ]
+            if not values:
+                continue
+            holder = self.model.parent(node)
+            if not (
+                isinstance(holder, cst.Assign)
+                and len(holder.targets) == 1
+                and isinstance(holder.targets[0].target, cst.Name)
+                and self.model.scope_of(holder).node is self.model.module
+            ):
+                continue
+            held = holder.targets[0].target
+            assert isinstance(held, cst.Name)
+            if self._keys_only(held):
+                count += len(values)
+        return count
+
+    def _keys_only(self, held: cst.Name) -> bool:
+        """Every other mention of ``held`` reads its keys: ``list(D)``,
+        ``sorted(D)``, ``D.keys()``, ``k in D``, ``choices=D``."""
+        for use in self.model.nodes_of_type(cst.Name):
+            assert isinstance(use, cst.Name)
+            if use.value != held.value or use is held:
+                continue
+            parent = self.model.parent(use)
+            if isinstance(parent, cst.Arg):
+                call = self.model.parent(parent)
+                if parent.keyword is not None and parent.keyword.value == "choices":
+                    continue
+                if (
+                    isinstance(call, cst.Call)
+                    and isinstance(call.func, cst.Name)
+                    and call.func.value in ("list", "sorted", "set", "tuple", "len")
+                    and len(call.args) == 1
+                ):
+                    continue
+                return False
+            if isinstance(parent, cst.Attribute) and parent.attr.value == "keys":
+                continue
+            if isinstance(parent, cst.ComparisonTarget) and isinstance(
+                parent.operator, (cst.In, cst.NotIn)
+            ):
+                continue
+            return False
+        return True
 
     def _module_words(self, name: str) -> int:
         """How often ``name`` is a part of an imported module's dotted name

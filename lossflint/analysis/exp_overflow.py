@@ -439,15 +439,7 @@ def bounded_exp(model: SemanticModel, operand: cst.BaseExpression, cosine: bool 
     whatever bounds ``x`` (the held-out SimCSE and InfoNCE losses)."""
     if num.is_constant(model, operand):
         return True
-    if isinstance(operand, cst.Name) and any(
-        (
-            isinstance(value, cst.BinaryOperation)
-            and isinstance(value.operator, cst.Subtract)
-            and _shift(model, value)
-        )
-        or _shifted_in_place(model, operand, value)
-        for value in _assignments_before(model, operand)
-    ):
+    if isinstance(operand, cst.Name) and _shifted_name(model, operand):
         return True
     if isinstance(operand, cst.Name) and _squashed(model, reaching_assignment(model, operand)):
         return True  # ``a = torch.tanh(a); a = torch.exp(a)``: at most e
@@ -486,6 +478,9 @@ def bounded_exp(model: SemanticModel, operand: cst.BaseExpression, cosine: bool 
             scaled.append(operand.right)
         if any(num.is_binop(side, cst.Subtract) for side in scaled):
             return True
+        # ``reg = losses - max_term`` then ``exp(reg / mu)`` (LibMTL's STCH)
+        if any(isinstance(side, cst.Name) and _shifted_name(model, side) for side in scaled):
+            return True
         # a cosine similarity over a temperature (SimCLR's ``exp(sim(a, b) / tau)``):
         # in [-1, 1], large only for a temperature below 1/88 written nowhere here
         if (
@@ -503,6 +498,20 @@ def bounded_exp(model: SemanticModel, operand: cst.BaseExpression, cosine: bool 
                     factor = num.number(model, scale)
                     return factor is None or abs(factor) < 88
     return literal_value(operand) is not NotImplemented
+
+
+def _shifted_name(model: SemanticModel, name: cst.Name) -> bool:
+    """``name`` was bound, before this use, to a max-shifted value (``x - x.max()``),
+    or shifted in place (``x -= m``)."""
+    return any(
+        (
+            isinstance(value, cst.BinaryOperation)
+            and isinstance(value.operator, cst.Subtract)
+            and _shift(model, value)
+        )
+        or _shifted_in_place(model, name, value)
+        for value in _assignments_before(model, name)
+    )
 
 
 def _negated(model: SemanticModel, expr: cst.BaseExpression, depth: int) -> bool:

@@ -940,6 +940,10 @@ def add_terms(expr: cst.BaseExpression) -> list[cst.BaseExpression]:
 PassedTo = Callable[[cst.Name], "list[cst.BaseExpression] | None"]
 
 
+#: casts that keep a tensor's values
+_CASTS = frozenset({"float", "double"})
+
+
 def is_constant(
     model: ModuleIndex,
     expr: cst.BaseExpression,
@@ -995,6 +999,18 @@ def is_constant(
             and is_constant(model, b.node, depth - 1)
             for b in bindings
         )
+    if isinstance(expr, cst.Subscript):
+        # ``fixture[:20]``: elements of a constant, picked (the expression's
+        # size bounds these steps; ``depth`` bounds the hops through names)
+        return is_constant(model, expr.value, depth, passed_to)
+    if (
+        isinstance(expr, cst.Call)
+        and isinstance(expr.func, cst.Attribute)
+        and (expr.func.attr.value in apis.SELECTION_METHODS or expr.func.attr.value in _CASTS)
+        and model.qualname(expr.func) is None
+    ):
+        # ``fixture.clone().view(-1, 10)``: the same values, moved or reshaped
+        return is_constant(model, expr.func.value, depth, passed_to)
     if isinstance(expr, cst.Call) and model.qualname(expr.func) in apis.CONSTANT_TENSORS:
         args = positional(expr)
         return bool(args) and is_constant(model, args[0].value, depth - 1)

@@ -36,6 +36,23 @@ MARGIN_INVALID = [
 ]
 
 MARGIN_VALID = [
+    # the max-shifted losses over a temperature (LibMTL's smooth Tchebycheff, audit s150)
+    """
+    import torch
+
+    def stch(losses, nadir, mu):
+        losses = torch.log(losses / nadir + 1e-20)
+        max_term = torch.max(losses.data).detach()
+        reg_losses = losses - max_term
+        return mu * torch.log(torch.sum(torch.exp(reg_losses / mu)))
+    """,
+    # a literal fixture picked and reshaped (chemprop's metric tests, audit s151)
+    """
+    import torch
+
+    mockffn = torch.tensor([-3.7, -14.2, 3.4, 7.5, 11.7, 13.8, 10.2, -0.7, 9.2, -8.0])
+    probs = mockffn.clone()[:10].view(-1, 5).exp() / mockffn.clone()[:10].view(-1, 5).exp().sum(1)
+    """,
     # the max trick inside a softplus: bounded
     """
     import torch

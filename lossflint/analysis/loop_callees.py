@@ -51,17 +51,19 @@ _E = TypeVar("_E", bound=_Event)
 
 #: the events whose order the loop rules compare (eval/train mode and optimiser
 #: construction have rules of their own that follow calls)
-INLINED = frozenset({"zero_grad", "backward", "unscale", "clip", "step", "sched_step"})
+INLINED = frozenset({"zero_grad", "backward", "unscale", "clip", "step", "sched_step", "grad_set"})
 
 #: events a callee may skip under a condition (a configured clip, a scheduler
 #: stepped every n iterations) and still be inlined without them: no rule fires
 #: because one of them is missing
-OPTIONAL_EVENTS = frozenset({"clip", "sched_step"})
+OPTIONAL_EVENTS = frozenset({"clip", "sched_step", "grad_set"})
 #: optional events inlined even under the callee's ``if``: every rule that reads
 #: a clip judges what happens when it runs (``if self.max_grad_norm: clip(...)``
 #: after ``step()``, or on scaled gradients, is wrong whenever it is configured);
-#: a scheduler step is kept out, its rules count how often it runs
-GUARDED_KEPT = frozenset({"clip"})
+#: a scheduler step is kept out, its rules count how often it runs. Gradients
+#: written by hand (``for p, g in zip(params, grads): p.grad = g``) only ever
+#: excuse a step before ``backward()`` or a missing ``zero_grad()``
+GUARDED_KEPT = frozenset({"clip", "grad_set"})
 _BRANCHES = (
     cst.If,
     cst.IfExp,

@@ -137,6 +137,31 @@ trains at all when the gradients were just cleared.
         ),
     ]
     VALID = [
+        # a step method whose first optimiser steps on gradients written by hand
+        # from autograd.grad; the backward after it is the model's (LibMTL's
+        # Auto-Lambda, audit s150)
+        """
+        import copy
+        import torch
+
+        class Trainer:
+            def batch_forward(self, x, y):
+                meta = copy.deepcopy(self.model)
+                grads = torch.autograd.grad(self.tw(meta(x)), self.tw.parameters())
+                with torch.no_grad():
+                    for mw, h in zip(self.tw.parameters(), grads):
+                        mw.grad = -0.1 * h
+                self.tw_optimizer.step()
+                loss = self.tw(self.model(x)).sum()
+                self.optimizer.zero_grad()
+                loss.backward()
+                self.optimizer.step()
+                self.tw_optimizer.zero_grad()
+
+            def fit(self, loader):
+                for x, y in loader:
+                    self.batch_forward(x, y)
+        """,
         # the same, the gradients of the architecture assigned in the loop
         """
         import torch

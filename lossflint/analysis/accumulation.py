@@ -973,6 +973,13 @@ def returns_without_grad(model: SemanticModel, func: cst.FunctionDef) -> bool:
         return False
     if all(node.value is not None and _plainly_detached(model, node.value) for node in returns):
         return True
+    if _reads_gradients(model, func):
+        # ``grads[i] = self._grad2vec()`` of ``p.grad.data`` copies (LibMTL):
+        # only there is the gradient analysis asked (asking it of every return
+        # of every summarised function costs minutes on big modules)
+        free = gradients(model).no_gradient_value
+        if all(node.value is not None and free(node.value) for node in returns):
+            return True
     ctx = contexts(model)
     for node in returns:
         value = node.value
@@ -982,6 +989,23 @@ def returns_without_grad(model: SemanticModel, func: cst.FunctionDef) -> bool:
         if region is not func and not _built_without_grad(model, value):
             return False
     return True
+
+
+def _reads_gradients(model: SemanticModel, func: cst.FunctionDef) -> bool:
+    """``func`` reads gradients or calls what does by name: an attribute
+    such as ``p.grad``, ``self._grad2vec``, ``torch.autograd.grad``."""
+    return any(
+        isinstance(node, cst.Attribute)
+        and "grad" in node.attr.value
+        and node.attr.value not in _GRAD_SWITCHES
+        for node in nodes_in(func, cst.Attribute, memo=memo_of(model))
+    )
+
+
+#: attributes that name gradients without reading them
+_GRAD_SWITCHES = frozenset(
+    {"zero_grad", "requires_grad", "requires_grad_", "no_grad", "enable_grad", "set_grad_enabled"}
+)
 
 
 def _plainly_detached(model: SemanticModel, value: cst.BaseExpression) -> bool:

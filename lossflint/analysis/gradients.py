@@ -97,6 +97,7 @@ from lossflint.analysis.reaching import (
 )
 from lossflint.analysis.test_files import is_test_module
 from lossflint.analysis.walk import memo_of, names_in, nodes_in, own_returns
+from lossflint.project import bridge
 from lossflint.project.callers import (
     imported_elsewhere,
     imports_training,
@@ -106,6 +107,7 @@ from lossflint.project.callers import (
 from lossflint.project.context import current as project_context
 from lossflint.project.events import callee_summary
 from lossflint.project.handed_instances import holders_stay_unrun
+from lossflint.project.summary import SClass, SFunction, SInstance
 
 if TYPE_CHECKING:
     from lossflint.analysis.index import CallSite, ModuleIndex
@@ -1478,10 +1480,48 @@ class GradientFacts:
                     return all(
                         not a.star and self.no_gradient_value(a.value, depth - 1) for a in expr.args
                     )
+            if self._other_module_without_grad(expr):
+                return True
             operands = _call_operands(model, expr)
             return operands is not None and all(
                 self.no_gradient_value(e, depth - 1) for e in operands
             )
+        return False
+
+    def _other_module_without_grad(self, call: cst.Call) -> bool:
+        """``call`` runs another project module's function (an inherited
+        method too: ``self._compute_grad(losses)``) whose every return holds
+        no gradient (``FunctionSummary.no_grad``: gradients copied from
+        ``p.grad.data``, a ``no_grad`` block, ``.item()``)."""
+        context = project_context()
+        if context is None:
+            return False
+        kinds = kinds_of(self.model)
+        found = callee_summary(call, kinds.value_of)
+        if found is not None:
+            return found[1].no_grad
+        # ``self._compute_grad(losses)`` in a class whose base is another module's
+        func = call.func
+        if not (
+            isinstance(func, cst.Attribute)
+            and isinstance(func.value, cst.Name)
+            and func.value.value == "self"
+        ):
+            return False
+        cls = self.model.enclosing(call, cst.ClassDef)
+        if not isinstance(cls, cst.ClassDef) or kinds.method(cls, func.attr.value) is not None:
+            return False
+        for klass in kinds.mro(cls):
+            for base in klass.bases:
+                ref = getattr(kinds.value_of(base.value), "ref", None)
+                if not isinstance(ref, SClass):
+                    continue
+                method = bridge.attribute(SInstance(ref.file, ref.name), func.attr.value, context)
+                summary = (
+                    context.function_summary(method) if isinstance(method, SFunction) else None
+                )
+                if summary is not None:
+                    return summary.no_grad
         return False
 
     def _other_module_helper(self, call: cst.Call) -> bool:

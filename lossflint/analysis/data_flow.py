@@ -826,6 +826,14 @@ class DataFacts(Interpreter[Any]):
                 for fit in base.fits:
                     self._slices.setdefault(fit, []).append((side, _bound(self.model, bound), expr))
             return Part(expr)
+        if (
+            part is None
+            and not isinstance(base, Fitted)
+            and len(expr.slice) == 1
+            and _mask_and_complement(self.model, expr)
+        ):
+            # ``X[mask]`` beside ``X[~mask]``: one side of a split by a mask
+            return Part(expr)
         rows = self.values.get(first.value) if isinstance(first, cst.Index) else None
         if isinstance(rows, Rows) and len(expr.slice) == 1:
             # ``X[idx_train]`` of a split of row numbers: one side's rows; of a
@@ -1845,6 +1853,42 @@ def _index_threshold(
 
 def _bound(model: ModuleIndex, expr: cst.BaseExpression | None) -> str:
     return "" if expr is None else "".join(model.code(expr).split())
+
+
+def _mask_of(expr: cst.Subscript) -> tuple[str, bool] | None:
+    """``X[m]`` → ("m", False), ``X[~m]`` → ("m", True) for a mask named by a
+    name or an attribute."""
+    if len(expr.slice) != 1 or not isinstance(expr.slice[0].slice, cst.Index):
+        return None
+    index = expr.slice[0].slice.value
+    inverted = isinstance(index, cst.UnaryOperation) and isinstance(index.operator, cst.BitInvert)
+    if inverted:
+        assert isinstance(index, cst.UnaryOperation)
+        index = index.expression
+    name = dotted_text(index) if isinstance(index, (cst.Name, cst.Attribute)) else None
+    return (name, inverted) if name is not None else None
+
+
+def _mask_and_complement(model: ModuleIndex, expr: cst.Subscript) -> bool:
+    """``X_all[mask_train]`` where the same scope also takes ``X_all[~mask_train]``
+    (or the other way round): the rows are split in two by the mask."""
+    mine = _mask_of(expr)
+    base = dotted_text(expr.value)
+    if mine is None or base is None:
+        return False
+    scope = model.scope_of(expr).node
+    for other in model.nodes_of_type(cst.Subscript):
+        assert isinstance(other, cst.Subscript)
+        theirs = _mask_of(other)
+        if (
+            theirs is not None
+            and theirs[0] == mine[0]
+            and theirs[1] != mine[1]
+            and dotted_text(other.value) == base
+            and model.scope_of(other).node is scope
+        ):
+            return True
+    return False
 
 
 def _standardised(model: ModuleIndex, node: cst.BinaryOperation) -> str | None:

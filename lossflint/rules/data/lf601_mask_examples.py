@@ -197,6 +197,24 @@ MASK_INVALID = [
 ]
 
 MASK_VALID = [
+    # the test rows taken out by a mask first, the scaler fitted on the rest,
+    # then a validation part carved out of it (jpcastillog/GradNorm-Keras, audit s150)
+    """
+    import numpy as np
+    from sklearn.model_selection import train_test_split
+    from sklearn.preprocessing import MinMaxScaler
+
+    def load_data(X_all, labels_all, mask_train):
+        X_test = X_all[~mask_train]
+        X_t = X_all[mask_train]
+        labels_t = labels_all[mask_train]
+        std = MinMaxScaler()
+        std.fit(X_t)
+        X_t = std.transform(X_t)
+        X_test = std.transform(X_test)
+        X_train, X_val, y_train, y_val = train_test_split(X_t, labels_t, test_size=len(X_test))
+        return np.concatenate((X_train, X_val), axis=0), X_test
+    """,
     # one side of the index only: a window looked at, no train/test cut
     """
     import pandas as pd

@@ -440,6 +440,12 @@ class KindAnalysis(Interpreter[Value]):
             )
             if isinstance(parts, Tensor) and parts.kind in _PART_KINDS:
                 return parts
+        if qualname == apis.PAD_PACKED:
+            # ``pad_packed_sequence(pack_padded_sequence(probs, n))[0]``: the
+            # probabilities again, padded with zeros (still in [0, 1])
+            packed = _argument_value(call, args, 0, "sequence")
+            if isinstance(packed, Tensor) and packed.kind in _PART_KINDS:
+                return TupleValue((packed, UNKNOWN))
         if qualname in apis.SELECTION_FUNCTIONS or qualname in apis.TF_SELECTION_FUNCTIONS:
             # a selection of probabilities is still probabilities
             picked = _argument_value(call, args, 0, "input")

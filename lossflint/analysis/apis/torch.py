@@ -1153,6 +1153,8 @@ BATCH_SPLITTING_FUNCS = frozenset({"torch.split", "torch.chunk", "torch.tensor_s
 BATCH_SPLITTING_METHODS = frozenset({"split", "chunk", "tensor_split"})
 #: calls and methods that cut a tensor into parts (a list of them, or unpacked):
 #: parts of probabilities are probabilities
+#: unpacks a ``PackedSequence`` into ``(padded, lengths)``: the values, padded with 0
+PAD_PACKED = "torch.nn.utils.rnn.pad_packed_sequence"
 PART_FUNCTIONS = frozenset(
     {*BATCH_SPLITTING_FUNCS, "torch.unbind", "tensorflow.split", "tensorflow.unstack"}
 )
@@ -1214,6 +1216,8 @@ DATASET_SUBSETS = frozenset({"torch.utils.data.Subset", "torch.utils.data.datase
 #: ``core.SELECTION_METHODS``)
 SELECTION_FUNCTIONS = frozenset(
     {
+        # the values packed as they are (a ``PackedSequence``)
+        "torch.nn.utils.rnn.pack_padded_sequence",
         "torch.gather",
         "torch.squeeze",
         "torch.unsqueeze",

@@ -149,6 +149,26 @@ class DIEN(nn.Module):
 """
 
 FACTORY_INVALID = [
+    # sigmoid output packed and padded again before a BCE helper (GraphRNN, audit s151)
+    Invalid(
+        """
+        import torch
+        import torch.nn.functional as F
+        from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
+
+        def bce(y_pred, y):
+            return F.binary_cross_entropy(y_pred, y)  # error: LF104
+
+        def train_step(rnn, output, x, y, y_len, optimizer):
+            h, _ = rnn(x)
+            y_pred = torch.sigmoid(output(h))
+            y_pred = pack_padded_sequence(y_pred, y_len, batch_first=True)
+            y_pred = pad_packed_sequence(y_pred, batch_first=True)[0]
+            loss = bce(y_pred, y)
+            loss.backward()
+            optimizer.step()
+        """
+    ),
     Invalid(_JOINED.format(last="Sigmoid", marker="  # error: LF104 at `self.aux_fn(`")),
     Invalid(
         """

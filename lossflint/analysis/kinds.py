@@ -382,7 +382,13 @@ class KindAnalysis(Interpreter[Value]):
         return LayerList(built)
 
     def module_attribute(self, qualname: str, expr: cst.Attribute) -> Value:
-        if qualname in apis.SOFTMAX or qualname in apis.LOG_SOFTMAX or qualname in apis.SIGMOID:
+        if (
+            qualname in apis.SOFTMAX
+            or qualname in apis.LOG_SOFTMAX
+            or qualname in apis.SIGMOID
+            # ``loss_fn = F.cross_entropy``: a loss called later under another name
+            or qualname in apis.LOSS_FUNCTIONS
+        ):
             parent = self.model.parent(expr)
             if not (isinstance(parent, cst.Call) and parent.func is expr):
                 return ApiFunction(qualname)  # ``f=torch.sigmoid``: called later

@@ -83,6 +83,23 @@ for x, y in loader:
 """
 
 AUDIT_INVALID = [
+    # the functional loss bound to a name first (audit s148's probes): a
+    # module-level name, a local
+    Invalid(
+        """
+        import torch.nn.functional as F
+
+        loss_fn = F.cross_entropy
+
+        def train(model, x, y):
+            probs = F.softmax(model(x), dim=1)
+            return loss_fn(probs, y)  # error: LF101 at `loss_fn(`
+
+        def train_local(model, x, y):
+            local_fn = F.cross_entropy
+            return local_fn(F.softmax(model(x), dim=1), y)  # error: LF101 at `local_fn(`
+        """
+    ),
     # a flipped probability map is still one (a test-time augmentation
     # trained through, Multiclass-Segmentation-in-PyTorch, audit R55)
     Invalid(
@@ -168,6 +185,16 @@ AUDIT_INVALID = [
 ]
 
 AUDIT_VALID = [
+    # the same aliases given logits
+    """
+    import torch.nn.functional as F
+
+    loss_fn = F.cross_entropy
+
+    def train(model, x, y):
+        local_fn = F.nll_loss
+        return loss_fn(model(x), y) + local_fn(F.log_softmax(model(x), dim=1), y)
+    """,
     # the linear head of the same model is logits
     _HEADS_MODEL.format(
         outputs="[count, bins, presence]",

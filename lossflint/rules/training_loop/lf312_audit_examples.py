@@ -136,6 +136,26 @@ AUDIT_INVALID = [
 ]
 
 AUDIT_VALID = [
+    # the loss scaled by hand and the gradients unscaled before the step
+    # (guided-diffusion's MixedPrecisionTrainer, audit s148)
+    """
+    import torch
+    import torch.nn as nn
+
+    model = nn.Sequential(nn.Linear(4, 16), nn.SiLU(), nn.Linear(16, 4))
+    model.half()
+    master = [p.detach().clone().float().requires_grad_(True) for p in model.parameters()]
+    opt = torch.optim.AdamW(master, lr=1e-4)
+    lg_loss_scale = 20.0
+    for x in loader:
+        loss = ((model(x.half()).float() - x) ** 2).mean()
+        for p in model.parameters():
+            p.grad = None
+        (loss * 2 ** lg_loss_scale).backward()
+        for m, p in zip(master, model.parameters()):
+            m.grad = p.grad.float() / (2 ** lg_loss_scale)
+        opt.step()
+    """,
     # one test converts its own `model` to float16; another trains a float32
     # local of the same name and moves it to a device (huggingface/peft's
     # testing_common.py, audit R44)

@@ -174,6 +174,24 @@ def _without_ipython_lines(text: str, filename: str, error: Diagnostic) -> cst.M
     return parsed if isinstance(parsed, cst.Module) and own else None
 
 
+#: the keyword argument ``async=`` and what stands before it
+_ASYNC_ARGUMENT = re.compile(r"([(,]\s*)async(\s*=)")
+
+
+def _without_async_keyword(text: str, filename: str, error: Diagnostic) -> cst.Module | None:
+    """The module of a file whose syntax error is PyTorch 0.3's ``.cuda(async=True)``
+    (valid before Python 3.7: the code ran then), parsed with every such
+    keyword renamed to ``_sync`` (the same width: positions hold); None when
+    the error is something else or the renamed text does not parse either."""
+    lines = text.split("\n")
+    row = error.location.row
+    if not 0 < row <= len(lines) or not _ASYNC_KEYWORD.search(lines[row - 1]):
+        return None
+    renamed = _ASYNC_ARGUMENT.sub(r"\1_sync\2", text)
+    parsed, own = parse_text(renamed, filename)
+    return parsed if isinstance(parsed, cst.Module) and own else None
+
+
 #: ``except Exception, msg:``: Python 2's form, which libcst reads as Python
 #: 3.14's unparenthesised ``except A, B:`` (whose names are classes, not a
 #: lower-case variable)
@@ -265,6 +283,10 @@ def lint_text(
         if recovered is not None:
             hint = " (an IPython line: the file runs only in IPython; the rest is checked)"
             parsed = replace(parsed, message=parsed.message + hint)
+        elif module is None:
+            recovered = _without_async_keyword(text, filename, parsed)
+            if recovered is not None:
+                parsed = replace(parsed, message=parsed.message + "; the rest is checked")
         if ruleset.report_syntax and not _is_ignored("LF900", ignored):
             result.diagnostics.append(parsed)
         if recovered is None:

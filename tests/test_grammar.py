@@ -180,6 +180,25 @@ def test_async_keyword_of_old_torch_is_lf900_with_its_cause() -> None:
     assert "async" not in other[0].message
 
 
+def test_the_rest_of_a_file_with_the_old_async_keyword_is_checked() -> None:
+    """PyTorch 0.3's ``.cuda(async=True)`` ran before Python 3.7: LF900 at the
+    keyword, and the training loop around it is still read (audit s149: TRN's
+    only training loop was hidden by it); no fix is written from that tree."""
+    text = (
+        "import torch\nimport torch.nn as nn\n"
+        "model = nn.Sequential(nn.Linear(4, 3), nn.Softmax(dim=1))\n"
+        "criterion = nn.CrossEntropyLoss()\n"
+        "for x, y in loader:\n"
+        "    x = x.cuda(async=True)\n"
+        "    loss = criterion(model(x), y)\n"
+        "    loss.backward()\n"
+    )
+    found = lint_text(text, "train.py", RULES, []).diagnostics
+    assert [(d.code, d.location.row) for d in found] == [("LF900", 6), ("LF101", 7)]
+    assert found[0].message.endswith("; the rest is checked")
+    assert all(d.fix is None for d in found)
+
+
 def test_unparenthesised_exception_classes_are_analysed() -> None:
     """Python 3.14's ``except ValueError, TypeError:`` names two classes."""
     text = (

@@ -22,6 +22,10 @@ class SyntaxErrorRule(Rule):
 Reports a file (or notebook cell) that lossflint cannot read or parse: a syntax
 error, bytes that do not decode in the file's encoding, an unknown coding cookie,
 NUL bytes, or a file that cannot be read. The diagnostic points at the error.
+Two errors of code that ran once leave the rest of the file checked (without
+fixes): an IPython line in a `.py` file exported from a notebook (`%matplotlib
+inline`, `!pip install ...`), and PyTorch 0.3's `.cuda(async=True)`, valid
+before Python 3.7 (`async` read as another keyword of the same width).
 """
     why = """
 A file that does not parse cannot be analysed, so none of its bugs can be found.

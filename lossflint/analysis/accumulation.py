@@ -1119,7 +1119,10 @@ def backpropagated_value(
         loss = event.event.loss
         if isinstance(loss, cst.Subscript) and isinstance(loss.value, cst.Name):
             # ``output["loss"].backward()``, then ``outputs.append(output)``:
-            # the dict keeps the graph
+            # the dict keeps the graph -- unless that item is replaced by a
+            # number first (``out[0] = out[0].data[0]``: DSB2017's metrics)
+            if _item_detached_before(model, loss, node):
+                continue
             loss = loss.value
         if event.event.managed and not _runs_autograd(event.event.receiver):
             continue
@@ -1128,6 +1131,32 @@ def backpropagated_value(
         if loss.value == value.value and model.scope_of(loss) is model.scope_of(value):
             return True
     return term_of_backpropagated(model, index, node, value) is not None
+
+
+def _item_detached_before(model: SemanticModel, item: cst.Subscript, node: cst.CSTNode) -> bool:
+    """``item`` (``out[0]``, back-propagated) is overwritten with a value
+    without a graph by a statement of the block holding ``node``, before it."""
+    key = literal_item(item)
+    if key is None:
+        return False
+    statement = model.enclosing(node, cst.SimpleStatementLine)
+    block = model.parent(statement) if statement is not None else None
+    if not isinstance(block, (cst.IndentedBlock, cst.Module)):
+        return False
+    for stmt in block.body:
+        if stmt is statement:
+            return False
+        if not isinstance(stmt, cst.SimpleStatementLine):
+            continue
+        for small in stmt.body:
+            if (
+                isinstance(small, cst.Assign)
+                and len(small.targets) == 1
+                and literal_item(small.targets[0].target) == key
+                and detached(model, small.value)
+            ):
+                return True
+    return False
 
 
 def term_of_backpropagated(

@@ -1,6 +1,8 @@
 """LF306 examples of the terms of a back-propagated loss accumulated apart
 (SsnL/align_uniform's per-term meters, audit s147): each term is a part of
-the same graph; a number the loss is weighted by is not."""
+the same graph; a number the loss is weighted by is not. And a list of loss
+parts whose back-propagated item is replaced by its number before it is kept
+(lfz/DSB2017, read since PyTorch 0.3's ``async=`` no longer hides the file)."""
 
 from __future__ import annotations
 
@@ -54,12 +56,29 @@ def main(loader, epochs):
             optim.step()
 """
 
+_PARTS = """
+import torch
+
+
+def train(net, loss, data_loader, optimizer):
+    metrics = []
+    for data, target in data_loader:
+        loss_output = loss(net(data), target)
+        optimizer.zero_grad()
+        loss_output[0].backward()
+        optimizer.step(){replaced}
+        metrics.append(loss_output){marker}
+    return metrics
+"""
+
 TERM_INVALID = [
+    Invalid(_PARTS.format(replaced="", marker="  # error: LF306")),
     Invalid(
         _METERS.format(align="align_loss_val", unif="unif_loss_val", marker="  # error: LF306")
     ),
 ]
 
 TERM_VALID = [
+    _PARTS.format(replaced="\n        loss_output[0] = loss_output[0].data[0]", marker=""),
     _METERS.format(align="align_loss_val.item()", unif="unif_loss_val.detach()", marker=""),
 ]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from lossflint.rules.training_loop.lf302_step_loop_examples import PPO_TRAINER
 from tests.project_runs import project_findings
 
 _UTILS = """
@@ -45,39 +46,12 @@ def test_a_guarded_clip_of_another_module_before_the_step(tmp_path: Path) -> Non
     assert project_findings(tmp_path, {"utils.py": _UTILS, "train.py": train}) == []
 
 
-_PPO = """
-import torch
-from accelerate import Accelerator
-
-
-class PPOTrainer:
-    def __init__(self, model, optimizer, fp16, max_grad_norm):
-        self.accelerator = Accelerator(mixed_precision="fp16" if fp16 else None)
-        self.model, self.optimizer = self.accelerator.prepare(model, optimizer)
-        self.max_grad_norm = max_grad_norm
-
-    def train_step(self, batch):
-        loss = self.model(batch).mean()
-        self.accelerator.backward(loss)
-        if self.max_grad_norm is not None:
-            params = [p for p in self.model.parameters() if p.requires_grad]
-            {clip}
-        self.optimizer.step()
-        self.optimizer.zero_grad()
-        return loss.detach()
-
-    def train(self, loader):
-        for batch in loader:
-            self.train_step(batch)
-"""
-
-
 def test_a_guarded_clip_of_an_fp16_accelerator_step_method(tmp_path: Path) -> None:
-    clip = "torch.nn.utils.clip_grad_norm_(parameters=params, max_norm=self.max_grad_norm)"
-    found = project_findings(tmp_path, {"ppo.py": _PPO.format(clip=clip)})
+    clip = "torch.nn.utils.clip_grad_norm_(params, self.max_grad_norm)"
+    found = project_findings(tmp_path, {"ppo.py": PPO_TRAINER.format(clip=clip)})
     assert found == [("ppo.py", 17, "LF302")]
 
 
 def test_the_accelerators_own_clip_under_the_if_is_silent(tmp_path: Path) -> None:
     clip = "self.accelerator.clip_grad_norm_(params, self.max_grad_norm)"
-    assert project_findings(tmp_path, {"ppo.py": _PPO.format(clip=clip)}) == []
+    assert project_findings(tmp_path, {"ppo.py": PPO_TRAINER.format(clip=clip)}) == []

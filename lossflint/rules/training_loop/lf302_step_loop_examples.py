@@ -26,6 +26,34 @@ for batch in loader:
     optimizer.zero_grad()
 """
 
+#: a PPO trainer whose ``train`` loop drives ``train_step``: ``{clip}`` is the
+#: clip configured by an ``if`` (Joyce94/LLM-RLHF-Tuning, audit s140)
+PPO_TRAINER = """
+import torch
+from accelerate import Accelerator
+
+
+class PPOTrainer:
+    def __init__(self, model, optimizer, fp16, max_grad_norm):
+        self.accelerator = Accelerator(mixed_precision="fp16" if fp16 else None)
+        self.model, self.optimizer = self.accelerator.prepare(model, optimizer)
+        self.max_grad_norm = max_grad_norm
+
+    def train_step(self, batch):
+        loss = self.model(batch).mean()
+        self.accelerator.backward(loss)
+        if self.max_grad_norm is not None:
+            params = [p for p in self.model.parameters() if p.requires_grad]
+            {clip}
+        self.optimizer.step()
+        self.optimizer.zero_grad()
+        return loss.detach()
+
+    def train(self, loader):
+        for batch in loader:
+            self.train_step(batch)
+"""
+
 STEP_LOOP_INVALID = [
     Invalid(
         _ACCELERATE.format(
@@ -36,28 +64,9 @@ STEP_LOOP_INVALID = [
     # the clip configured by an ``if`` in a step method that another method's
     # loop drives (the whole LLM-RLHF-Tuning shape)
     Invalid(
-        """
-        import torch
-        from accelerate import Accelerator
-
-        class PPOTrainer:
-            def __init__(self, model, optimizer, fp16, max_grad_norm):
-                self.accelerator = Accelerator(mixed_precision="fp16" if fp16 else None)
-                self.model, self.optimizer = self.accelerator.prepare(model, optimizer)
-                self.max_grad_norm = max_grad_norm
-
-            def train_step(self, batch):
-                loss = self.model(batch).mean()
-                self.accelerator.backward(loss)
-                if self.max_grad_norm is not None:
-                    torch.nn.utils.clip_grad_norm_(self.model.parameters(), self.max_grad_norm)  # error: LF302
-                self.optimizer.step()
-                self.optimizer.zero_grad()
-
-            def train(self, loader):
-                for batch in loader:
-                    self.train_step(batch)
-        """
+        PPO_TRAINER.format(
+            clip="torch.nn.utils.clip_grad_norm_(params, self.max_grad_norm)  # error: LF302"
+        )
     ),
     # two models, two scalers: each part of the iteration in a loop over them
     Invalid(

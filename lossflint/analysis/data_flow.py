@@ -1877,18 +1877,23 @@ def _mask_and_complement(model: ModuleIndex, expr: cst.Subscript) -> bool:
     if mine is None or base is None:
         return False
     scope = model.scope_of(expr).node
-    for other in model.nodes_of_type(cst.Subscript):
-        assert isinstance(other, cst.Subscript)
-        theirs = _mask_of(other)
-        if (
-            theirs is not None
-            and theirs[0] == mine[0]
-            and theirs[1] != mine[1]
-            and dotted_text(other.value) == base
-            and model.scope_of(other).node is scope
-        ):
-            return True
-    return False
+    sides = model.analysis(_masked_sides).get((id(scope), base, mine[0]), ())
+    return (not mine[1]) in sides
+
+
+def _masked_sides(model: ModuleIndex) -> dict[tuple[int, str, str], set[bool]]:
+    """Every ``X[m]`` / ``X[~m]`` of the module by (scope, X, m): which sides
+    are taken (one walk of the subscripts per model)."""
+    found: dict[tuple[int, str, str], set[bool]] = {}
+    for node in model.nodes_of_type(cst.Subscript):
+        assert isinstance(node, cst.Subscript)
+        mask = _mask_of(node)
+        base = dotted_text(node.value)
+        if mask is None or base is None:
+            continue
+        key = (id(model.scope_of(node).node), base, mask[0])
+        found.setdefault(key, set()).add(mask[1])
+    return found
 
 
 def _standardised(model: ModuleIndex, node: cst.BinaryOperation) -> str | None:

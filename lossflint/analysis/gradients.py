@@ -1445,6 +1445,13 @@ class GradientFacts:
                     )
                 if qualname in _PYTHON_VALUE_BUILTINS or qualname in apis.ARGMAX:
                     return True
+                if qualname in apis.AUTOGRAD_GRAD:
+                    # gradients computed without a graph of their own, unless
+                    # ``create_graph=True`` (a gradient penalty)
+                    if any(a.star for a in expr.args):
+                        return False
+                    graph = argument(expr, 4, "create_graph")
+                    return graph is None or self._surely_false(graph)
                 if qualname in _ITEM_PASSING_BUILTINS or qualname in apis.ITERATION_WRAPPERS:
                     # ``tqdm(enumerate(coefs), desc=...)``: the items of what it wraps
                     wrapped = [a for a in expr.args if a.keyword is None]
@@ -1466,6 +1473,15 @@ class GradientFacts:
                     return True
                 if expr.func.attr.value == "requires_grad_":
                     return _frozen_variable(expr)
+                method = self._own_method(expr)
+                if method is not None:
+                    # ``self._compute_grad(losses)`` of this class: what it returns
+                    returns = [r.value for r in own_returns(method)]
+                    if returns and all(
+                        value is not None and self.no_gradient_value(value, depth - 1)
+                        for value in returns
+                    ):
+                        return True
             else:
                 func = self._plain_function(expr.func)
                 if func is not None:
@@ -1487,6 +1503,21 @@ class GradientFacts:
                 self.no_gradient_value(e, depth - 1) for e in operands
             )
         return False
+
+    def _own_method(self, call: cst.Call) -> cst.FunctionDef | None:
+        """The method of this file's class (or a same-file base) that
+        ``self.<name>(...)`` runs; None for anything else."""
+        func = call.func
+        if not (
+            isinstance(func, cst.Attribute)
+            and isinstance(func.value, cst.Name)
+            and func.value.value == "self"
+        ):
+            return None
+        cls = self.model.enclosing(call, cst.ClassDef)
+        if not isinstance(cls, cst.ClassDef):
+            return None
+        return kinds_of(self.model).method(cls, func.attr.value)
 
     def _other_module_without_grad(self, call: cst.Call) -> bool:
         """``call`` runs another project module's function (an inherited

@@ -193,6 +193,30 @@ FUNCTION_VALUE_INVALID = [
 ]
 
 FUNCTION_VALUE_VALID = [
+    # norms of per-task gradient vectors: copies of autograd.grad's results
+    # (no create_graph) gathered by a method of the class (LibMTL's MGDA, audit s150)
+    """
+    import torch
+
+    class MGDA:
+        def _compute_grad(self, losses):
+            grads = torch.zeros(len(losses), self.grad_dim)
+            for tn, loss in enumerate(losses):
+                grad = list(torch.autograd.grad(loss, self.params, retain_graph=True))
+                grads[tn] = torch.cat([g.view(-1) for g in grad])
+            return grads
+
+        def _get_grads(self, losses):
+            return self._compute_grad(losses)
+
+        def normalizers(self, grads):
+            gn = grads.pow(2).sum(-1).sqrt()
+            return grads / gn.unsqueeze(1)
+
+        def backward(self, losses):
+            grads = self._get_grads(losses)
+            return self.normalizers(grads)
+    """,
     # the same distance clamped before the root
     """
     import torch

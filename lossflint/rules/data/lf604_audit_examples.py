@@ -163,23 +163,6 @@ for images, count, bins in train_ds:
 """
 
 AUDIT_INVALID = [
-    # the functional loss bound to a local first (audit s148's probes)
-    Invalid(
-        """
-        import torch
-        import torch.nn as nn
-        import torch.nn.functional as F
-
-        model = nn.Linear(4, 3)
-
-        def step(x, opt):
-            loss_fn = F.cross_entropy
-            y = torch.randint(0, 3, (8,))
-            loss = loss_fn(y, model(x))  # error: LF604
-            loss.backward()
-            opt.step()
-        """
-    ),
     # the count head's loss object called (y_pred, y_true)
     Invalid(
         _HEADS_STEP.format(

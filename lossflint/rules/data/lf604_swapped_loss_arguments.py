@@ -11,6 +11,7 @@ from lossflint.diagnostics import Finding, Severity
 from lossflint.examples import Invalid
 from lossflint.registry import Rule
 from lossflint.rules.data.fixes import swap_fix
+from lossflint.rules.data.lf604_alias_examples import ALIAS_INVALID
 from lossflint.rules.data.lf604_audit_examples import AUDIT_INVALID, AUDIT_VALID
 from lossflint.rules.data.lf604_subclass_examples import SUBCLASS_INVALID, SUBCLASS_VALID
 
@@ -245,6 +246,7 @@ intended one); keyword arguments keep their names and exchange their values.
             """,
         ),
         *AUDIT_INVALID,
+        *ALIAS_INVALID,
         *SUBCLASS_INVALID,
     ]
     VALID = [

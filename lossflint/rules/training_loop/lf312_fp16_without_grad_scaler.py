@@ -8,11 +8,10 @@ from typing import TYPE_CHECKING
 import libcst as cst
 
 from lossflint.analysis.branches import exclusive
-from lossflint.analysis.calls import literal_value
 from lossflint.analysis.contexts import ContextIndex, contexts
 from lossflint.analysis.half_models import half_model_calls
+from lossflint.analysis.hand_scaling import scaled_by_hand
 from lossflint.analysis.loops import loops
-from lossflint.analysis.names import dotted_text
 from lossflint.analysis.reaching import reaching_assignment
 from lossflint.analysis.walk import calls_in
 from lossflint.diagnostics import Finding, RelatedNode, Severity
@@ -282,7 +281,7 @@ model stop learning, and the loss stalls (or the fp16 weights overflow to inf).
         for event in loops(model).events:
             if event.kind != "backward" or event.scaled or event.managed or event.loss is None:
                 continue
-            if _scaled_by_hand(model, event.loss):
+            if scaled_by_hand(model, event.loss):
                 continue
             evidence = _fp16_evidence(model, ctx, event.loss, half_calls, 0, event.node)
             if evidence is None or ctx.has_grad_scaler(event.node):
@@ -294,28 +293,6 @@ model stop learning, and the loss stalls (or the fp16 weights overflow to inf).
                 "`scaler.scale(loss).backward()` with `torch.amp.GradScaler`, or bfloat16",
                 related=(RelatedNode("the float16 computation", evidence),),
             )
-
-
-def _scaled_by_hand(model: SemanticModel, expr: cst.BaseExpression, depth: int = 2) -> bool:
-    """``(loss * 2 ** lg_loss_scale).backward()``, ``loss * self.loss_scale``
-    (guided-diffusion's and fairseq's own loss scaling, audit s148): the
-    gradients are scaled as a GradScaler would, by hand."""
-    if isinstance(expr, cst.Name) and depth > 0:
-        value = reaching_assignment(model, expr)
-        return value is not None and _scaled_by_hand(model, value, depth - 1)
-    if not (isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, cst.Multiply)):
-        return False
-    for factor in (expr.left, expr.right):
-        if (
-            isinstance(factor, cst.BinaryOperation)
-            and isinstance(factor.operator, cst.Power)
-            and literal_value(factor.left) == 2
-        ):
-            return True
-        text = dotted_text(factor) if isinstance(factor, (cst.Name, cst.Attribute)) else None
-        if text is not None and "scale" in text.rsplit(".", 1)[-1].lower():
-            return True
-    return False
 
 
 def _fp16_evidence(

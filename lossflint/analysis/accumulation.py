@@ -1192,10 +1192,24 @@ def _loss_term(model: SemanticModel, loss: cst.Name, value: cst.Name) -> bool:
     return bool(bound) and all(
         b.kind == "assign"
         and isinstance(b.node, cst.BaseExpression)
+        and _names_a_loss(value, b.node)
         and _computed_by_a_call(model, b.node)
         and not detached(model, b.node)
         and not gradients(model).no_gradient_value(b.node)
         for b in bound
+    )
+
+
+def _names_a_loss(name: cst.Name, value: cst.BaseExpression) -> bool:
+    """The term says it is a loss: its name (``align_loss_val``) or a function
+    computing it (``uniform_loss(x)``); a weight of the loss (``beta``,
+    ``lam = get_lambda(cfg)``) kept for a plot is not."""
+    if "loss" in name.value.lower():
+        return True
+    return any(
+        "loss" in (dotted_text(call.func) or "").rsplit(".", 1)[-1].lower()
+        for call in nodes_in(value, cst.Call)
+        if isinstance(call, cst.Call)
     )
 
 

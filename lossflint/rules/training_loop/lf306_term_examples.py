@@ -79,6 +79,22 @@ TERM_INVALID = [
 ]
 
 TERM_VALID = [
+    # a KL weight annealed from the config, kept for a plot
+    """
+    import torch
+
+    def train(model, loader, optimizer, cfg, get_beta):
+        betas = []
+        for step, (x, y) in enumerate(loader):
+            rec, kl = model(x)
+            beta = get_beta(step, cfg)
+            loss = rec + beta * kl
+            betas.append(beta)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+        return betas
+    """,
     _PARTS.format(replaced="\n        loss_output[0] = loss_output[0].data[0]", marker=""),
     _METERS.format(align="align_loss_val.item()", unif="unif_loss_val.detach()", marker=""),
 ]

@@ -41,6 +41,7 @@ make the whole body a region.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, TypeVar
 
@@ -369,6 +370,31 @@ class ContextIndex:
 
     def _inside(self, node: cst.CSTNode, container: cst.CSTNode) -> bool:
         return any(a is container for a in self.model.ancestors(node))
+
+
+#: a flag switching mixed precision on (``args.amp``, ``self.fp16``, ``use_half``)
+_PRECISION_FLAG = re.compile(r"amp|fp16|half|mixed|scaler")
+
+
+def in_full_precision_branch(model: ModuleIndex, node: cst.CSTNode) -> bool:
+    """``node`` runs only when a mixed-precision flag is off: in the body of
+    ``if not self.fp16:`` or in the ``else`` of ``if args.amp:`` (a clip kept
+    for the fp32 path, no loss scale in it)."""
+    child: cst.CSTNode = node
+    for ancestor in model.ancestors(node):
+        if isinstance(ancestor, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
+            return False
+        if isinstance(ancestor, cst.If):
+            test = ancestor.test
+            negated = isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not)
+            flag = test.expression if negated else test  # type: ignore[attr-defined]
+            text = dotted_text(flag) if isinstance(flag, (cst.Name, cst.Attribute)) else None
+            if text is not None and _PRECISION_FLAG.search(text.rsplit(".", 1)[-1].lower()):
+                in_body = child is ancestor.body
+                if in_body == negated:
+                    return True
+        child = ancestor
+    return False
 
 
 def contexts(model: ModuleIndex) -> ContextIndex:

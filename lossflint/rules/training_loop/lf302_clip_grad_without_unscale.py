@@ -9,6 +9,7 @@ import libcst as cst
 
 from lossflint.analysis import apis
 from lossflint.analysis.calls import argument, literal_value
+from lossflint.analysis.contexts import in_full_precision_branch
 from lossflint.diagnostics import Finding, RelatedNode, Severity
 from lossflint.examples import Invalid
 from lossflint.registry import Rule
@@ -333,25 +334,6 @@ clipped to a tiny step, or, with `clip_grad_value_`, the threshold is meaningles
             def training_step(self, batch, batch_idx):
                 return self.model(batch).loss
         """,
-        # the same function unscaling first
-        """
-        import torch
-
-        scaler = torch.amp.GradScaler("cuda")
-
-        def run_batch(model, optimizer, loss, train):
-            if train:
-                optimizer.zero_grad()
-                scaler.scale(loss).backward()
-                scaler.unscale_(optimizer)
-                torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-                scaler.step(optimizer)
-                scaler.update()
-
-        def run_epoch(model, optimizer, losses):
-            for loss in losses:
-                run_batch(model, optimizer, loss, True)
-        """,
     ]
 
     def check(self, model: SemanticModel) -> Iterator[Finding]:
@@ -375,6 +357,8 @@ clipped to a tiny step, or, with `clip_grad_value_`, the threshold is meaningles
                     continue  # before backward: LF301
                 if not any(s.order > clip.order for s in steps):
                     continue  # after the step: LF301
+                if in_full_precision_branch(model, written(clip)):
+                    continue  # ``if not self.fp16: clip(...)``: the fp32 path
                 scaled_ones = [b for b in earlier if _scaled(model, b)]
                 if not scaled_ones:
                     continue  # the `else:` arm of `if amp:` backs the loss up unscaled

@@ -112,6 +112,64 @@ STEP_LOOP_INVALID = [
 ]
 
 STEP_LOOP_VALID = [
+    # the clip kept for the fp32 path: ``if not self.fp16:``, the ``else`` of ``if args.amp:``
+    """
+    import torch
+    from accelerate import Accelerator
+
+    class Trainer:
+        def __init__(self, model, optimizer, fp16):
+            self.fp16 = fp16
+            self.accelerator = Accelerator(mixed_precision="fp16" if fp16 else "no")
+            self.model, self.optimizer = self.accelerator.prepare(model, optimizer)
+
+        def train_step(self, batch):
+            loss = self.model(batch).mean()
+            self.accelerator.backward(loss)
+            if not self.fp16:
+                torch.nn.utils.clip_grad_norm_(self.model.parameters(), 1.0)
+            self.optimizer.step()
+            self.optimizer.zero_grad()
+
+        def train(self, loader):
+            for batch in loader:
+                self.train_step(batch)
+    """,
+    """
+    import torch
+
+    scaler = torch.amp.GradScaler("cuda")
+
+    def fit(model, optimizer, loader, args):
+        for x, y in loader:
+            loss = model(x, y)
+            scaler.scale(loss).backward()
+            if args.amp:
+                pass
+            else:
+                torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            scaler.step(optimizer)
+            scaler.update()
+    """,
+    # the same function unscaling first
+    """
+    import torch
+
+    scaler = torch.amp.GradScaler("cuda")
+
+    def run_batch(model, optimizer, loss, train):
+        if train:
+            optimizer.zero_grad()
+            scaler.scale(loss).backward()
+            scaler.unscale_(optimizer)
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            scaler.step(optimizer)
+            scaler.update()
+
+    def run_epoch(model, optimizer, losses):
+        for loss in losses:
+            run_batch(model, optimizer, loss, True)
+    """,
     # accelerate's own clip unscales first; bf16 and fp32 scale nothing
     _ACCELERATE.format(
         precision='"fp16"', clip="accelerator.clip_grad_norm_(model.parameters(), 1.0)"

@@ -1115,8 +1115,7 @@ def backpropagated_value(
         return True  # `loss = train_step(...)`, which returns what it back-propagated
     if not bindings or sometimes_detached(model, value):
         return False  # `loss = loss.item()` somewhere: which one is accumulated is unknown
-    for event in enclosing[0].of("backward"):
-        loss = event.event.loss
+    for loss in _autograd_losses(index, node):
         if isinstance(loss, cst.Subscript) and isinstance(loss.value, cst.Name):
             # ``output["loss"].backward()``, then ``outputs.append(output)``:
             # the dict keeps the graph -- unless that item is replaced by a
@@ -1124,13 +1123,24 @@ def backpropagated_value(
             if _item_detached_before(model, loss, node):
                 continue
             loss = loss.value
-        if event.event.managed and not _runs_autograd(event.event.receiver):
-            continue
-        if event.nested or not isinstance(loss, cst.Name):
-            continue
-        if loss.value == value.value and model.scope_of(loss) is model.scope_of(value):
+        if (
+            isinstance(loss, cst.Name)
+            and loss.value == value.value
+            and model.scope_of(loss) is model.scope_of(value)
+        ):
             return True
     return term_of_backpropagated(model, index, node, value) is not None
+
+
+def _autograd_losses(index: LoopIndex, node: cst.CSTNode) -> Iterator[cst.BaseExpression]:
+    """What the ``backward()`` calls of the innermost loop around ``node``
+    run autograd on, in the loop's own pass (not a nested loop's)."""
+    enclosing = index.enclosing_loops(node)
+    for event in enclosing[0].of("backward") if enclosing else ():
+        if event.event.managed and not _runs_autograd(event.event.receiver):
+            continue
+        if not event.nested and event.event.loss is not None:
+            yield event.event.loss
 
 
 def _item_detached_before(model: SemanticModel, item: cst.Subscript, node: cst.CSTNode) -> bool:
@@ -1164,16 +1174,12 @@ def term_of_backpropagated(
 ) -> cst.Name | None:
     """The loss back-propagated in the innermost loop around ``node`` whose
     arithmetic ``value`` is a term of (``loss = align_loss_val + unif_loss_val``)."""
-    enclosing = index.enclosing_loops(node)
-    if not enclosing:
-        return None
-    for event in enclosing[0].of("backward"):
-        loss = event.event.loss
-        if event.event.managed and not _runs_autograd(event.event.receiver):
-            continue
-        if event.nested or not isinstance(loss, cst.Name):
-            continue
-        if model.scope_of(loss) is model.scope_of(value) and _loss_term(model, loss, value):
+    for loss in _autograd_losses(index, node):
+        if (
+            isinstance(loss, cst.Name)
+            and model.scope_of(loss) is model.scope_of(value)
+            and _loss_term(model, loss, value)
+        ):
             return loss
     return None
 

@@ -39,7 +39,7 @@ from lossflint.analysis.interpreter import Env, Interpreter
 from lossflint.analysis.interpreter.syntax import arguments_by_param, param_names
 from lossflint.analysis.loader_subclasses import loader_subclass
 from lossflint.analysis.loops import LoopIndex, loops
-from lossflint.analysis.names import dotted_text, literal_item
+from lossflint.analysis.names import dotted_text, literal_item, target_binds
 from lossflint.analysis.positional_batches import slices_by_batch_counter
 from lossflint.analysis.reaching import reaching_assignment, reaching_line
 from lossflint.analysis.same_arrays import same_array
@@ -2021,9 +2021,7 @@ def _fixed_columns(expr: cst.Subscript, model: ModuleIndex) -> str | None:
         return None
     for ancestor in model.ancestors(expr):
         target = ancestor.target if isinstance(ancestor, (cst.For, cst.CompFor)) else None
-        if target is not None and any(
-            n.value == key.value for n in nodes_in(target, cst.Name) if isinstance(n, cst.Name)
-        ):
+        if target is not None and target_binds(target, key.value):
             return None
     return key.value
 

@@ -97,7 +97,6 @@ from lossflint.analysis.reaching import (
 )
 from lossflint.analysis.test_files import is_test_module
 from lossflint.analysis.walk import memo_of, names_in, nodes_in, own_returns
-from lossflint.project import bridge
 from lossflint.project.callers import (
     imported_elsewhere,
     imports_training,
@@ -105,9 +104,8 @@ from lossflint.project.callers import (
     named_where_loaded,
 )
 from lossflint.project.context import current as project_context
-from lossflint.project.events import callee_summary
+from lossflint.project.events import callee_summary, inherited_summary
 from lossflint.project.handed_instances import holders_stay_unrun
-from lossflint.project.summary import SClass, SFunction, SInstance
 
 if TYPE_CHECKING:
     from lossflint.analysis.index import CallSite, ModuleIndex
@@ -1507,53 +1505,28 @@ class GradientFacts:
     def _own_method(self, call: cst.Call) -> cst.FunctionDef | None:
         """The method of this file's class (or a same-file base) that
         ``self.<name>(...)`` runs; None for anything else."""
-        func = call.func
-        if not (
-            isinstance(func, cst.Attribute)
-            and isinstance(func.value, cst.Name)
-            and func.value.value == "self"
-        ):
+        if self_attribute(call.func) is None:
             return None
-        cls = self.model.enclosing(call, cst.ClassDef)
-        if not isinstance(cls, cst.ClassDef):
-            return None
-        return kinds_of(self.model).method(cls, func.attr.value)
+        return loops(self.model).resolve_function(call)
 
     def _other_module_without_grad(self, call: cst.Call) -> bool:
         """``call`` runs another project module's function (an inherited
         method too: ``self._compute_grad(losses)``) whose every return holds
         no gradient (``FunctionSummary.no_grad``: gradients copied from
         ``p.grad.data``, a ``no_grad`` block, ``.item()``)."""
-        context = project_context()
-        if context is None:
+        if project_context() is None:
             return False
         kinds = kinds_of(self.model)
         found = callee_summary(call, kinds.value_of)
         if found is not None:
             return found[1].no_grad
-        # ``self._compute_grad(losses)`` in a class whose base is another module's
-        func = call.func
-        if not (
-            isinstance(func, cst.Attribute)
-            and isinstance(func.value, cst.Name)
-            and func.value.value == "self"
-        ):
-            return False
+        method = self_attribute(call.func)
         cls = self.model.enclosing(call, cst.ClassDef)
-        if not isinstance(cls, cst.ClassDef) or kinds.method(cls, func.attr.value) is not None:
+        if method is None or not isinstance(cls, cst.ClassDef) or self._own_method(call):
             return False
-        for klass in kinds.mro(cls):
-            for base in klass.bases:
-                ref = getattr(kinds.value_of(base.value), "ref", None)
-                if not isinstance(ref, SClass):
-                    continue
-                method = bridge.attribute(SInstance(ref.file, ref.name), func.attr.value, context)
-                summary = (
-                    context.function_summary(method) if isinstance(method, SFunction) else None
-                )
-                if summary is not None:
-                    return summary.no_grad
-        return False
+        bases = [base.value for klass in kinds.mro(cls) for base in klass.bases]
+        summary = inherited_summary(method, bases, kinds.value_of)
+        return summary is not None and summary.no_grad
 
     def _other_module_helper(self, call: cst.Call) -> bool:
         """``call`` runs another project module's function whose returns

@@ -99,6 +99,25 @@ def callee_summary(
     return ref, summary, receiver, bound
 
 
+def inherited_summary(
+    method: str, bases: list[cst.BaseExpression], value_of: object
+) -> FunctionSummary | None:
+    """The summary of ``method`` defined by another project module's class
+    among ``bases`` (the base-class expressions of a same-file class and its
+    same-file bases): what ``self.<method>(...)`` runs when the class itself
+    does not define it (LibMTL's ``self._get_grads`` of ``AbsWeighting``)."""
+    context = current()
+    if context is None:
+        return None
+    for base in bases:
+        ref = getattr(value_of(base), "ref", None)  # type: ignore[operator]
+        if isinstance(ref, SClass):
+            found = context.method_summary(ref, method)
+            if found is not None:
+                return found
+    return None
+
+
 def inlined_events(call: cst.Call, value_of: object) -> list[InlinedEvent] | None:
     """The events a call of a project function performs, in order, in the
     caller's terms; None when the call runs none that are sure."""

@@ -1235,9 +1235,8 @@ class Summarizer:
     def _keys_only(self, held: cst.Name) -> bool:
         """Every other mention of ``held`` reads its keys: ``list(D)``,
         ``sorted(D)``, ``D.keys()``, ``k in D``, ``choices=D``."""
-        for use in self.model.nodes_of_type(cst.Name):
-            assert isinstance(use, cst.Name)
-            if use.value != held.value or use is held:
+        for use in names_in(self.model.module, held.value, memo_of(self.model)):
+            if use is held:
                 continue
             parent = self.model.parent(use)
             if isinstance(parent, cst.Arg):

@@ -982,7 +982,12 @@ def is_constant(
         # the assignment that surely reaches this use (a notebook's later cell
         # rebinding the name to a constant grid), else every binding
         reaching = reaching_assignment(model, expr)
-        if reaching is not None and model.scope_of(reaching).kind == "module":
+        if (
+            reaching is not None
+            and model.scope_of(reaching).kind == "module"
+            # ``buf = torch.zeros(n)`` then ``buf[i] = model(x[i])``: filled later
+            and expr.value not in _mutated_in(model, model.module)
+        ):
             if is_constant(model, reaching, depth - 1):
                 return True
         # every binding (a notebook may rebind it) is a module-level constant

@@ -10,6 +10,18 @@ from lossflint.examples import Invalid
 from lossflint.rules.numerics.lf204_gaussian_examples import GAUSSIAN_INVALID, GAUSSIAN_VALID
 
 MARGIN_INVALID = [
+    # a module-level zeros buffer filled with model outputs is no constant,
+    # whole or sliced
+    Invalid(
+        """
+        import torch
+
+        buf = torch.zeros(10)
+        for i in range(10):
+            buf[i] = model(x[i])
+        probs = buf[:5].exp() / buf[:5].exp().sum()  # error: LF204
+        """
+    ),
     # a soft-margin triplet loss on the hardest pair's distances (ConSERT's
     # BatchHardSoftMarginTripletLoss, audit R45): as large as they are apart
     Invalid(

@@ -62,6 +62,7 @@ from lossflint.analysis.split_helpers import split_parameters
 from lossflint.analysis.train_mode import train_mode_arguments
 from lossflint.analysis.unrun_params import RUNS_MODULE, unrun_params
 from lossflint.analysis.values import (
+    ApiFunction,
     ClassRef,
     DictValue,
     FunctionRef,
@@ -1661,6 +1662,9 @@ class Summarizer:
             }
             cls = self.model.qualname(value.ctor.func) or ""
             return SLoss(value.functional, keywords, self._origin(value.ctor, ""), cls)
+        if isinstance(value, ApiFunction) and value.qualname in apis.LOSS_FUNCTIONS:
+            # ``criterion = F.cross_entropy``: calling it is that functional loss
+            return SLoss(value.qualname, {}, None, value.qualname)
         if isinstance(value, TupleValue):
             return STuple(tuple(self.value(item, depth + 1) for item in value.items))
         if isinstance(value, DictValue):

@@ -58,7 +58,11 @@ class ClipGradWithoutUnscale(Rule):
     what = """
 Flags `clip_grad_norm_` / `clip_grad_value_` in an iteration that uses a `GradScaler`
 (`scaler.scale(loss).backward()` / `scaler.step(optimizer)`) when no
-`scaler.unscale_(optimizer)` comes before the clip in that iteration.
+`scaler.unscale_(optimizer)` comes before the clip in that iteration. An fp16
+Accelerator's `accelerator.backward(loss)` scales too. A clip in a helper the
+loop calls counts, under an `if` too (`if self.max_grad_norm: clip(...)`); a
+clip kept for the fp32 path (`if not self.fp16:`, the `else` of `if args.amp:`)
+does not.
 """
     why = """
 Between `scaler.scale(loss).backward()` and `scaler.step()` the gradients are

@@ -34,6 +34,7 @@ from lossflint.project import bridge
 from lossflint.project.events import callee_events, callee_summary
 
 if TYPE_CHECKING:
+    from lossflint.analysis.index import ModuleIndex
     from lossflint.analysis.model import SemanticModel
 
 
@@ -552,6 +553,7 @@ def _training_calls(
     statements = set(loop.body.body)
     found: list[cst.Call] = []
     trained[loop] = found
+    stepping = model.analysis(_backward_on_every_call)
     for call in calls_in(loop.body, memo_of(model)):
         if model.statement_of(call) not in statements:
             continue  # under an ``if`` or a loop of the body: not on every pass
@@ -561,18 +563,25 @@ def _training_calls(
             if any(e.kind == "backward" and not e.conditional and not e.nested for e in far):
                 found.append(call)
             continue
-        if any(
-            event.kind == "backward"
-            and event.origin is None
-            and model.enclosing(event.node, cst.FunctionDef) is func
-            and _every_call(model, event.node, func)
-            for event in index.events
-        ):
+        if func in stepping:
             found.append(call)
     return found
 
 
-def _every_call(model: SemanticModel, node: cst.CSTNode, func: cst.FunctionDef) -> bool:
+def _backward_on_every_call(model: ModuleIndex) -> set[cst.CSTNode]:
+    """The file's functions that run a ``backward()`` of their own on every
+    call (no branch, loop or handler around it)."""
+    found: set[cst.CSTNode] = set()
+    for event in loops(model).events:
+        if event.kind != "backward" or event.origin is not None:
+            continue
+        func = model.enclosing(event.node, cst.FunctionDef)
+        if isinstance(func, cst.FunctionDef) and _every_call(model, event.node, func):
+            found.add(func)
+    return found
+
+
+def _every_call(model: ModuleIndex, node: cst.CSTNode, func: cst.FunctionDef) -> bool:
     """``node`` runs whenever ``func`` does: no branch, loop, handler or
     conditional expression of ``func`` around it."""
     for ancestor in model.ancestors(node):

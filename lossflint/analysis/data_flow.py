@@ -624,7 +624,7 @@ class DataFacts(Interpreter[Any]):
         if isinstance(a, Loader) and isinstance(b, Loader):
             # a loader built on each branch: either one is trained on
             calls = {c: None for c in (a.call, *a.others, b.call, *b.others)}
-            ordered = sorted(calls, key=lambda c: (self.model.line_of(c), id(c)))
+            ordered = sorted(calls, key=self.model.source_key)
             return Loader(ordered[0], tuple(ordered[1:]))
         if isinstance(a, DataSet) and isinstance(b, DataSet) and a.style == b.style == "map":
             # ``datasets.MNIST(...)`` or ``datasets.CIFAR10(...)`` by a flag:

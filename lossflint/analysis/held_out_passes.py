@@ -198,7 +198,9 @@ def held_out_loops(model: ModuleIndex, index: LoopIndex) -> dict[int, cst.For]:
         for loop in index.loops
         if any(e.kind in ("backward", "step") for e in loop.events)
     }
-    for node in nodes_in(model.module, cst.For, memo=memo):
+    # the model's by-type index, kept per unchanged statement while editing
+    # (a walk of the whole module would list every node of each version)
+    for node in model.nodes_of_type(cst.For):
         assert isinstance(node, cst.For)
         if id(node) in training or not _held_out(model, node.iter):
             continue

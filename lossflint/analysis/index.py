@@ -21,7 +21,7 @@ from libcst.metadata import CodeRange
 
 from lossflint.analysis.names import Binding, Scope, dotted_text, resolve_qualname
 from lossflint.analysis.positions import LazyPositions
-from lossflint.analysis.walk import Subtree, children, forget_bound_names
+from lossflint.analysis.walk import Subtree, children, forget_bound_names, memo_of
 
 _A = TypeVar("_A")
 
@@ -626,6 +626,30 @@ class ModuleIndex:
 
     def line_of(self, node: cst.CSTNode) -> int:
         return self.position(node).start.line
+
+    def source_key(self, node: cst.CSTNode) -> tuple[int, int]:
+        """A key that sorts this module's nodes in source order, with no
+        position resolved (positions print the statements they are asked
+        of: an ordering that runs on every lint, reported or not, would pay
+        for it on every keystroke in the editor)."""
+        top, parent = node, self.parents.get(node)
+        while parent is not None and parent is not self.module:
+            top, parent = parent, self.parents.get(parent)
+        if parent is None:
+            return (-1, 0)  # the module itself
+        order = self._top_order.get(top, -1)
+        if top is node:
+            return (order, -1)
+        return (order, memo_of(self).get(top).derived(_ranks).get(node, -1))
+
+    @cached_property
+    def _top_order(self) -> dict[cst.CSTNode, int]:
+        return {statement: i for i, statement in enumerate(self.module.body)}
+
+
+def _ranks(subtree: Subtree) -> dict[cst.CSTNode, int]:
+    """Where each node of a statement stands in its source order."""
+    return {node: i for i, node in enumerate(subtree.nodes)}
 
 
 def module_alias(model: ModuleIndex, qualname: str) -> str | None:

@@ -2074,7 +2074,7 @@ def divisions(model: ModuleIndex) -> list[Division]:
         if len(args) == 2 and all(_plain(a) for a in args):
             found.append(Division(site.node, args[0].value, args[1].value))
     if len(found) > 1:
-        found.sort(key=lambda d: model.line_of(d.node))
+        found.sort(key=lambda d: model.source_key(d.node))
     return found
 
 

@@ -86,6 +86,10 @@ class Base(Generic[V]):
     def join(self, a: V, b: V) -> V:
         """Two paths' values where they meet: the domain's ``join_values``,
         with the ``None`` of a domain that keeps it apart absorbed."""
+        if a is b:
+            # every domain's join is idempotent; most joined values are one
+            # object kept by both paths, and the domains' type tests are costly
+            return a
         none = self.NONE
         if none is not NO_NONE:
             if a is none:

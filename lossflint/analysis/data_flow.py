@@ -120,6 +120,8 @@ class Returned:
 
     call: cst.Call = field(repr=False)
     part: str = ""
+    #: the function shuffles rows before it returns (``shuffles_rows``)
+    shuffled: bool = False
 
 
 @dataclass(frozen=True)
@@ -427,7 +429,10 @@ class DataFacts(Interpreter[Any]):
             self._note_trained_elsewhere(call, callee.ref, args, 0)
             self._split_by_helper(call, callee.ref, args)
             result = super()._call(call, callee, args, env)
-            return Returned(call) if result is None else result
+            if result is None:
+                summary = bridge.function_summary_of(callee.ref)
+                return Returned(call, shuffled=summary is not None and summary.shuffles_rows)
+            return result
         if isinstance(callee, Foreign) and isinstance(callee.ref, SClass):
             # ``Trainer(model, train_dataloader=loader)`` keeping what it trains
             # on: the class's summary (a method item of ``__init__`` keeps
@@ -481,7 +486,9 @@ class DataFacts(Interpreter[Any]):
         ):
             # ``train_loader, val_loader = get_loaders(cfg)``
             for position, element in enumerate(target.elements):
-                self._assign(element.value, Returned(value.call, str(position)), env)
+                self._assign(
+                    element.value, Returned(value.call, str(position), value.shuffled), env
+                )
             return
         super()._assign(target, value, env)
 
@@ -746,6 +753,11 @@ class DataFacts(Interpreter[Any]):
         if qualname in apis.ARRAY_WRAPPERS:
             first = args[0] if args else None
             return first if isinstance(first, (Fitted, Part, Returned)) else None
+        if qualname in apis.EXPAND_DIMS and args and isinstance(args[0], Part):
+            # ``np.expand_dims(X, 1)``: a channel axis, the same rows
+            new_axis = literal_value(argument(call, 1, "axis"))
+            keeps_rows = isinstance(new_axis, int) and new_axis not in (0, False)
+            return args[0] if keeps_rows else None
         if qualname in apis.ROW_KEEPING_FUNCS and args and isinstance(args[0], Fitted):
             return args[0]  # ``pd.get_dummies(df, columns=[...])``: the same rows
         if qualname in apis.COLUMN_CONCATS:
@@ -805,12 +817,13 @@ class DataFacts(Interpreter[Any]):
         if isinstance(base, Returned) and not base.part and len(expr.slice) == 1:
             key = literal_value(first.value) if isinstance(first, cst.Index) else None
             if isinstance(key, (int, str)) and not isinstance(key, bool):
-                return Returned(base.call, str(key))  # ``get_loaders(cfg)["train"]``
+                return Returned(base.call, str(key), base.shuffled)  # ``get_loaders(cfg)["train"]``
             return None
         if isinstance(base, Returned) and not isinstance(first, cst.Slice):
             return base  # columns of an item (``frame[cols]``): all its rows
         if isinstance(first, cst.Slice) and (first.lower is not None or first.upper is not None):
-            part: Any = Part(expr)
+            # rows in a random order, sliced: a random subset, still in a random order
+            part: Any = Part(expr, isinstance(base, Part) and base.shuffled)
             if self.recording and isinstance(expr.value, cst.Name) and len(expr.slice) == 1:
                 binding = self._binding_of(expr.value)
                 kind = slice_kind(self.model, first)
@@ -841,6 +854,16 @@ class DataFacts(Interpreter[Any]):
             if isinstance(base, Fitted) and self.recording:
                 self.leaks.extend(Leak(fit, rows.split, rows.how) for fit in base.fits)
             return Part(rows.split, rows.shuffled)
+        if (
+            isinstance(rows, Part)
+            and rows.shuffled
+            and len(expr.slice) == 1
+            and not isinstance(base, Fitted)
+        ):
+            # ``X[perm]`` with ``perm = np.random.permutation(n)`` (or a slice of
+            # it, a shuffled index list): the rows in a random order (of a
+            # training part: that part's rows)
+            return Part(base.split if isinstance(base, Part) else rows.split, True)
         if (
             isinstance(base, Part)
             and part is None
@@ -1729,7 +1752,7 @@ def _hf_method(call: cst.Call, name: str, receiver: DataSet | DataSplits) -> Any
 
 def _any_shuffled(args: list[Any]) -> bool:
     """One of a data set's arguments holds rows in a random order."""
-    return any(isinstance(arg, Part) and arg.shuffled for arg in args)
+    return any(isinstance(arg, (Part, Returned)) and arg.shuffled for arg in args)
 
 
 #: names of loaders that are evaluated on, even when a loop over them steps an

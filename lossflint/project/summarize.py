@@ -58,6 +58,7 @@ from lossflint.analysis.names import (
     target_binds,
 )
 from lossflint.analysis.numerics import returns_cosine
+from lossflint.analysis.shuffling_helpers import shuffles_rows
 from lossflint.analysis.split_helpers import split_parameters
 from lossflint.analysis.train_mode import train_mode_arguments
 from lossflint.analysis.unrun_params import RUNS_MODULE, unrun_params
@@ -428,6 +429,7 @@ class Summarizer:
             _returned_param(func, params),
             shifts_its_parameter(self.model, func),
             "." not in name and returns_only_from_params(self.model, func),
+            shuffles_rows(self.model, func),
         )
 
     def _keyed_returns(self, func: cst.FunctionDef) -> tuple[str, SValue]:

@@ -367,6 +367,10 @@ class FunctionSummary:
     #: and constants only (``power_compress(spec)``, ``normalize(x)``): a call
     #: whose arguments carry no gradient gives none (``gradients``, LF205)
     grad_from_params: bool = False
+    #: its body shuffles rows (``X = X[np.random.permutation(n)]``,
+    #: ``sklearn.utils.shuffle``): arrays it returns may be in a random order
+    #: already (``analysis/shuffling_helpers.py``, LF602)
+    shuffles_rows: bool = False
 
 
 @dataclass(frozen=True)

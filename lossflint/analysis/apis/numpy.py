@@ -282,7 +282,9 @@ CV_SPLITTERS = frozenset(
 #: them is already a random permutation)
 SHUFFLE_ARRAYS = frozenset({"sklearn.utils.shuffle"})
 #: a random subset of a sequence, in a random order
-RANDOM_SUBSETS = frozenset({"random.sample", "numpy.random.permutation"})
+RANDOM_SUBSETS = frozenset({"random.sample", "numpy.random.permutation", "torch.randperm"})
+#: add an axis to an array (rows kept unless the new axis is the first)
+EXPAND_DIMS = frozenset({"numpy.expand_dims"})
 #: shuffle their one argument in place
 SHUFFLE_IN_PLACE = frozenset({"random.shuffle", "numpy.random.shuffle"})
 #: ``df.sample(frac=1)``: a pandas frame's rows in a random order

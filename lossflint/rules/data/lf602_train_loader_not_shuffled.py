@@ -17,6 +17,7 @@ from lossflint.rules.data.fixes import shuffle_fix
 from lossflint.rules.data.lf602_audit_examples import AUDIT_INVALID, AUDIT_VALID
 from lossflint.rules.data.lf602_framework_examples import FRAMEWORK_INVALID, FRAMEWORK_VALID
 from lossflint.rules.data.lf602_library_dataset_examples import LIBRARY_INVALID, LIBRARY_VALID
+from lossflint.rules.data.lf602_permuted_rows_examples import PERMUTED_INVALID, PERMUTED_VALID
 from lossflint.rules.data.lf602_positional_examples import POSITIONAL_INVALID, POSITIONAL_VALID
 from lossflint.rules.data.lf602_shuffled_list_examples import (
     SHUFFLED_LIST_INVALID,
@@ -233,6 +234,7 @@ with `# noqa: LF602`.
         *AUDIT_INVALID,
         *FRAMEWORK_INVALID,
         *LIBRARY_INVALID,
+        *PERMUTED_INVALID,
         *POSITIONAL_INVALID,
         *SHUFFLED_LIST_INVALID,
     ]
@@ -332,6 +334,7 @@ with `# noqa: LF602`.
         *AUDIT_VALID,
         *FRAMEWORK_VALID,
         *LIBRARY_VALID,
+        *PERMUTED_VALID,
         *POSITIONAL_VALID,
         *SHUFFLED_LIST_VALID,
     ]

@@ -20,10 +20,11 @@ from lossflint.analysis.interpreter.syntax import (
     param_names,
 )
 from lossflint.analysis.kinds import kinds_of
-from lossflint.analysis.loops import Loop, loops
+from lossflint.analysis.loops import Loop, LoopEvent, loops
+from lossflint.analysis.mode_free_models import is_torch_module
 from lossflint.analysis.names import dotted_text
-from lossflint.analysis.values import FunctionRef
-from lossflint.analysis.walk import calls_in, memo_of, nodes_in
+from lossflint.analysis.values import FunctionRef, Instance, Layer, Sequential
+from lossflint.analysis.walk import bound_names, calls_in, memo_of, nodes_in
 
 if TYPE_CHECKING:
     from lossflint.analysis.index import ModuleIndex
@@ -40,7 +41,11 @@ def optimizers_built_per_pass(
     the call."""
     index = loops(model)
     for event in loop.of("optim_ctor"):
-        if event.direct or _periodic_chain(model, event.chain, loop.node):
+        if (
+            event.direct
+            or _periodic_chain(model, event.chain, loop.node)
+            or built_in_a_fixed_arm(model, loop, event)
+        ):
             call = event.node
             assert isinstance(call, cst.Call)
             yield call, call, argument(call, 0, "params")
@@ -95,6 +100,53 @@ def _periodic_chain(model: ModuleIndex, chain: tuple[cst.CSTNode, ...], loop: cs
         ):
             return False
     return True
+
+
+def built_in_a_fixed_arm(model: ModuleIndex, loop: Loop, event: LoopEvent) -> bool:
+    """A batch loop builds the optimiser in the arm of an ``if`` whose test no
+    pass changes (``elif training_mode == 'source':``), and steps it in that
+    same arm: whenever the arm trains, it trains with a new optimiser every
+    batch (pytorch_DANN, audit s155). A test of what the loop binds (``if
+    optimizer is None:``) or a call (``if random.random() < p:``) may change."""
+    if not loop.is_iteration or not event.chain:
+        return False
+    if not any(step.chain == event.chain for step in loop.of("step")):
+        return False
+    node = loop.node
+    if not isinstance(node, (cst.For, cst.While)):
+        return False
+    body = node.body
+    changed = set(bound_names(body))
+    if isinstance(node, cst.For):
+        changed |= bound_names(node.target)
+    changed |= {
+        text
+        for target in nodes_in(body, cst.AssignTarget, cst.AugAssign, memo=memo_of(model))
+        if (text := dotted_text(target.target)) is not None  # type: ignore[attr-defined]
+    }
+    for arm in event.chain:
+        branch = model.parent(arm)
+        if not isinstance(branch, cst.If) or arm is branch.test:
+            return False
+        test = branch.test
+        if nodes_in(test, cst.Call, cst.Await, cst.NamedExpr, cst.Subscript):
+            return False
+        read = {cast("cst.Name", n).value for n in nodes_in(test, cst.Name)}
+        read |= {
+            text
+            for a in nodes_in(test, cst.Attribute)
+            if (text := dotted_text(cast("cst.Attribute", a))) is not None
+        }
+        if read & changed:
+            return False
+    return True
+
+
+def in_a_fixed_arm(model: ModuleIndex, loop: Loop, call: cst.Call) -> bool:
+    """``call`` is built on every pass of an arm no pass changes."""
+    return any(
+        e.node is call and built_in_a_fixed_arm(model, loop, e) for e in loop.of("optim_ctor")
+    )
 
 
 def _stepped_counters(loop: cst.For) -> set[str]:
@@ -506,6 +558,7 @@ def reads_renewed(
         and not (counters and _at_a_milestone(model, target, body, counters))
     }
     assigned |= _restarted(model, body, counters, depth=2)
+    assigned |= _submodules_replaced(model, body, counters, depth=1)
     if owners:
         assigned |= {t.split(".")[0] for t in assigned if not t.startswith("self.")}
     read = {n.value for n in nodes_in(params, cst.Name)}  # type: ignore[attr-defined]
@@ -553,6 +606,78 @@ def _restarted(
                 inner = _restarted(model, method.body, frozenset(), depth=depth - 1)
                 restarted |= {o for o in inner if o.startswith("self.")}
     return restarted
+
+
+def _submodules_replaced(
+    model: ModuleIndex, body: cst.CSTNode, counters: frozenset[str], *, depth: int
+) -> set[str]:
+    """The owners of a submodule ``body`` replaces by a new module
+    (``model.head = nn.Linear(16, num_clusters)``: new parameters, so an
+    optimiser built after it over the owner's parameters is built for them,
+    as for a model built afresh), also in a same-file function it calls with
+    the owner as an argument (``run_clustering(model, x)``), ``depth`` calls
+    deep. Transfer-Learning-Library's cluster-based re-identification, audit
+    s155."""
+    kinds = kinds_of(model)
+    memo = memo_of(model)
+    found: set[str] = set()
+    for node in nodes_in(body, cst.Assign, memo=memo):
+        assign = cast("cst.Assign", node)
+        if counters and _at_a_milestone(model, assign, body, counters):
+            continue
+        if not _new_module(model, kinds.value_of(assign.value)):
+            continue
+        for target in assign.targets:
+            if isinstance(target.target, cst.Attribute):
+                owner = dotted_text(target.target.value)
+                if owner is not None:
+                    found |= _owners_walked(model, assign, owner)
+    if depth <= 0:
+        return found
+    index = loops(model)
+    for node in nodes_in(body, cst.Call, memo=memo):
+        call = cast("cst.Call", node)
+        func = index.resolve_function(call)
+        if func is None or (counters and _at_a_milestone(model, call, body, counters)):
+            continue
+        inner = _submodules_replaced(model, func.body, frozenset(), depth=depth - 1)
+        if not inner:
+            continue
+        is_method = isinstance(call.func, cst.Attribute) and dotted_text(call.func.value) == "self"
+        found |= {o for o in inner if is_method and o.startswith("self.")}
+        for arg in call.args:
+            param = _parameter_for(call, func, arg)
+            given = dotted_text(arg.value)
+            if param is None or given is None:
+                continue
+            # ``model_1.module.head = ...`` of the parameter ``model_1``
+            found |= {given + o[len(param) :] for o in inner if o.split(".")[0] == param}
+    return found
+
+
+def _owners_walked(model: ModuleIndex, node: cst.CSTNode, owner: str) -> set[str]:
+    """``owner``, or the names a loop around ``node`` walks when ``owner`` is
+    rooted in its target (``for m in (model_1, model_2): m.head = ...``)."""
+    root, rest = owner.split(".")[0], owner[len(owner.split(".")[0]) :]
+    for ancestor in model.ancestors(node):
+        if isinstance(ancestor, (cst.FunctionDef, cst.Lambda, cst.ClassDef)):
+            break
+        if (
+            isinstance(ancestor, cst.For)
+            and isinstance(ancestor.target, cst.Name)
+            and ancestor.target.value == root
+            and isinstance(ancestor.iter, (cst.Tuple, cst.List))
+        ):
+            walked = {dotted_text(e.value) for e in ancestor.iter.elements}
+            return {w + rest for w in walked if w is not None}
+    return {owner}
+
+
+def _new_module(model: ModuleIndex, value: object) -> bool:
+    """A layer, a ``Sequential`` or an instance of a torch module class."""
+    if isinstance(value, (Layer, Sequential)):
+        return True
+    return isinstance(value, Instance) and is_torch_module(model, value.cls)
 
 
 def _initialises(model: ModuleIndex, call: cst.Call) -> bool:

@@ -12,6 +12,7 @@ from lossflint.analysis.loops import OptimizerCtor, loops
 from lossflint.analysis.names import dotted_text
 from lossflint.analysis.optimizer_builds import (
     changes_only_at_milestones,
+    in_a_fixed_arm,
     optimizers_built_per_epoch_call,
     optimizers_built_per_pass,
     reads_renewed,
@@ -22,6 +23,7 @@ from lossflint.diagnostics import Finding, RelatedNode, Severity
 from lossflint.examples import Invalid
 from lossflint.registry import Rule
 from lossflint.rules.training_loop.lf311_audit_examples import AUDIT_INVALID, AUDIT_VALID
+from lossflint.rules.training_loop.lf311_rebuilt_examples import REBUILT_INVALID, REBUILT_VALID
 
 if TYPE_CHECKING:
     from lossflint.analysis.model import SemanticModel
@@ -98,6 +100,7 @@ schedulers attached to the old optimiser stop acting.
     )
     INVALID = [
         *AUDIT_INVALID,
+        *REBUILT_INVALID,
         Invalid(
             """
             import torch
@@ -170,6 +173,7 @@ schedulers attached to the old optimiser stop acting.
     ]
     VALID = [
         *AUDIT_VALID,
+        *REBUILT_VALID,
         """
         import torch
 
@@ -283,14 +287,6 @@ schedulers attached to the old optimiser stop acting.
                     model(x).mean().backward()
                     opt.step()
         """,
-        # no training in the loop
-        """
-        import torch
-
-        for lr in (1e-3, 1e-4):
-            opt = torch.optim.Adam(model.parameters(), lr=lr)
-            run(opt)
-        """,
     ]
 
     def check(self, model: SemanticModel) -> Iterator[Finding]:
@@ -346,7 +342,9 @@ schedulers attached to the old optimiser stop acting.
                 # stepped in the batch loop of another module's ``train_one_epoch``
                 inner = any(s.event.inner for s in steps if s.event.receiver == target)
                 every = "iteration" if loop.is_iteration and not inner else "epoch"
-                if model.enclosing(call, cst.If, cst.For, cst.While) is not loop.node:
+                if model.enclosing(
+                    call, cst.If, cst.For, cst.While
+                ) is not loop.node and not in_a_fixed_arm(model, loop, call):
                     every = f"rebuild (every few {every}s)"
                 via = "" if call is ctor else f" (by `{model.code(call.func)}()`)"
                 related = () if call is ctor else (RelatedNode("the constructor", ctor),)

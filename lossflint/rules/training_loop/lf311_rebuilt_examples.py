@@ -1,0 +1,105 @@
+"""LF311 examples of an optimiser built again for new parameters: a
+classifier head replaced by a new module each round (cluster-based
+re-identification, Transfer-Learning-Library, audit s155: inline, in a helper
+given the model, in a helper looping over the models it is given), and a loop
+that trains nothing. And of an optimiser built in the arm of an ``if`` whose
+test no pass changes, stepped in that arm (pytorch_DANN's ``elif
+training_mode == 'source':``, audit s155): a new optimiser every batch
+whenever that arm trains; a lazily built one (``if opt is None:``) is silent."""
+
+from __future__ import annotations
+
+from lossflint.examples import Invalid
+
+_CLUSTERED = """
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+class ReIdNet(nn.Module):
+    def __init__(self, n):
+        super().__init__()
+        self.backbone = nn.Linear(32, 16)
+        self.head = nn.Linear(16, n, bias=False)
+
+    def forward(self, x):
+        return self.head(F.relu(self.backbone(x)))
+
+
+def run_dbscan(model_1, model_2, x):
+    k = int(torch.randint(5, 10, (1,)))
+    {replace}
+    return torch.randint(0, k, (x.shape[0],))
+
+
+def train_one_epoch(model, optimizer, x, y):
+    for i in range(0, x.shape[0], 8):
+        loss = F.cross_entropy(model(x[i : i + 8]), y[i : i + 8])
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+
+
+model, peer = ReIdNet(10), ReIdNet(10)
+for epoch in range(5):
+    labels = run_dbscan(model, peer, x)
+    {inline}
+    optimizer = torch.optim.Adam(model.parameters(), 3.5e-4){marker}
+    train_one_epoch(model, optimizer, x, labels)
+"""
+
+_MODES = """
+import torch.optim as optim
+
+
+def train(mode, net, criterion, loader, optimizer):
+    for step, (x, y) in enumerate(loader):
+        if mode == "dann":
+            pass
+        elif {test}:
+            optimizer = optim.SGD(net.parameters(), lr=0.01, momentum=0.9){marker}
+            optimizer.zero_grad()
+            criterion(net(x), y).backward()
+            optimizer.step()
+"""
+
+REBUILT_VALID = [
+    _CLUSTERED.format(replace="pass", inline="model.head = nn.Linear(16, 7)", marker=""),
+    _CLUSTERED.format(
+        replace="model_1.head = nn.Linear(16, k, bias=False).to(x.device)", inline="", marker=""
+    ),
+    _CLUSTERED.format(
+        replace="for m in (model_1, model_2):\n        m.head = nn.Linear(16, k)",
+        inline="",
+        marker="",
+    ),
+    # built lazily, once
+    _MODES.format(test="optimizer is None", marker=""),
+    # no training in the loop
+    """
+    import torch
+
+    for lr in (1e-3, 1e-4):
+        opt = torch.optim.Adam(model.parameters(), lr=lr)
+        run(opt)
+    """,
+]
+
+REBUILT_INVALID = [
+    # the head's weights copied, the module kept: the same parameters
+    Invalid(
+        _CLUSTERED.format(
+            replace="model_1.head.weight.data.copy_(torch.randn(k, 16))",
+            inline="",
+            marker="  # error: LF311",
+        )
+    ),
+    # another model's head replaced
+    Invalid(
+        _CLUSTERED.format(
+            replace="model_2.head = nn.Linear(16, k)", inline="", marker="  # error: LF311"
+        )
+    ),
+    Invalid(_MODES.format(test='mode == "source"', marker="  # error: LF311")),
+]

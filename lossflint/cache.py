@@ -158,6 +158,12 @@ def _fix(data: Any) -> Fix | None:
     return Fix(Applicability(_str(d["applicability"])), _str(d["message"]), tuple(edits))
 
 
+def _bool(value: Any) -> bool:
+    if type(value) is not bool:
+        raise CorruptEntry("not a bool")
+    return value
+
+
 def _optional_int(value: Any) -> int | None:
     return None if value is None else _int(value, minimum=1)
 
@@ -203,6 +209,7 @@ FIELD_DECODERS: dict[str, Callable[[Any], Any]] = {
     "statement_row": _optional_int,
     "cell": _optional_int,
     "assumed": _pairs,
+    "defers": _bool,
 }
 
 

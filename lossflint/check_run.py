@@ -17,6 +17,7 @@ from lossflint.cache import check_cache_folder
 from lossflint.config import ConfigError, Settings, SettingsResolver
 from lossflint.diagnostics import Diagnostic
 from lossflint.discovery import _excluded_with_parents, discover
+from lossflint.duplicate_findings import without_pointers_to_reported
 from lossflint.file_limits import is_limited, skip_notice, split_oversized
 from lossflint.linter import RuleSet
 from lossflint.parallel import run
@@ -186,6 +187,7 @@ def lint_plan(
         out.files += 1
         out.diagnostics += linted.diagnostics
         out.errors += linted.errors
+    out.diagnostics = without_pointers_to_reported(out.diagnostics)
     out.diagnostics.sort(key=Diagnostic.sort_key)
     out.errors.sort(key=lambda e: (e.filename, e.code, e.message))
     return out

@@ -94,6 +94,8 @@ class Diagnostic:
     # Names the finding read by convention, not through an import (code pasted
     # without imports): (name, what it was taken for), sorted by name.
     assumed: tuple[tuple[str, str], ...] = ()
+    # The first related place is another file's finding of this bug (``Finding.defers``).
+    defers: bool = False
 
     @property
     def url(self) -> str:
@@ -182,3 +184,7 @@ class Finding:
     related: tuple[RelatedNode | RelatedSite, ...] = ()
     # Report a narrower range than ``node`` (e.g. only a keyword argument).
     extra: dict[str, Any] = field(default_factory=dict)
+    #: the first related place is where a lint of that other file reports this
+    #: bug under the same rule (the reporting convention's node): a run holding
+    #: that finding drops this one (``duplicate_findings``)
+    defers: bool = False

@@ -450,6 +450,7 @@ class _Resolver:
             related=related,
             statement_row=stmt_row,
             assumed=tuple(assumed.items()),
+            defers=finding.defers and bool(related),
         )
 
     def _fix(self, spec: FixSpec) -> Fix:

@@ -2,7 +2,8 @@
 epoch loop that never undoes it is in another module: ``validate.py``'s
 ``model.eval()`` is reported from ``train.py``'s summary (its call record
 says the call leaves the model in eval mode), and ``train.py`` still reports
-the call for a lint of that file alone (held-out H11 p01)."""
+the call for a lint of that file alone (held-out H11 p01); a run of both keeps
+the one at the ``eval()`` (audit s152, ``duplicate_findings``)."""
 
 from __future__ import annotations
 
@@ -52,7 +53,25 @@ def _lf309(root: Path, restore: str) -> list[tuple[str, int, str]]:
 
 
 def test_the_eval_in_another_module_is_reported_where_it_is(tmp_path: Path) -> None:
-    assert _lf309(tmp_path, "") == [("train.py", 18, "LF309"), ("validate.py", 6, "LF309")]
+    # one finding per bug in a run of both files: the call defers to the eval()
+    assert _lf309(tmp_path, "") == [("validate.py", 6, "LF309")]
+
+
+def test_a_lint_of_the_caller_alone_reports_the_call(tmp_path: Path) -> None:
+    import json
+    import subprocess
+    import sys
+
+    _lf309(tmp_path, "")
+    proc = subprocess.run(
+        [sys.executable, "-m", "lossflint", "check", "--no-cache", "--output-format", "json"]
+        + ["train.py"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+    )
+    found = [(d["location"]["row"], d["code"]) for d in json.loads(proc.stdout)]
+    assert (18, "LF309") in found
 
 
 @pytest.mark.parametrize("restore", ["        model.train()\n"])

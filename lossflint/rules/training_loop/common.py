@@ -10,7 +10,7 @@ import libcst as cst
 from lossflint.analysis.eval_callers import evals_left_by_callers
 from lossflint.analysis.loops import Loop, LoopEvent, LoopIndex, loops
 from lossflint.diagnostics import Finding, RelatedNode, RelatedSite
-from lossflint.project.events import InlinedEvent, inlined_event
+from lossflint.project.events import InlinedEvent, callee_summary, inlined_event
 
 if TYPE_CHECKING:
     from lossflint.analysis.model import SemanticModel
@@ -115,6 +115,26 @@ def eval_elsewhere(model: SemanticModel, node: cst.CSTNode, receiver: str) -> Fi
         "epochs train in eval mode (no dropout, frozen batch-norm); call "
         f"`{receiver}.train()` at the top of each epoch",
         related=(related_elsewhere("the eval() call", far),),
+        defers=_reported_at_the_eval(model, node),
+    )
+
+
+def _reported_at_the_eval(model: SemanticModel, call: cst.Call) -> bool:
+    """The call runs a top-level function of another module that puts one of
+    its parameters in eval mode itself: a lint of that module reports LF309 at
+    that ``eval()`` (``evals_left_by_callers``, where the reporting convention
+    puts it), so a run of both files keeps that one (audit s152)."""
+    found = callee_summary(call, model.kinds.value_of)
+    if found is None:
+        return False
+    ref, summary, _receiver, bound = found
+    return (
+        not bound
+        and "." not in ref.name
+        and any(
+            e.kind == "eval" and e.file is None and e.receiver in summary.params
+            for e in summary.events
+        )
     )
 
 

@@ -601,6 +601,14 @@ class ProjectContext:
 
     def method_summary(self, ref: SClass | SInstance, method: str) -> FunctionSummary | None:
         """``method`` of a project class, looked up along its project bases."""
+        found = self.method_of(ref, method)
+        return found[1] if found is not None else None
+
+    def method_of(
+        self, ref: SClass | SInstance, method: str
+    ) -> tuple[SFunction, FunctionSummary] | None:
+        """``method`` of a project class, looked up along its project bases:
+        the function (in the class that defines it) and its summary."""
         if not self.may_have_member(ref, method):
             return None
         todo: list[SValue] = [ref]
@@ -615,13 +623,17 @@ class ProjectContext:
             seen.add(key)
             if self._binds(current, method):
                 # defined in this class's body: its method item, when it has one
-                found = self._method_item(current.file, f"{current.name}.{method}")
+                name = f"{current.name}.{method}"
+                found = self._method_item(current.file, name)
                 if found is not None:
-                    return found.functions.get(f"{current.name}.{method}")
+                    summary = found.functions.get(name)
+                    return (SFunction(current.file, name), summary) if summary else None
             cls = self.class_summary(current)
             if cls is None:
                 continue
             if method in cls.methods:
-                return self.function_summary(SFunction(current.file, f"{cls.name}.{method}"))
+                ref_found = SFunction(current.file, f"{cls.name}.{method}")
+                summary = self.function_summary(ref_found)
+                return (ref_found, summary) if summary is not None else None
             todo.extend(cls.bases)
         return None

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import libcst as cst
 
 from lossflint.analysis.calls import has_star_args, positional
-from lossflint.analysis.loop_callees import GUARDED_KEPT, OPTIONAL_EVENTS
+from lossflint.analysis.loop_callees import GUARDED_KEPT, INLINED, OPTIONAL_EVENTS
 from lossflint.analysis.names import dotted_text
 from lossflint.project import bridge
 from lossflint.project.context import current
@@ -72,7 +72,14 @@ def callee_summary(
     #: called on an instance: its ``self`` is not among the call's arguments
     bound = False
     if isinstance(func, cst.Attribute):
-        base = getattr(evaluate(func.value), "ref", None)  # type: ignore[operator]
+        own = evaluate(func.value)  # type: ignore[operator]
+        base = getattr(own, "ref", None)
+        if base is None and isinstance(func.value, cst.Name) and func.value.value == "self":
+            # ``self.standard_loss(x, y)`` inherited from another module's base class
+            inherited = _inherited_method(getattr(own, "cls", None), func.attr.value, evaluate)
+            if inherited is None:
+                return None
+            return (*inherited, "self", True)
         if base is not None:
             ref = bridge.attribute(base, func.attr.value, context)
             # ``Trainer.step(trainer)``: self is the first argument, no receiver
@@ -99,6 +106,37 @@ def callee_summary(
     return ref, summary, receiver, bound
 
 
+def _inherited_method(
+    cls: object, method: str, value_of: object
+) -> tuple[SFunction, FunctionSummary] | None:
+    """``method`` of a same-file class that neither it nor its same-file bases
+    define, from another project module's base class."""
+    context = current()
+    if context is None or not isinstance(cls, cst.ClassDef):
+        return None
+    todo, seen = [cls], set()
+    while todo:
+        klass = todo.pop(0)
+        if id(klass) in seen:
+            continue
+        seen.add(id(klass))
+        if any(
+            isinstance(s, cst.FunctionDef) and s.name.value == method
+            for s in getattr(klass.body, "body", ())
+        ):
+            return None  # a same-file method (the loop index follows it)
+        for base in klass.bases:
+            value = value_of(base.value)  # type: ignore[operator]
+            ref = getattr(value, "ref", None)
+            if isinstance(ref, SClass):
+                found = context.method_of(ref, method)
+                if found is not None:
+                    return found
+            elif isinstance(getattr(value, "cls", None), cst.ClassDef):
+                todo.append(value.cls)  # type: ignore[union-attr]
+    return None
+
+
 def inherited_summary(
     method: str, bases: list[cst.BaseExpression], value_of: object
 ) -> FunctionSummary | None:
@@ -118,6 +156,11 @@ def inherited_summary(
     return None
 
 
+#: the events whose presence a caller's rules count on: a conditional one
+#: makes the callee's events unsure
+_ORDERED = INLINED | {"eval", "train", "optim_ctor"}
+
+
 def inlined_events(call: cst.Call, value_of: object) -> list[InlinedEvent] | None:
     """The events a call of a project function performs, in order, in the
     caller's terms; None when the call runs none that are sure."""
@@ -132,7 +175,8 @@ def inlined_events(call: cst.Call, value_of: object) -> list[InlinedEvent] | Non
         for e in summary.events
         if not (e.conditional and e.kind in OPTIONAL_EVENTS - GUARDED_KEPT)
     )
-    unsure = any(e.conditional and e.kind not in GUARDED_KEPT for e in events)
+    # a loss computed under an ``if`` (a "forward" event) orders nothing
+    unsure = any(e.conditional and e.kind in _ORDERED - GUARDED_KEPT for e in events)
     # ``evaluate(*pair, model)``: which parameter each argument is, is unknown
     if not events or unsure or has_star_args(call):
         return None

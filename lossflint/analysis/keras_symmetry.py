@@ -39,11 +39,39 @@ def drifts_apart(
     if constant == 0:
         # a zero kernel under ReLU is dead; without an activation of its own
         # an ``Activation("relu")`` layer may follow: not known to train
-        activation = keyword(layer, "activation")
-        name = literal_value(activation.value) if activation is not None else None
-        if not isinstance(name, str) or name.lower() in _DEAD_AT_ZERO:
+        name = _activation_name(model, layer)
+        if name is None or name in _DEAD_AT_ZERO:
             return False
     return True
+
+
+#: activations given as functions (``tf.nn.sigmoid``) whose derivative at 0 is
+#: not 0: a zero kernel under them trains
+_LIVE_AT_ZERO = frozenset(
+    {"sigmoid", "tanh", "softmax", "linear", "elu", "selu", "softplus", "softsign", "gelu"}
+    | {"swish", "silu", "hard_sigmoid", "exponential", "leaky_relu"}
+)
+
+
+def _activation_name(model: SemanticModel, layer: cst.Call) -> str | None:
+    """The layer's activation, lower-cased: ``activation="tanh"``, or a
+    function (``tf.nn.sigmoid``, also as ``Dense``'s second argument) among
+    those known; None when not known."""
+    activation = keyword(layer, "activation")
+    if activation is None and layer.args[1:] and not layer.args[1].keyword:
+        qualname = model.qualname(layer.func) or ""
+        if qualname.rsplit(".", 1)[-1] == "Dense" and not layer.args[1].star:
+            activation = layer.args[1]  # ``Dense(20, tf.nn.sigmoid)``
+    if activation is None:
+        return None
+    name = literal_value(activation.value)
+    if isinstance(name, str):
+        return name.lower()
+    if isinstance(activation.value, (cst.Name, cst.Attribute)):
+        text = model.qualname(activation.value) or dotted_text(activation.value) or ""
+        last = text.rsplit(".", 1)[-1].lower()
+        return last if last in _LIVE_AT_ZERO else None
+    return None
 
 
 def next_weight_layer(model: SemanticModel, layer: cst.Call) -> cst.Call | None:

@@ -47,6 +47,17 @@ class MLP(nn.Module):
 """
 
 AUDIT_INVALID = [
+    # a zero kernel under ReLU given as a function: relu'(0) = 0, the layer never moves
+    Invalid(
+        """
+        import tensorflow as tf
+
+        model = tf.keras.models.Sequential([
+            tf.keras.layers.Dense(20, tf.nn.relu, kernel_initializer="zeros"),  # error: LF315
+            tf.keras.layers.Dense(1, tf.sigmoid),
+        ])
+        """
+    ),
     Invalid(
         _TRUNK.format(
             init="for layer in self.hidden:\n            layer.weight.data.fill_(0.01)"
@@ -262,5 +273,17 @@ AUDIT_VALID = [
             nn.init.constant_(module.weight, 42)
 
     net[2].apply(init_42)
+    """,
+    # a zero kernel under a sigmoid given as a function (Dense's second
+    # argument), then random layers: each unit's outgoing weights differ, so
+    # the units drift apart (ki-ljl/FedAvg-numpy-pytorch-tff, audit s152)
+    """
+    import tensorflow as tf
+
+    model = tf.keras.models.Sequential([
+        tf.keras.layers.Dense(20, tf.nn.sigmoid, input_shape=(8,), kernel_initializer="zeros"),
+        tf.keras.layers.Dense(20, tf.nn.sigmoid),
+        tf.keras.layers.Dense(1, tf.sigmoid),
+    ])
     """,
 ]

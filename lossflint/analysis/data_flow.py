@@ -1979,8 +1979,13 @@ def _reduction_of(
         given = argument(expr, 0, "a")
         axis = argument(expr, 1, "axis")
         # per-feature statistics only: ``np.mean(images)`` is one pixel mean
-        # over everything, two scalars (R10, R12 image loaders: harmless)
-        if given is None or axis is None or literal_value(axis) != 0:
+        # over everything, two scalars (R10, R12 image loaders: harmless);
+        # of one column (``np.max(df["speed"])``) no axis is needed
+        if given is None:
+            return None
+        if (axis is None or literal_value(axis) != 0) and not (
+            axis is None and _one_column(model, given)
+        ):
             return None
         if any(a.star for a in expr.args):
             return None
@@ -2034,9 +2039,13 @@ def _fixed_columns(expr: cst.Subscript, model: ModuleIndex) -> str | None:
     if len(expr.slice) != 1 or not isinstance(expr.slice[0].slice, cst.Index):
         return None
     key = expr.slice[0].slice.value
+    if isinstance(key, cst.Subscript):
+        return _listed_column(key, model)
     if not isinstance(key, cst.Name):
         return None
     bound = reaching_assignment(model, key)
+    if isinstance(bound, cst.SimpleString):
+        return key.value  # ``c = "speed"``: one column by name
     strings = isinstance(bound, (cst.List, cst.Tuple)) and all(
         isinstance(e.value, (cst.SimpleString, cst.FormattedString)) for e in bound.elements
     )
@@ -2047,6 +2056,48 @@ def _fixed_columns(expr: cst.Subscript, model: ModuleIndex) -> str | None:
         if target is not None and target_binds(target, key.value):
             return None
     return key.value
+
+
+def _listed_column(key: cst.Subscript, model: ModuleIndex) -> str | None:
+    """``columns[i]`` in ``df[columns[i]]``: one item of the frame's column
+    names (``columns = df.columns``, a list of strings, or named so) that no
+    loop around rebinds -- a loop over ``i`` picks another column each pass,
+    each one's statistics over all its rows (ki-ljl/FedAvg, audit s152)."""
+    names = key.value
+    if not isinstance(names, cst.Name) or len(key.slice) != 1:
+        return None
+    bound = reaching_assignment(model, names)
+    listed = (isinstance(bound, cst.Attribute) and bound.attr.value == "columns") or (
+        isinstance(bound, (cst.List, cst.Tuple))
+        and bool(bound.elements)
+        and all(isinstance(e.value, cst.SimpleString) for e in bound.elements)
+    )
+    if not listed and not _COLUMN_NAMES.search(names.value.lower()):
+        return None
+    for ancestor in model.ancestors(key):
+        target = ancestor.target if isinstance(ancestor, (cst.For, cst.CompFor)) else None
+        if target is not None and target_binds(target, names.value):
+            return None
+    return model.code(key)
+
+
+def _one_column(model: ModuleIndex, expr: cst.BaseExpression) -> bool:
+    """``df["age"]``, ``df[c]`` with ``c = "age"``, ``df[columns[i]]``: one
+    column, whose statistics need no axis."""
+    if literal_item(expr) is not None:
+        item = literal_item(expr)
+        return item is not None and isinstance(item[1], str)
+    if not isinstance(expr, cst.Subscript) or len(expr.slice) != 1:
+        return False
+    index = expr.slice[0].slice
+    if not isinstance(index, cst.Index):
+        return False
+    key = index.value
+    if isinstance(key, cst.Subscript):
+        return _listed_column(key, model) is not None
+    return isinstance(key, cst.Name) and isinstance(
+        reaching_assignment(model, key), cst.SimpleString
+    )
 
 
 def _has_formula(model: ModuleIndex) -> bool:

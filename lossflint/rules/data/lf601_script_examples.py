@@ -7,7 +7,9 @@ tree ensemble or least squares only: their predictions ignore a feature's
 scale, nothing leaks (bnsreenu's XGBoost notebook, audit s137); a model that
 does not, among them, is reported. Columns chosen by a list of names and
 standardised in place (``df[cols] = (df[cols] - ...) / df[cols].std()``, yhilpisch/aiif,
-audit s145), not rows picked by a mask or a sample at a time."""
+audit s145), one column by a name bound to its string, or each listed column in a
+loop with its min and max kept in names (audit s152); not rows picked by a mask or
+a sample at a time."""
 
 from __future__ import annotations
 
@@ -66,6 +68,24 @@ model.fit(train[cols], train["EUR"], epochs=50)
 """
 
 SCRIPT_INVALID = [
+    # one column by a name bound to its string (audit s152's probe)
+    Invalid(
+        _COLUMNS.format(
+            setup='cols = ["lag_1", "lag_2"]\nc = "lag_1"',
+            scaled="df[c] = (df[c] - df[c].mean()) / df[c].std()  # error: LF601",
+        )
+    ),
+    # each listed column min-max scaled in a loop, its min and max kept in names
+    # (ki-ljl/FedAvg-numpy-pytorch-tff's load_data, audit s152)
+    Invalid(
+        _COLUMNS.format(
+            setup="import numpy as np\ncols = list(rets.columns[1:])\ncolumns = df_cols = rets.columns",
+            scaled="for i in range(1, 4):\n"
+            "    MAX = np.max(df[columns[i]])\n"
+            "    MIN = np.min(df[columns[i]])\n"
+            "    df[columns[i]] = (df[columns[i]] - MIN) / (MAX - MIN)  # error: LF601",
+        )
+    ),
     Invalid(
         _COLUMNS.format(
             setup='cols = ["lag_1", "lag_2"]',
@@ -98,6 +118,13 @@ SCRIPT_INVALID = [
 ]
 
 SCRIPT_VALID = [
+    # the statistics of one row (a sample), not of a column
+    _COLUMNS.format(
+        setup='import numpy as np\ncols = ["lag_1", "lag_2"]\nrows = list(range(10))',
+        scaled="for i in range(10):\n"
+        "    MAX = np.max(df.iloc[rows[i]])\n"
+        "    df.iloc[rows[i]] = (df.iloc[rows[i]] - np.min(df.iloc[rows[i]])) / MAX",
+    ),
     # rows picked by a mask, and one sample at a time with its own statistics
     _COLUMNS.format(
         setup='cols = ["lag_1", "lag_2"]\nrows = rets["EUR"] > 0',

@@ -20,6 +20,15 @@ CANONICAL_PREFIXES: tuple[tuple[str, str], ...] = (
     ("keras.api.", "keras."),
     ("tensorflow.compat.v1.", "tensorflow."),
     ("tensorflow.compat.v2.", "tensorflow."),
+    # TF 1's internal op modules, imported by libraries written inside TF's
+    # tree (tensorlayer's ``from tensorflow.python.ops import standard_ops``):
+    # the ops their public names export
+    ("tensorflow.python.ops.standard_ops.", "tensorflow."),
+    ("tensorflow.python.ops.math_ops.", "tensorflow.math."),
+    ("tensorflow.python.ops.nn_ops.", "tensorflow.nn."),
+    ("tensorflow.python.ops.nn.", "tensorflow.nn."),
+    ("tensorflow.python.ops.array_ops.", "tensorflow."),
+    ("tensorflow.python.ops.clip_ops.", "tensorflow."),
 )
 #: modules that are Keras itself
 KERAS_ALIASES = frozenset({"tensorflow.keras", "tf_keras", "keras.src"})

@@ -2,7 +2,9 @@
 gradient norm written with Keras 2's backend, ``K.sqrt(K.sum(K.batch_flatten(
 K.square(grad)), axis=1))`` (Hands-On GANs with Keras, chapter 7, audit s127),
 and its torch spelling; a reshape keeps every square, so the sum is still 0
-for a zero gradient. Guarded twins stay silent."""
+for a zero gradient. Guarded twins stay silent. And a group-lasso penalty spelt
+through TF 1's internal op modules (tensorlayer's ``standard_ops``/``math_ops``,
+akaraspt/deepsleepnet, audit s154): the same ops as ``tf.sqrt``/``tf.reduce_sum``."""
 
 from __future__ import annotations
 
@@ -32,12 +34,35 @@ def gradient_penalty(critic, real, fake):
     return ((norm - 1) ** 2).mean()
 """
 
+_GROUP_LASSO = """
+import tensorflow as tf
+from tensorflow.python.ops import {module}
+
+
+def li_regularizer(scale):
+    def li(weights):
+        rows = {module}.reduce_sum(tf.square(weights), 1){eps}
+        return scale * {module}.reduce_sum({module}.sqrt(rows)){marker}
+    return li
+"""
+
 FLATTENED_INVALID = [
+    Invalid(
+        _GROUP_LASSO.format(
+            module="standard_ops", eps="", marker="  # error: LF205 at `standard_ops.sqrt(`"
+        )
+    ),
+    Invalid(
+        _GROUP_LASSO.format(
+            module="math_ops", eps="", marker="  # error: LF205 at `math_ops.sqrt(`"
+        )
+    ),
     Invalid(_GRAD_NORM.format(eps="", marker="  # error: LF205 at `K.sqrt(`")),
     Invalid(_TORCH.format(eps="", marker="  # error: LF205 at `torch.sqrt(`")),
 ]
 
 FLATTENED_VALID = [
+    _GROUP_LASSO.format(module="standard_ops", eps=" + 1e-12", marker=""),
     _GRAD_NORM.format(eps=" + K.epsilon()", marker=""),
     _TORCH.format(eps=" + 1e-12", marker=""),
 ]

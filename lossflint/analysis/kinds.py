@@ -51,6 +51,7 @@ from lossflint.analysis.values import (
     Layer,
     LayerList,
     LossObject,
+    ProbSum,
     Registry,
     Sequential,
     Tensor,
@@ -361,6 +362,9 @@ class KindAnalysis(Interpreter[Value]):
             and right.kind is Kind.SIGMOID_PROBS
         ):
             return right  # ``1 - torch.sigmoid(z)`` is ``torch.sigmoid(-z)``
+        averaged = _averaged_probs(op, left, right, node, self.frame.label)
+        if averaged is not None:
+            return averaged
         scores = _linear_map_of_logits(op, left, right)
         if scores is not None:
             return scores
@@ -1119,6 +1123,29 @@ def _container_method(
 _READING_DICT_METHODS = frozenset({"get", "keys", "values", "items", "copy"})
 
 
+def _prob_count(value: Value) -> int:
+    if isinstance(value, Tensor) and value.kind is Kind.PROBS:
+        return 1
+    return value.count if isinstance(value, ProbSum) else 0
+
+
+def _averaged_probs(
+    op: str, left: Value, right: Value, node: cst.CSTNode, where: str
+) -> Value | None:
+    """``p1 + p2 + p3`` of softmax outputs, and that sum divided by 3: their
+    average, probabilities again."""
+    if op == "Add" and _prob_count(left) and _prob_count(right):
+        return ProbSum(_prob_count(left) + _prob_count(right))
+    if (
+        op == "Divide"
+        and isinstance(left, ProbSum)
+        and isinstance(node, cst.BinaryOperation)
+        and literal_value(node.right) in (left.count, float(left.count))
+    ):
+        return Tensor(Kind.PROBS, origin=node, where=where)
+    return None
+
+
 def _arith(left: Value, right: Value) -> Value:
     # any arithmetic on a loss is still a loss attached to the graph
     if _is_loss(left):
@@ -1233,6 +1260,13 @@ def _origin_label(model: ModuleIndex, origin: cst.CSTNode) -> str:
                 break
             kept = f"{part}.{kept}"
         return "..." + kept[-27:] if len(kept) > 27 else "..." + kept
+    if (
+        isinstance(origin, cst.BinaryOperation)
+        and isinstance(origin.operator, cst.Divide)
+        and isinstance(origin.left, cst.BinaryOperation)
+        and isinstance(origin.left.operator, cst.Add)
+    ):
+        return "an average of softmax outputs"  # ``(p1 + p2 + p3) / 3``
     return "an expression"
 
 

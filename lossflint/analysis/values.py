@@ -167,6 +167,15 @@ class ApiFunction(Value):
 
 
 @dataclass(frozen=True)
+class ProbSum(Value):
+    """A sum of ``count`` softmax outputs (``pred1 + pred2 + pred3``): not
+    probabilities itself, but divided by ``count`` their average is
+    (a mixture of distributions: MFSAN's ensemble of classifiers)."""
+
+    count: int
+
+
+@dataclass(frozen=True)
 class TensorList(Value):
     """A list every known item of which is a tensor of one kind
     (``policies.append(model(x))`` in a rollout) or an instance of one class

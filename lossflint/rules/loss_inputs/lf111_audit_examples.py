@@ -1,7 +1,9 @@
 """LF111 examples found by the held-out measurements (session 18): the
 temperature of a sampling softmax given as a parameter. A focal loss taking
 ``F.log_softmax`` of a model that already ends in ``nn.Softmax``
-(voice-activity-detection, audit s117)."""
+(voice-activity-detection, audit s117). ``log_softmax`` of the average of
+three classifiers' softmax outputs, still probabilities (MFSAN, audit s155);
+a sum not divided by the count, or a weighted average, is not known to be."""
 
 from __future__ import annotations
 
@@ -68,7 +70,30 @@ for X, y in batches:
     loss.backward()
 """
 
+_ENSEMBLE = """
+import torch
+import torch.nn.functional as F
+
+
+def test(model, loader):
+    test_loss = 0
+    with torch.no_grad():
+        for data, target in loader:
+            pred1, pred2, pred3 = model(data)
+            pred1 = F.softmax(pred1, dim=1)
+            pred2 = F.softmax(pred2, dim=1)
+            pred3 = F.softmax(pred3, dim=1)
+            pred = {average}
+            test_loss += F.nll_loss(F.log_softmax(pred, dim=1), target).item(){marker}
+    return test_loss
+"""
+
 AUDIT_INVALID = [
+    Invalid(
+        _ENSEMBLE.format(
+            average="(pred1 + pred2 + pred3) / 3", marker="  # error: LF111 at `F.log_softmax(`"
+        )
+    ),
     Invalid(_FOCAL.format(returned="self.softmax(self.lin(x))", marker="  # error: LF111")),
     # every call passes a mild temperature (or keeps the default 1.0)
     Invalid(
@@ -81,6 +106,8 @@ AUDIT_INVALID = [
 ]
 
 AUDIT_VALID = [
+    _ENSEMBLE.format(average="(pred1 + pred2 + pred3) / 2", marker=""),
+    _ENSEMBLE.format(average="0.5 * pred1 + 0.3 * pred2 + 0.2 * pred3", marker=""),
     _FOCAL.format(returned="self.lin(x)", marker=""),
     # the head is linear: the sampling softmax is the only one
     _SAMPLER.format(

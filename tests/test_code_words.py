@@ -40,6 +40,10 @@ def test_comments_and_prose_strings_are_not_code() -> None:
         ("if kind == 'nll':\n    pass\n", 0),
         ("if 'nll' != kind:\n    pass\n", 0),
         ("ok = kind=='nll' or getattr(m, 'nll')\n", 1),
+        # a flag's choices (thuml/CDAN's method, audit s155), unless names are looked up
+        ("p.add_argument('loss', choices=['nll', 'mse'])\n", 0),
+        ("p.add_argument('loss', choices=('nll',))\nf = getattr(losses, a.loss)\n", 1),
+        ("p.add_argument('nll', type=str)\n", 1),
     ],
 )
 def test_scanner_edges(text: str, count: int) -> None:

@@ -67,3 +67,19 @@ def test_a_dict_read_for_its_keys_calls_nothing(tmp_path: Path) -> None:
 
 def test_a_dict_called_through_leaves_the_parameters_unknown(tmp_path: Path) -> None:
     assert _run(tmp_path, "LOSSES[args.loss]") == []
+
+
+def test_a_flags_choices_naming_the_helpers_are_no_use_of_them(tmp_path: Path) -> None:
+    # thuml/CDAN: ``choices=['CDAN', 'DANN']`` names the methods the flag picks,
+    # compared with ``==`` later: the helper's call sites are still its only
+    # callers (audit s155, LF104 in loss.py)
+    train = _TRAIN.replace(
+        'choices=list(LOSSES), default="bce"', 'choices=["elbo_loss", "l2_loss"]'
+    ).replace('LOSSES = {{"bce": elbo_loss, "l2": l2_loss}}', "")
+    files = {
+        "model.py": _MODEL,
+        "objectives.py": _OBJECTIVES,
+        "train.py": train.format(call="elbo_loss"),
+    }
+    found = [f for f in project_findings(tmp_path, files) if f[2] == "LF104"]
+    assert found == [("objectives.py", 6, "LF104")]

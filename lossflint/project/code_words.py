@@ -8,7 +8,9 @@ a mention the summary does not explain makes the callers opaque. A comment
 nothing and must not change what a rule says about the function. A string that
 is exactly the name (``getattr(losses, "nll")``, ``__all__``) and f-strings
 (their ``{...}`` is code) still count, unless compared with ``==``/``!=``
-(``decoder_type == "attention"`` tests a value).
+(``decoder_type == "attention"`` tests a value) or listed as an argparse flag's
+``choices=[...]`` in a module that looks no name up (thuml/CDAN's
+``choices=['CDAN', 'CDAN-E', 'DANN']``, audit s155).
 """
 
 from __future__ import annotations
@@ -30,6 +32,18 @@ _COMPARED = re.compile(
 )
 
 
+#: an argparse ``choices=[...]`` list of literals: values a flag may take
+#: (``choices=['CDAN', 'DANN']``), names of nothing unless the module looks
+#: names up (``getattr(losses, args.method)``)
+_CHOICES = re.compile(r"""\bchoices[ \t]*=[ \t]*[\[(][^\[\]()]*[\])]""")
+_QUOTED_IDENTIFIER = re.compile(r"""(['"])[A-Za-z_]\w*\1""")
+_LOOKUPS = ("getattr(", "globals(", "locals(", "vars(", "eval(", "__dict__")
+
+
+def _choices(match: re.Match[str]) -> str:
+    return _QUOTED_IDENTIFIER.sub('""', match.group(0))
+
+
 def _compared(match: re.Match[str]) -> str:
     return f'{match.group("op")} ""' if match.group("op") else '""'
 
@@ -49,6 +63,8 @@ def code_text(text: str) -> str:
         return text
     if "==" in text or "!=" in text:
         text = _COMPARED.sub(_compared, text)
+    if "choices" in text and not any(lookup in text for lookup in _LOOKUPS):
+        text = _CHOICES.sub(_choices, text)
     return _TOKENS.sub(_kept, text)
 
 

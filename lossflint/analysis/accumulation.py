@@ -1199,9 +1199,8 @@ def _loss_term(model: SemanticModel, loss: cst.Name, value: cst.Name) -> bool:
     (a loss helper), never detached: it holds a part of the same graph
     (SsnL/align_uniform's per-term meters, audit s147)."""
     made = reaching_assignment(model, loss)
-    if made is None or type(made) not in _ARITHMETIC:
-        return False
-    if value.value not in _arithmetic_names(made):
+    terms = _arithmetic_names(made) if made is not None and type(made) in _ARITHMETIC else set()
+    if value.value not in terms and value.value not in _added_in_place(model, loss):
         return False
     bound = model.bindings(value) or []
     return bool(bound) and all(
@@ -1213,6 +1212,26 @@ def _loss_term(model: SemanticModel, loss: cst.Name, value: cst.Name) -> bool:
         and not gradients(model).no_gradient_value(b.node)
         for b in bound
     )
+
+
+def _added_in_place(model: SemanticModel, loss: cst.Name) -> set[str]:
+    """The names ``loss += term`` adds in the function that back-propagates
+    ``loss`` (also under an ``if``: ``if epoch > 1: loss_G += loss_contrastive_G``,
+    Transfer-Learning-Library's SPGAN, audit s155)."""
+    func = model.enclosing(loss, cst.FunctionDef)
+    if not isinstance(func, cst.FunctionDef):
+        return set()
+    found: set[str] = set()
+    for node in nodes_in(func.body, cst.AugAssign, memo=memo_of(model)):
+        aug = cast("cst.AugAssign", node)
+        if (
+            isinstance(aug.target, cst.Name)
+            and aug.target.value == loss.value
+            and isinstance(aug.operator, (cst.AddAssign, cst.SubtractAssign))
+            and model.enclosing(aug, cst.FunctionDef) is func
+        ):
+            found |= _arithmetic_names(aug.value)
+    return found
 
 
 def _names_a_loss(name: cst.Name, value: cst.BaseExpression) -> bool:

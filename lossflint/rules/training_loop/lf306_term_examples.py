@@ -2,7 +2,9 @@
 (SsnL/align_uniform's per-term meters, audit s147): each term is a part of
 the same graph; a number the loss is weighted by is not. And a list of loss
 parts whose back-propagated item is replaced by its number before it is kept
-(lfz/DSB2017, read since PyTorch 0.3's ``async=`` no longer hides the file)."""
+(lfz/DSB2017, read since PyTorch 0.3's ``async=`` no longer hides the file).
+A term added to the loss in place, under an ``if`` (``loss_G += loss_contrastive_G``,
+Transfer-Learning-Library's SPGAN, audit s155), also from a loss module of the file."""
 
 from __future__ import annotations
 
@@ -71,7 +73,44 @@ def train(net, loss, data_loader, optimizer):
     return metrics
 """
 
+_ADDED = """
+import torch
+import torch.nn as nn
+
+
+class AverageMeter(object):
+    def __init__(self):
+        self.sum = 0
+
+    def update(self, val, n=1):
+        self.sum += val * n
+
+
+class ContrastiveLoss(nn.Module):
+    def forward(self, a, b, label):
+        d = torch.pairwise_distance(a, b)
+        return torch.mean((1 - label) * d.pow(2))
+
+
+def train(netG, siamese, criterion_gan, criterion_contrastive, optimizer_G, loader, epoch):
+    meter = AverageMeter()
+    for real_S, real_T in loader:
+        fake_T = netG(real_S)
+        loss_G = criterion_gan(fake_T, real_T)
+        loss_contrastive_G = criterion_contrastive(siamese(fake_T), siamese(real_S), 0)
+        if epoch > 1:
+            loss_G += loss_contrastive_G
+        netG.zero_grad()
+        loss_G.backward()
+        optimizer_G.step()
+        meter.update({kept}, real_S.size(0)){marker}
+
+
+train(nn.Linear(8, 8), nn.Linear(8, 4), nn.MSELoss(), ContrastiveLoss(), opt, loader, 3)
+"""
+
 TERM_INVALID = [
+    Invalid(_ADDED.format(kept="loss_contrastive_G", marker="  # error: LF306")),
     Invalid(_PARTS.format(replaced="", marker="  # error: LF306")),
     Invalid(
         _METERS.format(align="align_loss_val", unif="unif_loss_val", marker="  # error: LF306")
@@ -79,6 +118,7 @@ TERM_INVALID = [
 ]
 
 TERM_VALID = [
+    _ADDED.format(kept="loss_contrastive_G.item()", marker=""),
     # a KL weight annealed from the config, kept for a plot
     """
     import torch

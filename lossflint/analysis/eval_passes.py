@@ -1421,6 +1421,8 @@ def _collects_outputs(model: ModuleIndex, region: cst.CSTNode, call: cst.Call) -
                 arg = arg.func.value
             elif isinstance(arg, cst.Subscript):
                 arg = arg.value  # ``out.cpu()[keep]``: some of the same values
+            elif isinstance(arg, cst.Attribute) and arg.attr.value == "data":
+                arg = arg.value  # ``pred.cpu().data.numpy()`` (resnet1d, audit s154)
             else:
                 break
         if arg is call or (isinstance(arg, cst.Name) and arg.value in computed):

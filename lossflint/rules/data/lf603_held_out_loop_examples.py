@@ -140,6 +140,29 @@ _IN_BLOCK = _TUTORIAL.replace(
 )
 
 HELD_OUT_LOOP_INVALID = [
+    # predictions collected through ``.data`` after module-level training
+    # (hsd1503/resnet1d, audit s154)
+    Invalid(
+        """
+        import numpy as np
+        import torch
+        import torch.nn as nn
+
+        model = nn.Sequential(nn.Conv1d(2, 8, 3), nn.BatchNorm1d(8), nn.Flatten(), nn.LazyLinear(3))
+        optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
+        for input_x, input_y in dataloader:
+            loss = nn.functional.cross_entropy(model(input_x), input_y)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+
+        all_pred_prob = []
+        for input_x, input_y in dataloader_test:
+            pred = model(input_x)  # error: LF603 at `model(input_x)`
+            all_pred_prob.append(pred.cpu().data.numpy())
+        print(np.argmax(np.concatenate(all_pred_prob), axis=1))
+        """
+    ),
     Invalid(
         """
         import torch

@@ -69,3 +69,21 @@ def test_an_elif_after_if_true_is_unreachable_and_after_if_false_is_not() -> Non
     model = SemanticModel(module, "t.py", source=text)
     assigns = [n for n in model.parents if isinstance(n, cst.Assign)]
     assert [unreachable(model, n) for n in assigns] == [False, True, True, False]
+
+
+@pytest.mark.parametrize(
+    "ending", ["exit()", "sys.exit(0)", "quit()", "raise SystemExit", "os._exit(1)"]
+)
+def test_what_follows_a_top_level_exit_never_runs(ending: str) -> None:
+    # a debugging exit() left in a script (hsd1503/resnet1d, audit s154)
+    log = "torch.log(torch.softmax(z, 1))"
+    source = f"import os\nimport sys\nimport torch\na = {log}\n{ending}\nb = {log}\n"
+    assert _codes(source) == [(4, "LF201")]
+
+
+def test_an_exit_under_a_condition_or_in_a_function_ends_nothing() -> None:
+    source = (
+        "import sys\nimport torch\ndef stop():\n    sys.exit()\n"
+        "if args.dry:\n    sys.exit()\nb = torch.log(torch.softmax(z, 1))\n"
+    )
+    assert _codes(source) == [(7, "LF201")]

@@ -110,10 +110,44 @@ def _version_side(expr: cst.BaseExpression) -> str | None:
     return value if isinstance(value, str) else None
 
 
+#: calls that end the program where they stand
+_EXITS = frozenset({"builtins.exit", "builtins.quit", "sys.exit", "os._exit"})
+
+
+def _first_exit(model: ModuleIndex) -> int | None:
+    """The place of the first top-level statement that ends the script
+    unconditionally (``exit()``, ``sys.exit(0)``, ``raise SystemExit``): what
+    follows it at the top level never runs (a debugging ``exit()`` left in a
+    script, hsd1503/resnet1d, audit s154)."""
+    for i, stmt in enumerate(model.module.body):
+        if not isinstance(stmt, cst.SimpleStatementLine):
+            continue
+        for small in stmt.body:
+            if isinstance(small, cst.Expr) and isinstance(small.value, cst.Call):
+                func = small.value.func
+                if isinstance(func, (cst.Name, cst.Attribute)) and model.qualname(func) in _EXITS:
+                    return i
+            if isinstance(small, cst.Raise) and small.exc is not None:
+                raised = small.exc.func if isinstance(small.exc, cst.Call) else small.exc
+                if isinstance(raised, cst.Name) and raised.value == "SystemExit":
+                    return i
+    return None
+
+
+def _after_exit(model: ModuleIndex) -> frozenset[int]:
+    ended = _first_exit(model)
+    if ended is None:
+        return frozenset()
+    return frozenset(id(stmt) for stmt in model.module.body[ended + 1 :])
+
+
 def unreachable(model: ModuleIndex, node: cst.CSTNode) -> bool:
-    """Whether ``node`` is inside a branch its constant test never takes."""
+    """Whether ``node`` is inside a branch its constant test never takes, or
+    in a top-level statement after one that ends the script."""
     child, parent = node, model.parents.get(node)
     while parent is not None:
+        if parent is model.module:
+            return id(child) in model.analysis(_after_exit)
         if type(parent) is cst.If:
             truth = constant_truth(parent.test)
             if truth is not None:

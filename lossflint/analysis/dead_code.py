@@ -9,6 +9,11 @@ of it (``statements.py``). Only literal tests count (``True``, ``0``,
 ``TYPE_CHECKING`` are not about training code. A test of the torch release
 against one before 1.0 counts too: no supported torch takes the old branch.
 
+Top-level statements after one that ends the script (``exit()`` left in while
+debugging) never run either: nothing there is reported (the interpreter and the
+loop index still read them: a loader built before the ``exit()`` and trained on
+after it is not known to be dead).
+
 A value stored and overwritten before any read (``dead_store``) is never used
 either: what the numerics rules say about it cannot happen.
 

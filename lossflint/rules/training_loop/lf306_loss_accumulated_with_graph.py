@@ -348,12 +348,14 @@ def _finding(model: SemanticModel, leak: accumulation.GraphLeak) -> Finding:
         return Finding(
             node,
             f"{what} keeps the autograd graph of every iteration alive (it holds "
-            f"losses still attached to it): memory grows until OOM; keep each item's "
+            f"losses still attached to it): memory grows with every iteration; keep each item's "
             f"`.item()` instead",
         )
     evidence = model.kinds.describe(model.value(value))
     helper = None if leak.by_kind else accumulation.helper_call(model, value)
     source = f" (the loss from {evidence})" if evidence else ""
+    if evidence and ".backward()`" in evidence:
+        source = f" (back-propagated by {evidence})"  # a loss known by its backward()
     if not evidence and helper is not None:
         source = f" (`{model.code(helper.func)}()` returns the loss it back-propagated)"
     elif not evidence and not leak.by_kind and isinstance(value, cst.Name):
@@ -364,7 +366,7 @@ def _finding(model: SemanticModel, leak: accumulation.GraphLeak) -> Finding:
                 node,
                 f"{what} keeps the autograd graph of every iteration alive "
                 f"(`{model.code(item)}.backward()` is called in this loop): memory grows "
-                f"until OOM; keep `{model.code(item)}.item()` instead of the loss itself",
+                f"with every iteration; keep `{model.code(item)}.item()` instead of the loss itself",
             )
         whole = accumulation.term_of_backpropagated(model, loops(model), node, value)
         source = (
@@ -379,7 +381,7 @@ def _finding(model: SemanticModel, leak: accumulation.GraphLeak) -> Finding:
     return Finding(
         node,
         f"{what} keeps the autograd graph of every iteration alive{source}: memory "
-        f"grows until OOM; accumulate `.{method}()` instead{advice}",
+        f"grows with every iteration; accumulate `.{method}()` instead{advice}",
         fix=FixSpec(Applicability.SAFE, f"accumulate `.{method}()`", (NodeEdit(node, new),)),
     )
 

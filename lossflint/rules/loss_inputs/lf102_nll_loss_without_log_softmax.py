@@ -9,6 +9,7 @@ import libcst as cst
 
 from lossflint.analysis import apis
 from lossflint.analysis.apis import Kind
+from lossflint.analysis.untrained_losses import per_sample_values_only
 from lossflint.diagnostics import Applicability, Finding, FixSpec, NodeEdit, Severity
 from lossflint.examples import Invalid
 from lossflint.rules.loss_inputs.common import LossInputRule, inputs_of_kind, loss_label
@@ -251,9 +252,41 @@ original was wrong.
         """,
     ]
 
+    # a zeroth-order attack picks each sample's probability and never trains on
+    # it (Hadisalman/smoothing-adversarial, audit s153); a loss helper returning
+    # the per-sample losses is trained on
+    VALID.append(
+        """
+        import torch
+        import torch.nn.functional as F
+
+        def estimate(model, inputs, labels, noise, lr=0.1):
+            delta = torch.zeros_like(inputs)
+            for _ in range(10):
+                softmax = F.softmax(model(inputs + delta + noise), dim=1)
+                grad = F.nll_loss(softmax, labels, reduction="none").view(-1, 1) * noise
+                delta = delta + lr * grad
+            return inputs + delta
+        """
+    )
+    INVALID.append(
+        Invalid(
+            """
+            import torch.nn.functional as F
+
+            def per_sample(model, x, y):
+                probs = F.softmax(model(x), dim=1)
+                losses = F.nll_loss(probs, y, reduction="none")  # error: LF102
+                return losses
+            """
+        )
+    )
+
     def findings(self, model: SemanticModel) -> Iterator[Finding]:
         wrong = (Kind.PROBS, Kind.SIGMOID_PROBS, Kind.LOGITS)
         for loss, expr, value in inputs_of_kind(model, (apis.NLL,), wrong):
+            if per_sample_values_only(model, loss.node, loss.keywords.get("reduction")):
+                continue  # ``-p[y]`` picked per sample, never trained on
             label = {
                 Kind.PROBS: "softmax probabilities",
                 Kind.SIGMOID_PROBS: "sigmoid probabilities",

@@ -88,3 +88,11 @@ def test_own_returns_skip_nested_functions_and_classes() -> None:
     assert isinstance(func, cst.FunctionDef)
     values = [module.code_for_node(r.value) if r.value else None for r in own_returns(func)]
     assert values == ["1", "i", None]
+
+
+def test_an_import_without_as_binds_its_name() -> None:
+    # ``from sklearn import metrics`` rebinds a notebook's ``metrics`` list (audit s157)
+    from lossflint.analysis.walk import bound_names
+
+    module = cst.parse_module("from sklearn import metrics\nimport os.path\nimport numpy as np\n")
+    assert [sorted(bound_names(s)) for s in module.body] == [["metrics"], ["os"], ["np"]]

@@ -19,7 +19,14 @@ from typing import Any, TypeVar, cast
 import libcst as cst
 from libcst.metadata import CodeRange
 
-from lossflint.analysis.names import Binding, Scope, dotted_text, resolve_qualname
+from lossflint.analysis.names import (
+    Binding,
+    Scope,
+    canonical,
+    dotted_name,
+    dotted_text,
+    resolve_qualname,
+)
 from lossflint.analysis.positions import LazyPositions
 from lossflint.analysis.walk import Subtree, children, forget_bound_names, memo_of
 
@@ -431,9 +438,41 @@ class ModuleIndex:
             return self._qualnames[expr]
         result = None
         if isinstance(expr, (cst.Name, cst.Attribute)):
-            result = resolve_qualname(expr, self.scope_of(expr))
+            scope = self.scope_of(expr)
+            result = resolve_qualname(expr, scope)
+            if result is None:
+                result = self._reaching_import(expr, scope)
         self._qualnames[expr] = result
         return result
+
+    def _reaching_import(self, expr: cst.Name | cst.Attribute, scope: Scope) -> str | None:
+        """A name bound both to an import and to something else (a notebook's
+        ``metrics = ['accuracy']`` cell, then ``from sklearn import metrics``):
+        the import when it is the binding every path to the use passes last."""
+        root: cst.BaseExpression = expr
+        while isinstance(root, cst.Attribute):
+            root = root.value
+        if not isinstance(root, cst.Name):
+            return None
+        bindings = scope.lookup(root.value)
+        if not bindings or len(bindings) < 2 or all(b.kind != "import" for b in bindings):
+            return None
+        from lossflint.analysis.reaching import reaching_line
+
+        line = reaching_line(self, root)
+        if line is None or not any(isinstance(s, (cst.Import, cst.ImportFrom)) for s in line.body):
+            return None
+        imported = [
+            b
+            for b in bindings
+            if b.kind == "import" and b.node is not None and self.statement_of(b.node) is line
+        ]
+        if len(imported) != 1 or imported[0].qualname is None:
+            return None
+        parts = dotted_name(expr)
+        if not parts:
+            return None
+        return canonical(".".join([imported[0].qualname, *parts[1:]]))
 
     def dotted(self, expr: cst.BaseExpression) -> str | None:
         """``dotted_text(expr)``, kept: the interpreters ask it of the same

@@ -350,6 +350,12 @@ def bound_names(node: cst.CSTNode) -> frozenset[str]:
             target = inner.target
         elif isinstance(inner, cst.AsName):
             target = inner.name
+        elif isinstance(inner, cst.ImportAlias) and inner.asname is None:
+            # ``from sklearn import metrics`` binds ``metrics``; ``import a.b`` binds ``a``
+            bound: cst.BaseExpression = inner.name
+            while isinstance(bound, cst.Attribute):
+                bound = bound.value
+            target = bound
         elif isinstance(inner, cst.Del):
             target = inner.target
         elif isinstance(inner, (cst.FunctionDef, cst.ClassDef)):

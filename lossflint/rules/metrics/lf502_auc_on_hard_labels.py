@@ -13,6 +13,7 @@ from lossflint.analysis.calls import argument
 from lossflint.diagnostics import Finding, Severity
 from lossflint.examples import Invalid
 from lossflint.registry import Rule
+from lossflint.rules.metrics.lf502_rebound_examples import REBOUND_INVALID, REBOUND_VALID
 
 if TYPE_CHECKING:
     from lossflint.analysis.model import SemanticModel
@@ -222,6 +223,7 @@ misstates the model (usually far lower, sometimes higher).
             b = roc_auc_score(y, y_hat)  # error: LF502 at `roc_auc_score(`
             """
         ),
+        *REBOUND_INVALID,
     ]
     VALID = [
         # thresholded only on one path: the scores may reach the AUC
@@ -355,6 +357,7 @@ misstates the model (usually far lower, sometimes higher).
         s = p
         auc = roc_auc_score(y, s)
         """,
+        *REBOUND_VALID,
     ]
 
     def check(self, model: SemanticModel) -> Iterator[Finding]:

@@ -620,11 +620,12 @@ def test_diagnostic_from_json_is_strict() -> None:
         "statement_row": None,
         "cell": None,
         "assumed": [],
+        "defers": False,
     }
     fields = {f.name for f in dataclasses.fields(Diagnostic)}
     good = {k: v for k, v in good.items() if k in fields}
     assert diagnostic_from_json(good, "x.py").location.row == 1
-    for key, bad in [("severity", "fatal"), ("statement_row", 0), ("name", None)]:
+    for key, bad in [("severity", "fatal"), ("statement_row", 0), ("name", None), ("defers", 1)]:
         with pytest.raises(ValueError):
             diagnostic_from_json({**good, key: bad}, "x.py")
 

@@ -300,6 +300,10 @@ class MetricFacts:
         if _is_empty_list(assigned):
             # ``preds = []`` then ``preds.append(out.argmax(1))``
             return self._all_hard(self._appended(name), depth)
+        concatenated = self._concatenated(name)
+        if concatenated:
+            # ``y_score = []`` then ``y_score = y_score + pred.tolist()``
+            return self._all_hard(concatenated, depth)
         if assigned is not None and self._zeros(assigned):
             # ``y_pred = np.zeros(p.shape)`` then ``y_pred[np.where(p >= t)] = 1``
             marked = self._thresholded_stores(name)
@@ -454,6 +458,65 @@ class MetricFacts:
         # ``logits, labels = torch.cat(logits), ...`` binds as "other"
         bindings = self.model.bindings(name) or []
         return sum(1 for b in bindings if b.kind in ("assign", "other")) > 1
+
+    def _concatenated(self, name: cst.Name) -> list[cst.BaseExpression]:
+        """What a list grows by when every binding of ``name`` is ``name = []``
+        (once, also as ``a, name = [], []``) or ``name = name + items`` /
+        ``name += items`` (kaggle-pcam's ``y_score = y_score + pred.tolist()``,
+        audit s157); else nothing."""
+        bindings = self.model.bindings(name) or []
+        grown: list[cst.BaseExpression] = []
+        empty = 0
+        for binding in bindings:
+            node = binding.node
+            parent = self.model.parent(node) if node is not None else None
+            if isinstance(parent, cst.AugAssign) and parent.value is node:
+                if not isinstance(parent.operator, cst.AddAssign):
+                    return []
+                grown.append(parent.value)
+            elif binding.kind == "assign" and isinstance(node, cst.List) and not node.elements:
+                empty += 1
+            elif (
+                binding.kind == "assign"
+                and isinstance(node, cst.BinaryOperation)
+                and isinstance(node.operator, cst.Add)
+                and isinstance(node.left, cst.Name)
+                and node.left.value == name.value
+            ):
+                grown.append(node.right)
+            elif binding.kind == "other" and node is None:
+                empty += 1  # checked below: an item of ``a, b = [], []``
+            else:
+                return []
+        others = sum(1 for b in bindings if b.kind == "other" and b.node is None)
+        if others and others != self._unpacked_empty_lists(name):
+            return []
+        return grown if empty == 1 else []
+
+    def _unpacked_empty_lists(self, name: cst.Name) -> int:
+        """How many ``a, name = [], []`` bind ``name`` in its scope."""
+        scope = self.model.scope_of(name)
+        count = 0
+        for node in self.model.nodes_of_type(cst.Assign):
+            assign = cast(cst.Assign, node)
+            value = assign.value
+            for target in assign.targets:
+                t = target.target
+                if not isinstance(t, (cst.Tuple, cst.List)) or not isinstance(
+                    value, (cst.Tuple, cst.List)
+                ):
+                    continue
+                if len(t.elements) != len(value.elements):
+                    continue
+                for mine, theirs in zip(t.elements, value.elements, strict=True):
+                    if (
+                        isinstance(mine.value, cst.Name)
+                        and mine.value.value == name.value
+                        and self.model.scope_of(mine.value) is scope
+                        and _is_empty_list(theirs.value)
+                    ):
+                        count += 1
+        return count
 
     def _appended(self, name: cst.Name) -> list[cst.BaseExpression]:
         """What is appended to (or extends) the list ``name`` is bound to."""

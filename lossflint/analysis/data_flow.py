@@ -2051,11 +2051,16 @@ def _fixed_columns(expr: cst.Subscript, model: ModuleIndex) -> str | None:
     )
     if not strings and not _COLUMN_NAMES.search(key.value.lower()):
         return None
-    for ancestor in model.ancestors(expr):
+    return None if _loop_rebinds(model, expr, key.value) else key.value
+
+
+def _loop_rebinds(model: ModuleIndex, node: cst.CSTNode, name: str) -> bool:
+    """A ``for`` or comprehension around ``node`` binds ``name``."""
+    for ancestor in model.ancestors(node):
         target = ancestor.target if isinstance(ancestor, (cst.For, cst.CompFor)) else None
-        if target is not None and target_binds(target, key.value):
-            return None
-    return key.value
+        if target is not None and target_binds(target, name):
+            return True
+    return False
 
 
 def _listed_column(key: cst.Subscript, model: ModuleIndex) -> str | None:
@@ -2074,11 +2079,7 @@ def _listed_column(key: cst.Subscript, model: ModuleIndex) -> str | None:
     )
     if not listed and not _COLUMN_NAMES.search(names.value.lower()):
         return None
-    for ancestor in model.ancestors(key):
-        target = ancestor.target if isinstance(ancestor, (cst.For, cst.CompFor)) else None
-        if target is not None and target_binds(target, names.value):
-            return None
-    return model.code(key)
+    return None if _loop_rebinds(model, key, names.value) else model.code(key)
 
 
 def _one_column(model: ModuleIndex, expr: cst.BaseExpression) -> bool:

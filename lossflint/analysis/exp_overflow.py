@@ -123,8 +123,10 @@ def naive_forms(model: SemanticModel) -> Iterator[NaiveForm]:
         if log.framework == "keras":
             # the Keras backend's log computes on TensorFlow's tensors (Keras 2)
             form = _log_form(model, log.node, log.argument, "tensorflow", False)
-            if form is not None and form.kind == "logsumexp":
-                yield replace(form, inline=False)  # no K.logsumexp rewrite
+            if form is not None and form.kind in ("logsumexp", "softplus"):
+                # no K.logsumexp / K.softplus rewrite (``K.log(1 + K.exp(s))``,
+                # a Gaussian layer's sigma, audit s158)
+                yield replace(form, inline=False)
             continue
         form = _log_form(model, log.node, log.argument, log.framework, False)
         if form is not None:

@@ -5,13 +5,29 @@ spelled (lightning-pose's target heatmaps, audit s103: ``h *= -1`` then
 rebound by the very statement that takes its ``exp`` is read as it was
 before: the MDN-RNN's ``z_loss = -K.log(K.sum(K.exp(z_loss), 1))`` and
 ``log_pi = log_pi - K.log(K.sum(K.exp(log_pi), 1))`` (WorldModels, audit
-s139) are not their own negated or shifted results."""
+s139) are not their own negated or shifted results. A deep ensemble's Gaussian
+layer takes its sigma as ``K.log(1 + K.exp(s))``, a softplus written with the
+Keras backend (cpark321/uncertainty-deep-learning, audit s158)."""
 
 from __future__ import annotations
 
 from lossflint.examples import Invalid
 
+_SIGMA = """
+from keras import backend as K
+from keras.layers import Layer
+
+
+class GaussianLayer(Layer):
+    def call(self, x):
+        output_mu = K.dot(x, self.w_1) + self.b_1
+        output_sig = K.dot(x, self.w_2) + self.b_2
+        output_sig_pos = {sigma} + 1e-06{marker}
+        return [output_mu, output_sig_pos]
+"""
+
 GAUSSIAN_INVALID = [
+    Invalid(_SIGMA.format(sigma="K.log(1 + K.exp(output_sig))", marker="  # error: LF204")),
     Invalid(
         """
         import numpy as np
@@ -48,6 +64,7 @@ GAUSSIAN_INVALID = [
 ]
 
 GAUSSIAN_VALID = [
+    _SIGMA.format(sigma="K.softplus(output_sig)", marker=""),
     """
     import torch
 

@@ -1154,7 +1154,7 @@ class GradientFacts:
 
     # --- where the value goes -------------------------------------------------
 
-    def leaves_graph(self, node: cst.CSTNode, depth: int = 2) -> bool:
+    def leaves_graph(self, node: cst.CSTNode, depth: int = 3) -> bool:
         """The value of ``node`` only becomes a number, an index, a test or a log entry."""
         model = self.model
         if isinstance(model.enclosing(node, cst.Assert, cst.FunctionDef, cst.Lambda), cst.Assert):

@@ -411,6 +411,11 @@ PASSING_FUNCS = frozenset(
         "sub",
         "norm",
     )
+) | frozenset(
+    # a softmax passes its input's gradient on (its argmax is an index: audit
+    # s159's capsule lengths, softmaxed only to pick the masked class)
+    {"torch.softmax", "torch.nn.functional.softmax", "torch.log_softmax"}
+    | {"torch.nn.functional.log_softmax", "torch.sigmoid"}
 )
 MEAN = frozenset({"torch.mean"})
 NORM = frozenset({"torch.norm", "torch.linalg.norm", "torch.linalg.vector_norm"})

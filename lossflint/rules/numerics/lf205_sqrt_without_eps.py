@@ -30,6 +30,7 @@ from lossflint.rules.numerics.lf205_audit_s124_examples import (
     AUDIT_S124_VALID,
 )
 from lossflint.rules.numerics.lf205_basic_examples import BASIC_INVALID, BASIC_VALID
+from lossflint.rules.numerics.lf205_capsule_examples import CAPSULE_INVALID, CAPSULE_VALID
 from lossflint.rules.numerics.lf205_dispatcher_examples import DISPATCHER_INVALID, DISPATCHER_VALID
 from lossflint.rules.numerics.lf205_flattened_examples import FLATTENED_INVALID, FLATTENED_VALID
 from lossflint.rules.numerics.lf205_function_value_examples import (
@@ -193,6 +194,7 @@ the value by at most 1e-6.
         *AUDIT_S117_INVALID,
         *AUDIT_S124_INVALID,
         *FLATTENED_INVALID,
+        *CAPSULE_INVALID,
         *NEAREST_INVALID,
         *DISPATCHER_INVALID,
         *PSEUDO_HUBER_INVALID,
@@ -207,6 +209,7 @@ the value by at most 1e-6.
         *AUDIT_S117_VALID,
         *AUDIT_S124_VALID,
         *FLATTENED_VALID,
+        *CAPSULE_VALID,
         *NEAREST_VALID,
         *DISPATCHER_VALID,
         *PSEUDO_HUBER_VALID,

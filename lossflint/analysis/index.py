@@ -28,7 +28,7 @@ from lossflint.analysis.names import (
     resolve_qualname,
 )
 from lossflint.analysis.positions import LazyPositions
-from lossflint.analysis.walk import Subtree, children, forget_bound_names, memo_of
+from lossflint.analysis.walk import Subtree, bound_names, children, forget_bound_names, memo_of
 
 _A = TypeVar("_A")
 
@@ -448,29 +448,36 @@ class ModuleIndex:
     def _reaching_import(self, expr: cst.Name | cst.Attribute, scope: Scope) -> str | None:
         """A name bound both to an import and to something else (a notebook's
         ``metrics = ['accuracy']`` cell, then ``from sklearn import metrics``):
-        the import when it is the binding every path to the use passes last."""
+        the import, for a use in the module's own code, when the last top-level
+        statement before the use's that binds the name is that import."""
         root: cst.BaseExpression = expr
         while isinstance(root, cst.Attribute):
             root = root.value
-        if not isinstance(root, cst.Name):
+        if not isinstance(root, cst.Name) or scope.kind != "module":
             return None
         bindings = scope.lookup(root.value)
         if not bindings or len(bindings) < 2 or all(b.kind != "import" for b in bindings):
             return None
-        from lossflint.analysis.reaching import reaching_line
-
-        line = reaching_line(self, root)
-        if line is None or not any(isinstance(s, (cst.Import, cst.ImportFrom)) for s in line.body):
+        top: cst.CSTNode = root
+        parent = self.parents.get(root)
+        while parent is not None and parent is not self.module:
+            top, parent = parent, self.parents.get(parent)
+        if parent is None or root.value in bound_names(top):
+            return None
+        body = self.module.body
+        order = self._top_order.get(top)
+        if order is None:
+            return None
+        line = next((s for s in reversed(body[:order]) if root.value in bound_names(s)), None)
+        if not isinstance(line, cst.SimpleStatementLine):
             return None
         imported = [
             b
             for b in bindings
-            if b.kind == "import" and b.node is not None and self.statement_of(b.node) is line
+            if b.kind == "import" and b.node is not None and any(b.node is s for s in line.body)
         ]
-        if len(imported) != 1 or imported[0].qualname is None:
-            return None
         parts = dotted_name(expr)
-        if not parts:
+        if len(imported) != 1 or imported[0].qualname is None or not parts:
             return None
         return canonical(".".join([imported[0].qualname, *parts[1:]]))
 

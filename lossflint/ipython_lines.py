@@ -109,6 +109,32 @@ def mask_ipython(text: str, masks: dict[int, str]) -> str | None:
     return "\n".join(out)
 
 
+#: Python 2's print statement on a line of its own (no comment, no ``>>file``)
+PRINT_STATEMENT = re.compile(r"^([ \t]*)print(?:[ \t]+(?![(=.\[>])([^#\n]*?))?[ \t]*$")
+
+
+def call_prints(text: str, masks: dict[int, str]) -> str | None:
+    """``text`` with each Python 2 ``print x`` line written ``print(x)``, the
+    original kept in ``masks`` under the id written after it (as for a timed
+    magic: a fix puts the line back as it was); None when there is none."""
+    out: list[str] = []
+    changed = False
+    for line in text.split("\n"):
+        body = line.rstrip("\r")
+        match = PRINT_STATEMENT.match(body)
+        if match is None or match.group(2) is None and body.strip() != "print":
+            out.append(line)
+            continue
+        mask_id = len(masks)
+        masks[mask_id] = body
+        said = (match.group(2) or "").rstrip()
+        out.append(
+            f"{match.group(1)}print({said})" + _TIMED_MARK.format(mask_id) + line[len(body) :]
+        )
+        changed = True
+    return "\n".join(out) if changed else None
+
+
 def _timed_statement(body: str) -> str | None:
     """``%time x = f()`` as ``if 1: x = f()`` (``%timeit``/``%prun`` alike,
     padded to the magic's width), when the statement is one line of Python."""

@@ -178,6 +178,25 @@ def _without_ipython_lines(text: str, filename: str, error: Diagnostic) -> cst.M
 _ASYNC_ARGUMENT = re.compile(r"([(,]\s*)async(\s*=)")
 
 
+def _without_print_statements(text: str, filename: str, error: Diagnostic) -> cst.Module | None:
+    """The module of a Python 2 file whose syntax error is a ``print x``
+    statement, parsed with each such line written ``print(x)`` (rows hold; the
+    code ran on Python 2, and its training code says the same there: DanQ and
+    the capsule-network tutorials, audits s156/s159); None when the error is
+    something else or the rewritten text does not parse either."""
+    from lossflint.ipython_lines import PRINT_STATEMENT, call_prints
+
+    lines = text.split("\n")
+    row = error.location.row
+    if not 0 < row <= len(lines) or not PRINT_STATEMENT.match(lines[row - 1].rstrip("\r")):
+        return None
+    rewritten = call_prints(text, {})
+    if rewritten is None:
+        return None
+    parsed, own = parse_text(rewritten, filename)
+    return parsed if isinstance(parsed, cst.Module) and own else None
+
+
 def _without_async_keyword(text: str, filename: str, error: Diagnostic) -> cst.Module | None:
     """The module of a file whose syntax error is PyTorch 0.3's ``.cuda(async=True)``
     (valid before Python 3.7: the code ran then), parsed with every such
@@ -285,6 +304,8 @@ def lint_text(
             parsed = replace(parsed, message=parsed.message + hint)
         elif module is None:
             recovered = _without_async_keyword(text, filename, parsed)
+            if recovered is None:
+                recovered = _without_print_statements(text, filename, parsed)
             if recovered is not None:
                 parsed = replace(parsed, message=parsed.message + "; the rest is checked")
         if ruleset.report_syntax and not _is_ignored("LF900", ignored):

@@ -53,7 +53,9 @@ from lossflint.ipython_lines import (
     CELL_MARKER,
     COMMENT_LINE,
     MASK_RE,
+    PRINT_STATEMENT,
     TIMED_RE,
+    call_prints,
     mask_ipython,
 )
 from lossflint.linter import (
@@ -258,6 +260,25 @@ def _parse_masked(
     return masked, parsed
 
 
+def _with_print_calls(
+    masked: str, filename: str, error: Diagnostic, masks: dict[int, str]
+) -> tuple[str, cst.Module] | None:
+    """A cell whose syntax error is a Python 2 print statement, with its print
+    lines written as calls (``call_prints``) when that parses."""
+    lines = masked.split("\n")
+    row = error.location.row
+    if not 0 < row <= len(lines) or not PRINT_STATEMENT.match(lines[row - 1].rstrip("\r")):
+        return None
+    kept = dict(masks)
+    rewritten = call_prints(masked, masks)
+    reparsed = parse(rewritten, filename) if rewritten is not None else None
+    if rewritten is None or not isinstance(reparsed, cst.Module):
+        masks.clear()
+        masks.update(kept)  # the masks of a cell left out are not needed
+        return None
+    return rewritten, reparsed
+
+
 def build_program(
     nb: dict[str, Any], filename: str, report_syntax: bool
 ) -> tuple[Program, list[Diagnostic]]:
@@ -281,9 +302,14 @@ def build_program(
                 if not isinstance(reparsed, Diagnostic):
                     masked, parsed = candidate, reparsed
         if isinstance(parsed, Diagnostic):
+            # a Python 2 cell (``print x``): reported, and read as ``print(x)``
+            recovered = _with_print_calls(masked, filename, parsed, masks)
             if report_syntax:
-                errors.append(replace(parsed, cell=number))
-            continue
+                hint = "; the rest of the cell is checked" if recovered is not None else ""
+                errors.append(replace(parsed, cell=number, message=parsed.message + hint))
+            if recovered is None:
+                continue
+            masked, parsed = recovered
         cells.append(
             CodeCell(number, index, text, masked, indent=indent, dedented_rows=dedented_rows)
         )

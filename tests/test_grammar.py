@@ -208,3 +208,26 @@ def test_unparenthesised_exception_classes_are_analysed() -> None:
     )
     found = lint_text(text, "utils.py", RULES, []).diagnostics
     assert [d.code for d in found] == ["LF201"]
+
+
+def test_the_rest_of_a_python_2_file_with_print_statements_is_checked() -> None:
+    """``print x`` is LF900 (it never ran on Python 3), and the training code
+    around it is still read as ``print(x)`` would be (DanQ, the capsule-network
+    tutorials: audits s156/s159); no fix is written from that tree."""
+    text = (
+        "import torch\nimport torch.nn as nn\n"
+        "model = nn.Sequential(nn.Linear(4, 3), nn.Softmax(dim=1))\n"
+        "criterion = nn.CrossEntropyLoss()\n"
+        "for x, y in loader:\n"
+        "    loss = criterion(model(x), y)\n"
+        "    print 'loss', loss\n"
+        "    print\n"
+        "    loss.backward()\n"
+    )
+    found = lint_text(text, "train.py", RULES, []).diagnostics
+    assert [(d.code, d.location.row) for d in found] == [("LF101", 6), ("LF900", 7)]
+    assert found[1].message.endswith("; the rest is checked")
+    assert all(d.fix is None for d in found)
+    # another syntax error is not taken for a print statement
+    other = lint_text("print 'a'\ndef f(:\n    pass\n", "t.py", RULES, []).diagnostics
+    assert [d.code for d in other] == ["LF900"]

@@ -739,3 +739,24 @@ def test_inert_and_binding_masks_are_both_restored():
     masked = mask_ipython("%matplotlib inline\n%run x.py\ny = 1", masks)
     assert masked == ("pass  # lossflint-inert-line-0\npass  # lossflint-masked-line-1\ny = 1")
     assert masks == {0: "%matplotlib inline", 1: "%run x.py"}
+
+
+def test_a_python_2_cell_is_read_and_its_print_lines_are_kept_by_a_fix() -> None:
+    """A cell of ``print x`` statements (the capsule-network tutorial, audit
+    s159): LF900, and the cell's code still read; a fix in that cell writes
+    the print lines back as they were."""
+    text = notebook(
+        ("code", "import torch"),
+        ("code", "lp = torch.log(torch.softmax(x, dim=1))\nprint 'log-probs', lp\nprint"),
+    )
+    found = lint_notebook(text.encode(), "nb.ipynb", RuleSet.default(), []).diagnostics
+    assert [(d.code, d.cell, d.location.row) for d in found] == [
+        ("LF201", 2, 1),
+        ("LF900", 2, 2),
+    ]
+    assert found[1].message.endswith("; the rest of the cell is checked")
+    result = fix(text.encode(), unsafe=True)
+    cells = json.loads(result.data)["cells"]
+    assert "".join(cells[1]["source"]) == (
+        "lp = torch.log_softmax(x, dim=1)\nprint 'log-probs', lp\nprint"
+    )

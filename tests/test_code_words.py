@@ -44,6 +44,8 @@ def test_comments_and_prose_strings_are_not_code() -> None:
         ("p.add_argument('loss', choices=['nll', 'mse'])\n", 0),
         ("p.add_argument('loss', choices=('nll',))\nf = getattr(losses, a.loss)\n", 1),
         ("p.add_argument('nll', type=str)\n", 1),
+        # ``model.eval()`` is a method, not a name lookup (thuml/CDAN)
+        ("p.add_argument('loss', choices=['nll'])\nmodel.eval()\n", 0),
     ],
 )
 def test_scanner_edges(text: str, count: int) -> None:

@@ -37,7 +37,8 @@ _COMPARED = re.compile(
 #: names up (``getattr(losses, args.method)``)
 _CHOICES = re.compile(r"""\bchoices[ \t]*=[ \t]*[\[(][^\[\]()]*[\])]""")
 _QUOTED_IDENTIFIER = re.compile(r"""(['"])[A-Za-z_]\w*\1""")
-_LOOKUPS = ("getattr(", "globals(", "locals(", "vars(", "eval(", "__dict__")
+#: a name looked up at run time (not ``model.eval()``, a method)
+_LOOKUPS = re.compile(r"(?<![\w.])(?:getattr|globals|locals|vars|eval)[ \t]*\(|__dict__")
 
 
 def _choices(match: re.Match[str]) -> str:
@@ -63,7 +64,7 @@ def code_text(text: str) -> str:
         return text
     if "==" in text or "!=" in text:
         text = _COMPARED.sub(_compared, text)
-    if "choices" in text and not any(lookup in text for lookup in _LOOKUPS):
+    if "choices" in text and not _LOOKUPS.search(text):
         text = _CHOICES.sub(_choices, text)
     return _TOKENS.sub(_kept, text)
 

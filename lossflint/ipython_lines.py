@@ -114,25 +114,64 @@ PRINT_STATEMENT = re.compile(r"^([ \t]*)print(?:[ \t]+(?![(=.\[>])([^#\n]*?))?[ 
 
 
 def call_prints(text: str, masks: dict[int, str]) -> str | None:
-    """``text`` with each Python 2 ``print x`` line written ``print(x)``, the
-    original kept in ``masks`` under the id written after it (as for a timed
-    magic: a fix puts the line back as it was); None when there is none."""
+    """``text`` with each Python 2 ``print x`` line written ``print(x)`` (a
+    statement continued over the next lines inside brackets closed on its
+    last line), each line changed kept in ``masks`` under the id written after
+    it (as for a timed magic: a fix puts the lines back as they were); None
+    when there is none."""
+    lines = text.split("\n")
     out: list[str] = []
     changed = False
-    for line in text.split("\n"):
+    row = 0
+    while row < len(lines):
+        line = lines[row]
         body = line.rstrip("\r")
         match = PRINT_STATEMENT.match(body)
+        row += 1
         if match is None or match.group(2) is None and body.strip() != "print":
             out.append(line)
             continue
+        said = (match.group(2) or "").rstrip()
+        last = row - 1
+        depth = _open_brackets(said)
+        while depth > 0 and last + 1 < len(lines) and last - (row - 1) < _MAX_PRINT_LINES:
+            last += 1
+            following = lines[last].rstrip("\r")
+            if "#" in following:
+                break
+            depth += _open_brackets(following)
+        if depth != 0:
+            out.append(line)  # not closed where it can be read: left as it is
+            continue
         mask_id = len(masks)
         masks[mask_id] = body
-        said = (match.group(2) or "").rstrip()
-        out.append(
-            f"{match.group(1)}print({said})" + _TIMED_MARK.format(mask_id) + line[len(body) :]
-        )
+        if last == row - 1:
+            out.append(
+                f"{match.group(1)}print({said})" + _TIMED_MARK.format(mask_id) + line[len(body) :]
+            )
+        else:
+            out.append(
+                f"{match.group(1)}print({said}" + _TIMED_MARK.format(mask_id) + line[len(body) :]
+            )
+            out.extend(lines[row:last])
+            end = lines[last]
+            end_body = end.rstrip("\r")
+            end_id = len(masks)
+            masks[end_id] = end_body
+            out.append(end_body + ")" + _TIMED_MARK.format(end_id) + end[len(end_body) :])
+            row = last + 1
         changed = True
     return "\n".join(out) if changed else None
+
+
+#: how many lines a print statement's brackets may span
+_MAX_PRINT_LINES = 8
+
+
+def _open_brackets(code: str) -> int:
+    """Brackets opened minus closed in ``code`` (strings not looked into: a
+    bracket in a string may miscount, and the cell then stays unparsed)."""
+    return sum(code.count(c) for c in "([{") - sum(code.count(c) for c in ")]}")
 
 
 def _timed_statement(body: str) -> str | None:

@@ -760,3 +760,26 @@ def test_a_python_2_cell_is_read_and_its_print_lines_are_kept_by_a_fix() -> None
     assert "".join(cells[1]["source"]) == (
         "lp = torch.log_softmax(x, dim=1)\nprint 'log-probs', lp\nprint"
     )
+
+
+def test_a_print_statement_continued_in_brackets_is_read_and_kept() -> None:
+    """``print "acc:", sum(a ==\\n    b) / n`` spans two lines (the capsule-network
+    tutorial's training cell, audit s159): read as one call, written back as it was."""
+    text = notebook(
+        ("code", "import torch"),
+        (
+            "code",
+            "lp = torch.log(torch.softmax(x, dim=1))\n"
+            'print "acc:", sum(a ==\n      b) / float(n)\nprint lp',
+        ),
+    )
+    found = lint_notebook(text.encode(), "nb.ipynb", RuleSet.default(), []).diagnostics
+    assert [(d.code, d.cell, d.location.row) for d in found] == [
+        ("LF201", 2, 1),
+        ("LF900", 2, 2),
+    ]
+    result = fix(text.encode(), unsafe=True)
+    cells = json.loads(result.data)["cells"]
+    assert "".join(cells[1]["source"]) == (
+        'lp = torch.log_softmax(x, dim=1)\nprint "acc:", sum(a ==\n      b) / float(n)\nprint lp'
+    )

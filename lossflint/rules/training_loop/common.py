@@ -155,8 +155,8 @@ def evals_left_by_callers_findings(model: SemanticModel) -> Iterator[Finding]:
         yield Finding(
             left.node,
             f"`{left.function}()` puts `{left.receiver}` in eval mode and is called inside "
-            f"an epoch loop ({left.caller}) that never calls `.train()`: later epochs train "
-            "in eval mode (no dropout, frozen batch-norm); call `model.train()` at the top "
-            "of each epoch",
+            f"a training loop ({left.caller}) that does not call `.train()` after it: what "
+            "that loop trains after the first evaluation trains in eval mode (no dropout, "
+            "frozen batch-norm); call `.train()` on the model right after the call",
             related=(RelatedSite("the call in the epoch loop", file, int(line or 0), 0),),
         )

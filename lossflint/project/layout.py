@@ -206,6 +206,12 @@ class Layout:
         found = self._file_search.get(file)
         if found is None:
             found = self._folder_search(Path(file).parent)
+            folder = Path(file).parent
+            if self._package_dir(folder) and folder not in found and _runs_as_script(file):
+                # a package's file run as a script (``python train_image.py``
+                # in thuml/CDAN's ``pytorch/``) has its own folder on sys.path:
+                # its siblings by their plain names, searched last
+                found = (*found, folder)
             edits = _file_edits(file)
             if edits is not NO_EDITS:
                 front = [f for f in map(self._added_folder, edits.front) if f is not None]
@@ -336,6 +342,16 @@ _MAX_SCANNED = 4_000_000
 #: ``import _init_paths`` at the top of a script: a sibling module run for the
 #: ``sys.path`` edits it makes (human-pose-estimation.pytorch, Detectron)
 _PLAIN_IMPORT = re.compile(rb"^import[ \t]+(\w+)[ \t]*(?:#.*)?$", re.MULTILINE)
+
+
+def _runs_as_script(file: str) -> bool:
+    """The file has a ``if __name__ == "__main__":`` block."""
+    try:
+        with open(file, "rb") as handle:
+            data = handle.read(2_000_000)
+    except OSError:
+        return False
+    return b"__main__" in data and b"__name__" in data
 
 
 def _imported_edits(file: str, data: bytes) -> SearchEdits:

@@ -164,6 +164,20 @@ def call_prints(text: str, masks: dict[int, str]) -> str | None:
     return "\n".join(out) if changed else None
 
 
+def prints_called_at_error(text: str, row: int, masks: dict[int, str]) -> str | None:
+    """``call_prints(text, masks)`` when the syntax error at ``row`` is a
+    Python 2 print statement; None otherwise (``masks`` then unchanged)."""
+    lines = text.split("\n")
+    if not 0 < row <= len(lines) or not PRINT_STATEMENT.match(lines[row - 1].rstrip("\r")):
+        return None
+    kept = dict(masks)
+    rewritten = call_prints(text, masks)
+    if rewritten is None:
+        masks.clear()
+        masks.update(kept)
+    return rewritten
+
+
 #: how many lines a print statement's brackets may span
 _MAX_PRINT_LINES = 8
 

@@ -184,13 +184,9 @@ def _without_print_statements(text: str, filename: str, error: Diagnostic) -> cs
     code ran on Python 2, and its training code says the same there: DanQ and
     the capsule-network tutorials, audits s156/s159); None when the error is
     something else or the rewritten text does not parse either."""
-    from lossflint.ipython_lines import PRINT_STATEMENT, call_prints
+    from lossflint.ipython_lines import prints_called_at_error
 
-    lines = text.split("\n")
-    row = error.location.row
-    if not 0 < row <= len(lines) or not PRINT_STATEMENT.match(lines[row - 1].rstrip("\r")):
-        return None
-    rewritten = call_prints(text, {})
+    rewritten = prints_called_at_error(text, error.location.row, {})
     if rewritten is None:
         return None
     parsed, own = parse_text(rewritten, filename)

@@ -53,10 +53,9 @@ from lossflint.ipython_lines import (
     CELL_MARKER,
     COMMENT_LINE,
     MASK_RE,
-    PRINT_STATEMENT,
     TIMED_RE,
-    call_prints,
     mask_ipython,
+    prints_called_at_error,
 )
 from lossflint.linter import (
     LintResult,
@@ -265,12 +264,8 @@ def _with_print_calls(
 ) -> tuple[str, cst.Module] | None:
     """A cell whose syntax error is a Python 2 print statement, with its print
     lines written as calls (``call_prints``) when that parses."""
-    lines = masked.split("\n")
-    row = error.location.row
-    if not 0 < row <= len(lines) or not PRINT_STATEMENT.match(lines[row - 1].rstrip("\r")):
-        return None
     kept = dict(masks)
-    rewritten = call_prints(masked, masks)
+    rewritten = prints_called_at_error(masked, error.location.row, masks)
     reparsed = parse(rewritten, filename) if rewritten is not None else None
     if rewritten is None or not isinstance(reparsed, cst.Module):
         masks.clear()

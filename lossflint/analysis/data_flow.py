@@ -44,6 +44,7 @@ from lossflint.analysis.positional_batches import slices_by_batch_counter
 from lossflint.analysis.reaching import reaching_assignment, reaching_line
 from lossflint.analysis.same_arrays import same_array
 from lossflint.analysis.scaler_refits import cancelled_by_refit
+from lossflint.analysis.shuffling_helpers import frame_sampled
 from lossflint.analysis.trainer_datasets import trainer_train_set
 from lossflint.analysis.unpacked_returns import unpacked_items
 from lossflint.analysis.values import (
@@ -1015,9 +1016,7 @@ class DataFacts(Interpreter[Any]):
         ):
             self._append_window(call, func, receiver, env)
             return None
-        if name == apis.FRAME_SAMPLE_METHOD and any(
-            keyword(call, word) is not None for word in apis.FRAME_SAMPLE_KEYWORDS
-        ):
+        if frame_sampled(call):
             return Part(call, True)  # ``df.sample(frac=1)``: the rows in a random order
         return None
 
@@ -2085,9 +2084,9 @@ def _listed_column(key: cst.Subscript, model: ModuleIndex) -> str | None:
 def _one_column(model: ModuleIndex, expr: cst.BaseExpression) -> bool:
     """``df["age"]``, ``df[c]`` with ``c = "age"``, ``df[columns[i]]``: one
     column, whose statistics need no axis."""
-    if literal_item(expr) is not None:
-        item = literal_item(expr)
-        return item is not None and isinstance(item[1], str)
+    item = literal_item(expr)
+    if item is not None:
+        return isinstance(item[1], str)
     if not isinstance(expr, cst.Subscript) or len(expr.slice) != 1:
         return False
     index = expr.slice[0].slice

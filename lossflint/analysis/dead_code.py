@@ -115,10 +115,6 @@ def _version_side(expr: cst.BaseExpression) -> str | None:
     return value if isinstance(value, str) else None
 
 
-#: calls that end the program where they stand
-_EXITS = frozenset({"builtins.exit", "builtins.quit", "sys.exit", "os._exit"})
-
-
 def _first_exit(model: ModuleIndex) -> int | None:
     """The place of the first top-level statement that ends the script
     unconditionally (``exit()``, ``sys.exit(0)``, ``raise SystemExit``): what
@@ -130,7 +126,10 @@ def _first_exit(model: ModuleIndex) -> int | None:
         for small in stmt.body:
             if isinstance(small, cst.Expr) and isinstance(small.value, cst.Call):
                 func = small.value.func
-                if isinstance(func, (cst.Name, cst.Attribute)) and model.qualname(func) in _EXITS:
+                if (
+                    isinstance(func, (cst.Name, cst.Attribute))
+                    and model.qualname(func) in apis.SCRIPT_EXITS
+                ):
                     return i
             if isinstance(small, cst.Raise) and small.exc is not None:
                 raised = small.exc.func if isinstance(small.exc, cst.Call) else small.exc

@@ -104,7 +104,7 @@ from lossflint.project.callers import (
     named_where_loaded,
 )
 from lossflint.project.context import current as project_context
-from lossflint.project.events import callee_summary, inherited_summary
+from lossflint.project.events import callee_summary
 from lossflint.project.handed_instances import holders_stay_unrun
 
 if TYPE_CHECKING:
@@ -1516,17 +1516,9 @@ class GradientFacts:
         ``p.grad.data``, a ``no_grad`` block, ``.item()``)."""
         if project_context() is None:
             return False
-        kinds = kinds_of(self.model)
-        found = callee_summary(call, kinds.value_of)
-        if found is not None:
-            return found[1].no_grad
-        method = self_attribute(call.func)
-        cls = self.model.enclosing(call, cst.ClassDef)
-        if method is None or not isinstance(cls, cst.ClassDef) or self._own_method(call):
-            return False
-        bases = [base.value for klass in kinds.mro(cls) for base in klass.bases]
-        summary = inherited_summary(method, bases, kinds.value_of)
-        return summary is not None and summary.no_grad
+        # ``callee_summary`` follows an inherited ``self.<method>()`` too
+        found = callee_summary(call, kinds_of(self.model).value_of)
+        return found is not None and found[1].no_grad
 
     def _other_module_helper(self, call: cst.Call) -> bool:
         """``call`` runs another project module's function whose returns

@@ -458,16 +458,11 @@ class ModuleIndex:
         bindings = scope.lookup(root.value)
         if not bindings or len(bindings) < 2 or all(b.kind != "import" for b in bindings):
             return None
-        top: cst.CSTNode = root
-        parent = self.parents.get(root)
-        while parent is not None and parent is not self.module:
-            top, parent = parent, self.parents.get(parent)
-        if parent is None or root.value in bound_names(top):
+        top = self.top_statement(root)
+        order = self._top_order.get(top) if top is not None else None
+        if top is None or order is None or root.value in bound_names(top):
             return None
         body = self.module.body
-        order = self._top_order.get(top)
-        if order is None:
-            return None
         line = next((s for s in reversed(body[:order]) if root.value in bound_names(s)), None)
         if not isinstance(line, cst.SimpleStatementLine):
             return None
@@ -678,15 +673,21 @@ class ModuleIndex:
         position resolved (positions print the statements they are asked
         of: an ordering that runs on every lint, reported or not, would pay
         for it on every keystroke in the editor)."""
-        top, parent = node, self.parents.get(node)
-        while parent is not None and parent is not self.module:
-            top, parent = parent, self.parents.get(parent)
-        if parent is None:
+        top = self.top_statement(node)
+        if top is None:
             return (-1, 0)  # the module itself
         order = self._top_order.get(top, -1)
         if top is node:
             return (order, -1)
         return (order, memo_of(self).get(top).derived(_ranks).get(node, -1))
+
+    def top_statement(self, node: cst.CSTNode) -> cst.CSTNode | None:
+        """The top-level statement holding ``node`` (``node`` itself when it is
+        one); None for the module or a node not in it."""
+        top, parent = node, self.parents.get(node)
+        while parent is not None and parent is not self.module:
+            top, parent = parent, self.parents.get(parent)
+        return top if parent is not None else None
 
     @cached_property
     def _top_order(self) -> dict[cst.CSTNode, int]:

@@ -495,28 +495,13 @@ class MetricFacts:
 
     def _unpacked_empty_lists(self, name: cst.Name) -> int:
         """How many ``a, name = [], []`` bind ``name`` in its scope."""
-        scope = self.model.scope_of(name)
-        count = 0
-        for node in self.model.nodes_of_type(cst.Assign):
-            assign = cast(cst.Assign, node)
-            value = assign.value
-            for target in assign.targets:
-                t = target.target
-                if not isinstance(t, (cst.Tuple, cst.List)) or not isinstance(
-                    value, (cst.Tuple, cst.List)
-                ):
-                    continue
-                if len(t.elements) != len(value.elements):
-                    continue
-                for mine, theirs in zip(t.elements, value.elements, strict=True):
-                    if (
-                        isinstance(mine.value, cst.Name)
-                        and mine.value.value == name.value
-                        and self.model.scope_of(mine.value) is scope
-                        and _is_empty_list(theirs.value)
-                    ):
-                        count += 1
-        return count
+        return sum(
+            1
+            for value, index, width in self._unpacking_sites(name)
+            if isinstance(value, (cst.Tuple, cst.List))
+            and len(value.elements) == width
+            and _is_empty_list(value.elements[index].value)
+        )
 
     def _appended(self, name: cst.Name) -> list[cst.BaseExpression]:
         """What is appended to (or extends) the list ``name`` is bound to."""
@@ -548,11 +533,17 @@ class MetricFacts:
         bindings = self.model.bindings(name)
         if not bindings or len(bindings) != 1 or bindings[0].kind != "other":
             return None
+        found = self._unpacking_sites(name)
+        return found[0] if len(found) == 1 else None
+
+    def _unpacking_sites(self, name: cst.Name) -> list[tuple[cst.BaseExpression, int, int]]:
+        """(value, index, width) for each ``a, name = value`` of ``name``'s scope."""
+        bindings = self.model.bindings(name)
         scope: Scope | None = self.model.scope_of(name)
         while scope is not None and scope.bindings.get(name.value) is not bindings:
             scope = scope.parent
         if scope is None:
-            return None
+            return []
         found = []
         for assign in self.model.assignments.get(scope.node, ()):
             for target in assign.targets:
@@ -562,7 +553,7 @@ class MetricFacts:
                 for index, element in enumerate(elements):
                     if isinstance(element.value, cst.Name) and element.value.value == name.value:
                         found.append((assign.value, index, len(elements)))
-        return found[0] if len(found) == 1 else None
+        return found
 
     def _returns(self, call: cst.Call) -> list[cst.BaseExpression]:
         """What a same-file function called here returns, when every ``return``

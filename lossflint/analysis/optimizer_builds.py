@@ -597,9 +597,7 @@ def _restarted(
             owner = dotted_text(func.value)
             if owner is not None:
                 restarted.add(owner)
-                walked = _walked_modules(model, call, owner)
-                if walked is not None:
-                    restarted.add(walked)
+                restarted |= _walked(model, call, owner)
         elif depth > 0 and isinstance(func.value, cst.Name) and func.value.value == "self":
             method = loops(model).resolve_function(call)
             if method is not None:
@@ -631,7 +629,7 @@ def _submodules_replaced(
             if isinstance(target.target, cst.Attribute):
                 owner = dotted_text(target.target.value)
                 if owner is not None:
-                    found |= _owners_walked(model, assign, owner)
+                    found |= _walked(model, assign, owner) or {owner}
     if depth <= 0:
         return found
     index = loops(model)
@@ -653,24 +651,6 @@ def _submodules_replaced(
             # ``model_1.module.head = ...`` of the parameter ``model_1``
             found |= {given + o[len(param) :] for o in inner if o.split(".")[0] == param}
     return found
-
-
-def _owners_walked(model: ModuleIndex, node: cst.CSTNode, owner: str) -> set[str]:
-    """``owner``, or the names a loop around ``node`` walks when ``owner`` is
-    rooted in its target (``for m in (model_1, model_2): m.head = ...``)."""
-    root, rest = owner.split(".")[0], owner[len(owner.split(".")[0]) :]
-    for ancestor in model.ancestors(node):
-        if isinstance(ancestor, (cst.FunctionDef, cst.Lambda, cst.ClassDef)):
-            break
-        if (
-            isinstance(ancestor, cst.For)
-            and isinstance(ancestor.target, cst.Name)
-            and ancestor.target.value == root
-            and isinstance(ancestor.iter, (cst.Tuple, cst.List))
-        ):
-            walked = {dotted_text(e.value) for e in ancestor.iter.elements}
-            return {w + rest for w in walked if w is not None}
-    return {owner}
 
 
 def _new_module(model: ModuleIndex, value: object) -> bool:
@@ -699,22 +679,31 @@ def _initialises(model: ModuleIndex, call: cst.Call) -> bool:
     return "init" in text or "reset" in text
 
 
-def _walked_modules(model: ModuleIndex, call: cst.CSTNode, owner: str) -> str | None:
-    """``model`` of ``for m in model.modules(): m.reset_parameters()`` (or of
-    ``for m in model:``), when ``owner`` is that loop's target."""
-    for ancestor in model.ancestors(call):
+def _walked(model: ModuleIndex, node: cst.CSTNode, owner: str) -> set[str]:
+    """What a loop around ``node`` walks when ``owner`` is its target or
+    rooted in it: ``model`` of ``for m in model.modules(): m.reset_parameters()``
+    (or of ``for m in model:``), each of ``for m in (model_1, model_2): m.head =
+    ...`` with the rest of the owner's path; nothing when no loop binds it."""
+    root = owner.split(".")[0]
+    rest = owner[len(root) :]
+    for ancestor in model.ancestors(node):
         if isinstance(ancestor, (cst.FunctionDef, cst.Lambda, cst.ClassDef)):
-            return None
-        if isinstance(ancestor, cst.For) and dotted_text(ancestor.target) == owner:
+            return set()
+        if isinstance(ancestor, cst.For) and dotted_text(ancestor.target) == root:
             walked = ancestor.iter
+            if isinstance(walked, (cst.Tuple, cst.List)):
+                return {t + rest for e in walked.elements if (t := dotted_text(e.value))}
+            if rest:
+                return set()
             if (
                 isinstance(walked, cst.Call)
                 and isinstance(walked.func, cst.Attribute)
                 and walked.func.attr.value in ("modules", "children")
             ):
                 walked = walked.func.value
-            return dotted_text(walked)
-    return None
+            text = dotted_text(walked)
+            return {text} if text is not None else set()
+    return set()
 
 
 def _at_a_milestone(

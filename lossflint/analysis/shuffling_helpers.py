@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 import libcst as cst
 
 from lossflint.analysis import apis
+from lossflint.analysis.calls import keyword
 from lossflint.analysis.walk import calls_in, memo_of
 
 if TYPE_CHECKING:
@@ -28,15 +29,18 @@ def shuffles_rows(model: ModuleIndex, func: cst.FunctionDef) -> bool:
     """``func``'s body calls a shuffle (or ``.sample(frac=...)`` of a frame)."""
     for call in calls_in(func.body, memo_of(model)):
         target = call.func
-        if (
-            isinstance(target, cst.Attribute)
-            and target.attr.value == apis.FRAME_SAMPLE_METHOD
-            and any(
-                a.keyword is not None and a.keyword.value in apis.FRAME_SAMPLE_KEYWORDS
-                for a in call.args
-            )
-        ):
+        if frame_sampled(call):
             return True
         if isinstance(target, (cst.Name, cst.Attribute)) and model.qualname(target) in _SHUFFLES:
             return True
     return False
+
+
+def frame_sampled(call: cst.Call) -> bool:
+    """``df.sample(frac=1)``: a frame's rows drawn in a random order."""
+    func = call.func
+    return (
+        isinstance(func, cst.Attribute)
+        and func.attr.value == apis.FRAME_SAMPLE_METHOD
+        and any(keyword(call, word) is not None for word in apis.FRAME_SAMPLE_KEYWORDS)
+    )

@@ -18,13 +18,12 @@ import libcst as cst
 
 from lossflint.analysis import apis
 from lossflint.analysis.calls import literal_value
+from lossflint.analysis.loops import loops
 from lossflint.analysis.names import bound_by
-from lossflint.analysis.walk import calls_in, memo_of, names_in, own_returns
+from lossflint.analysis.walk import names_in, own_returns
 
 if TYPE_CHECKING:
     from lossflint.analysis.index import ModuleIndex
-
-_BACKPROPAGATES = apis.AUTOGRAD_BACKWARD | apis.AUTOGRAD_GRAD
 
 
 def per_sample_values_only(
@@ -37,15 +36,12 @@ def per_sample_values_only(
     func = model.enclosing(call, cst.FunctionDef)
     if not isinstance(func, cst.FunctionDef):
         return False
-    for inner in calls_in(func, memo_of(model)):
-        callee = inner.func
-        if isinstance(callee, cst.Attribute) and callee.attr.value == "backward":
-            return False
-        if (
-            isinstance(callee, (cst.Name, cst.Attribute))
-            and model.qualname(callee) in _BACKPROPAGATES
-        ):
-            return False
+    # the loop index's backward events (``loss.backward()``, an AMP scaler's,
+    # ``accelerator.backward``), and ``torch.autograd.grad``
+    if any(e.kind == "backward" and model.within(e.node, func) for e in loops(model).events):
+        return False
+    if any(model.within(site.node, func) for site in model.calls_to(*apis.AUTOGRAD_GRAD)):
+        return False
     statement = model.statement_of(call)
     bound: set[str] = set()
     for small in getattr(statement, "body", ()):

@@ -25,7 +25,7 @@ import libcst as cst
 
 from lossflint.analysis.calls import has_star_args, positional
 from lossflint.analysis.loop_callees import GUARDED_KEPT, INLINED, OPTIONAL_EVENTS
-from lossflint.analysis.names import dotted_text
+from lossflint.analysis.names import dotted_text, self_attribute
 from lossflint.project import bridge
 from lossflint.project.context import current
 from lossflint.project.summary import EventSummary, FunctionSummary, SClass, SFunction, SInstance
@@ -74,7 +74,7 @@ def callee_summary(
     if isinstance(func, cst.Attribute):
         own = evaluate(func.value)  # type: ignore[operator]
         base = getattr(own, "ref", None)
-        if base is None and isinstance(func.value, cst.Name) and func.value.value == "self":
+        if base is None and self_attribute(func) is not None:
             # ``self.standard_loss(x, y)`` inherited from another module's base class
             inherited = _inherited_method(getattr(own, "cls", None), func.attr.value, evaluate)
             if inherited is None:
@@ -134,25 +134,6 @@ def _inherited_method(
                     return found
             elif isinstance(getattr(value, "cls", None), cst.ClassDef):
                 todo.append(value.cls)  # type: ignore[union-attr]
-    return None
-
-
-def inherited_summary(
-    method: str, bases: list[cst.BaseExpression], value_of: object
-) -> FunctionSummary | None:
-    """The summary of ``method`` defined by another project module's class
-    among ``bases`` (the base-class expressions of a same-file class and its
-    same-file bases): what ``self.<method>(...)`` runs when the class itself
-    does not define it (LibMTL's ``self._get_grads`` of ``AbsWeighting``)."""
-    context = current()
-    if context is None:
-        return None
-    for base in bases:
-        ref = getattr(value_of(base), "ref", None)  # type: ignore[operator]
-        if isinstance(ref, SClass):
-            found = context.method_summary(ref, method)
-            if found is not None:
-                return found
     return None
 
 

@@ -206,13 +206,14 @@ class Layout:
         found = self._file_search.get(file)
         if found is None:
             found = self._folder_search(Path(file).parent)
+            data = _file_bytes(file)
             folder = Path(file).parent
-            if self._package_dir(folder) and folder not in found and _runs_as_script(file):
+            if self._package_dir(folder) and folder not in found and _runs_as_script(data):
                 # a package's file run as a script (``python train_image.py``
                 # in thuml/CDAN's ``pytorch/``) has its own folder on sys.path:
                 # its siblings by their plain names, searched last
                 found = (*found, folder)
-            edits = _file_edits(file)
+            edits = _file_edits(file, data)
             if edits is not NO_EDITS:
                 front = [f for f in map(self._added_folder, edits.front) if f is not None]
                 back = [f for f in map(self._added_folder, edits.back) if f is not None]
@@ -344,14 +345,20 @@ _MAX_SCANNED = 4_000_000
 _PLAIN_IMPORT = re.compile(rb"^import[ \t]+(\w+)[ \t]*(?:#.*)?$", re.MULTILINE)
 
 
-def _runs_as_script(file: str) -> bool:
-    """The file has a ``if __name__ == "__main__":`` block."""
+def _runs_as_script(data: bytes | None) -> bool:
+    """The file's bytes hold a ``if __name__ == "__main__":`` block."""
+    return data is not None and b"__main__" in data and b"__name__" in data
+
+
+def _file_bytes(file: str) -> bytes | None:
+    """The file's bytes, when it is small enough to scan."""
     try:
+        if os.path.getsize(file) > _MAX_SCANNED:
+            return None
         with open(file, "rb") as handle:
-            data = handle.read(2_000_000)
-    except OSError:
-        return False
-    return b"__main__" in data and b"__name__" in data
+            return handle.read()
+    except (OSError, ValueError):
+        return None
 
 
 def _imported_edits(file: str, data: bytes) -> SearchEdits:
@@ -380,15 +387,10 @@ def _imported_edits(file: str, data: bytes) -> SearchEdits:
     return SearchEdits(tuple(dict.fromkeys(front)), tuple(dict.fromkeys(back)))
 
 
-def _file_edits(file: str) -> SearchEdits:
-    """The ``sys.path`` edits of the file at ``file`` (a notebook's code
-    cells one after the other)."""
-    try:
-        if os.path.getsize(file) > _MAX_SCANNED:
-            return NO_EDITS
-        with open(file, "rb") as handle:
-            data = handle.read()
-    except (OSError, ValueError):
+def _file_edits(file: str, data: bytes | None) -> SearchEdits:
+    """The ``sys.path`` edits of the file at ``file``, of bytes ``data`` (a
+    notebook's code cells one after the other)."""
+    if data is None:
         return NO_EDITS
     if b"sys.path" not in data:
         return _imported_edits(file, data) if file.endswith(".py") else NO_EDITS

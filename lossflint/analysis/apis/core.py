@@ -202,3 +202,7 @@ MATH_CONSTANTS = frozenset(
 
 #: absolute values outside the tensor frameworks (``abs(x)``, ``np.abs(x)``)
 PLAIN_ABS = frozenset({"builtins.abs", "numpy.abs", "numpy.absolute"})
+
+
+#: calls that end the program where they stand (``exit()`` left in a script)
+SCRIPT_EXITS = frozenset({"builtins.exit", "builtins.quit", "sys.exit", "os._exit"})

@@ -76,6 +76,24 @@ REBUILT_VALID = [
     ),
     # built lazily, once
     _MODES.format(test="optimizer is None", marker=""),
+    # a flag the arm itself turns off: built on the first batch only
+    """
+    import torch.optim as optim
+
+    def train(net, criterion, loader, optimizer):
+        fresh = True
+        for step, (x, y) in enumerate(loader):
+            if fresh:
+                optimizer = optim.SGD(net.parameters(), lr=0.01, momentum=0.9)
+                fresh = False
+                optimizer.zero_grad()
+                criterion(net(x), y).backward()
+                optimizer.step()
+            else:
+                optimizer.zero_grad()
+                criterion(net(x), y).backward()
+                optimizer.step()
+    """,
     # no training in the loop
     """
     import torch

@@ -117,6 +117,40 @@ def test_derived_is_built_once() -> None:
     assert len(built) == 1
 
 
+def test_own_returns_while_shared_are_the_walks() -> None:
+    """``own_returns`` through the shared memo (listed once per function node)
+    gives the plain walk's returns: a nested def's, class's and lambda's
+    left out, in source order -- for every function of every fixture, asked
+    inner functions first and outer first."""
+    before = walk._SHARED
+    try:
+        for module in _modules():
+            funcs = [n for n in descendants(module) if type(n) is cst.FunctionDef]
+            walk.stop_sharing_subtrees()
+            expected = {id(f): _ids(walk.own_returns(f)) for f in funcs}
+            for order in (funcs, funcs[::-1]):
+                walk.share_subtrees()
+                for func in order:
+                    assert _ids(walk.own_returns(func)) == expected[id(func)]
+                    assert _ids(walk.own_returns(func)) == expected[id(func)]
+        nested = cst.parse_module(
+            "def f(a=lambda: 1):\n"
+            "    def g():\n        return 1\n"
+            "    class C:\n        def m(self):\n            return 2\n"
+            "    if a:\n        return 3\n"
+            "    h = lambda: 4\n"
+            "    return 5\n"
+        ).body[0]
+        assert isinstance(nested, cst.FunctionDef)
+        walk.share_subtrees()
+        assert [cst.Module([]).code_for_node(r.value) for r in walk.own_returns(nested)] == [
+            "3",
+            "5",
+        ]
+    finally:
+        walk._SHARED = before
+
+
 def test_memo_of_a_model() -> None:
     """One memo per model, or the shared one when the process shares."""
     before = walk._SHARED  # an earlier test's Runner() may have left one on

@@ -320,9 +320,40 @@ def stop_sharing_subtrees() -> None:
     _SHARED = None
 
 
+_NESTING = (cst.FunctionDef, cst.ClassDef, cst.Lambda)
+
+
 def own_returns(func: cst.FunctionDef) -> list[cst.Return]:
     """The ``return`` statements of ``func`` itself (not of the functions,
-    lambdas and classes nested in it), in source order."""
+    lambdas and classes nested in it), in source order; listed once per
+    function node while subtrees are shared (:func:`share_subtrees`)."""
+    memo = _SHARED
+    if memo is not None:
+        return list(memo.get(func).derived(_own_returns_listed))
+    return _walk_own_returns(func)
+
+
+def _own_returns_listed(subtree: Subtree) -> tuple[cst.Return, ...]:
+    """``own_returns`` from the function's listed descendants: a nested
+    scope's descendants follow it in the list, as many as its own subtree
+    lists (the shared memo's, built from the same immutable nodes)."""
+    memo = _SHARED
+    nodes = subtree.nodes
+    found: list[cst.Return] = []
+    i, end = 0, len(nodes)
+    while i < end:
+        node = nodes[i]
+        kind = type(node)
+        i += 1
+        if kind is cst.Return:
+            found.append(node)  # type: ignore[arg-type]
+        elif kind in _NESTING:
+            # (sharing stopped meanwhile: the nested scope's walk counts them)
+            i += len(memo.get(node).nodes) if memo is not None else len(list(descendants(node))) - 1
+    return tuple(found)
+
+
+def _walk_own_returns(func: cst.FunctionDef) -> list[cst.Return]:
     found: list[cst.Return] = []
     todo: list[cst.CSTNode] = [func.body]
     while todo:

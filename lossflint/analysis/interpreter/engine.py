@@ -741,8 +741,9 @@ class Interpreter(Statements[V], Expressions[V]):
         if not found:
             return {}
         mentioned: dict[str, int] = {}
-        for node in self.model.parents:
-            if type(node) is cst.Name and not in_super_arguments(self.model, node):
+        classes = {cls for cls, _ in found.values()}
+        for node in self.model.nodes_of_type(cst.Name):
+            if node.value in classes and not in_super_arguments(self.model, node):
                 mentioned[node.value] = mentioned.get(node.value, 0) + 1
         return {k: v for k, v in found.items() if mentioned.get(v[0], 0) == 1}
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import libcst as cst
 
@@ -742,7 +742,7 @@ class Interpreter(Statements[V], Expressions[V]):
             return {}
         mentioned: dict[str, int] = {}
         classes = {cls for cls, _ in found.values()}
-        for node in self.model.nodes_of_type(cst.Name):
+        for node in cast("list[cst.Name]", self.model.nodes_of_type(cst.Name)):
             if node.value in classes and not in_super_arguments(self.model, node):
                 mentioned[node.value] = mentioned.get(node.value, 0) + 1
         return {k: v for k, v in found.items() if mentioned.get(v[0], 0) == 1}

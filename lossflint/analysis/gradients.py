@@ -365,6 +365,8 @@ _NO_GRAD_TOKENS = frozenset(
         "benchmark",
     }
 )
+#: name tokens of image-quality measures: code called nowhere that says so measures
+_IMAGE_METRIC_TOKENS = frozenset({"psnr", "ssim"})
 _METRIC_UPDATES = frozenset({"update", "_update", "update_state", "reset"})
 #: name tokens of a plain class that transforms the data it is called on
 _DATA_TRANSFORM_TOKENS = frozenset(
@@ -1139,7 +1141,25 @@ class GradientFacts:
             stem = os.path.splitext(os.path.basename(str(self.model.path)))[0]
             if {"metric", "metrics"} & set(name_tokens(stem)):
                 return f"it is in a module of metrics ({stem})"
+            tokens = set(name_tokens(func.name.value))
+            if (
+                _IMAGE_METRIC_TOKENS & tokens
+                and not _GRAD_ROOT_TOKENS & tokens
+                and self._named_only_where_defined(func)
+            ):
+                # InstColorization's ``calculate_psnr_torch``, called nowhere: a
+                # measure of restored images (a PSNR loss says so, or is called)
+                return f"its name ({func.name.value}) says it measures images, and nothing calls it"
         return None
+
+    def _named_only_where_defined(self, func: cst.FunctionDef) -> bool:
+        """No other name of the module spells ``func``'s (not handed to
+        ``compile(loss=...)``, kept in a dict of losses, ...)."""
+        ident = func.name.value
+        return not any(
+            cast(cst.Name, n).value == ident and n is not func.name
+            for n in self.model.nodes_of_type(cst.Name)
+        )
 
     def _data_transform(self, cls: cst.CSTNode | None) -> str | None:
         """A torchvision-style transform: a plain class, named so, called on

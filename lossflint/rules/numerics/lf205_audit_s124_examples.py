@@ -9,7 +9,10 @@ the same distance of ``x`` itself does. An RMS computed for a summary only
 stays silent though the script calls ``vars(args)`` (WaveGAN, audit s138):
 with an argument, ``vars`` reads that object's attributes, not local names.
 A root of ``1 - p_norm_sq`` after ``if (p_norm_sq >= 1).any(): raise``
-(NeRF++'s ``intersect_sphere``, audit s136) is guarded by that test."""
+(NeRF++'s ``intersect_sphere``, audit s136) is guarded by that test. A PSNR
+called nowhere (InstColorization's ``calculate_psnr_torch``, audit s160)
+measures images; the same function a loss calls, or handed to ``compile``
+as a loss, does take a gradient."""
 
 from __future__ import annotations
 
@@ -56,7 +59,29 @@ def intersect_sphere(ray_o, ray_d):
     return d1 + d2
 """
 
+_PSNR = """
+import torch
+
+
+def calculate_psnr_torch(img1, img2):
+    se_map = (1.0 * img1 - img2) ** 2
+    cur_mse = torch.mean(se_map)
+    return 20 * torch.log10(1.0 / torch.sqrt(cur_mse)){marker}
+{use}"""
+
 AUDIT_S124_INVALID = [
+    Invalid(
+        _PSNR.format(
+            marker="  # error: LF205",
+            use="\n\ndef psnr_loss(pred, target):\n    return -calculate_psnr_torch(pred, target)\n",
+        )
+    ),
+    Invalid(
+        _PSNR.format(
+            marker="  # error: LF205",
+            use="\n\nmodel.compile(optimizer='adam', loss=calculate_psnr_torch)\n",
+        )
+    ),
     Invalid(_SPHERE.format(check="", marker="  # error: LF205")),
     Invalid(_COORDS.format(xx="input_tensor[:, :1]", marker="  # error: LF205")),
     Invalid(
@@ -85,6 +110,7 @@ AUDIT_S124_INVALID = [
 ]
 
 AUDIT_S124_VALID = [
+    _PSNR.format(marker="", use=""),
     # anchors picked for their targets: no gradient reaches the distances
     _CENTRES.format(name="ATSSAssigner", method="assign", marker=""),
     _COORDS.format(xx="xx.type_as(input_tensor)", marker=""),

@@ -99,6 +99,20 @@ def argument(call: cst.Call, index: int | None, *names: str) -> cst.BaseExpressi
     return None
 
 
+def iterable_index(call: cst.Call) -> int | None:
+    """Where in ``call.args`` an iteration wrapper's iterable is: its first
+    argument, or ``iterable=`` (``tqdm(iterable=train_loader, desc=...)``,
+    ``enumerate(iterable=x)``); None after a ``*args``."""
+    for i, arg in enumerate(call.args):
+        if arg.star:
+            return None
+        if arg.keyword is None:
+            return i if i == 0 else None
+        if arg.keyword.value == "iterable":
+            return i
+    return None
+
+
 def argument_node(call: cst.Call, index: int | None, *names: str) -> cst.Arg | None:
     """The ``Arg`` bound to a parameter given by keyword, or by position when
     no argument of the call is starred."""

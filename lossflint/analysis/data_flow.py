@@ -33,7 +33,15 @@ import libcst as cst
 
 from lossflint.analysis import apis
 from lossflint.analysis.accelerators import passed_through
-from lossflint.analysis.calls import argument, assigned_to, keyword, literal_value, positional
+from lossflint.analysis.calls import (
+    argument,
+    assigned_to,
+    iterable_index,
+    keyword,
+    literal_items,
+    literal_value,
+    positional,
+)
 from lossflint.analysis.datasets import map_dataset_class, ordered_dataset
 from lossflint.analysis.interpreter import Env, Interpreter
 from lossflint.analysis.interpreter.syntax import arguments_by_param, param_names
@@ -674,7 +682,8 @@ class DataFacts(Interpreter[Any]):
                 return DataSet("map", call)
             return None
         if qualname in apis.ITERATION_WRAPPERS:
-            first = args[0] if args and call.args[0].keyword is None else None
+            at = iterable_index(call)
+            first = args[at] if at is not None and at < len(args) else None
             if isinstance(first, Folds):
                 counted = qualname == "builtins.enumerate"
                 # ``enumerate(enumerate(...))``: items no target here unpacks
@@ -1830,14 +1839,11 @@ def unwrapped_iterable(model: ModuleIndex, expr: cst.BaseExpression) -> cst.Base
             and model.qualname(bound.func) in apis.ITERATION_WRAPPERS
         ):
             expr = bound
-    while (
-        isinstance(expr, cst.Call)
-        and expr.args
-        and expr.args[0].keyword is None
-        and not expr.args[0].star
-        and model.qualname(expr.func) in apis.ITERATION_WRAPPERS
-    ):
-        expr = expr.args[0].value
+    while isinstance(expr, cst.Call) and model.qualname(expr.func) in apis.ITERATION_WRAPPERS:
+        at = iterable_index(expr)
+        if at is None:
+            break
+        expr = expr.args[at].value
     return expr
 
 
@@ -2130,7 +2136,10 @@ def _has_formula(model: ModuleIndex) -> bool:
 def _surely_unordered(model: ModuleIndex, call: cst.Call) -> bool:
     """A ``DataLoader(...)`` call that shuffles or samples whatever its data
     set is, read off its arguments (or one whose arguments are not known)."""
-    if any(a.star for a in call.args) or argument(call, 0, "dataset") is None:
+    if (
+        any(a.star == "*" or (a.star and not _plain_options(model, a.value)) for a in call.args)
+        or argument(call, 0, "dataset") is None
+    ):
         return True
     shuffle = argument(call, apis.LOADER_SHUFFLE_POSITION, "shuffle")
     if shuffle is not None and literal_value(shuffle) is not False:
@@ -2149,6 +2158,50 @@ def _surely_unordered(model: ModuleIndex, call: cst.Call) -> bool:
         ):
             return True
     return False
+
+
+#: ``DataLoader`` options whose value decides the order (or a full batch)
+_ORDER_OPTIONS = frozenset({"dataset", "shuffle", "sampler", "batch_sampler", "batch_size"})
+
+
+def _plain_options(model: ModuleIndex, given: cst.BaseExpression) -> bool:
+    """``**kwargs`` of a ``DataLoader`` call whose keys are known and none
+    decides the order: a dict written out, or a name every binding of which is
+    one and that is only ever spread (fast-neural-style's ``kwargs =
+    {'num_workers': 0, 'pin_memory': False}`` or ``{}``, audit s160)."""
+    values: list[cst.BaseExpression] = [given]
+    if isinstance(given, cst.Name):
+        bindings = model.bindings(given) or []
+        if not bindings or any(
+            b.kind != "assign" or not isinstance(b.node, cst.BaseExpression) for b in bindings
+        ):
+            return False
+        values = [cast(cst.BaseExpression, b.node) for b in bindings]
+        for use in cast("list[cst.Name]", model.nodes_of_type(cst.Name)):
+            if use.value != given.value or model.bindings(use) != bindings:
+                continue
+            parent = model.parent(use)
+            if isinstance(parent, cst.AssignTarget) or (
+                isinstance(parent, (cst.Arg, cst.StarredDictElement))
+                and parent.value is use
+                and (not isinstance(parent, cst.Arg) or parent.star == "**")
+            ):
+                continue
+            return False  # ``kwargs["shuffle"] = True``, ``kwargs.update(...)``, handed on
+    for value in values:
+        if isinstance(value, cst.Call):
+            if model.qualname(value.func) != "builtins.dict" or any(
+                a.keyword is None for a in value.args
+            ):
+                return False
+        elif not isinstance(value, cst.Dict) or any(
+            not isinstance(e, cst.DictElement) for e in value.elements
+        ):
+            return False
+        keys = [k for k, _ in literal_items(value)]
+        if any(not isinstance(k, str) or k in _ORDER_OPTIONS for k in keys):
+            return False
+    return True
 
 
 def _whole_data_set(model: ModuleIndex, size: cst.BaseExpression | None) -> bool:

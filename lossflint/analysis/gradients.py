@@ -1472,7 +1472,9 @@ class GradientFacts:
                     return graph is None or self._surely_false(graph)
                 if qualname in _ITEM_PASSING_BUILTINS or qualname in apis.ITERATION_WRAPPERS:
                     # ``tqdm(enumerate(coefs), desc=...)``: the items of what it wraps
-                    wrapped = [a for a in expr.args if a.keyword is None]
+                    wrapped = [
+                        a for a in expr.args if a.keyword is None or a.keyword.value == "iterable"
+                    ]
                     return bool(wrapped) and all(
                         not a.star and self.no_gradient_value(a.value, depth - 1) for a in wrapped
                     )

@@ -22,6 +22,7 @@ from lossflint.analysis.apis import Kind
 from lossflint.analysis.calls import (
     argument,
     has_star_args,
+    iterable_index,
     keyword,
     literal_value,
     positional,
@@ -679,7 +680,8 @@ class KindAnalysis(Interpreter[Value]):
                     return TupleValue(tuple(found for _ in lengths.elements))
             return UNKNOWN
         if qualname in apis.ITERATION_WRAPPERS:
-            found = args[0] if args and len(positional(call)) >= 1 else UNKNOWN
+            at = iterable_index(call)
+            found = args[at] if at is not None and at < len(args) else UNKNOWN
             if not isinstance(found, Batches):
                 return None
             if qualname == "builtins.enumerate":

@@ -53,7 +53,7 @@ from typing import TYPE_CHECKING, Any, cast
 import libcst as cst
 
 from lossflint.analysis import apis
-from lossflint.analysis.calls import argument, literal_value
+from lossflint.analysis.calls import argument, iterable_index, literal_value
 from lossflint.analysis.contexts import contexts
 from lossflint.analysis.interpreter import Env, Interpreter
 from lossflint.analysis.keras import Const, ModuleRef, changed_in_place, forget_changed
@@ -354,7 +354,8 @@ class PixelFacts(Interpreter[Any]):
                 return None
             return Rows(TupleValue((None, element)))  # type: ignore[arg-type]
         if qualname in apis.ITERATION_WRAPPERS:
-            element = _element(first)
+            at = iterable_index(call)
+            element = _element(args[at]) if at is not None and len(args) == len(call.args) else None
             return Rows(element) if element is not None else None
         if qualname == apis.NEXT:
             return first.element if isinstance(first, Rows) else None

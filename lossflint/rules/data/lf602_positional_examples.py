@@ -11,6 +11,10 @@ from lossflint.rules.data.lf602_loader_subclass_examples import (
     LOADER_SUBCLASS_INVALID,
     LOADER_SUBCLASS_VALID,
 )
+from lossflint.rules.data.lf602_spread_options_examples import (
+    SPREAD_OPTIONS_INVALID,
+    SPREAD_OPTIONS_VALID,
+)
 
 _SLICED = """
 import pickle
@@ -79,12 +83,14 @@ for epoch in range(100):
 
 POSITIONAL_INVALID = [
     *LOADER_SUBCLASS_INVALID,
+    *SPREAD_OPTIONS_INVALID,
     Invalid(_SLICED.format(loop=_WINDOW, marker="  # error: LF602")),
     Invalid(_ZIPPED),
 ]
 
 POSITIONAL_VALID = [
     *LOADER_SUBCLASS_VALID,
+    *SPREAD_OPTIONS_VALID,
     _SLICED.format(loop=_ENUMERATED, marker=""),
     _SLICED.format(loop=_COUNTED, marker=""),
 ]

@@ -110,7 +110,7 @@ def mask_ipython(text: str, masks: dict[int, str]) -> str | None:
 
 
 #: Python 2's print statement on a line of its own (no comment, no ``>>file``)
-PRINT_STATEMENT = re.compile(r"^([ \t]*)print(?:[ \t]+(?![(=.\[>])([^#\n]*?))?[ \t]*$")
+PRINT_STATEMENT = re.compile(r"^([ \t]*)print(?:[ \t]+(?![(=.\[>#])([^\n]*?))?[ \t]*$")
 
 
 def call_prints(text: str, masks: dict[int, str]) -> str | None:
@@ -131,7 +131,10 @@ def call_prints(text: str, masks: dict[int, str]) -> str | None:
         if match is None or match.group(2) is None and body.strip() != "print":
             out.append(line)
             continue
-        said = (match.group(2) or "").rstrip()
+        said = _before_comment(match.group(2) or "")
+        if said is None or (not said and match.group(2)):
+            out.append(line)  # a string left open: not read as a statement
+            continue
         last = row - 1
         depth = _open_brackets(said)
         while depth > 0 and last + 1 < len(lines) and last - (row - 1) < _MAX_PRINT_LINES:
@@ -176,6 +179,28 @@ def prints_called_at_error(text: str, row: int, masks: dict[int, str]) -> str | 
         masks.clear()
         masks.update(kept)
     return rewritten
+
+
+def _before_comment(code: str) -> str | None:
+    """``code`` up to a comment (``'X shape:', x.shape  # (n, 48, 48)``;
+    a ``#`` in a string is no comment); None when a string is left open."""
+    quote = ""
+    i = 0
+    while i < len(code):
+        char = code[i]
+        if quote:
+            if char == "\\":
+                i += 1
+            elif code.startswith(quote, i):
+                i += len(quote) - 1
+                quote = ""
+        elif char in "'\"":
+            quote = char * 3 if code.startswith(char * 3, i) else char
+            i += len(quote) - 1
+        elif char == "#":
+            return code[:i].rstrip()
+        i += 1
+    return None if quote else code.rstrip()
 
 
 #: how many lines a print statement's brackets may span

@@ -231,3 +231,21 @@ def test_the_rest_of_a_python_2_file_with_print_statements_is_checked() -> None:
     # another syntax error is not taken for a print statement
     other = lint_text("print 'a'\ndef f(:\n    pass\n", "t.py", RULES, []).diagnostics
     assert [d.code for d in other] == ["LF900"]
+
+
+def test_a_python_2_print_with_a_comment_is_read_as_a_call() -> None:
+    """A trailing comment (mememoji's ``print 'X_train shape: ', X.shape  #
+    (n_sample, 1, 48, 48)``, audit s161) is not part of the call; a ``#`` in a
+    string is no comment; a string left open is not read as a statement."""
+    tail = "p = torch.log(torch.softmax(z, 1))\n"
+    for line in (
+        "print 'X_train shape: ', x.shape  # (n_sample, 1, 48, 48)\n",
+        "print '#%d done' % i  # count (#)\n",
+        "print \"it's\", '''#''', i # 'quoted'\n",
+    ):
+        found = lint_text("import torch\n" + line + tail, "t.py", RULES, []).diagnostics
+        assert [d.code for d in found] == ["LF900", "LF201"], line
+        assert found[0].message.endswith("; the rest is checked")
+    for line in ("print 'open  # never closed\n",):
+        found = lint_text("import torch\n" + line + tail, "t.py", RULES, []).diagnostics
+        assert [d.code for d in found] == ["LF900"], line

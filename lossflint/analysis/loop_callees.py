@@ -125,9 +125,26 @@ def _guarded(model: ModuleIndex, event: _Event, func: cst.FunctionDef) -> bool:
             continue
         if per_tensor and isinstance(ancestor, cst.For) and _acts_on_target(event.node, ancestor):
             continue
+        if isinstance(ancestor, cst.If) and _tests_existence(ancestor, event.receiver):
+            continue
         if isinstance(ancestor, _BRANCHES):
             return True
     return True
+
+
+def _tests_existence(branch: cst.If, receiver: str | None) -> bool:
+    """``if self.scheduler:`` / ``if self.scheduler is not None:`` (no
+    ``else``) around ``self.scheduler.step()``: whenever there is one, it
+    steps (UNIT's ``update_learning_rate``, audit s160)."""
+    if receiver is None or branch.orelse is not None:
+        return False
+    test = branch.test
+    if isinstance(test, cst.Comparison) and len(test.comparisons) == 1:
+        target = test.comparisons[0]
+        if not isinstance(target.operator, cst.IsNot) or dotted_text(target.comparator) != "None":
+            return False
+        test = test.left
+    return dotted_text(test) == receiver
 
 
 def _acts_on_target(node: cst.CSTNode, loop: cst.For) -> bool:

@@ -55,6 +55,12 @@ def own_protocol_scheduler(model: SemanticModel, receiver: str | None, at: cst.C
     # not made here: a parameter (``def train(loader, model, optimizer,
     # scheduler)``) holding what its callers pass
     func = at.func if isinstance(at, cst.Call) else None
+    if isinstance(func, cst.Attribute) and func.attr.value != "step":
+        # the call of a method that steps it (``trainer.update_learning_rate()``,
+        # an event inlined from another module): the receiver is not the scheduler
+        func = None
+        if not _framework_scheduler_assigned(model, receiver):
+            return _own_scheduler_written(model)
     if isinstance(func, cst.Attribute):
         held = model.kinds.value_of(func.value)
         if isinstance(held, Instance):

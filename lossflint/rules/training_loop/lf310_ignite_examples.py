@@ -5,6 +5,7 @@ apart so the rule module stays small."""
 from __future__ import annotations
 
 from lossflint.examples import Invalid
+from lossflint.rules.training_loop.lf310_method_examples import METHOD_INVALID, METHOD_VALID
 
 #: an engine whose process function steps the optimiser, and a handler
 _ENGINE = """
@@ -31,6 +32,7 @@ def do_train(model, optimizer, loader):
 """
 
 IGNITE_INVALID = [
+    *METHOD_INVALID,
     Invalid(
         _ENGINE.format(
             handler="    @trainer.on(Events.EPOCH_STARTED)\n"
@@ -66,6 +68,7 @@ IGNITE_INVALID.append(
 )
 
 IGNITE_VALID = [
+    *METHOD_VALID,
     # after the epoch's iterations
     _ENGINE.format(
         handler="    @trainer.on(Events.EPOCH_COMPLETED)\n"

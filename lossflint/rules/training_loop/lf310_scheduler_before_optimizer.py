@@ -10,7 +10,7 @@ import libcst as cst
 from lossflint.analysis.callee_steps import scheduler_before_own_loop, stepping_call_after
 from lossflint.analysis.engine_events import early_scheduler_steps
 from lossflint.analysis.first_pass import first_pass_blocks
-from lossflint.analysis.loops import LoopEvent, loops
+from lossflint.analysis.loops import Event, LoopEvent, loops
 from lossflint.analysis.names import dotted_text
 from lossflint.analysis.scheduler_classes import own_protocol_scheduler
 from lossflint.analysis.switches import switched_blocks
@@ -260,7 +260,7 @@ step decay), and PyTorch warns: "Detected call of `lr_scheduler.step()` before
                 phase = None if every_pass else index.phase_test(loop, sched)
                 if phase is not None and index.first_pass_takes(loop, phase):
                     every_pass = True
-                if own_protocol_scheduler(model, sched.event.receiver, sched.node):
+                if _own_protocol(model, sched.event, sched.node):
                     continue
                 if any(s.order < sched.order for s in steps):
                     continue
@@ -300,7 +300,7 @@ step decay), and PyTorch warns: "Detected call of `lr_scheduler.step()` before
                 every_pass = sched.direct or switched_blocks(model, sched.chain, loop.node)
                 if not every_pass or sched.event.closure or id(written(sched)) in reported:
                     continue
-                if own_protocol_scheduler(model, sched.event.receiver, sched.node):
+                if _own_protocol(model, sched.event, sched.node):
                     continue
                 call = stepping_call_after(index, loop, sched)
                 if call is None:
@@ -315,7 +315,7 @@ step decay), and PyTorch warns: "Detected call of `lr_scheduler.step()` before
                 )
         # ``def run_epoch(self): self.scheduler.step(); for batch in ...:``
         for event, call, batches in scheduler_before_own_loop(index):
-            if id(call) in reported or own_protocol_scheduler(model, event.receiver, call):
+            if id(call) in reported or _own_protocol(model, event, call):
                 continue
             reported.add(id(call))
             stepped_at = batches.of("step")[0].node
@@ -345,6 +345,18 @@ step decay), and PyTorch warns: "Detected call of `lr_scheduler.step()` before
                 "(PyTorch warns); attach it to `Events.EPOCH_COMPLETED`",
                 related=links,
             )
+
+
+def _own_protocol(model: SemanticModel, event: Event, at: cst.CSTNode) -> bool:
+    """``own_protocol_scheduler`` of the scheduler stepped; for a step inlined
+    from a same-file method (``trainer.update_learning_rate()`` stepping
+    ``self.dis_scheduler``, UNIT in audit s160), asked where it is written."""
+    origin = event.origin
+    if isinstance(origin, cst.Call) and isinstance(origin.func, cst.Attribute):
+        receiver = dotted_text(origin.func.value)
+        if receiver is not None:
+            return own_protocol_scheduler(model, receiver, origin)
+    return own_protocol_scheduler(model, event.receiver, at)
 
 
 def _self_guarded(model: SemanticModel, sched: LoopEvent) -> bool:

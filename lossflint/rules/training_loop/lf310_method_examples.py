@@ -1,0 +1,101 @@
+"""LF310 examples of schedulers stepped by a method of a trainer object
+(UNIT's ``trainer.update_learning_rate()`` before ``trainer.dis_update(...)``
+and ``trainer.gen_update(...)``, audit s160): the method's steps run where it
+is called, ``if self.dis_scheduler is not None:`` guarding nothing but the
+scheduler's existence. The same method called after the updates is the
+right order; a scheduler class of the project's own with its own ``step()``
+keeps its protocol; a step under a real condition is not known to run."""
+
+from __future__ import annotations
+
+from lossflint.examples import Invalid
+
+_TRAINER = """
+import torch
+import torch.nn as nn
+from torch.optim import lr_scheduler
+{prelude}
+
+class Trainer(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.dis = nn.Linear(4, 1)
+        self.dis_opt = torch.optim.Adam(self.dis.parameters(), lr=1e-4)
+        self.dis_scheduler = {scheduler}
+
+    def dis_update(self, x):
+        self.dis_opt.zero_grad()
+        loss = ((self.dis(x) - 1) ** 2).mean()
+        loss.backward()
+        self.dis_opt.step()
+
+    def update_learning_rate(self):
+        if {guard}:
+            self.dis_scheduler.step(){marker}
+
+
+trainer = Trainer()
+loader = [torch.randn(8, 4) for _ in range(10)]
+for epoch in range(3):
+    for images in loader:
+{body}
+"""
+
+_FIRST = "        trainer.update_learning_rate()\n        trainer.dis_update(images)"
+_AFTER = "        trainer.dis_update(images)\n        trainer.update_learning_rate()"
+_STEP_LR = "lr_scheduler.StepLR(self.dis_opt, step_size=100000, gamma=0.5)"
+_OWN = """
+
+class Warmup:
+    def __init__(self, opt):
+        self.opt, self.n = opt, 0
+
+    def step(self):
+        self.n += 1
+        for group in self.opt.param_groups:
+            group["lr"] = 1e-4 * min(1.0, self.n / 100)
+"""
+_NONE = ""
+
+METHOD_INVALID = [
+    Invalid(
+        _TRAINER.format(
+            prelude=_NONE,
+            scheduler=_STEP_LR,
+            guard="self.dis_scheduler is not None",
+            marker="  # error: LF310",
+            body=_FIRST,
+        )
+    ),
+    Invalid(
+        _TRAINER.format(
+            prelude=_NONE,
+            scheduler=_STEP_LR,
+            guard="self.dis_scheduler",
+            marker="  # error: LF310",
+            body=_FIRST,
+        )
+    ),
+]
+
+METHOD_VALID = [
+    _TRAINER.format(
+        prelude=_NONE,
+        scheduler=_STEP_LR,
+        guard="self.dis_scheduler is not None",
+        marker="",
+        body=_AFTER,
+    ),
+    # the project's own schedule: its step sets the rate of the coming update
+    _TRAINER.format(
+        prelude=_OWN,
+        scheduler="Warmup(self.dis_opt)",
+        guard="self.dis_scheduler is not None",
+        marker="",
+        body=_FIRST,
+    ),
+    # stepped only when a condition holds: not known to run before the update
+    _TRAINER.format(
+        prelude=_NONE, scheduler=_STEP_LR, guard="self.dis_opt.state", marker="", body=_FIRST
+    ),
+]

@@ -390,3 +390,33 @@ def test_an_accelerator_parameter_hands_back_what_it_is_given(name: str, fires: 
     source = ACCELERATE_PARAM.format(name=name)
     codes = [d.code for d in lint_text(source, "t.py", RuleSet(["LF501"]), []).diagnostics]
     assert codes == (["LF501"] if fires else [])
+
+
+def test_an_unrecorded_local_is_not_the_modules_name() -> None:
+    """A function's own variable whose value the interpreter did not know is
+    unknown, not the module's variable of that spelling (audit s162: a unit
+    test's ``gen = torch.zeros_like`` against the module's ``gen = Net()``);
+    a parameter's default is read where the function is defined."""
+    model = _model(
+        """
+        import torch
+        import torch.nn as nn
+        gen = nn.Linear(2, 2)
+
+        def test():
+            gen = torch.zeros_like
+            assert probe(gen) == 0
+
+        def run(g=gen):
+            probe(g)
+        """
+    )
+    probes = [
+        c.node
+        for c in model.calls
+        if isinstance(c.node.func, cst.Name) and c.node.func.value == "probe"
+    ]
+    local = probes[0].args[0].value
+    assert model.kinds.value_of(local) is UNKNOWN
+    default = model.module.body[4].params.params[0].default  # type: ignore[attr-defined]
+    assert model.kinds.value_of(default) is not UNKNOWN

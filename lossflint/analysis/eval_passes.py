@@ -43,7 +43,7 @@ from lossflint.analysis.calls import argument, literal_value
 from lossflint.analysis.contexts import contexts
 from lossflint.analysis.gradients import gradients, target_names
 from lossflint.analysis.held_out_passes import held_out_loops, held_out_pass
-from lossflint.analysis.interpreter.syntax import param_names
+from lossflint.analysis.interpreter.syntax import arguments_by_param, param_names
 from lossflint.analysis.kinds import KindAnalysis, kinds_of
 from lossflint.analysis.loops import LoopIndex, loops
 from lossflint.analysis.mode_free_models import gated_by_flag, is_torch_module
@@ -188,6 +188,8 @@ def _candidates(model: ModuleIndex) -> list[TrainModeEvaluation]:
             receiver, value = inner
         if _among(value, switched) and not _switched_only_later(model, value, region):
             continue
+        if _fresh_in_function(model, target, value):
+            continue  # a unit test of a block it builds: no trained model is measured
         if _owner_switched(model, target, switched):
             continue  # ``model.eval()`` switches ``model.semantic_encoder`` too
         if _switched_just_before(model, call, receiver):
@@ -366,19 +368,60 @@ def _model_in_helper(
 ) -> tuple[str, Value] | None:
     """The model a same-file helper runs when ``call`` calls it: the
     receiver and value of the helper's first call of a known model, outside
-    any grad-off region of its own."""
+    any grad-off region of its own. A model the helper takes as a parameter
+    is the one ``call`` passes (a unit test handing ``get_gen_loss`` a
+    ``torch.zeros_like`` runs no model, whatever the training loop passes)."""
     func = index.resolve_function(call)
     if func is None:
         return None
     ctx = contexts(model)
+    params = param_names(func.params)
+    passed = arguments_by_param(call, params[1:] if params[:1] == ["self"] else params)
     for inner in calls_in(func, memo_of(model)):
         receiver = dotted_text(inner.func)
         if receiver is None or receiver == "self" or ctx.grad_region(inner) is not None:
             continue
         value = _called_model(model, inner.func)
-        if isinstance(value, (Instance, Sequential, Foreign)):
-            return receiver, value
+        if not isinstance(value, (Instance, Sequential, Foreign)):
+            continue
+        head = receiver.split(".", 1)[0]
+        if head in params and head != "self":
+            arg = passed.get(head) if passed is not None else None
+            if arg is None or not isinstance(
+                _called_model(model, arg.value), (Instance, Sequential, Foreign)
+            ):
+                continue
+        return receiver, value
     return None
+
+
+def _fresh_in_function(model: ModuleIndex, target: cst.BaseExpression, value: Value) -> bool:
+    """``block = get_generator_block(25, 12)`` (or ``Net()``) in the function
+    that runs it, every binding of the name there a construction and every
+    other use a call of it (no optimiser given its parameters, no weights
+    loaded, not handed to a training helper): a fresh, never trained model
+    (a notebook's unit test of a GAN block, audit s162) -- running it
+    measures no training."""
+    if not isinstance(target, cst.Name) or not isinstance(value, (Instance, Sequential)):
+        return False
+    func = model.enclosing(target, cst.FunctionDef)
+    bindings = model.bindings(target) or []
+    if (
+        func is None
+        or not bindings
+        or model.scopes[func].bindings.get(target.value) is not bindings
+    ):
+        return False  # the module's model, or a parameter's
+    if any(b.kind != "assign" or not isinstance(b.node, cst.Call) for b in bindings):
+        return False
+    for use in names_in(func, target.value, memo_of(model)):
+        parent = model.parent(use)
+        if isinstance(parent, cst.AssignTarget) or (
+            isinstance(parent, cst.Call) and parent.func is use
+        ):
+            continue
+        return False
+    return True
 
 
 def _pass_after_training(model: ModuleIndex, region: cst.CSTNode) -> bool:

@@ -133,6 +133,8 @@ def _reads_any(
             continue
         if any(b.kind in ("import", "def", "class") for b in model.bindings(use) or ()):
             continue
+        if _outer_name(model, use):
+            continue  # a module's ``device``: not what the pass binds in the function
         value = reaching_assignment(model, use)
         line = reaching_line(model, use)
         if use.value in names and (line is None or any(a is region for a in model.ancestors(line))):
@@ -160,6 +162,21 @@ def _reads_any(
         if _reads_any(model, value, names, depth - 1, region):
             return True
     return False
+
+
+def _outer_name(model: ModuleIndex, use: cst.Name) -> bool:
+    """``use`` reads, in a function, a name the function never binds (nor
+    declares ``global``/``nonlocal``): the enclosing scope's, which the
+    function's pass cannot have written (audit s162: a module-level
+    ``device`` in ``classifier(real.to(device))``)."""
+    scope = model.scope_of(use)
+    ident = use.value
+    return (
+        scope.kind in ("function", "lambda")
+        and ident not in scope.bindings
+        and ident not in scope.globals
+        and ident not in scope.nonlocals
+    )
 
 
 def _moved_batch_loop(model: ModuleIndex, use: cst.Name) -> cst.For | None:

@@ -33,7 +33,7 @@ from lossflint.analysis.interpreter import Env, Interpreter
 from lossflint.analysis.interpreter.syntax import param_names
 from lossflint.analysis.label_shifts import keeps_class_indices
 from lossflint.analysis.layer_lists import private_list
-from lossflint.analysis.names import dotted_text
+from lossflint.analysis.names import Scope, dotted_text
 from lossflint.analysis.registries import added_to
 from lossflint.analysis.type_tests import class_test
 from lossflint.analysis.values import (
@@ -162,7 +162,29 @@ class KindAnalysis(Interpreter[Value]):
         found = self.values.get(expr)
         if found is not None:
             return found
+        if type(expr) is cst.Name and self._function_local(expr):
+            return UNKNOWN
         return self.evaluate_alone(expr)
+
+    def _function_local(self, name: cst.Name) -> bool:
+        """``name`` reads a variable of the function around it (or of one
+        enclosing it) that the interpreter recorded no value for: not the
+        module's name of that spelling (a unit test's ``gen = torch.zeros_like``
+        is not the module's ``gen = UNet()``, audit s162). A parameter's
+        default is read where the function is defined."""
+        model = self.model
+        scope: Scope | None = model.scope_of(name)
+        ident = name.value
+        while scope is not None and scope.kind in ("function", "lambda"):
+            if ident in scope.globals:
+                return False
+            found = None if ident in scope.nonlocals else scope.bindings.get(ident)
+            if found is not None:
+                if any(b.kind == "param" for b in found) and model.enclosing(name, cst.Param):
+                    return False
+                return True
+            scope = scope.parent
+        return False
 
     def kind(self, expr: cst.BaseExpression) -> Kind:
         value = self.value_of(expr)

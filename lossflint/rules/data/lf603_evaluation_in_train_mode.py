@@ -14,8 +14,8 @@ from lossflint.examples import Invalid
 from lossflint.registry import Rule
 from lossflint.rules.data.lf603_audit_examples import AUDIT_INVALID, AUDIT_VALID
 from lossflint.rules.data.lf603_epoch_examples import EPOCH_INVALID, EPOCH_VALID
-from lossflint.rules.data.lf603_method_examples import METHOD_INVALID, METHOD_VALID
 from lossflint.rules.data.lf603_mode_examples import MODE_INVALID, MODE_VALID
+from lossflint.rules.data.lf603_unit_test_examples import UNIT_TEST_INVALID, UNIT_TEST_VALID
 
 if TYPE_CHECKING:
     from lossflint.analysis.model import SemanticModel
@@ -247,7 +247,7 @@ depend on the batch size and composition.
         *AUDIT_INVALID,
         *MODE_INVALID,
         *EPOCH_INVALID,
-        *METHOD_INVALID,
+        *UNIT_TEST_INVALID,
     ]
     VALID = [
         # eval() before, train() after
@@ -339,7 +339,7 @@ depend on the batch size and composition.
         *MODE_VALID,
         *AUDIT_VALID,
         *EPOCH_VALID,
-        *METHOD_VALID,
+        *UNIT_TEST_VALID,
     ]
 
     def check(self, model: SemanticModel) -> Iterator[Finding]:

@@ -11,7 +11,9 @@ Machine Learning, audit s123); a pass whose ``with torch.no_grad():`` block
 starts with ``model.eval()`` runs in eval mode (udacity's "Inference and
 Validation", seen in the session-36 harness); a validation pass inside the
 batch loop whose batch is moved first (``real = real.to(device)``: still the
-loader's batch, Coursera's GAN assignment, audit s135)."""
+loader's batch, Coursera's GAN assignment, audit s135), also when the batch
+is moved to a module-level ``device`` (the same course's augmentation
+notebook, audit s162: the function's pass cannot have written that name)."""
 
 from __future__ import annotations
 
@@ -140,6 +142,36 @@ _IN_BLOCK = _TUTORIAL.replace(
 )
 
 HELD_OUT_LOOP_INVALID = [
+    Invalid(
+        """
+        import torch
+        from torch import nn
+
+        device = "cuda"
+
+
+        def augmented_train(dataloader, validation_dataloader):
+            classifier = nn.Sequential(nn.Conv2d(3, 8, 3), nn.BatchNorm2d(8), nn.Flatten(), nn.LazyLinear(10))
+            classifier = classifier.to(device)
+            criterion = nn.CrossEntropyLoss()
+            opt = torch.optim.Adam(classifier.parameters(), lr=2e-4)
+            best = 0
+            for epoch in range(20):
+                for real, labels in dataloader:
+                    opt.zero_grad()
+                    loss = criterion(classifier(real.to(device)), labels.to(device))
+                    loss.backward()
+                    opt.step()
+                    correct, num = 0, 0
+                    with torch.no_grad():
+                        for val_example, val_label in validation_dataloader:
+                            num += len(val_example)
+                            labels_hat = classifier(val_example.to(device))  # error: LF603 at `classifier(`
+                            correct += (labels_hat.argmax(1) == val_label.to(device)).float().sum()
+                        best = max(best, correct.item() / num)
+            return best
+        """
+    ),
     # predictions collected through ``.data`` after module-level training
     # (hsd1503/resnet1d, audit s154)
     Invalid(

@@ -60,6 +60,19 @@ def number(model: ModuleIndex, expr: cst.BaseExpression, depth: int = 3) -> Numb
         and expr.value.value == "self"
     ):
         return _attribute_number(model, expr)
+    key: str | None = None
+    if (
+        isinstance(expr, cst.Subscript)
+        and isinstance(expr.value, cst.Name)
+        and len(expr.slice) == 1
+    ):
+        # ``config['dropout']`` of ``__init__(self, config)``, every construction
+        # passing one dict written out (Demfier's LSTMClassifier, audit s161)
+        index = expr.slice[0].slice
+        raw = literal_value(index.value) if isinstance(index, cst.Index) else None
+        if not isinstance(raw, str):
+            return None
+        key, expr = raw, expr.value
     if isinstance(expr, cst.Name):
         # ``nn.LSTM(..., num_layers=n_layers)`` in ``__init__(self, n_layers=2)``
         init = model.enclosing(expr, cst.FunctionDef, cst.Lambda, cst.ClassDef)
@@ -71,8 +84,8 @@ def number(model: ModuleIndex, expr: cst.BaseExpression, depth: int = 3) -> Numb
             and model.parent(model.parent(init)) is cls  # type: ignore[arg-type]
             and any(b.kind == "param" for b in model.bindings(expr) or ())
         ):
-            return _parameter_number(model, cls, init, expr.value)
-        if (
+            return _parameter_number(model, cls, init, expr.value, key=key)
+        if key is None and (
             isinstance(init, cst.FunctionDef)
             and model.parent(init) is model.module
             and not init.decorators
@@ -206,6 +219,8 @@ def _attribute_number(model: ModuleIndex, expr: cst.Attribute) -> Number | None:
     found = literal_value(value)
     if isinstance(found, (int, float)) and not isinstance(found, bool):
         return found
+    if isinstance(value, cst.Subscript):
+        return number(model, value, depth=1)  # ``self.dropout = config['dropout']``
     if not isinstance(value, cst.Name):
         return None
     return _parameter_number(model, cls, init, value.value)
@@ -278,6 +293,7 @@ def _parameter_number(
     init: cst.FunctionDef,
     param: str,
     method: bool = True,
+    key: str | None = None,
 ) -> Number | None:
     """``self.power = power``: the one number every construction of the class
     seen gives ``__init__``'s parameter, passed as a literal or left to a
@@ -292,7 +308,7 @@ def _parameter_number(
     scope = model.scope_of(init.body)
     if len(scope.bindings.get(param, ())) != 1:
         return None  # rebound in ``__init__``
-    default = literal_value(param_defaults(params).get(param))
+    default = literal_value(param_defaults(params).get(param)) if key is None else None
     if not isinstance(default, (int, float)) or isinstance(default, bool):
         default = None  # no default: every construction must pass it
     if params.star_arg is not cst.MaybeSentinel.DEFAULT or params.star_kwarg is not None:
@@ -306,7 +322,7 @@ def _parameter_number(
         call = model.parent(use)
         if not isinstance(call, cst.Call) or call.func is not use:
             return None  # subclassed, handed on, aliased: constructions out of sight
-        passed = _passed(call, positional, param)
+        passed = _passed(call, positional, param, model, key)
         if passed is False:
             return None
         values.add(default if passed is None else passed)
@@ -323,21 +339,73 @@ def _may_be_constructed_elsewhere(model: ModuleIndex, name: str) -> bool:
     return named_unqualified_where_loaded(name) is not False
 
 
-def _passed(call: cst.Call, positional: list[str], param: str) -> Number | None | bool:
-    """The literal ``call`` passes for ``param``: None when it passes nothing,
-    False when it passes something else or cannot be read (``*args``)."""
+def _passed(
+    call: cst.Call,
+    positional: list[str],
+    param: str,
+    model: ModuleIndex | None = None,
+    key: str | None = None,
+) -> Number | None | bool:
+    """The literal ``call`` passes for ``param`` (with ``key``: the number at
+    that key of the dict it passes): None when it passes nothing, False when
+    it passes something else or cannot be read (``*args``)."""
     at = positional.index(param) if param in positional else None
     index = 0
+    given: cst.BaseExpression | None = None
     for arg in call.args:
         if arg.star:
             return False
         if arg.keyword is None:
             if index == at:
-                return _literal_number(arg.value)
+                given = arg.value
             index += 1
         elif arg.keyword.value == param:
-            return _literal_number(arg.value)
-    return None
+            given = arg.value
+    if given is None:
+        return None if key is None else False
+    if key is None or model is None:
+        return _literal_number(given)
+    return _dict_number(model, given, key)
+
+
+def _dict_number(model: ModuleIndex, given: cst.BaseExpression, key: str) -> Number | bool:
+    """The literal number at ``key`` of a dict written out, inline or as a
+    module-level name bound once and only ever read (no ``config[k] = v``,
+    ``config.update(...)``); False otherwise."""
+    if isinstance(given, cst.Name):
+        bindings = model.bindings(given) or []
+        if (
+            len(bindings) != 1
+            or bindings[0].kind != "assign"
+            or model.scope_of(given).lookup(given.value)
+            is not model.module_scope.bindings.get(given.value)
+        ):
+            return False
+        for use in names_in(model.module, given.value, memo_of(model)):
+            if model.bindings(use) is not bindings:
+                continue  # another variable of that name (``__init__``'s ``config``)
+            parent = model.parent(use)
+            if isinstance(parent, cst.AssignTarget) or (
+                isinstance(parent, cst.Arg) and parent.value is use
+            ):
+                continue
+            if isinstance(parent, cst.Subscript) and parent.value is use:
+                if not isinstance(model.parent(parent), cst.AssignTarget):
+                    continue
+            return False
+        bound = bindings[0].node
+        if not isinstance(bound, cst.Dict):
+            return False
+        given = bound
+    if not isinstance(given, cst.Dict):
+        return False
+    found: Number | bool = False
+    for element in given.elements:
+        if not isinstance(element, cst.DictElement):
+            return False  # ``**defaults``: the key may come from there
+        if literal_value(element.key) == key:
+            found = _literal_number(element.value)
+    return found
 
 
 def _literal_number(expr: cst.BaseExpression) -> Number | bool:

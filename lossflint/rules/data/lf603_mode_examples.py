@@ -3,7 +3,9 @@
 hand, and torchvision's classifiers, built in train mode with batch norm and
 dropout (Python-Deep-Learning-Third-Edition's mixed-precision fine-tuning,
 audit s109); and which passes evaluate: a reconstruction error is an anomaly
-score (GANomaly, audit s112); kept apart so the rule module stays small."""
+score (GANomaly, audit s112); an LSTM's dropout read from the config dict
+every construction passes (Demfier's emotion classifier, audit s161); kept
+apart so the rule module stays small."""
 
 from __future__ import annotations
 
@@ -100,7 +102,39 @@ def run_training(train_loader, val_loader, epochs, c, dims):
                 val_l2 += nn.functional.mse_loss(model(xx), yy).item(){marker}
 """
 
+_CONFIG = """
+import torch
+import torch.nn as nn
+
+config = {{"n_layers": 2, "dropout": {rate}, "input_dim": 8, "hidden_dim": 50, "output_dim": 6}}
+{change}
+
+class LSTMClassifier(nn.Module):
+    def __init__(self, config):
+        super().__init__()
+        self.dropout = config["dropout"]
+        self.rnn = nn.LSTM(config["input_dim"], config["hidden_dim"], num_layers=2, dropout=self.dropout)
+        self.out = nn.Linear(config["hidden_dim"], config["output_dim"])
+
+    def forward(self, x):
+        rnn_output, _ = self.rnn(x)
+        return self.out(rnn_output[0])
+
+
+model = LSTMClassifier(config)
+optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
+for epoch in range(10):
+    for inputs, targets in train_batches:
+        optimizer.zero_grad()
+        nn.functional.cross_entropy(model(inputs), targets).backward()
+        optimizer.step()
+    with torch.no_grad():
+        predictions = torch.argmax(model(test_x), dim=1){marker}
+        print((predictions == test_y).float().mean())
+"""
+
 MODE_INVALID = [
+    Invalid(_CONFIG.format(rate="0.2", change="", marker="  # error: LF603")),
     Invalid(_CHOSEN.format(before="", marker="  # error: LF603 at `model(xx)`")),
     # an anomaly score (a reconstruction error) is an evaluation too (GANomaly, audit s112)
     Invalid(
@@ -125,6 +159,10 @@ MODE_INVALID = [
 ]
 
 MODE_VALID = [
+    # no dropout between the layers, or a rate the file does not know
+    _CONFIG.format(rate="0.0", change="", marker=""),
+    _CONFIG.format(rate="0.2", change='config["dropout"] = float(sys.argv[1])', marker=""),
+    _CONFIG.format(rate="0.2", change="config.update(json.load(open('c.json')))", marker=""),
     _CHOSEN.format(before="model.eval()\n        ", marker=""),
     # outputs computed over noise, not a loader's batches: samples, no pass
     _SCORES.format(marker="", score="recon.cpu()").replace("test_loader", "fixed_noise"),

@@ -1481,7 +1481,8 @@ def _a_loader(expr: cst.BaseExpression) -> bool:
 
 def _evaluates(model: ModuleIndex, region: cst.CSTNode) -> bool:
     """The region computes what evaluation computes: a loss, an argmax, a
-    comparison, a metric, an error (a squared or absolute difference)."""
+    comparison, a metric, an error (a squared or absolute difference), or
+    predictions it writes to a file."""
     kinds = kinds_of(model)
     memo = memo_of(model)
     for call in calls_in(region, memo):
@@ -1492,6 +1493,8 @@ def _evaluates(model: ModuleIndex, region: cst.CSTNode) -> bool:
             short = qualname.rsplit(".", 1)[-1]
             if qualname.startswith(apis.SKLEARN_METRICS_PREFIX) or short in ("argmax", "max"):
                 return True
+            if qualname in apis.VALUE_WRITERS:
+                return True  # predictions written out (Demfier's ``predict_probas``, audit s161)
             continue
         func = call.func
         name = func.attr.value if isinstance(func, cst.Attribute) else None
@@ -1499,7 +1502,9 @@ def _evaluates(model: ModuleIndex, region: cst.CSTNode) -> bool:
             name = func.value
         if name is None:
             continue
-        if name in _EVAL_METHODS and isinstance(func, cst.Attribute):
+        if (name in _EVAL_METHODS or name in apis.VALUE_WRITER_METHODS) and isinstance(
+            func, cst.Attribute
+        ):
             return True
         if any(word in name.lower() for word in _METRIC_WORDS):
             return True

@@ -71,6 +71,12 @@ ITERATION_WRAPPERS = frozenset(
     }
 )
 NEXT = "builtins.next"
+#: calls that write values to a file (predictions kept for later: an
+#: inference pass) -- and the pandas method that does
+VALUE_WRITERS = frozenset(
+    {"pickle.dump", "numpy.save", "numpy.savez", "numpy.savetxt", "json.dump", "joblib.dump"}
+)
+VALUE_WRITER_METHODS = frozenset({"to_csv"})
 
 # --- methods tensors and arrays share (the metrics read them) --------------------------
 

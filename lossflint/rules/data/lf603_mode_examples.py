@@ -4,7 +4,8 @@ hand, and torchvision's classifiers, built in train mode with batch norm and
 dropout (Python-Deep-Learning-Third-Edition's mixed-precision fine-tuning,
 audit s109); and which passes evaluate: a reconstruction error is an anomaly
 score (GANomaly, audit s112); an LSTM's dropout read from the config dict
-every construction passes (Demfier's emotion classifier, audit s161); kept
+every construction passes, and predictions of a loaded model written to a
+file (Demfier's emotion classifier, audit s161); kept
 apart so the rule module stays small."""
 
 from __future__ import annotations
@@ -133,7 +134,22 @@ for epoch in range(10):
         print((predictions == test_y).float().mean())
 """
 
+_WRITTEN = """
+import pickle
+import torch
+import torch.nn as nn
+
+model = nn.Sequential(nn.Linear(8, 50), nn.Dropout(0.2), nn.Linear(50, 6))
+model.load_state_dict(torch.load("runs/best_model.pth")["model"])
+{switch}
+with torch.no_grad():
+    predict_probas = model(inputs).cpu().numpy(){marker}
+    with open("pred_probas.pkl", "wb") as f:
+        pickle.dump(predict_probas, f)
+"""
+
 MODE_INVALID = [
+    Invalid(_WRITTEN.format(switch="", marker="  # error: LF603")),
     Invalid(_CONFIG.format(rate="0.2", change="", marker="  # error: LF603")),
     Invalid(_CHOSEN.format(before="", marker="  # error: LF603 at `model(xx)`")),
     # an anomaly score (a reconstruction error) is an evaluation too (GANomaly, audit s112)
@@ -159,6 +175,7 @@ MODE_INVALID = [
 ]
 
 MODE_VALID = [
+    _WRITTEN.format(switch="model.eval()", marker=""),
     # no dropout between the layers, or a rate the file does not know
     _CONFIG.format(rate="0.0", change="", marker=""),
     _CONFIG.format(rate="0.2", change='config["dropout"] = float(sys.argv[1])', marker=""),

@@ -36,6 +36,17 @@ P = "F.softmax(z, 1)"
         (f"xs = [{P}]\nxs.sort()\nprobe(xs[0])", Kind.UNKNOWN),
         (f"xs = [{P}, *other]\nprobe(xs[0])", Kind.UNKNOWN),
         (f"self.xs = [{P}]\nprobe(self.xs[0])", Kind.UNKNOWN),
+        # the item appended last, whatever the others are (pix2pix-tensorflow)
+        (f"xs = []\nxs.append(z.view(-1))\nxs.append({P})\nprobe(xs[-1])", Kind.PROBS),
+        (f"xs = [{P}]\nxs.append(F.log_softmax(z, 1))\nprobe(xs[-1])", Kind.LOG_PROBS),
+        (f"xs = []\nxs.append(z)\nxs.append({P})\nprobe(xs[0])", Kind.UNKNOWN),
+        (f"xs = []\nxs.append(z)\nxs.append({P})\nprobe(xs[-2])", Kind.UNKNOWN),
+        (f"xs = []\nxs.append({P})\nxs.append(z)\nprobe(xs[-1])", Kind.UNKNOWN),
+        (f"xs = []\nxs.append(z)\nxs.append({P})\nxs.insert(3, z)\nprobe(xs[-1])", Kind.UNKNOWN),
+        (f"xs = []\nxs.append(z)\nxs.append({P})\nxs.pop()\nprobe(xs[-1])", Kind.UNKNOWN),
+        (f"xs = []\nxs.append(z)\nif c:\n    xs.append({P})\nprobe(xs[-1])", Kind.UNKNOWN),
+        (f"xs = []\nxs.append(z)\nxs.append(z)\nxs.extend([{P}])\nprobe(xs[-1])", Kind.PROBS),
+        (f"xs = []\nxs.append(z)\nxs.append({P})\nprobe(torch.cat(xs))", Kind.UNKNOWN),
     ],
 )
 def test_kind_through_a_list(body: str, expected: Kind) -> None:

@@ -367,7 +367,7 @@ class KindAnalysis(Interpreter[Value]):
             return LayerList(grown(left.items, right))
         if op == "Add" and isinstance(left, TensorList):
             # ``outputs = outputs + [p]``
-            return tensor_lists.joined(left, right) if isinstance(right, TensorList) else UNKNOWN
+            return tensor_lists.extended(left, right) if isinstance(right, TensorList) else UNKNOWN
         if op == "Power" and isinstance(node, cst.BinaryOperation):
             exponent = literal_value(node.right)
             if (
@@ -773,7 +773,7 @@ class KindAnalysis(Interpreter[Value]):
         held = env.get(key) if key is not None else None
         if key is not None and isinstance(held, TensorList):
             # ``outputs[t] = p``
-            env[key] = tensor_lists.with_item(held, value)
+            env[key] = tensor_lists.with_item(held, value, appended=False)
         elif (
             key is not None
             and isinstance(held, Tensor)
@@ -1528,6 +1528,10 @@ def _layer_of(expr: cst.Subscript, layers: LayerList) -> Value:
     index = literal_value(expr.slice[0].slice.value)
     items = layers.items
     if isinstance(index, int) and not isinstance(index, bool):
+        if index < 0 and -index <= len(items) and UNKNOWN not in items[index:]:
+            # ``layers[-1]`` after ``layers.append(output)`` (pix2pix-tensorflow,
+            # audit s160): the items after the last unknown run end the list
+            return items[index]
         if UNKNOWN in items or not -len(items) <= index < len(items):
             return UNKNOWN
         return items[index]

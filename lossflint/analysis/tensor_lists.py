@@ -8,7 +8,9 @@ list holds values of one kind only while everything that goes in is known
 and of that kind; anything else that may change it (a method we do not
 follow, an item written with another kind) makes it unknown, and a list kept
 on an object (``self.saved = []``) is never tracked: other methods append to
-it unseen.
+it unseen. The item appended last is kept apart, whatever the others are
+(pix2pix-tensorflow's discriminator: ``layers.append(tf.sigmoid(x))``, then
+``return layers[-1]``, audit s160).
 """
 
 from __future__ import annotations
@@ -34,13 +36,13 @@ _READING = frozenset({"copy", "index", "count"})
 
 
 def displayed(expr: cst.List, items: list[Value]) -> Value:
-    """``[]``, ``[p]``, ``[p, *more]``: a list of one kind, else unknown."""
+    """``[]``, ``[p]``, ``[p, *more]``: a list of known items, else unknown."""
     held: TensorList = EMPTY
     for element, value in zip(expr.elements, items, strict=True):
         if type(element) is cst.StarredElement:
             if not isinstance(value, TensorList):
                 return UNKNOWN
-            added: Value = joined(held, value)
+            added: Value = extended(held, value)
         else:
             added = with_item(held, value)
         if not isinstance(added, TensorList):
@@ -49,20 +51,44 @@ def displayed(expr: cst.List, items: list[Value]) -> Value:
     return held
 
 
-def with_item(held: TensorList, value: Value) -> Value:
-    """``held`` after ``append(value)``."""
+def _empty(held: TensorList) -> bool:
+    return held.element is None and not held.mixed
+
+
+def with_item(held: TensorList, value: Value, appended: bool = True) -> Value:
+    """``held`` after ``append(value)`` (not ``appended``: written at some
+    index, ``outputs[t] = p``, or inserted)."""
     if not isinstance(value, (Tensor, Instance)):
         return UNKNOWN
-    return joined(held, TensorList(value))
+    last = value if appended else None
+    if _empty(held):
+        return TensorList(value, last)
+    if not held.mixed and held.element == value:
+        return TensorList(held.element, last)
+    return TensorList(None, last, mixed=True)
+
+
+def _merged(a: TensorList, b: TensorList, last: Tensor | Instance | None) -> TensorList:
+    mixed = a.mixed or b.mixed or a.element != b.element
+    return TensorList(None if mixed else a.element, last, mixed)
 
 
 def joined(a: TensorList, b: TensorList) -> Value:
     """The list on either of two paths (a loop's first pass and its next)."""
-    if a.element is None:
+    if _empty(a):
         return b
-    if b.element is None or a.element == b.element:
+    if _empty(b):
         return a
-    return UNKNOWN
+    return _merged(a, b, a.last if a.last == b.last else None)
+
+
+def extended(a: TensorList, b: TensorList) -> Value:
+    """``a + b`` / ``a.extend(b)``: ``b``'s items after ``a``'s."""
+    if _empty(a):
+        return b
+    if _empty(b):
+        return a
+    return _merged(a, b, b.last)
 
 
 def item(held: TensorList) -> Value:
@@ -71,26 +97,33 @@ def item(held: TensorList) -> Value:
 
 
 def subscripted(expr: cst.Subscript, held: TensorList) -> Value:
-    """``held[i]`` is an item; ``held[1:]`` the same kind of list."""
+    """``held[i]`` is an item (``held[-1]`` the one appended last, when
+    known); ``held[1:]`` the same kind of list."""
     if len(expr.slice) != 1:
         return UNKNOWN
     where = expr.slice[0].slice
     if isinstance(where, cst.Slice):
-        return held
+        return held if not held.mixed else UNKNOWN
+    if held.last is not None and isinstance(where, cst.Index) and literal_value(where.value) == -1:
+        return held.last
     return item(held)
 
 
 def method(call: cst.Call, name: str, held: TensorList, args: list[Value]) -> tuple[Value, Value]:
     """``held.<name>(...)``: (the list afterwards, what the call gives)."""
     if name == "append" and len(args) == 1 and not call.args[0].star:
+        if not isinstance(args[0], (Tensor, Instance)):
+            # an item we do not know: none is of one kind now, but the next
+            # append is still the last item
+            return TensorList(None, None, mixed=True), UNKNOWN
         return with_item(held, args[0]), UNKNOWN
     if name == "extend" and len(args) == 1 and not call.args[0].star:
         more = args[0]
-        return (joined(held, more) if isinstance(more, TensorList) else UNKNOWN), UNKNOWN
+        return (extended(held, more) if isinstance(more, TensorList) else UNKNOWN), UNKNOWN
     if name == "insert" and len(args) == 2:
-        return with_item(held, args[1]), UNKNOWN
+        return with_item(held, args[1], appended=False), UNKNOWN
     if name == "pop":
-        return held, item(held)
+        return TensorList(held.element, None, held.mixed), item(held)
     if name == "copy":
         return held, held
     if name in _READING:

@@ -180,9 +180,13 @@ class TensorList(Value):
     """A list every known item of which is a tensor of one kind
     (``policies.append(model(x))`` in a rollout) or an instance of one class
     (``models = [Model() for _ in range(5)]``); ``element`` None: an empty
-    list, nothing known went in yet (``analysis/tensor_lists.py``)."""
+    list, nothing known went in yet (``analysis/tensor_lists.py``), or items
+    of several kinds (``mixed``); ``last``: the item appended last on every
+    path (``layers.append(output)``, then ``layers[-1]``), None when unsure."""
 
     element: Tensor | Instance | None
+    last: Tensor | Instance | None = None
+    mixed: bool = False
 
 
 @dataclass(frozen=True)

@@ -117,7 +117,7 @@ def cross_entropy_formula(
                 core = term
     elif lead_negated:
         core = term
-    node, negated, stop = _climb(model, core)
+    node, negated, stop = climb_formula(model, core)
     negated = negated or negative(members[0][0]) or lead_negated
     if not negated and isinstance(stop, cst.Assign) and stop.value is node:
         # ``like = y * log(p) + (1 - y) * log(1 - p)``, then ``-mean(like)``
@@ -196,7 +196,7 @@ def _guarded_source(model: SemanticModel, logs: tuple[LogCall, ...]) -> tuple[st
                 guards.append(inner[1])
         # a compiled loss's clipped ``y_pred`` is Keras's own recipe (its
         # ``categorical_crossentropy`` on probabilities clips the same way)
-        source = _probability_source(model, probability, handed=False)
+        source = probability_source(model, probability, handed=False)
         if source is None:
             return None
         value = model.value(probability)
@@ -213,7 +213,7 @@ def _guarded_source(model: SemanticModel, logs: tuple[LogCall, ...]) -> tuple[st
 _FRAMEWORK_LOGS = frozenset({"torch", "tensorflow", "keras"})
 
 
-def _probability_source(
+def probability_source(
     model: SemanticModel, expr: cst.BaseExpression, handed: bool = True
 ) -> str | None:
     """``"softmax"``/``"sigmoid"`` when ``expr`` is known to be such output:
@@ -244,7 +244,7 @@ def _probability_source(
     return None
 
 
-def _climb(
+def climb_formula(
     model: SemanticModel, core: cst.BaseExpression, subtracted: bool = False
 ) -> tuple[cst.CSTNode, bool, cst.CSTNode | None]:
     """From the formula's core up through signs, products, divisions, sums
@@ -318,7 +318,7 @@ def _negated_later(model: SemanticModel, assign: cst.Assign, subtracted: bool = 
     for use in names_in(scope, name, memo_of(model)):
         if use is assign.targets[0].target or reaching_assignment(model, use) is not assign.value:
             continue
-        if _climb(model, use, subtracted=subtracted)[1]:
+        if climb_formula(model, use, subtracted=subtracted)[1]:
             return True
     return False
 

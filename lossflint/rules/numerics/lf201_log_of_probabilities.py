@@ -19,7 +19,8 @@ from lossflint.analysis.log_calls import (
 from lossflint.diagnostics import Finding, RelatedNode, RelatedSite, Severity
 from lossflint.examples import Invalid
 from lossflint.registry import Rule
-from lossflint.rules.numerics.common import cross_entropy_formula, of_constants
+from lossflint.rules.numerics.common import of_constants
+from lossflint.rules.numerics.fixed_target_formula import hand_written_formula
 from lossflint.rules.numerics.fixes import log_probability_fix
 from lossflint.rules.numerics.lf201_audit_examples import AUDIT_INVALID, AUDIT_VALID
 from lossflint.rules.numerics.lf201_compiled_loss_examples import COMPILED_INVALID, COMPILED_VALID
@@ -328,7 +329,7 @@ in another statement, the finding has no automatic fix.
         if not inline:
             if not logs:
                 logs.update(log_index(model))
-            formula = cross_entropy_formula(model, log, logs)
+            formula = hand_written_formula(model, log, logs)
             if formula is not None and log in formula.logs:
                 return None  # `-(y * log(p))` with p softmax output: LF203 reports the formula
         what = "softmax" if value.kind is Kind.PROBS else "sigmoid"

@@ -16,7 +16,7 @@ from lossflint.analysis.values import Tensor
 from lossflint.diagnostics import Finding, FixSpec, Severity
 from lossflint.examples import Invalid
 from lossflint.registry import Rule
-from lossflint.rules.numerics.common import cross_entropy_formula
+from lossflint.rules.numerics.fixed_target_formula import hand_written_formula
 from lossflint.rules.numerics.fixes import EPS_LOG, clamp_fix, clamp_hint
 from lossflint.rules.numerics.lf202_audit_examples import AUDIT_INVALID, AUDIT_VALID
 
@@ -254,7 +254,7 @@ representable in float16; `torch.finfo(x.dtype).eps` is a dtype-aware choice.
         for log in logs.values():
             if not log.base and probability_log(model, log) is not None:
                 continue  # LF201
-            if not log.base and cross_entropy_formula(model, log, natural) is not None:
+            if not log.base and hand_written_formula(model, log, natural) is not None:
                 continue  # LF203
             subject = self._zero_source(model, log)
             if subject is None:

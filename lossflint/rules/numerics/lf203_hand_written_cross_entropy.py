@@ -13,7 +13,8 @@ from lossflint.analysis.values import Tensor
 from lossflint.diagnostics import Finding, RelatedNode, RelatedSite, Severity
 from lossflint.examples import Invalid
 from lossflint.registry import Rule
-from lossflint.rules.numerics.common import cross_entropy_formula, of_constants
+from lossflint.rules.numerics.common import of_constants
+from lossflint.rules.numerics.fixed_target_formula import hand_written_formula
 from lossflint.rules.numerics.lf203_audit_examples import AUDIT_INVALID, AUDIT_VALID
 from lossflint.rules.numerics.log_terms import cannot_underflow
 
@@ -51,6 +52,9 @@ its bounds, an eps biases the loss. A guarded `p` of unknown origin, a NumPy
 formula and a clamp by assignment (`if p < eps: p = eps`, `p[p < eps] = eps`)
 are not reported: the guard is the fix there. Entropy terms
 (`-(p * log(p + eps))`, the same `p` on both sides) are not cross-entropies.
+A GAN's binary cross-entropy written with its targets fixed,
+`-(tf.log(d_real + eps) + tf.log(1 - d_fake + eps))` or `-tf.log(d_fake + eps)`
+on sigmoid output, is reported too (unguarded, each log is LF201's).
 The formula illustrated on literal probabilities
 (`np.log(np.array([0.7, 0.2, 0.1]))`) is not reported: a constant cannot
 underflow.
@@ -288,38 +292,13 @@ formula no longer sees.
                 pred = self.clip_by_tensor(pred, epsilon, 1.0 - epsilon)
                 return -target * torch.log(pred) - (1.0 - target) * torch.log(1.0 - pred)
         """,
-        # the focal-loss curve plotted over a fixed grid (d2l, audit s13)
-        """
-        import numpy as np
-
-        def focal_loss(gamma, x):
-            return -(1 - x) ** gamma * np.log(x)
-
-        x = np.arange(0.01, 1, 0.01)
-        for gamma in [0, 1, 5]:
-            plt.plot(x, focal_loss(gamma, x))
-        """,
-        # ... in a notebook where ``x`` held a batch in an earlier cell
-        """
-        import numpy as np
-
-        for x, y in loader:
-            pass
-
-        def focal_loss(gamma, p):
-            return -(1 - p) ** gamma * np.log(p)
-
-        x = np.arange(0.01, 1, 0.01)
-        for gamma in [0, 1, 5]:
-            plt.plot(x, focal_loss(gamma, x))
-        """,
     ]
 
     def check(self, model: SemanticModel) -> Iterator[Finding]:
         logs = log_index(model)
         seen: set[cst.CSTNode] = set()
         for log in logs.values():
-            formula = cross_entropy_formula(model, log, logs)
+            formula = hand_written_formula(model, log, logs)
             if formula is None or formula.top in seen:
                 continue
             seen.add(formula.top)

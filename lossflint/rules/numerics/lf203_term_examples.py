@@ -15,6 +15,10 @@ audit s142) guards as the literal does."""
 from __future__ import annotations
 
 from lossflint.examples import Invalid
+from lossflint.rules.numerics.lf203_fixed_target_examples import (
+    FIXED_TARGET_INVALID,
+    FIXED_TARGET_VALID,
+)
 
 _KDE = """
 import numpy as np
@@ -83,6 +87,7 @@ def attention_rank_loss(prediction, target, mask):
 """
 
 TERM_INVALID = [
+    *FIXED_TARGET_INVALID,
     # exact 0s taken out: 1 - p can still be 0
     Invalid(_RANK.format(test="p2 != 0", marker="  # error: LF203")),
     # the mean taken by a negative factor in front (``(-1 / m) * np.sum(...)``,
@@ -135,6 +140,7 @@ TERM_INVALID = [
 ]
 
 TERM_VALID = [
+    *FIXED_TARGET_VALID,
     # every exact 1 replaced before ``log(1 - p)`` (ReChorus, audit s143)
     _RANK.format(test="p2 != 1", marker=""),
     # clamped scores of unknown origin: the clamp is the fix there

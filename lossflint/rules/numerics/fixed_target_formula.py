@@ -1,0 +1,88 @@
+"""The binary cross-entropy of a GAN written out with its targets fixed:
+``-(log(D(x) + eps) + log(1 - D(G(z)) + eps))`` for the discriminator and
+``-log(D(G(z)) + eps)`` for the generator (pix2pix-tensorflow, audit s160).
+No label weighs the logs (the targets are 1 and 0), so the ``y * log(p)``
+shape LF203 reads elsewhere is absent; it counts only when every
+probability is known sigmoid output, every log a framework's, and the logs
+are guarded (unguarded, each is LF201's, whose fix is the stable rewrite)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import libcst as cst
+
+from lossflint.analysis import numerics as num
+from lossflint.analysis.log_calls import LogCall
+from lossflint.rules.numerics.common import (
+    Formula,
+    climb_formula,
+    cross_entropy_formula,
+    probability_source,
+)
+
+if TYPE_CHECKING:
+    from lossflint.analysis.model import SemanticModel
+
+#: logs a built-in loss on logits can replace
+_FRAMEWORK_LOGS = frozenset({"torch", "tensorflow", "keras"})
+
+
+def fixed_target_formula(
+    model: SemanticModel, log: LogCall, logs: dict[cst.Call, LogCall]
+) -> Formula | None:
+    """The fixed-target BCE ``log`` is a term of (its top negated), or None."""
+    if log.framework not in _FRAMEWORK_LOGS or log.base:
+        return None
+    members = [log]
+    core: cst.BaseExpression = log.node
+    parent = model.parent(log.node)
+    if isinstance(parent, cst.BinaryOperation) and isinstance(parent.operator, cst.Add):
+        other = parent.right if parent.left is log.node else parent.left
+        if not isinstance(other, cst.Call) or other not in logs:
+            return None  # ``log(p) + c``: not the two terms of one cross-entropy
+        left, right = parent.left, parent.right
+        assert isinstance(left, cst.Call) and isinstance(right, cst.Call)
+        members = [logs[left], logs[right]]
+        core = parent
+    elif not (
+        isinstance(parent, cst.Arg)
+        or (isinstance(parent, cst.UnaryOperation) and isinstance(parent.operator, cst.Minus))
+    ):
+        return None  # ``w * log(p)``, ``log(p) / 2``: other shapes, read elsewhere
+    node, negated, _ = climb_formula(model, core)
+    if not negated:
+        return None
+    guards: list[str] = []
+    complements = 0
+    for member in members:
+        if member.framework not in _FRAMEWORK_LOGS or member.base:
+            return None
+        found = num.guard_operand(model, member.argument)
+        probability = found[0] if found is not None else member.argument
+        if found is not None:
+            guards.append(found[1])
+        complement = num.one_minus(probability)
+        if complement is not None:
+            complements += 1
+            inner = num.guard_operand(model, complement)
+            probability = inner[0] if inner is not None else complement
+            if inner is not None:
+                guards.append(inner[1])
+        if probability_source(model, probability, handed=False) != "sigmoid":
+            return None
+    if len(members) == 2 and complements != 1:
+        return None  # ``log(p) + log(q)``: a joint likelihood, not a BCE's two terms
+    if not guards:
+        return None  # unguarded, each log is LF201's (its fix is the stable rewrite)
+    return Formula(
+        node, tuple(members), True, guard="clamp" if "clamp" in guards else "eps", source="sigmoid"
+    )
+
+
+def hand_written_formula(
+    model: SemanticModel, log: LogCall, logs: dict[cst.Call, LogCall]
+) -> Formula | None:
+    """The hand-written cross-entropy ``log`` is part of, in either shape
+    (LF203's; LF201 and LF202 leave its logs to it)."""
+    return cross_entropy_formula(model, log, logs) or fixed_target_formula(model, log, logs)

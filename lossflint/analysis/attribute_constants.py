@@ -413,3 +413,52 @@ def _literal_number(expr: cst.BaseExpression) -> Number | bool:
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return value
     return False
+
+
+def constant_list_length(model: ModuleIndex, expr: cst.BaseExpression) -> int | None:
+    """How many items a module-level list (or tuple) of literals holds,
+    named where it is read: bound once, and every other use reads it
+    (``len(ACTIONS)``, ``ACTIONS[i]``, ``for a in ACTIONS``) -- no
+    ``append``, no item written, not handed to a call that may change it."""
+    if not isinstance(expr, cst.Name):
+        return None
+    bindings = model.bindings(expr) or []
+    if (
+        len(bindings) != 1
+        or bindings[0].kind != "assign"
+        or bindings is not model.module_scope.bindings.get(expr.value)
+    ):
+        return None
+    listed = bindings[0].node
+    if not isinstance(listed, (cst.List, cst.Tuple)) or any(
+        not isinstance(e, cst.Element) or literal_value(e.value) is NotImplemented
+        for e in listed.elements
+    ):
+        return None
+    for use in names_in(model.module, expr.value, memo_of(model)):
+        if model.bindings(use) is not bindings:
+            continue
+        parent = model.parent(use)
+        if isinstance(parent, cst.AssignTarget):
+            continue
+        if isinstance(parent, cst.Subscript) and parent.value is use:
+            if isinstance(model.parent(parent), (cst.AssignTarget, cst.Del)):
+                return None
+            continue
+        if isinstance(parent, (cst.For, cst.CompFor)) and parent.iter is use:
+            continue
+        if isinstance(parent, cst.Arg) and parent.value is use:
+            call = model.parent(parent)
+            if isinstance(call, cst.Call) and model.qualname(call.func) in _READING_BUILTINS:
+                continue
+        if isinstance(parent, cst.ComparisonTarget) and parent.comparator is use:
+            continue  # ``a in ACTIONS``
+        return None
+    return len(listed.elements)
+
+
+#: built-ins that read a list without changing it
+_READING_BUILTINS = frozenset(
+    {"builtins.len", "builtins.enumerate", "builtins.list", "builtins.tuple", "builtins.sorted"}
+    | {"builtins.print", "builtins.range", "builtins.zip", "builtins.set"}
+)

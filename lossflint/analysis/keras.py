@@ -38,6 +38,7 @@ from typing import TYPE_CHECKING, Any
 import libcst as cst
 
 from lossflint.analysis import apis
+from lossflint.analysis.attribute_constants import constant_list_length
 from lossflint.analysis.calls import argument, has_star_args, keyword, literal_value
 from lossflint.analysis.gradients import gradients
 from lossflint.analysis.interpreter import Env, Interpreter
@@ -1426,6 +1427,12 @@ class KerasFacts(Interpreter[Any]):
             # ``len(CLASSES)`` of a tuple of constants (one written in another
             # module, which no project file changes): a number of classes
             return Const(len(first.items))
+        if qualname == apis.BUILTIN_LEN and len(call.args) == 1 and not call.args[0].star:
+            # ``len(ACTIONS)`` of a module's list of constants it never changes
+            # (Sentdex's Carla-RL, audit s162)
+            count = constant_list_length(self.model, call.args[0].value)
+            if count is not None:
+                return Const(count)
         if qualname in apis.ONE_HOT_FUNCS:
             base = first
             return Labels("onehot", call, per_sample=isinstance(base, Labels) and base.per_sample)

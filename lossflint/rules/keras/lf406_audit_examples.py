@@ -5,7 +5,29 @@ from __future__ import annotations
 
 from lossflint.examples import Invalid
 
+_ACTIONS = """
+from keras.layers import Dense, Input
+from keras.models import Model
+
+ACTIONS = ["forward", "forward_left", "forward_right", "brake", "brake_left", "brake_right"]
+{change}
+
+def model_head_hidden_dense(outputs):
+    inputs = Input(shape=(16,))
+    x = Dense(64, activation="relu")(inputs)
+    return Model(inputs=inputs, outputs=Dense(outputs, activation="linear")(x))
+
+
+class Agent:
+    def create_model(self):
+        model = model_head_hidden_dense(outputs=len(ACTIONS))
+        model.compile(loss="mse", optimizer="adam", metrics=["accuracy"]){marker}
+        return model
+"""
+
 AUDIT_INVALID = [
+    # a width counted from a module's list of actions (Sentdex's Carla-RL, audit s162)
+    Invalid(_ACTIONS.format(change="", marker="  # error: LF406 at `loss=`")),
     # image to image with mse and "accuracy" (bnsreenu's colourisation, audit s137):
     # categorical accuracy over the output's channels
     Invalid(
@@ -90,6 +112,8 @@ AUDIT_INVALID = [
 ]
 
 AUDIT_VALID = [
+    # the list grows: its length here is not known
+    _ACTIONS.format(change='ACTIONS.append("noop")', marker=""),
     # class labels loaded before the one-unit model: they may be what it is fitted on
     """
     from sklearn.datasets import fetch_california_housing

@@ -109,8 +109,12 @@ def mask_ipython(text: str, masks: dict[int, str]) -> str | None:
     return "\n".join(out)
 
 
-#: Python 2's print statement on a line of its own (no comment, no ``>>file``)
-PRINT_STATEMENT = re.compile(r"^([ \t]*)print(?:[ \t]+(?![(=.\[>#])([^\n]*?))?[ \t]*$")
+#: Python 2's print statement on a line of its own or after a compound statement's
+#: colon (``if verbose: print "saved"``; no ``>>file``)
+PRINT_STATEMENT = re.compile(
+    r"^([ \t]*(?:(?:if|elif|while|for|with|except)\b[^#\n]*?:|else:|try:|finally:)?[ \t]*)"
+    r"print(?:[ \t]+(?![(=.\[>#])([^\n]*?))?[ \t]*$"
+)
 
 
 def call_prints(text: str, masks: dict[int, str]) -> str | None:

@@ -184,9 +184,15 @@ def _without_print_statements(text: str, filename: str, error: Diagnostic) -> cs
     code ran on Python 2, and its training code says the same there: DanQ and
     the capsule-network tutorials, audits s156/s159); None when the error is
     something else or the rewritten text does not parse either."""
-    from lossflint.ipython_lines import prints_called_at_error
+    from lossflint.ipython_lines import call_prints, prints_called_at_error
 
-    rewritten = prints_called_at_error(text, error.location.row, {})
+    row = error.location.row
+    rewritten = prints_called_at_error(text, row, {})
+    lines = text.split("\n")
+    if rewritten is None and 0 < row <= len(lines) and _PY2_EXCEPT.match(lines[row - 1]):
+        # ``except Exception, ex:`` (which libcst reads) where CPython stops,
+        # then ``print Exception, ":", ex`` (captcha-break, audit s163)
+        rewritten = call_prints(text, {})
     if rewritten is None:
         return None
     parsed, own = parse_text(rewritten, filename)
@@ -347,6 +353,15 @@ def lint_text(
         # the rest of a Python 2 file libcst reads is analysed all the same
         older = _python2_except(text, module, filename)
         if older is not None:
+            # the parse error CPython gave at that line, if any, says less
+            same = [
+                d
+                for d in result.diagnostics
+                if d.code == "LF900" and d.location.row == older.location.row
+            ]
+            if same:
+                result.diagnostics.remove(same[0])
+                older = replace(older, message=older.message + "; the rest is checked")
             result.diagnostics.append(older)
     result.diagnostics = _apply_noqa(text, filename, result.diagnostics, ruleset, ignored)
     result.diagnostics.sort(key=Diagnostic.sort_key)

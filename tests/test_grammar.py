@@ -249,3 +249,22 @@ def test_a_python_2_print_with_a_comment_is_read_as_a_call() -> None:
     for line in ("print 'open  # never closed\n",):
         found = lint_text("import torch\n" + line + tail, "t.py", RULES, []).diagnostics
         assert [d.code for d in found] == ["LF900"], line
+
+
+def test_a_python_2_print_after_a_colon_and_in_an_old_handler() -> None:
+    """``if verbose: print 'Saved'`` (alpr-unconstrained) and ``except
+    Exception, ex:`` then ``print Exception, ":", ex`` (captcha-break, audit
+    s163): the rest of the file is still read, one LF900 for the handler."""
+    tail = "p = torch.log(torch.softmax(z, 1))\n"
+    one_line = "import torch\ndef save(verbose=0):\n\tif verbose: print 'Saved'\n" + tail
+    found = lint_text(one_line, "t.py", RULES, []).diagnostics
+    assert [(d.code, d.location.row) for d in found] == [("LF900", 3), ("LF201", 4)]
+    assert found[0].message.endswith("; the rest is checked")
+    handler = (
+        "import torch\ntry:\n    load()\nexcept Exception, ex:\n"
+        '    print Exception, ":", ex\n' + tail
+    )
+    found = lint_text(handler, "t.py", RULES, []).diagnostics
+    assert [(d.code, d.location.row) for d in found] == [("LF900", 4), ("LF201", 6)]
+    assert "except X as e" in found[0].message
+    assert found[0].message.endswith("; the rest is checked")

@@ -1971,3 +1971,36 @@ def test_optimizer_rebuilt_per_epoch_elsewhere_says_every_epoch() -> None:
     assert found == ["train.py:12:17: LF311", "train.py:16:11: LF311"], output
     assert output.count("reset at every epoch") == 2, output
     assert "every iteration" not in output, output
+
+
+_SAMPLING_SCRIPT = """\
+import torch
+from helpers import record
+
+
+def sample(net, sigma):
+    return net((sigma ** 2 - 0.002 ** 2).sqrt())
+
+
+if __name__ == "__main__":
+    net = torch.load("net.pt")
+    images = sample(net, net.sigma_max)
+    torch.save(images, "images.pt")
+    record("done")
+"""
+
+
+def test_a_sampling_script_whose_helpers_only_switch_gradients_off(tmp_path: Path) -> None:
+    # audit s164 (EDM's generate.py): torch_utils says ``no_grad(`` and
+    # ``torch.autograd.profiler``, which train nothing
+    helpers = (
+        "import torch\n\n\n@torch.no_grad()\ndef record(x):\n"
+        "    with torch.autograd.profiler.record_function('record'):\n        print(x)\n"
+    )
+    write(tmp_path, {"pyproject.toml": "", "generate.py": _SAMPLING_SCRIPT, "helpers.py": helpers})
+    _, found, output = _check(tmp_path, "generate.py")
+    assert found == [], output
+    # a helper module that back-propagates: the script may be part of training
+    write(tmp_path, {"helpers.py": helpers + "\n\ndef fit(loss):\n    loss.backward()\n"})
+    _, found, output = _check(tmp_path, "generate.py")
+    assert found == ["generate.py:6:16: LF205"], output

@@ -296,6 +296,9 @@ _ARGUMENT_DEPTH = 3
 #: builtins whose items are their arguments' items (``zip(grads, dists)``)
 _ITEM_PASSING_BUILTINS = frozenset(
     {"builtins.zip", "builtins.enumerate", "builtins.reversed", "builtins.list", "builtins.tuple"}
+    # one of their arguments, or arithmetic of them (``gamma = min(S_churn /
+    # num_steps, 0.414)`` of EDM's sampler, audit s164)
+    | {"builtins.min", "builtins.max", "builtins.abs", "builtins.sum", "builtins.pow"}
 )
 #: logging receivers/methods: a value handed to them is only displayed
 _LOG_METHODS = frozenset(
@@ -1503,6 +1506,13 @@ class GradientFacts:
                     ):
                         return True
             else:
+                lam = self._bound_lambda(expr.func)
+                if lam is not None:
+                    # ``sigma = lambda t: t`` of EDM's sampler (audit s164):
+                    # computed from what it is given and what it reads
+                    return all(
+                        not a.star and self.no_gradient_value(a.value, depth - 1) for a in expr.args
+                    ) and self._lambda_reads_no_gradient(lam, depth - 1)
                 func = self._plain_function(expr.func)
                 if func is not None:
                     # ``x = normalize(x)``: what it returns, from what its
@@ -1523,6 +1533,33 @@ class GradientFacts:
                 self.no_gradient_value(e, depth - 1) for e in operands
             )
         return False
+
+    def _bound_lambda(self, func: cst.BaseExpression) -> cst.Lambda | None:
+        """The lambda ``func`` names when that is its one binding."""
+        if not isinstance(func, cst.Name):
+            return None
+        bindings = self.model.bindings(func) or []
+        if len(bindings) != 1 or bindings[0].kind != "assign":
+            return None
+        node = bindings[0].node
+        return node if isinstance(node, cst.Lambda) else None
+
+    def _lambda_reads_no_gradient(self, lam: cst.Lambda, depth: int) -> bool:
+        """Every name the lambda's body reads but its parameters and imported
+        modules (``torch``, ``np``) holds no gradient."""
+        params = {p.name.value for p in (*lam.params.posonly_params, *lam.params.params)}
+        if lam.params.star_arg is not cst.MaybeSentinel.DEFAULT or lam.params.kwonly_params:
+            return False
+        for node in nodes_in(lam.body, cst.Name, memo=memo_of(self.model)):
+            name = cast(cst.Name, node)
+            parent = self.model.parent(name)
+            if name.value in params or (isinstance(parent, cst.Attribute) and parent.attr is name):
+                continue
+            if any(b.kind == "import" for b in self.model.bindings(name) or ()):
+                continue
+            if not self.no_gradient_value(name, depth):
+                return False
+        return True
 
     def _own_method(self, call: cst.Call) -> cst.FunctionDef | None:
         """The method of this file's class (or a same-file base) that

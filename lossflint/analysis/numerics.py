@@ -372,7 +372,11 @@ def _positive_power(model: ModuleIndex, expr: cst.BaseExpression) -> bool:
     setting itself."""
     if is_binop(expr, cst.Power):
         assert isinstance(expr, cst.BinaryOperation)
-        return _eps_like(model, expr.left) or _setting(model, expr.left)
+        return (
+            _eps_like(model, expr.left)
+            or _setting(model, expr.left)
+            or _nonzero_number(model, expr.left)
+        )
     info = call_info(model, expr)
     if info is None:
         return False
@@ -390,6 +394,13 @@ def _positive_power(model: ModuleIndex, expr: cst.BaseExpression) -> bool:
     if info.method in ("square", "pow", "sqrt") and info.receiver is not None:
         return _eps_like(model, info.receiver)
     return False
+
+
+def _nonzero_number(model: ModuleIndex, expr: cst.BaseExpression) -> bool:
+    """``self.sigma_data`` holding one known number other than 0 (EDM's
+    ``sigma_data=0.5``, audit s164): its square is positive."""
+    found = number(model, expr)
+    return found is not None and found != 0
 
 
 def positive_term(model: ModuleIndex, expr: cst.BaseExpression) -> bool:

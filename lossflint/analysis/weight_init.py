@@ -137,7 +137,7 @@ def _hidden(
         if classes and _targets_one_layer(model, call, owner.value):
             return False
         if classes and all(q in apis.WEIGHT_LAYERS for q in classes):
-            if _applied_to_single_layers(model, call):
+            if _applied_to_single_layers(model, call) or _only_a_final_layer(model, classes):
                 return False
             return weight_layer_count >= 2 or _init_function_used_elsewhere(model, call)
         # (a') ``for layer in self.hidden: layer.weight.data.fill_(c)`` of a module list
@@ -163,6 +163,43 @@ def _hidden(
         isinstance(later, Layer) and later.qualname in apis.WEIGHT_LAYERS
         for later in container.layers[position + 1 :]
     )
+
+
+def _only_a_final_layer(model: SemanticModel, classes: list[str]) -> bool:
+    """The file builds one layer of these classes, the last item of an
+    ``nn.Sequential`` (an ``OrderedDict``'s last entry too): the classifier
+    a ``for m in self.modules(): if isinstance(m, nn.Linear)`` zeroes
+    (davda54/sam's WideResNet, audit s164) is the final layer."""
+    built = [site.node for q in classes for site in model.calls_to(q)]
+    if len(built) != 1:
+        return False
+    layer = built[0]
+    for up in model.ancestors(layer):
+        if isinstance(up, cst.Call) and model.qualname(up.func) in apis.SEQUENTIAL:
+            items = [a for a in up.args if not a.keyword]
+            return bool(items) and not items[-1].star and _holds_last(model, items[-1].value, layer)
+    return False
+
+
+def _holds_last(model: SemanticModel, item: cst.BaseExpression, layer: cst.CSTNode) -> bool:
+    """``item`` is ``layer``, or an ``OrderedDict([..., (name, layer)])``
+    whose last entry holds it."""
+    if item is layer:
+        return True
+    if (
+        isinstance(item, cst.Call)
+        and (model.qualname(item.func) or "").endswith("OrderedDict")
+        and len(item.args) == 1
+        and isinstance(item.args[0].value, (cst.List, cst.Tuple))
+    ):
+        entries = item.args[0].value.elements
+        last = entries[-1].value if entries else None
+        return (
+            isinstance(last, cst.Tuple)
+            and len(last.elements) == 2
+            and last.elements[1].value is layer
+        )
+    return False
 
 
 def _sequential_item(

@@ -491,9 +491,7 @@ def imports_training(own: bool = True, limit: int = 64) -> bool | None:
         text = _text_of(context, path, texts)
         if path == str(me.path) and not text:
             return None  # the linted text is not on the record
-        if (own or path != str(me.path)) and any(
-            marker in text for marker in apis.TRAINING_TEXT_MARKERS
-        ):
+        if (own or path != str(me.path)) and _has_training_text(text):
             return True
         for module in project_modules(layout, Path(path), scan_imports(text)):
             other = str(module.path)
@@ -503,6 +501,13 @@ def imports_training(own: bool = True, limit: int = 64) -> bool | None:
                 seen.add(other)
                 todo.append(other)
     return False
+
+
+def _has_training_text(text: str) -> bool:
+    for benign in apis.NOT_TRAINING_TEXT:
+        if benign in text:
+            text = text.replace(benign, "")
+    return any(marker in text for marker in apis.TRAINING_TEXT_MARKERS)
 
 
 def named_where_loaded(names: set[str]) -> bool | None:

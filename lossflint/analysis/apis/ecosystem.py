@@ -147,3 +147,6 @@ TRAINING_TEXT_MARKERS = (
     "fine_tune(",
     "optax",
 )
+#: text that holds a marker above without training: gradients switched off,
+#: the profiler (EDM's ``torch_utils/misc.py``, audit s164)
+NOT_TRAINING_TEXT = ("no_grad(", "enable_grad(", "autograd.profiler")

@@ -12,7 +12,10 @@ A root of ``1 - p_norm_sq`` after ``if (p_norm_sq >= 1).any(): raise``
 (NeRF++'s ``intersect_sphere``, audit s136) is guarded by that test. A PSNR
 called nowhere (InstColorization's ``calculate_psnr_torch``, audit s160)
 measures images; the same function a loss calls, or handed to ``compile``
-as a loss, does take a gradient."""
+as a loss, does take a gradient. EDM's samplers (audit s164) step through a
+noise schedule of constants (``min()`` of numbers, a ``sigma = lambda t: t``)
+with no gradient; its preconditioning adds ``self.sigma_data ** 2``, the
+square of a setting that is 0.5, under the root: positive."""
 
 from __future__ import annotations
 
@@ -69,7 +72,53 @@ def calculate_psnr_torch(img1, img2):
     return 20 * torch.log10(1.0 / torch.sqrt(cur_mse)){marker}
 {use}"""
 
+_SAMPLER = """
+import torch
+
+
+def edm_sampler(net, latents, num_steps=18, S_churn=0):
+    sigma = lambda t: t
+    t_steps = {steps}
+    x_next = latents.to(torch.float64) * sigma(t_steps[0])
+    for i, (t_cur, t_next) in enumerate(zip(t_steps[:-1], t_steps[1:])):
+        gamma = min(S_churn / num_steps, 0.414)
+        t_hat = sigma(t_cur) + gamma * sigma(t_cur)
+        x_hat = x_next + (sigma(t_hat) ** 2 - sigma(t_cur) ** 2).sqrt() * torch.randn_like(x_next){marker}
+        denoised = net(x_hat, sigma(t_hat))
+        x_next = x_hat + (t_next - t_hat) * (x_hat - denoised) / t_hat
+    return x_next
+
+
+def main(net, latents):
+    return edm_sampler(net, latents)
+"""
+
+_PRECOND = """
+import torch
+
+
+class EDMPrecond(torch.nn.Module):
+    def __init__(self, sigma_data={data}):
+        super().__init__()
+        self.sigma_data = sigma_data
+        self.model = torch.nn.Linear(8, 8)
+
+    def forward(self, x, sigma):
+        sigma = sigma.reshape(-1, 1)
+        c_out = sigma * self.sigma_data / (sigma ** 2 + self.sigma_data ** 2).sqrt(){marker}
+        return x + c_out * self.model(x)
+"""
+
 AUDIT_S124_INVALID = [
+    # a learned schedule does take a gradient
+    Invalid(
+        _SAMPLER.format(
+            steps="torch.nn.Parameter(torch.linspace(80.0, 0.002, num_steps))",
+            marker="  # error: LF205",
+        )
+    ),
+    # a setting of 0 guards nothing
+    Invalid(_PRECOND.format(data="0.0", marker="  # error: LF205")),
     Invalid(
         _PSNR.format(
             marker="  # error: LF205",
@@ -110,6 +159,8 @@ AUDIT_S124_INVALID = [
 ]
 
 AUDIT_S124_VALID = [
+    _SAMPLER.format(steps="torch.linspace(80.0, 0.002, num_steps, dtype=torch.float64)", marker=""),
+    _PRECOND.format(data="0.5", marker=""),
     _PSNR.format(marker="", use=""),
     # anchors picked for their targets: no gradient reaches the distances
     _CENTRES.format(name="ATSSAssigner", method="assign", marker=""),

@@ -1,7 +1,10 @@
 """LF315 examples from the held-out set s17: a projection named like an
 output/gate layer (``proj``) set to a non-zero constant while it feeds another
 layer is hidden (only the zero init of such a layer is a known technique);
-kept apart so the rule module stays small."""
+a ``for m in self.modules(): if isinstance(m, nn.Linear)`` zero init in a
+model whose one Linear ends its ``nn.Sequential`` zeroes the final layer
+(davda54/sam's WideResNet, audit s164); kept apart so the rule module stays
+small."""
 
 from __future__ import annotations
 
@@ -46,7 +49,39 @@ class MLP(nn.Module):
         return self.head(h)
 """
 
+_WIDE = """
+from collections import OrderedDict
+import torch.nn as nn
+
+
+class WideResNet(nn.Module):
+    def __init__(self, labels=10):
+        super().__init__()
+        self.f = nn.Sequential(OrderedDict([
+            ("0_convolution", nn.Conv2d(3, 16, (3, 3), padding=1, bias=False)),
+            ("1_normalization", nn.BatchNorm2d(16)),
+            ("2_pooling", nn.AdaptiveAvgPool2d(1)),
+            ("3_flattening", nn.Flatten()),{hidden}
+            ("5_classification", nn.Linear(in_features=16, out_features=labels)),
+        ]))
+        for m in self.modules():
+            if isinstance(m, nn.Conv2d):
+                nn.init.kaiming_normal_(m.weight.data, mode="fan_in", nonlinearity="relu")
+            elif isinstance(m, nn.Linear):
+                m.weight.data.zero_(){marker}
+                m.bias.data.zero_()
+
+    def forward(self, x):
+        return self.f(x)
+"""
+
 AUDIT_INVALID = [
+    # a hidden Linear before the classifier is zeroed too
+    Invalid(
+        _WIDE.format(
+            hidden='\n            ("4_hidden", nn.Linear(16, 16)),', marker="  # error: LF315"
+        )
+    ),
     # a zero kernel under ReLU given as a function: relu'(0) = 0, the layer never moves
     Invalid(
         """
@@ -146,6 +181,7 @@ AUDIT_INVALID = [
 ]
 
 AUDIT_VALID = [
+    _WIDE.format(hidden="", marker=""),
     # a zero-initialised attention gate of one output channel (2s-AGCN's
     # temporal attention, pytorch_geometric_temporal, audit R97): one unit has
     # no twin to stay equal to, whatever layer its gate later feeds

@@ -7,7 +7,33 @@ from __future__ import annotations
 
 from lossflint.examples import Invalid
 
+_FACTORY = """
+import torch
+import torch.nn as nn
+
+
+def make_net():
+    net = nn.Sequential(nn.Linear(10, 32), nn.ReLU(), nn.Linear(32, 10))
+{convert}
+
+
+model = make_net()
+optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+for inputs, labels in loader:
+    loss = nn.functional.cross_entropy(model(inputs), labels)
+    optimizer.zero_grad(set_to_none=True)
+    loss.backward(){marker}
+    optimizer.step()
+"""
+
 AUDIT_INVALID = [
+    # converted in a factory (cifar10-airbench's make_net, audit s164)
+    Invalid(
+        _FACTORY.format(
+            convert="    net = net.half().cuda()\n    return net", marker="  # error: LF312"
+        )
+    ),
+    Invalid(_FACTORY.format(convert="    return net.half().cuda()", marker="  # error: LF312")),
     # converted in main(), trained by a same-file train() it is handed to
     # (akamaster/pytorch_resnet_cifar10's --half, audit R67)
     Invalid(
@@ -136,6 +162,9 @@ AUDIT_INVALID = [
 ]
 
 AUDIT_VALID = [
+    # the factory hands back a float32 model, or converts on one path only
+    _FACTORY.format(convert="    return net.cuda()", marker=""),
+    _FACTORY.format(convert="    if fast:\n        return net.half()\n    return net", marker=""),
     # the loss scaled by hand and the gradients unscaled before the step
     # (guided-diffusion's MixedPrecisionTrainer, audit s148)
     """

@@ -412,7 +412,10 @@ def _fresh_in_function(model: ModuleIndex, target: cst.BaseExpression, value: Va
         or model.scopes[func].bindings.get(target.value) is not bindings
     ):
         return False  # the module's model, or a parameter's
-    if any(b.kind != "assign" or not isinstance(b.node, cst.Call) for b in bindings):
+    if any(
+        b.kind != "assign" or not isinstance(b.node, cst.Call) or not _constructs(model, b.node)
+        for b in bindings
+    ):
         return False
     for use in names_in(func, target.value, memo_of(model)):
         parent = model.parent(use)
@@ -420,8 +423,50 @@ def _fresh_in_function(model: ModuleIndex, target: cst.BaseExpression, value: Va
             isinstance(parent, cst.Call) and parent.func is use
         ):
             continue
+        if isinstance(parent, cst.Subscript) and parent.value is use:
+            if not isinstance(model.parent(parent), (cst.AssignTarget, cst.Del)):
+                continue  # ``type(block[0]) == nn.Linear``
+        if isinstance(parent, cst.Arg) and parent.value is use:
+            call = model.parent(parent)
+            if isinstance(call, cst.Call) and model.qualname(call.func) in _INSPECTING:
+                continue  # ``len(block) == 3``
         return False
     return True
+
+
+#: built-ins that look at a module without changing or running it
+_INSPECTING = frozenset(
+    {"builtins.len", "builtins.type", "builtins.isinstance", "builtins.print", "builtins.repr"}
+)
+#: methods that put trained weights into a module
+_LOADS_WEIGHTS = frozenset({"load_state_dict", "load_weights", "load", "from_pretrained"})
+
+
+def _constructs(model: ModuleIndex, call: cst.Call, depth: int = 2) -> bool:
+    """``call`` builds a module afresh: a class's construction, an
+    ``nn.*`` layer, a same-file function returning such constructions
+    (``get_generator_block(25, 12)``), or a method of a fresh construction
+    (``Generator(...).get_gen()``) -- nothing that loads weights."""
+    func = call.func
+    if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Call):
+        return func.attr.value not in _LOADS_WEIGHTS and _constructs(model, func.value, depth)
+    if isinstance(kinds_of(model).value_of(func), ClassRef):
+        return True
+    qualname = model.qualname(func) or ""
+    if qualname.startswith("torch.nn.") and qualname.rsplit(".", 1)[-1][:1].isupper():
+        return True
+    made_by = model.returning_function(func)
+    if made_by is None or depth <= 0:
+        return False
+    returns = [r.value for r in own_returns(made_by)]
+    if any(
+        isinstance(c.func, cst.Attribute) and c.func.attr.value in _LOADS_WEIGHTS
+        for c in calls_in(made_by, memo_of(model))
+    ):
+        return False
+    return bool(returns) and all(
+        isinstance(value, cst.Call) and _constructs(model, value, depth - 1) for value in returns
+    )
 
 
 def _pass_after_training(model: ModuleIndex, region: cst.CSTNode) -> bool:

@@ -21,8 +21,15 @@ def get_generator_block(input_dim, output_dim):
     return nn.Sequential(nn.Linear(input_dim, output_dim), nn.BatchNorm1d(output_dim), nn.ReLU())
 
 
+def load_block(path):
+    block = get_generator_block(25, 12)
+    block.load_state_dict(torch.load(path))
+    return block
+
+
 def test_gen_block(in_features, out_features, num_test=1000):
-    block = get_generator_block(in_features, out_features)
+    block = {build}
+    assert len(block) == 3 and type(block[1]) == nn.BatchNorm1d
 {load}    with torch.no_grad():
         test_output = block(torch.randn(num_test, in_features)){marker}
     assert tuple(test_output.shape) == (num_test, out_features)
@@ -74,9 +81,13 @@ def train(dataloader):
 
 UNIT_TEST_INVALID = [
     *METHOD_INVALID,
+    # a block loaded with trained weights by a helper is evaluated
+    Invalid(_BLOCK.format(build='load_block("block.pt")', load="", marker="  # error: LF603")),
     Invalid(
         _BLOCK.format(
-            load='    block.load_state_dict(torch.load("block.pt"))\n', marker="  # error: LF603"
+            build="get_generator_block(in_features, out_features)",
+            load='    block.load_state_dict(torch.load("block.pt"))\n',
+            marker="  # error: LF603",
         )
     ),
     Invalid(_HELPER.format(local="", marker="  # error: LF603")),
@@ -84,7 +95,7 @@ UNIT_TEST_INVALID = [
 
 UNIT_TEST_VALID = [
     *METHOD_VALID,
-    _BLOCK.format(load="", marker=""),
+    _BLOCK.format(build="get_generator_block(in_features, out_features)", load="", marker=""),
     _HELPER.format(local="    gen = torch.zeros_like\n", marker=""),
     _HELPER.format(local="    gen = lambda x: torch.zeros_like(x)\n", marker=""),
 ]

@@ -125,14 +125,14 @@ def _guarded(model: ModuleIndex, event: _Event, func: cst.FunctionDef) -> bool:
             continue
         if per_tensor and isinstance(ancestor, cst.For) and _acts_on_target(event.node, ancestor):
             continue
-        if isinstance(ancestor, cst.If) and _tests_existence(ancestor, event.receiver):
+        if isinstance(ancestor, cst.If) and tests_existence(ancestor, event.receiver):
             continue
         if isinstance(ancestor, _BRANCHES):
             return True
     return True
 
 
-def _tests_existence(branch: cst.If, receiver: str | None) -> bool:
+def tests_existence(branch: cst.If, receiver: str | None) -> bool:
     """``if self.scheduler:`` / ``if self.scheduler is not None:`` (no
     ``else``) around ``self.scheduler.step()``: whenever there is one, it
     steps (UNIT's ``update_learning_rate``, audit s160)."""

@@ -47,6 +47,7 @@ from lossflint.analysis.kept_loaders import kept_and_trained
 from lossflint.analysis.keyword_dicts import unpacked_keywords
 from lossflint.analysis.kinds import KindAnalysis, _origin_label
 from lossflint.analysis.label_shifts import shifts_its_parameter
+from lossflint.analysis.loop_callees import tests_existence
 from lossflint.analysis.loops import Event, loops
 from lossflint.analysis.mode_free_models import class_mode_free
 from lossflint.analysis.model import SemanticModel
@@ -565,7 +566,7 @@ class Summarizer:
             column=position[1],
             receiver=receiver,
             param=param,
-            conditional=conditional or self._under(event.node, func, _BRANCHES),
+            conditional=conditional or self._branched(event.node, func, receiver),
             nested=around >= 1,
             deep=around >= 2,
         )
@@ -586,6 +587,19 @@ class Summarizer:
         scope = self.model.scopes.get(func)
         bindings = scope.bindings.get(name or "", []) if scope is not None else []
         return len(bindings) == 1 and bindings[0].kind == "param"
+
+    def _branched(self, node: cst.CSTNode, func: cst.FunctionDef, receiver: str | None) -> bool:
+        """``_under`` a branch, ``if self.scheduler is not None:`` around
+        ``self.scheduler.step()`` left out: whenever there is one, it steps
+        (UNIT's ``update_learning_rate``, audit s160)."""
+        for ancestor in self.model.ancestors(node):
+            if ancestor is func:
+                return False
+            if isinstance(ancestor, cst.If) and tests_existence(ancestor, receiver):
+                continue
+            if isinstance(ancestor, _BRANCHES):
+                return True
+        return False
 
     def _under(self, node: cst.CSTNode, func: cst.FunctionDef, types: tuple[type, ...]) -> bool:
         for ancestor in self.model.ancestors(node):

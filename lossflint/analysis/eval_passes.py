@@ -219,6 +219,7 @@ def _candidates(model: ModuleIndex) -> list[TrainModeEvaluation]:
             model.enclosing(call, cst.FunctionDef) in training_funcs
             and not _pass_after_training(model, region)
             and not held_out_pass(model, index, region, call)
+            and not _after_training_in_function(model, index, region)
         ):
             continue
         if _put_in_train_mode_on_purpose(model, region, receiver):
@@ -1428,6 +1429,38 @@ def _after_module_level_training(
             for call in calls_in(stmt, memo):
                 found[id(call)] = stmt
     return found
+
+
+def _after_training_in_function(model: ModuleIndex, index: LoopIndex, region: cst.CSTNode) -> bool:
+    """``region`` is a statement of a function's body that follows one holding
+    a loop that trains (``for epoch ...: ... backward() ...`` then ``with
+    torch.no_grad(): for xv, yv in val_loader: ...``, audit s162): the
+    function's pass after its training, as after a notebook's training cell."""
+    func = model.enclosing(region, cst.FunctionDef)
+    if not isinstance(func, cst.FunctionDef) or not isinstance(func.body, cst.IndentedBlock):
+        return False
+    body: list[cst.CSTNode] = list(func.body.body)
+    top: cst.CSTNode = region
+    while model.parent(top) is not func.body:
+        up = model.parent(top)
+        if up is None or up is func:
+            return False
+        top = up
+    if top not in body:
+        return False
+    before = body[: body.index(top)]
+    memo = memo_of(model)
+    trained = {
+        id(loop.node)
+        for loop in index.loops
+        if loop.is_training and isinstance(loop.node, (cst.For, cst.While))
+    }
+    return any(
+        id(node) in trained
+        for stmt in before
+        for node in ([stmt] if isinstance(stmt, (cst.For, cst.While)) else [])
+        + nodes_in(stmt, cst.For, cst.While, memo=memo)
+    )
 
 
 def _evaluated_after(model: ModuleIndex, region: cst.CSTNode) -> bool:

@@ -13,7 +13,8 @@ Validation", seen in the session-36 harness); a validation pass inside the
 batch loop whose batch is moved first (``real = real.to(device)``: still the
 loader's batch, Coursera's GAN assignment, audit s135), also when the batch
 is moved to a module-level ``device`` (the same course's augmentation
-notebook, audit s162: the function's pass cannot have written that name)."""
+notebook, audit s162: the function's pass cannot have written that name), and a function's pass
+after its training loop (audit s162)."""
 
 from __future__ import annotations
 
@@ -141,7 +142,36 @@ _IN_BLOCK = _TUTORIAL.replace(
     "            out = model(x){marker}\n            loss = criterion(out, y)\n    model.train()",
 )
 
+_AFTER = """
+import torch
+from torch import nn
+from torch.utils.data import DataLoader
+
+
+def run(train_set, val_set):
+    loader = DataLoader(train_set, batch_size=32, shuffle=True)
+    val_loader = DataLoader(val_set, batch_size=32)
+    model = nn.Sequential(nn.Linear(4, 8), nn.BatchNorm1d(8), nn.Linear(8, 2))
+    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+    for epoch in range(5):
+        for x, y in loader:
+            loss = nn.functional.cross_entropy(model(x), y)
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+{switch}    with torch.no_grad():
+        for xv, yv in val_loader:
+            {use}
+    return model
+"""
+
 HELD_OUT_LOOP_INVALID = [
+    Invalid(
+        _AFTER.format(
+            switch="",
+            use="acc = (model(xv).argmax(1) == yv).float().mean()  # error: LF603 at `model(`",
+        )
+    ),
     Invalid(
         """
         import torch
@@ -243,6 +273,11 @@ HELD_OUT_LOOP_INVALID = [
 ]
 
 HELD_OUT_LOOP_VALID = [
+    _AFTER.format(
+        switch="    model.eval()\n", use="acc = (model(xv).argmax(1) == yv).float().mean()"
+    ),
+    # nothing measured: a pass that only runs the model (a warm-up, a trace)
+    _AFTER.format(switch="", use="model(xv)"),
     _IN_BLOCK.format(before="", held="testloader", switch="model.eval()", marker=""),
     # a word that only starts like one (``testimonials``, ``development``) is no held-out data
     _TUTORIAL.format(before="", held="testimonials", marker=""),

@@ -15,7 +15,11 @@ measures images; the same function a loss calls, or handed to ``compile``
 as a loss, does take a gradient. EDM's samplers (audit s164) step through a
 noise schedule of constants (``min()`` of numbers, a ``sigma = lambda t: t``)
 with no gradient; its preconditioning adds ``self.sigma_data ** 2``, the
-square of a setting that is 0.5, under the root: positive."""
+square of a setting that is 0.5, under the root: positive. Weight
+normalisation through a name (``norms = tf.sqrt(...)`` then ``target_norms /
+norms``, improved_wgan_training's ``tflib``, audit s166) divides by the norm
+of a learned weight, as the inline form does; the same norm added to the loss
+(a group lasso drives it to 0) still counts."""
 
 from __future__ import annotations
 
@@ -109,7 +113,32 @@ class EDMPrecond(torch.nn.Module):
         return x + c_out * self.model(x)
 """
 
+_WEIGHT_NORM = """
+import numpy as np
+import tensorflow as tf
+
+
+def Linear(name, input_dim, output_dim, inputs):
+    weight_values = np.random.uniform(low=-0.1, high=0.1, size=(input_dim, output_dim)).astype("float32")
+    weight = tf.Variable(weight_values, name=name + ".W")
+    target_norms = tf.Variable(np.ones(output_dim, dtype="float32"), name=name + ".g")
+    norms = tf.sqrt(tf.reduce_sum(tf.square(weight), reduction_indices=[0])){marker}
+    {use}
+    return tf.matmul(inputs, weight)
+
+
+x = tf.placeholder(tf.float32, [None, 8])
+loss = tf.reduce_mean(tf.square(Linear("D.1", 8, 4, x)))
+train_op = tf.train.AdamOptimizer(1e-4).minimize(loss)
+"""
+
 AUDIT_S124_INVALID = [
+    Invalid(
+        _WEIGHT_NORM.format(
+            marker="  # error: LF205",
+            use="tf.add_to_collection('losses', tf.reduce_sum(norms))",
+        )
+    ),
     # a learned schedule does take a gradient
     Invalid(
         _SAMPLER.format(
@@ -159,6 +188,7 @@ AUDIT_S124_INVALID = [
 ]
 
 AUDIT_S124_VALID = [
+    _WEIGHT_NORM.format(marker="", use="weight = weight * (target_norms / norms)"),
     _SAMPLER.format(steps="torch.linspace(80.0, 0.002, num_steps, dtype=torch.float64)", marker=""),
     _PRECOND.format(data="0.5", marker=""),
     _PSNR.format(marker="", use=""),

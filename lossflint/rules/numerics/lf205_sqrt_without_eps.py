@@ -13,6 +13,8 @@ from lossflint.analysis import numerics as num
 from lossflint.analysis.attribute_constants import learned_parameter
 from lossflint.analysis.calls import argument
 from lossflint.analysis.gradients import Reach, gradients
+from lossflint.analysis.reaching import reaching_assignment
+from lossflint.analysis.walk import memo_of, names_in
 from lossflint.diagnostics import Applicability, Finding, FixSpec, NodeEdit, Severity
 from lossflint.examples import Invalid
 from lossflint.registry import Rule
@@ -303,15 +305,38 @@ def _normalises_a_weight(
     normalisation): a divisor whose gradient pushes ``V`` sideways, 0 only by
     accident. A norm the loss minimises (``loss + sqrt(sum(w ** 2))``, a group
     lasso) drives ``w`` to 0: still reported."""
-    parent = model.parent(node)
-    if not (
-        isinstance(parent, cst.BinaryOperation)
-        and isinstance(parent.operator, cst.Divide)
-        and parent.right is node
-    ):
+    if not _divisor(model, node):
         return False
     base = num.squared_base(model, squares)
     return base is not None and learned_parameter(model, num.strip_shape(model, base))
+
+
+def _divisor(model: SemanticModel, node: cst.CSTNode) -> bool:
+    """``node`` divides: inline, or through a name every read of which is a
+    divisor (``norms = tf.sqrt(...)`` then ``W * (g / norms)``, the weight
+    norm of improved_wgan_training's ``tflib``, audit s166)."""
+    parent = model.parent(node)
+    if isinstance(parent, cst.Assign) and parent.value is node and len(parent.targets) == 1:
+        target = parent.targets[0].target
+        scope = model.enclosing(parent, cst.FunctionDef) or model.module
+        if not isinstance(target, cst.Name):
+            return False
+        reads = [
+            use
+            for use in names_in(scope, target.value, memo_of(model))
+            if use is not target and reaching_assignment(model, use) is node
+        ]
+        return bool(reads) and all(_divides(model, use) for use in reads)
+    return _divides(model, node)
+
+
+def _divides(model: SemanticModel, node: cst.CSTNode) -> bool:
+    parent = model.parent(node)
+    return (
+        isinstance(parent, cst.BinaryOperation)
+        and isinstance(parent.operator, cst.Divide)
+        and parent.right is node
+    )
 
 
 def _naming_argument(arg: cst.Arg) -> bool:

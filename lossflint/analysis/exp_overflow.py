@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, cast
 
 import libcst as cst
 
@@ -149,6 +149,16 @@ def naive_forms(model: SemanticModel) -> Iterator[NaiveForm]:
         form = _ratio_form(model, division, division.left, division.right)
         if form is not None:
             yield form
+    for node in model.nodes_of_type(cst.AugAssign):
+        # ``at = K.exp(et); at /= K.repeat(K.sum(at, axis=1), n)`` (keras-attention's
+        # AttentionDecoder, audit s166): the division written in place
+        augmented = cast(cst.AugAssign, node)
+        if isinstance(augmented.operator, cst.DivideAssign) and isinstance(
+            augmented.target, cst.Name
+        ):
+            form = _ratio_form(model, augmented, augmented.target, augmented.value)
+            if form is not None:
+                yield replace(form, inline=False)
     for site in model.calls_to(*sorted(apis.DIVIDE_FUNCS)):
         # ``tf.div(tf.exp(x), tf.reduce_sum(tf.exp(x), 1))``: no rewrite of the call
         args = positional(site.node)
@@ -351,14 +361,15 @@ def _is_logits(model: SemanticModel, expr: cst.BaseExpression) -> bool:
 
 def _ratio_form(
     model: SemanticModel,
-    division: cst.BinaryOperation | cst.Call,
+    division: cst.BinaryOperation | cst.Call | cst.AugAssign,
     left: cst.BaseExpression,
     right: cst.BaseExpression,
 ) -> NaiveForm | None:
     denominator = num.resolve(model, right)
     padded = _eps_padded(model, denominator)
     summed = num.resolve(model, padded) if padded is not None else denominator
-    operand = num.sum_operand(model, num.strip_shape(model, summed))
+    # ``K.repeat(at_sum, n)`` of ``at_sum = K.sum(at, axis=1)``: the sum, repeated
+    operand = num.sum_operand(model, num.resolve(model, num.strip_shape(model, summed)))
     if operand is None:
         return None
     exp_below = exp_call(model, operand)

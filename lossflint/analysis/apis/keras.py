@@ -626,6 +626,10 @@ SHAPE_FUNCTIONS = frozenset(
         "keras.backend.flatten",
         "keras.backend.reshape",
         "keras.ops.reshape",
+        # copies of every entry, side by side: which are 0 (and every value) kept
+        "keras.backend.repeat",
+        "keras.backend.repeat_elements",
+        "tensorflow.tile",
     }
 )
 #: counts of the non-zero entries: a count of a mask, 0 when none is set

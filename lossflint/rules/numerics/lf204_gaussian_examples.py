@@ -7,7 +7,10 @@ before: the MDN-RNN's ``z_loss = -K.log(K.sum(K.exp(z_loss), 1))`` and
 ``log_pi = log_pi - K.log(K.sum(K.exp(log_pi), 1))`` (WorldModels, audit
 s139) are not their own negated or shifted results. A deep ensemble's Gaussian
 layer takes its sigma as ``K.log(1 + K.exp(s))``, a softplus written with the
-Keras backend (cpark321/uncertainty-deep-learning, audit s158)."""
+Keras backend (cpark321/uncertainty-deep-learning, audit s158). An attention
+softmax divided in place by its repeated sum (``at /= K.repeat(at_sum, n)``,
+datalogue/keras-attention, audit s166) is the naive softmax; with the max
+subtracted first it is not."""
 
 from __future__ import annotations
 
@@ -26,7 +29,20 @@ class GaussianLayer(Layer):
         return [output_mu, output_sig_pos]
 """
 
+_ATTENTION = """
+import keras.backend as K
+
+
+def step(et, timesteps):
+    at = K.exp(et{shift})
+    at_sum = K.sum(at, axis=1)
+    at_sum_repeated = K.repeat(at_sum, timesteps)
+    at /= at_sum_repeated{marker}
+    return at
+"""
+
 GAUSSIAN_INVALID = [
+    Invalid(_ATTENTION.format(shift="", marker="  # error: LF204")),
     Invalid(_SIGMA.format(sigma="K.log(1 + K.exp(output_sig))", marker="  # error: LF204")),
     Invalid(
         """
@@ -64,6 +80,7 @@ GAUSSIAN_INVALID = [
 ]
 
 GAUSSIAN_VALID = [
+    _ATTENTION.format(shift=" - K.max(et, axis=1, keepdims=True)", marker=""),
     _SIGMA.format(sigma="K.softplus(output_sig)", marker=""),
     """
     import torch

@@ -4,13 +4,32 @@
 syntaxnet's graph builder with ``tf.train.MomentumOptimizer``), where a
 positional ``(logits, labels)`` call raises; and TF2 code, where the same
 positional call is ``(labels, logits)`` and stays silent, unless the arguments' names
-say TF 1's old order (``(logits, y)``, darkflow, audit s126)."""
+say TF 1's old order (``(logits, y)``, darkflow, audit s126). A positional
+call in the ``except`` branch of a ``try`` that makes the same call with
+keywords runs only on TensorFlow before 1.0, where that order was the API
+(improved_wgan_training, audit s166); the same call alone still counts.
+Also here: an A3C entropy bonus (R12)."""
 
 from __future__ import annotations
 
 from lossflint.examples import Invalid
 
+_FALLBACK = """
+import tensorflow as tf
+
+disc_fake = tf.placeholder(tf.float32, [None])
+{before}    gen_cost = tf.reduce_mean(tf.nn.sigmoid_cross_entropy_with_logits(disc_fake, tf.ones_like(disc_fake))){marker}
+"""
+
+_TRY = """try:  # tf pre-1.0 (bottom) vs 1.0 (top)
+    gen_cost = tf.reduce_mean(
+        tf.nn.sigmoid_cross_entropy_with_logits(logits=disc_fake, labels=tf.ones_like(disc_fake))
+    )
+except Exception as e:
+"""
+
 TF1_MARKER_INVALID = [
+    Invalid(_FALLBACK.format(before="if True:\n", marker="  # error: LF414")),
     Invalid(
         """
         import tensorflow as tf
@@ -75,6 +94,26 @@ TF1_MARKER_INVALID = [
 ]
 
 TF1_MARKER_VALID = [
+    _FALLBACK.format(before=_TRY, marker=""),
+    # an A3C entropy bonus: the policy's own probabilities as labels (R12)
+    """
+    import tensorflow as tf
+    from tensorflow import keras
+
+    class ActorCritic(keras.Model):
+        def __init__(self, n):
+            super().__init__()
+            self.policy_logits = keras.layers.Dense(n)
+            self.values = keras.layers.Dense(1)
+
+        def call(self, x):
+            return self.policy_logits(x), self.values(x)
+
+    def loss(model, states):
+        logits, values = model(states)
+        policy = tf.nn.softmax(logits)
+        return tf.nn.softmax_cross_entropy_with_logits(labels=policy, logits=logits)
+    """,
     # TF2: the positional order is (labels, logits), and it is followed
     """
     import tensorflow as tf

@@ -19,6 +19,7 @@ from lossflint.analysis.tf_cross_entropy import (
     integer_labels,
     labels_description,
 )
+from lossflint.analysis.walk import calls_in, memo_of
 from lossflint.diagnostics import Applicability, Finding, FixSpec, NodeEdit, RelatedNode, Severity
 from lossflint.examples import Invalid
 from lossflint.registry import Rule
@@ -196,25 +197,6 @@ result: the fix cannot see what the arguments hold at run time.
     ]
     VALID = [
         *TF1_MARKER_VALID,
-        # an A3C entropy bonus: the policy's own probabilities as labels (R12)
-        """
-        import tensorflow as tf
-        from tensorflow import keras
-
-        class ActorCritic(keras.Model):
-            def __init__(self, n):
-                super().__init__()
-                self.policy_logits = keras.layers.Dense(n)
-                self.values = keras.layers.Dense(1)
-
-            def call(self, x):
-                return self.policy_logits(x), self.values(x)
-
-        def loss(model, states):
-            logits, values = model(states)
-            policy = tf.nn.softmax(logits)
-            return tf.nn.softmax_cross_entropy_with_logits(labels=policy, logits=logits)
-        """,
         # ... the same integer labels given to the sparse version
         """
         import tensorflow as tf
@@ -267,12 +249,30 @@ result: the fix cannot see what the arguments hold at run time.
                 labels=model.value(labels_expr) if labels_expr is not None else None,
                 logits=model.value(logits_expr) if logits_expr is not None else None,
             )
+            if fact.positional and _version_fallback(model, fact.call):
+                continue
             if fact.positional:
                 found = _positional(fact, kinds, tf1=facts.tf1)
             else:
                 found = _swapped_keywords(fact, kinds) or _index_labels(model, fact, kinds)
             if found is not None:
                 yield found
+
+
+def _version_fallback(model: SemanticModel, call: cst.Call) -> bool:
+    """``try: f(logits=..., labels=...)`` / ``except ...: f(a, b)``: the
+    positional call runs only where the keyword one failed, on a TensorFlow
+    older than 1.0 whose positional order it follows (improved_wgan_training's
+    "tf pre-1.0 (bottom) vs 1.0 (top)", audit s166)."""
+    handler = model.enclosing(call, cst.ExceptHandler, cst.FunctionDef)
+    attempt = model.parent(handler) if isinstance(handler, cst.ExceptHandler) else None
+    if not isinstance(attempt, cst.Try):
+        return False
+    qualname = model.qualname(call.func)
+    return any(
+        model.qualname(other.func) == qualname and any(a.keyword is not None for a in other.args)
+        for other in calls_in(attempt.body, memo_of(model))
+    )
 
 
 @dataclass(frozen=True)

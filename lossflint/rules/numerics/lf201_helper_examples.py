@@ -2,7 +2,10 @@
 back (``to_device(x, device)`` returning ``x`` or ``x.to(device)``), called on
 tensors and on the model alike: each call is the value it is handed (skorch's
 MNIST benchmark, audit s133). A helper that gives back something else on one
-path is not followed."""
+path is not followed. A log of softmax held in a name only ever drawn from
+(``log_prob = tf.log(tf.nn.softmax(o_t))``, then ``tf.multinomial(log_prob,
+1)``: SeqGAN's generator, audit s166) only draws a class, where -inf is a
+class of probability 0; the same name also fed to a loss is not."""
 
 from __future__ import annotations
 
@@ -50,12 +53,30 @@ def performance_torch(iterator, device):
     return train_torch(ClassifierModule(), iterator, device)
 """
 
+_DRAWN = """
+import tensorflow as tf
+
+
+def step(o_t, tokens):
+    log_prob = tf.log(tf.nn.softmax(o_t)){marker}
+    next_token = tf.multinomial(log_prob, 1)
+    {more}
+    return next_token
+"""
+
 HELPER_INVALID = [
+    Invalid(
+        _DRAWN.format(
+            marker="  # error: LF201 at `tf.log(`",
+            more="loss = -tf.reduce_mean(tf.reduce_sum(tokens * log_prob, 1))",
+        )
+    ),
     Invalid(_HELPER.format(moved="X.to(device)", marker="  # error: LF201 at `torch.log(`")),
     Invalid(_HELPER.format(moved="X.cuda()", marker="  # error: LF201 at `torch.log(`")),
 ]
 
 HELPER_VALID = [
+    _DRAWN.format(marker="", more="pass"),
     # on one path the helper gives back another module: the model is not known
     _HELPER.format(moved="nn.Sequential(*list(X.children())[:-1])", marker=""),
 ]

@@ -25,7 +25,7 @@ from lossflint.analysis.names import dotted_text, self_attribute
 from lossflint.analysis.plain_classes import plain_class
 from lossflint.analysis.reaching import reaching_assignment
 from lossflint.analysis.values import UNKNOWN, Foreign, FunctionRef, Instance, LossObject, Tensor
-from lossflint.analysis.walk import memo_of, nodes_in, own_returns
+from lossflint.analysis.walk import descendants, memo_of, nodes_in, own_returns
 from lossflint.project.context import current as project_context
 from lossflint.project.summary import SFunction
 
@@ -2028,7 +2028,9 @@ def _checked_before(
     for earlier in block.body:
         if earlier is statement:
             return False
-        if isinstance(earlier, cst.If) and _exits(earlier.body):
+        if isinstance(earlier, cst.If) and (
+            _exits(earlier.body) or (earlier.orelse is None and _resets(earlier.body, subject))
+        ):
             if mentions(model, earlier.test, subject):
                 return True
         if isinstance(earlier, cst.SimpleStatementLine):
@@ -2036,6 +2038,38 @@ def _checked_before(
                 if isinstance(small, cst.Assert) and mentions(model, small.test, subject):
                     return True
     return False
+
+
+def _resets(body: cst.BaseSuite, subject: cst.CSTNode) -> bool:
+    """``sig = 0.`` under ``if bbar_t1 <= sig ** 2 + 0.01:`` (fastai's DDIM
+    step, audit s165): every statement sets a name ``subject`` reads to a
+    number, so what the test found bad is replaced."""
+    statements = body.body if isinstance(body, cst.IndentedBlock) else [body]
+    names = {n.value for n in _walk_names(subject)}
+    smalls = [
+        small
+        for statement in statements
+        if isinstance(statement, cst.SimpleStatementLine)
+        for small in statement.body
+    ]
+    if not smalls or len(smalls) != sum(
+        len(s.body) if isinstance(s, cst.SimpleStatementLine) else 1 for s in statements
+    ):
+        return False
+    for small in smalls:
+        if not (
+            isinstance(small, cst.Assign)
+            and len(small.targets) == 1
+            and isinstance(small.targets[0].target, cst.Name)
+            and small.targets[0].target.value in names
+            and isinstance(literal_value(small.value), (int, float))
+        ):
+            return False
+    return True
+
+
+def _walk_names(node: cst.CSTNode) -> list[cst.Name]:
+    return [n for n in descendants(node) if isinstance(n, cst.Name)]
 
 
 def nan_to_num_guarded(model: ModuleIndex, node: cst.CSTNode) -> bool:

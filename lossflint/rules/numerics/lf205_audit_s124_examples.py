@@ -19,7 +19,9 @@ square of a setting that is 0.5, under the root: positive. Weight
 normalisation through a name (``norms = tf.sqrt(...)`` then ``target_norms /
 norms``, improved_wgan_training's ``tflib``, audit s166) divides by the norm
 of a learned weight, as the inline form does; the same norm added to the loss
-(a group lasso drives it to 0) still counts."""
+(a group lasso drives it to 0) still counts. fastai's DDIM step (course22p2,
+audit s165) sets ``sig = 0.`` when ``bbar_t1 <= sig ** 2 + 0.01`` just before
+``(bbar_t1 - sig ** 2).sqrt()``: what the test finds too small is replaced."""
 
 from __future__ import annotations
 
@@ -132,7 +134,26 @@ loss = tf.reduce_mean(tf.square(Linear("D.1", 8, 4, x)))
 train_op = tf.train.AdamOptimizer(1e-4).minimize(loss)
 """
 
+_DDIM = """
+import torch
+
+
+def ddim_step(x_t, noise, abar_t, abar_t1, bbar_t, bbar_t1, eta):
+    sig = ((bbar_t1 / bbar_t).sqrt() * (1 - abar_t / abar_t1).sqrt()) * eta
+    x_0_hat = (x_t - (1 - abar_t).sqrt() * noise) / abar_t.sqrt()
+{reset}    x_t = abar_t1.sqrt() * x_0_hat + (bbar_t1 - sig ** 2).sqrt() * noise{marker}
+    return x_0_hat, x_t
+"""
+
 AUDIT_S124_INVALID = [
+    Invalid(_DDIM.format(reset="", marker="  # error: LF205")),
+    # the test resets another name: the difference is still unguarded
+    Invalid(
+        _DDIM.format(
+            reset="    if bbar_t1 <= sig ** 2 + 0.01:\n        eta = 0.\n",
+            marker="  # error: LF205",
+        )
+    ),
     Invalid(
         _WEIGHT_NORM.format(
             marker="  # error: LF205",
@@ -188,6 +209,7 @@ AUDIT_S124_INVALID = [
 ]
 
 AUDIT_S124_VALID = [
+    _DDIM.format(reset="    if bbar_t1 <= sig ** 2 + 0.01:\n        sig = 0.\n", marker=""),
     _WEIGHT_NORM.format(marker="", use="weight = weight * (target_norms / norms)"),
     _SAMPLER.format(steps="torch.linspace(80.0, 0.002, num_steps, dtype=torch.float64)", marker=""),
     _PRECOND.format(data="0.5", marker=""),

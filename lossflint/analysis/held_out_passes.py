@@ -70,11 +70,27 @@ def _plain_constant(expr: cst.BaseExpression) -> bool:
     )
 
 
-def _held_out(model: ModuleIndex, expr: cst.BaseExpression) -> bool:
+def _held_out(model: ModuleIndex, expr: cst.BaseExpression, depth: int = 3) -> bool:
     names = [cast(cst.Name, n) for n in nodes_in(expr, cst.Name, memo=memo_of(model))]
     return bool(names) and any(
-        _held_out_word(name.value) or _drawn_from_held_out(model, name) for name in names
+        _held_out_word(name.value)
+        or _drawn_from_held_out(model, name)
+        or (depth > 0 and _assigned_held_out(model, name, depth - 1))
+        for name in names
     )
+
+
+def _assigned_held_out(model: ModuleIndex, name: cst.Name, depth: int) -> bool:
+    """``tx`` of ``tx, ty = test.next_batch(bs)`` then ``tx = torch.tensor(tx)``
+    (audit s165): bound last, on every path, from a call reading held-out data."""
+    line = reaching_line(model, name)
+    if line is None:
+        return False
+    for small in line.body:
+        if isinstance(small, cst.Assign) and isinstance(small.value, cst.Call):
+            if _held_out(model, small.value, depth):
+                return True
+    return False
 
 
 def _drawn_from_held_out(model: ModuleIndex, name: cst.Name) -> bool:
@@ -219,8 +235,31 @@ def held_out_loops(model: ModuleIndex, index: LoopIndex) -> dict[int, cst.For]:
     # (a walk of the whole module would list every node of each version)
     for node in model.nodes_of_type(cst.For):
         assert isinstance(node, cst.For)
-        if id(node) in training or not _held_out(model, node.iter):
+        if id(node) in training or not (
+            _held_out(model, node.iter) or _draws_held_out(model, node)
+        ):
             continue
         for call in calls_in(node, memo):
             found.setdefault(id(call), node)
     return found
+
+
+def _draws_held_out(model: ModuleIndex, loop: cst.For) -> bool:
+    """``for _ in range(10): tx, ty = test.next_batch(bs)``: a loop of a
+    count whose body draws its batches from held-out data by a call
+    (sgraaf's uvadlc practicals, audit s165)."""
+    iterated = loop.iter
+    if not (isinstance(iterated, cst.Call) and model.qualname(iterated.func) == "builtins.range"):
+        return False
+    body = loop.body.body if isinstance(loop.body, cst.IndentedBlock) else ()
+    for statement in body:
+        if not isinstance(statement, cst.SimpleStatementLine):
+            continue
+        for small in statement.body:
+            if (
+                isinstance(small, cst.Assign)
+                and isinstance(small.value, cst.Call)
+                and _held_out(model, small.value)
+            ):
+                return True
+    return False

@@ -14,7 +14,8 @@ batch loop whose batch is moved first (``real = real.to(device)``: still the
 loader's batch, Coursera's GAN assignment, audit s135), also when the batch
 is moved to a module-level ``device`` (the same course's augmentation
 notebook, audit s162: the function's pass cannot have written that name), and a function's pass
-after its training loop (audit s162)."""
+after its training loop (audit s162); test batches drawn by a call in a
+counted loop (``tx, ty = test.next_batch(bs)``, audit s165)."""
 
 from __future__ import annotations
 
@@ -165,7 +166,30 @@ def run(train_set, val_set):
     return model
 """
 
+_DRAWN = """
+import torch
+import torch.nn as nn
+
+
+def train(train, test, convnet, steps=500):
+    optimizer = torch.optim.Adam(convnet.parameters(), lr=1e-4)
+    for step in range(steps):
+        x, y = train.next_batch(32)
+        optimizer.zero_grad()
+        nn.functional.cross_entropy(convnet(torch.tensor(x)), torch.tensor(y)).backward()
+        optimizer.step()
+        if step % 100 == 0:
+            for _ in range(10):
+                tx, ty = {source}.next_batch(32)
+                tx = torch.tensor(tx, dtype=torch.float)
+                print((convnet(tx).argmax(1) == torch.tensor(ty)).float().mean()){marker}
+
+
+train(data.train, data.test, nn.Sequential(nn.Linear(8, 8), nn.BatchNorm1d(8)))
+"""
+
 HELD_OUT_LOOP_INVALID = [
+    Invalid(_DRAWN.format(source="test", marker="  # error: LF603 at `convnet(tx)`")),
     Invalid(
         _AFTER.format(
             switch="",
@@ -273,6 +297,7 @@ HELD_OUT_LOOP_INVALID = [
 ]
 
 HELD_OUT_LOOP_VALID = [
+    _DRAWN.format(source="train", marker=""),
     _AFTER.format(
         switch="    model.eval()\n", use="acc = (model(xv).argmax(1) == yv).float().mean()"
     ),

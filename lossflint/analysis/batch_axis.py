@@ -106,10 +106,18 @@ def _find(model: ModuleIndex) -> list[BatchSoftmax]:
             receiver = call.func.value
             dim_expr = argument(call, 0 if site.method != "topk" else 1, "dim")
         elif site.qualname is not None and site.qualname.rsplit(".", 1)[-1] in _CLASS_REDUCTIONS:
-            if apis.framework_of(site.qualname) != "torch":
+            framework = apis.framework_of(site.qualname)
+            if framework == "numpy" and site.qualname.rsplit(".", 1)[-1] in ("argmax", "max"):
+                # ``np.argmax(nn.Softmax(dim=0)(y).data.cpu().numpy(), axis=1)``
+                # (xbresson's CE7454 labs, audit s165): the tensor, read in NumPy
+                found_array = argument(call, 0, "a")
+                receiver = _as_tensor(found_array) if found_array is not None else None
+                dim_expr = argument(call, 1, "axis")
+            elif framework != "torch":
                 continue
-            receiver = argument(call, 0, "input")
-            dim_expr = argument(call, 1 if not site.qualname.endswith("topk") else 2, "dim")
+            else:
+                receiver = argument(call, 0, "input")
+                dim_expr = argument(call, 1 if not site.qualname.endswith("topk") else 2, "dim")
         else:
             continue
         if receiver is None or literal_value(dim_expr) != 1:
@@ -232,6 +240,25 @@ def _sequential_heads(model: ModuleIndex) -> dict[cst.Call, cst.BaseExpression]:
         if dim is not None and literal_value(dim) == 0:
             found[head] = dim
     return found
+
+
+def _as_tensor(expr: cst.BaseExpression) -> cst.BaseExpression | None:
+    """``t`` of ``t.data.cpu().numpy()`` (``.detach()`` too): the array is the
+    tensor's values, axes kept; None when no ``.numpy()`` says it is one."""
+    converted = False
+    while True:
+        if isinstance(expr, cst.Attribute) and expr.attr.value == "data":
+            expr = expr.value
+        elif (
+            isinstance(expr, cst.Call)
+            and not expr.args
+            and isinstance(expr.func, cst.Attribute)
+            and expr.func.attr.value in ("numpy", "cpu", "detach")
+        ):
+            converted = converted or expr.func.attr.value == "numpy"
+            expr = expr.func.value
+        else:
+            return expr if converted else None
 
 
 def _softmax_origin(

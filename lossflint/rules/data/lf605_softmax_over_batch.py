@@ -117,6 +117,17 @@ check which axis holds the classes.
                     y_pred = torch.softmax(y_logit.squeeze(), dim=0).argmax(dim=1)  # error: LF605 at `torch.softmax(`
             """
         ),
+        # read in NumPy: the array keeps the tensor's axes (CE7454's labs, audit s165)
+        Invalid(
+            """
+            import numpy as np
+            import torch.nn as nn
+
+            net = nn.Linear(20, 4)
+            y = net(train_x)
+            C = np.argmax(nn.Softmax(dim=0)(y).data.cpu().numpy(), axis=1)  # error: LF605 at `nn.Softmax(`
+            """
+        ),
         # the batch norm sits in the head's nn.Sequential
         Invalid(
             """

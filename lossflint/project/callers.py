@@ -975,8 +975,13 @@ def _notebook_scan(
         return None
     lines = code.splitlines()
     running = tuple(line for line in lines if _RUNS_CODE.search(_without_comment(line)))
-    # IPython lines are no Python: blanked, one for one
-    masked = "\n".join("" if _MAGIC_LINE.match(line) else line for line in lines)
+    # IPython lines are no Python: a ``pass`` at their indentation, one for one
+    # (blanked, ``if ...: !git clone ...`` would leave a block without a body
+    # and no import of the cell would be read: eecs498's Colab cell, audit s165)
+    masked = "\n".join(
+        line[: len(line) - len(line.lstrip(" \t"))] + "pass" if _MAGIC_LINE.match(line) else line
+        for line in lines
+    )
     imported = _imported(layout, path, masked)
     _NOTEBOOK_SCANS[key] = (text, imported, running)
     return imported, running

@@ -236,6 +236,8 @@ LAYER_KINDS: dict[str, Kind | None] = {
     "torch.nn.Dropout1d": None,
     "torch.nn.Dropout2d": None,
     "torch.nn.Flatten": None,
+    # a shape change after the head's sigmoid (eecs498's VAE decoder, audit s165)
+    "torch.nn.Unflatten": None,
     # PyTorch Geometric's message-passing layers end in a linear map (no
     # activation): a GNN whose last layer is one outputs scores
     **{

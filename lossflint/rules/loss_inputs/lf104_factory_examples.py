@@ -149,6 +149,18 @@ class DIEN(nn.Module):
 """
 
 FACTORY_INVALID = [
+    # a shape change after the decoder's sigmoid keeps its probabilities
+    # (eecs498's VAE, audit s165)
+    Invalid(
+        """
+        import torch.nn as nn
+        import torch.nn.functional as F
+
+        decoder = nn.Sequential(nn.Linear(15, 784), nn.Sigmoid(), nn.Unflatten(1, (1, 28, 28)))
+        x_hat = decoder(z)
+        loss = F.binary_cross_entropy(x_hat, x, reduction="sum")  # error: LF104 at `F.binary_cross_entropy(`
+        """
+    ),
     # sigmoid output packed and padded again before a BCE helper (GraphRNN, audit s151)
     Invalid(
         """

@@ -2044,17 +2044,16 @@ def _resets(body: cst.BaseSuite, subject: cst.CSTNode) -> bool:
     """``sig = 0.`` under ``if bbar_t1 <= sig ** 2 + 0.01:`` (fastai's DDIM
     step, audit s165): every statement sets a name ``subject`` reads to a
     number, so what the test found bad is replaced."""
-    statements = body.body if isinstance(body, cst.IndentedBlock) else [body]
     names = {n.value for n in _walk_names(subject)}
-    smalls = [
-        small
-        for statement in statements
-        if isinstance(statement, cst.SimpleStatementLine)
-        for small in statement.body
-    ]
-    if not smalls or len(smalls) != sum(
-        len(s.body) if isinstance(s, cst.SimpleStatementLine) else 1 for s in statements
-    ):
+    smalls: list[cst.BaseSmallStatement] = []
+    if isinstance(body, cst.SimpleStatementSuite):
+        smalls = list(body.body)  # ``if bbar_t1 <= sig**2 + 0.01: sig = 0.``
+    else:
+        for statement in body.body:
+            if not isinstance(statement, cst.SimpleStatementLine):
+                return False
+            smalls.extend(statement.body)
+    if not smalls:
         return False
     for small in smalls:
         if not (

@@ -210,6 +210,9 @@ AUDIT_S124_INVALID = [
 
 AUDIT_S124_VALID = [
     _DDIM.format(reset="    if bbar_t1 <= sig ** 2 + 0.01:\n        sig = 0.\n", marker=""),
+    _DDIM.format(
+        reset="    if bbar_t1 <= sig ** 2 + 0.01: sig = 0.  # very small or NaN\n", marker=""
+    ),
     _WEIGHT_NORM.format(marker="", use="weight = weight * (target_norms / norms)"),
     _SAMPLER.format(steps="torch.linspace(80.0, 0.002, num_steps, dtype=torch.float64)", marker=""),
     _PRECOND.format(data="0.5", marker=""),

@@ -21,9 +21,8 @@ from lossflint.analysis import numerics as num
 from lossflint.analysis.apis import Kind
 from lossflint.analysis.calls import positional
 from lossflint.analysis.keras import keras_facts
-from lossflint.analysis.reaching import reaching_assignment
+from lossflint.analysis.reaching import value_reads
 from lossflint.analysis.values import Tensor
-from lossflint.analysis.walk import memo_of, names_in
 
 if TYPE_CHECKING:
     from lossflint.analysis.model import SemanticModel
@@ -165,18 +164,10 @@ def sampling_logits(model: SemanticModel, node: cst.CSTNode) -> bool:
     """``tf.random.categorical(tf.math.log(p), 1)``, ``Categorical(logits=log(p))``:
     the log only draws a class, where -inf is a class of probability 0."""
     arg = model.parent(node)
-    if isinstance(arg, cst.Assign) and arg.value is node and len(arg.targets) == 1:
+    reads = value_reads(model, node) if isinstance(node, cst.BaseExpression) else None
+    if reads is not None:
         # ``log_prob = tf.log(tf.nn.softmax(o_t))`` then ``tf.multinomial(log_prob, 1)``
         # (SeqGAN's generator, audit s166): every read of the name draws a class
-        target = arg.targets[0].target
-        scope = model.enclosing(arg, cst.FunctionDef) or model.module
-        if not isinstance(target, cst.Name):
-            return False
-        reads = [
-            use
-            for use in names_in(scope, target.value, memo_of(model))
-            if use is not target and reaching_assignment(model, use) is node
-        ]
         return bool(reads) and all(sampling_logits(model, use) for use in reads)
     call = model.parent(arg) if isinstance(arg, cst.Arg) else None
     if not isinstance(arg, cst.Arg) or not isinstance(call, cst.Call) or arg.value is not node:

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 import libcst as cst
 
 from lossflint.analysis.names import target_binds
-from lossflint.analysis.walk import bound_names
+from lossflint.analysis.walk import bound_names, memo_of, names_in
 
 if TYPE_CHECKING:
     from lossflint.analysis.index import ModuleIndex
@@ -29,6 +29,28 @@ def reaching_assignment(model: ModuleIndex, use: cst.Name) -> cst.BaseExpression
     passes last; None when that is not certain."""
     found = _walk_back(model, use)
     return found if isinstance(found, cst.BaseExpression) else None
+
+
+def value_reads(model: ModuleIndex, value: cst.BaseExpression) -> list[cst.Name] | None:
+    """The reads that see ``value`` when ``name = value`` binds it (``norms =
+    tf.sqrt(...)``, ``log_prob = tf.log(...)``): every use of the name in its
+    function (or the module) the assignment reaches; None when ``value`` is
+    not the whole value of a one-name assignment."""
+    statement = model.parent(value)
+    if not (
+        isinstance(statement, cst.Assign)
+        and statement.value is value
+        and len(statement.targets) == 1
+        and isinstance(statement.targets[0].target, cst.Name)
+    ):
+        return None
+    target = statement.targets[0].target
+    scope = model.enclosing(statement, cst.FunctionDef) or model.module
+    return [
+        use
+        for use in names_in(scope, target.value, memo_of(model))
+        if use is not target and reaching_assignment(model, use) is value
+    ]
 
 
 def reaching_line(model: ModuleIndex, use: cst.Name) -> cst.SimpleStatementLine | None:

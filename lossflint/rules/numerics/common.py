@@ -167,13 +167,13 @@ def cross_entropy_formula(
         return None  # ``-sum(self.weights * log(lhs))``: a weighted log-likelihood (a KDE's)
     if not guarded:
         return Formula(node, member_logs, len(members) == 2, probabilities=probabilities)
-    found = _guarded_source(model, member_logs)
+    found = guarded_source(model, member_logs)
     if found is None:
         return None  # p of unknown origin, or a NumPy formula: the guard is the fix
     return Formula(node, member_logs, len(members) == 2, guard=found[1], source=found[0])
 
 
-def _guarded_source(model: SemanticModel, logs: tuple[LogCall, ...]) -> tuple[str, str] | None:
+def guarded_source(model: SemanticModel, logs: tuple[LogCall, ...]) -> tuple[str, str] | None:
     """A guarded formula still worth replacing: every log a framework's
     (torch, TensorFlow, the Keras backend's; never NumPy or ``math``), of a
     probability known to be softmax/sigmoid output once its guard is

@@ -18,22 +18,17 @@ from lossflint.rules.numerics.common import (
     Formula,
     climb_formula,
     cross_entropy_formula,
-    probability_source,
+    guarded_source,
 )
 
 if TYPE_CHECKING:
     from lossflint.analysis.model import SemanticModel
-
-#: logs a built-in loss on logits can replace
-_FRAMEWORK_LOGS = frozenset({"torch", "tensorflow", "keras"})
 
 
 def fixed_target_formula(
     model: SemanticModel, log: LogCall, logs: dict[cst.Call, LogCall]
 ) -> Formula | None:
     """The fixed-target BCE ``log`` is a term of (its top negated), or None."""
-    if log.framework not in _FRAMEWORK_LOGS or log.base:
-        return None
     members = [log]
     core: cst.BaseExpression = log.node
     parent = model.parent(log.node)
@@ -50,34 +45,23 @@ def fixed_target_formula(
         or (isinstance(parent, cst.UnaryOperation) and isinstance(parent.operator, cst.Minus))
     ):
         return None  # ``w * log(p)``, ``log(p) / 2``: other shapes, read elsewhere
+    if any(m.base for m in members):
+        return None  # ``log2``/``log10``: no built-in loss replaces them
     node, negated, _ = climb_formula(model, core)
     if not negated:
         return None
-    guards: list[str] = []
-    complements = 0
-    for member in members:
-        if member.framework not in _FRAMEWORK_LOGS or member.base:
-            return None
-        found = num.guard_operand(model, member.argument)
-        probability = found[0] if found is not None else member.argument
-        if found is not None:
-            guards.append(found[1])
-        complement = num.one_minus(probability)
-        if complement is not None:
-            complements += 1
-            inner = num.guard_operand(model, complement)
-            probability = inner[0] if inner is not None else complement
-            if inner is not None:
-                guards.append(inner[1])
-        if probability_source(model, probability, handed=False) != "sigmoid":
-            return None
-    if len(members) == 2 and complements != 1:
+    if len(members) == 2 and sum(_complemented(model, m) for m in members) != 1:
         return None  # ``log(p) + log(q)``: a joint likelihood, not a BCE's two terms
-    if not guards:
+    found = guarded_source(model, tuple(members))
+    if found is None or found[0] != "sigmoid":
         return None  # unguarded, each log is LF201's (its fix is the stable rewrite)
-    return Formula(
-        node, tuple(members), True, guard="clamp" if "clamp" in guards else "eps", source="sigmoid"
-    )
+    return Formula(node, tuple(members), True, guard=found[1], source="sigmoid")
+
+
+def _complemented(model: SemanticModel, log: LogCall) -> bool:
+    """``log(1 - q + eps)``: a log of a complement, its guard stripped."""
+    found = num.guard_operand(model, log.argument)
+    return num.one_minus(found[0] if found is not None else log.argument) is not None
 
 
 def hand_written_formula(

@@ -13,8 +13,7 @@ from lossflint.analysis import numerics as num
 from lossflint.analysis.attribute_constants import learned_parameter
 from lossflint.analysis.calls import argument
 from lossflint.analysis.gradients import Reach, gradients
-from lossflint.analysis.reaching import reaching_assignment
-from lossflint.analysis.walk import memo_of, names_in
+from lossflint.analysis.reaching import value_reads
 from lossflint.diagnostics import Applicability, Finding, FixSpec, NodeEdit, Severity
 from lossflint.examples import Invalid
 from lossflint.registry import Rule
@@ -315,17 +314,8 @@ def _divisor(model: SemanticModel, node: cst.CSTNode) -> bool:
     """``node`` divides: inline, or through a name every read of which is a
     divisor (``norms = tf.sqrt(...)`` then ``W * (g / norms)``, the weight
     norm of improved_wgan_training's ``tflib``, audit s166)."""
-    parent = model.parent(node)
-    if isinstance(parent, cst.Assign) and parent.value is node and len(parent.targets) == 1:
-        target = parent.targets[0].target
-        scope = model.enclosing(parent, cst.FunctionDef) or model.module
-        if not isinstance(target, cst.Name):
-            return False
-        reads = [
-            use
-            for use in names_in(scope, target.value, memo_of(model))
-            if use is not target and reaching_assignment(model, use) is node
-        ]
+    reads = value_reads(model, node) if isinstance(node, cst.BaseExpression) else None
+    if reads is not None:
         return bool(reads) and all(_divides(model, use) for use in reads)
     return _divides(model, node)
 

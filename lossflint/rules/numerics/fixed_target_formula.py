@@ -14,6 +14,7 @@ import libcst as cst
 
 from lossflint.analysis import numerics as num
 from lossflint.analysis.log_calls import LogCall
+from lossflint.analysis.walk import descendants
 from lossflint.rules.numerics.common import (
     Formula,
     climb_formula,
@@ -48,6 +49,8 @@ def fixed_target_formula(
     if any(m.base for m in members):
         return None  # ``log2``/``log10``: no built-in loss replaces them
     node, negated, _ = climb_formula(model, core)
+    if _weighted_by_the_probability(model, log, node):
+        return None  # a focal weight ``p ** gamma`` (mmdet's FocalLossCost): another formula
     if not negated:
         return None
     if len(members) == 2 and sum(_complemented(model, m) for m in members) != 1:
@@ -70,3 +73,20 @@ def hand_written_formula(
     """The hand-written cross-entropy ``log`` is part of, in either shape
     (LF203's; LF201 and LF202 leave its logs to it)."""
     return cross_entropy_formula(model, log, logs) or fixed_target_formula(model, log, logs)
+
+
+def _weighted_by_the_probability(model: SemanticModel, log: LogCall, top: cst.CSTNode) -> bool:
+    """A product between ``log`` and ``top`` whose other factor reads a name
+    the log's argument reads (``-(1 - p + eps).log() * p.pow(gamma)``: a focal
+    term, not a BCE's); a mask (``* is_target``) reads none."""
+    read = {n.value for n in descendants(log.argument) if isinstance(n, cst.Name)}
+    child: cst.CSTNode = log.node
+    for up in model.ancestors(log.node):
+        if isinstance(up, cst.BinaryOperation) and isinstance(up.operator, cst.Multiply):
+            other = up.right if up.left is child else up.left
+            if any(isinstance(n, cst.Name) and n.value in read for n in descendants(other)):
+                return True
+        if up is top:
+            return False
+        child = up
+    return False

@@ -5,7 +5,8 @@ discriminator that ends in ``tf.sigmoid`` and hands its output back through
 its list of layers (``layers.append(output); return layers[-1]``). A log of
 a value not known to be sigmoid output (a scale, a softmax probability of a
 policy) is no such formula; an unguarded log of sigmoid output is LF201's.
-Also here: the focal-loss curve plotted over a fixed grid (d2l, audit s13)."""
+Also here: the focal-loss curve plotted over a fixed grid (d2l, audit s13),
+and a focal matching cost (its log weighted by a power of the same probability)."""
 
 from __future__ import annotations
 
@@ -52,6 +53,17 @@ FIXED_TARGET_INVALID = [
 ]
 
 FIXED_TARGET_VALID = [
+    # a focal matching cost (mmdet's FocalLossCost, R124): the log weighted by a
+    # power of the same probability is another formula
+    """
+    import torch
+
+    def focal_cost(cls_pred, gt_labels, alpha=0.25, gamma=2.0, eps=1e-12):
+        cls_pred = cls_pred.sigmoid()
+        neg_cost = -(1 - cls_pred + eps).log() * (1 - alpha) * cls_pred.pow(gamma)
+        pos_cost = -(cls_pred + eps).log() * alpha * (1 - cls_pred).pow(gamma)
+        return pos_cost[:, gt_labels] - neg_cost[:, gt_labels]
+    """,
     # the discriminator's head is not known to be a sigmoid
     _PIX2PIX.format(head="tanh", marker=""),
     """

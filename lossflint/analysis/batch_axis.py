@@ -253,7 +253,7 @@ def _as_tensor(expr: cst.BaseExpression) -> cst.BaseExpression | None:
             isinstance(expr, cst.Call)
             and not expr.args
             and isinstance(expr.func, cst.Attribute)
-            and expr.func.attr.value in ("numpy", "cpu", "detach")
+            and expr.func.attr.value in _KEEPING | {"numpy"}
         ):
             converted = converted or expr.func.attr.value == "numpy"
             expr = expr.func.value

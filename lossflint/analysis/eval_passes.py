@@ -429,18 +429,19 @@ def _fresh_in_function(model: ModuleIndex, target: cst.BaseExpression, value: Va
                 continue  # ``type(block[0]) == nn.Linear``
         if isinstance(parent, cst.Arg) and parent.value is use:
             call = model.parent(parent)
-            if isinstance(call, cst.Call) and model.qualname(call.func) in _INSPECTING:
+            if (
+                isinstance(call, cst.Call)
+                and isinstance(call.func, cst.Name)
+                and call.func.value in _LOOKING
+                and model.qualname(call.func) == f"builtins.{call.func.value}"
+            ):
                 continue  # ``len(block) == 3``
         return False
     return True
 
 
-#: built-ins that look at a module without changing or running it
-_INSPECTING = frozenset(
-    {"builtins.len", "builtins.type", "builtins.isinstance", "builtins.print", "builtins.repr"}
-)
-#: methods that put trained weights into a module
-_LOADS_WEIGHTS = frozenset({"load_state_dict", "load_weights", "load", "from_pretrained"})
+#: methods that put trained weights into a module (Keras' ``model.load`` too)
+_LOADS_WEIGHTS = frozenset(apis.WEIGHT_LOADING_METHODS) | {"load"}
 
 
 def _constructs(model: ModuleIndex, call: cst.Call, depth: int = 2) -> bool:
@@ -454,7 +455,7 @@ def _constructs(model: ModuleIndex, call: cst.Call, depth: int = 2) -> bool:
     if isinstance(kinds_of(model).value_of(func), ClassRef):
         return True
     qualname = model.qualname(func) or ""
-    if qualname.startswith("torch.nn.") and qualname.rsplit(".", 1)[-1][:1].isupper():
+    if qualname.startswith(apis.TORCH_NN_PREFIX) and qualname.rsplit(".", 1)[-1][:1].isupper():
         return True
     made_by = model.returning_function(func)
     if made_by is None or depth <= 0:

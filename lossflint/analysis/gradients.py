@@ -271,7 +271,7 @@ _TRAINING_METHODS = (
     "train",
 )
 #: methods that put trained weights into a model (an inference script's start)
-_WEIGHT_LOADING_METHODS = ("load_state_dict", "load_weights", "from_pretrained")
+_WEIGHT_LOADING_METHODS = apis.WEIGHT_LOADING_METHODS
 _DATA_MAPPINGS = frozenset({"apply", "applymap", "map", "transform", "agg", "aggregate"})
 #: builtins whose result is a plain Python value
 _PYTHON_VALUE_BUILTINS = frozenset(

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
+from lossflint.analysis import apis
 from lossflint.analysis.calls import assigned_to
 from lossflint.analysis.contexts import contexts
 from lossflint.analysis.interpreter.syntax import (
@@ -128,7 +129,7 @@ def _converted_module(model: SemanticModel, value: cst.BaseExpression | None) ->
     while (
         isinstance(value, cst.Call)
         and isinstance(value.func, cst.Attribute)
-        and value.func.attr.value in ("cuda", "to", "cpu")
+        and value.func.attr.value in apis.DEVICE_MOVES
     ):
         value = value.func.value
     if not (

@@ -25,7 +25,7 @@ from lossflint.analysis.names import dotted_text, self_attribute
 from lossflint.analysis.plain_classes import plain_class
 from lossflint.analysis.reaching import reaching_assignment
 from lossflint.analysis.values import UNKNOWN, Foreign, FunctionRef, Instance, LossObject, Tensor
-from lossflint.analysis.walk import descendants, memo_of, nodes_in, own_returns
+from lossflint.analysis.walk import memo_of, nodes_in, own_returns
 from lossflint.project.context import current as project_context
 from lossflint.project.summary import SFunction
 
@@ -2044,7 +2044,7 @@ def _resets(body: cst.BaseSuite, subject: cst.CSTNode) -> bool:
     """``sig = 0.`` under ``if bbar_t1 <= sig ** 2 + 0.01:`` (fastai's DDIM
     step, audit s165): every statement sets a name ``subject`` reads to a
     number, so what the test found bad is replaced."""
-    names = {n.value for n in _walk_names(subject)}
+    names = {cast(cst.Name, n).value for n in nodes_in(subject, cst.Name)}
     smalls: list[cst.BaseSmallStatement] = []
     if isinstance(body, cst.SimpleStatementSuite):
         smalls = list(body.body)  # ``if bbar_t1 <= sig**2 + 0.01: sig = 0.``
@@ -2065,10 +2065,6 @@ def _resets(body: cst.BaseSuite, subject: cst.CSTNode) -> bool:
         ):
             return False
     return True
-
-
-def _walk_names(node: cst.CSTNode) -> list[cst.Name]:
-    return [n for n in descendants(node) if isinstance(n, cst.Name)]
 
 
 def nan_to_num_guarded(model: ModuleIndex, node: cst.CSTNode) -> bool:

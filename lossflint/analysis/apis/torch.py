@@ -992,6 +992,8 @@ MODULE_MOVES = frozenset(
 #: of those, the ones that only move a module or tensor to a device (given a
 #: device, not a dtype): what they return holds the same values
 DEVICE_MOVES = frozenset({"to", "cuda", "cpu"})
+#: methods that put trained weights into a model (torch, Keras, Hugging Face)
+WEIGHT_LOADING_METHODS = ("load_state_dict", "load_weights", "from_pretrained")
 #: containers of named submodules
 MODULE_DICTS = frozenset({"torch.nn.ModuleDict", "torch.nn.modules.container.ModuleDict"})
 TORCH_MODULE_BASES = frozenset({"torch.nn.Module"})

@@ -8,13 +8,13 @@ are guarded (unguarded, each is LF201's, whose fix is the stable rewrite)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 import libcst as cst
 
 from lossflint.analysis import numerics as num
 from lossflint.analysis.log_calls import LogCall
-from lossflint.analysis.walk import descendants
+from lossflint.analysis.walk import nodes_in
 from lossflint.rules.numerics.common import (
     Formula,
     climb_formula,
@@ -79,12 +79,12 @@ def _weighted_by_the_probability(model: SemanticModel, log: LogCall, top: cst.CS
     """A product between ``log`` and ``top`` whose other factor reads a name
     the log's argument reads (``-(1 - p + eps).log() * p.pow(gamma)``: a focal
     term, not a BCE's); a mask (``* is_target``) reads none."""
-    read = {n.value for n in descendants(log.argument) if isinstance(n, cst.Name)}
+    read = {cast(cst.Name, n).value for n in nodes_in(log.argument, cst.Name)}
     child: cst.CSTNode = log.node
     for up in model.ancestors(log.node):
         if isinstance(up, cst.BinaryOperation) and isinstance(up.operator, cst.Multiply):
             other = up.right if up.left is child else up.left
-            if any(isinstance(n, cst.Name) and n.value in read for n in descendants(other)):
+            if any(cast(cst.Name, n).value in read for n in nodes_in(other, cst.Name)):
                 return True
         if up is top:
             return False

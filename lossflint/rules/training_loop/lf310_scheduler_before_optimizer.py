@@ -10,6 +10,7 @@ import libcst as cst
 from lossflint.analysis.callee_steps import scheduler_before_own_loop, stepping_call_after
 from lossflint.analysis.engine_events import early_scheduler_steps
 from lossflint.analysis.first_pass import first_pass_blocks
+from lossflint.analysis.loop_callees import tests_existence
 from lossflint.analysis.loops import Event, LoopEvent, loops
 from lossflint.analysis.names import dotted_text
 from lossflint.analysis.scheduler_classes import own_protocol_scheduler
@@ -362,18 +363,9 @@ def _own_protocol(model: SemanticModel, event: Event, at: cst.CSTNode) -> bool:
 def _self_guarded(model: SemanticModel, sched: LoopEvent) -> bool:
     """Only ``if scheduler:`` / ``if scheduler is not None:`` (no ``else``)
     stand between the loop body and ``scheduler.step()``."""
-    receiver = sched.event.receiver
-    if receiver is None:
-        return False
-    for block in sched.chain:
-        test = model.parent(block)
-        if not isinstance(test, cst.If) or block is not test.body or test.orelse is not None:
-            return False
-        condition = test.test
-        if isinstance(condition, cst.Comparison) and len(condition.comparisons) == 1:
-            target = condition.comparisons[0]
-            if isinstance(target.operator, cst.IsNot) and model.code(target.comparator) == "None":
-                condition = condition.left
-        if dotted_text(condition) != receiver:
-            return False
-    return True
+    return all(
+        isinstance(test := model.parent(block), cst.If)
+        and block is test.body
+        and tests_existence(test, sched.event.receiver)
+        for block in sched.chain
+    )

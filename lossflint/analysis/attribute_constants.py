@@ -22,6 +22,7 @@ from lossflint.analysis import apis
 from lossflint.analysis.calls import in_super_arguments, literal_value
 from lossflint.analysis.interpreter.syntax import param_defaults
 from lossflint.analysis.reaching import reaching_assignment
+from lossflint.analysis.variable_uses import variable_uses
 from lossflint.analysis.walk import memo_of, names_in, nodes_in
 from lossflint.project.callers import named_unqualified_where_loaded
 from lossflint.project.context import current as project_context
@@ -381,10 +382,8 @@ def _dict_number(model: ModuleIndex, given: cst.BaseExpression, key: str) -> Num
             is not model.module_scope.bindings.get(given.value)
         ):
             return False
-        for use in names_in(model.module, given.value, memo_of(model)):
-            if model.bindings(use) is not bindings:
-                continue  # another variable of that name (``__init__``'s ``config``)
-            parent = model.parent(use)
+        # (not another variable of that name: ``__init__``'s ``config``)
+        for use, parent in variable_uses(model, given.value, bindings):
             if isinstance(parent, cst.AssignTarget) or (
                 isinstance(parent, cst.Arg) and parent.value is use
             ):
@@ -435,10 +434,7 @@ def constant_list_length(model: ModuleIndex, expr: cst.BaseExpression) -> int | 
         for e in listed.elements
     ):
         return None
-    for use in names_in(model.module, expr.value, memo_of(model)):
-        if model.bindings(use) is not bindings:
-            continue
-        parent = model.parent(use)
+    for use, parent in variable_uses(model, expr.value, bindings):
         if isinstance(parent, cst.AssignTarget):
             continue
         if isinstance(parent, cst.Subscript) and parent.value is use:

@@ -47,7 +47,7 @@ from lossflint.analysis.interpreter import Env, Interpreter
 from lossflint.analysis.interpreter.syntax import arguments_by_param, param_names
 from lossflint.analysis.loader_subclasses import loader_subclass
 from lossflint.analysis.loops import LoopIndex, loops
-from lossflint.analysis.names import dotted_text, literal_item, target_binds
+from lossflint.analysis.names import Binding, dotted_text, literal_item, target_binds
 from lossflint.analysis.positional_batches import slices_by_batch_counter
 from lossflint.analysis.reaching import reaching_assignment, reaching_line
 from lossflint.analysis.same_arrays import same_array
@@ -64,6 +64,7 @@ from lossflint.analysis.values import (
     TupleValue,
     Value,
 )
+from lossflint.analysis.variable_uses import variable_uses
 from lossflint.analysis.walk import calls_in, memo_of, nodes_in, own_returns
 from lossflint.project import bridge, callers
 from lossflint.project.context import current as project_context
@@ -118,6 +119,22 @@ class Loader:
     #: the loaders other paths bind to the same name (``if binary:
     #: DataLoader(a) else: DataLoader(b)``): reported only when all agree
     others: tuple[cst.Call, ...] = field(default=(), repr=False)
+
+
+@dataclass(frozen=True)
+class EveryKey:
+    """A dict comprehension whose every value is alike (``{x:
+    DataLoader(sets[x]) for x in ["train", "val"]}``): any key gives it."""
+
+    value: Any
+
+
+@dataclass(frozen=True)
+class SplitItems:
+    """``dsd.items()`` (``keyed``) or ``dsd.values()`` of a dict of splits."""
+
+    splits: DataSplits
+    keyed: bool
 
 
 @dataclass(frozen=True)
@@ -822,8 +839,9 @@ class DataFacts(Interpreter[Any]):
     def subscript(self, expr: cst.Subscript, base: Any) -> Any:
         first = expr.slice[0].slice if expr.slice else None
         if isinstance(base, DataSplits) and isinstance(first, cst.Index):
-            # ``ds["train"]``: one split, a map-style data set
-            return DataSet("shuffled" if base.shuffled else "map", base.origin)
+            return self.subscript_split(base)
+        if isinstance(base, EveryKey) and len(expr.slice) == 1 and isinstance(first, cst.Index):
+            return base.value
         if isinstance(base, Returned) and not base.part and len(expr.slice) == 1:
             key = literal_value(first.value) if isinstance(first, cst.Index) else None
             if isinstance(key, (int, str)) and not isinstance(key, bool):
@@ -901,6 +919,11 @@ class DataFacts(Interpreter[Any]):
                 for fit in base.fits:
                     self._note_slice(fit, first, expr)
         return part
+
+    @staticmethod
+    def subscript_split(splits: DataSplits) -> DataSet:
+        """``ds["train"]``: one split, a map-style data set."""
+        return DataSet("shuffled" if splits.shuffled else "map", splits.origin)
 
     def _note_slice(self, fit: cst.CSTNode, first: cst.Slice, expr: cst.Subscript) -> None:
         kind = slice_kind(self.model, first)
@@ -1027,6 +1050,17 @@ class DataFacts(Interpreter[Any]):
             return None
         if frame_sampled(call):
             return Part(call, True)  # ``df.sample(frac=1)``: the rows in a random order
+        return None
+
+    def comprehension_item(self, iterable: Any) -> Any:
+        if isinstance(iterable, SplitItems):
+            split = self.subscript_split(iterable.splits)
+            return TupleValue((None, split)) if iterable.keyed else split  # type: ignore[arg-type]
+        return None
+
+    def dict_comprehension(self, expr: cst.DictComp, value: Any) -> Any:
+        if isinstance(value, (Loader, DataSet, Instance, Foreign)):
+            return EveryKey(value)
         return None
 
     def comprehension(self, expr: cst.BaseExpression, element: Any) -> Any:
@@ -1748,6 +1782,8 @@ def _hf_method(call: cst.Call, name: str, receiver: DataSet | DataSplits) -> Any
     rows in the same order, shuffled ones, or a split into shuffled parts."""
     if name in apis.HF_ROW_KEEPING_METHODS:
         return receiver
+    if name in ("items", "values") and isinstance(receiver, DataSplits) and not call.args:
+        return SplitItems(receiver, keyed=name == "items")
     if name == "shuffle":
         if isinstance(receiver, DataSplits):
             return DataSplits(receiver.origin, shuffled=True)
@@ -2168,26 +2204,19 @@ def _plain_options(model: ModuleIndex, given: cst.BaseExpression) -> bool:
     """``**kwargs`` of a ``DataLoader`` call whose keys are known and none
     decides the order: a dict written out, or a name every binding of which is
     one and that is only ever spread (fast-neural-style's ``kwargs =
-    {'num_workers': 0, 'pin_memory': False}`` or ``{}``, audit s160)."""
+    {'num_workers': 0, 'pin_memory': False}`` or ``{}``, audit s160), or a
+    helper's ``**kwargs`` that every call of the helper here fills with such
+    keywords (fastai's ``data_loaders(dsd, bs, collate_fn=...)``, audit s165)."""
     values: list[cst.BaseExpression] = [given]
     if isinstance(given, cst.Name):
         bindings = model.bindings(given) or []
-        if not bindings or any(
-            b.kind != "assign" or not isinstance(b.node, cst.BaseExpression) for b in bindings
-        ):
+        if not bindings or not _only_spread(model, given.value, bindings):
+            return False
+        if len(bindings) == 1 and bindings[0].kind == "param":
+            return _helper_given_plain_options(model, bindings[0].node)
+        if any(b.kind != "assign" or not isinstance(b.node, cst.BaseExpression) for b in bindings):
             return False
         values = [cast(cst.BaseExpression, b.node) for b in bindings]
-        for use in cast("list[cst.Name]", model.nodes_of_type(cst.Name)):
-            if use.value != given.value or model.bindings(use) != bindings:
-                continue
-            parent = model.parent(use)
-            if isinstance(parent, cst.AssignTarget) or (
-                isinstance(parent, (cst.Arg, cst.StarredDictElement))
-                and parent.value is use
-                and (not isinstance(parent, cst.Arg) or parent.star == "**")
-            ):
-                continue
-            return False  # ``kwargs["shuffle"] = True``, ``kwargs.update(...)``, handed on
     for value in values:
         if isinstance(value, cst.Call):
             if model.qualname(value.func) != "builtins.dict" or any(
@@ -2202,6 +2231,56 @@ def _plain_options(model: ModuleIndex, given: cst.BaseExpression) -> bool:
         if any(not isinstance(k, str) or k in _ORDER_OPTIONS for k in keys):
             return False
     return True
+
+
+def _only_spread(model: ModuleIndex, name: str, bindings: list[Binding]) -> bool:
+    """Every use of ``name`` (with these bindings) binds it or spreads it
+    (``f(**kwargs)``, ``{**kwargs}``): nothing adds or reads a key."""
+    for use, parent in variable_uses(model, name, bindings):
+        if isinstance(parent, (cst.AssignTarget, cst.Param)) or (
+            isinstance(parent, (cst.Arg, cst.StarredDictElement))
+            and parent.value is use
+            and (not isinstance(parent, cst.Arg) or parent.star == "**")
+        ):
+            continue
+        return False  # ``kwargs["shuffle"] = True``, ``kwargs.update(...)``, handed on
+    return True
+
+
+def _helper_given_plain_options(model: ModuleIndex, param: cst.CSTNode | None) -> bool:
+    """``param`` is the ``**kwargs`` of a function of this file that is only
+    ever called here, by name, with keywords none of which decides the order."""
+    func = model.enclosing(param, cst.FunctionDef) if param is not None else None
+    if (
+        not isinstance(func, cst.FunctionDef)
+        or func.params.star_kwarg is not param
+        or model.enclosing(func, cst.ClassDef, cst.FunctionDef) is not None
+    ):
+        return False
+    named = {p.name.value for p in (*func.params.posonly_params, *func.params.params)}
+    named.update(p.name.value for p in func.params.kwonly_params)
+    calls = 0
+    for use in cast("list[cst.Name]", model.nodes_of_type(cst.Name)):
+        if use.value != func.name.value or use is func.name:
+            continue
+        holder = model.parent(use)
+        if (isinstance(holder, cst.Attribute) and holder.attr is use) or (
+            isinstance(holder, cst.Arg) and holder.keyword is use
+        ):
+            continue  # ``obj.data_loaders``, ``f(data_loaders=...)``: another name
+        if model.defined_function(use) is not func:
+            return False  # rebound, or another function of the same name
+        call = model.parent(use)
+        if not isinstance(call, cst.Call) or call.func is not use:
+            return False  # handed on, exported as a value: unknown callers
+        for arg in call.args:
+            if arg.star:
+                return False
+            key = arg.keyword.value if arg.keyword is not None else None
+            if key is not None and key not in named and key in _ORDER_OPTIONS:
+                return False
+        calls += 1
+    return calls > 0
 
 
 def _whole_data_set(model: ModuleIndex, size: cst.BaseExpression | None) -> bool:

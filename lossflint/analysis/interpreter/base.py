@@ -4,7 +4,7 @@ its joins, the state of a run, and the hooks a domain overrides."""
 from __future__ import annotations
 
 import builtins
-from collections.abc import Mapping, Sequence
+from collections.abc import Container, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
@@ -144,6 +144,10 @@ class Base(Generic[V]):
     def comprehension(self, expr: cst.BaseExpression, element: V) -> V:
         """``[f(x) for x in xs]`` (also a set or generator comprehension):
         ``element`` is what one item gives."""
+        return self.unknown
+
+    def dict_comprehension(self, expr: cst.DictComp, value: V) -> V:
+        """``{k: f(k) for k in keys}``: ``value`` is what one item's value gives."""
         return self.unknown
 
     def dict_display(self, expr: cst.Dict, items: list[tuple[str, V]]) -> V:
@@ -353,10 +357,14 @@ class Base(Generic[V]):
         unknown = self.unknown
         join = self.join
         bottom = branches and self._unbound_is_bottom
+        # a function's own local is bound by no star import or exec either
+        locals_here = self._true_locals() if branches and not bottom else ()
         out: Env = {}
         for key in keys:
             # an attribute (``self.prior_d``) is bound by no star import or exec
-            if (bottom or (branches and "." in key)) and key not in _BUILTIN_NAMES:
+            if (
+                bottom or (branches and ("." in key or key in locals_here))
+            ) and key not in _BUILTIN_NAMES:
                 # a path that never bound the name raises NameError at a use:
                 # where a use runs, the name holds what the other paths bound
                 present = [v for e in live if (v := e.get(key, _MISSING)) is not _MISSING]
@@ -369,6 +377,15 @@ class Base(Generic[V]):
                     value = join(value, e.get(key, unknown))
             out[key] = value
         return out
+
+    def _true_locals(self) -> Container[str]:
+        """The names the running function binds (a path that never bound one
+        raises ``UnboundLocalError`` at a use, whatever the module imports)."""
+        func = self.frame.func
+        scope = self.model.scopes.get(func) if func is not None else None
+        if scope is None or scope.nonlocals:
+            return ()
+        return scope.bindings
 
     @cached_property
     def _unbound_is_bottom(self) -> bool:

@@ -255,8 +255,7 @@ class Expressions(Base[V]):
             comp = comp.inner_for_in
         if type(expr) is cst.DictComp:
             self.eval(expr.key, inner_env)
-            self.eval(expr.value, inner_env)
-            return self.unknown
+            return self.dict_comprehension(expr, self.eval(expr.value, inner_env))
         return self.comprehension(expr, self.eval(expr.elt, inner_env))
 
     def _eval_elements(self, expr: cst.List | cst.Set, env: Env) -> V:

@@ -17,6 +17,7 @@ from lossflint.rules.data.fixes import shuffle_fix
 from lossflint.rules.data.lf602_audit_examples import AUDIT_INVALID, AUDIT_VALID
 from lossflint.rules.data.lf602_framework_examples import FRAMEWORK_INVALID, FRAMEWORK_VALID
 from lossflint.rules.data.lf602_library_dataset_examples import LIBRARY_INVALID, LIBRARY_VALID
+from lossflint.rules.data.lf602_loader_dict_examples import LOADER_DICT_INVALID, LOADER_DICT_VALID
 from lossflint.rules.data.lf602_permuted_rows_examples import PERMUTED_INVALID, PERMUTED_VALID
 from lossflint.rules.data.lf602_positional_examples import POSITIONAL_INVALID, POSITIONAL_VALID
 from lossflint.rules.data.lf602_shuffled_list_examples import (
@@ -37,6 +38,7 @@ class TrainLoaderNotShuffled(Rule):
     needs = ("DataLoader",)
     what = """
 Flags a `DataLoader(...)` whose batches are trained on — a loop over it (directly,
+as any key of a dict comprehension of loaders (`dataloaders[phase]`),
 through `enumerate`/`tqdm`/`iter`+`next`, through a function it is passed to, in
 this file or another project module, or in another module that trains on what the
 function building it returns) runs a `backward()` and an optimiser `step()`, or it
@@ -48,6 +50,9 @@ is given to a Lightning `Trainer.fit` or MONAI's `SupervisedTrainer` / returned 
 Face `Trainer` subclass in a project that never streams) with neither
 `shuffle=True` nor a `sampler=` / `batch_sampler=`, or with a sampler that is
 `None` on one side of a conditional (`DistributedSampler(ds) if n_gpus > 1 else None`).
+Options spread from `**kwargs` count when their keys are known: a dict written out,
+or a helper's `**kwargs` that each call of the helper in the file fills with
+keywords none of which is `shuffle`, a sampler or the batch size.
 
 Silent when the data set is iterable or of unknown kind (a base class from another
 module than torch's `Dataset`), ignores the index it is given (random items),
@@ -237,6 +242,7 @@ with `# noqa: LF602`.
         *PERMUTED_INVALID,
         *POSITIONAL_INVALID,
         *SHUFFLED_LIST_INVALID,
+        *LOADER_DICT_INVALID,
     ]
     VALID = [
         # shuffled, and a validation loader that need not be
@@ -337,6 +343,7 @@ with `# noqa: LF602`.
         *PERMUTED_VALID,
         *POSITIONAL_VALID,
         *SHUFFLED_LIST_VALID,
+        *LOADER_DICT_VALID,
     ]
 
     def check(self, model: SemanticModel) -> Iterator[Finding]:

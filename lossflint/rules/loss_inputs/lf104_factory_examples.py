@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from lossflint.examples import Invalid
 from lossflint.rules.loss_inputs.lf104_vision_head_examples import (
+    LOCAL_BRANCH_INVALID,
+    LOCAL_BRANCH_VALID,
     NONE_BRANCH_INVALID,
     NONE_BRANCH_VALID,
     VISION_HEAD_INVALID,
@@ -204,6 +206,7 @@ FACTORY_INVALID = [
     Invalid(_chosen("  # error: LF104 at `model.loss(`")),
     *VISION_HEAD_INVALID,
     *NONE_BRANCH_INVALID,
+    *LOCAL_BRANCH_INVALID,
     Invalid(_factory("torch.sigmoid(x.sum(1))", "  # error: LF104 at `criterion(`")),
 ]
 
@@ -214,6 +217,7 @@ FACTORY_VALID = [
     _BUILT_BY_METHOD.format(head="", marker="").replace("nn.BCELoss()", "nn.BCEWithLogitsLoss()"),
     *VISION_HEAD_VALID,
     *NONE_BRANCH_VALID,
+    *LOCAL_BRANCH_VALID,
     # one of the sixteen gives logits: the model's kind is unknown
     _factory("x.sum(1)", ""),
     # the chosen classes give logits to the logits loss each keeps

@@ -79,3 +79,55 @@ NONE_BRANCH_VALID = [
     # probabilities of another kind on the one path that sets it: not a sigmoid
     _NONE_BRANCH.format(head="torch.softmax(net(mel), dim=0)", marker=""),
 ]
+
+#: UNET-ZOO's ``getModel`` (audit s167): the model is assigned only under
+#: ``if args.arch == ...``, in a file with a star import; a function's local
+#: that a path never bound raises there, it is not the star import's name
+_LOCAL_BRANCH = """
+import sys
+import torch
+import torch.nn as nn
+from dataset import *
+
+
+class Unet(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(3, 1, 1)
+
+    def forward(self, x):
+        return nn.Sigmoid()(self.conv(x))
+
+
+{getter}
+
+
+def train(model, criterion, optimizer, loader):
+    for x, y in loader:
+        optimizer.zero_grad()
+        loss = criterion(model(x), y){marker}
+        loss.backward()
+        optimizer.step()
+
+
+model = get_model(sys.argv[1])
+optimizer = torch.optim.Adam(model.parameters())
+train(model, torch.nn.BCELoss(), optimizer, loader)
+"""
+
+_IN_A_FUNCTION = """def get_model(arch):
+    if arch == "unet":
+        model = Unet()
+    return model"""
+
+LOCAL_BRANCH_INVALID = [
+    Invalid(_LOCAL_BRANCH.format(getter=_IN_A_FUNCTION, marker="  # error: LF104 at `criterion(`")),
+]
+
+LOCAL_BRANCH_VALID = [
+    # at module level the other path's ``model`` may be the star import's
+    _LOCAL_BRANCH.format(
+        getter='def get_model(arch):\n    return model\n\n\nif sys.argv[2] == "unet":\n    model = Unet()',
+        marker="",
+    ),
+]

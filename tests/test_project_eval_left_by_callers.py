@@ -79,3 +79,27 @@ def test_an_epoch_loop_that_restores_train_mode_reports_nothing(
     tmp_path: Path, restore: str
 ) -> None:
     assert _lf309(tmp_path, restore) == []
+
+
+@pytest.mark.parametrize(
+    ("rebind", "found"),
+    [
+        # face.evoLVe's ``perform_val`` (audit s168): moved, or unwrapped, first
+        ("    model = model.to('cpu')\n", [("validate.py", 9, "LF309")]),
+        (
+            "    if multi_gpu:\n        model = model.module\n    model = model.cuda()\n",
+            [("validate.py", 11, "LF309")],
+        ),
+        # a copy is evaluated: the caller's model keeps its mode
+        ("    model = copy.deepcopy(model)\n", []),
+    ],
+)
+def test_an_eval_after_moving_the_parameter_is_the_callers_model(
+    tmp_path: Path, rebind: str, found: list[tuple[str, int, str]]
+) -> None:
+    validate = VALIDATE.replace("import torch\n", "import copy\n\nimport torch\n", 1).replace(
+        "def validate(model, loader):\n",
+        "def validate(model, loader, multi_gpu=False):\n" + rebind,
+    )
+    files = {"validate.py": validate, "train.py": TRAIN.replace("{restore}", "")}
+    assert sorted(f for f in project_findings(tmp_path, files) if f[2] == "LF309") == found

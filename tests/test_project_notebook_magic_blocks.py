@@ -92,4 +92,5 @@ def test_a_shell_command_in_a_block_keeps_the_notebooks_imports(
         },
     )
     _, found, output = _check(tmp_path, ".")
-    assert found == ["vae.py:16:12: LF104"], output
+    # (the helper's per-call Adam, which the notebook's epoch loop runs, is LF311)
+    assert found == ["helper.py:6:17: LF311", "vae.py:16:12: LF104"], output

@@ -233,6 +233,7 @@ def _candidates(model: ModuleIndex) -> list[TrainModeEvaluation]:
         if _handed_away(model, receiver) or not (
             (not decorated and (_evaluates(model, region) or _evaluated_after(model, region)))
             or _collects_outputs(model, region, call)
+            or ((held := held_loops.get(id(call))) is region and _binds_a_loss(model, held))
         ):
             continue
         seen.add((id(region), receiver))
@@ -255,10 +256,10 @@ def _candidates(model: ModuleIndex) -> list[TrainModeEvaluation]:
 
 
 #: the names of functions that evaluate (``evaluate_model``, ``test``,
-#: ``compute_accuracy``, ``predict``)
+#: ``compute_accuracy``, ``predict``, ``inference``)
 _EVALUATION_NAME = re.compile(
     r"(^|_)(eval|evaluate|evaluation|test|testing|valid|validate|validation|predict|"
-    r"accuracy)(_|$)",
+    r"accuracy|inference)(_|$)",
     re.I,
 )
 
@@ -1271,11 +1272,35 @@ def _handed_away(model: ModuleIndex, receiver: str) -> bool:
                 (apis.TORCH_PREFIX, apis.BUILTINS_PREFIX)
             ):
                 continue  # torch's own functions and print() do not switch modes
-            if index.resolve_function(site.node) is None and not _mode_safe_in_callee(
-                model, site.node, position
+            if index.resolve_function(site.node) is None and not (
+                _plain_class_built(model, site.node)
+                or _mode_safe_in_callee(model, site.node, position)
             ):
                 return True
     return False
+
+
+def _plain_class_built(model: ModuleIndex, call: cst.Call) -> bool:
+    """``Trainer(model, optimizer)`` of a same-file class deriving from
+    nothing else (recitation-3's hand-written trainer, audit s165): an
+    ``eval()`` its methods call is in this file, among those the analysis
+    reads (``_switched_models``), unless a method hands what it keeps
+    (``self.model``) to a function out of sight."""
+    value = kinds_of(model).value_of(call.func)
+    if not isinstance(value, ClassRef) or not plain_class(model, value.cls):
+        return False
+    index = loops(model)
+    for inner in calls_in(value.cls, memo_of(model)):
+        site = model.call_site(inner)
+        qualname = site.qualname if site is not None else None
+        if qualname is not None and qualname.startswith((apis.TORCH_PREFIX, apis.BUILTINS_PREFIX)):
+            continue
+        if index.resolve_function(inner) is None and any(
+            isinstance(a.value, cst.Attribute) and dotted_text(a.value.value) == "self"
+            for a in inner.args
+        ):
+            return False
+    return True
 
 
 def _mode_safe_in_callee(model: ModuleIndex, call: cst.Call, position: int) -> bool:
@@ -1595,6 +1620,19 @@ def _evaluates(model: ModuleIndex, region: cst.CSTNode) -> bool:
         _error_of(model, node)
         for node in nodes_in(region, cst.BinaryOperation, cst.Call, memo=memo)
     )
+
+
+def _binds_a_loss(model: ModuleIndex, region: cst.CSTNode) -> bool:
+    """A loop over held-out data binds a name of a loss (``TLoss =
+    -torch.mean(y * torch.log(prob))``, ``SumLoss += ...``): a validation
+    loss written by hand (sagieppel's FCN, audit s167)."""
+    for node in nodes_in(region, cst.Assign, cst.AugAssign, memo=memo_of(model)):
+        targets = (
+            [t.target for t in node.targets] if isinstance(node, cst.Assign) else [node.target]  # type: ignore[attr-defined]
+        )
+        if any(isinstance(t, cst.Name) and "loss" in t.value.lower() for t in targets):
+            return True
+    return False
 
 
 def _error_of(model: ModuleIndex, node: cst.CSTNode) -> bool:

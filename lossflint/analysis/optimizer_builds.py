@@ -460,15 +460,7 @@ def optimizers_built_per_epoch_call(model: ModuleIndex) -> Iterator[EpochCallBui
     called once per fold or trial); not when the loop hands it a model it
     builds or picks on that pass (a run of its own)."""
     index = loops(model)
-    built: dict[cst.FunctionDef, list[cst.Call]] = {}
-    for event in index.events:
-        if event.kind != "optim_ctor" or event.origin is not None or event.far:
-            continue
-        ctor = event.node
-        func = model.enclosing(ctor, cst.FunctionDef, cst.Lambda, cst.ClassDef)
-        if isinstance(ctor, cst.Call) and isinstance(func, cst.FunctionDef):
-            if _built_for_one_epoch(model, index, func, ctor):
-                built.setdefault(func, []).append(ctor)
+    built = _built_per_call(model, index)
     if not built:
         return
     for site in model.calls:
@@ -488,6 +480,72 @@ def optimizers_built_per_epoch_call(model: ModuleIndex) -> Iterator[EpochCallBui
             if reads_renewed(model, params, loop.body):
                 continue  # a model built on every pass: a restart per run
             yield EpochCallBuild(ctor, call, loop, params)
+
+
+def _built_per_call(model: ModuleIndex, index: LoopIndex) -> dict[cst.FunctionDef, list[cst.Call]]:
+    """The optimisers each function builds on every call and steps in its one
+    batch loop (``_built_for_one_epoch``)."""
+    built: dict[cst.FunctionDef, list[cst.Call]] = {}
+    for event in index.events:
+        if event.kind != "optim_ctor" or event.origin is not None or event.far:
+            continue
+        ctor = event.node
+        func = model.enclosing(ctor, cst.FunctionDef, cst.Lambda, cst.ClassDef)
+        if isinstance(ctor, cst.Call) and isinstance(func, cst.FunctionDef):
+            if _built_for_one_epoch(model, index, func, ctor):
+                built.setdefault(func, []).append(ctor)
+    return built
+
+
+def optimizers_built_per_caller_epoch(
+    model: ModuleIndex,
+) -> Iterator[tuple[cst.Call, cst.FunctionDef, str]]:
+    """Optimisers a top-level function here builds on every call (as for
+    ``optimizers_built_per_epoch_call``) when another project module calls the
+    function on every pass of an epoch loop (``CallRecord.epoch_pass_at``):
+    the constructor, the function, and where that loop's call is."""
+    index = loops(model)
+    kinds = kinds_of(model)
+    for func, ctors in _built_per_call(model, index).items():
+        if model.parent(func) is not model.module:
+            continue
+        at = next(
+            (
+                r.epoch_pass_at
+                for r in kinds.calls_from_other_files(func)
+                if r.epoch_pass_at and not r.opaque
+            ),
+            "",
+        )
+        if at:
+            for ctor in ctors:
+                yield ctor, func, at
+
+
+def runs_every_epoch_pass(model: ModuleIndex, call: cst.Call) -> bool:
+    """``call`` runs on every pass of an epoch loop (``for epoch in
+    range(n): train_vae(epoch, vae, loader)``), handed nothing built, picked
+    or renewed on that pass: a function of another module building its own
+    optimiser there builds one per epoch (the callee's LF311)."""
+    holder = model.enclosing(call, cst.For, cst.While, cst.FunctionDef, cst.ClassDef)
+    if not isinstance(holder, (cst.For, cst.While)):
+        return False  # (cheap: most calls are in no loop)
+    loop = _epoch_loop_around(model, loops(model), call)
+    if loop is None or has_star_args(call) or _hands_a_picked_item(model, call, loop):
+        return False
+    counters = (
+        {cast("cst.Name", n).value for n in nodes_in(loop.target, cst.Name)}
+        if isinstance(loop, cst.For)
+        else set()
+    )
+    return not any(
+        not (isinstance(arg.value, cst.Name) and arg.value.value in counters)  # the epoch number
+        and (
+            _fresh_or_picked(model, cst.Tuple([cst.Element(arg.value)]), loop)
+            or reads_renewed(model, arg.value, loop.body)
+        )
+        for arg in call.args
+    )
 
 
 def _hands_a_picked_item(model: ModuleIndex, call: cst.Call, loop: cst.For | cst.While) -> bool:

@@ -59,6 +59,7 @@ from lossflint.analysis.names import (
     target_binds,
 )
 from lossflint.analysis.numerics import returns_cosine
+from lossflint.analysis.optimizer_builds import runs_every_epoch_pass
 from lossflint.analysis.shuffling_helpers import shuffles_rows
 from lossflint.analysis.split_helpers import split_parameters
 from lossflint.analysis.train_mode import train_mode_arguments
@@ -586,7 +587,12 @@ class Summarizer:
         deepcopy(model)`` makes the events on it the copy's, not the caller's)."""
         scope = self.model.scopes.get(func)
         bindings = scope.bindings.get(name or "", []) if scope is not None else []
-        return len(bindings) == 1 and bindings[0].kind == "param"
+        # ``backbone = backbone.to(device)``, ``backbone = backbone.module``
+        # (face.evoLVe's ``perform_val``, audit s168): the same model, or the
+        # one its wrapper runs
+        return sum(b.kind == "param" for b in bindings) == 1 and all(
+            b.kind == "param" or _same_module(b.node, name) for b in bindings
+        )
 
     def _branched(self, node: cst.CSTNode, func: cst.FunctionDef, receiver: str | None) -> bool:
         """``_under`` a branch, ``if self.scheduler is not None:`` around
@@ -1073,6 +1079,11 @@ class Summarizer:
             scaled_labels_loss=scaled_loss,
             scaled_labels_at=f"{self.rel}:{self._position(scaled_use)[0]}" if scaled_use else "",
             autocast=self._autocast_at(call),
+            epoch_pass_at=(
+                f"{self.rel}:{self._position(call)[0]}"
+                if runs_every_epoch_pass(self.model, call)
+                else ""
+            ),
             train_mode=train_mode_arguments(self.model, call),
             no_grad_args=self._gradients.arguments_without_gradient(call),
         )
@@ -1772,6 +1783,19 @@ class _KindsAlone(KindAnalysis):
     """The kind domain with no parameter pinned by the module's own calls."""
 
     PINS_FROM_CALLS = False
+
+
+def _same_module(value: cst.CSTNode | None, name: str | None) -> bool:
+    """``name.to(device)``, ``name.cuda()``, ``name.module``: for a module,
+    the module itself (moves return it) or the one its wrapper runs."""
+    if isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute):
+        moved = value.func.attr.value in apis.DEVICE_MOVES
+        value = value.func.value if moved else None
+    elif isinstance(value, cst.Attribute) and value.attr.value == "module":
+        value = value.value
+    else:
+        return False
+    return isinstance(value, cst.Name) and value.value == name
 
 
 def _string_list(expr: cst.BaseExpression) -> list[str]:

@@ -476,6 +476,10 @@ class CallRecord:
     #: (``train.py:47``); a ``binary_cross_entropy`` the callee runs raises
     #: under CUDA autocast (LF313)
     autocast: str = ""
+    #: the call runs on every pass of an epoch loop here, handed nothing new
+    #: on each pass: where (``train.py:41``); an optimiser the callee builds
+    #: on every call is rebuilt every epoch (LF311 at the constructor)
+    epoch_pass_at: str = ""
 
 
 @dataclass(frozen=True)

@@ -35,10 +35,12 @@ class EvaluationInTrainMode(Rule):
 Flags the first model call of an evaluation pass — a `torch.no_grad()` /
 `torch.inference_mode()` block (or a function decorated with one), a
 function named as evaluating (`evaluate_model`, `test`, `compute_accuracy`,
-`predict`) with no `backward()`/`step()` of its own and not called in a
+`predict`, `inference`) with no `backward()`/`step()` of its own and not called in a
 training iteration, a module-level statement after a module-level training
 loop (a notebook's `preds = model(X_test)`), or a loop over held-out data
-(`for x, y in test_loader:`) that runs no `backward()` nor step, that computes a loss, an
+(`for x, y in test_loader:`, also one drawing its batches from a validation reader inside
+the training loop) that runs no `backward()` nor step, that computes a loss (or binds a name
+of one), an
 `argmax`/`max`, a comparison or a metric from the model's output, or collects its outputs over batches
 (`feats.append(model(x).cpu())`) — when
 the model holds dropout (`p > 0`) or batch-norm layers and nothing in the file can

@@ -97,3 +97,152 @@ METHOD_VALID = [
     # a sample printed while training: no evaluation pass
     _SAMPLE,
 ]
+
+#: sagieppel's FCN (audit s167): every 2000 iterations, inside the training
+#: loop, a loop draws validation batches from a reader and sums a loss
+#: written by hand; ``Net.eval()`` is called nowhere
+_PERIODIC_READER = """
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+import Data_Reader
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(3, 8, 3, padding=1)
+        self.bn = nn.BatchNorm2d(8)
+        self.head = nn.Conv2d(8, 4, 1)
+
+    def forward(self, images):
+        return F.softmax(self.head(F.relu(self.bn(self.conv(images)))), dim=1)
+
+
+TrainReader = Data_Reader.Data_Reader("train/")
+ValidReader = Data_Reader.Data_Reader("valid/")
+net = Net()
+optimizer = torch.optim.Adam(params=net.parameters(), lr=1e-5)
+for itr in range(1, 100000):
+    Images, OneHot = TrainReader.ReadAndAugmentNextBatch()
+    Prob = net.forward(Images)
+    net.zero_grad()
+    Loss = -torch.mean(OneHot * torch.log(Prob + 1e-7))
+    Loss.backward()
+    optimizer.step()
+    if itr % 2000 == 0:
+{switch}        SumLoss = 0.0
+        for i in range(10):
+            Images, OneHot = ValidReader.ReadNextBatchClean()
+            Prob = net.forward(Images){marker}
+            {bound} = -torch.mean(OneHot * torch.log(Prob + 1e-7))
+            SumLoss += float({bound})
+        print("Validation Loss:", SumLoss / 10)
+"""
+
+METHOD_INVALID.append(
+    Invalid(
+        _PERIODIC_READER.format(
+            switch="", bound="TLoss", marker="  # error: LF603 at `net.forward(Images)`"
+        )
+    )
+)
+METHOD_VALID.extend(
+    [
+        _PERIODIC_READER.format(switch="        net.eval()\n", bound="TLoss", marker="").replace(
+            "    Images, OneHot = TrainReader", "    net.train()\n    Images, OneHot = TrainReader"
+        ),
+        # nothing named or computed as a loss or a metric: a pass of unknown purpose
+        _PERIODIC_READER.format(switch="", bound="total", marker="")
+        .replace("-torch.mean(OneHot * torch.log(Prob + 1e-7))", "Prob.sum()")
+        .replace("SumLoss", "mass"),
+    ]
+)
+
+#: CMU 11-785's recitation 3 (audit s165): a hand-written ``Trainer`` keeps
+#: the model and measures the validation error by ``inference()`` after each
+#: epoch; ``eval()`` is called nowhere
+_RECITATION = """
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+{imports}
+
+class FashionModel(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc1 = nn.Linear(784, 64)
+        self.dp1 = nn.Dropout(p=0.2)
+        self.fc3 = nn.Linear(64, 10)
+
+    def forward(self, x):
+        return F.log_softmax(self.fc3(self.dp1(F.relu(self.fc1(x)))), dim=1)
+
+
+def inference(model, loader, n_members):
+    correct = 0
+    for data, label in loader:
+        pred = model(data).max(1, keepdim=True)[1]{marker}
+        correct += pred.eq(label.view_as(pred)).sum()
+    return correct.numpy() / n_members
+
+
+class Trainer({base}):
+    def __init__(self, model, optimizer):
+        self.model = model
+        self.optimizer = optimizer
+
+    def run(self, epochs, train_loader, val_loader, val_size):
+        for e in range(epochs):
+{train}            for data, label in train_loader:
+                self.optimizer.zero_grad()
+                F.nll_loss(self.model(data), label).backward()
+                self.optimizer.step()
+{switch}            print(1.0 - inference(self.model, val_loader, val_size))
+
+
+def main(train_loader, val_loader):
+    model = FashionModel()
+    trainer = Trainer(model, torch.optim.SGD(model.parameters(), lr=0.001, momentum=0.9))
+    trainer.run(10, train_loader, val_loader, 12000)
+"""
+
+METHOD_INVALID.append(
+    Invalid(
+        _RECITATION.format(
+            imports="",
+            base="",
+            train="",
+            switch="",
+            marker="  # error: LF603 at `model(data)`",
+        )
+    )
+)
+METHOD_VALID.extend(
+    [
+        _RECITATION.format(
+            imports="",
+            base="",
+            train="            self.model.train()\n",
+            switch="            self.model.eval()\n",
+            marker="",
+        ),
+        # the trainer hands the model to a function out of sight, which may switch it
+        _RECITATION.format(
+            imports="from toolkit import report\n",
+            base="",
+            train="",
+            switch="            report(self.model)\n",
+            marker="",
+        ),
+        # a trainer built on a library class, which may switch the model itself
+        _RECITATION.format(
+            imports="from toolkit import BaseTrainer\n",
+            base="BaseTrainer",
+            train="",
+            switch="",
+            marker="",
+        ),
+    ]
+)

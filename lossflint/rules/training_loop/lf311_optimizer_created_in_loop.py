@@ -13,6 +13,7 @@ from lossflint.analysis.names import dotted_text
 from lossflint.analysis.optimizer_builds import (
     changes_only_at_milestones,
     in_a_fixed_arm,
+    optimizers_built_per_caller_epoch,
     optimizers_built_per_epoch_call,
     optimizers_built_per_pass,
     reads_renewed,
@@ -43,7 +44,8 @@ the epoch loop (`for epoch in range(n)`, `while`) that runs that iteration direc
 that returns the constructor (`optimizer = make_optimizer(model, lr)`); also a
 same-file function that builds one (not only on its first call) and runs one
 epoch with it, called on every pass of an epoch loop (`for epoch in range(n):
-train_model(model, loader)`). Plain SGD without momentum has no state and is not
+train_model(model, loader)`), in this file or in another project module (reported
+at the constructor, naming that loop). Plain SGD without momentum has no state and is not
 reported; neither are optimisers built per stage, cycle, fold or trial in an outer
 loop, over parameters the loop picks, or for a model built in the same iteration
 (or in the same function). Parameters that read the epoch counter in one comparison
@@ -111,19 +113,6 @@ schedulers attached to the old optimiser stop acting.
                     optimizer.zero_grad()
                     criterion(model(x), y).backward()
                     optimizer.step()
-            """,
-        ),
-        Invalid(
-            """
-            import torch.optim as optim
-
-            class Net:
-                def fit(self, loader):
-                    for x in loader:
-                        self.opt = optim.SGD(self.parameters(), lr=0.1, momentum=0.9)  # error: LF311 at `optim.SGD(`
-                        self.opt.zero_grad()
-                        self(x).mean().backward()
-                        self.opt.step()
             """,
         ),
         Invalid(
@@ -374,6 +363,17 @@ def _built_per_epoch_call(model: SemanticModel) -> Iterator[Finding]:
             f"epoch loop calls on every pass: its state (momentum, Adam moments) is reset at "
             "every epoch; construct it once before the loop and pass it in",
             related=(RelatedNode("the call in the epoch loop", build.call),),
+        )
+    for ctor, func, caller in optimizers_built_per_caller_epoch(model):
+        info = _stateful(model, ctor)
+        if info is None or ctor in reported:
+            continue
+        reported.add(ctor)
+        yield Finding(
+            ctor,
+            f"{info.name} optimizer constructed in `{func.name.value}()`, which the epoch loop "
+            f"at {caller} calls on every pass: its state (momentum, Adam moments) is reset at "
+            "every epoch; construct it once before the loop and pass it in",
         )
 
 

@@ -105,6 +105,19 @@ REBUILT_VALID = [
 ]
 
 REBUILT_INVALID = [
+    Invalid(
+        """
+        import torch.optim as optim
+
+        class Net:
+            def fit(self, loader):
+                for x in loader:
+                    self.opt = optim.SGD(self.parameters(), lr=0.1, momentum=0.9)  # error: LF311 at `optim.SGD(`
+                    self.opt.zero_grad()
+                    self(x).mean().backward()
+                    self.opt.step()
+        """,
+    ),
     # the head's weights copied, the module kept: the same parameters
     Invalid(
         _CLUSTERED.format(

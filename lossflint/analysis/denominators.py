@@ -21,6 +21,7 @@ from lossflint.analysis.calls import argument, literal_value
 from lossflint.analysis.gradients import Reach, gradients
 from lossflint.analysis.loops import loops
 from lossflint.analysis.reaching import reaching_assignment
+from lossflint.analysis.unpacked_returns import unpacked_items
 from lossflint.analysis.values import Tensor
 from lossflint.analysis.walk import memo_of, nodes_in, own_returns
 
@@ -53,7 +54,7 @@ def zero_able(
             return None, None
         if info.receiver is not None and num.numpy_attribute(model, info.receiver):
             return None, None  # ``self.adv_buf.std()`` of a NumPy buffer
-        if num.is_count(model, expr):
+        if num.is_count(model, expr) or (method == "sum" and _unpacked_mask(model, operand)):
             label = "a count"
         elif method == "sum":
             if _caller_mask_count(model, operand, numerator):
@@ -279,6 +280,15 @@ def _computed_by_callers(model: SemanticModel, mask: cst.BaseExpression) -> bool
             if caller and all(b.kind != "param" for b in caller):
                 return True
     return False
+
+
+def _unpacked_mask(model: SemanticModel, operand: cst.BaseExpression) -> bool:
+    """``loss, mask = masked_loss(...)`` then ``mask.sum()``: the item is a
+    mask in every tuple the same-file function returns (understandingbdl's
+    ``seg_ale_cross_entropy``, audit s158)."""
+    operand = num.strip_shape(model, operand)
+    items = unpacked_items(model, operand) if isinstance(operand, cst.Name) else None
+    return bool(items) and all(num.is_boolean(model, item) for item in items or ())
 
 
 def _zero_able_magnitude(

@@ -457,7 +457,7 @@ def bounded_exp(model: SemanticModel, operand: cst.BaseExpression, cosine: bool 
     if isinstance(operand, cst.Name) and _squashed(model, reaching_assignment(model, operand)):
         return True  # ``a = torch.tanh(a); a = torch.exp(a)``: at most e
     operand = num.resolve(model, operand)
-    if _squashed(model, operand):
+    if _squashed(model, operand) or _capped(model, operand):
         return True
     value = model.value(operand)
     if isinstance(value, Tensor) and value.kind in (
@@ -549,6 +549,21 @@ def _negated(model: SemanticModel, expr: cst.BaseExpression, depth: int) -> bool
         if _negated(model, value, depth - 1):
             return True
     return False
+
+
+def _capped(model: SemanticModel, expr: cst.BaseExpression) -> bool:
+    """``x.clamp(max=50)``, ``torch.clamp(x, -50, 50)``: an upper bound the
+    author set against overflow (one written here above 80 does not keep a sum
+    of exps finite in float32; one not written here is trusted)."""
+    bounds = num.clamp_bounds(model, expr)
+    if bounds is None or bounds[1] is None:
+        return False
+    cap = num.number(model, bounds[1])
+    return cap is None or cap <= _LARGEST_SAFE_CAP
+
+
+#: exp(80) * 1e3 terms is still below float32's largest value (3.4e38)
+_LARGEST_SAFE_CAP = 80
 
 
 def _squashed(model: SemanticModel, expr: cst.BaseExpression | None) -> bool:

@@ -316,6 +316,19 @@ def is_binop(expr: cst.BaseExpression, op: type) -> bool:
     return isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, op)
 
 
+def difference(
+    model: ModuleIndex, expr: cst.BaseExpression
+) -> tuple[cst.BaseExpression, cst.BaseExpression] | None:
+    """The sides of ``a - b``, ``tf.subtract(a, b)``, ``torch.sub(a, b)``."""
+    if is_binop(expr, cst.Subtract):
+        return expr.left, expr.right  # type: ignore[attr-defined]
+    if isinstance(expr, cst.Call) and model.qualname(expr.func) in apis.SUBTRACT:
+        args = positional(expr)
+        if len(args) == 2 and len(expr.args) == 2:
+            return args[0].value, args[1].value
+    return None
+
+
 def positive_literal(expr: cst.BaseExpression) -> bool:
     value = literal_value(expr)
     return isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0
@@ -1760,6 +1773,13 @@ def is_cosine(
             *("gather", "index_select", "masked_select"),  # entries picked from it
         ):
             return info.receiver is not None and is_cosine(model, info.receiver, depth, every_side)
+        if (
+            info.qualname in apis.SELECTION_FUNCTIONS
+            or info.qualname in apis.TF_SELECTION_FUNCTIONS
+        ):
+            # ``tf.gather_nd(cos_t, idx)``: entries picked from it (InsightFace_TF, audit s168)
+            picked = positional(info.node)
+            return bool(picked) and is_cosine(model, picked[0].value, depth, every_side)
         operand = sum_operand(model, expr)
         if operand is not None:
             return _product_of_normalised(model, resolve(model, operand), every_side)
@@ -1781,6 +1801,9 @@ def is_cosine(
         )
     if isinstance(expr, cst.Call):
         return depth > 0 and _returns_cosine(model, expr, depth - 1, every_side)
+    if isinstance(expr, cst.Subscript):
+        # ``cos[torch.arange(n), y]``: the target class's cosines
+        return depth > 0 and is_cosine(model, expr.value, depth - 1, every_side)
     if is_binop(expr, cst.MatrixMultiply):
         return _product_of_normalised(model, expr, every_side)
     if is_binop(expr, cst.Divide):

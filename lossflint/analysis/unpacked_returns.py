@@ -41,7 +41,7 @@ def unpacked_items(model: ModuleIndex, name: cst.Name) -> list[cst.BaseExpressio
     """What a name bound only by unpacking a same-file function's returns
     holds: item ``i`` of every tuple it returns (``loss, node = compute(...)``
     with ``return sloss.data * norm, sloss``), or None when some binding is
-    not such an unpacking."""
+    not such an unpacking (or no return is a tuple)."""
     bindings = model.bindings(name) or []
     if not bindings or any(b.kind != "other" or b.node is not None for b in bindings):
         return None
@@ -55,9 +55,19 @@ def unpacked_items(model: ModuleIndex, name: cst.Name) -> list[cst.BaseExpressio
         if not returns:
             return None
         for value in returns:
+            if _never_a_tuple(value):
+                continue  # ``return loss.sum() / mask.sum()`` on another path (``reduce=True``)
             if not isinstance(value, cst.Tuple) or len(value.elements) != size:
                 return None
             if any(type(e) is cst.StarredElement for e in value.elements):
                 return None
             items.append(value.elements[at].value)
-    return items
+    return items or None
+
+
+def _never_a_tuple(value: cst.BaseExpression | None) -> bool:
+    """Arithmetic no tuple supports (``a / b``, ``a - b``, ``a ** 2``): that
+    return is not what an unpacking caller gets."""
+    return isinstance(value, cst.BinaryOperation) and not isinstance(
+        value.operator, (cst.Add, cst.Multiply)
+    )

@@ -78,6 +78,7 @@ ACOS_BY_FRAMEWORK = _by_framework(ACOS)
 LOG1P_BY_FRAMEWORK = _by_framework(LOG1P)
 SQUARE = torch.SQUARE | keras.SQUARE
 MULTIPLY = torch.MULTIPLY | keras.MULTIPLY
+SUBTRACT = torch.SUBTRACT | keras.SUBTRACT
 NORMALIZE = torch.NORMALIZE | keras.NORMALIZE
 SUM = torch.SUM | keras.SUM | numpy.SUM
 MEAN = torch.MEAN | keras.MEAN | numpy.MEAN

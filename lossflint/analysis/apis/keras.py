@@ -600,6 +600,7 @@ SQRT = frozenset({"tensorflow.sqrt", "tensorflow.math.sqrt"}) | _backend_math("s
 POW = frozenset({"tensorflow.pow", "tensorflow.math.pow", "keras.backend.pow", "keras.ops.power"})
 SQUARE = frozenset({"tensorflow.square", "tensorflow.math.square"}) | _backend_math("square")
 MULTIPLY = frozenset({"tensorflow.multiply", "tensorflow.math.multiply", "keras.ops.multiply"})
+SUBTRACT = frozenset({"tensorflow.subtract", "tensorflow.math.subtract", "keras.ops.subtract"})
 #: TF1's ``Print(input_, data, ...)``: ``input_`` passes through, ``data`` is printed
 TF_PRINT = frozenset({"tensorflow.Print", "tensorflow.compat.v1.Print"})
 #: ``tf.nn.l2_loss(t)`` = sum(t ** 2) / 2
@@ -845,6 +846,7 @@ TF_CHECKPOINTS = frozenset({"tensorflow.train.Checkpoint", "tensorflow.train.Che
 TF_SELECTION_FUNCTIONS = frozenset(
     {
         "tensorflow.gather",
+        "tensorflow.gather_nd",
         "tensorflow.squeeze",
         "tensorflow.reshape",
         "tensorflow.expand_dims",

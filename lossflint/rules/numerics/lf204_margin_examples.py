@@ -1,7 +1,8 @@
 """LF204 examples of a softplus of a difference (``log1p(exp(a - b))``): a
 margin between two scores is as large as they are apart (a soft-margin
 triplet loss, ConSERT, audit R45), unless a maximum is subtracted (the max
-trick) or both scores are cosines (at most 2 apart); kept apart so the audit
+trick), both scores are cosines (at most 2 apart) or the exponent is clamped
+below 80; kept apart so the audit
 examples module stays small."""
 
 from __future__ import annotations
@@ -44,10 +45,30 @@ MARGIN_INVALID = [
             return torch.log(torch.exp(logits).sum(1))  # error: LF204
         """
     ),
+    # an upper clamp too high to keep a float32 sum of exps finite
+    Invalid(
+        """
+        import torch
+
+        def npair(inner):
+            return torch.log(torch.sum(torch.exp(inner.clamp(max=100)), dim=1) + 1)  # error: LF204
+        """
+    ),
     *GAUSSIAN_INVALID,
 ]
 
 MARGIN_VALID = [
+    # the exponent capped at 50 against overflow (Revisiting_Deep_Metric_Learning's
+    # angular n-pair loss, audit s168): exp(50) * n stays finite
+    """
+    import torch
+
+    def npair(inner):
+        return torch.mean(torch.log(torch.sum(torch.exp(inner.clamp(max=50, min=-50)), dim=1) + 1))
+
+    def npair_clipped(inner, cap=50.0):
+        return torch.log(1 + torch.clamp(inner, -cap, cap).exp().sum(1))
+    """,
     # the max-shifted losses over a temperature (LibMTL's smooth Tchebycheff, audit s150)
     """
     import torch

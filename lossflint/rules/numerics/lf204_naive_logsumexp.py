@@ -35,7 +35,8 @@ log-likelihood of one score against all, `log(exp(s) / sum(exp(S), 1))` (a
 skip-gram's naive softmax), in torch and TensorFlow, inline or through variables; logsumexp and logaddexp also in NumPy
 (`np.log(np.sum(np.exp(x)))` overflows at x ≳ 709 in float64). `exp` of a
 value that cannot be large (log-probabilities, a negated value, `x - x.max()`
-also through a reassignment `x = x - m`, a constant such as `exp(30.)`) is not
+also through a reassignment `x = x - m`, a constant such as `exp(30.)`, a clamp
+capped at 80 or below such as `x.clamp(max=50)`) is not
 reported — but a tensor subtracted from a (scaled) matrix product that is
 computed from none of its names and is no maximum is a correction, not a shift
 (`u @ v.t() / T - logq.unsqueeze(0)`: log q only raises the scores) —, nor NumPy's softplus (curves plotted over small ranges), nor `math`

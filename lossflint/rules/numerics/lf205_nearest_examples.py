@@ -46,3 +46,37 @@ NEAREST_VALID = [
     _CHAMFER.format(p="", eps=" + 1e-12", marker=""),
     _CHAMFER.format(p=", p=1", eps="", marker=""),
 ]
+
+#: InsightFace_TF's ArcFace (audit s168): ``sin = sqrt(1 - cos²)`` written
+#: with ``tf.subtract`` and ``tf.square``, 0 where a cosine reaches 1
+_ARCFACE_TF = """
+import math
+import tensorflow as tf
+
+
+def arcface_logits(embedding, weights, labels, s=64.0, m=0.5):
+    embedding = tf.nn.l2_normalize(embedding, axis=1)
+    cos_t = tf.matmul(embedding, tf.nn.l2_normalize(weights, axis=0))
+    sin_t2 = tf.subtract({one}, tf.square(cos_t))
+    sin_t = tf.sqrt(sin_t2{eps}){marker}
+    cos_mt = s * (cos_t * math.cos(m) - sin_t * math.sin(m))
+    mask = tf.one_hot(labels, depth=10)
+    return s * cos_t * (1.0 - mask) + cos_mt * mask
+
+
+def train_step(model, weights, opt, x, y):
+    with tf.GradientTape() as tape:
+        logits = arcface_logits(model(x), weights, y)
+        loss = tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(labels=y, logits=logits))
+    grads = tape.gradient(loss, model.trainable_variables)
+    opt.apply_gradients(zip(grads, model.trainable_variables))
+"""
+
+NEAREST_INVALID.append(Invalid(_ARCFACE_TF.format(one="1.0", eps="", marker="  # error: LF205")))
+NEAREST_VALID.extend(
+    [
+        _ARCFACE_TF.format(one="1.0", eps=" + 1e-6", marker=""),
+        # a difference of plain values, no square subtracted
+        _ARCFACE_TF.format(one="1.0", eps="", marker="").replace("tf.square(cos_t)", "cos_t"),
+    ]
+)

@@ -239,19 +239,21 @@ the value by at most 1e-6.
             # ``M.min(1)[0]`` of squared distances: 0 where two points meet
             resolved = num.resolve(model, nearest)
         difference = False
+        subtracted: cst.BaseExpression | None = None
         if num.is_sum_of_squares(model, resolved):
             if num.squares_shifted_by_eps(model, resolved):
                 return None  # ``torch.pow(d + eps, 2).sum().sqrt()``
             if _normalises_a_weight(model, root.node, resolved):
                 return None
             what = "a sum of squares"
-        elif num.is_binop(resolved, cst.Subtract) and (
-            num.is_square(model, resolved.right)  # type: ignore[attr-defined]
-            or num.is_sum_of_squares(model, resolved.right)  # type: ignore[attr-defined]
+        elif (sides := num.difference(model, resolved)) is not None and (
+            num.is_square(model, sides[1])
+            or num.is_sum_of_squares(model, sides[1])
             or num.is_expanded_squared_distance(model, resolved)
         ):
             what = "a difference"
             difference = True
+            subtracted = sides[1]
         else:
             return None
         # ``d ** 0.5`` is a tensor's root when the expression shows a tensor;
@@ -264,7 +266,7 @@ the value by at most 1e-6.
             followed = True
         if num.where_guarded(model, root.node, operand):
             return None
-        if difference and num.where_guarded(model, root.node, resolved.right):  # type: ignore[attr-defined]
+        if subtracted is not None and num.where_guarded(model, root.node, subtracted):
             # ``if (p_norm_sq >= 1).any(): raise`` before ``sqrt(1 - p_norm_sq)``
             return None
         reach = gradients(model).reach(root.node)

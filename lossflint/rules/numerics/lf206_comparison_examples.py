@@ -83,3 +83,40 @@ COMPARISON_VALID = [
     _RETRIEVAL.format(columns="idx.t(), self.idx_queue.clone().detach()", marker=""),
     _CLIPFRAC.format(counted="(vf_loss2 > vf_loss1)", marker=""),
 ]
+
+#: understandingbdl's ``seg_ale_cross_entropy`` (audit s158): the mask comes
+#: back from ``masked_loss(..., reduce=False)`` as the second item of a tuple
+_UNPACKED = """
+import torch
+import torch.nn.functional as F
+
+
+def masked_loss(y_pred, y_true, void_class=11.0, reduce=True):
+    mask = {mask}
+    loss = mask.float() * F.cross_entropy(y_pred, y_true * mask, reduction="none")
+    if reduce:
+        return loss.sum() / mask.sum().clamp_min(1)
+    return loss, mask
+
+
+def seg_ale_cross_entropy(model, input, target, num_samples=50):
+    output = model(input)
+    total_loss = 0
+    for _ in range(num_samples):
+        current_loss, mask = masked_loss(output, target, reduce=False)
+        total_loss = total_loss + current_loss
+    return (total_loss / num_samples).sum() / mask.sum(){marker}
+"""
+
+COMPARISON_INVALID.append(
+    Invalid(
+        _UNPACKED.format(
+            mask="torch.ne(y_true, torch.ones_like(y_true) * void_class).long()",
+            marker="  # error: LF206 at `(total_loss / num_samples).sum() / mask.sum()`",
+        )
+    )
+)
+COMPARISON_VALID.append(
+    # a weight map of unknown values, not a comparison: never all zero here
+    _UNPACKED.format(mask="torch.ones_like(y_true)", marker="")
+)

@@ -166,6 +166,23 @@ Unsafe: the fix clamps the argument to `[-1 + 1e-7, 1 - 1e-7]` (TensorFlow:
                     return F.cross_entropy(30.0 * torch.cos(theta + 0.5), labels)
             """
         ),
+        # the target class's cosines, picked by indexing or ``tf.gather_nd``
+        # (InsightFace_TF's ArcFace variants, audit s168)
+        Invalid(
+            """
+            import tensorflow as tf
+            import torch
+            import torch.nn.functional as F
+
+            def margin(x, w, y):
+                cos = F.linear(F.normalize(x), F.normalize(w))
+                return torch.acos(cos[torch.arange(x.size(0)), y])  # error: LF207 at `torch.acos(`
+
+            def tf_margin(emb, w, idx):
+                cos_t = tf.matmul(tf.nn.l2_normalize(emb, axis=1), tf.nn.l2_normalize(w, axis=0))
+                return tf.acos(tf.gather_nd(cos_t, idx))  # error: LF207 at `tf.acos(`
+            """
+        ),
     ]
     VALID = [
         # an angle-error metric under no_grad: no gradient to be infinite

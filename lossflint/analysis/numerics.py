@@ -1417,6 +1417,10 @@ def is_sum_of_squares(model: ModuleIndex, expr: cst.BaseExpression, depth: int =
     info = call_info(model, expr)
     if info is not None and info.qualname in apis.L2_LOSS:
         return True
+    if info is not None and (
+        info.qualname in apis.VARIANCE or (info.qualname is None and info.method == "var")
+    ):
+        return True  # ``torch.var(g)``: a mean of squared deviations (AdaBins, audit s170)
     if isinstance(expr, cst.Call) and squared_error_loss(model, expr):
         return True  # ``torch.sqrt(nn.MSELoss()(preds, y))``: an RMSE
     if isinstance(expr, cst.Call) and depth > 0:
@@ -1446,6 +1450,18 @@ def is_sum_of_squares(model: ModuleIndex, expr: cst.BaseExpression, depth: int =
             for side in (expr.left, expr.right)
         )
     return is_square(model, expr)
+
+
+def is_scaled_square(model: ModuleIndex, expr: cst.BaseExpression) -> bool:
+    """``c * b ** 2`` with any factor ``c`` (``self.variance_focus * d.mean()
+    ** 2``), or a square or sum of squares itself: subtracted from a sum of
+    squares, the difference is 0 where every term is (BTS's SILog, audit s170)."""
+    expr = resolve(model, expr)
+    if is_binop(expr, cst.Multiply):
+        assert isinstance(expr, cst.BinaryOperation)
+        sides = (expr.left, expr.right)
+        return any(is_square(model, s) or is_sum_of_squares(model, s) for s in sides)
+    return is_square(model, expr) or is_sum_of_squares(model, expr)
 
 
 def minimum_operand(model: ModuleIndex, expr: cst.BaseExpression) -> cst.BaseExpression | None:

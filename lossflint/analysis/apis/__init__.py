@@ -79,6 +79,7 @@ LOG1P_BY_FRAMEWORK = _by_framework(LOG1P)
 SQUARE = torch.SQUARE | keras.SQUARE
 MULTIPLY = torch.MULTIPLY | keras.MULTIPLY
 SUBTRACT = torch.SUBTRACT | keras.SUBTRACT
+VARIANCE = torch.VARIANCE | keras.VARIANCE
 NORMALIZE = torch.NORMALIZE | keras.NORMALIZE
 SUM = torch.SUM | keras.SUM | numpy.SUM
 MEAN = torch.MEAN | keras.MEAN | numpy.MEAN

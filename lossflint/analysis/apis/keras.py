@@ -601,6 +601,14 @@ POW = frozenset({"tensorflow.pow", "tensorflow.math.pow", "keras.backend.pow", "
 SQUARE = frozenset({"tensorflow.square", "tensorflow.math.square"}) | _backend_math("square")
 MULTIPLY = frozenset({"tensorflow.multiply", "tensorflow.math.multiply", "keras.ops.multiply"})
 SUBTRACT = frozenset({"tensorflow.subtract", "tensorflow.math.subtract", "keras.ops.subtract"})
+VARIANCE = frozenset(
+    {
+        "tensorflow.math.reduce_variance",
+        "keras.ops.var",
+        "keras.backend.var",
+        "tensorflow.keras.backend.var",
+    }
+)
 #: TF1's ``Print(input_, data, ...)``: ``input_`` passes through, ``data`` is printed
 TF_PRINT = frozenset({"tensorflow.Print", "tensorflow.compat.v1.Print"})
 #: ``tf.nn.l2_loss(t)`` = sum(t ** 2) / 2

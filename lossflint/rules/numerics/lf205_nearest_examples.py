@@ -80,3 +80,44 @@ NEAREST_VALID.extend(
         _ARCFACE_TF.format(one="1.0", eps="", marker="").replace("tf.square(cos_t)", "cos_t"),
     ]
 )
+
+#: depth-estimation losses (audit s170): BTS's SILog, a mean of squares less a
+#: scaled squared mean (the scale an attribute), and AdaBins' variance plus a
+#: scaled squared mean; both are 0 for a perfect prediction
+_SILOG = """
+import torch
+import torch.nn as nn
+
+
+class SILogLoss(nn.Module):
+    def __init__(self, variance_focus=0.85):
+        super().__init__()
+        self.variance_focus = variance_focus
+
+    def forward(self, depth_est, depth_gt, mask):
+        d = torch.log(depth_est[mask]) - torch.log(depth_gt[mask])
+        return torch.sqrt({silog}) * 10.0{marker}
+
+
+class AdaBinsLoss(nn.Module):
+    def forward(self, pred, target):
+        g = torch.log(pred) - torch.log(target)
+        return 10 * torch.sqrt({adabins}){marker}
+"""
+
+NEAREST_INVALID.append(
+    Invalid(
+        _SILOG.format(
+            silog="(d ** 2).mean() - self.variance_focus * (d.mean() ** 2)",
+            adabins="torch.var(g) + 0.15 * torch.pow(torch.mean(g), 2)",
+            marker="  # error: LF205",
+        )
+    )
+)
+NEAREST_VALID.append(
+    _SILOG.format(
+        silog="(d ** 2).mean() - self.variance_focus * (d.mean() ** 2) + 1e-8",
+        adabins="torch.var(g) + 0.15 * torch.pow(torch.mean(g), 2) + 1e-8",
+        marker="",
+    )
+)

@@ -247,8 +247,7 @@ the value by at most 1e-6.
                 return None
             what = "a sum of squares"
         elif (sides := num.difference(model, resolved)) is not None and (
-            num.is_square(model, sides[1])
-            or num.is_sum_of_squares(model, sides[1])
+            num.is_scaled_square(model, sides[1])
             or num.is_expanded_squared_distance(model, resolved)
         ):
             what = "a difference"

@@ -41,6 +41,19 @@ def exclusive(model: ModuleIndex, a: cst.CSTNode, b: cst.CSTNode) -> bool:
     return False
 
 
+def gated_apart(model: ModuleIndex, a: cst.CSTNode, b: cst.CSTNode) -> bool:
+    """``a`` runs only when a settings attribute is true and ``b`` only when
+    it is false, in any two functions (``if args.fp16: model = model.half()``
+    in ``main``; ``if args.fp16: optimizer.backward(loss) else:
+    loss.backward()`` in ``train``: sparse_learning, audit s171). Attributes
+    only: a plain name may be two variables in two functions."""
+    _, guards_a = _guards(model, a)
+    _, guards_b = _guards(model, b)
+    return any(
+        "." in flag and guards_b.get(flag) == (not taken) for flag, taken in guards_a.items()
+    )
+
+
 def _guards(model: ModuleIndex, node: cst.CSTNode) -> tuple[cst.CSTNode, dict[str, bool]]:
     """The scope ``node`` runs in and, per flag tested by an ``if`` around it
     (``x``, ``args.amp``; ``not x`` counted as ``x``), the branch it is on."""

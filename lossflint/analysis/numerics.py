@@ -1439,6 +1439,13 @@ def is_sum_of_squares(model: ModuleIndex, expr: cst.BaseExpression, depth: int =
         for scale, other in ((expr.left, expr.right), (expr.right, expr.left)):
             if positive_literal(scale) and is_sum_of_squares(model, other, depth - 1):
                 return True
+        # ``sum(a ** 2, 1) * sum(b ** 2, 1)``: 0 wherever either is (the
+        # denominator of a cosine, torchdistill, audit s171)
+        if all(
+            is_square(model, side) or is_sum_of_squares(model, side, depth - 1)
+            for side in (expr.left, expr.right)
+        ):
+            return True
     if is_binop(expr, cst.Divide) and depth > 0:
         # ``K.sum(sq) / K.maximum(count, 1)``, a masked mean: 0 stays 0
         assert isinstance(expr, cst.BinaryOperation)

@@ -2,7 +2,7 @@
 ``sqrt((pred - target) ** 2 + c ** 2)`` (kohya-ss/sd-scripts, audit s133)
 adds its constant squared, a guard like ``+ c * c``; a magnitude written with
 products, ``sqrt(re * re + im * im)``, is 0 where both parts are, as its
-``**`` spelling is."""
+``**`` spelling is, and so is a product of two sums of squares."""
 
 from __future__ import annotations
 
@@ -17,6 +17,27 @@ PSEUDO_HUBER_INVALID = [
             re, im = spec[..., 0], spec[..., 1]
             mag = torch.sqrt(re * re + im * im)  # error: LF205 at `torch.sqrt(`
             return (mag - target).abs().mean()
+        """
+    ),
+    # the product of two sums of squares under one root: 0 wherever either
+    # centred feature is (torchdistill's channel-relation loss, audit s171)
+    Invalid(
+        """
+        import torch
+
+        def channel_relation(f_s, f_t, eps=1e-8):
+            s = f_s - f_s.mean(dim=1, keepdim=True)
+            t = f_t - f_t.mean(dim=1, keepdim=True)
+            numerator = torch.sum(s * t, dim=1)
+            denominator = torch.sqrt(torch.sum(s**2, dim=1) * torch.sum(t**2, dim=1))  # error: LF205 at `torch.sqrt(`
+            return (numerator / (denominator + eps)).mean()
+
+        def train_step(student, teacher, x, optimizer):
+            with torch.no_grad():
+                f_t = teacher(x)
+            loss = channel_relation(student(x), f_t)
+            loss.backward()
+            optimizer.step()
         """
     ),
 ]

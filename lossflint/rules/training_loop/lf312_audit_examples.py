@@ -333,3 +333,43 @@ AUDIT_VALID = [
         opt.step()
     """,
 ]
+
+#: sparse_learning (audit s171): ``model.half()`` only ``if args.fp16:`` in
+#: ``main``; ``train`` scales through apex's ``FP16_Optimizer`` on that path
+#: and runs a plain ``backward()`` only in the ``else``, on the fp32 path
+_APEX_FLAG = """
+import torch
+import torch.nn.functional as F
+from apex.fp16_utils import FP16_Optimizer
+
+
+def train(args, model, train_loader, optimizer):
+    for data, target in train_loader:
+        if args.fp16:
+            data = data.half()
+        optimizer.zero_grad()
+        loss = F.nll_loss(model(data), target)
+        if args.fp16:
+            optimizer.backward(loss)
+        else:
+            loss.backward(){marker}
+        optimizer.step()
+
+
+def main(args, train_loader):
+    model = torch.nn.Sequential(torch.nn.Linear(784, 10), torch.nn.LogSoftmax(dim=1)).cuda()
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+{convert}
+    for epoch in range(10):
+        train(args, model, train_loader, optimizer)
+"""
+
+_GATED = """\
+    if args.fp16:
+        optimizer = FP16_Optimizer(optimizer, dynamic_loss_scale=True)
+        model = model.half()"""
+
+AUDIT_INVALID.append(
+    Invalid(_APEX_FLAG.format(convert="    model = model.half()", marker="  # error: LF312"))
+)
+AUDIT_VALID.append(_APEX_FLAG.format(convert=_GATED, marker=""))

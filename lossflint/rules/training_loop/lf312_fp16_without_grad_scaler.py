@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
-from lossflint.analysis.branches import exclusive
+from lossflint.analysis.branches import exclusive, gated_apart
 from lossflint.analysis.contexts import ContextIndex, contexts
 from lossflint.analysis.half_models import half_model_calls
 from lossflint.analysis.hand_scaling import scaled_by_hand
@@ -36,7 +36,8 @@ calls a model converted with `.half()` (not under `no_grad`) to compute the loss
 (the `loss = ...` just above the backward, when there is one), when the file has no
 `GradScaler` and the backward is not `scaler.scale(loss).backward()`. bfloat16
 autocast (the CPU default) needs no scaler and is not reported; neither is
-`accelerator.backward(loss)`, which scales by itself.
+`accelerator.backward(loss)`, which scales by itself, nor a backward in the `else`
+of a settings flag (`if args.fp16:`) under which every `.half()` of the file runs.
 """
     why = """
 float16 has 5 exponent bits: gradients below ~6e-8 round to 0 and those below ~6e-5
@@ -286,6 +287,10 @@ model stop learning, and the loss stalls (or the fp16 weights overflow to inf).
             evidence = _fp16_evidence(model, ctx, event.loss, half_calls, 0, event.node)
             if evidence is None or ctx.has_grad_scaler(event.node):
                 continue
+            if evidence in half_calls and all(
+                gated_apart(model, site.node, event.node) for site in ctx.half_conversions()
+            ):
+                continue  # every ``.half()`` under ``if args.fp16:``, this backward under its ``else``
             yield Finding(
                 event.node,
                 "backward() of a float16 forward without a GradScaler: small gradients "

@@ -549,7 +549,12 @@ class GradientFacts:
             return None
         if any(r.opaque or not r.no_grad for r in others):
             return None
+        stores = _stores_on_self(func)
         for call in sites:
+            if stores and self._result_dropped(call) and not self._off_graph_where(call):
+                # ``self.build_losses()`` in a TF1 model's ``__init__`` (BTS, audit
+                # s170): what it computes lives on in ``self.total_loss``
+                return None
             if self.answer(call).reach is not Reach.NO:
                 return None
         if as_metric and not sites and not others:
@@ -558,6 +563,18 @@ class GradientFacts:
             return f"{name} is only mapped over data (.map/.apply)"
         where = next((f" ({r.file}:{r.line})" for r in others if r.line), "")
         return f"{name} is only called where no gradient flows{where}"
+
+    def _result_dropped(self, call: cst.Call) -> bool:
+        """``f(...)`` as a statement of its own: its value is not used."""
+        return isinstance(self.model.parent(call), cst.Expr)
+
+    def _off_graph_where(self, call: cst.Call) -> bool:
+        """``call`` runs where no gradient flows, whatever becomes of its value:
+        under ``no_grad``, in a function never differentiated, over data."""
+        if contexts(self.model).in_no_grad(call) or self._in_data_mapping(call):
+            return True
+        func = self._function_of(call)
+        return func is not None and self._function_never_differentiated(func) is not None
 
     def _plain_method(self, func: cst.FunctionDef) -> bool:
         """``compute_loss`` of a class deriving from nothing (lightning-pose's
@@ -2874,3 +2891,16 @@ def returns_only_from_params(model: ModuleIndex, func: cst.FunctionDef) -> bool:
         facts._names_known.clear()
         facts._answers.clear()
     return all(value is not None and facts.no_gradient_value(value) for value in returns)
+
+
+def _stores_on_self(func: cst.FunctionDef) -> bool:
+    """``func`` assigns an attribute of ``self`` (``self.loss = ...``)."""
+    for node in nodes_in(func, cst.AssignTarget):
+        target = cast(cst.AssignTarget, node).target
+        if (
+            isinstance(target, cst.Attribute)
+            and isinstance(target.value, cst.Name)
+            and target.value.value == "self"
+        ):
+            return True
+    return False

@@ -57,3 +57,40 @@ PSEUDO_HUBER_VALID = [
         optimizer.step()
     """,
 ]
+
+#: BTS's TensorFlow model (audit s170): ``__init__`` calls
+#: ``self.build_losses()``, which keeps the loss on ``self.total_loss`` for
+#: a training script elsewhere; a method that keeps a value on ``self`` and
+#: runs only under ``no_grad`` stays silent
+_KEPT_ON_SELF = """
+import tensorflow as tf
+import torch
+
+
+class BtsModel(object):
+    def __init__(self, params):
+        self.params = params
+        self.build_losses()
+
+    def build_losses(self):
+        d = tf.log(self.depth_est) - tf.log(self.depth_gt)
+        self.silog_loss = tf.sqrt(tf.reduce_mean(d**2) - 0.85 * (tf.reduce_mean(d) ** 2)) * 10.0{marker}
+        self.total_loss = self.silog_loss
+
+
+class Recorder:
+    def update(self, pred, y):
+        self.err = torch.sqrt(torch.mean((pred - y) ** 2))
+
+    def run(self, model, loader):
+        with torch.no_grad():
+            for x, y in loader:
+                self.update(model(x), y)
+"""
+
+PSEUDO_HUBER_INVALID.append(Invalid(_KEPT_ON_SELF.format(marker="  # error: LF205")))
+PSEUDO_HUBER_VALID.append(
+    _KEPT_ON_SELF.format(marker="").replace(
+        "- 0.85 * (tf.reduce_mean(d) ** 2)", "- 0.85 * (tf.reduce_mean(d) ** 2) + 1e-8"
+    )
+)

@@ -29,7 +29,7 @@ class EvaluationInTrainMode(Rule):
     # the region words, and the names of evaluation functions (``evaluate_model``)
     needs = (
         *("no_grad", "inference_mode", "set_grad_enabled"),
-        *("eval", "test", "valid", "predict", "accuracy"),
+        *("eval", "test", "valid", "Valid", "predict", "accuracy", "inference"),
     )
     what = """
 Flags the first model call of an evaluation pass — a `torch.no_grad()` /

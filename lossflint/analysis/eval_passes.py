@@ -30,6 +30,7 @@ Public API::
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, cast
 
@@ -231,7 +232,7 @@ def _candidates(model: ModuleIndex) -> list[TrainModeEvaluation]:
         ) and not held_out_pass(model, index, region, call):
             continue  # runs in the same iteration as a backward(): part of training
         if _handed_away(model, receiver) or not (
-            (not decorated and (_evaluates(model, region) or _evaluated_after(model, region)))
+            (not decorated and (_evaluates(model, region, call) or _evaluated_after(model, region)))
             or _collects_outputs(model, region, call)
             or ((held := held_loops.get(id(call))) is region and _binds_a_loss(model, held))
         ):
@@ -1583,31 +1584,39 @@ def _a_loader(expr: cst.BaseExpression) -> bool:
     return text is not None and "loader" in text.rsplit(".", 1)[-1].lower()
 
 
-def _evaluates(model: ModuleIndex, region: cst.CSTNode) -> bool:
+def _evaluates(model: ModuleIndex, region: cst.CSTNode, call: cst.Call | None = None) -> bool:
     """The region computes what evaluation computes: a loss, an argmax, a
     comparison, a metric, an error (a squared or absolute difference), or
-    predictions it writes to a file."""
+    predictions it writes to a file (with ``call``, the model call: what is
+    written reads its output, not the inputs: a GAN's noise vectors saved
+    beside its samples, audit R17)."""
     kinds = kinds_of(model)
     memo = memo_of(model)
-    for call in calls_in(region, memo):
-        if call in kinds.loss_calls:
+    for writer in calls_in(region, memo):
+        if writer in kinds.loss_calls:
             return True
-        qualname = model.qualname(call.func)
+        qualname = model.qualname(writer.func)
         if qualname is not None:
             short = qualname.rsplit(".", 1)[-1]
             if qualname.startswith(apis.SKLEARN_METRICS_PREFIX) or short in ("argmax", "max"):
                 return True
-            if qualname in apis.VALUE_WRITERS:
+            if qualname in apis.VALUE_WRITERS and (
+                call is None or _reads_output(model, region, call, writer)
+            ):
                 return True  # predictions written out (Demfier's ``predict_probas``, audit s161)
             continue
-        func = call.func
+        func = writer.func
         name = func.attr.value if isinstance(func, cst.Attribute) else None
         if isinstance(func, cst.Name):
             name = func.value
         if name is None:
             continue
-        if (name in _EVAL_METHODS or name in apis.VALUE_WRITER_METHODS) and isinstance(
-            func, cst.Attribute
+        if name in _EVAL_METHODS and isinstance(func, cst.Attribute):
+            return True
+        if (
+            name in apis.VALUE_WRITER_METHODS
+            and isinstance(func, cst.Attribute)
+            and (call is None or _reads_output(model, region, call, writer))
         ):
             return True
         if any(word in name.lower() for word in _METRIC_WORDS):
@@ -1633,6 +1642,47 @@ def _binds_a_loss(model: ModuleIndex, region: cst.CSTNode) -> bool:
         if any(isinstance(t, cst.Name) and "loss" in t.value.lower() for t in targets):
             return True
     return False
+
+
+def _reads_output(
+    model: ModuleIndex, region: cst.CSTNode, call: cst.Call, writer: cst.Call
+) -> bool:
+    """``writer`` (``np.save(path, preds)``, ``df.to_csv(...)``) writes what
+    the model ``call`` gave: the call itself, or a name the region binds from
+    it (``preds = out.argmax(1)``, ``rows.append(out)``), two steps deep."""
+    made: set[str] = set()
+    for _ in range(2):
+        for source, targets in _flows_in(model, region):
+            if model.within(call, source) or _reads_any_of(model, source, made):
+                for target in targets:
+                    made.update(cast("cst.Name", n).value for n in nodes_in(target, cst.Name))
+    return model.within(call, writer) or _reads_any_of(model, writer, made)
+
+
+def _flows_in(
+    model: ModuleIndex, region: cst.CSTNode
+) -> Iterator[tuple[cst.CSTNode, list[cst.BaseExpression]]]:
+    """(value, targets) of the region's assignments, and of its
+    ``rows.append(x)`` calls (the list then holds ``x``)."""
+    for node in nodes_in(region, cst.Assign, cst.AugAssign, cst.Call, memo=memo_of(model)):
+        if isinstance(node, cst.Assign):
+            yield node.value, [t.target for t in node.targets]
+        elif isinstance(node, cst.AugAssign):
+            yield node.value, [node.target]
+        elif isinstance(node, cst.Call):
+            func = node.func
+            if (
+                isinstance(func, cst.Attribute)
+                and func.attr.value in ("append", "extend")
+                and isinstance(func.value, cst.Name)
+            ):
+                yield node, [func.value]
+
+
+def _reads_any_of(model: ModuleIndex, node: cst.CSTNode, names: set[str]) -> bool:
+    return bool(names) and any(
+        cast("cst.Name", n).value in names for n in nodes_in(node, cst.Name, memo=memo_of(model))
+    )
 
 
 def _error_of(model: ModuleIndex, node: cst.CSTNode) -> bool:

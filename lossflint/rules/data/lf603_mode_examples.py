@@ -175,6 +175,23 @@ MODE_INVALID = [
 ]
 
 MODE_VALID = [
+    # the inputs written, not the outputs: a GAN's noise vectors saved beside
+    # images sampled in train mode (Hands-On GANs' dcgan_test, audit R17)
+    """
+import numpy as np
+import torch
+import torch.nn as nn
+import torchvision.utils as vutils
+
+netG = nn.Sequential(nn.ConvTranspose2d(100, 64, 4), nn.BatchNorm2d(64), nn.ReLU(), nn.ConvTranspose2d(64, 3, 4))
+netG.load_state_dict(torch.load("netG_24.pth"))
+viz_tensor = torch.randn(64, 100, 1, 1)
+with torch.no_grad():
+    viz_sample = netG(viz_tensor)
+    viz_vector = viz_tensor.cpu().numpy().reshape(64, 100)
+    np.savetxt("vec.txt", viz_vector)
+    vutils.save_image(viz_sample, "img.png", nrow=8, normalize=True)
+""",
     _WRITTEN.format(switch="model.eval()", marker=""),
     # no dropout between the layers, or a rate the file does not know
     _CONFIG.format(rate="0.0", change="", marker=""),

@@ -246,10 +246,44 @@ def resolve_qualname(node: cst.BaseExpression, scope: Scope) -> str | None:
         if root.startswith("builtins."):
             return ".".join([root, *parts[1:]])
     else:
-        root = qualname_of_bindings(bindings) or _module_alias(parts[0], bindings, scope)
+        root = _imported_root(bindings, parts[0]) or _module_alias(parts[0], bindings, scope)
         if root is None:
             return None
     return canonical(".".join([root, *parts[1:]]))
+
+
+def _imported_root(bindings: list[Binding], local: str) -> str | None:
+    """What the import binding ``local`` names: a framework's name as such,
+    another's through a project module that re-exports one."""
+    root = qualname_of_bindings(bindings)
+    if root is not None and root.split(".", 1)[0] not in exports.IMPORT_EVIDENCE:
+        return _project_reexport(bindings, local) or root
+    return root
+
+
+def _project_reexport(bindings: list[Binding], local: str) -> str | None:
+    """``from pkg.compat import keras`` of a project module that imports
+    ``keras`` itself (``from tensorflow import keras``): the framework name it
+    hands on, under the project analysis (tfmot, audit s171)."""
+    if len(bindings) != 1 or bindings[0].kind != "import":
+        return None
+    node = bindings[0].node
+    if not isinstance(node, cst.ImportFrom) or isinstance(node.names, cst.ImportStar):
+        return None
+    for alias in node.names:
+        bound = alias.asname.name if alias.asname is not None else alias.name
+        if (
+            isinstance(bound, cst.Name)
+            and bound.value == local
+            and isinstance(alias.name, cst.Name)
+        ):
+            found = _project_star_target(node)
+            if found is None:
+                return None
+            context, dotted, level = found
+            outside: str | None = context.reexported_outside_name(dotted, level, alias.name.value)
+            return outside
+    return None
 
 
 def _module_alias(name: str, bindings: list[Binding], scope: Scope) -> str | None:
@@ -264,7 +298,7 @@ def _module_alias(name: str, bindings: list[Binding], scope: Scope) -> str | Non
     chain = dotted_name(kept[0].node)
     if not chain or chain[0] == name or module.bindings.get(chain[0]) is None:
         return None
-    root = qualname_of_bindings(module.bindings[chain[0]])
+    root = _imported_root(module.bindings[chain[0]], chain[0])
     return ".".join([root, *chain[1:]]) if root is not None else None
 
 

@@ -487,6 +487,16 @@ class ProjectContext:
         # what it binds is what ``from <dots>dotted import name`` would
         return True, self.import_name(dotted, level, name)
 
+    def reexported_outside_name(self, dotted: str, level: int, name: str) -> str | None:
+        """The framework name ``from <dots>dotted import name`` hands on when
+        that project module imports it itself (``from tensorflow import
+        keras`` in tfmot's ``compat.py``, audit s171), or through its star
+        imports; None otherwise."""
+        target = self._target(dotted, level)
+        if not isinstance(target, Module) or target.rel == self.rel:
+            return None
+        return self._star_imported(target, name, 0)
+
     def star_outside_name(
         self, dotted: str, level: int, name: str
     ) -> tuple[bool, str | None] | None:

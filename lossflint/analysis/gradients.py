@@ -551,7 +551,7 @@ class GradientFacts:
             return None
         stores = _stores_on_self(func)
         for call in sites:
-            if stores and self._result_dropped(call) and not self._off_graph_where(call):
+            if stores and self._built_in_constructor(call) and not self._off_graph_where(call):
                 # ``self.build_losses()`` in a TF1 model's ``__init__`` (BTS, audit
                 # s170): what it computes lives on in ``self.total_loss``
                 return None
@@ -564,9 +564,16 @@ class GradientFacts:
         where = next((f" ({r.file}:{r.line})" for r in others if r.line), "")
         return f"{name} is only called where no gradient flows{where}"
 
-    def _result_dropped(self, call: cst.Call) -> bool:
-        """``f(...)`` as a statement of its own: its value is not used."""
-        return isinstance(self.model.parent(call), cst.Expr)
+    def _built_in_constructor(self, call: cst.Call) -> bool:
+        """``self.build_losses()`` as a statement of ``__init__``: a TF1
+        model builds its graph when constructed (not a hand-written update
+        called per sample, a self-organising map's ``self.training(x, i)``)."""
+        func = self._function_of(call)
+        return (
+            isinstance(self.model.parent(call), cst.Expr)
+            and func is not None
+            and func.name.value == "__init__"
+        )
 
     def _off_graph_where(self, call: cst.Call) -> bool:
         """``call`` runs where no gradient flows, whatever becomes of its value:

@@ -60,8 +60,9 @@ PSEUDO_HUBER_VALID = [
 
 #: BTS's TensorFlow model (audit s170): ``__init__`` calls
 #: ``self.build_losses()``, which keeps the loss on ``self.total_loss`` for
-#: a training script elsewhere; a method that keeps a value on ``self`` and
-#: runs only under ``no_grad`` stays silent
+#: a training script elsewhere; a method that keeps a value on ``self`` run
+#: under ``no_grad``, or per sample by a hand-written update (a
+#: self-organising map, R15), stays silent
 _KEPT_ON_SELF = """
 import tensorflow as tf
 import torch
@@ -79,13 +80,22 @@ class BtsModel(object):
 
 
 class Recorder:
+    def __init__(self, model, x, y):
+        with torch.no_grad():
+            self.update(model(x), y)
+
     def update(self, pred, y):
         self.err = torch.sqrt(torch.mean((pred - y) ** 2))
 
-    def run(self, model, loader):
-        with torch.no_grad():
-            for x, y in loader:
-                self.update(model(x), y)
+
+class SelfOrganisingMap:
+    def training(self, x):
+        d = tf.sqrt(tf.reduce_sum(tf.pow(self._W - x, 2), 1))
+        self.winner = tf.argmin(d, 0)
+
+    def fit(self, X):
+        for x in X:
+            self.training(x)
 """
 
 PSEUDO_HUBER_INVALID.append(Invalid(_KEPT_ON_SELF.format(marker="  # error: LF205")))

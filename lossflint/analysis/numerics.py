@@ -1417,9 +1417,7 @@ def is_sum_of_squares(model: ModuleIndex, expr: cst.BaseExpression, depth: int =
     info = call_info(model, expr)
     if info is not None and info.qualname in apis.L2_LOSS:
         return True
-    if info is not None and (
-        info.qualname in apis.VARIANCE or (info.qualname is None and info.method == "var")
-    ):
+    if is_variance(model, expr):
         return True  # ``torch.var(g)``: a mean of squared deviations (AdaBins, audit s170)
     if isinstance(expr, cst.Call) and squared_error_loss(model, expr):
         return True  # ``torch.sqrt(nn.MSELoss()(preds, y))``: an RMSE
@@ -1457,6 +1455,18 @@ def is_sum_of_squares(model: ModuleIndex, expr: cst.BaseExpression, depth: int =
             for side in (expr.left, expr.right)
         )
     return is_square(model, expr)
+
+
+def is_variance(model: ModuleIndex, expr: cst.BaseExpression) -> bool:
+    """``torch.var(g)``, ``g.var(dim)``, ``tf.math.reduce_variance(g)``, or a
+    name bound to one (``var = x.var(-1)``) where it is read."""
+    if isinstance(expr, cst.Name):
+        value = bound_value(model, expr) or reaching_assignment(model, expr)
+        return value is not None and not isinstance(value, cst.Name) and is_variance(model, value)
+    info = call_info(model, expr)
+    return info is not None and (
+        info.qualname in apis.VARIANCE or (info.qualname is None and info.method == "var")
+    )
 
 
 def is_scaled_square(model: ModuleIndex, expr: cst.BaseExpression) -> bool:

@@ -121,3 +121,29 @@ NEAREST_VALID.append(
         marker="",
     )
 )
+
+#: LLMs-from-scratch's chapter 4 (R29): a layer's outputs normalised by hand
+#: and printed, in a notebook that back-propagates elsewhere (its shortcut
+#: demo): no gradient is known to reach this root
+NEAREST_VALID.append(
+    """
+import torch
+import torch.nn as nn
+
+torch.manual_seed(123)
+batch_example = torch.randn(2, 5)
+layer = nn.Sequential(nn.Linear(5, 6), nn.ReLU())
+out = layer(batch_example)
+mean = out.mean(dim=-1, keepdim=True)
+var = out.var(dim=-1, keepdim=True)
+out_norm = (out - mean) / torch.sqrt(var)
+print("Normalized layer outputs:", out_norm)
+var = out_norm.var(dim=-1, keepdim=True)
+print("Variance:", var)
+
+
+def print_gradients(model, x):
+    loss = nn.MSELoss()(model(x), torch.tensor([[0.0]]))
+    loss.backward()
+"""
+)

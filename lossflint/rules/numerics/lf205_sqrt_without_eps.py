@@ -258,7 +258,10 @@ the value by at most 1e-6.
         # ``d ** 0.5`` is a tensor's root when the expression shows a tensor;
         # when only the value reaching ``d`` does, only where a gradient is
         # known to flow (s4's initialisers rescale random tensors so)
-        followed = False
+        # a variance alone under the root (a layer norm written out) is
+        # reported where a gradient is known to flow: a notebook's demo
+        # normalising a printed batch is not (LLMs-from-scratch, R29)
+        followed = num.is_variance(model, resolved)
         if not root.framework and not num.is_tensor_expr(model, operand):
             if not num.is_tensor_expr(model, operand, depth=2):
                 return None

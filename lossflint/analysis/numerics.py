@@ -1473,12 +1473,14 @@ def is_scaled_square(model: ModuleIndex, expr: cst.BaseExpression) -> bool:
     """``c * b ** 2`` with any factor ``c`` (``self.variance_focus * d.mean()
     ** 2``), or a square or sum of squares itself: subtracted from a sum of
     squares, the difference is 0 where every term is (BTS's SILog, audit s170)."""
+    if is_square(model, expr) or is_sum_of_squares(model, expr):
+        return True  # (``x * x`` too: a product of a value with itself)
     expr = resolve(model, expr)
     if is_binop(expr, cst.Multiply):
         assert isinstance(expr, cst.BinaryOperation)
         sides = (expr.left, expr.right)
         return any(is_square(model, s) or is_sum_of_squares(model, s) for s in sides)
-    return is_square(model, expr) or is_sum_of_squares(model, expr)
+    return False
 
 
 def minimum_operand(model: ModuleIndex, expr: cst.BaseExpression) -> cst.BaseExpression | None:

@@ -259,7 +259,20 @@ def _draws_held_out(model: ModuleIndex, loop: cst.For) -> bool:
             if (
                 isinstance(small, cst.Assign)
                 and isinstance(small.value, cst.Call)
-                and _held_out(model, small.value)
+                and _held_out_draw(model, small.value)
             ):
                 return True
+    return False
+
+
+def _held_out_draw(model: ModuleIndex, call: cst.Call) -> bool:
+    """``test.next_batch(bs)``, ``ValidReader.ReadNextBatchClean()``,
+    ``next(val_iter)``: a batch drawn from held-out data; not a function
+    named like one (``test_loss, acc = test(s_net)`` in an epoch loop that
+    also trains: overhaul-distillation, R67)."""
+    func = call.func
+    if isinstance(func, cst.Attribute):
+        return _held_out(model, func.value)
+    if isinstance(func, cst.Name) and func.value == "next" and call.args:
+        return _held_out(model, call.args[0].value)
     return False

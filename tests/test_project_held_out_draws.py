@@ -3,7 +3,9 @@
 function is named like an evaluation: overhaul-distillation's epoch loop
 (R67) runs ``train_loss = train_with_distill(d_net, epoch)`` then
 ``test_loss, acc = test(s_net)``; the distiller, a class of another module,
-is trained there, not evaluated."""
+is trained there, not evaluated. An epoch loop that trains through a helper
+is no held-out loop even when it draws a validation batch; a loop of its own
+drawing them is, and scoring the distiller there in train mode is LF603."""
 
 from __future__ import annotations
 
@@ -61,12 +63,36 @@ def test(net):
 for epoch in range(100):
     optimizer = torch.optim.SGD(s_net.parameters(), lr=0.1, momentum=0.9)
     train_loss = train_with_distill(d_net, epoch)
-    test_loss, accuracy = {draw}
+    {draw}
 """
 
 
-@pytest.mark.parametrize(("draw", "found"), [("test(s_net)", [])])
-def test_a_function_named_test_draws_no_held_out_batch(
+@pytest.mark.parametrize(
+    ("draw", "found"),
+    [
+        ("test_loss, accuracy = test(s_net)", []),
+        # a validation batch drawn in the epoch loop itself, which trains through
+        # a helper: the loop is no held-out pass (``train_with_distill`` is no
+        # evaluation); the score is left unsure
+        (
+            "test_loss, accuracy = test(s_net)\n"
+            "    xs, ys = valid_reader.next_batch(64)\n"
+            "    accuracy = (d_net(xs)[0].argmax(1) == ys).float().mean()",
+            [],
+        ),
+        # batches drawn from held-out data in a loop of their own, scored by the
+        # distiller in train mode (an epoch loop that also trains through a
+        # helper is no held-out loop itself)
+        (
+            "test_loss, accuracy = test(s_net)\n"
+            "    for _ in range(10):\n"
+            "        xs, ys = valid_reader.next_batch(64)\n"
+            "        accuracy = (d_net(xs)[0].argmax(1) == ys).float().mean()",
+            [("train.py", 37, "LF603")],
+        ),
+    ],
+)
+def test_only_a_call_on_held_out_data_draws_a_held_out_batch(
     tmp_path: Path, draw: str, found: list[tuple[str, int, str]]
 ) -> None:
     files = {"distiller.py": DISTILLER, "train.py": TRAIN.replace("{draw}", draw)}

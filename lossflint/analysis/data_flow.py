@@ -2259,21 +2259,20 @@ def _helper_given_plain_options(model: ModuleIndex, param: cst.CSTNode | None) -
         return False
     named = {p.name.value for p in (*func.params.posonly_params, *func.params.params)}
     named.update(p.name.value for p in func.params.kwonly_params)
+    bindings = model.module_scope.bindings.get(func.name.value) or []
+    if len(bindings) != 1 or bindings[0].node is not func:
+        return False  # rebound, or another function of the same name
     calls = 0
-    for use in cast("list[cst.Name]", model.nodes_of_type(cst.Name)):
-        if use.value != func.name.value or use is func.name:
-            continue
-        holder = model.parent(use)
-        if (isinstance(holder, cst.Attribute) and holder.attr is use) or (
-            isinstance(holder, cst.Arg) and holder.keyword is use
+    for use, holder in variable_uses(model, func.name.value, bindings):
+        if (
+            use is func.name
+            or (isinstance(holder, cst.Attribute) and holder.attr is use)
+            or (isinstance(holder, cst.Arg) and holder.keyword is use)
         ):
-            continue  # ``obj.data_loaders``, ``f(data_loaders=...)``: another name
-        if model.defined_function(use) is not func:
-            return False  # rebound, or another function of the same name
-        call = model.parent(use)
-        if not isinstance(call, cst.Call) or call.func is not use:
+            continue  # the ``def``; ``obj.data_loaders``, ``f(data_loaders=...)``: other names
+        if not isinstance(holder, cst.Call) or holder.func is not use:
             return False  # handed on, exported as a value: unknown callers
-        for arg in call.args:
+        for arg in holder.args:
             if arg.star:
                 return False
             key = arg.keyword.value if arg.keyword is not None else None

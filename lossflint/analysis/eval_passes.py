@@ -1512,8 +1512,7 @@ def _evaluated_after(model: ModuleIndex, region: cst.CSTNode) -> bool:
         return False
     following = list(body)[list(body).index(region) + 1 :][:_FOLLOWING]
     for statement in following:
-        names = {n.value for n in nodes_in(statement, cst.Name, memo=memo)}  # type: ignore[attr-defined]
-        if names & assigned and _evaluates(model, statement):
+        if _reads_any_of(model, statement, assigned) and _evaluates(model, statement):
             return True
     return False
 
@@ -1547,12 +1546,7 @@ def _collects_outputs(model: ModuleIndex, region: cst.CSTNode, call: cst.Call) -
     inputs = target_names(batch)
     if not any(names_in(arg.value, name) for arg in call.args for name in inputs):
         return False
-    computed: set[str] = set()
-    for node in nodes_in(loops_in[0], cst.Assign, memo=memo):
-        assign = cast(cst.Assign, node)
-        if assign.value is call or id(assign.value) in around:
-            for target in assign.targets:
-                computed |= target_names(target.target)
+    computed = _bound_from(model, loops_in[0], call)
     for site in calls_in(loops_in[0], memo):
         func = site.func
         if not (isinstance(func, cst.Attribute) and func.attr.value in ("append", "extend")):
@@ -1650,13 +1644,27 @@ def _reads_output(
     """``writer`` (``np.save(path, preds)``, ``df.to_csv(...)``) writes what
     the model ``call`` gave: the call itself, or a name the region binds from
     it (``preds = out.argmax(1)``, ``rows.append(out)``), two steps deep."""
-    made: set[str] = set()
+    made = _bound_from(model, region, call)
     for _ in range(2):
         for source, targets in _flows_in(model, region):
             if model.within(call, source) or _reads_any_of(model, source, made):
-                for target in targets:
-                    made.update(cast("cst.Name", n).value for n in nodes_in(target, cst.Name))
+                for target in targets:  # (``rows.append(model(x))`` too)
+                    made |= target_names(target)
     return model.within(call, writer) or _reads_any_of(model, writer, made)
+
+
+def _bound_from(model: ModuleIndex, node: cst.CSTNode, call: cst.Call) -> set[str]:
+    """The names the assignments under ``node`` bind to what holds the model
+    ``call`` (``out = model(x)``, ``out, h = model.forward(x)``,
+    ``pred = model(x).argmax(1)``)."""
+    around = set(map(id, model.ancestors(call)))
+    bound: set[str] = set()
+    for found in nodes_in(node, cst.Assign, memo=memo_of(model)):
+        assign = cast(cst.Assign, found)
+        if assign.value is call or id(assign.value) in around:
+            for target in assign.targets:
+                bound |= target_names(target.target)
+    return bound
 
 
 def _flows_in(

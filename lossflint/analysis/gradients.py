@@ -2902,12 +2902,7 @@ def returns_only_from_params(model: ModuleIndex, func: cst.FunctionDef) -> bool:
 
 def _stores_on_self(func: cst.FunctionDef) -> bool:
     """``func`` assigns an attribute of ``self`` (``self.loss = ...``)."""
-    for node in nodes_in(func, cst.AssignTarget):
-        target = cast(cst.AssignTarget, node).target
-        if (
-            isinstance(target, cst.Attribute)
-            and isinstance(target.value, cst.Name)
-            and target.value.value == "self"
-        ):
-            return True
-    return False
+    return any(
+        self_attribute(cast(cst.AssignTarget, node).target) is not None
+        for node in nodes_in(func, cst.AssignTarget)
+    )

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, cast
 
 import libcst as cst
 
+from lossflint.analysis.data_flow import trains_in_loop
 from lossflint.analysis.names import bound_by, name_words
 from lossflint.analysis.reaching import binding_loop, reaching_assignment, reaching_line
 from lossflint.analysis.walk import calls_in, memo_of, names_in, nodes_in
@@ -239,6 +240,8 @@ def held_out_loops(model: ModuleIndex, index: LoopIndex) -> dict[int, cst.For]:
             _held_out(model, node.iter) or _draws_held_out(model, node)
         ):
             continue
+        if trains_in_loop(model, index, node):
+            continue  # an epoch loop training through a helper, then drawing a validation batch
         for call in calls_in(node, memo):
             found.setdefault(id(call), node)
     return found

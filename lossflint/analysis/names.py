@@ -421,8 +421,9 @@ def _project_star(node: cst.ImportFrom) -> bool:
 
 
 def _project_star_target(node: cst.ImportFrom) -> tuple[Any, str, int] | None:
-    """The project being analysed, and the module and level the star import
-    names; None when no project is analysed."""
+    """The project being analysed, and the module and level the ``from``
+    import names (a star import, or a re-exported framework name); None when
+    no project is analysed."""
     from lossflint.project.context import current  # the project layer sits above this one
 
     context = current()

@@ -96,3 +96,69 @@ def test_an_import_without_as_binds_its_name() -> None:
 
     module = cst.parse_module("from sklearn import metrics\nimport os.path\nimport numpy as np\n")
     assert [sorted(bound_names(s)) for s in module.body] == [["metrics"], ["os"], ["np"]]
+
+
+def _bound_by_one_walk(node: cst.CSTNode) -> set[str]:
+    """What ``bound_names`` answers, by one plain walk of every node under ``node``."""
+    from lossflint.analysis.names import bound_by
+    from lossflint.analysis.walk import descendants
+
+    found: set[str] = set()
+    for inner in descendants(node):
+        target: cst.CSTNode | None = None
+        if isinstance(inner, (cst.AssignTarget, cst.AugAssign, cst.AnnAssign, cst.NamedExpr)):
+            target = inner.target
+        elif isinstance(inner, (cst.For, cst.CompFor)):
+            target = inner.target
+        elif isinstance(inner, cst.AsName):
+            target = inner.name
+        elif isinstance(inner, cst.ImportAlias) and inner.asname is None:
+            bound: cst.BaseExpression = inner.name
+            while isinstance(bound, cst.Attribute):
+                bound = bound.value
+            target = bound
+        elif isinstance(inner, cst.Del):
+            target = inner.target
+        elif isinstance(inner, (cst.FunctionDef, cst.ClassDef)):
+            target = inner.name
+        elif isinstance(inner, (cst.Global, cst.Nonlocal)):
+            found.update(n.name.value for n in inner.names)
+        if target is not None:
+            found |= bound_by(target)
+    return found
+
+
+def test_bound_names_built_from_inner_statements_equal_one_walk() -> None:
+    # each statement's names come from its inner statements' memo entries:
+    # the same as walking everything under it, at every level, in any order
+    from pathlib import Path
+
+    from lossflint.analysis.walk import bound_names, descendants, forget_bound_names
+
+    fixtures = sorted(Path(__file__).resolve().parent.parent.joinpath("fixtures").rglob("*.py"))
+    assert fixtures
+    checked = 0
+    for path in fixtures:
+        try:
+            module = cst.parse_module(path.read_text(encoding="utf-8"))
+        except (cst.ParserSyntaxError, UnicodeDecodeError):
+            continue  # the fixtures of LF900
+        forget_bound_names()
+        nodes = [n for n in descendants(module) if isinstance(n, cst.BaseStatement)]
+        # innermost first for half of the files, outermost first for the rest
+        for node in reversed(nodes) if checked % 2 else nodes:
+            assert bound_names(node) == _bound_by_one_walk(node), path
+        checked += 1
+    assert checked > 20
+    nested = cst.parse_module(
+        "def f(a):\n"
+        "    for i, (x, y) in enumerate(a):\n"
+        "        with open(x) as fh:\n"
+        "            if (n := len(y)):\n"
+        "                global G\n"
+        "                del z\n"
+        "                class C:\n"
+        "                    w = [q for q in fh]\n"
+    )
+    forget_bound_names()
+    assert bound_names(nested.body[0]) == {"f", "i", "x", "y", "fh", "n", "G", "z", "C", "w", "q"}

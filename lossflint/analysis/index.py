@@ -394,8 +394,10 @@ class ModuleIndex:
     def __init__(
         self, module: cst.Module, path: str = "<string>", source: str | None = None
     ) -> None:
-        # the binding memo holds subtrees of the modules read before: let them go
-        forget_bound_names()
+        # the binding memo holds subtrees of the modules read before: let them
+        # go, unless versions of one text share their statements (the worker)
+        if _SHARED_WALKS is None:
+            forget_bound_names()
         self.module = module
         self.path = path
         #: the text ``module`` was parsed from, when the caller has it (positions

@@ -309,6 +309,16 @@ class StatementCache:
 _SHARED: StatementCache | None = None
 
 
+def known_lines(statement: cst.CSTNode, module: cst.Module, code: str) -> None:
+    """``statement`` of ``module`` prints as ``code`` (the language server's
+    reparse parsed it from that text alone): its line count, kept without a
+    print when statements are shared."""
+    if _SHARED is not None:
+        key = (module.default_indent, module.default_newline)
+        if _SHARED.get(statement, key) is None:
+            _SHARED.put(statement, key, _Printed(_lines(code)))
+
+
 def share_statements(size: int = 4096) -> StatementCache:
     """Keep what statements printed across modules from now on (for a process
     that lints versions of the same text: the language server's worker)."""

@@ -24,7 +24,6 @@ from __future__ import annotations
 import dataclasses
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Sequence
-from functools import lru_cache
 from typing import Any, TypeVar, cast
 
 import libcst as cst
@@ -368,12 +367,64 @@ def _walk_own_returns(func: cst.FunctionDef) -> list[cst.Return]:
     return found
 
 
-@lru_cache(maxsize=16384)
+#: ``bound_names``' memo, by node identity (``forget_bound_names`` empties it)
+_BOUND: dict[cst.CSTNode, frozenset[str]] = {}
+#: statement-like nodes: each holds its own entry of ``_BOUND``, so a
+#: statement's names are its own targets and its inner statements' names
+_STATEMENT_LIKE = (cst.SimpleStatementLine, cst.BaseCompoundStatement, cst.IndentedBlock)
+#: past this many entries the memo starts again (it keeps its nodes alive)
+_BOUND_LIMIT = 200_000
+
+
 def bound_names(node: cst.CSTNode) -> frozenset[str]:
-    """Every name ``node`` may bind (one walk per node: ``_walk_back`` asks
-    the same statements about many names; nodes hash by identity)."""
+    """Every name ``node`` may bind. ``_walk_back`` asks each statement
+    before a use, and the loops around it, about many names: each
+    statement's names are computed once, from its inner statements' (a
+    walk per statement, not per statement per block around it); nodes hash
+    by identity, and the language server's worker keeps the entries of
+    the statements a new version shares with the last one."""
+    found = _BOUND.get(node)
+    if found is not None:
+        return found
+    if len(_BOUND) > _BOUND_LIMIT:
+        _BOUND.clear()
+    # inner statements first (post order, no recursion: nesting may be deep)
+    stack: list[tuple[cst.CSTNode, bool]] = [(node, False)]
+    while stack:
+        current, ready = stack.pop()
+        if current in _BOUND:
+            continue
+        if ready:
+            _BOUND[current] = _own_bound_names(current)
+            continue
+        stack.append((current, True))
+        stack.extend((inner, False) for inner in _inner_statements(current))
+    return _BOUND[node]
+
+
+def _inner_statements(node: cst.CSTNode) -> list[cst.CSTNode]:
+    """The statement-like nodes under ``node`` with no other one between."""
+    found: list[cst.CSTNode] = []
+    todo = children(node, in_source_order=False)
+    while todo:
+        current = todo.pop()
+        if isinstance(current, _STATEMENT_LIKE):
+            found.append(current)
+        else:
+            todo.extend(children(current, in_source_order=False))
+    return found
+
+
+def _own_bound_names(node: cst.CSTNode) -> frozenset[str]:
+    """``node``'s names: its own targets and its inner statements' names
+    (already in the memo)."""
     found: set[str] = set()
-    for inner in (node, *descendants(node)):
+    todo = [node]
+    while todo:
+        inner = todo.pop()
+        if inner is not node and isinstance(inner, _STATEMENT_LIKE):
+            found |= _BOUND[inner]
+            continue
         target: cst.CSTNode | None = None
         if isinstance(inner, (cst.AssignTarget, cst.AugAssign, cst.AnnAssign, cst.NamedExpr)):
             target = inner.target
@@ -396,9 +447,10 @@ def bound_names(node: cst.CSTNode) -> frozenset[str]:
             continue
         if target is not None:
             found |= bound_by(target)
+        todo.extend(children(inner, in_source_order=False))
     return frozenset(found)
 
 
 def forget_bound_names() -> None:
     """Drop the memo (a new module is read: the old trees need not stay)."""
-    bound_names.cache_clear()
+    _BOUND.clear()

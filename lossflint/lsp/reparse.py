@@ -38,6 +38,7 @@ from typing import NamedTuple
 import libcst as cst
 
 from lossflint import parse_guard
+from lossflint.analysis.positions import known_lines
 from lossflint.source import source_lines
 
 #: a line holding only a continuation backslash
@@ -91,7 +92,7 @@ class Reparser:
                     module = parse_guard.call_with_big_stack(cst.parse_module, chunk_text)
                 except Exception:  # a chunk libcst refuses: the whole parse says why
                     return None
-                chunk = _Chunk(module)
+                chunk = _Chunk(module, chunk_text)
                 self.parsed += 1
             else:
                 self.reused += 1
@@ -176,13 +177,17 @@ class _Chunk:
 
     __slots__ = ("body", "module")
 
-    def __init__(self, module: cst.Module) -> None:
+    def __init__(self, module: cst.Module, text: str) -> None:
         self.module = module
         body: list[cst.BaseStatement] = list(module.body)
         head = body[0] if body else None
         if module.header and isinstance(head, (cst.SimpleStatementLine, cst.BaseCompoundStatement)):
             body[0] = head.with_changes(leading_lines=[*module.header, *head.leading_lines])
         self.body: list[cst.BaseStatement] | None = body or None
+        if len(body) == 1 and not module.footer and module.has_trailing_newline:
+            # the chunk's text is its one statement, printed (header included):
+            # its line count needs no print (a def edited on every keystroke)
+            known_lines(body[0], module, text)
 
 
 def _chunks(text: str) -> list[str] | None:

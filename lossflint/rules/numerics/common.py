@@ -19,6 +19,7 @@ from lossflint.analysis.log_calls import LogCall, probability_log
 from lossflint.analysis.reaching import reaching_assignment
 from lossflint.analysis.values import Tensor
 from lossflint.analysis.walk import memo_of, names_in
+from lossflint.rules.numerics.activation_inputs import of_constants
 from lossflint.rules.numerics.log_terms import (
     named_scale,
     named_weights,
@@ -359,17 +360,3 @@ def _log_of_exponentials(model: SemanticModel, argument: cst.BaseExpression) -> 
     return num.is_binop(resolved, cst.Add) and any(
         exp_call(model, term) is not None for term in num.add_terms(resolved)
     )
-
-
-def of_constants(model: SemanticModel, origin: object) -> bool:
-    """The softmax/sigmoid call's input is fixed by the code (``torch.tensor([[1.5, 0.8]])``)."""
-    if not isinstance(origin, cst.Call):
-        return False
-    qualname = model.qualname(origin.func)
-    if qualname is not None:
-        if qualname not in apis.SOFTMAX and qualname not in apis.SIGMOID:
-            return False  # nn.Softmax(dim=1): its input is the module's call, not here
-        first = origin.args[0] if origin.args else None  # torch.softmax(x, 1), F.sigmoid(x)
-        return first is not None and first.keyword is None and num.is_constant(model, first.value)
-    func = origin.func  # x.softmax(1)
-    return isinstance(func, cst.Attribute) and num.is_constant(model, func.value)

@@ -80,3 +80,36 @@ HELPER_VALID = [
     # on one path the helper gives back another module: the model is not known
     _HELPER.format(moved="nn.Sequential(*list(X.children())[:-1])", marker=""),
 ]
+
+#: a sigmoid whose input is a probability times a label (DGFraud-TF2's GAS and
+#: GEM, audit s172): its input lies in [0, 1], so its output is at least 0.5
+_BOUNDED = """
+import tensorflow as tf
+
+class GAS(tf.keras.Model):
+    def call(self, inputs):
+        out, label = inputs
+        logits = tf.nn.softmax(tf.matmul(out, self.u))
+        return -tf.reduce_sum(tf.math.log(tf.nn.sigmoid({argument}))){marker}
+"""
+
+HELPER_INVALID.append(
+    # a product with logits: the classic underflow
+    Invalid(
+        _BOUNDED.format(
+            argument="label * tf.matmul(out, self.u)", marker="  # error: LF201 at `tf.math.log(`"
+        )
+    )
+)
+HELPER_VALID += [
+    _BOUNDED.format(argument="label * logits", marker=""),
+    _BOUNDED.format(argument="logits", marker=""),
+    # a sigmoid of a torch softmax output, by method
+    """
+    import torch
+
+    def bounded(z):
+        p = torch.softmax(z, 1)
+        return torch.log(p.sigmoid())
+    """,
+]

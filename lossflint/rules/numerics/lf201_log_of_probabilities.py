@@ -19,7 +19,7 @@ from lossflint.analysis.log_calls import (
 from lossflint.diagnostics import Finding, RelatedNode, RelatedSite, Severity
 from lossflint.examples import Invalid
 from lossflint.registry import Rule
-from lossflint.rules.numerics.common import of_constants
+from lossflint.rules.numerics.activation_inputs import of_bounded_input, of_constants
 from lossflint.rules.numerics.fixed_target_formula import hand_written_formula
 from lossflint.rules.numerics.fixes import log_probability_fix
 from lossflint.rules.numerics.lf201_audit_examples import AUDIT_INVALID, AUDIT_VALID
@@ -325,6 +325,8 @@ in another statement, the finding has no automatic fix.
         value, target, complement = found
         if of_constants(model, value.origin):
             return None  # a printed illustration: softmax of fixed numbers is far from 0
+        if of_bounded_input(model, value.origin):
+            return None  # sigmoid(label * p): its input is in [0, 1], its output far from 0
         inline = value.origin is target
         if not inline:
             if not logs:

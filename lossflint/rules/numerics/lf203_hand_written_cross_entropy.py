@@ -13,7 +13,7 @@ from lossflint.analysis.values import Tensor
 from lossflint.diagnostics import Finding, RelatedNode, RelatedSite, Severity
 from lossflint.examples import Invalid
 from lossflint.registry import Rule
-from lossflint.rules.numerics.common import of_constants
+from lossflint.rules.numerics.activation_inputs import of_constants
 from lossflint.rules.numerics.fixed_target_formula import hand_written_formula
 from lossflint.rules.numerics.lf203_audit_examples import AUDIT_INVALID, AUDIT_VALID
 from lossflint.rules.numerics.log_terms import cannot_underflow

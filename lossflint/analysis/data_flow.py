@@ -239,7 +239,9 @@ class EmptyList:
 
 @dataclass(frozen=True)
 class RowWise:
-    """A transformer learning nothing of the rows (``apis.ROW_WISE_TRANSFORMERS``)."""
+    """A transformer whose output holds the statistics its input holds: one
+    learning nothing of the rows (``apis.ROW_WISE_TRANSFORMERS``), or a PCA
+    (``apis.LEAK_KEEPING_TRANSFORMERS``: its own fit is not this rule's)."""
 
     call: cst.Call = field(repr=False)
 
@@ -730,7 +732,7 @@ class DataFacts(Interpreter[Any]):
             return None
         if qualname in apis.FIT_SCALERS:
             return Scaler(call)
-        if qualname in apis.ROW_WISE_TRANSFORMERS:
+        if qualname in apis.ROW_WISE_TRANSFORMERS or qualname in apis.LEAK_KEEPING_TRANSFORMERS:
             return RowWise(call)
         if qualname in apis.COLUMN_TRANSFORMERS and any(
             self.model.qualname(inner.func) in apis.FIT_SCALERS

@@ -251,7 +251,16 @@ SCALE_INVARIANT_ESTIMATORS = frozenset(
 )
 #: functions that standardise an array with its own statistics (a scaler's
 #: ``fit_transform`` in one call)
-STANDARDISE_FUNCS = frozenset({"scipy.stats.zscore", "scipy.stats.mstats.zscore"})
+STANDARDISE_FUNCS = frozenset(
+    {"scipy.stats.zscore", "scipy.stats.mstats.zscore"}
+    | {f"sklearn.preprocessing.{n}" for n in ("scale", "minmax_scale", "robust_scale")}
+    | {"sklearn.preprocessing.maxabs_scale"}
+)
+#: transformers fitted on the rows whose output keeps whatever statistics their
+#: input already holds (PCA of a whole array standardised before the split)
+LEAK_KEEPING_TRANSFORMERS = frozenset(
+    f"sklearn.decomposition.{n}" for n in ("PCA", "TruncatedSVD", "KernelPCA", "FastICA")
+)
 TRAIN_TEST_SPLIT = frozenset(
     {"sklearn.model_selection.train_test_split", "sklearn.cross_validation.train_test_split"}
 )

@@ -149,3 +149,42 @@ SCRIPT_VALID = [
     # not a literal: a command-line switch
     _FLAG.format(flag="args.scale", test="scaledata", marker="", again=""),
 ]
+
+#: ``sklearn.preprocessing.scale`` standardises the whole array in one call, then
+#: a PCA is fitted on it and its output split (ml-fraud-detection, audit s172)
+_SCALED_THEN_PCA = """
+import pandas as pd
+from sklearn.decomposition import PCA
+from sklearn.model_selection import train_test_split
+from sklearn.preprocessing import {imported}
+
+df = pd.read_csv("creditcard.csv")
+X = df.iloc[:, :-1]
+y = df["Class"]
+X_scaled = {scaled}{marker}
+X_reduced = PCA(n_components=2).fit_transform(X_scaled)
+X_train, X_test, y_train, y_test = train_test_split(X_reduced, y, test_size=0.33)
+"""
+
+SCRIPT_INVALID += [
+    Invalid(
+        _SCALED_THEN_PCA.format(
+            imported="scale", scaled="scale(X)", marker="  # error: LF601 at `scale(X)`"
+        )
+    ),
+    Invalid(
+        _SCALED_THEN_PCA.format(
+            imported="minmax_scale",
+            scaled="minmax_scale(X)",
+            marker="  # error: LF601 at `minmax_scale(X)`",
+        )
+    ),
+]
+SCRIPT_VALID += [
+    # each row scaled on its own: nothing of the test rows reaches the others
+    _SCALED_THEN_PCA.format(imported="normalize", scaled="normalize(X)", marker=""),
+    # each sample standardised over its own features (``axis=1``)
+    _SCALED_THEN_PCA.format(imported="scale", scaled="scale(X, axis=1)", marker=""),
+    # a PCA of the raw array: no scaler fitted before the split
+    _SCALED_THEN_PCA.format(imported="scale", scaled="X.values", marker=""),
+]

@@ -414,6 +414,10 @@ PASSING_FUNCS = frozenset(
         "add",
         "sub",
         "norm",
+        # the selected values, with their indices (``torch.topk(d, k)[0]``)
+        "topk",
+        "sort",
+        "kthvalue",
     )
 ) | frozenset(
     # a softmax passes its input's gradient on (its argmax is an index: audit

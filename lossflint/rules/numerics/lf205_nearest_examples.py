@@ -147,3 +147,25 @@ def print_gradients(model, x):
     loss.backward()
 """
 )
+
+#: sliced_score_matching's kernel width (audit s174): the k-th largest pairwise
+#: distance, picked by ``topk`` and handed back detached: no gradient reaches the root
+_KERNEL_WIDTH = """
+import torch
+
+
+def heuristic_kernel_width(x_samples, x_basis):
+    n_samples = x_samples.shape[-2]
+    n_basis = x_basis.shape[-2]
+    diff = torch.unsqueeze(x_samples, dim=-2) - torch.unsqueeze(x_basis, dim=-3)
+    pairwise_dist = torch.sqrt(torch.sum(diff**2, dim=-1)){marker}
+    k = n_samples * n_basis // 2
+    top_k_values = torch.topk(pairwise_dist.view(-1, n_samples * n_basis), k=k, dim=-1)[0]
+    kernel_width = top_k_values[:, -1].view(*(x_samples.shape[:-2]))
+    return {returned}
+"""
+
+NEAREST_INVALID.append(
+    Invalid(_KERNEL_WIDTH.format(marker="  # error: LF205", returned="kernel_width"))
+)
+NEAREST_VALID.append(_KERNEL_WIDTH.format(marker="", returned="kernel_width.detach()"))

@@ -98,7 +98,9 @@ def number(model: ModuleIndex, expr: cst.BaseExpression, depth: int = 3) -> Numb
     return None
 
 
-def learned_parameter(model: ModuleIndex, expr: cst.BaseExpression) -> bool:
+def learned_parameter(
+    model: ModuleIndex, expr: cst.BaseExpression, whole_matrix: bool = False
+) -> bool:
     """``self.S`` that the class's ``__init__`` (the file's only write of the
     attribute) makes an ``nn.Parameter``/``tf.Variable`` of something other
     than zeros, or a name bound once to such a variable (``V =
@@ -137,7 +139,43 @@ def learned_parameter(model: ModuleIndex, expr: cst.BaseExpression) -> bool:
     if start is None or literal_value(start) in (0, 0.0):
         return False
     made = model.qualname(start.func) if isinstance(start, cst.Call) else None
-    return made not in apis.ZERO_STARTS
+    # an identity start is 0 off the diagonal: only its determinant or diagonal
+    # (``whole_matrix``) is not
+    return made not in apis.ZERO_STARTS and (whole_matrix or made not in apis.IDENTITY_STARTS)
+
+
+#: what leaves a learned matrix learned: its determinant, its diagonal, a cast
+_LEARNED_VIEWS = frozenset({"det", "diag", "diagonal", "double", "float", "t"})
+
+
+def learned_parameter_view(model: ModuleIndex, expr: cst.BaseExpression) -> bool:
+    """``learned_parameter`` of ``expr`` or of what its determinant, diagonal
+    or cast is taken of (``torch.det(self.weight.double())``: log|det W| of an
+    invertible layer's learned weight, ffjord's glow layer, audit s174)."""
+    peeled = False
+    for _ in range(4):
+        if learned_parameter(model, expr, whole_matrix=peeled):
+            return True
+        if not isinstance(expr, cst.Call):
+            return False
+        func = expr.func
+        qualname = model.qualname(func)
+        if qualname is not None:
+            if qualname.rsplit(".", 1)[-1] not in _LEARNED_VIEWS or not qualname.startswith(
+                "torch."
+            ):
+                return False
+            if not expr.args or expr.args[0].keyword is not None or expr.args[0].star:
+                return False
+            view = qualname.rsplit(".", 1)[-1]
+            expr = expr.args[0].value
+        elif isinstance(func, cst.Attribute) and func.attr.value in _LEARNED_VIEWS:
+            view = func.attr.value
+            expr = func.value
+        else:
+            return False
+        peeled = peeled or view in ("det", "diag", "diagonal")
+    return False
 
 
 def _lambda_arguments(model: ModuleIndex, name: cst.Name) -> list[cst.BaseExpression] | None:
@@ -161,7 +199,7 @@ def _lambda_arguments(model: ModuleIndex, name: cst.Name) -> list[cst.BaseExpres
         return None
     alias = assign.targets[0].target.value
     given: list[cst.BaseExpression] = []
-    mentions = 0
+    mentions = fresh = 0
     for node in model.nodes_of_type(cst.Name):
         if not isinstance(node, cst.Name) or node.value != alias:
             continue
@@ -170,9 +208,25 @@ def _lambda_arguments(model: ModuleIndex, name: cst.Name) -> list[cst.BaseExpres
         if isinstance(call, cst.Call) and call.func is node:
             if len(call.args) != 1 or call.args[0].keyword is not None or call.args[0].star:
                 return []
+            if _fresh_leaf_start(model, call):
+                # ``nn.Parameter(logabs(w_s))``: a new parameter's starting
+                # value, no gradient behind it (glow-pytorch, audit s174)
+                fresh += 1
+                continue
             given.append(call.args[0].value)
     # the binding itself, then calls only: the lambda goes nowhere else
-    return given if mentions == len(given) + 1 else []
+    return given if mentions == len(given) + fresh + 1 else []
+
+
+def _fresh_leaf_start(model: ModuleIndex, call: cst.Call) -> bool:
+    """``call`` is what a new leaf starts from: ``nn.Parameter(call)``."""
+    arg = model.parent(call)
+    outer = model.parent(arg) if isinstance(arg, cst.Arg) else None
+    return (
+        isinstance(outer, cst.Call)
+        and outer.args[0] is arg
+        and model.qualname(outer.func) in apis.FRESH_LEAVES
+    )
 
 
 def _variables_everywhere(model: ModuleIndex, name: cst.Name) -> bool:

@@ -458,6 +458,9 @@ TORCH_BUFFER_FACTORIES = ZEROS | frozenset(
 ZERO_STARTS = ZEROS | frozenset(
     {"tensorflow.zeros", "tensorflow.zeros_like", "numpy.zeros", "numpy.zeros_like"}
 )
+#: starts holding zeros off the diagonal only: a determinant or a diagonal of
+#: the learned matrix is nonzero, its entries are not
+IDENTITY_STARTS = frozenset({"torch.eye", "tensorflow.eye", "numpy.eye", "numpy.identity"})
 ELEMENTWISE_MAX = frozenset({"torch.max", "torch.maximum"})
 BOOL_METHODS = frozenset(
     {"eq", "ne", "gt", "lt", "ge", "le", "bool", "logical_and", "logical_or", "logical_not"}

@@ -9,7 +9,7 @@ import libcst as cst
 
 from lossflint.analysis import numerics as num
 from lossflint.analysis.apis import Kind
-from lossflint.analysis.attribute_constants import learned_parameter
+from lossflint.analysis.attribute_constants import learned_parameter_view
 from lossflint.analysis.gradients import Reach, gradients
 from lossflint.analysis.log_calls import LogCall, log_index, probability_log
 from lossflint.analysis.values import Tensor
@@ -354,7 +354,7 @@ representable in float16; `torch.finfo(x.dtype).eps` is a dtype-aware choice.
             operand = num.abs_operand(model, value.origin)
             if operand is not None and num.nonzero_by_construction(model, operand):
                 return False  # |where(c, ones, 100 * ones)|: never 0
-            if operand is not None and learned_parameter(model, operand):
+            if operand is not None and learned_parameter_view(model, operand):
                 return False  # log|S| of a learned diagonal (a flow's log-determinant)
         if log.framework == "numpy" and not _framework_origin(model, value.origin):
             return False

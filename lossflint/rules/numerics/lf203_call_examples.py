@@ -118,3 +118,26 @@ CALL_VALID = [
         assert result == expected
     """,
 ]
+
+#: a uniform base density of a flow (normalizing-flows, audit s174): the log
+#: of a box's width, no probability
+_UNIFORM = """
+import numpy as np
+import torch
+from torch import nn
+
+
+class Uniform(nn.Module):
+    def __init__(self, shape, low=-1.0, high=1.0):
+        super().__init__()
+        self.d = np.prod((shape,))
+        self.low = torch.tensor(low)
+        self.high = torch.tensor(high)
+        self.log_prob_val = -self.d * np.log({argument}){marker}
+"""
+
+CALL_INVALID.append(
+    # the complement of a probability: a cross-entropy term
+    Invalid(_UNIFORM.format(argument="1 - self.high", marker="  # error: LF203"))
+)
+CALL_VALID.append(_UNIFORM.format(argument="self.high - self.low", marker=""))

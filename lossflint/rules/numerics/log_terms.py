@@ -127,3 +127,23 @@ def _batch_average(model: SemanticModel, expr: cst.BaseExpression) -> bool:
         return False  # a mean over everything: one number
     value = model.value(num.resolve(model, operand))
     return isinstance(value, Tensor) and value.kind in (Kind.PROBS, Kind.SIGMOID_PROBS)
+
+
+def a_width(model: SemanticModel, argument: cst.BaseExpression) -> bool:
+    """``high - low``: a difference of two values of no known kind, the first
+    not a literal (not the complement ``1 - p``): a width, no probability
+    (normalizing-flows' uniform base density, audit s174)."""
+    resolved = num.resolve(model, argument)
+    if not (
+        isinstance(resolved, cst.BinaryOperation) and isinstance(resolved.operator, cst.Subtract)
+    ):
+        return False
+    if literal_value(resolved.left) is not NotImplemented:
+        return False  # ``1 - p``: a literal minus a value, the complement
+    return not _kind_of(model, resolved.left) and not _kind_of(model, resolved.right)
+
+
+def _kind_of(model: SemanticModel, expr: cst.BaseExpression) -> bool:
+    """``expr`` holds a known kind of tensor (probabilities, logits, ...)."""
+    value = model.kinds.value_of(expr)
+    return isinstance(value, Tensor)

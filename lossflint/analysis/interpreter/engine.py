@@ -45,7 +45,7 @@ from lossflint.analysis.values import (
     OneOf,
     Thunk,
 )
-from lossflint.analysis.walk import calls_in
+from lossflint.analysis.walk import calls_in, nodes_in
 from lossflint.project import bridge, callers
 from lossflint.project.context import FOR_SUMMARY, PIN_EXTERNAL
 from lossflint.project.context import current as project_context
@@ -1197,6 +1197,8 @@ class Interpreter(Statements[V], Expressions[V]):
             if not is_static(func) and not is_classmethod(func)
             else {}
         )
+        #: the method run from its start, when a value it keeps reads its locals
+        ran: list[Env | None] = []
         try:
             for node in self.model.assignments.get(func, ()):
                 for target in node.targets:
@@ -1211,13 +1213,46 @@ class Interpreter(Statements[V], Expressions[V]):
                         value = (
                             params.get(node.value.value, self.unknown)
                             if isinstance(node.value, cst.Name) and node.value.value in params
-                            else self.eval_quietly(node.value, own)
+                            else self._kept_value(
+                                func, cls, node.value, prefix + t.attr.value, own, ran
+                            )
                         )
                         name = t.attr.value
                         out[name] = self.join(out[name], value) if name in out else value
         finally:
             self.frame = saved
         return out
+
+    def _kept_value(
+        self,
+        func: cst.FunctionDef,
+        cls: cst.ClassDef,
+        value: cst.BaseExpression,
+        key: str,
+        own: Env,
+        ran: list[Env | None],
+    ) -> V:
+        """What ``self.x = value`` in a method other than ``__init__`` keeps:
+        ``value`` on its own, or, when it reads the method's locals (a Keras
+        model built layer by layer in ``make_model`` and compiled in
+        ``train``: audit s172), ``self.x`` where the method ends (run once)."""
+        scope = self.model.scopes.get(func)
+        params = set(param_names(func.params))
+        local = scope.bindings if scope is not None else {}
+        reads_locals = any(
+            isinstance(n, cst.Name) and n.value in local and n.value not in params
+            for n in nodes_in(value, cst.Name)
+        )
+        if reads_locals:
+            if not ran:
+                env = self._entry_env(func, cls)
+                env.update(own)
+                end, _ = self.run_body(func, env, cls)
+                ran.append(end)
+            end = ran[0]
+            if end is not None and key in end:
+                return end[key]  # type: ignore[no-any-return]
+        return self.eval_quietly(value, own)
 
     # --- names ------------------------------------------------------------------------
 

@@ -23,6 +23,7 @@ from lossflint.rules.keras.common import (
 )
 from lossflint.rules.keras.heads_examples import LF406_INVALID, LF406_VALID
 from lossflint.rules.keras.lf406_audit_examples import AUDIT_INVALID, AUDIT_VALID
+from lossflint.rules.keras.lf406_method_examples import METHOD_INVALID, METHOD_VALID
 
 if TYPE_CHECKING:
     from lossflint.analysis.model import SemanticModel
@@ -83,6 +84,7 @@ output compares floats to labels: a meaningless number that looks like a metric.
     INVALID = [
         *LF406_INVALID,
         *AUDIT_INVALID,
+        *METHOD_INVALID,
         Invalid(
             """
             from tensorflow import keras
@@ -140,6 +142,7 @@ output compares floats to labels: a meaningless number that looks like a metric.
     VALID = [
         *LF406_VALID,
         *AUDIT_VALID,
+        *METHOD_VALID,
         """
         from tensorflow import keras
         from tensorflow.keras import layers

@@ -626,7 +626,27 @@ def is_guarded(
     if info is not None and info.qualname in apis.SELECTION_FUNCTIONS:
         first = argument(info.node, 0, "input")
         return first is not None and is_guarded(model, first, depth)
-    return False
+    return _guarded_product(model, expr, depth, passed_to)
+
+
+def _guarded_product(
+    model: ModuleIndex, expr: cst.BaseExpression, depth: int, passed_to: PassedTo | None
+) -> bool:
+    """``K.dot(p, P)`` / ``p @ T`` with ``p`` clipped above 0: forward loss
+    correction's noisy posterior, a clipped probability vector times a
+    transition matrix (YisenWang's symmetric CE, loss-correction: audit
+    s175). The matrix's signs are not known; the clip says the author kept
+    the log's argument off 0, and silence is the rule when unsure."""
+    if is_binop(expr, cst.MatrixMultiply):
+        assert isinstance(expr, cst.BinaryOperation)
+        return is_guarded(model, expr.left, depth - 1, passed_to)
+    if not isinstance(expr, cst.Call):
+        return False
+    qualname = model.qualname(expr.func)
+    if qualname not in apis.MATMUL and qualname not in apis.keras.BACKEND_MATMUL:
+        return False
+    first = argument(expr, 0, "x")
+    return first is not None and is_guarded(model, first, depth - 1, passed_to)
 
 
 def one_minus(expr: cst.BaseExpression) -> cst.BaseExpression | None:

@@ -668,6 +668,8 @@ MEAN = frozenset({"tensorflow.reduce_mean", "tensorflow.math.reduce_mean"}) | _b
 NORM = frozenset({"tensorflow.norm", "tensorflow.linalg.norm"})
 STD = frozenset({"tensorflow.math.reduce_std", "tensorflow.reduce_std"}) | _backend_math("std")
 MATMUL = frozenset({"tensorflow.matmul", "tensorflow.linalg.matmul"})
+#: the Keras backend's matrix products (``K.dot(p, P)``)
+BACKEND_MATMUL = _backend_math("dot", "matmul")
 DIVIDE_FUNCTIONS = frozenset(
     {"tensorflow.math.divide", "tensorflow.divide", "tensorflow.math.truediv"}
 )

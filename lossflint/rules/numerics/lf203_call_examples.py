@@ -141,3 +141,25 @@ CALL_INVALID.append(
     Invalid(_UNIFORM.format(argument="1 - self.high", marker="  # error: LF203"))
 )
 CALL_VALID.append(_UNIFORM.format(argument="self.high - self.low", marker=""))
+
+#: forward loss correction (YisenWang's symmetric CE, loss-correction, audit
+#: s175): a clipped probability vector times a noise transition matrix
+_CORRECTED = """
+from keras import backend as K
+
+
+def forward(P):
+    def loss(y_true, y_pred):
+        {clip}
+        return -K.sum(y_true * K.log(K.dot(y_pred, P)), axis=-1){marker}
+
+    return loss
+"""
+
+CALL_INVALID.append(Invalid(_CORRECTED.format(clip="pass", marker="  # error: LF203")))
+CALL_VALID += [
+    _CORRECTED.format(clip="y_pred = K.clip(y_pred, K.epsilon(), 1.0 - K.epsilon())", marker=""),
+    _CORRECTED.format(clip="y_pred = K.clip(y_pred, K.epsilon(), 1.0)", marker="").replace(
+        "K.dot(y_pred, P)", "y_pred @ P"
+    ),
+]

@@ -659,7 +659,7 @@ TF_SQUARED_ERROR_LOSSES = frozenset(
 ACOS = frozenset(
     {"tensorflow.acos", "tensorflow.math.acos", "tensorflow.asin", "tensorflow.math.asin"}
 )
-LOG1P = frozenset({"tensorflow.math.log1p"})
+LOG1P = frozenset({"tensorflow.math.log1p", "tensorflow.log1p"})  # ``tf.log1p``: TF1
 NORMALIZE = frozenset(
     {"tensorflow.math.l2_normalize", "tensorflow.nn.l2_normalize", "tensorflow.linalg.l2_normalize"}
 )

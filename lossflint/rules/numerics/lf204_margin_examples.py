@@ -119,3 +119,16 @@ MARGIN_VALID = [
     """,
     *GAUSSIAN_VALID,
 ]
+
+# TensorFlow 1's ``tf.log1p`` of an exponential (richardaecn's
+# class-balanced-loss, audit s175), as ``tf.math.log1p``
+MARGIN_INVALID.append(
+    Invalid(
+        """
+        import tensorflow as tf
+
+        def modulator(logits):
+            return tf.log1p(tf.exp(logits))  # error: LF204
+        """
+    )
+)

@@ -862,6 +862,10 @@ class KindAnalysis(Interpreter[Value]):
                 return TupleValue((_max_values(receiver), indices))
             if _is_loss(receiver) and name in ("mean", "sum"):
                 return receiver
+            if receiver.kind is Kind.NON_NEGATIVE and _keeps_non_negative(call, name):
+                # ``abs(s - t).pow(p).sum()``: 0 where every |s - t| is
+                # (torchdistill's feature loss, audit s171)
+                return receiver
         if name in ("max", "min") and receiver is UNKNOWN and _is_dim_reduction(call):
             # only torch's max(dim) returns (values, indices)
             if self._receiver_is_framework_object(func.value, env):
@@ -1559,3 +1563,17 @@ def _a_column(index: cst.BaseExpression) -> bool:
     if method in ("view", "reshape"):
         return values == [-1, 1]
     return method == "unsqueeze" and values in ([1], [-1])
+
+
+def _keeps_non_negative(call: cst.Call, name: str) -> bool:
+    """A method of a non-negative tensor whose result is non-negative and 0
+    where the tensor's values all are: a sum or mean, a power whose exponent
+    is not a literal <= 0."""
+    if name in ("sum", "mean", "nansum"):
+        return True
+    if name == "pow" and len(call.args) == 1 and call.args[0].keyword is None:
+        exponent = literal_value(call.args[0].value)
+        return exponent is NotImplemented or (
+            isinstance(exponent, (int, float)) and not isinstance(exponent, bool) and exponent > 0
+        )
+    return False

@@ -326,12 +326,41 @@ def _margin(model: SemanticModel, x: cst.BaseExpression) -> bool:
     written ``log1p(exp(d_ap - d_an))``): a difference of two scores, as large
     as they are apart. Not the max trick, which has no place in a softplus
     (``x - x.max()``, a maximum subtracted, stays bounded)."""
+    if isinstance(x, cst.BinaryOperation) and isinstance(x.operator, cst.Multiply):
+        # ``sign(t_i - t_j) * (s_i - s_j)``: RankNet's pairwise margin, either sign
+        for factor, other in ((x.left, x.right), (x.right, x.left)):
+            if _is_sign(model, num.resolve(model, factor)) and _margin(
+                model, num.resolve(model, other)
+            ):
+                return True
+        return False
     if not num.is_binop(x, cst.Subtract):
         return False
     assert isinstance(x, cst.BinaryOperation)
     if _max_like(model, x.right) or num.is_constant(model, x.right):
         return False
-    return not (_names_in(model, x.left) & _names_in(model, x.right))
+    if _names_in(model, x.left) & _names_in(model, x.right):
+        # ``s - s.T``: every pair of scores, as large as two are apart
+        return _pairwise(model, x.left, x.right)
+    return True
+
+
+def _pairwise(model: SemanticModel, left: cst.BaseExpression, right: cst.BaseExpression) -> bool:
+    """``s - s.T`` / ``s - K.transpose(s)``: one side the other transposed."""
+    for plain, moved in ((left, right), (right, left)):
+        inner = num.untransposed(model, moved)
+        if inner is not moved and model.code(inner) == model.code(plain):
+            return True
+    return False
+
+
+def _is_sign(model: SemanticModel, expr: cst.BaseExpression) -> bool:
+    """``torch.sign(...)`` / ``K.sign(...)`` / ``d.sign()``: -1, 0 or 1."""
+    if not isinstance(expr, cst.Call):
+        return False
+    if model.qualname(expr.func) in apis.SIGN_FUNCTIONS:
+        return True
+    return isinstance(expr.func, cst.Attribute) and expr.func.attr.value == "sign" and not expr.args
 
 
 def _negated_logits(model: SemanticModel, x: cst.BaseExpression) -> bool:

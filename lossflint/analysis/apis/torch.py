@@ -1289,6 +1289,12 @@ VISION_MODELS_WITH_MODE_LAYERS = frozenset(
 #: functions that transpose their first argument (the same values, moved)
 TRANSPOSE_FUNCTIONS = frozenset(
     {"torch.t", "torch.transpose", "tensorflow.transpose", "tensorflow.linalg.matrix_transpose"}
+    | {"keras.backend.transpose", "keras.ops.transpose"}
+)
+#: the sign of each element (-1, 0 or 1), in every framework
+SIGN_FUNCTIONS = frozenset(
+    {"torch.sign", "tensorflow.sign", "tensorflow.math.sign", "numpy.sign"}
+    | {"keras.backend.sign", "keras.ops.sign"}
 )
 
 #: methods of a module that hand back the module itself (``m.cuda()(x)`` runs it)

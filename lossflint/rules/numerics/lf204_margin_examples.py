@@ -132,3 +132,35 @@ MARGIN_INVALID.append(
         """
     )
 )
+
+# RankNet's pairwise logistic loss on unbounded scores (happynoom/DeepTrade,
+# audit s172): every pair's difference, signed by the pair's order
+MARGIN_INVALID += [
+    Invalid(
+        """
+        import tensorflow.keras.backend as K
+
+        def pairwise_logit(y_true, y_pred):
+            order = K.sign(K.transpose(y_true) - y_true)
+            return K.mean(K.log(1 + K.exp(order * (y_pred - K.transpose(y_pred)))))  # error: LF204
+        """
+    ),
+    Invalid(
+        """
+        import torch
+
+        def pairwise_logit(y_true, y_pred):
+            s = torch.sign(y_true.t() - y_true)
+            return torch.log(1 + torch.exp(s * (y_pred - y_pred.t()))).mean()  # error: LF204
+        """
+    ),
+]
+MARGIN_VALID.append(
+    # the max trick: every exponent at most 0
+    """
+    import torch
+
+    def shifted(scores, y):
+        return torch.log(1 + torch.exp(scores - scores.max(1, keepdim=True)[0])).mean()
+    """
+)

@@ -20,10 +20,11 @@ import libcst as cst
 from lossflint.analysis import apis
 from lossflint.analysis import numerics as num
 from lossflint.analysis.apis import Kind
-from lossflint.analysis.calls import literal_value, positional
+from lossflint.analysis.calls import argument, literal_value, positional
 from lossflint.analysis.log_calls import log_calls
 from lossflint.analysis.reaching import reaching_assignment, reaching_line
 from lossflint.analysis.values import Tensor
+from lossflint.analysis.walk import calls_in
 
 if TYPE_CHECKING:
     from lossflint.analysis.model import SemanticModel
@@ -380,7 +381,33 @@ def _negated_logits(model: SemanticModel, x: cst.BaseExpression) -> bool:
         inner = num.resolve(model, factors[0])
         if isinstance(inner, cst.BinaryOperation) and isinstance(inner.operator, cst.Multiply):
             factors = [inner.left, inner.right]
-    return any(_is_logits(model, factor) for factor in factors)
+    return any(_is_logits(model, factor) or _handed_as_logits(model, factor) for factor in factors)
+
+
+def _handed_as_logits(model: SemanticModel, expr: cst.BaseExpression) -> bool:
+    """``expr`` is a parameter its function also hands to a loss on logits
+    as the logits (``F.binary_cross_entropy_with_logits(input=logits, ...)``
+    next to ``log(1 + exp(-logits))``: vandit15's class-balanced focal loss,
+    audit s175): whatever the callers pass, it is read as logits there."""
+    if not isinstance(expr, cst.Name):
+        return False
+    bindings = model.bindings(expr) or []
+    if len(bindings) != 1 or bindings[0].kind != "param":
+        return False
+    func = model.enclosing(expr, cst.FunctionDef)
+    if not isinstance(func, cst.FunctionDef):
+        return False
+    for call in calls_in(func):
+        qualname = model.qualname(call.func)
+        if qualname in (apis.BCE_LOGITS, apis.CROSS_ENTROPY):
+            given = argument(call, 0, "input")
+        elif qualname in apis.TF_SIGMOID_CE or qualname in apis.TF_SOFTMAX_CE:
+            given = argument(call, None, "logits")
+        else:
+            continue
+        if isinstance(given, cst.Name) and given.value == expr.value:
+            return True
+    return False
 
 
 def _is_logits(model: SemanticModel, expr: cst.BaseExpression) -> bool:

@@ -164,3 +164,38 @@ MARGIN_VALID.append(
         return torch.log(1 + torch.exp(scores - scores.max(1, keepdim=True)[0])).mean()
     """
 )
+
+# a sigmoid focal loss's modulator on logits of unknown origin that the same
+# function hands to the loss on logits (vandit15 and richardaecn's
+# class-balanced losses, audit s175): -logits is as large as a logit is negative
+_FOCAL = """
+import torch
+import torch.nn.functional as F
+
+
+def focal_loss(labels, logits, gamma):
+    bce = F.binary_cross_entropy_with_logits({given}, reduction="none")
+    modulator = torch.exp(-gamma * labels * logits - gamma * torch.log(1 + torch.exp(-1.0 * logits))){marker}
+    return (modulator * bce).sum()
+"""
+MARGIN_INVALID.append(
+    Invalid(
+        _FOCAL.format(
+            given="input=logits",
+            marker="  # error: LF204 at `torch.log(1 + torch.exp(-1.0 * logits))`",
+        )
+    )
+)
+MARGIN_INVALID.append(
+    Invalid(
+        """
+        import tensorflow as tf
+
+        def focal_loss(labels, logits, gamma):
+            ce = tf.nn.sigmoid_cross_entropy_with_logits(labels=labels, logits=logits)
+            return tf.exp(-gamma * tf.log1p(tf.exp(-1.0 * logits))) * ce  # error: LF204 at `tf.log1p(`
+        """
+    )
+)
+# the loss on logits gets another tensor: the negated value's sign is not known
+MARGIN_VALID.append(_FOCAL.format(given="labels * 2.0, labels", marker=""))

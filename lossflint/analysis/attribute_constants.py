@@ -366,8 +366,10 @@ def _parameter_number(
     default = literal_value(param_defaults(params).get(param)) if key is None else None
     if not isinstance(default, (int, float)) or isinstance(default, bool):
         default = None  # no default: every construction must pass it
-    if params.star_arg is not cst.MaybeSentinel.DEFAULT or params.star_kwarg is not None:
+    if params.star_arg is not cst.MaybeSentinel.DEFAULT:
         return None
+    # (a ``**kwargs`` of ``__init__`` takes only names it does not list: a
+    # construction passing this one binds it here, as ``_passed`` reads it)
     values: set[Number | None] = set()
     for use in names_in(model.module, cls.name.value, memo_of(model)):
         if use is cls.name:

@@ -169,3 +169,25 @@ NEAREST_INVALID.append(
     Invalid(_KERNEL_WIDTH.format(marker="  # error: LF205", returned="kernel_width"))
 )
 NEAREST_VALID.append(_KERNEL_WIDTH.format(marker="", returned="kernel_width.detach()"))
+
+#: EDM's preconditioning (NVlabs/edm, audit s164): ``sigma_data`` is a setting
+#: with a positive default, so the root's argument is at least its square;
+#: ``**model_kwargs`` of ``__init__`` takes no argument it names
+_PRECOND = """
+import torch
+
+
+class EDMPrecond(torch.nn.Module):
+    def __init__(self, model, sigma_data={default}, **model_kwargs):
+        super().__init__()
+        self.sigma_data = sigma_data
+        self.model = model
+
+    def forward(self, x, sigma):
+        sigma = sigma.to(torch.float32).reshape(-1, 1, 1, 1)
+        c_out = sigma * self.sigma_data / (sigma ** 2 + self.sigma_data ** 2).sqrt(){marker}
+        return c_out * self.model(x)
+"""
+
+NEAREST_INVALID.append(Invalid(_PRECOND.format(default="0.0", marker="  # error: LF205")))
+NEAREST_VALID.append(_PRECOND.format(default="0.5", marker=""))

@@ -152,6 +152,8 @@ class Interpreter(Statements[V], Expressions[V]):
         self._view_sites: dict[cst.FunctionDef, set[cst.Call]] = {}
         #: module names functions read, and what they gave
         self._view_reads: dict[tuple[cst.FunctionDef, str], Any] = {}
+        #: literals every call of a top-level function passes it (``_agreed_constants``)
+        self._agreed_literals: dict[cst.FunctionDef, Mapping[str, object]] = {}
         # structure of the file
         self._functions = [n for n in model.scopes if isinstance(n, cst.FunctionDef)]
         self._nested: dict[cst.FunctionDef, list[cst.FunctionDef]] = {}
@@ -406,6 +408,8 @@ class Interpreter(Statements[V], Expressions[V]):
         try:
             cls = self.class_of_method(func)
             frame = self._frame_for(func, cls)
+            if cls is None:
+                frame.constants = self._agreed_constants(func)
             if func in self._nested:
                 frame.exits = []
             env = self._entry_env(func, cls)
@@ -429,6 +433,55 @@ class Interpreter(Statements[V], Expressions[V]):
             self.frame, self.stmt, self.recording = saved_frame, saved_stmt, saved_rec
             self._in_progress.discard(func)
             self._depth -= 1
+
+    def _agreed_constants(self, func: cst.FunctionDef) -> Mapping[str, object]:
+        """The literals every call of the top-level function ``func`` passes
+        (or leaves to the default) for a parameter it branches on, when its
+        calls are all plain calls of this file: its body runs with those
+        branches decided, as for pins (``reconstruction_loss(x_tilde, x)``
+        never takes the ``num_classes != 1`` branch: acids-ircam's
+        pytorch_flows, audit s174)."""
+        found = self._agreed_literals.get(func)
+        if found is not None:
+            return found
+        self._agreed_literals[func] = {}
+        agreed: dict[str, object] = {}
+        tested = self._tested_params(func)
+        if (
+            tested
+            and self.PINS_FROM_CALLS
+            and self.model.parent(func) is self.model.module
+            and func not in self.model.generators
+        ):
+            calls = self._plain_calls(func)
+            if calls:
+                each = [literal_arguments(call, func, 0, tested) for call in calls]
+                agreed = {
+                    name: value
+                    for name, value in each[0].items()
+                    if _hashable(value)
+                    and all(name in other and other[name] == value for other in each[1:])
+                }
+            if agreed and self.calls_from_other_files(func):
+                agreed = {}
+        self._agreed_literals[func] = agreed
+        return agreed
+
+    def _plain_calls(self, func: cst.FunctionDef) -> list[cst.Call]:
+        """Every mention of ``func``'s name in the file, as the callee of a
+        call; empty when one is anything else (handed on, rebound, read)."""
+        ident = func.name.value
+        calls: list[cst.Call] = []
+        for node in self.model.nodes_of_type(cst.Name):
+            if node is func.name or cast(cst.Name, node).value != ident:
+                continue
+            parent = self.model.parent(node)
+            if not isinstance(parent, cst.Call) or parent.func is not node:
+                return []
+            if any(arg.star for arg in parent.args):
+                return []
+            calls.append(parent)
+        return calls
 
     def _entry_env(self, func: cst.FunctionDef, cls: cst.ClassDef | None) -> Env:
         env: Env = {}

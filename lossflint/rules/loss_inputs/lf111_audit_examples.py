@@ -126,3 +126,41 @@ AUDIT_VALID = [
     # the function is handed on: its callers are not all seen
     _SAMPLER.format(head=_SOFTMAX_HEAD, marker="", calls="run = [generate]"),
 ]
+
+#: a reconstruction loss choosing its form by a parameter every call of the
+#: file leaves at its default (acids-ircam's pytorch_flows notebook, audit
+#: s174): the multinomial branch never gets the sigmoid decoder's output
+_BRANCHED = """
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+def multinomial_loss(x_logit, x, num_classes):
+    x_logit = x_logit.view(x.shape[0], num_classes, x.shape[1])
+    x_logit = F.log_softmax(x_logit, 1){marker}
+    return F.nll_loss(x_logit, (x * (num_classes - 1)).long())
+
+
+def reconstruction_loss(x_tilde, x, num_classes=1):
+    if num_classes == 1:
+        return F.mse_loss(x_tilde, x)
+    else:
+        return multinomial_loss(x_tilde, x, num_classes)
+
+
+decoder = nn.Sequential(nn.Linear(16, 784), nn.Sigmoid())
+for z, x in loader:
+    loss = reconstruction_loss(decoder(z), x{given})
+    loss.backward()
+"""
+
+AUDIT_INVALID.append(
+    Invalid(
+        _BRANCHED.format(given=", num_classes=256", marker="  # error: LF111 at `F.log_softmax(`")
+    )
+)
+AUDIT_VALID += [
+    _BRANCHED.format(given="", marker=""),
+    _BRANCHED.format(given=", 1", marker=""),
+]

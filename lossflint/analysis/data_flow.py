@@ -42,7 +42,7 @@ from lossflint.analysis.calls import (
     literal_value,
     positional,
 )
-from lossflint.analysis.datasets import map_dataset_class, ordered_dataset
+from lossflint.analysis.datasets import drawn_as_constructed, map_dataset_class, ordered_dataset
 from lossflint.analysis.interpreter import Env, Interpreter
 from lossflint.analysis.interpreter.syntax import arguments_by_param, param_names
 from lossflint.analysis.loader_subclasses import loader_subclass
@@ -1102,12 +1102,20 @@ class DataFacts(Interpreter[Any]):
         kinds = loops(self.model).function_kinds(process.func)
         return "backward" in kinds and "step" in kinds
 
+    def _drawn_as_constructed(self, call: cst.Call, cls: cst.ClassDef) -> bool:
+        given = argument(call, 0, "dataset")
+        return given is not None and drawn_as_constructed(self.model, cls, given)
+
     def _loader_info(self, call: cst.Call, dataset: Any) -> LoaderInfo:
         if _surely_unordered(self.model, call):
             return LoaderInfo(call, ordered=False)
         map_style = (
             (isinstance(dataset, DataSet) and dataset.style == "map")
-            or (isinstance(dataset, Instance) and ordered_dataset(self.model, dataset.cls))
+            or (
+                isinstance(dataset, Instance)
+                and ordered_dataset(self.model, dataset.cls)
+                and not self._drawn_as_constructed(call, dataset.cls)
+            )
             or (isinstance(dataset, Foreign) and bridge.ordered_dataset(dataset.ref))
         )
         if not map_style:

@@ -15,10 +15,13 @@ from typing import TYPE_CHECKING
 import libcst as cst
 
 from lossflint.analysis import apis
+from lossflint.analysis.attribute_constants import only_self_write
 from lossflint.analysis.calls import literal_value
+from lossflint.analysis.interpreter.specialise import literal_arguments
 from lossflint.analysis.interpreter.syntax import statements_of
 from lossflint.analysis.kinds import kinds_of
 from lossflint.analysis.names import dotted_text, last_name
+from lossflint.analysis.reaching import reaching_assignment
 from lossflint.analysis.values import ClassRef
 from lossflint.analysis.walk import descendants, memo_of, nodes_in
 
@@ -157,6 +160,50 @@ def _reads_index(getitem: cst.FunctionDef) -> bool:
     params = [*getitem.params.posonly_params, *getitem.params.params]
     if len(params) < 2:
         return True  # ``*args``: cannot tell, keep the order
+    return bool(_index_reads(getitem))
+
+
+def index_read_under(model: ModuleIndex, cls: cst.ClassDef) -> tuple[str, bool] | None:
+    """``(attr, truth)`` when ``cls``'s ``__getitem__`` reads its index only
+    in the arm of ``if self.<attr>:`` taken when the attribute is ``truth``
+    (Moving MNIST: ``if self.is_train: images = self.generate()`` else a
+    fixed row ``self.fixed[:, idx]``): a construction setting it otherwise
+    draws every item at random."""
+    classes = _same_file_mro(model, cls)
+    getitem = None
+    for klass in classes or ():
+        for stmt in statements_of(klass):
+            if isinstance(stmt, cst.FunctionDef) and stmt.name.value == "__getitem__":
+                getitem = getitem or stmt
+    if getitem is None:
+        return None
+    reads = _index_reads(getitem)
+    if not reads:
+        return None
+    for stmt in statements_of(getitem):
+        if not isinstance(stmt, cst.If) or not isinstance(stmt.orelse, cst.Else):
+            continue
+        test, truth = stmt.test, True
+        if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+            test, truth = test.expression, False
+        if not (
+            isinstance(test, cst.Attribute)
+            and isinstance(test.value, cst.Name)
+            and test.value.value == "self"
+        ):
+            continue
+        for arm, taken in ((stmt.body, truth), (stmt.orelse.body, not truth)):
+            inside = {id(n) for n in descendants(arm)}
+            if all(id(read) in inside for read in reads):
+                return test.attr.value, taken
+    return None
+
+
+def _index_reads(getitem: cst.FunctionDef) -> list[cst.Name]:
+    """Where ``__getitem__`` reads its index to pick a row."""
+    params = [*getitem.params.posonly_params, *getitem.params.params]
+    if len(params) < 2:
+        return []
     name = params[1].name.value
     nodes = list(descendants(getitem.body))
     # ``np.random.seed(index)``: the index seeds a draw, it does not pick the
@@ -175,14 +222,15 @@ def _reads_index(getitem: cst.FunctionDef) -> bool:
         and isinstance(node.operator, cst.Modulo)
         and isinstance(node.right, cst.Integer)
     }
-    return any(
-        type(node) is cst.Name
+    return [
+        node
+        for node in nodes
+        if type(node) is cst.Name
         and node.value == name
         and node is not params[1].name
         and id(node) not in seeds
         and id(node) not in parity
-        for node in nodes
-    )
+    ]
 
 
 #: calls whose argument seeds a random generator
@@ -263,3 +311,34 @@ def pairs_neighbouring_rows(model: ModuleIndex) -> bool:
         if base is not None and start in (0, 1):
             starts.setdefault(base, set()).add(start)
     return any(found == {0, 1} for found in starts.values())
+
+
+def drawn_as_constructed(
+    model: ModuleIndex, cls: cst.ClassDef, dataset: cst.BaseExpression
+) -> bool:
+    """``dataset`` (a loader's argument) is a construction of ``cls`` -- inline
+    or bound just above -- whose literal for the flag ``index_read_under``
+    names takes the arm that never reads the index (``MovingMNIST(is_train=
+    True)``: random sequences, no order: ConvLSTM-PyTorch, audit s176)."""
+    found = index_read_under(model, cls)
+    if found is None:
+        return False
+    attr, reading = found
+    made: cst.BaseExpression | None = dataset
+    if isinstance(made, cst.Name):
+        made = reaching_assignment(model, made)
+    if not (
+        isinstance(made, cst.Call)
+        and isinstance(made.func, cst.Name)
+        and made.func.value == cls.name.value
+    ):
+        return False
+    write = only_self_write(model, attr, cls=cls)
+    if write is None or not isinstance(write[1], cst.Name):
+        return False
+    init = model.enclosing(write[0], cst.FunctionDef)
+    if not isinstance(init, cst.FunctionDef) or init.name.value != "__init__":
+        return False
+    param = write[1].value
+    given = literal_arguments(made, init, 1, frozenset({param})).get(param, NotImplemented)
+    return given is not NotImplemented and bool(given) is not reading

@@ -115,3 +115,53 @@ PERMUTED_INVALID = [
         )
     ),
 ]
+
+#: a Moving MNIST data set that draws a new random sequence per item in
+#: training and reads its index only for the fixed test rows
+#: (ConvLSTM-PyTorch, audit s176)
+_MOVING = """
+import random
+import numpy as np
+import torch
+from torch import nn
+import torch.utils.data as data
+
+
+class MovingDigits(data.Dataset):
+    def __init__(self, is_train):
+        self.is_train = is_train
+        self.fixed = np.zeros((20, 100, 64, 64), dtype=np.float32)
+
+    def generate(self):
+        frames = np.zeros((20, 64, 64), dtype=np.float32)
+        x = random.randint(0, 36)
+        frames[:, x:x + 28, x:x + 28] = 1.0
+        return frames
+
+    def __getitem__(self, idx):
+        if self.is_train:
+            images = self.generate()
+        else:
+            images = self.fixed[:, idx]
+        images = torch.from_numpy(images)
+        return images[:10], images[10:]
+
+    def __len__(self):
+        return 10000
+
+
+train_set = MovingDigits(is_train={flag})
+train_loader = torch.utils.data.DataLoader(train_set, batch_size=4, shuffle=False){marker}
+net = nn.Conv2d(10, 10, 3, padding=1)
+optimizer = torch.optim.Adam(net.parameters(), lr=1e-4)
+for epoch in range(10):
+    for inputs, label in train_loader:
+        optimizer.zero_grad()
+        nn.functional.mse_loss(net(inputs), label).backward()
+        optimizer.step()
+"""
+
+PERMUTED_VALID.append(_MOVING.format(flag="True", marker=""))
+PERMUTED_INVALID.append(
+    Invalid(_MOVING.format(flag="False", marker="  # error: LF602"))
+)

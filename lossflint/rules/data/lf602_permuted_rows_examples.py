@@ -162,6 +162,4 @@ for epoch in range(10):
 """
 
 PERMUTED_VALID.append(_MOVING.format(flag="True", marker=""))
-PERMUTED_INVALID.append(
-    Invalid(_MOVING.format(flag="False", marker="  # error: LF602"))
-)
+PERMUTED_INVALID.append(Invalid(_MOVING.format(flag="False", marker="  # error: LF602")))

@@ -130,3 +130,26 @@ AUDIT_VALID = [
         batch = augment(batch)
     """,
 ]
+
+#: a zoneout mask drawn by dropping out a tensor of zeros (Hzzone's TrajGRU,
+#: audit s176): zeros in either mode
+_ZONEOUT = """
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+class Cell(nn.Module):
+    def __init__(self, zoneout=0.1):
+        super().__init__()
+        self._zoneout = zoneout
+
+    def forward(self, prev_h, next_h):
+        mask = F.dropout2d({dropped}, p=self._zoneout){marker}
+        return torch.where(mask > 0, next_h, prev_h)
+"""
+
+AUDIT_VALID.append(_ZONEOUT.format(dropped="torch.zeros_like(prev_h)", marker=""))
+AUDIT_INVALID.append(
+    Invalid(_ZONEOUT.format(dropped="torch.ones_like(prev_h)", marker="  # error: LF316"))
+)

@@ -256,6 +256,9 @@ switches it off after `model.eval()`, which is what the module's other layers do
                 continue
             if any(a.star for a in call.args):
                 continue
+            dropped = argument(call, 0, "input")
+            if isinstance(dropped, cst.Call) and model.qualname(dropped.func) in apis.ZEROS:
+                continue  # dropout of zeros (a zoneout mask's base) is zeros in either mode
             func = model.enclosing(call, cst.FunctionDef)
             if not isinstance(func, cst.FunctionDef):
                 continue

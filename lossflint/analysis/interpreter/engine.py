@@ -45,7 +45,7 @@ from lossflint.analysis.values import (
     OneOf,
     Thunk,
 )
-from lossflint.analysis.walk import calls_in, nodes_in
+from lossflint.analysis.walk import calls_in, memo_of, names_in, nodes_in
 from lossflint.project import bridge, callers
 from lossflint.project.context import FOR_SUMMARY, PIN_EXTERNAL
 from lossflint.project.context import current as project_context
@@ -472,8 +472,8 @@ class Interpreter(Statements[V], Expressions[V]):
         call; empty when one is anything else (handed on, rebound, read)."""
         ident = func.name.value
         calls: list[cst.Call] = []
-        for node in self.model.nodes_of_type(cst.Name):
-            if node is func.name or cast(cst.Name, node).value != ident:
+        for node in names_in(self.model.module, ident, memo_of(self.model)):
+            if node is func.name:
                 continue
             parent = self.model.parent(node)
             if not isinstance(parent, cst.Call) or parent.func is not node:

@@ -74,6 +74,10 @@ def restores_train_mode(loop: Loop, memo: SubtreeMemo | None = None) -> bool:
                 return True
         elif isinstance(func.value, cst.Call) and module_receiver(func.value) is not None:
             return True  # `model.to(device).train()`
+        elif isinstance(func.value, cst.Subscript) and dotted_text(func.value.value) is not None:
+            # `model.heads[-1].train()`: the submodule it trains, the rest frozen
+            # in eval mode on purpose (FACIL's head warm-up, audit s178)
+            return True
     return False
 
 

@@ -105,3 +105,30 @@ FLAG_VALID = [
     _GCN.format(extra_param="", extra="", x="x", marker=""),
     _AGENT.format(marker="", extra="", before="        self.is_test = False\n"),
 ]
+
+#: a head warm-up (FACIL's incremental learning, audit s178): only the new head
+#: is optimised and put back in train mode each epoch, the frozen backbone
+#: stays in eval mode on purpose
+_WARMUP = """
+import torch
+import torch.nn as nn
+
+
+def warmup(model, trn_loader, epochs=5):
+    optimizer = torch.optim.SGD(model.heads[-1].parameters(), lr=0.01)
+    loss_fn = nn.CrossEntropyLoss()
+    for e in range(epochs):
+        {restore}
+        for images, targets in trn_loader:
+            loss = loss_fn(model(images)[-1], targets)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+        with torch.no_grad():
+            model.eval(){marker}
+            total = sum(loss_fn(model(x)[-1], y).item() for x, y in trn_loader)
+        print(e, total)
+"""
+
+FLAG_VALID.append(_WARMUP.format(restore="model.heads[-1].train()", marker=""))
+FLAG_INVALID.append(Invalid(_WARMUP.format(restore="pass", marker="  # error: LF309")))

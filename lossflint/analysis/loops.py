@@ -287,6 +287,19 @@ class LoopIndex:
         """What ``expr`` holds: "optimizer", "scheduler", "scaler", or None."""
         if isinstance(expr, cst.Call):
             return self._ctor_role(expr)
+        if isinstance(expr, cst.Subscript) and len(expr.slice) == 1:
+            # ``schedulers["backbone"].step()``: an entry of a dict of them,
+            # named so (Learning-Loss-for-Active-Learning, audit s178)
+            index = expr.slice[0].slice
+            container = dotted(expr.value)
+            if (
+                container is not None
+                and isinstance(index, cst.Index)
+                and isinstance(literal_value(index.value), (str, int))
+            ):
+                role = role_from_name(container)
+                return role if role in ("optimizer", "scheduler") else None
+            return None
         key = dotted(expr)
         if key is None:
             return None
@@ -419,7 +432,7 @@ class LoopIndex:
             return None
         method = func.attr.value
         receiver_expr = func.value
-        receiver = dotted(receiver_expr)
+        receiver = dotted(receiver_expr) or _entry_key(receiver_expr)
         args = positional(call)
         if method == "backward":
             return self._backward_event(call, receiver_expr, receiver)
@@ -1099,6 +1112,21 @@ def _without_instance(func: cst.FunctionDef) -> bool:
         return True
     first = [p.name.value for p in (*func.params.posonly_params, *func.params.params)][:1]
     return first not in (["self"], ["cls"])
+
+
+def _entry_key(expr: cst.BaseExpression) -> str | None:
+    """``optimizers["d"]`` → 'optimizers["d"]': an entry of a dict (or list) of
+    optimisers at a literal key, one receiver as a name is."""
+    if not (isinstance(expr, cst.Subscript) and len(expr.slice) == 1):
+        return None
+    index = expr.slice[0].slice
+    container = dotted(expr.value)
+    if container is None or not isinstance(index, cst.Index):
+        return None
+    key = literal_value(index.value)
+    if isinstance(key, bool) or not isinstance(key, (str, int)):
+        return None
+    return f"{container}[{key!r}]"
 
 
 def role_from_name(key: str) -> str | None:

@@ -99,3 +99,36 @@ METHOD_VALID = [
         prelude=_NONE, scheduler=_STEP_LR, guard="self.dis_opt.state", marker="", body=_FIRST
     ),
 ]
+
+#: optimisers and schedulers kept in dicts by name (Learning-Loss-for-Active-
+#: Learning, audit s178): each epoch steps the schedulers first
+_DICTS = """
+import torch
+import torch.nn as nn
+
+
+def train_epoch(models, criterion, optimizers, loader):
+    for inputs, labels in loader:
+        optimizers["backbone"].zero_grad()
+        loss = criterion(models["backbone"](inputs), labels)
+        loss.backward()
+        optimizers["backbone"].step()
+
+
+def train(models, criterion, optimizers, schedulers, loader, num_epochs):
+    for epoch in range(num_epochs):
+        {before}
+        train_epoch(models, criterion, optimizers, loader)
+        {after}
+"""
+
+METHOD_INVALID.append(
+    Invalid(_DICTS.format(before='schedulers["backbone"].step()  # error: LF310', after="pass"))
+)
+METHOD_VALID += [
+    _DICTS.format(before="pass", after='schedulers["backbone"].step()'),
+    # an entry at a key that is not written out: not known to be a scheduler's
+    _DICTS.format(before="pass", after="schedulers[epoch].step()").replace(
+        "train_epoch(models", "schedulers[key].step()\n        train_epoch(models"
+    ),
+]

@@ -443,11 +443,13 @@ class DataFacts(Interpreter[Any]):
             or self._row_splits
         )
 
-    def _attrs_set_by(self, cls: cst.ClassDef, func: cst.FunctionDef, flow: bool) -> Env:
+    def _attrs_set_by(
+        self, cls: cst.ClassDef, func: cst.FunctionDef, flow: bool, known: Env | None = None
+    ) -> Env:
         # Lightning runs ``setup()`` before ``train_dataloader()``: ``self.train``
         # is what setup's body leaves (its locals: the split parts), like __init__'s
         setup = func.name.value in apis.LIGHTNING_SETUP_HOOKS
-        return super()._attrs_set_by(cls, func, flow or setup)
+        return super()._attrs_set_by(cls, func, flow or setup, known)
 
     def _call(self, call: cst.Call, callee: Any, args: list[Any], env: Env) -> Any:
         if isinstance(callee, ClassRef) and loader_subclass(self.model, callee.cls):

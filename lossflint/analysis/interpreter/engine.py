@@ -1215,16 +1215,22 @@ class Interpreter(Statements[V], Expressions[V]):
         # base classes first: a subclass's own assignments override them
         for klass in reversed(self.mro(cls)):
             own: Env = {}
-            for stmt in statements_of(klass):
-                if isinstance(stmt, cst.FunctionDef):
-                    found = self._attrs_set_by(klass, stmt, stmt.name.value == "__init__")
-                    for key, value in found.items():
-                        own[key] = self.join(own[key], value) if key in own else value
+            methods = [s for s in statements_of(klass) if isinstance(s, cst.FunctionDef)]
+            # ``__init__`` first: the other methods read what it keeps
+            # (``self.pred_real = self.netd(x)`` in ``forward_d``, audit s177)
+            methods.sort(key=lambda m: m.name.value != "__init__")
+            for stmt in methods:
+                init = stmt.name.value == "__init__"
+                found = self._attrs_set_by(klass, stmt, init, None if init else {**attrs, **own})
+                for key, value in found.items():
+                    own[key] = self.join(own[key], value) if key in own else value
             attrs.update(own)
         self._class_attrs[cls] = attrs
         return attrs
 
-    def _attrs_set_by(self, cls: cst.ClassDef, func: cst.FunctionDef, flow: bool) -> Env:
+    def _attrs_set_by(
+        self, cls: cst.ClassDef, func: cst.FunctionDef, flow: bool, known: Env | None = None
+    ) -> Env:
         self_name = param_names(func.params)[:1]
         if not self_name:
             return {}
@@ -1245,11 +1251,14 @@ class Interpreter(Statements[V], Expressions[V]):
         params = self._entry_env(func, cls) if self._pins.get(func) else {}
         # ``self.disc = self._build_disc()`` in a method other than ``__init__``:
         # ``self`` is the instance, so its methods' results are known
-        own = (
+        own: Env = (
             {self_name[0]: Instance(cls)}
             if not is_static(func) and not is_classmethod(func)
             else {}
         )
+        if own and known:
+            # what ``__init__`` (and the bases) keep, as ``self.<attr>`` reads it
+            own.update({prefix + k: v for k, v in known.items() if v is not self.unknown})
         #: the method run from its start, when a value it keeps reads its locals
         ran: list[Env | None] = []
         try:
@@ -1272,9 +1281,44 @@ class Interpreter(Statements[V], Expressions[V]):
                         )
                         name = t.attr.value
                         out[name] = self.join(out[name], value) if name in out else value
+                    elif isinstance(t, (cst.Tuple, cst.List)):
+                        # ``self.pred_real, self.feat_real = self.netd(x)``
+                        # (skip-ganomaly's ``forward_d``, audit s177)
+                        for name, value in self._kept_items(func, cls, node.value, t, own, ran):
+                            out[name] = self.join(out[name], value) if name in out else value
         finally:
             self.frame = saved
         return out
+
+    def _kept_items(
+        self,
+        func: cst.FunctionDef,
+        cls: cst.ClassDef,
+        value: cst.BaseExpression,
+        target: cst.Tuple | cst.List,
+        own: Env,
+        ran: list[Env | None],
+    ) -> list[tuple[str, V]]:
+        """The ``self.<attr>`` items of ``self.a, self.b = value``, each what
+        unpacking ``value`` gives it (none for a starred target)."""
+        self_name = next(iter(own), None)
+        names = [
+            e.value.attr.value
+            for e in target.elements
+            if isinstance(e.value, cst.Attribute)
+            and isinstance(e.value.value, cst.Name)
+            and e.value.value.value == self_name
+        ]
+        if not names or any(isinstance(e, cst.StarredElement) for e in target.elements):
+            return []
+        prefix = f"{self_name}."
+        first = self._kept_value(func, cls, value, prefix + names[0], own, ran)
+        if ran and ran[0] is not None and all(prefix + n in ran[0] for n in names):
+            end = ran[0]
+            return [(n, end[prefix + n]) for n in names]  # the method run from its start
+        scratch: Env = {}
+        self._assign(target, first if not ran else self.eval_quietly(value, own), scratch)
+        return [(n, scratch.get(prefix + n, self.unknown)) for n in names]
 
     def _kept_value(
         self,

@@ -225,3 +225,50 @@ FACTORY_VALID = [
     .replace("torch.sigmoid(self.emb(e).sum(1))", "self.emb(e).sum(1)")
     .replace("nn.BCELoss()", "nn.BCEWithLogitsLoss()"),
 ]
+
+#: a GANomaly-style trainer (samet-akcay/skip-ganomaly, audit s177): one
+#: method keeps the discriminator's sigmoid output on ``self`` by unpacking,
+#: another feeds it to ``BCELoss``
+_KEPT_BY_METHOD = """
+import torch
+import torch.nn as nn
+
+
+class NetD(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.features = nn.Sequential(nn.Conv2d(3, 8, 4, 2, 1), nn.LeakyReLU(0.2))
+        self.classifier = nn.Sequential(nn.Conv2d(8, 1, 16, 1, 0){head})
+
+    def forward(self, x):
+        features = self.features(x)
+        return self.classifier(features).view(-1, 1).squeeze(1), features
+
+
+class Ganomaly:
+    def __init__(self):
+        self.netd = NetD()
+        self.l_bce = nn.BCELoss()
+        self.optimizer_d = torch.optim.Adam(self.netd.parameters())
+
+    def forward_d(self, x):
+        self.pred_real, self.feat_real = self.netd(x)
+
+    def backward_d(self, labels):
+        self.err_d = self.l_bce(self.pred_real, labels){marker}
+        self.err_d.backward()
+
+    def optimize_params(self, x, labels):
+        self.forward_d(x)
+        self.optimizer_d.zero_grad()
+        self.backward_d(labels)
+        self.optimizer_d.step()
+"""
+
+FACTORY_INVALID.append(
+    Invalid(
+        _KEPT_BY_METHOD.format(head=", nn.Sigmoid()", marker="  # error: LF104 at `self.l_bce(`")
+    )
+)
+# the classifier ends in logits: BCELoss is wrong in another way, not this rule's
+FACTORY_VALID.append(_KEPT_BY_METHOD.format(head="", marker=""))

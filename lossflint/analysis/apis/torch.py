@@ -1001,6 +1001,9 @@ MODULE_MOVES = frozenset(
 #: of those, the ones that only move a module or tensor to a device (given a
 #: device, not a dtype): what they return holds the same values
 DEVICE_MOVES = frozenset({"to", "cuda", "cpu"})
+#: the last names of torch's data-parallel wrappers, read from syntax alone
+#: (``net = torch.nn.DataParallel(net, gpu_ids)``): calling one runs the model
+PARALLEL_WRAPPER_NAMES = frozenset({"DataParallel", "DistributedDataParallel"})
 #: methods that put trained weights into a model (torch, Keras, Hugging Face)
 WEIGHT_LOADING_METHODS = ("load_state_dict", "load_weights", "from_pretrained")
 #: containers of named submodules

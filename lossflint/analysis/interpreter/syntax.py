@@ -378,14 +378,70 @@ def passed_through(func: cst.FunctionDef) -> str | None:
         found = value.value
     params = func.params
     named = {p.name.value for p in (*params.posonly_params, *params.params, *params.kwonly_params)}
-    if found is None or found == "self" or found not in named or found in bound_names(func.body):
+    if found is None or found == "self" or found not in named:
         return None
-    returned = {id(n) for r in returns for n in nodes_in(r, cst.Name)}
+    wrapped: set[int] = set()
+    if found in bound_names(func.body):
+        rebinds = _wrapping_rebinds(func, found)
+        if rebinds is None:
+            return None
+        wrapped = {id(n) for r in rebinds for n in nodes_in(r, cst.Name)}
+    returned = {id(n) for r in returns for n in nodes_in(r, cst.Name)} | wrapped
     for use in nodes_in(func.body, cst.Name):
         if isinstance(use, cst.Name) and use.value == found and id(use) not in returned:
             if not _leaves_unchanged(func, use):
                 return None
     return None if nodes_in(func.body, cst.Yield) else found
+
+
+def _wrapping_rebinds(func: cst.FunctionDef, name: str) -> list[cst.Assign] | None:
+    """Every binding of ``name`` in ``func`` wraps it for several devices
+    (skip-ganomaly's ``init_net``: ``net = torch.nn.DataParallel(net,
+    gpu_ids)``, audit s177): calling the wrapper runs the same model, so the
+    helper still gives back what it was handed. None when another binding
+    exists (a loop, a different value, an unpacking)."""
+    found: list[cst.Assign] = []
+    others = (cst.NamedExpr, cst.Del, cst.Import, cst.ImportFrom, cst.FunctionDef, cst.ClassDef)
+    if any(name in bound_names(n) for n in nodes_in(func.body, *others, cst.Global, cst.Nonlocal)):
+        return None  # ``del net``, ``(net := ...)``, a nested ``def net``
+    for node in nodes_in(func.body, cst.Assign, cst.AugAssign, cst.AnnAssign, cst.For, cst.With):
+        if isinstance(node, cst.With):
+            if any(i.asname is not None and name in bound_names(i.asname) for i in node.items):
+                return None
+            continue
+        if isinstance(node, cst.For):
+            if name in bound_names(node.target):
+                return None
+            continue
+        if not isinstance(node, cst.Assign):
+            if name in bound_names(node):
+                return None
+            continue
+        targets = [t.target for t in node.targets]
+        if not any(isinstance(t, cst.Name) and t.value == name for t in targets):
+            if any(name in bound_names(t) for t in node.targets):
+                return None
+            continue
+        value = node.value
+        if len(targets) != 1 or not isinstance(value, cst.Call):
+            return None
+        callee = value.func
+        last = (
+            callee.attr.value
+            if isinstance(callee, cst.Attribute)
+            else getattr(callee, "value", None)
+        )
+        first = value.args[0] if value.args else None
+        if (
+            last not in apis.PARALLEL_WRAPPER_NAMES
+            or first is None
+            or first.keyword is not None
+            or not isinstance(first.value, cst.Name)
+            or first.value.value != name
+        ):
+            return None
+        found.append(node)
+    return found
 
 
 def _leaves_unchanged(func: cst.FunctionDef, use: cst.Name) -> bool:

@@ -272,3 +272,39 @@ FACTORY_INVALID.append(
 )
 # the classifier ends in logits: BCELoss is wrong in another way, not this rule's
 FACTORY_VALID.append(_KEPT_BY_METHOD.format(head="", marker=""))
+
+#: two factories through one device helper that wraps its model in
+#: DataParallel when GPUs are given (skip-ganomaly's init_net, audit s177)
+_INIT_NET = """
+import torch
+import torch.nn as nn
+
+
+def init_net(net, gpu_ids=[]):
+    if len(gpu_ids) > 0:
+        net = torch.nn.DataParallel(net, gpu_ids)
+    return net
+
+
+def define_g():
+    return init_net(nn.Sequential(nn.Conv2d(3, 3, 3, 1, 1), nn.Tanh()))
+
+
+def define_d():
+    return init_net(nn.Sequential(nn.Flatten(), nn.Linear(27, 1){head}))
+
+
+netg = define_g()
+netd = define_d()
+opt = torch.optim.Adam(netd.parameters())
+l_adv = nn.BCELoss()
+for x in loader:
+    loss = l_adv(netd(netg(x)), torch.ones(4)){marker}
+    opt.zero_grad()
+    loss.backward()
+    opt.step()
+"""
+FACTORY_INVALID.append(
+    Invalid(_INIT_NET.format(head=", nn.Sigmoid()", marker="  # error: LF104 at `l_adv(`"))
+)
+FACTORY_VALID.append(_INIT_NET.format(head="", marker=""))

@@ -96,7 +96,7 @@ from lossflint.analysis.reaching import (
     refilled_before,
 )
 from lossflint.analysis.test_files import is_test_module
-from lossflint.analysis.walk import memo_of, names_in, nodes_in, own_returns
+from lossflint.analysis.walk import calls_in, memo_of, names_in, nodes_in, own_returns
 from lossflint.project.callers import (
     imported_elsewhere,
     imports_training,
@@ -527,9 +527,11 @@ class GradientFacts:
             if name in _CALLED_THROUGH_INSTANCES:
                 return self._instances_never_differentiated(func) or self._never_run(func)
             return None
-        if self._differentiates(func):
-            # it back-propagates itself (a training loop, ``main``): a call
-            # discarding its result (``main()``) does not stop the gradients inside
+        if self._differentiates(func) or _builds_keras_training(func):
+            # it back-propagates itself (a training loop, ``main``), or compiles
+            # or fits a Keras model it builds (a WGAN-GP critic whose penalty
+            # layer it wires in: AnomalyDetectionTransformations, audit s177): a
+            # call discarding its result (``main()``) does not stop the gradients inside
             return None
         if name in _OPTIMIZER_UPDATES and self._optimizer_method(func):
             return f"{name} is an optimiser's update rule: the gradients are taken before it"
@@ -2553,6 +2555,20 @@ def _in_unpacking_target(model: ModuleIndex, name: cst.Name) -> bool:
         inside = inside or isinstance(parent, (cst.Tuple, cst.List))
         child, parent = parent, model.parent(parent)
     return inside and isinstance(parent, cst.AssignTarget) and parent.target is child
+
+
+def _builds_keras_training(func: cst.FunctionDef) -> bool:
+    """``func`` (or a function nested in it) compiles a model with a loss or
+    fits one: Keras trains what it built there."""
+    for call in calls_in(func.body):
+        callee = call.func
+        if not isinstance(callee, cst.Attribute):
+            continue
+        if callee.attr.value in apis.KERAS_FIT_METHODS:
+            return True
+        if callee.attr.value == "compile" and argument(call, 1, "loss") is not None:
+            return True
+    return False
 
 
 def _is_detached_target(target: cst.BaseExpression) -> bool:

@@ -908,3 +908,5 @@ BINARY_ACCURACY_CLASS = "BinaryAccuracy"
 #: Keras's exact-match accuracy (``y_pred == y_true``, element by element), as
 #: opposed to the categorical/sparse/binary accuracies that argmax or threshold
 KERAS_EXACT_ACCURACY = frozenset({"keras.metrics.Accuracy"})
+#: a Keras model's methods that train it (gradients flow through what it built)
+KERAS_FIT_METHODS = frozenset({"fit", "fit_generator", "train_on_batch"})

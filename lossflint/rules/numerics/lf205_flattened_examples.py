@@ -66,3 +66,34 @@ FLATTENED_VALID = [
     _GRAD_NORM.format(eps=" + K.epsilon()", marker=""),
     _TORCH.format(eps=" + 1e-12", marker=""),
 ]
+
+#: a WGAN-GP critic's penalty layer wired into a model a function compiles,
+#: the function called as a statement (izikgo/AnomalyDetectionTransformations,
+#: audit s177): the compiled loss trains through the root
+_PENALTY_LAYER = """
+import keras.backend as K
+from keras.layers import Dense, Input, Layer
+from keras.models import Model
+
+
+class GradPenLayer(Layer):
+    def call(self, inputs, **kwargs):
+        interp_in, score = inputs[0], inputs[1]
+        grad = K.batch_flatten(K.gradients(score, [interp_in])[0])
+        grad_norm = K.sqrt(K.sum(K.square(grad), axis=-1, keepdims=True){eps}){marker}
+        return K.square(grad_norm - 1.0)
+
+
+def train_wgan(batch_size):
+    interp_in = Input(shape=(4,))
+    score = Dense(1)(interp_in)
+    gp = GradPenLayer()([interp_in, score])
+    mdl = Model(interp_in, gp)
+    mdl.compile(optimizer="adam", loss=lambda y_true, y_pred: y_pred)
+
+
+train_wgan(128)
+"""
+
+FLATTENED_INVALID.append(Invalid(_PENALTY_LAYER.format(eps="", marker="  # error: LF205")))
+FLATTENED_VALID.append(_PENALTY_LAYER.format(eps=" + K.epsilon()", marker=""))

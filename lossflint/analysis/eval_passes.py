@@ -642,6 +642,10 @@ def _switched_models(model: ModuleIndex) -> list[Value] | None:
         value = kinds.value_of(receiver)
         if isinstance(value, VisionModel):
             value = _unheaded(value)
+        if isinstance(value, Instance) and plain_class(model, value.cls):
+            # ``Model(data).train(2)``: a plain trainer class's own method
+            # (skip-ganomaly's ``train(epochs)``, audit s177), no mode switch
+            continue
         if not isinstance(value, (Instance, Instances, Sequential, Foreign, VisionModel)):
             return None
         found.append(value)

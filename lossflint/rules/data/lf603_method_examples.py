@@ -246,3 +246,57 @@ METHOD_VALID.extend(
         ),
     ]
 )
+
+#: a plain trainer class whose own method is named ``train(epochs)``
+#: (samet-akcay/skip-ganomaly, audit s177): ``Model(data).train(2)`` puts no
+#: module in any mode, so the no_grad test pass runs the generator in train mode
+_PLAIN_TRAINER = """
+import torch
+import torch.nn as nn
+
+
+class NetG(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.main = nn.Sequential(nn.Conv2d(3, 8, 3, 1, 1), nn.BatchNorm2d(8), nn.ReLU())
+
+    def forward(self, x):
+        return self.main(x)
+
+
+class Model:
+    def __init__(self, train_data, valid_data):
+        self.netg = NetG()
+        self.opt = torch.optim.Adam(self.netg.parameters())
+        self.train_data = train_data
+        self.valid_data = valid_data
+
+    def train_one_epoch(self):
+        self.netg.train()
+        for x in self.train_data:
+            self.opt.zero_grad()
+            ((self.netg(x) - x) ** 2).mean().backward()
+            self.opt.step()
+
+    def test(self):
+        {switch}
+        with torch.no_grad():
+            scores = []
+            for x in self.valid_data:
+                fake = self.netg(x){marker}
+                scores.append(((fake - x) ** 2).mean(dim=(1, 2, 3)))
+            return torch.cat(scores)
+
+    def train(self, epochs):
+        for epoch in range(epochs):
+            self.train_one_epoch()
+            self.test()
+
+
+Model(data, data).train(2)
+"""
+
+METHOD_INVALID.append(
+    Invalid(_PLAIN_TRAINER.format(switch="pass", marker="  # error: LF603 at `self.netg(x)`"))
+)
+METHOD_VALID.append(_PLAIN_TRAINER.format(switch="self.netg.eval()", marker=""))

@@ -5,11 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-import libcst as cst
-
 from lossflint.analysis import apis
 from lossflint.analysis import keras as K
-from lossflint.analysis.calls import literal_value
 from lossflint.analysis.image_format import branch_format
 from lossflint.diagnostics import Finding, Severity
 from lossflint.examples import Invalid
@@ -167,16 +164,6 @@ builds (or fails on the tiny first axis) and learns nonsense.
         from tensorflow.keras import layers
         model = keras.Sequential([layers.Conv2D(8, 3, input_shape=(3, 32, 32), data_format='channels_first')])
         """,
-        # Keras 1 spelling, the data laid out channels-first too: one configuration
-        # throughout (Riashat's MC-dropout scripts, audit s178)
-        """
-        from keras.models import Sequential
-        from keras.layers.convolutional import Convolution2D
-        X_train = X_train.reshape(X_train.shape[0], 1, 28, 28).astype("float32") / 255
-        model = Sequential()
-        model.add(Convolution2D(32, 3, 3, border_mode="valid", input_shape=(1, 28, 28)))
-        model.fit(X_train, Y_train, nb_epoch=5)
-        """,
         # Keras 1: dim_ordering='th' is channels first
         """
         from keras.models import Sequential
@@ -265,7 +252,6 @@ builds (or fails on the tiny first axis) and learns nonsense.
                 # under `if K.image_data_format() == "channels_first":` (or an
                 # `else` of the opposite test) the shape matches the format
                 and branch_format(model, first.layer.node) in (None, "channels_last")
-                and not _data_reshaped_to(model, shape)
             ):
                 yield Finding(
                     first.layer.node,
@@ -273,31 +259,3 @@ builds (or fails on the tiny first axis) and learns nonsense.
                     "channels-last: it convolves over channels and height and reads the width "
                     'as channels; use `(H, W, C)` or `data_format="channels_first"`',
                 )
-
-
-def _data_reshaped_to(model: SemanticModel, shape: tuple[object, ...]) -> bool:
-    """The file lays its images out as ``shape`` itself (``X.reshape(n, 1, 28,
-    28)``): a Keras 1 script written for a channels-first configuration (its
-    ``keras.json`` or a Theano-era default: Riashat's MC-dropout scripts,
-    audit s178), consistent with itself; a channels-last Keras fails on it
-    loudly rather than training on the wrong axes."""
-    wanted = list(shape)
-    for call in model.nodes_of_type(cst.Call):
-        func = call.func  # type: ignore[attr-defined]
-        if not (isinstance(func, cst.Attribute) and func.attr.value == "reshape"):
-            if model.qualname(func) != "numpy.reshape":
-                continue
-        args = [a.value for a in call.args if a.keyword is None]  # type: ignore[attr-defined]
-        if len(args) == 1 and isinstance(args[0], (cst.Tuple, cst.List)):
-            args = [e.value for e in args[0].elements]
-        elif model.qualname(func) == "numpy.reshape" and len(args) == 2:
-            shape_arg = args[1]
-            args = (
-                [e.value for e in shape_arg.elements]
-                if isinstance(shape_arg, (cst.Tuple, cst.List))
-                else []
-            )
-        tail = [literal_value(a) for a in args[-len(wanted) :]]
-        if len(args) > len(wanted) and tail == wanted:
-            return True
-    return False

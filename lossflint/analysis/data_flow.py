@@ -784,8 +784,9 @@ class DataFacts(Interpreter[Any]):
         if qualname in apis.ARRAY_WRAPPERS:
             first = args[0] if args else None
             return first if isinstance(first, (Fitted, Part, Returned)) else None
-        if qualname in apis.EXPAND_DIMS and args and isinstance(args[0], Part):
-            # ``np.expand_dims(X, 1)``: a channel axis, the same rows
+        if qualname in apis.EXPAND_DIMS and args and isinstance(args[0], (Part, Fitted)):
+            # ``np.expand_dims(X, 1)``: a channel axis, the same rows (parts of
+            # a split, or an array scaled whole: DeepECG, audit s181)
             new_axis = literal_value(argument(call, 1, "axis"))
             keeps_rows = isinstance(new_axis, int) and new_axis not in (0, False)
             return args[0] if keeps_rows else None

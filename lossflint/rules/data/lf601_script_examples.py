@@ -188,3 +188,22 @@ SCRIPT_VALID += [
     # a PCA of the raw array: no scaler fitted before the split
     _SCALED_THEN_PCA.format(imported="scale", scaled="X.values", marker=""),
 ]
+
+#: a signal array standardised whole, given a channel axis, permuted and sliced
+#: (ismorphism/DeepECG, audit s181)
+_CHANNEL_AXIS = """
+import numpy as np
+
+X = np.load("ecg.npy")
+labels = np.load("labels.npy")
+X = (X - X.mean()) / (X.std()){marker}
+X = np.expand_dims(X, axis={axis})
+order = np.random.permutation(len(X))
+X, labels = X[order, :], labels[order, :]
+X_train, Y_train = X[:900, :], labels[:900, :]
+X_val, Y_val = X[900:, :], labels[900:, :]
+"""
+
+SCRIPT_INVALID.append(Invalid(_CHANNEL_AXIS.format(axis=2, marker="  # error: LF601")))
+# a new first axis: one row holding every sample, no longer the samples' rows
+SCRIPT_VALID.append(_CHANNEL_AXIS.format(axis=0, marker=""))

@@ -644,21 +644,30 @@ class KindAnalysis(Interpreter[Value]):
         """``model.to(device)`` of one of several classes (``build_model(args.arch)``
         of a registry): the same model when no class defines the method;
         ``model.forward(x)``: what every class's ``forward`` returns, joined."""
-        if name == "forward" and not receiver.foreign:
+        foreign = sorted(receiver.foreign, key=repr)
+        if name == "forward" and all(isinstance(f, Foreign) for f in foreign):
             classes = sorted(receiver.classes, key=lambda c: c.name.value)
             methods = [self.method(cls, "forward") for cls in classes]
             if all(m is not None for m in methods):
+                # (also of other modules' classes: SACN's models picked by an
+                # if/elif chain from ``models.py``, audit s180)
                 return self._join_all(
                     [
-                        self._call_function(call, m, cls, args, env)
-                        for m, cls in zip(methods, classes, strict=True)
-                        if m is not None
+                        *(
+                            self._call_function(call, m, cls, args, env)
+                            for m, cls in zip(methods, classes, strict=True)
+                            if m is not None
+                        ),
+                        *(self.call_foreign(call, f) for f in foreign if isinstance(f, Foreign)),
                     ]
                 )
-        if not receiver.foreign and all(self.method(c, name) is None for c in receiver.classes):
+        if all(self.method(c, name) is None for c in receiver.classes) and all(
+            isinstance(f, Foreign) for f in foreign
+        ):
             # ``model.loss(pred, y)``: a loss object every class keeps
             held = [self.class_attrs(c).get(name) for c in receiver.classes]
-            if held and all(isinstance(v, LossObject) for v in held):
+            held += [self.foreign_attribute(f, name) for f in foreign if isinstance(f, Foreign)]
+            if held and all(isinstance(v, (LossObject, ForeignLoss)) for v in held):
                 return self._call(call, self._join_all(held), args, env)  # type: ignore[arg-type]
         if name not in _MODULE_SELF_METHODS or any(
             self.method(cls, name) is not None for cls in receiver.classes

@@ -161,12 +161,15 @@ def _writes(
 
 def switched_blocks(model: ModuleIndex, chain: tuple[cst.CSTNode, ...], scope: cst.CSTNode) -> bool:
     """Every block of ``chain`` (the blocks between a loop's body and an event)
-    is the body of an ``if`` without ``else`` whose test is a switch."""
+    is the body of an ``if`` (or ``elif``) whose test is a switch: fixed for
+    the run, the arm is taken on every pass or on none (an ``else`` or an
+    ``elif`` beside it changes neither: PC-DARTS's ``if args.lr_scheduler ==
+    'cosine': scheduler.step()`` with an ``elif`` and an ``else``, audit s179)."""
     if not chain:
         return False
     for block in chain:
         test = model.parent(block)
-        if not isinstance(test, cst.If) or block is not test.body or test.orelse is not None:
+        if not isinstance(test, cst.If) or block is not test.body:
             return False
         if not is_switch(model, test.test, scope):
             return False

@@ -278,3 +278,46 @@ def on_plateau():
             run_epoch(model, loader, optimizer, scheduler, decay=epoch >= 5)
     """,
 ]
+
+#: a scheduler chosen by a setting, with an ``elif`` and an ``else`` beside its
+#: arm (PC-DARTS's train_imagenet.py, audit s179): the cosine arm, once
+#: chosen, steps before every epoch's training
+_CHOSEN = """
+import sys
+
+import torch
+
+
+def train(queue, model, criterion, optimizer):
+    for x, y in queue:
+        optimizer.zero_grad()
+        criterion(model(x), y).backward()
+        optimizer.step()
+
+
+def main(args, model, queue):
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+    scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, float(args.epochs))
+    for epoch in range(args.epochs):
+        if args.lr_scheduler == "cosine":
+            scheduler.step(){marker}
+        elif args.lr_scheduler == "linear":
+            pass
+        else:
+            sys.exit(1)
+        train(queue, model, torch.nn.CrossEntropyLoss(), optimizer)
+        {after}
+"""
+
+SWITCH_INVALID.append(Invalid(_CHOSEN.format(marker="  # error: LF310", after="pass")))
+SWITCH_VALID.append(
+    _CHOSEN.format(marker="", after="pass")
+    .replace(
+        "        if args.lr_scheduler",
+        "        train(queue, model, torch.nn.CrossEntropyLoss(), optimizer)\n        if args.lr_scheduler",
+    )
+    .replace(
+        "        train(queue, model, torch.nn.CrossEntropyLoss(), optimizer)\n        pass",
+        "        pass",
+    )
+)

@@ -422,6 +422,14 @@ def _ratio_form(
     right: cst.BaseExpression,
 ) -> NaiveForm | None:
     denominator = num.resolve(model, right)
+    if (
+        isinstance(denominator, cst.Call)
+        and model.qualname(denominator.func) == apis.TF_CAST
+        and denominator.args
+    ):
+        # ``tf.cast(K.sum(a, 1) + K.epsilon(), K.floatx())``: the same values
+        # (self-attention-HAR's attentive pooling, audit s181)
+        denominator = num.resolve(model, denominator.args[0].value)
     padded = _eps_padded(model, denominator)
     summed = num.resolve(model, padded) if padded is not None else denominator
     # ``K.repeat(at_sum, n)`` of ``at_sum = K.sum(at, axis=1)``: the sum, repeated
@@ -462,7 +470,21 @@ def _eps_padded(model: SemanticModel, expr: cst.BaseExpression) -> cst.BaseExpre
     for one, other in ((expr.left, expr.right), (expr.right, expr.left)):
         if _tiny(one) or (isinstance(one, cst.Name) and _tiny(_named_value(model, one))):
             return other
+        if _eps_call(model, one):
+            return other  # ``K.epsilon()``, ``torch.finfo(x.dtype).eps`` (audit s181)
     return None
+
+
+def _eps_call(model: SemanticModel, expr: cst.BaseExpression) -> bool:
+    """A framework's machine epsilon: ``K.epsilon()``, ``torch.finfo(t).eps``."""
+    if isinstance(expr, cst.Call) and not expr.args:
+        return model.qualname(expr.func) in apis.keras.KERAS_EPSILON
+    return (
+        isinstance(expr, cst.Attribute)
+        and expr.attr.value in ("eps", "tiny")
+        and isinstance(expr.value, cst.Call)
+        and model.qualname(expr.value.func) in apis.FINFO
+    )
 
 
 def _named_value(model: SemanticModel, name: cst.Name) -> cst.BaseExpression:

@@ -910,3 +910,5 @@ BINARY_ACCURACY_CLASS = "BinaryAccuracy"
 KERAS_EXACT_ACCURACY = frozenset({"keras.metrics.Accuracy"})
 #: a Keras model's methods that train it (gradients flow through what it built)
 KERAS_FIT_METHODS = frozenset({"fit", "fit_generator", "train_on_batch"})
+#: the Keras backend's fuzz factor (``K.epsilon()``, 1e-7 by default)
+KERAS_EPSILON = frozenset({"keras.backend.epsilon", "keras.config.epsilon"})

@@ -199,3 +199,37 @@ MARGIN_INVALID.append(
 )
 # the loss on logits gets another tensor: the negated value's sign is not known
 MARGIN_VALID.append(_FOCAL.format(given="labels * 2.0, labels", marker=""))
+
+# a hand-written softmax whose normaliser is padded with the backend's epsilon
+# and cast (self-attention-HAR's attentive pooling, audit s181): the eps keeps
+# the sum off 0, not the exponentials off inf
+_POOLING = """
+import tensorflow as tf
+from tensorflow.keras import backend as K
+
+
+class AttentionWithContext(tf.keras.layers.Layer):
+    def call(self, x):
+        ait = tf.tensordot(x, self.u, axes=1)
+        a = tf.math.exp(ait)
+        a /= {denominator}{marker}
+        return K.sum(x * K.expand_dims(a), axis=1)
+"""
+MARGIN_INVALID += [
+    Invalid(
+        _POOLING.format(
+            denominator="tf.cast(K.sum(a, axis=1, keepdims=True) + K.epsilon(), K.floatx())",
+            marker="  # error: LF204",
+        )
+    ),
+    Invalid(
+        _POOLING.format(
+            denominator="K.sum(a, axis=1, keepdims=True) + K.epsilon()", marker="  # error: LF204"
+        )
+    ),
+]
+MARGIN_VALID.append(
+    _POOLING.format(denominator="K.sum(a, axis=1, keepdims=True)", marker="").replace(
+        "a = tf.math.exp(ait)", "a = tf.math.exp(ait - tf.reduce_max(ait, axis=1, keepdims=True))"
+    )
+)

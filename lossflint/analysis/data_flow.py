@@ -881,9 +881,10 @@ class DataFacts(Interpreter[Any]):
             # ``X[mask]`` beside ``X[~mask]``: one side of a split by a mask
             return Part(expr)
         rows = self.values.get(first.value) if isinstance(first, cst.Index) else None
-        if isinstance(rows, Rows) and len(expr.slice) == 1:
+        if isinstance(rows, Rows):
             # ``X[idx_train]`` of a split of row numbers: one side's rows; of a
             # scaled array, the split divides rows whose statistics the fit read
+            # (``X[train_index, :]`` with the other axes kept too: DeepECG, audit s181)
             if isinstance(base, Fitted) and self.recording:
                 self.leaks.extend(Leak(fit, rows.split, rows.how) for fit in base.fits)
             return Part(rows.split, rows.shuffled)
@@ -2165,8 +2166,11 @@ def _has_formula(model: ModuleIndex) -> bool:
     spread = methods & apis.SPREAD_METHODS or functions & apis.SPREAD_FUNCS
     if not (centred and spread):
         return False
-    if any(site.qualname in apis.TRAIN_TEST_SPLIT for site in model.calls):
-        return True
+    if any(
+        site.qualname in apis.TRAIN_TEST_SPLIT or site.qualname in apis.CV_SPLITTERS
+        for site in model.calls
+    ):
+        return True  # (a cross-validation splitter's folds: DeepECG, audit s181)
     if any(
         isinstance(node, cst.Slice) and (node.lower is not None or node.upper is not None)
         for node in model.nodes_of_type(cst.Slice)

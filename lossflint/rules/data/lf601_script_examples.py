@@ -207,3 +207,30 @@ X_val, Y_val = X[900:, :], labels[900:, :]
 SCRIPT_INVALID.append(Invalid(_CHANNEL_AXIS.format(axis=2, marker="  # error: LF601")))
 # a new first axis: one row holding every sample, no longer the samples' rows
 SCRIPT_VALID.append(_CHANNEL_AXIS.format(axis=0, marker=""))
+
+#: an array standardised whole, then cut by a stratified splitter's folds with
+#: the columns kept (``X[train_index, :]``: ismorphism/DeepECG, audit s181)
+_FOLDS = """
+import numpy as np
+from sklearn.model_selection import StratifiedKFold
+
+X = np.load("ecg.npy")
+target = np.load("target.npy")
+{scaled}
+skf = StratifiedKFold(n_splits=10, shuffle=True)
+for i, (train_index, test_index) in enumerate(skf.split(X, target)):
+    X_train, X_val = X[train_index, :], X[test_index, :]
+    {per_fold}
+    print(i, X_train.shape, X_val.shape)
+"""
+
+SCRIPT_INVALID.append(
+    Invalid(_FOLDS.format(scaled="X = (X - X.mean()) / (X.std())  # error: LF601", per_fold="pass"))
+)
+SCRIPT_VALID.append(
+    _FOLDS.format(
+        scaled="",
+        per_fold="mu, sd = X_train.mean(), X_train.std()\n"
+        "    X_train, X_val = (X_train - mu) / sd, (X_val - mu) / sd",
+    )
+)

@@ -24,7 +24,7 @@ from lossflint.analysis.calls import argument, literal_value, positional
 from lossflint.analysis.log_calls import log_calls
 from lossflint.analysis.reaching import reaching_assignment, reaching_line
 from lossflint.analysis.values import Tensor
-from lossflint.analysis.walk import calls_in
+from lossflint.analysis.walk import calls_in, own_returns
 
 if TYPE_CHECKING:
     from lossflint.analysis.model import SemanticModel
@@ -601,8 +601,51 @@ def _shifted_name(model: SemanticModel, name: cst.Name) -> bool:
             and _shift(model, value)
         )
         or _shifted_in_place(model, name, value)
+        or _cleaned_shift(model, value)
         for value in _assignments_before(model, name)
     )
+
+
+def _cleaned_shift(model: SemanticModel, value: cst.BaseExpression) -> bool:
+    """``nan_to_zero(x - x_max)``: a max-shifted value handed to a same-file
+    helper whose every ``return`` is a ``where`` choosing between its
+    parameter and a literal or zeros (TensorFlowASR's stable
+    ``reduce_logsumexp``, audit R146): the values stay at most 0."""
+    if not isinstance(value, cst.Call) or len(value.args) != 1 or value.args[0].keyword:
+        return False
+    shifted = value.args[0].value
+    if not (
+        num.is_binop(shifted, cst.Subtract) and _shift(model, cast(cst.BinaryOperation, shifted))
+    ):
+        return False
+    if not isinstance(value.func, cst.Name):
+        return False
+    helper = next(
+        (b.node for b in model.bindings(value.func) or () if isinstance(b.node, cst.FunctionDef)),
+        None,
+    )
+    if helper is None:
+        return False
+    params = [p.name.value for p in helper.params.params]
+    returns = own_returns(helper)
+    if len(params) != 1 or not returns:
+        return False
+    for ret in returns:
+        call = ret.value
+        if not isinstance(call, cst.Call) or model.qualname(call.func) not in apis.WHERE:
+            return False
+        picks = [a.value for a in call.args[1:3]]
+        if len(picks) != 2 or not any(
+            isinstance(p, cst.Name) and p.value == params[0] for p in picks
+        ):
+            return False
+        if not any(
+            literal_value(p) is not NotImplemented
+            or (isinstance(p, cst.Call) and model.qualname(p.func) in apis.ZERO_STARTS)
+            for p in picks
+        ):
+            return False
+    return True
 
 
 def _negated(model: SemanticModel, expr: cst.BaseExpression, depth: int) -> bool:

@@ -233,3 +233,23 @@ MARGIN_VALID.append(
         "a = tf.math.exp(ait)", "a = tf.math.exp(ait - tf.reduce_max(ait, axis=1, keepdims=True))"
     )
 )
+
+# a stable logsumexp whose shifted values pass through a NaN-cleaning helper
+# (TensorSpeech/TensorFlowASR's RNN-T loss, audit R146)
+_CLEANED = """
+import tensorflow as tf
+
+
+def nan_to_zero(input_tensor):
+    return tf.where(tf.math.is_nan(input_tensor), tf.zeros_like(input_tensor), input_tensor)
+
+
+def reduce_logsumexp(input_tensor, axis):
+    maximum = tf.reduce_max(input_tensor, axis=axis)
+    input_tensor = nan_to_zero({shifted})
+    return tf.math.log(tf.reduce_sum(tf.exp(input_tensor), axis=axis)){marker} + maximum
+"""
+MARGIN_VALID.append(_CLEANED.format(shifted="input_tensor - maximum", marker=""))
+MARGIN_INVALID.append(
+    Invalid(_CLEANED.format(shifted="input_tensor", marker="  # error: LF204 at `tf.math.log(`"))
+)

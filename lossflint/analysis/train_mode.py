@@ -328,6 +328,19 @@ def evals_left_on(model: SemanticModel) -> Iterator[EvalLeftOn]:
             continue
         if restores_train_mode(loop, memo):
             continue
+        keys = _entry_step_keys(loop)
+        if keys:
+
+            def named_by_entry(receiver: str | None, loop: Loop, keys: list[str] = keys) -> bool:
+                # ``optimizer["discriminator"].step()`` trains the part named so:
+                # ``model.generator.eval()`` there only samples (moses' ORGAN)
+                if receiver is None or "." not in receiver:
+                    return eligible(receiver, loop)
+                part = receiver.rsplit(".", 1)[-1].lower()
+                return eligible(receiver, loop) and any(part in key.lower() for key in keys)
+
+            yield from _left_on(model, index, loop, named_by_entry, reported)
+            continue
         yield from _left_on(model, index, loop, eligible, reported)
     for loop, calls in _epochs_through_calls(model, index):
         if restores_train_mode(loop, memo):
@@ -982,3 +995,11 @@ def _text(model: SemanticModel, expr: cst.BaseExpression) -> str:
     if getattr(expr, "lpar", None):
         expr = expr.with_changes(lpar=(), rpar=())
     return model.code(expr)
+
+
+def _entry_step_keys(loop: Loop) -> list[str]:
+    """The receivers of the loop's optimiser steps when every one is an entry
+    of a dict of optimisers (``optimizer["discriminator"]``); empty otherwise."""
+    steps = [e.event for lp in (loop, *loop.descendants()) for e in lp.events if e.kind == "step"]
+    keys = [e.receiver for e in steps if e.receiver is not None and "[" in e.receiver]
+    return keys if steps and len(keys) == len(steps) else []

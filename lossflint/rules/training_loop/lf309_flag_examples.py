@@ -132,3 +132,25 @@ def warmup(model, trn_loader, epochs=5):
 
 FLAG_VALID.append(_WARMUP.format(restore="model.heads[-1].train()", marker=""))
 FLAG_INVALID.append(Invalid(_WARMUP.format(restore="pass", marker="  # error: LF309")))
+
+#: optimisers in a dict by part (molecularsets/moses' ORGAN trainer, R151): the
+#: discriminator's loop samples from the generator in eval mode and steps only
+#: ``optimizer["discriminator"]``; the generator's own loop puts it back in train mode
+_PARTS = """
+import torch
+
+
+def train(model, loader, criterion, optimizer, epochs):
+    model.generator.train()
+    for epoch in range(epochs):
+        for _ in range(5):
+            model.generator.eval(){marker}
+            fake = model.generator.sample(len(loader))
+            for real in loader:
+                loss = criterion(model.discriminator(fake), model.discriminator(real))
+                optimizer["{part}"].zero_grad()
+                loss.backward()
+                optimizer["{part}"].step()
+"""
+FLAG_VALID.append(_PARTS.format(part="discriminator", marker=""))
+FLAG_INVALID.append(Invalid(_PARTS.format(part="generator", marker="  # error: LF309")))

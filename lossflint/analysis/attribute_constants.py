@@ -122,10 +122,13 @@ def learned_parameter(
         and isinstance(expr.value, cst.Name)
         and expr.value.value == "self"
     ):
-        write = only_self_write(model, expr.attr.value)
-        if write is None or model.enclosing(write[0], cst.ClassDef) is not model.enclosing(
-            expr, cst.ClassDef
-        ):
+        cls = model.enclosing(expr, cst.ClassDef)
+        # (another class's ``self.scale`` — glow-pytorch's ZeroConv2d beside
+        # ActNorm, audit s174 — writes another object)
+        write = only_self_write(
+            model, expr.attr.value, cls=cls if isinstance(cls, cst.ClassDef) else None
+        )
+        if write is None or model.enclosing(write[0], cst.ClassDef) is not cls:
             return False
         value = write[1]
     else:

@@ -1,7 +1,8 @@
 """LF202 examples of flows' log-determinants (audit s174): log|det W| of an
 invertible layer's learned weight started at the identity (ffjord's glow
 layer), and a ``logabs`` lambda called on a learned scale and, once, on the
-starting value of a new parameter (glow-pytorch)."""
+starting value of a new parameter (glow-pytorch, whose ZeroConv2d keeps a
+``self.scale`` of its own, started at zeros)."""
 
 from __future__ import annotations
 
@@ -41,6 +42,15 @@ class ActNorm(nn.Module):
 
     def forward(self, x):
         return self.scale * x, torch.sum(logabs(self.scale))
+
+
+class ZeroConv2d(nn.Module):
+    def __init__(self, c):
+        super().__init__()
+        self.scale = nn.Parameter(torch.zeros(1, c, 1, 1))
+
+    def forward(self, x):
+        return x * torch.exp(self.scale * 3)
 
 
 class InvConv2dLU(nn.Module):

@@ -42,7 +42,13 @@ from lossflint.analysis.calls import (
     literal_value,
     positional,
 )
-from lossflint.analysis.datasets import drawn_as_constructed, map_dataset_class, ordered_dataset
+from lossflint.analysis.datasets import (
+    constructed_with,
+    construction,
+    drawn_as_constructed,
+    map_dataset_class,
+    ordered_dataset,
+)
 from lossflint.analysis.interpreter import Env, Interpreter
 from lossflint.analysis.interpreter.syntax import arguments_by_param, param_names
 from lossflint.analysis.loader_subclasses import loader_subclass
@@ -1106,6 +1112,17 @@ class DataFacts(Interpreter[Any]):
         kinds = loops(self.model).function_kinds(process.func)
         return "backward" in kinds and "step" in kinds
 
+    def _foreign_drawn(self, call: cst.Call, dataset: Foreign) -> bool:
+        """Another module's data set built here with the literal that keeps
+        its ``__getitem__`` from reading the index (``ClassSummary.index_flag``)."""
+        flag = bridge.dataset_index_flag(dataset.ref)
+        given = argument(call, 0, "dataset")
+        made = construction(self.model, given) if flag is not None and given is not None else None
+        if flag is None or made is None:
+            return False
+        value = constructed_with(made, flag[0])
+        return value is not NotImplemented and bool(value) is not flag[1]
+
     def _drawn_as_constructed(self, call: cst.Call, cls: cst.ClassDef) -> bool:
         given = argument(call, 0, "dataset")
         return given is not None and drawn_as_constructed(self.model, cls, given)
@@ -1120,7 +1137,11 @@ class DataFacts(Interpreter[Any]):
                 and ordered_dataset(self.model, dataset.cls)
                 and not self._drawn_as_constructed(call, dataset.cls)
             )
-            or (isinstance(dataset, Foreign) and bridge.ordered_dataset(dataset.ref))
+            or (
+                isinstance(dataset, Foreign)
+                and bridge.ordered_dataset(dataset.ref)
+                and not self._foreign_drawn(call, dataset)
+            )
         )
         if not map_style:
             return LoaderInfo(call, ordered=False)

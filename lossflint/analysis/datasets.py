@@ -184,6 +184,11 @@ def index_read_under(model: ModuleIndex, cls: cst.ClassDef) -> tuple[str, bool] 
         if not isinstance(stmt, cst.If) or not isinstance(stmt.orelse, cst.Else):
             continue
         test, truth = stmt.test, True
+        either = False
+        if isinstance(test, cst.BooleanOperation) and isinstance(test.operator, cst.Or):
+            # ``if self.is_train or self.num_objects[0] != 2:`` (ConvLSTM-PyTorch):
+            # a true flag takes the body whatever else the test says
+            test, either = test.left, True
         if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
             test, truth = test.expression, False
         if not (
@@ -192,7 +197,8 @@ def index_read_under(model: ModuleIndex, cls: cst.ClassDef) -> tuple[str, bool] 
             and test.value.value == "self"
         ):
             continue
-        for arm, taken in ((stmt.body, truth), (stmt.orelse.body, not truth)):
+        arms = ((stmt.body, truth), (stmt.orelse.body, not truth))
+        for arm, taken in arms[1:] if either else arms:
             inside = {id(n) for n in descendants(arm)}
             if all(id(read) in inside for read in reads):
                 return test.attr.value, taken
@@ -222,6 +228,13 @@ def _index_reads(getitem: cst.FunctionDef) -> list[cst.Name]:
         and isinstance(node.operator, cst.Modulo)
         and isinstance(node.right, cst.Integer)
     }
+    # ``out = [idx, output, input]``: the index handed back with the item, an
+    # id beside data drawn otherwise (ConvLSTM-PyTorch's Moving MNIST)
+    listed = {
+        id(node.value)
+        for node in nodes
+        if type(node) is cst.Element and type(node.value) is cst.Name
+    }
     return [
         node
         for node in nodes
@@ -230,6 +243,7 @@ def _index_reads(getitem: cst.FunctionDef) -> list[cst.Name]:
         and node is not params[1].name
         and id(node) not in seeds
         and id(node) not in parity
+        and id(node) not in listed
     ]
 
 
@@ -321,24 +335,63 @@ def drawn_as_constructed(
     names takes the arm that never reads the index (``MovingMNIST(is_train=
     True)``: random sequences, no order: ConvLSTM-PyTorch, audit s176)."""
     found = index_read_under(model, cls)
-    if found is None:
+    made = construction(model, dataset)
+    if found is None or made is None or model.code(made.func) != cls.name.value:
         return False
-    attr, reading = found
+    param = _flag_parameter(model, cls, found[0])
+    init = model.enclosing(param, cst.FunctionDef) if param is not None else None
+    if param is None or not isinstance(init, cst.FunctionDef):
+        return False
+    given = constructed_with(made, param.name.value, init)
+    return given is not NotImplemented and bool(given) is not found[1]
+
+
+def construction(model: ModuleIndex, dataset: cst.BaseExpression) -> cst.Call | None:
+    """The call that built ``dataset``: itself, or what its name was bound to above."""
     made: cst.BaseExpression | None = dataset
     if isinstance(made, cst.Name):
         made = reaching_assignment(model, made)
-    if not (
-        isinstance(made, cst.Call)
-        and isinstance(made.func, cst.Name)
-        and made.func.value == cls.name.value
-    ):
-        return False
+    return made if isinstance(made, cst.Call) else None
+
+
+def index_flag(model: ModuleIndex, cls: cst.ClassDef) -> tuple[tuple[str, bool], ...]:
+    """``((parameter, reading),)``: the ``__init__`` parameter kept as the flag
+    ``index_read_under`` names, and its truth when the index is read; empty
+    when there is none (the class summary's ``index_flag``)."""
+    found = index_read_under(model, cls)
+    if found is None:
+        return ()
+    param = _flag_parameter(model, cls, found[0])
+    return ((param.name.value, found[1]),) if param is not None else ()
+
+
+def _flag_parameter(model: ModuleIndex, cls: cst.ClassDef, attr: str) -> cst.Param | None:
+    """The ``__init__`` parameter ``self.<attr> = <parameter>`` keeps."""
     write = only_self_write(model, attr, cls=cls)
     if write is None or not isinstance(write[1], cst.Name):
-        return False
+        return None
     init = model.enclosing(write[0], cst.FunctionDef)
     if not isinstance(init, cst.FunctionDef) or init.name.value != "__init__":
-        return False
-    param = write[1].value
-    given = literal_arguments(made, init, 1, frozenset({param})).get(param, NotImplemented)
-    return given is not NotImplemented and bool(given) is not reading
+        return None
+    params = init.params
+    return next(
+        (
+            p
+            for p in (*params.posonly_params, *params.params, *params.kwonly_params)
+            if p.name.value == write[1].value
+        ),
+        None,
+    )
+
+
+def constructed_with(made: cst.Call, param: str, init: cst.FunctionDef | None = None) -> object:
+    """The literal a construction passes for ``param`` by keyword (or, with
+    ``init``, by position or left to its default); NotImplemented otherwise."""
+    if init is not None:
+        return literal_arguments(made, init, 1, frozenset({param})).get(param, NotImplemented)
+    for arg in made.args:
+        if arg.star:
+            return NotImplemented
+        if arg.keyword is not None and arg.keyword.value == param:
+            return literal_value(arg.value)
+    return NotImplemented

@@ -363,6 +363,16 @@ def _class_of(value: SValue, context: ProjectContext | None, instance: bool) -> 
     return context.class_summary(value)
 
 
+def dataset_index_flag(
+    value: SValue, context: ProjectContext | None = None
+) -> tuple[str, bool] | None:
+    """The ``__init__`` parameter that decides whether a project data set's
+    ``__getitem__`` reads its index, and the value that makes it read it
+    (``ClassSummary.index_flag``)."""
+    cls = _class_of(value, context, instance=True)
+    return cls.index_flag[0] if cls is not None and cls.index_flag else None
+
+
 def ordered_dataset(value: SValue, context: ProjectContext | None = None) -> bool:
     """An instance of a project class that is a map-style data set read in
     index order (``ClassSummary.ordered_dataset``)."""

@@ -38,7 +38,7 @@ from lossflint.analysis.data_flow import (
     trained_parameters,
     training_returns,
 )
-from lossflint.analysis.datasets import ordered_dataset
+from lossflint.analysis.datasets import index_flag, ordered_dataset
 from lossflint.analysis.eval_callers import calls_leaving_eval
 from lossflint.analysis.eval_passes import class_mode_layer, mode_safe_params
 from lossflint.analysis.gradients import GradientFacts, Reach, gradients, returns_only_from_params
@@ -1353,6 +1353,7 @@ class Summarizer:
             keeps_arguments=kept_init(self.model, cls) is not None,
             accumulates=class_accumulations(cls),
             ordered_dataset=ordered_dataset(self.model, cls),
+            index_flag=index_flag(self.model, cls),
             keras_model=self._keras_subclass(cls),
             mode_layer=self._origin(class_mode_layer(self.model, cls), cls.name.value),
             mode_free=self._mode_free(cls),

@@ -394,6 +394,11 @@ class ClassSummary:
     #: a map-style data set read in index order (``analysis/datasets.py``): a
     #: ``DataLoader`` over it without shuffle or sampler batches in that order
     ordered_dataset: bool = False
+    #: (``__init__`` parameter, value): the data set reads its index only when
+    #: that parameter, kept as a flag on ``self``, is truthy as ``value`` says
+    #: (Moving MNIST's ``is_train``: ``datasets.index_read_under``); a
+    #: construction passing the other literal draws every item at random
+    index_flag: tuple[tuple[str, bool], ...] = ()
     #: a ``keras.Model`` subclass: the model its ``call`` builds (``SKerasModel``)
     keras_model: SValue = S_UNKNOWN
     #: a dropout/batch-norm layer its code builds, wherever it keeps it

@@ -161,5 +161,11 @@ for epoch in range(10):
         optimizer.step()
 """
 
-PERMUTED_VALID.append(_MOVING.format(flag="True", marker=""))
+PERMUTED_VALID += [
+    _MOVING.format(flag="True", marker=""),
+    # a flag tested with another condition, and the index handed back with the item
+    _MOVING.format(flag="True", marker="")
+    .replace("if self.is_train:", "if self.is_train or self.fixed.shape[0] != 20:")
+    .replace("return images[:10], images[10:]", "return [idx, images[:10], images[10:]]"),
+]
 PERMUTED_INVALID.append(Invalid(_MOVING.format(flag="False", marker="  # error: LF602")))

@@ -384,6 +384,22 @@ def _negated_logits(model: SemanticModel, x: cst.BaseExpression) -> bool:
     return any(_is_logits(model, factor) or _handed_as_logits(model, factor) for factor in factors)
 
 
+def _cast_of_itself(model: SemanticModel, node: object, name: str) -> bool:
+    """``name = tf.cast(name, ...)`` / ``name = name.float()``: the same values."""
+    if not isinstance(node, cst.Call):
+        return False
+    if model.qualname(node.func) == apis.TF_CAST and node.args:
+        first = node.args[0].value
+        return isinstance(first, cst.Name) and first.value == name
+    func = node.func
+    return (
+        isinstance(func, cst.Attribute)
+        and func.attr.value in apis.FLOAT_CASTS
+        and isinstance(func.value, cst.Name)
+        and func.value.value == name
+    )
+
+
 def _handed_as_logits(model: SemanticModel, expr: cst.BaseExpression) -> bool:
     """``expr`` is a parameter its function also hands to a loss on logits
     as the logits (``F.binary_cross_entropy_with_logits(input=logits, ...)``
@@ -392,8 +408,10 @@ def _handed_as_logits(model: SemanticModel, expr: cst.BaseExpression) -> bool:
     if not isinstance(expr, cst.Name):
         return False
     bindings = model.bindings(expr) or []
-    if len(bindings) != 1 or bindings[0].kind != "param":
-        return False
+    if sum(b.kind == "param" for b in bindings) != 1 or not all(
+        b.kind == "param" or _cast_of_itself(model, b.node, expr.value) for b in bindings
+    ):
+        return False  # (``logits = tf.cast(logits, tf.float32)`` keeps it: richardaecn's)
     func = model.enclosing(expr, cst.FunctionDef)
     if not isinstance(func, cst.FunctionDef):
         return False

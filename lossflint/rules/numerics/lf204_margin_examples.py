@@ -253,3 +253,17 @@ MARGIN_VALID.append(_CLEANED.format(shifted="input_tensor - maximum", marker="")
 MARGIN_INVALID.append(
     Invalid(_CLEANED.format(shifted="input_tensor", marker="  # error: LF204 at `tf.math.log(`"))
 )
+
+# the logits cast to float32 first (richardaecn/class-balanced-loss, audit s175)
+MARGIN_INVALID.append(
+    Invalid(
+        """
+        import tensorflow as tf
+
+        def focal_loss(labels, logits, gamma):
+            logits = tf.cast(logits, dtype=tf.float32)
+            ce = tf.nn.sigmoid_cross_entropy_with_logits(labels=labels, logits=logits)
+            return tf.exp(-gamma * tf.log1p(tf.exp(-1.0 * logits))) * ce  # error: LF204 at `tf.log1p(`
+        """
+    )
+)

@@ -1382,6 +1382,15 @@ class DataFacts(Interpreter[Any]):
                 if qualname in apis.ROW_KEEPING_FUNCS and data.args:
                     data = data.args[0].value  # ``pd.get_dummies(df, columns=...)``
                     continue
+                if (
+                    qualname in apis.ELEMENTWISE_ROW_MAPS or qualname in apis.STANDARDISE_FUNCS
+                ) and data.args:
+                    # ``scale(erfinv(minmax_scale(rankdata(values))))`` of a column
+                    # stacked from train and test (alno's Allstate solution, R119)
+                    data = data.args[0].value
+                    continue
+                if qualname == "numpy.hstack" and _stacked_columns(data):
+                    return True
                 return qualname in apis.ROW_CONCATS
             if not isinstance(data, cst.Name):
                 return False
@@ -2541,3 +2550,21 @@ __all__ = [
 def _only_item(items: list[cst.BaseExpression] | None) -> cst.BaseExpression | None:
     """The one value a list of returned items holds (one ``return``)."""
     return items[0] if items is not None and len(items) == 1 else None
+
+
+def _stacked_columns(call: cst.Call) -> bool:
+    """``np.hstack((train[:, col], test[:, col]))``: one column of each array,
+    end to end (1-D pieces: the rows of one after the other's)."""
+    first = call.args[0].value if call.args else None
+    if not isinstance(first, (cst.Tuple, cst.List)) or len(first.elements) < 2:
+        return False
+    for element in first.elements:
+        item = element.value
+        if not (isinstance(item, cst.Subscript) and len(item.slice) == 2):
+            return False
+        rows = item.slice[0].slice
+        if not (isinstance(rows, cst.Slice) and rows.lower is None and rows.upper is None):
+            return False
+        if not isinstance(item.slice[1].slice, cst.Index):
+            return False
+    return True

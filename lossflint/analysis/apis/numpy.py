@@ -146,6 +146,12 @@ FILLED_ARRAYS = frozenset(
 )
 #: functions returning their first argument's rows, in order (columns changed)
 ROW_KEEPING_FUNCS = frozenset({"pandas.get_dummies"})
+#: element-wise maps and rank transforms: each row stays a row (a stacked
+#: train+test array mapped so is still the stacked array)
+ELEMENTWISE_ROW_MAPS = frozenset(
+    {"scipy.special.erfinv", "scipy.stats.rankdata", "scipy.stats.mstats.rankdata"}
+    | {f"numpy.{n}" for n in ("log", "log1p", "sqrt", "exp", "abs", "clip")}
+)
 #: concatenations that put arrays side by side when ``axis`` names the columns
 #: (``pd.concat([df, dummies], axis=1)``); ``column_stack`` always does
 COLUMN_CONCATS = frozenset({"pandas.concat", "numpy.concatenate", "numpy.column_stack"})

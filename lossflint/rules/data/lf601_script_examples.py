@@ -234,3 +234,26 @@ SCRIPT_VALID.append(
         "    X_train, X_val = (X_train - mu) / sd, (X_val - mu) / sd",
     )
 )
+
+# a competition's train and test columns stacked end to end, rank-normalised
+# together and cut back at the training length (alno's Allstate solution, R119):
+# the parts the user stacked, not a split of one data set
+SCRIPT_VALID.append(
+    """
+    import numpy as np
+    from scipy.special import erfinv
+    from scipy.stats.mstats import rankdata
+    from sklearn.preprocessing import minmax_scale, scale
+
+    train_num, test_num = np.load("train.npy"), np.load("test.npy")
+    train_enc = np.zeros(train_num.shape, dtype=np.float32)
+    test_enc = np.zeros(test_num.shape, dtype=np.float32)
+    for col in range(train_num.shape[1]):
+        values = np.hstack((train_num[:, col], test_num[:, col]))
+        values = rankdata(values).astype(np.float64)
+        values = minmax_scale(values, feature_range=(-0.999, 0.999))
+        values = scale(erfinv(values))
+        train_enc[:, col] = values[:train_num.shape[0]]
+        test_enc[:, col] = values[train_num.shape[0]:]
+    """
+)

@@ -1389,7 +1389,7 @@ class DataFacts(Interpreter[Any]):
                     # stacked from train and test (alno's Allstate solution, R119)
                     data = data.args[0].value
                     continue
-                if qualname == "numpy.hstack" and _stacked_columns(data):
+                if qualname == apis.HSTACK and _stacked_columns(data):
                     return True
                 return qualname in apis.ROW_CONCATS
             if not isinstance(data, cst.Name):

@@ -146,6 +146,8 @@ FILLED_ARRAYS = frozenset(
 )
 #: functions returning their first argument's rows, in order (columns changed)
 ROW_KEEPING_FUNCS = frozenset({"pandas.get_dummies"})
+#: arrays put side by side, or 1-D pieces end to end (``np.hstack``)
+HSTACK = "numpy.hstack"
 #: element-wise maps and rank transforms: each row stays a row (a stacked
 #: train+test array mapped so is still the stacked array)
 ELEMENTWISE_ROW_MAPS = frozenset(

@@ -347,11 +347,15 @@ def _margin(model: SemanticModel, x: cst.BaseExpression) -> bool:
 
 
 def _pairwise(model: SemanticModel, left: cst.BaseExpression, right: cst.BaseExpression) -> bool:
-    """``s - s.T`` / ``s - K.transpose(s)``: one side the other transposed."""
+    """``s - s.T`` / ``s - K.transpose(s)``: one side the other transposed, of
+    scores that can be far apart (not cosines or probabilities: their pairwise
+    differences stay within 2)."""
     for plain, moved in ((left, right), (right, left)):
         inner = num.untransposed(model, moved)
         if inner is not moved and model.code(inner) == model.code(plain):
-            return True
+            value = model.value(num.resolve(model, plain))
+            bounded = isinstance(value, Tensor) and value.kind in (Kind.PROBS, Kind.SIGMOID_PROBS)
+            return not bounded and not num.unit_bounded(model, plain)
     return False
 
 

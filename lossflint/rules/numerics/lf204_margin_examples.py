@@ -267,3 +267,23 @@ MARGIN_INVALID.append(
         """
     )
 )
+
+# pairwise differences of bounded scores: cosines and probabilities differ by at
+# most 2, so the softplus of them cannot overflow (review of the pairwise form)
+MARGIN_VALID += [
+    """
+    import torch
+    import torch.nn.functional as F
+
+    def pairwise_rank(a, b):
+        sim = F.cosine_similarity(a.unsqueeze(1), b.unsqueeze(0), dim=-1)
+        return torch.log(1 + torch.exp(sim - sim.t())).mean()
+    """,
+    """
+    import torch
+
+    def pairwise_prob(logits):
+        p = torch.sigmoid(logits)
+        return torch.log(1 + torch.exp(p - p.t())).mean()
+    """,
+]

@@ -99,32 +99,13 @@ def test_an_import_without_as_binds_its_name() -> None:
 
 
 def _bound_by_one_walk(node: cst.CSTNode) -> set[str]:
-    """What ``bound_names`` answers, by one plain walk of every node under ``node``."""
-    from lossflint.analysis.names import bound_by
-    from lossflint.analysis.walk import descendants
+    """What ``bound_names`` answers, by one plain walk of every node under
+    ``node`` (the memo built from inner statements is what is checked)."""
+    from lossflint.analysis.walk import descendants, names_bound_here
 
     found: set[str] = set()
     for inner in descendants(node):
-        target: cst.CSTNode | None = None
-        if isinstance(inner, (cst.AssignTarget, cst.AugAssign, cst.AnnAssign, cst.NamedExpr)):
-            target = inner.target
-        elif isinstance(inner, (cst.For, cst.CompFor)):
-            target = inner.target
-        elif isinstance(inner, cst.AsName):
-            target = inner.name
-        elif isinstance(inner, cst.ImportAlias) and inner.asname is None:
-            bound: cst.BaseExpression = inner.name
-            while isinstance(bound, cst.Attribute):
-                bound = bound.value
-            target = bound
-        elif isinstance(inner, cst.Del):
-            target = inner.target
-        elif isinstance(inner, (cst.FunctionDef, cst.ClassDef)):
-            target = inner.name
-        elif isinstance(inner, (cst.Global, cst.Nonlocal)):
-            found.update(n.name.value for n in inner.names)
-        if target is not None:
-            found |= bound_by(target)
+        found |= names_bound_here(inner)
     return found
 
 

@@ -16,7 +16,7 @@ import libcst as cst
 
 from lossflint.analysis import apis
 from lossflint.analysis.attribute_constants import only_self_write
-from lossflint.analysis.calls import literal_value
+from lossflint.analysis.calls import argument, has_star_args, literal_value
 from lossflint.analysis.interpreter.specialise import literal_arguments
 from lossflint.analysis.interpreter.syntax import statements_of
 from lossflint.analysis.kinds import kinds_of
@@ -389,9 +389,7 @@ def constructed_with(made: cst.Call, param: str, init: cst.FunctionDef | None = 
     ``init``, by position or left to its default); NotImplemented otherwise."""
     if init is not None:
         return literal_arguments(made, init, 1, frozenset({param})).get(param, NotImplemented)
-    for arg in made.args:
-        if arg.star:
-            return NotImplemented
-        if arg.keyword is not None and arg.keyword.value == param:
-            return literal_value(arg.value)
-    return NotImplemented
+    given = argument(made, None, param)
+    if given is None or has_star_args(made):
+        return NotImplemented
+    return literal_value(given)

@@ -501,12 +501,7 @@ def _eps_call(model: SemanticModel, expr: cst.BaseExpression) -> bool:
     """A framework's machine epsilon: ``K.epsilon()``, ``torch.finfo(t).eps``."""
     if isinstance(expr, cst.Call) and not expr.args:
         return model.qualname(expr.func) in apis.keras.KERAS_EPSILON
-    return (
-        isinstance(expr, cst.Attribute)
-        and expr.attr.value in ("eps", "tiny")
-        and isinstance(expr.value, cst.Call)
-        and model.qualname(expr.value.func) in apis.FINFO
-    )
+    return num.finfo_attr(model, expr)
 
 
 def _named_value(model: SemanticModel, name: cst.Name) -> cst.BaseExpression:

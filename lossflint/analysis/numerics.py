@@ -334,7 +334,7 @@ def positive_literal(expr: cst.BaseExpression) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0
 
 
-def _finfo_attr(model: ModuleIndex, expr: cst.BaseExpression) -> bool:
+def finfo_attr(model: ModuleIndex, expr: cst.BaseExpression) -> bool:
     """``torch.finfo(dtype).eps`` / ``.tiny``."""
     return (
         isinstance(expr, cst.Attribute)
@@ -353,7 +353,7 @@ def _eps_like(model: ModuleIndex, expr: cst.BaseExpression) -> bool:
     """A positive constant by its form: a positive literal, ``finfo(...).eps``,
     or a name/attribute whose name says eps (``eps``, ``self.epsilon``,
     ``smooth``)."""
-    if positive_literal(expr) or _finfo_attr(model, expr):
+    if positive_literal(expr) or finfo_attr(model, expr):
         return True
     name = None
     if isinstance(expr, cst.Name):
@@ -421,7 +421,7 @@ def positive_term(model: ModuleIndex, expr: cst.BaseExpression) -> bool:
     attribute (``eps``, ``self.smooth``), ``torch.finfo(...).eps``, a power of
     a positive constant (``eps ** 2``, ``tf.square(1e-3)``), or a product of
     those."""
-    if positive_literal(expr) or _finfo_attr(model, expr) or _positive_power(model, expr):
+    if positive_literal(expr) or finfo_attr(model, expr) or _positive_power(model, expr):
         return True
     if isinstance(expr, cst.Name):
         if expr.value in ("True", "False", "None"):

@@ -425,30 +425,36 @@ def _own_bound_names(node: cst.CSTNode) -> frozenset[str]:
         if inner is not node and isinstance(inner, _STATEMENT_LIKE):
             found |= _BOUND[inner]
             continue
-        target: cst.CSTNode | None = None
-        if isinstance(inner, (cst.AssignTarget, cst.AugAssign, cst.AnnAssign, cst.NamedExpr)):
-            target = inner.target
-        elif isinstance(inner, (cst.For, cst.CompFor)):
-            target = inner.target
-        elif isinstance(inner, cst.AsName):
-            target = inner.name
-        elif isinstance(inner, cst.ImportAlias) and inner.asname is None:
-            # ``from sklearn import metrics`` binds ``metrics``; ``import a.b`` binds ``a``
-            bound: cst.BaseExpression = inner.name
-            while isinstance(bound, cst.Attribute):
-                bound = bound.value
-            target = bound
-        elif isinstance(inner, cst.Del):
-            target = inner.target
-        elif isinstance(inner, (cst.FunctionDef, cst.ClassDef)):
-            target = inner.name
-        elif isinstance(inner, (cst.Global, cst.Nonlocal)):
-            found.update(n.name.value for n in inner.names)
-            continue
-        if target is not None:
-            found |= bound_by(target)
-        todo.extend(children(inner, in_source_order=False))
+        found |= names_bound_here(inner)
+        if not isinstance(inner, (cst.Global, cst.Nonlocal)):
+            todo.extend(children(inner, in_source_order=False))
     return frozenset(found)
+
+
+def names_bound_here(node: cst.CSTNode) -> frozenset[str]:
+    """The names ``node`` itself binds, nothing under it: an assignment's,
+    ``for``'s, ``with ... as``'s or ``:=``'s target, an import without
+    ``as``, a ``del``, a ``def``/``class`` name, ``global``/``nonlocal``."""
+    target: cst.CSTNode | None = None
+    if isinstance(node, (cst.AssignTarget, cst.AugAssign, cst.AnnAssign, cst.NamedExpr)):
+        target = node.target
+    elif isinstance(node, (cst.For, cst.CompFor)):
+        target = node.target
+    elif isinstance(node, cst.AsName):
+        target = node.name
+    elif isinstance(node, cst.ImportAlias) and node.asname is None:
+        # ``from sklearn import metrics`` binds ``metrics``; ``import a.b`` binds ``a``
+        bound: cst.BaseExpression = node.name
+        while isinstance(bound, cst.Attribute):
+            bound = bound.value
+        target = bound
+    elif isinstance(node, cst.Del):
+        target = node.target
+    elif isinstance(node, (cst.FunctionDef, cst.ClassDef)):
+        target = node.name
+    elif isinstance(node, (cst.Global, cst.Nonlocal)):
+        return frozenset(n.name.value for n in node.names)
+    return frozenset(bound_by(target)) if target is not None else frozenset()
 
 
 def forget_bound_names() -> None:

@@ -56,7 +56,10 @@ def _activation_input(model: SemanticModel, origin: object) -> cst.BaseExpressio
         first = origin.args[0] if origin.args else None
         return first.value if first is not None and first.keyword is None else None
     func = origin.func
-    if isinstance(func, cst.Attribute) and func.attr.value in ("sigmoid", "softmax"):
+    if isinstance(func, cst.Attribute) and apis.METHOD_KINDS.get(func.attr.value) in (
+        Kind.PROBS,
+        Kind.SIGMOID_PROBS,
+    ):
         return func.value
     return None
 

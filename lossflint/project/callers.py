@@ -42,7 +42,14 @@ from lossflint.project.exports import parse_syntax
 from lossflint.project.imports import ImportRef, project_modules, scan_imports
 from lossflint.project.layout import Layout, Module
 from lossflint.project.notebook_cells import code_cells
-from lossflint.project.summary import S_UNKNOWN, CallRecord, SClass, SFunction, SValue
+from lossflint.project.summary import (
+    S_UNKNOWN,
+    CallRecord,
+    ClassSummary,
+    SClass,
+    SFunction,
+    SValue,
+)
 
 #: a project with more Python files (and notebooks) than this gets no call
 #: sites from other files
@@ -769,6 +776,38 @@ def subclassed(name: str) -> bool | None:
     if not edited:
         texts.subclassed[short] = found
     return found
+
+
+def external_subclasses(name: str) -> list[ClassSummary] | None:
+    """The classes other project files derive from the top-level class
+    ``name`` of the module being linted (``class Ganomaly(BaseModel)`` in
+    ganomaly.py for basemodel.py's ``BaseModel``), as their summaries say;
+    None when the project cannot be searched or a file deriving it cannot be
+    read (an unreadable subclass may set anything)."""
+    derived = subclassed(name)
+    if derived is not True:
+        return None if derived is None else []
+    found = _searchable()
+    if found is None:
+        return None
+    context, layout, me, texts = found
+    strangers: dict[str, list[CallRecord]] = {name: []}
+    importers = list(_files_naming(context, layout, me, texts, {name: name}, strangers))
+    if strangers[name] or len(importers) > MAX_IMPORTERS:
+        return None  # a file naming the class without importing it: out of sight
+    out: list[ClassSummary] = []
+    for path, _ in importers:
+        caller = layout.module_for_file(path)
+        summary = context.summary(caller.rel) if isinstance(caller, Module) else None
+        if summary is None:
+            return None
+        for cls in summary.classes.values():
+            for base in cls.bases:
+                base = context.resolve(base)
+                if isinstance(base, SClass) and (base.file, base.name) == (me.rel, name):
+                    out.append(cls)
+                    break
+    return out
 
 
 def external_method_calls(methods: list[str]) -> dict[str, list[CallRecord]] | None:

@@ -1225,8 +1225,48 @@ class Interpreter(Statements[V], Expressions[V]):
                 for key, value in found.items():
                     own[key] = self.join(own[key], value) if key in own else value
             attrs.update(own)
+        for name, value in self._set_by_subclasses(cls, attrs).items():
+            attrs.setdefault(name, value)
         self._class_attrs[cls] = attrs
         return attrs
+
+    def _set_by_subclasses(self, cls: cst.ClassDef, attrs: Env) -> Env:
+        """``self.netg`` that the methods of ``cls`` read, that neither it nor
+        its bases set, and that the file's subclasses of it set (a
+        ``BaseModel.test`` whose generator only ``Ganomaly.__init__`` builds:
+        skip-ganomaly, audit s177): what every such subclass agrees on."""
+        wanted: set[str] = set()
+        for stmt in statements_of(cls):
+            if not isinstance(stmt, cst.FunctionDef) or is_static(stmt) or is_classmethod(stmt):
+                continue
+            names = param_names(stmt.params)[:1]
+            for node in nodes_in(stmt, cst.Attribute, memo=memo_of(self.model)):
+                assert isinstance(node, cst.Attribute)
+                if (
+                    names
+                    and isinstance(node.value, cst.Name)
+                    and node.value.value == names[0]
+                    and node.attr.value not in attrs
+                ):
+                    wanted.add(node.attr.value)
+        wanted = {name for name in wanted if self.method(cls, name) is None}
+        if not wanted:
+            return {}
+        subclasses = [
+            other
+            for other in top_classes(self.model).values()
+            if other is not cls and cls in self.mro(other)
+        ]
+        kept_by = [self.class_attrs(other) for other in subclasses]
+        kept_by += self._kept_by_other_files(cls)
+        found: Env = {}
+        for name in sorted(wanted):
+            # a subclass keeping nothing known under the name: unknown
+            held = [kept.get(name, self.unknown) for kept in kept_by]
+            value = self._join_all(held)
+            if held and value is not self.unknown:
+                found[name] = value
+        return found
 
     def _attrs_set_by(
         self, cls: cst.ClassDef, func: cst.FunctionDef, flow: bool, known: Env | None = None
@@ -1289,6 +1329,25 @@ class Interpreter(Statements[V], Expressions[V]):
         finally:
             self.frame = saved
         return out
+
+    def _kept_by_other_files(self, cls: cst.ClassDef) -> list[Env]:
+        """``self.<attr>`` as the ``__init__`` of each subclass other project
+        files derive from ``cls`` leaves it (only for a reported lint: a
+        summary does not look back at its module's subclasses)."""
+        if (
+            self.model.options.get(FOR_SUMMARY)
+            or project_context() is None
+            or top_classes(self.model).get(cls.name.value) is not cls
+        ):
+            return []
+        try:
+            found = callers.external_subclasses(cls.name.value)
+        except (RecursionError, OSError, ValueError):
+            found = None
+        return [
+            {name: self.from_summary(value) for name, value in summary.attrs.items()}
+            for summary in found or ()
+        ]
 
     def _kept_items(
         self,

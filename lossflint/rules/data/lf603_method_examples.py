@@ -300,3 +300,68 @@ METHOD_INVALID.append(
     Invalid(_PLAIN_TRAINER.format(switch="pass", marker="  # error: LF603 at `self.netg(x)`"))
 )
 METHOD_VALID.append(_PLAIN_TRAINER.format(switch="self.netg.eval()", marker=""))
+
+# the base class's methods use a model only its subclasses build
+# (skip-ganomaly's ``BaseModel.test``, audit s177): what every subclass agrees on
+_BASE_MODEL = """
+import torch
+import torch.nn as nn
+
+
+class NetG(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.main = nn.Sequential(nn.Conv2d(3, 8, 3, 1, 1), nn.BatchNorm2d(8), nn.ReLU())
+
+    def forward(self, x):
+        return self.main(x)
+
+
+class BaseModel:
+    def __init__(self, data):
+        self.data = data
+
+    def train_one_epoch(self):
+        self.netg.train()
+        for x in self.data:
+            self.opt.zero_grad()
+            ((self.netg(x) - x) ** 2).mean().backward()
+            self.opt.step()
+
+    def test(self):
+        with torch.no_grad():
+            scores = []
+            for x in self.data:
+                fake = self.netg(x){marker}
+                scores.append(((fake - x) ** 2).mean(dim=(1, 2, 3)))
+            return torch.cat(scores)
+
+    def train(self, epochs):
+        for epoch in range(epochs):
+            self.train_one_epoch()
+            self.test()
+
+
+class Ganomaly(BaseModel):
+    def __init__(self, data):
+        super().__init__(data)
+        self.netg = NetG()
+        self.opt = torch.optim.Adam(self.netg.parameters())
+{other}
+
+Ganomaly(data).train(2)
+"""
+
+_PLAIN_SUBCLASS = """
+class Plain(BaseModel):
+    def __init__(self, data):
+        super().__init__(data)
+        self.netg = nn.Conv2d(3, 3, 3, 1, 1)
+        self.opt = torch.optim.Adam(self.netg.parameters())
+"""
+
+METHOD_INVALID.append(
+    Invalid(_BASE_MODEL.format(marker="  # error: LF603 at `self.netg(x)`", other=""))
+)
+# another subclass builds a model without batch norm or dropout: which one runs is unknown
+METHOD_VALID.append(_BASE_MODEL.format(marker="", other=_PLAIN_SUBCLASS))

@@ -447,6 +447,14 @@ class DataFacts(Interpreter[Any]):
             or self._masks
             or self._adapted
             or self._row_splits
+            # a loader, or another module's result, handed to a function here:
+            # the function sees it next round (``train(model, train_loader)``
+            # after ``train_loader = data_loader(args)``: STGAT, audit s183)
+            or any(
+                isinstance(value, (Loader, Returned))
+                for pins in self._pins.values()
+                for value in pins.values()
+            )
         )
 
     def _attrs_set_by(

@@ -14,7 +14,9 @@ import libcst as cst
 
 from lossflint.analysis.gradients import gradients
 from lossflint.analysis.names import dotted_text
+from lossflint.analysis.numerics import numbers_bound
 from lossflint.analysis.train_mode import pass_counter
+from lossflint.project.constants import imported_literal
 
 if TYPE_CHECKING:
     from lossflint.analysis.index import ModuleIndex
@@ -47,12 +49,16 @@ def _true_at_zero(model: ModuleIndex, test: cst.BaseExpression, loop: cst.CSTNod
     operator, bound = target.operator, target.comparator
     if not (isinstance(left, cst.Name) and _zero_based_counter(model, left, loop)):
         return False
-    if isinstance(bound, cst.Integer):
-        value = int(bound.value)
+    value = _bound_number(model, bound)
+    if value is not None:
+        # ``if epoch > cfg.LR_DECAY_START:`` with the start at -1 (C-3-Framework's
+        # trainers, audit s182): true from the first pass on
         return (
             (isinstance(operator, cst.LessThan) and value > 0)
             or (isinstance(operator, cst.LessThanEqual) and value >= 0)
             or (isinstance(operator, cst.Equal) and value == 0)
+            or (isinstance(operator, cst.GreaterThan) and value < 0)
+            or (isinstance(operator, cst.GreaterThanEqual) and value <= 0)
         )
     # ``if i < warmup_iters:``: a warm-up length, positive by its meaning
     return (
@@ -89,3 +95,16 @@ def _zero_based_counter(
                 return True
         at = model.parent(at)
     return False
+
+
+def _bound_number(model: ModuleIndex, bound: cst.BaseExpression) -> float | None:
+    """A number literal (``-1`` too), a module constant every assignment of
+    which is the same number, or another project module's literal constant."""
+    found = numbers_bound(model, bound)
+    if found is not None and len(set(found)) == 1:
+        return found[0]
+    foreign = imported_literal(model, bound)
+    value = foreign.value if foreign is not None else None
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return float(value)
+    return None

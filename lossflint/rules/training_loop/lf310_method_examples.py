@@ -132,3 +132,37 @@ METHOD_VALID += [
         "train_epoch(models", "schedulers[key].step()\n        train_epoch(models"
     ),
 ]
+
+# a decay guarded by a start the configuration sets to -1: taken from the
+# first epoch on (C-3-Framework's trainers, audit s182)
+_DECAY_START = """
+import torch
+from torch import nn, optim
+from torch.optim.lr_scheduler import StepLR
+
+LR_DECAY_START = {start}
+
+
+class Trainer:
+    def __init__(self, loader):
+        self.net = nn.Linear(4, 1)
+        self.optimizer = optim.Adam(self.net.parameters(), lr=1e-5)
+        self.scheduler = StepLR(self.optimizer, step_size=1, gamma=0.995)
+        self.train_loader = loader
+
+    def forward(self):
+        for epoch in range(200):
+            if epoch > LR_DECAY_START:
+                self.scheduler.step(){marker}
+            self.train()
+
+    def train(self):
+        for img, gt in self.train_loader:
+            self.optimizer.zero_grad()
+            nn.functional.mse_loss(self.net(img), gt).backward()
+            self.optimizer.step()
+"""
+
+METHOD_INVALID.append(Invalid(_DECAY_START.format(start=-1, marker="  # error: LF310")))
+# decay from epoch 10 on: the optimizer has stepped by then
+METHOD_VALID.append(_DECAY_START.format(start=10, marker=""))

@@ -298,7 +298,14 @@ step decay), and PyTorch warns: "Detected call of `lr_scheduler.step()` before
                 continue
             for sched in loop.of("sched_step"):
                 # ``if args.use_scheduler:`` is taken on every pass once switched on
-                every_pass = sched.direct or switched_blocks(model, sched.chain, loop.node)
+                every_pass = (
+                    sched.direct
+                    or switched_blocks(model, sched.chain, loop.node)
+                    or (
+                        not isinstance(loop.node, cst.FunctionDef)
+                        and first_pass_blocks(model, sched.chain, loop.node)
+                    )
+                )
                 if not every_pass or sched.event.closure or id(written(sched)) in reported:
                     continue
                 if _own_protocol(model, sched.event, sched.node):

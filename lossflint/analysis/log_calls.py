@@ -138,10 +138,12 @@ def probability_product(
     flow's log-determinant); the first such value, its factor and whether the
     product is reduced first (``log(mean(softmax(a) * sigmoid(d)))``, BPR-max:
     every term can underflow together). Followed through a name bound once."""
-    inner = num.resolve(model, log.argument)
+    # ``(P * class_mask).sum(1).view(-1, 1)``: a reshape keeps every value
+    # (P2PNet's focal loss, audit s182)
+    inner = num.strip_shape(model, num.resolve(model, log.argument))
     reduced = num.reduction(model, inner, apis.MEAN, "mean") or num.sum_operand(model, inner)
     if reduced is not None:
-        inner = num.resolve(model, reduced)
+        inner = num.strip_shape(model, num.resolve(model, reduced))
     if not num.is_binop(inner, cst.Multiply):
         return None
     assert isinstance(inner, cst.BinaryOperation)

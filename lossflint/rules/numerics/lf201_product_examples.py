@@ -20,6 +20,19 @@ class BPRMax(torch.nn.Module):
         return -torch.log({inner}){marker}
 """
 
+_FOCAL = """
+import torch
+import torch.nn.functional as F
+
+
+def focal_loss(inputs, targets, gamma=2):
+    P = F.softmax(inputs, dim=1)
+    class_mask = torch.zeros_like(inputs).scatter_(1, targets.view(-1, 1), 1.0)
+    probs = (P * class_mask).sum(1).view(-1, 1){eps}
+    log_p = probs.log(){marker}
+    return (-(1 - probs) ** gamma * log_p).mean()
+"""
+
 #: ReChorus's impression loss (audit s143): padding filled with 1 by
 #: ``torch.where``, the kept entries still softmax output
 _PADDED = """
@@ -74,9 +87,13 @@ PRODUCT_INVALID = [
             return -torch.mean(torch.sum(log_probs * taken, 1) * advantages) - 0.01 * bonus + kl
         """
     ),
+    # the target class's probability picked by a one-hot mask, reshaped
+    # (P2PNet's focal loss, audit s182)
+    Invalid(_FOCAL.format(eps="", marker="  # error: LF201 at `probs.log()`")),
 ]
 
 PRODUCT_VALID = [
+    _FOCAL.format(eps=" + 1e-8", marker=""),
     _PADDED.format(filler="torch.ones_like(target_pre)", eps=" + 1e-10", marker=""),
     # the entropy from the log-probabilities themselves: nothing is logged again
     """

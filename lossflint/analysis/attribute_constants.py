@@ -76,16 +76,10 @@ def number(model: ModuleIndex, expr: cst.BaseExpression, depth: int = 3) -> Numb
         key, expr = raw, expr.value
     if isinstance(expr, cst.Name):
         # ``nn.LSTM(..., num_layers=n_layers)`` in ``__init__(self, n_layers=2)``
+        owner = _init_parameter(model, expr)
+        if owner is not None:
+            return _parameter_number(model, *owner, expr.value, key=key)
         init = model.enclosing(expr, cst.FunctionDef, cst.Lambda, cst.ClassDef)
-        cls = model.enclosing(init, cst.ClassDef) if init is not None else None
-        if (
-            isinstance(init, cst.FunctionDef)
-            and init.name.value == "__init__"
-            and isinstance(cls, cst.ClassDef)
-            and model.parent(model.parent(init)) is cls  # type: ignore[arg-type]
-            and any(b.kind == "param" for b in model.bindings(expr) or ())
-        ):
-            return _parameter_number(model, cls, init, expr.value, key=key)
         if key is None and (
             isinstance(init, cst.FunctionDef)
             and model.parent(init) is model.module
@@ -95,6 +89,37 @@ def number(model: ModuleIndex, expr: cst.BaseExpression, depth: int = 3) -> Numb
             # ``def pairwise_distances(a, b, p=2)`` called only here, never
             # with another ``p``
             return _parameter_number(model, init, init, expr.value, method=False)
+    return None
+
+
+def possible_numbers(model: ModuleIndex, expr: cst.BaseExpression) -> frozenset[Number] | None:
+    """Every number ``expr`` may be: ``number``'s one, or for a parameter of
+    a class's ``__init__``, what each construction of the file passes
+    (``nn.Dropout(p=dropout)`` of ``TransferModel(dropout=0.5)`` and
+    ``TransferModel(dropout=0.3)``: audit s185); None when one is unknown."""
+    one = number(model, expr)
+    if one is not None:
+        return frozenset({one})
+    if not isinstance(expr, cst.Name):
+        return None
+    owner = _init_parameter(model, expr)
+    return _parameter_numbers(model, *owner, expr.value) if owner is not None else None
+
+
+def _init_parameter(
+    model: ModuleIndex, name: cst.Name
+) -> tuple[cst.ClassDef, cst.FunctionDef] | None:
+    """The class and its ``__init__`` whose parameter ``name`` is."""
+    init = model.enclosing(name, cst.FunctionDef, cst.Lambda, cst.ClassDef)
+    cls = model.enclosing(init, cst.ClassDef) if init is not None else None
+    if (
+        isinstance(init, cst.FunctionDef)
+        and init.name.value == "__init__"
+        and isinstance(cls, cst.ClassDef)
+        and model.parent(model.parent(init)) is cls  # type: ignore[arg-type]
+        and any(b.kind == "param" for b in model.bindings(name) or ())
+    ):
+        return cls, init
     return None
 
 
@@ -357,6 +382,23 @@ def _parameter_number(
     seen gives ``__init__``'s parameter, passed as a literal or left to a
     literal default (``UNet(dropout=0.1)`` over ``dropout=0.0``); without
     ``method``, every call of the top-level function ``cls`` (``init``)."""
+    values = _parameter_numbers(model, cls, init, param, method, key)
+    if values is None or len(values) != 1:
+        return None
+    return next(iter(values))
+
+
+def _parameter_numbers(
+    model: ModuleIndex,
+    cls: cst.ClassDef | cst.FunctionDef,
+    init: cst.FunctionDef,
+    param: str,
+    method: bool = True,
+    key: str | None = None,
+) -> frozenset[Number] | None:
+    """What ``_parameter_number`` reads: the numbers the constructions of
+    the class give the parameter, when each is one (``TransferModel(dropout=0.5)``
+    here, ``dropout=0.3`` in the factory: audit s185)."""
     params = init.params
     positional = [p.name.value for p in (*params.posonly_params, *params.params)]
     if method:
@@ -388,9 +430,9 @@ def _parameter_number(
         values.add(default if passed is None else passed)
     if not values:
         values.add(default)  # built nowhere here: what the default says
-    if len(values) != 1 or _may_be_constructed_elsewhere(model, cls.name.value):
+    if None in values or _may_be_constructed_elsewhere(model, cls.name.value):
         return None
-    return values.pop()
+    return frozenset(v for v in values if v is not None)
 
 
 def _may_be_constructed_elsewhere(model: ModuleIndex, name: str) -> bool:

@@ -39,7 +39,7 @@ import libcst as cst
 from lossflint.analysis import apis
 from lossflint.analysis import numerics as num
 from lossflint.analysis.apis import Kind
-from lossflint.analysis.attribute_constants import number
+from lossflint.analysis.attribute_constants import number, possible_numbers
 from lossflint.analysis.calls import argument, literal_value
 from lossflint.analysis.contexts import contexts
 from lossflint.analysis.gradients import gradients, target_names
@@ -1257,8 +1257,10 @@ def _matters(model: ModuleIndex, call: cst.Call) -> bool:
         p = argument(call, 0, "p")
         if p is None:
             return True
-        value = number(model, p)  # also ``nn.Dropout(dropout)`` of ``Net(dropout=0.1)``
-        return value is not None and value > 0
+        # also ``nn.Dropout(dropout)`` of ``Net(dropout=0.1)``, and of
+        # ``Net(dropout=0.5)`` beside ``Net(dropout=0.3)``
+        values = possible_numbers(model, p)
+        return bool(values) and all(value > 0 for value in values or ())
     tracking = argument(call, 4, "track_running_stats")
     return tracking is None or literal_value(tracking) is True
 

@@ -13,6 +13,10 @@ from lossflint.diagnostics import Finding, RelatedNode, RelatedSite, Severity
 from lossflint.examples import Invalid
 from lossflint.registry import Rule
 from lossflint.rules.data.lf603_audit_examples import AUDIT_INVALID, AUDIT_VALID
+from lossflint.rules.data.lf603_construction_examples import (
+    CONSTRUCTION_INVALID,
+    CONSTRUCTION_VALID,
+)
 from lossflint.rules.data.lf603_epoch_examples import EPOCH_INVALID, EPOCH_VALID
 from lossflint.rules.data.lf603_mode_examples import MODE_INVALID, MODE_VALID
 from lossflint.rules.data.lf603_unit_test_examples import UNIT_TEST_INVALID, UNIT_TEST_VALID
@@ -248,6 +252,7 @@ depend on the batch size and composition.
         ),
         *AUDIT_INVALID,
         *MODE_INVALID,
+        *CONSTRUCTION_INVALID,
         *EPOCH_INVALID,
         *UNIT_TEST_INVALID,
     ]
@@ -339,6 +344,7 @@ depend on the batch size and composition.
             print(batch_accuracy(x, y))
         """,
         *MODE_VALID,
+        *CONSTRUCTION_VALID,
         *AUDIT_VALID,
         *EPOCH_VALID,
         *UNIT_TEST_VALID,

@@ -1,0 +1,44 @@
+"""LF603 examples of a dropout rate handed to the model's constructor: the
+constructions of the file pass different rates, each above 0
+(``TransferModel(dropout=0.5)`` and a factory's ``TransferModel(dropout=0.3)``,
+HongguLiu/Deepfake-Detection, audit s185): the model holds an active dropout
+whichever built it. One construction passing 0 leaves it unknown."""
+
+from __future__ import annotations
+
+from lossflint.examples import Invalid
+
+_TRANSFER = """
+import torch
+import torch.nn as nn
+
+
+class TransferModel(nn.Module):
+    def __init__(self, num_out_classes=2, dropout=0.5):
+        super().__init__()
+        self.last_linear = nn.Sequential(nn.Dropout(p=dropout), nn.Linear(2048, num_out_classes))
+
+    def forward(self, x):
+        return self.last_linear(x)
+
+
+def model_selection(num_out_classes):
+    return TransferModel(num_out_classes=num_out_classes, dropout={rate})
+
+
+def run(frames, model_path):
+    model = TransferModel(num_out_classes=2, dropout=0.5)
+    model.load_state_dict(torch.load(model_path))
+    with torch.no_grad():
+        for image in frames:
+            out = model(image){marker}
+            print(torch.argmax(out, 1))
+"""
+
+CONSTRUCTION_INVALID = [
+    Invalid(_TRANSFER.format(rate="0.3", marker="  # error: LF603 at `model(image)`")),
+]
+
+CONSTRUCTION_VALID = [
+    _TRANSFER.format(rate="0.0", marker=""),
+]

@@ -416,7 +416,9 @@ def _complementary(model: SemanticModel, terms: list[cst.BaseExpression]) -> boo
         return False
     tests = []
     for term in terms:
-        operand = num.sum_operand(model, num.resolve(model, term))
+        # ``n_pos * class_num + n_neg`` (HashNet, audit s184): a weight on a
+        # count is a class weight, positive
+        operand = num.sum_operand(model, num.resolve(model, _unweighted(num.resolve(model, term))))
         mask = _positively_weighted_mask(model, operand) if operand is not None else None
         if mask is not None:
             operand = mask  # ``(sim * pos_mask).sum(1)`` with ``sim = exp(...)``
@@ -533,3 +535,25 @@ def mask_tests(model: SemanticModel, operand: cst.BaseExpression) -> list[cst.Ba
         ):
             found.append(targets[0].target)
     return found
+
+
+def selects_by_counted_mask(
+    model: SemanticModel, numerator: cst.BaseExpression, denominator: cst.BaseExpression
+) -> bool:
+    """The numerator takes the entries of ``x[mask]`` and the denominator
+    counts ``mask`` (``loss[pos] * S / pos.float().sum()``, HashNet's
+    re-weighting in DeepHash-pytorch, audit s184): with a count of 0 the
+    selection is empty, and so is the quotient, with no NaN in it."""
+    operand = num.sum_operand(model, num.resolve(model, denominator))
+    if operand is None:
+        return False
+    mask = num.strip_shape(model, num.resolve(model, operand))
+    for node in num.expression_nodes(numerator):
+        if (
+            isinstance(node, cst.Subscript)
+            and len(node.slice) == 1
+            and isinstance(node.slice[0].slice, cst.Index)
+            and num.same_code(model, num.strip_shape(model, node.slice[0].slice.value), mask)
+        ):
+            return True
+    return False

@@ -551,8 +551,17 @@ def bounded_exp(model: SemanticModel, operand: cst.BaseExpression, cosine: bool 
         return True
     if isinstance(operand, cst.Name) and _squashed(model, reaching_assignment(model, operand)):
         return True  # ``a = torch.tanh(a); a = torch.exp(a)``: at most e
+    if _capped_value(model, operand):
+        return True
+    if num.is_binop(operand, cst.Add):
+        # ``exp(config["m"] + inner_product)`` of a clamped product: a margin
+        # setting added to a capped value (DeepHash-pytorch's DFH, audit s184)
+        add = cast(cst.BinaryOperation, operand)
+        for side, other in ((add.left, add.right), (add.right, add.left)):
+            if _capped_value(model, side) and _setting(model, other):
+                return True
     operand = num.resolve(model, operand)
-    if _squashed(model, operand) or _capped(model, operand):
+    if _squashed(model, operand):
         return True
     value = model.value(operand)
     if isinstance(value, Tensor) and value.kind in (
@@ -687,6 +696,40 @@ def _negated(model: SemanticModel, expr: cst.BaseExpression, depth: int) -> bool
         if _negated(model, value, depth - 1):
             return True
     return False
+
+
+def _capped_value(model: SemanticModel, expr: cst.BaseExpression) -> bool:
+    """``_capped`` written inline, or the value reaching a name (``theta =
+    torch.clamp(theta, max=50)`` before ``exp(theta)``: DSDH, audit s184)."""
+    if isinstance(expr, cst.Name):
+        bound = reaching_assignment(model, expr)
+        if bound is not None and _capped(model, bound):
+            return True
+    return _capped(model, num.resolve(model, expr))
+
+
+def _setting(model: SemanticModel, expr: cst.BaseExpression) -> bool:
+    """A number of at most ``_LARGEST_SAFE_CAP`` written here, or a scalar
+    read from a configuration (``config["m"]``, ``cfg.margin``,
+    ``args.m``): a hyperparameter, not a tensor computed here."""
+    value = num.number(model, expr)
+    if value is not None:
+        return abs(value) <= _LARGEST_SAFE_CAP
+    if isinstance(expr, cst.Subscript):
+        # (``outputs["logits"]`` is a tensor: only a settings holder's entry)
+        index = expr.slice[0].slice if len(expr.slice) == 1 else None
+        if not isinstance(index, cst.Index) or not isinstance(literal_value(index.value), str):
+            return False
+    elif not isinstance(expr, cst.Attribute):
+        return False
+    holder = expr.value
+    return isinstance(holder, cst.Name) and holder.value in _SETTING_HOLDERS
+
+
+#: names holding a run's settings
+_SETTING_HOLDERS = frozenset(
+    {"args", "opt", "opts", "cfg", "config", "conf", "hparams", "hp", "settings"}
+)
 
 
 def _capped(model: SemanticModel, expr: cst.BaseExpression) -> bool:

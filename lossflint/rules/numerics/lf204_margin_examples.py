@@ -287,3 +287,30 @@ MARGIN_VALID += [
         return torch.log(1 + torch.exp(p - p.t())).mean()
     """,
 ]
+
+# a clamp rebinding the same name caps the exponent; a margin setting added
+# to it keeps it small (DSDH_PyTorch and DeepHash-pytorch's DFH, audit s184)
+_CLAMPED = """
+import torch
+
+
+def dfh_loss(u, U, s, config):
+    inner_product = u @ U * 0.5
+    inner_product = inner_product.clamp(min=-100, max={cap})
+    return ((1 - s) * torch.log(1 + torch.exp({exponent}))).mean(){marker}
+"""
+
+MARGIN_VALID += [
+    _CLAMPED.format(cap=50, exponent="inner_product", marker=""),
+    _CLAMPED.format(cap=50, exponent='config["m"] + inner_product', marker=""),
+]
+MARGIN_INVALID += [
+    # the lower bound is no cap: ``exp(m - inner_product)`` can be exp(103)
+    Invalid(
+        _CLAMPED.format(cap=50, exponent='config["m"] - inner_product', marker="  # error: LF204")
+    ),
+    # a tensor added is no setting
+    Invalid(
+        _CLAMPED.format(cap=50, exponent='u["bias"] + inner_product', marker="  # error: LF204")
+    ),
+]

@@ -120,3 +120,27 @@ COMPARISON_VALID.append(
     # a weight map of unknown values, not a comparison: never all zero here
     _UNPACKED.format(mask="torch.ones_like(y_true)", marker="")
 )
+
+# the entries a mask selects, divided by its count: with a count of 0 there
+# are none (HashNet's re-weighting in DeepHash-pytorch, audit s184); a class
+# weight on one of two complementary counts keeps their sum the pair count
+_REWEIGHTED = """
+import torch
+
+
+def hashnet_loss(loss, S, class_num=1.0):
+    mask_positive = S > 0
+    mask_negative = S <= 0
+    S1 = torch.sum(mask_positive.float())
+    S0 = torch.sum(mask_negative.float())
+    loss[mask_positive] = loss[mask_positive] * (S0 + S1) / S1
+    {divided}{marker}
+"""
+
+COMPARISON_VALID += [
+    _REWEIGHTED.format(divided="return loss.sum() / (S1 * class_num + S0)", marker=""),
+]
+COMPARISON_INVALID.append(
+    # the whole loss divided by one mask's count: 0/0 when no pair is positive
+    Invalid(_REWEIGHTED.format(divided="return loss.sum() / S1", marker="  # error: LF206"))
+)

@@ -8,7 +8,12 @@ from typing import TYPE_CHECKING
 import libcst as cst
 
 from lossflint.analysis import numerics as num
-from lossflint.analysis.denominators import mask_tests, reduced_operands, zero_able
+from lossflint.analysis.denominators import (
+    mask_tests,
+    reduced_operands,
+    selects_by_counted_mask,
+    zero_able,
+)
 from lossflint.analysis.gradients import Reach, gradients
 from lossflint.analysis.reaching import reaching_assignment
 from lossflint.analysis.rollout_returns import standardised_rollout
@@ -225,6 +230,8 @@ certain.
         if framework is None and not any_framework:
             return None
         if num.where_guarded(model, division, denominator):
+            return None
+        if selects_by_counted_mask(model, found.left, denominator):
             return None
         # a test of what is summed (``if not mask.any(): return``) guards too
         for operand in reduced_operands(model, num.resolve(model, denominator)):

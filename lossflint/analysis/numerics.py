@@ -650,12 +650,24 @@ def _guarded_product(
 
 
 def one_minus(expr: cst.BaseExpression) -> cst.BaseExpression | None:
-    """``1 - e`` / ``1.0 - e`` → e."""
+    """``1 - e`` / ``1.0 - e`` → e; also ``-e + 1`` (TBH's ``log(-q + 1)``,
+    audit s184)."""
     if is_binop(expr, cst.Subtract):
         assert isinstance(expr, cst.BinaryOperation)
         one = literal_value(expr.left)
         if one in (1, 1.0) and not isinstance(one, bool):
             return expr.right
+    if is_binop(expr, cst.Add):
+        assert isinstance(expr, cst.BinaryOperation)
+        one = literal_value(expr.right)
+        left = expr.left
+        if (
+            one in (1, 1.0)
+            and not isinstance(one, bool)
+            and isinstance(left, cst.UnaryOperation)
+            and isinstance(left.operator, cst.Minus)
+        ):
+            return left.expression
     return None
 
 

@@ -119,3 +119,25 @@ PRODUCT_VALID = [
     lp = K.log(K.softmax(scores) + K.epsilon())
     """,
 ]
+
+# ``-q + 1`` is ``1 - q`` (TBH's Bernoulli KL term, audit s184)
+PRODUCT_INVALID.append(
+    Invalid(
+        """
+        import torch
+
+        def kl(x):
+            q = torch.sigmoid(x)
+            return (q * torch.log(q) + (-q + 1) * torch.log(-q + 1)).sum()  # error: LF201 at `torch.log(q)`  # error: LF201 at `torch.log(-q`
+        """
+    )
+)
+PRODUCT_VALID.append(
+    """
+    import torch
+
+    def kl(x):
+        q = torch.sigmoid(x)
+        return (q * torch.log(q + 1e-8) + (-q + 1) * torch.log(-q + 1 + 1e-8)).sum()
+    """
+)

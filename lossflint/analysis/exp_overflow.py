@@ -561,7 +561,7 @@ def bounded_exp(model: SemanticModel, operand: cst.BaseExpression, cosine: bool 
             if _capped_value(model, side) and _setting(model, other):
                 return True
     operand = num.resolve(model, operand)
-    if _squashed(model, operand):
+    if _squashed(model, operand) or _scaled_code_product(model, operand):
         return True
     value = model.value(operand)
     if isinstance(value, Tensor) and value.kind in (
@@ -696,6 +696,48 @@ def _negated(model: SemanticModel, expr: cst.BaseExpression, depth: int) -> bool
         if _negated(model, value, depth - 1):
             return True
     return False
+
+
+def _scaled_code_product(model: SemanticModel, expr: cst.BaseExpression) -> bool:
+    """``sigmoid_param * torch.mm(u, v.t())`` of tanh codes (HashNet's
+    pairwise loss with ``10 / hash_bit``, audit s184): at most the code length
+    times a scale set against it (a setting, or a number at most 1). Unscaled,
+    the code length is not known here: reported."""
+    if not isinstance(expr, cst.BinaryOperation) or not isinstance(
+        expr.operator, (cst.Multiply, cst.Divide)
+    ):
+        return False
+    sides = [(expr.left, expr.right)]
+    if isinstance(expr.operator, cst.Multiply):
+        sides.append((expr.right, expr.left))
+    for product, scale in sides:
+        if not _code_product(model, num.resolve(model, product)):
+            continue
+        factor = num.number(model, scale)
+        if factor is None:
+            return not _tensor_valued(model, scale)
+        if isinstance(expr.operator, cst.Divide):
+            return abs(factor) >= 1
+        return abs(factor) <= 1
+    return False
+
+
+def _code_product(model: SemanticModel, expr: cst.BaseExpression) -> bool:
+    """``u @ v.t()``, ``torch.mm(u, v.t())``: a product of two tanh outputs."""
+    if num.is_binop(expr, cst.MatrixMultiply):
+        factors = [cast(cst.BinaryOperation, expr).left, cast(cst.BinaryOperation, expr).right]
+    else:
+        info = num.call_info(model, expr)
+        if info is None or info.qualname not in apis.MATMUL or info.qualname == apis.EINSUM:
+            return False
+        factors = [a.value for a in info.node.args if a.keyword is None and not a.star]
+    if len(factors) != 2:
+        return False
+    for factor in factors:
+        value = model.value(_untransposed(factor))
+        if not isinstance(value, Tensor) or value.kind is not Kind.BOUNDED:
+            return False
+    return True
 
 
 def _capped_value(model: SemanticModel, expr: cst.BaseExpression) -> bool:

@@ -508,6 +508,8 @@ class KindAnalysis(Interpreter[Value]):
             return made(Kind.LOG_PROBS)
         if qualname in apis.SIGMOID:
             return made(Kind.SIGMOID_PROBS)
+        if qualname in apis.BOUNDED_ACTIVATIONS:
+            return made(Kind.BOUNDED)  # tanh, sin, cos (sigmoid: above)
         if qualname in apis.ARGMAX or qualname in apis.RANDINT:
             return made(Kind.CLASS_INDICES)
         if qualname in apis.ONE_HOT:

@@ -43,7 +43,9 @@ if TYPE_CHECKING:
     from lossflint.analysis.index import ModuleIndex
 
 _LABEL_KINDS = frozenset({Kind.CLASS_INDICES, Kind.ONE_HOT})
-_OUTPUT_KINDS = frozenset({Kind.LOGITS, Kind.PROBS, Kind.LOG_PROBS, Kind.SIGMOID_PROBS})
+_OUTPUT_KINDS = frozenset(
+    {Kind.LOGITS, Kind.PROBS, Kind.LOG_PROBS, Kind.SIGMOID_PROBS, Kind.BOUNDED}
+)
 
 
 @dataclass(frozen=True)

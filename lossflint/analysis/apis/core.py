@@ -18,6 +18,8 @@ class Kind(str, enum.Enum):
     #: 0/1 with ones in every row (``zeros.scatter_(1, ids[:, :k], 1)``, MAE's mask)
     ROW_HOT = "ones in every row"
     NON_NEGATIVE = "non-negative values"
+    #: tanh output (sin, cos): every value in [-1, 1]
+    BOUNDED = "values in [-1, 1]"
     LOSS = "a loss"
     UNKNOWN = "unknown"
 

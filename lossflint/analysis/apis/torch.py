@@ -164,6 +164,7 @@ METHOD_KINDS: dict[str, Kind] = {
     "square": Kind.NON_NEGATIVE,
     "exp": Kind.NON_NEGATIVE,
     "long": Kind.CLASS_INDICES,
+    "tanh": Kind.BOUNDED,
 }
 
 #: how many positional arguments the tensor method takes at most: a call with
@@ -222,6 +223,7 @@ LAYER_KINDS: dict[str, Kind | None] = {
     "torch.nn.LogSoftmax": Kind.LOG_PROBS,
     "torch.nn.Sigmoid": Kind.SIGMOID_PROBS,
     "torch.nn.ReLU": Kind.NON_NEGATIVE,
+    "torch.nn.Tanh": Kind.BOUNDED,
     "torch.nn.Linear": Kind.LOGITS,
     "torch.nn.LazyLinear": Kind.LOGITS,
     "torch.nn.Bilinear": Kind.LOGITS,

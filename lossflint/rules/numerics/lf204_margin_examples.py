@@ -8,6 +8,10 @@ examples module stays small."""
 from __future__ import annotations
 
 from lossflint.examples import Invalid
+from lossflint.rules.numerics.lf204_code_product_examples import (
+    CODE_PRODUCT_INVALID,
+    CODE_PRODUCT_VALID,
+)
 from lossflint.rules.numerics.lf204_gaussian_examples import GAUSSIAN_INVALID, GAUSSIAN_VALID
 
 MARGIN_INVALID = [
@@ -55,6 +59,7 @@ MARGIN_INVALID = [
         """
     ),
     *GAUSSIAN_INVALID,
+    *CODE_PRODUCT_INVALID,
 ]
 
 MARGIN_VALID = [
@@ -118,6 +123,7 @@ MARGIN_VALID = [
         return -log_prob.mean()
     """,
     *GAUSSIAN_VALID,
+    *CODE_PRODUCT_VALID,
 ]
 
 # TensorFlow 1's ``tf.log1p`` of an exponential (richardaecn's

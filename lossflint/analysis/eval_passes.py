@@ -208,6 +208,7 @@ def _candidates(model: ModuleIndex) -> list[TrainModeEvaluation]:
             layer_site = _foreign_mode_layer(value) if isinstance(value, Foreign) else remote
             if layer_site is None or not (
                 _built_here(model, target)
+                or _built_by_callers(model, call, target)
                 or _trained_here(index, receiver)
                 or _trained_by_callers(model, call, receiver)
             ):
@@ -948,30 +949,38 @@ def _foreign_mode_layer(value: Foreign) -> Origin | None:
     ref = value.ref
     if context is None or not isinstance(ref, SInstance):
         return None
-    todo: list[SValue] = [ref]
+    # (value, a base of the model's class): an unknown base may hold
+    # anything, an unknown submodule only hides what it holds
+    todo: list[tuple[SValue, bool]] = [(ref, True)]
     seen: set[tuple[str, str]] = set()
     while todo and len(seen) < 8:
-        current = context.resolve(todo.pop(0))
-        if not isinstance(current, (SClass, SInstance)):
-            return None
-        if (current.file, current.name) in seen:
+        value, base_line = todo.pop(0)
+        current = context.resolve(value)
+        if isinstance(current, (SClass, SInstance)) and (current.file, current.name) in seen:
             continue
-        seen.add((current.file, current.name))
-        cls = context.class_summary(current)
+        cls = context.class_summary(current) if isinstance(current, (SClass, SInstance)) else None
         if cls is None:
-            return None
+            if base_line:
+                return None
+            continue
+        assert isinstance(current, (SClass, SInstance))
+        seen.add((current.file, current.name))
         if cls.mode_layer is not None:
             return cls.mode_layer
         for attr in cls.attrs.values():
             found = _mode_layer_in(attr)
             if found is not None:
                 return found
+            if isinstance(attr, SInstance):
+                # ``self.model = Xception()`` of a third module (Deepfake-Detection's
+                # TransferModel, audit s185): what the submodule's class builds
+                todo.append((attr, False))
         for base in cls.bases:
             if isinstance(base, SObject):
-                if base.qualname not in apis.TORCH_MODULE_BASES:
+                if base.qualname not in apis.TORCH_MODULE_BASES and base_line:
                     return None
                 continue
-            todo.append(base)
+            todo.append((base, base_line))
     return None
 
 
@@ -1014,6 +1023,32 @@ def _trained_by_callers(model: ModuleIndex, call: cst.Call, receiver: str) -> bo
     if not records:
         return bool(sites)
     return all(place in r.train_mode or receiver in r.train_mode for r in records)
+
+
+def _built_by_callers(model: ModuleIndex, call: cst.Call, receiver: cst.BaseExpression) -> bool:
+    """``receiver`` is a parameter of the module-level function ``call`` is
+    in, which only this file calls, each call handing it a model ``_built_here``
+    (``predict_with_model(image, model)`` in ``run()`` after ``model =
+    TransferModel()``: Deepfake-Detection, audit s185)."""
+    func = model.enclosing(call, cst.FunctionDef)
+    if (
+        not isinstance(receiver, cst.Name)
+        or not isinstance(func, cst.FunctionDef)
+        or model.parent(func) is not model.module
+    ):
+        return False
+    params = [p.name.value for p in (*func.params.posonly_params, *func.params.params)]
+    if receiver.value not in params:
+        return False
+    sites = gradients(model).call_sites(func)
+    if not sites or kinds_of(model).calls_from_other_files(func):
+        return False
+    position = params.index(receiver.value)
+    for site in sites:
+        passed = argument(site, position, receiver.value)
+        if not isinstance(passed, cst.Name) or not _built_here(model, passed):
+            return False
+    return True
 
 
 def _built_here(model: ModuleIndex, receiver: cst.BaseExpression) -> bool:

@@ -954,8 +954,8 @@ def _foreign_mode_layer(value: Foreign) -> Origin | None:
     todo: list[tuple[SValue, bool]] = [(ref, True)]
     seen: set[tuple[str, str]] = set()
     while todo and len(seen) < 8:
-        value, base_line = todo.pop(0)
-        current = context.resolve(value)
+        held, base_line = todo.pop(0)
+        current = context.resolve(held)
         if isinstance(current, (SClass, SInstance)) and (current.file, current.name) in seen:
             continue
         cls = context.class_summary(current) if isinstance(current, (SClass, SInstance)) else None

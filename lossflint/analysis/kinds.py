@@ -863,6 +863,10 @@ class KindAnalysis(Interpreter[Value]):
                 return receiver
             if name in apis.SELECTION_METHODS:
                 return receiver  # ``p.gather(1, y)``: some of the same values
+            if name in ("masked_fill", "masked_fill_") and _masks_out(call, receiver.kind):
+                # ``scores.masked_fill(c_mask == 1, -1e10)``: padding pushed to
+                # -inf, the rest still logits (QANet's span heads, audit s188)
+                return receiver
             if receiver.kind in _PROBABILITY_KINDS and _upper_clamp_only(call, name):
                 # ``p.clamp(max=1 - 1e-20)``: a 0 stays 0 (no guard for log)
                 return receiver
@@ -1588,3 +1592,40 @@ def _keeps_non_negative(call: cst.Call, name: str) -> bool:
             isinstance(exponent, (int, float)) and not isinstance(exponent, bool) and exponent > 0
         )
     return False
+
+
+def _masks_out(call: cst.Call, kind: Kind) -> bool:
+    """``masked_fill(mask, value)`` that leaves ``kind`` as it is: logits or
+    log-probabilities filled with a huge negative (``-1e10``, ``-inf``),
+    probabilities filled with 0."""
+    value = argument(call, 1, "value")
+    if value is None:
+        return False
+    if kind in (Kind.LOGITS, Kind.LOG_PROBS):
+        return _very_negative(value)
+    return kind in (Kind.PROBS, Kind.SIGMOID_PROBS) and literal_value(value) in (0, 0.0)
+
+
+def _very_negative(expr: cst.BaseExpression) -> bool:
+    """``-1e10``, ``-1e4``, ``float("-inf")``, ``-float("inf")``, ``-np.inf``."""
+    number = literal_value(expr)
+    if isinstance(number, (int, float)) and not isinstance(number, bool):
+        return number <= -1e4
+    if isinstance(expr, cst.UnaryOperation) and isinstance(expr.operator, cst.Minus):
+        inner = expr.expression
+        if isinstance(inner, cst.Attribute) and inner.attr.value == "inf":
+            return True  # ``-np.inf``, ``-math.inf``
+        return (
+            isinstance(inner, cst.Call)
+            and isinstance(inner.func, cst.Name)
+            and inner.func.value == "float"
+            and len(inner.args) == 1
+            and literal_value(inner.args[0].value) in ("inf", "Inf", "infinity")
+        )
+    return (
+        isinstance(expr, cst.Call)
+        and isinstance(expr.func, cst.Name)
+        and expr.func.value == "float"
+        and len(expr.args) == 1
+        and literal_value(expr.args[0].value) in ("-inf", "-Inf", "-infinity")
+    )

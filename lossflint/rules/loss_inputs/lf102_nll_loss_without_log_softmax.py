@@ -14,6 +14,7 @@ from lossflint.diagnostics import Applicability, Finding, FixSpec, NodeEdit, Sev
 from lossflint.examples import Invalid
 from lossflint.rules.loss_inputs.common import LossInputRule, inputs_of_kind, loss_label
 from lossflint.rules.loss_inputs.fixes import rename_call
+from lossflint.rules.loss_inputs.lf102_masked_examples import MASKED_INVALID, MASKED_VALID
 
 if TYPE_CHECKING:
     from lossflint.analysis.model import SemanticModel
@@ -64,6 +65,7 @@ Unsafe: for an inline `softmax(...)` input the fix turns it into
 original was wrong.
 """
     INVALID = [
+        *MASKED_INVALID,
         # a PyG GCN ends in a message-passing layer: scores, not log-probabilities
         Invalid(
             """
@@ -151,6 +153,7 @@ original was wrong.
         ),
     ]
     VALID = [
+        *MASKED_VALID,
         # ... the setter given a loss that takes probabilities' logs itself:
         # which one runs is not known
         """

@@ -1569,6 +1569,8 @@ def is_boolean(model: ModuleIndex, expr: cst.BaseExpression, depth: int = 3) -> 
     """A mask: a comparison, ``&``/``|``/``~`` of masks, ``.eq()``-style
     methods, or a cast of a mask."""
     if isinstance(expr, cst.Name) and depth > 0:
+        if _indicator(model, expr):
+            return True
         # also a name rebound later, read where one assignment surely reaches
         # (``count = mask.sum()`` before ``mask = mask.unsqueeze(-1)``)
         value = bound_value(model, expr) or reaching_assignment(model, expr)
@@ -1588,13 +1590,44 @@ def is_boolean(model: ModuleIndex, expr: cst.BaseExpression, depth: int = 3) -> 
         return False
     if info.qualname in apis.BOOL_FUNCS or info.method in apis.BOOL_METHODS:
         return True
-    if info.method in (apis.CAST_METHODS | {"detach"}) and info.receiver is not None:
+    if info.method in (apis.CAST_METHODS | {"detach", "astype"}) and info.receiver is not None:
         return is_boolean(model, info.receiver, depth)
     if info.qualname == apis.TF_CAST and info.node.args and depth > 0:
         return is_boolean(
             model, info.node.args[0].value, depth - 1
         )  # ``tf.cast(y == 1, 'float32')``
+    if info.qualname in apis.ARRAY_WRAPPERS and info.node.args and depth > 0:
+        return is_boolean(model, info.node.args[0].value, depth - 1)  # ``torch.tensor(np_mask)``
     return False
+
+
+def _indicator(model: ModuleIndex, name: cst.Name) -> bool:
+    """``m = np.zeros(shape)`` whose only other writes are ``m[cond] = 1``:
+    0/1 per entry, all 0 where no ``cond`` holds (MODNet's boundary mask,
+    audit s186)."""
+    values = assignments(model, name)
+    if len(values) != 1:
+        return False
+    start = values[0]
+    if not (isinstance(start, cst.Call) and model.qualname(start.func) in apis.ZERO_STARTS):
+        return False
+    scope = model.scope_of(name).node
+    found = False
+    for node in nodes_in(scope, cst.Assign, cst.AugAssign, memo=memo_of(model)):
+        targets = (
+            [t.target for t in node.targets] if isinstance(node, cst.Assign) else [node.target]
+        )
+        for target in targets:
+            if not (
+                isinstance(target, cst.Subscript)
+                and isinstance(target.value, cst.Name)
+                and target.value.value == name.value
+            ):
+                continue
+            if isinstance(node, cst.AugAssign) or literal_value(node.value) not in (1, 1.0, True):
+                return False
+            found = True
+    return found
 
 
 def is_count(model: ModuleIndex, expr: cst.BaseExpression, depth: int = 3) -> bool:

@@ -144,3 +144,40 @@ COMPARISON_INVALID.append(
     # the whole loss divided by one mask's count: 0/0 when no pair is positive
     Invalid(_REWEIGHTED.format(divided="return loss.sum() / S1", marker="  # error: LF206"))
 )
+
+# a 0/1 mask built in NumPy (zeros, then ones where a test holds) or cast
+# from a comparison with ``astype``: all 0 for a frame with no boundary
+# (MODNet's SOC adaptation, audit s186)
+_BOUNDARY = """
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+
+def soc_iter(modnet, optimizer, image, backup):
+    optimizer.zero_grad()
+    pred = modnet(image)
+    {mask}
+    boundaries = torch.tensor(np_boundaries).float()
+    loss = boundaries * F.l1_loss(pred, backup, reduction="none")
+    loss = torch.sum(loss, dim=(1, 2, 3)) / {count}{marker}
+    loss.mean().backward()
+    optimizer.step()
+"""
+
+_ZEROS_THEN_ONES = """np_boundaries = np.zeros(pred.shape)
+    np_boundaries[pred.detach().cpu().numpy() > 0.5] = 1"""
+_CAST = "np_boundaries = (pred.detach().cpu().numpy() > 0.5).astype(np.float32)"
+_COUNT = "torch.sum(boundaries, dim=(1, 2, 3))"
+
+COMPARISON_INVALID += [
+    Invalid(_BOUNDARY.format(mask=_ZEROS_THEN_ONES, count=_COUNT, marker="  # error: LF206")),
+    Invalid(_BOUNDARY.format(mask=_CAST, count=_COUNT, marker="  # error: LF206")),
+]
+COMPARISON_VALID += [
+    _BOUNDARY.format(mask=_ZEROS_THEN_ONES, count=f"({_COUNT} + 1e-6)", marker=""),
+    # written with other values too: not a 0/1 mask
+    _BOUNDARY.format(
+        mask=_ZEROS_THEN_ONES + "\n    np_boundaries[0] = 0.5", count=_COUNT, marker=""
+    ),
+]

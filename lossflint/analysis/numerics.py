@@ -1614,6 +1614,7 @@ def _indicator(model: ModuleIndex, name: cst.Name) -> bool:
     scope = model.scope_of(name).node
     found = False
     for node in nodes_in(scope, cst.Assign, cst.AugAssign, memo=memo_of(model)):
+        assert isinstance(node, (cst.Assign, cst.AugAssign))
         targets = (
             [t.target for t in node.targets] if isinstance(node, cst.Assign) else [node.target]
         )
@@ -1624,7 +1625,7 @@ def _indicator(model: ModuleIndex, name: cst.Name) -> bool:
                 and target.value.value == name.value
             ):
                 continue
-            if isinstance(node, cst.AugAssign) or literal_value(node.value) not in (1, 1.0, True):
+            if isinstance(node, cst.AugAssign) or literal_value(node.value) not in (1, 1.0):
                 return False
             found = True
     return found

@@ -449,6 +449,9 @@ class Base(Generic[V]):
     def method(self, cls: cst.ClassDef, name: str) -> cst.FunctionDef | None:
         raise NotImplementedError
 
+    def mro(self, cls: cst.ClassDef) -> list[cst.ClassDef]:
+        raise NotImplementedError
+
     def _call(self, call: cst.Call, callee: Any, args: list[V], env: Env) -> V:
         raise NotImplementedError
 

@@ -9,6 +9,7 @@ from typing import Any
 
 import libcst as cst
 
+from lossflint.analysis import apis
 from lossflint.analysis.calls import literal_value
 from lossflint.analysis.interpreter.base import NO_NONE, Base, Env, V
 from lossflint.analysis.interpreter.specialise import test_truth
@@ -24,6 +25,7 @@ from lossflint.analysis.values import (
     TupleValue,
 )
 from lossflint.analysis.walk import nodes_in
+from lossflint.project.summary import SInstance
 
 _ABSENT = object()
 
@@ -96,6 +98,20 @@ class Expressions(Base[V]):
             self._escapes(value, expr, env)
         return value  # type: ignore[no-any-return]
 
+    def _plain_module(self, cls: cst.ClassDef) -> bool:
+        """``cls`` derives from ``nn.Module`` and, along the file's classes,
+        from nothing else outside the file (a framework wrapper's subclass
+        may keep a ``module`` of its own)."""
+        found = False
+        for klass in self.mro(cls):
+            for base in klass.bases:
+                qualname = self.model.qualname(base.value)
+                if qualname in apis.TORCH_MODULE_BASES:
+                    found = True
+                elif qualname is not None:
+                    return False
+        return found
+
     def _eval_attribute(self, expr: cst.Attribute, env: Env) -> V:
         key = self.model.dotted(expr)
         if key is not None and key in env:
@@ -108,7 +124,10 @@ class Expressions(Base[V]):
             return self.module_attribute(qualname, expr)
         base = self.eval(expr.value, env)
         if isinstance(base, Foreign):
-            return self.foreign_attribute(base, expr.attr.value)
+            found = self.foreign_attribute(base, expr.attr.value)
+            if found is self.unknown and _unwrapped(expr, base):
+                return base  # type: ignore[return-value]
+            return found
         if isinstance(base, Instance):
             attr = expr.attr.value
             attrs = self.class_attrs(base.cls)
@@ -120,6 +139,8 @@ class Expressions(Base[V]):
                 if self.recording:
                     self._escapes(ref, expr, env)
                 return ref  # type: ignore[return-value]
+            if _unwrapped(expr, base) and self._plain_module(base.cls):
+                return base  # type: ignore[return-value]
             # an attribute a framework base class sets (``self.train_dataset``
             # of a Hugging Face ``Trainer`` subclass): the domain's to say
             return self.attribute(expr, base)
@@ -381,3 +402,12 @@ _HANDLERS: dict[type, Any] = {
     cst.SimpleString: Expressions._eval_literal,
     cst.Lambda: Expressions._eval_lambda,
 }
+
+
+def _unwrapped(expr: cst.Attribute, base: Instance | Foreign) -> bool:
+    """``model.module`` of a model whose class keeps no ``module``: the model a
+    ``DataParallel`` wraps (the wrapper passes its model through), read after
+    ``if isinstance(model, nn.DataParallel):`` (Deepfake-Detection, audit s185)."""
+    return expr.attr.value == "module" and (
+        isinstance(base, Instance) or isinstance(base.ref, SInstance)
+    )

@@ -2,7 +2,8 @@
 constructions of the file pass different rates, each above 0
 (``TransferModel(dropout=0.5)`` and a factory's ``TransferModel(dropout=0.3)``,
 HongguLiu/Deepfake-Detection, audit s185): the model holds an active dropout
-whichever built it. One construction passing 0 leaves it unknown."""
+whichever built it. One construction passing 0 leaves it unknown. Also a model
+unwrapped from ``DataParallel`` (``model = model.module``): the same model."""
 
 from __future__ import annotations
 
@@ -42,3 +43,35 @@ CONSTRUCTION_INVALID = [
 CONSTRUCTION_VALID = [
     _TRANSFER.format(rate="0.0", marker=""),
 ]
+
+# ``model.module`` after ``isinstance(model, nn.DataParallel)``: the model
+# the wrapper holds, still in train mode (Deepfake-Detection, audit s185)
+_UNWRAPPED = """
+import torch
+import torch.nn as nn
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Sequential(nn.Dropout(p=0.5), nn.Linear(10, 2))
+
+    def forward(self, x):
+        return self.fc(x)
+
+
+def run(frames, model_path):
+    model = Net()
+    model.load_state_dict(torch.load(model_path))
+    if isinstance(model, nn.DataParallel):
+        model = model.module
+    {switch}
+    with torch.no_grad():
+        for image in frames:
+            print(torch.argmax(model(image), 1)){marker}
+"""
+
+CONSTRUCTION_INVALID.append(
+    Invalid(_UNWRAPPED.format(switch="", marker="  # error: LF603 at `model(image)`"))
+)
+CONSTRUCTION_VALID.append(_UNWRAPPED.format(switch="model.eval()", marker=""))

@@ -43,7 +43,7 @@ from lossflint.analysis.attribute_constants import number, possible_numbers
 from lossflint.analysis.calls import argument, literal_value
 from lossflint.analysis.contexts import contexts
 from lossflint.analysis.gradients import gradients, target_names
-from lossflint.analysis.held_out_passes import held_out_loops, held_out_pass
+from lossflint.analysis.held_out_passes import held_out_loops, held_out_pass, own_held_out_loop
 from lossflint.analysis.interpreter.syntax import arguments_by_param, param_names
 from lossflint.analysis.kinds import KindAnalysis, kinds_of
 from lossflint.analysis.loops import LoopIndex, loops
@@ -221,6 +221,7 @@ def _candidates(model: ModuleIndex) -> list[TrainModeEvaluation]:
             model.enclosing(call, cst.FunctionDef) in training_funcs
             and not _pass_after_training(model, region)
             and not held_out_pass(model, index, region, call)
+            and not own_held_out_loop(model, index, call)
             and not _after_training_in_function(model, index, region)
         ):
             continue

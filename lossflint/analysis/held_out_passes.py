@@ -64,6 +64,26 @@ def held_out_pass(
     return trained
 
 
+def own_held_out_loop(model: ModuleIndex, index: LoopIndex, call: cst.Call) -> bool:
+    """``call`` runs in a loop of its own function over held-out data that
+    backpropagates nothing (``for x, y in val_dl:`` in an ``evaluate(model,
+    val_dl)`` the training batch loop calls: a pass over the validation set,
+    not a metric of the training batch; eagle705's BERT-CRF, audit s187)."""
+    for ancestor in model.ancestors(call):
+        if isinstance(ancestor, (cst.FunctionDef, cst.Lambda, cst.ClassDef, cst.While)):
+            return False
+        if isinstance(ancestor, cst.For):
+            # (a loop with a backward of its own is in the index with it)
+            trains = any(
+                event.kind == "backward"
+                for loop in index.enclosing_loops(call)
+                if loop.node is ancestor
+                for event in loop.events
+            )
+            return not trains and _held_out(model, ancestor.iter)
+    return False
+
+
 def _plain_constant(expr: cst.BaseExpression) -> bool:
     """``None`` (no hidden state), a number or a string: no data."""
     return (isinstance(expr, cst.Name) and expr.value in ("None", "True", "False")) or isinstance(

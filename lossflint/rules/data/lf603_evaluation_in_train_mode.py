@@ -19,6 +19,10 @@ from lossflint.rules.data.lf603_construction_examples import (
 )
 from lossflint.rules.data.lf603_epoch_examples import EPOCH_INVALID, EPOCH_VALID
 from lossflint.rules.data.lf603_mode_examples import MODE_INVALID, MODE_VALID
+from lossflint.rules.data.lf603_step_evaluation_examples import (
+    STEP_EVALUATION_INVALID,
+    STEP_EVALUATION_VALID,
+)
 from lossflint.rules.data.lf603_unit_test_examples import UNIT_TEST_INVALID, UNIT_TEST_VALID
 
 if TYPE_CHECKING:
@@ -253,6 +257,7 @@ depend on the batch size and composition.
         *AUDIT_INVALID,
         *MODE_INVALID,
         *CONSTRUCTION_INVALID,
+        *STEP_EVALUATION_INVALID,
         *EPOCH_INVALID,
         *UNIT_TEST_INVALID,
     ]
@@ -345,6 +350,7 @@ depend on the batch size and composition.
         """,
         *MODE_VALID,
         *CONSTRUCTION_VALID,
+        *STEP_EVALUATION_VALID,
         *AUDIT_VALID,
         *EPOCH_VALID,
         *UNIT_TEST_VALID,

@@ -19,6 +19,7 @@ from lossflint.analysis import keras as K
 from lossflint.analysis.apis import Kind
 from lossflint.analysis.calls import argument, literal_value
 from lossflint.analysis.values import Tensor
+from lossflint.analysis.walk import calls_in, memo_of
 
 if TYPE_CHECKING:
     from lossflint.analysis.index import ModuleIndex
@@ -189,3 +190,19 @@ def _rank1(model: ModuleIndex, size: cst.BaseExpression | None) -> bool:
     if isinstance(size, (cst.Tuple, cst.List)):
         return len(size.elements) == 1 and not isinstance(size.elements[0], cst.StarredElement)
     return False
+
+
+def version_fallback(model: ModuleIndex, call: cst.Call) -> bool:
+    """``try: f(logits=..., labels=...)`` / ``except ...: f(a, b)``: the
+    positional call runs only where the keyword one failed, on a TensorFlow
+    older than 1.0 whose positional order it follows (improved_wgan_training's
+    "tf pre-1.0 (bottom) vs 1.0 (top)", audit s166)."""
+    handler = model.enclosing(call, cst.ExceptHandler, cst.FunctionDef)
+    attempt = model.parent(handler) if isinstance(handler, cst.ExceptHandler) else None
+    if not isinstance(attempt, cst.Try):
+        return False
+    qualname = model.qualname(call.func)
+    return any(
+        model.qualname(other.func) == qualname and any(a.keyword is not None for a in other.args)
+        for other in calls_in(attempt.body, memo_of(model))
+    )

@@ -18,8 +18,8 @@ from lossflint.analysis.tf_cross_entropy import (
     holds_logits,
     integer_labels,
     labels_description,
+    version_fallback,
 )
-from lossflint.analysis.walk import calls_in, memo_of
 from lossflint.diagnostics import Applicability, Finding, FixSpec, NodeEdit, RelatedNode, Severity
 from lossflint.examples import Invalid
 from lossflint.registry import Rule
@@ -252,7 +252,7 @@ result: the fix cannot see what the arguments hold at run time.
                 labels=model.value(labels_expr) if labels_expr is not None else None,
                 logits=model.value(logits_expr) if logits_expr is not None else None,
             )
-            if fact.positional and _version_fallback(model, fact.call):
+            if fact.positional and version_fallback(model, fact.call):
                 continue
             if fact.positional and facts.tf0 and not labels_description(fact.labels, kinds.labels):
                 # written for TF 0.x (``tf.mul``, ``tf.scalar_summary``), whose
@@ -264,22 +264,6 @@ result: the fix cannot see what the arguments hold at run time.
                 found = _swapped_keywords(fact, kinds) or _index_labels(model, fact, kinds)
             if found is not None:
                 yield found
-
-
-def _version_fallback(model: SemanticModel, call: cst.Call) -> bool:
-    """``try: f(logits=..., labels=...)`` / ``except ...: f(a, b)``: the
-    positional call runs only where the keyword one failed, on a TensorFlow
-    older than 1.0 whose positional order it follows (improved_wgan_training's
-    "tf pre-1.0 (bottom) vs 1.0 (top)", audit s166)."""
-    handler = model.enclosing(call, cst.ExceptHandler, cst.FunctionDef)
-    attempt = model.parent(handler) if isinstance(handler, cst.ExceptHandler) else None
-    if not isinstance(attempt, cst.Try):
-        return False
-    qualname = model.qualname(call.func)
-    return any(
-        model.qualname(other.func) == qualname and any(a.keyword is not None for a in other.args)
-        for other in calls_in(attempt.body, memo_of(model))
-    )
 
 
 @dataclass(frozen=True)

@@ -1615,17 +1615,18 @@ def _very_negative(expr: cst.BaseExpression) -> bool:
         inner = expr.expression
         if isinstance(inner, cst.Attribute) and inner.attr.value == "inf":
             return True  # ``-np.inf``, ``-math.inf``
-        return (
-            isinstance(inner, cst.Call)
-            and isinstance(inner.func, cst.Name)
-            and inner.func.value == "float"
-            and len(inner.args) == 1
-            and literal_value(inner.args[0].value) in ("inf", "Inf", "infinity")
-        )
-    return (
+        return _float_of(inner) in ("inf", "infinity")
+    return _float_of(expr) in ("-inf", "-infinity")
+
+
+def _float_of(expr: cst.BaseExpression) -> str | None:
+    """``"-inf"`` of ``float("-Inf")`` (lower-cased); None for anything else."""
+    if not (
         isinstance(expr, cst.Call)
         and isinstance(expr.func, cst.Name)
         and expr.func.value == "float"
         and len(expr.args) == 1
-        and literal_value(expr.args[0].value) in ("-inf", "-Inf", "-infinity")
-    )
+    ):
+        return None
+    text = literal_value(expr.args[0].value)
+    return text.lower() if isinstance(text, str) else None

@@ -250,7 +250,7 @@ METHOD_VALID.extend(
 #: a plain trainer class whose own method is named ``train(epochs)``
 #: (samet-akcay/skip-ganomaly, audit s177): ``Model(data).train(2)`` puts no
 #: module in any mode, so the no_grad test pass runs the generator in train mode
-_PLAIN_TRAINER = """
+_NETG = """
 import torch
 import torch.nn as nn
 
@@ -262,7 +262,11 @@ class NetG(nn.Module):
 
     def forward(self, x):
         return self.main(x)
+"""
 
+_PLAIN_TRAINER = (
+    _NETG
+    + """
 
 class Model:
     def __init__(self, train_data, valid_data):
@@ -295,6 +299,7 @@ class Model:
 
 Model(data, data).train(2)
 """
+)
 
 METHOD_INVALID.append(
     Invalid(_PLAIN_TRAINER.format(switch="pass", marker="  # error: LF603 at `self.netg(x)`"))
@@ -303,19 +308,9 @@ METHOD_VALID.append(_PLAIN_TRAINER.format(switch="self.netg.eval()", marker=""))
 
 # the base class's methods use a model only its subclasses build
 # (skip-ganomaly's ``BaseModel.test``, audit s177): what every subclass agrees on
-_BASE_MODEL = """
-import torch
-import torch.nn as nn
-
-
-class NetG(nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.main = nn.Sequential(nn.Conv2d(3, 8, 3, 1, 1), nn.BatchNorm2d(8), nn.ReLU())
-
-    def forward(self, x):
-        return self.main(x)
-
+_BASE_MODEL = (
+    _NETG
+    + """
 
 class BaseModel:
     def __init__(self, data):
@@ -351,6 +346,7 @@ class Ganomaly(BaseModel):
 
 Ganomaly(data).train(2)
 """
+)
 
 _PLAIN_SUBCLASS = """
 class Plain(BaseModel):

@@ -10,6 +10,7 @@ import libcst as cst
 from lossflint.analysis import apis
 from lossflint.analysis import keras as K
 from lossflint.analysis.gradients import Reach, gradients
+from lossflint.analysis.keras_gan_roles import least_squares_discriminator
 from lossflint.analysis.names import dotted_text
 from lossflint.diagnostics import Finding, Severity
 from lossflint.examples import Invalid
@@ -253,7 +254,7 @@ output compares floats to labels: a meaningless number that looks like a metric.
                 and head.units == 1
                 and accuracy
                 and _meaningless_accuracy(model, head, labels) is None
-                and not _least_squares_discriminator(model, use.report)
+                and not least_squares_discriminator(model, use.report)
             ):
                 # binary accuracy thresholds the sigmoid at 0.5 against 0/1
                 # targets: the compile itself says the unit is a classifier
@@ -261,6 +262,22 @@ output compares floats to labels: a meaningless number that looks like a metric.
                     f"the model ends in one sigmoid unit "
                     f"({layer_evidence(model, head.activation_layer)}) scored with accuracy, "
                     "a binary classifier"
+                )
+            elif (
+                head is not None
+                and head.activation == "sigmoid"
+                and head.units is None
+                and head.channels is None
+                and accuracy
+                and not _predicted(labels)
+                and not least_squares_discriminator(model, use.report)
+            ):
+                # ``Dense(nb_classes, activation="sigmoid")``: one unit or
+                # several, a classifier scored with accuracy (ijcnn19ensemble's
+                # Time-CNN, audit s192)
+                reason = (
+                    f"the model ends in sigmoid ({layer_evidence(model, head.activation_layer)}) "
+                    "scored with accuracy, a classifier"
                 )
             elif accuracy:
                 meaningless = _meaningless_accuracy(model, head, labels) or _reconstruction(
@@ -336,25 +353,6 @@ def _meaningless_accuracy(model: SemanticModel, head: K.Head | None, labels: obj
             f"(`{short(model, site.node)}` at line {model.line_of(site.node)})"
         )
     return None
-
-
-#: names of a GAN's discriminator: trained with mse it is a least-squares GAN
-_DISCRIMINATOR_HINTS = ("disc", "critic")
-
-
-def _least_squares_discriminator(model: SemanticModel, report: cst.CSTNode) -> bool:
-    """The compiled model is a GAN's discriminator (``discriminator.compile(
-    loss="mse", metrics=["accuracy"])``, in ``class Discriminator``): mse on it
-    is the least-squares GAN objective (LSGAN), chosen on purpose."""
-    names: list[str] = []
-    call = report if isinstance(report, cst.Call) else model.enclosing(report, cst.Call)
-    if isinstance(call, cst.Call) and isinstance(call.func, cst.Attribute):
-        names.append(dotted_text(call.func.value) or "")
-    for kind in (cst.FunctionDef, cst.ClassDef):
-        scope = model.enclosing(report, kind)
-        if isinstance(scope, (cst.FunctionDef, cst.ClassDef)):
-            names.append(scope.name.value)
-    return any(hint in name.lower() for name in names for hint in _DISCRIMINATOR_HINTS)
 
 
 def _reconstruction(model: SemanticModel, facts: K.KerasFacts, use: K.LossUse) -> str | None:

@@ -72,3 +72,33 @@ METHOD_VALID = [
         marker="",
     ).replace("self.model.compile", "self.other_model.compile"),
 ]
+
+# a sigmoid head of ``nb_classes`` units scored with accuracy: one unit or
+# several, a classifier (ijcnn19ensemble's Time-CNN, audit s192); the same
+# head of a discriminator is a least-squares GAN's
+_TIME_CNN = """
+import keras
+
+
+def {name}(input_shape, nb_classes):
+    input_layer = keras.layers.Input(input_shape)
+    conv1 = keras.layers.Conv1D(filters=6, kernel_size=7, activation="sigmoid")(input_layer)
+    flat = keras.layers.Flatten()(keras.layers.AveragePooling1D(pool_size=3)(conv1))
+    output_layer = keras.layers.Dense(units=nb_classes, activation="sigmoid")(flat)
+    model = keras.models.Model(inputs=input_layer, outputs=output_layer)
+    model.compile(loss="mean_squared_error", optimizer="adam", metrics={metrics}){marker}
+    return model
+"""
+
+METHOD_INVALID.append(
+    Invalid(
+        _TIME_CNN.format(
+            name="build_model", metrics='["accuracy"]', marker="  # error: LF406 at `loss=`"
+        )
+    )
+)
+METHOD_VALID += [
+    _TIME_CNN.format(name="build_discriminator", metrics='["accuracy"]', marker=""),
+    # no accuracy: a regression onto [0, 1] targets, for all the file says
+    _TIME_CNN.format(name="build_model", metrics='["mae"]', marker=""),
+]

@@ -327,6 +327,8 @@ _LISTED_SUBMODULES = ("children", "named_children", "_modules", "getattr", "__di
 _IMPLICIT = frozenset(
     {"forward", "call", "__call__", "training_step", "train_step", "compute_loss", "__init__"}
 )
+#: a data set's item methods
+_DATA_ITEM_METHODS = frozenset({"__getitem__", "__len__", "__iter__", "__getitems__"})
 #: methods an instance call runs (``bridge.CALL_METHODS``)
 _CALLED_THROUGH_INSTANCES = apis.MODULE_CALL_METHODS
 #: of those, the ones only a framework base class calls (HF ``Trainer.compute_loss``)
@@ -506,6 +508,18 @@ class GradientFacts:
                 return cls
         return None
 
+    def _data_set_method(self, func: cst.FunctionDef) -> bool:
+        """``func`` is a method of a class deriving (through the file's
+        classes) from a torch data set."""
+        cls = self._class_of(func)
+        if cls is None:
+            return False
+        return any(
+            self.model.qualname(base.value) in apis.DATA_SET_BASES
+            for klass in kinds_of(self.model).mro(cls)
+            for base in klass.bases
+        )
+
     def _function_never_differentiated(self, func: cst.FunctionDef) -> str | None:
         if func in self._function_no:
             return self._function_no[func]
@@ -523,6 +537,10 @@ class GradientFacts:
             # grid's distances) for buffers and parameters: no gradient reaches
             # them (a TF1 model's ``__init__`` builds its loss graph: not this)
             return "it runs in a torch module's constructor, before any loss exists"
+        if name in _DATA_ITEM_METHODS and self._data_set_method(func):
+            # ``Dataset.__getitem__`` loads and prepares an item before any model
+            # sees it (sudo_rm_rf's mixture energies, audit s191)
+            return f"{name} is a data set's: it prepares data before any model sees it"
         if (name in _IMPLICIT and not self._plain_method(func)) or name.startswith("__"):
             if name in _CALLED_THROUGH_INSTANCES:
                 return self._instances_never_differentiated(func) or self._never_run(func)

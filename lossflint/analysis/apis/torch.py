@@ -907,6 +907,10 @@ HF_ROW_KEEPING_METHODS = frozenset(
 )
 #: base classes of map-style / iterable user data sets
 MAP_DATASET_BASES = frozenset({"torch.utils.data.Dataset", "torch.utils.data.dataset.Dataset"})
+#: data set base classes: their items are prepared before any model sees them
+DATA_SET_BASES = MAP_DATASET_BASES | frozenset(
+    {"torch.utils.data.IterableDataset", "torch.utils.data.dataset.IterableDataset"}
+)
 ITERABLE_DATASET_BASES = frozenset(
     {
         "torch.utils.data.IterableDataset",

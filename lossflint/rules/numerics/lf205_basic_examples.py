@@ -328,3 +328,30 @@ BASIC_VALID = [
         weight *= gain / torch.sqrt(weight.pow(2).sum(1, keepdim=True))
     """,
 ]
+
+# a data set's item method prepares data before any model sees it
+# (sudo_rm_rf's mixture energies, audit s191); the same norm of a model's
+# output in the training step is still reported
+_ENERGIES = """
+import joblib
+import torch
+from torch.utils.data import Dataset
+
+
+class MixDataset(Dataset):
+    def __init__(self, paths):
+        self.paths = paths
+
+    def __len__(self):
+        return len(self.paths)
+
+    def {method}(self, idx):
+        src = joblib.load(self.paths[idx])
+        energy = torch.sqrt(torch.sum(src ** 2)){marker}
+        return src / (energy + 1e-8)
+"""
+
+BASIC_VALID.append(_ENERGIES.format(method="__getitem__", marker=""))
+BASIC_INVALID.append(
+    Invalid(_ENERGIES.format(method="normalised", marker="  # error: LF205 at `torch.sqrt(`"))
+)

@@ -105,6 +105,8 @@ class SummaryStore:
         self.overlays: dict[str, str] = dict(overlays or {})
         self._summarizer = summarizer
         self._memo: dict[str, CachedSummary] = {}
+        #: ``pinned_calls`` by module: (its text's token, the result)
+        self._pinned: dict[str, tuple[str, PinnedCalls | None]] = {}
         self._provisional: dict[str, CachedSummary] = {}
         self._stack: list[_Computing] = []
         self._modules: dict[str, Module] = {}
@@ -296,6 +298,7 @@ class SummaryStore:
         else:
             self.overlays[real] = text
         self._memo.clear()
+        self._pinned.clear()
         self._exports.clear()
         self._plans.clear()
         self._item_texts.clear()
@@ -459,7 +462,8 @@ class SummaryStore:
         its callers in other files (``engine.py``'s ``silog_loss(pred, ...)``,
         ``pred`` from the ``self.model`` that ``train.py`` constructs the
         trainer with). Not a summary (a summary is what the module says on its
-        own): computed on demand, never cached; what it read comes with it.
+        own): computed on demand, kept in memory only (never in the cache) while
+        the module's text and what it read hold; what it read comes with it.
         None for a notebook or a module that cannot be read."""
         if self._summarizer is not None or notebooks.is_notebook(module.rel):
             return None
@@ -467,6 +471,23 @@ class SummaryStore:
         text = _decode(data) if data is not None and len(data) <= MAX_MODULE_BYTES else None
         if text is None:
             return None
+        # asked again for each interpreter of a lint and each module the
+        # caller's callee defines (open-instruct's grpo_fast.py, analysed
+        # dozens of times per file: audit s190): kept while its text and
+        # everything it read hold
+        token = _token(data)
+        kept = self._pinned.get(module.rel)
+        if (
+            kept is not None
+            and kept[0] == token
+            and (kept[1] is None or all(self.dep_holds(r, d) for r, d in kept[1].used.items()))
+        ):
+            return kept[1]
+        found = self._pinned_now(module, text)
+        self._pinned[module.rel] = (token, found)
+        return found
+
+    def _pinned_now(self, module: Module, text: str) -> PinnedCalls | None:
         from lossflint.project.context import ProjectContext, active
         from lossflint.project.summarize import pinned_call_records
 

@@ -19,8 +19,9 @@ from typing import TYPE_CHECKING
 import libcst as cst
 
 from lossflint.analysis import apis
-from lossflint.analysis.calls import in_super_arguments, literal_value
+from lossflint.analysis.calls import in_super_arguments, keyword, literal_value
 from lossflint.analysis.interpreter.syntax import param_defaults
+from lossflint.analysis.names import dotted_text
 from lossflint.analysis.reaching import reaching_assignment
 from lossflint.analysis.variable_uses import variable_uses
 from lossflint.analysis.walk import memo_of, names_in, nodes_in
@@ -158,6 +159,8 @@ def learned_parameter(
         value = write[1]
     else:
         return False
+    if isinstance(value, cst.Call) and _keras_weight(value):
+        return _learned_keras_weight(value)
     if (
         not isinstance(value, cst.Call)
         or model.qualname(value.func) not in apis.TRAINABLE_VARIABLES
@@ -170,6 +173,34 @@ def learned_parameter(
     # an identity start is 0 off the diagonal: only its determinant or diagonal
     # (``whole_matrix``) is not
     return made not in apis.ZERO_STARTS and (whole_matrix or made not in apis.IDENTITY_STARTS)
+
+
+def _keras_weight(call: cst.Call) -> bool:
+    """``self.add_weight(...)``: a Keras layer's weight (its ``build``)."""
+    func = call.func
+    return (
+        isinstance(func, cst.Attribute)
+        and func.attr.value in apis.KERAS_ADD_WEIGHT
+        and isinstance(func.value, cst.Name)
+        and func.value.value == "self"
+    )
+
+
+def _learned_keras_weight(call: cst.Call) -> bool:
+    """A trainable Keras weight not started at zeros or at the identity
+    (``initializer=self.kernel_initializer``, glorot by default; a weight
+    normalisation's kernel, DingKe/nn_playground, audit s193)."""
+    trainable = keyword(call, "trainable")
+    if trainable is not None and literal_value(trainable.value) is not True:
+        return False
+    start = keyword(call, "initializer")
+    if start is None:
+        return True  # Keras's default: glorot_uniform
+    text = literal_value(start.value)
+    if isinstance(text, str):
+        return text.lower() not in apis.KERAS_ZERO_INITIALIZERS
+    name = dotted_text(start.value.func if isinstance(start.value, cst.Call) else start.value)
+    return name is not None and name.rsplit(".", 1)[-1].lower() not in apis.KERAS_ZERO_INITIALIZERS
 
 
 #: what leaves a learned matrix learned: its determinant, its diagonal, a cast

@@ -733,13 +733,22 @@ def _mode_switch(stmt: cst.BaseStatement, receiver: str) -> str | None:
         return None
     small = stmt.body[0]
     call = small.value if isinstance(small, cst.Expr) else None
+    names: list[str | None] = []
+    if isinstance(small, cst.Assign) and len(small.targets) == 1:
+        # ``network = network.eval()``: ``eval()`` gives the module back
+        # (snntorch's autoencoder tutorial, audit s193)
+        call = small.value
+        names.append(dotted_text(small.targets[0].target))
     switched = (
         dotted_text(call.func.value)
         if isinstance(call, cst.Call) and isinstance(call.func, cst.Attribute)
         else None
     )
+    names.append(switched)
     # ``model.eval()`` switches ``model.encoder`` too
-    if switched is None or not (receiver == switched or receiver.startswith(switched + ".")):
+    if switched is None or not any(
+        name is not None and (receiver == name or receiver.startswith(name + ".")) for name in names
+    ):
         return None
     assert isinstance(call, cst.Call) and isinstance(call.func, cst.Attribute)
     name = call.func.attr.value

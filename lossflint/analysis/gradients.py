@@ -458,6 +458,8 @@ class GradientFacts:
             return Answer(Reach.NO, "it runs in a function mapped over data (.apply/.map)")
         if self.leaves_graph(node):
             return Answer(Reach.NO, "its value only becomes a number, an index or a log entry")
+        if self._inside_detached(node):
+            return Answer(Reach.NO, "the expression holding it is detached")
         if isinstance(node, cst.BaseExpression) and self._inputs_carry_no_gradient(node):
             return Answer(Reach.NO, "its inputs carry no gradient (constants, detached or integer)")
         in_slice = self._loss_path(node)
@@ -1223,6 +1225,38 @@ class GradientFacts:
         return None
 
     # --- where the value goes -------------------------------------------------
+
+    def _inside_detached(self, node: cst.CSTNode) -> bool:
+        """``node`` sits in the receiver of a ``.detach()`` of its own
+        expression (``torch.pow(2, torch.log(s).round()).detach()``: IR-Net's
+        power-of-two scale, audit s193): backward never comes down to it."""
+        model = self.model
+        current = node
+        while True:
+            parent = model.parent(current)
+            if parent is None or isinstance(
+                parent,
+                (
+                    cst.BaseStatement,
+                    cst.BaseSmallStatement,
+                    cst.Lambda,
+                    cst.NamedExpr,
+                    cst.ListComp,
+                    cst.SetComp,
+                    cst.DictComp,
+                    cst.GeneratorExp,
+                ),
+            ):
+                return False
+            if (
+                isinstance(parent, cst.Attribute)
+                and parent.value is current
+                and parent.attr.value == "detach"
+            ):
+                call = model.parent(parent)
+                if isinstance(call, cst.Call) and call.func is parent and not call.args:
+                    return True
+            current = parent
 
     def leaves_graph(self, node: cst.CSTNode, depth: int = 3) -> bool:
         """The value of ``node`` only becomes a number, an index, a test or a log entry."""

@@ -934,3 +934,8 @@ KERAS_EXACT_ACCURACY = frozenset({"keras.metrics.Accuracy"})
 KERAS_FIT_METHODS = frozenset({"fit", "fit_generator", "train_on_batch"})
 #: the Keras backend's fuzz factor (``K.epsilon()``, 1e-7 by default)
 KERAS_EPSILON = frozenset({"keras.backend.epsilon", "keras.config.epsilon"})
+#: a Keras layer's methods making a weight of its own (``self.add_weight(...)``)
+KERAS_ADD_WEIGHT = frozenset({"add_weight", "add_variable"})
+#: initializers starting a weight at zeros, or at the identity (0 off the
+#: diagonal), by name (a string, or a class / function's last name, lower-cased)
+KERAS_ZERO_INITIALIZERS = frozenset({"zeros", "zero", "identity"})

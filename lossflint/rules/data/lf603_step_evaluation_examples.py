@@ -55,6 +55,8 @@ STEP_EVALUATION_INVALID = [
 
 STEP_EVALUATION_VALID = [
     _STEP_EVAL.format(switch="model.eval()", back="model.train()", marker=""),
+    # ``eval()`` gives the module back (snntorch's autoencoder tutorial, audit s193)
+    _STEP_EVAL.format(switch="model = model.eval()", back="model.train()", marker=""),
     # the training batch's own accuracy, in train mode on purpose
     _STEP_EVAL.format(switch="pass", back="", marker="").replace(
         "evaluate(model, val_dl)", "evaluate(model, [(x, y)])"

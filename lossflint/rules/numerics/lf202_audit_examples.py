@@ -5,6 +5,7 @@ kept apart so the rule module stays small."""
 from __future__ import annotations
 
 from lossflint.examples import Invalid
+from lossflint.rules.numerics.lf202_detached_examples import DETACHED_INVALID, DETACHED_VALID
 from lossflint.rules.numerics.lf202_distance_examples import DISTANCE_INVALID, DISTANCE_VALID
 from lossflint.rules.numerics.lf202_flow_examples import FLOW_INVALID, FLOW_VALID
 
@@ -382,5 +383,5 @@ AUDIT_VALID = [
         return 0.5 * tf.reduce_mean(kl - tf.reduce_sum(tf.log(tf.square(mean + 1.0)), 1))
     """,
 ]
-AUDIT_INVALID += FLOW_INVALID + DISTANCE_INVALID
-AUDIT_VALID += FLOW_VALID + DISTANCE_VALID
+AUDIT_INVALID += FLOW_INVALID + DISTANCE_INVALID + DETACHED_INVALID
+AUDIT_VALID += FLOW_VALID + DISTANCE_VALID + DETACHED_VALID

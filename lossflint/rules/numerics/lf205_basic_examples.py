@@ -355,3 +355,34 @@ BASIC_VALID.append(_ENERGIES.format(method="__getitem__", marker=""))
 BASIC_INVALID.append(
     Invalid(_ENERGIES.format(method="normalised", marker="  # error: LF205 at `torch.sqrt(`"))
 )
+
+# weight normalisation of a Keras layer's own kernel (``self.add_weight``,
+# glorot by default: DingKe/nn_playground, audit s193); a kernel started at
+# zeros can be 0
+_KERAS_WEIGHT_NORM = """
+from keras import backend as K
+from keras.layers import Dense
+
+
+class WeightNormDense(Dense):
+    def build(self, input_shape):
+        self.kernel = self.add_weight(shape=(input_shape[-1], self.units), {init}name="kernel")
+        self.g = self.add_weight(shape=(self.units,), initializer="one", name="g")
+        self.built = True
+
+    def call(self, inputs):
+        kernel = self.kernel * self.g / K.sqrt(K.sum(K.square(self.kernel), axis=0)){marker}
+        return K.dot(inputs, kernel)
+"""
+
+BASIC_VALID += [
+    _KERAS_WEIGHT_NORM.format(init="", marker=""),
+    _KERAS_WEIGHT_NORM.format(init="initializer=self.kernel_initializer, ", marker=""),
+]
+BASIC_INVALID.append(
+    Invalid(
+        _KERAS_WEIGHT_NORM.format(
+            init='initializer="zeros", ', marker="  # error: LF205 at `K.sqrt(`"
+        )
+    )
+)

@@ -519,8 +519,6 @@ class KerasFacts(Interpreter[Any]):
         self.tf_losses: list[TfCrossEntropy] = []
         self._called_losses: dict[cst.Call, KLoss | None] = {}
         self.tf1 = False
-        #: the file calls TF 0.x names removed in 1.0 (``tf.mul``, ``tf.scalar_summary``)
-        self.tf0 = False
         self.image_format_set = False
         self._class_models: dict[cst.ClassDef, KModel | None] = {}
         self._builds_keras: dict[cst.FunctionDef, bool] = {}
@@ -753,8 +751,6 @@ class KerasFacts(Interpreter[Any]):
                 found = True
                 if qualname in apis.TF1_MARKERS:
                     self.tf1 = True
-                if qualname in apis.TF0_MARKERS:
-                    self.tf0 = True
                 if qualname in apis.IMAGE_FORMAT_SETTERS:
                     self.image_format_set = True
         # a script that compiles a model built in another module with string

@@ -565,28 +565,6 @@ TF1_MARKERS = frozenset(
         "tensorflow.neg",
     }
 )
-#: TF 0.x names removed in 1.0: code written for a TensorFlow whose
-#: ``*_with_logits(logits, labels)`` took its arguments in that order
-TF0_MARKERS = frozenset(
-    {
-        "tensorflow.op_scope",
-        "tensorflow.variable_op_scope",
-        "tensorflow.mul",
-        "tensorflow.sub",
-        "tensorflow.neg",
-        "tensorflow.scalar_summary",
-        "tensorflow.histogram_summary",
-        "tensorflow.image_summary",
-        "tensorflow.audio_summary",
-        "tensorflow.merge_summary",
-        "tensorflow.merge_all_summaries",
-        "tensorflow.pack",
-        "tensorflow.unpack",
-        "tensorflow.select",
-        "tensorflow.batch_matmul",
-        "tensorflow.train.SummaryWriter",
-    }
-)
 #: the ``tf.nn`` ones, whose arguments are keyword-only in TF2
 TF_CE_WITH_LOGITS = frozenset(
     n for n in TF_SOFTMAX_CE | TF_SIGMOID_CE if n.startswith("tensorflow.nn.")

@@ -1,10 +1,8 @@
 """LF414 examples of pre-2.0 TensorFlow code told by calls other than
-``tf.placeholder``/``tf.Session`` (syntaxnet's graph builder with
-``tf.train.MomentumOptimizer``, audit s108), where a positional ``(logits,
-labels)`` call raises, unless the file calls TF 0.x names removed in 1.0
-(inception's ``slim/losses.py`` with ``tf.op_scope``/``tf.mul``, audit s108;
-bi-att-flow with ``tf.scalar_summary``, audit s188): written for the
-TensorFlow whose positional order that was; and TF2 code, where the same
+``tf.placeholder``/``tf.Session`` (audit s108: tensorflow/models' inception
+``slim/losses.py``, written with TF 0.x's ``tf.op_scope``/``tf.mul``, and
+syntaxnet's graph builder with ``tf.train.MomentumOptimizer``), where a
+positional ``(logits, labels)`` call raises; and TF2 code, where the same
 positional call is ``(labels, logits)`` and stays silent, unless the arguments' names
 say TF 1's old order (``(logits, y)``, darkflow, audit s126). A positional
 call in the ``except`` branch of a ``try`` that makes the same call with
@@ -32,6 +30,28 @@ except Exception as e:
 
 TF1_MARKER_INVALID = [
     Invalid(_FALLBACK.format(before="if True:\n", marker="  # error: LF414")),
+    Invalid(
+        """
+        import tensorflow as tf
+
+        def cross_entropy_loss(logits, one_hot_labels, weight=1.0, scope=None):
+            with tf.op_scope([logits, one_hot_labels], scope, "CrossEntropyLoss"):
+                xent = tf.nn.softmax_cross_entropy_with_logits(logits, one_hot_labels, name="xentropy")  # error: LF414 at `tf.nn.softmax_cross_entropy_with_logits(`
+                loss = tf.mul(weight, tf.reduce_mean(xent), name="value")
+                tf.add_to_collection("_losses", loss)
+                return loss
+        """,
+        fixed="""
+        import tensorflow as tf
+
+        def cross_entropy_loss(logits, one_hot_labels, weight=1.0, scope=None):
+            with tf.op_scope([logits, one_hot_labels], scope, "CrossEntropyLoss"):
+                xent = tf.nn.softmax_cross_entropy_with_logits(logits=logits, labels=one_hot_labels, name="xentropy")  # error: LF414 at `tf.nn.softmax_cross_entropy_with_logits(`
+                loss = tf.mul(weight, tf.reduce_mean(xent), name="value")
+                tf.add_to_collection("_losses", loss)
+                return loss
+        """,
+    ),
     Invalid(
         """
         import tensorflow as tf
@@ -75,19 +95,6 @@ TF1_MARKER_INVALID = [
 
 TF1_MARKER_VALID = [
     _FALLBACK.format(before=_TRY, marker=""),
-    # written for TF 0.x (``tf.op_scope``, ``tf.mul``: gone in 1.0), whose
-    # positional order was (logits, labels): right for the TensorFlow it runs
-    # on (inception's slim losses, audit s108; bi-att-flow, audit s188)
-    """
-    import tensorflow as tf
-
-    def cross_entropy_loss(logits, one_hot_labels, weight=1.0, scope=None):
-        with tf.op_scope([logits, one_hot_labels], scope, "CrossEntropyLoss"):
-            xent = tf.nn.softmax_cross_entropy_with_logits(logits, one_hot_labels, name="xentropy")
-            loss = tf.mul(weight, tf.reduce_mean(xent), name="value")
-            tf.add_to_collection("_losses", loss)
-            return loss
-    """,
     # an A3C entropy bonus: the policy's own probabilities as labels (R12)
     """
     import tensorflow as tf

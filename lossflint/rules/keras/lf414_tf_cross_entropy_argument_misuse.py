@@ -46,15 +46,13 @@ in TF1 graph code (the file uses `tf.placeholder`, `tf.Session`, ...), swap them
 give class-index labels (an integer `tf.placeholder` of shape `[None]`, argmax
 of one-hot labels, a rank-1 random draw of integers such as
 `rng.integers(0, k, size=n)` or `np.random.randint(0, k, (n,))`) to the dense
-softmax version. Code written for TF 0.x (it calls names removed in 1.0:
-`tf.mul`, `tf.op_scope`, `tf.scalar_summary`, `tf.pack`, ...) passes
-`(logits, labels)` positionally as its TensorFlow asked: not reported, nor is
-such a call in the `except` branch of a `try` that makes it with keywords.
+softmax version.
 """
     why = """
 In TF 1.x these functions take a sentinel first parameter and raise `ValueError`
 for positional arguments (the pre-1.0 order was `(logits, labels)`, which old
-code still uses). Swapped arguments compute a cross-entropy of the labels
+code still uses; code written for TF 0.x is reported too: no TensorFlow
+installable today runs it as written, TF 1 raises and TF 2 swaps the two). Swapped arguments compute a cross-entropy of the labels
 against the model and train on garbage; index labels in the dense version fail
 on the shape or broadcast into a wrong loss.
 """
@@ -253,10 +251,6 @@ result: the fix cannot see what the arguments hold at run time.
                 logits=model.value(logits_expr) if logits_expr is not None else None,
             )
             if fact.positional and version_fallback(model, fact.call):
-                continue
-            if fact.positional and facts.tf0 and not labels_description(fact.labels, kinds.labels):
-                # written for TF 0.x (``tf.mul``, ``tf.scalar_summary``), whose
-                # positional order was (logits, labels) (bi-att-flow, audit s188)
                 continue
             if fact.positional:
                 found = _positional(fact, kinds, tf1=facts.tf1)

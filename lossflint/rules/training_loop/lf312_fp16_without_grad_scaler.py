@@ -43,6 +43,8 @@ of a settings flag (`if args.fp16:`) under which every `.half()` of the file run
 float16 has 5 exponent bits: gradients below ~6e-8 round to 0 and those below ~6e-5
 lose precision. Without loss scaling many small gradients underflow, parts of the
 model stop learning, and the loss stalls (or the fp16 weights overflow to inf).
+For a model converted with `.half()` a GradScaler is no fix: it cannot unscale the
+gradients of float16 parameters; keep the weights in float32 under autocast.
 """
     example = """
     import torch
@@ -291,11 +293,20 @@ model stop learning, and the loss stalls (or the fp16 weights overflow to inf).
                 gated_apart(model, site.node, event.node) for site in ctx.half_conversions()
             ):
                 continue  # every ``.half()`` under ``if args.fp16:``, this backward under its ``else``
+            # a GradScaler cannot unscale the gradients of float16 parameters
+            # (``ValueError: Attempting to unscale FP16 gradients``: IR-Net's
+            # ``.half()`` trainers, audit s193): the weights stay float32
+            advice = (
+                "keep the weights in float32 and run the forward under "
+                "`torch.autocast(..., dtype=torch.float16)` with `torch.amp.GradScaler` "
+                "(a GradScaler cannot unscale float16 parameters' gradients), or use bfloat16"
+                if evidence in half_calls
+                else "use `scaler.scale(loss).backward()` with `torch.amp.GradScaler`, or bfloat16"
+            )
             yield Finding(
                 event.node,
                 "backward() of a float16 forward without a GradScaler: small gradients "
-                f"underflow to 0 (float16 at line {model.line_of(evidence)}); use "
-                "`scaler.scale(loss).backward()` with `torch.amp.GradScaler`, or bfloat16",
+                f"underflow to 0 (float16 at line {model.line_of(evidence)}); {advice}",
                 related=(RelatedNode("the float16 computation", evidence),),
             )
 

@@ -228,6 +228,15 @@ class ContextIndex:
                 if precision in apis.FABRIC_HALF_PRECISIONS and target is not None:
                     half_fabrics.add(target)
             method = site.method
+            if _pretrained_load(site) and self._loaded_in_half(call):
+                # ``from_pretrained(path, torch_dtype=torch.float16)``: every
+                # weight float16 (zphang/minimal-llama, audit s190), unless the
+                # model is then wrapped (``get_peft_model(model, cfg)``: float32
+                # adapters are what trains)
+                target = assigned_to(model, _through_moves(model, call))
+                if target is not None and _kept_as_loaded(model, call):
+                    self.half_models.add(target)
+                continue
             if method in ("half", "to") and isinstance(call.func, cst.Attribute):
                 if method == "to" and self._to_dtype(call) != "float16":
                     continue
@@ -268,10 +277,18 @@ class ContextIndex:
                 self.half_models.add(first)
 
     def half_conversions(self) -> Iterator[CallSite]:
-        """``x.half()``, ``x.to(torch.float16)``, ``x.to(dtype=torch.half)``."""
+        """``x.half()``, ``x.to(torch.float16)``, ``x.to(dtype=torch.half)``,
+        ``Model.from_pretrained(path, torch_dtype=torch.float16)``."""
         for site in self.model.method_calls("half", "to"):
             if site.method == "half" or self._to_dtype(site.node) == "float16":
                 yield site
+        for site in self.model.calls:
+            if _pretrained_load(site) and self._loaded_in_half(site.node):
+                yield site
+
+    def _loaded_in_half(self, call: cst.Call) -> bool:
+        dtype = argument(call, None, *apis.PRETRAINED_DTYPE_KEYWORDS)
+        return dtype is not None and self._dtype(dtype) == "float16"
 
     def _register(self, owner: cst.CSTNode, expr: cst.BaseExpression) -> None:
         call = expr if isinstance(expr, cst.Call) else None
@@ -471,3 +488,38 @@ def _through_moves(model: ModuleIndex, call: cst.Call) -> cst.Call:
         ):
             return call  # ``.half().to(torch.float32)``: a dtype, maybe not fp16 any more
         call = outer
+
+
+def _pretrained_load(site: CallSite) -> bool:
+    """``Model.from_pretrained(...)``, of a class this file names by its
+    qualified name or of any other receiver."""
+    name = site.method or (site.qualname.rsplit(".", 1)[-1] if site.qualname else None)
+    return name in apis.PRETRAINED_LOADERS
+
+
+def _kept_as_loaded(model: ModuleIndex, call: cst.Call) -> bool:
+    """The name the loaded model is bound to is rebound only to moves of
+    itself (``model = model.to(device)``), and the file wraps no model in
+    adapters (``peft``)."""
+    if any((site.qualname or "").startswith(apis.ADAPTER_LIBRARIES) for site in model.calls):
+        return False
+    outermost = _through_moves(model, call)
+    statement = model.parent(outermost)
+    if not (isinstance(statement, cst.Assign) and len(statement.targets) == 1):
+        return False
+    name = statement.targets[0].target
+    if not isinstance(name, cst.Name):
+        return True  # ``self.model = ...``: the attribute's other writes are not looked at
+    for binding in model.bindings(name) or ():
+        value = binding.node
+        if value is outermost:
+            continue
+        if not (
+            isinstance(value, cst.Call)
+            and isinstance(value.func, cst.Attribute)
+            and isinstance(value.func.value, cst.Name)
+            and value.func.value.value == name.value
+            and value.func.attr.value in ("to", "cuda", "cpu", "train", "eval")
+        ):
+            return False
+    return True

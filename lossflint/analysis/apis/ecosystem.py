@@ -150,3 +150,8 @@ TRAINING_TEXT_MARKERS = (
 #: text that holds a marker above without training: gradients switched off,
 #: the profiler (EDM's ``torch_utils/misc.py``, audit s164)
 NOT_TRAINING_TEXT = ("no_grad(", "enable_grad(", "autograd.profiler")
+#: a Hugging Face model's loader, and the keywords giving its weights' dtype
+PRETRAINED_LOADERS = frozenset({"from_pretrained"})
+PRETRAINED_DTYPE_KEYWORDS = ("torch_dtype", "dtype")
+#: libraries that wrap a loaded model in trainable adapters of their own dtype
+ADAPTER_LIBRARIES = ("peft.",)

@@ -117,3 +117,38 @@ VALID = [
     y = x.float() + 1e-8
     """,
 ]
+
+# a Hugging Face model loaded in float16 and trained as it is
+# (zphang/minimal-llama, audit s190); wrapped in float32 adapters (peft), the
+# adapters are what the optimiser updates
+_LOADED_HALF = """
+import torch
+import torch.nn.functional as F
+import transformers
+{imports}
+
+
+def main(model_path, dataloader):
+    model = transformers.AutoModelForCausalLM.from_pretrained(model_path, torch_dtype=torch.float16)
+    {wrap}
+    opt = torch.optim.AdamW(model.parameters(), lr=1e-4){marker}
+    for input_ids, labels in dataloader:
+        logits = model(input_ids).logits
+        loss = F.cross_entropy(logits.view(-1, logits.size(-1)), labels.view(-1))
+        loss.backward()
+        opt.step()
+        opt.zero_grad()
+"""
+
+MOVED_INVALID.append(
+    Invalid(
+        _LOADED_HALF.format(imports="", wrap="model = model.to('cuda')", marker="  # error: LF208")
+    )
+)
+VALID.append(
+    _LOADED_HALF.format(
+        imports="from peft import LoraConfig, get_peft_model",
+        wrap="model = get_peft_model(model, LoraConfig(r=8))",
+        marker="",
+    )
+)

@@ -458,8 +458,8 @@ def _ratio_form(
     operand = num.sum_operand(model, num.resolve(model, num.strip_shape(model, summed)))
     if operand is None:
         return None
-    exp_below = exp_call(model, operand)
-    exp_above = exp_call(model, left)
+    exp_below = exp_call(model, operand) or _masked_exp(model, operand)
+    exp_above = exp_call(model, left) or _masked_exp(model, left)
     if exp_below is None or exp_above is None:
         return None
     x_below = exp_operand(model, exp_below)
@@ -481,6 +481,32 @@ def _ratio_form(
         and isinstance(denominator, cst.Call)
     )
     return NaiveForm("softmax", division, framework, framework, x_above, denominator, inline)
+
+
+def _masked_exp(model: SemanticModel, expr: cst.BaseExpression) -> cst.Call | None:
+    """The ``exp`` of ``exp(x) * mask`` (either order, through a name bound
+    once), or of a name bound to ``exp(x)`` and then only multiplied in place
+    (``alpha = K.exp(x); alpha *= dp_mask[0]``: MLSTM-FCN's attention, audit
+    s192): a masked softmax written by hand overflows as the plain one does."""
+    resolved = num.resolve(model, expr)
+    if isinstance(resolved, cst.Name):
+        values = _assignments_before(model, resolved, reaching=False)
+        made = [v for v in values if not isinstance(model.parent(v), cst.AugAssign)]
+        scaled = [v for v in values if isinstance(model.parent(v), cst.AugAssign)]
+        if len(made) != 1 or not all(
+            isinstance(cast(cst.AugAssign, model.parent(v)).operator, cst.MultiplyAssign)
+            for v in scaled
+        ):
+            return None
+        resolved = made[0]
+        if scaled and isinstance(resolved, cst.Call) and exp_operand(model, resolved) is not None:
+            return resolved
+    if num.is_binop(resolved, cst.Multiply):
+        product = cast(cst.BinaryOperation, resolved)
+        found = [exp_call(model, side) for side in (product.left, product.right)]
+        if sum(call is not None for call in found) == 1:
+            return next(call for call in found if call is not None)
+    return None
 
 
 def _eps_padded(model: SemanticModel, expr: cst.BaseExpression) -> cst.BaseExpression | None:

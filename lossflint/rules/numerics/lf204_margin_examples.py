@@ -13,6 +13,7 @@ from lossflint.rules.numerics.lf204_code_product_examples import (
     CODE_PRODUCT_VALID,
 )
 from lossflint.rules.numerics.lf204_gaussian_examples import GAUSSIAN_INVALID, GAUSSIAN_VALID
+from lossflint.rules.numerics.lf204_masked_examples import MASKED_INVALID, MASKED_VALID
 
 MARGIN_INVALID = [
     # a module-level zeros buffer filled with model outputs is no constant,
@@ -60,6 +61,7 @@ MARGIN_INVALID = [
     ),
     *GAUSSIAN_INVALID,
     *CODE_PRODUCT_INVALID,
+    *MASKED_INVALID,
 ]
 
 MARGIN_VALID = [
@@ -124,6 +126,7 @@ MARGIN_VALID = [
     """,
     *GAUSSIAN_VALID,
     *CODE_PRODUCT_VALID,
+    *MASKED_VALID,
 ]
 
 # TensorFlow 1's ``tf.log1p`` of an exponential (richardaecn's

@@ -67,7 +67,9 @@ class TrainedModels:
         ``apply_gradients``/``minimize`` that may be its, its name read only
         by ``tf.train.Checkpoint(optimizer=opt)`` (built to restore a
         checkpoint's slots, as TensorFlow's guides do): its rate moves nothing."""
-        if ctor.framework == "torch" or self._compile_of(ctor.call) is not None:
+        if ctor.framework == "torch":
+            return self._torch_restore_only(ctor.call)
+        if self._compile_of(ctor.call) is not None:
             return False
         parent = self.model.parent(ctor.call)
         if not (
@@ -85,6 +87,63 @@ class TrainedModels:
             and any(b.node is ctor.call for b in self.model.bindings(name) or ())
         ]
         return bool(reads) and all(self._in_checkpoint(name) for name in reads)
+
+    def _torch_restore_only(self, call: cst.Call) -> bool:
+        """A torch optimiser bound to a local name whose every read loads a
+        checkpoint's state into it (``opt.load_state_dict(state)``, also in a
+        same-file helper it is handed to): the state brings its own learning
+        rate, and nothing steps it (zphang/minimal-llama's checkpoint
+        conversion with ``lr=1``, audit s190)."""
+        parent = self.model.parent(call)
+        if not (
+            isinstance(parent, cst.Assign)
+            and len(parent.targets) == 1
+            and isinstance(parent.targets[0].target, cst.Name)
+            and self.model.enclosing(call, cst.FunctionDef) is not None
+        ):
+            return False
+        target = parent.targets[0].target
+        reads = [
+            name
+            for name in names_in(self.model.module, target.value, memo_of(self.model))
+            if name is not target and any(b.node is call for b in self.model.bindings(name) or ())
+        ]
+        return bool(reads) and all(self._loads_state(name, 1) for name in reads)
+
+    def _loads_state(self, name: cst.Name, depth: int) -> bool:
+        """``name.load_state_dict(...)``, or ``name`` handed to a same-file
+        function whose parameter it binds is only read so."""
+        model = self.model
+        attribute = model.parent(name)
+        if isinstance(attribute, cst.Attribute) and attribute.value is name:
+            call = model.parent(attribute)
+            return (
+                attribute.attr.value == "load_state_dict"
+                and isinstance(call, cst.Call)
+                and call.func is attribute
+            )
+        arg = model.parent(name)
+        call = model.parent(arg) if isinstance(arg, cst.Arg) else None
+        if depth <= 0 or not isinstance(call, cst.Call) or not isinstance(call.func, cst.Name):
+            return False
+        assert isinstance(arg, cst.Arg)
+        func = next(
+            (
+                b.node
+                for b in model.bindings(call.func) or ()
+                if isinstance(b.node, cst.FunctionDef)
+            ),
+            None,
+        )
+        if func is None or arg.star or arg.keyword is not None:
+            return False
+        position = [a for a in call.args if a.keyword is None].index(arg)
+        params = func.params.params
+        if position >= len(params):
+            return False
+        param = params[position].name.value
+        uses = [n for n in names_in(func, param, memo_of(model)) if n is not params[position].name]
+        return bool(uses) and all(self._loads_state(use, depth - 1) for use in uses)
 
     def _in_checkpoint(self, name: cst.Name) -> bool:
         arg = self.model.parent(name)

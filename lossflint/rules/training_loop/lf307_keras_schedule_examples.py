@@ -1,7 +1,9 @@
 """LF307 examples of Keras learning-rate schedules: the rate a schedule starts
 from (or warms up to) is the peak it applies (sayakpaul's
 Knowledge-Distillation-in-Keras, ``InverseTimeDecay(initial_learning_rate=0.1)``,
-audit R61); kept apart so the audit examples module stays small."""
+audit R61); and a torch optimiser built only to load a checkpoint's state, whose
+learning rate the state replaces (zphang/minimal-llama, audit s190); kept apart
+so the audit examples module stays small."""
 
 from __future__ import annotations
 
@@ -65,3 +67,38 @@ SCHEDULE_VALID = [
         optimizer.apply_gradients([(grads, combination_image)])
     """,
 ]
+
+_RESTORED = """
+import torch
+import torch.nn as nn
+
+
+def load_model_and_optimizer(model, optim, load_dir):
+    state = torch.load(load_dir)
+    model.load_state_dict(state["model"])
+    optim.load_state_dict(state["optim"])
+
+
+def run(load_dir, save_path, loader):
+    model = nn.Sequential(nn.Linear(128, 256), nn.ReLU(), nn.Linear(256, 2))
+    optimizer = torch.optim.AdamW(model.parameters(), lr=1){marker}
+    load_model_and_optimizer(model, optimizer, load_dir)
+    {after}
+    torch.save(model.state_dict(), save_path)
+"""
+
+SCHEDULE_VALID.append(_RESTORED.format(marker="", after="pass"))
+SCHEDULE_INVALID.append(
+    # stepped afterwards: the literal is what a fresh run trains with
+    Invalid(
+        _RESTORED.format(
+            marker="  # error: LF307",
+            after=(
+                "for x, y in loader:\n"
+                "        optimizer.zero_grad()\n"
+                "        nn.functional.cross_entropy(model(x), y).backward()\n"
+                "        optimizer.step()"
+            ),
+        )
+    )
+)

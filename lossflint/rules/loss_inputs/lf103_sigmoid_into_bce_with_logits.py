@@ -25,13 +25,14 @@ class SigmoidIntoBceWithLogits(LossInputRule):
     code = "LF103"
     name = "sigmoid-into-bce-with-logits"
     severity = Severity.ERROR
-    summary = "BCEWithLogitsLoss gets sigmoid output (sigmoid applied twice)"
+    summary = "BCEWithLogitsLoss gets sigmoid (or softmax) output: squashed twice"
     fix_kind = "unsafe"
     needs = ("with_logits", "WithLogits")
     what = """
 Flags `nn.BCEWithLogitsLoss` / `F.binary_cross_entropy_with_logits` (and the
 `logits=` argument of TensorFlow's `sigmoid_cross_entropy_with_logits`) whose
-input holds sigmoid output: a sigmoid in the same file, or the output of a Keras
+input holds sigmoid output (or softmax output, squashed by a sigmoid again): a
+sigmoid in the same file, or the output of a Keras
 model (built here or in another project module) whose last layer has
 `activation="sigmoid"`.
 """
@@ -67,6 +68,16 @@ Unsafe: for an inline sigmoid the fix passes its argument instead. The loss
 value changes, because the original was wrong.
 """
     INVALID = [
+        # softmax probabilities squashed again (norse's memory task, audit s193)
+        Invalid(
+            """
+            import torch.nn.functional as F
+
+            def step(readouts, targets):
+                predictions = readouts.mean(1).softmax(1)
+                return F.binary_cross_entropy_with_logits(predictions, targets)  # error: LF103
+            """
+        ),
         # TF2's positional order is (labels, logits); the sigmoid outputs of
         # both halves of a split (a GAIL discriminator, audit s29)
         Invalid(
@@ -142,6 +153,14 @@ value changes, because the original was wrong.
         ),
     ]
     VALID = [
+        # softmax probabilities as the soft targets: the input is the logits
+        """
+        import torch.nn.functional as F
+
+        def distill(student_logits, teacher_logits):
+            soft = teacher_logits.softmax(1)
+            return F.binary_cross_entropy_with_logits(student_logits, soft)
+        """,
         # positional (labels, logits) on raw scores; the logits' halves
         """
         import tensorflow as tf
@@ -195,8 +214,21 @@ value changes, because the original was wrong.
                 apis.BCE_LOGITS,
                 *apis.TF_SIGMOID_CE,
             ),
-            (Kind.SIGMOID_PROBS,),
+            (Kind.SIGMOID_PROBS, Kind.PROBS),
         ):
+            if value.kind is Kind.PROBS:
+                # softmax probabilities squashed again (norse's memory task,
+                # audit s193): which activation was meant is not known, no fix
+                yield self.report(
+                    model,
+                    loss,
+                    expr,
+                    value,
+                    f"{loss_label(model, loss)} gets softmax output (it applies sigmoid on "
+                    "top: every prediction lands in (0.5, 0.73))",
+                    "pass the logits instead",
+                )
+                continue
             yield self.report(
                 model,
                 loss,

@@ -386,3 +386,14 @@ BASIC_INVALID.append(
         )
     )
 )
+
+# the square of a positive value (``exp``) is never 0 (norse, audit s193)
+BASIC_VALID.append(
+    """
+    import torch
+
+    def norm(log_scale):
+        t = torch.exp(log_scale) ** 2
+        return t ** 0.5
+    """
+)

@@ -241,8 +241,10 @@ the value by at most 1e-6.
         difference = False
         subtracted: cst.BaseExpression | None = None
         if num.is_sum_of_squares(model, resolved):
-            if num.squares_shifted_by_eps(model, resolved):
-                return None  # ``torch.pow(d + eps, 2).sum().sqrt()``
+            if num.squares_shifted_by_eps(model, resolved) or num.positive_squared(model, resolved):
+                # ``torch.pow(d + eps, 2).sum().sqrt()``; ``(scale ** 2) ** 0.5`` of
+                # ``scale = torch.exp(log_scale)`` (norse's receptive field, audit s193)
+                return None
             if _normalises_a_weight(model, root.node, resolved):
                 return None
             what = "a sum of squares"

@@ -111,8 +111,9 @@ class TrainedModels:
         return bool(reads) and all(self._loads_state(name, 1) for name in reads)
 
     def _loads_state(self, name: cst.Name, depth: int) -> bool:
-        """``name.load_state_dict(...)``, or ``name`` handed to a same-file
-        function whose parameter it binds is only read so."""
+        """``name.load_state_dict(...)``, ``name`` handed to a same-file
+        function whose parameter it binds is only read so, or to a function
+        named as a loader (``load_checkpoint(model, optim=name)``)."""
         model = self.model
         attribute = model.parent(name)
         if isinstance(attribute, cst.Attribute) and attribute.value is name:
@@ -124,7 +125,14 @@ class TrainedModels:
             )
         arg = model.parent(name)
         call = model.parent(arg) if isinstance(arg, cst.Arg) else None
-        if depth <= 0 or not isinstance(call, cst.Call) or not isinstance(call.func, cst.Name):
+        if not isinstance(call, cst.Call):
+            return False
+        callee = (dotted_text(call.func) or "").rsplit(".", 1)[-1].lower()
+        if callee.startswith("load") and "loader" not in callee:
+            # ``fsdp_utils.load_model_and_optimizer_sharded(..., optim=optimizer)``
+            # of another module: a loader of checkpoints by its name
+            return True
+        if depth <= 0 or not isinstance(call.func, cst.Name):
             return False
         assert isinstance(arg, cst.Arg)
         func = next(

@@ -102,3 +102,11 @@ SCHEDULE_INVALID.append(
         )
     )
 )
+# handed to another module's checkpoint loader (zphang/minimal-llama's FSDP
+# conversion, audit s190)
+SCHEDULE_VALID.append(
+    _RESTORED.format(marker="", after="pass").replace(
+        "load_model_and_optimizer(model, optimizer, load_dir)",
+        "fsdp_utils.load_model_and_optimizer_sharded(model=model, optim=optimizer)",
+    )
+)

@@ -96,7 +96,14 @@ from lossflint.analysis.reaching import (
     refilled_before,
 )
 from lossflint.analysis.test_files import is_test_module
-from lossflint.analysis.walk import calls_in, memo_of, names_in, nodes_in, own_returns
+from lossflint.analysis.walk import (
+    NAME_BINDING_EXPRESSIONS,
+    calls_in,
+    memo_of,
+    names_in,
+    nodes_in,
+    own_returns,
+)
 from lossflint.project.callers import (
     imported_elsewhere,
     imports_training,
@@ -1235,17 +1242,7 @@ class GradientFacts:
         while True:
             parent = model.parent(current)
             if parent is None or isinstance(
-                parent,
-                (
-                    cst.BaseStatement,
-                    cst.BaseSmallStatement,
-                    cst.Lambda,
-                    cst.NamedExpr,
-                    cst.ListComp,
-                    cst.SetComp,
-                    cst.DictComp,
-                    cst.GeneratorExp,
-                ),
+                parent, (cst.BaseStatement, cst.BaseSmallStatement, *NAME_BINDING_EXPRESSIONS)
             ):
                 return False
             if (

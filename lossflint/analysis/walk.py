@@ -460,3 +460,15 @@ def names_bound_here(node: cst.CSTNode) -> frozenset[str]:
 def forget_bound_names() -> None:
     """Drop the memo (a new module is read: the old trees need not stay)."""
     _BOUND.clear()
+
+
+#: expressions that bind names of their own (a lambda's parameters, a
+#: comprehension's targets, a walrus): what is inside is not plain data flow
+NAME_BINDING_EXPRESSIONS = (
+    cst.Lambda,
+    cst.NamedExpr,
+    cst.ListComp,
+    cst.SetComp,
+    cst.DictComp,
+    cst.GeneratorExp,
+)

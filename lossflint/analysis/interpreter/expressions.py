@@ -24,7 +24,7 @@ from lossflint.analysis.values import (
     Thunk,
     TupleValue,
 )
-from lossflint.analysis.walk import nodes_in
+from lossflint.analysis.walk import NAME_BINDING_EXPRESSIONS, nodes_in
 from lossflint.project.summary import SInstance
 
 _ABSENT = object()
@@ -343,14 +343,7 @@ class Expressions(Base[V]):
 #: what a lambda body may hold to be evaluated where it is written: calls,
 #: attributes, names and literals (no comprehension, nested lambda or walrus
 #: binding names of its own)
-_FIXED_NODES = (
-    cst.Lambda,
-    cst.NamedExpr,
-    cst.ListComp,
-    cst.SetComp,
-    cst.DictComp,
-    cst.GeneratorExp,
-)
+_FIXED_NODES = NAME_BINDING_EXPRESSIONS
 
 
 def _fixed_body(model: Any, body: cst.BaseExpression) -> bool:

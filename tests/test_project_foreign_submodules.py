@@ -94,3 +94,29 @@ def test_put_in_eval_mode_first(tmp_path: Path) -> None:
 def test_an_unreadable_submodule(tmp_path: Path) -> None:
     # ``network/missing.py`` does not exist: what ``Xception`` holds is unknown
     assert _run(tmp_path, _INLINE, module="missing") == []
+
+
+_UNWRAP = """if isinstance(model, torch.nn.DataParallel):
+        model = model.module
+    with torch.no_grad():
+        for image in frames:
+            print(torch.argmax(model(image), 1))"""
+
+
+def test_another_modules_model_unwrapped_from_data_parallel(tmp_path: Path) -> None:
+    # ``model.module`` of an ``nn.Module`` keeping no ``module``: the model itself
+    assert _run(tmp_path, _UNWRAP) == [("detect.py", 19, "LF603")]
+
+
+def test_a_class_keeping_a_module_of_its_own_is_not_unwrapped(tmp_path: Path) -> None:
+    # ``TransferModel.module`` is a plain linear layer: not the model evaluated
+    files = {
+        "network/__init__.py": "",
+        "network/xception.py": _XCEPTION,
+        "network/models.py": _MODELS.format(module="xception").replace(
+            "self.model.last_linear = nn.Linear(32, num_out_classes)",
+            "self.module = nn.Linear(32, num_out_classes)",
+        ),
+        "detect.py": _DETECT.format(switch="", evaluate=_UNWRAP),
+    }
+    assert project_findings(tmp_path, files) == []

@@ -478,7 +478,7 @@ def _through_moves(model: ModuleIndex, call: cst.Call) -> cst.Call:
             isinstance(attribute, cst.Attribute)
             and isinstance(outer, cst.Call)
             and outer.func is attribute
-            and attribute.attr.value in ("cuda", "cpu", "to", "train", "eval")
+            and attribute.attr.value in apis.DEVICE_AND_MODE_MOVES
         ):
             return call
         if attribute.attr.value == "to" and any(
@@ -519,7 +519,7 @@ def _kept_as_loaded(model: ModuleIndex, call: cst.Call) -> bool:
             and isinstance(value.func, cst.Attribute)
             and isinstance(value.func.value, cst.Name)
             and value.func.value.value == name.value
-            and value.func.attr.value in ("to", "cuda", "cpu", "train", "eval")
+            and value.func.attr.value in apis.DEVICE_AND_MODE_MOVES
         ):
             return False
     return True

@@ -1072,6 +1072,14 @@ def _built_here(model: ModuleIndex, receiver: cst.BaseExpression) -> bool:
     kinds = kinds_of(model)
     for binding in bindings:
         built = binding.node
+        if (
+            binding.kind == "assign"
+            and isinstance(built, cst.Attribute)
+            and built.attr.value == "module"
+            and isinstance(built.value, cst.Name)
+            and built.value.value == receiver.value
+        ):
+            continue  # ``model = model.module``: the same model, unwrapped
         if binding.kind != "assign" or not isinstance(built, cst.Call):
             return False
         if _moved_copy(built, receiver.value):

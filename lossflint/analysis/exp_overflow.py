@@ -783,21 +783,7 @@ def _setting(model: SemanticModel, expr: cst.BaseExpression) -> bool:
     value = num.number(model, expr)
     if value is not None:
         return abs(value) <= _LARGEST_SAFE_CAP
-    if isinstance(expr, cst.Subscript):
-        # (``outputs["logits"]`` is a tensor: only a settings holder's entry)
-        index = expr.slice[0].slice if len(expr.slice) == 1 else None
-        if not isinstance(index, cst.Index) or not isinstance(literal_value(index.value), str):
-            return False
-    elif not isinstance(expr, cst.Attribute):
-        return False
-    holder = expr.value
-    return isinstance(holder, cst.Name) and holder.value in _SETTING_HOLDERS
-
-
-#: names holding a run's settings
-_SETTING_HOLDERS = frozenset(
-    {"args", "opt", "opts", "cfg", "config", "conf", "hparams", "hp", "settings"}
-)
+    return num.run_setting(expr)
 
 
 def _capped(model: SemanticModel, expr: cst.BaseExpression) -> bool:

@@ -346,7 +346,23 @@ def finfo_attr(model: ModuleIndex, expr: cst.BaseExpression) -> bool:
 
 _EPS_WORDS = ("eps", "smooth", "tiny")
 #: objects holding run settings: ``args.huber_c`` is a number the user set
-_SETTINGS_OBJECTS = frozenset({"args", "opt", "opts", "cfg", "config", "conf", "hparams", "flags"})
+_SETTINGS_OBJECTS = frozenset(
+    {"args", "opt", "opts", "cfg", "config", "conf", "hparams", "hp", "flags", "settings"}
+)
+
+
+def run_setting(expr: cst.BaseExpression) -> bool:
+    """A value read from an object holding the run's settings: ``args.m``,
+    ``cfg.margin``, ``config["m"]`` (a string key: ``outputs["logits"]`` of
+    another name is a tensor)."""
+    if isinstance(expr, cst.Subscript):
+        index = expr.slice[0].slice if len(expr.slice) == 1 else None
+        if not isinstance(index, cst.Index) or not isinstance(literal_value(index.value), str):
+            return False
+    elif not isinstance(expr, cst.Attribute):
+        return False
+    holder = expr.value
+    return isinstance(holder, cst.Name) and holder.value.lower() in _SETTINGS_OBJECTS
 
 
 def _eps_like(model: ModuleIndex, expr: cst.BaseExpression) -> bool:
@@ -371,11 +387,7 @@ def _setting(model: ModuleIndex, expr: cst.BaseExpression) -> bool:
     run setting (``args.huber_c``, ``cfg.margin``)."""
     if is_constant(model, expr):
         return True
-    return (
-        isinstance(expr, cst.Attribute)
-        and isinstance(expr.value, cst.Name)
-        and expr.value.value.lower() in _SETTINGS_OBJECTS
-    )
+    return isinstance(expr, cst.Attribute) and run_setting(expr)
 
 
 def _positive_power(model: ModuleIndex, expr: cst.BaseExpression) -> bool:

@@ -1007,6 +1007,8 @@ MODULE_MOVES = frozenset(
 #: of those, the ones that only move a module or tensor to a device (given a
 #: device, not a dtype): what they return holds the same values
 DEVICE_MOVES = frozenset({"to", "cuda", "cpu"})
+#: and the mode switches, which give the module back unchanged too
+DEVICE_AND_MODE_MOVES = DEVICE_MOVES | frozenset({"train", "eval"})
 #: the last names of torch's data-parallel wrappers, read from syntax alone
 #: (``net = torch.nn.DataParallel(net, gpu_ids)``): calling one runs the model
 PARALLEL_WRAPPER_NAMES = frozenset({"DataParallel", "DistributedDataParallel"})

@@ -25,7 +25,8 @@ from lossflint.analysis.values import (
     TupleValue,
 )
 from lossflint.analysis.walk import NAME_BINDING_EXPRESSIONS, nodes_in
-from lossflint.project.summary import SInstance
+from lossflint.project import bridge
+from lossflint.project.summary import SClass, SInstance
 
 _ABSENT = object()
 
@@ -124,10 +125,9 @@ class Expressions(Base[V]):
             return self.module_attribute(qualname, expr)
         base = self.eval(expr.value, env)
         if isinstance(base, Foreign):
-            found = self.foreign_attribute(base, expr.attr.value)
-            if found is self.unknown and _unwrapped(expr, base):
+            if _unwrapped(expr, base):
                 return base  # type: ignore[return-value]
-            return found
+            return self.foreign_attribute(base, expr.attr.value)
         if isinstance(base, Instance):
             attr = expr.attr.value
             attrs = self.class_attrs(base.cls)
@@ -400,7 +400,15 @@ _HANDLERS: dict[type, Any] = {
 def _unwrapped(expr: cst.Attribute, base: Instance | Foreign) -> bool:
     """``model.module`` of a model whose class keeps no ``module``: the model a
     ``DataParallel`` wraps (the wrapper passes its model through), read after
-    ``if isinstance(model, nn.DataParallel):`` (Deepfake-Detection, audit s185)."""
-    return expr.attr.value == "module" and (
-        isinstance(base, Instance) or isinstance(base.ref, SInstance)
+    ``if isinstance(model, nn.DataParallel):`` (Deepfake-Detection, audit s185).
+    Another module's instance: an ``nn.Module`` whose summary has no ``module``
+    (one that keeps a value there, known or not, is not unwrapped)."""
+    if expr.attr.value != "module":
+        return False
+    if isinstance(base, Instance):
+        return True
+    return (
+        isinstance(base.ref, SInstance)
+        and bridge.attribute(base.ref, "module") is None
+        and bridge.derives_from(SClass(base.ref.file, base.ref.name), apis.TORCH_MODULE_BASES)
     )

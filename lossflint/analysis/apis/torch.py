@@ -907,10 +907,6 @@ HF_ROW_KEEPING_METHODS = frozenset(
 )
 #: base classes of map-style / iterable user data sets
 MAP_DATASET_BASES = frozenset({"torch.utils.data.Dataset", "torch.utils.data.dataset.Dataset"})
-#: data set base classes: their items are prepared before any model sees them
-DATA_SET_BASES = MAP_DATASET_BASES | frozenset(
-    {"torch.utils.data.IterableDataset", "torch.utils.data.dataset.IterableDataset"}
-)
 ITERABLE_DATASET_BASES = frozenset(
     {
         "torch.utils.data.IterableDataset",
@@ -919,6 +915,8 @@ ITERABLE_DATASET_BASES = frozenset(
         "torchdata.datapipes.iter.IterDataPipe",
     }
 )
+#: data set base classes: their items are prepared before any model sees them
+DATA_SET_BASES = MAP_DATASET_BASES | ITERABLE_DATASET_BASES
 #: tensors made of a Python list's items, one row per item (an episode's
 #: returns gathered step by step: LF206)
 LIST_TENSORS = frozenset(

@@ -271,6 +271,7 @@ output compares floats to labels: a meaningless number that looks like a metric.
                 and accuracy
                 and not _predicted(labels)
                 and not least_squares_discriminator(model, use.report)
+                and _reconstruction(model, facts, use) is None
             ):
                 # ``Dense(nb_classes, activation="sigmoid")``: one unit or
                 # several, a classifier scored with accuracy (ijcnn19ensemble's

@@ -774,6 +774,18 @@ GOLDEN = {
     # overridden by cli.py at run time, a scheduler's peak, small, computed,
     # changed in its own module, bound twice
     "config_constants_precision": [],
+    # an EasyDict filled by config.py (py-faster-rcnn style): two learning
+    # rates, and a decay start of -1 that makes a resumed epoch loop step the
+    # scheduler before train() steps the optimizer (C-3-Framework, audit s182)
+    "config_namespaces": [
+        "trainer.py:12:66: LF307",
+        "trainer.py:13:72: LF307",
+        "trainer.py:22:17: LF310",
+    ],
+    # merged from YAML (yacs merge_from_file, py-faster-rcnn's cfg_from_file),
+    # set by cli.py, set under an if, twice, computed, updated in place, a
+    # positive decay start
+    "config_namespaces_precision": [],
     # perturb() switches a deep copy to eval mode, probe() the caller's model
     "eval_copy": ["attacks.py:13:5: LF309"],
     # a trainer evaluates the model build_net() made, in the train mode its

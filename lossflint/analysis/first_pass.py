@@ -47,8 +47,16 @@ def _true_at_zero(model: ModuleIndex, test: cst.BaseExpression, loop: cst.CSTNod
         return False
     left, target = test.left, test.comparisons[0]
     operator, bound = target.operator, target.comparator
-    if not (isinstance(left, cst.Name) and _zero_based_counter(model, left, loop)):
+    if not isinstance(left, cst.Name):
         return False
+    if not _zero_based_counter(model, left, loop):
+        # ``for epoch in range(self.epoch, cfg.MAX_EPOCH): if epoch >
+        # cfg.LR_DECAY_START:`` with the start at -1: any pass holds it
+        value = _bound_number(model, bound) if _resumed_counter(model, left, loop) else None
+        return value is not None and (
+            (isinstance(operator, cst.GreaterThan) and value < 0)
+            or (isinstance(operator, cst.GreaterThanEqual) and value <= 0)
+        )
     value = _bound_number(model, bound)
     if value is not None:
         # ``if epoch > cfg.LR_DECAY_START:`` with the start at -1 (C-3-Framework's
@@ -93,6 +101,42 @@ def _zero_based_counter(
             counted = pass_counter(cast("SemanticModel", model), at)
             if counted is not None and counted[0] == name.value:
                 return True
+        at = model.parent(at)
+    return False
+
+
+#: where a resumed run's counter starts (``self.epoch``, ``args.start_epoch``,
+#: ``start_iter``): a count of passes already made, never negative
+_RESUME_POSITION = re.compile(r"epoch|iter|step", re.IGNORECASE)
+
+
+def _resumed_counter(model: ModuleIndex, name: cst.Name, loop: cst.CSTNode) -> bool:
+    """``name`` is the target of ``loop`` or of a loop around it over
+    ``range(start, stop)`` with ``start`` a resume position (a name or an
+    attribute saying epoch, iteration or step) or a number >= 0, and the loop
+    body does not rebind it: it counts from some pass >= 0."""
+    at: cst.CSTNode | None = loop
+    while at is not None:
+        if (
+            isinstance(at, cst.For)
+            and isinstance(at.target, cst.Name)
+            and at.target.value == name.value
+        ):
+            items = at.iter
+            if not (
+                isinstance(items, cst.Call)
+                and model.qualname(items.func) == "builtins.range"
+                and len(items.args) == 2
+                and all(a.keyword is None and a.star == "" for a in items.args)
+            ):
+                return False
+            start = items.args[0].value
+            number = numbers_bound(model, start)
+            known = number is not None and len(number) == 1 and number[0] >= 0
+            position = isinstance(start, (cst.Name, cst.Attribute)) and bool(
+                _RESUME_POSITION.search(dotted_text(start) or "")
+            )
+            return (known or position) and len(model.bindings(name) or []) == 1
         at = model.parent(at)
     return False
 

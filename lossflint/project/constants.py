@@ -44,28 +44,41 @@ class ForeignLiteral:
 
 def imported_literal(model: ModuleIndex, expr: cst.BaseExpression) -> ForeignLiteral | None:
     """What ``expr`` is when it names (or subscripts) a literal constant of
-    another project module; None when that is not sure."""
+    another project module, or reads an attribute of a settings namespace one
+    fills (``cfg.TRAIN.LR``, see ``config_namespaces``); None when that is not
+    sure."""
     context = current()
     if context is None:
         return None
-    keys: list[Any] = []
-    while isinstance(expr, cst.Subscript) and len(keys) < _MAX_KEYS:
-        if len(expr.slice) != 1 or not isinstance(expr.slice[0].slice, cst.Index):
+    #: (key, read as an attribute), outermost first
+    keys: list[tuple[Any, bool]] = []
+    found = None
+    while len(keys) < _MAX_KEYS:
+        found = _named(model, expr)
+        if found is not None:
+            break
+        if isinstance(expr, cst.Subscript):
+            if len(expr.slice) != 1 or not isinstance(expr.slice[0].slice, cst.Index):
+                return None
+            key = literal_value(expr.slice[0].slice.value)
+            if not isinstance(key, (str, int)) or isinstance(key, bool):
+                return None
+            keys.append((key, False))
+        elif isinstance(expr, cst.Attribute):
+            keys.append((expr.attr.value, True))
+        else:
             return None
-        key = literal_value(expr.slice[0].slice.value)
-        if not isinstance(key, (str, int)) or isinstance(key, bool):
-            return None
-        keys.append(key)
         expr = expr.value
-    found = _named(model, expr)
     if found is None:
         return None
     literal, rel, name = found
-    for key in reversed(keys):
+    for key, attribute in reversed(keys):
+        if attribute and not literal.namespace:
+            return None
         if not isinstance(literal.value, dict) or key not in literal.value:
             return None
         literal = literal.value[key]
-    if _changed_elsewhere(name):
+    if _changed_elsewhere(name) or (found[0].namespace and _namespace_changed(name, rel)):
         return None
     return ForeignLiteral(literal.value, rel, literal.line, literal.column)
 
@@ -183,6 +196,57 @@ def in_project_texts(key: str, pattern: re.Pattern[str], word: str = "") -> bool
             word in text and pattern.search(text) is not None for text in texts.files.values()
         )
     return found
+
+
+def _namespace_changed(name: str, rel: str) -> bool:
+    """Whether a project file other than the namespace's own module ``rel``
+    that imports ``name`` (or reads it as a module's attribute) may change
+    the namespace: it sets or deletes a part, calls a method on it
+    (``cfg.merge_from_file(args.cfg)``), hands it to a call
+    (``update_config(cfg, args)``) or aliases it, by its name or one it is
+    imported as (``from configs import cfg as C``); True when the texts
+    cannot be listed."""
+    from lossflint.project.callers import project_texts
+
+    context = current()
+    if context is None:
+        return True
+    texts = project_texts(context.layout)
+    if texts.files is None:
+        return True
+    key = f"namespace:{rel}:{name}"
+    found = texts.searches.get(key)
+    if found is None:
+        own = str((context.layout.root / rel).resolve())
+        word = re.escape(name)
+        reaches = re.compile(rf"^[ \t]*(?:from|import)\b[^\n]*\b{word}\b|\.\s*{word}\b", re.M)
+        renamed = re.compile(rf"\b{word}\s+as\s+(\w+)")
+        found = False
+        for path, text in texts.files.items():
+            if name not in text or path == own or reaches.search(text) is None:
+                continue
+            # ``from configs import cfg as C`` ... ``C.LR = args.lr``
+            words = {name, *renamed.findall(text)}
+            if any(_namespace_change_pattern(w).search(text) for w in words):
+                found = True
+                break
+        texts.searches[key] = found
+    return found
+
+
+def _namespace_change_pattern(name: str) -> re.Pattern[str]:
+    word = re.escape(name)
+    part = r"(?:\s*(?:\.\s*\w+|\[[^\]\n]*\]))"
+    return re.compile(
+        rf"\b{word}{part}+\s*(?:[-+*/%&|^@]|//|\*\*|<<|>>)?=(?!=)"  # cfg.TRAIN.LR = ...
+        rf"|\bdel\s+{word}\b"
+        rf"|\b{word}{part}*\s*\.\s*(?:merge\w*|update|setdefault|pop\w*|clear|freeze|defrost"
+        rf"|__set\w+|__del\w+)\s*\("
+        rf"|[(,]\s*(?:\w+\s*=\s*)?{word}\s*[,)]"  # f(cfg), f(x, config=cfg)
+        rf"|=\s*{word}\s*(?:[,;#)]|$)"  # alias = cfg
+        rf"|\bglobal\s+(?:\w+\s*,\s*)*{word}\b",
+        re.M,
+    )
 
 
 def _change_pattern(name: str) -> re.Pattern[str]:

@@ -25,10 +25,12 @@ import hashlib
 import warnings
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Final
+from typing import Final
 
 from lossflint.project.ast_walk import add_children, dotted_name, walk
+from lossflint.project.config_namespaces import namespace_constants
 from lossflint.project.layout import Layout, Module
+from lossflint.project.literals import Literal, literal_of
 from lossflint.project.mutations import changed_in_place
 from lossflint.project.summary import S_UNKNOWN, SAlias, SClass, SFunction, SModule, SValue
 
@@ -104,17 +106,6 @@ def _outside_name(layout: Layout, importer: Module, spec: ImportSpec, local: str
             return None  # a project package of that name shadows it
         return dotted
     return None
-
-
-@dataclass(frozen=True)
-class Literal:
-    """A module-level constant as plain data, with where its value is written:
-    a number, string, bool or None; a dict (``str``/``int`` keys) or a tuple of
-    literals (a list literal too)."""
-
-    value: Any
-    line: int
-    column: int
 
 
 @dataclass(frozen=True)
@@ -237,6 +228,7 @@ def module_exports(
         else:
             full.add(name)
     constants = _constants(tree, sites, text)
+    constants.update(namespace_constants(tree, sites, imported))
     classes = ClassShapes(
         text,
         {
@@ -394,7 +386,7 @@ def _class_fields(cls: ast.ClassDef, on_objects: set[str]) -> tuple[tuple[str, L
     found: list[tuple[str, Literal]] = []
     for name, values in bound.items():
         value = values[0] if len(values) == 1 else None
-        literal = _literal(value, 0) if value is not None else None
+        literal = literal_of(value) if value is not None else None
         if literal is not None and name not in on_objects:
             found.append((name, literal))
     return tuple(sorted(found, key=lambda item: item[0]))
@@ -420,10 +412,6 @@ def _dataclass_order(cls: ast.ClassDef) -> tuple[str, ...] | None:
 
 
 #: methods that change a dict or list in place
-#: literals nest no deeper than this (a config of configs)
-_MAX_LITERAL_DEPTH = 6
-
-
 def _constants(
     tree: ast.Module, sites: dict[str, list[ast.AST]], text: str | None = None
 ) -> dict[str, Literal]:
@@ -439,7 +427,7 @@ def _constants(
             continue
         if not isinstance(target, ast.Name) or len(sites.get(target.id, ())) != 1:
             continue
-        literal = _literal(value, 0)
+        literal = literal_of(value)
         if literal is not None:
             found[target.id] = literal
     if not found:
@@ -455,56 +443,6 @@ def _constants(
 def _once(text: str, name: str) -> bool:
     first = text.find(name)
     return first >= 0 and text.find(name, first + len(name)) < 0
-
-
-def _literal(node: ast.AST, depth: int) -> Literal | None:
-    if depth > _MAX_LITERAL_DEPTH:
-        return None
-    at = (getattr(node, "lineno", 0), getattr(node, "col_offset", 0) + 1)
-    if isinstance(node, ast.Constant):
-        if isinstance(node.value, (int, float, str)) or node.value is None:
-            return Literal(node.value, *at)
-        return None
-    if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
-        inner = _literal(node.operand, depth)
-        if (
-            inner is None
-            or isinstance(inner.value, bool)
-            or not isinstance(inner.value, (int, float))
-        ):
-            return None
-        return Literal(-inner.value if isinstance(node.op, ast.USub) else inner.value, *at)
-    if isinstance(node, ast.Dict):
-        items: dict[Any, Literal] = {}
-        for key, value in zip(node.keys, node.values, strict=True):
-            if not isinstance(key, ast.Constant) or not isinstance(key.value, (str, int)):
-                return None  # ``**other`` or a computed key: not all of it is known
-            item = _literal(value, depth + 1)
-            if item is None:
-                return None
-            items[key.value] = item
-        return Literal(items, *at)
-    if isinstance(node, (ast.List, ast.Tuple)):
-        elements = [_literal(element, depth + 1) for element in node.elts]
-        if any(element is None for element in elements):
-            return None
-        return Literal(tuple(elements), *at)
-    if (
-        isinstance(node, ast.Call)
-        and isinstance(node.func, ast.Name)
-        and node.func.id == "dict"
-        and not node.args
-        and all(k.arg is not None for k in node.keywords)
-    ):
-        # ``optimizer = dict(type="Adam", lr=0.125)`` (mmcv-style configs)
-        keywords: dict[Any, Literal] = {}
-        for kw in node.keywords:
-            item = _literal(kw.value, depth + 1)
-            if item is None:
-                return None
-            keywords[kw.arg] = item
-        return Literal(keywords, *at)
-    return None
 
 
 def _spec(node: ast.Import | ast.ImportFrom) -> ImportSpec:

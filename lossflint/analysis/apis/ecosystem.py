@@ -155,3 +155,15 @@ PRETRAINED_LOADERS = frozenset({"from_pretrained"})
 PRETRAINED_DTYPE_KEYWORDS = ("torch_dtype", "dtype")
 #: libraries that wrap a loaded model in trainable adapters of their own dtype
 ADAPTER_LIBRARIES = ("peft.",)
+
+#: attribute-style settings objects a config module fills at import time
+#: (``__C = EasyDict(); __C.LR = 1e-5``; py-faster-rcnn and yacs configs)
+CONFIG_NAMESPACES = frozenset(
+    {
+        "easydict.EasyDict",
+        "yacs.config.CfgNode",
+        "ml_collections.ConfigDict",
+        "ml_collections.config_dict.ConfigDict",
+        "types.SimpleNamespace",
+    }
+)

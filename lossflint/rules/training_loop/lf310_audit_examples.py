@@ -135,6 +135,34 @@ AUDIT_INVALID = [
                         optimizer.step()
         """,
     ),
+    # a resumed run's epoch loop, decay "from" -1: every epoch steps the
+    # scheduler before train() steps the optimizer (C-3-Framework, audit s182)
+    Invalid(
+        """
+        import torch
+        from torch.optim.lr_scheduler import StepLR
+
+        LR_DECAY_START = -1
+
+        class Trainer:
+            def __init__(self, net, loader):
+                self.net, self.loader, self.epoch = net, loader, 0
+                self.optimizer = torch.optim.Adam(net.parameters(), lr=1e-5)
+                self.scheduler = StepLR(self.optimizer, step_size=1, gamma=0.995)
+
+            def forward(self):
+                for epoch in range(self.epoch, 200):
+                    if epoch > LR_DECAY_START:
+                        self.scheduler.step()  # error: LF310
+                    self.train()
+
+            def train(self):
+                for x, y in self.loader:
+                    self.optimizer.zero_grad()
+                    torch.nn.functional.mse_loss(self.net(x), y).backward()
+                    self.optimizer.step()
+        """
+    ),
 ]
 
 AUDIT_VALID = [
@@ -325,5 +353,28 @@ AUDIT_VALID = [
     if use_schedule:
         scheduler = CycleScheduler(optimizer, 3e-4, n_iter=100)
     train(loader, model, optimizer, scheduler)
+    """,
+    # counted from an unknown start (which may be negative), or from a
+    # resume point past a positive decay start
+    """
+    import torch
+
+    def fit(net, loader, begin, start_epoch):
+        optimizer = torch.optim.Adam(net.parameters(), lr=1e-5)
+        scheduler = torch.optim.lr_scheduler.StepLR(optimizer, step_size=1)
+        for epoch in range(begin, 200):
+            if epoch > -1:
+                scheduler.step()
+            for x, y in loader:
+                optimizer.zero_grad()
+                torch.nn.functional.mse_loss(net(x), y).backward()
+                optimizer.step()
+        for epoch in range(start_epoch, 200):
+            if epoch > 5:
+                scheduler.step()
+            for x, y in loader:
+                optimizer.zero_grad()
+                torch.nn.functional.mse_loss(net(x), y).backward()
+                optimizer.step()
     """,
 ]

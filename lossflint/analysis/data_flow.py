@@ -60,6 +60,7 @@ from lossflint.analysis.same_arrays import same_array
 from lossflint.analysis.scaler_refits import cancelled_by_refit
 from lossflint.analysis.shuffling_helpers import frame_sampled
 from lossflint.analysis.trainer_datasets import trainer_train_set
+from lossflint.analysis.tuning_folds import tuning_fold
 from lossflint.analysis.unpacked_returns import unpacked_items
 from lossflint.analysis.values import (
     ClassRef,
@@ -1308,6 +1309,8 @@ class DataFacts(Interpreter[Any]):
                 self.model, leak.fit, leak.split
             ):
                 continue  # each fold refits a StandardScaler on its training rows
+            if leak.how == "train_test_split" and tuning_fold(self.model, leak.fit, leak.split):
+                continue  # a validation fold of X_train; X_test is transformed apart
             if id(leak.fit) not in seen:
                 seen.add(id(leak.fit))
                 yield leak

@@ -68,6 +68,22 @@ model.fit(train[cols], train["EUR"], epochs=50)
 """
 
 SCRIPT_INVALID = [
+    # all the rows scaled, then split: the test part the split makes,
+    # transformed again, is no test set held out apart
+    Invalid(
+        """
+        import pandas as pd
+        from sklearn.model_selection import train_test_split
+        from sklearn.preprocessing import StandardScaler
+
+        df = pd.read_csv("all.csv")
+        scaler = StandardScaler()
+        X_train_raw = df.drop(columns=["label"])
+        X_train = scaler.fit_transform(X_train_raw)  # error: LF601
+        X_tr, X_test, y_tr, y_test = train_test_split(X_train, df["label"])
+        X_test_again = scaler.transform(X_test)
+        """
+    ),
     # one column by a name bound to its string (audit s152's probe)
     Invalid(
         _COLUMNS.format(
@@ -118,6 +134,25 @@ SCRIPT_INVALID = [
 ]
 
 SCRIPT_VALID = [
+    # the scaler fitted on the training CSV also transforms the test CSV loaded
+    # apart; the split cuts a validation fold out of the training rows
+    # (siddarth777/Histopathologic-Cancer-Detection, audit s197)
+    """
+    import pandas as pd
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import train_test_split
+    from sklearn.preprocessing import StandardScaler
+
+    train_df, test_df = pd.read_csv("train.csv"), pd.read_csv("test.csv")
+    X_train, y_train = train_df.drop(columns=["label"]), train_df["label"]
+    X_test, y_test = test_df.drop(columns=["label"]), test_df["label"]
+    scaler = StandardScaler()
+    X_train_s = scaler.fit_transform(X_train)
+    X_test_s = scaler.transform(X_test)
+    Xtr, Xval, ytr, yval = train_test_split(X_train_s, y_train, test_size=0.2)
+    print(LogisticRegression().fit(Xtr, ytr).score(Xval, yval))
+    print(LogisticRegression().fit(X_train_s, y_train).score(X_test_s, y_test))
+    """,
     # the statistics of one row (a sample), not of a column
     _COLUMNS.format(
         setup='import numpy as np\ncols = ["lag_1", "lag_2"]\nrows = list(range(10))',

@@ -91,6 +91,15 @@ TF1_MARKER_INVALID = [
             return tf.reduce_mean(tf.nn.softmax_cross_entropy_with_logits(net_out, labels))  # error: LF414 at `tf.nn.softmax_cross_entropy_with_logits(`
         """
     ),
+    # one argument: the labels are missing (echowei/DeepTraffic, audit s195)
+    Invalid(
+        """
+        import tensorflow as tf
+        x = tf.placeholder("float", [None, 784])
+        w = tf.Variable(tf.zeros([784, 10]))
+        loss = tf.reduce_mean(tf.nn.softmax_cross_entropy_with_logits(tf.matmul(x, w)))  # error: LF414 at `tf.nn.softmax`
+        """
+    ),
 ]
 
 TF1_MARKER_VALID = [
@@ -154,5 +163,11 @@ TF1_MARKER_VALID = [
     import tensorflow as tf
     y = tf.placeholder(tf.int32, [None, 10])
     loss = tf.nn.softmax_cross_entropy_with_logits(labels=y, logits=logits)
+    """,
+    # TF2: the labels positionally, the logits by keyword
+    """
+    import tensorflow as tf
+    def loss_fn(y, scores):
+        return tf.nn.softmax_cross_entropy_with_logits(y, logits=scores)
     """,
 ]

@@ -41,7 +41,8 @@ class TfCrossEntropyArgumentMisuse(Rule):
 Flags calls of `tf.nn.softmax_cross_entropy_with_logits` (and `_v2`),
 `tf.nn.sparse_softmax_cross_entropy_with_logits` and
 `tf.nn.sigmoid_cross_entropy_with_logits` that pass the arguments positionally
-in TF1 graph code (the file uses `tf.placeholder`, `tf.Session`, ...), swap them
+in TF1 graph code (the file uses `tf.placeholder`, `tf.Session`, ...), pass only
+one of the two (`softmax_cross_entropy_with_logits(scores)`), swap them
 (`logits=` gets one-hot or index labels, `labels=` gets the model's output), or
 give class-index labels (an integer `tf.placeholder` of shape `[None]`, argmax
 of one-hot labels, a rank-1 random draw of integers such as
@@ -286,7 +287,18 @@ def _short(fact: K.TfCrossEntropy) -> str:
 def _positional(fact: K.TfCrossEntropy, kinds: _Arguments, *, tf1: bool) -> Finding | None:
     call = fact.call
     args = [a for a in call.args if a.keyword is None]
-    if len(args) != 2 or any(a.star for a in call.args):
+    if any(a.star for a in call.args):
+        return None
+    if len(args) == 1 and not any(
+        a.keyword is not None and a.keyword.value in ("labels", "logits") for a in call.args
+    ):
+        return Finding(
+            call,
+            f"`{_short(fact)}` called with one argument: it takes both the labels and "
+            "the logits, so TF 2 raises `TypeError` (and TF 1.x `ValueError`, named "
+            "arguments only); pass `labels=` and `logits=`",
+        )
+    if len(args) != 2:
         return None
     swapped = (
         holds_logits(fact.labels, kinds.labels)

@@ -85,21 +85,27 @@ def _periodic_chain(model: ModuleIndex, chain: tuple[cst.CSTNode, ...], loop: cs
     """Every statement between the loop and the constructor is an ``if`` on
     the loop's counter modulo a period (``if epoch % decay_every == 0:``, a
     step decay done by rebuilding Adam every few epochs): built again and
-    again, not once at a milestone."""
+    again, not once at a milestone. A flag no pass changes may guard it too
+    (``if config.decay:``)."""
     if not chain or not isinstance(loop, cst.For):
         return False
     counters = {n.value for n in nodes_in(loop.target, cst.Name) if isinstance(n, cst.Name)}
     counters |= _stepped_counters(loop)
+    periodic = False
+    changed: set[str] | None = None
     for node in chain:
         # the chain holds the branch's block: its ``if`` is the parent
         branch = model.parent(node) if isinstance(node, cst.IndentedBlock) else node
-        if not (
-            isinstance(branch, cst.If)
-            and branch.body is node
-            and _tests_period(branch.test, counters)
-        ):
+        if not isinstance(branch, cst.If) or branch.body is not node:
             return False
-    return True
+        if _tests_period(branch.test, counters):
+            periodic = True
+            continue
+        # ``if config.decay:`` around the period: when decay is on, every period
+        changed = _changed_in(model, loop) if changed is None else changed
+        if not _fixed_test(branch.test, changed):
+            return False
+    return periodic
 
 
 def built_in_a_fixed_arm(model: ModuleIndex, loop: Loop, event: LoopEvent) -> bool:
@@ -115,31 +121,42 @@ def built_in_a_fixed_arm(model: ModuleIndex, loop: Loop, event: LoopEvent) -> bo
     node = loop.node
     if not isinstance(node, (cst.For, cst.While)):
         return False
-    body = node.body
+    changed = _changed_in(model, node)
+    for arm in event.chain:
+        branch = model.parent(arm)
+        if not isinstance(branch, cst.If) or arm is branch.test:
+            return False
+        if not _fixed_test(branch.test, changed):
+            return False
+    return True
+
+
+def _changed_in(model: ModuleIndex, loop: cst.For | cst.While) -> set[str]:
+    """The names and dotted attributes ``loop`` binds or assigns."""
+    body = loop.body
     changed = set(bound_names(body))
-    if isinstance(node, cst.For):
-        changed |= bound_names(node.target)
+    if isinstance(loop, cst.For):
+        changed |= bound_names(loop.target)
     changed |= {
         text
         for target in nodes_in(body, cst.AssignTarget, cst.AugAssign, memo=memo_of(model))
         if (text := dotted_text(target.target)) is not None  # type: ignore[attr-defined]
     }
-    for arm in event.chain:
-        branch = model.parent(arm)
-        if not isinstance(branch, cst.If) or arm is branch.test:
-            return False
-        test = branch.test
-        if nodes_in(test, cst.Call, cst.Await, cst.NamedExpr, cst.Subscript):
-            return False
-        read = {cast("cst.Name", n).value for n in nodes_in(test, cst.Name)}
-        read |= {
-            text
-            for a in nodes_in(test, cst.Attribute)
-            if (text := dotted_text(cast("cst.Attribute", a))) is not None
-        }
-        if read & changed:
-            return False
-    return True
+    return changed
+
+
+def _fixed_test(test: cst.BaseExpression, changed: set[str]) -> bool:
+    """``test`` reads nothing in ``changed`` and calls nothing: the same on
+    every pass (``if config.decay:``)."""
+    if nodes_in(test, cst.Call, cst.Await, cst.NamedExpr, cst.Subscript):
+        return False
+    read = {cast("cst.Name", n).value for n in nodes_in(test, cst.Name)}
+    read |= {
+        text
+        for a in nodes_in(test, cst.Attribute)
+        if (text := dotted_text(cast("cst.Attribute", a))) is not None
+    }
+    return not read & changed
 
 
 def in_a_fixed_arm(model: ModuleIndex, loop: Loop, call: cst.Call) -> bool:

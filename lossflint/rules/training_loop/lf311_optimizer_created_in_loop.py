@@ -19,6 +19,7 @@ from lossflint.analysis.optimizer_builds import (
     reads_renewed,
     stepped_by_callee,
 )
+from lossflint.analysis.param_groups import group_tensors
 from lossflint.analysis.walk import descendants
 from lossflint.diagnostics import Finding, RelatedNode, Severity
 from lossflint.examples import Invalid
@@ -311,6 +312,8 @@ schedulers attached to the old optimiser stop acting.
                     continue
                 counters = _targets_of(loop.node)
                 milestones = frozenset(counters) if index.counts_passes(loop) else frozenset()
+                if params is not None:
+                    params = group_tensors(model, params, loop.node.body)
                 if params is not None and reads_renewed(
                     model, params, loop.node.body, counters=milestones
                 ):

@@ -65,6 +65,20 @@ def train(mode, net, criterion, loader, optimizer):
 """
 
 REBUILT_VALID = [
+    # groups over a model built again in each pass (a fresh run per fold)
+    """
+    import torch
+    from torch import nn
+
+    for fold in range(5):
+        model = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 1))
+        groups = [{"params": model[0].parameters(), "lr": 1e-4}, {"params": model[2].parameters()}]
+        opt = torch.optim.Adam(groups, lr=1e-3)
+        for x, y in loaders[fold]:
+            opt.zero_grad()
+            nn.functional.mse_loss(model(x), y).backward()
+            opt.step()
+    """,
     _CLUSTERED.format(replace="pass", inline="model.head = nn.Linear(16, 7)", marker=""),
     _CLUSTERED.format(
         replace="model_1.head = nn.Linear(16, k, bias=False).to(x.device)", inline="", marker=""
@@ -133,4 +147,51 @@ REBUILT_INVALID = [
         )
     ),
     Invalid(_MODES.format(test='mode == "source"', marker="  # error: LF311")),
+    # SGD rebuilt over param groups with decayed rates, every 10 epochs when
+    # decay is on (yunxiaoshi/Neural-IMage-Assessment, audit s197)
+    Invalid(
+        """
+        import torch.optim as optim
+
+        def main(config, model, loader, emd_loss):
+            conv_lr, dense_lr = config.conv_lr, config.dense_lr
+            optimizer = optim.SGD([{"params": model.features.parameters(), "lr": conv_lr}], momentum=0.9)
+            for epoch in range(config.epochs):
+                for x, y in loader:
+                    optimizer.zero_grad()
+                    emd_loss(y, model(x)).backward()
+                    optimizer.step()
+                if config.decay:
+                    if (epoch + 1) % 10 == 0:
+                        conv_lr, dense_lr = conv_lr * 0.95, dense_lr * 0.95
+                        optimizer = optim.SGD(  # error: LF311
+                            [
+                                {"params": model.features.parameters(), "lr": conv_lr},
+                                {"params": model.classifier.parameters(), "lr": dense_lr},
+                            ],
+                            momentum=0.9,
+                        )
+        """
+    ),
+    # the groups bound in the loop, then Adam rebuilt over them every epoch
+    # (SSL92/hyperIQA, audit s197)
+    Invalid(
+        """
+        import torch
+
+        class Solver:
+            def train(self, loader, lr, epochs):
+                self.solver = torch.optim.Adam(self.net.parameters(), lr=lr)
+                for t in range(epochs):
+                    for x, y in loader:
+                        self.solver.zero_grad()
+                        torch.nn.functional.l1_loss(self.net(x), y).backward()
+                        self.solver.step()
+                    self.paras = [
+                        {"params": self.net.head.parameters(), "lr": lr / 10 ** (t // 6)},
+                        {"params": self.net.res.parameters(), "lr": lr},
+                    ]
+                    self.solver = torch.optim.Adam(self.paras)  # error: LF311
+        """
+    ),
 ]

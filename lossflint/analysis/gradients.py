@@ -82,6 +82,7 @@ from lossflint.analysis import apis
 from lossflint.analysis.attribute_constants import only_self_write
 from lossflint.analysis.calls import argument, in_super_arguments, literal_value, super_method
 from lossflint.analysis.contexts import contexts
+from lossflint.analysis.fixed_transforms import fixed_transform
 from lossflint.analysis.function_values import value_calls
 from lossflint.analysis.interpreter.syntax import arguments_by_param, is_main_guard, param_defaults
 from lossflint.analysis.kinds import kinds_of
@@ -482,6 +483,17 @@ class GradientFacts:
             return Answer(Reach.NO, transform)
         if self._in_tape(node):
             return Answer(Reach.YES, "it runs inside a GradientTape")
+        if (
+            func is not None
+            and func.name.value in ("forward", "__call__")
+            and isinstance(cls, cst.ClassDef)
+            and fixed_transform(model, cls)
+        ):
+            # differentiated only through what its callers feed it, not as a
+            # model's forward is
+            fixed = self._fixed_transform_reach(func, cls)
+            if fixed is not None:
+                return fixed
         if func is not None:
             reason = self._direct_yes(func)
             if reason is not None:
@@ -1133,6 +1145,27 @@ class GradientFacts:
                         return test.left.value
             child, parent = parent, self.model.parent(parent)
         return None
+
+    def _fixed_transform_reach(self, func: cst.FunctionDef, cls: cst.ClassDef) -> Answer | None:
+        """YES when a call of an instance here is on a gradient path (an STFT
+        magnitude of the model's output in a spectral loss), NO when no call
+        is seen anywhere that may be (a front-end picked from a registry and
+        attached with ``add_module``, audit s196); None (undecided) when a
+        call here or in another file may be."""
+        sites = self._instance_calls(func)
+        answers = [self.answer(call).reach for call in sites or ()]
+        if Reach.YES in answers:
+            return Answer(Reach.YES, f"{cls.name.value} is called where gradients flow")
+        if Reach.UNKNOWN in answers:
+            return None
+        records = kinds_of(self.model).instance_calls_from_other_files(func)
+        if any(r.opaque or not r.no_grad for r in records):
+            return None
+        return Answer(
+            Reach.NO,
+            f"{cls.name.value} is a fixed transform (buffers, no parameters) no caller "
+            "is seen differentiating",
+        )
 
     def _called_from_yes(self, func: cst.FunctionDef) -> str | None:
         if func in self._function_yes:

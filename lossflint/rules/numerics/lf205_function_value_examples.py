@@ -86,6 +86,33 @@ class Tracker(torch.nn.Module):
 """
 
 FUNCTION_VALUE_INVALID = [
+    # a fixed STFT magnitude (a window buffer, no parameters) applied to the
+    # model's output in a spectral loss: the gradient goes through the root
+    Invalid(
+        """
+        import torch
+        import torch.nn as nn
+        import torch.nn.functional as F
+
+        class Magnitude(nn.Module):
+            def __init__(self, n_fft=512):
+                super().__init__()
+                self.register_buffer("window", torch.hann_window(n_fft))
+                self.n_fft = n_fft
+
+            def forward(self, wav):
+                spec = torch.stft(wav, self.n_fft, window=self.window, return_complex=True)
+                return torch.sqrt(spec.real ** 2 + spec.imag ** 2)  # error: LF205
+
+        def train(model, loader, optimizer):
+            magnitude = Magnitude()
+            for noisy, clean in loader:
+                loss = F.l1_loss(magnitude(model(noisy)), magnitude(clean))
+                optimizer.zero_grad()
+                loss.backward()
+                optimizer.step()
+        """
+    ),
     # arsech of a distance no caller clamps below 1
     Invalid(_MURP.format(marker="  # error: LF205", arg="torch.clamp(d, 1e-10)")),
     # the pairwise distance written out, |q|² + |p|²ᵀ - 2 q·p: 0 for equal rows
@@ -193,6 +220,33 @@ FUNCTION_VALUE_INVALID = [
 ]
 
 FUNCTION_VALUE_VALID = [
+    # a feature front-end with fixed STFT kernels (buffers, no parameters),
+    # picked from a registry: nothing seen feeds it a tensor with a gradient
+    # (wenet-e2e/wespeaker's SpectralFeaturesTF, audit s196)
+    """
+    import numpy as np
+    import torch
+    import torch.nn as nn
+    import torch.nn.functional as F
+
+    class SpectralFeatures(nn.Module):
+        def __init__(self, nfft=512, shift=160):
+            super().__init__()
+            k = np.arange(nfft)
+            real = np.cos(2 * np.pi * np.outer(k, k) / nfft).astype("float32")[:, None, :]
+            imag = np.sin(2 * np.pi * np.outer(k, k) / nfft).astype("float32")[:, None, :]
+            self.register_buffer("real_kernel", torch.from_numpy(real))
+            self.register_buffer("imag_kernel", torch.from_numpy(imag))
+            self.shift = shift
+
+        def forward(self, wavs):
+            x = wavs.unsqueeze(1)
+            re = F.conv1d(x, self.real_kernel, stride=self.shift)
+            im = F.conv1d(x, self.imag_kernel, stride=self.shift)
+            return torch.log(torch.sqrt(torch.square(re) + torch.square(im)).clip(1e-8))
+
+    frontend_class_dict = {"tfmel": SpectralFeatures}
+    """,
     # norms of per-task gradient vectors: copies of autograd.grad's results
     # (no create_graph) gathered by a method of the class (LibMTL's MGDA, audit s150)
     """

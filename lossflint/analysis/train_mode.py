@@ -317,6 +317,8 @@ def evals_left_on(model: SemanticModel) -> Iterator[EvalLeftOn]:
             model, index, loop, receiver
         ):
             return False  # a teacher / EMA / target network stays in eval mode
+        if _built_anew_in(model, loop, receiver):
+            return False  # ``for seed in seeds: net = Net()``: each pass a fresh model
         if receiver in trained:
             return True
         return called_with_grad(ctx, loop, receiver, memo) and not _drawn_from_untrained(
@@ -621,6 +623,26 @@ def _renewed_in(model: SemanticModel, loop: Loop, receiver: str) -> bool:
     for target in nodes_in(loop.node.body, cst.AssignTarget, memo=memo_of(model)):
         text = dotted_text(cast("cst.AssignTarget", target).target)
         if text is not None and text in heads:
+            return True
+    return False
+
+
+def _built_anew_in(model: SemanticModel, loop: Loop, receiver: str) -> bool:
+    """The loop body binds the model to a new object: a call that is not a
+    method of the model itself (``net = Net()``, ``net = build(cfg)``; not
+    ``net = net.to(device)``), in train mode on every pass (a loop over seeds
+    or folds training a fresh network each time, audit s194)."""
+    root = receiver.split(".")[0]
+    for target in nodes_in(loop.node.body, cst.AssignTarget, memo=memo_of(model)):
+        target = cast("cst.AssignTarget", target)
+        if dotted_text(target.target) != receiver:
+            continue
+        statement = model.parent(target)
+        value = statement.value if isinstance(statement, cst.Assign) else None
+        if not isinstance(value, cst.Call):
+            continue
+        func = dotted_text(value.func) or ""
+        if func and func.split(".")[0] != root:
             return True
     return False
 

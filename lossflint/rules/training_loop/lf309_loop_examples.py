@@ -118,7 +118,37 @@ def fit(t_model, t_optimizer, train_loader, val_loader, epochs, validate):
             acc = [t_model(x).argmax(1) == y for x, y in val_loader]
 """
 
+_SEEDS = """
+    import torch
+    import torch.nn as nn
+
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.body = nn.Sequential(nn.Linear(10, 32), nn.Dropout(0.5), nn.Linear(32, 3))
+
+        def forward(self, x):
+            return self.body(x)
+
+    {built_once}
+    for seed in [0, 1, 2]:
+        torch.manual_seed(seed)
+        {built_each}
+        optimizer = torch.optim.Adam(net.parameters(), lr=1e-3)
+        for epoch in range(5):
+            for X, y in train_iter:
+                optimizer.zero_grad()
+                nn.functional.cross_entropy(net(X), y).backward()
+                optimizer.step()
+        with torch.no_grad():
+            net.eval(){marker}
+            accuracy = sum((net(X).argmax(1) == y).sum() for X, y in test_iter)
+"""
+
 LOOP_INVALID = [
+    # one network trained on under every seed: the second seed trains it in
+    # eval mode
+    Invalid(_SEEDS.format(built_once="net = Net()", built_each="", marker="  # error: LF309")),
     Invalid(
         _HEADED.format(marker="  # error: LF309", between="\n        validate(t_model, val_loader)")
     ),
@@ -203,6 +233,9 @@ LOOP_INVALID = [
 ]
 
 LOOP_VALID = [
+    # a fresh network per seed: the eval() ends that seed's run
+    # (Candy-CY's AMS-M2ESL process_dl, audit s194)
+    _SEEDS.format(built_once="", built_each="net = Net()", marker=""),
     _HEADED.format(marker="", between=""),
     # through a helper, the epoch loop resetting train mode
     _HELPER.format(top=_RESET, marker=""),

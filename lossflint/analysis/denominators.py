@@ -271,10 +271,17 @@ def _computed_by_callers(model: SemanticModel, mask: cst.BaseExpression) -> bool
     """The mask is a parameter that a same-file caller fills with a mask it
     computed itself (MAE's ``forward_loss(imgs, pred, mask)`` gets the random
     mask of ``forward_encoder``, never empty): what it holds is known there,
-    so it is not "handed in" from outside."""
+    so it is not "handed in" from outside. Reshaped first (``mask =
+    mask.view(loss.shape)``: HSIMAE, SpectralGPT, audit s194), the same."""
     if not isinstance(mask, cst.Name):
         return False
-    for passed in gradients(model).passed_to(mask) or []:
+    passed_in = gradients(model).passed_to(mask)
+    if passed_in is None:
+        if reaching_assignment(model, mask) is not None:
+            mask = num.strip_shape(model, num.resolve(model, mask))  # type: ignore[assignment]
+        if isinstance(mask, cst.Name) and reaching_assignment(model, mask) is None:
+            passed_in = gradients(model).passed_to(mask, rebound=True)
+    for passed in passed_in or []:
         if isinstance(passed, cst.Name):
             caller = model.bindings(passed) or []
             if caller and all(b.kind != "param" for b in caller):

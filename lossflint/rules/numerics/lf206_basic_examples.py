@@ -97,6 +97,21 @@ BASIC_VALID = [
             pred = self.forward_decoder(latent)
             return self.forward_loss(pred, imgs, mask)
     """,
+    # ... reshaped to the loss's shape first (HSIMAE, SpectralGPT, audit s194)
+    """
+    import torch
+
+    class MAE(torch.nn.Module):
+        def forward_loss(self, pred, target, mask):
+            loss = ((pred - target) ** 2).mean(dim=-1)
+            mask = mask.view(loss.shape)
+            return (loss * mask).sum() / mask.sum()
+
+        def forward(self, imgs):
+            latent, mask = self.forward_encoder(imgs)
+            pred = self.forward_decoder(latent)
+            return self.forward_loss(pred, imgs, mask)
+    """,
     # a mask handed in by the caller, in code no gradient is known to reach:
     # unknown whether it can be empty
     """

@@ -182,6 +182,10 @@ certain.
             def masked_loss(loss, mask):
                 return (loss * mask).sum() / mask.sum()  # error: LF206 at `(loss`
 
+            def reshaped_loss(loss, mask):
+                mask = mask.view(loss.shape)
+                return (loss * mask).sum() / mask.sum()  # error: LF206 at `(loss`
+
             class Pool(torch.nn.Module):
                 def forward(self, x, attention_mask):
                     m = attention_mask.unsqueeze(-1).float()

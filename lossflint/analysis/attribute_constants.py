@@ -496,6 +496,10 @@ def _passed(
             given = arg.value
     if given is None:
         return None if key is None else False
+    if key is None and model is not None and isinstance(given, cst.Name):
+        # ``num_samples = 1`` ... ``Dataset(num_samples=num_samples)``
+        reached = reaching_assignment(model, given)
+        return _literal_number(reached) if reached is not None else False
     if key is None or model is None:
         return _literal_number(given)
     return _dict_number(model, given, key)

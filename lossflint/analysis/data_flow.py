@@ -48,6 +48,7 @@ from lossflint.analysis.datasets import (
     drawn_as_constructed,
     map_dataset_class,
     ordered_dataset,
+    single_item,
 )
 from lossflint.analysis.interpreter import Env, Interpreter
 from lossflint.analysis.interpreter.syntax import arguments_by_param, param_names
@@ -1145,6 +1146,7 @@ class DataFacts(Interpreter[Any]):
                 isinstance(dataset, Instance)
                 and ordered_dataset(self.model, dataset.cls)
                 and not self._drawn_as_constructed(call, dataset.cls)
+                and not single_item(self.model, dataset.cls)
             )
             or (
                 isinstance(dataset, Foreign)

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 import libcst as cst
 
 from lossflint.analysis import apis
-from lossflint.analysis.attribute_constants import only_self_write
+from lossflint.analysis.attribute_constants import number, only_self_write
 from lossflint.analysis.calls import argument, has_star_args, literal_value
 from lossflint.analysis.interpreter.specialise import literal_arguments
 from lossflint.analysis.interpreter.syntax import statements_of
@@ -61,6 +61,29 @@ def ordered_dataset(model: ModuleIndex, cls: cst.ClassDef) -> bool:
         or (getitem is not None and _permuted(model, init, getitem))
         or (getitem is not None and _shuffled_in_place(model, init, getitem))
     )
+
+
+def single_item(model: ModuleIndex, cls: cst.ClassDef) -> bool:
+    """``cls`` (or a same-file base) says its length is 1: ``__len__``
+    returns a number that is surely 1 (``self.num_samples`` of every
+    construction passing ``num_samples=1``): one item has no order to learn
+    (snntorch's regression tutorial, audit s193)."""
+    classes = _same_file_mro(model, cls)
+    for klass in classes or ():
+        for stmt in statements_of(klass):
+            if not (isinstance(stmt, cst.FunctionDef) and stmt.name.value == "__len__"):
+                continue
+            returns = [
+                node
+                for node in nodes_in(stmt.body, cst.Return, memo=memo_of(model))
+                if isinstance(node, cst.Return)
+            ]
+            return (
+                len(returns) == 1
+                and returns[0].value is not None
+                and number(model, returns[0].value) == 1
+            )
+    return False
 
 
 def _inherits_map_dataset(model: ModuleIndex, classes: list[cst.ClassDef]) -> bool:

@@ -81,7 +81,37 @@ for epoch in range(100):
             opt.step()
 """
 
+# a data set whose length is its ``num_samples``
+_SAMPLES = """
+import torch
+
+
+class Regression(torch.utils.data.Dataset):
+    def __init__(self, timesteps, num_samples):
+        self.num_samples = num_samples
+        ends = [float(torch.rand(1)) for _ in range(num_samples)]
+        self.features = torch.stack([torch.linspace(0.0, e, timesteps) for e in ends], dim=1)
+
+    def __len__(self):
+        return self.num_samples
+
+    def __getitem__(self, idx):
+        return self.features[:, idx], self.features[:, idx]
+
+
+num_samples = {n}
+loader = torch.utils.data.DataLoader(Regression(50, num_samples=num_samples), batch_size=1){marker}
+model = torch.nn.Linear(50, 50)
+opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+for epoch in range(100):
+    for x, y in loader:
+        opt.zero_grad()
+        torch.nn.functional.mse_loss(model(x), y).backward()
+        opt.step()
+"""
+
 POSITIONAL_INVALID = [
+    Invalid(_SAMPLES.format(n=1000, marker="  # error: LF602")),
     *LOADER_SUBCLASS_INVALID,
     *SPREAD_OPTIONS_INVALID,
     Invalid(_SLICED.format(loop=_WINDOW, marker="  # error: LF602")),
@@ -89,6 +119,8 @@ POSITIONAL_INVALID = [
 ]
 
 POSITIONAL_VALID = [
+    # one sample: no order to learn (snntorch's regression tutorial, audit s193)
+    _SAMPLES.format(n=1, marker=""),
     *LOADER_SUBCLASS_VALID,
     *SPREAD_OPTIONS_VALID,
     _SLICED.format(loop=_ENUMERATED, marker=""),

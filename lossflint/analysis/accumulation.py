@@ -352,9 +352,14 @@ def graph_leaks(model: SemanticModel) -> Iterator[GraphLeak]:
         ):
             continue
         if isinstance(value, cst.Name):
-            # `val_loss = crit(...)` computed under no_grad, accumulated outside it
-            values = [b.node for b in model.bindings(value) or [] if b.kind == "assign"]
-            if values and all(v is not None and ctx.in_no_grad(v) for v in values):
+            # `val_loss = crit(...)` computed under no_grad, accumulated outside
+            # it; not when another binding (`[out, loss], _ = net(x, y)` in the
+            # training loop) is out of it (CNCMN, audit s194)
+            bindings = model.bindings(value) or []
+            if bindings and all(
+                b.kind == "assign" and b.node is not None and ctx.in_no_grad(b.node)
+                for b in bindings
+            ):
                 continue
         if graphless(model, value, 3):
             continue  # `te_loss = crit(te_pred, y)` of predictions made under no_grad

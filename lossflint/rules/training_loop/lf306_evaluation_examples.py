@@ -37,6 +37,33 @@ if __name__ == "__main__":
 """
 
 EVALUATION_INVALID = [
+    # the training loss unpacked from the model's output, summed before
+    # backward(); the validation pass after it binds `loss` again under
+    # no_grad (CNCMN, audit s194)
+    Invalid(
+        """
+        import torch
+        import torch.nn.functional as F
+
+        for epoch in range(3):
+            net.train()
+            trainloss = 0
+            for inputs, labels in loader:
+                optimizer.zero_grad()
+                [output, loss], _ = net(inputs, labels)
+                trainloss = trainloss + loss  # error: LF306
+                loss.backward()
+                optimizer.step()
+            with torch.no_grad():
+                net.eval()
+                valloss = 0
+                for inputs, labels in val_loader:
+                    [output, loss], _ = net(inputs, labels)
+                    if softmax:
+                        loss = F.cross_entropy(output, labels)
+                    valloss = valloss + loss
+        """
+    ),
     Invalid(
         """
         import torch

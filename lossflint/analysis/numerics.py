@@ -1664,7 +1664,22 @@ def is_mask(model: ModuleIndex, expr: cst.BaseExpression) -> bool:
     ``has_claim``, ``is_positive``, ``valid``), possibly cast."""
     if is_boolean(model, expr):
         return True
+    named = strip_shape(model, expr)
     expr = strip_shape(model, resolve(model, expr))
+    if named is not expr and _named_like_a_mask(named):
+        # ``mask_combined = mask_same * mask_off_diagonal``: named so where bound
+        return True
+    if (
+        isinstance(expr, cst.BinaryOperation)
+        and isinstance(expr.operator, cst.Multiply)
+        and is_mask(model, expr.left)
+        and is_mask(model, expr.right)
+    ):
+        return True  # a product of masks (SSMTR's supervised contrastive loss, audit s194)
+    return _named_like_a_mask(expr)
+
+
+def _named_like_a_mask(expr: cst.BaseExpression) -> bool:
     name = None
     if isinstance(expr, cst.Name):
         name = expr.value

@@ -12,6 +12,26 @@ from __future__ import annotations
 from lossflint.examples import Invalid
 
 COMPARISON_INVALID = [
+    # the same-class mask without the diagonal, under a name of its own: an
+    # anchor alone in its class has no positive (SSMTR's supervised
+    # contrastive loss, audit s194)
+    Invalid(
+        """
+        import torch
+
+        class SupCon(torch.nn.Module):
+            def forward(self, projections, targets):
+                dot = torch.mm(projections, projections.T) / 0.07
+                exp_dot = torch.exp(dot - torch.max(dot, dim=1, keepdim=True)[0]) + 1e-5
+                same = targets.unsqueeze(1).repeat(1, targets.shape[0]) == targets
+                off_diagonal = 1 - torch.eye(exp_dot.shape[0])
+                mask_combined = same * off_diagonal
+                count = torch.sum(mask_combined, dim=1)
+                log_prob = -torch.log(exp_dot / torch.sum(exp_dot * off_diagonal, dim=1, keepdim=True))
+                per_sample = torch.sum(log_prob * mask_combined, dim=1) / count  # error: LF206
+                return torch.mean(per_sample)
+        """
+    ),
     Invalid(
         """
         import torch

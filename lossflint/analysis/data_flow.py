@@ -1064,6 +1064,10 @@ class DataFacts(Interpreter[Any]):
             return receiver
         if isinstance(receiver, (DataSet, DataSplits)):
             return _hf_method(call, name, receiver)
+        if name == "apply":
+            formula = _columns_standardised(self.model, call)
+            if formula is not None:
+                return Fitted(formula, "formula")
         if name == "append" and (
             isinstance(receiver, EmptyList)
             or (isinstance(receiver, Fitted) and receiver.how == "windows")
@@ -2035,6 +2039,24 @@ def _standardised(model: ModuleIndex, node: cst.BinaryOperation) -> str | None:
         ) == (array, "center"):
             return array
     return None
+
+
+def _columns_standardised(model: ModuleIndex, call: cst.Call) -> cst.BinaryOperation | None:
+    """``df.apply(lambda x: (x - x.min()) / (x.max() - x.min()))``: each
+    column standardised with its own statistics over every row (a
+    DataFrame's ``apply`` hands the function columns; ``axis=1`` would hand it
+    rows, one sample's own statistics). The formula, else None."""
+    if len(call.args) != 1 or call.args[0].keyword is not None or call.args[0].star:
+        return None
+    function = call.args[0].value
+    if not isinstance(function, cst.Lambda) or len(function.params.params) != 1:
+        return None
+    body = function.body
+    if not isinstance(body, cst.BinaryOperation) or not isinstance(body.operator, cst.Divide):
+        return None
+    if _standardised(model, body) != function.params.params[0].name.value:
+        return None
+    return body
 
 
 def _standardised_in_place(model: ModuleIndex, node: cst.AugAssign) -> bool:

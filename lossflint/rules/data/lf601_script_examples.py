@@ -67,7 +67,20 @@ test = df.iloc[split:]
 model.fit(train[cols], train["EUR"], epochs=50)
 """
 
+_APPLIED = """
+import pandas as pd
+from sklearn.model_selection import train_test_split
+
+df = pd.read_csv("flows.csv")
+data_x, data_y = df.drop(["label"], axis=1), df["label"]
+data_x = data_x.apply(lambda x: (x - x.min()) / (x.max() - x.min()){axis}){marker}
+X_train, X_test, y_train, y_test = train_test_split(data_x, data_y, test_size=0.5)
+"""
+
 SCRIPT_INVALID = [
+    # each column min-max scaled over every row by DataFrame.apply, then
+    # split (alik604/cyber-security's UNSW-NB15 notebooks, audit s195)
+    Invalid(_APPLIED.format(axis="", marker="  # error: LF601 at `(x - x.min())`")),
     # all the rows scaled, then split: the test part the split makes,
     # transformed again, is no test set held out apart
     Invalid(
@@ -134,6 +147,8 @@ SCRIPT_INVALID = [
 ]
 
 SCRIPT_VALID = [
+    # axis=1: each row scaled with its own statistics (one sample's)
+    _APPLIED.format(axis=", axis=1", marker=""),
     # the scaler fitted on the training CSV also transforms the test CSV loaded
     # apart; the split cuts a validation fold out of the training rows
     # (siddarth777/Histopathologic-Cancer-Detection, audit s197)

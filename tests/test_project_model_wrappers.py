@@ -48,3 +48,60 @@ def test_data_parallel_of_another_modules_model(tmp_path: Path) -> None:
 
 def test_the_unwrapped_model_alike(tmp_path: Path) -> None:
     assert ("train.py", 10, "LF112") in _codes(tmp_path, "Decoder(10)")
+
+
+BN_MODEL = """
+import torch.nn as nn
+
+class MalConv(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv1d(4, 8, 3)
+        self.bn = nn.BatchNorm1d(8)
+        self.fc = nn.Linear(8, 9)
+
+    def forward(self, x):
+        return self.fc(self.bn(self.conv(x)).mean(-1))
+"""
+
+VALIDATED = """
+import torch
+import torch.nn as nn
+from model import MalConv
+
+malconv = MalConv()
+malconv = {wrapped}
+opt = torch.optim.Adam(malconv.parameters(), lr=1e-4)
+for epoch in range(3):
+    for x, y in train_loader:
+        opt.zero_grad()
+        nn.functional.cross_entropy(malconv(x), y).backward()
+        opt.step()
+    for x, y in valid_loader:
+        pred = malconv(x)
+        acc = (pred.argmax(1) == y).float().mean().item()
+"""
+
+
+def test_a_foreign_model_rebound_to_its_own_wrap_is_evaluated_in_train_mode(
+    tmp_path: Path,
+) -> None:
+    # MalConv-Pytorch (audit s195): ``malconv = nn.DataParallel(malconv)``
+    for wrapped in ("nn.DataParallel(malconv)", "torch.compile(malconv)"):
+        root = tmp_path / wrapped.split("(")[0].replace(".", "_")
+        root.mkdir()
+        found = project_findings(
+            root, {"model.py": BN_MODEL, "train.py": VALIDATED.replace("{wrapped}", wrapped)}
+        )
+        assert ("train.py", 15, "LF603") in found, wrapped
+
+
+def test_a_model_wrapped_around_another_one_is_not_the_same_model(tmp_path: Path) -> None:
+    found = project_findings(
+        tmp_path,
+        {
+            "model.py": BN_MODEL,
+            "train.py": VALIDATED.replace("{wrapped}", "nn.DataParallel(other)"),
+        },
+    )
+    assert not [f for f in found if f[2] == "LF603"]

@@ -1090,6 +1090,8 @@ def _built_here(model: ModuleIndex, receiver: cst.BaseExpression) -> bool:
             and built.func.attr.value in _MOVING_METHODS
         ):
             built = built.func.value  # ``Net().to(device)``
+        if _wraps_itself(model, built, receiver.value):
+            continue  # ``net = nn.DataParallel(net)``: the same model, wrapped
         made_by = kinds.value_of(built.func)
         if not isinstance(made_by, Foreign):
             return False
@@ -1097,6 +1099,15 @@ def _built_here(model: ModuleIndex, receiver: cst.BaseExpression) -> bool:
         if not isinstance(made, SClass) and not _fresh_from_factory(made):
             return False
     return bool(bindings)
+
+
+def _wraps_itself(model: ModuleIndex, call: cst.Call, name: str) -> bool:
+    """``nn.DataParallel(net)`` (or ``torch.compile(net)``) of ``name`` itself:
+    its calls run the same model (MalConv-Pytorch, audit s195)."""
+    if model.qualname(call.func) not in apis.MODULE_WRAPPERS:
+        return False
+    wrapped = argument(call, 0, "module") or argument(call, 0, "model")
+    return isinstance(wrapped, cst.Name) and wrapped.value == name
 
 
 #: module methods that give the module back and change no mode (not

@@ -14,16 +14,13 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
+from lossflint.analysis import apis
 from lossflint.analysis.mode_free_models import is_torch_module
 from lossflint.analysis.names import dotted_text
 from lossflint.analysis.walk import memo_of, nodes_in
 
 if TYPE_CHECKING:
     from lossflint.analysis.index import ModuleIndex
-
-#: what a module calls to make trainable state or hold submodules
-_STATE_MAKERS = ("torch.nn.Parameter", "torch.nn.parameter.Parameter")
-_NOT_LAYERS = ("torch.nn.functional.", "torch.nn.init.", "torch.nn.utils.")
 
 
 def fixed_transform(model: ModuleIndex, cls: cst.ClassDef) -> bool:
@@ -46,11 +43,13 @@ def fixed_transform(model: ModuleIndex, cls: cst.ClassDef) -> bool:
                 return False
             continue
         qualname = model.qualname(func) or ""
-        if qualname in _STATE_MAKERS:
+        if qualname in apis.torch.FRESH_LEAVES:
             return False
-        if qualname.startswith("torch.nn.") and not qualname.startswith(_NOT_LAYERS):
+        if qualname.startswith(apis.TORCH_NN_PREFIX) and not qualname.startswith(
+            apis.TORCH_NN_FUNCTION_PREFIXES
+        ):
             return False
-        if not qualname.startswith(("torch.", "numpy.", "math.", "builtins.", "scipy.")):
+        if not qualname.startswith(apis.ARRAY_LIBRARY_PREFIXES):
             name = dotted_text(func) or ""
             if name.rsplit(".", 1)[-1][:1].isupper():
                 return False  # a class of its own or of another library: maybe a layer

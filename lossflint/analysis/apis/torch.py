@@ -1047,6 +1047,10 @@ TORCH_PARAMETER_FREE = frozenset(
     }
 )
 TORCH_NN_PREFIX = "torch.nn."
+#: ``torch.nn`` namespaces of functions, not layers a module holds
+TORCH_NN_FUNCTION_PREFIXES = ("torch.nn.functional.", "torch.nn.init.", "torch.nn.utils.")
+#: libraries whose functions make plain arrays and tensors (no layers)
+ARRAY_LIBRARY_PREFIXES = ("torch.", "numpy.", "math.", "builtins.", "scipy.")
 #: torch layers whose weight count the sizes they are given decide: the
 #: (position, keyword) names of those sizes
 LAYER_SIZE_ARGUMENTS: dict[str, tuple[str, ...]] = {

@@ -255,8 +255,20 @@ the smallest round value float16 keeps).
             if num.is_square(model, expr) and num.is_binop(expr, cst.Power):
                 expr = expr.left  # type: ignore[attr-defined]
                 continue
+            shifted = _shifted_by_a_number(expr)
+            if shifted is not None:
+                expr = num.resolve(model, shifted)  # ``1 - probs``: a Python number keeps the dtype
+                continue
+            if info is not None and info.qualname in apis.torch.WHERE:
+                chosen = _one_of_two(model, info.node)
+                if chosen is not None:
+                    expr = num.resolve(model, chosen)
+                    continue
             break
         return expr
+
+    # (the focal loss's ``pt = torch.where(y == 1, probs, 1 - probs)`` of a
+    # float16 ``probs``: hanokalure's spam classifier, audit s195)
 
     def _optimisers(self, model: SemanticModel, ctx: ContextIndex) -> Iterator[Finding]:
         for site in model.calls_to(*apis.ADAM_FAMILY):
@@ -284,6 +296,33 @@ the smallest round value float16 keeps).
             value = _tiny_literal(eps.value)
             if value is not None:
                 yield self._finding(eps.value, value, f"`{key}`'s parameters are float16")
+
+
+def _shifted_by_a_number(expr: cst.BaseExpression) -> cst.BaseExpression | None:
+    """``1 - x``, ``x + 0.5``, ``x - 1`` → ``x``."""
+    if not isinstance(expr, cst.BinaryOperation) or not isinstance(
+        expr.operator, (cst.Add, cst.Subtract)
+    ):
+        return None
+    for number, other in ((expr.left, expr.right), (expr.right, expr.left)):
+        if isinstance(number, (cst.Integer, cst.Float)):
+            return other
+    return None
+
+
+def _one_of_two(model: SemanticModel, call: cst.Call) -> cst.BaseExpression | None:
+    """``torch.where(c, a, b)`` whose ``b`` is ``a`` shifted by a number (or a
+    number): its dtype is ``a``'s."""
+    first = argument(call, 1, "input")
+    second = argument(call, 2, "other")
+    if first is None or second is None:
+        return None
+    if isinstance(second, (cst.Integer, cst.Float)):
+        return first
+    shifted = _shifted_by_a_number(second)
+    if shifted is not None and num.same_code(model, shifted, first):
+        return first
+    return None
 
 
 def _tiny_literal(expr: cst.BaseExpression | None) -> float | None:

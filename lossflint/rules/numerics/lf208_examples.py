@@ -8,6 +8,20 @@ from __future__ import annotations
 from lossflint.examples import Invalid
 
 MOVED_INVALID = [
+    # a focal loss's pt picked by torch.where from float16 probabilities and
+    # 1 - probs (hanokalure's spam classifier, audit s195)
+    Invalid(
+        """
+        import torch
+        from torch.cuda.amp import autocast
+
+        fc = torch.nn.Linear(16, 1).cuda()
+        with autocast():
+            probs = torch.sigmoid(fc(x))
+            pt = torch.where(y == 1, probs, 1 - probs)
+            loss = (-(1 - pt) ** 2 * torch.log(pt + 1e-8)).mean()  # error: LF208 at `1e-8`
+        """
+    ),
     # Lightning Fabric's "16-true" precision converts the model in setup()
     # (rasbt/LLM-finetuning-scripts, audit R69)
     Invalid(
@@ -34,6 +48,17 @@ MOVED_INVALID = [
 ]
 
 VALID = [
+    # picked between a float16 tensor and a float32 one: float32
+    """
+    import torch
+    from torch.cuda.amp import autocast
+
+    fc = torch.nn.Linear(16, 1).cuda()
+    with autocast():
+        probs = torch.sigmoid(fc(x))
+        pt = torch.where(y == 1, probs, prior.float())
+        loss = torch.log(pt + 1e-8).mean()
+    """,
     # "16-mixed" keeps float32 weights (autocast and a scaler)
     """
     import torch

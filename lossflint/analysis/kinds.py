@@ -578,6 +578,12 @@ class KindAnalysis(Interpreter[Value]):
             reduced = _argument_value(call, args, 0, "input")
             if _is_loss(reduced) and len(call.args) == 1:
                 return reduced
+            if (
+                qualname in apis.torch.MEAN
+                and isinstance(reduced, Tensor)
+                and self._averages_distributions(reduced, argument(call, 1, "dim"))
+            ):
+                return reduced
         if qualname in apis.LOSS_FUNCTIONS:
             if self.recording:
                 self._record_loss(call, qualname, None)
@@ -877,6 +883,8 @@ class KindAnalysis(Interpreter[Value]):
                 return TupleValue((_max_values(receiver), indices))
             if _is_loss(receiver) and name in ("mean", "sum"):
                 return receiver
+            if name == "mean" and self._averages_distributions(receiver, argument(call, 0, "dim")):
+                return receiver
             if receiver.kind is Kind.NON_NEGATIVE and _keeps_non_negative(call, name):
                 # ``abs(s - t).pow(p).sum()``: 0 where every |s - t| is
                 # (torchdistill's feature loss, audit s171)
@@ -891,6 +899,23 @@ class KindAnalysis(Interpreter[Value]):
             if self._receiver_is_framework_object(func.value, env):
                 return Tensor(apis.METHOD_KINDS[name], origin=call, where=where)
         return UNKNOWN
+
+    def _averages_distributions(self, tensor: Tensor, dim: cst.BaseExpression | None) -> bool:
+        """A mean over axis 0 of softmax probabilities taken over another
+        axis (``torch.mean(torch.cat([softmax(l, dim=1) ...]), dim=0)``): an
+        average of distributions, still one (DTFD-MIL's test loop, audit
+        s197)."""
+        if tensor.kind is not Kind.PROBS or dim is None or literal_value(dim) != 0:
+            return False
+        origin = tensor.origin
+        if not isinstance(origin, cst.Call):
+            return False
+        info = self.model.qualname(origin.func)
+        if info not in apis.torch.SOFTMAX:
+            return False
+        axis = argument(origin, 1, "dim")
+        value = literal_value(axis) if axis is not None else None
+        return isinstance(value, int) and not isinstance(value, bool) and value != 0
 
     def _scattered_ones(self, call: cst.Call, func: cst.Attribute) -> Kind | None:
         """``zeros.scatter_(1, index, 1)``: ones scattered along the rows of a

@@ -35,7 +35,27 @@ def valid(model, batches):
 print(valid(OutputLayer(64), batches))
 """
 
+_AVERAGED = """
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+clf = nn.Linear(128, 2)
+
+
+def evaluate(bags, labels):
+    clf.eval()
+    with torch.no_grad():
+        for feat, label in zip(bags, labels):
+            preds = [torch.softmax(clf(feat.mean(0, keepdim=True)), dim=1) for _ in range(4)]
+            preds = torch.mean(torch.cat(preds, dim=0), dim={dim}).unsqueeze(0)
+            loss = F.nll_loss(preds, label.unsqueeze(0)){marker}
+"""
+
 MASKED_INVALID = [
+    # softmax outputs averaged over draws (axis 0): still probabilities
+    # (hrzhang1123/DTFD-MIL's test loop, audit s197)
+    Invalid(_AVERAGED.format(dim=0, marker="  # error: LF102")),
     Invalid(_SPAN.format(fill="-1e10", returned="p1", marker="  # error: LF102 at `F.nll_loss(`")),
     Invalid(
         _SPAN.format(
@@ -45,6 +65,8 @@ MASKED_INVALID = [
 ]
 
 MASKED_VALID = [
+    # averaged over the class axis: no distribution left
+    _AVERAGED.format(dim=1, marker=""),
     _SPAN.format(fill="-1e10", returned="F.log_softmax(p1, dim=-1)", marker=""),
     # filled with a value that is no mask-out: what the scores are is not known
     _SPAN.format(fill="0.5", returned="p1", marker=""),

@@ -388,6 +388,9 @@ class KindAnalysis(Interpreter[Value]):
         averaged = _averaged_probs(op, left, right, node, self.frame.label)
         if averaged is not None:
             return averaged
+        masked = _masked_probs(op, left, right, node)
+        if masked is not None:
+            return masked
         scores = _linear_map_of_logits(op, left, right)
         if scores is not None:
             return scores
@@ -1603,6 +1606,35 @@ def _a_column(index: cst.BaseExpression) -> bool:
     if method in ("view", "reshape"):
         return values == [-1, 1]
     return method == "unsqueeze" and values in ([1], [-1])
+
+
+#: casts and reshapes of a mask (``mask.float()``, ``mask.unsqueeze(-1)``)
+_MASK_KEEPING_METHODS = frozenset(
+    {"float", "half", "double", "type_as", "to", "unsqueeze", "view", "reshape", "expand_as"}
+)
+
+
+def _masked_probs(op: str, left: Value, right: Value, node: cst.CSTNode) -> Value | None:
+    """``torch.sigmoid(h) * mask.float()``: probabilities with the padding
+    zeroed, probabilities still (PreSumm's extractive scores fed to
+    ``BCELoss``, audit s198)."""
+    if op != "Multiply" or not isinstance(node, cst.BinaryOperation):
+        return None
+    for value, other in ((left, node.right), (right, node.left)):
+        if not isinstance(value, Tensor) or value.kind not in (Kind.SIGMOID_PROBS, Kind.PROBS):
+            continue
+        while (
+            isinstance(other, cst.Call)
+            and isinstance(other.func, cst.Attribute)
+            and other.func.attr.value in _MASK_KEEPING_METHODS
+        ):
+            other = other.func.value
+        name = other.attr.value if isinstance(other, cst.Attribute) else None
+        if isinstance(other, cst.Name):
+            name = other.value
+        if name is not None and "mask" in name.lower():
+            return value
+    return None
 
 
 def _keeps_non_negative(call: cst.Call, name: str) -> bool:

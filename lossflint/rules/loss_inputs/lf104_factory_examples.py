@@ -151,6 +151,31 @@ class DIEN(nn.Module):
 """
 
 FACTORY_INVALID = [
+    # sigmoid scores with the padding sentences zeroed by the mask
+    # (nlpyang/PreSumm's ExtSummarizer, audit s198)
+    Invalid(
+        """
+        import torch
+        import torch.nn as nn
+
+        class Classifier(nn.Module):
+            def __init__(self, hidden):
+                super().__init__()
+                self.linear = nn.Linear(hidden, 1)
+                self.sigmoid = nn.Sigmoid()
+
+            def forward(self, x, mask_cls):
+                h = self.linear(x).squeeze(-1)
+                return self.sigmoid(h) * mask_cls.float()
+
+        clf = Classifier(8)
+        loss_fn = nn.BCELoss(reduction="none")
+        for x, mask, labels in batches:
+            scores = clf(x, mask)
+            loss = (loss_fn(scores, labels.float()) * mask.float()).sum()  # error: LF104
+            loss.backward()
+        """
+    ),
     # a shape change after the decoder's sigmoid keeps its probabilities
     # (eecs498's VAE, audit s165)
     Invalid(
@@ -211,6 +236,18 @@ FACTORY_INVALID = [
 ]
 
 FACTORY_VALID = [
+    # sigmoid scores times learned weights: no longer sigmoid outputs
+    """
+    import torch
+    import torch.nn as nn
+
+    head = nn.Linear(8, 1)
+    loss_fn = nn.BCELoss()
+    for x, weights, labels in batches:
+        scores = torch.sigmoid(head(x)) * weights
+        loss = loss_fn(scores.clamp(0, 1), labels)
+        loss.backward()
+    """,
     # the block ends in a layer of unknown range: no kind, no finding
     _JOINED.format(last="Tanh", marker=""),
     # the same discriminator ending in a logit, with the fused loss

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 import libcst as cst
 
-from lossflint.analysis.calls import in_super_arguments
+from lossflint.analysis.calls import in_super_arguments, literal_value
 from lossflint.analysis.function_values import module_factories, value_calls
 from lossflint.analysis.interpreter.base import Env, Frame, V
 from lossflint.analysis.interpreter.expressions import Expressions
@@ -60,6 +60,23 @@ if TYPE_CHECKING:
 #: ``loss(out)`` takes four); a module stops as soon as nothing changes
 MAX_ROUNDS = 5
 _ABSENT = object()
+
+
+def _defaults_left(
+    func: cst.FunctionDef, tested: frozenset[str], record: CallRecord
+) -> dict[str, object]:
+    """The literal defaults of ``func``'s parameters in ``tested`` that another
+    file's call (``record``) leaves out: what they hold in that run."""
+    params = func.params
+    in_order = [p.name.value for p in (*params.posonly_params, *params.params)]
+    passed = set(in_order[: len(record.args)]) | set(record.keywords)
+    found: dict[str, object] = {}
+    for name, default in param_defaults(params).items():
+        if name in tested and name not in passed:
+            value = literal_value(default)
+            if value is not NotImplemented:
+                found[name] = value
+    return found
 
 
 def _hashable(value: object) -> bool:
@@ -118,6 +135,8 @@ class Interpreter(Statements[V], Expressions[V]):
         self._annotations: dict[cst.BaseExpression, V] = {}
         #: calls other project files make of this module's top-level functions
         self._external: dict[cst.FunctionDef, list[CallRecord]] | None = None
+        #: other files' calls by function name, for ``_literal_records``
+        self._literal_callers: dict[str, list[CallRecord]] | None = None
         #: constructions other project files make of its top-level classes, by
         #: the ``__init__`` they run
         self._external_inits: dict[cst.FunctionDef, list[CallRecord]] = {}
@@ -454,18 +473,55 @@ class Interpreter(Statements[V], Expressions[V]):
             and func not in self.model.generators
         ):
             calls = self._plain_calls(func)
-            if calls:
-                each = [literal_arguments(call, func, 0, tested) for call in calls]
+            each = [literal_arguments(call, func, 0, tested) for call in calls]
+            records = self._literal_records(func)
+            if any(record.opaque for record in records):
+                each = []
+            elif records and (calls or self._named_only_where_defined(func)):
+                # ``features, labels = load_data(dataset=d)`` in another file:
+                # ``standardize=True`` left to its default (AFAgarap's
+                # malware-classification, audit s195)
+                each += [_defaults_left(func, tested, record) for record in records]
+            if each:
                 agreed = {
                     name: value
                     for name, value in each[0].items()
                     if _hashable(value)
                     and all(name in other and other[name] == value for other in each[1:])
                 }
-            if agreed and self.calls_from_other_files(func):
-                agreed = {}
         self._agreed_literals[func] = agreed
         return agreed
+
+    def _literal_records(self, func: cst.FunctionDef) -> list[CallRecord]:
+        """Other files' calls of the top-level ``func``, for the literals they
+        leave to its defaults: the pins' records, or (a domain pinning nothing
+        from other files) the calls searched for this alone."""
+        if self.PINS_FROM_OTHER_FILES:
+            return self.calls_from_other_files(func)
+        if self._literal_callers is None:
+            self._literal_callers = {}
+            if not self.model.options.get(FOR_SUMMARY) and project_context() is not None:
+                bindings = self.model.module_scope.bindings
+                names = sorted(
+                    stmt.name.value
+                    for stmt in self.model.module.body
+                    if isinstance(stmt, cst.FunctionDef)
+                    and len(bindings.get(stmt.name.value, ())) == 1
+                    and self._tested_params(stmt)
+                )
+                try:
+                    found = callers.external_calls(names) if names else None
+                except (RecursionError, OSError, ValueError):
+                    found = None
+                self._literal_callers = found or {}
+        return self._literal_callers.get(func.name.value, [])
+
+    def _named_only_where_defined(self, func: cst.FunctionDef) -> bool:
+        """Nothing in this file but the ``def`` names ``func``."""
+        return all(
+            node is func.name
+            for node in names_in(self.model.module, func.name.value, memo_of(self.model))
+        )
 
     def _plain_calls(self, func: cst.FunctionDef) -> list[cst.Call]:
         """Every mention of ``func``'s name in the file, as the callee of a

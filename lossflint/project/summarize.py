@@ -669,6 +669,16 @@ class Summarizer:
             if qualname is None:
                 method = self._method_called(site.node)
                 through_instance = False
+                if (
+                    method is not None
+                    and isinstance(func_expr, cst.Attribute)
+                    and func_expr.attr.value in bridge.CALL_METHODS
+                ):
+                    # ``model.forward(g, p)``: a call through the instance
+                    # written out (HR-VITON's LPIPS metric, audit s199)
+                    written = last_name(func_expr.value)
+                    if written is not None:
+                        through[(written, method)] = through.get((written, method), 0) + 1
                 if method is None:
                     method = self._instance_called(site.node)
                     through_instance = method is not None

@@ -74,6 +74,8 @@ if TYPE_CHECKING:
     from lossflint.analysis.index import ModuleIndex
 
 #: receivers of ``x.backward(loss)`` that run the backward of their argument
+#: how many calls deep a same-file callee's events are inlined at its call
+_INLINED_DEPTH = 2
 _DELEGATING_BACKWARD = re.compile(r"accelerator|engine|fabric|trainer|deepspeed|strategy|^self$")
 
 
@@ -579,7 +581,7 @@ class LoopIndex:
         None when they are not sure to run."""
         # only the events ``func`` itself holds can be its (callee_events keeps
         # those, in order): not every event of the file per call asked about
-        found = callee_events(self.model, self._events_by_owner.get(func, []), call, func)
+        found = callee_events(self.model, self._effective_events(func), call, func)
         if found is None:
             return None
         order = self._call_order[id(call)]
@@ -598,6 +600,62 @@ class LoopIndex:
             )
             for i, (e, receiver) in enumerate(found)
         ]
+
+    def _effective_events(self, func: cst.FunctionDef, depth: int = 0) -> list[Event]:
+        """The events ``func`` holds, with those of the same-file functions it
+        calls inlined at those calls, two calls deep (``backward_D`` calling
+        ``backward_D_basic``, whose ``loss.backward()`` runs before the step
+        after ``backward_D()``: GFLA, audit s199), in order."""
+        own = self._events_by_owner.get(func, [])
+        if depth >= _INLINED_DEPTH:
+            return own
+        found = self._effective.get((func, depth))
+        if found is not None:
+            return found
+        self._effective[(func, depth)] = own  # recursion: the own events answer
+        inner: list[Event] = []
+        for call, callee in self._calls_by_owner.get(func, ()):
+            if callee is func:
+                continue
+            events = callee_events(
+                self.model, self._effective_events(callee, depth + 1), call, callee
+            )
+            if not events:
+                continue
+            order = self._call_order[id(call)]
+            step = 1 / (len(events) + 1)
+            inner.extend(
+                Event(
+                    e.kind,
+                    call,
+                    receiver,
+                    closure=e.closure,
+                    scaled=e.scaled,
+                    managed=e.managed,
+                    manual=e.manual,
+                    order=order + (i + 1) * step,
+                    origin=e.origin or e.node,
+                )
+                for i, (e, receiver) in enumerate(events)
+            )
+        if not inner:
+            return own
+        found = sorted([*own, *inner], key=lambda e: e.order)
+        self._effective[(func, depth)] = found
+        return found
+
+    @cached_property
+    def _effective(self) -> dict[tuple[cst.FunctionDef, int], list[Event]]:
+        return {}
+
+    @cached_property
+    def _calls_by_owner(self) -> dict[cst.CSTNode | None, list[tuple[cst.Call, cst.FunctionDef]]]:
+        """The resolved same-file calls by the function nearest above them."""
+        found: dict[cst.CSTNode | None, list[tuple[cst.Call, cst.FunctionDef]]] = {}
+        for call, callee in self._resolved_calls:
+            owner = self.model.enclosing(call, cst.FunctionDef, cst.Lambda, cst.ClassDef)
+            found.setdefault(owner, []).append((call, callee))
+        return found
 
     def events_of(self, func: cst.FunctionDef) -> list[Event]:
         """The events written in ``func`` itself (not in functions nested in it)."""

@@ -10,6 +10,7 @@ from lossflint.diagnostics import Finding, Severity
 from lossflint.examples import Invalid
 from lossflint.registry import Rule
 from lossflint.rules.training_loop.common import iterations, place, run_by, written
+from lossflint.rules.training_loop.lf305_helper_examples import HELPER_INVALID, HELPER_VALID
 
 if TYPE_CHECKING:
     from lossflint.analysis.model import SemanticModel
@@ -71,6 +72,7 @@ trains at all when the gradients were just cleared.
         ),
     )
     INVALID = [
+        *HELPER_INVALID,
         # the generator's step right after its gradients were cleared: the
         # discriminator's earlier backward is not its gradient (H11 p11)
         Invalid(
@@ -137,6 +139,7 @@ trains at all when the gradients were just cleared.
         ),
     ]
     VALID = [
+        *HELPER_VALID,
         # a step method whose first optimiser steps on gradients written by hand
         # from autograd.grad; the backward after it is the model's (LibMTL's
         # Auto-Lambda, audit s150)

@@ -33,6 +33,7 @@ from lossflint.analysis.interpreter import Env, Interpreter
 from lossflint.analysis.interpreter.syntax import param_names
 from lossflint.analysis.label_shifts import keeps_class_indices
 from lossflint.analysis.layer_lists import private_list
+from lossflint.analysis.loss_holders import loss_holder_classes
 from lossflint.analysis.names import Scope, dotted_text
 from lossflint.analysis.registries import added_to
 from lossflint.analysis.type_tests import class_test
@@ -155,6 +156,9 @@ class KindAnalysis(Interpreter[Value]):
         super().__init__(model, UNKNOWN)
         self.loss_calls: dict[cst.Call, LossCall] = {}
         self.run()
+
+    def method_pinned_classes(self) -> dict[str, cst.ClassDef]:
+        return loss_holder_classes(self.model)
 
     # --- public -----------------------------------------------------------
 

@@ -880,19 +880,24 @@ def external_method_calls(methods: list[str]) -> dict[str, list[CallRecord]] | N
 
 
 def _mentions(texts: ProjectTexts, path: str, text: str, short: str) -> int:
-    """How often the file names ``short`` as a word."""
-    return texts.count(path, text, rf"\b{re.escape(short)}\b", code=True)
+    """How often the file names the method ``short``: as an attribute
+    (``lossfn.cls_loss``), or in quotes (``getattr(obj, "cls_loss")``). A
+    plain name is a variable of that spelling (``cls_loss =
+    lossfn.cls_loss(y, p)``, DFace: audit s200), not the method."""
+    word = re.escape(short)
+    return texts.count(path, text, rf"\.\s*{word}\b", code=True) + texts.count(
+        path, text, rf"['\"]{word}['\"]"
+    )
 
 
 def _own_method_mentions(texts: ProjectTexts, path: str, text: str, short: str) -> int:
     """In a file that defines a method ``short`` of its own (another class
-    of the same shape: a sibling folder's model), its definitions and its
-    calls on ``self``: none of them is a call of ours."""
+    of the same shape: a sibling folder's model), its calls on ``self``:
+    none of them is a call of ours."""
     word = re.escape(short)
-    defined = texts.count(path, text, rf"\bdef\s+{word}\b", code=True)
-    if not defined:
+    if not texts.count(path, text, rf"\bdef\s+{word}\b", code=True):
         return 0
-    return defined + texts.count(path, text, rf"\bself\s*\.\s*{word}\b", code=True)
+    return texts.count(path, text, rf"\bself\s*\.\s*{word}\b", code=True)
 
 
 def external_instance_calls(

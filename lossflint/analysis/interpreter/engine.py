@@ -804,7 +804,11 @@ class Interpreter(Statements[V], Expressions[V]):
                 # a base class and its subclasses run the same __init__
                 self._external_inits.setdefault(inits[name].init, []).extend(records)
         methods = self._pinnable_methods(
-            {**self._setter_classes(), **{name: init.cls for name, init in inits.items()}}
+            {
+                **self._loss_holders(),
+                **self._setter_classes(),
+                **{name: init.cls for name, init in inits.items()},
+            }
         )
         try:
             called = callers.external_method_calls(sorted(methods)) if methods else None
@@ -875,6 +879,22 @@ class Interpreter(Statements[V], Expressions[V]):
             return {}
         used_otherwise = self._used_otherwise(set(found))
         return {name: cls for name, cls in found.items() if name not in used_otherwise}
+
+    def _loss_holders(self) -> dict[str, cst.ClassDef]:
+        """The domain's classes whose methods other files' calls pin
+        (``method_pinned_classes``), named in this file only where defined,
+        constructed or annotated."""
+        found = self.method_pinned_classes()
+        if not found:
+            return {}
+        used_otherwise = self._used_otherwise(set(found))
+        return {name: cls for name, cls in found.items() if name not in used_otherwise}
+
+    def method_pinned_classes(self) -> dict[str, cst.ClassDef]:
+        """Top-level classes whose methods are pinned by what other files pass
+        them, beyond those keeping a parameter: none here (a domain knows
+        which: ``KindAnalysis``'s loss holders)."""
+        return {}
 
     def _used_otherwise(
         self,

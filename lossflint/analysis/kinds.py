@@ -509,6 +509,17 @@ class KindAnalysis(Interpreter[Value]):
                 )
             ):
                 return kept
+        if qualname in apis.INTERPOLATIONS:
+            # a bilinear resize of sigmoid outputs: values in (0, 1) still, and
+            # softmax ones still sum to 1 (ACGPN's cross_entropy2d, audit s199)
+            resized = _argument_value(call, args, 0, "input")
+            mode = argument(call, 3, "mode")
+            if (
+                isinstance(resized, Tensor)
+                and resized.kind in (Kind.PROBS, Kind.SIGMOID_PROBS, Kind.LOGITS)
+                and (mode is None or literal_value(mode) in apis.INTERPOLATION_MODES)
+            ):
+                return resized
         if qualname in apis.SOFTMAX:
             return made(Kind.PROBS)
         if qualname in apis.LOG_SOFTMAX:

@@ -33,6 +33,19 @@ LOG_SOFTMAX = frozenset(
 SIGMOID = frozenset({"torch.sigmoid", "torch.nn.functional.sigmoid", "torch.special.expit"})
 #: functions that only reshape their first argument (every value kept)
 SHAPE_FUNCTIONS = frozenset({"torch.unsqueeze", "torch.reshape", "torch.squeeze", "torch.flatten"})
+#: resizes of a feature map; ``INTERPOLATION_MODES`` (and the default mode)
+#: make each output value a convex combination of input values
+INTERPOLATIONS = frozenset(
+    {
+        "torch.nn.functional.interpolate",
+        "torch.nn.functional.upsample",
+        "torch.nn.functional.upsample_bilinear",
+        "torch.nn.functional.upsample_nearest",
+    }
+)
+INTERPOLATION_MODES = frozenset(
+    {"nearest", "nearest-exact", "linear", "bilinear", "trilinear", "area"}
+)
 #: the count of the non-zero entries: a count of a mask, 0 when none is set
 COUNT_NONZERO = frozenset({"torch.count_nonzero"})
 #: squashing functions: their output lies in [-1, 1] (an ``exp`` of it is at most e)

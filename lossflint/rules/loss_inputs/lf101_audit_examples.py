@@ -82,7 +82,33 @@ for x, y in loader:
     loss.backward()
 """
 
+_RESIZED = """
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+class Pix2PixHD(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.G1 = nn.Conv2d(37, 14, 3, padding=1)
+        self.sigmoid = nn.Sigmoid()
+
+    def cross_entropy2d(self, input, target):
+        n, c, h, w = input.size()
+        if h != target.size(1) or w != target.size(2):
+            input = F.interpolate(input, size=target.shape[1:], mode="{mode}", align_corners=True)
+        input = input.permute(0, 2, 3, 1).reshape(-1, c)
+        return F.cross_entropy(input, target.view(-1), ignore_index=250){marker}
+
+    def forward(self, G1_in, label):
+        arm_label = self.sigmoid(self.G1(G1_in))
+        return self.cross_entropy2d(arm_label, label.long()) * 10
+"""
+
 AUDIT_INVALID = [
+    # sigmoid output resized bilinearly on the way (values in (0, 1) still)
+    # (switchablenorms/DeepFashion_Try_On's ACGPN, audit s199)
+    Invalid(_RESIZED.format(mode="bilinear", marker="  # error: LF101")),
     # the functional loss bound to a name first (audit s148's probes): a
     # module-level name, a local
     Invalid(
@@ -185,6 +211,8 @@ AUDIT_INVALID = [
 ]
 
 AUDIT_VALID = [
+    # a bicubic resize may leave (0, 1): not sigmoid outputs any more
+    _RESIZED.format(mode="bicubic", marker=""),
     # the same aliases given logits
     """
     import torch.nn.functional as F

@@ -2,8 +2,9 @@
 function that only calls its ``transform``/``inverse`` (tacotron2's
 ``griffin_lim(spec, taco.stft_fn)``) never runs its ``forward`` there: the
 magnitude's sqrt runs only on data (FastSpeech/tacotron2, audits R12 and R50:
-LF205). A callee that runs the module, or a file keeping it elsewhere, still
-makes its callers unknown."""
+LF205). STFT holds buffers and no parameter: where it runs out of sight,
+nothing says a gradient reaches it; a loss on a model's output through it
+does."""
 
 from __future__ import annotations
 
@@ -119,7 +120,7 @@ def test_griffin_lim_asking_only_transform_and_inverse_runs_no_forward(tmp_path:
 @pytest.mark.parametrize(
     ("last", "handed"),
     [
-        # the callee runs the module: its forward's callers are out of sight
+        # the callee runs the module on data
         (
             "stft_fn(magnitudes).squeeze(1)",
             "audio = griffin_lim(torch.autograd.Variable(spec.unsqueeze(0)), _stft.stft_fn, 60)",
@@ -131,7 +132,34 @@ def test_griffin_lim_asking_only_transform_and_inverse_runs_no_forward(tmp_path:
         ),
     ],
 )
-def test_an_instance_that_may_run_keeps_its_callers_unknown(
+def test_a_fixed_transform_running_out_of_sight_is_not_assumed_differentiated(
     tmp_path: Path, last: str, handed: str
 ) -> None:
-    assert ("stft.py", _SQRT_ROW, "LF205") in _codes(tmp_path, last, handed)
+    # STFT holds buffers and no parameter (``fixed_transforms``): a gradient
+    # reaches its root only through what a caller feeds it, and no caller
+    # seen feeds it one (unknown means silence; wespeaker, audit s196)
+    assert ("stft.py", _SQRT_ROW, "LF205") not in _codes(tmp_path, last, handed)
+
+
+def test_a_fixed_transform_run_on_a_model_output_in_a_loss(tmp_path: Path) -> None:
+    train = (
+        "import stft\n\n\n"
+        "def train(model, loader, opt):\n"
+        "    magnitude = stft.STFT()\n"
+        "    for x, y in loader:\n"
+        "        loss = (magnitude(model(x)) - y).abs().mean()\n"
+        "        opt.zero_grad()\n"
+        "        loss.backward()\n"
+        "        opt.step()\n"
+    )
+    found = project_findings(
+        tmp_path,
+        {
+            "stft.py": STFT,
+            "audio_processing.py": GRIFFIN_LIM.replace(
+                "{last}", "stft_fn.inverse(magnitudes, angles).squeeze(1)"
+            ),
+            "train.py": train,
+        },
+    )
+    assert ("stft.py", _SQRT_ROW, "LF205") in found

@@ -106,6 +106,7 @@ from lossflint.analysis.walk import (
     own_returns,
 )
 from lossflint.project.callers import (
+    external_instance_calls,
     imported_elsewhere,
     imports_training,
     named_in_project,
@@ -1159,8 +1160,15 @@ class GradientFacts:
         if Reach.UNKNOWN in answers:
             return None
         records = kinds_of(self.model).instance_calls_from_other_files(func)
-        if any(r.opaque or not r.no_grad for r in records):
-            return None
+        if not records and self.model.parent(cls) is self.model.module:
+            key = f"{cls.name.value}.{func.name.value}"
+            try:
+                found = external_instance_calls({key: (cls.name.value, func)})
+            except (RecursionError, OSError, ValueError):
+                found = None
+            records = (found or {}).get(key, [])
+        if any(not r.opaque and not r.no_grad for r in records):
+            return None  # a call another file makes where gradients may flow
         return Answer(
             Reach.NO,
             f"{cls.name.value} is a fixed transform (buffers, no parameters) no caller "

@@ -34,10 +34,14 @@ def of_constants(model: SemanticModel, origin: object) -> bool:
 def of_bounded_input(model: SemanticModel, origin: object) -> bool:
     """The softmax/sigmoid call's input lies in a short range: a probability,
     or a product with one (``sigmoid(label * softmax(z))``, DGFraud's GAS,
-    audit s172): its output is far from 0, so its log cannot underflow."""
+    audit s172), or clipped to a narrow range (``K.softmax(K.clip(a, 1e-8,
+    1.))``, an MDN's mixing weights: axelbrando's notebooks, audit s201): its
+    output is far from 0, so its log cannot underflow."""
     argument = _activation_input(model, origin)
     if argument is None:
         return False
+    if _clipped_narrow(model, num.resolve(model, argument)):
+        return True
     for factor in _multiply_factors(num.resolve(model, argument)):
         value = model.kinds.value_of(factor)
         if isinstance(value, Tensor) and value.kind in (Kind.PROBS, Kind.SIGMOID_PROBS):
@@ -69,3 +73,16 @@ def _multiply_factors(expr: cst.BaseExpression) -> list[cst.BaseExpression]:
     if isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, cst.Multiply):
         return [*_multiply_factors(expr.left), *_multiply_factors(expr.right)]
     return [expr]
+
+
+#: a softmax of inputs spanning at most this keeps every output above e**-50 / n
+_NARROW_SPAN = 50.0
+
+
+def _clipped_narrow(model: SemanticModel, expr: cst.BaseExpression) -> bool:
+    """``clip(x, lo, hi)`` with both bounds numbers at most ``_NARROW_SPAN`` apart."""
+    bounds = num.clamp_bounds(model, expr)
+    if bounds is None or bounds[0] is None or bounds[1] is None:
+        return False
+    low, high = num.number(model, bounds[0]), num.number(model, bounds[1])
+    return low is not None and high is not None and 0 <= high - low <= _NARROW_SPAN

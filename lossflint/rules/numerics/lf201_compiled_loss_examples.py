@@ -9,6 +9,17 @@ from __future__ import annotations
 from lossflint.examples import Invalid
 
 COMPILED_INVALID = [
+    # clipped to a wide range: the softmax may still underflow
+    Invalid(
+        """
+        from keras import backend as K
+
+        def mdn_nll(y_true, parameters, m=3):
+            components = K.reshape(parameters, [-1, 3, m])
+            alpha = K.softmax(K.clip(components[:, 2, :], -1000.0, 1000.0))
+            return -K.mean(K.log(alpha) - K.square(y_true - components[:, 0, :]))  # error: LF201
+        """
+    ),
     # an entropy bonus on the softmax output of a functional model
     Invalid(
         """
@@ -45,6 +56,16 @@ COMPILED_INVALID = [
 ]
 
 COMPILED_VALID = [
+    # mixing weights of a softmax over inputs clipped to [1e-8, 1]: at least
+    # 1 / (m * e) each (axelbrando's MDN notebooks, audit s201)
+    """
+    from keras import backend as K
+
+    def mdn_nll(y_true, parameters, m=3):
+        components = K.reshape(parameters, [-1, 3, m])
+        alpha = K.softmax(K.clip(components[:, 2, :], 1e-8, 1.0))
+        return -K.mean(K.log(alpha) - K.square(y_true - components[:, 0, :]))
+    """,
     # the log guarded by an eps, and a regression model's loss (no probabilities)
     """
     from keras import backend as K

@@ -40,8 +40,8 @@ def of_bounded_input(model: SemanticModel, origin: object) -> bool:
     argument = _activation_input(model, origin)
     if argument is None:
         return False
-    if _clipped_narrow(model, num.resolve(model, argument)):
-        return True
+    if _softmax(model, origin) and _clipped_narrow(model, num.resolve(model, argument)):
+        return True  # (a sigmoid's complement may still round to 0)
     for factor in _multiply_factors(num.resolve(model, argument)):
         value = model.kinds.value_of(factor)
         if isinstance(value, Tensor) and value.kind in (Kind.PROBS, Kind.SIGMOID_PROBS):
@@ -86,3 +86,13 @@ def _clipped_narrow(model: SemanticModel, expr: cst.BaseExpression) -> bool:
         return False
     low, high = num.number(model, bounds[0]), num.number(model, bounds[1])
     return low is not None and high is not None and 0 <= high - low <= _NARROW_SPAN
+
+
+def _softmax(model: SemanticModel, origin: object) -> bool:
+    if not isinstance(origin, cst.Call):
+        return False
+    qualname = model.qualname(origin.func)
+    if qualname is not None:
+        return qualname in apis.SOFTMAX
+    func = origin.func
+    return isinstance(func, cst.Attribute) and apis.METHOD_KINDS.get(func.attr.value) is Kind.PROBS

@@ -582,8 +582,12 @@ class LoopIndex:
         # only the events ``func`` itself holds can be its (callee_events keeps
         # those, in order): not every event of the file per call asked about
         found = callee_events(self.model, self._effective_events(func), call, func)
-        if found is None:
-            return None
+        return None if found is None else self._at_call(call, found)
+
+    def _at_call(self, call: cst.Call, found: list[tuple[Event, str | None]]) -> list[Event]:
+        """A callee's events (with their receivers in the caller's terms) as
+        events of ``call``, in the callee's order, each remembering where it
+        is written."""
         order = self._call_order[id(call)]
         step = 1 / (len(found) + 1)
         return [
@@ -596,7 +600,7 @@ class LoopIndex:
                 managed=e.managed,
                 manual=e.manual,
                 order=order + (i + 1) * step,
-                origin=e.node,
+                origin=e.origin or e.node,
             )
             for i, (e, receiver) in enumerate(found)
         ]
@@ -620,24 +624,8 @@ class LoopIndex:
             events = callee_events(
                 self.model, self._effective_events(callee, depth + 1), call, callee
             )
-            if not events:
-                continue
-            order = self._call_order[id(call)]
-            step = 1 / (len(events) + 1)
-            inner.extend(
-                Event(
-                    e.kind,
-                    call,
-                    receiver,
-                    closure=e.closure,
-                    scaled=e.scaled,
-                    managed=e.managed,
-                    manual=e.manual,
-                    order=order + (i + 1) * step,
-                    origin=e.origin or e.node,
-                )
-                for i, (e, receiver) in enumerate(events)
-            )
+            if events:
+                inner.extend(self._at_call(call, events))
         if not inner:
             return own
         found = sorted([*own, *inner], key=lambda e: e.order)

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import libcst as cst
 
@@ -27,6 +27,9 @@ from lossflint.analysis.names import dotted_text
 from lossflint.project.context import current
 from lossflint.project.exports import Literal
 from lossflint.project.summary import SClass, SFunction, SModule, SValue
+
+if TYPE_CHECKING:
+    from lossflint.project.callers import ProjectTexts
 
 #: subscripts followed into a nested literal
 _MAX_KEYS = 6
@@ -182,13 +185,8 @@ def in_project_texts(key: str, pattern: re.Pattern[str], word: str = "") -> bool
     ``pattern``; True when the texts cannot be listed (unknown: assume so).
     Remembered per project listing under ``key``: a file asks for many names,
     and each search reads every text of the project."""
-    from lossflint.project.callers import project_texts
-
-    context = current()
-    if context is None:
-        return True
-    texts = project_texts(context.layout)
-    if texts.files is None:
+    texts = _listed_texts()
+    if texts is None or texts.files is None:
         return True
     found = texts.searches.get(key)
     if found is None:
@@ -196,6 +194,14 @@ def in_project_texts(key: str, pattern: re.Pattern[str], word: str = "") -> bool
             word in text and pattern.search(text) is not None for text in texts.files.values()
         )
     return found
+
+
+def _listed_texts() -> ProjectTexts | None:
+    """The project's texts (``callers.project_texts``); None outside a project."""
+    from lossflint.project.callers import project_texts
+
+    context = current()
+    return project_texts(context.layout) if context is not None else None
 
 
 def _namespace_changed(name: str, rel: str) -> bool:
@@ -206,13 +212,9 @@ def _namespace_changed(name: str, rel: str) -> bool:
     (``update_config(cfg, args)``) or aliases it, by its name or one it is
     imported as (``from configs import cfg as C``); True when the texts
     cannot be listed."""
-    from lossflint.project.callers import project_texts
-
     context = current()
-    if context is None:
-        return True
-    texts = project_texts(context.layout)
-    if texts.files is None:
+    texts = _listed_texts()
+    if context is None or texts is None or texts.files is None:
         return True
     key = f"namespace:{rel}:{name}"
     found = texts.searches.get(key)

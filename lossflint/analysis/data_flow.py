@@ -1381,9 +1381,11 @@ class DataFacts(Interpreter[Any]):
     def _concatenated(self, fit: cst.CSTNode) -> bool:
         """The array ``fit`` reads was stacked from several (``fit_transform(df)``
         with ``df = pd.concat([X, test]).reset_index(drop=True)``)."""
-        if not isinstance(fit, cst.Call) or not fit.args:
-            return False
-        data: cst.BaseExpression | None = fit.args[0].value
+        data: cst.BaseExpression | None = self._applied_to(fit)
+        if data is None:
+            if not isinstance(fit, cst.Call) or not fit.args:
+                return False
+            data = fit.args[0].value
         for _ in range(8):
             while isinstance(data, cst.Subscript):
                 data = data.value  # ``df[num_cols]``: its columns, all its rows
@@ -1422,6 +1424,21 @@ class DataFacts(Interpreter[Any]):
             if data is None:
                 return False
         return False
+
+    def _applied_to(self, fit: cst.CSTNode) -> cst.BaseExpression | None:
+        """The frame ``frame.apply(lambda x: <fit>)`` standardises, when
+        ``fit`` is such a lambda's body (d2l's house prices: the frame stacked
+        from train and test, audit R165)."""
+        function = self.model.parent(fit)
+        argument_node = self.model.parent(function) if isinstance(function, cst.Lambda) else None
+        call = self.model.parent(argument_node) if isinstance(argument_node, cst.Arg) else None
+        if (
+            isinstance(call, cst.Call)
+            and isinstance(call.func, cst.Attribute)
+            and call.func.attr.value == "apply"
+        ):
+            return call.func.value
+        return None
 
     def _only_binding(self, name: cst.Name) -> cst.BaseExpression | None:
         """The value of the one assignment binding ``name``."""

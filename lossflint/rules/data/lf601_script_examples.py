@@ -147,6 +147,20 @@ SCRIPT_INVALID = [
 ]
 
 SCRIPT_VALID = [
+    # train and test features stacked, standardised by DataFrame.apply, and
+    # sliced back at len(train) (d2l's house prices, audit R165)
+    """
+    import pandas as pd
+    import torch
+
+    train_data, test_data = pd.read_csv("train.csv"), pd.read_csv("test.csv")
+    all_features = pd.concat((train_data.iloc[:, 1:-1], test_data.iloc[:, 1:]))
+    numeric = all_features.dtypes[all_features.dtypes != "object"].index
+    all_features[numeric] = all_features[numeric].apply(lambda x: (x - x.mean()) / (x.std()))
+    n_train = train_data.shape[0]
+    train_features = torch.tensor(all_features[:n_train].values, dtype=torch.float32)
+    test_features = torch.tensor(all_features[n_train:].values, dtype=torch.float32)
+    """,
     # axis=1: each row scaled with its own statistics (one sample's)
     _APPLIED.format(axis=", axis=1", marker=""),
     # the scaler fitted on the training CSV also transforms the test CSV loaded

@@ -45,6 +45,7 @@ from lossflint.analysis.values import (
     Batches,
     ClassRef,
     DictValue,
+    Distribution,
     EvalPrediction,
     Foreign,
     FunctionRef,
@@ -245,6 +246,10 @@ class KindAnalysis(Interpreter[Value]):
             return UNKNOWN  # ``loss.data``: no graph
         if isinstance(base, Tensor) and expr.attr.value in ("data", "T", "mT"):
             return base
+        if isinstance(base, Distribution) and expr.attr.value == "probs":
+            # ``torch.log(pi.probs)`` of ``OneHotCategorical(logits=z)``
+            # (tonyduan/mdn, audit s201)
+            return Tensor(base.probs, origin=base.origin, where=base.where)
         if isinstance(base, EvalPrediction) and expr.attr.value in _EVAL_PREDICTION_FIELDS:
             return base.items[_EVAL_PREDICTION_FIELDS.index(expr.attr.value)]
         return UNKNOWN
@@ -520,6 +525,11 @@ class KindAnalysis(Interpreter[Value]):
                 and (mode is None or literal_value(mode) in apis.INTERPOLATION_MODES)
             ):
                 return resized
+        if (
+            qualname in apis.SOFTMAX_DISTRIBUTIONS or qualname in apis.SIGMOID_DISTRIBUTIONS
+        ) and keyword(call, "logits") is not None:
+            kind = Kind.PROBS if qualname in apis.SOFTMAX_DISTRIBUTIONS else Kind.SIGMOID_PROBS
+            return Distribution(kind, origin=call, where=where)
         if qualname in apis.SOFTMAX:
             return made(Kind.PROBS)
         if qualname in apis.LOG_SOFTMAX:

@@ -59,6 +59,16 @@ class Tensor(Value):
 
 
 @dataclass(frozen=True)
+class Distribution(Value):
+    """A torch distribution built from logits (``OneHotCategorical(logits=z)``):
+    its ``probs`` are softmax (or, for a Bernoulli, sigmoid) outputs."""
+
+    probs: Kind
+    origin: cst.CSTNode | None = field(default=None, compare=False)
+    where: str = field(default="", compare=False)
+
+
+@dataclass(frozen=True)
 class Layer(Value):
     """A ``torch.nn`` layer instance; ``output`` None means "keeps the input kind"."""
 

@@ -687,6 +687,19 @@ CONSTANT_GRIDS = frozenset({"torch.arange", "torch.linspace", "torch.logspace"})
 LOGIT_DISTRIBUTIONS = frozenset(
     {"torch.distributions.Categorical", "torch.distributions.categorical.Categorical"}
 )
+#: distributions whose ``probs`` are the softmax / sigmoid of the ``logits=``
+#: they are built from (``OneHotCategorical(logits=z).probs``)
+SOFTMAX_DISTRIBUTIONS = frozenset(
+    {
+        "torch.distributions.Categorical",
+        "torch.distributions.categorical.Categorical",
+        "torch.distributions.OneHotCategorical",
+        "torch.distributions.one_hot_categorical.OneHotCategorical",
+    }
+)
+SIGMOID_DISTRIBUTIONS = frozenset(
+    {"torch.distributions.Bernoulli", "torch.distributions.bernoulli.Bernoulli"}
+)
 #: tensors of one repeated value, whatever their shape (``torch.ones_like(p)``)
 FILLED_TENSORS = frozenset({"torch.ones", "torch.zeros", "torch.ones_like", "torch.zeros_like"})
 #: ... of the value given second (``torch.full(shape, 0.5)``)

@@ -65,6 +65,18 @@ def step(o_t, tokens):
 """
 
 HELPER_INVALID = [
+    # the probabilities of a categorical built from logits (tonyduan/mdn,
+    # audit s201): ``pi.logits`` are its log-probabilities already
+    Invalid(
+        """
+        import torch
+        from torch.distributions import OneHotCategorical
+
+        def mixture_nll(logits, loglik):
+            pi = OneHotCategorical(logits=logits)
+            return -torch.logsumexp(torch.log(pi.probs) + loglik, dim=1)  # error: LF201 at `torch.log(pi.probs)`
+        """
+    ),
     Invalid(
         _DRAWN.format(
             marker="  # error: LF201 at `tf.log(`",
@@ -76,6 +88,15 @@ HELPER_INVALID = [
 ]
 
 HELPER_VALID = [
+    # built from probabilities: their origin is not known here
+    """
+    import torch
+    from torch.distributions import Categorical
+
+    def entropy_of(p):
+        dist = Categorical(probs=p)
+        return -(dist.probs * torch.log(dist.probs)).sum(-1)
+    """,
     _DRAWN.format(marker="", more="pass"),
     # on one path the helper gives back another module: the model is not known
     _HELPER.format(moved="nn.Sequential(*list(X.children())[:-1])", marker=""),

@@ -340,7 +340,10 @@ in another statement, the finding has no automatic fix.
         message = f"log of {subject} output underflows to log(0) = -inf"
         if evidence:
             message += f" (it comes from {evidence})"
-        if value.kind is Kind.PROBS:
+        if isinstance(target, cst.Attribute) and target.attr.value == "probs":
+            # ``torch.log(pi.probs)`` of a distribution built from logits
+            message += f"; use `{model.code(target.value)}.logits` (normalised log-probabilities)"
+        elif value.kind is Kind.PROBS:
             message += "; use log_softmax"
         else:
             # TensorFlow spells it ``tf.math.log_sigmoid`` (Keras ``ops.log_sigmoid``);

@@ -1666,8 +1666,9 @@ def is_mask(model: ModuleIndex, expr: cst.BaseExpression) -> bool:
         return True
     named = strip_shape(model, expr)
     expr = strip_shape(model, resolve(model, expr))
-    if named is not expr and _named_like_a_mask(named):
-        # ``mask_combined = mask_same * mask_off_diagonal``: named so where bound
+    if named is not expr and is_binop(expr, cst.Multiply) and _named_like_a_mask(named):
+        # ``mask_combined = mask_same * mask_off_diagonal``: a product named so
+        # where it is bound (not ``mask3 = torch.ones(...)``: SpectralGPT, R194)
         return True
     if (
         isinstance(expr, cst.BinaryOperation)

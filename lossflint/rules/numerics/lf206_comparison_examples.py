@@ -100,6 +100,16 @@ COMPARISON_INVALID.append(
 )
 
 COMPARISON_VALID = [
+    # a "mask" of ones: its count is its size (SpectralGPT's spatial loss, R194)
+    """
+    import torch
+
+    class MAE(torch.nn.Module):
+        def forward_loss(self, pred, target):
+            loss3 = ((pred - target) ** 2).mean(dim=-1)
+            mask3 = torch.ones([pred.shape[0], pred.shape[1]], device=loss3.device)
+            return (loss3 * mask3).sum() / mask3.sum()
+    """,
     _RETRIEVAL.format(columns="idx.t(), self.idx_queue.clone().detach()", marker=""),
     _CLIPFRAC.format(counted="(vf_loss2 > vf_loss1)", marker=""),
 ]

@@ -1610,6 +1610,11 @@ class GradientFacts:
                     )
                 if qualname.startswith(apis.TF_VARIABLE_MAKERS):
                     return False  # ``tf.layers.dense(x, 6)`` makes its weights
+                if qualname in apis.TF_VARIABLE_LISTS:
+                    # ``[tf.sqrt(tf.reduce_sum(tf.square(p))) for p in
+                    # tf.trainable_variables()]``: the weights themselves
+                    # (sjvasquez/handwriting-synthesis, audit s201)
+                    return False
             elif isinstance(expr.func, cst.Attribute):
                 if expr.func.attr.value in _DETACHING_METHODS:
                     return True

@@ -798,6 +798,17 @@ TRAINABLE_VARIABLES = frozenset(
         "keras.backend.variable",
     }
 )
+#: TF1 functions listing the graph's variables (``for p in
+#: tf.trainable_variables()``): the model's weights, gradients and all
+TF_VARIABLE_LISTS = frozenset(
+    {
+        "tensorflow.trainable_variables",
+        "tensorflow.compat.v1.trainable_variables",
+        "tensorflow.global_variables",
+        "tensorflow.compat.v1.global_variables",
+        "tensorflow.all_variables",
+    }
+)
 #: TF1 functions that make trainable variables of their own and apply them
 #: (``tf.layers.dense(x, 6)``, an RNN over a cell): their output carries a
 #: gradient whatever their arguments are (prefixes of qualified names)

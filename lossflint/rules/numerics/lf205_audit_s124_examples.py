@@ -146,6 +146,19 @@ def ddim_step(x_t, noise, abar_t, abar_t1, bbar_t, bbar_t1, eta):
 """
 
 AUDIT_S124_INVALID = [
+    # an L2 penalty of each trainable variable's norm: a zero-initialised
+    # bias has norm 0 at the start (sjvasquez/handwriting-synthesis, audit s201)
+    Invalid(
+        """
+        import tensorflow as tf
+
+        def update_parameters(loss, c):
+            l2_norm = tf.reduce_sum(
+                [tf.sqrt(tf.reduce_sum(tf.square(p))) for p in tf.trainable_variables()]  # error: LF205
+            )
+            return tf.train.AdamOptimizer(1e-3).minimize(loss + c * l2_norm)
+        """
+    ),
     Invalid(_DDIM.format(reset="", marker="  # error: LF205")),
     # the test resets another name: the difference is still unguarded
     Invalid(

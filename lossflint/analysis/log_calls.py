@@ -21,7 +21,7 @@ from lossflint.analysis import numerics as num
 from lossflint.analysis.apis import Kind
 from lossflint.analysis.calls import positional
 from lossflint.analysis.keras import keras_facts
-from lossflint.analysis.reaching import value_reads
+from lossflint.analysis.reaching import reaching_assignment, value_reads
 from lossflint.analysis.values import Tensor
 
 if TYPE_CHECKING:
@@ -140,10 +140,10 @@ def probability_product(
     every term can underflow together). Followed through a name bound once."""
     # ``(P * class_mask).sum(1).view(-1, 1)``: a reshape keeps every value
     # (P2PNet's focal loss, audit s182)
-    inner = num.strip_shape(model, num.resolve(model, log.argument))
+    inner = num.strip_shape(model, _followed(model, log.argument))
     reduced = num.reduction(model, inner, apis.MEAN, "mean") or num.sum_operand(model, inner)
     if reduced is not None:
-        inner = num.strip_shape(model, num.resolve(model, reduced))
+        inner = num.strip_shape(model, _followed(model, reduced))
     if not num.is_binop(inner, cst.Multiply):
         return None
     assert isinstance(inner, cst.BinaryOperation)
@@ -160,6 +160,20 @@ def probability_product(
         ):
             return value, factor, reduced is not None
     return None
+
+
+def _followed(model: SemanticModel, expr: cst.BaseExpression) -> cst.BaseExpression:
+    """``num.resolve``, and through a name bound again step by step (``result =
+    g * pi; result = torch.sum(result, 1); result = -torch.log(result)``:
+    hardmaru's MDN notebook, audit s201) the assignment that surely reaches it."""
+    for _ in range(4):
+        if not isinstance(expr, cst.Name):
+            break
+        value = num.bound_value(model, expr) or reaching_assignment(model, expr)
+        if value is None:
+            break
+        expr = value
+    return expr
 
 
 def sampling_logits(model: SemanticModel, node: cst.CSTNode) -> bool:

@@ -47,7 +47,23 @@ def softmax_ce_loss(prediction, mask, pos_length, k):
     return loss.mean()
 """
 
+_MDN_STEPS = """
+import torch
+import torch.nn.functional as F
+
+
+def mdn_loss_fn(logits, gauss):
+    pi = F.softmax(logits, dim=-1)
+    result = gauss * pi
+    result = torch.sum(result, dim=1)
+    result = -torch.log(result{eps}){marker}
+    return torch.mean(result)
+"""
+
 PRODUCT_INVALID = [
+    # the mixture's likelihood written step by step under one name
+    # (hardmaru/pytorch_notebooks' MDN, audit s201)
+    Invalid(_MDN_STEPS.format(eps="", marker="  # error: LF201")),
     Invalid(
         _PADDED.format(filler="torch.ones_like(target_pre)", eps="", marker="  # error: LF201")
     ),
@@ -93,6 +109,7 @@ PRODUCT_INVALID = [
 ]
 
 PRODUCT_VALID = [
+    _MDN_STEPS.format(eps=" + 1e-8", marker=""),
     _FOCAL.format(eps=" + 1e-8", marker=""),
     _PADDED.format(filler="torch.ones_like(target_pre)", eps=" + 1e-10", marker=""),
     # the entropy from the log-probabilities themselves: nothing is logged again

@@ -34,6 +34,7 @@ from lossflint.analysis.interpreter.syntax import param_names
 from lossflint.analysis.label_shifts import keeps_class_indices
 from lossflint.analysis.layer_lists import private_list
 from lossflint.analysis.loss_holders import loss_holder_classes
+from lossflint.analysis.mask_names import named_like_a_mask
 from lossflint.analysis.names import Scope, dotted_text
 from lossflint.analysis.registries import added_to
 from lossflint.analysis.type_tests import class_test
@@ -1633,12 +1634,6 @@ def _a_column(index: cst.BaseExpression) -> bool:
     return method == "unsqueeze" and values in ([1], [-1])
 
 
-#: casts and reshapes of a mask (``mask.float()``, ``mask.unsqueeze(-1)``)
-_MASK_KEEPING_METHODS = frozenset(
-    {"float", "half", "double", "type_as", "to", "unsqueeze", "view", "reshape", "expand_as"}
-)
-
-
 def _masked_probs(op: str, left: Value, right: Value, node: cst.CSTNode) -> Value | None:
     """``torch.sigmoid(h) * mask.float()``: probabilities with the padding
     zeroed, probabilities still (PreSumm's extractive scores fed to
@@ -1651,13 +1646,10 @@ def _masked_probs(op: str, left: Value, right: Value, node: cst.CSTNode) -> Valu
         while (
             isinstance(other, cst.Call)
             and isinstance(other.func, cst.Attribute)
-            and other.func.attr.value in _MASK_KEEPING_METHODS
+            and other.func.attr.value in apis.RESHAPE_METHODS | apis.CAST_METHODS
         ):
             other = other.func.value
-        name = other.attr.value if isinstance(other, cst.Attribute) else None
-        if isinstance(other, cst.Name):
-            name = other.value
-        if name is not None and "mask" in name.lower():
+        if named_like_a_mask(other):
             return value
     return None
 

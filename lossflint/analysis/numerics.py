@@ -21,6 +21,7 @@ from lossflint.analysis.attribute_constants import number
 from lossflint.analysis.calls import argument, keyword, literal_value, positional
 from lossflint.analysis.contexts import contexts
 from lossflint.analysis.kinds import kinds_of
+from lossflint.analysis.mask_names import named_like_a_mask
 from lossflint.analysis.names import dotted_text, self_attribute
 from lossflint.analysis.plain_classes import plain_class
 from lossflint.analysis.reaching import reaching_assignment
@@ -1666,7 +1667,7 @@ def is_mask(model: ModuleIndex, expr: cst.BaseExpression) -> bool:
         return True
     named = strip_shape(model, expr)
     expr = strip_shape(model, resolve(model, expr))
-    if named is not expr and is_binop(expr, cst.Multiply) and _named_like_a_mask(named):
+    if named is not expr and is_binop(expr, cst.Multiply) and named_like_a_mask(named):
         # ``mask_combined = mask_same * mask_off_diagonal``: a product named so
         # where it is bound (not ``mask3 = torch.ones(...)``: SpectralGPT, R194)
         return True
@@ -1677,36 +1678,7 @@ def is_mask(model: ModuleIndex, expr: cst.BaseExpression) -> bool:
         and is_mask(model, expr.right)
     ):
         return True  # a product of masks (SSMTR's supervised contrastive loss, audit s194)
-    return _named_like_a_mask(expr)
-
-
-def _named_like_a_mask(expr: cst.BaseExpression) -> bool:
-    name = None
-    if isinstance(expr, cst.Name):
-        name = expr.value
-    elif isinstance(expr, cst.Attribute):
-        name = expr.attr.value
-    if name is None:
-        return False
-    lowered = name.lower()
-    words = lowered.split("_")
-    return (
-        "mask" in lowered
-        or words[0] in ("is", "has")
-        and len(words) > 1
-        or "valid" in words
-        or bool(_INDICATOR_WORDS & set(words))
-    )
-
-
-#: a survival model's 0/1 indicator per sample (pycox's ``events``): a batch
-#: may hold none
-_INDICATOR_WORDS = frozenset({"event", "events"})
-
-
-_SHAPE_METHODS = frozenset(
-    {"unsqueeze", "view", "reshape", "expand", "expand_as", "squeeze", "flatten", "type_as"}
-)
+    return named_like_a_mask(expr)
 
 
 def strip_shape(model: ModuleIndex, expr: cst.BaseExpression) -> cst.BaseExpression:
@@ -1723,7 +1695,7 @@ def strip_shape(model: ModuleIndex, expr: cst.BaseExpression) -> cst.BaseExpress
         if (
             info is None
             or info.receiver is None
-            or info.method not in (_SHAPE_METHODS | apis.CAST_METHODS)
+            or info.method not in (apis.RESHAPE_METHODS | apis.CAST_METHODS)
         ):
             break
         expr = info.receiver

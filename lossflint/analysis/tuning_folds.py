@@ -13,7 +13,7 @@ says train, the other one says test.
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 import libcst as cst
 
@@ -52,17 +52,15 @@ def tuning_fold(model: ModuleIndex, fit: cst.CSTNode, split: cst.CSTNode) -> boo
     return False
 
 
-def _made_by(model: ModuleIndex, split: cst.CSTNode) -> set[str]:
-    """The names the statement holding ``split`` binds (its parts)."""
-    statement = model.parent(split)
-    while statement is not None and not isinstance(statement, cst.Assign):
-        if isinstance(statement, cst.SimpleStatementLine):
-            return set()
-        statement = model.parent(statement)
-    if statement is None:
-        return set()
-    return {
-        name.value  # type: ignore[attr-defined]
+def _made_by(model: ModuleIndex, split: cst.CSTNode) -> frozenset[str]:
+    """The names the assignment holding ``split`` binds (its parts)."""
+    statement = model.enclosing(
+        split, cst.Assign, cst.BaseSmallStatement, cst.BaseCompoundStatement
+    )
+    if not isinstance(statement, cst.Assign):
+        return frozenset()
+    return frozenset(
+        cast("cst.Name", name).value
         for target in statement.targets
         for name in nodes_in(target.target, cst.Name)
-    }
+    )

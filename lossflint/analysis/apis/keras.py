@@ -798,6 +798,20 @@ TRAINABLE_VARIABLES = frozenset(
         "keras.backend.variable",
     }
 )
+#: functions and layers that join tensors side by side (a head's branches
+#: merged into one output: ``concatenate([mus, sigmas, alphas])``)
+BRANCH_CONCATENATIONS = frozenset(
+    {
+        "keras.layers.concatenate",
+        "keras.layers.Concatenate",
+        "keras.layers.merge.concatenate",
+        "tensorflow.concat",
+    }
+) | _backend_math("concatenate")
+#: Keras 0.x ``Graph``: nodes added by name, outputs merged from named nodes
+GRAPH_ADD_NODE = "add_node"
+GRAPH_ADD_OUTPUT = "add_output"
+GRAPH_CONCAT_MODE = "concat"
 #: TF1 functions listing the graph's variables (``for p in
 #: tf.trainable_variables()``): the model's weights, gradients and all
 TF_VARIABLE_LISTS = frozenset(

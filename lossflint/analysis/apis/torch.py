@@ -484,6 +484,11 @@ BOOL_FUNCS = frozenset(
     {"torch.logical_and", "torch.logical_or", "torch.logical_not", "torch.eq", "torch.ne"}
 )
 CAST_METHODS = frozenset({"float", "double", "half", "int", "long", "to", "type"})
+#: methods that give the same values in another shape (a mask reshaped keeps
+#: which entries are zero)
+RESHAPE_METHODS = frozenset(
+    {"unsqueeze", "view", "reshape", "expand", "expand_as", "squeeze", "flatten", "type_as"}
+)
 #: methods numpy arrays and Python numbers do not have
 TENSOR_ONLY_METHODS = frozenset(
     {"pow", "square", "sqrt", "norm", "exp", "log", "clamp", "clamp_min", "detach", "softmax"}

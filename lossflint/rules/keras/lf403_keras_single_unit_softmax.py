@@ -9,9 +9,7 @@ import libcst as cst
 
 from lossflint.analysis import apis
 from lossflint.analysis import keras as K
-from lossflint.analysis.calls import literal_value
-from lossflint.analysis.names import dotted_text
-from lossflint.analysis.reaching import value_reads
+from lossflint.analysis.keras_merged_heads import merged_branch
 from lossflint.diagnostics import Applicability, Finding, FixSpec, NodeEdit, RelatedNode, Severity
 from lossflint.examples import Invalid
 from lossflint.registry import Rule
@@ -74,6 +72,18 @@ Unsafe: `"softmax"` becomes `"sigmoid"` (for `Dense(1, activation="softmax")`),
 which changes the model; it is what a one-unit binary output needs.
 """
     INVALID = [
+        # branches concatenated first, then one softmax unit as the output
+        Invalid(
+            """
+            from keras.layers import Dense, Input, concatenate
+            from keras.models import Model
+
+            inp = Input(shape=(12,))
+            a, b = Dense(8)(inp), Dense(8)(inp)
+            out = Dense(1, activation="softmax")(concatenate([a, b]))  # error: LF403
+            model = Model(inp, out)
+            """
+        ),
         Invalid(
             """
             from tensorflow import keras
@@ -150,6 +160,17 @@ which changes the model; it is what a one-unit binary output needs.
         model = Model(inp, concatenate([mus, sigmas, alphas], axis=1))
         model.compile(optimizer="rmsprop", loss=mdn_loss)
         """,
+        # ... merged by the Concatenate layer
+        """
+        from keras.layers import Concatenate, Dense, Input
+        from keras.models import Model
+
+        m = 1
+        inp = Input(shape=(12,))
+        alphas = Dense(m, activation="softmax")(inp)
+        mus = Dense(m)(inp)
+        model = Model(inp, Concatenate(axis=1)([mus, alphas]))
+        """,
         # ... in Keras 0.x's Graph, merged by add_output
         """
         from keras.layers.core import Dense
@@ -223,7 +244,7 @@ which changes the model; it is what a one-unit binary output needs.
                 and layer.node not in seen
             ):
                 seen.add(layer.node)
-                if _concatenated_branch(model, site.node):
+                if merged_branch(model, site.node):
                     continue
                 fix = None
                 node = layer.activation_node
@@ -272,56 +293,3 @@ which changes the model; it is what a one-unit binary output needs.
                         'always outputs 1.0; use `Activation("sigmoid")` for a binary output',
                         related=(RelatedNode("the one-unit layer", prev.node),),
                     )
-
-
-def _concatenated_branch(model: SemanticModel, dense: cst.Call) -> bool:
-    """``alphas = Dense(m, activation="softmax")(h)`` then ``concatenate([mus,
-    sigmas, alphas])``: the mixing weights of a mixture density network's
-    head, whose one component's weight is 1.0 on purpose (axelbrando's MDN
-    notebooks, audit s201), not a classifier's output."""
-    applied = model.parent(dense)
-    if _graph_node_merged(model, dense):
-        return True
-    if not (isinstance(applied, cst.Call) and applied.func is dense):
-        return False
-    for use in value_reads(model, applied) or ():
-        element = model.parent(use)
-        listed = model.parent(element) if isinstance(element, cst.Element) else None
-        argument_node = model.parent(listed) if listed is not None else None
-        call = model.parent(argument_node) if isinstance(argument_node, cst.Arg) else None
-        if isinstance(listed, (cst.List, cst.Tuple)) and isinstance(call, cst.Call):
-            func = call.func.func if isinstance(call.func, cst.Call) else call.func
-            name = (dotted_text(func) or "").rsplit(".", 1)[-1].lower()
-            if name in ("concatenate", "concat"):
-                return True
-    return False
-
-
-def _graph_node_merged(model: SemanticModel, dense: cst.Call) -> bool:
-    """Keras 0.x's ``graph.add_node(Dense(m, activation="softmax"),
-    name="FC_alphas", ...)`` whose name an ``add_output(inputs=[...],
-    merge_mode="concat")`` of the file lists: the same merged branch."""
-    argument_node = model.parent(dense)
-    call = model.parent(argument_node) if isinstance(argument_node, cst.Arg) else None
-    if not (
-        isinstance(call, cst.Call)
-        and isinstance(call.func, cst.Attribute)
-        and call.func.attr.value == "add_node"
-    ):
-        return False
-    named = next((a.value for a in call.args if a.keyword and a.keyword.value == "name"), None)
-    name = literal_value(named) if named is not None else None
-    if not isinstance(name, str):
-        return False
-    for site in model.method_calls("add_output"):
-        given = {a.keyword.value: a.value for a in site.node.args if a.keyword is not None}
-        inputs = given.get("inputs")
-        mode = given.get("merge_mode")
-        if (
-            mode is not None
-            and literal_value(mode) == "concat"
-            and isinstance(inputs, (cst.List, cst.Tuple))
-            and any(literal_value(e.value) == name for e in inputs.elements)
-        ):
-            return True
-    return False

@@ -37,10 +37,11 @@ def of_bounded_input(model: SemanticModel, origin: object) -> bool:
     audit s172), or clipped to a narrow range (``K.softmax(K.clip(a, 1e-8,
     1.))``, an MDN's mixing weights: axelbrando's notebooks, audit s201): its
     output is far from 0, so its log cannot underflow."""
-    argument = _activation_input(model, origin)
-    if argument is None:
+    found = _activation(model, origin)
+    if found is None:
         return False
-    if _softmax(model, origin) and _clipped_narrow(model, num.resolve(model, argument)):
+    argument, kind = found
+    if kind is Kind.PROBS and _clipped_narrow(model, num.resolve(model, argument)):
         return True  # (a sigmoid's complement may still round to 0)
     for factor in _multiply_factors(num.resolve(model, argument)):
         value = model.kinds.value_of(factor)
@@ -49,22 +50,26 @@ def of_bounded_input(model: SemanticModel, origin: object) -> bool:
     return False
 
 
-def _activation_input(model: SemanticModel, origin: object) -> cst.BaseExpression | None:
-    """``x`` of ``torch.sigmoid(x)`` / ``F.softmax(x, 1)`` / ``x.sigmoid()``."""
+def _activation(model: SemanticModel, origin: object) -> tuple[cst.BaseExpression, Kind] | None:
+    """``x`` of ``torch.sigmoid(x)`` / ``F.softmax(x, 1)`` / ``x.sigmoid()``,
+    with what the call makes (``Kind.PROBS`` or ``Kind.SIGMOID_PROBS``)."""
     if not isinstance(origin, cst.Call):
         return None
     qualname = model.qualname(origin.func)
     if qualname is not None:
-        if qualname not in apis.SOFTMAX and qualname not in apis.SIGMOID:
+        if qualname in apis.SOFTMAX:
+            kind = Kind.PROBS
+        elif qualname in apis.SIGMOID:
+            kind = Kind.SIGMOID_PROBS
+        else:
             return None
         first = origin.args[0] if origin.args else None
-        return first.value if first is not None and first.keyword is None else None
+        return (first.value, kind) if first is not None and first.keyword is None else None
     func = origin.func
-    if isinstance(func, cst.Attribute) and apis.METHOD_KINDS.get(func.attr.value) in (
-        Kind.PROBS,
-        Kind.SIGMOID_PROBS,
-    ):
-        return func.value
+    if isinstance(func, cst.Attribute):
+        made = apis.METHOD_KINDS.get(func.attr.value)
+        if made in (Kind.PROBS, Kind.SIGMOID_PROBS):
+            return func.value, made
     return None
 
 
@@ -86,13 +91,3 @@ def _clipped_narrow(model: SemanticModel, expr: cst.BaseExpression) -> bool:
         return False
     low, high = num.number(model, bounds[0]), num.number(model, bounds[1])
     return low is not None and high is not None and 0 <= high - low <= _NARROW_SPAN
-
-
-def _softmax(model: SemanticModel, origin: object) -> bool:
-    if not isinstance(origin, cst.Call):
-        return False
-    qualname = model.qualname(origin.func)
-    if qualname is not None:
-        return qualname in apis.SOFTMAX
-    func = origin.func
-    return isinstance(func, cst.Attribute) and apis.METHOD_KINDS.get(func.attr.value) is Kind.PROBS

@@ -1,8 +1,9 @@
-"""LF310 on a trainer's ``self.lr_scheduler`` built in ``__init__`` from
+"""LF310 on a trainer's ``self.{attr}`` built in ``__init__`` from
 another module's class (Tramac's awesome-semantic-segmentation-pytorch, audit
 s126): a torch ``_LRScheduler`` subclass is a framework scheduler even when
-the project also writes a plain ``LRScheduler`` class of its own protocol;
-the trainer holding that plain class stays silent."""
+the project also writes a plain ``LRScheduler`` class of its own protocol,
+when it writes its own ``step()`` and under any name (audit s200); the
+trainer holding that plain class stays silent."""
 
 from __future__ import annotations
 
@@ -22,6 +23,13 @@ class LRScheduler(object):
 class WarmupPolyLR(torch.optim.lr_scheduler._LRScheduler):
     def get_lr(self):
         return [b * 0.5 for b in self.base_lrs]
+
+
+class RestartLR(torch.optim.lr_scheduler._LRScheduler):
+    def step(self, epoch=None):
+        self.last_epoch += 1
+        for group, lr in zip(self.optimizer.param_groups, self.get_lr()):
+            group["lr"] = lr
 
 
 class PolyStep:
@@ -46,12 +54,12 @@ class Trainer(object):
         self.model = nn.Conv2d(3, 21, 1)
         self.criterion = nn.CrossEntropyLoss(ignore_index=-1)
         self.optimizer = torch.optim.SGD(self.model.parameters(), lr=1e-4, momentum=0.9)
-        self.lr_scheduler = {cls}(self.optimizer)
+        self.{attr} = {cls}(self.optimizer)
 
     def train(self):
         self.model.train()
         for iteration, (images, targets) in enumerate(self.train_loader):
-            self.lr_scheduler.step()
+            self.{attr}.step()
             loss = self.criterion(self.model(images), targets)
             self.optimizer.zero_grad()
             loss.backward()
@@ -59,11 +67,11 @@ class Trainer(object):
 """
 
 
-def _run(tmp_path: Path, cls: str) -> list[tuple[str, int, str]]:
+def _run(tmp_path: Path, cls: str, attr: str = "lr_scheduler") -> list[tuple[str, int, str]]:
     files = {
         "utils/__init__.py": "",
         "utils/lr_scheduler.py": _SCHEDULERS,
-        "train.py": _TRAIN.format(cls=cls),
+        "train.py": _TRAIN.format(cls=cls, attr=attr),
     }
     return [f for f in project_findings(tmp_path, files) if f[2] == "LF310"]
 
@@ -74,3 +82,13 @@ def test_torch_subclass_on_self_is_reported(tmp_path: Path) -> None:
 
 def test_own_protocol_class_on_self_is_silent(tmp_path: Path) -> None:
     assert _run(tmp_path, "PolyStep") == []
+
+
+def test_torch_subclass_with_own_step_is_reported(tmp_path: Path) -> None:
+    # the base's __init__ took the first step: the class's own step() skips a value
+    assert _run(tmp_path, "RestartLR") == [("train.py", 19, "LF310")]
+
+
+def test_torch_subclass_under_any_name_is_reported(tmp_path: Path) -> None:
+    assert _run(tmp_path, "RestartLR", attr="sgdr") == [("train.py", 19, "LF310")]
+    assert _run(tmp_path, "PolyStep", attr="sgdr") == []

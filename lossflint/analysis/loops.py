@@ -65,6 +65,7 @@ from lossflint.analysis.manual_updates import manual_updates
 from lossflint.analysis.names import dotted_text, self_attribute
 from lossflint.analysis.plain_classes import plain_class
 from lossflint.analysis.reaching import may_bind, reaching_assignment
+from lossflint.analysis.scheduler_classes import project_scheduler_class
 from lossflint.analysis.values import ClassRef, Foreign, FunctionRef, Instance
 from lossflint.project import bridge
 from lossflint.project.context import current as project_context
@@ -245,13 +246,16 @@ class LoopIndex:
                 # ``optim = SGD(parameters=w)`` of a ``class SGD`` written by hand
                 # (a NumPy framework, here or in another module): its step is not torch's
                 role: str | None = "own"
-            elif site.qualname is None:
-                continue
             else:
-                role = self._ctor_role(site.node)
+                role = self._ctor_role(site.node) if site.qualname is not None else None
+            parent = self.model.parent(site.node)
+            if role is None and isinstance(parent, cst.Assign) and type(func) in _CLASS_NAMES:
+                # ``sgdr = CosineAnnealingLR_with_Restart(optimizer, ...)``: a
+                # project subclass of a framework scheduler, under any name
+                if project_scheduler_class(self.model, func):
+                    role = "scheduler"
             if role is None:
                 continue
-            parent = self.model.parent(site.node)
             if isinstance(parent, cst.Assign):
                 for target in parent.targets:
                     key = dotted(target.target)
@@ -1173,6 +1177,10 @@ def _entry_key(expr: cst.BaseExpression) -> str | None:
     if isinstance(key, bool) or not isinstance(key, (str, int)):
         return None
     return f"{container}[{key!r}]"
+
+
+#: how a constructed class is spelt: ``Cls(...)``, ``module.Cls(...)``
+_CLASS_NAMES = (cst.Name, cst.Attribute)
 
 
 def role_from_name(key: str) -> str | None:

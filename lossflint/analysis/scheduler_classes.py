@@ -13,15 +13,17 @@ from typing import TYPE_CHECKING
 import libcst as cst
 
 from lossflint.analysis import apis
+from lossflint.analysis.kinds import kinds_of
 from lossflint.analysis.names import dotted_text
-from lossflint.analysis.values import ClassRef, Instance
+from lossflint.analysis.values import ClassRef, Foreign, Instance
+from lossflint.analysis.walk import calls_in
 from lossflint.project import bridge
 from lossflint.project.constants import in_project_texts
 from lossflint.project.context import current as current_project
 from lossflint.project.summary import SClass, SObject
 
 if TYPE_CHECKING:
-    from lossflint.analysis.index import CallSite
+    from lossflint.analysis.index import CallSite, ModuleIndex
     from lossflint.analysis.model import SemanticModel
 
 
@@ -140,17 +142,72 @@ def _every_construction_own(model: SemanticModel, name: str) -> bool:
 
 
 def _own_protocol_class(model: SemanticModel, cls: cst.ClassDef) -> bool:
-    """A class of this file with a ``step()`` of its own, or deriving from no
-    framework scheduler."""
-    own_step = (
-        any(
-            isinstance(item, cst.FunctionDef) and item.name.value == "step"
-            for item in cls.body.body
-        )
-        if isinstance(cls.body, cst.IndentedBlock)
-        else False
-    )
+    """A class of this file deriving from no framework scheduler, or with a
+    ``step()`` of its own whose first call is not the base's: a framework
+    scheduler's ``__init__`` takes the first step itself (it applies the
+    schedule's first value), so a subclass that keeps that ``__init__``
+    follows the framework's protocol whatever its ``step()`` does (SeuTao's
+    ``CosineAnnealingLR_with_Restart(_LRScheduler)``, audit s200)."""
+    own_step = _method(cls, "step") is not None
+    if _scheduler_based(model, cls, _BASE_DEPTH):
+        return own_step and not _base_init_runs(cls)
     return own_step or all(_plain_base(model.qualname(b.value)) for b in cls.bases)
+
+
+#: how many project classes deep a scheduler base is looked for
+_BASE_DEPTH = 4
+
+
+def project_scheduler_class(model: ModuleIndex, func: cst.BaseExpression) -> bool:
+    """``func`` names a class the project wrote, here or in another module,
+    deriving through project classes from a framework scheduler: its
+    instances are schedulers whatever their name (``sgdr =
+    CosineAnnealingLR_with_Restart(optimizer, T_max=epochs)``)."""
+    made_by = kinds_of(model).value_of(func)
+    if isinstance(made_by, ClassRef):
+        return _scheduler_based(model, made_by.cls, _BASE_DEPTH)
+    if isinstance(made_by, Foreign):
+        return bridge.derives_from(made_by.ref, _framework_scheduler)
+    return False
+
+
+def _scheduler_based(model: ModuleIndex, cls: cst.ClassDef, depth: int) -> bool:
+    for base in cls.bases:
+        qualname = model.qualname(base.value)
+        if qualname is not None and _framework_scheduler(qualname):
+            return True
+        held = kinds_of(model).value_of(base.value)
+        if isinstance(held, ClassRef) and held.cls is not cls and depth > 0:
+            if _scheduler_based(model, held.cls, depth - 1):
+                return True
+        elif isinstance(held, Foreign) and bridge.derives_from(held.ref, _framework_scheduler):
+            return True
+    return False
+
+
+def _method(cls: cst.ClassDef, name: str) -> cst.FunctionDef | None:
+    if not isinstance(cls.body, cst.IndentedBlock):
+        return None
+    return next(
+        (
+            item
+            for item in cls.body.body
+            if isinstance(item, cst.FunctionDef) and item.name.value == name
+        ),
+        None,
+    )
+
+
+def _base_init_runs(cls: cst.ClassDef) -> bool:
+    """The base's ``__init__`` runs for an instance: the class writes none, or
+    its own calls ``super().__init__(...)`` / ``Base.__init__(self, ...)``."""
+    init = _method(cls, "__init__")
+    if init is None:
+        return True
+    return any(
+        isinstance(call.func, cst.Attribute) and call.func.attr.value == "__init__"
+        for call in calls_in(init.body)
+    )
 
 
 def _plain_base(qualname: str | None) -> bool:
@@ -175,6 +232,8 @@ def _project_plain_class(qualname: str) -> bool:
     if summary is None:
         return False
     # a class with a step() of its own follows its own protocol
+    if bridge.derives_from(found, _framework_scheduler):
+        return False  # the framework's ``__init__`` takes the first step
     return "step" in summary.methods or all(
         isinstance(base, SObject) and not base.qualname.startswith(apis.SCHEDULER_PREFIXES)
         for base in summary.bases

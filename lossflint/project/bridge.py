@@ -195,23 +195,25 @@ def _project_classes(
 
 def derives_from(
     value: SValue,
-    qualnames: frozenset[str],
+    qualnames: frozenset[str] | Callable[[str], bool],
     unless: Callable[[ClassSummary], bool] | None = None,
     context: ProjectContext | None = None,
 ) -> bool:
-    """The project class ``value`` has a framework base in ``qualnames`` along
-    its project bases (``class DistillTrainer(BaseTrainer)``, ``BaseTrainer``
-    deriving from ``transformers.Trainer`` in another module); False when a
-    class along the way answers ``unless`` (it overrides what matters)."""
+    """The project class ``value`` has a framework base in ``qualnames`` (or
+    one ``qualnames`` accepts) along its project bases (``class
+    DistillTrainer(BaseTrainer)``, ``BaseTrainer`` deriving from
+    ``transformers.Trainer`` in another module); False when a class along the
+    way answers ``unless`` (it overrides what matters)."""
     context = context or current()
     if context is None or not isinstance(context.resolve(value), SClass):
         return False
+    accepts = qualnames.__contains__ if isinstance(qualnames, frozenset) else qualnames
     for _, cls in _project_classes(context, value):
         if cls is None:
             continue
         if unless is not None and unless(cls):
             return False
-        if any(isinstance(b, SObject) and b.qualname in qualnames for b in cls.bases):
+        if any(isinstance(b, SObject) and accepts(b.qualname) for b in cls.bases):
             return True
     return False
 

@@ -28,6 +28,10 @@ from lossflint.rules.training_loop.common import (
 )
 from lossflint.rules.training_loop.lf310_audit_examples import AUDIT_INVALID, AUDIT_VALID
 from lossflint.rules.training_loop.lf310_ignite_examples import IGNITE_INVALID, IGNITE_VALID
+from lossflint.rules.training_loop.lf310_subclass_examples import (
+    SUBCLASS_INVALID,
+    SUBCLASS_VALID,
+)
 from lossflint.rules.training_loop.lf310_switch_examples import SWITCH_INVALID, SWITCH_VALID
 
 if TYPE_CHECKING:
@@ -152,11 +156,13 @@ step decay), and PyTorch warns: "Detected call of `lr_scheduler.step()` before
         *AUDIT_INVALID,
         *IGNITE_INVALID,
         *SWITCH_INVALID,
+        *SUBCLASS_INVALID,
     ]
     VALID = [
         *AUDIT_VALID,
         *IGNITE_VALID,
         *SWITCH_VALID,
+        *SUBCLASS_VALID,
         """
         import torch
 

@@ -401,6 +401,9 @@ class KindAnalysis(Interpreter[Value]):
         masked = _masked_probs(op, left, right, node)
         if masked is not None:
             return masked
+        picked = _one_hot_pick(op, left, right)
+        if picked is not None:
+            return picked
         scores = _linear_map_of_logits(op, left, right)
         if scores is not None:
             return scores
@@ -613,6 +616,8 @@ class KindAnalysis(Interpreter[Value]):
                 and self._averages_distributions(reduced, argument(call, 1, "dim"))
             ):
                 return reduced
+            if qualname in apis.SUM and isinstance(reduced, Tensor) and reduced.picked:
+                return _picked_entries(reduced, argument(call, 1, "dim", "axis"))
         if qualname in apis.LOSS_FUNCTIONS:
             if self.recording:
                 self._record_loss(call, qualname, None)
@@ -912,6 +917,8 @@ class KindAnalysis(Interpreter[Value]):
                 return TupleValue((_max_values(receiver), indices))
             if _is_loss(receiver) and name in ("mean", "sum"):
                 return receiver
+            if name == "sum" and receiver.picked:
+                return _picked_entries(receiver, argument(call, 0, "dim"))
             if name == "mean" and self._averages_distributions(receiver, argument(call, 0, "dim")):
                 return receiver
             if receiver.kind is Kind.NON_NEGATIVE and _keeps_non_negative(call, name):
@@ -1652,6 +1659,30 @@ def _masked_probs(op: str, left: Value, right: Value, node: cst.CSTNode) -> Valu
         if named_like_a_mask(other):
             return value
     return None
+
+
+def _one_hot_pick(op: str, left: Value, right: Value) -> Value | None:
+    """``p * F.one_hot(q, n)`` of probabilities: their entries at the one-hot's
+    ones (and zeros elsewhere), picked once summed over the classes."""
+    if op != "Multiply":
+        return None
+    for value, other in ((left, right), (right, left)):
+        if (
+            isinstance(value, Tensor)
+            and value.kind in _PROBABILITY_KINDS
+            and isinstance(other, Tensor)
+            and other.kind is Kind.ONE_HOT
+        ):
+            return replace(value, picked=True)
+    return None
+
+
+def _picked_entries(reduced: Value, dim: cst.BaseExpression | None) -> Value:
+    """The sum over the classes of a one-hot pick (``(p * one_hot).sum(-1)``):
+    one entry of each row, of the same kind; UNKNOWN otherwise."""
+    if isinstance(reduced, Tensor) and reduced.picked and dim is not None:
+        return replace(reduced, picked=False)
+    return UNKNOWN
 
 
 def _keeps_non_negative(call: cst.Call, name: str) -> bool:

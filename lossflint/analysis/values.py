@@ -56,6 +56,9 @@ class Tensor(Value):
     where: str = field(default="", compare=False)
     #: where the kind came from when that is in another project module
     site: Origin | None = field(default=None, compare=False)
+    #: times a one-hot (``p * F.one_hot(q, n)``): summed over the classes it
+    #: is one entry of each row (DKT's next-question pick)
+    picked: bool = False
 
 
 @dataclass(frozen=True)

@@ -10,9 +10,10 @@ from typing import Any
 import libcst as cst
 
 from lossflint.analysis import apis
-from lossflint.analysis.calls import literal_value
+from lossflint.analysis.calls import literal_value, super_method
 from lossflint.analysis.interpreter.base import NO_NONE, Base, Env, V
 from lossflint.analysis.interpreter.specialise import test_truth
+from lossflint.analysis.interpreter.syntax import statements_of
 from lossflint.analysis.values import (
     DictValue,
     Foreign,
@@ -178,6 +179,12 @@ class Expressions(Base[V]):
                 return self._call(call, foreign, args, env)
             return self.api_call(call, qualname, args, env)
         if type(func) is cst.Attribute:
+            base_init = self._base_init(call)
+            if base_init is not None:
+                # ``super().__init__(network, loss)``: the base's ``__init__`` is
+                # called with these arguments (they pin what it keeps)
+                args = [self.eval(a.value, env) for a in call.args]
+                return self._call(call, base_init, args, env)
             receiver = self.eval(func.value, env)
             args = [self.eval(a.value, env) for a in call.args]
             key = self.model.dotted(func)
@@ -194,6 +201,36 @@ class Expressions(Base[V]):
         callee = self.eval(func, env)
         args = [self.eval(a.value, env) for a in call.args]
         return self._call(call, callee, args, env)
+
+    def _base_init(self, call: cst.Call) -> FunctionRef | None:
+        """The same-file base ``__init__`` that ``super().__init__(...)`` in a
+        class's own ``__init__`` runs (the first of the class's bases along
+        the file's classes to write one), as a method bound to that base; for
+        Python 2's ``Base.__init__(self, ...)``, that base's, unbound."""
+        func = call.func
+        if not isinstance(func, cst.Attribute) or func.attr.value != "__init__":
+            return None
+        init = self.model.enclosing(call, cst.FunctionDef)
+        if not isinstance(init, cst.FunctionDef) or init.name.value != "__init__":
+            return None
+        body = self.model.parent(init)
+        cls = self.model.parent(body) if body is not None else None
+        if not isinstance(cls, cst.ClassDef):
+            return None
+        bases = self.mro(cls)[1:]
+        if super_method(call) is None:
+            me = init.params.params[0].name.value if init.params.params else None
+            first = call.args[0].value if call.args else None
+            if not (isinstance(first, cst.Name) and first.value == me):
+                return None
+            named = [b for b in bases if _names_class(func.value, b)]
+            found = _own_init(named[0]) if named else None
+            return FunctionRef(found, None) if found is not None else None
+        for klass in bases:
+            found = _own_init(klass)
+            if found is not None:
+                return FunctionRef(found, klass)
+        return None
 
     def _eval_subscript(self, expr: cst.Subscript, env: Env) -> V:
         base = self.eval(expr.value, env)
@@ -412,3 +449,18 @@ def _unwrapped(expr: cst.Attribute, base: Instance | Foreign) -> bool:
         and bridge.attribute(base.ref, "module") is None
         and bridge.derives_from(SClass(base.ref.file, base.ref.name), apis.TORCH_MODULE_BASES)
     )
+
+
+def _own_init(cls: cst.ClassDef) -> cst.FunctionDef | None:
+    return next(
+        (
+            stmt
+            for stmt in statements_of(cls)
+            if isinstance(stmt, cst.FunctionDef) and stmt.name.value == "__init__"
+        ),
+        None,
+    )
+
+
+def _names_class(expr: cst.BaseExpression, cls: cst.ClassDef) -> bool:
+    return isinstance(expr, cst.Name) and expr.value == cls.name.value

@@ -20,6 +20,7 @@ from lossflint.rules.loss_inputs.lf104_audit_examples import AUDIT_INVALID, AUDI
 from lossflint.rules.loss_inputs.lf104_clamped import clamped_sigmoid_inputs
 from lossflint.rules.loss_inputs.lf104_factory_examples import FACTORY_INVALID, FACTORY_VALID
 from lossflint.rules.loss_inputs.lf104_repeats import without_evaluation_repeats
+from lossflint.rules.loss_inputs.lf104_trainer_examples import TRAINER_INVALID, TRAINER_VALID
 
 if TYPE_CHECKING:
     from lossflint.analysis.model import SemanticModel
@@ -289,6 +290,7 @@ saturation. Loss objects (`nn.BCELoss()`) are not rewritten automatically.
         ),
         *AUDIT_INVALID,
         *FACTORY_INVALID,
+        *TRAINER_INVALID,
     ]
     VALID = [
         # the registry is handed away: its functions may be called with anything
@@ -340,6 +342,7 @@ saturation. Loss objects (`nn.BCELoss()`) are not rewritten automatically.
         """,
         *AUDIT_VALID,
         *FACTORY_VALID,
+        *TRAINER_VALID,
     ]
 
     def findings(self, model: SemanticModel) -> Iterator[Finding]:

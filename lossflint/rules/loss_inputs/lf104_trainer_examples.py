@@ -1,0 +1,138 @@
+"""LF104 examples: a trainer whose base class keeps what the subclass's
+``__init__`` hands it through ``super().__init__(...)`` (or Python 2's
+``BaseTrainer.__init__(self, ...)``): the base's attributes hold what the
+constructions pass (voqtuyen/deep-pix-bis-pad.pytorch, audit s200). A
+knowledge-tracing model's sigmoid output picked at the next question by a
+one-hot product summed over the questions is still sigmoid output
+(hcnoh/knowledge-tracing-collection-pytorch's DKT, audit s204)."""
+
+from __future__ import annotations
+
+from lossflint.examples import Invalid
+
+_TRAINER = """
+import torch
+from torch import nn
+import torch.nn.functional as F
+
+
+class PixWiseBCELoss(nn.Module):
+    def __init__(self, beta):
+        super().__init__()
+        self.criterion = nn.BCELoss()
+        self.beta = beta
+
+    def forward(self, net_mask, net_label, target_mask, target_label):
+        loss_pixel_map = self.criterion(net_mask, target_mask){marker}
+        loss_bce = self.criterion(net_label, target_label){marker}
+        return self.beta * loss_bce + (1 - self.beta) * loss_pixel_map
+
+
+class DeepPixBis(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.dec = nn.Conv2d(384, 1, kernel_size=1)
+        self.linear = nn.Linear(14 * 14, 1)
+
+    def forward(self, x):
+        out_map = {head}(self.dec(x))
+        dec = {head}(self.linear(out_map.view(-1, 14 * 14)))
+        return out_map, dec
+
+
+class BaseTrainer:
+    def __init__(self, network, optimizer, loss, trainloader):
+        self.network = network
+        self.optimizer = optimizer
+        self.loss = loss
+        self.trainloader = trainloader
+
+
+class Trainer(BaseTrainer):
+    def __init__(self, network, optimizer, loss, trainloader):
+        {forward}
+
+    def train_one_epoch(self):
+        self.network.train()
+        for img, mask, label in self.trainloader:
+            net_mask, net_label = self.network(img)
+            self.optimizer.zero_grad()
+            loss = self.loss(net_mask, net_label, mask, label)
+            loss.backward()
+            self.optimizer.step()
+
+
+network = DeepPixBis()
+optimizer = torch.optim.Adam(network.parameters(), lr=1e-3)
+trainer = Trainer(network=network, optimizer=optimizer, loss=PixWiseBCELoss(beta=0.5), trainloader=loader)
+trainer.train_one_epoch()
+"""
+
+_SUPER = "super(Trainer, self).__init__(network, optimizer, loss, trainloader)"
+_PY2 = "BaseTrainer.__init__(self, network, optimizer, loss, trainloader)"
+# everything handed on unseen: what the base keeps is unknown
+_STARRED = "super().__init__(*[network, optimizer, loss, trainloader])"
+
+TRAINER_INVALID = [
+    Invalid(_TRAINER.format(forward=_SUPER, head="F.sigmoid", marker="  # error: LF104")),
+    Invalid(_TRAINER.format(forward=_PY2, head="F.sigmoid", marker="  # error: LF104")),
+]
+
+TRAINER_VALID = [
+    # a model ending in no sigmoid
+    _TRAINER.format(forward=_SUPER, head="F.tanh", marker=""),
+    _TRAINER.format(forward=_STARRED, head="F.sigmoid", marker=""),
+]
+
+_DKT = """
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+class DKT(nn.Module):
+    def __init__(self, num_q, hidden):
+        super().__init__()
+        self.num_q = num_q
+        self.interaction_emb = nn.Embedding(num_q * 2, hidden)
+        self.lstm_layer = nn.LSTM(hidden, hidden, batch_first=True)
+        self.out_layer = nn.Linear(hidden, num_q)
+
+    def forward(self, q, r):
+        h, _ = self.lstm_layer(self.interaction_emb(q + self.num_q * r))
+        return torch.sigmoid(self.out_layer(h))
+
+
+def train(model, loader, opt):
+    for q, r, qshft, rshft, m in loader:
+        y = model(q.long(), r.long())
+        y = {pick}
+        y = torch.masked_select(y, m)
+        t = torch.masked_select(rshft, m)
+        opt.zero_grad()
+        loss = F.binary_cross_entropy(y, t){marker}
+        loss.backward()
+        opt.step()
+
+
+train(DKT(100, 64), loader, opt)
+"""
+
+TRAINER_INVALID += [
+    Invalid(
+        _DKT.format(
+            pick="(y * F.one_hot(qshft.long(), model.num_q)).sum(-1)", marker="  # error: LF104"
+        )
+    ),
+    Invalid(
+        _DKT.format(
+            pick="torch.sum(y * F.one_hot(qshft.long(), model.num_q), dim=-1)",
+            marker="  # error: LF104",
+        )
+    ),
+]
+TRAINER_VALID += [
+    # summed over every question: no longer one probability per row
+    _DKT.format(pick="(y * F.one_hot(qshft.long(), model.num_q)).sum()", marker=""),
+    _DKT.format(pick="y.sum(-1)", marker=""),
+]

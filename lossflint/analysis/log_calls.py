@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 import libcst as cst
 
@@ -160,6 +160,40 @@ def probability_product(
         ):
             return value, factor, reduced is not None
     return None
+
+
+def scattered_probabilities(model: SemanticModel, log: LogCall) -> Tensor | None:
+    """``log(p.scatter_add(dim, ids, q))`` of probabilities ``p`` (or a
+    product holding them: a pointer-generator's ``sigmoid(g) * softmax(z)``):
+    the entries nothing is scattered onto keep ``p``'s, which underflow to 0
+    (HLTCHKUST/MoEL's copy mechanism, audit s198). That probability value, or
+    None."""
+    call = num.strip_shape(model, _followed(model, log.argument))
+    if not isinstance(call, cst.Call) or num.is_guarded(model, call):
+        return None
+    func = call.func
+    if model.qualname(func) in apis.SCATTER_ADD_FUNCTIONS and call.args:
+        base = call.args[0].value
+    elif isinstance(func, cst.Attribute) and func.attr.value in apis.SCATTER_ADD_METHODS:
+        base = func.value
+    else:
+        return None
+    base = num.strip_shape(model, _followed(model, base))
+    factors = [base]
+    if num.is_binop(base, cst.Multiply):
+        product = cast(cst.BinaryOperation, base)
+        factors = [product.left, product.right]
+    found = [
+        value
+        for factor in factors
+        if isinstance(value := model.value(factor), Tensor)
+        and value.kind in (Kind.PROBS, Kind.SIGMOID_PROBS)
+        and isinstance(value.origin, cst.Call)
+        and not num.clamped_in_place(model, factor)
+    ]
+    # the softmax is the evidence that underflows, not the gate beside it
+    found.sort(key=lambda value: value.kind is not Kind.PROBS)
+    return found[0] if found else None
 
 
 def _followed(model: SemanticModel, expr: cst.BaseExpression) -> cst.BaseExpression:

@@ -166,6 +166,8 @@ def zeros_tensor(model: ModuleIndex, expr: cst.BaseExpression, depth: int = 3) -
         return False
     if info.qualname in apis.ZEROS:
         return True
+    if info.qualname is None and info.method in apis.ZEROS_METHODS and info.receiver is not None:
+        return True  # ``x.new_zeros(x.shape)`` (Matrix-Capsules-EM's spread loss, audit s203)
     if info.qualname in apis.TORCH_VALUE_KEEPING_FUNCS and info.node.args:
         return zeros_tensor(model, info.node.args[0].value, depth)
     return (
@@ -1645,8 +1647,8 @@ def _indicator(model: ModuleIndex, name: cst.Name) -> bool:
 
 
 def is_count(model: ModuleIndex, expr: cst.BaseExpression, depth: int = 3) -> bool:
-    """A sum of a mask (``(pred == y).sum()``), possibly cast, or a name bound
-    once to one (or reached by one assignment)."""
+    """A sum of a mask (``(pred == y).sum()``) or of such counts, possibly
+    cast, or a name bound once to one (or reached by one assignment)."""
     if isinstance(expr, cst.Name) and depth > 0:
         value = bound_value(model, expr) or reaching_assignment(model, expr)
         return value is not None and is_count(model, value, depth - 1)
@@ -1656,7 +1658,11 @@ def is_count(model: ModuleIndex, expr: cst.BaseExpression, depth: int = 3) -> bo
     if _counted_operand(model, expr) is not None:
         return True  # ``tf.count_nonzero(pred * labels)``
     operand = sum_operand(model, expr)
-    return operand is not None and is_boolean(model, operand)
+    if operand is None:
+        return False
+    # a sum of per-row counts (``torch.sum(label_size)`` of ``label_size =
+    # torch.sum(labels != -1, dim=1)``: DialoGPT's token count, audit s198)
+    return is_boolean(model, operand) or (depth > 0 and is_count(model, operand, depth - 1))
 
 
 def is_mask(model: ModuleIndex, expr: cst.BaseExpression) -> bool:
@@ -2385,6 +2391,10 @@ def guard_operand(
     if isinstance(expr, cst.Name):
         # a clamp rebinding the same name (``p = torch.clamp(p, eps, 1 - eps)``)
         expr = reaching_assignment(model, expr) or expr
+    cast = call_info(model, expr)
+    if cast is not None and cast.method in apis.CAST_METHODS and cast.receiver is not None:
+        # ``(1e-8 + p).float().log()``: a cast keeps the guard (AlphaZero_Connect4, audit s203)
+        return guard_operand(model, cast.receiver, depth - 1) if depth > 0 else None
     if clamp_lower(model, expr) is not None:
         info = call_info(model, expr)
         assert info is not None

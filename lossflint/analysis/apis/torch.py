@@ -469,6 +469,8 @@ TORCH_BUFFER_FACTORIES = ZEROS | frozenset(
         "torch.FloatTensor",
     }
 )
+#: tensor methods making zeros of the receiver's dtype and device (``x.new_zeros(shape)``)
+ZEROS_METHODS = frozenset({"new_zeros"})
 #: zeros in any framework: a parameter started there is 0 at the first step
 ZERO_STARTS = ZEROS | frozenset(
     {"tensorflow.zeros", "tensorflow.zeros_like", "numpy.zeros", "numpy.zeros_like"}
@@ -649,6 +651,10 @@ ADAM_FAMILY = frozenset(
         "torch.optim.RAdam",
     }
 )
+#: adding values into a tensor at given indices (a pointer-generator's
+#: ``vocab_dist.scatter_add(2, ids, attn_dist)``): the other entries keep theirs
+SCATTER_ADD_METHODS = frozenset({"scatter_add", "index_add"})
+SCATTER_ADD_FUNCTIONS = frozenset({"torch.scatter_add", "torch.index_add"})
 SCHEDULER_PREFIXES = ("torch.optim.lr_scheduler.",)
 CLIP_FUNCTIONS = frozenset(
     {

@@ -145,7 +145,12 @@ def cross_entropy_formula(
         if _log_of_exponentials(model, argument):
             return None  # -t * log(sum(exp(x))): a log-sum-exp (LF204's), not of a probability
         value = model.value(argument)
-        if known is None and isinstance(value, Tensor) and num.positive_value(model, value):
+        if (
+            known is None
+            and isinstance(value, Tensor)
+            and value.kind not in (Kind.PROBS, Kind.SIGMOID_PROBS)  # ``log_softmax(z).exp()``
+            and num.positive_value(model, value)
+        ):
             return None  # ``log(sigma)`` of ``sigma = out.exp()``: a scale, not a probability
         if known is None and named_scale(argument):
             return None  # ``-no_dim * log(sigma)``: a Gaussian likelihood's normaliser

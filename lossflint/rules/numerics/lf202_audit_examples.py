@@ -8,6 +8,7 @@ from lossflint.examples import Invalid
 from lossflint.rules.numerics.lf202_detached_examples import DETACHED_INVALID, DETACHED_VALID
 from lossflint.rules.numerics.lf202_distance_examples import DISTANCE_INVALID, DISTANCE_VALID
 from lossflint.rules.numerics.lf202_flow_examples import FLOW_INVALID, FLOW_VALID
+from lossflint.rules.numerics.lf202_mixture_examples import MIXTURE_INVALID, MIXTURE_VALID
 
 _LOG_DICE = """
 import torch
@@ -383,5 +384,5 @@ AUDIT_VALID = [
         return 0.5 * tf.reduce_mean(kl - tf.reduce_sum(tf.log(tf.square(mean + 1.0)), 1))
     """,
 ]
-AUDIT_INVALID += FLOW_INVALID + DISTANCE_INVALID + DETACHED_INVALID
-AUDIT_VALID += FLOW_VALID + DISTANCE_VALID + DETACHED_VALID
+AUDIT_INVALID += FLOW_INVALID + DISTANCE_INVALID + DETACHED_INVALID + MIXTURE_INVALID
+AUDIT_VALID += FLOW_VALID + DISTANCE_VALID + DETACHED_VALID + MIXTURE_VALID

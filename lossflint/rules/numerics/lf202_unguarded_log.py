@@ -11,7 +11,12 @@ from lossflint.analysis import numerics as num
 from lossflint.analysis.apis import Kind
 from lossflint.analysis.attribute_constants import learned_parameter_view
 from lossflint.analysis.gradients import Reach, gradients
-from lossflint.analysis.log_calls import LogCall, log_index, probability_log
+from lossflint.analysis.log_calls import (
+    LogCall,
+    log_index,
+    probability_log,
+    scattered_probabilities,
+)
 from lossflint.analysis.values import Tensor
 from lossflint.diagnostics import Finding, FixSpec, Severity
 from lossflint.examples import Invalid
@@ -142,40 +147,9 @@ representable in float16; `torch.finfo(x.dtype).eps` is a dtype-aware choice.
             v = np.log(torch.abs(t))  # error: LF202 at `np.log(`
             """
         ),
-        Invalid(
-            """
-            import torch
-            p = torch.softmax(s, 1)
-            kl = (p * torch.log(p[:, :1] / q)).sum()  # error: LF202 at `torch.log(`
-            """
-        ),
-        Invalid(
-            """
-            import torch
-
-            def supcon_loss(sim, pos_mask):
-                e = torch.exp(sim)
-                ratio = (e * pos_mask).sum(1) / e.sum(1)
-                return -torch.log(ratio).mean()  # error: LF202 at `torch.log(`
-
-            def gap_loss(a, b, s):
-                return torch.log((a - b) / s).mean()  # error: LF202 at `torch.log(`
-            """
-        ),
     ]
     VALID = [
         *AUDIT_VALID,
-        # metric code (ignite's GeometricMeanAbsoluteError): detached inputs
-        """
-        import torch
-        class GeometricMeanAbsoluteError:
-            def update(self, output):
-                y_pred, y = output[0].detach(), output[1].detach()
-                errors = torch.log(torch.abs(y.view_as(y_pred) - y_pred))
-                self._sum_of_errors += torch.sum(errors)
-            def compute(self):
-                return torch.exp(self._sum_of_errors / self._num_examples).item()
-        """,
         """
         import torch
         h = torch.relu(x)
@@ -286,6 +260,9 @@ representable in float16; `torch.finfo(x.dtype).eps` is a dtype-aware choice.
                 subject = "1 - softmax output, which is 0 where softmax saturates"
                 return subject + self._evidence(model, value, complement)
             return None
+        scattered = scattered_probabilities(model, log)
+        if scattered is not None:
+            return _SCATTERED + self._evidence(model, scattered, arg)
         value = model.value(arg)
         if self._can_be_zero(model, log, value) and not num.clamped_in_place(model, arg):
             assert isinstance(value, Tensor)
@@ -371,6 +348,9 @@ representable in float16; `torch.finfo(x.dtype).eps` is a dtype-aware choice.
     def _fix(model: SemanticModel, log: LogCall) -> FixSpec | None:
         message = f"clamp the argument to at least {EPS_LOG}"
         return clamp_fix(model, log.argument, log.framework, EPS_LOG, message)
+
+
+_SCATTERED = "probabilities scattered onto: the other entries can underflow to 0"
 
 
 def _framework_origin(model: SemanticModel, origin: cst.CSTNode | None) -> bool:

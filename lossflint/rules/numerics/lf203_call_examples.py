@@ -163,3 +163,53 @@ CALL_VALID += [
         "K.dot(y_pred, P)", "y_pred @ P"
     ),
 ]
+
+# an AlphaZero policy loss on ``exp(log_softmax)`` output, its eps-guarded sum
+# cast to float before the log (plkmo/AlphaZero_Connect4, audit s203)
+_ALPHA_LOSS = """
+import torch
+import torch.nn as nn
+
+
+class OutBlock(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(42, 7)
+        self.fc2 = nn.Linear(42, 1)
+        self.logsoftmax = nn.LogSoftmax(dim=1)
+
+    def forward(self, s):
+        p = {policy}
+        v = torch.tanh(self.fc2(s))
+        return p, v
+
+
+class AlphaLoss(torch.nn.Module):
+    def forward(self, y_value, value, y_policy, policy):
+        value_error = (value - y_value) ** 2
+        policy_error = torch.sum((-policy * (1e-8 + y_policy.float()).float().log()), 1){marker}
+        return (value_error.view(-1).float() + policy_error).mean()
+
+
+def train(net, loader, optimizer):
+    criterion = AlphaLoss()
+    for state, policy, value in loader:
+        policy_pred, value_pred = net(state)
+        loss = criterion(value_pred[:, 0], value, policy_pred, policy)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+
+
+train(OutBlock(), loader, optimizer)
+"""
+
+CALL_INVALID.append(
+    Invalid(
+        _ALPHA_LOSS.format(
+            policy="self.logsoftmax(self.fc(s)).exp()", marker="  # error: LF203 at `torch.sum(`"
+        )
+    )
+)
+# the exponential of scores is a scale, not a probability
+CALL_VALID.append(_ALPHA_LOSS.format(policy="self.fc(s).exp()", marker=""))

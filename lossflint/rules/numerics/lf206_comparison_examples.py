@@ -211,3 +211,27 @@ COMPARISON_VALID += [
         mask=_ZEROS_THEN_ONES + "\n    np_boundaries[0] = 0.5", count=_COUNT, marker=""
     ),
 ]
+
+# a total of per-row counts of labelled tokens (DialoGPT's LM loss, audit
+# s198): 0 for a batch that is all padding, like the count taken at once
+_TOKEN_MEAN = """
+import torch
+from torch.nn import CrossEntropyLoss
+
+
+def lm_loss(lm_logits, lm_labels):
+    loss_fct = CrossEntropyLoss(ignore_index=-1, reduction="none")
+    loss1 = loss_fct(lm_logits.view(-1, lm_logits.size(-1)), lm_labels.view(-1))
+    loss1 = loss1.view(lm_labels.size(0), lm_labels.size(1))
+    label_size = torch.sum(lm_labels != -1, dim=1).type(loss1.type())
+    return torch.sum(loss1) / {total}
+"""
+
+COMPARISON_INVALID.append(
+    Invalid(_TOKEN_MEAN.format(total="torch.sum(label_size)  # error: LF206"))
+)
+COMPARISON_VALID += [
+    _TOKEN_MEAN.format(total="torch.sum(label_size).clamp(min=1)"),
+    # a total of per-row lengths that are not counts: unknown
+    _TOKEN_MEAN.format(total="torch.sum(lengths)"),
+]

@@ -57,6 +57,18 @@ hinge pattern). With `torch.zeros(shape)` the finding has no fix: the zeros
 could broadcast `y` to a larger shape.
 """
     INVALID = [
+        # zeros made by a tensor method (Matrix-Capsules-EM's spread loss, audit s203)
+        Invalid(
+            """
+            import torch
+
+            def spread_loss(x, target, m):
+                at = x.gather(1, target.view(-1, 1))
+                zeros = x.new_zeros(x.shape)
+                loss = torch.max(m - (at - x), zeros)  # error: LF209 at `torch.max(`
+                return (loss**2).sum(dim=1).mean()
+            """
+        ),
         # wrapped in Variable and moved to the GPU (capsule-net-pytorch's
         # margin loss, audit R75)
         Invalid(
@@ -110,6 +122,12 @@ could broadcast `y` to a larger shape.
         ),
     ]
     VALID = [
+        # ``new_ones``/``new_full`` hold no zeros
+        """
+        import torch
+        def floor(x, m):
+            return torch.max(m - x, x.new_full(x.shape, 0.1))
+        """,
         """
         import torch
         h = torch.relu(margin - d)

@@ -2382,7 +2382,7 @@ def _helper_given_plain_options(model: ModuleIndex, param: cst.CSTNode | None) -
 
 
 def _whole_data_set(model: ModuleIndex, size: cst.BaseExpression | None) -> bool:
-    """``batch_size=len(ds)``, ``x.shape[0]``, ``x.size(0)`` (also through a
+    """``batch_size=len(ds)``, ``ds.__len__()``, ``x.shape[0]``, ``x.size(0)`` (also through a
     name bound to one): every sample in one batch (udlbook's full-batch
     gradient descent)."""
     if isinstance(size, cst.Name):
@@ -2391,6 +2391,8 @@ def _whole_data_set(model: ModuleIndex, size: cst.BaseExpression | None) -> bool
         func = size.func
         if isinstance(func, cst.Name):
             return model.qualname(func) == "builtins.len" and len(size.args) == 1
+        if isinstance(func, cst.Attribute) and func.attr.value == "__len__":
+            return not size.args  # ``ds.__len__()`` (czifan/DeepSurv.pytorch, audit s202)
         return (
             isinstance(func, cst.Attribute)
             and func.attr.value == "size"

@@ -55,6 +55,9 @@ class NaiveForm:
     plus_one: bool = False
     #: ``log(exp(a) + sum(exp(b)))``: one side of the logaddexp form is summed
     summed: bool = False
+    #: a logsumexp written otherwise (no fix): ``"cumsum"`` for ``log(cumsum(exp(x)))``,
+    #: ``"weighted"`` for ``log(sum(exp(x) * w))`` (a Cox partial likelihood's risk set)
+    variant: str = ""
 
 
 def exp_call(model: SemanticModel, expr: cst.BaseExpression) -> cst.Call | None:
@@ -182,12 +185,15 @@ def _log_form(
         if exp is None:
             return None
         return _softplus(model, node, exp, framework, inline=exp is arg)
+    if isinstance(resolved, cst.Name):
+        # ``log_loss = torch.sum(log_loss, dim=0)``: one name rebound step by step
+        resolved = reaching_assignment(model, resolved) or resolved
     reduced = _reduced(model, resolved)
     if reduced is not None:
         operand, mean = reduced
         exp = exp_call(model, operand)
         if exp is None:
-            return None
+            return _other_logsumexp(model, node, resolved, framework)
         x = exp_operand(model, exp)
         assert x is not None
         if bounded_exp(model, x) or not _framework_ok(model, exp, framework):
@@ -204,7 +210,14 @@ def _log_form(
         )
     if num.is_binop(resolved, cst.Divide):
         assert isinstance(resolved, cst.BinaryOperation)
-        return _log_ratio(model, node, resolved, framework)
+        ratio = _log_ratio(model, node, resolved, framework)
+        if ratio is None and exp_call(model, resolved.right) is None:
+            # ``log(sum(exp(r) * mask) / sum(mask))``: a mean over a risk set
+            # (czifan/DeepSurv.pytorch, audit s202): log n apart, a logsumexp
+            return _other_logsumexp(model, node, num.resolve(model, resolved.left), framework)
+        return ratio
+    if num.reduction(model, resolved, apis.CUMSUM, "cumsum") is not None:
+        return _other_logsumexp(model, node, resolved, framework)
     if num.is_binop(resolved, cst.Add):
         assert isinstance(resolved, cst.BinaryOperation)
         pair = _log_add_exp(model, node, resolved, framework)
@@ -227,6 +240,52 @@ def _log_form(
                 if summed is not None:
                     return summed
     return None
+
+
+def _other_logsumexp(
+    model: SemanticModel, node: cst.Call, total: cst.BaseExpression, framework: str
+) -> NaiveForm | None:
+    """``log(cumsum(exp(x)))`` (DeepSurvK's Cox loss, audit s202) and
+    ``log(sum(exp(x) * w))`` (pysurvival's N-MTLR): a log-sum-exp that
+    overflows with ``exp(x)`` whatever weighs it; no fix rewrites them."""
+    if isinstance(total, cst.Name):
+        total = reaching_assignment(model, total) or total
+    variant = "cumsum"
+    operand = num.reduction(model, total, apis.CUMSUM, "cumsum")
+    if operand is None:
+        reduced = _reduced(model, total)
+        if reduced is None:
+            return None
+        variant, operand = "weighted", reduced[0]
+    exp = exp_call(model, operand)
+    mean = False
+    if exp is None and variant == "weighted":
+        exp = _weighted_exp(model, operand)
+    elif variant == "weighted":
+        variant, mean = "", True  # ``sum(exp(x)) / n``: the mean form
+    if exp is None:
+        return None
+    x = exp_operand(model, exp)
+    assert x is not None
+    if bounded_exp(model, x) or not _framework_ok(model, exp, framework):
+        return None
+    found = exp_framework(model, exp)
+    if found not in ("torch", "tensorflow"):
+        return None
+    return NaiveForm("logsumexp", node, framework, found, x, total, mean=mean, variant=variant)
+
+
+def _weighted_exp(model: SemanticModel, expr: cst.BaseExpression) -> cst.Call | None:
+    """The ``exp`` call of ``exp(x) * w`` (through a name), ``w`` no ``exp``."""
+    expr = num.resolve(model, expr)
+    if isinstance(expr, cst.Name):
+        expr = reaching_assignment(model, expr) or expr
+    if not num.is_binop(expr, cst.Multiply):
+        return None
+    product = cast(cst.BinaryOperation, expr)
+    found = [exp_call(model, side) for side in (product.left, product.right)]
+    exps = [e for e in found if e is not None]
+    return exps[0] if len(exps) == 1 else None
 
 
 def _tiny(expr: cst.BaseExpression) -> bool:

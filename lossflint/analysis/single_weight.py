@@ -29,7 +29,7 @@ def single_weight_class(model: ModuleIndex, cls: cst.ClassDef) -> bool:
         if isinstance(func, cst.Attribute) and func.attr.value == "add_weight":
             axes = _keras_axes(node)
         elif model.qualname(func) in apis.FRESH_LEAVES:
-            axes = _torch_axes(model, node)
+            axes = torch_axes(model, node)
         else:
             if _kept_on_self(model, node) and model.code(func) != "super().__init__":
                 return False  # a layer, a submodule, something unknown kept on self
@@ -54,10 +54,17 @@ def _keras_axes(call: cst.Call) -> int | None:
     return None
 
 
-def _torch_axes(model: ModuleIndex, call: cst.Call) -> int | None:
+def torch_axes(model: ModuleIndex, call: cst.Call) -> int | None:
     """``nn.Parameter(torch.Tensor(a, b))`` / ``torch.randn(a, b)`` /
     ``torch.zeros(n)``: the number of sizes given."""
     data = argument(call, 0, "data")
+    if isinstance(data, cst.BinaryOperation) and isinstance(data.operator, cst.Multiply):
+        # ``nn.Parameter(.01 * torch.randn(1))``: a scaled start
+        numbers = (cst.Integer, cst.Float)
+        if isinstance(data.left, numbers):
+            data = data.right
+        elif isinstance(data.right, numbers):
+            data = data.left
     if not isinstance(data, cst.Call) or not (model.qualname(data.func) or "").startswith("torch."):
         return None
     sizes = positional(data)

@@ -30,7 +30,7 @@ from lossflint.analysis.calls import argument_node, literal_value, positional
 from lossflint.analysis.keras_size import keras_parameter_count
 from lossflint.analysis.kinds import kinds_of
 from lossflint.analysis.names import dotted_text
-from lossflint.analysis.single_weight import single_weight_class
+from lossflint.analysis.single_weight import single_weight_class, torch_axes
 from lossflint.analysis.values import Instance, Layer, Sequential, Value
 from lossflint.analysis.walk import memo_of, names_in
 
@@ -367,7 +367,7 @@ class TrainedModels:
 
     def _linear_class(self, cls: cst.ClassDef) -> bool:
         """Its ``__init__`` builds only ``torch.nn`` modules, one ``Linear`` the
-        only layer with weights."""
+        only layer with weights (scalar or vector parameters beside it)."""
         modules = []
         for site in self.model.calls:
             if self.model.enclosing(site.node, cst.ClassDef) is not cls:
@@ -379,6 +379,10 @@ class TrainedModels:
             ):
                 continue
             qualname = site.qualname or ""
+            if qualname in apis.FRESH_LEAVES and (torch_axes(self.model, site.node) or 2) < 2:
+                # a scalar or vector parameter beside the Linear (a Weibull
+                # regression's shape: georgehc/survival-intro, audit s202)
+                continue
             if qualname or self.model.code(site.node.func) != "super().__init__":
                 # another model of the project, a pretrained backbone: not linear
                 modules.append(qualname)

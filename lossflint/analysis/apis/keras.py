@@ -663,6 +663,7 @@ LOG1P = frozenset({"tensorflow.math.log1p", "tensorflow.log1p"})  # ``tf.log1p``
 NORMALIZE = frozenset(
     {"tensorflow.math.l2_normalize", "tensorflow.nn.l2_normalize", "tensorflow.linalg.l2_normalize"}
 )
+CUMSUM = frozenset({"tensorflow.cumsum", "tensorflow.math.cumsum"})
 SUM = frozenset({"tensorflow.reduce_sum", "tensorflow.math.reduce_sum"}) | _backend_math("sum")
 MEAN = frozenset({"tensorflow.reduce_mean", "tensorflow.math.reduce_mean"}) | _backend_math("mean")
 NORM = frozenset({"tensorflow.norm", "tensorflow.linalg.norm"})

@@ -469,6 +469,8 @@ TORCH_BUFFER_FACTORIES = ZEROS | frozenset(
         "torch.FloatTensor",
     }
 )
+#: running sums (``log(cumsum(exp(x)))`` is a running log-sum-exp: a Cox partial likelihood)
+CUMSUM = frozenset({"torch.cumsum"})
 #: tensor methods making zeros of the receiver's dtype and device (``x.new_zeros(shape)``)
 ZEROS_METHODS = frozenset({"new_zeros"})
 #: zeros in any framework: a parameter started there is 0 at the first step

@@ -273,6 +273,8 @@ SHUFFLED_LIST_VALID = [
 
     ds = TensorDataset(x_train, y_train)
     data_loader = DataLoader(ds, batch_size=len(ds), shuffle=False)
+    # (czifan/DeepSurv.pytorch, audit s202)
+    spelt_out = DataLoader(ds, batch_size=ds.__len__())
     full = x_train.shape[0]
     whole = DataLoader(ds, batch_size=full, shuffle=False)
     for x_batch, y_batch in whole:
@@ -281,6 +283,10 @@ SHUFFLED_LIST_VALID = [
         optimizer.step()
     for epoch in range(100):
         for x_batch, y_batch in data_loader:
+            optimizer.zero_grad()
+            loss_function(model(x_batch), y_batch).backward()
+            optimizer.step()
+        for x_batch, y_batch in spelt_out:
             optimizer.zero_grad()
             loss_function(model(x_batch), y_batch).backward()
             optimizer.step()

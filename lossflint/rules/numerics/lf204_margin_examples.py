@@ -14,6 +14,7 @@ from lossflint.rules.numerics.lf204_code_product_examples import (
 )
 from lossflint.rules.numerics.lf204_gaussian_examples import GAUSSIAN_INVALID, GAUSSIAN_VALID
 from lossflint.rules.numerics.lf204_masked_examples import MASKED_INVALID, MASKED_VALID
+from lossflint.rules.numerics.lf204_survival_examples import SURVIVAL_INVALID, SURVIVAL_VALID
 
 MARGIN_INVALID = [
     # a module-level zeros buffer filled with model outputs is no constant,
@@ -62,6 +63,7 @@ MARGIN_INVALID = [
     *GAUSSIAN_INVALID,
     *CODE_PRODUCT_INVALID,
     *MASKED_INVALID,
+    *SURVIVAL_INVALID,
 ]
 
 MARGIN_VALID = [
@@ -127,6 +129,7 @@ MARGIN_VALID = [
     *GAUSSIAN_VALID,
     *CODE_PRODUCT_VALID,
     *MASKED_VALID,
+    *SURVIVAL_VALID,
 ]
 
 # TensorFlow 1's ``tf.log1p`` of an exponential (richardaecn's

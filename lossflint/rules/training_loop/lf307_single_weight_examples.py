@@ -82,3 +82,30 @@ SINGLE_WEIGHT_VALID = [
     _KERAS.format(more="", hidden="", marker=""),
     _TORCH.format(more="", hidden="", marker=""),
 ]
+
+# one Linear beside scalar parameters: a Weibull regression's linear predictor
+# and shape (georgehc/survival-intro, audit s202); a matrix beside it is a layer
+_WEIBULL = """
+import torch
+import torch.nn as nn
+
+
+class WeibullTimeToEventModel(nn.Module):
+    def __init__(self, num_input_features):
+        super().__init__()
+        self.phi = nn.Parameter({phi})
+        self.psi = nn.Parameter(.01 * torch.randn(1))
+        self.linear = nn.Linear(num_input_features, 1, bias=False)
+
+    def forward(self, inputs):
+        return -self.linear(inputs) - self.psi * (-self.phi).exp().sum()
+
+
+weibull_model = WeibullTimeToEventModel(12)
+optimizer = torch.optim.Adam(weibull_model.parameters(), lr=1e-1){marker}
+"""
+
+SINGLE_WEIGHT_INVALID.append(
+    Invalid(_WEIBULL.format(phi="torch.randn(12, 12)", marker="  # error: LF307"))
+)
+SINGLE_WEIGHT_VALID.append(_WEIBULL.format(phi=".01 * torch.randn(1)", marker=""))

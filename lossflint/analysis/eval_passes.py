@@ -101,6 +101,9 @@ class TrainModeEvaluation:
     by_name: bool = False
     #: the region is a module-level statement after a module-level training loop
     after_training: bool = False
+    #: the region is a module-level statement after ``model.load_state_dict(...)``
+    #: in a file that trains nothing (an inference notebook)
+    restored: bool = False
     #: the region is a loop over held-out data with no ``no_grad`` (``for x, y
     #: in test_loader:`` computing accuracy)
     over_held_out: bool = False
@@ -135,7 +138,8 @@ def _candidates(model: ModuleIndex) -> list[TrainModeEvaluation]:
     in_regions = {id(c) for node in ctx.grad_off_nodes() for c in calls_in(node, memo)}
     functions = _evaluation_functions(model, training_funcs)
     in_functions = {id(c): func for func in functions for c in calls_in(func, memo)}
-    after_training = _after_module_level_training(model, index)
+    trained_before = _after_module_level_training(model, index)
+    after_training = trained_before or _after_restored_weights(model, index)
     held_loops = held_out_loops(model, index)
     off_methods = _grad_off_method_calls(model)
     for site in model.calls:
@@ -248,7 +252,8 @@ def _candidates(model: ModuleIndex) -> list[TrainModeEvaluation]:
                 layer,
                 layer_site,
                 by_name,
-                after_training=isinstance(region, cst.SimpleStatementLine),
+                after_training=isinstance(region, cst.SimpleStatementLine) and bool(trained_before),
+                restored=not trained_before and after_training.get(id(call)) is region,
                 over_held_out=held_loops.get(id(call)) is region,
                 vision=vision,
             )
@@ -1528,6 +1533,35 @@ def _after_module_level_training(
     return found
 
 
+def _after_restored_weights(model: ModuleIndex, index: LoopIndex) -> dict[int, cst.CSTNode]:
+    """In a file that trains nothing, the calls of the model whose weights a
+    module-level ``model.load_state_dict(...)`` restored, in the module-level
+    statements after it (an inference notebook's test loop feeding sklearn's
+    metrics: Deceptrax123's crop-weed segmentation, audit s205)."""
+    if any(e.kind in _TRAINING_EVENTS for e in index.events):
+        return {}
+    found: dict[int, cst.CSTNode] = {}
+    restored: set[str] = set()
+    memo = memo_of(model)
+    for stmt in model.module.body:
+        if restored and isinstance(stmt, (cst.SimpleStatementLine, cst.For)):
+            for call in calls_in(stmt, memo):
+                if dotted_text(call.func) in restored:
+                    found[id(call)] = stmt
+        if isinstance(stmt, cst.SimpleStatementLine):
+            for call in calls_in(stmt, memo):
+                func = call.func
+                if isinstance(func, cst.Attribute) and func.attr.value == "load_state_dict":
+                    receiver = dotted_text(func.value)
+                    if receiver is not None:
+                        restored.add(receiver)
+    return found
+
+
+#: what a file that trains does
+_TRAINING_EVENTS = frozenset({"backward", "step", "own_step", "manual"})
+
+
 def _after_training_in_function(model: ModuleIndex, index: LoopIndex, region: cst.CSTNode) -> bool:
     """``region`` is a statement of a function's body that follows one holding
     a loop that trains (``for epoch ...: ... backward() ...`` then ``with
@@ -1565,7 +1599,7 @@ def _evaluated_after(model: ModuleIndex, region: cst.CSTNode) -> bool:
     training loop, ``preds = model(X_test)``) followed, in the same block, by
     an evaluation of what the block assigned (``acc = (preds.argmax(1) ==
     y).float().mean()``)."""
-    if not isinstance(region, (cst.With, cst.SimpleStatementLine)):
+    if not isinstance(region, (cst.With, cst.SimpleStatementLine, cst.For)):
         return False
     block = model.parent(region)
     body = getattr(block, "body", None)

@@ -3,7 +3,10 @@ constructions of the file pass different rates, each above 0
 (``TransferModel(dropout=0.5)`` and a factory's ``TransferModel(dropout=0.3)``,
 HongguLiu/Deepfake-Detection, audit s185): the model holds an active dropout
 whichever built it. One construction passing 0 leaves it unknown. Also a model
-unwrapped from ``DataParallel`` (``model = model.module``): the same model."""
+unwrapped from ``DataParallel`` (``model = model.module``): the same model.
+And an inference notebook that builds the model, loads its trained weights
+and runs it over the test set for sklearn's metrics, never calling
+``eval()`` (Deceptrax123/Crop-Weed-Semantic-Segmentation, audit s205)."""
 
 from __future__ import annotations
 
@@ -75,3 +78,45 @@ CONSTRUCTION_INVALID.append(
     Invalid(_UNWRAPPED.format(switch="", marker="  # error: LF603 at `model(image)`"))
 )
 CONSTRUCTION_VALID.append(_UNWRAPPED.format(switch="model.eval()", marker=""))
+
+_RESTORED = """
+import torch
+from torch import nn
+from torch.utils.data import DataLoader
+from sklearn.metrics import f1_score
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(3, 8, 3, padding=1)
+        self.dp = nn.Dropout2d()
+        self.out = nn.Conv2d(8, 3, 1)
+
+    def forward(self, x):
+        return self.out(self.dp(torch.relu(self.conv(x))))
+
+
+model = Net()
+{before}
+model.load_state_dict(torch.load("model250.pth"))
+{after}
+for x_sample, y_sample in DataLoader(test_set, batch_size=4):
+    predictions = model(x_sample){marker}
+
+preds = torch.argmax(predictions, dim=1)
+f1 = f1_score(y_sample.flatten().numpy(), preds.flatten().numpy(), average="weighted")
+"""
+
+CONSTRUCTION_INVALID.append(
+    Invalid(_RESTORED.format(before="", after="", marker="  # error: LF603 at `model(x_sample)`"))
+)
+CONSTRUCTION_VALID += [
+    _RESTORED.format(before="", after="model.eval()", marker=""),
+    # the file trains the model (a fine-tuning from the checkpoint): not an inference pass
+    _RESTORED.format(
+        before="",
+        after="opt = torch.optim.SGD(model.parameters(), lr=0.01)",
+        marker="\n    model(x_sample).mean().backward()\n    opt.step()",
+    ),
+]

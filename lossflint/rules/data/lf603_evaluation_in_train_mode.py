@@ -38,6 +38,7 @@ class EvaluationInTrainMode(Rule):
     needs = (
         *("no_grad", "inference_mode", "set_grad_enabled"),
         *("eval", "test", "valid", "Valid", "predict", "accuracy", "inference"),
+        "load_state_dict",
     )
     what = """
 Flags the first model call of an evaluation pass — a `torch.no_grad()` /
@@ -45,7 +46,8 @@ Flags the first model call of an evaluation pass — a `torch.no_grad()` /
 function named as evaluating (`evaluate_model`, `test`, `compute_accuracy`,
 `predict`, `inference`) with no `backward()`/`step()` of its own and not called in a
 training iteration, a module-level statement after a module-level training
-loop (a notebook's `preds = model(X_test)`), or a loop over held-out data
+loop (a notebook's `preds = model(X_test)`) or, in a file that trains nothing, after the
+model's `load_state_dict(...)` (an inference notebook), or a loop over held-out data
 (`for x, y in test_loader:`, also one drawing its batches from a validation reader inside
 the training loop) that runs no `backward()` nor step, that computes a loss (or binds a name
 of one), an
@@ -382,6 +384,8 @@ depend on the batch size and composition.
             where = f"by `{region.name.value}()`" if named else "under no_grad"  # type: ignore[attr-defined]
             if found.after_training:
                 where = "after the training loop"
+            elif found.restored:
+                where = "with its trained weights loaded"
             elif found.over_held_out:
                 where = "over held-out data"
             yield Finding(

@@ -89,7 +89,7 @@ def number(model: ModuleIndex, expr: cst.BaseExpression, depth: int = 3) -> Numb
         ):
             # ``def pairwise_distances(a, b, p=2)`` called only here, never
             # with another ``p``
-            return _parameter_number(model, init, init, expr.value, method=False)
+            return _parameter_number(model, init, init, expr.value, method=False, depth=depth - 1)
     return None
 
 
@@ -408,12 +408,13 @@ def _parameter_number(
     param: str,
     method: bool = True,
     key: str | None = None,
+    depth: int = 0,
 ) -> Number | None:
     """``self.power = power``: the one number every construction of the class
     seen gives ``__init__``'s parameter, passed as a literal or left to a
     literal default (``UNet(dropout=0.1)`` over ``dropout=0.0``); without
     ``method``, every call of the top-level function ``cls`` (``init``)."""
-    values = _parameter_numbers(model, cls, init, param, method, key)
+    values = _parameter_numbers(model, cls, init, param, method, key, depth)
     if values is None or len(values) != 1:
         return None
     return next(iter(values))
@@ -426,6 +427,7 @@ def _parameter_numbers(
     param: str,
     method: bool = True,
     key: str | None = None,
+    depth: int = 0,
 ) -> frozenset[Number] | None:
     """What ``_parameter_number`` reads: the numbers the constructions of
     the class give the parameter, when each is one (``TransferModel(dropout=0.5)``
@@ -447,15 +449,18 @@ def _parameter_numbers(
     # (a ``**kwargs`` of ``__init__`` takes only names it does not list: a
     # construction passing this one binds it here, as ``_passed`` reads it)
     values: set[Number | None] = set()
+    own = model.module_scope.bindings.get(cls.name.value)
     for use in names_in(model.module, cls.name.value, memo_of(model)):
         if use is cls.name:
             continue
+        if own is not None and model.scope_of(use).lookup(use.value) is not own:
+            continue  # a local variable of that spelling (NIMA's ``emd_loss = 0.0``)
         if in_super_arguments(model, use):
             continue  # ``super(Normalize, self).__init__()``
         call = model.parent(use)
         if not isinstance(call, cst.Call) or call.func is not use:
             return None  # subclassed, handed on, aliased: constructions out of sight
-        passed = _passed(call, positional, param, model, key)
+        passed = _passed(call, positional, param, model, key, depth)
         if passed is False:
             return None
         values.add(default if passed is None else passed)
@@ -478,6 +483,7 @@ def _passed(
     param: str,
     model: ModuleIndex | None = None,
     key: str | None = None,
+    depth: int = 0,
 ) -> Number | None | bool:
     """The literal ``call`` passes for ``param`` (with ``key``: the number at
     that key of the dict it passes): None when it passes nothing, False when
@@ -499,6 +505,11 @@ def _passed(
     if key is None and model is not None and isinstance(given, cst.Name):
         # ``num_samples = 1`` ... ``Dataset(num_samples=num_samples)``
         reached = reaching_assignment(model, given)
+        if reached is None and depth > 0:
+            # ``single_emd_loss(p, q, r=r)`` inside ``emd_loss(p, q, r=2)``: the
+            # caller's parameter, as its own calls fill it (NIMA, audit s197)
+            found = number(model, given, depth)
+            return found if found is not None else False
         return _literal_number(reached) if reached is not None else False
     if key is None or model is None:
         return _literal_number(given)

@@ -1455,7 +1455,9 @@ def is_sum_of_squares(model: ModuleIndex, expr: cst.BaseExpression, depth: int =
             or _scaled_in_place(model, expr)
             or reaching_assignment(model, expr)
         )
-        return value is not None and is_sum_of_squares(model, value, depth - 1)
+        if value is not None and is_sum_of_squares(model, value, depth - 1):
+            return True
+        return _accumulated_squares(model, expr, depth - 1)
     operand = reduction(model, expr, apis.SUM, "sum") or reduction(model, expr, apis.MEAN, "mean")
     if operand is not None:
         # ``K.sum(K.batch_flatten(K.square(g)), axis=1)``: flattened squares
@@ -1502,6 +1504,46 @@ def is_sum_of_squares(model: ModuleIndex, expr: cst.BaseExpression, depth: int =
             for side in (expr.left, expr.right)
         )
     return is_square(model, expr)
+
+
+def _accumulated_squares(model: ModuleIndex, name: cst.Name, depth: int) -> bool:
+    """``total = 0.0`` then ``total += d ** 2`` (in a loop): every binding of
+    the name in its function starts at zero or adds squares (NIMA's EMD loss,
+    yunxiaoshi/Neural-IMage-Assessment, audit s197)."""
+    found = accumulated(model, name)
+    if found is None:
+        return False
+    starts, added = found
+    return all(literal_value(start) in (0, 0.0) for start in starts) and all(
+        is_square(model, value) or is_sum_of_squares(model, value, depth) for value in added
+    )
+
+
+def accumulated(
+    model: ModuleIndex, name: cst.Name
+) -> tuple[list[cst.BaseExpression], list[cst.BaseExpression]] | None:
+    """What the function around ``name`` binds it to and adds to it with
+    ``+=`` (at least one), when those are all its bindings there; None
+    otherwise."""
+    func = model.enclosing(name, cst.FunctionDef)
+    if not isinstance(func, cst.FunctionDef):
+        return None
+    starts: list[cst.BaseExpression] = []
+    added: list[cst.BaseExpression] = []
+    for node in nodes_in(func.body, cst.Assign, cst.AugAssign, memo=memo_of(model)):
+        if isinstance(node, cst.AugAssign):
+            if isinstance(node.target, cst.Name) and node.target.value == name.value:
+                if not isinstance(node.operator, cst.AddAssign):
+                    return None
+                added.append(node.value)
+            continue
+        assert isinstance(node, cst.Assign)
+        for target in node.targets:
+            if isinstance(target.target, cst.Name) and target.target.value == name.value:
+                starts.append(node.value)
+            elif not isinstance(target.target, (cst.Name, cst.Attribute, cst.Subscript)):
+                return None  # unpacked: not read here
+    return (starts, added) if added else None
 
 
 def is_variance(model: ModuleIndex, expr: cst.BaseExpression) -> bool:
@@ -1993,6 +2035,10 @@ def is_tensor_expr(model: ModuleIndex, expr: cst.BaseExpression, depth: int = 0)
         if reached is not None and reached is not expr:
             if is_tensor_expr(model, reached, depth - 1):
                 return True
+        # ``loss = 0.0`` then ``loss += d[i] ** 2``: what is added says
+        found = accumulated(model, expr)
+        if found is not None and any(is_tensor_expr(model, v, depth - 1) for v in found[1]):
+            return True
     for node in expression_nodes(expr):
         if isinstance(node, cst.Call):
             qualname = model.qualname(node.func)

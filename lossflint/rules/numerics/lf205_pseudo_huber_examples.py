@@ -2,7 +2,10 @@
 ``sqrt((pred - target) ** 2 + c ** 2)`` (kohya-ss/sd-scripts, audit s133)
 adds its constant squared, a guard like ``+ c * c``; a magnitude written with
 products, ``sqrt(re * re + im * im)``, is 0 where both parts are, as its
-``**`` spelling is, and so is a product of two sums of squares."""
+``**`` spelling is, and so is a product of two sums of squares. Squares
+added up with ``+=`` in a loop are a sum of squares too, and a root written
+``** (1. / r)`` with ``r=2`` handed down from the caller's default is a square
+root (NIMA's EMD loss, yunxiaoshi/Neural-IMage-Assessment, audit s197)."""
 
 from __future__ import annotations
 
@@ -107,3 +110,38 @@ PSEUDO_HUBER_VALID.append(
         "- 0.85 * (tf.reduce_mean(d) ** 2)", "- 0.85 * (tf.reduce_mean(d) ** 2) + 1e-8"
     )
 )
+
+_EMD = """
+import torch
+
+
+def single_emd_loss(p, q, r=2):
+    length = p.shape[0]
+    emd_loss = {start}
+    for i in range(1, length + 1):
+        emd_loss += torch.abs(sum(p[:i] - q[:i])) ** r
+    return (emd_loss / length) ** (1. / r){marker}
+
+
+def emd_loss(p, q, r=2):
+    loss_vector = []
+    for i in range(p.shape[0]):
+        loss_vector.append(single_emd_loss(p[i], q[i], r=r))
+    return sum(loss_vector) / p.shape[0]
+
+
+def train(model, loader, optimizer):
+    for images, labels in loader:
+        optimizer.zero_grad()
+        loss = emd_loss(labels, model(images){r})
+        loss.backward()
+        optimizer.step()
+"""
+
+PSEUDO_HUBER_INVALID.append(Invalid(_EMD.format(start="0.0", r="", marker="  # error: LF205")))
+PSEUDO_HUBER_VALID += [
+    # an eps to start from
+    _EMD.format(start="1e-8", r="", marker=""),
+    # the first moment: no root
+    _EMD.format(start="0.0", r=", r=1", marker=""),
+]

@@ -10,13 +10,14 @@ flagging them is noise.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 import libcst as cst
 
 from lossflint.analysis import apis
 from lossflint.analysis import numerics as num
 from lossflint.analysis.apis import Kind
+from lossflint.analysis.attribute_constants import number
 from lossflint.analysis.calls import argument, literal_value
 from lossflint.analysis.gradients import Reach, gradients
 from lossflint.analysis.loops import loops
@@ -34,7 +35,7 @@ def zero_able(
 ) -> tuple[str | None, str | None]:
     """(what the denominator ``expr`` is, its framework when known), or
     (None, None) when it is not a denominator that is 0 in practice."""
-    expr = _union_total(model, expr)
+    expr = _union_total(model, _unscaled(model, expr))
     for functions, method, label in (
         (apis.SUM, "sum", "a sum"),
         (apis.NORM, "norm", "a norm"),
@@ -102,6 +103,34 @@ def zero_able(
         known = frameworks - {None}
         return label, (known.pop() if len(known) == 1 and None not in frameworks else None)
     return None, None
+
+
+def _unscaled(model: SemanticModel, expr: cst.BaseExpression, depth: int = 3) -> cst.BaseExpression:
+    """``count * 3`` (CRAFT's OHEM, audit s208), ``int(mask.sum())`` (DB's
+    BalanceL1Loss, audit s208), through a name bound once: what is 0 when
+    the whole is (a positive factor, a cast to a Python number)."""
+    for _ in range(depth):
+        resolved = num.resolve(model, expr)
+        inner = _zero_keeping_operand(model, resolved)
+        if inner is None:
+            return resolved
+        expr = inner
+    return num.resolve(model, expr)
+
+
+def _zero_keeping_operand(
+    model: SemanticModel, expr: cst.BaseExpression
+) -> cst.BaseExpression | None:
+    if isinstance(expr, cst.Call) and model.qualname(expr.func) in apis.BUILTIN_NUMBER_CASTS:
+        arg = expr.args[0] if len(expr.args) == 1 else None
+        return arg.value if arg is not None and not arg.keyword and not arg.star else None
+    if num.is_binop(expr, cst.Multiply):
+        product = cast(cst.BinaryOperation, expr)
+        for factor, other in ((product.left, product.right), (product.right, product.left)):
+            value = number(model, factor)
+            if value is not None and value > 0:
+                return other
+    return None
 
 
 def _union_total(model: SemanticModel, expr: cst.BaseExpression) -> cst.BaseExpression:

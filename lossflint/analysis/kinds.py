@@ -453,10 +453,14 @@ class KindAnalysis(Interpreter[Value]):
             and not added_to(self.model, expr)
         ):
             return Registry(tuple(items))
-        # ... or a dict of tensors of a known kind (a model's outputs), or of
-        # layers (``nn.ModuleDict({"cls": head})``); configs and logs would only
-        # make loops take more passes
-        if not any(isinstance(value, (Tensor, Layer, Sequential)) for _, value in items):
+        # ... or a dict of tensors of a known kind (a model's outputs), of
+        # layers (``nn.ModuleDict({"cls": head})``) or of the training's
+        # objects (``{"loss_criterion": nn.BCELoss()}``: SA-ConvLSTM's
+        # training parameters, audit s207); configs and logs would only make
+        # loops take more passes
+        if not any(
+            isinstance(value, (Tensor, Layer, Sequential, LossObject)) for _, value in items
+        ):
             return UNKNOWN
         return DictValue(tuple(items))
 

@@ -48,6 +48,8 @@ BUILTIN_REDUCE = frozenset({"builtins.sum", "builtins.float"})
 BUILTINS_PREFIX = "builtins."
 #: calls that turn a tensor into a Python number: no gradient flows past them
 TO_PYTHON_NUMBER = frozenset({"builtins.float", "builtins.int", "math.isfinite"})
+#: built-ins that keep a count's zero (``int(mask.sum())``)
+BUILTIN_NUMBER_CASTS = frozenset({"builtins.int", "builtins.float"})
 #: the built-in that counts the items of a sequence (``len(CLASSES)``)
 BUILTIN_LEN = "builtins.len"
 #: the built-in that builds a dict from keywords (``dict(model=net, args=targs)``)

@@ -4,7 +4,9 @@
 constructions pass (voqtuyen/deep-pix-bis-pad.pytorch, audit s200). A
 knowledge-tracing model's sigmoid output picked at the next question by a
 one-hot product summed over the questions is still sigmoid output
-(hcnoh/knowledge-tracing-collection-pytorch's DKT, audit s204)."""
+(hcnoh/knowledge-tracing-collection-pytorch's DKT, audit s204). A loss kept in
+a dict of training parameters is read back by its key
+(tsugumi-sys/SA-ConvLSTM-Pytorch, audit s207)."""
 
 from __future__ import annotations
 
@@ -136,3 +138,23 @@ TRAINER_VALID += [
     _DKT.format(pick="(y * F.one_hot(qshft.long(), model.num_q)).sum()", marker=""),
     _DKT.format(pick="y.sum(-1)", marker=""),
 ]
+
+_PARAMS = """
+import torch
+from torch import nn
+
+model = nn.Sequential(nn.Conv3d(1, 1, 3, padding="same"), nn.Sigmoid())
+training_params = {{"epochs": 10, "loss_criterion": {loss}}}
+crit = training_params["loss_criterion"]
+opt = torch.optim.Adam(model.parameters(), lr=1e-4)
+for x, y in loader:
+    loss = crit(model(x), y){marker}
+    opt.zero_grad()
+    loss.backward()
+    opt.step()
+"""
+
+TRAINER_INVALID.append(
+    Invalid(_PARAMS.format(loss='nn.BCELoss(reduction="sum")', marker="  # error: LF104"))
+)
+TRAINER_VALID.append(_PARAMS.format(loss="nn.MSELoss()", marker=""))

@@ -235,3 +235,34 @@ COMPARISON_VALID += [
     # a total of per-row lengths that are not counts: unknown
     _TOKEN_MEAN.format(total="torch.sum(lengths)"),
 ]
+
+# a count scaled by a positive constant or cast to a Python number is 0 when
+# the count is (CRAFT's OHEM loss, DB's BalanceL1Loss, audit s208)
+_SCALED_COUNT = """
+import torch
+
+
+def balance_loss(pred, gt, mask):
+    loss = torch.abs(pred - gt)
+    positive = loss * mask
+    positive_count = {count}
+    return positive.sum() / {denominator}
+"""
+
+COMPARISON_INVALID += [
+    Invalid(
+        _SCALED_COUNT.format(count="int(mask.sum())", denominator="positive_count  # error: LF206")
+    ),
+    Invalid(
+        _SCALED_COUNT.format(
+            count="torch.sum((gt > 0.1).float())",
+            denominator="(positive_count * 3)  # error: LF206",
+        )
+    ),
+]
+COMPARISON_VALID += [
+    _SCALED_COUNT.format(count="max(int(mask.sum()), 1)", denominator="positive_count"),
+    _SCALED_COUNT.format(
+        count="torch.sum((gt > 0.1).float())", denominator="(positive_count * 3 + 1e-6)"
+    ),
+]

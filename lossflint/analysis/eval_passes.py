@@ -237,9 +237,12 @@ def _candidates(model: ModuleIndex) -> list[TrainModeEvaluation]:
             for e in lp.events
         ) and not held_out_pass(model, index, region, call):
             continue  # runs in the same iteration as a backward(): part of training
+        restored_pass = not trained_before and after_training.get(id(call)) is region
         if _handed_away(model, receiver) or not (
             (not decorated and (_evaluates(model, region, call) or _evaluated_after(model, region)))
             or _collects_outputs(model, region, call)
+            # an inference script's loop over its data loader: a prediction pass
+            or (restored_pass and _over_a_loader(model, region))
             or ((held := held_loops.get(id(call))) is region and _binds_a_loss(model, held))
         ):
             continue
@@ -253,7 +256,7 @@ def _candidates(model: ModuleIndex) -> list[TrainModeEvaluation]:
                 layer_site,
                 by_name,
                 after_training=isinstance(region, cst.SimpleStatementLine) and bool(trained_before),
-                restored=not trained_before and after_training.get(id(call)) is region,
+                restored=restored_pass,
                 over_held_out=held_loops.get(id(call)) is region,
                 vision=vision,
             )
@@ -1556,6 +1559,21 @@ def _after_restored_weights(model: ModuleIndex, index: LoopIndex) -> dict[int, c
                     if receiver is not None:
                         restored.add(receiver)
     return found
+
+
+def _over_a_loader(model: ModuleIndex, region: cst.CSTNode) -> bool:
+    """``for x, y in loader:`` / ``for i, b in enumerate(DataLoader(...)):``:
+    a loop over batches of a data loader (built here, or named so)."""
+    if not isinstance(region, cst.For):
+        return False
+    source = region.iter
+    if isinstance(source, cst.Call) and model.qualname(source.func) == "builtins.enumerate":
+        source = source.args[0].value if source.args else source
+    made = reaching_assignment(model, source) if isinstance(source, cst.Name) else source
+    if isinstance(made, cst.Call) and model.qualname(made.func) in apis.DATA_LOADERS:
+        return True
+    name = dotted_text(source) or ""
+    return "loader" in name.rsplit(".", 1)[-1].lower()
 
 
 #: what a file that trains does

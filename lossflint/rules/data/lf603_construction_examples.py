@@ -120,3 +120,20 @@ CONSTRUCTION_VALID += [
         marker="\n    model(x_sample).mean().backward()\n    opt.step()",
     ),
 ]
+
+# predictions only, evaluated cells later (a notebook's test_metrics): the loop
+# over the loader is the prediction pass
+CONSTRUCTION_INVALID.append(
+    Invalid(
+        _RESTORED.format(before="", after="", marker="  # error: LF603 at `model(x_sample)`")
+        .replace("preds = torch.argmax(predictions, dim=1)", "probs = predictions.softmax(1)")
+        .replace("f1 = f1_score(", "plot(")
+    )
+)
+# not a loop over batches of a loader: a single sample shown
+CONSTRUCTION_VALID.append(
+    _RESTORED.format(before="", after="", marker="")
+    .replace("for x_sample, y_sample in DataLoader(test_set, batch_size=4):", "if show:")
+    .replace("preds = torch.argmax(predictions, dim=1)", "probs = predictions.softmax(1)")
+    .replace("f1 = f1_score(", "plot(")
+)

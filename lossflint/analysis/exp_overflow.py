@@ -386,10 +386,15 @@ def _margin(model: SemanticModel, x: cst.BaseExpression) -> bool:
     written ``log1p(exp(d_ap - d_an))``): a difference of two scores, as large
     as they are apart. Not the max trick, which has no place in a softplus
     (``x - x.max()``, a maximum subtracted, stays bounded)."""
+    if isinstance(x, cst.UnaryOperation) and isinstance(x.operator, cst.Minus):
+        x = x.expression  # ``-(s_i - s_j)``: the other side's margin
     if isinstance(x, cst.BinaryOperation) and isinstance(x.operator, cst.Multiply):
-        # ``sign(t_i - t_j) * (s_i - s_j)``: RankNet's pairwise margin, either sign
+        # ``sign(t_i - t_j) * (s_i - s_j)``: RankNet's pairwise margin, either
+        # sign; ``-sigma * (s - s.t())`` scaled by a positive number (DRhard's
+        # RankNet, audit s206)
         for factor, other in ((x.left, x.right), (x.right, x.left)):
-            if _is_sign(model, num.resolve(model, factor)) and _margin(
+            resolved = num.resolve(model, factor)
+            if (_is_sign(model, resolved) or _positive_scale(model, factor)) and _margin(
                 model, num.resolve(model, other)
             ):
                 return True
@@ -403,6 +408,17 @@ def _margin(model: SemanticModel, x: cst.BaseExpression) -> bool:
         # ``s - s.T``: every pair of scores, as large as two are apart
         return _pairwise(model, x.left, x.right)
     return True
+
+
+def _positive_scale(model: SemanticModel, factor: cst.BaseExpression) -> bool:
+    """A number other than 0, its sign aside (``-sigma`` of ``sigma = 1``)."""
+    if isinstance(factor, cst.UnaryOperation) and isinstance(factor.operator, cst.Minus):
+        factor = factor.expression
+    value = num.number(model, factor)
+    if value is None and isinstance(factor, cst.Name):
+        found = num.numbers_bound(model, factor)
+        value = found[0] if found and len(set(found)) == 1 else None
+    return value is not None and value > 0
 
 
 def _pairwise(model: SemanticModel, left: cst.BaseExpression, right: cst.BaseExpression) -> bool:

@@ -16,7 +16,7 @@ from lossflint.analysis.exp_overflow import exp_call, negative
 from lossflint.analysis.gradients import gradients
 from lossflint.analysis.keras import keras_facts
 from lossflint.analysis.log_calls import LogCall, probability_log
-from lossflint.analysis.reaching import reaching_assignment
+from lossflint.analysis.reaching import reaching_assignment, value_reads
 from lossflint.analysis.values import Tensor
 from lossflint.analysis.walk import memo_of, names_in
 from lossflint.rules.numerics.activation_inputs import of_constants
@@ -55,11 +55,28 @@ def _log_product(
     if sides is None:
         return None
     left, right = sides
-    if isinstance(right, cst.Call) and right in logs:
-        return left, logs[right]
-    if isinstance(left, cst.Call) and left in logs:
-        return right, logs[left]
+    for factor, other in ((right, left), (left, right)):
+        held = _named_log(model, factor, logs)
+        if held is not None:
+            return other, held
     return None
+
+
+def _named_log(
+    model: SemanticModel, factor: cst.BaseExpression, logs: dict[cst.Call, LogCall]
+) -> LogCall | None:
+    """The log ``factor`` is: inline, or a name bound once to it that is read
+    only there (``preds_log = torch.log(p)``, then ``-sum(t * preds_log)``:
+    matchmaker's ListNet, audit s206)."""
+    if isinstance(factor, cst.Call):
+        return logs.get(factor)
+    if not isinstance(factor, cst.Name):
+        return None
+    value = num.bound_value(model, factor)
+    if not isinstance(value, cst.Call) or value not in logs:
+        return None
+    reads = value_reads(model, value)
+    return logs[value] if reads is not None and len(reads) == 1 else None
 
 
 def _factors(
@@ -82,6 +99,9 @@ def cross_entropy_formula(
     if num.is_constant(model, log.argument, 6):
         return None  # ``log(2 * pi)``: a normaliser; the formula's other log is asked itself
     product = model.parent(log.node)
+    reads = value_reads(model, log.node) if isinstance(product, cst.Assign) else None
+    if reads is not None and len(reads) == 1:
+        product = model.parent(reads[0])  # ``preds_log = log(p)``, read once in the formula
     if isinstance(product, cst.Arg):
         product = model.parent(product)  # ``tf.multiply(y, tf.math.log(p))``
     if not isinstance(product, (cst.BinaryOperation, cst.Call)):

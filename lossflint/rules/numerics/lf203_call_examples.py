@@ -213,3 +213,23 @@ CALL_INVALID.append(
 )
 # the exponential of scores is a scale, not a probability
 CALL_VALID.append(_ALPHA_LOSS.format(policy="self.fc(s).exp()", marker=""))
+
+# the log bound to a name read once in the formula (matchmaker's ListNet, audit s206)
+_LISTNET = """
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+class ListNetLoss(nn.Module):
+    def forward(self, y_pred, y_true, eps=1e-6):
+        preds_smax = F.softmax(y_pred, dim=1)
+        true_smax = F.softmax(y_true, dim=1)
+        preds_smax = preds_smax + eps
+        preds_log = torch.log(preds_smax)
+        {extra}return torch.mean(-torch.sum(true_smax * preds_log, dim=1)){marker}
+"""
+
+CALL_INVALID.append(Invalid(_LISTNET.format(extra="", marker="  # error: LF203 at `torch.mean(`")))
+# the log read twice: not one formula's
+CALL_VALID.append(_LISTNET.format(extra="self.logged = preds_log\n        ", marker=""))

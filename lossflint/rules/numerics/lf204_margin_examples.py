@@ -326,3 +326,19 @@ MARGIN_INVALID += [
         _CLAMPED.format(cap=50, exponent='u["bias"] + inner_product', marker="  # error: LF204")
     ),
 ]
+
+# RankNet's pairwise terms scaled by a positive sigma, either side negated
+# (DRhard's ADORE training, audit s206)
+_SIGMA = """
+import torch
+
+
+def ranknet(y_pred, sigma={sigma}):
+    c_pos = torch.log(1 + torch.exp(-sigma * (y_pred - y_pred.t()))){marker}
+    c_neg = torch.log(1 + torch.exp(sigma * (y_pred - y_pred.t()))){marker}
+    return (c_pos + c_neg).sum()
+"""
+
+MARGIN_INVALID.append(Invalid(_SIGMA.format(sigma=1, marker="  # error: LF204")))
+# no scale: the pair's difference is 0
+MARGIN_VALID.append(_SIGMA.format(sigma=0, marker=""))

@@ -263,15 +263,10 @@ def _other_logsumexp(
         exp = _weighted_exp(model, operand)
     elif variant == "weighted":
         variant, mean = "", True  # ``sum(exp(x)) / n``: the mean form
-    if exp is None:
+    unbounded = _unbounded(model, exp, framework)
+    if unbounded is None or unbounded[1] not in ("torch", "tensorflow"):
         return None
-    x = exp_operand(model, exp)
-    assert x is not None
-    if bounded_exp(model, x) or not _framework_ok(model, exp, framework):
-        return None
-    found = exp_framework(model, exp)
-    if found not in ("torch", "tensorflow"):
-        return None
+    x, found = unbounded
     return NaiveForm("logsumexp", node, framework, found, x, total, mean=mean, variant=variant)
 
 
@@ -329,17 +324,25 @@ def _log_one_plus_sum(
     reduced = _reduced(model, total)
     if reduced is None or reduced[1]:
         return None
-    exp = exp_call(model, reduced[0])
+    unbounded = _unbounded(model, exp_call(model, reduced[0]), framework)
+    if unbounded is None or unbounded[1] == "numpy":
+        return None  # (as the NumPy softplus: plotted over small ranges)
+    x, found = unbounded
+    return NaiveForm("logsumexp", node, framework, found, x, total, plus_one=True)
+
+
+def _unbounded(
+    model: SemanticModel, exp: cst.Call | None, framework: str
+) -> tuple[cst.BaseExpression, str | None] | None:
+    """(``x`` of ``exp(x)``, the ``exp``'s framework) when ``exp`` can
+    overflow in a log of ``framework``; None otherwise."""
     if exp is None:
         return None
     x = exp_operand(model, exp)
     assert x is not None
     if bounded_exp(model, x) or not _framework_ok(model, exp, framework):
         return None
-    found = exp_framework(model, exp)
-    if found == "numpy":
-        return None  # as the NumPy softplus: plotted over small ranges
-    return NaiveForm("logsumexp", node, framework, found, x, total, plus_one=True)
+    return x, exp_framework(model, exp)
 
 
 def _log_add_exp(

@@ -13,7 +13,7 @@ from lossflint.analysis import apis
 from lossflint.analysis.calls import literal_value, super_method
 from lossflint.analysis.interpreter.base import NO_NONE, Base, Env, V
 from lossflint.analysis.interpreter.specialise import test_truth
-from lossflint.analysis.interpreter.syntax import statements_of
+from lossflint.analysis.interpreter.syntax import own_init
 from lossflint.analysis.values import (
     DictValue,
     Foreign,
@@ -224,10 +224,10 @@ class Expressions(Base[V]):
             if not (isinstance(first, cst.Name) and first.value == me):
                 return None
             named = [b for b in bases if _names_class(func.value, b)]
-            found = _own_init(named[0]) if named else None
+            found = own_init(named[0]) if named else None
             return FunctionRef(found, None) if found is not None else None
         for klass in bases:
-            found = _own_init(klass)
+            found = own_init(klass)
             if found is not None:
                 return FunctionRef(found, klass)
         return None
@@ -448,17 +448,6 @@ def _unwrapped(expr: cst.Attribute, base: Instance | Foreign) -> bool:
         isinstance(base.ref, SInstance)
         and bridge.attribute(base.ref, "module") is None
         and bridge.derives_from(SClass(base.ref.file, base.ref.name), apis.TORCH_MODULE_BASES)
-    )
-
-
-def _own_init(cls: cst.ClassDef) -> cst.FunctionDef | None:
-    return next(
-        (
-            stmt
-            for stmt in statements_of(cls)
-            if isinstance(stmt, cst.FunctionDef) and stmt.name.value == "__init__"
-        ),
-        None,
     )
 
 

@@ -173,7 +173,7 @@ def kept_init(model: ModuleIndex, cls: cst.ClassDef) -> cst.FunctionDef | None:
     if not chain:
         return None
     owner = chain[-1]
-    init = _own_init(owner)
+    init = own_init(owner)
     if init is None or init.decorators:
         return None
     if forwards_all(init) and _calls_a_method_parameter(owner):
@@ -284,7 +284,8 @@ def _kept_pairs(
     return [(target, value)]
 
 
-def _own_init(cls: cst.ClassDef) -> cst.FunctionDef | None:
+def own_init(cls: cst.ClassDef) -> cst.FunctionDef | None:
+    """The ``__init__`` written in ``cls``'s body, if any."""
     return next(
         (
             node
@@ -316,7 +317,7 @@ def _init_chain(cls: cst.ClassDef, classes: dict[str, cst.ClassDef]) -> list[cst
         if current.decorators or current in chain:
             return []
         chain.append(current)
-        if _own_init(current) is not None:
+        if own_init(current) is not None:
             return chain
         bases = current.bases
         if current.keywords or len(bases) != 1 or not isinstance(bases[0].value, cst.Name):

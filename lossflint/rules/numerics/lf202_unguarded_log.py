@@ -350,7 +350,7 @@ representable in float16; `torch.finfo(x.dtype).eps` is a dtype-aware choice.
         return clamp_fix(model, log.argument, log.framework, EPS_LOG, message)
 
 
-_SCATTERED = "probabilities scattered onto: the other entries can underflow to 0"
+_SCATTERED = "probabilities with values scattered onto some entries: the others can underflow to 0"
 
 
 def _framework_origin(model: SemanticModel, origin: cst.CSTNode | None) -> bool:

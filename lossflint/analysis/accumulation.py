@@ -896,8 +896,35 @@ def graphless(model: SemanticModel, expr: cst.BaseExpression, depth: int) -> boo
 
 def _batch_item(model: SemanticModel, expr: cst.BaseExpression) -> bool:
     """A name the loop over the batches binds (``for te_x, te_y in
-    test_loader``; ``te_y = te_y.cuda()`` keeps it): data, which holds no graph."""
-    return isinstance(expr, cst.Name) and binding_loop(model, expr, rebound=True) is not None
+    test_loader``; ``te_y = te_y.cuda()`` keeps it), or unpacks from the batch
+    it binds (``for idx, te_batch in enumerate(gen): te_x, te_y = te_batch``:
+    uvipen/QuickDraw, audit s209): data, which holds no graph."""
+    if not isinstance(expr, cst.Name):
+        return False
+    if binding_loop(model, expr, rebound=True) is not None:
+        return True
+    batch = _unpacked_from(model, expr)
+    return batch is not None and binding_loop(model, batch, rebound=True) is not None
+
+
+def _unpacked_from(model: SemanticModel, name: cst.Name) -> cst.Name | None:
+    """``batch`` of the one ``a, b = batch`` binding ``name`` in its function."""
+    bindings = model.bindings(name) or []
+    func = model.enclosing(name, cst.FunctionDef)
+    if len(bindings) != 1 or not isinstance(func, cst.FunctionDef):
+        return None
+    found: list[cst.Name] = []
+    for node in nodes_in(func.body, cst.Assign, memo=memo_of(model)):
+        assert isinstance(node, cst.Assign)
+        for target in node.targets:
+            if isinstance(target.target, (cst.Tuple, cst.List)) and any(
+                isinstance(e.value, cst.Name) and e.value.value == name.value
+                for e in target.target.elements
+            ):
+                if not isinstance(node.value, cst.Name):
+                    return None
+                found.append(node.value)
+    return found[0] if len(found) == 1 else None
 
 
 def _without_graph(model: SemanticModel, operand: cst.BaseExpression, depth: int) -> bool:

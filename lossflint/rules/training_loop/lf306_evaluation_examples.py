@@ -194,3 +194,43 @@ EVALUATION_VALID = [
         opt.step()
     """,
 ]
+
+# a test loss of predictions made under no_grad, the labels unpacked from the
+# loop's batch (uvipen/QuickDraw, audit s209); without no_grad it keeps a graph
+_TEST_LOSS = """
+import torch
+import torch.nn as nn
+from torch.utils.data import DataLoader
+
+
+def train(model, training_set, test_set):
+    test_generator = DataLoader(test_set, batch_size=32, shuffle=False)
+    criterion = nn.CrossEntropyLoss()
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.01)
+    for epoch in range(20):
+        for images, labels in DataLoader(training_set, batch_size=32, shuffle=True):
+            optimizer.zero_grad()
+            criterion(model(images), labels).backward()
+            optimizer.step()
+        loss_ls = []
+        for idx, te_batch in enumerate(test_generator):
+            te_images, te_labels = te_batch
+            num_samples = te_labels.size()[0]
+            {predict}
+            te_loss = criterion(te_predictions, te_labels)
+            loss_ls.append(te_loss * num_samples){marker}
+        print(sum(loss_ls) / len(test_set))
+"""
+
+EVALUATION_INVALID.append(
+    Invalid(
+        _TEST_LOSS.format(predict="te_predictions = model(te_images)", marker="  # error: LF306")
+    )
+)
+EVALUATION_VALID += [
+    _TEST_LOSS.format(
+        predict="with torch.no_grad():\n                te_predictions = model(te_images)",
+        marker="",
+    ),
+    _TEST_LOSS.format(predict="te_predictions = model(te_images).detach()", marker=""),
+]

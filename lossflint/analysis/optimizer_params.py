@@ -32,8 +32,10 @@ def optimizer_models(model: ModuleIndex) -> dict[str, frozenset[str]]:
 
 
 def _build(model: ModuleIndex) -> dict[str, frozenset[str]]:
-    found: dict[str, frozenset[str]] = {}
-    twice: set[str] = set()
+    # every construction under one name must agree (``if resume: optimizer =
+    # SGD(model.parameters(), ...) else: optimizer = SGD(model.parameters(),
+    # ...)``: kaggle-quickdraw, audit s209)
+    found: dict[str, set[frozenset[str]]] = {}
     for ctor in loops(model).optimizer_ctors:
         parent = model.parent(ctor.call)
         if not (isinstance(parent, cst.Assign) and len(parent.targets) == 1):
@@ -43,11 +45,12 @@ def _build(model: ModuleIndex) -> dict[str, frozenset[str]]:
         if key is None or params is None or ctor.call.args[0].keyword is not None:
             continue
         models = frozenset(canonical_model(model, m) for m in _models_of(params))
-        if key in found:
-            twice.add(key)
-        if models:
-            found[key] = models
-    return {key: models for key, models in found.items() if key not in twice}
+        found.setdefault(key, set()).add(models)
+    return {
+        key: next(iter(built))
+        for key, built in found.items()
+        if len(built) == 1 and next(iter(built))
+    }
 
 
 def canonical_model(model: ModuleIndex, key: str) -> str:

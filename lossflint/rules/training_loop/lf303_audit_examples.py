@@ -321,3 +321,31 @@ AUDIT_VALID = [
         optim.step()
     """,
 ]
+
+# the model's optimiser built in both branches of a resume test, the centre
+# loss's never cleared (maxliaops/kaggle-quickdraw, audit s209)
+_CENTRE = """
+import torch
+import torch.nn as nn
+import torch.optim as optim
+
+model = nn.Linear(8, 5)
+center = nn.Linear(5, 5)
+if resume:
+    optimizer = optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+else:
+    optimizer = optim.SGD({other}.parameters(), lr=0.1, momentum=0.9)
+optimizer_centloss = torch.optim.SGD(center.parameters(), lr=0.01)
+for x, y in loader:
+    optimizer.zero_grad()
+    loss = nn.functional.cross_entropy(model(x), y) + center(model(x)).pow(2).mean()
+    loss.backward()
+    optimizer.step()
+    optimizer_centloss.step(){marker}
+"""
+
+AUDIT_INVALID.append(
+    Invalid(_CENTRE.format(other="model", marker="  # error: LF303 at `optimizer_centloss.step(`"))
+)
+# the branches build optimisers of different models: which clears what is unknown
+AUDIT_VALID.append(_CENTRE.format(other="center", marker=""))

@@ -26,7 +26,7 @@ from lossflint.analysis.names import dotted_text, self_attribute
 from lossflint.analysis.plain_classes import plain_class
 from lossflint.analysis.reaching import reaching_assignment
 from lossflint.analysis.values import UNKNOWN, Foreign, FunctionRef, Instance, LossObject, Tensor
-from lossflint.analysis.walk import memo_of, nodes_in, own_returns
+from lossflint.analysis.walk import memo_of, names_in, nodes_in, own_returns
 from lossflint.project.context import current as project_context
 from lossflint.project.summary import SFunction
 
@@ -295,6 +295,22 @@ def imports_framework(model: ModuleIndex, roots: tuple[str, ...] = apis.TENSOR_F
             if binding.kind == "import" and binding.qualname:
                 if binding.qualname.split(".", 1)[0] in roots:
                     return True
+    return False
+
+
+def uses_framework(model: ModuleIndex, roots: tuple[str, ...] = apis.TENSOR_FRAMEWORKS) -> bool:
+    """A framework import the module reads somewhere: an ``import torch``
+    nothing uses (a NumPy data-transform module's, DL-based Intelligent
+    Diagnosis Benchmark's ``matrix_aug.py``, audit s210) is no evidence."""
+    for name, bindings in model.module_scope.bindings.items():
+        if not any(
+            b.kind == "import" and b.qualname and b.qualname.split(".", 1)[0] in roots
+            for b in bindings
+        ):
+            continue
+        for use in names_in(model.module, name, memo_of(model)):
+            if not model.enclosing(use, cst.Import, cst.ImportFrom):
+                return True
     return False
 
 

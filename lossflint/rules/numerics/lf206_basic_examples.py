@@ -202,3 +202,27 @@ BASIC_VALID = [
     m = (l * mask).sum() / n
     """,
 ]
+
+# a data transform standardising a NumPy sample in a module whose torch import
+# nothing uses (DL-based Intelligent Diagnosis Benchmark, audit s210)
+BASIC_VALID.append(
+    """
+    import numpy as np
+    import torch
+
+
+    class Retype(object):
+        def __call__(self, seq):
+            return seq.astype(np.float32)
+
+
+    class Normalize(object):
+        def __init__(self, type="mean-std"):
+            self.type = type
+
+        def __call__(self, seq):
+            if self.type == "mean-std":
+                seq = (seq - seq.mean()) / seq.std()
+            return seq
+    """
+)

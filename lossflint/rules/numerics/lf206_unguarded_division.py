@@ -15,6 +15,7 @@ from lossflint.analysis.denominators import (
     zero_able,
 )
 from lossflint.analysis.gradients import Reach, gradients
+from lossflint.analysis.plain_classes import plain_class
 from lossflint.analysis.reaching import reaching_assignment
 from lossflint.analysis.rollout_returns import standardised_rollout
 from lossflint.diagnostics import Finding, Severity
@@ -233,6 +234,8 @@ certain.
             return None
         if framework is None and not any_framework:
             return None
+        if framework is None and what == _STD and _numpy_transform(model, division):
+            return None
         if num.where_guarded(model, division, denominator):
             return None
         if selects_by_counted_mask(model, found.left, denominator):
@@ -259,6 +262,24 @@ certain.
             + (f"clamp it ({hint}) or add an eps" if hint else "clamp it or add an eps"),
             fix=fix,
         )
+
+
+def _numpy_transform(model: SemanticModel, division: cst.CSTNode) -> bool:
+    """``(seq - seq.mean()) / seq.std()`` in a method of a plain class, in a
+    module that computes with NumPy and never reads its torch import: a data
+    transform standardising a NumPy sample (DL-based Intelligent Diagnosis
+    Benchmark's ``Normalize``, audit s210)."""
+    cls = model.enclosing(division, cst.ClassDef)
+    return (
+        isinstance(cls, cst.ClassDef)
+        and plain_class(model, cls)
+        and num.uses_framework(model, ("numpy",))
+        and not num.uses_framework(model)
+    )
+
+
+#: the label ``zero_able`` gives a standard deviation
+_STD = "a standard deviation"
 
 
 def _denominator_key(

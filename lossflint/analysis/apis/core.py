@@ -50,6 +50,8 @@ BUILTINS_PREFIX = "builtins."
 TO_PYTHON_NUMBER = frozenset({"builtins.float", "builtins.int", "math.isfinite"})
 #: built-ins that keep a count's zero (``int(mask.sum())``)
 BUILTIN_NUMBER_CASTS = frozenset({"builtins.int", "builtins.float"})
+#: the built-in reading an attribute by its name (``getattr(models, "AdversarialNet")``)
+BUILTIN_GETATTR = "builtins.getattr"
 #: the built-in that counts the items of a sequence (``len(CLASSES)``)
 BUILTIN_LEN = "builtins.len"
 #: the built-in that builds a dict from keywords (``dict(model=net, args=targs)``)

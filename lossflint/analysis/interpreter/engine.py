@@ -1388,6 +1388,10 @@ class Interpreter(Statements[V], Expressions[V]):
                     ):
                         if _moved_in_place(node.value, self_name[0], t.attr.value):
                             continue  # ``self.model = self.model.cuda()``: the same model
+                        if own and t.attr.value in out:
+                            # ``self.net = nn.DataParallel(self.net)`` after ``self.net =
+                            # Net()`` in the same method: the value it wraps (UDTL, audit s210)
+                            own[prefix + t.attr.value] = out[t.attr.value]
                         value = (
                             params.get(node.value.value, self.unknown)
                             if isinstance(node.value, cst.Name) and node.value.value in params

@@ -177,6 +177,10 @@ class Expressions(Base[V]):
             foreign = self.project_qualname(qualname)
             if foreign is not None:
                 return self._call(call, foreign, args, env)
+            if qualname == apis.BUILTIN_GETATTR:
+                found = _named_attribute(self, call, args)
+                if found is not None:
+                    return found
             return self.api_call(call, qualname, args, env)
         if type(func) is cst.Attribute:
             base_init = self._base_init(call)
@@ -453,3 +457,15 @@ def _unwrapped(expr: cst.Attribute, base: Instance | Foreign) -> bool:
 
 def _names_class(expr: cst.BaseExpression, cls: cst.ClassDef) -> bool:
     return isinstance(expr, cst.Name) and expr.value == cls.name.value
+
+
+def _named_attribute(interpreter: Any, call: cst.Call, args: list[Any]) -> Any:
+    """``getattr(models, "AdversarialNet")`` of another project module: its
+    attribute of that literal name (UDTL's trainers, audit s210); None for
+    anything else."""
+    if len(call.args) != 2 or any(a.keyword or a.star for a in call.args):
+        return None
+    name = literal_value(call.args[1].value)
+    if not isinstance(name, str) or not name.isidentifier() or not isinstance(args[0], Foreign):
+        return None
+    return interpreter.foreign_attribute(args[0], name)

@@ -158,3 +158,37 @@ TRAINER_INVALID.append(
     Invalid(_PARAMS.format(loss='nn.BCELoss(reduction="sum")', marker="  # error: LF104"))
 )
 TRAINER_VALID.append(_PARAMS.format(loss="nn.MSELoss()", marker=""))
+
+# re-wrapped in DataParallel by the method that built it (ZhaoZhibin/UDTL, audit s210)
+_REWRAPPED = """
+import torch
+from torch import nn
+
+
+class AdversarialNet(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.out = nn.Sequential(nn.Linear(64, 1), {head})
+
+    def forward(self, x):
+        return self.out(x)
+
+
+class Trainer(object):
+    def setup(self):
+        self.net = AdversarialNet()
+        if torch.cuda.device_count() > 1:
+            self.net = torch.nn.DataParallel(self.net)
+        self.criterion = nn.BCELoss()
+        self.optimizer = torch.optim.SGD(self.net.parameters(), lr=0.01)
+
+    def train(self, loader):
+        for features, label in loader:
+            loss = self.criterion(self.net(features).squeeze(), label){marker}
+            self.optimizer.zero_grad()
+            loss.backward()
+            self.optimizer.step()
+"""
+
+TRAINER_INVALID.append(Invalid(_REWRAPPED.format(head="nn.Sigmoid()", marker="  # error: LF104")))
+TRAINER_VALID.append(_REWRAPPED.format(head="nn.Identity()", marker=""))

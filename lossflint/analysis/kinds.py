@@ -645,7 +645,7 @@ class KindAnalysis(Interpreter[Value]):
         layers: list[Value] = list(args)
         if len(call.args) == 1 and isinstance(call.args[0].value, cst.Call):
             inner = call.args[0].value
-            if self.model.qualname(inner.func) in ("collections.OrderedDict", "builtins.dict"):
+            if self.model.qualname(inner.func) in apis.LAYER_DICTS:
                 layers = self._ordered_dict_layers(inner)
         return Sequential(tuple(layers), origin=call)
 

@@ -249,6 +249,8 @@ def _call_mode_free(model: ModuleIndex, call: cst.Call, depth: int, needs: list[
         return False
     if qualname in apis.MODE_FREE_LAYERS or qualname in apis.MODULE_CONTAINERS:
         return True
+    if qualname in apis.LAYER_DICTS:
+        return True  # ``OrderedDict([("conv", nn.Conv2d(...)), ...])``: its layers are checked too
     if qualname.split(".", 1)[0] in apis.NUMBER_LIBRARIES:
         return True  # ``math.log(256)`` in a forward
     if qualname in apis.RECURRENT_LAYERS:

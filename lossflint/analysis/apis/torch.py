@@ -1036,6 +1036,8 @@ MODE_DEPENDENT_WORDS = ("dropout", "batch_norm", "rrelu", "instance_norm")
 #: what a module holds when it is built from these: a container of its arguments
 MODULE_LIST = "torch.nn.ModuleList"
 MODULE_CONTAINERS = frozenset({"torch.nn.Sequential", "torch.nn.ModuleList", "torch.nn.ModuleDict"})
+#: the named-layer dicts a container is built from (``nn.Sequential(OrderedDict([...]))``)
+LAYER_DICTS = frozenset({"collections.OrderedDict", "builtins.dict"})
 #: methods that move or cast a module and return the module itself
 #: (``Net().cuda()``, ``.to(device)``)
 MODULE_MOVES = frozenset(

@@ -156,3 +156,50 @@ COLLECTION_VALID = [
     .replace("model.eval()", "user.model.eval()")
     .replace("logits += model(z)", "logits += user.model(z)"),
 ]
+
+# branches built as nn.Sequential(OrderedDict([...])): their layers are read,
+# none behaves differently in eval mode (ST-ResNet-Pytorch, audit s211)
+_ORDERED = """
+import torch
+import torch.nn as nn
+from collections import OrderedDict
+
+
+class STResNet(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.c_way = nn.Sequential(OrderedDict([
+            ("conv1", nn.Conv2d(6, 64, 3, padding=1)),
+            ("relu", nn.ReLU()),
+            {extra}("conv2", nn.Conv2d(64, 2, 3, padding=1)),
+        ]))
+
+    def forward(self, x):
+        return torch.tanh(self.c_way(x))
+
+
+def valid(model, val_loader):
+    model.eval(){marker}
+    return sum(((model(x) - y) ** 2).mean().item() for x, y in val_loader)
+
+
+def train(train_loader, val_loader):
+    model = STResNet()
+    optimizer = torch.optim.Adam(model.parameters(), lr=2e-4)
+    for epoch in range(10):
+        for x, y in train_loader:
+            optimizer.zero_grad()
+            nn.functional.mse_loss(model(x), y).backward()
+            optimizer.step()
+        valid(model, val_loader)
+"""
+
+COLLECTION_VALID.append(_ORDERED.format(extra="", marker=""))
+COLLECTION_INVALID.append(
+    Invalid(
+        _ORDERED.format(
+            extra='("bn", nn.BatchNorm2d(64)),\n            ',
+            marker="  # error: LF309",
+        )
+    )
+)

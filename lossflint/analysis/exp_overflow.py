@@ -55,8 +55,9 @@ class NaiveForm:
     plus_one: bool = False
     #: ``log(exp(a) + sum(exp(b)))``: one side of the logaddexp form is summed
     summed: bool = False
-    #: a logsumexp written otherwise (no fix): ``"cumsum"`` for ``log(cumsum(exp(x)))``,
-    #: ``"weighted"`` for ``log(sum(exp(x) * w))`` (a Cox partial likelihood's risk set)
+    #: a form written otherwise (no fix): ``"cumsum"`` for ``log(cumsum(exp(x)))``,
+    #: ``"weighted"`` for ``log(sum(exp(x) * w))`` (a Cox partial likelihood's risk
+    #: set), ``"shifted"`` for ``log(0.5 * exp(x) + 0.5)`` (a shifted softplus)
     variant: str = ""
 
 
@@ -231,6 +232,12 @@ def _log_form(
                 if form is not None and form.kind == "logsumexp":
                     return replace(form, inline=False)
         for one, other in ((resolved.left, resolved.right), (resolved.right, resolved.left)):
+            shifted = _halved_exp(model, other) if _positive_number(one) else None
+            if shifted is not None:
+                # ``log(0.5 * exp(x) + 0.5)``: SchNet's shifted softplus,
+                # softplus(x) - log 2 (dmol-book, tensorfieldnetworks: audit s212)
+                form = _softplus(model, node, shifted, framework, inline=False)
+                return replace(form, variant="shifted") if form is not None else None
             if literal_value(one) in (1, 1.0) and not isinstance(literal_value(one), bool):
                 exp = exp_call(model, other)
                 if exp is not None:
@@ -281,6 +288,22 @@ def _weighted_exp(model: SemanticModel, expr: cst.BaseExpression) -> cst.Call | 
     found = [exp_call(model, side) for side in (product.left, product.right)]
     exps = [e for e in found if e is not None]
     return exps[0] if len(exps) == 1 else None
+
+
+def _positive_number(expr: cst.BaseExpression) -> bool:
+    value = literal_value(expr)
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0
+
+
+def _halved_exp(model: SemanticModel, expr: cst.BaseExpression) -> cst.Call | None:
+    """The ``exp`` call of ``c * exp(x)`` (``exp(x) * c``), ``c`` a positive number."""
+    if not num.is_binop(expr, cst.Multiply):
+        return None
+    product = cast(cst.BinaryOperation, expr)
+    for scale, other in ((product.left, product.right), (product.right, product.left)):
+        if _positive_number(scale):
+            return exp_call(model, other)
+    return None
 
 
 def _tiny(expr: cst.BaseExpression) -> bool:

@@ -398,7 +398,7 @@ class KindAnalysis(Interpreter[Value]):
         averaged = _averaged_probs(op, left, right, node, self.frame.label)
         if averaged is not None:
             return averaged
-        masked = _masked_probs(op, left, right, node)
+        masked = _masked_probs(op, left, right, node, self.model)
         if masked is not None:
             return masked
         picked = _one_hot_pick(op, left, right)
@@ -1645,7 +1645,9 @@ def _a_column(index: cst.BaseExpression) -> bool:
     return method == "unsqueeze" and values in ([1], [-1])
 
 
-def _masked_probs(op: str, left: Value, right: Value, node: cst.CSTNode) -> Value | None:
+def _masked_probs(
+    op: str, left: Value, right: Value, node: cst.CSTNode, model: ModuleIndex
+) -> Value | None:
     """``torch.sigmoid(h) * mask.float()``: probabilities with the padding
     zeroed, probabilities still (PreSumm's extractive scores fed to
     ``BCELoss``, audit s198)."""
@@ -1660,9 +1662,21 @@ def _masked_probs(op: str, left: Value, right: Value, node: cst.CSTNode) -> Valu
             and other.func.attr.value in apis.RESHAPE_METHODS | apis.CAST_METHODS
         ):
             other = other.func.value
-        if named_like_a_mask(other):
+        if named_like_a_mask(other) or _off_diagonal(model, other):
             return value
     return None
+
+
+def _off_diagonal(model: ModuleIndex, expr: cst.BaseExpression) -> bool:
+    """``1 - torch.eye(n)``: ones off the diagonal (a graph autoencoder's
+    adjacency without self-loops: vgsatorras/egnn, audit s212)."""
+    return (
+        isinstance(expr, cst.BinaryOperation)
+        and isinstance(expr.operator, cst.Subtract)
+        and literal_value(expr.left) in (1, 1.0)
+        and isinstance(expr.right, cst.Call)
+        and model.qualname(expr.right.func) in apis.IDENTITY_STARTS
+    )
 
 
 def _one_hot_pick(op: str, left: Value, right: Value) -> Value | None:

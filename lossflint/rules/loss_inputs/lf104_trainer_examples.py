@@ -192,3 +192,38 @@ class Trainer(object):
 
 TRAINER_INVALID.append(Invalid(_REWRAPPED.format(head="nn.Sigmoid()", marker="  # error: LF104")))
 TRAINER_VALID.append(_REWRAPPED.format(head="nn.Identity()", marker=""))
+
+# a decoder's sigmoid adjacency with the diagonal masked out by ``1 - eye``
+# (vgsatorras/egnn's graph autoencoder, audit s212)
+_ADJACENCY = """
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+
+class AE(nn.Module):
+    def __init__(self, nf=16):
+        super().__init__()
+        self.enc = nn.Linear(1, nf)
+
+    def forward(self, nodes):
+        x = self.enc(nodes)
+        n = x.size(0)
+        d = ((x.unsqueeze(0) - x.unsqueeze(1)) ** 2).sum(-1)
+        return torch.sigmoid(-d + 1.0) * {mask}
+
+
+model = AE()
+optimizer = torch.optim.Adam(model.parameters(), lr=1e-4)
+for nodes, adj in loader:
+    optimizer.zero_grad()
+    loss = F.binary_cross_entropy(model(nodes).view(-1, 1), adj.view(-1, 1)){marker}
+    loss.backward()
+    optimizer.step()
+"""
+
+TRAINER_INVALID.append(
+    Invalid(_ADJACENCY.format(mask="(1 - torch.eye(n))", marker="  # error: LF104"))
+)
+# weighted by anything but a mask: not known to stay in [0, 1]
+TRAINER_VALID.append(_ADJACENCY.format(mask="(1 - torch.rand(n, n))", marker=""))

@@ -33,8 +33,8 @@ Flags the naive forms of four fused functions: `log(sum(exp(x)))` (logsumexp),
 reshaped to broadcast: `.unsqueeze(1)`, `.view(-1, 1)`, `[:, None]`), and the
 log-likelihood of one score against all, `log(exp(s) / sum(exp(S), 1))` (a
 skip-gram's naive softmax), in torch and TensorFlow, inline or through variables; a running or weighted sum
-(`log(cumsum(exp(x)))`, `log(sum(exp(x) * mask) / sum(mask))`: Cox partial likelihoods) too
-(no fix); logsumexp and logaddexp also in NumPy
+(`log(cumsum(exp(x)))`, `log(sum(exp(x) * mask) / sum(mask))`: Cox partial likelihoods) and a
+shifted softplus (`log(0.5 * exp(x) + 0.5)`) too (no fix); logsumexp and logaddexp also in NumPy
 (`np.log(np.sum(np.exp(x)))` overflows at x ≳ 709 in float64). `exp` of a
 value that cannot be large (log-probabilities, a negated value, `x - x.max()`
 also through a reassignment `x = x - m`, a constant such as `exp(30.)`, a clamp
@@ -307,6 +307,8 @@ _VARIANT_MESSAGES = {
     "(torch.logcumsumexp, tf.math.cumulative_logsumexp), which subtracts the maximum first",
     "weighted": "log(sum(exp(x) * w)) overflows once x ≳ 88 (float32), and inf * 0 is NaN; "
     "it is logsumexp(x + log(w)): use logsumexp, masked scores filled with -inf",
+    "shifted": "log(0.5 * exp(x) + 0.5) overflows once x ≳ 88 (float32); it is "
+    "softplus(x) - log(2): use softplus",
 }
 
 

@@ -49,7 +49,26 @@ SURVIVAL_INVALID = [
     ),
 ]
 
+# SchNet's shifted softplus written out (dmol-book, tensorfieldnetworks: audit s212)
+SURVIVAL_INVALID.append(
+    Invalid(
+        """
+        import torch
+
+        def ssp(x):
+            return torch.log(0.5 * torch.exp(x) + 0.5)  # error: LF204 at `torch.log(`
+        """
+    )
+)
+
 SURVIVAL_VALID = [
+    # the same shift of a bounded value
+    """
+    import torch
+
+    def ssp(x):
+        return torch.log(0.5 * torch.exp(-x.abs()) + 0.5)
+    """,
     # shifted by the largest risk first
     _DEEPSURV.format(risk="risk_pred - risk_pred.max()", marker=""),
     _DEEPSURVK.format(risk="y_pred - tf.reduce_max(y_pred)", marker=""),

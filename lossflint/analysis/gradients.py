@@ -1342,6 +1342,12 @@ class GradientFacts:
                 if (
                     call.args[0] is parent
                     and parent.keyword is None
+                    and self._detaching_helper(call)
+                ):
+                    return True  # ``to_numpy(torch.sqrt(ms))`` (MACE's dipole RMS, audit s212)
+                if (
+                    call.args[0] is parent
+                    and parent.keyword is None
                     and model.qualname(call.func) in apis.PASSING_FUNCS
                 ):
                     current = call  # ``torch.sum(torch.sqrt(d))``: the value goes on
@@ -1371,6 +1377,18 @@ class GradientFacts:
             if isinstance(parent, cst.Assign) and parent.value is current and depth > 0:
                 return self._name_only_leaves(parent, depth - 1)
             return False
+
+    def _detaching_helper(self, call: cst.Call) -> bool:
+        """A same-file function whose every ``return`` detaches its first
+        parameter (``def to_numpy(t): return t.cpu().detach().numpy()``)."""
+        func = self.model.returning_function(call.func)
+        if func is None or not func.params.params:
+            return False
+        first = func.params.params[0].name.value
+        returns = own_returns(func)
+        return bool(returns) and all(
+            ret.value is not None and _detached_chain(ret.value, first) for ret in returns
+        )
 
     def _sink_call(self, call: cst.Call) -> bool:
         qualname = self.model.qualname(call.func)
@@ -3020,3 +3038,17 @@ def _stores_on_self(func: cst.FunctionDef) -> bool:
         self_attribute(cast(cst.AssignTarget, node).target) is not None
         for node in nodes_in(func, cst.AssignTarget)
     )
+
+
+def _detached_chain(expr: cst.BaseExpression, name: str) -> bool:
+    """``name.cpu().detach().numpy()``: a method chain on ``name`` that
+    detaches on the way."""
+    detaches = False
+    while isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute):
+        method = expr.func.attr.value
+        if method in _DETACHING_METHODS:
+            detaches = True
+        elif method not in _PASSING_METHODS:
+            return False
+        expr = expr.func.value
+    return detaches and isinstance(expr, cst.Name) and expr.value == name

@@ -145,3 +145,20 @@ PSEUDO_HUBER_VALID += [
     # the first moment: no root
     _EMD.format(start="0.0", r=", r=1", marker=""),
 ]
+
+# a data set's RMS handed to a same-file helper that detaches it (MACE's
+# compute_rms_dipoles, audit s212)
+PSEUDO_HUBER_VALID.append(
+    """
+    import torch
+
+
+    def to_numpy(t):
+        return t.cpu().detach().numpy()
+
+
+    def compute_rms(data_loader):
+        values = torch.cat([batch.dipole for batch in data_loader], dim=0)
+        return to_numpy(torch.sqrt(torch.mean(torch.square(values)))).item()
+    """
+)

@@ -908,16 +908,25 @@ def _batch_item(model: SemanticModel, expr: cst.BaseExpression) -> bool:
 
 
 def _unpacked_from(model: SemanticModel, name: cst.Name) -> cst.Name | None:
-    """``batch`` of the one ``a, b = batch`` binding ``name`` in its function."""
-    bindings = model.bindings(name) or []
+    """``batch`` of the one ``a, b = batch`` binding ``name`` in its function
+    (also moved afterwards: ``te_y = te_y.cuda()``)."""
     func = model.enclosing(name, cst.FunctionDef)
-    if len(bindings) != 1 or not isinstance(func, cst.FunctionDef):
+    if not isinstance(func, cst.FunctionDef):
         return None
     found: list[cst.Name] = []
     for node in nodes_in(func.body, cst.Assign, memo=memo_of(model)):
         assert isinstance(node, cst.Assign)
         for target in node.targets:
-            if isinstance(target.target, (cst.Tuple, cst.List)) and any(
+            if isinstance(target.target, cst.Name) and target.target.value == name.value:
+                value = node.value
+                if not (
+                    isinstance(value, cst.Call)
+                    and isinstance(value.func, cst.Attribute)
+                    and isinstance(value.func.value, cst.Name)
+                    and value.func.value.value == name.value
+                ):
+                    return None  # bound to something else too
+            elif isinstance(target.target, (cst.Tuple, cst.List)) and any(
                 isinstance(e.value, cst.Name) and e.value.value == name.value
                 for e in target.target.elements
             ):

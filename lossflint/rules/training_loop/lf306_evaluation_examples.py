@@ -216,6 +216,8 @@ def train(model, training_set, test_set):
         for idx, te_batch in enumerate(test_generator):
             te_images, te_labels = te_batch
             num_samples = te_labels.size()[0]
+            if torch.cuda.is_available():
+                te_labels = te_labels.cuda()
             {predict}
             te_loss = criterion(te_predictions, te_labels)
             loss_ls.append(te_loss * num_samples){marker}

@@ -2227,8 +2227,39 @@ def _checked_before(
                 return True
         if isinstance(earlier, cst.SimpleStatementLine):
             for small in earlier.body:
-                if isinstance(small, cst.Assert) and mentions(model, small.test, subject):
+                if (
+                    isinstance(small, cst.Assert)
+                    and mentions(model, small.test, subject)
+                    and not _shapes_compared(small.test)
+                ):
                     return True
+    return False
+
+
+def _shapes_compared(test: cst.BaseExpression) -> bool:
+    """``assert x.shape == y.shape``, ``assert x.ndim == 2``: a check of the
+    shapes, not of the values (T-GCN's contrastive loss, audit s211)."""
+    if not isinstance(test, cst.Comparison) or not all(
+        isinstance(c.operator, cst.Equal) for c in test.comparisons
+    ):
+        return False
+    sides = (test.left, *(c.comparator for c in test.comparisons))
+    return any(_shape_read(side) for side in sides) and all(
+        _shape_read(side) or literal_value(side) is not NotImplemented for side in sides
+    )
+
+
+def _shape_read(expr: cst.BaseExpression) -> bool:
+    """``x.shape``, ``x.shape[0]``, ``x.size()``, ``x.size(1)``, ``len(x)``."""
+    if isinstance(expr, cst.Subscript):
+        expr = expr.value
+    if isinstance(expr, cst.Attribute):
+        return expr.attr.value in ("shape", "ndim")
+    if isinstance(expr, cst.Call):
+        func = expr.func
+        if isinstance(func, cst.Attribute):
+            return func.attr.value in ("size", "dim")
+        return isinstance(func, cst.Name) and func.value == "len"
     return False
 
 

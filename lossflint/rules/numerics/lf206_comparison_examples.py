@@ -266,3 +266,29 @@ COMPARISON_VALID += [
         count="torch.sum((gt > 0.1).float())", denominator="(positive_count * 3 + 1e-6)"
     ),
 ]
+
+# an assert on the shapes checks no value (T-GCN's contrastive loss, audit s211)
+_STANDARDISED = """
+import torch
+
+
+def id_loss_fn(x, y, lambd):
+    {check}
+    x = (x - x.mean(0)) / x.std(0){marker}
+    c = torch.mm(x.T, y) / x.shape[0]
+    return -torch.diagonal(c).sum() + lambd * c.pow(2).sum()
+
+
+def train(student, loader, opt):
+    for x, y in loader:
+        loss = id_loss_fn(student(x), y, 5e-3)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+"""
+
+COMPARISON_INVALID += [
+    Invalid(_STANDARDISED.format(check="assert x.shape == y.shape", marker="  # error: LF206")),
+    Invalid(_STANDARDISED.format(check="assert x.ndim == 2", marker="  # error: LF206")),
+]
+COMPARISON_VALID.append(_STANDARDISED.format(check="assert (x.std(0) > 0).all()", marker=""))

@@ -970,9 +970,25 @@ class LoopIndex:
         out: dict[cst.FunctionDef, set[str]] = {}
         for event in self.events:
             func = self.model.enclosing(event.node, cst.FunctionDef)
-            if isinstance(func, cst.FunctionDef):
-                out.setdefault(func, set()).add(event.kind)
+            if not isinstance(func, cst.FunctionDef):
+                continue
+            if event.kind == "train" and self._local_model(func, event.receiver):
+                # ``classifier = nn.Linear(d, 7); classifier.train()`` in an
+                # evaluation helper: its own probe, no caller's model (T-GCN, audit s211)
+                continue
+            out.setdefault(func, set()).add(event.kind)
         return out
+
+    def _local_model(self, func: cst.FunctionDef, receiver: str | None) -> bool:
+        """``receiver`` is a plain name ``func`` binds only by assigning a call
+        (a model it builds itself), never a parameter."""
+        if receiver is None or "." in receiver:
+            return False
+        scope = self.model.scopes.get(func)
+        bindings = scope.bindings.get(receiver) if scope is not None else None
+        return bool(bindings) and all(
+            b.kind == "assign" and isinstance(b.node, cst.Call) for b in bindings or ()
+        )
 
     def kinds_inside(self, container: cst.CSTNode) -> frozenset[str]:
         """Kinds of the events (``self.events``) under ``container``, not inside

@@ -203,3 +203,64 @@ COLLECTION_INVALID.append(
         )
     )
 )
+
+# an evaluation helper putting its own linear probe in train mode: not the
+# encoder the epoch loop trains (lehaifeng/T-GCN's iGCL, audit s211)
+_PROBE = """
+import torch
+import torch.nn as nn
+
+
+class Encoder(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.lin = nn.Linear(16, 32)
+        self.bn = nn.BatchNorm1d(32)
+
+    def forward(self, x):
+        return self.bn(self.lin(x))
+
+
+def infer_embeddings(model, loader):
+    model.train(False){marker}
+    return torch.cat([model(x).detach() for x in loader])
+
+
+def evaluate_node(embeddings, labels, {probe}):
+    {setup}
+    opt = torch.optim.Adam(classifier.parameters(), lr=0.005)
+    for _ in range(100):
+        classifier.train()
+        loss = nn.functional.cross_entropy(classifier(embeddings), labels)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+
+
+def main(loader, labels, model):
+    optimizer = torch.optim.AdamW(model.parameters(), lr=1e-3)
+    model.train()
+    for epoch in range(1, 1001):
+        for x in loader:
+            loss = model(x).pow(2).mean()
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+        if epoch % 5 == 0:
+            evaluate_node(infer_embeddings(model, loader), labels, {argument})
+"""
+
+COLLECTION_INVALID.append(
+    Invalid(
+        _PROBE.format(
+            probe="dim",
+            setup="classifier = nn.Linear(dim, 7)",
+            argument="32",
+            marker="  # error: LF309",
+        )
+    )
+)
+# the helper is handed the model and puts it back in train mode
+COLLECTION_VALID.append(
+    _PROBE.format(probe="classifier", setup="pass", argument="model", marker="")
+)

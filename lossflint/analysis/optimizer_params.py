@@ -17,7 +17,7 @@ import libcst as cst
 from lossflint.analysis.interpreter.syntax import arguments_by_param
 from lossflint.analysis.loops import Loop, LoopEvent, loops
 from lossflint.analysis.names import dotted_text
-from lossflint.analysis.walk import calls_in
+from lossflint.analysis.walk import calls_in, own_returns
 
 if TYPE_CHECKING:
     from lossflint.analysis.index import ModuleIndex
@@ -185,3 +185,39 @@ def fresh_model_helper(model: ModuleIndex, call: cst.CSTNode, loop: Loop) -> boo
         ):
             return False
     return True
+
+
+def parameters_owner(
+    model: ModuleIndex, params: cst.BaseExpression, depth: int = 2
+) -> cst.BaseExpression | None:
+    """The module whose parameters (or a filtered subset of them) ``params``
+    is: ``m.parameters()``, ``[p for p in m.parameters() if p.requires_grad]``,
+    ``filter(lambda p: p.requires_grad, m.parameters())``, or a same-file
+    helper returning one of those of its parameter (DALLE-pytorch's
+    ``get_trainable_params(dalle)``, audit s213); None otherwise."""
+    if isinstance(params, (cst.ListComp, cst.GeneratorExp)):
+        comp = params.for_in
+        if comp.inner_for_in is not None:
+            return None
+        params = comp.iter
+    if not isinstance(params, cst.Call):
+        return None
+    func = params.func
+    if isinstance(func, cst.Attribute) and func.attr.value in _PARAMETER_METHODS:
+        return func.value
+    if isinstance(func, cst.Name) and func.value == "filter" and len(params.args) == 2:
+        return parameters_owner(model, params.args[1].value, depth)
+    helper = model.returning_function(func) if depth > 0 else None
+    if helper is None:
+        return None
+    names = [p.name.value for p in helper.params.params]
+    returns = own_returns(helper)
+    owners = [
+        parameters_owner(model, r.value, depth - 1) if r.value is not None else None
+        for r in returns
+    ]
+    if not owners or not all(isinstance(o, cst.Name) and o.value in names[:1] for o in owners):
+        return None
+    bound = arguments_by_param(params, names)
+    arg = bound.get(names[0]) if bound is not None else None
+    return arg.value if arg is not None else None

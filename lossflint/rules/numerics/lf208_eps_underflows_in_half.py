@@ -12,6 +12,7 @@ from lossflint.analysis import numerics as num
 from lossflint.analysis.apis import Kind
 from lossflint.analysis.calls import argument, keyword, literal_value, positional
 from lossflint.analysis.contexts import ContextIndex, contexts
+from lossflint.analysis.optimizer_params import parameters_owner
 from lossflint.analysis.values import Tensor
 from lossflint.diagnostics import Finding, Severity
 from lossflint.examples import Invalid
@@ -274,10 +275,9 @@ the smallest round value float16 keeps).
         for site in model.calls_to(*apis.ADAM_FAMILY):
             call = site.node
             params = argument(call, 0, "params")
-            info = num.call_info(model, params) if params is not None else None
-            if info is None or info.method != "parameters" or info.receiver is None:
+            owner = parameters_owner(model, params) if params is not None else None
+            if owner is None:
                 continue
-            owner = info.receiver
             key = model.code(owner)
             if not (key in ctx.half_models or ctx.is_half(owner)):
                 continue

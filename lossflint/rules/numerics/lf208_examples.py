@@ -177,3 +177,23 @@ VALID.append(
         marker="",
     )
 )
+
+# the trainable parameters picked by a same-file helper (DALLE-pytorch's
+# get_trainable_params, audit s213)
+_TRAINABLE = """
+import torch
+from torch.optim import Adam
+
+
+def get_trainable_params(model):
+    return [params for params in model.parameters() if params.requires_grad]
+
+
+dalle = DALLE(vae=vae, **dalle_params)
+if args.fp16:
+    dalle = dalle.half()
+opt = Adam(get_trainable_params(dalle), lr=3e-4{eps}){marker}
+"""
+
+MOVED_INVALID.append(Invalid(_TRAINABLE.format(eps="", marker="  # error: LF208")))
+VALID.append(_TRAINABLE.format(eps=", eps=1e-4", marker=""))

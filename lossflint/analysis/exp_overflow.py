@@ -225,6 +225,11 @@ def _log_form(
         if pair is not None:
             return pair
         for one, other in ((resolved.left, resolved.right), (resolved.right, resolved.left)):
+            ratio = num.resolve(model, other)
+            if _tiny(one) and num.is_binop(ratio, cst.Divide):
+                # ``log(pos / denom + 1e-20)``: the eps keeps the log off 0, not
+                # the exponentials off inf (CLIP-Tensorflow, audit s213)
+                return _log_ratio(model, node, cast(cst.BinaryOperation, ratio), framework)
             if _tiny(one) and _reduced(model, num.resolve(model, other)) is not None:
                 # ``log(exp(x).sum() + 1e-6)``: the eps keeps the log off 0,
                 # not the sum off inf
@@ -318,14 +323,15 @@ def _log_ratio(
     """``log(exp(s) / sum(exp(S), 1))``: the log-likelihood of one score
     against all (a skip-gram's naive softmax), both overflowing; the division
     of one tensor's own exps is the softmax form, reported at the division."""
-    exp_above = exp_call(model, division.left)
+    diagonal = _diagonal_of(model, division.left)
+    exp_above = exp_call(model, diagonal if diagonal is not None else division.left)
     operand = num.sum_operand(model, num.strip_shape(model, num.resolve(model, division.right)))
     exp_below = exp_call(model, operand) if operand is not None else None
     if exp_above is None or exp_below is None:
         return None
     above, below = exp_operand(model, exp_above), exp_operand(model, exp_below)
     assert above is not None and below is not None
-    if num.same_code(model, _untransposed(above), _untransposed(below)):
+    if diagonal is None and num.same_code(model, _untransposed(above), _untransposed(below)):
         return None
     if bounded_exp(model, above, cosine=True) or bounded_exp(model, below, cosine=True):
         return None
@@ -336,6 +342,24 @@ def _log_ratio(
     if exp_framework(model, exp_below) not in ("torch", "tensorflow"):
         return None
     return NaiveForm("log_ratio", node, framework, exp_framework(model, exp_below), above)
+
+
+def _diagonal_of(model: SemanticModel, expr: cst.BaseExpression) -> cst.BaseExpression | None:
+    """``m`` of ``torch.diag(m)`` / ``m.diagonal()`` / ``tf.linalg.diag_part(m)``
+    (through a name): the matched pairs' scores of a contrastive loss, whose
+    log against the row sums is a log-softmax's diagonal (CLIP's loss written
+    out: taki0112/CLIP-Tensorflow, audit s213)."""
+    expr = num.resolve(model, expr)
+    if isinstance(expr, cst.Name):
+        expr = reaching_assignment(model, expr) or expr
+    if not isinstance(expr, cst.Call):
+        return None
+    if model.qualname(expr.func) in apis.DIAGONALS and expr.args:
+        return expr.args[0].value
+    func = expr.func
+    if isinstance(func, cst.Attribute) and func.attr.value in apis.DIAGONAL_METHODS:
+        return func.value if model.qualname(func) is None else None
+    return None
 
 
 def _log_one_plus_sum(

@@ -85,6 +85,7 @@ SUM = torch.SUM | keras.SUM | numpy.SUM
 MEAN = torch.MEAN | keras.MEAN | numpy.MEAN
 #: reductions of a tensor that keep its autograd graph (NumPy's would not)
 CUMSUM = torch.CUMSUM | keras.CUMSUM
+DIAGONALS = torch.DIAGONALS | keras.DIAGONALS
 GRAPH_KEEPING_REDUCTIONS = torch.SUM | torch.MEAN | keras.SUM | keras.MEAN
 NORM = torch.NORM | keras.NORM | numpy.NORM
 STD = torch.STD | keras.STD | numpy.STD

@@ -879,6 +879,17 @@ TF_CHECKPOINTS = frozenset({"tensorflow.train.Checkpoint", "tensorflow.train.Che
 
 #: TensorFlow/Keras functions that pick or reshape elements of their first
 #: argument: a selection of probabilities is still probabilities
+DIAGONALS = frozenset(
+    {
+        "tensorflow.linalg.diag_part",
+        "tensorflow.linalg.tensor_diag_part",
+        "tensorflow.linalg.diag",
+        "tensorflow.diag_part",
+        "tensorflow.matrix_diag",
+        "tensorflow.matrix_diag_part",
+        "tensorflow.linalg.matrix_diag",
+    }
+)
 TF_SELECTION_FUNCTIONS = frozenset(
     {
         "tensorflow.gather",

@@ -1284,6 +1284,10 @@ CLASS_INDEX_LOSSES = frozenset(
 #: a data set of some of another data set's items
 DATASET_SUBSETS = frozenset({"torch.utils.data.Subset", "torch.utils.data.dataset.Subset"})
 
+#: a matrix's diagonal (``torch.diag(sim)``; also the methods ``DIAGONAL_METHODS``)
+DIAGONALS = frozenset({"torch.diag", "torch.diagonal", "torch.diag_embed"})
+#: the tensor methods taking a diagonal
+DIAGONAL_METHODS = frozenset({"diag", "diagonal"})
 #: functions that pick or reshape elements of their first argument (see
 #: ``core.SELECTION_METHODS``)
 SELECTION_FUNCTIONS = frozenset(

@@ -37,3 +37,23 @@ MASKED_VALID = [
     _TORCH.format(shifted="scores - scores.max(dim=1, keepdim=True)[0]", marker=""),
     _KERAS.format(shifted="attention_ - K.max(attention_, axis=1, keepdims=True)", marker=""),
 ]
+
+# CLIP's loss written out: the diagonal of exp(sim) over its row sums, the
+# similarities scaled by a learned, unclamped temperature (taki0112's
+# CLIP-Tensorflow, audit s213)
+_CLIP = """
+import tensorflow as tf
+
+
+def contrastive(text_latents, image_latents, temperature):
+    sim = tf.matmul(text_latents, image_latents, transpose_b=True) * tf.exp(temperature)
+    sim_exp = tf.exp({scores})
+    pos = tf.linalg.diag_part(sim_exp)
+    denom = tf.reduce_sum(sim_exp, axis=-1)
+    return tf.reduce_mean(-tf.math.log(pos / denom + 1e-20)){marker}
+"""
+
+MASKED_INVALID.append(Invalid(_CLIP.format(scores="sim", marker="  # error: LF204")))
+MASKED_VALID.append(
+    _CLIP.format(scores="sim - tf.reduce_max(sim, axis=-1, keepdims=True)", marker="")
+)

@@ -225,11 +225,11 @@ def _log_form(
         if pair is not None:
             return pair
         for one, other in ((resolved.left, resolved.right), (resolved.right, resolved.left)):
-            ratio = num.resolve(model, other)
-            if _tiny(one) and num.is_binop(ratio, cst.Divide):
+            padded = num.resolve(model, other)
+            if _tiny(one) and num.is_binop(padded, cst.Divide):
                 # ``log(pos / denom + 1e-20)``: the eps keeps the log off 0, not
                 # the exponentials off inf (CLIP-Tensorflow, audit s213)
-                return _log_ratio(model, node, cast(cst.BinaryOperation, ratio), framework)
+                return _log_ratio(model, node, cast(cst.BinaryOperation, padded), framework)
             if _tiny(one) and _reduced(model, num.resolve(model, other)) is not None:
                 # ``log(exp(x).sum() + 1e-6)``: the eps keeps the log off 0,
                 # not the sum off inf

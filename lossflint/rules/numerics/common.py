@@ -62,12 +62,18 @@ def _log_product(
     return None
 
 
+def _minus(node: cst.CSTNode | None) -> bool:
+    return isinstance(node, cst.UnaryOperation) and isinstance(node.operator, cst.Minus)
+
+
 def _named_log(
     model: SemanticModel, factor: cst.BaseExpression, logs: dict[cst.Call, LogCall]
 ) -> LogCall | None:
     """The log ``factor`` is: inline, or a name bound once to it that is read
     only there (``preds_log = torch.log(p)``, then ``-sum(t * preds_log)``:
     matchmaker's ListNet, audit s206)."""
+    if isinstance(factor, cst.UnaryOperation) and isinstance(factor.operator, cst.Minus):
+        factor = factor.expression  # ``y * -log(p)``
     if isinstance(factor, cst.Call):
         return logs.get(factor)
     if not isinstance(factor, cst.Name):
@@ -104,6 +110,11 @@ def cross_entropy_formula(
         product = model.parent(reads[0])  # ``preds_log = log(p)``, read once in the formula
     if isinstance(product, cst.Arg):
         product = model.parent(product)  # ``tf.multiply(y, tf.math.log(p))``
+    # ``labels * -torch.log(output)``: the sign on the log (SoccerNet's
+    # sn-spotting losses, audit s214)
+    sign_on_log = _minus(product) and isinstance(model.parent(product), cst.BinaryOperation)
+    if sign_on_log:
+        product = model.parent(product)
     if not isinstance(product, (cst.BinaryOperation, cst.Call)):
         return None
     first = _log_product(model, product, logs)
@@ -138,8 +149,10 @@ def cross_entropy_formula(
                 core = term
     elif lead_negated:
         core = term
+    if sign_on_log and len(members) < 2:
+        return None  # ``-log(p) * advantage``: a policy-gradient term, not a cross-entropy
     node, negated, stop = climb_formula(model, core)
-    negated = negated or negative(members[0][0]) or lead_negated
+    negated = negated or negative(members[0][0]) or lead_negated or sign_on_log
     if not negated and isinstance(stop, cst.Assign) and stop.value is node:
         # ``like = y * log(p) + (1 - y) * log(1 - p)``, then ``-mean(like)``
         negated = _negated_later(model, stop, subtracted=_reduced(model, node))

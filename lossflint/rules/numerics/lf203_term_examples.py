@@ -232,3 +232,30 @@ TERM_VALID = [
         return scores
     """,
 ]
+
+# the minus sign on each log inside the products (SoccerNet's sn-spotting
+# NLLLoss, audit s214)
+_SIGN_ON_LOG = """
+import torch
+
+
+class NLLLoss(torch.nn.Module):
+    def forward(self, labels, output):
+        return torch.mean({terms}){marker}
+"""
+
+TERM_INVALID.append(
+    Invalid(
+        _SIGN_ON_LOG.format(
+            terms="labels * -torch.log(output) + (1 - labels) * -torch.log(1 - output)",
+            marker="  # error: LF203 at `torch.mean(`",
+        )
+    )
+)
+# a guarded pair of logs of unknown values: the eps is the fix
+TERM_VALID.append(
+    _SIGN_ON_LOG.format(
+        terms="labels * -torch.log(output + 1e-7) + (1 - labels) * -torch.log(1 - output + 1e-7)",
+        marker="",
+    )
+)

@@ -112,9 +112,10 @@ def cross_entropy_formula(
         product = model.parent(product)  # ``tf.multiply(y, tf.math.log(p))``
     # ``labels * -torch.log(output)``: the sign on the log (SoccerNet's
     # sn-spotting losses, audit s214)
-    sign_on_log = _minus(product) and isinstance(model.parent(product), cst.BinaryOperation)
+    above = model.parent(product) if product is not None else None
+    sign_on_log = _minus(product) and isinstance(above, cst.BinaryOperation)
     if sign_on_log:
-        product = model.parent(product)
+        product = above
     if not isinstance(product, (cst.BinaryOperation, cst.Call)):
         return None
     first = _log_product(model, product, logs)

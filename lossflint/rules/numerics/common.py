@@ -62,10 +62,6 @@ def _log_product(
     return None
 
 
-def _minus(node: cst.CSTNode | None) -> bool:
-    return isinstance(node, cst.UnaryOperation) and isinstance(node.operator, cst.Minus)
-
-
 def _named_log(
     model: SemanticModel, factor: cst.BaseExpression, logs: dict[cst.Call, LogCall]
 ) -> LogCall | None:
@@ -113,7 +109,10 @@ def cross_entropy_formula(
     # ``labels * -torch.log(output)``: the sign on the log (SoccerNet's
     # sn-spotting losses, audit s214)
     above = model.parent(product) if product is not None else None
-    sign_on_log = _minus(product) and isinstance(above, cst.BinaryOperation)
+    sign_on_log = isinstance(product, cst.UnaryOperation) and isinstance(
+        product.operator, cst.Minus
+    )
+    sign_on_log = sign_on_log and isinstance(above, cst.BinaryOperation)
     if sign_on_log:
         product = above
     if not isinstance(product, (cst.BinaryOperation, cst.Call)):

@@ -54,7 +54,8 @@ class SqrtWithoutEps(Rule):
     severity = Severity.WARNING
     summary = "`sqrt` of a sum of squares or a difference that can be 0, without eps"
     fix_kind = "unsafe"
-    needs = ("sqrt", ".5", "pow", "/ 2", "/2")
+    # (``** (1. / r)`` of a norm parameter handed down as 2: NIMA, audit s197)
+    needs = ("sqrt", ".5", "pow", "/ 2", "/2", "** (1")
     about_its_value = True
     what = """
 Flags a square root (`torch.sqrt(x)`, `x.sqrt()`, `tf.sqrt(x)`, `x ** 0.5`,

@@ -18,7 +18,12 @@ from lossflint.analysis.interpreter.syntax import statements_of
 from lossflint.analysis.kinds import ForeignLoss
 from lossflint.analysis.loops import LoopIndex, loops
 from lossflint.analysis.names import dotted_text, literal_item
-from lossflint.analysis.reaching import binding_loop, iterated_parts, reaching_assignment
+from lossflint.analysis.reaching import (
+    binding_loop,
+    iterated_parts,
+    reaching_assignment,
+    unpacked_value,
+)
 from lossflint.analysis.unpacked_returns import unpacked_items, unpackings
 from lossflint.analysis.values import AnyLoss, Foreign, LossObject, Tensor
 from lossflint.analysis.walk import (
@@ -911,11 +916,10 @@ def _unpacked_from(model: SemanticModel, name: cst.Name) -> cst.Name | None:
     """``batch`` of the one ``a, b = batch`` binding ``name`` in its function
     (also moved afterwards: ``te_y = te_y.cuda()``)."""
     func = model.enclosing(name, cst.FunctionDef)
-    if not isinstance(func, cst.FunctionDef):
+    batch = unpacked_value(model, name)
+    if func is None or not isinstance(batch, cst.Name):
         return None
-    found: list[cst.Name] = []
-    for node in nodes_in(func.body, cst.Assign, memo=memo_of(model)):
-        assert isinstance(node, cst.Assign)
+    for node in model.assignments.get(func, []):
         for target in node.targets:
             if isinstance(target.target, cst.Name) and target.target.value == name.value:
                 value = node.value
@@ -926,14 +930,7 @@ def _unpacked_from(model: SemanticModel, name: cst.Name) -> cst.Name | None:
                     and value.func.value.value == name.value
                 ):
                     return None  # bound to something else too
-            elif isinstance(target.target, (cst.Tuple, cst.List)) and any(
-                isinstance(e.value, cst.Name) and e.value.value == name.value
-                for e in target.target.elements
-            ):
-                if not isinstance(node.value, cst.Name):
-                    return None
-                found.append(node.value)
-    return found[0] if len(found) == 1 else None
+    return batch
 
 
 def _without_graph(model: SemanticModel, operand: cst.BaseExpression, depth: int) -> bool:

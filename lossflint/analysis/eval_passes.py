@@ -1572,8 +1572,7 @@ def _over_a_loader(model: ModuleIndex, region: cst.CSTNode) -> bool:
     made = reaching_assignment(model, source) if isinstance(source, cst.Name) else source
     if isinstance(made, cst.Call) and model.qualname(made.func) in apis.DATA_LOADERS:
         return True
-    name = dotted_text(source) or ""
-    return "loader" in name.rsplit(".", 1)[-1].lower()
+    return _a_loader(source)
 
 
 #: what a file that trains does
@@ -1844,7 +1843,7 @@ def _equality_or_threshold(kinds: KindAnalysis, node: cst.Comparison) -> bool:
             # collection or a string is no label
             sides = (left, target.comparator)
             return not any(
-                _shape_read(side) or _literal_display(kinds.model, side) for side in sides
+                num.shape_read(side) or _literal_display(kinds.model, side) for side in sides
             )
         if isinstance(target.operator, _ORDERINGS) and (
             _probability_cut(left)
@@ -1854,25 +1853,6 @@ def _equality_or_threshold(kinds: KindAnalysis, node: cst.Comparison) -> bool:
         ):
             return True
         left = target.comparator
-    return False
-
-
-#: what a tensor's attributes and methods say of its shape or type
-_SHAPE_ATTRIBUTES = frozenset({"shape", "ndim", "dtype", "device"})
-_SHAPE_METHODS = frozenset({"size", "dim", "numel", "type"})
-
-
-def _shape_read(expr: cst.BaseExpression) -> bool:
-    """``x.shape``, ``x.shape[0]``, ``x.size(1)``, ``x.dim()``, ``len(x)``."""
-    while isinstance(expr, cst.Subscript):
-        expr = expr.value
-    if isinstance(expr, cst.Attribute):
-        return expr.attr.value in _SHAPE_ATTRIBUTES
-    if isinstance(expr, cst.Call):
-        func = expr.func
-        if isinstance(func, cst.Attribute):
-            return func.attr.value in _SHAPE_METHODS
-        return isinstance(func, cst.Name) and func.value == "len"
     return False
 
 

@@ -237,7 +237,7 @@ def _log_form(
                 if form is not None and form.kind == "logsumexp":
                     return replace(form, inline=False)
         for one, other in ((resolved.left, resolved.right), (resolved.right, resolved.left)):
-            shifted = _halved_exp(model, other) if _positive_number(one) else None
+            shifted = _weighted_exp(model, other, True) if num.positive_literal(one) else None
             if shifted is not None:
                 # ``log(0.5 * exp(x) + 0.5)``: SchNet's shifted softplus,
                 # softplus(x) - log 2 (dmol-book, tensorfieldnetworks: audit s212)
@@ -282,33 +282,24 @@ def _other_logsumexp(
     return NaiveForm("logsumexp", node, framework, found, x, total, mean=mean, variant=variant)
 
 
-def _weighted_exp(model: SemanticModel, expr: cst.BaseExpression) -> cst.Call | None:
-    """The ``exp`` call of ``exp(x) * w`` (through a name), ``w`` no ``exp``."""
+def _weighted_exp(
+    model: SemanticModel, expr: cst.BaseExpression, by_a_number: bool = False
+) -> cst.Call | None:
+    """The ``exp`` call of ``exp(x) * w`` (through a name), ``w`` no ``exp``;
+    ``by_a_number``: ``w`` a positive literal (``0.5 * exp(x)``)."""
     expr = num.resolve(model, expr)
     if isinstance(expr, cst.Name):
         expr = reaching_assignment(model, expr) or expr
     if not num.is_binop(expr, cst.Multiply):
         return None
     product = cast(cst.BinaryOperation, expr)
-    found = [exp_call(model, side) for side in (product.left, product.right)]
-    exps = [e for e in found if e is not None]
-    return exps[0] if len(exps) == 1 else None
-
-
-def _positive_number(expr: cst.BaseExpression) -> bool:
-    value = literal_value(expr)
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0
-
-
-def _halved_exp(model: SemanticModel, expr: cst.BaseExpression) -> cst.Call | None:
-    """The ``exp`` call of ``c * exp(x)`` (``exp(x) * c``), ``c`` a positive number."""
-    if not num.is_binop(expr, cst.Multiply):
-        return None
-    product = cast(cst.BinaryOperation, expr)
-    for scale, other in ((product.left, product.right), (product.right, product.left)):
-        if _positive_number(scale):
-            return exp_call(model, other)
-    return None
+    found = [
+        exp
+        for side, weight in ((product.left, product.right), (product.right, product.left))
+        if (exp := exp_call(model, side)) is not None
+        and (not by_a_number or num.positive_literal(weight))
+    ]
+    return found[0] if len(found) == 1 else None
 
 
 def _tiny(expr: cst.BaseExpression) -> bool:

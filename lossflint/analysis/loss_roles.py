@@ -35,7 +35,7 @@ from lossflint.analysis.gradients import gradients
 from lossflint.analysis.keras import Images, KLoss, KTensor, Labels, keras_facts
 from lossflint.analysis.kinds import hf_trainer_class, kinds_of
 from lossflint.analysis.names import dotted_text, literal_item
-from lossflint.analysis.reaching import may_bind, reaching_assignment
+from lossflint.analysis.reaching import may_bind, reaching_assignment, unpacked_value
 from lossflint.analysis.values import Tensor
 from lossflint.analysis.walk import memo_of, nodes_in
 
@@ -368,23 +368,10 @@ def _trainer_output(model: ModuleIndex, expr: cst.BaseExpression, depth: int = 0
 def _unpacked_from(model: ModuleIndex, name: cst.Name) -> cst.Call | None:
     """The model call a name is unpacked from, in the one assignment of its
     function binding it (``logits, aux = model(**inputs)``)."""
-    func = model.enclosing(name, cst.FunctionDef)
-    if func is None:
+    found = unpacked_value(model, name)
+    if not isinstance(found, cst.Call):
         return None
-    found = [
-        node.value
-        for node in model.assignments.get(func, [])
-        for target in node.targets
-        if isinstance(target.target, (cst.Tuple, cst.List))
-        and any(
-            isinstance(e.value, cst.Name) and e.value.value == name.value
-            for e in target.target.elements
-            if not isinstance(e, cst.StarredElement)
-        )
-    ]
-    if len(found) != 1 or not isinstance(found[0], cst.Call):
-        return None
-    return found[0] if _trainer_model_call(model, found[0]) else None
+    return found if _trainer_model_call(model, found) else None
 
 
 def _labels_popped(model: ModuleIndex, call: cst.Call) -> bool:

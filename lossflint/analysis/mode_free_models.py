@@ -11,6 +11,7 @@ import libcst as cst
 
 from lossflint.analysis import apis
 from lossflint.analysis.calls import argument, literal_value, super_method
+from lossflint.analysis.interpreter.syntax import own_init, own_method
 from lossflint.analysis.kinds import kinds_of
 from lossflint.analysis.names import dotted_text
 from lossflint.analysis.values import (
@@ -127,10 +128,7 @@ def _layers_written_in(origin: cst.CSTNode, subclass: bool = False) -> bool:
 def _own_layers(model: ModuleIndex, cls: cst.ClassDef) -> bool:
     """A container subclass that hands its base the layers it writes itself
     (``super().__init__(Actnorm(c), Conv1x1(c))``), not those it is given."""
-    init = next(
-        (s for s in cls.body.body if isinstance(s, cst.FunctionDef) and s.name.value == "__init__"),
-        None,
-    )
+    init = own_init(cls)
     if init is None:
         return False
     for call in nodes_in(init.body, cst.Call, memo=memo_of(model)):
@@ -413,14 +411,7 @@ def gated_by_flag(model: ModuleIndex, cls: cst.ClassDef, layer: cst.Call) -> boo
     ):
         return False
     attr = target.attr.value
-    forward = next(
-        (
-            s
-            for s in cls.body.body
-            if isinstance(s, cst.FunctionDef) and s.name.value in ("forward", "__call__")
-        ),
-        None,
-    )
+    forward = own_method(cls, "forward", "__call__")
     if forward is None:
         return False
     flags = {

@@ -2244,21 +2244,26 @@ def _shapes_compared(test: cst.BaseExpression) -> bool:
     ):
         return False
     sides = (test.left, *(c.comparator for c in test.comparisons))
-    return any(_shape_read(side) for side in sides) and all(
-        _shape_read(side) or literal_value(side) is not NotImplemented for side in sides
+    return any(shape_read(side) for side in sides) and all(
+        shape_read(side) or literal_value(side) is not NotImplemented for side in sides
     )
 
 
-def _shape_read(expr: cst.BaseExpression) -> bool:
-    """``x.shape``, ``x.shape[0]``, ``x.size()``, ``x.size(1)``, ``len(x)``."""
-    if isinstance(expr, cst.Subscript):
+#: what a tensor's attributes and methods say of its shape or type
+_SHAPE_ATTRIBUTES = frozenset({"shape", "ndim", "dtype", "device"})
+_SHAPE_METHODS = frozenset({"size", "dim", "numel", "type"})
+
+
+def shape_read(expr: cst.BaseExpression) -> bool:
+    """``x.shape``, ``x.shape[0]``, ``x.size(1)``, ``x.dim()``, ``len(x)``."""
+    while isinstance(expr, cst.Subscript):
         expr = expr.value
     if isinstance(expr, cst.Attribute):
-        return expr.attr.value in ("shape", "ndim")
+        return expr.attr.value in _SHAPE_ATTRIBUTES
     if isinstance(expr, cst.Call):
         func = expr.func
         if isinstance(func, cst.Attribute):
-            return func.attr.value in ("size", "dim")
+            return func.attr.value in _SHAPE_METHODS
         return isinstance(func, cst.Name) and func.value == "len"
     return False
 

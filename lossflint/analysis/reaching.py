@@ -266,3 +266,24 @@ def _surely_binds(node: cst.CSTNode, name: str) -> bool:
             and _surely_binds(node.orelse, name)
         )
     return False
+
+
+def unpacked_value(model: ModuleIndex, name: cst.Name) -> cst.BaseExpression | None:
+    """The value of the one ``a, b = value`` (or ``[a, b] = value``) of the
+    function around ``name`` that binds it; None when there is no such
+    assignment or several."""
+    func = model.enclosing(name, cst.FunctionDef)
+    if func is None:
+        return None
+    found = [
+        node.value
+        for node in model.assignments.get(func, [])
+        for target in node.targets
+        if isinstance(target.target, (cst.Tuple, cst.List))
+        and any(
+            isinstance(e.value, cst.Name) and e.value.value == name.value
+            for e in target.target.elements
+            if not isinstance(e, cst.StarredElement)
+        )
+    ]
+    return found[0] if len(found) == 1 else None

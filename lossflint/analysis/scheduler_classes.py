@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 import libcst as cst
 
 from lossflint.analysis import apis
+from lossflint.analysis.interpreter.syntax import own_init, own_method
 from lossflint.analysis.kinds import kinds_of
 from lossflint.analysis.names import dotted_text
 from lossflint.analysis.values import ClassRef, Foreign, Instance
@@ -148,7 +149,7 @@ def _own_protocol_class(model: SemanticModel, cls: cst.ClassDef) -> bool:
     schedule's first value), so a subclass that keeps that ``__init__``
     follows the framework's protocol whatever its ``step()`` does (SeuTao's
     ``CosineAnnealingLR_with_Restart(_LRScheduler)``, audit s200)."""
-    own_step = _method(cls, "step") is not None
+    own_step = own_method(cls, "step") is not None
     if _scheduler_based(model, cls, _BASE_DEPTH):
         return own_step and not _base_init_runs(cls)
     return own_step or all(_plain_base(model.qualname(b.value)) for b in cls.bases)
@@ -185,23 +186,10 @@ def _scheduler_based(model: ModuleIndex, cls: cst.ClassDef, depth: int) -> bool:
     return False
 
 
-def _method(cls: cst.ClassDef, name: str) -> cst.FunctionDef | None:
-    if not isinstance(cls.body, cst.IndentedBlock):
-        return None
-    return next(
-        (
-            item
-            for item in cls.body.body
-            if isinstance(item, cst.FunctionDef) and item.name.value == name
-        ),
-        None,
-    )
-
-
 def _base_init_runs(cls: cst.ClassDef) -> bool:
     """The base's ``__init__`` runs for an instance: the class writes none, or
     its own calls ``super().__init__(...)`` / ``Base.__init__(self, ...)``."""
-    init = _method(cls, "__init__")
+    init = own_init(cls)
     if init is None:
         return True
     return any(

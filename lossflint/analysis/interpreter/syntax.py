@@ -284,16 +284,21 @@ def _kept_pairs(
     return [(target, value)]
 
 
-def own_init(cls: cst.ClassDef) -> cst.FunctionDef | None:
-    """The ``__init__`` written in ``cls``'s body, if any."""
+def own_method(cls: cst.ClassDef, *names: str) -> cst.FunctionDef | None:
+    """The first method of one of ``names`` written in ``cls``'s body, if any."""
     return next(
         (
             node
             for node in statements_of(cls)
-            if isinstance(node, cst.FunctionDef) and node.name.value == "__init__"
+            if isinstance(node, cst.FunctionDef) and node.name.value in names
         ),
         None,
     )
+
+
+def own_init(cls: cst.ClassDef) -> cst.FunctionDef | None:
+    """The ``__init__`` written in ``cls``'s body, if any."""
+    return own_method(cls, "__init__")
 
 
 def top_classes(model: ModuleIndex) -> dict[str, cst.ClassDef]:

@@ -259,3 +259,11 @@ TERM_VALID.append(
         marker="",
     )
 )
+# the binary entropy of the predictions with the sign on each log (a
+# confidence regulariser): the same value weighs each log, no label
+TERM_VALID.append(
+    _SIGN_ON_LOG.format(
+        terms="output * -torch.log(output) + (1 - output) * -torch.log(1 - output)",
+        marker="",
+    )
+)

@@ -97,6 +97,7 @@ from lossflint.analysis.reaching import (
     refilled_before,
 )
 from lossflint.analysis.test_files import is_test_module
+from lossflint.analysis.values import Foreign
 from lossflint.analysis.walk import (
     NAME_BINDING_EXPRESSIONS,
     calls_in,
@@ -105,6 +106,7 @@ from lossflint.analysis.walk import (
     nodes_in,
     own_returns,
 )
+from lossflint.project import bridge
 from lossflint.project.callers import (
     external_instance_calls,
     imported_elsewhere,
@@ -1380,9 +1382,15 @@ class GradientFacts:
 
     def _detaching_helper(self, call: cst.Call) -> bool:
         """A same-file function whose every ``return`` detaches its first
-        parameter (``def to_numpy(t): return t.cpu().detach().numpy()``)."""
+        parameter (``def to_numpy(t): return t.cpu().detach().numpy()``), or a
+        one-parameter function of another module whose summary says every
+        ``return`` holds no graph (MACE's ``tools.to_numpy``, audit s212)."""
         func = self.model.returning_function(call.func)
-        if func is None or not func.params.params:
+        if func is None:
+            held = kinds_of(self.model).value_of(call.func)
+            summary = bridge.function_summary_of(held.ref) if isinstance(held, Foreign) else None
+            return summary is not None and summary.no_grad and len(summary.params) == 1
+        if not func.params.params:
             return False
         first = func.params.params[0].name.value
         returns = own_returns(func)

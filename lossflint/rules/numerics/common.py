@@ -65,9 +65,9 @@ def _log_product(
 def _named_log(
     model: SemanticModel, factor: cst.BaseExpression, logs: dict[cst.Call, LogCall]
 ) -> LogCall | None:
-    """The log ``factor`` is: inline, or a name bound once to it that is read
-    only there (``preds_log = torch.log(p)``, then ``-sum(t * preds_log)``:
-    matchmaker's ListNet, audit s206)."""
+    """The log ``factor`` is: inline, or a name bound once to it, read only
+    there and no log of softmax output LF201 reports where it is taken
+    (``preds_log = torch.log(p + eps)``, then ``-sum(t * preds_log)``: ListNet)."""
     if isinstance(factor, cst.UnaryOperation) and isinstance(factor.operator, cst.Minus):
         factor = factor.expression  # ``y * -log(p)``
     if isinstance(factor, cst.Call):
@@ -77,8 +77,8 @@ def _named_log(
     value = num.bound_value(model, factor)
     if not isinstance(value, cst.Call) or value not in logs:
         return None
-    reads = value_reads(model, value)
-    return logs[value] if reads is not None and len(reads) == 1 else None
+    once = len(value_reads(model, value) or ()) == 1
+    return logs[value] if once and probability_log(model, logs[value]) is None else None
 
 
 def _factors(

@@ -134,3 +134,22 @@ HELPER_VALID += [
         return torch.log(p.sigmoid())
     """,
 ]
+
+# REINFORCE's log of the picked softmax probability bound to a name, then
+# weighted by the advantages: LF201's at the log, not a hand-written
+# cross-entropy (held-out p14_rl_mixed)
+REINFORCE = """
+import torch
+import torch.nn.functional as F
+
+
+def update(policy, opt, obs, acts, advantages):
+    probs = F.softmax(policy(obs), dim=1)
+    log_probs = torch.log(probs.gather(1, acts[:, None]).squeeze(1)){marker}
+    policy_loss = -(log_probs * advantages).mean()
+    opt.zero_grad()
+    policy_loss.backward()
+    opt.step()
+"""
+
+HELPER_INVALID.append(Invalid(REINFORCE.format(marker="  # error: LF201 at `torch.log(`")))

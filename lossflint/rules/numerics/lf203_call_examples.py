@@ -10,6 +10,7 @@ apart so the rule's example modules stay small."""
 from __future__ import annotations
 
 from lossflint.examples import Invalid
+from lossflint.rules.numerics.lf201_helper_examples import REINFORCE
 
 _HELPER = """
 import numpy as np
@@ -233,3 +234,6 @@ class ListNetLoss(nn.Module):
 CALL_INVALID.append(Invalid(_LISTNET.format(extra="", marker="  # error: LF203 at `torch.mean(`")))
 # the log read twice: not one formula's
 CALL_VALID.append(_LISTNET.format(extra="self.logged = preds_log\n        ", marker=""))
+# the same named log of a picked softmax probability under a policy gradient:
+# LF201 reports it where the log is taken
+CALL_VALID.append(REINFORCE.format(marker=""))

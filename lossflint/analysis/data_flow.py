@@ -74,6 +74,7 @@ from lossflint.analysis.values import (
 )
 from lossflint.analysis.variable_uses import variable_uses
 from lossflint.analysis.walk import calls_in, memo_of, nodes_in, own_returns
+from lossflint.analysis.window_ranges import window_side
 from lossflint.project import bridge, callers
 from lossflint.project.context import current as project_context
 from lossflint.project.summary import FunctionSummary, SClass, SFunction, SInstance
@@ -948,7 +949,8 @@ class DataFacts(Interpreter[Any]):
         return DataSet("shuffled" if splits.shuffled else "map", splits.origin)
 
     def _note_slice(self, fit: cst.CSTNode, first: cst.Slice, expr: cst.Subscript) -> None:
-        kind = slice_kind(self.model, first)
+        # ``data[i:i + T]`` for ``i`` below / from a split point: a head / tail
+        kind = window_side(self.model, first, expr) or slice_kind(self.model, first)
         if kind is not None:
             self._slices.setdefault(fit, []).append((*kind, expr))
 
@@ -992,7 +994,7 @@ class DataFacts(Interpreter[Any]):
 
     def binary(self, op: str, left: Any, right: Any, node: cst.CSTNode) -> Any:
         if op == "Divide" and isinstance(node, cst.BinaryOperation):
-            array = _standardised(self.model, node)
+            array = _standardised(self.model, node) or _standardised_in_two(self.model, node)
             if array is not None:
                 return Fitted(node, "formula")
             self._part_standardised(node)
@@ -2074,6 +2076,27 @@ def _columns_standardised(model: ModuleIndex, call: cst.Call) -> cst.BinaryOpera
     if _standardised(model, body) != function.params.params[0].name.value:
         return None
     return body
+
+
+def _standardised_in_two(model: ModuleIndex, node: cst.BinaryOperation) -> str | None:
+    """``x = x - np.mean(x, axis=0)``, then ``x / np.std(x, axis=0) (+ eps)``:
+    ``x`` standardised with its own statistics in two statements (the
+    spread is that of the centred array, the same number). Its name, else None."""
+    left = node.left
+    divisor = node.right
+    if isinstance(divisor, cst.BinaryOperation) and isinstance(divisor.operator, cst.Add):
+        divisor = divisor.left  # ``+ eps``
+    if not isinstance(left, cst.Name) or _reduction_of(model, divisor) != (left.value, "spread"):
+        return None
+    centred = reaching_assignment(model, left)
+    if (
+        centred is None
+        or not _is_subtract(centred)
+        or _array_text(cast(cst.BinaryOperation, centred).left) != left.value
+        or _reduction_of(model, cast(cst.BinaryOperation, centred).right) != (left.value, "center")
+    ):
+        return None
+    return left.value
 
 
 def _standardised_in_place(model: ModuleIndex, node: cst.AugAssign) -> bool:

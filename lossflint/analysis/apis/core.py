@@ -54,6 +54,8 @@ BUILTIN_NUMBER_CASTS = frozenset({"builtins.int", "builtins.float"})
 BUILTIN_GETATTR = "builtins.getattr"
 #: the built-in that counts the items of a sequence (``len(CLASSES)``)
 BUILTIN_LEN = "builtins.len"
+#: the built-in counting from a start to a stop (``range(n_train - T)``)
+BUILTIN_RANGE = "builtins.range"
 #: the built-in that builds a dict from keywords (``dict(model=net, args=targs)``)
 BUILTIN_DICT = "builtins.dict"
 #: a callable with some arguments bound (``partial(categorical_crossentropy,

@@ -21,6 +21,7 @@ from lossflint.rules.data.lf601_frame_examples import (
 )
 from lossflint.rules.data.lf601_mask_examples import MASK_INVALID, MASK_VALID
 from lossflint.rules.data.lf601_script_examples import SCRIPT_INVALID, SCRIPT_VALID
+from lossflint.rules.data.lf601_series_examples import SERIES_INVALID, SERIES_VALID
 
 if TYPE_CHECKING:
     from lossflint.analysis.model import SemanticModel
@@ -37,7 +38,8 @@ Flags a scaler fitted on a whole array that is afterwards split into training an
 test parts: `StandardScaler` / `MinMaxScaler` / `RobustScaler` / `MaxAbsScaler`
 `.fit_transform(X)` (or `.fit(X)` then `.transform(X)` of the same, unchanged `X`),
 Keras `Normalization().adapt(X)`, or `(X - X.mean()) / X.std()` (also with
-`mu = np.mean(X, axis=0)` and `sigma = np.std(X, axis=0)` named first; and
+`mu = np.mean(X, axis=0)` and `sigma = np.std(X, axis=0)` named first, or
+`X = X - mu` then `X = X / np.std(X, axis=0)`; and
 `(X - X.min()) / (X.max() - X.min())`) over the array — when the result goes into
 `train_test_split`, is sliced into a head `[:n]` and a tail `[n:]`, is split by
 a random mask of rows and its complement (`msk = np.random.rand(len(X)) < 0.8`,
@@ -49,7 +51,9 @@ or `X.values` is a fit on `X`. A frame keeps what it was scaled with through
 operations that keep its rows (`df[cols] = scaler.fit_transform(df[cols])`, then
 `df = df.drop(cols, axis=1)`, `pd.concat([df, dummies], axis=1)`, `df.rename(...)`,
 a new column `df["c"] = ...`), and a list of windows appended in a loop from the
-scaled array (`seq.append(X_scaled[t - w:t])`) is split as the array is. A scaler
+scaled array (`seq.append(X_scaled[t - w:t])`) is split as the array is, and
+windows `X[i:i + w]` for `i in range(n_tr - w)` and for `i in range(n_tr - w, N)`
+are a head and a tail. A scaler
 fitted on `X` whose `X` is split afterwards counts when the fitted scaler is used
 after the split.
 
@@ -109,6 +113,7 @@ scale of the past) and features with outliers.
         *FRAME_INVALID,
         *WINDOW_INVALID,
         *SCRIPT_INVALID,
+        *SERIES_INVALID,
         # scaled columns stored back into the frame that is then split
         # (handson-unsupervised-learning, B10), and a column subset of a
         # scaled frame split (CheMLFlow, B10)
@@ -217,6 +222,7 @@ scale of the past) and features with outliers.
         *FRAME_VALID,
         *WINDOW_VALID,
         *SCRIPT_VALID,
+        *SERIES_VALID,
         # Kaggle's train and unlabelled test frames stacked, encoded and scaled
         # together, then cut back at len(train) (spaceship-titanic, R9)
         """
@@ -306,13 +312,6 @@ scale of the past) and features with outliers.
 
         X_scaled = StandardScaler().fit_transform(X)
         labels = KMeans(n_clusters=3).fit_predict(X_scaled)
-        """,
-        # per-sample standardisation along another axis
-        """
-        from sklearn.model_selection import train_test_split
-
-        X = (X - X.mean(axis=1, keepdims=True)) / X.std(axis=1, keepdims=True)
-        X_train, X_test = train_test_split(X)
         """,
         # fitted on the training part, which a feature selector splits again for
         # validation (the test set never reaches the scaler)

@@ -479,6 +479,10 @@ class LoopIndex:
                 return Event("own_step", call, receiver)
             return None
         if method == "eval" and not call.args:
+            if receiver is not None and self.role(receiver_expr) is not None:
+                # as ``train()`` below: a schedule-free optimiser's mode, or a
+                # model whose name reads as one (``opt_model``: minChatGPT, audit s217)
+                return None
             return Event("eval", call, receiver)
         if method == "train":
             mode = argument(call, 0, "mode")

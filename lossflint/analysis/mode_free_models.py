@@ -249,8 +249,8 @@ def _call_mode_free(model: ModuleIndex, call: cst.Call, depth: int, needs: list[
         return True
     if qualname in apis.LAYER_DICTS:
         return True  # ``OrderedDict([("conv", nn.Conv2d(...)), ...])``: its layers are checked too
-    if qualname.split(".", 1)[0] in apis.NUMBER_LIBRARIES:
-        return True  # ``math.log(256)`` in a forward
+    if qualname.split(".", 1)[0] in apis.NUMBER_LIBRARIES | apis.LAYERLESS_LIBRARIES:
+        return True  # ``math.log(256)`` in a forward, ``logging.getLogger(...)``
     if qualname in apis.RECURRENT_LAYERS:
         dropout = argument(
             call, 5, "dropout"
@@ -310,6 +310,8 @@ def _handed_in_submodule(model: ModuleIndex, node: cst.CSTNode, cls: cst.ClassDe
         return False
     if isinstance(value, cst.Name) and _function_default(model, value):
         return False
+    if _framework_function(model.qualname(value)):
+        return False  # ``self.relu = torch.relu``: a function, not a module
     fields = [t.attr.value for t in targets if isinstance(t, cst.Attribute)]
     return any(_run_or_handed_on(model, cls, field) for field in fields)
 
@@ -320,7 +322,11 @@ def _function_default(model: ModuleIndex, name: cst.Name) -> bool:
     if len(bindings) != 1 or not isinstance(bindings[0].node, cst.Param):
         return False
     default = bindings[0].node.default
-    qualname = model.qualname(default) if default is not None else None
+    return default is not None and _framework_function(model.qualname(default))
+
+
+def _framework_function(qualname: str | None) -> bool:
+    """``torch.relu``, ``F.gelu``: a torch function (lower-case), not a layer class."""
     return qualname is not None and (
         qualname.startswith("torch.nn.functional.")
         or (qualname.startswith("torch.") and qualname.rsplit(".", 1)[-1][:1].islower())

@@ -40,6 +40,9 @@ DATA_ARRAY_LIBRARIES = ("numpy", "pandas", "polars", "cupy", "dask", "modin", "p
 
 #: libraries of numbers and arrays: their calls compute, they build no layer
 NUMBER_LIBRARIES = frozenset({"math", "numpy", "operator", "random", "cmath", "statistics"})
+#: standard libraries a model's ``__init__`` calls that build no layer
+#: (``logging.getLogger(__name__)``, ``warnings.warn(...)``)
+LAYERLESS_LIBRARIES = frozenset({"logging", "warnings", "os", "sys", "itertools", "functools"})
 
 #: built-ins that round, reduce or cast like the framework functions they sit with
 BUILTIN_ROUND = frozenset({"builtins.round"})

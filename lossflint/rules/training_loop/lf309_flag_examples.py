@@ -154,3 +154,81 @@ def train(model, loader, criterion, optimizer, epochs):
 """
 FLAG_VALID.append(_PARTS.format(part="discriminator", marker=""))
 FLAG_INVALID.append(Invalid(_PARTS.format(part="generator", marker="  # error: LF309")))
+
+#: a model whose blocks keep an activation function (``self.relu = torch.relu``)
+#: and whose ``__init__`` logs (BruceBinBoxing/ST-ResNet-Pytorch, audit s211):
+#: only convolutions, nothing eval mode changes; with a dropout, LF309
+_ACTIVATION_KEPT = """
+import logging
+
+import torch
+import torch.nn as nn
+
+
+class Unit(nn.Module):
+    def __init__(self, c):
+        super().__init__()
+        self.relu = torch.relu
+        self.conv = nn.Conv2d(c, c, 3, padding=1){extra}
+
+    def forward(self, x):
+        return x + self.conv(self.relu(x))
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        logging.getLogger(__name__).info("building")
+        self.body = nn.Sequential(nn.Conv2d(6, 64, 3, padding=1), Unit(64), nn.Conv2d(64, 2, 1))
+
+    def forward(self, x):
+        return torch.tanh(self.body(x))
+
+
+def valid(model, loader):
+    model.eval(){marker}
+    return sum(((model(x) - y) ** 2).mean().item() for x, y in loader)
+
+
+def train(train_loader, val_loader):
+    model = Net()
+    optimizer = torch.optim.Adam(model.parameters(), lr=2e-4)
+    for e in range(500):
+        for x, y in train_loader:
+            loss = nn.MSELoss()(model(x), y)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+        print(valid(model, val_loader))
+"""
+FLAG_VALID.append(_ACTIVATION_KEPT.format(extra="", marker=""))
+FLAG_INVALID.append(
+    Invalid(
+        _ACTIVATION_KEPT.format(
+            extra="\n        self.drop = nn.Dropout(0.1)", marker="  # error: LF309"
+        )
+    )
+)
+
+#: a compiled model whose name reads as an optimiser's (``opt_model``:
+#: minChatGPT's trainers, audit s217): its ``train()`` and ``eval()`` are read alike
+FLAG_VALID.append(
+    """
+    import torch
+
+    def fit(model, train_dl, test_dl, epochs=3):
+        optimizer = torch.optim.Adam(model.parameters(), lr=1e-4)
+        opt_model = torch.compile(model)
+        for epoch in range(epochs):
+            opt_model.train()
+            for x, y in train_dl:
+                loss = torch.nn.functional.mse_loss(opt_model(x), y)
+                loss.backward()
+                optimizer.step()
+                optimizer.zero_grad()
+            opt_model.eval()
+            with torch.no_grad():
+                for x, y in test_dl:
+                    opt_model(x)
+    """
+)

@@ -48,6 +48,7 @@ from lossflint.project.summary import (
     ClassSummary,
     SClass,
     SFunction,
+    SInstance,
     SValue,
 )
 
@@ -929,7 +930,55 @@ def external_instance_calls(
             return None
         for method in named:
             out[method].extend(r for r in summary.calls if r.file == me.rel and r.name == method)
+            out[method].extend(
+                _through_holders(context, layout, me, summary.calls, classes[method], method)
+            )
     return out
+
+
+#: modules an instance is handed through (``train.py`` → ``engine.py`` → ...)
+MAX_HANDOFFS = 2
+
+
+def _through_holders(
+    context: ProjectContext,
+    layout: Layout,
+    me: Module,
+    calls: tuple[CallRecord, ...],
+    cls: str,
+    method: str,
+    depth: int = 0,
+) -> Iterator[CallRecord]:
+    """The calls of ``method`` that the modules an instance of ``cls`` is
+    handed to make (``train_one_epoch(net, opt, crit, loader)`` of
+    ``engine.py``, ``Trainer(loss=crit)``): that module's calls as a lint
+    of it sees them, its parameters pinned by its callers (``crit`` is our
+    instance there); an opaque record when they cannot be computed."""
+    mine = SInstance(me.rel, cls)
+    for record in calls:
+        if record.opaque or record.file == me.rel:
+            continue
+        if not any(_holds(v, mine) for v in (*record.args, *record.keywords.values())):
+            continue
+        holder = layout.module_for_file(layout.root / record.file)
+        pinned = (
+            context.pinned_calls(holder) if holder is not None and depth < MAX_HANDOFFS else None
+        )
+        if pinned is None:
+            yield CallRecord(me.rel, method, 0, 0, opaque=True)
+            continue
+        found = [r for r in pinned if r.file == me.rel and r.name == method]
+        found.extend(_through_holders(context, layout, me, pinned, cls, method, depth + 1))
+        # handed on and never seen called there (a parameter its callers do
+        # not agree on, a helper of a fourth module): out of sight
+        yield from found or [CallRecord(me.rel, method, 0, 0, opaque=True)]
+
+
+def _holds(value: SValue, instance: SInstance) -> bool:
+    return isinstance(value, SInstance) and (value.file, value.name) == (
+        instance.file,
+        instance.name,
+    )
 
 
 def _files_naming(

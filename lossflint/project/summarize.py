@@ -638,6 +638,8 @@ class Summarizer:
         classes: dict[str, SFunction | None] = {}
         aliases = self._function_aliases()
         handed_out = self._factory_results()
+        #: recorded calls of other modules' functions and classes (``_handed_on``)
+        handing: list[cst.Call] = []
         for site in self.model.calls:
             qualname = site.qualname
             func_expr = site.node.func
@@ -729,6 +731,7 @@ class Summarizer:
                 opaque.setdefault(ref, CallRecord(ref.file, ref.name, 0, 0, opaque=True))
                 continue
             records.append(self._record(ref, call))
+            handing.append(call)
         for record, ref, written in self._compiled_losses(resolved):
             # ``model.compile(loss=entropy_loss)`` of another module's function:
             # Keras calls it with the model's output (any other mention of it
@@ -742,8 +745,9 @@ class Summarizer:
         for ref in sorted(targets, key=lambda r: (r.file, r.name)):
             if ref not in opaque and self._used_otherwise(ref, called_as):
                 opaque[ref] = CallRecord(ref.file, ref.name, 0, 0, opaque=True)
+        handed = self._handed_on(handing)
         for call, method in constructed:
-            if method not in opaque and self._escapes(call, method, through):
+            if method not in opaque and self._escapes(call, method, through, handed):
                 opaque[method] = CallRecord(method.file, method.name, 0, 0, opaque=True)
         return (*records, *opaque.values())
 
@@ -814,18 +818,59 @@ class Summarizer:
         return None
 
     def _escapes(
-        self, call: cst.Call, method: SFunction, through: dict[tuple[str, SFunction], int]
+        self,
+        call: cst.Call,
+        method: SFunction,
+        through: dict[tuple[str, SFunction], int],
+        handed: dict[str, int],
     ) -> bool:
         """Whether the instance a construction makes (``crit = L()``) may be
         called out of this module's sight: not bound to a name (``train(net,
         L())``), or bound to a name (``crit``, ``self.crit``) that the module
-        mentions more often than it binds it and calls it in recorded calls
-        (passed on, stored, returned, named in a comment)."""
+        mentions more often than it binds it, calls it in recorded calls and
+        hands it whole to another module's function or class in a recorded
+        call (``Trainer(net, crit)``: that record carries the instance, and
+        ``callers.external_instance_calls`` follows it there)."""
         bound = self._bound_name(call)
         if bound is None:
             return True
-        seen = self._bindings_of(bound) + through.get((bound, method), 0)
-        return self._mentions(bound) - self._asked_only(bound) > seen
+        seen = self._bindings_of(bound) + through.get((bound, method), 0) + handed.get(bound, 0)
+        mentions = self._mentions(bound) - self._asked_only(bound)
+        return mentions > seen and mentions - self._never_the_instance(bound) > seen
+
+    def _never_the_instance(self, name: str) -> int:
+        """Words ``name`` that cannot be the instance: in the module's imports
+        (``from models.loss import L``: a module's name) and keywords of calls
+        (``Trainer(loss=loss)``: a parameter's name)."""
+        imported = sum(
+            code_words(self.model.code(node), name)
+            for node in self.model.nodes_of_type(cst.Import, cst.ImportFrom)
+        )
+        keywords = sum(
+            1
+            for node in self.model.nodes_of_type(cst.Arg)
+            if isinstance(node, cst.Arg) and node.keyword is not None and node.keyword.value == name
+        )
+        return imported + keywords
+
+    @staticmethod
+    def _handed_on(calls: list[cst.Call]) -> dict[str, int]:
+        """By name, the arguments that are a bare name (or ``self.<name>``)
+        of the recorded calls of other modules' functions and classes."""
+        counts: dict[str, int] = {}
+        for node in calls:
+            for arg in node.args:
+                value = arg.value
+                name = (
+                    value.value
+                    if isinstance(value, cst.Name)
+                    else value.attr.value
+                    if isinstance(value, cst.Attribute) and dotted_text(value.value) == "self"
+                    else None
+                )
+                if name is not None:
+                    counts[name] = counts.get(name, 0) + 1
+        return counts
 
     def _asked_only(self, name: str) -> int:
         """Mentions of ``name`` (or ``<x>.name``) as the receiver of a method

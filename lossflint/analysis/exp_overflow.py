@@ -22,6 +22,7 @@ from lossflint.analysis import numerics as num
 from lossflint.analysis.apis import Kind
 from lossflint.analysis.calls import argument, literal_value, positional
 from lossflint.analysis.log_calls import log_calls
+from lossflint.analysis.masked_caps import capped_in_place
 from lossflint.analysis.reaching import reaching_assignment, reaching_line
 from lossflint.analysis.values import Tensor
 from lossflint.analysis.walk import calls_in, own_returns
@@ -889,6 +890,8 @@ def _capped_value(model: SemanticModel, expr: cst.BaseExpression) -> bool:
         bound = reaching_assignment(model, expr)
         if bound is not None and _capped(model, bound):
             return True
+        if capped_in_place(model, expr, _LARGEST_SAFE_CAP):
+            return True  # ``temp[temp > 20] = 20``
     return _capped(model, num.resolve(model, expr))
 
 

@@ -1797,6 +1797,9 @@ def masked_sum(model: ModuleIndex, expr: cst.BaseExpression) -> cst.BaseExpressi
     if operand is None:
         return None
     operand = resolve(model, operand)
+    if isinstance(operand, cst.Name):
+        # ``loss = loss * mask`` then ``loss.sum()``: the name rebound to its product
+        operand = reaching_assignment(model, operand) or operand
     factors = _two_factors(operand)
     if factors is not None:
         for side, other in (factors[::-1], factors):

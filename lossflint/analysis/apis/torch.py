@@ -31,6 +31,13 @@ LOG_SOFTMAX = frozenset(
     {"torch.log_softmax", "torch.nn.functional.log_softmax", "torch.special.log_softmax"}
 )
 SIGMOID = frozenset({"torch.sigmoid", "torch.nn.functional.sigmoid", "torch.special.expit"})
+#: positive, unnormalised outputs (a point process's intensities, a Poisson
+#: rate): never a probability, whatever a formula weighs their log with
+RATE_FUNCS = frozenset({"torch.nn.functional.softplus"})
+RATE_LAYERS = frozenset({"torch.nn.Softplus"})
+#: calls that give their first argument's values back in another layout
+#: (padded with a constant to one length)
+VALUE_KEEPING = frozenset({"torch.nn.utils.rnn.pad_sequence"})
 #: functions that only reshape their first argument (every value kept)
 SHAPE_FUNCTIONS = frozenset({"torch.unsqueeze", "torch.reshape", "torch.squeeze", "torch.flatten"})
 #: resizes of a feature map; ``INTERPOLATION_MODES`` (and the default mode)

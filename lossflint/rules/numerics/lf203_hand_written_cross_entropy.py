@@ -16,7 +16,7 @@ from lossflint.registry import Rule
 from lossflint.rules.numerics.activation_inputs import of_constants
 from lossflint.rules.numerics.fixed_target_formula import hand_written_formula
 from lossflint.rules.numerics.lf203_audit_examples import AUDIT_INVALID, AUDIT_VALID
-from lossflint.rules.numerics.log_terms import a_width, cannot_underflow
+from lossflint.rules.numerics.log_terms import a_width, cannot_underflow, rates
 
 if TYPE_CHECKING:
     from lossflint.analysis.model import SemanticModel
@@ -302,7 +302,8 @@ formula no longer sees.
             if formula is None or formula.top in seen:
                 continue
             seen.add(formula.top)
-            if cannot_underflow(model, [m.argument for m in formula.logs]):
+            arguments = [m.argument for m in formula.logs]
+            if cannot_underflow(model, arguments) or rates(model, arguments):
                 continue
             if any(a_width(model, m.argument) for m in formula.logs):
                 continue  # ``-d * log(high - low)``: a uniform density, no probability

@@ -267,3 +267,34 @@ TERM_VALID.append(
         marker="",
     )
 )
+
+# a point process's event term: the log of softplus intensities, padded,
+# weighed by the one-hot event type (SAHP, audit s218) is a likelihood of
+# rates, no cross-entropy; the same over a softmax head is LF201's
+_INTENSITIES = """
+import torch
+import torch.nn as nn
+
+
+class TPP(nn.Module):
+    def __init__(self, d=16, k=5):
+        super().__init__()
+        self.intensity_layer = nn.Sequential(nn.Linear(d, k), {head})
+
+    def compute_loss(self, h, seq_onehot_types, dt):
+        intens = self.intensity_layer(h)
+        intens = nn.utils.rnn.pad_sequence(intens, padding_value=1.0, batch_first=True)
+        log_sum = (intens.log() * seq_onehot_types).sum(dim=(2, 1))
+        return torch.sum(-log_sum + (dt * intens.sum(-1)).sum(-1))
+"""
+TERM_VALID.append(_INTENSITIES.format(head="nn.Softplus(beta=1.0)"))
+TERM_VALID.append(
+    """
+    import torch
+    import torch.nn.functional as F
+
+    def poisson_nll(z, counts):
+        rate = F.softplus(z)
+        return -(counts * torch.log(rate)).sum() + rate.sum()
+    """
+)

@@ -57,3 +57,30 @@ MASKED_INVALID.append(Invalid(_CLIP.format(scores="sim", marker="  # error: LF20
 MASKED_VALID.append(
     _CLIP.format(scores="sim - tf.reduce_max(sim, axis=-1, keepdims=True)", marker="")
 )
+
+#: a softplus written by hand whose exponent is capped by a masked store
+#: first (Transformer Hawkes Process's ``softplus``, audit s218); the store
+#: under an ``if``, or capping at 100, leaves the overflow
+_MASKED_CAP = """
+import torch
+
+
+def softplus(x, beta):
+    temp = beta * x
+    {cap}
+    return 1.0 / beta * torch.log(1 + torch.exp(temp)){marker}
+"""
+MASKED_VALID.append(_MASKED_CAP.format(cap="temp[temp > 20] = 20", marker=""))
+MASKED_INVALID.append(
+    Invalid(
+        _MASKED_CAP.format(
+            cap="if beta > 1:\n        temp[temp > 20] = 20",
+            marker="  # error: LF204 at `torch.log(`",
+        )
+    )
+)
+MASKED_INVALID.append(
+    Invalid(
+        _MASKED_CAP.format(cap="temp[temp > 100] = 100", marker="  # error: LF204 at `torch.log(`")
+    )
+)

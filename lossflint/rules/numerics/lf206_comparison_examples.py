@@ -292,3 +292,26 @@ COMPARISON_INVALID += [
     Invalid(_STANDARDISED.format(check="assert x.ndim == 2", marker="  # error: LF206")),
 ]
 COMPARISON_VALID.append(_STANDARDISED.format(check="assert (x.std(0) > 0).all()", marker=""))
+
+# the mask applied under the loss's own name first (multimodal-sentiment-analysis,
+# audit s216): the same masked mean as ``(loss * mask).sum() / mask.sum()``
+_MASKED_REBOUND = """
+import torch.nn.functional as F
+
+
+def masked_loss(logits, labels, mask):
+    loss = F.cross_entropy(logits, labels, reduction="none")
+    loss = loss * mask
+    return loss.sum() / {count}{marker}
+
+
+def train_step(model, opt, x, y, mask):
+    loss = masked_loss(model(x), y, mask)
+    opt.zero_grad()
+    loss.backward()
+    opt.step()
+"""
+COMPARISON_INVALID.append(
+    Invalid(_MASKED_REBOUND.format(count="mask.sum()", marker="  # error: LF206"))
+)
+COMPARISON_VALID.append(_MASKED_REBOUND.format(count="mask.sum().clamp_min(1.0)", marker=""))

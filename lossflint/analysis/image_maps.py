@@ -1,6 +1,7 @@
 """Tensors known to be ``(N, C, H, W)`` maps: a 2-D convolution's output, or
 a reshape to four sizes (``s.view(s.size(0), 2, -1, s.size(3))``). A softmax
-over them without ``dim`` takes dim 1, the channels (LF110's fix keeps it)."""
+over them without ``dim`` takes dim 1, the channels (LF110's fix keeps it);
+one with an axis moved to the front takes dim 0, as its author meant."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import libcst as cst
 
 from lossflint.analysis import apis
 from lossflint.analysis import numerics as num
+from lossflint.analysis.calls import literal_value
 from lossflint.analysis.reaching import reaching_assignment
 from lossflint.analysis.values import Tensor
 
@@ -33,3 +35,25 @@ def image_map(model: SemanticModel, expr: cst.BaseExpression) -> bool:
     value = model.value(expr)
     origin = value.origin if isinstance(value, Tensor) and value.site is None else None
     return isinstance(origin, cst.Call) and model.qualname(origin.func) in apis.IMAGE_MAP_LAYERS
+
+
+def moved_first(model: SemanticModel, given: cst.BaseExpression) -> bool:
+    """``x.transpose(axis, 0)`` (``.contiguous()`` after it, or through a
+    name): an axis moved to the front for the implicit dim 0 to normalise
+    (NRI's ``my_softmax``, copied into AS-GCN: audit s215)."""
+    if isinstance(given, cst.Name):
+        given = reaching_assignment(model, given) or given
+    while (
+        isinstance(given, cst.Call)
+        and isinstance(given.func, cst.Attribute)
+        and given.func.attr.value == "contiguous"
+    ):
+        given = given.func.value
+    if not (
+        isinstance(given, cst.Call)
+        and isinstance(given.func, cst.Attribute)
+        and given.func.attr.value in ("transpose", "swapaxes")
+        and len(given.args) == 2
+    ):
+        return False
+    return any(a.keyword is None and literal_value(a.value) == 0 for a in given.args)

@@ -111,12 +111,14 @@ def _periodic_chain(model: ModuleIndex, chain: tuple[cst.CSTNode, ...], loop: cs
 def built_in_a_fixed_arm(model: ModuleIndex, loop: Loop, event: LoopEvent) -> bool:
     """A batch loop builds the optimiser in the arm of an ``if`` whose test no
     pass changes (``elif training_mode == 'source':``), and steps it in that
-    same arm: whenever the arm trains, it trains with a new optimiser every
-    batch (pytorch_DANN, audit s155). A test of what the loop binds (``if
+    same arm or on every batch: whenever the arm runs, it trains with a new
+    optimiser every batch (pytorch_DANN, audit s155). A test of what the loop binds (``if
     optimizer is None:``) or a call (``if random.random() < p:``) may change."""
     if not loop.is_iteration or not event.chain:
         return False
-    if not any(step.chain == event.chain for step in loop.of("step")):
+    if not any(step.chain in (event.chain, ()) for step in loop.of("step")):
+        # stepped in that arm, or on every batch (``if epoch == 50: optimizer
+        # = Adam(...)`` above the step: every batch of epoch 50, audit s215)
         return False
     node = loop.node
     if not isinstance(node, (cst.For, cst.While)):
@@ -136,7 +138,8 @@ def _changed_in(model: ModuleIndex, loop: cst.For | cst.While) -> set[str]:
     body = loop.body
     changed = set(bound_names(body))
     if isinstance(loop, cst.For):
-        changed |= bound_names(loop.target)
+        # ``for i, x in enumerate(loader)``: every name of the target
+        changed |= {cast("cst.Name", n).value for n in nodes_in(loop.target, cst.Name)}
     changed |= {
         text
         for target in nodes_in(body, cst.AssignTarget, cst.AugAssign, memo=memo_of(model))

@@ -10,7 +10,7 @@ import libcst as cst
 from lossflint.analysis import apis
 from lossflint.analysis.calls import argument, has_star_args
 from lossflint.analysis.dead_code import old_version_fallback
-from lossflint.analysis.image_maps import image_map
+from lossflint.analysis.image_maps import image_map, moved_first
 from lossflint.diagnostics import Applicability, Finding, FixSpec, NodeEdit, Severity
 from lossflint.examples import Invalid
 from lossflint.registry import Rule
@@ -34,6 +34,17 @@ class RPN(nn.Module):
         s = self.score(x)
         s = s.view(s.size(0), 2, -1, s.size(3))
         return {out}{marker}
+"""
+
+
+_MOVED = """
+import torch.nn.functional as F
+
+
+def my_softmax(input, axis=1):
+    trans_input = input.transpose(axis, 0).contiguous()
+    soft_max_1d = F.softmax(trans_input{dim})  # error: LF110 at `F.softmax(`
+    return soft_max_1d.transpose(axis, 0)
 """
 
 
@@ -80,10 +91,17 @@ deprecated and warns at run time.
 Unsafe: the fix adds `dim=-1` (the last axis, the class axis of `(N, C)` and
 `(N, T, C)` tensors), or `dim=1` where the input is known to be an `(N, C, H, W)`
 map (a 2-D convolution's output, a reshape to four sizes), the axis PyTorch
-picks today. For other `(N, C, H, W)` inputs the class axis is `dim=1`: check
+picks today, or `dim=0` where the input is `x.transpose(axis, 0)` (an axis
+moved to the front for the implicit dim to take). For other `(N, C, H, W)` inputs the class axis is `dim=1`: check
 the suggestion before applying it.
 """
     INVALID = [
+        # an axis moved to the front for the implicit dim 0 (NRI's my_softmax in
+        # AS-GCN, audit s215): the fix keeps dim 0, not -1
+        Invalid(
+            _MOVED.format(dim=""),
+            fixed=_MOVED.format(dim=", dim=0"),
+        ),
         # an (N, C, H, W) map: the fix keeps the implicit dim 1, the channels
         # (longcw/faster_rcnn_pytorch's RPN scores, audit s126)
         Invalid(
@@ -231,9 +249,12 @@ the suggestion before applying it.
                 # an (N, C, H, W) map: the implicit dim is 1, the channels; keep it
                 given = argument(call, 0, "input") if dim_index == 1 else None
                 channels = given is not None and image_map(model, given)
+                first = given is not None and not channels and moved_first(model, given)
                 dim: cst.BaseExpression = (
                     cst.Integer("1")
                     if channels
+                    else cst.Integer("0")
+                    if first
                     else cst.UnaryOperation(cst.Minus(), cst.Integer("1"))
                 )
                 fixed = with_keyword(call, "dim", dim)
@@ -256,6 +277,8 @@ the suggestion before applying it.
                         Applicability.UNSAFE,
                         "add `dim=1`, the channels of this (N, C, H, W) map"
                         if channels
+                        else "add `dim=0`, the axis the input's transpose moved first"
+                        if first
                         else "add `dim=-1` (use `dim=1` for (N, C, H, W) inputs)",
                         (NodeEdit(call, fixed),),
                     ),

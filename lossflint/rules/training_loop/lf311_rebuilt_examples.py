@@ -195,3 +195,36 @@ REBUILT_INVALID = [
         """
     ),
 ]
+
+#: a learning-rate drop written as a new Adam in the batch loop, guarded by the
+#: epoch only (CVPR21Chal-SLR's SSTCN, audit s215): every batch of epoch 50
+#: starts from fresh moments; the same guard in the epoch loop builds it once
+_LR_DROP = """
+import torch
+import torch.nn as nn
+
+
+def train(model, loader, epochs=100):
+    crit = nn.CrossEntropyLoss()
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
+    for epoch in range(epochs):
+        {epoch_guard}
+        for x, y in loader:
+            {batch_guard}
+            optimizer.zero_grad()
+            loss = crit(model(x), y)
+            loss.backward()
+            optimizer.step()
+"""
+_NEW_ADAM = "optimizer = torch.optim.Adam(model.parameters(), lr=1e-4)"
+REBUILT_INVALID.append(
+    Invalid(
+        _LR_DROP.format(
+            epoch_guard="pass",
+            batch_guard=f"if epoch == 50:\n                {_NEW_ADAM}  # error: LF311",
+        )
+    )
+)
+REBUILT_VALID.append(
+    _LR_DROP.format(epoch_guard=f"if epoch == 50:\n            {_NEW_ADAM}", batch_guard="pass")
+)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
@@ -70,6 +71,16 @@ easy to leave on after the NaN was found.
             torch.autograd.set_detect_anomaly(True)  # error: LF314 at `torch.autograd.set_detect_anomaly(`
             """,
         ),
+        # the model chosen by name, the whole run in anomaly mode (SAHP, audit s218)
+        Invalid(
+            """
+            from torch import autograd
+
+            if MODEL_TOKEN == "sahp":
+                with autograd.detect_anomaly():  # error: LF314 at `autograd.detect_anomaly(`
+                    model = train_eval(build("sahp"), data)
+            """,
+        ),
         Invalid(
             """
             import torch
@@ -106,6 +117,12 @@ easy to leave on after the NaN was found.
         """
         import torch
         if args.debug:
+            torch.autograd.set_detect_anomaly(True)
+        """,
+        # a run mode chosen by name, and that mode is debugging
+        """
+        import torch
+        if args.mode == "debug":
             torch.autograd.set_detect_anomaly(True)
         """,
         """
@@ -165,7 +182,11 @@ easy to leave on after the NaN was found.
     @staticmethod
     def _guarded(model: SemanticModel, call: cst.Call) -> bool:
         for ancestor in model.ancestors(call):
-            if isinstance(ancestor, cst.If) and not _is_main_guard(model, ancestor.test):
+            if (
+                isinstance(ancestor, cst.If)
+                and not _is_main_guard(model, ancestor.test)
+                and not _model_choice(model, ancestor.test)
+            ):
                 return True
             # ``detect_anomaly() if cfg.detect_anomaly else nullcontext()``
             if isinstance(ancestor, cst.IfExp) and not model.within(call, ancestor.test):
@@ -175,6 +196,23 @@ easy to leave on after the NaN was found.
                 if "debug" in name or "anomaly" in name or name.startswith("test"):
                     return True
         return False
+
+
+def _model_choice(model: SemanticModel, test: cst.BaseExpression) -> bool:
+    """``if MODEL_TOKEN == "sahp":`` -- a name compared with a string, no word
+    of debugging in it: which model the run trains, not a debug switch (SAHP's
+    ``main_func.py``, audit s218)."""
+    if not (
+        isinstance(test, cst.Comparison)
+        and len(test.comparisons) == 1
+        and isinstance(test.comparisons[0].operator, cst.Equal)
+        and isinstance(test.comparisons[0].comparator, cst.SimpleString)
+    ):
+        return False
+    return not _DEBUG_WORDS.search(model.code(test).lower())
+
+
+_DEBUG_WORDS = re.compile(r"debug|anomal|detect|nan|check|sanity|verbose|profil")
 
 
 def _is_main_guard(model: SemanticModel, test: cst.BaseExpression) -> bool:

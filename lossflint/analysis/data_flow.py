@@ -309,6 +309,7 @@ class DataFacts(Interpreter[Any]):
     SUBSCRIPT_STORE_FORGETS = True
     CALL_METHODS = ()
     NONE = NONE
+    PINS_FROM_OTHER_FILES = True
     # a loop body's second pass is skipped only after a first that recorded
     # nothing new (``records_made``): the hooks read what was recorded
     # (``_adapted``, values) and the passes append to lists

@@ -22,8 +22,10 @@ from lossflint.analysis.interpreter.syntax import statements_of
 from lossflint.analysis.kinds import kinds_of
 from lossflint.analysis.names import dotted_text, last_name
 from lossflint.analysis.reaching import reaching_assignment
-from lossflint.analysis.values import ClassRef
+from lossflint.analysis.values import ClassRef, Foreign
 from lossflint.analysis.walk import descendants, memo_of, nodes_in
+from lossflint.project.context import current as project_context
+from lossflint.project.summary import SAlias, SClass
 
 if TYPE_CHECKING:
     from lossflint.analysis.index import ModuleIndex
@@ -87,8 +89,10 @@ def single_item(model: ModuleIndex, cls: cst.ClassDef) -> bool:
 
 
 def _inherits_map_dataset(model: ModuleIndex, classes: list[cst.ClassDef]) -> bool:
+    kinds = kinds_of(model)
     return any(
         map_dataset_class(model.qualname(base.value) or "")
+        or (isinstance(ref := kinds.value_of(base.value), Foreign) and _foreign_ordered(ref))
         for klass in classes
         for base in klass.bases
     )
@@ -174,9 +178,22 @@ def _same_file_mro(model: ModuleIndex, cls: cst.ClassDef) -> list[cst.ClassDef] 
             if qualname in apis.MAP_DATASET_BASES or map_dataset_class(qualname or ""):
                 continue
             ref = kinds.value_of(base.value)
+            if isinstance(ref, Foreign) and _foreign_ordered(ref):
+                continue  # ``class V2(TPPDataset)`` of another module's map-style set
             if not (isinstance(ref, ClassRef) and ref.cls in classes):
                 return None
     return classes
+
+
+def _foreign_ordered(ref: Foreign) -> bool:
+    """Another project module's class that its summary says is an ordered
+    map-style data set (``ClassSummary.ordered_dataset``)."""
+    context = project_context()
+    if context is None or not isinstance(ref.ref, (SClass, SAlias)):
+        return False
+    found = context.resolve(ref.ref)
+    summary = context.class_summary(found) if isinstance(found, SClass) else None
+    return summary is not None and summary.ordered_dataset
 
 
 def _reads_index(getitem: cst.FunctionDef) -> bool:

@@ -25,7 +25,15 @@ from lossflint.analysis.reaching import (
     unpacked_value,
 )
 from lossflint.analysis.unpacked_returns import unpacked_items, unpackings
-from lossflint.analysis.values import AnyLoss, Foreign, LossObject, Tensor
+from lossflint.analysis.values import (
+    AnyLoss,
+    Foreign,
+    Instance,
+    Layer,
+    LossObject,
+    Sequential,
+    Tensor,
+)
 from lossflint.analysis.walk import (
     Subtree,
     calls_in,
@@ -1241,14 +1249,19 @@ def _loss_term(model: SemanticModel, loss: cst.Name, value: cst.Name) -> bool:
     if value.value not in terms and value.value not in _added_in_place(model, loss):
         return False
     bound = model.bindings(value) or []
-    return bool(bound) and all(
-        b.kind == "assign"
-        and isinstance(b.node, cst.BaseExpression)
-        and _names_a_loss(value, b.node)
-        and _computed_by_a_call(model, b.node)
-        and not detached(model, b.node)
-        and not gradients(model).no_gradient_value(b.node)
+    made_by = [
+        # ``lld, preds, H = model(x, v)``: the call unpacked (Multimodal-Infomax, audit s216)
+        b.node if isinstance(b.node, cst.BaseExpression) else unpacked_value(model, value)
         for b in bound
+    ]
+    return bool(bound) and all(
+        (b.kind == "assign" or b.node is None)
+        and node is not None
+        and _names_a_loss(value, node)
+        and _computed_by_a_call(model, node)
+        and not detached(model, node)
+        and not gradients(model).no_gradient_value(node)
+        for b, node in zip(bound, made_by, strict=True)
     )
 
 
@@ -1276,13 +1289,20 @@ def _names_a_loss(name: cst.Name, value: cst.BaseExpression) -> bool:
     """The term says it is a loss: its name (``align_loss_val``) or a function
     computing it (``uniform_loss(x)``); a weight of the loss (``beta``,
     ``lam = get_lambda(cfg)``) kept for a plot is not."""
-    if "loss" in name.value.lower():
+    if _LOSS_TERM_NAMES.search(name.value.lower()):
         return True
     return any(
-        "loss" in (dotted_text(call.func) or "").rsplit(".", 1)[-1].lower()
+        _LOSS_TERM_FUNCTIONS.search((dotted_text(call.func) or "").rsplit(".", 1)[-1].lower())
         for call in nodes_in(value, cst.Call)
         if isinstance(call, cst.Call)
     )
+
+
+#: names of the terms of a loss: ``recon_loss``, ``kld``, ``nll``, ``lld`` (a
+#: log-likelihood, Multimodal-Infomax: audit s216), ``elbo``
+_LOSS_TERM_NAMES = re.compile(r"loss|^kld?(_|$)|^nll|^lld|elbo|likelihood")
+#: functions computing one: ``focal_loss(...)``, ``F.cross_entropy(...)``
+_LOSS_TERM_FUNCTIONS = re.compile(r"loss|entropy|likelihood|divergence|^kl")
 
 
 def _arithmetic_names(expr: cst.BaseExpression) -> set[str]:
@@ -1300,6 +1320,8 @@ def _computed_by_a_call(model: SemanticModel, expr: cst.BaseExpression) -> bool:
     (``w = warmup_weight(epoch)`` in ``loss = ce + w * kl``)."""
     if isinstance(expr, cst.Call):
         free = gradients(model).no_gradient_value
+        if isinstance(model.value(expr.func), (Instance, Sequential, Layer)) and not free(expr):
+            return True  # ``lld, preds = model(x)``: the module's parameters are in it
         given = [a.value for a in expr.args if not a.star]
         if isinstance(expr.func, cst.Attribute):
             given.append(expr.func.value)

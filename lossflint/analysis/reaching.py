@@ -270,9 +270,12 @@ def _surely_binds(node: cst.CSTNode, name: str) -> bool:
 
 def unpacked_value(model: ModuleIndex, name: cst.Name) -> cst.BaseExpression | None:
     """The value of the one ``a, b = value`` (or ``[a, b] = value``) of the
-    function around ``name`` that binds it; None when there is no such
+    function around ``name`` (or the module, for a module-level name) that binds it; None when there is no such
     assignment or several."""
-    func = model.enclosing(name, cst.FunctionDef)
+    func: cst.CSTNode | None = model.enclosing(name, cst.FunctionDef)
+    if func is None:
+        scope = model.scope_of(name)  # a script's module-level unpacking
+        func = scope.node if scope is not None and scope.kind == "module" else None
     if func is None:
         return None
     found = [

@@ -138,3 +138,41 @@ TERM_VALID = [
     _PARTS.format(replaced="\n        loss_output[0] = loss_output[0].data[0]", marker=""),
     _METERS.format(align="align_loss_val.item()", unif="unif_loss_val.detach()", marker=""),
 ]
+
+#: a log-likelihood the model returns beside its prediction, a term of the
+#: back-propagated loss, summed for a log (Multimodal-Infomax's ``ba_loss``,
+#: audit s216); an attention map returned beside it is no term of the loss
+_RETURNED_TERM = """
+import torch
+import torch.nn as nn
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.mu = nn.Linear(8, 8)
+        self.head = nn.Linear(8, 1)
+
+    def forward(self, x, y):
+        lld = -((self.mu(x) - y) ** 2).sum(-1).mean()
+        return lld, self.head(x), torch.softmax(self.mu(x), dim=-1)
+
+
+def train(model, loader, optimizer, criterion):
+    running = 0.0
+    for x, v, y in loader:
+        model.zero_grad()
+        lld, preds, attn = model(x, v)
+        loss = criterion(preds, y) - 0.1 * lld
+        loss.backward()
+        optimizer.step()
+        running += {kept} * x.size(0){marker}
+    return running
+
+
+net = Net()
+train(net, LOADER, torch.optim.Adam(net.parameters()), nn.L1Loss())
+"""
+TERM_INVALID.append(Invalid(_RETURNED_TERM.format(kept="-lld", marker="  # error: LF306")))
+TERM_VALID.append(_RETURNED_TERM.format(kept="-lld.item()", marker=""))
+TERM_VALID.append(_RETURNED_TERM.format(kept="attn.mean().item()", marker=""))

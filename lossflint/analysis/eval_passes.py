@@ -42,6 +42,7 @@ from lossflint.analysis.apis import Kind
 from lossflint.analysis.attribute_constants import number, possible_numbers
 from lossflint.analysis.calls import argument, literal_value
 from lossflint.analysis.contexts import contexts
+from lossflint.analysis.flag_arms import built_behind_an_off_flag
 from lossflint.analysis.gradients import gradients, target_names
 from lossflint.analysis.held_out_passes import held_out_loops, held_out_pass, own_held_out_loop
 from lossflint.analysis.interpreter.syntax import arguments_by_param, param_names
@@ -1235,7 +1236,11 @@ def _class_layer(model: ModuleIndex, cls: cst.ClassDef, depth: int) -> cst.Call 
     memo = memo_of(model)
     for klass in kinds.mro(cls):
         for call in calls_in(klass, memo):
-            if _matters(model, call) and not gated_by_flag(model, klass, call):
+            if (
+                _matters(model, call)
+                and not gated_by_flag(model, klass, call)
+                and not (klass is cls and built_behind_an_off_flag(model, cls, call, None))
+            ):
                 return call
             if depth < 3 and model.qualname(call.func) is None:
                 ref = kinds.value_of(call.func)

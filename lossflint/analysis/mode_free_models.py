@@ -11,6 +11,7 @@ import libcst as cst
 
 from lossflint.analysis import apis
 from lossflint.analysis.calls import argument, literal_value, super_method
+from lossflint.analysis.flag_arms import built_behind_an_off_flag
 from lossflint.analysis.interpreter.syntax import own_init, own_method
 from lossflint.analysis.kinds import kinds_of
 from lossflint.analysis.names import dotted_text
@@ -211,7 +212,11 @@ def _class_verdict(
         ):
             if type(node) is cst.Attribute and node.attr.value == "training":  # type: ignore[attr-defined]
                 return False
-            if type(node) is cst.Call and not _call_mode_free(model, node, depth, needs):  # type: ignore[arg-type]
+            if (
+                type(node) is cst.Call
+                and not _call_mode_free(model, node, depth, needs)  # type: ignore[arg-type]
+                and not (klass is cls and built_behind_an_off_flag(model, cls, node, made_by))
+            ):
                 return False
             if type(node) in (cst.Assign, cst.AnnAssign) and _handed_in_submodule(
                 model, node, klass

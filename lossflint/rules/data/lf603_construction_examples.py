@@ -137,3 +137,51 @@ CONSTRUCTION_VALID.append(
     .replace("preds = torch.argmax(predictions, dim=1)", "probs = predictions.softmax(1)")
     .replace("f1 = f1_score(", "plot(")
 )
+
+#: batch norm built only behind an ``__init__`` flag that defaults to None
+#: (polixir/OfflineRL's ``MLP``, audit s219): the construction that leaves it
+#: off builds no mode layer; the one passing ``norm="bn"`` does
+_FLAGGED_NORM = """
+import torch
+import torch.nn as nn
+
+
+class MLP(nn.Module):
+    def __init__(self, in_features, out_features, hidden, layers, norm=None):
+        super().__init__()
+        net = []
+        for i in range(layers):
+            net.append(nn.Linear(in_features if i == 0 else hidden, hidden))
+            if norm:
+                if norm == "bn":
+                    net.append(nn.BatchNorm1d(hidden))
+            net.append(nn.ReLU())
+        net.append(nn.Linear(hidden, out_features))
+        self.net = nn.Sequential(*net)
+
+    def forward(self, x):
+        return self.net(x)
+
+
+class Callback:
+    def initialize(self, buffer):
+        self.transition = MLP(6, 5, 512, 3{norm})
+        optim = torch.optim.Adam(self.transition.parameters(), lr=1e-3)
+        for x, y in buffer:
+            loss = ((self.transition(x) - y) ** 2).mean()
+            optim.zero_grad()
+            loss.backward()
+            optim.step()
+
+    def __call__(self, obs):
+        with torch.no_grad():
+            return self.transition(obs).mean().item(){marker}
+"""
+CONSTRUCTION_VALID.append(_FLAGGED_NORM.format(norm="", marker=""))
+CONSTRUCTION_INVALID.append(
+    Invalid(
+        _FLAGGED_NORM.format(
+            norm=', norm="bn"', marker="  # error: LF603 at `self.transition(obs)`"
+        )
+    )
+)

@@ -1,0 +1,101 @@
+"""Layers a class builds only behind an ``__init__`` flag that its
+constructions leave off: ``if norm: net.append(nn.BatchNorm1d(h))`` with
+``norm=None`` by default, and ``MLP(6, 5, 512, 3)`` the only construction
+(polixir/OfflineRL's ``MLP``, audit s219). The layer is never built, so it
+cannot make the model depend on train/eval mode."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import libcst as cst
+
+from lossflint.analysis.calls import literal_value
+from lossflint.analysis.interpreter.syntax import arguments_by_param, own_init, param_names
+from lossflint.analysis.kinds import kinds_of
+from lossflint.analysis.values import ClassRef
+
+if TYPE_CHECKING:
+    from lossflint.analysis.index import ModuleIndex
+
+
+def built_behind_an_off_flag(
+    model: ModuleIndex, cls: cst.ClassDef, node: cst.CSTNode, made_by: cst.Call | None
+) -> bool:
+    """``node`` lies in the body of an ``if`` of ``cls.__init__`` testing a
+    parameter that defaults to None/False (``if norm:``, ``if norm == "bn":``,
+    ``if norm is not None:``), and the construction (``made_by``; else every
+    construction in this file, at least one) leaves it so."""
+    init = own_init(cls)
+    if init is None:
+        return False
+    defaults = {
+        p.name.value: p.default
+        for p in (*init.params.params, *init.params.kwonly_params)
+        if p.default is not None and literal_value(p.default) in (None, False)
+    }
+    if not defaults:
+        return False
+    child = node
+    for ancestor in model.ancestors(node):
+        if ancestor is init:
+            return False
+        if isinstance(ancestor, cst.If) and child is ancestor.body:
+            flag = _flag_tested(ancestor.test)
+            if flag in defaults and _left_off(model, cls, init, flag, made_by):
+                return True
+        child = ancestor
+    return False
+
+
+def _flag_tested(test: cst.BaseExpression) -> str | None:
+    """``norm``, ``norm == "bn"``, ``norm is not None``: the name tested so
+    that a None/False value skips the arm."""
+    if isinstance(test, cst.Name):
+        return test.value
+    if (
+        isinstance(test, cst.Comparison)
+        and isinstance(test.left, cst.Name)
+        and len(test.comparisons) == 1
+    ):
+        compare = test.comparisons[0]
+        if isinstance(compare.operator, cst.Equal) and isinstance(
+            compare.comparator, (cst.SimpleString, cst.Integer)
+        ):
+            return test.left.value
+        if isinstance(compare.operator, cst.IsNot) and literal_value(compare.comparator) is None:
+            return test.left.value
+    return None
+
+
+def _left_off(
+    model: ModuleIndex,
+    cls: cst.ClassDef,
+    init: cst.FunctionDef,
+    flag: str,
+    made_by: cst.Call | None,
+) -> bool:
+    calls = [made_by] if made_by is not None else _constructions(model, cls)
+    if not calls:
+        return False
+    positional = param_names(init.params)[1:]  # after ``self``
+    for call in calls:
+        bound = arguments_by_param(call, positional)
+        if bound is None:
+            return False  # ``MLP(**cfg)``: the flag may be set
+        given = bound.get(flag)
+        if given is not None and literal_value(given.value) not in (None, False):
+            return False
+    return True
+
+
+def _constructions(model: ModuleIndex, cls: cst.ClassDef) -> list[cst.Call]:
+    kinds = kinds_of(model)
+    return [
+        site.node
+        for site in model.calls
+        if isinstance(site.node.func, cst.Name)
+        and site.node.func.value == cls.name.value
+        and isinstance(ref := kinds.value_of(site.node.func), ClassRef)
+        and ref.cls is cls
+    ]

@@ -458,8 +458,12 @@ class KindAnalysis(Interpreter[Value]):
         # objects (``{"loss_criterion": nn.BCELoss()}``: SA-ConvLSTM's
         # training parameters, audit s207); configs and logs would only make
         # loops take more passes
+        # -- and of models, nested too: a factory's ``{"critic": {"net": critic,
+        # "opt": optim}}`` read back as ``init["critic"]["net"]`` (polixir/OfflineRL,
+        # audit s219)
         if not any(
-            isinstance(value, (Tensor, Layer, Sequential, LossObject)) for _, value in items
+            isinstance(value, (Tensor, Layer, Sequential, LossObject, Instance, DictValue))
+            for _, value in items
         ):
             return UNKNOWN
         return DictValue(tuple(items))

@@ -237,3 +237,43 @@ CALL_VALID.append(_LISTNET.format(extra="self.logged = preds_log\n        ", mar
 # the same named log of a picked softmax probability under a policy gradient:
 # LF201 reports it where the log is taken
 CALL_VALID.append(REINFORCE.format(marker=""))
+
+#: the critic handed over in a factory's nested dict (polixir/OfflineRL's
+#: ``algo_init``, audit s219): read back by key, still the softmax model; an
+#: entry the trainer does not read is not what it calls
+_FACTORY_DICT = """
+import torch
+import torch.nn as nn
+
+
+class Critic(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.net = nn.Linear(4, 51)
+
+    def forward(self, obs):
+        return torch.softmax(self.net(obs), dim=-1)
+
+
+def algo_init():
+    critic = Critic()
+    return {{"critic": {{"net": critic, "target": nn.Linear(4, 51)}}}}
+
+
+class Trainer:
+    def __init__(self, init):
+        self.critic = init["critic"]["{key}"]
+
+    def train(self, batches):
+        for obs, target_p in batches:
+            p = self.critic(obs)
+            loss = -(target_p * torch.log(p + 1e-8)).mean(){marker}
+            loss.backward()
+
+
+Trainer(algo_init())
+"""
+CALL_INVALID.append(
+    Invalid(_FACTORY_DICT.format(key="net", marker="  # error: LF203 at `-(target_p`"))
+)
+CALL_VALID.append(_FACTORY_DICT.format(key="target", marker=""))

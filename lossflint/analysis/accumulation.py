@@ -380,7 +380,7 @@ def graph_leaks(model: SemanticModel) -> Iterator[GraphLeak]:
             continue
         if acc.method is None and _reset_each_window(model, node, acc.accumulator):
             continue
-        if acc.method is None and _afresh_each_pass(model, node, acc.accumulator):
+        if acc.method is None and _afresh_each_pass(model, node, acc.accumulator, index):
             continue
         if acc.indexed and _slots_rebuilt_in_a_loop(model, index, node, acc.accumulator):
             continue
@@ -453,14 +453,32 @@ def _innermost_loop(model: SemanticModel, node: cst.CSTNode) -> cst.For | cst.Wh
     return None
 
 
-def _afresh_each_pass(model: SemanticModel, node: cst.CSTNode, accumulator: str) -> bool:
-    """The innermost loop around ``node`` starts its body with ``losses =
-    []`` (a statement of the body itself, before the one holding ``node``):
-    the list holds one pass's values, nothing outlives the pass (PPLM's
-    ``loss_list``)."""
-    loop = _innermost_loop(model, node)
-    if loop is None:
+def _afresh_each_pass(
+    model: SemanticModel, node: cst.CSTNode, accumulator: str, index: LoopIndex | None = None
+) -> bool:
+    """A loop around ``node`` starts its body with ``losses = []`` (a
+    statement of the body itself, before the one holding ``node``): the list
+    holds one pass's values, nothing outlives the pass (PPLM's ``loss_list``).
+    The innermost loop; or, for a loop inside a training iteration, any loop
+    up to that iteration's (``loss_vals = []`` in the batch loop, appended in
+    a loop over the criteria inside it: TransMorph, audit s220), never one
+    outside it (an epoch's list of batches, a validation loop's total)."""
+    around = [a for a in model.ancestors(node) if isinstance(a, (cst.For, cst.While))]
+    if not around:
         return False
+    upto = 1
+    if index is not None:
+        for depth, loop in enumerate(around[1:], start=2):
+            found = index.loop_of_node(loop)
+            if found is not None and found.is_iteration:
+                upto = depth  # the innermost loop lies inside this training iteration
+                break
+    return any(_set_afresh_before(model, loop, node, accumulator) for loop in around[:upto])
+
+
+def _set_afresh_before(
+    model: SemanticModel, loop: cst.For | cst.While, node: cst.CSTNode, accumulator: str
+) -> bool:
     for stmt in statements_of(loop):
         if any(a is stmt for a in model.ancestors(node)) or stmt is node:
             return False  # reached the statement holding the accumulation

@@ -14,6 +14,7 @@ from lossflint.analysis.calls import literal_value
 from lossflint.analysis.interpreter.syntax import arguments_by_param, own_init, param_names
 from lossflint.analysis.kinds import kinds_of
 from lossflint.analysis.values import ClassRef
+from lossflint.analysis.walk import memo_of, nodes_in
 
 if TYPE_CHECKING:
     from lossflint.analysis.index import ModuleIndex
@@ -22,27 +23,34 @@ if TYPE_CHECKING:
 def built_behind_an_off_flag(
     model: ModuleIndex, cls: cst.ClassDef, node: cst.CSTNode, made_by: cst.Call | None
 ) -> bool:
-    """``node`` lies in the body of an ``if`` of ``cls.__init__`` testing a
+    """``node`` lies in the body of an ``if`` of a method of ``cls`` testing a
     parameter that defaults to None/False (``if norm:``, ``if norm == "bn":``,
-    ``if norm is not None:``), and the construction (``made_by``; else every
-    construction in this file, at least one) leaves it so."""
-    init = own_init(cls)
-    if init is None:
+    ``if norm is not None:``), and the calls leave it so: for ``__init__`` the
+    construction (``made_by``; else every construction in this file, at least
+    one), for another method its ``self.<method>(...)`` calls in the class."""
+    func = model.enclosing(node, cst.FunctionDef)
+    if not isinstance(func, cst.FunctionDef) or model.enclosing(func, cst.ClassDef) is not cls:
         return False
     defaults = {
         p.name.value: p.default
-        for p in (*init.params.params, *init.params.kwonly_params)
+        for p in (*func.params.params, *func.params.kwonly_params)
         if p.default is not None and literal_value(p.default) in (None, False)
     }
     if not defaults:
         return False
+    if func is not own_init(cls):
+        # ``def encoder(self, cin, cout, batchnorm=False)`` called as
+        # ``self.encoder(cin, 8)`` (LKU-Net, audit s220): its calls in the class
+        calls = _method_calls(model, cls, func.name.value)
+    else:
+        calls = [made_by] if made_by is not None else _constructions(model, cls)
     child = node
     for ancestor in model.ancestors(node):
-        if ancestor is init:
+        if ancestor is func:
             return False
         if isinstance(ancestor, cst.If) and child is ancestor.body:
             flag = _flag_tested(ancestor.test)
-            if flag in defaults and _left_off(model, cls, init, flag, made_by):
+            if flag in defaults and _left_off(func, flag, calls):
                 return True
         child = ancestor
     return False
@@ -68,17 +76,11 @@ def _flag_tested(test: cst.BaseExpression) -> str | None:
     return None
 
 
-def _left_off(
-    model: ModuleIndex,
-    cls: cst.ClassDef,
-    init: cst.FunctionDef,
-    flag: str,
-    made_by: cst.Call | None,
-) -> bool:
-    calls = [made_by] if made_by is not None else _constructions(model, cls)
+def _left_off(func: cst.FunctionDef, flag: str, calls: list[cst.Call]) -> bool:
+    """Every one of ``calls`` (at least one) leaves ``flag`` None/False."""
     if not calls:
         return False
-    positional = param_names(init.params)[1:]  # after ``self``
+    positional = param_names(func.params)[1:]  # after ``self``
     for call in calls:
         bound = arguments_by_param(call, positional)
         if bound is None:
@@ -99,3 +101,23 @@ def _constructions(model: ModuleIndex, cls: cst.ClassDef) -> list[cst.Call]:
         and isinstance(ref := kinds.value_of(site.node.func), ClassRef)
         and ref.cls is cls
     ]
+
+
+def _method_calls(model: ModuleIndex, cls: cst.ClassDef, name: str) -> list[cst.Call]:
+    """``self.<name>(...)`` calls in ``cls``; empty when the method is also
+    named otherwise there (passed on, called on another object)."""
+    calls: list[cst.Call] = []
+    for node in nodes_in(cls, cst.Attribute, memo=memo_of(model)):
+        assert isinstance(node, cst.Attribute)
+        if node.attr.value != name:
+            continue
+        parent = model.parent(node)
+        if not (
+            isinstance(node.value, cst.Name)
+            and node.value.value == "self"
+            and isinstance(parent, cst.Call)
+            and parent.func is node
+        ):
+            return []
+        calls.append(parent)
+    return calls

@@ -169,7 +169,9 @@ NON_NEGATIVE_FUNCS = frozenset(
     }
     | _backend_math("abs", "square")
 )
-ARGMAX = frozenset({"tensorflow.argmax", "tensorflow.math.argmax"})
+ARGMAX = frozenset(
+    {"tensorflow.argmax", "tensorflow.math.argmax", "tensorflow.argmin", "tensorflow.math.argmin"}
+)
 ONE_HOT = frozenset({"tensorflow.one_hot", "keras.utils.to_categorical"})
 #: samplers whose first argument (or ``logits=``) is unnormalised log-probabilities:
 #: a -inf there is a class of probability 0, never drawn
@@ -484,7 +486,9 @@ CLASS_DATASETS = IMAGE_DATASETS | frozenset({"imdb", "reuters"})
 #: one-hot encoders the Keras facts follow (the dataflow knows only ``ONE_HOT``)
 ONE_HOT_FUNCS = ONE_HOT | {"keras.utils.np_utils.to_categorical", "keras.ops.one_hot"}
 #: argmax beyond ``ARGMAX`` that the Keras facts follow
-KERAS_ARGMAX = frozenset({"keras.ops.argmax", "keras.backend.argmax"})
+KERAS_ARGMAX = frozenset(
+    {"keras.ops.argmax", "keras.backend.argmax", "keras.ops.argmin", "keras.backend.argmin"}
+)
 #: functions that keep what an array holds (pixels stay pixels, labels stay labels)
 #: a tensor with its gradient cut: the same values (a model's predictions as targets)
 TF_STOP_GRADIENT = frozenset({"tensorflow.stop_gradient", "keras.ops.stop_gradient"})

@@ -191,3 +191,21 @@ class EDMPrecond(torch.nn.Module):
 
 NEAREST_INVALID.append(Invalid(_PRECOND.format(default="0.0", marker="  # error: LF205")))
 NEAREST_VALID.append(_PRECOND.format(default="0.5", marker=""))
+
+#: a TF distance read only by ``argmin`` (an index: no gradient reaches the
+#: root): Recursive-Cascaded-Networks' landmark matching, audit s220; returned
+#: itself, the root is differentiated
+_NEAREST_TF = """
+import tensorflow as tf
+
+
+def warp_points(moving_pts, pts):
+    distance = tf.sqrt(tf.reduce_sum((moving_pts - tf.expand_dims(pts, axis=1)) ** 2, axis=-1)){marker}
+    return {returned}
+"""
+NEAREST_VALID.append(
+    _NEAREST_TF.format(marker="", returned="tf.cast(tf.argmin(distance, axis=1), tf.int32)")
+)
+NEAREST_INVALID.append(
+    Invalid(_NEAREST_TF.format(marker="  # error: LF205 at `tf.sqrt(`", returned="distance"))
+)

@@ -232,3 +232,42 @@ FLAG_VALID.append(
                     opt_model(x)
     """
 )
+
+#: batch norm only behind a builder method's flag that its calls leave off
+#: (LKU-Net's ``encoder(..., batchnorm=False)``, audit s220); passed on, LF309
+_BUILDER_FLAG = """
+import torch
+import torch.nn as nn
+
+
+class UNet(nn.Module):
+    def __init__(self, cin, cout):
+        super().__init__()
+        self.enc = self.encoder(cin, 8{flag})
+        self.out = nn.Conv2d(8, cout, 3, padding=1)
+
+    def encoder(self, cin, cout, batchnorm=False):
+        if batchnorm:
+            return nn.Sequential(nn.Conv2d(cin, cout, 3, padding=1), nn.BatchNorm2d(cout))
+        return nn.Sequential(nn.Conv2d(cin, cout, 3, padding=1), nn.PReLU())
+
+    def forward(self, x):
+        return self.out(self.enc(x))
+
+
+model = UNet(2, 2)
+optimizer = torch.optim.Adam(model.parameters(), lr=1e-4)
+for step, (mov, fix) in enumerate(loader):
+    loss = ((model(mov) - fix) ** 2).mean()
+    optimizer.zero_grad()
+    loss.backward()
+    optimizer.step()
+    if step % 10 == 0:
+        with torch.no_grad():
+            model.eval(){marker}
+            model(mov)
+"""
+FLAG_VALID.append(_BUILDER_FLAG.format(flag="", marker=""))
+FLAG_INVALID.append(
+    Invalid(_BUILDER_FLAG.format(flag=", batchnorm=True", marker="  # error: LF309"))
+)

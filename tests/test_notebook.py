@@ -658,10 +658,10 @@ def test_a_message_naming_several_lines_names_their_cells():
     found = {d.cell: d.message for d in result.diagnostics if d.code == "LF104"}
     assert set(found) == {2, 4, 5}
     assert found[2].endswith(
-        "(the same value also reaches the loss at cell 4, line 3; cell 5, line 3)"
+        "(output of the same layer also reaches the loss at cell 4, line 3; cell 5, line 3)"
     )
     assert found[5].endswith(
-        "(the same value also reaches the loss at cell 2, line 3; cell 4, line 3)"
+        "(output of the same layer also reaches the loss at cell 2, line 3; cell 4, line 3)"
     )
     assert "at cell 1, line 10 in LR.forward" in found[2]
 

@@ -1074,10 +1074,10 @@ def test_flake8_plugin_sees_the_project() -> None:
     assert proc.stdout.splitlines() == [
         "train.py:14:16: LF101 CrossEntropyLoss gets softmax output (it applies log_softmax "
         "itself): `model(x)` comes from F.softmax at models/net.py:18 in Net.forward; "
-        "pass the logits instead (the same value also reaches the loss at line 15)",
+        "pass the logits instead (output of the same layer also reaches the loss at line 15)",
         "train.py:15:23: LF101 CrossEntropyLoss gets softmax output (it applies log_softmax "
         "itself): `other(x)` comes from F.softmax at models/net.py:18 in Net.forward; "
-        "pass the logits instead (the same value also reaches the loss at line 14)",
+        "pass the logits instead (output of the same layer also reaches the loss at line 14)",
     ], proc.stderr
 
 

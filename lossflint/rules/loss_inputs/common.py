@@ -215,7 +215,7 @@ class LossInputRule(Rule):
                 where = f"line{'s' if len(rows) > 1 else ''} {', '.join(rows)}"
                 yield Finding(
                     node=finding.node,
-                    message=f"{finding.message} (the same value also reaches the loss at {where})",
+                    message=f"{finding.message} (output of the same layer also reaches the loss at {where})",
                     fix=finding.fix,
                     related=finding.related,
                 )

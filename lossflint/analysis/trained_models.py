@@ -534,6 +534,8 @@ class TrainedModels:
             or (qualname.startswith(apis.TORCH_NN_PREFIX) and qualname.endswith("Loss"))
         ):
             return 0
+        if qualname in apis.TORCH_PARAMETERS:
+            return self._parameter_count(call, cls)
         size = apis.LAYER_SIZE_ARGUMENTS.get(qualname)
         if size is None:
             return None
@@ -570,6 +572,32 @@ class TrainedModels:
             )
         inputs, outputs = values
         return inputs * outputs + (outputs if with_bias else 0)
+
+    def _parameter_count(self, call: cst.Call, cls: cst.ClassDef | None) -> int | None:
+        """``nn.Parameter(torch.tensor(0.0))``: one number; ``nn.Parameter(
+        torch.zeros(3, 4))``: twelve (a rigid transform's six angles and
+        shifts: airlab, audit s220)."""
+        data = argument_node(call, 0, "data")
+        made = data.value if data is not None else None
+        if not isinstance(made, cst.Call):
+            return None
+        qualname = self.model.qualname(made.func)
+        args = [a for a in made.args if a.keyword is None and not a.star]
+        if qualname in apis.CONSTANT_TENSORS:
+            value = literal_value(args[0].value) if len(args) == 1 else None
+            return 1 if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+        if qualname not in apis.SIZED_FACTORIES or not args:
+            return None
+        sizes: list[cst.BaseExpression] = [a.value for a in args]
+        if len(args) == 1 and isinstance(args[0].value, (cst.Tuple, cst.List)):
+            sizes = [e.value for e in args[0].value.elements]
+        total = 1
+        for size in sizes:
+            value = self._int(size, cls)
+            if value is None:
+                return None
+            total *= value
+        return total
 
     def _int(
         self, expr: cst.BaseExpression, cls: cst.ClassDef | None, depth: int = 0

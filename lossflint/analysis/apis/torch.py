@@ -744,6 +744,10 @@ FP16_KEEPING_METHODS = frozenset({"sigmoid", "tanh", "relu", "abs", "square", "c
 #: wrap a tensor as a trainable leaf: its gradient is what training computes
 #: (whatever built the wrapped tensor, a factory or a constant)
 TRAINABLE_VARIABLES = frozenset({"torch.nn.Parameter", "torch.nn.parameter.Parameter"})
+#: factories whose positional arguments are the sizes (``torch.zeros(3, 4)``)
+SIZED_FACTORIES = frozenset(
+    {"torch.zeros", "torch.ones", "torch.empty", "torch.rand", "torch.randn"}
+)
 #: tensor factories: their result has no gradient history (unless requires_grad=True)
 TENSOR_FACTORIES = frozenset(
     {

@@ -109,3 +109,41 @@ SINGLE_WEIGHT_INVALID.append(
     Invalid(_WEIBULL.format(phi="torch.randn(12, 12)", marker="  # error: LF307"))
 )
 SINGLE_WEIGHT_VALID.append(_WEIBULL.format(phi=".01 * torch.randn(1)", marker=""))
+
+#: a rigid transform's six scalars optimised by Adam at 0.1 (airlab's
+#: classical registration examples, audit s220): a few numbers, no network;
+#: the same rate with a network beside them is reported
+_RIGID = """
+import torch as th
+
+
+class Transformation(th.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.angles = th.nn.Parameter(th.zeros(3))
+        self.shift = th.nn.Parameter(th.tensor(0.0)){extra}
+
+    def forward(self, grid):
+        return {grid} + self.shift + self.angles.sum()
+
+
+transformation = Transformation()
+optimizer = th.optim.Adam(transformation.parameters(), lr=0.1){marker}
+for it in range(500):
+    optimizer.zero_grad()
+    transformation(th.zeros(1, 512)).pow(2).sum().backward()
+    optimizer.step()
+"""
+SINGLE_WEIGHT_VALID.append(_RIGID.format(extra="", grid="grid", marker=""))
+SINGLE_WEIGHT_INVALID.append(
+    Invalid(
+        _RIGID.format(
+            extra=(
+                "\n        self.net = th.nn.Sequential("
+                "th.nn.Linear(512, 512), th.nn.ReLU(), th.nn.Linear(512, 3))"
+            ),
+            grid="self.net(grid)",
+            marker="  # error: LF307 at `lr=0.1`",
+        )
+    )
+)

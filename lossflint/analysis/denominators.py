@@ -22,6 +22,7 @@ from lossflint.analysis.calls import argument, literal_value
 from lossflint.analysis.gradients import Reach, gradients
 from lossflint.analysis.loops import loops
 from lossflint.analysis.reaching import reaching_assignment
+from lossflint.analysis.risk_sets import keeps_its_diagonal
 from lossflint.analysis.unpacked_returns import unpacked_items
 from lossflint.analysis.values import Tensor
 from lossflint.analysis.walk import memo_of, nodes_in, own_returns
@@ -45,7 +46,12 @@ def zero_able(
         if operand is None:
             continue
         if _positive(model, operand) or (
-            method == "sum" and (_hot_total(model, expr, operand) or _self_matched(model, operand))
+            method == "sum"
+            and (
+                _hot_total(model, expr, operand)
+                or _self_matched(model, operand)
+                or keeps_its_diagonal(model, operand)
+            )
         ):
             return None, None
         info = num.call_info(model, expr)

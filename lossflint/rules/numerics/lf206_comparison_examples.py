@@ -315,3 +315,22 @@ COMPARISON_INVALID.append(
     Invalid(_MASKED_REBOUND.format(count="mask.sum()", marker="  # error: LF206"))
 )
 COMPARISON_VALID.append(_MASKED_REBOUND.format(count="mask.sum().clamp_min(1.0)", marker=""))
+
+# a Cox risk set built as ones with the strictly later pairs zeroed: the
+# diagonal stays, each column counts itself (DeepSurv.pytorch, audit s202);
+# zeroing ``>= 0`` clears the diagonal too, and a column can be empty
+_RISK_SET = """
+import torch
+import torch.nn as nn
+
+
+class NegativeLogLikelihood(nn.Module):
+    def forward(self, risk_pred, y, e):
+        mask = torch.ones(y.shape[0], y.shape[0])
+        mask[(y.T - y) {op} 0] = 0
+        log_loss = torch.exp(risk_pred) * mask
+        log_loss = torch.sum(log_loss, dim=0) / torch.sum(mask, dim=0){marker}
+        return -torch.mean((risk_pred - torch.log(log_loss)) * e)
+"""
+COMPARISON_VALID.append(_RISK_SET.format(op=">", marker=""))
+COMPARISON_INVALID.append(Invalid(_RISK_SET.format(op=">=", marker="  # error: LF206")))

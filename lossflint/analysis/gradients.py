@@ -1611,6 +1611,8 @@ class GradientFacts:
                     )
                 if qualname in _PYTHON_VALUE_BUILTINS or qualname in apis.ARGMAX:
                     return True
+                if qualname in apis.DECODED_DATA:
+                    return True  # ``tf.decode_raw(record, tf.float32)``: bytes read from a file
                 if qualname in apis.AUTOGRAD_GRAD:
                     # gradients computed without a graph of their own, unless
                     # ``create_graph=True`` (a gradient penalty)

@@ -958,3 +958,15 @@ KERAS_ADD_WEIGHT = frozenset({"add_weight", "add_variable"})
 #: initializers starting a weight at zeros, or at the identity (0 off the
 #: diagonal), by name (a string, or a class / function's last name, lower-cased)
 KERAS_ZERO_INITIALIZERS = frozenset({"zeros", "zero", "identity"})
+
+#: an input pipeline's decoders and parsers: tensors read from files, which no
+#: gradient reaches (a TF1 reader's ``tf.decode_raw(value, tf.float32)``)
+DECODED_DATA = frozenset(
+    {
+        f"tensorflow.{module}{name}"
+        for module in ("", "io.", "compat.v1.")
+        for name in ("decode_raw", "parse_single_example", "parse_example", "read_file")
+    }
+    | {f"tensorflow.image.decode_{kind}" for kind in ("jpeg", "png", "image", "bmp", "gif")}
+    | {"tensorflow.io.decode_image", "tensorflow.io.decode_jpeg", "tensorflow.io.decode_png"}
+)

@@ -209,3 +209,25 @@ NEAREST_VALID.append(
 NEAREST_INVALID.append(
     Invalid(_NEAREST_TF.format(marker="  # error: LF205 at `tf.sqrt(`", returned="distance"))
 )
+
+#: a TF1 reader's bone length, from bytes a record reader decoded (hand3d's
+#: BinaryDbReader, audit s221): targets are normalised with it, no gradient
+#: reaches the root
+NEAREST_VALID.append(
+    """
+    import tensorflow as tf
+
+    class BinaryDbReader(object):
+        def get(self, value):
+            record = tf.decode_raw(value, tf.float32)
+            keypoint_xyz = tf.reshape(tf.slice(record, [0], [126]), [42, 3])
+            kp_rel = keypoint_xyz - keypoint_xyz[0, :]
+            bone_length = tf.sqrt(tf.reduce_sum(tf.square(kp_rel[12, :] - kp_rel[11, :])))
+            return {"scale": bone_length, "normed": kp_rel / bone_length}
+
+    data = BinaryDbReader().get(raw)
+    pred = tf.layers.dense(tf.reshape(data["normed"], [1, 126]), 126)
+    loss = tf.reduce_mean(tf.square(pred - tf.reshape(data["normed"], [1, 126])))
+    train_op = tf.train.AdamOptimizer(1e-4).minimize(loss)
+    """
+)

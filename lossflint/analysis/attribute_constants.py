@@ -345,6 +345,7 @@ def only_self_write(
     ident: str,
     changed_by: frozenset[str] = frozenset(),
     cls: cst.ClassDef | None = None,
+    none_placeholders: bool = False,
 ) -> tuple[cst.Attribute, cst.BaseExpression] | None:
     """The one ``self.<ident> = value`` of the file, when nothing else in it
     writes an attribute of that name (another object's included: an
@@ -352,7 +353,9 @@ def only_self_write(
     method of ``changed_by`` on it (``self.sigmas.requires_grad_()``), or calls
     ``setattr``. With ``cls``, the ``self.<ident> = ...`` of another class
     that neither derives from it nor is a base of it (by their names here)
-    write other objects (``Spectrogram.n_fft``, ``MelSpectrogram.n_fft``)."""
+    write other objects (``Spectrogram.n_fft``, ``MelSpectrogram.n_fft``).
+    With ``none_placeholders``, ``self.<ident> = None`` (a slot ``__init__``
+    declares before a method fills it) is no write."""
     memo = memo_of(model)
     if next(iter(names_in(model.module, "setattr", memo)), None) is not None:
         return None
@@ -370,6 +373,14 @@ def only_self_write(
             continue
         if isinstance(holder, cst.AssignTarget):
             assign = model.parent(holder)
+            if (
+                none_placeholders
+                and isinstance(assign, cst.Assign)
+                and len(assign.targets) == 1
+                and isinstance(assign.value, cst.Name)
+                and assign.value.value == "None"
+            ):
+                continue
             if (
                 found is not None
                 or not isinstance(assign, cst.Assign)

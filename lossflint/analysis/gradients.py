@@ -237,6 +237,10 @@ _PASSING_METHODS = frozenset(
         "squeeze_",
     }
 )
+#: tensor methods reading the receiver's values at indices (the index holds no gradient)
+_INDEXED_READ_METHODS = frozenset({"gather", "index_select", "take_along_dim"})
+#: tensor methods drawing integer indices
+_INDEX_SAMPLING_METHODS = frozenset({"multinomial"})
 #: tensor methods that may return their receiver itself (no copy, no new history)
 _MAY_RETURN_SELF = frozenset({"contiguous", "type_as", "requires_grad_"})
 #: modules whose functions return data with no autograd history (arrays, frames,
@@ -1798,7 +1802,8 @@ class GradientFacts:
     def _find_attribute_write(
         self, ident: str, reader: cst.ClassDef | None = None
     ) -> tuple[cst.ClassDef, cst.BaseExpression] | None:
-        write = only_self_write(self.model, ident, _IN_PLACE_GRAD, reader)
+        # ``self.problems = None`` in ``__init__``, filled later (POMO's envs, audit s222)
+        write = only_self_write(self.model, ident, _IN_PLACE_GRAD, reader, none_placeholders=True)
         if write is None:
             return None
         cls = self.model.enclosing(write[0], cst.ClassDef)
@@ -2782,9 +2787,18 @@ def _call_operands(model: ModuleIndex, call: cst.Call) -> list[cst.BaseExpressio
     qualname = model.qualname(call.func)
     operands = [a.value for a in call.args]
     if qualname is not None:
+        if qualname in apis.INDEX_SAMPLERS:
+            return []  # ``torch.multinomial(probs, 1)``: integer indices, no gradient
+        if qualname in apis.INDEXED_READS:
+            # ``torch.gather(x, 1, idx)``: the values of ``x``; an index has no gradient
+            return operands[:1]
         return operands if qualname.split(".", 1)[0] in ("torch", "tensorflow", "keras") else None
     func = call.func
     if isinstance(func, cst.Attribute):
+        if func.attr.value in _INDEX_SAMPLING_METHODS:
+            return []
+        if func.attr.value in _INDEXED_READ_METHODS:
+            return [func.value]  # ``x.gather(1, idx)`` (POMO's tour lengths, audit s222)
         if func.attr.value in apis.SHAPE_ARGUMENT_METHODS | apis.DEVICE_MOVES:
             # ``grid.repeat(n, 1)``: n is a count; ``x.to(other)`` takes only
             # the device and dtype of ``other``, never its gradient

@@ -744,6 +744,10 @@ FP16_KEEPING_METHODS = frozenset({"sigmoid", "tanh", "relu", "abs", "square", "c
 #: wrap a tensor as a trainable leaf: its gradient is what training computes
 #: (whatever built the wrapped tensor, a factory or a constant)
 TRAINABLE_VARIABLES = frozenset({"torch.nn.Parameter", "torch.nn.parameter.Parameter"})
+#: functions reading their first argument's values at indices
+INDEXED_READS = frozenset({"torch.gather", "torch.index_select", "torch.take_along_dim"})
+#: functions drawing integer indices (no gradient flows through them)
+INDEX_SAMPLERS = frozenset({"torch.multinomial"})
 #: factories whose positional arguments are the sizes (``torch.zeros(3, 4)``)
 SIZED_FACTORIES = frozenset(
     {"torch.zeros", "torch.ones", "torch.empty", "torch.rand", "torch.randn"}

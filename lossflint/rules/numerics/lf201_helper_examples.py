@@ -153,3 +153,29 @@ def update(policy, opt, obs, acts, advantages):
 """
 
 HELPER_INVALID.append(Invalid(REINFORCE.format(marker="  # error: LF201 at `torch.log(`")))
+
+#: greedy decoding's log of the largest probability of each softmax row
+#: (pytorch-drl4vrp's pointer, audit s222): at least 1/n, no underflow; the
+#: largest over the batch axis of one class may be as small as any entry
+_GREEDY = """
+import torch
+import torch.nn.functional as F
+
+
+def decode(scores, mask):
+    probs = F.softmax(scores + mask.log(), dim=1)
+    prob, ptr = torch.max(probs, {dim})
+    return ptr, prob.log(){marker}
+"""
+HELPER_VALID.append(_GREEDY.format(dim="1", marker=""))
+HELPER_VALID.append(
+    """
+    import torch
+    import torch.nn.functional as F
+
+    def confidence(scores):
+        probs = F.softmax(scores, dim=-1)
+        return probs.max(dim=-1).values.log() + torch.amax(probs, -1).log()
+    """
+)
+HELPER_INVALID.append(Invalid(_GREEDY.format(dim="0", marker="  # error: LF201 at `prob.log(`")))

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import libcst as cst
 
 from lossflint.analysis.apis import Kind
+from lossflint.analysis.distribution_peaks import softmax_peak
 from lossflint.analysis.log_calls import (
     LogCall,
     log_calls,
@@ -327,6 +328,8 @@ in another statement, the finding has no automatic fix.
             return None  # a printed illustration: softmax of fixed numbers is far from 0
         if of_bounded_input(model, value.origin):
             return None  # sigmoid(label * p): its input is in [0, 1], its output far from 0
+        if complement is None and softmax_peak(model, log.argument):
+            return None  # the largest probability of a softmax row is at least 1/n
         inline = value.origin is target
         if not inline:
             if not logs:

@@ -231,3 +231,47 @@ NEAREST_VALID.append(
     train_op = tf.train.AdamOptimizer(1e-4).minimize(loss)
     """
 )
+
+#: a routing environment's tour length: coordinates drawn at random into a
+#: slot ``__init__`` set to None, ordered by ``gather`` with the policy's
+#: sampled indices (POMO's TSPEnv, pytorch-drl4vrp, audit s222): the reward
+#: of REINFORCE, no gradient reaches the root; over the policy's own
+#: probabilities it is differentiated
+_TOUR = """
+import torch
+
+
+class TSPEnv:
+    def __init__(self, size):
+        self.size = size
+        self.problems = None
+
+    def load_problems(self, batch):
+        self.problems = {problems}
+
+    def travel_distance(self, selected):
+        index = selected.unsqueeze(2).expand(-1, self.size, 2)
+        ordered = self.problems.gather(dim=1, index=index)
+        rolled = ordered.roll(dims=1, shifts=-1)
+        return ((ordered - rolled) ** 2).sum(2).sqrt().sum(1){marker}
+
+
+def train(policy, env, optimizer):
+    env.load_problems(64)
+    probs = policy(env.problems)
+    selected = probs.multinomial(1).view(64, -1)
+    reward = -env.travel_distance(selected)
+    loss = -(reward * probs.log().sum()).mean()
+    optimizer.zero_grad()
+    loss.backward()
+    optimizer.step()
+"""
+NEAREST_VALID.append(_TOUR.format(problems="torch.rand(size=(batch, self.size, 2))", marker=""))
+NEAREST_INVALID.append(
+    Invalid(
+        _TOUR.format(
+            problems="self.encoder(torch.rand(size=(batch, self.size, 2)))",
+            marker="  # error: LF205 at `((ordered - rolled) ** 2).sum(2).sqrt(`",
+        )
+    )
+)

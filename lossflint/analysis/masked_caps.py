@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 import libcst as cst
 
 from lossflint.analysis.calls import literal_value
+from lossflint.analysis.numerics import masked_store_test
 from lossflint.analysis.reaching import reaching_line
 
 if TYPE_CHECKING:
@@ -37,18 +38,9 @@ def _cap_store(stmt: cst.CSTNode, name: str, largest: float) -> bool:
     if not isinstance(stmt, cst.SimpleStatementLine) or len(stmt.body) != 1:
         return False
     assign = stmt.body[0]
-    if not isinstance(assign, cst.Assign) or len(assign.targets) != 1:
+    if not isinstance(assign, cst.Assign):
         return False
-    target = assign.targets[0].target
-    if not (
-        isinstance(target, cst.Subscript)
-        and isinstance(target.value, cst.Name)
-        and target.value.value == name
-        and len(target.slice) == 1
-        and isinstance(target.slice[0].slice, cst.Index)
-    ):
-        return False
-    test = target.slice[0].slice.value
+    test = masked_store_test(assign, name)
     if not (
         isinstance(test, cst.Comparison)
         and isinstance(test.left, cst.Name)

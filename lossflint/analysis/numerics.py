@@ -923,8 +923,20 @@ def _conditional_clamp(model: ModuleIndex, stmt: cst.If, name: str) -> bool | No
 def _masked_clamp(model: ModuleIndex, assign: cst.Assign, name: str) -> bool:
     """``p[p < eps] = eps`` (``p[p == 0] = eps``): every element below a
     positive bound replaced by a positive value."""
+    test = masked_store_test(assign, name)
+    target = assign.targets[0].target
+    return (
+        test is not None
+        and isinstance(target, cst.Subscript)
+        and _positive_value(model, assign.value)
+        and _raises_to_positive(model, test, target.value)
+    )
+
+
+def masked_store_test(assign: cst.Assign, name: str) -> cst.BaseExpression | None:
+    """``<test>`` of ``name[<test>] = value`` (one target, one index), else None."""
     if len(assign.targets) != 1:
-        return False
+        return None
     target = assign.targets[0].target
     if not (
         isinstance(target, cst.Subscript)
@@ -933,9 +945,8 @@ def _masked_clamp(model: ModuleIndex, assign: cst.Assign, name: str) -> bool:
         and len(target.slice) == 1
         and isinstance(target.slice[0].slice, cst.Index)
     ):
-        return False
-    test = target.slice[0].slice.value
-    return _positive_value(model, assign.value) and _raises_to_positive(model, test, target.value)
+        return None
+    return target.slice[0].slice.value
 
 
 def _raises_to_positive(

@@ -47,17 +47,15 @@ def keeps_its_diagonal(model: ModuleIndex, operand: cst.BaseExpression) -> bool:
             for t in node.targets
         )
     ]
-    return bool(stores) and all(_zeroes_off_diagonal(model, store) for store in stores)
+    return bool(stores) and all(
+        _zeroes_off_diagonal(model, store, operand.value) for store in stores
+    )
 
 
-def _zeroes_off_diagonal(model: ModuleIndex, store: cst.Assign) -> bool:
-    target = store.targets[0].target
-    if len(store.targets) != 1 or not isinstance(target, cst.Subscript):
+def _zeroes_off_diagonal(model: ModuleIndex, store: cst.Assign, name: str) -> bool:
+    test = num.masked_store_test(store, name)
+    if literal_value(store.value) not in (0, 0.0):
         return False
-    if literal_value(store.value) not in (0, 0.0) or len(target.slice) != 1:
-        return False
-    index = target.slice[0].slice
-    test = index.value if isinstance(index, cst.Index) else None
     if not isinstance(test, cst.Comparison) or len(test.comparisons) != 1:
         return False
     compare = test.comparisons[0]

@@ -42,3 +42,25 @@ def test_a_file_named_like_a_test_is_one_when_it_holds_tests() -> None:
 
 def test_the_same_loop_elsewhere_fires() -> None:
     assert codes("train.py") == ["LF602"]
+
+
+#: MOGONET's ``train_test.py`` (audit s223): an evaluation helper named
+#: ``test_epoch`` that the file's own loop calls is no unit test
+WITH_EVALUATION = (
+    FIXTURE
+    + """
+    test_epoch(model, loader)
+
+
+def test_epoch(model, loader):
+    return [model(xb) for xb, _ in loader]
+"""
+)
+
+
+def test_a_test_function_the_file_calls_is_no_unit_test() -> None:
+    assert codes("train_test.py", WITH_EVALUATION) == ["LF602"]
+    # never called by the file: a pytest test function
+    assert (
+        codes("train_test.py", WITH_EVALUATION.replace("    test_epoch(model, loader)\n", "")) == []
+    )

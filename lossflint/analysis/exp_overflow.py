@@ -20,9 +20,11 @@ import libcst as cst
 from lossflint.analysis import apis
 from lossflint.analysis import numerics as num
 from lossflint.analysis.apis import Kind
+from lossflint.analysis.attribute_constants import only_self_write
 from lossflint.analysis.calls import argument, literal_value, positional
 from lossflint.analysis.log_calls import log_calls
 from lossflint.analysis.masked_caps import capped_in_place
+from lossflint.analysis.names import dotted_text
 from lossflint.analysis.reaching import reaching_assignment, reaching_line
 from lossflint.analysis.values import Tensor
 from lossflint.analysis.walk import calls_in, own_returns
@@ -227,11 +229,11 @@ def _log_form(
             return pair
         for one, other in ((resolved.left, resolved.right), (resolved.right, resolved.left)):
             padded = num.resolve(model, other)
-            if _tiny(one) and num.is_binop(padded, cst.Divide):
+            if _an_eps(model, one) and num.is_binop(padded, cst.Divide):
                 # ``log(pos / denom + 1e-20)``: the eps keeps the log off 0, not
                 # the exponentials off inf (CLIP-Tensorflow, audit s213)
                 return _log_ratio(model, node, cast(cst.BinaryOperation, padded), framework)
-            if _tiny(one) and _reduced(model, num.resolve(model, other)) is not None:
+            if _an_eps(model, one) and _reduced(model, num.resolve(model, other)) is not None:
                 # ``log(exp(x).sum() + 1e-6)``: the eps keeps the log off 0,
                 # not the sum off inf
                 form = _log_form(model, node, other, framework, False)
@@ -633,11 +635,21 @@ def _eps_padded(model: SemanticModel, expr: cst.BaseExpression) -> cst.BaseExpre
         return None
     assert isinstance(expr, cst.BinaryOperation)
     for one, other in ((expr.left, expr.right), (expr.right, expr.left)):
-        if _tiny(one) or (isinstance(one, cst.Name) and _tiny(_named_value(model, one))):
+        if _an_eps(model, one):
             return other
-        if _eps_call(model, one):
-            return other  # ``K.epsilon()``, ``torch.finfo(x.dtype).eps`` (audit s181)
     return None
+
+
+def _an_eps(model: SemanticModel, expr: cst.BaseExpression) -> bool:
+    """``1e-6``, a name bound to one, ``self.eps`` set once to one (scMDC's
+    pooling, audit s223), ``K.epsilon()``, ``torch.finfo(x.dtype).eps``."""
+    if _tiny(expr) or (isinstance(expr, cst.Name) and _tiny(_named_value(model, expr))):
+        return True
+    if isinstance(expr, cst.Attribute) and dotted_text(expr.value) == "self":
+        written = only_self_write(model, expr.attr.value)
+        if written is not None and _tiny(written[1]):
+            return True
+    return _eps_call(model, expr)  # (audit s181)
 
 
 def _eps_call(model: SemanticModel, expr: cst.BaseExpression) -> bool:

@@ -84,3 +84,23 @@ MASKED_INVALID.append(
         _MASKED_CAP.format(cap="temp[temp > 100] = 100", marker="  # error: LF204 at `torch.log(`")
     )
 )
+
+#: a naive log-sum-exp kept off log(0) by an eps set once on the module
+#: (scMDC's pooling layer, audit s223): the eps does nothing against overflow
+MASKED_INVALID.append(
+    Invalid(
+        """
+        import torch
+        import torch.nn as nn
+
+        class MinPool(nn.Module):
+            def __init__(self, beta):
+                super().__init__()
+                self.beta = beta
+                self.eps = 1e-10
+
+            def forward(self, inputs):
+                return -torch.log(torch.sum(torch.exp(inputs * self.beta), dim=1) + self.eps)  # error: LF204 at `torch.log(`
+        """
+    )
+)

@@ -183,6 +183,8 @@ _DETACHING_METHODS = frozenset(
         "compute_gradients",
     }
 )
+#: methods giving (values, indices)
+_VALUES_AND_INDICES = frozenset({"sort", "topk", "max", "min", "kthvalue"})
 #: tensor comparison methods (``a.lt(b)``): boolean, whichever side the value is on
 _COMPARISON_METHODS = frozenset({"eq", "ne", "gt", "lt", "ge", "le"})
 #: attributes that carry no gradient
@@ -1323,6 +1325,8 @@ class GradientFacts:
                     return True
                 if attr not in _PASSING_METHODS:
                     return False
+                if attr in _VALUES_AND_INDICES and _values_discarded(model, call):
+                    return True  # ``_, idx = dist.sqrt().sort()``: the indices only
                 current = call
                 continue
             if isinstance(parent, (cst.BinaryOperation, cst.UnaryOperation)):
@@ -3076,3 +3080,18 @@ def _detached_chain(expr: cst.BaseExpression, name: str) -> bool:
             return False
         expr = expr.func.value
     return detaches and isinstance(expr, cst.Name) and expr.value == name
+
+
+def _values_discarded(model: ModuleIndex, call: cst.Call) -> bool:
+    """``_, idx = <call>``: the values thrown away, the indices kept
+    (ParticleNet's EdgeConv neighbours, audit s224)."""
+    assign = model.parent(call)
+    if not (isinstance(assign, cst.Assign) and assign.value is call and len(assign.targets) == 1):
+        return False
+    target = assign.targets[0].target
+    return (
+        isinstance(target, (cst.Tuple, cst.List))
+        and len(target.elements) == 2
+        and isinstance(target.elements[0].value, cst.Name)
+        and target.elements[0].value.value == "_"
+    )

@@ -275,3 +275,23 @@ NEAREST_INVALID.append(
         )
     )
 )
+
+#: the k nearest neighbours by distance, the sorted values thrown away
+#: (ParticleNet's EdgeConv, audit s224): only the indices are kept
+_NEIGHBOURS = """
+import torch
+
+
+def knn(x, k):
+    d = ((x.unsqueeze(1) - x.unsqueeze(2)) ** 2).sum(-1)
+    {unpacked} = torch.sqrt(d).sort(dim=-1){marker}
+    return idx[:, :, 1:k + 1]{extra}
+"""
+NEAREST_VALID.append(_NEIGHBOURS.format(unpacked="_, idx", marker="", extra=""))
+NEAREST_INVALID.append(
+    Invalid(
+        _NEIGHBOURS.format(
+            unpacked="dist, idx", marker="  # error: LF205 at `torch.sqrt(`", extra=", dist"
+        )
+    )
+)

@@ -6,12 +6,18 @@ cannot make the model depend on train/eval mode."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import libcst as cst
 
 from lossflint.analysis.calls import literal_value
-from lossflint.analysis.interpreter.syntax import arguments_by_param, own_init, param_names
+from lossflint.analysis.interpreter.syntax import (
+    arguments_by_param,
+    own_init,
+    param_names,
+    statements_of,
+)
 from lossflint.analysis.kinds import kinds_of
 from lossflint.analysis.values import ClassRef
 from lossflint.analysis.walk import memo_of, nodes_in
@@ -50,10 +56,58 @@ def built_behind_an_off_flag(
             return False
         if isinstance(ancestor, cst.If) and child is ancestor.body:
             flag = _flag_tested(ancestor.test)
-            if flag in defaults and _left_off(func, flag, calls):
+            if flag in defaults and _left_off(func, flag, calls, _kept_off(model, cls, made_by)):
                 return True
         child = ancestor
     return False
+
+
+def _kept_off(
+    model: ModuleIndex, cls: cst.ClassDef, made_by: cst.Call | None
+) -> Callable[[cst.BaseExpression], bool]:
+    """Whether an argument is ``self.<attr>`` that ``__init__`` sets from a
+    parameter defaulting to None/False which the class's constructions leave
+    so (``batchnorm=self.batchnorm`` of LKU-Net's ``LK_encoder``, audit s220)."""
+    init = own_init(cls)
+
+    def off(given: cst.BaseExpression) -> bool:
+        if init is None or not (
+            isinstance(given, cst.Attribute)
+            and isinstance(given.value, cst.Name)
+            and given.value.value == "self"
+        ):
+            return False
+        param = _set_from_parameter(init, given.attr.value)
+        if (
+            param is None
+            or param.default is None
+            or literal_value(param.default) not in (None, False)
+        ):
+            return False
+        calls = [made_by] if made_by is not None else _constructions(model, cls)
+        return _left_off(init, param.name.value, calls)
+
+    return off
+
+
+def _set_from_parameter(init: cst.FunctionDef, attr: str) -> cst.Param | None:
+    """The parameter of ``__init__`` that its one ``self.<attr> = <param>`` stores."""
+    params = {p.name.value: p for p in (*init.params.params, *init.params.kwonly_params)}
+    found: list[cst.Param] = []
+    for stmt in statements_of(init):
+        if not isinstance(stmt, cst.SimpleStatementLine):
+            continue
+        for small in stmt.body:
+            if (
+                isinstance(small, cst.Assign)
+                and len(small.targets) == 1
+                and isinstance(small.targets[0].target, cst.Attribute)
+                and small.targets[0].target.attr.value == attr
+                and isinstance(small.value, cst.Name)
+                and small.value.value in params
+            ):
+                found.append(params[small.value.value])
+    return found[0] if len(found) == 1 else None
 
 
 def _flag_tested(test: cst.BaseExpression) -> str | None:
@@ -76,8 +130,14 @@ def _flag_tested(test: cst.BaseExpression) -> str | None:
     return None
 
 
-def _left_off(func: cst.FunctionDef, flag: str, calls: list[cst.Call]) -> bool:
-    """Every one of ``calls`` (at least one) leaves ``flag`` None/False."""
+def _left_off(
+    func: cst.FunctionDef,
+    flag: str,
+    calls: list[cst.Call],
+    off: Callable[[cst.BaseExpression], bool] | None = None,
+) -> bool:
+    """Every one of ``calls`` (at least one) leaves ``flag`` None/False (or
+    passes a value ``off`` says is so)."""
     if not calls:
         return False
     positional = param_names(func.params)[1:]  # after ``self``
@@ -86,7 +146,11 @@ def _left_off(func: cst.FunctionDef, flag: str, calls: list[cst.Call]) -> bool:
         if bound is None:
             return False  # ``MLP(**cfg)``: the flag may be set
         given = bound.get(flag)
-        if given is not None and literal_value(given.value) not in (None, False):
+        if (
+            given is not None
+            and literal_value(given.value) not in (None, False)
+            and not (off is not None and off(given.value))
+        ):
             return False
     return True
 

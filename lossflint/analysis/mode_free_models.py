@@ -12,7 +12,12 @@ import libcst as cst
 from lossflint.analysis import apis
 from lossflint.analysis.calls import argument, literal_value, super_method
 from lossflint.analysis.flag_arms import built_behind_an_off_flag
-from lossflint.analysis.interpreter.syntax import own_init, own_method
+from lossflint.analysis.interpreter.syntax import (
+    arguments_by_param,
+    own_init,
+    own_method,
+    param_names,
+)
 from lossflint.analysis.kinds import kinds_of
 from lossflint.analysis.names import dotted_text
 from lossflint.analysis.values import (
@@ -348,6 +353,8 @@ def _run_or_handed_on(model: ModuleIndex, cls: cst.ClassDef, field: str) -> bool
         parent = model.parent(node)
         if isinstance(parent, cst.Call) and parent.func is node:
             return True
+        if isinstance(parent, cst.Arg) and _size_for_own_builder(model, cls, parent):
+            continue  # ``self.encoder(self.in_channel, 8)`` whose parameter sizes a layer
         if isinstance(parent, (cst.Arg, cst.Element, cst.For, cst.CompFor, cst.Return)):
             return True
         if isinstance(parent, cst.Attribute) and parent.value is node:
@@ -358,6 +365,51 @@ def _run_or_handed_on(model: ModuleIndex, cls: cst.ClassDef, field: str) -> bool
                 return True  # ``self.layers[i](x)``; not ``self.sizes[i]``
         if isinstance(parent, cst.Assign) and parent.value is node:
             return True  # ``layer = self.block``: followed no further
+    return False
+
+
+def _size_for_own_builder(model: ModuleIndex, cls: cst.ClassDef, arg: cst.Arg) -> bool:
+    """``arg`` goes to ``self.<method>(...)`` of ``cls`` whose parameter it
+    binds is only ever handed to layer constructors taking sizes
+    (``nn.Conv2d(in_channels, out_channels, 3)``): a number (LKU-Net's
+    ``UNet.encoder``, audit s220)."""
+    call = model.parent(arg)
+    if not (
+        isinstance(call, cst.Call)
+        and isinstance(call.func, cst.Attribute)
+        and isinstance(call.func.value, cst.Name)
+        and call.func.value.value == "self"
+        and not any(a.star for a in call.args)
+    ):
+        return False
+    method = own_method(cls, call.func.attr.value)
+    if method is None:
+        return False
+    bound = arguments_by_param(call, param_names(method.params)[1:])
+    param = next((name for name, given in (bound or {}).items() if given is arg), None)
+    if param is None:
+        return False
+    uses = [
+        n
+        for n in nodes_in(method.body, cst.Name, memo=memo_of(model))
+        if isinstance(n, cst.Name) and n.value == param
+    ]
+    return bool(uses) and all(_sizes_a_layer(model, use) for use in uses)
+
+
+def _sizes_a_layer(model: ModuleIndex, use: cst.Name) -> bool:
+    """``use`` is (part of) a positional or keyword argument of a torch layer
+    constructor (``nn.Conv2d(c, 2 * c, 3)``)."""
+    node: cst.CSTNode = use
+    for _ in range(4):
+        parent = model.parent(node)
+        if isinstance(parent, cst.Arg):
+            call = model.parent(parent)
+            qualname = model.qualname(call.func) if isinstance(call, cst.Call) else None
+            return qualname is not None and qualname.startswith(apis.TORCH_NN_PREFIX)
+        if not isinstance(parent, (cst.BinaryOperation, cst.UnaryOperation)):
+            return False
+        node = parent
     return False
 
 

@@ -271,3 +271,56 @@ FLAG_VALID.append(_BUILDER_FLAG.format(flag="", marker=""))
 FLAG_INVALID.append(
     Invalid(_BUILDER_FLAG.format(flag=", batchnorm=True", marker="  # error: LF309"))
 )
+
+#: sizes kept on the model and handed to its own builder methods, and a
+#: batch-norm flag kept as ``self.batchnorm`` from an ``__init__`` default
+#: (LKU-Net's UNet and LK_encoder, audit s220); constructed with the flag on, LF309
+_KEPT_FLAG = """
+import torch
+import torch.nn as nn
+
+
+class Block(nn.Module):
+    def __init__(self, cin, cout, batchnorm=False):
+        super().__init__()
+        self.batchnorm = batchnorm
+        self.layer = self.build(cin, cout, batchnorm=self.batchnorm)
+
+    def build(self, cin, cout, batchnorm=False):
+        if batchnorm:
+            return nn.Sequential(nn.Conv2d(cin, cout, 3, padding=1), nn.BatchNorm2d(cout))
+        return nn.Sequential(nn.Conv2d(cin, cout, 3, padding=1), nn.PReLU())
+
+    def forward(self, x):
+        return self.layer(x)
+
+
+class UNet(nn.Module):
+    def __init__(self, in_channel, start_channel):
+        super().__init__()
+        self.in_channel = in_channel
+        self.start_channel = start_channel
+        self.enc = self.encoder(self.in_channel, self.start_channel * 2)
+        self.mid = Block(self.start_channel * 2, self.start_channel * 2{flag})
+
+    def encoder(self, cin, cout):
+        return nn.Sequential(nn.Conv2d(cin, cout, 3, padding=1), nn.PReLU())
+
+    def forward(self, x):
+        return self.mid(self.enc(x))
+
+
+model = UNet(2, 8)
+optimizer = torch.optim.Adam(model.parameters(), lr=1e-4)
+for step, (mov, fix) in enumerate(loader):
+    loss = ((model(mov) - fix) ** 2).mean()
+    optimizer.zero_grad()
+    loss.backward()
+    optimizer.step()
+    if step % 10 == 0:
+        with torch.no_grad():
+            model.eval(){marker}
+            model(mov)
+"""
+FLAG_VALID.append(_KEPT_FLAG.format(flag="", marker=""))
+FLAG_INVALID.append(Invalid(_KEPT_FLAG.format(flag=", batchnorm=True", marker="  # error: LF309")))

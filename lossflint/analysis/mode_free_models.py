@@ -406,7 +406,11 @@ def _sizes_a_layer(model: ModuleIndex, use: cst.Name) -> bool:
         if isinstance(parent, cst.Arg):
             call = model.parent(parent)
             qualname = model.qualname(call.func) if isinstance(call, cst.Call) else None
-            return qualname is not None and qualname.startswith(apis.TORCH_NN_PREFIX)
+            return (
+                qualname is not None
+                and qualname.startswith(apis.TORCH_NN_PREFIX)
+                and qualname not in apis.MODULE_CONTAINERS  # ``nn.Sequential(head)`` holds it
+            )
         if not isinstance(parent, (cst.BinaryOperation, cst.UnaryOperation)):
             return False
         node = parent

@@ -11,12 +11,12 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
+from lossflint.analysis.attribute_constants import only_self_write
 from lossflint.analysis.calls import literal_value
 from lossflint.analysis.interpreter.syntax import (
     arguments_by_param,
     own_init,
     param_names,
-    statements_of,
 )
 from lossflint.analysis.kinds import kinds_of
 from lossflint.analysis.values import ClassRef
@@ -77,7 +77,7 @@ def _kept_off(
             and given.value.value == "self"
         ):
             return False
-        param = _set_from_parameter(init, given.attr.value)
+        param = _set_from_parameter(model, cls, init, given.attr.value)
         if (
             param is None
             or param.default is None
@@ -90,24 +90,19 @@ def _kept_off(
     return off
 
 
-def _set_from_parameter(init: cst.FunctionDef, attr: str) -> cst.Param | None:
-    """The parameter of ``__init__`` that its one ``self.<attr> = <param>`` stores."""
-    params = {p.name.value: p for p in (*init.params.params, *init.params.kwonly_params)}
-    found: list[cst.Param] = []
-    for stmt in statements_of(init):
-        if not isinstance(stmt, cst.SimpleStatementLine):
-            continue
-        for small in stmt.body:
-            if (
-                isinstance(small, cst.Assign)
-                and len(small.targets) == 1
-                and isinstance(small.targets[0].target, cst.Attribute)
-                and small.targets[0].target.attr.value == attr
-                and isinstance(small.value, cst.Name)
-                and small.value.value in params
-            ):
-                found.append(params[small.value.value])
-    return found[0] if len(found) == 1 else None
+def _set_from_parameter(
+    model: ModuleIndex, cls: cst.ClassDef, init: cst.FunctionDef, attr: str
+) -> cst.Param | None:
+    """The parameter of ``__init__`` that the file's one ``self.<attr> = <param>``
+    stores (``attribute_constants.only_self_write``)."""
+    write = only_self_write(model, attr, cls=cls)
+    if write is None or not isinstance(write[1], cst.Name):
+        return None
+    if model.enclosing(write[0], cst.FunctionDef) is not init:
+        return None
+    bindings = model.bindings(write[1]) or []
+    param = bindings[0].node if len(bindings) == 1 else None
+    return param if isinstance(param, cst.Param) else None
 
 
 def _flag_tested(test: cst.BaseExpression) -> str | None:

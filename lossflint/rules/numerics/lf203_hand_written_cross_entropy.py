@@ -9,6 +9,7 @@ import libcst as cst
 
 from lossflint.analysis.apis import Kind
 from lossflint.analysis.log_calls import log_index
+from lossflint.analysis.positive_rates import rates
 from lossflint.analysis.values import Tensor
 from lossflint.diagnostics import Finding, RelatedNode, RelatedSite, Severity
 from lossflint.examples import Invalid
@@ -16,7 +17,7 @@ from lossflint.registry import Rule
 from lossflint.rules.numerics.activation_inputs import of_constants
 from lossflint.rules.numerics.fixed_target_formula import hand_written_formula
 from lossflint.rules.numerics.lf203_audit_examples import AUDIT_INVALID, AUDIT_VALID
-from lossflint.rules.numerics.log_terms import a_width, cannot_underflow, rates
+from lossflint.rules.numerics.log_terms import a_width, cannot_underflow
 
 if TYPE_CHECKING:
     from lossflint.analysis.model import SemanticModel

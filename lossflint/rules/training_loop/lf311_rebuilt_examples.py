@@ -228,3 +228,22 @@ REBUILT_INVALID.append(
 REBUILT_VALID.append(
     _LR_DROP.format(epoch_guard=f"if epoch == 50:\n            {_NEW_ADAM}", batch_guard="pass")
 )
+# the same drop also keyed on the batch counter: built once, at the first batch of epoch 50
+REBUILT_VALID.append(
+    """
+    import torch
+    import torch.nn as nn
+
+    def train(model, loader, epochs=100):
+        crit = nn.CrossEntropyLoss()
+        optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
+        for epoch in range(epochs):
+            for i, (x, y) in enumerate(loader):
+                if epoch == 50 and i == 0:
+                    optimizer = torch.optim.Adam(model.parameters(), lr=1e-4)
+                optimizer.zero_grad()
+                loss = crit(model(x), y)
+                loss.backward()
+                optimizer.step()
+    """
+)

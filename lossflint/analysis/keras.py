@@ -1166,9 +1166,25 @@ class KerasFacts(Interpreter[Any]):
 
     def subclassed_model(self, cls: cst.ClassDef) -> KModel | None:
         """The model a ``keras.Model`` subclass's ``call`` builds, if any."""
-        if not any(self.model.qualname(b.value) in apis.FUNCTIONAL_MODEL for b in cls.bases):
+        if not self.keras_model_class(cls):
             return None
         return self._subclassed(cls)
+
+    def keras_model_class(self, cls: cst.ClassDef) -> bool:
+        """``cls`` derives from ``keras.Model``: directly, through a same-file
+        base, or through another project module's class (``class
+        ResNet(Model)`` of ``class Model(keras.Model)`` adding a summary
+        helper in ``model/base.py``, audit s224)."""
+        for klass in self.mro(cls):
+            for base in klass.bases:
+                if self.model.qualname(base.value) in apis.FUNCTIONAL_MODEL:
+                    return True
+                if not isinstance(base.value, cst.Name):
+                    continue
+                ref = self._static_ref(base.value.value)
+                if isinstance(ref, Foreign) and bridge.derives_from(ref.ref, apis.FUNCTIONAL_MODEL):
+                    return True
+        return False
 
     def _entry_env(self, func: cst.FunctionDef, cls: cst.ClassDef | None) -> Env:
         env = super()._entry_env(func, cls)
@@ -1289,7 +1305,7 @@ class KerasFacts(Interpreter[Any]):
         return None
 
     def construct(self, call: cst.Call, cls: cst.ClassDef, args: list[Any]) -> Any:
-        if any(self.model.qualname(b.value) in apis.FUNCTIONAL_MODEL for b in cls.bases):
+        if self.keras_model_class(cls):
             return self._subclassed(cls)
         return Instance(cls)
 

@@ -163,9 +163,59 @@ equally right (and numerically better); choose one.
             )
             """,
         ),
+        # a subclassed model reached through the project's own base class
+        # (a summary helper on ``keras.Model``, audit s224)
+        Invalid(
+            """
+            from tensorflow import keras
+            from tensorflow.keras import layers
+
+            class Model(keras.Model):
+                def my_summary(self, shape):
+                    x = keras.layers.Input(shape=shape)
+                    return keras.Model(inputs=x, outputs=self.call(x)).summary()
+
+            class ConvNet(Model):
+                def __init__(self):
+                    super().__init__()
+                    self.pool = layers.GlobalAveragePooling2D()
+                    self.classifier = layers.Dense(1, activation="sigmoid")
+
+                def call(self, inputs):
+                    return self.classifier(self.pool(inputs))
+
+            model = ConvNet()
+            model.compile(
+                optimizer="adam",
+                loss=keras.losses.BinaryCrossentropy(from_logits=True),  # error: LF401
+            )
+            """,
+        ),
     ]
     VALID = [
         *LF401_VALID,
+        # the same base class, a logit head
+        """
+        from tensorflow import keras
+        from tensorflow.keras import layers
+
+        class Model(keras.Model):
+            def my_summary(self, shape):
+                x = keras.layers.Input(shape=shape)
+                return keras.Model(inputs=x, outputs=self.call(x)).summary()
+
+        class ConvNet(Model):
+            def __init__(self):
+                super().__init__()
+                self.pool = layers.GlobalAveragePooling2D()
+                self.classifier = layers.Dense(1)
+
+            def call(self, inputs):
+                return self.classifier(self.pool(inputs))
+
+        model = ConvNet()
+        model.compile(optimizer="adam", loss=keras.losses.BinaryCrossentropy(from_logits=True))
+        """,
         # ... on a model that ends in logits
         """
         from functools import partial

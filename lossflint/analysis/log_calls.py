@@ -21,7 +21,7 @@ from lossflint.analysis import numerics as num
 from lossflint.analysis.apis import Kind
 from lossflint.analysis.calls import positional
 from lossflint.analysis.keras import keras_facts
-from lossflint.analysis.reaching import reaching_assignment, value_reads
+from lossflint.analysis.reaching import arm_assignments, reaching_assignment, value_reads
 from lossflint.analysis.values import Tensor
 
 if TYPE_CHECKING:
@@ -107,6 +107,28 @@ def probability_log(
     if log.framework == "numpy" and not isinstance(value.origin, cst.Call):
         return None
     return value, target, complement
+
+
+def branch_probabilities(model: SemanticModel, log: LogCall) -> tuple[Tensor, ...] | None:
+    """``log(p)`` where branches bind ``p`` to softmax output on one arm and
+    sigmoid output on another (``p = sigmoid(z) if multi_label else
+    softmax(z, -1)``, neuralTPPs' mark probabilities, audit s218): each arm's
+    value, in arm order; None unless every arm holds probabilities of a kind
+    and the kinds differ (one kind on every arm is ``probability_log``'s)."""
+    if not isinstance(log.argument, cst.Name) or log.framework == "numpy":
+        return None
+    arms = arm_assignments(model, log.argument)
+    if arms is None:
+        return None
+    values = [model.value(arm) for arm in arms]
+    tensors = tuple(v for v in values if isinstance(v, Tensor))
+    if len(tensors) != len(values) or any(
+        t.kind not in (Kind.PROBS, Kind.SIGMOID_PROBS) for t in tensors
+    ):
+        return None
+    if len({t.kind for t in tensors}) < 2 or num.clamped_in_place(model, log.argument):
+        return None
+    return tensors
 
 
 def _keras_output(model: SemanticModel, expr: cst.BaseExpression) -> Tensor | None:

@@ -146,6 +146,59 @@ def _walk_back(
     return None
 
 
+def arm_assignments(model: ModuleIndex, use: cst.Name) -> list[cst.BaseExpression] | None:
+    """The values of ``name = value`` that the arms of an ``if``/``else``
+    (``elif`` chains too) give ``use``'s name when that statement is the last
+    to bind it on every path (``p = sigmoid(z)`` under ``if multi_label:``,
+    ``p = softmax(z)`` under ``else:``); also the two values of ``name = a if
+    c else b``. None when any arm's last binding is not such an assignment."""
+    name = use.value
+    at: cst.CSTNode | None = use
+    while at is not None and not isinstance(at, cst.BaseStatement):
+        at = model.parent(at)
+    while at is not None:
+        block = model.parent(at)
+        body = getattr(block, "body", None)
+        if isinstance(body, (list, tuple)) and at in body:
+            for stmt in reversed(body[: body.index(at)]):
+                if not may_bind(stmt, name):
+                    continue
+                if isinstance(stmt, cst.If):
+                    return _arm_values(stmt, name)
+                found = _assigned(stmt, name)
+                if isinstance(found, cst.IfExp):
+                    return [found.body, found.orelse]
+                return None
+        if block is None or isinstance(block, cst.Module):
+            return None
+        at = block
+        if isinstance(at, _STOPS) and not _transparent(at, name):
+            return None
+    return None
+
+
+def _arm_values(node: cst.If, name: str) -> list[cst.BaseExpression] | None:
+    if node.orelse is None:
+        return None
+    found = _last_assigned(node.body, name)
+    if found is None:
+        return None
+    if isinstance(node.orelse, cst.If):
+        rest = _arm_values(node.orelse, name)
+    else:
+        last = _last_assigned(node.orelse.body, name)
+        rest = [last] if last is not None else None
+    return [found, *rest] if rest is not None else None
+
+
+def _last_assigned(block: cst.BaseSuite, name: str) -> cst.BaseExpression | None:
+    body = block.body if isinstance(block, cst.IndentedBlock) else ()
+    for stmt in reversed(body):
+        if may_bind(stmt, name):
+            return _assigned(stmt, name)
+    return None
+
+
 def refilled_before(model: ModuleIndex, use: cst.Name, methods: frozenset[str]) -> cst.Call | None:
     """``weight.normal_(0, 1)`` as a statement that every path to ``use``
     runs, inside the same function, with nothing binding the name between

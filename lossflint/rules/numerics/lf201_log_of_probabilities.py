@@ -11,6 +11,7 @@ from lossflint.analysis.apis import Kind
 from lossflint.analysis.distribution_peaks import softmax_peak
 from lossflint.analysis.log_calls import (
     LogCall,
+    branch_probabilities,
     log_calls,
     log_index,
     probability_log,
@@ -24,6 +25,7 @@ from lossflint.rules.numerics.activation_inputs import of_bounded_input, of_cons
 from lossflint.rules.numerics.fixed_target_formula import hand_written_formula
 from lossflint.rules.numerics.fixes import log_probability_fix
 from lossflint.rules.numerics.lf201_audit_examples import AUDIT_INVALID, AUDIT_VALID
+from lossflint.rules.numerics.lf201_branch_examples import BRANCH_INVALID, BRANCH_VALID
 from lossflint.rules.numerics.lf201_compiled_loss_examples import COMPILED_INVALID, COMPILED_VALID
 from lossflint.rules.numerics.lf201_helper_examples import HELPER_INVALID, HELPER_VALID
 from lossflint.rules.numerics.lf201_product_examples import PRODUCT_INVALID, PRODUCT_VALID
@@ -203,6 +205,7 @@ in another statement, the finding has no automatic fix.
             """
         ),
         *AUDIT_INVALID,
+        *BRANCH_INVALID,
         *PRODUCT_INVALID,
         *COMPILED_INVALID,
         *HELPER_INVALID,
@@ -283,6 +286,7 @@ in another statement, the finding has no automatic fix.
         lp = torch.log(p)
         """,
         *AUDIT_VALID,
+        *BRANCH_VALID,
         *PRODUCT_VALID,
         *COMPILED_VALID,
         *HELPER_VALID,
@@ -321,6 +325,8 @@ in another statement, the finding has no automatic fix.
                     f"log(0) = -inf with them; take the sum of the factors' logs, each fused "
                     f"({fused})",
                 )
+        if found is None and not sampling_logits(model, log.node):
+            return self._branches(model, log, logs)
         if found is None or sampling_logits(model, log.node):
             return None
         value, target, complement = found
@@ -365,3 +371,30 @@ in another statement, the finding has no automatic fix.
         elif not inline and value.origin is not None:
             related = (RelatedNode(f"{what} applied here", value.origin),)
         return Finding(node=log.node, message=message, fix=fix, related=related)
+
+    def _branches(
+        self, model: SemanticModel, log: LogCall, logs: dict[cst.Call, LogCall]
+    ) -> Finding | None:
+        """Softmax on one arm of an ``if`` and sigmoid on the other: the log
+        of either underflows, each arm has its own fused function."""
+        arms = branch_probabilities(model, log)
+        if arms is None or any(
+            of_constants(model, arm.origin) or of_bounded_input(model, arm.origin) for arm in arms
+        ):
+            return None
+        if not logs:
+            logs.update(log_index(model))
+        formula = hand_written_formula(model, log, logs)
+        if formula is not None and log in formula.logs:
+            return None  # a cross-entropy written out: LF203's
+        sigmoid = "log_sigmoid" if log.framework in ("tensorflow", "keras") else "logsigmoid"
+        evidence = ", ".join(model.kinds.describe(arm) for arm in arms)
+        names = {Kind.PROBS: "softmax applied here", Kind.SIGMOID_PROBS: "sigmoid applied here"}
+        related = tuple(RelatedNode(names[a.kind], a.origin) for a in arms if a.origin is not None)
+        return Finding(
+            node=log.node,
+            message=f"log of softmax or sigmoid output (by branch: {evidence}) underflows "
+            f"to log(0) = -inf; take log_softmax on the softmax arm and {sigmoid} on the "
+            "sigmoid arm",
+            related=related,
+        )

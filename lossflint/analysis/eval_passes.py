@@ -1352,10 +1352,11 @@ def _handed_away(model: ModuleIndex, receiver: str) -> bool:
         for position, arg in enumerate(site.node.args):
             if dotted_text(arg.value) != receiver:
                 continue
-            if site.qualname is not None and site.qualname.startswith(
-                (apis.TORCH_PREFIX, apis.BUILTINS_PREFIX)
+            if site.qualname is not None and (
+                site.qualname.startswith((apis.TORCH_PREFIX, apis.BUILTINS_PREFIX))
+                or site.qualname in apis.OBJECT_COPIES
             ):
-                continue  # torch's own functions and print() do not switch modes
+                continue  # torch's own functions, print() and deepcopy do not switch modes
             if index.resolve_function(site.node) is None and not (
                 _plain_class_built(model, site.node)
                 or _mode_safe_in_callee(model, site.node, position)
@@ -1574,6 +1575,11 @@ def _over_a_loader(model: ModuleIndex, region: cst.CSTNode) -> bool:
     source = region.iter
     if isinstance(source, cst.Call) and model.qualname(source.func) == "builtins.enumerate":
         source = source.args[0].value if source.args else source
+    return _loader_source(model, source)
+
+
+def _loader_source(model: ModuleIndex, source: cst.BaseExpression) -> bool:
+    """``DataLoader(...)``, a name bound to one, or a name that says loader."""
     made = reaching_assignment(model, source) if isinstance(source, cst.Name) else source
     if isinstance(made, cst.Call) and model.qualname(made.func) in apis.DATA_LOADERS:
         return True
@@ -1659,21 +1665,28 @@ def _collects_outputs(model: ModuleIndex, region: cst.CSTNode, call: cst.Call) -
     around = set(map(id, model.ancestors(call)))
     loops_in = [n for n in nodes_in(region, cst.For, memo=memo) if id(n) in around]
     if not loops_in:
-        return False
+        # ``for inputs in loader: with torch.no_grad(): ...``: the region is
+        # the body of the loop over batches (VRP_DRL_MHA's rollout, audit s222)
+        outer = model.enclosing(region, cst.For)
+        if outer is None or model.enclosing(outer, cst.FunctionDef) is not model.enclosing(
+            region, cst.FunctionDef
+        ):
+            return False
+        loops_in = [outer]
     # over a data set's (input, label) batches: samples drawn from noise
     # (``for z in fixed_noise: samples.append(gen(z))``) are no evaluation
     loop = cast(cst.For, loops_in[0])
     batch = loop.target
     if not isinstance(batch, (cst.Tuple, cst.List)) and not (
-        isinstance(batch, cst.Name) and _a_loader(loop.iter)
+        isinstance(batch, cst.Name) and _loader_source(model, loop.iter)
     ):
         # ``for x in loader:`` of a data set of bare tensors is a pass too
         return False
     inputs = target_names(batch)
     if not any(names_in(arg.value, name) for arg in call.args for name in inputs):
         return False
-    computed = _bound_from(model, loops_in[0], call)
-    for site in calls_in(loops_in[0], memo):
+    computed = _bound_from(model, loop, call)
+    for site in calls_in(loop, memo):
         func = site.func
         if not (isinstance(func, cst.Attribute) and func.attr.value in ("append", "extend")):
             continue

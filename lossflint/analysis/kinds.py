@@ -490,6 +490,10 @@ class KindAnalysis(Interpreter[Value]):
             return collected
         if qualname == "builtins.list" and not call.args:
             return tensor_lists.EMPTY  # ``outs = list()``, as ``outs = []``
+        if qualname in apis.OBJECT_COPIES and args:
+            copied = _argument_value(call, args, 0, "x")
+            if isinstance(copied, (Instance, Instances, Sequential, Foreign, VisionModel)):
+                return copied  # ``baseline = copy.deepcopy(model)``: a model of that class
         if qualname in apis.PART_FUNCTIONS:
             # ``a, b = tf.split(p, 2)``: each part holds some of the same values
             parts = _argument_value(

@@ -223,3 +223,7 @@ PLAIN_ABS = frozenset({"builtins.abs", "numpy.abs", "numpy.absolute"})
 
 #: calls that end the program where they stand (``exit()`` left in a script)
 SCRIPT_EXITS = frozenset({"builtins.exit", "builtins.quit", "sys.exit", "os._exit"})
+
+#: copies of an object: a deep copy of a model is a model of the same class
+#: (``self.model = copy.deepcopy(model)`` in a rollout baseline)
+OBJECT_COPIES = frozenset({"copy.deepcopy", "copy.copy"})

@@ -185,3 +185,65 @@ CONSTRUCTION_INVALID.append(
         )
     )
 )
+
+#: a rollout baseline (Rintarooo/VRP_DRL_MHA, audit s222): a deep copy of the
+#: training model, run greedily over a ``DataLoader`` with ``no_grad`` inside
+#: the batch loop and the costs collected; nothing puts either model in eval
+#: mode, so batch norm normalises with each rollout batch's statistics
+_ROLLOUT = """
+import copy
+import torch
+import torch.nn as nn
+from torch.utils.data import DataLoader
+
+
+class AttentionModel(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.lin = nn.Linear(2, 16)
+        self.bn = nn.BatchNorm1d(16)
+        self.out = nn.Linear(16, 1)
+
+    def forward(self, x):
+        cost = self.out(self.bn(self.lin(x))).squeeze(-1)
+        return cost, cost
+
+
+class RolloutBaseline:
+    def __init__(self, model, dataset):
+        self.model = copy.deepcopy(model)
+        self.dataset = dataset
+        self.bl_vals = self.rollout(self.model, dataset)
+
+    def rollout(self, model, dataset):
+        {switch}
+        costs = []
+        for inputs in DataLoader(dataset, batch_size=1000):
+            with torch.no_grad():
+                cost, _ = model(inputs){marker}
+                costs.append(cost)
+        return torch.cat(costs, 0)
+
+    def epoch_callback(self, model):
+        if self.rollout(model, self.dataset).mean() < self.bl_vals.mean():
+            self.model = copy.deepcopy(model)
+
+
+def train(dataset):
+    model = AttentionModel()
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-4)
+    baseline = RolloutBaseline(model, dataset)
+    for epoch in range(3):
+        model.train()
+        for inputs in DataLoader(dataset, batch_size=512, shuffle=True):
+            cost, log_likelihood = model(inputs)
+            loss = ((cost - cost.mean()).detach() * log_likelihood).mean()
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+        baseline.epoch_callback(model)
+"""
+CONSTRUCTION_INVALID.append(
+    Invalid(_ROLLOUT.format(switch="", marker="  # error: LF603 at `model(inputs)`"))
+)
+CONSTRUCTION_VALID.append(_ROLLOUT.format(switch="model.eval()", marker=""))

@@ -1682,7 +1682,20 @@ def is_boolean(model: ModuleIndex, expr: cst.BaseExpression, depth: int = 3) -> 
         )  # ``tf.cast(y == 1, 'float32')``
     if info.qualname in apis.ARRAY_WRAPPERS and info.node.args and depth > 0:
         return is_boolean(model, info.node.args[0].value, depth - 1)  # ``torch.tensor(np_mask)``
+    if info.qualname in apis.WHERE and len(info.node.args) == 3:
+        # ``tf.where(tf.equal(gt, 0), tf.zeros_like(gt), tf.ones_like(gt))``: 0/1 per entry
+        return all(_zero_or_one(model, arg.value) for arg in info.node.args[1:])
     return False
+
+
+def _zero_or_one(model: ModuleIndex, expr: cst.BaseExpression) -> bool:
+    """``0``, ``1.0``, ``tf.zeros_like(x)``, ``torch.ones(n)``: every entry 0 or 1."""
+    if literal_value(expr) in (0, 1) and not isinstance(literal_value(expr), bool):
+        return True
+    return isinstance(expr, cst.Call) and (
+        model.qualname(expr.func) in apis.ZERO_STARTS
+        or model.qualname(expr.func) in apis.ONE_STARTS
+    )
 
 
 def _indicator(model: ModuleIndex, name: cst.Name) -> bool:
@@ -1753,6 +1766,10 @@ def is_mask(model: ModuleIndex, expr: cst.BaseExpression) -> bool:
         and is_mask(model, expr.right)
     ):
         return True  # a product of masks (SSMTR's supervised contrastive loss, audit s194)
+    if isinstance(expr, cst.Subscript):
+        # ``self.noc_masks_tgt[s]``: one of a list of masks, or some of a mask's entries
+        # (GeoNet's per-scale consistency masks, audit s225)
+        expr = expr.value
     return named_like_a_mask(expr)
 
 

@@ -691,6 +691,22 @@ MAX_REDUCTIONS = frozenset({"tensorflow.reduce_max", "tensorflow.math.reduce_max
 # --- comparisons and reductions (metrics) ------------------------------------------
 
 EQ_FUNCS = frozenset({"tensorflow.equal", "tensorflow.math.equal"})
+#: TensorFlow's comparisons and logical operations: a boolean mask
+BOOL_FUNCS = frozenset(
+    f"{module}.{name}"
+    for module in ("tensorflow", "tensorflow.math")
+    for name in (
+        "equal",
+        "not_equal",
+        "greater",
+        "less",
+        "greater_equal",
+        "less_equal",
+        "logical_and",
+        "logical_or",
+        "logical_not",
+    )
+)
 ROUND_FUNCS = frozenset({"tensorflow.round", "tensorflow.math.round", "keras.ops.round"})
 THRESHOLD_FUNCS = frozenset(
     {

@@ -484,6 +484,12 @@ ZEROS_METHODS = frozenset({"new_zeros"})
 ZERO_STARTS = ZEROS | frozenset(
     {"tensorflow.zeros", "tensorflow.zeros_like", "numpy.zeros", "numpy.zeros_like"}
 )
+#: tensors of ones (``tf.where(c, tf.zeros_like(x), tf.ones_like(x))`` is a 0/1 mask)
+ONE_STARTS = frozenset(
+    f"{module}.{name}"
+    for module in ("torch", "tensorflow", "numpy")
+    for name in ("ones", "ones_like")
+)
 #: starts holding zeros off the diagonal only: a determinant or a diagonal of
 #: the learned matrix is nonzero, its entries are not
 IDENTITY_STARTS = frozenset({"torch.eye", "tensorflow.eye", "numpy.eye", "numpy.identity"})
@@ -493,6 +499,8 @@ BOOL_METHODS = frozenset(
 )
 BOOL_FUNCS = frozenset(
     {"torch.logical_and", "torch.logical_or", "torch.logical_not", "torch.eq", "torch.ne"}
+    | {f"torch.{c}" for c in ("gt", "lt", "ge", "le", "greater", "less")}
+    | {"torch.greater_equal", "torch.less_equal", "torch.not_equal"}
 )
 CAST_METHODS = frozenset({"float", "double", "half", "int", "long", "to", "type"})
 #: methods that give the same values in another shape (a mask reshaped keeps

@@ -334,3 +334,63 @@ class NegativeLogLikelihood(nn.Module):
 """
 COMPARISON_VALID.append(_RISK_SET.format(op=">", marker=""))
 COMPARISON_INVALID.append(Invalid(_RISK_SET.format(op=">=", marker="  # error: LF206")))
+
+# a consistency mask built with TensorFlow's function-form comparison, kept
+# per scale in a list (GeoNet's ``noc_masks_tgt[s]``, audit s225), or as
+# ``tf.where(cond, zeros, ones)``: no pixel may pass, and the mean is 0/0
+_FUNCTION_MASKS = """
+import tensorflow as tf
+
+
+class FlowLoss:
+    def build(self, diffs, bounds):
+        self.noc_masks = [tf.cast({test}, tf.float32) for s in range(4)]
+
+    def loss(self, errors):
+        total = 0.0
+        for s in range(4):
+            total += tf.reduce_sum(errors[s] * self.noc_masks[s]) / {count}{marker}
+        return total
+"""
+COMPARISON_INVALID += [
+    Invalid(
+        _FUNCTION_MASKS.format(
+            test="tf.less(diffs[s], bounds[s])",
+            count="tf.reduce_sum(self.noc_masks[s])",
+            marker="  # error: LF206",
+        )
+    ),
+    Invalid(
+        """
+        import tensorflow as tf
+
+        def masked_l1(pred, gt):
+            valid = tf.where(tf.equal(gt, 0), tf.zeros_like(gt), tf.ones_like(gt))
+            return tf.reduce_sum(valid * tf.abs(pred - gt)) / tf.reduce_sum(valid)  # error: LF206
+        """
+    ),
+    Invalid(
+        """
+        import torch
+
+        def masked_l1(pred, gt):
+            keep = torch.gt(gt, 0).float()
+            return (keep * (pred - gt).abs()).sum() / keep.sum()  # error: LF206
+        """
+    ),
+]
+COMPARISON_VALID += [
+    _FUNCTION_MASKS.format(
+        test="tf.less(diffs[s], bounds[s])",
+        count="tf.maximum(tf.reduce_sum(self.noc_masks[s]), 1.0)",
+        marker="",
+    ),
+    # ``tf.where`` keeping the values on one side: a weight, not a 0/1 mask
+    """
+    import tensorflow as tf
+
+    def weighted_l1(pred, gt, w):
+        weights = tf.where(tf.equal(gt, 0), tf.zeros_like(gt), w)
+        return tf.reduce_sum(weights * tf.abs(pred - gt)) / tf.reduce_sum(weights)
+    """,
+]

@@ -311,13 +311,17 @@ class Interpreter(Statements[V], Expressions[V]):
         env: Env,
         cls: cst.ClassDef | None = None,
         constants: Mapping[str, object] | None = None,
+        exits: list[Env] | None = None,
     ) -> tuple[Env | None, V]:
         """Run ``func``'s body from ``env`` without recording: its end
         environment (None if it always leaves) and the join of its returns
-        (``constants``: parameters holding a call's literals)."""
+        (``constants``: parameters holding a call's literals; ``exits``, when
+        given, gets the environment at each ``return``)."""
         frame = self._frame_for(func, cls)
         if constants:
             frame.constants = constants
+        if exits is not None:
+            frame.exits = exits
         saved_frame, saved_stmt, saved_rec = self.frame, self.stmt, self.recording
         self.frame, self.recording = frame, False
         try:
@@ -1483,12 +1487,25 @@ class Interpreter(Statements[V], Expressions[V]):
             if not ran:
                 env = self._entry_env(func, cls)
                 env.update(own)
-                end, _ = self.run_body(func, env, cls)
-                ran.append(end)
+                exits: list[Env] = []
+                end, _ = self.run_body(func, env, cls, exits=exits)
+                # ``self.model = model`` then ``return model``: the method
+                # leaves through its ``return`` (DispNet_Keras, audit s225)
+                leaving = [e for e in (end, *exits) if e is not None]
+                ran.append(self._joined_envs(leaving) if leaving else None)
             end = ran[0]
             if end is not None and key in end:
                 return end[key]  # type: ignore[no-any-return]
         return self.eval_quietly(value, own)
+
+    def _joined_envs(self, envs: list[Env]) -> Env:
+        """The names every environment of ``envs`` binds, each joined."""
+        first, *rest = envs
+        return {
+            key: self._join_all([value, *(other[key] for other in rest)])
+            for key, value in first.items()
+            if all(key in other for other in rest)
+        }
 
     # --- names ------------------------------------------------------------------------
 

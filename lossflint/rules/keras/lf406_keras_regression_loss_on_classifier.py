@@ -319,7 +319,7 @@ def _meaningless_accuracy(model: SemanticModel, head: K.Head | None, labels: obj
         return (
             f"on an output of {head.channels} channels "
             f"({layer_evidence(model, head.activation_layer)}) Keras compares the argmax over "
-            "the channels of each pixel with the targets', a meaningless number"
+            "the channels of each pixel with that of the targets, a meaningless number"
         )
     if head is None or head.units is None:
         return None

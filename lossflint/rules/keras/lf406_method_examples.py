@@ -102,3 +102,22 @@ METHOD_VALID += [
     # no accuracy: a regression onto [0, 1] targets, for all the file says
     _TIME_CNN.format(name="build_model", metrics='["mae"]', marker=""),
 ]
+
+# the method keeps its local model and returns it (arashk7/DispNet_Keras's
+# ``init_model``, audit s225): what ``self.model`` holds is known at the return
+METHOD_INVALID.append(
+    Invalid(
+        _KEPT.format(
+            units=4,
+            kept="model = Model(inputs, out)\n        self.model = model\n        return model",
+            marker="  # error: LF406 at `loss=`",
+        )
+    )
+)
+METHOD_VALID.append(
+    _KEPT.format(
+        units=4,
+        kept="model = Model(inputs, out)\n        self.model = model\n        return model",
+        marker="",
+    ).replace('metrics=["acc"]', 'metrics=["mae"]')
+)

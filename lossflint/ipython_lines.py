@@ -110,10 +110,12 @@ def mask_ipython(text: str, masks: dict[int, str]) -> str | None:
 
 
 #: Python 2's print statement on a line of its own or after a compound statement's
-#: colon (``if verbose: print "saved"``; no ``>>file``)
+#: colon (``if verbose: print "saved"``, ``print [k for k in missing]``; no
+#: ``>>file``). Only read where a file does not parse: ``print [x]`` is
+#: Python 3 syntax too, but no statement anyone writes
 PRINT_STATEMENT = re.compile(
     r"^([ \t]*(?:(?:if|elif|while|for|with|except)\b[^#\n]*?:|else:|try:|finally:)?[ \t]*)"
-    r"print(?:[ \t]+(?![(=.\[>#])([^\n]*?))?[ \t]*$"
+    r"print(?:[ \t]+(?![(=.>#])([^\n]*?))?[ \t]*$"
 )
 
 
@@ -141,13 +143,23 @@ def call_prints(text: str, masks: dict[int, str]) -> str | None:
             continue
         last = row - 1
         depth = _open_brackets(said)
-        while depth > 0 and last + 1 < len(lines) and last - (row - 1) < _MAX_PRINT_LINES:
+        # ``print 'no names: %s' \`` continued by a backslash (ACoL, audit s227):
+        # inside the call's parentheses the lines join without it
+        continued = said.endswith("\\")
+        if continued:
+            said = said[:-1].rstrip()
+        while (
+            (depth > 0 or continued)
+            and last + 1 < len(lines)
+            and last - (row - 1) < _MAX_PRINT_LINES
+        ):
             last += 1
             following = lines[last].rstrip("\r")
             if "#" in following:
                 break
             depth += _open_brackets(following)
-        if depth != 0:
+            continued = following.endswith("\\")
+        if depth != 0 or continued:
             out.append(line)  # not closed where it can be read: left as it is
             continue
         mask_id = len(masks)

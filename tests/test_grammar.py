@@ -268,3 +268,21 @@ def test_a_python_2_print_after_a_colon_and_in_an_old_handler() -> None:
     assert [(d.code, d.location.row) for d in found] == [("LF900", 4), ("LF201", 6)]
     assert "except X as e" in found[0].message
     assert found[0].message.endswith("; the rest is checked")
+
+
+def test_a_python_2_print_of_a_list_and_one_continued_by_a_backslash() -> None:
+    """``print [k for k in missing]`` spread over two lines, and ``print '...'
+    \\`` continued by a backslash (ACoL's and SPG's ``utils/``, audit s227):
+    read as calls, so the rest of the file is checked."""
+    tail = "p = torch.log(torch.softmax(z, 1))\n"
+    for lines in (
+        "print [k for k in model_dict.keys() if k not in a.keys()+\n       b.keys()]\n",
+        "print 'names of %s not available: %s'\\\n      %(str(name), ','.join(keys))\n",
+        "print [k for k in keys]\n",
+    ):
+        found = lint_text("import torch\n" + lines + tail, "t.py", RULES, []).diagnostics
+        assert [d.code for d in found] == ["LF900", "LF201"], lines
+        assert found[0].message.endswith("; the rest is checked")
+    # a backslash on the print's last line reaching the end of the file: left alone
+    found = lint_text("import torch\nprint 'a' \\\n", "t.py", RULES, []).diagnostics
+    assert [d.code for d in found] == ["LF900"]

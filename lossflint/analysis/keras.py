@@ -448,6 +448,32 @@ class FirstInput:
     shape: tuple[int | None, ...]
 
 
+def v1_path(model: ModuleIndex, func: cst.BaseExpression) -> str | None:
+    """How ``func`` reaches TensorFlow's v1 API: "alias" when its root name is
+    an import of ``tensorflow.compat.v1`` (``import tensorflow.compat.v1 as
+    tf``: every call through it is v1's), "explicit" when it spells
+    ``tf.compat.v1.…`` under a plain ``import tensorflow`` (or is a name bound
+    to such a path); None otherwise."""
+    for _ in range(2):
+        text = dotted_text(func)
+        if text is None:
+            return None
+        root, _, rest = text.partition(".")
+        bindings = model.module_scope.bindings.get(root) or ()
+        if len(bindings) != 1:
+            return None
+        binding = bindings[0]
+        if binding.kind == "import" and binding.qualname is not None:
+            if binding.qualname.endswith(".compat.v1"):
+                return "alias"
+            return "explicit" if ".compat.v1." in f".{binding.qualname}.{rest}." else None
+        if binding.kind == "assign" and isinstance(binding.node, (cst.Attribute, cst.Name)):
+            func = binding.node  # ``GradientDescentOptimizer = tf.compat.v1.train....``
+            continue
+        return None
+    return None
+
+
 @dataclass(eq=False)
 class TfCrossEntropy:
     call: cst.Call
@@ -749,7 +775,13 @@ class KerasFacts(Interpreter[Any]):
                 qualname == apis.FUNCTOOLS_PARTIAL and self._partial_of_keras(call.node)
             ):
                 found = True
-                if qualname in apis.TF1_MARKERS:
+                if (
+                    qualname in apis.TF1_MARKERS
+                    and v1_path(self.model, call.node.func) != "explicit"
+                ):
+                    # ``tf.placeholder`` of ``import tensorflow as tf``: TensorFlow 1.x;
+                    # ``tf.compat.v1.train.GradientDescentOptimizer`` is TF 2 code
+                    # reaching for a v1 API (tensorflow/privacy, audit s228)
                     self.tf1 = True
                 if qualname in apis.IMAGE_FORMAT_SETTERS:
                     self.image_format_set = True

@@ -171,3 +171,43 @@ TF1_MARKER_VALID = [
         return tf.nn.softmax_cross_entropy_with_logits(y, logits=scores)
     """,
 ]
+
+# TF 2 code reaching for one v1 class by its ``compat.v1`` path
+# (tensorflow/privacy's ``mnist_lr_tutorial.py``, audit s228): ``tf.nn`` is
+# still TF 2's, where ``(labels, logits)`` is the positional order; under
+# ``import tensorflow.compat.v1 as tf`` the call is v1's, which raises
+_COMPAT = """
+import {module} as tf
+
+GradientDescentOptimizer = tf.compat.v1.train.GradientDescentOptimizer
+
+
+def lr_model_fn(features, labels, nclasses):
+    logits = tf.keras.layers.Dense(units=nclasses)(features["x"])
+    vector_loss = tf.nn.sparse_softmax_cross_entropy_with_logits(labels, logits){marker}
+    optimizer = GradientDescentOptimizer(learning_rate=0.001)
+    return optimizer.minimize(loss=tf.reduce_mean(vector_loss))
+"""
+TF1_MARKER_VALID.append(_COMPAT.format(module="tensorflow", marker=""))
+TF1_MARKER_INVALID.append(
+    Invalid(
+        _COMPAT.format(
+            module="tensorflow.compat.v1", marker="  # error: LF414 at `tf.nn.sparse_softmax`"
+        ).replace(
+            "GradientDescentOptimizer = tf.compat.v1.train.", "GradientDescentOptimizer = tf.train."
+        )
+    )
+)
+# v1's functions through the alias, nothing else marking TF 1
+TF1_MARKER_INVALID.append(
+    Invalid(
+        """
+        import tensorflow.compat.v1 as tf
+
+        def lr_model_fn(features, labels, nclasses):
+            logits = tf.layers.dense(features["x"], nclasses)
+            vector_loss = tf.nn.sparse_softmax_cross_entropy_with_logits(labels, logits)  # error: LF414 at `tf.nn.sparse_softmax`
+            return tf.reduce_mean(vector_loss)
+        """
+    )
+)

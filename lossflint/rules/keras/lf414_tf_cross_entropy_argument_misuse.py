@@ -254,7 +254,9 @@ result: the fix cannot see what the arguments hold at run time.
             if fact.positional and version_fallback(model, fact.call):
                 continue
             if fact.positional:
-                found = _positional(fact, kinds, tf1=facts.tf1)
+                # ``import tensorflow.compat.v1 as tf``: the call is v1's, which raises
+                v1 = K.v1_path(model, fact.call.func) == "alias"
+                found = _positional(fact, kinds, tf1=facts.tf1 or v1)
             else:
                 found = _swapped_keywords(fact, kinds) or _index_labels(model, fact, kinds)
             if found is not None:

@@ -2108,13 +2108,24 @@ def is_tensor_expr(model: ModuleIndex, expr: cst.BaseExpression, depth: int = 0)
                 return True
         if isinstance(node, (cst.Name, cst.Attribute, cst.Call)):
             value = kinds_of(model).value_of(node)
-            if isinstance(value, Tensor) and value.kind is not Kind.UNKNOWN:
+            if (
+                isinstance(value, Tensor)
+                and value.kind is not Kind.UNKNOWN
+                and (not _squared_by_operator(value) or tensor_methods_possible(model))
+            ):
                 return True
         if isinstance(node, cst.Name) and node is not expr and depth > 0:
             # ``(re ** 2 + im ** 2) ** 0.5`` of ``re = out[:, 0]``
             if is_tensor_expr(model, node, depth - 1):
                 return True
     return False
+
+
+def _squared_by_operator(value: Tensor) -> bool:
+    """``x ** 2``: non-negative whatever ``x`` is (a NumPy array in a file of
+    NumPy code: hamiltonian-nn's data generator, audit s226), no evidence of
+    a tensor by itself."""
+    return value.kind is Kind.NON_NEGATIVE and isinstance(value.origin, cst.BinaryOperation)
 
 
 def expression_nodes(expr: cst.CSTNode) -> Iterator[cst.CSTNode]:

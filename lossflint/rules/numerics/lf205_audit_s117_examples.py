@@ -174,6 +174,16 @@ AUDIT_S117_INVALID = [
 ]
 
 AUDIT_S117_VALID = [
+    # NumPy code: ``x ** 2`` is no tensor (hamiltonian-nn's data generator, audit s226)
+    """
+    import numpy as np
+
+    def get_accelerations(state, epsilon=0):
+        other = state[1:, :]
+        displacements = other[:, 1:3] - state[0, 1:3]
+        distances = (displacements**2).sum(1, keepdims=True) ** 0.5
+        return other[:, 0:1] * displacements / (distances**3 + epsilon)
+    """,
     # the normalised input is never read: the root's value is thrown away
     _LAYER.format(marker="", used="inputs_x"),
     _FORWARD.format(marker="", used="h"),

@@ -1,6 +1,8 @@
 """Accelerate's accelerator hands back what it is given
-(``model, loader = accelerator.prepare(model, loader)``): both interpreters
-follow the values through it."""
+(``model, loader = accelerator.prepare(model, loader)``), and so does
+Opacus's privacy engine (``model, opt, loader = engine.make_private(module=model,
+optimizer=opt, data_loader=loader, ...)``): both interpreters follow the
+values through them."""
 
 from __future__ import annotations
 
@@ -21,6 +23,9 @@ def passed_through(model: ModuleIndex, call: cst.Call, func: cst.Attribute, args
     ``args`` (one value per argument, a tuple for several; None: not such a
     call), the receiver being built by ``Accelerator(...)`` here, or a
     parameter named so in a file that builds one."""
+    private = apis.PRIVACY_ENGINE_PASS_THROUGH.get(func.attr.value)
+    if private is not None:
+        return _made_private(model, call, func, args, private)
     how = apis.ACCELERATOR_PASS_THROUGH.get(func.attr.value)
     if how is None or has_star_args(call) or not args:
         return None
@@ -69,3 +74,30 @@ def _accelerator_on_self(model: ModuleIndex, receiver: cst.BaseExpression) -> bo
             for binding in bindings
         )
     )
+
+
+def _made_private(
+    model: ModuleIndex, call: cst.Call, func: cst.Attribute, args: list[Any], keys: tuple[str, ...]
+) -> Any:
+    """``engine.make_private(module=netD, optimizer=opt, data_loader=loader,
+    ...)`` of an engine built by ``PrivacyEngine()`` here: the three values
+    handed in (Opacus's DCGAN example, audit s228); None for another form (a
+    ``criterion=`` makes it return four)."""
+    if has_star_args(call) or not isinstance(func.value, cst.Name):
+        return None
+    bindings = model.bindings(func.value) or []
+    if not bindings or not all(
+        b.kind == "assign"
+        and isinstance(b.node, cst.Call)
+        and model.qualname(b.node.func) in apis.PRIVACY_ENGINES
+        for b in bindings
+    ):
+        return None
+    by_keyword = {
+        arg.keyword.value: value
+        for arg, value in zip(call.args, args, strict=False)
+        if arg.keyword is not None
+    }
+    if "criterion" in by_keyword or not all(key in by_keyword for key in keys):
+        return None
+    return TupleValue(tuple(by_keyword[key] for key in keys))

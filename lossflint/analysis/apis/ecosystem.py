@@ -61,6 +61,16 @@ ACCELERATOR_PASS_THROUGH = {
     "pad_across_processes": "first",
 }
 
+#: Opacus's privacy engine: ``make_private(module=model, optimizer=opt,
+#: data_loader=loader, ...)`` gives back the same three, the model wrapped in a
+#: ``GradSampleModule`` (calls run its forward), the optimiser in a DP one
+PRIVACY_ENGINES = frozenset({"opacus.PrivacyEngine", "opacus.privacy_engine.PrivacyEngine"})
+#: method → the keywords (in the order of the tuple it returns)
+PRIVACY_ENGINE_PASS_THROUGH = {
+    "make_private": ("module", "optimizer", "data_loader"),
+    "make_private_with_epsilon": ("module", "optimizer", "data_loader"),
+}
+
 #: ignite's engine: ``Engine(process_function)`` runs the function once per batch,
 #: and nothing else in ignite clears the gradients
 IGNITE_ENGINES = frozenset({"ignite.engine.Engine", "ignite.engine.engine.Engine"})

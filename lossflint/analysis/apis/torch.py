@@ -299,6 +299,16 @@ MODULE_WRAPPERS = frozenset(
         "ignite.distributed.auto_model",
         "ignite.distributed.auto.auto_model",
     }
+    # Opacus's per-sample-gradient wrappers: their calls run the wrapped model
+    | {
+        f"opacus.{path}"
+        for path in (
+            "GradSampleModule",
+            "grad_sample.GradSampleModule",
+            "grad_sample.grad_sample_module.GradSampleModule",
+            "grad_sample.GradSampleModuleFastGradientClipping",
+        )
+    }
 )
 #: layers with a weight matrix whose units must differ (not norms, not embeddings)
 WEIGHT_LAYERS = frozenset(

@@ -227,3 +227,43 @@ TRAINER_INVALID.append(
 )
 # weighted by anything but a mask: not known to stay in [0, 1]
 TRAINER_VALID.append(_ADJACENCY.format(mask="(1 - torch.rand(n, n))", marker=""))
+
+# the discriminator handed through Opacus's privacy engine (its DCGAN example,
+# audit s228): ``make_private`` gives back the same module, wrapped in a
+# ``GradSampleModule`` whose calls run its forward
+_PRIVATE = """
+import torch
+import torch.nn as nn
+from opacus import PrivacyEngine
+
+
+class Discriminator(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.main = nn.Sequential(nn.Linear(64, 1), nn.{head}())
+
+    def forward(self, x):
+        return self.main(x).view(-1)
+
+
+def train(dataloader, epochs):
+    netD = Discriminator()
+    criterion = nn.BCELoss()
+    optimizerD = torch.optim.Adam(netD.parameters(), lr=2e-4)
+    privacy_engine = PrivacyEngine()
+    netD, optimizerD, dataloader = privacy_engine.make_private(
+        module=netD, optimizer=optimizerD, data_loader=dataloader,
+        noise_multiplier=1.0, max_grad_norm=1.0,
+    )
+    for epoch in range(epochs):
+        for real, _ in dataloader:
+            optimizerD.zero_grad()
+            output = netD(real)
+            loss = criterion(output, torch.ones_like(output)){marker}
+            loss.backward()
+            optimizerD.step()
+"""
+TRAINER_INVALID.append(Invalid(_PRIVATE.format(head="Sigmoid", marker="  # error: LF104")))
+TRAINER_VALID.append(
+    _PRIVATE.format(head="Identity", marker="").replace("nn.BCELoss()", "nn.BCEWithLogitsLoss()")
+)

@@ -1585,6 +1585,41 @@ def is_variance(model: ModuleIndex, expr: cst.BaseExpression) -> bool:
     )
 
 
+def squares_of_standardised(model: ModuleIndex, expr: cst.BaseExpression) -> bool:
+    """``aa * bb`` (or ``aa``) where each factor is a sum of squares of a
+    standardised value (``s = (s - mean) / std`` then ``aa = (s * s).sum()``):
+    the sum is n - 1 unless the std is 0, where the division has already
+    given NaN (a Pearson correlation loss: samyak0210/saliency, audit s229)."""
+    expr = resolve(model, expr)
+    factors = [expr.left, expr.right] if is_binop(expr, cst.Multiply) else [expr]  # type: ignore[attr-defined]
+    for factor in factors:
+        if isinstance(factor, cst.Name):
+            factor = bound_value(model, factor) or reaching_assignment(model, factor) or factor
+        operand = reduction(model, factor, apis.SUM, "sum") or reduction(
+            model, factor, apis.MEAN, "mean"
+        )
+        base = square_base(model, strip_shape(model, operand)) if operand is not None else None
+        if base is None or not _standardised(model, base):
+            return False
+    return True
+
+
+def _standardised(model: ModuleIndex, expr: cst.BaseExpression) -> bool:
+    """``s`` bound by ``s = (s - mean) / std`` where it is read, the divisor a
+    standard deviation (possibly reshaped: ``torch.std(x, 1).view(b, 1, 1)``)."""
+    value = reaching_assignment(model, expr) if isinstance(expr, cst.Name) else expr
+    if value is None or not is_binop(value, cst.Divide):
+        return False
+    assert isinstance(value, cst.BinaryOperation)
+    divisor = strip_shape(model, value.right)
+    if isinstance(divisor, cst.Name):
+        divisor = strip_shape(model, reaching_assignment(model, divisor) or divisor)
+    info = call_info(model, divisor)
+    return info is not None and (
+        info.qualname in apis.STD or (info.qualname is None and info.method == "std")
+    )
+
+
 def is_scaled_square(model: ModuleIndex, expr: cst.BaseExpression) -> bool:
     """``c * b ** 2`` with any factor ``c`` (``self.variance_focus * d.mean()
     ** 2``), or a square or sum of squares itself: subtracted from a sum of

@@ -151,6 +151,17 @@ if __name__ == "__main__":
 """
 
 AUDIT_S117_INVALID = [
+    # the same correlation without the standardisation: a map of zeros
+    Invalid(
+        """
+        import torch
+
+        def cc(s_map, gt):
+            aa = torch.sum(s_map * s_map)
+            bb = torch.sum(gt * gt)
+            return torch.sum(s_map * gt) / torch.sqrt(aa * bb)  # error: LF205 at `torch.sqrt(aa * bb)`
+        """
+    ),
     Invalid(_TARGET.format(eps="", marker="  # error: LF205", main=_SPAWNED)),
     # a bare ``ds`` is no data set: an arc length of the model's curve
     Invalid(
@@ -174,6 +185,20 @@ AUDIT_S117_INVALID = [
 ]
 
 AUDIT_S117_VALID = [
+    # a Pearson correlation of standardised maps: each sum of squares is n - 1
+    # (samyak0210/saliency's ``cc``, audit s229)
+    """
+    import torch
+
+    def cc(s_map, gt):
+        b = s_map.size(0)
+        s_map = (s_map - s_map.mean()) / torch.std(s_map.view(b, -1), 1).view(b, 1, 1)
+        gt = (gt - gt.mean()) / gt.std()
+        ab = torch.sum((s_map * gt).view(b, -1), 1)
+        aa = torch.sum((s_map * s_map).view(b, -1), 1)
+        bb = torch.sum((gt * gt).view(b, -1), 1)
+        return torch.mean(ab / torch.sqrt(aa * bb))
+    """,
     # NumPy code: ``x ** 2`` is no tensor (hamiltonian-nn's data generator, audit s226)
     """
     import numpy as np

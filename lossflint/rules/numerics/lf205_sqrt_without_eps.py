@@ -248,6 +248,8 @@ the value by at most 1e-6.
                 return None
             if _normalises_a_weight(model, root.node, resolved):
                 return None
+            if num.squares_of_standardised(model, resolved):
+                return None  # n - 1 unless the std is 0, where the forward is NaN already
             what = "a sum of squares"
         elif (sides := num.difference(model, resolved)) is not None and (
             num.is_scaled_square(model, sides[1])

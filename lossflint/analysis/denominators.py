@@ -36,7 +36,8 @@ def zero_able(
 ) -> tuple[str | None, str | None]:
     """(what the denominator ``expr`` is, its framework when known), or
     (None, None) when it is not a denominator that is 0 in practice."""
-    expr = _union_total(model, _unscaled(model, expr))
+    # ``torch.std(s, 1).view(b, 1, 1).expand(b, w, h)``: the std, reshaped
+    expr = _union_total(model, num.strip_shape(model, _unscaled(model, expr)))
     for functions, method, label in (
         (apis.SUM, "sum", "a sum"),
         (apis.NORM, "norm", "a norm"),
@@ -45,7 +46,9 @@ def zero_able(
         operand = num.reduction(model, expr, functions, method)
         if operand is None:
             continue
-        if _positive(model, operand) or (
+        # positive values make a sum or a norm positive, not their spread (a
+        # saturated sigmoid map has std 0: samyak0210/saliency, audit s229)
+        if (method != "std" and _positive(model, operand)) or (
             method == "sum"
             and (
                 _hot_total(model, expr, operand)
@@ -79,7 +82,7 @@ def zero_able(
                 return None, None
             label = found or label
         elif method == "std" and (
-            not _centred(num.resolve(model, numerator)) or _random_draws(model, operand)
+            not _centred(model, num.resolve(model, numerator)) or _random_draws(model, operand)
         ):
             return None, None
         return label, framework
@@ -392,13 +395,14 @@ def _positive(
     return num.is_guarded(model, resolved)
 
 
-def _centred(numerator: cst.BaseExpression) -> bool:
+def _centred(model: SemanticModel, numerator: cst.BaseExpression) -> bool:
     """``x - x.mean()`` / ``x - torch.mean(x)`` / ``x - tf.reduce_mean(x)``:
-    the numerator of a standardisation."""
+    the numerator of a standardisation (the mean possibly reshaped, through a
+    name: ``mean_s = torch.mean(s, 1).view(b, 1, 1).expand(b, w, h)``)."""
     if not num.is_binop(numerator, cst.Subtract):
         return False
     assert isinstance(numerator, cst.BinaryOperation)
-    right = numerator.right
+    right = num.strip_shape(model, num.resolve(model, numerator.right))
     if isinstance(right, cst.Call):
         func = right.func
         if isinstance(func, cst.Attribute) and func.attr.value in _MEANS:

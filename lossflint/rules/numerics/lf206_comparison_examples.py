@@ -394,3 +394,27 @@ COMPARISON_VALID += [
         return tf.reduce_sum(weights * tf.abs(pred - gt)) / tf.reduce_sum(weights)
     """,
 ]
+
+# a saliency map standardised by its std: a saturated sigmoid map is constant,
+# its std 0 (samyak0210/saliency's ``cc``, audit s229); the statistics
+# reshaped to the map's size first
+_STANDARDISED_MAP = """
+import torch
+
+
+def cc(s_map, gt):
+    b, w, h = s_map.size(0), s_map.size(1), s_map.size(2)
+    mean_s = torch.mean(s_map.view(b, -1), 1).view(b, 1, 1).expand(b, w, h)
+    std_s = torch.std(s_map.view(b, -1), 1).view(b, 1, 1).expand(b, w, h){eps}
+    s_map = (s_map - mean_s) / std_s{marker}
+    return torch.sum((s_map * gt).view(b, -1), 1).mean()
+
+
+def train_step(model, opt, img, gt):
+    loss = -cc(torch.sigmoid(model(img)), gt)
+    opt.zero_grad()
+    loss.backward()
+    opt.step()
+"""
+COMPARISON_INVALID.append(Invalid(_STANDARDISED_MAP.format(eps="", marker="  # error: LF206")))
+COMPARISON_VALID.append(_STANDARDISED_MAP.format(eps=" + 1e-7", marker=""))

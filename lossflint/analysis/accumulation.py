@@ -746,7 +746,9 @@ def _makes_backpropagated_loss(model: SemanticModel, call: cst.Call) -> bool:
     ``loss.backward()``): a metric written as the training loss keeps its
     graph as the loss does. Not under ``no_grad``."""
     func = call.func
-    if not isinstance(func, cst.Name) or model.defined_function(func) is None:
+    if not isinstance(func, cst.Name) or (
+        model.defined_function(func) is None and not _imported_name(model, func)
+    ):
         return False
     if contexts(model).in_no_grad(call):
         return False
@@ -765,6 +767,13 @@ def _makes_backpropagated_loss(model: SemanticModel, call: cst.Call) -> bool:
         ):
             return True
     return False
+
+
+def _imported_name(model: SemanticModel, name: cst.Name) -> bool:
+    """``L2_loss`` of ``from utils import L2_loss`` (Symplectic-ODENet, audit
+    s226): a function of another module, bound by that import alone."""
+    bindings = model.bindings(name) or []
+    return len(bindings) == 1 and bindings[0].kind == "import"
 
 
 def sometimes_detached(model: SemanticModel, name: cst.Name) -> bool:

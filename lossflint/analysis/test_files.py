@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 import libcst as cst
 
 from lossflint.analysis.walk import memo_of, nodes_in
+from lossflint.project import callers
 
 if TYPE_CHECKING:
     from lossflint.analysis.index import ModuleIndex
@@ -24,7 +25,7 @@ def is_test_module(model: ModuleIndex) -> bool:
     its training script."""
     path = str(getattr(model, "path", ""))
     if not is_test_path(path):
-        return False
+        return _test_support(path)
     parts = PurePath(path.replace("\\", "/")).parts
     if any(folder in ("tests", "test") for folder in parts[:-1]):
         return True
@@ -48,6 +49,22 @@ def is_test_module(model: ModuleIndex) -> bool:
         for bindings in model.module_scope.bindings.values()
         for binding in bindings
     )
+
+
+def _test_support(path: str) -> bool:
+    """A module named for tests (``common_test_utils.py``, ``testing.py``)
+    that only test files of the project load: the helpers of a test suite,
+    building models and optimisers that never train (tensorflow/privacy,
+    audit s228)."""
+    stem = PurePath(path.replace("\\", "/")).stem.lower()
+    if "test" not in stem:
+        return False
+    try:
+        files = callers.loading_files()
+        loaders = [loader for loader, _ in files] if files is not None else []
+    except (OSError, ValueError, RecursionError):
+        return False
+    return bool(loaders) and all(is_test_path(loader) for loader in loaders)
 
 
 def is_test_path(path: str) -> bool:

@@ -177,7 +177,7 @@ TF1_MARKER_VALID = [
 # still TF 2's, where ``(labels, logits)`` is the positional order; under
 # ``import tensorflow.compat.v1 as tf`` the call is v1's, which raises
 _COMPAT = """
-import {module} as tf
+{imports}
 
 GradientDescentOptimizer = tf.compat.v1.train.GradientDescentOptimizer
 
@@ -188,11 +188,12 @@ def lr_model_fn(features, labels, nclasses):
     optimizer = GradientDescentOptimizer(learning_rate=0.001)
     return optimizer.minimize(loss=tf.reduce_mean(vector_loss))
 """
-TF1_MARKER_VALID.append(_COMPAT.format(module="tensorflow", marker=""))
+TF1_MARKER_VALID.append(_COMPAT.format(imports="import tensorflow as tf", marker=""))
 TF1_MARKER_INVALID.append(
     Invalid(
         _COMPAT.format(
-            module="tensorflow.compat.v1", marker="  # error: LF414 at `tf.nn.sparse_softmax`"
+            imports="import tensorflow.compat.v1 as tf",
+            marker="  # error: LF414 at `tf.nn.sparse_softmax`",
         ).replace(
             "GradientDescentOptimizer = tf.compat.v1.train.", "GradientDescentOptimizer = tf.train."
         )

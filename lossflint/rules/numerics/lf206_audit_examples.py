@@ -11,6 +11,7 @@ from lossflint.rules.numerics.lf206_comparison_examples import (
     COMPARISON_INVALID,
     COMPARISON_VALID,
 )
+from lossflint.rules.numerics.lf206_mask_form_examples import MASK_FORM_INVALID, MASK_FORM_VALID
 from lossflint.rules.numerics.lf206_rollout_examples import ROLLOUT_INVALID, ROLLOUT_VALID
 from lossflint.rules.numerics.lf206_union_examples import UNION_INVALID, UNION_VALID
 
@@ -18,6 +19,7 @@ AUDIT_INVALID = [
     *S27_INVALID,
     *ROLLOUT_INVALID,
     *COMPARISON_INVALID,
+    *MASK_FORM_INVALID,
     *UNION_INVALID,
     # two classes' counts of three: a batch of the third class has neither
     Invalid(
@@ -180,6 +182,7 @@ AUDIT_VALID = [
     *S27_VALID,
     *ROLLOUT_VALID,
     *COMPARISON_VALID,
+    *MASK_FORM_VALID,
     *UNION_VALID,
     # SimCLR's NT-Xent: the exponentials over complementary masks add up to
     # all off-diagonal pairs, never 0 (vturrisi/solo-learn, audit R64)

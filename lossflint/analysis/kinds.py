@@ -808,6 +808,8 @@ class KindAnalysis(Interpreter[Value]):
             iterated = self.eval_quietly(loop.iter, env)
             if isinstance(iterated, TensorList):
                 value = tensor_lists.item(iterated)
+            else:
+                value = self._enumerated_list(loop.iter, env)
         if isinstance(value, TensorList) and type(target) is not cst.Name:
             value = UNKNOWN  # ``self.saved = []``: other methods append unseen
         super()._assign(target, value, env)
@@ -818,17 +820,24 @@ class KindAnalysis(Interpreter[Value]):
                 env[target.value.value] = replace(held, head=value)
 
     def _enumerated_list(self, iterated: cst.BaseExpression, env: Env) -> Value:
-        """``for i, p in enumerate(policies):``"""
-        if (
-            type(iterated) is cst.Call
-            and len(iterated.args) == 1
-            and not iterated.args[0].keyword
-            and not iterated.args[0].star
-            and self.model.qualname(iterated.func) == "builtins.enumerate"
-        ):
+        """``for i, p in enumerate(policies):``; ``for p, a in zip(probs,
+        actions):`` (pemami's pointer network, audit s222): an item of each
+        list zipped, unknown for anything else zipped."""
+        if type(iterated) is not cst.Call or any(a.keyword or a.star for a in iterated.args):
+            return UNKNOWN
+        qualname = self.model.qualname(iterated.func)
+        if qualname == "builtins.enumerate" and len(iterated.args) == 1:
             held = self.eval_quietly(iterated.args[0].value, env)
             if isinstance(held, TensorList):
                 return tensor_lists.enumerated(held)
+        if qualname == "builtins.zip" and len(iterated.args) > 1:
+            lists = [self.eval_quietly(a.value, env) for a in iterated.args]
+            items = tuple(
+                tensor_lists.item(held) if isinstance(held, TensorList) else UNKNOWN
+                for held in lists
+            )
+            if any(item is not UNKNOWN for item in items):
+                return TupleValue(items)
         return UNKNOWN
 
     def store_item(self, target: cst.Subscript, value: Value, env: Env) -> None:

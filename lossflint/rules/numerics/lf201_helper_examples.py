@@ -179,3 +179,38 @@ HELPER_VALID.append(
     """
 )
 HELPER_INVALID.append(Invalid(_GREEDY.format(dim="0", marker="  # error: LF201 at `prob.log(`")))
+
+# the probabilities of the sampled actions, kept in a list and read back
+# through ``zip`` with the actions (pemami's pointer network, audit s222)
+_ZIPPED = """
+import torch
+import torch.nn as nn
+
+
+class PointerNet(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.lin = nn.Linear(2, 1)
+        self.sm = nn.Softmax(dim=1)
+
+    def forward(self, inputs):
+        probs, idxs = [], []
+        for i in range(10):
+            p = self.sm(self.lin(inputs).squeeze(-1))
+            probs.append(p)
+            idxs.append(p.multinomial(1).squeeze(1))
+        return probs, idxs
+
+
+model = PointerNet()
+
+
+def actor_loss(inputs, advantage):
+    probs, actions = model(inputs)
+    logprobs = 0
+    for prob, action in zip(probs, actions):
+        logprobs = logprobs + torch.log(prob.gather(1, action.unsqueeze(1)){eps}){marker}
+    return -(advantage * logprobs).mean()
+"""
+HELPER_INVALID.append(Invalid(_ZIPPED.format(eps="", marker="  # error: LF201 at `torch.log(`")))
+HELPER_VALID.append(_ZIPPED.format(eps=" + 1e-10", marker=""))

@@ -808,3 +808,41 @@ def _mentions(expr: cst.CSTNode, name: str) -> bool:
             return True
         stack.extend(node.children)
     return False
+
+
+def class_column(model: ModuleIndex, expr: cst.BaseExpression) -> bool:
+    """``y[:, i]`` or ``y.take([i], axis=1).ravel()`` with ``i`` the target of a
+    ``for`` around it: one class's column of a one-hot matrix, scored class by
+    class (DDIMDL's one-vs-rest scores over 65 event classes, audit s232)."""
+    for _ in range(3):
+        if (
+            isinstance(expr, cst.Call)
+            and isinstance(expr.func, cst.Attribute)
+            and expr.func.attr.value in _FLATTENING
+        ):
+            expr = expr.func.value
+    index: cst.BaseExpression | None = None
+    if isinstance(expr, cst.Subscript) and len(expr.slice) == 2:
+        first, second = (element.slice for element in expr.slice)
+        if (
+            isinstance(first, cst.Slice)
+            and first.lower is None
+            and first.upper is None
+            and isinstance(second, cst.Index)
+        ):
+            index = second.value
+    elif (
+        isinstance(expr, cst.Call)
+        and isinstance(expr.func, cst.Attribute)
+        and expr.func.attr.value == "take"
+        and literal_value(argument(expr, 1, "axis")) == 1
+    ):
+        taken = argument(expr, 0, "indices")
+        if isinstance(taken, cst.List) and len(taken.elements) == 1:
+            taken = taken.elements[0].value
+        index = taken
+    return isinstance(index, cst.Name) and binding_loop(model, index) is not None
+
+
+#: methods that flatten a column to a vector and keep its values
+_FLATTENING = frozenset({"ravel", "flatten", "squeeze", "reshape", "numpy", "cpu"})

@@ -15,6 +15,8 @@ from lossflint.examples import Invalid
 from lossflint.registry import Rule
 
 if TYPE_CHECKING:
+    import libcst as cst
+
     from lossflint.analysis.model import SemanticModel
 
 
@@ -32,7 +34,9 @@ whose denominators are never 0) where it scores each class on its own:
 `average="macro"`, `"weighted"`, `"samples"` or `None` (the default of
 `precision_recall_fscore_support`), also through a name or a conditional whose
 every value is one of these. A binary score (the others' default) is
-0/0 only when the model predicts no positive at all, and is not reported.
+0/0 only when the model predicts no positive at all, and is not reported,
+unless it scores one class's column of a one-hot matrix in a loop over the
+classes (`f1_score(y[:, i], p[:, i])`): a rare class is then never predicted.
 Unit tests, which compare against sklearn's reference values, are not
 reported. An
 information, not a warning: sklearn's own default scores the undefined case 0
@@ -74,6 +78,22 @@ information (severity info), not a warning.
     )
     fix_safety = "There is no automatic fix: choose `0`, `1` or `np.nan` for the undefined case."
     INVALID = [
+        # one-vs-rest scores, one class's column per call (DDIMDL, audit s232)
+        Invalid(
+            """
+            import numpy as np
+            from sklearn.metrics import f1_score, precision_score
+
+            def evaluate(y_one_hot, pred_one_hot, event_num):
+                result = np.zeros((event_num, 2))
+                for i in range(event_num):
+                    result[i, 0] = f1_score(y_one_hot[:, i], pred_one_hot[:, i], average="binary")  # error: LF503
+                    result[i, 1] = precision_score(  # error: LF503
+                        y_one_hot.take([i], axis=1).ravel(), pred_one_hot.take([i], axis=1).ravel()
+                    )
+                return result
+            """
+        ),
         Invalid(
             """
             from sklearn.metrics import f1_score
@@ -147,6 +167,16 @@ information (severity info), not a warning.
         ),
     ]
     VALID = [
+        # binary scores of each fold, and of one fixed column: not class by class
+        """
+        from sklearn.metrics import f1_score
+
+        def evaluate(folds, y_one_hot, pred_one_hot):
+            scores = [f1_score(y_true, y_pred) for y_true, y_pred in folds]
+            for fold in range(len(folds)):
+                scores.append(f1_score(y_one_hot[:, 0], pred_one_hot[:, 0]))
+            return scores
+        """,
         # one arm binary: not known to score per class (ml-sound-classifier's
         # ``lib_train.py``, audit s93)
         """
@@ -196,7 +226,11 @@ information (severity info), not a warning.
             given = argument(call, None, "average")
             # the default is per class for the support function, binary for the others
             bound = literals_bound(model, given) if given is not None else None
-            averages = set(bound or ()) if given is not None else {_DEFAULT_AVERAGE.get(short)}
+            averages: set[object] = (
+                set(bound or ()) if given is not None else {_DEFAULT_AVERAGE.get(short)}
+            )
+            if averages == {"binary"} and _scores_a_class_column(model, call):
+                averages = {None}  # one class of many per call: a rare one is 0/0
             if not averages or not averages <= _PER_CLASS:
                 continue
             average = "samples" if averages == {"samples"} else next(iter(averages - {"samples"}))
@@ -211,6 +245,14 @@ information (severity info), not a warning.
                 f"`{short}` without `zero_division`: {empty} makes it 0/0, silently scored "
                 "as 0; pass `zero_division=` explicitly",
             )
+
+
+def _scores_a_class_column(model: SemanticModel, call: cst.Call) -> bool:
+    """``f1_score(y[:, i], p[:, i])`` in a loop over the classes ``i``."""
+    return any(
+        arg is not None and M.class_column(model, arg)
+        for arg in (argument(call, 0, "y_true"), argument(call, 1, "y_pred"))
+    )
 
 
 #: ``average`` values that score each class on its own: a class never

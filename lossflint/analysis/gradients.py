@@ -2413,6 +2413,7 @@ class GradientFacts:
                     symbolic and func in self._evaluating_functions
                 ):
                     roots.extend(r.value for r in own_returns(func) if r.value is not None)
+                    roots.extend(_kept_losses(model, func))
         return roots
 
     @cached_property
@@ -2752,6 +2753,28 @@ def _stores_into(target: cst.BaseExpression, name: str) -> bool:
 
 #: words of a parameter's name that say it holds a mask of the batch
 _MASK_WORDS = frozenset({"mask", "masks"})
+
+
+def _kept_losses(model: ModuleIndex, func: cst.FunctionDef) -> list[cst.BaseExpression]:
+    """What ``func`` adds to a loss it keeps on ``self`` (``self.d_loss +=
+    gp``): a graph-building GAN method's output, as a return is a function's
+    (musegan's WGAN-GP penalty, audit s230)."""
+    found: list[cst.BaseExpression] = []
+    for node in nodes_in(func, cst.Assign, cst.AugAssign, memo=memo_of(model)):
+        if model.enclosing(node, cst.FunctionDef) is not func:
+            continue
+        targets = (
+            [t.target for t in node.targets] if isinstance(node, cst.Assign) else [node.target]  # type: ignore[attr-defined]
+        )
+        if any(
+            isinstance(t, cst.Attribute)
+            and isinstance(t.value, cst.Name)
+            and t.value.value == "self"
+            and _GRAD_ROOT_TOKENS & set(name_tokens(t.attr.value))
+            for t in targets
+        ):
+            found.append(node.value)  # type: ignore[attr-defined]
+    return found
 
 
 def _self_attributes(target: cst.BaseExpression) -> Iterator[cst.Attribute]:

@@ -255,3 +255,26 @@ AUDIT_S124_VALID = [
         train(load(), args)
     """,
 ]
+
+# a WGAN-GP penalty added to a loss kept on ``self`` by a graph-building
+# method, minimised by another (musegan's discriminator, audit s230)
+_KEPT_PENALTY = """
+import tensorflow as tf
+
+
+class Model:
+    def build_optimizer(self, lr):
+        self.d_optim = tf.train.AdamOptimizer(lr).minimize(self.d_loss)
+
+    def build_discriminator(self, D, x, fake, lamda):
+        self.d_loss = tf.reduce_mean(D(fake)) - tf.reduce_mean(D(x))
+        eps = tf.random_uniform([], 0.0, 1.0)
+        x_hat = eps * x + (1 - eps) * fake
+        gp = tf.gradients(D(x_hat), x_hat)[0]
+        gp = tf.sqrt(tf.reduce_sum(tf.square(gp), axis=1){eps}){marker}
+        self.d_loss += lamda * tf.reduce_mean(tf.square(gp - 1.0))
+"""
+AUDIT_S124_INVALID.append(
+    Invalid(_KEPT_PENALTY.format(eps="", marker="  # error: LF205 at `tf.sqrt(`"))
+)
+AUDIT_S124_VALID.append(_KEPT_PENALTY.format(eps=" + 1e-8", marker=""))

@@ -11,7 +11,7 @@ from lossflint.analysis import apis
 from lossflint.analysis.calls import keyword, literal_value, positional
 from lossflint.analysis.kinds import ForeignLoss
 from lossflint.analysis.names import self_attribute
-from lossflint.analysis.numerics import assignments
+from lossflint.analysis.numerics import assignments, literals_bound
 from lossflint.analysis.values import LossObject
 from lossflint.diagnostics import Applicability, Finding, FixSpec, NodeEdit, Severity
 from lossflint.examples import Invalid
@@ -71,6 +71,14 @@ Safe when both values are literals: the fix writes the equivalent
 the deprecated arguments.
 """
     INVALID = [
+        # a flag set above the call
+        Invalid(
+            """
+            import torch.nn as nn
+            reduce = False
+            loss_fn = nn.MSELoss(reduce=reduce)  # error: LF113 at `nn.MSELoss(`
+            """
+        ),
         # the functional form, by position (Amazon-Forest-Computer-Vision, audit R72)
         Invalid(
             """
@@ -133,12 +141,6 @@ the deprecated arguments.
             c = NLLLoss(weight=w, reduction="mean")  # error: LF113 at `NLLLoss(`
             """,
         ),
-        Invalid(
-            """
-            import torch.nn as nn
-            crit = nn.BCELoss(size_average=avg)  # error: LF113 at `nn.BCELoss(`
-            """
-        ),
         # one of them set, the other left at None
         Invalid(
             """
@@ -165,6 +167,23 @@ the deprecated arguments.
         ),
     ]
     VALID = [
+        # a value from elsewhere: not known to be set
+        """
+        import torch.nn as nn
+        crit = nn.BCELoss(size_average=avg)
+        """,
+        # values read from a config, None in all of them (mmfashion's
+        # ``build_criterion``, audit s233): not known to be set
+        """
+        import torch.nn as nn
+
+        def build_criterion(loss_dict, size_average=None, reduce=None):
+            if loss_dict["type"] == "BCEWithLogitsLoss":
+                return nn.BCEWithLogitsLoss(
+                    weight=loss_dict["weight"], size_average=size_average, reduce=reduce
+                )
+            return nn.CrossEntropyLoss(size_average=loss_dict["size_average"])
+        """,
         """
         import torch.nn as nn
         loss_fn = nn.CrossEntropyLoss()
@@ -228,12 +247,15 @@ the deprecated arguments.
             call = site.node
             # ``size_average=None, reduce=None`` are the defaults: ``reduction``
             # applies (cszn's DnCNN passes them beside ``reduction='sum'``)
+            # a value read elsewhere (``size_average=cfg.size_average``, a
+            # parameter defaulting to None: mmfashion's configs, audit s233) is
+            # not known to be set
             legacy = [
                 a
                 for a in call.args
                 if a.keyword is not None
                 and a.keyword.value in ("size_average", "reduce")
-                and not (isinstance(a.value, cst.Name) and a.value.value == "None")
+                and _set(model, a.value)
             ]
             if legacy:
                 yield Finding(
@@ -340,3 +362,10 @@ def _built_loss(model: SemanticModel, receiver: cst.BaseExpression, at: cst.Assi
 
 #: a torch loss object built here, or in another project module (``build_loss()``)
 _LOSS_OBJECTS = (LossObject, ForeignLoss)
+
+
+def _set(model: SemanticModel, value: cst.BaseExpression) -> bool:
+    """``value`` is a literal other than None, or a name every binding of
+    which is one (``reduce = False`` above the call)."""
+    bound = literals_bound(model, value)
+    return bound is not None and any(v is not None for v in bound)

@@ -46,6 +46,9 @@ DEFAULT_EXCLUDE = (
     ".venv",
     "__pycache__",
     "__pypackages__",
+    # macOS archive metadata (``__MACOSX/._train.py``): AppleDouble bytes, no
+    # code (abhinavGupta16's DeepFashion repo, audit s233)
+    "__MACOSX",
     "build",
     "dist",
     "node_modules",

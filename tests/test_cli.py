@@ -270,7 +270,16 @@ def test_gitignore_respected(run_cli, project):
 
 
 def test_default_excluded_folders(run_cli, project):
-    for folder in (".git", "venv", "__pycache__", "build", "dist", "node_modules", "myenv"):
+    for folder in (
+        ".git",
+        "venv",
+        "__pycache__",
+        "build",
+        "dist",
+        "node_modules",
+        "myenv",
+        "__MACOSX",
+    ):
         (project / folder).mkdir(exist_ok=True)
         (project / folder / "x.py").write_text(BUG)
     (project / "myenv" / "pyvenv.cfg").write_text("home = /usr\n")

@@ -25,6 +25,7 @@ import libcst as cst
 
 from lossflint.analysis import apis
 from lossflint.analysis import keras as K
+from lossflint.analysis import numerics as num
 from lossflint.analysis.apis import Kind
 from lossflint.analysis.attribute_constants import only_self_write
 from lossflint.analysis.calls import argument, literal_value
@@ -265,8 +266,9 @@ class MetricFacts:
         ):
             return expr
         if qualname in apis.WHERE and len(expr.args) == 3:
-            values = {literal_value(a.value) for a in expr.args[1:]}
-            if values <= {0, 1}:
+            # ``torch.where(p > t, torch.ones_like(p), torch.zeros_like(p))`` too
+            # (Meta-MGNN, audit s232)
+            if all(num.zero_or_one(self.model, a.value) for a in expr.args[1:]):
                 return expr
         if (qualname in apis.COLLECT_FUNCS or qualname in apis.BUILTIN_LABEL_CASTS) and expr.args:
             return self.hard_labels(expr.args[0].value, depth + 1)
@@ -316,6 +318,10 @@ class MetricFacts:
             # parameter) rebound to its own thresholding; what every path to
             # here passes last is hard
             last = reaching_assignment(self.model, name)
+            if _is_empty_list(last):
+                # ``y_scores = []`` (appended in the loop), then ``y_scores =
+                # torch.cat(y_scores)`` (Meta-MGNN, audit s232)
+                return self._all_hard(self._appended(name), depth)
             if last is not None:
                 return self.hard_labels(last, depth + 1)
         unpacked = self._unpacked(name)

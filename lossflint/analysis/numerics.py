@@ -1719,11 +1719,11 @@ def is_boolean(model: ModuleIndex, expr: cst.BaseExpression, depth: int = 3) -> 
         return is_boolean(model, info.node.args[0].value, depth - 1)  # ``torch.tensor(np_mask)``
     if info.qualname in apis.WHERE and len(info.node.args) == 3:
         # ``tf.where(tf.equal(gt, 0), tf.zeros_like(gt), tf.ones_like(gt))``: 0/1 per entry
-        return all(_zero_or_one(model, arg.value) for arg in info.node.args[1:])
+        return all(zero_or_one(model, arg.value) for arg in info.node.args[1:])
     return False
 
 
-def _zero_or_one(model: ModuleIndex, expr: cst.BaseExpression) -> bool:
+def zero_or_one(model: ModuleIndex, expr: cst.BaseExpression) -> bool:
     """``0``, ``1.0``, ``tf.zeros_like(x)``, ``torch.ones(n)``: every entry 0 or 1."""
     if literal_value(expr) in (0, 1) and not isinstance(literal_value(expr), bool):
         return True

@@ -13,6 +13,7 @@ from lossflint.analysis.calls import argument
 from lossflint.diagnostics import Finding, Severity
 from lossflint.examples import Invalid
 from lossflint.registry import Rule
+from lossflint.rules.metrics.lf502_collected_examples import COLLECTED_INVALID, COLLECTED_VALID
 from lossflint.rules.metrics.lf502_rebound_examples import REBOUND_INVALID, REBOUND_VALID
 
 if TYPE_CHECKING:
@@ -70,6 +71,7 @@ misstates the model (usually far lower, sometimes higher).
     )
     fix_safety = "There is no automatic fix: pass the probabilities/scores."
     INVALID = [
+        *COLLECTED_INVALID,
         # the name rebound to its own thresholding (rezazad68/BCDU-Net, audit s144)
         Invalid(
             """
@@ -226,6 +228,7 @@ misstates the model (usually far lower, sometimes higher).
         *REBOUND_INVALID,
     ]
     VALID = [
+        *COLLECTED_VALID,
         # thresholded only on one path: the scores may reach the AUC
         """
         import numpy as np

@@ -460,6 +460,19 @@ def _complementary(model: SemanticModel, terms: list[cst.BaseExpression]) -> boo
     labels): their sum is the number of values, never 0 for a batch."""
     if len(terms) != 2:
         return False
+    operands = [
+        num.sum_operand(model, num.resolve(model, _unweighted(num.resolve(model, t))))
+        for t in terms
+    ]
+    if operands[0] is not None and operands[1] is not None:
+        for one, other in (operands, operands[::-1]):
+            rest = num.one_minus(num.resolve(model, one))
+            if rest is not None and num.same_code(
+                model, num.resolve(model, rest), num.resolve(model, other)
+            ):
+                # ``sum(1 - y) + sum(y)``: the number of values (faultSeg's
+                # class-balanced BCE, audit s231)
+                return True
     tests = []
     for term in terms:
         # ``n_pos * class_num + n_neg`` (HashNet, audit s184): a weight on a

@@ -93,3 +93,19 @@ def train_step(model, opt, img, gt):
 """
 MASK_FORM_INVALID.append(Invalid(_STANDARDISED_MAP.format(eps="", marker="  # error: LF206")))
 MASK_FORM_VALID.append(_STANDARDISED_MAP.format(eps=" + 1e-7", marker=""))
+
+# a class-balanced BCE's weight: ``sum(1 - y) + sum(y)`` counts every voxel
+# (xinwucwp/faultSeg, audit s231)
+MASK_FORM_VALID.append(
+    """
+    import tensorflow as tf
+
+    def cross_entropy_balanced(y_true, y_pred):
+        y_true = tf.cast(y_true, tf.float32)
+        count_neg = tf.reduce_sum(1.0 - y_true)
+        count_pos = tf.reduce_sum(y_true)
+        beta = count_neg / (count_neg + count_pos)
+        cost = tf.nn.weighted_cross_entropy_with_logits(labels=y_true, logits=y_pred, pos_weight=beta)
+        return tf.reduce_mean(cost * (1 - beta))
+    """
+)

@@ -464,8 +464,9 @@ def _complementary(model: SemanticModel, terms: list[cst.BaseExpression]) -> boo
         num.sum_operand(model, num.resolve(model, _unweighted(num.resolve(model, t))))
         for t in terms
     ]
-    if operands[0] is not None and operands[1] is not None:
-        for one, other in (operands, operands[::-1]):
+    first, second = operands
+    if first is not None and second is not None:
+        for one, other in ((first, second), (second, first)):
             rest = num.one_minus(num.resolve(model, one))
             if rest is not None and num.same_code(
                 model, num.resolve(model, rest), num.resolve(model, other)

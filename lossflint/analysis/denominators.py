@@ -64,6 +64,8 @@ def zero_able(
             return None, None
         if info.receiver is not None and num.numpy_attribute(model, info.receiver):
             return None, None  # ``self.adv_buf.std()`` of a NumPy buffer
+        if method == "std" and info.receiver is not None and num.frame_like(model, info.receiver):
+            return None, None  # a DataFrame's column standardised (pandas preprocessing)
         if num.is_count(model, expr) or (method == "sum" and _unpacked_mask(model, operand)):
             label = "a count"
         elif method == "sum":

@@ -2156,6 +2156,32 @@ def is_tensor_expr(model: ModuleIndex, expr: cst.BaseExpression, depth: int = 0)
     return False
 
 
+def frame_like(model: ModuleIndex, expr: cst.BaseExpression) -> bool:
+    """``data[name]`` of a ``data`` that the same function (or module) calls a
+    pandas-only method on (``data['PE'].fillna(...)``, ``df.iloc``): a
+    DataFrame's column, not a tensor (seg 2016 contest's ``cleanup_csv``,
+    audit s231)."""
+    root = expr
+    while isinstance(root, (cst.Subscript, cst.Attribute)):
+        root = root.value
+    if not isinstance(root, cst.Name):
+        return False
+    scope = model.enclosing(expr, cst.FunctionDef) or model.module
+    for use in names_in(scope, root.value, memo_of(model)):
+        node: cst.CSTNode = use
+        parent = model.parent(node)
+        while isinstance(parent, cst.Subscript) and parent.value is node:
+            node = parent
+            parent = model.parent(parent)
+        if (
+            isinstance(parent, cst.Attribute)
+            and parent.value is node
+            and parent.attr.value in apis.FRAME_ONLY_METHODS
+        ):
+            return True
+    return False
+
+
 def _squared_by_operator(value: Tensor) -> bool:
     """``x ** 2``: non-negative whatever ``x`` is (a NumPy array in a file of
     NumPy code: hamiltonian-nn's data generator, audit s226), no evidence of

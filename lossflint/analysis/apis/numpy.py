@@ -177,6 +177,28 @@ FRAME_ROW_KEEPING_METHODS = frozenset(
         "drop_duplicates",
     }
 )
+#: methods (and attributes) only a pandas DataFrame/Series has: the object
+#: they are read from is a frame, not a tensor
+FRAME_ONLY_METHODS = frozenset(
+    {
+        "fillna",
+        "dropna",
+        "drop_duplicates",
+        "iloc",
+        "loc",
+        "groupby",
+        "reset_index",
+        "set_index",
+        "value_counts",
+        "to_numpy",
+        "sort_values",
+        "isnull",
+        "isna",
+        "nunique",
+        "describe",
+        "to_csv",
+    }
+)
 CONSTANT_TENSORS = frozenset({"numpy.array", "numpy.asarray"})
 #: a grid of numbers fixed by constant arguments (a curve plotted over it)
 CONSTANT_GRIDS = frozenset({"numpy.arange", "numpy.linspace", "numpy.logspace"})

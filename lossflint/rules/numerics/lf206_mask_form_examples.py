@@ -109,3 +109,22 @@ MASK_FORM_VALID.append(
         return tf.reduce_mean(cost * (1 - beta))
     """
 )
+
+# a DataFrame's columns standardised before a TF network (seg 2016 contest's
+# ``cleanup_csv``, audit s231): pandas preprocessing, told by ``fillna``
+MASK_FORM_VALID.append(
+    """
+    import tensorflow as tf
+
+    def cleanup_csv(data, standardize=True):
+        data = data.drop("Well Name", axis=1)
+        data["PE"] = data["PE"].fillna(value=0)
+        for name in data:
+            data[name] = (data[name] - data[name].mean()) / data[name].std()
+        return data
+
+    def network():
+        x = tf.placeholder(tf.float32, shape=[None, 9])
+        return tf.matmul(x, tf.Variable(tf.zeros([9, 9])))
+    """
+)

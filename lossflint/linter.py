@@ -101,6 +101,9 @@ _ASYNC_KEYWORD = re.compile(r"[(,]\s*async\s*=")
 def _syntax_hint(error: SyntaxError) -> str:
     """What the usual cause of this error in old training code is."""
     if error.text is not None and _ASYNC_KEYWORD.search(error.text):
+        if error.text.lstrip().startswith("def "):
+            # ``def forward(self, x, async=True)`` (geomapnet, audit s234)
+            return " (`async` is a reserved word since Python 3.7: rename the parameter)"
         return (
             " (`async` is a reserved word since Python 3.7: "
             "`.cuda(async=True)` is `.cuda(non_blocking=True)`)"
@@ -175,42 +178,52 @@ def _without_ipython_lines(text: str, filename: str, error: Diagnostic) -> cst.M
 
 
 #: the keyword argument ``async=`` and what stands before it
-_ASYNC_ARGUMENT = re.compile(r"([(,]\s*)async(\s*=)")
+def _recovered_old_syntax(text: str, filename: str, error: Diagnostic) -> cst.Module | None:
+    """The module of a file written for an older Python, parsed with its old
+    syntax rewritten where CPython stops, one form after another (a file may
+    hold both): a Python 2 ``print x`` statement written ``print(x)`` (rows
+    hold; the code ran on Python 2, and its training code says the same
+    there: DanQ and the capsule-network tutorials, audits s156/s159), and
+    ``async`` used as a name before Python 3.7 (PyTorch 0.3's
+    ``.cuda(async=True)``, a parameter ``def forward(self, x, async=True)``:
+    geomapnet, audit s234) renamed ``_sync`` (the same width: positions
+    hold). None when the error is something else or the rewritten text does
+    not parse either."""
+    current = text
+    for _ in range(_MAX_REWRITES):
+        rewritten = _rewritten_at_error(current, error)
+        if rewritten is None or rewritten == current:
+            return None
+        parsed, own = parse_text(rewritten, filename)
+        if isinstance(parsed, cst.Module):
+            return parsed if own else None
+        current, error = rewritten, parsed
+    return None
 
 
-def _without_print_statements(text: str, filename: str, error: Diagnostic) -> cst.Module | None:
-    """The module of a Python 2 file whose syntax error is a ``print x``
-    statement, parsed with each such line written ``print(x)`` (rows hold; the
-    code ran on Python 2, and its training code says the same there: DanQ and
-    the capsule-network tutorials, audits s156/s159); None when the error is
-    something else or the rewritten text does not parse either."""
+#: old-syntax rewrites tried one after another on a file
+_MAX_REWRITES = 3
+
+
+def _rewritten_at_error(text: str, error: Diagnostic) -> str | None:
     from lossflint.ipython_lines import call_prints, prints_called_at_error
 
     row = error.location.row
-    rewritten = prints_called_at_error(text, row, {})
     lines = text.split("\n")
-    if rewritten is None and 0 < row <= len(lines) and _PY2_EXCEPT.match(lines[row - 1]):
+    line = lines[row - 1] if 0 < row <= len(lines) else ""
+    if _ASYNC_NAME.search(line):
+        return _ASYNC_NAME.sub("_sync", text)
+    rewritten = prints_called_at_error(text, row, {})
+    if rewritten is None and _PY2_EXCEPT.match(line):
         # ``except Exception, ex:`` (which libcst reads) where CPython stops,
         # then ``print Exception, ":", ex`` (captcha-break, audit s163)
         rewritten = call_prints(text, {})
-    if rewritten is None:
-        return None
-    parsed, own = parse_text(rewritten, filename)
-    return parsed if isinstance(parsed, cst.Module) and own else None
+    return rewritten
 
 
-def _without_async_keyword(text: str, filename: str, error: Diagnostic) -> cst.Module | None:
-    """The module of a file whose syntax error is PyTorch 0.3's ``.cuda(async=True)``
-    (valid before Python 3.7: the code ran then), parsed with every such
-    keyword renamed to ``_sync`` (the same width: positions hold); None when
-    the error is something else or the renamed text does not parse either."""
-    lines = text.split("\n")
-    row = error.location.row
-    if not 0 < row <= len(lines) or not _ASYNC_KEYWORD.search(lines[row - 1]):
-        return None
-    renamed = _ASYNC_ARGUMENT.sub(r"\1_sync\2", text)
-    parsed, own = parse_text(renamed, filename)
-    return parsed if isinstance(parsed, cst.Module) and own else None
+#: ``async`` as a name (a keyword argument, a parameter, a value), not the
+#: ``async def`` / ``async for`` / ``async with`` of Python 3.5 on
+_ASYNC_NAME = re.compile(r"(?<![\w.])async(?!\s+(?:def|for|with)\b)(?=\s*[=,)])|(?<==)async\b")
 
 
 #: ``except Exception, msg:``: Python 2's form, which libcst reads as Python
@@ -305,9 +318,7 @@ def lint_text(
             hint = " (an IPython line: the file runs only in IPython; the rest is checked)"
             parsed = replace(parsed, message=parsed.message + hint)
         elif module is None:
-            recovered = _without_async_keyword(text, filename, parsed)
-            if recovered is None:
-                recovered = _without_print_statements(text, filename, parsed)
+            recovered = _recovered_old_syntax(text, filename, parsed)
             if recovered is not None:
                 parsed = replace(parsed, message=parsed.message + "; the rest is checked")
         if ruleset.report_syntax and not _is_ignored("LF900", ignored):

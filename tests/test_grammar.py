@@ -286,3 +286,27 @@ def test_a_python_2_print_of_a_list_and_one_continued_by_a_backslash() -> None:
     # a backslash on the print's last line reaching the end of the file: left alone
     found = lint_text("import torch\nprint 'a' \\\n", "t.py", RULES, []).diagnostics
     assert [d.code for d in found] == ["LF900"]
+
+
+def test_async_as_a_parameter_and_old_prints_together_are_read() -> None:
+    """``def forward(self, x, async=True)`` passing ``async=async`` on
+    (geomapnet's ``vidloc.py``, audit s234), and a file holding both a
+    Python 2 print and ``.cuda(async=True)``: the rest of the file is checked,
+    with one LF900 at the first error."""
+    tail = "p = torch.log(torch.softmax(z, 1))\n"
+    parameter = (
+        "import torch\n"
+        "def forward(x, cuda=False, async=True):\n"
+        "    return x.cuda(async=async)\n" + tail
+    )
+    found = lint_text(parameter, "t.py", RULES, []).diagnostics
+    assert [(d.code, d.location.row) for d in found] == [("LF900", 2), ("LF201", 4)]
+    assert "rename the parameter" in found[0].message
+    assert found[0].message.endswith("; the rest is checked")
+    both = "import torch\nprint 'start'\nx = torch.zeros(3).cuda(async=True)\n" + tail
+    found = lint_text(both, "t.py", RULES, []).diagnostics
+    assert [(d.code, d.location.row) for d in found] == [("LF900", 2), ("LF201", 4)]
+    assert found[0].message.endswith("; the rest is checked")
+    # ``async def`` is not renamed: a real error elsewhere is not hidden
+    other = lint_text("async def f():\n    pass\nprint 'a'\ndef g(:\n", "t.py", RULES, [])
+    assert [d.code for d in other.diagnostics] == ["LF900"]

@@ -496,6 +496,63 @@ class Interpreter(Statements[V], Expressions[V]):
         self._agreed_literals[func] = agreed
         return agreed
 
+    def _agreed_init_constants(
+        self, cls: cst.ClassDef, init: cst.FunctionDef
+    ) -> Mapping[str, object]:
+        """The literals every construction of the module-level class ``cls``
+        in this file passes (or leaves to the default) for a parameter its
+        ``__init__`` branches on, when the class is only ever constructed
+        here (no subclass, no other use, no other project file naming it):
+        ``__init__`` keeps what those branches build (``if use_sigmoid:
+        layers += [nn.Sigmoid()]`` of ``Dist2LogitLayer(use_sigmoid=True)``,
+        PerceptualSimilarity's ranking head, audit s234)."""
+        if (
+            not self.PINS_FROM_CALLS
+            or init.name.value != "__init__"
+            or self.model.parent(cls) is not self.model.module
+        ):
+            return {}
+        tested = self._tested_params(init)
+        calls = self._constructions(cls) if tested else []
+        if not calls:
+            return {}
+        try:
+            elsewhere = callers.named_where_loaded({cls.name.value})
+        except (OSError, ValueError, RecursionError):
+            elsewhere = True
+        if elsewhere:
+            return {}
+        each = [literal_arguments(call, init, 1, tested) for call in calls]
+        return {
+            name: value
+            for name, value in each[0].items()
+            if _hashable(value)
+            and all(name in other and other[name] == value for other in each[1:])
+        }
+
+    def _constructions(self, cls: cst.ClassDef) -> list[cst.Call]:
+        """Every mention of ``cls``'s name in the file as the callee of a call
+        (``super(Cls, self)`` aside); empty when one is anything else."""
+        ident = cls.name.value
+        calls: list[cst.Call] = []
+        for node in names_in(self.model.module, ident, memo_of(self.model)):
+            if node is cls.name:
+                continue
+            parent = self.model.parent(node)
+            holder = self.model.parent(parent) if isinstance(parent, cst.Arg) else None
+            if (
+                isinstance(holder, cst.Call)
+                and isinstance(holder.func, cst.Name)
+                and holder.func.value == "super"
+            ):
+                continue
+            if not isinstance(parent, cst.Call) or parent.func is not node:
+                return []
+            if any(arg.star for arg in parent.args):
+                return []
+            calls.append(parent)
+        return calls
+
     def _literal_records(self, func: cst.FunctionDef) -> list[CallRecord]:
         """Other files' calls of the top-level ``func``, for the literals they
         leave to its defaults: the pins' records, or (a domain pinning nothing
@@ -1357,7 +1414,7 @@ class Interpreter(Statements[V], Expressions[V]):
         prefix = self_name[0] + "."
         if flow:
             env = self._entry_env(func, cls)
-            end, _ = self.run_body(func, env, cls)
+            end, _ = self.run_body(func, env, cls, self._agreed_init_constants(cls, func))
             return {
                 k[len(prefix) :]: v
                 for k, v in (end or {}).items()

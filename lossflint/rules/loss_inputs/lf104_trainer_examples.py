@@ -267,3 +267,35 @@ TRAINER_INVALID.append(Invalid(_PRIVATE.format(head="Sigmoid", marker="  # error
 TRAINER_VALID.append(
     _PRIVATE.format(head="Identity", marker="").replace("nn.BCELoss()", "nn.BCEWithLogitsLoss()")
 )
+
+# the sigmoid appended under an ``__init__`` flag that every construction of
+# the file leaves on (PerceptualSimilarity's ``Dist2LogitLayer``, audit s234)
+_FLAGGED_HEAD = """
+import torch
+import torch.nn as nn
+
+
+class Dist2LogitLayer(nn.Module):
+    def __init__(self, chn_mid=32, use_sigmoid=True):
+        super(Dist2LogitLayer, self).__init__()
+        layers = [nn.Conv2d(5, chn_mid, 1), nn.LeakyReLU(0.2, True), nn.Conv2d(chn_mid, 1, 1)]
+        if use_sigmoid:
+            layers += [nn.Sigmoid()]
+        self.model = nn.Sequential(*layers)
+
+    def forward(self, d0, d1):
+        return self.model(torch.cat((d0, d1, d0 - d1), dim=1))
+
+
+class BCERankingLoss(nn.Module):
+    def __init__(self, chn_mid=32):
+        super(BCERankingLoss, self).__init__()
+        self.net = Dist2LogitLayer(chn_mid=chn_mid{flag})
+        self.loss = torch.nn.BCELoss()
+
+    def forward(self, d0, d1, judge):
+        logit = self.net(d0, d1)
+        return self.loss(logit, (judge + 1.0) / 2.0){marker}
+"""
+TRAINER_INVALID.append(Invalid(_FLAGGED_HEAD.format(flag="", marker="  # error: LF104")))
+TRAINER_VALID.append(_FLAGGED_HEAD.format(flag=", use_sigmoid=False", marker=""))

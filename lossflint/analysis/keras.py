@@ -448,6 +448,27 @@ class FirstInput:
     shape: tuple[int | None, ...]
 
 
+def _keras2_file(model: ModuleIndex) -> bool:
+    """The file uses an API only Keras 2 and later have: a keyword Keras 1
+    did not know (``epochs=``, ``kernel_size=``, ``padding=``, ``units=``,
+    ``data_format=``, ``kernel_initializer=``), or ``tf.keras``."""
+    return bool(model.analysis(_find_keras2_usage))
+
+
+def _find_keras2_usage(model: ModuleIndex) -> bool:
+    if any(
+        binding.kind == "import" and (binding.qualname or "").startswith(apis.TF_KERAS_PREFIX)
+        for bindings in model.module_scope.bindings.values()
+        for binding in bindings
+    ):
+        return True
+    return any(
+        arg.keyword is not None and arg.keyword.value in apis.KERAS2_ONLY_KEYWORDS
+        for site in model.calls
+        for arg in site.node.args
+    )
+
+
 def v1_path(model: ModuleIndex, func: cst.BaseExpression) -> str | None:
     """How ``func`` reaches TensorFlow's v1 API: "alias" when its root name is
     an import of ``tensorflow.compat.v1`` (``import tensorflow.compat.v1 as
@@ -1597,6 +1618,18 @@ class KerasFacts(Interpreter[Any]):
             fmt_value = known.value if isinstance(known, Const) else NotImplemented
         channels_first = None if not isinstance(fmt_value, str) else fmt_value == "channels_first"
         ordering = keyword_value(call, "dim_ordering") if fmt is None else None
+        written = dotted_text(call.func) or ""
+        if (
+            fmt is None
+            and ordering is None
+            and written.rsplit(".", 1)[-1] in apis.KERAS1_CONV_NAMES
+            and not _keras2_file(self.model)
+        ):
+            # Keras 1's ``Convolution2D`` took its ordering from keras.json: not
+            # known in a Keras 1 file (the Theano-era scripts it names were
+            # channels-first: the Riashat active-learning repos, audit s235);
+            # one using Keras 2's API (``fit(epochs=...)``) runs it channels-last
+            channels_first = None
         if ordering is not None:
             # Keras 1: 'th' (Theano) is channels first, 'tf' channels last
             order_value = literal_value(ordering)

@@ -361,6 +361,19 @@ for _dims, _rank in (("1D", 2), ("2D", 3), ("3D", 4)):
         "Cropping",
     ):
         REQUIRED_RANK[_base.format(_dims) if "{}" in _base else _base + _dims] = _rank
+#: Keras 1's layer names (``Convolution2D(32, 3, 3, border_mode="valid")``):
+#: their image ordering came from ``keras.json``'s ``image_dim_ordering``,
+#: Theano's channels-first on the setups they were written for
+#: keywords Keras 1's API did not have (it said ``nb_epoch``, ``border_mode``,
+#: ``output_dim``, ``init``, ``dim_ordering``)
+#: ``tf.keras``: Keras 2 and later
+TF_KERAS_PREFIX = "tensorflow.keras"
+KERAS2_ONLY_KEYWORDS = frozenset(
+    {"epochs", "kernel_size", "padding", "units", "data_format", "kernel_initializer"}
+)
+KERAS1_CONV_NAMES = frozenset(
+    {"Convolution1D", "Convolution2D", "Convolution3D", "AtrousConvolution2D", "Deconvolution2D"}
+)
 CONV2D_LIKE = frozenset(
     n
     for n, r in REQUIRED_RANK.items()

@@ -44,6 +44,9 @@ def loss_text(model: SemanticModel, use: K.LossUse) -> str:
     if use.loss.elsewhere is not None:  # built in another module: name it there
         report = use.report.value if isinstance(use.report, cst.Arg) else use.report
         return f"`{short(model, report, 60)}` ({use.loss.elsewhere})"
+    if isinstance(use.loss.node, cst.Name) and use.loss.name:
+        # ``loss=loss`` of ``loss = 'categorical_crossentropy'``: say which loss (JamBot, s230)
+        return f"`{use.loss.node.value}` ({use.loss.name})"
     return f"`{short(model, use.loss.node, 60)}`"
 
 

@@ -5,9 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
+import libcst as cst
+
 from lossflint.analysis import apis
 from lossflint.analysis import keras as K
 from lossflint.analysis.image_format import branch_format
+from lossflint.analysis.names import dotted_text
 from lossflint.diagnostics import Finding, Severity
 from lossflint.examples import Invalid
 from lossflint.registry import Rule
@@ -93,6 +96,8 @@ builds (or fails on the tiny first axis) and learns nonsense.
             from keras.layers.convolutional import Convolution2D
             model = Sequential()
             model.add(Convolution2D(32, 3, 3, border_mode='valid', input_shape=(1, 24, 32)))  # error: LF411 at `Convolution2D(`
+            model.compile(loss="categorical_crossentropy", optimizer="sgd")
+            model.fit(x_train, y_train, epochs=5)
             """,
         ),
         Invalid(
@@ -137,6 +142,17 @@ builds (or fails on the tiny first axis) and learns nonsense.
         ),
     ]
     VALID = [
+        # Keras 1's Convolution2D took its ordering from keras.json (Theano's
+        # channels-first where these scripts ran: Riashat's active learning, s235)
+        """
+        from keras.models import Sequential
+        from keras.layers import Convolution2D, Dense, Flatten
+
+        model = Sequential()
+        model.add(Convolution2D(32, 3, 3, border_mode="valid", input_shape=(1, 28, 28)))
+        model.add(Flatten())
+        model.add(Dense(10, activation="softmax"))
+        """,
         # a channels-last shape passed positionally to InputLayer
         """
         import keras
@@ -253,9 +269,12 @@ builds (or fails on the tiny first axis) and learns nonsense.
                 # `else` of the opposite test) the shape matches the format
                 and branch_format(model, first.layer.node) in (None, "channels_last")
             ):
+                written = first.layer.node.func if isinstance(first.layer.node, cst.Call) else None
+                text = dotted_text(written) if written is not None else None
+                shown = text.rsplit(".", 1)[-1] if text else name  # ``Convolution2D`` as written
                 yield Finding(
                     first.layer.node,
-                    f"`input_shape` {format_shape(shape)} is channels-first but `{name}` is "
+                    f"`input_shape` {format_shape(shape)} is channels-first but `{shown}` is "
                     "channels-last: it convolves over channels and height and reads the width "
                     'as channels; use `(H, W, C)` or `data_format="channels_first"`',
                 )

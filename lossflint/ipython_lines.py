@@ -224,9 +224,31 @@ _MAX_PRINT_LINES = 8
 
 
 def _open_brackets(code: str) -> int:
-    """Brackets opened minus closed in ``code`` (strings not looked into: a
-    bracket in a string may miscount, and the cell then stays unparsed)."""
-    return sum(code.count(c) for c in "([{") - sum(code.count(c) for c in ")]}")
+    """Brackets opened minus closed in ``code``, outside its string literals
+    (``print "n=" + str(n) + ") took"``: WaqasSultani's anomaly detector,
+    audit s236) and comments; a string left open ends the count."""
+    depth = 0
+    quote = ""
+    i = 0
+    while i < len(code):
+        char = code[i]
+        if quote:
+            if char == "\\":
+                i += 1
+            elif code.startswith(quote, i):
+                i += len(quote) - 1
+                quote = ""
+        elif char in "'\"":
+            quote = char * 3 if code.startswith(char * 3, i) else char
+            i += len(quote) - 1
+        elif char == "#":
+            break
+        elif char in "([{":
+            depth += 1
+        elif char in ")]}":
+            depth -= 1
+        i += 1
+    return depth
 
 
 def _timed_statement(body: str) -> str | None:

@@ -310,3 +310,17 @@ def test_async_as_a_parameter_and_old_prints_together_are_read() -> None:
     # ``async def`` is not renamed: a real error elsewhere is not hidden
     other = lint_text("async def f():\n    pass\nprint 'a'\ndef g(:\n", "t.py", RULES, [])
     assert [d.code for d in other.diagnostics] == ["LF900"]
+
+
+def test_a_python_2_print_of_a_string_holding_a_bracket_is_read() -> None:
+    """``print "n=" + str(n) + ") took: " + str(t)``: the bracket in the string
+    is no bracket (WaqasSultani's anomaly detector, audit s236)."""
+    text = (
+        "import torch\n"
+        "p = torch.log(torch.softmax(z, 1))\n"
+        'print "iteration=" + str(n) + ") took: " + str(t)\n'
+        "print 'open [ in a string', [k for k in keys]\n"
+    )
+    found = lint_text(text, "t.py", RULES, []).diagnostics
+    assert [(d.code, d.location.row) for d in found] == [("LF201", 2), ("LF900", 3)]
+    assert found[1].message.endswith("; the rest is checked")

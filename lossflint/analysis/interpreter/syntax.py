@@ -454,12 +454,16 @@ def _leaves_unchanged(func: cst.FunctionDef, use: cst.Name) -> bool:
     """``use`` reads the parameter without changing what it computes: a test
     (``x is None``), the receiver of a method that is not in place
     (``net.load_state_dict(...)``, ``net.apply(init_weights)``, ``x.dim()``),
-    a flag set on it (``net.restored = True``)."""
+    a flag set on it (``net.restored = True``), a call of it (``model(x)``)."""
     parents = _parents_within(func)
     parent = parents.get(id(use))
     if isinstance(parent, cst.ComparisonTarget) or (
         isinstance(parent, cst.Comparison) and parent.left is use
     ):
+        return True
+    if isinstance(parent, cst.Call) and parent.func is use:
+        # ``output = model(data)`` of ``train(model, ...)`` that returns its
+        # model: called, still the same object (saliency_guided_training, s236)
         return True
     if not isinstance(parent, cst.Attribute) or parent.value is not use:
         return False

@@ -61,6 +61,38 @@ cross_entropy uses): the fix passes its argument directly, which gives the same
 loss. With `dim=-1` the fix is marked unsafe (equal only for 2-D inputs).
 """
     INVALID = [
+        # the epoch loop rebinds ``model = train(model, ...)``, a helper that
+        # calls its model and hands it back (saliency_guided_training, s236)
+        Invalid(
+            """
+            import torch
+            import torch.nn as nn
+            import torch.nn.functional as F
+
+            class Net(nn.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.fc = nn.Linear(784, 10)
+
+                def forward(self, x):
+                    return F.log_softmax(self.fc(x), dim=1)
+
+            def train(model, loader, optimizer, criterion):
+                model.train()
+                for data, target in loader:
+                    optimizer.zero_grad()
+                    loss = criterion(model(data), target)  # error: LF112 at `criterion(`
+                    loss.backward()
+                    optimizer.step()
+                return model
+
+            model = Net()
+            optimizer = torch.optim.Adadelta(model.parameters(), lr=1.0)
+            criterion = nn.CrossEntropyLoss()
+            for epoch in range(3):
+                model = train(model, loader, optimizer, criterion)
+            """
+        ),
         # per-step log-probabilities collected in ``list()`` and stacked
         # (kospeech's LAS decoder, audit R50)
         Invalid(

@@ -199,6 +199,8 @@ FRAME_ONLY_METHODS = frozenset(
         "to_csv",
     }
 )
+#: copies of an array (the same values)
+ARRAY_COPIES = frozenset({"numpy.copy", "copy.copy", "copy.deepcopy"})
 CONSTANT_TENSORS = frozenset({"numpy.array", "numpy.asarray"})
 #: a grid of numbers fixed by constant arguments (a curve plotted over it)
 CONSTANT_GRIDS = frozenset({"numpy.arange", "numpy.linspace", "numpy.logspace"})

@@ -12,8 +12,8 @@ from lossflint.analysis import keras as K
 from lossflint.analysis.gradients import Reach, gradients
 from lossflint.analysis.keras_gan_roles import least_squares_discriminator
 from lossflint.analysis.names import dotted_text
+from lossflint.analysis.reaching import reaching_assignment
 from lossflint.diagnostics import Finding, Severity
-from lossflint.examples import Invalid
 from lossflint.registry import Rule
 from lossflint.rules.keras.common import (
     NEEDS,
@@ -24,6 +24,7 @@ from lossflint.rules.keras.common import (
 )
 from lossflint.rules.keras.heads_examples import LF406_INVALID, LF406_VALID
 from lossflint.rules.keras.lf406_audit_examples import AUDIT_INVALID, AUDIT_VALID
+from lossflint.rules.keras.lf406_basic_examples import BASIC_INVALID, BASIC_VALID
 from lossflint.rules.keras.lf406_method_examples import METHOD_INVALID, METHOD_VALID
 
 if TYPE_CHECKING:
@@ -86,130 +87,13 @@ output compares floats to labels: a meaningless number that looks like a metric.
         *LF406_INVALID,
         *AUDIT_INVALID,
         *METHOD_INVALID,
-        Invalid(
-            """
-            from tensorflow import keras
-            from tensorflow.keras import layers
-            model = keras.Sequential([layers.Dense(64, activation='relu'),
-                layers.Dense(10, activation='softmax')])
-            model.compile(optimizer='sgd', loss='mean_squared_error')  # error: LF406 at `loss=`
-            """,
-        ),
-        # a one-unit regression on continuous targets: binary accuracy of prices
-        Invalid(
-            """
-            from tensorflow import keras
-            from tensorflow.keras import layers
-            (x_train, y_train), _ = keras.datasets.boston_housing.load_data()
-            model = keras.Sequential([layers.Dense(64, activation='relu'), layers.Dense(1)])
-            model.compile(optimizer='adam', loss='mse', metrics=['accuracy'])  # error: LF406 at `loss=`
-            model.fit(x_train, y_train)
-            """,
-        ),
-        # ten classes regressed onto one unit
-        Invalid(
-            """
-            from tensorflow import keras
-            from tensorflow.keras import layers
-            (x_train, y_train), _ = keras.datasets.mnist.load_data()
-            model = keras.Sequential([layers.Flatten(), layers.Dense(1)])
-            model.compile(loss='mae', metrics=['acc'])  # error: LF406 at `loss=`
-            model.fit(x_train / 255.0, y_train)
-            """,
-        ),
-        # several output units: categorical accuracy of a reconstruction
-        Invalid(
-            """
-            from tensorflow import keras
-            from tensorflow.keras import layers
-            autoencoder = keras.Sequential([layers.Dense(32, activation='relu'), layers.Dense(784)])
-            autoencoder.compile(optimizer='adam', loss='mse', metrics=['accuracy'])  # error: LF406 at `loss=`
-            """,
-        ),
-        Invalid(
-            """
-            import numpy as np
-            from tensorflow import keras
-            (x_train, y_train), _ = keras.datasets.imdb.load_data(num_words=1000)
-            model = keras.Sequential()
-            model.add(keras.layers.Embedding(1000, 16))
-            model.add(keras.layers.GlobalAveragePooling1D())
-            model.add(keras.layers.Dense(1, activation='sigmoid'))
-            model.compile(loss=keras.losses.MeanSquaredError())  # error: LF406 at `loss=`
-            model.fit(x_train, y_train)
-            """,
-        ),
+        *BASIC_INVALID,
     ]
     VALID = [
-        *LF406_VALID,
         *AUDIT_VALID,
         *METHOD_VALID,
-        """
-        from tensorflow import keras
-        from tensorflow.keras import layers
-        model = keras.Sequential([layers.Dense(1)])
-        model.compile(loss='mse', metrics=['mae'])
-        """,
-        """
-        from tensorflow import keras
-        from tensorflow.keras import layers
-        model = keras.Sequential([layers.Dense(10, activation='softmax')])
-        model.compile(loss='categorical_crossentropy', metrics=['accuracy'])
-        """,
-        # autoencoder: sigmoid pixels reconstructed with mse
-        """
-        from tensorflow import keras
-        from tensorflow.keras import layers
-        model = keras.Sequential([layers.Dense(32, activation='relu'), layers.Dense(784, activation='sigmoid')])
-        model.compile(loss='mse')
-        """,
-        # sigmoid regression of targets in [0, 1]
-        """
-        from tensorflow import keras
-        from tensorflow.keras import layers
-        model = keras.Sequential([layers.Dense(1, activation='sigmoid')])
-        model.compile(loss='mae')
-        model.fit(x, y_scaled)
-        """,
-        # one linear unit fitted with mse to 0/1 targets: "accuracy" is binary accuracy
-        """
-        import numpy as np
-        import keras
-        negatives = np.random.multivariate_normal([0, 3], [[1, 0.5], [0.5, 1]], 1000)
-        positives = np.random.multivariate_normal([3, 0], [[1, 0.5], [0.5, 1]], 1000)
-        inputs = np.vstack((negatives, positives)).astype(np.float32)
-        targets = np.vstack((np.zeros((1000, 1)), np.ones((1000, 1)))).astype(np.float32)
-        model = keras.Sequential([keras.layers.Dense(1)])
-        model.compile(optimizer="rmsprop", loss="mean_squared_error", metrics=["accuracy"])
-        model.compile(
-            optimizer=keras.optimizers.RMSprop(),
-            loss=keras.losses.MeanSquaredError(),
-            metrics=[keras.metrics.BinaryAccuracy()],
-        )
-        model.fit(inputs, targets, epochs=5)
-        """,
-        # a sigmoid unit on binary labels, with the accuracy Keras picks for it
-        """
-        from tensorflow import keras
-        from tensorflow.keras import layers
-        (x_train, y_train), _ = keras.datasets.imdb.load_data(num_words=1000)
-        model = keras.Sequential([layers.Embedding(1000, 16), layers.GlobalAveragePooling1D(), layers.Dense(1)])
-        model.compile(loss='mse', metrics=['accuracy'])
-        model.fit(x_train, y_train)
-        """,
-        # the output is not known: "accuracy" may be binary accuracy
-        """
-        from tensorflow import keras
-        model = keras.models.load_model('model.keras')
-        model.compile(loss='mse', metrics=['accuracy'])
-        """,
-        # regression with a tolerance metric, not accuracy
-        """
-        from tensorflow import keras
-        from tensorflow.keras import layers
-        model = keras.Sequential([layers.Dense(1)])
-        model.compile(loss='huber', metrics=[keras.metrics.RootMeanSquaredError()])
-        """,
+        *LF406_VALID,
+        *BASIC_VALID,
     ]
 
     def check(self, model: SemanticModel) -> Iterator[Finding]:
@@ -321,6 +205,19 @@ def _meaningless_accuracy(model: SemanticModel, head: K.Head | None, labels: obj
             f"({layer_evidence(model, head.activation_layer)}) Keras compares the argmax over "
             "the channels of each pixel with that of the targets, a meaningless number"
         )
+    if (
+        head is not None
+        and (head.units == 1 or (head.units is None and head.channels == 1))
+        and head.activation not in _ONE_UNIT_CLASSIFIER_ACTIVATIONS
+    ):
+        # RULES.md's exemption is a sigmoid or linear unit on binary targets;
+        # a relu/tanh unit is a regression (DispNet_Keras, s225; an anomaly
+        # autoencoder's tanh map, s236)
+        return (
+            f"on a one-unit {head.activation} output "
+            f"({layer_evidence(model, head.activation_layer)}) Keras computes binary accuracy "
+            "(`output > 0.5` against the target), a meaningless number for a regression"
+        )
     if head is None or head.units is None:
         return None
     if head.units != 1:
@@ -367,7 +264,7 @@ def _reconstruction(model: SemanticModel, facts: K.KerasFacts, use: K.LossUse) -
             continue
         inputs = [a for a in fit.call.args if a.keyword is None][:2]
         if len(inputs) == 2 and dotted_text(inputs[0].value) is not None:
-            if dotted_text(inputs[0].value) == dotted_text(inputs[1].value):
+            if dotted_text(inputs[0].value) == dotted_text(_copied(model, inputs[1].value)):
                 x = dotted_text(inputs[0].value)
                 return (
                     f"the model is fitted to reproduce its input (`fit({x}, {x}, ...)` "
@@ -375,6 +272,20 @@ def _reconstruction(model: SemanticModel, facts: K.KerasFacts, use: K.LossUse) -
                     "reconstruction is a meaningless number"
                 )
     return None
+
+
+def _copied(model: SemanticModel, expr: cst.BaseExpression) -> cst.BaseExpression:
+    """``X`` of a ``Y`` bound once to ``X.copy()`` / ``np.copy(X)`` (the
+    targets of harshtikuu's video autoencoder, audit s236); ``expr`` itself
+    otherwise."""
+    value = reaching_assignment(model, expr) if isinstance(expr, cst.Name) else None
+    if isinstance(value, cst.Call):
+        func = value.func
+        if isinstance(func, cst.Attribute) and func.attr.value == "copy" and not value.args:
+            return func.value
+        if model.qualname(func) in apis.ARRAY_COPIES and len(value.args) == 1:
+            return value.args[0].value
+    return expr
 
 
 def _runs_later(model: SemanticModel, loader: cst.Call, head: K.Head) -> bool:
@@ -387,3 +298,8 @@ def _runs_later(model: SemanticModel, loader: cst.Call, head: K.Head) -> bool:
     if model.enclosing(node, cst.FunctionDef, cst.Lambda, cst.ClassDef) is not None:
         return False
     return model.line_of(loader) > model.line_of(node)
+
+
+#: one-unit heads whose accuracy can mean something (0/1 targets scored by
+#: thresholding at 0.5)
+_ONE_UNIT_CLASSIFIER_ACTIVATIONS = frozenset({"sigmoid", "linear", None})

@@ -392,6 +392,9 @@ _NO_GRAD_TOKENS = frozenset(
 )
 #: name tokens of image-quality measures: code called nowhere that says so measures
 _IMAGE_METRIC_TOKENS = frozenset({"psnr", "ssim"})
+#: name tokens of error measures reported beside training (root mean squared
+#: error, the precision of estimated heterogeneous effects)
+_ERROR_METRIC_TOKENS = frozenset({"rmse", "rmsd", "pehe"})
 _METRIC_UPDATES = frozenset({"update", "_update", "update_state", "reset"})
 #: name tokens of a plain class that transforms the data it is called on
 _DATA_TRANSFORM_TOKENS = frozenset(
@@ -1258,6 +1261,19 @@ class GradientFacts:
                 # InstColorization's ``calculate_psnr_torch``, called nowhere: a
                 # measure of restored images (a PSNR loss says so, or is called)
                 return f"its name ({func.name.value}) says it measures images, and nothing calls it"
+        if func is not None:
+            tokens = set(name_tokens(func.name.value))
+            sites = self._call_sites(func) if _ERROR_METRIC_TOKENS & tokens else None
+            if (
+                sites is not None
+                and not _GRAD_ROOT_TOKENS & tokens
+                and all(self.reach(site) is not Reach.YES for site in sites)
+            ):
+                # CEVAE-pyro's ``_RMSE_ITE`` / ``_PEHE``, called where no loss is
+                # trained (audit s238): a treatment-effect error reported, not minimised
+                return (
+                    f"its name ({func.name.value}) says it measures an error, and no loss uses it"
+                )
         return None
 
     def _named_only_where_defined(self, func: cst.FunctionDef) -> bool:

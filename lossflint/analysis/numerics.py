@@ -24,7 +24,7 @@ from lossflint.analysis.kinds import kinds_of
 from lossflint.analysis.mask_names import named_like_a_mask
 from lossflint.analysis.names import dotted_text, self_attribute
 from lossflint.analysis.plain_classes import plain_class
-from lossflint.analysis.reaching import reaching_assignment
+from lossflint.analysis.reaching import binding_loop, reaching_assignment
 from lossflint.analysis.values import UNKNOWN, Foreign, FunctionRef, Instance, LossObject, Tensor
 from lossflint.analysis.walk import memo_of, names_in, nodes_in, own_returns
 from lossflint.project.context import current as project_context
@@ -501,6 +501,9 @@ def literals_bound(
         return body + orelse if body is not None and orelse is not None else None
     if not isinstance(expr, cst.Name):
         return None
+    looped = looped_literals(model, expr)
+    if looped is not None:
+        return looped
     values = assignments(model, expr)
     if not values or len(values) != len(model.bindings(expr) or []):
         return None  # a parameter, a loop target, an import too
@@ -511,6 +514,24 @@ def literals_bound(
             return None
         out.extend(found)
     return out
+
+
+def looped_literals(model: ModuleIndex, name: cst.Name) -> list[object] | None:
+    """``for average in ["micro", "macro"]:``: the literals a loop target
+    bound nowhere else takes (ToD-BERT's metrics, audit s237)."""
+    if len(model.bindings(name) or []) != 1:
+        return None
+    loop = binding_loop(model, name)
+    if loop is None or not isinstance(loop.target, cst.Name):
+        return None
+    if not isinstance(loop.iter, (cst.List, cst.Tuple)) or not loop.iter.elements:
+        return None
+    values = [literal_value(e.value) for e in loop.iter.elements]
+    if any(v is NotImplemented for v in values) or any(
+        isinstance(e, cst.StarredElement) for e in loop.iter.elements
+    ):
+        return None
+    return values
 
 
 def numbers_bound(model: ModuleIndex, expr: cst.BaseExpression) -> list[float] | None:

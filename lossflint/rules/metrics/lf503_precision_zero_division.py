@@ -5,18 +5,18 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
+import libcst as cst
+
 from lossflint.analysis import apis
 from lossflint.analysis import metrics as M
 from lossflint.analysis.calls import argument, has_star_args, keyword
-from lossflint.analysis.numerics import literals_bound
+from lossflint.analysis.numerics import literals_bound, looped_literals
 from lossflint.analysis.test_files import is_test_module
 from lossflint.diagnostics import Finding, Severity
 from lossflint.examples import Invalid
 from lossflint.registry import Rule
 
 if TYPE_CHECKING:
-    import libcst as cst
-
     from lossflint.analysis.model import SemanticModel
 
 
@@ -78,6 +78,18 @@ information (severity info), not a warning.
     )
     fix_safety = "There is no automatic fix: choose `0`, `1` or `np.nan` for the undefined case."
     INVALID = [
+        # each average of a loop over literals is scored (ToD-BERT, audit s237)
+        Invalid(
+            """
+            from sklearn.metrics import f1_score
+
+            def evaluation(preds, labels):
+                results = {}
+                for avg_name in ["micro", "macro", "weighted", "samples"]:
+                    results[avg_name] = f1_score(y_true=labels, y_pred=preds, average=avg_name)  # error: LF503
+                return results
+            """
+        ),
         # one-vs-rest scores, one class's column per call (DDIMDL, audit s232)
         Invalid(
             """
@@ -167,6 +179,15 @@ information (severity info), not a warning.
         ),
     ]
     VALID = [
+        # micro averages only
+        """
+        from sklearn.metrics import f1_score
+
+        def evaluation(preds, labels):
+            return [f1_score(labels, preds, average=a) for a in ("micro",)] + [
+                f1_score(labels, preds, average=avg) for avg in ["micro", "binary"]
+            ]
+        """,
         # binary scores of each fold, and of one fixed column: not class by class
         """
         from sklearn.metrics import f1_score
@@ -229,6 +250,10 @@ information (severity info), not a warning.
             averages: set[object] = (
                 set(bound or ()) if given is not None else {_DEFAULT_AVERAGE.get(short)}
             )
+            looped = looped_literals(model, given) if isinstance(given, cst.Name) else None
+            if looped is not None and set(looped) & _PER_CLASS:
+                # ``for avg in ["micro", "macro"]:``: every value is scored, one per pass
+                averages = set(looped) & _PER_CLASS
             if averages == {"binary"} and _scores_a_class_column(model, call):
                 averages = {None}  # one class of many per call: a rare one is 0/0
             if not averages or not averages <= _PER_CLASS:

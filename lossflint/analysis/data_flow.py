@@ -73,7 +73,7 @@ from lossflint.analysis.values import (
     Value,
 )
 from lossflint.analysis.variable_uses import variable_uses
-from lossflint.analysis.walk import calls_in, memo_of, nodes_in, own_returns
+from lossflint.analysis.walk import bound_names, calls_in, memo_of, nodes_in, own_returns
 from lossflint.analysis.window_ranges import window_side
 from lossflint.project import bridge, callers
 from lossflint.project.context import current as project_context
@@ -996,7 +996,7 @@ class DataFacts(Interpreter[Any]):
     def binary(self, op: str, left: Any, right: Any, node: cst.CSTNode) -> Any:
         if op == "Divide" and isinstance(node, cst.BinaryOperation):
             array = _standardised(self.model, node) or _standardised_in_two(self.model, node)
-            if array is not None:
+            if array is not None and not _statistics_applied_elsewhere(self.model, node, array):
                 return Fitted(node, "formula")
             self._part_standardised(node)
         if (
@@ -2077,6 +2077,43 @@ def _columns_standardised(model: ModuleIndex, call: cst.Call) -> cst.BinaryOpera
     if _standardised(model, body) != function.params.params[0].name.value:
         return None
     return body
+
+
+def _statistics_applied_elsewhere(
+    model: ModuleIndex, node: cst.BinaryOperation, array: str
+) -> bool:
+    """``X_train = (X_train - mean_X_train) / std_X_train`` whose statistics,
+    kept in names, also standardise another array (``X_test = (X_test -
+    mean_X_train) / std_X_train``): the array is the training part of a split
+    made before, not data a later split leaks into (Riashat's active
+    learning, audit s235)."""
+    scope = model.enclosing(node, cst.FunctionDef) or model.module
+    if "train" in array.lower().split("_") and any(
+        "test" in name.lower().split("_") for name in bound_names(scope)
+    ):
+        # ``y_train`` beside ``X_test``/``y_test`` split off before: a training split
+        return True
+    left = node.left
+    if not isinstance(left, cst.BinaryOperation) or not isinstance(node.right, cst.Name):
+        return False
+    if not isinstance(left.right, cst.Name):
+        return False
+    center, spread = left.right.value, node.right.value
+    for other in nodes_in(scope, cst.BinaryOperation, memo=memo_of(model)):
+        if other is node or not isinstance(other, cst.BinaryOperation):
+            continue
+        if not isinstance(other.operator, cst.Divide) or not _is_subtract(other.left):
+            continue
+        inner = cast(cst.BinaryOperation, other.left)
+        if (
+            isinstance(other.right, cst.Name)
+            and other.right.value == spread
+            and isinstance(inner.right, cst.Name)
+            and inner.right.value == center
+            and _array_text(inner.left) not in (None, array)
+        ):
+            return True
+    return False
 
 
 def _standardised_in_two(model: ModuleIndex, node: cst.BinaryOperation) -> str | None:

@@ -130,3 +130,31 @@ SERIES_VALID = [
     train, test = X[:split], X[split:]
     """,
 ]
+
+# the training split of index files standardised with its own statistics,
+# the test split with the same ones, then the training split cut into a
+# labelled set and an active-learning pool (Riashat's BB-alpha BNN, s235)
+_ACTIVE_POOL = """
+import numpy as np
+
+
+def load_data():
+    data = np.loadtxt("data.txt")
+    X, y = data[:, :-1], data[:, -1]
+    index_train = np.loadtxt("index_train.txt")
+    index_test = np.loadtxt("index_test.txt")
+    X_train = X[index_train.tolist(), ]
+    y_train = y[index_train.tolist()][:, None]
+    X_test = X[index_test.tolist(), ]
+    y_test = y[index_test.tolist()][:, None]
+    std_X_train = np.std(X_train, 0)
+    mean_X_train = np.mean(X_train, 0)
+    X_train = (X_train - mean_X_train) / std_X_train
+    X_test = (X_test - mean_X_train) / std_X_train
+    y_train = (y_train - np.mean(y_train, 0)) / np.std(y_train, 0)
+    X_train_All, y_train_All = X_train, y_train
+    X_train, y_train = X_train_All[0:100, :], y_train_All[0:100, :]
+    X_pool, y_pool = X_train_All[100:, :], y_train_All[100:, :]
+    return X_train, y_train, X_test, y_test, X_pool, y_pool
+"""
+SERIES_VALID.append(_ACTIVE_POOL)

@@ -13,8 +13,9 @@ from lossflint.analysis import apis
 from lossflint.analysis.calls import literal_value, super_method
 from lossflint.analysis.interpreter.base import NO_NONE, Base, Env, V
 from lossflint.analysis.interpreter.specialise import test_truth
-from lossflint.analysis.interpreter.syntax import own_init
+from lossflint.analysis.interpreter.syntax import is_static, own_init
 from lossflint.analysis.values import (
+    ClassRef,
     DictValue,
     Foreign,
     FunctionRef,
@@ -154,6 +155,11 @@ class Expressions(Base[V]):
             ]
             if all(value is not None for value in held):
                 return self._join_all(held)  # type: ignore[arg-type]
+        if isinstance(base, ClassRef):
+            # ``f = Builder.head``: a static method read through its class
+            method = self.method(base.cls, expr.attr.value)
+            if method is not None and is_static(method):
+                return FunctionRef(method)  # type: ignore[return-value]
         if isinstance(base, TupleValue) and len(base.items) == 2:
             # ``torch.max(x, 1).indices``
             if expr.attr.value == "indices":
@@ -201,6 +207,12 @@ class Expressions(Base[V]):
                 return self.foreign_method_call(call, receiver, func.attr.value, args, env)
             if isinstance(receiver, Instance):
                 return self._instance_method_call(call, func, receiver, args, env)
+            if isinstance(receiver, ClassRef):
+                # ``GANITEBuilder.build_ite_block(x, y)``: a static method of a
+                # same-file class, called through it (perfect_match, audit s238)
+                method = self.method(receiver.cls, func.attr.value)
+                if method is not None and is_static(method):
+                    return self._call(call, FunctionRef(method), args, env)
             return self.method_call(call, func, receiver, args, env)
         callee = self.eval(func, env)
         args = [self.eval(a.value, env) for a in call.args]

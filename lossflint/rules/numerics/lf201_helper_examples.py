@@ -214,3 +214,27 @@ def actor_loss(inputs, advantage):
 """
 HELPER_INVALID.append(Invalid(_ZIPPED.format(eps="", marker="  # error: LF201 at `torch.log(`")))
 HELPER_VALID.append(_ZIPPED.format(eps=" + 1e-10", marker=""))
+
+# static methods of a graph builder called through its class (perfect_match's
+# GANITE builder, audit s238)
+_BUILDER = """
+import tensorflow as tf
+
+
+class GANITEBuilder(object):
+    @staticmethod
+    def build(x, y_full):
+        d_pred, d_true = GANITEBuilder.build_discriminators(x, y_full)
+        return -tf.reduce_mean(tf.log(d_true{eps})){marker}
+
+    @staticmethod
+    def build_discriminators(x, y_full):
+        h = tf.layers.dense(x, 2)
+        return GANITEBuilder.discriminator(x, h), GANITEBuilder.discriminator(x, y_full)
+
+    @staticmethod
+    def discriminator(x, y):
+        return tf.layers.dense(tf.concat([x, y], axis=-1), units=1, activation=tf.nn.sigmoid)
+"""
+HELPER_INVALID.append(Invalid(_BUILDER.format(eps="", marker="  # error: LF201 at `tf.log(`")))
+HELPER_VALID.append(_BUILDER.format(eps=" + 1e-8", marker=""))

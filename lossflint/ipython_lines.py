@@ -197,9 +197,11 @@ def prints_called_at_error(text: str, row: int, masks: dict[int, str]) -> str | 
     return rewritten
 
 
-def _before_comment(code: str) -> str | None:
-    """``code`` up to a comment (``'X shape:', x.shape  # (n, 48, 48)``;
-    a ``#`` in a string is no comment); None when a string is left open."""
+def _code_outside_strings(code: str) -> tuple[list[tuple[int, str]], int | None, bool]:
+    """The characters of ``code`` outside its string literals, with their
+    indexes, up to a comment; the comment's index (None: no comment); whether
+    a string is left open."""
+    chars: list[tuple[int, str]] = []
     quote = ""
     i = 0
     while i < len(code):
@@ -214,9 +216,20 @@ def _before_comment(code: str) -> str | None:
             quote = char * 3 if code.startswith(char * 3, i) else char
             i += len(quote) - 1
         elif char == "#":
-            return code[:i].rstrip()
+            return chars, i, False
+        else:
+            chars.append((i, char))
         i += 1
-    return None if quote else code.rstrip()
+    return chars, None, bool(quote)
+
+
+def _before_comment(code: str) -> str | None:
+    """``code`` up to a comment (``'X shape:', x.shape  # (n, 48, 48)``;
+    a ``#`` in a string is no comment); None when a string is left open."""
+    _, comment, open_string = _code_outside_strings(code)
+    if comment is not None:
+        return code[:comment].rstrip()
+    return None if open_string else code.rstrip()
 
 
 #: how many lines a print statement's brackets may span
@@ -227,28 +240,8 @@ def _open_brackets(code: str) -> int:
     """Brackets opened minus closed in ``code``, outside its string literals
     (``print "n=" + str(n) + ") took"``: WaqasSultani's anomaly detector,
     audit s236) and comments; a string left open ends the count."""
-    depth = 0
-    quote = ""
-    i = 0
-    while i < len(code):
-        char = code[i]
-        if quote:
-            if char == "\\":
-                i += 1
-            elif code.startswith(quote, i):
-                i += len(quote) - 1
-                quote = ""
-        elif char in "'\"":
-            quote = char * 3 if code.startswith(char * 3, i) else char
-            i += len(quote) - 1
-        elif char == "#":
-            break
-        elif char in "([{":
-            depth += 1
-        elif char in ")]}":
-            depth -= 1
-        i += 1
-    return depth
+    chars, _, _ = _code_outside_strings(code)
+    return sum(1 for _, c in chars if c in "([{") - sum(1 for _, c in chars if c in ")]}")
 
 
 def _timed_statement(body: str) -> str | None:

@@ -109,13 +109,14 @@ def reaches_parameter(model: ModuleIndex, use: cst.Name) -> bool:
 
 
 def _walk_back(
-    model: ModuleIndex, use: cst.Name, lines: bool = False
-) -> cst.BaseExpression | cst.FunctionDef | cst.SimpleStatementLine | None:
+    model: ModuleIndex, use: cst.Name, lines: bool = False, branches: bool = False
+) -> cst.BaseExpression | cst.FunctionDef | cst.SimpleStatementLine | cst.If | None:
     """Back from ``use`` over the statements every path to it runs, up
     through the blocks around it: the value of the last plain ``name =
     value``; the innermost function when its start is reached with nothing
     binding the name (the use reads what the call passed); None when another
-    binding, a loop that binds the name, a class body or the module is met."""
+    binding, a loop that binds the name, a class body or the module is met.
+    With ``branches``, an ``if`` binding the name last is returned itself."""
     name = use.value
     at: cst.CSTNode | None = use
     while at is not None and not isinstance(at, cst.BaseStatement):
@@ -129,6 +130,8 @@ def _walk_back(
                     if may_bind(stmt, name):
                         return stmt if isinstance(stmt, cst.SimpleStatementLine) else None
                     continue
+                if branches and isinstance(stmt, cst.If) and may_bind(stmt, name):
+                    return stmt
                 found = _assigned(stmt, name)
                 if found is not None:
                     return found
@@ -152,28 +155,11 @@ def arm_assignments(model: ModuleIndex, use: cst.Name) -> list[cst.BaseExpressio
     to bind it on every path (``p = sigmoid(z)`` under ``if multi_label:``,
     ``p = softmax(z)`` under ``else:``); also the two values of ``name = a if
     c else b``. None when any arm's last binding is not such an assignment."""
-    name = use.value
-    at: cst.CSTNode | None = use
-    while at is not None and not isinstance(at, cst.BaseStatement):
-        at = model.parent(at)
-    while at is not None:
-        block = model.parent(at)
-        body = getattr(block, "body", None)
-        if isinstance(body, (list, tuple)) and at in body:
-            for stmt in reversed(body[: body.index(at)]):
-                if not may_bind(stmt, name):
-                    continue
-                if isinstance(stmt, cst.If):
-                    return _arm_values(stmt, name)
-                found = _assigned(stmt, name)
-                if isinstance(found, cst.IfExp):
-                    return [found.body, found.orelse]
-                return None
-        if block is None or isinstance(block, cst.Module):
-            return None
-        at = block
-        if isinstance(at, _STOPS) and not _transparent(at, name):
-            return None
+    found = _walk_back(model, use, branches=True)
+    if isinstance(found, cst.If):
+        return _arm_values(found, use.value)
+    if isinstance(found, cst.IfExp):
+        return [found.body, found.orelse]
     return None
 
 

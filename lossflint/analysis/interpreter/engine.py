@@ -513,7 +513,7 @@ class Interpreter(Statements[V], Expressions[V]):
         ):
             return {}
         tested = self._tested_params(init)
-        calls = self._constructions(cls) if tested else []
+        calls = self._plain_calls(cls) if tested else []
         if not calls:
             return {}
         try:
@@ -529,29 +529,6 @@ class Interpreter(Statements[V], Expressions[V]):
             if _hashable(value)
             and all(name in other and other[name] == value for other in each[1:])
         }
-
-    def _constructions(self, cls: cst.ClassDef) -> list[cst.Call]:
-        """Every mention of ``cls``'s name in the file as the callee of a call
-        (``super(Cls, self)`` aside); empty when one is anything else."""
-        ident = cls.name.value
-        calls: list[cst.Call] = []
-        for node in names_in(self.model.module, ident, memo_of(self.model)):
-            if node is cls.name:
-                continue
-            parent = self.model.parent(node)
-            holder = self.model.parent(parent) if isinstance(parent, cst.Arg) else None
-            if (
-                isinstance(holder, cst.Call)
-                and isinstance(holder.func, cst.Name)
-                and holder.func.value == "super"
-            ):
-                continue
-            if not isinstance(parent, cst.Call) or parent.func is not node:
-                return []
-            if any(arg.star for arg in parent.args):
-                return []
-            calls.append(parent)
-        return calls
 
     def _literal_records(self, func: cst.FunctionDef) -> list[CallRecord]:
         """Other files' calls of the top-level ``func``, for the literals they
@@ -584,21 +561,32 @@ class Interpreter(Statements[V], Expressions[V]):
             for node in names_in(self.model.module, func.name.value, memo_of(self.model))
         )
 
-    def _plain_calls(self, func: cst.FunctionDef) -> list[cst.Call]:
+    def _plain_calls(self, func: cst.FunctionDef | cst.ClassDef) -> list[cst.Call]:
         """Every mention of ``func``'s name in the file, as the callee of a
-        call; empty when one is anything else (handed on, rebound, read)."""
+        call (for a class, ``super(Cls, self)`` aside); empty when one is
+        anything else (handed on, rebound, read)."""
         ident = func.name.value
         calls: list[cst.Call] = []
         for node in names_in(self.model.module, ident, memo_of(self.model)):
             if node is func.name:
                 continue
             parent = self.model.parent(node)
+            if isinstance(func, cst.ClassDef) and self._super_argument(parent):
+                continue
             if not isinstance(parent, cst.Call) or parent.func is not node:
                 return []
             if any(arg.star for arg in parent.args):
                 return []
             calls.append(parent)
         return calls
+
+    def _super_argument(self, parent: cst.CSTNode | None) -> bool:
+        holder = self.model.parent(parent) if isinstance(parent, cst.Arg) else None
+        return (
+            isinstance(holder, cst.Call)
+            and isinstance(holder.func, cst.Name)
+            and holder.func.value == "super"
+        )
 
     def _entry_env(self, func: cst.FunctionDef, cls: cst.ClassDef | None) -> Env:
         env: Env = {}

@@ -22,6 +22,33 @@ if TYPE_CHECKING:
     from lossflint.analysis.model import SemanticModel
 
 
+#: a subclassed model whose base is the project's own ``keras.Model`` subclass
+_BASE_CLASS = """
+from tensorflow import keras
+from tensorflow.keras import layers
+
+
+class Model(keras.Model):
+    def my_summary(self, shape):
+        x = keras.layers.Input(shape=shape)
+        return keras.Model(inputs=x, outputs=self.call(x)).summary()
+
+
+class ConvNet(Model):
+    def __init__(self):
+        super().__init__()
+        self.pool = layers.GlobalAveragePooling2D()
+        self.classifier = layers.Dense({head})
+
+    def call(self, inputs):
+        return self.classifier(self.pool(inputs))
+
+
+model = ConvNet()
+model.compile(optimizer="adam", loss=keras.losses.BinaryCrossentropy(from_logits=True)){marker}
+"""
+
+
 class FromLogitsOnProbabilities(Rule):
     code = "LF401"
     name = "keras-from-logits-on-probabilities"
@@ -165,57 +192,12 @@ equally right (and numerically better); choose one.
         ),
         # a subclassed model reached through the project's own base class
         # (a summary helper on ``keras.Model``, audit s224)
-        Invalid(
-            """
-            from tensorflow import keras
-            from tensorflow.keras import layers
-
-            class Model(keras.Model):
-                def my_summary(self, shape):
-                    x = keras.layers.Input(shape=shape)
-                    return keras.Model(inputs=x, outputs=self.call(x)).summary()
-
-            class ConvNet(Model):
-                def __init__(self):
-                    super().__init__()
-                    self.pool = layers.GlobalAveragePooling2D()
-                    self.classifier = layers.Dense(1, activation="sigmoid")
-
-                def call(self, inputs):
-                    return self.classifier(self.pool(inputs))
-
-            model = ConvNet()
-            model.compile(
-                optimizer="adam",
-                loss=keras.losses.BinaryCrossentropy(from_logits=True),  # error: LF401
-            )
-            """,
-        ),
+        Invalid(_BASE_CLASS.format(head='1, activation="sigmoid"', marker="  # error: LF401")),
     ]
     VALID = [
         *LF401_VALID,
         # the same base class, a logit head
-        """
-        from tensorflow import keras
-        from tensorflow.keras import layers
-
-        class Model(keras.Model):
-            def my_summary(self, shape):
-                x = keras.layers.Input(shape=shape)
-                return keras.Model(inputs=x, outputs=self.call(x)).summary()
-
-        class ConvNet(Model):
-            def __init__(self):
-                super().__init__()
-                self.pool = layers.GlobalAveragePooling2D()
-                self.classifier = layers.Dense(1)
-
-            def call(self, inputs):
-                return self.classifier(self.pool(inputs))
-
-        model = ConvNet()
-        model.compile(optimizer="adam", loss=keras.losses.BinaryCrossentropy(from_logits=True))
-        """,
+        _BASE_CLASS.format(head="1", marker=""),
         # ... on a model that ends in logits
         """
         from functools import partial

@@ -2,9 +2,12 @@
 (thuml/CDAN: ``pytorch/`` has an ``__init__.py``, ``pytorch/train_image.py``
 does ``import loss`` and ``import network``; audit s155): linted from the
 repository's root, the sibling is found for a file with a ``__main__`` block
-(after any top-level module of that name), so ``loss.py``'s helpers know what
-the training script passes them. A package module that is no script does not
-see its siblings so (``import torch`` next to ``models/torch.py``)."""
+(before any top-level module of that name), so ``loss.py``'s helpers know what
+the training script passes them. Its own folder comes first, as
+``python pytorch/train_image.py`` puts it first on ``sys.path`` (astnn's
+``clone/train.py`` beside a root ``model.py``, audit s239). A package module
+that is no script does not see its siblings so (``import torch`` next to
+``models/torch.py``)."""
 
 from __future__ import annotations
 
@@ -69,14 +72,14 @@ def test_a_script_in_a_package_imports_its_siblings(tmp_path: Path) -> None:
     assert found == [("loss.py", 9, "LF104")]
 
 
-def test_a_top_level_module_of_that_name_comes_first(tmp_path: Path) -> None:
+def test_its_own_folder_comes_before_a_top_level_module_of_that_name(tmp_path: Path) -> None:
     files = {
         "pytorch/__init__.py": "",
         "pytorch/network.py": _NETWORK,
         "pytorch/loss.py": _LOSS,
         "pytorch/train_image.py": _TRAIN,
-        # ``import network`` finds this one first: not the sigmoid network
+        # the script's own ``network.py`` comes first: this one is not what it imports
         "network.py": "import torch.nn as nn\nAdversarialNetwork = nn.Linear\n",
     }
     found = [f for f in project_findings(tmp_path, files) if f[2] == "LF104"]
-    assert found == []
+    assert found == [("loss.py", 9, "LF104")]

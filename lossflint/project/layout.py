@@ -10,7 +10,9 @@ An absolute import ``a.b.c`` is looked up, in order, in
 
 1. the folder an importing *script* runs from: for a file inside a package
    (its folder holds ``__init__.py``), the parent of its top-most package,
-   as Python finds it when the package is imported; for a script, its own
+   as Python finds it when the package is imported (after its own folder
+   when it runs as a script: a ``__main__`` block, or a module-level loop of
+   a file that trains); for a script, its own
    folder (``python train.py`` puts it first on ``sys.path``, so
    ``from model import Net`` finds the sibling) and then the folders above it
    up to the root (namespace packages, scripts run from the project root);
@@ -210,9 +212,11 @@ class Layout:
             folder = Path(file).parent
             if self._package_dir(folder) and folder not in found and _runs_as_script(data):
                 # a package's file run as a script (``python train_image.py``
-                # in thuml/CDAN's ``pytorch/``) has its own folder on sys.path:
-                # its siblings by their plain names, searched last
-                found = (*found, folder)
+                # in thuml/CDAN's ``pytorch/``) has its own folder first on
+                # sys.path: ``from model import Net`` is its sibling's, even
+                # when the project root holds another ``model.py`` (astnn's
+                # ``clone/train.py``, audit s239)
+                found = (folder, *found)
             edits = _file_edits(file, data)
             if edits is not NO_EDITS:
                 front = [f for f in map(self._added_folder, edits.front) if f is not None]
@@ -346,8 +350,18 @@ _PLAIN_IMPORT = re.compile(rb"^import[ \t]+(\w+)[ \t]*(?:#.*)?$", re.MULTILINE)
 
 
 def _runs_as_script(data: bytes | None) -> bool:
-    """The file's bytes hold a ``if __name__ == "__main__":`` block."""
-    return data is not None and b"__main__" in data and b"__name__" in data
+    """The file's bytes hold a ``if __name__ == "__main__":`` block, or a
+    module-level loop of a file that trains (``for epoch in range(n):`` with
+    ``loss.backward()``: astnn's ``clone/train.py``, audit s239)."""
+    if data is None:
+        return False
+    if b"__main__" in data and b"__name__" in data:
+        return True
+    return (b".backward(" in data or b".fit(" in data) and _TOP_LEVEL_LOOP.search(data) is not None
+
+
+#: a loop at the start of a line: a script's own loop, not a function's
+_TOP_LEVEL_LOOP = re.compile(rb"^(for|while) [^\n]*:", re.M)
 
 
 def _file_bytes(file: str) -> bytes | None:

@@ -9,6 +9,7 @@ import libcst as cst
 
 from lossflint.analysis import apis
 from lossflint.analysis.calls import keyword, literal_value, positional
+from lossflint.analysis.interpreter.syntax import param_defaults
 from lossflint.analysis.kinds import ForeignLoss
 from lossflint.analysis.names import self_attribute
 from lossflint.analysis.numerics import assignments, literals_bound
@@ -71,6 +72,18 @@ Safe when both values are literals: the fix writes the equivalent
 the deprecated arguments.
 """
     INVALID = [
+        # a value from elsewhere, and an old ``nll_loss`` wrapper's True default
+        # passed on (ffjord's ``vae_lib``, R174)
+        Invalid(
+            """
+            import torch.nn as nn
+            import torch.nn.functional as F
+            crit = nn.BCELoss(size_average=avg)  # error: LF113 at `nn.BCELoss(`
+
+            def nll_loss(input, target, weight=None, size_average=True, reduce=True):
+                return F.nll_loss(input, target, weight, size_average=size_average, reduce=reduce)  # error: LF113 at `F.nll_loss(`
+            """
+        ),
         # a flag set above the call
         Invalid(
             """
@@ -167,22 +180,15 @@ the deprecated arguments.
         ),
     ]
     VALID = [
-        # a value from elsewhere: not known to be set
-        """
-        import torch.nn as nn
-        crit = nn.BCELoss(size_average=avg)
-        """,
-        # values read from a config, None in all of them (mmfashion's
-        # ``build_criterion``, audit s233): not known to be set
+        # parameters defaulting to None, passed on (mmfashion's
+        # ``build_criterion``, audit s233): PyTorch ignores a None
         """
         import torch.nn as nn
 
         def build_criterion(loss_dict, size_average=None, reduce=None):
-            if loss_dict["type"] == "BCEWithLogitsLoss":
-                return nn.BCEWithLogitsLoss(
-                    weight=loss_dict["weight"], size_average=size_average, reduce=reduce
-                )
-            return nn.CrossEntropyLoss(size_average=loss_dict["size_average"])
+            return nn.BCEWithLogitsLoss(
+                weight=loss_dict["weight"], size_average=size_average, reduce=reduce
+            )
         """,
         """
         import torch.nn as nn
@@ -365,7 +371,29 @@ _LOSS_OBJECTS = (LossObject, ForeignLoss)
 
 
 def _set(model: SemanticModel, value: cst.BaseExpression) -> bool:
-    """``value`` is a literal other than None, or a name every binding of
-    which is one (``reduce = False`` above the call)."""
+    """``value`` may be other than None: a literal, a name bound to literals
+    one of which is not None, a parameter whose default is not None (an old
+    ``nll_loss(..., size_average=True)`` wrapper passing it on), or anything
+    else read from elsewhere (``self.size_average``). A parameter defaulting
+    to None is not known to be set (mmfashion's ``build_criterion``, audit
+    s233): PyTorch ignores a None."""
     bound = literals_bound(model, value)
-    return bound is not None and any(v is not None for v in bound)
+    if bound is not None:
+        return any(v is not None for v in bound)
+    if isinstance(value, cst.Name):
+        default = _parameter_default(model, value)
+        if default is not None:
+            return literal_value(default) is not None
+    return True
+
+
+def _parameter_default(model: SemanticModel, name: cst.Name) -> cst.BaseExpression | None:
+    """The default of the parameter ``name`` reads (bound nowhere else in its
+    function); None when it is no parameter or has no default."""
+    bindings = model.bindings(name) or []
+    if len(bindings) != 1 or bindings[0].kind != "param":
+        return None
+    func = model.enclosing(name, cst.FunctionDef)
+    if not isinstance(func, cst.FunctionDef):
+        return None
+    return param_defaults(func.params).get(name.value)

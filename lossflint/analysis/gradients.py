@@ -1265,12 +1265,13 @@ class GradientFacts:
             tokens = set(name_tokens(func.name.value))
             sites = self._call_sites(func) if _ERROR_METRIC_TOKENS & tokens else None
             if (
-                sites is not None
+                sites
                 and not _GRAD_ROOT_TOKENS & tokens
                 and all(self.reach(site) is not Reach.YES for site in sites)
             ):
                 # CEVAE-pyro's ``_RMSE_ITE`` / ``_PEHE``, called where no loss is
-                # trained (audit s238): a treatment-effect error reported, not minimised
+                # trained (audit s238): a treatment-effect error reported, not
+                # minimised; one called nowhere may be a Keras loss handed on
                 return (
                     f"its name ({func.name.value}) says it measures an error, and no loss uses it"
                 )

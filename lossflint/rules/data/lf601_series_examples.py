@@ -158,3 +158,22 @@ def load_data():
     return X_train, y_train, X_test, y_test, X_pool, y_pool
 """
 SERIES_VALID.append(_ACTIVE_POOL)
+
+# the whole set's statistics, used again on new samples, then the split
+# (dmol-book's xai notebook, R212): the later use says nothing of a split
+SERIES_INVALID.append(
+    Invalid(
+        """
+        import pandas as pd
+        from sklearn.model_selection import train_test_split
+
+        features = pd.read_csv("descriptors.csv")
+        labels = features.pop("approved")
+        feat_mean = features.mean()
+        feat_std = features.std()
+        features = (features - feat_mean) / feat_std  # error: LF601 at `(features - feat_mean) / feat_std`
+        new_samples = (new_samples - feat_mean) / feat_std
+        X_train, X_test, y_train, y_test = train_test_split(features, labels, test_size=0.2)
+        """
+    )
+)

@@ -46,9 +46,10 @@ def zero_able(
         operand = num.reduction(model, expr, functions, method)
         if operand is None:
             continue
-        # positive values make a sum or a norm positive, not their spread (a
-        # saturated sigmoid map has std 0: samyak0210/saliency, audit s229)
-        if (method != "std" and _positive(model, operand)) or (
+        # positive values make a sum or a norm positive; a spread only by what
+        # else makes them so (a saturated sigmoid map has std 0:
+        # samyak0210/saliency, audit s229)
+        if _positive(model, operand, probabilities=method != "std") or (
             method == "sum"
             and (
                 _hot_total(model, expr, operand)

@@ -448,6 +448,20 @@ class FirstInput:
     shape: tuple[int | None, ...]
 
 
+def _vendored_keras() -> bool:
+    """The project ships its own ``keras`` package (``import keras`` is a
+    project file): the Keras it was written for, not today's (Riashat's
+    active-learning repo vendors Keras 0.3.1, audit s235). A snippet or a
+    project using the installed Keras reads Keras 1's names as today's."""
+    context = project_context()
+    if context is None:
+        return False
+    try:
+        return context.import_module("keras") is not None
+    except (OSError, ValueError, RecursionError):
+        return False
+
+
 def _keras2_file(model: ModuleIndex) -> bool:
     """The file uses an API only Keras 2 and later have: a keyword Keras 1
     did not know (``epochs=``, ``kernel_size=``, ``padding=``, ``units=``,
@@ -1624,6 +1638,7 @@ class KerasFacts(Interpreter[Any]):
             and ordering is None
             and written.rsplit(".", 1)[-1] in apis.KERAS1_CONV_NAMES
             and not _keras2_file(self.model)
+            and _vendored_keras()
         ):
             # Keras 1's ``Convolution2D`` took its ordering from keras.json: not
             # known in a Keras 1 file (the Theano-era scripts it names were

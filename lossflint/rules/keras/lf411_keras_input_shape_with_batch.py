@@ -142,17 +142,6 @@ builds (or fails on the tiny first axis) and learns nonsense.
         ),
     ]
     VALID = [
-        # Keras 1's Convolution2D took its ordering from keras.json (Theano's
-        # channels-first where these scripts ran: Riashat's active learning, s235)
-        """
-        from keras.models import Sequential
-        from keras.layers import Convolution2D, Dense, Flatten
-
-        model = Sequential()
-        model.add(Convolution2D(32, 3, 3, border_mode="valid", input_shape=(1, 28, 28)))
-        model.add(Flatten())
-        model.add(Dense(10, activation="softmax"))
-        """,
         # a channels-last shape passed positionally to InputLayer
         """
         import keras

@@ -36,3 +36,13 @@ def test_a_vendored_keras_leaves_the_ordering_unknown(tmp_path: Path) -> None:
 def test_the_installed_keras_reads_it_as_today(tmp_path: Path) -> None:
     found = project_findings(tmp_path, {"train.py": _SCRIPT})
     assert ("train.py", 6, "LF411") in found
+
+
+def test_a_keras_package_one_folder_down_counts_too(tmp_path: Path) -> None:
+    """``ConvNets/keras`` beside the scripts' folder: installed from the repository."""
+    files = {
+        "ConvNets/keras/__init__.py": "",
+        "experiments/train.py": _SCRIPT,
+    }
+    found = project_findings(tmp_path, files)
+    assert not [f for f in found if f[2] == "LF411"]

@@ -450,14 +450,15 @@ class FirstInput:
 
 def _vendored_keras() -> bool:
     """The project ships its own ``keras`` package (``import keras`` is a
-    project file): the Keras it was written for, not today's (Riashat's
+    project file, or a ``keras/__init__.py`` lies in it): the Keras it was
+    written for, not today's (Riashat's
     active-learning repo vendors Keras 0.3.1, audit s235). A snippet or a
     project using the installed Keras reads Keras 1's names as today's."""
     context = project_context()
     if context is None:
         return False
     try:
-        return context.import_module("keras") is not None
+        return context.import_module("keras") is not None or callers.ships_package("keras")
     except (OSError, ValueError, RecursionError):
         return False
 

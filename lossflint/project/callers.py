@@ -554,6 +554,33 @@ def named_unqualified_where_loaded(name: str) -> bool | None:
     return False
 
 
+def ships_package(name: str) -> bool:
+    """The project vendors a package ``name``: ``<root>/<name>/__init__.py``
+    or one folder down (Riashat's ``ConvNets/keras``, audit s235)."""
+    context = current()
+    if context is None:
+        return False
+    return _ships(str(context.layout.root), name)
+
+
+@functools.lru_cache(maxsize=64)
+def _ships(root: str, name: str) -> bool:
+    if os.path.isfile(os.path.join(root, name, "__init__.py")):
+        return True
+    try:
+        with os.scandir(root) as entries:
+            folders = [e.path for e in entries if e.is_dir(follow_symlinks=False)][
+                :_MAX_VENDOR_FOLDERS
+            ]
+    except OSError:
+        return False
+    return any(os.path.isfile(os.path.join(f, name, "__init__.py")) for f in folders)
+
+
+#: top-level folders looked into for a vendored package
+_MAX_VENDOR_FOLDERS = 200
+
+
 def named_in_project(names: set[str]) -> bool | None:
     """Whether any other file of the project names one of ``names`` as a
     word (``IterableDataset``, ``streaming``); None when the project cannot

@@ -2110,18 +2110,13 @@ def _statistics_applied_elsewhere(
             and other.right.value == spread
             and isinstance(inner.right, cst.Name)
             and inner.right.value == center
-            and _held_out_name(_array_text(inner.left))
+            and _array_text(inner.left) not in (None, array)
+            # ``X_test``: held-out data (new samples standardised later with
+            # the same statistics say nothing of a split: dmol-book, R212)
+            and _evaluation_name(model, inner.left)
         ):
             return True
     return False
-
-
-def _held_out_name(text: str | None) -> bool:
-    """``X_test``, ``x_val``: an array named for held-out data (new samples
-    standardised later with the same statistics say nothing of a split:
-    dmol-book's ``xai`` notebook, R212)."""
-    words = (text or "").lower().replace(".", "_").split("_")
-    return any(word in ("test", "val", "valid", "validation", "dev") for word in words)
 
 
 def _standardised_in_two(model: ModuleIndex, node: cst.BinaryOperation) -> str | None:

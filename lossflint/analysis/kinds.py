@@ -36,6 +36,7 @@ from lossflint.analysis.layer_lists import private_list
 from lossflint.analysis.loss_holders import loss_holder_classes
 from lossflint.analysis.mask_names import named_like_a_mask
 from lossflint.analysis.names import Scope, dotted_text
+from lossflint.analysis.reaching import iterated_parts
 from lossflint.analysis.registries import added_to
 from lossflint.analysis.type_tests import class_test
 from lossflint.analysis.values import (
@@ -822,23 +823,17 @@ class KindAnalysis(Interpreter[Value]):
     def _enumerated_list(self, iterated: cst.BaseExpression, env: Env) -> Value:
         """``for i, p in enumerate(policies):``; ``for p, a in zip(probs,
         actions):`` (pemami's pointer network, audit s222): an item of each
-        list zipped, unknown for anything else zipped."""
-        if type(iterated) is not cst.Call or any(a.keyword or a.star for a in iterated.args):
+        list zipped (``reaching.iterated_parts``), unknown for anything else."""
+        parts = iterated_parts(self.model, iterated)
+        if parts is None:
             return UNKNOWN
-        qualname = self.model.qualname(iterated.func)
-        if qualname == "builtins.enumerate" and len(iterated.args) == 1:
-            held = self.eval_quietly(iterated.args[0].value, env)
-            if isinstance(held, TensorList):
-                return tensor_lists.enumerated(held)
-        if qualname == "builtins.zip" and len(iterated.args) > 1:
-            lists = [self.eval_quietly(a.value, env) for a in iterated.args]
-            items = tuple(
-                tensor_lists.item(held) if isinstance(held, TensorList) else UNKNOWN
-                for held in lists
-            )
-            if any(item is not UNKNOWN for item in items):
-                return TupleValue(items)
-        return UNKNOWN
+        items = []
+        for part in parts:
+            held = self.eval_quietly(part, env) if part is not None else UNKNOWN
+            items.append(tensor_lists.item(held) if isinstance(held, TensorList) else UNKNOWN)
+        if all(item is UNKNOWN for item in items):
+            return UNKNOWN
+        return TupleValue(tuple(items))
 
     def store_item(self, target: cst.Subscript, value: Value, env: Env) -> None:
         key = self.model.dotted(target.value)

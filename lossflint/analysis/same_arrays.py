@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, cast
 import libcst as cst
 
 from lossflint.analysis import apis
+from lossflint.analysis.reaching import reaching_assignment
 from lossflint.analysis.walk import memo_of, nodes_in
 
 if TYPE_CHECKING:
@@ -94,3 +95,17 @@ def _same_names(model: ModuleIndex, a: cst.BaseExpression, b: cst.BaseExpression
             if len(model.bindings(name) or ()) != 1:
                 return False
     return True
+
+
+def copy_source(model: ModuleIndex, expr: cst.BaseExpression) -> cst.BaseExpression:
+    """``X`` of a name bound where it is read to ``X.copy()`` / ``np.copy(X)``
+    (an autoencoder's targets ``Y = X.copy()``: harshtikuu's video anomaly
+    detector, audit s236); ``expr`` itself otherwise."""
+    value = reaching_assignment(model, expr) if isinstance(expr, cst.Name) else None
+    if isinstance(value, cst.Call):
+        func = value.func
+        if isinstance(func, cst.Attribute) and func.attr.value == "copy" and not value.args:
+            return func.value
+        if model.qualname(func) in apis.ARRAY_COPIES and len(value.args) == 1:
+            return value.args[0].value
+    return expr

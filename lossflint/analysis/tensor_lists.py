@@ -25,7 +25,6 @@ from lossflint.analysis.values import (
     LayerList,
     Tensor,
     TensorList,
-    TupleValue,
     Value,
 )
 
@@ -158,8 +157,3 @@ def collected(call: cst.Call, qualname: str, args: list[Value], where: str) -> V
     if qualname not in apis.STACK_FUNCTIONS and (dim is None or literal_value(dim) == 0):
         return element
     return Tensor(element.kind, element.float_cast, call, where)
-
-
-def enumerated(held: TensorList) -> Value:
-    """``for i, p in enumerate(held)``: what each ``(i, p)`` holds."""
-    return TupleValue((UNKNOWN, item(held)))

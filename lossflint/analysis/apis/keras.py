@@ -364,13 +364,12 @@ for _dims, _rank in (("1D", 2), ("2D", 3), ("3D", 4)):
 #: Keras 1's layer names (``Convolution2D(32, 3, 3, border_mode="valid")``):
 #: their image ordering came from ``keras.json``'s ``image_dim_ordering``,
 #: Theano's channels-first on the setups they were written for
-#: keywords Keras 1's API did not have (it said ``nb_epoch``, ``border_mode``,
-#: ``output_dim``, ``init``, ``dim_ordering``)
+#: keywords Keras 1's API did not have: those ``LEGACY_KEYWORDS`` renamed
+#: (``nb_epoch`` → ``epochs``), and ``kernel_size``/``data_format`` (Keras 1
+#: said ``nb_row, nb_col`` and ``dim_ordering``)
 #: ``tf.keras``: Keras 2 and later
 TF_KERAS_PREFIX = "tensorflow.keras"
-KERAS2_ONLY_KEYWORDS = frozenset(
-    {"epochs", "kernel_size", "padding", "units", "data_format", "kernel_initializer"}
-)
+KERAS2_ONLY_KEYWORDS = frozenset(LEGACY_KEYWORDS) | {"kernel_size", "data_format"}
 KERAS1_CONV_NAMES = frozenset(
     {"Convolution1D", "Convolution2D", "Convolution3D", "AtrousConvolution2D", "Deconvolution2D"}
 )

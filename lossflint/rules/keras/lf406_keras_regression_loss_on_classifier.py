@@ -12,7 +12,7 @@ from lossflint.analysis import keras as K
 from lossflint.analysis.gradients import Reach, gradients
 from lossflint.analysis.keras_gan_roles import least_squares_discriminator
 from lossflint.analysis.names import dotted_text
-from lossflint.analysis.reaching import reaching_assignment
+from lossflint.analysis.same_arrays import copy_source
 from lossflint.diagnostics import Finding, Severity
 from lossflint.registry import Rule
 from lossflint.rules.keras.common import (
@@ -264,7 +264,7 @@ def _reconstruction(model: SemanticModel, facts: K.KerasFacts, use: K.LossUse) -
             continue
         inputs = [a for a in fit.call.args if a.keyword is None][:2]
         if len(inputs) == 2 and dotted_text(inputs[0].value) is not None:
-            if dotted_text(inputs[0].value) == dotted_text(_copied(model, inputs[1].value)):
+            if dotted_text(inputs[0].value) == dotted_text(copy_source(model, inputs[1].value)):
                 x = dotted_text(inputs[0].value)
                 return (
                     f"the model is fitted to reproduce its input (`fit({x}, {x}, ...)` "
@@ -272,20 +272,6 @@ def _reconstruction(model: SemanticModel, facts: K.KerasFacts, use: K.LossUse) -
                     "reconstruction is a meaningless number"
                 )
     return None
-
-
-def _copied(model: SemanticModel, expr: cst.BaseExpression) -> cst.BaseExpression:
-    """``X`` of a ``Y`` bound once to ``X.copy()`` / ``np.copy(X)`` (the
-    targets of harshtikuu's video autoencoder, audit s236); ``expr`` itself
-    otherwise."""
-    value = reaching_assignment(model, expr) if isinstance(expr, cst.Name) else None
-    if isinstance(value, cst.Call):
-        func = value.func
-        if isinstance(func, cst.Attribute) and func.attr.value == "copy" and not value.args:
-            return func.value
-        if model.qualname(func) in apis.ARRAY_COPIES and len(value.args) == 1:
-            return value.args[0].value
-    return expr
 
 
 def _runs_later(model: SemanticModel, loader: cst.Call, head: K.Head) -> bool:

@@ -520,8 +520,8 @@ class Interpreter(Statements[V], Expressions[V]):
             elsewhere = callers.named_where_loaded({cls.name.value})
         except (OSError, ValueError, RecursionError):
             elsewhere = True
-        if elsewhere:
-            return {}
+        if elsewhere or (elsewhere is None and project_context() is not None):
+            return {}  # named elsewhere, or a project too big to search: not known
         each = [literal_arguments(call, init, 1, tested) for call in calls]
         return {
             name: value
